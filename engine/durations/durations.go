@@ -1,0 +1,145 @@
+// Package durations parses the human durations and rates used in hearth
+// files: "90s", "15m", "72h", "14d", "2w", and rates such as "5/30d".
+//
+// Go's time.ParseDuration has no days or weeks, which are the natural units
+// of community rules, so hearth has its own small grammar: one or more
+// number-unit pairs ("1d12h"), units s, m, h, d (24h) and w (7d).
+package durations
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Day is 24 hours. Windows count calendar days in UTC buckets, so a day
+// here is always exactly 24h.
+const Day = 24 * time.Hour
+
+// ErrSyntax is wrapped by every parse error, so callers can tell a bad
+// literal from other failures.
+var ErrSyntax = errors.New("invalid duration")
+
+// maxDuration keeps sums far from int64 overflow: about 290 years.
+const maxDuration = time.Duration(1<<63 - 1)
+
+var units = map[byte]time.Duration{
+	's': time.Second,
+	'm': time.Minute,
+	'h': time.Hour,
+	'd': Day,
+	'w': 7 * Day,
+}
+
+// Parse reads a duration such as "14d" or "1d12h". Zero ("0s") is allowed;
+// negative durations are not.
+func Parse(s string) (time.Duration, error) {
+	in := strings.TrimSpace(s)
+	if in == "" {
+		return 0, fmt.Errorf("%w: empty; write a number and a unit, such as \"30m\", \"72h\" or \"14d\"", ErrSyntax)
+	}
+	var total time.Duration
+	for i := 0; i < len(in); {
+		j := i
+		for j < len(in) && in[j] >= '0' && in[j] <= '9' {
+			j++
+		}
+		if j == i {
+			return 0, fmt.Errorf("%w %q: expected a number at %q; write a number and a unit, such as \"30m\", \"72h\" or \"14d\"", ErrSyntax, s, in[i:])
+		}
+		n, err := strconv.ParseInt(in[i:j], 10, 64)
+		if err != nil || n > 1<<31 {
+			return 0, fmt.Errorf("%w %q: number too large", ErrSyntax, s)
+		}
+		if j == len(in) {
+			return 0, fmt.Errorf("%w %q: missing unit after %d; use s, m, h, d or w (for example \"%dd\")", ErrSyntax, s, n, n)
+		}
+		unit, ok := units[in[j]]
+		if !ok {
+			return 0, fmt.Errorf("%w %q: unknown unit %q; use s, m, h, d or w", ErrSyntax, s, string(in[j]))
+		}
+		if time.Duration(n) > (maxDuration-total)/unit {
+			return 0, fmt.Errorf("%w %q: too long", ErrSyntax, s)
+		}
+		total += time.Duration(n) * unit
+		i = j + 1
+	}
+	return total, nil
+}
+
+// Format writes d in the largest whole units, the inverse of Parse for
+// values Parse produces: 336h becomes "14d", 90m becomes "1h30m".
+func Format(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	if d < 0 {
+		b.WriteByte('-')
+		d = -d
+	}
+	for _, u := range []struct {
+		c byte
+		d time.Duration
+	}{{'w', 7 * Day}, {'d', Day}, {'h', time.Hour}, {'m', time.Minute}, {'s', time.Second}} {
+		if n := d / u.d; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10))
+			b.WriteByte(u.c)
+			d -= n * u.d
+		}
+	}
+	if d > 0 { // sub-second remainder: fall back to Go's notation
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// Rate is "at most Count per Window", written "5/30d".
+type Rate struct {
+	Count  int
+	Window time.Duration
+}
+
+func (r Rate) String() string { return strconv.Itoa(r.Count) + "/" + Format(r.Window) }
+
+// ParseRate reads a rate such as "5/30d" or "2/24h".
+func ParseRate(s string) (Rate, error) {
+	count, window, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return Rate{}, fmt.Errorf("%w %q: a rate is a count and a window, such as \"5/30d\"", ErrSyntax, s)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(count))
+	if err != nil || n < 1 {
+		return Rate{}, fmt.Errorf("%w %q: the count before \"/\" must be a whole number of at least 1", ErrSyntax, s)
+	}
+	w, err := Parse(window)
+	if err != nil {
+		return Rate{}, err
+	}
+	if w <= 0 {
+		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" must be longer than zero", ErrSyntax, s)
+	}
+	return Rate{Count: n, Window: w}, nil
+}
+
+// ClockTime is a time of day, "22:00", in minutes after midnight.
+type ClockTime int
+
+func (c ClockTime) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
+
+// Hour and Minute split the clock time.
+func (c ClockTime) Hour() int   { return int(c) / 60 }
+func (c ClockTime) Minute() int { return int(c) % 60 }
+
+// ParseClock reads "HH:MM" on a 24-hour clock.
+func ParseClock(s string) (ClockTime, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("%w %q: a time of day is \"HH:MM\" on a 24-hour clock, such as \"08:00\" or \"22:30\"", ErrSyntax, s)
+	}
+	return ClockTime(hh*60 + mm), nil
+}

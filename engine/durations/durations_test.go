@@ -1,0 +1,85 @@
+package durations
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestParse(t *testing.T) {
+	good := map[string]time.Duration{
+		"0s":    0,
+		"90s":   90 * time.Second,
+		"15m":   15 * time.Minute,
+		"72h":   72 * time.Hour,
+		"14d":   14 * Day,
+		"2w":    14 * Day,
+		"1d12h": 36 * time.Hour,
+		" 3d ":  3 * Day,
+	}
+	for in, want := range good {
+		got, err := Parse(in)
+		if err != nil || got != want {
+			t.Errorf("Parse(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "14", "d", "14x", "-3d", "1.5d", "14 d", "99999999999d"} {
+		if _, err := Parse(in); !errors.Is(err, ErrSyntax) {
+			t.Errorf("Parse(%q) error = %v; want ErrSyntax", in, err)
+		}
+	}
+}
+
+func TestFormatRoundTrip(t *testing.T) {
+	for _, in := range []string{"0s", "90s", "1h30m", "14d", "2w", "1w3d", "36h"} {
+		d, err := Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse(Format(d))
+		if err != nil || back != d {
+			t.Errorf("round trip %q -> %q -> %v", in, Format(d), back)
+		}
+	}
+	if got := Format(14 * Day); got != "2w" {
+		t.Errorf("Format(14d) = %q", got)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	r, err := ParseRate("5/30d")
+	if err != nil || r.Count != 5 || r.Window != 30*Day {
+		t.Fatalf("ParseRate = %+v, %v", r, err)
+	}
+	for _, in := range []string{"5", "0/1d", "x/1d", "5/", "5/0s", "/1d"} {
+		if _, err := ParseRate(in); !errors.Is(err, ErrSyntax) {
+			t.Errorf("ParseRate(%q) error = %v", in, err)
+		}
+	}
+}
+
+func TestParseClock(t *testing.T) {
+	c, err := ParseClock("22:05")
+	if err != nil || c.Hour() != 22 || c.Minute() != 5 || c.String() != "22:05" {
+		t.Fatalf("ParseClock = %v, %v", c, err)
+	}
+	for _, in := range []string{"24:00", "7", "7:5", "aa:bb", "12:60"} {
+		if _, err := ParseClock(in); err == nil {
+			t.Errorf("ParseClock(%q) accepted", in)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"14d", "1d12h", "5/30d", "", "9999999999w"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := Parse(s)
+		if err == nil && d < 0 {
+			t.Fatalf("Parse(%q) = %v: negative", s, d)
+		}
+		_, _ = ParseRate(s)
+		_, _ = ParseClock(s)
+	})
+}

@@ -1,0 +1,515 @@
+// Package rules compiles and evaluates hearth's expr-lang rules against a
+// typed environment: `member`, `event` (in event rules), `community`,
+// `now`, and the function library in functions.go.
+//
+// Rules are compiled once per config snapshot. Compilation also records
+// what each rule reads, so the runtime can skip rules whose inputs did not
+// change and re-check time-dependent rules only when they can flip.
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/agext/levenshtein"
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/types"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/hearth-community/hearth/engine/durations"
+)
+
+// Result is the type a rule must produce.
+type Result int
+
+const (
+	Bool Result = iota
+	String
+	Number
+)
+
+func (r Result) String() string {
+	return [...]string{"bool", "string", "number"}[r]
+}
+
+// Scope is what a rule may refer to.
+type Scope struct {
+	// Event holds the attributes of `event`; nil means the rule has no
+	// event (segment, tier and goal rules read member state only).
+	Event map[string]AttrType
+	// What names the rule is in, for messages: "segment rule".
+	What       string
+	EventTypes map[string]bool
+	Segments   map[string]bool
+	Badges     map[string]bool
+	Tiers      map[string]bool
+	Result     Result
+}
+
+// Reads is what a compiled rule looks at.
+type Reads struct {
+	Member        []string // member fields, sorted
+	Event         bool
+	Community     bool
+	Now           bool
+	EventTypes    []string // event types passed to count, total, streak
+	Segments      []string
+	Badges        []string
+	Tiers         []string
+	Functions     []string
+	TimeDependent bool // can change with no event, as time passes
+}
+
+// Program is one compiled rule. It is immutable and safe to share; run it
+// with one Evaluator per goroutine.
+type Program struct {
+	Source  string
+	Result  Result
+	Reads   Reads
+	program *vm.Program
+}
+
+// Error is a compile error at a byte range of the rule's source.
+type Error struct {
+	Message string
+	Hint    string
+	From    int
+	To      int
+}
+
+func (e *Error) Error() string {
+	if e.Hint != "" {
+		return e.Message + " " + e.Hint
+	}
+	return e.Message
+}
+
+const stateVar = "__state"
+
+// Compiler compiles rules. Build one per config snapshot.
+type Compiler struct {
+	funcs     map[string]Function
+	funcOpts  []expr.Option
+	funcNames []string
+}
+
+// NewCompiler prepares the function library.
+func NewCompiler() *Compiler {
+	c := &Compiler{funcs: map[string]Function{}}
+	for _, f := range Functions() {
+		c.funcs[f.Name] = f
+		c.funcNames = append(c.funcNames, f.Name)
+		call := f.call
+		c.funcOpts = append(c.funcOpts, expr.Function(f.Name, func(params ...any) (any, error) {
+			box, ok := params[0].(stateBox)
+			s := box.s
+			if !ok || s == nil {
+				return nil, fmt.Errorf("%s: no member state bound", f.Name)
+			}
+			return call(s, params[1:]), nil
+		}, f.sig))
+	}
+	return c
+}
+
+// stateBox carries the State through the expr environment. A bare
+// interface value would be dereferenced by the VM when it holds a pointer.
+type stateBox struct{ s State }
+
+func attrType(t AttrType) types.Type {
+	switch t {
+	case TypeString:
+		return types.String
+	case TypeInt:
+		return types.Int
+	case TypeFloat:
+		return types.Float64
+	case TypeBool:
+		return types.Bool
+	case TypeTime:
+		return types.TypeOf(time.Time{})
+	case TypeList:
+		return types.Array(types.Any)
+	}
+	return types.Any
+}
+
+func (s Scope) env() types.Map {
+	env := types.Map{
+		"member":    types.TypeOf(&Member{}),
+		"community": types.TypeOf(&Community{}),
+		"now":       types.TypeOf(time.Time{}),
+		stateVar:    types.TypeOf(stateBox{}),
+	}
+	if s.Event != nil {
+		ev := types.Map{}
+		for k, t := range EventCommon {
+			ev[k] = attrType(t)
+		}
+		for k, t := range s.Event {
+			ev[k] = attrType(t)
+		}
+		env["event"] = ev
+	}
+	return env
+}
+
+// Compile type-checks and compiles one rule. All problems found are
+// returned; positions are byte offsets into src.
+func (c *Compiler) Compile(src string, scope Scope) (*Program, []*Error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, []*Error{{Message: "The rule is empty.", Hint: "Write an expression such as \"member.points >= 100\".", From: 0, To: len(src)}}
+	}
+	pc := &precheck{c: c, scope: scope, src: src}
+	opts := []expr.Option{
+		expr.Env(scope.env()),
+		expr.DisableBuiltin("now"), // `now` is the event time, so replays are deterministic
+		expr.Patch(pc),
+	}
+	switch scope.Result {
+	case Bool:
+		opts = append(opts, expr.AsBool())
+	case String:
+		opts = append(opts, expr.AsKind(reflect.String))
+	case Number:
+		opts = append(opts, expr.AsFloat64())
+	}
+	opts = append(opts, c.funcOpts...)
+	prog, err := expr.Compile(src, opts...)
+	if len(pc.errs) > 0 {
+		return nil, pc.errs
+	}
+	if err != nil {
+		return nil, []*Error{c.explain(err, src, scope)}
+	}
+	return &Program{Source: src, Result: scope.Result, Reads: pc.reads(), program: prog}, nil
+}
+
+// precheck walks the parsed rule before expr type-checks it: it validates
+// the literal arguments of hearth's functions, records what the rule
+// reads, and passes the member state to the functions as a hidden first
+// argument.
+type precheck struct {
+	c       *Compiler
+	scope   Scope
+	src     string
+	errs    []*Error
+	member  map[string]bool
+	evTypes map[string]bool
+	segs    map[string]bool
+	badges  map[string]bool
+	tiers   map[string]bool
+	funcs   map[string]bool
+	event   bool
+	comm    bool
+	now     bool
+	timeDep bool
+}
+
+func add(m *map[string]bool, k string) {
+	if *m == nil {
+		*m = map[string]bool{}
+	}
+	(*m)[k] = true
+}
+
+func (p *precheck) errAt(n ast.Node, msg, hint string) {
+	from, to := p.bytes(span(n))
+	p.errs = append(p.errs, &Error{Message: msg, Hint: hint, From: from, To: to})
+}
+
+func (p *precheck) bytes(loc file.Location) (int, int) {
+	from := runeToByte(p.src, loc.From)
+	to := runeToByte(p.src, loc.To)
+	if to <= from {
+		to = from + 1
+	}
+	if to > len(p.src) {
+		to = len(p.src)
+	}
+	return from, to
+}
+
+// span is the source range of a whole subtree: expr records only the
+// position of each node's own token (the property of a.b, say).
+func span(n ast.Node) file.Location {
+	loc := n.Location()
+	var walk func(ast.Node)
+	walk = func(n ast.Node) {
+		l := n.Location()
+		if l.From < loc.From {
+			loc.From = l.From
+		}
+		if l.To > loc.To {
+			loc.To = l.To
+		}
+		if m, ok := n.(*ast.MemberNode); ok {
+			walk(m.Node)
+			walk(m.Property)
+		}
+	}
+	walk(n)
+	return loc
+}
+
+func runeToByte(s string, r int) int {
+	i := 0
+	for n := 0; n < r && i < len(s); n++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
+}
+
+func (p *precheck) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		switch n.Value {
+		case "event":
+			p.event = true
+		case "community":
+			p.comm = true
+		case "now":
+			p.now = true
+			p.timeDep = true
+		case stateVar:
+			p.errAt(n, fmt.Sprintf("%q is reserved.", stateVar), "")
+		}
+	case *ast.MemberNode:
+		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "member" {
+			if s, ok := n.Property.(*ast.StringNode); ok {
+				add(&p.member, s.Value)
+				if s.Value == "days_since_joined" || s.Value == "days_since_active" {
+					p.timeDep = true
+				}
+			}
+		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		f, ok := p.c.funcs[id.Value]
+		if !ok {
+			return
+		}
+		if len(n.Arguments) > 0 {
+			if s, ok := n.Arguments[0].(*ast.IdentifierNode); ok && s.Value == stateVar {
+				return // already patched: visitors may run more than once
+			}
+		}
+		add(&p.funcs, f.Name)
+		if f.TimeDependent {
+			p.timeDep = true
+		}
+		if len(n.Arguments) != len(f.Args) {
+			p.errAt(n, fmt.Sprintf("%s takes %d argument(s), got %d.", f.Name, len(f.Args), len(n.Arguments)), "Use "+f.Signature+", for example "+f.Example+".")
+			return
+		}
+		args := []ast.Node{&ast.IdentifierNode{Value: stateVar}}
+		for i, kind := range f.Args {
+			arg, ok := p.checkArg(f, kind, n.Arguments[i])
+			if !ok {
+				return
+			}
+			args = append(args, arg)
+		}
+		ast.Patch(node, &ast.CallNode{Callee: n.Callee, Arguments: args})
+	}
+}
+
+func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, bool) {
+	if kind == ArgTime {
+		return arg, true
+	}
+	lit, ok := arg.(*ast.StringNode)
+	if !ok {
+		p.errAt(arg, fmt.Sprintf("The argument of %s must be a quoted literal.", f.Name), "hearth checks these names and windows when it validates, so they cannot be computed; for example "+f.Example+".")
+		return nil, false
+	}
+	v := lit.Value
+	switch kind {
+	case ArgWindow:
+		d, err := durations.Parse(v)
+		if err != nil {
+			p.errAt(arg, fmt.Sprintf("Invalid window %q: %s.", v, strings.TrimPrefix(err.Error(), durations.ErrSyntax.Error()+" ")), "")
+			return nil, false
+		}
+		if d <= 0 || d%durations.Day != 0 {
+			p.errAt(arg, fmt.Sprintf("Invalid window %q: windows are counted in whole days.", v), "Use a number of days or weeks, such as \"1d\", \"30d\" or \"4w\".")
+			return nil, false
+		}
+		if d > 400*durations.Day {
+			p.errAt(arg, fmt.Sprintf("Window %q is longer than the 400 days hearth keeps per-day counts for.", v), "")
+			return nil, false
+		}
+		return &ast.IntegerNode{Value: int(d / durations.Day)}, true
+	case ArgEventType:
+		add(&p.evTypes, v)
+		return arg, p.known(arg, "event type", v, p.scope.EventTypes, "Declare custom event types with an event block.")
+	case ArgSegment:
+		add(&p.segs, v)
+		return arg, p.known(arg, "segment", v, p.scope.Segments, "")
+	case ArgBadge:
+		add(&p.badges, v)
+		return arg, p.known(arg, "badge", v, p.scope.Badges, "")
+	case ArgTier:
+		add(&p.tiers, v)
+		return arg, p.known(arg, "tier", v, p.scope.Tiers, "")
+	}
+	return arg, true
+}
+
+func (p *precheck) known(n ast.Node, what, name string, set map[string]bool, extra string) bool {
+	if set == nil || set[name] {
+		return true
+	}
+	hint := DidYouMean(name, keys(set))
+	if hint == "" {
+		hint = extra
+	}
+	p.errAt(n, fmt.Sprintf("There is no %s named %q.", what, name), hint)
+	return false
+}
+
+func (p *precheck) reads() Reads {
+	return Reads{
+		Member: keys(p.member), Event: p.event, Community: p.comm, Now: p.now,
+		EventTypes: keys(p.evTypes), Segments: keys(p.segs), Badges: keys(p.badges),
+		Tiers: keys(p.tiers), Functions: keys(p.funcs), TimeDependent: p.timeDep,
+	}
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var (
+	reUnknownName  = regexp.MustCompile(`^unknown name (\S+)`)
+	reNoField      = regexp.MustCompile(`^type \*?\S*\.(Member|Community) has no field (\S+)`)
+	reUnknownField = regexp.MustCompile(`^unknown field (\S+)`)
+	reUnknownFunc  = regexp.MustCompile(`^unknown func (\S+)`)
+)
+
+// explain turns an expr error into one that names hearth's concepts and
+// suggests the closest name.
+func (c *Compiler) explain(err error, src string, scope Scope) *Error {
+	from, to, msg := 0, len(src), err.Error()
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		msg = fe.Message
+		from = runeToByte(src, fe.From)
+		to = runeToByte(src, fe.To)
+		if to <= from {
+			to = from + 1
+		}
+		if to > len(src) {
+			to = len(src)
+		}
+		if from >= len(src) && len(src) > 0 {
+			from = len(src) - 1
+		}
+	}
+	e := &Error{From: from, To: to}
+	names := func() []string {
+		out := []string{"member", "community", "now"}
+		if scope.Event != nil {
+			out = append(out, "event")
+		}
+		return append(out, c.funcNames...)
+	}
+	switch {
+	case reUnknownName.MatchString(msg):
+		name := reUnknownName.FindStringSubmatch(msg)[1]
+		e.To = from + len(name)
+		if name == "event" && scope.Event == nil {
+			e.Message = fmt.Sprintf("A %s has no event.", orRule(scope.What))
+			e.Hint = "It is evaluated over member state at any time, not on one event; react to events with an incentive or a campaign's enter_on."
+			return e
+		}
+		e.Message = fmt.Sprintf("Unknown name %q.", name)
+		e.Hint = DidYouMean(name, names())
+		if e.Hint == "" {
+			e.Hint = "A rule can read member, community, now" + map[bool]string{true: ", event", false: ""}[scope.Event != nil] + " and the functions listed by `hearth explain functions`."
+		}
+	case reUnknownFunc.MatchString(msg):
+		name := reUnknownFunc.FindStringSubmatch(msg)[1]
+		e.Message = fmt.Sprintf("Unknown function %q.", name)
+		e.Hint = DidYouMean(name, c.funcNames)
+	case strings.HasPrefix(msg, "expected "):
+		e.Message = fmt.Sprintf("The %s must give a %s, but this one %s.", orRule(scope.What), scope.Result, strings.TrimPrefix(msg, "expected "+map[Result]string{Bool: "bool", String: "string", Number: "float64"}[scope.Result]+", but "))
+		e.From, e.To = 0, len(src)
+	case reNoField.MatchString(msg):
+		m := reNoField.FindStringSubmatch(msg)
+		what, name := strings.ToLower(m[1]), m[2]
+		fields := MemberFields()
+		if what == "community" {
+			fields = CommunityFields()
+		}
+		var fn []string
+		for _, f := range fields {
+			fn = append(fn, f.Name)
+		}
+		e.Message = fmt.Sprintf("%s has no field %q.", what, name)
+		e.Hint = DidYouMean(name, fn)
+		if e.Hint == "" {
+			e.Hint = fmt.Sprintf("See `hearth explain %s` for its fields.", what)
+		}
+	case reUnknownField.MatchString(msg) && scope.Event != nil:
+		name := reUnknownField.FindStringSubmatch(msg)[1]
+		all := sortedKeys(scope.Event)
+		all = append(all, sortedKeys(EventCommon)...)
+		e.Message = fmt.Sprintf("event has no attribute %q in this rule.", name)
+		e.Hint = DidYouMean(name, all)
+		if e.Hint == "" {
+			e.Hint = "The attributes of the event types this rule listens to are: " + strings.Join(all, ", ") + ". Declare custom attributes in an event block."
+		}
+	default:
+		e.Message = upperFirst(strings.TrimSpace(msg)) + "."
+	}
+	return e
+}
+
+func orRule(what string) string {
+	if what == "" {
+		return "rule"
+	}
+	return what
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
+}
+
+// DidYouMean suggests the candidate closest to name, if one is close.
+func DidYouMean(name string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		d := levenshtein.Distance(name, c, nil)
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := max(2, len(name)/3)
+	if best != "" && bestD <= limit && bestD > 0 {
+		return fmt.Sprintf("Did you mean %q?", best)
+	}
+	return ""
+}

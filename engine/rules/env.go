@@ -1,0 +1,152 @@
+package rules
+
+import (
+	"reflect"
+	"sort"
+	"time"
+)
+
+// Member is what a rule sees of one member as `member`. The runtime fills
+// it from the store before a rule runs; derived fields (days since ...)
+// are computed against the evaluation time, not the wall clock, so replays
+// give the same answers as live runs.
+type Member struct {
+	ID              string         `expr:"id" doc:"The member's hearth id."`
+	Name            string         `expr:"name" doc:"Display name."`
+	Platform        string         `expr:"platform" doc:"Platform the member was first seen on."`
+	Locale          string         `expr:"locale" doc:"Preferred locale, such as \"en\" or \"zh-CN\"."`
+	Timezone        string         `expr:"timezone" doc:"IANA time zone, such as \"Europe/Berlin\"."`
+	JoinedAt        time.Time      `expr:"joined_at" doc:"When the member joined (first event if no member.joined was seen)."`
+	LastActiveAt    time.Time      `expr:"last_active_at" doc:"Time of the member's latest activity event."`
+	DaysSinceJoined int            `expr:"days_since_joined" doc:"Whole days since joined_at."`
+	DaysSinceActive int            `expr:"days_since_active" doc:"Whole days since last_active_at (very large when never active)."`
+	Points          int            `expr:"points" doc:"Current points balance (granted minus spent and expired)."`
+	PointsEarned    int            `expr:"points_earned" doc:"All points ever granted."`
+	Messages        int            `expr:"messages" doc:"Messages posted, all time."`
+	Posts           int            `expr:"posts" doc:"Posts (questions, answers, topics) created, all time."`
+	Reactions       int            `expr:"reactions" doc:"Reactions given, all time."`
+	Referrals       int            `expr:"referrals" doc:"Referred members who converted."`
+	Badges          int            `expr:"badges" doc:"Badge awards held."`
+	Tier            string         `expr:"tier" doc:"Current tier name, empty when on no tier."`
+	TierRank        int            `expr:"tier_rank" doc:"Rank of the current tier, 0 when on no tier."`
+	Strikes         int            `expr:"strikes" doc:"Moderation strikes not yet decayed."`
+	Attrs           map[string]any `expr:"attrs" doc:"Profile attributes from member.profile_updated and imports, such as member.attrs.reputation."`
+}
+
+// Community is what a rule sees as `community`.
+type Community struct {
+	Name     string `expr:"name" doc:"The community block's name."`
+	Title    string `expr:"title" doc:"The community's title."`
+	Platform string `expr:"platform" doc:"Platform address, such as \"local.main\"."`
+	Members  int    `expr:"members" doc:"Current member count."`
+	Capacity int    `expr:"capacity" doc:"Configured capacity (0 when unlimited)."`
+}
+
+// Field describes one field of member or community, for explain and
+// for "did you mean" hints.
+type Field struct {
+	Name string
+	Type string
+	Doc  string
+}
+
+// MemberFields lists what `member.` offers, read from the struct tags so
+// the reference cannot drift from the code.
+func MemberFields() []Field { return fieldsOf(reflect.TypeOf(Member{})) }
+
+// CommunityFields lists what `community.` offers.
+func CommunityFields() []Field { return fieldsOf(reflect.TypeOf(Community{})) }
+
+func fieldsOf(t reflect.Type) []Field {
+	out := make([]Field, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		out = append(out, Field{Name: f.Tag.Get("expr"), Type: typeName(f.Type), Doc: f.Tag.Get("doc")})
+	}
+	return out
+}
+
+func typeName(t reflect.Type) string {
+	switch t {
+	case reflect.TypeOf(time.Time{}):
+		return "time"
+	case reflect.TypeOf(map[string]any{}):
+		return "map"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "int"
+	case reflect.Float64:
+		return "float"
+	}
+	return t.Kind().String()
+}
+
+// AttrType is the type of an event attribute, as declared in an `event`
+// block or built in for the standard event types.
+type AttrType string
+
+const (
+	TypeString AttrType = "string"
+	TypeInt    AttrType = "int"
+	TypeFloat  AttrType = "float"
+	TypeBool   AttrType = "bool"
+	TypeTime   AttrType = "time"
+	TypeList   AttrType = "list"
+	TypeAny    AttrType = "any"
+)
+
+// AttrTypes are the types an event attribute may declare.
+var AttrTypes = []AttrType{TypeString, TypeInt, TypeFloat, TypeBool, TypeTime, TypeList, TypeAny}
+
+// EventType is one event type and the attributes its events carry.
+type EventType struct {
+	Name  string
+	Doc   string
+	Attrs map[string]AttrType
+	// Activity marks event types that count as the member being active.
+	Activity bool
+}
+
+// EventCommon are the attributes every event has, beside its own.
+var EventCommon = map[string]AttrType{
+	"id":     TypeString,
+	"type":   TypeString,
+	"at":     TypeTime,
+	"member": TypeString,
+	"source": TypeString,
+}
+
+// StandardEvents are the event types hearth knows without declaration.
+func StandardEvents() []EventType {
+	return []EventType{
+		{Name: "member.joined", Doc: "A member joined the community.", Attrs: map[string]AttrType{"referrer": TypeString, "invite": TypeString, "community": TypeString, "name": TypeString, "locale": TypeString, "timezone": TypeString}},
+		{Name: "member.left", Doc: "A member left or was removed.", Attrs: map[string]AttrType{"community": TypeString, "reason": TypeString}},
+		{Name: "member.profile_updated", Doc: "Profile attributes changed; attrs are merged into member.attrs.", Attrs: map[string]AttrType{"name": TypeString, "locale": TypeString, "timezone": TypeString, "reputation": TypeInt, "about": TypeString, "location": TypeString, "website": TypeString, "upvotes": TypeInt, "downvotes": TypeInt, "views": TypeInt}},
+		{Name: "message.posted", Doc: "A chat message, comment or reply.", Activity: true, Attrs: map[string]AttrType{"channel": TypeString, "text": TypeString, "length": TypeInt, "links": TypeInt, "mentions": TypeInt, "reply_to": TypeString, "thread": TypeString, "post_id": TypeString, "score": TypeInt}},
+		{Name: "message.edited", Doc: "A message was edited.", Activity: true, Attrs: map[string]AttrType{"channel": TypeString, "text": TypeString, "post_id": TypeString}},
+		{Name: "reaction.added", Doc: "A reaction to a message or post.", Activity: true, Attrs: map[string]AttrType{"emoji": TypeString, "target": TypeString, "target_member": TypeString, "channel": TypeString}},
+		{Name: "post.created", Doc: "A topic, question or answer was created.", Activity: true, Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "parent_id": TypeString, "parent_member": TypeString, "title": TypeString, "tags": TypeList, "length": TypeInt, "score": TypeInt}},
+		{Name: "post.edited", Doc: "A post was edited by this member.", Activity: true, Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "owner": TypeString, "field": TypeString}},
+		{Name: "post.voted", Doc: "A vote was cast on the member's post; score is the post's score after it.", Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "vote": TypeString, "score": TypeInt, "parent_id": TypeString, "parent_member": TypeString, "self_answer": TypeBool}},
+		{Name: "post.accepted", Doc: "The member's answer was accepted.", Attrs: map[string]AttrType{"post_id": TypeString, "parent_id": TypeString, "parent_member": TypeString, "score": TypeInt, "self_answer": TypeBool}},
+		{Name: "post.viewed", Doc: "A post's view count passed a mark.", Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "views": TypeInt}},
+		{Name: "referral.converted", Doc: "A member referred by this member became active; the event belongs to the referrer.", Attrs: map[string]AttrType{"referee": TypeString, "referrer": TypeString}},
+		{Name: "purchase.made", Doc: "A purchase or payment.", Attrs: map[string]AttrType{"amount": TypeFloat, "currency": TypeString, "product": TypeString}},
+		{Name: "checkin", Doc: "A daily check-in or attendance.", Activity: true, Attrs: map[string]AttrType{"place": TypeString, "event_name": TypeString}},
+		{Name: "segment.entered", Doc: "The member entered a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
+		{Name: "segment.left", Doc: "The member left a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
+		{Name: "tier.changed", Doc: "The member's tier changed (emitted by hearth).", Attrs: map[string]AttrType{"from": TypeString, "to": TypeString, "direction": TypeString}},
+		{Name: "badge.awarded", Doc: "The member was awarded a badge (emitted by hearth).", Attrs: map[string]AttrType{"badge": TypeString, "class": TypeString}},
+	}
+}
+
+// sortedKeys returns the keys of m in order, for stable output.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,88 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Evaluator runs compiled rules. It holds one expr VM and one reusable
+// environment, so it is cheap per call and must not be shared between
+// goroutines: give each worker its own.
+type Evaluator struct {
+	vm  vm.VM
+	env map[string]any
+}
+
+// NewEvaluator returns an evaluator with nothing bound.
+func NewEvaluator() *Evaluator {
+	return &Evaluator{env: make(map[string]any, 5)}
+}
+
+// Bind sets what the next evaluations see. event may be nil for rules
+// without an event.
+func (e *Evaluator) Bind(member *Member, event map[string]any, community *Community, now time.Time, state State) {
+	e.env["member"] = member
+	if community == nil {
+		community = &Community{}
+	}
+	e.env["community"] = community
+	e.env["now"] = now
+	e.env[stateVar] = stateBox{state}
+	if event != nil {
+		e.env["event"] = event
+	} else {
+		delete(e.env, "event")
+	}
+}
+
+// Bool runs a rule compiled with Result Bool.
+func (e *Evaluator) Bool(p *Program) (bool, error) {
+	out, err := e.vm.Run(p.program, e.env)
+	if err != nil {
+		return false, &RunError{Source: p.Source, Err: err}
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, &RunError{Source: p.Source, Err: fmt.Errorf("gave %T, not bool", out)}
+	}
+	return b, nil
+}
+
+// String runs a rule compiled with Result String.
+func (e *Evaluator) String(p *Program) (string, error) {
+	out, err := e.vm.Run(p.program, e.env)
+	if err != nil {
+		return "", &RunError{Source: p.Source, Err: err}
+	}
+	s, ok := out.(string)
+	if !ok {
+		return "", &RunError{Source: p.Source, Err: fmt.Errorf("gave %T, not string", out)}
+	}
+	return s, nil
+}
+
+// Number runs a rule compiled with Result Number.
+func (e *Evaluator) Number(p *Program) (float64, error) {
+	out, err := e.vm.Run(p.program, e.env)
+	if err != nil {
+		return 0, &RunError{Source: p.Source, Err: err}
+	}
+	f, ok := out.(float64)
+	if !ok {
+		return 0, &RunError{Source: p.Source, Err: fmt.Errorf("gave %T, not number", out)}
+	}
+	return f, nil
+}
+
+// RunError is a rule that failed while running, such as a division by
+// zero or a missing map key. The runtime counts it and treats the rule as
+// false; it never stops event processing.
+type RunError struct {
+	Source string
+	Err    error
+}
+
+func (e *RunError) Error() string { return fmt.Sprintf("rule %q: %v", e.Source, e.Err) }
+func (e *RunError) Unwrap() error { return e.Err }

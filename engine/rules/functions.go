@@ -1,0 +1,159 @@
+package rules
+
+import (
+	"time"
+)
+
+// State answers the questions rule functions ask about the member being
+// evaluated. The runtime implements it over its member state; tests and
+// `hearth simulate` implement it in memory.
+type State interface {
+	Now() time.Time
+	Count(eventType string, days int) int
+	Total(eventType string) int
+	ActiveDays(days int) int
+	PointsIn(days int) int
+	InSegment(name string) bool
+	HasBadge(name string) bool
+	BadgeCount(name string) int
+	TierRank() int
+	RankOf(tier string) int
+	Streak(eventType string) int
+}
+
+// ArgKind says what a function argument must be; literal arguments are
+// checked at validate time so a typo never waits for run time.
+type ArgKind int
+
+const (
+	ArgEventType ArgKind = iota // a string literal naming a known event type
+	ArgWindow                   // a string literal duration in whole days: "30d"
+	ArgSegment                  // a string literal naming a segment
+	ArgBadge                    // a string literal naming a badge
+	ArgTier                     // a string literal naming a tier
+	ArgTime                     // any time value
+)
+
+// Function is one entry of the rule function library.
+type Function struct {
+	Name      string
+	Signature string
+	Doc       string
+	Example   string
+	Args      []ArgKind
+	// TimeDependent functions can change value with no event, only because
+	// time passes; rules using them are re-checked on a schedule.
+	TimeDependent bool
+	call          func(s State, args []any) any
+	sig           any // a nil func value whose type expr checks calls against
+}
+
+func days(a any) int { return a.(int) }
+
+// Functions is the rule function library, in the order explain prints it.
+func Functions() []Function {
+	return []Function{
+		{
+			Name: "count", Signature: "count(type string, window string) int",
+			Doc:     "Number of events of the type the member caused in the window, counted in per-day buckets ending today (the window is whole days).",
+			Example: `count("message.posted", "30d") >= 10`,
+			Args:    []ArgKind{ArgEventType, ArgWindow}, TimeDependent: true,
+			call: func(s State, a []any) any { return s.Count(a[0].(string), days(a[1])) },
+			sig:  new(func(stateBox, string, int) int),
+		},
+		{
+			Name: "total", Signature: "total(type string) int",
+			Doc:     "Number of events of the type the member caused, all time.",
+			Example: `total("post.created") >= 1`,
+			Args:    []ArgKind{ArgEventType},
+			call:    func(s State, a []any) any { return s.Total(a[0].(string)) },
+			sig:     new(func(stateBox, string) int),
+		},
+		{
+			Name: "active_days", Signature: "active_days(window string) int",
+			Doc:     "Days within the window on which the member did anything that counts as activity.",
+			Example: `active_days("30d") >= 10`,
+			Args:    []ArgKind{ArgWindow}, TimeDependent: true,
+			call: func(s State, a []any) any { return s.ActiveDays(days(a[0])) },
+			sig:  new(func(stateBox, int) int),
+		},
+		{
+			Name: "days_since", Signature: "days_since(t time) int",
+			Doc:     "Whole days from t to now; a zero time (never) gives 1000000.",
+			Example: `days_since(member.last_active_at) >= 14`,
+			Args:    []ArgKind{ArgTime}, TimeDependent: true,
+			call: func(s State, a []any) any { return DaysBetween(a[0].(time.Time), s.Now()) },
+			sig:  new(func(stateBox, time.Time) int),
+		},
+		{
+			Name: "in_segment", Signature: "in_segment(name string) bool",
+			Doc:     "Whether the member is in the named segment now.",
+			Example: `in_segment("active") && !in_segment("newcomers")`,
+			Args:    []ArgKind{ArgSegment},
+			call:    func(s State, a []any) any { return s.InSegment(a[0].(string)) },
+			sig:     new(func(stateBox, string) bool),
+		},
+		{
+			Name: "has_badge", Signature: "has_badge(name string) bool",
+			Doc:     "Whether the member holds the badge.",
+			Example: `has_badge("first_post")`,
+			Args:    []ArgKind{ArgBadge},
+			call:    func(s State, a []any) any { return s.HasBadge(a[0].(string)) },
+			sig:     new(func(stateBox, string) bool),
+		},
+		{
+			Name: "badge_count", Signature: "badge_count(name string) int",
+			Doc:     "How many times the member was awarded the badge (badges with repeat = true).",
+			Example: `badge_count("nice_answer") >= 3`,
+			Args:    []ArgKind{ArgBadge},
+			call:    func(s State, a []any) any { return s.BadgeCount(a[0].(string)) },
+			sig:     new(func(stateBox, string) int),
+		},
+		{
+			Name: "tier_rank", Signature: "tier_rank() int",
+			Doc:     "Rank of the member's current tier; 0 when on no tier.",
+			Example: `tier_rank() >= 2`,
+			call:    func(s State, _ []any) any { return s.TierRank() },
+			sig:     new(func(stateBox) int),
+		},
+		{
+			Name: "rank_of", Signature: "rank_of(tier string) int",
+			Doc:     "Rank of the named tier, for comparisons that survive renumbering.",
+			Example: `tier_rank() >= rank_of("core")`,
+			Args:    []ArgKind{ArgTier},
+			call:    func(s State, a []any) any { return s.RankOf(a[0].(string)) },
+			sig:     new(func(stateBox, string) int),
+		},
+		{
+			Name: "points_in", Signature: "points_in(window string) int",
+			Doc:     "Points granted to the member within the window.",
+			Example: `points_in("7d") >= 50`,
+			Args:    []ArgKind{ArgWindow}, TimeDependent: true,
+			call: func(s State, a []any) any { return s.PointsIn(days(a[0])) },
+			sig:  new(func(stateBox, int) int),
+		},
+		{
+			Name: "streak", Signature: "streak(type string) int",
+			Doc:     "Consecutive days, ending today or yesterday, with at least one event of the type.",
+			Example: `streak("checkin") >= 7`,
+			Args:    []ArgKind{ArgEventType}, TimeDependent: true,
+			call: func(s State, a []any) any { return s.Streak(a[0].(string)) },
+			sig:  new(func(stateBox, string) int),
+		},
+	}
+}
+
+// Never is what days_since answers for a zero time.
+const Never = 1000000
+
+// DaysBetween is the number of whole days from t to now; Never when t is zero.
+func DaysBetween(t, now time.Time) int {
+	if t.IsZero() {
+		return Never
+	}
+	d := now.Sub(t)
+	if d < 0 {
+		return 0
+	}
+	return int(d / (24 * time.Hour))
+}

@@ -1,0 +1,177 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+type fakeState struct {
+	now      time.Time
+	counts   map[string]int
+	segments map[string]bool
+	badges   map[string]int
+	rank     int
+}
+
+func (f *fakeState) Now() time.Time               { return f.now }
+func (f *fakeState) Count(t string, days int) int { return f.counts[t] * days / 30 }
+func (f *fakeState) Total(t string) int           { return f.counts[t] }
+func (f *fakeState) ActiveDays(days int) int      { return min(days, 12) }
+func (f *fakeState) PointsIn(days int) int        { return days * 10 }
+func (f *fakeState) InSegment(n string) bool      { return f.segments[n] }
+func (f *fakeState) HasBadge(n string) bool       { return f.badges[n] > 0 }
+func (f *fakeState) BadgeCount(n string) int      { return f.badges[n] }
+func (f *fakeState) TierRank() int                { return f.rank }
+func (f *fakeState) RankOf(t string) int          { return map[string]int{"regular": 1, "core": 2}[t] }
+func (f *fakeState) Streak(t string) int          { return 3 }
+
+var testScope = Scope{
+	What:       "segment rule",
+	EventTypes: map[string]bool{"message.posted": true, "checkin": true},
+	Segments:   map[string]bool{"lurkers": true, "active": true},
+	Badges:     map[string]bool{"first_post": true},
+	Tiers:      map[string]bool{"regular": true, "core": true},
+}
+
+func TestCompileAndEval(t *testing.T) {
+	c := NewCompiler()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	st := &fakeState{now: now, counts: map[string]int{"message.posted": 30}, segments: map[string]bool{"active": true}, badges: map[string]int{"first_post": 2}, rank: 2}
+	m := &Member{ID: "u1", Points: 150, LastActiveAt: now.Add(-20 * 24 * time.Hour), Attrs: map[string]any{"reputation": 200}}
+	ev := NewEvaluator()
+	ev.Bind(m, map[string]any{"referrer": "u9", "type": "member.joined"}, nil, now, st)
+	cases := []struct {
+		src   string
+		event bool
+		want  bool
+	}{
+		{"member.points >= 100", false, true},
+		{`count("message.posted", "30d") == 30`, false, true},
+		{`count("message.posted", "3d") == 3`, false, true},
+		{`days_since(member.last_active_at) >= 14`, false, true},
+		{`days_since(member.joined_at) == 1000000`, false, true},
+		{`in_segment("active") && !in_segment("lurkers")`, false, true},
+		{`has_badge("first_post") && badge_count("first_post") == 2`, false, true},
+		{`tier_rank() >= rank_of("core")`, false, true},
+		{`points_in("7d") == 70 && active_days("30d") == 12 && streak("checkin") == 3`, false, true},
+		{`member.attrs.reputation >= 200`, false, true},
+		{`event.referrer != ""`, true, true},
+		{`now > member.last_active_at`, false, true},
+	}
+	for _, tc := range cases {
+		sc := testScope
+		if tc.event {
+			sc.Event = map[string]AttrType{"referrer": TypeString}
+		}
+		p, errs := c.Compile(tc.src, sc)
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", tc.src, errs[0])
+			continue
+		}
+		got, err := ev.Bool(p)
+		if err != nil || got != tc.want {
+			t.Errorf("%s = %v, %v; want %v", tc.src, got, err, tc.want)
+		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	c := NewCompiler()
+	cases := []struct {
+		src, scope, wantMsg, wantHint, wantAt string
+	}{
+		{"member.pionts >= 100", "", `member has no field "pionts"`, `Did you mean "points"?`, "pionts"},
+		{"memer.points > 1", "", `Unknown name "memer"`, `Did you mean "member"?`, "memer"},
+		{`count("mesage.posted", "30d") > 1`, "", `no event type named "mesage.posted"`, `Did you mean "message.posted"?`, `"mesage.posted"`},
+		{`count("message.posted", "30x") > 1`, "", `Invalid window "30x"`, "", `"30x"`},
+		{`count("message.posted", "12h") > 1`, "", `whole days`, "", `"12h"`},
+		{`in_segment("lurker")`, "", `no segment named "lurker"`, `Did you mean "lurkers"?`, `"lurker"`},
+		{`has_badge(member.name)`, "", `must be a quoted literal`, "", `member.name`},
+		{`count("message.posted")`, "", `count takes 2 argument(s), got 1`, "", ""},
+		{`event.referrer != ""`, "", `segment rule has no event`, "", "event"},
+		{`event.refferer != ""`, "event", `event has no attribute "refferer"`, `Did you mean "referrer"?`, ""},
+		{`member.points + 1`, "", `must give a bool`, "", ""},
+		{`member.points >= "x"`, "", `Invalid operation`, "", ""},
+		{`member.points >=`, "", `Unexpected token`, "", ""},
+		{`   `, "", `empty`, "", ""},
+		{`tier_rank() >= rank_of("cor")`, "", `no tier named "cor"`, `Did you mean "core"?`, ""},
+	}
+	for _, tc := range cases {
+		sc := testScope
+		if tc.scope == "event" {
+			sc.Event = map[string]AttrType{"referrer": TypeString}
+		}
+		_, errs := c.Compile(tc.src, sc)
+		if len(errs) == 0 {
+			t.Errorf("%s: compiled; want error %q", tc.src, tc.wantMsg)
+			continue
+		}
+		e := errs[0]
+		if !strings.Contains(e.Message, tc.wantMsg) {
+			t.Errorf("%s: message %q; want %q", tc.src, e.Message, tc.wantMsg)
+		}
+		if !strings.Contains(e.Hint, tc.wantHint) {
+			t.Errorf("%s: hint %q; want %q", tc.src, e.Hint, tc.wantHint)
+		}
+		if tc.wantAt != "" && (e.From < 0 || e.To > len(tc.src) || tc.src[e.From:e.To] != tc.wantAt) {
+			t.Errorf("%s: range %d-%d = %q; want %q", tc.src, e.From, e.To, tc.src[max(0, e.From):min(len(tc.src), e.To)], tc.wantAt)
+		}
+	}
+}
+
+func TestReads(t *testing.T) {
+	c := NewCompiler()
+	p, errs := c.Compile(`member.points >= 10 && count("message.posted", "7d") > 0 && in_segment("active")`, testScope)
+	if errs != nil {
+		t.Fatal(errs[0])
+	}
+	r := p.Reads
+	if strings.Join(r.Member, ",") != "points" || strings.Join(r.EventTypes, ",") != "message.posted" ||
+		strings.Join(r.Segments, ",") != "active" || !r.TimeDependent || r.Event {
+		t.Errorf("reads = %+v", r)
+	}
+	p, _ = c.Compile(`member.points >= 10`, testScope)
+	if p.Reads.TimeDependent {
+		t.Errorf("points rule marked time dependent")
+	}
+}
+
+func TestStringAndNumberRules(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Event = map[string]AttrType{"referrer": TypeString, "amount": TypeFloat}
+	sc.Result = String
+	p, errs := c.Compile(`event.referrer`, sc)
+	if errs != nil {
+		t.Fatal(errs[0])
+	}
+	ev := NewEvaluator()
+	ev.Bind(&Member{}, map[string]any{"referrer": "u7", "amount": 2.5}, nil, time.Now(), &fakeState{})
+	if s, err := ev.String(p); err != nil || s != "u7" {
+		t.Errorf("String = %q, %v", s, err)
+	}
+	sc.Result = Number
+	p, errs = c.Compile(`event.amount * 10`, sc)
+	if errs != nil {
+		t.Fatal(errs[0])
+	}
+	if f, err := ev.Number(p); err != nil || f != 25 {
+		t.Errorf("Number = %v, %v", f, err)
+	}
+}
+
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{"member.points >= 100", `count("message.posted", "30d") > 1`, `in_segment("x")`, "((", `days_since(now)`} {
+		f.Add(s)
+	}
+	c := NewCompiler()
+	f.Fuzz(func(t *testing.T, src string) {
+		_, errs := c.Compile(src, testScope)
+		for _, e := range errs {
+			if e.From < 0 || e.To > len(src)+1 || e.From > e.To {
+				t.Fatalf("bad range %d-%d for %q", e.From, e.To, src)
+			}
+		}
+	})
+}
