@@ -340,7 +340,7 @@ func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, b
 	case ArgWindow:
 		d, err := durations.Parse(v)
 		if err != nil {
-			p.errAt(arg, fmt.Sprintf("Invalid window %q: %s.", v, strings.TrimPrefix(err.Error(), durations.ErrSyntax.Error()+" ")), "")
+			p.errAt(arg, fmt.Sprintf("Invalid window: %s.", strings.TrimPrefix(err.Error(), durations.ErrSyntax.Error()+" ")), "")
 			return nil, false
 		}
 		if d <= 0 || d%durations.Day != 0 {

@@ -84,7 +84,7 @@ func TestCompileErrors(t *testing.T) {
 		{"member.pionts >= 100", "", `member has no field "pionts"`, `Did you mean "points"?`, "pionts"},
 		{"memer.points > 1", "", `Unknown name "memer"`, `Did you mean "member"?`, "memer"},
 		{`count("mesage.posted", "30d") > 1`, "", `no event type named "mesage.posted"`, `Did you mean "message.posted"?`, `"mesage.posted"`},
-		{`count("message.posted", "30x") > 1`, "", `Invalid window "30x"`, "", `"30x"`},
+		{`count("message.posted", "30x") > 1`, "", `Invalid window: "30x"`, "", `"30x"`},
 		{`count("message.posted", "12h") > 1`, "", `whole days`, "", `"12h"`},
 		{`in_segment("lurker")`, "", `no segment named "lurker"`, `Did you mean "lurkers"?`, `"lurker"`},
 		{`has_badge(member.name)`, "", `must be a quoted literal`, "", `member.name`},

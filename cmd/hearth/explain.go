@@ -1,0 +1,465 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+const explainUsage = `Usage: hearth explain [-json] [TOPIC]
+
+Prints the reference of the hearth language, generated from the same schema
+the decoder uses, so it always matches this binary.
+
+Topics:
+  (none)             every block type and topic, one line each
+  BLOCK              a block: community, segment, tier, badge, incentive,
+                     campaign, template, event, variable, locals, hearth
+  BLOCK.CHILD        a nested block: campaign.step, campaign.step.send,
+                     community.channel, hearth.state ...
+  platform.TYPE      the settings of a platform type, such as platform.local
+  rules              how rules are written: names, operators, quoting
+  functions          rule functions and HCL functions
+  FUNCTION           one rule function, such as count or days_since
+  member, community  the fields rules and templates can read
+  events             the standard event types and their attributes
+  EVENT_TYPE         one event type, such as message.posted
+  durations          how durations, rates and times of day are written
+  templates          how message templates are written
+
+Examples:
+  hearth explain tier
+  hearth explain campaign.step
+  hearth explain count
+  hearth explain -json > hearth-schema.json
+`
+
+func runExplain(_ context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "explain", explainUsage)
+	asJSON := fs.Bool("json", false, "Print the whole schema as JSON, for editors and tools.")
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(schemaJSON())
+		return 0
+	}
+	if len(pos) == 0 {
+		explainOverview(s.out)
+		return 0
+	}
+	if len(pos) > 1 {
+		fmt.Fprintln(s.err, "hearth explain: give one topic.")
+		return 1
+	}
+	topic := pos[0]
+	w := s.out
+	switch topic {
+	case "rules":
+		fmt.Fprint(w, rulesText)
+		return 0
+	case "functions":
+		explainFunctions(w)
+		return 0
+	case "member":
+		explainFields(w, "member", rules.MemberFields())
+		return 0
+	case "community" + ".fields":
+		explainFields(w, "community", rules.CommunityFields())
+		return 0
+	case "events":
+		explainEvents(w)
+		return 0
+	case "durations":
+		fmt.Fprint(w, durationsText)
+		return 0
+	case "templates":
+		fmt.Fprint(w, templatesText)
+		return 0
+	}
+	if strings.HasPrefix(topic, "platform.") {
+		typ := strings.TrimPrefix(topic, "platform.")
+		spec, ok := platformSpecs()[typ]
+		if !ok {
+			fmt.Fprintf(s.err, "hearth explain: no platform type %q.%s Known: %s.\n", typ, didYouMean(typ, keys(platformSpecs())), strings.Join(keys(platformSpecs()), ", "))
+			return 1
+		}
+		explainBlock(w, &config.Block{Type: "platform", Labels: []string{`"` + spec.Type + `"`, "name"}, Doc: spec.Doc, Example: spec.Example, Attrs: spec.Attrs}, "platform")
+		return 0
+	}
+	if b := findBlock(topic); b != nil {
+		explainBlock(w, b, topic)
+		if topic == "community" {
+			fmt.Fprintln(w, "\nRules and templates read a community's figures as community.FIELD; see `hearth explain community.fields`.")
+		}
+		if topic == "platform" {
+			fmt.Fprintf(w, "\nPlatform types in this binary: %s. See `hearth explain platform.TYPE`.\n", strings.Join(keys(platformSpecs()), ", "))
+		}
+		return 0
+	}
+	for _, f := range rules.Functions() {
+		if f.Name == topic {
+			fmt.Fprintf(w, "%s\n\n  %s\n\nExample:\n  %s\n", f.Signature, f.Doc, f.Example)
+			if f.TimeDependent {
+				fmt.Fprintln(w, "\nIts value can change as time passes, with no event; hearth re-checks rules that use it when they can next change.")
+			}
+			return 0
+		}
+	}
+	for _, e := range rules.StandardEvents() {
+		if e.Name == topic {
+			explainEvent(w, e)
+			return 0
+		}
+	}
+	var all []string
+	for _, b := range config.Root.Blocks {
+		all = append(all, b.Type)
+	}
+	for _, f := range rules.Functions() {
+		all = append(all, f.Name)
+	}
+	all = append(all, "rules", "functions", "member", "events", "durations", "templates")
+	fmt.Fprintf(s.err, "hearth explain: no topic %q.%s Run 'hearth explain' for the list.\n", topic, didYouMean(topic, all))
+	return 1
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func findBlock(path string) *config.Block {
+	cur := config.Root
+	for _, part := range strings.Split(path, ".") {
+		var next *config.Block
+		for _, b := range cur.Blocks {
+			if b.Type == part {
+				next = b
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		cur = next
+	}
+	return cur
+}
+
+func explainOverview(w io.Writer) {
+	fmt.Fprintln(w, "The hearth language: every *.hcl file of a directory, read as one.")
+	fmt.Fprintln(w, "\nBlocks:")
+	for _, b := range config.Root.Blocks {
+		fmt.Fprintf(w, "  %-11s %s\n", b.Type, firstSentence(b.Doc))
+	}
+	fmt.Fprintln(w, "\nTopics:")
+	for _, t := range [][2]string{
+		{"rules", "How rules are written."},
+		{"functions", "Rule functions (count, active_days, in_segment ...) and HCL functions."},
+		{"member", "Fields of member in rules and templates."},
+		{"events", "Standard event types and their attributes."},
+		{"durations", "Durations, rates and times of day."},
+		{"templates", "Message templates."},
+	} {
+		fmt.Fprintf(w, "  %-11s %s\n", t[0], t[1])
+	}
+	fmt.Fprintf(w, "\nPlatform types: %s.\n\nRun 'hearth explain TOPIC' for one of them, such as 'hearth explain tier'.\n", strings.Join(keys(platformSpecs()), ", "))
+}
+
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}
+
+func explainBlock(w io.Writer, b *config.Block, path string) {
+	header := path
+	if i := strings.LastIndex(path, "."); i >= 0 && b.Type != "platform" {
+		header = path[i+1:]
+	}
+	for _, l := range b.Labels {
+		if strings.HasPrefix(l, `"`) {
+			header += " " + l
+		} else {
+			header += fmt.Sprintf(" %q", strings.ToUpper(l))
+		}
+	}
+	fmt.Fprintf(w, "%s {}\n\n%s\n", header, wrap(b.Doc, 76, ""))
+	if b.Single {
+		fmt.Fprintln(w, "\nAt most one per parent block.")
+	}
+	if b.FreeAttrs {
+		fmt.Fprintln(w, "\nTakes any attribute names.")
+	}
+	if len(b.Attrs) > 0 {
+		fmt.Fprintln(w, "\nAttributes:")
+		for _, a := range b.Attrs {
+			kind := a.Kind.String()
+			switch {
+			case a.Kind == config.KindEnum:
+				kind = "one of " + strings.Join(quoteAll(a.Enum), ", ")
+			case a.Kind == config.KindRef:
+				kind = "reference to " + strings.Join(a.Refs, " or ")
+			}
+			flags := ""
+			if a.Required {
+				flags += ", required"
+			}
+			if a.Secret {
+				flags += ", secret"
+			}
+			fmt.Fprintf(w, "  %-16s %s%s\n", a.Name, kind, flags)
+			doc := a.Doc
+			if a.Default != "" {
+				doc += " Default: " + a.Default + "."
+			}
+			if a.Example != "" {
+				doc += " Example: " + a.Example
+			}
+			fmt.Fprintln(w, wrap(doc, 72, "      "))
+		}
+	}
+	if len(b.Blocks) > 0 {
+		fmt.Fprintln(w, "\nBlocks:")
+		for _, c := range b.Blocks {
+			fmt.Fprintf(w, "  %-16s %s\n", c.Type, firstSentence(c.Doc))
+		}
+		fmt.Fprintf(w, "\nRun 'hearth explain %s.BLOCK' for a nested block.\n", path)
+	}
+	if b.Example != "" {
+		fmt.Fprintf(w, "\nExample:\n%s\n", indent(b.Example, "  "))
+	}
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap breaks text into lines of at most width characters.
+func wrap(text string, width int, prefix string) string {
+	var lines []string
+	line := prefix
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(prefix) && len(line)+1+len(word) > width+len(prefix) {
+			lines = append(lines, line)
+			line = prefix
+		}
+		if len(line) > len(prefix) {
+			line += " "
+		}
+		line += word
+	}
+	if len(line) > len(prefix) {
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func explainFunctions(w io.Writer) {
+	fmt.Fprintln(w, "Rule functions (in rules, the strings of when, keep, exit_when ...):")
+	for _, f := range rules.Functions() {
+		fmt.Fprintf(w, "\n  %s\n%s\n      e.g. %s\n", f.Signature, wrap(f.Doc, 72, "      "), f.Example)
+	}
+	fmt.Fprintln(w, "\nRules also have expr-lang's built-ins: len, all, any, filter, map, sum, max, min,")
+	fmt.Fprintln(w, "lower, upper, contains (the in operator), matches, duration(\"24h\"), date(\"2026-01-31\") ...")
+	fmt.Fprintln(w, "\nHCL functions (in attribute values, variables and locals, not in rules):")
+	for _, f := range config.HCLFunctionDocs() {
+		doc := f.Doc
+		if doc == "" {
+			doc = "See go-cty's standard library."
+		}
+		fmt.Fprintf(w, "  %-34s %s\n", f.Name, firstSentence(doc))
+	}
+}
+
+func explainFields(w io.Writer, name string, fields []rules.Field) {
+	fmt.Fprintf(w, "%s: what rules and templates read as %s.FIELD.\n\n", name, name)
+	for _, f := range fields {
+		fmt.Fprintf(w, "  %-18s %-6s %s\n", f.Name, f.Type, f.Doc)
+	}
+}
+
+func explainEvents(w io.Writer) {
+	fmt.Fprintln(w, "Standard event types. Every event also has id, type, at, member and source.")
+	fmt.Fprintln(w, "Declare your own with an event block (hearth explain event).")
+	for _, e := range rules.StandardEvents() {
+		fmt.Fprintf(w, "\n  %-22s %s\n", e.Name, e.Doc)
+		if len(e.Attrs) > 0 {
+			fmt.Fprintf(w, "  %-22s attributes: %s\n", "", attrList(e.Attrs))
+		}
+	}
+}
+
+func explainEvent(w io.Writer, e rules.EventType) {
+	fmt.Fprintf(w, "%s\n\n  %s\n\nAttributes (read in rules as event.NAME):\n", e.Name, e.Doc)
+	for _, k := range keys(e.Attrs) {
+		fmt.Fprintf(w, "  %-14s %s\n", k, e.Attrs[k])
+	}
+	if e.Activity {
+		fmt.Fprintln(w, "\nCounts as activity (last_active_at, active_days).")
+	}
+}
+
+func attrList(m map[string]rules.AttrType) string {
+	var parts []string
+	for _, k := range keys(m) {
+		parts = append(parts, k+" "+string(m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+const rulesText = `Rules
+
+A rule is an expr-lang expression written in a string. hearth compiles every
+rule when it validates, against the names the rule may read, so a typo is an
+error with its line and column, never a surprise at run time.
+
+Names:
+  member      the member the rule is about (hearth explain member)
+  event       the event being handled; only in incentive when/to, campaign
+              enter_when and moderation rules (hearth explain events)
+  community   the member's community (hearth explain community.fields)
+  now         the time of the event being handled (not the wall clock, so
+              replays and simulations give the same answers)
+
+Functions: count, total, active_days, days_since, in_segment, has_badge,
+badge_count, tier_rank, rank_of, points_in, streak (hearth explain functions).
+
+Operators: == != < <= > >= && || ! and or not, + - * / % **, in, matches,
+contains, startsWith, endsWith, ?: and ?? (nil coalescing).
+
+Quoting: use single quotes inside rules to avoid escaping,
+  when = "count('message.posted', '30d') >= 10"
+
+Windows such as '30d' are whole days, counted in per-day buckets, and must
+be literals so hearth can check them. Segment, badge and tier names in
+in_segment, has_badge and rank_of are checked too.
+
+Segment, tier, badge-revocation and campaign-goal rules read member state
+only; they have no event. Incentive and moderation rules have the event, with
+the attributes of the event types they listen to.
+`
+
+const durationsText = `Durations, rates and times of day
+
+Duration: a number and a unit, or several: "90s", "15m", "72h", "14d", "2w",
+"1d12h". Units: s, m, h, d (24 hours) and w (7 days).
+
+Rate: a count and a window, "5/30d" means at most 5 in any 30 days. Used by
+limit, points_cap and frequency_cap.
+
+Time of day: "HH:MM" on a 24-hour clock, "22:00". Used by quiet_hours and a
+step's at. Times are in the member's time zone, or hearth.timezone.
+
+In HCL values, duration("14d") gives the seconds in a duration.
+`
+
+const templatesText = `Templates
+
+A template holds text per locale. Each text is an HCL template: ${...}
+interpolations and %{ if } / %{ for } directives, rendered when a message is
+sent with these names in scope:
+
+  member      the recipient (hearth explain member)
+  event       the event that caused the send, when there is one
+  community   the member's community
+  var, local  variables and locals (never sensitive ones)
+
+A member gets their own locale's text, then their language's ("zh" for
+"zh-TW"), then the template's default_locale, then hearth.default_locale.
+
+  template "welcome" {
+    text = {
+      en    = "Welcome, ${member.name}!"
+      zh-CN = "欢迎，${member.name}！"
+    }
+  }
+
+validate checks every name a template reads and renders it once with
+placeholder values, so type errors show up before anything is sent.
+`
+
+// schemaJSON is the schema for -json.
+func schemaJSON() any {
+	type attr struct {
+		Name     string   `json:"name"`
+		Kind     string   `json:"kind"`
+		Required bool     `json:"required,omitempty"`
+		Secret   bool     `json:"secret,omitempty"`
+		Enum     []string `json:"enum,omitempty"`
+		Refs     []string `json:"refs,omitempty"`
+		Default  string   `json:"default,omitempty"`
+		Doc      string   `json:"doc"`
+	}
+	type block struct {
+		Type    string   `json:"type"`
+		Labels  []string `json:"labels,omitempty"`
+		Doc     string   `json:"doc"`
+		Single  bool     `json:"single,omitempty"`
+		Attrs   []attr   `json:"attributes,omitempty"`
+		Blocks  []block  `json:"blocks,omitempty"`
+		Example string   `json:"example,omitempty"`
+	}
+	var conv func(b *config.Block) block
+	conv = func(b *config.Block) block {
+		out := block{Type: b.Type, Labels: b.Labels, Doc: b.Doc, Single: b.Single, Example: b.Example}
+		for _, a := range b.Attrs {
+			out.Attrs = append(out.Attrs, attr{a.Name, a.Kind.String(), a.Required, a.Secret, a.Enum, a.Refs, a.Default, a.Doc})
+		}
+		for _, c := range b.Blocks {
+			out.Blocks = append(out.Blocks, conv(c))
+		}
+		return out
+	}
+	root := conv(config.Root)
+	var platforms []block
+	for _, k := range keys(platformSpecs()) {
+		sp := platformSpecs()[k]
+		platforms = append(platforms, conv(&config.Block{Type: sp.Type, Doc: sp.Doc, Attrs: sp.Attrs, Example: sp.Example}))
+	}
+	type fn struct {
+		Signature string `json:"signature"`
+		Doc       string `json:"doc"`
+		Example   string `json:"example"`
+	}
+	var fns []fn
+	for _, f := range rules.Functions() {
+		fns = append(fns, fn{f.Signature, f.Doc, f.Example})
+	}
+	return map[string]any{
+		"format_version": "1.0",
+		"blocks":         root.Blocks,
+		"platforms":      platforms,
+		"rule_functions": fns,
+		"member_fields":  rules.MemberFields(),
+		"events":         rules.StandardEvents(),
+	}
+}

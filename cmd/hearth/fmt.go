@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/textdiff"
+)
+
+const fmtUsage = `Usage: hearth fmt [options] [DIR or FILE ...]
+
+Rewrites *.hcl files (configuration, variable files and *.hearthtest.hcl
+tests) in the canonical style: indentation, aligned equals signs, spacing.
+Formatting is idempotent: a formatted file stays as it is. Files with
+syntax errors are reported and left alone.
+
+Exit status: 0 success; 1 error; 3 with -check when a file is not
+formatted (as terraform fmt -check).
+
+Examples:
+  hearth fmt                         # format the current directory
+  hearth fmt -check -recursive .     # in CI: fail on unformatted files
+  hearth fmt -diff examples/quickstart
+`
+
+func runFmt(_ context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "fmt", fmtUsage)
+	check := fs.Bool("check", false, "Do not write; exit 3 if any file would change.")
+	diff := fs.Bool("diff", false, "Print the changes as a unified diff.")
+	recursive := fs.Bool("recursive", false, "Also format files in subdirectories.")
+	list := fs.Bool("list", true, "Print the names of files that change.")
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 {
+		pos = []string{"."}
+	}
+	files, err := hclFiles(pos, *recursive)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth fmt: %v\n", err)
+		return 1
+	}
+	changed, failed := 0, false
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth fmt: %v\n", err)
+			failed = true
+			continue
+		}
+		out, diags := config.Format(src, path)
+		if diags.HasErrors() {
+			_ = config.WriteDiagnostics(s.err, config.Sources{path: diags.File}, diags.Diagnostics, relBase(""), s.color(s.errTTY))
+			failed = true
+			continue
+		}
+		if string(out) == string(src) {
+			continue
+		}
+		changed++
+		if *list {
+			fmt.Fprintln(s.out, path)
+		}
+		if *diff {
+			fmt.Fprint(s.out, textdiff.Unified("old/"+filepath.ToSlash(path), "new/"+filepath.ToSlash(path), string(src), string(out)))
+		}
+		if !*check {
+			info, err := os.Stat(path)
+			if err == nil {
+				err = os.WriteFile(path, out, info.Mode().Perm())
+			}
+			if err != nil {
+				fmt.Fprintf(s.err, "hearth fmt: %v\n", err)
+				failed = true
+			}
+		}
+	}
+	switch {
+	case failed:
+		return 1
+	case *check && changed > 0:
+		return 3
+	}
+	return 0
+}
+
+// hclFiles expands directories into their *.hcl files.
+func hclFiles(paths []string, recursive bool) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != p && (!recursive || strings.HasPrefix(d.Name(), ".")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(path, ".hcl") {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -1,0 +1,257 @@
+// Command hearth is the community-as-code CLI: validate, format, explain,
+// plan and apply community configurations, and run the rule daemon.
+//
+// The command is thin: it parses flags, calls into engine/ and prints.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+)
+
+// Version is hearth's version, checked against required_version.
+const Version = "0.1.0"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], newIO())
+	stop()
+	os.Exit(code)
+}
+
+// stdio is what a command reads and writes; tests substitute it.
+type stdio struct {
+	in        io.Reader
+	out, err  io.Writer
+	outTTY    bool
+	errTTY    bool
+	lookupEnv func(string) (string, bool)
+}
+
+func newIO() *stdio {
+	return &stdio{
+		in: os.Stdin, out: os.Stdout, err: os.Stderr,
+		outTTY:    term.IsTerminal(int(os.Stdout.Fd())),
+		errTTY:    term.IsTerminal(int(os.Stderr.Fd())),
+		lookupEnv: os.LookupEnv,
+	}
+}
+
+// colorOut says whether to color stdout: on a terminal, unless NO_COLOR.
+func (s *stdio) color(tty bool) bool {
+	if _, ok := s.lookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	return tty
+}
+
+type command struct {
+	name     string
+	synopsis string
+	usage    string // shown by -h, after the flags
+	run      func(ctx context.Context, s *stdio, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"init", "Write a working starter configuration", initUsage, runInit},
+		{"validate", "Check a configuration and report every problem", validateUsage, runValidate},
+		{"fmt", "Rewrite configuration files in the canonical style", fmtUsage, runFmt},
+		{"explain", "Print the reference of blocks, attributes, functions and events", explainUsage, runExplain},
+		{"graph", "Print the dependency graph of a configuration in DOT", graphUsage, runGraph},
+		{"version", "Print hearth's version", "Usage: hearth version\n", runVersion},
+	}
+}
+
+const mainUsage = `hearth keeps an online community's playbook as code: communities, segments,
+tiers, incentives and campaigns in HCL files, checked, planned and applied
+like infrastructure, and run by a daemon that reacts to member events.
+
+Usage: hearth <command> [options] [DIR]
+
+Commands:
+%s
+Every command takes -h for its options and examples. Start with:
+
+  hearth init mycommunity        # write a starter configuration
+  hearth validate mycommunity    # check it
+  hearth explain                 # the language reference
+`
+
+func run(ctx context.Context, args []string, s *stdio) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		printMainUsage(s.out)
+		if len(args) == 0 {
+			return 1
+		}
+		return 0
+	}
+	if args[0] == "help" {
+		args = []string{args[1], "-h"}
+	}
+	if args[0] == "-v" || args[0] == "-version" || args[0] == "--version" {
+		args[0] = "version"
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, s, args[1:])
+		}
+	}
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(s.err, "hearth: unknown command %q.%s\nRun 'hearth -h' for the list of commands.\n", args[0], didYouMean(args[0], names))
+	return 1
+}
+
+func printMainUsage(w io.Writer) {
+	var b strings.Builder
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.synopsis)
+	}
+	fmt.Fprintf(w, mainUsage, b.String())
+}
+
+// newFlags makes a flag set whose -h prints the command's usage.
+func newFlags(s *stdio, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("hearth "+name, flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.Usage = func() {
+		fmt.Fprint(s.out, usage)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(s.out, "\nOptions:")
+			fs.SetOutput(s.out)
+			fs.PrintDefaults()
+			fs.SetOutput(s.err)
+		}
+	}
+	return fs
+}
+
+// parse parses flags, allowing them after positional arguments too
+// ("hearth validate DIR -json"), and returns the positional arguments.
+// It returns ok=false with the exit code when parsing ends the command.
+func parse(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, 0, false
+			}
+			return nil, 1, false
+		}
+		if fs.NArg() == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// varFlags collects -var and -var-file, in order.
+type varFlags struct {
+	vars  []string
+	files []string
+}
+
+func (v *varFlags) register(fs *flag.FlagSet) {
+	fs.Func("var", "Set a variable: -var name=value (repeatable).", func(s string) error { v.vars = append(v.vars, s); return nil })
+	fs.Func("var-file", "Read variables from an HCL file of name = value lines (repeatable).", func(s string) error { v.files = append(v.files, s); return nil })
+}
+
+func (v *varFlags) options(s *stdio) config.Options {
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version}
+}
+
+// platformSpecs are the settings of every platform type this binary has.
+func platformSpecs() map[string]config.PlatformSpec {
+	specs := map[string]config.PlatformSpec{}
+	for _, sp := range []config.PlatformSpec{local.Spec()} {
+		specs[sp.Type] = sp
+	}
+	return specs
+}
+
+func dirArg(pos []string, s *stdio, name string) (string, bool) {
+	switch len(pos) {
+	case 0:
+		return ".", true
+	case 1:
+		return pos[0], true
+	}
+	fmt.Fprintf(s.err, "hearth %s: expected one directory, got %d arguments: %s\n", name, len(pos), strings.Join(pos, " "))
+	return "", false
+}
+
+func didYouMean(name string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func runVersion(_ context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "version", "Usage: hearth version [-json]\n\nPrints hearth's version and the Go version it was built with.\n")
+	asJSON := fs.Bool("json", false, "Print as JSON.")
+	if _, code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *asJSON {
+		fmt.Fprintf(s.out, "{\"version\": %q, \"go\": %q, \"platforms\": [%s]}\n", Version, runtime.Version(), quotedKeys(platformSpecs()))
+		return 0
+	}
+	fmt.Fprintf(s.out, "hearth %s (%s, %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return 0
+}
+
+func quotedKeys[V any](m map[string]V) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, fmt.Sprintf("%q", k))
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}

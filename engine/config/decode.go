@@ -1,0 +1,627 @@
+package config
+
+import (
+	"path/filepath"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
+	l.decodeSettings(blocks["hearth"])
+	for _, b := range blocks["event"] {
+		l.decodeEvent(b)
+	}
+	l.cfg.EventTypes = map[string]rules.EventType{}
+	for _, e := range rules.StandardEvents() {
+		l.cfg.EventTypes[e.Name] = e
+	}
+	for _, e := range l.cfg.Events {
+		if _, std := l.cfg.EventTypes[e.Type.Name]; std {
+			l.errorf(&e.DeclRange, "Event type already defined", "%q is a standard event type; pick another name for a custom one, such as \"custom.%s\".", e.Type.Name, e.Type.Name)
+			continue
+		}
+		l.cfg.EventTypes[e.Type.Name] = e.Type
+	}
+	for _, b := range blocks["platform"] {
+		l.decodePlatform(b)
+	}
+	for _, b := range blocks["community"] {
+		l.decodeCommunity(b)
+	}
+	for _, b := range blocks["template"] {
+		l.decodeTemplate(b)
+	}
+	for _, b := range blocks["badge"] {
+		l.decodeBadge(b)
+	}
+	for _, b := range blocks["segment"] {
+		l.decodeSegment(b)
+	}
+	for _, b := range blocks["tier"] {
+		l.decodeTier(b)
+	}
+	for _, b := range blocks["incentive"] {
+		l.decodeIncentive(b)
+	}
+	for _, b := range blocks["campaign"] {
+		l.decodeCampaign(b)
+	}
+	sort.SliceStable(l.cfg.Tiers, func(i, j int) bool { return l.cfg.Tiers[i].Rank < l.cfg.Tiers[j].Rank })
+}
+
+func (l *loader) decodeSettings(blocks []*hcl.Block) {
+	s := &l.cfg.Settings
+	s.Timezone, s.TimezoneName, s.DefaultLocale = time.UTC, "UTC", "en"
+	s.State = StateSettings{Backend: "sqlite", Path: filepath.Join(l.dir, ".hearth", "state.db")}
+	if len(blocks) == 0 {
+		return
+	}
+	b := l.open(blocks[0], Root.block("hearth"))
+	if a := b.attr("required_version"); a != nil {
+		if c := b.str("required_version"); c != "" {
+			if err := checkVersion(c, l.opts.Version); err != nil {
+				l.errorf(a.Expr.Range().Ptr(), "Unsupported hearth version", "%s", err)
+			}
+			s.RequiredVersion = c
+		}
+	}
+	if a := b.attr("timezone"); a != nil {
+		name := b.str("timezone")
+		loc, err := time.LoadLocation(name)
+		if err != nil || name == "" {
+			l.errorf(a.Expr.Range().Ptr(), "Unknown time zone", "%q is not an IANA time zone name, such as \"UTC\", \"Europe/Berlin\" or \"Asia/Shanghai\".", name)
+		} else {
+			s.Timezone, s.TimezoneName = loc, name
+		}
+	}
+	if a := b.attr("default_locale"); a != nil {
+		loc := b.str("default_locale")
+		if !localeRe.MatchString(loc) {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid locale", "%q is not a locale tag; use forms such as en or zh-CN.", loc)
+		} else {
+			s.DefaultLocale = loc
+		}
+	}
+	s.FrequencyCap = b.rate("frequency_cap")
+	for _, sb := range b.blocks("state") {
+		st := l.open(sb, Root.block("hearth").block("state"))
+		s.State.Backend = st.enum("backend")
+		if p := st.str("path"); p != "" {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(l.dir, p)
+			}
+			s.State.Path = p
+		}
+		if u, ok := st.setting("url"); ok {
+			s.State.URL = u
+		}
+		if s.State.Backend == "postgres" && s.State.URL.IsNull() {
+			l.errorf(&sb.DefRange, "Missing state URL", "The postgres backend needs url = \"postgres://user@host/db\"; pass it through a sensitive variable if it holds a password.")
+		}
+	}
+}
+
+func (l *loader) decodeEvent(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !eventNameRe.MatchString(name) {
+		l.errorf(&hb.LabelRanges[0], "Invalid event type name", "%q is not a valid event type; use lower-case dotted names such as \"meetup.attended\".", name)
+		return
+	}
+	if !l.declare("event", name, hb.DefRange) {
+		return
+	}
+	b := l.open(hb, Root.block("event"))
+	et := rules.EventType{Name: name, Doc: b.str("description"), Activity: b.boolean("activity", false), Attrs: map[string]rules.AttrType{}}
+	attrs := b.strMap("attributes")
+	for _, k := range sortedNames(attrs) {
+		t := rules.AttrType(attrs[k])
+		if !validAttrType(t) {
+			a := b.attr("attributes")
+			l.errorf(a.Expr.Range().Ptr(), "Invalid attribute type", "Attribute %q has type %q; use one of %s.", k, attrs[k], quoteList(attrTypeNames()))
+			continue
+		}
+		if _, common := rules.EventCommon[k]; common {
+			a := b.attr("attributes")
+			l.errorf(a.Expr.Range().Ptr(), "Reserved attribute", "Every event already has %q.", k)
+			continue
+		}
+		et.Attrs[k] = t
+	}
+	l.cfg.Events = append(l.cfg.Events, &EventDecl{Type: et, DeclRange: hb.DefRange})
+}
+
+func validAttrType(t rules.AttrType) bool {
+	for _, x := range rules.AttrTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func attrTypeNames() []string {
+	var out []string
+	for _, t := range rules.AttrTypes {
+		out = append(out, string(t))
+	}
+	return out
+}
+
+func (l *loader) decodePlatform(hb *hcl.Block) {
+	typ, name := hb.Labels[0], hb.Labels[1]
+	spec, ok := l.opts.Platforms[typ]
+	if !ok {
+		l.errorf(&hb.LabelRanges[0], "Unknown platform type", "There is no platform type %q.%s Known types: %s.", typ, suggest(typ, sortedNames(l.opts.Platforms)), quoteList(sortedNames(l.opts.Platforms)))
+		return
+	}
+	if !l.declare("platform."+typ, name, hb.DefRange) {
+		return
+	}
+	block := &Block{Type: "platform", Attrs: spec.Attrs}
+	b := l.open(hb, block)
+	p := &Platform{Type: typ, Name: name, Settings: map[string]cty.Value{}, DeclRange: hb.DefRange}
+	for _, a := range spec.Attrs {
+		attr := b.attr(a.Name)
+		if attr == nil {
+			continue
+		}
+		var v cty.Value
+		var ok bool
+		switch a.Kind {
+		case KindSetting, KindString:
+			v, ok = b.setting(a.Name)
+		case KindNumber:
+			v, ok = cty.NumberIntVal(int64(b.num(a.Name, 0))), true
+		case KindBool:
+			v, ok = cty.BoolVal(b.boolean(a.Name, false)), true
+		case KindEnum:
+			v, ok = cty.StringVal(b.enum(a.Name)), true
+		case KindDuration:
+			v, ok = cty.StringVal(b.dur(a.Name).String()), true
+		case KindStringList:
+			list := b.strList(a.Name)
+			vals := make([]cty.Value, len(list))
+			for i, s := range list {
+				vals[i] = cty.StringVal(s)
+			}
+			v, ok = cty.ListVal(vals), len(vals) > 0
+			if !ok {
+				v, ok = cty.ListValEmpty(cty.String), true
+			}
+		default:
+			v, _, ok = b.value(a.Name)
+		}
+		if !ok {
+			continue
+		}
+		if a.Secret && !v.IsMarked() {
+			l.warnf(attr.Expr.Range().Ptr(), "Secret written in plain text",
+				"%s is a credential. Keep it out of files in git: declare a variable with sensitive = true and set it with %s<name>, then write %s = var.<name>.", a.Name, EnvVarPrefix, a.Name)
+			v = v.Mark(Sensitive)
+		}
+		p.Settings[a.Name] = v
+	}
+	l.cfg.Platforms = append(l.cfg.Platforms, p)
+}
+
+func lifecycle(b *body) Lifecycle {
+	lc := Lifecycle{PreventDestroy: b.boolean("prevent_destroy", false)}
+	if b.spec.attr("ignore_changes") != nil {
+		lc.IgnoreChanges = b.strList("ignore_changes")
+		for _, name := range lc.IgnoreChanges {
+			if b.spec.attr(name) == nil || name == "prevent_destroy" || name == "ignore_changes" {
+				a := b.attr("ignore_changes")
+				var names []string
+				for _, x := range b.spec.Attrs {
+					names = append(names, x.Name)
+				}
+				l := b.l
+				l.errorf(a.Expr.Range().Ptr(), "Unknown attribute in ignore_changes", "%s has no attribute %q.%s", b.what, name, suggest(name, names))
+			}
+		}
+	}
+	return lc
+}
+
+func (l *loader) decodeCommunity(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !l.checkName("community", hb) || !l.declare("community", name, hb.DefRange) {
+		return
+	}
+	spec := Root.block("community")
+	b := l.open(hb, spec)
+	c := &Community{
+		Name: name, Title: b.str("title"), Purpose: b.str("purpose"), Audience: b.str("audience"),
+		Capacity: b.num("capacity", 0), OnCapacity: b.enum("on_capacity"),
+		HouseRules: b.str("house_rules"), WelcomeMessage: b.str("welcome_message"),
+		Lifecycle: Lifecycle{PreventDestroy: b.boolean("prevent_destroy", false)}, DeclRange: hb.DefRange,
+	}
+	if a := b.attr("capacity"); a != nil && c.Capacity < 0 {
+		l.errorf(a.Expr.Range().Ptr(), "Invalid capacity", "capacity must be 0 (no limit) or more.")
+	}
+	if a := b.attr("platform"); a != nil {
+		l.later = append(l.later, func() {
+			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
+				c.Platform = p
+			}
+		})
+	}
+	seen := map[string]hcl.Range{}
+	for i, cb := range b.blocks("channel") {
+		if !l.checkName("channel", cb) || !l.unique(seen, "channel", cb) {
+			continue
+		}
+		cs := l.open(cb, spec.block("channel"))
+		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Position: cs.num("position", i), Category: cs.str("category"),
+			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
+		c.Channels = append(c.Channels, ch)
+	}
+	seen = map[string]hcl.Range{}
+	for i, rb := range b.blocks("role") {
+		if !l.checkName("role", rb) || !l.unique(seen, "role", rb) {
+			continue
+		}
+		rs := l.open(rb, spec.block("role"))
+		r := &Role{Name: rb.Labels[0], Title: rs.str("title"), Color: rs.color("color"), Permissions: rs.strList("permissions"),
+			Hoist: rs.boolean("hoist", false), Mentionable: rs.boolean("mentionable", false), Position: rs.num("position", i),
+			Lifecycle: lifecycle(rs), Community: c, DeclRange: rb.DefRange}
+		if r.Title == "" {
+			r.Title = r.Name
+		}
+		c.Roles = append(c.Roles, r)
+	}
+	seen = map[string]hcl.Range{}
+	for _, mb := range b.blocks("moderation") {
+		if !l.checkName("moderation", mb) || !l.unique(seen, "moderation", mb) {
+			continue
+		}
+		ms := l.open(mb, spec.block("moderation"))
+		m := &Moderation{Name: mb.Labels[0], Keywords: ms.localeLists("keywords"), Patterns: ms.strList("patterns"),
+			Action: ms.enum("action"), Duration: ms.dur("duration"), Reason: ms.str("reason"), DeclRange: mb.DefRange}
+		on, onAttr := ms.eventTypes("on")
+		if on == nil {
+			on = []string{"message.posted"}
+		}
+		m.On = on
+		l.later = append(l.later, func() { l.checkEventTypes(onAttr, m.On) })
+		m.When = ms.rule("when", rules.Scope{Event: map[string]rules.AttrType{}})
+		if m.When != nil {
+			m.When.scope.Event = nil // filled from m.On in compileAll
+		}
+		if a := ms.attr("patterns"); a != nil {
+			for _, p := range m.Patterns {
+				if _, err := regexp.Compile(p); err != nil {
+					l.errorf(a.Expr.Range().Ptr(), "Invalid pattern", "%q is not a valid regular expression: %s.", p, err)
+				}
+			}
+		}
+		if m.Action == "mute" && m.Duration == 0 {
+			l.errorf(&mb.DefRange, "Missing mute duration", "A mute needs duration = \"1h\" (or another duration).")
+		}
+		if m.When == nil && len(m.Keywords) == 0 && len(m.Patterns) == 0 {
+			l.errorf(&mb.DefRange, "Moderation rule matches nothing", "Give keywords, patterns or a when rule.")
+		}
+		c.Moderation = append(c.Moderation, m)
+	}
+	if c.Capacity > 0 && c.Capacity < 2 {
+		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
+	}
+	l.cfg.Communities = append(l.cfg.Communities, c)
+}
+
+var (
+	nameRe      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	eventNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+)
+
+func (l *loader) checkName(kind string, hb *hcl.Block) bool {
+	name := hb.Labels[len(hb.Labels)-1]
+	if !nameRe.MatchString(name) {
+		l.errorf(&hb.LabelRanges[len(hb.Labels)-1], "Invalid "+kind+" name", "%q is not a valid name: start with a letter, then letters, digits, underscores or dashes.", name)
+		return false
+	}
+	return true
+}
+
+func (l *loader) unique(seen map[string]hcl.Range, kind string, hb *hcl.Block) bool {
+	name := hb.Labels[0]
+	if prev, ok := seen[name]; ok {
+		l.errorf(&hb.DefRange, "Duplicate "+kind, "A %s named %q is already defined at %s.", kind, name, at(prev))
+		return false
+	}
+	seen[name] = hb.DefRange
+	return true
+}
+
+func (l *loader) decodeTemplate(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !l.checkName("template", hb) || !l.declare("template", name, hb.DefRange) {
+		return
+	}
+	b := l.open(hb, Root.block("template"))
+	t := &Template{Name: name, Description: b.str("description"), DefaultLocale: b.str("default_locale"),
+		Text: b.localeText("text"), Subject: b.localeText("subject"), HTML: b.localeText("html"), DeclRange: hb.DefRange}
+	if t.DefaultLocale == "" {
+		t.DefaultLocale = l.cfg.Settings.DefaultLocale
+	}
+	if a := b.attr("text"); a != nil && t.Text != nil {
+		if _, ok := t.Text[t.DefaultLocale]; !ok {
+			l.errorf(a.Expr.Range().Ptr(), "No text for the default locale", "template %q falls back to %q, but text has no %q entry. Add one or set default_locale.", name, t.DefaultLocale, t.DefaultLocale)
+		}
+	}
+	for _, m := range []map[string]hcl.Expression{t.Text, t.Subject, t.HTML} {
+		for _, loc := range sortedNames(m) {
+			l.checkTemplateExpr(m[loc])
+		}
+	}
+	l.cfg.Templates = append(l.cfg.Templates, t)
+}
+
+func (l *loader) decodeBadge(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !l.checkName("badge", hb) || !l.declare("badge", name, hb.DefRange) {
+		return
+	}
+	b := l.open(hb, Root.block("badge"))
+	bd := &Badge{Name: name, Title: b.str("title"), Description: b.str("description"), Class: b.enum("class"),
+		Repeat: b.boolean("repeat", false), RevokeWhen: b.rule("revoke_when", rules.Scope{}), DeclRange: hb.DefRange}
+	if bd.Title == "" {
+		bd.Title = name
+	}
+	l.cfg.Badges = append(l.cfg.Badges, bd)
+}
+
+func (l *loader) decodeSegment(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !l.checkName("segment", hb) || !l.declare("segment", name, hb.DefRange) {
+		return
+	}
+	b := l.open(hb, Root.block("segment"))
+	s := &Segment{Name: name, Description: b.str("description"), When: b.rule("when", rules.Scope{}), DeclRange: hb.DefRange}
+	addr := "segment." + name
+	l.refLater(b, "community", addr, func(v any) { s.Community, _ = v.(*Community) })
+	l.refLater(b, "role", addr, func(v any) { s.Role, _ = v.(*Role) })
+	l.cfg.Segments = append(l.cfg.Segments, s)
+}
+
+// refLater resolves a reference attribute once every block is decoded.
+func (l *loader) refLater(b *body, name, from string, set func(any)) {
+	a := b.attr(name)
+	if a == nil {
+		return
+	}
+	kinds := b.spec.attr(name).Refs
+	l.later = append(l.later, func() {
+		if v := l.resolve(a, kinds[0], from); v != nil {
+			set(v)
+		}
+	})
+}
+
+func (l *loader) decodeTier(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !l.checkName("tier", hb) || !l.declare("tier", name, hb.DefRange) {
+		return
+	}
+	b := l.open(hb, Root.block("tier"))
+	t := &Tier{Name: name, Rank: b.num("rank", 0), Title: b.str("title"), Description: b.str("description"),
+		When: b.rule("when", rules.Scope{}), Keep: b.rule("keep", rules.Scope{}), Grace: b.dur("grace"),
+		DemoteAfter: b.dur("demote_after"), Window: b.dur("window"), Benefits: b.strList("benefits"),
+		Locked: b.strList("locked"), DeclRange: hb.DefRange}
+	if t.Title == "" {
+		t.Title = name
+	}
+	if a := b.attr("rank"); a != nil {
+		if t.Rank < 1 {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid rank", "rank must be 1 or more: 1 is the first rung above no tier.")
+		}
+		for _, other := range l.cfg.Tiers {
+			if other.Rank == t.Rank && t.Rank >= 1 {
+				l.errorf(a.Expr.Range().Ptr(), "Duplicate tier rank", "tier %q already has rank %d (at %s); each rung needs its own rank.", other.Name, t.Rank, at(other.DeclRange))
+			}
+		}
+	}
+	addr := "tier." + name
+	l.refLater(b, "community", addr, func(v any) { t.Community, _ = v.(*Community) })
+	l.refLater(b, "role", addr, func(v any) { t.Role, _ = v.(*Role) })
+	l.cfg.Tiers = append(l.cfg.Tiers, t)
+}
+
+func (l *loader) decodeIncentive(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !l.checkName("incentive", hb) || !l.declare("incentive", name, hb.DefRange) {
+		return
+	}
+	spec := Root.block("incentive")
+	b := l.open(hb, spec)
+	in := &Incentive{Name: name, Description: b.str("description"), Once: b.boolean("once", false),
+		Cooldown: b.dur("cooldown"), Limit: b.rate("limit"), PointsCap: b.rate("points_cap"), Expires: b.dur("expires"),
+		DeclRange: hb.DefRange}
+	on, onAttr := b.eventTypes("on")
+	in.On = on
+	l.later = append(l.later, func() { l.checkEventTypes(onAttr, in.On) })
+	in.When = b.rule("when", rules.Scope{})
+	addr := "incentive." + name
+	l.refLater(b, "community", addr, func(v any) { in.Community, _ = v.(*Community) })
+	grants := b.blocks("grant")
+	if len(grants) == 0 {
+		l.errorf(&hb.DefRange, "Missing grant block", "incentive %q grants nothing: add a grant block with points, badge, role or set.", name)
+	}
+	for _, gb := range grants {
+		g := l.open(gb, spec.block("grant"))
+		in.Grant.Points = g.num("points", 0)
+		in.Grant.Set = g.strMap("set")
+		in.Grant.Reason = g.str("reason")
+		in.Grant.To = g.rule("to", rules.Scope{Result: rules.String})
+		l.refLater(g, "badge", addr, func(v any) { in.Grant.Badge, _ = v.(*Badge) })
+		l.refLater(g, "role", addr, func(v any) { in.Grant.Role, _ = v.(*Role) })
+		if g.attr("points") == nil && g.attr("badge") == nil && g.attr("role") == nil && g.attr("set") == nil {
+			l.errorf(&gb.DefRange, "Empty grant", "A grant needs at least one of points, badge, role or set.")
+		}
+	}
+	if in.Grant.Reason == "" {
+		in.Grant.Reason = name
+	}
+	if in.Once && in.Limit != nil {
+		l.warnf(b.attr("limit").Expr.Range().Ptr(), "limit has no effect with once", "incentive %q grants at most once per member, so its limit never applies.", name)
+	}
+	l.cfg.Incentives = append(l.cfg.Incentives, in)
+}
+
+func (l *loader) decodeCampaign(hb *hcl.Block) {
+	name := hb.Labels[0]
+	if !l.checkName("campaign", hb) || !l.declare("campaign", name, hb.DefRange) {
+		return
+	}
+	spec := Root.block("campaign")
+	b := l.open(hb, spec)
+	c := &Campaign{Name: name, Description: b.str("description"), ExitOnLeave: b.boolean("exit_on_leave", true),
+		ExitWhen: b.rule("exit_when", rules.Scope{}), Reentry: b.enum("reentry"), ReentryAfter: b.dur("reentry_after"),
+		FrequencyCap: b.rate("frequency_cap"), OnCap: b.enum("on_cap"), DeclRange: hb.DefRange}
+	on, onAttr := b.eventTypes("enter_on")
+	c.EnterOn = on
+	l.later = append(l.later, func() { l.checkEventTypes(onAttr, c.EnterOn) })
+	c.EnterWhen = b.rule("enter_when", rules.Scope{})
+	addr := "campaign." + name
+	l.refLater(b, "community", addr, func(v any) { c.Community, _ = v.(*Community) })
+	l.refLater(b, "audience", addr, func(v any) { c.Audience, _ = v.(*Segment) })
+	if b.attr("enter_on") == nil && b.attr("audience") == nil {
+		l.errorf(&hb.DefRange, "Campaign has no entry", "campaign %q enrolls nobody: set enter_on (an event type) or audience (a segment).", name)
+	}
+	if c.EnterWhen != nil && b.attr("enter_on") == nil {
+		l.errorf(&c.EnterWhen.Range, "enter_when without enter_on", "enter_when checks the entering event, so it needs enter_on.")
+	}
+	if c.Reentry == "after" && c.ReentryAfter == 0 {
+		l.errorf(b.attr("reentry").Expr.Range().Ptr(), "Missing reentry_after", "reentry = \"after\" needs reentry_after, such as \"30d\".")
+	}
+	if c.ReentryAfter != 0 && c.Reentry != "after" {
+		l.errorf(b.attr("reentry_after").Expr.Range().Ptr(), "reentry_after without reentry = \"after\"", "Set reentry = \"after\" for reentry_after to apply.")
+	}
+	for _, qb := range b.blocks("quiet_hours") {
+		q := l.open(qb, spec.block("quiet_hours"))
+		from, to := q.clock("from"), q.clock("to")
+		qh := &QuietHours{}
+		if from != nil && to != nil {
+			qh.From, qh.To = *from, *to
+			if *from == *to {
+				l.errorf(&qb.DefRange, "Empty quiet hours", "from and to are the same time.")
+			}
+		}
+		if a := q.attr("timezone"); a != nil {
+			tz := q.str("timezone")
+			loc, err := time.LoadLocation(tz)
+			if err != nil || tz == "" {
+				l.errorf(a.Expr.Range().Ptr(), "Unknown time zone", "%q is not an IANA time zone name.", tz)
+			} else {
+				qh.Timezone = loc
+			}
+		}
+		c.QuietHours = qh
+	}
+	stepSpec := spec.block("step")
+	seen := map[string]hcl.Range{}
+	type gotoRef struct {
+		name string
+		rng  hcl.Range
+	}
+	var gotos []gotoRef
+	addGoto := func(b *body, attr, target string) {
+		if a := b.attr(attr); a != nil && target != "" {
+			gotos = append(gotos, gotoRef{target, a.Expr.Range()})
+		}
+	}
+	for _, sb := range b.blocks("step") {
+		if !l.checkName("step", sb) || !l.unique(seen, "step", sb) {
+			continue
+		}
+		s := l.open(sb, stepSpec)
+		st := &Step{Name: sb.Labels[0], Wait: s.dur("wait"), At: s.clock("at"), WaitUntil: s.rule("wait_until", rules.Scope{}),
+			Timeout: s.dur("timeout"), OnTimeout: s.str("on_timeout"), When: s.rule("when", rules.Scope{}), Goto: s.str("goto"), DeclRange: sb.DefRange}
+		if st.Name == Exit {
+			l.errorf(&sb.LabelRanges[0], "Reserved step name", "\"exit\" means the end of the campaign; name the step differently.")
+		}
+		addGoto(s, "goto", st.Goto)
+		addGoto(s, "on_timeout", st.OnTimeout)
+		if st.Timeout != 0 && st.WaitUntil == nil {
+			l.errorf(s.attr("timeout").Expr.Range().Ptr(), "timeout without wait_until", "timeout limits a wait_until; add one or remove timeout.")
+		}
+		if st.OnTimeout != "" && st.Timeout == 0 {
+			l.errorf(s.attr("on_timeout").Expr.Range().Ptr(), "on_timeout without timeout", "Set timeout for on_timeout to apply.")
+		}
+		for _, sendb := range s.blocks("send") {
+			sd := l.open(sendb, stepSpec.block("send"))
+			send := &Send{Channel: sd.enum("channel")}
+			from := addr
+			l.refLater(sd, "template", from, func(v any) { send.Template, _ = v.(*Template) })
+			l.refLater(sd, "target", from, func(v any) { send.Target, _ = v.(*Channel) })
+			l.refLater(sd, "platform", from, func(v any) { send.Platform, _ = v.(*Platform) })
+			if send.Channel == "channel" && sd.attr("target") == nil {
+				l.errorf(&sendb.DefRange, "Missing target", "A send with channel = \"channel\" needs target = community.NAME.channel.CHANNEL.")
+			}
+			st.Send = send
+		}
+		for _, bb := range s.blocks("branch") {
+			br := l.open(bb, stepSpec.block("branch"))
+			branch := &Branch{When: br.rule("when", rules.Scope{}), Goto: br.str("goto")}
+			addGoto(br, "goto", branch.Goto)
+			st.Branches = append(st.Branches, branch)
+		}
+		for _, spb := range s.blocks("split") {
+			sp := l.open(spb, stepSpec.block("split"))
+			vseen := map[string]hcl.Range{}
+			total := 0
+			for _, vb := range sp.blocks("variant") {
+				if !l.checkName("variant", vb) || !l.unique(vseen, "variant", vb) {
+					continue
+				}
+				vr := l.open(vb, stepSpec.block("split").block("variant"))
+				v := &Variant{Name: vb.Labels[0], Weight: vr.num("weight", 0), Goto: vr.str("goto")}
+				if v.Weight < 0 {
+					l.errorf(vr.attr("weight").Expr.Range().Ptr(), "Invalid weight", "weight must be 0 or more.")
+				}
+				total += max(v.Weight, 0)
+				addGoto(vr, "goto", v.Goto)
+				st.Split = append(st.Split, v)
+			}
+			if len(st.Split) < 2 {
+				l.errorf(&spb.DefRange, "Split needs two variants", "An A/B split needs at least two variant blocks.")
+			} else if total == 0 {
+				l.errorf(&spb.DefRange, "Split weights are all zero", "Give at least one variant a weight above 0.")
+			}
+		}
+		if st.Send == nil && st.Wait == 0 && st.At == nil && st.WaitUntil == nil && len(st.Branches) == 0 && len(st.Split) == 0 && st.Goto == "" {
+			l.errorf(&sb.DefRange, "Step does nothing", "step %q has no wait, wait_until, at, send, branch, split or goto.", st.Name)
+		}
+		c.Steps = append(c.Steps, st)
+	}
+	if len(c.Steps) == 0 {
+		l.errorf(&hb.DefRange, "Campaign has no steps", "campaign %q needs at least one step block.", name)
+	}
+	var stepNames []string
+	for _, s := range c.Steps {
+		stepNames = append(stepNames, s.Name)
+	}
+	for _, g := range gotos {
+		if g.name == Exit || seen[g.name] != (hcl.Range{}) {
+			continue
+		}
+		rng := g.rng
+		l.errorf(&rng, "Unknown step", "campaign %q has no step %q.%s Use \"exit\" to end the campaign.", name, g.name, suggest(g.name, stepNames))
+	}
+	l.cfg.Campaigns = append(l.cfg.Campaigns, c)
+}
+
+// checkEventTypes reports unknown event types once all are declared.
+func (l *loader) checkEventTypes(a *hcl.Attribute, names []string) {
+	for _, n := range names {
+		if _, ok := l.cfg.EventTypes[n]; !ok && a != nil {
+			l.errorf(a.Expr.Range().Ptr(), "Unknown event type", "There is no event type %q.%s Declare custom types with an event block; `hearth explain events` lists the standard ones.", n, suggest(n, sortedNames(l.cfg.EventTypes)))
+		}
+	}
+}

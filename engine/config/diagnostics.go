@@ -1,0 +1,209 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// WriteDiagnostics prints diagnostics the way Terraform does: severity and
+// summary, the file, line and column with the enclosing block, the source
+// line with the problem underlined, then the detail. Paths are shown
+// relative to base when possible.
+func WriteDiagnostics(w io.Writer, src Sources, diags hcl.Diagnostics, base string, color bool) error {
+	bw := bufio.NewWriter(w)
+	for _, d := range diags {
+		writeDiagnostic(bw, src, d, base, color)
+	}
+	return bw.Flush()
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiUnder  = "\x1b[4m"
+)
+
+func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base string, color bool) {
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	label, code := "Error", ansiRed
+	if d.Severity == hcl.DiagWarning {
+		label, code = "Warning", ansiYellow
+	}
+	fmt.Fprintf(w, "%s %s\n", paint(ansiBold+code, label+":"), paint(ansiBold, d.Summary))
+	if d.Subject != nil {
+		rng := *d.Subject
+		where := fmt.Sprintf("%s line %d, column %d", relPath(rng.Filename, base), rng.Start.Line, rng.Start.Column)
+		if f := src[rng.Filename]; f != nil {
+			if cs, ok := f.Nav.(interface{ ContextString(int) string }); ok {
+				if ctx := cs.ContextString(rng.Start.Byte); ctx != "" {
+					where += ", in " + ctx
+				}
+			}
+		}
+		fmt.Fprintf(w, "\n  on %s:\n", where)
+		if f := src[rng.Filename]; f != nil {
+			writeSnippet(w, f.Bytes, rng, color)
+		}
+	}
+	if d.Detail != "" {
+		fmt.Fprintf(w, "\n%s\n", d.Detail)
+	}
+	fmt.Fprintln(w)
+}
+
+// writeSnippet prints the lines of rng with a caret line under the range.
+func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool) {
+	lines := bytes.Split(source, []byte("\n"))
+	first, last := rng.Start.Line, rng.End.Line
+	if last < first {
+		last = first
+	}
+	if last-first > 4 {
+		last = first + 4
+	}
+	width := len(fmt.Sprint(last))
+	for n := first; n <= last && n-1 < len(lines); n++ {
+		line := strings.TrimRight(string(lines[n-1]), "\r")
+		line = strings.ReplaceAll(line, "\t", " ")
+		fmt.Fprintf(w, "  %*d: %s\n", width, n, line)
+		// Underline the part of this line inside the range.
+		from, to := 1, utf8.RuneCountInString(line)+1
+		if n == rng.Start.Line {
+			from = rng.Start.Column
+		}
+		if n == rng.End.Line {
+			to = rng.End.Column
+		}
+		if to <= from {
+			to = from + 1
+		}
+		carets := strings.Repeat("^", to-from)
+		if color {
+			carets = ansiRed + carets + ansiReset
+		}
+		fmt.Fprintf(w, "  %*s  %s%s\n", width, "", strings.Repeat(" ", from-1), carets)
+	}
+}
+
+func relPath(path, base string) string {
+	if base == "" {
+		return path
+	}
+	if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+// JSONPos is a position in a JSON diagnostic.
+type JSONPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+// JSONRange is a file range in a JSON diagnostic.
+type JSONRange struct {
+	Filename string  `json:"filename"`
+	Start    JSONPos `json:"start"`
+	End      JSONPos `json:"end"`
+}
+
+// JSONSnippet is the source line of a JSON diagnostic.
+type JSONSnippet struct {
+	Context              string `json:"context,omitempty"`
+	Code                 string `json:"code"`
+	StartLine            int    `json:"start_line"`
+	HighlightStartOffset int    `json:"highlight_start_offset"`
+	HighlightEndOffset   int    `json:"highlight_end_offset"`
+}
+
+// JSONDiagnostic is one diagnostic in `-json` output.
+type JSONDiagnostic struct {
+	Severity string       `json:"severity"`
+	Summary  string       `json:"summary"`
+	Detail   string       `json:"detail,omitempty"`
+	Range    *JSONRange   `json:"range,omitempty"`
+	Snippet  *JSONSnippet `json:"snippet,omitempty"`
+}
+
+// JSONValidation is the `hearth validate -json` document.
+type JSONValidation struct {
+	FormatVersion string           `json:"format_version"`
+	Valid         bool             `json:"valid"`
+	ErrorCount    int              `json:"error_count"`
+	WarningCount  int              `json:"warning_count"`
+	Diagnostics   []JSONDiagnostic `json:"diagnostics"`
+}
+
+// ValidationFormatVersion is bumped on incompatible changes to the JSON.
+const ValidationFormatVersion = "1.0"
+
+// ToJSON converts diagnostics for `-json` output.
+func ToJSON(src Sources, diags hcl.Diagnostics, base string) JSONValidation {
+	out := JSONValidation{FormatVersion: ValidationFormatVersion, Diagnostics: []JSONDiagnostic{}}
+	for _, d := range diags {
+		jd := JSONDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagWarning {
+			jd.Severity = "warning"
+			out.WarningCount++
+		} else {
+			out.ErrorCount++
+		}
+		if r := d.Subject; r != nil {
+			jd.Range = &JSONRange{Filename: relPath(r.Filename, base),
+				Start: JSONPos{r.Start.Line, r.Start.Column, r.Start.Byte}, End: JSONPos{r.End.Line, r.End.Column, r.End.Byte}}
+			if f := src[r.Filename]; f != nil {
+				jd.Snippet = snippet(f, *r)
+			}
+		}
+		out.Diagnostics = append(out.Diagnostics, jd)
+	}
+	out.Valid = out.ErrorCount == 0
+	return out
+}
+
+func snippet(f *hcl.File, r hcl.Range) *JSONSnippet {
+	lines := bytes.Split(f.Bytes, []byte("\n"))
+	if r.Start.Line < 1 || r.Start.Line > len(lines) {
+		return nil
+	}
+	code := strings.TrimRight(string(lines[r.Start.Line-1]), "\r")
+	s := &JSONSnippet{Code: code, StartLine: r.Start.Line}
+	// Offsets are bytes into code, as Terraform's are.
+	s.HighlightStartOffset = max(0, min(len(code), byteCol(code, r.Start.Column)))
+	if r.End.Line == r.Start.Line {
+		s.HighlightEndOffset = max(s.HighlightStartOffset, min(len(code), byteCol(code, r.End.Column)))
+	} else {
+		s.HighlightEndOffset = len(code)
+	}
+	if cs, ok := f.Nav.(interface{ ContextString(int) string }); ok {
+		s.Context = cs.ContextString(r.Start.Byte)
+	}
+	return s
+}
+
+// byteCol is the byte offset of a 1-based rune column.
+func byteCol(line string, col int) int {
+	i, n := 0, 1
+	for i < len(line) && n < col {
+		_, size := utf8.DecodeRuneInString(line[i:])
+		i += size
+		n++
+	}
+	return i
+}

@@ -1,0 +1,114 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/hearth-community/hearth/engine/durations"
+)
+
+// FuncDoc describes one HCL function for `hearth explain`.
+type FuncDoc struct {
+	Name string
+	Doc  string
+}
+
+// hclFunctions are the functions available in HCL expressions (not in
+// rules): go-cty's standard library plus env, file and duration.
+func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]function.Function {
+	f := map[string]function.Function{
+		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
+		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "pow": stdlib.PowFunc, "log": stdlib.LogFunc,
+		"signum": stdlib.SignumFunc, "parseint": stdlib.ParseIntFunc,
+		"chomp": stdlib.ChompFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
+		"indent": stdlib.IndentFunc, "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
+		"upper": stdlib.UpperFunc, "replace": stdlib.ReplaceFunc, "split": stdlib.SplitFunc,
+		"strrev": stdlib.ReverseFunc, "substr": stdlib.SubstrFunc, "title": stdlib.TitleFunc,
+		"trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc, "trimsuffix": stdlib.TrimSuffixFunc,
+		"trimspace": stdlib.TrimSpaceFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
+		"regex_replace": stdlib.RegexReplaceFunc, "strlen": stdlib.StrlenFunc,
+		"concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc, "distinct": stdlib.DistinctFunc,
+		"element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc, "keys": stdlib.KeysFunc,
+		"length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc,
+		"range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc, "setunion": stdlib.SetUnionFunc,
+		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc,
+		"zipmap": stdlib.ZipmapFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
+		"compact": stdlib.CompactFunc, "chunklist": stdlib.ChunklistFunc,
+		"jsonencode": stdlib.JSONEncodeFunc, "jsondecode": stdlib.JSONDecodeFunc, "csvdecode": stdlib.CSVDecodeFunc,
+		"formatdate": stdlib.FormatDateFunc, "timeadd": stdlib.TimeAddFunc,
+		"tostring": stdlib.MakeToFunc(cty.String), "tonumber": stdlib.MakeToFunc(cty.Number),
+		"tobool": stdlib.MakeToFunc(cty.Bool), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+	}
+	f["env"] = function.New(&function.Spec{
+		Description: "Value of an environment variable; a second argument is the default when unset.",
+		Params:      []function.Parameter{{Name: "name", Type: cty.String}},
+		VarParam:    &function.Parameter{Name: "default", Type: cty.String},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if v, ok := lookupEnv(args[0].AsString()); ok {
+				return cty.StringVal(v), nil
+			}
+			if len(args) > 1 {
+				return args[1], nil
+			}
+			return cty.NilVal, fmt.Errorf("environment variable %q is not set; give a default as env(%q, \"...\")", args[0].AsString(), args[0].AsString())
+		},
+	})
+	f["file"] = function.New(&function.Spec{
+		Description: "Contents of a file, relative to the configuration directory.",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p := args[0].AsString()
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("cannot read %s: %w", args[0].AsString(), err)
+			}
+			return cty.StringVal(string(b)), nil
+		},
+	})
+	f["duration"] = function.New(&function.Spec{
+		Description: "Seconds in a duration such as \"14d\", for arithmetic.",
+		Params:      []function.Parameter{{Name: "duration", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.Number),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			d, err := durations.Parse(args[0].AsString())
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.NumberIntVal(int64(d.Seconds())), nil
+		},
+	})
+	return f
+}
+
+// HCLFunctionDocs lists the HCL functions with their descriptions, for
+// `hearth explain functions`.
+func HCLFunctionDocs() []FuncDoc {
+	fs := hclFunctions(".", func(string) (string, bool) { return "", false })
+	out := make([]FuncDoc, 0, len(fs))
+	for name, fn := range fs {
+		var params []string
+		for _, p := range fn.Params() {
+			params = append(params, p.Name)
+		}
+		if vp := fn.VarParam(); vp != nil {
+			params = append(params, vp.Name+"...")
+		}
+		doc := fn.Description()
+		out = append(out, FuncDoc{Name: name + "(" + strings.Join(params, ", ") + ")", Doc: doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

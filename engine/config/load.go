@@ -1,0 +1,243 @@
+// Package config loads a hearth configuration directory: it parses every
+// *.hcl file, resolves variables, locals and references between blocks,
+// compiles every rule, checks every template, and reports all problems
+// as hcl.Diagnostics with file, line, column and a hint.
+//
+// Load is the only way a Config is built: `hearth validate`, plan, the
+// runtime and hot reload all go through it, so they cannot disagree about
+// what a file means.
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// TestFileSuffix marks rule unit test files, which Load skips.
+const TestFileSuffix = ".hearthtest.hcl"
+
+// PlatformSpec describes the settings of one platform type. Adapters
+// provide these; the loader checks platform blocks against them.
+type PlatformSpec struct {
+	Type    string
+	Doc     string
+	Example string
+	Attrs   []Attr
+}
+
+// Options are what a load needs besides the directory.
+type Options struct {
+	// Vars are -var arguments, "name=value", in command-line order.
+	Vars []string
+	// VarFiles are -var-file arguments.
+	VarFiles []string
+	// LookupEnv reads environment variables (HEARTH_VAR_*, env()); nil
+	// means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Platforms are the known platform types.
+	Platforms map[string]PlatformSpec
+	// Version is hearth's version, checked against required_version.
+	Version string
+}
+
+// Sources are the parsed files, for printing diagnostics with snippets.
+type Sources map[string]*hcl.File
+
+type loader struct {
+	opts   Options
+	dir    string
+	parser *hclparse.Parser
+	diags  hcl.Diagnostics
+	ctx    *hcl.EvalContext
+	cfg    *Config
+	later  []func()
+	rc     *rules.Compiler
+	// names already declared per kind, for duplicate checks
+	declared map[string]hcl.Range
+	edges    []Edge
+}
+
+// Load reads and validates every *.hcl file in dir. The returned Config is
+// usable only when the diagnostics have no errors; the Sources are always
+// returned so diagnostics can be printed with snippets.
+func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	l := &loader{
+		opts: opts, dir: dir, parser: hclparse.NewParser(),
+		cfg:      &Config{Dir: dir, Locals: map[string]cty.Value{}},
+		rc:       rules.NewCompiler(),
+		declared: map[string]hcl.Range{},
+	}
+	files := l.parseDir()
+	l.cfg.Files = l.parser.Files()
+	if l.diags.HasErrors() && len(files) == 0 {
+		return l.cfg, l.parser.Files(), l.diags
+	}
+	blocks := l.collect(files)
+	l.loadVariables(blocks["variable"])
+	l.buildContext()
+	l.loadLocals(blocks["locals"])
+	l.decodeAll(blocks)
+	for _, f := range l.later {
+		f()
+	}
+	l.compileAll()
+	l.cfg.Graph = l.buildGraph()
+	l.cfg.Hash = l.hash()
+	sortDiagnostics(l.diags)
+	return l.cfg, l.parser.Files(), l.diags
+}
+
+// sortDiagnostics orders diagnostics by file and position, so output
+// reads top to bottom; problems without a position come first.
+func sortDiagnostics(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+}
+
+// at names a range briefly for messages: "main.hcl:12".
+func at(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", filepath.Base(r.Filename), r.Start.Line)
+}
+
+func (l *loader) errorf(rng *hcl.Range, summary, detail string, args ...any) {
+	l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng})
+}
+
+func (l *loader) warnf(rng *hcl.Range, summary, detail string, args ...any) {
+	l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng})
+}
+
+// parseDir parses the directory's *.hcl files in name order.
+func (l *loader) parseDir() []*hcl.File {
+	entries, err := os.ReadDir(l.dir)
+	if err != nil {
+		l.errorf(nil, "Cannot read configuration directory", "%s", err)
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".hcl") || strings.HasSuffix(n, TestFileSuffix) || strings.HasPrefix(n, ".") {
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		l.errorf(nil, "No configuration files", "The directory %s has no *.hcl files. Create one with `hearth init %s`.", l.dir, l.dir)
+		return nil
+	}
+	var files []*hcl.File
+	for _, n := range names {
+		path := filepath.Join(l.dir, n)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			l.errorf(nil, "Cannot read file", "%s", err)
+			continue
+		}
+		f, diags := l.parser.ParseHCL(src, path)
+		l.diags = append(l.diags, diags...)
+		if f != nil && !diags.HasErrors() {
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
+// collect reads the top level of every file and groups blocks by type.
+func (l *loader) collect(files []*hcl.File) map[string][]*hcl.Block {
+	home := nestedHome()
+	out := map[string][]*hcl.Block{}
+	for _, f := range files {
+		content, diags := f.Body.Content(Root.HCLSchema())
+		for _, d := range diags {
+			l.improveTopLevel(d, home)
+		}
+		l.diags = append(l.diags, diags...)
+		for _, b := range content.Blocks {
+			out[b.Type] = append(out[b.Type], b)
+		}
+	}
+	for _, typ := range []string{"hearth"} {
+		if bs := out[typ]; len(bs) > 1 {
+			l.errorf(&bs[1].DefRange, "Duplicate "+typ+" block", "Only one %s block is allowed; the first is at %s.", typ, at(bs[0].DefRange))
+		}
+	}
+	return out
+}
+
+// improveTopLevel rewrites hcl's generic message for a block that exists
+// but belongs inside another one.
+func (l *loader) improveTopLevel(d *hcl.Diagnostic, home map[string]string) {
+	if d.Summary != "Unsupported block type" {
+		return
+	}
+	for typ, parent := range home {
+		if strings.Contains(d.Detail, fmt.Sprintf("%q", typ)) {
+			d.Summary = "Block in the wrong place"
+			d.Detail = fmt.Sprintf("A %s block belongs inside a %s block. See `hearth explain %s`.", typ, parent, parent)
+			return
+		}
+	}
+}
+
+func (l *loader) buildContext() {
+	vars := map[string]cty.Value{}
+	for _, v := range l.cfg.Variables {
+		vars[v.Name] = v.Value
+	}
+	l.ctx = &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
+		Functions: hclFunctions(l.dir, l.opts.LookupEnv),
+	}
+}
+
+// declare records kind.name and reports a duplicate.
+func (l *loader) declare(kind, name string, rng hcl.Range) bool {
+	key := kind + "." + name
+	if prev, ok := l.declared[key]; ok {
+		l.errorf(&rng, "Duplicate "+kind, "A %s named %q is already defined at %s. Names must be unique within their kind.", kind, name, at(prev))
+		return false
+	}
+	l.declared[key] = rng
+	return true
+}
+
+func (l *loader) hash() string {
+	h := sha256.New()
+	names := make([]string, 0, len(l.cfg.Files))
+	for n := range l.cfg.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(n), len(l.cfg.Files[n].Bytes))
+		h.Write(l.cfg.Files[n].Bytes)
+	}
+	for _, v := range l.cfg.Variables {
+		fmt.Fprintf(h, "var\x00%s\x00%s\x00", v.Name, v.Value.GoString())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

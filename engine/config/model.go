@@ -1,0 +1,295 @@
+package config
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// Config is one loaded, validated configuration directory: the immutable
+// snapshot the runtime evaluates and plan compares against platforms.
+type Config struct {
+	Dir      string
+	Files    map[string]*hcl.File
+	Hash     string // hash of the sources and variable values
+	Settings Settings
+
+	Variables   []*Variable
+	Locals      map[string]cty.Value
+	Platforms   []*Platform
+	Communities []*Community
+	Segments    []*Segment
+	Tiers       []*Tier // by rank, lowest first
+	Badges      []*Badge
+	Incentives  []*Incentive
+	Campaigns   []*Campaign
+	Templates   []*Template
+	EventTypes  map[string]rules.EventType // standard and declared
+	Events      []*EventDecl               // declared in files
+
+	Graph *Graph
+}
+
+// Settings are the hearth block.
+type Settings struct {
+	RequiredVersion string
+	Timezone        *time.Location
+	TimezoneName    string
+	DefaultLocale   string
+	FrequencyCap    *durations.Rate
+	State           StateSettings
+}
+
+// StateSettings say where state lives.
+type StateSettings struct {
+	Backend string // sqlite, postgres, memory
+	Path    string // absolute, for sqlite
+	URL     cty.Value
+}
+
+// Variable is a declared input and its final value.
+type Variable struct {
+	Name        string
+	Description string
+	Sensitive   bool
+	Type        cty.Type
+	Value       cty.Value
+	DeclRange   hcl.Range
+}
+
+// Platform is a platform block.
+type Platform struct {
+	Type      string
+	Name      string
+	Settings  map[string]cty.Value // sensitive values carry cty marks
+	DeclRange hcl.Range
+}
+
+// Addr is the platform's reference address, "platform.TYPE.NAME".
+func (p *Platform) Addr() string { return "platform." + p.Type + "." + p.Name }
+
+// Lifecycle controls plan behaviour for one object.
+type Lifecycle struct {
+	PreventDestroy bool
+	IgnoreChanges  []string
+}
+
+// Community is a community block.
+type Community struct {
+	Name           string
+	Title          string
+	Platform       *Platform
+	Purpose        string
+	Audience       string
+	Capacity       int
+	OnCapacity     string
+	HouseRules     string
+	WelcomeMessage string
+	Channels       []*Channel
+	Roles          []*Role
+	Moderation     []*Moderation
+	Lifecycle      Lifecycle
+	DeclRange      hcl.Range
+}
+
+// Channel is a channel inside a community.
+type Channel struct {
+	Name          string
+	Topic         string
+	Position      int
+	Category      string
+	Private       bool
+	PinHouseRules bool
+	Lifecycle     Lifecycle
+	DeclRange     hcl.Range
+}
+
+// Role is a role inside a community.
+type Role struct {
+	Name        string
+	Title       string
+	Color       string
+	Permissions []string
+	Hoist       bool
+	Mentionable bool
+	Position    int
+	Lifecycle   Lifecycle
+	Community   *Community
+	DeclRange   hcl.Range
+}
+
+// Addr is "community.C.role.R".
+func (r *Role) Addr() string { return "community." + r.Community.Name + ".role." + r.Name }
+
+// Moderation is a moderation rule of a community.
+type Moderation struct {
+	Name      string
+	On        []string
+	When      *Rule
+	Keywords  map[string][]string
+	Patterns  []string
+	Action    string
+	Duration  time.Duration
+	Reason    string
+	DeclRange hcl.Range
+}
+
+// Rule is a rule attribute: its source, where it is, and its program.
+type Rule struct {
+	Source  string
+	Range   hcl.Range
+	Program *rules.Program
+	expr    hcl.Expression
+	scope   rules.Scope
+}
+
+// Segment is a segment block.
+type Segment struct {
+	Name        string
+	Community   *Community
+	Description string
+	When        *Rule
+	Role        *Role
+	DeclRange   hcl.Range
+}
+
+// Tier is a tier block.
+type Tier struct {
+	Name        string
+	Rank        int
+	Title       string
+	Description string
+	Community   *Community
+	When        *Rule
+	Keep        *Rule // nil: same as When
+	Grace       time.Duration
+	DemoteAfter time.Duration
+	Window      time.Duration
+	Role        *Role
+	Benefits    []string
+	Locked      []string
+	DeclRange   hcl.Range
+}
+
+// Badge is a badge block.
+type Badge struct {
+	Name        string
+	Title       string
+	Description string
+	Class       string
+	Repeat      bool
+	RevokeWhen  *Rule
+	DeclRange   hcl.Range
+}
+
+// Incentive is an incentive block.
+type Incentive struct {
+	Name        string
+	Description string
+	Community   *Community
+	On          []string
+	When        *Rule
+	Once        bool
+	Cooldown    time.Duration
+	Limit       *durations.Rate
+	PointsCap   *durations.Rate
+	Expires     time.Duration
+	Grant       Grant
+	DeclRange   hcl.Range
+}
+
+// Grant is what an incentive grants.
+type Grant struct {
+	To     *Rule // nil: the event's member
+	Points int
+	Badge  *Badge
+	Role   *Role
+	Set    map[string]string
+	Reason string
+}
+
+// Campaign is a campaign block.
+type Campaign struct {
+	Name         string
+	Description  string
+	Community    *Community
+	EnterOn      []string
+	EnterWhen    *Rule
+	Audience     *Segment
+	ExitOnLeave  bool
+	ExitWhen     *Rule
+	Reentry      string
+	ReentryAfter time.Duration
+	FrequencyCap *durations.Rate
+	OnCap        string
+	QuietHours   *QuietHours
+	Steps        []*Step
+	DeclRange    hcl.Range
+}
+
+// QuietHours is a window with no sends.
+type QuietHours struct {
+	From, To durations.ClockTime
+	Timezone *time.Location // nil: the member's
+}
+
+// Step is one campaign step.
+type Step struct {
+	Name      string
+	Wait      time.Duration
+	At        *durations.ClockTime
+	WaitUntil *Rule
+	Timeout   time.Duration
+	OnTimeout string
+	When      *Rule
+	Goto      string
+	Send      *Send
+	Branches  []*Branch
+	Split     []*Variant
+	DeclRange hcl.Range
+}
+
+// Exit is the step name that ends a campaign.
+const Exit = "exit"
+
+// Send is a step's send action.
+type Send struct {
+	Channel  string // dm, channel, email, webhook
+	Template *Template
+	Target   *Channel
+	Platform *Platform
+}
+
+// Branch goes to a step when a rule holds.
+type Branch struct {
+	When *Rule
+	Goto string
+}
+
+// Variant is one arm of an A/B split.
+type Variant struct {
+	Name   string
+	Weight int
+	Goto   string
+}
+
+// Template is a template block.
+type Template struct {
+	Name          string
+	Description   string
+	DefaultLocale string
+	Text          map[string]hcl.Expression
+	Subject       map[string]hcl.Expression
+	HTML          map[string]hcl.Expression
+	DeclRange     hcl.Range
+}
+
+// EventDecl is a declared custom event type.
+type EventDecl struct {
+	Type      rules.EventType
+	DeclRange hcl.Range
+}

@@ -1,0 +1,345 @@
+package config
+
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// body reads the attributes of one decoded block by their schema kinds.
+type body struct {
+	l       *loader
+	spec    *Block
+	content *hcl.BodyContent
+	what    string // "segment \"lurkers\"", for messages
+}
+
+func (l *loader) open(b *hcl.Block, spec *Block) *body {
+	content, diags := b.Body.Content(spec.HCLSchema())
+	l.diags = append(l.diags, diags...)
+	what := b.Type
+	for _, lab := range b.Labels {
+		what += fmt.Sprintf(" %q", lab)
+	}
+	return &body{l: l, spec: spec, content: content, what: what}
+}
+
+func (b *body) blocks(typ string) []*hcl.Block {
+	var out []*hcl.Block
+	for _, c := range b.content.Blocks {
+		if c.Type == typ {
+			out = append(out, c)
+		}
+	}
+	if len(out) > 1 {
+		if s := b.spec.block(typ); s != nil && s.Single {
+			b.l.errorf(&out[1].DefRange, "Duplicate "+typ+" block", "A %s has at most one %s block; the first is at %s.", b.what, typ, at(out[0].DefRange))
+			out = out[:1]
+		}
+	}
+	return out
+}
+
+func (b *body) attr(name string) *hcl.Attribute {
+	if b.spec.attr(name) == nil {
+		// A programming error: the decoder asked for an attribute the
+		// schema does not declare. Tests catch it; users never see it.
+		b.l.errorf(nil, "Internal error", "schema of %s has no attribute %q", b.spec.Type, name)
+		return nil
+	}
+	return b.content.Attributes[name]
+}
+
+// value evaluates an attribute. ok is false when it is absent, null,
+// unknown (an earlier error) or failed to evaluate.
+func (b *body) value(name string) (cty.Value, *hcl.Attribute, bool) {
+	a := b.attr(name)
+	if a == nil {
+		return cty.NilVal, nil, false
+	}
+	v, diags := a.Expr.Value(b.l.ctx)
+	b.l.diags = append(b.l.diags, diags...)
+	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+		return cty.NilVal, a, false
+	}
+	spec := b.spec.attr(name)
+	if spec.Kind != KindSetting && spec.Kind != KindAny && v.ContainsMarked() {
+		b.l.errorf(a.Expr.Range().Ptr(), "Sensitive value would be shown",
+			"%s.%s is shown to people or written to plans, but its value comes from a sensitive variable. Only secret settings such as tokens may use sensitive values.", b.what, name)
+		return cty.NilVal, a, false
+	}
+	return v, a, true
+}
+
+func (b *body) convert(name string, ty cty.Type) (cty.Value, *hcl.Attribute, bool) {
+	v, a, ok := b.value(name)
+	if !ok {
+		return v, a, false
+	}
+	c, err := convert.Convert(v, ty)
+	if err != nil || c.IsNull() {
+		b.l.errorf(a.Expr.Range().Ptr(), "Incorrect attribute value type", "%s must be a %s; got %s.", name, ty.FriendlyName(), v.Type().FriendlyName())
+		return cty.NilVal, a, false
+	}
+	return c, a, true
+}
+
+func (b *body) str(name string) string {
+	v, _, ok := b.convert(name, cty.String)
+	if !ok {
+		return ""
+	}
+	return v.AsString()
+}
+
+// setting reads a value that may be sensitive, keeping its marks.
+func (b *body) setting(name string) (cty.Value, bool) {
+	v, a, ok := b.value(name)
+	if !ok {
+		return cty.NilVal, false
+	}
+	inner, marks := v.Unmark()
+	c, err := convert.Convert(inner, cty.String)
+	if err != nil {
+		b.l.errorf(a.Expr.Range().Ptr(), "Incorrect attribute value type", "%s must be a string; got %s.", name, inner.Type().FriendlyName())
+		return cty.NilVal, false
+	}
+	return c.WithMarks(marks), true
+}
+
+func (b *body) num(name string, def int) int {
+	v, a, ok := b.convert(name, cty.Number)
+	if !ok {
+		return def
+	}
+	bf := v.AsBigFloat()
+	if !bf.IsInt() {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid number", "%s must be a whole number; got %s.", name, bf.Text('g', -1))
+		return def
+	}
+	i, acc := bf.Int64()
+	if acc != big.Exact || i > 1<<31 || i < -(1<<31) {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid number", "%s is out of range.", name)
+		return def
+	}
+	return int(i)
+}
+
+func (b *body) boolean(name string, def bool) bool {
+	v, _, ok := b.convert(name, cty.Bool)
+	if !ok {
+		return def
+	}
+	return v.True()
+}
+
+func (b *body) dur(name string) time.Duration {
+	v, a, ok := b.convert(name, cty.String)
+	if !ok {
+		return 0
+	}
+	d, err := durations.Parse(v.AsString())
+	if err != nil {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid duration", "%s: %s.", name, strings.TrimPrefix(err.Error(), "invalid duration "))
+		return 0
+	}
+	return d
+}
+
+func (b *body) rate(name string) *durations.Rate {
+	v, a, ok := b.convert(name, cty.String)
+	if !ok {
+		return nil
+	}
+	r, err := durations.ParseRate(v.AsString())
+	if err != nil {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid rate", "%s: %s.", name, strings.TrimPrefix(err.Error(), "invalid duration "))
+		return nil
+	}
+	return &r
+}
+
+func (b *body) clock(name string) *durations.ClockTime {
+	v, a, ok := b.convert(name, cty.String)
+	if !ok {
+		return nil
+	}
+	c, err := durations.ParseClock(v.AsString())
+	if err != nil {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid time of day", "%s: %s.", name, strings.TrimPrefix(err.Error(), "invalid duration "))
+		return nil
+	}
+	return &c
+}
+
+func (b *body) enum(name string) string {
+	spec := b.spec.attr(name)
+	v, a, ok := b.convert(name, cty.String)
+	if !ok {
+		return spec.Default
+	}
+	s := v.AsString()
+	for _, e := range spec.Enum {
+		if s == e {
+			return s
+		}
+	}
+	b.l.errorf(a.Expr.Range().Ptr(), "Invalid value for "+name, "%q is not one of %s.%s", s, quoteList(spec.Enum), suggest(s, spec.Enum))
+	return spec.Default
+}
+
+var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+func (b *body) color(name string) string {
+	v, a, ok := b.convert(name, cty.String)
+	if !ok {
+		return ""
+	}
+	if !colorRe.MatchString(v.AsString()) {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid color", "%q is not a color; write \"#rrggbb\", such as \"#f1c40f\".", v.AsString())
+		return ""
+	}
+	return strings.ToLower(v.AsString())
+}
+
+func (b *body) strList(name string) []string {
+	v, _, ok := b.convert(name, cty.List(cty.String))
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, e := range v.AsValueSlice() {
+		if !e.IsNull() {
+			out = append(out, e.AsString())
+		}
+	}
+	return out
+}
+
+func (b *body) strMap(name string) map[string]string {
+	v, _, ok := b.convert(name, cty.Map(cty.String))
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for k, e := range v.AsValueMap() {
+		if !e.IsNull() {
+			out[k] = e.AsString()
+		}
+	}
+	return out
+}
+
+func (b *body) localeLists(name string) map[string][]string {
+	v, _, ok := b.convert(name, cty.Map(cty.List(cty.String)))
+	if !ok {
+		return nil
+	}
+	out := map[string][]string{}
+	for k, list := range v.AsValueMap() {
+		for _, e := range list.AsValueSlice() {
+			out[k] = append(out[k], e.AsString())
+		}
+	}
+	return out
+}
+
+// eventTypes reads a string or a list of strings; names are checked once
+// all event blocks are known.
+func (b *body) eventTypes(name string) ([]string, *hcl.Attribute) {
+	v, a, ok := b.value(name)
+	if !ok {
+		return nil, a
+	}
+	if v.Type() == cty.String {
+		return []string{v.AsString()}, a
+	}
+	c, err := convert.Convert(v, cty.List(cty.String))
+	if err != nil {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid event types", "%s must be an event type or a list of them, such as \"message.posted\" or [\"message.posted\", \"reaction.added\"].", name)
+		return nil, a
+	}
+	var out []string
+	for _, e := range c.AsValueSlice() {
+		out = append(out, e.AsString())
+	}
+	if len(out) == 0 {
+		b.l.errorf(a.Expr.Range().Ptr(), "No event types", "%s must name at least one event type.", name)
+	}
+	return out, a
+}
+
+// rule reads a rule's source; it is compiled once every name is known.
+func (b *body) rule(name string, scope rules.Scope) *Rule {
+	v, a, ok := b.convert(name, cty.String)
+	if !ok {
+		return nil
+	}
+	scope.What = b.spec.Type + " rule"
+	return &Rule{Source: v.AsString(), Range: a.Expr.Range(), expr: a.Expr, scope: scope}
+}
+
+// localeText keeps each locale's template unevaluated for send time.
+func (b *body) localeText(name string) map[string]hcl.Expression {
+	a := b.attr(name)
+	if a == nil {
+		return nil
+	}
+	obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid "+name, "%s must be an object of locale = text, such as { en = \"Hi ${member.name}\" }.", name)
+		return nil
+	}
+	out := map[string]hcl.Expression{}
+	for _, item := range obj.Items {
+		k, diags := item.KeyExpr.Value(nil)
+		if diags.HasErrors() || k.Type() != cty.String {
+			b.l.errorf(item.KeyExpr.Range().Ptr(), "Invalid locale", "Locale keys must be names such as en or zh-CN.")
+			continue
+		}
+		loc := k.AsString()
+		if !localeRe.MatchString(loc) {
+			b.l.errorf(item.KeyExpr.Range().Ptr(), "Invalid locale", "%q is not a locale tag; use forms such as en, en-GB or zh-CN.", loc)
+			continue
+		}
+		if _, dup := out[loc]; dup {
+			b.l.errorf(item.KeyExpr.Range().Ptr(), "Duplicate locale", "%s has text for %q twice.", name, loc)
+			continue
+		}
+		out[loc] = item.ValueExpr
+	}
+	return out
+}
+
+var localeRe = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	if len(q) > 1 {
+		return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+	}
+	return strings.Join(q, "")
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,672 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// Graph is the dependency graph between blocks, by address.
+type Graph struct {
+	Nodes []string
+	Edges []Edge
+}
+
+// Edge says From refers to To.
+type Edge struct {
+	From, To string
+	Via      string // the attribute or function that makes the reference
+}
+
+var refKinds = map[string]string{
+	"platform":  "platform.TYPE.NAME",
+	"community": "community.NAME",
+	"role":      "community.NAME.role.ROLE",
+	"channel":   "community.NAME.channel.CHANNEL",
+	"segment":   "segment.NAME",
+	"tier":      "tier.NAME",
+	"badge":     "badge.NAME",
+	"template":  "template.NAME",
+	"campaign":  "campaign.NAME",
+	"incentive": "incentive.NAME",
+}
+
+// resolve turns a reference attribute into the block it names, or nil
+// after reporting why not.
+func (l *loader) resolve(a *hcl.Attribute, want, from string) any {
+	rng := a.Expr.Range()
+	trav, diags := hcl.AbsTraversalForExpr(a.Expr)
+	if diags.HasErrors() {
+		l.errorf(&rng, "Invalid reference", "%s must be a reference such as %s, not a quoted string or an expression.", a.Name, refKinds[want])
+		return nil
+	}
+	var parts []string
+	for _, step := range trav {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			parts = append(parts, s.Name)
+		case hcl.TraverseAttr:
+			parts = append(parts, s.Name)
+		default:
+			l.errorf(&rng, "Invalid reference", "%s must be a reference such as %s.", a.Name, refKinds[want])
+			return nil
+		}
+	}
+	target, kind, addr := l.lookup(parts, &rng)
+	if target == nil {
+		return nil
+	}
+	if kind != want {
+		l.errorf(&rng, "Wrong kind of reference", "%s needs a %s (%s), but %s is a %s.", a.Name, want, refKinds[want], addr, kind)
+		return nil
+	}
+	l.edges = append(l.edges, Edge{From: from, To: addr, Via: a.Name})
+	return target
+}
+
+// lookup finds the block an address names.
+func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
+	addr := strings.Join(parts, ".")
+	root := parts[0]
+	if _, ok := refKinds[root]; !ok || root == "role" || root == "channel" {
+		var kinds []string
+		for k := range refKinds {
+			if k != "role" && k != "channel" {
+				kinds = append(kinds, k)
+			}
+		}
+		sort.Strings(kinds)
+		l.errorf(rng, "Invalid reference", "%q does not name a block.%s References start with %s.", addr, suggest(root, kinds), quoteList(kinds))
+		return nil, "", ""
+	}
+	need := 2
+	if root == "platform" {
+		need = 3
+	}
+	if len(parts) < need {
+		l.errorf(rng, "Incomplete reference", "%q is incomplete: write %s.", addr, refKinds[root])
+		return nil, "", ""
+	}
+	notFound := func(kind, name string, names []string) (any, string, string) {
+		l.errorf(rng, "Reference to undeclared "+kind, "There is no %s named %q.%s", kind, name, suggest(name, names))
+		return nil, "", ""
+	}
+	switch root {
+	case "platform":
+		var names []string
+		for _, p := range l.cfg.Platforms {
+			if p.Type == parts[1] && p.Name == parts[2] && len(parts) == 3 {
+				return p, "platform", addr
+			}
+			names = append(names, p.Type+"."+p.Name)
+		}
+		if len(parts) > 3 {
+			break
+		}
+		return notFound("platform", parts[1]+"."+parts[2], names)
+	case "community":
+		var c *Community
+		var names []string
+		for _, x := range l.cfg.Communities {
+			names = append(names, x.Name)
+			if x.Name == parts[1] {
+				c = x
+			}
+		}
+		if c == nil {
+			return notFound("community", parts[1], names)
+		}
+		if len(parts) == 2 {
+			return c, "community", addr
+		}
+		if len(parts) != 4 || (parts[2] != "role" && parts[2] != "channel") {
+			l.errorf(rng, "Invalid reference", "%q: inside a community, refer to community.%s.role.ROLE or community.%s.channel.CHANNEL.", addr, c.Name, c.Name)
+			return nil, "", ""
+		}
+		names = nil
+		if parts[2] == "role" {
+			for _, r := range c.Roles {
+				if r.Name == parts[3] {
+					return r, "role", addr
+				}
+				names = append(names, r.Name)
+			}
+			return notFound("role", parts[3]+" in community "+c.Name, names)
+		}
+		for _, ch := range c.Channels {
+			if ch.Name == parts[3] {
+				return ch, "channel", addr
+			}
+			names = append(names, ch.Name)
+		}
+		return notFound("channel", parts[3]+" in community "+c.Name, names)
+	default:
+		if len(parts) > 2 {
+			break
+		}
+		name := parts[1]
+		var names []string
+		var found any
+		each := func(n string, v any) {
+			names = append(names, n)
+			if n == name {
+				found = v
+			}
+		}
+		switch root {
+		case "segment":
+			for _, x := range l.cfg.Segments {
+				each(x.Name, x)
+			}
+		case "tier":
+			for _, x := range l.cfg.Tiers {
+				each(x.Name, x)
+			}
+		case "badge":
+			for _, x := range l.cfg.Badges {
+				each(x.Name, x)
+			}
+		case "template":
+			for _, x := range l.cfg.Templates {
+				each(x.Name, x)
+			}
+		case "campaign":
+			for _, x := range l.cfg.Campaigns {
+				each(x.Name, x)
+			}
+		case "incentive":
+			for _, x := range l.cfg.Incentives {
+				each(x.Name, x)
+			}
+		}
+		if found == nil {
+			return notFound(root, name, names)
+		}
+		return found, root, addr
+	}
+	l.errorf(rng, "Invalid reference", "%q has too many parts: write %s.", addr, refKinds[root])
+	return nil, "", ""
+}
+
+// compileAll compiles every rule now that every name is known.
+func (l *loader) compileAll() {
+	known := func(names []string) map[string]bool {
+		m := make(map[string]bool, len(names))
+		for _, n := range names {
+			m[n] = true
+		}
+		return m
+	}
+	var segs, badges, tiers []string
+	for _, s := range l.cfg.Segments {
+		segs = append(segs, s.Name)
+	}
+	for _, b := range l.cfg.Badges {
+		badges = append(badges, b.Name)
+	}
+	for _, t := range l.cfg.Tiers {
+		tiers = append(tiers, t.Name)
+	}
+	base := rules.Scope{
+		EventTypes: known(sortedNames(l.cfg.EventTypes)), Segments: known(segs),
+		Badges: known(badges), Tiers: known(tiers),
+	}
+	eventScope := func(types []string) map[string]rules.AttrType {
+		out := map[string]rules.AttrType{}
+		for _, t := range types {
+			for k, v := range l.cfg.EventTypes[t].Attrs {
+				if prev, ok := out[k]; ok && prev != v {
+					out[k] = rules.TypeAny
+					continue
+				}
+				out[k] = v
+			}
+		}
+		return out
+	}
+	compile := func(r *Rule, from string, event []string, withEvent bool) {
+		if r == nil {
+			return
+		}
+		sc := base
+		sc.What, sc.Result = r.scope.What, r.scope.Result
+		if withEvent {
+			sc.Event = eventScope(event)
+		}
+		prog, errs := l.rc.Compile(r.Source, sc)
+		for _, e := range errs {
+			rng := l.ruleRange(r, e.From, e.To)
+			detail := e.Message
+			if e.Hint != "" {
+				detail += " " + e.Hint
+			}
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid rule", Detail: detail, Subject: &rng, Context: r.Range.Ptr()})
+		}
+		if prog != nil {
+			r.Program = prog
+			for _, s := range prog.Reads.Segments {
+				l.edges = append(l.edges, Edge{From: from, To: "segment." + s, Via: "in_segment"})
+			}
+			for _, b := range prog.Reads.Badges {
+				l.edges = append(l.edges, Edge{From: from, To: "badge." + b, Via: "has_badge"})
+			}
+		}
+	}
+	for _, s := range l.cfg.Segments {
+		compile(s.When, "segment."+s.Name, nil, false)
+	}
+	for _, t := range l.cfg.Tiers {
+		compile(t.When, "tier."+t.Name, nil, false)
+		compile(t.Keep, "tier."+t.Name, nil, false)
+	}
+	for _, b := range l.cfg.Badges {
+		compile(b.RevokeWhen, "badge."+b.Name, nil, false)
+	}
+	for _, in := range l.cfg.Incentives {
+		compile(in.When, "incentive."+in.Name, in.On, true)
+		compile(in.Grant.To, "incentive."+in.Name, in.On, true)
+	}
+	for _, c := range l.cfg.Campaigns {
+		from := "campaign." + c.Name
+		compile(c.EnterWhen, from, c.EnterOn, true)
+		compile(c.ExitWhen, from, nil, false)
+		for _, s := range c.Steps {
+			compile(s.WaitUntil, from, nil, false)
+			compile(s.When, from, nil, false)
+			for _, b := range s.Branches {
+				compile(b.When, from, nil, false)
+			}
+		}
+	}
+	for _, c := range l.cfg.Communities {
+		for _, m := range c.Moderation {
+			compile(m.When, "community."+c.Name, m.On, true)
+		}
+	}
+	l.checkSegmentCycles()
+}
+
+// checkSegmentCycles reports segments whose rules need each other.
+func (l *loader) checkSegmentCycles() {
+	deps := map[string][]string{}
+	rng := map[string]*Rule{}
+	for _, s := range l.cfg.Segments {
+		if s.When != nil && s.When.Program != nil {
+			deps[s.Name] = s.When.Program.Reads.Segments
+			rng[s.Name] = s.When
+		}
+	}
+	state := map[string]int{}
+	var visit func(n string, path []string) bool
+	visit = func(n string, path []string) bool {
+		switch state[n] {
+		case 1:
+			cycle := append(path[indexOf(path, n):], n)
+			r := rng[n]
+			l.errorf(&r.Range, "Cycle between segments", "These segments are defined through each other, so none can be decided first: segment.%s. Define one of them without in_segment.", strings.Join(cycle, " → segment."))
+			return true
+		case 2:
+			return false
+		}
+		state[n] = 1
+		for _, d := range deps[n] {
+			if visit(d, append(path, n)) {
+				state[n] = 2
+				return true
+			}
+		}
+		state[n] = 2
+		return false
+	}
+	for _, n := range sortedNames(deps) {
+		visit(n, nil)
+	}
+}
+
+// ruleRange maps a byte range inside a rule's value to the file, when the
+// rule is a plain quoted string; otherwise it is the whole attribute.
+func (l *loader) ruleRange(r *Rule, from, to int) hcl.Range {
+	f := l.cfg.Files[r.Range.Filename]
+	if f == nil || r.Range.End.Byte > len(f.Bytes) {
+		return r.Range
+	}
+	raw := f.Bytes[r.Range.Start.Byte:r.Range.End.Byte]
+	offsets, ok := literalOffsets(raw, r.Source)
+	if !ok {
+		return r.Range
+	}
+	from = min(max(from, 0), len(r.Source))
+	to = min(max(to, from), len(r.Source))
+	start := r.Range.Start.Byte + offsets[from]
+	end := r.Range.Start.Byte + offsets[to]
+	return hcl.Range{Filename: r.Range.Filename, Start: posAt(f.Bytes, start), End: posAt(f.Bytes, end)}
+}
+
+// literalOffsets maps each byte offset of value to the offset in raw, the
+// quoted HCL string it was read from, undoing escapes. ok is false for
+// heredocs and templates with interpolations.
+func literalOffsets(raw []byte, value string) ([]int, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
+	}
+	body := raw[1 : len(raw)-1]
+	offsets := make([]int, 0, len(value)+1)
+	var decoded []byte
+	for i := 0; i < len(body); {
+		start := i + 1 // +1 for the opening quote
+		var out []byte
+		switch {
+		case body[i] == '\\' && i+1 < len(body):
+			n := 2
+			switch body[i+1] {
+			case 'n':
+				out = []byte{'\n'}
+			case 't':
+				out = []byte{'\t'}
+			case 'r':
+				out = []byte{'\r'}
+			case '"', '\\':
+				out = []byte{body[i+1]}
+			case 'u', 'U':
+				size := 4
+				if body[i+1] == 'U' {
+					size = 8
+				}
+				if i+2+size > len(body) {
+					return nil, false
+				}
+				cp, err := strconv.ParseUint(string(body[i+2:i+2+size]), 16, 32)
+				if err != nil {
+					return nil, false
+				}
+				out = utf8.AppendRune(nil, rune(cp))
+				n = 2 + size
+			default:
+				return nil, false
+			}
+			i += n
+		case (body[i] == '$' || body[i] == '%') && i+2 < len(body) && body[i+1] == body[i] && body[i+2] == '{':
+			out = []byte{body[i], '{'}
+			i += 3
+		case (body[i] == '$' || body[i] == '%') && i+1 < len(body) && body[i+1] == '{':
+			return nil, false // an interpolation: the value is computed
+		default:
+			out = []byte{body[i]}
+			i++
+		}
+		for range out {
+			offsets = append(offsets, start)
+		}
+		decoded = append(decoded, out...)
+	}
+	offsets = append(offsets, len(raw)-1)
+	if string(decoded) != value {
+		return nil, false
+	}
+	return offsets, true
+}
+
+// posAt is the line and column of a byte offset.
+func posAt(src []byte, off int) hcl.Pos {
+	off = min(max(off, 0), len(src))
+	line, col := 1, 1
+	for i := 0; i < off; {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return hcl.Pos{Line: line, Column: col, Byte: off}
+}
+
+// templateRoots are the names a template may read.
+var templateRoots = []string{"member", "event", "community", "var", "local"}
+
+// checkTemplateExpr checks what a template reads and renders it once
+// with placeholder values to catch type errors before send time.
+func (l *loader) checkTemplateExpr(e hcl.Expression) {
+	ok := true
+	for _, t := range e.Variables() {
+		root := t.RootName()
+		rng := t.SourceRange()
+		field := ""
+		if len(t) > 1 {
+			if a, isAttr := t[1].(hcl.TraverseAttr); isAttr {
+				field = a.Name
+			}
+		}
+		switch root {
+		case "member", "community":
+			fields := rules.MemberFields()
+			if root == "community" {
+				fields = rules.CommunityFields()
+			}
+			var names []string
+			found := false
+			for _, f := range fields {
+				names = append(names, f.Name)
+				found = found || f.Name == field
+			}
+			if field != "" && !found {
+				l.errorf(&rng, "Unknown template variable", "%s has no field %q.%s See `hearth explain %s`.", root, field, suggest(field, names), root)
+				ok = false
+			}
+		case "var":
+			for _, v := range l.cfg.Variables {
+				if v.Name == field && v.Sensitive {
+					l.errorf(&rng, "Sensitive value would be shown", "var.%s is sensitive and cannot be put in a message.", field)
+					ok = false
+				}
+			}
+		case "event", "local":
+		default:
+			l.errorf(&rng, "Unknown template variable", "A template can read %s; %q is none of them.%s", quoteList(templateRoots), root, suggest(root, templateRoots))
+			ok = false
+		}
+	}
+	if !ok {
+		return
+	}
+	_, diags := e.Value(l.sampleTemplateContext())
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			l.diags = append(l.diags, d)
+		}
+	}
+}
+
+// sampleTemplateContext has the shape of the real render context, with
+// unknown values, so rendering checks types without real data.
+func (l *loader) sampleTemplateContext() *hcl.EvalContext {
+	obj := func(fields []rules.Field) cty.Value {
+		m := map[string]cty.Value{}
+		for _, f := range fields {
+			switch f.Type {
+			case "int", "float":
+				m[f.Name] = cty.UnknownVal(cty.Number)
+			case "bool":
+				m[f.Name] = cty.UnknownVal(cty.Bool)
+			case "map":
+				m[f.Name] = cty.DynamicVal
+			default:
+				m[f.Name] = cty.UnknownVal(cty.String)
+			}
+		}
+		return cty.ObjectVal(m)
+	}
+	vars := map[string]cty.Value{}
+	for k, v := range l.ctx.Variables {
+		vars[k] = v
+	}
+	vars["member"] = obj(rules.MemberFields())
+	vars["community"] = obj(rules.CommunityFields())
+	vars["event"] = cty.DynamicVal
+	return &hcl.EvalContext{Variables: vars, Functions: l.ctx.Functions}
+}
+
+func (l *loader) buildGraph() *Graph {
+	g := &Graph{}
+	add := func(addr string) { g.Nodes = append(g.Nodes, addr) }
+	for _, p := range l.cfg.Platforms {
+		add(p.Addr())
+	}
+	for _, c := range l.cfg.Communities {
+		add("community." + c.Name)
+		for _, r := range c.Roles {
+			add(r.Addr())
+			g.Edges = append(g.Edges, Edge{From: r.Addr(), To: "community." + c.Name, Via: "role"})
+		}
+		for _, ch := range c.Channels {
+			a := "community." + c.Name + ".channel." + ch.Name
+			add(a)
+			g.Edges = append(g.Edges, Edge{From: a, To: "community." + c.Name, Via: "channel"})
+		}
+	}
+	for _, s := range l.cfg.Segments {
+		add("segment." + s.Name)
+	}
+	for _, t := range l.cfg.Tiers {
+		add("tier." + t.Name)
+	}
+	for _, b := range l.cfg.Badges {
+		add("badge." + b.Name)
+	}
+	for _, in := range l.cfg.Incentives {
+		add("incentive." + in.Name)
+	}
+	for _, c := range l.cfg.Campaigns {
+		add("campaign." + c.Name)
+	}
+	for _, t := range l.cfg.Templates {
+		add("template." + t.Name)
+	}
+	sort.Strings(g.Nodes)
+	seen := map[Edge]bool{}
+	for _, e := range append(g.Edges, l.edges...) {
+		if !seen[e] {
+			seen[e] = true
+		}
+	}
+	g.Edges = g.Edges[:0]
+	for e := range seen {
+		g.Edges = append(g.Edges, e)
+	}
+	sort.Slice(g.Edges, func(i, j int) bool {
+		a, b := g.Edges[i], g.Edges[j]
+		if a.From != b.From {
+			return a.From < b.From
+		}
+		if a.To != b.To {
+			return a.To < b.To
+		}
+		return a.Via < b.Via
+	})
+	return g
+}
+
+// checkVersion checks a constraint such as ">= 0.1, < 2" or "~> 0.1".
+func checkVersion(constraint, version string) error {
+	if version == "" {
+		return nil
+	}
+	have, err := parseVersion(version)
+	if err != nil {
+		return nil // a development build: no version to hold it to
+	}
+	for _, part := range strings.Split(constraint, ",") {
+		part = strings.TrimSpace(part)
+		op := "="
+		for _, o := range []string{">=", "<=", "!=", "~>", ">", "<", "="} {
+			if strings.HasPrefix(part, o) {
+				op, part = o, strings.TrimSpace(part[len(o):])
+				break
+			}
+		}
+		want, err := parseVersion(part)
+		if err != nil {
+			return fmt.Errorf("%q is not a version constraint; write forms such as \">= 0.1\", \"~> 0.1\" or \">= 0.1, < 1.0\"", constraint)
+		}
+		c := compareVersions(have, want.v)
+		ok := false
+		switch op {
+		case "=":
+			ok = c == 0
+		case "!=":
+			ok = c != 0
+		case ">":
+			ok = c > 0
+		case ">=":
+			ok = c >= 0
+		case "<":
+			ok = c < 0
+		case "<=":
+			ok = c <= 0
+		case "~>":
+			// ~> 0.1 allows 0.x from 0.1; ~> 0.1.2 allows 0.1.x from 0.1.2.
+			upper := append([]int(nil), want.v[:want.n-1]...)
+			upper[len(upper)-1]++
+			for len(upper) < 3 {
+				upper = append(upper, 0)
+			}
+			ok = c >= 0 && compareVersions(have, upper) < 0
+		}
+		if !ok {
+			return fmt.Errorf("this configuration needs hearth %s; this is hearth %s", constraint, version)
+		}
+	}
+	return nil
+}
+
+type versionParts struct {
+	v []int
+	n int // parts written
+}
+
+func parseVersion(s string) (versionParts, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "v")
+	if i := strings.IndexAny(s, "-+"); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) == 0 || len(parts) > 3 {
+		return versionParts{}, fmt.Errorf("bad version %q", s)
+	}
+	out := versionParts{n: len(parts)}
+	for _, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return versionParts{}, fmt.Errorf("bad version %q", s)
+		}
+		out.v = append(out.v, n)
+	}
+	for len(out.v) < 3 {
+		out.v = append(out.v, 0)
+	}
+	if out.n == 1 {
+		out.n = 2 // ~> 1 behaves as ~> 1.0
+	}
+	return out, nil
+}
+
+func compareVersions(a versionParts, b []int) int {
+	for i := range 3 {
+		if a.v[i] != b[i] {
+			if a.v[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}

@@ -1,0 +1,469 @@
+package config
+
+import (
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Kind is the kind of value an attribute takes. The decoder converts and
+// checks values by kind, and `hearth explain` describes them by kind, so
+// the reference and the decoder cannot disagree.
+type Kind int
+
+const (
+	KindString      Kind = iota // text; shown to people, so never sensitive
+	KindSetting                 // text that may be sensitive (platform settings, URLs)
+	KindNumber                  // a whole number
+	KindBool                    // true or false
+	KindDuration                // "14d", "72h"
+	KindRate                    // "5/30d"
+	KindClock                   // "22:00"
+	KindEnum                    // one of Attr.Enum
+	KindRule                    // an expr rule giving bool
+	KindStringRule              // an expr rule giving a string
+	KindEventTypes              // an event type or a list of them
+	KindRef                     // a reference to another block
+	KindStringList              // a list of strings
+	KindStringMap               // a map of strings
+	KindLocaleText              // locale = template text, rendered at send time
+	KindLocaleLists             // locale = list of strings
+	KindAny                     // any value
+	KindType                    // a type constraint (variable blocks)
+	KindColor                   // "#rrggbb"
+)
+
+var kindNames = map[Kind]string{
+	KindString: "string", KindSetting: "string", KindNumber: "number", KindBool: "bool",
+	KindDuration: "duration", KindRate: "rate", KindClock: "time of day", KindEnum: "string",
+	KindRule: "rule", KindStringRule: "rule (string)", KindEventTypes: "event type(s)",
+	KindRef: "reference", KindStringList: "list of strings", KindStringMap: "map of strings",
+	KindLocaleText: "map of locale to template", KindLocaleLists: "map of locale to list of strings",
+	KindAny: "any", KindType: "type", KindColor: "color",
+}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Attr describes one attribute of a block.
+type Attr struct {
+	Name     string
+	Kind     Kind
+	Required bool
+	Doc      string
+	Enum     []string // KindEnum: allowed values
+	Refs     []string // KindRef: allowed reference kinds, such as "template" or "role"
+	Default  string   // shown by explain
+	Secret   bool     // a credential: should come from a sensitive variable
+	Example  string
+}
+
+// Block describes one block type.
+type Block struct {
+	Type    string
+	Labels  []string
+	Doc     string
+	Example string
+	Attrs   []Attr
+	Blocks  []*Block
+	// Single blocks may appear at most once in their parent.
+	Single bool
+	// FreeAttrs bodies take any attribute names (locals).
+	FreeAttrs bool
+}
+
+func (b *Block) attr(name string) *Attr {
+	for i := range b.Attrs {
+		if b.Attrs[i].Name == name {
+			return &b.Attrs[i]
+		}
+	}
+	return nil
+}
+
+func (b *Block) block(typ string) *Block {
+	for _, c := range b.Blocks {
+		if c.Type == typ {
+			return c
+		}
+	}
+	return nil
+}
+
+// HCLSchema is the hcl schema the decoder reads this block with.
+func (b *Block) HCLSchema() *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, a := range b.Attrs {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a.Name, Required: a.Required})
+	}
+	for _, c := range b.Blocks {
+		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: c.Type, LabelNames: c.Labels})
+	}
+	return s
+}
+
+var lifecycleAttrs = []Attr{
+	{Name: "prevent_destroy", Kind: KindBool, Doc: "Refuse any plan that would delete this object.", Default: "false"},
+	{Name: "ignore_changes", Kind: KindStringList, Doc: "Attributes whose drift on the platform is ignored, such as [\"topic\"].", Example: `["topic", "position"]`},
+}
+
+var ruleDoc = " A rule is an expr-lang expression in a string; see `hearth explain rules`."
+
+// Root is the schema of a hearth configuration directory.
+var Root = &Block{
+	Type: "",
+	Doc:  "A hearth configuration: every *.hcl file of a directory, read as one.",
+	Blocks: []*Block{
+		{
+			Type: "hearth", Single: true,
+			Doc: "Settings of hearth itself: where state lives, defaults for members.",
+			Example: `hearth {
+  required_version = ">= 0.1"
+  timezone         = "UTC"
+  default_locale   = "en"
+  state {
+    backend = "sqlite"
+    path    = ".hearth/state.db"
+  }
+}`,
+			Attrs: []Attr{
+				{Name: "required_version", Kind: KindString, Doc: "Version constraint hearth must meet, such as \">= 0.1\" or \"~> 0.1\"."},
+				{Name: "timezone", Kind: KindString, Doc: "IANA time zone for members who have none (quiet hours, times of day).", Default: "UTC"},
+				{Name: "default_locale", Kind: KindString, Doc: "Locale used when a member's locale has no template text.", Default: "en"},
+				{Name: "frequency_cap", Kind: KindRate, Doc: "Global cap on campaign sends per member across all campaigns, such as \"3/24h\"."},
+			},
+			Blocks: []*Block{{
+				Type: "state", Single: true,
+				Doc: "Where member state, the ledger, timers and the outbox are kept.",
+				Attrs: []Attr{
+					{Name: "backend", Kind: KindEnum, Enum: []string{"sqlite", "postgres", "memory"}, Doc: "Storage backend.", Default: "sqlite"},
+					{Name: "path", Kind: KindSetting, Doc: "SQLite file, relative to the configuration directory.", Default: ".hearth/state.db"},
+					{Name: "url", Kind: KindSetting, Doc: "PostgreSQL URL (postgres backend); may be sensitive.", Example: `var.database_url`},
+				},
+			}},
+		},
+		{
+			Type: "variable", Labels: []string{"name"},
+			Doc: "An input value, set with -var name=value, -var-file FILE, or the environment variable HEARTH_VAR_<name>.",
+			Example: `variable "discord_token" {
+  type      = string
+  sensitive = true
+}`,
+			Attrs: []Attr{
+				{Name: "type", Kind: KindType, Doc: "Type constraint: string, number, bool, list(string), map(number), object({...}), any.", Default: "any"},
+				{Name: "default", Kind: KindAny, Doc: "Value used when none is given; without it the variable is required."},
+				{Name: "description", Kind: KindString, Doc: "What the variable is for."},
+				{Name: "sensitive", Kind: KindBool, Doc: "Never show the value: plans, logs and the dashboard print (sensitive).", Default: "false"},
+				{Name: "nullable", Kind: KindBool, Doc: "Whether null is an acceptable value.", Default: "true"},
+			},
+			Blocks: []*Block{{
+				Type: "validation",
+				Doc:  "A condition the value must meet; repeatable.",
+				Attrs: []Attr{
+					{Name: "condition", Kind: KindAny, Required: true, Doc: "An HCL expression over var.<name> that must be true."},
+					{Name: "error_message", Kind: KindString, Required: true, Doc: "What to tell the user when the condition is false."},
+				},
+			}},
+		},
+		{
+			Type: "locals", FreeAttrs: true,
+			Doc:     "Named values computed once, read as local.<name>.",
+			Example: "locals {\n  support = \"#help\"\n}",
+		},
+		{
+			Type: "platform", Labels: []string{"type", "name"},
+			Doc:     "A connection to a community platform. The settings depend on the type; see `hearth explain platform.TYPE`.",
+			Example: "platform \"local\" \"main\" {\n  path = \".hearth/local-platform.json\"\n}",
+		},
+		{
+			Type: "community", Labels: []string{"name"},
+			Doc: "A community on one platform: its purpose, channels, roles, house rules and capacity.",
+			Example: `community "explorers" {
+  title       = "Future Tech Explorers"
+  platform    = platform.local.main
+  purpose     = "Builders sharing what they make"
+  capacity    = 150
+  house_rules = "Be kind. No spam."
+  channel "welcome" { topic = "Say hi" }
+  role "core" { color = "#f1c40f" }
+}`,
+			Attrs: []Attr{
+				{Name: "title", Kind: KindString, Required: true, Doc: "Name people see."},
+				{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Required: true, Doc: "The platform the community lives on: platform.TYPE.NAME."},
+				{Name: "purpose", Kind: KindString, Doc: "Why the community exists."},
+				{Name: "audience", Kind: KindString, Doc: "Who it is for."},
+				{Name: "capacity", Kind: KindNumber, Doc: "Members beyond which the community splits (about 150 keeps a group personal); 0 means no limit.", Default: "0"},
+				{Name: "on_capacity", Kind: KindEnum, Enum: []string{"split", "waitlist", "warn"}, Doc: "What happens past capacity: split into sub-communities NAME-2, NAME-3 ...; hold new members on a waitlist; or only warn in plans.", Default: "split"},
+				{Name: "house_rules", Kind: KindString, Doc: "House rules, pinned in the first channel."},
+				{Name: "welcome_message", Kind: KindString, Doc: "Message posted in the first channel when a member joins."},
+				lifecycleAttrs[0],
+			},
+			Blocks: []*Block{
+				{
+					Type: "channel", Labels: []string{"name"},
+					Doc: "A channel, room or category of the community.",
+					Attrs: append([]Attr{
+						{Name: "topic", Kind: KindString, Doc: "Channel topic."},
+						{Name: "position", Kind: KindNumber, Doc: "Order among channels; by default the order in the file."},
+						{Name: "category", Kind: KindString, Doc: "Category or section the channel belongs to."},
+						{Name: "private", Kind: KindBool, Doc: "Visible to invited members and roles only.", Default: "false"},
+						{Name: "pin_house_rules", Kind: KindBool, Doc: "Pin the community's house rules here.", Default: "false"},
+					}, lifecycleAttrs...),
+				},
+				{
+					Type: "role", Labels: []string{"name"},
+					Doc: "A role or group members can hold; tiers and segments give and take roles.",
+					Attrs: append([]Attr{
+						{Name: "title", Kind: KindString, Doc: "Name shown on the platform; defaults to the block name."},
+						{Name: "color", Kind: KindColor, Doc: "Color as \"#rrggbb\"."},
+						{Name: "permissions", Kind: KindStringList, Doc: "Platform permissions, such as [\"manage_messages\"]."},
+						{Name: "hoist", Kind: KindBool, Doc: "List holders separately.", Default: "false"},
+						{Name: "mentionable", Kind: KindBool, Doc: "Whether the role can be mentioned.", Default: "false"},
+						{Name: "position", Kind: KindNumber, Doc: "Order among roles."},
+					}, lifecycleAttrs...),
+				},
+				{
+					Type: "moderation", Labels: []string{"name"},
+					Doc: "A moderation rule over message events: keywords, patterns or a rule, and the action to take.",
+					Attrs: []Attr{
+						{Name: "on", Kind: KindEventTypes, Doc: "Event types checked.", Default: `"message.posted"`},
+						{Name: "when", Kind: KindRule, Doc: "Extra condition, for example \"event.links > 3\"." + ruleDoc},
+						{Name: "keywords", Kind: KindLocaleLists, Doc: "Words and phrases per locale, matched case-insensitively.", Example: `{ en = ["spam"], zh-CN = ["广告"] }`},
+						{Name: "patterns", Kind: KindStringList, Doc: "Regular expressions matched against the message text."},
+						{Name: "action", Kind: KindEnum, Enum: []string{"flag", "warn", "mute", "remove", "kick", "ban"}, Required: true, Doc: "What to do with a match."},
+						{Name: "duration", Kind: KindDuration, Doc: "How long a mute lasts."},
+						{Name: "reason", Kind: KindString, Doc: "Reason recorded and shown to the member."},
+					},
+				},
+			},
+		},
+		{
+			Type: "segment", Labels: []string{"name"},
+			Doc: "A set of members defined by a rule over member state. Members enter and leave as their state changes; entering and leaving are events (segment.entered, segment.left).",
+			Example: `segment "lurkers" {
+  description = "Joined, read, never post"
+  when        = "member.days_since_joined >= 14 && count(\"message.posted\", \"30d\") == 0"
+}`,
+			Attrs: []Attr{
+				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the segment to one community's members."},
+				{Name: "description", Kind: KindString, Doc: "What the segment means."},
+				{Name: "when", Kind: KindRule, Required: true, Doc: "Membership rule over member state." + ruleDoc},
+				{Name: "role", Kind: KindRef, Refs: []string{"role"}, Doc: "A role given to members while they are in the segment: community.NAME.role.ROLE."},
+			},
+		},
+		{
+			Type: "tier", Labels: []string{"name"},
+			Doc: "One rung of the membership ladder. Members are promoted to the highest tier whose `when` holds; they leave a tier only when its `keep` rule fails, after any grace period.",
+			Example: `tier "core" {
+  rank  = 2
+  when  = "member.points >= 1000 && active_days(\"30d\") >= 10"
+  keep  = "member.points >= 900"
+  grace = "14d"
+  role  = community.explorers.role.core
+}`,
+			Attrs: []Attr{
+				{Name: "rank", Kind: KindNumber, Required: true, Doc: "Position on the ladder, 1 for the first rung; unique."},
+				{Name: "title", Kind: KindString, Doc: "Name people see."},
+				{Name: "description", Kind: KindString, Doc: "What the tier means."},
+				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the tier to one community."},
+				{Name: "when", Kind: KindRule, Required: true, Doc: "Promotion rule." + ruleDoc},
+				{Name: "keep", Kind: KindRule, Doc: "Rule to stay on the tier (hysteresis); defaults to `when`." + ruleDoc},
+				{Name: "grace", Kind: KindDuration, Doc: "After a promotion, no demotion for this long.", Default: "0s"},
+				{Name: "demote_after", Kind: KindDuration, Doc: "How long `keep` must keep failing before the member is demoted.", Default: "0s"},
+				{Name: "window", Kind: KindDuration, Doc: "Qualification window: how long `when` must hold without a break before the promotion.", Default: "0s"},
+				{Name: "role", Kind: KindRef, Refs: []string{"role"}, Doc: "Role given while on the tier: community.NAME.role.ROLE."},
+				{Name: "benefits", Kind: KindStringList, Doc: "Perks that come with the tier, shown to members."},
+				{Name: "locked", Kind: KindStringList, Doc: "Member ids held on this tier whatever the rules say."},
+			},
+		},
+		{
+			Type: "badge", Labels: []string{"name"},
+			Doc: "An honour members can earn; incentives award badges.",
+			Example: `badge "first_post" {
+  title = "First post"
+  class = "bronze"
+}`,
+			Attrs: []Attr{
+				{Name: "title", Kind: KindString, Doc: "Name people see; defaults to the block name."},
+				{Name: "description", Kind: KindString, Doc: "What earns it."},
+				{Name: "class", Kind: KindEnum, Enum: []string{"bronze", "silver", "gold"}, Doc: "Badge class.", Default: "bronze"},
+				{Name: "repeat", Kind: KindBool, Doc: "Whether a member can earn it more than once.", Default: "false"},
+				{Name: "revoke_when", Kind: KindRule, Doc: "Take the badge back when this rule over member state holds." + ruleDoc},
+			},
+		},
+		{
+			Type: "incentive", Labels: []string{"name"},
+			Doc: "Grants points, badges, roles or attributes when a member event matches.",
+			Example: `incentive "referral" {
+  on    = "member.joined"
+  when  = "event.referrer != \"\""
+  limit = "5/30d"
+  grant {
+    to     = "event.referrer"
+    points = 50
+  }
+}`,
+			Attrs: []Attr{
+				{Name: "description", Kind: KindString, Doc: "What the incentive rewards."},
+				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit to one community's events."},
+				{Name: "on", Kind: KindEventTypes, Required: true, Doc: "Event type or list of event types that trigger it."},
+				{Name: "when", Kind: KindRule, Doc: "Condition over the event and the member." + ruleDoc},
+				{Name: "once", Kind: KindBool, Doc: "Grant at most once per member, ever.", Default: "false"},
+				{Name: "cooldown", Kind: KindDuration, Doc: "Minimum time between two grants to the same member."},
+				{Name: "limit", Kind: KindRate, Doc: "At most N grants per member per window, such as \"5/30d\"."},
+				{Name: "points_cap", Kind: KindRate, Doc: "At most N points per member per window from this incentive, such as \"100/1d\"; a grant that would pass it is cut to fit."},
+				{Name: "expires", Kind: KindDuration, Doc: "Points granted expire after this long."},
+			},
+			Blocks: []*Block{{
+				Type: "grant", Single: true,
+				Doc: "What is granted.",
+				Attrs: []Attr{
+					{Name: "to", Kind: KindStringRule, Doc: "Member who receives the grant, as a rule giving a member id, such as \"event.referrer\".", Default: "the event's member"},
+					{Name: "points", Kind: KindNumber, Doc: "Points to grant (negative to spend)."},
+					{Name: "badge", Kind: KindRef, Refs: []string{"badge"}, Doc: "Badge to award: badge.NAME."},
+					{Name: "role", Kind: KindRef, Refs: []string{"role"}, Doc: "Role to give: community.NAME.role.ROLE."},
+					{Name: "set", Kind: KindStringMap, Doc: "Profile attributes to set, such as { ambassador = \"yes\" }."},
+					{Name: "reason", Kind: KindString, Doc: "Reason written to the points ledger; defaults to the incentive name."},
+				},
+			}},
+		},
+		{
+			Type: "campaign", Labels: []string{"name"},
+			Doc: "A sequence of steps members go through: waits, conditions, branches, A/B splits and sends, on durable timers.",
+			Example: `campaign "onboarding" {
+  enter_on      = "member.joined"
+  exit_when     = "member.messages > 0"
+  frequency_cap = "2/24h"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "welcome" {
+    send {
+      channel  = "dm"
+      template = template.welcome
+    }
+  }
+}`,
+			Attrs: []Attr{
+				{Name: "description", Kind: KindString, Doc: "What the campaign is for."},
+				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit to one community."},
+				{Name: "enter_on", Kind: KindEventTypes, Doc: "Event type(s) that enroll the member."},
+				{Name: "enter_when", Kind: KindRule, Doc: "Extra condition on the entering event." + ruleDoc},
+				{Name: "audience", Kind: KindRef, Refs: []string{"segment"}, Doc: "Enroll members when they enter this segment: segment.NAME."},
+				{Name: "exit_on_leave", Kind: KindBool, Doc: "With audience: leave the campaign when leaving the segment.", Default: "true"},
+				{Name: "exit_when", Kind: KindRule, Doc: "The goal: a rule over member state that ends the campaign for the member." + ruleDoc},
+				{Name: "reentry", Kind: KindEnum, Enum: []string{"never", "always", "after"}, Doc: "Whether a member may go through it again.", Default: "never"},
+				{Name: "reentry_after", Kind: KindDuration, Doc: "With reentry = \"after\": how long after finishing."},
+				{Name: "frequency_cap", Kind: KindRate, Doc: "At most N sends per member per window from this campaign, such as \"2/24h\"."},
+				{Name: "on_cap", Kind: KindEnum, Enum: []string{"defer", "skip"}, Doc: "What happens to a send over a frequency cap.", Default: "defer"},
+			},
+			Blocks: []*Block{
+				{
+					Type: "quiet_hours", Single: true,
+					Doc: "Hours in the member's time zone when nothing is sent; sends wait for the end of the window.",
+					Attrs: []Attr{
+						{Name: "from", Kind: KindClock, Required: true, Doc: "Start, \"HH:MM\"."},
+						{Name: "to", Kind: KindClock, Required: true, Doc: "End, \"HH:MM\"; may be earlier than from (overnight)."},
+						{Name: "timezone", Kind: KindString, Doc: "Use this zone instead of the member's."},
+					},
+				},
+				{
+					Type: "step", Labels: []string{"name"},
+					Doc: "One step. Steps run in order; each may wait, check a condition, branch, split or send.",
+					Attrs: []Attr{
+						{Name: "wait", Kind: KindDuration, Doc: "Wait this long before the step."},
+						{Name: "at", Kind: KindClock, Doc: "Then wait until this time of day in the member's zone, \"HH:MM\"."},
+						{Name: "wait_until", Kind: KindRule, Doc: "Wait until this rule over member state holds." + ruleDoc},
+						{Name: "timeout", Kind: KindDuration, Doc: "With wait_until: give up after this long."},
+						{Name: "on_timeout", Kind: KindString, Doc: "With timeout: step to go to on timeout; \"exit\" ends the campaign.", Default: "the next step"},
+						{Name: "when", Kind: KindRule, Doc: "Skip the step unless this holds." + ruleDoc},
+						{Name: "goto", Kind: KindString, Doc: "Step to go to after this one; \"exit\" ends the campaign.", Default: "the next step"},
+					},
+					Blocks: []*Block{
+						{
+							Type: "send", Single: true,
+							Doc: "Send a message.",
+							Attrs: []Attr{
+								{Name: "channel", Kind: KindEnum, Enum: []string{"dm", "channel", "email", "webhook"}, Required: true, Doc: "How: direct message, channel message, email or webhook."},
+								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Required: true, Doc: "What: template.NAME."},
+								{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
+								{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the member's community's."},
+							},
+						},
+						{
+							Type: "branch",
+							Doc:  "Go to another step when a rule holds; branches are tried in order.",
+							Attrs: []Attr{
+								{Name: "when", Kind: KindRule, Required: true, Doc: "Condition." + ruleDoc},
+								{Name: "goto", Kind: KindString, Required: true, Doc: "Step name, or \"exit\"."},
+							},
+						},
+						{
+							Type: "split", Single: true,
+							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded.",
+							Blocks: []*Block{{
+								Type: "variant", Labels: []string{"name"},
+								Doc: "One arm of the split.",
+								Attrs: []Attr{
+									{Name: "weight", Kind: KindNumber, Required: true, Doc: "Relative weight."},
+									{Name: "goto", Kind: KindString, Required: true, Doc: "Step name, or \"exit\"."},
+								},
+							}},
+						},
+					},
+				},
+			},
+		},
+		{
+			Type: "template", Labels: []string{"name"},
+			Doc: "Message text per locale. Texts are HCL templates rendered at send time with member, event and community in scope; a member gets their locale, then its language, then the default locale.",
+			Example: `template "welcome" {
+  text = {
+    en    = "Welcome, ${member.name}!"
+    zh-CN = "欢迎，${member.name}！"
+  }
+}`,
+			Attrs: []Attr{
+				{Name: "description", Kind: KindString, Doc: "What the message is for."},
+				{Name: "default_locale", Kind: KindString, Doc: "Locale to fall back to; defaults to hearth.default_locale."},
+				{Name: "text", Kind: KindLocaleText, Required: true, Doc: "Plain text per locale."},
+				{Name: "subject", Kind: KindLocaleText, Doc: "Email subject per locale."},
+				{Name: "html", Kind: KindLocaleText, Doc: "Email HTML per locale."},
+			},
+		},
+		{
+			Type: "event", Labels: []string{"type"},
+			Doc: "Declares a custom event type and its attributes, so rules that read them are type-checked.",
+			Example: `event "meetup.attended" {
+  description = "A member came to a meetup"
+  activity    = true
+  attributes = {
+    city   = "string"
+    guests = "int"
+  }
+}`,
+			Attrs: []Attr{
+				{Name: "description", Kind: KindString, Doc: "What the event means."},
+				{Name: "activity", Kind: KindBool, Doc: "Whether it counts as the member being active.", Default: "false"},
+				{Name: "attributes", Kind: KindStringMap, Doc: "Attribute name = type: string, int, float, bool, time, list or any."},
+			},
+		},
+	},
+}
+
+// nestedHome maps block types that only live inside another block to
+// that block, for the "belongs inside" diagnostic.
+func nestedHome() map[string]string {
+	out := map[string]string{}
+	var walk func(parent *Block)
+	walk = func(parent *Block) {
+		for _, c := range parent.Blocks {
+			if parent != Root {
+				if _, seen := out[c.Type]; !seen && Root.block(c.Type) == nil {
+					out[c.Type] = parent.Type
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(Root)
+	return out
+}

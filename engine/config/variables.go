@@ -1,0 +1,362 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// Sensitive is the cty mark carried by values of sensitive variables and
+// everything computed from them.
+const Sensitive = "sensitive"
+
+// EnvVarPrefix is the prefix of environment variables that set variables.
+const EnvVarPrefix = "HEARTH_VAR_"
+
+type rawValue struct {
+	text  string
+	expr  hcl.Expression // from a var file
+	where string
+}
+
+func (l *loader) loadVariables(blocks []*hcl.Block) {
+	spec := Root.block("variable")
+	decls := map[string]*Variable{}
+	type pending struct {
+		v           *Variable
+		def         hcl.Expression
+		nullable    bool
+		validations []*hcl.Block
+		typeDefault *typeexpr.Defaults
+	}
+	var all []*pending
+	for _, b := range blocks {
+		name := b.Labels[0]
+		if !hclsyntax.ValidIdentifier(name) {
+			l.errorf(&b.LabelRanges[0], "Invalid variable name", "%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", name)
+			continue
+		}
+		if !l.declare("variable", name, b.DefRange) {
+			continue
+		}
+		content, diags := b.Body.Content(spec.HCLSchema())
+		l.diags = append(l.diags, diags...)
+		p := &pending{v: &Variable{Name: name, Type: cty.DynamicPseudoType, DeclRange: b.DefRange}, nullable: true}
+		if a := content.Attributes["type"]; a != nil {
+			ty, def, d := typeexpr.TypeConstraintWithDefaults(a.Expr)
+			l.diags = append(l.diags, d...)
+			if !d.HasErrors() {
+				p.v.Type, p.typeDefault = ty, def
+			}
+		}
+		for _, attr := range []string{"description", "sensitive", "nullable"} {
+			a := content.Attributes[attr]
+			if a == nil {
+				continue
+			}
+			val, d := a.Expr.Value(nil)
+			if d.HasErrors() {
+				l.errorf(a.Expr.Range().Ptr(), "Variable settings must be constant", "The %s of a variable cannot refer to anything; write a literal value.", attr)
+				continue
+			}
+			switch attr {
+			case "description":
+				if s, ok := l.asString(val, a); ok {
+					p.v.Description = s
+				}
+			case "sensitive", "nullable":
+				b, err := convert.Convert(val, cty.Bool)
+				if err != nil || b.IsNull() {
+					l.errorf(a.Expr.Range().Ptr(), "Invalid "+attr+" value", "%s must be true or false.", attr)
+					continue
+				}
+				if attr == "sensitive" {
+					p.v.Sensitive = b.True()
+				} else {
+					p.nullable = b.True()
+				}
+			}
+		}
+		if a := content.Attributes["default"]; a != nil {
+			if len(a.Expr.Variables()) > 0 {
+				l.errorf(a.Expr.Range().Ptr(), "Variable default must be constant", "A default cannot refer to other variables or locals; compute it in a locals block instead.")
+			} else {
+				p.def = a.Expr
+			}
+		}
+		for _, vb := range content.Blocks {
+			if vb.Type == "validation" {
+				p.validations = append(p.validations, vb)
+			}
+		}
+		decls[name] = p.v
+		all = append(all, p)
+	}
+
+	raw := l.rawVariableValues(decls)
+	values := map[string]cty.Value{}
+	for _, p := range all {
+		v := p.v
+		var val cty.Value
+		var rng *hcl.Range
+		if r, ok := raw[v.Name]; ok {
+			var diags hcl.Diagnostics
+			val, diags = r.value(v.Type)
+			if diags.HasErrors() {
+				l.diags = append(l.diags, diags...)
+				continue
+			}
+			if r.expr != nil {
+				rng = r.expr.Range().Ptr()
+			}
+		} else if p.def != nil {
+			var d hcl.Diagnostics
+			val, d = p.def.Value(nil)
+			l.diags = append(l.diags, d...)
+			rng = p.def.Range().Ptr()
+		} else {
+			l.errorf(&v.DeclRange, "No value for required variable",
+				"The variable %q has no default. Set it with -var %s=VALUE, a -var-file, or the environment variable %s%s.",
+				v.Name, v.Name, EnvVarPrefix, v.Name)
+			continue
+		}
+		if p.typeDefault != nil {
+			val = p.typeDefault.Apply(val)
+		}
+		conv, err := convert.Convert(val, v.Type)
+		if err != nil {
+			subject := rng
+			if subject == nil {
+				subject = &v.DeclRange
+			}
+			l.errorf(subject, "Invalid value for variable", "The value for %q is not a %s: %s.", v.Name, v.Type.FriendlyName(), err)
+			continue
+		}
+		if conv.IsNull() && !p.nullable {
+			l.errorf(&v.DeclRange, "Null value for non-nullable variable", "The variable %q does not accept null.", v.Name)
+			continue
+		}
+		if v.Sensitive {
+			conv = conv.Mark(Sensitive)
+		}
+		v.Value = conv
+		values[v.Name] = conv
+		l.checkValidations(v, p.validations)
+	}
+	for _, p := range all {
+		if _, ok := values[p.v.Name]; ok {
+			l.cfg.Variables = append(l.cfg.Variables, p.v)
+		}
+	}
+}
+
+func (l *loader) checkValidations(v *Variable, blocks []*hcl.Block) {
+	spec := Root.block("variable").block("validation")
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{v.Name: v.Value})},
+		Functions: hclFunctions(l.dir, l.opts.LookupEnv),
+	}
+	for _, b := range blocks {
+		content, diags := b.Body.Content(spec.HCLSchema())
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() {
+			continue
+		}
+		cond := content.Attributes["condition"]
+		for _, t := range cond.Expr.Variables() {
+			if t.RootName() != "var" || len(t) < 2 {
+				l.errorf(cond.Expr.Range().Ptr(), "Invalid validation condition", "A validation condition may only refer to var.%s.", v.Name)
+				return
+			}
+			if a, ok := t[1].(hcl.TraverseAttr); !ok || a.Name != v.Name {
+				l.errorf(cond.Expr.Range().Ptr(), "Invalid validation condition", "A validation condition may only refer to var.%s.", v.Name)
+				return
+			}
+		}
+		res, d := cond.Expr.Value(ctx)
+		l.diags = append(l.diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		res, _ = res.Unmark()
+		if res.Type() != cty.Bool || res.IsNull() {
+			l.errorf(cond.Expr.Range().Ptr(), "Invalid validation condition", "The condition must give true or false.")
+			continue
+		}
+		if res.False() {
+			msgVal, d := content.Attributes["error_message"].Expr.Value(nil)
+			l.diags = append(l.diags, d...)
+			msg := "The value is not valid."
+			if s, ok := l.asString(msgVal, content.Attributes["error_message"]); ok {
+				msg = s
+			}
+			l.errorf(cond.Expr.Range().Ptr(), "Invalid value for variable", "var.%s: %s", v.Name, msg)
+		}
+	}
+}
+
+// rawVariableValues gathers values from the environment, var files and
+// -var arguments; later sources win, as in Terraform.
+func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawValue {
+	out := map[string]rawValue{}
+	names := make([]string, 0, len(decls))
+	for n := range decls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if s, ok := l.opts.LookupEnv(EnvVarPrefix + n); ok {
+			out[n] = rawValue{text: s, where: "environment variable " + EnvVarPrefix + n}
+		}
+	}
+	for _, path := range l.opts.VarFiles {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			l.errorf(nil, "Cannot read variable file", "%s", err)
+			continue
+		}
+		f, diags := l.parser.ParseHCL(src, path)
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() {
+			continue
+		}
+		attrs, diags := f.Body.JustAttributes()
+		l.diags = append(l.diags, diags...)
+		for name, a := range attrs {
+			if _, ok := decls[name]; !ok {
+				l.errorf(a.NameRange.Ptr(), "Value for undeclared variable", "%s sets %q, but no variable block declares it.%s", path, name, suggest(name, names))
+				continue
+			}
+			out[name] = rawValue{expr: a.Expr, where: path}
+		}
+	}
+	for _, arg := range l.opts.Vars {
+		name, text, ok := strings.Cut(arg, "=")
+		if !ok {
+			l.errorf(nil, "Invalid -var option", "%q should be -var NAME=VALUE.", arg)
+			continue
+		}
+		if _, ok := decls[name]; !ok {
+			l.errorf(nil, "Value for undeclared variable", "-var sets %q, but no variable block declares it.%s", name, suggest(name, names))
+			continue
+		}
+		out[name] = rawValue{text: text, where: "-var " + name}
+	}
+	return out
+}
+
+// value reads a raw value: strings stay strings for string variables;
+// other types parse the text as an HCL expression ("[1, 2]", "true").
+func (r rawValue) value(ty cty.Type) (cty.Value, hcl.Diagnostics) {
+	if r.expr != nil {
+		return r.expr.Value(nil)
+	}
+	if ty == cty.String || ty == cty.DynamicPseudoType {
+		return cty.StringVal(r.text), nil
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(r.text), r.where, hcl.InitialPos)
+	if diags.HasErrors() {
+		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid variable value", Detail: fmt.Sprintf("The value from %s is not a valid %s: %s", r.where, ty.FriendlyName(), diags.Error())}}
+	}
+	return expr.Value(nil)
+}
+
+func suggest(name string, candidates []string) string {
+	if s := rules.DidYouMean(name, candidates); s != "" {
+		return " " + s
+	}
+	return ""
+}
+
+// loadLocals evaluates locals in dependency order, reporting cycles.
+func (l *loader) loadLocals(blocks []*hcl.Block) {
+	attrs := map[string]*hcl.Attribute{}
+	for _, b := range blocks {
+		as, diags := b.Body.JustAttributes()
+		l.diags = append(l.diags, diags...)
+		for name, a := range as {
+			if prev, ok := attrs[name]; ok {
+				l.errorf(a.NameRange.Ptr(), "Duplicate local value", "local.%s is already defined at %s.", name, at(prev.NameRange))
+				continue
+			}
+			attrs[name] = a
+		}
+	}
+	deps := map[string][]string{}
+	for name, a := range attrs {
+		for _, t := range a.Expr.Variables() {
+			if t.RootName() != "local" || len(t) < 2 {
+				continue
+			}
+			if ta, ok := t[1].(hcl.TraverseAttr); ok {
+				deps[name] = append(deps[name], ta.Name)
+			}
+		}
+	}
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	state := map[string]int{} // 0 new, 1 visiting, 2 done
+	values := map[string]cty.Value{}
+	var visit func(name string, path []string)
+	visit = func(name string, path []string) {
+		a, ok := attrs[name]
+		if !ok || state[name] == 2 {
+			return
+		}
+		if state[name] == 1 {
+			cycle := append(path[indexOf(path, name):], name)
+			l.errorf(a.NameRange.Ptr(), "Cycle in local values", "These locals refer to each other in a circle: local.%s.", strings.Join(cycle, " → local."))
+			state[name] = 2
+			return
+		}
+		state[name] = 1
+		for _, d := range deps[name] {
+			visit(d, append(path, name))
+		}
+		l.ctx.Variables["local"] = cty.ObjectVal(values)
+		v, diags := a.Expr.Value(l.ctx)
+		l.diags = append(l.diags, diags...)
+		if !diags.HasErrors() {
+			values[name] = v
+		} else {
+			values[name] = cty.DynamicVal
+		}
+		state[name] = 2
+	}
+	for _, n := range names {
+		visit(n, nil)
+	}
+	l.ctx.Variables["local"] = cty.ObjectVal(values)
+	l.cfg.Locals = values
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return 0
+}
+
+// asString converts a constant to a string, reporting when it is not one.
+func (l *loader) asString(v cty.Value, a *hcl.Attribute) (string, bool) {
+	c, err := convert.Convert(v, cty.String)
+	if err != nil || c.IsNull() || !c.IsKnown() {
+		l.errorf(a.Expr.Range().Ptr(), "Incorrect attribute value type", "%s must be a string.", a.Name)
+		return "", false
+	}
+	return c.AsString(), true
+}
