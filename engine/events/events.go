@@ -1,0 +1,369 @@
+// Package events defines hearth's member event: its JSON form, decoding
+// with clear errors and hard limits, and the view rules read as `event`.
+package events
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// Event is one thing a member did, or that happened to a member.
+type Event struct {
+	// ID is the idempotency key: an event with an ID already processed
+	// changes nothing.
+	ID     string    `json:"id"`
+	Type   string    `json:"type"`
+	Member Member    `json:"member"`
+	At     time.Time `json:"at"`
+	// Source names where the event came from: "http", "replay",
+	// "discord", "stackexchange" ...
+	Source string `json:"source,omitempty"`
+	// Community limits the event to one community; empty means all.
+	Community string         `json:"community,omitempty"`
+	Attrs     map[string]any `json:"attrs,omitempty"`
+}
+
+// Member identifies the member an event is about. In JSON it is either an
+// id string or an object with id, name and platform identities.
+type Member struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name,omitempty"`
+	Identities map[string]string `json:"identities,omitempty"`
+}
+
+// UnmarshalJSON accepts "u1" as well as {"id": "u1", ...}.
+func (m *Member) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &m.ID)
+	}
+	type plain Member
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*m = Member(p)
+	return nil
+}
+
+// Limits bound what one event may hold, so hostile input stays cheap.
+const (
+	MaxLineBytes = 256 << 10
+	MaxIDLen     = 256
+	MaxAttrs     = 64
+	MaxDepth     = 4
+	MaxStringLen = 64 << 10
+)
+
+var typeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+
+// Error is a problem with one event of a stream.
+type Error struct {
+	Index int // 0-based position in the stream
+	Line  int // 1-based line, for JSON lines input
+	Err   error
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	}
+	return fmt.Sprintf("event %d: %v", e.Index, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrInvalid is wrapped by every validation error.
+var ErrInvalid = errors.New("invalid event")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// Parse decodes and checks one event from JSON.
+func Parse(data []byte) (Event, error) {
+	var ev Event
+	if len(data) > MaxLineBytes {
+		return ev, invalid("larger than %d bytes", MaxLineBytes)
+	}
+	if !utf8.Valid(data) {
+		return ev, invalid("not valid UTF-8")
+	}
+	if err := checkDepth(data); err != nil {
+		return ev, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		return ev, invalid("%s", jsonMessage(err))
+	}
+	if dec.More() {
+		return ev, invalid("more than one JSON value; send JSON lines, one event per line")
+	}
+	if err := ev.Check(); err != nil {
+		return ev, err
+	}
+	ev.Attrs = normalizeNumbers(ev.Attrs)
+	return ev, nil
+}
+
+// jsonMessage rewords encoding/json errors for people.
+func jsonMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q must be %s, not a JSON %s", te.Field, goTypeName(te.Type.String()), te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "unknown field") {
+		return strings.TrimPrefix(msg, "json: ") + "; an event has id, type, member, at, source, community and attrs (custom data goes in attrs)"
+	}
+	if strings.Contains(msg, "parsing time") {
+		return "at must be an RFC 3339 time such as \"2026-11-22T10:00:00Z\""
+	}
+	return strings.TrimPrefix(msg, "json: ")
+}
+
+func goTypeName(t string) string {
+	switch t {
+	case "string":
+		return "a string"
+	case "time.Time":
+		return "an RFC 3339 time string"
+	case "map[string]interface {}":
+		return "an object"
+	case "map[string]string":
+		return "an object of strings"
+	}
+	return t
+}
+
+// checkDepth refuses deeply nested JSON before decoding it.
+func checkDepth(data []byte) error {
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			if depth > MaxDepth+1 {
+				return invalid("nested deeper than %d levels", MaxDepth)
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// Check validates the fields every event needs.
+func (ev *Event) Check() error {
+	switch {
+	case ev.ID == "":
+		return invalid("missing id: every event needs a unique id, its idempotency key")
+	case len(ev.ID) > MaxIDLen:
+		return invalid("id longer than %d bytes", MaxIDLen)
+	case ev.Type == "":
+		return invalid("missing type, such as \"message.posted\"")
+	case !typeRe.MatchString(ev.Type):
+		return invalid("type %q is not a dotted lower-case name such as \"message.posted\"", ev.Type)
+	case ev.Member.ID == "":
+		return invalid("missing member id")
+	case len(ev.Member.ID) > MaxIDLen:
+		return invalid("member id longer than %d bytes", MaxIDLen)
+	case ev.At.IsZero():
+		return invalid("missing at: the event time, RFC 3339, such as \"2026-11-22T10:00:00Z\"")
+	case ev.At.Year() < 1970 || ev.At.Year() > 9999:
+		return invalid("at %s is out of range", ev.At.Format(time.RFC3339))
+	case len(ev.Attrs) > MaxAttrs:
+		return invalid("more than %d attrs", MaxAttrs)
+	}
+	for k, v := range ev.Attrs {
+		if k == "" || len(k) > 64 {
+			return invalid("attr names must have 1 to 64 bytes")
+		}
+		if s, ok := v.(string); ok && len(s) > MaxStringLen {
+			return invalid("attr %q is longer than %d bytes", k, MaxStringLen)
+		}
+	}
+	return nil
+}
+
+// normalizeNumbers turns json.Number into int (when whole) or float64.
+func normalizeNumbers(m map[string]any) map[string]any {
+	for k, v := range m {
+		m[k] = normalize(v)
+	}
+	return m
+}
+
+func normalize(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i)
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return x.String()
+		}
+		return f
+	case []any:
+		for i := range x {
+			x[i] = normalize(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalize(x[k])
+		}
+	}
+	return v
+}
+
+// Reader reads a stream of events: JSON lines, blank lines skipped.
+type Reader struct {
+	sc    *bufio.Scanner
+	line  int
+	index int
+}
+
+// NewReader reads JSON lines from r.
+func NewReader(r io.Reader) *Reader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), MaxLineBytes+1)
+	return &Reader{sc: sc}
+}
+
+// Next returns the next event, io.EOF at the end, or an *Error for a bad
+// line (the stream can go on after it).
+func (r *Reader) Next() (Event, error) {
+	for r.sc.Scan() {
+		r.line++
+		b := bytes.TrimSpace(r.sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		idx := r.index
+		r.index++
+		ev, err := Parse(b)
+		if err != nil {
+			return ev, &Error{Index: idx, Line: r.line, Err: err}
+		}
+		return ev, nil
+	}
+	if err := r.sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return Event{}, &Error{Index: r.index, Line: r.line + 1, Err: invalid("line longer than %d bytes", MaxLineBytes)}
+		}
+		return Event{}, err
+	}
+	return Event{}, io.EOF
+}
+
+// RuleView is what rules see as `event`: the attrs converted to the types
+// the event type declares (missing ones as zero values, so a rule such as
+// event.referrer != "" works when there is no referrer), plus id, type,
+// at, member and source. Attrs of the wrong type are an error, because a
+// rule compiled for an int must never see a string.
+func RuleView(ev *Event, et *rules.EventType) (map[string]any, error) {
+	view := make(map[string]any, len(ev.Attrs)+5)
+	for k, v := range ev.Attrs {
+		view[k] = v
+	}
+	if et != nil {
+		for name, typ := range et.Attrs {
+			v, ok := ev.Attrs[name]
+			c, err := convert(v, ok, typ)
+			if err != nil {
+				return nil, invalid("attr %q of %s: %v", name, ev.Type, err)
+			}
+			view[name] = c
+		}
+	}
+	view["id"] = ev.ID
+	view["type"] = ev.Type
+	view["at"] = ev.At
+	view["member"] = ev.Member.ID
+	view["source"] = ev.Source
+	return view, nil
+}
+
+func convert(v any, present bool, t rules.AttrType) (any, error) {
+	if !present || v == nil {
+		switch t {
+		case rules.TypeString:
+			return "", nil
+		case rules.TypeInt:
+			return 0, nil
+		case rules.TypeFloat:
+			return 0.0, nil
+		case rules.TypeBool:
+			return false, nil
+		case rules.TypeTime:
+			return time.Time{}, nil
+		case rules.TypeList:
+			return []any{}, nil
+		}
+		return nil, nil
+	}
+	switch t {
+	case rules.TypeString:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case rules.TypeInt:
+		switch x := v.(type) {
+		case int:
+			return x, nil
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+				return int(x), nil
+			}
+		}
+	case rules.TypeFloat:
+		switch x := v.(type) {
+		case int:
+			return float64(x), nil
+		case float64:
+			return x, nil
+		}
+	case rules.TypeBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case rules.TypeTime:
+		if s, ok := v.(string); ok {
+			if tm, err := time.Parse(time.RFC3339, s); err == nil {
+				return tm, nil
+			}
+		}
+	case rules.TypeList:
+		if l, ok := v.([]any); ok {
+			return l, nil
+		}
+	default:
+		return v, nil
+	}
+	return nil, fmt.Errorf("must be %s, got %v (%T)", t, v, v)
+}

@@ -1,0 +1,117 @@
+package events
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+func TestParse(t *testing.T) {
+	ev, err := Parse([]byte(`{"id":"e1","type":"message.posted","member":"u1","at":"2026-11-22T10:00:00Z","attrs":{"length":12,"score":1.5,"text":"hi","tags":["a",2]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.ID != "e1" || ev.Member.ID != "u1" || !ev.At.Equal(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("parsed %+v", ev)
+	}
+	if ev.Attrs["length"] != 12 || ev.Attrs["score"] != 1.5 || ev.Attrs["tags"].([]any)[1] != 2 {
+		t.Errorf("attrs %#v", ev.Attrs)
+	}
+	ev, err = Parse([]byte(`{"id":"e2","type":"member.joined","member":{"id":"u2","name":"Ann","identities":{"discord":"123"}},"at":"2026-11-22T10:00:00+08:00"}`))
+	if err != nil || ev.Member.Name != "Ann" || ev.Member.Identities["discord"] != "123" {
+		t.Errorf("member object: %+v, %v", ev.Member, err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := map[string]string{
+		`{"type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:                       "missing id",
+		`{"id":"1","member":"u","at":"2026-01-01T00:00:00Z"}`:                            "missing type",
+		`{"id":"1","type":"Message","member":"u","at":"2026-01-01T00:00:00Z"}`:           "dotted lower-case",
+		`{"id":"1","type":"a.b","at":"2026-01-01T00:00:00Z"}`:                            "missing member",
+		`{"id":"1","type":"a.b","member":"u"}`:                                           "missing at",
+		`{"id":"1","type":"a.b","member":"u","at":"yesterday"}`:                          "RFC 3339",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","extra":1}`:     "unknown field",
+		`{"id":1,"type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:                 `field "id" must be a string`,
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":[1]}`:   "must be an object",
+		`{"id":"1"`: "unexpected EOF",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"a":[[[[[[1]]]]]]}}`: "nested deeper",
+		"{\"id\":\"\xff\"}": "UTF-8",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"} {}`: "more than one",
+	}
+	for in, want := range cases {
+		_, err := Parse([]byte(in))
+		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v; want %q", in, err, want)
+		}
+	}
+}
+
+func TestReader(t *testing.T) {
+	in := `{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}
+
+not json
+{"id":"2","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}
+`
+	r := NewReader(strings.NewReader(in))
+	var ids []string
+	var bad []*Error
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var e *Error
+		if errors.As(err, &e) {
+			bad = append(bad, e)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+	}
+	if strings.Join(ids, ",") != "1,2" || len(bad) != 1 || bad[0].Line != 3 || bad[0].Index != 1 {
+		t.Errorf("ids %v, bad %+v", ids, bad)
+	}
+}
+
+func TestRuleView(t *testing.T) {
+	et := &rules.EventType{Name: "x.y", Attrs: map[string]rules.AttrType{"referrer": rules.TypeString, "n": rules.TypeInt, "f": rules.TypeFloat, "when": rules.TypeTime}}
+	ev := Event{ID: "1", Type: "x.y", Member: Member{ID: "u"}, At: time.Unix(0, 0), Attrs: map[string]any{"n": 3.0, "f": 2, "when": "2026-01-01T00:00:00Z"}}
+	v, err := RuleView(&ev, et)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v["referrer"] != "" || v["n"] != 3 || v["f"] != 2.0 || v["member"] != "u" || v["when"].(time.Time).Year() != 2026 {
+		t.Errorf("view %#v", v)
+	}
+	ev.Attrs["n"] = "three"
+	if _, err := RuleView(&ev, et); err == nil || !strings.Contains(err.Error(), `attr "n"`) {
+		t.Errorf("wrong type accepted: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"id":"e1","type":"message.posted","member":"u1","at":"2026-11-22T10:00:00Z","attrs":{"length":12}}`))
+	f.Add([]byte(`{"id":"e2","type":"member.joined","member":{"id":"u2"},"at":"2026-11-22T10:00:00Z"}`))
+	f.Add([]byte(`[[[[[[[`))
+	et := &rules.EventType{Attrs: map[string]rules.AttrType{"length": rules.TypeInt, "x": rules.TypeTime}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := Parse(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error not ErrInvalid: %v", err)
+			}
+			return
+		}
+		if ev.ID == "" || ev.Member.ID == "" || ev.At.IsZero() {
+			t.Fatalf("accepted incomplete event %+v", ev)
+		}
+		_, _ = RuleView(&ev, et)
+	})
+}
