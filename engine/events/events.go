@@ -66,7 +66,7 @@ const (
 	MaxStringLen = 64 << 10
 )
 
-var typeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+var typeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 
 // Error is a problem with one event of a stream.
 type Error struct {

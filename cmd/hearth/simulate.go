@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const simulateUsage = `Usage: hearth simulate -events FILE.jsonl [options] [DIR]
+
+Replays member events through the rules of DIR in a sandbox: an in-memory
+store, no platform contacted, nothing sent. Prints what the rules did:
+firings per incentive, points granted, badge holders, the tier
+distribution, segment sizes and the sends that would happen. Use it to ask
+"what would this rule have done last quarter?" before merging it.
+
+Events are JSON lines, one event per line:
+  {"id":"e1","type":"message.posted","member":"u1","at":"2026-11-02T10:00:00Z","attrs":{"channel":"help"}}
+(see 'hearth explain events'). Bad lines are reported with their line
+number and skipped.
+
+Examples:
+  hearth simulate -events history.jsonl examples/quickstart
+  hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
+  hearth import stackexchange dump/ > se.jsonl
+  hearth simulate -events se.jsonl -outcomes awards.jsonl examples/stackexchange
+`
+
+func runSimulate(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "simulate", simulateUsage)
+	eventsPath := fs.String("events", "", "JSON lines file of events to replay (\"-\" for standard input). Required.")
+	from := fs.String("from", "", "Skip events before this time (RFC 3339 or YYYY-MM-DD).")
+	to := fs.String("to", "", "Skip events after this time (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
+	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
+	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this file.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := dirArg(pos, s, "simulate")
+	if !ok {
+		return 1
+	}
+	if *eventsPath == "" {
+		fmt.Fprintln(s.err, "hearth simulate: -events FILE is required; see 'hearth simulate -h'.")
+		return 1
+	}
+	var opt simulate.Options
+	var err error
+	if opt.From, err = parseTimeFlag(*from); err != nil {
+		fmt.Fprintf(s.err, "hearth simulate: -from: %v\n", err)
+		return 1
+	}
+	if opt.To, err = parseTimeFlag(*to); err != nil {
+		fmt.Fprintf(s.err, "hearth simulate: -to: %v\n", err)
+		return 1
+	}
+	if !opt.To.IsZero() && len(*to) == len("2006-01-02") {
+		opt.To = opt.To.Add(24*time.Hour - time.Nanosecond) // the whole day
+	}
+	cfg, src, diags := config.Load(dir, vf.options(s))
+	if diags.HasErrors() {
+		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		return 1
+	}
+	var in io.Reader = s.in
+	if *eventsPath != "-" {
+		f, err := os.Open(*eventsPath)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth simulate: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		in = f
+	}
+	if *outcomes != "" {
+		f, err := os.Create(*outcomes)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth simulate: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		bw := bufio.NewWriter(f)
+		defer bw.Flush()
+		enc := json.NewEncoder(bw)
+		opt.Outcome = func(o state.Outcome) error { return enc.Encode(o) }
+	}
+	bad := 0
+	opt.BadEvent = func(e *events.Error) {
+		bad++
+		if bad <= 10 {
+			fmt.Fprintf(s.err, "hearth simulate: %s: %v (skipped)\n", *eventsPath, e)
+		}
+	}
+	start := time.Now()
+	if s.errTTY {
+		opt.Progress = func(n int) {
+			fmt.Fprintf(s.err, "\r  replayed %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
+		}
+	}
+	sum, err := simulate.Run(ctx, cfg, in, opt)
+	if s.errTTY {
+		fmt.Fprint(s.err, "\r\033[K")
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth simulate: %v\n", err)
+		return 1
+	}
+	if bad > 10 {
+		fmt.Fprintf(s.err, "hearth simulate: %d more bad lines skipped\n", bad-10)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(sum)
+		return 0
+	}
+	printSummary(s.out, cfg, sum, time.Since(start))
+	return 0
+}
+
+func parseTimeFlag(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 (2026-11-22T10:00:00Z) nor a date (2026-11-22)", v)
+	}
+	return t, nil
+}
+
+func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took time.Duration) {
+	span := ""
+	if !sum.From.IsZero() {
+		span = fmt.Sprintf(" from %s to %s", sum.From.Format("2006-01-02"), sum.To.Format("2006-01-02"))
+	}
+	fmt.Fprintf(w, "Replayed %d events%s for %d members in %s (%d duplicates, %d rejected, %d out of range).\n",
+		sum.Events, span, sum.Members, took.Round(time.Millisecond), sum.Duplicates, sum.Rejected, sum.Skipped)
+	if sum.RuleErrors > 0 {
+		fmt.Fprintf(w, "%d rule evaluations failed at run time and counted as false (see the log).\n", sum.RuleErrors)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	section := func(title, col string) { fmt.Fprintf(tw, "\n%s\t%s\n", title, col) }
+	section("Incentives", "grants")
+	for _, in := range cfg.Incentives {
+		fmt.Fprintf(tw, "  %s\t%d\n", in.Name, sum.Firings[in.Name])
+	}
+	fmt.Fprintf(tw, "  points granted\t%d\n", sum.Points)
+	if len(cfg.Badges) > 0 {
+		section("Badges", "holders\tawards")
+		for _, b := range cfg.Badges {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\n", b.Title, sum.Badges[b.Name], sum.Awards[b.Name])
+		}
+	}
+	if len(cfg.Tiers) > 0 {
+		section("Tiers", "members")
+		for i := len(cfg.Tiers) - 1; i >= 0; i-- {
+			t := cfg.Tiers[i]
+			fmt.Fprintf(tw, "  %d %s\t%d\n", t.Rank, t.Name, sum.Tiers[t.Name])
+		}
+		fmt.Fprintf(tw, "  (no tier)\t%d\n", sum.Tiers[""])
+	}
+	if len(cfg.Segments) > 0 {
+		section("Segments", "members")
+		for _, s := range cfg.Segments {
+			fmt.Fprintf(tw, "  %s\t%d\n", s.Name, sum.Segments[s.Name])
+		}
+	}
+	section("Sends that would happen", "count")
+	if len(sum.Sends) == 0 {
+		fmt.Fprintf(tw, "  none\t\n")
+	}
+	for _, name := range simulate.Names(sum.Sends) {
+		fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.Sends[name])
+	}
+	_ = tw.Flush()
+}

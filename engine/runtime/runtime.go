@@ -1,0 +1,730 @@
+// Package runtime applies member events to member state through the
+// compiled rules of one configuration snapshot: counters, incentives
+// (points, badges, roles, attributes), badge revocation, the tier ladder
+// and segment memberships. Entering a segment, changing tier and earning a
+// badge are events themselves, which incentives can react to.
+//
+// A Runtime is used by one goroutine: it owns one rule evaluator. The
+// results depend only on the events and their times, never on the wall
+// clock, so a replay gives the same state as the live run.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// maxDerivedDepth bounds chains of derived events (a segment entry that
+// grants a badge that enters another segment ...), so a configuration can
+// never loop forever.
+const maxDerivedDepth = 4
+
+// Runtime evaluates one configuration snapshot.
+type Runtime struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	eval     *rules.Evaluator
+	byType   map[string][]*config.Incentive
+	segOrder []*config.Segment
+	ranks    map[string]int
+	locked   map[string]*config.Tier
+	keys     map[*rules.Program][]string
+	badges   map[string]*config.Badge
+	timeDep  bool // some member rule depends on time passing
+	rm       rules.Member
+	stats    Stats
+}
+
+// Stats counts what the runtime did.
+type Stats struct {
+	Events     int
+	Duplicates int
+	Rejected   int
+	Derived    int
+	Rechecks   int
+	RuleErrors int
+	Firings    map[string]int // incentive name -> grants
+}
+
+// New prepares a runtime for a validated configuration.
+func New(cfg *config.Config, log *slog.Logger) *Runtime {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Runtime{
+		cfg: cfg, log: log, eval: rules.NewEvaluator(),
+		byType: map[string][]*config.Incentive{}, ranks: map[string]int{},
+		locked: map[string]*config.Tier{}, keys: map[*rules.Program][]string{},
+		badges: map[string]*config.Badge{},
+		stats:  Stats{Firings: map[string]int{}},
+	}
+	for _, in := range cfg.Incentives {
+		for _, t := range in.On {
+			r.byType[t] = append(r.byType[t], in)
+		}
+	}
+	for _, t := range cfg.Tiers {
+		r.ranks[t.Name] = t.Rank
+		for _, id := range t.Locked {
+			r.locked[id] = t
+		}
+	}
+	for _, b := range cfg.Badges {
+		r.badges[b.Name] = b
+	}
+	r.segOrder = segmentOrder(cfg.Segments)
+	memberRules := func(rs ...*config.Rule) {
+		for _, rule := range rs {
+			if rule != nil && rule.Program != nil {
+				r.keys[rule.Program] = changeKeys(rule.Program)
+				r.timeDep = r.timeDep || rule.Program.Reads.TimeDependent
+			}
+		}
+	}
+	for _, s := range cfg.Segments {
+		memberRules(s.When)
+	}
+	for _, t := range cfg.Tiers {
+		memberRules(t.When, t.Keep)
+	}
+	for _, b := range cfg.Badges {
+		memberRules(b.RevokeWhen)
+	}
+	return r
+}
+
+// Stats returns counts so far.
+func (r *Runtime) Stats() Stats { return r.stats }
+
+// segmentOrder sorts segments so that a segment comes after those its
+// rule reads with in_segment (validate refuses cycles).
+func segmentOrder(segs []*config.Segment) []*config.Segment {
+	byName := map[string]*config.Segment{}
+	for _, s := range segs {
+		byName[s.Name] = s
+	}
+	var out []*config.Segment
+	done := map[string]bool{}
+	var visit func(s *config.Segment)
+	visit = func(s *config.Segment) {
+		if done[s.Name] {
+			return
+		}
+		done[s.Name] = true
+		if s.When != nil && s.When.Program != nil {
+			for _, dep := range s.When.Program.Reads.Segments {
+				if d := byName[dep]; d != nil {
+					visit(d)
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	for _, s := range segs {
+		visit(s)
+	}
+	return out
+}
+
+// work is the state of one event's processing inside a batch.
+type work struct {
+	ctx      context.Context
+	b        state.Batch
+	members  map[string]*state.Member
+	changed  map[string]changes
+	outcomes []state.Outcome
+}
+
+func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
+	if m, ok := w.members[id]; ok {
+		return m, false, nil
+	}
+	m, err := w.b.Member(id)
+	created := false
+	if errors.Is(err, state.ErrNotFound) {
+		m, created, err = state.NewMember(id, at), true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	w.members[id] = m
+	return m, created, nil
+}
+
+func (w *work) mark(id string, keys ...string) {
+	c := w.changed[id]
+	if c == nil {
+		c = changes{}
+		w.changed[id] = c
+	}
+	for _, k := range keys {
+		c[k] = true
+	}
+}
+
+// Result says what happened to one event.
+type Result struct {
+	Duplicate bool
+	Outcomes  []state.Outcome
+}
+
+// Apply processes one event in a batch: it is skipped when its id was seen
+// before; otherwise every effect is written to the batch, and the event id
+// is marked seen in the same batch, so committing makes both durable
+// together.
+func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (Result, error) {
+	seen, err := b.Seen(ev.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	if seen {
+		r.stats.Duplicates++
+		return Result{Duplicate: true}, nil
+	}
+	w := &work{ctx: ctx, b: b, members: map[string]*state.Member{}, changed: map[string]changes{}}
+	if err := r.applyEvent(w, ev, 0); err != nil {
+		return Result{}, err
+	}
+	if err := r.finish(w, ev.At); err != nil {
+		return Result{}, err
+	}
+	if err := b.MarkSeen(ev.ID, ev.At); err != nil {
+		return Result{}, err
+	}
+	r.stats.Events++
+	return Result{Outcomes: w.outcomes}, nil
+}
+
+// Recheck re-evaluates time-dependent rules for members due at or before
+// t, with no event. It returns how many members it looked at.
+func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit int) (int, []state.Outcome, error) {
+	ids, err := b.Due(t, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, nil, err
+	}
+	w := &work{ctx: ctx, b: b, members: map[string]*state.Member{}, changed: map[string]changes{}}
+	for _, id := range ids {
+		m, _, err := w.member(id, t)
+		if err != nil {
+			return 0, nil, err
+		}
+		at := m.RecheckAt
+		w.mark(id, "time")
+		ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", id, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: id}, At: at}
+		if err := r.settle(w, m, ev, 0); err != nil {
+			return 0, nil, err
+		}
+		r.stats.Rechecks++
+	}
+	if err := r.finish(w, t); err != nil {
+		return 0, nil, err
+	}
+	return len(ids), w.outcomes, nil
+}
+
+func (r *Runtime) finish(w *work, at time.Time) error {
+	for _, m := range w.members {
+		r.schedule(m)
+		if err := w.b.SaveMember(m); err != nil {
+			return err
+		}
+	}
+	if len(w.outcomes) > 0 {
+		return w.b.AppendOutcomes(w.outcomes)
+	}
+	return nil
+}
+
+// schedule sets when time alone could next change a member's rules: the
+// next day boundary, for members active within the horizon. Members idle
+// longer than the horizon are left alone until their next event.
+func (r *Runtime) schedule(m *state.Member) {
+	if !r.timeDep {
+		m.RecheckAt = time.Time{}
+		return
+	}
+	last := m.LastEventAt
+	if last.IsZero() {
+		last = m.JoinedAt
+	}
+	cur := m.RecheckAt
+	base := last
+	if cur.After(base) {
+		base = cur
+	}
+	next := state.DayOf(base).Time().Add(24 * time.Hour)
+	if next.Sub(last) > state.Horizon*24*time.Hour {
+		m.RecheckAt = time.Time{}
+		return
+	}
+	m.RecheckAt = next
+}
+
+func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	m, created, err := w.member(ev.Member.ID, ev.At)
+	if err != nil {
+		return err
+	}
+	et, known := r.cfg.EventTypes[ev.Type]
+	if depth == 0 {
+		r.updateBase(w, m, ev, created, known && et.Activity)
+	}
+	for _, in := range r.byType[ev.Type] {
+		if err := r.incentive(w, in, m, ev, &et); err != nil {
+			return err
+		}
+	}
+	return r.settle(w, m, ev, depth)
+}
+
+// updateBase applies what every event does regardless of rules.
+func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, created, activity bool) {
+	id := m.ID
+	if created {
+		w.mark(id, "joined", "community")
+	}
+	if ev.Member.Name != "" && ev.Member.Name != m.Name {
+		m.Name = ev.Member.Name
+		w.mark(id, "profile")
+	}
+	for k, v := range ev.Member.Identities {
+		if m.Identities == nil {
+			m.Identities = map[string]string{}
+		}
+		m.Identities[k] = v
+	}
+	if m.Platform == "" && ev.Source != "" {
+		m.Platform = ev.Source
+	}
+	m.Record(ev.Type, ev.At, activity)
+	w.mark(id, "count:"+ev.Type)
+	if activity {
+		w.mark(id, "active")
+	}
+	switch ev.Type {
+	case "member.joined":
+		if !m.JoinedAt.Equal(ev.At) && (m.Totals["member.joined"] == 1 || created) {
+			m.JoinedAt = ev.At
+			w.mark(id, "joined")
+		}
+		m.Left = false
+		if ref, ok := ev.Attrs["referrer"].(string); ok && ref != "" && ref != id {
+			m.Referrer = ref
+		}
+		r.profile(w, m, ev.Attrs, "name", "locale", "timezone")
+		w.mark(id, "community")
+	case "member.left":
+		m.Left = true
+		w.mark(id, "community")
+	case "member.profile_updated":
+		r.profile(w, m, ev.Attrs)
+	case "referral.converted":
+		m.Referrals++
+		w.mark(id, "referrals")
+	}
+}
+
+// profile merges attributes into the member's profile; with only, just
+// those keys.
+func (r *Runtime) profile(w *work, m *state.Member, attrs map[string]any, only ...string) {
+	for k, v := range attrs {
+		if len(only) > 0 && !slices.Contains(only, k) {
+			continue
+		}
+		s, isString := v.(string)
+		switch k {
+		case "name":
+			if isString && s != "" {
+				m.Name = s
+			}
+		case "locale":
+			if isString {
+				m.Locale = s
+			}
+		case "timezone":
+			if isString {
+				if _, err := time.LoadLocation(s); err == nil {
+					m.Timezone = s
+				}
+			}
+		}
+		if m.Attrs == nil {
+			m.Attrs = map[string]any{}
+		}
+		m.Attrs[k] = v
+	}
+	w.mark(m.ID, "profile")
+}
+
+func (r *Runtime) bind(m *state.Member, event map[string]any, now time.Time) {
+	fillMember(&r.rm, m, now)
+	r.eval.Bind(&r.rm, event, nil, now, &memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks})
+}
+
+func (r *Runtime) ruleBool(p *config.Rule, what string) bool {
+	if p == nil || p.Program == nil {
+		return true
+	}
+	ok, err := r.eval.Bool(p.Program)
+	if err != nil {
+		r.stats.RuleErrors++
+		r.log.Warn("rule failed; treated as false", "rule", what, "err", err)
+		return false
+	}
+	return ok
+}
+
+func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *events.Event, et *rules.EventType) error {
+	if in.Community != nil && ev.Community != "" && ev.Community != in.Community.Name {
+		return nil
+	}
+	view, err := events.RuleView(ev, et)
+	if err != nil {
+		r.stats.RuleErrors++
+		r.log.Warn("event attributes do not match their declared types; incentive skipped", "incentive", in.Name, "event", ev.ID, "err", err)
+		return nil
+	}
+	r.bind(m, view, ev.At)
+	if in.When != nil && !r.ruleBool(in.When, "incentive."+in.Name+".when") {
+		return nil
+	}
+	to := m
+	if in.Grant.To != nil {
+		id, err := r.eval.String(in.Grant.To.Program)
+		if err != nil {
+			r.stats.RuleErrors++
+			r.log.Warn("grant.to failed", "incentive", in.Name, "err", err)
+			return nil
+		}
+		if id == "" {
+			return nil
+		}
+		if to, _, err = w.member(id, ev.At); err != nil {
+			return err
+		}
+	}
+	log := to.Grants[in.Name]
+	switch {
+	case in.Once && log != nil && log.Count > 0:
+		return nil
+	case in.Cooldown > 0 && log != nil && ev.At.Sub(log.Last) < in.Cooldown:
+		return nil
+	case in.Limit != nil && to.GrantsInWindow(in.Name, ev.At, in.Limit.Window) >= in.Limit.Count:
+		return nil
+	}
+	points := in.Grant.Points
+	if in.PointsCap != nil && points > 0 {
+		days := int((in.PointsCap.Window + 24*time.Hour - 1) / (24 * time.Hour))
+		got := 0
+		if log != nil {
+			got = log.Points.Sum(state.DayOf(ev.At), days)
+		}
+		points = min(points, max(0, in.PointsCap.Count-got))
+	}
+	granted := false
+	rule := "incentive." + in.Name
+	if points != 0 {
+		to.AddPoints(points, ev.At)
+		w.mark(to.ID, "points")
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindPoints, Member: to.ID, Name: in.Grant.Reason, Change: "grant", At: ev.At, Rule: rule, Event: ev.ID, Points: points})
+		granted = true
+	}
+	if b := in.Grant.Badge; b != nil {
+		if r.award(w, to, b, ev, rule) {
+			granted = true
+		}
+	}
+	if role := in.Grant.Role; role != nil {
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: to.ID, Name: "role.add", Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: role.Addr()})
+		granted = true
+	}
+	if len(in.Grant.Set) > 0 {
+		if to.Attrs == nil {
+			to.Attrs = map[string]any{}
+		}
+		for k, v := range in.Grant.Set {
+			to.Attrs[k] = v
+		}
+		w.mark(to.ID, "profile")
+		granted = true
+	}
+	if granted {
+		to.Grant(in.Name, ev.At, points, in.Limit)
+		r.stats.Firings[in.Name]++
+	}
+	return nil
+}
+
+// award gives a badge unless it is held and not repeatable.
+func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Event, rule string) bool {
+	h := m.Badges[b.Name]
+	if h != nil && h.Count > 0 && !b.Repeat {
+		return false
+	}
+	if m.Badges == nil {
+		m.Badges = map[string]*state.BadgeHold{}
+	}
+	if h == nil {
+		h = &state.BadgeHold{First: ev.At}
+		m.Badges[b.Name] = h
+	}
+	if h.Count == 0 {
+		h.First = ev.At
+	}
+	h.Count++
+	h.Last = ev.At
+	h.Event = ev.ID
+	w.mark(m.ID, "badge:"+b.Name, "badge:*")
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
+	return true
+}
+
+// settle brings every touched member's badges, tier and segments up to
+// date with the event, then processes the events that produced.
+func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth int) error {
+	ids := []string{first.ID}
+	for id := range w.changed {
+		if id != first.ID {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids[1:])
+	var derived []*events.Event
+	for _, id := range ids {
+		m := w.members[id]
+		ch := w.changed[id]
+		if m == nil || len(ch) == 0 {
+			continue
+		}
+		delete(w.changed, id)
+		if m.EvaluatedAt.IsZero() || state.DayOf(ev.At) != state.DayOf(m.EvaluatedAt) {
+			ch["time"] = true // a new day may have moved windows and day counts
+		}
+		if ev.At.After(m.EvaluatedAt) {
+			m.EvaluatedAt = ev.At
+		}
+		r.revokeBadges(w, m, ch, ev)
+		derived = append(derived, r.tier(w, m, ch, ev)...)
+		derived = append(derived, r.segments(w, m, ch, ev)...)
+	}
+	if depth >= maxDerivedDepth {
+		if len(derived) > 0 {
+			r.log.Warn("derived events dropped: chain too deep", "event", ev.ID, "dropped", len(derived))
+		}
+		return nil
+	}
+	for _, d := range derived {
+		r.stats.Derived++
+		if err := r.applyEvent(w, d, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Runtime) needs(p *config.Rule, ch changes) bool {
+	if p == nil || p.Program == nil {
+		return false
+	}
+	if ch["time"] && p.Program.Reads.TimeDependent {
+		return true
+	}
+	return ch.any(r.keys[p.Program])
+}
+
+func derivedEvent(cause *events.Event, m *state.Member, typ, name string, attrs map[string]any) *events.Event {
+	return &events.Event{ID: cause.ID + "/" + typ + "/" + name + "/" + m.ID, Type: typ, Member: events.Member{ID: m.ID}, At: cause.At, Source: "hearth", Attrs: attrs}
+}
+
+func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.Event) {
+	for _, b := range r.cfg.Badges {
+		h := m.Badges[b.Name]
+		if b.RevokeWhen == nil || h == nil || h.Count == 0 || !r.needs(b.RevokeWhen, ch) {
+			continue
+		}
+		r.bind(m, nil, ev.At)
+		if r.ruleBool(b.RevokeWhen, "badge."+b.Name+".revoke_when") {
+			h.Count = 0
+			w.mark(m.ID, "badge:"+b.Name, "badge:*")
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "revoke", At: ev.At, Rule: "badge." + b.Name, Event: ev.ID})
+		}
+	}
+}
+
+// tier moves the member on the ladder: up to the highest tier whose when
+// holds (after its qualification window), down only when the current
+// tier's keep fails past its grace period and demote_after.
+func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) []*events.Event {
+	tiers := r.cfg.Tiers
+	if len(tiers) == 0 {
+		return nil
+	}
+	relevant := false
+	for _, t := range tiers {
+		relevant = relevant || r.needs(t.When, ch) || r.needs(t.Keep, ch)
+	}
+	if !relevant && !ch["time"] {
+		return nil
+	}
+	now := m.Tier
+	if lock, ok := r.locked[m.ID]; ok {
+		if now.Name != lock.Name {
+			return r.moveTier(w, m, lock, ev, "lock")
+		}
+		return nil
+	}
+	r.bind(m, nil, ev.At)
+	// Promotion: the highest tier above the current one whose rule holds.
+	for i := len(tiers) - 1; i >= 0; i-- {
+		t := tiers[i]
+		if t.Rank <= now.Rank {
+			break
+		}
+		if !r.ruleBool(t.When, "tier."+t.Name+".when") {
+			continue
+		}
+		if t.Window > 0 {
+			if m.Tier.QualifyingFor != t.Name {
+				m.Tier.QualifyingFor, m.Tier.QualifyingSince = t.Name, ev.At
+			}
+			if ev.At.Sub(m.Tier.QualifyingSince) < t.Window {
+				continue
+			}
+		}
+		return r.moveTier(w, m, t, ev, "promote")
+	}
+	if m.Tier.QualifyingFor != "" {
+		stillQualifying := false
+		for _, t := range tiers {
+			if t.Name == m.Tier.QualifyingFor && t.Rank > now.Rank {
+				stillQualifying = r.ruleBool(t.When, "tier."+t.Name+".when")
+			}
+		}
+		if !stillQualifying {
+			m.Tier.QualifyingFor, m.Tier.QualifyingSince = "", time.Time{}
+		}
+	}
+	if now.Rank == 0 {
+		return nil
+	}
+	var cur *config.Tier
+	for _, t := range tiers {
+		if t.Name == now.Name {
+			cur = t
+		}
+	}
+	if cur == nil { // the tier was removed from the configuration
+		return r.moveTier(w, m, r.highestHolding(m, ev, 1<<30), ev, "demote")
+	}
+	keep := cur.Keep
+	if keep == nil {
+		keep = cur.When
+	}
+	if r.ruleBool(keep, "tier."+cur.Name+".keep") {
+		m.Tier.FailingSince = time.Time{}
+		return nil
+	}
+	if ev.At.Sub(m.Tier.Since) < cur.Grace {
+		return nil
+	}
+	if cur.DemoteAfter > 0 {
+		if m.Tier.FailingSince.IsZero() {
+			m.Tier.FailingSince = ev.At
+		}
+		if ev.At.Sub(m.Tier.FailingSince) < cur.DemoteAfter {
+			return nil
+		}
+	}
+	return r.moveTier(w, m, r.highestHolding(m, ev, cur.Rank), ev, "demote")
+}
+
+// highestHolding is the highest tier below rank whose keep (or when)
+// holds; nil for none.
+func (r *Runtime) highestHolding(m *state.Member, ev *events.Event, below int) *config.Tier {
+	r.bind(m, nil, ev.At)
+	for i := len(r.cfg.Tiers) - 1; i >= 0; i-- {
+		t := r.cfg.Tiers[i]
+		if t.Rank >= below {
+			continue
+		}
+		rule := t.Keep
+		if rule == nil {
+			rule = t.When
+		}
+		if r.ruleBool(rule, "tier."+t.Name+".keep") {
+			return t
+		}
+	}
+	return nil
+}
+
+func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.Event, change string) []*events.Event {
+	from := m.Tier.Name
+	to, rank := "", 0
+	if t != nil {
+		to, rank = t.Name, t.Rank
+	}
+	if from == to {
+		return nil
+	}
+	m.Tier.History = append(m.Tier.History, state.TierChange{From: from, To: to, At: ev.At, Event: ev.ID})
+	m.Tier.Name, m.Tier.Rank, m.Tier.Since = to, rank, ev.At
+	m.Tier.QualifyingFor, m.Tier.QualifyingSince, m.Tier.FailingSince = "", time.Time{}, time.Time{}
+	w.mark(m.ID, "tier")
+	rule := "tier." + to
+	if to == "" {
+		rule = "tier." + from
+	}
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: to, Change: change, At: ev.At, Rule: rule, Event: ev.ID, From: from, To: to})
+	direction := "up"
+	if change == "demote" {
+		direction = "down"
+	}
+	return []*events.Event{derivedEvent(ev, m, "tier.changed", to, map[string]any{"from": from, "to": to, "direction": direction})}
+}
+
+func (r *Runtime) segments(w *work, m *state.Member, ch changes, ev *events.Event) []*events.Event {
+	var out []*events.Event
+	bound := false
+	for _, s := range r.segOrder {
+		if !r.needs(s.When, ch) {
+			continue
+		}
+		if !bound {
+			r.bind(m, nil, ev.At)
+			bound = true
+		}
+		in := r.ruleBool(s.When, "segment."+s.Name)
+		_, was := m.Segments[s.Name]
+		if in == was {
+			continue
+		}
+		if m.Segments == nil {
+			m.Segments = map[string]time.Time{}
+		}
+		change, typ := "enter", "segment.entered"
+		if in {
+			m.Segments[s.Name] = ev.At
+		} else {
+			delete(m.Segments, s.Name)
+			change, typ = "leave", "segment.left"
+		}
+		ch["segment:"+s.Name] = true // later segments reading this one
+		w.mark(m.ID, "segment:"+s.Name)
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: "segment." + s.Name, Event: ev.ID})
+		out = append(out, derivedEvent(ev, m, typ, s.Name, map[string]any{"segment": s.Name}))
+	}
+	return out
+}

@@ -1,0 +1,217 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const base = `
+platform "local" "main" {}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+  role "core" {}
+}
+`
+
+func load(t *testing.T, src string) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(base+src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatalf("config: %s", diags.Error())
+	}
+	return cfg
+}
+
+// ev builds one JSON line; day is days after 2026-01-01, hour the hour.
+func ev(id, typ, member string, day, hour int, attrs string) string {
+	at := time.Date(2026, 1, 1, hour, 0, 0, 0, time.UTC).AddDate(0, 0, day)
+	if attrs == "" {
+		attrs = "{}"
+	}
+	return fmt.Sprintf(`{"id":%q,"type":%q,"member":%q,"at":%q,"attrs":%s}`, id, typ, member, at.Format(time.RFC3339), attrs) + "\n"
+}
+
+func run(t *testing.T, cfg *config.Config, stream string) (*simulate.Summary, []state.Outcome, map[string]*state.Member) {
+	t.Helper()
+	var outs []state.Outcome
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(stream), simulate.Options{
+		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := map[string]*state.Member{}
+	_ = sum.Store.Members(context.Background(), func(m *state.Member) error { members[m.ID] = m; return nil })
+	return sum, outs, members
+}
+
+func TestIncentivesOnceCooldownLimitCap(t *testing.T) {
+	cfg := load(t, `
+badge "first" {}
+incentive "first" {
+  on   = "message.posted"
+  when = "member.messages == 1"
+  once = true
+  grant {
+    points = 10
+    badge  = badge.first
+  }
+}
+incentive "per_message" {
+  on         = "message.posted"
+  points_cap = "3/1d"
+  grant { points = 2 }
+}
+incentive "checkin" {
+  on       = "checkin"
+  cooldown = "20h"
+  limit    = "2/7d"
+  grant { points = 5 }
+}
+`)
+	var s strings.Builder
+	for i := range 4 { // four messages on day 0: first +10, per_message 2+1+0+0 (cap 3)
+		s.WriteString(ev(fmt.Sprintf("m%d", i), "message.posted", "u1", 0, 8+i, ""))
+	}
+	s.WriteString(ev("m9", "message.posted", "u1", 1, 9, "")) // new day: +2
+	// checkins: day 0 ok, day 0 later (cooldown), day 1 ok, day 2 (limit 2/7d), day 8 ok
+	s.WriteString(ev("c1", "checkin", "u1", 0, 9, ""))
+	s.WriteString(ev("c2", "checkin", "u1", 0, 20, ""))
+	s.WriteString(ev("c3", "checkin", "u1", 1, 18, ""))
+	s.WriteString(ev("c4", "checkin", "u1", 2, 20, ""))
+	s.WriteString(ev("c5", "checkin", "u1", 8, 20, ""))
+	s.WriteString(ev("m0", "message.posted", "u1", 9, 9, "")) // duplicate id: ignored
+	sum, _, m := run(t, cfg, s.String())
+	u := m["u1"]
+	if want := 10 + 3 + 2 + 3*5; u.Points != want {
+		t.Errorf("points = %d; want %d", u.Points, want)
+	}
+	if sum.Firings["first"] != 1 || sum.Firings["checkin"] != 3 || sum.Duplicates != 1 {
+		t.Errorf("firings %v, duplicates %d", sum.Firings, sum.Duplicates)
+	}
+	if u.Badges["first"].Count != 1 {
+		t.Errorf("badge %+v", u.Badges["first"])
+	}
+}
+
+func TestReferralGrantsToAnotherMember(t *testing.T) {
+	cfg := load(t, `
+incentive "referral" {
+  on    = "member.joined"
+  when  = "event.referrer != ''"
+  limit = "2/30d"
+  grant {
+    to     = "event.referrer"
+    points = 50
+  }
+}
+`)
+	stream := ev("j1", "member.joined", "alice", 0, 9, "") +
+		ev("j2", "member.joined", "bob", 1, 9, `{"referrer":"alice"}`) +
+		ev("j3", "member.joined", "cat", 2, 9, `{"referrer":"alice"}`) +
+		ev("j4", "member.joined", "dan", 3, 9, `{"referrer":"alice"}`) // over the limit
+	_, outs, m := run(t, cfg, stream)
+	if m["alice"].Points != 100 || m["bob"].Points != 0 || m["bob"].Referrer != "alice" {
+		t.Errorf("alice %d bob %d referrer %q", m["alice"].Points, m["bob"].Points, m["bob"].Referrer)
+	}
+	if len(outs) != 2 || outs[0].Member != "alice" || outs[0].Event != "j2" || outs[0].Rule != "incentive.referral" {
+		t.Errorf("outcomes %+v", outs)
+	}
+}
+
+func TestTierPromotionKeepAndGrace(t *testing.T) {
+	cfg := load(t, `
+tier "regular" {
+  rank = 1
+  when = "member.points >= 10"
+  keep = "true"
+}
+tier "core" {
+  rank  = 2
+  when  = "member.points >= 100"
+  keep  = "member.points >= 90"
+  grace = "14d"
+  role  = community.c.role.core
+}
+incentive "earn" {
+  on = "purchase.made"
+  grant { points = 50 }
+}
+incentive "spend" {
+  on = "checkin"
+  grant { points = -5 }
+}
+`)
+	stream := ev("p1", "purchase.made", "u", 0, 9, "") + // 50: regular
+		ev("p2", "purchase.made", "u", 1, 9, "") + // 100: core
+		ev("s1", "checkin", "u", 2, 9, "") + // 95: keeps core (keep >= 90)
+		ev("s2", "checkin", "u", 3, 9, "") + // 90: keeps core
+		ev("s3", "checkin", "u", 4, 9, "") + // 85: below keep, but in grace (14d after day 1)
+		ev("s4", "checkin", "u", 16, 9, "") // 80: grace over: demoted to regular
+	_, outs, m := run(t, cfg, stream)
+	var moves []string
+	for _, o := range outs {
+		if o.Kind == state.KindTier {
+			moves = append(moves, fmt.Sprintf("%s:%s->%s@%s", o.Change, o.From, o.To, o.Event))
+		}
+	}
+	want := "promote:->regular@p1 promote:regular->core@p2 demote:core->regular@s4"
+	if strings.Join(moves, " ") != want {
+		t.Errorf("moves %v\nwant %s", moves, want)
+	}
+	if m["u"].Tier.Name != "regular" || len(m["u"].Tier.History) != 3 {
+		t.Errorf("tier %+v", m["u"].Tier)
+	}
+}
+
+func TestSegmentsFollowTimeWithoutEvents(t *testing.T) {
+	cfg := load(t, `
+segment "active" {
+  when = "count('message.posted', '7d') >= 2"
+}
+segment "quiet" {
+  when = "!in_segment('active') && member.days_since_joined >= 3"
+}
+badge "welcomed" {}
+incentive "active_badge" {
+  on   = "segment.entered"
+  when = "event.segment == 'active'"
+  grant { badge = badge.welcomed }
+}
+`)
+	stream := ev("j", "member.joined", "u", 0, 9, "") +
+		ev("m1", "message.posted", "u", 0, 10, "") +
+		ev("m2", "message.posted", "u", 1, 10, "") + // enters active on day 1
+		ev("x", "member.joined", "other", 20, 9, "") // moves time on to day 20
+	_, outs, m := run(t, cfg, stream)
+	var seg []string
+	for _, o := range outs {
+		if o.Kind == state.KindSegment && o.Member == "u" {
+			seg = append(seg, fmt.Sprintf("%s %s %s", o.Change, o.Name, o.At.Format("01-02")))
+		}
+	}
+	// Active from day 1; the messages fall out of the 7-day window on day 7
+	// (day 0's message) -> leaves active; quiet from then (joined >= 3 days).
+	want := []string{"enter active 01-02", "leave active 01-08", "enter quiet 01-08"}
+	if strings.Join(seg, "|") != strings.Join(want, "|") {
+		t.Errorf("segment moves %q\nwant %q", seg, want)
+	}
+	if m["u"].Badges["welcomed"] == nil {
+		t.Errorf("segment.entered did not trigger the incentive")
+	}
+}

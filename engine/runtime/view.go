@@ -1,0 +1,127 @@
+package runtime
+
+import (
+	"time"
+
+	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// memberState answers rule functions from a member's state at a time.
+type memberState struct {
+	m     *state.Member
+	now   time.Time
+	today state.Day
+	ranks map[string]int
+}
+
+var _ rules.State = (*memberState)(nil)
+
+func (s *memberState) Now() time.Time { return s.now }
+func (s *memberState) Count(t string, days int) int {
+	return s.m.Counts[t].Sum(s.today, days)
+}
+func (s *memberState) Total(t string) int         { return s.m.Totals[t] }
+func (s *memberState) ActiveDays(days int) int    { return s.m.Active.Days(s.today, days) }
+func (s *memberState) PointsIn(days int) int      { return s.m.Earned.Sum(s.today, days) }
+func (s *memberState) Streak(t string) int        { return s.m.Counts[t].Streak(s.today) }
+func (s *memberState) TierRank() int              { return s.m.Tier.Rank }
+func (s *memberState) RankOf(t string) int        { return s.ranks[t] }
+func (s *memberState) InSegment(name string) bool { _, ok := s.m.Segments[name]; return ok }
+func (s *memberState) HasBadge(name string) bool  { return s.BadgeCount(name) > 0 }
+func (s *memberState) BadgeCount(name string) int {
+	if h := s.m.Badges[name]; h != nil {
+		return h.Count
+	}
+	return 0
+}
+
+// fillMember writes the rules' view of m at now into out.
+func fillMember(out *rules.Member, m *state.Member, now time.Time) {
+	badges := 0
+	for _, h := range m.Badges {
+		badges += h.Count
+	}
+	*out = rules.Member{
+		ID: m.ID, Name: m.Name, Platform: m.Platform, Locale: m.Locale, Timezone: m.Timezone,
+		JoinedAt: m.JoinedAt, LastActiveAt: m.LastActiveAt,
+		DaysSinceJoined: rules.DaysBetween(m.JoinedAt, now), DaysSinceActive: rules.DaysBetween(m.LastActiveAt, now),
+		Points: m.Points, PointsEarned: m.PointsEarned,
+		Messages: m.Totals["message.posted"], Posts: m.Totals["post.created"], Reactions: m.Totals["reaction.added"],
+		Referrals: m.Referrals, Badges: badges, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
+		Attrs: m.Attrs,
+	}
+	if out.Attrs == nil {
+		out.Attrs = map[string]any{}
+	}
+}
+
+// changeKeys are what a rule depends on, in the vocabulary of changes:
+// "points", "count:TYPE", "active", "segment:NAME", "badge:NAME", "tier",
+// "profile", "referrals", "strikes", "joined". A rule runs again only when
+// one of its keys changed, or when time passed for time-dependent rules.
+func changeKeys(p *rules.Program) []string {
+	if p == nil {
+		return nil
+	}
+	var keys []string
+	for _, f := range p.Reads.Member {
+		switch f {
+		case "points", "points_earned":
+			keys = append(keys, "points")
+		case "messages":
+			keys = append(keys, "count:message.posted")
+		case "posts":
+			keys = append(keys, "count:post.created")
+		case "reactions":
+			keys = append(keys, "count:reaction.added")
+		case "badges":
+			keys = append(keys, "badge:*")
+		case "tier", "tier_rank":
+			keys = append(keys, "tier")
+		case "last_active_at", "days_since_active":
+			keys = append(keys, "active")
+		case "joined_at", "days_since_joined":
+			keys = append(keys, "joined")
+		case "referrals", "strikes":
+			keys = append(keys, f)
+		default:
+			keys = append(keys, "profile")
+		}
+	}
+	for _, t := range p.Reads.EventTypes {
+		keys = append(keys, "count:"+t)
+	}
+	for _, s := range p.Reads.Segments {
+		keys = append(keys, "segment:"+s)
+	}
+	for _, b := range p.Reads.Badges {
+		keys = append(keys, "badge:"+b)
+	}
+	for _, f := range p.Reads.Functions {
+		switch f {
+		case "active_days":
+			keys = append(keys, "active")
+		case "points_in":
+			keys = append(keys, "points")
+		case "tier_rank":
+			keys = append(keys, "tier")
+		}
+	}
+	if p.Reads.Community {
+		keys = append(keys, "community")
+	}
+	return keys
+}
+
+// changes is the set of change keys one event caused for one member.
+type changes map[string]bool
+
+func (c changes) any(keys []string) bool {
+	for _, k := range keys {
+		if c[k] {
+			return true
+		}
+	}
+	return false
+}

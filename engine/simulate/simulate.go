@@ -1,0 +1,229 @@
+// Package simulate replays an event stream through a configuration in a
+// sandbox: an in-memory store, no platform touched, nothing sent. It is
+// what `hearth simulate` runs, and what tests use to check rules on real
+// histories.
+package simulate
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Options control a replay.
+type Options struct {
+	From, To time.Time // zero: no bound
+	// Outcome receives every outcome as it happens; may be nil.
+	Outcome func(state.Outcome) error
+	// Progress is called now and then with the events read so far.
+	Progress func(read int)
+	// BadEvent receives events that could not be read; nil stops the
+	// replay at the first one.
+	BadEvent func(*events.Error)
+	Log      *slog.Logger
+}
+
+// Summary is what a replay did.
+type Summary struct {
+	Events     int            `json:"events"`
+	Skipped    int            `json:"skipped_out_of_range"`
+	Duplicates int            `json:"duplicates"`
+	Rejected   int            `json:"rejected"`
+	Members    int            `json:"members"`
+	Rechecks   int            `json:"rechecks"`
+	RuleErrors int            `json:"rule_errors"`
+	From       time.Time      `json:"from,omitzero"`
+	To         time.Time      `json:"to,omitzero"`
+	Firings    map[string]int `json:"firings"`        // incentive -> grants
+	Points     int            `json:"points_granted"` // net points granted
+	Badges     map[string]int `json:"badge_holders"`  // badge -> members holding it
+	Awards     map[string]int `json:"badge_awards"`   // badge -> awards
+	Tiers      map[string]int `json:"tiers"`          // tier -> members ("" none)
+	Segments   map[string]int `json:"segments"`       // segment -> members in it at the end
+	Sends      map[string]int `json:"sends"`          // action name -> count
+	Store      *state.Memory  `json:"-"`
+}
+
+// Run replays events from r through cfg.
+func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Summary, error) {
+	store := state.NewMemory()
+	rt := runtime.New(cfg, opt.Log)
+	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
+		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store}
+	emit := func(os []state.Outcome) error {
+		for _, o := range os {
+			switch o.Kind {
+			case state.KindPoints:
+				sum.Points += o.Points
+			case state.KindBadge:
+				if o.Change == "award" {
+					sum.Awards[o.Name]++
+				}
+			case state.KindAction:
+				sum.Sends[o.Name]++
+			}
+			if opt.Outcome != nil {
+				if err := opt.Outcome(o); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	reader := events.NewReader(r)
+	const batchSize = 1000
+	var b state.Batch
+	inBatch := 0
+	commit := func() error {
+		if b == nil {
+			return nil
+		}
+		err := b.Commit()
+		b, inBatch = nil, 0
+		return err
+	}
+	begin := func() error {
+		if b != nil {
+			return nil
+		}
+		var err error
+		b, err = store.Begin(ctx)
+		return err
+	}
+	recheck := func(t time.Time) error {
+		for {
+			if err := begin(); err != nil {
+				return err
+			}
+			n, outs, err := rt.Recheck(ctx, b, t, 1000)
+			if err != nil {
+				return err
+			}
+			if err := emit(outs); err != nil {
+				return err
+			}
+			// Rechecks become visible (and reschedule) only on commit.
+			if err := commit(); err != nil {
+				return err
+			}
+			sum.Rechecks += n
+			if n == 0 {
+				return nil
+			}
+		}
+	}
+	read := 0
+	var last time.Time
+	for {
+		ev, err := reader.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		read++
+		if opt.Progress != nil && read%10000 == 0 {
+			opt.Progress(read)
+		}
+		var bad *events.Error
+		if errors.As(err, &bad) {
+			sum.Rejected++
+			if opt.BadEvent == nil {
+				return sum, bad
+			}
+			opt.BadEvent(bad)
+			continue
+		}
+		if err != nil {
+			return sum, err
+		}
+		if (!opt.From.IsZero() && ev.At.Before(opt.From)) || (!opt.To.IsZero() && ev.At.After(opt.To)) {
+			sum.Skipped++
+			continue
+		}
+		if ev.At.After(last) {
+			// Time moved on: run what became due before this event.
+			if err := commit(); err != nil {
+				return sum, err
+			}
+			if err := recheck(ev.At); err != nil {
+				return sum, err
+			}
+			last = ev.At
+		}
+		if err := begin(); err != nil {
+			return sum, err
+		}
+		res, err := rt.Apply(ctx, b, &ev)
+		if err != nil {
+			return sum, err
+		}
+		if err := emit(res.Outcomes); err != nil {
+			return sum, err
+		}
+		if sum.From.IsZero() || ev.At.Before(sum.From) {
+			sum.From = ev.At
+		}
+		if ev.At.After(sum.To) {
+			sum.To = ev.At
+		}
+		if inBatch++; inBatch >= batchSize {
+			if err := commit(); err != nil {
+				return sum, err
+			}
+		}
+	}
+	if err := commit(); err != nil {
+		return sum, err
+	}
+	end := sum.To
+	if !opt.To.IsZero() {
+		end = opt.To
+	}
+	if !end.IsZero() {
+		if err := recheck(end); err != nil {
+			return sum, err
+		}
+	}
+	st := rt.Stats()
+	sum.Events, sum.Duplicates, sum.RuleErrors = st.Events, st.Duplicates, st.RuleErrors
+	for k, v := range st.Firings {
+		sum.Firings[k] = v
+	}
+	for _, t := range cfg.Tiers {
+		sum.Tiers[t.Name] = 0
+	}
+	for _, s := range cfg.Segments {
+		sum.Segments[s.Name] = 0
+	}
+	err := store.Members(ctx, func(m *state.Member) error {
+		sum.Members++
+		sum.Tiers[m.Tier.Name]++
+		for s := range m.Segments {
+			sum.Segments[s]++
+		}
+		for name, h := range m.Badges {
+			if h.Count > 0 {
+				sum.Badges[name]++
+			}
+		}
+		return nil
+	})
+	return sum, err
+}
+
+// Names returns the sorted keys of a count map, for printing.
+func Names(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

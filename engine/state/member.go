@@ -1,0 +1,246 @@
+// Package state holds what hearth knows about members: identities,
+// profile, per-day activity counters, the points ledger, badges, tier and
+// segment memberships, and the bookkeeping incentives need for caps and
+// cooldowns. Stores persist it; the runtime changes it.
+package state
+
+import (
+	"sort"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/durations"
+)
+
+// Horizon is how many days of per-day counts are kept: windows longer
+// than this are refused at validate time.
+const Horizon = 400
+
+// Day numbers days since 1970-01-01 UTC.
+type Day int32
+
+// DayOf is the UTC day of t.
+func DayOf(t time.Time) Day { return Day(t.Unix() / 86400) }
+
+// Time is the start of the day.
+func (d Day) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// Bucket is one day's count.
+type Bucket struct {
+	Day   Day `json:"d"`
+	Count int `json:"n"`
+}
+
+// Series is per-day counts in day order, trimmed to the horizon. Sums over
+// a window are exact and cost at most one step per active day.
+type Series []Bucket
+
+// Add counts n on day d. Days arrive mostly in order; an older day is
+// inserted in place.
+func (s Series) Add(d Day, n int) Series {
+	i := len(s)
+	for i > 0 && s[i-1].Day > d {
+		i--
+	}
+	if i > 0 && s[i-1].Day == d {
+		s[i-1].Count += n
+		return s
+	}
+	s = append(s, Bucket{})
+	copy(s[i+1:], s[i:])
+	s[i] = Bucket{Day: d, Count: n}
+	// Trim what fell out of the horizon.
+	cut := 0
+	for cut < len(s) && s[cut].Day <= s[len(s)-1].Day-Horizon {
+		cut++
+	}
+	return s[cut:]
+}
+
+// Sum counts the days today-days+1 ... today.
+func (s Series) Sum(today Day, days int) int {
+	total := 0
+	from := today - Day(days) + 1
+	for i := len(s) - 1; i >= 0 && s[i].Day >= from; i-- {
+		if s[i].Day <= today {
+			total += s[i].Count
+		}
+	}
+	return total
+}
+
+// Days counts the days in the window with a count above zero.
+func (s Series) Days(today Day, days int) int {
+	n := 0
+	from := today - Day(days) + 1
+	for i := len(s) - 1; i >= 0 && s[i].Day >= from; i-- {
+		if s[i].Day <= today && s[i].Count > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Streak counts consecutive days with a count, ending today or yesterday.
+func (s Series) Streak(today Day) int {
+	i := len(s) - 1
+	for i >= 0 && s[i].Day > today {
+		i--
+	}
+	if i < 0 || s[i].Day < today-1 {
+		return 0
+	}
+	n, want := 0, s[i].Day
+	for ; i >= 0 && s[i].Day == want && s[i].Count > 0; i-- {
+		n++
+		want--
+	}
+	return n
+}
+
+// Member is one member's state.
+type Member struct {
+	ID           string            `json:"id"`
+	Name         string            `json:"name,omitempty"`
+	Platform     string            `json:"platform,omitempty"`
+	Locale       string            `json:"locale,omitempty"`
+	Timezone     string            `json:"timezone,omitempty"`
+	Identities   map[string]string `json:"identities,omitempty"`
+	Attrs        map[string]any    `json:"attrs,omitempty"`
+	JoinedAt     time.Time         `json:"joined_at"`
+	LastActiveAt time.Time         `json:"last_active_at,omitzero"`
+	LastEventAt  time.Time         `json:"last_event_at"`
+	// EvaluatedAt is the latest time rules were evaluated for the member.
+	EvaluatedAt time.Time `json:"evaluated_at,omitzero"`
+	Left        bool      `json:"left,omitempty"`
+
+	Points       int `json:"points"`
+	PointsEarned int `json:"points_earned"`
+	Referrals    int `json:"referrals,omitempty"`
+	Strikes      int `json:"strikes,omitempty"`
+
+	Totals map[string]int    `json:"totals,omitempty"` // events per type, all time
+	Counts map[string]Series `json:"counts,omitempty"` // events per type per day
+	Active Series            `json:"active,omitempty"` // activity per day
+	Earned Series            `json:"earned,omitempty"` // points granted per day
+
+	Badges   map[string]*BadgeHold    `json:"badges,omitempty"`
+	Tier     TierState                `json:"tier"`
+	Segments map[string]time.Time     `json:"segments,omitempty"` // segment -> entered at
+	Grants   map[string]*IncentiveLog `json:"grants,omitempty"`   // incentive -> bookkeeping
+	Referrer string                   `json:"referrer,omitempty"`
+
+	// RecheckAt is when time-dependent rules should next look at this
+	// member with no event; zero means never.
+	RecheckAt time.Time `json:"recheck_at,omitzero"`
+}
+
+// BadgeHold is a badge a member holds.
+type BadgeHold struct {
+	Count int       `json:"count"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	Event string    `json:"event,omitempty"` // the event of the latest award
+}
+
+// TierState is a member's place on the ladder.
+type TierState struct {
+	Name  string    `json:"name,omitempty"`
+	Rank  int       `json:"rank,omitempty"`
+	Since time.Time `json:"since,omitzero"`
+	// QualifyingSince is when the next tier's rule started to hold, for
+	// tiers with a qualification window.
+	QualifyingFor   string    `json:"qualifying_for,omitempty"`
+	QualifyingSince time.Time `json:"qualifying_since,omitzero"`
+	// FailingSince is when keep started to fail, for demote_after.
+	FailingSince time.Time    `json:"failing_since,omitzero"`
+	History      []TierChange `json:"history,omitempty"`
+}
+
+// TierChange records one move on the ladder.
+type TierChange struct {
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+	At    time.Time `json:"at"`
+	Event string    `json:"event,omitempty"`
+}
+
+// IncentiveLog is what caps, cooldowns and once need to know.
+type IncentiveLog struct {
+	Count  int         `json:"count"`
+	Last   time.Time   `json:"last"`
+	Recent []time.Time `json:"recent,omitempty"` // grant times inside the limit window
+	Points Series      `json:"points,omitempty"` // points per day, for points_cap
+}
+
+// NewMember starts a member first seen at t.
+func NewMember(id string, t time.Time) *Member {
+	return &Member{ID: id, JoinedAt: t}
+}
+
+// Count is the member's events of a type in the last days, ending on today.
+func (m *Member) Count(typ string, today Day, days int) int {
+	return m.Counts[typ].Sum(today, days)
+}
+
+// Record counts one event of a type.
+func (m *Member) Record(typ string, at time.Time, activity bool) {
+	if m.Totals == nil {
+		m.Totals = map[string]int{}
+		m.Counts = map[string]Series{}
+	}
+	d := DayOf(at)
+	m.Totals[typ]++
+	m.Counts[typ] = m.Counts[typ].Add(d, 1)
+	if activity {
+		m.Active = m.Active.Add(d, 1)
+		if at.After(m.LastActiveAt) {
+			m.LastActiveAt = at
+		}
+	}
+	if at.After(m.LastEventAt) {
+		m.LastEventAt = at
+	}
+}
+
+// AddPoints changes the balance; positive amounts count as earned.
+func (m *Member) AddPoints(n int, at time.Time) {
+	m.Points += n
+	if n > 0 {
+		m.PointsEarned += n
+		m.Earned = m.Earned.Add(DayOf(at), n)
+	}
+}
+
+// Grant records an incentive grant for caps and cooldowns.
+func (m *Member) Grant(incentive string, at time.Time, points int, limit *durations.Rate) {
+	if m.Grants == nil {
+		m.Grants = map[string]*IncentiveLog{}
+	}
+	g := m.Grants[incentive]
+	if g == nil {
+		g = &IncentiveLog{}
+		m.Grants[incentive] = g
+	}
+	g.Count++
+	g.Last = at
+	if limit != nil {
+		g.Recent = append(pruneBefore(g.Recent, at.Add(-limit.Window)), at)
+	}
+	if points != 0 {
+		g.Points = g.Points.Add(DayOf(at), points)
+	}
+}
+
+func pruneBefore(ts []time.Time, t time.Time) []time.Time {
+	i := sort.Search(len(ts), func(i int) bool { return ts[i].After(t) })
+	return ts[i:]
+}
+
+// GrantsInWindow counts grants of an incentive within the window ending at.
+func (m *Member) GrantsInWindow(incentive string, at time.Time, window time.Duration) int {
+	g := m.Grants[incentive]
+	if g == nil {
+		return 0
+	}
+	return len(pruneBefore(g.Recent, at.Add(-window)))
+}

@@ -1,0 +1,217 @@
+package state
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"sort"
+	"time"
+)
+
+// Outcome is one thing the rules did: points granted, a badge awarded, a
+// tier or segment change, a campaign step, an action to send. Outcomes
+// are appended to the store and are what `hearth simulate -outcomes`
+// writes.
+type Outcome struct {
+	Kind   string    `json:"kind"`             // points, badge, tier, segment, campaign, action
+	Member string    `json:"member"`           // who it happened to
+	Name   string    `json:"name"`             // the badge, tier, segment, campaign or action name
+	Change string    `json:"change,omitempty"` // grant, award, revoke, promote, demote, enter, leave ...
+	At     time.Time `json:"at"`               // event time
+	Rule   string    `json:"rule"`             // the block that decided: incentive.first_post
+	Event  string    `json:"event"`            // the event that caused it
+	Points int       `json:"points,omitempty"`
+	From   string    `json:"from,omitempty"`
+	To     string    `json:"to,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Outcome kinds.
+const (
+	KindPoints   = "points"
+	KindBadge    = "badge"
+	KindTier     = "tier"
+	KindSegment  = "segment"
+	KindCampaign = "campaign"
+	KindAction   = "action"
+)
+
+// ErrNotFound is returned for an unknown member.
+var ErrNotFound = errors.New("not found")
+
+// Store persists member state. Work happens in batches: many events are
+// applied in one batch and committed together, atomically.
+type Store interface {
+	Begin(ctx context.Context) (Batch, error)
+	// Members calls fn for every member, in id order, outside any batch.
+	Members(ctx context.Context, fn func(*Member) error) error
+	Close() error
+}
+
+// Batch is one atomic unit of work.
+type Batch interface {
+	// Seen reports whether the event id was committed before.
+	Seen(id string) (bool, error)
+	MarkSeen(id string, at time.Time) error
+	// Member returns the member, or ErrNotFound.
+	Member(id string) (*Member, error)
+	SaveMember(m *Member) error
+	// Due returns up to limit members whose RecheckAt is at or before t.
+	Due(t time.Time, limit int) ([]string, error)
+	AppendOutcomes(o []Outcome) error
+	Commit() error
+	Rollback() error
+}
+
+// Memory is an in-memory store for simulation and tests. A batch's
+// changes become visible to later batches only when it commits.
+type Memory struct {
+	members  map[string]*Member
+	seen     map[string]time.Time
+	outcomes []Outcome
+	due      dueHeap
+	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
+	// streams them elsewhere instead.
+	KeepOutcomes bool
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory {
+	return &Memory{members: map[string]*Member{}, seen: map[string]time.Time{}}
+}
+
+// Begin starts a batch.
+func (s *Memory) Begin(context.Context) (Batch, error) {
+	return &memBatch{s: s, members: map[string]*Member{}, seen: map[string]time.Time{}}, nil
+}
+
+// Members visits every member in id order.
+func (s *Memory) Members(ctx context.Context, fn func(*Member) error) error {
+	ids := make([]string, 0, len(s.members))
+	for id := range s.members {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(s.members[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Outcomes returns what was appended, when KeepOutcomes is set.
+func (s *Memory) Outcomes() []Outcome { return s.outcomes }
+
+// Close does nothing.
+func (s *Memory) Close() error { return nil }
+
+type memBatch struct {
+	s        *Memory
+	members  map[string]*Member
+	seen     map[string]time.Time
+	outcomes []Outcome
+	done     bool
+}
+
+func (b *memBatch) Seen(id string) (bool, error) {
+	if _, ok := b.seen[id]; ok {
+		return true, nil
+	}
+	_, ok := b.s.seen[id]
+	return ok, nil
+}
+
+func (b *memBatch) MarkSeen(id string, at time.Time) error {
+	b.seen[id] = at
+	return nil
+}
+
+func (b *memBatch) Member(id string) (*Member, error) {
+	if m, ok := b.members[id]; ok {
+		return m, nil
+	}
+	m, ok := b.s.members[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	// Hand out the stored member itself: the memory store trades
+	// isolation for speed, and a batch that fails aborts the simulation
+	// that uses it.
+	return m, nil
+}
+
+func (b *memBatch) SaveMember(m *Member) error {
+	b.members[m.ID] = m
+	return nil
+}
+
+// Due pops members from a heap ordered by RecheckAt, so finding them
+// costs nothing for members with no recheck due.
+func (b *memBatch) Due(t time.Time, limit int) ([]string, error) {
+	var ids []string
+	h := &b.s.due
+	for h.Len() > 0 && len(ids) < limit && !(*h)[0].at.After(t) {
+		e := heap.Pop(h).(dueEntry)
+		if m := b.s.members[e.id]; m != nil && m.RecheckAt.Equal(e.at) {
+			ids = append(ids, e.id)
+		}
+	}
+	return ids, nil
+}
+
+type dueEntry struct {
+	at time.Time
+	id string
+}
+
+type dueHeap []dueEntry
+
+func (h dueHeap) Len() int { return len(h) }
+func (h dueHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].id < h[j].id
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h dueHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)   { *h = append(*h, x.(dueEntry)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+func (b *memBatch) AppendOutcomes(o []Outcome) error {
+	if b.s.KeepOutcomes {
+		b.outcomes = append(b.outcomes, o...)
+	}
+	return nil
+}
+
+func (b *memBatch) Commit() error {
+	if b.done {
+		return errors.New("batch already finished")
+	}
+	b.done = true
+	for id, m := range b.members {
+		b.s.members[id] = m
+		if !m.RecheckAt.IsZero() {
+			heap.Push(&b.s.due, dueEntry{m.RecheckAt, id})
+		}
+	}
+	for id, t := range b.seen {
+		b.s.seen[id] = t
+	}
+	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
+	return nil
+}
+
+func (b *memBatch) Rollback() error {
+	b.done = true
+	return nil
+}
