@@ -1,0 +1,87 @@
+package state
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestSeries(t *testing.T) {
+	var s Series
+	for _, d := range []Day{10, 10, 12, 11, 15} { // 11 arrives out of order
+		s = s.Add(d, 1)
+	}
+	if len(s) != 4 || s[1].Day != 11 || s[0].Count != 2 {
+		t.Fatalf("series %+v", s)
+	}
+	cases := []struct {
+		today Day
+		days  int
+		sum   int
+		n     int
+	}{
+		{15, 1, 1, 1}, {15, 4, 2, 2}, {15, 5, 3, 3}, {15, 6, 5, 4}, {12, 3, 4, 3}, {9, 30, 0, 0}, {100, 30, 0, 0},
+	}
+	for _, c := range cases {
+		if got := s.Sum(c.today, c.days); got != c.sum {
+			t.Errorf("Sum(%d, %d) = %d; want %d", c.today, c.days, got, c.sum)
+		}
+		if got := s.Days(c.today, c.days); got != c.n {
+			t.Errorf("Days(%d, %d) = %d; want %d", c.today, c.days, got, c.n)
+		}
+	}
+	if got := s.Streak(12); got != 3 {
+		t.Errorf("Streak(12) = %d; want 3", got)
+	}
+	if got := s.Streak(13); got != 3 { // ending yesterday still counts
+		t.Errorf("Streak(13) = %d; want 3", got)
+	}
+	if got := s.Streak(14); got != 0 {
+		t.Errorf("Streak(14) = %d; want 0", got)
+	}
+	s = s.Add(15+Horizon, 1)
+	if s[0].Day != 16 && len(s) != 1 {
+		t.Errorf("not trimmed to the horizon: %+v", s)
+	}
+}
+
+func TestGrantBookkeeping(t *testing.T) {
+	m := NewMember("u", time.Unix(0, 0))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		m.Grant("x", t0.Add(time.Duration(i)*24*time.Hour), 5, nil)
+	}
+	if m.Grants["x"].Count != 3 || m.Grants["x"].Points.Sum(DayOf(t0)+2, 2) != 10 {
+		t.Errorf("log %+v", m.Grants["x"])
+	}
+}
+
+func TestMemoryBatchIsolationAndDue(t *testing.T) {
+	s := NewMemory()
+	ctx := context.Background()
+	b, _ := s.Begin(ctx)
+	m := NewMember("a", time.Unix(0, 0))
+	m.RecheckAt = time.Unix(100, 0)
+	_ = b.SaveMember(m)
+	_ = b.MarkSeen("e1", time.Unix(0, 0))
+	_ = b.Rollback()
+	b, _ = s.Begin(ctx)
+	if seen, _ := b.Seen("e1"); seen {
+		t.Error("rolled-back event counted as seen")
+	}
+	_ = b.SaveMember(m)
+	_ = b.MarkSeen("e1", time.Unix(0, 0))
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = s.Begin(ctx)
+	if seen, _ := b.Seen("e1"); !seen {
+		t.Error("committed event not seen")
+	}
+	if ids, _ := b.Due(time.Unix(99, 0), 10); len(ids) != 0 {
+		t.Errorf("due too early: %v", ids)
+	}
+	if ids, _ := b.Due(time.Unix(100, 0), 10); len(ids) != 1 || ids[0] != "a" {
+		t.Errorf("due = %v", ids)
+	}
+}
