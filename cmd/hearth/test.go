@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/hearthtest"
+)
+
+const testUsage = `Usage: hearth test [options] [DIR]
+
+Runs the rule unit tests in DIR's *.hearthtest.hcl files against the
+configuration in DIR. A test lists timed events and the state members must
+be in afterwards; time-based rules run up to each expectation's time.
+
+  test "ten points promote to regular" {
+    event "message.posted" {
+      member = "ann"
+      at     = "1h"             # offset from start, or an RFC 3339 time
+      attrs  = { channel = "help" }
+      repeat = 10               # optional: ten such events,
+      every  = "1m"             # one minute apart
+    }
+    expect "ann" {
+      at              = "2d"    # optional: look at the state then
+      points          = 10
+      tier            = "regular"
+      badges          = ["first_post"]
+      in_segments     = ["active"]
+      not_in_segments = ["lurkers"]
+    }
+  }
+
+start = "2026-01-01T00:00:00Z" sets the time offsets count from (this is
+the default). A failure prints what was expected, what happened, and the
+source of the rule that decided.
+
+Exit status: 0 all tests pass, 1 a test failed or could not run.
+
+Examples:
+  hearth test examples/discourse-trust-levels
+  hearth test -json . | jq '.[] | select(.failures)'
+`
+
+func runTest(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "test", testUsage)
+	asJSON := fs.Bool("json", false, "Print results as JSON.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := dirArg(pos, s, "test")
+	if !ok {
+		return 1
+	}
+	cfg, src, diags := config.Load(dir, vf.options(s))
+	if diags.HasErrors() {
+		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		return 1
+	}
+	files, err := hearthtest.Files(dir)
+	if err != nil || len(files) == 0 {
+		fmt.Fprintf(s.err, "hearth test: no *%s files in %s.\n", config.TestFileSuffix, dir)
+		return 1
+	}
+	results, tsrc, tdiags := hearthtest.Run(ctx, cfg, files)
+	if len(tdiags) > 0 {
+		_ = config.WriteDiagnostics(s.err, tsrc, tdiags, relBase(dir), s.color(s.errTTY))
+		if tdiags.HasErrors() {
+			return 1
+		}
+	}
+	failed := 0
+	for _, r := range results {
+		if len(r.Failures) > 0 {
+			failed++
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(results)
+	} else {
+		color := s.color(s.outTTY)
+		paint := func(code, text string) string {
+			if !color {
+				return text
+			}
+			return code + text + "\x1b[0m"
+		}
+		for _, r := range results {
+			if len(r.Failures) == 0 {
+				fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, filepath.Base(r.File))
+				continue
+			}
+			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
+			for _, f := range r.Failures {
+				fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.What, f.Expected, f.Got)
+				if f.Rule != "" {
+					fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.ReplaceAll(f.Rule, "\n", "\n          "))
+				}
+			}
+		}
+		fmt.Fprintf(s.out, "%d tests, %d passed, %d failed\n", len(results), len(results)-failed, failed)
+	}
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
