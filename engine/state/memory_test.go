@@ -1,0 +1,12 @@
+package state_test
+
+import (
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/statetest"
+)
+
+func TestMemoryConformance(t *testing.T) {
+	statetest.Run(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}

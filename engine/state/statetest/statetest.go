@@ -1,0 +1,186 @@
+// Package statetest is the conformance suite every state.Store passes:
+// batch atomicity, event deduplication, member round trips, recheck
+// scheduling and iteration order.
+package statetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Open returns a fresh, empty store for one subtest.
+type Open func(t *testing.T) state.Store
+
+// Run runs the suite.
+func Run(t *testing.T, open Open) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+	begin := func(t *testing.T, s state.Store) state.Batch {
+		t.Helper()
+		b, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	commit := func(t *testing.T, b state.Batch) {
+		t.Helper()
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	richMember := func(id string) *state.Member {
+		m := state.NewMember(id, t0)
+		m.Name = "Ann " + id
+		m.Attrs = map[string]any{"about": "hi", "reputation": 12.0}
+		m.Record("message.posted", t0, true)
+		m.Record("message.posted", t0.Add(26*time.Hour), true)
+		m.AddPoints(15, t0)
+		m.Badges = map[string]*state.BadgeHold{"first": {Count: 1, First: t0, Last: t0, Event: "e1"}}
+		m.Tier = state.TierState{Name: "regular", Rank: 1, Since: t0, History: []state.TierChange{{From: "", To: "regular", At: t0, Event: "e1"}}}
+		m.Segments = map[string]time.Time{"active": t0}
+		m.Grant("first", t0, 10, nil)
+		return m
+	}
+
+	t.Run("UnknownMember", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		defer b.Rollback()
+		if _, err := b.Member("nobody"); !errors.Is(err, state.ErrNotFound) {
+			t.Fatalf("Member(nobody) error = %v; want ErrNotFound", err)
+		}
+	})
+
+	t.Run("MemberRoundTrip", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		want := richMember("u1")
+		if err := b.SaveMember(want); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, b)
+		b = begin(t, s)
+		defer b.Rollback()
+		got, err := b.Member("u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(got)
+		if string(wj) != string(gj) {
+			t.Errorf("round trip changed the member:\nsaved %s\nread  %s", wj, gj)
+		}
+	})
+
+	t.Run("RollbackDiscards", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		_ = b.SaveMember(state.NewMember("u1", t0))
+		_ = b.MarkSeen("e1", t0)
+		if seen, _ := b.Seen("e1"); !seen {
+			t.Error("an event marked in a batch is not seen in the same batch")
+		}
+		if err := b.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		b = begin(t, s)
+		defer b.Rollback()
+		if seen, _ := b.Seen("e1"); seen {
+			t.Error("rolled-back event is seen")
+		}
+		if _, err := b.Member("u1"); !errors.Is(err, state.ErrNotFound) {
+			t.Errorf("rolled-back member exists (err %v)", err)
+		}
+	})
+
+	t.Run("SeenAfterCommit", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		for i := range 50 {
+			_ = b.MarkSeen(fmt.Sprintf("e%d", i), t0)
+		}
+		commit(t, b)
+		b = begin(t, s)
+		defer b.Rollback()
+		for i := range 50 {
+			if seen, err := b.Seen(fmt.Sprintf("e%d", i)); !seen || err != nil {
+				t.Fatalf("e%d not seen after commit (err %v)", i, err)
+			}
+		}
+		if seen, _ := b.Seen("e50"); seen {
+			t.Error("never-marked event is seen")
+		}
+	})
+
+	t.Run("DueInTimeOrder", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		for i, offset := range []int{3, 1, 2, 0} { // u0 due +3h, u1 +1h, u2 +2h, u3 never
+			m := state.NewMember(fmt.Sprintf("u%d", i), t0)
+			if offset > 0 {
+				m.RecheckAt = t0.Add(time.Duration(offset) * time.Hour)
+			}
+			_ = b.SaveMember(m)
+		}
+		commit(t, b)
+		b = begin(t, s)
+		defer b.Rollback()
+		ids, err := b.Due(t0.Add(2*time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ids) != "[u1 u2]" {
+			t.Errorf("Due(+2h) = %v; want [u1 u2]", ids)
+		}
+	})
+
+	t.Run("DueLimit", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		for i := range 5 {
+			m := state.NewMember(fmt.Sprintf("u%d", i), t0)
+			m.RecheckAt = t0.Add(time.Duration(i) * time.Minute)
+			_ = b.SaveMember(m)
+		}
+		commit(t, b)
+		b = begin(t, s)
+		defer b.Rollback()
+		ids, _ := b.Due(t0.Add(time.Hour), 2)
+		if fmt.Sprint(ids) != "[u0 u1]" {
+			t.Errorf("Due limit 2 = %v; want [u0 u1]", ids)
+		}
+	})
+
+	t.Run("MembersInIDOrder", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		for _, id := range []string{"c", "a", "b"} {
+			_ = b.SaveMember(state.NewMember(id, t0))
+		}
+		commit(t, b)
+		var ids []string
+		if err := s.Members(ctx, func(m *state.Member) error { ids = append(ids, m.ID); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ids) != "[a b c]" {
+			t.Errorf("Members order = %v", ids)
+		}
+	})
+
+	t.Run("CommitTwiceFails", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		commit(t, b)
+		if err := b.Commit(); err == nil {
+			t.Error("second commit of a batch succeeded")
+		}
+	})
+}
