@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -248,6 +249,15 @@ func (r *Runtime) finish(w *work, at time.Time) error {
 // next day boundary, for members active within the horizon. Members idle
 // longer than the horizon are left alone until their next event.
 func (r *Runtime) schedule(m *state.Member) {
+	var expiry time.Time
+	if len(m.Expiring) > 0 {
+		expiry = m.Expiring[0].ExpiresAt
+	}
+	defer func() {
+		if !expiry.IsZero() && (m.RecheckAt.IsZero() || expiry.Before(m.RecheckAt)) {
+			m.RecheckAt = expiry
+		}
+	}()
 	if !r.timeDep {
 		m.RecheckAt = time.Time{}
 		return
@@ -437,6 +447,10 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 	rule := "incentive." + in.Name
 	if points != 0 {
 		to.AddPoints(points, ev.At)
+		if in.Expires > 0 && points > 0 {
+			to.Expiring = append(to.Expiring, state.Lot{Points: points, ExpiresAt: ev.At.Add(in.Expires), Reason: in.Grant.Reason, Event: ev.ID})
+			sort.SliceStable(to.Expiring, func(i, j int) bool { return to.Expiring[i].ExpiresAt.Before(to.Expiring[j].ExpiresAt) })
+		}
 		w.mark(to.ID, "points")
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindPoints, Member: to.ID, Name: in.Grant.Reason, Change: "grant", At: ev.At, Rule: rule, Event: ev.ID, Points: points})
 		granted = true
@@ -515,6 +529,7 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		if ev.At.After(m.EvaluatedAt) {
 			m.EvaluatedAt = ev.At
 		}
+		r.expirePoints(w, m, ev)
 		r.revokeBadges(w, m, ch, ev)
 		derived = append(derived, r.tier(w, m, ch, ev)...)
 		derived = append(derived, r.segments(w, m, ch, ev)...)
@@ -546,6 +561,25 @@ func (r *Runtime) needs(p *config.Rule, ch changes) bool {
 
 func derivedEvent(cause *events.Event, m *state.Member, typ, name string, attrs map[string]any) *events.Event {
 	return &events.Event{ID: cause.ID + "/" + typ + "/" + name + "/" + m.ID, Type: typ, Member: events.Member{ID: m.ID}, At: cause.At, Source: "hearth", Attrs: attrs}
+}
+
+// expirePoints takes back expired grants. Points already spent are not
+// taken twice: a lot takes back at most the current positive balance.
+func (r *Runtime) expirePoints(w *work, m *state.Member, ev *events.Event) {
+	n := 0
+	for n < len(m.Expiring) && !m.Expiring[n].ExpiresAt.After(ev.At) {
+		lot := m.Expiring[n]
+		take := min(lot.Points, max(m.Points, 0))
+		if take > 0 {
+			m.Points -= take
+			w.mark(m.ID, "points")
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindPoints, Member: m.ID, Name: lot.Reason, Change: "expire", At: lot.ExpiresAt, Rule: "points.expiry", Event: lot.Event, Points: -take})
+		}
+		n++
+	}
+	if n > 0 {
+		m.Expiring = m.Expiring[n:]
+	}
 }
 
 func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.Event) {

@@ -215,3 +215,33 @@ incentive "active_badge" {
 		t.Errorf("segment.entered did not trigger the incentive")
 	}
 }
+
+func TestPointsExpire(t *testing.T) {
+	cfg := load(t, `
+incentive "visit" {
+  on      = "checkin"
+  expires = "30d"
+  grant { points = 10 }
+}
+incentive "buy" {
+  on = "purchase.made"
+  grant { points = -15 }
+}
+`)
+	stream := ev("c1", "checkin", "u", 0, 9, "") +
+		ev("c2", "checkin", "u", 10, 9, "") +
+		ev("b1", "purchase.made", "u", 11, 9, "") + // spends 15 of 20: 5 left
+		ev("x", "checkin", "other", 45, 9, "")        // both lots expired by day 45
+	_, outs, m := run(t, cfg, stream)
+	var expired []string
+	for _, o := range outs {
+		if o.Change == "expire" {
+			expired = append(expired, fmt.Sprintf("%d@%s", o.Points, o.At.Format("01-02")))
+		}
+	}
+	// The first lot (10) expires on day 30 but only 5 are left; the second
+	// finds nothing left to take.
+	if strings.Join(expired, " ") != "-5@01-31" || m["u"].Points != 0 {
+		t.Errorf("expired %v, points %d", expired, m["u"].Points)
+	}
+}

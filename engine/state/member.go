@@ -118,6 +118,9 @@ type Member struct {
 	Referrals    int `json:"referrals,omitempty"`
 	Strikes      int `json:"strikes,omitempty"`
 
+	// Expiring are grants of points that expire, oldest first.
+	Expiring []Lot `json:"expiring,omitempty"`
+
 	Totals map[string]int    `json:"totals,omitempty"` // events per type, all time
 	Counts map[string]Series `json:"counts,omitempty"` // events per type per day
 	Active Series            `json:"active,omitempty"` // activity per day
@@ -132,6 +135,14 @@ type Member struct {
 	// RecheckAt is when time-dependent rules should next look at this
 	// member with no event; zero means never.
 	RecheckAt time.Time `json:"recheck_at,omitzero"`
+}
+
+// Lot is points granted with an expiry.
+type Lot struct {
+	Points    int       `json:"points"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Reason    string    `json:"reason"`
+	Event     string    `json:"event"`
 }
 
 // BadgeHold is a badge a member holds.
