@@ -74,6 +74,7 @@ func commands() []command {
 		{"explain", "Print the reference of blocks, attributes, functions and events", explainUsage, runExplain},
 		{"graph", "Print the dependency graph of a configuration in DOT", graphUsage, runGraph},
 		{"import", "Turn another platform's history into member events", importUsage, runImport},
+		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
 		{"version", "Print hearth's version", "Usage: hearth version\n", runVersion},

@@ -29,6 +29,12 @@ type Options struct {
 	// replay at the first one.
 	BadEvent func(*events.Error)
 	Log      *slog.Logger
+	// Store is where state goes; nil means a fresh in-memory store (the
+	// sandbox). `hearth replay` passes the durable store instead: the code
+	// path is the same, so a simulation predicts exactly what a replay does.
+	Store state.Store
+	// BatchSize is how many events are committed together (default 1000).
+	BatchSize int
 }
 
 // Summary is what a replay did.
@@ -49,12 +55,15 @@ type Summary struct {
 	Tiers      map[string]int `json:"tiers"`          // tier -> members ("" none)
 	Segments   map[string]int `json:"segments"`       // segment -> members in it at the end
 	Sends      map[string]int `json:"sends"`          // action name -> count
-	Store      *state.Memory  `json:"-"`
+	Store      state.Store    `json:"-"`
 }
 
 // Run replays events from r through cfg.
 func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Summary, error) {
-	store := state.NewMemory()
+	var store state.Store = state.NewMemory()
+	if opt.Store != nil {
+		store = opt.Store
+	}
 	rt := runtime.New(cfg, opt.Log)
 	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
 		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store}
@@ -79,9 +88,17 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		return nil
 	}
 	reader := events.NewReader(r)
-	const batchSize = 1000
+	batchSize := opt.BatchSize
+	if batchSize <= 0 {
+		batchSize = 1000
+	}
 	var b state.Batch
 	inBatch := 0
+	defer func() {
+		if b != nil { // an error left a batch open: nothing of it is kept
+			_ = b.Rollback()
+		}
+	}()
 	commit := func() error {
 		if b == nil {
 			return nil
