@@ -77,6 +77,7 @@ func commands() []command {
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
+		{"bench", "Measure the engine on this machine and print the figures", benchUsage, runBench},
 		{"version", "Print hearth's version", "Usage: hearth version\n", runVersion},
 	}
 }

@@ -42,6 +42,9 @@ type Runtime struct {
 	badges   map[string]*config.Badge
 	timeDep  bool // some member rule depends on time passing
 	rm       rules.Member
+	ms       memberState // reused by every bind: no allocation per rule
+	bound    bindKey
+	noAttrs  map[string]any // shared, empty: rules never write to attrs
 	stats    Stats
 }
 
@@ -53,7 +56,9 @@ type Stats struct {
 	Derived    int
 	Rechecks   int
 	RuleErrors int
-	Firings    map[string]int // incentive name -> grants
+	// Evaluations counts rules run, for the engine overhead figure.
+	Evaluations int
+	Firings     map[string]int // incentive name -> grants
 }
 
 // New prepares a runtime for a validated configuration.
@@ -65,8 +70,9 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		cfg: cfg, log: log, eval: rules.NewEvaluator(),
 		byType: map[string][]*config.Incentive{}, ranks: map[string]int{},
 		locked: map[string]*config.Tier{}, keys: map[*rules.Program][]string{},
-		badges: map[string]*config.Badge{},
-		stats:  Stats{Firings: map[string]int{}},
+		badges:  map[string]*config.Badge{},
+		stats:   Stats{Firings: map[string]int{}},
+		noAttrs: map[string]any{},
 	}
 	for _, in := range cfg.Incentives {
 		for _, t := range in.On {
@@ -136,6 +142,14 @@ func segmentOrder(segs []*config.Segment) []*config.Segment {
 	return out
 }
 
+type bindKey struct {
+	w   *work
+	m   *state.Member
+	ev  *events.Event
+	now time.Time
+	gen int
+}
+
 // work is the state of one event's processing inside a batch.
 type work struct {
 	ctx      context.Context
@@ -143,6 +157,7 @@ type work struct {
 	members  map[string]*state.Member
 	changed  map[string]changes
 	outcomes []state.Outcome
+	gen      int // bumped on every state change, so bind knows to redo
 }
 
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
@@ -162,6 +177,7 @@ func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
 }
 
 func (w *work) mark(id string, keys ...string) {
+	w.gen++
 	c := w.changed[id]
 	if c == nil {
 		c = changes{}
@@ -291,9 +307,18 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	if depth == 0 {
 		r.updateBase(w, m, ev, created, known && et.Activity)
 	}
-	for _, in := range r.byType[ev.Type] {
-		if err := r.incentive(w, in, m, ev, &et); err != nil {
-			return err
+	if ins := r.byType[ev.Type]; len(ins) > 0 {
+		// One view of the event serves every incentive listening to it.
+		view, err := events.RuleView(ev, &et)
+		if err != nil {
+			r.stats.RuleErrors++
+			r.log.Warn("event attributes do not match their declared types; incentives skipped", "event", ev.ID, "type", ev.Type, "err", err)
+		} else {
+			for _, in := range ins {
+				if err := r.incentive(w, in, m, ev, view); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return r.settle(w, m, ev, depth)
@@ -378,40 +403,46 @@ func (r *Runtime) profile(w *work, m *state.Member, attrs map[string]any, only .
 	w.mark(m.ID, "profile")
 }
 
-func (r *Runtime) bind(m *state.Member, event map[string]any, now time.Time) {
-	fillMember(&r.rm, m, now)
-	r.eval.Bind(&r.rm, event, nil, now, &memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks})
+// bind makes m, the event's view and now what rules see. Binding is
+// skipped when nothing changed since the last bind of the same things.
+func (r *Runtime) bind(w *work, m *state.Member, event map[string]any, ev *events.Event, now time.Time) {
+	key := bindKey{w: w, m: m, ev: ev, now: now, gen: w.gen}
+	if key == r.bound {
+		return
+	}
+	r.bound = key
+	fillMember(&r.rm, m, now, r.noAttrs)
+	r.ms = memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks}
+	r.eval.Bind(&r.rm, event, nil, now, &r.ms)
 }
 
-func (r *Runtime) ruleBool(p *config.Rule, what string) bool {
+// ruleBool evaluates a bound rule; a run-time failure counts as false.
+// The block address is only built on failure, off the hot path.
+func (r *Runtime) ruleBool(p *config.Rule, kind, name, attr string) bool {
 	if p == nil || p.Program == nil {
 		return true
 	}
+	r.stats.Evaluations++
 	ok, err := r.eval.Bool(p.Program)
 	if err != nil {
 		r.stats.RuleErrors++
-		r.log.Warn("rule failed; treated as false", "rule", what, "err", err)
+		r.log.Warn("rule failed; treated as false", "rule", kind+"."+name+"."+attr, "at", fmt.Sprintf("%s:%d", p.Range.Filename, p.Range.Start.Line), "err", err)
 		return false
 	}
 	return ok
 }
 
-func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *events.Event, et *rules.EventType) error {
+func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *events.Event, view map[string]any) error {
 	if in.Community != nil && ev.Community != "" && ev.Community != in.Community.Name {
 		return nil
 	}
-	view, err := events.RuleView(ev, et)
-	if err != nil {
-		r.stats.RuleErrors++
-		r.log.Warn("event attributes do not match their declared types; incentive skipped", "incentive", in.Name, "event", ev.ID, "err", err)
-		return nil
-	}
-	r.bind(m, view, ev.At)
-	if in.When != nil && !r.ruleBool(in.When, "incentive."+in.Name+".when") {
+	r.bind(w, m, view, ev, ev.At)
+	if in.When != nil && !r.ruleBool(in.When, "incentive", in.Name, "when") {
 		return nil
 	}
 	to := m
 	if in.Grant.To != nil {
+		r.stats.Evaluations++
 		id, err := r.eval.String(in.Grant.To.Program)
 		if err != nil {
 			r.stats.RuleErrors++
@@ -588,8 +619,8 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.
 		if b.RevokeWhen == nil || h == nil || h.Count == 0 || !r.needs(b.RevokeWhen, ch) {
 			continue
 		}
-		r.bind(m, nil, ev.At)
-		if r.ruleBool(b.RevokeWhen, "badge."+b.Name+".revoke_when") {
+		r.bind(w, m, nil, nil, ev.At)
+		if r.ruleBool(b.RevokeWhen, "badge", b.Name, "revoke_when") {
 			h.Count = 0
 			w.mark(m.ID, "badge:"+b.Name, "badge:*")
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "revoke", At: ev.At, Rule: "badge." + b.Name, Event: ev.ID})
@@ -619,14 +650,14 @@ func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) [
 		}
 		return nil
 	}
-	r.bind(m, nil, ev.At)
+	r.bind(w, m, nil, nil, ev.At)
 	// Promotion: the highest tier above the current one whose rule holds.
 	for i := len(tiers) - 1; i >= 0; i-- {
 		t := tiers[i]
 		if t.Rank <= now.Rank {
 			break
 		}
-		if !r.ruleBool(t.When, "tier."+t.Name+".when") {
+		if !r.ruleBool(t.When, "tier", t.Name, "when") {
 			continue
 		}
 		if t.Window > 0 {
@@ -643,7 +674,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) [
 		stillQualifying := false
 		for _, t := range tiers {
 			if t.Name == m.Tier.QualifyingFor && t.Rank > now.Rank {
-				stillQualifying = r.ruleBool(t.When, "tier."+t.Name+".when")
+				stillQualifying = r.ruleBool(t.When, "tier", t.Name, "when")
 			}
 		}
 		if !stillQualifying {
@@ -660,13 +691,13 @@ func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) [
 		}
 	}
 	if cur == nil { // the tier was removed from the configuration
-		return r.moveTier(w, m, r.highestHolding(m, ev, 1<<30), ev, "demote")
+		return r.moveTier(w, m, r.highestHolding(w, m, ev, 1<<30), ev, "demote")
 	}
 	keep := cur.Keep
 	if keep == nil {
 		keep = cur.When
 	}
-	if r.ruleBool(keep, "tier."+cur.Name+".keep") {
+	if r.ruleBool(keep, "tier", cur.Name, "keep") {
 		m.Tier.FailingSince = time.Time{}
 		return nil
 	}
@@ -681,13 +712,13 @@ func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) [
 			return nil
 		}
 	}
-	return r.moveTier(w, m, r.highestHolding(m, ev, cur.Rank), ev, "demote")
+	return r.moveTier(w, m, r.highestHolding(w, m, ev, cur.Rank), ev, "demote")
 }
 
 // highestHolding is the highest tier below rank whose keep (or when)
 // holds; nil for none.
-func (r *Runtime) highestHolding(m *state.Member, ev *events.Event, below int) *config.Tier {
-	r.bind(m, nil, ev.At)
+func (r *Runtime) highestHolding(w *work, m *state.Member, ev *events.Event, below int) *config.Tier {
+	r.bind(w, m, nil, nil, ev.At)
 	for i := len(r.cfg.Tiers) - 1; i >= 0; i-- {
 		t := r.cfg.Tiers[i]
 		if t.Rank >= below {
@@ -697,7 +728,7 @@ func (r *Runtime) highestHolding(m *state.Member, ev *events.Event, below int) *
 		if rule == nil {
 			rule = t.When
 		}
-		if r.ruleBool(rule, "tier."+t.Name+".keep") {
+		if r.ruleBool(rule, "tier", t.Name, "keep") {
 			return t
 		}
 	}
@@ -737,10 +768,10 @@ func (r *Runtime) segments(w *work, m *state.Member, ch changes, ev *events.Even
 			continue
 		}
 		if !bound {
-			r.bind(m, nil, ev.At)
+			r.bind(w, m, nil, nil, ev.At)
 			bound = true
 		}
-		in := r.ruleBool(s.When, "segment."+s.Name)
+		in := r.ruleBool(s.When, "segment", s.Name, "when")
 		_, was := m.Segments[s.Name]
 		if in == was {
 			continue

@@ -231,7 +231,7 @@ incentive "buy" {
 	stream := ev("c1", "checkin", "u", 0, 9, "") +
 		ev("c2", "checkin", "u", 10, 9, "") +
 		ev("b1", "purchase.made", "u", 11, 9, "") + // spends 15 of 20: 5 left
-		ev("x", "checkin", "other", 45, 9, "")        // both lots expired by day 45
+		ev("x", "checkin", "other", 45, 9, "") // both lots expired by day 45
 	_, outs, m := run(t, cfg, stream)
 	var expired []string
 	for _, o := range outs {

@@ -37,7 +37,7 @@ func (s *memberState) BadgeCount(name string) int {
 }
 
 // fillMember writes the rules' view of m at now into out.
-func fillMember(out *rules.Member, m *state.Member, now time.Time) {
+func fillMember(out *rules.Member, m *state.Member, now time.Time, noAttrs map[string]any) {
 	badges := 0
 	for _, h := range m.Badges {
 		badges += h.Count
@@ -52,7 +52,7 @@ func fillMember(out *rules.Member, m *state.Member, now time.Time) {
 		Attrs: m.Attrs,
 	}
 	if out.Attrs == nil {
-		out.Attrs = map[string]any{}
+		out.Attrs = noAttrs
 	}
 }
 

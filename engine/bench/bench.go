@@ -1,0 +1,407 @@
+// Package bench measures hearth's engine with figures people can compare:
+// events per second in memory and on SQLite, latency from event to commit
+// at a steady rate, the engine's overhead over evaluating rules alone,
+// segment recomputation over a million members, configuration reload and
+// bytes of state per member. `hearth bench` prints them.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+// Report holds the figures; JSON names are stable.
+type Report struct {
+	Machine             string  `json:"machine"`
+	Config              string  `json:"config"`
+	Events              int     `json:"events"`
+	Members             int     `json:"members"`
+	EventsPerSecMemory  float64 `json:"events_per_sec_memory"`
+	EventsPerSecDurable float64 `json:"events_per_sec_durable"`
+	P50MsAt10k          float64 `json:"p50_ms_at_10k"`
+	P99MsAt10k          float64 `json:"p99_ms_at_10k"`
+	P999MsAt10k         float64 `json:"p999_ms_at_10k"`
+	EngineOverheadRatio float64 `json:"engine_overhead_ratio"`
+	RuleEvalNs          float64 `json:"rule_eval_ns"`
+	RulesPerEvent       float64 `json:"rules_per_event"`
+	Segment1MMs         float64 `json:"segment_1m_ms"`
+	Reload1000RulesMs   float64 `json:"reload_1000_rules_ms"`
+	BytesPerMember      float64 `json:"bytes_per_member"`
+}
+
+// Options choose the workload.
+type Options struct {
+	Config  *config.Config // the rules under test
+	Label   string         // what Config is, for the report
+	Events  int            // events per throughput run
+	Members int
+	// SegmentMembers is how many members the segment figure uses
+	// (1,000,000 for the published figure).
+	SegmentMembers int
+	// LoadOptions load the generated 1,000-rule configuration.
+	LoadOptions config.Options
+	TempDir     string
+	Progress    func(step string)
+}
+
+// Run measures everything.
+func Run(ctx context.Context, opt Options) (*Report, error) {
+	say := func(s string) {
+		if opt.Progress != nil {
+			opt.Progress(s)
+		}
+	}
+	rep := &Report{Config: opt.Label, Events: opt.Events, Members: opt.Members}
+	evs := Workload(opt.Members, opt.Events, 1)
+
+	say("events in memory")
+	secs, rt, err := applyAll(ctx, opt.Config, state.NewMemory(), evs, 1000)
+	if err != nil {
+		return nil, err
+	}
+	rep.EventsPerSecMemory = float64(len(evs)) / secs
+	st := rt.Stats()
+	rep.RulesPerEvent = float64(st.Evaluations) / float64(len(evs))
+
+	say("rule evaluation alone")
+	rep.RuleEvalNs = ruleEvalNs(opt.Config)
+	engineNs := secs * 1e9 / float64(len(evs))
+	if rep.RulesPerEvent > 0 && rep.RuleEvalNs > 0 {
+		rep.EngineOverheadRatio = engineNs / (rep.RuleEvalNs * rep.RulesPerEvent)
+	}
+
+	say("events on SQLite")
+	path := filepath.Join(opt.TempDir, "bench-durable.db")
+	store, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	secs, _, err = applyAll(ctx, opt.Config, store, evs, 2000)
+	store.Close()
+	if err != nil {
+		return nil, err
+	}
+	rep.EventsPerSecDurable = float64(len(evs)) / secs
+	if info, err := os.Stat(path); err == nil {
+		wal, _ := os.Stat(path + "-wal")
+		size := info.Size()
+		if wal != nil {
+			size += wal.Size()
+		}
+		rep.BytesPerMember = float64(size) / float64(opt.Members)
+	}
+
+	say("latency at 10,000 events/s")
+	lat, err := latencyAt(ctx, opt.Config, filepath.Join(opt.TempDir, "bench-latency.db"), Workload(opt.Members, 20000, 2), 10000)
+	if err != nil {
+		return nil, err
+	}
+	rep.P50MsAt10k, rep.P99MsAt10k, rep.P999MsAt10k = lat[0], lat[1], lat[2]
+
+	if opt.SegmentMembers > 0 {
+		say(fmt.Sprintf("a segment over %d members", opt.SegmentMembers))
+		rep.Segment1MMs = segmentMs(opt.SegmentMembers)
+	}
+
+	say("loading 1,000 rules")
+	ms, err := reloadMs(opt.TempDir, opt.LoadOptions)
+	if err != nil {
+		return nil, err
+	}
+	rep.Reload1000RulesMs = ms
+	return rep, nil
+}
+
+// Workload is a deterministic stream shaped like a Q&A community: joins,
+// posts, votes on posts, comments and edits, spread over members with a
+// long tail, in time order.
+func Workload(members, n int, seed uint64) []events.Event {
+	rng := rand.New(rand.NewPCG(seed, seed*7919+1))
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]events.Event, 0, n)
+	step := 365 * 24 * time.Hour / time.Duration(max(n, 1))
+	at := start
+	type post struct {
+		id, owner string
+		kind      string
+		score     int
+	}
+	var posts []post
+	for i := 0; len(out) < n; i++ {
+		at = at.Add(step)
+		id := fmt.Sprintf("b%d-%d", seed, i)
+		if i < members {
+			m := fmt.Sprintf("m%d", i)
+			out = append(out, events.Event{ID: id, Type: "member.joined", Member: events.Member{ID: m, Name: "Member " + m}, At: at, Attrs: map[string]any{}})
+			continue
+		}
+		// Zipf-like activity: a few members do most things.
+		m := fmt.Sprintf("m%d", int(float64(members)*rng.Float64()*rng.Float64()))
+		switch x := rng.IntN(100); {
+		case x < 15 || len(posts) == 0:
+			kind := "question"
+			if x%2 == 0 && len(posts) > 0 {
+				kind = "answer"
+			}
+			p := post{id: fmt.Sprintf("p%d", len(posts)), owner: m, kind: kind}
+			posts = append(posts, p)
+			out = append(out, events.Event{ID: id, Type: "post.created", Member: events.Member{ID: m}, At: at,
+				Attrs: map[string]any{"post_id": p.id, "kind": kind, "length": 200 + rng.IntN(800), "score": 0}})
+		case x < 60:
+			p := &posts[len(posts)-1-rng.IntN(min(len(posts), 200))]
+			vote := "up"
+			if rng.IntN(10) == 0 {
+				vote = "down"
+				p.score--
+			} else {
+				p.score++
+			}
+			out = append(out, events.Event{ID: id, Type: "post.voted", Member: events.Member{ID: p.owner}, At: at,
+				Attrs: map[string]any{"post_id": p.id, "kind": p.kind, "vote": vote, "score": p.score, "self_answer": false}})
+		case x < 90:
+			out = append(out, events.Event{ID: id, Type: "message.posted", Member: events.Member{ID: m}, At: at,
+				Attrs: map[string]any{"channel": "comments", "length": 20 + rng.IntN(200)}})
+		default:
+			p := posts[rng.IntN(len(posts))]
+			out = append(out, events.Event{ID: id, Type: "post.edited", Member: events.Member{ID: m}, At: at,
+				Attrs: map[string]any{"post_id": p.id, "kind": p.kind, "owner": p.owner, "field": "body"}})
+		}
+	}
+	return out
+}
+
+func applyAll(ctx context.Context, cfg *config.Config, store state.Store, evs []events.Event, batch int) (float64, *runtime.Runtime, error) {
+	rt := runtime.New(cfg, nil)
+	start := time.Now()
+	for i := 0; i < len(evs); i += batch {
+		b, err := store.Begin(ctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		for j := i; j < min(i+batch, len(evs)); j++ {
+			if _, err := rt.Apply(ctx, b, &evs[j]); err != nil {
+				_ = b.Rollback()
+				return 0, nil, err
+			}
+		}
+		if err := b.Commit(); err != nil {
+			return 0, nil, err
+		}
+	}
+	return time.Since(start).Seconds(), rt, nil
+}
+
+// latencyAt offers events at a steady rate and commits them in groups, as
+// the daemon does; latency is from an event's arrival to its commit.
+func latencyAt(ctx context.Context, cfg *config.Config, path string, evs []events.Event, perSec int) ([3]float64, error) {
+	var out [3]float64
+	store, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return out, err
+	}
+	defer store.Close()
+	rt := runtime.New(cfg, nil)
+	type arrival struct {
+		ev *events.Event
+		at time.Time
+	}
+	ch := make(chan arrival, len(evs))
+	go func() {
+		start := time.Now()
+		interval := time.Second / time.Duration(perSec)
+		for i := range evs {
+			due := start.Add(time.Duration(i) * interval)
+			if d := time.Until(due); d > 0 {
+				time.Sleep(d)
+			}
+			ch <- arrival{&evs[i], time.Now()}
+		}
+		close(ch)
+	}()
+	lat := make([]time.Duration, 0, len(evs))
+	pending := make([]arrival, 0, 512)
+	for a := range ch {
+		pending = append(pending[:0], a)
+		// Take what has arrived meanwhile: group commit.
+	drain:
+		for len(pending) < 500 {
+			select {
+			case more, ok := <-ch:
+				if !ok {
+					break drain
+				}
+				pending = append(pending, more)
+			default:
+				break drain
+			}
+		}
+		b, err := store.Begin(ctx)
+		if err != nil {
+			return out, err
+		}
+		for _, p := range pending {
+			if _, err := rt.Apply(ctx, b, p.ev); err != nil {
+				_ = b.Rollback()
+				return out, err
+			}
+		}
+		if err := b.Commit(); err != nil {
+			return out, err
+		}
+		done := time.Now()
+		for _, p := range pending {
+			lat = append(lat, done.Sub(p.at))
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	q := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / 1e6
+	}
+	out[0], out[1], out[2] = q(0.50), q(0.99), q(0.999)
+	return out, nil
+}
+
+// ruleEvalNs is the average cost of evaluating the configuration's
+// compiled member and event rules alone, bound to a typical member.
+func ruleEvalNs(cfg *config.Config) float64 {
+	var progs []*rules.Program
+	add := func(r *config.Rule) {
+		if r != nil && r.Program != nil && r.Program.Result == rules.Bool {
+			progs = append(progs, r.Program)
+		}
+	}
+	for _, s := range cfg.Segments {
+		add(s.When)
+	}
+	for _, t := range cfg.Tiers {
+		add(t.When)
+		add(t.Keep)
+	}
+	for _, in := range cfg.Incentives {
+		add(in.When)
+	}
+	if len(progs) == 0 {
+		return 0
+	}
+	ev := rules.NewEvaluator()
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	m := &rules.Member{ID: "m1", Points: 120, Messages: 30, Posts: 4, Attrs: map[string]any{"about": "x"}, JoinedAt: now.AddDate(0, -3, 0)}
+	attrs := map[string]any{"post_id": "p1", "kind": "answer", "vote": "up", "score": 3, "self_answer": false, "channel": "comments",
+		"length": 120, "owner": "m2", "field": "body", "about": "x", "parent_member": "m3", "views": 10, "referrer": ""}
+	ev.Bind(m, attrs, nil, now, benchState{now: now})
+	const rounds = 20000
+	start := time.Now()
+	for range rounds {
+		for _, p := range progs {
+			_, _ = ev.Bool(p)
+		}
+	}
+	return float64(time.Since(start).Nanoseconds()) / float64(rounds*len(progs))
+}
+
+type benchState struct{ now time.Time }
+
+func (s benchState) Now() time.Time      { return s.now }
+func (benchState) Count(string, int) int { return 3 }
+func (benchState) Total(string) int      { return 12 }
+func (benchState) ActiveDays(int) int    { return 5 }
+func (benchState) PointsIn(int) int      { return 40 }
+func (benchState) InSegment(string) bool { return true }
+func (benchState) HasBadge(string) bool  { return false }
+func (benchState) BadgeCount(string) int { return 0 }
+func (benchState) TierRank() int         { return 1 }
+func (benchState) RankOf(string) int     { return 2 }
+func (benchState) Streak(string) int     { return 2 }
+
+// segmentMs recomputes one realistic segment rule over n members held in
+// memory: the cost of a full recompute after a rule change.
+func segmentMs(n int) float64 {
+	comp := rules.NewCompiler()
+	prog, errs := comp.Compile("member.days_since_active >= 14 && count('message.posted', '30d') == 0 && member.points < 100",
+		rules.Scope{EventTypes: map[string]bool{"message.posted": true}})
+	if errs != nil {
+		return 0
+	}
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	today := state.DayOf(now)
+	members := make([]state.Member, n)
+	for i := range members {
+		m := &members[i]
+		m.ID = fmt.Sprintf("m%d", i)
+		m.Points = i % 500
+		m.LastActiveAt = now.Add(-time.Duration(i%60) * 24 * time.Hour)
+		m.Counts = map[string]state.Series{"message.posted": {{Day: today - state.Day(i%45), Count: 1 + i%3}}}
+	}
+	ev := rules.NewEvaluator()
+	var rm rules.Member
+	ms := &segState{now: now, today: today}
+	in := 0
+	start := time.Now()
+	for i := range members {
+		m := &members[i]
+		rm = rules.Member{ID: m.ID, Points: m.Points, LastActiveAt: m.LastActiveAt, DaysSinceActive: rules.DaysBetween(m.LastActiveAt, now)}
+		ms.m = m
+		ev.Bind(&rm, nil, nil, now, ms)
+		if ok, _ := ev.Bool(prog); ok {
+			in++
+		}
+	}
+	_ = in
+	return float64(time.Since(start).Microseconds()) / 1000
+}
+
+type segState struct {
+	benchState
+	m     *state.Member
+	now   time.Time
+	today state.Day
+}
+
+func (s *segState) Count(t string, days int) int { return s.m.Counts[t].Sum(s.today, days) }
+
+// reloadMs loads a generated configuration of 1,000 rules; the median of
+// five loads.
+func reloadMs(tmp string, lo config.Options) (float64, error) {
+	dir := filepath.Join(tmp, "rules1000")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	var b strings.Builder
+	b.WriteString("platform \"local\" \"main\" {}\ncommunity \"c\" {\n  title    = \"C\"\n  platform = platform.local.main\n}\n")
+	for i := range 400 {
+		fmt.Fprintf(&b, "segment \"s%d\" {\n  when = \"count('message.posted', '%dd') >= %d && member.points > %d\"\n}\n", i, 1+i%90, i%7, i)
+	}
+	for i := range 300 {
+		fmt.Fprintf(&b, "incentive \"i%d\" {\n  on   = \"message.posted\"\n  when = \"member.messages == %d && event.length > %d\"\n  grant {\n    points = %d\n  }\n}\n", i, i, i%50, 1+i%9)
+	}
+	for i := range 150 {
+		fmt.Fprintf(&b, "tier \"t%d\" {\n  rank = %d\n  when = \"member.points >= %d\"\n  keep = \"member.points >= %d\"\n}\n", i, i+1, (i+1)*100, (i+1)*90)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(b.String()), 0o644); err != nil {
+		return 0, err
+	}
+	var times []float64
+	for range 5 {
+		start := time.Now()
+		_, _, diags := config.Load(dir, lo)
+		if diags.HasErrors() {
+			return 0, fmt.Errorf("generated rules: %s", diags.Error())
+		}
+		times = append(times, float64(time.Since(start).Microseconds())/1000)
+	}
+	sort.Float64s(times)
+	return times[len(times)/2], nil
+}

@@ -1,0 +1,63 @@
+package bench
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+func loadExample(b *testing.B) *config.Config {
+	b.Helper()
+	cfg, _, diags := config.Load("../../examples/stackexchange", config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	return cfg
+}
+
+// BenchmarkApplyMemory is events per second through the Stack Exchange
+// rules with the in-memory store; ns/op is per event.
+func BenchmarkApplyMemory(b *testing.B) {
+	cfg := loadExample(b)
+	evs := Workload(2000, 20000, 1)
+	ctx := context.Background()
+	n := 0
+	for b.Loop() {
+		if _, _, err := applyAll(ctx, cfg, state.NewMemory(), evs, 1000); err != nil {
+			b.Fatal(err)
+		}
+		n += len(evs)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkApplySQLite is the same committed to SQLite.
+func BenchmarkApplySQLite(b *testing.B) {
+	cfg := loadExample(b)
+	evs := Workload(2000, 20000, 1)
+	ctx := context.Background()
+	n := 0
+	for b.Loop() {
+		s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "s.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := applyAll(ctx, cfg, s, evs, 2000); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		n += len(evs)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkSegment100k(b *testing.B) {
+	for b.Loop() {
+		segmentMs(100000)
+	}
+}
