@@ -195,15 +195,16 @@ type Result struct {
 }
 
 // Apply processes one event in a batch: it is skipped when its id was seen
-// before; otherwise every effect is written to the batch, and the event id
-// is marked seen in the same batch, so committing makes both durable
-// together.
+// before; otherwise the id is claimed and every effect is written to the
+// same batch, so committing makes both durable together, and a failure
+// (the caller rolls the batch back) keeps neither. After an error the
+// batch must be rolled back.
 func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (Result, error) {
-	seen, err := b.Seen(ev.ID)
+	fresh, err := b.Claim(ev.ID, ev.At)
 	if err != nil {
 		return Result{}, err
 	}
-	if seen {
+	if !fresh {
 		r.stats.Duplicates++
 		return Result{Duplicate: true}, nil
 	}
@@ -212,9 +213,6 @@ func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (R
 		return Result{}, err
 	}
 	if err := r.finish(w, ev.At); err != nil {
-		return Result{}, err
-	}
-	if err := b.MarkSeen(ev.ID, ev.At); err != nil {
 		return Result{}, err
 	}
 	r.stats.Events++

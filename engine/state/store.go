@@ -53,6 +53,9 @@ type Batch interface {
 	// Seen reports whether the event id was committed before.
 	Seen(id string) (bool, error)
 	MarkSeen(id string, at time.Time) error
+	// Claim marks the event id seen and reports whether it was new. It is
+	// Seen and MarkSeen in one step, one round trip for durable stores.
+	Claim(id string, at time.Time) (bool, error)
 	// Member returns the member, or ErrNotFound.
 	Member(id string) (*Member, error)
 	SaveMember(m *Member) error
@@ -123,6 +126,15 @@ func (b *memBatch) Seen(id string) (bool, error) {
 	}
 	_, ok := b.s.seen[id]
 	return ok, nil
+}
+
+func (b *memBatch) Claim(id string, at time.Time) (bool, error) {
+	seen, _ := b.Seen(id)
+	if seen {
+		return false, nil
+	}
+	b.seen[id] = at
+	return true, nil
 }
 
 func (b *memBatch) MarkSeen(id string, at time.Time) error {

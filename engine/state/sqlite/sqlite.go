@@ -49,8 +49,40 @@ var migrations = []string{
 
 // Store is a SQLite-backed state.Store.
 type Store struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	cache memberCache
+}
+
+// memberCache keeps decoded members between batches, so a busy member is
+// not read and decoded for every batch. Two generations approximate LRU:
+// when the young one fills, the old one is dropped.
+type memberCache struct {
+	young, old map[string]*state.Member
+	limit      int
+}
+
+func (c *memberCache) get(id string) *state.Member {
+	if m, ok := c.young[id]; ok {
+		return m
+	}
+	if m, ok := c.old[id]; ok {
+		c.put(m)
+		return m
+	}
+	return nil
+}
+
+func (c *memberCache) put(m *state.Member) {
+	if c.young == nil || len(c.young) >= c.limit {
+		c.old, c.young = c.young, make(map[string]*state.Member, c.limit)
+	}
+	c.young[m.ID] = m
+}
+
+func (c *memberCache) drop(id string) {
+	delete(c.young, id)
+	delete(c.old, id)
 }
 
 var _ state.Store = (*Store)(nil)
@@ -71,7 +103,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, cache: memberCache{limit: 50000}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -124,7 +156,7 @@ func (s *Store) Begin(ctx context.Context) (state.Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &batch{ctx: ctx, tx: tx, members: map[string]*state.Member{}, seen: map[string]int64{}}, nil
+	return &batch{ctx: ctx, tx: tx, store: s, members: map[string]*state.Member{}, seen: map[string]int64{}, claimed: map[string]bool{}}, nil
 }
 
 // Members visits every member in id order.
@@ -155,6 +187,8 @@ func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error
 type batch struct {
 	ctx      context.Context
 	tx       *sql.Tx
+	store    *Store
+	claimed  map[string]bool
 	members  map[string]*state.Member
 	seen     map[string]int64
 	outcomes []state.Outcome
@@ -162,7 +196,7 @@ type batch struct {
 }
 
 func (b *batch) Seen(id string) (bool, error) {
-	if _, ok := b.seen[id]; ok {
+	if _, ok := b.seen[id]; ok || b.claimed[id] {
 		return true, nil
 	}
 	var one int
@@ -173,13 +207,38 @@ func (b *batch) Seen(id string) (bool, error) {
 	return err == nil, err
 }
 
+// Claim inserts the event id at once, so a duplicate costs one statement
+// and a new event needs no separate check.
+func (b *batch) Claim(id string, at time.Time) (bool, error) {
+	if _, ok := b.seen[id]; ok {
+		return false, nil
+	}
+	res, err := b.tx.ExecContext(b.ctx, `INSERT INTO events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, at.UnixNano())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	b.claimed[id] = true
+	return true, nil
+}
+
 func (b *batch) MarkSeen(id string, at time.Time) error {
+	if b.claimed[id] {
+		return nil
+	}
 	b.seen[id] = at.UnixNano()
 	return nil
 }
 
 func (b *batch) Member(id string) (*state.Member, error) {
 	if m, ok := b.members[id]; ok {
+		return m, nil
+	}
+	if m := b.store.cache.get(id); m != nil {
+		b.members[id] = m
 		return m, nil
 	}
 	var data []byte
@@ -231,10 +290,26 @@ func (b *batch) Commit() error {
 	}
 	b.done = true
 	if err := b.flush(); err != nil {
+		b.forget()
 		b.tx.Rollback()
 		return err
 	}
-	return b.tx.Commit()
+	if err := b.tx.Commit(); err != nil {
+		b.forget()
+		return err
+	}
+	for _, m := range b.members {
+		b.store.cache.put(m)
+	}
+	return nil
+}
+
+// forget drops the batch's members from the cache: the runtime may have
+// changed them, and those changes were not committed.
+func (b *batch) forget() {
+	for id := range b.members {
+		b.store.cache.drop(id)
+	}
 }
 
 func (b *batch) flush() error {
@@ -292,6 +367,7 @@ func (b *batch) Rollback() error {
 		return nil
 	}
 	b.done = true
+	b.forget()
 	return b.tx.Rollback()
 }
 
