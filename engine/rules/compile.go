@@ -66,6 +66,23 @@ type Reads struct {
 	Tiers         []string
 	Functions     []string
 	TimeDependent bool // can change with no event, as time passes
+	// Windows are the day windows of count, active_days and points_in: a
+	// day's count leaves a window exactly Window days later.
+	Windows []int
+	// Anchors are comparisons of day counts with constants, such as
+	// member.days_since_joined >= 14: they flip at a known time.
+	Anchors []Anchor
+	// Daily is set when time enters the rule in a way hearth cannot
+	// predict (now, streak, days compared with a computed value): such a
+	// rule is re-checked every day instead.
+	Daily bool
+}
+
+// Anchor is a day count compared with a constant: Base is "joined" or
+// "active" (days since joined_at or last_active_at), Days the constant.
+type Anchor struct {
+	Base string
+	Days int
 }
 
 // Program is one compiled rule. It is immutable and safe to share; run it
@@ -212,6 +229,12 @@ type precheck struct {
 	comm    bool
 	now     bool
 	timeDep bool
+	daily   bool
+	windows map[int]bool
+	anchors map[Anchor]bool
+	// days are day-count expressions not yet seen in a comparison with a
+	// constant, by node.
+	days map[ast.Node]string
 }
 
 func add(m *map[string]bool, k string) {
@@ -280,6 +303,7 @@ func (p *precheck) Visit(node *ast.Node) {
 		case "now":
 			p.now = true
 			p.timeDep = true
+			p.daily = true
 		case stateVar:
 			p.errAt(n, fmt.Sprintf("%q is reserved.", stateVar), "")
 		}
@@ -287,8 +311,13 @@ func (p *precheck) Visit(node *ast.Node) {
 		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "member" {
 			if s, ok := n.Property.(*ast.StringNode); ok {
 				add(&p.member, s.Value)
-				if s.Value == "days_since_joined" || s.Value == "days_since_active" {
+				switch s.Value {
+				case "days_since_joined":
 					p.timeDep = true
+					p.dayCount(n, "joined")
+				case "days_since_active":
+					p.timeDep = true
+					p.dayCount(n, "active")
 				}
 			}
 		}
@@ -322,7 +351,65 @@ func (p *precheck) Visit(node *ast.Node) {
 			}
 			args = append(args, arg)
 		}
-		ast.Patch(node, &ast.CallNode{Callee: n.Callee, Arguments: args})
+		patched := &ast.CallNode{Callee: n.Callee, Arguments: args}
+		ast.Patch(node, patched)
+		p.timing(f, patched)
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "<", "<=", ">", ">=", "==", "!=":
+		default:
+			return
+		}
+		for _, pair := range [][2]ast.Node{{n.Left, n.Right}, {n.Right, n.Left}} {
+			base, ok := p.days[pair[0]]
+			k, isInt := pair[1].(*ast.IntegerNode)
+			if ok && isInt {
+				if p.anchors == nil {
+					p.anchors = map[Anchor]bool{}
+				}
+				p.anchors[Anchor{Base: base, Days: k.Value}] = true
+				delete(p.days, pair[0])
+			}
+		}
+	}
+}
+
+func (p *precheck) dayCount(n ast.Node, base string) {
+	if p.days == nil {
+		p.days = map[ast.Node]string{}
+	}
+	p.days[n] = base
+}
+
+// timing records how a patched call of a time-dependent function makes
+// its rule change with time.
+func (p *precheck) timing(f Function, call *ast.CallNode) {
+	switch f.Name {
+	case "count", "active_days", "points_in":
+		if w, ok := call.Arguments[len(call.Arguments)-1].(*ast.IntegerNode); ok {
+			if p.windows == nil {
+				p.windows = map[int]bool{}
+			}
+			p.windows[w.Value] = true
+		}
+	case "days_since":
+		if m, ok := call.Arguments[1].(*ast.MemberNode); ok {
+			if id, ok := m.Node.(*ast.IdentifierNode); ok && id.Value == "member" {
+				if prop, ok := m.Property.(*ast.StringNode); ok {
+					switch prop.Value {
+					case "joined_at":
+						p.dayCount(call, "joined")
+						return
+					case "last_active_at":
+						p.dayCount(call, "active")
+						return
+					}
+				}
+			}
+		}
+		p.daily = true
+	case "streak":
+		p.daily = true
 	}
 }
 
@@ -381,11 +468,26 @@ func (p *precheck) known(n ast.Node, what, name string, set map[string]bool, ext
 }
 
 func (p *precheck) reads() Reads {
-	return Reads{
+	r := Reads{
 		Member: keys(p.member), Event: p.event, Community: p.comm, Now: p.now,
 		EventTypes: keys(p.evTypes), Segments: keys(p.segs), Badges: keys(p.badges),
 		Tiers: keys(p.tiers), Functions: keys(p.funcs), TimeDependent: p.timeDep,
+		Daily: p.daily || len(p.days) > 0,
 	}
+	for w := range p.windows {
+		r.Windows = append(r.Windows, w)
+	}
+	sort.Ints(r.Windows)
+	for a := range p.anchors {
+		r.Anchors = append(r.Anchors, a)
+	}
+	sort.Slice(r.Anchors, func(i, j int) bool {
+		if r.Anchors[i].Base != r.Anchors[j].Base {
+			return r.Anchors[i].Base < r.Anchors[j].Base
+		}
+		return r.Anchors[i].Days < r.Anchors[j].Days
+	})
+	return r
 }
 
 func keys(m map[string]bool) []string {
@@ -508,7 +610,9 @@ func DidYouMean(name string, candidates []string) string {
 		}
 	}
 	limit := max(2, len(name)/3)
-	if best != "" && bestD <= limit && bestD > 0 {
+	// A candidate that needs every character of a short name changed
+	// ("zz" to "a") is not a typo of it.
+	if best != "" && bestD <= limit && bestD > 0 && bestD < len(name) {
 		return fmt.Sprintf("Did you mean %q?", best)
 	}
 	return ""

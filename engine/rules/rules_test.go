@@ -161,6 +161,23 @@ func TestStringAndNumberRules(t *testing.T) {
 	}
 }
 
+func TestDidYouMean(t *testing.T) {
+	cands := []string{"a", "points", "message.posted", "welcome"}
+	for _, tc := range []struct{ name, want string }{
+		{"pionts", `Did you mean "points"?`},
+		{"mesage.posted", `Did you mean "message.posted"?`},
+		{"welcom", `Did you mean "welcome"?`},
+		{"zz", ""}, // every letter differs from "a"
+		{"b", ""},
+		{"points", ""}, // an exact match needs no hint
+		{"xylophone", ""},
+	} {
+		if got := DidYouMean(tc.name, cands); got != tc.want {
+			t.Errorf("DidYouMean(%q) = %q; want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 func FuzzCompile(f *testing.F) {
 	for _, s := range []string{"member.points >= 100", `count("message.posted", "30d") > 1`, `in_segment("x")`, "((", `days_since(now)`} {
 		f.Add(s)

@@ -40,7 +40,7 @@ type Runtime struct {
 	locked   map[string]*config.Tier
 	keys     map[*rules.Program][]string
 	badges   map[string]*config.Badge
-	timeDep  bool // some member rule depends on time passing
+	timing   timing // what member rules say about time passing
 	rm       rules.Member
 	ms       memberState // reused by every bind: no allocation per rule
 	bound    bindKey
@@ -93,7 +93,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		for _, rule := range rs {
 			if rule != nil && rule.Program != nil {
 				r.keys[rule.Program] = changeKeys(rule.Program)
-				r.timeDep = r.timeDep || rule.Program.Reads.TimeDependent
+				r.timing.add(rule.Program)
 			}
 		}
 	}
@@ -105,6 +105,9 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	}
 	for _, b := range cfg.Badges {
 		memberRules(b.RevokeWhen)
+	}
+	for _, t := range cfg.Tiers {
+		r.timing.tiers = r.timing.tiers || t.Grace > 0 || t.DemoteAfter > 0
 	}
 	return r
 }
@@ -259,38 +262,107 @@ func (r *Runtime) finish(w *work, at time.Time) error {
 	return nil
 }
 
-// schedule sets when time alone could next change a member's rules: the
-// next day boundary, for members active within the horizon. Members idle
-// longer than the horizon are left alone until their next event.
+// schedule sets when time alone can next change the member's rules, from
+// what the compiled rules say about time: a day's count leaving a window,
+// a day count crossing a constant (days_since_joined >= 14), a grant of
+// points expiring, a grace period or qualification window ending. Rules
+// that use time unpredictably are re-checked daily. Members idle longer
+// than the horizon are left alone until their next event.
 func (r *Runtime) schedule(m *state.Member) {
-	var expiry time.Time
-	if len(m.Expiring) > 0 {
-		expiry = m.Expiring[0].ExpiresAt
+	now := m.EvaluatedAt
+	if now.IsZero() {
+		now = m.LastEventAt
 	}
-	defer func() {
-		if !expiry.IsZero() && (m.RecheckAt.IsZero() || expiry.Before(m.RecheckAt)) {
-			m.RecheckAt = expiry
+	var next time.Time
+	consider := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
 		}
-	}()
-	if !r.timeDep {
-		m.RecheckAt = time.Time{}
-		return
+	}
+	if len(m.Expiring) > 0 {
+		consider(m.Expiring[0].ExpiresAt)
 	}
 	last := m.LastEventAt
 	if last.IsZero() {
 		last = m.JoinedAt
 	}
-	cur := m.RecheckAt
-	base := last
-	if cur.After(base) {
-		base = cur
+	idle := now.Sub(last) > state.Horizon*24*time.Hour
+	if r.timing.daily && !idle {
+		consider(state.DayOf(now).Time().Add(24 * time.Hour))
 	}
-	next := state.DayOf(base).Time().Add(24 * time.Hour)
-	if next.Sub(last) > state.Horizon*24*time.Hour {
-		m.RecheckAt = time.Time{}
-		return
+	if len(r.timing.windows) > 0 && !idle {
+		today := state.DayOf(now)
+		visit := func(s state.Series) {
+			for _, b := range s {
+				for _, w := range r.timing.windows {
+					if b.Day+state.Day(w) > today {
+						consider((b.Day + state.Day(w)).Time())
+					}
+				}
+			}
+		}
+		for _, s := range m.Counts {
+			visit(s)
+		}
+		visit(m.Active)
+		visit(m.Earned)
+	}
+	for _, a := range r.timing.anchors {
+		base := m.JoinedAt
+		if a.Base == "active" {
+			base = m.LastActiveAt
+		}
+		if base.IsZero() {
+			continue
+		}
+		// The count is whole days, so it reaches Days at base + Days and
+		// leaves it a day later: either can flip the comparison.
+		consider(base.Add(time.Duration(a.Days) * 24 * time.Hour))
+		consider(base.Add(time.Duration(a.Days+1) * 24 * time.Hour))
+	}
+	if r.timing.tiers && m.Tier.Name != "" {
+		for _, t := range r.cfg.Tiers {
+			if t.Name == m.Tier.Name && t.Grace > 0 {
+				consider(m.Tier.Since.Add(t.Grace))
+			}
+			if t.Name == m.Tier.Name && t.DemoteAfter > 0 && !m.Tier.FailingSince.IsZero() {
+				consider(m.Tier.FailingSince.Add(t.DemoteAfter))
+			}
+		}
+	}
+	if m.Tier.QualifyingFor != "" {
+		for _, t := range r.cfg.Tiers {
+			if t.Name == m.Tier.QualifyingFor {
+				consider(m.Tier.QualifyingSince.Add(t.Window))
+			}
+		}
 	}
 	m.RecheckAt = next
+}
+
+// timing is what the member rules of a configuration say about time.
+type timing struct {
+	daily   bool
+	windows []int
+	anchors []rules.Anchor
+	tiers   bool // some tier has a grace period or demote_after
+}
+
+func (t *timing) add(p *rules.Program) {
+	if p == nil || !p.Reads.TimeDependent {
+		return
+	}
+	t.daily = t.daily || p.Reads.Daily
+	for _, w := range p.Reads.Windows {
+		if !slices.Contains(t.windows, w) {
+			t.windows = append(t.windows, w)
+		}
+	}
+	for _, a := range p.Reads.Anchors {
+		if !slices.Contains(t.anchors, a) {
+			t.anchors = append(t.anchors, a)
+		}
+	}
 }
 
 func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
