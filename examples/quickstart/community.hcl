@@ -19,13 +19,13 @@ platform "local" "main" {
 }
 
 community "explorers" {
-  title       = "Future Tech Explorers"
-  platform    = platform.local.main
-  purpose     = "Builders sharing what they make with new technology"
-  audience    = "Makers, students and engineers"
-  capacity    = 150
-  on_capacity = "split"
-  house_rules = <<-EOT
+  title           = "Future Tech Explorers"
+  platform        = platform.local.main
+  purpose         = "Builders sharing what they make with new technology"
+  audience        = "Makers, students and engineers"
+  capacity        = 150
+  on_capacity     = "split"
+  house_rules     = <<-EOT
     1. Be kind and assume good intent.
     2. Share what you built, not ads.
     3. Help newcomers find their way.
