@@ -3,9 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hearth-community/hearth/engine/bench"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/simulate"
 )
 
 // TestExamples validates every example directory, checks it is formatted
@@ -35,6 +41,44 @@ func TestExamples(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
 				t.Errorf("example has no README.md")
 			}
+			simulateExample(t, dir)
+			if tests, _ := filepath.Glob(filepath.Join(dir, "*.hearthtest.hcl")); len(tests) > 0 {
+				out.Reset()
+				errb.Reset()
+				if code := run(context.Background(), []string{"test", dir}, s); code != 0 {
+					t.Errorf("hearth test %s failed:\n%s%s", dir, out.String(), errb.String())
+				}
+			}
 		})
+	}
+}
+
+// simulateExample replays the example's own events.jsonl, or a generated
+// year of community activity, and requires that no event is rejected and
+// no rule fails at run time.
+func simulateExample(t *testing.T, dir string) {
+	t.Helper()
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: platformSpecs(), Version: Version, LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var stream io.Reader
+	if f, err := os.Open(filepath.Join(dir, "events.jsonl")); err == nil {
+		defer f.Close()
+		stream = f
+	} else {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for _, e := range bench.Workload(50, 2000, 3) {
+			_ = enc.Encode(e)
+		}
+		stream = &buf
+	}
+	sum, err := simulate.Run(context.Background(), cfg, stream, simulate.Options{})
+	if err != nil {
+		t.Fatalf("simulate: %v", err)
+	}
+	if sum.Events == 0 || sum.Rejected > 0 || sum.RuleErrors > 0 {
+		t.Errorf("simulate: %d events, %d rejected, %d rule errors", sum.Events, sum.Rejected, sum.RuleErrors)
 	}
 }
