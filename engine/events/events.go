@@ -287,7 +287,13 @@ func (r *Reader) Next() (Event, error) {
 // at, member and source. Attrs of the wrong type are an error, because a
 // rule compiled for an int must never see a string.
 func RuleView(ev *Event, et *rules.EventType) (map[string]any, error) {
-	view := make(map[string]any, len(ev.Attrs)+5)
+	return RuleViewInto(make(map[string]any, len(ev.Attrs)+5), ev, et)
+}
+
+// RuleViewInto is RuleView written into view, which is cleared first, so
+// a caller can reuse one map for every event.
+func RuleViewInto(view map[string]any, ev *Event, et *rules.EventType) (map[string]any, error) {
+	clear(view)
 	for k, v := range ev.Attrs {
 		view[k] = v
 	}

@@ -11,13 +11,14 @@ import (
 // environment, so it is cheap per call and must not be shared between
 // goroutines: give each worker its own.
 type Evaluator struct {
-	vm  vm.VM
-	env map[string]any
+	vm      vm.VM
+	env     map[string]any
+	noEvent map[string]any
 }
 
 // NewEvaluator returns an evaluator with nothing bound.
 func NewEvaluator() *Evaluator {
-	return &Evaluator{env: make(map[string]any, 5)}
+	return &Evaluator{env: make(map[string]any, 5), noEvent: map[string]any{}}
 }
 
 // Bind sets what the next evaluations see. event may be nil for rules
@@ -30,11 +31,12 @@ func (e *Evaluator) Bind(member *Member, event map[string]any, community *Commun
 	e.env["community"] = community
 	e.env["now"] = now
 	e.env[stateVar] = stateBox{state}
-	if event != nil {
-		e.env["event"] = event
-	} else {
-		delete(e.env, "event")
+	if event == nil {
+		// Rules without an event cannot read it (validate refuses them);
+		// an empty map keeps the environment's shape stable.
+		event = e.noEvent
 	}
+	e.env["event"] = event
 }
 
 // Bool runs a rule compiled with Result Bool.

@@ -44,8 +44,12 @@ type Runtime struct {
 	rm       rules.Member
 	ms       memberState // reused by every bind: no allocation per rule
 	bound    bindKey
-	noAttrs  map[string]any // shared, empty: rules never write to attrs
-	stats    Stats
+	work     work
+	spare    []changes // cleared change sets for reuse
+	// views holds one event view map per derived-event depth, reused.
+	views   [maxDerivedDepth + 1]map[string]any
+	noAttrs map[string]any // shared, empty: rules never write to attrs
+	stats   Stats
 }
 
 // Stats counts what the runtime did.
@@ -161,6 +165,7 @@ type work struct {
 	changed  map[string]changes
 	outcomes []state.Outcome
 	gen      int // bumped on every state change, so bind knows to redo
+	spare    *[]changes
 }
 
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
@@ -183,12 +188,37 @@ func (w *work) mark(id string, keys ...string) {
 	w.gen++
 	c := w.changed[id]
 	if c == nil {
-		c = changes{}
+		if n := len(*w.spare); n > 0 {
+			c = (*w.spare)[n-1]
+			*w.spare = (*w.spare)[:n-1]
+		} else {
+			c = changes{}
+		}
 		w.changed[id] = c
 	}
 	for _, k := range keys {
 		c[k] = true
 	}
+}
+
+// newWork readies the runtime's one work value for an event: its maps
+// are cleared, not reallocated, so steady processing allocates little.
+func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
+	w := &r.work
+	if w.members == nil {
+		w.members = map[string]*state.Member{}
+		w.changed = map[string]changes{}
+	}
+	clear(w.members)
+	for _, c := range w.changed {
+		clear(c)
+		r.spare = append(r.spare, c)
+	}
+	clear(w.changed)
+	w.ctx, w.b, w.outcomes = ctx, b, nil
+	w.spare = &r.spare
+	w.gen++
+	return w
 }
 
 // Result says what happened to one event.
@@ -211,7 +241,7 @@ func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (R
 		r.stats.Duplicates++
 		return Result{Duplicate: true}, nil
 	}
-	w := &work{ctx: ctx, b: b, members: map[string]*state.Member{}, changed: map[string]changes{}}
+	w := r.newWork(ctx, b)
 	if err := r.applyEvent(w, ev, 0); err != nil {
 		return Result{}, err
 	}
@@ -229,7 +259,7 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 	if err != nil || len(ids) == 0 {
 		return 0, nil, err
 	}
-	w := &work{ctx: ctx, b: b, members: map[string]*state.Member{}, changed: map[string]changes{}}
+	w := r.newWork(ctx, b)
 	for _, id := range ids {
 		m, _, err := w.member(id, t)
 		if err != nil {
@@ -379,7 +409,10 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	}
 	if ins := r.byType[ev.Type]; len(ins) > 0 {
 		// One view of the event serves every incentive listening to it.
-		view, err := events.RuleView(ev, &et)
+		if r.views[depth] == nil {
+			r.views[depth] = make(map[string]any, 32)
+		}
+		view, err := events.RuleViewInto(r.views[depth], ev, &et)
 		if err != nil {
 			r.stats.RuleErrors++
 			r.log.Warn("event attributes do not match their declared types; incentives skipped", "event", ev.ID, "type", ev.Type, "err", err)
