@@ -609,7 +609,7 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 		granted = true
 	}
 	if granted {
-		to.Grant(in.Name, ev.At, points, in.Limit)
+		to.Grant(in.Name, ev.At, points, in.Limit, in.PointsCap != nil)
 		r.stats.Firings[in.Name]++
 	}
 	return nil

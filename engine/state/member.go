@@ -5,7 +5,10 @@
 package state
 
 import (
+	"encoding/json"
+	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/durations"
@@ -33,6 +36,40 @@ type Bucket struct {
 // Series is per-day counts in day order, trimmed to the horizon. Sums over
 // a window are exact and cost at most one step per active day.
 type Series []Bucket
+
+// MarshalJSON writes a series as a flat array [day, count, day, count ...]:
+// member documents are written on every batch, so the form is compact and
+// encoded without reflection.
+func (s Series) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+len(s)*12)
+	b = append(b, '[')
+	for i, x := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(x.Day), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(x.Count), 10)
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads the flat form.
+func (s *Series) UnmarshalJSON(data []byte) error {
+	var flat []int64
+	if err := json.Unmarshal(data, &flat); err != nil {
+		return err
+	}
+	if len(flat)%2 != 0 {
+		return fmt.Errorf("series: odd number of values")
+	}
+	out := make(Series, 0, len(flat)/2)
+	for i := 0; i < len(flat); i += 2 {
+		out = append(out, Bucket{Day: Day(flat[i]), Count: int(flat[i+1])})
+	}
+	*s = out
+	return nil
+}
 
 // Add counts n on day d. Days arrive mostly in order; an older day is
 // inserted in place.
@@ -222,8 +259,9 @@ func (m *Member) AddPoints(n int, at time.Time) {
 	}
 }
 
-// Grant records an incentive grant for caps and cooldowns.
-func (m *Member) Grant(incentive string, at time.Time, points int, limit *durations.Rate) {
+// Grant records an incentive grant for caps and cooldowns. points is kept
+// per day only when capped is set (the incentive has a points_cap).
+func (m *Member) Grant(incentive string, at time.Time, points int, limit *durations.Rate, capped bool) {
 	if m.Grants == nil {
 		m.Grants = map[string]*IncentiveLog{}
 	}
@@ -237,7 +275,7 @@ func (m *Member) Grant(incentive string, at time.Time, points int, limit *durati
 	if limit != nil {
 		g.Recent = append(pruneBefore(g.Recent, at.Add(-limit.Window)), at)
 	}
-	if points != 0 {
+	if points != 0 && capped {
 		g.Points = g.Points.Add(DayOf(at), points)
 	}
 }

@@ -49,7 +49,7 @@ func TestGrantBookkeeping(t *testing.T) {
 	m := NewMember("u", time.Unix(0, 0))
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 3 {
-		m.Grant("x", t0.Add(time.Duration(i)*24*time.Hour), 5, nil)
+		m.Grant("x", t0.Add(time.Duration(i)*24*time.Hour), 5, nil, true)
 	}
 	if m.Grants["x"].Count != 3 || m.Grants["x"].Points.Sum(DayOf(t0)+2, 2) != 10 {
 		t.Errorf("log %+v", m.Grants["x"])

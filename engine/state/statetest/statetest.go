@@ -46,7 +46,7 @@ func Run(t *testing.T, open Open) {
 		m.Badges = map[string]*state.BadgeHold{"first": {Count: 1, First: t0, Last: t0, Event: "e1"}}
 		m.Tier = state.TierState{Name: "regular", Rank: 1, Since: t0, History: []state.TierChange{{From: "", To: "regular", At: t0, Event: "e1"}}}
 		m.Segments = map[string]time.Time{"active": t0}
-		m.Grant("first", t0, 10, nil)
+		m.Grant("first", t0, 10, nil, true)
 		return m
 	}
 
