@@ -186,6 +186,7 @@ func Workload(members, n int, seed uint64) []events.Event {
 func applyAll(ctx context.Context, cfg *config.Config, store state.Store, evs []events.Event, batch int) (float64, *runtime.Runtime, error) {
 	rt := runtime.New(cfg, nil)
 	start := time.Now()
+	errc := make(chan error, 1)
 	for i := 0; i < len(evs); i += batch {
 		b, err := store.Begin(ctx)
 		if err != nil {
@@ -197,9 +198,28 @@ func applyAll(ctx context.Context, cfg *config.Config, store state.Store, evs []
 				return 0, nil, err
 			}
 		}
-		if err := b.Commit(); err != nil {
+		if ab, ok := b.(state.AsyncBatch); ok {
+			ab.CommitAsync(func(err error) {
+				if err != nil {
+					select {
+					case errc <- err:
+					default:
+					}
+				}
+			})
+		} else if err := b.Commit(); err != nil {
 			return 0, nil, err
 		}
+	}
+	if f, ok := store.(state.Flusher); ok {
+		if err := f.Flush(ctx); err != nil {
+			return 0, nil, err
+		}
+	}
+	select {
+	case err := <-errc:
+		return 0, nil, err
+	default:
 	}
 	return time.Since(start).Seconds(), rt, nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -99,13 +100,29 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			_ = b.Rollback()
 		}
 	}()
+	// Batches commit in the background where the store can: the next
+	// batch is built while the last one is written.
+	var asyncMu sync.Mutex
+	var asyncErr error
 	commit := func() error {
 		if b == nil {
 			return nil
 		}
-		err := b.Commit()
+		cur := b
 		b, inBatch = nil, 0
-		return err
+		if ab, ok := cur.(state.AsyncBatch); ok {
+			ab.CommitAsync(func(err error) {
+				asyncMu.Lock()
+				if asyncErr == nil {
+					asyncErr = err
+				}
+				asyncMu.Unlock()
+			})
+			asyncMu.Lock()
+			defer asyncMu.Unlock()
+			return asyncErr
+		}
+		return cur.Commit()
 	}
 	begin := func() error {
 		if b != nil {
@@ -198,6 +215,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	if err := commit(); err != nil {
 		return sum, err
+	}
+	if f, ok := store.(state.Flusher); ok {
+		if err := f.Flush(ctx); err != nil {
+			return sum, err
+		}
 	}
 	end := sum.To
 	if !opt.To.IsZero() {

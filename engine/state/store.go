@@ -66,6 +66,20 @@ type Batch interface {
 	Rollback() error
 }
 
+// AsyncBatch is a batch that can be committed in the background: done is
+// called once it is durable (or failed). Batches are made durable in the
+// order they were committed. Stores offering it let the engine build the
+// next batch while the last one is written.
+type AsyncBatch interface {
+	CommitAsync(done func(error))
+}
+
+// Flusher waits until background commits are written and returns the
+// first error among them.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
 // Memory is an in-memory store for simulation and tests. A batch's
 // changes become visible to later batches only when it commits.
 type Memory struct {

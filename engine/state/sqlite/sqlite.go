@@ -12,6 +12,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -49,9 +52,18 @@ var migrations = []string{
 
 // Store is a SQLite-backed state.Store.
 type Store struct {
-	db    *sql.DB
-	path  string
-	cache memberCache
+	db   *sql.DB
+	path string
+
+	mu         sync.Mutex
+	cache      memberCache
+	seen       *bloom                   // committed event ids
+	pendingIDs map[string]int           // ids in batches being written
+	pinned     map[string]*state.Member // members in batches being written
+	pins       map[string]int
+	queue      chan *job
+	pending    sync.WaitGroup
+	failed     error
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
@@ -103,12 +115,46 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path, cache: memberCache{limit: 50000}}
+	s := &Store{db: db, path: path, cache: memberCache{limit: 50000},
+		pendingIDs: map[string]int{}, pinned: map[string]*state.Member{}, pins: map[string]int{}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := s.loadSeen(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return s, nil
+}
+
+// loadSeen fills the filter of committed event ids, sized for the ids
+// there are and as many again.
+func (s *Store) loadSeen(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
+		return err
+	}
+	b := newBloom(2 * n)
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM events`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		b.add(id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.seen = b
+	s.mu.Unlock()
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -147,20 +193,55 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
-
-// Begin starts a write transaction.
-func (s *Store) Begin(ctx context.Context) (state.Batch, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
+// Close waits for background commits, then closes the database.
+func (s *Store) Close() error {
+	werr := s.Flush(context.Background())
+	s.mu.Lock()
+	if s.queue != nil {
+		close(s.queue)
+		s.queue = nil
 	}
-	return &batch{ctx: ctx, tx: tx, store: s, members: map[string]*state.Member{}, seen: map[string]int64{}, claimed: map[string]bool{}}, nil
+	s.mu.Unlock()
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	return werr
 }
 
-// Members visits every member in id order.
+// Begin starts a batch. Reads go to the last committed state, plus what
+// batches committed in the background are still writing (kept pinned in
+// memory until written), so a batch can be built while the previous one
+// is written: the engine and the disk work at the same time.
+func (s *Store) Begin(ctx context.Context) (state.Batch, error) {
+	s.mu.Lock()
+	failed := s.failed
+	s.mu.Unlock()
+	if failed != nil {
+		return nil, fmt.Errorf("state store failed earlier: %w", failed)
+	}
+	return &batch{ctx: ctx, store: s, members: map[string]*state.Member{}, seen: map[string]int64{}}, nil
+}
+
+// Flush waits until every batch committed in the background is written,
+// and returns the first write error.
+func (s *Store) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.pending.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
+}
+
+// Members visits every member in id order, after background writes.
 func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error {
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT data FROM members ORDER BY id`)
 	if err != nil {
 		return err
@@ -182,13 +263,11 @@ func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error
 	return rows.Err()
 }
 
-// batch buffers member writes and seen events, and writes them at commit:
-// a member touched by many events in one batch is encoded once.
+// batch collects one unit of work in memory; it touches the database only
+// to read, until it is committed.
 type batch struct {
 	ctx      context.Context
-	tx       *sql.Tx
 	store    *Store
-	claimed  map[string]bool
 	members  map[string]*state.Member
 	seen     map[string]int64
 	outcomes []state.Outcome
@@ -196,39 +275,46 @@ type batch struct {
 }
 
 func (b *batch) Seen(id string) (bool, error) {
-	if _, ok := b.seen[id]; ok || b.claimed[id] {
+	if _, ok := b.seen[id]; ok {
 		return true, nil
 	}
+	return b.store.committedOrPending(b.ctx, id)
+}
+
+// committedOrPending reports whether an event id is written, or in a batch
+// being written.
+func (s *Store) committedOrPending(ctx context.Context, id string) (bool, error) {
+	s.mu.Lock()
+	_, pending := s.pendingIDs[id]
+	maybe := s.seen.mayContain(id)
+	s.mu.Unlock()
+	if pending {
+		return true, nil
+	}
+	if !maybe {
+		return false, nil
+	}
 	var one int
-	err := b.tx.QueryRowContext(b.ctx, `SELECT 1 FROM events WHERE id = ?`, id).Scan(&one)
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM events WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// Claim inserts the event id at once, so a duplicate costs one statement
-// and a new event needs no separate check.
+// Claim checks the id against the batch, the batches being written, and
+// a filter of committed ids; only an id the filter may hold is looked up
+// in the database. The id is written with the batch.
 func (b *batch) Claim(id string, at time.Time) (bool, error) {
-	if _, ok := b.seen[id]; ok {
-		return false, nil
-	}
-	res, err := b.tx.ExecContext(b.ctx, `INSERT INTO events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, at.UnixNano())
-	if err != nil {
+	seen, err := b.Seen(id)
+	if err != nil || seen {
 		return false, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
-		return false, err
-	}
-	b.claimed[id] = true
+	b.seen[id] = at.UnixNano()
 	return true, nil
 }
 
 func (b *batch) MarkSeen(id string, at time.Time) error {
-	if b.claimed[id] {
-		return nil
-	}
 	b.seen[id] = at.UnixNano()
 	return nil
 }
@@ -237,19 +323,26 @@ func (b *batch) Member(id string) (*state.Member, error) {
 	if m, ok := b.members[id]; ok {
 		return m, nil
 	}
-	if m := b.store.cache.get(id); m != nil {
+	s := b.store
+	s.mu.Lock()
+	m := s.pinned[id]
+	if m == nil {
+		m = s.cache.get(id)
+	}
+	s.mu.Unlock()
+	if m != nil {
 		b.members[id] = m
 		return m, nil
 	}
 	var data []byte
-	err := b.tx.QueryRowContext(b.ctx, `SELECT data FROM members WHERE id = ?`, id).Scan(&data)
+	err := s.db.QueryRowContext(b.ctx, `SELECT data FROM members WHERE id = ?`, id).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, state.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	m := &state.Member{}
+	m = &state.Member{}
 	if err := json.Unmarshal(data, m); err != nil {
 		return nil, fmt.Errorf("member %s: %w", id, err)
 	}
@@ -262,21 +355,69 @@ func (b *batch) SaveMember(m *state.Member) error {
 	return nil
 }
 
+// Due lists members whose recheck time has come, by the freshest state:
+// the database's, corrected by members still being written.
 func (b *batch) Due(t time.Time, limit int) ([]string, error) {
-	rows, err := b.tx.QueryContext(b.ctx, `SELECT id FROM members WHERE recheck_at > 0 AND recheck_at <= ? ORDER BY recheck_at, id LIMIT ?`, t.UnixNano(), limit)
+	s := b.store
+	rows, err := s.db.QueryContext(b.ctx, `SELECT id, recheck_at FROM members WHERE recheck_at > 0 AND recheck_at <= ? ORDER BY recheck_at, id LIMIT ?`, t.UnixNano(), limit)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []string
+	type due struct {
+		id string
+		at int64
+	}
+	var list []due
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var d due
+		if err := rows.Scan(&d.id, &d.at); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		ids = append(ids, id)
+		list = append(list, d)
 	}
-	return ids, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fresh := func(id string) *state.Member {
+		if m, ok := b.members[id]; ok {
+			return m
+		}
+		return s.pinned[id]
+	}
+	s.mu.Lock()
+	out := list[:0]
+	for _, d := range list {
+		if m := fresh(d.id); m != nil {
+			if m.RecheckAt.IsZero() || m.RecheckAt.After(t) {
+				continue
+			}
+			d.at = m.RecheckAt.UnixNano()
+		}
+		out = append(out, d)
+	}
+	listed := map[string]bool{}
+	for _, d := range out {
+		listed[d.id] = true
+	}
+	for id, m := range s.pinned {
+		if !listed[id] && !m.RecheckAt.IsZero() && !m.RecheckAt.After(t) {
+			out = append(out, due{id, m.RecheckAt.UnixNano()})
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].at != out[j].at {
+			return out[i].at < out[j].at
+		}
+		return out[i].id < out[j].id
+	})
+	ids := make([]string, 0, min(len(out), limit))
+	for _, d := range out[:min(len(out), limit)] {
+		ids = append(ids, d.id)
+	}
+	return ids, nil
 }
 
 func (b *batch) AppendOutcomes(o []state.Outcome) error {
@@ -284,95 +425,231 @@ func (b *batch) AppendOutcomes(o []state.Outcome) error {
 	return nil
 }
 
+// Commit writes the batch durably and returns when it is on disk.
 func (b *batch) Commit() error {
+	errc := make(chan error, 1)
+	b.CommitAsync(func(err error) { errc <- err })
+	return <-errc
+}
+
+// CommitAsync hands the batch to the background writer and returns at
+// once; done is called when it is durably written, or failed. Batches are
+// written in the order they were committed, each in one transaction. The
+// members are encoded now, so later batches may change them freely.
+func (b *batch) CommitAsync(done func(error)) {
 	if b.done {
-		return errors.New("batch already finished")
+		done(errors.New("batch already finished"))
+		return
 	}
 	b.done = true
-	if err := b.flush(); err != nil {
-		b.forget()
-		b.tx.Rollback()
-		return err
+	j, err := b.job()
+	if err != nil {
+		b.store.forget(b.members)
+		done(err)
+		return
 	}
-	if err := b.tx.Commit(); err != nil {
-		b.forget()
-		return err
+	j.done = done
+	b.store.submit(j)
+}
+
+// job is one batch, encoded, waiting to be written.
+type job struct {
+	ids      []string
+	at       []int64
+	members  []*state.Member
+	docs     [][]byte
+	recheck  []int64
+	outcomes []state.Outcome
+	odocs    [][]byte
+	done     func(error)
+}
+
+func (b *batch) job() (*job, error) {
+	j := &job{outcomes: b.outcomes}
+	for id := range b.seen {
+		j.ids = append(j.ids, id)
+	}
+	sort.Strings(j.ids) // B-tree friendly, and deterministic
+	for _, id := range j.ids {
+		j.at = append(j.at, b.seen[id])
 	}
 	for _, m := range b.members {
-		b.store.cache.put(m)
+		j.members = append(j.members, m)
+	}
+	sort.Slice(j.members, func(i, k int) bool { return j.members[i].ID < j.members[k].ID })
+	for _, m := range j.members {
+		data, err := json.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("member %s: %w", m.ID, err)
+		}
+		j.docs = append(j.docs, data)
+		var recheck int64
+		if !m.RecheckAt.IsZero() {
+			recheck = m.RecheckAt.UnixNano()
+		}
+		j.recheck = append(j.recheck, recheck)
+	}
+	for _, o := range b.outcomes {
+		data, err := json.Marshal(o)
+		if err != nil {
+			return nil, err
+		}
+		j.odocs = append(j.odocs, data)
+	}
+	return j, nil
+}
+
+// submit pins the job's members and ids in memory and queues the job.
+func (s *Store) submit(j *job) {
+	s.mu.Lock()
+	if s.queue == nil {
+		s.queue = make(chan *job, 4)
+		go s.writer(s.queue)
+	}
+	for _, id := range j.ids {
+		s.pendingIDs[id]++
+	}
+	for _, m := range j.members {
+		s.pinned[m.ID] = m
+		s.pins[m.ID]++
+		s.cache.put(m)
+	}
+	q := s.queue
+	s.pending.Add(1)
+	s.mu.Unlock()
+	q <- j
+}
+
+// writer writes jobs in order. After a failure every later job fails
+// too, since it was built on the failed one's state.
+func (s *Store) writer(q chan *job) {
+	for j := range q {
+		s.mu.Lock()
+		failed := s.failed
+		s.mu.Unlock()
+		err := failed
+		if err == nil {
+			err = s.write(j)
+		}
+		s.mu.Lock()
+		if err != nil && s.failed == nil {
+			s.failed = err
+			s.cache = memberCache{limit: s.cache.limit}
+		}
+		for _, id := range j.ids {
+			if s.pendingIDs[id]--; s.pendingIDs[id] <= 0 {
+				delete(s.pendingIDs, id)
+			}
+			if err == nil {
+				s.seen.add(id)
+			}
+		}
+		for _, m := range j.members {
+			if s.pins[m.ID]--; s.pins[m.ID] <= 0 {
+				delete(s.pins, m.ID)
+				delete(s.pinned, m.ID)
+			}
+		}
+		rebuild := err == nil && s.seen.full()
+		s.mu.Unlock()
+		if rebuild {
+			// Rebuild larger, so the filter keeps sparing lookups.
+			if rerr := s.loadSeen(context.Background()); rerr != nil {
+				err = rerr
+			}
+		}
+		j.done(err)
+		s.pending.Done()
+	}
+}
+
+// rowsPerStatement bounds multi-row inserts well under SQLite's limit of
+// bound parameters.
+const rowsPerStatement = 200
+
+// insertRows runs one INSERT per chunk of rows: far fewer statements than
+// one per row.
+func insertRows(ctx context.Context, tx *sql.Tx, head, row, tail string, n int, args func(i int) []any) error {
+	for start := 0; start < n; start += rowsPerStatement {
+		end := min(n, start+rowsPerStatement)
+		var q strings.Builder
+		q.WriteString(head)
+		params := make([]any, 0, (end-start)*4)
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteByte(',')
+			}
+			q.WriteString(row)
+			params = append(params, args(i)...)
+		}
+		q.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, q.String(), params...); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// forget drops the batch's members from the cache: the runtime may have
-// changed them, and those changes were not committed.
-func (b *batch) forget() {
-	for id := range b.members {
-		b.store.cache.drop(id)
+func (s *Store) write(j *job) error {
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
 	}
+	err = insertRows(ctx, tx, `INSERT INTO events (id, at) VALUES `, `(?, ?)`, ``, len(j.ids), func(i int) []any {
+		return []any{j.ids[i], j.at[i]}
+	})
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("events: %w", err)
+	}
+	err = insertRows(ctx, tx, `INSERT INTO members (id, data, recheck_at) VALUES `, `(?, ?, ?)`,
+		` ON CONFLICT (id) DO UPDATE SET data = excluded.data, recheck_at = excluded.recheck_at`, len(j.members), func(i int) []any {
+			return []any{j.members[i].ID, j.docs[i], j.recheck[i]}
+		})
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("members: %w", err)
+	}
+	err = insertRows(ctx, tx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, data) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?)`, ``,
+		len(j.outcomes), func(i int) []any {
+			o := j.outcomes[i]
+			return []any{o.Kind, o.Member, o.Name, o.Change, o.At.UnixNano(), o.Rule, o.Event, o.Points, string(j.odocs[i])}
+		})
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("outcomes: %w", err)
+	}
+	return tx.Commit()
 }
 
-func (b *batch) flush() error {
-	if len(b.seen) > 0 {
-		st, err := b.tx.PrepareContext(b.ctx, `INSERT INTO events (id, at) VALUES (?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for id, at := range b.seen {
-			if _, err := st.ExecContext(b.ctx, id, at); err != nil {
-				return fmt.Errorf("event %s: %w", id, err)
-			}
-		}
-	}
-	if len(b.members) > 0 {
-		st, err := b.tx.PrepareContext(b.ctx, `INSERT INTO members (id, data, recheck_at) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET data = excluded.data, recheck_at = excluded.recheck_at`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for id, m := range b.members {
-			data, err := json.Marshal(m)
-			if err != nil {
-				return fmt.Errorf("member %s: %w", id, err)
-			}
-			var recheck int64
-			if !m.RecheckAt.IsZero() {
-				recheck = m.RecheckAt.UnixNano()
-			}
-			if _, err := st.ExecContext(b.ctx, id, data, recheck); err != nil {
-				return fmt.Errorf("member %s: %w", id, err)
-			}
-		}
-	}
-	if len(b.outcomes) > 0 {
-		st, err := b.tx.PrepareContext(b.ctx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, o := range b.outcomes {
-			data, _ := json.Marshal(o)
-			if _, err := st.ExecContext(b.ctx, o.Kind, o.Member, o.Name, o.Change, o.At.UnixNano(), o.Rule, o.Event, o.Points, string(data)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
+// Rollback drops the batch. Members it changed may be shared with the
+// cache and with batches being written; those were encoded already, so
+// after they are written the changed members are dropped from memory and
+// read again from disk.
 func (b *batch) Rollback() error {
 	if b.done {
 		return nil
 	}
 	b.done = true
-	b.forget()
-	return b.tx.Rollback()
+	_ = b.store.Flush(b.ctx)
+	b.store.forget(b.members)
+	return nil
+}
+
+func (s *Store) forget(members map[string]*state.Member) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id := range members {
+		s.cache.drop(id)
+	}
 }
 
 // Outcomes returns a member's outcomes, oldest first, at most limit.
 func (s *Store) Outcomes(ctx context.Context, member string, limit int) ([]state.Outcome, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT data FROM outcomes WHERE member = ? ORDER BY seq LIMIT ?`, member, limit)
 	if err != nil {
 		return nil, err

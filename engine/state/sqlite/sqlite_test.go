@@ -58,3 +58,64 @@ func TestSurvivesReopen(t *testing.T) {
 		t.Errorf("outcomes %+v, %v", outs, err)
 	}
 }
+
+// A batch built while the previous one is still being written sees its
+// members and event ids, and both end up on disk in order.
+func TestPipelinedBatchesSeeEachOther(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Unix(1700000000, 0).UTC()
+	done := make(chan error, 2)
+	for i := range 50 {
+		b, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := "e" + string(rune('a'+i%26)) + time.Duration(i).String()
+		if fresh, _ := b.Claim(id, at); !fresh {
+			t.Fatalf("batch %d: new id not fresh", i)
+		}
+		m, err := b.Member("u1")
+		if i == 0 {
+			if err == nil {
+				t.Fatal("member exists before any write")
+			}
+			m = state.NewMember("u1", at)
+		} else if err != nil {
+			t.Fatalf("batch %d: previous batches' member not visible: %v", i, err)
+		}
+		if m.Points != i {
+			t.Fatalf("batch %d: points %d; want %d (a pipelined write was missed)", i, m.Points, i)
+		}
+		m.AddPoints(1, at)
+		_ = b.SaveMember(m)
+		b.(state.AsyncBatch).CommitAsync(func(err error) {
+			if err != nil {
+				done <- err
+			}
+		})
+		b2, _ := s.Begin(ctx)
+		if fresh, _ := b2.Claim(id, at); fresh {
+			t.Fatalf("batch %d: id of a batch being written claimed again", i)
+		}
+		// b2 is left without Rollback, which would wait for the write:
+		// the next batch is then built while this one is still pending.
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatal(err)
+	default:
+	}
+	var points int
+	_ = s.Members(ctx, func(m *state.Member) error { points = m.Points; return nil })
+	if points != 50 {
+		t.Errorf("points on disk %d; want 50", points)
+	}
+}
