@@ -1,13 +1,18 @@
 package config
 
 import (
+	"errors"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/hearth-community/hearth/engine/rules"
 )
@@ -66,7 +71,11 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 	if a := b.attr("required_version"); a != nil {
 		if c := b.str("required_version"); c != "" {
 			if err := checkVersion(c, l.opts.Version); err != nil {
-				l.errorf(a.Expr.Range().Ptr(), "Unsupported hearth version", "%s", err)
+				if errors.Is(err, errConstraint) {
+					l.errorf(a.Expr.Range().Ptr(), "Invalid required_version", "%s.", strings.TrimPrefix(err.Error(), errConstraint.Error()+": "))
+				} else {
+					l.errorf(a.Expr.Range().Ptr(), "Unsupported hearth version", "%s.", upperFirst(err.Error()))
+				}
 			}
 			s.RequiredVersion = c
 		}
@@ -83,7 +92,7 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 	if a := b.attr("default_locale"); a != nil {
 		loc := b.str("default_locale")
 		if !localeRe.MatchString(loc) {
-			l.errorf(a.Expr.Range().Ptr(), "Invalid locale", "%q is not a locale tag; use forms such as en or zh-CN.", loc)
+			l.errorf(a.Expr.Range().Ptr(), "Invalid locale", "%q is not a locale tag; use forms such as en or zh-CN.%s", loc, localeHint(loc))
 		} else {
 			s.DefaultLocale = loc
 		}
@@ -100,6 +109,14 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 		}
 		if u, ok := st.setting("url"); ok {
 			s.State.URL = u
+			if !u.IsMarked() {
+				if parsed, err := url.Parse(u.AsString()); err == nil && parsed.User != nil {
+					if _, hasPassword := parsed.User.Password(); hasPassword {
+						l.warnf(st.attr("url").Expr.Range().Ptr(), "Secret written in plain text",
+							"The state URL holds a password. Keep it out of files in git: declare a variable with sensitive = true and set it with %s<name>, then write url = var.<name>.", EnvVarPrefix)
+					}
+				}
+			}
 		}
 		if s.State.Backend == "postgres" && s.State.URL.IsNull() {
 			l.errorf(&sb.DefRange, "Missing state URL", "The postgres backend needs url = \"postgres://user@host/db\"; pass it through a sensitive variable if it holds a password.")
@@ -118,22 +135,84 @@ func (l *loader) decodeEvent(hb *hcl.Block) {
 	}
 	b := l.open(hb, Root.block("event"))
 	et := rules.EventType{Name: name, Doc: b.str("description"), Activity: b.boolean("activity", false), Attrs: map[string]rules.AttrType{}}
-	attrs := b.strMap("attributes")
-	for _, k := range sortedNames(attrs) {
-		t := rules.AttrType(attrs[k])
-		if !validAttrType(t) {
-			a := b.attr("attributes")
-			l.errorf(a.Expr.Range().Ptr(), "Invalid attribute type", "Attribute %q has type %q; use one of %s.", k, attrs[k], quoteList(attrTypeNames()))
-			continue
-		}
-		if _, common := rules.EventCommon[k]; common {
-			a := b.attr("attributes")
-			l.errorf(a.Expr.Range().Ptr(), "Reserved attribute", "Every event already has %q.", k)
-			continue
-		}
-		et.Attrs[k] = t
+	if !l.eventAttrs(b, et.Attrs) {
+		l.openEvents[name] = true
 	}
 	l.cfg.Events = append(l.cfg.Events, &EventDecl{Type: et, DeclRange: hb.DefRange})
+}
+
+// eventAttrs reads an event block's attributes into out, item by item so
+// each problem points at its own line. It reports false when some could
+// not be read: rules over the event then accept any attribute rather
+// than report each use of a missing one.
+func (l *loader) eventAttrs(b *body, out map[string]rules.AttrType) bool {
+	a := b.attr("attributes")
+	if a == nil {
+		return true
+	}
+	type item struct {
+		key       string
+		keyRng    *hcl.Range
+		val       hcl.Expression
+		valueText string
+	}
+	var items []item
+	ok := true
+	if obj, isObj := a.Expr.(*hclsyntax.ObjectConsExpr); isObj {
+		for _, it := range obj.Items {
+			k, diags := it.KeyExpr.Value(nil)
+			if diags.HasErrors() || k.Type() != cty.String || k.IsNull() || !k.IsKnown() {
+				l.errorf(it.KeyExpr.Range().Ptr(), "Invalid attribute name", "Attribute names are plain names, such as guests = \"int\".")
+				ok = false
+				continue
+			}
+			items = append(items, item{key: k.AsString(), keyRng: it.KeyExpr.Range().Ptr(), val: it.ValueExpr})
+		}
+	} else {
+		m := b.strMap("attributes")
+		if m == nil {
+			return false
+		}
+		for _, k := range sortedNames(m) {
+			items = append(items, item{key: k, keyRng: a.Expr.Range().Ptr(), valueText: m[k]})
+		}
+	}
+	for _, it := range items {
+		rng := it.keyRng
+		text := it.valueText
+		if it.val != nil {
+			rng = it.val.Range().Ptr()
+			if t, diags := hcl.AbsTraversalForExpr(it.val); !diags.HasErrors() && len(t) == 1 {
+				l.errorf(rng, "Invalid attribute type", "Write the type of %q in quotes: %s = %q.", it.key, it.key, t.RootName())
+				ok = false
+				continue
+			}
+			v, diags := it.val.Value(l.ctx)
+			l.diags = append(l.diags, l.explainEval(diags)...)
+			if diags.HasErrors() {
+				ok = false
+				continue
+			}
+			v, err := convert.Convert(v, cty.String)
+			if err != nil || v.IsNull() || !v.IsKnown() || v.IsMarked() {
+				l.errorf(rng, "Invalid attribute type", "The type of %q must be one of %s.", it.key, quoteList(attrTypeNames()))
+				ok = false
+				continue
+			}
+			text = v.AsString()
+		}
+		if _, common := rules.EventCommon[it.key]; common {
+			l.errorf(it.keyRng, "Reserved attribute", "Every event already has %q; pick another name. Every event has %s.", it.key, strings.Join(sortedNames(rules.EventCommon), ", "))
+			continue
+		}
+		if !validAttrType(rules.AttrType(text)) {
+			l.errorf(rng, "Invalid attribute type", "Attribute %q has type %q; use one of %s.%s", it.key, text, quoteList(attrTypeNames()), suggest(text, attrTypeNames()))
+			ok = false
+			continue
+		}
+		out[it.key] = rules.AttrType(text)
+	}
+	return ok
 }
 
 func validAttrType(t rules.AttrType) bool {
@@ -158,9 +237,10 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 	spec, ok := l.opts.Platforms[typ]
 	if !ok {
 		l.errorf(&hb.LabelRanges[0], "Unknown platform type", "There is no platform type %q.%s Known types: %s.", typ, suggest(typ, sortedNames(l.opts.Platforms)), quoteList(sortedNames(l.opts.Platforms)))
+		l.broken["platform."+typ+"."+name] = true
 		return
 	}
-	if !l.declare("platform."+typ, name, hb.DefRange) {
+	if !l.declare("platform", typ+"."+name, hb.DefRange) {
 		return
 	}
 	block := &Block{Type: "platform", Attrs: spec.Attrs}
@@ -177,7 +257,9 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		case KindSetting, KindString:
 			v, ok = b.setting(a.Name)
 		case KindNumber:
-			v, ok = cty.NumberIntVal(int64(b.num(a.Name, 0))), true
+			var n int
+			n, ok = b.numOK(a.Name)
+			v = cty.NumberIntVal(int64(n))
 		case KindBool:
 			v, ok = cty.BoolVal(b.boolean(a.Name, false)), true
 		case KindEnum:
@@ -185,14 +267,15 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		case KindDuration:
 			v, ok = cty.StringVal(b.dur(a.Name).String()), true
 		case KindStringList:
-			list := b.strList(a.Name)
-			vals := make([]cty.Value, len(list))
-			for i, s := range list {
-				vals[i] = cty.StringVal(s)
-			}
-			v, ok = cty.ListVal(vals), len(vals) > 0
-			if !ok {
-				v, ok = cty.ListValEmpty(cty.String), true
+			var list []string
+			list, ok = b.strListOK(a.Name)
+			v = cty.ListValEmpty(cty.String)
+			if len(list) > 0 { // cty.ListVal panics on an empty slice
+				vals := make([]cty.Value, len(list))
+				for i, s := range list {
+					vals[i] = cty.StringVal(s)
+				}
+				v = cty.ListVal(vals)
 			}
 		default:
 			v, _, ok = b.value(a.Name)
@@ -222,7 +305,7 @@ func lifecycle(b *body) Lifecycle {
 					names = append(names, x.Name)
 				}
 				l := b.l
-				l.errorf(a.Expr.Range().Ptr(), "Unknown attribute in ignore_changes", "%s has no attribute %q.%s", b.what, name, suggest(name, names))
+				l.errorf(l.elemRange(a.Expr, name), "Unknown attribute in ignore_changes", "%s has no attribute %q.%s", b.what, name, suggest(name, names))
 			}
 		}
 	}
@@ -297,14 +380,16 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		if a := ms.attr("patterns"); a != nil {
 			for _, p := range m.Patterns {
 				if _, err := regexp.Compile(p); err != nil {
-					l.errorf(a.Expr.Range().Ptr(), "Invalid pattern", "%q is not a valid regular expression: %s.", p, err)
+					l.errorf(l.elemRange(a.Expr, p), "Invalid pattern", "%q is not a valid regular expression: %s.", p, err)
 				}
 			}
 		}
-		if m.Action == "mute" && m.Duration == 0 {
+		// By what is written: an invalid duration or keywords are
+		// reported for themselves.
+		if m.Action == "mute" && ms.attr("duration") == nil {
 			l.errorf(&mb.DefRange, "Missing mute duration", "A mute needs duration = \"1h\" (or another duration).")
 		}
-		if m.When == nil && len(m.Keywords) == 0 && len(m.Patterns) == 0 {
+		if ms.attr("when") == nil && ms.attr("keywords") == nil && ms.attr("patterns") == nil {
 			l.errorf(&mb.DefRange, "Moderation rule matches nothing", "Give keywords, patterns or a when rule.")
 		}
 		c.Moderation = append(c.Moderation, m)
@@ -332,7 +417,7 @@ func (l *loader) checkName(kind string, hb *hcl.Block) bool {
 func (l *loader) unique(seen map[string]hcl.Range, kind string, hb *hcl.Block) bool {
 	name := hb.Labels[0]
 	if prev, ok := seen[name]; ok {
-		l.errorf(&hb.DefRange, "Duplicate "+kind, "A %s named %q is already defined at %s.", kind, name, at(prev))
+		l.errorf(&hb.DefRange, "Duplicate "+kind, "%s named %q is already defined at %s.", upperFirst(an(kind)), name, at(prev))
 		return false
 	}
 	seen[name] = hb.DefRange
@@ -345,17 +430,28 @@ func (l *loader) decodeTemplate(hb *hcl.Block) {
 		return
 	}
 	b := l.open(hb, Root.block("template"))
-	t := &Template{Name: name, Description: b.str("description"), DefaultLocale: b.str("default_locale"),
-		Text: b.localeText("text"), Subject: b.localeText("subject"), HTML: b.localeText("html"), DeclRange: hb.DefRange}
-	if t.DefaultLocale == "" {
+	t := &Template{Name: name, Description: b.str("description"), DefaultLocale: b.str("default_locale"), DeclRange: hb.DefRange}
+	localeOK := true
+	if a := b.attr("default_locale"); a != nil && t.DefaultLocale != "" && !localeRe.MatchString(t.DefaultLocale) {
+		l.errorf(a.Expr.Range().Ptr(), "Invalid locale", "%q is not a locale tag; use forms such as en, en-GB or zh-CN.", t.DefaultLocale)
+		localeOK = false
+	}
+	if t.DefaultLocale == "" || !localeOK {
 		t.DefaultLocale = l.cfg.Settings.DefaultLocale
 	}
-	if a := b.attr("text"); a != nil && t.Text != nil {
-		if _, ok := t.Text[t.DefaultLocale]; !ok {
-			l.errorf(a.Expr.Range().Ptr(), "No text for the default locale", "template %q falls back to %q, but text has no %q entry. Add one or set default_locale.", name, t.DefaultLocale, t.DefaultLocale)
+	for _, part := range []struct {
+		name string
+		dst  *map[string]hcl.Expression
+	}{{"text", &t.Text}, {"subject", &t.Subject}, {"html", &t.HTML}} {
+		m, ok := b.localeText(part.name)
+		*part.dst = m
+		// Every text a member can get falls back to the default locale,
+		// so it must be there; skip when the keys were already reported.
+		if a := b.attr(part.name); a != nil && m != nil && ok && localeOK {
+			if _, has := m[t.DefaultLocale]; !has {
+				l.errorf(a.Expr.Range().Ptr(), "No text for the default locale", "template %q falls back to %q, but %s has no %q entry. Add one or set default_locale.", name, t.DefaultLocale, part.name, t.DefaultLocale)
+			}
 		}
-	}
-	for _, m := range []map[string]hcl.Expression{t.Text, t.Subject, t.HTML} {
 		for _, loc := range sortedNames(m) {
 			l.checkTemplateExpr(m[loc])
 		}
@@ -410,14 +506,15 @@ func (l *loader) decodeTier(hb *hcl.Block) {
 		return
 	}
 	b := l.open(hb, Root.block("tier"))
-	t := &Tier{Name: name, Rank: b.num("rank", 0), Title: b.str("title"), Description: b.str("description"),
+	rank, rankOK := b.numOK("rank")
+	t := &Tier{Name: name, Rank: rank, Title: b.str("title"), Description: b.str("description"),
 		When: b.rule("when", rules.Scope{}), Keep: b.rule("keep", rules.Scope{}), Grace: b.dur("grace"),
 		DemoteAfter: b.dur("demote_after"), Window: b.dur("window"), Benefits: b.strList("benefits"),
 		Locked: b.strList("locked"), DeclRange: hb.DefRange}
 	if t.Title == "" {
 		t.Title = name
 	}
-	if a := b.attr("rank"); a != nil {
+	if a := b.attr("rank"); a != nil && rankOK {
 		if t.Rank < 1 {
 			l.errorf(a.Expr.Range().Ptr(), "Invalid rank", "rank must be 1 or more: 1 is the first rung above no tier.")
 		}
@@ -450,7 +547,7 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	addr := "incentive." + name
 	l.refLater(b, "community", addr, func(v any) { in.Community, _ = v.(*Community) })
 	grants := b.blocks("grant")
-	if len(grants) == 0 {
+	if len(grants) == 0 && !written(hb.Body, "grant") {
 		l.errorf(&hb.DefRange, "Missing grant block", "incentive %q grants nothing: add a grant block with points, badge, role or set.", name)
 	}
 	for _, gb := range grants {
@@ -526,14 +623,14 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	}
 	stepSpec := spec.block("step")
 	seen := map[string]hcl.Range{}
-	type gotoRef struct {
-		name string
-		rng  hcl.Range
-	}
 	var gotos []gotoRef
+	var from string // the step being read, for the loop check
+	// waiting steps have a wait written, valid or not (an invalid one is
+	// reported for itself, not again as a loop).
+	waiting := map[string]bool{}
 	addGoto := func(b *body, attr, target string) {
 		if a := b.attr(attr); a != nil && target != "" {
-			gotos = append(gotos, gotoRef{target, a.Expr.Range()})
+			gotos = append(gotos, gotoRef{from: from, name: target, attr: attr, rng: a.Expr.Range()})
 		}
 	}
 	for _, sb := range b.blocks("step") {
@@ -541,6 +638,8 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			continue
 		}
 		s := l.open(sb, stepSpec)
+		from = sb.Labels[0]
+		waiting[from] = s.attr("wait") != nil || s.attr("at") != nil || s.attr("wait_until") != nil
 		st := &Step{Name: sb.Labels[0], Wait: s.dur("wait"), At: s.clock("at"), WaitUntil: s.rule("wait_until", rules.Scope{}),
 			Timeout: s.dur("timeout"), OnTimeout: s.str("on_timeout"), When: s.rule("when", rules.Scope{}), Goto: s.str("goto"), DeclRange: sb.DefRange}
 		if st.Name == Exit {
@@ -563,6 +662,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			l.refLater(sd, "platform", from, func(v any) { send.Platform, _ = v.(*Platform) })
 			if send.Channel == "channel" && sd.attr("target") == nil {
 				l.errorf(&sendb.DefRange, "Missing target", "A send with channel = \"channel\" needs target = community.NAME.channel.CHANNEL.")
+			}
+			if a := sd.attr("target"); a != nil && sd.attr("channel") != nil && send.Channel != "channel" {
+				l.errorf(a.Expr.Range().Ptr(), "target without channel = \"channel\"", "target names the channel of a channel message; a %s send does not use it. Set channel = \"channel\" or remove target.", send.Channel)
 			}
 			st.Send = send
 		}
@@ -595,12 +697,14 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 				l.errorf(&spb.DefRange, "Split weights are all zero", "Give at least one variant a weight above 0.")
 			}
 		}
-		if st.Send == nil && st.Wait == 0 && st.At == nil && st.WaitUntil == nil && len(st.Branches) == 0 && len(st.Split) == 0 && st.Goto == "" {
+		// By what is written, not what decoded: a step whose wait is
+		// invalid is reported for that alone.
+		if len(s.content.Blocks) == 0 && s.attr("wait") == nil && s.attr("at") == nil && s.attr("wait_until") == nil && s.attr("goto") == nil {
 			l.errorf(&sb.DefRange, "Step does nothing", "step %q has no wait, wait_until, at, send, branch, split or goto.", st.Name)
 		}
 		c.Steps = append(c.Steps, st)
 	}
-	if len(c.Steps) == 0 {
+	if len(c.Steps) == 0 && !written(hb.Body, "step") {
 		l.errorf(&hb.DefRange, "Campaign has no steps", "campaign %q needs at least one step block.", name)
 	}
 	var stepNames []string
@@ -614,14 +718,78 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		rng := g.rng
 		l.errorf(&rng, "Unknown step", "campaign %q has no step %q.%s Use \"exit\" to end the campaign.", name, g.name, suggest(g.name, stepNames))
 	}
+	l.checkStepLoops(c, gotos, waiting)
 	l.cfg.Campaigns = append(l.cfg.Campaigns, c)
+}
+
+type gotoRef struct {
+	from, name string
+	attr       string // goto or on_timeout
+	rng        hcl.Range
+}
+
+// checkStepLoops reports steps that can go round without ever waiting:
+// the runtime would move a member through them forever (and send on
+// every round). on_timeout is not followed: it is taken after a wait.
+func (l *loader) checkStepLoops(c *Campaign, gotos []gotoRef, waiting map[string]bool) {
+	steps := map[string]*Step{}
+	for _, s := range c.Steps {
+		steps[s.Name] = s
+	}
+	type edge struct {
+		to  string
+		rng *hcl.Range // nil: falling through to the next step
+	}
+	next := map[string][]edge{}
+	for i, s := range c.Steps {
+		if s.Goto == "" && len(s.Split) == 0 && i+1 < len(c.Steps) {
+			next[s.Name] = append(next[s.Name], edge{to: c.Steps[i+1].Name})
+		}
+	}
+	for _, g := range gotos {
+		if g.attr != "on_timeout" {
+			next[g.from] = append(next[g.from], edge{to: g.name, rng: g.rng.Ptr()})
+		}
+	}
+	state := map[string]int{}
+	var visit func(n string, path []string) bool
+	visit = func(n string, path []string) bool {
+		s := steps[n]
+		if s == nil || waiting[n] || state[n] == 2 {
+			return false
+		}
+		if state[n] == 1 {
+			loop := append(path[indexOf(path, n):], n)
+			rng := &s.DeclRange
+			for _, e := range next[path[len(path)-1]] {
+				if e.to == n && e.rng != nil {
+					rng = e.rng
+				}
+			}
+			l.errorf(rng, "Steps loop without waiting", "In campaign %q, steps %s go round with no wait, at or wait_until, so a member would cycle through them forever. Add a wait to one of them, or end the loop with \"exit\".", c.Name, strings.Join(loop, " → "))
+			return true
+		}
+		state[n] = 1
+		for _, e := range next[n] {
+			if visit(e.to, append(path, n)) {
+				return true
+			}
+		}
+		state[n] = 2
+		return false
+	}
+	for _, s := range c.Steps {
+		if visit(s.Name, nil) {
+			return // one loop per campaign is enough to fix first
+		}
+	}
 }
 
 // checkEventTypes reports unknown event types once all are declared.
 func (l *loader) checkEventTypes(a *hcl.Attribute, names []string) {
 	for _, n := range names {
 		if _, ok := l.cfg.EventTypes[n]; !ok && a != nil {
-			l.errorf(a.Expr.Range().Ptr(), "Unknown event type", "There is no event type %q.%s Declare custom types with an event block; `hearth explain events` lists the standard ones.", n, suggest(n, sortedNames(l.cfg.EventTypes)))
+			l.errorf(l.elemRange(a.Expr, n), "Unknown event type", "There is no event type %q.%s Declare custom types with an event block; `hearth explain events` lists the standard ones.", n, suggest(n, sortedNames(l.cfg.EventTypes)))
 		}
 	}
 }

@@ -80,23 +80,65 @@ func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool) {
 		line := strings.TrimRight(string(lines[n-1]), "\r")
 		line = strings.ReplaceAll(line, "\t", " ")
 		fmt.Fprintf(w, "  %*d: %s\n", width, n, line)
-		// Underline the part of this line inside the range.
-		from, to := 1, utf8.RuneCountInString(line)+1
+		// Underline the part of this line inside the range. Columns
+		// count characters; the terminal shows East Asian wide ones in
+		// two cells, so pad and underline by display width.
+		runes := []rune(line)
+		from, to := 1, len(runes)+1
 		if n == rng.Start.Line {
 			from = rng.Start.Column
+		} else {
+			// A continuation line: underline its text, not its indent.
+			from = len(runes) - len(strings.TrimLeft(line, " ")) + 1
 		}
 		if n == rng.End.Line {
 			to = rng.End.Column
 		}
-		if to <= from {
-			to = from + 1
-		}
-		carets := strings.Repeat("^", to-from)
+		from = min(max(from, 1), len(runes)+1)
+		to = min(max(to, from), len(runes)+1)
+		pad := cells(runes[:from-1])
+		carets := strings.Repeat("^", max(cells(runes[from-1:to-1]), 1))
 		if color {
 			carets = ansiRed + carets + ansiReset
 		}
-		fmt.Fprintf(w, "  %*s  %s%s\n", width, "", strings.Repeat(" ", from-1), carets)
+		fmt.Fprintf(w, "  %*s  %s%s\n", width, "", strings.Repeat(" ", pad), carets)
 	}
+}
+
+// cells is the display width of runes in a terminal: two cells for
+// East Asian wide and fullwidth characters, one for the rest.
+func cells(runes []rune) int {
+	n := 0
+	for _, r := range runes {
+		n++
+		if wide(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func wide(r rune) bool {
+	switch {
+	case r < 0x1100:
+		return false
+	case r <= 0x115f, // Hangul Jamo
+		r >= 0x2e80 && r <= 0x303e, // CJK radicals, punctuation
+		r >= 0x3041 && r <= 0x33ff, // kana, CJK compatibility
+		r >= 0x3400 && r <= 0x4dbf, // CJK extension A
+		r >= 0x4e00 && r <= 0x9fff, // CJK unified ideographs
+		r >= 0xa000 && r <= 0xa4cf, // Yi
+		r >= 0xac00 && r <= 0xd7a3, // Hangul syllables
+		r >= 0xf900 && r <= 0xfaff, // CJK compatibility ideographs
+		r >= 0xfe30 && r <= 0xfe4f, // CJK compatibility forms
+		r >= 0xff00 && r <= 0xff60, // fullwidth forms
+		r >= 0xffe0 && r <= 0xffe6,
+		r >= 0x1f300 && r <= 0x1f64f, // emoji
+		r >= 0x1f900 && r <= 0x1f9ff,
+		r >= 0x20000 && r <= 0x3fffd: // CJK extensions B and later
+		return true
+	}
+	return false
 }
 
 func relPath(path, base string) string {

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -13,6 +16,9 @@ import (
 
 	"github.com/hearth-community/hearth/engine/durations"
 )
+
+// maxFileSize bounds what file() reads.
+const maxFileSize = 4 << 20
 
 // FuncDoc describes one HCL function for `hearth explain`.
 type FuncDoc struct {
@@ -63,7 +69,7 @@ func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]
 		},
 	})
 	f["file"] = function.New(&function.Spec{
-		Description: "Contents of a file, relative to the configuration directory.",
+		Description: "Contents of a UTF-8 text file of at most 4 MiB, relative to the configuration directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
@@ -71,9 +77,28 @@ func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)
 			}
-			b, err := os.ReadFile(p)
+			// Only regular files of sane size: file("/dev/stdin") or a
+			// device would block or exhaust memory in validate.
+			fi, err := os.Stat(p)
+			if err == nil && !fi.Mode().IsRegular() {
+				err = fmt.Errorf("not a regular file")
+			} else if err == nil && fi.Size() > maxFileSize {
+				err = fmt.Errorf("larger than %d MiB", maxFileSize>>20)
+			}
+			var b []byte
+			if err == nil {
+				b, err = os.ReadFile(p)
+			}
 			if err != nil {
+				// The path as written, not the absolute one os reports.
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
 				return cty.NilVal, fmt.Errorf("cannot read %s: %w", args[0].AsString(), err)
+			}
+			if !utf8.Valid(b) {
+				return cty.NilVal, fmt.Errorf("%s is not UTF-8 text", args[0].AsString())
 			}
 			return cty.StringVal(string(b)), nil
 		},

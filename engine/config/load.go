@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/engine/rules"
@@ -55,17 +55,32 @@ type Options struct {
 type Sources map[string]*hcl.File
 
 type loader struct {
-	opts   Options
-	dir    string
-	parser *hclparse.Parser
-	diags  hcl.Diagnostics
-	ctx    *hcl.EvalContext
-	cfg    *Config
-	later  []func()
-	rc     *rules.Compiler
+	opts Options
+	dir  string
+	// files are the parsed files by path: configuration and var files.
+	files map[string]*hcl.File
+	diags hcl.Diagnostics
+	ctx   *hcl.EvalContext
+	cfg   *Config
+	later []func()
+	rc    *rules.Compiler
 	// names already declared per kind, for duplicate checks
 	declared map[string]hcl.Range
 	edges    []Edge
+	// localNames are the declared locals, for "did you mean" hints.
+	localNames []string
+	// failedVars are declared variables without a valid value; they read
+	// as unknown so their uses do not repeat the error.
+	failedVars []string
+	// broken are addresses of blocks that failed to decode (an unknown
+	// platform type, say); references to them are not reported again.
+	broken map[string]bool
+	// openEvents are declared event types whose attributes could not all
+	// be read; rules accept any attribute of them.
+	openEvents map[string]bool
+	// templateCtx is the sample context templates are checked in, built
+	// once (after locals) for all of them.
+	templateCtx *hcl.EvalContext
 }
 
 // Load reads and validates every *.hcl file in dir. The returned Config is
@@ -76,15 +91,17 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 		opts.LookupEnv = os.LookupEnv
 	}
 	l := &loader{
-		opts: opts, dir: dir, parser: hclparse.NewParser(),
-		cfg:      &Config{Dir: dir, Locals: map[string]cty.Value{}},
-		rc:       rules.NewCompiler(),
-		declared: map[string]hcl.Range{},
+		opts: opts, dir: dir, files: map[string]*hcl.File{},
+		cfg:        &Config{Dir: dir, Locals: map[string]cty.Value{}},
+		rc:         rules.NewCompiler(),
+		declared:   map[string]hcl.Range{},
+		broken:     map[string]bool{},
+		openEvents: map[string]bool{},
 	}
 	files := l.parseDir()
-	l.cfg.Files = l.parser.Files()
+	l.cfg.Files = l.files
 	if l.diags.HasErrors() && len(files) == 0 {
-		return l.cfg, l.parser.Files(), l.diags
+		return l.cfg, l.files, l.diags
 	}
 	blocks := l.collect(files)
 	l.loadVariables(blocks["variable"])
@@ -98,7 +115,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	l.cfg.Graph = l.buildGraph()
 	l.cfg.Hash = l.hash()
 	sortDiagnostics(l.diags)
-	return l.cfg, l.parser.Files(), l.diags
+	return l.cfg, l.files, l.diags
 }
 
 // sortDiagnostics orders diagnostics by file and position, so output
@@ -149,18 +166,37 @@ func (l *loader) parseDir() []*hcl.File {
 		l.errorf(nil, "No configuration files", "The directory %s has no *.hcl files. Create one with `hearth init %s`.", l.dir, l.dir)
 		return nil
 	}
-	var files []*hcl.File
-	for _, n := range names {
-		path := filepath.Join(l.dir, n)
-		src, err := os.ReadFile(path)
+	// Files are parsed in parallel: parsing is most of the time a large
+	// configuration takes to load. Results are kept in name order.
+	type parsed struct {
+		path  string
+		file  *hcl.File
+		diags hcl.Diagnostics
+		err   error
+	}
+	out := make([]parsed, len(names))
+	parallelFiles(len(names), func(i int) {
+		p := &out[i]
+		p.path = filepath.Join(l.dir, names[i])
+		src, err := os.ReadFile(p.path)
 		if err != nil {
-			l.errorf(nil, "Cannot read file", "%s", err)
+			p.err = err
+			return
+		}
+		p.file, p.diags = hclsyntax.ParseConfig(src, p.path, hcl.InitialPos)
+	})
+	var files []*hcl.File
+	for _, p := range out {
+		if p.err != nil {
+			l.errorf(nil, "Cannot read file", "%s", p.err)
 			continue
 		}
-		f, diags := l.parser.ParseHCL(src, path)
-		l.diags = append(l.diags, diags...)
-		if f != nil && !diags.HasErrors() {
-			files = append(files, f)
+		l.diags = append(l.diags, p.diags...)
+		if p.file != nil {
+			l.files[p.path] = p.file
+		}
+		if p.file != nil && !p.diags.HasErrors() {
+			files = append(files, p.file)
 		}
 	}
 	return files
@@ -168,13 +204,9 @@ func (l *loader) parseDir() []*hcl.File {
 
 // collect reads the top level of every file and groups blocks by type.
 func (l *loader) collect(files []*hcl.File) map[string][]*hcl.Block {
-	home := nestedHome()
 	out := map[string][]*hcl.Block{}
 	for _, f := range files {
-		content, diags := f.Body.Content(Root.HCLSchema())
-		for _, d := range diags {
-			l.improveTopLevel(d, home)
-		}
+		content, diags := l.content(f.Body, Root)
 		l.diags = append(l.diags, diags...)
 		for _, b := range content.Blocks {
 			out[b.Type] = append(out[b.Type], b)
@@ -188,25 +220,13 @@ func (l *loader) collect(files []*hcl.File) map[string][]*hcl.Block {
 	return out
 }
 
-// improveTopLevel rewrites hcl's generic message for a block that exists
-// but belongs inside another one.
-func (l *loader) improveTopLevel(d *hcl.Diagnostic, home map[string]string) {
-	if d.Summary != "Unsupported block type" {
-		return
-	}
-	for typ, parent := range home {
-		if strings.Contains(d.Detail, fmt.Sprintf("%q", typ)) {
-			d.Summary = "Block in the wrong place"
-			d.Detail = fmt.Sprintf("A %s block belongs inside a %s block. See `hearth explain %s`.", typ, parent, parent)
-			return
-		}
-	}
-}
-
 func (l *loader) buildContext() {
 	vars := map[string]cty.Value{}
 	for _, v := range l.cfg.Variables {
 		vars[v.Name] = v.Value
+	}
+	for _, n := range l.failedVars {
+		vars[n] = cty.DynamicVal
 	}
 	l.ctx = &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
@@ -218,7 +238,7 @@ func (l *loader) buildContext() {
 func (l *loader) declare(kind, name string, rng hcl.Range) bool {
 	key := kind + "." + name
 	if prev, ok := l.declared[key]; ok {
-		l.errorf(&rng, "Duplicate "+kind, "A %s named %q is already defined at %s. Names must be unique within their kind.", kind, name, at(prev))
+		l.errorf(&rng, "Duplicate "+kind, "%s named %q is already defined at %s. Names must be unique within their kind.", upperFirst(an(kind)), name, at(prev))
 		return false
 	}
 	l.declared[key] = rng

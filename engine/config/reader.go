@@ -26,7 +26,7 @@ type body struct {
 }
 
 func (l *loader) open(b *hcl.Block, spec *Block) *body {
-	content, diags := b.Body.Content(spec.HCLSchema())
+	content, diags := l.content(b.Body, spec)
 	l.diags = append(l.diags, diags...)
 	what := b.Type
 	for _, lab := range b.Labels {
@@ -44,7 +44,7 @@ func (b *body) blocks(typ string) []*hcl.Block {
 	}
 	if len(out) > 1 {
 		if s := b.spec.block(typ); s != nil && s.Single {
-			b.l.errorf(&out[1].DefRange, "Duplicate "+typ+" block", "A %s has at most one %s block; the first is at %s.", b.what, typ, at(out[0].DefRange))
+			b.l.errorf(&out[1].DefRange, "Duplicate "+typ+" block", "The %s block has at most one %s block; the first is at %s.", b.what, typ, at(out[0].DefRange))
 			out = out[:1]
 		}
 	}
@@ -69,7 +69,7 @@ func (b *body) value(name string) (cty.Value, *hcl.Attribute, bool) {
 		return cty.NilVal, nil, false
 	}
 	v, diags := a.Expr.Value(b.l.ctx)
-	b.l.diags = append(b.l.diags, diags...)
+	b.l.diags = append(b.l.diags, b.l.explainEval(diags)...)
 	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
 		return cty.NilVal, a, false
 	}
@@ -119,21 +119,30 @@ func (b *body) setting(name string) (cty.Value, bool) {
 }
 
 func (b *body) num(name string, def int) int {
+	if n, ok := b.numOK(name); ok {
+		return n
+	}
+	return def
+}
+
+// numOK is num that also says whether a valid number was read, so
+// callers do not check a value that was already reported.
+func (b *body) numOK(name string) (int, bool) {
 	v, a, ok := b.convert(name, cty.Number)
 	if !ok {
-		return def
+		return 0, false
 	}
 	bf := v.AsBigFloat()
 	if !bf.IsInt() {
 		b.l.errorf(a.Expr.Range().Ptr(), "Invalid number", "%s must be a whole number; got %s.", name, bf.Text('g', -1))
-		return def
+		return 0, false
 	}
 	i, acc := bf.Int64()
-	if acc != big.Exact || i > 1<<31 || i < -(1<<31) {
+	if acc != big.Exact || i >= 1<<31 || i < -(1<<31) {
 		b.l.errorf(a.Expr.Range().Ptr(), "Invalid number", "%s is out of range.", name)
-		return def
+		return 0, false
 	}
-	return int(i)
+	return int(i), true
 }
 
 func (b *body) boolean(name string, def bool) bool {
@@ -151,10 +160,20 @@ func (b *body) dur(name string) time.Duration {
 	}
 	d, err := durations.Parse(v.AsString())
 	if err != nil {
-		b.l.errorf(a.Expr.Range().Ptr(), "Invalid duration", "%s: %s.", name, strings.TrimPrefix(err.Error(), "invalid duration "))
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid duration", "%s: %s.", name, durationMessage(err))
 		return 0
 	}
 	return d
+}
+
+// durationMessage drops the "invalid duration" prefix of a parse error,
+// which the diagnostic's summary already says.
+func durationMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{durations.ErrSyntax.Error() + ": ", durations.ErrSyntax.Error() + " "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
 }
 
 func (b *body) rate(name string) *durations.Rate {
@@ -164,7 +183,7 @@ func (b *body) rate(name string) *durations.Rate {
 	}
 	r, err := durations.ParseRate(v.AsString())
 	if err != nil {
-		b.l.errorf(a.Expr.Range().Ptr(), "Invalid rate", "%s: %s.", name, strings.TrimPrefix(err.Error(), "invalid duration "))
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid rate", "%s: %s.", name, durationMessage(err))
 		return nil
 	}
 	return &r
@@ -177,7 +196,7 @@ func (b *body) clock(name string) *durations.ClockTime {
 	}
 	c, err := durations.ParseClock(v.AsString())
 	if err != nil {
-		b.l.errorf(a.Expr.Range().Ptr(), "Invalid time of day", "%s: %s.", name, strings.TrimPrefix(err.Error(), "invalid duration "))
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid time of day", "%s: %s.", name, durationMessage(err))
 		return nil
 	}
 	return &c
@@ -214,9 +233,15 @@ func (b *body) color(name string) string {
 }
 
 func (b *body) strList(name string) []string {
+	out, _ := b.strListOK(name)
+	return out
+}
+
+// strListOK is strList that also says whether the attribute was read.
+func (b *body) strListOK(name string) ([]string, bool) {
 	v, _, ok := b.convert(name, cty.List(cty.String))
 	if !ok {
-		return nil
+		return nil, false
 	}
 	var out []string
 	for _, e := range v.AsValueSlice() {
@@ -224,7 +249,7 @@ func (b *body) strList(name string) []string {
 			out = append(out, e.AsString())
 		}
 	}
-	return out
+	return out, true
 }
 
 func (b *body) strMap(name string) map[string]string {
@@ -248,8 +273,13 @@ func (b *body) localeLists(name string) map[string][]string {
 	}
 	out := map[string][]string{}
 	for k, list := range v.AsValueMap() {
+		if list.IsNull() {
+			continue // { en = null }: nothing for that locale
+		}
 		for _, e := range list.AsValueSlice() {
-			out[k] = append(out[k], e.AsString())
+			if !e.IsNull() {
+				out[k] = append(out[k], e.AsString())
+			}
 		}
 	}
 	return out
@@ -272,7 +302,9 @@ func (b *body) eventTypes(name string) ([]string, *hcl.Attribute) {
 	}
 	var out []string
 	for _, e := range c.AsValueSlice() {
-		out = append(out, e.AsString())
+		if !e.IsNull() { // [null] names nothing; an empty list is reported below
+			out = append(out, e.AsString())
+		}
 	}
 	if len(out) == 0 {
 		b.l.errorf(a.Expr.Range().Ptr(), "No event types", "%s must name at least one event type.", name)
@@ -290,27 +322,31 @@ func (b *body) rule(name string, scope rules.Scope) *Rule {
 	return &Rule{Source: v.AsString(), Range: a.Expr.Range(), expr: a.Expr, scope: scope}
 }
 
-// localeText keeps each locale's template unevaluated for send time.
-func (b *body) localeText(name string) map[string]hcl.Expression {
+// localeText keeps each locale's template unevaluated for send time. ok
+// is false when some key was reported as invalid.
+func (b *body) localeText(name string) (map[string]hcl.Expression, bool) {
 	a := b.attr(name)
 	if a == nil {
-		return nil
+		return nil, true
 	}
-	obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr)
-	if !ok {
+	obj, isObj := a.Expr.(*hclsyntax.ObjectConsExpr)
+	if !isObj {
 		b.l.errorf(a.Expr.Range().Ptr(), "Invalid "+name, "%s must be an object of locale = text, such as { en = \"Hi ${member.name}\" }.", name)
-		return nil
+		return nil, false
 	}
 	out := map[string]hcl.Expression{}
+	ok := true
 	for _, item := range obj.Items {
 		k, diags := item.KeyExpr.Value(nil)
-		if diags.HasErrors() || k.Type() != cty.String {
+		if diags.HasErrors() || k.Type() != cty.String || k.IsNull() || !k.IsKnown() {
 			b.l.errorf(item.KeyExpr.Range().Ptr(), "Invalid locale", "Locale keys must be names such as en or zh-CN.")
+			ok = false
 			continue
 		}
 		loc := k.AsString()
 		if !localeRe.MatchString(loc) {
-			b.l.errorf(item.KeyExpr.Range().Ptr(), "Invalid locale", "%q is not a locale tag; use forms such as en, en-GB or zh-CN.", loc)
+			b.l.errorf(item.KeyExpr.Range().Ptr(), "Invalid locale", "%q is not a locale tag; use forms such as en, en-GB or zh-CN.%s", loc, localeHint(loc))
+			ok = false
 			continue
 		}
 		if _, dup := out[loc]; dup {
@@ -319,7 +355,22 @@ func (b *body) localeText(name string) map[string]hcl.Expression {
 		}
 		out[loc] = item.ValueExpr
 	}
-	return out
+	return out, ok
+}
+
+// localeHint suggests the canonical form of a tag such as "EN" or
+// "zh_CN": lower-case language, dash, region.
+func localeHint(loc string) string {
+	fixed := strings.ReplaceAll(loc, "_", "-")
+	if lang, region, found := strings.Cut(fixed, "-"); found {
+		fixed = strings.ToLower(lang) + "-" + region
+	} else {
+		fixed = strings.ToLower(fixed)
+	}
+	if fixed != loc && localeRe.MatchString(fixed) {
+		return fmt.Sprintf(" Did you mean %q?", fixed)
+	}
+	return ""
 }
 
 var localeRe = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)

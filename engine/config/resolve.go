@@ -1,13 +1,21 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
+	exprtypes "github.com/expr-lang/expr/types"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/engine/rules"
@@ -44,7 +52,20 @@ func (l *loader) resolve(a *hcl.Attribute, want, from string) any {
 	rng := a.Expr.Range()
 	trav, diags := hcl.AbsTraversalForExpr(a.Expr)
 	if diags.HasErrors() {
-		l.errorf(&rng, "Invalid reference", "%s must be a reference such as %s, not a quoted string or an expression.", a.Name, refKinds[want])
+		if text, ok := quotedText(a.Expr); ok {
+			// Suggest the reference the text most likely means.
+			hint := refKinds[want]
+			if t, d := hclsyntax.ParseTraversalAbs([]byte(text), "", hcl.InitialPos); !d.HasErrors() {
+				if _, isRoot := refKinds[t.RootName()]; isRoot {
+					hint = text
+				} else if len(t) == 1 && !strings.Contains(refKinds[want], ".NAME.") {
+					hint = want + "." + text
+				}
+			}
+			l.errorf(&rng, "Invalid reference", "%s must be a reference, not a quoted string: write %s = %s, without quotes.", a.Name, a.Name, hint)
+			return nil
+		}
+		l.errorf(&rng, "Invalid reference", "%s must be a reference such as %s, not an expression.", a.Name, refKinds[want])
 		return nil
 	}
 	var parts []string
@@ -59,6 +80,9 @@ func (l *loader) resolve(a *hcl.Attribute, want, from string) any {
 			return nil
 		}
 	}
+	if l.broken[strings.Join(parts, ".")] {
+		return nil // the block's own error is reported; do not repeat it
+	}
 	target, kind, addr := l.lookup(parts, &rng)
 	if target == nil {
 		return nil
@@ -69,6 +93,19 @@ func (l *loader) resolve(a *hcl.Attribute, want, from string) any {
 	}
 	l.edges = append(l.edges, Edge{From: from, To: addr, Via: a.Name})
 	return target
+}
+
+// quotedText is the value of a quoted string without interpolations.
+func quotedText(e hcl.Expression) (string, bool) {
+	t, ok := e.(*hclsyntax.TemplateExpr)
+	if !ok || !t.IsStringLiteral() {
+		return "", false
+	}
+	v, diags := t.Value(nil)
+	if diags.HasErrors() || v.Type() != cty.String || v.IsNull() {
+		return "", false
+	}
+	return v.AsString(), true
 }
 
 // lookup finds the block an address names.
@@ -83,7 +120,11 @@ func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
 			}
 		}
 		sort.Strings(kinds)
-		l.errorf(rng, "Invalid reference", "%q does not name a block.%s References start with %s.", addr, suggest(root, kinds), quoteList(kinds))
+		why := ""
+		if root == "var" || root == "local" {
+			why = " A reference names a block directly; it cannot come from a variable or a local value."
+		}
+		l.errorf(rng, "Invalid reference", "%q does not name a block.%s%s References start with %s.", addr, why, suggest(root, kinds), quoteList(kinds))
 		return nil, "", ""
 	}
 	need := 2
@@ -96,6 +137,10 @@ func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
 	}
 	notFound := func(kind, name string, names []string) (any, string, string) {
 		l.errorf(rng, "Reference to undeclared "+kind, "There is no %s named %q.%s", kind, name, suggest(name, names))
+		return nil, "", ""
+	}
+	notIn := func(kind, name string, c *Community, names []string) (any, string, string) {
+		l.errorf(rng, "Reference to undeclared "+kind, "There is no %s %q in community %q.%s", kind, name, c.Name, suggest(name, names))
 		return nil, "", ""
 	}
 	switch root {
@@ -138,7 +183,7 @@ func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
 				}
 				names = append(names, r.Name)
 			}
-			return notFound("role", parts[3]+" in community "+c.Name, names)
+			return notIn("role", parts[3], c, names)
 		}
 		for _, ch := range c.Channels {
 			if ch.Name == parts[3] {
@@ -146,7 +191,7 @@ func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
 			}
 			names = append(names, ch.Name)
 		}
-		return notFound("channel", parts[3]+" in community "+c.Name, names)
+		return notIn("channel", parts[3], c, names)
 	default:
 		if len(parts) > 2 {
 			break
@@ -218,46 +263,63 @@ func (l *loader) compileAll() {
 		EventTypes: known(sortedNames(l.cfg.EventTypes)), Segments: known(segs),
 		Badges: known(badges), Tiers: known(tiers),
 	}
-	eventScope := func(types []string) map[string]rules.AttrType {
-		out := map[string]rules.AttrType{}
+	// eventScope is what `event` has in a rule listening to the types:
+	// the attributes every one of them has, since the rule runs on each.
+	// partial holds those only some have, for a better message.
+	eventScope := func(types []string) (scope map[string]rules.AttrType, partial map[string]bool) {
+		scope, partial = map[string]rules.AttrType{}, map[string]bool{}
+		if len(types) == 0 {
+			// No event types (already reported): any attribute is
+			// accepted, so the rule's other mistakes still show.
+			scope[exprtypes.Extra] = rules.TypeAny
+			return scope, partial
+		}
+		count := map[string]int{}
 		for _, t := range types {
+			if _, known := l.cfg.EventTypes[t]; !known || l.openEvents[t] {
+				scope[exprtypes.Extra] = rules.TypeAny
+			}
 			for k, v := range l.cfg.EventTypes[t].Attrs {
-				if prev, ok := out[k]; ok && prev != v {
-					out[k] = rules.TypeAny
+				count[k]++
+				if prev, ok := scope[k]; ok && prev != v {
+					scope[k] = rules.TypeAny
 					continue
 				}
-				out[k] = v
+				scope[k] = v
 			}
 		}
-		return out
+		all := len(distinct(types))
+		for k, n := range count {
+			if n < all {
+				delete(scope, k)
+				partial[k] = true
+			}
+		}
+		return scope, partial
 	}
+	// Rules are gathered first, compiled in parallel (the compiler keeps
+	// no state between calls), then applied in order, so diagnostics
+	// and edges come out the same on every run.
+	type job struct {
+		r       *Rule
+		from    string
+		sc      rules.Scope
+		event   []string
+		partial map[string]bool
+		prog    *rules.Program
+		errs    []*rules.Error
+	}
+	var jobs []*job
 	compile := func(r *Rule, from string, event []string, withEvent bool) {
 		if r == nil {
 			return
 		}
-		sc := base
-		sc.What, sc.Result = r.scope.What, r.scope.Result
+		j := &job{r: r, from: from, sc: base, event: event}
+		j.sc.What, j.sc.Result = r.scope.What, r.scope.Result
 		if withEvent {
-			sc.Event = eventScope(event)
+			j.sc.Event, j.partial = eventScope(event)
 		}
-		prog, errs := l.rc.Compile(r.Source, sc)
-		for _, e := range errs {
-			rng := l.ruleRange(r, e.From, e.To)
-			detail := e.Message
-			if e.Hint != "" {
-				detail += " " + e.Hint
-			}
-			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid rule", Detail: detail, Subject: &rng, Context: r.Range.Ptr()})
-		}
-		if prog != nil {
-			r.Program = prog
-			for _, s := range prog.Reads.Segments {
-				l.edges = append(l.edges, Edge{From: from, To: "segment." + s, Via: "in_segment"})
-			}
-			for _, b := range prog.Reads.Badges {
-				l.edges = append(l.edges, Edge{From: from, To: "badge." + b, Via: "has_badge"})
-			}
-		}
+		jobs = append(jobs, j)
 	}
 	for _, s := range l.cfg.Segments {
 		compile(s.When, "segment."+s.Name, nil, false)
@@ -290,7 +352,96 @@ func (l *loader) compileAll() {
 			compile(m.When, "community."+c.Name, m.On, true)
 		}
 	}
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		j.prog, j.errs = l.rc.Compile(j.r.Source, j.sc)
+	})
+	for _, j := range jobs {
+		r := j.r
+		for _, e := range j.errs {
+			rng := l.ruleRange(r, e.From, e.To)
+			detail := plainRuleMessage(e.Message)
+			hint := e.Hint
+			if m := reNoEventAttr.FindStringSubmatch(e.Message); m != nil && j.partial[m[1]] {
+				hint = fmt.Sprintf("Only some of the event types it listens to (%s) have %s; give it a rule of its own that listens to those.", strings.Join(j.event, ", "), m[1])
+			}
+			if hint != "" {
+				detail += " " + hint
+			}
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid rule", Detail: detail, Subject: &rng, Context: r.Range.Ptr()})
+		}
+		if j.prog != nil {
+			r.Program = j.prog
+			for _, s := range j.prog.Reads.Segments {
+				l.edges = append(l.edges, Edge{From: j.from, To: "segment." + s, Via: "in_segment"})
+			}
+			for _, b := range j.prog.Reads.Badges {
+				l.edges = append(l.edges, Edge{From: j.from, To: "badge." + b, Via: "has_badge"})
+			}
+		}
+	}
 	l.checkSegmentCycles()
+}
+
+// parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines; small
+// batches run inline, where goroutines would cost more than they save.
+func parallel(n int, f func(i int)) { parallelBatch(n, 16, f) }
+
+// parallelFiles is parallel for files, each worth a goroutine.
+func parallelFiles(n int, f func(i int)) { parallelBatch(n, 1, f) }
+
+func parallelBatch(n, per int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/per)
+	if workers < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+var reNoEventAttr = regexp.MustCompile(`^event has no attribute "(\w+)"`)
+
+func distinct(s []string) map[string]bool {
+	m := map[string]bool{}
+	for _, x := range s {
+		m[x] = true
+	}
+	return m
+}
+
+var reToken = regexp.MustCompile(`^Unexpected token (\w+)\("(.*)"\)\.$`)
+
+// plainRuleMessage rewrites expr's parser wording ("Unexpected token
+// EOF", "Unexpected token Operator(\"=\")") in the terms of a rule.
+func plainRuleMessage(msg string) string {
+	if msg == "Literal not terminated." {
+		return "A quoted string in the rule is not closed."
+	}
+	if msg == "Unexpected token EOF." {
+		return "The rule ends too early: an operand or a closing bracket is missing."
+	}
+	m := reToken.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	switch {
+	case m[2] == "=":
+		return "Unexpected \"=\": compare with ==."
+	case m[1] == "EOF":
+		return "The rule ends too early."
+	}
+	return fmt.Sprintf("Unexpected %q here.", m[2])
 }
 
 // checkSegmentCycles reports segments whose rules need each other.
@@ -344,6 +495,9 @@ func (l *loader) ruleRange(r *Rule, from, to int) hcl.Range {
 	}
 	from = min(max(from, 0), len(r.Source))
 	to = min(max(to, from), len(r.Source))
+	if from == to {
+		return r.Range // an empty rule: point at the quotes, not between them
+	}
 	start := r.Range.Start.Byte + offsets[from]
 	end := r.Range.Start.Byte + offsets[to]
 	return hcl.Range{Filename: r.Range.Filename, Start: posAt(f.Bytes, start), End: posAt(f.Bytes, end)}
@@ -430,6 +584,21 @@ func posAt(src []byte, off int) hcl.Pos {
 	return hcl.Pos{Line: line, Column: col, Byte: off}
 }
 
+// The field names of member and community, read once: rules lists them
+// by reflection.
+var (
+	memberFieldNames    = sync.OnceValue(func() []string { return fieldNames(rules.MemberFields()) })
+	communityFieldNames = sync.OnceValue(func() []string { return fieldNames(rules.CommunityFields()) })
+)
+
+func fieldNames(fields []rules.Field) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
 // templateRoots are the names a template may read.
 var templateRoots = []string{"member", "event", "community", "var", "local"}
 
@@ -448,17 +617,11 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 		}
 		switch root {
 		case "member", "community":
-			fields := rules.MemberFields()
+			names := memberFieldNames()
 			if root == "community" {
-				fields = rules.CommunityFields()
+				names = communityFieldNames()
 			}
-			var names []string
-			found := false
-			for _, f := range fields {
-				names = append(names, f.Name)
-				found = found || f.Name == field
-			}
-			if field != "" && !found {
+			if field != "" && !slices.Contains(names, field) {
 				l.errorf(&rng, "Unknown template variable", "%s has no field %q.%s See `hearth explain %s`.", root, field, suggest(field, names), root)
 				ok = false
 			}
@@ -478,11 +641,18 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 	if !ok {
 		return
 	}
-	_, diags := e.Value(l.sampleTemplateContext())
-	for _, d := range diags {
+	if l.templateCtx == nil {
+		l.templateCtx = l.sampleTemplateContext()
+	}
+	v, diags := e.Value(l.templateCtx)
+	for _, d := range l.explainEval(diags) {
 		if d.Severity == hcl.DiagError {
 			l.diags = append(l.diags, d)
 		}
+	}
+	if !diags.HasErrors() && v.ContainsMarked() {
+		// A sensitive variable read through a local value.
+		l.errorf(e.Range().Ptr(), "Sensitive value would be shown", "This text is computed from a sensitive variable, so it cannot be put in a message.")
 	}
 }
 
@@ -575,15 +745,18 @@ func (l *loader) buildGraph() *Graph {
 	return g
 }
 
+// errConstraint marks a malformed constraint, as opposed to one not met.
+var errConstraint = errors.New("invalid constraint")
+
 // checkVersion checks a constraint such as ">= 0.1, < 2" or "~> 0.1".
+// A malformed constraint is an error even in a development build, which
+// has no version to compare.
 func checkVersion(constraint, version string) error {
-	if version == "" {
-		return nil
+	type term struct {
+		op   string
+		want versionParts
 	}
-	have, err := parseVersion(version)
-	if err != nil {
-		return nil // a development build: no version to hold it to
-	}
+	var terms []term
 	for _, part := range strings.Split(constraint, ",") {
 		part = strings.TrimSpace(part)
 		op := "="
@@ -595,11 +768,18 @@ func checkVersion(constraint, version string) error {
 		}
 		want, err := parseVersion(part)
 		if err != nil {
-			return fmt.Errorf("%q is not a version constraint; write forms such as \">= 0.1\", \"~> 0.1\" or \">= 0.1, < 1.0\"", constraint)
+			return fmt.Errorf("%w: %q is not a version constraint; write forms such as \">= 0.1\", \"~> 0.1\" or \">= 0.1, < 1.0\"", errConstraint, constraint)
 		}
-		c := compareVersions(have, want.v)
+		terms = append(terms, term{op, want})
+	}
+	have, err := parseVersion(version)
+	if version == "" || err != nil {
+		return nil // a development build: no version to hold it to
+	}
+	for _, t := range terms {
+		c := compareVersions(have, t.want.v)
 		ok := false
-		switch op {
+		switch t.op {
 		case "=":
 			ok = c == 0
 		case "!=":
@@ -614,7 +794,7 @@ func checkVersion(constraint, version string) error {
 			ok = c <= 0
 		case "~>":
 			// ~> 0.1 allows 0.x from 0.1; ~> 0.1.2 allows 0.1.x from 0.1.2.
-			upper := append([]int(nil), want.v[:want.n-1]...)
+			upper := append([]int(nil), t.want.v[:t.want.n-1]...)
 			upper[len(upper)-1]++
 			for len(upper) < 3 {
 				upper = append(upper, 0)

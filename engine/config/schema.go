@@ -223,7 +223,7 @@ var Root = &Block{
 					Type: "moderation", Labels: []string{"name"},
 					Doc: "A moderation rule over message events: keywords, patterns or a rule, and the action to take.",
 					Attrs: []Attr{
-						{Name: "on", Kind: KindEventTypes, Doc: "Event types checked.", Default: `"message.posted"`},
+						{Name: "on", Kind: KindEventTypes, Doc: "Event types checked. With several, `when` reads only the event attributes they all have.", Default: `"message.posted"`},
 						{Name: "when", Kind: KindRule, Doc: "Extra condition, for example \"event.links > 3\"." + ruleDoc},
 						{Name: "keywords", Kind: KindLocaleLists, Doc: "Words and phrases per locale, matched case-insensitively.", Example: `{ en = ["spam"], zh-CN = ["广告"] }`},
 						{Name: "patterns", Kind: KindStringList, Doc: "Regular expressions matched against the message text."},
@@ -303,7 +303,7 @@ var Root = &Block{
 			Attrs: []Attr{
 				{Name: "description", Kind: KindString, Doc: "What the incentive rewards."},
 				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit to one community's events."},
-				{Name: "on", Kind: KindEventTypes, Required: true, Doc: "Event type or list of event types that trigger it."},
+				{Name: "on", Kind: KindEventTypes, Required: true, Doc: "Event type or list of event types that trigger it. With several, rules read only the event attributes they all have."},
 				{Name: "when", Kind: KindRule, Doc: "Condition over the event and the member." + ruleDoc},
 				{Name: "once", Kind: KindBool, Doc: "Grant at most once per member, ever.", Default: "false"},
 				{Name: "cooldown", Kind: KindDuration, Doc: "Minimum time between two grants to the same member."},
@@ -345,7 +345,7 @@ var Root = &Block{
 			Attrs: []Attr{
 				{Name: "description", Kind: KindString, Doc: "What the campaign is for."},
 				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit to one community."},
-				{Name: "enter_on", Kind: KindEventTypes, Doc: "Event type(s) that enroll the member."},
+				{Name: "enter_on", Kind: KindEventTypes, Doc: "Event type(s) that enroll the member. With several, enter_when reads only the event attributes they all have."},
 				{Name: "enter_when", Kind: KindRule, Doc: "Extra condition on the entering event." + ruleDoc},
 				{Name: "audience", Kind: KindRef, Refs: []string{"segment"}, Doc: "Enroll members when they enter this segment: segment.NAME."},
 				{Name: "exit_on_leave", Kind: KindBool, Doc: "With audience: leave the campaign when leaving the segment.", Default: "true"},
@@ -367,7 +367,7 @@ var Root = &Block{
 				},
 				{
 					Type: "step", Labels: []string{"name"},
-					Doc: "One step. Steps run in order; each may wait, check a condition, branch, split or send.",
+					Doc: "One step. Steps run in order; each may wait, check a condition, branch, split or send. Steps that loop back must wait somewhere in the loop.",
 					Attrs: []Attr{
 						{Name: "wait", Kind: KindDuration, Doc: "Wait this long before the step."},
 						{Name: "at", Kind: KindClock, Doc: "Then wait until this time of day in the member's zone, \"HH:MM\"."},
@@ -447,23 +447,4 @@ var Root = &Block{
 			},
 		},
 	},
-}
-
-// nestedHome maps block types that only live inside another block to
-// that block, for the "belongs inside" diagnostic.
-func nestedHome() map[string]string {
-	out := map[string]string{}
-	var walk func(parent *Block)
-	walk = func(parent *Block) {
-		for _, c := range parent.Blocks {
-			if parent != Root {
-				if _, seen := out[c.Type]; !seen && Root.block(c.Type) == nil {
-					out[c.Type] = parent.Type
-				}
-			}
-			walk(c)
-		}
-	}
-	walk(Root)
-	return out
 }

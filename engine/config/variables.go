@@ -37,6 +37,9 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 		nullable    bool
 		validations []*hcl.Block
 		typeDefault *typeexpr.Defaults
+		// broken: the declaration itself is wrong (already reported), so
+		// the variable gets no value and no further diagnostics.
+		broken bool
 	}
 	var all []*pending
 	for _, b := range blocks {
@@ -48,7 +51,7 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 		if !l.declare("variable", name, b.DefRange) {
 			continue
 		}
-		content, diags := b.Body.Content(spec.HCLSchema())
+		content, diags := l.content(b.Body, spec)
 		l.diags = append(l.diags, diags...)
 		p := &pending{v: &Variable{Name: name, Type: cty.DynamicPseudoType, DeclRange: b.DefRange}, nullable: true}
 		if a := content.Attributes["type"]; a != nil {
@@ -56,6 +59,8 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 			l.diags = append(l.diags, d...)
 			if !d.HasErrors() {
 				p.v.Type, p.typeDefault = ty, def
+			} else {
+				p.broken = true
 			}
 		}
 		for _, attr := range []string{"description", "sensitive", "nullable"} {
@@ -89,6 +94,7 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 		if a := content.Attributes["default"]; a != nil {
 			if len(a.Expr.Variables()) > 0 {
 				l.errorf(a.Expr.Range().Ptr(), "Variable default must be constant", "A default cannot refer to other variables or locals; compute it in a locals block instead.")
+				p.broken = true
 			} else {
 				p.def = a.Expr
 			}
@@ -108,20 +114,34 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 		v := p.v
 		var val cty.Value
 		var rng *hcl.Range
+		where := "" // " from -var x" and the like, for messages
+		if p.broken {
+			continue
+		}
 		if r, ok := raw[v.Name]; ok {
 			var diags hcl.Diagnostics
 			val, diags = r.value(v.Type)
 			if diags.HasErrors() {
+				for _, d := range diags {
+					if d.Subject == nil {
+						d.Subject = v.DeclRange.Ptr()
+					}
+				}
 				l.diags = append(l.diags, diags...)
 				continue
 			}
 			if r.expr != nil {
 				rng = r.expr.Range().Ptr()
+			} else {
+				where = " from " + r.where
 			}
 		} else if p.def != nil {
 			var d hcl.Diagnostics
 			val, d = p.def.Value(nil)
 			l.diags = append(l.diags, d...)
+			if d.HasErrors() {
+				continue
+			}
 			rng = p.def.Range().Ptr()
 		} else {
 			l.errorf(&v.DeclRange, "No value for required variable",
@@ -138,11 +158,15 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 			if subject == nil {
 				subject = &v.DeclRange
 			}
-			l.errorf(subject, "Invalid value for variable", "The value for %q is not a %s: %s.", v.Name, v.Type.FriendlyName(), err)
+			l.errorf(subject, "Invalid value for variable", "The value for %q%s is not %s: %s.", v.Name, where, an(v.Type.FriendlyName()), err)
 			continue
 		}
 		if conv.IsNull() && !p.nullable {
-			l.errorf(&v.DeclRange, "Null value for non-nullable variable", "The variable %q does not accept null.", v.Name)
+			subject := rng
+			if subject == nil {
+				subject = &v.DeclRange
+			}
+			l.errorf(subject, "Null value for non-nullable variable", "The variable %q does not accept null.", v.Name)
 			continue
 		}
 		if v.Sensitive {
@@ -155,6 +179,8 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 	for _, p := range all {
 		if _, ok := values[p.v.Name]; ok {
 			l.cfg.Variables = append(l.cfg.Variables, p.v)
+		} else {
+			l.failedVars = append(l.failedVars, p.v.Name)
 		}
 	}
 }
@@ -166,7 +192,7 @@ func (l *loader) checkValidations(v *Variable, blocks []*hcl.Block) {
 		Functions: hclFunctions(l.dir, l.opts.LookupEnv),
 	}
 	for _, b := range blocks {
-		content, diags := b.Body.Content(spec.HCLSchema())
+		content, diags := l.content(b.Body, spec)
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
 			continue
@@ -188,6 +214,9 @@ func (l *loader) checkValidations(v *Variable, blocks []*hcl.Block) {
 			continue
 		}
 		res, _ = res.Unmark()
+		if !res.IsKnown() {
+			continue // computed from something that already failed
+		}
 		if res.Type() != cty.Bool || res.IsNull() {
 			l.errorf(cond.Expr.Range().Ptr(), "Invalid validation condition", "The condition must give true or false.")
 			continue
@@ -224,7 +253,10 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 			l.errorf(nil, "Cannot read variable file", "%s", err)
 			continue
 		}
-		f, diags := l.parser.ParseHCL(src, path)
+		f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+		if f != nil {
+			l.files[path] = f
+		}
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
 			continue
@@ -256,6 +288,8 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 
 // value reads a raw value: strings stay strings for string variables;
 // other types parse the text as an HCL expression ("[1, 2]", "true").
+// Problems with command-line and environment text have no file to point
+// into, so they come back without a range for the caller to place.
 func (r rawValue) value(ty cty.Type) (cty.Value, hcl.Diagnostics) {
 	if r.expr != nil {
 		return r.expr.Value(nil)
@@ -264,10 +298,23 @@ func (r rawValue) value(ty cty.Type) (cty.Value, hcl.Diagnostics) {
 		return cty.StringVal(r.text), nil
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(r.text), r.where, hcl.InitialPos)
-	if diags.HasErrors() {
-		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid variable value", Detail: fmt.Sprintf("The value from %s is not a valid %s: %s", r.where, ty.FriendlyName(), diags.Error())}}
+	var v cty.Value
+	if !diags.HasErrors() {
+		v, diags = expr.Value(nil)
 	}
-	return expr.Value(nil)
+	if diags.HasErrors() {
+		// The text is not shown: the variable may be sensitive. Words
+		// parse as references, whose "Variables not allowed" would
+		// only confuse; syntax errors say what is wrong.
+		why := ""
+		if d := diags[0]; !strings.HasSuffix(d.Summary, "not allowed") {
+			why = ": " + strings.TrimSuffix(d.Summary+": "+d.Detail, ".")
+		}
+		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+			Detail: fmt.Sprintf("The value from %s is not %s%s. Write it as in HCL, such as 42, true or [\"a\", \"b\"]; only string variables take plain text.",
+				r.where, an("valid "+ty.FriendlyName()), why)}}
+	}
+	return v, nil
 }
 
 func suggest(name string, candidates []string) string {
@@ -278,12 +325,15 @@ func suggest(name string, candidates []string) string {
 }
 
 // loadLocals evaluates locals in dependency order, reporting cycles.
+// A local in a cycle, or one that reads a failed local, gets an unknown
+// value without a further diagnostic, so one mistake is reported once.
 func (l *loader) loadLocals(blocks []*hcl.Block) {
 	attrs := map[string]*hcl.Attribute{}
 	for _, b := range blocks {
 		as, diags := b.Body.JustAttributes()
 		l.diags = append(l.diags, diags...)
-		for name, a := range as {
+		for _, name := range sortedNames(as) {
+			a := as[name]
 			if prev, ok := attrs[name]; ok {
 				l.errorf(a.NameRange.Ptr(), "Duplicate local value", "local.%s is already defined at %s.", name, at(prev.NameRange))
 				continue
@@ -291,9 +341,11 @@ func (l *loader) loadLocals(blocks []*hcl.Block) {
 			attrs[name] = a
 		}
 	}
+	names := sortedNames(attrs)
+	l.localNames = names
 	deps := map[string][]string{}
-	for name, a := range attrs {
-		for _, t := range a.Expr.Variables() {
+	for _, name := range names {
+		for _, t := range attrs[name].Expr.Variables() {
 			if t.RootName() != "local" || len(t) < 2 {
 				continue
 			}
@@ -302,12 +354,8 @@ func (l *loader) loadLocals(blocks []*hcl.Block) {
 			}
 		}
 	}
-	names := make([]string, 0, len(attrs))
-	for n := range attrs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	state := map[string]int{} // 0 new, 1 visiting, 2 done
+	failed := map[string]bool{}
 	values := map[string]cty.Value{}
 	var visit func(name string, path []string)
 	visit = func(name string, path []string) {
@@ -318,28 +366,70 @@ func (l *loader) loadLocals(blocks []*hcl.Block) {
 		if state[name] == 1 {
 			cycle := append(path[indexOf(path, name):], name)
 			l.errorf(a.NameRange.Ptr(), "Cycle in local values", "These locals refer to each other in a circle: local.%s.", strings.Join(cycle, " → local."))
-			state[name] = 2
+			for _, n := range cycle {
+				failed[n] = true
+			}
 			return
 		}
 		state[name] = 1
 		for _, d := range deps[name] {
 			visit(d, append(path, name))
 		}
+		state[name] = 2
+		for _, d := range deps[name] {
+			if failed[d] {
+				failed[name] = true
+			}
+		}
+		if failed[name] {
+			values[name] = cty.DynamicVal
+			return
+		}
 		l.ctx.Variables["local"] = cty.ObjectVal(values)
 		v, diags := a.Expr.Value(l.ctx)
-		l.diags = append(l.diags, diags...)
-		if !diags.HasErrors() {
-			values[name] = v
-		} else {
-			values[name] = cty.DynamicVal
+		l.diags = append(l.diags, l.explainEval(diags)...)
+		if diags.HasErrors() {
+			failed[name] = true
+			v = cty.DynamicVal
 		}
-		state[name] = 2
+		values[name] = v
 	}
 	for _, n := range names {
 		visit(n, nil)
 	}
 	l.ctx.Variables["local"] = cty.ObjectVal(values)
 	l.cfg.Locals = values
+}
+
+// explainEval rewrites hcl's "This object does not have an attribute"
+// for var.X and local.X, which reads as if the user wrote an object.
+func (l *loader) explainEval(diags hcl.Diagnostics) hcl.Diagnostics {
+	for _, d := range diags {
+		if d.Summary != "Unsupported attribute" || d.Expression == nil {
+			continue
+		}
+		st, ok := d.Expression.(*hclsyntax.ScopeTraversalExpr)
+		if !ok || len(st.Traversal) < 2 {
+			continue
+		}
+		attr, ok := st.Traversal[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		switch st.Traversal.RootName() {
+		case "local":
+			d.Summary = "Reference to undeclared local value"
+			d.Detail = fmt.Sprintf("There is no local value named %q.%s Declare it in a locals block.", attr.Name, suggest(attr.Name, l.localNames))
+		case "var":
+			names := append([]string(nil), l.failedVars...)
+			for _, v := range l.cfg.Variables {
+				names = append(names, v.Name)
+			}
+			d.Summary = "Reference to undeclared variable"
+			d.Detail = fmt.Sprintf("There is no variable named %q.%s Declare it with a variable block.", attr.Name, suggest(attr.Name, names))
+		}
+	}
+	return diags
 }
 
 func indexOf(s []string, v string) int {

@@ -1,0 +1,5 @@
+platform "local" "main" {
+  path = ".hearth/local.json"
+}
+
+platform "locl" "backup" {}

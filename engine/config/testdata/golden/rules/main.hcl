@@ -1,0 +1,27 @@
+segment "lurkers" {
+  description = "Joined, read, never post"
+  when        = "member.days_since_joined >= 14 && count('mesage.posted', '30d') == 0"
+}
+
+segment "active" {
+  when = "active_days('12h') >= 4 && member.pionts > 0"
+}
+
+tier "core" {
+  rank = 1
+  when = "member.points"
+}
+
+incentive "referral" {
+  on   = "member.joined"
+  when = "event.refferer != \"\" && in_segment('activ')"
+  grant {
+    to     = "event.referrer"
+    points = 50
+  }
+}
+
+badge "b" {
+  title       = "中文徽章"
+  revoke_when = "member.name == '名字' && member.strikez > 2"
+}

@@ -1,0 +1,5 @@
+segment "lurkers" {
+  when = "member.messages == 0"
+
+community "x" {
+  title = "标题"

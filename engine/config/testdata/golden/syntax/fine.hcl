@@ -1,0 +1,3 @@
+segment "fine" {
+  when = "true"
+}

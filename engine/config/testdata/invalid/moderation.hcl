@@ -1,0 +1,28 @@
+# Moderation rules.
+
+platform "local" "main" {}
+
+community "explorers" {
+  title    = "Explorers"
+  platform = platform.local.main
+  moderation "mute" { # ERROR: A mute needs duration = "1h"
+    keywords = { en = ["spam"] }
+    action   = "mute"
+  }
+  moderation "nothing" { # ERROR: Give keywords, patterns or a when rule.
+    action = "flag"
+  }
+  moderation "regex" {
+    patterns = ["ok", "(unclosed", "[a-"] # ERROR: "(unclosed" is not a valid regular expression # ERROR: "[a-" is not a valid regular expression
+    action   = "remove"
+  }
+  moderation "words" {
+    keywords = ["spam"] # ERROR: keywords must be a map of list of string
+    action   = "warn"
+  }
+  moderation "short" {
+    keywords = { en = ["spam"] }
+    action   = "mute"
+    duration = "forever" # ERROR: duration: "forever"
+  }
+}

@@ -1,0 +1,94 @@
+campaign "onboarding" {
+  description   = "Welcome newcomers and get them to post once"
+  community     = community.explorers
+  enter_on      = "member.joined"
+  enter_when    = "event.invite == ''"
+  exit_when     = "member.messages > 0"
+  reentry       = "after"
+  reentry_after = "90d"
+  frequency_cap = "2/24h"
+  on_cap        = "skip"
+
+  quiet_hours {
+    from     = "22:00"
+    to       = "08:00"
+    timezone = "Asia/Shanghai"
+  }
+
+  step "welcome" {
+    send {
+      channel  = "dm"
+      template = template.welcome
+    }
+  }
+
+  step "announce" {
+    when = "member.locale == 'en'"
+    send {
+      channel  = "channel"
+      template = template.welcome
+      target   = community.explorers.channel.welcome
+      platform = platform.local.main
+    }
+  }
+
+  step "wait_for_post" {
+    wait       = "1d"
+    at         = "09:30"
+    wait_until = "member.messages > 0"
+    timeout    = "3d"
+    on_timeout = "nudge"
+    goto       = "exit"
+  }
+
+  step "nudge" {
+    branch {
+      when = "member.days_since_active > 30"
+      goto = "exit"
+    }
+    split {
+      variant "friendly" {
+        weight = 3
+        goto   = "friendly"
+      }
+      variant "direct" {
+        weight = 1
+        goto   = "direct"
+      }
+    }
+  }
+
+  step "friendly" {
+    send {
+      channel  = "email"
+      template = template.nudge
+    }
+    goto = "exit"
+  }
+
+  step "direct" {
+    send {
+      channel  = "webhook"
+      template = template.nudge
+    }
+  }
+}
+
+campaign "winback" {
+  audience      = segment.regulars
+  exit_on_leave = false
+  reentry       = "always"
+
+  step "remind" {
+    wait = "14d"
+    send {
+      channel  = "dm"
+      template = template.nudge
+    }
+  }
+
+  # A reminder loop: it waits on every round.
+  step "again" {
+    goto = "remind"
+  }
+}
