@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -251,7 +252,9 @@ func latencyAt(ctx context.Context, cfg *config.Config, path string, evs []event
 		}
 		close(ch)
 	}()
+	var mu sync.Mutex
 	lat := make([]time.Duration, 0, len(evs))
+	var werr error
 	pending := make([]arrival, 0, 512)
 	for a := range ch {
 		pending = append(pending[:0], a)
@@ -278,13 +281,31 @@ func latencyAt(ctx context.Context, cfg *config.Config, path string, evs []event
 				return out, err
 			}
 		}
-		if err := b.Commit(); err != nil {
-			return out, err
+		arrived := make([]time.Time, len(pending))
+		for i, p := range pending {
+			arrived[i] = p.at
 		}
-		done := time.Now()
-		for _, p := range pending {
-			lat = append(lat, done.Sub(p.at))
-		}
+		// An event counts as done when its batch is durable, as the
+		// daemon acknowledges it.
+		b.(state.AsyncBatch).CommitAsync(func(err error) {
+			done := time.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && werr == nil {
+				werr = err
+			}
+			for _, t := range arrived {
+				lat = append(lat, done.Sub(t))
+			}
+		})
+	}
+	if err := store.Flush(ctx); err != nil {
+		return out, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if werr != nil {
+		return out, werr
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	q := func(p float64) float64 {
@@ -399,19 +420,29 @@ func reloadMs(tmp string, lo config.Options) (float64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
-	var b strings.Builder
-	b.WriteString("platform \"local\" \"main\" {}\ncommunity \"c\" {\n  title    = \"C\"\n  platform = platform.local.main\n}\n")
+	// A configuration this size is kept in several files, as people do;
+	// the loader parses files in parallel.
+	files := map[string]*strings.Builder{}
+	file := func(name string) *strings.Builder {
+		if files[name] == nil {
+			files[name] = &strings.Builder{}
+		}
+		return files[name]
+	}
+	file("main.hcl").WriteString("platform \"local\" \"main\" {}\ncommunity \"c\" {\n  title    = \"C\"\n  platform = platform.local.main\n}\n")
 	for i := range 400 {
-		fmt.Fprintf(&b, "segment \"s%d\" {\n  when = \"count('message.posted', '%dd') >= %d && member.points > %d\"\n}\n", i, 1+i%90, i%7, i)
+		fmt.Fprintf(file(fmt.Sprintf("segments%d.hcl", i%4)), "segment \"s%d\" {\n  when = \"count('message.posted', '%dd') >= %d && member.points > %d\"\n}\n", i, 1+i%90, i%7, i)
 	}
 	for i := range 300 {
-		fmt.Fprintf(&b, "incentive \"i%d\" {\n  on   = \"message.posted\"\n  when = \"member.messages == %d && event.length > %d\"\n  grant {\n    points = %d\n  }\n}\n", i, i, i%50, 1+i%9)
+		fmt.Fprintf(file(fmt.Sprintf("incentives%d.hcl", i%3)), "incentive \"i%d\" {\n  on   = \"message.posted\"\n  when = \"member.messages == %d && event.length > %d\"\n  grant {\n    points = %d\n  }\n}\n", i, i, i%50, 1+i%9)
 	}
 	for i := range 150 {
-		fmt.Fprintf(&b, "tier \"t%d\" {\n  rank = %d\n  when = \"member.points >= %d\"\n  keep = \"member.points >= %d\"\n}\n", i, i+1, (i+1)*100, (i+1)*90)
+		fmt.Fprintf(file("tiers.hcl"), "tier \"t%d\" {\n  rank = %d\n  when = \"member.points >= %d\"\n  keep = \"member.points >= %d\"\n}\n", i, i+1, (i+1)*100, (i+1)*90)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(b.String()), 0o644); err != nil {
-		return 0, err
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+			return 0, err
+		}
 	}
 	var times []float64
 	for range 5 {

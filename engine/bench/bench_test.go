@@ -39,7 +39,7 @@ func BenchmarkApplyMemory(b *testing.B) {
 // BenchmarkApplySQLite is the same committed to SQLite.
 func BenchmarkApplySQLite(b *testing.B) {
 	cfg := loadExample(b)
-	evs := Workload(2000, 20000, 1)
+	evs := Workload(20000, 100000, 1)
 	ctx := context.Background()
 	n := 0
 	for b.Loop() {

@@ -45,7 +45,9 @@ var migrations = []string{
 		rule   TEXT NOT NULL,
 		event  TEXT NOT NULL,
 		points INTEGER NOT NULL DEFAULT 0,
-		data   TEXT NOT NULL
+		src    TEXT NOT NULL DEFAULT '',
+		dst    TEXT NOT NULL DEFAULT '',
+		detail TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX outcomes_member ON outcomes (member, seq);`,
 }
@@ -460,7 +462,6 @@ type job struct {
 	docs     [][]byte
 	recheck  []int64
 	outcomes []state.Outcome
-	odocs    [][]byte
 	done     func(error)
 }
 
@@ -488,13 +489,6 @@ func (b *batch) job() (*job, error) {
 			recheck = m.RecheckAt.UnixNano()
 		}
 		j.recheck = append(j.recheck, recheck)
-	}
-	for _, o := range b.outcomes {
-		data, err := json.Marshal(o)
-		if err != nil {
-			return nil, err
-		}
-		j.odocs = append(j.odocs, data)
 	}
 	return j, nil
 }
@@ -611,10 +605,10 @@ func (s *Store) write(j *job) error {
 		tx.Rollback()
 		return fmt.Errorf("members: %w", err)
 	}
-	err = insertRows(ctx, tx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, data) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?)`, ``,
+	err = insertRows(ctx, tx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, src, dst, detail) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ``,
 		len(j.outcomes), func(i int) []any {
 			o := j.outcomes[i]
-			return []any{o.Kind, o.Member, o.Name, o.Change, o.At.UnixNano(), o.Rule, o.Event, o.Points, string(j.odocs[i])}
+			return []any{o.Kind, o.Member, o.Name, o.Change, o.At.UnixNano(), o.Rule, o.Event, o.Points, o.From, o.To, o.Detail}
 		})
 	if err != nil {
 		tx.Rollback()
@@ -650,21 +644,20 @@ func (s *Store) Outcomes(ctx context.Context, member string, limit int) ([]state
 	if err := s.Flush(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM outcomes WHERE member = ? ORDER BY seq LIMIT ?`, member, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, member, name, change, at, rule, event, points, src, dst, detail
+		FROM outcomes WHERE member = ? ORDER BY seq LIMIT ?`, member, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []state.Outcome
 	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
-			return nil, err
-		}
 		var o state.Outcome
-		if err := json.Unmarshal([]byte(data), &o); err != nil {
+		var at int64
+		if err := rows.Scan(&o.Kind, &o.Member, &o.Name, &o.Change, &at, &o.Rule, &o.Event, &o.Points, &o.From, &o.To, &o.Detail); err != nil {
 			return nil, err
 		}
+		o.At = time.Unix(0, at).UTC()
 		out = append(out, o)
 	}
 	return out, rows.Err()
