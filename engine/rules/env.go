@@ -134,6 +134,7 @@ func StandardEvents() []EventType {
 		{Name: "referral.converted", Doc: "A member referred by this member became active; the event belongs to the referrer.", Attrs: map[string]AttrType{"referee": TypeString, "referrer": TypeString}},
 		{Name: "purchase.made", Doc: "A purchase or payment.", Attrs: map[string]AttrType{"amount": TypeFloat, "currency": TypeString, "product": TypeString}},
 		{Name: "checkin", Doc: "A daily check-in or attendance.", Activity: true, Attrs: map[string]AttrType{"place": TypeString, "event_name": TypeString}},
+		{Name: "reaction.received", Doc: "Someone reacted to the member's message or post (emitted by hearth for reaction.added with a target_member).", Attrs: map[string]AttrType{"from": TypeString, "emoji": TypeString, "channel": TypeString, "target": TypeString}},
 		{Name: "segment.entered", Doc: "The member entered a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
 		{Name: "segment.left", Doc: "The member left a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
 		{Name: "tier.changed", Doc: "The member's tier changed (emitted by hearth).", Attrs: map[string]AttrType{"from": TypeString, "to": TypeString, "direction": TypeString}},

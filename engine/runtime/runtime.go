@@ -166,6 +166,7 @@ type work struct {
 	outcomes []state.Outcome
 	gen      int // bumped on every state change, so bind knows to redo
 	spare    *[]changes
+	extra    []*events.Event // derived events queued during the event
 }
 
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
@@ -215,7 +216,7 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 		r.spare = append(r.spare, c)
 	}
 	clear(w.changed)
-	w.ctx, w.b, w.outcomes = ctx, b, nil
+	w.ctx, w.b, w.outcomes, w.extra = ctx, b, nil, nil
 	w.spare = &r.spare
 	w.gen++
 	return w
@@ -406,6 +407,24 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	et, known := r.cfg.EventTypes[ev.Type]
 	if depth == 0 {
 		r.updateBase(w, m, ev, created, known && et.Activity)
+		if ev.Type == "reaction.added" {
+			// The member reacted to is credited too, so rules can count
+			// what a member receives: total('reaction.received').
+			if target, ok := ev.Attrs["target_member"].(string); ok && target != "" && target != m.ID {
+				attrs := map[string]any{"from": m.ID}
+				for _, k := range []string{"emoji", "channel", "target"} {
+					if v, ok := ev.Attrs[k].(string); ok {
+						attrs[k] = v
+					}
+				}
+				w.extra = append(w.extra, &events.Event{ID: ev.ID + "/reaction.received", Type: "reaction.received",
+					Member: events.Member{ID: target}, At: ev.At, Source: "hearth", Attrs: attrs})
+			}
+		}
+	} else {
+		// Derived events are counted, so rules can read total('badge.awarded').
+		m.Record(ev.Type, ev.At, false)
+		w.mark(m.ID, "count:"+ev.Type)
 	}
 	if ins := r.byType[ev.Type]; len(ins) > 0 {
 		// One view of the event serves every incentive listening to it.
@@ -636,6 +655,7 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	h.Event = ev.ID
 	w.mark(m.ID, "badge:"+b.Name, "badge:*")
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
+	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", fmt.Sprintf("%s/%d", b.Name, h.Count), map[string]any{"badge": b.Name, "class": b.Class}))
 	return true
 }
 
@@ -649,7 +669,8 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		}
 	}
 	slices.Sort(ids[1:])
-	var derived []*events.Event
+	derived := w.extra
+	w.extra = nil
 	for _, id := range ids {
 		m := w.members[id]
 		ch := w.changed[id]

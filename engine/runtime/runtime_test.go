@@ -252,3 +252,34 @@ incentive "buy" {
 		t.Errorf("expired %v, points %d", expired, m["u"].Points)
 	}
 }
+
+func TestReceivedReactionsAndAwardEvents(t *testing.T) {
+	cfg := load(t, `
+badge "helper" {}
+badge "collector" {}
+incentive "helper" {
+  on   = "reaction.received"
+  when = "total('reaction.received') >= 2 && event.channel == 'help'"
+  grant { badge = badge.helper }
+}
+incentive "collector" {
+  on   = "badge.awarded"
+  when = "event.badge == 'helper'"
+  grant {
+    badge  = badge.collector
+    points = 7
+  }
+}
+`)
+	stream := ev("r1", "reaction.added", "bob", 0, 9, `{"target_member":"ann","channel":"help"}`) +
+		ev("r2", "reaction.added", "cat", 0, 10, `{"target_member":"ann","channel":"help"}`) +
+		ev("r3", "reaction.added", "ann", 0, 11, `{"target_member":"ann","channel":"help"}`) // own message: not received
+	_, _, m := run(t, cfg, stream)
+	ann := m["ann"]
+	if ann.Totals["reaction.received"] != 2 || ann.Badges["helper"] == nil || ann.Badges["collector"] == nil || ann.Points != 7 {
+		t.Errorf("ann totals %v badges %v points %d", ann.Totals, ann.Badges, ann.Points)
+	}
+	if m["bob"].Totals["reaction.received"] != 0 {
+		t.Errorf("the reacting member was credited")
+	}
+}

@@ -47,7 +47,7 @@ badge "first_post" {
 
 badge "helper" {
   title       = "Helper"
-  description = "Ten reactions on answers in #help"
+  description = "Ten reactions received on messages in #help"
   class       = "silver"
 }
 
@@ -67,6 +67,17 @@ incentive "posting" {
   points_cap  = "20/1d"
   grant {
     points = 1
+  }
+}
+
+incentive "helper" {
+  description = "People found your answers in #help useful"
+  on          = "reaction.received"
+  when        = "event.channel == 'help' && total('reaction.received') >= 10"
+  once        = true
+  grant {
+    badge  = badge.helper
+    points = 25
   }
 }
 
