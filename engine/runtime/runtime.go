@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/templates"
 )
 
 // maxDerivedDepth bounds chains of derived events (a segment entry that
@@ -42,7 +43,10 @@ type Runtime struct {
 	badges   map[string]*config.Badge
 	timing   timing // what member rules say about time passing
 	rm       rules.Member
-	ms       memberState // reused by every bind: no allocation per rule
+	render   *templates.Renderer
+	enters   map[string]bool // event types some campaign reacts to
+	sendKeep time.Duration   // how long send times matter to frequency caps
+	ms       memberState     // reused by every bind: no allocation per rule
 	bound    bindKey
 	work     work
 	spare    []changes // cleared change sets for reuse
@@ -93,6 +97,22 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		r.badges[b.Name] = b
 	}
 	r.segOrder = segmentOrder(cfg.Segments)
+	r.render = templates.New(cfg)
+	r.enters = map[string]bool{}
+	for _, c := range cfg.Campaigns {
+		for _, t := range c.EnterOn {
+			r.enters[t] = true
+		}
+		if c.Audience != nil {
+			r.enters["segment.entered"], r.enters["segment.left"] = true, true
+		}
+		if c.FrequencyCap != nil {
+			r.sendKeep = max(r.sendKeep, c.FrequencyCap.Window)
+		}
+	}
+	if g := cfg.Settings.FrequencyCap; g != nil {
+		r.sendKeep = max(r.sendKeep, g.Window)
+	}
 	memberRules := func(rs ...*config.Rule) {
 		for _, rule := range rs {
 			if rule != nil && rule.Program != nil {
@@ -109,6 +129,15 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	}
 	for _, b := range cfg.Badges {
 		memberRules(b.RevokeWhen)
+	}
+	for _, c := range cfg.Campaigns {
+		memberRules(c.ExitWhen)
+		for _, st := range c.Steps {
+			memberRules(st.WaitUntil, st.When)
+			for _, b := range st.Branches {
+				memberRules(b.When)
+			}
+		}
 	}
 	for _, t := range cfg.Tiers {
 		r.timing.tiers = r.timing.tiers || t.Grace > 0 || t.DemoteAfter > 0
@@ -167,6 +196,7 @@ type work struct {
 	gen      int // bumped on every state change, so bind knows to redo
 	spare    *[]changes
 	extra    []*events.Event // derived events queued during the event
+	actions  []state.Action  // outbox entries caused by the event
 }
 
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
@@ -216,7 +246,7 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 		r.spare = append(r.spare, c)
 	}
 	clear(w.changed)
-	w.ctx, w.b, w.outcomes, w.extra = ctx, b, nil, nil
+	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, nil, nil, nil
 	w.spare = &r.spare
 	w.gen++
 	return w
@@ -284,6 +314,11 @@ func (r *Runtime) finish(w *work, at time.Time) error {
 	for _, m := range w.members {
 		r.schedule(m)
 		if err := w.b.SaveMember(m); err != nil {
+			return err
+		}
+	}
+	if len(w.actions) > 0 {
+		if err := w.b.Enqueue(w.actions); err != nil {
 			return err
 		}
 	}
@@ -361,6 +396,12 @@ func (r *Runtime) schedule(m *state.Member) {
 			}
 		}
 	}
+	for _, run := range m.Campaigns {
+		if run.Active() {
+			consider(run.Due)
+			consider(run.Deadline)
+		}
+	}
 	if m.Tier.QualifyingFor != "" {
 		for _, t := range r.cfg.Tiers {
 			if t.Name == m.Tier.QualifyingFor {
@@ -426,21 +467,23 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		m.Record(ev.Type, ev.At, false)
 		w.mark(m.ID, "count:"+ev.Type)
 	}
-	if ins := r.byType[ev.Type]; len(ins) > 0 {
-		// One view of the event serves every incentive listening to it.
+	ins := r.byType[ev.Type]
+	if len(ins) > 0 || r.enters[ev.Type] {
+		// One view of the event serves every rule listening to it.
 		if r.views[depth] == nil {
 			r.views[depth] = make(map[string]any, 32)
 		}
 		view, err := events.RuleViewInto(r.views[depth], ev, &et)
 		if err != nil {
 			r.stats.RuleErrors++
-			r.log.Warn("event attributes do not match their declared types; incentives skipped", "event", ev.ID, "type", ev.Type, "err", err)
+			r.log.Warn("event attributes do not match their declared types; rules on it skipped", "event", ev.ID, "type", ev.Type, "err", err)
 		} else {
 			for _, in := range ins {
 				if err := r.incentive(w, in, m, ev, view); err != nil {
 					return err
 				}
 			}
+			r.campaignEvent(w, m, ev, view)
 		}
 	}
 	return r.settle(w, m, ev, depth)
@@ -688,6 +731,7 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		r.revokeBadges(w, m, ch, ev)
 		derived = append(derived, r.tier(w, m, ch, ev)...)
 		derived = append(derived, r.segments(w, m, ch, ev)...)
+		r.advanceCampaigns(w, m, ev.At, ev.ID)
 	}
 	if depth >= maxDerivedDepth {
 		if len(derived) > 0 {

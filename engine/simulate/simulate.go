@@ -78,7 +78,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 					sum.Awards[o.Name]++
 				}
 			case state.KindAction:
-				sum.Sends[o.Name]++
+				if o.Change == "queue" {
+					sum.Sends[o.Name]++
+				}
 			}
 			if opt.Outcome != nil {
 				if err := opt.Outcome(o); err != nil {

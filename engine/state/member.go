@@ -169,6 +169,11 @@ type Member struct {
 	Grants   map[string]*IncentiveLog `json:"grants,omitempty"`   // incentive -> bookkeeping
 	Referrer string                   `json:"referrer,omitempty"`
 
+	// Campaigns are the member's runs through campaigns, by name.
+	Campaigns map[string]*CampaignRun `json:"campaigns,omitempty"`
+	// Sends are the times of recent campaign sends, for frequency caps.
+	Sends []time.Time `json:"sends,omitempty"`
+
 	// RecheckAt is when time-dependent rules should next look at this
 	// member with no event; zero means never.
 	RecheckAt time.Time `json:"recheck_at,omitzero"`
@@ -180,6 +185,46 @@ type Lot struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	Reason    string    `json:"reason"`
 	Event     string    `json:"event"`
+}
+
+// CampaignRun is where a member is in a campaign.
+type CampaignRun struct {
+	Status    string         `json:"status"` // active, done
+	Step      int            `json:"step"`   // index of the current step
+	StepAt    time.Time      `json:"step_at"`
+	Due       time.Time      `json:"due"`               // the step may proceed from then
+	Deadline  time.Time      `json:"deadline,omitzero"` // wait_until gives up then
+	Variant   string         `json:"variant,omitempty"` // the A/B variant, once split
+	EnteredAt time.Time      `json:"entered_at"`
+	EndedAt   time.Time      `json:"ended_at,omitzero"`
+	Reason    string         `json:"reason,omitempty"` // goal, finished, left, stopped
+	Runs      int            `json:"runs"`             // times entered
+	Seq       int            `json:"seq"`              // sends so far in this run
+	Sends     []time.Time    `json:"sends,omitempty"`  // recent sends, for the campaign's cap
+	Event     map[string]any `json:"event,omitempty"`  // the entering event, for templates
+}
+
+// Active reports whether the run is under way.
+func (c *CampaignRun) Active() bool { return c != nil && c.Status == "active" }
+
+// Action is a side effect waiting in the outbox: written in the same batch
+// as the state change that caused it, sent by the dispatcher at least
+// once, applied at most once per Key.
+type Action struct {
+	Key      string    `json:"key"` // idempotency key
+	Kind     string    `json:"kind"`
+	Member   string    `json:"member"`
+	At       time.Time `json:"at"`
+	Platform string    `json:"platform,omitempty"`
+	Target   string    `json:"target,omitempty"`
+	Campaign string    `json:"campaign,omitempty"`
+	Step     string    `json:"step,omitempty"`
+	Template string    `json:"template,omitempty"`
+	Locale   string    `json:"locale,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	Subject  string    `json:"subject,omitempty"`
+	HTML     string    `json:"html,omitempty"`
+	Event    string    `json:"event,omitempty"`
 }
 
 // BadgeHold is a badge a member holds.

@@ -62,6 +62,8 @@ type Batch interface {
 	// Due returns up to limit members whose RecheckAt is at or before t.
 	Due(t time.Time, limit int) ([]string, error)
 	AppendOutcomes(o []Outcome) error
+	// Enqueue adds actions to the outbox, atomically with the batch.
+	Enqueue(a []Action) error
 	Commit() error
 	Rollback() error
 }
@@ -86,6 +88,7 @@ type Memory struct {
 	members  map[string]*Member
 	seen     map[string]time.Time
 	outcomes []Outcome
+	outbox   []Action
 	due      dueHeap
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
@@ -123,11 +126,15 @@ func (s *Memory) Members(ctx context.Context, fn func(*Member) error) error {
 // Outcomes returns what was appended, when KeepOutcomes is set.
 func (s *Memory) Outcomes() []Outcome { return s.outcomes }
 
+// Outbox returns the actions enqueued so far.
+func (s *Memory) Outbox() []Action { return s.outbox }
+
 // Close does nothing.
 func (s *Memory) Close() error { return nil }
 
 type memBatch struct {
 	s        *Memory
+	actions  []Action
 	members  map[string]*Member
 	seen     map[string]time.Time
 	outcomes []Outcome
@@ -212,6 +219,11 @@ func (h *dueHeap) Pop() any {
 	return e
 }
 
+func (b *memBatch) Enqueue(a []Action) error {
+	b.actions = append(b.actions, a...)
+	return nil
+}
+
 func (b *memBatch) AppendOutcomes(o []Outcome) error {
 	if b.s.KeepOutcomes {
 		b.outcomes = append(b.outcomes, o...)
@@ -234,6 +246,7 @@ func (b *memBatch) Commit() error {
 		b.s.seen[id] = t
 	}
 	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
+	b.s.outbox = append(b.s.outbox, b.actions...)
 	return nil
 }
 

@@ -49,7 +49,19 @@ var migrations = []string{
 		dst    TEXT NOT NULL DEFAULT '',
 		detail TEXT NOT NULL DEFAULT ''
 	);
-	CREATE INDEX outcomes_member ON outcomes (member, seq);`,
+	CREATE INDEX outcomes_member ON outcomes (member, seq);
+	CREATE TABLE outbox (
+		key        TEXT PRIMARY KEY,
+		member     TEXT NOT NULL,
+		kind       TEXT NOT NULL,
+		at         INTEGER NOT NULL,
+		status     TEXT NOT NULL DEFAULT 'pending',
+		attempts   INTEGER NOT NULL DEFAULT 0,
+		next_at    INTEGER NOT NULL,
+		last_error TEXT NOT NULL DEFAULT '',
+		data       BLOB NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX outbox_due ON outbox (status, next_at);`,
 }
 
 // Store is a SQLite-backed state.Store.
@@ -273,6 +285,7 @@ type batch struct {
 	members  map[string]*state.Member
 	seen     map[string]int64
 	outcomes []state.Outcome
+	actions  []state.Action
 	done     bool
 }
 
@@ -422,6 +435,11 @@ func (b *batch) Due(t time.Time, limit int) ([]string, error) {
 	return ids, nil
 }
 
+func (b *batch) Enqueue(a []state.Action) error {
+	b.actions = append(b.actions, a...)
+	return nil
+}
+
 func (b *batch) AppendOutcomes(o []state.Outcome) error {
 	b.outcomes = append(b.outcomes, o...)
 	return nil
@@ -462,11 +480,20 @@ type job struct {
 	docs     [][]byte
 	recheck  []int64
 	outcomes []state.Outcome
+	actions  []state.Action
+	adocs    [][]byte
 	done     func(error)
 }
 
 func (b *batch) job() (*job, error) {
-	j := &job{outcomes: b.outcomes}
+	j := &job{outcomes: b.outcomes, actions: b.actions}
+	for _, a := range b.actions {
+		data, err := json.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		j.adocs = append(j.adocs, data)
+	}
 	for id := range b.seen {
 		j.ids = append(j.ids, id)
 	}
@@ -613,6 +640,16 @@ func (s *Store) write(j *job) error {
 	if err != nil {
 		tx.Rollback()
 		return fmt.Errorf("outcomes: %w", err)
+	}
+	// A key already in the outbox is the same action again: keep the first.
+	err = insertRows(ctx, tx, `INSERT INTO outbox (key, member, kind, at, next_at, data) VALUES `, `(?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (key) DO NOTHING`,
+		len(j.actions), func(i int) []any {
+			a := j.actions[i]
+			return []any{a.Key, a.Member, a.Kind, a.At.UnixNano(), a.At.UnixNano(), j.adocs[i]}
+		})
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("outbox: %w", err)
 	}
 	return tx.Commit()
 }

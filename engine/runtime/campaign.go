@@ -1,0 +1,385 @@
+package runtime
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// maxStepsPerAdvance bounds how many steps one member may pass through at
+// one instant (validate refuses loops without a wait; this is a backstop).
+const maxStepsPerAdvance = 64
+
+const (
+	runActive = "active"
+	runDone   = "done"
+)
+
+// campaignEvent enrolls or removes the member on the event: enter_on
+// types, and segment.entered / segment.left for audience campaigns.
+func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view map[string]any) {
+	for _, c := range r.cfg.Campaigns {
+		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+			continue
+		}
+		switch {
+		case slices.Contains(c.EnterOn, ev.Type):
+			if c.EnterWhen != nil {
+				r.bind(w, m, view, ev, ev.At)
+				if !r.ruleBool(c.EnterWhen, "campaign", c.Name, "enter_when") {
+					continue
+				}
+			}
+			r.enroll(w, m, c, ev, view)
+		case c.Audience != nil && ev.Type == "segment.entered" && ev.Attrs["segment"] == c.Audience.Name:
+			r.enroll(w, m, c, ev, nil)
+		case c.Audience != nil && c.ExitOnLeave && ev.Type == "segment.left" && ev.Attrs["segment"] == c.Audience.Name:
+			if run := m.Campaigns[c.Name]; run.Active() {
+				r.endRun(w, m, c, run, ev.At, ev.ID, "left")
+			}
+		}
+	}
+}
+
+func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) {
+	run := m.Campaigns[c.Name]
+	if run.Active() {
+		return
+	}
+	if run != nil {
+		switch c.Reentry {
+		case "never":
+			return
+		case "after":
+			if ev.At.Sub(run.EndedAt) < c.ReentryAfter {
+				return
+			}
+		}
+	}
+	if m.Campaigns == nil {
+		m.Campaigns = map[string]*state.CampaignRun{}
+	}
+	runs := 0
+	if run != nil {
+		runs = run.Runs
+	}
+	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1}
+	// Templates of later steps can still read the entering event.
+	if view != nil {
+		run.Event = map[string]any{}
+		for k, v := range view {
+			if _, isTime := v.(time.Time); !isTime {
+				run.Event[k] = v
+			}
+		}
+	}
+	m.Campaigns[c.Name] = run
+	r.arrive(m, c, run, 0, ev.At)
+	w.mark(m.ID, "campaign:"+c.Name)
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "enter", At: ev.At, Rule: "campaign." + c.Name, Event: ev.ID, Detail: fmt.Sprintf("run %d", run.Runs)})
+}
+
+// arrive puts the run at step i: its wait and time of day set when it may
+// proceed.
+func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
+	st := c.Steps[i]
+	run.Step, run.StepAt, run.Deadline = i, now, time.Time{}
+	due := now.Add(st.Wait)
+	if st.At != nil {
+		due = nextClock(due, *st.At, r.memberZone(m))
+	}
+	run.Due = due
+	if st.WaitUntil != nil && st.Timeout > 0 {
+		run.Deadline = due.Add(st.Timeout)
+	}
+}
+
+func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, at time.Time, event, reason string) {
+	run.Status, run.EndedAt, run.Reason = runDone, at, reason
+	run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+	w.mark(m.ID, "campaign:"+c.Name)
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: reason})
+}
+
+// advanceCampaigns moves the member's active runs as far as they can go
+// at now: goals are checked, due steps run, waits set timers.
+func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, cause string) {
+	if len(m.Campaigns) == 0 {
+		return
+	}
+	for _, c := range r.cfg.Campaigns {
+		run := m.Campaigns[c.Name]
+		if !run.Active() {
+			continue
+		}
+		r.advance(w, m, c, run, now, cause)
+	}
+}
+
+func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time, cause string) {
+	for range maxStepsPerAdvance {
+		if c.ExitWhen != nil {
+			r.bind(w, m, nil, nil, now)
+			if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
+				r.endRun(w, m, c, run, now, cause, "goal")
+				return
+			}
+		}
+		if run.Step >= len(c.Steps) {
+			r.endRun(w, m, c, run, now, cause, "finished")
+			return
+		}
+		st := c.Steps[run.Step]
+		if now.Before(run.Due) {
+			return // a timer wakes the member then
+		}
+		if st.WaitUntil != nil {
+			r.bind(w, m, nil, nil, now)
+			if !r.ruleBool(st.WaitUntil, "campaign", c.Name, "wait_until") {
+				if !run.Deadline.IsZero() && !now.Before(run.Deadline) {
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "timeout", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name})
+					if !r.jump(w, m, c, run, st.OnTimeout, now, cause) {
+						return
+					}
+					continue
+				}
+				return // re-checked when the member changes, or at the deadline
+			}
+		}
+		if st.When != nil {
+			r.bind(w, m, nil, nil, now)
+			if !r.ruleBool(st.When, "campaign", c.Name, "when") {
+				if !r.jump(w, m, c, run, st.Goto, now, cause) {
+					return
+				}
+				continue
+			}
+		}
+		if st.Send != nil {
+			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
+				run.Due = wait
+				w.mark(m.ID, "campaign:"+c.Name)
+				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + " until " + wait.UTC().Format(time.RFC3339)})
+				return
+			}
+			if r.capped(m, c, now) {
+				if c.OnCap == "skip" {
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": frequency cap"})
+				} else {
+					run.Due = r.capFree(m, c, now)
+					w.mark(m.ID, "campaign:"+c.Name)
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": frequency cap until " + run.Due.UTC().Format(time.RFC3339)})
+					return
+				}
+			} else {
+				r.send(w, m, c, run, st, now, cause)
+			}
+		}
+		next := st.Goto
+		for _, b := range st.Branches {
+			r.bind(w, m, nil, nil, now)
+			if r.ruleBool(b.When, "campaign", c.Name, "branch") {
+				next = b.Goto
+				break
+			}
+		}
+		if len(st.Split) > 0 {
+			if run.Variant == "" {
+				run.Variant = pickVariant(st.Split, c.Name, m.ID)
+				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "variant", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: run.Variant})
+			}
+			for _, v := range st.Split {
+				if v.Name == run.Variant {
+					next = v.Goto
+				}
+			}
+		}
+		if !r.jump(w, m, c, run, next, now, cause) {
+			return
+		}
+	}
+	r.log.Warn("campaign advanced too many steps at one instant; stopped until the next event", "campaign", c.Name, "member", m.ID)
+}
+
+// jump goes to the named step, the next one when name is empty, or ends
+// the run on "exit" and after the last step. It reports whether the run
+// goes on.
+func (r *Runtime) jump(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, name string, now time.Time, cause string) bool {
+	next := run.Step + 1
+	if name == config.Exit {
+		next = len(c.Steps)
+	} else if name != "" {
+		for i, s := range c.Steps {
+			if s.Name == name {
+				next = i
+			}
+		}
+	}
+	w.mark(m.ID, "campaign:"+c.Name)
+	if next >= len(c.Steps) {
+		r.endRun(w, m, c, run, now, cause, "finished")
+		return false
+	}
+	r.arrive(m, c, run, next, now)
+	return true
+}
+
+// pickVariant chooses a variant by a stable hash of campaign and member,
+// weighted, so the same member always gets the same arm.
+func pickVariant(vs []*config.Variant, campaign, member string) string {
+	total := 0
+	for _, v := range vs {
+		total += max(v.Weight, 0)
+	}
+	if total == 0 {
+		return vs[0].Name
+	}
+	h := fnv.New64a()
+	h.Write([]byte(campaign))
+	h.Write([]byte{0})
+	h.Write([]byte(member))
+	x := int(h.Sum64() % uint64(total))
+	for _, v := range vs {
+		if x < max(v.Weight, 0) {
+			return v.Name
+		}
+		x -= max(v.Weight, 0)
+	}
+	return vs[len(vs)-1].Name
+}
+
+func (r *Runtime) memberZone(m *state.Member) *time.Location {
+	if m.Timezone != "" {
+		if loc, err := time.LoadLocation(m.Timezone); err == nil {
+			return loc
+		}
+	}
+	return r.cfg.Settings.Timezone
+}
+
+// nextClock is the first time at or after t that shows clock in loc.
+func nextClock(t time.Time, clock durations.ClockTime, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	cand := time.Date(lt.Year(), lt.Month(), lt.Day(), clock.Hour(), clock.Minute(), 0, 0, loc)
+	if cand.Before(t) {
+		cand = time.Date(lt.Year(), lt.Month(), lt.Day()+1, clock.Hour(), clock.Minute(), 0, 0, loc)
+	}
+	return cand
+}
+
+// sendBlocked returns the end of the quiet hours when now is inside them
+// in the member's zone, else zero. A send is deferred, never dropped.
+func (r *Runtime) sendBlocked(m *state.Member, c *config.Campaign, now time.Time) time.Time {
+	q := c.QuietHours
+	if q == nil {
+		return time.Time{}
+	}
+	loc := q.Timezone
+	if loc == nil {
+		loc = r.memberZone(m)
+	}
+	lt := now.In(loc)
+	minute := durations.ClockTime(lt.Hour()*60 + lt.Minute())
+	quiet := false
+	if q.From < q.To {
+		quiet = minute >= q.From && minute < q.To
+	} else {
+		quiet = minute >= q.From || minute < q.To
+	}
+	if !quiet {
+		return time.Time{}
+	}
+	return nextClock(now, q.To, loc)
+}
+
+func recent(ts []time.Time, now time.Time, window time.Duration) int {
+	n := 0
+	for _, t := range ts {
+		if now.Sub(t) < window {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Runtime) capped(m *state.Member, c *config.Campaign, now time.Time) bool {
+	run := m.Campaigns[c.Name]
+	if c.FrequencyCap != nil && recent(run.Sends, now, c.FrequencyCap.Window) >= c.FrequencyCap.Count {
+		return true
+	}
+	g := r.cfg.Settings.FrequencyCap
+	return g != nil && recent(m.Sends, now, g.Window) >= g.Count
+}
+
+// capFree is when the oldest send inside a full cap window leaves it.
+func (r *Runtime) capFree(m *state.Member, c *config.Campaign, now time.Time) time.Time {
+	free := now
+	check := func(ts []time.Time, rate *durations.Rate) {
+		if rate == nil || recent(ts, now, rate.Window) < rate.Count {
+			return
+		}
+		var in []time.Time
+		for _, t := range ts {
+			if now.Sub(t) < rate.Window {
+				in = append(in, t)
+			}
+		}
+		slices.SortFunc(in, func(a, b time.Time) int { return a.Compare(b) })
+		if t := in[len(in)-rate.Count].Add(rate.Window); t.After(free) {
+			free = t
+		}
+	}
+	check(m.Campaigns[c.Name].Sends, c.FrequencyCap)
+	check(m.Sends, r.cfg.Settings.FrequencyCap)
+	return free
+}
+
+func prune(ts []time.Time, now time.Time, keep time.Duration) []time.Time {
+	out := ts[:0]
+	for _, t := range ts {
+		if now.Sub(t) < keep {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// send renders the step's template and puts the action in the outbox.
+func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time, cause string) {
+	run.Seq++
+	key := fmt.Sprintf("campaign/%s/%s/%d/%d/%s", c.Name, m.ID, run.Runs, run.Seq, st.Name)
+	rule := "campaign." + c.Name
+	fillMember(&r.rm, m, now, r.noAttrs)
+	msg, err := r.render.Render(st.Send.Template, &r.rm, run.Event, nil)
+	if err != nil {
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: err.Error()})
+		r.stats.RuleErrors++
+		return
+	}
+	platform := ""
+	switch {
+	case st.Send.Platform != nil:
+		platform = st.Send.Platform.Addr()
+	case c.Community != nil && c.Community.Platform != nil:
+		platform = c.Community.Platform.Addr()
+	}
+	target := m.ID
+	if st.Send.Target != nil {
+		target = st.Send.Target.Name
+	}
+	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platform, Target: target,
+		Campaign: c.Name, Step: st.Name, Template: st.Send.Template.Name, Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause}
+	w.actions = append(w.actions, a)
+	if r.sendKeep > 0 { // only frequency caps read send times
+		run.Sends = append(prune(run.Sends, now, r.sendKeep), now)
+		m.Sends = append(prune(m.Sends, now, r.sendKeep), now)
+	}
+	w.mark(m.ID, "campaign:"+c.Name)
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: now, Rule: rule, Event: cause, To: target, Detail: key})
+}

@@ -1,0 +1,425 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+const templates = `
+template "hi" {
+  text = {
+    en    = "Hi ${member.name}"
+    zh-CN = "你好 ${member.name}"
+  }
+}
+`
+
+func campaignOutcomes(outs []state.Outcome, member string) []string {
+	var got []string
+	for _, o := range outs {
+		if o.Member != member || (o.Kind != state.KindCampaign && o.Kind != state.KindAction) {
+			continue
+		}
+		got = append(got, fmt.Sprintf("%s %s %s", o.At.UTC().Format("01-02T15:04"), o.Change, o.Detail))
+	}
+	return got
+}
+
+func TestCampaignStepsWaitsGoalAndTimeOfDay(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "onboarding" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages >= 2"
+  step "welcome" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "nudge" {
+    wait = "2d"
+    at   = "10:00"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "check" {
+    wait_until = "member.messages >= 1"
+    timeout    = "3d"
+    on_timeout = "goodbye"
+  }
+  step "celebrate" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+    goto = "exit"
+  }
+  step "goodbye" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	// ann joins and never posts: welcome, nudge two days later at 10:00,
+	// then the wait_until times out three days on and goodbye is sent.
+	// bob posts once during the wait: celebrate. cat posts twice: goal.
+	stream := ev("j1", "member.joined", "ann", 0, 9, `{"name":"Ann","timezone":"Asia/Shanghai"}`) +
+		ev("j2", "member.joined", "bob", 0, 9, `{"name":"Bob"}`) +
+		ev("j3", "member.joined", "cat", 0, 9, `{"name":"Cat"}`) +
+		ev("m1", "message.posted", "cat", 0, 10, "") +
+		ev("m2", "message.posted", "cat", 0, 11, "") +
+		ev("m3", "message.posted", "bob", 3, 12, "") +
+		ev("x", "checkin", "zed", 20, 0, "")
+	_, outs, m := run(t, cfg, stream)
+	// 10:00 in Shanghai is 02:00 UTC; two days after 01-01 09:00 UTC is
+	// 01-03 09:00 UTC = 17:00 Shanghai, so the next 10:00 is 01-04 02:00 UTC.
+	want := []string{
+		"01-01T09:00 enter run 1",
+		"01-01T09:00 queue campaign/onboarding/ann/1/1/welcome",
+		"01-04T02:00 queue campaign/onboarding/ann/1/2/nudge",
+		"01-07T02:00 timeout check",
+		"01-07T02:00 queue campaign/onboarding/ann/1/3/goodbye",
+		"01-07T02:00 exit finished",
+	}
+	if got := campaignOutcomes(outs, "ann"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ann:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	bob := campaignOutcomes(outs, "bob")
+	if len(bob) == 0 || !strings.Contains(strings.Join(bob, "\n"), "01-04T12:00 queue campaign/onboarding/bob/1/3/celebrate") {
+		t.Errorf("bob: %q", bob)
+	}
+	cat := campaignOutcomes(outs, "cat")
+	if last := cat[len(cat)-1]; last != "01-01T11:00 exit goal" {
+		t.Errorf("cat ends with %q; want the goal at the second message", last)
+	}
+	if run := m["cat"].Campaigns["onboarding"]; run.Status != "done" || run.Reason != "goal" {
+		t.Errorf("cat's run %+v", run)
+	}
+}
+
+func TestQuietHoursAcrossZonesAndDaylightSaving(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "c" {
+  enter_on = "checkin"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "s" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	at := func(ts string) string {
+		return ts
+	}
+	// Europe/Berlin moves from UTC+2 to UTC+1 on 2026-10-25 at 03:00.
+	lines := fmt.Sprintf(`{"id":"p1","type":"member.profile_updated","member":"berlin","at":%q,"attrs":{"timezone":"Europe/Berlin"}}
+{"id":"p2","type":"member.profile_updated","member":"tokyo","at":%q,"attrs":{"timezone":"Asia/Tokyo"}}
+{"id":"c1","type":"checkin","member":"berlin","at":%q}
+{"id":"c2","type":"checkin","member":"tokyo","at":%q}
+{"id":"c3","type":"checkin","member":"utc","at":%q}
+{"id":"x","type":"checkin","member":"late","at":%q}
+`, at("2026-10-24T10:00:00Z"), at("2026-10-24T10:00:00Z"),
+		at("2026-10-24T21:30:00Z"), // 23:30 in Berlin (UTC+2): quiet until 08:00 on the 25th, which is UTC+1 by then
+		at("2026-10-24T14:00:00Z"), // 23:00 in Tokyo: quiet until 08:00 Tokyo = 23:00 UTC
+		at("2026-10-24T12:00:00Z"), // noon UTC: sent at once
+		at("2026-10-26T00:00:00Z"))
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := sum.Store.(*state.Memory)
+	sent := map[string]time.Time{}
+	for _, a := range store.Outbox() {
+		sent[a.Member] = a.At
+	}
+	want := map[string]string{
+		"berlin": "2026-10-25T07:00:00Z", // 08:00 CET after the change, not 06:00
+		"tokyo":  "2026-10-24T23:00:00Z",
+		"utc":    "2026-10-24T12:00:00Z",
+	}
+	for who, w := range want {
+		if got := sent[who].UTC().Format(time.RFC3339); got != w {
+			t.Errorf("%s sent at %s; want %s", who, got, w)
+		}
+	}
+}
+
+func TestFrequencyCapDefersOrSkips(t *testing.T) {
+	for _, policy := range []string{"defer", "skip"} {
+		t.Run(policy, func(t *testing.T) {
+			cfg := load(t, templates+fmt.Sprintf(`
+campaign "c" {
+  enter_on      = "checkin"
+  frequency_cap = "2/24h"
+  on_cap        = %q
+  step "a" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "b" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "c" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`, policy))
+			stream := ev("c1", "checkin", "u", 0, 9, "") + ev("x", "checkin", "other", 3, 9, "")
+			sum, _, _ := run(t, cfg, stream)
+			var times []string
+			for _, a := range sum.Store.(*state.Memory).Outbox() {
+				if a.Member == "u" {
+					times = append(times, a.Step+"@"+a.At.Format("01-02T15"))
+				}
+			}
+			want := "a@01-01T09 b@01-01T09 c@01-02T09" // the third waits 24h
+			if policy == "skip" {
+				want = "a@01-01T09 b@01-01T09"
+			}
+			if strings.Join(times, " ") != want {
+				t.Errorf("sends %v; want %s", times, want)
+			}
+		})
+	}
+}
+
+func TestSplitRatioAndStability(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "ab" {
+  enter_on = "member.joined"
+  step "split" {
+    split {
+      variant "a" {
+        weight = 30
+        goto   = "send_a"
+      }
+      variant "b" {
+        weight = 70
+        goto   = "send_b"
+      }
+    }
+  }
+  step "send_a" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+    goto = "exit"
+  }
+  step "send_b" {
+    send {
+      channel  = "email"
+      template = template.hi
+    }
+  }
+}
+`)
+	var s strings.Builder
+	const n = 5000
+	for i := range n {
+		s.WriteString(ev(fmt.Sprintf("j%d", i), "member.joined", fmt.Sprintf("m%d", i), 0, 9, ""))
+	}
+	sum, _, m := run(t, cfg, s.String())
+	a, b := sum.Sends["send.dm"], sum.Sends["send.email"]
+	if a+b != n {
+		t.Fatalf("%d + %d sends for %d members", a, b, n)
+	}
+	// 30% of 5000 is 1500; three standard deviations is about 97.
+	if ratio := float64(a) / n; math.Abs(ratio-0.30) > 0.02 {
+		t.Errorf("variant a got %.3f of members; want 0.30 ± 0.02", ratio)
+	}
+	if m["m42"].Campaigns["ab"].Variant == "" {
+		t.Error("variant not recorded")
+	}
+	// The same member gets the same variant in another run.
+	_, _, again := run(t, cfg, s.String())
+	for i := range 50 {
+		id := fmt.Sprintf("m%d", i)
+		if again[id].Campaigns["ab"].Variant != m[id].Campaigns["ab"].Variant {
+			t.Fatalf("%s changed variant between runs", id)
+		}
+	}
+}
+
+func TestReentryAndAudience(t *testing.T) {
+	cfg := load(t, templates+`
+segment "quiet" {
+  when = "member.days_since_active >= 10 && member.messages > 0"
+}
+campaign "winback" {
+  audience      = segment.quiet
+  reentry       = "after"
+  reentry_after = "5d"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "wait" {
+    wait = "30d"
+  }
+}
+`)
+	// Active on day 0: quiet from day 10, enrolled; active again on day 12:
+	// leaves the segment, so the run ends (exit_on_leave); quiet again on
+	// day 22 and 10 days after the exit, so enrolled a second time.
+	stream := ev("m1", "message.posted", "u", 0, 9, "") +
+		ev("m2", "message.posted", "u", 12, 9, "") +
+		ev("x", "checkin", "other", 30, 9, "")
+	_, outs, m := run(t, cfg, stream)
+	var got []string
+	for _, o := range outs {
+		if o.Member == "u" && o.Kind == state.KindCampaign {
+			got = append(got, fmt.Sprintf("%s %s %s", o.Change, o.At.Format("01-02"), o.Detail))
+		}
+	}
+	want := "enter 01-11 run 1|exit 01-13 left|enter 01-23 run 2"
+	if strings.Join(got, "|") != want {
+		t.Errorf("runs %q\nwant %q", strings.Join(got, "|"), want)
+	}
+	if m["u"].Campaigns["winback"].Runs != 2 {
+		t.Errorf("runs = %d", m["u"].Campaigns["winback"].Runs)
+	}
+}
+
+// A 30-day onboarding for 10,000 members on a simulated clock: every
+// member gets each step once, at the right time, in one quick replay.
+func TestOnboardingTenThousandMembers(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "onboarding" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  step "d0" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "d3" {
+    wait = "3d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "d10" {
+    wait = "7d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "d30" {
+    wait = "20d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	var s strings.Builder
+	const n = 10000
+	for i := range n {
+		s.WriteString(ev(fmt.Sprintf("j%d", i), "member.joined", fmt.Sprintf("m%05d", i), i%5, 9, ""))
+	}
+	// Every tenth member posts on day 5 and leaves after two sends.
+	for i := 0; i < n; i += 10 {
+		s.WriteString(ev(fmt.Sprintf("p%d", i), "message.posted", fmt.Sprintf("m%05d", i), 5, 12, ""))
+	}
+	s.WriteString(ev("end", "checkin", "clock", 40, 0, ""))
+	sum, _, _ := run(t, cfg, s.String())
+	if want := n*4 - (n/10)*2; sum.Sends["send.dm"] != want {
+		t.Errorf("sends = %d; want %d", sum.Sends["send.dm"], want)
+	}
+	keys := map[string]bool{}
+	for _, a := range sum.Store.(*state.Memory).Outbox() {
+		if keys[a.Key] {
+			t.Fatalf("idempotency key %s used twice", a.Key)
+		}
+		keys[a.Key] = true
+		if a.Step == "d30" {
+			joined := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, 0)
+			if d := a.At.Sub(joined); d < 30*24*time.Hour || d > 35*24*time.Hour {
+				t.Fatalf("d30 sent %s after day 0", d)
+			}
+		}
+	}
+}
+
+// Timers are stored: a step that fell due while nothing ran executes once
+// when the next run starts, and the outbox holds each send once.
+func TestTimersSurviveRestart(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"
+  step "now" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	replay := func(stream string) *simulate.Summary {
+		s, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		sum, err := simulate.Run(ctx, cfg, strings.NewReader(stream), simulate.Options{Store: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	first := replay(ev("j", "member.joined", "u", 0, 9, ""))
+	if first.Sends["send.dm"] != 1 {
+		t.Fatalf("first run sends %v", first.Sends)
+	}
+	// "Restart" five days later: the 2-day step is overdue and runs once.
+	second := replay(ev("x", "checkin", "other", 5, 9, ""))
+	if second.Sends["send.dm"] != 1 {
+		t.Fatalf("after restart sends %v; want the overdue step once", second.Sends)
+	}
+	third := replay(ev("x", "checkin", "other", 5, 9, "") + ev("y", "checkin", "other", 9, 9, ""))
+	if third.Sends["send.dm"] != 0 {
+		t.Fatalf("sent again: %v", third.Sends)
+	}
+}

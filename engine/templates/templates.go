@@ -1,0 +1,177 @@
+// Package templates renders message templates at send time: it picks the
+// member's locale with fallback and evaluates the HCL template with
+// member, event and community in scope.
+package templates
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/gocty"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// Message is a rendered template.
+type Message struct {
+	Locale  string `json:"locale"`
+	Text    string `json:"text"`
+	Subject string `json:"subject,omitempty"`
+	HTML    string `json:"html,omitempty"`
+}
+
+// Renderer renders the templates of one configuration snapshot.
+type Renderer struct {
+	cfg *config.Config
+}
+
+// New returns a renderer for cfg.
+func New(cfg *config.Config) *Renderer { return &Renderer{cfg: cfg} }
+
+// Locale picks the text a member gets: their locale, then its language
+// ("zh" for "zh-TW", or any "zh-*" text), then the template's default.
+func Locale(t *config.Template, want string) string {
+	if _, ok := t.Text[want]; ok && want != "" {
+		return want
+	}
+	if want != "" {
+		lang, _, _ := strings.Cut(want, "-")
+		if _, ok := t.Text[lang]; ok {
+			return lang
+		}
+		best := ""
+		for loc := range t.Text {
+			if strings.HasPrefix(loc, lang+"-") && (best == "" || loc < best) {
+				best = loc
+			}
+		}
+		if best != "" {
+			return best
+		}
+	}
+	return t.DefaultLocale
+}
+
+// Render renders t for a member. A value a template reads that is missing
+// at send time (an event attribute that is absent, say) is an error, not
+// an empty string in someone's message.
+func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community) (Message, error) {
+	loc := Locale(t, m.Locale)
+	ctx, err := r.context(m, event, community)
+	if err != nil {
+		return Message{}, err
+	}
+	msg := Message{Locale: loc}
+	parts := []struct {
+		texts map[string]hcl.Expression
+		out   *string
+		name  string
+	}{{t.Text, &msg.Text, "text"}, {t.Subject, &msg.Subject, "subject"}, {t.HTML, &msg.HTML, "html"}}
+	for _, p := range parts {
+		expr, ok := p.texts[loc]
+		if !ok {
+			expr, ok = p.texts[t.DefaultLocale]
+		}
+		if !ok {
+			continue
+		}
+		v, diags := expr.Value(ctx)
+		if diags.HasErrors() {
+			return Message{}, fmt.Errorf("template %s %s (%s): %s", t.Name, p.name, loc, diags.Error())
+		}
+		v, _ = v.Unmark()
+		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+			return Message{}, fmt.Errorf("template %s %s (%s) did not give text", t.Name, p.name, loc)
+		}
+		*p.out = v.AsString()
+	}
+	return msg, nil
+}
+
+func (r *Renderer) context(m *rules.Member, event map[string]any, community *rules.Community) (*hcl.EvalContext, error) {
+	vars := map[string]cty.Value{}
+	vs := map[string]cty.Value{}
+	for _, v := range r.cfg.Variables {
+		if !v.Sensitive {
+			vs[v.Name] = v.Value
+		}
+	}
+	vars["var"] = cty.ObjectVal(vs)
+	vars["local"] = cty.ObjectVal(r.cfg.Locals)
+	vars["member"] = memberValue(m)
+	if community == nil {
+		community = &rules.Community{}
+	}
+	vars["community"] = cty.ObjectVal(map[string]cty.Value{
+		"name": cty.StringVal(community.Name), "title": cty.StringVal(community.Title),
+		"platform": cty.StringVal(community.Platform), "members": cty.NumberIntVal(int64(community.Members)),
+		"capacity": cty.NumberIntVal(int64(community.Capacity)),
+	})
+	ev := map[string]cty.Value{}
+	for k, v := range event {
+		ev[k] = toCty(v)
+	}
+	vars["event"] = cty.ObjectVal(ev)
+	return &hcl.EvalContext{Variables: vars}, nil
+}
+
+func memberValue(m *rules.Member) cty.Value {
+	attrs := map[string]cty.Value{}
+	for k, v := range m.Attrs {
+		attrs[k] = toCty(v)
+	}
+	t := func(x time.Time) cty.Value {
+		if x.IsZero() {
+			return cty.StringVal("")
+		}
+		return cty.StringVal(x.Format(time.RFC3339))
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"id": cty.StringVal(m.ID), "name": cty.StringVal(m.Name), "platform": cty.StringVal(m.Platform),
+		"locale": cty.StringVal(m.Locale), "timezone": cty.StringVal(m.Timezone),
+		"joined_at": t(m.JoinedAt), "last_active_at": t(m.LastActiveAt),
+		"days_since_joined": cty.NumberIntVal(int64(m.DaysSinceJoined)), "days_since_active": cty.NumberIntVal(int64(m.DaysSinceActive)),
+		"points": cty.NumberIntVal(int64(m.Points)), "points_earned": cty.NumberIntVal(int64(m.PointsEarned)),
+		"messages": cty.NumberIntVal(int64(m.Messages)), "posts": cty.NumberIntVal(int64(m.Posts)),
+		"reactions": cty.NumberIntVal(int64(m.Reactions)), "referrals": cty.NumberIntVal(int64(m.Referrals)),
+		"badges": cty.NumberIntVal(int64(m.Badges)), "tier": cty.StringVal(m.Tier), "tier_rank": cty.NumberIntVal(int64(m.TierRank)),
+		"strikes": cty.NumberIntVal(int64(m.Strikes)), "attrs": cty.ObjectVal(attrs),
+	})
+}
+
+// toCty converts decoded JSON-ish values.
+func toCty(v any) cty.Value {
+	switch x := v.(type) {
+	case nil:
+		return cty.NullVal(cty.DynamicPseudoType)
+	case string:
+		return cty.StringVal(x)
+	case bool:
+		return cty.BoolVal(x)
+	case time.Time:
+		return cty.StringVal(x.Format(time.RFC3339))
+	case []any:
+		if len(x) == 0 {
+			return cty.EmptyTupleVal
+		}
+		vals := make([]cty.Value, len(x))
+		for i, e := range x {
+			vals[i] = toCty(e)
+		}
+		return cty.TupleVal(vals)
+	case map[string]any:
+		m := map[string]cty.Value{}
+		for k, e := range x {
+			m[k] = toCty(e)
+		}
+		return cty.ObjectVal(m)
+	}
+	if n, err := gocty.ToCtyValue(v, cty.Number); err == nil {
+		return n
+	}
+	return cty.StringVal(fmt.Sprint(v))
+}
