@@ -75,6 +75,7 @@ func commands() []command {
 		{"graph", "Print the dependency graph of a configuration in DOT", graphUsage, runGraph},
 		{"import", "Turn another platform's history into member events", importUsage, runImport},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
+		{"member", "Show one member's state: points, tier, segments, badges, campaigns", memberUsage, runMember},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
 		{"bench", "Measure the engine on this machine and print the figures", benchUsage, runBench},

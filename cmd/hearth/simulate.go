@@ -183,6 +183,16 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			fmt.Fprintf(tw, "  %s\t%d\n", s.Name, sum.Segments[s.Name])
 		}
 	}
+	if len(cfg.Campaigns) > 0 {
+		section("Campaigns", "entered\tgoal\tfinished\tleft\tactive\tsends\tdeferred")
+		for _, c := range cfg.Campaigns {
+			f := sum.Campaigns[c.Name]
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", c.Name, f.Entered, f.Goal, f.Finished, f.Left, f.Active, f.Sends, f.Deferred)
+			for _, v := range simulate.Names(f.Variants) {
+				fmt.Fprintf(tw, "    variant %s\t%d\n", v, f.Variants[v])
+			}
+		}
+	}
 	section("Sends that would happen", "count")
 	if len(sum.Sends) == 0 {
 		fmt.Fprintf(tw, "  none\t\n")

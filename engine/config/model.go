@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -32,6 +33,9 @@ type Config struct {
 	Events      []*EventDecl               // declared in files
 
 	Graph *Graph
+	// Functions are the HCL functions of the configuration, for rendering
+	// templates at send time with the same functions validate used.
+	Functions map[string]function.Function
 }
 
 // Settings are the hearth block.

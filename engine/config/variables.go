@@ -399,6 +399,7 @@ func (l *loader) loadLocals(blocks []*hcl.Block) {
 	}
 	l.ctx.Variables["local"] = cty.ObjectVal(values)
 	l.cfg.Locals = values
+	l.cfg.Functions = l.ctx.Functions
 }
 
 // explainEval rewrites hcl's "This object does not have an attribute"

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,7 +57,23 @@ type Summary struct {
 	Tiers      map[string]int `json:"tiers"`          // tier -> members ("" none)
 	Segments   map[string]int `json:"segments"`       // segment -> members in it at the end
 	Sends      map[string]int `json:"sends"`          // action name -> count
-	Store      state.Store    `json:"-"`
+	// Campaigns are funnels: entered, ended by reason, still active,
+	// sends, and members per A/B variant.
+	Campaigns map[string]*Funnel `json:"campaigns"`
+	Store     state.Store        `json:"-"`
+}
+
+// Funnel is what happened in one campaign.
+type Funnel struct {
+	Entered  int            `json:"entered"`
+	Goal     int            `json:"goal"`
+	Finished int            `json:"finished"`
+	Left     int            `json:"left"`
+	Active   int            `json:"active"`
+	Sends    int            `json:"sends"`
+	Deferred int            `json:"deferred"`
+	Skipped  int            `json:"skipped"`
+	Variants map[string]int `json:"variants,omitempty"`
 }
 
 // Run replays events from r through cfg.
@@ -67,7 +84,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	rt := runtime.New(cfg, opt.Log)
 	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
-		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store}
+		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store,
+		Campaigns: map[string]*Funnel{}}
+	for _, c := range cfg.Campaigns {
+		sum.Campaigns[c.Name] = &Funnel{Variants: map[string]int{}}
+	}
 	emit := func(os []state.Outcome) error {
 		for _, o := range os {
 			switch o.Kind {
@@ -80,6 +101,31 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			case state.KindAction:
 				if o.Change == "queue" {
 					sum.Sends[o.Name]++
+					if f := sum.Campaigns[strings.TrimPrefix(o.Rule, "campaign.")]; f != nil {
+						f.Sends++
+					}
+				}
+			case state.KindCampaign:
+				if f := sum.Campaigns[o.Name]; f != nil {
+					switch o.Change {
+					case "enter":
+						f.Entered++
+					case "exit":
+						switch o.Detail {
+						case "goal":
+							f.Goal++
+						case "left":
+							f.Left++
+						default:
+							f.Finished++
+						}
+					case "defer":
+						f.Deferred++
+					case "skip":
+						f.Skipped++
+					case "variant":
+						f.Variants[o.Detail]++
+					}
 				}
 			}
 			if opt.Outcome != nil {
@@ -248,6 +294,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		sum.Tiers[m.Tier.Name]++
 		for s := range m.Segments {
 			sum.Segments[s]++
+		}
+		for name, run := range m.Campaigns {
+			if f := sum.Campaigns[name]; f != nil && run.Active() {
+				f.Active++
+			}
 		}
 		for name, h := range m.Badges {
 			if h.Count > 0 {

@@ -116,7 +116,7 @@ func (r *Renderer) context(m *rules.Member, event map[string]any, community *rul
 		ev[k] = toCty(v)
 	}
 	vars["event"] = cty.ObjectVal(ev)
-	return &hcl.EvalContext{Variables: vars}, nil
+	return &hcl.EvalContext{Variables: vars, Functions: r.cfg.Functions}, nil
 }
 
 func memberValue(m *rules.Member) cty.Value {

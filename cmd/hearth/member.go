@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const memberUsage = `Usage: hearth member show [options] ID [DIR]
+
+Prints what hearth knows about one member, from the configuration's state
+store: profile, points, tier and its history, segments, badges, campaign
+runs (step, variant, why they ended) and the next time-based recheck.
+
+Examples:
+  hearth replay -events history.jsonl examples/quickstart
+  hearth member show u07 examples/quickstart
+  hearth member show -json u07 examples/quickstart | jq .campaigns
+`
+
+func runMember(ctx context.Context, s *stdio, args []string) int {
+	if len(args) == 0 || (args[0] != "show" && !strings.HasPrefix(args[0], "-")) {
+		fmt.Fprint(s.err, memberUsage)
+		return 1
+	}
+	if args[0] == "show" {
+		args = args[1:]
+	}
+	fs := newFlags(s, "member show", memberUsage)
+	asJSON := fs.Bool("json", false, "Print the stored state as JSON.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 || len(pos) > 2 {
+		fmt.Fprintln(s.err, "hearth member show: give a member id and, optionally, the configuration directory.")
+		return 1
+	}
+	dir := "."
+	if len(pos) == 2 {
+		dir = pos[1]
+	}
+	cfg, src, diags := config.Load(dir, vf.options(s))
+	if diags.HasErrors() {
+		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		return 1
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member show: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	b, err := store.Begin(ctx)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member show: %v\n", err)
+		return 1
+	}
+	m, err := b.Member(pos[0])
+	_ = b.Rollback()
+	if errors.Is(err, state.ErrNotFound) {
+		fmt.Fprintf(s.err, "hearth member show: no member %q in %s.\n", pos[0], storeWhere(cfg))
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member show: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(m)
+		return 0
+	}
+	printMember(s.out, cfg, m)
+	return 0
+}
+
+func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04")
+	}
+	name := m.Name
+	if name == "" {
+		name = "(no name)"
+	}
+	fmt.Fprintf(w, "Member %s, %s\n", m.ID, name)
+	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
+	if m.Timezone != "" || m.Locale != "" {
+		fmt.Fprintf(w, " (%s)", strings.Trim(m.Locale+" "+m.Timezone, " "))
+	}
+	fmt.Fprintf(w, "\n  points %d (earned %d), referrals %d\n", m.Points, m.PointsEarned, m.Referrals)
+	if m.Tier.Name != "" {
+		fmt.Fprintf(w, "  tier %s since %s\n", m.Tier.Name, day(m.Tier.Since))
+	} else {
+		fmt.Fprintln(w, "  no tier")
+	}
+	for _, h := range m.Tier.History {
+		from := h.From
+		if from == "" {
+			from = "(none)"
+		}
+		to := h.To
+		if to == "" {
+			to = "(none)"
+		}
+		fmt.Fprintf(w, "    %s  %s -> %s  (event %s)\n", day(h.At), from, to, h.Event)
+	}
+	var segs []string
+	for s, at := range m.Segments {
+		segs = append(segs, fmt.Sprintf("%s (since %s)", s, day(at)))
+	}
+	sort.Strings(segs)
+	fmt.Fprintf(w, "  segments: %s\n", orNone(strings.Join(segs, ", ")))
+	var badges []string
+	for name, h := range m.Badges {
+		if h.Count > 0 {
+			badges = append(badges, fmt.Sprintf("%s x%d (first %s)", name, h.Count, day(h.First)))
+		}
+	}
+	sort.Strings(badges)
+	fmt.Fprintf(w, "  badges: %s\n", orNone(strings.Join(badges, ", ")))
+	for _, c := range cfg.Campaigns {
+		run := m.Campaigns[c.Name]
+		if run == nil {
+			continue
+		}
+		if run.Active() {
+			step := "(end)"
+			if run.Step < len(c.Steps) {
+				step = c.Steps[run.Step].Name
+			}
+			fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", c.Name, step, day(run.StepAt), day(run.Due))
+		} else {
+			fmt.Fprintf(w, "  campaign %s: ended (%s) %s", c.Name, run.Reason, day(run.EndedAt))
+		}
+		if run.Variant != "" {
+			fmt.Fprintf(w, ", variant %s", run.Variant)
+		}
+		fmt.Fprintf(w, ", run %d, %d sends\n", run.Runs, run.Seq)
+	}
+	if !m.RecheckAt.IsZero() {
+		fmt.Fprintf(w, "  next recheck %s\n", day(m.RecheckAt))
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
