@@ -76,6 +76,7 @@ func commands() []command {
 		{"import", "Turn another platform's history into member events", importUsage, runImport},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"member", "Show one member's state: points, tier, segments, badges, campaigns", memberUsage, runMember},
+		{"outbox", "List, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
 		{"bench", "Measure the engine on this machine and print the figures", benchUsage, runBench},

@@ -227,6 +227,23 @@ type Action struct {
 	Event    string    `json:"event,omitempty"`
 }
 
+// OutboxEntry is an action with its delivery state.
+type OutboxEntry struct {
+	Action
+	Status    string    `json:"status"` // pending, sent, dead
+	Attempts  int       `json:"attempts"`
+	NextAt    time.Time `json:"next_at"`
+	LastError string    `json:"last_error,omitempty"`
+	SentAt    time.Time `json:"sent_at,omitzero"`
+}
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxDead    = "dead"
+)
+
 // BadgeHold is a badge a member holds.
 type BadgeHold struct {
 	Count int       `json:"count"`

@@ -89,6 +89,7 @@ type Memory struct {
 	seen     map[string]time.Time
 	outcomes []Outcome
 	outbox   []Action
+	entries  map[string]*OutboxEntry // delivery state by key
 	due      dueHeap
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
@@ -247,10 +248,98 @@ func (b *memBatch) Commit() error {
 	}
 	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
 	b.s.outbox = append(b.s.outbox, b.actions...)
+	for _, a := range b.actions {
+		if b.s.entries == nil {
+			b.s.entries = map[string]*OutboxEntry{}
+		}
+		if _, dup := b.s.entries[a.Key]; !dup {
+			b.s.entries[a.Key] = &OutboxEntry{Action: a, Status: OutboxPending, NextAt: a.At}
+		}
+	}
 	return nil
 }
 
 func (b *memBatch) Rollback() error {
 	b.done = true
 	return nil
+}
+
+// DueActions lists pending actions due at now, oldest first.
+func (s *Memory) DueActions(_ context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	for _, e := range s.entries {
+		if e.Status == OutboxPending && !e.NextAt.After(now) {
+			out = append(out, *e)
+		}
+	}
+	sortEntries(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func sortEntries(es []OutboxEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		if !es[i].NextAt.Equal(es[j].NextAt) {
+			return es[i].NextAt.Before(es[j].NextAt)
+		}
+		return es[i].Key < es[j].Key
+	})
+}
+
+// MarkSent records a delivery.
+func (s *Memory) MarkSent(_ context.Context, key string, attempts int, at time.Time) error {
+	if e := s.entries[key]; e != nil {
+		e.Status, e.Attempts, e.SentAt, e.LastError = OutboxSent, attempts, at, ""
+	}
+	return nil
+}
+
+// MarkRetry schedules another try.
+func (s *Memory) MarkRetry(_ context.Context, key string, attempts int, next time.Time, reason string) error {
+	if e := s.entries[key]; e != nil {
+		e.Attempts, e.NextAt, e.LastError = attempts, next, reason
+	}
+	return nil
+}
+
+// MarkDead moves an action to the dead letters.
+func (s *Memory) MarkDead(_ context.Context, key string, attempts int, reason string) error {
+	if e := s.entries[key]; e != nil {
+		e.Status, e.Attempts, e.LastError = OutboxDead, attempts, reason
+	}
+	return nil
+}
+
+// ListOutbox lists entries with a status ("" for all).
+func (s *Memory) ListOutbox(_ context.Context, status string, limit int) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	for _, e := range s.entries {
+		if status == "" || e.Status == status {
+			out = append(out, *e)
+		}
+	}
+	sortEntries(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// RetryAction makes an action due now.
+func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool, error) {
+	e := s.entries[key]
+	if e == nil {
+		return false, nil
+	}
+	e.Status, e.NextAt = OutboxPending, now
+	return true, nil
+}
+
+// DropAction removes an action.
+func (s *Memory) DropAction(_ context.Context, key string) (bool, error) {
+	_, ok := s.entries[key]
+	delete(s.entries, key)
+	return ok, nil
 }

@@ -59,6 +59,7 @@ var migrations = []string{
 		attempts   INTEGER NOT NULL DEFAULT 0,
 		next_at    INTEGER NOT NULL,
 		last_error TEXT NOT NULL DEFAULT '',
+		sent_at    INTEGER NOT NULL DEFAULT 0,
 		data       BLOB NOT NULL
 	) WITHOUT ROWID;
 	CREATE INDEX outbox_due ON outbox (status, next_at);`,

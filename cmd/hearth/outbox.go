@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/outbox"
+)
+
+const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead] [-json] [DIR]
+       hearth outbox retry KEY [DIR]
+       hearth outbox drop KEY [DIR]
+
+The outbox holds every side effect the rules decided on (messages, direct
+messages, emails, role changes, webhooks), written in the same transaction
+as the state change that caused it, each with an idempotency key. The
+dispatcher sends them with retries and backoff; an action that keeps
+failing moves to the dead letters (status dead).
+
+  list    show actions, oldest first (default: pending and dead)
+  retry   make a dead or pending action due now
+  drop    remove an action without sending it
+
+Examples:
+  hearth outbox list -status dead examples/quickstart
+  hearth outbox retry campaign/onboarding/u07/1/2/nudge examples/quickstart
+`
+
+func runOutbox(ctx context.Context, s *stdio, args []string) int {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "retry" && args[0] != "drop") {
+		fmt.Fprint(s.err, outboxUsage)
+		return 1
+	}
+	verb := args[0]
+	fs := newFlags(s, "outbox "+verb, outboxUsage)
+	status := fs.String("status", "", "With list: only this status (pending, sent or dead).")
+	asJSON := fs.Bool("json", false, "With list: print JSON lines.")
+	limit := fs.Int("limit", 100, "With list: at most this many.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args[1:])
+	if !ok {
+		return code
+	}
+	key := ""
+	if verb != "list" {
+		if len(pos) == 0 {
+			fmt.Fprintf(s.err, "hearth outbox %s: give the action's key (see hearth outbox list).\n", verb)
+			return 1
+		}
+		key, pos = pos[0], pos[1:]
+	}
+	dir, ok := dirArg(pos, s, "outbox "+verb)
+	if !ok {
+		return 1
+	}
+	cfg, src, diags := config.Load(dir, vf.options(s))
+	if diags.HasErrors() {
+		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		return 1
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth outbox: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	ob, ok := st.(outbox.Store)
+	if !ok {
+		fmt.Fprintf(s.err, "hearth outbox: the %s store keeps no outbox.\n", cfg.Settings.State.Backend)
+		return 1
+	}
+	switch verb {
+	case "retry", "drop":
+		var found bool
+		if verb == "retry" {
+			found, err = ob.RetryAction(ctx, key, time.Now())
+		} else {
+			found, err = ob.DropAction(ctx, key)
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth outbox %s: %v\n", verb, err)
+			return 1
+		}
+		if !found {
+			fmt.Fprintf(s.err, "hearth outbox %s: no action %q (sent actions cannot be retried).\n", verb, key)
+			return 1
+		}
+		fmt.Fprintf(s.out, "%s: %s\n", map[string]string{"retry": "due now", "drop": "dropped"}[verb], key)
+		return 0
+	}
+	var entries []outbox.Entry
+	if *status == "" {
+		for _, st := range []string{outbox.Pending, outbox.Dead} {
+			es, err := ob.ListOutbox(ctx, st, *limit)
+			if err != nil {
+				fmt.Fprintf(s.err, "hearth outbox list: %v\n", err)
+				return 1
+			}
+			entries = append(entries, es...)
+		}
+	} else {
+		if *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead {
+			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent or dead.\n")
+			return 1
+		}
+		entries, err = ob.ListOutbox(ctx, *status, *limit)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth outbox list: %v\n", err)
+			return 1
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		for _, e := range entries {
+			_ = enc.Encode(e)
+		}
+		return 0
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(s.out, "The outbox is empty.")
+		return 0
+	}
+	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tTRIES\tNEXT\tKIND\tMEMBER\tKEY\tLAST ERROR")
+	for _, e := range entries {
+		next := e.NextAt.UTC().Format("2006-01-02 15:04")
+		if e.Status == outbox.Sent {
+			next = "sent " + e.SentAt.UTC().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, next, e.Kind, e.Member, e.Key, strings.ReplaceAll(e.LastError, "\n", " "))
+	}
+	_ = tw.Flush()
+	return 0
+}

@@ -1,0 +1,188 @@
+// Package outbox delivers the actions the runtime wrote to the outbox:
+// messages, direct messages, emails, role changes, webhooks. Each action
+// is sent at least once and carries its idempotency key, so a platform
+// that honours keys applies it at most once. Failures are retried with
+// exponential backoff and full jitter, a platform's Retry-After is
+// honoured, and an action that keeps failing moves to the dead letters.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Entry is an action with its delivery state.
+type Entry = state.OutboxEntry
+
+// Statuses of an entry.
+const (
+	Pending = state.OutboxPending
+	Sent    = state.OutboxSent
+	Dead    = state.OutboxDead
+)
+
+// Store is where the outbox lives; the state stores implement it.
+type Store interface {
+	DueActions(ctx context.Context, now time.Time, limit int) ([]Entry, error)
+	MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
+	MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error
+	MarkDead(ctx context.Context, key string, attempts int, reason string) error
+	ListOutbox(ctx context.Context, status string, limit int) ([]Entry, error)
+	// RetryAction makes a dead or pending action due now; DropAction
+	// removes it. Both report whether the key existed.
+	RetryAction(ctx context.Context, key string, now time.Time) (bool, error)
+	DropAction(ctx context.Context, key string) (bool, error)
+}
+
+// Sender performs one action on its platform, passing the idempotency
+// key on where the platform accepts one.
+type Sender interface {
+	Send(ctx context.Context, a state.Action) error
+}
+
+// A send error may say when to try again (a 429 with Retry-After) or that
+// trying again is pointless (a 4xx that is not a rate limit).
+type retryAfter interface{ RetryAfter() time.Duration }
+type permanent interface{ Permanent() bool }
+
+// PermanentError wraps an error that retrying cannot fix.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string   { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error   { return e.Err }
+func (e *PermanentError) Permanent() bool { return true }
+
+// RateLimitError says to wait before the next try.
+type RateLimitError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+}
+func (e *RateLimitError) Unwrap() error             { return e.Err }
+func (e *RateLimitError) RetryAfter() time.Duration { return e.After }
+
+// Options tune delivery.
+type Options struct {
+	MaxAttempts int           // dead after this many failed tries (default 8)
+	BaseDelay   time.Duration // first retry delay (default 1s)
+	MaxDelay    time.Duration // longest delay (default 1h)
+	Batch       int           // actions per round (default 100)
+	Now         func() time.Time
+	Rand        *rand.Rand // jitter source; nil seeds one
+	Log         *slog.Logger
+}
+
+// Dispatcher delivers due actions.
+type Dispatcher struct {
+	store  Store
+	sender Sender
+	opt    Options
+}
+
+// New returns a dispatcher.
+func New(store Store, sender Sender, opt Options) *Dispatcher {
+	if opt.MaxAttempts <= 0 {
+		opt.MaxAttempts = 8
+	}
+	if opt.BaseDelay <= 0 {
+		opt.BaseDelay = time.Second
+	}
+	if opt.MaxDelay <= 0 {
+		opt.MaxDelay = time.Hour
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 100
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Rand == nil {
+		opt.Rand = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{store: store, sender: sender, opt: opt}
+}
+
+// Report counts what one round did.
+type Report struct {
+	Sent, Retried, Dead int
+}
+
+// RunOnce sends what is due now, once each, and returns.
+func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
+	var rep Report
+	due, err := d.store.DueActions(ctx, d.opt.Now(), d.opt.Batch)
+	if err != nil {
+		return rep, err
+	}
+	for _, e := range due {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		attempts := e.Attempts + 1
+		sendErr := d.sender.Send(ctx, e.Action)
+		now := d.opt.Now()
+		switch {
+		case sendErr == nil:
+			rep.Sent++
+			err = d.store.MarkSent(ctx, e.Key, attempts, now)
+		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
+			rep.Dead++
+			d.opt.Log.Warn("action moved to dead letters", "key", e.Key, "attempts", attempts, "err", sendErr)
+			err = d.store.MarkDead(ctx, e.Key, attempts, sendErr.Error())
+		default:
+			rep.Retried++
+			err = d.store.MarkRetry(ctx, e.Key, attempts, now.Add(d.delay(attempts, sendErr)), sendErr.Error())
+		}
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// Run delivers until ctx ends, polling every interval.
+func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := d.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			d.opt.Log.Error("outbox round failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func isPermanent(err error) bool {
+	var p permanent
+	return errors.As(err, &p) && p.Permanent()
+}
+
+// delay is the wait before try number attempts+1: the platform's
+// Retry-After when it gave one, else exponential backoff with full jitter.
+func (d *Dispatcher) delay(attempts int, err error) time.Duration {
+	var ra retryAfter
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		return ra.RetryAfter()
+	}
+	ceiling := d.opt.BaseDelay << min(attempts-1, 30)
+	if ceiling <= 0 || ceiling > d.opt.MaxDelay {
+		ceiling = d.opt.MaxDelay
+	}
+	return time.Duration(d.opt.Rand.Int64N(int64(ceiling)) + 1)
+}

@@ -1,0 +1,95 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// The outbox: actions written with their batch, delivered by the
+// dispatcher. Reads and updates go straight to the database: delivery
+// runs beside event processing and touches only this table.
+
+func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state.OutboxEntry, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []state.OutboxEntry
+	for rows.Next() {
+		var e state.OutboxEntry
+		var data []byte
+		var next, sent int64
+		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(data, &e.Action); err != nil {
+			return nil, fmt.Errorf("outbox entry: %w", err)
+		}
+		e.NextAt = time.Unix(0, next).UTC()
+		if sent > 0 {
+			e.SentAt = time.Unix(0, sent).UTC()
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+const outboxColumns = `data, status, attempts, next_at, last_error, sent_at`
+
+// DueActions lists pending actions due at now, oldest first.
+func (s *Store) DueActions(ctx context.Context, now time.Time, limit int) ([]state.OutboxEntry, error) {
+	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, key LIMIT ?`, now.UnixNano(), limit)
+}
+
+// ListOutbox lists entries with a status ("" for all), oldest first.
+func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]state.OutboxEntry, error) {
+	if status == "" {
+		return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox ORDER BY next_at, key LIMIT ?`, limit)
+	}
+	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? ORDER BY next_at, key LIMIT ?`, status, limit)
+}
+
+func (s *Store) updateOutbox(ctx context.Context, q string, args ...any) (bool, error) {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// MarkSent records a delivery.
+func (s *Store) MarkSent(ctx context.Context, key string, attempts int, at time.Time) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, last_error = '' WHERE key = ?`, attempts, at.UnixNano(), key)
+	return err
+}
+
+// MarkRetry schedules another try.
+func (s *Store) MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE key = ?`, attempts, next.UnixNano(), reason, key)
+	return err
+}
+
+// MarkDead moves an action to the dead letters.
+func (s *Store) MarkDead(ctx context.Context, key string, attempts int, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'dead', attempts = ?, last_error = ? WHERE key = ?`, attempts, reason, key)
+	return err
+}
+
+// RetryAction makes a dead or pending action due now.
+func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
+	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = ? WHERE key = ? AND status != 'sent'`, now.UnixNano(), key)
+}
+
+// DropAction removes an action.
+func (s *Store) DropAction(ctx context.Context, key string) (bool, error) {
+	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = ?`, key)
+}
