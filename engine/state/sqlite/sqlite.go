@@ -542,34 +542,50 @@ func (s *Store) submit(j *job) {
 	q <- j
 }
 
-// writer writes jobs in order. After a failure every later job fails
-// too, since it was built on the failed one's state.
+// writer writes jobs in order. Jobs that queued up while it was busy are
+// written together in one transaction (group commit): one sync to disk
+// for all of them, so latency stays flat under load. After a failure
+// every later job fails too, since it was built on the failed one's state.
 func (s *Store) writer(q chan *job) {
 	for j := range q {
+		group := []*job{j}
+	drain:
+		for len(group) < 64 {
+			select {
+			case more, ok := <-q:
+				if !ok {
+					break drain
+				}
+				group = append(group, more)
+			default:
+				break drain
+			}
+		}
 		s.mu.Lock()
-		failed := s.failed
+		err := s.failed
 		s.mu.Unlock()
-		err := failed
 		if err == nil {
-			err = s.write(j)
+			err = s.write(group)
 		}
 		s.mu.Lock()
 		if err != nil && s.failed == nil {
 			s.failed = err
 			s.cache = memberCache{limit: s.cache.limit}
 		}
-		for _, id := range j.ids {
-			if s.pendingIDs[id]--; s.pendingIDs[id] <= 0 {
-				delete(s.pendingIDs, id)
+		for _, j := range group {
+			for _, id := range j.ids {
+				if s.pendingIDs[id]--; s.pendingIDs[id] <= 0 {
+					delete(s.pendingIDs, id)
+				}
+				if err == nil {
+					s.seen.add(id)
+				}
 			}
-			if err == nil {
-				s.seen.add(id)
-			}
-		}
-		for _, m := range j.members {
-			if s.pins[m.ID]--; s.pins[m.ID] <= 0 {
-				delete(s.pins, m.ID)
-				delete(s.pinned, m.ID)
+			for _, m := range j.members {
+				if s.pins[m.ID]--; s.pins[m.ID] <= 0 {
+					delete(s.pins, m.ID)
+					delete(s.pinned, m.ID)
+				}
 			}
 		}
 		rebuild := err == nil && s.seen.full()
@@ -580,8 +596,10 @@ func (s *Store) writer(q chan *job) {
 				err = rerr
 			}
 		}
-		j.done(err)
-		s.pending.Done()
+		for _, j := range group {
+			j.done(err)
+			s.pending.Done()
+		}
 	}
 }
 
@@ -612,17 +630,29 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, row, tail string, n int, 
 	return nil
 }
 
-func (s *Store) write(j *job) error {
+func (s *Store) write(group []*job) error {
 	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	for _, j := range group {
+		if err := writeJob(ctx, tx, j); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// writeJob writes one batch inside the group's transaction; a member in
+// several batches is written by each, the last one winning.
+func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
+	var err error
 	err = insertRows(ctx, tx, `INSERT INTO events (id, at) VALUES `, `(?, ?)`, ``, len(j.ids), func(i int) []any {
 		return []any{j.ids[i], j.at[i]}
 	})
 	if err != nil {
-		tx.Rollback()
 		return fmt.Errorf("events: %w", err)
 	}
 	err = insertRows(ctx, tx, `INSERT INTO members (id, data, recheck_at) VALUES `, `(?, ?, ?)`,
@@ -630,7 +660,6 @@ func (s *Store) write(j *job) error {
 			return []any{j.members[i].ID, j.docs[i], j.recheck[i]}
 		})
 	if err != nil {
-		tx.Rollback()
 		return fmt.Errorf("members: %w", err)
 	}
 	err = insertRows(ctx, tx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, src, dst, detail) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ``,
@@ -639,7 +668,6 @@ func (s *Store) write(j *job) error {
 			return []any{o.Kind, o.Member, o.Name, o.Change, o.At.UnixNano(), o.Rule, o.Event, o.Points, o.From, o.To, o.Detail}
 		})
 	if err != nil {
-		tx.Rollback()
 		return fmt.Errorf("outcomes: %w", err)
 	}
 	// A key already in the outbox is the same action again: keep the first.
@@ -649,10 +677,9 @@ func (s *Store) write(j *job) error {
 			return []any{a.Key, a.Member, a.Kind, a.At.UnixNano(), a.At.UnixNano(), j.adocs[i]}
 		})
 	if err != nil {
-		tx.Rollback()
 		return fmt.Errorf("outbox: %w", err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Rollback drops the batch. Members it changed may be shared with the
