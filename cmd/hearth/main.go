@@ -21,6 +21,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // Version is hearth's version, checked against required_version.
@@ -76,6 +77,7 @@ func commands() []command {
 		{"import", "Turn another platform's history into member events", importUsage, runImport},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"member", "Show one member's state: points, tier, segments, badges, campaigns", memberUsage, runMember},
+		{"campaign", "Stop a campaign for one member or everyone in it", campaignUsage, runCampaign},
 		{"outbox", "List, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
@@ -189,11 +191,13 @@ func (v *varFlags) options(s *stdio) config.Options {
 
 // platformSpecs are the settings of every platform type this binary has.
 func platformSpecs() map[string]config.PlatformSpec {
-	specs := map[string]config.PlatformSpec{}
-	for _, sp := range []config.PlatformSpec{local.Spec()} {
-		specs[sp.Type] = sp
+	reg, err := platform.NewRegistry(local.New())
+	if err != nil {
+		// Only two adapters of one type or a mismatched spec get here: a
+		// mistake in this list, which every test of the command hits.
+		panic(err)
 	}
-	return specs
+	return reg.Specs()
 }
 
 func dirArg(pos []string, s *stdio, name string) (string, bool) {

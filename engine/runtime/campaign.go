@@ -113,13 +113,41 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 	if len(m.Campaigns) == 0 {
 		return
 	}
+	for name, run := range m.Campaigns {
+		// A campaign removed from the configuration stops its runs; steps
+		// matched by index would otherwise run against another sequence.
+		if run.Active() && r.campaigns[name] == nil {
+			run.Status, run.EndedAt, run.Reason = runDone, now, "stopped"
+			run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+			w.mark(m.ID, "campaign:"+name)
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: "stopped"})
+		}
+	}
 	for _, c := range r.cfg.Campaigns {
 		run := m.Campaigns[c.Name]
 		if !run.Active() {
 			continue
 		}
+		if run.Step >= len(c.Steps) {
+			// The campaign lost steps in a reload: finish the run.
+			r.endRun(w, m, c, run, now, cause, "finished")
+			continue
+		}
 		r.advance(w, m, c, run, now, cause)
 	}
+}
+
+// StopCampaign ends a member's active run of a campaign, as an operator
+// asks with hearth campaign stop. It reports whether a run was active.
+func (r *Runtime) StopCampaign(m *state.Member, campaign string, at time.Time) (state.Outcome, bool) {
+	run := m.Campaigns[campaign]
+	if !run.Active() {
+		return state.Outcome{}, false
+	}
+	run.Status, run.EndedAt, run.Reason = runDone, at, "stopped"
+	run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+	r.schedule(m)
+	return state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", Detail: "stopped"}, true
 }
 
 func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time, cause string) {

@@ -423,3 +423,35 @@ campaign "c" {
 		t.Fatalf("sent again: %v", third.Sends)
 	}
 }
+
+// Removing a campaign from the configuration stops the runs in it.
+func TestRemovedCampaignStopsRuns(t *testing.T) {
+	with := load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"
+  step "a" {
+    wait = "10d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	without := load(t, templates)
+	store := state.NewMemory()
+	ctx := context.Background()
+	if _, err := simulate.Run(ctx, with, strings.NewReader(ev("j", "member.joined", "u", 0, 9, "")), simulate.Options{Store: store}); err != nil {
+		t.Fatal(err)
+	}
+	var outs []state.Outcome
+	sum, err := simulate.Run(ctx, without, strings.NewReader(ev("m", "message.posted", "u", 1, 9, "")+ev("x", "checkin", "z", 20, 9, "")),
+		simulate.Options{Store: store, Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := campaignOutcomes(outs, "u")
+	if len(got) != 1 || got[0] != "01-02T09:00 exit stopped" || sum.Sends["send.dm"] != 0 {
+		t.Errorf("outcomes %q sends %v", got, sum.Sends)
+	}
+}

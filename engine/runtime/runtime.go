@@ -32,24 +32,25 @@ const maxDerivedDepth = 4
 
 // Runtime evaluates one configuration snapshot.
 type Runtime struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	eval     *rules.Evaluator
-	byType   map[string][]*config.Incentive
-	segOrder []*config.Segment
-	ranks    map[string]int
-	locked   map[string]*config.Tier
-	keys     map[*rules.Program][]string
-	badges   map[string]*config.Badge
-	timing   timing // what member rules say about time passing
-	rm       rules.Member
-	render   *templates.Renderer
-	enters   map[string]bool // event types some campaign reacts to
-	sendKeep time.Duration   // how long send times matter to frequency caps
-	ms       memberState     // reused by every bind: no allocation per rule
-	bound    bindKey
-	work     work
-	spare    []changes // cleared change sets for reuse
+	cfg       *config.Config
+	log       *slog.Logger
+	eval      *rules.Evaluator
+	byType    map[string][]*config.Incentive
+	segOrder  []*config.Segment
+	ranks     map[string]int
+	locked    map[string]*config.Tier
+	keys      map[*rules.Program][]string
+	badges    map[string]*config.Badge
+	timing    timing // what member rules say about time passing
+	rm        rules.Member
+	render    *templates.Renderer
+	enters    map[string]bool // event types some campaign reacts to
+	campaigns map[string]*config.Campaign
+	sendKeep  time.Duration // how long send times matter to frequency caps
+	ms        memberState   // reused by every bind: no allocation per rule
+	bound     bindKey
+	work      work
+	spare     []changes // cleared change sets for reuse
 	// views holds one event view map per derived-event depth, reused.
 	views   [maxDerivedDepth + 1]map[string]any
 	noAttrs map[string]any // shared, empty: rules never write to attrs
@@ -99,7 +100,9 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r.segOrder = segmentOrder(cfg.Segments)
 	r.render = templates.New(cfg)
 	r.enters = map[string]bool{}
+	r.campaigns = map[string]*config.Campaign{}
 	for _, c := range cfg.Campaigns {
+		r.campaigns[c.Name] = c
 		for _, t := range c.EnterOn {
 			r.enters[t] = true
 		}
