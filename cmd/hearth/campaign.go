@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -45,9 +44,8 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, src, diags := config.Load(dir, vf.options(s))
-	if diags.HasErrors() {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
 		return 1
 	}
 	store, err := openStore(ctx, cfg)

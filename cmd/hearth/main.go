@@ -200,6 +200,16 @@ func platformSpecs() map[string]config.PlatformSpec {
 	return reg.Specs()
 }
 
+// loadConfig loads and validates a configuration directory, printing any
+// diagnostics (warnings too) to stderr; ok is false when it has errors.
+func loadConfig(s *stdio, dir string, vf varFlags) (*config.Config, bool) {
+	cfg, src, diags := config.Load(dir, vf.options(s))
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+	}
+	return cfg, !diags.HasErrors()
+}
+
 func dirArg(pos []string, s *stdio, name string) (string, bool) {
 	switch len(pos) {
 	case 0:

@@ -50,9 +50,8 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	if len(pos) == 2 {
 		dir = pos[1]
 	}
-	cfg, src, diags := config.Load(dir, vf.options(s))
-	if diags.HasErrors() {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
 		return 1
 	}
 	store, err := openStore(ctx, cfg)

@@ -49,9 +49,8 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
 		return 1
 	}
-	cfg, src, diags := config.Load(dir, vf.options(s))
-	if diags.HasErrors() {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
 		return 1
 	}
 	store, err := openStore(ctx, cfg)

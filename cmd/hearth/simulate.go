@@ -71,9 +71,8 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	if !opt.To.IsZero() && len(*to) == len("2006-01-02") {
 		opt.To = opt.To.Add(24*time.Hour - time.Nanosecond) // the whole day
 	}
-	cfg, src, diags := config.Load(dir, vf.options(s))
-	if diags.HasErrors() {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
 		return 1
 	}
 	var in io.Reader = s.in

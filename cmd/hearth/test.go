@@ -59,9 +59,8 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, src, diags := config.Load(dir, vf.options(s))
-	if diags.HasErrors() {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
 		return 1
 	}
 	files, err := hearthtest.Files(dir)
