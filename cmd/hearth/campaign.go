@@ -98,7 +98,8 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 			}
 		}
 	}
-	if err := b.AppendOutcomes(outs); err == nil {
+	err = b.AppendOutcomes(outs)
+	if err == nil {
 		err = b.Commit()
 	}
 	if err != nil {

@@ -691,6 +691,9 @@ func (b *batch) Rollback() error {
 		return nil
 	}
 	b.done = true
+	if len(b.members) == 0 {
+		return nil // nothing was read that others could have changed
+	}
 	_ = b.store.Flush(b.ctx)
 	b.store.forget(b.members)
 	return nil

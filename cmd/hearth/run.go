@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon"
+)
+
+const runUsage = `Usage: hearth run [options] [DIR]
+
+Runs the engine as a daemon: takes member events over HTTP, applies them
+through the rules, commits them to the state store before acknowledging,
+runs campaign timers and time-based rules, and reloads the configuration
+when its files change (or on SIGHUP, or POST /v1/reload). A configuration
+that fails validation never replaces the running one: the error is logged
+and shown by GET /v1/status, and the metric hearth_config_reload_success
+drops to 0.
+
+HTTP API:
+  POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
+                    a request with a bad event changes nothing and gets 400
+                    with each problem and its index
+  POST /v1/reload   reload now; 200 or 422 with diagnostics
+  GET  /v1/status   configuration, reloads, counters
+  GET  /metrics     Prometheus metrics
+  GET  /healthz, /readyz
+
+A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
+/metrics; it is required when listening on anything but loopback.
+SIGTERM or Ctrl-C stops taking events, commits what was accepted and
+exits 0.
+
+Examples:
+  hearth run examples/quickstart
+  curl -X POST --data-binary @events.jsonl http://127.0.0.1:7341/v1/events
+  HEARTH_API_TOKEN=s3cret hearth run -listen 0.0.0.0:7341 /etc/hearth
+`
+
+func runRun(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "run", runUsage)
+	listen := fs.String("listen", "127.0.0.1:7341", "Address for the HTTP API.")
+	tokenFile := fs.String("token-file", "", "File holding the API bearer token (default: $HEARTH_API_TOKEN).")
+	batch := fs.Int("batch", 1000, "Most events applied per transaction.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := dirArg(pos, s, "run")
+	if !ok {
+		return 1
+	}
+	log := newLogger(s)
+	token, err := apiToken(s, *tokenFile)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		return 1
+	}
+	if token == "" && !loopback(*listen) {
+		fmt.Fprintf(s.err, "hearth run: %s is not a loopback address; set HEARTH_API_TOKEN or -token-file so the API is not open to anyone.\n", *listen)
+		return 1
+	}
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		return 1
+	}
+	d, diags, src := daemon.New(daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch})
+	if d == nil {
+		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		store.Close()
+		return 1
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		store.Close()
+		return 1
+	}
+	srv := &http.Server{Handler: d.Handler(token), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+
+	runCtx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var runErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); runErr = d.Run(runCtx) }()
+	go func() {
+		defer wg.Done()
+		if err := d.Watch(runCtx, 200*time.Millisecond); err != nil {
+			log.Warn("not watching the configuration directory; reload with SIGHUP or POST /v1/reload", "err", err)
+		}
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("HTTP server stopped", "err", err)
+		}
+	}()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	fmt.Fprintf(s.out, "hearth %s running %s\n  API      http://%s/v1/events\n  status   http://%s/v1/status\n  metrics  http://%s/metrics\nPress Ctrl-C to stop.\n",
+		Version, dir, ln.Addr(), ln.Addr(), ln.Addr())
+	log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-hup:
+			d.Reload("signal")
+		}
+	}
+	log.Info("stopping: no new events; committing what was accepted")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Refuse new connections and wait for requests in flight, whose
+	// events the processor is still applying.
+	httpDone := make(chan struct{})
+	go func() { _ = srv.Shutdown(shutdownCtx); close(httpDone) }()
+	<-httpDone
+	stop()
+	wg.Wait()
+	if err := store.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		log.Error("stopped with an error", "err", runErr)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// newLogger logs text on a terminal and JSON otherwise.
+func newLogger(s *stdio) *slog.Logger {
+	if s.errTTY {
+		return slog.New(slog.NewTextHandler(s.err, nil))
+	}
+	return slog.New(slog.NewJSONHandler(s.err, nil))
+}
+
+func apiToken(s *stdio, file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("token file: %w", err)
+		}
+		t := strings.TrimSpace(string(b))
+		if t == "" {
+			return "", fmt.Errorf("token file %s is empty", file)
+		}
+		return t, nil
+	}
+	t, _ := s.lookupEnv("HEARTH_API_TOKEN")
+	return strings.TrimSpace(t), nil
+}
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

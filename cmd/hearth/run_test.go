@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunEndToEnd starts `hearth run` on the quickstart, posts its sample
+// events, stops it as SIGTERM does, and checks the exit code and that the
+// state is on disk for `hearth member show`.
+func TestRunEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"community.hcl", "members.hcl", "onboarding.hcl"} {
+		src, err := os.ReadFile(filepath.Join("../../examples/quickstart", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+	url := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil && resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	events, err := os.ReadFile("../../examples/quickstart/events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url+"/v1/events", "application/x-ndjson", bytes.NewReader(events))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted || !strings.Contains(string(body), `"accepted": 2414`) {
+		t.Fatalf("post: %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit %d\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not stop")
+	}
+	if !strings.Contains(out.String(), "API      http://"+addr+"/v1/events") {
+		t.Errorf("startup output: %s", out.String())
+	}
+	out.Reset()
+	if c := run(context.Background(), []string{"member", "show", "u07", dir}, s); c != 0 || !strings.Contains(out.String(), "Member u07") {
+		t.Errorf("member show after run: %d %s %s", c, out.String(), errb.String())
+	}
+}
+
+func TestRunRefusesOpenAddressWithoutToken(t *testing.T) {
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"run", "-listen", "0.0.0.0:0", "../../examples/quickstart"}, s); c != 1 || !strings.Contains(errb.String(), "HEARTH_API_TOKEN") {
+		t.Errorf("exit %d: %s", c, errb.String())
+	}
+}

@@ -1,0 +1,342 @@
+// Package daemon is `hearth run`: it takes member events over HTTP,
+// applies them through the current configuration snapshot in order,
+// commits them durably before acknowledging, runs time-based rechecks
+// and campaign timers, and swaps in a new snapshot when the files change,
+// between batches, so no event is evaluated half by old and half by new
+// rules and none is dropped.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Options configure a daemon.
+type Options struct {
+	Dir     string
+	Load    config.Options
+	Store   state.Store
+	Log     *slog.Logger
+	Metrics *Metrics
+	// MaxBatch is how many events are applied per transaction at most.
+	MaxBatch int
+	// Now is the clock for timers; nil is time.Now.
+	Now func() time.Time
+}
+
+// Snapshot is one loaded configuration and the runtime built for it.
+type Snapshot struct {
+	Config   *config.Config
+	LoadedAt time.Time
+}
+
+// Reload is the result of one reload attempt.
+type Reload struct {
+	At          time.Time             `json:"at"`
+	Trigger     string                `json:"trigger"` // start, files, signal, api
+	OK          bool                  `json:"ok"`
+	Hash        string                `json:"hash,omitempty"`
+	Duration    string                `json:"duration"`
+	Diagnostics config.JSONValidation `json:"diagnostics"`
+}
+
+// Daemon runs the engine.
+type Daemon struct {
+	opt      Options
+	log      *slog.Logger
+	snap     atomic.Pointer[Snapshot]
+	submit   chan *request
+	wake     chan struct{}
+	mu       sync.Mutex
+	reloads  []Reload
+	sources  config.Sources
+	stopping atomic.Bool
+	stats    Counters
+}
+
+// Counters are running totals, for status.
+type Counters struct {
+	Accepted   atomic.Int64
+	Duplicates atomic.Int64
+	Rejected   atomic.Int64
+	Batches    atomic.Int64
+	Rechecks   atomic.Int64
+}
+
+// request is a group of events waiting to be applied; done receives the
+// commit result.
+type request struct {
+	events []events.Event
+	done   chan error
+	dups   int
+}
+
+// New loads the configuration; a daemon never starts on a broken one.
+func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 1000
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = NewMetrics()
+	}
+	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), wake: make(chan struct{}, 1)}
+	cfg, src, diags := config.Load(opt.Dir, opt.Load)
+	d.record("start", cfg, src, diags, 0)
+	if diags.HasErrors() {
+		return nil, diags, src
+	}
+	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: opt.Now()})
+	return d, diags, src
+}
+
+// Snapshot is the configuration in force.
+func (d *Daemon) Snapshot() *Snapshot { return d.snap.Load() }
+
+// Reloads lists recent reload attempts, newest last.
+func (d *Daemon) Reloads() []Reload {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Reload(nil), d.reloads...)
+}
+
+func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, took time.Duration) Reload {
+	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Duration: took.String(),
+		Diagnostics: config.ToJSON(src, diags, d.opt.Dir)}
+	if r.OK && cfg != nil {
+		r.Hash = cfg.Hash
+	}
+	d.mu.Lock()
+	d.reloads = append(d.reloads, r)
+	if len(d.reloads) > 20 {
+		d.reloads = d.reloads[len(d.reloads)-20:]
+	}
+	d.sources = src
+	d.mu.Unlock()
+	d.opt.Metrics.reload(r.OK, took)
+	return r
+}
+
+// Reload builds a new snapshot with the same code as validate and swaps
+// it in; on any error the running one stays and the diagnostics are kept.
+func (d *Daemon) Reload(trigger string) Reload {
+	start := time.Now()
+	cfg, src, diags := config.Load(d.opt.Dir, d.opt.Load)
+	r := d.record(trigger, cfg, src, diags, time.Since(start))
+	if !r.OK {
+		d.log.Error("reload failed; the running configuration stays", "trigger", trigger, "errors", r.Diagnostics.ErrorCount, "first", firstSummary(r))
+		return r
+	}
+	if old := d.snap.Load(); old != nil && old.Config.Hash == cfg.Hash {
+		d.log.Info("reload: configuration unchanged", "trigger", trigger)
+		return r
+	}
+	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: d.opt.Now()})
+	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start))
+	return r
+}
+
+func firstSummary(r Reload) string {
+	for _, dg := range r.Diagnostics.Diagnostics {
+		if dg.Severity == "error" {
+			if dg.Range != nil {
+				return fmt.Sprintf("%s:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Summary)
+			}
+			return dg.Summary
+		}
+	}
+	return ""
+}
+
+// ErrStopping refuses events once shutdown began.
+var ErrStopping = errors.New("hearth is shutting down")
+
+// Submit hands events to the processor and waits until they are
+// committed (or failed). It reports how many were duplicates of events
+// applied before: applying them again changed nothing.
+func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
+	if d.stopping.Load() {
+		return 0, ErrStopping
+	}
+	req := &request{events: evs, done: make(chan error, 1)}
+	select {
+	case d.submit <- req:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return req.dups, err
+	case <-ctx.Done():
+		// The events are queued and will be applied; the caller may
+		// resend them safely, since ids make that idempotent.
+		return 0, ctx.Err()
+	}
+}
+
+// Run processes events and timers until ctx ends, then finishes what was
+// accepted and returns.
+func (d *Daemon) Run(ctx context.Context) error {
+	var rt *runtime.Runtime
+	var rtFor *Snapshot
+	timer := time.NewTimer(time.Second)
+	defer timer.Stop()
+	for {
+		var reqs []*request
+		select {
+		case r := <-d.submit:
+			reqs = append(reqs, r)
+		case <-timer.C:
+		case <-d.wake:
+		case <-ctx.Done():
+			d.stopping.Store(true)
+			// Drain what was accepted before the stop.
+			for {
+				select {
+				case r := <-d.submit:
+					reqs = append(reqs, r)
+					continue
+				default:
+				}
+				break
+			}
+			if len(reqs) > 0 {
+				snap := d.snap.Load()
+				if rtFor != snap {
+					rt, rtFor = runtime.New(snap.Config, d.log), snap
+				}
+				d.apply(context.Background(), rt, reqs)
+			}
+			if f, ok := d.opt.Store.(state.Flusher); ok {
+				return f.Flush(context.Background())
+			}
+			return nil
+		}
+		// Take everything waiting, up to a batch: group commit.
+		n := 0
+		for _, r := range reqs {
+			n += len(r.events)
+		}
+	more:
+		for n < d.opt.MaxBatch {
+			select {
+			case r := <-d.submit:
+				reqs = append(reqs, r)
+				n += len(r.events)
+			default:
+				break more
+			}
+		}
+		// The snapshot is read once per batch: a reload takes effect
+		// between batches, never inside one.
+		snap := d.snap.Load()
+		if rtFor != snap {
+			rt, rtFor = runtime.New(snap.Config, d.log), snap
+		}
+		if len(reqs) > 0 {
+			d.apply(ctx, rt, reqs)
+		}
+		d.recheck(ctx, rt)
+		timer.Reset(time.Second)
+	}
+}
+
+// apply applies requests in one batch and reports to each when durable.
+func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request) {
+	start := time.Now()
+	b, err := d.opt.Store.Begin(ctx)
+	if err != nil {
+		fail(reqs, err)
+		return
+	}
+	for _, r := range reqs {
+		for i := range r.events {
+			ev := &r.events[i]
+			res, err := rt.Apply(ctx, b, ev)
+			if err != nil {
+				_ = b.Rollback()
+				d.log.Error("applying events failed; the batch is rolled back", "event", ev.ID, "err", err)
+				fail(reqs, err)
+				return
+			}
+			if res.Duplicate {
+				r.dups++
+			}
+			d.opt.Metrics.processed(ev.Type, res.Duplicate)
+		}
+	}
+	d.stats.Batches.Add(1)
+	done := func(err error) {
+		for _, r := range reqs {
+			if err == nil {
+				d.stats.Accepted.Add(int64(len(r.events) - r.dups))
+				d.stats.Duplicates.Add(int64(r.dups))
+			}
+			r.done <- err
+		}
+		d.opt.Metrics.latency.Observe(time.Since(start).Seconds())
+	}
+	if ab, ok := b.(state.AsyncBatch); ok {
+		ab.CommitAsync(done)
+		return
+	}
+	done(b.Commit())
+}
+
+func fail(reqs []*request, err error) {
+	for _, r := range reqs {
+		r.done <- err
+	}
+}
+
+// recheck runs timers that came due: campaign steps, time-based rules.
+func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
+	for range 100 { // bounded per round; the next round continues
+		b, err := d.opt.Store.Begin(ctx)
+		if err != nil {
+			d.log.Error("recheck: begin failed", "err", err)
+			return
+		}
+		n, _, err := rt.Recheck(ctx, b, d.opt.Now(), 500)
+		if err != nil {
+			_ = b.Rollback()
+			d.log.Error("recheck failed", "err", err)
+			return
+		}
+		if n == 0 {
+			_ = b.Rollback()
+			return
+		}
+		d.stats.Rechecks.Add(int64(n))
+		d.opt.Metrics.timersDue.Add(float64(n))
+		if err := b.Commit(); err != nil {
+			d.log.Error("recheck commit failed", "err", err)
+			return
+		}
+	}
+}
+
+// Stats returns the running totals.
+func (d *Daemon) Stats() map[string]int64 {
+	return map[string]int64{
+		"accepted": d.stats.Accepted.Load(), "duplicates": d.stats.Duplicates.Load(),
+		"rejected": d.stats.Rejected.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
+	}
+}

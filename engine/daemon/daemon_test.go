@@ -1,0 +1,328 @@
+package daemon_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+const base = `
+platform "local" "main" {}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+badge "double" {}
+`
+
+const rulesA = `
+incentive "post" {
+  on = "message.posted"
+  grant { points = 1 }
+}
+`
+
+// rulesB grants two points and a badge for the same event: an event
+// evaluated half by A and half by B would show one without the other.
+const rulesB = `
+incentive "post" {
+  on = "message.posted"
+  grant {
+    points = 2
+    badge  = badge.double
+  }
+}
+incentive "post_badge" {
+  on = "message.posted"
+  grant { badge = badge.double }
+}
+`
+
+type fixture struct {
+	dir   string
+	db    string
+	d     *daemon.Daemon
+	srv   *httptest.Server
+	store *sqlite.Store
+	stop  func()
+}
+
+func start(t *testing.T, rules, token string) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	write(t, dir, "main.hcl", base)
+	write(t, dir, "rules.hcl", rules)
+	db := filepath.Join(t.TempDir(), "state.db")
+	store, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, diags, _ := daemon.New(daemon.Options{Dir: dir, Store: store, Load: config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}}})
+	if d == nil {
+		t.Fatal(diags.Error())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	srv := httptest.NewServer(d.Handler(token))
+	f := &fixture{dir: dir, db: db, d: d, srv: srv, store: store}
+	var once sync.Once
+	f.stop = func() {
+		once.Do(func() {
+			srv.Close()
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+			store.Close()
+		})
+	}
+	t.Cleanup(f.stop)
+	return f
+}
+
+func write(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func events(from, n int) string {
+	var b strings.Builder
+	for i := from; i < from+n; i++ {
+		fmt.Fprintf(&b, `{"id":"e%d","type":"message.posted","member":"m%d","at":"2026-01-01T10:00:00Z"}`+"\n", i, i%7)
+	}
+	return b.String()
+}
+
+func post(t *testing.T, f *fixture, path, body, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", f.srv.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(data, &out)
+	return resp.StatusCode, out
+}
+
+func points(t *testing.T, f *fixture) int {
+	t.Helper()
+	total := 0
+	if err := f.store.Members(context.Background(), func(m *state.Member) error { total += m.Points; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return total
+}
+
+func TestIngestIdempotentAndAtomicPerRequest(t *testing.T) {
+	f := start(t, rulesA, "")
+	code, body := post(t, f, "/v1/events", events(0, 50), "")
+	if code != http.StatusAccepted || body["accepted"] != 50.0 {
+		t.Fatalf("first post: %d %v", code, body)
+	}
+	// 202 means durable: the points are there without waiting.
+	if p := points(t, f); p != 50 {
+		t.Fatalf("points after 202 = %d", p)
+	}
+	code, body = post(t, f, "/v1/events", events(0, 50), "")
+	if code != http.StatusAccepted || body["duplicates"] != 50.0 || points(t, f) != 50 {
+		t.Fatalf("replay: %d %v points %d", code, body, points(t, f))
+	}
+	// One bad event: 400 with its index, and nothing applied.
+	bad := events(100, 3) + `{"id":"x","type":"message.posted","member":"m1","at":"yesterday"}` + "\n" + events(200, 2)
+	code, body = post(t, f, "/v1/events", bad, "")
+	errs, _ := body["events"].([]any)
+	if code != http.StatusBadRequest || len(errs) != 1 || errs[0].(map[string]any)["index"] != 3.0 {
+		t.Fatalf("bad request: %d %v", code, body)
+	}
+	if p := points(t, f); p != 50 {
+		t.Errorf("a rejected request changed state: points %d", p)
+	}
+	for _, body := range []string{"", "[]", `[{"id":"1"}]`, "{", strings.Repeat("x", 100)} {
+		if code, _ := post(t, f, "/v1/events", body, ""); code != http.StatusBadRequest {
+			t.Errorf("body %q: status %d; want 400", body, code)
+		}
+	}
+	if code, _ := post(t, f, "/v1/events", strings.Repeat(" ", daemon.MaxBody+1), ""); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("huge body: %d", code)
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	f := start(t, rulesA, "s3cret")
+	if code, _ := post(t, f, "/v1/events", events(0, 1), ""); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d", code)
+	}
+	if code, _ := post(t, f, "/v1/events", events(0, 1), "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d", code)
+	}
+	if code, _ := post(t, f, "/v1/events", events(0, 1), "s3cret"); code != http.StatusAccepted {
+		t.Errorf("right token: %d", code)
+	}
+	resp, err := http.Get(f.srv.URL + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("healthz: %v %v", resp, err)
+	}
+	resp, _ = http.Get(f.srv.URL + "/metrics")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("metrics without token: %d", resp.StatusCode)
+	}
+}
+
+func TestBrokenReloadKeepsTheRunningConfig(t *testing.T) {
+	f := start(t, rulesA, "")
+	write(t, f.dir, "rules.hcl", rulesA+`segment "x" { when = "member.pionts > 1" }`)
+	code, body := post(t, f, "/v1/reload", "", "")
+	if code != http.StatusUnprocessableEntity || body["ok"] != false {
+		t.Fatalf("broken reload: %d %v", code, body)
+	}
+	if code, _ := post(t, f, "/v1/events", events(0, 10), ""); code != http.StatusAccepted || points(t, f) != 10 {
+		t.Fatalf("events after a failed reload: %d points %d", code, points(t, f))
+	}
+	resp, _ := http.Get(f.srv.URL + "/metrics")
+	data, _ := io.ReadAll(resp.Body)
+	if !bytes.Contains(data, []byte("hearth_config_reload_success 0")) {
+		t.Error("metric does not show the failed reload")
+	}
+	write(t, f.dir, "rules.hcl", rulesB)
+	if code, _ := post(t, f, "/v1/reload", "", ""); code != http.StatusOK {
+		t.Fatalf("good reload: %d", code)
+	}
+	post(t, f, "/v1/events", events(10, 10), "")
+	if p := points(t, f); p != 10+20 {
+		t.Errorf("points %d; want 30 (10 under A, 10 events x 2 under B)", p)
+	}
+}
+
+// Reloads while events stream in: every event is applied exactly once,
+// each wholly by the old rules or wholly by the new ones.
+func TestSwapIsAtomicBetweenEvents(t *testing.T) {
+	f := start(t, rulesA, "")
+	const batches, per = 40, 25
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range batches {
+			if code, body := post(t, f, "/v1/events", events(i*per, per), ""); code != http.StatusAccepted {
+				t.Errorf("batch %d: %d %v", i, code, body)
+			}
+		}
+	}()
+	for i := range 10 {
+		rules := rulesA
+		if i%2 == 0 {
+			rules = rulesB
+		}
+		write(t, f.dir, "rules.hcl", rules)
+		f.d.Reload("test")
+		time.Sleep(5 * time.Millisecond)
+	}
+	wg.Wait()
+	f.stop()
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	_ = db.QueryRow(`SELECT count(*) FROM events`).Scan(&n)
+	if n != batches*per {
+		t.Fatalf("%d events stored; want %d", n, batches*per)
+	}
+	rows, err := db.Query(`SELECT event, group_concat(kind || ':' || points, ',') FROM outcomes GROUP BY event`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var ev, kinds string
+		_ = rows.Scan(&ev, &kinds)
+		seen++
+		one, two := strings.Contains(kinds, "points:1"), strings.Contains(kinds, "points:2")
+		badge := strings.Contains(kinds, "badge")
+		if one == two || (one && badge) {
+			t.Errorf("event %s was not evaluated wholly by one rule set: %s", ev, kinds)
+		}
+	}
+	if seen != batches*per {
+		t.Errorf("%d events with outcomes; want %d", seen, batches*per)
+	}
+}
+
+func TestWatchReloadsOnRenameAndSymlinkSwap(t *testing.T) {
+	f := start(t, rulesA, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = f.d.Watch(ctx, 50*time.Millisecond) }()
+	time.Sleep(100 * time.Millisecond)
+	before := f.d.Snapshot().Config.Hash
+	// An editor's save: write a temporary file, rename it over the old.
+	tmp := filepath.Join(f.dir, ".rules.hcl.swp")
+	if err := os.WriteFile(tmp, []byte(rulesB), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(f.dir, "rules.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return f.d.Snapshot().Config.Hash != before })
+	// A Kubernetes ConfigMap update: ..data is re-pointed at a new folder.
+	mid := f.d.Snapshot().Config.Hash
+	data1 := filepath.Join(f.dir, "..v2")
+	if err := os.Mkdir(data1, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, data1, "extra.hcl", `segment "new" { when = "member.points > 5" }`)
+	if err := os.Symlink(filepath.Join(data1, "extra.hcl"), filepath.Join(f.dir, "extra.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(data1, filepath.Join(f.dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(f.dir, "..data_tmp"), filepath.Join(f.dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return f.d.Snapshot().Config.Hash != mid })
+	if n := len(f.d.Snapshot().Config.Segments); n != 1 {
+		t.Errorf("segments after the swap: %d", n)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,192 @@
+package daemon
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 8 << 20
+
+// MaxEventsPerRequest bounds one request.
+const MaxEventsPerRequest = 10000
+
+// Handler serves the daemon's HTTP API. With a token, every /v1 route
+// and /metrics require "Authorization: Bearer TOKEN".
+func (d *Daemon) Handler(token string) http.Handler {
+	mux := http.NewServeMux()
+	auth := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if token != "" {
+				got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+				if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
+					writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "missing or wrong bearer token"})
+					return
+				}
+			}
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("POST /v1/events", auth(d.postEvents))
+	mux.HandleFunc("POST /v1/reload", auth(func(w http.ResponseWriter, r *http.Request) {
+		res := d.Reload("api")
+		code := http.StatusOK
+		if !res.OK {
+			code = http.StatusUnprocessableEntity
+		}
+		writeJSON(w, code, res)
+	}))
+	mux.HandleFunc("GET /v1/status", auth(d.status))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if d.stopping.Load() || d.snap.Load() == nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+	})
+	metrics := promhttp.HandlerFor(d.opt.Metrics.Registry, promhttp.HandlerOpts{})
+	mux.HandleFunc("GET /metrics", auth(metrics.ServeHTTP))
+	return mux
+}
+
+// EventError is one bad event of a request.
+type EventError struct {
+	Index int    `json:"index"`
+	Line  int    `json:"line,omitempty"`
+	Error string `json:"error"`
+}
+
+// postEvents takes one JSON event or JSON lines. A request with any bad
+// event changes nothing and gets every problem back with its index; a
+// good one gets 202 once its events are durably committed.
+func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > MaxBody {
+		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody), nil)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody), nil)
+			return
+		}
+		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
+		return
+	}
+	evs, bad := parseBody(body)
+	if len(bad) > 0 {
+		d.reject(w, http.StatusBadRequest, "invalid", fmt.Sprintf("%d of the events are invalid; nothing was applied", len(bad)), bad)
+		return
+	}
+	if len(evs) == 0 {
+		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send one JSON event or JSON lines", nil)
+		return
+	}
+	if len(evs) > MaxEventsPerRequest {
+		d.reject(w, http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil)
+		return
+	}
+	for _, ev := range evs {
+		d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
+	}
+	dups, err := d.Submit(r.Context(), evs)
+	switch {
+	case errors.Is(err, ErrStopping):
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the events to another replica or again later"})
+		return
+	case err != nil:
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": len(evs) - dups, "duplicates": dups})
+}
+
+func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad []EventError) {
+	d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
+	d.stats.Rejected.Add(1)
+	body := map[string]any{"error": msg}
+	if len(bad) > 0 {
+		if len(bad) > 100 {
+			bad = bad[:100]
+		}
+		body["events"] = bad
+	}
+	writeJSON(w, code, body)
+}
+
+// parseBody reads one event, or JSON lines.
+func parseBody(body []byte) ([]events.Event, []EventError) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return nil, []EventError{{Index: 0, Error: "a JSON array is not accepted: send one JSON event, or JSON lines (one event per line)"}}
+	}
+	var evs []events.Event
+	var bad []EventError
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
+	line, idx := 0, 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		ev, err := events.Parse(b)
+		if err != nil {
+			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
+		} else {
+			evs = append(evs, ev)
+		}
+		idx++
+		if idx > MaxEventsPerRequest {
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		bad = append(bad, EventError{Index: idx, Line: line + 1, Error: "line too long or unreadable: " + err.Error()})
+	}
+	return evs, bad
+}
+
+func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
+	snap := d.snap.Load()
+	reloads := d.Reloads()
+	body := map[string]any{
+		"config": map[string]any{
+			"dir": d.opt.Dir, "hash": snap.Config.Hash, "loaded_at": snap.LoadedAt.UTC().Format(time.RFC3339),
+			"communities": len(snap.Config.Communities), "segments": len(snap.Config.Segments), "tiers": len(snap.Config.Tiers),
+			"incentives": len(snap.Config.Incentives), "campaigns": len(snap.Config.Campaigns),
+		},
+		"last_reload": reloads[len(reloads)-1],
+		"reloads":     reloads,
+		"stats":       d.Stats(),
+		"queue":       len(d.submit),
+		"stopping":    d.stopping.Load(),
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the daemon's Prometheus metrics, on their own registry so
+// tests and several daemons in one process never collide.
+type Metrics struct {
+	Registry      *prometheus.Registry
+	ingested      *prometheus.CounterVec
+	processedVec  *prometheus.CounterVec
+	rejected      *prometheus.CounterVec
+	latency       prometheus.Histogram
+	timersDue     prometheus.Counter
+	reloadSuccess prometheus.Gauge
+	reloads       *prometheus.CounterVec
+	reloadSeconds prometheus.Histogram
+}
+
+// NewMetrics registers the metrics.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_ingested_total",
+			Help: "Events accepted over HTTP and other sources, by type."}, []string{"type"}),
+		processedVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_processed_total",
+			Help: "Events applied through the rules, by type; duplicates by id are counted with duplicate=\"true\"."}, []string{"type", "duplicate"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_rejected_total",
+			Help: "Events refused as invalid, by reason."}, []string{"reason"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_batch_commit_seconds",
+			Help: "Time from the start of a batch to its durable commit.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		timersDue: prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_timers_due_total",
+			Help: "Members whose timers (campaign steps, time-based rules) came due."}),
+		reloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_reload_success",
+			Help: "1 if the last configuration reload succeeded, 0 if it failed and the previous configuration stays."}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_config_reloads_total",
+			Help: "Configuration reload attempts by result."}, []string{"result"}),
+		reloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_config_reload_seconds",
+			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
+	}
+	m.Registry.MustRegister(m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *Metrics) reload(ok bool, took time.Duration) {
+	result := "success"
+	if ok {
+		m.reloadSuccess.Set(1)
+	} else {
+		result = "failure"
+		m.reloadSuccess.Set(0)
+	}
+	m.reloads.WithLabelValues(result).Inc()
+	m.reloadSeconds.Observe(took.Seconds())
+}
+
+func (m *Metrics) processed(typ string, dup bool) {
+	d := "false"
+	if dup {
+		d = "true"
+	}
+	m.processedVec.WithLabelValues(typ, d).Inc()
+}
