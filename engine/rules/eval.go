@@ -14,23 +14,42 @@ type Evaluator struct {
 	vm      vm.VM
 	env     map[string]any
 	noEvent map[string]any
+	noComm  *Community
+	// What is bound now: binding the same values again costs nothing,
+	// which matters since the runtime binds before every rule group.
+	member *Member
+	comm   *Community
+	state  State
+	now    time.Time
 }
 
 // NewEvaluator returns an evaluator with nothing bound.
 func NewEvaluator() *Evaluator {
-	return &Evaluator{env: make(map[string]any, 5), noEvent: map[string]any{}}
+	return &Evaluator{env: make(map[string]any, 5), noEvent: map[string]any{}, noComm: &Community{}}
 }
 
 // Bind sets what the next evaluations see. event may be nil for rules
 // without an event.
 func (e *Evaluator) Bind(member *Member, event map[string]any, community *Community, now time.Time, state State) {
-	e.env["member"] = member
 	if community == nil {
-		community = &Community{}
+		community = e.noComm
 	}
-	e.env["community"] = community
-	e.env["now"] = now
-	e.env[stateVar] = stateBox{state}
+	if member != e.member || e.env["member"] == nil {
+		e.member = member
+		e.env["member"] = member
+	}
+	if community != e.comm {
+		e.comm = community
+		e.env["community"] = community
+	}
+	if !now.Equal(e.now) || e.env["now"] == nil {
+		e.now = now
+		e.env["now"] = now
+	}
+	if state != e.state || e.env[stateVar] == nil {
+		e.state = state
+		e.env[stateVar] = stateBox{state}
+	}
 	if event == nil {
 		// Rules without an event cannot read it (validate refuses them);
 		// an empty map keeps the environment's shape stable.
