@@ -40,6 +40,12 @@ func Parse(s string) (time.Duration, error) {
 	if in == "" {
 		return 0, fmt.Errorf("%w: empty; write a number and a unit, such as \"30m\", \"72h\" or \"14d\"", ErrSyntax)
 	}
+	if strings.HasPrefix(in, "-") {
+		return 0, fmt.Errorf("%w %q: durations cannot be negative", ErrSyntax, s)
+	}
+	if strings.ContainsAny(in, " \t") {
+		return 0, fmt.Errorf("%w %q: write it without spaces and with a one-letter unit, such as %q", ErrSyntax, s, compact(in))
+	}
 	var total time.Duration
 	for i := 0; i < len(in); {
 		j := i
@@ -56,6 +62,9 @@ func Parse(s string) (time.Duration, error) {
 		if j == len(in) {
 			return 0, fmt.Errorf("%w %q: missing unit after %d; use s, m, h, d or w (for example \"%dd\")", ErrSyntax, s, n, n)
 		}
+		if in[j] == '.' || in[j] == ',' {
+			return 0, fmt.Errorf("%w %q: use whole numbers with a smaller unit, such as \"36h\" for a day and a half", ErrSyntax, s)
+		}
 		unit, ok := units[in[j]]
 		if !ok {
 			return 0, fmt.Errorf("%w %q: unknown unit %q; use s, m, h, d or w", ErrSyntax, s, string(in[j]))
@@ -67,6 +76,19 @@ func Parse(s string) (time.Duration, error) {
 		i = j + 1
 	}
 	return total, nil
+}
+
+// compact suggests a spelling for "2 weeks" or "3 days": "2w", "3d".
+func compact(s string) string {
+	fields := strings.Fields(s)
+	if len(fields) == 2 && len(fields[1]) > 0 {
+		unit := strings.ToLower(fields[1])[:1]
+		if unit == "m" && strings.HasPrefix(strings.ToLower(fields[1]), "mo") {
+			return fields[0] + "d (months vary: use days)"
+		}
+		return fields[0] + unit
+	}
+	return strings.Join(fields, "")
 }
 
 // Format writes d in the largest whole units, the inverse of Parse for

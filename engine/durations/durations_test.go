@@ -2,6 +2,7 @@ package durations
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,6 +27,21 @@ func TestParse(t *testing.T) {
 	for _, in := range []string{"", "14", "d", "14x", "-3d", "1.5d", "14 d", "99999999999d"} {
 		if _, err := Parse(in); !errors.Is(err, ErrSyntax) {
 			t.Errorf("Parse(%q) error = %v; want ErrSyntax", in, err)
+		}
+	}
+}
+
+func TestParseMessages(t *testing.T) {
+	for in, want := range map[string]string{
+		"2 weeks": `such as "2w"`,
+		"3 days":  `such as "3d"`,
+		"-1d":     "cannot be negative",
+		"14x":     `unknown unit "x"`,
+		"14":      "missing unit",
+	} {
+		_, err := Parse(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v; want %q", in, err, want)
 		}
 	}
 }

@@ -10,7 +10,7 @@ tier "regular" {
 
 incentive "posting" {
   on       = "message.posted"
-  cooldown = "-1d" # ERROR: cooldown: "-1d": expected a number
+  cooldown = "-1d" # ERROR: cooldown: "-1d": durations cannot be negative
   expires  = "" # ERROR: expires: empty
   grant {
     points = 1
