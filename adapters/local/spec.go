@@ -1,6 +1,41 @@
 // Package local is hearth's built-in platform: a persistent emulation of a
 // chat platform kept in a local file, so plan, apply and run work on a
 // fresh machine with no account anywhere.
+//
+// The platform is one JSON file (the `path` setting, by default
+// .hearth/local-platform.json in the configuration directory) holding a
+// workspace with communities, channels, roles, members and their
+// memberships, role assignments, messages and pins, direct messages,
+// bans and mutes, the idempotency keys of performed actions, and the log
+// of events members caused. The File type is its documented shape.
+//
+// It behaves like a real platform where that matters to hearth:
+//
+//   - Several processes share it. Every call takes a flock(2) lock on
+//     PATH.lock, reads the file, and a change rewrites it atomically
+//     (temporary file, fsync, rename), so a crash leaves the old or the
+//     new platform, never a mix, and concurrent writers never lose
+//     updates.
+//   - Ids are issued per kind from counters and never reused: co-1,
+//     ch-1, ro-1, mb-1, msg-1, dm-1. A role assignment's id is
+//     "MEMBER:ROLE".
+//   - Channel and role names may repeat, as on Discord; community names
+//     are unique in the workspace.
+//   - Read pages by keyset (DefaultPageSize, 50), in position order for
+//     channels and roles. Deleting or updating what does not exist is
+//     platform.ErrNotFound. Deletes cascade.
+//   - Limits are Discord's: names of 100 characters, topics of 1024,
+//     messages of 2000, 50 pins per channel, mutes of at most 28 days,
+//     a fixed list of permissions (Permissions).
+//   - Perform records each idempotency key with the action's effect in
+//     one write, so an action is done at most once per key, across
+//     processes and restarts.
+//   - Members act through Join, Leave, Post, React, Pin and WriteToApp,
+//     which record events; Stream delivers them with stable ids
+//     ("WORKSPACE.ev-N") and resumable cursors.
+//
+// Adapter's fields add what tests need: a page size, a rate limit that
+// answers platform.RateLimitError, a clock, and a fault hook.
 package local
 
 import "github.com/hearth-community/hearth/engine/config"

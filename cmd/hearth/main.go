@@ -21,6 +21,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // Version is hearth's version, checked against required_version.
@@ -191,11 +192,18 @@ func (v *varFlags) options(s *stdio) config.Options {
 
 // platformSpecs are the settings of every platform type this binary has.
 func platformSpecs() map[string]config.PlatformSpec {
-	specs := map[string]config.PlatformSpec{}
-	for _, sp := range []config.PlatformSpec{local.Spec()} {
-		specs[sp.Type] = sp
+	return registry().Specs()
+}
+
+// registry holds every platform adapter this binary has.
+func registry() *platform.Registry {
+	reg, err := platform.NewRegistry(local.New())
+	if err != nil {
+		// Only two adapters of one type or a mismatched spec get here: a
+		// mistake in this list, which every test of the command hits.
+		panic(err)
 	}
-	return specs
+	return reg
 }
 
 // loadConfig loads and validates a configuration directory, printing any

@@ -1,0 +1,74 @@
+package platform
+
+import (
+	"fmt"
+	"strings"
+)
+
+// MaxKeyLen bounds idempotency keys, so a platform can store them.
+const MaxKeyLen = 256
+
+// actionFields says which request fields each action reads: required
+// ones first, then "?" and the optional ones.
+var actionFields = map[Action][]string{
+	ActionChannelMessage: {"channel", "text"},
+	ActionDirectMessage:  {"member", "text"},
+	ActionRoleAdd:        {"member", "role", "?", "reason"},
+	ActionRoleRemove:     {"member", "role", "?", "reason"},
+	ActionMute:           {"member", "duration", "?", "reason"},
+	ActionUnmute:         {"member", "?", "reason"},
+	ActionKick:           {"member", "?", "reason"},
+	ActionBan:            {"member", "?", "duration", "reason"},
+	ActionUnban:          {"member", "?", "reason"},
+	ActionDeleteMessage:  {"message", "?", "channel", "reason"},
+}
+
+// CheckPerform checks the shape of a request — a known action, a key, a
+// community, the fields the action needs and no others — so every
+// adapter refuses the same malformed requests. A field the action does
+// not read is an error rather than ignored, because it means the caller
+// meant something the action will not do. Problems wrap ErrInvalid, an
+// unknown action ErrUnsupported.
+func CheckPerform(req PerformRequest) error {
+	fields, ok := actionFields[req.Action]
+	if !ok {
+		return fmt.Errorf("%w: unknown action %q", ErrUnsupported, req.Action)
+	}
+	switch {
+	case req.Key == "":
+		return fmt.Errorf("%w: %s needs an idempotency key", ErrInvalid, req.Action)
+	case len(req.Key) > MaxKeyLen:
+		return fmt.Errorf("%w: idempotency key longer than %d bytes", ErrInvalid, MaxKeyLen)
+	case req.Community == "":
+		return fmt.Errorf("%w: %s needs a community id", ErrInvalid, req.Action)
+	case req.Duration < 0:
+		return fmt.Errorf("%w: negative duration", ErrInvalid)
+	}
+	have := map[string]bool{
+		"channel": req.Channel != "", "member": req.Member != "", "role": req.Role != "",
+		"message": req.Message != "", "text": req.Text != "", "reason": req.Reason != "",
+		"duration": req.Duration != 0,
+	}
+	allowed := map[string]bool{}
+	optional := false
+	for _, f := range fields {
+		if f == "?" {
+			optional = true
+			continue
+		}
+		allowed[f] = true
+		if !optional && !have[f] {
+			return fmt.Errorf("%w: %s needs %s", ErrInvalid, req.Action, f)
+		}
+	}
+	var extra []string
+	for _, f := range []string{"channel", "member", "role", "message", "text", "reason", "duration"} {
+		if have[f] && !allowed[f] {
+			extra = append(extra, f)
+		}
+	}
+	if len(extra) > 0 {
+		return fmt.Errorf("%w: %s does not take %s", ErrInvalid, req.Action, strings.Join(extra, ", "))
+	}
+	return nil
+}
