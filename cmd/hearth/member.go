@@ -11,44 +11,64 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
 const memberUsage = `Usage: hearth member show [options] ID [DIR]
+       hearth member why [options] ID ADDRESS [DIR]
 
-Prints what hearth knows about one member, from the configuration's state
-store: profile, points, tier and its history, segments, badges, campaign
-runs (step, variant, why they ended) and the next time-based recheck.
+show prints what hearth knows about one member, from the configuration's
+state store: profile, points, tier and its history, segments, badges,
+campaign runs (step, variant, why they ended) and the next time-based
+recheck.
+
+why explains a segment, tier, badge or campaign for the member: each rule
+that decides it, where it is, what it gives now, and the value of every
+input it reads ("why is she in lurkers?").
 
 Examples:
   hearth replay -events history.jsonl examples/quickstart
   hearth member show u07 examples/quickstart
   hearth member show -json u07 examples/quickstart | jq .campaigns
+  hearth member why u07 segment.lurkers examples/quickstart
+  hearth member why -at 2026-12-01 u07 tier.core examples/quickstart
 `
 
 func runMember(ctx context.Context, s *stdio, args []string) int {
-	if len(args) == 0 || (args[0] != "show" && !strings.HasPrefix(args[0], "-")) {
+	if len(args) == 0 || (args[0] != "show" && args[0] != "why") {
 		fmt.Fprint(s.err, memberUsage)
 		return 1
 	}
-	if args[0] == "show" {
-		args = args[1:]
-	}
-	fs := newFlags(s, "member show", memberUsage)
-	asJSON := fs.Bool("json", false, "Print the stored state as JSON.")
+	verb := args[0]
+	fs := newFlags(s, "member "+verb, memberUsage)
+	asJSON := fs.Bool("json", false, "Print JSON.")
+	atFlag := fs.String("at", "", "With why: evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
 	var vf varFlags
 	vf.register(fs)
-	pos, code, ok := parse(fs, args)
+	pos, code, ok := parse(fs, args[1:])
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 || len(pos) > 2 {
-		fmt.Fprintln(s.err, "hearth member show: give a member id and, optionally, the configuration directory.")
+	want := 1
+	if verb == "why" {
+		want = 2
+	}
+	if len(pos) < want || len(pos) > want+1 {
+		fmt.Fprintf(s.err, "hearth member %s: give a member id%s and, optionally, the configuration directory.\n", verb, map[bool]string{true: " and an address such as segment.lurkers", false: ""}[verb == "why"])
 		return 1
 	}
 	dir := "."
-	if len(pos) == 2 {
-		dir = pos[1]
+	if len(pos) == want+1 {
+		dir = pos[want]
+	}
+	at := time.Now().UTC()
+	if *atFlag != "" {
+		var err error
+		if at, err = parseTimeFlag(*atFlag); err != nil {
+			fmt.Fprintf(s.err, "hearth member why: -at: %v\n", err)
+			return 1
+		}
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -75,6 +95,21 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth member show: %v\n", err)
 		return 1
 	}
+	if verb == "why" {
+		ex, err := runtime.New(cfg, nil).Why(m, pos[1], at)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
+			return 1
+		}
+		if *asJSON {
+			enc := json.NewEncoder(s.out)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(ex)
+			return 0
+		}
+		printWhy(s.out, m, pos[1], at, ex)
+		return 0
+	}
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
@@ -83,6 +118,31 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	}
 	printMember(s.out, cfg, m)
 	return 0
+}
+
+func printWhy(w io.Writer, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
+	kind, name, _ := strings.Cut(addr, ".")
+	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
+	switch kind {
+	case "segment":
+		if since, ok := m.Segments[name]; ok {
+			fmt.Fprintf(w, "  stored: in the segment since %s\n", since.UTC().Format("2006-01-02 15:04"))
+		} else {
+			fmt.Fprintln(w, "  stored: not in the segment")
+		}
+	case "tier":
+		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+	}
+	for _, e := range ex {
+		result := fmt.Sprint(e.Result)
+		if e.Error != "" {
+			result = "error: " + e.Error
+		}
+		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
+		for _, v := range e.Values {
+			fmt.Fprintf(w, "      %-36s %v\n", v.Name, v.Value)
+		}
+	}
 }
 
 func printMember(w io.Writer, cfg *config.Config, m *state.Member) {

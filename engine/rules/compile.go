@@ -65,6 +65,9 @@ type Reads struct {
 	Badges        []string
 	Tiers         []string
 	Functions     []string
+	// Calls are the rule's calls of hearth functions with their literal
+	// arguments as written, for explaining a result ("why").
+	Calls []Call
 	TimeDependent bool // can change with no event, as time passes
 	// Windows are the day windows of count, active_days and points_in: a
 	// day's count leaves a window exactly Window days later.
@@ -76,6 +79,25 @@ type Reads struct {
 	// predict (now, streak, days compared with a computed value): such a
 	// rule is re-checked every day instead.
 	Daily bool
+}
+
+// Call is one call of a hearth function in a rule.
+type Call struct {
+	Func string
+	Args []string // literal arguments as written; "" for computed ones
+}
+
+// String writes the call as in the rule: count('message.posted', '30d').
+func (c Call) String() string {
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		if a == "" {
+			args[i] = "…"
+		} else {
+			args[i] = "'" + a + "'"
+		}
+	}
+	return c.Func + "(" + strings.Join(args, ", ") + ")"
 }
 
 // Anchor is a day count compared with a constant: Base is "joined" or
@@ -230,6 +252,7 @@ type precheck struct {
 	now     bool
 	timeDep bool
 	daily   bool
+	calls   []Call
 	windows map[int]bool
 	anchors map[Anchor]bool
 	// days are day-count expressions not yet seen in a comparison with a
@@ -352,6 +375,15 @@ func (p *precheck) Visit(node *ast.Node) {
 			args = append(args, arg)
 		}
 		patched := &ast.CallNode{Callee: n.Callee, Arguments: args}
+		call := Call{Func: f.Name}
+		for _, a := range n.Arguments {
+			lit := ""
+			if s, ok := a.(*ast.StringNode); ok {
+				lit = s.Value
+			}
+			call.Args = append(call.Args, lit)
+		}
+		p.calls = append(p.calls, call)
 		ast.Patch(node, patched)
 		p.timing(f, patched)
 	case *ast.BinaryNode:
@@ -472,7 +504,7 @@ func (p *precheck) reads() Reads {
 		Member: keys(p.member), Event: p.event, Community: p.comm, Now: p.now,
 		EventTypes: keys(p.evTypes), Segments: keys(p.segs), Badges: keys(p.badges),
 		Tiers: keys(p.tiers), Functions: keys(p.funcs), TimeDependent: p.timeDep,
-		Daily: p.daily || len(p.days) > 0,
+		Daily: p.daily || len(p.days) > 0, Calls: p.calls,
 	}
 	for w := range p.windows {
 		r.Windows = append(r.Windows, w)

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"time"
+
+	"github.com/hearth-community/hearth/engine/durations"
 )
 
 // State answers the questions rule functions ask about the member being
@@ -156,4 +158,51 @@ func DaysBetween(t, now time.Time) int {
 		return 0
 	}
 	return int(d / (24 * time.Hour))
+}
+
+// CallValue evaluates one recorded call against a member's state, for
+// explaining a rule's result. Calls with computed arguments give nil.
+func CallValue(c Call, s State) any {
+	arg := func(i int) string {
+		if i < len(c.Args) {
+			return c.Args[i]
+		}
+		return ""
+	}
+	window := func(i int) (int, bool) {
+		d, err := durations.Parse(arg(i))
+		if err != nil || d%durations.Day != 0 {
+			return 0, false
+		}
+		return int(d / durations.Day), true
+	}
+	switch c.Func {
+	case "count":
+		if n, ok := window(1); ok {
+			return s.Count(arg(0), n)
+		}
+	case "total":
+		return s.Total(arg(0))
+	case "active_days":
+		if n, ok := window(0); ok {
+			return s.ActiveDays(n)
+		}
+	case "points_in":
+		if n, ok := window(0); ok {
+			return s.PointsIn(n)
+		}
+	case "in_segment":
+		return s.InSegment(arg(0))
+	case "has_badge":
+		return s.HasBadge(arg(0))
+	case "badge_count":
+		return s.BadgeCount(arg(0))
+	case "tier_rank":
+		return s.TierRank()
+	case "rank_of":
+		return s.RankOf(arg(0))
+	case "streak":
+		return s.Streak(arg(0))
+	}
+	return nil
 }
