@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -72,7 +73,7 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 	if !found {
 		return nil, fmt.Errorf("there is no %s named %q in the configuration", kind, name)
 	}
-	w := r.newWork(nil, nil)
+	w := r.newWork(context.Background(), nil)
 	r.bind(w, m, nil, nil, now)
 	var out []Explanation
 	for _, n := range rs {
