@@ -56,18 +56,18 @@ type Scope struct {
 
 // Reads is what a compiled rule looks at.
 type Reads struct {
-	Member        []string // member fields, sorted
-	Event         bool
-	Community     bool
-	Now           bool
-	EventTypes    []string // event types passed to count, total, streak
-	Segments      []string
-	Badges        []string
-	Tiers         []string
-	Functions     []string
+	Member     []string // member fields, sorted
+	Event      bool
+	Community  bool
+	Now        bool
+	EventTypes []string // event types passed to count, total, streak
+	Segments   []string
+	Badges     []string
+	Tiers      []string
+	Functions  []string
 	// Calls are the rule's calls of hearth functions with their literal
 	// arguments as written, for explaining a result ("why").
-	Calls []Call
+	Calls         []Call
 	TimeDependent bool // can change with no event, as time passes
 	// Windows are the day windows of count, active_days and points_in: a
 	// day's count leaves a window exactly Window days later.
