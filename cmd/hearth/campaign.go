@@ -44,16 +44,12 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, store, ok := loadStore(ctx, s, dir, vf, "campaign stop")
 	if !ok {
 		return 1
 	}
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
-		return 1
-	}
 	defer store.Close()
+	var err error
 	var ids []string
 	if *member != "" {
 		ids = []string{*member}

@@ -70,13 +70,8 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, store, ok := loadStore(ctx, s, dir, vf, "member show")
 	if !ok {
-		return 1
-	}
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth member show: %v\n", err)
 		return 1
 	}
 	defer store.Close()

@@ -58,16 +58,12 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, st, ok := loadStore(ctx, s, dir, vf, "outbox")
 	if !ok {
 		return 1
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth outbox: %v\n", err)
-		return 1
-	}
 	defer st.Close()
+	var err error
 	ob, ok := st.(outbox.Store)
 	if !ok {
 		fmt.Fprintf(s.err, "hearth outbox: the %s store keeps no outbox.\n", cfg.Settings.State.Backend)

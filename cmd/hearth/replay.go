@@ -49,13 +49,8 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, store, ok := loadStore(ctx, s, dir, vf, "replay")
 	if !ok {
-		return 1
-	}
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth replay: %v\n", err)
 		return 1
 	}
 	defer store.Close()
@@ -99,6 +94,21 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	fmt.Fprintf(s.out, "State: %s %s\n", cfg.Settings.State.Backend, storeWhere(cfg))
 	printSummary(s.out, cfg, sum, time.Since(start))
 	return 0
+}
+
+// loadStore loads the configuration and opens its state store, printing
+// what went wrong as the named command.
+func loadStore(ctx context.Context, s *stdio, dir string, vf varFlags, name string) (*config.Config, state.Store, bool) {
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return nil, nil, false
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return nil, nil, false
+	}
+	return cfg, store, true
 }
 
 // openStore opens the state store the configuration names.

@@ -73,13 +73,8 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth run: %s is not a loopback address; set HEARTH_API_TOKEN or -token-file so the API is not open to anyone.\n", *listen)
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, store, ok := loadStore(ctx, s, dir, vf, "run")
 	if !ok {
-		return 1
-	}
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth run: %v\n", err)
 		return 1
 	}
 	d, diags, src := daemon.New(daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch})

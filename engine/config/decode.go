@@ -33,29 +33,18 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 		}
 		l.cfg.EventTypes[e.Type.Name] = e.Type
 	}
-	for _, b := range blocks["platform"] {
-		l.decodePlatform(b)
-	}
-	for _, b := range blocks["community"] {
-		l.decodeCommunity(b)
-	}
-	for _, b := range blocks["template"] {
-		l.decodeTemplate(b)
-	}
-	for _, b := range blocks["badge"] {
-		l.decodeBadge(b)
-	}
-	for _, b := range blocks["segment"] {
-		l.decodeSegment(b)
-	}
-	for _, b := range blocks["tier"] {
-		l.decodeTier(b)
-	}
-	for _, b := range blocks["incentive"] {
-		l.decodeIncentive(b)
-	}
-	for _, b := range blocks["campaign"] {
-		l.decodeCampaign(b)
+	// Order matters only for messages: references resolve after all.
+	for _, step := range []struct {
+		typ    string
+		decode func(*hcl.Block)
+	}{
+		{"platform", l.decodePlatform}, {"community", l.decodeCommunity}, {"template", l.decodeTemplate},
+		{"badge", l.decodeBadge}, {"segment", l.decodeSegment}, {"tier", l.decodeTier},
+		{"incentive", l.decodeIncentive}, {"campaign", l.decodeCampaign},
+	} {
+		for _, b := range blocks[step.typ] {
+			step.decode(b)
+		}
 	}
 	sort.SliceStable(l.cfg.Tiers, func(i, j int) bool { return l.cfg.Tiers[i].Rank < l.cfg.Tiers[j].Rank })
 }
