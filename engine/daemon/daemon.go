@@ -58,6 +58,7 @@ type Daemon struct {
 	log      *slog.Logger
 	snap     atomic.Pointer[Snapshot]
 	submit   chan *request
+	queries  chan *query
 	wake     chan struct{}
 	mu       sync.Mutex
 	reloads  []Reload
@@ -97,7 +98,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics()
 	}
-	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), wake: make(chan struct{}, 1)}
+	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1)}
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
 	d.record("start", cfg, src, diags, 0)
 	if diags.HasErrors() {
@@ -203,6 +204,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		select {
 		case r := <-d.submit:
 			reqs = append(reqs, r)
+		case q := <-d.queries:
+			snap := d.snap.Load()
+			if rtFor != snap {
+				rt, rtFor = runtime.New(snap.Config, d.log), snap
+			}
+			q.done <- q.fn(ctx, rt)
+			continue
 		case <-timer.C:
 		case <-d.wake:
 		case <-ctx.Done():
@@ -330,6 +338,29 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 			d.log.Error("recheck commit failed", "err", err)
 			return
 		}
+	}
+}
+
+// query runs on the processor goroutine between batches, so it reads
+// member state that nothing is changing.
+type query struct {
+	fn   func(context.Context, *runtime.Runtime) error
+	done chan error
+}
+
+// Query runs fn between batches with the runtime of the snapshot in force.
+func (d *Daemon) Query(ctx context.Context, fn func(context.Context, *runtime.Runtime) error) error {
+	q := &query{fn: fn, done: make(chan error, 1)}
+	select {
+	case d.queries <- q:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-q.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -326,3 +326,50 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func get(t *testing.T, f *fixture, path string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Get(f.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(data, &out)
+	return resp.StatusCode, out
+}
+
+func TestAdminAPI(t *testing.T) {
+	f := start(t, rulesA+`
+segment "posters" {
+  when = "total('message.posted') >= 3"
+}
+`, "")
+	post(t, f, "/v1/events", events(0, 21), "") // m0..m6 post 3 times each
+	code, m := get(t, f, "/v1/members/m3")
+	if code != 200 || m["points"] != 3.0 {
+		t.Fatalf("member: %d %v", code, m)
+	}
+	if code, _ := get(t, f, "/v1/members/nobody"); code != 404 {
+		t.Errorf("unknown member: %d", code)
+	}
+	code, why := get(t, f, "/v1/members/m3/why?rule=segment.posters")
+	ex, _ := why["explanations"].([]any)
+	if code != 200 || len(ex) != 1 || ex[0].(map[string]any)["result"] != true {
+		t.Fatalf("why: %d %v", code, why)
+	}
+	if code, _ := get(t, f, "/v1/members/m3/why?rule=segment.nope"); code != 400 {
+		t.Errorf("why unknown segment: %d", code)
+	}
+	code, pop := get(t, f, "/v1/population")
+	if code != 200 || pop["members"] != 7.0 || pop["segments"].(map[string]any)["posters"] != 7.0 {
+		t.Fatalf("population: %d %v", code, pop)
+	}
+	if code, _ := get(t, f, "/v1/outbox?status=bogus"); code != 400 {
+		t.Errorf("outbox bad status: %d", code)
+	}
+	if code, ob := get(t, f, "/v1/outbox"); code != 200 || ob["entries"] == nil {
+		t.Errorf("outbox: %d %v", code, ob)
+	}
+}

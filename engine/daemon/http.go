@@ -50,6 +50,7 @@ func (d *Daemon) Handler(token string) http.Handler {
 		writeJSON(w, code, res)
 	}))
 	mux.HandleFunc("GET /v1/status", auth(d.status))
+	d.adminRoutes(mux, auth)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})

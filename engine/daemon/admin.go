@@ -1,0 +1,175 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// The admin API answers questions about members and the population. It
+// reads between batches on the processor goroutine, so answers are
+// consistent and never race with event processing.
+
+func (d *Daemon) adminRoutes(mux *http.ServeMux, auth func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("GET /v1/members/{id}", auth(d.getMember))
+	mux.HandleFunc("GET /v1/members/{id}/why", auth(d.why))
+	mux.HandleFunc("GET /v1/population", auth(d.population))
+	mux.HandleFunc("GET /v1/outbox", auth(d.listOutbox))
+}
+
+// member reads one member's committed state as JSON bytes, so the
+// handler serializes nothing the processor may change later.
+func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runtime, *state.Member) error) error {
+	return d.Query(ctx, func(ctx context.Context, rt *runtime.Runtime) error {
+		b, err := d.opt.Store.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer b.Rollback()
+		m, err := b.Member(id)
+		if err != nil {
+			return err
+		}
+		return then(rt, m)
+	})
+}
+
+func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
+	var body []byte
+	err := d.member(r.Context(), r.PathValue("id"), func(_ *runtime.Runtime, m *state.Member) error {
+		var err error
+		body, err = json.MarshalIndent(m, "", "  ")
+		return err
+	})
+	d.answer(w, body, err)
+}
+
+func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
+	addr := r.URL.Query().Get("rule")
+	if addr == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "give ?rule=segment.NAME (or tier., badge., campaign.)"})
+		return
+	}
+	at := d.opt.Now()
+	if s := r.URL.Query().Get("at"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "at must be an RFC 3339 time"})
+			return
+		}
+		at = t
+	}
+	var body []byte
+	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, m *state.Member) error {
+		ex, err := rt.Why(m, addr, at)
+		if err != nil {
+			return &badRequest{err}
+		}
+		body, err = json.MarshalIndent(map[string]any{"member": m.ID, "rule": addr, "at": at.UTC(), "explanations": ex}, "", "  ")
+		return err
+	})
+	d.answer(w, body, err)
+}
+
+type badRequest struct{ error }
+
+func (d *Daemon) answer(w http.ResponseWriter, body []byte, err error) {
+	var bad *badRequest
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such member"})
+	case errors.As(err, &bad):
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": bad.Error()})
+	case err != nil:
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(append(body, '\n'))
+	}
+}
+
+// population counts members per segment and tier, and campaign runs.
+func (d *Daemon) population(w http.ResponseWriter, r *http.Request) {
+	type counts struct {
+		Members   int                       `json:"members"`
+		Segments  map[string]int            `json:"segments"`
+		Tiers     map[string]int            `json:"tiers"`
+		Campaigns map[string]map[string]int `json:"campaigns"`
+	}
+	var out counts
+	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
+		cfg := d.snap.Load().Config
+		out = counts{Segments: map[string]int{}, Tiers: map[string]int{"": 0}, Campaigns: map[string]map[string]int{}}
+		for _, s := range cfg.Segments {
+			out.Segments[s.Name] = 0
+		}
+		for _, t := range cfg.Tiers {
+			out.Tiers[t.Name] = 0
+		}
+		for _, c := range cfg.Campaigns {
+			out.Campaigns[c.Name] = map[string]int{}
+		}
+		return d.opt.Store.Members(ctx, func(m *state.Member) error {
+			out.Members++
+			out.Tiers[m.Tier.Name]++
+			for s := range m.Segments {
+				out.Segments[s]++
+			}
+			for name, run := range m.Campaigns {
+				if c := out.Campaigns[name]; c != nil {
+					key := run.Status
+					if run.Status == "done" {
+						key = run.Reason
+					}
+					c[key]++
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
+	ob, ok := d.opt.Store.(outbox.Store)
+	if !ok {
+		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no outbox"})
+		return
+	}
+	status := r.URL.Query().Get("status")
+	if status != "" && status != outbox.Pending && status != outbox.Sent && status != outbox.Dead {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "status must be pending, sent or dead"})
+		return
+	}
+	limit := 100
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 10000 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "limit must be 1 to 10000"})
+			return
+		}
+		limit = n
+	}
+	entries, err := ob.ListOutbox(r.Context(), status, limit)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].NextAt.Before(entries[j].NextAt) })
+	if entries == nil {
+		entries = []outbox.Entry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
