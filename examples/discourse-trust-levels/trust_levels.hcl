@@ -114,10 +114,14 @@ tier "regular" {
   community   = community.rivet
   role        = community.rivet.role.trust_level_3
   # Only members at level 2 are considered, as in Discourse.
+  # Suspensions and silences count for six calendar months
+  # (FORGIVENESS_PERIOD = 6.months), which is 181 to 184 days. A window
+  # is whole days, so it is the longest six months, 184 days: no penalty
+  # is forgiven before Discourse forgives it, none more than 3 days after.
   when = <<-EOT
     tier_rank() >= rank_of('member') &&
-    count('account.suspended', '180d') == 0 &&
-    count('account.silenced', '180d') == 0 &&
+    count('account.suspended', '184d') == 0 &&
+    count('account.silenced', '184d') == 0 &&
     count('forum.visited', '100d') >= ${local.tl3_requires_days_visited} &&
     count('topic.replied', '100d') >= ${local.tl3_requires_topics_replied_to} &&
     count('topic.entered', '100d') >= ${local.tl3_min_topics_viewed} &&
@@ -131,8 +135,8 @@ tier "regular" {
   # Hysteresis: every 100-day minimum times 0.9. As in Discourse, the flag
   # maximum, the all-time minimums and the penalties are not relaxed.
   keep = <<-EOT
-    count('account.suspended', '180d') == 0 &&
-    count('account.silenced', '180d') == 0 &&
+    count('account.suspended', '184d') == 0 &&
+    count('account.silenced', '184d') == 0 &&
     count('forum.visited', '100d') >= ${local.tl3_requires_days_visited * local.tl3_low_water_mark} &&
     count('topic.replied', '100d') >= ${local.tl3_requires_topics_replied_to * local.tl3_low_water_mark} &&
     count('topic.entered', '100d') >= ${local.tl3_min_topics_viewed * local.tl3_low_water_mark} &&
