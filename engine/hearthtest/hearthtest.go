@@ -47,8 +47,9 @@ type Event struct {
 	At     string    `hcl:"at"`
 	ID     string    `hcl:"id,optional"`
 	Attrs  cty.Value `hcl:"attrs,optional"`
-	// Repeat sends the event this many times, Every apart (default 1m).
-	Repeat int       `hcl:"repeat,optional"`
+	// Repeat sends the event this many times, Every apart (default 1m);
+	// unset means once, 0 means not at all (handy in generated tests).
+	Repeat *int      `hcl:"repeat,optional"`
 	Every  string    `hcl:"every,optional"`
 	Range  hcl.Range `hcl:",def_range"`
 }
@@ -160,12 +161,20 @@ func runTest(ctx context.Context, cfg *config.Config, t Test) (Result, hcl.Diagn
 			}
 			every = d
 		}
-		for n := range max(e.Repeat, 1) {
+		times := 1
+		if e.Repeat != nil {
+			times = *e.Repeat
+			if times < 0 || times > 100000 {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid repeat", Detail: "repeat must be 0 to 100000.", Subject: e.Range.Ptr()})
+				continue
+			}
+		}
+		for n := range times {
 			id := e.ID
 			if id == "" {
 				id = fmt.Sprintf("test-%d", i+1)
 			}
-			if n > 0 || e.Repeat > 1 {
+			if n > 0 || times > 1 {
 				id = fmt.Sprintf("%s-%d", id, n+1)
 			}
 			when := at.Add(time.Duration(n) * every)
