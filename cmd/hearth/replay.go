@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -23,11 +27,18 @@ points, badges, tiers and segments are committed, many events per
 transaction. Events already applied (same id) are skipped, so replaying a
 file twice changes nothing the second time.
 
+With -url, the events go to a running daemon instead (POST /v1/events,
+a thousand per request, with HEARTH_API_TOKEN as the bearer token): the
+daemon applies them as it applies everything else. Each request is
+all-or-nothing; a rejected one is reported with its bad lines and the
+replay stops, so it can be fixed and run again (ids make that safe).
+
 Use 'hearth simulate' to try rules without touching the store.
 
 Examples:
   hearth replay -events history.jsonl examples/quickstart
   hearth import stackexchange dump/ | hearth replay -events - examples/stackexchange
+  hearth replay -events history.jsonl -url http://127.0.0.1:7341
 `
 
 func runReplay(ctx context.Context, s *stdio, args []string) int {
@@ -35,11 +46,15 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	eventsPath := fs.String("events", "", "JSON lines file of events (\"-\" for standard input). Required.")
 	batch := fs.Int("batch", 1000, "Events committed per transaction.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
+	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
+	}
+	if *url != "" {
+		return replayToDaemon(ctx, s, *eventsPath, *url, *batch)
 	}
 	dir, ok := dirArg(pos, s, "replay")
 	if !ok {
@@ -127,4 +142,92 @@ func storeWhere(cfg *config.Config) string {
 		return cfg.Settings.State.Path
 	}
 	return ""
+}
+
+// replayToDaemon posts a JSON-lines file to a running daemon in chunks.
+func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int) int {
+	if path == "" {
+		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
+		return 1
+	}
+	var in io.Reader = s.in
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth replay: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		in = f
+	}
+	token, _ := s.lookupEnv("HEARTH_API_TOKEN")
+	endpoint := strings.TrimRight(url, "/") + "/v1/events"
+	client := &http.Client{Timeout: 5 * time.Minute}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
+	var buf bytes.Buffer
+	lines, firstLine, accepted, dups := 0, 1, 0, 0
+	send := func() bool {
+		if buf.Len() == 0 {
+			return true
+		}
+		req, err := http.NewRequestWithContext(ctx, "POST", endpoint, bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth replay: %v\n", err)
+			return false
+		}
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth replay: %v\n", err)
+			return false
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Accepted   int    `json:"accepted"`
+			Duplicates int    `json:"duplicates"`
+			Error      string `json:"error"`
+			Events     []struct {
+				Line  int    `json:"line"`
+				Error string `json:"error"`
+			} `json:"events"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		if resp.StatusCode != http.StatusAccepted {
+			fmt.Fprintf(s.err, "hearth replay: %s: %s %s\n", endpoint, resp.Status, body.Error)
+			for _, e := range body.Events {
+				fmt.Fprintf(s.err, "  %s line %d: %s\n", path, firstLine+e.Line-1, e.Error)
+			}
+			return false
+		}
+		accepted += body.Accepted
+		dups += body.Duplicates
+		buf.Reset()
+		firstLine = lines + 1
+		return true
+	}
+	n := 0
+	for sc.Scan() {
+		lines++
+		buf.Write(sc.Bytes())
+		buf.WriteByte('\n')
+		if n++; n >= chunk {
+			if !send() {
+				return 1
+			}
+			n = 0
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(s.err, "hearth replay: %s: %v\n", path, err)
+		return 1
+	}
+	if !send() {
+		return 1
+	}
+	fmt.Fprintf(s.out, "Sent %d lines to %s: %d applied, %d duplicates.\n", lines, url, accepted, dups)
+	return 0
 }

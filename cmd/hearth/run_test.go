@@ -62,6 +62,20 @@ func TestRunEndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted || !strings.Contains(string(body), `"accepted": 2414`) {
 		t.Fatalf("post: %d %s", resp.StatusCode, body)
 	}
+	// hearth replay -url sends a file to the running daemon.
+	var rout, rerr bytes.Buffer
+	rs := &stdio{in: bytes.NewReader(nil), out: &rout, err: &rerr, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"replay", "-events", "../../examples/quickstart/events.jsonl", "-url", url, "-batch", "500"}, rs); c != 0 ||
+		!strings.Contains(rout.String(), "Sent 2414 lines") || !strings.Contains(rout.String(), "0 applied, 2414 duplicates") {
+		t.Errorf("replay -url: %d %s %s", c, rout.String(), rerr.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	_ = os.WriteFile(bad, []byte(`{"id":"z1","type":"checkin","member":"u1","at":"2026-01-01T00:00:00Z"}`+"\n"+`{"id":"z2","type":"checkin"}`+"\n"), 0o644)
+	rout.Reset()
+	rerr.Reset()
+	if c := run(context.Background(), []string{"replay", "-events", bad, "-url", url}, rs); c != 1 || !strings.Contains(rerr.String(), "bad.jsonl line 2") {
+		t.Errorf("replay -url with a bad line: %d %s", c, rerr.String())
+	}
 	cancel()
 	select {
 	case c := <-code:
