@@ -8,10 +8,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
 )
 
 const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead] [-json] [DIR]
+       hearth outbox send [DIR]
        hearth outbox retry KEY [DIR]
        hearth outbox drop KEY [DIR]
 
@@ -22,6 +24,8 @@ dispatcher sends them with retries and backoff; an action that keeps
 failing moves to the dead letters (status dead).
 
   list    show actions, oldest first (default: pending and dead)
+  send    deliver what is due now through the platforms, once, and report
+          (hearth run does this continuously)
   retry   make a dead or pending action due now
   drop    remove an action without sending it
 
@@ -31,7 +35,7 @@ Examples:
 `
 
 func runOutbox(ctx context.Context, s *stdio, args []string) int {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "retry" && args[0] != "drop") {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "retry" && args[0] != "drop" && args[0] != "send") {
 		fmt.Fprint(s.err, outboxUsage)
 		return 1
 	}
@@ -70,6 +74,16 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	switch verb {
+	case "send":
+		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }}
+		defer sender.Close()
+		rep, err := outbox.New(ob, sender, outbox.Options{}).RunOnce(ctx)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(s.out, "Sent %d, to retry %d, dead %d.\n", rep.Sent, rep.Retried, rep.Dead)
+		return 0
 	case "retry", "drop":
 		var found bool
 		if verb == "retry" {

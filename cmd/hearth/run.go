@@ -16,6 +16,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/outbox"
 )
 
 const runUsage = `Usage: hearth run [options] [DIR]
@@ -77,7 +78,10 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	d, diags, src := daemon.New(daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch})
+	var d *daemon.Daemon
+	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }}
+	defer sender.Close()
+	d, diags, src := daemon.New(daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender})
 	if d == nil {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		store.Close()

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -34,6 +35,10 @@ type Options struct {
 	MaxBatch int
 	// Now is the clock for timers; nil is time.Now.
 	Now func() time.Time
+	// Sender delivers the outbox; nil leaves actions in the outbox.
+	Sender outbox.Sender
+	// DeliverEvery is how often the outbox is checked (default 1s).
+	DeliverEvery time.Duration
 }
 
 // Snapshot is one loaded configuration and the runtime built for it.
@@ -195,6 +200,23 @@ func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
 // Run processes events and timers until ctx ends, then finishes what was
 // accepted and returns.
 func (d *Daemon) Run(ctx context.Context) error {
+	if ob, ok := d.opt.Store.(outbox.Store); ok && d.opt.Sender != nil {
+		every := d.opt.DeliverEvery
+		if every <= 0 {
+			every = time.Second
+		}
+		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now})
+		delivered := make(chan struct{})
+		dctx, stopDelivery := context.WithCancel(context.Background())
+		go func() { _ = disp.Run(dctx, every); close(delivered) }()
+		// Delivery outlives event processing by one last round, so
+		// actions committed during shutdown are attempted too.
+		defer func() {
+			_, _ = disp.RunOnce(dctx)
+			stopDelivery()
+			<-delivered
+		}()
+	}
 	var rt *runtime.Runtime
 	var rtFor *Snapshot
 	timer := time.NewTimer(time.Second)

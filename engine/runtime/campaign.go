@@ -390,18 +390,30 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		r.stats.RuleErrors++
 		return
 	}
-	platform := ""
+	var plat *config.Platform
+	community := ""
 	switch {
-	case st.Send.Platform != nil:
-		platform = st.Send.Platform.Addr()
-	case c.Community != nil && c.Community.Platform != nil:
-		platform = c.Community.Platform.Addr()
+	case c.Community != nil:
+		community, plat = c.Community.Name, c.Community.Platform
+	case len(r.cfg.Communities) == 1:
+		community, plat = r.cfg.Communities[0].Name, r.cfg.Communities[0].Platform
 	}
+	if st.Send.Platform != nil {
+		plat = st.Send.Platform
+	}
+	platformAddr := ""
 	target := m.ID
+	if plat != nil {
+		platformAddr = plat.Addr()
+		// A member is known on a platform by the id it gave them.
+		if id := m.Identities[plat.Type]; id != "" {
+			target = id
+		}
+	}
 	if st.Send.Target != nil {
 		target = st.Send.Target.Name
 	}
-	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platform, Target: target,
+	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
 		Campaign: c.Name, Step: st.Name, Template: st.Send.Template.Name, Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause}
 	w.actions = append(w.actions, a)
 	if r.sendKeep > 0 { // only frequency caps read send times

@@ -216,15 +216,19 @@ type Action struct {
 	Member   string    `json:"member"`
 	At       time.Time `json:"at"`
 	Platform string    `json:"platform,omitempty"`
-	Target   string    `json:"target,omitempty"`
-	Campaign string    `json:"campaign,omitempty"`
-	Step     string    `json:"step,omitempty"`
-	Template string    `json:"template,omitempty"`
-	Locale   string    `json:"locale,omitempty"`
-	Text     string    `json:"text,omitempty"`
-	Subject  string    `json:"subject,omitempty"`
-	HTML     string    `json:"html,omitempty"`
-	Event    string    `json:"event,omitempty"`
+	// Community is the community block the action happens in.
+	Community string `json:"community,omitempty"`
+	// Target is the member's identity on the platform (direct messages)
+	// or the channel block's name (channel messages).
+	Target   string `json:"target,omitempty"`
+	Campaign string `json:"campaign,omitempty"`
+	Step     string `json:"step,omitempty"`
+	Template string `json:"template,omitempty"`
+	Locale   string `json:"locale,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Subject  string `json:"subject,omitempty"`
+	HTML     string `json:"html,omitempty"`
+	Event    string `json:"event,omitempty"`
 }
 
 // OutboxEntry is an action with its delivery state.

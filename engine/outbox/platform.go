@@ -1,0 +1,134 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// PlatformSender delivers outbox actions through platform adapters: a
+// channel message or a direct message becomes a platform Perform with the
+// action's idempotency key, so a platform that honours keys applies it at
+// most once however often it is sent.
+type PlatformSender struct {
+	Registry *platform.Registry
+	// Config gives the snapshot in force (it may change on reload).
+	Config func() *config.Config
+	Log    *slog.Logger
+
+	mu    sync.Mutex
+	conns map[string]platform.Conn
+	ids   map[string]string // "community/NAME" and "channel/COMMUNITY-ID/NAME" -> platform id
+}
+
+var _ Sender = (*PlatformSender)(nil)
+
+// Send performs one action.
+func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
+	cfg := p.Config()
+	var plat *config.Platform
+	for _, pl := range cfg.Platforms {
+		if pl.Addr() == a.Platform {
+			plat = pl
+		}
+	}
+	if plat == nil {
+		return &PermanentError{Err: fmt.Errorf("action %s names platform %q, which the configuration does not have", a.Key, a.Platform)}
+	}
+	conn, err := p.conn(ctx, cfg, plat)
+	if err != nil {
+		return err
+	}
+	perf, err := platform.Require[platform.Performer](conn, plat.Addr())
+	if err != nil {
+		return &PermanentError{Err: err}
+	}
+	community, err := p.id(ctx, conn, "community/"+a.Community, platform.ReadRequest{Kind: platform.KindCommunity}, a.Community)
+	if err != nil {
+		return err
+	}
+	req := platform.PerformRequest{Key: a.Key, Community: community, Text: a.Text}
+	switch a.Kind {
+	case "send.dm":
+		req.Action, req.Member = platform.ActionDirectMessage, a.Target
+	case "send.channel":
+		ch, err := p.id(ctx, conn, "channel/"+community+"/"+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target)
+		if err != nil {
+			return err
+		}
+		req.Action, req.Channel = platform.ActionChannelMessage, ch
+	default:
+		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
+	}
+	_, err = perf.Perform(ctx, req)
+	return err
+}
+
+func (p *PlatformSender) conn(ctx context.Context, cfg *config.Config, plat *config.Platform) (platform.Conn, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.conns[plat.Addr()]; ok {
+		return c, nil
+	}
+	log := p.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c, err := p.Registry.Open(ctx, plat, cfg.Dir, log)
+	if err != nil {
+		return nil, err
+	}
+	if p.conns == nil {
+		p.conns = map[string]platform.Conn{}
+	}
+	p.conns[plat.Addr()] = c
+	return c, nil
+}
+
+// id finds an object's platform id by name, reading the platform once and
+// remembering the answer.
+func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string, req platform.ReadRequest, name string) (string, error) {
+	p.mu.Lock()
+	id, ok := p.ids[key]
+	p.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	reader, err := platform.Require[platform.Reader](conn, "lookup")
+	if err != nil {
+		return "", &PermanentError{Err: err}
+	}
+	objs, err := platform.ReadAll(ctx, reader, req)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range objs {
+		if o.Attrs["name"] == name {
+			p.mu.Lock()
+			if p.ids == nil {
+				p.ids = map[string]string{}
+			}
+			p.ids[key] = o.ID
+			p.mu.Unlock()
+			return o.ID, nil
+		}
+	}
+	// Not there yet: apply may create it later, so try again later.
+	return "", fmt.Errorf("no %s named %q on the platform yet (run hearth apply)", req.Kind, name)
+}
+
+// Close closes the platform connections.
+func (p *PlatformSender) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+	return nil
+}
