@@ -62,6 +62,15 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 			return err
 		}
 		req.Action, req.Channel = platform.ActionChannelMessage, ch
+	case "role.add", "role.remove":
+		role, err := p.id(ctx, conn, "role/"+community+"/"+a.Role, platform.ReadRequest{Kind: platform.KindRole, Community: community}, a.Role)
+		if err != nil {
+			return err
+		}
+		req.Action, req.Member, req.Role, req.Text = platform.ActionRoleAdd, a.Target, role, ""
+		if a.Kind == "role.remove" {
+			req.Action = platform.ActionRoleRemove
+		}
 	default:
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}

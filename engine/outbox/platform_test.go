@@ -53,6 +53,9 @@ community "club" {
 	if _, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: co.Object.ID, Attrs: map[string]string{"name": "core"}}); err != nil {
+		t.Fatal(err)
+	}
 	mem, err := conn.(*local.Conn).Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Ann"})
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +68,7 @@ community "club" {
 	_ = b.Enqueue([]state.Action{
 		{Key: "k-dm", Kind: "send.dm", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: mem.ID, Text: "Welcome, Ann!"},
 		{Key: "k-ch", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: "general", Text: "Say hi to Ann"},
+		{Key: "k-role", Kind: "role.add", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: mem.ID, Role: "core"},
 		{Key: "k-mail", Kind: "send.email", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: mem.ID, Text: "x"},
 	})
 	_ = b.Commit()
@@ -75,8 +79,8 @@ community "club" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Sent != 2 || rep.Dead != 1 {
-		t.Fatalf("report %+v; want 2 sent and the email dead (local has no email)", rep)
+	if rep.Sent != 3 || rep.Dead != 1 {
+		t.Fatalf("report %+v; want 3 sent and the email dead (local has no email)", rep)
 	}
 	// Sending the same keys again (a crash before recording) does nothing.
 	for _, key := range []string{"k-dm", "k-ch"} {
@@ -98,5 +102,9 @@ community "club" {
 	}
 	if len(msgs) != 1 || msgs[0].Attrs["text"] != "Say hi to Ann" {
 		t.Errorf("channel messages %+v", msgs)
+	}
+	roles, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindRoleAssignment, Community: co.Object.ID})
+	if len(roles) != 1 || roles[0].Attrs["member"] != mem.ID {
+		t.Errorf("role assignments %+v", roles)
 	}
 }

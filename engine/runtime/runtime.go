@@ -660,7 +660,7 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 		}
 	}
 	if role := in.Grant.Role; role != nil {
-		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: to.ID, Name: "role.add", Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: role.Addr()})
+		r.roleAction(w, to, role, "role.add", ev, rule)
 		granted = true
 	}
 	if len(in.Grant.Set) > 0 {
@@ -678,6 +678,24 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 		r.stats.Firings[in.Name]++
 	}
 	return nil
+}
+
+// roleAction puts a role change in the outbox, keyed by event, member and
+// role, so it is applied once however often it is sent.
+func (r *Runtime) roleAction(w *work, m *state.Member, role *config.Role, kind string, ev *events.Event, rule string) {
+	c := role.Community
+	target := m.ID
+	platformAddr := ""
+	if c.Platform != nil {
+		platformAddr = c.Platform.Addr()
+		if id := m.Identities[c.Platform.Type]; id != "" {
+			target = id
+		}
+	}
+	key := fmt.Sprintf("%s/%s/%s/%s", kind, ev.ID, m.ID, role.Addr())
+	w.actions = append(w.actions, state.Action{Key: key, Kind: kind, Member: m.ID, At: ev.At, Platform: platformAddr,
+		Community: c.Name, Target: target, Role: role.Title, Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: kind, Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: role.Addr(), Detail: key})
 }
 
 // award gives a badge unless it is held and not repeatable.

@@ -220,7 +220,9 @@ type Action struct {
 	Community string `json:"community,omitempty"`
 	// Target is the member's identity on the platform (direct messages)
 	// or the channel block's name (channel messages).
-	Target   string `json:"target,omitempty"`
+	Target string `json:"target,omitempty"`
+	// Role is the role's name on the platform, for role changes.
+	Role     string `json:"role,omitempty"`
 	Campaign string `json:"campaign,omitempty"`
 	Step     string `json:"step,omitempty"`
 	Template string `json:"template,omitempty"`
