@@ -294,10 +294,14 @@ func RuleView(ev *Event, et *rules.EventType) (map[string]any, error) {
 // a caller can reuse one map for every event.
 func RuleViewInto(view map[string]any, ev *Event, et *rules.EventType) (map[string]any, error) {
 	clear(view)
-	for k, v := range ev.Attrs {
-		view[k] = v
-	}
-	if et != nil {
+	if et == nil {
+		// An undeclared type: no rule can name its attributes (validate
+		// refuses them), so they are passed through as they are.
+		for k, v := range ev.Attrs {
+			view[k] = v
+		}
+	} else {
+		// Only declared attributes can be read: nothing else is copied.
 		for name, typ := range et.Attrs {
 			v, ok := ev.Attrs[name]
 			c, err := convert(v, ok, typ)
