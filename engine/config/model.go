@@ -33,6 +33,8 @@ type Config struct {
 	Events      []*EventDecl               // declared in files
 
 	Graph *Graph
+	// Rules are every compiled rule, in a stable order; Rule.ID indexes it.
+	Rules []*Rule
 	// Functions are the HCL functions of the configuration, for rendering
 	// templates at send time with the same functions validate used.
 	Functions map[string]function.Function
@@ -147,8 +149,13 @@ type Rule struct {
 	Source  string
 	Range   hcl.Range
 	Program *rules.Program
-	expr    hcl.Expression
-	scope   rules.Scope
+	// Address names the rule for metrics and logs: segment.lurkers.when.
+	Address string
+	// ID is the rule's index in Config.Rules.
+	ID    int
+	attr  string
+	expr  hcl.Expression
+	scope rules.Scope
 }
 
 // Segment is a segment block.

@@ -319,7 +319,7 @@ func (b *body) rule(name string, scope rules.Scope) *Rule {
 		return nil
 	}
 	scope.What = b.spec.Type + " rule"
-	return &Rule{Source: v.AsString(), Range: a.Expr.Range(), expr: a.Expr, scope: scope}
+	return &Rule{Source: v.AsString(), Range: a.Expr.Range(), expr: a.Expr, scope: scope, attr: name}
 }
 
 // localeText keeps each locale's template unevaluated for send time. ok

@@ -314,6 +314,9 @@ func (l *loader) compileAll() {
 		if r == nil {
 			return
 		}
+		r.Address = from + "." + r.attr
+		r.ID = len(l.cfg.Rules)
+		l.cfg.Rules = append(l.cfg.Rules, r)
 		j := &job{r: r, from: from, sc: base, event: event}
 		j.sc.What, j.sc.Result = r.scope.What, r.scope.Result
 		if withEvent {
@@ -340,15 +343,24 @@ func (l *loader) compileAll() {
 		compile(c.EnterWhen, from, c.EnterOn, true)
 		compile(c.ExitWhen, from, nil, false)
 		for _, s := range c.Steps {
-			compile(s.WaitUntil, from, nil, false)
-			compile(s.When, from, nil, false)
-			for _, b := range s.Branches {
-				compile(b.When, from, nil, false)
+			stepRule := func(r *Rule, what string) {
+				if r != nil {
+					r.attr = "step." + s.Name + "." + what
+				}
+				compile(r, from, nil, false)
+			}
+			stepRule(s.WaitUntil, "wait_until")
+			stepRule(s.When, "when")
+			for i, b := range s.Branches {
+				stepRule(b.When, fmt.Sprintf("branch.%d", i))
 			}
 		}
 	}
 	for _, c := range l.cfg.Communities {
 		for _, m := range c.Moderation {
+			if m.When != nil {
+				m.When.attr = "moderation." + m.Name + ".when"
+			}
 			compile(m.When, "community."+c.Name, m.On, true)
 		}
 	}

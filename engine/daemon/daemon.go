@@ -69,6 +69,7 @@ type Daemon struct {
 	reloads  []Reload
 	sources  config.Sources
 	stopping atomic.Bool
+	rt       atomic.Pointer[runtime.Runtime] // in force, for metrics
 	stats    Counters
 }
 
@@ -110,6 +111,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		return nil, diags, src
 	}
 	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: opt.Now()})
+	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
 	return d, diags, src
 }
 
@@ -205,7 +207,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if every <= 0 {
 			every = time.Second
 		}
-		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now})
+		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now,
+			Observe: func(e outbox.Entry, result string) { d.opt.Metrics.outbox.WithLabelValues(e.Platform, result).Inc() }})
 		delivered := make(chan struct{})
 		dctx, stopDelivery := context.WithCancel(context.Background())
 		go func() { _ = disp.Run(dctx, every); close(delivered) }()
@@ -219,6 +222,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	var rt *runtime.Runtime
 	var rtFor *Snapshot
+	// current is the runtime for the snapshot in force, built anew after
+	// a reload. It is called once per batch, so a reload takes effect
+	// between batches, never inside one.
+	current := func() *runtime.Runtime {
+		if snap := d.snap.Load(); rtFor != snap {
+			rt, rtFor = runtime.New(snap.Config, d.log), snap
+			d.rt.Store(rt)
+		}
+		return rt
+	}
 	timer := time.NewTimer(time.Second)
 	defer timer.Stop()
 	for {
@@ -227,10 +240,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case r := <-d.submit:
 			reqs = append(reqs, r)
 		case q := <-d.queries:
-			snap := d.snap.Load()
-			if rtFor != snap {
-				rt, rtFor = runtime.New(snap.Config, d.log), snap
-			}
+			rt = current()
 			q.done <- q.fn(ctx, rt)
 			continue
 		case <-timer.C:
@@ -248,10 +258,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				break
 			}
 			if len(reqs) > 0 {
-				snap := d.snap.Load()
-				if rtFor != snap {
-					rt, rtFor = runtime.New(snap.Config, d.log), snap
-				}
+				rt = current()
 				d.apply(context.Background(), rt, reqs)
 			}
 			if f, ok := d.opt.Store.(state.Flusher); ok {
@@ -274,12 +281,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				break more
 			}
 		}
-		// The snapshot is read once per batch: a reload takes effect
-		// between batches, never inside one.
-		snap := d.snap.Load()
-		if rtFor != snap {
-			rt, rtFor = runtime.New(snap.Config, d.log), snap
-		}
+		rt = current()
 		if len(reqs) > 0 {
 			d.apply(ctx, rt, reqs)
 		}

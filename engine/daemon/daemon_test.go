@@ -373,3 +373,32 @@ segment "posters" {
 		t.Errorf("outbox: %d %v", code, ob)
 	}
 }
+
+func TestRuleAndOutboxMetrics(t *testing.T) {
+	f := start(t, rulesA+`
+segment "posters" {
+  when = "total('message.posted') >= 3"
+}
+`, "")
+	post(t, f, "/v1/events", events(0, 14), "")
+	resp, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	// 14 events for 7 members: each event changes its member's count, so
+	// the segment rule runs 14 times.
+	if !bytes.Contains(data, []byte(`hearth_rule_evaluations_total{rule="segment.posters.when"} 14`)) {
+		t.Errorf("rule metric missing:\n%s", grepLines(data, "hearth_rule"))
+	}
+}
+
+func grepLines(data []byte, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -19,6 +19,7 @@ type Metrics struct {
 	reloadSuccess prometheus.Gauge
 	reloads       *prometheus.CounterVec
 	reloadSeconds prometheus.Histogram
+	outbox        *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics.
@@ -41,8 +42,10 @@ func NewMetrics() *Metrics {
 			Help: "Configuration reload attempts by result."}, []string{"result"}),
 		reloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_config_reload_seconds",
 			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
+		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
+			Help: "Outbox delivery attempts by platform and result (sent, retry, dead)."}, []string{"platform", "result"}),
 	}
-	m.Registry.MustRegister(m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
+	m.Registry.MustRegister(m.outbox, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -65,4 +68,35 @@ func (m *Metrics) processed(typ string, dup bool) {
 		d = "true"
 	}
 	m.processedVec.WithLabelValues(typ, d).Inc()
+}
+
+// ruleCollector reports evaluations and errors per rule from the runtime
+// in force; counters start again after a reload, which rate() handles.
+type ruleCollector struct {
+	d     *Daemon
+	evals *prometheus.Desc
+	errs  *prometheus.Desc
+}
+
+func newRuleCollector(d *Daemon) *ruleCollector {
+	return &ruleCollector{d: d,
+		evals: prometheus.NewDesc("hearth_rule_evaluations_total", "Rule evaluations by rule, since the configuration in force was loaded.", []string{"rule"}, nil),
+		errs:  prometheus.NewDesc("hearth_rule_errors_total", "Rules that failed at run time (counted as false), by rule.", []string{"rule"}, nil),
+	}
+}
+
+func (c *ruleCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.evals
+	ch <- c.errs
+}
+
+func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
+	rt := c.d.rt.Load()
+	if rt == nil {
+		return
+	}
+	for _, rc := range rt.RuleCounts() {
+		ch <- prometheus.MustNewConstMetric(c.evals, prometheus.CounterValue, float64(rc.Evaluations), rc.Rule)
+		ch <- prometheus.MustNewConstMetric(c.errs, prometheus.CounterValue, float64(rc.Errors), rc.Rule)
+	}
 }

@@ -79,6 +79,8 @@ type Options struct {
 	Now         func() time.Time
 	Rand        *rand.Rand // jitter source; nil seeds one
 	Log         *slog.Logger
+	// Observe, when set, hears each attempt's result: sent, retry, dead.
+	Observe func(e Entry, result string)
 }
 
 // Dispatcher delivers due actions.
@@ -133,17 +135,23 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		attempts := e.Attempts + 1
 		sendErr := d.sender.Send(ctx, e.Action)
 		now := d.opt.Now()
+		result := "sent"
 		switch {
 		case sendErr == nil:
 			rep.Sent++
 			err = d.store.MarkSent(ctx, e.Key, attempts, now)
 		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
 			rep.Dead++
+			result = "dead"
 			d.opt.Log.Warn("action moved to dead letters", "key", e.Key, "attempts", attempts, "err", sendErr)
 			err = d.store.MarkDead(ctx, e.Key, attempts, sendErr.Error())
 		default:
 			rep.Retried++
+			result = "retry"
 			err = d.store.MarkRetry(ctx, e.Key, attempts, now.Add(d.delay(attempts, sendErr)), sendErr.Error())
+		}
+		if d.opt.Observe != nil {
+			d.opt.Observe(e, result)
 		}
 		if err != nil {
 			return rep, err

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -55,6 +56,7 @@ type Runtime struct {
 	views   [maxDerivedDepth + 1]map[string]any
 	noAttrs map[string]any // shared, empty: rules never write to attrs
 	stats   Stats
+	counts  []ruleCount // by config.Rule.ID; read concurrently by metrics
 }
 
 // Stats counts what the runtime did.
@@ -97,6 +99,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	for _, b := range cfg.Badges {
 		r.badges[b.Name] = b
 	}
+	r.counts = make([]ruleCount, len(cfg.Rules))
 	r.segOrder = segmentOrder(cfg.Segments)
 	r.render = templates.New(cfg)
 	r.enters = map[string]bool{}
@@ -146,6 +149,27 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		r.timing.tiers = r.timing.tiers || t.Grace > 0 || t.DemoteAfter > 0
 	}
 	return r
+}
+
+type ruleCount struct {
+	evals, errors atomic.Uint64
+}
+
+// RuleCount is how often one rule ran and failed.
+type RuleCount struct {
+	Rule        string
+	Evaluations uint64
+	Errors      uint64
+}
+
+// RuleCounts reports evaluations and run-time errors per rule. It is safe
+// to call from another goroutine while the runtime works.
+func (r *Runtime) RuleCounts() []RuleCount {
+	out := make([]RuleCount, len(r.counts))
+	for i := range r.counts {
+		out[i] = RuleCount{Rule: r.cfg.Rules[i].Address, Evaluations: r.counts[i].evals.Load(), Errors: r.counts[i].errors.Load()}
+	}
+	return out
 }
 
 // Stats returns counts so far.
@@ -591,9 +615,11 @@ func (r *Runtime) ruleBool(p *config.Rule, kind, name, attr string) bool {
 		return true
 	}
 	r.stats.Evaluations++
+	r.counts[p.ID].evals.Add(1)
 	ok, err := r.eval.Bool(p.Program)
 	if err != nil {
 		r.stats.RuleErrors++
+		r.counts[p.ID].errors.Add(1)
 		r.log.Warn("rule failed; treated as false", "rule", kind+"."+name+"."+attr, "at", fmt.Sprintf("%s:%d", p.Range.Filename, p.Range.Start.Line), "err", err)
 		return false
 	}
@@ -611,6 +637,7 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 	to := m
 	if in.Grant.To != nil {
 		r.stats.Evaluations++
+		r.counts[in.Grant.To.ID].evals.Add(1)
 		id, err := r.eval.String(in.Grant.To.Program)
 		if err != nil {
 			r.stats.RuleErrors++
