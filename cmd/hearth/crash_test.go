@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/hearth-community/hearth/engine/bench"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+// crashConfig has rules whose results depend only on the events, not on
+// the wall clock, so a daemon run and an offline replay must agree.
+const crashConfig = `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+badge "voice" {}
+badge "popular" {
+  repeat = true
+}
+
+tier "regular" {
+  rank = 1
+  when = "member.points >= 40"
+}
+tier "core" {
+  rank = 2
+  when = "member.points >= 200"
+  keep = "member.points >= 150"
+}
+
+incentive "comment" {
+  on         = "message.posted"
+  points_cap = "15/1d"
+  grant {
+    points = 2
+  }
+}
+incentive "first_voice" {
+  on   = "message.posted"
+  once = true
+  grant {
+    badge = badge.voice
+  }
+}
+incentive "upvoted" {
+  on    = "post.voted"
+  when  = "event.vote == 'up'"
+  limit = "50/7d"
+  grant {
+    points = 5
+  }
+}
+incentive "popular" {
+  on   = "post.voted"
+  when = "event.score == 10"
+  grant {
+    badge = badge.popular
+  }
+}
+
+campaign "welcome" {
+  enter_on = "member.joined"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hello
+    }
+  }
+}
+
+template "hello" {
+  text = {
+    en = "Welcome, ${member.name}!"
+  }
+}
+`
+
+// TestCrashRecovery kills a daemon with SIGKILL again and again while
+// events stream in, restarts it, and checks that the final state equals
+// an uninterrupted replay: no event lost, none counted twice, no reward
+// granted twice, each outbox key once.
+func TestCrashRecovery(t *testing.T) {
+	if os.Getenv("HEARTH_TEST_CRASH") == "" {
+		t.Skip("skipping the crash test (two minutes of SIGKILLs); set HEARTH_TEST_CRASH=1 to run it, as .ci/run does")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "hearth")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	const n = 100000
+	var stream bytes.Buffer
+	enc := json.NewEncoder(&stream)
+	for _, e := range bench.Workload(3000, n, 7) {
+		_ = enc.Encode(e)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(stream.String(), "\n"), "\n")
+	events := filepath.Join(tmp, "events.jsonl")
+	if err := os.WriteFile(events, stream.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	setup := func(name string) string {
+		dir := filepath.Join(tmp, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+
+	// The reference: one uninterrupted offline replay.
+	ref := setup("reference")
+	if out, err := exec.Command(bin, "replay", "-events", events, ref).CombinedOutput(); err != nil {
+		t.Fatalf("reference replay: %v\n%s", err, out)
+	}
+
+	// The crash run: a daemon killed at random moments.
+	dir := setup("crashed")
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	var cmd *exec.Cmd
+	var logs bytes.Buffer
+	startDaemon := func() {
+		cmd = exec.Command(bin, "run", "-listen", addr, dir)
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startDaemon()
+	rng := rand.New(rand.NewPCG(42, 42))
+	kills := 0
+	nextKill := time.Now().Add(time.Duration(200+rng.IntN(400)) * time.Millisecond)
+	client := &http.Client{Timeout: 30 * time.Second}
+	const chunk = 500
+	for i := 0; i < len(lines); {
+		if kills < 12 && time.Now().After(nextKill) {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			_ = cmd.Wait()
+			kills++
+			startDaemon()
+			nextKill = time.Now().Add(time.Duration(150+rng.IntN(500)) * time.Millisecond)
+		}
+		body := strings.Join(lines[i:min(i+chunk, len(lines))], "")
+		resp, err := client.Post("http://"+addr+"/v1/events", "application/x-ndjson", strings.NewReader(body))
+		if err != nil {
+			time.Sleep(20 * time.Millisecond) // down or starting: send the chunk again
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		i += chunk
+	}
+	// One more kill in the middle of nothing, then resend everything: all
+	// duplicates by now.
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	kills++
+	startDaemon()
+	for i := 0; i < len(lines); {
+		body := strings.Join(lines[i:min(i+chunk*4, len(lines))], "")
+		resp, err := client.Post("http://"+addr+"/v1/events", "application/x-ndjson", strings.NewReader(body))
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		var r struct{ Accepted int }
+		_ = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		if r.Accepted != 0 {
+			t.Errorf("resending acknowledged events applied %d again", r.Accepted)
+		}
+		i += chunk * 4
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("graceful stop: %v\n%s", err, tail(logs.String()))
+	}
+	if kills < 10 {
+		t.Fatalf("only %d kills", kills)
+	}
+	t.Logf("%d SIGKILLs during %d events", kills, n)
+
+	want, wantKeys := snapshot(t, filepath.Join(ref, ".hearth", "state.db"))
+	got, gotKeys := snapshot(t, filepath.Join(dir, ".hearth", "state.db"))
+	if len(got) != len(want) {
+		t.Fatalf("%d members after the crashes; %d in the reference", len(got), len(want))
+	}
+	diffs := 0
+	for id, w := range want {
+		if g := got[id]; g != w && diffs < 5 {
+			t.Errorf("member %s:\n got  %s\n want %s", id, g, w)
+			diffs++
+		}
+	}
+	if strings.Join(gotKeys, ",") != strings.Join(wantKeys, ",") {
+		t.Errorf("outbox keys differ: %d after the crashes, %d in the reference", len(gotKeys), len(wantKeys))
+	}
+}
+
+// snapshot reads what must match: per member, points, badges, tier and
+// totals; and the outbox keys.
+func snapshot(t *testing.T, path string) (map[string]string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out := map[string]string{}
+	err = s.Members(ctx, func(m *state.Member) error {
+		var badges []string
+		for name, h := range m.Badges {
+			badges = append(badges, fmt.Sprintf("%s:%d", name, h.Count))
+		}
+		sort.Strings(badges)
+		totals, _ := json.Marshal(m.Totals)
+		out[m.ID] = fmt.Sprintf("points=%d earned=%d tier=%s badges=%v totals=%s run=%v", m.Points, m.PointsEarned, m.Tier.Name, badges, totals, m.Campaigns["welcome"] != nil)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT key FROM outbox ORDER BY key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		_ = rows.Scan(&k)
+		keys = append(keys, k)
+	}
+	return out, keys
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return s[len(s)-2000:]
+	}
+	return s
+}
