@@ -66,7 +66,7 @@ type fixture struct {
 	stop  func()
 }
 
-func start(t *testing.T, rules, token string) *fixture {
+func start(t testing.TB, rules, token string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	write(t, dir, "main.hcl", base)
@@ -100,7 +100,7 @@ func start(t *testing.T, rules, token string) *fixture {
 	return f
 }
 
-func write(t *testing.T, dir, name, body string) {
+func write(t testing.TB, dir, name, body string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
