@@ -12,5 +12,5 @@ func TestMemoryConformance(t *testing.T) {
 }
 
 func TestMemoryResources(t *testing.T) {
-	statetest.RunResources(t, func(t *testing.T) state.ResourceStore { return state.NewMemory() })
+	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore { return state.NewMemory() })
 }

@@ -49,23 +49,7 @@ func (e *LockedError) Error() string {
 // ErrNotLocked is returned by Unlock for a lock id nobody holds.
 var ErrNotLocked = errors.New("no lock with that id")
 
-// ResourceStore keeps resources, the state serial and the apply lock.
-// Every PutResource and DeleteResource adds one to the serial, so a
-// saved plan can tell that state moved on since it was made.
-type ResourceStore interface {
-	// Resources returns every resource, by address, and the serial.
-	Resources(ctx context.Context) ([]Resource, int64, error)
-	// PutResource inserts or replaces a resource and returns the new serial.
-	PutResource(ctx context.Context, r Resource) (int64, error)
-	// DeleteResource forgets an address and returns the new serial.
-	DeleteResource(ctx context.Context, address string) (int64, error)
-	// Lock takes the apply lock or fails with *LockedError.
-	Lock(ctx context.Context, info LockInfo) error
-	// Unlock releases the lock with that id, or fails with ErrNotLocked.
-	Unlock(ctx context.Context, id string) error
-}
-
-// memResources is the Memory store's ResourceStore.
+// memResources are the Memory store's resources, serial and lock.
 type memResources struct {
 	mu        sync.Mutex
 	resources map[string]Resource
@@ -78,7 +62,7 @@ func cloneResource(r Resource) Resource {
 	return r
 }
 
-// Resources implements ResourceStore.
+// Resources returns every resource, by address, and the serial.
 func (s *Memory) Resources(ctx context.Context) ([]Resource, int64, error) {
 	m := &s.res
 	m.mu.Lock()
@@ -90,7 +74,7 @@ func (s *Memory) Resources(ctx context.Context) ([]Resource, int64, error) {
 	return out, m.serial, nil
 }
 
-// PutResource implements ResourceStore.
+// PutResource inserts or replaces a resource and bumps the serial.
 func (s *Memory) PutResource(ctx context.Context, r Resource) (int64, error) {
 	m := &s.res
 	m.mu.Lock()
@@ -103,7 +87,7 @@ func (s *Memory) PutResource(ctx context.Context, r Resource) (int64, error) {
 	return m.serial, nil
 }
 
-// DeleteResource implements ResourceStore.
+// DeleteResource forgets an address and bumps the serial.
 func (s *Memory) DeleteResource(ctx context.Context, address string) (int64, error) {
 	m := &s.res
 	m.mu.Lock()
@@ -113,7 +97,7 @@ func (s *Memory) DeleteResource(ctx context.Context, address string) (int64, err
 	return m.serial, nil
 }
 
-// Lock implements ResourceStore.
+// Lock takes the apply lock or fails with *LockedError.
 func (s *Memory) Lock(ctx context.Context, info LockInfo) error {
 	m := &s.res
 	m.mu.Lock()
@@ -125,7 +109,7 @@ func (s *Memory) Lock(ctx context.Context, info LockInfo) error {
 	return nil
 }
 
-// Unlock implements ResourceStore.
+// Unlock releases the lock with that id, or fails with ErrNotLocked.
 func (s *Memory) Unlock(ctx context.Context, id string) error {
 	m := &s.res
 	m.mu.Lock()

@@ -11,13 +11,11 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-var _ state.ResourceStore = (*Store)(nil)
-
 // applyLock is the one row of the locks table: there is one apply lock
 // per state database.
 const applyLock = "apply"
 
-// Resources implements state.ResourceStore; one read transaction makes
+// Resources is the resource half of the state store (engine/plan.Store); one read transaction makes
 // the rows and the serial agree.
 func (s *Store) Resources(ctx context.Context) ([]state.Resource, int64, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -49,7 +47,7 @@ func (s *Store) Resources(ctx context.Context) ([]state.Resource, int64, error) 
 	return out, serial, rows.Err()
 }
 
-// PutResource implements state.ResourceStore.
+// PutResource is the resource half of the state store (engine/plan.Store).
 func (s *Store) PutResource(ctx context.Context, r state.Resource) (int64, error) {
 	attrs, err := json.Marshal(r.Attrs)
 	if err != nil {
@@ -59,7 +57,7 @@ func (s *Store) PutResource(ctx context.Context, r state.Resource) (int64, error
 		r.Address, r.Platform, r.Kind, r.ID, r.Community, string(attrs), r.PreventDestroy)
 }
 
-// DeleteResource implements state.ResourceStore.
+// DeleteResource is the resource half of the state store (engine/plan.Store).
 func (s *Store) DeleteResource(ctx context.Context, address string) (int64, error) {
 	return s.change(ctx, `DELETE FROM resources WHERE address = ?`, address)
 }
@@ -82,7 +80,7 @@ func (s *Store) change(ctx context.Context, query string, args ...any) (int64, e
 	return serial, tx.Commit()
 }
 
-// Lock implements state.ResourceStore. The insert either makes the row
+// Lock is the resource half of the state store (engine/plan.Store). The insert either makes the row
 // or finds it, inside one immediate transaction, so two processes cannot
 // both win.
 func (s *Store) Lock(ctx context.Context, info state.LockInfo) error {
@@ -107,7 +105,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) error {
 	return tx.Commit()
 }
 
-// Unlock implements state.ResourceStore.
+// Unlock is the resource half of the state store (engine/plan.Store).
 func (s *Store) Unlock(ctx context.Context, id string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND holder = ?`, applyLock, id)
 	if err != nil {

@@ -121,7 +121,7 @@ func TestPipelinedBatchesSeeEachOther(t *testing.T) {
 }
 
 func TestResources(t *testing.T) {
-	statetest.RunResources(t, func(t *testing.T) state.ResourceStore {
+	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore {
 		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
 		if err != nil {
 			t.Fatal(err)

@@ -9,9 +9,19 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
+// ResourceStore is what engine/plan needs from a state store (plan.Store);
+// it is repeated here because plan imports state, not the reverse.
+type ResourceStore interface {
+	Resources(ctx context.Context) ([]state.Resource, int64, error)
+	PutResource(ctx context.Context, r state.Resource) (int64, error)
+	DeleteResource(ctx context.Context, address string) (int64, error)
+	Lock(ctx context.Context, info state.LockInfo) error
+	Unlock(ctx context.Context, id string) error
+}
+
 // RunResources checks a ResourceStore: round trips, the serial and the
 // apply lock.
-func RunResources(t *testing.T, open func(t *testing.T) state.ResourceStore) {
+func RunResources(t *testing.T, open func(t *testing.T) ResourceStore) {
 	ctx := context.Background()
 	s := open(t)
 	rs, serial, err := s.Resources(ctx)

@@ -1,0 +1,440 @@
+package plan_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const base = `
+platform "local" "main" {}
+
+community "c" {
+  title       = "C"
+  purpose     = "Testing plans"
+  platform    = platform.local.main
+  house_rules = "Be kind."
+
+  channel "general" {
+    topic           = "Hello"
+    pin_house_rules = true
+  }
+  channel "random" {}
+  channel "news" {
+    topic          = "News"
+    ignore_changes = ["topic"]
+  }
+  role "mod" {
+    title       = "Moderator"
+    color       = "#F1C40F"
+    permissions = ["manage_messages", "kick_members"]
+  }
+}
+`
+
+// fixture is a configuration directory with a local platform in it and
+// a SQLite state store.
+type fixture struct {
+	t       *testing.T
+	dir     string
+	adapter *local.Adapter
+	store   *sqlite.Store
+	conns   plan.Conns
+	cfg     *config.Config
+}
+
+func newFixture(t *testing.T, src string) *fixture {
+	t.Helper()
+	f := &fixture{t: t, dir: t.TempDir(), adapter: local.New()}
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f.store = st
+	f.write(src)
+	return f
+}
+
+// write replaces the configuration and reloads it, reopening platforms.
+func (f *fixture) write(src string) {
+	f.t.Helper()
+	if err := os.WriteFile(filepath.Join(f.dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	reg, err := platform.NewRegistry(f.adapter)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(f.dir, config.Options{Platforms: reg.Specs(), LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		f.t.Fatal(diags.Error())
+	}
+	f.cfg = cfg
+	conns, err := plan.Open(context.Background(), reg, cfg, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { conns.Close() })
+	f.conns = conns
+}
+
+func (f *fixture) plan(opts plan.Options) (*plan.Plan, error) {
+	f.t.Helper()
+	return plan.Make(context.Background(), f.cfg, f.store, f.conns, opts)
+}
+
+func (f *fixture) mustPlan() *plan.Plan {
+	f.t.Helper()
+	p, err := f.plan(plan.Options{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) apply(p *plan.Plan) (plan.Result, error) {
+	return plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash, Who: "test"})
+}
+
+func (f *fixture) mustApply(p *plan.Plan) plan.Result {
+	f.t.Helper()
+	r, err := f.apply(p)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+// direct is the platform as someone outside hearth changes it.
+func (f *fixture) direct() platform.Applier {
+	c := f.conns["platform.local.main"].(*local.Conn)
+	return c
+}
+
+func (f *fixture) id(addr string) string {
+	f.t.Helper()
+	rs, _, err := f.store.Resources(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Address == addr {
+			return r.ID
+		}
+	}
+	f.t.Fatalf("%s is not in state", addr)
+	return ""
+}
+
+func actions(p *plan.Plan) string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		if c.Action != plan.NoOp {
+			b.WriteString(string(c.Action) + " " + c.Address + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestCreateThenNoChanges(t *testing.T) {
+	f := newFixture(t, base)
+	p := f.mustPlan()
+	want := `create community.c
+create community.c.channel.general
+create community.c.channel.random
+create community.c.channel.news
+create community.c.role.mod
+create community.c.channel.general.pin.house_rules
+`
+	if got := actions(p); got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if p.Summary != (plan.Summary{Add: 6}) {
+		t.Fatalf("summary %+v", p.Summary)
+	}
+	if c := p.Changes[4]; c.After["color"] != "#f1c40f" || c.After["permissions"] != "kick_members,manage_messages" || c.After["name"] != "Moderator" {
+		t.Fatalf("role not canonical: %v", c.After)
+	}
+	if c := p.Changes[3]; c.After["position"] != "2" {
+		t.Fatalf("news position %q, want its order in the file", c.After["position"])
+	}
+	if r := f.mustApply(p); r.Added != 6 {
+		t.Fatalf("applied %+v", r)
+	}
+	p2 := f.mustPlan()
+	if p2.HasChanges() {
+		t.Fatalf("second plan has changes:\n%s", actions(p2))
+	}
+	if p2.StateSerial != 6 {
+		t.Fatalf("serial %d after 6 creates", p2.StateSerial)
+	}
+}
+
+func TestUpdateTopic(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1))
+	p := f.mustPlan()
+	if got := actions(p); got != "update community.c.channel.general\n" {
+		t.Fatalf("plan:\n%s", got)
+	}
+	c := p.Changes[1]
+	if c.Before["topic"] != "Hello" || c.After["topic"] != "Welcome" || strings.Join(c.Changed, ",") != "topic" {
+		t.Fatalf("change %+v", c)
+	}
+	if r := f.mustApply(p); r.Changed != 1 {
+		t.Fatalf("applied %+v", r)
+	}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after update:\n%s", actions(p))
+	}
+}
+
+func TestDrift(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	co := f.id("community.c")
+	ap := f.direct()
+	for _, req := range []platform.ApplyRequest{
+		{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.general"), Attrs: platform.Attrs{"topic": "Hacked"}},
+		{Op: platform.OpDelete, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.random")},
+		// ignore_changes = ["topic"]: not drift hearth reports.
+		{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.news"), Attrs: platform.Attrs{"topic": "Edited by a moderator"}},
+	} {
+		if _, err := ap.Apply(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := f.mustPlan()
+	if got, want := actions(p), "update community.c.channel.general\ncreate community.c.channel.random\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if c := p.Changes[2]; c.Reason != "was deleted outside hearth" {
+		t.Fatalf("drift reason %q", c.Reason)
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after repair:\n%s", actions(p))
+	}
+}
+
+func TestIgnoreChangesInConfig(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `topic          = "News"`, `topic          = "Other"`, 1))
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("an ignored attribute changed the plan:\n%s", actions(p))
+	}
+}
+
+func TestDeleteWhenChannelLeavesConfig(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	p := f.mustPlan()
+	// Positions are the order in the file, so news moves up.
+	if got := actions(p); got != "delete community.c.channel.random\nupdate community.c.channel.news\n" {
+		t.Fatalf("plan:\n%s", got)
+	}
+	if r := f.mustApply(p); r.Destroyed != 1 || r.Changed != 1 {
+		t.Fatalf("applied %+v", r)
+	}
+}
+
+func TestPreventDestroy(t *testing.T) {
+	src := strings.Replace(base, `channel "random" {}`, `channel "random" {
+    prevent_destroy = true
+  }`, 1)
+	f := newFixture(t, src)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	_, err := f.plan(plan.Options{})
+	if !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "community.c.channel.random has prevent_destroy set") {
+		t.Fatalf("err = %v", err)
+	}
+	// Clearing the flag first, then removing, is the way out.
+	f.write(base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	if _, err := f.plan(plan.Options{}); err != nil {
+		t.Fatalf("after clearing prevent_destroy: %v", err)
+	}
+}
+
+func TestRemovalGuard(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	// general goes with its pin: 3 of 6 resources.
+	f.write(strings.Replace(strings.Replace(base, `channel "random" {}`, ``, 1), `house_rules = "Be kind."`, ``, 1))
+	p, err := f.plan(plan.Options{})
+	if !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "destroys 2 of 6 managed resources (33%)") {
+		t.Fatalf("err = %v", err)
+	}
+	if p == nil || p.Summary.Destroy != 2 {
+		t.Fatalf("a refused plan is still returned for showing: %+v", p)
+	}
+	if _, err := f.plan(plan.Options{AllowRemovals: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStalePlan(t *testing.T) {
+	f := newFixture(t, base)
+	p1 := f.mustPlan()
+	f.mustApply(f.mustPlan())
+	if _, err := f.apply(p1); !errors.Is(err, plan.ErrStale) {
+		t.Fatalf("state moved on: err = %v", err)
+	}
+	p2 := f.mustPlan()
+	_, err := plan.Apply(context.Background(), p2, f.store, f.conns, plan.ApplyOptions{ConfigHash: "other"})
+	if !errors.Is(err, plan.ErrStale) {
+		t.Fatalf("config changed: err = %v", err)
+	}
+}
+
+func TestLockHeld(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	if err := f.store.Lock(ctx, state.LockInfo{ID: "other", Who: "ann@ci", When: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.apply(f.mustPlan())
+	var le *state.LockedError
+	if !errors.As(err, &le) || le.Holder.Who != "ann@ci" {
+		t.Fatalf("err = %v", err)
+	}
+	if err := f.store.Unlock(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	f.mustApply(f.mustPlan())
+}
+
+func TestPartialFailure(t *testing.T) {
+	f := newFixture(t, base)
+	calls := 0
+	f.adapter.Fault = func(_ context.Context, c local.Call) error {
+		calls++
+		if calls == 3 {
+			return platform.Permanent(errors.New("missing permissions"))
+		}
+		return nil
+	}
+	f.write(base)
+	if _, err := f.apply(f.mustPlan()); err == nil || !strings.Contains(err.Error(), "missing permissions") {
+		t.Fatalf("err = %v", err)
+	}
+	f.adapter.Fault = nil
+	f.write(base)
+	p := f.mustPlan()
+	if p.Summary != (plan.Summary{Add: 4}) {
+		t.Fatalf("after a failure at the third change: %+v\n%s", p.Summary, actions(p))
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("left:\n%s", actions(p))
+	}
+}
+
+func TestRateLimitRetried(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newFixture(t, base)
+	f.adapter.RateLimit = durations.Rate{Count: 2, Window: time.Minute}
+	f.adapter.Now = func() time.Time { return now }
+	f.write(base)
+	var progress bytes.Buffer
+	r, err := plan.Apply(context.Background(), f.mustPlan(), f.store, f.conns, plan.ApplyOptions{
+		ConfigHash: f.cfg.Hash, Progress: &progress,
+		Sleep: func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil },
+	})
+	if err != nil || r.Added != 6 {
+		t.Fatalf("%+v, %v\n%s", r, err, progress.String())
+	}
+	if !strings.Contains(progress.String(), "community.c.channel.random: Creating... (rate limited, retrying in 1m0s) Created (id ch-2)") {
+		t.Fatalf("progress:\n%s", progress.String())
+	}
+}
+
+func TestGoldenText(t *testing.T) {
+	f := newFixture(t, base)
+	create := f.mustPlan()
+	f.mustApply(create)
+	f.write(strings.Replace(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1), `channel "random" {}`, ``, 1))
+	change := f.mustPlan()
+	f.write(base)
+	none := f.mustPlan()
+	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none} {
+		var b bytes.Buffer
+		if err := p.WriteText(&b, false); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name+".txt", b.Bytes())
+		var c bytes.Buffer
+		if err := p.WriteText(&c, true); err != nil {
+			t.Fatal(err)
+		}
+		if p.HasChanges() && !bytes.Contains(c.Bytes(), []byte("\x1b[")) {
+			t.Fatalf("%s: no color on a terminal", name)
+		}
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	f := newFixture(t, base)
+	p := f.mustPlan()
+	var b bytes.Buffer
+	if err := p.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"format_version": "1.0"`, `"config_hash": "` + f.cfg.Hash + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Fatalf("JSON lacks %s:\n%s", want, b.String())
+		}
+	}
+	q, err := plan.Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mustApply(q)
+	if _, err := plan.Read(strings.NewReader(`{"format_version":"2.0"}`)); err == nil {
+		t.Fatal("a plan of format 2.0 was read")
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
