@@ -438,3 +438,50 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
 }
+
+func TestCommunityDeletedOutsideHearth(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	if _, err := f.direct().Apply(context.Background(), platform.ApplyRequest{Op: platform.OpDelete, Kind: platform.KindCommunity, ID: f.id("community.c")}); err != nil {
+		t.Fatal(err)
+	}
+	p := f.mustPlan()
+	if p.Summary != (plan.Summary{Add: 6}) {
+		t.Fatalf("everything in it went too: %+v\n%s", p.Summary, actions(p))
+	}
+	for _, c := range p.Changes {
+		if c.Reason != "was deleted outside hearth" {
+			t.Fatalf("%s: reason %q", c.Address, c.Reason)
+		}
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after repair:\n%s", actions(p))
+	}
+}
+
+func TestDestroyCommunity(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(`platform "local" "main" {}` + "\n")
+	p, err := f.plan(plan.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `delete community.c.channel.general.pin.house_rules
+delete community.c.role.mod
+delete community.c.channel.random
+delete community.c.channel.news
+delete community.c.channel.general
+delete community.c
+`
+	if got := actions(p); got != want {
+		t.Fatalf("deletes, deepest first:\n%s\nwant:\n%s", got, want)
+	}
+	if r := f.mustApply(p); r.Destroyed != 6 {
+		t.Fatalf("applied %+v", r)
+	}
+	if rs, _, _ := f.store.Resources(context.Background()); len(rs) != 0 {
+		t.Fatalf("state keeps %v", rs)
+	}
+}

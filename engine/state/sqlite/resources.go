@@ -118,3 +118,33 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// PutResources records many resources in one transaction, bumping the
+// serial once: for adopting many objects at a time (imports, tests and
+// benchmarks), where one transaction per object would take a sync each.
+func (s *Store) PutResources(ctx context.Context, rs []state.Resource) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO resources (address, platform, kind, id, community, attrs, prevent_destroy) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	for _, r := range rs {
+		attrs, err := json.Marshal(r.Attrs)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := stmt.ExecContext(ctx, r.Address, r.Platform, r.Kind, r.ID, r.Community, string(attrs), r.PreventDestroy); err != nil {
+			return 0, err
+		}
+	}
+	var serial int64
+	if err := tx.QueryRowContext(ctx, `UPDATE state_meta SET serial = serial + 1 RETURNING serial`).Scan(&serial); err != nil {
+		return 0, err
+	}
+	return serial, tx.Commit()
+}
