@@ -79,6 +79,7 @@ func commands() []command {
 		{"plan", "Show what apply would change on the platforms", planUsage, runPlan},
 		{"apply", "Change the platforms to match the configuration", applyUsage, runApply},
 		{"show", "Print a plan saved with hearth plan -out", showUsage, runShow},
+		{"state", "List, show, remove or rename the platform resources hearth manages", stateUsage, runState},
 		{"force-unlock", "Remove an apply lock left by a crashed apply", forceUnlockUsage, runForceUnlock},
 		{"import", "Turn another platform's history into member events", importUsage, runImport},
 		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage, runRun},

@@ -485,3 +485,29 @@ delete community.c
 		t.Fatalf("state keeps %v", rs)
 	}
 }
+
+func TestMoveAndForget(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.role.random", "test"); err == nil {
+		t.Fatal("moved a channel to a role address")
+	}
+	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.channel.news", "test"); err == nil || !strings.Contains(err.Error(), "already has community.c.channel.news") {
+		t.Fatalf("moved onto an existing address: %v", err)
+	}
+	// Moving a community moves what is in it.
+	done, err := plan.Move(ctx, f.store, "community.c", "community.d", "test")
+	if err != nil || len(done) != 6 {
+		t.Fatalf("%v, %v", done, err)
+	}
+	f.write(strings.Replace(base, `community "c"`, `community "d"`, 1))
+	p := f.mustPlan()
+	if got := actions(p); got != "update community.d\n" {
+		t.Fatalf("after the move the community is renamed, not replaced:\n%s", got)
+	}
+	removed, err := plan.Forget(ctx, f.store, "community.d.channel.general", "test")
+	if err != nil || strings.Join(removed, " ") != "community.d.channel.general community.d.channel.general.pin.house_rules" {
+		t.Fatalf("%v, %v", removed, err)
+	}
+}
