@@ -78,6 +78,7 @@ func commands() []command {
 		{"graph", "Print the dependency graph of a configuration in DOT", graphUsage, runGraph},
 		{"plan", "Show what apply would change on the platforms", planUsage, runPlan},
 		{"apply", "Change the platforms to match the configuration", applyUsage, runApply},
+		{"drift", "Show what changed on the platforms outside hearth", driftUsage, runDrift},
 		{"show", "Print a plan saved with hearth plan -out", showUsage, runShow},
 		{"state", "List, show, remove or rename the platform resources hearth manages", stateUsage, runState},
 		{"force-unlock", "Remove an apply lock left by a crashed apply", forceUnlockUsage, runForceUnlock},

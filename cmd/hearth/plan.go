@@ -20,6 +20,9 @@ configuration with what the platforms have now and with state, and prints
 what 'hearth apply' would change: + create, ~ update in place, - destroy,
 -/+ replace. Objects changed or deleted outside hearth show up as drift.
 
+-refresh-only (or 'hearth drift') reports only what changed outside hearth
+since the last apply.
+
 A plan that destroys an object with prevent_destroy, or more than 25% of
 the managed resources, is refused (the second unless -allow-removals).
 
@@ -37,6 +40,25 @@ Examples:
   hearth plan mycommunity
   hearth plan -out changes.plan -detailed-exitcode mycommunity
 `
+
+const driftUsage = `Usage: hearth drift [options] [DIR]
+
+Reports what changed on the platforms outside hearth since the last
+apply: attributes edited by hand and objects deleted, as the values hearth
+applied -> the live ones. Attributes in a block's ignore_changes are not
+drift. It changes nothing. Same as 'hearth plan -refresh-only'; takes the
+same options (-json, -detailed-exitcode: exit 2 only when there is drift).
+`
+
+func runDrift(ctx context.Context, s *stdio, args []string) int {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fmt.Fprint(s.out, driftUsage)
+			return 0
+		}
+	}
+	return runPlan(ctx, s, append([]string{"-refresh-only"}, args...))
+}
 
 const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
 
@@ -108,6 +130,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
 	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+	refreshOnly := fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -123,7 +146,13 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	defer sess.close()
-	p, err := plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow})
+	var p *plan.Plan
+	var err error
+	if *refreshOnly {
+		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
+	} else {
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow})
+	}
 	if p != nil && !*asJSON {
 		_ = p.WriteText(s.out, s.color(s.outTTY))
 	}

@@ -50,6 +50,9 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	if major, _, _ := strings.Cut(p.FormatVersion, "."); major != "1" {
 		return res, fmt.Errorf("the plan has format version %q; this hearth reads 1.x", p.FormatVersion)
 	}
+	if p.RefreshOnly {
+		return res, fmt.Errorf("this is a drift report (-refresh-only), which changes nothing; run hearth plan for the changes to make")
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now

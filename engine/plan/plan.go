@@ -98,8 +98,11 @@ type Plan struct {
 	FormatVersion string `json:"format_version"`
 	// ConfigHash and StateSerial are what the plan was made from; apply
 	// refuses the plan when either has moved on.
-	ConfigHash  string   `json:"config_hash"`
-	StateSerial int64    `json:"state_serial"`
+	ConfigHash  string `json:"config_hash"`
+	StateSerial int64  `json:"state_serial"`
+	// RefreshOnly marks a drift report (Drift): changes made outside
+	// hearth, not changes to make. Apply refuses it.
+	RefreshOnly bool     `json:"refresh_only,omitempty"`
 	Changes     []Change `json:"changes"`
 	Summary     Summary  `json:"summary"`
 }

@@ -223,6 +223,24 @@ func TestDrift(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	d, err := plan.Drift(ctx, f.cfg, f.store, f.conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := actions(d), "update community.c.channel.general\ndelete community.c.channel.random\n"; got != want {
+		t.Fatalf("drift:\n%s\nwant:\n%s", got, want)
+	}
+	if c := d.Changes[0]; c.Before["topic"] != "Hello" || c.After["topic"] != "Hacked" {
+		t.Fatalf("drift %+v", c)
+	}
+	var text bytes.Buffer
+	if err := d.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "drift.txt", text.Bytes())
+	if _, err := f.apply(d); err == nil {
+		t.Fatal("a drift report was applied")
+	}
 	p := f.mustPlan()
 	if got, want := actions(p), "update community.c.channel.general\ncreate community.c.channel.random\n"; got != want {
 		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)

@@ -37,6 +37,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		}
 		return c + s + reset
 	}
+	if p.RefreshOnly {
+		return p.writeDrift(w, paint)
+	}
 	var b strings.Builder
 	if !p.HasChanges() {
 		b.WriteString("No changes. The platforms match the configuration.\n")
@@ -140,4 +143,31 @@ func Read(r io.Reader) (*Plan, error) {
 		return nil, fmt.Errorf("the plan has format version %q; this hearth reads 1.x", p.FormatVersion)
 	}
 	return &p, nil
+}
+
+// writeDrift writes a drift report: what changed outside hearth, from
+// the values hearth applied to the live ones.
+func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
+	var b strings.Builder
+	if !p.HasChanges() {
+		b.WriteString("No drift: the platforms are as hearth left them.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("Objects changed outside hearth since the last apply:\n")
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Delete:
+			fmt.Fprintf(&b, "\n  %s %s was deleted outside hearth\n  %s %s %s\n", paint(bold, "#"), paint(bold, c.Address), paint(red, "-"), c.Kind, c.ID)
+		case Update:
+			fmt.Fprintf(&b, "\n  %s %s changed outside hearth\n  %s %s %s {\n", paint(bold, "#"), paint(bold, c.Address), paint(yellow, "~"), c.Kind, c.ID)
+			for _, k := range c.Changed {
+				fmt.Fprintf(&b, "      %s %s: %s -> %s\n", paint(yellow, "~"), k, quote(c.Before[k]), quote(c.After[k]))
+			}
+			b.WriteString("    }\n")
+		}
+	}
+	fmt.Fprintf(&b, "\n%s %d changed, %d deleted outside hearth. Run hearth plan to see what apply would do about it.\n", paint(bold, "Drift:"), p.Summary.Change, p.Summary.Destroy)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
