@@ -36,8 +36,11 @@ there are changes (0 otherwise).
 action is create, update, delete, replace or no-op. -out FILE saves that
 document; 'hearth apply FILE' carries it out if nothing changed since.
 
+-target ADDR limits the plan to ADDR, what is under it and what it is in.
+
 Examples:
   hearth plan mycommunity
+  hearth plan -target community.explorers.channel.welcome mycommunity
   hearth plan -out changes.plan -detailed-exitcode mycommunity
 `
 
@@ -90,6 +93,12 @@ Removes the apply lock with that id from the state store, after an apply
 was killed and left it. Make sure no apply is running first.
 `
 
+// targetFlags collects -target addresses.
+type targetFlags []string
+
+func (t *targetFlags) String() string     { return strings.Join(*t, ",") }
+func (t *targetFlags) Set(v string) error { *t = append(*t, v); return nil }
+
 // planSession is what plan and apply share: configuration, state and
 // open platforms.
 type planSession struct {
@@ -131,6 +140,8 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	refreshOnly := fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift).")
+	var targets targetFlags
+	fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -151,7 +162,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, Targets: targets})
 	}
 	if p != nil && !*asJSON {
 		_ = p.WriteText(s.out, s.color(s.outTTY))
@@ -238,6 +249,8 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "apply", applyUsage)
 	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+	var targets targetFlags
+	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -272,7 +285,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, Targets: targets})
 		if p != nil {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
 		}

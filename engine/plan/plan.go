@@ -119,6 +119,10 @@ type Options struct {
 	// MaxRemovalShare is a fraction of the managed resources; 0 means
 	// DefaultMaxRemovalShare.
 	MaxRemovalShare float64
+	// Targets, when not empty, limit the plan to these addresses, what
+	// is under them (a community's channels) and what they are in (a
+	// channel's community), which must exist for them to.
+	Targets []string
 }
 
 // ErrRefused wraps the errors of plans a guard refuses; Make returns
@@ -220,6 +224,9 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		}
 		p.Changes = append(p.Changes, c)
 	}
+	if len(opts.Targets) > 0 {
+		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
+	}
 	for _, c := range p.Changes {
 		switch c.Action {
 		case Create:
@@ -234,6 +241,16 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		}
 	}
 	return p, guard(p, resources, opts)
+}
+
+// targeted reports whether addr is a target, under one, or holds one.
+func targeted(addr string, targets []string) bool {
+	for _, t := range targets {
+		if under(addr, t) || under(t, addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // diff compares the configured attributes with a live object. Read-only

@@ -529,3 +529,19 @@ func TestMoveAndForget(t *testing.T) {
 		t.Fatalf("%v, %v", removed, err)
 	}
 }
+
+func TestTarget(t *testing.T) {
+	f := newFixture(t, base)
+	p, err := f.plan(plan.Options{Targets: []string{"community.c.channel.general"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "create community.c\ncreate community.c.channel.general\ncreate community.c.channel.general.pin.house_rules\n"
+	if got := actions(p); got != want || p.Summary.Add != 3 {
+		t.Fatalf("targeted plan:\n%s\nwant:\n%s", got, want)
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.Summary != (plan.Summary{Add: 3}) {
+		t.Fatalf("the rest is left: %+v\n%s", p.Summary, actions(p))
+	}
+}
