@@ -12,7 +12,7 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-const stateUsage = `Usage: hearth state list|show|rm|mv [options] ... [DIR]
+const stateUsage = `Usage: hearth state list|show|rm|mv|import [options] ... [DIR]
 
 Inspects and edits the platform resources hearth manages (not member state).
 
@@ -22,12 +22,15 @@ Inspects and edits the platform resources hearth manages (not member state).
                                     platform objects stay as they are
   hearth state mv FROM TO [DIR]     rename an address (and what is under it) so a
                                     renamed block keeps its platform object
+  hearth state import ADDR ID [DIR] adopt the existing platform object ID (a
+                                    channel or role made by hand) as ADDR, whose
+                                    block must be in the configuration
 
-rm and mv take the apply lock. -json prints list and show as JSON.
+rm, mv and import take the apply lock. -json prints list and show as JSON.
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
-	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2}
+	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2}
 	if len(args) == 0 {
 		fmt.Fprint(s.err, stateUsage)
 		return 1
@@ -124,6 +127,17 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 		for _, a := range done {
 			fmt.Fprintf(s.out, "Removed %s from state; its platform object is left as it is.\n", a)
 		}
+	case "import":
+		conns, err := plan.Open(ctx, registry(), cfg, nil)
+		if err != nil {
+			return fail(err)
+		}
+		defer conns.Close()
+		r, err := plan.Adopt(ctx, cfg, ps, conns, addrs[0], addrs[1], who(s))
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(s.out, "Imported %s %s as %s. Run hearth plan to see how it differs from its block.\n", r.Kind, r.ID, r.Address)
 	case "mv":
 		done, err := plan.Move(ctx, ps, addrs[0], addrs[1], who(s))
 		if err != nil {

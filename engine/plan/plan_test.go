@@ -545,3 +545,40 @@ func TestTarget(t *testing.T) {
 		t.Fatalf("the rest is left: %+v\n%s", p.Summary, actions(p))
 	}
 }
+
+func TestAdopt(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	// Only the community comes from hearth; a moderator made #random by hand.
+	p, err := f.plan(plan.Options{Targets: []string{"community.c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Changes = p.Changes[:1]
+	f.mustApply(p)
+	resp, err := f.direct().Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.id("community.c"),
+		Attrs: platform.Attrs{"name": "random", "topic": "Anything goes", "position": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.nope", resp.Object.ID, "test"); err == nil {
+		t.Fatal("adopted into an address the configuration lacks")
+	}
+	r, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.random", resp.Object.ID, "test")
+	if err != nil || r.Attrs["topic"] != "Anything goes" {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	if _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.news", resp.Object.ID, "test"); err == nil {
+		t.Fatal("one object adopted at two addresses")
+	}
+	q := f.mustPlan()
+	var random plan.Change
+	for _, c := range q.Changes {
+		if c.Address == "community.c.channel.random" {
+			random = c
+		}
+	}
+	if random.Action != plan.Update || strings.Join(random.Changed, ",") != "topic" {
+		t.Fatalf("the adopted channel is updated, not created: %+v", random)
+	}
+}

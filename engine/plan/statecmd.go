@@ -3,9 +3,12 @@ package plan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -107,4 +110,57 @@ func sameShape(from, to string) error {
 		return fmt.Errorf("cannot move %s to %s: both must be addresses of the same kind, such as community.a.channel.x and community.a.channel.y", from, to)
 	}
 	return nil
+}
+
+// Adopt makes hearth manage an object that already exists on its
+// platform (made by hand, or before hearth): the object with platform id
+// id becomes the configuration's object at addr. Nothing changes on the
+// platform; the next plan shows how the object differs from its block.
+// A channel or role needs its community adopted (or created) first.
+func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr, id, who string) (state.Resource, error) {
+	desired, err := DesiredObjects(cfg)
+	if err != nil {
+		return state.Resource{}, err
+	}
+	i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == addr })
+	if i < 0 {
+		return state.Resource{}, fmt.Errorf("the configuration has no %s; write its block first, then import the object into it", addr)
+	}
+	d := desired[i]
+	var out state.Resource
+	err = withLock(ctx, st, who, func(rs []state.Resource) error {
+		community := ""
+		for _, r := range rs {
+			switch {
+			case r.Address == addr:
+				return fmt.Errorf("state already has %s (id %s); hearth state rm it first to adopt another object", addr, r.ID)
+			case r.Platform == d.Platform && r.Kind == string(d.Kind) && r.ID == id:
+				return fmt.Errorf("%s %s is already managed as %s", d.Kind, id, r.Address)
+			case r.Address == d.Community:
+				community = r.ID
+			}
+		}
+		if d.Community != "" && community == "" {
+			return fmt.Errorf("%s is in %s, which state does not have yet; import or apply the community first", addr, d.Community)
+		}
+		conn, ok := conns[d.Platform]
+		if !ok {
+			return fmt.Errorf("%s is not open", d.Platform)
+		}
+		im, err := platform.Require[platform.Importer](conn, d.Platform)
+		if err != nil {
+			return err
+		}
+		resp, err := im.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: id, Address: addr})
+		if err != nil {
+			return fmt.Errorf("importing %s %s: %w", d.Kind, id, err)
+		}
+		// What is there now counts as last applied, so drift starts from
+		// the adopted object.
+		out = state.Resource{Address: addr, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
+			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
+		_, err = st.PutResource(ctx, out)
+		return err
+	})
+	return out, err
 }
