@@ -23,8 +23,9 @@ what 'hearth apply' would change: + create, ~ update in place, - destroy,
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
 
-A plan that destroys an object with prevent_destroy, or more than 25% of
-the managed resources, is refused (the second unless -allow-removals).
+A plan that destroys an object with prevent_destroy, or more than 25%
+(-max-removal-share) of the managed resources, is refused (the second
+unless -allow-removals).
 
 Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise).
@@ -139,6 +140,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
 	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
 	refreshOnly := fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift).")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable).")
@@ -162,7 +164,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, Targets: targets})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets})
 	}
 	if p != nil && !*asJSON {
 		_ = p.WriteText(s.out, s.color(s.outTTY))
@@ -249,6 +251,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "apply", applyUsage)
 	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
 	var vf varFlags
@@ -285,7 +288,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, Targets: targets})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets})
 		if p != nil {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
 		}

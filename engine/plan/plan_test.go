@@ -312,6 +312,9 @@ func TestRemovalGuard(t *testing.T) {
 	if _, err := f.plan(plan.Options{AllowRemovals: true}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: 0.5}); err != nil {
+		t.Fatalf("with a share of 50%%: %v", err)
+	}
 }
 
 func TestStalePlan(t *testing.T) {
