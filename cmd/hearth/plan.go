@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/plan"
@@ -19,6 +20,12 @@ Compares the communities, channels, roles and pinned house rules of the
 configuration with what the platforms have now and with state, and prints
 what 'hearth apply' would change: + create, ~ update in place, - destroy,
 -/+ replace. Objects changed or deleted outside hearth show up as drift.
+
+When the configuration has segments or tiers, the plan also evaluates
+their rules against the members in the state store and shows how members
+would move ("segment lurkers: +12 -3 (+ann, ...; -bob)"), before grace
+periods; -json has it as "member_impact". Apply does not move members: the
+rules do, as events and rechecks come.
 
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
@@ -103,10 +110,11 @@ func (t *targetFlags) Set(v string) error { *t = append(*t, v); return nil }
 // planSession is what plan and apply share: configuration, state and
 // open platforms.
 type planSession struct {
-	cfg   *config.Config
-	store plan.Store
-	conns plan.Conns
-	close func()
+	cfg     *config.Config
+	store   plan.Store
+	members plan.Members
+	conns   plan.Conns
+	close   func()
 }
 
 func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags) (*planSession, bool) {
@@ -131,7 +139,7 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 		return nil, false
 	}
-	return &planSession{cfg: cfg, store: ps, conns: conns, close: func() { conns.Close(); st.Close() }}, true
+	return &planSession{cfg: cfg, store: ps, members: st.Members, conns: conns, close: func() { conns.Close(); st.Close() }}, true
 }
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
@@ -165,9 +173,24 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets})
+		// Rules are not applied by apply but by the runtime as events
+		// come; still, a plan is where people review a rule change, so it
+		// shows how the stored members would move.
+		if p != nil && (len(sess.cfg.Segments) > 0 || len(sess.cfg.Tiers) > 0) {
+			im, ierr := plan.MemberImpact(ctx, sess.cfg, sess.members, time.Now())
+			if ierr != nil {
+				fmt.Fprintf(s.err, "hearth plan: member impact: %v\n", ierr)
+				return 1
+			}
+			p.MemberImpact = im
+		}
 	}
 	if p != nil && !*asJSON {
 		_ = p.WriteText(s.out, s.color(s.outTTY))
+		if p.MemberImpact != nil {
+			fmt.Fprintln(s.out)
+			_ = p.MemberImpact.WriteText(s.out)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth plan: %v\n", err)

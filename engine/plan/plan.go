@@ -105,6 +105,9 @@ type Plan struct {
 	RefreshOnly bool     `json:"refresh_only,omitempty"`
 	Changes     []Change `json:"changes"`
 	Summary     Summary  `json:"summary"`
+	// MemberImpact is how the rules would move stored members, when the
+	// plan was asked to compute it.
+	MemberImpact *Impact `json:"member_impact,omitempty"`
 }
 
 // HasChanges reports whether applying the plan would change a platform.

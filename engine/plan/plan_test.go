@@ -51,7 +51,7 @@ community "c" {
 // fixture is a configuration directory with a local platform in it and
 // a SQLite state store.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	adapter *local.Adapter
 	store   *sqlite.Store
@@ -59,7 +59,7 @@ type fixture struct {
 	cfg     *config.Config
 }
 
-func newFixture(t *testing.T, src string) *fixture {
+func newFixture(t testing.TB, src string) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), adapter: local.New()}
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
