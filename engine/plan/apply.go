@@ -87,6 +87,15 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	for _, r := range resources {
 		a.byAddr[r.Address] = r
 	}
+	// Renames first, so every change finds its object at its new address.
+	for _, c := range p.Changes {
+		if c.MovedFrom == "" {
+			continue
+		}
+		if err := a.move(ctx, c.MovedFrom, c.Address); err != nil {
+			return res, err
+		}
+	}
 	for _, c := range p.Changes {
 		if err := a.change(ctx, c, &res); err != nil {
 			return res, err
@@ -180,6 +189,26 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 		return nil
 	}
 	return fmt.Errorf("%s: unknown action %q in the plan", c.Address, c.Action)
+}
+
+// move renames an object in state (moved blocks): the new address is
+// written before the old one is removed, so a failure in between leaves
+// the object known under both rather than under none.
+func (a *applier) move(ctx context.Context, from, to string) error {
+	r, ok := a.byAddr[from]
+	if !ok {
+		return fmt.Errorf("%w: state has nothing at %s to move to %s", ErrStale, from, to)
+	}
+	r.Address = to
+	if err := a.put(ctx, r); err != nil {
+		return err
+	}
+	if _, err := a.st.DeleteResource(ctx, from); err != nil {
+		return err
+	}
+	delete(a.byAddr, from)
+	a.progress("%s: Moved from %s\n", to, from)
+	return nil
 }
 
 // communityAddr is the address of the community an address is in.

@@ -83,6 +83,9 @@ type Change struct {
 	// attribute forces a replacement.
 	Reason         string `json:"reason,omitempty"`
 	PreventDestroy bool   `json:"prevent_destroy,omitempty"`
+	// MovedFrom is the address state has the object at, when a moved
+	// block renames it; apply renames it in state first.
+	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 // Summary counts changes the way Terraform does: a replace is one add
@@ -91,6 +94,8 @@ type Summary struct {
 	Add     int `json:"add"`
 	Change  int `json:"change"`
 	Destroy int `json:"destroy"`
+	// Move counts addresses renamed in state by moved blocks.
+	Move int `json:"move,omitempty"`
 }
 
 // Plan is the saved plan and the -json document.
@@ -112,7 +117,7 @@ type Plan struct {
 
 // HasChanges reports whether applying the plan would change a platform.
 func (p *Plan) HasChanges() bool {
-	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy > 0
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move > 0
 }
 
 // Options tune the guards.
@@ -153,6 +158,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, err
 	}
 	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, StateSerial: serial, Changes: []Change{}}
+	resources, movedFrom := applyMoved(cfg.Moved, resources)
 	byAddr := make(map[string]state.Resource, len(resources))
 	for _, r := range resources {
 		byAddr[r.Address] = r
@@ -174,7 +180,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return cmp.Or(-cmp.Compare(strings.Count(a.Address, "."), strings.Count(b.Address, ".")), -strings.Compare(a.Address, b.Address))
 	})
 	for _, r := range gone {
-		c := Change{Address: r.Address, Kind: platform.Kind(r.Kind), Action: Delete, Platform: r.Platform, ID: r.ID, PreventDestroy: r.PreventDestroy}
+		c := Change{Address: r.Address, Kind: platform.Kind(r.Kind), Action: Delete, Platform: r.Platform, ID: r.ID, PreventDestroy: r.PreventDestroy, MovedFrom: movedFrom[r.Address]}
 		if o, ok := live[liveKey{r.Platform, platform.Kind(r.Kind), r.ID}]; ok {
 			c.Before = settable(o)
 		} else {
@@ -188,7 +194,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	// which a pin needs for its channel attribute.
 	stable := map[string]string{}
 	for _, d := range desired {
-		c := Change{Address: d.Address, Kind: d.Kind, Platform: d.Platform, After: d.Attrs.Clone(), PreventDestroy: d.PreventDestroy}
+		c := Change{Address: d.Address, Kind: d.Kind, Platform: d.Platform, After: d.Attrs.Clone(), PreventDestroy: d.PreventDestroy, MovedFrom: movedFrom[d.Address]}
 		if d.Kind == platform.KindPin {
 			if id, ok := stable[d.Channel]; ok {
 				c.After["channel"] = id
@@ -231,6 +237,9 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
 	}
 	for _, c := range p.Changes {
+		if c.MovedFrom != "" {
+			p.Summary.Move++
+		}
 		switch c.Action {
 		case Create:
 			p.Summary.Add++
@@ -244,6 +253,45 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		}
 	}
 	return p, guard(p, resources, opts)
+}
+
+// applyMoved renames, in a copy of the state's resources, what moved
+// blocks rename: an address and everything under it, unless state
+// already has something at the new address (then the block has been
+// applied before, or conflicts, and is left alone). It returns the
+// renamed resources and, by new address, the old one.
+func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Resource, map[string]string) {
+	from := map[string]string{}
+	if len(moved) == 0 {
+		return resources, from
+	}
+	out := slices.Clone(resources)
+	for _, m := range moved {
+		taken := map[string]bool{}
+		for _, r := range out {
+			taken[r.Address] = true
+		}
+		if taken[m.To] {
+			continue
+		}
+		for i, r := range out {
+			if !under(r.Address, m.From) {
+				continue
+			}
+			dst := m.To + strings.TrimPrefix(r.Address, m.From)
+			if taken[dst] {
+				continue
+			}
+			orig := r.Address
+			if o, ok := from[orig]; ok { // moved twice: keep the first name
+				orig = o
+				delete(from, r.Address)
+			}
+			out[i].Address = dst
+			from[dst] = orig
+		}
+	}
+	return out, from
 }
 
 // targeted reports whether addr is a target, under one, or holds one.

@@ -585,3 +585,41 @@ func TestAdopt(t *testing.T) {
 		t.Fatalf("the adopted channel is updated, not created: %+v", random)
 	}
 }
+
+func TestMovedBlock(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	general := f.id("community.c.channel.general")
+	renamed := strings.Replace(base, `channel "general" {`, `channel "lobby" {`, 1) + `
+moved {
+  from = "community.c.channel.general"
+  to   = "community.c.channel.lobby"
+}
+`
+	f.write(renamed)
+	p := f.mustPlan()
+	want := "update community.c.channel.lobby\n"
+	if got := actions(p); got != want || p.Summary != (plan.Summary{Change: 1, Move: 2}) {
+		t.Fatalf("plan %+v:\n%s\nwant:\n%s", p.Summary, got, want)
+	}
+	var text bytes.Buffer
+	if err := p.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"# community.c.channel.lobby will be updated in place (moved from community.c.channel.general)",
+		"# community.c.channel.general.pin.house_rules has moved to community.c.channel.lobby.pin.house_rules",
+		"Plan: 0 to add, 1 to change, 0 to destroy, 2 to move.",
+	} {
+		if !strings.Contains(text.String(), line) {
+			t.Fatalf("text lacks %q:\n%s", line, text.String())
+		}
+	}
+	f.mustApply(p)
+	if f.id("community.c.channel.lobby") != general {
+		t.Fatal("the channel was not kept")
+	}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after the move:\n%s", actions(p))
+	}
+}

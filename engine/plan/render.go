@@ -50,11 +50,17 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 	for _, c := range p.Changes {
 		s, ok := symbols[c.Action]
 		if !ok {
+			if c.MovedFrom != "" {
+				fmt.Fprintf(&b, "\n  %s %s has moved to %s\n", paint(bold, "#"), paint(bold, c.MovedFrom), paint(bold, c.Address))
+			}
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %s %s %s", paint(bold, "#"), paint(bold, c.Address), s.verb)
 		if c.Reason != "" {
 			fmt.Fprintf(&b, " (%s)", c.Reason)
+		}
+		if c.MovedFrom != "" {
+			fmt.Fprintf(&b, " (moved from %s)", c.MovedFrom)
 		}
 		b.WriteString("\n")
 		head := string(c.Kind)
@@ -81,7 +87,11 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		}
 		b.WriteString("    }\n")
 	}
-	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy.\n", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+	moves := ""
+	if p.Summary.Move > 0 {
+		moves = fmt.Sprintf(", %d to move", p.Summary.Move)
+	}
+	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.\n", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, moves)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
