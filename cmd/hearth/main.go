@@ -38,6 +38,7 @@ func main() {
 type stdio struct {
 	in        io.Reader
 	out, err  io.Writer
+	inTTY     bool // apply asks for confirmation only on a terminal
 	outTTY    bool
 	errTTY    bool
 	lookupEnv func(string) (string, bool)
@@ -46,6 +47,7 @@ type stdio struct {
 func newIO() *stdio {
 	return &stdio{
 		in: os.Stdin, out: os.Stdout, err: os.Stderr,
+		inTTY:     term.IsTerminal(int(os.Stdin.Fd())),
 		outTTY:    term.IsTerminal(int(os.Stdout.Fd())),
 		errTTY:    term.IsTerminal(int(os.Stderr.Fd())),
 		lookupEnv: os.LookupEnv,
@@ -74,6 +76,12 @@ func commands() []command {
 		{"fmt", "Rewrite configuration files in the canonical style", fmtUsage, runFmt},
 		{"explain", "Print the reference of blocks, attributes, functions and events", explainUsage, runExplain},
 		{"graph", "Print the dependency graph of a configuration in DOT", graphUsage, runGraph},
+		{"plan", "Show what apply would change on the platforms", planUsage, runPlan},
+		{"apply", "Change the platforms to match the configuration", applyUsage, runApply},
+		{"drift", "Show what changed on the platforms outside hearth", driftUsage, runDrift},
+		{"show", "Print a plan saved with hearth plan -out", showUsage, runShow},
+		{"state", "List, show, remove or rename the platform resources hearth manages", stateUsage, runState},
+		{"force-unlock", "Remove an apply lock left by a crashed apply", forceUnlockUsage, runForceUnlock},
 		{"import", "Turn another platform's history into member events", importUsage, runImport},
 		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage, runRun},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
@@ -132,7 +140,7 @@ func run(ctx context.Context, args []string, s *stdio) int {
 func printMainUsage(w io.Writer) {
 	var b strings.Builder
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.synopsis)
+		fmt.Fprintf(&b, "  %-13s %s\n", c.name, c.synopsis)
 	}
 	fmt.Fprintf(w, mainUsage, b.String())
 }

@@ -46,6 +46,9 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 			step.decode(b)
 		}
 	}
+	for _, b := range blocks["moved"] {
+		l.decodeMoved(b)
+	}
 	sort.SliceStable(l.cfg.Tiers, func(i, j int) bool { return l.cfg.Tiers[i].Rank < l.cfg.Tiers[j].Rank })
 }
 
@@ -781,4 +784,36 @@ func (l *loader) checkEventTypes(a *hcl.Attribute, names []string) {
 			l.errorf(l.elemRange(a.Expr, n), "Unknown event type", "There is no event type %q.%s Declare custom types with an event block; `hearth explain events` lists the standard ones.", n, suggest(n, sortedNames(l.cfg.EventTypes)))
 		}
 	}
+}
+
+// movedAddrRe matches the addresses plan manages: community.C,
+// community.C.channel.X, community.C.role.R.
+var movedAddrRe = regexp.MustCompile(`^community\.[a-z][a-z0-9_-]*(\.(channel|role)\.[a-z][a-z0-9_-]*)?$`)
+
+func (l *loader) decodeMoved(hb *hcl.Block) {
+	b := l.open(hb, Root.block("moved"))
+	m := &Moved{From: b.str("from"), To: b.str("to"), DeclRange: hb.DefRange}
+	for _, name := range []string{"from", "to"} {
+		a := b.attr(name)
+		v := m.From
+		if name == "to" {
+			v = m.To
+		}
+		if a != nil && v != "" && !movedAddrRe.MatchString(v) {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", v)
+			return
+		}
+	}
+	if m.From == "" || m.To == "" {
+		return
+	}
+	if strings.Count(m.From, ".") != strings.Count(m.To, ".") || strings.Contains(m.From, ".channel.") != strings.Contains(m.To, ".channel.") {
+		l.errorf(&hb.DefRange, "Moved to another kind", "%s and %s are not the same kind of object; moved only renames.", m.From, m.To)
+		return
+	}
+	if m.From == m.To {
+		l.errorf(&hb.DefRange, "Moved to itself", "from and to are both %s.", m.From)
+		return
+	}
+	l.cfg.Moved = append(l.cfg.Moved, m)
 }

@@ -31,6 +31,7 @@ type Config struct {
 	Templates   []*Template
 	EventTypes  map[string]rules.EventType // standard and declared
 	Events      []*EventDecl               // declared in files
+	Moved       []*Moved
 
 	Graph *Graph
 	// Rules are every compiled rule, in a stable order; Rule.ID indexes it.
@@ -302,5 +303,11 @@ type Template struct {
 // EventDecl is a declared custom event type.
 type EventDecl struct {
 	Type      rules.EventType
+	DeclRange hcl.Range
+}
+
+// Moved is a moved block: an address renamed in the configuration.
+type Moved struct {
+	From, To  string
 	DeclRange hcl.Range
 }

@@ -430,6 +430,18 @@ var Root = &Block{
 			},
 		},
 		{
+			Type: "moved",
+			Doc:  "Records that a block was renamed, so plan moves the platform object to the new address in state instead of destroying it and creating a new one. Keep it until every state has been applied past it.",
+			Example: `moved {
+  from = "community.explorers.channel.chat"
+  to   = "community.explorers.channel.general"
+}`,
+			Attrs: []Attr{
+				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat."},
+				{Name: "to", Kind: KindString, Required: true, Doc: "The new address, of the same kind."},
+			},
+		},
+		{
 			Type: "event", Labels: []string{"type"},
 			Doc: "Declares a custom event type and its attributes, so rules that read them are type-checked.",
 			Example: `event "meetup.attended" {

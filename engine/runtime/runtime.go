@@ -55,6 +55,7 @@ type Runtime struct {
 	// views holds one event view map per derived-event depth, reused.
 	views   [maxDerivedDepth + 1]map[string]any
 	noAttrs map[string]any // shared, empty: rules never write to attrs
+	preview previewScratch
 	stats   Stats
 	counts  []ruleCount // by config.Rule.ID; read concurrently by metrics
 }

@@ -10,3 +10,7 @@ import (
 func TestMemoryConformance(t *testing.T) {
 	statetest.Run(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
+
+func TestMemoryResources(t *testing.T) {
+	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore { return state.NewMemory() })
+}

@@ -94,6 +94,8 @@ type Memory struct {
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
 	KeepOutcomes bool
+
+	res memResources
 }
 
 // NewMemory returns an empty in-memory store.

@@ -63,6 +63,27 @@ var migrations = []string{
 		data       BLOB NOT NULL
 	) WITHOUT ROWID;
 	CREATE INDEX outbox_due ON outbox (status, next_at);`,
+	// 2: platform resources hearth manages, the state serial and the
+	// apply lock (plan and apply).
+	`CREATE TABLE resources (
+		address         TEXT PRIMARY KEY,
+		platform        TEXT NOT NULL,
+		kind            TEXT NOT NULL,
+		id              TEXT NOT NULL,
+		community       TEXT NOT NULL DEFAULT '',
+		attrs           TEXT NOT NULL,
+		prevent_destroy INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID;
+	CREATE TABLE state_meta (
+		serial INTEGER NOT NULL
+	);
+	INSERT INTO state_meta VALUES (0);
+	CREATE TABLE locks (
+		name   TEXT PRIMARY KEY,
+		holder TEXT NOT NULL,
+		who    TEXT NOT NULL,
+		at     INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // Store is a SQLite-backed state.Store.

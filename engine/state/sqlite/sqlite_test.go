@@ -119,3 +119,14 @@ func TestPipelinedBatchesSeeEachOther(t *testing.T) {
 		t.Errorf("points on disk %d; want 50", points)
 	}
 }
+
+func TestResources(t *testing.T) {
+	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore {
+		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

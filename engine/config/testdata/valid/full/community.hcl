@@ -56,3 +56,8 @@ community "makers" {
   title    = "Makers"
   platform = platform.chat.announce
 }
+
+moved {
+  from = "community.explorers.channel.chat"
+  to   = "community.explorers.channel.general"
+}

@@ -1,0 +1,408 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const planUsage = `Usage: hearth plan [options] [DIR]
+
+Compares the communities, channels, roles and pinned house rules of the
+configuration with what the platforms have now and with state, and prints
+what 'hearth apply' would change: + create, ~ update in place, - destroy,
+-/+ replace. Objects changed or deleted outside hearth show up as drift.
+
+When the configuration has segments or tiers, the plan also evaluates
+their rules against the members in the state store and shows how members
+would move ("segment lurkers: +12 -3 (+ann, ...; -bob)"), before grace
+periods; -json has it as "member_impact". Apply does not move members: the
+rules do, as events and rechecks come.
+
+-refresh-only (or 'hearth drift') reports only what changed outside hearth
+since the last apply.
+
+A plan that destroys an object with prevent_destroy, or more than 25%
+(-max-removal-share) of the managed resources, is refused (the second
+unless -allow-removals).
+
+Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
+there are changes (0 otherwise).
+
+-json prints the plan as a versioned document:
+  {"format_version": "1.0", "config_hash": ..., "state_serial": N,
+   "changes": [{"address", "kind", "action", "platform", "id", "before",
+   "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
+action is create, update, delete, replace or no-op. -out FILE saves that
+document; 'hearth apply FILE' carries it out if nothing changed since.
+
+-target ADDR limits the plan to ADDR, what is under it and what it is in.
+
+Examples:
+  hearth plan mycommunity
+  hearth plan -target community.explorers.channel.welcome mycommunity
+  hearth plan -out changes.plan -detailed-exitcode mycommunity
+`
+
+const driftUsage = `Usage: hearth drift [options] [DIR]
+
+Reports what changed on the platforms outside hearth since the last
+apply: attributes edited by hand and objects deleted, as the values hearth
+applied -> the live ones. Attributes in a block's ignore_changes are not
+drift. It changes nothing. Same as 'hearth plan -refresh-only'; takes the
+same options (-json, -detailed-exitcode: exit 2 only when there is drift).
+`
+
+func runDrift(ctx context.Context, s *stdio, args []string) int {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fmt.Fprint(s.out, driftUsage)
+			return 0
+		}
+	}
+	return runPlan(ctx, s, append([]string{"-refresh-only"}, args...))
+}
+
+const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
+
+Carries out a plan. Without PLANFILE it plans first, shows the plan and
+asks for confirmation ("yes"); -auto-approve skips the question, which is
+required when standard input is not a terminal. With PLANFILE (from
+'hearth plan -out') it applies exactly that plan, and refuses it when the
+configuration or state changed since it was made.
+
+Apply holds a lock in the state store; a second apply fails and says who
+holds it ('hearth force-unlock ID' removes a lock left by a crash). Each
+change is recorded in state as soon as the platform confirms it, so after
+a failure the next plan shows only what is left. Rate-limited changes
+are retried after the wait the platform asks for.
+
+Examples:
+  hearth apply mycommunity
+  hearth plan -out changes.plan mycommunity && hearth apply changes.plan mycommunity
+`
+
+const showUsage = `Usage: hearth show [-json] PLANFILE
+
+Prints a plan saved with 'hearth plan -out', as text or as its JSON document.
+`
+
+const forceUnlockUsage = `Usage: hearth force-unlock LOCK_ID [DIR]
+
+Removes the apply lock with that id from the state store, after an apply
+was killed and left it. Make sure no apply is running first.
+`
+
+// targetFlags collects -target addresses.
+type targetFlags []string
+
+func (t *targetFlags) String() string     { return strings.Join(*t, ",") }
+func (t *targetFlags) Set(v string) error { *t = append(*t, v); return nil }
+
+// planSession is what plan and apply share: configuration, state and
+// open platforms.
+type planSession struct {
+	cfg     *config.Config
+	store   plan.Store
+	members plan.Members
+	conns   plan.Conns
+	close   func()
+}
+
+func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags) (*planSession, bool) {
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return nil, false
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return nil, false
+	}
+	ps, ok := st.(plan.Store)
+	if !ok {
+		st.Close()
+		fmt.Fprintf(s.err, "hearth %s: the %s state backend cannot hold platform resources\n", name, cfg.Settings.State.Backend)
+		return nil, false
+	}
+	conns, err := plan.Open(ctx, registry(), cfg, nil)
+	if err != nil {
+		st.Close()
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return nil, false
+	}
+	return &planSession{cfg: cfg, store: ps, members: st.Members, conns: conns, close: func() { conns.Close(); st.Close() }}, true
+}
+
+func runPlan(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "plan", planUsage)
+	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE'.")
+	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
+	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
+	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
+	refreshOnly := fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift).")
+	var targets targetFlags
+	fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable).")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := dirArg(pos, s, "plan")
+	if !ok {
+		return 1
+	}
+	sess, ok := openPlanSession(ctx, s, "plan", dir, vf)
+	if !ok {
+		return 1
+	}
+	defer sess.close()
+	var p *plan.Plan
+	var err error
+	if *refreshOnly {
+		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
+	} else {
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets})
+		// Rules are not applied by apply but by the runtime as events
+		// come; still, a plan is where people review a rule change, so it
+		// shows how the stored members would move.
+		if p != nil && (len(sess.cfg.Segments) > 0 || len(sess.cfg.Tiers) > 0) {
+			im, ierr := plan.MemberImpact(ctx, sess.cfg, sess.members, time.Now())
+			if ierr != nil {
+				fmt.Fprintf(s.err, "hearth plan: member impact: %v\n", ierr)
+				return 1
+			}
+			p.MemberImpact = im
+		}
+	}
+	if p != nil && !*asJSON {
+		_ = p.WriteText(s.out, s.color(s.outTTY))
+		if p.MemberImpact != nil {
+			fmt.Fprintln(s.out)
+			_ = p.MemberImpact.WriteText(s.out)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		if err := p.WriteJSON(s.out); err != nil {
+			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+			return 1
+		}
+	}
+	if *out != "" {
+		if err := savePlan(*out, p); err != nil {
+			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+			return 1
+		}
+		if !*asJSON {
+			fmt.Fprintf(s.out, "\nSaved the plan to %s. Apply exactly this plan with: hearth apply %s %s\n", *out, *out, dir)
+		}
+	}
+	if *detailed && p.HasChanges() {
+		return 2
+	}
+	return 0
+}
+
+func savePlan(path string, p *plan.Plan) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := p.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func loadPlan(path string) (*plan.Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := plan.Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+func runShow(_ context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "show", showUsage)
+	asJSON := fs.Bool("json", false, "Print the plan's JSON document.")
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(s.err, "hearth show: expected one plan file; see 'hearth show -h'.")
+		return 1
+	}
+	p, err := loadPlan(pos[0])
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth show: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		err = p.WriteJSON(s.out)
+	} else {
+		err = p.WriteText(s.out, s.color(s.outTTY))
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth show: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func runApply(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "apply", applyUsage)
+	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
+	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
+	var targets targetFlags
+	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	planFile, dir := "", "."
+	switch len(pos) {
+	case 0:
+	case 1:
+		if fi, err := os.Stat(pos[0]); err == nil && !fi.IsDir() {
+			planFile = pos[0]
+		} else {
+			dir = pos[0]
+		}
+	case 2:
+		planFile, dir = pos[0], pos[1]
+	default:
+		fmt.Fprintf(s.err, "hearth apply: expected [PLANFILE] [DIR], got %d arguments: %s\n", len(pos), strings.Join(pos, " "))
+		return 1
+	}
+	sess, ok := openPlanSession(ctx, s, "apply", dir, vf)
+	if !ok {
+		return 1
+	}
+	defer sess.close()
+	var p *plan.Plan
+	var err error
+	if planFile != "" {
+		if p, err = loadPlan(planFile); err != nil {
+			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+			return 1
+		}
+	} else {
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets})
+		if p != nil {
+			_ = p.WriteText(s.out, s.color(s.outTTY))
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+			return 1
+		}
+		if p.HasChanges() && !*auto {
+			if !s.inTTY {
+				fmt.Fprintln(s.err, "hearth apply: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve, or apply a saved plan (hearth plan -out FILE, then hearth apply FILE).")
+				return 1
+			}
+			fmt.Fprint(s.out, "\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ")
+			line, _ := bufio.NewReader(s.in).ReadString('\n')
+			if strings.TrimSpace(line) != "yes" {
+				fmt.Fprintln(s.err, "hearth apply: cancelled; nothing was changed.")
+				return 1
+			}
+		}
+	}
+	if p.HasChanges() {
+		fmt.Fprintln(s.out)
+	}
+	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Who: who(s), Progress: s.out})
+	if err != nil {
+		if errors.Is(err, plan.ErrStale) {
+			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)
+		} else {
+			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+		}
+		if res != (plan.Result{}) {
+			fmt.Fprintf(s.err, "State records the %d change(s) made before the failure; run hearth plan to see what is left.\n", res.Added+res.Changed+res.Destroyed)
+		}
+		return 1
+	}
+	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", res.Added, res.Changed, res.Destroyed)
+	return 0
+}
+
+// who names this apply in the lock, for the message another apply gets.
+func who(s *stdio) string {
+	user, _ := s.lookupEnv("USER")
+	if user == "" {
+		user = "unknown"
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		return user
+	}
+	return user + "@" + host
+}
+
+func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "force-unlock", forceUnlockUsage)
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) < 1 {
+		fmt.Fprintln(s.err, "hearth force-unlock: expected the lock id; see 'hearth force-unlock -h'.")
+		return 1
+	}
+	dir, ok := dirArg(pos[1:], s, "force-unlock")
+	if !ok {
+		return 1
+	}
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth force-unlock: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	ps, ok := st.(plan.Store)
+	if !ok {
+		fmt.Fprintf(s.err, "hearth force-unlock: the %s state backend has no locks\n", cfg.Settings.State.Backend)
+		return 1
+	}
+	if err := ps.Unlock(ctx, pos[0]); err != nil {
+		if errors.Is(err, state.ErrNotLocked) {
+			fmt.Fprintf(s.err, "hearth force-unlock: the state is not locked with id %q\n", pos[0])
+		} else {
+			fmt.Fprintf(s.err, "hearth force-unlock: %v\n", err)
+		}
+		return 1
+	}
+	fmt.Fprintf(s.out, "Removed lock %s. Another apply may run now.\n", pos[0])
+	return 0
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const stateUsage = `Usage: hearth state list|show|rm|mv|import [options] ... [DIR]
+
+Inspects and edits the platform resources hearth manages (not member state).
+
+  hearth state list [DIR]           every managed address with its platform id
+  hearth state show ADDR [DIR]      one resource: id, platform, last applied attributes
+  hearth state rm ADDR [DIR]        stop managing ADDR and what is under it; the
+                                    platform objects stay as they are
+  hearth state mv FROM TO [DIR]     rename an address (and what is under it) so a
+                                    renamed block keeps its platform object
+  hearth state import ADDR ID [DIR] adopt the existing platform object ID (a
+                                    channel or role made by hand) as ADDR, whose
+                                    block must be in the configuration
+
+rm, mv and import take the apply lock. -json prints list and show as JSON.
+`
+
+func runState(ctx context.Context, s *stdio, args []string) int {
+	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2}
+	if len(args) == 0 {
+		fmt.Fprint(s.err, stateUsage)
+		return 1
+	}
+	verb := args[0]
+	nargs, ok := verbs[verb]
+	if !ok {
+		if verb == "-h" || verb == "-help" || verb == "--help" {
+			fmt.Fprint(s.out, stateUsage)
+			return 0
+		}
+		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm or mv.\n", verb)
+		return 1
+	}
+	fs := newFlags(s, "state "+verb, stateUsage)
+	asJSON := fs.Bool("json", false, "With list and show: print JSON.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args[1:])
+	if !ok {
+		return code
+	}
+	if len(pos) < nargs {
+		fmt.Fprintf(s.err, "hearth state %s: expected %d address(es); see 'hearth state -h'.\n", verb, nargs)
+		return 1
+	}
+	addrs, pos := pos[:nargs], pos[nargs:]
+	dir, ok := dirArg(pos, s, "state "+verb)
+	if !ok {
+		return 1
+	}
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth state: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	ps, ok := st.(plan.Store)
+	if !ok {
+		fmt.Fprintf(s.err, "hearth state: the %s state backend holds no platform resources\n", cfg.Settings.State.Backend)
+		return 1
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(s.err, "hearth state %s: %v\n", verb, err)
+		return 1
+	}
+	switch verb {
+	case "list", "show":
+		rs, serial, err := ps.Resources(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if verb == "show" {
+			i := slices.IndexFunc(rs, func(r state.Resource) bool { return r.Address == addrs[0] })
+			if i < 0 {
+				return fail(fmt.Errorf("state has nothing at %s (see hearth state list)", addrs[0]))
+			}
+			r := rs[i]
+			if *asJSON {
+				return writeJSON(s, r)
+			}
+			fmt.Fprintf(s.out, "%s\n  kind      %s\n  id        %s\n  platform  %s\n", r.Address, r.Kind, r.ID, r.Platform)
+			if r.PreventDestroy {
+				fmt.Fprintln(s.out, "  prevent_destroy")
+			}
+			fmt.Fprintln(s.out, "  last applied:")
+			for _, k := range slices.Sorted(maps.Keys(r.Attrs)) {
+				fmt.Fprintf(s.out, "    %s = %q\n", k, r.Attrs[k])
+			}
+			return 0
+		}
+		if *asJSON {
+			return writeJSON(s, map[string]any{"serial": serial, "resources": rs})
+		}
+		if len(rs) == 0 {
+			fmt.Fprintln(s.out, "State manages no platform resources yet; run hearth apply.")
+			return 0
+		}
+		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+		for _, r := range rs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Address, r.Kind, r.ID, r.Platform)
+		}
+		tw.Flush()
+		return 0
+	case "rm":
+		done, err := plan.Forget(ctx, ps, addrs[0], who(s))
+		if err != nil {
+			return fail(err)
+		}
+		for _, a := range done {
+			fmt.Fprintf(s.out, "Removed %s from state; its platform object is left as it is.\n", a)
+		}
+	case "import":
+		conns, err := plan.Open(ctx, registry(), cfg, nil)
+		if err != nil {
+			return fail(err)
+		}
+		defer conns.Close()
+		r, err := plan.Adopt(ctx, cfg, ps, conns, addrs[0], addrs[1], who(s))
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(s.out, "Imported %s %s as %s. Run hearth plan to see how it differs from its block.\n", r.Kind, r.ID, r.Address)
+	case "mv":
+		done, err := plan.Move(ctx, ps, addrs[0], addrs[1], who(s))
+		if err != nil {
+			return fail(err)
+		}
+		for _, a := range done {
+			fmt.Fprintf(s.out, "Moved %s\n", a)
+		}
+	}
+	return 0
+}
+
+func writeJSON(s *stdio, v any) int {
+	enc := json.NewEncoder(s.out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(s.err, "hearth state: %v\n", err)
+		return 1
+	}
+	return 0
+}

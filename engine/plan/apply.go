@@ -1,0 +1,315 @@
+package plan
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// ErrStale is returned by Apply for a plan made from another
+// configuration or an older state.
+var ErrStale = errors.New("stale plan: run hearth plan again")
+
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	// ConfigHash is the hash of the configuration loaded now; a plan made
+	// from another is stale.
+	ConfigHash string
+	// Who is recorded with the lock, for the message another apply gets.
+	Who string
+	// Progress receives one line per change; nil discards.
+	Progress io.Writer
+	// MaxRetries bounds the retries of a rate-limited change; 0 means 5.
+	MaxRetries int
+	// Sleep waits out a rate limit; nil waits on a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock for the lock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Result counts what Apply did.
+type Result struct {
+	Added, Changed, Destroyed int
+}
+
+// Apply carries out a plan's changes one by one, in the plan's order,
+// holding the state lock. Each result is recorded in state as soon as
+// the platform confirms it, so when a change fails, the changes before
+// it are in state and a new plan shows only what is left.
+func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOptions) (Result, error) {
+	var res Result
+	if major, _, _ := strings.Cut(p.FormatVersion, "."); major != "1" {
+		return res, fmt.Errorf("the plan has format version %q; this hearth reads 1.x", p.FormatVersion)
+	}
+	if p.RefreshOnly {
+		return res, fmt.Errorf("this is a drift report (-refresh-only), which changes nothing; run hearth plan for the changes to make")
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	lock := state.LockInfo{ID: randomID(), Who: opts.Who, When: now().UTC()}
+	if err := st.Lock(ctx, lock); err != nil {
+		return res, err
+	}
+	// Unlock even when ctx was cancelled (Ctrl-C), or the lock would stay.
+	defer st.Unlock(context.WithoutCancel(ctx), lock.ID)
+
+	resources, serial, err := st.Resources(ctx)
+	if err != nil {
+		return res, fmt.Errorf("reading state: %w", err)
+	}
+	if p.ConfigHash != opts.ConfigHash {
+		return res, fmt.Errorf("%w (the configuration changed since the plan was made)", ErrStale)
+	}
+	if p.StateSerial != serial {
+		return res, fmt.Errorf("%w (state is at serial %d, the plan was made at %d)", ErrStale, serial, p.StateSerial)
+	}
+	a := &applier{st: st, conns: conns, opts: opts, byAddr: map[string]state.Resource{}}
+	if a.opts.Progress == nil {
+		a.opts.Progress = io.Discard
+	}
+	if a.opts.MaxRetries <= 0 {
+		a.opts.MaxRetries = 5
+	}
+	if a.opts.Sleep == nil {
+		a.opts.Sleep = sleep
+	}
+	for _, r := range resources {
+		a.byAddr[r.Address] = r
+	}
+	// Renames first, so every change finds its object at its new address.
+	for _, c := range p.Changes {
+		if c.MovedFrom == "" {
+			continue
+		}
+		if err := a.move(ctx, c.MovedFrom, c.Address); err != nil {
+			return res, err
+		}
+	}
+	for _, c := range p.Changes {
+		if err := a.change(ctx, c, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+type applier struct {
+	st     Store
+	conns  Conns
+	opts   ApplyOptions
+	byAddr map[string]state.Resource // state as it is now, kept in step
+}
+
+func (a *applier) progress(format string, args ...any) {
+	fmt.Fprintf(a.opts.Progress, format, args...)
+}
+
+func (a *applier) change(ctx context.Context, c Change, res *Result) error {
+	old, inState := a.byAddr[c.Address]
+	switch c.Action {
+	case NoOp:
+		// Only prevent_destroy may have changed; state keeps it because
+		// a removed block can no longer say it.
+		if inState && old.PreventDestroy != c.PreventDestroy {
+			old.PreventDestroy = c.PreventDestroy
+			return a.put(ctx, old)
+		}
+		return nil
+	case Create:
+		a.progress("%s: Creating...", c.Address)
+		r, err := a.create(ctx, c)
+		if err != nil {
+			a.progress(" failed\n")
+			return err
+		}
+		a.progress(" Created (id %s)\n", r.ID)
+		res.Added++
+		return nil
+	case Update:
+		if !inState {
+			return fmt.Errorf("%s: %w (it is no longer in state)", c.Address, ErrStale)
+		}
+		a.progress("%s: Updating...", c.Address)
+		attrs := platform.Attrs{}
+		for _, k := range c.Changed {
+			attrs[k] = c.After[k]
+		}
+		resp, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpUpdate, Kind: c.Kind, Community: old.Community, ID: old.ID, Address: c.Address, Attrs: attrs})
+		if err != nil {
+			a.progress(" failed\n")
+			return err
+		}
+		next := old
+		next.Attrs = maps.Clone(old.Attrs)
+		if next.Attrs == nil {
+			next.Attrs = map[string]string{}
+		}
+		maps.Copy(next.Attrs, attrs)
+		next.PreventDestroy = c.PreventDestroy
+		if err := a.put(ctx, next); err != nil {
+			return err
+		}
+		a.progress(" Updated (id %s)\n", resp.Object.ID)
+		res.Changed++
+		return nil
+	case Delete:
+		a.progress("%s: Destroying...", c.Address)
+		if err := a.destroy(ctx, c.Address); err != nil {
+			a.progress(" failed\n")
+			return err
+		}
+		a.progress(" Destroyed (id %s)\n", old.ID)
+		res.Destroyed++
+		return nil
+	case Replace:
+		a.progress("%s: Replacing...", c.Address)
+		if err := a.destroy(ctx, c.Address); err != nil {
+			a.progress(" failed\n")
+			return err
+		}
+		r, err := a.create(ctx, c)
+		if err != nil {
+			a.progress(" failed after destroying %s\n", old.ID)
+			return err
+		}
+		a.progress(" Replaced (id %s -> %s)\n", old.ID, r.ID)
+		res.Added++
+		res.Destroyed++
+		return nil
+	}
+	return fmt.Errorf("%s: unknown action %q in the plan", c.Address, c.Action)
+}
+
+// move renames an object in state (moved blocks): the new address is
+// written before the old one is removed, so a failure in between leaves
+// the object known under both rather than under none.
+func (a *applier) move(ctx context.Context, from, to string) error {
+	r, ok := a.byAddr[from]
+	if !ok {
+		return fmt.Errorf("%w: state has nothing at %s to move to %s", ErrStale, from, to)
+	}
+	r.Address = to
+	if err := a.put(ctx, r); err != nil {
+		return err
+	}
+	if _, err := a.st.DeleteResource(ctx, from); err != nil {
+		return err
+	}
+	delete(a.byAddr, from)
+	a.progress("%s: Moved from %s\n", to, from)
+	return nil
+}
+
+// communityAddr is the address of the community an address is in.
+func communityAddr(addr string) string {
+	parts := strings.SplitN(addr, ".", 3)
+	if len(parts) < 2 {
+		return addr
+	}
+	return parts[0] + "." + parts[1]
+}
+
+func (a *applier) create(ctx context.Context, c Change) (state.Resource, error) {
+	attrs := platform.Attrs(maps.Clone(c.After))
+	req := platform.ApplyRequest{Op: platform.OpCreate, Kind: c.Kind, Address: c.Address, Attrs: attrs}
+	if c.Kind != platform.KindCommunity {
+		co, ok := a.byAddr[communityAddr(c.Address)]
+		if !ok {
+			return state.Resource{}, fmt.Errorf("%s: its community %s is not in state; was its creation skipped?", c.Address, communityAddr(c.Address))
+		}
+		req.Community = co.ID
+	}
+	if c.Kind == platform.KindPin {
+		chAddr, _, _ := strings.Cut(c.Address, ".pin.")
+		ch, ok := a.byAddr[chAddr]
+		if !ok {
+			return state.Resource{}, fmt.Errorf("%s: its channel %s is not in state", c.Address, chAddr)
+		}
+		attrs["channel"] = ch.ID
+	}
+	resp, err := a.apply(ctx, c.Platform, req)
+	if err != nil {
+		return state.Resource{}, err
+	}
+	r := state.Resource{Address: c.Address, Platform: c.Platform, Kind: string(c.Kind), ID: resp.Object.ID,
+		Community: req.Community, Attrs: attrs, PreventDestroy: c.PreventDestroy}
+	return r, a.put(ctx, r)
+}
+
+// destroy deletes what state has at addr. An object already gone (a
+// community's delete took its channels along, or someone deleted it by
+// hand) counts as deleted.
+func (a *applier) destroy(ctx context.Context, addr string) error {
+	old, ok := a.byAddr[addr]
+	if !ok {
+		return nil
+	}
+	_, err := a.apply(ctx, old.Platform, platform.ApplyRequest{Op: platform.OpDelete, Kind: platform.Kind(old.Kind), Community: old.Community, ID: old.ID, Address: addr})
+	if err != nil && !errors.Is(err, platform.ErrNotFound) {
+		return err
+	}
+	if _, err := a.st.DeleteResource(ctx, addr); err != nil {
+		return fmt.Errorf("%s was deleted on %s but state could not record it: %w", addr, old.Platform, err)
+	}
+	delete(a.byAddr, addr)
+	return nil
+}
+
+func (a *applier) put(ctx context.Context, r state.Resource) error {
+	if _, err := a.st.PutResource(ctx, r); err != nil {
+		return fmt.Errorf("%s (id %s) was applied on %s but state could not record it: %w", r.Address, r.ID, r.Platform, err)
+	}
+	a.byAddr[r.Address] = r
+	return nil
+}
+
+// apply calls the platform, waiting out rate limits.
+func (a *applier) apply(ctx context.Context, paddr string, req platform.ApplyRequest) (platform.ApplyResponse, error) {
+	conn, ok := a.conns[paddr]
+	if !ok {
+		return platform.ApplyResponse{}, fmt.Errorf("%s: %s is not configured", req.Address, paddr)
+	}
+	ap, err := platform.Require[platform.Applier](conn, paddr)
+	if err != nil {
+		return platform.ApplyResponse{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := ap.Apply(ctx, req)
+		var rl *platform.RateLimitError
+		if err == nil || !errors.As(err, &rl) || attempt >= a.opts.MaxRetries {
+			return resp, err
+		}
+		a.progress(" (rate limited, retrying in %s)", rl.After.Round(time.Millisecond))
+		if err := a.opts.Sleep(ctx, rl.After); err != nil {
+			return resp, err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}

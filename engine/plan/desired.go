@@ -1,0 +1,129 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// Desired is one object the configuration asks for.
+type Desired struct {
+	Address string
+	Kind    platform.Kind
+	// Platform is the platform block's address, platform.local.main.
+	Platform string
+	// Community is the address of the community the object is in; empty
+	// for communities.
+	Community string
+	// Channel is, for a pin, the address of its channel; the pin's
+	// "channel" attribute is that channel's platform id, known from state
+	// or only once the channel is created.
+	Channel string
+	// Attrs are canonical (platform.Canonical), without the pin's channel.
+	Attrs platform.Attrs
+	// Ignore are platform attribute keys whose changes plan ignores
+	// (lifecycle ignore_changes, in platform names).
+	Ignore         []string
+	PreventDestroy bool
+}
+
+// PinAddress is the address of a channel's pinned house rules.
+func PinAddress(channel string) string { return channel + ".pin.house_rules" }
+
+// DesiredObjects lists what cfg asks for, in dependency order: each
+// community, then its channels, its roles and the pins in its channels.
+// Values are canonicalized, so "#F1C40F" in a file and "#f1c40f" on the
+// platform are no change.
+func DesiredObjects(cfg *config.Config) ([]Desired, error) {
+	var out []Desired
+	for _, c := range cfg.Communities {
+		if c.Platform == nil {
+			return nil, fmt.Errorf("community.%s has no platform; set platform = platform.TYPE.NAME", c.Name)
+		}
+		caddr := "community." + c.Name
+		paddr := c.Platform.Addr()
+		add := func(d Desired) error {
+			d.Platform = paddr
+			attrs, err := canonical(d.Address, d.Kind, d.Attrs)
+			if err != nil {
+				return err
+			}
+			d.Attrs = attrs
+			out = append(out, d)
+			return nil
+		}
+		if err := add(Desired{Address: caddr, Kind: platform.KindCommunity, PreventDestroy: c.Lifecycle.PreventDestroy,
+			Attrs: platform.Attrs{"name": c.Name, "title": c.Title, "description": c.Purpose}}); err != nil {
+			return nil, err
+		}
+		var pins []Desired
+		for _, ch := range c.Channels {
+			addr := caddr + ".channel." + ch.Name
+			if err := add(Desired{Address: addr, Kind: platform.KindChannel, Community: caddr,
+				Ignore: ch.Lifecycle.IgnoreChanges, PreventDestroy: ch.Lifecycle.PreventDestroy,
+				Attrs: platform.Attrs{
+					"name": ch.Name, "topic": ch.Topic, "position": platform.FormatIntValue(ch.Position),
+					"category": ch.Category, "private": platform.FormatBoolValue(ch.Private),
+				}}); err != nil {
+				return nil, err
+			}
+			// A pin needs text; house rules left empty pin nothing rather
+			// than an empty message the platform would refuse.
+			if ch.PinHouseRules && strings.TrimSpace(c.HouseRules) != "" {
+				pins = append(pins, Desired{Address: PinAddress(addr), Kind: platform.KindPin, Community: caddr, Channel: addr,
+					Attrs: platform.Attrs{"text": c.HouseRules}})
+			}
+		}
+		for _, r := range c.Roles {
+			perms, err := platform.FormatListValue(r.Permissions)
+			if err != nil {
+				return nil, fmt.Errorf("%s: permissions: %w", r.Addr(), err)
+			}
+			// The config calls the shown name "title"; the platform "name".
+			ignore := slices.Clone(r.Lifecycle.IgnoreChanges)
+			for i, k := range ignore {
+				if k == "title" {
+					ignore[i] = "name"
+				}
+			}
+			if err := add(Desired{Address: r.Addr(), Kind: platform.KindRole, Community: caddr,
+				Ignore: ignore, PreventDestroy: r.Lifecycle.PreventDestroy,
+				Attrs: platform.Attrs{
+					"name": r.Title, "color": r.Color, "permissions": perms,
+					"hoist": platform.FormatBoolValue(r.Hoist), "mentionable": platform.FormatBoolValue(r.Mentionable),
+					"position": platform.FormatIntValue(r.Position),
+				}}); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range pins {
+			if err := add(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func canonical(addr string, k platform.Kind, attrs platform.Attrs) (platform.Attrs, error) {
+	spec, ok := platform.SpecOf(k)
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown kind %q", addr, k)
+	}
+	out := make(platform.Attrs, len(attrs))
+	for key, v := range attrs {
+		a, ok := spec.Attr(key)
+		if !ok {
+			return nil, fmt.Errorf("%s: a %s has no attribute %q", addr, k, key)
+		}
+		c, err := platform.Canonical(a.Format, v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", addr, key, err)
+		}
+		out[key] = c
+	}
+	return out, nil
+}

@@ -1,0 +1,135 @@
+package plan
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// SampleSize is how many member names a MemberMove keeps per direction.
+const SampleSize = 5
+
+// Impact is how the configuration's rules would move the stored members:
+// per segment and tier, how many would enter and leave.
+type Impact struct {
+	Members int          `json:"members"`
+	Moves   []MemberMove `json:"moves"`
+}
+
+// MemberMove is one segment's or tier's change.
+type MemberMove struct {
+	Kind  string `json:"kind"` // segment or tier
+	Name  string `json:"name"`
+	Enter int    `json:"enter"`
+	Leave int    `json:"leave"`
+	// EnterSample and LeaveSample name a few of the members (display
+	// names, else ids), in id order.
+	EnterSample []string `json:"enter_sample,omitempty"`
+	LeaveSample []string `json:"leave_sample,omitempty"`
+}
+
+// Members visits every stored member; state.Store's Members is one.
+type Members func(ctx context.Context, fn func(*state.Member) error) error
+
+// MemberImpact evaluates cfg's segment and tier rules against every
+// stored member at now and counts who would move. Grace periods and
+// qualification windows are not applied (runtime.Preview), so the figures
+// are what the rules say, before time-based delays.
+func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now time.Time) (*Impact, error) {
+	rt := runtime.New(cfg, slog.New(slog.DiscardHandler))
+	moves := map[[2]string]*MemberMove{}
+	move := func(kind, name string) *MemberMove {
+		k := [2]string{kind, name}
+		if moves[k] == nil {
+			moves[k] = &MemberMove{Kind: kind, Name: name}
+		}
+		return moves[k]
+	}
+	out := &Impact{}
+	err := members(ctx, func(m *state.Member) error {
+		out.Members++
+		who := cmp.Or(m.Name, m.ID)
+		segs, tier := rt.Preview(m, now)
+		for _, s := range segs {
+			if _, was := m.Segments[s]; !was {
+				mv := move("segment", s)
+				mv.Enter++
+				if len(mv.EnterSample) < SampleSize {
+					mv.EnterSample = append(mv.EnterSample, who)
+				}
+			}
+		}
+		for s := range m.Segments {
+			if !slices.Contains(segs, s) {
+				mv := move("segment", s)
+				mv.Leave++
+				if len(mv.LeaveSample) < SampleSize {
+					mv.LeaveSample = append(mv.LeaveSample, who)
+				}
+			}
+		}
+		if tier != m.Tier.Name {
+			if tier != "" {
+				mv := move("tier", tier)
+				mv.Enter++
+				if len(mv.EnterSample) < SampleSize {
+					mv.EnterSample = append(mv.EnterSample, who)
+				}
+			}
+			if m.Tier.Name != "" {
+				mv := move("tier", m.Tier.Name)
+				mv.Leave++
+				if len(mv.LeaveSample) < SampleSize {
+					mv.LeaveSample = append(mv.LeaveSample, who)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading members: %w", err)
+	}
+	out.Moves = []MemberMove{}
+	for _, mv := range moves {
+		out.Moves = append(out.Moves, *mv)
+	}
+	slices.SortFunc(out.Moves, func(a, b MemberMove) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name))
+	})
+	return out, nil
+}
+
+// WriteText writes the impact as "segment lurkers: +3 -1 (+ann, bob; -cy)".
+func (im *Impact) WriteText(w io.Writer) error {
+	var b strings.Builder
+	if len(im.Moves) == 0 {
+		fmt.Fprintf(&b, "Member impact: no member of %d would change segment or tier.\n", im.Members)
+	} else {
+		fmt.Fprintf(&b, "Member impact (the rules evaluated against %d stored members):\n", im.Members)
+		for _, mv := range im.Moves {
+			fmt.Fprintf(&b, "  %s %s: +%d -%d", mv.Kind, mv.Name, mv.Enter, mv.Leave)
+			var parts []string
+			if len(mv.EnterSample) > 0 {
+				parts = append(parts, "+"+strings.Join(mv.EnterSample, ", "))
+			}
+			if len(mv.LeaveSample) > 0 {
+				parts = append(parts, "-"+strings.Join(mv.LeaveSample, ", "))
+			}
+			if len(parts) > 0 {
+				fmt.Fprintf(&b, " (%s)", strings.Join(parts, "; "))
+			}
+			b.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,424 @@
+// Package plan computes what must change on platforms for them to match a
+// configuration, and carries those changes out.
+//
+// A plan reads the live objects of every platform, matches them to the
+// configuration through the platform ids recorded in state (never by
+// name: platforms let names repeat), and diffs them attribute by
+// attribute. Apply then makes each change with the platform's Applier
+// and records each result in state as it happens, so a failure part way
+// leaves state saying what really happened and the next plan shows only
+// what is left.
+package plan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// FormatVersion is the version of the saved plan and -json format. The
+// major number changes when a reader of the old format would misread
+// the new one; added fields change the minor number.
+const FormatVersion = "1.0"
+
+// DefaultMaxRemovalShare is the largest share of managed resources a
+// plan may delete without AllowRemovals.
+const DefaultMaxRemovalShare = 0.25
+
+// Store is what plan and apply need from a state store. state.Memory and
+// the sqlite store implement it.
+type Store interface {
+	// Resources returns every managed resource and the state serial.
+	Resources(ctx context.Context) ([]state.Resource, int64, error)
+	// PutResource records a resource and returns the new serial.
+	PutResource(ctx context.Context, r state.Resource) (int64, error)
+	// DeleteResource forgets an address and returns the new serial.
+	DeleteResource(ctx context.Context, address string) (int64, error)
+	// Lock takes the apply lock or fails with *state.LockedError.
+	Lock(ctx context.Context, info state.LockInfo) error
+	// Unlock releases a lock by id, or fails with state.ErrNotLocked.
+	Unlock(ctx context.Context, id string) error
+}
+
+// Conns are open platform connections by platform block address
+// (platform.local.main).
+type Conns map[string]platform.Conn
+
+// Action is what a change does.
+type Action string
+
+const (
+	Create  Action = "create"
+	Update  Action = "update"
+	Delete  Action = "delete"
+	Replace Action = "replace"
+	NoOp    Action = "no-op"
+)
+
+// Change is one object's change.
+type Change struct {
+	Address string        `json:"address"`
+	Kind    platform.Kind `json:"kind"`
+	Action  Action        `json:"action"`
+	// Platform is the platform block the object is (or will be) on.
+	Platform string `json:"platform"`
+	// ID is the object's platform id now; empty for a create.
+	ID string `json:"id,omitempty"`
+	// Before is the live object's settable attributes; null for a create.
+	Before platform.Attrs `json:"before"`
+	// After is what the configuration asks for; null for a delete. A
+	// pin whose channel is yet to be created has no "channel" here.
+	After platform.Attrs `json:"after"`
+	// Changed lists the attributes that differ, for update and replace.
+	Changed []string `json:"changed,omitempty"`
+	// Reason says why, when the action alone does not: drift, or which
+	// attribute forces a replacement.
+	Reason         string `json:"reason,omitempty"`
+	PreventDestroy bool   `json:"prevent_destroy,omitempty"`
+	// MovedFrom is the address state has the object at, when a moved
+	// block renames it; apply renames it in state first.
+	MovedFrom string `json:"moved_from,omitempty"`
+}
+
+// Summary counts changes the way Terraform does: a replace is one add
+// and one destroy.
+type Summary struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+	// Move counts addresses renamed in state by moved blocks.
+	Move int `json:"move,omitempty"`
+}
+
+// Plan is the saved plan and the -json document.
+type Plan struct {
+	FormatVersion string `json:"format_version"`
+	// ConfigHash and StateSerial are what the plan was made from; apply
+	// refuses the plan when either has moved on.
+	ConfigHash  string `json:"config_hash"`
+	StateSerial int64  `json:"state_serial"`
+	// RefreshOnly marks a drift report (Drift): changes made outside
+	// hearth, not changes to make. Apply refuses it.
+	RefreshOnly bool     `json:"refresh_only,omitempty"`
+	Changes     []Change `json:"changes"`
+	Summary     Summary  `json:"summary"`
+	// MemberImpact is how the rules would move stored members, when the
+	// plan was asked to compute it.
+	MemberImpact *Impact `json:"member_impact,omitempty"`
+}
+
+// HasChanges reports whether applying the plan would change a platform.
+func (p *Plan) HasChanges() bool {
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move > 0
+}
+
+// Options tune the guards.
+type Options struct {
+	// AllowRemovals lets a plan delete more than MaxRemovalShare.
+	AllowRemovals bool
+	// MaxRemovalShare is a fraction of the managed resources; 0 means
+	// DefaultMaxRemovalShare.
+	MaxRemovalShare float64
+	// Targets, when not empty, limit the plan to these addresses, what
+	// is under them (a community's channels) and what they are in (a
+	// channel's community), which must exist for them to.
+	Targets []string
+}
+
+// ErrRefused wraps the errors of plans a guard refuses; Make returns
+// the plan too, so it can be shown.
+var ErrRefused = errors.New("plan refused")
+
+type liveKey struct {
+	platform string
+	kind     platform.Kind
+	id       string
+}
+
+// Make plans cfg against the live platforms and state.
+func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts Options) (*Plan, error) {
+	desired, err := DesiredObjects(cfg)
+	if err != nil {
+		return nil, err
+	}
+	resources, serial, err := st.Resources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	live, err := readLive(ctx, conns, resources)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, StateSerial: serial, Changes: []Change{}}
+	resources, movedFrom := applyMoved(cfg.Moved, resources)
+	byAddr := make(map[string]state.Resource, len(resources))
+	for _, r := range resources {
+		byAddr[r.Address] = r
+	}
+	wanted := make(map[string]bool, len(desired))
+	for _, d := range desired {
+		wanted[d.Address] = true
+	}
+
+	// Deletes come first, deepest first, so a community goes after what
+	// is in it and a name is free before something new takes it.
+	var gone []state.Resource
+	for _, r := range resources {
+		if !wanted[r.Address] {
+			gone = append(gone, r)
+		}
+	}
+	slices.SortFunc(gone, func(a, b state.Resource) int {
+		return cmp.Or(-cmp.Compare(strings.Count(a.Address, "."), strings.Count(b.Address, ".")), -strings.Compare(a.Address, b.Address))
+	})
+	for _, r := range gone {
+		c := Change{Address: r.Address, Kind: platform.Kind(r.Kind), Action: Delete, Platform: r.Platform, ID: r.ID, PreventDestroy: r.PreventDestroy, MovedFrom: movedFrom[r.Address]}
+		if o, ok := live[liveKey{r.Platform, platform.Kind(r.Kind), r.ID}]; ok {
+			c.Before = settable(o)
+		} else {
+			c.Before = platform.Attrs(maps.Clone(r.Attrs))
+			c.Reason = "already deleted outside hearth; only forgotten"
+		}
+		p.Changes = append(p.Changes, c)
+	}
+
+	// stable are the ids of objects that keep theirs through this plan,
+	// which a pin needs for its channel attribute.
+	stable := map[string]string{}
+	for _, d := range desired {
+		c := Change{Address: d.Address, Kind: d.Kind, Platform: d.Platform, After: d.Attrs.Clone(), PreventDestroy: d.PreventDestroy, MovedFrom: movedFrom[d.Address]}
+		if d.Kind == platform.KindPin {
+			if id, ok := stable[d.Channel]; ok {
+				c.After["channel"] = id
+			}
+		}
+		r, inState := byAddr[d.Address]
+		o, isLive := live[liveKey{r.Platform, d.Kind, r.ID}]
+		switch {
+		case !inState:
+			c.Action = Create
+		case r.Platform != d.Platform:
+			c.Action, c.ID, c.Reason = Replace, r.ID, "moves from "+r.Platform
+			c.Before = platform.Attrs(maps.Clone(r.Attrs))
+		case r.Kind != string(d.Kind):
+			return nil, fmt.Errorf("%s: state has a %s at this address, the configuration a %s; remove it from state first", d.Address, r.Kind, d.Kind)
+		case !isLive:
+			c.Action, c.Reason = Create, "was deleted outside hearth"
+		default:
+			c.ID, c.Before = r.ID, settable(o)
+			changed, forceNew := diff(d, c.After, o)
+			c.Changed = append(changed, forceNew...)
+			slices.Sort(c.Changed)
+			switch {
+			case len(forceNew) > 0:
+				c.Action, c.Reason = Replace, strings.Join(forceNew, ", ")+" cannot change in place"
+			case d.Kind == platform.KindPin && c.After["channel"] == "":
+				c.Action, c.Reason = Replace, "its channel is replaced"
+			case len(changed) > 0:
+				c.Action = Update
+			default:
+				c.Action = NoOp
+			}
+			if c.Action == Update || c.Action == NoOp {
+				stable[d.Address] = r.ID
+			}
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	if len(opts.Targets) > 0 {
+		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
+	}
+	for _, c := range p.Changes {
+		if c.MovedFrom != "" {
+			p.Summary.Move++
+		}
+		switch c.Action {
+		case Create:
+			p.Summary.Add++
+		case Update:
+			p.Summary.Change++
+		case Delete:
+			p.Summary.Destroy++
+		case Replace:
+			p.Summary.Add++
+			p.Summary.Destroy++
+		}
+	}
+	return p, guard(p, resources, opts)
+}
+
+// applyMoved renames, in a copy of the state's resources, what moved
+// blocks rename: an address and everything under it, unless state
+// already has something at the new address (then the block has been
+// applied before, or conflicts, and is left alone). It returns the
+// renamed resources and, by new address, the old one.
+func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Resource, map[string]string) {
+	from := map[string]string{}
+	if len(moved) == 0 {
+		return resources, from
+	}
+	out := slices.Clone(resources)
+	for _, m := range moved {
+		taken := map[string]bool{}
+		for _, r := range out {
+			taken[r.Address] = true
+		}
+		if taken[m.To] {
+			continue
+		}
+		for i, r := range out {
+			if !under(r.Address, m.From) {
+				continue
+			}
+			dst := m.To + strings.TrimPrefix(r.Address, m.From)
+			if taken[dst] {
+				continue
+			}
+			orig := r.Address
+			if o, ok := from[orig]; ok { // moved twice: keep the first name
+				orig = o
+				delete(from, r.Address)
+			}
+			out[i].Address = dst
+			from[dst] = orig
+		}
+	}
+	return out, from
+}
+
+// targeted reports whether addr is a target, under one, or holds one.
+func targeted(addr string, targets []string) bool {
+	for _, t := range targets {
+		if under(addr, t) || under(t, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// diff compares the configured attributes with a live object. Read-only
+// attributes, keys the platform does not have (Slack roles have no
+// color) and ignore_changes are left alone.
+func diff(d Desired, after platform.Attrs, o platform.Object) (changed, forceNew []string) {
+	spec, _ := platform.SpecOf(d.Kind)
+	for _, k := range slices.Sorted(maps.Keys(after)) {
+		a, ok := spec.Attr(k)
+		if !ok || a.ReadOnly() || slices.Contains(d.Ignore, k) {
+			continue
+		}
+		lv, ok := o.Attrs[k]
+		if !ok || lv == after[k] {
+			continue
+		}
+		if a.ForceNew() {
+			forceNew = append(forceNew, k)
+		} else {
+			changed = append(changed, k)
+		}
+	}
+	return changed, forceNew
+}
+
+// settable keeps the attributes hearth can set, which are the ones a plan
+// shows.
+func settable(o platform.Object) platform.Attrs {
+	spec, _ := platform.SpecOf(o.Kind)
+	out := platform.Attrs{}
+	for k, v := range o.Attrs {
+		if a, ok := spec.Attr(k); ok && !a.ReadOnly() {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// guard refuses plans that destroy protected objects or too much.
+func guard(p *Plan, resources []state.Resource, opts Options) error {
+	var errs []error
+	deletes := 0
+	for _, c := range p.Changes {
+		if c.Action != Delete && c.Action != Replace {
+			continue
+		}
+		if c.Action == Delete {
+			deletes++
+			if c.Reason != "" { // already gone: nothing is destroyed
+				continue
+			}
+		}
+		// Deleting a community deletes what is in it, so a protected
+		// channel protects its community too.
+		for _, r := range resources {
+			if r.PreventDestroy && (r.Address == c.Address || strings.HasPrefix(r.Address, c.Address+".")) ||
+				r.Address == c.Address && c.PreventDestroy {
+				errs = append(errs, fmt.Errorf("%w: %s has prevent_destroy set, and this plan would %s %s; set prevent_destroy = false and apply first if you mean it",
+					ErrRefused, r.Address, map[Action]string{Delete: "destroy", Replace: "replace"}[c.Action], c.Address))
+				break
+			}
+		}
+	}
+	share := opts.MaxRemovalShare
+	if share <= 0 {
+		share = DefaultMaxRemovalShare
+	}
+	if n := len(resources); !opts.AllowRemovals && n > 0 && float64(deletes) > share*float64(n) {
+		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; check the configuration, or pass -allow-removals",
+			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share))
+	}
+	return errors.Join(errs...)
+}
+
+// readLive reads, from every platform state mentions, the communities
+// and the channels, roles and pins of the communities state knows.
+func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map[liveKey]platform.Object, error) {
+	live := map[liveKey]platform.Object{}
+	communities := map[string][]string{} // platform -> community ids in state
+	for _, r := range resources {
+		if r.Kind == string(platform.KindCommunity) {
+			communities[r.Platform] = append(communities[r.Platform], r.ID)
+		}
+	}
+	for _, paddr := range slices.Sorted(maps.Keys(communities)) {
+		conn, ok := conns[paddr]
+		if !ok {
+			return nil, fmt.Errorf("state has objects on %s, which the configuration no longer has; add the platform block back to change or delete them", paddr)
+		}
+		rd, err := platform.Require[platform.Reader](conn, paddr)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindCommunity})
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading communities: %w", paddr, err)
+		}
+		for _, o := range objs {
+			live[liveKey{paddr, o.Kind, o.ID}] = o
+		}
+		for _, cid := range communities[paddr] {
+			if _, ok := live[liveKey{paddr, platform.KindCommunity, cid}]; !ok {
+				continue // deleted outside hearth, with everything in it
+			}
+			for _, k := range []platform.Kind{platform.KindChannel, platform.KindRole, platform.KindPin} {
+				objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: k, Community: cid})
+				if errors.Is(err, platform.ErrUnsupported) {
+					continue // a platform without pins has none to diff
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%s: reading %ss of community %s: %w", paddr, k, cid, err)
+				}
+				for _, o := range objs {
+					live[liveKey{paddr, o.Kind, o.ID}] = o
+				}
+			}
+		}
+	}
+	return live, nil
+}

@@ -1,0 +1,625 @@
+package plan_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const base = `
+platform "local" "main" {}
+
+community "c" {
+  title       = "C"
+  purpose     = "Testing plans"
+  platform    = platform.local.main
+  house_rules = "Be kind."
+
+  channel "general" {
+    topic           = "Hello"
+    pin_house_rules = true
+  }
+  channel "random" {}
+  channel "news" {
+    topic          = "News"
+    ignore_changes = ["topic"]
+  }
+  role "mod" {
+    title       = "Moderator"
+    color       = "#F1C40F"
+    permissions = ["manage_messages", "kick_members"]
+  }
+}
+`
+
+// fixture is a configuration directory with a local platform in it and
+// a SQLite state store.
+type fixture struct {
+	t       testing.TB
+	dir     string
+	adapter *local.Adapter
+	store   *sqlite.Store
+	conns   plan.Conns
+	cfg     *config.Config
+}
+
+func newFixture(t testing.TB, src string) *fixture {
+	t.Helper()
+	f := &fixture{t: t, dir: t.TempDir(), adapter: local.New()}
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f.store = st
+	f.write(src)
+	return f
+}
+
+// write replaces the configuration and reloads it, reopening platforms.
+func (f *fixture) write(src string) {
+	f.t.Helper()
+	if err := os.WriteFile(filepath.Join(f.dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	reg, err := platform.NewRegistry(f.adapter)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(f.dir, config.Options{Platforms: reg.Specs(), LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		f.t.Fatal(diags.Error())
+	}
+	f.cfg = cfg
+	conns, err := plan.Open(context.Background(), reg, cfg, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { conns.Close() })
+	f.conns = conns
+}
+
+func (f *fixture) plan(opts plan.Options) (*plan.Plan, error) {
+	f.t.Helper()
+	return plan.Make(context.Background(), f.cfg, f.store, f.conns, opts)
+}
+
+func (f *fixture) mustPlan() *plan.Plan {
+	f.t.Helper()
+	p, err := f.plan(plan.Options{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) apply(p *plan.Plan) (plan.Result, error) {
+	return plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash, Who: "test"})
+}
+
+func (f *fixture) mustApply(p *plan.Plan) plan.Result {
+	f.t.Helper()
+	r, err := f.apply(p)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+// direct is the platform as someone outside hearth changes it.
+func (f *fixture) direct() platform.Applier {
+	c := f.conns["platform.local.main"].(*local.Conn)
+	return c
+}
+
+func (f *fixture) id(addr string) string {
+	f.t.Helper()
+	rs, _, err := f.store.Resources(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Address == addr {
+			return r.ID
+		}
+	}
+	f.t.Fatalf("%s is not in state", addr)
+	return ""
+}
+
+func actions(p *plan.Plan) string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		if c.Action != plan.NoOp {
+			b.WriteString(string(c.Action) + " " + c.Address + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestCreateThenNoChanges(t *testing.T) {
+	f := newFixture(t, base)
+	p := f.mustPlan()
+	want := `create community.c
+create community.c.channel.general
+create community.c.channel.random
+create community.c.channel.news
+create community.c.role.mod
+create community.c.channel.general.pin.house_rules
+`
+	if got := actions(p); got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if p.Summary != (plan.Summary{Add: 6}) {
+		t.Fatalf("summary %+v", p.Summary)
+	}
+	if c := p.Changes[4]; c.After["color"] != "#f1c40f" || c.After["permissions"] != "kick_members,manage_messages" || c.After["name"] != "Moderator" {
+		t.Fatalf("role not canonical: %v", c.After)
+	}
+	if c := p.Changes[3]; c.After["position"] != "2" {
+		t.Fatalf("news position %q, want its order in the file", c.After["position"])
+	}
+	if r := f.mustApply(p); r.Added != 6 {
+		t.Fatalf("applied %+v", r)
+	}
+	p2 := f.mustPlan()
+	if p2.HasChanges() {
+		t.Fatalf("second plan has changes:\n%s", actions(p2))
+	}
+	if p2.StateSerial != 6 {
+		t.Fatalf("serial %d after 6 creates", p2.StateSerial)
+	}
+}
+
+func TestUpdateTopic(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1))
+	p := f.mustPlan()
+	if got := actions(p); got != "update community.c.channel.general\n" {
+		t.Fatalf("plan:\n%s", got)
+	}
+	c := p.Changes[1]
+	if c.Before["topic"] != "Hello" || c.After["topic"] != "Welcome" || strings.Join(c.Changed, ",") != "topic" {
+		t.Fatalf("change %+v", c)
+	}
+	if r := f.mustApply(p); r.Changed != 1 {
+		t.Fatalf("applied %+v", r)
+	}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after update:\n%s", actions(p))
+	}
+}
+
+func TestDrift(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	co := f.id("community.c")
+	ap := f.direct()
+	for _, req := range []platform.ApplyRequest{
+		{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.general"), Attrs: platform.Attrs{"topic": "Hacked"}},
+		{Op: platform.OpDelete, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.random")},
+		// ignore_changes = ["topic"]: not drift hearth reports.
+		{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.news"), Attrs: platform.Attrs{"topic": "Edited by a moderator"}},
+	} {
+		if _, err := ap.Apply(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := plan.Drift(ctx, f.cfg, f.store, f.conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := actions(d), "update community.c.channel.general\ndelete community.c.channel.random\n"; got != want {
+		t.Fatalf("drift:\n%s\nwant:\n%s", got, want)
+	}
+	if c := d.Changes[0]; c.Before["topic"] != "Hello" || c.After["topic"] != "Hacked" {
+		t.Fatalf("drift %+v", c)
+	}
+	var text bytes.Buffer
+	if err := d.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "drift.txt", text.Bytes())
+	if _, err := f.apply(d); err == nil {
+		t.Fatal("a drift report was applied")
+	}
+	p := f.mustPlan()
+	if got, want := actions(p), "update community.c.channel.general\ncreate community.c.channel.random\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if c := p.Changes[2]; c.Reason != "was deleted outside hearth" {
+		t.Fatalf("drift reason %q", c.Reason)
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after repair:\n%s", actions(p))
+	}
+}
+
+func TestIgnoreChangesInConfig(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `topic          = "News"`, `topic          = "Other"`, 1))
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("an ignored attribute changed the plan:\n%s", actions(p))
+	}
+}
+
+func TestDeleteWhenChannelLeavesConfig(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	p := f.mustPlan()
+	// Positions are the order in the file, so news moves up.
+	if got := actions(p); got != "delete community.c.channel.random\nupdate community.c.channel.news\n" {
+		t.Fatalf("plan:\n%s", got)
+	}
+	if r := f.mustApply(p); r.Destroyed != 1 || r.Changed != 1 {
+		t.Fatalf("applied %+v", r)
+	}
+}
+
+func TestPreventDestroy(t *testing.T) {
+	src := strings.Replace(base, `channel "random" {}`, `channel "random" {
+    prevent_destroy = true
+  }`, 1)
+	f := newFixture(t, src)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	_, err := f.plan(plan.Options{})
+	if !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "community.c.channel.random has prevent_destroy set") {
+		t.Fatalf("err = %v", err)
+	}
+	// Clearing the flag first, then removing, is the way out.
+	f.write(base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	if _, err := f.plan(plan.Options{}); err != nil {
+		t.Fatalf("after clearing prevent_destroy: %v", err)
+	}
+}
+
+func TestRemovalGuard(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	// general goes with its pin: 3 of 6 resources.
+	f.write(strings.Replace(strings.Replace(base, `channel "random" {}`, ``, 1), `house_rules = "Be kind."`, ``, 1))
+	p, err := f.plan(plan.Options{})
+	if !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "destroys 2 of 6 managed resources (33%)") {
+		t.Fatalf("err = %v", err)
+	}
+	if p == nil || p.Summary.Destroy != 2 {
+		t.Fatalf("a refused plan is still returned for showing: %+v", p)
+	}
+	if _, err := f.plan(plan.Options{AllowRemovals: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: 0.5}); err != nil {
+		t.Fatalf("with a share of 50%%: %v", err)
+	}
+}
+
+func TestStalePlan(t *testing.T) {
+	f := newFixture(t, base)
+	p1 := f.mustPlan()
+	f.mustApply(f.mustPlan())
+	if _, err := f.apply(p1); !errors.Is(err, plan.ErrStale) {
+		t.Fatalf("state moved on: err = %v", err)
+	}
+	p2 := f.mustPlan()
+	_, err := plan.Apply(context.Background(), p2, f.store, f.conns, plan.ApplyOptions{ConfigHash: "other"})
+	if !errors.Is(err, plan.ErrStale) {
+		t.Fatalf("config changed: err = %v", err)
+	}
+}
+
+func TestLockHeld(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	if err := f.store.Lock(ctx, state.LockInfo{ID: "other", Who: "ann@ci", When: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.apply(f.mustPlan())
+	var le *state.LockedError
+	if !errors.As(err, &le) || le.Holder.Who != "ann@ci" {
+		t.Fatalf("err = %v", err)
+	}
+	if err := f.store.Unlock(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	f.mustApply(f.mustPlan())
+}
+
+func TestPartialFailure(t *testing.T) {
+	f := newFixture(t, base)
+	calls := 0
+	f.adapter.Fault = func(_ context.Context, c local.Call) error {
+		calls++
+		if calls == 3 {
+			return platform.Permanent(errors.New("missing permissions"))
+		}
+		return nil
+	}
+	f.write(base)
+	if _, err := f.apply(f.mustPlan()); err == nil || !strings.Contains(err.Error(), "missing permissions") {
+		t.Fatalf("err = %v", err)
+	}
+	f.adapter.Fault = nil
+	f.write(base)
+	p := f.mustPlan()
+	if p.Summary != (plan.Summary{Add: 4}) {
+		t.Fatalf("after a failure at the third change: %+v\n%s", p.Summary, actions(p))
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("left:\n%s", actions(p))
+	}
+}
+
+func TestRateLimitRetried(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newFixture(t, base)
+	f.adapter.RateLimit = durations.Rate{Count: 2, Window: time.Minute}
+	f.adapter.Now = func() time.Time { return now }
+	f.write(base)
+	var progress bytes.Buffer
+	r, err := plan.Apply(context.Background(), f.mustPlan(), f.store, f.conns, plan.ApplyOptions{
+		ConfigHash: f.cfg.Hash, Progress: &progress,
+		Sleep: func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil },
+	})
+	if err != nil || r.Added != 6 {
+		t.Fatalf("%+v, %v\n%s", r, err, progress.String())
+	}
+	if !strings.Contains(progress.String(), "community.c.channel.random: Creating... (rate limited, retrying in 1m0s) Created (id ch-2)") {
+		t.Fatalf("progress:\n%s", progress.String())
+	}
+}
+
+func TestGoldenText(t *testing.T) {
+	f := newFixture(t, base)
+	create := f.mustPlan()
+	f.mustApply(create)
+	f.write(strings.Replace(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1), `channel "random" {}`, ``, 1))
+	change := f.mustPlan()
+	f.write(base)
+	none := f.mustPlan()
+	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none} {
+		var b bytes.Buffer
+		if err := p.WriteText(&b, false); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name+".txt", b.Bytes())
+		var c bytes.Buffer
+		if err := p.WriteText(&c, true); err != nil {
+			t.Fatal(err)
+		}
+		if p.HasChanges() && !bytes.Contains(c.Bytes(), []byte("\x1b[")) {
+			t.Fatalf("%s: no color on a terminal", name)
+		}
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	f := newFixture(t, base)
+	p := f.mustPlan()
+	var b bytes.Buffer
+	if err := p.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"format_version": "1.0"`, `"config_hash": "` + f.cfg.Hash + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Fatalf("JSON lacks %s:\n%s", want, b.String())
+		}
+	}
+	q, err := plan.Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mustApply(q)
+	if _, err := plan.Read(strings.NewReader(`{"format_version":"2.0"}`)); err == nil {
+		t.Fatal("a plan of format 2.0 was read")
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestCommunityDeletedOutsideHearth(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	if _, err := f.direct().Apply(context.Background(), platform.ApplyRequest{Op: platform.OpDelete, Kind: platform.KindCommunity, ID: f.id("community.c")}); err != nil {
+		t.Fatal(err)
+	}
+	p := f.mustPlan()
+	if p.Summary != (plan.Summary{Add: 6}) {
+		t.Fatalf("everything in it went too: %+v\n%s", p.Summary, actions(p))
+	}
+	for _, c := range p.Changes {
+		if c.Reason != "was deleted outside hearth" {
+			t.Fatalf("%s: reason %q", c.Address, c.Reason)
+		}
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after repair:\n%s", actions(p))
+	}
+}
+
+func TestDestroyCommunity(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(`platform "local" "main" {}` + "\n")
+	p, err := f.plan(plan.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `delete community.c.channel.general.pin.house_rules
+delete community.c.role.mod
+delete community.c.channel.random
+delete community.c.channel.news
+delete community.c.channel.general
+delete community.c
+`
+	if got := actions(p); got != want {
+		t.Fatalf("deletes, deepest first:\n%s\nwant:\n%s", got, want)
+	}
+	if r := f.mustApply(p); r.Destroyed != 6 {
+		t.Fatalf("applied %+v", r)
+	}
+	if rs, _, _ := f.store.Resources(context.Background()); len(rs) != 0 {
+		t.Fatalf("state keeps %v", rs)
+	}
+}
+
+func TestMoveAndForget(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.role.random", "test"); err == nil {
+		t.Fatal("moved a channel to a role address")
+	}
+	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.channel.news", "test"); err == nil || !strings.Contains(err.Error(), "already has community.c.channel.news") {
+		t.Fatalf("moved onto an existing address: %v", err)
+	}
+	// Moving a community moves what is in it.
+	done, err := plan.Move(ctx, f.store, "community.c", "community.d", "test")
+	if err != nil || len(done) != 6 {
+		t.Fatalf("%v, %v", done, err)
+	}
+	f.write(strings.Replace(base, `community "c"`, `community "d"`, 1))
+	p := f.mustPlan()
+	if got := actions(p); got != "update community.d\n" {
+		t.Fatalf("after the move the community is renamed, not replaced:\n%s", got)
+	}
+	removed, err := plan.Forget(ctx, f.store, "community.d.channel.general", "test")
+	if err != nil || strings.Join(removed, " ") != "community.d.channel.general community.d.channel.general.pin.house_rules" {
+		t.Fatalf("%v, %v", removed, err)
+	}
+}
+
+func TestTarget(t *testing.T) {
+	f := newFixture(t, base)
+	p, err := f.plan(plan.Options{Targets: []string{"community.c.channel.general"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "create community.c\ncreate community.c.channel.general\ncreate community.c.channel.general.pin.house_rules\n"
+	if got := actions(p); got != want || p.Summary.Add != 3 {
+		t.Fatalf("targeted plan:\n%s\nwant:\n%s", got, want)
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.Summary != (plan.Summary{Add: 3}) {
+		t.Fatalf("the rest is left: %+v\n%s", p.Summary, actions(p))
+	}
+}
+
+func TestAdopt(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	// Only the community comes from hearth; a moderator made #random by hand.
+	p, err := f.plan(plan.Options{Targets: []string{"community.c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Changes = p.Changes[:1]
+	f.mustApply(p)
+	resp, err := f.direct().Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.id("community.c"),
+		Attrs: platform.Attrs{"name": "random", "topic": "Anything goes", "position": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.nope", resp.Object.ID, "test"); err == nil {
+		t.Fatal("adopted into an address the configuration lacks")
+	}
+	r, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.random", resp.Object.ID, "test")
+	if err != nil || r.Attrs["topic"] != "Anything goes" {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	if _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.news", resp.Object.ID, "test"); err == nil {
+		t.Fatal("one object adopted at two addresses")
+	}
+	q := f.mustPlan()
+	var random plan.Change
+	for _, c := range q.Changes {
+		if c.Address == "community.c.channel.random" {
+			random = c
+		}
+	}
+	if random.Action != plan.Update || strings.Join(random.Changed, ",") != "topic" {
+		t.Fatalf("the adopted channel is updated, not created: %+v", random)
+	}
+}
+
+func TestMovedBlock(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	general := f.id("community.c.channel.general")
+	renamed := strings.Replace(base, `channel "general" {`, `channel "lobby" {`, 1) + `
+moved {
+  from = "community.c.channel.general"
+  to   = "community.c.channel.lobby"
+}
+`
+	f.write(renamed)
+	p := f.mustPlan()
+	want := "update community.c.channel.lobby\n"
+	if got := actions(p); got != want || p.Summary != (plan.Summary{Change: 1, Move: 2}) {
+		t.Fatalf("plan %+v:\n%s\nwant:\n%s", p.Summary, got, want)
+	}
+	var text bytes.Buffer
+	if err := p.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"# community.c.channel.lobby will be updated in place (moved from community.c.channel.general)",
+		"# community.c.channel.general.pin.house_rules has moved to community.c.channel.lobby.pin.house_rules",
+		"Plan: 0 to add, 1 to change, 0 to destroy, 2 to move.",
+	} {
+		if !strings.Contains(text.String(), line) {
+			t.Fatalf("text lacks %q:\n%s", line, text.String())
+		}
+	}
+	f.mustApply(p)
+	if f.id("community.c.channel.lobby") != general {
+		t.Fatal("the channel was not kept")
+	}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after the move:\n%s", actions(p))
+	}
+}

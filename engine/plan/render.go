@@ -1,0 +1,183 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ANSI colors for the text plan on a terminal.
+const (
+	green   = "\x1b[32m"
+	yellow  = "\x1b[33m"
+	red     = "\x1b[31m"
+	magenta = "\x1b[35m"
+	bold    = "\x1b[1m"
+	reset   = "\x1b[0m"
+)
+
+var symbols = map[Action]struct{ sym, color, verb string }{
+	Create:  {"+", green, "will be created"},
+	Update:  {"~", yellow, "will be updated in place"},
+	Delete:  {"-", red, "will be destroyed"},
+	Replace: {"-/+", magenta, "will be replaced"},
+}
+
+// WriteText writes the plan the way Terraform does: one block per change
+// with its symbol, the attributes, and a summary line. With color it uses
+// ANSI colors, for terminals.
+func (p *Plan) WriteText(w io.Writer, color bool) error {
+	paint := func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + reset
+	}
+	if p.RefreshOnly {
+		return p.writeDrift(w, paint)
+	}
+	var b strings.Builder
+	if !p.HasChanges() {
+		b.WriteString("No changes. The platforms match the configuration.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("hearth will perform the following actions:\n")
+	for _, c := range p.Changes {
+		s, ok := symbols[c.Action]
+		if !ok {
+			if c.MovedFrom != "" {
+				fmt.Fprintf(&b, "\n  %s %s has moved to %s\n", paint(bold, "#"), paint(bold, c.MovedFrom), paint(bold, c.Address))
+			}
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %s %s %s", paint(bold, "#"), paint(bold, c.Address), s.verb)
+		if c.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", c.Reason)
+		}
+		if c.MovedFrom != "" {
+			fmt.Fprintf(&b, " (moved from %s)", c.MovedFrom)
+		}
+		b.WriteString("\n")
+		head := string(c.Kind)
+		if c.ID != "" {
+			head += " " + c.ID
+		}
+		fmt.Fprintf(&b, "  %s %s {\n", paint(s.color, s.sym), head)
+		switch c.Action {
+		case Create:
+			writeAttrs(&b, c.After, paint(green, "+"), c.Kind == "pin")
+		case Delete:
+			writeAttrs(&b, c.Before, paint(red, "-"), false)
+		case Update, Replace:
+			for _, k := range c.Changed {
+				sym := paint(yellow, "~")
+				if c.Action == Replace && k != "" && slices.Contains(forceNewOf(c), k) {
+					sym = paint(magenta, "~")
+				}
+				fmt.Fprintf(&b, "      %s %s: %s -> %s\n", sym, k, quote(c.Before[k]), quote(c.After[k]))
+			}
+			if c.Action == Replace && len(c.Changed) == 0 {
+				writeAttrs(&b, c.After, paint(green, "+"), c.Kind == "pin")
+			}
+		}
+		b.WriteString("    }\n")
+	}
+	moves := ""
+	if p.Summary.Move > 0 {
+		moves = fmt.Sprintf(", %d to move", p.Summary.Move)
+	}
+	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.\n", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, moves)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// forceNewOf names the attributes a replace's reason gives.
+func forceNewOf(c Change) []string {
+	list, _, _ := strings.Cut(c.Reason, " cannot change in place")
+	return strings.Split(list, ", ")
+}
+
+func writeAttrs(b *strings.Builder, attrs map[string]string, sym string, pendingChannel bool) {
+	keys := slices.Sorted(maps.Keys(attrs))
+	if pendingChannel {
+		if _, ok := attrs["channel"]; !ok {
+			keys = append(keys, "channel")
+			slices.Sort(keys)
+		}
+	}
+	width := 0
+	for _, k := range keys {
+		width = max(width, len(k))
+	}
+	for _, k := range keys {
+		v, ok := attrs[k]
+		val := quote(v)
+		if !ok {
+			val = "(known after apply)"
+		}
+		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, k, val)
+	}
+}
+
+// quote shows a value on one line; long texts such as house rules are
+// cut, since the -json plan has them whole.
+func quote(s string) string {
+	const limit = 60
+	r := []rune(s)
+	if len(r) > limit {
+		return strconv.Quote(string(r[:limit])) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// WriteJSON writes the plan as its versioned JSON document.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+// Read reads a plan written by WriteJSON, refusing other major versions.
+func Read(r io.Reader) (*Plan, error) {
+	var p Plan
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("not a hearth plan: %w", err)
+	}
+	if major, _, _ := strings.Cut(p.FormatVersion, "."); major != "1" {
+		return nil, fmt.Errorf("the plan has format version %q; this hearth reads 1.x", p.FormatVersion)
+	}
+	return &p, nil
+}
+
+// writeDrift writes a drift report: what changed outside hearth, from
+// the values hearth applied to the live ones.
+func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
+	var b strings.Builder
+	if !p.HasChanges() {
+		b.WriteString("No drift: the platforms are as hearth left them.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("Objects changed outside hearth since the last apply:\n")
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Delete:
+			fmt.Fprintf(&b, "\n  %s %s was deleted outside hearth\n  %s %s %s\n", paint(bold, "#"), paint(bold, c.Address), paint(red, "-"), c.Kind, c.ID)
+		case Update:
+			fmt.Fprintf(&b, "\n  %s %s changed outside hearth\n  %s %s %s {\n", paint(bold, "#"), paint(bold, c.Address), paint(yellow, "~"), c.Kind, c.ID)
+			for _, k := range c.Changed {
+				fmt.Fprintf(&b, "      %s %s: %s -> %s\n", paint(yellow, "~"), k, quote(c.Before[k]), quote(c.After[k]))
+			}
+			b.WriteString("    }\n")
+		}
+	}
+	fmt.Fprintf(&b, "\n%s %d changed, %d deleted outside hearth. Run hearth plan to see what apply would do about it.\n", paint(bold, "Drift:"), p.Summary.Change, p.Summary.Destroy)
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,166 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// under reports whether addr is root or inside it (a community's
+// channels are under the community).
+func under(addr, root string) bool {
+	return addr == root || strings.HasPrefix(addr, root+".")
+}
+
+// withLock runs fn holding the apply lock, so state commands never
+// interleave with an apply.
+func withLock(ctx context.Context, st Store, who string, fn func([]state.Resource) error) error {
+	lock := state.LockInfo{ID: randomID(), Who: who, When: time.Now().UTC()}
+	if err := st.Lock(ctx, lock); err != nil {
+		return err
+	}
+	defer st.Unlock(context.WithoutCancel(ctx), lock.ID)
+	rs, _, err := st.Resources(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(rs)
+}
+
+// Forget removes addr and everything under it from state, leaving the
+// platform objects alone: hearth stops managing them. It returns the
+// addresses removed.
+func Forget(ctx context.Context, st Store, addr, who string) ([]string, error) {
+	var done []string
+	err := withLock(ctx, st, who, func(rs []state.Resource) error {
+		for _, r := range rs {
+			if under(r.Address, addr) {
+				if _, err := st.DeleteResource(ctx, r.Address); err != nil {
+					return err
+				}
+				done = append(done, r.Address)
+			}
+		}
+		if len(done) == 0 {
+			return fmt.Errorf("state has nothing at %s", addr)
+		}
+		return nil
+	})
+	return done, err
+}
+
+// Move gives the object at from, and everything under it, the address
+// to, so a renamed block keeps its platform object instead of being
+// destroyed and created again. Both addresses must have the same shape
+// (a channel stays a channel). It returns "from -> to" lines.
+func Move(ctx context.Context, st Store, from, to, who string) ([]string, error) {
+	if err := sameShape(from, to); err != nil {
+		return nil, err
+	}
+	var done []string
+	err := withLock(ctx, st, who, func(rs []state.Resource) error {
+		taken := map[string]bool{}
+		for _, r := range rs {
+			taken[r.Address] = true
+		}
+		var moving []state.Resource
+		for _, r := range rs {
+			if under(r.Address, from) {
+				dst := to + strings.TrimPrefix(r.Address, from)
+				if taken[dst] && !under(dst, from) {
+					return fmt.Errorf("state already has %s; remove it first (hearth state rm)", dst)
+				}
+				moving = append(moving, r)
+			}
+		}
+		if len(moving) == 0 {
+			return fmt.Errorf("state has nothing at %s", from)
+		}
+		for _, r := range moving {
+			old := r.Address
+			r.Address = to + strings.TrimPrefix(old, from)
+			// Put before delete: a failure in between leaves the object
+			// under both addresses, which plan shows, rather than under none.
+			if _, err := st.PutResource(ctx, r); err != nil {
+				return err
+			}
+			if _, err := st.DeleteResource(ctx, old); err != nil {
+				return err
+			}
+			done = append(done, old+" -> "+r.Address)
+		}
+		return nil
+	})
+	return done, err
+}
+
+func sameShape(from, to string) error {
+	a, b := strings.Split(from, "."), strings.Split(to, ".")
+	bad := len(a) != len(b) || len(a)%2 != 0 || a[0] != "community"
+	for i := 0; !bad && i < len(a); i += 2 {
+		bad = a[i] != b[i] || a[i+1] == "" || b[i+1] == ""
+	}
+	if bad {
+		return fmt.Errorf("cannot move %s to %s: both must be addresses of the same kind, such as community.a.channel.x and community.a.channel.y", from, to)
+	}
+	return nil
+}
+
+// Adopt makes hearth manage an object that already exists on its
+// platform (made by hand, or before hearth): the object with platform id
+// id becomes the configuration's object at addr. Nothing changes on the
+// platform; the next plan shows how the object differs from its block.
+// A channel or role needs its community adopted (or created) first.
+func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr, id, who string) (state.Resource, error) {
+	desired, err := DesiredObjects(cfg)
+	if err != nil {
+		return state.Resource{}, err
+	}
+	i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == addr })
+	if i < 0 {
+		return state.Resource{}, fmt.Errorf("the configuration has no %s; write its block first, then import the object into it", addr)
+	}
+	d := desired[i]
+	var out state.Resource
+	err = withLock(ctx, st, who, func(rs []state.Resource) error {
+		community := ""
+		for _, r := range rs {
+			switch {
+			case r.Address == addr:
+				return fmt.Errorf("state already has %s (id %s); hearth state rm it first to adopt another object", addr, r.ID)
+			case r.Platform == d.Platform && r.Kind == string(d.Kind) && r.ID == id:
+				return fmt.Errorf("%s %s is already managed as %s", d.Kind, id, r.Address)
+			case r.Address == d.Community:
+				community = r.ID
+			}
+		}
+		if d.Community != "" && community == "" {
+			return fmt.Errorf("%s is in %s, which state does not have yet; import or apply the community first", addr, d.Community)
+		}
+		conn, ok := conns[d.Platform]
+		if !ok {
+			return fmt.Errorf("%s is not open", d.Platform)
+		}
+		im, err := platform.Require[platform.Importer](conn, d.Platform)
+		if err != nil {
+			return err
+		}
+		resp, err := im.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: id, Address: addr})
+		if err != nil {
+			return fmt.Errorf("importing %s %s: %w", d.Kind, id, err)
+		}
+		// What is there now counts as last applied, so drift starts from
+		// the adopted object.
+		out = state.Resource{Address: addr, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
+			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
+		_, err = st.PutResource(ctx, out)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,103 @@
+package runtime
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Preview says where m would stand under this runtime's configuration at
+// now, without changing m or writing anything: the segments whose rules
+// hold, sorted, and the tier the rules would give. Grace periods,
+// demote_after and qualification windows are not applied, since they
+// wait for time to pass; locked tiers are. `hearth plan` uses it to show
+// how new rules would move the stored members.
+func (r *Runtime) Preview(m *state.Member, now time.Time) (segments []string, tier string) {
+	// One scratch copy, reused: previews run over every stored member,
+	// and a fresh copy of each would be most of the cost.
+	p := &r.preview
+	if p.w == nil {
+		p.w = &work{}
+		p.segs = map[string]time.Time{}
+	}
+	clear(p.segs)
+	maps.Copy(p.segs, m.Segments)
+	p.m = *m
+	p.m.Segments = p.segs
+	c, w := &p.m, p.w
+	w.gen++ // a new member: bind again
+	r.bind(w, c, nil, nil, now)
+	for _, s := range r.segOrder {
+		in := r.ruleBool(s.When, "segment", s.Name, "when")
+		if _, was := c.Segments[s.Name]; in == was {
+			continue
+		}
+		if in {
+			c.Segments[s.Name] = now
+		} else {
+			delete(c.Segments, s.Name)
+		}
+		// Later segments may read this one: bind again.
+		w.gen++
+		r.bind(w, c, nil, nil, now)
+	}
+	for name := range c.Segments {
+		if slices.ContainsFunc(r.cfg.Segments, func(s *config.Segment) bool { return s.Name == name }) {
+			segments = append(segments, name)
+		}
+	}
+	slices.Sort(segments)
+	return segments, r.previewTier(c)
+}
+
+func (r *Runtime) previewTier(m *state.Member) string {
+	if t, ok := r.locked[m.ID]; ok {
+		return t.Name
+	}
+	tiers := r.cfg.Tiers
+	rank := -1
+	var cur *config.Tier
+	for _, t := range tiers {
+		if t.Name == m.Tier.Name {
+			cur, rank = t, t.Rank
+		}
+	}
+	for i := len(tiers) - 1; i >= 0 && tiers[i].Rank > rank; i-- {
+		if r.ruleBool(tiers[i].When, "tier", tiers[i].Name, "when") {
+			return tiers[i].Name
+		}
+	}
+	if cur != nil {
+		keep := cur.Keep
+		if keep == nil {
+			keep = cur.When
+		}
+		if r.ruleBool(keep, "tier", cur.Name, "keep") {
+			return cur.Name
+		}
+	}
+	for i := len(tiers) - 1; i >= 0; i-- {
+		t := tiers[i]
+		if cur != nil && t.Rank >= cur.Rank {
+			continue
+		}
+		keep := t.Keep
+		if keep == nil {
+			keep = t.When
+		}
+		if r.ruleBool(keep, "tier", t.Name, "keep") {
+			return t.Name
+		}
+	}
+	return ""
+}
+
+// previewScratch is the memory Preview reuses.
+type previewScratch struct {
+	w    *work
+	m    state.Member
+	segs map[string]time.Time
+}
