@@ -60,6 +60,10 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	for _, b := range blocks["moved"] {
 		l.decodeMoved(b)
 	}
+	seenImports := map[string]bool{}
+	for _, b := range blocks["import"] {
+		l.decodeImport(b, seenImports)
+	}
 	sort.SliceStable(l.cfg.Tiers, func(i, j int) bool { return l.cfg.Tiers[i].Rank < l.cfg.Tiers[j].Rank })
 }
 
@@ -827,4 +831,22 @@ func (l *loader) decodeMoved(hb *hcl.Block) {
 		return
 	}
 	l.cfg.Moved = append(l.cfg.Moved, m)
+}
+
+func (l *loader) decodeImport(hb *hcl.Block, seen map[string]bool) {
+	b := l.open(hb, Root.block("import"))
+	im := &Import{To: b.str("to"), ID: b.str("id"), DeclRange: hb.DefRange}
+	if a := b.attr("to"); a != nil && im.To != "" && !movedAddrRe.MatchString(im.To) {
+		l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", im.To)
+		return
+	}
+	if im.To == "" || im.ID == "" {
+		return
+	}
+	if seen[im.To] {
+		l.errorf(&hb.DefRange, "Duplicate import", "%s is imported twice; one object per address.", im.To)
+		return
+	}
+	seen[im.To] = true
+	l.cfg.Imports = append(l.cfg.Imports, im)
 }

@@ -32,6 +32,7 @@ type Config struct {
 	EventTypes  map[string]rules.EventType // standard and declared
 	Events      []*EventDecl               // declared in files
 	Moved       []*Moved
+	Imports     []*Import
 
 	Graph *Graph
 	// Functions are the HCL functions of the configuration, for rendering
@@ -302,5 +303,11 @@ type EventDecl struct {
 // Moved is a moved block: an address renamed in the configuration.
 type Moved struct {
 	From, To  string
+	DeclRange hcl.Range
+}
+
+// Import is an import block: an existing platform object to adopt.
+type Import struct {
+	To, ID    string
 	DeclRange hcl.Range
 }

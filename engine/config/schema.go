@@ -442,6 +442,18 @@ var Root = &Block{
 			},
 		},
 		{
+			Type: "import",
+			Doc:  "Adopts an object that already exists on the platform (a channel made by hand) as a block of the configuration: plan reads it by id and diffs it against the block instead of creating a new one. Remove the block once applied, or keep it; it does nothing more.",
+			Example: `import {
+  to = "community.explorers.channel.general"
+  id = "ch-12"
+}`,
+			Attrs: []Attr{
+				{Name: "to", Kind: KindString, Required: true, Doc: "The address of the block the object becomes, such as community.explorers.channel.general."},
+				{Name: "id", Kind: KindString, Required: true, Doc: "The object's platform id."},
+			},
+		},
+		{
 			Type: "event", Labels: []string{"type"},
 			Doc: "Declares a custom event type and its attributes, so rules that read them are type-checked.",
 			Example: `event "meetup.attended" {

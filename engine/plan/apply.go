@@ -87,12 +87,21 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	for _, r := range resources {
 		a.byAddr[r.Address] = r
 	}
-	// Renames first, so every change finds its object at its new address.
+	// Renames and imports first, so every change finds its object at
+	// its address.
 	for _, c := range p.Changes {
 		if c.MovedFrom == "" {
 			continue
 		}
 		if err := a.move(ctx, c.MovedFrom, c.Address); err != nil {
+			return res, err
+		}
+	}
+	for _, c := range p.Changes {
+		if c.ImportID == "" {
+			continue
+		}
+		if err := a.adopt(ctx, c); err != nil {
 			return res, err
 		}
 	}
@@ -208,6 +217,28 @@ func (a *applier) move(ctx context.Context, from, to string) error {
 	}
 	delete(a.byAddr, from)
 	a.progress("%s: Moved from %s\n", to, from)
+	return nil
+}
+
+// adopt records an object an import block adopts, as it was when
+// planned (Before), so the plan's update applies on top of it.
+func (a *applier) adopt(ctx context.Context, c Change) error {
+	if old, ok := a.byAddr[c.Address]; ok {
+		return fmt.Errorf("%w: state already has %s (id %s)", ErrStale, c.Address, old.ID)
+	}
+	r := state.Resource{Address: c.Address, Platform: c.Platform, Kind: string(c.Kind), ID: c.ImportID,
+		Attrs: maps.Clone(c.Before), PreventDestroy: c.PreventDestroy}
+	if c.Kind != platform.KindCommunity {
+		co, ok := a.byAddr[communityAddr(c.Address)]
+		if !ok {
+			return fmt.Errorf("%s: its community %s is not in state", c.Address, communityAddr(c.Address))
+		}
+		r.Community = co.ID
+	}
+	if err := a.put(ctx, r); err != nil {
+		return err
+	}
+	a.progress("%s: Imported (id %s)\n", c.Address, c.ImportID)
 	return nil
 }
 

@@ -86,6 +86,9 @@ type Change struct {
 	// MovedFrom is the address state has the object at, when a moved
 	// block renames it; apply renames it in state first.
 	MovedFrom string `json:"moved_from,omitempty"`
+	// ImportID is the platform id of an existing object an import block
+	// adopts; apply records it in state before any change.
+	ImportID string `json:"import_id,omitempty"`
 }
 
 // Summary counts changes the way Terraform does: a replace is one add
@@ -96,6 +99,8 @@ type Summary struct {
 	Destroy int `json:"destroy"`
 	// Move counts addresses renamed in state by moved blocks.
 	Move int `json:"move,omitempty"`
+	// Import counts existing objects adopted by import blocks.
+	Import int `json:"import,omitempty"`
 }
 
 // Plan is the saved plan and the -json document.
@@ -117,7 +122,7 @@ type Plan struct {
 
 // HasChanges reports whether applying the plan would change a platform.
 func (p *Plan) HasChanges() bool {
-	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move > 0
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move+p.Summary.Import > 0
 }
 
 // Options tune the guards.
@@ -153,12 +158,16 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
+	resources, movedFrom := applyMoved(cfg.Moved, resources)
+	resources, imported, err := planImports(ctx, cfg.Imports, desired, resources, conns)
+	if err != nil {
+		return nil, err
+	}
 	live, err := readLive(ctx, conns, resources)
 	if err != nil {
 		return nil, err
 	}
 	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, StateSerial: serial, Changes: []Change{}}
-	resources, movedFrom := applyMoved(cfg.Moved, resources)
 	byAddr := make(map[string]state.Resource, len(resources))
 	for _, r := range resources {
 		byAddr[r.Address] = r
@@ -194,7 +203,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	// which a pin needs for its channel attribute.
 	stable := map[string]string{}
 	for _, d := range desired {
-		c := Change{Address: d.Address, Kind: d.Kind, Platform: d.Platform, After: d.Attrs.Clone(), PreventDestroy: d.PreventDestroy, MovedFrom: movedFrom[d.Address]}
+		c := Change{Address: d.Address, Kind: d.Kind, Platform: d.Platform, After: d.Attrs.Clone(), PreventDestroy: d.PreventDestroy, MovedFrom: movedFrom[d.Address], ImportID: imported[d.Address]}
 		if d.Kind == platform.KindPin {
 			if id, ok := stable[d.Channel]; ok {
 				c.After["channel"] = id
@@ -239,6 +248,9 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	for _, c := range p.Changes {
 		if c.MovedFrom != "" {
 			p.Summary.Move++
+		}
+		if c.ImportID != "" {
+			p.Summary.Import++
 		}
 		switch c.Action {
 		case Create:
@@ -292,6 +304,66 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 		}
 	}
 	return out, from
+}
+
+// planImports looks up the objects import blocks adopt and adds them to
+// a copy of the resources, as if state had them, so the plan diffs them
+// against their blocks. Blocks whose address state has are done and
+// skipped. Communities are imported before what is in them.
+func planImports(ctx context.Context, imports []*config.Import, desired []Desired, resources []state.Resource, conns Conns) ([]state.Resource, map[string]string, error) {
+	done := map[string]string{}
+	if len(imports) == 0 {
+		return resources, done, nil
+	}
+	out := slices.Clone(resources)
+	byAddr := map[string]state.Resource{}
+	owner := map[liveKey]string{}
+	for _, r := range out {
+		byAddr[r.Address] = r
+		owner[liveKey{r.Platform, platform.Kind(r.Kind), r.ID}] = r.Address
+	}
+	todo := slices.Clone(imports)
+	slices.SortStableFunc(todo, func(a, b *config.Import) int { return cmp.Compare(strings.Count(a.To, "."), strings.Count(b.To, ".")) })
+	for _, im := range todo {
+		if _, ok := byAddr[im.To]; ok {
+			continue
+		}
+		i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == im.To })
+		if i < 0 {
+			return nil, nil, fmt.Errorf("import block: the configuration has no %s; write its block too", im.To)
+		}
+		d := desired[i]
+		community := ""
+		if d.Community != "" {
+			co, ok := byAddr[d.Community]
+			if !ok {
+				return nil, nil, fmt.Errorf("import block for %s: its community %s is not in state; import or apply it first", im.To, d.Community)
+			}
+			community = co.ID
+		}
+		conn, ok := conns[d.Platform]
+		if !ok {
+			return nil, nil, fmt.Errorf("import block for %s: %s is not open", im.To, d.Platform)
+		}
+		imp, err := platform.Require[platform.Importer](conn, d.Platform)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp, err := imp.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: im.ID, Address: im.To})
+		if err != nil {
+			return nil, nil, fmt.Errorf("import block for %s: %s %s: %w", im.To, d.Kind, im.ID, err)
+		}
+		k := liveKey{d.Platform, d.Kind, resp.Object.ID}
+		if other, ok := owner[k]; ok {
+			return nil, nil, fmt.Errorf("import block for %s: %s %s is already managed as %s", im.To, d.Kind, im.ID, other)
+		}
+		r := state.Resource{Address: im.To, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
+			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
+		out = append(out, r)
+		byAddr[r.Address], owner[k] = r, r.Address
+		done[im.To] = r.ID
+	}
+	return out, done, nil
 }
 
 // targeted reports whether addr is a target, under one, or holds one.

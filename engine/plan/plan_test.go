@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -621,5 +622,44 @@ moved {
 	}
 	if p := f.mustPlan(); p.HasChanges() {
 		t.Fatalf("after the move:\n%s", actions(p))
+	}
+}
+
+func TestImportBlock(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	p, err := f.plan(plan.Options{Targets: []string{"community.c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Changes = p.Changes[:1]
+	f.mustApply(p)
+	resp, err := f.direct().Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.id("community.c"),
+		Attrs: platform.Attrs{"name": "random", "topic": "Anything goes", "position": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.write(base + fmt.Sprintf(`
+import {
+  to = "community.c.channel.random"
+  id = %q
+}
+`, resp.Object.ID))
+	p = f.mustPlan()
+	var random plan.Change
+	for _, c := range p.Changes {
+		if c.Address == "community.c.channel.random" {
+			random = c
+		}
+	}
+	if random.Action != plan.Update || random.ImportID != resp.Object.ID || strings.Join(random.Changed, ",") != "topic" || p.Summary.Import != 1 {
+		t.Fatalf("import: %+v, %+v", random, p.Summary)
+	}
+	f.mustApply(p)
+	if f.id("community.c.channel.random") != resp.Object.ID {
+		t.Fatal("the existing channel was not adopted")
+	}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after import:\n%s", actions(p))
 	}
 }
