@@ -663,3 +663,24 @@ import {
 		t.Fatalf("after import:\n%s", actions(p))
 	}
 }
+
+// Both state stores hold platform resources.
+var (
+	_ plan.Store = (*sqlite.Store)(nil)
+	_ plan.Store = (*state.Memory)(nil)
+)
+
+func TestMemoryStore(t *testing.T) {
+	f := newFixture(t, base)
+	mem := state.NewMemory()
+	p, err := plan.Make(context.Background(), f.cfg, mem, f.conns, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(context.Background(), p, mem, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := plan.Make(context.Background(), f.cfg, mem, f.conns, plan.Options{}); err != nil || p.HasChanges() {
+		t.Fatalf("%v, %+v", err, p.Summary)
+	}
+}
