@@ -125,6 +125,9 @@ func (a *applier) progress(format string, args ...any) {
 }
 
 func (a *applier) change(ctx context.Context, c Change, res *Result) error {
+	if c.Kind == platform.KindRoleAssignment {
+		return a.assignment(ctx, c, res)
+	}
 	old, inState := a.byAddr[c.Address]
 	switch c.Action {
 	case NoOp:
@@ -239,6 +242,38 @@ func (a *applier) adopt(ctx context.Context, c Change) error {
 		return err
 	}
 	a.progress("%s: Imported (id %s)\n", c.Address, c.ImportID)
+	return nil
+}
+
+// assignment gives or takes a member's role. Assignments are not kept
+// in state: the member state in the store says who should hold what, and
+// the platform says who does.
+func (a *applier) assignment(ctx context.Context, c Change, res *Result) error {
+	co, ok := a.byAddr[communityAddr(c.Address)]
+	if !ok {
+		return fmt.Errorf("%s: its community %s is not in state", c.Address, communityAddr(c.Address))
+	}
+	switch c.Action {
+	case Create:
+		a.progress("%s: Assigning...", c.Address)
+		if _, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpCreate, Kind: c.Kind, Community: co.ID, Address: c.Address, Attrs: c.After}); err != nil {
+			a.progress(" failed\n")
+			return err
+		}
+		a.progress(" Assigned\n")
+		res.Added++
+	case Delete:
+		a.progress("%s: Removing...", c.Address)
+		_, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpDelete, Kind: c.Kind, Community: co.ID, ID: c.ID, Address: c.Address})
+		if err != nil && !errors.Is(err, platform.ErrNotFound) {
+			a.progress(" failed\n")
+			return err
+		}
+		a.progress(" Removed\n")
+		res.Destroyed++
+	default:
+		return fmt.Errorf("%s: a role assignment cannot be %sd", c.Address, c.Action)
+	}
 	return nil
 }
 

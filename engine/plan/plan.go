@@ -132,6 +132,10 @@ type Options struct {
 	// MaxRemovalShare is a fraction of the managed resources; 0 means
 	// DefaultMaxRemovalShare.
 	MaxRemovalShare float64
+	// Members, when set, turns on member role sync: the roles tiers and
+	// segments give are assigned to and taken from the stored members
+	// on the platform (state.Store's Members).
+	Members Members
 	// Targets, when not empty, limit the plan to these addresses, what
 	// is under them (a community's channels) and what they are in (a
 	// channel's community), which must exist for them to.
@@ -242,6 +246,15 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		}
 		p.Changes = append(p.Changes, c)
 	}
+	held := 0
+	if opts.Members != nil {
+		var roles []Change
+		roles, held, err = roleSync(ctx, cfg, opts.Members, byAddr, conns)
+		if err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, roles...)
+	}
 	if len(opts.Targets) > 0 {
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
 	}
@@ -264,7 +277,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 			p.Summary.Destroy++
 		}
 	}
-	return p, guard(p, resources, opts)
+	return p, guard(p, resources, held, opts)
 }
 
 // applyMoved renames, in a copy of the state's resources, what moved
@@ -413,11 +426,15 @@ func settable(o platform.Object) platform.Attrs {
 }
 
 // guard refuses plans that destroy protected objects or too much.
-func guard(p *Plan, resources []state.Resource, opts Options) error {
+func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) error {
 	var errs []error
-	deletes := 0
+	deletes, roleDeletes := 0, 0
 	for _, c := range p.Changes {
 		if c.Action != Delete && c.Action != Replace {
+			continue
+		}
+		if c.Kind == platform.KindRoleAssignment {
+			roleDeletes++
 			continue
 		}
 		if c.Action == Delete {
@@ -444,6 +461,10 @@ func guard(p *Plan, resources []state.Resource, opts Options) error {
 	if n := len(resources); !opts.AllowRemovals && n > 0 && float64(deletes) > share*float64(n) {
 		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; check the configuration, or pass -allow-removals",
 			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share))
+	}
+	if !opts.AllowRemovals && heldRoles > 0 && float64(roleDeletes) > share*float64(heldRoles) {
+		errs = append(errs, fmt.Errorf("%w: it takes %d of %d member roles given by tiers and segments (%.0f%%), more than the %.0f%% allowed; check the rules, or pass -allow-removals",
+			ErrRefused, roleDeletes, heldRoles, 100*float64(roleDeletes)/float64(heldRoles), 100*share))
 	}
 	return errors.Join(errs...)
 }
