@@ -198,7 +198,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+		printErr(s, "plan", err)
 		return 1
 	}
 	if *asJSON {
@@ -321,7 +321,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
 		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+			printErr(s, "apply", err)
 			return 1
 		}
 		if p.HasChanges() && !*auto {
@@ -354,6 +354,14 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", res.Added, res.Changed, res.Destroyed)
 	return 0
+}
+
+// printErr prints each of joined errors (guards report all they refuse)
+// on its own line.
+func printErr(s *stdio, cmd string, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(s.err, "hearth %s: %s\n", cmd, line)
+	}
 }
 
 // who names this apply in the lock, for the message another apply gets.
