@@ -19,7 +19,8 @@ import (
 const SampleSize = 5
 
 // Impact is how the configuration's rules would move the stored members:
-// per segment and tier, how many would enter and leave.
+// per segment and tier, how many would enter and leave, and per badge
+// how many would have it revoked (Leave).
 type Impact struct {
 	Members int          `json:"members"`
 	Moves   []MemberMove `json:"moves"`
@@ -27,7 +28,7 @@ type Impact struct {
 
 // MemberMove is one segment's or tier's change.
 type MemberMove struct {
-	Kind  string `json:"kind"` // segment or tier
+	Kind  string `json:"kind"` // segment, tier or badge
 	Name  string `json:"name"`
 	Enter int    `json:"enter"`
 	Leave int    `json:"leave"`
@@ -58,7 +59,15 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 	err := members(ctx, func(m *state.Member) error {
 		out.Members++
 		who := cmp.Or(m.Name, m.ID)
-		segs, tier := rt.Preview(m, now)
+		st := rt.Preview(m, now)
+		segs, tier := st.Segments, st.Tier
+		for _, b := range st.Revoked {
+			mv := move("badge", b)
+			mv.Leave++
+			if len(mv.LeaveSample) < SampleSize {
+				mv.LeaveSample = append(mv.LeaveSample, who)
+			}
+		}
 		for _, s := range segs {
 			if _, was := m.Segments[s]; !was {
 				mv := move("segment", s)
@@ -112,7 +121,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 func (im *Impact) WriteText(w io.Writer) error {
 	var b strings.Builder
 	if len(im.Moves) == 0 {
-		fmt.Fprintf(&b, "Member impact: no member of %d would change segment or tier.\n", im.Members)
+		fmt.Fprintf(&b, "Member impact: no member of %d would change segment, tier or badge.\n", im.Members)
 	} else {
 		fmt.Fprintf(&b, "Member impact (the rules evaluated against %d stored members):\n", im.Members)
 		for _, mv := range im.Moves {
