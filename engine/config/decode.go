@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -85,6 +86,15 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 				}
 			}
 			s.RequiredVersion = c
+		}
+	}
+	if a := b.attr("ignore_changes"); a != nil {
+		for _, pat := range b.strList("ignore_changes") {
+			if _, err := path.Match(pat, ""); err != nil || pat == "" {
+				l.errorf(a.Expr.Range().Ptr(), "Invalid pattern", "%q is not a pattern of ADDRESS.ATTRIBUTE; use * for any text, such as \"community.*.channel.*.position\".", pat)
+				continue
+			}
+			s.IgnoreChanges = append(s.IgnoreChanges, pat)
 		}
 	}
 	if a := b.attr("timezone"); a != nil {

@@ -48,6 +48,9 @@ type Settings struct {
 	DefaultLocale   string
 	FrequencyCap    *durations.Rate
 	State           StateSettings
+	// IgnoreChanges are path.Match patterns of "ADDRESS.ATTRIBUTE" that
+	// plan and drift ignore everywhere (known noise).
+	IgnoreChanges []string
 }
 
 // StateSettings say where state lives.

@@ -128,6 +128,7 @@ var Root = &Block{
 				{Name: "timezone", Kind: KindString, Doc: "IANA time zone for members who have none (quiet hours, times of day).", Default: "UTC"},
 				{Name: "default_locale", Kind: KindString, Doc: "Locale used when a member's locale has no template text.", Default: "en"},
 				{Name: "frequency_cap", Kind: KindRate, Doc: "Global cap on campaign sends per member across all campaigns, such as \"3/24h\"."},
+				{Name: "ignore_changes", Kind: KindStringList, Doc: "Known noise plan and drift leave alone: patterns of ADDRESS.ATTRIBUTE where * matches any text, such as \"community.*.channel.*.position\"."},
 			},
 			Blocks: []*Block{{
 				Type: "state", Single: true,

@@ -684,3 +684,14 @@ func TestMemoryStore(t *testing.T) {
 		t.Fatalf("%v, %+v", err, p.Summary)
 	}
 }
+
+func TestGlobalIgnoreChanges(t *testing.T) {
+	noise := "hearth {\n  ignore_changes = [\"community.*.channel.*.position\"]\n}\n"
+	f := newFixture(t, noise+base)
+	f.mustApply(f.mustPlan())
+	f.write(noise + strings.Replace(base, `channel "random" {}`, ``, 1))
+	// Without the pattern news would move up a position too.
+	if got := actions(f.mustPlan()); got != "delete community.c.channel.random\n" {
+		t.Fatalf("plan:\n%s", got)
+	}
+}
