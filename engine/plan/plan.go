@@ -115,6 +115,9 @@ type Plan struct {
 	RefreshOnly bool     `json:"refresh_only,omitempty"`
 	Changes     []Change `json:"changes"`
 	Summary     Summary  `json:"summary"`
+	// Warnings are things people should know that are not changes, such
+	// as a community past its capacity.
+	Warnings []string `json:"warnings,omitempty"`
 	// MemberImpact is how the rules would move stored members, when the
 	// plan was asked to compute it.
 	MemberImpact *Impact `json:"member_impact,omitempty"`
@@ -176,6 +179,12 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	for _, r := range resources {
 		byAddr[r.Address] = r
 	}
+	subs, warnings, err := subCommunities(ctx, cfg, desired, byAddr, conns)
+	if err != nil {
+		return nil, err
+	}
+	desired = append(desired, subs...)
+	p.Warnings = warnings
 	wanted := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		wanted[d.Address] = true

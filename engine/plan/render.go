@@ -41,6 +41,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		return p.writeDrift(w, paint)
 	}
 	var b strings.Builder
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "%s %s\n\n", paint(yellow, "Warning:"), w)
+	}
 	if !p.HasChanges() {
 		b.WriteString("No changes. The platforms match the configuration.\n")
 		_, err := io.WriteString(w, b.String())

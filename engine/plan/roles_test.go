@@ -78,3 +78,31 @@ tier "regular" {
 		t.Fatalf("after removal: %v\n%s", err, actions(p))
 	}
 }
+
+func TestSplitPastCapacity(t *testing.T) {
+	ctx := context.Background()
+	src := strings.Replace(base, `purpose     = "Testing plans"`, `purpose     = "Testing plans"
+  capacity    = 2`, 1)
+	f := newFixture(t, src)
+	f.mustApply(f.mustPlan())
+	conn := f.conns["platform.local.main"].(*local.Conn)
+	for i := range 5 {
+		if _, err := conn.Join(ctx, local.JoinRequest{Community: f.id("community.c"), Name: "M" + string(rune('a'+i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := f.mustPlan()
+	if p.Summary != (plan.Summary{Add: 12}) || len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "splitting into 3 communities") {
+		t.Fatalf("%+v %q\n%s", p.Summary, p.Warnings, actions(p))
+	}
+	if c := p.Changes[6]; c.Address != "community.c-2" || c.After["name"] != "c-2" || c.After["title"] != "C 2" {
+		t.Fatalf("first sub-community: %+v", c)
+	}
+	if !strings.Contains(actions(p), "create community.c-3.channel.general.pin.house_rules\n") {
+		t.Fatalf("sub-communities get the pins too:\n%s", actions(p))
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after the split:\n%s", actions(p))
+	}
+}
