@@ -131,10 +131,17 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 	old, inState := a.byAddr[c.Address]
 	switch c.Action {
 	case NoOp:
-		// Only prevent_destroy may have changed; state keeps it because
-		// a removed block can no longer say it.
-		if inState && old.PreventDestroy != c.PreventDestroy {
+		// The platform already matches the block, perhaps after a change
+		// made by hand that the configuration then took up: state takes
+		// the live values, so drift stops reporting what is now agreed.
+		// prevent_destroy is kept in state because a removed block can
+		// no longer say it.
+		if !inState || c.Before == nil {
+			return nil
+		}
+		if old.PreventDestroy != c.PreventDestroy || !maps.Equal(old.Attrs, c.Before) {
 			old.PreventDestroy = c.PreventDestroy
+			old.Attrs = maps.Clone(c.Before)
 			return a.put(ctx, old)
 		}
 		return nil
@@ -162,8 +169,13 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 			a.progress(" failed\n")
 			return err
 		}
+		// State takes the object as it now is: what was live at plan
+		// time with the changes made on top.
 		next := old
-		next.Attrs = maps.Clone(old.Attrs)
+		next.Attrs = maps.Clone(c.Before)
+		if next.Attrs == nil {
+			next.Attrs = maps.Clone(old.Attrs)
+		}
 		if next.Attrs == nil {
 			next.Attrs = map[string]string{}
 		}

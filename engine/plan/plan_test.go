@@ -253,6 +253,23 @@ func TestDrift(t *testing.T) {
 	if p := f.mustPlan(); p.HasChanges() {
 		t.Fatalf("after repair:\n%s", actions(p))
 	}
+
+	// A change made by hand that the configuration then takes up is no
+	// change to plan; after an apply it is no drift either.
+	if _, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.general"), Attrs: platform.Attrs{"topic": "Hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Hi"`, 1))
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("config took up the change:\n%s", actions(p))
+	}
+	if d, err := plan.Drift(ctx, f.cfg, f.store, f.conns); err != nil || actions(d) != "update community.c.channel.general\n" {
+		t.Fatalf("before apply: %v\n%s", err, actions(d))
+	}
+	f.mustApply(f.mustPlan())
+	if d, err := plan.Drift(ctx, f.cfg, f.store, f.conns); err != nil || d.HasChanges() {
+		t.Fatalf("after apply: %v\n%s", err, actions(d))
+	}
 }
 
 func TestIgnoreChangesInConfig(t *testing.T) {
