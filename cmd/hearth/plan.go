@@ -21,6 +21,11 @@ configuration with what the platforms have now and with state, and prints
 what 'hearth apply' would change: + create, ~ update in place, - destroy,
 -/+ replace. Objects changed or deleted outside hearth show up as drift.
 
+Tiers and segments with a role also sync member roles: members in the
+state store who are in the tier or segment get the role on the platform,
+and those who left it lose it (role_assignment changes); a plan taking
+more than 25% of those roles is refused unless -allow-removals.
+
 When the configuration has segments or tiers, the plan also evaluates
 their rules against the members in the state store and shows how members
 would move ("segment lurkers: +12 -3 (+ann, ...; -bob)"), before grace
@@ -172,7 +177,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets, Members: sess.members})
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
 		// shows how the stored members would move.
@@ -193,7 +198,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+		printErr(s, "plan", err)
 		return 1
 	}
 	if *asJSON {
@@ -311,12 +316,12 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets, Members: sess.members})
 		if p != nil {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
 		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+			printErr(s, "apply", err)
 			return 1
 		}
 		if p.HasChanges() && !*auto {
@@ -349,6 +354,14 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", res.Added, res.Changed, res.Destroyed)
 	return 0
+}
+
+// printErr prints each of joined errors (guards report all they refuse)
+// on its own line.
+func printErr(s *stdio, cmd string, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(s.err, "hearth %s: %s\n", cmd, line)
+	}
 }
 
 // who names this apply in the lock, for the message another apply gets.

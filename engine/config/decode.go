@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -49,6 +50,10 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	for _, b := range blocks["moved"] {
 		l.decodeMoved(b)
 	}
+	seenImports := map[string]bool{}
+	for _, b := range blocks["import"] {
+		l.decodeImport(b, seenImports)
+	}
 	sort.SliceStable(l.cfg.Tiers, func(i, j int) bool { return l.cfg.Tiers[i].Rank < l.cfg.Tiers[j].Rank })
 }
 
@@ -70,6 +75,15 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 				}
 			}
 			s.RequiredVersion = c
+		}
+	}
+	if a := b.attr("ignore_changes"); a != nil {
+		for _, pat := range b.strList("ignore_changes") {
+			if _, err := path.Match(pat, ""); err != nil || pat == "" {
+				l.errorf(a.Expr.Range().Ptr(), "Invalid pattern", "%q is not a pattern of ADDRESS.ATTRIBUTE; use * for any text, such as \"community.*.channel.*.position\".", pat)
+				continue
+			}
+			s.IgnoreChanges = append(s.IgnoreChanges, pat)
 		}
 	}
 	if a := b.attr("timezone"); a != nil {
@@ -816,4 +830,22 @@ func (l *loader) decodeMoved(hb *hcl.Block) {
 		return
 	}
 	l.cfg.Moved = append(l.cfg.Moved, m)
+}
+
+func (l *loader) decodeImport(hb *hcl.Block, seen map[string]bool) {
+	b := l.open(hb, Root.block("import"))
+	im := &Import{To: b.str("to"), ID: b.str("id"), DeclRange: hb.DefRange}
+	if a := b.attr("to"); a != nil && im.To != "" && !movedAddrRe.MatchString(im.To) {
+		l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", im.To)
+		return
+	}
+	if im.To == "" || im.ID == "" {
+		return
+	}
+	if seen[im.To] {
+		l.errorf(&hb.DefRange, "Duplicate import", "%s is imported twice; one object per address.", im.To)
+		return
+	}
+	seen[im.To] = true
+	l.cfg.Imports = append(l.cfg.Imports, im)
 }

@@ -32,6 +32,7 @@ type Config struct {
 	EventTypes  map[string]rules.EventType // standard and declared
 	Events      []*EventDecl               // declared in files
 	Moved       []*Moved
+	Imports     []*Import
 
 	Graph *Graph
 	// Rules are every compiled rule, in a stable order; Rule.ID indexes it.
@@ -49,6 +50,9 @@ type Settings struct {
 	DefaultLocale   string
 	FrequencyCap    *durations.Rate
 	State           StateSettings
+	// IgnoreChanges are path.Match patterns of "ADDRESS.ATTRIBUTE" that
+	// plan and drift ignore everywhere (known noise).
+	IgnoreChanges []string
 }
 
 // StateSettings say where state lives.
@@ -309,5 +313,11 @@ type EventDecl struct {
 // Moved is a moved block: an address renamed in the configuration.
 type Moved struct {
 	From, To  string
+	DeclRange hcl.Range
+}
+
+// Import is an import block: an existing platform object to adopt.
+type Import struct {
+	To, ID    string
 	DeclRange hcl.Range
 }

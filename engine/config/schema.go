@@ -128,6 +128,7 @@ var Root = &Block{
 				{Name: "timezone", Kind: KindString, Doc: "IANA time zone for members who have none (quiet hours, times of day).", Default: "UTC"},
 				{Name: "default_locale", Kind: KindString, Doc: "Locale used when a member's locale has no template text.", Default: "en"},
 				{Name: "frequency_cap", Kind: KindRate, Doc: "Global cap on campaign sends per member across all campaigns, such as \"3/24h\"."},
+				{Name: "ignore_changes", Kind: KindStringList, Doc: "Known noise plan and drift leave alone: patterns of ADDRESS.ATTRIBUTE where * matches any text, such as \"community.*.channel.*.position\"."},
 			},
 			Blocks: []*Block{{
 				Type: "state", Single: true,
@@ -439,6 +440,18 @@ var Root = &Block{
 			Attrs: []Attr{
 				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat."},
 				{Name: "to", Kind: KindString, Required: true, Doc: "The new address, of the same kind."},
+			},
+		},
+		{
+			Type: "import",
+			Doc:  "Adopts an object that already exists on the platform (a channel made by hand) as a block of the configuration: plan reads it by id and diffs it against the block instead of creating a new one. Remove the block once applied, or keep it; it does nothing more.",
+			Example: `import {
+  to = "community.explorers.channel.general"
+  id = "ch-12"
+}`,
+			Attrs: []Attr{
+				{Name: "to", Kind: KindString, Required: true, Doc: "The address of the block the object becomes, such as community.explorers.channel.general."},
+				{Name: "id", Kind: KindString, Required: true, Doc: "The object's platform id."},
 			},
 		},
 		{

@@ -87,12 +87,21 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	for _, r := range resources {
 		a.byAddr[r.Address] = r
 	}
-	// Renames first, so every change finds its object at its new address.
+	// Renames and imports first, so every change finds its object at
+	// its address.
 	for _, c := range p.Changes {
 		if c.MovedFrom == "" {
 			continue
 		}
 		if err := a.move(ctx, c.MovedFrom, c.Address); err != nil {
+			return res, err
+		}
+	}
+	for _, c := range p.Changes {
+		if c.ImportID == "" {
+			continue
+		}
+		if err := a.adopt(ctx, c); err != nil {
 			return res, err
 		}
 	}
@@ -116,13 +125,23 @@ func (a *applier) progress(format string, args ...any) {
 }
 
 func (a *applier) change(ctx context.Context, c Change, res *Result) error {
+	if c.Kind == platform.KindRoleAssignment {
+		return a.assignment(ctx, c, res)
+	}
 	old, inState := a.byAddr[c.Address]
 	switch c.Action {
 	case NoOp:
-		// Only prevent_destroy may have changed; state keeps it because
-		// a removed block can no longer say it.
-		if inState && old.PreventDestroy != c.PreventDestroy {
+		// The platform already matches the block, perhaps after a change
+		// made by hand that the configuration then took up: state takes
+		// the live values, so drift stops reporting what is now agreed.
+		// prevent_destroy is kept in state because a removed block can
+		// no longer say it.
+		if !inState || c.Before == nil {
+			return nil
+		}
+		if old.PreventDestroy != c.PreventDestroy || !maps.Equal(old.Attrs, c.Before) {
 			old.PreventDestroy = c.PreventDestroy
+			old.Attrs = maps.Clone(c.Before)
 			return a.put(ctx, old)
 		}
 		return nil
@@ -150,8 +169,13 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 			a.progress(" failed\n")
 			return err
 		}
+		// State takes the object as it now is: what was live at plan
+		// time with the changes made on top.
 		next := old
-		next.Attrs = maps.Clone(old.Attrs)
+		next.Attrs = maps.Clone(c.Before)
+		if next.Attrs == nil {
+			next.Attrs = maps.Clone(old.Attrs)
+		}
 		if next.Attrs == nil {
 			next.Attrs = map[string]string{}
 		}
@@ -208,6 +232,60 @@ func (a *applier) move(ctx context.Context, from, to string) error {
 	}
 	delete(a.byAddr, from)
 	a.progress("%s: Moved from %s\n", to, from)
+	return nil
+}
+
+// adopt records an object an import block adopts, as it was when
+// planned (Before), so the plan's update applies on top of it.
+func (a *applier) adopt(ctx context.Context, c Change) error {
+	if old, ok := a.byAddr[c.Address]; ok {
+		return fmt.Errorf("%w: state already has %s (id %s)", ErrStale, c.Address, old.ID)
+	}
+	r := state.Resource{Address: c.Address, Platform: c.Platform, Kind: string(c.Kind), ID: c.ImportID,
+		Attrs: maps.Clone(c.Before), PreventDestroy: c.PreventDestroy}
+	if c.Kind != platform.KindCommunity {
+		co, ok := a.byAddr[communityAddr(c.Address)]
+		if !ok {
+			return fmt.Errorf("%s: its community %s is not in state", c.Address, communityAddr(c.Address))
+		}
+		r.Community = co.ID
+	}
+	if err := a.put(ctx, r); err != nil {
+		return err
+	}
+	a.progress("%s: Imported (id %s)\n", c.Address, c.ImportID)
+	return nil
+}
+
+// assignment gives or takes a member's role. Assignments are not kept
+// in state: the member state in the store says who should hold what, and
+// the platform says who does.
+func (a *applier) assignment(ctx context.Context, c Change, res *Result) error {
+	co, ok := a.byAddr[communityAddr(c.Address)]
+	if !ok {
+		return fmt.Errorf("%s: its community %s is not in state", c.Address, communityAddr(c.Address))
+	}
+	switch c.Action {
+	case Create:
+		a.progress("%s: Assigning...", c.Address)
+		if _, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpCreate, Kind: c.Kind, Community: co.ID, Address: c.Address, Attrs: c.After}); err != nil {
+			a.progress(" failed\n")
+			return err
+		}
+		a.progress(" Assigned\n")
+		res.Added++
+	case Delete:
+		a.progress("%s: Removing...", c.Address)
+		_, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpDelete, Kind: c.Kind, Community: co.ID, ID: c.ID, Address: c.Address})
+		if err != nil && !errors.Is(err, platform.ErrNotFound) {
+			a.progress(" failed\n")
+			return err
+		}
+		a.progress(" Removed\n")
+		res.Destroyed++
+	default:
+		return fmt.Errorf("%s: a role assignment cannot be %sd", c.Address, c.Action)
+	}
 	return nil
 }
 

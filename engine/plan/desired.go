@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -47,6 +48,11 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 		paddr := c.Platform.Addr()
 		add := func(d Desired) error {
 			d.Platform = paddr
+			for k := range d.Attrs {
+				if ignored(cfg.Settings.IgnoreChanges, d.Address+"."+k) {
+					d.Ignore = append(d.Ignore, k)
+				}
+			}
 			attrs, err := canonical(d.Address, d.Kind, d.Attrs)
 			if err != nil {
 				return err
@@ -126,4 +132,15 @@ func canonical(addr string, k platform.Kind, attrs platform.Attrs) (platform.Att
 		out[key] = c
 	}
 	return out, nil
+}
+
+// ignored reports whether the hearth block's ignore_changes covers
+// "ADDRESS.ATTRIBUTE".
+func ignored(patterns []string, key string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, key); ok {
+			return true
+		}
+	}
+	return false
 }

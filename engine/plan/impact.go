@@ -19,7 +19,9 @@ import (
 const SampleSize = 5
 
 // Impact is how the configuration's rules would move the stored members:
-// per segment and tier, how many would enter and leave.
+// per segment and tier, how many would enter and leave; per badge how
+// many would have it revoked (Leave); per audience campaign how many
+// would be enrolled (Enter) or leave a run (Leave).
 type Impact struct {
 	Members int          `json:"members"`
 	Moves   []MemberMove `json:"moves"`
@@ -27,7 +29,7 @@ type Impact struct {
 
 // MemberMove is one segment's or tier's change.
 type MemberMove struct {
-	Kind  string `json:"kind"` // segment or tier
+	Kind  string `json:"kind"` // segment, tier, badge or campaign
 	Name  string `json:"name"`
 	Enter int    `json:"enter"`
 	Leave int    `json:"leave"`
@@ -58,7 +60,15 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 	err := members(ctx, func(m *state.Member) error {
 		out.Members++
 		who := cmp.Or(m.Name, m.ID)
-		segs, tier := rt.Preview(m, now)
+		st := rt.Preview(m, now)
+		segs, tier := st.Segments, st.Tier
+		for _, b := range st.Revoked {
+			mv := move("badge", b)
+			mv.Leave++
+			if len(mv.LeaveSample) < SampleSize {
+				mv.LeaveSample = append(mv.LeaveSample, who)
+			}
+		}
 		for _, s := range segs {
 			if _, was := m.Segments[s]; !was {
 				mv := move("segment", s)
@@ -71,6 +81,30 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 		for s := range m.Segments {
 			if !slices.Contains(segs, s) {
 				mv := move("segment", s)
+				mv.Leave++
+				if len(mv.LeaveSample) < SampleSize {
+					mv.LeaveSample = append(mv.LeaveSample, who)
+				}
+			}
+		}
+		// Audience campaigns enroll members entering their segment and,
+		// with exit_on_leave, end the runs of those leaving it.
+		for _, c := range cfg.Campaigns {
+			if c.Audience == nil {
+				continue
+			}
+			_, was := m.Segments[c.Audience.Name]
+			is := slices.Contains(segs, c.Audience.Name)
+			run := m.Campaigns[c.Name]
+			switch {
+			case is && !was && enrollable(c, run, now):
+				mv := move("campaign", c.Name)
+				mv.Enter++
+				if len(mv.EnterSample) < SampleSize {
+					mv.EnterSample = append(mv.EnterSample, who)
+				}
+			case was && !is && c.ExitOnLeave && run.Active():
+				mv := move("campaign", c.Name)
 				mv.Leave++
 				if len(mv.LeaveSample) < SampleSize {
 					mv.LeaveSample = append(mv.LeaveSample, who)
@@ -112,7 +146,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 func (im *Impact) WriteText(w io.Writer) error {
 	var b strings.Builder
 	if len(im.Moves) == 0 {
-		fmt.Fprintf(&b, "Member impact: no member of %d would change segment or tier.\n", im.Members)
+		fmt.Fprintf(&b, "Member impact: no member of %d would change segment, tier, badge or campaign.\n", im.Members)
 	} else {
 		fmt.Fprintf(&b, "Member impact (the rules evaluated against %d stored members):\n", im.Members)
 		for _, mv := range im.Moves {
@@ -132,4 +166,21 @@ func (im *Impact) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// enrollable mirrors the runtime's reentry rules: an active run or
+// reentry = "never" after a run keeps a member out, and "after" until
+// the wait has passed.
+func enrollable(c *config.Campaign, run *state.CampaignRun, now time.Time) bool {
+	switch {
+	case run == nil:
+		return true
+	case run.Active():
+		return false
+	case c.Reentry == "never":
+		return false
+	case c.Reentry == "after":
+		return now.Sub(run.EndedAt) >= c.ReentryAfter
+	}
+	return true
 }

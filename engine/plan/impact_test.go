@@ -21,6 +21,19 @@ tier "regular" {
   rank = 1
   when = "member.points >= 100"
 }
+
+campaign "welcome_big" {
+  audience      = segment.big
+  exit_on_leave = true
+  step "hello" {
+    wait = "1d"
+  }
+}
+
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < 20"
+}
 `
 
 func TestMemberImpact(t *testing.T) {
@@ -32,6 +45,8 @@ func TestMemberImpact(t *testing.T) {
 	bob.Name, bob.Points = "Bob", 10
 	bob.Segments = map[string]time.Time{"big": now.AddDate(0, 0, -3)}
 	bob.Tier = state.TierState{Name: "regular", Rank: 1}
+	bob.Badges = map[string]*state.BadgeHold{"keen": {Count: 1, First: now, Last: now}}
+	bob.Campaigns = map[string]*state.CampaignRun{"welcome_big": {Status: "active", EnteredAt: now}}
 	cy := state.NewMember("cy", now.AddDate(0, -1, 0))
 	cy.Points = 70
 	cy.Segments = map[string]time.Time{"big": now.AddDate(0, 0, -3)}
@@ -52,6 +67,8 @@ func TestMemberImpact(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `Member impact (the rules evaluated against 3 stored members):
+  badge keen: +0 -1 (-Bob)
+  campaign welcome_big: +1 -1 (+Ann; -Bob)
   segment big: +1 -1 (+Ann; -Bob)
   tier regular: +1 -1 (+Ann; -Bob)
 `

@@ -86,6 +86,9 @@ type Change struct {
 	// MovedFrom is the address state has the object at, when a moved
 	// block renames it; apply renames it in state first.
 	MovedFrom string `json:"moved_from,omitempty"`
+	// ImportID is the platform id of an existing object an import block
+	// adopts; apply records it in state before any change.
+	ImportID string `json:"import_id,omitempty"`
 }
 
 // Summary counts changes the way Terraform does: a replace is one add
@@ -96,6 +99,8 @@ type Summary struct {
 	Destroy int `json:"destroy"`
 	// Move counts addresses renamed in state by moved blocks.
 	Move int `json:"move,omitempty"`
+	// Import counts existing objects adopted by import blocks.
+	Import int `json:"import,omitempty"`
 }
 
 // Plan is the saved plan and the -json document.
@@ -110,6 +115,9 @@ type Plan struct {
 	RefreshOnly bool     `json:"refresh_only,omitempty"`
 	Changes     []Change `json:"changes"`
 	Summary     Summary  `json:"summary"`
+	// Warnings are things people should know that are not changes, such
+	// as a community past its capacity.
+	Warnings []string `json:"warnings,omitempty"`
 	// MemberImpact is how the rules would move stored members, when the
 	// plan was asked to compute it.
 	MemberImpact *Impact `json:"member_impact,omitempty"`
@@ -117,7 +125,7 @@ type Plan struct {
 
 // HasChanges reports whether applying the plan would change a platform.
 func (p *Plan) HasChanges() bool {
-	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move > 0
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move+p.Summary.Import > 0
 }
 
 // Options tune the guards.
@@ -127,6 +135,10 @@ type Options struct {
 	// MaxRemovalShare is a fraction of the managed resources; 0 means
 	// DefaultMaxRemovalShare.
 	MaxRemovalShare float64
+	// Members, when set, turns on member role sync: the roles tiers and
+	// segments give are assigned to and taken from the stored members
+	// on the platform (state.Store's Members).
+	Members Members
 	// Targets, when not empty, limit the plan to these addresses, what
 	// is under them (a community's channels) and what they are in (a
 	// channel's community), which must exist for them to.
@@ -153,16 +165,26 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
+	resources, movedFrom := applyMoved(cfg.Moved, resources)
+	resources, imported, err := planImports(ctx, cfg.Imports, desired, resources, conns)
+	if err != nil {
+		return nil, err
+	}
 	live, err := readLive(ctx, conns, resources)
 	if err != nil {
 		return nil, err
 	}
 	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, StateSerial: serial, Changes: []Change{}}
-	resources, movedFrom := applyMoved(cfg.Moved, resources)
 	byAddr := make(map[string]state.Resource, len(resources))
 	for _, r := range resources {
 		byAddr[r.Address] = r
 	}
+	subs, warnings, err := subCommunities(ctx, cfg, desired, byAddr, conns)
+	if err != nil {
+		return nil, err
+	}
+	desired = append(desired, subs...)
+	p.Warnings = warnings
 	wanted := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		wanted[d.Address] = true
@@ -194,7 +216,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	// which a pin needs for its channel attribute.
 	stable := map[string]string{}
 	for _, d := range desired {
-		c := Change{Address: d.Address, Kind: d.Kind, Platform: d.Platform, After: d.Attrs.Clone(), PreventDestroy: d.PreventDestroy, MovedFrom: movedFrom[d.Address]}
+		c := Change{Address: d.Address, Kind: d.Kind, Platform: d.Platform, After: d.Attrs.Clone(), PreventDestroy: d.PreventDestroy, MovedFrom: movedFrom[d.Address], ImportID: imported[d.Address]}
 		if d.Kind == platform.KindPin {
 			if id, ok := stable[d.Channel]; ok {
 				c.After["channel"] = id
@@ -233,12 +255,24 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		}
 		p.Changes = append(p.Changes, c)
 	}
+	held := 0
+	if opts.Members != nil {
+		var roles []Change
+		roles, held, err = roleSync(ctx, cfg, opts.Members, byAddr, conns)
+		if err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, roles...)
+	}
 	if len(opts.Targets) > 0 {
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
 	}
 	for _, c := range p.Changes {
 		if c.MovedFrom != "" {
 			p.Summary.Move++
+		}
+		if c.ImportID != "" {
+			p.Summary.Import++
 		}
 		switch c.Action {
 		case Create:
@@ -252,7 +286,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 			p.Summary.Destroy++
 		}
 	}
-	return p, guard(p, resources, opts)
+	return p, guard(p, resources, held, opts)
 }
 
 // applyMoved renames, in a copy of the state's resources, what moved
@@ -292,6 +326,66 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 		}
 	}
 	return out, from
+}
+
+// planImports looks up the objects import blocks adopt and adds them to
+// a copy of the resources, as if state had them, so the plan diffs them
+// against their blocks. Blocks whose address state has are done and
+// skipped. Communities are imported before what is in them.
+func planImports(ctx context.Context, imports []*config.Import, desired []Desired, resources []state.Resource, conns Conns) ([]state.Resource, map[string]string, error) {
+	done := map[string]string{}
+	if len(imports) == 0 {
+		return resources, done, nil
+	}
+	out := slices.Clone(resources)
+	byAddr := map[string]state.Resource{}
+	owner := map[liveKey]string{}
+	for _, r := range out {
+		byAddr[r.Address] = r
+		owner[liveKey{r.Platform, platform.Kind(r.Kind), r.ID}] = r.Address
+	}
+	todo := slices.Clone(imports)
+	slices.SortStableFunc(todo, func(a, b *config.Import) int { return cmp.Compare(strings.Count(a.To, "."), strings.Count(b.To, ".")) })
+	for _, im := range todo {
+		if _, ok := byAddr[im.To]; ok {
+			continue
+		}
+		i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == im.To })
+		if i < 0 {
+			return nil, nil, fmt.Errorf("import block: the configuration has no %s; write its block too", im.To)
+		}
+		d := desired[i]
+		community := ""
+		if d.Community != "" {
+			co, ok := byAddr[d.Community]
+			if !ok {
+				return nil, nil, fmt.Errorf("import block for %s: its community %s is not in state; import or apply it first", im.To, d.Community)
+			}
+			community = co.ID
+		}
+		conn, ok := conns[d.Platform]
+		if !ok {
+			return nil, nil, fmt.Errorf("import block for %s: %s is not open", im.To, d.Platform)
+		}
+		imp, err := platform.Require[platform.Importer](conn, d.Platform)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp, err := imp.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: im.ID, Address: im.To})
+		if err != nil {
+			return nil, nil, fmt.Errorf("import block for %s: %s %s: %w", im.To, d.Kind, im.ID, err)
+		}
+		k := liveKey{d.Platform, d.Kind, resp.Object.ID}
+		if other, ok := owner[k]; ok {
+			return nil, nil, fmt.Errorf("import block for %s: %s %s is already managed as %s", im.To, d.Kind, im.ID, other)
+		}
+		r := state.Resource{Address: im.To, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
+			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
+		out = append(out, r)
+		byAddr[r.Address], owner[k] = r, r.Address
+		done[im.To] = r.ID
+	}
+	return out, done, nil
 }
 
 // targeted reports whether addr is a target, under one, or holds one.
@@ -341,11 +435,15 @@ func settable(o platform.Object) platform.Attrs {
 }
 
 // guard refuses plans that destroy protected objects or too much.
-func guard(p *Plan, resources []state.Resource, opts Options) error {
+func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) error {
 	var errs []error
-	deletes := 0
+	deletes, roleDeletes := 0, 0
 	for _, c := range p.Changes {
 		if c.Action != Delete && c.Action != Replace {
+			continue
+		}
+		if c.Kind == platform.KindRoleAssignment {
+			roleDeletes++
 			continue
 		}
 		if c.Action == Delete {
@@ -372,6 +470,10 @@ func guard(p *Plan, resources []state.Resource, opts Options) error {
 	if n := len(resources); !opts.AllowRemovals && n > 0 && float64(deletes) > share*float64(n) {
 		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; check the configuration, or pass -allow-removals",
 			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share))
+	}
+	if !opts.AllowRemovals && heldRoles > 0 && float64(roleDeletes) > share*float64(heldRoles) {
+		errs = append(errs, fmt.Errorf("%w: it takes %d of %d member roles given by tiers and segments (%.0f%%), more than the %.0f%% allowed; check the rules, or pass -allow-removals",
+			ErrRefused, roleDeletes, heldRoles, 100*float64(roleDeletes)/float64(heldRoles), 100*share))
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,6 +252,23 @@ func TestDrift(t *testing.T) {
 	f.mustApply(p)
 	if p := f.mustPlan(); p.HasChanges() {
 		t.Fatalf("after repair:\n%s", actions(p))
+	}
+
+	// A change made by hand that the configuration then takes up is no
+	// change to plan; after an apply it is no drift either.
+	if _, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: co, ID: f.id("community.c.channel.general"), Attrs: platform.Attrs{"topic": "Hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Hi"`, 1))
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("config took up the change:\n%s", actions(p))
+	}
+	if d, err := plan.Drift(ctx, f.cfg, f.store, f.conns); err != nil || actions(d) != "update community.c.channel.general\n" {
+		t.Fatalf("before apply: %v\n%s", err, actions(d))
+	}
+	f.mustApply(f.mustPlan())
+	if d, err := plan.Drift(ctx, f.cfg, f.store, f.conns); err != nil || d.HasChanges() {
+		t.Fatalf("after apply: %v\n%s", err, actions(d))
 	}
 }
 
@@ -621,5 +639,76 @@ moved {
 	}
 	if p := f.mustPlan(); p.HasChanges() {
 		t.Fatalf("after the move:\n%s", actions(p))
+	}
+}
+
+func TestImportBlock(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	p, err := f.plan(plan.Options{Targets: []string{"community.c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Changes = p.Changes[:1]
+	f.mustApply(p)
+	resp, err := f.direct().Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.id("community.c"),
+		Attrs: platform.Attrs{"name": "random", "topic": "Anything goes", "position": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.write(base + fmt.Sprintf(`
+import {
+  to = "community.c.channel.random"
+  id = %q
+}
+`, resp.Object.ID))
+	p = f.mustPlan()
+	var random plan.Change
+	for _, c := range p.Changes {
+		if c.Address == "community.c.channel.random" {
+			random = c
+		}
+	}
+	if random.Action != plan.Update || random.ImportID != resp.Object.ID || strings.Join(random.Changed, ",") != "topic" || p.Summary.Import != 1 {
+		t.Fatalf("import: %+v, %+v", random, p.Summary)
+	}
+	f.mustApply(p)
+	if f.id("community.c.channel.random") != resp.Object.ID {
+		t.Fatal("the existing channel was not adopted")
+	}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after import:\n%s", actions(p))
+	}
+}
+
+// Both state stores hold platform resources.
+var (
+	_ plan.Store = (*sqlite.Store)(nil)
+	_ plan.Store = (*state.Memory)(nil)
+)
+
+func TestMemoryStore(t *testing.T) {
+	f := newFixture(t, base)
+	mem := state.NewMemory()
+	p, err := plan.Make(context.Background(), f.cfg, mem, f.conns, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(context.Background(), p, mem, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := plan.Make(context.Background(), f.cfg, mem, f.conns, plan.Options{}); err != nil || p.HasChanges() {
+		t.Fatalf("%v, %+v", err, p.Summary)
+	}
+}
+
+func TestGlobalIgnoreChanges(t *testing.T) {
+	noise := "hearth {\n  ignore_changes = [\"community.*.channel.*.position\"]\n}\n"
+	f := newFixture(t, noise+base)
+	f.mustApply(f.mustPlan())
+	f.write(noise + strings.Replace(base, `channel "random" {}`, ``, 1))
+	// Without the pattern news would move up a position too.
+	if got := actions(f.mustPlan()); got != "delete community.c.channel.random\n" {
+		t.Fatalf("plan:\n%s", got)
 	}
 }

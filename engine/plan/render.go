@@ -41,6 +41,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		return p.writeDrift(w, paint)
 	}
 	var b strings.Builder
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "%s %s\n\n", paint(yellow, "Warning:"), w)
+	}
 	if !p.HasChanges() {
 		b.WriteString("No changes. The platforms match the configuration.\n")
 		_, err := io.WriteString(w, b.String())
@@ -53,6 +56,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 			if c.MovedFrom != "" {
 				fmt.Fprintf(&b, "\n  %s %s has moved to %s\n", paint(bold, "#"), paint(bold, c.MovedFrom), paint(bold, c.Address))
 			}
+			if c.ImportID != "" {
+				fmt.Fprintf(&b, "\n  %s %s will be imported (id %s), matching its block\n", paint(bold, "#"), paint(bold, c.Address), c.ImportID)
+			}
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %s %s %s", paint(bold, "#"), paint(bold, c.Address), s.verb)
@@ -61,6 +67,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		}
 		if c.MovedFrom != "" {
 			fmt.Fprintf(&b, " (moved from %s)", c.MovedFrom)
+		}
+		if c.ImportID != "" {
+			fmt.Fprintf(&b, " (imported, id %s)", c.ImportID)
 		}
 		b.WriteString("\n")
 		head := string(c.Kind)
@@ -90,6 +99,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 	moves := ""
 	if p.Summary.Move > 0 {
 		moves = fmt.Sprintf(", %d to move", p.Summary.Move)
+	}
+	if p.Summary.Import > 0 {
+		moves += fmt.Sprintf(", %d to import", p.Summary.Import)
 	}
 	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.\n", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, moves)
 	_, err := io.WriteString(w, b.String())

@@ -9,13 +9,22 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
+// Standing is where a member would stand under a configuration.
+type Standing struct {
+	Segments []string // sorted
+	Tier     string   // "" for none
+	// Revoked are the badges the member holds whose revoke_when holds.
+	Revoked []string
+}
+
 // Preview says where m would stand under this runtime's configuration at
 // now, without changing m or writing anything: the segments whose rules
-// hold, sorted, and the tier the rules would give. Grace periods,
+// hold, the tier the rules would give, and the badges they would revoke. Grace periods,
 // demote_after and qualification windows are not applied, since they
 // wait for time to pass; locked tiers are. `hearth plan` uses it to show
 // how new rules would move the stored members.
-func (r *Runtime) Preview(m *state.Member, now time.Time) (segments []string, tier string) {
+func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
+	var st Standing
 	// One scratch copy, reused: previews run over every stored member,
 	// and a fresh copy of each would be most of the cost.
 	p := &r.preview
@@ -46,11 +55,17 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) (segments []string, ti
 	}
 	for name := range c.Segments {
 		if slices.ContainsFunc(r.cfg.Segments, func(s *config.Segment) bool { return s.Name == name }) {
-			segments = append(segments, name)
+			st.Segments = append(st.Segments, name)
 		}
 	}
-	slices.Sort(segments)
-	return segments, r.previewTier(c)
+	slices.Sort(st.Segments)
+	for _, b := range r.cfg.Badges {
+		if h := c.Badges[b.Name]; b.RevokeWhen != nil && h != nil && h.Count > 0 && r.ruleBool(b.RevokeWhen, "badge", b.Name, "revoke_when") {
+			st.Revoked = append(st.Revoked, b.Name)
+		}
+	}
+	st.Tier = r.previewTier(c)
+	return st
 }
 
 func (r *Runtime) previewTier(m *state.Member) string {

@@ -61,3 +61,8 @@ moved {
   from = "community.explorers.channel.chat"
   to   = "community.explorers.channel.general"
 }
+
+import {
+  to = "community.explorers.role.helper"
+  id = "ro-7"
+}

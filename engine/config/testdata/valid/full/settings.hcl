@@ -5,6 +5,7 @@ hearth {
   timezone         = "Europe/Berlin"
   default_locale   = "en"
   frequency_cap    = "3/24h"
+  ignore_changes   = ["community.*.channel.*.position"]
 
   state {
     backend = "postgres"
