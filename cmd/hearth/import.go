@@ -14,9 +14,14 @@ import (
 )
 
 const importUsage = `Usage: hearth import SOURCE [options] ARGS
+       hearth import ADDR ID [DIR]
 
-Turns another platform's history into hearth member events, as JSON lines
-that hearth replays like live events.
+The first form turns another platform's history into hearth member
+events, as JSON lines that hearth replays like live events.
+
+The second adopts an existing platform object into a block, as
+'hearth state import' does: hearth import community.c.channel.general ch-7
+makes hearth manage that channel instead of creating a new one.
 
 Sources:
   stackexchange   a Stack Exchange data dump directory (Users.xml, Posts.xml,
@@ -75,8 +80,8 @@ func runImport(ctx context.Context, s *stdio, args []string) int {
 		names = append(names, n)
 	}
 	if strings.Contains(args[0], ".") && !strings.ContainsAny(args[0], `/\`) {
-		fmt.Fprintf(s.err, "hearth import: %q is not a source; adopting platform objects (hearth import ADDR ID) is not available yet.\nSources: %s. Run 'hearth import -h'.\n", args[0], strings.Join(names, ", "))
-		return 1
+		// An address: adopt a platform object, as hearth state import.
+		return runState(ctx, s, append([]string{"import"}, args...))
 	}
 	fmt.Fprintf(s.err, "hearth import: unknown source %q.%s\nSources: %s. Run 'hearth import -h'.\n", args[0], didYouMean(args[0], names), strings.Join(names, ", "))
 	return 1

@@ -455,3 +455,30 @@ campaign "c" {
 		t.Errorf("outcomes %q sends %v", got, sum.Sends)
 	}
 }
+
+func TestWelcomeMessageGoesToTheFirstChannel(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {}
+community "c" {
+  title           = "C"
+  platform        = platform.local.main
+  welcome_message = "Welcome! Say hi."
+  channel "general" {
+    position = 2
+  }
+  channel "welcome" {
+    position = 1
+  }
+}
+`
+	cfg := loadDir(t, dir, src)
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(ev("j", "member.joined", "u", 0, 9, "")+ev("m", "message.posted", "u", 0, 10, "")), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := sum.Store.(*state.Memory).Outbox()
+	if len(out) != 1 || out[0].Target != "welcome" || out[0].Text != "Welcome! Say hi." || out[0].Kind != "send.channel" {
+		t.Errorf("outbox %+v", out)
+	}
+}

@@ -543,6 +543,7 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, created
 	}
 	switch ev.Type {
 	case "member.joined":
+		r.welcome(w, m, ev)
 		if !m.JoinedAt.Equal(ev.At) && (m.Totals["member.joined"] == 1 || created) {
 			m.JoinedAt = ev.At
 			w.mark(id, "joined")
@@ -706,6 +707,30 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 		r.stats.Firings[in.Name]++
 	}
 	return nil
+}
+
+// welcome posts the community's welcome message in its first channel when
+// a member joins, through the outbox like every other message.
+func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event) {
+	for _, c := range r.cfg.Communities {
+		if c.WelcomeMessage == "" || len(c.Channels) == 0 || c.Platform == nil {
+			continue
+		}
+		if ev.Community != "" && ev.Community != c.Name || ev.Community == "" && len(r.cfg.Communities) > 1 {
+			continue
+		}
+		first := c.Channels[0]
+		for _, ch := range c.Channels {
+			if ch.Position < first.Position {
+				first = ch
+			}
+		}
+		key := "welcome/" + c.Name + "/" + ev.ID
+		w.actions = append(w.actions, state.Action{Key: key, Kind: "send.channel", Member: m.ID, At: ev.At,
+			Platform: c.Platform.Addr(), Community: c.Name, Target: first.Name, Text: c.WelcomeMessage, Event: ev.ID})
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send.channel", Change: "queue",
+			At: ev.At, Rule: "community." + c.Name + ".welcome_message", Event: ev.ID, To: first.Name, Detail: key})
+	}
 }
 
 // roleAction puts a role change in the outbox, keyed by event, member and

@@ -26,8 +26,13 @@ community "c" {
 
 func load(t *testing.T, src string) *config.Config {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(base+src), 0o644); err != nil {
+	return loadDir(t, t.TempDir(), base+src)
+}
+
+// loadDir loads src as the only file of dir.
+func loadDir(t *testing.T, dir, src string) *config.Config {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
