@@ -192,7 +192,7 @@ var Root = &Block{
 				{Name: "audience", Kind: KindString, Doc: "Who it is for."},
 				{Name: "capacity", Kind: KindNumber, Doc: "Members beyond which the community splits (about 150 keeps a group personal); 0 means no limit.", Default: "0"},
 				{Name: "on_capacity", Kind: KindEnum, Enum: []string{"split", "waitlist", "warn"}, Doc: "What happens past capacity: split into sub-communities NAME-2, NAME-3 ...; hold new members on a waitlist; or only warn in plans.", Default: "split"},
-				{Name: "house_rules", Kind: KindString, Doc: "House rules, pinned in the first channel."},
+				{Name: "house_rules", Kind: KindString, Doc: "House rules, pinned in every channel with pin_house_rules = true."},
 				{Name: "welcome_message", Kind: KindString, Doc: "Message posted in the first channel when a member joins."},
 				lifecycleAttrs[0],
 			},
