@@ -98,8 +98,12 @@ type Store struct {
 	pinned     map[string]*state.Member // members in batches being written
 	pins       map[string]int
 	queue      chan *job
-	pending    sync.WaitGroup
-	failed     error
+	// inflight counts batches handed to the writer and not yet done; idle
+	// is closed when it drops to zero. (A WaitGroup cannot be waited on
+	// while another goroutine adds to it, which readers of the outbox do.)
+	inflight int
+	idle     chan struct{}
+	failed   error
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
@@ -261,10 +265,18 @@ func (s *Store) Begin(ctx context.Context) (state.Batch, error) {
 // Flush waits until every batch committed in the background is written,
 // and returns the first write error.
 func (s *Store) Flush(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { s.pending.Wait(); close(done) }()
+	s.mu.Lock()
+	if s.inflight == 0 {
+		defer s.mu.Unlock()
+		return s.failed
+	}
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	idle := s.idle
+	s.mu.Unlock()
 	select {
-	case <-done:
+	case <-idle:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -558,7 +570,7 @@ func (s *Store) submit(j *job) {
 		s.cache.put(m)
 	}
 	q := s.queue
-	s.pending.Add(1)
+	s.inflight++
 	s.mu.Unlock()
 	q <- j
 }
@@ -619,8 +631,14 @@ func (s *Store) writer(q chan *job) {
 		}
 		for _, j := range group {
 			j.done(err)
-			s.pending.Done()
 		}
+		s.mu.Lock()
+		s.inflight -= len(group)
+		if s.inflight == 0 && s.idle != nil {
+			close(s.idle)
+			s.idle = nil
+		}
+		s.mu.Unlock()
 	}
 }
 

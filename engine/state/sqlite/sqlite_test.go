@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -129,4 +130,33 @@ func TestResources(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// Flush may be called from any goroutine while batches are being
+// committed from another, as the daemon's outbox readers do.
+func TestFlushWhileCommitting(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			b, _ := s.Begin(ctx)
+			_ = b.MarkSeen(fmt.Sprintf("e%d", i), time.Unix(0, 0))
+			b.(state.AsyncBatch).CommitAsync(func(error) {})
+		}
+	}()
+	for range 300 {
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
