@@ -34,6 +34,13 @@ type Options struct {
 	MaxBatch int
 	// Now is the clock for timers; nil is time.Now.
 	Now func() time.Time
+	// SampleEvery is how often counters are sampled for the dashboard's
+	// charts (10s when zero); PopulationEvery bounds how often a sample
+	// also counts segments and tiers, which scans every member (1m when
+	// zero). Samples keeps that many (360 when zero: an hour at 10s).
+	SampleEvery     time.Duration
+	PopulationEvery time.Duration
+	Samples         int
 }
 
 // Snapshot is one loaded configuration and the runtime built for it.
@@ -65,6 +72,7 @@ type Daemon struct {
 	sources  config.Sources
 	stopping atomic.Bool
 	stats    Counters
+	series   ring // guarded by mu
 }
 
 // Counters are running totals, for status.
@@ -98,7 +106,17 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics()
 	}
-	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1)}
+	if opt.SampleEvery <= 0 {
+		opt.SampleEvery = 10 * time.Second
+	}
+	if opt.PopulationEvery <= 0 {
+		opt.PopulationEvery = time.Minute
+	}
+	if opt.Samples <= 0 {
+		opt.Samples = 360
+	}
+	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
+		series: ring{buf: make([]Sample, opt.Samples)}}
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
 	d.record("start", cfg, src, diags, 0)
 	if diags.HasErrors() {
@@ -195,6 +213,12 @@ func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
 // Run processes events and timers until ctx ends, then finishes what was
 // accepted and returns.
 func (d *Daemon) Run(ctx context.Context) error {
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	var sampling sync.WaitGroup
+	sampling.Go(func() { d.sampleLoop(sampleCtx) })
+	// The sampler queries through this loop, so it stops before the loop.
+	defer sampling.Wait()
+	defer stopSampling()
 	var rt *runtime.Runtime
 	var rtFor *Snapshot
 	timer := time.NewTimer(time.Second)

@@ -1,0 +1,75 @@
+package daemon_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
+)
+
+const segmentRules = rulesA + `
+segment "posters" {
+  community = community.c
+  when      = "member.messages >= 1"
+}
+`
+
+func TestTimeseriesSamplesCountersAndPopulation(t *testing.T) {
+	f := start(t, segmentRules, "", func(o *daemon.Options) {
+		o.SampleEvery = 10 * time.Millisecond
+		o.PopulationEvery = 30 * time.Millisecond
+		o.Samples = 50
+	})
+	if code, out := post(t, f, "/v1/events", events(0, 20), ""); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	var body struct {
+		SampleSeconds float64         `json:"sample_seconds"`
+		Samples       []daemon.Sample `json:"samples"`
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(f.srv.URL + "/v1/timeseries")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := body.Samples[len(body.Samples)-1]
+		var withPop *daemon.Sample
+		for i := range body.Samples {
+			if s := &body.Samples[i]; s.Members != nil && *s.Members == 7 {
+				withPop = s
+			}
+		}
+		if last.Accepted == 20 && withPop != nil {
+			if withPop.Segments["posters"] != 7 {
+				t.Fatalf("posters = %d, want 7", withPop.Segments["posters"])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no sample with 20 accepted and 7 members: %+v", body.Samples)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(body.Samples) > 50 {
+		t.Fatalf("%d samples kept, want at most 50", len(body.Samples))
+	}
+	// The ring is bounded: wait for it to wrap and check it stays ordered.
+	time.Sleep(700 * time.Millisecond)
+	got := f.d.Series()
+	if len(got) != 50 {
+		t.Fatalf("%d samples after wrapping, want 50", len(got))
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].At.Before(got[i-1].At) {
+			t.Fatalf("samples out of order at %d", i)
+		}
+	}
+}
