@@ -35,6 +35,26 @@ type outboxCounter interface {
 	CountOutbox(ctx context.Context) (map[string]int, error)
 }
 
+// outboxCounts counts outbox entries by status, or is nil when the store
+// cannot count cheaply or the count failed (logged: it is only for display).
+func (d *Daemon) outboxCounts(ctx context.Context) map[string]int {
+	oc, ok := d.opt.Store.(outboxCounter)
+	if !ok {
+		return nil
+	}
+	n, err := oc.CountOutbox(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("counting the outbox failed", "err", err)
+		}
+		return nil
+	}
+	for _, k := range []string{"pending", "sent", "dead"} {
+		n[k] += 0 // present even when zero, so clients need no default
+	}
+	return n
+}
+
 // ring keeps the last len(buf) samples.
 type ring struct {
 	buf  []Sample
@@ -123,13 +143,9 @@ func (d *Daemon) sampleLoop(ctx context.Context) {
 func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 	now := time.Now()
 	s := Sample{At: now.UTC(), Accepted: d.stats.Accepted.Load(), Rejected: d.stats.Rejected.Load(), Duplicates: d.stats.Duplicates.Load()}
-	if oc, ok := d.opt.Store.(outboxCounter); ok {
-		if n, err := oc.CountOutbox(ctx); err == nil {
-			pending, dead := n["pending"], n["dead"]
-			s.OutboxPending, s.OutboxDead = &pending, &dead
-		} else if ctx.Err() == nil {
-			d.log.Warn("sampling the outbox failed", "err", err)
-		}
+	if n := d.outboxCounts(ctx); n != nil {
+		pending, dead := n["pending"], n["dead"]
+		s.OutboxPending, s.OutboxDead = &pending, &dead
 	}
 	if now.Sub(*lastScan) < d.opt.PopulationEvery {
 		return s
