@@ -1,8 +1,10 @@
 package daemon_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +73,20 @@ func TestTimeseriesSamplesCountersAndPopulation(t *testing.T) {
 		if got[i].At.Before(got[i-1].At) {
 			t.Fatalf("samples out of order at %d", i)
 		}
+	}
+}
+
+func TestFeedSkipsBadLinesAndCountsDuplicates(t *testing.T) {
+	f := start(t, rulesA, "")
+	in := events(0, 5) + "not json\n" + events(3, 4)
+	res, err := f.d.Feed(context.Background(), strings.NewReader(in), 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 7 || res.Duplicates != 2 || res.Bad != 1 {
+		t.Fatalf("feed = %+v, want 7 accepted, 2 duplicates, 1 bad", res)
+	}
+	if got := f.d.Stats()["rejected"]; got != 1 {
+		t.Fatalf("rejected = %d, want 1", got)
 	}
 }
