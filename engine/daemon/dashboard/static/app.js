@@ -52,7 +52,13 @@ const ago = (s) => {
   return fmtTime(s);
 };
 
-function replace(id, ...nodes) { $(id).replaceChildren(...nodes.flat()); }
+function replace(id, ...nodes) { $(id).replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined)); }
+
+// Go durations such as "2.966181ms" read better rounded: "3.0 ms".
+const fmtDuration = (s) => {
+  const m = /^([\d.]+)(ns|µs|ms|s)$/.exec(s || "");
+  return m ? `${Number(m[1]).toFixed(m[2] === "s" ? 2 : 1)} ${m[2]}` : s || "";
+};
 
 // ---- API ----
 
@@ -96,7 +102,7 @@ $("auth-form").addEventListener("submit", () => {
 // the element, with a y axis from 0 and time ticks at both ends.
 function lineChart(el, series, opts) {
   const w = el.clientWidth || 600, hgt = el.clientHeight || 130;
-  const pad = { l: 36, r: 8, t: 8, b: 18 };
+  const pad = { l: 12, r: 8, t: 8, b: 18 };
   const all = series.flatMap((s) => s.points);
   const root = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, role: "img", "aria-label": opts.label });
   if (all.length < 2) {
@@ -109,6 +115,7 @@ function lineChart(el, series, opts) {
   let ymax = Math.max(4, ...all.map((p) => p[1]));
   const mag = Math.pow(10, Math.floor(Math.log10(ymax)));
   ymax = Math.ceil(ymax / mag) * mag;
+  pad.l += 7 * fmt(ymax).length; // room for the widest tick label
   const X = (t) => pad.l + ((t - x0) / Math.max(1, x1 - x0)) * (w - pad.l - pad.r);
   const Y = (v) => pad.t + (1 - v / ymax) * (hgt - pad.t - pad.b);
   for (const v of [0, ymax / 2, ymax]) {
@@ -181,7 +188,7 @@ function renderReloads(reloads) {
         h("span", { class: "status", text: r.ok ? "OK" : "FAILED" }),
         h("span", { text: r.trigger }),
         h("span", { class: "muted", text: fmtTime(r.at) }),
-        h("span", { class: "muted", text: r.duration }),
+        h("span", { class: "muted", text: fmtDuration(r.duration) }),
         r.ok && r.hash ? h("code", { class: "muted", text: r.hash.slice(0, 10) }) : null,
         !r.ok ? h("span", { class: "muted", text: "the previous configuration stays in force" }) : null),
       diags.map((d) => h("div", { class: "diag " + d.severity },
@@ -202,6 +209,9 @@ function renderPopulation(p) {
   const rows = ladder.map((t, i) => barRow(t, i === 0 ? "top" : "", p.tiers[t], max, "rung"));
   rows.push(barRow("no tier", "", p.tiers[""] || 0, max, "none"));
   replace("tier-bars", rows);
+  const held = p.members - (p.tiers[""] || 0);
+  $("tier-note").textContent = p.members
+    ? `${fmt(held)} of ${fmt(p.members)} members hold a tier (${Math.round((100 * held) / p.members)}%)` : "no members yet";
 
   const segs = Object.entries(p.segments).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const smax = Math.max(0, ...segs.map((s) => s[1]));
@@ -255,9 +265,10 @@ function renderSeries(ts) {
   }));
   lineChart($("segment-chart"), series, { label: "segment sizes over time", empty: "segment sizes are counted once a minute…" });
   replace("seg-legend", names.map((n, i) => {
-    const dot = h("span", { class: "chip", text: n });
-    dot.style.borderLeft = "8px solid " + PALETTE[i % PALETTE.length];
-    return dot;
+    const dot = h("span", { class: "dot" });
+    dot.style.background = PALETTE[i % PALETTE.length];
+    const last = series[i].points[series[i].points.length - 1];
+    return h("span", {}, dot, n, h("span", { class: "muted", text: last ? "  " + fmt(last[1]) : "" }));
   }));
 }
 
@@ -268,7 +279,7 @@ function renderOutbox(body) {
     return;
   }
   const head = h("tr", {}, ["Action", "For", "Member", "Status", "Attempts", "Next try", "Last error"].map((t) => h("th", { text: t })));
-  const rows = entries.slice(0, 50).map((e) => h("tr", { class: e.status },
+  const rows = entries.slice(0, 15).map((e) => h("tr", { class: e.status },
     h("td", {}, h("code", { text: e.kind || e.key || "" })),
     h("td", { text: e.campaign ? `${e.campaign} · ${e.step || ""}` : e.target || "" }),
     h("td", { text: e.member || "" }),
@@ -276,7 +287,7 @@ function renderOutbox(body) {
     h("td", { class: "num", text: fmt(e.attempts) }),
     h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : fmtTime(e.next_at) }),
     h("td", { text: e.last_error || "" })));
-  const more = entries.length > 50 ? h("p", { class: "muted", text: `showing 50 of ${entries.length}` }) : null;
+  const more = entries.length > 15 ? h("p", { class: "note muted", text: `the 15 due first of ${fmt(entries.length)}${entries.length >= 200 ? "+" : ""}` }) : null;
   replace("outbox-table", h("table", {}, h("thead", {}, head), h("tbody", {}, rows)), more);
 }
 
