@@ -35,7 +35,10 @@ HTTP API:
                     with each problem and its index
   POST /v1/reload   reload now; 200 or 422 with diagnostics
   GET  /v1/status   configuration, reloads, counters
+  GET  /v1/members/ID, /v1/members/ID/why?rule=segment.NAME
+  GET  /v1/population, /v1/outbox?status=, /v1/timeseries
   GET  /metrics     Prometheus metrics
+  GET  /            the dashboard
   GET  /healthz, /readyz
 
 A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and

@@ -112,6 +112,9 @@ func (d *Daemon) population(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// listOutbox reads on the processor goroutine, like outboxCounts, for the
+// same reason: the store's wait for background commits must not overlap
+// the processor starting one.
 func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	ob, ok := d.opt.Store.(outbox.Store)
 	if !ok {
@@ -132,7 +135,12 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	entries, err := ob.ListOutbox(r.Context(), status, limit)
+	var entries []outbox.Entry
+	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		entries, err = ob.ListOutbox(ctx, status, limit)
+		return err
+	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return

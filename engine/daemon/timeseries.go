@@ -37,12 +37,20 @@ type outboxCounter interface {
 
 // outboxCounts counts outbox entries by status, or is nil when the store
 // cannot count cheaply or the count failed (logged: it is only for display).
+// Like every outbox read it runs on the processor goroutine: the SQLite
+// store first waits for its background commits, and that wait must not
+// overlap the processor starting a new one.
 func (d *Daemon) outboxCounts(ctx context.Context) map[string]int {
 	oc, ok := d.opt.Store.(outboxCounter)
 	if !ok {
 		return nil
 	}
-	n, err := oc.CountOutbox(ctx)
+	var n map[string]int
+	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		n, err = oc.CountOutbox(ctx)
+		return err
+	})
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("counting the outbox failed", "err", err)
