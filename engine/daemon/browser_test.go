@@ -148,6 +148,20 @@ func TestDashboardInBrowser(t *testing.T) {
 	})
 	do(t, ctx, "switch to dark mode", dark)
 	shot(t, ctx, shots, "dashboard-dark.png")
+
+	// With a token, the page asks for it once and keeps it for the tab,
+	// out of the URL.
+	const token = "s3cret-dashboard-token"
+	authed := httptest.NewServer(d.Handler(token))
+	defer authed.Close()
+	do(t, ctx, "open the dashboard of a daemon with a token", chromedp.Navigate(authed.URL+"/"))
+	waitPage(t, ctx, shots, "the page asks for the token", `document.getElementById("auth").open === true`)
+	do(t, ctx, "give the token",
+		chromedp.SetValue(chromedp.CSS("#auth-token"), token),
+		chromedp.Click(chromedp.CSS(`#auth-form button[type=submit]`)))
+	waitPage(t, ctx, shots, "the page loads with the token", `document.body.dataset.loaded === "true" && document.getElementById("k-members").textContent === "30"`)
+	waitPage(t, ctx, shots, "the token is kept in sessionStorage, not in the URL",
+		fmt.Sprintf(`!location.href.includes(%q) && sessionStorage.getItem("hearth.token") === %q`, token, token))
 }
 
 func copyQuickstart(t *testing.T) string {

@@ -27,6 +27,9 @@ type Sample struct {
 	Members       *int           `json:"members,omitempty"`
 	Segments      map[string]int `json:"segments,omitempty"`
 	Tiers         map[string]int `json:"tiers,omitempty"`
+	// Campaigns are counted by the same scan; with them a dashboard can
+	// draw everything from samples, so open pages add no scans.
+	Campaigns map[string]map[string]int `json:"campaigns,omitempty"`
 }
 
 // outboxCounter is implemented by stores that count their outbox cheaply;
@@ -173,7 +176,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 		return s
 	}
 	*lastScan = now
-	s.Members, s.Segments, s.Tiers = &pop.Members, pop.Segments, pop.Tiers
+	s.Members, s.Segments, s.Tiers, s.Campaigns = &pop.Members, pop.Segments, pop.Tiers, pop.Campaigns
 	return s
 }
 

@@ -4,11 +4,12 @@
 "use strict";
 
 const REFRESH_MS = 4000;
-const POPULATION_MS = 15000; // a population count scans every member
+// A population count scans every member: the page asks for one when it
+// opens, then draws the daemon's own samples, so open pages add no scans.
 const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
 
-const state = { outboxStatus: "pending", lastPopulation: 0, population: null, status: null, ladder: [], waitingForToken: false };
+const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], waitingForToken: false };
 
 // ---- DOM helpers ----
 
@@ -258,6 +259,11 @@ function renderSeries(ts) {
   lineChart($("rate-chart"), [{ name: "accepted", points: rate }], { area: true, label: "events accepted per minute" });
 
   const withPop = samples.filter((s) => s.segments);
+  const latest = withPop[withPop.length - 1];
+  if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
+    state.populationAt = +new Date(latest.at);
+    renderPopulation({ members: latest.members, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {} });
+  }
   const names = [...new Set(withPop.flatMap((s) => Object.keys(s.segments)))].sort();
   const series = names.map((n, i) => ({
     name: n, color: PALETTE[i % PALETTE.length],
@@ -394,8 +400,8 @@ async function refresh(force) {
         else throw e;
       }),
     ];
-    if (force || Date.now() - state.lastPopulation > POPULATION_MS) {
-      jobs.push(api("/v1/population").then((p) => { state.lastPopulation = Date.now(); renderPopulation(p); }));
+    if (force) {
+      jobs.push(api("/v1/population").then((p) => { state.populationAt = Date.now(); renderPopulation(p); }));
     }
     await Promise.all(jobs);
     $("footer").textContent = "updated " + new Date().toLocaleTimeString("en-GB") + " · refreshes every " + REFRESH_MS / 1000 + " s";
