@@ -117,8 +117,9 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
 		series: ring{buf: make([]Sample, opt.Samples)}}
+	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
-	d.record("start", cfg, src, diags, 0)
+	d.record("start", cfg, src, diags, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}

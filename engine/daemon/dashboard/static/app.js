@@ -128,7 +128,12 @@ function lineChart(el, series, opts) {
   root.append(svg("text", { x: w - pad.r, y: hgt - 3, "text-anchor": "end", class: "tick", text: tfmt(x1) }));
   for (const s of series) {
     if (s.points.length === 0) continue;
-    const d = s.points.map((p, i) => (i ? "L" : "M") + X(p[0]).toFixed(1) + " " + Y(p[1]).toFixed(1)).join(" ");
+    // Steps, not slopes: a sample holds until the next one, and a line
+    // drawn between two samples would show values nobody measured.
+    const d = s.points.map((p, i) => {
+      const x = X(p[0]).toFixed(1), y = Y(p[1]).toFixed(1);
+      return i ? `H${x} V${y}` : `M${x} ${y}`;
+    }).join(" ");
     if (opts.area && series.length === 1) {
       const first = s.points[0], last = s.points[s.points.length - 1];
       root.append(svg("path", { d: `${d} L${X(last[0])} ${Y(0)} L${X(first[0])} ${Y(0)} Z`, class: "area" }));
@@ -253,8 +258,10 @@ function renderSeries(ts) {
     const a = samples[i - 1], b = samples[i];
     const dt = (new Date(b.at) - new Date(a.at)) / 60000;
     if (dt <= 0) continue;
-    rate.push([+new Date(b.at), Math.max(0, b.accepted - a.accepted) / dt]);
+    // The rate holds over the interval: drawn from its start.
+    rate.push([+new Date(a.at), Math.max(0, b.accepted - a.accepted) / dt]);
   }
+  if (rate.length) rate.push([+new Date(samples[samples.length - 1].at), rate[rate.length - 1][1]]);
   $("rate-now").textContent = rate.length ? fmt(Math.round(rate[rate.length - 1][1])) + " / min now" : "";
   lineChart($("rate-chart"), [{ name: "accepted", points: rate }], { area: true, label: "events accepted per minute" });
 
