@@ -155,6 +155,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 	now := time.Now()
 	s := Sample{At: now.UTC(), Accepted: d.stats.Accepted.Load(), Rejected: d.stats.Rejected.Load(), Duplicates: d.stats.Duplicates.Load()}
 	if n := d.outboxCounts(ctx); n != nil {
+		d.opt.Metrics.outbox(n)
 		pending, dead := n["pending"], n["dead"]
 		s.OutboxPending, s.OutboxDead = &pending, &dead
 	}
@@ -176,6 +177,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 		return s
 	}
 	*lastScan = now
+	d.opt.Metrics.population(pop)
 	s.Members, s.Segments, s.Tiers, s.Campaigns = &pop.Members, pop.Segments, pop.Tiers, pop.Campaigns
 	return s
 }

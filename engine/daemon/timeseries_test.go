@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,6 +60,17 @@ func TestTimeseriesSamplesCountersAndPopulation(t *testing.T) {
 			t.Fatalf("no sample with 20 accepted and 7 members: %+v", body.Samples)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`hearth_segment_members{segment="posters"} 7`, "hearth_members 7", `hearth_outbox_entries{status="dead"} 0`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics has no %s", want)
+		}
 	}
 	if len(body.Samples) > 50 {
 		t.Fatalf("%d samples kept, want at most 50", len(body.Samples))
