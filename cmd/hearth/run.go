@@ -81,6 +81,15 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth run: %s is not a loopback address; set HEARTH_API_TOKEN or -token-file so the API is not open to anyone.\n", *listen)
 		return 1
 	}
+	// A missing events file is a typo to report now, not after starting.
+	var feed *os.File
+	if *eventsPath != "" {
+		if feed, err = os.Open(*eventsPath); err != nil {
+			fmt.Fprintf(s.err, "hearth run: -events: %v\n", err)
+			return 1
+		}
+		defer feed.Close()
+	}
 	cfg, store, ok := loadStore(ctx, s, dir, vf, "run")
 	if !ok {
 		return 1
@@ -120,9 +129,9 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	defer signal.Stop(hup)
 	fmt.Fprintf(s.out, "dashboard http://%s/\nhearth %s running %s\n  API      http://%s/v1/events\n  status   http://%s/v1/status\n  metrics  http://%s/metrics\nPress Ctrl-C to stop.\n",
 		ln.Addr(), Version, dir, ln.Addr(), ln.Addr(), ln.Addr())
-	if *eventsPath != "" {
+	if feed != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); feedFile(ctx, s, d, *eventsPath, *batch, log) }()
+		go func() { defer wg.Done(); feedFile(ctx, s, d, feed, *batch, log) }()
 	}
 	log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend)
 wait:
@@ -158,13 +167,8 @@ wait:
 // feedFile applies a JSON lines file through the daemon's ingestion path,
 // while the API and dashboard are already up, so the operator can watch
 // it arrive.
-func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, path string, batch int, log *slog.Logger) {
-	f, err := os.Open(path)
-	if err != nil {
-		log.Error("cannot read the events file", "err", err)
-		return
-	}
-	defer f.Close()
+func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch int, log *slog.Logger) {
+	path := f.Name()
 	start := time.Now()
 	res, err := d.Feed(ctx, f, batch, func(e *events.Error) {
 		log.Warn("bad event skipped", "file", path, "line", e.Line, "err", e.Err)

@@ -155,3 +155,11 @@ func TestRunFeedsEventsFile(t *testing.T) {
 		t.Errorf("output: %s", out.String())
 	}
 }
+
+func TestRunRefusesMissingEventsFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"run", "-listen", "127.0.0.1:0", "-events", "no-such.jsonl", "../../examples/quickstart"}, s); c != 1 || !strings.Contains(errb.String(), "-events: open no-such.jsonl") {
+		t.Errorf("exit %d: %s", c, errb.String())
+	}
+}
