@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
@@ -108,6 +109,24 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitPage(t, ctx, shots, "the onboarding funnel shows entered 30",
 		`(() => { const s = document.querySelector('[data-campaign="onboarding"] [data-stage="entered"] .n'); return !!s && s.textContent === "30"; })()`)
 	waitPage(t, ctx, shots, "the overview counts the members", `document.getElementById("k-members").textContent === "30"`)
+
+	// A dead letter: the overview counts it in red and the Dead tab lists
+	// it with its error. Marked on the processor goroutine, as the
+	// dispatcher's updates would be, so it never overlaps a commit.
+	err = d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+		entries, err := store.ListOutbox(ctx, "pending", 1)
+		if err != nil || len(entries) == 0 {
+			return fmt.Errorf("no pending action to kill: %v", err)
+		}
+		return store.MarkDead(ctx, entries[0].Key, 5, "platform answered 403 Forbidden: missing permission")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "open the dead letters", chromedp.Click(chromedp.CSS(`#outbox .tabs button[data-status="dead"]`)))
+	waitPage(t, ctx, shots, "the dead letter is listed with its error",
+		`(() => { const r = document.querySelector("#outbox-table tr.dead"); return !!r && r.textContent.includes("403 Forbidden"); })()`)
+	waitPage(t, ctx, shots, "the overview counts one dead letter", `document.getElementById("k-dead").textContent === "1"`)
 
 	do(t, ctx, "look up u07",
 		chromedp.SetValue(chromedp.CSS("#member-id"), "u07"),
