@@ -16,6 +16,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
 )
 
@@ -35,7 +36,10 @@ HTTP API:
                     with each problem and its index
   POST /v1/reload   reload now; 200 or 422 with diagnostics
   GET  /v1/status   configuration, reloads, counters
+  GET  /v1/members/ID, /v1/members/ID/why?rule=segment.NAME
+  GET  /v1/population, /v1/outbox?status=, /v1/timeseries
   GET  /metrics     Prometheus metrics
+  GET  /            the dashboard
   GET  /healthz, /readyz
 
 A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
@@ -43,8 +47,11 @@ A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
 SIGTERM or Ctrl-C stops taking events, commits what was accepted and
 exits 0.
 
+The dashboard at http://ADDR/ shows all of this in a browser.
+
 Examples:
   hearth run examples/quickstart
+  hearth run -events examples/quickstart/events.jsonl examples/quickstart
   curl -X POST --data-binary @events.jsonl http://127.0.0.1:7341/v1/events
   HEARTH_API_TOKEN=s3cret hearth run -listen 0.0.0.0:7341 /etc/hearth
 `
@@ -54,6 +61,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	listen := fs.String("listen", "127.0.0.1:7341", "Address for the HTTP API.")
 	tokenFile := fs.String("token-file", "", "File holding the API bearer token (default: $HEARTH_API_TOKEN).")
 	batch := fs.Int("batch", 1000, "Most events applied per transaction.")
+	eventsPath := fs.String("events", "", "JSON lines file of events to apply after starting, as if posted to /v1/events (for a demo or a backfill).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -73,6 +81,15 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	if token == "" && !loopback(*listen) {
 		fmt.Fprintf(s.err, "hearth run: %s is not a loopback address; set HEARTH_API_TOKEN or -token-file so the API is not open to anyone.\n", *listen)
 		return 1
+	}
+	// A missing events file is a typo to report now, not after starting.
+	var feed *os.File
+	if *eventsPath != "" {
+		if feed, err = os.Open(*eventsPath); err != nil {
+			fmt.Fprintf(s.err, "hearth run: -events: %v\n", err)
+			return 1
+		}
+		defer feed.Close()
 	}
 	cfg, store, ok := loadStore(ctx, s, dir, vf, "run")
 	if !ok {
@@ -114,8 +131,12 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	fmt.Fprintf(s.out, "hearth %s running %s\n  API      http://%s/v1/events\n  status   http://%s/v1/status\n  metrics  http://%s/metrics\nPress Ctrl-C to stop.\n",
-		Version, dir, ln.Addr(), ln.Addr(), ln.Addr())
+	fmt.Fprintf(s.out, "dashboard http://%s/\nhearth %s running %s\n  API      http://%s/v1/events\n  status   http://%s/v1/status\n  metrics  http://%s/metrics\nPress Ctrl-C to stop.\n",
+		ln.Addr(), Version, dir, ln.Addr(), ln.Addr(), ln.Addr())
+	if feed != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); feedFile(ctx, s, d, feed, *batch, log) }()
+	}
 	log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend)
 wait:
 	for {
@@ -145,6 +166,22 @@ wait:
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// feedFile applies a JSON lines file through the daemon's ingestion path,
+// while the API and dashboard are already up, so the operator can watch
+// it arrive.
+func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch int, log *slog.Logger) {
+	path := f.Name()
+	start := time.Now()
+	res, err := d.Feed(ctx, f, batch, func(e *events.Error) {
+		log.Warn("bad event skipped", "file", path, "line", e.Line, "err", e.Err)
+	})
+	if err != nil {
+		log.Error("applying the events file stopped", "file", path, "applied", res.Accepted, "err", err)
+		return
+	}
+	fmt.Fprintf(s.out, "applied %s: %d events, %d duplicates, %d bad, in %s\n", path, res.Accepted, res.Duplicates, res.Bad, time.Since(start).Round(time.Millisecond))
 }
 
 // newLogger logs text on a terminal and JSON otherwise.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -98,6 +99,81 @@ func TestRunRefusesOpenAddressWithoutToken(t *testing.T) {
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
 	if c := run(context.Background(), []string{"run", "-listen", "0.0.0.0:0", "../../examples/quickstart"}, s); c != 1 || !strings.Contains(errb.String(), "HEARTH_API_TOKEN") {
+		t.Errorf("exit %d: %s", c, errb.String())
+	}
+}
+
+// TestRunFeedsEventsFile starts `hearth run -events` on the quickstart:
+// the dashboard's address comes first, the file arrives through the
+// daemon, and the dashboard page is served.
+func TestRunFeedsEventsFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"community.hcl", "members.hcl", "onboarding.hcl"} {
+		src, err := os.ReadFile(filepath.Join("../../examples/quickstart", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"run", "-listen", addr, "-events", "../../examples/quickstart/events.jsonl", dir}, s)
+	}()
+	url := "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var st struct{ Stats map[string]int }
+		resp, err := http.Get(url + "/v1/status")
+		if err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if st.Stats["accepted"] == 2414 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the events file was not applied: %v %v", err, st.Stats)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `<script src="/dashboard/app.js">`) {
+		t.Errorf("GET /: %d %.200s", resp.StatusCode, page)
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit %d\n%s", c, errb.String())
+	}
+	first, _, _ := strings.Cut(out.String(), "\n")
+	if first != "dashboard http://"+addr+"/" {
+		t.Errorf("first line %q, want the dashboard's address", first)
+	}
+	if !strings.Contains(out.String(), "applied ../../examples/quickstart/events.jsonl: 2414 events, 0 duplicates, 0 bad") {
+		t.Errorf("output: %s", out.String())
+	}
+}
+
+func TestRunRefusesMissingEventsFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"run", "-listen", "127.0.0.1:0", "-events", "no-such.jsonl", "../../examples/quickstart"}, s); c != 1 || !strings.Contains(errb.String(), "-events: open no-such.jsonl") {
 		t.Errorf("exit %d: %s", c, errb.String())
 	}
 }

@@ -23,6 +23,7 @@ func (d *Daemon) adminRoutes(mux *http.ServeMux, auth func(http.HandlerFunc) htt
 	mux.HandleFunc("GET /v1/members/{id}/why", auth(d.why))
 	mux.HandleFunc("GET /v1/population", auth(d.population))
 	mux.HandleFunc("GET /v1/outbox", auth(d.listOutbox))
+	mux.HandleFunc("GET /v1/timeseries", auth(d.timeseries))
 }
 
 // member reads one member's committed state as JSON bytes, so the
@@ -98,42 +99,11 @@ func (d *Daemon) answer(w http.ResponseWriter, body []byte, err error) {
 
 // population counts members per segment and tier, and campaign runs.
 func (d *Daemon) population(w http.ResponseWriter, r *http.Request) {
-	type counts struct {
-		Members   int                       `json:"members"`
-		Segments  map[string]int            `json:"segments"`
-		Tiers     map[string]int            `json:"tiers"`
-		Campaigns map[string]map[string]int `json:"campaigns"`
-	}
-	var out counts
-	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
-		cfg := d.snap.Load().Config
-		out = counts{Segments: map[string]int{}, Tiers: map[string]int{"": 0}, Campaigns: map[string]map[string]int{}}
-		for _, s := range cfg.Segments {
-			out.Segments[s.Name] = 0
-		}
-		for _, t := range cfg.Tiers {
-			out.Tiers[t.Name] = 0
-		}
-		for _, c := range cfg.Campaigns {
-			out.Campaigns[c.Name] = map[string]int{}
-		}
-		return d.opt.Store.Members(ctx, func(m *state.Member) error {
-			out.Members++
-			out.Tiers[m.Tier.Name]++
-			for s := range m.Segments {
-				out.Segments[s]++
-			}
-			for name, run := range m.Campaigns {
-				if c := out.Campaigns[name]; c != nil {
-					key := run.Status
-					if run.Status == "done" {
-						key = run.Reason
-					}
-					c[key]++
-				}
-			}
-			return nil
-		})
+	var out Population
+	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		out, err = d.countPopulation(ctx)
+		return err
 	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
@@ -142,6 +112,9 @@ func (d *Daemon) population(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// listOutbox reads on the processor goroutine, like outboxCounts, for the
+// same reason: the store's wait for background commits must not overlap
+// the processor starting one.
 func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	ob, ok := d.opt.Store.(outbox.Store)
 	if !ok {
@@ -162,7 +135,12 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	entries, err := ob.ListOutbox(r.Context(), status, limit)
+	var entries []outbox.Entry
+	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		entries, err = ob.ListOutbox(ctx, status, limit)
+		return err
+	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return

@@ -39,6 +39,13 @@ type Options struct {
 	Sender outbox.Sender
 	// DeliverEvery is how often the outbox is checked (default 1s).
 	DeliverEvery time.Duration
+	// SampleEvery is how often counters are sampled for the dashboard's
+	// charts (10s when zero); PopulationEvery bounds how often a sample
+	// also counts segments and tiers, which scans every member (1m when
+	// zero). Samples keeps that many (360 when zero: an hour at 10s).
+	SampleEvery     time.Duration
+	PopulationEvery time.Duration
+	Samples         int
 }
 
 // Snapshot is one loaded configuration and the runtime built for it.
@@ -71,6 +78,7 @@ type Daemon struct {
 	stopping atomic.Bool
 	rt       atomic.Pointer[runtime.Runtime] // in force, for metrics
 	stats    Counters
+	series   ring // guarded by mu
 }
 
 // Counters are running totals, for status.
@@ -104,9 +112,20 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics()
 	}
-	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1)}
+	if opt.SampleEvery <= 0 {
+		opt.SampleEvery = 10 * time.Second
+	}
+	if opt.PopulationEvery <= 0 {
+		opt.PopulationEvery = time.Minute
+	}
+	if opt.Samples <= 0 {
+		opt.Samples = 360
+	}
+	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
+		series: ring{buf: make([]Sample, opt.Samples)}}
+	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
-	d.record("start", cfg, src, diags, 0)
+	d.record("start", cfg, src, diags, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}
@@ -208,7 +227,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			every = time.Second
 		}
 		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now,
-			Observe: func(e outbox.Entry, result string) { d.opt.Metrics.outbox.WithLabelValues(e.Platform, result).Inc() }})
+			Observe: func(e outbox.Entry, result string) {
+				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
+			}})
 		delivered := make(chan struct{})
 		dctx, stopDelivery := context.WithCancel(context.Background())
 		go func() { _ = disp.Run(dctx, every); close(delivered) }()
@@ -220,6 +241,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 			<-delivered
 		}()
 	}
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	var sampling sync.WaitGroup
+	sampling.Go(func() { d.sampleLoop(sampleCtx) })
+	// The sampler queries through this loop, so it stops before the loop.
+	defer sampling.Wait()
+	defer stopSampling()
 	var rt *runtime.Runtime
 	var rtFor *Snapshot
 	// current is the runtime for the snapshot in force, built anew after

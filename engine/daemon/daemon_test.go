@@ -66,7 +66,7 @@ type fixture struct {
 	stop  func()
 }
 
-func start(t testing.TB, rules, token string) *fixture {
+func start(t testing.TB, rules, token string, tweak ...func(*daemon.Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	write(t, dir, "main.hcl", base)
@@ -76,7 +76,11 @@ func start(t testing.TB, rules, token string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, diags, _ := daemon.New(daemon.Options{Dir: dir, Store: store, Load: config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}}})
+	opt := daemon.Options{Dir: dir, Store: store, Load: config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}}}
+	for _, f := range tweak {
+		f(&opt)
+	}
+	d, diags, _ := daemon.New(opt)
 	if d == nil {
 		t.Fatal(diags.Error())
 	}

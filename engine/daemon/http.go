@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon/dashboard"
 	"github.com/hearth-community/hearth/engine/events"
 )
 
@@ -51,6 +54,8 @@ func (d *Daemon) Handler(token string) http.Handler {
 	}))
 	mux.HandleFunc("GET /v1/status", auth(d.status))
 	d.adminRoutes(mux, auth)
+	// The page itself holds no data, so it needs no token; its API calls do.
+	dashboard.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
@@ -169,15 +174,25 @@ func parseBody(body []byte) ([]events.Event, []EventError) {
 func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 	snap := d.snap.Load()
 	reloads := d.Reloads()
+	// The ladder, highest rung first, so the dashboard can draw it in
+	// order; population counts are keyed by name only.
+	tiers := append([]*config.Tier(nil), snap.Config.Tiers...)
+	sort.SliceStable(tiers, func(i, j int) bool { return tiers[i].Rank > tiers[j].Rank })
+	ladder := make([]string, len(tiers))
+	for i, t := range tiers {
+		ladder[i] = t.Name
+	}
 	body := map[string]any{
 		"config": map[string]any{
 			"dir": d.opt.Dir, "hash": snap.Config.Hash, "loaded_at": snap.LoadedAt.UTC().Format(time.RFC3339),
 			"communities": len(snap.Config.Communities), "segments": len(snap.Config.Segments), "tiers": len(snap.Config.Tiers),
 			"incentives": len(snap.Config.Incentives), "campaigns": len(snap.Config.Campaigns),
+			"ladder": ladder,
 		},
 		"last_reload": reloads[len(reloads)-1],
 		"reloads":     reloads,
 		"stats":       d.Stats(),
+		"outbox":      d.outboxCounts(r.Context()),
 		"queue":       len(d.submit),
 		"stopping":    d.stopping.Load(),
 	}

@@ -19,7 +19,12 @@ type Metrics struct {
 	reloadSuccess prometheus.Gauge
 	reloads       *prometheus.CounterVec
 	reloadSeconds prometheus.Histogram
-	outbox        *prometheus.CounterVec
+	deliveries    *prometheus.CounterVec
+	// Set by the sampler, so they are as fresh as the dashboard's charts.
+	members       prometheus.Gauge
+	segmentSizes  *prometheus.GaugeVec
+	tierSizes     *prometheus.GaugeVec
+	outboxEntries *prometheus.GaugeVec
 }
 
 // NewMetrics registers the metrics.
@@ -42,10 +47,19 @@ func NewMetrics() *Metrics {
 			Help: "Configuration reload attempts by result."}, []string{"result"}),
 		reloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_config_reload_seconds",
 			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
-		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
 			Help: "Outbox delivery attempts by platform and result (sent, retry, dead)."}, []string{"platform", "result"}),
 	}
-	m.Registry.MustRegister(m.outbox, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
+	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
+		Help: "Members in the state store, counted at most once a minute."})
+	m.segmentSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
+		Help: "Members per segment, counted at most once a minute."}, []string{"segment"})
+	m.tierSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
+		Help: "Members per tier (tier=\"\" for none), counted at most once a minute."}, []string{"tier"})
+	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
+		Help: "Outbox entries by status (pending, sent, dead)."}, []string{"status"})
+	m.Registry.MustRegister(m.members, m.segmentSizes, m.tierSizes, m.outboxEntries)
+	m.Registry.MustRegister(m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -98,5 +112,25 @@ func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, rc := range rt.RuleCounts() {
 		ch <- prometheus.MustNewConstMetric(c.evals, prometheus.CounterValue, float64(rc.Evaluations), rc.Rule)
 		ch <- prometheus.MustNewConstMetric(c.errs, prometheus.CounterValue, float64(rc.Errors), rc.Rule)
+	}
+}
+
+// population sets the gauges from a scan; segments and tiers a reload
+// removed disappear instead of keeping their last value.
+func (m *Metrics) population(p Population) {
+	m.members.Set(float64(p.Members))
+	m.segmentSizes.Reset()
+	for name, n := range p.Segments {
+		m.segmentSizes.WithLabelValues(name).Set(float64(n))
+	}
+	m.tierSizes.Reset()
+	for name, n := range p.Tiers {
+		m.tierSizes.WithLabelValues(name).Set(float64(n))
+	}
+}
+
+func (m *Metrics) outbox(counts map[string]int) {
+	for status, n := range counts {
+		m.outboxEntries.WithLabelValues(status).Set(float64(n))
 	}
 }

@@ -93,3 +93,26 @@ func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (boo
 func (s *Store) DropAction(ctx context.Context, key string) (bool, error) {
 	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = ?`, key)
 }
+
+// CountOutbox counts entries by status; the dashboard samples it, so it
+// is one indexed aggregate rather than a listing.
+func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM outbox GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		out[status] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,279 @@
+package daemon_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+// chromiumPath is Debian's chromium; the test runs wherever it is
+// installed (CI installs it) and skips elsewhere.
+const chromiumPath = "/usr/bin/chromium"
+
+// TestDashboardInBrowser runs the daemon on the quickstart with its
+// sample events, opens the dashboard in headless Chromium and checks
+// what a person would read there: the tier ladder, the onboarding
+// funnel, a member lookup with its "why", and a failed reload in red.
+func TestDashboardInBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := copyQuickstart(t)
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, diags, _ := daemon.New(daemon.Options{Dir: dir, Store: store,
+		Load:        config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}},
+		SampleEvery: 200 * time.Millisecond, PopulationEvery: 200 * time.Millisecond})
+	if d == nil {
+		t.Fatal(diags.Error())
+	}
+	runCtx, stopRun := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+	srv := httptest.NewServer(d.Handler(""))
+	t.Cleanup(func() {
+		srv.Close()
+		stopRun()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		store.Close()
+	})
+
+	evs, err := os.ReadFile("../../examples/quickstart/events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(string(evs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("posting the sample events: %d %s", resp.StatusCode, body)
+	}
+	// What the page must show, from the API itself.
+	var pop daemon.Population
+	getJSON(t, srv.URL+"/v1/population", &pop)
+	var u07 struct{ Points int }
+	getJSON(t, srv.URL+"/v1/members/u07", &u07)
+	if pop.Tiers["regular"] == 0 || u07.Points == 0 {
+		t.Fatalf("the sample events gave no regulars or no points to u07: %+v, %d", pop.Tiers, u07.Points)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+
+	regular := fmt.Sprintf(`(() => { const r = document.querySelector('#tier-bars [data-name="regular"]');
+		return !!r && r.textContent.includes("regular") && r.querySelector(".count").textContent === "%d"; })()`, pop.Tiers["regular"])
+	waitPage(t, ctx, shots, fmt.Sprintf("the tier ladder shows regular with %d members", pop.Tiers["regular"]), regular)
+	top := `document.querySelector("#tier-bars .bar-row").dataset.name === "core"`
+	waitPage(t, ctx, shots, "the highest rung, core, is on top", top)
+	waitPage(t, ctx, shots, "the onboarding funnel shows entered 30",
+		`(() => { const s = document.querySelector('[data-campaign="onboarding"] [data-stage="entered"] .n'); return !!s && s.textContent === "30"; })()`)
+	waitPage(t, ctx, shots, "the overview counts the members", `document.getElementById("k-members").textContent === "30"`)
+
+	// A dead letter: the overview counts it in red and the Dead tab lists
+	// it with its error. Marked on the processor goroutine, as the
+	// dispatcher's updates would be, so it never overlaps a commit.
+	err = d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+		entries, err := store.ListOutbox(ctx, "pending", 1)
+		if err != nil || len(entries) == 0 {
+			return fmt.Errorf("no pending action to kill: %v", err)
+		}
+		return store.MarkDead(ctx, entries[0].Key, 5, "platform answered 403 Forbidden: missing permission")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "open the dead letters", chromedp.Click(chromedp.CSS(`#outbox .tabs button[data-status="dead"]`)))
+	waitPage(t, ctx, shots, "the dead letter is listed with its error",
+		`(() => { const r = document.querySelector("#outbox-table tr.dead"); return !!r && r.textContent.includes("403 Forbidden"); })()`)
+	waitPage(t, ctx, shots, "the overview counts one dead letter", `document.getElementById("k-dead").textContent === "1"`)
+
+	do(t, ctx, "look up u07",
+		chromedp.SetValue(chromedp.CSS("#member-id"), "u07"),
+		chromedp.Click(chromedp.CSS(`#member-form button[type=submit]`)))
+	waitPage(t, ctx, shots, fmt.Sprintf("the member view shows u07's %d points", u07.Points),
+		fmt.Sprintf(`(() => { const p = document.querySelector("#member-view .points"); return !!p && p.textContent === "%d points"; })()`, u07.Points))
+	waitPage(t, ctx, shots, "the why view explains a rule", `document.querySelectorAll("#why-out .explanation pre").length > 0`)
+	shot(t, ctx, shots, "dashboard.png")
+
+	// A broken file: the reload fails, the page must say so in red.
+	if err := os.WriteFile(filepath.Join(dir, "broken.hcl"), []byte("segment \"oops\" {\n  community = community.explorers\n  when = \"member.points >=\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Post(srv.URL+"/v1/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reload daemon.Reload
+	err = json.NewDecoder(resp.Body).Decode(&reload)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusUnprocessableEntity || len(reload.Diagnostics.Diagnostics) == 0 {
+		t.Fatalf("reload of a broken file: %d %v %+v", resp.StatusCode, err, reload)
+	}
+	summary := reload.Diagnostics.Diagnostics[0].Summary
+	sum, _ := json.Marshal(summary)
+	waitPage(t, ctx, shots, "the reloads section shows the error "+string(sum),
+		fmt.Sprintf(`(() => { const r = document.querySelector("#reload-list .reload.failed"); return !!r && r.textContent.includes(%s) && r.textContent.includes("broken.hcl:"); })()`, sum))
+	waitPage(t, ctx, shots, "the failed reload is drawn in red",
+		`getComputedStyle(document.querySelector("#reload-list .reload.failed .status")).color !== getComputedStyle(document.querySelector("#reload-list .reload.ok .status") || document.body).color`)
+	waitPage(t, ctx, shots, "the header says the reload failed", `document.getElementById("health").textContent === "last reload failed"`)
+	do(t, ctx, "scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	shot(t, ctx, shots, "dashboard-reload-failed.png")
+
+	dark := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+		return chromedp.Void{}, err
+	})
+	do(t, ctx, "switch to dark mode", dark)
+	shot(t, ctx, shots, "dashboard-dark.png")
+
+	// With a token, the page asks for it once and keeps it for the tab,
+	// out of the URL.
+	const token = "s3cret-dashboard-token"
+	authed := httptest.NewServer(d.Handler(token))
+	defer authed.Close()
+	do(t, ctx, "open the dashboard of a daemon with a token", chromedp.Navigate(authed.URL+"/"))
+	waitPage(t, ctx, shots, "the page asks for the token", `document.getElementById("auth").open === true`)
+	do(t, ctx, "give the token",
+		chromedp.SetValue(chromedp.CSS("#auth-token"), token),
+		chromedp.Click(chromedp.CSS(`#auth-form button[type=submit]`)))
+	waitPage(t, ctx, shots, "the page loads with the token", `document.body.dataset.loaded === "true" && document.getElementById("k-members").textContent === "30"`)
+	waitPage(t, ctx, shots, "the token is kept in sessionStorage, not in the URL",
+		fmt.Sprintf(`!location.href.includes(%q) && sessionStorage.getItem("hearth.token") === %q`, token, token))
+}
+
+func copyQuickstart(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := "../../examples/quickstart"
+	err := filepath.WalkDir(src, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if e.IsDir() {
+			if e.Name() == ".hearth" {
+				return filepath.SkipDir // a developer's local state
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// waitPage polls a JavaScript condition until it holds; on timeout it
+// fails with the page's visible text, which says what was drawn instead.
+func waitPage(t *testing.T, ctx context.Context, shots, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+			shot(t, ctx, shots, "dashboard-failed.png")
+			t.Fatalf("%s: not seen (last error: %v); the page shows:\n%s", what, err, text)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// shot writes a full-page PNG to the test's temp dir, and to
+// HEARTH_SCREENSHOT_DIR when set, so CI can keep it as an artifact.
+func shot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	dirs := []string{dir}
+	if d := os.Getenv("HEARTH_SCREENSHOT_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Errorf("HEARTH_SCREENSHOT_DIR: %v", err)
+		}
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Errorf("screenshot: %v", err)
+			continue
+		}
+		t.Logf("screenshot: %s", p)
+	}
+}

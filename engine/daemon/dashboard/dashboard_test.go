@@ -1,0 +1,55 @@
+package dashboard_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/daemon/dashboard"
+)
+
+func TestServesEmbeddedAssets(t *testing.T) {
+	mux := http.NewServeMux()
+	dashboard.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, c := range []struct {
+		path, ctype, has string
+		code             int
+	}{
+		{"/", "text/html", `<script src="/dashboard/app.js">`, 200},
+		{"/dashboard/app.js", "javascript", "sessionStorage", 200},
+		{"/dashboard/style.css", "text/css", "prefers-color-scheme: dark", 200},
+		{"/dashboard/nope.js", "", "", 404},
+		{"/elsewhere", "", "", 404},
+	} {
+		resp, err := http.Get(srv.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code {
+			t.Errorf("GET %s: %d, want %d", c.path, resp.StatusCode, c.code)
+			continue
+		}
+		if c.code != 200 {
+			continue
+		}
+		if !strings.Contains(resp.Header.Get("Content-Type"), c.ctype) || !strings.Contains(string(body), c.has) {
+			t.Errorf("GET %s: %s without %q", c.path, resp.Header.Get("Content-Type"), c.has)
+		}
+		// Nothing from elsewhere: the page must work offline and leak no
+		// token to a third party.
+		// (The SVG namespace is a name, not an address.)
+		text := strings.ReplaceAll(string(body), "http://www.w3.org/2000/svg", "")
+		if strings.Contains(text, "https://") || strings.Contains(text, "http://") {
+			t.Errorf("GET %s refers to another origin", c.path)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("GET %s: CSP %q", c.path, csp)
+		}
+	}
+}

@@ -1,0 +1,422 @@
+// The hearth dashboard: reads the daemon's /v1 API every few seconds and
+// draws it with plain DOM and SVG. Text always goes in with textContent,
+// never as HTML, so member names and rule sources cannot inject markup.
+"use strict";
+
+const REFRESH_MS = 4000;
+// A population count scans every member: the page asks for one when it
+// opens, then draws the daemon's own samples, so open pages add no scans.
+const TOKEN_KEY = "hearth.token";
+const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
+
+const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], waitingForToken: false };
+
+// ---- DOM helpers ----
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c) el.append(c);
+  return el;
+}
+
+const $ = (id) => document.getElementById(id);
+const fmt = (n) => (n === undefined || n === null ? "–" : Number(n).toLocaleString("en"));
+const fmtTime = (s) => {
+  if (!s) return "";
+  const d = new Date(s);
+  return isNaN(d) || d.getFullYear() < 2 ? "" : d.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+};
+const ago = (s) => {
+  const secs = Math.round((Date.now() - new Date(s)) / 1000);
+  if (secs < 60) return secs + "s ago";
+  if (secs < 3600) return Math.round(secs / 60) + " min ago";
+  if (secs < 86400) return Math.round(secs / 3600) + " h ago";
+  return fmtTime(s);
+};
+
+function replace(id, ...nodes) { $(id).replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined)); }
+
+// Go durations such as "2.966181ms" read better rounded: "3.0 ms".
+const fmtDuration = (s) => {
+  const m = /^([\d.]+)(ns|µs|ms|s)$/.exec(s || "");
+  return m ? `${Number(m[1]).toFixed(m[2] === "s" ? 2 : 1)} ${m[2]}` : s || "";
+};
+
+// ---- API ----
+
+class AuthNeeded extends Error {}
+
+async function api(path) {
+  const headers = { Accept: "application/json" };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = "Bearer " + token;
+  const resp = await fetch(path, { headers, cache: "no-store" });
+  if (resp.status === 401) throw new AuthNeeded();
+  let body = null;
+  try { body = await resp.json(); } catch (e) { /* not JSON */ }
+  if (!resp.ok) {
+    const err = new Error((body && body.error) || resp.status + " " + resp.statusText);
+    err.status = resp.status;
+    throw err;
+  }
+  return body;
+}
+
+function askToken(message) {
+  if (state.waitingForToken) return;
+  state.waitingForToken = true;
+  $("auth-error").textContent = message || "";
+  $("auth").showModal();
+}
+
+$("auth-form").addEventListener("submit", () => {
+  const t = $("auth-token").value.trim();
+  if (!t) return;
+  sessionStorage.setItem(TOKEN_KEY, t);
+  $("auth-token").value = "";
+  state.waitingForToken = false;
+  refresh(true);
+});
+
+// ---- charts ----
+
+// lineChart draws series [{name, color, points: [[ms, value], ...]}] into
+// the element, with a y axis from 0 and time ticks at both ends.
+function lineChart(el, series, opts) {
+  const w = el.clientWidth || 600, hgt = el.clientHeight || 130;
+  const pad = { l: 12, r: 8, t: 8, b: 18 };
+  const all = series.flatMap((s) => s.points);
+  const root = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, role: "img", "aria-label": opts.label });
+  if (all.length < 2) {
+    root.append(svg("text", { x: w / 2, y: hgt / 2, "text-anchor": "middle", class: "empty", text: opts.empty || "collecting samples…" }));
+    el.replaceChildren(root);
+    return;
+  }
+  const x0 = Math.min(...all.map((p) => p[0])), x1 = Math.max(...all.map((p) => p[0]));
+  // Counts are whole numbers: at least 4 keeps the ticks integers.
+  let ymax = Math.max(4, ...all.map((p) => p[1]));
+  const mag = Math.pow(10, Math.floor(Math.log10(ymax)));
+  ymax = Math.ceil(ymax / mag) * mag;
+  pad.l += 7 * fmt(ymax).length; // room for the widest tick label
+  const X = (t) => pad.l + ((t - x0) / Math.max(1, x1 - x0)) * (w - pad.l - pad.r);
+  const Y = (v) => pad.t + (1 - v / ymax) * (hgt - pad.t - pad.b);
+  for (const v of [0, ymax / 2, ymax]) {
+    root.append(svg("line", { x1: pad.l, x2: w - pad.r, y1: Y(v), y2: Y(v), class: "axis" }));
+    root.append(svg("text", { x: pad.l - 6, y: Y(v) + 3, "text-anchor": "end", class: "tick", text: fmt(Math.round(v)) }));
+  }
+  const tfmt = (t) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  root.append(svg("text", { x: pad.l, y: hgt - 3, class: "tick", text: tfmt(x0) }));
+  root.append(svg("text", { x: w - pad.r, y: hgt - 3, "text-anchor": "end", class: "tick", text: tfmt(x1) }));
+  for (const s of series) {
+    if (s.points.length === 0) continue;
+    // Steps, not slopes: a sample holds until the next one, and a line
+    // drawn between two samples would show values nobody measured.
+    const d = s.points.map((p, i) => {
+      const x = X(p[0]).toFixed(1), y = Y(p[1]).toFixed(1);
+      return i ? `H${x} V${y}` : `M${x} ${y}`;
+    }).join(" ");
+    if (opts.area && series.length === 1) {
+      const first = s.points[0], last = s.points[s.points.length - 1];
+      root.append(svg("path", { d: `${d} L${X(last[0])} ${Y(0)} L${X(first[0])} ${Y(0)} Z`, class: "area" }));
+    }
+    const line = svg("path", { d, class: "line" });
+    if (s.color) line.setAttribute("stroke", s.color), (line.style.stroke = s.color);
+    root.append(line);
+  }
+  el.replaceChildren(root);
+}
+
+function barRow(name, sub, n, max, cls) {
+  const fill = h("div", { class: "fill" });
+  fill.style.width = (max > 0 ? (100 * n) / max : 0) + "%";
+  return h("div", { class: "bar-row " + (cls || ""), "data-name": name },
+    h("span", { class: "name", title: name }, name, sub ? h("small", { text: sub }) : null),
+    h("div", { class: "track" }, fill),
+    h("span", { class: "count", text: fmt(n) }));
+}
+
+// ---- sections ----
+
+function renderStatus(st) {
+  state.status = st;
+  state.ladder = (st.config && st.config.ladder) || [];
+  const c = st.config || {};
+  replace("meta", `${c.dir}  ·  config ${String(c.hash || "").slice(0, 10)}  ·  loaded ${ago(c.loaded_at)}`);
+  const last = st.last_reload;
+  const pill = $("health");
+  if (last && !last.ok) {
+    pill.className = "pill bad";
+    pill.textContent = "last reload failed";
+  } else if (st.stopping) {
+    pill.className = "pill bad";
+    pill.textContent = "stopping";
+  } else {
+    pill.className = "pill ok";
+    pill.textContent = "running";
+  }
+  const s = st.stats || {};
+  $("k-accepted").textContent = fmt(s.accepted);
+  $("k-duplicates").textContent = fmt(s.duplicates);
+  $("k-rejected").textContent = fmt(s.rejected);
+  $("k-rejected").parentElement.classList.toggle("warn", s.rejected > 0);
+  if (st.outbox) {
+    $("k-pending").textContent = fmt(st.outbox.pending);
+    $("k-dead").textContent = fmt(st.outbox.dead);
+    $("k-dead").parentElement.classList.toggle("warn", st.outbox.dead > 0);
+  }
+  renderReloads(st.reloads || []);
+}
+
+function renderReloads(reloads) {
+  const items = reloads.slice().reverse().slice(0, 8).map((r) => {
+    const diags = (r.diagnostics && r.diagnostics.diagnostics) || [];
+    return h("div", { class: "reload " + (r.ok ? "ok" : "failed") },
+      h("div", { class: "reload-head" },
+        h("span", { class: "status", text: r.ok ? "OK" : "FAILED" }),
+        h("span", { text: r.trigger }),
+        h("span", { class: "muted", text: fmtTime(r.at) }),
+        h("span", { class: "muted", text: fmtDuration(r.duration) }),
+        r.ok && r.hash ? h("code", { class: "muted", text: r.hash.slice(0, 10) }) : null,
+        !r.ok ? h("span", { class: "muted", text: "the previous configuration stays in force" }) : null),
+      diags.map((d) => h("div", { class: "diag " + d.severity },
+        d.range ? h("span", { class: "where", text: `${d.range.filename}:${d.range.start.line}  ` }) : null,
+        h("span", { class: "summary", text: d.summary }),
+        d.detail ? h("div", { class: "detail", text: d.detail }) : null)));
+  });
+  replace("reload-list", items.length ? items : h("p", { class: "muted", text: "no reloads yet" }));
+}
+
+function renderPopulation(p) {
+  state.population = p;
+  $("k-members").textContent = fmt(p.members);
+  // Highest rung on top, members without a tier at the bottom.
+  const known = new Set(state.ladder);
+  const ladder = state.ladder.filter((t) => t in p.tiers).concat(Object.keys(p.tiers).filter((t) => t && !known.has(t)));
+  const max = Math.max(0, ...Object.values(p.tiers));
+  const rows = ladder.map((t, i) => barRow(t, i === 0 ? "top" : "", p.tiers[t], max, "rung"));
+  rows.push(barRow("no tier", "", p.tiers[""] || 0, max, "none"));
+  replace("tier-bars", rows);
+  const held = p.members - (p.tiers[""] || 0);
+  $("tier-note").textContent = p.members
+    ? `${fmt(held)} of ${fmt(p.members)} members hold a tier (${Math.round((100 * held) / p.members)}%)` : "no members yet";
+
+  const segs = Object.entries(p.segments).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const smax = Math.max(0, ...segs.map((s) => s[1]));
+  replace("segment-bars", segs.length ? segs.map(([n, c]) => barRow(n, "", c, smax)) : h("p", { class: "muted", text: "no segments configured" }));
+
+  renderCampaigns(p.campaigns || {});
+}
+
+const STAGES = ["entered", "active", "goal", "finished", "left", "stopped"];
+
+function renderCampaigns(campaigns) {
+  const names = Object.keys(campaigns).sort();
+  if (!names.length) {
+    replace("campaign-list", h("p", { class: "muted", text: "no campaigns configured" }));
+    return;
+  }
+  replace("campaign-list", names.map((name) => {
+    const c = campaigns[name];
+    const counts = { entered: Object.values(c).reduce((a, b) => a + b, 0) };
+    for (const s of STAGES.slice(1)) counts[s] = c[s] || 0;
+    const max = Math.max(1, counts.entered);
+    return h("div", { class: "campaign", "data-campaign": name },
+      h("div", { class: "campaign-head" }, h("h3", { text: name })),
+      h("div", { class: "funnel" }, STAGES.map((s) => {
+        const fill = h("div", { class: "fill" });
+        fill.style.height = (100 * counts[s]) / max + "%";
+        return h("div", { class: "stage " + s, "data-stage": s },
+          h("div", { class: "stage-top" }, h("span", { class: "muted", text: s }), h("span", { class: "n", text: fmt(counts[s]) })),
+          h("div", { class: "track" }, fill));
+      })));
+  }));
+}
+
+function renderSeries(ts) {
+  const samples = ts.samples || [];
+  const rate = [];
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1], b = samples[i];
+    const dt = (new Date(b.at) - new Date(a.at)) / 60000;
+    if (dt <= 0) continue;
+    // The rate holds over the interval: drawn from its start.
+    rate.push([+new Date(a.at), Math.max(0, b.accepted - a.accepted) / dt]);
+  }
+  if (rate.length) rate.push([+new Date(samples[samples.length - 1].at), rate[rate.length - 1][1]]);
+  $("rate-now").textContent = rate.length ? fmt(Math.round(rate[rate.length - 1][1])) + " / min now" : "";
+  lineChart($("rate-chart"), [{ name: "accepted", points: rate }], { area: true, label: "events accepted per minute" });
+
+  const withPop = samples.filter((s) => s.segments);
+  const latest = withPop[withPop.length - 1];
+  if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
+    state.populationAt = +new Date(latest.at);
+    renderPopulation({ members: latest.members, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {} });
+  }
+  const names = [...new Set(withPop.flatMap((s) => Object.keys(s.segments)))].sort();
+  const series = names.map((n, i) => ({
+    name: n, color: PALETTE[i % PALETTE.length],
+    points: withPop.map((s) => [+new Date(s.at), s.segments[n] || 0]),
+  }));
+  lineChart($("segment-chart"), series, { label: "segment sizes over time", empty: "segment sizes are counted once a minute…" });
+  replace("seg-legend", names.map((n, i) => {
+    const dot = h("span", { class: "dot" });
+    dot.style.background = PALETTE[i % PALETTE.length];
+    const last = series[i].points[series[i].points.length - 1];
+    return h("span", {}, dot, n, h("span", { class: "muted", text: last ? "  " + fmt(last[1]) : "" }));
+  }));
+}
+
+function renderOutbox(body) {
+  const entries = body.entries || [];
+  if (!entries.length) {
+    replace("outbox-table", h("p", { class: "muted", text: `no ${state.outboxStatus} actions` }));
+    return;
+  }
+  const head = h("tr", {}, ["Action", "For", "Member", "Status", "Attempts", "Next try", "Last error"].map((t) => h("th", { text: t })));
+  const rows = entries.slice(0, 15).map((e) => h("tr", { class: e.status },
+    h("td", {}, h("code", { text: e.kind || e.key || "" })),
+    h("td", { text: e.campaign ? `${e.campaign} · ${e.step || ""}` : e.target || "" }),
+    h("td", { text: e.member || "" }),
+    h("td", { text: e.status }),
+    h("td", { class: "num", text: fmt(e.attempts) }),
+    h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : fmtTime(e.next_at) }),
+    h("td", { text: e.last_error || "" })));
+  const more = entries.length > 15 ? h("p", { class: "note muted", text: `the 15 due first of ${fmt(entries.length)}${entries.length >= 200 ? "+" : ""}` }) : null;
+  replace("outbox-table", h("table", {}, h("thead", {}, head), h("tbody", {}, rows)), more);
+}
+
+for (const b of document.querySelectorAll(".tabs button")) {
+  b.addEventListener("click", () => {
+    state.outboxStatus = b.dataset.status;
+    for (const o of document.querySelectorAll(".tabs button")) o.classList.toggle("on", o === b);
+    api("/v1/outbox?limit=200&status=" + state.outboxStatus).then(renderOutbox).catch(showError);
+  });
+}
+
+// ---- member lookup and "why" ----
+
+function chips(list, cls) {
+  return list.length ? list.map((t) => h("span", { class: "chip " + (cls || ""), text: t })) : h("span", { class: "muted", text: "none" });
+}
+
+async function lookup(id) {
+  replace("member-view", h("p", { class: "muted", text: "looking up…" }));
+  let m;
+  try {
+    m = await api("/v1/members/" + encodeURIComponent(id));
+  } catch (e) {
+    if (e instanceof AuthNeeded) return askToken();
+    replace("member-view", h("p", { class: "error", text: e.status === 404 ? `no member "${id}"` : e.message }));
+    return;
+  }
+  const segs = Object.keys(m.segments || {}).sort();
+  const campaigns = Object.entries(m.campaigns || {}).map(([n, r]) => `${n}: ${r.status === "done" ? r.reason : r.status}`);
+  const facts = h("dl", { class: "facts" },
+    h("dt", { text: "Member" }), h("dd", {}, h("strong", { text: m.name || m.id }), " ", h("code", { class: "muted", text: m.id })),
+    h("dt", { text: "Points" }), h("dd", { class: "points", text: `${fmt(m.points)} points` }),
+    h("dt", { text: "Tier" }), h("dd", {}, chips(m.tier && m.tier.name ? [m.tier.name] : [], "tier")),
+    h("dt", { text: "Segments" }), h("dd", {}, chips(segs)),
+    h("dt", { text: "Badges" }), h("dd", {}, chips(Object.keys(m.badges || {}).sort())),
+    h("dt", { text: "Campaigns" }), h("dd", {}, chips(campaigns)),
+    h("dt", { text: "Joined" }), h("dd", { text: fmtTime(m.joined_at) || "–" }),
+    h("dt", { text: "Last active" }), h("dd", { text: fmtTime(m.last_active_at) || "–" }),
+    m.left ? h("dt", { text: "Left" }) : null, m.left ? h("dd", { text: "yes" }) : null);
+
+  const p = state.population || { segments: {}, tiers: {} };
+  const rules = Object.keys(p.segments).sort().map((s) => "segment." + s)
+    .concat(state.ladder.map((t) => "tier." + t));
+  const select = h("select", { id: "why-rule" }, rules.map((r) => h("option", { value: r, text: r })));
+  const preferred = segs.length ? "segment." + segs[0] : (m.tier && m.tier.name ? "tier." + m.tier.name : rules[0]);
+  if (preferred) select.value = preferred;
+  const out = h("div", { id: "why-out" });
+  const form = h("form", { class: "row" }, h("span", { class: "muted", text: "Why, for" }), select, h("button", { type: "submit", text: "Explain" }));
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); why(m.id, select.value, out); });
+  replace("member-view", h("div", { class: "member-card" }, facts, h("div", { class: "why" }, form, out)));
+  if (select.value) why(m.id, select.value, out);
+}
+
+async function why(id, rule, out) {
+  out.replaceChildren(h("p", { class: "muted", text: "evaluating…" }));
+  try {
+    const w = await api(`/v1/members/${encodeURIComponent(id)}/why?rule=${encodeURIComponent(rule)}`);
+    out.replaceChildren(...(w.explanations || []).map((x) => {
+      const yes = x.result === true;
+      return h("div", { class: "explanation" },
+        h("div", { class: "row" },
+          h("code", { text: x.rule }),
+          h("span", { class: "verdict " + (yes ? "yes" : "no"), text: x.error ? "error" : JSON.stringify(x.result) }),
+          h("span", { class: "muted mono", text: x.at || "" })),
+        h("pre", { text: x.source }),
+        x.error ? h("p", { class: "error", text: x.error }) : null,
+        (x.values || []).length ? h("table", {}, h("tbody", {}, x.values.map((v) =>
+          h("tr", {}, h("td", {}, h("code", { text: v.name })), h("td", { class: "num", text: JSON.stringify(v.value) }))))) : null);
+    }));
+  } catch (e) {
+    if (e instanceof AuthNeeded) return askToken();
+    out.replaceChildren(h("p", { class: "error", text: e.message }));
+  }
+}
+
+$("member-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const id = $("member-id").value.trim();
+  if (id) lookup(id);
+});
+
+// ---- refresh loop ----
+
+function showError(e) {
+  if (e instanceof AuthNeeded) {
+    askToken(sessionStorage.getItem(TOKEN_KEY) ? "That token was refused." : "");
+    return;
+  }
+  const pill = $("health");
+  pill.className = "pill bad";
+  pill.textContent = "unreachable";
+  $("footer").textContent = "last error: " + e.message;
+}
+
+async function refresh(force) {
+  if (state.waitingForToken) return;
+  try {
+    const st = await api("/v1/status");
+    renderStatus(st);
+    const jobs = [
+      api("/v1/timeseries").then(renderSeries),
+      api("/v1/outbox?limit=200&status=" + state.outboxStatus).then(renderOutbox).catch((e) => {
+        if (e.status === 501) replace("outbox-table", h("p", { class: "muted", text: e.message }));
+        else throw e;
+      }),
+    ];
+    if (force) {
+      jobs.push(api("/v1/population").then((p) => { state.populationAt = Date.now(); renderPopulation(p); }));
+    }
+    await Promise.all(jobs);
+    $("footer").textContent = "updated " + new Date().toLocaleTimeString("en-GB") + " · refreshes every " + REFRESH_MS / 1000 + " s";
+    document.body.dataset.loaded = "true";
+  } catch (e) {
+    showError(e);
+  }
+}
+
+refresh(true);
+setInterval(() => refresh(false), REFRESH_MS);

@@ -1,0 +1,72 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// FeedResult is what Feed did.
+type FeedResult struct {
+	Accepted   int
+	Duplicates int
+	Bad        int
+}
+
+// Feed reads JSON lines from r and submits them in batches of up to
+// batch events, through the same path as POST /v1/events: an event is
+// counted only once it is committed. A bad line is skipped and reported
+// to bad (when set), so one typo in a long file does not stop the rest.
+func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*events.Error)) (FeedResult, error) {
+	if batch <= 0 {
+		batch = 1000
+	}
+	var res FeedResult
+	rd := events.NewReader(r)
+	buf := make([]events.Event, 0, batch)
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		for _, ev := range buf {
+			d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
+		}
+		dups, err := d.Submit(ctx, buf)
+		if err != nil {
+			return err
+		}
+		res.Accepted += len(buf) - dups
+		res.Duplicates += dups
+		// Submit hands the slice to the processor; never reuse it.
+		buf = make([]events.Event, 0, batch)
+		return nil
+	}
+	for {
+		ev, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var evErr *events.Error
+		if errors.As(err, &evErr) {
+			res.Bad++
+			d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
+			d.stats.Rejected.Add(1)
+			if bad != nil {
+				bad(evErr)
+			}
+			continue
+		}
+		if err != nil {
+			return res, err
+		}
+		buf = append(buf, ev)
+		if len(buf) >= batch {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, flush()
+}

@@ -1,0 +1,198 @@
+package daemon
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// The dashboard draws "over time" from samples the daemon keeps in
+// memory: counters every SampleEvery, and the population (a store scan)
+// at most every PopulationEvery. Nothing is persisted: after a restart
+// the charts start again, which is what an operator watching live wants
+// and keeps the state store free of monitoring data.
+
+// Sample is one point of the time series. Population fields are set
+// only on samples that scanned the store.
+type Sample struct {
+	At            time.Time      `json:"at"`
+	Accepted      int64          `json:"accepted"`
+	Rejected      int64          `json:"rejected"`
+	Duplicates    int64          `json:"duplicates"`
+	OutboxPending *int           `json:"outbox_pending,omitempty"`
+	OutboxDead    *int           `json:"outbox_dead,omitempty"`
+	Members       *int           `json:"members,omitempty"`
+	Segments      map[string]int `json:"segments,omitempty"`
+	Tiers         map[string]int `json:"tiers,omitempty"`
+	// Campaigns are counted by the same scan; with them a dashboard can
+	// draw everything from samples, so open pages add no scans.
+	Campaigns map[string]map[string]int `json:"campaigns,omitempty"`
+}
+
+// outboxCounter is implemented by stores that count their outbox cheaply;
+// others get no outbox series rather than a full listing every sample.
+type outboxCounter interface {
+	CountOutbox(ctx context.Context) (map[string]int, error)
+}
+
+// outboxCounts counts outbox entries by status, or is nil when the store
+// cannot count cheaply or the count failed (logged: it is only for display).
+// Like every outbox read it runs on the processor goroutine: the SQLite
+// store first waits for its background commits, and that wait must not
+// overlap the processor starting a new one.
+func (d *Daemon) outboxCounts(ctx context.Context) map[string]int {
+	oc, ok := d.opt.Store.(outboxCounter)
+	if !ok {
+		return nil
+	}
+	var n map[string]int
+	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		n, err = oc.CountOutbox(ctx)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("counting the outbox failed", "err", err)
+		}
+		return nil
+	}
+	for _, k := range []string{"pending", "sent", "dead"} {
+		n[k] += 0 // present even when zero, so clients need no default
+	}
+	return n
+}
+
+// ring keeps the last len(buf) samples.
+type ring struct {
+	buf  []Sample
+	next int
+	full bool
+}
+
+func (r *ring) add(s Sample) {
+	r.buf[r.next] = s
+	r.next = (r.next + 1) % len(r.buf)
+	if r.next == 0 {
+		r.full = true
+	}
+}
+
+func (r *ring) list() []Sample {
+	if !r.full {
+		return append([]Sample(nil), r.buf[:r.next]...)
+	}
+	return append(append([]Sample(nil), r.buf[r.next:]...), r.buf[:r.next]...)
+}
+
+// Population is the count of members per segment and tier, and of
+// campaign runs per status (active) or end reason (goal, finished, ...).
+type Population struct {
+	Members   int                       `json:"members"`
+	Segments  map[string]int            `json:"segments"`
+	Tiers     map[string]int            `json:"tiers"`
+	Campaigns map[string]map[string]int `json:"campaigns"`
+}
+
+// countPopulation scans the store; call it on the processor goroutine.
+func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
+	cfg := d.snap.Load().Config
+	out := Population{Segments: map[string]int{}, Tiers: map[string]int{"": 0}, Campaigns: map[string]map[string]int{}}
+	for _, s := range cfg.Segments {
+		out.Segments[s.Name] = 0
+	}
+	for _, t := range cfg.Tiers {
+		out.Tiers[t.Name] = 0
+	}
+	for _, c := range cfg.Campaigns {
+		out.Campaigns[c.Name] = map[string]int{}
+	}
+	err := d.opt.Store.Members(ctx, func(m *state.Member) error {
+		out.Members++
+		out.Tiers[m.Tier.Name]++
+		for s := range m.Segments {
+			out.Segments[s]++
+		}
+		for name, run := range m.Campaigns {
+			if c := out.Campaigns[name]; c != nil {
+				key := run.Status
+				if run.Status == "done" {
+					key = run.Reason
+				}
+				c[key]++
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// sampleLoop takes a sample now and then every SampleEvery until ctx ends.
+func (d *Daemon) sampleLoop(ctx context.Context) {
+	t := time.NewTicker(d.opt.SampleEvery)
+	defer t.Stop()
+	var lastScan time.Time
+	for {
+		s := d.sample(ctx, &lastScan)
+		if ctx.Err() != nil {
+			return
+		}
+		d.mu.Lock()
+		d.series.add(s)
+		d.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
+	now := time.Now()
+	s := Sample{At: now.UTC(), Accepted: d.stats.Accepted.Load(), Rejected: d.stats.Rejected.Load(), Duplicates: d.stats.Duplicates.Load()}
+	if n := d.outboxCounts(ctx); n != nil {
+		d.opt.Metrics.outbox(n)
+		pending, dead := n["pending"], n["dead"]
+		s.OutboxPending, s.OutboxDead = &pending, &dead
+	}
+	if now.Sub(*lastScan) < d.opt.PopulationEvery {
+		return s
+	}
+	// The scan runs between batches, like the admin API's reads, so it
+	// counts committed state that nothing is changing.
+	var pop Population
+	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		pop, err = d.countPopulation(ctx)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("sampling the population failed", "err", err)
+		}
+		return s
+	}
+	*lastScan = now
+	d.opt.Metrics.population(pop)
+	s.Members, s.Segments, s.Tiers, s.Campaigns = &pop.Members, pop.Segments, pop.Tiers, pop.Campaigns
+	return s
+}
+
+// Series returns the samples kept, oldest first.
+func (d *Daemon) Series() []Sample {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.series.list()
+}
+
+func (d *Daemon) timeseries(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sample_seconds":     d.opt.SampleEvery.Seconds(),
+		"population_seconds": d.opt.PopulationEvery.Seconds(),
+		"samples":            d.Series(),
+	})
+}

@@ -1,0 +1,118 @@
+package daemon_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
+)
+
+const segmentRules = rulesA + `
+segment "posters" {
+  community = community.c
+  when      = "member.messages >= 1"
+}
+`
+
+func TestTimeseriesSamplesCountersAndPopulation(t *testing.T) {
+	f := start(t, segmentRules, "", func(o *daemon.Options) {
+		o.SampleEvery = 10 * time.Millisecond
+		o.PopulationEvery = 30 * time.Millisecond
+		o.Samples = 50
+	})
+	if code, out := post(t, f, "/v1/events", events(0, 20), ""); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	var body struct {
+		SampleSeconds float64         `json:"sample_seconds"`
+		Samples       []daemon.Sample `json:"samples"`
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(f.srv.URL + "/v1/timeseries")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The first sample may not be taken yet on a loaded machine.
+		var last daemon.Sample
+		if n := len(body.Samples); n > 0 {
+			last = body.Samples[n-1]
+		}
+		var withPop *daemon.Sample
+		for i := range body.Samples {
+			if s := &body.Samples[i]; s.Members != nil && *s.Members == 7 {
+				withPop = s
+			}
+		}
+		if last.Accepted == 20 && withPop != nil {
+			if withPop.Segments["posters"] != 7 {
+				t.Fatalf("posters = %d, want 7", withPop.Segments["posters"])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no sample with 20 accepted and 7 members: %+v", body.Samples)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`hearth_segment_members{segment="posters"} 7`, "hearth_members 7", `hearth_outbox_entries{status="dead"} 0`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics has no %s", want)
+		}
+	}
+	if len(body.Samples) > 50 {
+		t.Fatalf("%d samples kept, want at most 50", len(body.Samples))
+	}
+	// The ring is bounded: wait for it to wrap and check it stays ordered.
+	first := body.Samples[0].At
+	var got []daemon.Sample
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		got = f.d.Series()
+		if len(got) > 50 {
+			t.Fatalf("%d samples kept, want at most 50", len(got))
+		}
+		// The ring wrapped once the first sample is gone.
+		if len(got) == 50 && got[0].At.After(first) {
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("only %d samples after 20s", len(got))
+		}
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].At.Before(got[i-1].At) {
+			t.Fatalf("samples out of order at %d", i)
+		}
+	}
+}
+
+func TestFeedSkipsBadLinesAndCountsDuplicates(t *testing.T) {
+	f := start(t, rulesA, "")
+	in := events(0, 5) + "not json\n" + events(3, 4)
+	res, err := f.d.Feed(context.Background(), strings.NewReader(in), 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 7 || res.Duplicates != 2 || res.Bad != 1 {
+		t.Fatalf("feed = %+v, want 7 accepted, 2 duplicates, 1 bad", res)
+	}
+	if got := f.d.Stats()["rejected"]; got != 1 {
+		t.Fatalf("rejected = %d, want 1", got)
+	}
+}
