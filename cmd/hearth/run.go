@@ -117,6 +117,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	var runErr error
 	wg.Add(2)
 	go func() { defer wg.Done(); runErr = d.Run(runCtx) }()
+	go d.Streams(runCtx, registry())
 	go func() {
 		defer wg.Done()
 		if err := d.Watch(runCtx, 200*time.Millisecond); err != nil {

@@ -90,6 +90,7 @@ type Memory struct {
 	outcomes []Outcome
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
+	cursors  map[string]string
 	due      dueHeap
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
@@ -344,4 +345,18 @@ func (s *Memory) DropAction(_ context.Context, key string) (bool, error) {
 	_, ok := s.entries[key]
 	delete(s.entries, key)
 	return ok, nil
+}
+
+// Cursor returns where a platform's event stream was read up to.
+func (s *Memory) Cursor(_ context.Context, stream string) (string, error) {
+	return s.cursors[stream], nil
+}
+
+// SetCursor records where a stream was read up to.
+func (s *Memory) SetCursor(_ context.Context, stream, cursor string) error {
+	if s.cursors == nil {
+		s.cursors = map[string]string{}
+	}
+	s.cursors[stream] = cursor
+	return nil
 }

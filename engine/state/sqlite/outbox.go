@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -115,4 +117,23 @@ func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
 		out[status] = n
 	}
 	return out, rows.Err()
+}
+
+// Cursor returns where a platform's event stream was read up to; "" when
+// never.
+func (s *Store) Cursor(ctx context.Context, stream string) (string, error) {
+	var c string
+	err := s.db.QueryRowContext(ctx, `SELECT cursor FROM cursors WHERE stream = ?`, stream).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return c, err
+}
+
+// SetCursor records where a stream was read up to, once the events before
+// it are committed.
+func (s *Store) SetCursor(ctx context.Context, stream, cursor string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO cursors (stream, cursor) VALUES (?, ?)
+		ON CONFLICT (stream) DO UPDATE SET cursor = excluded.cursor`, stream, cursor)
+	return err
 }

@@ -84,6 +84,11 @@ var migrations = []string{
 		who    TEXT NOT NULL,
 		at     INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+	// 3: where each platform's event stream was read up to.
+	`CREATE TABLE cursors (
+		stream TEXT PRIMARY KEY,
+		cursor TEXT NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // Store is a SQLite-backed state.Store.

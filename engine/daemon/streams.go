@@ -1,0 +1,70 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// CursorStore keeps where each platform's event stream was read up to.
+type CursorStore interface {
+	Cursor(ctx context.Context, stream string) (string, error)
+	SetCursor(ctx context.Context, stream, cursor string) error
+}
+
+// Streams reads the event stream of every configured platform that has
+// one and feeds the events through Submit, until ctx ends. A stream's
+// cursor is stored after its event is committed, so a restart resumes
+// there; an event delivered twice around a crash is a duplicate by id and
+// changes nothing. Platforms added by a later reload are read after the
+// next start.
+func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
+	cs, ok := d.opt.Store.(CursorStore)
+	if !ok || reg == nil {
+		return
+	}
+	cfg := d.Snapshot().Config
+	for _, p := range cfg.Platforms {
+		conn, err := reg.Open(ctx, p, cfg.Dir, d.log)
+		if err != nil {
+			d.log.Warn("platform not reachable; its events are not read", "platform", p.Addr(), "err", err)
+			continue
+		}
+		st, ok := conn.(platform.Streamer)
+		if !ok {
+			conn.Close()
+			continue
+		}
+		go func(name string) {
+			defer conn.Close()
+			wait := time.Second
+			for ctx.Err() == nil {
+				cursor, err := cs.Cursor(ctx, name)
+				if err == nil {
+					err = st.Stream(ctx, platform.StreamRequest{After: cursor, Follow: true}, func(ctx context.Context, dl platform.Delivery) error {
+						if dl.Event.Source == "" {
+							dl.Event.Source = name
+						}
+						if _, err := d.Submit(ctx, []events.Event{dl.Event}); err != nil {
+							return err
+						}
+						wait = time.Second
+						return cs.SetCursor(ctx, name, dl.Cursor)
+					})
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				d.log.Warn("event stream stopped; reading it again soon", "platform", name, "err", err, "in", wait)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+				wait = min(wait*2, 30*time.Second)
+			}
+		}(p.Addr())
+	}
+}

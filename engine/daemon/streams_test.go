@@ -1,0 +1,73 @@
+package daemon_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// What members do on the local platform reaches the daemon through the
+// platform's event stream, once, also across a restart.
+func TestPlatformEventStream(t *testing.T) {
+	f := start(t, rulesA, "")
+	reg, err := platform.NewRegistry(local.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.d.Snapshot().Config
+	conn, err := reg.Open(context.Background(), cfg.Platforms[0], cfg.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	lc := conn.(*local.Conn)
+	ctx := context.Background()
+	co, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "c", "title": "C"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := lc.Post(ctx, local.PostRequest{Channel: ch.Object.ID, Member: mem.ID, Text: "hello"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	f.d.Streams(sctx, reg)
+	points := func() int {
+		p := -1
+		_ = f.store.Members(ctx, func(m *state.Member) error {
+			if m.Identities["local"] == mem.ID {
+				p = m.Points
+			}
+			return nil
+		})
+		return p
+	}
+	waitFor(t, func() bool { return points() == 3 })
+	stop()
+	// Started again, the stream resumes after what was committed.
+	time.Sleep(50 * time.Millisecond)
+	if _, err := lc.Post(ctx, local.PostRequest{Channel: ch.Object.ID, Member: mem.ID, Text: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop = context.WithCancel(context.Background())
+	defer stop()
+	f.d.Streams(sctx, reg)
+	waitFor(t, func() bool { return points() == 4 })
+	time.Sleep(200 * time.Millisecond)
+	if p := points(); p != 4 {
+		t.Errorf("points %d after a restart; want 4 (no event twice)", p)
+	}
+}
