@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/outbox"
@@ -19,7 +20,9 @@ import (
 // consistent and never race with event processing.
 
 func (d *Daemon) adminRoutes(mux *http.ServeMux, auth func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("GET /v1/members", auth(d.searchMembers))
 	mux.HandleFunc("GET /v1/members/{id}", auth(d.getMember))
+	mux.HandleFunc("GET /v1/members/{id}/history", auth(d.history))
 	mux.HandleFunc("GET /v1/members/{id}/why", auth(d.why))
 	mux.HandleFunc("GET /v1/population", auth(d.population))
 	mux.HandleFunc("GET /v1/outbox", auth(d.listOutbox))
@@ -150,4 +153,66 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		entries = []outbox.Entry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
+
+// searchMembers finds members whose id or name contains q (case-folded).
+func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	if q == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "give ?q= part of a member's id or name"})
+		return
+	}
+	type hit struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Tier   string `json:"tier"`
+		Points int    `json:"points"`
+	}
+	hits := []hit{}
+	errFull := errors.New("enough")
+	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+		return d.opt.Store.Members(ctx, func(m *state.Member) error {
+			if strings.Contains(strings.ToLower(m.ID), q) || strings.Contains(strings.ToLower(m.Name), q) {
+				hits = append(hits, hit{m.ID, m.Name, m.Tier.Name, m.Points})
+				if len(hits) >= 50 {
+					return errFull
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, errFull) {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"members": hits})
+}
+
+// outcomeLister is a store that keeps each member's outcomes.
+type outcomeLister interface {
+	Outcomes(ctx context.Context, member string, limit int) ([]state.Outcome, error)
+}
+
+// history lists what happened to a member: points, badges, tier and
+// segment moves, campaign steps and actions, oldest first.
+func (d *Daemon) history(w http.ResponseWriter, r *http.Request) {
+	ol, ok := d.opt.Store.(outcomeLister)
+	if !ok {
+		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no history"})
+		return
+	}
+	var outs []state.Outcome
+	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		outs, err = ol.Outcomes(ctx, r.PathValue("id"), 1000)
+		return err
+	})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	if outs == nil {
+		outs = []state.Outcome{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"member": r.PathValue("id"), "history": outs})
 }

@@ -355,6 +355,17 @@ segment "posters" {
 	if code != 200 || m["points"] != 3.0 {
 		t.Fatalf("member: %d %v", code, m)
 	}
+	code, hits := get(t, f, "/v1/members?q=M3")
+	if list, _ := hits["members"].([]any); code != 200 || len(list) != 1 {
+		t.Errorf("search: %d %v", code, hits)
+	}
+	code, hist := get(t, f, "/v1/members/m3/history")
+	if list, _ := hist["history"].([]any); code != 200 || len(list) < 3 {
+		t.Errorf("history: %d %v", code, hist)
+	}
+	if code, _ := get(t, f, "/v1/members?q="); code != 400 {
+		t.Errorf("empty search: %d", code)
+	}
 	if code, _ := get(t, f, "/v1/members/nobody"); code != 404 {
 		t.Errorf("unknown member: %d", code)
 	}
