@@ -123,13 +123,8 @@ type planSession struct {
 }
 
 func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags) (*planSession, bool) {
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, st, ok := loadStore(ctx, s, dir, vf, name)
 	if !ok {
-		return nil, false
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 		return nil, false
 	}
 	ps, ok := st.(plan.Store)
@@ -393,13 +388,8 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, st, ok := loadStore(ctx, s, dir, vf, "force-unlock")
 	if !ok {
-		return 1
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth force-unlock: %v\n", err)
 		return 1
 	}
 	defer st.Close()

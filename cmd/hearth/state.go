@@ -62,13 +62,8 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, st, ok := loadStore(ctx, s, dir, vf, "state")
 	if !ok {
-		return 1
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth state: %v\n", err)
 		return 1
 	}
 	defer st.Close()
