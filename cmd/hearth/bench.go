@@ -22,8 +22,9 @@ one object with these names):
   events_per_sec_memory    events applied per second, in-memory store
   events_per_sec_durable   the same, committed to SQLite (WAL, synchronous=FULL)
   p50/p99/p999_ms_at_10k   event arrival to commit at a steady 10,000 events/s
-  engine_overhead_ratio    engine cost per event / cost of evaluating the
-                           rules that event ran, alone
+  engine_overhead_ratio    engine time per event / time spent evaluating
+                           the rules the event ran, both measured in one run
+                           on the real member states
   segment_1m_ms            recomputing one segment over 1,000,000 members
   reload_1000_rules_ms     loading and validating a 1,000-rule configuration
   bytes_per_member         SQLite bytes per member after the durable run

@@ -28,7 +28,7 @@ func BenchmarkApplyMemory(b *testing.B) {
 	ctx := context.Background()
 	n := 0
 	for b.Loop() {
-		if _, _, err := applyAll(ctx, cfg, state.NewMemory(), evs, 1000); err != nil {
+		if _, _, err := applyAll(ctx, cfg, state.NewMemory(), evs, 1000, false); err != nil {
 			b.Fatal(err)
 		}
 		n += len(evs)
@@ -47,7 +47,7 @@ func BenchmarkApplySQLite(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := applyAll(ctx, cfg, s, evs, 2000); err != nil {
+		if _, _, err := applyAll(ctx, cfg, s, evs, 2000, false); err != nil {
 			b.Fatal(err)
 		}
 		s.Close()

@@ -58,7 +58,14 @@ type Runtime struct {
 	preview previewScratch
 	stats   Stats
 	counts  []ruleCount // by config.Rule.ID; read concurrently by metrics
+	// timeRules measures each rule evaluation, for the engine overhead
+	// figure of hearth bench; off in normal runs.
+	timeRules bool
 }
+
+// TimeRules turns on timing of every rule evaluation (Stats.EvalNanos),
+// so the cost of the rules can be set against the engine's in one run.
+func (r *Runtime) TimeRules(on bool) { r.timeRules = on }
 
 // Stats counts what the runtime did.
 type Stats struct {
@@ -70,7 +77,9 @@ type Stats struct {
 	RuleErrors int
 	// Evaluations counts rules run, for the engine overhead figure.
 	Evaluations int
-	Firings     map[string]int // incentive name -> grants
+	// EvalNanos is the time spent evaluating rules, when TimeRules is on.
+	EvalNanos int64
+	Firings   map[string]int // incentive name -> grants
 }
 
 // New prepares a runtime for a validated configuration.
@@ -618,7 +627,14 @@ func (r *Runtime) ruleBool(p *config.Rule, kind, name, attr string) bool {
 	}
 	r.stats.Evaluations++
 	r.counts[p.ID].evals.Add(1)
+	var start time.Time
+	if r.timeRules {
+		start = time.Now()
+	}
 	ok, err := r.eval.Bool(p.Program)
+	if r.timeRules {
+		r.stats.EvalNanos += time.Since(start).Nanoseconds()
+	}
 	if err != nil {
 		r.stats.RuleErrors++
 		r.counts[p.ID].errors.Add(1)
@@ -640,7 +656,14 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 	if in.Grant.To != nil {
 		r.stats.Evaluations++
 		r.counts[in.Grant.To.ID].evals.Add(1)
+		var start time.Time
+		if r.timeRules {
+			start = time.Now()
+		}
 		id, err := r.eval.String(in.Grant.To.Program)
+		if r.timeRules {
+			r.stats.EvalNanos += time.Since(start).Nanoseconds()
+		}
 		if err != nil {
 			r.stats.RuleErrors++
 			r.log.Warn("grant.to failed", "incentive", in.Name, "err", err)
