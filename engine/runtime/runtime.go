@@ -42,7 +42,8 @@ type Runtime struct {
 	locked    map[string]*config.Tier
 	keys      map[*rules.Program][]string
 	badges    map[string]*config.Badge
-	timing    timing // what member rules say about time passing
+	revocable []*config.Badge // badges with a revoke_when rule
+	timing    timing          // what member rules say about time passing
 	rm        rules.Member
 	render    *templates.Renderer
 	enters    map[string]bool // event types some campaign reacts to
@@ -108,6 +109,9 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	}
 	for _, b := range cfg.Badges {
 		r.badges[b.Name] = b
+		if b.RevokeWhen != nil {
+			r.revocable = append(r.revocable, b)
+		}
 	}
 	r.counts = make([]ruleCount, len(cfg.Rules))
 	r.segOrder = segmentOrder(cfg.Segments)
@@ -879,9 +883,12 @@ func (r *Runtime) expirePoints(w *work, m *state.Member, ev *events.Event) {
 }
 
 func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.Event) {
-	for _, b := range r.cfg.Badges {
+	for _, b := range r.revocable {
+		if !r.needs(b.RevokeWhen, ch) {
+			continue
+		}
 		h := m.Badges[b.Name]
-		if b.RevokeWhen == nil || h == nil || h.Count == 0 || !r.needs(b.RevokeWhen, ch) {
+		if h == nil || h.Count == 0 {
 			continue
 		}
 		r.bind(w, m, nil, nil, ev.At)
