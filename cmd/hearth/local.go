@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+const localUsage = `Usage: hearth local join -name NAME [-referrer ID] COMMUNITY [DIR]
+       hearth local post -member ID -channel CHANNEL TEXT... [DIR]
+       hearth local react -member ID -message MSG [-emoji E] [DIR]
+       hearth local show members|messages|dms COMMUNITY [DIR]
+
+Acts as the people on hearth's built-in local platform, so the whole loop
+can be tried with no account: apply the configuration, start the daemon,
+then join and post here. The daemon reads these as events from the
+platform's stream, runs the rules, and delivers its messages back, which
+'hearth local show dms' lists.
+
+COMMUNITY and CHANNEL are block names (community "explorers", channel
+"welcome"); members are the ids join prints (mb-1 ...). DIR is the
+configuration directory (default .); the first local platform block is
+used.
+
+Examples:
+  hearth apply -auto-approve examples/quickstart
+  hearth run examples/quickstart &
+  hearth local join -name Ann explorers examples/quickstart
+  hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
+  hearth local show dms explorers examples/quickstart
+`
+
+func runLocal(ctx context.Context, s *stdio, args []string) int {
+	if len(args) == 0 || (args[0] != "join" && args[0] != "post" && args[0] != "react" && args[0] != "show") {
+		fmt.Fprint(s.err, localUsage)
+		return 1
+	}
+	verb := args[0]
+	fs := newFlags(s, "local "+verb, localUsage)
+	name := fs.String("name", "", "With join: the new member's display name.")
+	referrer := fs.String("referrer", "", "With join: the member id of whoever invited them.")
+	member := fs.String("member", "", "With post and react: the member id.")
+	channel := fs.String("channel", "", "With post: the channel block's name.")
+	message := fs.String("message", "", "With react: the message id.")
+	emoji := fs.String("emoji", "👍", "With react: the emoji.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args[1:])
+	if !ok {
+		return code
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(s.err, "hearth local %s: %v\n", verb, err)
+		return 1
+	}
+	// The last argument is the directory when it holds a configuration.
+	dir := "."
+	if n := len(pos); n > 0 && isConfigDir(pos[n-1]) {
+		dir, pos = pos[n-1], pos[:n-1]
+	}
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	var plat *config.Platform
+	for _, p := range cfg.Platforms {
+		if p.Type == local.Type {
+			plat = p
+			break
+		}
+	}
+	if plat == nil {
+		return fail(fmt.Errorf("the configuration in %s has no platform \"local\" block", dir))
+	}
+	conn, err := registry().Open(ctx, plat, cfg.Dir, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer conn.Close()
+	lc := conn.(*local.Conn)
+	find := func(req platform.ReadRequest, name string) (string, error) {
+		objs, err := platform.ReadAll(ctx, lc, req)
+		if err != nil {
+			return "", err
+		}
+		for _, o := range objs {
+			if o.Attrs["name"] == name {
+				return o.ID, nil
+			}
+		}
+		return "", fmt.Errorf("no %s named %q on the local platform; run hearth apply first", req.Kind, name)
+	}
+	community := func() (string, error) {
+		if len(pos) == 0 {
+			return "", fmt.Errorf("give the community block's name")
+		}
+		return find(platform.ReadRequest{Kind: platform.KindCommunity}, pos[len(pos)-1])
+	}
+	switch verb {
+	case "join":
+		co, err := community()
+		if err != nil {
+			return fail(err)
+		}
+		m, err := lc.Join(ctx, local.JoinRequest{Community: co, Name: *name, Referrer: *referrer})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(s.out, "%s joined as %s\n", *name, m.ID)
+	case "post":
+		if *member == "" || *channel == "" || len(pos) == 0 {
+			return fail(fmt.Errorf("give -member, -channel and the text"))
+		}
+		var chID string
+		for _, c := range cfg.Communities {
+			coID, err := find(platform.ReadRequest{Kind: platform.KindCommunity}, c.Name)
+			if err != nil {
+				continue
+			}
+			if id, err := find(platform.ReadRequest{Kind: platform.KindChannel, Community: coID}, *channel); err == nil {
+				chID = id
+				break
+			}
+		}
+		if chID == "" {
+			return fail(fmt.Errorf("no channel named %q on the local platform; run hearth apply first", *channel))
+		}
+		msg, err := lc.Post(ctx, local.PostRequest{Channel: chID, Member: *member, Text: strings.Join(pos, " ")})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(s.out, "posted %s\n", msg.ID)
+	case "react":
+		if *member == "" || *message == "" {
+			return fail(fmt.Errorf("give -member and -message"))
+		}
+		if err := lc.React(ctx, local.ReactRequest{Message: *message, Member: *member, Emoji: *emoji}); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintln(s.out, "reacted")
+	case "show":
+		if len(pos) < 2 {
+			return fail(fmt.Errorf("give what to show (members, messages or dms) and the community"))
+		}
+		kinds := map[string]platform.Kind{"members": platform.KindMember, "messages": platform.KindMessage, "dms": platform.KindDirectMessage}
+		kind, ok := kinds[pos[0]]
+		if !ok {
+			return fail(fmt.Errorf("%q: show members, messages or dms", pos[0]))
+		}
+		co, err := community()
+		if err != nil {
+			return fail(err)
+		}
+		objs, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: kind, Community: co})
+		if err != nil {
+			return fail(err)
+		}
+		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+		for _, o := range objs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Attrs["name"]+o.Attrs["member"]+o.Attrs["author"], o.Attrs["posted_at"]+o.Attrs["joined_at"], o.Attrs["text"])
+		}
+		_ = tw.Flush()
+		if len(objs) == 0 {
+			fmt.Fprintln(s.out, "(none)")
+		}
+	}
+	return 0
+}
+
+// isConfigDir reports whether path is a directory with *.hcl files.
+func isConfigDir(path string) bool {
+	files, err := hclFiles([]string{path}, false)
+	return err == nil && len(files) > 0
+}
