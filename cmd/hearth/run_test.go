@@ -18,22 +18,8 @@ import (
 // events, stops it as SIGTERM does, and checks the exit code and that the
 // state is on disk for `hearth member show`.
 func TestRunEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	for _, name := range []string{"community.hcl", "members.hcl", "onboarding.hcl"} {
-		src, err := os.ReadFile(filepath.Join("../../examples/quickstart", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	dir := quickstartCopy(t)
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
@@ -107,22 +93,8 @@ func TestRunRefusesOpenAddressWithoutToken(t *testing.T) {
 // the dashboard's address comes first, the file arrives through the
 // daemon, and the dashboard page is served.
 func TestRunFeedsEventsFile(t *testing.T) {
-	dir := t.TempDir()
-	for _, name := range []string{"community.hcl", "members.hcl", "onboarding.hcl"} {
-		src, err := os.ReadFile(filepath.Join("../../examples/quickstart", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	dir := quickstartCopy(t)
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errb bytes.Buffer
@@ -176,4 +148,32 @@ func TestRunRefusesMissingEventsFile(t *testing.T) {
 	if c := run(context.Background(), []string{"run", "-listen", "127.0.0.1:0", "-events", "no-such.jsonl", "../../examples/quickstart"}, s); c != 1 || !strings.Contains(errb.String(), "-events: open no-such.jsonl") {
 		t.Errorf("exit %d: %s", c, errb.String())
 	}
+}
+
+// quickstartCopy copies the quickstart's configuration (not its state or
+// events) into a temporary directory.
+func quickstartCopy(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"community.hcl", "members.hcl", "onboarding.hcl"} {
+		src, err := os.ReadFile(filepath.Join("../../examples/quickstart", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// freeAddr is a loopback address with a port nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
