@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -141,9 +140,7 @@ func TestCrashRecovery(t *testing.T) {
 
 	// The crash run: a daemon killed at random moments.
 	dir := setup("crashed")
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	var cmd *exec.Cmd
 	var logs bytes.Buffer
 	startDaemon := func() {
