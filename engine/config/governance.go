@@ -54,6 +54,9 @@ func (l *loader) decodeModeration(c *Community, hb *hcl.Block, b *body, spec *Bl
 			Links: ms.num("links", 0), Mentions: ms.num("mentions", 0), Rate: ms.rate("rate"),
 			Action: ms.enum("action"), Duration: ms.dur("duration"), Delete: ms.boolean("delete", false),
 			Reason: ms.str("reason"), DeclRange: mb.DefRange}
+		if ms.attr("action") == nil {
+			m.Action = "" // the ladder decides (explain shows that as the default)
+		}
 		def := 1
 		if m.Action == "flag" {
 			def = 0

@@ -166,19 +166,19 @@ func TestPardonAndNextDecay(t *testing.T) {
 	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	s.Decide(mod, s.Rules[0], Evidence{}, at, "a")
 	s.Decide(mod, s.Rules[1], Evidence{}, at.Add(time.Hour), "b")
-	if got := NextDecay(mod, s.Decay()); !got.Equal(at.Add(7 * 24 * time.Hour)) {
+	if got := s.NextDecay(mod, at); !got.Equal(at.Add(7 * 24 * time.Hour)) {
 		t.Errorf("next decay %v", got)
 	}
 	if n := Pardon(mod, "slur"); n != 2 {
 		t.Errorf("pardon slur cleared %d, want 2", n)
 	}
-	if n := Live(mod, at.Add(2*time.Hour), s.Decay()); n != 1 {
+	if n := s.Live(mod, at.Add(2*time.Hour)); n != 1 {
 		t.Errorf("%d live after pardoning slur, want 1", n)
 	}
 	if n := Pardon(mod, ""); n != 1 || len(mod.Strikes) != 0 {
 		t.Errorf("pardon all cleared %d, left %d", n, len(mod.Strikes))
 	}
-	if !NextDecay(mod, s.Decay()).IsZero() {
+	if !s.NextDecay(mod, at).IsZero() {
 		t.Error("no strikes, yet a next decay")
 	}
 	// After a pardon the ladder starts over.

@@ -205,12 +205,12 @@ type Decision struct {
 // reach (past the last rung, the last one). Below the first rung the
 // match is only flagged. Decayed strikes are pruned first.
 func (s *Set) Decide(mod *state.Moderation, r *Rule, ev Evidence, at time.Time, event string) Decision {
-	Prune(mod, at, s.Decay())
+	s.Prune(mod, at)
 	m := r.Config
 	if m.Strikes > 0 {
 		mod.Strikes = append(mod.Strikes, state.Strike{Rule: r.Address, At: at, Count: m.Strikes, Event: event})
 	}
-	d := Decision{Rule: r, Evidence: ev, Action: m.Action, Duration: m.Duration, Delete: m.Delete, Added: m.Strikes, Live: Live(mod, at, s.Decay())}
+	d := Decision{Rule: r, Evidence: ev, Action: m.Action, Duration: m.Duration, Delete: m.Delete, Added: m.Strikes, Live: s.Live(mod, at)}
 	if d.Action == "" {
 		d.Action = "flag"
 		if l := s.Community.Ladder; l != nil {
@@ -241,38 +241,51 @@ func Record(mod *state.Moderation, d state.Decision) {
 	}
 }
 
-// Live counts the strikes younger than decay at at.
-func Live(mod *state.Moderation, at time.Time, decay time.Duration) int {
+// owns reports whether a strike came from one of the set's rules.
+func (s *Set) owns(st state.Strike) bool {
+	return strings.HasPrefix(st.Rule, "community."+s.Community.Name+".moderation.")
+}
+
+// Live counts the member's strikes from this community's rules that are
+// younger than its decay at at.
+func (s *Set) Live(mod *state.Moderation, at time.Time) int {
 	if mod == nil {
 		return 0
 	}
+	decay := s.Decay()
 	n := 0
-	for _, s := range mod.Strikes {
-		if s.At.After(at.Add(-decay)) && !s.At.After(at) {
-			n += s.Count
+	for _, st := range mod.Strikes {
+		if s.owns(st) && st.At.After(at.Add(-decay)) && !st.At.After(at) {
+			n += st.Count
 		}
 	}
 	return n
 }
 
-// Prune drops strikes that have decayed by at.
-func Prune(mod *state.Moderation, at time.Time, decay time.Duration) {
+// Prune drops this community's strikes that have decayed by at.
+func (s *Set) Prune(mod *state.Moderation, at time.Time) {
+	decay := s.Decay()
 	keep := mod.Strikes[:0]
-	for _, s := range mod.Strikes {
-		if s.At.After(at.Add(-decay)) {
-			keep = append(keep, s)
+	for _, st := range mod.Strikes {
+		if !s.owns(st) || st.At.After(at.Add(-decay)) {
+			keep = append(keep, st)
 		}
 	}
 	mod.Strikes = keep
 }
 
-// NextDecay is when the member's live strikes next go down, zero when
-// they have none.
-func NextDecay(mod *state.Moderation, decay time.Duration) time.Time {
-	if mod == nil || len(mod.Strikes) == 0 {
+// NextDecay is when the member's live strikes in this community next go
+// down after at, zero when never.
+func (s *Set) NextDecay(mod *state.Moderation, at time.Time) time.Time {
+	if mod == nil {
 		return time.Time{}
 	}
-	return mod.Strikes[0].At.Add(decay)
+	for _, st := range mod.Strikes {
+		if end := st.At.Add(s.Decay()); s.owns(st) && end.After(at) {
+			return end
+		}
+	}
+	return time.Time{}
 }
 
 // Pardon clears the member's strikes, or only those of rules whose
