@@ -49,7 +49,7 @@ type Community struct {
 	Messages1h       int     `expr:"messages_1h" doc:"Messages in the last hour."`
 	Messages24h      int     `expr:"messages_24h" doc:"Messages in the last 24 hours."`
 	Messages7d       int     `expr:"messages_7d" doc:"Messages in the last 7 days."`
-	MessagesUsual24h float64 `expr:"messages_usual_24h" doc:"The usual level: messages per day on average over the 28 days before the last 24 hours (fewer while the community is younger)."`
+	MessagesUsual24h float64 `expr:"messages_usual_24h" doc:"The usual level: messages per day on average over the 28 days before today, UTC (fewer while the community is younger)."`
 	Flagged1h        int     `expr:"flagged_1h" doc:"Messages a moderation rule matched in the last hour."`
 	Flagged24h       int     `expr:"flagged_24h" doc:"Messages a moderation rule matched in the last 24 hours."`
 	Negative1h       int     `expr:"negative_1h" doc:"Messages the sentiment scorer found negative in the last hour."`
