@@ -3,8 +3,10 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -450,12 +452,18 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.C
 	return nil
 }
 
+// AlertsDue reports whether CheckAlerts would look at now.
+func (r *Runtime) AlertsDue(now time.Time) bool {
+	return len(r.cfg.Alerts) > 0 && r.gov.track && now.Sub(r.gov.lastCheck) >= r.gov.alertEval
+}
+
 // CheckAlerts evaluates every community's alerts at now with no event,
 // so an alert on activity dropping fires when nothing happens. It looks
-// at most once per minute of now and returns how many alerts fired.
-func (r *Runtime) CheckAlerts(ctx context.Context, b state.Batch, now time.Time) (int, error) {
-	if len(r.cfg.Alerts) == 0 || now.Sub(r.gov.lastCheck) < r.gov.alertEval {
-		return 0, nil
+// at most once per minute of now and returns how many alerts fired and
+// the outcomes.
+func (r *Runtime) CheckAlerts(ctx context.Context, b state.Batch, now time.Time) (int, []state.Outcome, error) {
+	if !r.AlertsDue(now) {
+		return 0, nil, nil
 	}
 	r.gov.lastCheck = now
 	w := r.newWork(ctx, b)
@@ -466,13 +474,13 @@ func (r *Runtime) CheckAlerts(ctx context.Context, b state.Batch, now time.Time)
 		}
 		doc, cb, err := r.communityDoc(w, c.Name)
 		if doc == nil || err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if err := r.checkAlerts(w, c, doc, now, cause); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if err := cb.SaveCommunity(doc); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	fired := 0
@@ -485,8 +493,94 @@ func (r *Runtime) CheckAlerts(ctx context.Context, b state.Batch, now time.Time)
 	w.extra = nil
 	for _, d := range derived {
 		if err := r.applyEvent(w, d, 1); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	return fired, r.finish(w, now)
+	if err := r.finish(w, now); err != nil {
+		return 0, nil, err
+	}
+	return fired, w.outcomes, nil
+}
+
+// whyModeration explains a member's moderation record: the live strikes
+// and, for each decision of the rules addressed ("moderation" for all,
+// moderation.NAME, community.C.moderation.NAME), the action, the rule
+// and the evidence.
+func (r *Runtime) whyModeration(m *state.Member, addr string, now time.Time) ([]Explanation, error) {
+	name := ""
+	if addr != "moderation" {
+		name = addr[strings.LastIndex(addr, ".")+1:]
+	}
+	blocks := map[string]*config.Moderation{}
+	where := map[string]string{}
+	for _, c := range r.cfg.Communities {
+		for _, mod := range c.Moderation {
+			a := "community." + c.Name + ".moderation." + mod.Name
+			blocks[a] = mod
+			where[a] = fmt.Sprintf("%s:%d", shortPath(mod.DeclRange.Filename), mod.DeclRange.Start.Line)
+		}
+	}
+	if name != "" {
+		known := false
+		for a := range blocks {
+			known = known || strings.HasSuffix(a, ".moderation."+name)
+		}
+		if !known {
+			return nil, fmt.Errorf("%q: no moderation rule %q in the configuration", addr, name)
+		}
+	}
+	live := 0
+	for _, set := range r.gov.sets {
+		live += set.Live(m.Moderation, now)
+	}
+	out := []Explanation{{Rule: "member.strikes", Source: "live strikes: younger than their community's ladder decay", Result: live,
+		Values: []Value{{Name: "next decay", Value: r.nextDecay(m, now)}}}}
+	if m.Moderation != nil {
+		out[0].Values = append(out[0].Values, Value{Name: "muted until", Value: m.Moderation.MutedUntil}, Value{Name: "banned", Value: m.Moderation.Banned})
+		for _, d := range m.Moderation.Decisions {
+			if name != "" && !strings.HasSuffix(d.Rule, ".moderation."+name) && d.Rule != name {
+				continue
+			}
+			result := d.Action
+			if d.Duration != "" {
+				result += " " + d.Duration
+			}
+			ex := Explanation{Rule: d.Rule, At: where[d.Rule], Result: result, Values: []Value{
+				{Name: "at", Value: d.At.UTC().Format(time.RFC3339)}, {Name: "event", Value: d.Event},
+				{Name: "evidence", Value: d.Evidence}, {Name: "strikes after", Value: d.Strikes}}}
+			if b := blocks[d.Rule]; b != nil {
+				ex.Source = describe(b)
+			}
+			out = append(out, ex)
+		}
+	}
+	return out, nil
+}
+
+// describe writes what a moderation rule checks, for why.
+func describe(m *config.Moderation) string {
+	var parts []string
+	for _, loc := range slices.Sorted(maps.Keys(m.Keywords)) {
+		parts = append(parts, fmt.Sprintf("keywords %s %q", loc, m.Keywords[loc]))
+	}
+	if len(m.Patterns) > 0 {
+		parts = append(parts, fmt.Sprintf("patterns %q", m.Patterns))
+	}
+	if m.Links > 0 {
+		parts = append(parts, fmt.Sprintf("links >= %d", m.Links))
+	}
+	if m.Mentions > 0 {
+		parts = append(parts, fmt.Sprintf("mentions >= %d", m.Mentions))
+	}
+	if m.Rate != nil {
+		parts = append(parts, "rate > "+m.Rate.String())
+	}
+	if m.When != nil {
+		parts = append(parts, "when "+m.When.Source)
+	}
+	action := m.Action
+	if action == "" {
+		action = "the ladder"
+	}
+	return strings.Join(parts, ", ") + "; action: " + action
 }
