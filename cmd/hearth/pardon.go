@@ -64,7 +64,7 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 	}
 	defer store.Close()
 	if *rule != "" && !hasModeration(cfg, *rule) {
-		fmt.Fprintf(s.err, "hearth member pardon: no moderation rule %q in %s.\n", *rule, dir)
+		fmt.Fprintf(s.err, "hearth member pardon: the configuration in %s has no moderation rule %q.\n", dir, *rule)
 		return 1
 	}
 	b, err := store.Begin(ctx)

@@ -336,6 +336,11 @@ func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community
 // address, when rule is given), as an operator asks with hearth member
 // pardon. It returns the outcome and how many strikes were cleared.
 func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outcome, int) {
+	if m.Moderation != nil {
+		for _, set := range r.gov.sets {
+			set.Prune(m.Moderation, at) // decayed strikes are not pardoned, they are gone
+		}
+	}
 	n := governance.Pardon(m.Moderation, rule)
 	live := 0
 	for _, set := range r.gov.sets {
@@ -533,10 +538,23 @@ func (r *Runtime) whyModeration(m *state.Member, addr string, now time.Time) ([]
 	for _, set := range r.gov.sets {
 		live += set.Live(m.Moderation, now)
 	}
+	var next any = "none"
+	if t := r.nextDecay(m, now); !t.IsZero() {
+		next = t.UTC().Format(time.RFC3339)
+	}
 	out := []Explanation{{Rule: "member.strikes", Source: "live strikes: younger than their community's ladder decay", Result: live,
-		Values: []Value{{Name: "next decay", Value: r.nextDecay(m, now)}}}}
+		Values: []Value{{Name: "next decay", Value: next}}}}
+	for _, c := range r.cfg.Communities {
+		if c.Ladder != nil && out[0].At == "" {
+			out[0].At = fmt.Sprintf("%s:%d", shortPath(c.Ladder.DeclRange.Filename), c.Ladder.DeclRange.Start.Line)
+		}
+	}
 	if m.Moderation != nil {
-		out[0].Values = append(out[0].Values, Value{Name: "muted until", Value: m.Moderation.MutedUntil}, Value{Name: "banned", Value: m.Moderation.Banned})
+		muted := "no"
+		if m.Moderation.MutedUntil.After(now) {
+			muted = "until " + m.Moderation.MutedUntil.UTC().Format(time.RFC3339)
+		}
+		out[0].Values = append(out[0].Values, Value{Name: "muted", Value: muted}, Value{Name: "banned", Value: m.Moderation.Banned})
 		for _, d := range m.Moderation.Decisions {
 			if name != "" && !strings.HasSuffix(d.Rule, ".moderation."+name) && d.Rule != name {
 				continue
