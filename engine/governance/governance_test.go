@@ -186,3 +186,20 @@ func TestPardonAndNextDecay(t *testing.T) {
 		t.Errorf("after pardon: %s, want warn", d.Action)
 	}
 }
+
+// FuzzLexicon: any text and phrase give spans that point into the text
+// and say what they matched, and nothing panics.
+func FuzzLexicon(f *testing.F) {
+	f.Add("朋友们加微信领红包", "加微信")
+	f.Add("This is SPAM!", "spam")
+	f.Add("ẞẞ SPAM İstanbul", "i̇stanbul")
+	f.Add("\xff\xfe broken utf8 spam", "spam")
+	f.Fuzz(func(t *testing.T, text, phrase string) {
+		lex := NewLexicon(map[string][]string{"x": {phrase}})
+		for _, h := range lex.Find(text) {
+			if h.Start < 0 || h.End > len(text) || h.Start > h.End || text[h.Start:h.End] != h.Text {
+				t.Fatalf("bad span %d-%d %q in %q", h.Start, h.End, h.Text, text)
+			}
+		}
+	})
+}
