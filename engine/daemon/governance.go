@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hearth-community/hearth/engine/risk"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -121,4 +123,48 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 	if n > 0 {
 		d.log.Warn("alerts fired", "count", n)
 	}
+}
+
+// CommunityView is one community's figures and alert state, for
+// GET /v1/communities.
+type CommunityView struct {
+	Figures rules.Community              `json:"figures"`
+	Alerts  map[string]*state.AlertState `json:"alerts,omitempty"`
+}
+
+// communities answers GET /v1/communities: every community's figures now
+// and the state of its alerts.
+func (d *Daemon) communities(w http.ResponseWriter, r *http.Request) {
+	cr, ok := d.opt.Store.(state.CommunityReader)
+	if !ok {
+		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "the state store keeps no community documents"})
+		return
+	}
+	cfg := d.Snapshot().Config
+	now := d.opt.Now()
+	out := []CommunityView{}
+	err := d.Query(r.Context(), func(context.Context, *runtime.Runtime) error {
+		docs, err := cr.Communities()
+		if err != nil {
+			return err
+		}
+		byName := map[string]*state.Community{}
+		for _, c := range docs {
+			byName[c.Name] = c
+		}
+		for _, c := range cfg.Communities {
+			doc := byName[c.Name]
+			v := CommunityView{Figures: risk.Figures(doc, c, now)}
+			if doc != nil {
+				v.Alerts = doc.Alerts
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"at": now.UTC(), "communities": out})
 }

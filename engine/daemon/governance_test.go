@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
@@ -36,7 +37,11 @@ badge "double" {}
 `
 
 func TestPardonThroughTheAdminAPI(t *testing.T) {
-	f := start(t, "", "tok", func(o *daemon.Options) { write(t, o.Dir, "main.hcl", moderated) })
+	clock := time.Date(2026, 1, 1, 12, 30, 0, 0, time.UTC)
+	f := start(t, "", "tok", func(o *daemon.Options) {
+		write(t, o.Dir, "main.hcl", moderated)
+		o.Now = func() time.Time { return clock }
+	})
 	body := `{"id":"a","type":"message.posted","member":"u1","at":"2026-01-01T10:00:00Z","attrs":{"text":"buy now"}}
 {"id":"b","type":"message.posted","member":"u1","at":"2026-01-01T11:00:00Z","attrs":{"text":"快加微信"}}
 {"id":"c","type":"message.posted","member":"u1","at":"2026-01-01T12:00:00Z","attrs":{"text":"STOP SHOUTING NOW!"}}
@@ -73,6 +78,16 @@ func TestPardonThroughTheAdminAPI(t *testing.T) {
 	}
 	if _, m := getTok(t, f, "/v1/members/u1", "tok"); m["strikes"] != 3.0 {
 		t.Fatalf("refused requests changed strikes: %v", m["strikes"])
+	}
+
+	// The community's figures count the messages and the flagged ones.
+	code, cs := getTok(t, f, "/v1/communities", "tok")
+	list, _ := cs["communities"].([]any)
+	if code != 200 || len(list) != 1 {
+		t.Fatalf("communities: %d %v", code, cs)
+	}
+	if fig := list[0].(map[string]any)["figures"].(map[string]any); fig["name"] != "c" || fig["messages_24h"] != 3.0 || fig["flagged_24h"] != 3.0 || fig["messages_1h"] != 1.0 {
+		t.Errorf("figures %v", fig)
 	}
 
 	code, out := post(t, f, "/v1/members/u1/pardon", `{"rule":"ads"}`, "tok")

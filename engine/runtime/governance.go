@@ -19,8 +19,9 @@ import (
 
 // govern is the runtime's part of governance and risk: the compiled
 // moderation of each community, the alerts watching it, the sentiment
-// scorer, and whether community figures are kept at all (only when
-// something reads them, so configurations without them pay nothing).
+// scorer, and whether community figures are kept at all (only with
+// moderation rules, alerts or rules reading them, so configurations
+// without them pay nothing).
 type govern struct {
 	sets      map[string]*governance.Set
 	alerts    map[string][]*config.Alert
@@ -52,7 +53,7 @@ func newGovern(cfg *config.Config) govern {
 			g.readsComm = true
 		}
 	}
-	g.track = len(cfg.Alerts) > 0 || g.readsComm
+	g.track = len(cfg.Alerts) > 0 || g.readsComm || len(g.sets) > 0
 	if g.track {
 		g.scorer = risk.NewLexiconScorer(cfg.Sentiment)
 	}
