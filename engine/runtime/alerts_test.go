@@ -199,3 +199,51 @@ alert "quiet" {
 		t.Errorf("alert outcomes %q", fired)
 	}
 }
+
+// Community figures are readable in member and event rules, and the
+// moderation.violated event lets an incentive take points.
+func TestFiguresInRulesAndViolationEvents(t *testing.T) {
+	// One community: member rules (segments) see its figures too.
+	cfg := loadDir(t, t.TempDir(), `
+platform "local" "main" {}
+community "m" {
+  title    = "M"
+  platform = platform.local.main
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+    action   = "warn"
+  }
+}
+incentive "busy_day_bonus" {
+  on   = "message.posted"
+  when = "community.messages_24h >= 3"
+  grant { points = 5 }
+}
+incentive "penalty" {
+  on   = "moderation.violated"
+  when = "event.action == 'warn'"
+  grant { points = -2 }
+}
+segment "crowded" {
+  when = "community.members >= 2"
+}
+`)
+	var s strings.Builder
+	s.WriteString(`{"id":"j1","type":"member.joined","member":"a","community":"m","at":"2026-04-01T09:00:00Z"}` + "\n")
+	s.WriteString(`{"id":"j2","type":"member.joined","member":"b","community":"m","at":"2026-04-01T09:01:00Z"}` + "\n")
+	at := time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)
+	s.WriteString(msgAt("m1", "a", at, `{"text":"hello"}`))
+	s.WriteString(msgAt("m2", "a", at.Add(time.Minute), `{"text":"hello again"}`))
+	s.WriteString(msgAt("m3", "a", at.Add(2*time.Minute), `{"text":"third"}`))
+	s.WriteString(msgAt("m4", "b", at.Add(3*time.Minute), `{"text":"buy now"}`))
+	_, _, members := run(t, cfg, s.String())
+	if got := members["a"].Points; got != 5 {
+		t.Errorf("a has %d points; want 5 (the bonus once the day had three messages)", got)
+	}
+	if got := members["b"].Points; got != 3 {
+		t.Errorf("b has %d points; want 5 - 2 for the warning", got)
+	}
+	if _, ok := members["b"].Segments["crowded"]; !ok {
+		t.Errorf("b not in crowded with two members: %v", members["b"].Segments)
+	}
+}

@@ -159,10 +159,14 @@ func (r *Runtime) communityDoc(w *work, name string) (*state.Community, state.Co
 }
 
 // figures are what rules see as community for an event, when some rule
-// reads them.
+// reads them. Member rules have no event: they see the only community,
+// or none when there are several.
 func (r *Runtime) figures(w *work, ev *events.Event, now time.Time) *rules.Community {
-	if !r.gov.readsComm || w == nil || ev == nil {
+	if !r.gov.readsComm || w == nil || w.b == nil {
 		return nil
+	}
+	if ev == nil {
+		ev = &events.Event{}
 	}
 	c := r.communityOf(ev)
 	if c == nil {
