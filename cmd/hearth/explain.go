@@ -346,7 +346,9 @@ Names:
   member      the member the rule is about (hearth explain member)
   event       the event being handled; only in incentive when/to, campaign
               enter_when and moderation rules (hearth explain events)
-  community   the member's community (hearth explain community.fields)
+  community   the event's community, or the only one, with its figures over
+              rolling windows: members, messages_24h, negative_1h,
+              active_ratio_7d ... (hearth explain community.fields)
   now         the time of the event being handled (not the wall clock, so
               replays and simulations give the same answers)
 
@@ -365,7 +367,8 @@ in_segment, has_badge and rank_of are checked too.
 
 Segment, tier, badge-revocation and campaign-goal rules read member state
 only; they have no event. Incentive and moderation rules have the event, with
-the attributes of the event types they listen to.
+the attributes of the event types they listen to. Alert rules read community
+and now only: they run for a community, with no member or event.
 `
 
 const durationsText = `Durations, rates and times of day

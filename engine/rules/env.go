@@ -46,13 +46,13 @@ type Community struct {
 	Joined24h        int     `expr:"joined_24h" json:"joined_24h" doc:"Members who joined in the last 24 hours."`
 	Left24h          int     `expr:"left_24h" json:"left_24h" doc:"Members who left in the last 24 hours."`
 	Left7d           int     `expr:"left_7d" json:"left_7d" doc:"Members who left in the last 7 days."`
-	Messages1h       int     `expr:"messages_1h" json:"messages_1h" doc:"Messages in the last hour."`
+	Messages1h       int     `expr:"messages_1h" json:"messages_1h" doc:"Messages in the current clock hour (windows count whole hours: _24h is this hour and the 23 before)."`
 	Messages24h      int     `expr:"messages_24h" json:"messages_24h" doc:"Messages in the last 24 hours."`
 	Messages7d       int     `expr:"messages_7d" json:"messages_7d" doc:"Messages in the last 7 days."`
 	MessagesUsual24h float64 `expr:"messages_usual_24h" json:"messages_usual_24h" doc:"The usual level: messages per day on average over the 28 days before today, UTC (fewer while the community is younger)."`
-	Flagged1h        int     `expr:"flagged_1h" json:"flagged_1h" doc:"Messages a moderation rule matched in the last hour."`
+	Flagged1h        int     `expr:"flagged_1h" json:"flagged_1h" doc:"Messages a moderation rule matched in the current clock hour."`
 	Flagged24h       int     `expr:"flagged_24h" json:"flagged_24h" doc:"Messages a moderation rule matched in the last 24 hours."`
-	Negative1h       int     `expr:"negative_1h" json:"negative_1h" doc:"Messages the sentiment scorer found negative in the last hour."`
+	Negative1h       int     `expr:"negative_1h" json:"negative_1h" doc:"Messages the sentiment scorer found negative in the current clock hour."`
 	Negative24h      int     `expr:"negative_24h" json:"negative_24h" doc:"Messages the sentiment scorer found negative in the last 24 hours."`
 	Reports24h       int     `expr:"reports_24h" json:"reports_24h" doc:"message.reported events in the last 24 hours."`
 	Active1d         int     `expr:"active_1d" json:"active_1d" doc:"Members active today (UTC)."`
