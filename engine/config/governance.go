@@ -92,6 +92,9 @@ func (l *loader) decodeModeration(c *Community, hb *hcl.Block, b *body, spec *Bl
 		if m.Action == "mute" && ms.attr("duration") == nil {
 			l.errorf(&mb.DefRange, "Missing mute duration", "A mute needs duration = \"1h\" (or another duration).")
 		}
+		if a := ms.attr("duration"); a != nil && ms.attr("action") != nil && m.Action != "mute" && m.Action != "ban" {
+			l.errorf(a.Expr.Range().Ptr(), "duration without mute or ban", "Only a mute or a ban lasts; a %s does not use duration.", m.Action)
+		}
 		if ms.attr("action") == nil && c.Ladder == nil && !written(hb.Body, "ladder") {
 			l.errorf(&mb.DefRange, "No action and no ladder", "moderation %q has no action, so the community's ladder decides, but community %q has no ladder block. Set action, or add a ladder.", m.Name, c.Name)
 		}

@@ -72,8 +72,10 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 			req.Action = platform.ActionRoleRemove
 		}
 	case "moderation.mute", "moderation.kick", "moderation.ban":
-		req.Action, req.Member, req.Text = moderationActions[a.Kind], a.Target, ""
-		req.Reason, req.Duration = a.Reason, a.Duration
+		req.Action, req.Member, req.Text, req.Reason = moderationActions[a.Kind], a.Target, "", a.Reason
+		if a.Kind != "moderation.kick" { // a kick does not last
+			req.Duration = a.Duration
+		}
 	case "moderation.delete":
 		req.Action, req.Message, req.Text, req.Reason = platform.ActionDeleteMessage, a.Message, "", a.Reason
 	default:

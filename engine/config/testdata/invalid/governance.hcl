@@ -14,6 +14,7 @@ community "calm" {
     mentions = -2 # ERROR: mentions must be 1 or more
     strikes  = -1 # ERROR: strikes must be 0 or more
     action   = "warn"
+    duration = "1h" # ERROR: a warn does not use duration
   }
 }
 
