@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -195,11 +196,38 @@ func FuzzLexicon(f *testing.F) {
 	f.Add("ẞẞ SPAM İstanbul", "i̇stanbul")
 	f.Add("\xff\xfe broken utf8 spam", "spam")
 	f.Fuzz(func(t *testing.T, text, phrase string) {
-		lex := NewLexicon(map[string][]string{"x": {phrase}})
-		for _, h := range lex.Find(text) {
+		// Two phrases, one the other's prefix, exercise shared states.
+		lists := map[string][]string{"x": {phrase}, "y": {phrase + phrase[:len(phrase)/2]}}
+		lex := NewLexicon(lists)
+		hits := lex.Find(text)
+		for _, h := range hits {
 			if h.Start < 0 || h.End > len(text) || h.Start > h.End || text[h.Start:h.End] != h.Text {
 				t.Fatalf("bad span %d-%d %q in %q", h.Start, h.End, h.Text, text)
 			}
 		}
+		if want := naiveFind(lex, text); len(want) != len(hits) {
+			t.Fatalf("%q in %q: automaton found %d, a plain search %d", lists, text, len(hits), len(want))
+		}
 	})
+}
+
+// naiveFind is Find by searching each phrase on its own, to check the
+// automaton against.
+func naiveFind(l *Lexicon, text string) []Hit {
+	low, idx := lower(text)
+	var hits []Hit
+	for _, e := range l.entries {
+		for from := 0; from <= len(low); {
+			i := strings.Index(low[from:], e.phrase)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(e.phrase)
+			if e.cjk || boundary(low, start, end) {
+				hits = append(hits, Hit{Text: text[idx[start]:idx[end]]})
+			}
+			from = start + 1
+		}
+	}
+	return hits
 }

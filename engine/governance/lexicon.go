@@ -17,15 +17,45 @@ import (
 // case. Chinese, Japanese and Korean are written without spaces between
 // words, so a phrase with such characters matches anywhere as a
 // substring; any other phrase matches only as whole words, so "ass"
-// does not match "class".
+// does not match "class". All phrases are found in one pass over the
+// text (an Aho-Corasick automaton over the lowered bytes), so a long
+// list costs little more than a short one.
 type Lexicon struct {
 	entries []entry
+	nodes   []node
+	root    [256]int32 // the root's edges, by byte: the hot path
 }
 
 type entry struct {
 	phrase string // lower case
 	locale string
 	cjk    bool
+}
+
+// node is a state of the automaton: the phrase prefix spelled by the path
+// to it.
+type node struct {
+	edges []edge
+	fail  int32 // the longest proper suffix that is also a prefix
+	dict  int32 // the nearest suffix state that ends a phrase, -1 none
+	ends  []int32
+}
+
+type edge struct {
+	b  byte
+	to int32
+}
+
+func (l *Lexicon) step(s int32, b byte) int32 {
+	if s == 0 {
+		return l.root[b]
+	}
+	for _, e := range l.nodes[s].edges {
+		if e.b == b {
+			return e.to
+		}
+	}
+	return -1
 }
 
 // Hit is one phrase found in a text.
@@ -35,11 +65,12 @@ type Hit struct {
 	Text   string // the span as written in the text
 	Start  int    // byte offsets into the text
 	End    int
+	entry  int
 }
 
 // NewLexicon compiles per-locale lists. Empty phrases are ignored.
 func NewLexicon(lists map[string][]string) *Lexicon {
-	l := &Lexicon{}
+	l := &Lexicon{nodes: []node{{dict: -1}}}
 	locales := make([]string, 0, len(lists))
 	for loc := range lists {
 		locales = append(locales, loc)
@@ -55,7 +86,63 @@ func NewLexicon(lists map[string][]string) *Lexicon {
 			l.entries = append(l.entries, entry{phrase: low, locale: loc, cjk: hasCJK(p)})
 		}
 	}
+	l.build()
 	return l
+}
+
+// build makes the trie of the phrases, then the failure and dictionary
+// links breadth first.
+func (l *Lexicon) build() {
+	for i := range l.root {
+		l.root[i] = -1
+	}
+	for i, e := range l.entries {
+		s := int32(0)
+		for j := 0; j < len(e.phrase); j++ {
+			next := l.step(s, e.phrase[j])
+			if next < 0 {
+				next = int32(len(l.nodes))
+				l.nodes = append(l.nodes, node{dict: -1})
+				if s == 0 {
+					l.root[e.phrase[j]] = next
+				} else {
+					l.nodes[s].edges = append(l.nodes[s].edges, edge{e.phrase[j], next})
+				}
+			}
+			s = next
+		}
+		l.nodes[s].ends = append(l.nodes[s].ends, int32(i))
+	}
+	var queue []int32
+	for b := range l.root {
+		if t := l.root[b]; t > 0 {
+			l.nodes[t].fail = 0
+			queue = append(queue, t)
+		} else {
+			l.root[b] = 0 // no edge: stay at the root
+		}
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, e := range l.nodes[s].edges {
+			f := l.nodes[s].fail
+			for f != 0 && l.step(f, e.b) < 0 {
+				f = l.nodes[f].fail
+			}
+			target := l.step(f, e.b)
+			if target < 0 || target == e.to {
+				target = 0
+			}
+			l.nodes[e.to].fail = target
+			if len(l.nodes[target].ends) > 0 {
+				l.nodes[e.to].dict = target
+			} else {
+				l.nodes[e.to].dict = l.nodes[target].dict
+			}
+			queue = append(queue, e.to)
+		}
+	}
 }
 
 // Len is the number of phrases.
@@ -99,29 +186,42 @@ func wordRune(r rune) bool {
 	return (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r)) && !IsCJK(r)
 }
 
-// Find returns every phrase found in text, in order of position.
+// Find returns every phrase found in text, in order of position (and of
+// the lists, for phrases starting at the same place).
 func (l *Lexicon) Find(text string) []Hit {
 	if len(l.entries) == 0 || text == "" {
 		return nil
 	}
 	low, idx := lower(text)
 	var hits []Hit
-	for _, e := range l.entries {
-		from := 0
-		for from <= len(low) {
-			i := strings.Index(low[from:], e.phrase)
-			if i < 0 {
+	s := int32(0)
+	for i := 0; i < len(low); i++ {
+		b := low[i]
+		next := l.step(s, b)
+		for next < 0 {
+			s = l.nodes[s].fail
+			next = l.step(s, b)
+		}
+		s = next
+		for out := s; out > 0; out = l.nodes[out].dict {
+			for _, ei := range l.nodes[out].ends {
+				e := l.entries[ei]
+				start, end := i+1-len(e.phrase), i+1
+				if e.cjk || boundary(low, start, end) {
+					hits = append(hits, Hit{Phrase: e.phrase, Locale: e.locale, Text: text[idx[start]:idx[end]], Start: idx[start], End: idx[end], entry: int(ei)})
+				}
+			}
+			if l.nodes[out].dict < 0 {
 				break
 			}
-			start, end := from+i, from+i+len(e.phrase)
-			if e.cjk || boundary(low, start, end) {
-				hits = append(hits, Hit{Phrase: e.phrase, Locale: e.locale, Text: text[idx[start]:idx[end]], Start: idx[start], End: idx[end]})
-			}
-			_, size := utf8.DecodeRuneInString(low[start:])
-			from = start + max(size, 1)
 		}
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Start < hits[j].Start })
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Start != hits[j].Start {
+			return hits[i].Start < hits[j].Start
+		}
+		return hits[i].entry < hits[j].entry
+	})
 	return hits
 }
 
