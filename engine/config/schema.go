@@ -257,7 +257,7 @@ var Root = &Block{
 }`,
 					Attrs: []Attr{
 						{Name: "decay", Kind: KindDuration, Required: true, Doc: "How long a strike counts, such as \"30d\"."},
-						{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "Warning sent to the member by direct message with every action, template.NAME; its text sees event.rule, event.action, event.reason, event.strikes and event.evidence. Without it a plain text with the reason is sent."},
+						{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "Warning sent to the member by direct message with every action, template.NAME; its text sees event.rule, event.action, event.duration, event.decision (\"mute 1h\"), event.reason, event.strikes and event.evidence. Without it a plain text with the reason is sent."},
 					},
 					Blocks: []*Block{{
 						Type: "rung",

@@ -317,8 +317,9 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community, d governance.Decision, reason, evidence string) (string, string) {
 	if c.Ladder != nil && c.Ladder.Template != nil {
 		fillMember(&r.rm, m, ev.At, r.noAttrs)
+		decision := strings.TrimSpace(d.Action + " " + governance.FormatDuration(d.Duration))
 		vars := map[string]any{"rule": d.Rule.Config.Name, "action": d.Action, "reason": reason, "strikes": d.Live,
-			"evidence": evidence, "duration": governance.FormatDuration(d.Duration), "community": c.Name}
+			"evidence": evidence, "duration": governance.FormatDuration(d.Duration), "decision": decision, "community": c.Name}
 		msg, err := r.render.Render(c.Ladder.Template, &r.rm, vars, nil)
 		if err == nil {
 			return msg.Text, msg.Locale

@@ -108,7 +108,7 @@ community "tea_house" {
 
 template "moderation_notice" {
   text = {
-    en    = "Tea House moderation: ${event.action} ${event.duration} for ${event.reason} (${event.evidence}). Live strikes: ${event.strikes}. Strikes fade after 30 days."
-    zh-CN = "茶馆管理通知：因「${event.reason}」（${event.evidence}）处理为 ${event.action} ${event.duration}。当前违规次数：${event.strikes}，30 天后自动清除。"
+    en    = "Tea House moderation: ${event.decision} for ${event.reason} (${event.evidence}). Live strikes: ${event.strikes}. Strikes fade after 30 days."
+    zh-CN = "茶馆管理通知：因「${event.reason}」（${event.evidence}）处理为 ${event.decision}。当前违规次数：${event.strikes}，30 天后自动清除。"
   }
 }
