@@ -155,8 +155,13 @@ func (d *Daemon) communities(w http.ResponseWriter, r *http.Request) {
 		for _, c := range cfg.Communities {
 			doc := byName[c.Name]
 			v := CommunityView{Figures: risk.Figures(doc, c, now)}
-			if doc != nil {
-				v.Alerts = doc.Alerts
+			if doc != nil && len(doc.Alerts) > 0 {
+				// Copies: the answer is written after the processor moves on.
+				v.Alerts = map[string]*state.AlertState{}
+				for name, st := range doc.Alerts {
+					cp := *st
+					v.Alerts[name] = &cp
+				}
 			}
 			out = append(out, v)
 		}
