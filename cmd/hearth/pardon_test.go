@@ -83,3 +83,85 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		t.Errorf("member show after the pardons: %d %s %s", c, out.String(), errb.String())
 	}
 }
+
+// TestModerationLoopOnLocalPlatform is the whole loop: a member posts a
+// scam link on the local platform, the daemon reads it from the stream,
+// the rules decide, and the outbox deletes the message, mutes the member
+// and tells them why.
+func TestModerationLoopOnLocalPlatform(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := filepath.Glob("../../examples/moderated-community/*.hcl")
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	cli := func(args ...string) (int, string) {
+		out.Reset()
+		errb.Reset()
+		c := run(context.Background(), args, s)
+		return c, out.String() + errb.String()
+	}
+	if c, o := cli("apply", "-auto-approve", dir); c != 0 {
+		t.Fatalf("apply: %d %s", c, o)
+	}
+	if c, o := cli("local", "join", "-name", "Ann", "tea_house", dir); c != 0 || !strings.Contains(o, "joined as mb-1") {
+		t.Fatalf("join: %d %s", c, o)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var dout, derr bytes.Buffer
+	ds := &stdio{in: bytes.NewReader(nil), out: &dout, err: &derr, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, ds) }()
+	defer func() {
+		cancel()
+		select {
+		case <-code:
+		case <-time.After(30 * time.Second):
+			t.Error("daemon did not stop")
+		}
+	}()
+	if c, o := cli("local", "post", "-member", "mb-1", "-channel", "general", "FREE USDT at https://bit.ly/x", dir); c != 0 {
+		t.Fatalf("post: %d %s", c, o)
+	}
+	// Wait for the daemon to act: the scam message disappears.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, msgs := cli("local", "show", "messages", "tea_house", dir)
+		if !strings.Contains(msgs, "bit.ly") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the scam message was not deleted:\n%s\ndaemon: %s", msgs, derr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Two strikes at once: the second rung, a one-hour mute.
+	for {
+		c, o := cli("local", "post", "-member", "mb-1", "-channel", "general", "hello?", dir)
+		if c != 0 && strings.Contains(o, "muted until") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the member was not muted: %d %s", c, o)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for {
+		_, dms := cli("local", "show", "dms", "tea_house", dir)
+		if strings.Contains(dms, "Scam links") && strings.Contains(dms, "mute 1h") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no moderation notice: %s", dms)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
