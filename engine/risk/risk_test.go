@@ -76,6 +76,10 @@ func TestFiguresActiveMembersAndWindows(t *testing.T) {
 		// 6 messages over the 10 days before today, averaged over them.
 		{"messages_usual_24h", f.MessagesUsual24h, 0.6},
 	}
+	// Hourly buckets older than eight days are dropped: day 0's are gone.
+	if h := c.Hours[Messages]; len(h) != 3 || h[0].Day != state.Hour(t0.Add(9*day)) {
+		t.Errorf("hourly buckets kept: %v", h)
+	}
 	for _, k := range checks {
 		if k.got != k.want {
 			t.Errorf("%s = %v, want %v", k.name, k.got, k.want)

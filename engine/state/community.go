@@ -41,14 +41,31 @@ type AlertState struct {
 // counts can use Series.
 func Hour(t time.Time) Day { return Day(t.Unix() / 3600) }
 
+// Hourly counts are kept for KeepHours, daily ones for KeepDays: the
+// longest windows of the figures, so the document written with every
+// batch stays small.
+const (
+	KeepHours = 8 * 24
+	KeepDays  = 60
+)
+
 // CountHour counts n of a figure in t's hour and day.
 func (c *Community) CountHour(figure string, t time.Time, n int) {
 	if c.Hours == nil {
 		c.Hours = map[string]Series{}
 		c.Days = map[string]Series{}
 	}
-	c.Hours[figure] = c.Hours[figure].Add(Hour(t), n)
-	c.Days[figure] = c.Days[figure].Add(DayOf(t), n)
+	c.Hours[figure] = keep(c.Hours[figure].Add(Hour(t), n), KeepHours)
+	c.Days[figure] = keep(c.Days[figure].Add(DayOf(t), n), KeepDays)
+}
+
+// keep drops buckets more than n units before the newest one.
+func keep(s Series, n int) Series {
+	cut := 0
+	for cut < len(s) && s[cut].Day <= s[len(s)-1].Day-Day(n) {
+		cut++
+	}
+	return s[cut:]
 }
 
 // InHours sums a figure over the hours ending with now's.
