@@ -217,9 +217,11 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 			if err != nil {
 				continue // reported where incentives see the same event
 			}
-			r.bound = bindKey{} // the view map is shared: bind afresh
+			r.bound = bindKey{} // bound to another view map before and after
 			r.bind(w, m, view, ev, ev.At)
-			if !r.ruleBool(when, "community."+c.Name+".moderation", rule.Config.Name, "when") {
+			holds := r.ruleBool(when, "community."+c.Name+".moderation", rule.Config.Name, "when")
+			r.bound = bindKey{}
+			if !holds {
 				continue
 			}
 			if !ok {

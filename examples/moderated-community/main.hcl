@@ -78,6 +78,7 @@ community "tea_house" {
     reason   = "Scam links / 诈骗链接"
   }
   moderation "ads" {
+    when = "event.channel != 'market'" # trading is fine in #market
     keywords = {
       en    = ["buy now", "dm me for price", "whatsapp me"]
       zh-CN = ["加微信", "私聊价格", "代购", "刷单"]

@@ -56,6 +56,23 @@ test "Chinese matches inside a sentence, English only as whole words" {
   }
 }
 
+test "ads are fine in #market only" {
+  event "message.posted" {
+    member = "ivy"
+    at     = "1h"
+    attrs  = { text = "Selling aged puerh, DM me for price", channel = "market" }
+  }
+  event "message.posted" {
+    member = "ivy"
+    at     = "2h"
+    attrs  = { text = "Selling aged puerh, DM me for price", channel = "general" }
+  }
+  expect "ivy" {
+    strikes = 1
+    actions = ["warn"]
+  }
+}
+
 test "scam links are two strikes at once" {
   event "message.posted" {
     member = "eve"
