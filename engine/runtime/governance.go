@@ -101,6 +101,9 @@ func snapshot(m *state.Member) before {
 // governEvent moderates a message and counts the event in its
 // community's figures, then checks the community's alerts.
 func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was before, activity bool) error {
+	if !r.gov.track && len(r.gov.sets) == 0 {
+		return nil // nothing to moderate or count: no cost per event
+	}
 	c := r.communityOf(ev)
 	if c == nil {
 		return nil
