@@ -20,9 +20,23 @@ import (
 // deleting one would throw its members out; removing them is a decision
 // for people (hearth state rm, or by hand). "waitlist" and "warn" only
 // warn. It returns the desired objects to add and the warnings.
-func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, byAddr map[string]state.Resource, conns Conns) ([]Desired, []string, error) {
+//
+// Members are counted on the platform; where it cannot list them, hearth's
+// own count of joins and leaves (the community document the runtime keeps,
+// community.members in rules) stands in, when the store has one.
+func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, byAddr map[string]state.Resource, conns Conns, st Store) ([]Desired, []string, error) {
 	var extra []Desired
 	var warnings []string
+	counted := map[string]int{}
+	if cr, ok := st.(state.CommunityReader); ok {
+		docs, err := cr.Communities()
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading community figures: %w", err)
+		}
+		for _, d := range docs {
+			counted[d.Name] = d.Members
+		}
+	}
 	for _, c := range cfg.Communities {
 		if c.Capacity <= 0 {
 			continue
@@ -32,22 +46,30 @@ func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, 
 		if !ok {
 			continue // not created yet: no members
 		}
-		members := 0
+		members, source := 0, ""
 		if conn, ok := conns[co.Platform]; ok {
 			rd, err := platform.Require[platform.Reader](conn, co.Platform)
-			if err != nil {
+			if err != nil && !errors.Is(err, platform.ErrUnsupported) {
 				return nil, nil, err
 			}
-			objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindMember, Community: co.ID})
-			if err != nil && !errors.Is(err, platform.ErrNotFound) {
-				return nil, nil, fmt.Errorf("%s: counting members of %s: %w", co.Platform, caddr, err)
+			if err == nil {
+				objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindMember, Community: co.ID})
+				switch {
+				case err == nil || errors.Is(err, platform.ErrNotFound):
+					members = len(objs)
+				case errors.Is(err, platform.ErrUnsupported):
+					members, source = counted[c.Name], " (hearth's count: the platform cannot list members)"
+				default:
+					return nil, nil, fmt.Errorf("%s: counting members of %s: %w", co.Platform, caddr, err)
+				}
+			} else {
+				members, source = counted[c.Name], " (hearth's count: the platform cannot list members)"
 			}
-			members = len(objs)
 		}
 		need := (members + c.Capacity - 1) / c.Capacity
 		if c.OnCapacity != "" && c.OnCapacity != "split" {
 			if members > c.Capacity {
-				warnings = append(warnings, fmt.Sprintf("%s has %d members, more than its capacity of %d (on_capacity = %q)", caddr, members, c.Capacity, c.OnCapacity))
+				warnings = append(warnings, fmt.Sprintf("%s has %d members%s, more than its capacity of %d (on_capacity = %q)", caddr, members, source, c.Capacity, c.OnCapacity))
 			}
 			continue
 		}
@@ -59,7 +81,7 @@ func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, 
 			have++
 		}
 		if members > c.Capacity*have {
-			warnings = append(warnings, fmt.Sprintf("%s has %d members, more than its capacity of %d: splitting into %d communities", caddr, members, c.Capacity, need))
+			warnings = append(warnings, fmt.Sprintf("%s has %d members%s, more than its capacity of %d: splitting into %d communities", caddr, members, source, c.Capacity, need))
 		}
 		for i := 2; i <= max(need, have); i++ {
 			sub := subName(caddr, i)

@@ -179,7 +179,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	for _, r := range resources {
 		byAddr[r.Address] = r
 	}
-	subs, warnings, err := subCommunities(ctx, cfg, desired, byAddr, conns)
+	subs, warnings, err := subCommunities(ctx, cfg, desired, byAddr, conns, st)
 	if err != nil {
 		return nil, err
 	}
