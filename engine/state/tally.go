@@ -62,6 +62,7 @@ type Tally struct {
 	Tier        string `json:"tier,omitempty"`        // tier counted in the current distribution
 	Referred    bool   `json:"referred,omitempty"`    // counted as a referral conversion
 	Paid        bool   `json:"paid,omitempty"`        // counted among paying members
+	Revenue     int64  `json:"revenue,omitempty"`     // amounts counted, in millionths
 	// Answers are the survey answers counted, by "survey/question".
 	Answers map[string]*Answer `json:"answers,omitempty"`
 }
