@@ -367,9 +367,8 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 		r.Revenue.Payers += n
 	}
 	r.Revenue.Total = money(total)
-	r.Revenue.LTV = round2(money(total) / math.Max(1, float64(r.Members.Joined)))
-	if r.Members.Joined == 0 {
-		r.Revenue.LTV = 0
+	if r.Members.Joined > 0 {
+		r.Revenue.LTV = round2(money(total) / float64(r.Members.Joined))
 	}
 	if r.Revenue.Payers > 0 {
 		r.Revenue.ARPPU = round2(money(total) / float64(r.Revenue.Payers))
