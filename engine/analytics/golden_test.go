@@ -84,3 +84,19 @@ func TestJSONSchemaStable(t *testing.T) {
 		t.Errorf("schema = %v", doc.(map[string]any)["schema"])
 	}
 }
+
+func TestHTML(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	r := analytics.Build(cfg, simulateTallies(t, cfg, healthEvents()), time.Time{})
+	var b bytes.Buffer
+	if err := analytics.WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"<title>Community health · 2026-02-04</title>", "NPS <b>-25.0</b>", "K-factor<b>0.67</b>",
+		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<script"} {
+		if strings.Contains(page, want) != (want != "<script") {
+			t.Errorf("page: %q present = %v", want, !strings.Contains(page, want))
+		}
+	}
+}
