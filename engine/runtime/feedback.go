@@ -39,11 +39,12 @@ func templateName(s *config.Send) string {
 	return ""
 }
 
-// replies turns a message that answers a survey ("pulse recommend 9")
+// replies turns a message (in a channel or written to hearth directly)
+// that answers a survey ("pulse recommend 9")
 // into feedback.submitted events, one per answer, derived from the
 // message so a replayed message answers once.
 func (r *Runtime) replies(w *work, ev *events.Event) {
-	if ev.Type != "message.posted" || len(r.cfg.Surveys) == 0 {
+	if (ev.Type != "message.posted" && ev.Type != "message.direct") || len(r.cfg.Surveys) == 0 {
 		return
 	}
 	text, _ := ev.Attrs["text"].(string)
