@@ -326,7 +326,7 @@ function renderReport(r) {
   dayChart($("hr-daily"), daily, "members active per day");
 
   const fmax = Math.max(0, ...r.funnel.map((s) => s.members));
-  replace("hr-funnel", r.funnel.map((s) => barRow(s.name, pct(s.rate), s.members, fmax, "stage")));
+  replace("hr-funnel", r.funnel.map((s) => barRow(s.name, pct(s.rate), s.members, fmax)));
 
   const cohorts = (r.weekly_cohorts || []).filter((c) => c.size > 0);
   if (!cohorts.length) {
