@@ -47,7 +47,7 @@ func (c *Config) Survey(name string) *Survey {
 // surveySpec is the schema of survey blocks, also listed in Root.
 var surveySpec = &Block{
 	Type: "survey", Labels: []string{"name"},
-	Doc: "Questions for members: a campaign step sends them (send { survey = survey.NAME }), members answer by replying, with `hearth local answer` or through POST /v1/feedback, and each answer is a feedback.submitted event that rules can use. Score questions give the NPS per segment and tier in `hearth report`.",
+	Doc: "Questions for members: a campaign step sends them (send { survey = survey.NAME }), members answer by replying (on the local platform: `hearth local reply`) or through POST /v1/feedback, and each answer is a feedback.submitted event that rules can use. Score questions give the NPS per segment and tier in `hearth report`.",
 	Example: `survey "pulse" {
   title = "Monthly pulse"
   question "recommend" {
