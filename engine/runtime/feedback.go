@@ -43,7 +43,7 @@ func templateName(s *config.Send) string {
 // that answers a survey ("pulse recommend 9")
 // into feedback.submitted events, one per answer, derived from the
 // message so a replayed message answers once.
-func (r *Runtime) replies(w *work, ev *events.Event) {
+func (r *Runtime) replies(w *work, m *state.Member, ev *events.Event) {
 	if (ev.Type != "message.posted" && ev.Type != "message.direct") || len(r.cfg.Surveys) == 0 {
 		return
 	}
@@ -54,6 +54,9 @@ func (r *Runtime) replies(w *work, ev *events.Event) {
 	}
 	if err != nil {
 		r.log.Info("survey reply not understood", "event", ev.ID, "member", ev.Member.ID, "err", err)
+		if ev.Type == "message.direct" {
+			r.replyError(w, m, ev, err)
+		}
 		return
 	}
 	for _, a := range answers {
@@ -89,4 +92,27 @@ func (r *Runtime) trackFinish(w *work) error {
 		return nil
 	}
 	return tb.AddTallies(w.tallies)
+}
+
+// replyError tells a member who wrote to hearth why their answer was not
+// taken, in a direct message through the outbox, once per message.
+func (r *Runtime) replyError(w *work, m *state.Member, ev *events.Event, err error) {
+	var c *config.Community
+	for _, x := range r.cfg.Communities {
+		if x.Name == ev.Community || ev.Community == "" && len(r.cfg.Communities) == 1 {
+			c = x
+		}
+	}
+	if c == nil || c.Platform == nil {
+		return
+	}
+	target := m.ID
+	if id := m.Identities[c.Platform.Type]; id != "" {
+		target = id
+	}
+	key := "survey-reply/" + ev.ID
+	w.actions = append(w.actions, state.Action{Key: key, Kind: "send.dm", Member: m.ID, At: ev.At, Platform: c.Platform.Addr(),
+		Community: c.Name, Target: target, Locale: m.Locale, Text: survey.NotUnderstood(err, m.Locale), Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send.dm", Change: "queue",
+		At: ev.At, Rule: "survey", Event: ev.ID, To: target, Detail: key})
 }

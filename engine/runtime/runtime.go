@@ -498,7 +498,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	if depth == 0 {
 		r.updateBase(w, m, ev, created, known && et.Activity)
 		r.track(w, m, ev, known && et.Activity)
-		r.replies(w, ev)
+		r.replies(w, m, ev)
 		if ev.Type == "reaction.added" {
 			// The member reacted to is credited too, so rules can count
 			// what a member receives: total('reaction.received').

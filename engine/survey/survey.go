@@ -251,3 +251,13 @@ func questionText(q *config.Question, locale, def string) string {
 	}
 	return q.Text[def]
 }
+
+// NotUnderstood is the message a member gets when a reply names a survey
+// but cannot be read as answers: why, and how to answer.
+func NotUnderstood(err error, locale string) string {
+	why := strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+	if lang, _, _ := strings.Cut(locale, "-"); lang == "zh" {
+		return "抱歉，没能读懂你的回答：" + why + "。"
+	}
+	return "Sorry, your answer was not recorded: " + why + "."
+}
