@@ -25,10 +25,10 @@ with the NPS of score questions per tier, segment and month.
 The figures are kept up to date as events are applied (hearth run,
 hearth replay), in counters stored next to member state, so the report
 reads no member and no event and takes the same time for a million
-members as for ten. It is as of the latest day with events, or -at; -at
-moves the activity, cohort, referral, points and revenue figures back in
-time, while the funnel, the tiers now and the survey answers are always
-as they stand.
+members as for ten. It is as of the latest day with events, or -at: the
+members, the active counts, cohorts, referrals, points and revenue are
+then as they were on that day (months and weeks count whole), while the
+funnel, the tiers now and the survey answers are as they stand.
 
 -json prints the report as JSON whose "schema" field is
 "hearth.report/v1": fields may be added within a version, never renamed

@@ -169,6 +169,24 @@ func TestReportByHand(t *testing.T) {
 	// 1 day: d; 7 days (Jan 29-Feb 4): a, d; 30 days (Jan 6-Feb 4): a, b, d.
 	check("active", r.Active, analytics.Active{D1: 1, D7: 2, D30: 3, Ratio1: 0.25, Ratio7: 0.5, Ratio30: 0.75})
 
+	// Active counts are exact on any day, not only the latest: as of
+	// January 15 a (13th) and b (14th, 15th) were active in the week, b
+	// that day; a, b and c were members.
+	jan15 := analytics.Build(cfg, tallies, at(1, 15, 0))
+	check("active on Jan 15", jan15.Active, analytics.Active{D1: 1, D7: 2, D30: 2, Ratio1: 0.3333, Ratio7: 0.6667, Ratio30: 0.6667})
+	check("members on Jan 15", jan15.Members, analytics.Members{Joined: 3, Current: 3})
+	// The daily series: a rolling count per day. On Feb 4: 7 days a and
+	// d, 30 days a, b and d. In the 7 days to Jan 19: a (13th) and b
+	// (14th, 15th); to Jan 20 and 21 only b; to Jan 22 nobody.
+	feb4 := r.Daily[len(r.Daily)-1]
+	check("Feb 4", feb4, analytics.DayPoint{Date: "2026-02-04", Active: 1, Active7: 2, Active30: 3, Joined: 1})
+	want7 := map[string]int64{"2026-01-19": 2, "2026-01-20": 1, "2026-01-21": 1, "2026-01-22": 0}
+	for _, p := range r.Daily {
+		if n, ok := want7[p.Date]; ok && p.Active7 != n {
+			t.Errorf("%s: %d active in 7 days; want %d", p.Date, p.Active7, n)
+		}
+	}
+
 	weekly := map[string]analytics.Cohort{}
 	for _, c := range r.Weekly {
 		weekly[c.Start] = c

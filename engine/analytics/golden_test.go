@@ -95,8 +95,8 @@ func TestHTML(t *testing.T) {
 	page := b.String()
 	for _, want := range []string{"<title>Community health · 2026-02-04</title>", "NPS <b>-25.0</b>", "K-factor<b>0.67</b>",
 		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<script"} {
-		if strings.Contains(page, want) != (want != "<script") {
-			t.Errorf("page: %q present = %v", want, !strings.Contains(page, want))
+		if has := strings.Contains(page, want); has != (want != "<script") {
+			t.Errorf("page: %q present = %v", want, has)
 		}
 	}
 }

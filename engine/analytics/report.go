@@ -39,8 +39,9 @@ type Members struct {
 	Current int64 `json:"current"` // joined - left
 }
 
-// Active is how many current members were active in the last 1, 7 and 30
-// days (ending on the report's day), and their share of current members.
+// Active is how many members were active in the 1, 7 and 30 days ending
+// on the report's day, and their share of the members at that day. The
+// counts are exact for any day, not only the latest.
 type Active struct {
 	D1      int64   `json:"d1"`
 	D7      int64   `json:"d7"`
@@ -50,11 +51,14 @@ type Active struct {
 	Ratio30 float64 `json:"ratio_30d"`
 }
 
-// DayPoint is one day of the last 90: members active and joined.
+// DayPoint is one day of the last 90: members active that day and in
+// the 7 and 30 days ending on it, and members who joined.
 type DayPoint struct {
-	Date   string `json:"date"`
-	Active int64  `json:"active"`
-	Joined int64  `json:"joined"`
+	Date     string `json:"date"`
+	Active   int64  `json:"active"`
+	Active7  int64  `json:"active_7d"`
+	Active30 int64  `json:"active_30d"`
+	Joined   int64  `json:"joined"`
 }
 
 // Cohort is the members who joined in one week or month, and how many of
@@ -232,25 +236,14 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 		}
 	}
 	r.Members.Current = r.Members.Joined - r.Members.Left
-	for d, n := range p.lastActive {
-		if d > day {
-			continue
-		}
-		if d > day-1 {
-			r.Active.D1 += n
-		}
-		if d > day-7 {
-			r.Active.D7 += n
-		}
-		if d > day-30 {
-			r.Active.D30 += n
-		}
-	}
+	r.Active.D1 = p.activeDay[day]
+	w7, w30 := p.rolling(p.window7, day-dailyDays), p.rolling(p.window30, day-dailyDays)
+	r.Active.D7, r.Active.D30 = w7(day), w30(day)
 	r.Active.Ratio1 = ratio(r.Active.D1, r.Members.Current)
 	r.Active.Ratio7 = ratio(r.Active.D7, r.Members.Current)
 	r.Active.Ratio30 = ratio(r.Active.D30, r.Members.Current)
 	for d := day - dailyDays + 1; d <= day; d++ {
-		r.Daily = append(r.Daily, DayPoint{Date: d.Time().Format(time.DateOnly), Active: p.activeDay[d], Joined: p.join[d]})
+		r.Daily = append(r.Daily, DayPoint{Date: d.Time().Format(time.DateOnly), Active: p.activeDay[d], Active7: w7(d), Active30: w30(d), Joined: p.join[d]})
 	}
 
 	// Cohorts.
@@ -388,20 +381,20 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 
 // parsed is the tallies read into maps by figure.
 type parsed struct {
-	latest                            state.Day
-	join, left, activeDay, lastActive map[state.Day]int64
-	invites, referred, activated      map[state.Day]int64
-	weeks, months                     map[int]map[int]int64
-	granted, spent, expired           map[int]int64
-	revenue, cohortRev, payers        map[int]int64
-	nps                               map[[2]string]map[string]*NPS // survey/question -> dim -> counts
-	scores                            map[[2]string][]int64
-	choices                           map[[2]string]map[string]int64
+	latest                                   state.Day
+	join, left, activeDay, window7, window30 map[state.Day]int64
+	invites, referred, activated             map[state.Day]int64
+	weeks, months                            map[int]map[int]int64
+	granted, spent, expired                  map[int]int64
+	revenue, cohortRev, payers               map[int]int64
+	nps                                      map[[2]string]map[string]*NPS // survey/question -> dim -> counts
+	scores                                   map[[2]string][]int64
+	choices                                  map[[2]string]map[string]int64
 }
 
 func parse(t state.Tallies) *parsed {
 	p := &parsed{
-		join: map[state.Day]int64{}, left: map[state.Day]int64{}, activeDay: map[state.Day]int64{}, lastActive: map[state.Day]int64{},
+		join: map[state.Day]int64{}, left: map[state.Day]int64{}, activeDay: map[state.Day]int64{}, window7: map[state.Day]int64{}, window30: map[state.Day]int64{},
 		invites: map[state.Day]int64{}, referred: map[state.Day]int64{}, activated: map[state.Day]int64{},
 		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},
 		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{},
@@ -411,7 +404,7 @@ func parse(t state.Tallies) *parsed {
 	days := []struct {
 		prefix string
 		m      map[state.Day]int64
-	}{{keyJoin, p.join}, {keyLeft, p.left}, {keyActiveDay, p.activeDay}, {keyLastActive, p.lastActive},
+	}{{keyJoin, p.join}, {keyLeft, p.left}, {keyActiveDay, p.activeDay}, {keyWindow7, p.window7}, {keyWindow30, p.window30},
 		{keyInvite, p.invites}, {keyReferred, p.referred}, {keyActivated, p.activated}}
 	months := []struct {
 		prefix string
@@ -424,7 +417,10 @@ next:
 			if rest, ok := strings.CutPrefix(k, x.prefix); ok {
 				if d, err := strconv.Atoi(rest); err == nil {
 					x.m[state.Day(d)] += n
-					p.latest = max(p.latest, state.Day(d))
+					if x.prefix != keyWindow7 && x.prefix != keyWindow30 {
+						// Window changes run ahead of the events.
+						p.latest = max(p.latest, state.Day(d))
+					}
 				}
 				continue next
 			}
@@ -494,6 +490,24 @@ next:
 		}
 	}
 	return p
+}
+
+// rolling reads a difference array of window counts: the count at day d
+// is the sum of the changes up to d. Changes up to from are summed once.
+func (p *parsed) rolling(changes map[state.Day]int64, from state.Day) func(state.Day) int64 {
+	var base int64
+	for d, n := range changes {
+		if d <= from {
+			base += n
+		}
+	}
+	return func(day state.Day) int64 {
+		n := base
+		for d := from + 1; d <= day; d++ {
+			n += changes[d]
+		}
+		return n
+	}
 }
 
 // membersBefore counts members who joined before t and had not left.

@@ -26,27 +26,28 @@ import (
 // Tally keys. Days are state.Day numbers, weeks the Day of their Monday,
 // months year*12+month-1.
 const (
-	keyJoin       = "m/join/"   // DAY: members who joined that day
-	keyLeft       = "m/left/"   // DAY: members who left that day (and are still gone)
-	keyActiveDay  = "a/day/"    // DAY: distinct members active that day
-	keyLastActive = "a/last/"   // DAY: current members whose latest activity was that day
-	keyWeek       = "r/w/"      // WEEK/K: members of the week's cohort active K weeks later
-	keyMonth      = "r/m/"      // MONTH/K: the same by month
-	keyContrib    = "f/contrib" // members who made a first contribution
-	keyReached    = "f/tier/"   // TIER: members who ever reached the tier or a higher one
-	keyTier       = "t/cur/"    // TIER: current members on the tier now
-	keyInvite     = "ref/inv/"  // DAY: invites sent
-	keyReferred   = "ref/conv/" // DAY: members who joined with a referrer
-	keyActivated  = "ref/act/"  // DAY: referral.converted events
-	keyGranted    = "p/grant/"  // MONTH: points granted
-	keySpent      = "p/spend/"  // MONTH: points spent (negative grants)
-	keyExpired    = "p/expire/" // MONTH: points expired
-	keyRevenue    = "v/month/"  // MONTH: amounts, in millionths
-	keyCohortRev  = "v/cohort/" // MONTH: amounts from members of the month's cohort, in millionths
-	keyPayers     = "v/payers/" // MONTH: paying members of the month's cohort
-	keyNPS        = "n/"        // SURVEY/QUESTION/DIM/p|s|d: score answers by group
-	keyScore      = "sc/"       // SURVEY/QUESTION/SCORE
-	keyChoice     = "ch/"       // SURVEY/QUESTION/CHOICE
+	keyJoin      = "m/join/"   // DAY: members who joined that day
+	keyLeft      = "m/left/"   // DAY: members who left that day (and are still gone)
+	keyActiveDay = "a/day/"    // DAY: distinct members active that day
+	keyWindow7   = "a/w7/"     // DAY: change of the members active in the 7 days ending that day
+	keyWindow30  = "a/w30/"    // DAY: the same for 30 days
+	keyWeek      = "r/w/"      // WEEK/K: members of the week's cohort active K weeks later
+	keyMonth     = "r/m/"      // MONTH/K: the same by month
+	keyContrib   = "f/contrib" // members who made a first contribution
+	keyReached   = "f/tier/"   // TIER: members who ever reached the tier or a higher one
+	keyTier      = "t/cur/"    // TIER: current members on the tier now
+	keyInvite    = "ref/inv/"  // DAY: invites sent
+	keyReferred  = "ref/conv/" // DAY: members who joined with a referrer
+	keyActivated = "ref/act/"  // DAY: referral.converted events
+	keyGranted   = "p/grant/"  // MONTH: points granted
+	keySpent     = "p/spend/"  // MONTH: points spent (negative grants)
+	keyExpired   = "p/expire/" // MONTH: points expired
+	keyRevenue   = "v/month/"  // MONTH: amounts, in millionths
+	keyCohortRev = "v/cohort/" // MONTH: amounts from members of the month's cohort, in millionths
+	keyPayers    = "v/payers/" // MONTH: paying members of the month's cohort
+	keyNPS       = "n/"        // SURVEY/QUESTION/DIM/p|s|d: score answers by group
+	keyScore     = "sc/"       // SURVEY/QUESTION/SCORE
+	keyChoice    = "ch/"       // SURVEY/QUESTION/CHOICE
 )
 
 // micro is the scale amounts are summed at: exact to a millionth.
@@ -168,6 +169,7 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 	if activity {
 		if m.Active.Sum(day, 1) == 1 {
 			d.Add(dayKey(keyActiveDay, day), 1)
+			windows(d, m.Active, day)
 		}
 		weeks, months := tl.Weeks, tl.Months
 		setPeriods(tl, tl.Cohort, day)
@@ -288,19 +290,6 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 		d.Add(dayKey(keyLeft, tl.Left), -1)
 		tl.Left = 0
 	}
-	var last state.Day
-	if !m.Left && !m.LastActiveAt.IsZero() {
-		last = state.DayOf(m.LastActiveAt)
-	}
-	if last != tl.LastActive {
-		if tl.LastActive != 0 {
-			d.Add(dayKey(keyLastActive, tl.LastActive), -1)
-		}
-		if last != 0 {
-			d.Add(dayKey(keyLastActive, last), 1)
-		}
-		tl.LastActive = last
-	}
 	tier := m.Tier.Name
 	if m.Left {
 		tier = ""
@@ -343,6 +332,41 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 			d.Add(keyGranted+mo, int64(o.Points))
 		default:
 			d.Add(keySpent+mo, int64(-o.Points))
+		}
+	}
+}
+
+// windows counts a member's new active day in the rolling 7- and 30-day
+// active counts. Those are kept as changes by day (a difference array):
+// the member adds one to every window ending from day on that held none
+// of their other active days, and those windows are one run of days, so
+// two counters per window size record it, whatever order days come in.
+func windows(d state.Tallies, active state.Series, day state.Day) {
+	var prev, next state.Day
+	hasPrev, hasNext := false, false
+	for _, b := range active {
+		switch {
+		case b.Count <= 0 || b.Day == day:
+		case b.Day < day:
+			prev, hasPrev = b.Day, true
+		case !hasNext:
+			next, hasNext = b.Day, true
+		}
+	}
+	for _, w := range []struct {
+		key  string
+		days state.Day
+	}{{keyWindow7, 7}, {keyWindow30, 30}} {
+		from, to := day, day+w.days-1
+		if hasPrev {
+			from = max(from, prev+w.days)
+		}
+		if hasNext {
+			to = min(to, next-1)
+		}
+		if from <= to {
+			d.Add(dayKey(w.key, from), 1)
+			d.Add(dayKey(w.key, to+1), -1)
 		}
 	}
 }

@@ -52,7 +52,6 @@ type Tally struct {
 	Cohort     Day  `json:"cohort,omitempty"`      // join day counted, 0 before
 	Counted    bool `json:"counted,omitempty"`     // counted among the members
 	Left       Day  `json:"left,omitempty"`        // day of leaving counted, 0 when in
-	LastActive Day  `json:"last_active,omitempty"` // day counted in the last-active histogram
 	// Weeks and Months are bit sets of the periods after the join period
 	// (bit 0: the join period) in which the member was active.
 	Weeks       uint64 `json:"weeks,omitempty"`
