@@ -49,9 +49,9 @@ type TallyReader interface {
 // week counts once in that week's retention, a tier reached twice counts
 // once in the funnel, a survey answered again replaces the first answer.
 type Tally struct {
-	Cohort     Day  `json:"cohort,omitempty"`      // join day counted, 0 before
-	Counted    bool `json:"counted,omitempty"`     // counted among the members
-	Left       Day  `json:"left,omitempty"`        // day of leaving counted, 0 when in
+	Cohort  Day  `json:"cohort,omitempty"`  // join day counted, 0 before
+	Counted bool `json:"counted,omitempty"` // counted among the members
+	Left    Day  `json:"left,omitempty"`    // day of leaving counted, 0 when in
 	// Weeks and Months are bit sets of the periods after the join period
 	// (bit 0: the join period) in which the member was active.
 	Weeks       uint64 `json:"weeks,omitempty"`
