@@ -91,6 +91,7 @@ func commands() []command {
 		{"outbox", "List, send, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
+		{"report", "Print the community health report: retention, activity, funnel, referrals, points, value, NPS", reportUsage, runReport},
 		{"bench", "Measure the engine on this machine and print the figures", benchUsage, runBench},
 		{"version", "Print hearth's version", "Usage: hearth version\n", runVersion},
 	}

@@ -41,7 +41,7 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	}{
 		{"platform", l.decodePlatform}, {"community", l.decodeCommunity}, {"template", l.decodeTemplate},
 		{"badge", l.decodeBadge}, {"segment", l.decodeSegment}, {"tier", l.decodeTier},
-		{"incentive", l.decodeIncentive}, {"campaign", l.decodeCampaign},
+		{"incentive", l.decodeIncentive}, {"survey", l.decodeSurvey}, {"campaign", l.decodeCampaign},
 	} {
 		for _, b := range blocks[step.typ] {
 			step.decode(b)
@@ -664,6 +664,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			send := &Send{Channel: sd.enum("channel")}
 			from := addr
 			l.refLater(sd, "template", from, func(v any) { send.Template, _ = v.(*Template) })
+			l.refLater(sd, "survey", from, func(v any) { send.Survey, _ = v.(*Survey) })
+			if sd.attr("template") == nil && sd.attr("survey") == nil {
+				l.errorf(&sendb.DefRange, "Nothing to send", "A send needs template = template.NAME, survey = survey.NAME, or both.")
+			}
 			l.refLater(sd, "target", from, func(v any) { send.Target, _ = v.(*Channel) })
 			l.refLater(sd, "platform", from, func(v any) { send.Platform, _ = v.(*Platform) })
 			if send.Channel == "channel" && sd.attr("target") == nil {

@@ -29,6 +29,7 @@ type Config struct {
 	Incentives  []*Incentive
 	Campaigns   []*Campaign
 	Templates   []*Template
+	Surveys     []*Survey
 	EventTypes  map[string]rules.EventType // standard and declared
 	Events      []*EventDecl               // declared in files
 	Moved       []*Moved
@@ -276,6 +277,7 @@ const Exit = "exit"
 type Send struct {
 	Channel  string // dm, channel, email, webhook
 	Template *Template
+	Survey   *Survey // questions sent after the template's text
 	Target   *Channel
 	Platform *Platform
 }

@@ -384,7 +384,8 @@ var Root = &Block{
 							Doc: "Send a message.",
 							Attrs: []Attr{
 								{Name: "channel", Kind: KindEnum, Enum: []string{"dm", "channel", "email", "webhook"}, Required: true, Doc: "How: direct message, channel message, email or webhook."},
-								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Required: true, Doc: "What: template.NAME."},
+								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "What: template.NAME. Required unless survey is set."},
+								{Name: "survey", Kind: KindRef, Refs: []string{"survey"}, Doc: "A survey to send: survey.NAME. Its questions and how to answer follow the template's text, in the member's locale."},
 								{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
 								{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the member's community's."},
 							},
@@ -430,6 +431,7 @@ var Root = &Block{
 				{Name: "html", Kind: KindLocaleText, Doc: "Email HTML per locale."},
 			},
 		},
+		surveySpec,
 		{
 			Type: "moved",
 			Doc:  "Records that a block was renamed, so plan moves the platform object to the new address in state instead of destroying it and creating a new one. Keep it until every state has been applied past it.",

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -63,6 +64,7 @@ type Runtime struct {
 	// timeRules measures each rule evaluation, for the engine overhead
 	// figure of hearth bench; off in normal runs.
 	timeRules bool
+	tracker   *analytics.Tracker // community tallies for reports
 }
 
 // TimeRules turns on timing of every rule evaluation (Stats.EvalNanos),
@@ -96,6 +98,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		badges:  map[string]*config.Badge{},
 		stats:   Stats{Firings: map[string]int{}},
 		noAttrs: map[string]any{},
+		tracker: analytics.NewTracker(cfg),
 	}
 	for _, in := range cfg.Incentives {
 		for _, t := range in.On {
@@ -245,6 +248,7 @@ type work struct {
 	spare    *[]*changes
 	extra    []*events.Event // derived events queued during the event
 	actions  []state.Action  // outbox entries caused by the event
+	tallies  state.Tallies   // community tally changes of the event
 }
 
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
@@ -315,6 +319,7 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 		r.spare = append(r.spare, c)
 	}
 	clear(w.changed)
+	clear(w.tallies)
 	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, nil, nil, nil
 	w.spare = &r.spare
 	w.gen++
@@ -380,6 +385,9 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 }
 
 func (r *Runtime) finish(w *work, at time.Time) error {
+	if err := r.trackFinish(w); err != nil {
+		return err
+	}
 	for _, m := range w.members {
 		r.schedule(m)
 		if err := w.b.SaveMember(m); err != nil {
@@ -517,6 +525,8 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	et, known := r.cfg.EventTypes[ev.Type]
 	if depth == 0 {
 		r.updateBase(w, m, ev, created, known && et.Activity)
+		r.track(w, m, ev, known && et.Activity)
+		r.replies(w, m, ev)
 		if ev.Type == "reaction.added" {
 			// The member reacted to is credited too, so rules can count
 			// what a member receives: total('reaction.received').
@@ -534,6 +544,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	} else {
 		// Derived events are counted, so rules can read total('badge.awarded').
 		m.Record(ev.Type, ev.At, false)
+		r.track(w, m, ev, false)
 		w.markCount(m.ID, ev.Type)
 	}
 	ins := r.byType[ev.Type]

@@ -177,6 +177,9 @@ type Member struct {
 	// RecheckAt is when time-dependent rules should next look at this
 	// member with no event; zero means never.
 	RecheckAt time.Time `json:"recheck_at,omitzero"`
+
+	// Tally is what the member has added to the community tallies.
+	Tally *Tally `json:"tally,omitempty"`
 }
 
 // Lot is points granted with an expiry.

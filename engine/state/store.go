@@ -91,6 +91,7 @@ type Memory struct {
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
 	cursors  map[string]string
+	tallies  Tallies
 	due      dueHeap
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
@@ -142,6 +143,7 @@ type memBatch struct {
 	members  map[string]*Member
 	seen     map[string]time.Time
 	outcomes []Outcome
+	tallies  Tallies
 	done     bool
 }
 
@@ -251,6 +253,12 @@ func (b *memBatch) Commit() error {
 	}
 	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
 	b.s.outbox = append(b.s.outbox, b.actions...)
+	if len(b.tallies) > 0 {
+		if b.s.tallies == nil {
+			b.s.tallies = Tallies{}
+		}
+		b.s.tallies.Merge(b.tallies)
+	}
 	for _, a := range b.actions {
 		if b.s.entries == nil {
 			b.s.entries = map[string]*OutboxEntry{}
