@@ -365,8 +365,10 @@ func fail(reqs []*request, err error) {
 	}
 }
 
-// recheck runs timers that came due: campaign steps, time-based rules.
+// recheck runs timers that came due: campaign steps, time-based rules,
+// and alerts.
 func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
+	d.checkAlerts(ctx, rt)
 	for range 100 { // bounded per round; the next round continues
 		b, err := d.opt.Store.Begin(ctx)
 		if err != nil {

@@ -71,6 +71,11 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		if a.Kind == "role.remove" {
 			req.Action = platform.ActionRoleRemove
 		}
+	case "moderation.mute", "moderation.kick", "moderation.ban":
+		req.Action, req.Member, req.Text = moderationActions[a.Kind], a.Target, ""
+		req.Reason, req.Duration = a.Reason, a.Duration
+	case "moderation.delete":
+		req.Action, req.Message, req.Text, req.Reason = platform.ActionDeleteMessage, a.Message, "", a.Reason
 	default:
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}
@@ -129,6 +134,11 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string,
 	}
 	// Not there yet: apply may create it later, so try again later.
 	return "", fmt.Errorf("no %s named %q on the platform yet (run hearth apply)", req.Kind, name)
+}
+
+// moderationActions are the platform actions of moderation outbox kinds.
+var moderationActions = map[string]platform.Action{
+	"moderation.mute": platform.ActionMute, "moderation.kick": platform.ActionKick, "moderation.ban": platform.ActionBan,
 }
 
 // Close closes the platform connections.

@@ -59,6 +59,7 @@ type Runtime struct {
 	views   [maxDerivedDepth + 1]map[string]any
 	noAttrs map[string]any // shared, empty: rules never write to attrs
 	preview previewScratch
+	gov     govern // moderation, community figures and alerts
 	stats   Stats
 	counts  []ruleCount // by config.Rule.ID; read concurrently by metrics
 	// timeRules measures each rule evaluation, for the engine overhead
@@ -118,6 +119,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		}
 	}
 	r.counts = make([]ruleCount, len(cfg.Rules))
+	r.gov = newGovern(cfg)
 	r.segOrder = segmentOrder(cfg.Segments)
 	r.render = templates.New(cfg)
 	r.enters = map[string]bool{}
@@ -372,6 +374,7 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 		}
 		at := m.RecheckAt
 		w.mark(id, "time")
+		r.refreshStrikes(w, m, at)
 		ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", id, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: id}, At: at}
 		if err := r.settle(w, m, ev, 0); err != nil {
 			return 0, nil, err
@@ -479,6 +482,7 @@ func (r *Runtime) schedule(m *state.Member) {
 			consider(run.Deadline)
 		}
 	}
+	consider(r.nextDecay(m, now))
 	if m.Tier.QualifyingFor != "" {
 		for _, t := range r.cfg.Tiers {
 			if t.Name == m.Tier.QualifyingFor {
@@ -524,9 +528,13 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	}
 	et, known := r.cfg.EventTypes[ev.Type]
 	if depth == 0 {
+		was := snapshot(m)
 		r.updateBase(w, m, ev, created, known && et.Activity)
 		r.track(w, m, ev, known && et.Activity)
 		r.replies(w, m, ev)
+		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
+			return err
+		}
 		if ev.Type == "reaction.added" {
 			// The member reacted to is credited too, so rules can count
 			// what a member receives: total('reaction.received').
@@ -659,7 +667,7 @@ func (r *Runtime) bind(w *work, m *state.Member, event map[string]any, ev *event
 	r.bound = key
 	fillMember(&r.rm, m, now, r.noAttrs)
 	r.ms = memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks}
-	r.eval.Bind(&r.rm, event, nil, now, &r.ms)
+	r.eval.Bind(&r.rm, event, r.figures(w, ev, now), now, &r.ms)
 }
 
 // ruleBool evaluates a bound rule; a run-time failure counts as false.

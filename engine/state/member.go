@@ -153,7 +153,10 @@ type Member struct {
 	Points       int `json:"points"`
 	PointsEarned int `json:"points_earned"`
 	Referrals    int `json:"referrals,omitempty"`
-	Strikes      int `json:"strikes,omitempty"`
+	Strikes      int `json:"strikes,omitempty"` // live moderation strikes
+
+	// Moderation is the member's record with the moderation rules.
+	Moderation *Moderation `json:"moderation,omitempty"`
 
 	// Expiring are grants of points that expire, oldest first.
 	Expiring []Lot `json:"expiring,omitempty"`
@@ -234,6 +237,11 @@ type Action struct {
 	Subject  string `json:"subject,omitempty"`
 	HTML     string `json:"html,omitempty"`
 	Event    string `json:"event,omitempty"`
+	// Message is the platform id of a message to delete; Duration how
+	// long a mute or ban lasts; Reason goes to the platform's audit log.
+	Message  string        `json:"message,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
+	Reason   string        `json:"reason,omitempty"`
 }
 
 // OutboxEntry is an action with its delivery state.
