@@ -325,6 +325,19 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		fail(reqs, err)
 		return
 	}
+	if pl, ok := b.(state.Preloader); ok {
+		var ids, members []string
+		for _, r := range reqs {
+			for _, ev := range r.events {
+				ids, members = append(ids, ev.ID), append(members, ev.Member.ID)
+			}
+		}
+		if err := pl.Preload(ids, members); err != nil {
+			_ = b.Rollback()
+			fail(reqs, err)
+			return
+		}
+	}
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
