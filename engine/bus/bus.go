@@ -90,7 +90,11 @@ type Bus struct {
 
 // Counts are running totals, for status and tests.
 type Counts struct {
-	Published, Applied, Duplicates, Acquired, Released, Lost, Resets int64
+	Published, Applied, Duplicates int64
+	// Retries are batches applied again after a failed commit; Resets
+	// are partitions read again from the committed position.
+	Retries, Resets          int64
+	Acquired, Released, Lost int64
 }
 
 // lease is one partition this replica owns, and its consumer.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hearth-community/hearth/engine/events"
@@ -158,6 +159,7 @@ func (b *Bus) acquire(ctx context.Context, p int, rev uint64, sink Sink, cursors
 		defer close(l.done)
 		wait := 100 * time.Millisecond
 		for cctx.Err() == nil {
+			began := time.Now()
 			err := b.consume(cctx, p, l, sink, cursors)
 			if cctx.Err() != nil {
 				return
@@ -168,6 +170,9 @@ func (b *Bus) acquire(ctx context.Context, p int, rev uint64, sink Sink, cursors
 			b.counts.Resets++
 			b.mu.Unlock()
 			b.log.Warn("bus: partition reading stopped; starting again from the committed position", "partition", p, "err", err, "in", wait)
+			if err == nil || time.Since(began) > time.Minute {
+				wait = 100 * time.Millisecond // it ran well for a while
+			}
 			select {
 			case <-cctx.Done():
 				return
@@ -266,42 +271,30 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		return fmt.Errorf("consumer %s: %w", name, err)
 	}
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(b.opt.Batch, jetstream.FetchMaxWait(time.Second))
+		// Take what is there without waiting for a full batch; when
+		// nothing is, wait for the next message.
+		batch, err := cons.FetchNoWait(b.opt.Batch)
 		if err != nil {
 			return err
 		}
-		var evs []events.Event
-		var last jetstream.Msg
-		var lastSeq uint64
-		for msg := range batch.Messages() {
-			meta, err := msg.Metadata()
-			if err != nil {
-				return err
-			}
-			ev, err := events.Parse(msg.Data())
-			if err != nil {
-				// Publish only stores valid events; anything else was
-				// put there by hand and is skipped, loudly.
-				b.log.Error("bus: a message that is no hearth event was skipped", "partition", p, "seq", meta.Sequence.Stream, "err", err)
-			} else {
-				evs = append(evs, ev)
-			}
-			last, lastSeq = msg, meta.Sequence.Stream
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+		evs, last, lastSeq, err := b.collect(p, batch)
+		if err != nil {
 			return err
 		}
 		if last == nil {
-			continue
-		}
-		if !b.valid(l) {
-			return errors.New("the partition lease may have run out; not applying")
-		}
-		dups := 0
-		if len(evs) > 0 {
-			if dups, err = sink.Apply(ctx, evs); err != nil {
-				return fmt.Errorf("applying: %w", err)
+			if batch, err = cons.Fetch(1, jetstream.FetchMaxWait(time.Second)); err != nil {
+				return err
 			}
+			if evs, last, lastSeq, err = b.collect(p, batch); err != nil {
+				return err
+			}
+			if last == nil {
+				continue // quiet partition
+			}
+		}
+		dups, err := b.apply(ctx, l, sink, evs)
+		if err != nil {
+			return err
 		}
 		if err := cursors.SetCursor(context.WithoutCancel(ctx), b.cursorName(p), b.cursor(lastSeq)); err != nil {
 			return fmt.Errorf("storing the cursor: %w", err)
@@ -317,6 +310,62 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		b.mu.Unlock()
 	}
 	return nil
+}
+
+// collect decodes a fetched batch.
+func (b *Bus) collect(p int, batch jetstream.MessageBatch) ([]events.Event, jetstream.Msg, uint64, error) {
+	var evs []events.Event
+	var last jetstream.Msg
+	var lastSeq uint64
+	for msg := range batch.Messages() {
+		meta, err := msg.Metadata()
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		ev, err := events.Parse(msg.Data())
+		if err != nil {
+			// Publish only stores valid events; anything else was put
+			// there by hand and is skipped, loudly.
+			b.log.Error("bus: a message that is no hearth event was skipped", "partition", p, "seq", meta.Sequence.Stream, "err", err)
+		} else {
+			evs = append(evs, ev)
+		}
+		last, lastSeq = msg, meta.Sequence.Stream
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
+		return nil, nil, 0, err
+	}
+	return evs, last, lastSeq, nil
+}
+
+// apply applies a batch, trying the same batch again a few times when the
+// commit fails (another replica changed one of its members: the batch
+// was kept whole or not at all), so nothing after it goes first.
+func (b *Bus) apply(ctx context.Context, l *lease, sink Sink, evs []events.Event) (int, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	wait := 10 * time.Millisecond
+	for try := 1; ; try++ {
+		if !b.valid(l) {
+			return 0, errors.New("the partition lease may have run out; not applying")
+		}
+		dups, err := sink.Apply(ctx, evs)
+		if err == nil || try == 8 || ctx.Err() != nil {
+			if err != nil {
+				return 0, fmt.Errorf("applying: %w", err)
+			}
+			return dups, nil
+		}
+		b.mu.Lock()
+		b.counts.Retries++
+		b.mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Second)
+	}
 }
 
 // A cursor is the stream's creation time and a sequence: a stream
