@@ -80,6 +80,14 @@ type AsyncBatch interface {
 	CommitAsync(done func(error))
 }
 
+// Preloader is a batch that can fetch, ahead of applying a group of
+// events, whether they were applied and the members they touch, so a
+// networked store pays two round trips per batch instead of two per
+// event. Claim and Member then answer from what was fetched.
+type Preloader interface {
+	Preload(eventIDs, memberIDs []string) error
+}
+
 // Flusher waits until background commits are written and returns the
 // first error among them.
 type Flusher interface {
