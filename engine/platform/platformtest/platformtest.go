@@ -854,6 +854,9 @@ func (s *suite) perform(t *testing.T) {
 	t.Run("DeleteMessage", func(t *testing.T) {
 		ch := channel(t)
 		msg := do(t, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: key(), Community: co, Channel: ch, Text: "oops"})
+		if msg.ID == "" {
+			t.Skip("the platform gives posted messages no id (a webhook robot), so they cannot be deleted")
+		}
 		do(t, platform.PerformRequest{Action: platform.ActionDeleteMessage, Key: key(), Community: co, Message: msg.ID, Reason: "spam"})
 		if n := count(t, platform.KindMessage, func(o platform.Object) bool { return o.ID == msg.ID }); n > 0 {
 			t.Error("deleted message still read")
