@@ -46,10 +46,18 @@ func TestVerifier(t *testing.T) {
 		{"no headers", http.Header{}, body, 401},
 		{"wrong secret", signed("other", ts, body), body, 401},
 		{"body changed", signed(secret, ts, body), body + " ", 401},
-		{"timestamp changed", func() http.Header { h := signed(secret, ts, body); h.Set(webhook.HeaderTimestamp, strconv.FormatInt(ts+1, 10)); return h }(), body, 401},
+		{"timestamp changed", func() http.Header {
+			h := signed(secret, ts, body)
+			h.Set(webhook.HeaderTimestamp, strconv.FormatInt(ts+1, 10))
+			return h
+		}(), body, 401},
 		{"too old", signed(secret, ts-301, body), body, 401},
 		{"too far ahead", signed(secret, ts+301, body), body, 401},
-		{"not a number", func() http.Header { h := signed(secret, ts, body); h.Set(webhook.HeaderTimestamp, "yesterday"); return h }(), body, 401},
+		{"not a number", func() http.Header {
+			h := signed(secret, ts, body)
+			h.Set(webhook.HeaderTimestamp, "yesterday")
+			return h
+		}(), body, 401},
 		{"huge timestamp", signed(secret, 1<<62, body), body, 401},
 		{"v0 only", func() http.Header { h := signed(secret, ts, body); h.Set(webhook.HeaderSignature, "v0=abc"); return h }(), body, 401},
 	} {
