@@ -12,7 +12,9 @@
 // 19022 an address not allowed, 19001 an unknown hook, 9499 a malformed
 // request and 11232 "frequency limited". A bot may send 100 messages a
 // minute and 5 a second; the adapter keeps under both before sending,
-// and a limit answered anyway is a platform.RateLimitError.
+// and a limit answered anyway (11232, or the gateway's HTTP 429 with code
+// 99991400) is a platform.RateLimitError that waits x-ogw-ratelimit-reset
+// seconds when the answer says.
 //
 // The bot can only post in its group, so the adapter performs channel
 // messages and nothing else: the block stands for one hearth channel
@@ -33,6 +35,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +61,7 @@ const (
 	CodeIPNotAllowed = 19022
 	CodeKeywordsMiss = 19024
 	CodeFrequency    = 11232
+	CodeRequestLimit = 99991400 // the open platform's general limit, with HTTP 429
 )
 
 // Spec describes the settings.
@@ -264,8 +268,8 @@ func (c *Conn) send(ctx context.Context, text string) (string, error) {
 func codeError(resp post.Response, ans Answer, now time.Time) error {
 	msg := fmt.Errorf("feishu code %d: %s", ans.Code, ans.Msg)
 	switch ans.Code {
-	case CodeFrequency:
-		return &platform.RateLimitError{After: max(post.RetryAfter(resp.Header, now), time.Second), Err: msg}
+	case CodeFrequency, CodeRequestLimit:
+		return &platform.RateLimitError{After: max(resetAfter(resp.Header), post.RetryAfter(resp.Header, now), time.Second), Err: msg}
 	case CodeSignMismatch:
 		return platform.Permanent(fmt.Errorf("%w (check the secret and this machine's clock)", msg))
 	case CodeTokenInvalid:
@@ -281,4 +285,14 @@ func codeError(resp post.Response, ans Answer, now time.Time) error {
 		return post.StatusError(resp, now, "feishu answered", msg.Error())
 	}
 	return platform.Permanent(msg)
+}
+
+// resetAfter reads x-ogw-ratelimit-reset, the seconds Feishu's gateway
+// says to wait after a frequency limit.
+func resetAfter(h http.Header) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("x-ogw-ratelimit-reset")))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
 }

@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -157,5 +160,24 @@ func TestRateLimit(t *testing.T) {
 	_, err = other.Perform(context.Background(), msg("k-7", "m"))
 	if !errors.As(err, &rl) || !strings.Contains(err.Error(), "11232") {
 		t.Errorf("Feishu's frequency limit: %v; want a RateLimitError with code 11232", err)
+	}
+}
+
+// TestGatewayLimit: the open platform's gateway answers HTTP 429 with
+// code 99991400 and x-ogw-ratelimit-reset; that is the wait.
+func TestGatewayLimit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-ogw-ratelimit-limit", "100")
+		w.Header().Set("x-ogw-ratelimit-reset", "52")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"code":99991400,"msg":"request trigger frequency limit"}`)
+	}))
+	defer srv.Close()
+	c := open(t, feishu.New(), srv.URL+"/open-apis/bot/v2/hook/x", "", "")
+	_, err := c.Perform(context.Background(), msg("k", "hi"))
+	var rl *platform.RateLimitError
+	if !errors.As(err, &rl) || rl.After != 52*time.Second {
+		t.Errorf("gateway limit: %v; want a RateLimitError of 52s", err)
 	}
 }
