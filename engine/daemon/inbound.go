@@ -25,7 +25,8 @@ type Receiver interface {
 
 // Receivers opens every configured platform whose connection is a
 // Receiver and serves it until the returned function closes them.
-// Platforms added by a later reload are served after the next start.
+// Platforms added or changed by a later reload take effect at the next
+// start, like the event streams.
 func (d *Daemon) Receivers(ctx context.Context, reg *platform.Registry) (closeAll func()) {
 	cfg := d.Snapshot().Config
 	got := map[string]Receiver{}
