@@ -285,6 +285,11 @@ func (s *suite) closed(t *testing.T) {
 			t.Error("Apply after Close succeeded")
 		}
 	}
+	if pf, ok := c.(platform.Performer); ok {
+		if _, err := pf.Perform(ctxBG, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "after-close", Community: "c", Channel: "general", Text: "x"}); err == nil {
+			t.Error("Perform after Close succeeded")
+		}
+	}
 }
 
 func (s *suite) community(t *testing.T) {
