@@ -88,6 +88,8 @@ type Daemon struct {
 	rt       atomic.Pointer[runtime.Runtime] // in force, for metrics
 	stats    Counters
 	series   ring // guarded by mu
+	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
+	receivers map[string]Receiver
 }
 
 // Counters are running totals, for status.

@@ -56,6 +56,11 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	switch a.Kind {
 	case "send.dm":
 		req.Action, req.Member = platform.ActionDirectMessage, a.Target
+	case "send.webhook":
+		// A webhook delivers the rendered message about the member to
+		// another system (a CRM, an SMS gateway), which takes it as a
+		// message for that member.
+		req.Action, req.Member = platform.ActionDirectMessage, a.Target
 	case "send.channel":
 		ch, err := p.id(ctx, conn, "channel/"+community+"/"+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target)
 		if err != nil {
@@ -113,9 +118,11 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string,
 	if ok {
 		return id, nil
 	}
-	reader, err := platform.Require[platform.Reader](conn, "lookup")
-	if err != nil {
-		return "", &PermanentError{Err: err}
+	reader, ok := conn.(platform.Reader)
+	if !ok {
+		// Platforms that cannot list objects (webhooks, chat robots) know
+		// them by their hearth names.
+		return name, nil
 	}
 	objs, err := platform.ReadAll(ctx, reader, req)
 	if err != nil {
