@@ -338,3 +338,26 @@ func FuzzReceiver(f *testing.F) {
 		}
 	})
 }
+
+// TestBadgeGrant grants the forum's badge of a name once, however often
+// the grant is sent (from a fresh process too), and says which badge is
+// missing.
+func TestBadgeGrant(t *testing.T) {
+	f := discoursetest.New(t)
+	f.Badge("First Post")
+	ann := f.AddUser("Ann")
+	req := platform.PerformRequest{Action: platform.ActionBadgeGrant, Key: "badge/1", Community: forum(f), Member: ann, Badge: "first post"}
+	for range 2 {
+		if _, err := open(t, discourse.New(), f, nil).Perform(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.Granted(ann); len(got) != 1 || got[0] != "First Post" {
+		t.Errorf("granted %v; want First Post once", got)
+	}
+	req.Key, req.Badge = "badge/2", "Nice Reply"
+	_, err := open(t, discourse.New(), f, nil).Perform(ctx, req)
+	if !errors.Is(err, platform.ErrNotFound) || !strings.Contains(err.Error(), "Nice Reply") {
+		t.Errorf("missing badge: %v", err)
+	}
+}

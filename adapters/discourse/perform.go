@@ -138,6 +138,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		} else {
 			err = c.api.DeletePost(ctx, n)
 		}
+	case platform.ActionBadgeGrant:
+		err = c.grant(ctx, req, reason)
 	case platform.ActionKick:
 		err = fmt.Errorf("%w: Discourse has no kick; ban suspends a member for a while", platform.ErrUnsupported)
 	}
@@ -195,4 +197,32 @@ func (c *Conn) reply(ctx context.Context, req platform.PerformRequest, fp string
 		return "", false, err
 	}
 	return strconv.Itoa(p.ID), false, nil
+}
+
+// grant gives a member the forum's badge of that name. Discourse grants a
+// badge that cannot be held twice only once, so a retry after a crash
+// grants nothing more.
+func (c *Conn) grant(ctx context.Context, req platform.PerformRequest, reason string) error {
+	uid, err := userID(req.Member)
+	if err != nil {
+		return err
+	}
+	badges, err := c.api.Badges(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range badges {
+		if !strings.EqualFold(b.Name, req.Badge) {
+			continue
+		}
+		if !b.Enabled {
+			return fmt.Errorf("%w: badge %q is disabled in the forum", platform.ErrConflict, req.Badge)
+		}
+		u, err := c.api.User(ctx, uid)
+		if err != nil {
+			return err
+		}
+		return c.api.GrantBadge(ctx, u.Username, b.ID, reason)
+	}
+	return fmt.Errorf("badge %q: create it in the forum (Admin > Badges): %w", req.Badge, platform.ErrNotFound)
 }

@@ -476,6 +476,11 @@ func (l *loader) decodeBadge(hb *hcl.Block) {
 	if bd.Title == "" {
 		bd.Title = name
 	}
+	bd.PlatformBadge = b.str("platform_badge")
+	if bd.PlatformBadge == "" {
+		bd.PlatformBadge = bd.Title
+	}
+	l.refLater(b, "platform", "badge."+name, func(v any) { bd.Platform, _ = v.(*Platform) })
 	l.cfg.Badges = append(l.cfg.Badges, bd)
 }
 

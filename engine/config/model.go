@@ -199,7 +199,10 @@ type Badge struct {
 	Class       string
 	Repeat      bool
 	RevokeWhen  *Rule
-	DeclRange   hcl.Range
+	// Platform, when set, also grants the platform's badge PlatformBadge.
+	Platform      *Platform
+	PlatformBadge string
+	DeclRange     hcl.Range
 }
 
 // Incentive is an incentive block.

@@ -287,6 +287,8 @@ var Root = &Block{
 				{Name: "class", Kind: KindEnum, Enum: []string{"bronze", "silver", "gold"}, Doc: "Badge class.", Default: "bronze"},
 				{Name: "repeat", Kind: KindBool, Doc: "Whether a member can earn it more than once.", Default: "false"},
 				{Name: "revoke_when", Kind: KindRule, Doc: "Take the badge back when this rule over member state holds." + ruleDoc},
+				{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform whose own badge members are also granted when they earn this one, such as a Discourse forum (POST /user_badges.json): platform.TYPE.NAME."},
+				{Name: "platform_badge", Kind: KindString, Doc: "Name of the badge on that platform.", Default: "the title"},
 			},
 		},
 		{

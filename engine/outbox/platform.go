@@ -71,6 +71,9 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		if a.Kind == "role.remove" {
 			req.Action = platform.ActionRoleRemove
 		}
+	case "badge.grant":
+		// The runtime puts the platform's badge name in Role.
+		req.Action, req.Member, req.Badge, req.Text = platform.ActionBadgeGrant, a.Target, a.Role, ""
 	default:
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}

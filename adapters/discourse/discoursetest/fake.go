@@ -87,7 +87,7 @@ type badge struct {
 	ID          int
 	Name        string
 	Enabled     bool
-	AllowTitle  bool
+	Multiple    bool
 	Description string
 }
 
@@ -448,7 +448,7 @@ func (f *Fake) route(r *http.Request, route string, body map[string]any) (any, e
 	case route == "GET /admin/badges.json":
 		out := []any{}
 		for _, b := range f.badges {
-			out = append(out, map[string]any{"id": b.ID, "name": b.Name, "enabled": b.Enabled, "description": b.Description})
+			out = append(out, map[string]any{"id": b.ID, "name": b.Name, "enabled": b.Enabled, "multiple_grant": b.Multiple, "description": b.Description})
 		}
 		return map[string]any{"badges": out}, nil
 	case route == "POST /user_badges.json":
@@ -1009,6 +1009,14 @@ func (f *Fake) grantBadge(body map[string]any) (any, error) {
 		return nil, invalid("badge is not enabled")
 	}
 	reason, _ := str(body, "reason")
+	// A badge without multiple_grant is held once; granting it again
+	// answers the existing grant.
+	for i, g := range f.grants {
+		if g.UserID == u.ID && g.BadgeID == b.ID && !b.Multiple {
+			return map[string]any{"badges": []any{map[string]any{"id": b.ID, "name": b.Name}},
+				"user_badges": []any{map[string]any{"id": i + 1, "badge_id": b.ID, "user_id": u.ID, "granted_at": f.now.Format(time.RFC3339)}}}, nil
+		}
+	}
 	f.grants = append(f.grants, grant{UserID: u.ID, BadgeID: b.ID, Reason: reason})
 	return map[string]any{"badges": []any{map[string]any{"id": b.ID, "name": b.Name}},
 		"user_badges": []any{map[string]any{"id": len(f.grants), "badge_id": b.ID, "user_id": u.ID, "granted_at": f.now.Format(time.RFC3339)}}}, nil
