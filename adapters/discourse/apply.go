@@ -120,6 +120,9 @@ func (c *Conn) applyCategory(ctx context.Context, req platform.ApplyRequest) (pl
 	if v, ok := a["private"]; ok {
 		fields["permissions"] = permissions(v)
 	}
+	if v, ok := a["color"]; ok {
+		fields["color"] = c.colorFor(v)
+	}
 	var id int
 	if req.Op != platform.OpCreate {
 		if _, err := c.channel(ctx, req.ID); err != nil {
@@ -141,7 +144,10 @@ func (c *Conn) applyCategory(ctx context.Context, req platform.ApplyRequest) (pl
 	var ct Category
 	var err error
 	if req.Op == platform.OpCreate {
-		fields["color"], fields["text_color"] = c.color, c.textColor
+		if _, ok := fields["color"]; !ok {
+			fields["color"] = c.color
+		}
+		fields["text_color"] = c.textColor
 		if _, ok := fields["permissions"]; !ok {
 			fields["permissions"] = permissions("false")
 		}

@@ -6,10 +6,11 @@
 // names the community block it holds. Inside it:
 //
 //   - channels are categories: name, topic (the category's description),
-//     position, category (the parent category's name; Discourse nests
-//     one level) and private (read-restricted: only staff can see it
-//     until groups are given access in Discourse). New categories take
-//     the color and text_color settings.
+//     color, position, category (the parent category's name; Discourse
+//     nests one level) and private (read-restricted: only staff can see
+//     it until groups are given access in Discourse). A channel without
+//     a color takes the color setting, and reads back as "" while it
+//     has it; new categories take the text_color setting.
 //   - roles are groups: the name hearth shows is the group's full_name,
 //     the group's own name (its @mention) is the role block's name; new
 //     groups take the group_visibility setting. Discourse's automatic

@@ -361,3 +361,22 @@ func TestBadgeGrant(t *testing.T) {
 		t.Errorf("missing badge: %v", err)
 	}
 }
+
+// TestCategoryColor: a color reads back as set; none means the color
+// setting, which reads back as "", so plans stay clean either way.
+func TestCategoryColor(t *testing.T) {
+	f := discoursetest.New(t)
+	c := open(t, discourse.New(), f, map[string]string{"color": "25AAE2"})
+	plain, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: forum(f), Attrs: platform.Attrs{"name": "Plain", "color": ""}})
+	if err != nil || plain.Object.Attrs["color"] != "" {
+		t.Fatalf("default color: %+v, %v", plain.Object, err)
+	}
+	red, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: forum(f), Attrs: platform.Attrs{"name": "Red", "color": "#E45735", "category": "Projects"}})
+	if err != nil || red.Object.Attrs["color"] != "#e45735" || red.Object.Attrs["category"] != "Projects" {
+		t.Fatalf("red: %+v, %v", red.Object, err)
+	}
+	up, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: forum(f), ID: red.Object.ID, Attrs: platform.Attrs{"color": ""}})
+	if err != nil || up.Object.Attrs["color"] != "" || up.Object.Attrs["name"] != "Red" {
+		t.Errorf("back to the default: %+v, %v", up.Object, err)
+	}
+}

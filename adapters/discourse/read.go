@@ -183,7 +183,28 @@ func (c *Conn) communityObject() platform.Object {
 func (c *Conn) channelObject(ct Category, names map[int]string) platform.Object {
 	return platform.Object{Kind: platform.KindChannel, ID: strconv.Itoa(ct.ID), Community: c.id, Attrs: platform.Attrs{
 		"name": ct.Name, "topic": ct.Description, "position": strconv.Itoa(ct.Position), "category": names[ct.ParentID],
-		"private": platform.FormatBoolValue(ct.ReadRestricted)}}
+		"private": platform.FormatBoolValue(ct.ReadRestricted), "color": c.colorOf(ct.Color)}}
+}
+
+// colorOf reads a category's color: "" when it is the color setting
+// (what categories get when the configuration gives none), else #rrggbb.
+func (c *Conn) colorOf(hex string) string {
+	if strings.EqualFold(hex, c.color) || len(hex) != 6 {
+		return ""
+	}
+	v, err := platform.Canonical(platform.FormatColor, "#"+hex)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// colorFor writes a channel's color as Discourse takes it.
+func (c *Conn) colorFor(v string) string {
+	if v == "" {
+		return c.color
+	}
+	return strings.ToUpper(strings.TrimPrefix(v, "#"))
 }
 
 func (c *Conn) roleObject(g Group) platform.Object {

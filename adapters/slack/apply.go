@@ -94,6 +94,11 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 				return platform.Object{}, err
 			}
 		}
+		if p := a["purpose"]; p != "" {
+			if ch, err = c.setPurpose(ctx, ch.ID, p); err != nil {
+				return platform.Object{}, err
+			}
+		}
 		return c.channelObject(*ch), nil
 	}
 	cur, err := c.conversation(ctx, req.ID)
@@ -139,7 +144,23 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 		}
 		cur.Topic = ch.Topic
 	}
+	if p, ok := a["purpose"]; ok && p != cur.Purpose.Value {
+		ch, err := c.setPurpose(ctx, cur.ID, p)
+		if err != nil {
+			return platform.Object{}, err
+		}
+		cur.Purpose = ch.Purpose
+	}
 	return c.channelObject(cur), nil
+}
+
+func (c *Conn) setPurpose(ctx context.Context, id, purpose string) (*slack.Channel, error) {
+	var ch *slack.Channel
+	err := c.retry(ctx, "conversations.setPurpose", func() (err error) {
+		ch, err = c.api.SetPurposeOfConversationContext(ctx, id, purpose)
+		return err
+	})
+	return ch, err
 }
 
 func (c *Conn) setTopic(ctx context.Context, id, topic string) (*slack.Channel, error) {

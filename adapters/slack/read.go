@@ -155,7 +155,7 @@ func (c *Conn) communityObject() platform.Object {
 
 func (c *Conn) channelObject(ch slack.Channel) platform.Object {
 	return platform.Object{Kind: platform.KindChannel, ID: ch.ID, Community: c.team, Attrs: platform.Attrs{
-		"name": ch.Name, "topic": ch.Topic.Value, "private": platform.FormatBoolValue(ch.IsPrivate)}}
+		"name": ch.Name, "topic": ch.Topic.Value, "purpose": ch.Purpose.Value, "private": platform.FormatBoolValue(ch.IsPrivate)}}
 }
 
 func (c *Conn) roleObject(g slack.UserGroup) platform.Object {

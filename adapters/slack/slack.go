@@ -6,7 +6,7 @@
 // creating the community adopts the workspace, and the community setting
 // names the community block it holds. Inside it:
 //
-//   - channels are conversations (name, topic, private); Slack has no
+//   - channels are conversations (name, topic, purpose, private); Slack has no
 //     channel positions or categories, so those attributes are not read
 //     and are ignored when set. Deleting a channel archives it (apps
 //     cannot delete conversations); archived ones are not listed.

@@ -448,3 +448,26 @@ func FuzzReceiver(f *testing.F) {
 		}
 	})
 }
+
+// TestPurpose: a conversation's purpose is set on create, changed alone
+// on update, and read back.
+func TestPurpose(t *testing.T) {
+	f := slacktest.New(t)
+	c := open(t, slack.New(), f, nil)
+	r, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.TeamID,
+		Attrs: platform.Attrs{"name": "help", "topic": "Ask", "purpose": "Questions about builds", "position": "3"}})
+	if err != nil || r.Object.Attrs["purpose"] != "Questions about builds" || r.Object.Attrs["topic"] != "Ask" {
+		t.Fatalf("create: %+v, %v", r.Object, err)
+	}
+	if _, ok := r.Object.Attrs["position"]; ok {
+		t.Errorf("a conversation reports a position: %v", r.Object.Attrs)
+	}
+	u, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: f.TeamID, ID: r.Object.ID,
+		Attrs: platform.Attrs{"purpose": "Anything about hardware"}})
+	if err != nil || u.Object.Attrs["purpose"] != "Anything about hardware" || u.Object.Attrs["topic"] != "Ask" {
+		t.Fatalf("update: %+v, %v", u.Object, err)
+	}
+	if n := f.Calls("conversations.setTopic"); n != 1 {
+		t.Errorf("setTopic called %d times; the update did not change the topic", n)
+	}
+}

@@ -347,7 +347,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			continue
 		}
 		cs := l.open(cb, spec.block("channel"))
-		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Position: cs.num("position", i), Category: cs.str("category"),
+		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
 		c.Channels = append(c.Channels, ch)
 	}

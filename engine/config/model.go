@@ -111,6 +111,8 @@ type Community struct {
 type Channel struct {
 	Name          string
 	Topic         string
+	Purpose       string
+	Color         string
 	Position      int
 	Category      string
 	Private       bool

@@ -202,6 +202,8 @@ var Root = &Block{
 					Doc: "A channel, room or category of the community.",
 					Attrs: append([]Attr{
 						{Name: "topic", Kind: KindString, Doc: "Channel topic."},
+						{Name: "purpose", Kind: KindString, Doc: "What the channel is for, where the platform keeps it apart from the topic (Slack's channel purpose)."},
+						{Name: "color", Kind: KindColor, Doc: "Color, where channels have one (a Discourse category's)."},
 						{Name: "position", Kind: KindNumber, Doc: "Order among channels; by default the order in the file."},
 						{Name: "category", Kind: KindString, Doc: "Category or section the channel belongs to."},
 						{Name: "private", Kind: KindBool, Doc: "Visible to invited members and roles only.", Default: "false"},

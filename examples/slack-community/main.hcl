@@ -70,10 +70,12 @@ community "makers" {
 
   channel "introductions" {
     topic           = "Say hi: what do you build?"
+    purpose         = "Newcomers introduce themselves; the house rules are pinned here"
     pin_house_rules = true
   }
   channel "show-and-tell" {
-    topic = "Photos, schematics and write-ups of your builds"
+    topic   = "Photos, schematics and write-ups of your builds"
+    purpose = "Show what you built, finished or not"
   }
   channel "help" {
     topic = "Stuck? Ask here"
