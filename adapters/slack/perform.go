@@ -116,12 +116,15 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		id, dup, err = c.post(ctx, req.Channel, req, fp)
 	case platform.ActionDirectMessage:
 		var ch *slack.Channel
-		ch, _, _, err = c.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{req.Member}})
-		if err = wrap("conversations.open", err); err == nil {
+		err = c.once(ctx, "conversations.open", func() (err error) {
+			ch, _, _, err = c.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{req.Member}})
+			return err
+		})
+		if err == nil {
 			id, dup, err = c.post(ctx, ch.ID, req, fp)
 		}
 	case platform.ActionRoleAdd, platform.ActionRoleRemove:
-		_, err = c.setMember(ctx, req.Member, req.Role, req.Action == platform.ActionRoleAdd, once)
+		_, err = c.setMember(ctx, req.Member, req.Role, req.Action == platform.ActionRoleAdd, c.once)
 	case platform.ActionKick:
 		err = c.kick(ctx, req.Member)
 	case platform.ActionDeleteMessage:
@@ -141,15 +144,26 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 // once makes a Web API call without waiting out a rate limit: Perform
 // leaves that to the outbox, which retries with the same key after the
 // RateLimitError's delay.
-func once(_ context.Context, method string, call func() error) error { return wrap(method, call()) }
+func (c *Conn) once(_ context.Context, method string, call func() error) error {
+	if err := c.paced(method, method); err != nil {
+		return err
+	}
+	return wrap(method, call())
+}
 
 // post sends text to a conversation unless a message with the key is
 // among its latest; the message's id is CHANNEL/TS.
 func (c *Conn) post(ctx context.Context, channel string, req platform.PerformRequest, fp string) (string, bool, error) {
-	hist, err := c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-		ChannelID: channel, Limit: historyWindow, IncludeAllMetadata: true})
-	if err != nil {
-		return "", false, wrap("conversations.history", err)
+	if err := c.paced("chat.postMessage", "chat.postMessage/"+channel); err != nil {
+		return "", false, err
+	}
+	var hist *slack.GetConversationHistoryResponse
+	if err := c.once(ctx, "conversations.history", func() (err error) {
+		hist, err = c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Limit: historyWindow, IncludeAllMetadata: true})
+		return err
+	}); err != nil {
+		return "", false, err
 	}
 	for _, m := range hist.Messages {
 		if m.Metadata.EventType != metaType || m.Metadata.EventPayload["key"] != req.Key {
@@ -173,15 +187,21 @@ func (c *Conn) post(ctx context.Context, channel string, req platform.PerformReq
 // (conversations.kick), which is all a bot token can do.
 func (c *Conn) kick(ctx context.Context, member string) error {
 	if c.admin != nil {
-		return wrap("admin.users.remove", c.adminCall(ctx, "admin.users.remove", url.Values{"team_id": {c.team}, "user_id": {member}}))
+		return c.once(ctx, "admin.users.remove", func() error {
+			return c.adminCall(ctx, "admin.users.remove", url.Values{"team_id": {c.team}, "user_id": {member}})
+		})
 	}
 	var chans []slack.Channel
 	cursor := ""
 	for {
-		page, next, err := c.api.GetConversationsForUserContext(ctx, &slack.GetConversationsForUserParameters{
-			UserID: member, Cursor: cursor, Types: []string{"public_channel", "private_channel"}, Limit: 200, ExcludeArchived: true, TeamID: c.team})
-		if err != nil {
-			return wrap("users.conversations", err)
+		var page []slack.Channel
+		var next string
+		if err := c.once(ctx, "users.conversations", func() (err error) {
+			page, next, err = c.api.GetConversationsForUserContext(ctx, &slack.GetConversationsForUserParameters{
+				UserID: member, Cursor: cursor, Types: []string{"public_channel", "private_channel"}, Limit: 200, ExcludeArchived: true, TeamID: c.team})
+			return err
+		}); err != nil {
+			return err
 		}
 		chans = append(chans, page...)
 		if next == "" {
@@ -193,7 +213,7 @@ func (c *Conn) kick(ctx context.Context, member string) error {
 		return fmt.Errorf("%s is in no conversation: %w", member, platform.ErrNotFound)
 	}
 	for _, ch := range chans {
-		err := wrap("conversations.kick", c.api.KickUserFromConversationContext(ctx, ch.ID, member))
+		err := c.once(ctx, "conversations.kick", func() error { return c.api.KickUserFromConversationContext(ctx, ch.ID, member) })
 		// Gone already (another try got there first) is what was asked.
 		if err != nil && !errors.Is(err, platform.ErrNotFound) {
 			return err
@@ -212,8 +232,10 @@ func (c *Conn) deleteMessage(ctx context.Context, req platform.PerformRequest) e
 	if ch == "" {
 		return fmt.Errorf("%w: a slack message id is CHANNEL/TS", platform.ErrInvalid)
 	}
-	_, _, err := c.api.DeleteMessageContext(ctx, ch, ts)
-	return wrap("chat.delete", err)
+	return c.once(ctx, "chat.delete", func() error {
+		_, _, err := c.api.DeleteMessageContext(ctx, ch, ts)
+		return err
+	})
 }
 
 // adminCall calls an admin method slack-go does not wrap

@@ -109,10 +109,23 @@ type Adapter struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 
 	once sync.Once
-	// done remembers performed keys across the Conns of this Adapter, so
+	// keys remembers performed keys across the Conns of this Adapter, so
 	// concurrent callers with one key agree; the platform's own record
 	// (message metadata) covers other processes.
 	keys *keyBook
+	pace *pacer
+}
+
+func (a *Adapter) init() {
+	a.once.Do(func() {
+		a.keys = &keyBook{locks: map[string]*sync.Mutex{}, done: map[string]record{}}
+		a.pace = &pacer{buckets: map[string]*bucket{}}
+	})
+}
+
+func (a *Adapter) pacer() *pacer {
+	a.init()
+	return a.pace
 }
 
 // New returns the slack adapter.
@@ -159,7 +172,7 @@ var (
 // Open checks the settings and the token (auth.test), so a wrong token
 // or workspace is reported before anything else runs.
 func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
-	a.once.Do(func() { a.keys = &keyBook{locks: map[string]*sync.Mutex{}, done: map[string]record{}} })
+	a.init()
 	s := req.Settings
 	token, err := platform.SettingString(s, "token", "")
 	if err != nil {
@@ -261,6 +274,9 @@ type caller func(ctx context.Context, method string, call func() error) error
 // outbox to come back later. Perform does not retry: the outbox does.
 func (c *Conn) retry(ctx context.Context, method string, call func() error) error {
 	for attempt := 0; ; attempt++ {
+		if err := c.pace(func(d time.Duration) error { return c.sleep(ctx, d) }, method, method); err != nil {
+			return err
+		}
 		err := wrap(method, call())
 		var rl *platform.RateLimitError
 		if err == nil || !errors.As(err, &rl) || attempt == 3 {

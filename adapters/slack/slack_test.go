@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,12 +49,33 @@ func open(t *testing.T, a *slack.Adapter, f *slacktest.Fake, extra map[string]st
 	return c.(*slack.Conn)
 }
 
+// clock is a test clock whose Sleep moves it on at once, so hearth's
+// pacing to Slack's tiers costs no real time.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept time.Duration
+}
+
+func newClock() *clock { return &clock{t: time.Unix(1_800_000_000, 0)} }
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Sleep(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.slept += d
+	return nil
+}
+
 // TestConformance runs the shared adapter suite against the fake Web API,
 // with an admin token so kicks remove members from the workspace.
 func TestConformance(t *testing.T) {
 	platformtest.Run(t, func(t *testing.T) platformtest.Platform {
 		f := slacktest.New(t)
-		a := slack.New()
+		clk := newClock()
+		a := &slack.Adapter{Now: clk.Now, Sleep: clk.Sleep}
 		return platformtest.Platform{
 			Open: func(t *testing.T) platform.Conn {
 				c, err := a.Open(ctx, platform.OpenRequest{Name: "main", Settings: settings(f, map[string]string{"admin_token": f.AdminToken})})
@@ -469,5 +491,37 @@ func TestPurpose(t *testing.T) {
 	}
 	if n := f.Calls("conversations.setTopic"); n != 1 {
 		t.Errorf("setTopic called %d times; the update did not change the topic", n)
+	}
+}
+
+// TestPacing: hearth keeps to Slack's method tiers. Creating more
+// conversations than tier 2's burst waits about 3 seconds a call in apply;
+// a Perform past chat.postMessage's pace comes back as a rate limit for
+// the outbox, without calling Slack.
+func TestPacing(t *testing.T) {
+	f := slacktest.New(t)
+	clk := newClock()
+	c := open(t, &slack.Adapter{Now: clk.Now, Sleep: clk.Sleep}, f, nil)
+	var ch string
+	for i := range 25 {
+		r, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.TeamID, Attrs: platform.Attrs{"name": "c" + strconv.Itoa(i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch = r.Object.ID
+	}
+	if clk.slept < 14*time.Second || clk.slept > 16*time.Second {
+		t.Errorf("25 creates waited %s; want about 5 x 3s past the burst of 20", clk.slept)
+	}
+	var last error
+	for i := range 4 {
+		_, last = c.Perform(ctx, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "p" + strconv.Itoa(i), Community: f.TeamID, Channel: ch, Text: "hello"})
+	}
+	var rl *platform.RateLimitError
+	if !errors.As(last, &rl) || rl.After <= 0 || rl.After > time.Second {
+		t.Fatalf("fourth message in one instant: %v; want a rate limit under a second", last)
+	}
+	if n := len(f.Messages(ch)); n != 3 {
+		t.Errorf("%d messages posted; want the burst of 3", n)
 	}
 }
