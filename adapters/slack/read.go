@@ -180,7 +180,7 @@ func (c *Conn) groups(ctx context.Context, users, disabled bool) ([]slack.UserGr
 	var out []slack.UserGroup
 	err := c.retry(ctx, "usergroups.list", func() (err error) {
 		out, err = c.api.GetUserGroupsContext(ctx, slack.GetUserGroupsOptionIncludeUsers(users),
-			slack.GetUserGroupsOptionIncludeDisabled(disabled), slack.GetUserGroupsOptionWithTeamID(c.team))
+			slack.GetUserGroupsOptionIncludeDisabled(disabled), slack.GetUserGroupsOptionTeamID(c.team))
 		return err
 	})
 	if !disabled {

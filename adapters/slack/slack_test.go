@@ -525,3 +525,25 @@ func TestPacing(t *testing.T) {
 		t.Errorf("%d messages posted; want the burst of 3", n)
 	}
 }
+
+// TestPrivate: changing whether a channel is private needs the admin
+// token; with it both ways work.
+func TestPrivate(t *testing.T) {
+	f := slacktest.New(t)
+	bot := open(t, slack.New(), f, nil)
+	r, err := bot.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.TeamID, Attrs: platform.Attrs{"name": "core"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = bot.Apply(ctx, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: f.TeamID, ID: r.Object.ID, Attrs: platform.Attrs{"private": "true"}})
+	if !errors.Is(err, platform.ErrUnsupported) || !strings.Contains(err.Error(), "admin_token") {
+		t.Errorf("without admin token: %v", err)
+	}
+	admin := open(t, slack.New(), f, map[string]string{"admin_token": f.AdminToken})
+	for _, p := range []string{"true", "false"} {
+		u, err := admin.Apply(ctx, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: f.TeamID, ID: r.Object.ID, Attrs: platform.Attrs{"private": p}})
+		if err != nil || u.Object.Attrs["private"] != p {
+			t.Errorf("private = %s: %+v, %v", p, u.Object, err)
+		}
+	}
+}

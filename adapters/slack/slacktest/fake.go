@@ -386,6 +386,7 @@ func (f *Fake) methods() map[string]handler {
 		"usergroups.users.list":                f.usergroupsUsersList,
 		"usergroups.users.update":              f.usergroupsUsersUpdate,
 		"admin.conversations.convertToPrivate": f.convertToPrivate,
+		"admin.conversations.convertToPublic":  f.convertToPublic,
 		"admin.users.remove":                   f.adminUsersRemove,
 	}
 }
