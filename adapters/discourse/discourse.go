@@ -27,8 +27,12 @@
 // deleting a message deletes the post; badge grants go through POST
 // /user_badges.json. Discourse has no kick: a member stays until
 // suspended. Discourse takes no idempotency key, so each post carries
-// its key in an HTML comment, which a retry looks for among the latest
-// posts before posting again.
+// its key in an HTML comment, which a retry of a channel message looks
+// for among the forum's latest posts before posting again. Private
+// messages are not in that listing, so a private message is recognised
+// as sent only by the process that sent it; silences, suspensions, group
+// changes and badge grants (of badges held once) are idempotent on
+// Discourse itself.
 //
 // Inbound, Stream serves the forum's webhooks on events_listen
 // (webhooks.go).
