@@ -75,7 +75,7 @@ func wrap(method string, err error) error {
 			return platform.Temporary(fmt.Errorf("slack %s: %s", method, se.Err), 0)
 		}
 		if class, ok := codes[se.Err]; ok {
-			return fmt.Errorf("slack %s: %s: %w", method, se.Err, class)
+			return &codeError{method: method, code: se.Err, class: class}
 		}
 		msg := fmt.Sprintf("slack %s: %s", method, se.Err)
 		if se.Needed != "" {
@@ -91,4 +91,22 @@ func wrap(method string, err error) error {
 		return platform.Permanent(fmt.Errorf("slack %s: HTTP %d", method, sc.Code))
 	}
 	return fmt.Errorf("slack %s: %w", method, err)
+}
+
+// codeError is one of Slack's error codes, classified.
+type codeError struct {
+	method, code string
+	class        error
+}
+
+func (e *codeError) Error() string { return fmt.Sprintf("slack %s: %s: %v", e.method, e.code, e.class) }
+func (e *codeError) Unwrap() error { return e.class }
+
+// code returns Slack's error code in err, or "".
+func code(err error) string {
+	var ce *codeError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	return ""
 }

@@ -158,11 +158,26 @@ func (c *Conn) post(ctx context.Context, channel string, req platform.PerformReq
 		return "", false, err
 	}
 	var hist *slack.GetConversationHistoryResponse
-	if err := c.once(ctx, "conversations.history", func() (err error) {
-		hist, err = c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-			ChannelID: channel, Limit: historyWindow, IncludeAllMetadata: true})
-		return err
-	}); err != nil {
+	history := func() error {
+		return c.once(ctx, "conversations.history", func() (err error) {
+			hist, err = c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+				ChannelID: channel, Limit: historyWindow, IncludeAllMetadata: true})
+			return err
+		})
+	}
+	err := history()
+	if code(err) == "not_in_channel" {
+		// A public channel made outside hearth: the app joins it to read
+		// and post there, as a person would. Private ones need an invite.
+		if jerr := c.once(ctx, "conversations.join", func() error {
+			_, _, _, err := c.api.JoinConversationContext(ctx, channel)
+			return err
+		}); jerr != nil {
+			return "", false, fmt.Errorf("%w (joining it: %v)", err, jerr)
+		}
+		err = history()
+	}
+	if err != nil {
 		return "", false, err
 	}
 	for _, m := range hist.Messages {

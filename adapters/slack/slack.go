@@ -83,7 +83,7 @@ func Spec() config.PlatformSpec {
   events_listen  = ":8790"
 }`,
 		Attrs: []config.Attr{
-			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: channels:manage, channels:read, groups:read, groups:write, channels:history, groups:history, chat:write, im:write, pins:read, pins:write, usergroups:read, usergroups:write, users:read, team:read."},
+			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: channels:manage, channels:join, channels:read, groups:read, groups:write, channels:history, groups:history, chat:write, im:write, pins:read, pins:write, usergroups:read, usergroups:write, users:read, team:read."},
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},
 			{Name: "team_id", Kind: config.KindString, Required: true, Doc: "The workspace's id (T...), the platform id of the community it holds."},
 			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this workspace holds.", Default: "the platform block's name"},

@@ -547,3 +547,22 @@ func TestPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinToPost: posting in a public channel made outside hearth joins
+// it first; a private one the app is not in is not found.
+func TestJoinToPost(t *testing.T) {
+	f := slacktest.New(t)
+	c := open(t, slack.New(), f, nil)
+	pub := f.CreateChannel("lounge", false)
+	priv := f.CreateChannel("secret", true)
+	if _, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "j1", Community: f.TeamID, Channel: pub, Text: "Hello lounge"}); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := f.Messages(pub); len(msgs) != 1 || !f.InChannel(pub, f.BotUserID) {
+		t.Errorf("lounge: messages %v, app in it %v", msgs, f.InChannel(pub, f.BotUserID))
+	}
+	_, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "j2", Community: f.TeamID, Channel: priv, Text: "Hello"})
+	if !errors.Is(err, platform.ErrNotFound) || !strings.Contains(err.Error(), "not_in_channel") {
+		t.Errorf("private channel: %v", err)
+	}
+}

@@ -21,7 +21,7 @@ var tiers = map[string]int{
 	"usergroups.enable": 2, "usergroups.users.list": 2, "usergroups.users.update": 2, "admin.users.remove": 2,
 	"admin.conversations.convertToPrivate": 2, "admin.conversations.convertToPublic": 2,
 	"conversations.info": 3, "conversations.history": 3, "conversations.kick": 3, "conversations.open": 3,
-	"users.conversations": 3, "chat.update": 3, "chat.delete": 3, "team.info": 3,
+	"users.conversations": 3, "conversations.join": 3, "chat.update": 3, "chat.delete": 3, "team.info": 3,
 	"users.info": 4, "auth.test": 4,
 }
 

@@ -368,6 +368,7 @@ func (f *Fake) methods() map[string]handler {
 		"conversations.archive":                f.conversationsArchive,
 		"conversations.kick":                   f.conversationsKick,
 		"conversations.open":                   f.conversationsOpen,
+		"conversations.join":                   f.conversationsJoin,
 		"conversations.history":                f.conversationsHistory,
 		"users.conversations":                  f.usersConversations,
 		"users.list":                           f.usersList,
@@ -605,6 +606,36 @@ func (f *Fake) conversationsKick(a args) (map[string]any, error) {
 	return map[string]any{"errors": map[string]any{}}, nil
 }
 
+// conversationsJoin puts the app in a public conversation; private ones
+// need an invitation.
+func (f *Fake) conversationsJoin(a args) (map[string]any, error) {
+	c, err := f.live(a["channel"])
+	if err != nil {
+		return nil, err
+	}
+	if c.Private || c.IM {
+		return nil, apiError("method_not_supported_for_channel_type")
+	}
+	already := c.Members[f.BotUserID]
+	c.Members[f.BotUserID] = true
+	out := map[string]any{"channel": f.channelJSON(c)}
+	if already {
+		out["warning"] = "already_in_channel"
+	}
+	return out, nil
+}
+
+// CreateChannel makes a conversation as a person does, without the app
+// in it, and returns its id.
+func (f *Fake) CreateChannel(name string, private bool) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	c := &channel{ID: fmt.Sprintf("C%07d", f.seq), Name: name, Private: private, Created: f.clock, Members: map[string]bool{}}
+	f.channels = append(f.channels, c)
+	return c.ID
+}
+
 func (f *Fake) conversationsOpen(a args) (map[string]any, error) {
 	uid := a["users"]
 	if uid == "" || strings.Contains(uid, ",") {
@@ -645,7 +676,8 @@ func (f *Fake) conversationsHistory(a args) (map[string]any, error) {
 	if c == nil {
 		return nil, apiError("channel_not_found")
 	}
-	if !c.Members[f.BotUserID] && c.Private {
+	// A bot token reads only conversations the app is in.
+	if !c.Members[f.BotUserID] {
 		return nil, apiError("not_in_channel")
 	}
 	n, err := limit(a)
@@ -744,7 +776,7 @@ func (f *Fake) chatPostMessage(a args) (map[string]any, error) {
 		return nil, apiError("no_text")
 	case utf8.RuneCountInString(a["text"]) > 40000:
 		return nil, apiError("msg_too_long")
-	case !c.IM && c.Private && !c.Members[f.BotUserID]:
+	case !c.Members[f.BotUserID]:
 		return nil, apiError("not_in_channel")
 	}
 	m := &message{TS: f.ts(), BotID: "B0000001", Text: a["text"]}
