@@ -87,7 +87,7 @@ func Spec() config.PlatformSpec {
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},
 			{Name: "team_id", Kind: config.KindString, Required: true, Doc: "The workspace's id (T...), the platform id of the community it holds."},
 			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this workspace holds.", Default: "the platform block's name"},
-			{Name: "admin_token", Kind: config.KindSetting, Secret: true, Doc: "An org admin token (Enterprise Grid) for what bot tokens cannot do: removing members from the workspace on kick, making a channel private."},
+			{Name: "admin_token", Kind: config.KindSetting, Secret: true, Doc: "An org admin token (Enterprise Grid) for what bot tokens cannot do: removing members from the workspace on kick, changing whether a channel is private."},
 			{Name: "events_listen", Kind: config.KindSetting, Doc: "Address `hearth run` serves the Events API endpoint on, such as \":8790\"; the app's Request URL points there. Empty: no inbound events."},
 			{Name: "events_path", Kind: config.KindSetting, Doc: "Path of the Events API endpoint.", Default: DefaultEventsPath},
 			{Name: "api_url", Kind: config.KindSetting, Doc: "Base URL of the Web API, for tests and proxies.", Default: DefaultAPIURL},
