@@ -226,13 +226,17 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	// The commit runs to its end even when the sender hangs up (Slack
+	// waits 3 seconds): a committed event is acknowledged on the retry.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+	defer cancel()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, e := range evs {
 		if rc.seen[e.ID] {
 			continue
 		}
-		if err := rc.Handle(r.Context(), platform.Delivery{Event: e, Cursor: e.ID}); err != nil {
+		if err := rc.Handle(ctx, platform.Delivery{Event: e, Cursor: e.ID}); err != nil {
 			if rc.Log != nil {
 				rc.Log.Error("discourse event not committed; redeliver it from the webhook's events", "event", e.ID, "err", err)
 			}

@@ -282,6 +282,10 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, challenge)
 		return
 	}
+	// The commit runs to its end even when the sender hangs up (Slack
+	// waits 3 seconds): a committed event is acknowledged on the retry.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+	defer cancel()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, e := range evs {
@@ -289,11 +293,11 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if id, ok := e.Attrs["channel_id"].(string); ok && rc.ChannelName != nil {
-			if name := rc.ChannelName(r.Context(), id); name != "" {
+			if name := rc.ChannelName(ctx, id); name != "" {
 				e.Attrs["channel"] = name
 			}
 		}
-		if err := rc.Handle(r.Context(), platform.Delivery{Event: e, Cursor: e.ID}); err != nil {
+		if err := rc.Handle(ctx, platform.Delivery{Event: e, Cursor: e.ID}); err != nil {
 			rc.log().Error("slack event not committed; Slack will retry", "event", e.ID, "err", err)
 			http.Error(w, "event not stored; retry", http.StatusServiceUnavailable)
 			return
