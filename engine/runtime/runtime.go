@@ -40,7 +40,8 @@ type Runtime struct {
 	segOrder  []*config.Segment
 	ranks     map[string]int
 	locked    map[string]*config.Tier
-	keys      map[*rules.Program][]string
+	keyIdx    *keyIndex
+	masks     map[*rules.Program][]uint64 // the change keys each member rule reads
 	badges    map[string]*config.Badge
 	revocable []*config.Badge // badges with a revoke_when rule
 	timing    timing          // what member rules say about time passing
@@ -52,7 +53,7 @@ type Runtime struct {
 	ms        memberState   // reused by every bind: no allocation per rule
 	bound     bindKey
 	work      work
-	spare     []changes // cleared change sets for reuse
+	spare     []*changes // cleared change sets for reuse
 	// views holds one event view map per derived-event depth, reused.
 	views   [maxDerivedDepth + 1]map[string]any
 	noAttrs map[string]any // shared, empty: rules never write to attrs
@@ -91,7 +92,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r := &Runtime{
 		cfg: cfg, log: log, eval: rules.NewEvaluator(),
 		byType: map[string][]*config.Incentive{}, ranks: map[string]int{},
-		locked: map[string]*config.Tier{}, keys: map[*rules.Program][]string{},
+		locked: map[string]*config.Tier{}, keyIdx: newKeyIndex(), masks: map[*rules.Program][]uint64{},
 		badges:  map[string]*config.Badge{},
 		stats:   Stats{Firings: map[string]int{}},
 		noAttrs: map[string]any{},
@@ -133,10 +134,11 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	if g := cfg.Settings.FrequencyCap; g != nil {
 		r.sendKeep = max(r.sendKeep, g.Window)
 	}
+	ruleKeys := map[*rules.Program][]string{}
 	memberRules := func(rs ...*config.Rule) {
 		for _, rule := range rs {
 			if rule != nil && rule.Program != nil {
-				r.keys[rule.Program] = changeKeys(rule.Program)
+				ruleKeys[rule.Program] = r.keyIdx.registerKeys(rule.Program)
 				r.timing.add(rule.Program)
 			}
 		}
@@ -161,6 +163,10 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	}
 	for _, t := range cfg.Tiers {
 		r.timing.tiers = r.timing.tiers || t.Grace > 0 || t.DemoteAfter > 0
+	}
+	// Masks last, when every key has its number.
+	for p, keys := range ruleKeys {
+		r.masks[p] = r.keyIdx.mask(keys)
 	}
 	return r
 }
@@ -232,10 +238,11 @@ type work struct {
 	ctx      context.Context
 	b        state.Batch
 	members  map[string]*state.Member
-	changed  map[string]changes
+	changed  map[string]*changes
+	keys     *keyIndex
 	outcomes []state.Outcome
 	gen      int // bumped on every state change, so bind knows to redo
-	spare    *[]changes
+	spare    *[]*changes
 	extra    []*events.Event // derived events queued during the event
 	actions  []state.Action  // outbox entries caused by the event
 }
@@ -256,7 +263,8 @@ func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
 	return m, created, nil
 }
 
-func (w *work) mark(id string, keys ...string) {
+// changes returns id's change set, making it on first use.
+func (w *work) changes(id string) *changes {
 	w.gen++
 	c := w.changed[id]
 	if c == nil {
@@ -264,12 +272,31 @@ func (w *work) mark(id string, keys ...string) {
 			c = (*w.spare)[n-1]
 			*w.spare = (*w.spare)[:n-1]
 		} else {
-			c = changes{}
+			c = &changes{bits: make([]uint64, w.keys.words)}
 		}
 		w.changed[id] = c
 	}
+	return c
+}
+
+// mark records that keys of member id changed.
+func (w *work) mark(id string, keys ...string) {
+	c := w.changes(id)
+	c.touched = true
 	for _, k := range keys {
-		c[k] = true
+		if i, ok := w.keys.idx[k]; ok {
+			c.set(i)
+		}
+	}
+}
+
+// markCount records a new event of type t: mark(id, "count:"+t) without
+// building the string on every event.
+func (w *work) markCount(id, t string) {
+	c := w.changes(id)
+	c.touched = true
+	if i, ok := w.keys.count[t]; ok {
+		c.set(i)
 	}
 }
 
@@ -279,11 +306,12 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 	w := &r.work
 	if w.members == nil {
 		w.members = map[string]*state.Member{}
-		w.changed = map[string]changes{}
+		w.changed = map[string]*changes{}
+		w.keys = r.keyIdx
 	}
 	clear(w.members)
 	for _, c := range w.changed {
-		clear(c)
+		c.reset()
 		r.spare = append(r.spare, c)
 	}
 	clear(w.changed)
@@ -506,7 +534,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	} else {
 		// Derived events are counted, so rules can read total('badge.awarded').
 		m.Record(ev.Type, ev.At, false)
-		w.mark(m.ID, "count:"+ev.Type)
+		w.markCount(m.ID, ev.Type)
 	}
 	ins := r.byType[ev.Type]
 	if len(ins) > 0 || r.enters[ev.Type] {
@@ -550,7 +578,7 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, created
 		m.Platform = ev.Source
 	}
 	m.Record(ev.Type, ev.At, activity)
-	w.mark(id, "count:"+ev.Type)
+	w.markCount(id, ev.Type)
 	if activity {
 		w.mark(id, "active")
 	}
@@ -845,12 +873,12 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 	for _, id := range ids {
 		m := w.members[id]
 		ch := w.changed[id]
-		if m == nil || len(ch) == 0 {
+		if m == nil || ch == nil || !ch.touched {
 			continue
 		}
 		delete(w.changed, id)
 		if m.EvaluatedAt.IsZero() || state.DayOf(ev.At) != state.DayOf(m.EvaluatedAt) {
-			ch["time"] = true // a new day may have moved windows and day counts
+			ch.set(r.keyIdx.time) // a new day may have moved windows and day counts
 		}
 		if ev.At.After(m.EvaluatedAt) {
 			m.EvaluatedAt = ev.At
@@ -860,6 +888,8 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		derived = append(derived, r.tier(w, m, ch, ev)...)
 		derived = append(derived, r.segments(w, m, ch, ev)...)
 		r.advanceCampaigns(w, m, ev.At, ev.ID)
+		ch.reset()
+		r.spare = append(r.spare, ch)
 	}
 	if depth >= maxDerivedDepth {
 		if len(derived) > 0 {
@@ -876,14 +906,14 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 	return nil
 }
 
-func (r *Runtime) needs(p *config.Rule, ch changes) bool {
+func (r *Runtime) needs(p *config.Rule, ch *changes) bool {
 	if p == nil || p.Program == nil {
 		return false
 	}
-	if ch["time"] && p.Program.Reads.TimeDependent {
+	if p.Program.Reads.TimeDependent && ch.has(r.keyIdx.time) {
 		return true
 	}
-	return ch.any(r.keys[p.Program])
+	return ch.any(r.masks[p.Program])
 }
 
 func derivedEvent(cause *events.Event, m *state.Member, typ, name string, attrs map[string]any) *events.Event {
@@ -909,7 +939,7 @@ func (r *Runtime) expirePoints(w *work, m *state.Member, ev *events.Event) {
 	}
 }
 
-func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.Event) {
+func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events.Event) {
 	for _, b := range r.revocable {
 		if !r.needs(b.RevokeWhen, ch) {
 			continue
@@ -930,7 +960,7 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.
 // tier moves the member on the ladder: up to the highest tier whose when
 // holds (after its qualification window), down only when the current
 // tier's keep fails past its grace period and demote_after.
-func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) []*events.Event {
+func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) []*events.Event {
 	tiers := r.cfg.Tiers
 	if len(tiers) == 0 {
 		return nil
@@ -939,7 +969,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) [
 	for _, t := range tiers {
 		relevant = relevant || r.needs(t.When, ch) || r.needs(t.Keep, ch)
 	}
-	if !relevant && !ch["time"] {
+	if !relevant && !ch.has(r.keyIdx.time) {
 		return nil
 	}
 	now := m.Tier
@@ -1059,7 +1089,7 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	return []*events.Event{derivedEvent(ev, m, "tier.changed", to, map[string]any{"from": from, "to": to, "direction": direction})}
 }
 
-func (r *Runtime) segments(w *work, m *state.Member, ch changes, ev *events.Event) []*events.Event {
+func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Event) []*events.Event {
 	var out []*events.Event
 	bound := false
 	for _, s := range r.segOrder {
@@ -1085,7 +1115,9 @@ func (r *Runtime) segments(w *work, m *state.Member, ch changes, ev *events.Even
 			delete(m.Segments, s.Name)
 			change, typ = "leave", "segment.left"
 		}
-		ch["segment:"+s.Name] = true // later segments reading this one
+		if i, ok := r.keyIdx.idx["segment:"+s.Name]; ok {
+			ch.set(i) // later segments reading this one
+		}
 		w.mark(m.ID, "segment:"+s.Name)
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: "segment." + s.Name, Event: ev.ID})
 		out = append(out, derivedEvent(ev, m, typ, s.Name, map[string]any{"segment": s.Name}))
