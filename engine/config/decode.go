@@ -353,7 +353,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			continue
 		}
 		cs := l.open(cb, spec.block("channel"))
-		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Position: cs.num("position", i), Category: cs.str("category"),
+		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
 		c.Channels = append(c.Channels, ch)
 	}
@@ -449,6 +449,11 @@ func (l *loader) decodeBadge(hb *hcl.Block) {
 	if bd.Title == "" {
 		bd.Title = name
 	}
+	bd.PlatformBadge = b.str("platform_badge")
+	if bd.PlatformBadge == "" {
+		bd.PlatformBadge = bd.Title
+	}
+	l.refLater(b, "platform", "badge."+name, func(v any) { bd.Platform, _ = v.(*Platform) })
 	l.cfg.Badges = append(l.cfg.Badges, bd)
 }
 

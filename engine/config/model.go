@@ -115,6 +115,8 @@ type Community struct {
 type Channel struct {
 	Name          string
 	Topic         string
+	Purpose       string
+	Color         string
 	Position      int
 	Category      string
 	Private       bool
@@ -253,7 +255,10 @@ type Badge struct {
 	Class       string
 	Repeat      bool
 	RevokeWhen  *Rule
-	DeclRange   hcl.Range
+	// Platform, when set, also grants the platform's badge PlatformBadge.
+	Platform      *Platform
+	PlatformBadge string
+	DeclRange     hcl.Range
 }
 
 // Incentive is an incentive block.

@@ -81,6 +81,9 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		req.Reason, req.Duration = a.Reason, a.Duration
 	case "moderation.delete":
 		req.Action, req.Message, req.Text, req.Reason = platform.ActionDeleteMessage, a.Message, "", a.Reason
+	case "badge.grant":
+		// The runtime puts the platform's badge name in Role.
+		req.Action, req.Member, req.Badge, req.Text = platform.ActionBadgeGrant, a.Target, a.Role, ""
 	default:
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}

@@ -847,7 +847,34 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	w.mark(m.ID, "badge:"+b.Name, "badge:*")
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
 	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", fmt.Sprintf("%s/%d", b.Name, h.Count), map[string]any{"badge": b.Name, "class": b.Class}))
+	if b.Platform != nil {
+		r.badgeAction(w, m, b, h.Count, ev, rule)
+	}
 	return true
+}
+
+// badgeAction puts the grant of a badge's platform badge in the outbox,
+// keyed by event, member, badge and how many times it was earned, in the
+// first community on that platform.
+func (r *Runtime) badgeAction(w *work, m *state.Member, b *config.Badge, count int, ev *events.Event, rule string) {
+	var community string
+	for _, c := range r.cfg.Communities {
+		if c.Platform == b.Platform {
+			community = c.Name
+			break
+		}
+	}
+	if community == "" {
+		return // no community on that platform to act in
+	}
+	target := m.ID
+	if id := m.Identities[b.Platform.Type]; id != "" {
+		target = id
+	}
+	key := fmt.Sprintf("badge.grant/%s/%s/%s/%d", ev.ID, m.ID, b.Name, count)
+	w.actions = append(w.actions, state.Action{Key: key, Kind: "badge.grant", Member: m.ID, At: ev.At, Platform: b.Platform.Addr(),
+		Community: community, Target: target, Role: b.PlatformBadge, Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "badge.grant", Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: b.Platform.Addr(), Detail: key})
 }
 
 // settle brings every touched member's badges, tier and segments up to
