@@ -60,6 +60,10 @@ func TestConformance(t *testing.T) {
 					t.Fatalf("invite: %v", err)
 				}
 				join(t, hs, u, community)
+				visible(t, hs, u, community, func(ev map[string]any) bool {
+					c, _ := ev["content"].(map[string]any)
+					return ev["type"] == "m.room.member" && ev["state_key"] == u.ID && c["membership"] == "join"
+				})
 				ms.mu.Lock()
 				ms.tokens[u.ID] = u.Token
 				ms.mu.Unlock()
@@ -73,10 +77,34 @@ func TestConformance(t *testing.T) {
 				}
 				api(t, hs, u.Token, "PUT", "/_matrix/client/v3/rooms/"+url.PathEscape(channel)+"/send/m.room.message/"+fmt.Sprint(time.Now().UnixNano()),
 					map[string]string{"msgtype": "m.text", "body": text}, &resp)
+				visible(t, hs, u, channel, func(ev map[string]any) bool { return ev["event_id"] == resp.EventID })
 				return channel + "|" + resp.EventID
 			},
 		}
 	})
+}
+
+// visible waits until an event is in the room's timeline as /messages
+// (and so /sync) serves it: Dendrite's sync API learns of events a
+// moment after the call that made them returned.
+func visible(t *testing.T, hs string, u user, room string, match func(map[string]any) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var page struct {
+			Chunk []map[string]any `json:"chunk"`
+		}
+		api(t, hs, u.Token, "GET", "/_matrix/client/v3/rooms/"+url.PathEscape(room)+"/messages?dir=b&limit=20", nil, &page)
+		for _, ev := range page.Chunk {
+			if match(ev) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("an event in %s did not show in /messages within 10s", room)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func join(t *testing.T, hs string, u user, room string) {
