@@ -44,7 +44,7 @@ func TestSend(t *testing.T) {
 	}
 	var body struct{ Text, HTML string }
 	mp.get(t, "/api/v1/message/"+got.ID, &body)
-	if strings.TrimSpace(body.Text) != req.Text || strings.TrimSpace(body.HTML) != req.HTML {
+	if strings.TrimSpace(strings.ReplaceAll(body.Text, "\r\n", "\n")) != req.Text || strings.TrimSpace(body.HTML) != req.HTML {
 		t.Errorf("parts: text %q, html %q", body.Text, body.HTML)
 	}
 	var headers map[string][]string

@@ -66,7 +66,7 @@ func startMailpit(t *testing.T, implicitTLS bool) *mailpit {
 	}
 	smtpAddr, httpAddr := testbin.FreeAddr(t), testbin.FreeAddr(t)
 	args := []string{"--smtp", smtpAddr, "--listen", httpAddr, "--database", filepath.Join(dir, "mailpit.db"),
-		"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-auth-file", auth, "--enable-chaos", "--quiet"}
+		"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-auth-file", auth, "--enable-chaos", "--disable-version-check", "--quiet"}
 	if implicitTLS {
 		args = append(args, "--smtp-require-tls")
 	} else {
