@@ -35,6 +35,8 @@ func (c *Conn) Apply(ctx context.Context, req platform.ApplyRequest) (platform.A
 		o, err = c.applyRole(ctx, req)
 	case platform.KindRoleAssignment:
 		o, err = c.applyAssignment(ctx, req)
+	case platform.KindPin:
+		o, err = c.applyPin(ctx, req)
 	default:
 		err = fmt.Errorf("%w: %ss on Matrix", platform.ErrUnsupported, req.Kind)
 	}
@@ -255,6 +257,14 @@ func (c *Conn) deleteChannel(ctx context.Context, sp *space, room id.RoomID) err
 	}
 	if err := c.putState(ctx, sp.id, event.StateSpaceChild, string(room), map[string]any{}); err != nil {
 		return err
+	}
+	// Its pins go with it.
+	for _, p := range pins(sp) {
+		if p.room == room {
+			if err := c.putState(ctx, sp.id, typePin, p.id, map[string]any{}); err != nil {
+				return err
+			}
+		}
 	}
 	st, err := c.state(ctx, room)
 	if err != nil {

@@ -73,7 +73,7 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 		return platform.ReadResponse{}, fmt.Errorf("%w: unknown kind %q", platform.ErrInvalid, req.Kind)
 	}
 	switch req.Kind {
-	case platform.KindPin, platform.KindMessage, platform.KindDirectMessage:
+	case platform.KindMessage, platform.KindDirectMessage:
 		return platform.ReadResponse{}, fmt.Errorf("%w: reading %ss from Matrix", platform.ErrUnsupported, req.Kind)
 	}
 	if spec.Scoped && req.Community == "" {
@@ -102,7 +102,7 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 		var sp *space
 		sp, err = c.space(ctx, id.RoomID(req.Community))
 		if err == nil {
-			items, fill = c.spaceItems(ctx, sp, req.Kind)
+			items, fill, err = c.spaceItems(ctx, sp, req.Kind)
 		}
 	}
 	if err != nil {
@@ -241,7 +241,7 @@ func channelObject(community id.RoomID, ch child, st mautrix.RoomStateMap) platf
 	}}
 }
 
-func (c *Conn) spaceItems(ctx context.Context, sp *space, kind platform.Kind) ([]item, func([]item) error) {
+func (c *Conn) spaceItems(ctx context.Context, sp *space, kind platform.Kind) ([]item, func([]item) error, error) {
 	var out []item
 	switch kind {
 	case platform.KindChannel:
@@ -266,7 +266,7 @@ func (c *Conn) spaceItems(ctx context.Context, sp *space, kind platform.Kind) ([
 				items[i].obj = channelObject(sp.id, ch, st)
 			}
 			return nil
-		}
+		}, nil
 	case platform.KindRole:
 		for _, r := range roles(sp) {
 			out = append(out, item{obj: roleObject(sp.id, r), sort: sortKey{N1: r.position, N2: r.created, S2: r.id}})
@@ -283,8 +283,16 @@ func (c *Conn) spaceItems(ctx context.Context, sp *space, kind platform.Kind) ([
 		for _, m := range c.members(sp) {
 			out = append(out, item{obj: memberObject(sp, m), sort: sortKey{N1: m.Timestamp, S2: *m.StateKey}})
 		}
+	case platform.KindPin:
+		live, err := c.livePins(ctx, sp)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range live {
+			out = append(out, item{obj: pinObject(sp.id, p), sort: sortKey{N1: p.created, S2: p.id}})
+		}
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // role is a role as kept in its space.
@@ -445,7 +453,7 @@ func (c *Conn) lookup(ctx context.Context, kind platform.Kind, community, oid st
 			}
 		}
 		return platform.Object{}, notFound
-	case platform.KindRole, platform.KindRoleAssignment:
+	case platform.KindRole, platform.KindRoleAssignment, platform.KindPin:
 		// Role ids do not name their space: look in the given one, or in
 		// every community the bot is in.
 		spaces := []id.RoomID{id.RoomID(community)}
@@ -467,9 +475,21 @@ func (c *Conn) lookup(ctx context.Context, kind platform.Kind, community, oid st
 				}
 				continue
 			}
-			if kind == platform.KindRole {
+			switch kind {
+			case platform.KindRole:
 				if r, ok := roleByID(sp, oid); ok {
 					return roleObject(sp.id, r), nil
+				}
+				continue
+			case platform.KindPin:
+				live, err := c.livePins(ctx, sp)
+				if err != nil {
+					return platform.Object{}, err
+				}
+				for _, p := range live {
+					if p.id == oid {
+						return pinObject(sp.id, p), nil
+					}
 				}
 				continue
 			}
@@ -479,7 +499,7 @@ func (c *Conn) lookup(ctx context.Context, kind platform.Kind, community, oid st
 			}
 		}
 		return platform.Object{}, notFound
-	case platform.KindPin, platform.KindMessage, platform.KindDirectMessage:
+	case platform.KindMessage, platform.KindDirectMessage:
 		return platform.Object{}, fmt.Errorf("%w: importing %ss from Matrix", platform.ErrUnsupported, kind)
 	}
 	return platform.Object{}, fmt.Errorf("%w: unknown kind %q", platform.ErrInvalid, kind)

@@ -25,6 +25,10 @@
 //     rooms is the highest of their roles' (RoleLevel: 99 for
 //     "administrator", 50 for moderation permissions, 0 otherwise), so
 //     hearth's tiers, synced as roles, become what Matrix enforces.
+//   - A pin is a message the bot posts and lists in the room's
+//     m.room.pinned_events; a new text is sent as an edit (m.replace), and
+//     the current text is kept in the space as org.hearth.pin. One
+//     unpinned in a Matrix client is no longer read, so plan pins it again.
 //   - Members are the space's joined members (the bot not included);
 //     their ids are Matrix user ids. A mute sets their power level to -1
 //     everywhere (below events_default, so they cannot post) and records
