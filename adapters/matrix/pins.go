@@ -55,7 +55,9 @@ func (c *Conn) pinned(ctx context.Context, room id.RoomID) ([]string, error) {
 	var content struct {
 		Pinned []string `json:"pinned"`
 	}
-	err := do(ctx, c, func(ctx context.Context) error { return c.cli.StateEvent(ctx, room, event.StatePinnedEvents, "", &content) })
+	err := do(ctx, c, func(ctx context.Context) error {
+		return c.cli.StateEvent(ctx, room, event.StatePinnedEvents, "", &content)
+	})
 	if err != nil && !isNotJoined(err) {
 		return nil, err
 	}
