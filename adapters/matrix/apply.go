@@ -62,9 +62,12 @@ func stateEvent(t event.Type, key string, content map[string]any) *event.Event {
 func (c *Conn) applyCommunity(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
 	switch req.Op {
 	case platform.OpCreate:
+		// People join a community by themselves, as on other platforms:
+		// the space is public to join, though not listed in the room
+		// directory; private channels inside it are invite-only.
 		r := &mautrix.ReqCreateRoom{
 			Visibility:      "private",
-			Preset:          "private_chat",
+			Preset:          "public_chat",
 			Name:            req.Attrs["title"],
 			Topic:           req.Attrs["description"],
 			CreationContent: map[string]any{"type": "m.space"},

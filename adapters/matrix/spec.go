@@ -7,7 +7,9 @@
 //
 //   - A community is a space (a room with creation type m.space) that
 //     carries the state event org.hearth.community {name}; title and
-//     description are the space's m.room.name and m.room.topic. Matrix
+//     description are the space's m.room.name and m.room.topic. Anyone
+//     on the homeserver may join it (join rule public; it is not listed
+//     in the room directory), and Conn.Invite invites someone. Matrix
 //     cannot delete rooms, so deleting a community deletes its channels,
 //     kicks its members, clears the marker and leaves and forgets the
 //     space.
