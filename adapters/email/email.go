@@ -13,6 +13,12 @@
 // relay on loopback only. With a username it authenticates with the best
 // mechanism the server offers over the encrypted connection.
 //
+// SMTP cannot tell a repeat from a new message, so a Conn remembers the
+// keys it sent (the most recent maxKeys) and answers a repeat as a
+// duplicate; across restarts the outbox itself sends each action once,
+// and the stable Message-ID covers the crash between the server's
+// acceptance and the outbox's record.
+//
 // SMTP replies are classified for the outbox: 4xx (greylisting, a full
 // queue, "try again later") and network failures are temporary, so the
 // outbox retries with the same key; 5xx (no such mailbox, authentication
@@ -253,7 +259,12 @@ type Conn struct {
 	mu     sync.Mutex
 	closed bool
 	sent   map[string]sentMail // idempotency key -> what was sent
+	order  []string            // keys of sent, oldest first
 }
+
+// maxKeys bounds the keys a Conn remembers, so a daemon that runs for
+// months does not grow without end.
+const maxKeys = 100_000
 
 type sentMail struct {
 	id     string

@@ -52,6 +52,11 @@ func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.Mai
 		return platform.MailResponse{}, fmt.Errorf("sending %s to %s: %w", req.Key, req.To, err)
 	}
 	c.sent[req.Key] = sentMail{id: id, digest: digest}
+	c.order = append(c.order, req.Key)
+	if len(c.order) > maxKeys {
+		delete(c.sent, c.order[0])
+		c.order = c.order[1:]
+	}
 	c.log.Debug("email sent", "key", req.Key, "message_id", id)
 	return platform.MailResponse{ID: id}, nil
 }

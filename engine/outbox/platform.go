@@ -13,7 +13,8 @@ import (
 )
 
 // PlatformSender delivers outbox actions through platform adapters: a
-// channel message or a direct message becomes a platform Perform with the
+// channel message, a direct message or a role change becomes a platform
+// Perform, and an email a Mail through an email platform, each with the
 // action's idempotency key, so a platform that honours keys applies it at
 // most once however often it is sent.
 type PlatformSender struct {
