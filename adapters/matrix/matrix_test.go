@@ -276,7 +276,7 @@ func TestRateLimit(t *testing.T) {
 	bot := register(t, hs, "bot", "hearth")
 	burst := func(extra map[string]cty.Value) []error {
 		var wg sync.WaitGroup
-		errs := make([]error, 3*rateThreshold)
+		errs := make([]error, 5*rateThreshold)
 		a := matrix.New()
 		for i := range errs {
 			wg.Go(func() {
@@ -310,7 +310,7 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	if limited == 0 {
-		t.Error("a burst of three times the threshold was never rate limited")
+		t.Error("a burst of five times the threshold was never rate limited")
 	}
 }
 

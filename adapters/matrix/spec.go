@@ -41,7 +41,8 @@
 // repeat from the same device. The key and what it did are also kept in
 // the bot's account data (org.hearth.action.HASH), so a repeat from
 // another Conn or after a restart answers Duplicate with the first
-// result. Direct messages go to a room recorded in the bot's m.direct
+// result. (That is one small account data entry per action, which stays;
+// the stream's sync filter leaves account data out.) Direct messages go to a room recorded in the bot's m.direct
 // account data, created with is_direct (an invite) when there is none.
 //
 // Stream reads /sync: member joins and departures in spaces, messages and
