@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -12,7 +13,8 @@ import (
 )
 
 // PlatformSender delivers outbox actions through platform adapters: a
-// channel message or a direct message becomes a platform Perform with the
+// channel message, a direct message or a role change becomes a platform
+// Perform, and an email a Mail through an email platform, each with the
 // action's idempotency key, so a platform that honours keys applies it at
 // most once however often it is sent.
 type PlatformSender struct {
@@ -43,6 +45,9 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	conn, err := p.conn(ctx, cfg, plat)
 	if err != nil {
 		return err
+	}
+	if a.Kind == "send.email" {
+		return mail(ctx, conn, plat, a)
 	}
 	perf, err := platform.Require[platform.Performer](conn, plat.Addr())
 	if err != nil {
@@ -88,6 +93,21 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}
 	_, err = perf.Perform(ctx, req)
+	return err
+}
+
+// mail sends an email action through a platform that can (an "email"
+// platform block). The recipient is the member's identity on that
+// platform, their address.
+func mail(ctx context.Context, conn platform.Conn, plat *config.Platform, a state.Action) error {
+	m, err := platform.Require[platform.Mailer](conn, plat.Addr())
+	if err != nil {
+		return &PermanentError{Err: fmt.Errorf("%w; send email through an email platform: send { channel = \"email\", platform = platform.email.NAME }", err)}
+	}
+	if !strings.Contains(a.Target, "@") {
+		return &PermanentError{Err: fmt.Errorf("member %s has no email address: events must carry it as member.identities.%s", a.Member, plat.Type)}
+	}
+	_, err = m.Mail(ctx, platform.MailRequest{Key: a.Key, To: a.Target, Member: a.Member, Subject: a.Subject, Text: a.Text, HTML: a.HTML, Locale: a.Locale})
 	return err
 }
 

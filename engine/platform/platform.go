@@ -3,10 +3,10 @@
 // local platform ...).
 //
 // An Adapter is one platform type. Open gives a Conn to one configured
-// platform block. A Conn implements any of five small capability
-// interfaces — Reader, Applier, Importer, Performer, Streamer — and the
-// engine asks for each with a type assertion (or Require), so an adapter
-// implements only what its platform can do.
+// platform block. A Conn implements any of six small capability
+// interfaces — Reader, Applier, Importer, Performer, Streamer, Mailer —
+// and the engine asks for each with a type assertion (or Require), so an
+// adapter implements only what its platform can do.
 //
 // Every method takes a request struct and returns a response struct, so
 // a field can be added to either without breaking adapters written
@@ -313,6 +313,7 @@ const (
 	CapImport  Capability = "import"
 	CapPerform Capability = "perform"
 	CapStream  Capability = "stream"
+	CapMail    Capability = "mail"
 )
 
 // Capabilities lists what c implements, in a stable order.
@@ -332,6 +333,9 @@ func Capabilities(c Conn) []Capability {
 	}
 	if _, ok := c.(Streamer); ok {
 		out = append(out, CapStream)
+	}
+	if _, ok := c.(Mailer); ok {
+		out = append(out, CapMail)
 	}
 	return out
 }
@@ -369,6 +373,8 @@ func verbOf(p any) string {
 		return "perform actions"
 	case *Streamer:
 		return "stream events"
+	case *Mailer:
+		return "send email"
 	}
 	return "do this"
 }
