@@ -31,11 +31,11 @@ type faultyNetwork struct {
 	rate  float64
 	stall time.Duration // longer than the client's timeout
 
-	mu      sync.Mutex
-	rng     *rand.Rand
-	calls   map[string]int // by idempotency key
-	faults  map[string]int // by kind
-	doomed  string         // text whose calls always get a 503
+	mu     sync.Mutex
+	rng    *rand.Rand
+	calls  map[string]int // by idempotency key
+	faults map[string]int // by kind
+	doomed string         // text whose calls always get a 503
 }
 
 func (f *faultyNetwork) ServeHTTP(w http.ResponseWriter, r *http.Request) {
