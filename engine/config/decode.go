@@ -41,7 +41,7 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	}{
 		{"platform", l.decodePlatform}, {"community", l.decodeCommunity}, {"template", l.decodeTemplate},
 		{"badge", l.decodeBadge}, {"segment", l.decodeSegment}, {"tier", l.decodeTier},
-		{"incentive", l.decodeIncentive}, {"campaign", l.decodeCampaign},
+		{"incentive", l.decodeIncentive}, {"survey", l.decodeSurvey}, {"campaign", l.decodeCampaign},
 	} {
 		for _, b := range blocks[step.typ] {
 			step.decode(b)
@@ -353,7 +353,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			continue
 		}
 		cs := l.open(cb, spec.block("channel"))
-		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Position: cs.num("position", i), Category: cs.str("category"),
+		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
 		c.Channels = append(c.Channels, ch)
 	}
@@ -449,6 +449,11 @@ func (l *loader) decodeBadge(hb *hcl.Block) {
 	if bd.Title == "" {
 		bd.Title = name
 	}
+	bd.PlatformBadge = b.str("platform_badge")
+	if bd.PlatformBadge == "" {
+		bd.PlatformBadge = bd.Title
+	}
+	l.refLater(b, "platform", "badge."+name, func(v any) { bd.Platform, _ = v.(*Platform) })
 	l.cfg.Badges = append(l.cfg.Badges, bd)
 }
 
@@ -637,6 +642,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			send := &Send{Channel: sd.enum("channel")}
 			from := addr
 			l.refLater(sd, "template", from, func(v any) { send.Template, _ = v.(*Template) })
+			l.refLater(sd, "survey", from, func(v any) { send.Survey, _ = v.(*Survey) })
+			if sd.attr("template") == nil && sd.attr("survey") == nil {
+				l.errorf(&sendb.DefRange, "Nothing to send", "A send needs template = template.NAME, survey = survey.NAME, or both.")
+			}
 			l.refLater(sd, "target", from, func(v any) { send.Target, _ = v.(*Channel) })
 			l.refLater(sd, "platform", from, func(v any) { send.Platform, _ = v.(*Platform) })
 			if send.Channel == "channel" && sd.attr("target") == nil {

@@ -29,6 +29,7 @@ type Config struct {
 	Incentives  []*Incentive
 	Campaigns   []*Campaign
 	Templates   []*Template
+	Surveys     []*Survey
 	EventTypes  map[string]rules.EventType // standard and declared
 	Events      []*EventDecl               // declared in files
 	Moved       []*Moved
@@ -114,6 +115,8 @@ type Community struct {
 type Channel struct {
 	Name          string
 	Topic         string
+	Purpose       string
+	Color         string
 	Position      int
 	Category      string
 	Private       bool
@@ -252,7 +255,10 @@ type Badge struct {
 	Class       string
 	Repeat      bool
 	RevokeWhen  *Rule
-	DeclRange   hcl.Range
+	// Platform, when set, also grants the platform's badge PlatformBadge.
+	Platform      *Platform
+	PlatformBadge string
+	DeclRange     hcl.Range
 }
 
 // Incentive is an incentive block.
@@ -329,6 +335,7 @@ const Exit = "exit"
 type Send struct {
 	Channel  string // dm, channel, email, webhook
 	Template *Template
+	Survey   *Survey // questions sent after the template's text
 	Target   *Channel
 	Platform *Platform
 }

@@ -44,6 +44,7 @@ var refKinds = map[string]string{
 	"template":  "template.NAME",
 	"campaign":  "campaign.NAME",
 	"incentive": "incentive.NAME",
+	"survey":    "survey.NAME",
 }
 
 // resolve turns a reference attribute into the block it names, or nil
@@ -228,6 +229,10 @@ func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
 			}
 		case "incentive":
 			for _, x := range l.cfg.Incentives {
+				each(x.Name, x)
+			}
+		case "survey":
+			for _, x := range l.cfg.Surveys {
 				each(x.Name, x)
 			}
 		}

@@ -202,6 +202,8 @@ var Root = &Block{
 					Doc: "A channel, room or category of the community.",
 					Attrs: append([]Attr{
 						{Name: "topic", Kind: KindString, Doc: "Channel topic."},
+						{Name: "purpose", Kind: KindString, Doc: "What the channel is for, where the platform keeps it apart from the topic (Slack's channel purpose)."},
+						{Name: "color", Kind: KindColor, Doc: "Color, where channels have one (a Discourse category's)."},
 						{Name: "position", Kind: KindNumber, Doc: "Order among channels; by default the order in the file."},
 						{Name: "category", Kind: KindString, Doc: "Category or section the channel belongs to."},
 						{Name: "private", Kind: KindBool, Doc: "Visible to invited members and roles only.", Default: "false"},
@@ -323,6 +325,8 @@ var Root = &Block{
 				{Name: "class", Kind: KindEnum, Enum: []string{"bronze", "silver", "gold"}, Doc: "Badge class.", Default: "bronze"},
 				{Name: "repeat", Kind: KindBool, Doc: "Whether a member can earn it more than once.", Default: "false"},
 				{Name: "revoke_when", Kind: KindRule, Doc: "Take the badge back when this rule over member state holds." + ruleDoc},
+				{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform whose own badge members are also granted when they earn this one, such as a Discourse forum (POST /user_badges.json): platform.TYPE.NAME."},
+				{Name: "platform_badge", Kind: KindString, Doc: "Name of the badge on that platform.", Default: "the title"},
 			},
 		},
 		{
@@ -420,7 +424,8 @@ var Root = &Block{
 							Doc: "Send a message.",
 							Attrs: []Attr{
 								{Name: "channel", Kind: KindEnum, Enum: []string{"dm", "channel", "email", "webhook"}, Required: true, Doc: "How: direct message, channel message, email or webhook."},
-								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Required: true, Doc: "What: template.NAME."},
+								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "What: template.NAME. Required unless survey is set."},
+								{Name: "survey", Kind: KindRef, Refs: []string{"survey"}, Doc: "A survey to send: survey.NAME. Its questions and how to answer follow the template's text, in the member's locale."},
 								{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
 								{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the member's community's."},
 							},
@@ -466,6 +471,7 @@ var Root = &Block{
 				{Name: "html", Kind: KindLocaleText, Doc: "Email HTML per locale."},
 			},
 		},
+		surveySpec,
 		{
 			Type: "sentiment", Single: true,
 			Doc: "The word lists of the built-in sentiment scorer, which counts a message negative when it has more negative words and phrases than positive ones. Risk alerts read the count of negative messages as community.negative_1h and community.negative_24h. Lists per locale are matched like moderation keywords (substrings in Chinese, Japanese and Korean, whole words elsewhere).",

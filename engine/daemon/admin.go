@@ -29,6 +29,8 @@ func (d *Daemon) adminRoutes(mux *http.ServeMux, auth func(http.HandlerFunc) htt
 	mux.HandleFunc("GET /v1/population", auth(d.population))
 	mux.HandleFunc("GET /v1/outbox", auth(d.listOutbox))
 	mux.HandleFunc("GET /v1/timeseries", auth(d.timeseries))
+	mux.HandleFunc("GET /v1/report", auth(d.getReport))
+	mux.HandleFunc("POST /v1/feedback", auth(d.postFeedback))
 }
 
 // member reads one member's committed state as JSON bytes, so the

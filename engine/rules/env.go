@@ -163,6 +163,9 @@ func StandardEvents() []EventType {
 		{Name: "segment.left", Doc: "The member left a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
 		{Name: "tier.changed", Doc: "The member's tier changed (emitted by hearth).", Attrs: map[string]AttrType{"from": TypeString, "to": TypeString, "direction": TypeString}},
 		{Name: "badge.awarded", Doc: "The member was awarded a badge (emitted by hearth).", Attrs: map[string]AttrType{"badge": TypeString, "class": TypeString}},
+		{Name: "invite.sent", Doc: "The member invited someone; the invitee's member.joined carries the member as referrer.", Attrs: map[string]AttrType{"invite": TypeString, "to": TypeString, "channel": TypeString}},
+		{Name: "message.direct", Doc: "The member wrote to hearth directly (a direct message to the app), such as a reply to a survey.", Attrs: map[string]AttrType{"text": TypeString}},
+		{Name: "feedback.submitted", Doc: "The member answered a survey question: score (0-10) for score questions, choice for the others. Emitted by hearth for survey replies.", Attrs: map[string]AttrType{"survey": TypeString, "question": TypeString, "score": TypeInt, "choice": TypeString, "comment": TypeString}},
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -64,6 +65,7 @@ type Runtime struct {
 	// timeRules measures each rule evaluation, for the engine overhead
 	// figure of hearth bench; off in normal runs.
 	timeRules bool
+	tracker   *analytics.Tracker // community tallies for reports
 }
 
 // TimeRules turns on timing of every rule evaluation (Stats.EvalNanos),
@@ -97,6 +99,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		badges:  map[string]*config.Badge{},
 		stats:   Stats{Firings: map[string]int{}},
 		noAttrs: map[string]any{},
+		tracker: analytics.NewTracker(cfg),
 	}
 	for _, in := range cfg.Incentives {
 		for _, t := range in.On {
@@ -247,6 +250,7 @@ type work struct {
 	spare    *[]*changes
 	extra    []*events.Event // derived events queued during the event
 	actions  []state.Action  // outbox entries caused by the event
+	tallies  state.Tallies   // community tally changes of the event
 }
 
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
@@ -317,6 +321,7 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 		r.spare = append(r.spare, c)
 	}
 	clear(w.changed)
+	clear(w.tallies)
 	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, nil, nil, nil
 	w.spare = &r.spare
 	w.gen++
@@ -383,6 +388,9 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 }
 
 func (r *Runtime) finish(w *work, at time.Time) error {
+	if err := r.trackFinish(w); err != nil {
+		return err
+	}
 	for _, m := range w.members {
 		r.schedule(m)
 		if err := w.b.SaveMember(m); err != nil {
@@ -522,6 +530,8 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	if depth == 0 {
 		was := snapshot(m)
 		r.updateBase(w, m, ev, created, known && et.Activity)
+		r.track(w, m, ev, known && et.Activity)
+		r.replies(w, m, ev)
 		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
 			return err
 		}
@@ -542,6 +552,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	} else {
 		// Derived events are counted, so rules can read total('badge.awarded').
 		m.Record(ev.Type, ev.At, false)
+		r.track(w, m, ev, false)
 		w.markCount(m.ID, ev.Type)
 	}
 	ins := r.byType[ev.Type]
@@ -836,7 +847,34 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	w.mark(m.ID, "badge:"+b.Name, "badge:*")
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
 	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", fmt.Sprintf("%s/%d", b.Name, h.Count), map[string]any{"badge": b.Name, "class": b.Class}))
+	if b.Platform != nil {
+		r.badgeAction(w, m, b, h.Count, ev, rule)
+	}
 	return true
+}
+
+// badgeAction puts the grant of a badge's platform badge in the outbox,
+// keyed by event, member, badge and how many times it was earned, in the
+// first community on that platform.
+func (r *Runtime) badgeAction(w *work, m *state.Member, b *config.Badge, count int, ev *events.Event, rule string) {
+	var community string
+	for _, c := range r.cfg.Communities {
+		if c.Platform == b.Platform {
+			community = c.Name
+			break
+		}
+	}
+	if community == "" {
+		return // no community on that platform to act in
+	}
+	target := m.ID
+	if id := m.Identities[b.Platform.Type]; id != "" {
+		target = id
+	}
+	key := fmt.Sprintf("badge.grant/%s/%s/%s/%d", ev.ID, m.ID, b.Name, count)
+	w.actions = append(w.actions, state.Action{Key: key, Kind: "badge.grant", Member: m.ID, At: ev.At, Platform: b.Platform.Addr(),
+		Community: community, Target: target, Role: b.PlatformBadge, Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "badge.grant", Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: b.Platform.Addr(), Detail: key})
 }
 
 // settle brings every touched member's badges, tier and segments up to

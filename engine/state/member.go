@@ -180,6 +180,9 @@ type Member struct {
 	// RecheckAt is when time-dependent rules should next look at this
 	// member with no event; zero means never.
 	RecheckAt time.Time `json:"recheck_at,omitzero"`
+
+	// Tally is what the member has added to the community tallies.
+	Tally *Tally `json:"tally,omitempty"`
 }
 
 // Lot is points granted with an expiry.
@@ -224,7 +227,8 @@ type Action struct {
 	// Target is the member's identity on the platform (direct messages)
 	// or the channel block's name (channel messages).
 	Target string `json:"target,omitempty"`
-	// Role is the role's name on the platform, for role changes.
+	// Role is the role's name on the platform, for role changes; the
+	// platform's badge name, for badge grants.
 	Role     string `json:"role,omitempty"`
 	Campaign string `json:"campaign,omitempty"`
 	Step     string `json:"step,omitempty"`

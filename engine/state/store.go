@@ -80,6 +80,14 @@ type AsyncBatch interface {
 	CommitAsync(done func(error))
 }
 
+// Preloader is a batch that can fetch, ahead of applying a group of
+// events, whether they were applied and the members they touch, so a
+// networked store pays two round trips per batch instead of two per
+// event. Claim and Member then answer from what was fetched.
+type Preloader interface {
+	Preload(eventIDs, memberIDs []string) error
+}
+
 // Flusher waits until background commits are written and returns the
 // first error among them.
 type Flusher interface {
@@ -95,6 +103,7 @@ type Memory struct {
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
 	cursors  map[string]string
+	tallies  Tallies
 	due      dueHeap
 	comms    map[string]*Community
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
@@ -148,6 +157,7 @@ type memBatch struct {
 	members  map[string]*Member
 	seen     map[string]time.Time
 	outcomes []Outcome
+	tallies  Tallies
 	done     bool
 }
 
@@ -263,6 +273,12 @@ func (b *memBatch) Commit() error {
 	}
 	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
 	b.s.outbox = append(b.s.outbox, b.actions...)
+	if len(b.tallies) > 0 {
+		if b.s.tallies == nil {
+			b.s.tallies = Tallies{}
+		}
+		b.s.tallies.Merge(b.tallies)
+	}
 	for _, a := range b.actions {
 		if b.s.entries == nil {
 			b.s.entries = map[string]*OutboxEntry{}

@@ -89,7 +89,12 @@ var migrations = []string{
 		stream TEXT PRIMARY KEY,
 		cursor TEXT NOT NULL
 	) WITHOUT ROWID;`,
-	// 4: community documents: figures and alert state.
+	// 4: community tallies for reports (engine/analytics).
+	`CREATE TABLE tallies (
+		key TEXT PRIMARY KEY,
+		n   INTEGER NOT NULL
+	) WITHOUT ROWID;`,
+	// 5: community documents: figures and alert state.
 	`CREATE TABLE communities (
 		name TEXT PRIMARY KEY,
 		data BLOB NOT NULL
@@ -344,6 +349,7 @@ type batch struct {
 	seen     map[string]int64
 	outcomes []state.Outcome
 	actions  []state.Action
+	tallies  state.Tallies
 	done     bool
 }
 
@@ -543,11 +549,20 @@ type job struct {
 	outcomes []state.Outcome
 	actions  []state.Action
 	adocs    [][]byte
+	tallies  []string // keys in order, for deterministic writes
+	tallyN   []int64
 	done     func(error)
 }
 
 func (b *batch) job() (*job, error) {
 	j := &job{outcomes: b.outcomes, actions: b.actions}
+	for k := range b.tallies {
+		j.tallies = append(j.tallies, k)
+	}
+	sort.Strings(j.tallies)
+	for _, k := range j.tallies {
+		j.tallyN = append(j.tallyN, b.tallies[k])
+	}
 	for _, a := range b.actions {
 		data, err := json.Marshal(a)
 		if err != nil {
@@ -764,6 +779,13 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 		})
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
+	}
+	err = insertRows(ctx, tx, `INSERT INTO tallies (key, n) VALUES `, `(?, ?)`, ` ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`,
+		len(j.tallies), func(i int) []any {
+			return []any{j.tallies[i], j.tallyN[i]}
+		})
+	if err != nil {
+		return fmt.Errorf("tallies: %w", err)
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ campaign "onboarding" {
     from = "22:00"
   }
   step "hello" {
-    send { # ERROR: The argument "template" is required
+    send { # ERROR: Nothing to send
       channel = "dm"
     }
   }

@@ -11,6 +11,8 @@ community "explorers" {
 
   channel "welcome" {
     topic           = "Say hi"
+    purpose         = "Where newcomers introduce themselves"
+    color           = "#0088CC"
     pin_house_rules = true
   }
   channel "help" {
