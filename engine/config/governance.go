@@ -146,7 +146,7 @@ func (l *loader) decodeAlert(hb *hcl.Block) {
 		case n.Channel == "channel" && ns.attr("target") == nil:
 			l.errorf(&nb.DefRange, "Missing target", "A notify with channel = \"channel\" needs target = community.NAME.channel.CHANNEL.")
 		case (n.Channel == "email" || n.Channel == "webhook") && n.To == "" && ns.attr("to") == nil:
-			l.errorf(&nb.DefRange, "Missing to", "A notify with channel = %q needs to, the %s.", n.Channel, map[string]string{"email": "address", "webhook": "webhook's name or URL"}[n.Channel])
+			l.errorf(&nb.DefRange, "Missing to", "A notify with channel = %q needs to, the %s.", n.Channel, map[string]string{"email": "address", "webhook": "recipient the receiving system knows"}[n.Channel])
 		}
 		if t := ns.attr("target"); t != nil && n.Channel != "channel" && ns.attr("channel") != nil {
 			l.errorf(t.Expr.Range().Ptr(), "target without channel = \"channel\"", "target names the channel of a channel message; a %s notify does not use it.", n.Channel)

@@ -515,7 +515,7 @@ var Root = &Block{
 				Attrs: []Attr{
 					{Name: "channel", Kind: KindEnum, Enum: []string{"channel", "email", "webhook"}, Required: true, Doc: "How: a message in a community channel, an email, or a webhook call."},
 					{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
-					{Name: "to", Kind: KindString, Doc: "With email: the address; with webhook: the name or URL the webhook platform expects."},
+					{Name: "to", Kind: KindString, Doc: "With email: the address, sent through an email platform (platform = platform.email.NAME); with webhook: the recipient the receiving system knows, such as \"ops\", sent as the message's member."},
 					{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the community's."},
 					{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "Message text, template.NAME; it sees event.alert, event.severity, event.community, event.summary and community.*."},
 				},

@@ -19,6 +19,12 @@ platform "local" "main" {
   workspace = "Tea House"
 }
 
+# Alerts are emailed to the moderators through this relay.
+platform "email" "ops" {
+  host = "smtp.teahouse.example"
+  from = "Tea House alerts <alerts@teahouse.example>"
+}
+
 community "tea_house" {
   title       = "Tea House 茶馆"
   platform    = platform.local.main

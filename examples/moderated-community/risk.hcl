@@ -30,6 +30,7 @@ alert "negative_spike" {
   notify {
     channel  = "email"
     to       = "moderators@teahouse.example"
+    platform = platform.email.ops
     template = template.alert_ops
   }
 }
