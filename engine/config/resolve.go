@@ -738,6 +738,9 @@ func (l *loader) buildGraph() *Graph {
 	for _, t := range l.cfg.Templates {
 		add("template." + t.Name)
 	}
+	for _, s := range l.cfg.Surveys {
+		add("survey." + s.Name)
+	}
 	sort.Strings(g.Nodes)
 	seen := map[Edge]bool{}
 	for _, e := range append(g.Edges, l.edges...) {
