@@ -200,6 +200,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			}
 		}
 	}
+	printGovernance(tw, cfg, sum)
 	section("Sends that would happen", "count")
 	if len(sum.Sends) == 0 {
 		fmt.Fprintf(tw, "  none\t\n")

@@ -369,6 +369,9 @@ func (l *loader) compileAll() {
 			compile(m.When, "community."+c.Name, m.On, true)
 		}
 	}
+	for _, a := range l.cfg.Alerts {
+		compile(a.When, "alert."+a.Name, nil, false)
+	}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
 		j.prog, j.errs = l.rc.Compile(j.r.Source, j.sc)
@@ -398,6 +401,9 @@ func (l *loader) compileAll() {
 		}
 	}
 	l.checkSegmentCycles()
+	for _, a := range l.cfg.Alerts {
+		l.checkAlertRule(a)
+	}
 }
 
 // parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines; small
@@ -740,6 +746,9 @@ func (l *loader) buildGraph() *Graph {
 	}
 	for _, s := range l.cfg.Surveys {
 		add("survey." + s.Name)
+	}
+	for _, a := range l.cfg.Alerts {
+		add("alert." + a.Name)
 	}
 	sort.Strings(g.Nodes)
 	seen := map[Edge]bool{}
