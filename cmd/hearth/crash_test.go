@@ -207,22 +207,30 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		i += chunk * 4
 	}
-	// Wait for the outbox to drain: every action delivered.
-	deadline := time.Now().Add(3 * time.Minute)
+	// Wait for the outbox to drain: every action delivered. A loaded
+	// machine delivers slowly, so the test fails only when delivery
+	// stops moving, not after a fixed time.
+	last, lastMoved := -1, time.Now()
 	for {
-		resp, err := client.Get("http://" + addr + "/v1/outbox?status=pending&limit=1")
+		pending := -1
+		resp, err := client.Get("http://" + addr + "/v1/outbox?status=pending&limit=10000")
 		if err == nil {
 			var page struct{ Entries []json.RawMessage }
-			_ = json.NewDecoder(resp.Body).Decode(&page)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && len(page.Entries) == 0 {
-				break
+			if resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&page) == nil {
+				pending = len(page.Entries)
 			}
+			resp.Body.Close()
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("actions still pending after 3 minutes\n%s", tail(logs.String()))
+		if pending == 0 {
+			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		if pending != last {
+			last, lastMoved = pending, time.Now()
+		}
+		if time.Since(lastMoved) > 90*time.Second {
+			t.Fatalf("%d actions pending and none delivered for 90 s\n%s", pending, tail(logs.String()))
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
