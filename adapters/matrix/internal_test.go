@@ -2,8 +2,8 @@ package matrix
 
 import (
 	"errors"
-	"maps"
 	"fmt"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
