@@ -61,6 +61,11 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	switch a.Kind {
 	case "send.dm":
 		req.Action, req.Member = platform.ActionDirectMessage, a.Target
+	case "send.webhook":
+		// A webhook delivers the rendered message about the member to
+		// another system (a CRM, an SMS gateway), which takes it as a
+		// message for that member.
+		req.Action, req.Member = platform.ActionDirectMessage, a.Target
 	case "send.channel":
 		ch, err := p.id(ctx, conn, "channel/"+community+"/"+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target)
 		if err != nil {
@@ -76,6 +81,14 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		if a.Kind == "role.remove" {
 			req.Action = platform.ActionRoleRemove
 		}
+	case "moderation.mute", "moderation.kick", "moderation.ban":
+		req.Action, req.Member, req.Text = moderationActions[a.Kind], a.Target, ""
+		req.Reason, req.Duration = a.Reason, a.Duration
+	case "moderation.delete":
+		req.Action, req.Message, req.Text, req.Reason = platform.ActionDeleteMessage, a.Message, "", a.Reason
+	case "badge.grant":
+		// The runtime puts the platform's badge name in Role.
+		req.Action, req.Member, req.Badge, req.Text = platform.ActionBadgeGrant, a.Target, a.Role, ""
 	default:
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}
@@ -128,9 +141,11 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string,
 	if ok {
 		return id, nil
 	}
-	reader, err := platform.Require[platform.Reader](conn, "lookup")
-	if err != nil {
-		return "", &PermanentError{Err: err}
+	reader, ok := conn.(platform.Reader)
+	if !ok {
+		// Platforms that cannot list objects (webhooks, chat robots) know
+		// them by their hearth names.
+		return name, nil
 	}
 	objs, err := platform.ReadAll(ctx, reader, req)
 	if err != nil {
@@ -149,6 +164,11 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string,
 	}
 	// Not there yet: apply may create it later, so try again later.
 	return "", fmt.Errorf("no %s named %q on the platform yet (run hearth apply)", req.Kind, name)
+}
+
+// moderationActions are the platform actions of moderation outbox kinds.
+var moderationActions = map[string]platform.Action{
+	"moderation.mute": platform.ActionMute, "moderation.kick": platform.ActionKick, "moderation.ban": platform.ActionBan,
 }
 
 // Close closes the platform connections.

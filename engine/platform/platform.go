@@ -224,12 +224,15 @@ const (
 	ActionUnban Action = "unban"
 	// ActionDeleteMessage removes Message (moderation "remove").
 	ActionDeleteMessage Action = "message_delete"
+	// ActionBadgeGrant gives Member the platform's own badge named Badge
+	// (a Discourse badge), mirroring a hearth badge they earned.
+	ActionBadgeGrant Action = "badge_grant"
 )
 
 // Actions lists every action, in a stable order.
 func Actions() []Action {
 	return []Action{ActionChannelMessage, ActionDirectMessage, ActionRoleAdd, ActionRoleRemove,
-		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage}
+		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage, ActionBadgeGrant}
 }
 
 // PerformRequest is one action. Which fields an action reads is said at
@@ -245,7 +248,9 @@ type PerformRequest struct {
 	Member  string
 	Role    string
 	Message string
-	Text    string
+	// Badge is the platform's name of a badge, for ActionBadgeGrant.
+	Badge string
+	Text  string
 	// Reason is recorded with moderation actions (audit log).
 	Reason   string
 	Duration time.Duration
