@@ -279,7 +279,9 @@ func (c *Conn) backfill(ctx context.Context, room id.RoomID, from, to string) ([
 }
 
 func (c *Conn) toEvent(ev *event.Event, in roomInfo) (events.Event, bool) {
-	if ev.Sender == c.me {
+	// The bot's own messages are not member events; its kicks and bans
+	// are (about the member they remove).
+	if ev.Sender == c.me && ev.Type != event.StateMember {
 		return events.Event{}, false
 	}
 	e := events.Event{ID: "matrix." + string(ev.ID), At: time.UnixMilli(ev.Timestamp).UTC(), Source: Type}
