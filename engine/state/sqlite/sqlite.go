@@ -216,49 +216,56 @@ func (s *Store) loadSeen(ctx context.Context) error {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	// Each step reads the version inside its own write transaction (they
-	// take the lock when they begin), so processes opening a new database
-	// at once migrate it once between them, one step each in turn.
-	for {
-		done, err := s.migrateStep(ctx)
-		if err != nil || done {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	// One statement, so two processes opening a new file at once add
+	// one row between them.
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)`); err != nil {
+		return err
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&current); err != nil {
+		return err
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", current, len(migrations))
+	}
+	for i := current; i < len(migrations); i++ {
+		// The version is read again inside the migration's transaction, which
+		// holds the write lock from its start (_txlock=immediate): a
+		// migration another process applied meanwhile is skipped, not
+		// applied twice.
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		var v int
+		if err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if v > len(migrations) {
+			tx.Rollback()
+			return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", v, len(migrations))
+		}
+		if v > i {
+			tx.Rollback()
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, i+1); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
 			return err
 		}
 	}
-}
-
-// migrateStep applies the next migration; done says there was none.
-func (s *Store) migrateStep(ctx context.Context) (bool, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		return false, err
-	}
-	var v int
-	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (0)`); err != nil {
-			return false, err
-		}
-	} else if err != nil {
-		return false, err
-	}
-	if v > len(migrations) {
-		return false, fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", v, len(migrations))
-	}
-	if v == len(migrations) {
-		return true, tx.Commit()
-	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-		return false, fmt.Errorf("migration %d: %w", v+1, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, v+1); err != nil {
-		return false, err
-	}
-	return false, tx.Commit()
+	return nil
 }
 
 // Close waits for background commits, then closes the database.
