@@ -4,7 +4,7 @@ tier "regular" {
   rank         = 1
   when         = "member.points >= 100"
   grace        = "2 weeks" # ERROR: Invalid duration
-  demote_after = "1y" # ERROR: unknown unit "y"; use ms, s, m, h, d or w
+  demote_after = "1y" # ERROR: unknown unit "y"; use s, m, h, d or w
   window       = "30" # ERROR: missing unit after 30
 }
 
