@@ -227,6 +227,7 @@ type Conn struct {
 	mu        sync.Mutex
 	closed    bool
 	channelOf map[string]string // message id -> channel id, as learnt
+	bound     string            // the interactions endpoint's address
 }
 
 var (
@@ -305,8 +306,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // call sends one request through discordgo and decodes the answer into
-// out (when not nil). bucket is the route's rate-limit bucket, which
-// discordgo keys by the URL without the query.
+// out (when not nil). The rate-limit bucket is the method and the URL
+// without the query: Discord limits GET and POST of one path apart.
 func (c *Conn) call(ctx context.Context, method, url string, body, out any, opts ...discordgo.RequestOption) error {
 	if c.isClosed() {
 		return platform.Permanent(ErrClosed)
@@ -314,20 +315,21 @@ func (c *Conn) call(ctx context.Context, method, url string, body, out any, opts
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	bucket, _, _ := strings.Cut(url, "?")
+	path, _, _ := strings.Cut(url, "?")
+	bucket := method + " " + path
 	if wait := c.bucketWait(bucket); wait > c.maxWait {
-		return &platform.RateLimitError{After: wait, Err: fmt.Errorf("discord bucket for %s %s is spent", method, route(bucket))}
+		return &platform.RateLimitError{After: wait, Err: fmt.Errorf("discord bucket for %s %s is spent", method, route(path))}
 	}
 	note := &rateNote{}
 	ctx = context.WithValue(ctx, noteKey{}, note)
 	opts = append(opts, discordgo.WithContext(ctx))
 	resp, err := c.s.RequestWithBucketID(method, url, body, bucket, opts...)
 	if err != nil {
-		return c.classify(ctx, method, bucket, err, note)
+		return c.classify(ctx, method, path, err, note)
 	}
 	if out != nil && len(resp) > 0 {
 		if err := json.Unmarshal(resp, out); err != nil {
-			return platform.Temporary(fmt.Errorf("discord %s %s: decoding the answer: %v", method, route(bucket), err), 0)
+			return platform.Temporary(fmt.Errorf("discord %s %s: decoding the answer: %v", method, route(path), err), 0)
 		}
 	}
 	return nil
@@ -362,8 +364,8 @@ const (
 // classify turns a discordgo error into a platform error: 404 is
 // ErrNotFound, other 4xx are permanent, 429 a RateLimitError, 5xx and
 // network failures temporary.
-func (c *Conn) classify(ctx context.Context, method, bucket string, err error, note *rateNote) error {
-	what := "discord " + method + " " + route(bucket)
+func (c *Conn) classify(ctx context.Context, method, path string, err error, note *rateNote) error {
+	what := "discord " + method + " " + route(path)
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) {
 		after := note.after

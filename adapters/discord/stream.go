@@ -98,6 +98,15 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	}
 }
 
+// InteractionsAddr is the address the interactions endpoint listens on
+// while a following Stream runs ("" before), for tests and logs when
+// interactions_listen has port 0.
+func (c *Conn) InteractionsAddr() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bound
+}
+
 // cursor orders events: time as a snowflake, then id.
 type cursor struct {
 	t  uint64
@@ -297,6 +306,9 @@ func (c *Conn) serveInteractions(ctx context.Context, communities map[string]str
 			c.log.Error("discord interactions endpoint stopped", "err", err)
 		}
 	}()
+	c.mu.Lock()
+	c.bound = ln.Addr().String()
+	c.mu.Unlock()
 	c.log.Info("serving the Discord interactions endpoint", "addr", ln.Addr().String(), "path", "/interactions")
 	return func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

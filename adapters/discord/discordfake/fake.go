@@ -227,6 +227,23 @@ func (s *Server) RateLimitNext(route string, retryAfter float64, global bool) {
 	s.forced = append(s.forced, forced{route: route, retryAfter: retryAfter, global: global})
 }
 
+// SetClock replaces the fake's clock (time.Now), so a test can make
+// things happen in the past.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// SetBucketLimit makes every route's bucket allow n calls per window
+// (0: no limit), answering 429 past that.
+func (s *Server) SetBucketLimit(n int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.BucketLimit, s.BucketWindow = n, window
+	clear(s.buckets)
+}
+
 // Requests lists the "METHOD /path?query" of every request so far.
 func (s *Server) Requests() []string {
 	s.mu.Lock()
