@@ -306,7 +306,7 @@ func (c *Conn) applyRole(ctx context.Context, req platform.ApplyRequest) (platfo
 	}
 	if v, ok := a["position"]; ok {
 		n, _ := strconv.Atoi(v)
-		move := []map[string]any{{"id": id, "position": n}}
+		move := []map[string]any{{"id": id, "position": n + roleBase}}
 		if err := c.call(ctx, "PATCH", discordgo.EndpointGuildRoles(guild), move, nil); err != nil {
 			return platform.Object{}, err
 		}

@@ -23,7 +23,9 @@
 //     so two changes never interleave into a half-moved list.
 //   - A role's permissions are names (permissionNames); bits hearth has
 //     no name for are kept as they are on update. @everyone is not
-//     listed: it cannot be created, renamed or deleted.
+//     listed: it cannot be created, renamed or deleted. Discord counts
+//     role positions from @everyone at 0; hearth's count from 0 above it
+//     (Discord's 1), higher being higher in the member list.
 //   - A role assignment's id is "USER:ROLE".
 //   - A pin is a message the bot posted and pinned; its id is the
 //     message id.

@@ -100,9 +100,14 @@ func roleObject(guild string, r *discordgo.Role) platform.Object {
 		"permissions": perms,
 		"hoist":       platform.FormatBoolValue(r.Hoist),
 		"mentionable": platform.FormatBoolValue(r.Mentionable),
-		"position":    platform.FormatIntValue(r.Position),
+		"position":    platform.FormatIntValue(r.Position - roleBase),
 	}}
 }
+
+// roleBase is where hearth's role positions start on Discord: @everyone
+// holds 0 and every other role sits above it, so hearth's position 0 is
+// Discord's 1.
+const roleBase = 1
 
 func memberName(m *discordgo.Member) string {
 	if m.Nick != "" {

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/hearth-community/hearth/adapters/discord"
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -206,7 +207,7 @@ func platformSpecs() map[string]config.PlatformSpec {
 
 // registry holds every platform adapter this binary has.
 func registry() *platform.Registry {
-	reg, err := platform.NewRegistry(local.New())
+	reg, err := platform.NewRegistry(local.New(), discord.New())
 	if err != nil {
 		// Only two adapters of one type or a mismatched spec get here: a
 		// mistake in this list, which every test of the command hits.

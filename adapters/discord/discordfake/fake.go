@@ -264,6 +264,39 @@ func (s *Server) Channels(guildID string) []Channel {
 	return out
 }
 
+// Roles returns copies of a guild's roles, @everyone included.
+func (s *Server) Roles(guildID string) []Role {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Role
+	if g := s.guilds[guildID]; g != nil {
+		for _, r := range s.roleList(g) {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+// Guild returns a guild's name and description.
+func (s *Server) Guild(guildID string) (name, description string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.guilds[guildID]; g != nil {
+		return g.Name, g.Description
+	}
+	return "", ""
+}
+
+// MemberRoles returns the role ids a member holds.
+func (s *Server) MemberRoles(guildID, userID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.guilds[guildID]; g != nil && g.members[userID] != nil {
+		return slices.Clone(g.members[userID].Roles)
+	}
+	return nil
+}
+
 // Messages returns copies of a channel's messages.
 func (s *Server) Messages(channelID string) []Message {
 	s.mu.Lock()

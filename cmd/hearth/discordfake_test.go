@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hearth-community/hearth/adapters/discord/discordfake"
+)
+
+// fakeToken is the bot token of the scripts' fake Discord; scripts check
+// it never shows.
+const fakeToken = "fake-discord-bot-token-5ecret"
+
+var (
+	fakesMu sync.Mutex
+	fakes   = map[*testscript.TestScript]*discordfake.Server{}
+)
+
+// cmdDiscordFake drives an in-process fake Discord API for a script:
+//
+//	discordfake start       start it with one server; set HEARTH_VAR_discord_token,
+//	                        HEARTH_VAR_discord_api_url and HEARTH_VAR_guild_id
+//	discordfake join NAME   a person joins the server
+//	discordfake show        print the server's categories, channels, roles and pins
+func cmdDiscordFake(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: discordfake start|join NAME|show")
+	}
+	fakesMu.Lock()
+	f := fakes[ts]
+	fakesMu.Unlock()
+	if args[0] != "start" && f == nil {
+		ts.Fatalf("discordfake: start it first")
+	}
+	switch args[0] {
+	case "start":
+		f = discordfake.New(fakeToken)
+		fakesMu.Lock()
+		fakes[ts] = f
+		fakesMu.Unlock()
+		ts.Defer(func() {
+			f.Close()
+			fakesMu.Lock()
+			delete(fakes, ts)
+			fakesMu.Unlock()
+		})
+		g := f.AddGuild("My server")
+		ts.Setenv("GUILD", g)
+		ts.Setenv("HEARTH_VAR_guild_id", g)
+		ts.Setenv("HEARTH_VAR_discord_token", fakeToken)
+		ts.Setenv("HEARTH_VAR_discord_api_url", f.APIURL())
+	case "join":
+		if len(args) != 2 {
+			ts.Fatalf("usage: discordfake join NAME")
+		}
+		ts.Setenv("MEMBER_"+strings.ToUpper(args[1]), f.AddMember(ts.Getenv("GUILD"), args[1]))
+	case "show":
+		g := ts.Getenv("GUILD")
+		name, desc := f.Guild(g)
+		fmt.Fprintf(ts.Stdout(), "server %q %q\n", name, desc)
+		chans := f.Channels(g)
+		slices.SortFunc(chans, func(a, b discordfake.Channel) int { return a.Position - b.Position })
+		cats := map[string]string{}
+		for _, c := range chans {
+			if c.Type == discordfake.TypeCategory {
+				cats[c.ID] = c.Name
+			}
+		}
+		for _, c := range chans {
+			if c.Type == discordfake.TypeCategory {
+				continue
+			}
+			topic, parent := "", ""
+			if c.Topic != nil {
+				topic = *c.Topic
+			}
+			if c.ParentID != nil {
+				parent = cats[*c.ParentID]
+			}
+			var ows []string
+			for _, o := range c.Overwrites {
+				who := o.ID
+				if o.ID == g {
+					who = "@everyone"
+				}
+				ows = append(ows, fmt.Sprintf("%s allow=%s deny=%s", who, o.Allow, o.Deny))
+			}
+			fmt.Fprintf(ts.Stdout(), "channel %d %s/#%s %q %v\n", c.Position, parent, c.Name, topic, ows)
+			for _, m := range f.Messages(c.ID) {
+				if m.Pinned {
+					fmt.Fprintf(ts.Stdout(), "  pinned %q\n", strings.SplitN(m.Content, "\n", 2)[0])
+				}
+			}
+		}
+		for _, r := range f.Roles(g) {
+			fmt.Fprintf(ts.Stdout(), "role %d %s color=%06x hoist=%v mentionable=%v permissions=%s\n", r.Position, r.Name, r.Color, r.Hoist, r.Mentionable, r.Permissions)
+		}
+	default:
+		ts.Fatalf("discordfake: unknown subcommand %q", args[0])
+	}
+}
