@@ -55,6 +55,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/hearth-community/hearth/adapters/internal/idem"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -102,8 +103,9 @@ type Adapter struct {
 	// nil uses a client with a 20 s timeout.
 	HTTPClient *http.Client
 
-	mu   sync.Mutex
-	keys map[string]*keyStore // by token and API URL
+	// keys are the idempotency keys per bot (token and API URL), shared
+	// by the Conns this adapter opens.
+	keys idem.Registry
 }
 
 // New returns the Discord adapter.
@@ -189,29 +191,13 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	s.ShouldRetryOnRateLimit = false
 	s.StateEnabled = false
 	c := &Conn{s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait,
-		keys: a.keyStore(token + "\x00" + apiURL), channelOf: map[string]string{}}
+		keys: a.keys.For(token + "\x00" + apiURL), channelOf: map[string]string{}}
 	var me discordgo.User
 	if err := c.call(ctx, "GET", discordgo.EndpointUser("@me"), nil, &me); err != nil {
 		return nil, fmt.Errorf("discord: checking the bot token: %w", err)
 	}
 	c.botID = me.ID
 	return c, nil
-}
-
-// keyStore returns the idempotency keys shared by every Conn to one bot,
-// so two Conns in one process never both perform a key.
-func (a *Adapter) keyStore(id string) *keyStore {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.keys == nil {
-		a.keys = map[string]*keyStore{}
-	}
-	ks := a.keys[id]
-	if ks == nil {
-		ks = &keyStore{done: map[string]keyRecord{}, busy: map[string]chan struct{}{}}
-		a.keys[id] = ks
-	}
-	return ks
 }
 
 // Conn is an open Discord bot. It is safe for concurrent use.
@@ -224,7 +210,7 @@ type Conn struct {
 	listen  string
 	poll    time.Duration
 	maxWait time.Duration
-	keys    *keyStore
+	keys    *idem.Store
 
 	mu        sync.Mutex
 	closed    bool

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -16,90 +15,20 @@ import (
 // maxTimeout is the longest timeout Discord allows.
 const maxTimeout = 28 * 24 * time.Hour
 
-// keyStore remembers the actions performed per idempotency key for the
-// life of the process, shared by every Conn to one bot. Across restarts
-// messages are still sent once: Perform passes a nonce derived from the
-// key with enforce_nonce, and Discord answers a repeat within its nonce
-// window with the message already posted. Role changes, timeouts, kicks
-// and bans are idempotent on Discord by themselves.
-type keyStore struct {
-	mu   sync.Mutex
-	done map[string]keyRecord
-	busy map[string]chan struct{}
-}
-
-type keyRecord struct {
-	fingerprint string
-	id          string
-}
-
-// fingerprint is what makes two requests the same action.
-func fingerprint(req platform.PerformRequest) string {
-	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d", req.Action, req.Community, req.Channel,
-		req.Member, req.Role, req.Message, req.Text, req.Reason, req.Duration)
-}
-
-// claim waits while another call holds the key, then returns the record
-// of a finished one, or takes the key (release must follow).
-func (k *keyStore) claim(ctx context.Context, key string) (keyRecord, bool, error) {
-	for {
-		k.mu.Lock()
-		if r, ok := k.done[key]; ok {
-			k.mu.Unlock()
-			return r, true, nil
-		}
-		wait, busy := k.busy[key]
-		if !busy {
-			k.busy[key] = make(chan struct{})
-			k.mu.Unlock()
-			return keyRecord{}, false, nil
-		}
-		k.mu.Unlock()
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return keyRecord{}, false, ctx.Err()
-		}
-	}
-}
-
-func (k *keyStore) release(key string, rec *keyRecord) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if rec != nil {
-		k.done[key] = *rec
-	}
-	close(k.busy[key])
-	delete(k.busy, key)
-}
-
-// Perform does one action at most once per key (see keyStore).
+// Perform does one action at most once per key. Within a process every
+// Conn to one bot shares its keys (idem). Across restarts messages are
+// still sent once: they carry a nonce derived from the key with
+// enforce_nonce, and Discord answers a repeat within its nonce window
+// with the message already posted. Role changes, timeouts, kicks and
+// bans are idempotent on Discord by themselves.
 func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platform.PerformResponse, error) {
-	var out platform.PerformResponse
 	if err := platform.CheckPerform(req); err != nil {
-		return out, err
+		return platform.PerformResponse{}, err
 	}
 	if c.isClosed() {
-		return out, platform.Permanent(ErrClosed)
+		return platform.PerformResponse{}, platform.Permanent(ErrClosed)
 	}
-	fp := fingerprint(req)
-	rec, done, err := c.keys.claim(ctx, req.Key)
-	if err != nil {
-		return out, err
-	}
-	if done {
-		if rec.fingerprint != fp {
-			return out, fmt.Errorf("discord: key %q: %w", req.Key, platform.ErrKeyReused)
-		}
-		return platform.PerformResponse{ID: rec.id, Duplicate: true}, nil
-	}
-	id, err := c.perform(ctx, req)
-	if err != nil {
-		c.keys.release(req.Key, nil)
-		return out, err
-	}
-	c.keys.release(req.Key, &keyRecord{fingerprint: fp, id: id})
-	return platform.PerformResponse{ID: id}, nil
+	return c.keys.Do(ctx, req, func(ctx context.Context) (string, error) { return c.perform(ctx, req) })
 }
 
 func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string, error) {
