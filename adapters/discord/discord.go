@@ -396,5 +396,4 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 	return platform.Temporary(fmt.Errorf("%s: %w", what, err), 0)
 }
 
-
 func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
