@@ -56,6 +56,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/hearth-community/hearth/adapters/internal/idem"
+	"github.com/hearth-community/hearth/adapters/internal/setting"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -154,7 +155,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		}
 		pub = b
 	}
-	guilds, err := settingList(req.Settings, "guilds")
+	guilds, err := setting.List(req.Settings, "guilds")
 	if err != nil {
 		return nil, err
 	}
@@ -165,11 +166,11 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if listen != "" && pub == nil {
 		return nil, fmt.Errorf("%w: interactions_listen needs public_key to verify Discord's signatures", platform.ErrInvalid)
 	}
-	poll, err := settingDuration(req.Settings, "poll_interval", 5*time.Second)
+	poll, err := setting.Duration(req.Settings, "poll_interval", 5*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	maxWait, err := settingDuration(req.Settings, "max_wait", 2*time.Second)
+	maxWait, err := setting.Duration(req.Settings, "max_wait", 2*time.Second)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,6 @@
-package discord
+// Package setting reads the platform settings the engine's Setting helpers
+// do not: lists of strings and durations.
+package setting
 
 import (
 	"fmt"
@@ -10,8 +12,8 @@ import (
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
-// settingList reads a list of strings; a missing or null setting is none.
-func settingList(settings map[string]cty.Value, name string) ([]string, error) {
+// List reads a list of strings; a missing or null setting is none.
+func List(settings map[string]cty.Value, name string) ([]string, error) {
 	raw, ok := settings[name]
 	if !ok || raw == cty.NilVal {
 		return nil, nil
@@ -34,8 +36,8 @@ func settingList(settings map[string]cty.Value, name string) ([]string, error) {
 	return out, nil
 }
 
-// settingDuration reads a duration ("5s", "1m").
-func settingDuration(settings map[string]cty.Value, name string, def time.Duration) (time.Duration, error) {
+// Duration reads a duration ("5s", "1m").
+func Duration(settings map[string]cty.Value, name string, def time.Duration) (time.Duration, error) {
 	s, err := platform.SettingString(settings, name, "")
 	if err != nil || s == "" {
 		return def, err
