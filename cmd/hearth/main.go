@@ -21,6 +21,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/discord"
 	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/adapters/telegram"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -207,7 +208,7 @@ func platformSpecs() map[string]config.PlatformSpec {
 
 // registry holds every platform adapter this binary has.
 func registry() *platform.Registry {
-	reg, err := platform.NewRegistry(local.New(), discord.New())
+	reg, err := platform.NewRegistry(local.New(), discord.New(), telegram.New())
 	if err != nil {
 		// Only two adapters of one type or a mismatched spec get here: a
 		// mistake in this list, which every test of the command hits.

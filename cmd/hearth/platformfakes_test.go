@@ -9,15 +9,21 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hearth-community/hearth/adapters/discord/discordfake"
+	"github.com/hearth-community/hearth/adapters/telegram/telegramfake"
 )
 
 // fakeToken is the bot token of the scripts' fake Discord; scripts check
 // it never shows.
 const fakeToken = "fake-discord-bot-token-5ecret"
 
+// fakeTelegramToken is the bot token of the scripts' fake Telegram.
+const fakeTelegramToken = "4242:fake-telegram-5ecret"
+
+// The fakes of each running script; scripts run in parallel.
 var (
 	fakesMu sync.Mutex
 	fakes   = map[*testscript.TestScript]*discordfake.Server{}
+	tgFakes = map[*testscript.TestScript]*telegramfake.Server{}
 )
 
 // cmdDiscordFake drives an in-process fake Discord API for a script:
@@ -101,5 +107,50 @@ func cmdDiscordFake(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	default:
 		ts.Fatalf("discordfake: unknown subcommand %q", args[0])
+	}
+}
+
+// cmdTelegramFake drives an in-process fake Telegram Bot API:
+//
+//	telegramfake start       start it with one group; set HEARTH_VAR_telegram_token,
+//	                         HEARTH_VAR_telegram_api_url and HEARTH_VAR_chat_id
+//	telegramfake show        print the group's title, description, pin and administrators
+func cmdTelegramFake(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: telegramfake start|show")
+	}
+	fakesMu.Lock()
+	f := tgFakes[ts]
+	fakesMu.Unlock()
+	switch args[0] {
+	case "start":
+		f = telegramfake.New(fakeTelegramToken)
+		fakesMu.Lock()
+		tgFakes[ts] = f
+		fakesMu.Unlock()
+		ts.Defer(func() {
+			f.Close()
+			fakesMu.Lock()
+			delete(tgFakes, ts)
+			fakesMu.Unlock()
+		})
+		chat := f.AddChat("My group")
+		ts.Setenv("CHAT", fmt.Sprint(chat))
+		ts.Setenv("HEARTH_VAR_chat_id", fmt.Sprint(chat))
+		ts.Setenv("HEARTH_VAR_telegram_token", fakeTelegramToken)
+		ts.Setenv("HEARTH_VAR_telegram_api_url", f.APIURL())
+	case "show":
+		if f == nil {
+			ts.Fatalf("telegramfake: start it first")
+		}
+		var chat int64
+		fmt.Sscan(ts.Getenv("CHAT"), &chat)
+		title, desc := f.Chat(chat)
+		fmt.Fprintf(ts.Stdout(), "group %q %q\n", title, desc)
+		for _, m := range f.Messages(chat) {
+			fmt.Fprintf(ts.Stdout(), "message %d %q\n", m.MessageID, strings.SplitN(m.Text, "\n", 2)[0])
+		}
+	default:
+		ts.Fatalf("telegramfake: unknown subcommand %q", args[0])
 	}
 }
