@@ -79,11 +79,11 @@ func Spec() config.PlatformSpec {
 
 platform "discord" "main" {
   token      = var.discord_token
-  public_key = "2f1c...e9"
+  public_key = var.discord_public_key
 }
 
 import {
-  to = community.explorers
+  to = "community.explorers"
   id = "1100000000000000001" # the server (guild) id
 }`,
 		Attrs: []config.Attr{

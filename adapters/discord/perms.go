@@ -2,7 +2,6 @@ package discord
 
 import (
 	"fmt"
-	"math/bits"
 	"strings"
 
 	"github.com/hearth-community/hearth/engine/platform"
@@ -105,9 +104,6 @@ func mergePermissions(old int64, list string) (int64, error) {
 	}
 	return old&^knownPermissions | field, nil
 }
-
-// unknownBits counts bits hearth has no name for, for a log line.
-func unknownBits(field int64) int { return bits.OnesCount64(uint64(field &^ knownPermissions)) }
 
 // PermissionNames lists the names hearth accepts, for documentation.
 func PermissionNames() string {

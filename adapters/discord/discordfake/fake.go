@@ -31,11 +31,6 @@ const (
 	TypeCategory = 4
 )
 
-// Permission bits the fake checks.
-const (
-	permViewChannel = 1 << 10
-)
-
 // Server is a fake Discord API.
 type Server struct {
 	*httptest.Server
