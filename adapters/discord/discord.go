@@ -48,6 +48,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -373,6 +374,9 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		if re.Message != nil {
 			code, text = re.Message.Code, re.Message.Message
 		}
+		if fields := formErrors(re.ResponseBody); fields != "" {
+			text += ": " + fields
+		}
 		detail := fmt.Errorf("%s: %d %s (code %d)", what, re.Response.StatusCode, text, code)
 		switch st := re.Response.StatusCode; {
 		case st == http.StatusNotFound:
@@ -398,3 +402,38 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 }
 
 func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
+
+// formErrors flattens the "errors" of Discord's Invalid Form Body answer
+// ({"errors": {"name": {"_errors": [{"message": "..."}]}}}) into
+// "name: ...", so a refused change says which field and why.
+func formErrors(body []byte) string {
+	var b struct {
+		Errors map[string]any `json:"errors"`
+	}
+	if json.Unmarshal(body, &b) != nil || len(b.Errors) == 0 {
+		return ""
+	}
+	var out []string
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for k, x := range m {
+			if k != "_errors" {
+				walk(strings.TrimPrefix(path+"."+k, "."), x)
+				continue
+			}
+			list, _ := x.([]any)
+			for _, e := range list {
+				if em, ok := e.(map[string]any); ok {
+					out = append(out, fmt.Sprintf("%s: %v", path, em["message"]))
+				}
+			}
+		}
+	}
+	walk("", b.Errors)
+	slices.Sort(out)
+	return strings.Join(out, "; ")
+}

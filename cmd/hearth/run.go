@@ -96,7 +96,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	var d *daemon.Daemon
-	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }}
+	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
 	defer sender.Close()
 	d, diags, src := daemon.New(daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender})
 	if d == nil {
