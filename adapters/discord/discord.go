@@ -92,6 +92,7 @@ import {
 			{Name: "public_key", Kind: config.KindSetting, Doc: "The application's public key (Developer Portal, General Information), hex; needed to verify interactions."},
 			{Name: "guilds", Kind: config.KindStringList, Doc: "Server (guild) ids hearth may read and stream; empty means every server the bot is in."},
 			{Name: "api_url", Kind: config.KindSetting, Doc: "Base URL of Discord's HTTP API; change it only to test against a fake.", Default: DefaultAPIURL},
+			{Name: "gateway", Kind: config.KindBool, Doc: "Also connect to the gateway while `hearth run` runs, for joins, leaves, messages and reactions as they happen (needs the Server Members and Message Content intents); without it only messages and joins are read, by polling.", Default: "false"},
 			{Name: "interactions_listen", Kind: config.KindSetting, Doc: "Address (host:port) where `hearth run` serves the Interactions Endpoint URL at /interactions, verifying Discord's Ed25519 signatures; empty serves none.", Default: ""},
 			{Name: "poll_interval", Kind: config.KindDuration, Doc: "How often `hearth run` asks Discord for new messages and members.", Default: "5s"},
 			{Name: "max_wait", Kind: config.KindDuration, Doc: "Longest rate-limit wait done in place; a longer one is handed back to the outbox to retry later.", Default: "2s"},
@@ -192,8 +193,12 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	// 429s come back to hearth rather than being slept on inside a call.
 	s.ShouldRetryOnRateLimit = false
 	s.StateEnabled = false
-	c := &Conn{s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait,
-		keys: a.keys.For(token + "\x00" + apiURL), channelOf: map[string]string{}}
+	gateway, err := platform.SettingBool(req.Settings, "gateway", false)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait, token: token, gateway: gateway,
+		keys: a.keys.For(token + "\x00" + apiURL), channelOf: map[string]string{}, names: map[string]string{}}
 	var me discordgo.User
 	if err := c.call(ctx, "GET", discordgo.EndpointUser("@me"), nil, &me); err != nil {
 		return nil, fmt.Errorf("discord: checking the bot token: %w", err)
@@ -213,11 +218,14 @@ type Conn struct {
 	poll    time.Duration
 	maxWait time.Duration
 	keys    *idem.Store
+	token   string // for the gateway's Identify; never logged
+	gateway bool
 
 	mu        sync.Mutex
 	closed    bool
 	channelOf map[string]string // message id -> channel id, as learnt
 	bound     string            // the interactions endpoint's address
+	names     map[string]string // channel id -> name, for gateway events
 }
 
 var (

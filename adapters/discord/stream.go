@@ -19,7 +19,9 @@ import (
 
 // Stream delivers what members do: messages posted in text channels
 // (message.posted) and joins (member.joined), read from Discord's REST
-// API in time order, and, while following with interactions_listen set,
+// API in time order; while following with the gateway setting, also
+// leaves (member.left) and reactions (reaction.added) from the gateway
+// as they happen; and, while following with interactions_listen set,
 // slash commands, buttons and modals (command.used, component.used,
 // modal.submitted) POSTed to the Interactions Endpoint URL.
 //
@@ -30,9 +32,10 @@ import (
 // gateway would, so a first `hearth run` does not welcome every member
 // the server ever had. Bots' messages and joins are not delivered.
 //
-// Interactions cannot be read back later, so they are acknowledged to
-// Discord only after handle returns (the event is committed); they carry
-// the cursor of the last polled event, which they do not move.
+// Interactions and gateway events cannot be read back later; they
+// carry the cursor of the last polled event, which they do not move, and
+// interactions are acknowledged to Discord only after handle returns
+// (the event is committed).
 func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle func(context.Context, platform.Delivery) error) error {
 	if c.isClosed() {
 		return platform.Permanent(ErrClosed)
@@ -55,9 +58,18 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 		}
 	}
 	var inbox chan inbound
-	if req.Follow && c.listen != "" {
+	if req.Follow && (c.listen != "" || c.gateway) {
 		inbox = make(chan inbound)
+	}
+	if req.Follow && c.listen != "" {
 		stop, err := c.serveInteractions(ctx, req.Communities, inbox)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if req.Follow && c.gateway {
+		stop, err := c.openGateway(ctx, guilds, req.Communities, inbox)
 		if err != nil {
 			return err
 		}

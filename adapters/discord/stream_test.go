@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,82 @@ func TestFollowingStream(t *testing.T) {
 	}
 	if cmd.Event.Member.ID != ann || cmd.Cursor == "" {
 		t.Errorf("interaction delivery %+v", cmd)
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Errorf("stream returned %v", err)
+	}
+}
+
+// With the gateway setting, a following stream gets joins, messages,
+// reactions and leaves from the gateway as they happen.
+func TestGatewayStream(t *testing.T) {
+	f := discordfake.New("tok")
+	defer f.Close()
+	g := f.AddGuild("Explorers")
+	conn, err := New().Open(context.Background(), platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{
+		"token":         cty.StringVal("tok").Mark(config.Sensitive),
+		"api_url":       cty.StringVal(f.APIURL()),
+		"gateway":       cty.True,
+		"poll_interval": cty.StringVal("1h"), // only the gateway after the first poll
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := conn.(*Conn)
+	defer c.Close()
+	ch, err := c.Apply(context.Background(), platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: g, Attrs: platform.Attrs{"name": "general"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan platform.Delivery, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Stream(ctx, platform.StreamRequest{Follow: true, Communities: map[string]string{g: "explorers"}}, func(_ context.Context, d platform.Delivery) error {
+			got <- d
+			return nil
+		})
+	}()
+	// The gateway is up and the first poll (which reads members last)
+	// is over; the next is an hour away.
+	polled := func() bool {
+		for _, r := range f.Requests() {
+			if strings.HasPrefix(r, "GET /guilds/"+g+"/members?") {
+				return true
+			}
+		}
+		return false
+	}
+	for f.GatewayClients() == 0 || !polled() {
+		select {
+		case err := <-done:
+			t.Fatalf("stream ended: %v", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	ann := f.AddMember(g, "Ann")
+	msg := f.Post(ch.Object.ID, ann, "look at this")
+	f.React(ch.Object.ID, msg, ann, "🔥")
+	f.Leave(g, ann)
+	var types []string
+	for len(types) < 4 {
+		select {
+		case d := <-got:
+			types = append(types, d.Event.Type)
+			if d.Event.Member.ID != ann || d.Event.Community != "explorers" {
+				t.Errorf("delivery %+v", d.Event)
+			}
+			if d.Event.Type == "reaction.added" && (d.Event.Attrs["emoji"] != "🔥" || d.Event.Attrs["target"] != msg || d.Event.Attrs["channel"] != "general") {
+				t.Errorf("reaction %+v", d.Event.Attrs)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("after 10s only %v", types)
+		}
+	}
+	if strings.Join(types, " ") != "member.joined message.posted reaction.added member.left" {
+		t.Errorf("gateway events %v", types)
 	}
 	cancel()
 	if err := <-done; err != context.Canceled {

@@ -46,6 +46,8 @@ platform "discord" "main" {
   public_key = var.discord_public_key
   guilds     = [var.guild_id]
   api_url    = var.discord_api_url
+  # Joins, leaves, messages and reactions as they happen, besides polling.
+  gateway = true
 }
 
 # Bots cannot create servers: the server is made in Discord and adopted.

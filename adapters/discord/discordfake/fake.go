@@ -56,6 +56,7 @@ type Server struct {
 	BucketWindow time.Duration
 	requests     []string
 	routes       []route
+	gateways     []*gatewayClient
 }
 
 type forced struct {
@@ -201,7 +202,9 @@ func (s *Server) AddMember(guildID, name string) string {
 	u := &User{ID: s.id(), Username: strings.ToLower(strings.ReplaceAll(name, " ", "")), GlobalName: name}
 	s.users[u.ID] = u
 	if g := s.guilds[guildID]; g != nil {
-		g.members[u.ID] = &Member{User: u, Roles: []string{}, JoinedAt: s.now().UTC()}
+		m := &Member{User: u, Roles: []string{}, JoinedAt: s.now().UTC()}
+		g.members[u.ID] = m
+		s.dispatch("GUILD_MEMBER_ADD", map[string]any{"guild_id": guildID, "user": u, "roles": m.Roles, "joined_at": m.JoinedAt, "deaf": false, "mute": false})
 	}
 	return u.ID
 }
@@ -210,7 +213,9 @@ func (s *Server) AddMember(guildID, name string) string {
 func (s *Server) Post(channelID, userID, text string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.post(s.channels[channelID], s.users[userID], text, nil).ID
+	m := s.post(s.channels[channelID], s.users[userID], text, nil)
+	s.dispatch("MESSAGE_CREATE", m)
+	return m.ID
 }
 
 // RateLimitNext makes the next request whose "METHOD /path" starts with
@@ -350,6 +355,10 @@ type route struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/ws" || r.URL.Path == "/ws/" {
+		s.serveGateway(w, r)
+		return
+	}
 	path := versionPrefix.ReplaceAllString(r.URL.Path, "")
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -486,6 +495,8 @@ func r(method, path string, h func(s *Server, r *http.Request, p map[string]stri
 
 func routeTable() []route {
 	return []route{
+		r("GET", "/gateway", (*Server).getGateway),
+		r("GET", "/gateway/bot", (*Server).getGateway),
 		r("GET", "/users/@me", (*Server).me),
 		r("GET", "/users/@me/guilds", (*Server).myGuilds),
 		r("POST", "/users/@me/channels", (*Server).createDM),

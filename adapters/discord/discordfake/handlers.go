@@ -876,6 +876,7 @@ func (s *Server) kick(_ *http.Request, p map[string]string) (any, *apiError) {
 		return nil, e
 	}
 	delete(g.members, m.User.ID)
+	s.dispatch("GUILD_MEMBER_REMOVE", map[string]any{"guild_id": g.ID, "user": m.User})
 	return nil, nil
 }
 
@@ -937,7 +938,10 @@ func (s *Server) ban(r *http.Request, p map[string]string) (any, *apiError) {
 		}
 	}
 	g.bans[p["user"]] = r.Header.Get("X-Audit-Log-Reason")
-	delete(g.members, p["user"])
+	if m := g.members[p["user"]]; m != nil {
+		delete(g.members, p["user"])
+		s.dispatch("GUILD_MEMBER_REMOVE", map[string]any{"guild_id": g.ID, "user": m.User})
+	}
 	return nil, nil
 }
 
