@@ -172,6 +172,9 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
+	if poll < time.Second {
+		return nil, fmt.Errorf("%w: setting poll_interval must be at least 1s", platform.ErrInvalid)
+	}
 	maxWait, err := setting.Duration(req.Settings, "max_wait", 2*time.Second)
 	if err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ func TestFollowingStream(t *testing.T) {
 		"api_url":             cty.StringVal(f.APIURL()),
 		"public_key":          cty.StringVal(hex.EncodeToString(testKey.Public().(ed25519.PublicKey))),
 		"interactions_listen": cty.StringVal("127.0.0.1:0"),
-		"poll_interval":       cty.StringVal("10ms"),
+		"poll_interval":       cty.StringVal("1s"),
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -151,6 +151,9 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
+	if poll < time.Second {
+		return nil, fmt.Errorf("%w: setting poll_timeout must be at least 1s", platform.ErrInvalid)
+	}
 	listen, err := platform.SettingString(req.Settings, "webhook_listen", "")
 	if err != nil {
 		return nil, err
