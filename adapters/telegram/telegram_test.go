@@ -301,3 +301,39 @@ func TestUpdatesToEvents(t *testing.T) {
 		t.Errorf("after the last cursor: %v", again)
 	}
 }
+
+// Conns of one adapter share their keys: the same key from two Conns at
+// once sends one message.
+func TestKeysAcrossConns(t *testing.T) {
+	f := telegramfake.New(testToken)
+	defer f.Close()
+	chatN := f.AddChat("Makers")
+	chat := str(chatN)
+	a := telegram.New()
+	conns := []*telegram.Conn{open(t, a, f, nil), open(t, a, f, nil)}
+	req := platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "race", Community: chat, Channel: chat, Text: "once"}
+	type result struct {
+		resp platform.PerformResponse
+		err  error
+	}
+	results := make(chan result, 8)
+	for i := range 8 {
+		go func() {
+			resp, err := conns[i%2].Perform(bg, req)
+			results <- result{resp, err}
+		}()
+	}
+	fresh := 0
+	for range 8 {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if !r.resp.Duplicate {
+			fresh++
+		}
+	}
+	if fresh != 1 || len(f.Messages(chatN)) != 1 {
+		t.Errorf("%d fresh answers and %d messages; want 1 and 1", fresh, len(f.Messages(chatN)))
+	}
+}

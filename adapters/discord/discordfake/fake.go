@@ -380,16 +380,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	b := s.bucketFor(rt, params)
-	if b != nil && s.BucketLimit > 0 {
-		if b.remaining <= 0 {
-			s.tooMany(w, b.reset.Sub(s.now()).Seconds(), false, rt, params)
-			return
-		}
-		b.remaining--
+	if s.BucketLimit > 0 && b.remaining <= 0 {
+		s.tooMany(w, b.reset.Sub(s.now()).Seconds(), false, rt, params)
+		return
 	}
-	if b != nil && s.BucketLimit > 0 {
+	b.remaining--
+	{
+		// Discord sends a route's bucket with every answer; without a
+		// limit set, the bucket is one no test exhausts.
 		h := w.Header()
-		h.Set("X-RateLimit-Limit", strconv.Itoa(s.BucketLimit))
+		h.Set("X-RateLimit-Limit", strconv.Itoa(s.limit()))
 		h.Set("X-RateLimit-Remaining", strconv.Itoa(b.remaining))
 		h.Set("X-RateLimit-Reset", fmt.Sprintf("%.3f", float64(b.reset.UnixMilli())/1000))
 		h.Set("X-RateLimit-Reset-After", fmt.Sprintf("%.3f", max(b.reset.Sub(s.now()).Seconds(), 0)))
@@ -435,10 +435,18 @@ func (s *Server) bucketFor(rt *route, p map[string]string) *bucket {
 		s.buckets[key] = b
 	}
 	if !now.Before(b.reset) {
-		b.remaining = s.BucketLimit
+		b.remaining = s.limit()
 		b.reset = now.Add(s.BucketWindow)
 	}
 	return b
+}
+
+// limit is the calls a bucket allows per window.
+func (s *Server) limit() int {
+	if s.BucketLimit > 0 {
+		return s.BucketLimit
+	}
+	return 1 << 30
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, after float64, global bool, rt *route, p map[string]string) {
@@ -449,7 +457,7 @@ func (s *Server) tooMany(w http.ResponseWriter, after float64, global bool, rt *
 		h.Set("X-RateLimit-Scope", "global")
 	} else {
 		b := s.bucketFor(rt, p)
-		h.Set("X-RateLimit-Limit", strconv.Itoa(max(s.BucketLimit, 1)))
+		h.Set("X-RateLimit-Limit", strconv.Itoa(s.limit()))
 		h.Set("X-RateLimit-Remaining", "0")
 		h.Set("X-RateLimit-Reset-After", fmt.Sprintf("%.3f", after))
 		h.Set("X-RateLimit-Bucket", b.hash)
