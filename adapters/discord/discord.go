@@ -360,6 +360,7 @@ const (
 	codeUnknownUser    = 10013
 	codeUnknownBan     = 10026
 	codeMaxPins        = 30003
+	codeMissingAccess  = 50001
 )
 
 // classify turns a discordgo error into a platform error: 404 is
@@ -390,7 +391,8 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		}
 		detail := fmt.Errorf("%s: %d %s (code %d)", what, re.Response.StatusCode, text, code)
 		switch st := re.Response.StatusCode; {
-		case st == http.StatusNotFound:
+		case st == http.StatusNotFound, code == codeMissingAccess && method == http.MethodGet:
+			// What the bot cannot see (a server it left) reads as absent.
 			return fmt.Errorf("%w: %v", platform.ErrNotFound, detail)
 		case code == codeMaxPins:
 			return fmt.Errorf("%w: %v", platform.ErrConflict, detail)

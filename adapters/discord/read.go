@@ -171,6 +171,12 @@ func (c *Conn) readGuilds(ctx context.Context, after string, size int) (platform
 	}
 	for _, id := range ids {
 		o, err := c.guildObject(ctx, id)
+		if isNotFound(err) {
+			// A server in the guilds setting the bot is not in (any
+			// more): not there, as if deleted.
+			c.log.Warn("the bot is not in this Discord server", "guild", id)
+			continue
+		}
 		if err != nil {
 			return out, err
 		}

@@ -113,6 +113,12 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 	case platform.KindCommunity:
 		for _, id := range c.chats {
 			o, err := c.community(ctx, id)
+			if isNotFound(err) {
+				// A group in the chats setting the bot is not in (any
+				// more): not there, as if deleted.
+				c.log.Warn("the bot is not in this Telegram group", "chat", id)
+				continue
+			}
 			if err != nil {
 				return out, err
 			}
