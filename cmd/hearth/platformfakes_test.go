@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -64,6 +67,45 @@ func cmdDiscordFake(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: discordfake join NAME")
 		}
 		ts.Setenv("MEMBER_"+strings.ToUpper(args[1]), f.AddMember(ts.Getenv("GUILD"), args[1]))
+	case "activity":
+		// activity NAME FILE: JSON lines of the member posting 15
+		// messages a day for the last 4 days, as Discord would report.
+		if len(args) != 3 {
+			ts.Fatalf("usage: discordfake activity NAME FILE")
+		}
+		id := ts.Getenv("MEMBER_" + strings.ToUpper(args[1]))
+		var b strings.Builder
+		now := time.Now().UTC()
+		for day := range 4 {
+			for i := range 15 {
+				at := now.Add(-time.Duration(4-day)*24*time.Hour + time.Duration(i)*time.Minute)
+				ev := map[string]any{"id": fmt.Sprintf("act-%s-%d-%d", id, day, i), "type": "message.posted", "at": at.Format(time.RFC3339),
+					"member": map[string]any{"id": id, "name": args[1], "identities": map[string]string{"discord": id}},
+					"attrs":  map[string]any{"channel": "help", "text": "a useful answer", "length": 15}}
+				line, _ := json.Marshal(ev)
+				b.Write(line)
+				b.WriteByte('\n')
+			}
+		}
+		if err := os.WriteFile(ts.MkAbs(args[2]), []byte(b.String()), 0o644); err != nil {
+			ts.Fatalf("discordfake activity: %v", err)
+		}
+	case "roles":
+		// roles NAME: the names of the roles the member holds.
+		if len(args) != 2 {
+			ts.Fatalf("usage: discordfake roles NAME")
+		}
+		g := ts.Getenv("GUILD")
+		names := map[string]string{}
+		for _, r := range f.Roles(g) {
+			names[r.ID] = r.Name
+		}
+		var held []string
+		for _, id := range f.MemberRoles(g, ts.Getenv("MEMBER_"+strings.ToUpper(args[1]))) {
+			held = append(held, names[id])
+		}
+		slices.Sort(held)
+		fmt.Fprintf(ts.Stdout(), "%s holds %v\n", args[1], held)
 	case "show":
 		g := ts.Getenv("GUILD")
 		name, desc := f.Guild(g)
