@@ -196,6 +196,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	// 429s come back to hearth rather than being slept on inside a call.
 	s.ShouldRetryOnRateLimit = false
 	s.StateEnabled = false
+	s.LogLevel = quiet
 	gateway, err := platform.SettingBool(req.Settings, "gateway", false)
 	if err != nil {
 		return nil, err
@@ -238,6 +239,10 @@ var (
 	_ platform.Performer = (*Conn)(nil)
 	_ platform.Streamer  = (*Conn)(nil)
 )
+
+// quiet turns discordgo's own logging (the standard logger, to stderr)
+// off: its failures come back as errors, which hearth logs with slog.
+const quiet = discordgo.LogError - 1
 
 // ErrClosed is returned by calls on a closed Conn.
 var ErrClosed = errors.New("discord connection is closed")

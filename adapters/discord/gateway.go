@@ -32,6 +32,7 @@ func (c *Conn) openGateway(ctx context.Context, guilds []string, names map[strin
 	s.StateEnabled = false
 	s.SyncEvents = true // handlers in order, on the read loop
 	s.ShouldRetryOnRateLimit = false
+	s.LogLevel = quiet
 	s.Identify.Intents = gatewayIntents
 	stopped := make(chan struct{})
 	wanted := map[string]bool{}
