@@ -116,6 +116,13 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 		return platform.Object{}, notFound(platform.KindCommunity, guild)
 	}
 	a := req.Attrs
+	// A Discord channel has no purpose apart from its topic and no color:
+	// refused rather than dropped; empty is what it has.
+	for _, k := range []string{"purpose", "color"} {
+		if a[k] != "" {
+			return platform.Object{}, fmt.Errorf("a Discord channel has no %s (asked for %q); use topic: %w", k, a[k], platform.ErrUnsupported)
+		}
+	}
 	switch req.Op {
 	case platform.OpCreate:
 		body := map[string]any{"name": a["name"], "type": discordgo.ChannelTypeGuildText}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -16,7 +17,7 @@ import (
 const maxTimeout = 28 * 24 * time.Hour
 
 // Perform does one action at most once per key. Within a process every
-// Conn to one bot shares its keys (idem). Across restarts messages are
+// Conn to one bot shares its keys (the key ledger). Across restarts messages are
 // still sent once: they carry a nonce derived from the key with
 // enforce_nonce, and Discord answers a repeat within its nonce window
 // with the message already posted. Role changes, timeouts, kicks and
@@ -28,7 +29,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if c.isClosed() {
 		return platform.PerformResponse{}, platform.Permanent(ErrClosed)
 	}
-	return c.keys.Do(ctx, req, func(ctx context.Context) (string, error) { return c.perform(ctx, req) })
+	return c.keys.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.perform(ctx, req) })
 }
 
 func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string, error) {

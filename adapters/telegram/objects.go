@@ -402,7 +402,7 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 		// What a group cannot hold is refused rather than dropped; the
 		// defaults plan sends (position 0, not private) are what it is.
 		// A second channel block has position 1 and is refused here.
-		for k, ok := range map[string]string{"topic": "", "position": "0", "category": "", "private": "false"} {
+		for k, ok := range map[string]string{"topic": "", "position": "0", "category": "", "private": "false", "purpose": "", "color": ""} {
 			if v, set := req.Attrs[k]; set && v != ok {
 				return platform.Object{}, fmt.Errorf("a Telegram community has one channel, the group itself, which has no %s (asked for %q): %w", k, v, platform.ErrUnsupported)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -29,7 +30,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if err := c.check(ctx); err != nil {
 		return platform.PerformResponse{}, err
 	}
-	return c.keys.Do(ctx, req, func(ctx context.Context) (string, error) { return c.perform(ctx, req) })
+	return c.keys.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.perform(ctx, req) })
 }
 
 // channelTarget reads a channel: the group's id, or "CHAT/THREAD" for a

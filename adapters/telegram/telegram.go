@@ -33,7 +33,7 @@
 //   - Members cannot be listed, only looked up by id (Import).
 //
 // Telegram takes no idempotency key; within a process a key is performed
-// once (idem), across a restart a message may be sent again. A 429 comes
+// once (the key ledger), across a restart a message may be sent again. A 429 comes
 // back as a platform.RateLimitError with parameters.retry_after.
 package telegram
 
@@ -51,7 +51,7 @@ import (
 
 	"github.com/go-telegram/bot"
 
-	"github.com/hearth-community/hearth/adapters/internal/idem"
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -99,7 +99,26 @@ type Adapter struct {
 	// HTTPClient, when set, sends the requests; nil uses one whose
 	// timeout covers a long poll.
 	HTTPClient *http.Client
-	keys       idem.Registry
+
+	mu sync.Mutex
+	// ledgers are the idempotency keys per bot (token and API URL),
+	// shared by the Conns this adapter opens.
+	ledgers map[string]*ledger.Ledger
+}
+
+// ledger is the key ledger of one bot.
+func (a *Adapter) ledger(account string) *ledger.Ledger {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ledgers == nil {
+		a.ledgers = map[string]*ledger.Ledger{}
+	}
+	l := a.ledgers[account]
+	if l == nil {
+		l = &ledger.Ledger{}
+		a.ledgers[account] = l
+	}
+	return l
 }
 
 // New returns the Telegram adapter.
@@ -182,7 +201,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, fmt.Errorf("%w: setting token: %v", platform.ErrInvalid, err)
 	}
 	c := &Conn{b: b, api: apiURL, token: token, client: client, log: log, chats: chats, poll: poll,
-		listen: listen, hookURL: hookURL, secret: secret, keys: a.keys.For(token + "\x00" + apiURL)}
+		listen: listen, hookURL: hookURL, secret: secret, keys: a.ledger(token + "\x00" + apiURL)}
 	me, err := b.GetMe(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: checking the bot token: %w", classify("getMe", err))
@@ -216,7 +235,7 @@ type Conn struct {
 	listen  string
 	hookURL string
 	secret  string
-	keys    *idem.Store
+	keys    *ledger.Ledger
 
 	mu     sync.Mutex
 	closed bool

@@ -239,13 +239,7 @@ func snapshot(t *testing.T, path string) (map[string]string, []string) {
 	defer s.Close()
 	out := map[string]string{}
 	err = s.Members(ctx, func(m *state.Member) error {
-		var badges []string
-		for name, h := range m.Badges {
-			badges = append(badges, fmt.Sprintf("%s:%d", name, h.Count))
-		}
-		sort.Strings(badges)
-		totals, _ := json.Marshal(m.Totals)
-		out[m.ID] = fmt.Sprintf("points=%d earned=%d tier=%s badges=%v totals=%s run=%v", m.Points, m.PointsEarned, m.Tier.Name, badges, totals, m.Campaigns["welcome"] != nil)
+		out[m.ID] = memberLine(m)
 		return nil
 	})
 	if err != nil {
@@ -268,6 +262,17 @@ func snapshot(t *testing.T, path string) (map[string]string, []string) {
 		keys = append(keys, k)
 	}
 	return out, keys
+}
+
+// memberLine is what of a member must match between runs.
+func memberLine(m *state.Member) string {
+	var badges []string
+	for name, h := range m.Badges {
+		badges = append(badges, fmt.Sprintf("%s:%d", name, h.Count))
+	}
+	sort.Strings(badges)
+	totals, _ := json.Marshal(m.Totals)
+	return fmt.Sprintf("points=%d earned=%d tier=%s badges=%v totals=%s run=%v", m.Points, m.PointsEarned, m.Tier.Name, badges, totals, m.Campaigns["welcome"] != nil)
 }
 
 func tail(s string) string {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,10 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/postgres"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
@@ -133,13 +137,34 @@ func openStore(ctx context.Context, cfg *config.Config) (state.Store, error) {
 		return sqlite.Open(ctx, cfg.Settings.State.Path)
 	case "memory":
 		return state.NewMemory(), nil
+	case "postgres":
+		u, err := stateURL(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return postgres.Open(ctx, u, postgres.Options{})
 	}
-	return nil, fmt.Errorf("the %s state backend is not available in this build yet; use sqlite", cfg.Settings.State.Backend)
+	return nil, fmt.Errorf("the %s state backend is not available in this build; use sqlite or postgres", cfg.Settings.State.Backend)
+}
+
+// stateURL takes the PostgreSQL URL out of its sensitive mark; it is
+// passed to the driver and never printed.
+func stateURL(cfg *config.Config) (string, error) {
+	v, _ := cfg.Settings.State.URL.UnmarkDeep()
+	if v.IsNull() || !v.IsKnown() || v.Type() != cty.String || v.AsString() == "" {
+		return "", errors.New("the postgres state backend needs url = \"postgres://USER@HOST/DATABASE\" in hearth { state { ... } }")
+	}
+	return v.AsString(), nil
 }
 
 func storeWhere(cfg *config.Config) string {
-	if cfg.Settings.State.Backend == "sqlite" {
+	switch cfg.Settings.State.Backend {
+	case "sqlite":
 		return cfg.Settings.State.Path
+	case "postgres":
+		if u, err := stateURL(cfg); err == nil {
+			return postgres.Describe(u)
+		}
 	}
 	return ""
 }

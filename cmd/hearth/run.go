@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/bus"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/events"
@@ -34,6 +35,12 @@ HTTP API:
   POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
                     a request with a bad event changes nothing and gets 400
                     with each problem and its index
+  POST /v1/inbound/TYPE/NAME
+                    events from a platform that takes them over HTTP, such
+                    as platform "webhook" "NAME" with inbound = true:
+                    signed (X-Hearth-Timestamp, X-Hearth-Signature), no
+                    token; a bad, stale or replayed signature gets 401 or
+                    409 and changes nothing
   POST /v1/reload   reload now; 200 or 422 with diagnostics
   GET  /v1/status   configuration, reloads, counters
   GET  /v1/members/ID, /v1/members/ID/why?rule=segment.NAME
@@ -41,6 +48,15 @@ HTTP API:
   GET  /metrics     Prometheus metrics
   GET  /            the dashboard
   GET  /healthz, /readyz
+
+Several replicas (-bus): with a shared PostgreSQL state store
+(hearth { state { backend = "postgres" } }) and -bus nats://HOST:4222,
+every replica takes events over HTTP and publishes them to a NATS
+JetStream stream, partitioned by a hash of the member id; each partition
+is read by one replica at a time, in order, and acknowledged only after
+the state commit. Partitions move when replicas start and stop (a killed
+replica's after -bus-lease). 202 then means the stream holds the events.
+Put credentials in HEARTH_BUS_URL rather than on the command line.
 
 A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
 /metrics; it is required when listening on anything but loopback.
@@ -54,6 +70,7 @@ Examples:
   hearth run -events examples/quickstart/events.jsonl examples/quickstart
   curl -X POST --data-binary @events.jsonl http://127.0.0.1:7341/v1/events
   HEARTH_API_TOKEN=s3cret hearth run -listen 0.0.0.0:7341 /etc/hearth
+  hearth run -bus nats://127.0.0.1:4222 -listen 127.0.0.1:7342 /etc/hearth
 `
 
 func runRun(ctx context.Context, s *stdio, args []string) int {
@@ -62,6 +79,11 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	tokenFile := fs.String("token-file", "", "File holding the API bearer token (default: $HEARTH_API_TOKEN).")
 	batch := fs.Int("batch", 1000, "Most events applied per transaction.")
 	eventsPath := fs.String("events", "", "JSON lines file of events to apply after starting, as if posted to /v1/events (for a demo or a backfill).")
+	busURL := fs.String("bus", "", "NATS URL of the JetStream event bus shared by several replicas (default: $HEARTH_BUS_URL; none: this process applies what it takes).")
+	busStream := fs.String("bus-stream", "HEARTH_EVENTS", "JetStream stream of the event bus.")
+	busPartitions := fs.Int("bus-partitions", 16, "Partitions of the event bus; the same for every replica, fixed by the first.")
+	busLease := fs.Duration("bus-lease", 10*time.Second, "How long a partition stays with a replica that stopped renewing it.")
+	replica := fs.String("replica", "", "This replica's name on the bus (default: host-pid-random).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -95,10 +117,38 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
+	if *busURL == "" {
+		*busURL, _ = s.lookupEnv("HEARTH_BUS_URL")
+	}
+	var eb *bus.Bus
+	var cursors bus.Cursors
+	if *busURL != "" {
+		var ok bool
+		if cursors, ok = store.(bus.Cursors); !ok {
+			fmt.Fprintf(s.err, "hearth run: -bus needs a state store that keeps cursors; the %s backend does not\n", cfg.Settings.State.Backend)
+			store.Close()
+			return 1
+		}
+		if cfg.Settings.State.Backend != "postgres" {
+			log.Warn("the event bus is shared, the state is not: every replica must use the same PostgreSQL state (hearth { state { backend = \"postgres\" } }), or each applies only its own partitions' events", "state", cfg.Settings.State.Backend)
+		}
+		eb, err = bus.Open(ctx, bus.Options{URL: *busURL, Stream: *busStream, Partitions: *busPartitions, Lease: *busLease,
+			Replica: *replica, Batch: *batch, Log: log})
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth run: -bus: %v\n", err)
+			store.Close()
+			return 1
+		}
+		defer eb.Close()
+	}
 	var d *daemon.Daemon
 	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
 	defer sender.Close()
-	d, diags, src := daemon.New(daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender})
+	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender}
+	if eb != nil {
+		opts.Bus = eb
+	}
+	d, diags, src := daemon.New(opts)
 	if d == nil {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		store.Close()
@@ -118,6 +168,20 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	wg.Add(2)
 	go func() { defer wg.Done(); runErr = d.Run(runCtx) }()
 	go d.Streams(runCtx, registry())
+	busCtx, stopBus := context.WithCancel(context.Background())
+	busDone := make(chan struct{})
+	if eb != nil {
+		go func() {
+			defer close(busDone)
+			if err := eb.Run(busCtx, d, cursors); err != nil {
+				log.Error("event bus stopped", "err", err)
+			}
+		}()
+	} else {
+		close(busDone)
+	}
+	closeReceivers := d.Receivers(runCtx, registry())
+	defer closeReceivers()
 	go func() {
 		defer wg.Done()
 		if err := d.Watch(runCtx, 200*time.Millisecond); err != nil {
@@ -138,7 +202,11 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		wg.Add(1)
 		go func() { defer wg.Done(); feedFile(ctx, s, d, feed, *batch, log) }()
 	}
-	log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend)
+	if eb != nil {
+		log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend, "bus", *busStream, "replica", eb.Replica())
+	} else {
+		log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend)
+	}
 wait:
 	for {
 		select {
@@ -156,6 +224,10 @@ wait:
 	httpDone := make(chan struct{})
 	go func() { _ = srv.Shutdown(shutdownCtx); close(httpDone) }()
 	<-httpDone
+	// The bus gives its partitions back after the batch in hand, which
+	// the processor still commits; then the processor stops.
+	stopBus()
+	<-busDone
 	stop()
 	wg.Wait()
 	if err := store.Close(); err != nil && runErr == nil {

@@ -46,6 +46,15 @@ type Options struct {
 	SampleEvery     time.Duration
 	PopulationEvery time.Duration
 	Samples         int
+	// Bus, when set, takes ingested events instead of the processor:
+	// Submit publishes them, and the bus hands them back through Apply on
+	// whichever replica owns the member's partition.
+	Bus Publisher
+}
+
+// Publisher stores events on an event bus durably.
+type Publisher interface {
+	Publish(ctx context.Context, evs []events.Event) error
 }
 
 // Snapshot is one loaded configuration and the runtime built for it.
@@ -79,6 +88,8 @@ type Daemon struct {
 	rt       atomic.Pointer[runtime.Runtime] // in force, for metrics
 	stats    Counters
 	series   ring // guarded by mu
+	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
+	receivers map[string]Receiver
 }
 
 // Counters are running totals, for status.
@@ -195,10 +206,23 @@ func firstSummary(r Reload) string {
 // ErrStopping refuses events once shutdown began.
 var ErrStopping = errors.New("hearth is shutting down")
 
-// Submit hands events to the processor and waits until they are
+// Submit takes ingested events. Without a bus it is Apply. With one, it
+// returns once the bus holds the events durably; duplicates are then
+// found when they are applied, so it reports none.
+func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
+	if d.opt.Bus == nil {
+		return d.Apply(ctx, evs)
+	}
+	if d.stopping.Load() {
+		return 0, ErrStopping
+	}
+	return 0, d.opt.Bus.Publish(ctx, evs)
+}
+
+// Apply hands events to the processor and waits until they are
 // committed (or failed). It reports how many were duplicates of events
 // applied before: applying them again changed nothing.
-func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
+func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 	if d.stopping.Load() {
 		return 0, ErrStopping
 	}
@@ -325,6 +349,19 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		fail(reqs, err)
 		return
 	}
+	if pl, ok := b.(state.Preloader); ok {
+		var ids, members []string
+		for _, r := range reqs {
+			for _, ev := range r.events {
+				ids, members = append(ids, ev.ID), append(members, ev.Member.ID)
+			}
+		}
+		if err := pl.Preload(ids, members); err != nil {
+			_ = b.Rollback()
+			fail(reqs, err)
+			return
+		}
+	}
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
@@ -365,8 +402,10 @@ func fail(reqs []*request, err error) {
 	}
 }
 
-// recheck runs timers that came due: campaign steps, time-based rules.
+// recheck runs timers that came due: campaign steps, time-based rules,
+// and alerts.
 func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
+	d.checkAlerts(ctx, rt)
 	for range 100 { // bounded per round; the next round continues
 		b, err := d.opt.Store.Begin(ctx)
 		if err != nil {

@@ -34,6 +34,10 @@ const (
 	KindSegment  = "segment"
 	KindCampaign = "campaign"
 	KindAction   = "action"
+	// KindModeration is a moderation decision; KindAlert an alert firing,
+	// suppressed by its cool-down, or resolved (Member is empty).
+	KindModeration = "moderation"
+	KindAlert      = "alert"
 )
 
 // ErrNotFound is returned for an unknown member.
@@ -76,6 +80,14 @@ type AsyncBatch interface {
 	CommitAsync(done func(error))
 }
 
+// Preloader is a batch that can fetch, ahead of applying a group of
+// events, whether they were applied and the members they touch, so a
+// networked store pays two round trips per batch instead of two per
+// event. Claim and Member then answer from what was fetched.
+type Preloader interface {
+	Preload(eventIDs, memberIDs []string) error
+}
+
 // Flusher waits until background commits are written and returns the
 // first error among them.
 type Flusher interface {
@@ -91,7 +103,9 @@ type Memory struct {
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
 	cursors  map[string]string
+	tallies  Tallies
 	due      dueHeap
+	comms    map[string]*Community
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
 	KeepOutcomes bool
@@ -138,10 +152,12 @@ func (s *Memory) Close() error { return nil }
 
 type memBatch struct {
 	s        *Memory
+	comms    map[string]*Community
 	actions  []Action
 	members  map[string]*Member
 	seen     map[string]time.Time
 	outcomes []Outcome
+	tallies  Tallies
 	done     bool
 }
 
@@ -249,8 +265,20 @@ func (b *memBatch) Commit() error {
 	for id, t := range b.seen {
 		b.s.seen[id] = t
 	}
+	for name, c := range b.comms {
+		if b.s.comms == nil {
+			b.s.comms = map[string]*Community{}
+		}
+		b.s.comms[name] = c
+	}
 	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
 	b.s.outbox = append(b.s.outbox, b.actions...)
+	if len(b.tallies) > 0 {
+		if b.s.tallies == nil {
+			b.s.tallies = Tallies{}
+		}
+		b.s.tallies.Merge(b.tallies)
+	}
 	for _, a := range b.actions {
 		if b.s.entries == nil {
 			b.s.entries = map[string]*OutboxEntry{}

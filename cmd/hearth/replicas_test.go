@@ -1,0 +1,399 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hearth-community/hearth/engine/bench"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/postgres"
+)
+
+// replicaSettings puts the crash test's rules on the shared PostgreSQL
+// state; the URL comes from a sensitive variable, as in production.
+const replicaSettings = `
+variable "database_url" {
+  type      = string
+  sensitive = true
+}
+
+hearth {
+  state {
+    backend = "postgres"
+    url     = var.database_url
+  }
+}
+`
+
+// replicaConfig is crashConfig with the welcome posted in a channel,
+// which the local platform accepts from anyone, so every action is
+// delivered and can be counted.
+var replicaConfig = strings.NewReplacer(
+	"  platform = platform.local.main\n}", "  platform = platform.local.main\n\n  channel \"lobby\" {}\n}",
+	`      channel  = "dm"`, "      channel  = \"channel\"\n      target   = community.c.channel.lobby",
+).Replace(crashConfig)
+
+// replicaEnv gives the services' addresses, or skips: the test needs
+// PostgreSQL, NATS and the time of the crash test.
+func replicaEnv(t *testing.T) (pgURL, natsURL string) {
+	t.Helper()
+	pgURL, natsURL = os.Getenv("HEARTH_TEST_POSTGRES_URL"), os.Getenv("HEARTH_TEST_NATS_URL")
+	if pgURL == "" || natsURL == "" || os.Getenv("HEARTH_TEST_CRASH") == "" {
+		t.Skip("skipping the replica test: it needs HEARTH_TEST_POSTGRES_URL, HEARTH_TEST_NATS_URL and HEARTH_TEST_CRASH=1, as .ci/run sets when the services answer")
+	}
+	return pgURL, natsURL
+}
+
+// withSchema points a PostgreSQL URL at a schema of the test's own,
+// created here and dropped after.
+func withSchema(t *testing.T, pgURL string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	schema := fmt.Sprintf("hearth_replicas_%d_%d", os.Getpid(), rand.Uint32())
+	c, err := pgx.Connect(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(ctx, pgURL)
+		if err != nil {
+			return
+		}
+		defer c.Close(ctx)
+		_, _ = c.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+	})
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), schema
+}
+
+// replica is one `hearth run` process of the group.
+type replica struct {
+	addr string
+	cmd  *exec.Cmd
+	logs *bytes.Buffer
+}
+
+// TestReplicasSurviveSIGKILL runs three `hearth run` replicas on one
+// PostgreSQL state and one NATS JetStream bus, sends them 100,000 events
+// round robin while one replica is killed with SIGKILL and restarted
+// several times, and checks that the final member state equals a
+// single-process replay of the same events, that no reward was granted
+// twice and that each action is in the outbox once and sent once.
+func TestReplicasSurviveSIGKILL(t *testing.T) {
+	pgURL, natsURL := replicaEnv(t)
+	if !strings.Contains(replicaConfig, "target   = community.c.channel.lobby") || !strings.Contains(replicaConfig, `channel "lobby"`) {
+		t.Fatal("replicaConfig no longer follows crashConfig")
+	}
+	stateURL, schema := withSchema(t, pgURL)
+	stream := fmt.Sprintf("HEARTH_REPLICAS_%d_%d", os.Getpid(), rand.Uint32())
+	t.Cleanup(func() { deleteStream(natsURL, stream) })
+
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "hearth")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	const n = 100000
+	var stream0 bytes.Buffer
+	enc := json.NewEncoder(&stream0)
+	// 600 members: the local platform rewrites its file for every
+	// welcome message, so fewer members keep the delivery short.
+	for _, e := range bench.Workload(600, n, 7) {
+		_ = enc.Encode(e)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(stream0.String(), "\n"), "\n")
+	events := filepath.Join(tmp, "events.jsonl")
+	if err := os.WriteFile(events, stream0.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, config string) string {
+		dir := filepath.Join(tmp, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+
+	// The reference: one uninterrupted single-process replay.
+	ref := write("reference", replicaConfig)
+	if out, err := exec.Command(bin, "replay", "-events", events, ref).CombinedOutput(); err != nil {
+		t.Fatalf("reference replay: %v\n%s", err, out)
+	}
+
+	// The group: three replicas on one configuration directory (and so
+	// one local platform file), one database schema and one stream.
+	dir := write("replicas", replicaConfig+replicaSettings)
+	env := append(os.Environ(), "HEARTH_VAR_database_url="+stateURL)
+	apply := exec.Command(bin, "apply", "-auto-approve", dir)
+	apply.Env = env
+	if out, err := apply.CombinedOutput(); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	began := time.Now()
+	start := func(r *replica) {
+		r.cmd = exec.Command(bin, "run", "-listen", r.addr, "-bus", natsURL, "-bus-stream", stream, "-bus-lease", "3s", dir)
+		r.cmd.Env = env
+		r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
+		if err := r.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reps := make([]*replica, 3)
+	for i := range reps {
+		reps[i] = &replica{addr: freeAddr(t), logs: &bytes.Buffer{}}
+		start(reps[i])
+	}
+	defer func() {
+		for _, r := range reps {
+			if r.cmd.ProcessState == nil {
+				_ = r.cmd.Process.Kill()
+				_ = r.cmd.Wait()
+			}
+		}
+	}()
+
+	client := &http.Client{Timeout: 30 * time.Second}
+	const chunk = 500
+	victim := reps[1]
+	kills := 0
+	killAt := map[int]bool{40: true, 100: true, 160: true} // chunk numbers
+	for c, i := 0, 0; i < len(lines); c++ {
+		if killAt[c] {
+			killAt[c] = false
+			_ = victim.cmd.Process.Signal(syscall.SIGKILL)
+			_ = victim.cmd.Wait()
+			kills++
+			start(victim)
+		}
+		r := reps[c%len(reps)]
+		body := strings.Join(lines[i:min(i+chunk, len(lines))], "")
+		resp, err := client.Post("http://"+r.addr+"/v1/events", "application/x-ndjson", strings.NewReader(body))
+		if err != nil {
+			time.Sleep(20 * time.Millisecond) // down or starting: the next replica takes it
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			continue
+		}
+		i += chunk
+	}
+	if kills != 3 {
+		t.Fatalf("%d kills; want 3", kills)
+	}
+	ingested := time.Since(began)
+
+	// Wait until every event is applied and every action delivered.
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, stateURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		var applied, pending int
+		if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM outbox WHERE status = 'pending')`).Scan(&applied, &pending); err != nil {
+			t.Fatal(err)
+		}
+		if applied == n && pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 5 minutes: %d of %d events applied, %d actions pending\n%s", applied, n, pending, tail(victim.logs.String()))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	settled := time.Since(began)
+	for i, r := range reps {
+		_ = r.cmd.Process.Signal(syscall.SIGTERM)
+		if err := r.cmd.Wait(); err != nil {
+			t.Errorf("replica %d: graceful stop: %v\n%s", i, err, tail(r.logs.String()))
+		}
+	}
+	for i, r := range reps {
+		if strings.Contains(r.logs.String(), "database_url") && strings.Contains(r.logs.String(), stateURL) {
+			t.Errorf("replica %d logged the database URL", i)
+		}
+	}
+
+	want, wantKeys := snapshot(t, filepath.Join(ref, ".hearth", "state.db"))
+	got, gotKeys := pgSnapshot(t, pgURL, schema)
+	if len(got) != len(want) {
+		t.Fatalf("%d members with replicas; %d in the reference", len(got), len(want))
+	}
+	diffs := 0
+	for id, w := range want {
+		if g := got[id]; g != w && diffs < 5 {
+			t.Errorf("member %s:\n got  %s\n want %s", id, g, w)
+			diffs++
+		}
+	}
+	if strings.Join(gotKeys, ",") != strings.Join(wantKeys, ",") {
+		t.Errorf("outbox keys differ: %d with replicas, %d in the reference", len(gotKeys), len(wantKeys))
+	}
+
+	// No reward twice: one grant per rule, member and event.
+	var twice int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM outcomes WHERE kind IN ('points', 'badge')
+		GROUP BY kind, member, name, rule, event HAVING count(*) > 1) d`).Scan(&twice); err != nil {
+		t.Fatal(err)
+	}
+	if twice != 0 {
+		t.Errorf("%d rewards granted twice", twice)
+	}
+	wantOutcomes := sqliteOutcomeCounts(t, filepath.Join(ref, ".hearth", "state.db"))
+	gotOutcomes := map[string]int{}
+	rows, err := db.Query(ctx, `SELECT kind, count(*) FROM outcomes GROUP BY kind`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k string
+		var c int
+		_ = rows.Scan(&k, &c)
+		gotOutcomes[k] = c
+	}
+	rows.Close()
+	if fmt.Sprint(gotOutcomes) != fmt.Sprint(wantOutcomes) {
+		t.Errorf("outcomes by kind: %v with replicas; %v in the reference", gotOutcomes, wantOutcomes)
+	}
+
+	// No action sent twice: every action settled, and the platform holds
+	// one delivery per key.
+	var sent, actions int
+	if err := db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FROM outbox`).Scan(&sent, &actions); err != nil {
+		t.Fatal(err)
+	}
+	if sent != actions || sent == 0 {
+		t.Errorf("%d of %d actions sent", sent, actions)
+	}
+	delivered := localDeliveries(t, filepath.Join(dir, ".hearth", "local-platform.json"))
+	if delivered != sent {
+		t.Errorf("%d deliveries on the platform for %d actions sent", delivered, sent)
+	}
+	t.Logf("3 replicas, %d SIGKILLs, %d events taken in %s, applied and %d actions delivered after %s",
+		kills, n, ingested.Round(time.Millisecond), sent, settled.Round(time.Millisecond))
+}
+
+// pgSnapshot is snapshot for the PostgreSQL state.
+func pgSnapshot(t *testing.T, pgURL, schema string) (map[string]string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgURL, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out := map[string]string{}
+	err = s.Members(ctx, func(m *state.Member) error {
+		out[m.ID] = memberLine(m)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.ListOutbox(ctx, "", 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, e := range entries {
+		keys = append(keys, e.Key)
+	}
+	sort.Strings(keys)
+	return out, keys
+}
+
+func sqliteOutcomeCounts(t *testing.T, path string) map[string]int {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT kind, count(*) FROM outcomes GROUP BY kind`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var c int
+		_ = rows.Scan(&k, &c)
+		out[k] = c
+	}
+	return out
+}
+
+// localDeliveries counts the actions the local platform performed; each
+// is one message.
+func localDeliveries(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Actions  []json.RawMessage `json:"actions"`
+		DMs      []json.RawMessage `json:"direct_messages"`
+		Messages []json.RawMessage `json:"messages"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Actions) != len(f.DMs)+len(f.Messages) {
+		t.Errorf("the platform holds %d messages for %d idempotency keys", len(f.DMs)+len(f.Messages), len(f.Actions))
+	}
+	return len(f.Actions)
+}
+
+// deleteStream removes the test's stream and the bus's buckets.
+func deleteStream(natsURL, stream string) {
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return
+	}
+	ctx := context.Background()
+	_ = js.DeleteStream(ctx, stream)
+	for _, b := range []string{"_leases", "_replicas", "_config"} {
+		_ = js.DeleteKeyValue(ctx, stream+b)
+	}
+}

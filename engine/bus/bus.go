@@ -1,0 +1,289 @@
+// Package bus carries member events between hearth replicas over NATS
+// JetStream (`hearth run -bus nats://...`).
+//
+// Ingested events are published to one stream, on a subject per
+// partition: the partition is a hash of the member id, so all of a
+// member's events are in one partition, in order. Each partition is owned
+// by one replica at a time, through a lease in a JetStream key-value
+// bucket that the owner renews and that expires when the owner dies;
+// partitions are spread over the live replicas by rendezvous hashing and
+// move when replicas come and go. The owner reads its partitions through
+// durable consumers and acknowledges a message only after the state
+// commit that applied it. Where it got to is kept in the state store too
+// (a cursor per partition), so a new owner starts exactly there; events
+// redelivered around a crash are duplicates by event id and change
+// nothing.
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// Options configure a bus connection.
+type Options struct {
+	URL string // nats://host:4222, or several separated by commas
+	// Stream is the JetStream stream's name (default HEARTH_EVENTS); its
+	// subjects are Stream's lower-case name, dot, partition.
+	Stream string
+	// Partitions is how many partitions events are spread over (default
+	// 16). Every replica must use the same number: the first one to
+	// start records it, and the others refuse to start with another.
+	Partitions int
+	// Replica names this process; default host-pid-random.
+	Replica string
+	// Lease is how long a partition stays with a replica that stopped
+	// renewing it (default 10s): a killed replica's partitions move after
+	// that long.
+	Lease time.Duration
+	// Batch is how many events are fetched and applied at a time
+	// (default 500).
+	Batch int
+	Log   *slog.Logger
+}
+
+// Sink applies events durably: Apply returns once they are committed.
+// The daemon is one.
+type Sink interface {
+	Apply(ctx context.Context, evs []events.Event) (dups int, err error)
+}
+
+// Cursors keeps where each partition was read up to; the state stores
+// implement it.
+type Cursors interface {
+	Cursor(ctx context.Context, stream string) (string, error)
+	SetCursor(ctx context.Context, stream, cursor string) error
+}
+
+// Bus is a connection to the event bus.
+type Bus struct {
+	opt     Options
+	log     *slog.Logger
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	leases  jetstream.KeyValue
+	members jetstream.KeyValue
+	subject string
+	created time.Time // the stream's creation, part of each cursor
+
+	mu     sync.Mutex
+	owned  map[int]*lease
+	counts Counts
+}
+
+// Counts are running totals, for status and tests.
+type Counts struct {
+	Published, Applied, Duplicates int64
+	// Retries are batches applied again after a failed commit; Resets
+	// are partitions read again from the committed position.
+	Retries, Resets          int64
+	Acquired, Released, Lost int64
+}
+
+// lease is one partition this replica owns, and its consumer.
+type lease struct {
+	rev       uint64
+	renewed   atomic.Int64 // unix nanos of the last successful renewal
+	stop      context.CancelFunc
+	done      chan struct{}
+	releasing bool
+}
+
+var keyChars = regexp.MustCompile(`[^-_=a-zA-Z0-9]`)
+
+// Open connects, and creates the stream and the lease buckets when they
+// are missing. Settings of an existing stream are kept: operators size
+// its retention and replicas themselves.
+func Open(ctx context.Context, opt Options) (*Bus, error) {
+	if opt.Stream == "" {
+		opt.Stream = "HEARTH_EVENTS"
+	}
+	if opt.Partitions <= 0 {
+		opt.Partitions = 16
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = 10 * time.Second
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 500
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Replica == "" {
+		host, _ := os.Hostname()
+		opt.Replica = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
+	}
+	opt.Replica = keyChars.ReplaceAllString(opt.Replica, "_")
+	nc, err := nats.Connect(opt.URL, nats.Name("hearth "+opt.Replica), nats.MaxReconnects(-1))
+	if err != nil {
+		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
+	}
+	b := &Bus{opt: opt, log: opt.Log.With("replica", opt.Replica), nc: nc, owned: map[int]*lease{},
+		subject: strings.ToLower(opt.Stream)}
+	if err := b.setup(ctx); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
+	}
+	return b, nil
+}
+
+func (b *Bus) setup(ctx context.Context) error {
+	js, err := jetstream.New(b.nc)
+	if err != nil {
+		return err
+	}
+	b.js = js
+	st, err := js.Stream(ctx, b.opt.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		st, err = js.CreateStream(ctx, jetstream.StreamConfig{
+			Name:        b.opt.Stream,
+			Description: "hearth member events, partitioned by member",
+			Subjects:    []string{b.subject + ".>"},
+			Storage:     jetstream.FileStorage,
+			Retention:   jetstream.LimitsPolicy,
+			MaxAge:      7 * 24 * time.Hour,
+			Duplicates:  2 * time.Minute,
+		})
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			st, err = js.Stream(ctx, b.opt.Stream)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", b.opt.Stream, err)
+	}
+	b.created = st.CachedInfo().Created
+	prefix := keyChars.ReplaceAllString(b.opt.Stream, "_")
+	if b.leases, err = bucket(ctx, js, prefix+"_leases", b.opt.Lease); err != nil {
+		return err
+	}
+	if b.members, err = bucket(ctx, js, prefix+"_replicas", b.opt.Lease); err != nil {
+		return err
+	}
+	// The partition count is recorded once; all replicas must agree, or
+	// one member's events could be in two partitions.
+	want := strconv.Itoa(b.opt.Partitions)
+	cfgKV, err := bucket(ctx, js, prefix+"_config", 0)
+	if err != nil {
+		return err
+	}
+	if _, err := cfgKV.Create(ctx, "partitions", []byte(want)); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return err
+	}
+	got, err := cfgKV.Get(ctx, "partitions")
+	if err != nil {
+		return err
+	}
+	if string(got.Value()) != want {
+		return fmt.Errorf("the bus was set up with %s partitions and this replica was started with %s; start it with -bus-partitions %s", got.Value(), want, got.Value())
+	}
+	return nil
+}
+
+func bucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.Duration) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, name)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, TTL: ttl, Storage: jetstream.FileStorage, History: 1})
+		if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			kv, err = js.KeyValue(ctx, name)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("key-value bucket %s: %w", name, err)
+	}
+	return kv, nil
+}
+
+// redact drops credentials from a NATS URL for messages.
+func redact(u string) string {
+	if i := strings.Index(u, "@"); i >= 0 {
+		if j := strings.Index(u, "://"); j >= 0 && j < i {
+			return u[:j+3] + "xxxxx" + u[i:]
+		}
+		return "xxxxx" + u[i:]
+	}
+	return u
+}
+
+// Replica is this process's name on the bus.
+func (b *Bus) Replica() string { return b.opt.Replica }
+
+// Partition is the partition of a member's events.
+func Partition(member string, partitions int) int {
+	h := fnv.New32a()
+	h.Write([]byte(member))
+	return int(h.Sum32() % uint32(partitions))
+}
+
+func (b *Bus) subjectOf(p int) string { return fmt.Sprintf("%s.%d", b.subject, p) }
+
+// Publish stores events in the stream and returns once JetStream holds
+// every one durably. The event id is the message id, so a retried publish
+// within the stream's duplicate window is stored once.
+func (b *Bus) Publish(ctx context.Context, evs []events.Event) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(evs))
+	for i := range evs {
+		data, err := json.Marshal(&evs[i])
+		if err != nil {
+			return fmt.Errorf("event %s: %w", evs[i].ID, err)
+		}
+		f, err := b.js.PublishAsync(b.subjectOf(Partition(evs[i].Member.ID, b.opt.Partitions)), data, jetstream.WithMsgID(evs[i].ID))
+		if err != nil {
+			return fmt.Errorf("publishing to the event bus: %w", err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("publishing to the event bus: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	b.mu.Lock()
+	b.counts.Published += int64(len(evs))
+	b.mu.Unlock()
+	return nil
+}
+
+// Counts returns the running totals.
+func (b *Bus) Counts() Counts {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.counts
+}
+
+// Owned lists the partitions this replica owns now.
+func (b *Bus) Owned() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []int
+	for p := range b.opt.Partitions {
+		if l := b.owned[p]; l != nil && !l.releasing {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Close disconnects. Call it after Run returned.
+func (b *Bus) Close() { b.nc.Close() }

@@ -1,0 +1,393 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// Run takes part in the group of replicas until ctx ends: it announces
+// this replica, takes the partitions that fall to it, applies their
+// events through sink in order, and gives partitions up when replicas
+// join. On return it has released every partition, so others take them
+// over at once rather than after the lease.
+func (b *Bus) Run(ctx context.Context, sink Sink, cursors Cursors) error {
+	every := b.opt.Lease / 4
+	t := time.NewTicker(every)
+	defer t.Stop()
+	defer b.releaseAll()
+	for {
+		if err := b.rebalance(ctx, sink, cursors); err != nil && ctx.Err() == nil {
+			b.log.Warn("bus: rebalancing failed; trying again", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// rebalance renews this replica's heartbeat and leases, gives up the
+// partitions that belong to another live replica, and takes the free
+// ones that belong to it.
+func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
+	if _, err := b.members.Put(ctx, b.opt.Replica, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	live, err := b.liveReplicas(ctx)
+	if err != nil {
+		return err
+	}
+	for p := range b.opt.Partitions {
+		key := "p" + strconv.Itoa(p)
+		mine := owner(live, p) == b.opt.Replica
+		b.mu.Lock()
+		l := b.owned[p]
+		releasing := l != nil && l.releasing
+		b.mu.Unlock()
+		switch {
+		case releasing:
+		case l != nil && !mine:
+			b.release(p, l, key)
+		case l != nil:
+			rev, err := b.leases.Update(ctx, key, []byte(b.opt.Replica), l.rev)
+			if err != nil {
+				// Expired or taken: stop at once; the consumer checks
+				// the lease before each commit too.
+				b.log.Warn("bus: lost a partition lease", "partition", p, "err", err)
+				l.stop()
+				<-l.done
+				b.mu.Lock()
+				delete(b.owned, p)
+				b.counts.Lost++
+				b.mu.Unlock()
+				continue
+			}
+			l.rev = rev
+			l.renewed.Store(time.Now().UnixNano())
+		case mine:
+			rev, err := b.leases.Create(ctx, key, []byte(b.opt.Replica))
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				continue // the former owner still holds it; it gives it up or its lease runs out
+			}
+			if err != nil {
+				return err
+			}
+			b.acquire(ctx, p, rev, sink, cursors)
+		}
+	}
+	return nil
+}
+
+func (b *Bus) liveReplicas(ctx context.Context) ([]string, error) {
+	lister, err := b.members.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return []string{b.opt.Replica}, nil
+		}
+		return nil, err
+	}
+	defer lister.Stop()
+	var live []string
+	for k := range lister.Keys() {
+		live = append(live, k)
+	}
+	if !contains(live, b.opt.Replica) {
+		live = append(live, b.opt.Replica)
+	}
+	sort.Strings(live)
+	return live, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// owner is the replica a partition belongs to: the highest hash of
+// replica and partition (rendezvous hashing), so a replica joining or
+// leaving moves only its share of partitions.
+func owner(live []string, p int) string {
+	var best string
+	var bestH uint64
+	for _, r := range live {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s/%d", r, p)
+		if v := mix(h.Sum64()); best == "" || v > bestH {
+			best, bestH = r, v
+		}
+	}
+	return best
+}
+
+// mix is splitmix64's finalizer: FNV alone leaves names that differ in
+// one letter ordered the same way for every partition.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+func (b *Bus) acquire(ctx context.Context, p int, rev uint64, sink Sink, cursors Cursors) {
+	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	l := &lease{rev: rev, stop: stop, done: make(chan struct{})}
+	l.renewed.Store(time.Now().UnixNano())
+	b.mu.Lock()
+	b.owned[p] = l
+	b.counts.Acquired++
+	b.mu.Unlock()
+	b.log.Info("bus: partition taken", "partition", p)
+	go func() {
+		defer close(l.done)
+		wait := 100 * time.Millisecond
+		for cctx.Err() == nil {
+			began := time.Now()
+			err := b.consume(cctx, p, l, sink, cursors)
+			if cctx.Err() != nil {
+				return
+			}
+			// Start again from the committed cursor: nothing after a
+			// failed batch is applied before it.
+			b.mu.Lock()
+			b.counts.Resets++
+			b.mu.Unlock()
+			b.log.Warn("bus: partition reading stopped; starting again from the committed position", "partition", p, "err", err, "in", wait)
+			if err == nil || time.Since(began) > time.Minute {
+				wait = 100 * time.Millisecond // it ran well for a while
+			}
+			select {
+			case <-cctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(wait*2, 5*time.Second)
+		}
+	}()
+}
+
+// release stops the partition's consumer after its current batch, then
+// deletes the lease so the new owner need not wait for it to expire.
+func (b *Bus) release(p int, l *lease, key string) {
+	b.mu.Lock()
+	l.releasing = true
+	b.mu.Unlock()
+	go func() {
+		l.stop()
+		<-l.done
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := b.leases.Delete(ctx, key, jetstream.LastRevision(l.rev)); err != nil {
+			b.log.Warn("bus: could not give a partition lease back; it expires by itself", "partition", p, "err", err)
+		}
+		b.mu.Lock()
+		if b.owned[p] == l {
+			delete(b.owned, p)
+		}
+		b.counts.Released++
+		b.mu.Unlock()
+		b.log.Info("bus: partition given up", "partition", p)
+	}()
+}
+
+// releaseAll gives every partition back and leaves the group.
+func (b *Bus) releaseAll() {
+	b.mu.Lock()
+	held := map[int]*lease{}
+	for p, l := range b.owned {
+		if !l.releasing {
+			held[p] = l
+		}
+	}
+	b.mu.Unlock()
+	for p, l := range held {
+		b.release(p, l, "p"+strconv.Itoa(p))
+	}
+	// release finishes in the background: wait for every lease to be
+	// given back.
+	for {
+		b.mu.Lock()
+		n := len(b.owned)
+		b.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = b.members.Delete(ctx, b.opt.Replica)
+}
+
+// valid reports whether the lease is surely still ours: renewed within
+// the lease less a margin for clocks and the time a commit takes.
+func (b *Bus) valid(l *lease) bool {
+	return time.Since(time.Unix(0, l.renewed.Load())) < b.opt.Lease*2/3
+}
+
+func (b *Bus) cursorName(p int) string { return fmt.Sprintf("bus:%s:p%d", b.opt.Stream, p) }
+
+// consume reads partition p from its committed cursor on, applying and
+// acknowledging batch by batch, until ctx ends or something fails.
+func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors Cursors) error {
+	start, err := b.startSeq(ctx, p, cursors)
+	if err != nil {
+		return err
+	}
+	// The durable consumer is made anew at the committed position: what a
+	// former owner fetched and never acknowledged is not waiting in it.
+	name := fmt.Sprintf("hearth-p%d", p)
+	if err := b.js.DeleteConsumer(ctx, b.opt.Stream, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("resetting consumer %s: %w", name, err)
+	}
+	cons, err := b.js.CreateConsumer(ctx, b.opt.Stream, jetstream.ConsumerConfig{
+		Durable:       name,
+		Description:   "hearth partition " + strconv.Itoa(p),
+		FilterSubject: b.subjectOf(p),
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   start,
+		AckPolicy:     jetstream.AckAllPolicy,
+		AckWait:       time.Minute,
+		MaxAckPending: b.opt.Batch * 4,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", name, err)
+	}
+	for ctx.Err() == nil {
+		// Take what is there without waiting for a full batch; when
+		// nothing is, wait for the next message.
+		batch, err := cons.FetchNoWait(b.opt.Batch)
+		if err != nil {
+			return err
+		}
+		evs, last, lastSeq, err := b.collect(p, batch)
+		if err != nil {
+			return err
+		}
+		if last == nil {
+			if batch, err = cons.Fetch(1, jetstream.FetchMaxWait(time.Second)); err != nil {
+				return err
+			}
+			if evs, last, lastSeq, err = b.collect(p, batch); err != nil {
+				return err
+			}
+			if last == nil {
+				continue // quiet partition
+			}
+		}
+		dups, err := b.apply(ctx, l, sink, evs)
+		if err != nil {
+			return err
+		}
+		if err := cursors.SetCursor(context.WithoutCancel(ctx), b.cursorName(p), b.cursor(lastSeq)); err != nil {
+			return fmt.Errorf("storing the cursor: %w", err)
+		}
+		// AckAll: one ack covers the batch. If it is lost, the messages
+		// come again and are duplicates by id.
+		if err := last.Ack(); err != nil {
+			b.log.Warn("bus: acknowledgement failed", "partition", p, "err", err)
+		}
+		b.mu.Lock()
+		b.counts.Applied += int64(len(evs) - dups)
+		b.counts.Duplicates += int64(dups)
+		b.mu.Unlock()
+	}
+	return nil
+}
+
+// collect decodes a fetched batch.
+func (b *Bus) collect(p int, batch jetstream.MessageBatch) ([]events.Event, jetstream.Msg, uint64, error) {
+	var evs []events.Event
+	var last jetstream.Msg
+	var lastSeq uint64
+	for msg := range batch.Messages() {
+		meta, err := msg.Metadata()
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		ev, err := events.Parse(msg.Data())
+		if err != nil {
+			// Publish only stores valid events; anything else was put
+			// there by hand and is skipped, loudly.
+			b.log.Error("bus: a message that is no hearth event was skipped", "partition", p, "seq", meta.Sequence.Stream, "err", err)
+		} else {
+			evs = append(evs, ev)
+		}
+		last, lastSeq = msg, meta.Sequence.Stream
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
+		return nil, nil, 0, err
+	}
+	return evs, last, lastSeq, nil
+}
+
+// apply applies a batch, trying the same batch again a few times when the
+// commit fails (another replica changed one of its members: the batch
+// was kept whole or not at all), so nothing after it goes first.
+func (b *Bus) apply(ctx context.Context, l *lease, sink Sink, evs []events.Event) (int, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	wait := 10 * time.Millisecond
+	for try := 1; ; try++ {
+		if !b.valid(l) {
+			return 0, errors.New("the partition lease may have run out; not applying")
+		}
+		dups, err := sink.Apply(ctx, evs)
+		if err == nil || try == 8 || ctx.Err() != nil {
+			if err != nil {
+				return 0, fmt.Errorf("applying: %w", err)
+			}
+			return dups, nil
+		}
+		b.mu.Lock()
+		b.counts.Retries++
+		b.mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Second)
+	}
+}
+
+// A cursor is the stream's creation time and a sequence: a stream
+// deleted and made again restarts its sequences, and a cursor from the
+// old one must not skip the new one's events.
+func (b *Bus) cursor(seq uint64) string {
+	return fmt.Sprintf("%d:%d", b.created.UnixNano(), seq)
+}
+
+func (b *Bus) startSeq(ctx context.Context, p int, cursors Cursors) (uint64, error) {
+	c, err := cursors.Cursor(ctx, b.cursorName(p))
+	if err != nil || c == "" {
+		return 1, err
+	}
+	created, seq, ok := strings.Cut(c, ":")
+	n, err := strconv.ParseUint(seq, 10, 64)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("cursor %q of partition %d is damaged", c, p)
+	}
+	if created != strconv.FormatInt(b.created.UnixNano(), 10) {
+		b.log.Warn("bus: the stream was made anew since this partition was last read; reading it from the start (events applied before are duplicates by id)", "partition", p)
+		return 1, nil
+	}
+	return n + 1, nil
+}

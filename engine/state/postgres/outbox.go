@@ -1,0 +1,156 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// The outbox: actions written with their batch, delivered by the
+// dispatcher of whichever replica claims them first.
+
+const outboxColumns = `data, status, attempts, next_at, last_error, sent_at`
+
+func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state.OutboxEntry, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []state.OutboxEntry
+	for rows.Next() {
+		var e state.OutboxEntry
+		var data []byte
+		var next, sent int64
+		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(data, &e.Action); err != nil {
+			return nil, fmt.Errorf("outbox entry: %w", err)
+		}
+		e.NextAt = time.Unix(0, next).UTC()
+		if sent > 0 {
+			e.SentAt = time.Unix(0, sent).UTC()
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// DueActions claims up to limit pending actions due at now, oldest first.
+// A claimed row is skipped by other replicas (FOR UPDATE SKIP LOCKED
+// while claiming, then the lease) until MarkSent, MarkRetry or MarkDead
+// settles it, or the lease runs out because the claimer died; then
+// another replica sends it again with the same idempotency key.
+func (s *Store) DueActions(ctx context.Context, now time.Time, limit int) ([]state.OutboxEntry, error) {
+	wall := time.Now().UnixNano()
+	out, err := s.queryOutbox(ctx, `UPDATE outbox SET lease_until = $3
+		WHERE key IN (
+			SELECT key FROM outbox
+			WHERE status = 'pending' AND next_at <= $1 AND lease_until < $4
+			ORDER BY next_at, key LIMIT $2
+			FOR UPDATE SKIP LOCKED)
+		RETURNING `+outboxColumns, now.UnixNano(), limit, wall+s.lease.Nanoseconds(), wall)
+	if err != nil {
+		return nil, err
+	}
+	sortEntries(out)
+	return out, nil
+}
+
+func sortEntries(es []state.OutboxEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		if !es[i].NextAt.Equal(es[j].NextAt) {
+			return es[i].NextAt.Before(es[j].NextAt)
+		}
+		return es[i].Key < es[j].Key
+	})
+}
+
+// ListOutbox lists entries with a status ("" for all), oldest first.
+func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]state.OutboxEntry, error) {
+	if status == "" {
+		return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox ORDER BY next_at, key LIMIT $1`, limit)
+	}
+	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = $1 ORDER BY next_at, key LIMIT $2`, status, limit)
+}
+
+func (s *Store) updateOutbox(ctx context.Context, q string, args ...any) (bool, error) {
+	tag, err := s.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// MarkSent records a delivery.
+func (s *Store) MarkSent(ctx context.Context, key string, attempts int, at time.Time) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = '', lease_until = 0 WHERE key = $3`, attempts, at.UnixNano(), key)
+	return err
+}
+
+// MarkRetry schedules another try.
+func (s *Store) MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET attempts = $1, next_at = $2, last_error = $3, lease_until = 0 WHERE key = $4`, attempts, next.UnixNano(), reason, key)
+	return err
+}
+
+// MarkDead moves an action to the dead letters.
+func (s *Store) MarkDead(ctx context.Context, key string, attempts int, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'dead', attempts = $1, last_error = $2, lease_until = 0 WHERE key = $3`, attempts, reason, key)
+	return err
+}
+
+// RetryAction makes a dead or pending action due now.
+func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
+	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, lease_until = 0 WHERE key = $2 AND status != 'sent'`, now.UnixNano(), key)
+}
+
+// DropAction removes an action.
+func (s *Store) DropAction(ctx context.Context, key string) (bool, error) {
+	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = $1`, key)
+}
+
+// CountOutbox counts entries by status, for the dashboard.
+func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM outbox GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var status string
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		out[status] = int(n)
+	}
+	return out, rows.Err()
+}
+
+// Cursor returns where an event stream was read up to; "" when never.
+func (s *Store) Cursor(ctx context.Context, stream string) (string, error) {
+	var c string
+	err := s.pool.QueryRow(ctx, `SELECT cursor FROM cursors WHERE stream = $1`, stream).Scan(&c)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return c, err
+}
+
+// SetCursor records where a stream was read up to, once the events before
+// it are committed.
+func (s *Store) SetCursor(ctx context.Context, stream, cursor string) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO cursors (stream, cursor) VALUES ($1, $2)
+		ON CONFLICT (stream) DO UPDATE SET cursor = excluded.cursor`, stream, cursor)
+	return err
+}

@@ -1,0 +1,631 @@
+// Package postgres is hearth's shared state store: member state, the
+// ledger, timers, the outbox and platform resources in PostgreSQL (pgx),
+// so several `hearth run` replicas can work on one community.
+//
+// Replicas never overwrite each other: each member row carries a version,
+// and a batch commits only if every member it read is still at the
+// version it read (optimistic concurrency); otherwise the whole batch
+// fails with ErrConflict and nothing of it is kept. Event ids are claimed
+// in the same transaction, so an event applied by one replica is a
+// duplicate for all others. Timers and outbox rows are handed out with
+// FOR UPDATE SKIP LOCKED and a lease, so replicas share them and no row
+// is worked on by two at once. The apply lock is a PostgreSQL advisory
+// lock held by the applying process's session.
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/url"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// migrations bring a schema to the current version, in order. Never edit
+// one that has shipped: add another. Text keys use the "C" collation so
+// ordering is by bytes, as in the SQLite store, and B-tree friendly.
+var migrations = []string{
+	`CREATE TABLE events (
+		id TEXT COLLATE "C" PRIMARY KEY,
+		at BIGINT NOT NULL
+	);
+	CREATE TABLE members (
+		id            TEXT COLLATE "C" PRIMARY KEY,
+		data          JSONB NOT NULL,
+		version       BIGINT NOT NULL DEFAULT 1,
+		recheck_at    BIGINT NOT NULL DEFAULT 0,
+		recheck_lease BIGINT NOT NULL DEFAULT 0
+	);
+	CREATE INDEX members_recheck ON members (recheck_at) WHERE recheck_at > 0;
+	CREATE TABLE outcomes (
+		seq    BIGSERIAL PRIMARY KEY,
+		kind   TEXT NOT NULL,
+		member TEXT COLLATE "C" NOT NULL,
+		name   TEXT NOT NULL,
+		change TEXT NOT NULL,
+		at     BIGINT NOT NULL,
+		rule   TEXT NOT NULL,
+		event  TEXT NOT NULL,
+		points BIGINT NOT NULL DEFAULT 0,
+		src    TEXT NOT NULL DEFAULT '',
+		dst    TEXT NOT NULL DEFAULT '',
+		detail TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX outcomes_member ON outcomes (member, seq);
+	CREATE TABLE outbox (
+		key         TEXT COLLATE "C" PRIMARY KEY,
+		member      TEXT NOT NULL,
+		kind        TEXT NOT NULL,
+		at          BIGINT NOT NULL,
+		status      TEXT NOT NULL DEFAULT 'pending',
+		attempts    INTEGER NOT NULL DEFAULT 0,
+		next_at     BIGINT NOT NULL,
+		last_error  TEXT NOT NULL DEFAULT '',
+		sent_at     BIGINT NOT NULL DEFAULT 0,
+		lease_until BIGINT NOT NULL DEFAULT 0,
+		data        JSONB NOT NULL
+	);
+	CREATE INDEX outbox_due ON outbox (status, next_at);
+	CREATE TABLE resources (
+		address         TEXT COLLATE "C" PRIMARY KEY,
+		platform        TEXT NOT NULL,
+		kind            TEXT NOT NULL,
+		id              TEXT NOT NULL,
+		community       TEXT NOT NULL DEFAULT '',
+		attrs           JSONB NOT NULL,
+		prevent_destroy BOOLEAN NOT NULL DEFAULT false
+	);
+	CREATE TABLE state_meta (
+		serial BIGINT NOT NULL
+	);
+	INSERT INTO state_meta VALUES (0);
+	CREATE TABLE locks (
+		name   TEXT PRIMARY KEY,
+		holder TEXT NOT NULL,
+		who    TEXT NOT NULL,
+		at     BIGINT NOT NULL,
+		pid    INTEGER NOT NULL
+	);
+	CREATE TABLE cursors (
+		stream TEXT PRIMARY KEY,
+		cursor TEXT NOT NULL
+	);`,
+}
+
+// ErrConflict fails a commit when another replica changed a member this
+// batch read, or applied one of its events first. Nothing of the batch is
+// kept; applying the same events again is safe.
+var ErrConflict = errors.New("state changed by another replica meanwhile")
+
+// Options tune a store.
+type Options struct {
+	// Schema keeps hearth's tables in their own schema, created when
+	// missing. Empty uses the connection's search_path.
+	Schema string
+	// Lease is how long a claimed timer or outbox row stays with the
+	// replica that claimed it before others may take it (default 30s):
+	// longer than one delivery round, short enough that a dead replica's
+	// work is picked up soon.
+	Lease time.Duration
+	// MaxConns bounds the connection pool (default 8).
+	MaxConns int32
+	Log      *slog.Logger
+}
+
+// Store is a PostgreSQL-backed state.Store.
+type Store struct {
+	pool  *pgxpool.Pool
+	lease time.Duration
+	log   *slog.Logger
+	where string // host/database, for messages: never the password
+
+	mu    sync.Mutex
+	locks map[string]*pgxpool.Conn // apply locks this process holds, by id
+}
+
+var _ state.Store = (*Store)(nil)
+
+// Open connects, creating the schema when asked, and migrates. Errors
+// never include the connection string, which may hold a password.
+func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		// pgx's message quotes the string it could not parse.
+		return nil, errors.New("the PostgreSQL state URL is not valid: expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=...]")
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = 30 * time.Second
+	}
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = 8
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	cfg.MaxConns = opt.MaxConns
+	if opt.Schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = opt.Schema
+	}
+	where := fmt.Sprintf("%s/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Database)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+	}
+	s := &Store{pool: pool, lease: opt.Lease, log: opt.Log, where: where, locks: map[string]*pgxpool.Conn{}}
+	if opt.Schema != "" {
+		// Replicas starting together may race to create it; losing that
+		// race is fine.
+		var pgErr *pgconn.PgError
+		if _, err := pool.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{opt.Schema}.Sanitize()); err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "23505") {
+			pool.Close()
+			return nil, fmt.Errorf("PostgreSQL %s: creating schema %s: %w", where, opt.Schema, err)
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+	}
+	return s, nil
+}
+
+// Where names the server and database, without credentials.
+func (s *Store) Where() string { return s.where }
+
+// Describe names the server and database of a connection string, without
+// credentials, for messages; "" when it does not parse.
+func Describe(connString string) string {
+	cfg, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s", cfg.Host, cfg.Database)
+}
+
+// Redact returns a connection URL with its password replaced, for the
+// rare message that must name it.
+func Redact(connString string) string {
+	u, err := url.Parse(connString)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "(unparsable URL)"
+		}
+		return connString
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// migrate runs the missing migrations in one transaction under an
+// advisory lock, so replicas starting together migrate once.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var schema *string
+	if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return err
+	}
+	if schema == nil {
+		return errors.New("no schema to create tables in: the search_path names none that exists; create it, or set the schema in the URL (search_path=NAME) to one that does")
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/hearth/migrate', 0))`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var v int
+	err = tx.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_version VALUES (0)`); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE schema_version SET version = $1`, len(migrations)); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Close releases held apply locks and the pool.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for id, c := range s.locks {
+		// Unlocked here rather than when the server notices the session
+		// is gone, which happens a moment later.
+		_, _ = c.Exec(context.Background(), `SELECT pg_advisory_unlock_all()`)
+		c.Release()
+		delete(s.locks, id)
+	}
+	s.mu.Unlock()
+	s.pool.Close()
+	return nil
+}
+
+// Flush does nothing: commits are synchronous. It lets callers treat all
+// stores alike.
+func (s *Store) Flush(context.Context) error { return nil }
+
+// Begin starts a batch. It reads committed state and keeps its changes
+// in memory until Commit writes them in one transaction.
+func (s *Store) Begin(ctx context.Context) (state.Batch, error) {
+	return &batch{ctx: ctx, s: s, members: map[string]*state.Member{}, versions: map[string]int64{},
+		absent: map[string]bool{}, known: map[string]bool{}, seen: map[string]int64{}, saved: map[string]bool{}}, nil
+}
+
+// Members visits every member in id order.
+func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT data FROM members ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return err
+		}
+		m := &state.Member{}
+		if err := json.Unmarshal(data, m); err != nil {
+			return fmt.Errorf("member record: %w", err)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// batch is one unit of work: reads go to the database (or what Preload
+// fetched), writes wait in memory for Commit.
+type batch struct {
+	ctx      context.Context
+	s        *Store
+	members  map[string]*state.Member // read or saved in this batch
+	versions map[string]int64         // the version each existing member was read at
+	absent   map[string]bool          // members known not to exist
+	known    map[string]bool          // event ids looked up: committed or not
+	seen     map[string]int64         // event ids claimed in this batch
+	saved    map[string]bool          // members to write
+	outcomes []state.Outcome
+	actions  []state.Action
+	done     bool
+}
+
+// Preload fetches, in two queries, whether the events were applied and
+// the members they touch, so applying a batch of events does not cost a
+// round trip per event.
+func (b *batch) Preload(eventIDs, memberIDs []string) error {
+	if len(eventIDs) > 0 {
+		rows, err := b.s.pool.Query(b.ctx, `SELECT id FROM events WHERE id = ANY($1)`, eventIDs)
+		if err != nil {
+			return err
+		}
+		for _, id := range eventIDs {
+			b.known[id] = false
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			b.known[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	var want []string
+	for _, id := range memberIDs {
+		if _, ok := b.members[id]; !ok && id != "" {
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	rows, err := b.s.pool.Query(b.ctx, `SELECT id, data, version FROM members WHERE id = ANY($1)`, want)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for _, id := range want {
+		b.absent[id] = true
+	}
+	for rows.Next() {
+		var id string
+		var data []byte
+		var v int64
+		if err := rows.Scan(&id, &data, &v); err != nil {
+			return err
+		}
+		m := &state.Member{}
+		if err := json.Unmarshal(data, m); err != nil {
+			return fmt.Errorf("member %s: %w", id, err)
+		}
+		delete(b.absent, id)
+		b.members[id], b.versions[id] = m, v
+	}
+	return rows.Err()
+}
+
+func (b *batch) Seen(id string) (bool, error) {
+	if _, ok := b.seen[id]; ok {
+		return true, nil
+	}
+	if seen, ok := b.known[id]; ok {
+		return seen, nil
+	}
+	var one int
+	err := b.s.pool.QueryRow(b.ctx, `SELECT 1 FROM events WHERE id = $1`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		b.known[id] = false
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	b.known[id] = true
+	return true, nil
+}
+
+func (b *batch) Claim(id string, at time.Time) (bool, error) {
+	seen, err := b.Seen(id)
+	if err != nil || seen {
+		return false, err
+	}
+	b.seen[id] = at.UnixNano()
+	return true, nil
+}
+
+func (b *batch) MarkSeen(id string, at time.Time) error {
+	b.seen[id] = at.UnixNano()
+	return nil
+}
+
+func (b *batch) Member(id string) (*state.Member, error) {
+	if m, ok := b.members[id]; ok {
+		return m, nil
+	}
+	if b.absent[id] {
+		return nil, state.ErrNotFound
+	}
+	var data []byte
+	var v int64
+	err := b.s.pool.QueryRow(b.ctx, `SELECT data, version FROM members WHERE id = $1`, id).Scan(&data, &v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		b.absent[id] = true
+		return nil, state.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := &state.Member{}
+	if err := json.Unmarshal(data, m); err != nil {
+		return nil, fmt.Errorf("member %s: %w", id, err)
+	}
+	b.members[id], b.versions[id] = m, v
+	return m, nil
+}
+
+func (b *batch) SaveMember(m *state.Member) error {
+	b.members[m.ID] = m
+	b.saved[m.ID] = true
+	return nil
+}
+
+// Due claims up to limit members whose recheck time has come: rows
+// another replica claimed within the lease are skipped, and the claim
+// ends when the member is written again.
+func (b *batch) Due(t time.Time, limit int) ([]string, error) {
+	now := time.Now().UnixNano()
+	rows, err := b.s.pool.Query(b.ctx, `UPDATE members SET recheck_lease = $3
+		WHERE id IN (
+			SELECT id FROM members
+			WHERE recheck_at > 0 AND recheck_at <= $1 AND recheck_lease < $4
+			ORDER BY recheck_at, id LIMIT $2
+			FOR UPDATE SKIP LOCKED)
+		RETURNING id, recheck_at`, t.UnixNano(), limit, now+b.s.lease.Nanoseconds(), now)
+	if err != nil {
+		return nil, err
+	}
+	type due struct {
+		id string
+		at int64
+	}
+	var list []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.id, &d.at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].at != list[j].at {
+			return list[i].at < list[j].at
+		}
+		return list[i].id < list[j].id
+	})
+	ids := make([]string, len(list))
+	for i, d := range list {
+		ids[i] = d.id
+	}
+	return ids, nil
+}
+
+func (b *batch) Enqueue(a []state.Action) error {
+	b.actions = append(b.actions, a...)
+	return nil
+}
+
+func (b *batch) AppendOutcomes(o []state.Outcome) error {
+	b.outcomes = append(b.outcomes, o...)
+	return nil
+}
+
+func (b *batch) Rollback() error {
+	b.done = true
+	return nil
+}
+
+// Commit writes the batch in one transaction, or fails with ErrConflict
+// and writes nothing when another replica got there first.
+func (b *batch) Commit() error {
+	if b.done {
+		return errors.New("batch already finished")
+	}
+	b.done = true
+	ctx := context.WithoutCancel(b.ctx)
+	tx, err := b.s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := b.write(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
+	if len(b.seen) > 0 {
+		ids := slices.Sorted(maps.Keys(b.seen))
+		at := make([]int64, len(ids))
+		for i, id := range ids {
+			at[i] = b.seen[id]
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO events (id, at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (id) DO NOTHING`, ids, at)
+		if err != nil {
+			return fmt.Errorf("events: %w", err)
+		}
+		if tag.RowsAffected() != int64(len(ids)) {
+			return fmt.Errorf("%w: %d of %d events were applied by another replica first", ErrConflict, int64(len(ids))-tag.RowsAffected(), len(ids))
+		}
+	}
+	var newIDs, newDocs, oldIDs, oldDocs []string
+	var newRecheck, oldRecheck, oldVersions []int64
+	for _, id := range slices.Sorted(maps.Keys(b.saved)) {
+		m := b.members[id]
+		data, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("member %s: %w", id, err)
+		}
+		var recheck int64
+		if !m.RecheckAt.IsZero() {
+			recheck = m.RecheckAt.UnixNano()
+		}
+		if v, ok := b.versions[id]; ok {
+			oldIDs, oldDocs, oldRecheck, oldVersions = append(oldIDs, id), append(oldDocs, string(data)), append(oldRecheck, recheck), append(oldVersions, v)
+		} else {
+			newIDs, newDocs, newRecheck = append(newIDs, id), append(newDocs, string(data)), append(newRecheck, recheck)
+		}
+	}
+	if len(newIDs) > 0 {
+		tag, err := tx.Exec(ctx, `INSERT INTO members (id, data, recheck_at)
+			SELECT id, data::jsonb, recheck_at FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(id, data, recheck_at)
+			ON CONFLICT (id) DO NOTHING`, newIDs, newDocs, newRecheck)
+		if err != nil {
+			return fmt.Errorf("members: %w", err)
+		}
+		if tag.RowsAffected() != int64(len(newIDs)) {
+			return fmt.Errorf("%w: a new member was created by another replica first", ErrConflict)
+		}
+	}
+	if len(oldIDs) > 0 {
+		tag, err := tx.Exec(ctx, `UPDATE members AS m SET data = u.data::jsonb, recheck_at = u.recheck_at, recheck_lease = 0, version = m.version + 1
+			FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(id, data, recheck_at, version)
+			WHERE m.id = u.id AND m.version = u.version`, oldIDs, oldDocs, oldRecheck, oldVersions)
+		if err != nil {
+			return fmt.Errorf("members: %w", err)
+		}
+		if tag.RowsAffected() != int64(len(oldIDs)) {
+			return fmt.Errorf("%w: %d of %d members were changed by another replica", ErrConflict, int64(len(oldIDs))-tag.RowsAffected(), len(oldIDs))
+		}
+	}
+	if len(b.outcomes) > 0 {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"outcomes"},
+			[]string{"kind", "member", "name", "change", "at", "rule", "event", "points", "src", "dst", "detail"},
+			pgx.CopyFromSlice(len(b.outcomes), func(i int) ([]any, error) {
+				o := b.outcomes[i]
+				return []any{o.Kind, o.Member, o.Name, o.Change, o.At.UnixNano(), o.Rule, o.Event, int64(o.Points), o.From, o.To, o.Detail}, nil
+			}))
+		if err != nil {
+			return fmt.Errorf("outcomes: %w", err)
+		}
+	}
+	if len(b.actions) > 0 {
+		n := len(b.actions)
+		keys, members, kinds, docs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ats := make([]int64, n)
+		for i, a := range b.actions {
+			data, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			keys[i], members[i], kinds[i], docs[i], ats[i] = a.Key, a.Member, a.Kind, string(data), a.At.UnixNano()
+		}
+		// A key already in the outbox is the same action again: keep the first.
+		_, err := tx.Exec(ctx, `INSERT INTO outbox (key, member, kind, at, next_at, data)
+			SELECT key, member, kind, at, at, data::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS u(key, member, kind, at, data)
+			ON CONFLICT (key) DO NOTHING`, keys, members, kinds, ats, docs)
+		if err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// Outcomes returns a member's outcomes, oldest first, at most limit.
+func (s *Store) Outcomes(ctx context.Context, member string, limit int) ([]state.Outcome, error) {
+	rows, err := s.pool.Query(ctx, `SELECT kind, member, name, change, at, rule, event, points, src, dst, detail
+		FROM outcomes WHERE member = $1 ORDER BY seq LIMIT $2`, member, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []state.Outcome
+	for rows.Next() {
+		var o state.Outcome
+		var at, points int64
+		if err := rows.Scan(&o.Kind, &o.Member, &o.Name, &o.Change, &at, &o.Rule, &o.Event, &points, &o.From, &o.To, &o.Detail); err != nil {
+			return nil, err
+		}
+		o.At, o.Points = time.Unix(0, at).UTC(), int(points)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

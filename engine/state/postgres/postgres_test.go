@@ -1,0 +1,462 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/statetest"
+)
+
+// testURL skips the test when no PostgreSQL is configured.
+func testURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("HEARTH_TEST_POSTGRES_URL")
+	if u == "" {
+		t.Skip("skipping: set HEARTH_TEST_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to test the PostgreSQL store")
+	}
+	return u
+}
+
+// freshSchema names a schema of its own for one test and drops it after.
+func freshSchema(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("hearth_test_%d_%d", os.Getpid(), rand.Uint64())
+	u := testURL(t)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, u)
+		if err != nil {
+			return
+		}
+		defer c.Close(ctx)
+		_, _ = c.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`)
+	})
+	return name
+}
+
+// open opens a store in a schema; the second store on one schema is a
+// second replica.
+func open(t testing.TB, schema string, opt Options) *Store {
+	t.Helper()
+	opt.Schema = schema
+	s, err := Open(context.Background(), testURL(t), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	testURL(t)
+	statetest.Run(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
+func TestResources(t *testing.T) {
+	testURL(t)
+	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore { return open(t, freshSchema(t), Options{}) })
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func commitMember(t *testing.T, s *Store, id string, points int, recheck time.Time) {
+	t.Helper()
+	b, _ := s.Begin(context.Background())
+	m, err := b.Member(id)
+	if errors.Is(err, state.ErrNotFound) {
+		m = state.NewMember(id, t0)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	m.AddPoints(points, t0)
+	m.RecheckAt = recheck
+	_ = b.SaveMember(m)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two replicas that read the same member cannot both write it: the second
+// commit fails whole, and its event stays unapplied.
+func TestConcurrentWriteConflicts(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	a, b := open(t, schema, Options{}), open(t, schema, Options{})
+	commitMember(t, a, "u1", 5, time.Time{})
+
+	ba, _ := a.Begin(ctx)
+	bb, _ := b.Begin(ctx)
+	for i, bt := range []state.Batch{ba, bb} {
+		if fresh, err := bt.Claim(fmt.Sprintf("e%d", i), t0); !fresh || err != nil {
+			t.Fatalf("claim: %v %v", fresh, err)
+		}
+		m, err := bt.Member("u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.AddPoints(10, t0)
+		_ = bt.SaveMember(m)
+	}
+	if err := ba.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bb.Commit(); !errors.Is(err, ErrConflict) {
+		t.Fatalf("second replica's commit: %v; want ErrConflict", err)
+	}
+	check, _ := b.Begin(ctx)
+	defer check.Rollback()
+	m, _ := check.Member("u1")
+	if m.Points != 15 {
+		t.Errorf("points %d; want 15 (one grant, not two, not lost)", m.Points)
+	}
+	if seen, _ := check.Seen("e1"); seen {
+		t.Error("the failed batch's event is marked applied")
+	}
+
+	// The same event applied by two replicas at once: one wins.
+	ba, _ = a.Begin(ctx)
+	bb, _ = b.Begin(ctx)
+	for _, bt := range []state.Batch{ba, bb} {
+		if fresh, _ := bt.Claim("e9", t0); !fresh {
+			t.Fatal("e9 not fresh")
+		}
+		_ = bt.SaveMember(state.NewMember("new-"+fmt.Sprint(bt == ba), t0))
+	}
+	if err := ba.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bb.Commit(); !errors.Is(err, ErrConflict) {
+		t.Fatalf("same event twice: %v; want ErrConflict", err)
+	}
+}
+
+// Two replicas asking for due timers at the same moment get disjoint
+// members; a claimed member is not handed out again within the lease.
+func TestDueIsSharedBetweenReplicas(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	a, b := open(t, schema, Options{}), open(t, schema, Options{})
+	for i := range 40 {
+		commitMember(t, a, fmt.Sprintf("u%02d", i), 1, t0.Add(time.Duration(i)*time.Minute))
+	}
+	var mu sync.Mutex
+	got := map[string]int{}
+	var wg sync.WaitGroup
+	for _, s := range []*Store{a, b, a, b} {
+		wg.Go(func() {
+			bt, _ := s.Begin(ctx)
+			defer bt.Rollback()
+			ids, err := bt.Due(t0.Add(time.Hour), 15)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			for _, id := range ids {
+				got[id]++
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(got) != 40 {
+		t.Errorf("%d members handed out; want all 40", len(got))
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s handed out %d times", id, n)
+		}
+	}
+	bt, _ := a.Begin(ctx)
+	defer bt.Rollback()
+	if ids, _ := bt.Due(t0.Add(time.Hour), 100); len(ids) != 0 {
+		t.Errorf("claimed members handed out again within the lease: %v", ids)
+	}
+}
+
+// A rechecked member written back is due again at its new time, however
+// recently it was claimed.
+func TestDueAfterWriteBack(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, freshSchema(t), Options{})
+	commitMember(t, s, "u1", 1, t0)
+	b, _ := s.Begin(ctx)
+	if ids, _ := b.Due(t0, 10); len(ids) != 1 {
+		t.Fatalf("due %v", ids)
+	}
+	m, _ := b.Member("u1")
+	m.RecheckAt = t0.Add(time.Hour)
+	_ = b.SaveMember(m)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = s.Begin(ctx)
+	defer b.Rollback()
+	if ids, _ := b.Due(t0.Add(time.Hour), 10); fmt.Sprint(ids) != "[u1]" {
+		t.Errorf("due after write-back %v; want [u1]", ids)
+	}
+}
+
+// Replicas delivering the outbox at once each get their own rows: every
+// action is handed out exactly once while its lease lasts.
+func TestOutboxClaimedOnce(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	stores := []*Store{open(t, schema, Options{}), open(t, schema, Options{}), open(t, schema, Options{})}
+	b, _ := stores[0].Begin(ctx)
+	var acts []state.Action
+	for i := range 300 {
+		acts = append(acts, state.Action{Key: fmt.Sprintf("k%03d", i), Kind: "dm", Member: "u1", At: t0})
+	}
+	acts = append(acts, acts[0]) // the same key again is one action
+	_ = b.Enqueue(acts)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	handed := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range 9 {
+		s := stores[i%3]
+		wg.Go(func() {
+			for {
+				due, err := s.DueActions(ctx, t0, 25)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(due) == 0 {
+					return
+				}
+				for _, e := range due {
+					mu.Lock()
+					handed[e.Key]++
+					mu.Unlock()
+					if err := s.MarkSent(ctx, e.Key, e.Attempts+1, t0); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(handed) != 300 {
+		t.Errorf("%d actions handed out; want 300", len(handed))
+	}
+	for k, n := range handed {
+		if n != 1 {
+			t.Errorf("%s handed out %d times", k, n)
+		}
+	}
+	counts, err := stores[1].CountOutbox(ctx)
+	if err != nil || counts["sent"] != 300 || len(counts) != 1 {
+		t.Errorf("counts %v, %v", counts, err)
+	}
+}
+
+// An action claimed by a replica that died is sent by another once the
+// lease is over; one that failed is retried when due.
+func TestOutboxLeaseAndRetry(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	dead := open(t, schema, Options{Lease: time.Nanosecond})
+	live := open(t, schema, Options{})
+	b, _ := live.Begin(ctx)
+	_ = b.Enqueue([]state.Action{{Key: "k1", Kind: "dm", Member: "u1", At: t0}, {Key: "k2", Kind: "dm", Member: "u1", At: t0}})
+	_ = b.Commit()
+	if due, _ := dead.DueActions(ctx, t0, 1); len(due) != 1 || due[0].Key != "k1" {
+		t.Fatalf("first claim %v", due)
+	}
+	// dead's lease of one nanosecond is over by now.
+	due, _ := live.DueActions(ctx, t0, 10)
+	if len(due) != 2 {
+		t.Fatalf("after the lease: %v; want k1 and k2", due)
+	}
+	if err := live.MarkRetry(ctx, "k1", 1, t0.Add(time.Minute), "503"); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.MarkDead(ctx, "k2", 1, "403"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := live.DueActions(ctx, t0, 10); len(due) != 0 {
+		t.Errorf("retry not yet due, dead never: %v", due)
+	}
+	due, _ = live.DueActions(ctx, t0.Add(time.Minute), 10)
+	if len(due) != 1 || due[0].Key != "k1" || due[0].Attempts != 1 || due[0].LastError != "503" {
+		t.Errorf("retry %+v", due)
+	}
+	if ok, _ := live.RetryAction(ctx, "k2", t0); !ok {
+		t.Error("retry of a dead letter")
+	}
+	if ok, _ := live.DropAction(ctx, "nope"); ok {
+		t.Error("dropped a missing key")
+	}
+	all, _ := live.ListOutbox(ctx, "", 10)
+	if len(all) != 2 {
+		t.Errorf("list %v", all)
+	}
+}
+
+// The apply lock held by one process is seen by another, and freed when
+// the holder's session ends without unlocking.
+func TestLockAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	a, b := open(t, schema, Options{}), open(t, schema, Options{})
+	if err := a.Lock(ctx, state.LockInfo{ID: "l1", Who: "ann", When: t0}); err != nil {
+		t.Fatal(err)
+	}
+	var le *state.LockedError
+	if err := b.Lock(ctx, state.LockInfo{ID: "l2", Who: "bob"}); !errors.As(err, &le) || le.Holder.ID != "l1" {
+		t.Fatalf("lock held elsewhere: %v", err)
+	}
+	a.Close() // the session ends: the lock goes with it
+	if err := b.Lock(ctx, state.LockInfo{ID: "l2", Who: "bob"}); err != nil {
+		t.Fatalf("lock after the holder's session ended: %v", err)
+	}
+	// force-unlock from a third process ends the holder's session.
+	c := open(t, schema, Options{})
+	if err := c.Unlock(ctx, "l2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Lock(ctx, state.LockInfo{ID: "l3", Who: "cy"}); err != nil {
+		t.Fatalf("lock after force-unlock: %v", err)
+	}
+}
+
+func TestCursorsAndOutcomes(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, freshSchema(t), Options{})
+	if c, err := s.Cursor(ctx, "bus.p1"); c != "" || err != nil {
+		t.Fatalf("cursor %q %v", c, err)
+	}
+	_ = s.SetCursor(ctx, "bus.p1", "10")
+	_ = s.SetCursor(ctx, "bus.p1", "20")
+	if c, _ := s.Cursor(ctx, "bus.p1"); c != "20" {
+		t.Errorf("cursor %q", c)
+	}
+	b, _ := s.Begin(ctx)
+	_ = b.AppendOutcomes([]state.Outcome{{Kind: state.KindPoints, Member: "u1", Name: "x", At: t0, Rule: "incentive.x", Event: "e1", Points: 7},
+		{Kind: state.KindBadge, Member: "u1", Name: "b", Change: "award", At: t0, Rule: "incentive.y", Event: "e1"}})
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := s.Outcomes(ctx, "u1", 10)
+	if err != nil || len(outs) != 2 || outs[0].Points != 7 || outs[1].Change != "award" || !outs[0].At.Equal(t0) {
+		t.Errorf("outcomes %+v, %v", outs, err)
+	}
+}
+
+// Preload answers Claim and Member for a whole batch from two queries,
+// and the answers agree with the one-at-a-time path.
+func TestPreload(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, freshSchema(t), Options{})
+	commitMember(t, s, "u1", 3, time.Time{})
+	b, _ := s.Begin(ctx)
+	_ = b.MarkSeen("old", t0)
+	_ = b.Commit()
+	b, _ = s.Begin(ctx)
+	defer b.Rollback()
+	if err := b.(state.Preloader).Preload([]string{"old", "new"}, []string{"u1", "u2"}); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, _ := b.Claim("old", t0); fresh {
+		t.Error("committed event fresh after preload")
+	}
+	if fresh, _ := b.Claim("new", t0); !fresh {
+		t.Error("new event not fresh after preload")
+	}
+	if m, err := b.Member("u1"); err != nil || m.Points != 3 {
+		t.Errorf("u1 %+v %v", m, err)
+	}
+	if _, err := b.Member("u2"); !errors.Is(err, state.ErrNotFound) {
+		t.Errorf("u2: %v", err)
+	}
+}
+
+func TestMigrationsOnceForConcurrentOpens(t *testing.T) {
+	schema := freshSchema(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			s, err := Open(context.Background(), testURL(t), Options{Schema: schema})
+			if err != nil {
+				errs <- err
+				return
+			}
+			s.Close()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestBadURLKeepsThePasswordOut(t *testing.T) {
+	_, err := Open(context.Background(), "postgres://ann:hunter2@127.0.0.1:5432/x?sslmode=bogus", Options{})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("error %v", err)
+	}
+	if got := Redact("postgres://ann:hunter2@db/x"); strings.Contains(got, "hunter2") || !strings.Contains(got, "ann") {
+		t.Errorf("Redact = %s", got)
+	}
+}
+
+// BenchmarkCommit measures one batch of 500 members changed by 1,000
+// events, the daemon's shape, from preload to commit.
+func BenchmarkCommit(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, freshSchema(b), Options{})
+	ids := make([]string, 500)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("member-%05d", i)
+	}
+	sort.Strings(ids)
+	n := 0
+	for b.Loop() {
+		bt, err := s.Begin(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs := make([]string, 1000)
+		for i := range evs {
+			evs[i] = fmt.Sprintf("ev-%d", n)
+			n++
+		}
+		if err := bt.(state.Preloader).Preload(evs, ids); err != nil {
+			b.Fatal(err)
+		}
+		for i, e := range evs {
+			if _, err := bt.Claim(e, t0); err != nil {
+				b.Fatal(err)
+			}
+			id := ids[i%len(ids)]
+			m, err := bt.Member(id)
+			if errors.Is(err, state.ErrNotFound) {
+				m = state.NewMember(id, t0)
+			}
+			m.Record("message.posted", t0, true)
+			m.AddPoints(2, t0)
+			_ = bt.SaveMember(m)
+			_ = bt.AppendOutcomes([]state.Outcome{{Kind: state.KindPoints, Member: id, Name: "p", At: t0, Rule: "incentive.p", Event: e, Points: 2}})
+		}
+		if err := bt.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+}
