@@ -5,11 +5,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/hearth-community/hearth/adapters/matrix"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -129,19 +131,20 @@ campaign "hello" {
 	// The welcome is in the channel, from the bot.
 	var page struct {
 		Chunk []struct {
+			EventID string         `json:"event_id"`
 			Sender  string         `json:"sender"`
 			Type    string         `json:"type"`
 			Content map[string]any `json:"content"`
 		} `json:"chunk"`
 	}
 	api(t, hs, bot.Token, "GET", "/_matrix/client/v3/rooms/"+url.PathEscape(ch.Object.ID)+"/messages?dir=b&limit=20", nil, &page)
-	welcomed := false
+	welcome := ""
 	for _, ev := range page.Chunk {
 		if ev.Type == "m.room.message" && ev.Sender == bot.ID && ev.Content["body"] == "Welcome to the makers!" {
-			welcomed = true
+			welcome = ev.EventID
 		}
 	}
-	if !welcomed {
+	if welcome == "" {
 		t.Errorf("no welcome in the channel: %+v", page.Chunk)
 	}
 	// The direct message waits for Ann as an invite to a direct chat.
@@ -161,11 +164,47 @@ campaign "hello" {
 		t.Errorf("no direct message to Ann: %+v", page.Chunk)
 	}
 
-	// Resuming after the last event delivers nothing again; the bot's own
-	// messages are not member events.
-	again := 0
-	err = conn.(platform.Streamer).Stream(ctx, platform.StreamRequest{After: cursor}, func(context.Context, platform.Delivery) error { again++; return nil })
-	if err != nil || again != 0 {
-		t.Errorf("resuming after the last event: %d events, %v", again, err)
+	// Ann reacts to the welcome, then a moderator kicks her: the stream
+	// resumed after the last event brings exactly those two, and not the
+	// bot's own messages.
+	join(t, hs, ann, ch.Object.ID)
+	var reaction struct {
+		EventID string `json:"event_id"`
+	}
+	api(t, hs, ann.Token, "PUT", "/_matrix/client/v3/rooms/"+url.PathEscape(ch.Object.ID)+"/send/m.reaction/r1",
+		map[string]any{"m.relates_to": map[string]any{"rel_type": "m.annotation", "event_id": welcome, "key": "👍"}}, &reaction)
+	visible(t, hs, ann, ch.Object.ID, func(ev map[string]any) bool { return ev["event_id"] == reaction.EventID })
+	if _, err := conn.(platform.Performer).Perform(ctxBG, platform.PerformRequest{Action: platform.ActionKick, Key: "kick-ann", Community: co.Object.ID, Member: ann.ID, Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	visible(t, hs, bot, co.Object.ID, func(ev map[string]any) bool {
+		c, _ := ev["content"].(map[string]any)
+		return ev["type"] == "m.room.member" && ev["state_key"] == ann.ID && c["membership"] == "leave"
+	})
+	var got []events.Event
+	err = conn.(platform.Streamer).Stream(ctx, platform.StreamRequest{After: cursor}, func(_ context.Context, d platform.Delivery) error {
+		got = append(got, d.Event)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range got {
+		kinds = append(kinds, e.Type)
+		switch e.Type {
+		case "reaction.added":
+			if e.Attrs["emoji"] != "👍" || e.Attrs["target"] != ch.Object.ID+"|"+welcome || e.Member.ID != ann.ID || e.Community != "makers" {
+				t.Errorf("reaction event %+v", e)
+			}
+		case "member.left":
+			if e.Attrs["reason"] != "kicked" || e.Member.ID != ann.ID {
+				t.Errorf("member.left event %+v", e)
+			}
+		}
+	}
+	slices.Sort(kinds)
+	if !slices.Equal(kinds, []string{"member.left", "reaction.added"}) {
+		t.Errorf("resumed stream delivered %v; want the reaction and the departure", kinds)
 	}
 }

@@ -48,7 +48,9 @@
 // Stream reads /sync: member joins and departures in spaces, messages and
 // reactions in their rooms become hearth events with ids
 // "matrix.EVENT_ID"; a cursor is the sync token of the batch plus the
-// event id, so a resumed stream neither loses nor repeats events.
+// last event delivered in each of its rooms, so a resumed stream neither
+// loses nor repeats events. When a room had more events than one sync
+// shows (a "limited" timeline), the gap is fetched with /messages.
 //
 // A 429 M_LIMIT_EXCEEDED is waited out for retry_after_ms when that is
 // at most max_retry_wait and retried; longer waits come back as

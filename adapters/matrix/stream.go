@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -26,14 +27,19 @@ const syncFilter = `{"presence":{"not_types":["*"]},"account_data":{"not_types":
 	`"timeline":{"limit":100,"types":["m.room.member","m.room.message","m.reaction"]}}}`
 
 // cursor is where a stream resumes: the sync token the batch was asked
-// with ("" for the initial sync) and the last event delivered in it.
+// with ("" for the initial sync), and for each room of the batch
+// delivered so far the id of its last event delivered. A resumed stream
+// asks /sync from the same token again and, in each of those rooms,
+// leaves out the events up to and including that one: a room's timeline
+// from one token only grows, so what is left is exactly what was not
+// delivered, including events that arrived since.
 type cursor struct {
-	Since string `json:"s"`
-	Event string `json:"e"`
+	Since string            `json:"s"`
+	Last  map[string]string `json:"l"`
 }
 
 func (c cursor) String() string {
-	b, _ := json.Marshal(c)
+	b, _ := json.Marshal(c) // map keys come out sorted: equal cursors are equal strings
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -43,7 +49,7 @@ func parseCursor(s string) (cursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err != nil || c.Event == "" {
+	if err != nil || len(c.Last) == 0 {
 		return cursor{}, fmt.Errorf("%w: stream cursor %q was not issued by the matrix platform", platform.ErrInvalid, s)
 	}
 	return c, nil
@@ -69,7 +75,11 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 			return err
 		}
 	}
-	since, skip := cur.Since, cur.Event
+	since := cur.Since
+	var skip *cursor
+	if req.After != "" {
+		skip = &cur
+	}
 	infos := map[id.RoomID]roomInfo{}
 	// Long polls stay inside the request timeout.
 	poll := 25 * time.Second
@@ -87,16 +97,11 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 		if err != nil {
 			return err
 		}
-		batch, err := c.batch(ctx, resp, since, req.Communities, infos)
+		batch, err := c.batch(ctx, resp, since, req.Communities, infos, skip)
 		if err != nil {
 			return err
 		}
-		if skip != "" {
-			if i := slices.IndexFunc(batch, func(d platform.Delivery) bool { return d.Event.ID == "matrix."+skip }); i >= 0 {
-				batch = batch[i+1:]
-			}
-			skip = ""
-		}
+		skip = nil
 		for _, d := range batch {
 			if err := handle(ctx, d); err != nil {
 				return err
@@ -142,13 +147,14 @@ func (c *Conn) info(ctx context.Context, room id.RoomID, infos map[id.RoomID]roo
 
 // batch turns one sync response into deliveries: rooms in id order, each
 // room's timeline in its order.
-func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, names map[string]string, infos map[id.RoomID]roomInfo) ([]platform.Delivery, error) {
+func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, names map[string]string, infos map[id.RoomID]roomInfo, skip *cursor) ([]platform.Delivery, error) {
 	rooms := make([]id.RoomID, 0, len(resp.Rooms.Join))
 	for r := range resp.Rooms.Join {
 		rooms = append(rooms, r)
 	}
 	slices.Sort(rooms)
 	var out []platform.Delivery
+	last := map[string]string{}
 	for _, r := range rooms {
 		in, err := c.info(ctx, r, infos)
 		if err != nil {
@@ -163,7 +169,35 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 				community = sp.name
 			}
 		}
-		for _, ev := range resp.Rooms.Join[r].Timeline.Events {
+		tl := resp.Rooms.Join[r].Timeline
+		evs := tl.Events
+		// More happened in the room than one sync shows: fetch the gap
+		// back to where the last batch ended, so no event is lost while
+		// hearth was away. (The initial sync has no "since"; it starts
+		// with the latest events.)
+		if tl.Limited && since != "" && tl.PrevBatch != "" {
+			older, err := c.backfill(ctx, r, tl.PrevBatch, since)
+			if err != nil {
+				return nil, err
+			}
+			evs = append(older, evs...)
+		}
+		if x, ok := skip.lastIn(r); ok {
+			at := slices.IndexFunc(evs, func(ev *event.Event) bool { return ev.ID == x })
+			// Resuming on an initial sync whose window has moved past
+			// the event: fetch back to it.
+			if at < 0 && since == "" && tl.PrevBatch != "" {
+				older, err := c.backfillTo(ctx, r, tl.PrevBatch, x)
+				if err != nil {
+					return nil, err
+				}
+				evs = append(older, evs...)
+				at = slices.IndexFunc(evs, func(ev *event.Event) bool { return ev.ID == x })
+			}
+			evs = evs[at+1:]
+			last[string(r)] = string(x)
+		}
+		for _, ev := range evs {
 			ev.RoomID = r
 			e, ok := c.toEvent(ev, in)
 			if !ok {
@@ -174,14 +208,80 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 				c.log.Warn("skipping a Matrix event hearth cannot take", "event", ev.ID, "error", err)
 				continue
 			}
-			out = append(out, platform.Delivery{Event: e, Cursor: cursor{Since: since, Event: string(ev.ID)}.String()})
+			last[string(r)] = string(ev.ID)
+			out = append(out, platform.Delivery{Event: e, Cursor: cursor{Since: since, Last: maps.Clone(last)}.String()})
 		}
 	}
 	return out, nil
 }
 
+// lastIn is the event a resumed stream delivered last in a room.
+func (c *cursor) lastIn(room id.RoomID) (id.EventID, bool) {
+	if c == nil {
+		return "", false
+	}
+	x, ok := c.Last[string(room)]
+	return id.EventID(x), ok
+}
+
+// maxBackfill bounds how many missed events one room's gap may fetch.
+const maxBackfill = 10_000
+
+// backfillTo reads a room's timeline backwards from from until it meets
+// the event stop (included) and returns the events oldest first; without
+// meeting it, at most maxBackfill events.
+func (c *Conn) backfillTo(ctx context.Context, room id.RoomID, from string, stop id.EventID) ([]*event.Event, error) {
+	var rev []*event.Event
+	for len(rev) < maxBackfill {
+		page, err := call(ctx, c, func(ctx context.Context) (*mautrix.RespMessages, error) {
+			return c.cli.Messages(ctx, room, from, "", mautrix.DirectionBackward, nil, 100)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range page.Chunk {
+			rev = append(rev, ev)
+			if ev.ID == stop {
+				slices.Reverse(rev)
+				return rev, nil
+			}
+		}
+		if len(page.Chunk) == 0 || page.End == "" || page.End == from {
+			break
+		}
+		from = page.End
+	}
+	slices.Reverse(rev)
+	return rev, nil
+}
+
+// backfill reads a room's timeline backwards from a sync's prev_batch to
+// the previous sync's token, and returns the events oldest first. The
+// homeserver may include the last event before the gap again; it keeps
+// its id, so the runtime drops it as a duplicate.
+func (c *Conn) backfill(ctx context.Context, room id.RoomID, from, to string) ([]*event.Event, error) {
+	var rev []*event.Event
+	for len(rev) < maxBackfill {
+		page, err := call(ctx, c, func(ctx context.Context) (*mautrix.RespMessages, error) {
+			return c.cli.Messages(ctx, room, from, to, mautrix.DirectionBackward, nil, 100)
+		})
+		if err != nil {
+			return nil, err
+		}
+		rev = append(rev, page.Chunk...)
+		if len(page.Chunk) == 0 || page.End == "" || page.End == from {
+			break
+		}
+		from = page.End
+	}
+	slices.Reverse(rev)
+	return rev, nil
+}
+
 func (c *Conn) toEvent(ev *event.Event, in roomInfo) (events.Event, bool) {
-	if ev.Sender == c.me {
+	// The bot's own messages are not member events; its kicks and bans
+	// are (about the member they remove).
+	if ev.Sender == c.me && ev.Type != event.StateMember {
 		return events.Event{}, false
 	}
 	e := events.Event{ID: "matrix." + string(ev.ID), At: time.UnixMilli(ev.Timestamp).UTC(), Source: Type}

@@ -310,3 +310,33 @@ func TestSQLiteMatchesMemory(t *testing.T) {
 		t.Errorf("SQLite tallies differ from memory:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestLateJoin: a member.joined that arrives after the member's first
+// events moves what was counted to the real join week.
+func TestLateJoin(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	n = 0
+	stream := line("message.posted", "z", at(1, 20, 10), "") +
+		line("member.joined", "z", at(1, 6, 9), `{"referrer":"y"}`) +
+		line("message.posted", "z", at(1, 21, 10), "")
+	r := analytics.Build(cfg, simulateTallies(t, cfg, stream), time.Time{})
+	weekly := map[string]analytics.Cohort{}
+	for _, c := range r.Weekly {
+		weekly[c.Start] = c
+	}
+	// Joined in the week of Jan 5, active only in the week of Jan 19.
+	if c := weekly["2026-01-05"]; c.Size != 1 || !reflect.DeepEqual(c.Retained, []int64{0, 0, 1}) {
+		t.Errorf("week of Jan 5: %+v", c)
+	}
+	if c := weekly["2026-01-19"]; c.Size != 0 || len(c.Retained) != 1 || c.Retained[0] != 0 {
+		t.Errorf("week of Jan 19 (where the first event was): %+v", c)
+	}
+	if r.Members.Joined != 1 || r.Referrals.Conversions != 1 {
+		t.Errorf("members %+v, referred %d", r.Members, r.Referrals.Conversions)
+	}
+	for _, d := range r.Daily {
+		if d.Joined != 0 && d.Date != "2026-01-06" {
+			t.Errorf("a join counted on %s", d.Date)
+		}
+	}
+}

@@ -1,14 +1,20 @@
 package analytics_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/analytics"
+	"github.com/hearth-community/hearth/engine/bench"
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
@@ -107,4 +113,46 @@ func BenchmarkTrack(b *testing.B) {
 		_, events = population(tr, 10_000)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+}
+
+// noTallies hides a store's tallies, so the runtime counts nothing: the
+// baseline for what tallies cost.
+type noTallies struct{ *state.Memory }
+
+func (s noTallies) Begin(ctx context.Context) (state.Batch, error) {
+	b, err := s.Memory.Begin(ctx)
+	return plainBatch{b}, err
+}
+
+type plainBatch struct{ state.Batch }
+
+// BenchmarkRuntimeTallies is events per second through the Stack
+// Exchange rules in memory, with and without the tallies: the cost of
+// keeping the report's figures as events are applied.
+func BenchmarkRuntimeTallies(b *testing.B) {
+	cfg, _, diags := config.Load("../../examples/stackexchange", config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	evs := bench.Workload(2000, 20000, 1)
+	var stream bytes.Buffer
+	enc := json.NewEncoder(&stream)
+	for _, e := range evs {
+		_ = enc.Encode(e)
+	}
+	for _, c := range []struct {
+		name  string
+		store func() state.Store
+	}{{"none", func() state.Store { return noTallies{state.NewMemory()} }}, {"tallies", func() state.Store { return state.NewMemory() }}} {
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				if _, err := simulate.Run(context.Background(), cfg, bytes.NewReader(stream.Bytes()), simulate.Options{Store: c.store()}); err != nil {
+					b.Fatal(err)
+				}
+				n += len(evs)
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
 }

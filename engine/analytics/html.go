@@ -23,6 +23,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"width":   func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"answers": func(n NPS) int64 { return n.total() },
 	"nonzero": func(c Cohort) bool { return c.Size > 0 },
+	"offsets": offsets,
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -54,15 +55,15 @@ svg text { font-size: 10px; fill: #6b7384; }
 <div class="kpi">active 7 days<b>{{pct .Active.Ratio7}}</b><span class="muted">{{.Active.D7}} members</span></div>
 <div class="kpi">active 30 days<b>{{pct .Active.Ratio30}}</b><span class="muted">{{.Active.D30}} members</span></div>
 </div>
-<p>Members active per day, last 90 days</p>
+<p>Members active per day (bars), in the 7 days (orange) and the 30 days (green) ending on it, last 90 days</p>
 {{daily .Daily}}
 
 <h2>Retention by weekly cohort</h2>
-<table><tr><th>week of</th><th>size</th>{{range $i, $_ := (index .Weekly 0).Rate}}<th>w{{$i}}</th>{{end}}</tr>
+<table><tr><th>week of</th><th>size</th>{{range offsets .Weekly}}<th>w{{.}}</th>{{end}}</tr>
 {{range .Weekly}}{{if nonzero .}}<tr><td>{{.Start}}</td><td>{{.Size}}</td>{{range .Rate}}<td style="{{heat .}}">{{pct .}}</td>{{end}}</tr>{{end}}{{end}}
 </table>
 <h2>Retention by monthly cohort</h2>
-<table><tr><th>month of</th><th>size</th>{{range $i, $_ := (index .Monthly 0).Rate}}<th>m{{$i}}</th>{{end}}</tr>
+<table><tr><th>month of</th><th>size</th>{{range offsets .Monthly}}<th>m{{.}}</th>{{end}}</tr>
 {{range .Monthly}}{{if nonzero .}}<tr><td>{{.Start}}</td><td>{{.Size}}</td>{{range .Rate}}<td style="{{heat .}}">{{pct .}}</td>{{end}}</tr>{{end}}{{end}}
 </table>
 
@@ -77,17 +78,17 @@ svg text { font-size: 10px; fill: #6b7384; }
 <div class="kpi">K-factor<b>{{printf "%.2f" .Referrals.KFactor}}</b></div>
 </div>
 <table><tr><th>month</th><th>base</th><th>invites</th><th>joins</th><th>K</th></tr>
-{{range .Referrals.Monthly}}<tr><td>{{.Month}}</td><td>{{.Base}}</td><td>{{.Invites}}</td><td>{{.Conversions}}</td><td>{{printf "%.2f" .KFactor}}</td></tr>{{end}}</table>
+{{range .Referrals.Monthly}}{{if or .Invites .Conversions}}<tr><td>{{.Month}}</td><td>{{.Base}}</td><td>{{.Invites}}</td><td>{{.Conversions}}</td><td>{{printf "%.2f" .KFactor}}</td></tr>{{end}}{{end}}</table>
 
 <h2>Points</h2>
 <p>Granted {{.Points.Granted}}, spent {{.Points.Spent}}, expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
 <table><tr><th>month</th><th>granted</th><th>spent</th><th>expired</th></tr>
-{{range .Points.Monthly}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}</table>
+{{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table>
 
 <h2>Lifetime value</h2>
 <p>Revenue {{money .Revenue.Total}} from {{.Revenue.Payers}} paying members: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>
 <table><tr><th>cohort</th><th>members</th><th>payers</th><th>revenue</th><th>LTV</th></tr>
-{{range .Revenue.Cohorts}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}</table>
+{{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table>
 
 <h2>Surveys</h2>
 {{range .Surveys}}<h3>{{.Survey}}.{{.Question}}</h3>
@@ -102,6 +103,21 @@ svg text { font-size: 10px; fill: #6b7384; }
 </html>
 `))
 
+// offsets numbers the periods of the widest cohort with members.
+func offsets(cs []Cohort) []int {
+	n := 0
+	for _, c := range cs {
+		if c.Size > 0 {
+			n = max(n, len(c.Rate))
+		}
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
 // heat shades a retention cell by its rate.
 func heat(f float64) template.CSS {
 	return template.CSS(fmt.Sprintf("background: rgba(61, 111, 180, %.2f)", 0.08+0.7*f))
@@ -112,7 +128,7 @@ func dailyChart(days []DayPoint) template.HTML {
 	const w, h, pad = 720.0, 120.0, 16.0
 	var top int64 = 1
 	for _, d := range days {
-		top = max(top, d.Active)
+		top = max(top, d.Active, d.Active7, d.Active30)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-label="members active per day">`, w, h+pad)
@@ -122,10 +138,20 @@ func dailyChart(days []DayPoint) template.HTML {
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#3d6fb4"><title>%s: %d active</title></rect>`,
 			float64(i)*bw, h-bh, max(bw-1, 1), bh, template.HTMLEscapeString(d.Date), d.Active)
 	}
+	for _, line := range []struct {
+		color string
+		value func(DayPoint) int64
+	}{{"#d9622b", func(d DayPoint) int64 { return d.Active7 }}, {"#2f8a57", func(d DayPoint) int64 { return d.Active30 }}} {
+		b.WriteString(`<polyline fill="none" stroke-width="2" stroke="` + line.color + `" points="`)
+		for i, d := range days {
+			fmt.Fprintf(&b, "%.1f,%.1f ", (float64(i)+0.5)*bw, h-float64(line.value(d))/float64(top)*h)
+		}
+		b.WriteString(`"/>`)
+	}
 	if len(days) > 0 {
 		fmt.Fprintf(&b, `<text x="0" y="%.0f">%s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text>`,
 			h+pad-2, template.HTMLEscapeString(days[0].Date), w, h+pad-2, template.HTMLEscapeString(days[len(days)-1].Date))
 	}
-	fmt.Fprintf(&b, `<text x="%.0f" y="10" text-anchor="end">max %d</text></svg>`, w, top)
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">max %d</text></svg>`, w/2, h+pad-2, top)
 	return template.HTML(b.String())
 }

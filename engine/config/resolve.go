@@ -744,6 +744,9 @@ func (l *loader) buildGraph() *Graph {
 	for _, t := range l.cfg.Templates {
 		add("template." + t.Name)
 	}
+	for _, s := range l.cfg.Surveys {
+		add("survey." + s.Name)
+	}
 	for _, a := range l.cfg.Alerts {
 		add("alert." + a.Name)
 	}

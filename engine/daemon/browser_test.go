@@ -132,8 +132,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		fmt.Sprintf(`document.getElementById("hr-a7").textContent === "%.1f%%" && document.getElementById("hr-asof").textContent === "as of %s"`, rep.Active.Ratio7*100, rep.AsOf))
 	waitPage(t, ctx, shots, fmt.Sprintf("the funnel shows %d first contributions", rep.Funnel[1].Members),
 		fmt.Sprintf(`(() => { const r = document.querySelector('#hr-funnel [data-name="first contribution"] .count'); return !!r && r.textContent === "%d"; })()`, rep.Funnel[1].Members))
-	waitPage(t, ctx, shots, fmt.Sprintf("the daily chart has %d bars", activeDays),
-		fmt.Sprintf(`document.querySelectorAll("#hr-daily rect.day").length === %d`, activeDays))
+	waitPage(t, ctx, shots, fmt.Sprintf("the daily chart has %d bars and the 7- and 30-day lines", activeDays),
+		fmt.Sprintf(`document.querySelectorAll("#hr-daily rect.day").length === %d && document.querySelectorAll("#hr-daily path.active_7d, #hr-daily path.active_30d").length === 2`, activeDays))
 	waitPage(t, ctx, shots, fmt.Sprintf("the retention table has %d cohorts", cohorts),
 		fmt.Sprintf(`document.querySelectorAll("#hr-retention tbody tr").length === %d`, cohorts))
 	do(t, ctx, "scroll to the health section", chromedp.Evaluate[chromedp.Void](`document.getElementById("health-report").scrollIntoView()`))

@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -103,4 +104,31 @@ func getJSONReq(t *testing.T, req *http.Request, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", req.URL, err)
 	}
+}
+
+// FuzzPostFeedback sends arbitrary bodies to /v1/feedback: never a 5xx,
+// never a panic, and 202 only for a submission that names the survey.
+func FuzzPostFeedback(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"f1","member":"m1","survey":"pulse","answers":{"recommend":9}}`,
+		`{"id":"f2","member":"m1","survey":"pulse","answers":{"more_of":"events","recommend":"10"},"comment":"ok"}`,
+		`{"id":"f3","member":"m1","survey":"pulse","answers":{"recommend":1e400}}`,
+		`{"id":"","member":"","survey":"","answers":null}`, `[]`, `{`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	fx := start(f, surveyRules, "")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		resp, err := http.Post(fx.srv.URL+"/v1/feedback", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Fatalf("status %d for %q", resp.StatusCode, body)
+		}
+		if resp.StatusCode == http.StatusAccepted && !bytes.Contains(body, []byte("pulse")) {
+			t.Fatalf("accepted %q", body)
+		}
+	})
 }

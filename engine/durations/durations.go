@@ -73,7 +73,7 @@ func Parse(s string) (time.Duration, error) {
 			unit, width = time.Millisecond, 2
 		}
 		if !ok {
-			return 0, fmt.Errorf("%w %q: unknown unit %q; use ms, s, m, h, d or w", ErrSyntax, s, string(in[j]))
+			return 0, fmt.Errorf("%w %q: unknown unit %q; use s, m, h, d or w", ErrSyntax, s, string(in[j]))
 		}
 		if time.Duration(n) > (maxDuration-total)/unit {
 			return 0, fmt.Errorf("%w %q: too long", ErrSyntax, s)

@@ -66,8 +66,12 @@ func (r *Runtime) replies(w *work, m *state.Member, ev *events.Event) {
 	}
 }
 
-// track counts an applied event toward the community tallies.
+// track counts an applied event toward the community tallies, when the
+// store keeps them: the member's marks and the counters change together.
 func (r *Runtime) track(w *work, m *state.Member, ev *events.Event, activity bool) {
+	if _, ok := w.b.(state.TallyBatch); !ok {
+		return
+	}
 	if w.tallies == nil {
 		w.tallies = state.Tallies{}
 	}

@@ -111,7 +111,7 @@ func Value(surveys Lookup, surveyName, question, value string) (Answer, error) {
 // (its first word names no survey), so ordinary messages pass by; a reply
 // that names a survey but is malformed is an error.
 func ParseReply(surveys Lookup, text string) (answers []Answer, ok bool, err error) {
-	words := strings.Fields(text)
+	words := strings.Fields(strings.Map(halfWidth, text))
 	if len(words) == 0 || len(words) > 64 {
 		return nil, false, nil
 	}
@@ -149,6 +149,19 @@ func ParseReply(surveys Lookup, text string) (answers []Answer, ok bool, err err
 		answers = append(answers, a)
 	}
 	return answers, true, nil
+}
+
+// halfWidth reads full-width letters, digits and signs, which Chinese and
+// Japanese input methods type, as their ASCII forms ("ｐｕｌｓｅ ９" is
+// "pulse 9"), and the ideographic space as a space.
+func halfWidth(r rune) rune {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return r - 0xFF01 + '!'
+	case r == 0x3000:
+		return ' '
+	}
+	return r
 }
 
 // example is a reply to the survey's first question.

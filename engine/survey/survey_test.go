@@ -55,6 +55,8 @@ func TestParseReply(t *testing.T) {
 		{"pulse recommend 9", true, "recommend=9", ""},
 		{"/pulse recommend=10 more_of=market", true, "recommend=10 more_of=market", ""},
 		{"  pulse  more_of  workshops  ", true, "more_of=workshops", ""},
+		{"pulse　recommend　９", true, "recommend=9", ""},
+		{"pulse recommend＝１０", true, "recommend=10", ""},
 		{"pulse", true, "", "no answer"},
 		{"pulse recommend", true, "", `"recommend" has no answer`},
 		{"pulse recommend 11", true, "", "from 0 to 10, got 11"},

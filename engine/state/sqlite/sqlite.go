@@ -219,22 +219,39 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
-	var v int
-	err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version VALUES (0)`); err != nil {
-			return err
-		}
-	} else if err != nil {
+	// One statement, so two processes opening a new file at once add
+	// one row between them.
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)`); err != nil {
 		return err
 	}
-	if v > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", v, len(migrations))
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&current); err != nil {
+		return err
 	}
-	for i := v; i < len(migrations); i++ {
+	if current > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", current, len(migrations))
+	}
+	for i := current; i < len(migrations); i++ {
+		// The version is read again inside the migration's transaction, which
+		// holds the write lock from its start (_txlock=immediate): a
+		// migration another process applied meanwhile is skipped, not
+		// applied twice.
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
+		}
+		var v int
+		if err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if v > len(migrations) {
+			tx.Rollback()
+			return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", v, len(migrations))
+		}
+		if v > i {
+			tx.Rollback()
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 			tx.Rollback()

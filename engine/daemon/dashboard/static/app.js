@@ -285,12 +285,13 @@ function renderSeries(ts) {
   }));
 }
 
-// dayChart draws one bar per day: [{date, active}], dates YYYY-MM-DD.
+// dayChart draws one bar per day for the members active that day, and
+// lines for those active in the 7 and 30 days ending on it.
 function dayChart(el, days, label) {
   const w = el.clientWidth || 600, hgt = el.clientHeight || 130;
   const pad = { l: 36, r: 8, t: 8, b: 18 };
   const root = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, role: "img", "aria-label": label });
-  const top = Math.max(4, ...days.map((d) => d.active));
+  const top = Math.max(4, ...days.map((d) => Math.max(d.active, d.active_7d || 0, d.active_30d || 0)));
   const bw = (w - pad.l - pad.r) / Math.max(1, days.length);
   const Y = (v) => pad.t + (1 - v / top) * (hgt - pad.t - pad.b);
   for (const v of [0, top]) {
@@ -303,6 +304,13 @@ function dayChart(el, days, label) {
     r.append(svg("title", { text: `${d.date}: ${d.active} active` }));
     root.append(r);
   });
+  for (const [key, color] of [["active_7d", PALETTE[1]], ["active_30d", PALETTE[2]]]) {
+    if (!days.length) break;
+    const d = days.map((p, i) => `${i ? "L" : "M"}${(pad.l + (i + 0.5) * bw).toFixed(1)} ${Y(p[key] || 0).toFixed(1)}`).join(" ");
+    const line = svg("path", { d, class: "line " + key });
+    line.style.stroke = color;
+    root.append(line);
+  }
   if (days.length) {
     root.append(svg("text", { x: pad.l, y: hgt - 3, class: "tick", text: days[0].date }));
     root.append(svg("text", { x: w - pad.r, y: hgt - 3, "text-anchor": "end", class: "tick", text: days[days.length - 1].date }));
