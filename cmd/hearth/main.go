@@ -20,12 +20,14 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hearth-community/hearth/adapters/dingtalk"
+	"github.com/hearth-community/hearth/adapters/discord"
 	"github.com/hearth-community/hearth/adapters/discourse"
 	"github.com/hearth-community/hearth/adapters/email"
 	"github.com/hearth-community/hearth/adapters/feishu"
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/adapters/matrix"
 	"github.com/hearth-community/hearth/adapters/slack"
+	"github.com/hearth-community/hearth/adapters/telegram"
 	"github.com/hearth-community/hearth/adapters/webhook"
 	"github.com/hearth-community/hearth/adapters/wecom"
 	"github.com/hearth-community/hearth/engine/config"
@@ -215,7 +217,7 @@ func platformSpecs() map[string]config.PlatformSpec {
 
 // registry holds every platform adapter this binary has.
 func registry() *platform.Registry {
-	reg, err := platform.NewRegistry(local.New(), slack.New(), discourse.New(), matrix.New(), email.New(), webhook.New(), wecom.New(), feishu.New(), dingtalk.New())
+	reg, err := platform.NewRegistry(local.New(), discord.New(), telegram.New(), slack.New(), discourse.New(), matrix.New(), email.New(), webhook.New(), wecom.New(), feishu.New(), dingtalk.New())
 	if err != nil {
 		// Only two adapters of one type or a mismatched spec get here: a
 		// mistake in this list, which every test of the command hits.

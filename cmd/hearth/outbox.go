@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead] [-json] [DIR]
@@ -75,7 +76,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	}
 	switch verb {
 	case "send":
-		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }}
+		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
 		defer sender.Close()
 		rep, err := outbox.New(ob, sender, outbox.Options{}).RunOnce(ctx)
 		if err != nil {
@@ -145,4 +146,20 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	}
 	_ = tw.Flush()
 	return 0
+}
+
+// stateResources lists the objects apply made, for the outbox to find
+// communities, channels and roles by address; nil for a store that
+// keeps none.
+func stateResources(st state.Store) func(context.Context) ([]state.Resource, error) {
+	rs, ok := st.(interface {
+		Resources(context.Context) ([]state.Resource, int64, error)
+	})
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context) ([]state.Resource, error) {
+		list, _, err := rs.Resources(ctx)
+		return list, err
+	}
 }

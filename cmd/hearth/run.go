@@ -142,7 +142,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		defer eb.Close()
 	}
 	var d *daemon.Daemon
-	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }}
+	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
 	defer sender.Close()
 	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender}
 	if eb != nil {

@@ -22,6 +22,13 @@ type PlatformSender struct {
 	// Config gives the snapshot in force (it may change on reload).
 	Config func() *config.Config
 	Log    *slog.Logger
+	// Resources, when set, lists the objects apply made (the state's
+	// resources): communities, channels and roles are then found by
+	// their hearth address first, and by name on the platform only when
+	// state has none. Platforms whose objects do not carry the hearth
+	// name (a Discord server or a Telegram group is named by its title)
+	// need it.
+	Resources func(ctx context.Context) ([]state.Resource, error)
 
 	mu    sync.Mutex
 	conns map[string]platform.Conn
@@ -53,7 +60,8 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	if err != nil {
 		return &PermanentError{Err: err}
 	}
-	community, err := p.id(ctx, conn, "community/"+a.Community, platform.ReadRequest{Kind: platform.KindCommunity}, a.Community)
+	caddr := "community." + a.Community
+	community, err := p.id(ctx, conn, plat.Addr(), caddr, platform.ReadRequest{Kind: platform.KindCommunity}, a.Community)
 	if err != nil {
 		return err
 	}
@@ -67,13 +75,13 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		// message for that member.
 		req.Action, req.Member = platform.ActionDirectMessage, a.Target
 	case "send.channel":
-		ch, err := p.id(ctx, conn, "channel/"+community+"/"+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target)
+		ch, err := p.id(ctx, conn, plat.Addr(), caddr+".channel."+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target)
 		if err != nil {
 			return err
 		}
 		req.Action, req.Channel = platform.ActionChannelMessage, ch
 	case "role.add", "role.remove":
-		role, err := p.id(ctx, conn, "role/"+community+"/"+a.Role, platform.ReadRequest{Kind: platform.KindRole, Community: community}, a.Role)
+		role, err := p.id(ctx, conn, plat.Addr(), caddr+".role."+a.Role, platform.ReadRequest{Kind: platform.KindRole, Community: community}, a.Role)
 		if err != nil {
 			return err
 		}
@@ -134,14 +142,32 @@ func (p *PlatformSender) conn(ctx context.Context, cfg *config.Config, plat *con
 	return c, nil
 }
 
-// id finds an object's platform id by name, reading the platform once and
-// remembering the answer.
-func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string, req platform.ReadRequest, name string) (string, error) {
+// id finds an object's platform id: in state by its hearth address, or
+// on the platform by name; the answer is remembered.
+func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr string, req platform.ReadRequest, name string) (string, error) {
+	key := plat + " " + addr
 	p.mu.Lock()
 	id, ok := p.ids[key]
 	p.mu.Unlock()
 	if ok {
 		return id, nil
+	}
+	if p.Resources != nil {
+		rs, err := p.Resources(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, r := range rs {
+			if r.Address == addr && r.Platform == plat && r.ID != "" {
+				p.mu.Lock()
+				if p.ids == nil {
+					p.ids = map[string]string{}
+				}
+				p.ids[key] = r.ID
+				p.mu.Unlock()
+				return r.ID, nil
+			}
+		}
 	}
 	reader, ok := conn.(platform.Reader)
 	if !ok {

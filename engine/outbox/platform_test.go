@@ -124,3 +124,66 @@ community "club" {
 		t.Errorf("role assignments %+v", roles)
 	}
 }
+
+// With Resources, objects are found by their hearth address in state,
+// whatever they are named on the platform (a Discord server by its
+// title): here the community and channel were renamed outside hearth.
+func TestPlatformSenderFindsObjectsInState(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {
+  path = "platform.json"
+}
+community "club" {
+  title    = "Club"
+  platform = platform.local.main
+  channel "general" {}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, _ := platform.NewRegistry(local.New())
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	conn, err := reg.Open(ctx, cfg.Platforms[0], dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := conn.(platform.Applier)
+	co, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "renamed-club"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "renamed-general"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	resources := []state.Resource{
+		{Address: "community.club", Platform: "platform.local.main", Kind: "community", ID: co.Object.ID},
+		{Address: "community.club.channel.general", Platform: "platform.local.main", Kind: "channel", ID: ch.Object.ID, Community: co.Object.ID},
+	}
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	_ = b.Enqueue([]state.Action{{Key: "k", Kind: "send.channel", Member: "ann", At: time.Now().Add(-time.Minute), Platform: "platform.local.main", Community: "club", Target: "general", Text: "Hello"}})
+	_ = b.Commit()
+	for _, withState := range []bool{false, true} {
+		sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+		if withState {
+			sender.Resources = func(context.Context) ([]state.Resource, error) { return resources, nil }
+		}
+		rep, err := outbox.New(store, sender, outbox.Options{}).RunOnce(ctx)
+		sender.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 0, true: 1}[withState]; rep.Sent != want {
+			t.Errorf("with state %v: sent %d; want %d", withState, rep.Sent, want)
+		}
+		_, _ = store.RetryAction(ctx, "k", time.Now())
+	}
+}

@@ -512,7 +512,16 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 			for _, k := range []platform.Kind{platform.KindChannel, platform.KindRole, platform.KindPin} {
 				objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: k, Community: cid})
 				if errors.Is(err, platform.ErrUnsupported) {
-					continue // a platform without pins has none to diff
+					// A platform that cannot list this kind (a Telegram
+					// group is its own only channel; the Bot API lists
+					// none): what state has is taken as live, as last
+					// applied, rather than as deleted outside hearth.
+					for _, r := range resources {
+						if r.Platform == paddr && r.Community == cid && r.Kind == string(k) {
+							live[liveKey{paddr, k, r.ID}] = platform.Object{Kind: k, ID: r.ID, Community: cid, Attrs: platform.Attrs(maps.Clone(r.Attrs))}
+						}
+					}
+					continue
 				}
 				if err != nil {
 					return nil, fmt.Errorf("%s: reading %ss of community %s: %w", paddr, k, cid, err)

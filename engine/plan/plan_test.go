@@ -712,3 +712,31 @@ func TestGlobalIgnoreChanges(t *testing.T) {
 		t.Fatalf("plan:\n%s", got)
 	}
 }
+
+// unreadableChannels is a platform that cannot list channels, as the
+// Telegram Bot API cannot.
+type unreadableChannels struct{ *local.Conn }
+
+func (u unreadableChannels) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
+	if req.Kind == platform.KindChannel {
+		return platform.ReadResponse{}, fmt.Errorf("cannot list channels: %w", platform.ErrUnsupported)
+	}
+	return u.Conn.Read(ctx, req)
+}
+
+// Objects of a kind the platform cannot list are taken as they were
+// applied, not as deleted outside hearth: a second plan has no changes,
+// and a changed topic is still planned.
+func TestUnlistableKindIsTakenFromState(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.conns["platform.local.main"] = unreadableChannels{f.conns["platform.local.main"].(*local.Conn)}
+	if got := actions(f.mustPlan()); got != "" {
+		t.Errorf("second plan: %s; want no changes", got)
+	}
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Hi"`, 1))
+	f.conns["platform.local.main"] = unreadableChannels{f.conns["platform.local.main"].(*local.Conn)}
+	if got := actions(f.mustPlan()); !strings.Contains(got, "community.c.channel.general") {
+		t.Errorf("after changing a topic: %q; want the channel updated", got)
+	}
+}

@@ -92,6 +92,12 @@ func roleSync(ctx context.Context, cfg *config.Config, members Members, byAddr m
 		if errors.Is(err, platform.ErrNotFound) {
 			continue // the community is gone; the plan creates it first
 		}
+		if errors.Is(err, platform.ErrUnsupported) {
+			// The platform cannot list members (Telegram's Bot API), so
+			// plan cannot tell who holds what; hearth run gives and
+			// takes the roles as members move, through the outbox.
+			continue
+		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: reading members of %s: %w", co.Platform, caddr, err)
 		}

@@ -1,0 +1,319 @@
+// Package telegram is hearth's Telegram platform: a bot that is an
+// administrator of a group (a supergroup), keeps its title, description
+// and pinned house rules, gives members administrator rights, sends
+// messages and DMs, mutes, kicks and bans, and reads what members do
+// through getUpdates or a webhook.
+//
+// It is built on github.com/go-telegram/bot (its methods, parameter
+// types, models and errors), pointed at the api_url setting so tests
+// use telegramfake, an in-process Bot API. getUpdates is the one call
+// made here: the library drives it only inside its own update loop, and
+// hearth needs the offset as its stream cursor.
+//
+// How Telegram maps onto hearth's kinds:
+//
+//   - A community is a group; bots cannot create groups, so it is adopted
+//     with an import block naming the chat id (-100...). Its title and
+//     description are managed. The Bot API lists no chats, so the chats
+//     setting names them.
+//   - The group itself is the community's one channel (bots cannot list
+//     forum topics): a community has one channel block, which "creating"
+//     takes the group as, with no attributes of its own; pins and
+//     messages go there. The Bot API cannot list channels, so plan takes
+//     the channel from state.
+//   - A pin is the group's pinned message; the Bot API shows only the
+//     latest, so Read lists that one.
+//   - A role is a set of administrator rights (its permissions, named as
+//     Telegram's can_ rights without can_: delete_messages, pin_messages
+//     ...); its id is "admin:RIGHTS". Telegram keeps nothing until a
+//     member holds it: a role assignment is promoteChatMember with those
+//     rights, and deleting it takes them away. Roles have no color, hoist
+//     or order; the Bot API lists administrators, not roles, so plan
+//     takes roles from state.
+//   - Members cannot be listed, only looked up by id (Import).
+//
+// Telegram takes no idempotency key; within a process a key is performed
+// once (the key ledger), across a restart a message may be sent again. A 429 comes
+// back as a platform.RateLimitError with parameters.retry_after.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot"
+
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
+	"github.com/hearth-community/hearth/adapters/internal/setting"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// Type is the platform type name used in `platform "telegram" "NAME"`.
+const Type = "telegram"
+
+// DefaultAPIURL is Telegram's Bot API server.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// Spec describes the settings of a telegram platform block.
+func Spec() config.PlatformSpec {
+	return config.PlatformSpec{
+		Type: Type,
+		Doc:  "A Telegram bot that is an administrator of your groups: keeps their title, description and pinned house rules, gives administrator rights, sends messages and DMs, mutes, kicks and bans, and reads messages, joins, leaves and reactions through getUpdates or a webhook. Adopt each group with an import block: bots cannot create groups.",
+		Example: `variable "telegram_token" {
+  type      = string
+  sensitive = true
+}
+
+platform "telegram" "main" {
+  token = var.telegram_token
+  chats = ["-1001234567890"]
+}
+
+import {
+  to = "community.explorers"
+  id = "-1001234567890"
+}`,
+		Attrs: []config.Attr{
+			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's token from @BotFather (123456:ABC-...). Give it from a sensitive variable."},
+			{Name: "chats", Kind: config.KindStringList, Doc: "Ids of the groups hearth manages (-100...); the Bot API cannot list a bot's chats."},
+			{Name: "api_url", Kind: config.KindSetting, Doc: "Base URL of the Bot API server; change it for a local Bot API server or a test fake.", Default: DefaultAPIURL},
+			{Name: "poll_timeout", Kind: config.KindDuration, Doc: "How long one getUpdates long poll waits for updates.", Default: "25s"},
+			{Name: "webhook_listen", Kind: config.KindSetting, Doc: "Address (host:port) where `hearth run` takes updates by webhook instead of getUpdates; empty polls.", Default: ""},
+			{Name: "webhook_url", Kind: config.KindSetting, Doc: "Public HTTPS URL Telegram posts updates to (your proxy in front of webhook_listen); when set, `hearth run` calls setWebhook with it. Its path is the path served."},
+			{Name: "webhook_secret", Kind: config.KindSetting, Secret: true, Doc: "Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z, a-z, 0-9, _ and -); required with webhook_listen."},
+		},
+	}
+}
+
+// Adapter is the Telegram platform type.
+type Adapter struct {
+	// HTTPClient, when set, sends the requests; nil uses one whose
+	// timeout covers a long poll.
+	HTTPClient *http.Client
+
+	mu sync.Mutex
+	// ledgers are the idempotency keys per bot (token and API URL),
+	// shared by the Conns this adapter opens.
+	ledgers map[string]*ledger.Ledger
+}
+
+// ledger is the key ledger of one bot.
+func (a *Adapter) ledger(account string) *ledger.Ledger {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ledgers == nil {
+		a.ledgers = map[string]*ledger.Ledger{}
+	}
+	l := a.ledgers[account]
+	if l == nil {
+		l = &ledger.Ledger{}
+		a.ledgers[account] = l
+	}
+	return l
+}
+
+// New returns the Telegram adapter.
+func New() *Adapter { return &Adapter{} }
+
+var _ platform.Adapter = (*Adapter)(nil)
+
+// Type is "telegram".
+func (a *Adapter) Type() string { return Type }
+
+// Spec describes the settings.
+func (a *Adapter) Spec() config.PlatformSpec { return Spec() }
+
+// Open checks the settings and asks Telegram who the bot is (getMe), so
+// a wrong token fails here.
+func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
+	log := req.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	token, err := platform.SettingString(req.Settings, "token", "")
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
+		return nil, fmt.Errorf("%w: setting token is empty; give the bot's token from a sensitive variable", platform.ErrInvalid)
+	}
+	if strings.ContainsAny(token, "/?# \t\n") {
+		return nil, fmt.Errorf("%w: setting token is not a bot token (123456:ABC-...)", platform.ErrInvalid)
+	}
+	apiURL, err := platform.SettingString(req.Settings, "api_url", DefaultAPIURL)
+	if err != nil {
+		return nil, err
+	}
+	apiURL = strings.TrimRight(apiURL, "/")
+	if u, err := url.Parse(apiURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%w: setting api_url %q is not an http(s) URL", platform.ErrInvalid, apiURL)
+	}
+	chats, err := setting.List(req.Settings, "chats")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range chats {
+		if _, err := strconv.ParseInt(c, 10, 64); err != nil {
+			return nil, fmt.Errorf("%w: chats: %q is not a chat id (such as -1001234567890)", platform.ErrInvalid, c)
+		}
+	}
+	poll, err := setting.Duration(req.Settings, "poll_timeout", 25*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if poll < time.Second {
+		return nil, fmt.Errorf("%w: setting poll_timeout must be at least 1s", platform.ErrInvalid)
+	}
+	listen, err := platform.SettingString(req.Settings, "webhook_listen", "")
+	if err != nil {
+		return nil, err
+	}
+	hookURL, err := platform.SettingString(req.Settings, "webhook_url", "")
+	if err != nil {
+		return nil, err
+	}
+	secret, err := platform.SettingString(req.Settings, "webhook_secret", "")
+	if err != nil {
+		return nil, err
+	}
+	if listen != "" && !validSecret(secret) {
+		return nil, fmt.Errorf("%w: webhook_listen needs webhook_secret: 1 to 256 of A-Z, a-z, 0-9, _ and -", platform.ErrInvalid)
+	}
+	if hookURL != "" && listen == "" {
+		return nil, fmt.Errorf("%w: webhook_url needs webhook_listen, the address hearth serves it on", platform.ErrInvalid)
+	}
+	client := a.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: poll + 15*time.Second}
+	}
+	b, err := bot.New(token, bot.WithServerURL(apiURL), bot.WithHTTPClient(poll, client), bot.WithSkipGetMe(),
+		bot.WithErrorsHandler(func(err error) { log.Warn("telegram client", "err", err) }))
+	if err != nil {
+		return nil, fmt.Errorf("%w: setting token: %v", platform.ErrInvalid, err)
+	}
+	c := &Conn{b: b, api: apiURL, token: token, client: client, log: log, chats: chats, poll: poll,
+		listen: listen, hookURL: hookURL, secret: secret, keys: a.ledger(token + "\x00" + apiURL)}
+	me, err := b.GetMe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: checking the bot token: %w", classify("getMe", err))
+	}
+	c.botID = me.ID
+	return c, nil
+}
+
+func validSecret(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Conn is an open Telegram bot. It is safe for concurrent use.
+type Conn struct {
+	b       *bot.Bot
+	api     string
+	token   string
+	client  *http.Client
+	log     *slog.Logger
+	botID   int64
+	chats   []string
+	poll    time.Duration
+	listen  string
+	hookURL string
+	secret  string
+	keys    *ledger.Ledger
+
+	mu     sync.Mutex
+	closed bool
+	bound  string
+}
+
+var (
+	_ platform.Reader    = (*Conn)(nil)
+	_ platform.Applier   = (*Conn)(nil)
+	_ platform.Importer  = (*Conn)(nil)
+	_ platform.Performer = (*Conn)(nil)
+	_ platform.Streamer  = (*Conn)(nil)
+)
+
+// ErrClosed is returned by calls on a closed Conn.
+var ErrClosed = errors.New("telegram connection is closed")
+
+// Close ends the Conn.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return nil
+}
+
+func (c *Conn) check(ctx context.Context) error {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return platform.Permanent(ErrClosed)
+	}
+	return ctx.Err()
+}
+
+// classify turns a client error into a platform error. Telegram answers
+// a missing chat, user or message with 400 and a description, not 404.
+func classify(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var tm *bot.TooManyRequestsError
+	if errors.As(err, &tm) {
+		return &platform.RateLimitError{After: time.Duration(tm.RetryAfter) * time.Second, Err: fmt.Errorf("telegram %s: %s", method, tm.Message)}
+	}
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, bot.ErrorBadRequest):
+		if notFoundText(msg) {
+			return fmt.Errorf("telegram %s: %s: %w", method, msg, platform.ErrNotFound)
+		}
+		return fmt.Errorf("telegram %s: %s: %w", method, msg, platform.ErrInvalid)
+	case errors.Is(err, bot.ErrorForbidden), errors.Is(err, bot.ErrorUnauthorized), errors.Is(err, bot.ErrorNotFound), errors.Is(err, bot.ErrorConflict):
+		return platform.Permanent(fmt.Errorf("telegram %s: %s", method, msg))
+	}
+	return platform.Temporary(fmt.Errorf("telegram %s: %s", method, msg), 0)
+}
+
+// notFoundText recognises Telegram's descriptions of things that are
+// not there.
+func notFoundText(desc string) bool {
+	d := strings.ToLower(desc)
+	for _, s := range []string{"not found", "user_not_participant", "participant_id_invalid", "user_id_invalid", "chat_id_invalid"} {
+		if strings.Contains(d, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// notModified is Telegram refusing a change that changes nothing, which
+// for hearth is success.
+func notModified(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "not modified")
+}
+
+func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
+
+func unix(s int64) time.Time { return time.Unix(s, 0).UTC() }

@@ -1,0 +1,339 @@
+package telegram_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hearth-community/hearth/adapters/telegram"
+	"github.com/hearth-community/hearth/adapters/telegram/telegramfake"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+var bg = context.Background()
+
+func setup(t *testing.T) (*telegramfake.Server, *telegram.Conn, int64, string) {
+	t.Helper()
+	f := telegramfake.New(testToken)
+	t.Cleanup(f.Close)
+	chat := f.AddChat("Makers")
+	id := strconv.FormatInt(chat, 10)
+	c := open(t, telegram.New(), f, map[string]cty.Value{"chats": cty.ListVal([]cty.Value{cty.StringVal(id)})})
+	return f, c, chat, id
+}
+
+func str(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestOpenKeepsTheTokenSecret(t *testing.T) {
+	f := telegramfake.New(testToken)
+	defer f.Close()
+	_, err := telegram.New().Open(bg, platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{
+		"token": cty.StringVal("999:wrong-secret"), "api_url": cty.StringVal(f.APIURL())}})
+	if err == nil || !platform.IsPermanent(err) || strings.Contains(err.Error(), "wrong-secret") {
+		t.Errorf("a wrong token: %v; want a permanent error without the token", err)
+	}
+	// Nothing listens on port 1: a network error, which must not show
+	// the URL (it holds the token).
+	_, err = telegram.New().Open(bg, platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{
+		"token": cty.StringVal(testToken), "api_url": cty.StringVal("http://127.0.0.1:1")}})
+	if err == nil || strings.Contains(err.Error(), "secret-token") {
+		t.Errorf("unreachable API: %v; want an error without the token", err)
+	}
+	_, err = telegram.New().Open(bg, platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{
+		"token": cty.StringVal(testToken), "api_url": cty.StringVal(f.APIURL()), "webhook_listen": cty.StringVal("127.0.0.1:0")}})
+	if !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "webhook_secret") {
+		t.Errorf("a webhook without a secret: %v", err)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	f, c, _, chat := setup(t)
+	f.RateLimitNext("sendMessage", 17)
+	req := platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "k", Community: chat, Channel: chat, Text: "hi"}
+	_, err := c.Perform(bg, req)
+	var rl *platform.RateLimitError
+	if !errors.As(err, &rl) || rl.After != 17*time.Second {
+		t.Fatalf("after a 429: %v; want a RateLimitError of 17s", err)
+	}
+	if cl, d := platform.Classify(err); cl != platform.ClassTemporary || d != 17*time.Second {
+		t.Errorf("classified %v, %s", cl, d)
+	}
+	if _, err := c.Perform(bg, req); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if again, err := c.Perform(bg, req); err != nil || !again.Duplicate {
+		t.Errorf("repeat: %+v, %v", again, err)
+	}
+	if n := len(f.Messages(mustInt(chat))); n != 1 {
+		t.Errorf("%d messages; want 1", n)
+	}
+}
+
+func mustInt(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+func TestCommunityTitleAndDescription(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	all, err := platform.ReadAll(bg, c, platform.ReadRequest{Kind: platform.KindCommunity})
+	if err != nil || len(all) != 1 || all[0].ID != chat || all[0].Attrs["title"] != "Makers" {
+		t.Fatalf("communities: %+v, %v", all, err)
+	}
+	_, err = c.Apply(bg, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindCommunity, ID: chat, Attrs: platform.Attrs{"title": "Makers Guild", "description": "Build things"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if title, desc := f.Chat(chatN); title != "Makers Guild" || desc != "Build things" {
+		t.Errorf("chat %q %q", title, desc)
+	}
+	// Setting what is there already is success (Telegram says "not
+	// modified").
+	if _, err := c.Apply(bg, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindCommunity, ID: chat, Attrs: platform.Attrs{"title": "Makers Guild"}}); err != nil {
+		t.Errorf("the same title again: %v", err)
+	}
+	_, err = c.Apply(bg, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: platform.Attrs{"name": "x"}})
+	if !errors.Is(err, platform.ErrUnsupported) || !strings.Contains(err.Error(), "import") {
+		t.Errorf("creating a group: %v", err)
+	}
+}
+
+// Administrator rights: a role is a set of rights; assigning it promotes,
+// deleting the assignment demotes.
+func TestAdminRights(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	ann := f.AddMember(chatN, "Ann")
+	role, err := c.Apply(bg, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: chat, Attrs: platform.Attrs{"name": "Moderator", "permissions": "pin_messages,delete_messages,restrict_members", "position": "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role.Object.ID != "admin:delete_messages,pin_messages,restrict_members" {
+		t.Fatalf("role id %q", role.Object.ID)
+	}
+	a, err := c.Apply(bg, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRoleAssignment, Community: chat, Attrs: platform.Attrs{"member": str(ann), "role": role.Object.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, rights, _ := f.Status(chatN, ann)
+	if status != "administrator" || strings.Join(rights, ",") != "can_delete_messages,can_manage_chat,can_pin_messages,can_restrict_members" {
+		t.Errorf("after promotion: %s %v", status, rights)
+	}
+	list, err := platform.ReadAll(bg, c, platform.ReadRequest{Kind: platform.KindRoleAssignment, Community: chat})
+	if err != nil || len(list) != 1 || list[0].ID != a.Object.ID {
+		t.Errorf("assignments %+v, %v; want %s", list, err, a.Object.ID)
+	}
+	_, err = c.Apply(bg, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindRole, Community: chat, ID: role.Object.ID, Attrs: platform.Attrs{"permissions": "pin_messages"}})
+	if !errors.Is(err, platform.ErrInvalid) {
+		t.Errorf("changing a role's rights: %v; want ErrInvalid", err)
+	}
+	if _, err := c.Apply(bg, platform.ApplyRequest{Op: platform.OpDelete, Kind: platform.KindRoleAssignment, Community: chat, ID: a.Object.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, _ := f.Status(chatN, ann); status != "member" {
+		t.Errorf("after demotion: %s", status)
+	}
+	_, err = c.Apply(bg, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: chat, Attrs: platform.Attrs{"name": "x", "permissions": "fly"}})
+	if !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "pin_messages") {
+		t.Errorf("an unknown right: %v", err)
+	}
+}
+
+func TestModeration(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	bob := f.AddMember(chatN, "Bob")
+	before := time.Now()
+	if _, err := c.Perform(bg, platform.PerformRequest{Action: platform.ActionMute, Key: "m", Community: chat, Member: str(bob), Duration: 2 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	status, _, until := f.Status(chatN, bob)
+	if status != "restricted" || until < before.Add(2*time.Hour).Unix()-1 || until > before.Add(2*time.Hour).Unix()+60 {
+		t.Errorf("after a 2h mute: %s until %d", status, until)
+	}
+	m, err := c.Import(bg, platform.ImportRequest{Kind: platform.KindMember, Community: chat, ID: str(bob)})
+	if err != nil || m.Object.Attrs["muted_until"] == "" {
+		t.Errorf("muted member: %+v, %v", m.Object, err)
+	}
+	if _, err := c.Perform(bg, platform.PerformRequest{Action: platform.ActionUnmute, Key: "u", Community: chat, Member: str(bob)}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, _ := f.Status(chatN, bob); status != "member" {
+		t.Errorf("after unmute: %s", status)
+	}
+	_, err = c.Perform(bg, platform.PerformRequest{Action: platform.ActionMute, Key: "m2", Community: chat, Member: str(bob), Duration: 10 * time.Second})
+	if !errors.Is(err, platform.ErrInvalid) {
+		t.Errorf("a 10s mute (Telegram would make it forever): %v; want ErrInvalid", err)
+	}
+	if _, err := c.Perform(bg, platform.PerformRequest{Action: platform.ActionBan, Key: "b", Community: chat, Member: str(bob), Duration: 48 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, until := f.Status(chatN, bob); status != "kicked" || until == 0 {
+		t.Errorf("after a 2-day ban: %s until %d", status, until)
+	}
+	// A DM to someone who never started the bot is refused for good.
+	carl := f.AddMember(chatN, "Carl")
+	_, err = c.Perform(bg, platform.PerformRequest{Action: platform.ActionDirectMessage, Key: "dm", Community: chat, Member: str(carl), Text: "hi"})
+	if err == nil || !platform.IsPermanent(err) || !strings.Contains(err.Error(), "initiate") {
+		t.Errorf("a DM before /start: %v; want a permanent error", err)
+	}
+}
+
+// The webhook takes updates with the right secret only, answers after
+// the event is delivered, and delivers a re-posted update once.
+func TestWebhook(t *testing.T) {
+	f := telegramfake.New(testToken)
+	defer f.Close()
+	chatN := f.AddChat("Makers")
+	chat := str(chatN)
+	c := open(t, telegram.New(), f, map[string]cty.Value{
+		"chats":          cty.ListVal([]cty.Value{cty.StringVal(chat)}),
+		"webhook_listen": cty.StringVal("127.0.0.1:0"),
+		"webhook_url":    cty.StringVal("https://hooks.example.org/tg/makers"),
+		"webhook_secret": cty.StringVal("s3cret-Token_1"),
+	})
+	got := make(chan platform.Delivery, 8)
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Stream(ctx, platform.StreamRequest{Follow: true, Communities: map[string]string{chat: "makers"}}, func(_ context.Context, d platform.Delivery) error {
+			got <- d
+			return nil
+		})
+	}()
+	for c.WebhookAddr() == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("stream ended: %v", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if url, secret := f.Webhook(); url != "https://hooks.example.org/tg/makers" || secret != "s3cret-Token_1" {
+		t.Errorf("setWebhook got %q %q", url, secret)
+	}
+	update := `{"update_id":41,"message":{"message_id":7,"date":1790000000,"text":"hello https://x.org","entities":[{"type":"url","offset":6,"length":13}],
+		"chat":{"id":` + chat + `,"type":"supergroup","title":"Makers"},"from":{"id":5000000001,"is_bot":false,"first_name":"Ann"}}}`
+	post := func(secret, body string) int {
+		req, _ := http.NewRequest("POST", "http://"+c.WebhookAddr()+"/tg/makers", bytes.NewReader([]byte(body)))
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("", update); code != 401 {
+		t.Errorf("no secret: %d", code)
+	}
+	if code := post("wrong", update); code != 401 {
+		t.Errorf("wrong secret: %d", code)
+	}
+	if code := post("s3cret-Token_1", "{"); code != 400 {
+		t.Errorf("not JSON: %d", code)
+	}
+	if code := post("s3cret-Token_1", update); code != 200 {
+		t.Fatalf("the update: %d", code)
+	}
+	d := <-got
+	if d.Event.Type != "message.posted" || d.Event.Member.ID != "5000000001" || d.Event.Community != "makers" || d.Cursor != "41" ||
+		d.Event.Attrs["links"] != 1 || d.Event.ID != "telegram."+chat+".msg.7" {
+		t.Errorf("delivery %+v", d)
+	}
+	if code := post("s3cret-Token_1", update); code != 200 {
+		t.Errorf("the update again: %d", code)
+	}
+	select {
+	case d := <-got:
+		t.Errorf("a re-posted update was delivered again: %+v", d)
+	default:
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("stream returned %v", err)
+	}
+	// With the webhook set, getUpdates is refused by Telegram.
+	c2 := open(t, telegram.New(), f, nil)
+	err := c2.Stream(bg, platform.StreamRequest{}, func(context.Context, platform.Delivery) error { return nil })
+	if err == nil || !platform.IsPermanent(err) || !strings.Contains(err.Error(), "webhook") {
+		t.Errorf("getUpdates with a webhook set: %v", err)
+	}
+}
+
+// Joins, leaves and reactions are events, from getUpdates with the
+// offset as cursor.
+func TestUpdatesToEvents(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	ann := f.AddMember(chatN, "Ann")
+	msg := f.Post(chatN, ann, "hi")
+	f.React(chatN, ann, msg, "🔥")
+	f.Leave(chatN, ann)
+	var types []string
+	var last string
+	err := c.Stream(bg, platform.StreamRequest{Communities: map[string]string{chat: "makers"}}, func(_ context.Context, d platform.Delivery) error {
+		types = append(types, d.Event.Type)
+		last = d.Cursor
+		if d.Event.Type == "reaction.added" && (d.Event.Attrs["emoji"] != "🔥" || d.Event.Attrs["target"] != strconv.Itoa(msg)) {
+			t.Errorf("reaction %+v", d.Event)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(types, " ") != "member.joined message.posted reaction.added member.left" {
+		t.Errorf("events %v", types)
+	}
+	var again []string
+	_ = c.Stream(bg, platform.StreamRequest{After: last}, func(_ context.Context, d platform.Delivery) error {
+		again = append(again, d.Event.Type)
+		return nil
+	})
+	if len(again) != 0 {
+		t.Errorf("after the last cursor: %v", again)
+	}
+}
+
+// Conns of one adapter share their keys: the same key from two Conns at
+// once sends one message.
+func TestKeysAcrossConns(t *testing.T) {
+	f := telegramfake.New(testToken)
+	defer f.Close()
+	chatN := f.AddChat("Makers")
+	chat := str(chatN)
+	a := telegram.New()
+	conns := []*telegram.Conn{open(t, a, f, nil), open(t, a, f, nil)}
+	req := platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "race", Community: chat, Channel: chat, Text: "once"}
+	type result struct {
+		resp platform.PerformResponse
+		err  error
+	}
+	results := make(chan result, 8)
+	for i := range 8 {
+		go func() {
+			resp, err := conns[i%2].Perform(bg, req)
+			results <- result{resp, err}
+		}()
+	}
+	fresh := 0
+	for range 8 {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if !r.resp.Duplicate {
+			fresh++
+		}
+	}
+	if fresh != 1 || len(f.Messages(chatN)) != 1 {
+		t.Errorf("%d fresh answers and %d messages; want 1 and 1", fresh, len(f.Messages(chatN)))
+	}
+}

@@ -1,0 +1,165 @@
+package telegram
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// updateEvents maps one update to hearth events: a group message to
+// message.posted, an edit to message.edited, a member's status change to
+// member.joined or member.left, a new reaction to reaction.added. Bots,
+// private chats and anonymous senders make none. Ids come from the
+// update's content (chat, message, update_id), so a redelivered update
+// makes the same events.
+func updateEvents(u *models.Update, botID int64, communities map[string]string) []events.Event {
+	var out []events.Event
+	group := func(c models.Chat) bool {
+		return c.Type == models.ChatTypeGroup || c.Type == models.ChatTypeSupergroup
+	}
+	person := func(x *models.User) bool { return x != nil && !x.IsBot && x.ID != botID && x.ID > 0 }
+	member := func(x *models.User) events.Member {
+		id := strconv.FormatInt(x.ID, 10)
+		return events.Member{ID: id, Name: strings.TrimSpace(x.FirstName + " " + x.LastName), Identities: map[string]string{Type: id}}
+	}
+	ev := func(id, typ string, chat models.Chat, who *models.User, at int, attrs map[string]any) {
+		e := events.Event{ID: id, Type: typ, Member: member(who), At: unix(int64(at)), Source: Type,
+			Community: communities[strconv.FormatInt(chat.ID, 10)], Attrs: attrs}
+		if e.Check() == nil {
+			out = append(out, e)
+		}
+	}
+	chatKey := func(c models.Chat) string { return "telegram." + strconv.FormatInt(c.ID, 10) }
+
+	if m := u.Message; m != nil && group(m.Chat) && person(m.From) {
+		text := m.Text
+		if text == "" {
+			text = m.Caption
+		}
+		if text != "" {
+			attrs := map[string]any{
+				"channel": m.Chat.Title, "channel_id": strconv.FormatInt(m.Chat.ID, 10), "post_id": strconv.Itoa(m.ID),
+				"text": text, "length": utf8.RuneCountInString(text),
+			}
+			links, mentions := 0, 0
+			for _, e := range append(m.Entities, m.CaptionEntities...) {
+				switch e.Type {
+				case models.MessageEntityTypeURL, models.MessageEntityTypeTextLink:
+					links++
+				case models.MessageEntityTypeMention, models.MessageEntityTypeTextMention:
+					mentions++
+				}
+			}
+			attrs["links"], attrs["mentions"] = links, mentions
+			if m.ReplyToMessage != nil {
+				attrs["reply_to"] = strconv.Itoa(m.ReplyToMessage.ID)
+			}
+			if m.MessageThreadID != 0 {
+				attrs["thread"] = strconv.Itoa(m.MessageThreadID)
+			}
+			ev(chatKey(m.Chat)+".msg."+strconv.Itoa(m.ID), "message.posted", m.Chat, m.From, m.Date, attrs)
+		}
+	}
+	if m := u.EditedMessage; m != nil && group(m.Chat) && person(m.From) && m.Text != "" {
+		ev(chatKey(m.Chat)+".msg."+strconv.Itoa(m.ID)+".edit."+strconv.Itoa(m.EditDate), "message.edited", m.Chat, m.From, m.EditDate,
+			map[string]any{"channel": m.Chat.Title, "post_id": strconv.Itoa(m.ID), "text": m.Text})
+	}
+	if cm := u.ChatMember; cm != nil && group(cm.Chat) {
+		was, is := inChat(cm.OldChatMember), inChat(cm.NewChatMember)
+		who := memberUser(cm.NewChatMember)
+		if person(who) && was != is {
+			id := chatKey(cm.Chat) + ".update." + strconv.FormatInt(u.ID, 10)
+			if is {
+				attrs := map[string]any{"name": strings.TrimSpace(who.FirstName + " " + who.LastName)}
+				if c := communities[strconv.FormatInt(cm.Chat.ID, 10)]; c != "" {
+					attrs["community"] = c
+				}
+				if cm.InviteLink != nil && cm.InviteLink.Name != "" {
+					attrs["invite"] = cm.InviteLink.Name
+				}
+				ev(id, "member.joined", cm.Chat, who, cm.Date, attrs)
+			} else {
+				reason := "left"
+				if cm.NewChatMember.Type == models.ChatMemberTypeBanned {
+					reason = "banned"
+				}
+				attrs := map[string]any{"reason": reason}
+				if c := communities[strconv.FormatInt(cm.Chat.ID, 10)]; c != "" {
+					attrs["community"] = c
+				}
+				ev(id, "member.left", cm.Chat, who, cm.Date, attrs)
+			}
+		}
+	}
+	if r := u.MessageReaction; r != nil && group(r.Chat) && person(r.User) {
+		old := map[string]bool{}
+		for _, x := range r.OldReaction {
+			old[reactionName(x)] = true
+		}
+		for _, x := range r.NewReaction {
+			name := reactionName(x)
+			if name == "" || old[name] {
+				continue
+			}
+			ev(chatKey(r.Chat)+".react."+strconv.Itoa(r.MessageID)+"."+strconv.FormatInt(r.User.ID, 10)+"."+name+"."+strconv.Itoa(r.Date),
+				"reaction.added", r.Chat, r.User, r.Date,
+				map[string]any{"emoji": name, "target": strconv.Itoa(r.MessageID), "channel": r.Chat.Title})
+		}
+	}
+	return out
+}
+
+// inChat says whether a status is being in the chat.
+func inChat(m models.ChatMember) bool {
+	switch m.Type {
+	case models.ChatMemberTypeOwner, models.ChatMemberTypeAdministrator, models.ChatMemberTypeMember:
+		return true
+	case models.ChatMemberTypeRestricted:
+		return m.Restricted != nil && m.Restricted.IsMember
+	}
+	return false
+}
+
+func memberUser(m models.ChatMember) *models.User {
+	switch m.Type {
+	case models.ChatMemberTypeOwner:
+		if m.Owner != nil {
+			return m.Owner.User
+		}
+	case models.ChatMemberTypeAdministrator:
+		if m.Administrator != nil {
+			return &m.Administrator.User
+		}
+	case models.ChatMemberTypeMember:
+		if m.Member != nil {
+			return m.Member.User
+		}
+	case models.ChatMemberTypeRestricted:
+		if m.Restricted != nil {
+			return m.Restricted.User
+		}
+	case models.ChatMemberTypeLeft:
+		if m.Left != nil {
+			return m.Left.User
+		}
+	case models.ChatMemberTypeBanned:
+		if m.Banned != nil {
+			return m.Banned.User
+		}
+	}
+	return nil
+}
+
+func reactionName(r models.ReactionType) string {
+	switch {
+	case r.ReactionTypeEmoji != nil:
+		return r.ReactionTypeEmoji.Emoji
+	case r.ReactionTypeCustomEmoji != nil:
+		return "custom:" + r.ReactionTypeCustomEmoji.CustomEmojiID
+	}
+	return ""
+}

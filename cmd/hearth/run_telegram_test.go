@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/telegram/telegramfake"
+)
+
+const telegramRunConfig = `
+hearth {
+  state {
+    backend = "sqlite"
+    path    = ".hearth/state.db"
+  }
+}
+
+variable "token" {
+  type      = string
+  sensitive = true
+}
+variable "api" {
+  type = string
+}
+variable "chat" {
+  type = string
+}
+
+platform "telegram" "main" {
+  token        = var.token
+  api_url      = var.api
+  chats        = [var.chat]
+  poll_timeout = "1s"
+}
+
+import {
+  to = "community.c"
+  id = var.chat
+}
+
+community "c" {
+  title           = "Club C"
+  platform        = platform.telegram.main
+  purpose         = "Testing"
+  welcome_message = "Welcome to Club C!"
+
+  channel "group" {}
+}
+
+campaign "onboarding" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hello
+    }
+  }
+}
+
+template "hello" {
+  text = {
+    en = "Hello ${member.name}, glad you are here."
+  }
+}
+`
+
+// TestRunTelegram is the whole loop on Telegram, against the fake: apply
+// adopts the group; hearth run long-polls getUpdates, a member's join
+// starts the campaign, whose DM and the welcome message are delivered
+// through the outbox.
+func TestRunTelegram(t *testing.T) {
+	const token = "777:run-test-secret"
+	f := telegramfake.New(token)
+	defer f.Close()
+	chat := f.AddChat("Group")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(telegramRunConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HEARTH_VAR_token": token, "HEARTH_VAR_api": f.APIURL(), "HEARTH_VAR_chat": strconv.FormatInt(chat, 10)}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: lookup}
+	if c := run(context.Background(), []string{"apply", "-auto-approve", dir}, s); c != 0 {
+		t.Fatalf("apply: %d\n%s%s", c, out.String(), errb.String())
+	}
+	if title, _ := f.Chat(chat); title != "Club C" {
+		t.Errorf("group title %q after apply", title)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", freeAddr(t), dir}, s) }()
+	ann := f.AddMember(chat, "Ann")
+	f.StartBot(ann)
+	waitFor(t, 20*time.Second, "the campaign's DM to Ann", func() bool {
+		return slices.ContainsFunc(f.Messages(ann), func(m telegramfake.Message) bool { return m.Text == "Hello Ann, glad you are here." })
+	})
+	waitFor(t, 20*time.Second, "the welcome message in the group", func() bool {
+		return slices.ContainsFunc(f.Messages(chat), func(m telegramfake.Message) bool { return strings.Contains(m.Text, "Welcome to Club C!") })
+	})
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit %d\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not stop")
+	}
+	if strings.Contains(out.String()+errb.String(), "run-test-secret") {
+		t.Error("the token shows in the output")
+	}
+}
