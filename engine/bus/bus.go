@@ -90,11 +90,16 @@ type Bus struct {
 
 // Counts are running totals, for status and tests.
 type Counts struct {
-	Published, Applied, Duplicates int64
+	Published  int64 `json:"published"`
+	Applied    int64 `json:"applied"`
+	Duplicates int64 `json:"duplicates"`
 	// Retries are batches applied again after a failed commit; Resets
 	// are partitions read again from the committed position.
-	Retries, Resets          int64
-	Acquired, Released, Lost int64
+	Retries  int64 `json:"retries"`
+	Resets   int64 `json:"resets"`
+	Acquired int64 `json:"acquired"`
+	Released int64 `json:"released"`
+	Lost     int64 `json:"lost"`
 }
 
 // lease is one partition this replica owns, and its consumer.
@@ -283,6 +288,13 @@ func (b *Bus) Owned() []int {
 		}
 	}
 	return out
+}
+
+// Status is the replica's name, the partitions it owns and the running
+// totals, for GET /v1/status.
+func (b *Bus) Status() any {
+	return map[string]any{"replica": b.opt.Replica, "stream": b.opt.Stream, "partitions": b.opt.Partitions,
+		"owned": b.Owned(), "counts": b.Counts()}
 }
 
 // Close disconnects. Call it after Run returned.

@@ -57,6 +57,11 @@ type Publisher interface {
 	Publish(ctx context.Context, evs []events.Event) error
 }
 
+// BusStatus is a bus that can say how it is doing, for GET /v1/status.
+type BusStatus interface {
+	Status() any
+}
+
 // Snapshot is one loaded configuration and the runtime built for it.
 type Snapshot struct {
 	Config   *config.Config
