@@ -270,33 +270,61 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", name, err)
 	}
+	// One long-lived pull: a message the server sends is always received,
+	// unlike with separate fetches, where one sent as a fetch times out
+	// would be missed and then covered by the next acknowledgement.
+	it, err := cons.Messages(jetstream.PullMaxMessages(b.opt.Batch))
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", name, err)
+	}
+	defer it.Stop()
+	var delivered, applied uint64 // consumer and stream sequence so far
 	for ctx.Err() == nil {
-		// Take what is there without waiting for a full batch; when
-		// nothing is, wait for the next message.
-		batch, err := cons.FetchNoWait(b.opt.Batch)
-		if err != nil {
-			return err
-		}
-		evs, last, lastSeq, err := b.collect(p, batch)
-		if err != nil {
-			return err
+		// Wait for one message, then take what has arrived, up to a batch.
+		var evs []events.Event
+		var last jetstream.Msg
+		wait := time.Second
+		for n := 0; n < b.opt.Batch; n++ {
+			msg, err := it.Next(jetstream.NextMaxWait(wait))
+			if errors.Is(err, nats.ErrTimeout) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			wait = time.Millisecond
+			meta, err := msg.Metadata()
+			if err != nil {
+				return err
+			}
+			// Every delivery counts: a gap means a message went missing
+			// on the way, and acknowledging past it would lose it.
+			if meta.Sequence.Consumer != delivered+1 {
+				return fmt.Errorf("delivery %d came after %d; reading again from the committed position", meta.Sequence.Consumer, delivered)
+			}
+			delivered = meta.Sequence.Consumer
+			if meta.Sequence.Stream <= applied {
+				continue // a redelivery of what this consumer had
+			}
+			applied = meta.Sequence.Stream
+			last = msg
+			ev, err := events.Parse(msg.Data())
+			if err != nil {
+				// Publish only stores valid events; anything else was
+				// put there by hand and is skipped, loudly.
+				b.log.Error("bus: a message that is no hearth event was skipped", "partition", p, "seq", meta.Sequence.Stream, "err", err)
+				continue
+			}
+			evs = append(evs, ev)
 		}
 		if last == nil {
-			if batch, err = cons.Fetch(1, jetstream.FetchMaxWait(time.Second)); err != nil {
-				return err
-			}
-			if evs, last, lastSeq, err = b.collect(p, batch); err != nil {
-				return err
-			}
-			if last == nil {
-				continue // quiet partition
-			}
+			continue // quiet partition
 		}
 		dups, err := b.apply(ctx, l, sink, evs)
 		if err != nil {
 			return err
 		}
-		if err := cursors.SetCursor(context.WithoutCancel(ctx), b.cursorName(p), b.cursor(lastSeq)); err != nil {
+		if err := cursors.SetCursor(context.WithoutCancel(ctx), b.cursorName(p), b.cursor(applied)); err != nil {
 			return fmt.Errorf("storing the cursor: %w", err)
 		}
 		// AckAll: one ack covers the batch. If it is lost, the messages
@@ -310,32 +338,6 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		b.mu.Unlock()
 	}
 	return nil
-}
-
-// collect decodes a fetched batch.
-func (b *Bus) collect(p int, batch jetstream.MessageBatch) ([]events.Event, jetstream.Msg, uint64, error) {
-	var evs []events.Event
-	var last jetstream.Msg
-	var lastSeq uint64
-	for msg := range batch.Messages() {
-		meta, err := msg.Metadata()
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		ev, err := events.Parse(msg.Data())
-		if err != nil {
-			// Publish only stores valid events; anything else was put
-			// there by hand and is skipped, loudly.
-			b.log.Error("bus: a message that is no hearth event was skipped", "partition", p, "seq", meta.Sequence.Stream, "err", err)
-		} else {
-			evs = append(evs, ev)
-		}
-		last, lastSeq = msg, meta.Sequence.Stream
-	}
-	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
-		return nil, nil, 0, err
-	}
-	return evs, last, lastSeq, nil
 }
 
 // apply applies a batch, trying the same batch again a few times when the
