@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -35,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // Options configure a bus connection.
@@ -232,10 +232,11 @@ func (b *Bus) Replica() string { return b.opt.Replica }
 
 // Partition is the partition of a member's events.
 func Partition(member string, partitions int) int {
-	h := fnv.New32a()
-	h.Write([]byte(member))
-	return int(h.Sum32() % uint32(partitions))
+	return int(state.MemberHash(member) % uint32(partitions))
 }
+
+// Partitions is how many partitions there are.
+func (b *Bus) Partitions() int { return b.opt.Partitions }
 
 func (b *Bus) subjectOf(p int) string { return fmt.Sprintf("%s.%d", b.subject, p) }
 
