@@ -436,7 +436,7 @@ func BenchmarkReplicas(b *testing.B) {
 			var addrs []string
 			for range n {
 				addr := freeAddr(b)
-				cmd := exec.Command(bin, "run", "-listen", addr, "-bus", natsURL, "-bus-stream", stream, "-bus-lease", "2s", dir)
+				cmd := exec.Command(bin, "run", "-listen", addr, "-bus", natsURL, "-bus-stream", stream, dir)
 				cmd.Env = append(os.Environ(), "HEARTH_VAR_database_url="+stateURL)
 				if err := cmd.Start(); err != nil {
 					b.Fatal(err)
@@ -450,9 +450,9 @@ func BenchmarkReplicas(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close(ctx)
-			// Partitions settle within a few lease renewals of the last
-			// start.
-			time.Sleep(3 * time.Second)
+			// Partitions settle within a few lease renewals (every 2.5s
+			// with the default lease) of the last start.
+			time.Sleep(8 * time.Second)
 			client := &http.Client{Timeout: time.Minute}
 			total, iter := 0, 0
 			for b.Loop() {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -42,6 +43,8 @@ func (b *Bus) Run(ctx context.Context, sink Sink, cursors Cursors) error {
 // partitions that belong to another live replica, and takes the free
 // ones that belong to it.
 func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
+	// Leases first, all at once: a slow round must not let them lapse.
+	b.renew(ctx)
 	if _, err := b.members.Put(ctx, b.opt.Replica, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
@@ -60,23 +63,7 @@ func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
 		case releasing:
 		case l != nil && !mine:
 			b.release(p, l, key)
-		case l != nil:
-			rev, err := b.leases.Update(ctx, key, []byte(b.opt.Replica), l.rev)
-			if err != nil {
-				// Expired or taken: stop at once; the consumer checks
-				// the lease before each commit too.
-				b.log.Warn("bus: lost a partition lease", "partition", p, "err", err)
-				l.stop()
-				<-l.done
-				b.mu.Lock()
-				delete(b.owned, p)
-				b.counts.Lost++
-				b.mu.Unlock()
-				continue
-			}
-			l.rev = rev
-			l.renewed.Store(time.Now().UnixNano())
-		case mine:
+		case l == nil && mine:
 			rev, err := b.leases.Create(ctx, key, []byte(b.opt.Replica))
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				continue // the former owner still holds it; it gives it up or its lease runs out
@@ -88,6 +75,46 @@ func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
 		}
 	}
 	return nil
+}
+
+// renew renews every held lease concurrently. A lease that cannot be
+// renewed (it ran out, or another replica took the partition) stops its
+// consumer at once; the consumer also checks the lease before each
+// commit.
+func (b *Bus) renew(ctx context.Context) {
+	b.mu.Lock()
+	held := map[int]*lease{}
+	for p, l := range b.owned {
+		if !l.releasing {
+			held[p] = l
+		}
+	}
+	b.mu.Unlock()
+	var wg sync.WaitGroup
+	for p, l := range held {
+		wg.Go(func() {
+			sent := time.Now()
+			rev, err := b.leases.Update(ctx, "p"+strconv.Itoa(p), []byte(b.opt.Replica), l.rev)
+			if err == nil {
+				l.rev = rev
+				l.renewed.Store(sent.UnixNano())
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			b.log.Warn("bus: lost a partition lease", "partition", p, "err", err)
+			l.stop()
+			<-l.done
+			b.mu.Lock()
+			if b.owned[p] == l {
+				delete(b.owned, p)
+			}
+			b.counts.Lost++
+			b.mu.Unlock()
+		})
+	}
+	wg.Wait()
 }
 
 func (b *Bus) liveReplicas(ctx context.Context) ([]string, error) {
