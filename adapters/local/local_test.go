@@ -489,6 +489,10 @@ func TestEvents(t *testing.T) {
 	if err := f.c.React(ctx, local.ReactRequest{Message: first.ID, Member: f.ann, Emoji: "👍"}); err != nil {
 		t.Fatal(err)
 	}
+	// A member writing to the app: a survey reply, say.
+	if _, err := f.c.WriteToApp(ctx, f.community, bob.ID, "pulse recommend 9"); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.c.Leave(ctx, f.community, bob.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -517,7 +521,8 @@ func TestEvents(t *testing.T) {
 		`{"id":"` + ws + `.ev-3","type":"message.posted","member":{"id":"mb-2","name":"Bob","identities":{"local":"mb-2"}},"at":"2026-03-01T12:00:00Z","source":"local","community":"explorers-renamed","attrs":{"channel":"help","channel_id":"ch-1","length":47,"links":2,"mentions":1,"post_id":"msg-1","text":"hi @ann, see https://example.com and http://x.y"}}`,
 		`{"id":"` + ws + `.ev-4","type":"message.posted","member":{"id":"mb-1","name":"Ann","identities":{"local":"mb-1"}},"at":"2026-03-01T12:00:00Z","source":"local","community":"explorers-renamed","attrs":{"channel":"help","channel_id":"ch-1","length":8,"links":0,"mentions":0,"post_id":"msg-2","reply_to":"msg-1","text":"welcome!"}}`,
 		`{"id":"` + ws + `.ev-5","type":"reaction.added","member":{"id":"mb-1","name":"Ann","identities":{"local":"mb-1"}},"at":"2026-03-01T12:00:00Z","source":"local","community":"explorers-renamed","attrs":{"channel":"help","emoji":"👍","target":"msg-1","target_member":"mb-2"}}`,
-		`{"id":"` + ws + `.ev-6","type":"member.left","member":{"id":"mb-2","name":"Bob","identities":{"local":"mb-2"}},"at":"2026-03-01T12:00:00Z","source":"local","community":"explorers-renamed","attrs":{"community":"explorers","reason":"left"}}`,
+		`{"id":"` + ws + `.ev-6","type":"message.direct","member":{"id":"mb-2","name":"Bob","identities":{"local":"mb-2"}},"at":"2026-03-01T12:00:00Z","source":"local","community":"explorers-renamed","attrs":{"text":"pulse recommend 9"}}`,
+		`{"id":"` + ws + `.ev-7","type":"member.left","member":{"id":"mb-2","name":"Bob","identities":{"local":"mb-2"}},"at":"2026-03-01T12:00:00Z","source":"local","community":"explorers-renamed","attrs":{"community":"explorers","reason":"left"}}`,
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))

@@ -216,8 +216,8 @@ func (c *Conn) Pin(ctx context.Context, message string, pinned bool) error {
 }
 
 // WriteToApp has a member send the app a direct message, which the app
-// can read back as a direct_message object. It emits no event: hearth
-// has no standard event for replies yet.
+// can read back as a direct_message object, and emits message.direct, so
+// replies (to a survey, say) reach the rules.
 func (c *Conn) WriteToApp(ctx context.Context, community, member, text string) (platform.Object, error) {
 	var out platform.Object
 	if strings.TrimSpace(text) == "" || utf8.RuneCountInString(text) > MaxTextLen {
@@ -230,6 +230,9 @@ func (c *Conn) WriteToApp(ctx context.Context, community, member, text string) (
 		m := &DirectMessage{ID: d.next(preDM), Community: community, Member: member, Author: member, Text: text, SentAt: c.now().UTC()}
 		d.dms[m.ID] = m
 		out = dmObject(m)
+		if err := d.emit(community, "message.direct", member, m.SentAt, map[string]any{"text": text}); err != nil {
+			return false, err
+		}
 		return true, nil
 	})
 	return out, err

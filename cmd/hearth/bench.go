@@ -6,12 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/bench"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
 const benchUsage = `Usage: hearth bench [options]
@@ -26,6 +32,11 @@ one object with these names):
                            the rules the event ran, both measured in one run
                            on the real member states
   segment_1m_ms            recomputing one segment over 1,000,000 members
+  impact_1m_ms             plan's member impact (segments, tiers, badge
+                           revocations, audience campaigns of -config)
+                           over 1,000,000 stored members
+  plan_10k_ms              a plan of 10,000 up-to-date resources on the
+                           local platform, state in SQLite
   reload_1000_rules_ms     loading and validating a 1,000-rule configuration
   bytes_per_member         SQLite bytes per member after the durable run
 
@@ -44,6 +55,8 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 	nEvents := fs.Int("events", 200000, "Events per throughput run.")
 	members := fs.Int("members", 20000, "Members in the workload.")
 	segMembers := fs.Int("segment-members", 1000000, "Members for the segment figure (0 to skip).")
+	impactMembers := fs.Int("impact-members", 1000000, "Members for the member-impact figure (0 to skip).")
+	skipPlan := fs.Bool("skip-plan", false, "Skip the plan_10k_ms figure.")
 	asJSON := fs.Bool("json", false, "Print the figures as one JSON object.")
 	if _, code, ok := parse(fs, args); !ok {
 		return code
@@ -60,9 +73,13 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	planFig := plan10kMs
+	if *skipPlan {
+		planFig = nil
+	}
 	rep, err := bench.Run(ctx, bench.Options{
 		Config: cfg, Label: *dir, Events: *nEvents, Members: *members, SegmentMembers: *segMembers,
-		LoadOptions: opts, TempDir: tmp,
+		ImpactMembers: *impactMembers, LoadOptions: opts, TempDir: tmp, Plan10k: planFig,
 		Progress: func(step string) { fmt.Fprintf(s.err, "measuring %s...\n", step) },
 	})
 	if err != nil {
@@ -91,10 +108,58 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 	if rep.Segment1MMs > 0 {
 		row("segment_1m_ms", fmt.Sprintf("%.0f", rep.Segment1MMs), "<= 1000")
 	}
+	if rep.Impact1MMs > 0 {
+		row("impact_1m_ms", fmt.Sprintf("%.0f", rep.Impact1MMs), "<= 2000")
+	}
+	if rep.Plan10kMs > 0 {
+		row("plan_10k_ms", fmt.Sprintf("%.0f", rep.Plan10kMs), "<= 250")
+	}
 	row("reload_1000_rules_ms", fmt.Sprintf("%.1f", rep.Reload1000RulesMs), "<= 100")
 	row("bytes_per_member", fmt.Sprintf("%.0f", rep.BytesPerMember), "")
 	_ = tw.Flush()
 	return 0
+}
+
+// plan10kMs is the median of three plans of 10,000 resources that are
+// all up to date (10 communities of 500 channels and 499 roles on the
+// local platform, state in SQLite), state load included.
+func plan10kMs(ctx context.Context, dir string) (float64, error) {
+	rs, err := local.WriteScaleFixture(ctx, dir, 10, 500, 499)
+	if err != nil {
+		return 0, err
+	}
+	reg := registry()
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs(), LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "state.db"))
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	if _, err := st.PutResources(ctx, rs); err != nil {
+		return 0, err
+	}
+	conns, err := plan.Open(ctx, reg, cfg, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer conns.Close()
+	var times []float64
+	for range 3 {
+		start := time.Now()
+		p, err := plan.Make(ctx, cfg, st, conns, plan.Options{})
+		if err != nil {
+			return 0, err
+		}
+		if p.HasChanges() {
+			return 0, fmt.Errorf("the plan of the prepared resources has changes: %+v", p.Summary)
+		}
+		times = append(times, float64(time.Since(start).Microseconds())/1000)
+	}
+	slices.Sort(times)
+	return times[1], nil
 }
 
 // machine describes where the figures came from.

@@ -126,8 +126,14 @@ func TestCrashRecovery(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashConfig), 0o644); err != nil {
+		// The welcome goes to a channel of the local platform, which
+		// takes it from anyone, so every action is delivered and the
+		// platform's record of idempotency keys can be counted.
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(replicaConfig), 0o644); err != nil {
 			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "apply", "-auto-approve", dir).CombinedOutput(); err != nil {
+			t.Fatalf("apply: %v\n%s", err, out)
 		}
 		return dir
 	}
@@ -201,6 +207,23 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		i += chunk * 4
 	}
+	// Wait for the outbox to drain: every action delivered.
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		resp, err := client.Get("http://" + addr + "/v1/outbox?status=pending&limit=1")
+		if err == nil {
+			var page struct{ Entries []json.RawMessage }
+			_ = json.NewDecoder(resp.Body).Decode(&page)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && len(page.Entries) == 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("actions still pending after 3 minutes\n%s", tail(logs.String()))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("graceful stop: %v\n%s", err, tail(logs.String()))
@@ -224,6 +247,11 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	if strings.Join(gotKeys, ",") != strings.Join(wantKeys, ",") {
 		t.Errorf("outbox keys differ: %d after the crashes, %d in the reference", len(gotKeys), len(wantKeys))
+	}
+	// The platform performed each key once: one message per key, and
+	// as many keys as the outbox holds.
+	if delivered := localDeliveries(t, filepath.Join(dir, ".hearth", "local-platform.json")); delivered != len(gotKeys) {
+		t.Errorf("the platform performed %d actions for %d outbox keys", delivered, len(gotKeys))
 	}
 }
 

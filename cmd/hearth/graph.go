@@ -43,11 +43,11 @@ func DOT(g *config.Graph) string {
 	var b strings.Builder
 	b.WriteString("digraph hearth {\n  rankdir = \"LR\";\n  node [fontname = \"Helvetica\", fontsize = 11];\n")
 	shapes := map[string]string{"platform": "cylinder", "community": "box3d", "segment": "ellipse", "tier": "hexagon",
-		"badge": "octagon", "incentive": "cds", "campaign": "component", "template": "note"}
+		"badge": "octagon", "incentive": "cds", "campaign": "component", "template": "note", "survey": "tab"}
 	for _, n := range g.Nodes {
 		kind := strings.SplitN(n, ".", 2)[0]
 		shape := shapes[kind]
-		if strings.Contains(n, ".role.") || strings.Contains(n, ".channel.") {
+		if shape == "" || strings.Contains(n, ".role.") || strings.Contains(n, ".channel.") {
 			shape = "box"
 		}
 		fmt.Fprintf(&b, "  %q [shape = %s];\n", n, shape)

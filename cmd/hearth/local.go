@@ -14,6 +14,7 @@ import (
 const localUsage = `Usage: hearth local join -name NAME [-referrer ID] COMMUNITY [DIR]
        hearth local post -member ID -channel CHANNEL TEXT... [DIR]
        hearth local react -member ID -message MSG [-emoji E] [DIR]
+       hearth local reply -member ID COMMUNITY TEXT... [DIR]
        hearth local show members|messages|dms COMMUNITY [DIR]
 
 Acts as the people on hearth's built-in local platform, so the whole loop
@@ -23,7 +24,9 @@ platform's stream, runs the rules, and delivers its messages back, which
 'hearth local show dms' lists.
 
 COMMUNITY and CHANNEL are block names (community "explorers", channel
-"welcome"); members are the ids join prints (mb-1 ...). DIR is the
+"welcome"); members are the ids join prints (mb-1 ...). reply writes to
+hearth directly, as a member answering a direct message: a survey's
+answers are replies such as "pulse recommend 9 more_of=events". DIR is the
 configuration directory (default .); the first local platform block is
 used.
 
@@ -33,10 +36,11 @@ Examples:
   hearth local join -name Ann explorers examples/quickstart
   hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
   hearth local show dms explorers examples/quickstart
+  hearth local reply -member mb-1 explorers pulse recommend 9 examples/health-report
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
-	if len(args) == 0 || (args[0] != "join" && args[0] != "post" && args[0] != "react" && args[0] != "show") {
+	if len(args) == 0 || (args[0] != "join" && args[0] != "post" && args[0] != "react" && args[0] != "reply" && args[0] != "show") {
 		fmt.Fprint(s.err, localUsage)
 		return 1
 	}
@@ -44,7 +48,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "local "+verb, localUsage)
 	name := fs.String("name", "", "With join: the new member's display name.")
 	referrer := fs.String("referrer", "", "With join: the member id of whoever invited them.")
-	member := fs.String("member", "", "With post and react: the member id.")
+	member := fs.String("member", "", "With post, react and reply: the member id.")
 	channel := fs.String("channel", "", "With post: the channel block's name.")
 	message := fs.String("message", "", "With react: the message id.")
 	emoji := fs.String("emoji", "👍", "With react: the emoji.")
@@ -143,6 +147,19 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 			return fail(err)
 		}
 		fmt.Fprintln(s.out, "reacted")
+	case "reply":
+		if *member == "" || len(pos) < 2 {
+			return fail(fmt.Errorf("give -member, the community and the text"))
+		}
+		co, err := find(platform.ReadRequest{Kind: platform.KindCommunity}, pos[0])
+		if err != nil {
+			return fail(err)
+		}
+		dm, err := lc.WriteToApp(ctx, co, *member, strings.Join(pos[1:], " "))
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(s.out, "replied %s\n", dm.ID)
 	case "show":
 		if len(pos) < 2 {
 			return fail(fmt.Errorf("give what to show (members, messages or dms) and the community"))

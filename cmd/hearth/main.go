@@ -19,7 +19,15 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/hearth-community/hearth/adapters/dingtalk"
+	"github.com/hearth-community/hearth/adapters/discourse"
+	"github.com/hearth-community/hearth/adapters/email"
+	"github.com/hearth-community/hearth/adapters/feishu"
 	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/adapters/matrix"
+	"github.com/hearth-community/hearth/adapters/slack"
+	"github.com/hearth-community/hearth/adapters/webhook"
+	"github.com/hearth-community/hearth/adapters/wecom"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -84,13 +92,14 @@ func commands() []command {
 		{"force-unlock", "Remove an apply lock left by a crashed apply", forceUnlockUsage, runForceUnlock},
 		{"import", "Turn another platform's history into events, or adopt a platform object", importUsage, runImport},
 		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage, runRun},
-		{"local", "Act as members on the built-in local platform: join, post, react, show", localUsage, runLocal},
+		{"local", "Act as members on the built-in local platform: join, post, react, reply, show", localUsage, runLocal},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
-		{"member", "Show one member's state, or why a rule decides for them", memberUsage, runMember},
+		{"member", "Show one member's state, why a rule decides for them, or pardon their strikes", memberUsage, runMember},
 		{"campaign", "Stop a campaign for one member or everyone in it", campaignUsage, runCampaign},
 		{"outbox", "List, send, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
+		{"report", "Print the community health report: retention, activity, funnel, referrals, points, value, NPS", reportUsage, runReport},
 		{"bench", "Measure the engine on this machine and print the figures", benchUsage, runBench},
 		{"version", "Print hearth's version", "Usage: hearth version\n", runVersion},
 	}
@@ -206,7 +215,7 @@ func platformSpecs() map[string]config.PlatformSpec {
 
 // registry holds every platform adapter this binary has.
 func registry() *platform.Registry {
-	reg, err := platform.NewRegistry(local.New())
+	reg, err := platform.NewRegistry(local.New(), slack.New(), discourse.New(), matrix.New(), email.New(), webhook.New(), wecom.New(), feishu.New(), dingtalk.New())
 	if err != nil {
 		// Only two adapters of one type or a mismatched spec get here: a
 		// mistake in this list, which every test of the command hits.

@@ -17,6 +17,7 @@ import (
 
 const memberUsage = `Usage: hearth member show [options] ID [DIR]
        hearth member why [options] ID ADDRESS [DIR]
+       hearth member pardon [-rule NAME] [-url URL] ID [DIR]
 
 show prints what hearth knows about one member, from the configuration's
 state store: profile, points, tier and its history, segments, badges,
@@ -25,7 +26,11 @@ recheck.
 
 why explains a segment, tier, badge or campaign for the member: each rule
 that decides it, where it is, what it gives now, and the value of every
-input it reads ("why is she in lurkers?").
+input it reads ("why is she in lurkers?"). With moderation (or
+moderation.NAME) it lists the member's live strikes and each moderation
+decision with its rule and evidence.
+
+pardon clears the member's moderation strikes (see hearth member pardon -h).
 
 Examples:
   hearth replay -events history.jsonl examples/quickstart
@@ -33,9 +38,14 @@ Examples:
   hearth member show -json u07 examples/quickstart | jq .campaigns
   hearth member why u07 segment.lurkers examples/quickstart
   hearth member why -at 2026-12-01 u07 tier.core examples/quickstart
+  hearth member why u07 moderation examples/moderated-community
+  hearth member pardon -rule ads u07 examples/moderated-community
 `
 
 func runMember(ctx context.Context, s *stdio, args []string) int {
+	if len(args) > 0 && args[0] == "pardon" {
+		return runPardon(ctx, s, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "show" && args[0] != "why") {
 		fmt.Fprint(s.err, memberUsage)
 		return 1
@@ -206,6 +216,7 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 		}
 		fmt.Fprintf(w, ", run %d, %d sends\n", run.Runs, run.Seq)
 	}
+	printModeration(w, m)
 	if !m.RecheckAt.IsZero() {
 		fmt.Fprintf(w, "  next recheck %s\n", day(m.RecheckAt))
 	}

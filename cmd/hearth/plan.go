@@ -84,8 +84,9 @@ required when standard input is not a terminal. With PLANFILE (from
 'hearth plan -out') it applies exactly that plan, and refuses it when the
 configuration or state changed since it was made.
 
-Apply holds a lock in the state store; a second apply fails and says who
-holds it ('hearth force-unlock ID' removes a lock left by a crash). Each
+Apply holds a lock in the state store from before it plans until it is
+done; a second apply fails and says who holds it, or with -lock-timeout
+waits for it ('hearth force-unlock ID' removes a lock left by a crash). Each
 change is recorded in state as soon as the platform confirms it, so after
 a failure the next plan shows only what is left. Rate-limited changes
 are retried after the wait the platform asks for.
@@ -93,6 +94,7 @@ are retried after the wait the platform asks for.
 Examples:
   hearth apply mycommunity
   hearth plan -out changes.plan mycommunity && hearth apply changes.plan mycommunity
+  hearth apply -auto-approve -lock-timeout 5m mycommunity     # in CI, queue behind another apply
 `
 
 const showUsage = `Usage: hearth show [-json] PLANFILE
@@ -275,6 +277,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
+	lockWait := fs.Duration("lock-timeout", 0, "How long to wait for the state lock while another apply holds it (e.g. 2m); 0 fails at once.")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
 	var vf varFlags
@@ -305,12 +308,23 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	defer sess.close()
 	var p *plan.Plan
 	var err error
+	held := ""
 	if planFile != "" {
 		if p, err = loadPlan(planFile); err != nil {
 			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
 			return 1
 		}
 	} else {
+		// Plan and apply under one lock, so a second apply waits (or
+		// fails) before planning rather than applying a plan the first
+		// one made stale.
+		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: *lockWait})
+		if lerr != nil {
+			fmt.Fprintf(s.err, "hearth apply: %v\n", lerr)
+			return 1
+		}
+		defer sess.store.Unlock(context.WithoutCancel(ctx), lockID)
+		held = lockID
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets, Members: sess.members})
 		if p != nil {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
@@ -335,7 +349,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	if p.HasChanges() {
 		fmt.Fprintln(s.out)
 	}
-	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Who: who(s), Progress: s.out})
+	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
 	if err != nil {
 		if errors.Is(err, plan.ErrStale) {
 			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)

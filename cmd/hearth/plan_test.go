@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +64,66 @@ func TestApplyLockAndForceUnlock(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "Do you want to perform these actions? Only 'yes' will be accepted.") ||
 		!strings.Contains(stdout, "Apply complete! Resources: 2 added, 0 changed, 0 destroyed.") {
 		t.Fatalf("approved: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// Two applies started at once never both create the objects: one holds
+// the lock from before it plans, the other fails on it (or, with
+// -lock-timeout, waits and finds nothing left to do), and the state and
+// the platform agree afterwards.
+func TestConcurrentApplies(t *testing.T) {
+	for _, wait := range []string{"0s", "1m"} {
+		t.Run("lock-timeout="+wait, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(planSite), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			type result struct {
+				code           int
+				stdout, stderr string
+			}
+			results := make(chan result, 2)
+			for range 2 {
+				go func() {
+					code, stdout, stderr := hearthCmd(t, "", false, "apply", "-auto-approve", "-lock-timeout", wait, dir)
+					results <- result{code, stdout, stderr}
+				}()
+			}
+			added, ok := 0, 0
+			for range 2 {
+				r := <-results
+				switch {
+				case r.code == 0 && strings.Contains(r.stdout, "Resources: 2 added"):
+					added += 2
+					ok++
+				case r.code == 0 && strings.Contains(r.stdout, "Resources: 0 added"):
+					ok++
+				case r.code == 1 && wait == "0s" && strings.Contains(r.stderr, "the state is locked by"):
+				default:
+					t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+				}
+			}
+			if added != 2 || ok == 0 || (wait != "0s" && ok != 2) {
+				t.Fatalf("added %d objects in %d successful applies", added, ok)
+			}
+			// Nothing left to do, and the platform holds one of each.
+			if code, stdout, stderr := hearthCmd(t, "", false, "plan", "-detailed-exitcode", dir); code != 0 {
+				t.Fatalf("plan after the applies: exit %d\n%s%s", code, stdout, stderr)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, ".hearth", "local-platform.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var file struct {
+				Communities []json.RawMessage `json:"communities"`
+				Channels    []json.RawMessage `json:"channels"`
+			}
+			if err := json.Unmarshal(data, &file); err != nil {
+				t.Fatal(err)
+			}
+			if len(file.Communities) != 1 || len(file.Channels) != 1 {
+				t.Fatalf("platform has %d communities and %d channels; want 1 and 1", len(file.Communities), len(file.Channels))
+			}
+		})
 	}
 }

@@ -35,6 +35,12 @@ HTTP API:
   POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
                     a request with a bad event changes nothing and gets 400
                     with each problem and its index
+  POST /v1/inbound/TYPE/NAME
+                    events from a platform that takes them over HTTP, such
+                    as platform "webhook" "NAME" with inbound = true:
+                    signed (X-Hearth-Timestamp, X-Hearth-Signature), no
+                    token; a bad, stale or replayed signature gets 401 or
+                    409 and changes nothing
   POST /v1/reload   reload now; 200 or 422 with diagnostics
   GET  /v1/status   configuration, reloads, counters
   GET  /v1/members/ID, /v1/members/ID/why?rule=segment.NAME
@@ -174,6 +180,8 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	} else {
 		close(busDone)
 	}
+	closeReceivers := d.Receivers(runCtx, registry())
+	defer closeReceivers()
 	go func() {
 		defer wg.Done()
 		if err := d.Watch(runCtx, 200*time.Millisecond); err != nil {

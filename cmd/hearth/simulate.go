@@ -35,6 +35,7 @@ Examples:
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
   hearth import stackexchange dump/ > se.jsonl
   hearth simulate -events se.jsonl -outcomes awards.jsonl examples/stackexchange
+  hearth simulate -events history.jsonl -report-json health.json examples/health-report
 `
 
 func runSimulate(ctx context.Context, s *stdio, args []string) int {
@@ -44,6 +45,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	to := fs.String("to", "", "Skip events after this time (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this file.")
+	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this file.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -121,6 +123,12 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	if bad > 10 {
 		fmt.Fprintf(s.err, "hearth simulate: %d more bad lines skipped\n", bad-10)
 	}
+	if *reportJSON != "" {
+		if err := simulationReport(ctx, cfg, sum.Store, opt.To, *reportJSON); err != nil {
+			fmt.Fprintf(s.err, "hearth simulate: -report-json: %v\n", err)
+			return 1
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
@@ -192,6 +200,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			}
 		}
 	}
+	printGovernance(tw, cfg, sum)
 	section("Sends that would happen", "count")
 	if len(sum.Sends) == 0 {
 		fmt.Fprintf(tw, "  none\t\n")

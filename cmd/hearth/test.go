@@ -32,6 +32,12 @@ be in afterwards; time-based rules run up to each expectation's time.
       badges          = ["first_post"]
       in_segments     = ["active"]
       not_in_segments = ["lurkers"]
+      strikes         = 2       # live moderation strikes
+      actions         = ["warn", "mute 1h"]  # moderation decisions, in order
+    }
+    expect_alert "negative_spike" {
+      fired      = 1            # times the alert fired over all the events
+      suppressed = 0            # times its cool-down held it back
     }
   }
 

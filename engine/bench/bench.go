@@ -18,6 +18,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -39,6 +40,8 @@ type Report struct {
 	RuleEvalNs          float64 `json:"rule_eval_ns"`
 	RulesPerEvent       float64 `json:"rules_per_event"`
 	Segment1MMs         float64 `json:"segment_1m_ms"`
+	Impact1MMs          float64 `json:"impact_1m_ms"`
+	Plan10kMs           float64 `json:"plan_10k_ms"`
 	Reload1000RulesMs   float64 `json:"reload_1000_rules_ms"`
 	BytesPerMember      float64 `json:"bytes_per_member"`
 }
@@ -52,6 +55,13 @@ type Options struct {
 	// SegmentMembers is how many members the segment figure uses
 	// (1,000,000 for the published figure).
 	SegmentMembers int
+	// ImpactMembers is how many members the member-impact figure uses
+	// (1,000,000 for the published figure); 0 skips it.
+	ImpactMembers int
+	// Plan10k measures one plan of 10,000 up-to-date resources and
+	// returns its milliseconds; the caller supplies it because it needs
+	// a platform adapter, which engine/ does not link. Nil skips it.
+	Plan10k func(ctx context.Context, dir string) (float64, error)
 	// LoadOptions load the generated 1,000-rule configuration.
 	LoadOptions config.Options
 	TempDir     string
@@ -122,6 +132,20 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.SegmentMembers > 0 {
 		say(fmt.Sprintf("a segment over %d members", opt.SegmentMembers))
 		rep.Segment1MMs = segmentMs(opt.SegmentMembers)
+	}
+
+	if opt.ImpactMembers > 0 {
+		say(fmt.Sprintf("member impact over %d members", opt.ImpactMembers))
+		if rep.Impact1MMs, err = impactMs(ctx, opt.Config, opt.ImpactMembers); err != nil {
+			return nil, err
+		}
+	}
+
+	if opt.Plan10k != nil {
+		say("a plan of 10,000 resources")
+		if rep.Plan10kMs, err = opt.Plan10k(ctx, filepath.Join(opt.TempDir, "plan10k")); err != nil {
+			return nil, err
+		}
 	}
 
 	say("loading 1,000 rules")
@@ -382,6 +406,40 @@ type segState struct {
 }
 
 func (s *segState) Count(t string, days int) int { return s.m.Counts[t].Sum(s.today, days) }
+
+// impactMs is what hearth plan spends showing how n stored members would
+// move under the configuration's segments, tiers, badges and audience
+// campaigns (store reads aside).
+func impactMs(ctx context.Context, cfg *config.Config, n int) (float64, error) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	today := state.DayOf(now)
+	ms := make([]*state.Member, n)
+	for i := range ms {
+		m := state.NewMember(fmt.Sprintf("m%07d", i), now.AddDate(0, 0, -1-i%400))
+		m.Points, m.PointsEarned = i%700, i%900
+		m.LastActiveAt = now.Add(-time.Duration(i%60) * 24 * time.Hour)
+		m.Counts = map[string]state.Series{"message.posted": {{Day: today - state.Day(i%45), Count: 1 + i%3}}}
+		m.Totals = map[string]int{"message.posted": i % 50}
+		ms[i] = m
+	}
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	start := time.Now()
+	im, err := plan.MemberImpact(ctx, cfg, members, now)
+	if err != nil {
+		return 0, err
+	}
+	if im.Members != n {
+		return 0, fmt.Errorf("member impact looked at %d of %d members", im.Members, n)
+	}
+	return float64(time.Since(start).Microseconds()) / 1000, nil
+}
 
 // reloadMs loads a generated configuration of 1,000 rules; the median of
 // five loads.

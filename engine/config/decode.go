@@ -41,7 +41,7 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	}{
 		{"platform", l.decodePlatform}, {"community", l.decodeCommunity}, {"template", l.decodeTemplate},
 		{"badge", l.decodeBadge}, {"segment", l.decodeSegment}, {"tier", l.decodeTier},
-		{"incentive", l.decodeIncentive}, {"campaign", l.decodeCampaign},
+		{"incentive", l.decodeIncentive}, {"survey", l.decodeSurvey}, {"campaign", l.decodeCampaign},
 	} {
 		for _, b := range blocks[step.typ] {
 			step.decode(b)
@@ -49,6 +49,12 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	}
 	for _, b := range blocks["moved"] {
 		l.decodeMoved(b)
+	}
+	for _, b := range blocks["sentiment"] {
+		l.decodeSentiment(b, blocks["sentiment"][0])
+	}
+	for _, b := range blocks["alert"] {
+		l.decodeAlert(b)
 	}
 	seenImports := map[string]bool{}
 	for _, b := range blocks["import"] {
@@ -347,7 +353,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			continue
 		}
 		cs := l.open(cb, spec.block("channel"))
-		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Position: cs.num("position", i), Category: cs.str("category"),
+		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
 		c.Channels = append(c.Channels, ch)
 	}
@@ -365,41 +371,8 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		}
 		c.Roles = append(c.Roles, r)
 	}
-	seen = map[string]hcl.Range{}
-	for _, mb := range b.blocks("moderation") {
-		if !l.checkName("moderation", mb) || !l.unique(seen, "moderation", mb) {
-			continue
-		}
-		ms := l.open(mb, spec.block("moderation"))
-		m := &Moderation{Name: mb.Labels[0], Keywords: ms.localeLists("keywords"), Patterns: ms.strList("patterns"),
-			Action: ms.enum("action"), Duration: ms.dur("duration"), Reason: ms.str("reason"), DeclRange: mb.DefRange}
-		on, onAttr := ms.eventTypes("on")
-		if on == nil {
-			on = []string{"message.posted"}
-		}
-		m.On = on
-		l.later = append(l.later, func() { l.checkEventTypes(onAttr, m.On) })
-		m.When = ms.rule("when", rules.Scope{Event: map[string]rules.AttrType{}})
-		if m.When != nil {
-			m.When.scope.Event = nil // filled from m.On in compileAll
-		}
-		if a := ms.attr("patterns"); a != nil {
-			for _, p := range m.Patterns {
-				if _, err := regexp.Compile(p); err != nil {
-					l.errorf(l.elemRange(a.Expr, p), "Invalid pattern", "%q is not a valid regular expression: %s.", p, err)
-				}
-			}
-		}
-		// By what is written: an invalid duration or keywords are
-		// reported for themselves.
-		if m.Action == "mute" && ms.attr("duration") == nil {
-			l.errorf(&mb.DefRange, "Missing mute duration", "A mute needs duration = \"1h\" (or another duration).")
-		}
-		if ms.attr("when") == nil && ms.attr("keywords") == nil && ms.attr("patterns") == nil {
-			l.errorf(&mb.DefRange, "Moderation rule matches nothing", "Give keywords, patterns or a when rule.")
-		}
-		c.Moderation = append(c.Moderation, m)
-	}
+	l.decodeLadder(c, b, spec)
+	l.decodeModeration(c, hb, b, spec)
 	if c.Capacity > 0 && c.Capacity < 2 {
 		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
 	}
@@ -476,6 +449,11 @@ func (l *loader) decodeBadge(hb *hcl.Block) {
 	if bd.Title == "" {
 		bd.Title = name
 	}
+	bd.PlatformBadge = b.str("platform_badge")
+	if bd.PlatformBadge == "" {
+		bd.PlatformBadge = bd.Title
+	}
+	l.refLater(b, "platform", "badge."+name, func(v any) { bd.Platform, _ = v.(*Platform) })
 	l.cfg.Badges = append(l.cfg.Badges, bd)
 }
 
@@ -664,6 +642,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			send := &Send{Channel: sd.enum("channel")}
 			from := addr
 			l.refLater(sd, "template", from, func(v any) { send.Template, _ = v.(*Template) })
+			l.refLater(sd, "survey", from, func(v any) { send.Survey, _ = v.(*Survey) })
+			if sd.attr("template") == nil && sd.attr("survey") == nil {
+				l.errorf(&sendb.DefRange, "Nothing to send", "A send needs template = template.NAME, survey = survey.NAME, or both.")
+			}
 			l.refLater(sd, "target", from, func(v any) { send.Target, _ = v.(*Channel) })
 			l.refLater(sd, "platform", from, func(v any) { send.Platform, _ = v.(*Platform) })
 			if send.Channel == "channel" && sd.attr("target") == nil {

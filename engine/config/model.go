@@ -29,10 +29,13 @@ type Config struct {
 	Incentives  []*Incentive
 	Campaigns   []*Campaign
 	Templates   []*Template
+	Surveys     []*Survey
 	EventTypes  map[string]rules.EventType // standard and declared
 	Events      []*EventDecl               // declared in files
 	Moved       []*Moved
 	Imports     []*Import
+	Alerts      []*Alert
+	Sentiment   *Sentiment // nil: the built-in lists only
 
 	Graph *Graph
 	// Rules are every compiled rule, in a stable order; Rule.ID indexes it.
@@ -103,6 +106,7 @@ type Community struct {
 	Channels       []*Channel
 	Roles          []*Role
 	Moderation     []*Moderation
+	Ladder         *Ladder
 	Lifecycle      Lifecycle
 	DeclRange      hcl.Range
 }
@@ -111,6 +115,8 @@ type Community struct {
 type Channel struct {
 	Name          string
 	Topic         string
+	Purpose       string
+	Color         string
 	Position      int
 	Category      string
 	Private       bool
@@ -143,10 +149,60 @@ type Moderation struct {
 	When      *Rule
 	Keywords  map[string][]string
 	Patterns  []string
-	Action    string
+	Links     int // 0: not checked
+	Mentions  int // 0: not checked
+	Rate      *durations.Rate
+	Action    string // "": the ladder decides
 	Duration  time.Duration
+	Strikes   int
+	Delete    bool
 	Reason    string
 	DeclRange hcl.Range
+}
+
+// Ladder is a community's violation ladder.
+type Ladder struct {
+	Decay     time.Duration
+	Template  *Template
+	Rungs     []*Rung
+	DeclRange hcl.Range
+}
+
+// Rung is one rung of a ladder: Action from Strikes live strikes.
+type Rung struct {
+	Strikes  int
+	Action   string
+	Duration time.Duration
+}
+
+// Sentiment is the sentiment block: word lists added to the built-in ones.
+type Sentiment struct {
+	Negative map[string][]string
+	Positive map[string][]string
+	Builtin  bool
+}
+
+// Alert is an alert block: a risk rule over community figures.
+type Alert struct {
+	Name        string
+	Description string
+	Community   *Community // nil: every community
+	When        *Rule
+	Severity    string
+	Cooldown    time.Duration
+	Campaign    *Campaign
+	Responders  []string
+	Notify      []*Notify
+	DeclRange   hcl.Range
+}
+
+// Notify is where an alert is sent.
+type Notify struct {
+	Channel  string // channel, email, webhook
+	Target   *Channel
+	To       string
+	Platform *Platform
+	Template *Template
 }
 
 // Rule is a rule attribute: its source, where it is, and its program.
@@ -199,7 +255,10 @@ type Badge struct {
 	Class       string
 	Repeat      bool
 	RevokeWhen  *Rule
-	DeclRange   hcl.Range
+	// Platform, when set, also grants the platform's badge PlatformBadge.
+	Platform      *Platform
+	PlatformBadge string
+	DeclRange     hcl.Range
 }
 
 // Incentive is an incentive block.
@@ -276,6 +335,7 @@ const Exit = "exit"
 type Send struct {
 	Channel  string // dm, channel, email, webhook
 	Template *Template
+	Survey   *Survey // questions sent after the template's text
 	Target   *Channel
 	Platform *Platform
 }

@@ -44,6 +44,7 @@ var refKinds = map[string]string{
 	"template":  "template.NAME",
 	"campaign":  "campaign.NAME",
 	"incentive": "incentive.NAME",
+	"survey":    "survey.NAME",
 }
 
 // resolve turns a reference attribute into the block it names, or nil
@@ -230,6 +231,10 @@ func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
 			for _, x := range l.cfg.Incentives {
 				each(x.Name, x)
 			}
+		case "survey":
+			for _, x := range l.cfg.Surveys {
+				each(x.Name, x)
+			}
 		}
 		if found == nil {
 			return notFound(root, name, names)
@@ -364,6 +369,9 @@ func (l *loader) compileAll() {
 			compile(m.When, "community."+c.Name, m.On, true)
 		}
 	}
+	for _, a := range l.cfg.Alerts {
+		compile(a.When, "alert."+a.Name, nil, false)
+	}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
 		j.prog, j.errs = l.rc.Compile(j.r.Source, j.sc)
@@ -393,6 +401,9 @@ func (l *loader) compileAll() {
 		}
 	}
 	l.checkSegmentCycles()
+	for _, a := range l.cfg.Alerts {
+		l.checkAlertRule(a)
+	}
 }
 
 // parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines; small
@@ -732,6 +743,12 @@ func (l *loader) buildGraph() *Graph {
 	}
 	for _, t := range l.cfg.Templates {
 		add("template." + t.Name)
+	}
+	for _, s := range l.cfg.Surveys {
+		add("survey." + s.Name)
+	}
+	for _, a := range l.cfg.Alerts {
+		add("alert." + a.Name)
 	}
 	sort.Strings(g.Nodes)
 	seen := map[Edge]bool{}

@@ -202,6 +202,8 @@ var Root = &Block{
 					Doc: "A channel, room or category of the community.",
 					Attrs: append([]Attr{
 						{Name: "topic", Kind: KindString, Doc: "Channel topic."},
+						{Name: "purpose", Kind: KindString, Doc: "What the channel is for, where the platform keeps it apart from the topic (Slack's channel purpose)."},
+						{Name: "color", Kind: KindColor, Doc: "Color, where channels have one (a Discourse category's)."},
 						{Name: "position", Kind: KindNumber, Doc: "Order among channels; by default the order in the file."},
 						{Name: "category", Kind: KindString, Doc: "Category or section the channel belongs to."},
 						{Name: "private", Kind: KindBool, Doc: "Visible to invited members and roles only.", Default: "false"},
@@ -226,12 +228,48 @@ var Root = &Block{
 					Attrs: []Attr{
 						{Name: "on", Kind: KindEventTypes, Doc: "Event types checked. With several, `when` reads only the event attributes they all have.", Default: `"message.posted"`},
 						{Name: "when", Kind: KindRule, Doc: "Extra condition, for example \"event.links > 3\"." + ruleDoc},
-						{Name: "keywords", Kind: KindLocaleLists, Doc: "Words and phrases per locale, matched case-insensitively.", Example: `{ en = ["spam"], zh-CN = ["广告"] }`},
+						{Name: "keywords", Kind: KindLocaleLists, Doc: "Words and phrases per locale, matched case-insensitively in every message whatever its language: as whole words in Latin and other spaced scripts, as substrings in Chinese, Japanese and Korean, which have no spaces between words.", Example: `{ en = ["spam"], zh-CN = ["广告"] }`},
 						{Name: "patterns", Kind: KindStringList, Doc: "Regular expressions matched against the message text."},
-						{Name: "action", Kind: KindEnum, Enum: []string{"flag", "warn", "mute", "remove", "kick", "ban"}, Required: true, Doc: "What to do with a match."},
-						{Name: "duration", Kind: KindDuration, Doc: "How long a mute lasts."},
+						{Name: "links", Kind: KindNumber, Doc: "Link spam: a message with at least this many links (the event's links attribute, or the http(s) URLs in its text) matches."},
+						{Name: "mentions", Kind: KindNumber, Doc: "Mention spam: a message with at least this many mentions (the event's mentions attribute, or the @names in its text) matches."},
+						{Name: "rate", Kind: KindRate, Doc: "Message rate: more than N messages from one member within the window, such as \"5/10s\", matches (the message that passes it and every one after it inside the window)."},
+						{Name: "action", Kind: KindEnum, Enum: []string{"flag", "warn", "mute", "remove", "kick", "ban"}, Doc: "What to do with a match: flag only records it; warn sends the member a direct message; mute stops them posting for duration; remove deletes the message; kick removes the member; ban keeps them out. Without it the community's ladder decides by the member's strikes.", Default: "the ladder's rung"},
+						{Name: "duration", Kind: KindDuration, Doc: "How long a mute (or a ban; none is forever) lasts."},
+						{Name: "strikes", Kind: KindNumber, Doc: "Strikes a match adds to the member's record; they decay after the ladder's decay.", Default: "1 (0 with action = \"flag\")"},
+						{Name: "delete", Kind: KindBool, Doc: "Also delete the offending message, whatever the action.", Default: "false"},
 						{Name: "reason", Kind: KindString, Doc: "Reason recorded and shown to the member."},
 					},
+				},
+				{
+					Type: "ladder", Single: true,
+					Doc: "The violation ladder: each moderation match adds strikes, and the rung for the member's live strikes decides the action, so repeat offenders climb from a warning to a ban. Strikes decay: one older than decay no longer counts. hearth member pardon clears them.",
+					Example: `ladder {
+  decay = "30d"
+  rung { action = "warn" }
+  rung {
+    action   = "mute"
+    duration = "1h"
+  }
+  rung {
+    action   = "mute"
+    duration = "24h"
+  }
+  rung { action = "kick" }
+  rung { action = "ban" }
+}`,
+					Attrs: []Attr{
+						{Name: "decay", Kind: KindDuration, Required: true, Doc: "How long a strike counts, such as \"30d\"."},
+						{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "Warning sent to the member by direct message with every action, template.NAME; its text sees event.rule, event.action, event.reason, event.strikes and event.evidence. Without it a plain text with the reason is sent."},
+					},
+					Blocks: []*Block{{
+						Type: "rung",
+						Doc:  "One rung: the action at a number of live strikes. Rungs are climbed in order; past the last, the last one repeats.",
+						Attrs: []Attr{
+							{Name: "strikes", Kind: KindNumber, Doc: "Live strikes from which this rung applies; more than the rung before.", Default: "the rung's position: 1, 2, 3 ..."},
+							{Name: "action", Kind: KindEnum, Enum: []string{"warn", "mute", "remove", "kick", "ban"}, Required: true, Doc: "What to do: warn, mute for duration, remove the message, kick, or ban (for duration, or forever)."},
+							{Name: "duration", Kind: KindDuration, Doc: "How long a mute or a ban lasts."},
+						},
+					}},
 				},
 			},
 		},
@@ -287,6 +325,8 @@ var Root = &Block{
 				{Name: "class", Kind: KindEnum, Enum: []string{"bronze", "silver", "gold"}, Doc: "Badge class.", Default: "bronze"},
 				{Name: "repeat", Kind: KindBool, Doc: "Whether a member can earn it more than once.", Default: "false"},
 				{Name: "revoke_when", Kind: KindRule, Doc: "Take the badge back when this rule over member state holds." + ruleDoc},
+				{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform whose own badge members are also granted when they earn this one, such as a Discourse forum (POST /user_badges.json): platform.TYPE.NAME."},
+				{Name: "platform_badge", Kind: KindString, Doc: "Name of the badge on that platform.", Default: "the title"},
 			},
 		},
 		{
@@ -384,7 +424,8 @@ var Root = &Block{
 							Doc: "Send a message.",
 							Attrs: []Attr{
 								{Name: "channel", Kind: KindEnum, Enum: []string{"dm", "channel", "email", "webhook"}, Required: true, Doc: "How: direct message, channel message, email or webhook."},
-								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Required: true, Doc: "What: template.NAME."},
+								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "What: template.NAME. Required unless survey is set."},
+								{Name: "survey", Kind: KindRef, Refs: []string{"survey"}, Doc: "A survey to send: survey.NAME. Its questions and how to answer follow the template's text, in the member's locale."},
 								{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
 								{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the member's community's."},
 							},
@@ -429,6 +470,56 @@ var Root = &Block{
 				{Name: "subject", Kind: KindLocaleText, Doc: "Email subject per locale."},
 				{Name: "html", Kind: KindLocaleText, Doc: "Email HTML per locale."},
 			},
+		},
+		surveySpec,
+		{
+			Type: "sentiment", Single: true,
+			Doc: "The word lists of the built-in sentiment scorer, which counts a message negative when it has more negative words and phrases than positive ones. Risk alerts read the count of negative messages as community.negative_1h and community.negative_24h. Lists per locale are matched like moderation keywords (substrings in Chinese, Japanese and Korean, whole words elsewhere).",
+			Example: `sentiment {
+  negative = { en = ["refund", "scam"], zh-CN = ["退款", "骗子"] }
+  positive = { en = ["thanks"], zh-CN = ["谢谢"] }
+}`,
+			Attrs: []Attr{
+				{Name: "negative", Kind: KindLocaleLists, Doc: "Negative words and phrases per locale, added to the built-in lists."},
+				{Name: "positive", Kind: KindLocaleLists, Doc: "Positive words and phrases per locale, added to the built-in lists."},
+				{Name: "builtin", Kind: KindBool, Doc: "Use the built-in en and zh-CN lists as well.", Default: "true"},
+			},
+		},
+		{
+			Type: "alert", Labels: []string{"name"},
+			Doc: "A risk rule over a community's figures in rolling windows (see `hearth explain rules` for community.*). When its rule starts to hold, it notifies the ops channels and can start a crisis playbook campaign for its responders; it does not fire again while the rule keeps holding (deduplication), nor within cooldown of the last firing.",
+			Example: `alert "negative_spike" {
+  community  = community.explorers
+  when       = "community.negative_1h >= 5 && community.negative_1h * 4 >= community.messages_1h"
+  severity   = "critical"
+  cooldown   = "6h"
+  campaign   = campaign.crisis
+  responders = ["mod-ana"]
+  notify {
+    channel = "channel"
+    target  = community.explorers.channel.ops
+  }
+}`,
+			Attrs: []Attr{
+				{Name: "description", Kind: KindString, Doc: "What the alert means, included in its message."},
+				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "The community watched, community.NAME; without it, every community, each on its own."},
+				{Name: "when", Kind: KindRule, Required: true, Doc: "Condition over community figures, such as \"community.left_24h >= 10\"; it reads community and now, not member or event." + ruleDoc},
+				{Name: "severity", Kind: KindEnum, Enum: []string{"info", "warning", "critical"}, Doc: "How serious, included in the message.", Default: "warning"},
+				{Name: "cooldown", Kind: KindDuration, Doc: "No new firing within this long of the last one.", Default: "1h"},
+				{Name: "campaign", Kind: KindRef, Refs: []string{"campaign"}, Doc: "Crisis playbook: the campaign the responders are enrolled in when the alert fires, campaign.NAME; its enter_when sees the alert.raised event."},
+				{Name: "responders", Kind: KindStringList, Doc: "Member ids who receive the alert.raised event (and enter the campaign), such as the moderators."},
+			},
+			Blocks: []*Block{{
+				Type: "notify",
+				Doc:  "Where the alert is sent; repeatable. The message is the template's text, or a plain summary of the alert and the figures it read.",
+				Attrs: []Attr{
+					{Name: "channel", Kind: KindEnum, Enum: []string{"channel", "email", "webhook"}, Required: true, Doc: "How: a message in a community channel, an email, or a webhook call."},
+					{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
+					{Name: "to", Kind: KindString, Doc: "With email: the address; with webhook: the name or URL the webhook platform expects."},
+					{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the community's."},
+					{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "Message text, template.NAME; it sees event.alert, event.severity, event.community, event.summary and community.*."},
+				},
+			}},
 		},
 		{
 			Type: "moved",

@@ -24,9 +24,13 @@ func (d *Daemon) adminRoutes(mux *http.ServeMux, auth func(http.HandlerFunc) htt
 	mux.HandleFunc("GET /v1/members/{id}", auth(d.getMember))
 	mux.HandleFunc("GET /v1/members/{id}/history", auth(d.history))
 	mux.HandleFunc("GET /v1/members/{id}/why", auth(d.why))
+	mux.HandleFunc("POST /v1/members/{id}/pardon", auth(d.pardon))
+	mux.HandleFunc("GET /v1/communities", auth(d.communities))
 	mux.HandleFunc("GET /v1/population", auth(d.population))
 	mux.HandleFunc("GET /v1/outbox", auth(d.listOutbox))
 	mux.HandleFunc("GET /v1/timeseries", auth(d.timeseries))
+	mux.HandleFunc("GET /v1/report", auth(d.getReport))
+	mux.HandleFunc("POST /v1/feedback", auth(d.postFeedback))
 }
 
 // member reads one member's committed state as JSON bytes, so the

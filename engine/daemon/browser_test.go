@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -109,6 +110,34 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitPage(t, ctx, shots, "the onboarding funnel shows entered 30",
 		`(() => { const s = document.querySelector('[data-campaign="onboarding"] [data-stage="entered"] .n'); return !!s && s.textContent === "30"; })()`)
 	waitPage(t, ctx, shots, "the overview counts the members", `document.getElementById("k-members").textContent === "30"`)
+
+	// The community health section draws the same figures as GET /v1/report.
+	var rep analytics.Report
+	getJSON(t, srv.URL+"/v1/report", &rep)
+	if rep.Members.Joined != 30 || rep.Funnel[1].Members == 0 {
+		t.Fatalf("the report of the sample events: %+v", rep)
+	}
+	activeDays, cohorts := 0, 0
+	for _, d := range rep.Daily {
+		if d.Active > 0 {
+			activeDays++
+		}
+	}
+	for _, c := range rep.Weekly {
+		if c.Size > 0 {
+			cohorts++
+		}
+	}
+	waitPage(t, ctx, shots, fmt.Sprintf("the health section shows %.1f%% active over 7 days", rep.Active.Ratio7*100),
+		fmt.Sprintf(`document.getElementById("hr-a7").textContent === "%.1f%%" && document.getElementById("hr-asof").textContent === "as of %s"`, rep.Active.Ratio7*100, rep.AsOf))
+	waitPage(t, ctx, shots, fmt.Sprintf("the funnel shows %d first contributions", rep.Funnel[1].Members),
+		fmt.Sprintf(`(() => { const r = document.querySelector('#hr-funnel [data-name="first contribution"] .count'); return !!r && r.textContent === "%d"; })()`, rep.Funnel[1].Members))
+	waitPage(t, ctx, shots, fmt.Sprintf("the daily chart has %d bars and the 7- and 30-day lines", activeDays),
+		fmt.Sprintf(`document.querySelectorAll("#hr-daily rect.day").length === %d && document.querySelectorAll("#hr-daily path.active_7d, #hr-daily path.active_30d").length === 2`, activeDays))
+	waitPage(t, ctx, shots, fmt.Sprintf("the retention table has %d cohorts", cohorts),
+		fmt.Sprintf(`document.querySelectorAll("#hr-retention tbody tr").length === %d`, cohorts))
+	do(t, ctx, "scroll to the health section", chromedp.Evaluate[chromedp.Void](`document.getElementById("health-report").scrollIntoView()`))
+	shot(t, ctx, shots, "dashboard-health.png")
 
 	// A dead letter: the overview counts it in red and the Dead tab lists
 	// it with its error. Marked on the processor goroutine, as the

@@ -112,6 +112,8 @@ type Daemon struct {
 	rt       atomic.Pointer[runtime.Runtime] // in force, for metrics
 	stats    Counters
 	series   ring // guarded by mu
+	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
+	receivers map[string]Receiver
 }
 
 // Counters are running totals, for status.
@@ -424,8 +426,10 @@ func fail(reqs []*request, err error) {
 	}
 }
 
-// recheck runs timers that came due: campaign steps, time-based rules.
+// recheck runs timers that came due: campaign steps, time-based rules,
+// and alerts.
 func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
+	d.checkAlerts(ctx, rt)
 	for range 100 { // bounded per round; the next round continues
 		b, err := d.opt.Store.Begin(ctx)
 		if err != nil {

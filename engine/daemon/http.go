@@ -44,6 +44,8 @@ func (d *Daemon) Handler(token string) http.Handler {
 		}
 	}
 	mux.HandleFunc("POST /v1/events", auth(d.postEvents))
+	// Inbound platforms authenticate each request themselves (signatures).
+	mux.HandleFunc("POST /v1/inbound/{type}/{name}", d.postInbound)
 	mux.HandleFunc("POST /v1/reload", auth(func(w http.ResponseWriter, r *http.Request) {
 		res := d.Reload("api")
 		code := http.StatusOK

@@ -3,7 +3,7 @@
 //
 // Go's time.ParseDuration has no days or weeks, which are the natural units
 // of community rules, so hearth has its own small grammar: one or more
-// number-unit pairs ("1d12h"), units s, m, h, d (24h) and w (7d).
+// number-unit pairs ("1d12h"), units ms, s, m, h, d (24h) and w (7d).
 package durations
 
 import (
@@ -66,6 +66,12 @@ func Parse(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("%w %q: use whole numbers with a smaller unit, such as \"36h\" for a day and a half", ErrSyntax, s)
 		}
 		unit, ok := units[in[j]]
+		width := 1
+		if in[j] == 'm' && j+1 < len(in) && in[j+1] == 's' {
+			// Milliseconds, for network timeouts; "1m" followed by
+			// "s" would otherwise be a unit with no number anyway.
+			unit, width = time.Millisecond, 2
+		}
 		if !ok {
 			return 0, fmt.Errorf("%w %q: unknown unit %q; use s, m, h, d or w", ErrSyntax, s, string(in[j]))
 		}
@@ -73,7 +79,7 @@ func Parse(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("%w %q: too long", ErrSyntax, s)
 		}
 		total += time.Duration(n) * unit
-		i = j + 1
+		i = j + width
 	}
 	return total, nil
 }

@@ -9,14 +9,18 @@ import (
 
 func TestParse(t *testing.T) {
 	good := map[string]time.Duration{
-		"0s":    0,
-		"90s":   90 * time.Second,
-		"15m":   15 * time.Minute,
-		"72h":   72 * time.Hour,
-		"14d":   14 * Day,
-		"2w":    14 * Day,
-		"1d12h": 36 * time.Hour,
-		" 3d ":  3 * Day,
+		"0s":      0,
+		"90s":     90 * time.Second,
+		"15m":     15 * time.Minute,
+		"72h":     72 * time.Hour,
+		"14d":     14 * Day,
+		"2w":      14 * Day,
+		"1d12h":   36 * time.Hour,
+		" 3d ":    3 * Day,
+		"150ms":   150 * time.Millisecond,
+		"1s500ms": 1500 * time.Millisecond,
+		"1m30s":   90 * time.Second,
+		"2m5ms":   2*time.Minute + 5*time.Millisecond,
 	}
 	for in, want := range good {
 		got, err := Parse(in)
@@ -24,7 +28,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "14", "d", "14x", "-3d", "1.5d", "14 d", "99999999999d"} {
+	for _, in := range []string{"", "14", "d", "14x", "-3d", "1.5d", "14 d", "99999999999d", "ms", "5mss"} {
 		if _, err := Parse(in); !errors.Is(err, ErrSyntax) {
 			t.Errorf("Parse(%q) error = %v; want ErrSyntax", in, err)
 		}
@@ -47,7 +51,7 @@ func TestParseMessages(t *testing.T) {
 }
 
 func TestFormatRoundTrip(t *testing.T) {
-	for _, in := range []string{"0s", "90s", "1h30m", "14d", "2w", "1w3d", "36h"} {
+	for _, in := range []string{"0s", "90s", "1h30m", "14d", "2w", "1w3d", "36h", "1s250ms"} {
 		d, err := Parse(in)
 		if err != nil {
 			t.Fatal(err)

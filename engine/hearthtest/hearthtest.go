@@ -36,7 +36,18 @@ type Test struct {
 	Start   string   `hcl:"start,optional"`
 	Events  []Event  `hcl:"event,block"`
 	Expects []Expect `hcl:"expect,block"`
-	Range   hcl.Range
+	// Alerts are expectations about alerts after every event.
+	Alerts []ExpectAlert `hcl:"expect_alert,block"`
+	Range  hcl.Range
+}
+
+// ExpectAlert is how often an alert must have fired (and been held back
+// by its cool-down) over the test's events, summed over communities.
+type ExpectAlert struct {
+	Name       string    `hcl:"name,label"`
+	Fired      *int      `hcl:"fired,optional"`
+	Suppressed *int      `hcl:"suppressed,optional"`
+	Range      hcl.Range `hcl:",def_range"`
 }
 
 // Event is one input event; at is an offset from start ("3d12h") or an
@@ -64,7 +75,12 @@ type Expect struct {
 	InSegments    []string  `hcl:"in_segments,optional"`
 	NotInSegments []string  `hcl:"not_in_segments,optional"`
 	Attrs         cty.Value `hcl:"attrs,optional"`
-	Range         hcl.Range `hcl:",def_range"`
+	// Strikes are the member's live moderation strikes; Actions the
+	// moderation decisions taken about them, in order, such as
+	// ["warn", "mute 1h", "flag"].
+	Strikes *int      `hcl:"strikes,optional"`
+	Actions *[]string `hcl:"actions,optional"`
+	Range   hcl.Range `hcl:",def_range"`
 }
 
 // Failure is one expectation not met.
@@ -230,7 +246,52 @@ func runTest(ctx context.Context, cfg *config.Config, t Test) (Result, hcl.Diagn
 		}
 		res.Failures = append(res.Failures, check(cfg, t.Name, x, m)...)
 	}
+	if len(t.Alerts) > 0 {
+		var stream strings.Builder
+		until := start
+		for _, e := range evs {
+			stream.Write(e.line)
+			stream.WriteByte('\n')
+			until = e.at
+		}
+		sum, err := simulate.Run(ctx, cfg, strings.NewReader(stream.String()), simulate.Options{To: until})
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test events rejected", Detail: err.Error(), Subject: t.Range.Ptr()})
+			return res, diags
+		}
+		var comms []*state.Community
+		if cr, ok := sum.Store.(state.CommunityReader); ok {
+			comms, _ = cr.Communities()
+		}
+		for _, x := range t.Alerts {
+			res.Failures = append(res.Failures, checkAlert(cfg, t.Name, x, comms)...)
+		}
+	}
 	return res, diags
+}
+
+func checkAlert(cfg *config.Config, test string, x ExpectAlert, comms []*state.Community) []Failure {
+	var out []Failure
+	fired, suppressed := 0, 0
+	for _, c := range comms {
+		if st := c.Alerts[x.Name]; st != nil {
+			fired += st.Fired
+			suppressed += st.Suppressed
+		}
+	}
+	rule := fmt.Sprintf("there is no alert %q", x.Name)
+	for _, a := range cfg.Alerts {
+		if a.Name == x.Name {
+			rule = "alert " + a.Name + " when at " + where(a.When)
+		}
+	}
+	if x.Fired != nil && *x.Fired != fired {
+		out = append(out, Failure{Test: test, Where: x.Range, What: "alert " + x.Name + " fired", Expected: fmt.Sprint(*x.Fired), Got: fmt.Sprint(fired), Rule: rule})
+	}
+	if x.Suppressed != nil && *x.Suppressed != suppressed {
+		out = append(out, Failure{Test: test, Where: x.Range, What: "alert " + x.Name + " suppressed", Expected: fmt.Sprint(*x.Suppressed), Got: fmt.Sprint(suppressed), Rule: rule})
+	}
+	return out
 }
 
 func check(cfg *config.Config, test string, x Expect, m *state.Member) []Failure {
@@ -266,6 +327,24 @@ func check(cfg *config.Config, test string, x Expect, m *state.Member) []Failure
 	for _, s := range x.NotInSegments {
 		if _, ok := m.Segments[s]; ok {
 			fail("segment "+s, "not in", "in", segmentRule(cfg, s))
+		}
+	}
+	if x.Strikes != nil && *x.Strikes != m.Strikes {
+		fail("strikes", fmt.Sprint(*x.Strikes), fmt.Sprint(m.Strikes), "")
+	}
+	if x.Actions != nil {
+		got := []string{}
+		if m.Moderation != nil {
+			for _, d := range m.Moderation.Decisions {
+				a := d.Action
+				if d.Duration != "" {
+					a += " " + d.Duration
+				}
+				got = append(got, a)
+			}
+		}
+		if !slices.Equal(got, *x.Actions) {
+			fail("moderation actions", fmt.Sprint(*x.Actions), fmt.Sprint(got), "")
 		}
 	}
 	if !x.Attrs.IsNull() && x.Attrs.IsKnown() && x.Attrs.CanIterateElements() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -12,7 +13,8 @@ import (
 )
 
 // PlatformSender delivers outbox actions through platform adapters: a
-// channel message or a direct message becomes a platform Perform with the
+// channel message, a direct message or a role change becomes a platform
+// Perform, and an email a Mail through an email platform, each with the
 // action's idempotency key, so a platform that honours keys applies it at
 // most once however often it is sent.
 type PlatformSender struct {
@@ -44,6 +46,9 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	if err != nil {
 		return err
 	}
+	if a.Kind == "send.email" {
+		return mail(ctx, conn, plat, a)
+	}
 	perf, err := platform.Require[platform.Performer](conn, plat.Addr())
 	if err != nil {
 		return &PermanentError{Err: err}
@@ -55,6 +60,11 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	req := platform.PerformRequest{Key: a.Key, Community: community, Text: a.Text}
 	switch a.Kind {
 	case "send.dm":
+		req.Action, req.Member = platform.ActionDirectMessage, a.Target
+	case "send.webhook":
+		// A webhook delivers the rendered message about the member to
+		// another system (a CRM, an SMS gateway), which takes it as a
+		// message for that member.
 		req.Action, req.Member = platform.ActionDirectMessage, a.Target
 	case "send.channel":
 		ch, err := p.id(ctx, conn, "channel/"+community+"/"+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target)
@@ -71,10 +81,33 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		if a.Kind == "role.remove" {
 			req.Action = platform.ActionRoleRemove
 		}
+	case "moderation.mute", "moderation.kick", "moderation.ban":
+		req.Action, req.Member, req.Text = moderationActions[a.Kind], a.Target, ""
+		req.Reason, req.Duration = a.Reason, a.Duration
+	case "moderation.delete":
+		req.Action, req.Message, req.Text, req.Reason = platform.ActionDeleteMessage, a.Message, "", a.Reason
+	case "badge.grant":
+		// The runtime puts the platform's badge name in Role.
+		req.Action, req.Member, req.Badge, req.Text = platform.ActionBadgeGrant, a.Target, a.Role, ""
 	default:
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}
 	_, err = perf.Perform(ctx, req)
+	return err
+}
+
+// mail sends an email action through a platform that can (an "email"
+// platform block). The recipient is the member's identity on that
+// platform, their address.
+func mail(ctx context.Context, conn platform.Conn, plat *config.Platform, a state.Action) error {
+	m, err := platform.Require[platform.Mailer](conn, plat.Addr())
+	if err != nil {
+		return &PermanentError{Err: fmt.Errorf("%w; send email through an email platform: send { channel = \"email\", platform = platform.email.NAME }", err)}
+	}
+	if !strings.Contains(a.Target, "@") {
+		return &PermanentError{Err: fmt.Errorf("member %s has no email address: events must carry it as member.identities.%s", a.Member, plat.Type)}
+	}
+	_, err = m.Mail(ctx, platform.MailRequest{Key: a.Key, To: a.Target, Member: a.Member, Subject: a.Subject, Text: a.Text, HTML: a.HTML, Locale: a.Locale})
 	return err
 }
 
@@ -108,9 +141,11 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string,
 	if ok {
 		return id, nil
 	}
-	reader, err := platform.Require[platform.Reader](conn, "lookup")
-	if err != nil {
-		return "", &PermanentError{Err: err}
+	reader, ok := conn.(platform.Reader)
+	if !ok {
+		// Platforms that cannot list objects (webhooks, chat robots) know
+		// them by their hearth names.
+		return name, nil
 	}
 	objs, err := platform.ReadAll(ctx, reader, req)
 	if err != nil {
@@ -129,6 +164,11 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, key string,
 	}
 	// Not there yet: apply may create it later, so try again later.
 	return "", fmt.Errorf("no %s named %q on the platform yet (run hearth apply)", req.Kind, name)
+}
+
+// moderationActions are the platform actions of moderation outbox kinds.
+var moderationActions = map[string]platform.Action{
+	"moderation.mute": platform.ActionMute, "moderation.kick": platform.ActionKick, "moderation.ban": platform.ActionBan,
 }
 
 // Close closes the platform connections.

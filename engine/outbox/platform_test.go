@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,7 @@ community "club" {
 		{Key: "k-ch", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: "general", Text: "Say hi to Ann"},
 		{Key: "k-role", Kind: "role.add", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: mem.ID, Role: "core"},
 		{Key: "k-mail", Kind: "send.email", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: mem.ID, Text: "x"},
+		{Key: "k-badge", Kind: "badge.grant", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: mem.ID, Role: "First post"},
 	})
 	_ = b.Commit()
 	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
@@ -79,8 +81,22 @@ community "club" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Sent != 3 || rep.Dead != 1 {
-		t.Fatalf("report %+v; want 3 sent and the email dead (local has no email)", rep)
+	if rep.Sent != 3 || rep.Dead != 2 {
+		t.Fatalf("report %+v; want 3 sent, the email and the badge dead (local has neither)", rep)
+	}
+	// The grant reached the platform well formed, which then refused it.
+	dead, _ := store.ListOutbox(ctx, state.OutboxDead, 10)
+	found := false
+	for _, e := range dead {
+		if e.Key == "k-badge" {
+			found = true
+			if !strings.Contains(e.LastError, "not supported") {
+				t.Errorf("badge grant died with %q; want the platform's refusal", e.LastError)
+			}
+		}
+	}
+	if !found {
+		t.Error("the badge grant is not among the dead letters")
 	}
 	// Sending the same keys again (a crash before recording) does nothing.
 	for _, key := range []string{"k-dm", "k-ch"} {

@@ -34,6 +34,12 @@ type ApplyOptions struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock for the lock; nil means time.Now.
 	Now func() time.Time
+	// HeldLock is the id of a lock the caller took with Lock (to plan
+	// and apply under one lock); Apply then neither takes nor releases
+	// it. Empty makes Apply take the lock itself, waiting up to
+	// LockWait.
+	HeldLock string
+	LockWait time.Duration
 }
 
 // Result counts what Apply did.
@@ -57,12 +63,14 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	if now == nil {
 		now = time.Now
 	}
-	lock := state.LockInfo{ID: randomID(), Who: opts.Who, When: now().UTC()}
-	if err := st.Lock(ctx, lock); err != nil {
-		return res, err
+	if opts.HeldLock == "" {
+		id, err := Lock(ctx, st, LockOptions{Who: opts.Who, Wait: opts.LockWait, Now: now, Sleep: opts.Sleep})
+		if err != nil {
+			return res, err
+		}
+		// Unlock even when ctx was cancelled (Ctrl-C), or the lock would stay.
+		defer st.Unlock(context.WithoutCancel(ctx), id)
 	}
-	// Unlock even when ctx was cancelled (Ctrl-C), or the lock would stay.
-	defer st.Unlock(context.WithoutCancel(ctx), lock.ID)
 
 	resources, serial, err := st.Resources(ctx)
 	if err != nil {

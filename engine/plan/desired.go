@@ -71,7 +71,7 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 			if err := add(Desired{Address: addr, Kind: platform.KindChannel, Community: caddr,
 				Ignore: ch.Lifecycle.IgnoreChanges, PreventDestroy: ch.Lifecycle.PreventDestroy,
 				Attrs: platform.Attrs{
-					"name": ch.Name, "topic": ch.Topic, "position": platform.FormatIntValue(ch.Position),
+					"name": ch.Name, "topic": ch.Topic, "purpose": ch.Purpose, "color": ch.Color, "position": platform.FormatIntValue(ch.Position),
 					"category": ch.Category, "private": platform.FormatBoolValue(ch.Private),
 				}}); err != nil {
 				return nil, err

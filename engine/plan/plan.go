@@ -161,6 +161,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, err
 	}
+	desired, sendOnly := managed(desired, conns)
 	resources, serial, err := st.Resources(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
@@ -184,7 +185,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, err
 	}
 	desired = append(desired, subs...)
-	p.Warnings = warnings
+	p.Warnings = append(sendOnly, warnings...)
 	wanted := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		wanted[d.Address] = true
@@ -523,4 +524,30 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 		}
 	}
 	return live, nil
+}
+
+// managed drops the objects of communities on platforms that can neither
+// read nor change objects (webhooks, chat robots such as WeCom's or
+// Feishu's): hearth only sends messages through them, so there is nothing
+// to plan there. A note says so, once per community.
+func managed(desired []Desired, conns Conns) ([]Desired, []string) {
+	var out []Desired
+	var notes []string
+	for _, d := range desired {
+		conn, ok := conns[d.Platform]
+		if !ok {
+			out = append(out, d)
+			continue
+		}
+		_, reads := conn.(platform.Reader)
+		_, applies := conn.(platform.Applier)
+		if reads || applies {
+			out = append(out, d)
+			continue
+		}
+		if d.Kind == platform.KindCommunity {
+			notes = append(notes, fmt.Sprintf("%s is on %s, which only sends messages: hearth does not create or change its groups and channels, so they are not planned", d.Address, d.Platform))
+		}
+	}
+	return out, notes
 }

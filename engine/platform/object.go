@@ -174,6 +174,8 @@ var kinds = []KindSpec{
 		Attrs: []AttrSpec{
 			{Name: "name", Format: FormatText, Required: true, Settable: true, Mutable: true, Doc: "Channel name."},
 			{Name: "topic", Format: FormatText, Settable: true, Mutable: true, Doc: "Channel topic; \"\" for none."},
+			{Name: "purpose", Format: FormatText, Settable: true, Mutable: true, Doc: "What the channel is for, where the platform keeps it apart from the topic (Slack); \"\" for none."},
+			{Name: "color", Format: FormatColor, Settable: true, Mutable: true, Doc: "Color (a Discourse category's); \"\" for the platform's default."},
 			{Name: "position", Format: FormatInt, Settable: true, Mutable: true, Doc: "Order among the community's channels; on create, by default after the last."},
 			{Name: "category", Format: FormatText, Settable: true, Mutable: true, Doc: "Category or section name; \"\" for none."},
 			{Name: "private", Format: FormatBool, Settable: true, Mutable: true, Doc: "Visible to invited members and roles only."},

@@ -21,6 +21,7 @@ var actionFields = map[Action][]string{
 	ActionBan:            {"member", "?", "duration", "reason"},
 	ActionUnban:          {"member", "?", "reason"},
 	ActionDeleteMessage:  {"message", "?", "channel", "reason"},
+	ActionBadgeGrant:     {"member", "badge", "?", "reason"},
 }
 
 // CheckPerform checks the shape of a request — a known action, a key, a
@@ -47,7 +48,7 @@ func CheckPerform(req PerformRequest) error {
 	have := map[string]bool{
 		"channel": req.Channel != "", "member": req.Member != "", "role": req.Role != "",
 		"message": req.Message != "", "text": req.Text != "", "reason": req.Reason != "",
-		"duration": req.Duration != 0,
+		"duration": req.Duration != 0, "badge": req.Badge != "",
 	}
 	allowed := map[string]bool{}
 	optional := false
@@ -62,7 +63,7 @@ func CheckPerform(req PerformRequest) error {
 		}
 	}
 	var extra []string
-	for _, f := range []string{"channel", "member", "role", "message", "text", "reason", "duration"} {
+	for _, f := range []string{"channel", "member", "role", "message", "badge", "text", "reason", "duration"} {
 		if have[f] && !allowed[f] {
 			extra = append(extra, f)
 		}

@@ -3,10 +3,10 @@
 // local platform ...).
 //
 // An Adapter is one platform type. Open gives a Conn to one configured
-// platform block. A Conn implements any of five small capability
-// interfaces — Reader, Applier, Importer, Performer, Streamer — and the
-// engine asks for each with a type assertion (or Require), so an adapter
-// implements only what its platform can do.
+// platform block. A Conn implements any of six small capability
+// interfaces — Reader, Applier, Importer, Performer, Streamer, Mailer —
+// and the engine asks for each with a type assertion (or Require), so an
+// adapter implements only what its platform can do.
 //
 // Every method takes a request struct and returns a response struct, so
 // a field can be added to either without breaking adapters written
@@ -224,12 +224,15 @@ const (
 	ActionUnban Action = "unban"
 	// ActionDeleteMessage removes Message (moderation "remove").
 	ActionDeleteMessage Action = "message_delete"
+	// ActionBadgeGrant gives Member the platform's own badge named Badge
+	// (a Discourse badge), mirroring a hearth badge they earned.
+	ActionBadgeGrant Action = "badge_grant"
 )
 
 // Actions lists every action, in a stable order.
 func Actions() []Action {
 	return []Action{ActionChannelMessage, ActionDirectMessage, ActionRoleAdd, ActionRoleRemove,
-		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage}
+		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage, ActionBadgeGrant}
 }
 
 // PerformRequest is one action. Which fields an action reads is said at
@@ -245,7 +248,9 @@ type PerformRequest struct {
 	Member  string
 	Role    string
 	Message string
-	Text    string
+	// Badge is the platform's name of a badge, for ActionBadgeGrant.
+	Badge string
+	Text  string
 	// Reason is recorded with moderation actions (audit log).
 	Reason   string
 	Duration time.Duration
@@ -308,6 +313,7 @@ const (
 	CapImport  Capability = "import"
 	CapPerform Capability = "perform"
 	CapStream  Capability = "stream"
+	CapMail    Capability = "mail"
 )
 
 // Capabilities lists what c implements, in a stable order.
@@ -327,6 +333,9 @@ func Capabilities(c Conn) []Capability {
 	}
 	if _, ok := c.(Streamer); ok {
 		out = append(out, CapStream)
+	}
+	if _, ok := c.(Mailer); ok {
+		out = append(out, CapMail)
 	}
 	return out
 }
@@ -364,6 +373,8 @@ func verbOf(p any) string {
 		return "perform actions"
 	case *Streamer:
 		return "stream events"
+	case *Mailer:
+		return "send email"
 	}
 	return "do this"
 }

@@ -400,3 +400,36 @@ func TestRequire(t *testing.T) {
 		t.Errorf("capabilities %v", got)
 	}
 }
+
+type mailConn struct{}
+
+func (mailConn) Close() error { return nil }
+func (mailConn) Mail(context.Context, MailRequest) (MailResponse, error) {
+	return MailResponse{}, nil
+}
+
+func TestMailer(t *testing.T) {
+	if got := Capabilities(mailConn{}); len(got) != 1 || got[0] != CapMail {
+		t.Errorf("capabilities %v; want mail", got)
+	}
+	if _, err := Require[Performer](mailConn{}, "platform.email.news"); err == nil || !strings.Contains(err.Error(), "it can: mail") {
+		t.Errorf("Require: %v", err)
+	}
+	ok := MailRequest{Key: "k", To: "ann@example.org", Subject: "Hi", Text: "Hello"}
+	if err := CheckMail(ok); err != nil {
+		t.Errorf("CheckMail(%+v): %v", ok, err)
+	}
+	for _, bad := range []MailRequest{
+		{To: "ann@example.org", Subject: "Hi", Text: "Hello"},
+		{Key: "k", Subject: "Hi", Text: "Hello"},
+		{Key: "k", To: "ann", Subject: "Hi", Text: "Hello"},
+		{Key: "k", To: "ann@example.org", Text: "Hello"},
+		{Key: "k", To: "ann@example.org", Subject: "Hi\nBcc: x@example.org", Text: "Hello"},
+		{Key: "k", To: "ann@example.org", Subject: "Hi"},
+		{Key: strings.Repeat("k", MaxKeyLen+1), To: "ann@example.org", Subject: "Hi", Text: "Hello"},
+	} {
+		if err := CheckMail(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("CheckMail(%+v): %v; want ErrInvalid", bad, err)
+		}
+	}
+}

@@ -35,11 +35,32 @@ type Member struct {
 
 // Community is what a rule sees as `community`.
 type Community struct {
-	Name     string `expr:"name" doc:"The community block's name."`
-	Title    string `expr:"title" doc:"The community's title."`
-	Platform string `expr:"platform" doc:"Platform address, such as \"local.main\"."`
-	Members  int    `expr:"members" doc:"Current member count."`
-	Capacity int    `expr:"capacity" doc:"Configured capacity (0 when unlimited)."`
+	Name     string `expr:"name" json:"name" doc:"The community block's name."`
+	Title    string `expr:"title" json:"title" doc:"The community's title."`
+	Platform string `expr:"platform" json:"platform" doc:"Platform address, such as \"local.main\"."`
+	Members  int    `expr:"members" json:"members" doc:"Current member count."`
+	Capacity int    `expr:"capacity" json:"capacity" doc:"Configured capacity (0 when unlimited)."`
+	// Figures over rolling windows, kept incrementally per community
+	// from its events (engine/risk), for alerts and rules.
+	CapacityUsed     float64 `expr:"capacity_used" json:"capacity_used" doc:"members / capacity (0 when unlimited); past 1 plan proposes a sub-community."`
+	Joined24h        int     `expr:"joined_24h" json:"joined_24h" doc:"Members who joined in the last 24 hours."`
+	Left24h          int     `expr:"left_24h" json:"left_24h" doc:"Members who left in the last 24 hours."`
+	Left7d           int     `expr:"left_7d" json:"left_7d" doc:"Members who left in the last 7 days."`
+	Messages1h       int     `expr:"messages_1h" json:"messages_1h" doc:"Messages in the last hour."`
+	Messages24h      int     `expr:"messages_24h" json:"messages_24h" doc:"Messages in the last 24 hours."`
+	Messages7d       int     `expr:"messages_7d" json:"messages_7d" doc:"Messages in the last 7 days."`
+	MessagesUsual24h float64 `expr:"messages_usual_24h" json:"messages_usual_24h" doc:"The usual level: messages per day on average over the 28 days before today, UTC (fewer while the community is younger)."`
+	Flagged1h        int     `expr:"flagged_1h" json:"flagged_1h" doc:"Messages a moderation rule matched in the last hour."`
+	Flagged24h       int     `expr:"flagged_24h" json:"flagged_24h" doc:"Messages a moderation rule matched in the last 24 hours."`
+	Negative1h       int     `expr:"negative_1h" json:"negative_1h" doc:"Messages the sentiment scorer found negative in the last hour."`
+	Negative24h      int     `expr:"negative_24h" json:"negative_24h" doc:"Messages the sentiment scorer found negative in the last 24 hours."`
+	Reports24h       int     `expr:"reports_24h" json:"reports_24h" doc:"message.reported events in the last 24 hours."`
+	Active1d         int     `expr:"active_1d" json:"active_1d" doc:"Members active today (UTC)."`
+	Active7d         int     `expr:"active_7d" json:"active_7d" doc:"Members active in the last 7 days."`
+	Active30d        int     `expr:"active_30d" json:"active_30d" doc:"Members active in the last 30 days."`
+	ActiveRatio1d    float64 `expr:"active_ratio_1d" json:"active_ratio_1d" doc:"active_1d / members."`
+	ActiveRatio7d    float64 `expr:"active_ratio_7d" json:"active_ratio_7d" doc:"active_7d / members."`
+	ActiveRatio30d   float64 `expr:"active_ratio_30d" json:"active_ratio_30d" doc:"active_30d / members."`
 }
 
 // Field describes one field of member or community, for explain and
@@ -135,10 +156,16 @@ func StandardEvents() []EventType {
 		{Name: "purchase.made", Doc: "A purchase or payment.", Attrs: map[string]AttrType{"amount": TypeFloat, "currency": TypeString, "product": TypeString}},
 		{Name: "checkin", Doc: "A daily check-in or attendance.", Activity: true, Attrs: map[string]AttrType{"place": TypeString, "event_name": TypeString}},
 		{Name: "reaction.received", Doc: "Someone reacted to the member's message or post (emitted by hearth for reaction.added with a target_member).", Attrs: map[string]AttrType{"from": TypeString, "emoji": TypeString, "channel": TypeString, "target": TypeString}},
+		{Name: "message.reported", Doc: "The member reported a message or another member to the moderators.", Attrs: map[string]AttrType{"target_member": TypeString, "post_id": TypeString, "channel": TypeString, "reason": TypeString}},
+		{Name: "moderation.violated", Doc: "A moderation rule matched the member's message (emitted by hearth).", Attrs: map[string]AttrType{"rule": TypeString, "action": TypeString, "strikes": TypeInt, "evidence": TypeString}},
+		{Name: "alert.raised", Doc: "An alert fired; sent to its responders (emitted by hearth).", Attrs: map[string]AttrType{"alert": TypeString, "severity": TypeString, "community": TypeString, "summary": TypeString}},
 		{Name: "segment.entered", Doc: "The member entered a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
 		{Name: "segment.left", Doc: "The member left a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
 		{Name: "tier.changed", Doc: "The member's tier changed (emitted by hearth).", Attrs: map[string]AttrType{"from": TypeString, "to": TypeString, "direction": TypeString}},
 		{Name: "badge.awarded", Doc: "The member was awarded a badge (emitted by hearth).", Attrs: map[string]AttrType{"badge": TypeString, "class": TypeString}},
+		{Name: "invite.sent", Doc: "The member invited someone; the invitee's member.joined carries the member as referrer.", Attrs: map[string]AttrType{"invite": TypeString, "to": TypeString, "channel": TypeString}},
+		{Name: "message.direct", Doc: "The member wrote to hearth directly (a direct message to the app), such as a reply to a survey.", Attrs: map[string]AttrType{"text": TypeString}},
+		{Name: "feedback.submitted", Doc: "The member answered a survey question: score (0-10) for score questions, choice for the others. Emitted by hearth for survey replies.", Attrs: map[string]AttrType{"survey": TypeString, "question": TypeString, "score": TypeInt, "choice": TypeString, "comment": TypeString}},
 	}
 }
 

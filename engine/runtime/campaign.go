@@ -384,7 +384,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	key := fmt.Sprintf("campaign/%s/%s/%d/%d/%s", c.Name, m.ID, run.Runs, run.Seq, st.Name)
 	rule := "campaign." + c.Name
 	fillMember(&r.rm, m, now, r.noAttrs)
-	msg, err := r.render.Render(st.Send.Template, &r.rm, run.Event, nil)
+	msg, err := r.message(st.Send, m, &r.rm, run.Event)
 	if err != nil {
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: err.Error()})
 		r.stats.RuleErrors++
@@ -414,7 +414,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		target = st.Send.Target.Name
 	}
 	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
-		Campaign: c.Name, Step: st.Name, Template: st.Send.Template.Name, Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause}
+		Campaign: c.Name, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause}
 	w.actions = append(w.actions, a)
 	if r.sendKeep > 0 { // only frequency caps read send times
 		run.Sends = append(prune(run.Sends, now, r.sendKeep), now)

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -40,7 +41,8 @@ type Runtime struct {
 	segOrder  []*config.Segment
 	ranks     map[string]int
 	locked    map[string]*config.Tier
-	keys      map[*rules.Program][]string
+	keyIdx    *keyIndex
+	masks     map[*rules.Program][]uint64 // the change keys each member rule reads
 	badges    map[string]*config.Badge
 	revocable []*config.Badge // badges with a revoke_when rule
 	timing    timing          // what member rules say about time passing
@@ -52,16 +54,18 @@ type Runtime struct {
 	ms        memberState   // reused by every bind: no allocation per rule
 	bound     bindKey
 	work      work
-	spare     []changes // cleared change sets for reuse
+	spare     []*changes // cleared change sets for reuse
 	// views holds one event view map per derived-event depth, reused.
 	views   [maxDerivedDepth + 1]map[string]any
 	noAttrs map[string]any // shared, empty: rules never write to attrs
 	preview previewScratch
+	gov     govern // moderation, community figures and alerts
 	stats   Stats
 	counts  []ruleCount // by config.Rule.ID; read concurrently by metrics
 	// timeRules measures each rule evaluation, for the engine overhead
 	// figure of hearth bench; off in normal runs.
 	timeRules bool
+	tracker   *analytics.Tracker // community tallies for reports
 }
 
 // TimeRules turns on timing of every rule evaluation (Stats.EvalNanos),
@@ -91,10 +95,11 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r := &Runtime{
 		cfg: cfg, log: log, eval: rules.NewEvaluator(),
 		byType: map[string][]*config.Incentive{}, ranks: map[string]int{},
-		locked: map[string]*config.Tier{}, keys: map[*rules.Program][]string{},
+		locked: map[string]*config.Tier{}, keyIdx: newKeyIndex(), masks: map[*rules.Program][]uint64{},
 		badges:  map[string]*config.Badge{},
 		stats:   Stats{Firings: map[string]int{}},
 		noAttrs: map[string]any{},
+		tracker: analytics.NewTracker(cfg),
 	}
 	for _, in := range cfg.Incentives {
 		for _, t := range in.On {
@@ -114,6 +119,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		}
 	}
 	r.counts = make([]ruleCount, len(cfg.Rules))
+	r.gov = newGovern(cfg)
 	r.segOrder = segmentOrder(cfg.Segments)
 	r.render = templates.New(cfg)
 	r.enters = map[string]bool{}
@@ -133,10 +139,11 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	if g := cfg.Settings.FrequencyCap; g != nil {
 		r.sendKeep = max(r.sendKeep, g.Window)
 	}
+	ruleKeys := map[*rules.Program][]string{}
 	memberRules := func(rs ...*config.Rule) {
 		for _, rule := range rs {
 			if rule != nil && rule.Program != nil {
-				r.keys[rule.Program] = changeKeys(rule.Program)
+				ruleKeys[rule.Program] = r.keyIdx.registerKeys(rule.Program)
 				r.timing.add(rule.Program)
 			}
 		}
@@ -161,6 +168,10 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	}
 	for _, t := range cfg.Tiers {
 		r.timing.tiers = r.timing.tiers || t.Grace > 0 || t.DemoteAfter > 0
+	}
+	// Masks last, when every key has its number.
+	for p, keys := range ruleKeys {
+		r.masks[p] = r.keyIdx.mask(keys)
 	}
 	return r
 }
@@ -232,12 +243,14 @@ type work struct {
 	ctx      context.Context
 	b        state.Batch
 	members  map[string]*state.Member
-	changed  map[string]changes
+	changed  map[string]*changes
+	keys     *keyIndex
 	outcomes []state.Outcome
 	gen      int // bumped on every state change, so bind knows to redo
-	spare    *[]changes
+	spare    *[]*changes
 	extra    []*events.Event // derived events queued during the event
 	actions  []state.Action  // outbox entries caused by the event
+	tallies  state.Tallies   // community tally changes of the event
 }
 
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
@@ -256,7 +269,8 @@ func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
 	return m, created, nil
 }
 
-func (w *work) mark(id string, keys ...string) {
+// changes returns id's change set, making it on first use.
+func (w *work) changes(id string) *changes {
 	w.gen++
 	c := w.changed[id]
 	if c == nil {
@@ -264,12 +278,31 @@ func (w *work) mark(id string, keys ...string) {
 			c = (*w.spare)[n-1]
 			*w.spare = (*w.spare)[:n-1]
 		} else {
-			c = changes{}
+			c = &changes{bits: make([]uint64, w.keys.words)}
 		}
 		w.changed[id] = c
 	}
+	return c
+}
+
+// mark records that keys of member id changed.
+func (w *work) mark(id string, keys ...string) {
+	c := w.changes(id)
+	c.touched = true
 	for _, k := range keys {
-		c[k] = true
+		if i, ok := w.keys.idx[k]; ok {
+			c.set(i)
+		}
+	}
+}
+
+// markCount records a new event of type t: mark(id, "count:"+t) without
+// building the string on every event.
+func (w *work) markCount(id, t string) {
+	c := w.changes(id)
+	c.touched = true
+	if i, ok := w.keys.count[t]; ok {
+		c.set(i)
 	}
 }
 
@@ -279,14 +312,16 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 	w := &r.work
 	if w.members == nil {
 		w.members = map[string]*state.Member{}
-		w.changed = map[string]changes{}
+		w.changed = map[string]*changes{}
+		w.keys = r.keyIdx
 	}
 	clear(w.members)
 	for _, c := range w.changed {
-		clear(c)
+		c.reset()
 		r.spare = append(r.spare, c)
 	}
 	clear(w.changed)
+	clear(w.tallies)
 	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, nil, nil, nil
 	w.spare = &r.spare
 	w.gen++
@@ -339,6 +374,7 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 		}
 		at := m.RecheckAt
 		w.mark(id, "time")
+		r.refreshStrikes(w, m, at)
 		ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", id, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: id}, At: at}
 		if err := r.settle(w, m, ev, 0); err != nil {
 			return 0, nil, err
@@ -352,6 +388,9 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 }
 
 func (r *Runtime) finish(w *work, at time.Time) error {
+	if err := r.trackFinish(w); err != nil {
+		return err
+	}
 	for _, m := range w.members {
 		r.schedule(m)
 		if err := w.b.SaveMember(m); err != nil {
@@ -443,6 +482,7 @@ func (r *Runtime) schedule(m *state.Member) {
 			consider(run.Deadline)
 		}
 	}
+	consider(r.nextDecay(m, now))
 	if m.Tier.QualifyingFor != "" {
 		for _, t := range r.cfg.Tiers {
 			if t.Name == m.Tier.QualifyingFor {
@@ -488,7 +528,13 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	}
 	et, known := r.cfg.EventTypes[ev.Type]
 	if depth == 0 {
+		was := snapshot(m)
 		r.updateBase(w, m, ev, created, known && et.Activity)
+		r.track(w, m, ev, known && et.Activity)
+		r.replies(w, m, ev)
+		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
+			return err
+		}
 		if ev.Type == "reaction.added" {
 			// The member reacted to is credited too, so rules can count
 			// what a member receives: total('reaction.received').
@@ -506,7 +552,8 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	} else {
 		// Derived events are counted, so rules can read total('badge.awarded').
 		m.Record(ev.Type, ev.At, false)
-		w.mark(m.ID, "count:"+ev.Type)
+		r.track(w, m, ev, false)
+		w.markCount(m.ID, ev.Type)
 	}
 	ins := r.byType[ev.Type]
 	if len(ins) > 0 || r.enters[ev.Type] {
@@ -550,7 +597,7 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, created
 		m.Platform = ev.Source
 	}
 	m.Record(ev.Type, ev.At, activity)
-	w.mark(id, "count:"+ev.Type)
+	w.markCount(id, ev.Type)
 	if activity {
 		w.mark(id, "active")
 	}
@@ -620,7 +667,7 @@ func (r *Runtime) bind(w *work, m *state.Member, event map[string]any, ev *event
 	r.bound = key
 	fillMember(&r.rm, m, now, r.noAttrs)
 	r.ms = memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks}
-	r.eval.Bind(&r.rm, event, nil, now, &r.ms)
+	r.eval.Bind(&r.rm, event, r.figures(w, ev, now), now, &r.ms)
 }
 
 // ruleBool evaluates a bound rule; a run-time failure counts as false.
@@ -800,7 +847,34 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	w.mark(m.ID, "badge:"+b.Name, "badge:*")
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
 	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", fmt.Sprintf("%s/%d", b.Name, h.Count), map[string]any{"badge": b.Name, "class": b.Class}))
+	if b.Platform != nil {
+		r.badgeAction(w, m, b, h.Count, ev, rule)
+	}
 	return true
+}
+
+// badgeAction puts the grant of a badge's platform badge in the outbox,
+// keyed by event, member, badge and how many times it was earned, in the
+// first community on that platform.
+func (r *Runtime) badgeAction(w *work, m *state.Member, b *config.Badge, count int, ev *events.Event, rule string) {
+	var community string
+	for _, c := range r.cfg.Communities {
+		if c.Platform == b.Platform {
+			community = c.Name
+			break
+		}
+	}
+	if community == "" {
+		return // no community on that platform to act in
+	}
+	target := m.ID
+	if id := m.Identities[b.Platform.Type]; id != "" {
+		target = id
+	}
+	key := fmt.Sprintf("badge.grant/%s/%s/%s/%d", ev.ID, m.ID, b.Name, count)
+	w.actions = append(w.actions, state.Action{Key: key, Kind: "badge.grant", Member: m.ID, At: ev.At, Platform: b.Platform.Addr(),
+		Community: community, Target: target, Role: b.PlatformBadge, Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "badge.grant", Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: b.Platform.Addr(), Detail: key})
 }
 
 // settle brings every touched member's badges, tier and segments up to
@@ -818,12 +892,12 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 	for _, id := range ids {
 		m := w.members[id]
 		ch := w.changed[id]
-		if m == nil || len(ch) == 0 {
+		if m == nil || ch == nil || !ch.touched {
 			continue
 		}
 		delete(w.changed, id)
 		if m.EvaluatedAt.IsZero() || state.DayOf(ev.At) != state.DayOf(m.EvaluatedAt) {
-			ch["time"] = true // a new day may have moved windows and day counts
+			ch.set(r.keyIdx.time) // a new day may have moved windows and day counts
 		}
 		if ev.At.After(m.EvaluatedAt) {
 			m.EvaluatedAt = ev.At
@@ -833,6 +907,8 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		derived = append(derived, r.tier(w, m, ch, ev)...)
 		derived = append(derived, r.segments(w, m, ch, ev)...)
 		r.advanceCampaigns(w, m, ev.At, ev.ID)
+		ch.reset()
+		r.spare = append(r.spare, ch)
 	}
 	if depth >= maxDerivedDepth {
 		if len(derived) > 0 {
@@ -849,14 +925,14 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 	return nil
 }
 
-func (r *Runtime) needs(p *config.Rule, ch changes) bool {
+func (r *Runtime) needs(p *config.Rule, ch *changes) bool {
 	if p == nil || p.Program == nil {
 		return false
 	}
-	if ch["time"] && p.Program.Reads.TimeDependent {
+	if p.Program.Reads.TimeDependent && ch.has(r.keyIdx.time) {
 		return true
 	}
-	return ch.any(r.keys[p.Program])
+	return ch.any(r.masks[p.Program])
 }
 
 func derivedEvent(cause *events.Event, m *state.Member, typ, name string, attrs map[string]any) *events.Event {
@@ -882,7 +958,7 @@ func (r *Runtime) expirePoints(w *work, m *state.Member, ev *events.Event) {
 	}
 }
 
-func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.Event) {
+func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events.Event) {
 	for _, b := range r.revocable {
 		if !r.needs(b.RevokeWhen, ch) {
 			continue
@@ -903,7 +979,7 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch changes, ev *events.
 // tier moves the member on the ladder: up to the highest tier whose when
 // holds (after its qualification window), down only when the current
 // tier's keep fails past its grace period and demote_after.
-func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) []*events.Event {
+func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) []*events.Event {
 	tiers := r.cfg.Tiers
 	if len(tiers) == 0 {
 		return nil
@@ -912,7 +988,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch changes, ev *events.Event) [
 	for _, t := range tiers {
 		relevant = relevant || r.needs(t.When, ch) || r.needs(t.Keep, ch)
 	}
-	if !relevant && !ch["time"] {
+	if !relevant && !ch.has(r.keyIdx.time) {
 		return nil
 	}
 	now := m.Tier
@@ -1032,7 +1108,7 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	return []*events.Event{derivedEvent(ev, m, "tier.changed", to, map[string]any{"from": from, "to": to, "direction": direction})}
 }
 
-func (r *Runtime) segments(w *work, m *state.Member, ch changes, ev *events.Event) []*events.Event {
+func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Event) []*events.Event {
 	var out []*events.Event
 	bound := false
 	for _, s := range r.segOrder {
@@ -1058,7 +1134,9 @@ func (r *Runtime) segments(w *work, m *state.Member, ch changes, ev *events.Even
 			delete(m.Segments, s.Name)
 			change, typ = "leave", "segment.left"
 		}
-		ch["segment:"+s.Name] = true // later segments reading this one
+		if i, ok := r.keyIdx.idx["segment:"+s.Name]; ok {
+			ch.set(i) // later segments reading this one
+		}
 		w.mark(m.ID, "segment:"+s.Name)
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: "segment." + s.Name, Event: ev.ID})
 		out = append(out, derivedEvent(ev, m, typ, s.Name, map[string]any{"segment": s.Name}))

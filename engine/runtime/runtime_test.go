@@ -288,3 +288,39 @@ incentive "collector" {
 		t.Errorf("the reacting member was credited")
 	}
 }
+
+// TestBadgeGrantOnPlatform: a badge with a platform queues a badge.grant
+// action for the platform's badge, once per award, keyed by the award.
+func TestBadgeGrantOnPlatform(t *testing.T) {
+	cfg := load(t, `
+badge "first" {
+  title    = "First post"
+  platform = platform.local.main
+}
+badge "plain" {}
+incentive "first" {
+  on   = "message.posted"
+  once = true
+  grant {
+    badge = badge.first
+  }
+}
+incentive "plain" {
+  on   = "message.posted"
+  once = true
+  grant {
+    badge = badge.plain
+  }
+}
+`)
+	_, outs, _ := run(t, cfg, ev("m1", "message.posted", "u1", 0, 9, "")+ev("m2", "message.posted", "u1", 0, 10, ""))
+	var grants []state.Outcome
+	for _, o := range outs {
+		if o.Kind == state.KindAction && o.Name == "badge.grant" {
+			grants = append(grants, o)
+		}
+	}
+	if len(grants) != 1 || grants[0].To != "platform.local.main" || grants[0].Detail != "badge.grant/m1/u1/first/1" {
+		t.Errorf("badge grants %+v; want one for the first post on platform.local.main", grants)
+	}
+}

@@ -113,15 +113,3 @@ func changeKeys(p *rules.Program) []string {
 	}
 	return keys
 }
-
-// changes is the set of change keys one event caused for one member.
-type changes map[string]bool
-
-func (c changes) any(keys []string) bool {
-	for _, k := range keys {
-		if c[k] {
-			return true
-		}
-	}
-	return false
-}

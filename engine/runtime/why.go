@@ -32,9 +32,12 @@ type Value struct {
 // Why explains the rules of a segment, tier, badge or campaign for a
 // member at now: "why is she in lurkers?".
 func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanation, error) {
+	if addr == "moderation" || strings.HasPrefix(addr, "moderation.") || strings.Contains(addr, ".moderation.") {
+		return r.whyModeration(m, addr, now)
+	}
 	kind, name, ok := strings.Cut(addr, ".")
 	if !ok {
-		return nil, fmt.Errorf("%q: give an address such as segment.lurkers or tier.core", addr)
+		return nil, fmt.Errorf("%q: give an address such as segment.lurkers, tier.core or moderation.spam", addr)
 	}
 	type named struct {
 		attr string

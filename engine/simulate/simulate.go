@@ -60,7 +60,11 @@ type Summary struct {
 	// Campaigns are funnels: entered, ended by reason, still active,
 	// sends, and members per A/B variant.
 	Campaigns map[string]*Funnel `json:"campaigns"`
-	Store     state.Store        `json:"-"`
+	// Moderation counts decisions by rule and action; Alerts counts
+	// alert firings, cool-down suppressions and resolutions by alert.
+	Moderation map[string]map[string]int `json:"moderation,omitempty"`
+	Alerts     map[string]map[string]int `json:"alerts,omitempty"`
+	Store      state.Store               `json:"-"`
 }
 
 // Funnel is what happened in one campaign.
@@ -105,6 +109,8 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 						f.Sends++
 					}
 				}
+			case state.KindModeration, state.KindAlert:
+				tally(sum, o)
 			case state.KindCampaign:
 				if f := sum.Campaigns[o.Name]; f != nil {
 					switch o.Change {
@@ -183,6 +189,13 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	recheck := func(t time.Time) error {
 		for {
 			if err := begin(); err != nil {
+				return err
+			}
+			_, alerts, err := rt.CheckAlerts(ctx, b, t)
+			if err != nil {
+				return err
+			}
+			if err := emit(alerts); err != nil {
 				return err
 			}
 			n, outs, err := rt.Recheck(ctx, b, t, 1000)
@@ -318,4 +331,19 @@ func Names(m map[string]int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// tally counts a moderation decision or an alert transition.
+func tally(sum *Summary, o state.Outcome) {
+	m := &sum.Moderation
+	if o.Kind == state.KindAlert {
+		m = &sum.Alerts
+	}
+	if *m == nil {
+		*m = map[string]map[string]int{}
+	}
+	if (*m)[o.Name] == nil {
+		(*m)[o.Name] = map[string]int{}
+	}
+	(*m)[o.Name][o.Change]++
 }

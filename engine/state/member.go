@@ -153,7 +153,10 @@ type Member struct {
 	Points       int `json:"points"`
 	PointsEarned int `json:"points_earned"`
 	Referrals    int `json:"referrals,omitempty"`
-	Strikes      int `json:"strikes,omitempty"`
+	Strikes      int `json:"strikes,omitempty"` // live moderation strikes
+
+	// Moderation is the member's record with the moderation rules.
+	Moderation *Moderation `json:"moderation,omitempty"`
 
 	// Expiring are grants of points that expire, oldest first.
 	Expiring []Lot `json:"expiring,omitempty"`
@@ -177,6 +180,9 @@ type Member struct {
 	// RecheckAt is when time-dependent rules should next look at this
 	// member with no event; zero means never.
 	RecheckAt time.Time `json:"recheck_at,omitzero"`
+
+	// Tally is what the member has added to the community tallies.
+	Tally *Tally `json:"tally,omitempty"`
 }
 
 // Lot is points granted with an expiry.
@@ -221,7 +227,8 @@ type Action struct {
 	// Target is the member's identity on the platform (direct messages)
 	// or the channel block's name (channel messages).
 	Target string `json:"target,omitempty"`
-	// Role is the role's name on the platform, for role changes.
+	// Role is the role's name on the platform, for role changes; the
+	// platform's badge name, for badge grants.
 	Role     string `json:"role,omitempty"`
 	Campaign string `json:"campaign,omitempty"`
 	Step     string `json:"step,omitempty"`
@@ -231,6 +238,11 @@ type Action struct {
 	Subject  string `json:"subject,omitempty"`
 	HTML     string `json:"html,omitempty"`
 	Event    string `json:"event,omitempty"`
+	// Message is the platform id of a message to delete; Duration how
+	// long a mute or ban lasts; Reason goes to the platform's audit log.
+	Message  string        `json:"message,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
+	Reason   string        `json:"reason,omitempty"`
 }
 
 // OutboxEntry is an action with its delivery state.

@@ -14,3 +14,7 @@ func TestMemoryConformance(t *testing.T) {
 func TestMemoryResources(t *testing.T) {
 	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore { return state.NewMemory() })
 }
+
+func TestMemoryCommunities(t *testing.T) {
+	statetest.RunCommunities(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}

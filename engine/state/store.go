@@ -34,6 +34,10 @@ const (
 	KindSegment  = "segment"
 	KindCampaign = "campaign"
 	KindAction   = "action"
+	// KindModeration is a moderation decision; KindAlert an alert firing,
+	// suppressed by its cool-down, or resolved (Member is empty).
+	KindModeration = "moderation"
+	KindAlert      = "alert"
 )
 
 // ErrNotFound is returned for an unknown member.
@@ -118,7 +122,9 @@ type Memory struct {
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
 	cursors  map[string]string
+	tallies  Tallies
 	due      dueHeap
+	comms    map[string]*Community
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
 	KeepOutcomes bool
@@ -165,10 +171,12 @@ func (s *Memory) Close() error { return nil }
 
 type memBatch struct {
 	s        *Memory
+	comms    map[string]*Community
 	actions  []Action
 	members  map[string]*Member
 	seen     map[string]time.Time
 	outcomes []Outcome
+	tallies  Tallies
 	done     bool
 }
 
@@ -276,8 +284,20 @@ func (b *memBatch) Commit() error {
 	for id, t := range b.seen {
 		b.s.seen[id] = t
 	}
+	for name, c := range b.comms {
+		if b.s.comms == nil {
+			b.s.comms = map[string]*Community{}
+		}
+		b.s.comms[name] = c
+	}
 	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
 	b.s.outbox = append(b.s.outbox, b.actions...)
+	if len(b.tallies) > 0 {
+		if b.s.tallies == nil {
+			b.s.tallies = Tallies{}
+		}
+		b.s.tallies.Merge(b.tallies)
+	}
 	for _, a := range b.actions {
 		if b.s.entries == nil {
 			b.s.entries = map[string]*OutboxEntry{}

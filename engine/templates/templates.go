@@ -5,6 +5,7 @@ package templates
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -106,11 +107,7 @@ func (r *Renderer) context(m *rules.Member, event map[string]any, community *rul
 	if community == nil {
 		community = &rules.Community{}
 	}
-	vars["community"] = cty.ObjectVal(map[string]cty.Value{
-		"name": cty.StringVal(community.Name), "title": cty.StringVal(community.Title),
-		"platform": cty.StringVal(community.Platform), "members": cty.NumberIntVal(int64(community.Members)),
-		"capacity": cty.NumberIntVal(int64(community.Capacity)),
-	})
+	vars["community"] = communityValue(community)
 	ev := map[string]cty.Value{}
 	for k, v := range event {
 		ev[k] = toCty(v)
@@ -174,4 +171,24 @@ func toCty(v any) cty.Value {
 		return n
 	}
 	return cty.StringVal(fmt.Sprint(v))
+}
+
+// communityValue is every field of community by its rule name, figures
+// included, so alert templates can quote them.
+func communityValue(c *rules.Community) cty.Value {
+	out := map[string]cty.Value{}
+	v := reflect.ValueOf(*c)
+	t := v.Type()
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("expr")
+		switch f := v.Field(i); f.Kind() {
+		case reflect.String:
+			out[name] = cty.StringVal(f.String())
+		case reflect.Int:
+			out[name] = cty.NumberIntVal(f.Int())
+		case reflect.Float64:
+			out[name] = cty.NumberFloatVal(f.Float())
+		}
+	}
+	return cty.ObjectVal(out)
 }

@@ -89,6 +89,16 @@ var migrations = []string{
 		stream TEXT PRIMARY KEY,
 		cursor TEXT NOT NULL
 	) WITHOUT ROWID;`,
+	// 4: community tallies for reports (engine/analytics).
+	`CREATE TABLE tallies (
+		key TEXT PRIMARY KEY,
+		n   INTEGER NOT NULL
+	) WITHOUT ROWID;`,
+	// 5: community documents: figures and alert state.
+	`CREATE TABLE communities (
+		name TEXT PRIMARY KEY,
+		data BLOB NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // Store is a SQLite-backed state.Store.
@@ -109,6 +119,9 @@ type Store struct {
 	inflight int
 	idle     chan struct{}
 	failed   error
+	// comms holds the newest community documents, committed or being
+	// written: there are few, and every batch reads them.
+	comms map[string]*state.Community
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
@@ -206,22 +219,39 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
-	var v int
-	err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version VALUES (0)`); err != nil {
-			return err
-		}
-	} else if err != nil {
+	// One statement, so two processes opening a new file at once add
+	// one row between them.
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)`); err != nil {
 		return err
 	}
-	if v > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", v, len(migrations))
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&current); err != nil {
+		return err
 	}
-	for i := v; i < len(migrations); i++ {
+	if current > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", current, len(migrations))
+	}
+	for i := current; i < len(migrations); i++ {
+		// The version is read again inside the migration's transaction, which
+		// holds the write lock from its start (_txlock=immediate): a
+		// migration another process applied meanwhile is skipped, not
+		// applied twice.
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
+		}
+		var v int
+		if err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if v > len(migrations) {
+			tx.Rollback()
+			return fmt.Errorf("database schema version %d is newer than this hearth knows (%d); upgrade hearth", v, len(migrations))
+		}
+		if v > i {
+			tx.Rollback()
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 			tx.Rollback()
@@ -322,9 +352,11 @@ type batch struct {
 	ctx      context.Context
 	store    *Store
 	members  map[string]*state.Member
+	comms    map[string]*state.Community
 	seen     map[string]int64
 	outcomes []state.Outcome
 	actions  []state.Action
+	tallies  state.Tallies
 	done     bool
 }
 
@@ -504,6 +536,7 @@ func (b *batch) CommitAsync(done func(error)) {
 	j, err := b.job()
 	if err != nil {
 		b.store.forget(b.members)
+		b.store.forgetCommunities(b.comms)
 		done(err)
 		return
 	}
@@ -518,14 +551,25 @@ type job struct {
 	members  []*state.Member
 	docs     [][]byte
 	recheck  []int64
+	comms    []*state.Community
+	cdocs    [][]byte
 	outcomes []state.Outcome
 	actions  []state.Action
 	adocs    [][]byte
+	tallies  []string // keys in order, for deterministic writes
+	tallyN   []int64
 	done     func(error)
 }
 
 func (b *batch) job() (*job, error) {
 	j := &job{outcomes: b.outcomes, actions: b.actions}
+	for k := range b.tallies {
+		j.tallies = append(j.tallies, k)
+	}
+	sort.Strings(j.tallies)
+	for _, k := range j.tallies {
+		j.tallyN = append(j.tallyN, b.tallies[k])
+	}
 	for _, a := range b.actions {
 		data, err := json.Marshal(a)
 		if err != nil {
@@ -542,6 +586,13 @@ func (b *batch) job() (*job, error) {
 	}
 	for _, m := range b.members {
 		j.members = append(j.members, m)
+	}
+	for _, c := range b.comms {
+		data, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("community %s: %w", c.Name, err)
+		}
+		j.comms, j.cdocs = append(j.comms, c), append(j.cdocs, data)
 	}
 	sort.Slice(j.members, func(i, k int) bool { return j.members[i].ID < j.members[k].ID })
 	for _, m := range j.members {
@@ -573,6 +624,12 @@ func (s *Store) submit(j *job) {
 		s.pinned[m.ID] = m
 		s.pins[m.ID]++
 		s.cache.put(m)
+	}
+	for _, c := range j.comms {
+		if s.comms == nil {
+			s.comms = map[string]*state.Community{}
+		}
+		s.comms[c.Name] = c
 	}
 	q := s.queue
 	s.inflight++
@@ -714,6 +771,13 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 	if err != nil {
 		return fmt.Errorf("outcomes: %w", err)
 	}
+	err = insertRows(ctx, tx, `INSERT INTO communities (name, data) VALUES `, `(?, ?)`,
+		` ON CONFLICT (name) DO UPDATE SET data = excluded.data`, len(j.comms), func(i int) []any {
+			return []any{j.comms[i].Name, j.cdocs[i]}
+		})
+	if err != nil {
+		return fmt.Errorf("communities: %w", err)
+	}
 	// A key already in the outbox is the same action again: keep the first.
 	err = insertRows(ctx, tx, `INSERT INTO outbox (key, member, kind, at, next_at, data) VALUES `, `(?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (key) DO NOTHING`,
 		len(j.actions), func(i int) []any {
@@ -722,6 +786,13 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 		})
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
+	}
+	err = insertRows(ctx, tx, `INSERT INTO tallies (key, n) VALUES `, `(?, ?)`, ` ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`,
+		len(j.tallies), func(i int) []any {
+			return []any{j.tallies[i], j.tallyN[i]}
+		})
+	if err != nil {
+		return fmt.Errorf("tallies: %w", err)
 	}
 	return nil
 }
@@ -735,11 +806,12 @@ func (b *batch) Rollback() error {
 		return nil
 	}
 	b.done = true
-	if len(b.members) == 0 {
+	if len(b.members) == 0 && len(b.comms) == 0 {
 		return nil // nothing was read that others could have changed
 	}
 	_ = b.store.Flush(b.ctx)
 	b.store.forget(b.members)
+	b.store.forgetCommunities(b.comms)
 	return nil
 }
 

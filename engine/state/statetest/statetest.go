@@ -228,6 +228,7 @@ func Run(t *testing.T, open Open) {
 			t.Error("second commit of a batch succeeded")
 		}
 	})
+	runTallies(t, open)
 }
 
 // tolerateSharedMemory is true for the in-memory store, which hands out

@@ -9,7 +9,7 @@ community "explorers" {
     keywords = { en = ["spam"] }
     action   = "mute"
   }
-  moderation "nothing" { # ERROR: Give keywords, patterns or a when rule.
+  moderation "nothing" { # ERROR: Give keywords, patterns, links, mentions, rate or a when rule.
     action = "flag"
   }
   moderation "regex" {

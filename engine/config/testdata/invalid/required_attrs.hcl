@@ -3,7 +3,7 @@
 platform "local" "main" {}
 
 community "explorers" { # ERROR: The argument "title" is required # ERROR: The argument "platform" is required
-  moderation "spam" { # ERROR: The argument "action" is required
+  moderation "spam" { # ERROR: No action and no ladder
     keywords = { en = ["spam"] }
   }
 }
@@ -32,7 +32,7 @@ campaign "onboarding" {
     from = "22:00"
   }
   step "hello" {
-    send { # ERROR: The argument "template" is required
+    send { # ERROR: Nothing to send
       channel = "dm"
     }
   }

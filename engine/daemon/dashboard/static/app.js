@@ -285,6 +285,92 @@ function renderSeries(ts) {
   }));
 }
 
+// dayChart draws one bar per day for the members active that day, and
+// lines for those active in the 7 and 30 days ending on it.
+function dayChart(el, days, label) {
+  const w = el.clientWidth || 600, hgt = el.clientHeight || 130;
+  const pad = { l: 36, r: 8, t: 8, b: 18 };
+  const root = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, role: "img", "aria-label": label });
+  const top = Math.max(4, ...days.map((d) => Math.max(d.active, d.active_7d || 0, d.active_30d || 0)));
+  const bw = (w - pad.l - pad.r) / Math.max(1, days.length);
+  const Y = (v) => pad.t + (1 - v / top) * (hgt - pad.t - pad.b);
+  for (const v of [0, top]) {
+    root.append(svg("line", { x1: pad.l, x2: w - pad.r, y1: Y(v), y2: Y(v), class: "axis" }));
+    root.append(svg("text", { x: pad.l - 6, y: Y(v) + 3, "text-anchor": "end", class: "tick", text: fmt(v) }));
+  }
+  days.forEach((d, i) => {
+    if (!d.active) return;
+    const r = svg("rect", { class: "day", x: pad.l + i * bw, y: Y(d.active), width: Math.max(1, bw - 1), height: Y(0) - Y(d.active), "data-date": d.date });
+    r.append(svg("title", { text: `${d.date}: ${d.active} active` }));
+    root.append(r);
+  });
+  for (const [key, color] of [["active_7d", PALETTE[1]], ["active_30d", PALETTE[2]]]) {
+    if (!days.length) break;
+    const d = days.map((p, i) => `${i ? "L" : "M"}${(pad.l + (i + 0.5) * bw).toFixed(1)} ${Y(p[key] || 0).toFixed(1)}`).join(" ");
+    const line = svg("path", { d, class: "line " + key });
+    line.style.stroke = color;
+    root.append(line);
+  }
+  if (days.length) {
+    root.append(svg("text", { x: pad.l, y: hgt - 3, class: "tick", text: days[0].date }));
+    root.append(svg("text", { x: w - pad.r, y: hgt - 3, "text-anchor": "end", class: "tick", text: days[days.length - 1].date }));
+  }
+  el.replaceChildren(root);
+}
+
+const pct = (f) => (100 * f).toFixed(1) + "%";
+
+function renderReport(r) {
+  $("hr-asof").textContent = "as of " + r.as_of;
+  $("hr-a1").textContent = pct(r.active.ratio_1d);
+  $("hr-a7").textContent = pct(r.active.ratio_7d);
+  $("hr-a30").textContent = pct(r.active.ratio_30d);
+  const nps = (r.surveys || []).find((s) => s.nps);
+  $("hr-nps").textContent = nps && nps.responses ? (nps.nps.score > 0 ? "+" : "") + nps.nps.score.toFixed(1) : "–";
+  $("hr-k").textContent = r.referrals.k_factor.toFixed(2);
+  $("hr-ltv").textContent = r.revenue.ltv.toFixed(2);
+  const daily = r.daily || [];
+  $("hr-daily-now").textContent = daily.length ? fmt(daily[daily.length - 1].active) + " on " + daily[daily.length - 1].date : "";
+  dayChart($("hr-daily"), daily, "members active per day");
+
+  const fmax = Math.max(0, ...r.funnel.map((s) => s.members));
+  replace("hr-funnel", r.funnel.map((s) => barRow(s.name, pct(s.rate), s.members, fmax)));
+
+  const cohorts = (r.weekly_cohorts || []).filter((c) => c.size > 0);
+  if (!cohorts.length) {
+    replace("hr-retention", h("p", { class: "muted", text: "nobody joined in the last 12 weeks" }));
+  } else {
+    const width = Math.max(...cohorts.map((c) => c.rate.length));
+    const head = h("tr", {}, h("th", { text: "week of" }), h("th", { text: "size" }), [...Array(width).keys()].map((k) => h("th", { text: "w" + k })));
+    const rows = cohorts.map((c) => h("tr", { "data-cohort": c.start }, h("td", { text: c.start }), h("td", { class: "cell", text: fmt(c.size) }),
+      c.rate.map((f) => {
+        const td = h("td", { class: "cell", text: pct(f) });
+        td.style.background = `rgba(61, 111, 180, ${(0.08 + 0.7 * f).toFixed(2)})`;
+        return td;
+      })));
+    replace("hr-retention", h("table", { class: "retention" }, h("thead", {}, head), h("tbody", {}, rows)));
+  }
+
+  const p = r.points;
+  const pmax = Math.max(p.granted, p.spent, p.expired, 0);
+  replace("hr-points", h("div", { class: "bars" }, barRow("granted", "", p.granted, pmax), barRow("spent", "", p.spent, pmax),
+    barRow("expired", "", p.expired, pmax), barRow("outstanding", "", p.outstanding, pmax)));
+
+  const surveys = r.surveys || [];
+  replace("hr-surveys", surveys.length ? surveys.map((s) => {
+    const title = h("div", { class: "muted", text: `${s.survey}.${s.question} · ${fmt(s.responses)} answers` });
+    if (s.nps) {
+      const groups = (s.by_tier || []).map((g) => ["tier " + g.name, g]).concat((s.by_segment || []).map((g) => ["segment " + g.name, g]));
+      return h("div", { class: "survey", "data-question": s.survey + "." + s.question }, title,
+        h("div", { class: "bars" }, barRow("NPS", "", s.nps.score, 100, "nps"),
+          groups.map(([n, g]) => barRow(n, fmt(g.promoters + g.passives + g.detractors) + " answers", g.score, 100))));
+    }
+    const cmax = Math.max(0, ...(s.choices || []).map((c) => c.count));
+    return h("div", { class: "survey", "data-question": s.survey + "." + s.question }, title,
+      h("div", { class: "bars" }, (s.choices || []).map((c) => barRow(c.choice, pct(c.share), c.count, cmax))));
+  }) : h("p", { class: "muted", text: "no surveys configured" }));
+}
+
 function renderOutbox(body) {
   const entries = body.entries || [];
   if (!entries.length) {
@@ -402,6 +488,10 @@ async function refresh(force) {
     renderStatus(st);
     const jobs = [
       api("/v1/timeseries").then(renderSeries),
+      api("/v1/report").then(renderReport).catch((e) => {
+        if (e.status === 501) replace("hr-funnel", h("p", { class: "muted", text: e.message }));
+        else throw e;
+      }),
       api("/v1/outbox?limit=200&status=" + state.outboxStatus).then(renderOutbox).catch((e) => {
         if (e.status === 501) replace("outbox-table", h("p", { class: "muted", text: e.message }));
         else throw e;

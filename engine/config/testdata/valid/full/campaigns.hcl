@@ -92,3 +92,16 @@ campaign "winback" {
     goto = "remind"
   }
 }
+
+campaign "pulse" {
+  audience = segment.regulars
+
+  step "ask" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.nudge
+      survey   = survey.pulse
+    }
+  }
+}

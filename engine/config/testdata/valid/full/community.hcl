@@ -11,6 +11,8 @@ community "explorers" {
 
   channel "welcome" {
     topic           = "Say hi"
+    purpose         = "Where newcomers introduce themselves"
+    color           = "#0088CC"
     pin_house_rules = true
   }
   channel "help" {
@@ -49,6 +51,49 @@ community "explorers" {
   moderation "links" {
     when   = "event.links > 3"
     action = "flag"
+  }
+  moderation "spam_links" {
+    links    = 3
+    mentions = 5
+    rate     = "5/10s"
+    strikes  = 2
+    delete   = true
+  }
+  ladder {
+    decay    = "30d"
+    template = template.nudge
+    rung { action = "warn" }
+    rung {
+      strikes  = 3
+      action   = "mute"
+      duration = "24h"
+    }
+  }
+}
+
+sentiment {
+  negative = { en = ["refund"], zh-CN = ["退款"] }
+  positive = { en = ["thanks"] }
+  builtin  = true
+}
+
+alert "negative_spike" {
+  description = "Many negative messages"
+  community   = community.explorers
+  when        = "community.negative_1h >= 5 && community.messages_usual_24h > 0"
+  severity    = "critical"
+  cooldown    = "6h"
+  campaign    = campaign.winback
+  responders  = ["mod-ana"]
+  notify {
+    channel  = "channel"
+    target   = community.explorers.channel.help
+    template = template.nudge
+  }
+  notify {
+    channel  = "email"
+    to       = "ops@example.org"
+    platform = platform.local.main
   }
 }
 

@@ -48,9 +48,11 @@ tier "regular" {
 }
 
 badge "first_post" {
-  title       = "First post"
-  description = "Posted for the first time"
-  class       = "bronze"
+  title          = "First post"
+  description    = "Posted for the first time"
+  class          = "bronze"
+  platform       = platform.chat.announce
+  platform_badge = "First Post"
 }
 
 badge "helper" {

@@ -23,3 +23,19 @@ template "nudge" {
     EOT
   }
 }
+
+survey "pulse" {
+  title          = "Monthly pulse"
+  description    = "How members feel, once a month"
+  default_locale = "en"
+
+  question "recommend" {
+    text  = { en = "How likely are you to recommend us?", zh-CN = "你有多大可能向朋友推荐我们？" }
+    score = true
+  }
+
+  question "more_of" {
+    text    = { en = "What should we do more of?" }
+    choices = ["events", "tutorials", "showcases"]
+  }
+}

@@ -1,0 +1,301 @@
+// Package dingtalk posts hearth's channel messages to a DingTalk (钉钉)
+// group through a custom robot (自定义机器人).
+//
+// A custom robot is a webhook, https://oapi.dingtalk.com/robot/send?access_token=TOKEN,
+// added to one group. With signing (加签) on, each request adds
+// &timestamp=MS&sign=SIGN to that URL: MS is the time in milliseconds
+// (within an hour of DingTalk's clock) and SIGN the URL-encoded base64 of
+// HMAC-SHA256 keyed with the secret (the "SEC..." string) over
+// MS + "\n" + secret. The body is {"msgtype": "text", "text": {"content"}}
+// or {"msgtype": "markdown", "markdown": {"title", "text"}}; the answer is
+// {"errcode", "errmsg"} with 0 for success.
+//
+// A robot may send 20 messages a minute; beyond that DingTalk answers
+// errcode 130101 ("send too fast") and throttles it for ten minutes. The
+// adapter counts its own sends and waits (platform.RateLimitError)
+// before reaching the limit; a 130101 answered anyway (another sender on
+// the same robot) is a RateLimitError of ten minutes. 310000 (signature,
+// keyword or IP allowlist refused) and 300001 (unknown token) are
+// permanent.
+//
+// The robot can only post in its group: the block stands for one hearth
+// channel, and other actions are platform.ErrUnsupported. Keys are
+// remembered per process; DingTalk has no idempotency key of its own.
+package dingtalk
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
+	"github.com/hearth-community/hearth/adapters/internal/post"
+	"github.com/hearth-community/hearth/adapters/internal/window"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// Type is the platform type name.
+const Type = "dingtalk"
+
+// DingTalk's answer codes the adapter acts on.
+const (
+	CodeOK          = 0
+	CodeTokenAbsent = 300001 // token is not exist
+	CodeRefused     = 310000 // sign not match, keywords not in content, ip not in whitelist
+	CodeTooFast     = 130101 // send too fast, exceed 20 times per minute
+	CodeBadParam    = 40035  // a required parameter is missing or invalid
+)
+
+// PerMinute is a robot's documented quota, and Throttle how long
+// DingTalk stops a robot that went over it.
+const (
+	PerMinute = 20
+	Throttle  = 10 * time.Minute
+)
+
+// Spec describes the settings.
+func Spec() config.PlatformSpec {
+	return config.PlatformSpec{
+		Type: Type,
+		Doc: "A DingTalk (钉钉) custom robot: channel messages posted to the robot's group, signed with timestamp (ms) and " +
+			"sign = urlencode(base64(HMAC-SHA256(secret, timestamp + \"\\n\" + secret))); at most 20 messages a minute. " +
+			"The robot cannot send direct messages or change roles.",
+		Example: `platform "dingtalk" "group" {
+  webhook_url = var.dingtalk_webhook_url
+  secret      = var.dingtalk_secret
+  channel     = "announcements"
+}`,
+		Attrs: []config.Attr{
+			{Name: "webhook_url", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The robot's webhook, https://oapi.dingtalk.com/robot/send?access_token=TOKEN; the token is the credential."},
+			{Name: "secret", Kind: config.KindSetting, Secret: true, Doc: "The signing secret (加签, \"SEC...\"); without it requests are not signed."},
+			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused. Empty: every channel message goes to the group."},
+			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "text, or markdown (the first line of the message is its title).", Default: "text"},
+			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
+		},
+	}
+}
+
+// Adapter is the dingtalk platform type.
+type Adapter struct {
+	Client *http.Client
+	Now    func() time.Time
+
+	mu     sync.Mutex
+	robots map[string]*robot // by webhook URL
+}
+
+type robot struct {
+	ledger ledger.Ledger
+	quota  window.Limiter
+}
+
+// New returns the adapter.
+func New() *Adapter { return &Adapter{} }
+
+var _ platform.Adapter = (*Adapter)(nil)
+
+func (a *Adapter) Type() string              { return Type }
+func (a *Adapter) Spec() config.PlatformSpec { return Spec() }
+
+// Open reads the settings; it does not contact DingTalk.
+func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
+	hook, err := platform.SettingString(req.Settings, "webhook_url", "")
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(hook)
+	if hook == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Query().Get("access_token") == "" {
+		return nil, fmt.Errorf("%w: setting webhook_url must be the robot's webhook, https://oapi.dingtalk.com/robot/send?access_token=TOKEN", platform.ErrInvalid)
+	}
+	secret, err := platform.SettingString(req.Settings, "secret", "")
+	if err != nil {
+		return nil, err
+	}
+	channel, err := platform.SettingString(req.Settings, "channel", "")
+	if err != nil {
+		return nil, err
+	}
+	msgtype, err := platform.SettingString(req.Settings, "msgtype", "text")
+	if err != nil {
+		return nil, err
+	}
+	if msgtype != "text" && msgtype != "markdown" {
+		return nil, fmt.Errorf("%w: setting msgtype must be text or markdown", platform.ErrInvalid)
+	}
+	timeout := 10 * time.Second
+	if s, err := platform.SettingString(req.Settings, "timeout", ""); err != nil {
+		return nil, err
+	} else if s != "" {
+		if timeout, err = time.ParseDuration(s); err != nil || timeout <= 0 {
+			return nil, fmt.Errorf("%w: setting timeout must be a positive duration", platform.ErrInvalid)
+		}
+	}
+	client := a.Client
+	if client == nil {
+		client = &http.Client{Timeout: timeout}
+	}
+	now := a.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := req.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a.mu.Lock()
+	if a.robots == nil {
+		a.robots = map[string]*robot{}
+	}
+	r := a.robots[hook]
+	if r == nil {
+		r = &robot{quota: window.Limiter{N: PerMinute, Per: time.Minute}}
+		a.robots[hook] = r
+	}
+	a.mu.Unlock()
+	return &Conn{hook: u, secret: secret, channel: channel, msgtype: msgtype, client: client, now: now, log: log, robot: r}, nil
+}
+
+// Conn is an open robot. It is safe for concurrent use.
+type Conn struct {
+	hook                     *url.URL
+	secret, channel, msgtype string
+	client                   *http.Client
+	now                      func() time.Time
+	log                      *slog.Logger
+	robot                    *robot
+
+	mu     sync.Mutex
+	closed bool
+}
+
+var _ platform.Performer = (*Conn)(nil)
+
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return nil
+}
+
+// Sign is DingTalk's robot signature for a timestamp in milliseconds,
+// before URL encoding.
+func Sign(secret string, ms int64) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(strconv.FormatInt(ms, 10) + "\n" + secret))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Message is a request body.
+type Message struct {
+	MsgType  string    `json:"msgtype"`
+	Text     *Text     `json:"text,omitempty"`
+	Markdown *Markdown `json:"markdown,omitempty"`
+}
+
+// Text is a text message.
+type Text struct {
+	Content string `json:"content"`
+}
+
+// Markdown is a markdown message.
+type Markdown struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// Answer is DingTalk's reply.
+type Answer struct {
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+// Perform posts channel messages; other actions are unsupported.
+func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platform.PerformResponse, error) {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return platform.PerformResponse{}, errors.New("dingtalk: the connection is closed")
+	}
+	if err := platform.CheckPerform(req); err != nil {
+		return platform.PerformResponse{}, err
+	}
+	if req.Action != platform.ActionChannelMessage {
+		return platform.PerformResponse{}, fmt.Errorf("a DingTalk custom robot only posts in its group, it cannot %s: %w", req.Action, platform.ErrUnsupported)
+	}
+	if c.channel != "" && req.Channel != c.channel {
+		return platform.PerformResponse{}, fmt.Errorf("this DingTalk robot posts in channel %q, not %q: %w", c.channel, req.Channel, platform.ErrNotFound)
+	}
+	if err := ctx.Err(); err != nil {
+		return platform.PerformResponse{}, err
+	}
+	return c.robot.ledger.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.send(ctx, req.Text) })
+}
+
+func (c *Conn) send(ctx context.Context, text string) (string, error) {
+	msg := Message{MsgType: c.msgtype}
+	if c.msgtype == "markdown" {
+		title, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+		title = strings.TrimSpace(strings.TrimLeft(title, "#"))
+		msg.Markdown = &Markdown{Title: title, Text: text}
+	} else {
+		msg.Text = &Text{Content: text}
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return "", err
+	}
+	now := c.now()
+	if wait := c.robot.quota.Take(now); wait > 0 {
+		return "", &platform.RateLimitError{After: wait, Err: fmt.Errorf("a DingTalk robot may send %d messages a minute", PerMinute)}
+	}
+	u := *c.hook
+	if c.secret != "" {
+		ms := now.UnixMilli()
+		q := u.Query()
+		q.Set("timestamp", strconv.FormatInt(ms, 10))
+		q.Set("sign", Sign(c.secret, ms)) // Encode URL-encodes it, as the documentation asks
+		u.RawQuery = q.Encode()
+	}
+	resp, err := post.Do(ctx, c.client, http.MethodPost, u.String(), body, nil)
+	if err != nil {
+		return "", fmt.Errorf("dingtalk: %w", err)
+	}
+	var ans Answer
+	if jerr := json.Unmarshal(resp.Body, &ans); jerr != nil {
+		if resp.Status < 200 || resp.Status > 299 {
+			return "", post.StatusError(resp, now, "dingtalk answered", post.Snippet(resp.Body))
+		}
+		return "", platform.Temporary(fmt.Errorf("dingtalk answered %d with a body that is not its JSON: %s", resp.Status, post.Snippet(resp.Body)), 0)
+	}
+	if ans.ErrCode == CodeOK && resp.Status >= 200 && resp.Status <= 299 {
+		return "", nil
+	}
+	e := fmt.Errorf("dingtalk errcode %d: %s", ans.ErrCode, ans.ErrMsg)
+	switch ans.ErrCode {
+	case CodeTooFast:
+		return "", &platform.RateLimitError{After: Throttle, Err: e}
+	case CodeRefused:
+		return "", platform.Permanent(fmt.Errorf("%w (check the secret, this machine's clock, the robot's keywords and IP allowlist)", e))
+	case CodeTokenAbsent:
+		return "", platform.Permanent(fmt.Errorf("%w (the webhook_url is wrong or the robot was removed)", e))
+	case CodeBadParam:
+		return "", fmt.Errorf("%w: %w", e, platform.ErrInvalid)
+	}
+	if resp.Status >= 500 || ans.ErrCode == -1 { // -1: system busy
+		return "", platform.Temporary(e, post.RetryAfter(resp.Header, now))
+	}
+	return "", platform.Permanent(e)
+}

@@ -1,0 +1,228 @@
+package discourse
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// forever is how long a ban without a duration suspends: Discourse has no
+// unlimited suspension, and its own "forever" is a date far ahead.
+const forever = 200 * 365 * 24 * time.Hour
+
+// keyBook serialises calls with one key and remembers what was done in
+// this process.
+type keyBook struct {
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+	done  map[string]record
+}
+
+type record struct{ fp, id string }
+
+func (b *keyBook) lock(key string) func() {
+	b.mu.Lock()
+	l := b.locks[key]
+	if l == nil {
+		l = &sync.Mutex{}
+		b.locks[key] = l
+	}
+	b.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+func (b *keyBook) get(key string) (record, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.done[key]
+	return r, ok
+}
+
+func (b *keyBook) put(key string, r record) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done[key] = r
+}
+
+func fingerprint(req platform.PerformRequest) string {
+	h := sha256.New()
+	for _, s := range []string{string(req.Action), req.Community, req.Channel, req.Member, req.Role, req.Message, req.Text, req.Duration.String()} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// marker is the HTML comment a post carries its key in; Discourse does
+// not show comments, and keeps the raw text.
+func marker(key, fp string) string {
+	return "<!-- hearth:" + strings.NewReplacer("-->", "", "\n", " ").Replace(key) + " " + fp + " -->"
+}
+
+// Perform does one action at most once per key: within a process by the
+// Adapter's record of keys; for channel messages also across processes,
+// by the key in the post, looked for among the forum's latest posts.
+func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platform.PerformResponse, error) {
+	var resp platform.PerformResponse
+	if c.closed.Load() {
+		return resp, errClosed
+	}
+	if err := platform.CheckPerform(req); err != nil {
+		return resp, err
+	}
+	if err := c.check(req.Community); err != nil {
+		return resp, err
+	}
+	fp := fingerprint(req)
+	unlock := c.a.keys.lock(req.Key)
+	defer unlock()
+	if r, ok := c.a.keys.get(req.Key); ok {
+		if r.fp != fp {
+			return resp, fmt.Errorf("key %q: %w", req.Key, platform.ErrKeyReused)
+		}
+		return platform.PerformResponse{ID: r.id, Duplicate: true}, nil
+	}
+	reason := req.Reason
+	if reason == "" {
+		reason = "hearth: " + string(req.Action)
+	}
+	var id string
+	var dup bool
+	var err error
+	switch req.Action {
+	case platform.ActionChannelMessage:
+		id, dup, err = c.reply(ctx, req, fp)
+	case platform.ActionDirectMessage:
+		var u User
+		if u, err = c.api.User(ctx, mustUser(req.Member)); err == nil {
+			var p Post
+			p, err = c.api.CreatePost(ctx, map[string]any{"title": c.dmTitle, "raw": req.Text + "\n\n" + marker(req.Key, fp),
+				"target_recipients": u.Username, "archetype": "private_message"})
+			id = strconv.Itoa(p.ID)
+		}
+	case platform.ActionRoleAdd, platform.ActionRoleRemove:
+		_, err = c.setMember(ctx, req.Member, req.Role, req.Action == platform.ActionRoleAdd, once)
+	case platform.ActionMute:
+		err = c.moderate(ctx, req.Member, func(uid int) error { return c.api.Silence(ctx, uid, c.now().Add(req.Duration), reason) })
+	case platform.ActionUnmute:
+		err = c.moderate(ctx, req.Member, func(uid int) error { return c.api.Unsilence(ctx, uid) })
+	case platform.ActionBan:
+		d := req.Duration
+		if d == 0 {
+			d = forever
+		}
+		err = c.moderate(ctx, req.Member, func(uid int) error { return c.api.Suspend(ctx, uid, c.now().Add(d), reason) })
+	case platform.ActionUnban:
+		err = c.moderate(ctx, req.Member, func(uid int) error {
+			u, err := c.api.User(ctx, uid)
+			if err != nil {
+				return err
+			}
+			if u.SuspendedTill == nil || !u.SuspendedTill.After(c.now()) {
+				return fmt.Errorf("%s is not suspended: %w", req.Member, platform.ErrNotFound)
+			}
+			return c.api.Unsuspend(ctx, uid)
+		})
+	case platform.ActionDeleteMessage:
+		var n int
+		if n, err = strconv.Atoi(req.Message); err != nil {
+			err = fmt.Errorf("post %q: %w", req.Message, platform.ErrNotFound)
+		} else {
+			err = c.api.DeletePost(ctx, n)
+		}
+	case platform.ActionBadgeGrant:
+		err = c.grant(ctx, req, reason)
+	case platform.ActionKick:
+		err = fmt.Errorf("%w: Discourse has no kick; ban suspends a member for a while", platform.ErrUnsupported)
+	}
+	if err != nil {
+		return resp, fmt.Errorf("%s: %w", req.Action, err)
+	}
+	c.a.keys.put(req.Key, record{fp: fp, id: id})
+	return platform.PerformResponse{ID: id, Duplicate: dup}, nil
+}
+
+// mustUser reads a member id for a call that will answer not found for
+// a bad one (user 0 does not exist).
+func mustUser(id string) int {
+	n, _ := userID(id)
+	return n
+}
+
+func (c *Conn) moderate(ctx context.Context, member string, do func(uid int) error) error {
+	uid, err := userID(member)
+	if err != nil {
+		return err
+	}
+	return do(uid)
+}
+
+// reply posts text in a category's About topic, unless a post with the
+// key is among the forum's latest.
+func (c *Conn) reply(ctx context.Context, req platform.PerformRequest, fp string) (string, bool, error) {
+	cid, err := strconv.Atoi(req.Channel)
+	if err != nil {
+		return "", false, fmt.Errorf("category %q: %w", req.Channel, platform.ErrNotFound)
+	}
+	cat, err := c.api.Category(ctx, cid)
+	if err != nil {
+		return "", false, err
+	}
+	latest, err := c.api.LatestPosts(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	prefix := "<!-- hearth:" + strings.NewReplacer("-->", "", "\n", " ").Replace(req.Key) + " "
+	for _, p := range latest {
+		if !strings.EqualFold(p.Username, c.api.Username) {
+			continue
+		}
+		if i := strings.Index(p.Raw, prefix); i >= 0 {
+			if !strings.HasPrefix(p.Raw[i+len(prefix):], fp+" ") {
+				return "", false, fmt.Errorf("key %q: %w", req.Key, platform.ErrKeyReused)
+			}
+			return strconv.Itoa(p.ID), true, nil
+		}
+	}
+	p, err := c.api.CreatePost(ctx, map[string]any{"topic_id": cat.TopicID, "raw": req.Text + "\n\n" + marker(req.Key, fp)})
+	if err != nil {
+		return "", false, err
+	}
+	return strconv.Itoa(p.ID), false, nil
+}
+
+// grant gives a member the forum's badge of that name. Discourse grants a
+// badge that cannot be held twice only once, so a retry after a crash
+// grants nothing more.
+func (c *Conn) grant(ctx context.Context, req platform.PerformRequest, reason string) error {
+	uid, err := userID(req.Member)
+	if err != nil {
+		return err
+	}
+	badges, err := c.api.Badges(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range badges {
+		if !strings.EqualFold(b.Name, req.Badge) {
+			continue
+		}
+		if !b.Enabled {
+			return fmt.Errorf("%w: badge %q is disabled in the forum", platform.ErrConflict, req.Badge)
+		}
+		u, err := c.api.User(ctx, uid)
+		if err != nil {
+			return err
+		}
+		return c.api.GrantBadge(ctx, u.Username, b.ID, reason)
+	}
+	return fmt.Errorf("badge %q: create it in the forum (Admin > Badges): %w", req.Badge, platform.ErrNotFound)
+}

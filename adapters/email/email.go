@@ -1,0 +1,307 @@
+// Package email is hearth's email platform: campaigns' send { channel =
+// "email" } goes out over SMTP.
+//
+// A Conn is a platform.Mailer. Each message is multipart/alternative with
+// the template's text and, when the template has one, its HTML; it
+// carries List-Unsubscribe (an HTTPS link, a mailto: address or both) and,
+// with an HTTPS link, List-Unsubscribe-Post for one-click unsubscribe
+// (RFC 8058). Its Message-ID is derived from the action's idempotency
+// key, so a message resent after a crash is recognisably the same one.
+//
+// The connection uses STARTTLS (security = "starttls", port 587, the
+// default) or implicit TLS (security = "tls", port 465); "none" is for a
+// relay on loopback only. With a username it authenticates with the best
+// mechanism the server offers over the encrypted connection.
+//
+// SMTP cannot tell a repeat from a new message, so a Conn remembers the
+// keys it sent (the most recent maxKeys) and answers a repeat as a
+// duplicate; across restarts the outbox itself sends each action once,
+// and the stable Message-ID covers the crash between the server's
+// acceptance and the outbox's record.
+//
+// SMTP replies are classified for the outbox: 4xx (greylisting, a full
+// queue, "try again later") and network failures are temporary, so the
+// outbox retries with the same key; 5xx (no such mailbox, authentication
+// failed, message refused) are permanent, so it dead-letters at once
+// instead of hammering the server.
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// Type is the platform type name used in `platform "email" "NAME"`.
+const Type = "email"
+
+// Spec describes the settings of an email platform block.
+func Spec() config.PlatformSpec {
+	return config.PlatformSpec{
+		Type: Type,
+		Doc: "Email over SMTP, for campaigns' send { channel = \"email\" }. A member's address is their \"email\" identity " +
+			"(events' member.identities.email). Messages are text with an HTML alternative from the template, carry " +
+			"List-Unsubscribe headers and a Message-ID derived from the idempotency key; SMTP 4xx replies are retried, 5xx are not.",
+		Example: `platform "email" "news" {
+  host            = "smtp.example.org"
+  username        = "news@example.org"
+  password        = var.smtp_password
+  from            = "Explorers <news@example.org>"
+  unsubscribe_url = "https://example.org/unsubscribe?member={member}&token={token}"
+  unsubscribe_secret = var.unsubscribe_secret
+}`,
+		Attrs: []config.Attr{
+			{Name: "host", Kind: config.KindSetting, Required: true, Doc: "SMTP server host name."},
+			{Name: "port", Kind: config.KindNumber, Doc: "SMTP port.", Default: "587 with starttls, 465 with tls, 25 with none"},
+			{Name: "security", Kind: config.KindEnum, Enum: []string{"starttls", "tls", "none"}, Doc: "starttls: upgrade the connection with STARTTLS and refuse to go on without it; tls: implicit TLS from the first byte; none: plain text, only to a relay on loopback.", Default: "starttls"},
+			{Name: "ca_file", Kind: config.KindSetting, Doc: "PEM file of certificate authorities to trust instead of the system's, relative to the configuration directory (a private relay)."},
+			{Name: "username", Kind: config.KindSetting, Doc: "SMTP user; without it hearth does not authenticate."},
+			{Name: "password", Kind: config.KindSetting, Secret: true, Doc: "SMTP password; from a sensitive variable.", Example: "var.smtp_password"},
+			{Name: "from", Kind: config.KindString, Required: true, Doc: "Sender, \"Name <address>\" or an address."},
+			{Name: "reply_to", Kind: config.KindString, Doc: "Reply-To address."},
+			{Name: "list_id", Kind: config.KindString, Doc: "List-Id header, such as \"Explorers news <news.example.org>\"."},
+			{Name: "unsubscribe_url", Kind: config.KindSetting, Doc: "HTTPS link for List-Unsubscribe and one-click List-Unsubscribe-Post; {member} is replaced by the member id, {email} by the address and {token} by an HMAC-SHA256 of the member id with unsubscribe_secret, each URL-escaped."},
+			{Name: "unsubscribe_mailto", Kind: config.KindString, Doc: "Address for a mailto: List-Unsubscribe; the subject names the member."},
+			{Name: "unsubscribe_secret", Kind: config.KindSetting, Secret: true, Doc: "Key for {token} in unsubscribe_url, so links cannot be forged for other members; from a sensitive variable."},
+			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest a connection and one message may take.", Default: "30s"},
+		},
+	}
+}
+
+// Adapter is the email platform type. Its zero value is ready to use.
+type Adapter struct {
+	// Now is the clock for Date headers; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns the email adapter.
+func New() *Adapter { return &Adapter{} }
+
+var _ platform.Adapter = (*Adapter)(nil)
+
+// Type is "email".
+func (a *Adapter) Type() string { return Type }
+
+// Spec describes the settings.
+func (a *Adapter) Spec() config.PlatformSpec { return Spec() }
+
+// settings are an email block's settings, checked.
+type settings struct {
+	host        string
+	port        int
+	security    string
+	tls         *tls.Config
+	username    string
+	password    string
+	from        *mail.Address
+	replyTo     string
+	listID      string
+	unsubURL    string
+	unsubMailto string
+	unsubSecret []byte
+	timeout     time.Duration
+}
+
+// Open checks the settings; it does not connect, so a daemon starts
+// while the mail server is down and the outbox retries later.
+func (a *Adapter) Open(_ context.Context, req platform.OpenRequest) (platform.Conn, error) {
+	s, err := readSettings(req)
+	if err != nil {
+		return nil, err
+	}
+	log := req.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := a.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Conn{s: s, log: log, now: now, sent: map[string]sentMail{}}, nil
+}
+
+func readSettings(req platform.OpenRequest) (settings, error) {
+	var s settings
+	var err error
+	str := func(name string) string {
+		if err != nil {
+			return ""
+		}
+		var v string
+		v, err = platform.SettingString(req.Settings, name, "")
+		return strings.TrimSpace(v)
+	}
+	s.host = str("host")
+	s.security = str("security")
+	caFile := str("ca_file")
+	s.username = str("username")
+	s.password = str("password")
+	from := str("from")
+	s.replyTo = str("reply_to")
+	s.listID = str("list_id")
+	s.unsubURL = str("unsubscribe_url")
+	s.unsubMailto = str("unsubscribe_mailto")
+	secret := str("unsubscribe_secret")
+	timeout := str("timeout")
+	if err != nil {
+		return s, err
+	}
+	if s.security == "" {
+		s.security = "starttls"
+	}
+	defPort := map[string]int{"starttls": 587, "tls": 465, "none": 25}[s.security]
+	if defPort == 0 {
+		return s, fmt.Errorf("%w: security must be starttls, tls or none, not %q", platform.ErrInvalid, s.security)
+	}
+	if s.port, err = platform.SettingInt(req.Settings, "port", defPort); err != nil {
+		return s, err
+	}
+	if s.port < 1 || s.port > 65535 {
+		return s, fmt.Errorf("%w: port %d is not a TCP port", platform.ErrInvalid, s.port)
+	}
+	if s.host == "" {
+		return s, fmt.Errorf("%w: setting host is empty", platform.ErrInvalid)
+	}
+	if s.security == "none" && !loopback(s.host) {
+		// Passwords and members' addresses would cross the network in
+		// clear text.
+		return s, fmt.Errorf("%w: security = \"none\" is only for a relay on loopback, and %s is not; use starttls or tls", platform.ErrInvalid, s.host)
+	}
+	if s.password != "" && s.username == "" {
+		return s, fmt.Errorf("%w: password is set but username is not", platform.ErrInvalid)
+	}
+	if from == "" {
+		return s, fmt.Errorf("%w: setting from is empty", platform.ErrInvalid)
+	}
+	if s.from, err = mail.ParseAddress(from); err != nil {
+		return s, fmt.Errorf("%w: from %q is not an address: %v", platform.ErrInvalid, from, err)
+	}
+	if s.replyTo != "" {
+		if _, err := mail.ParseAddress(s.replyTo); err != nil {
+			return s, fmt.Errorf("%w: reply_to %q is not an address: %v", platform.ErrInvalid, s.replyTo, err)
+		}
+	}
+	if s.unsubURL != "" {
+		u, err := url.Parse(strings.NewReplacer("{member}", "m", "{email}", "e", "{token}", "t").Replace(s.unsubURL))
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
+			// RFC 8058 one-click needs HTTPS; plain HTTP only for a
+			// test endpoint on loopback.
+			return s, fmt.Errorf("%w: unsubscribe_url must be an https:// link", platform.ErrInvalid)
+		}
+		if strings.Contains(s.unsubURL, "{token}") && secret == "" {
+			return s, fmt.Errorf("%w: unsubscribe_url uses {token} but unsubscribe_secret is not set", platform.ErrInvalid)
+		}
+	}
+	if s.unsubMailto != "" {
+		if a, err := mail.ParseAddress(s.unsubMailto); err != nil || a.Name != "" {
+			return s, fmt.Errorf("%w: unsubscribe_mailto %q is not a bare address", platform.ErrInvalid, s.unsubMailto)
+		}
+	}
+	s.unsubSecret = []byte(secret)
+	s.timeout = 30 * time.Second
+	if timeout != "" {
+		d, derr := durations.Parse(timeout)
+		if derr != nil || d <= 0 {
+			return s, fmt.Errorf("%w: timeout %q is not a positive duration such as \"30s\"", platform.ErrInvalid, timeout)
+		}
+		s.timeout = d
+	}
+	s.tls = &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		if !filepath.IsAbs(caFile) {
+			caFile = filepath.Join(req.Dir, caFile)
+		}
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return s, fmt.Errorf("%w: ca_file: %v", platform.ErrInvalid, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return s, fmt.Errorf("%w: ca_file %s holds no PEM certificate", platform.ErrInvalid, caFile)
+		}
+		s.tls.RootCAs = pool
+	}
+	return s, nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Conn sends mail for one platform block. It is safe for concurrent use;
+// messages go out one at a time, each on its own SMTP connection, so a
+// server closing an idle connection never fails a send.
+type Conn struct {
+	s   settings
+	log *slog.Logger
+	now func() time.Time
+
+	mu     sync.Mutex
+	closed bool
+	sent   map[string]sentMail // idempotency key -> what was sent
+	order  []string            // keys of sent, oldest first
+}
+
+// maxKeys bounds the keys a Conn remembers, so a daemon that runs for
+// months does not grow without end.
+const maxKeys = 100_000
+
+type sentMail struct {
+	id     string
+	digest string
+}
+
+var _ platform.Mailer = (*Conn)(nil)
+
+// Close ends the Conn; later calls fail.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return nil
+}
+
+func (c *Conn) client() (*gomail.Client, error) {
+	opts := []gomail.Option{
+		gomail.WithPort(c.s.port),
+		gomail.WithTimeout(c.s.timeout),
+		gomail.WithTLSConfig(c.s.tls),
+	}
+	switch c.s.security {
+	case "tls":
+		opts = append(opts, gomail.WithSSL())
+	case "starttls":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case "none":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	}
+	if c.s.username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(c.s.username), gomail.WithPassword(c.s.password))
+	}
+	cl, err := gomail.NewClient(c.s.host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", platform.ErrInvalid, err)
+	}
+	return cl, nil
+}

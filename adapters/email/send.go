@@ -1,0 +1,192 @@
+package email
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"net/url"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// Mail sends one email; see platform.Mailer.
+func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.MailResponse, error) {
+	if err := platform.CheckMail(req); err != nil {
+		return platform.MailResponse{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return platform.MailResponse{}, err
+	}
+	digest := digestOf(req)
+	// One message at a time: the lock also makes "check the key, send,
+	// record the key" one step, so concurrent calls with one key send once.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return platform.MailResponse{}, fmt.Errorf("%w: the email connection is closed", platform.ErrInvalid)
+	}
+	if prev, ok := c.sent[req.Key]; ok {
+		if prev.digest != digest {
+			return platform.MailResponse{}, fmt.Errorf("%w: key %q was sent with other content", platform.ErrKeyReused, req.Key)
+		}
+		return platform.MailResponse{ID: prev.id, Duplicate: true}, nil
+	}
+	msg, id, err := c.message(req)
+	if err != nil {
+		return platform.MailResponse{}, err
+	}
+	cl, err := c.client()
+	if err != nil {
+		return platform.MailResponse{}, err
+	}
+	if err := cl.DialAndSendWithContext(ctx, msg); err != nil {
+		err = classify(err)
+		c.log.Warn("email not sent", "key", req.Key, "error", err, "class", classOf(err))
+		return platform.MailResponse{}, fmt.Errorf("sending %s to %s: %w", req.Key, req.To, err)
+	}
+	c.sent[req.Key] = sentMail{id: id, digest: digest}
+	c.order = append(c.order, req.Key)
+	if len(c.order) > maxKeys {
+		delete(c.sent, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.log.Debug("email sent", "key", req.Key, "message_id", id)
+	return platform.MailResponse{ID: id}, nil
+}
+
+func classOf(err error) string {
+	cl, _ := platform.Classify(err)
+	return cl.String()
+}
+
+func digestOf(req platform.MailRequest) string {
+	h := sha256.New()
+	for _, s := range []string{req.To, req.Member, req.Subject, req.Text, req.HTML, req.Locale} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// MessageID derives the Message-ID (without angle brackets) of the mail
+// sent for an idempotency key from the sender's domain: the same key
+// always gives the same id.
+func MessageID(key, from string) string {
+	domain := "hearth.invalid"
+	if _, d, ok := strings.Cut(from, "@"); ok && d != "" {
+		domain = d
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "hearth." + hex.EncodeToString(sum[:16]) + "@" + domain
+}
+
+// message builds the MIME message.
+func (c *Conn) message(req platform.MailRequest) (*gomail.Msg, string, error) {
+	m := gomail.NewMsg()
+	m.FromMailAddress(c.s.from)
+	if err := m.To(req.To); err != nil {
+		return nil, "", fmt.Errorf("%w: recipient %q: %v", platform.ErrInvalid, req.To, err)
+	}
+	if c.s.replyTo != "" {
+		if err := m.ReplyTo(c.s.replyTo); err != nil {
+			return nil, "", fmt.Errorf("%w: reply_to: %v", platform.ErrInvalid, err)
+		}
+	}
+	m.Subject(req.Subject)
+	id := MessageID(req.Key, c.s.from.Address)
+	m.SetMessageIDWithValue(id)
+	m.SetDateWithValue(c.now())
+	m.SetUserAgent("hearth")
+	if req.Locale != "" {
+		m.SetGenHeader(gomail.HeaderContentLang, req.Locale)
+	}
+	if c.s.listID != "" {
+		m.SetGenHeader(gomail.Header("List-Id"), c.s.listID)
+	}
+	if links := c.unsubscribe(req); len(links) > 0 {
+		m.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, strings.Join(links, ", "))
+		if strings.HasPrefix(links[0], "<http") {
+			m.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+		}
+	}
+	// Marketing mail should not draw vacation replies.
+	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	m.SetBodyString(gomail.TypeTextPlain, req.Text)
+	if req.HTML != "" {
+		m.AddAlternativeString(gomail.TypeTextHTML, req.HTML)
+	}
+	return m, id, nil
+}
+
+// unsubscribe returns the List-Unsubscribe entries, each in angle
+// brackets, the HTTPS link first.
+func (c *Conn) unsubscribe(req platform.MailRequest) []string {
+	var out []string
+	if c.s.unsubURL != "" {
+		token := ""
+		if len(c.s.unsubSecret) > 0 {
+			token = UnsubscribeToken(string(c.s.unsubSecret), req.Member)
+		}
+		u := strings.NewReplacer(
+			"{member}", url.QueryEscape(req.Member),
+			"{email}", url.QueryEscape(req.To),
+			"{token}", token,
+		).Replace(c.s.unsubURL)
+		out = append(out, "<"+u+">")
+	}
+	if c.s.unsubMailto != "" {
+		subject := "unsubscribe"
+		if req.Member != "" {
+			subject += " " + req.Member
+		}
+		out = append(out, "<mailto:"+c.s.unsubMailto+"?subject="+url.PathEscape(subject)+">")
+	}
+	return out
+}
+
+// UnsubscribeToken is the {token} of an unsubscribe link for a member,
+// for the service that answers the link to check it.
+func UnsubscribeToken(secret, member string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(member))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// classify marks an SMTP failure temporary or permanent by its reply
+// code: 4xx may pass (greylisting, a full queue), 5xx will not. A
+// refused recipient (550, 551, 553) is also platform.ErrNotFound. A
+// failure without a reply code (a refused connection, a timeout) stays
+// unmarked, which platform.Classify treats as temporary.
+func classify(err error) error {
+	code := 0
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		code = se.ErrorCode()
+		if code == 0 && (se.Reason == gomail.ErrGetSender || se.Reason == gomail.ErrGetRcpts) {
+			return platform.Permanent(fmt.Errorf("%w: %v", platform.ErrInvalid, err))
+		}
+		if code == 0 && se.IsTemp() {
+			return platform.Temporary(err, 0)
+		}
+	}
+	var te *textproto.Error
+	if code == 0 && errors.As(err, &te) {
+		code = te.Code
+	}
+	switch {
+	case code >= 500 && code < 600:
+		if se != nil && se.Reason == gomail.ErrSMTPRcptTo && (code == 550 || code == 551 || code == 553) {
+			return platform.Permanent(fmt.Errorf("%w: the server refused the recipient: %v", platform.ErrNotFound, err))
+		}
+		return platform.Permanent(fmt.Errorf("the server refused for good (%d): %w", code, err))
+	case code >= 400 && code < 500:
+		return platform.Temporary(fmt.Errorf("the server refused for now (%d): %w", code, err), 0)
+	}
+	return err
+}

@@ -1,0 +1,80 @@
+// Package matrix is hearth's Matrix platform, through the Client-Server
+// API with maunium.net/go/mautrix (its plain client, no end-to-end
+// encryption and no cgo).
+//
+// hearth acts as one Matrix account (a bot, given by its access token).
+// Objects map onto Matrix like this:
+//
+//   - A community is a space (a room with creation type m.space) that
+//     carries the state event org.hearth.community {name}; title and
+//     description are the space's m.room.name and m.room.topic. Anyone
+//     on the homeserver may join it (join rule public; it is not listed
+//     in the room directory), and Conn.Invite invites someone. Matrix
+//     cannot delete rooms, so deleting a community deletes its channels,
+//     kicks its members, clears the marker and leaves and forgets the
+//     space.
+//   - A channel is a room with m.space.parent pointing at the space and
+//     an m.space.child entry in the space. The child entry also holds
+//     hearth's position and category (Read orders by them) and the
+//     spec's "order" key, so Matrix clients show rooms in the same order.
+//     private is the join rule: "invite" when private, "public" when not.
+//     Deleting a channel removes the child entry, kicks the room's
+//     members and leaves and forgets it.
+//   - A role is the state event org.hearth.role in the space (its
+//     state_key is the role id). A role assignment is the state event
+//     org.hearth.role_assignment with state_key "ROLE|MEMBER". Roles turn
+//     into power levels: a member's level in the space and each of its
+//     rooms is the highest of their roles' (RoleLevel: 99 for
+//     "administrator", 50 for moderation permissions, 0 otherwise), so
+//     hearth's tiers, synced as roles, become what Matrix enforces.
+//   - A pin is a message the bot posts and lists in the room's
+//     m.room.pinned_events; a new text is sent as an edit (m.replace), and
+//     the current text is kept in the space as org.hearth.pin. One
+//     unpinned in a Matrix client is no longer read, so plan pins it again.
+//   - Members are the space's joined members (the bot not included);
+//     their ids are Matrix user ids. A mute sets their power level to -1
+//     everywhere (below events_default, so they cannot post) and records
+//     org.hearth.mute {until} (state_key "mute|USER").
+//
+// Perform sends messages with PUT /send/m.room.message/{txnId}, the txnId
+// derived from the idempotency key, so the homeserver itself drops a
+// repeat from the same device. The key and what it did are also kept in
+// the bot's account data (org.hearth.action.HASH), so a repeat from
+// another Conn or after a restart answers Duplicate with the first
+// result. (That is one small account data entry per action, which stays;
+// the stream's sync filter leaves account data out.) Direct messages go to a room recorded in the bot's m.direct
+// account data, created with is_direct (an invite) when there is none.
+//
+// Stream reads /sync: member joins and departures in spaces, messages and
+// reactions in their rooms become hearth events with ids
+// "matrix.EVENT_ID"; a cursor is the sync token of the batch plus the
+// event id, so a resumed stream neither loses nor repeats events.
+//
+// A 429 M_LIMIT_EXCEEDED is waited out for retry_after_ms when that is
+// at most max_retry_wait and retried; longer waits come back as
+// platform.RateLimitError with that delay, which the outbox honours.
+package matrix
+
+import "github.com/hearth-community/hearth/engine/config"
+
+// Type is the platform type name used in `platform "matrix" "NAME"`.
+const Type = "matrix"
+
+// Spec describes the settings of a matrix platform block.
+func Spec() config.PlatformSpec {
+	return config.PlatformSpec{
+		Type: Type,
+		Doc: "A Matrix homeserver through the Client-Server API, as one bot account: communities are spaces, channels their rooms, " +
+			"roles become power levels; messages, direct messages (m.direct), invites, kicks, bans and mutes; /sync as the event stream.",
+		Example: `platform "matrix" "main" {
+  homeserver   = "https://matrix.example.org"
+  access_token = var.matrix_token
+}`,
+		Attrs: []config.Attr{
+			{Name: "homeserver", Kind: config.KindSetting, Required: true, Doc: "Base URL of the homeserver's Client-Server API, such as https://matrix.example.org."},
+			{Name: "access_token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "Access token of the bot account; from a sensitive variable.", Example: "var.matrix_token"},
+			{Name: "max_retry_wait", Kind: config.KindDuration, Doc: "Longest 429 retry_after_ms waited out in place; longer ones are returned to the outbox as a rate limit.", Default: "10s"},
+			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest one request may take (a /sync long poll waits up to 30s on top).", Default: "30s"},
+		},
+	}
+}

@@ -1,0 +1,383 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// Apply carries out one change. Attributes Slack does not have (channel
+// position and category, role color, permissions, hoist, mentionable and
+// position, community title and description) are not read, so plan never
+// changes them; when a create or update carries them they are left out.
+func (c *Conn) Apply(ctx context.Context, req platform.ApplyRequest) (platform.ApplyResponse, error) {
+	var resp platform.ApplyResponse
+	if c.closed.Load() {
+		return resp, errClosed
+	}
+	req, err := platform.CheckApply(req)
+	if err != nil {
+		return resp, err
+	}
+	if req.Kind != platform.KindCommunity {
+		if err := c.check(req.Community); err != nil {
+			return resp, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return resp, err
+	}
+	var o platform.Object
+	switch req.Kind {
+	case platform.KindCommunity:
+		o, err = c.applyCommunity(req)
+	case platform.KindChannel:
+		o, err = c.applyChannel(ctx, req)
+	case platform.KindRole:
+		o, err = c.applyRole(ctx, req)
+	case platform.KindRoleAssignment:
+		o, err = c.applyAssignment(ctx, req)
+	case platform.KindPin:
+		o, err = c.applyPin(ctx, req)
+	default:
+		err = fmt.Errorf("%w: slack cannot %s a %s", platform.ErrUnsupported, req.Op, req.Kind)
+	}
+	if err != nil {
+		return resp, fmt.Errorf("%s %s: %w", req.Op, req.Kind, err)
+	}
+	o.Address = req.Address
+	resp.Object = o
+	return resp, nil
+}
+
+// applyCommunity: the workspace is the community. Creating it adopts the
+// workspace when the name is the community setting; a workspace cannot
+// be renamed or deleted by an app.
+func (c *Conn) applyCommunity(req platform.ApplyRequest) (platform.Object, error) {
+	switch req.Op {
+	case platform.OpCreate:
+		if req.Attrs["name"] != c.community {
+			return platform.Object{}, fmt.Errorf("%w: this slack platform block holds community %q, not %q; set its community setting", platform.ErrInvalid, c.community, req.Attrs["name"])
+		}
+	case platform.OpUpdate:
+		if req.ID != c.team {
+			return platform.Object{}, fmt.Errorf("workspace %s: %w", req.ID, platform.ErrNotFound)
+		}
+		if n, ok := req.Attrs["name"]; ok && n != c.community {
+			return platform.Object{}, fmt.Errorf("%w: this slack platform block holds community %q; renaming it means changing its community setting", platform.ErrInvalid, c.community)
+		}
+	case platform.OpDelete:
+		return platform.Object{}, fmt.Errorf("%w: an app cannot delete a Slack workspace", platform.ErrUnsupported)
+	}
+	return c.communityObject(), nil
+}
+
+func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
+	a := req.Attrs
+	if req.Op == platform.OpCreate {
+		var ch *slack.Channel
+		err := c.retry(ctx, "conversations.create", func() (err error) {
+			ch, err = c.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: a["name"], IsPrivate: a["private"] == "true", TeamID: c.team})
+			return err
+		})
+		if err != nil {
+			return platform.Object{}, err
+		}
+		if t := a["topic"]; t != "" {
+			if ch, err = c.setTopic(ctx, ch.ID, t); err != nil {
+				return platform.Object{}, err
+			}
+		}
+		if p := a["purpose"]; p != "" {
+			if ch, err = c.setPurpose(ctx, ch.ID, p); err != nil {
+				return platform.Object{}, err
+			}
+		}
+		return c.channelObject(*ch), nil
+	}
+	cur, err := c.conversation(ctx, req.ID)
+	if err != nil {
+		return platform.Object{}, err
+	}
+	if req.Op == platform.OpDelete {
+		// Apps cannot delete conversations; archiving takes them out of
+		// every listing and keeps their history.
+		return c.channelObject(cur), c.retry(ctx, "conversations.archive", func() error {
+			return c.api.ArchiveConversationContext(ctx, cur.ID)
+		})
+	}
+	if p, ok := a["private"]; ok && p != platform.FormatBoolValue(cur.IsPrivate) {
+		if c.admin == nil {
+			return platform.Object{}, fmt.Errorf("%w: changing whether a channel is private needs admin_token (admin.conversations.convertToPrivate and convertToPublic)", platform.ErrUnsupported)
+		}
+		method, convert := "admin.conversations.convertToPrivate", c.admin.AdminConversationsConvertToPrivate
+		if p == "false" {
+			method, convert = "admin.conversations.convertToPublic", c.admin.AdminConversationsConvertToPublic
+		}
+		if err := c.retry(ctx, method, func() error { return convert(ctx, cur.ID) }); err != nil {
+			return platform.Object{}, err
+		}
+		cur.IsPrivate = p == "true"
+	}
+	if n, ok := a["name"]; ok && n != cur.Name {
+		err := c.retry(ctx, "conversations.rename", func() error {
+			ch, err := c.api.RenameConversationContext(ctx, cur.ID, n)
+			if err == nil {
+				cur.Name = ch.Name
+			}
+			return err
+		})
+		if err != nil {
+			return platform.Object{}, err
+		}
+	}
+	if t, ok := a["topic"]; ok && t != cur.Topic.Value {
+		ch, err := c.setTopic(ctx, cur.ID, t)
+		if err != nil {
+			return platform.Object{}, err
+		}
+		cur.Topic = ch.Topic
+	}
+	if p, ok := a["purpose"]; ok && p != cur.Purpose.Value {
+		ch, err := c.setPurpose(ctx, cur.ID, p)
+		if err != nil {
+			return platform.Object{}, err
+		}
+		cur.Purpose = ch.Purpose
+	}
+	return c.channelObject(cur), nil
+}
+
+func (c *Conn) setPurpose(ctx context.Context, id, purpose string) (*slack.Channel, error) {
+	var ch *slack.Channel
+	err := c.retry(ctx, "conversations.setPurpose", func() (err error) {
+		ch, err = c.api.SetPurposeOfConversationContext(ctx, id, purpose)
+		return err
+	})
+	return ch, err
+}
+
+func (c *Conn) setTopic(ctx context.Context, id, topic string) (*slack.Channel, error) {
+	var ch *slack.Channel
+	err := c.retry(ctx, "conversations.setTopic", func() (err error) {
+		ch, err = c.api.SetTopicOfConversationContext(ctx, id, topic)
+		return err
+	})
+	return ch, err
+}
+
+var handleRe = regexp.MustCompile(`[^a-z0-9._-]+`)
+
+// handle makes a user group's mention handle: the role block's name from
+// the address, or else the name, in Slack's handle characters.
+func handle(address, name string) string {
+	h := name
+	if i := strings.LastIndex(address, ".role."); i >= 0 {
+		h = address[i+len(".role."):]
+	}
+	h = strings.Trim(handleRe.ReplaceAllString(strings.ToLower(h), "-"), "-")
+	if h == "" {
+		h = "group"
+	}
+	return h
+}
+
+func (c *Conn) applyRole(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
+	switch req.Op {
+	case platform.OpCreate:
+		name := req.Attrs["name"]
+		h := handle(req.Address, name)
+		// Slack keeps disabled groups and their names: one hearth
+		// disabled (deleted, or emptied) is enabled again.
+		all, err := c.groups(ctx, false, true)
+		if err != nil {
+			return platform.Object{}, err
+		}
+		for _, g := range all {
+			if g.DateDelete != 0 && (strings.EqualFold(g.Name, name) || g.Handle == h) {
+				if err := c.retry(ctx, "usergroups.enable", func() error {
+					_, err := c.api.EnableUserGroupContext(ctx, g.ID, slack.EnableUserGroupOptionTeamID(c.team))
+					return err
+				}); err != nil {
+					return platform.Object{}, err
+				}
+				return c.updateGroup(ctx, g.ID, name)
+			}
+		}
+		var g slack.UserGroup
+		err = c.retry(ctx, "usergroups.create", func() (err error) {
+			g, err = c.api.CreateUserGroupContext(ctx, slack.UserGroup{Name: name, Handle: h, TeamID: c.team})
+			return err
+		})
+		if err != nil {
+			return platform.Object{}, err
+		}
+		return c.roleObject(g), nil
+	case platform.OpUpdate:
+		g, err := c.group(ctx, req.ID)
+		if err == nil && g.DateDelete != 0 {
+			err = fmt.Errorf("user group %s is disabled: %w", req.ID, platform.ErrNotFound)
+		}
+		if err != nil {
+			return platform.Object{}, err
+		}
+		if n, ok := req.Attrs["name"]; ok && n != g.Name {
+			return c.updateGroup(ctx, g.ID, n)
+		}
+		return c.roleObject(g), nil
+	default:
+		g, err := c.group(ctx, req.ID)
+		if err == nil && g.DateDelete != 0 {
+			err = fmt.Errorf("user group %s is disabled: %w", req.ID, platform.ErrNotFound)
+		}
+		if err != nil {
+			return platform.Object{}, err
+		}
+		// Slack never deletes user groups; disabling one takes it off
+		// its members and out of every listing.
+		return c.roleObject(g), c.retry(ctx, "usergroups.disable", func() error {
+			_, err := c.api.DisableUserGroupContext(ctx, g.ID, slack.DisableUserGroupOptionTeamID(c.team))
+			return err
+		})
+	}
+}
+
+func (c *Conn) updateGroup(ctx context.Context, id, name string) (platform.Object, error) {
+	var g slack.UserGroup
+	err := c.retry(ctx, "usergroups.update", func() (err error) {
+		g, err = c.api.UpdateUserGroupContext(ctx, id, slack.UpdateUserGroupsOptionName(name), slack.UpdateUserGroupsOptionTeamID(c.team))
+		return err
+	})
+	return c.roleObject(g), err
+}
+
+func (c *Conn) applyAssignment(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
+	member, role := req.Attrs["member"], req.Attrs["role"]
+	if req.Op == platform.OpDelete {
+		var ok bool
+		if member, role, ok = strings.Cut(req.ID, ":"); !ok {
+			return platform.Object{}, fmt.Errorf("%w: a role assignment id is MEMBER:ROLE", platform.ErrInvalid)
+		}
+		held, err := c.setMember(ctx, member, role, false, c.retry)
+		if err != nil {
+			return platform.Object{}, err
+		}
+		if !held {
+			return platform.Object{}, fmt.Errorf("%s does not hold user group %s: %w", member, role, platform.ErrNotFound)
+		}
+		return c.assignmentObject(member, role), nil
+	}
+	if req.Op == platform.OpUpdate {
+		return platform.Object{}, fmt.Errorf("%w: a role assignment has nothing to update", platform.ErrInvalid)
+	}
+	_, err := c.setMember(ctx, member, role, true, c.retry)
+	return c.assignmentObject(member, role), err
+}
+
+// setMember adds a member to a user group or takes them out, and reports
+// whether they held it before. Slack replaces the whole list
+// (usergroups.users.update) and refuses an empty one, so taking the last
+// member out disables the group and adding to a disabled group enables
+// it. The read and the write are two calls: a change made by someone
+// else between them is overwritten, which Slack gives no way to avoid.
+func (c *Conn) setMember(ctx context.Context, member, role string, add bool, call caller) (bool, error) {
+	g, err := c.group(ctx, role)
+	if err != nil {
+		return false, err
+	}
+	disabled := g.DateDelete != 0
+	held := !disabled && slices.Contains(g.Users, member)
+	switch {
+	case add && held, !add && !held:
+		return held, nil
+	case !add && len(g.Users) == 1:
+		return true, call(ctx, "usergroups.disable", func() error {
+			_, err := c.api.DisableUserGroupContext(ctx, g.ID, slack.DisableUserGroupOptionTeamID(c.team))
+			return err
+		})
+	}
+	users := slices.DeleteFunc(slices.Clone(g.Users), func(u string) bool { return u == member })
+	if add {
+		if disabled {
+			users = nil
+		}
+		users = append(users, member)
+	}
+	if err := call(ctx, "usergroups.users.update", func() error {
+		_, err := c.api.UpdateUserGroupMembersContext(ctx, g.ID, strings.Join(users, ","), slack.UpdateUserGroupMembersOptionTeamID(c.team))
+		return err
+	}); err != nil {
+		return held, err
+	}
+	if add && disabled {
+		return held, call(ctx, "usergroups.enable", func() error {
+			_, err := c.api.EnableUserGroupContext(ctx, g.ID, slack.EnableUserGroupOptionTeamID(c.team))
+			return err
+		})
+	}
+	return held, nil
+}
+
+func (c *Conn) applyPin(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
+	switch req.Op {
+	case platform.OpCreate:
+		ch := req.Attrs["channel"]
+		var ts string
+		err := c.retry(ctx, "chat.postMessage", func() (err error) {
+			_, ts, err = c.api.PostMessageContext(ctx, ch, slack.MsgOptionText(req.Attrs["text"], false))
+			return err
+		})
+		if err != nil {
+			return platform.Object{}, err
+		}
+		if err := c.retry(ctx, "pins.add", func() error {
+			return c.api.AddPinContext(ctx, ch, slack.NewRefToMessage(ch, ts))
+		}); err != nil {
+			return platform.Object{}, err
+		}
+		return c.pinObject(ch, slack.Message{Msg: slack.Msg{Timestamp: ts, Text: req.Attrs["text"], BotID: "app"}}), nil
+	case platform.OpUpdate:
+		p, err := c.pin(ctx, req.ID)
+		if err != nil {
+			return platform.Object{}, err
+		}
+		if p.Attrs["author"] != "" {
+			return platform.Object{}, fmt.Errorf("%w: pin %s was written by %s; the app can only edit its own messages", platform.ErrConflict, req.ID, p.Attrs["author"])
+		}
+		ch, ts, _ := strings.Cut(req.ID, "/")
+		if err := c.retry(ctx, "chat.update", func() error {
+			_, _, _, err := c.api.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText(req.Attrs["text"], false))
+			return err
+		}); err != nil {
+			return platform.Object{}, err
+		}
+		p.Attrs["text"] = req.Attrs["text"]
+		return p, nil
+	default:
+		p, err := c.pin(ctx, req.ID)
+		if err != nil {
+			return platform.Object{}, err
+		}
+		ch, ts, _ := strings.Cut(req.ID, "/")
+		if err := c.retry(ctx, "pins.remove", func() error {
+			return c.api.RemovePinContext(ctx, ch, slack.NewRefToMessage(ch, ts))
+		}); err != nil {
+			return platform.Object{}, err
+		}
+		// The app's own pinned message goes with its pin; a member's
+		// message stays.
+		if p.Attrs["author"] == "" {
+			err = c.retry(ctx, "chat.delete", func() error {
+				_, _, err := c.api.DeleteMessageContext(ctx, ch, ts)
+				return err
+			})
+		}
+		return p, err
+	}
+}

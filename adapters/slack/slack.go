@@ -1,0 +1,304 @@
+// Package slack is hearth's adapter for Slack workspaces, built on
+// github.com/slack-go/slack.
+//
+// One platform block is one workspace (team_id), which holds one hearth
+// community: the workspace cannot be created or deleted by an app, so
+// creating the community adopts the workspace, and the community setting
+// names the community block it holds. Inside it:
+//
+//   - channels are conversations (name, topic, purpose, private); Slack has no
+//     channel positions or categories, so those attributes are not read
+//     and are ignored when set. Deleting a channel archives it (apps
+//     cannot delete conversations); archived ones are not listed.
+//     Making a public channel private needs admin_token
+//     (admin.conversations.convertToPrivate, Enterprise Grid); Slack has
+//     no way to make a private channel public.
+//   - roles are user groups (name; the handle is the role block's name);
+//     deleting one disables it, as Slack never deletes user groups.
+//   - role assignments are user group members (usergroups.users.update
+//     with the whole list). Slack refuses an empty user group, so taking
+//     the last member out disables the group; giving it to someone again
+//     enables it.
+//   - members are the workspace's people (users.list), without bots and
+//     deactivated accounts.
+//   - pins are messages the app posts and pins (chat.postMessage,
+//     pins.add).
+//
+// Actions: channel and direct messages (conversations.open), role changes
+// as user group membership, kick (conversations.kick from every
+// conversation the member is in; with admin_token, admin.users.remove
+// from the workspace), and deleting the app's messages. Slack has no
+// mute or ban an app can use; those actions answer ErrUnsupported.
+//
+// Slack takes no idempotency key for chat.postMessage, so each message
+// carries its key in message metadata (event_type "hearth_action"); a
+// call with a key first looks for it in the conversation's latest
+// messages, so a retry after a crash or from another process finds the
+// message it already posted instead of posting again.
+//
+// Inbound, Stream serves the Events API on events_listen (see events.go).
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// Type is the platform type name, `platform "slack" "NAME"`.
+const Type = "slack"
+
+// DefaultAPIURL is Slack's Web API.
+const DefaultAPIURL = "https://slack.com/api/"
+
+// DefaultEventsPath is where the Events API endpoint listens.
+const DefaultEventsPath = "/slack/events"
+
+// DefaultPageSize is the page Read asks Slack for: Slack recommends 100
+// to 200 for cursor-paginated methods.
+const DefaultPageSize = 100
+
+// Spec describes the settings of a slack platform block.
+func Spec() config.PlatformSpec {
+	return config.PlatformSpec{
+		Type: Type,
+		Doc:  "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",
+		Example: `platform "slack" "main" {
+  token          = var.slack_bot_token
+  signing_secret = var.slack_signing_secret
+  team_id        = "T0123ABCD"
+  community      = "explorers"
+  events_listen  = ":8790"
+}`,
+		Attrs: []config.Attr{
+			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: channels:manage, channels:join, channels:read, groups:read, groups:write, channels:history, groups:history, chat:write, im:write, pins:read, pins:write, usergroups:read, usergroups:write, users:read, team:read."},
+			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},
+			{Name: "team_id", Kind: config.KindString, Required: true, Doc: "The workspace's id (T...), the platform id of the community it holds."},
+			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this workspace holds.", Default: "the platform block's name"},
+			{Name: "admin_token", Kind: config.KindSetting, Secret: true, Doc: "An org admin token (Enterprise Grid) for what bot tokens cannot do: removing members from the workspace on kick, changing whether a channel is private."},
+			{Name: "events_listen", Kind: config.KindSetting, Doc: "Address `hearth run` serves the Events API endpoint on, such as \":8790\"; the app's Request URL points there. Empty: no inbound events."},
+			{Name: "events_path", Kind: config.KindSetting, Doc: "Path of the Events API endpoint.", Default: DefaultEventsPath},
+			{Name: "api_url", Kind: config.KindSetting, Doc: "Base URL of the Web API, for tests and proxies.", Default: DefaultAPIURL},
+		},
+	}
+}
+
+// Adapter is the slack platform type. Its zero value is ready to use;
+// the fields are for tests.
+type Adapter struct {
+	// Now is the clock for request timestamps; nil means time.Now.
+	Now func() time.Time
+	// Listen opens the Events API listener; nil means net.Listen.
+	Listen func(network, addr string) (net.Listener, error)
+	// HTTPClient calls the Web API; nil means a client with a 30s timeout.
+	HTTPClient *http.Client
+	// Sleep waits out a rate limit in Read and Apply; nil means a timer
+	// that ends with ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	once sync.Once
+	// keys remembers performed keys across the Conns of this Adapter, so
+	// concurrent callers with one key agree; the platform's own record
+	// (message metadata) covers other processes.
+	keys *keyBook
+	pace *pacer
+}
+
+func (a *Adapter) init() {
+	a.once.Do(func() {
+		a.keys = &keyBook{locks: map[string]*sync.Mutex{}, done: map[string]record{}}
+		a.pace = &pacer{buckets: map[string]*bucket{}}
+	})
+}
+
+func (a *Adapter) pacer() *pacer {
+	a.init()
+	return a.pace
+}
+
+// New returns the slack adapter.
+func New() *Adapter { return &Adapter{} }
+
+var _ platform.Adapter = (*Adapter)(nil)
+
+// Type is "slack".
+func (a *Adapter) Type() string { return Type }
+
+// Spec describes the settings.
+func (a *Adapter) Spec() config.PlatformSpec { return Spec() }
+
+// Conn is one open workspace. It is safe for concurrent use.
+type Conn struct {
+	a         *Adapter
+	api       *slack.Client
+	admin     *slack.Client
+	team      string
+	community string
+	secret    string
+	listen    string
+	path      string
+	log       *slog.Logger
+	closed    atomic.Bool
+	botUser   string
+
+	apiURL     string
+	adminToken string
+	hc         *http.Client
+
+	namesMu sync.Mutex
+	names   map[string]string // channel id -> name, for inbound events
+}
+
+var (
+	_ platform.Reader    = (*Conn)(nil)
+	_ platform.Applier   = (*Conn)(nil)
+	_ platform.Importer  = (*Conn)(nil)
+	_ platform.Performer = (*Conn)(nil)
+	_ platform.Streamer  = (*Conn)(nil)
+)
+
+// Open checks the settings and the token (auth.test), so a wrong token
+// or workspace is reported before anything else runs.
+func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
+	a.init()
+	s := req.Settings
+	token, err := platform.SettingString(s, "token", "")
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
+		return nil, fmt.Errorf("%w: setting token is empty; give the app's bot token (xoxb-...)", platform.ErrInvalid)
+	}
+	c := &Conn{a: a, log: req.Logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.team, err = platform.SettingString(s, "team_id", ""); err != nil {
+		return nil, err
+	}
+	if c.team == "" {
+		return nil, fmt.Errorf("%w: setting team_id is empty; give the workspace's id (T...)", platform.ErrInvalid)
+	}
+	if c.community, err = platform.SettingString(s, "community", req.Name); err != nil {
+		return nil, err
+	}
+	if c.secret, err = platform.SettingString(s, "signing_secret", ""); err != nil {
+		return nil, err
+	}
+	if c.listen, err = platform.SettingString(s, "events_listen", ""); err != nil {
+		return nil, err
+	}
+	if c.path, err = platform.SettingString(s, "events_path", DefaultEventsPath); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(c.path, "/") {
+		return nil, fmt.Errorf("%w: setting events_path must start with /", platform.ErrInvalid)
+	}
+	if c.listen != "" && c.secret == "" {
+		return nil, fmt.Errorf("%w: events_listen is set without signing_secret; Slack's requests cannot be checked without it", platform.ErrInvalid)
+	}
+	apiURL, err := platform.SettingString(s, "api_url", DefaultAPIURL)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(apiURL, "/") {
+		apiURL += "/"
+	}
+	hc := a.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	c.api = slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(hc))
+	adminToken, err := platform.SettingString(s, "admin_token", "")
+	if err != nil {
+		return nil, err
+	}
+	c.apiURL, c.adminToken, c.hc = apiURL, adminToken, hc
+	if adminToken != "" {
+		c.admin = slack.New(adminToken, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(hc))
+	}
+	auth, err := c.api.AuthTestContext(ctx)
+	if err != nil {
+		return nil, wrap("auth.test", err)
+	}
+	if auth.TeamID != c.team {
+		return nil, fmt.Errorf("%w: the token belongs to workspace %s, not team_id %s", platform.ErrInvalid, auth.TeamID, c.team)
+	}
+	c.botUser = auth.UserID
+	return c, nil
+}
+
+// Close ends the connection; later calls fail.
+func (c *Conn) Close() error {
+	c.closed.Store(true)
+	return nil
+}
+
+var errClosed = fmt.Errorf("%w: the slack connection is closed", platform.ErrInvalid)
+
+func (c *Conn) check(community string) error {
+	if c.closed.Load() {
+		return errClosed
+	}
+	if community != c.team {
+		return fmt.Errorf("community %q: this platform block is workspace %s: %w", community, c.team, platform.ErrNotFound)
+	}
+	return nil
+}
+
+func (c *Conn) now() time.Time {
+	if c.a.Now != nil {
+		return c.a.Now()
+	}
+	return time.Now()
+}
+
+// caller runs one Web API call: retry for Read and Apply, once for
+// Perform.
+type caller func(ctx context.Context, method string, call func() error) error
+
+// retry runs one Web API call for Read and Apply, waiting out rate
+// limits as Slack asks (at most 3 times), since plan and apply have no
+// outbox to come back later. Perform does not retry: the outbox does.
+func (c *Conn) retry(ctx context.Context, method string, call func() error) error {
+	for attempt := 0; ; attempt++ {
+		if err := c.pace(func(d time.Duration) error { return c.sleep(ctx, d) }, method, method); err != nil {
+			return err
+		}
+		err := wrap(method, call())
+		var rl *platform.RateLimitError
+		if err == nil || !errors.As(err, &rl) || attempt == 3 {
+			return err
+		}
+		c.log.Info("slack rate limit; waiting", "method", method, "retry_after", rl.After)
+		if err := c.sleep(ctx, rl.After); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *Conn) sleep(ctx context.Context, d time.Duration) error {
+	if c.a.Sleep != nil {
+		return c.a.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/discourse"
+	"github.com/hearth-community/hearth/adapters/discourse/discoursetest"
+)
+
+// TestDiscourseForum runs a forum configuration against the fake
+// Discourse end to end: apply makes the categories and the group, a second
+// plan finds nothing to change, and `hearth run` takes signed webhooks of
+// a sign-up and a reply and grants the forum's badge for the first post
+// through POST /user_badges.json.
+func TestDiscourseForum(t *testing.T) {
+	f := discoursetest.New(t)
+	f.Badge("First Post")
+	dir := t.TempDir()
+	hookAddr := freeAddr(t)
+	src := `
+hearth {
+  state {
+    backend = "sqlite"
+    path    = ".hearth/state.db"
+  }
+}
+
+variable "discourse_api_key" {
+  type      = string
+  sensitive = true
+}
+
+variable "discourse_webhook_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "discourse" "forum" {
+  url            = "` + f.URL + `"
+  api_key        = var.discourse_api_key
+  webhook_secret = var.discourse_webhook_secret
+  community      = "makers"
+  events_listen  = "` + hookAddr + `"
+}
+
+community "makers" {
+  title    = "Makers"
+  platform = platform.discourse.forum
+
+  channel "general" {
+    topic = "Anything about making"
+    color = "#E45735"
+  }
+  channel "help" {
+    category = "Support"
+    private  = true
+  }
+  role "regulars" {
+    title = "Regular makers"
+  }
+}
+
+badge "first_post" {
+  title    = "First Post"
+  platform = platform.discourse.forum
+}
+
+incentive "first_post" {
+  on   = "message.posted"
+  once = true
+  grant {
+    points = 5
+    badge  = badge.first_post
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "test-webhook-secret"
+	env := map[string]string{"HEARTH_VAR_discourse_api_key": f.APIKey, "HEARTH_VAR_discourse_webhook_secret": secret}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if c := run(context.Background(), []string{"apply", "-auto-approve", dir}, s); c != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if all := out.String() + errb.String(); strings.Contains(all, f.APIKey) || strings.Contains(all, secret) {
+		t.Errorf("apply output shows a secret:\n%s", all)
+	}
+	if n := f.Calls("POST /categories.json"); n != 3 {
+		t.Errorf("apply made %d categories; want general, help and its parent Support", n)
+	}
+	if n := f.Calls("POST /admin/groups.json"); n != 1 {
+		t.Errorf("apply made %d groups; want 1", n)
+	}
+	out.Reset()
+	errb.Reset()
+	if c := run(context.Background(), []string{"plan", "-detailed-exitcode", dir}, s); c != 0 {
+		t.Errorf("plan after apply: exit %d; want 0 (no changes)\n%s%s", c, out.String(), errb.String())
+	}
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out.Reset()
+	errb.Reset()
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+
+	ann := f.AddUser("Ann")
+	general := ""
+	for _, line := range strings.Split(stateShow(t, dir, s, "community.makers.channel.general"), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "id" {
+			general = f[1]
+		}
+	}
+	if _, err := f.Post(general, ann, "My first build: a tiny CNC plotter."); err != nil {
+		t.Fatalf("post in %q: %v", general, err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, h := range f.Webhooks() {
+		for {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+hookAddr+discourse.DefaultWebhookPath, bytes.NewReader(h.Body))
+			req.Header.Set("X-Discourse-Event", h.Event)
+			req.Header.Set("X-Discourse-Event-Type", h.Type)
+			req.Header.Set("X-Discourse-Event-Id", strconv.Itoa(h.ID))
+			req.Header.Set("X-Discourse-Event-Signature", "sha256="+hex.EncodeToString(discourse.Sign(secret, h.Body)))
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the webhook endpoint did not take %s: %v\n%s", h.Event, err, errb.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for !slices.Equal(f.Granted(ann), []string{"First Post"}) {
+		if time.Now().After(deadline) {
+			t.Fatalf("badges granted %v; want First Post\n%s", f.Granted(ann), errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("run exit %d\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
+
+// stateShow prints `hearth state show ADDR`.
+func stateShow(t *testing.T, dir string, s *stdio, addr string) string {
+	t.Helper()
+	var out bytes.Buffer
+	ls := &stdio{in: bytes.NewReader(nil), out: &out, err: s.err, lookupEnv: s.lookupEnv}
+	if c := run(context.Background(), []string{"state", "show", addr, dir}, ls); c != 0 {
+		t.Fatalf("state show: exit %d", c)
+	}
+	return out.String()
+}

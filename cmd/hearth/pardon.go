@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const pardonUsage = `Usage: hearth member pardon [-rule NAME] [-url URL] ID [DIR]
+
+Clears a member's moderation strikes, all of them or only those of one
+moderation rule, so the violation ladder starts over for them. The pardon
+is recorded in the member's moderation record and as an outcome; mutes and
+bans already applied stay until they end or are lifted on the platform.
+
+While 'hearth run' serves the configuration, give -url: the daemon applies
+the pardon between batches (POST /v1/members/ID/pardon, with
+HEARTH_API_TOKEN as the bearer token). Without it the pardon is written to
+the configuration's state store directly, as for the other member commands.
+
+Examples:
+  hearth member pardon u07 examples/moderated-community
+  hearth member pardon -rule ads u07 examples/moderated-community
+  hearth member pardon -url http://127.0.0.1:7341 u07
+`
+
+func runPardon(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "member pardon", pardonUsage)
+	rule := fs.String("rule", "", "Clear only this moderation rule's strikes (NAME or community.C.moderation.NAME).")
+	daemon := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 || len(pos) > 2 {
+		fmt.Fprintln(s.err, "hearth member pardon: give a member id and, optionally, the configuration directory.")
+		return 1
+	}
+	id := pos[0]
+	if *daemon != "" {
+		return pardonViaDaemon(ctx, s, *daemon, id, *rule)
+	}
+	dir := "."
+	if len(pos) == 2 {
+		dir = pos[1]
+	}
+	cfg, store, ok := loadStore(ctx, s, dir, vf, "member pardon")
+	if !ok {
+		return 1
+	}
+	defer store.Close()
+	if *rule != "" && !hasModeration(cfg, *rule) {
+		fmt.Fprintf(s.err, "hearth member pardon: the configuration in %s has no moderation rule %q.\n", dir, *rule)
+		return 1
+	}
+	b, err := store.Begin(ctx)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
+		return 1
+	}
+	m, err := b.Member(id)
+	if err != nil {
+		_ = b.Rollback()
+		if errors.Is(err, state.ErrNotFound) {
+			fmt.Fprintf(s.err, "hearth member pardon: no member %q in %s.\n", id, storeWhere(cfg))
+		} else {
+			fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
+		}
+		return 1
+	}
+	o, n := runtime.New(cfg, nil).Pardon(m, *rule, time.Now().UTC())
+	err = b.SaveMember(m)
+	if err == nil {
+		err = b.AppendOutcomes([]state.Outcome{o})
+	}
+	if err == nil {
+		err = b.Commit()
+	} else {
+		_ = b.Rollback()
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
+		return 1
+	}
+	printPardon(s.out, id, *rule, n, m.Strikes)
+	return 0
+}
+
+func printPardon(w io.Writer, id, rule string, cleared, live int) {
+	what := "all rules"
+	if rule != "" {
+		what = rule
+	}
+	fmt.Fprintf(w, "Pardoned %s (%s): %d strikes cleared, %d left.\n", id, what, cleared, live)
+}
+
+func hasModeration(cfg *config.Config, rule string) bool {
+	for _, c := range cfg.Communities {
+		for _, m := range c.Moderation {
+			if m.Name == rule || "community."+c.Name+".moderation."+m.Name == rule {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func pardonViaDaemon(ctx context.Context, s *stdio, base, id, rule string) int {
+	endpoint := strings.TrimRight(base, "/") + "/v1/members/" + url.PathEscape(id) + "/pardon"
+	if rule != "" {
+		endpoint += "?rule=" + url.QueryEscape(rule)
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", endpoint, nil)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
+		return 1
+	}
+	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	}
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Cleared int    `json:"cleared"`
+		Strikes int    `json:"strikes"`
+		Error   string `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(s.err, "hearth member pardon: %s: %s %s\n", endpoint, resp.Status, body.Error)
+		return 1
+	}
+	printPardon(s.out, id, rule, body.Cleared, body.Strikes)
+	return 0
+}
+
+// printModeration writes a member's moderation record for member show.
+func printModeration(w io.Writer, m *state.Member) {
+	mod := m.Moderation
+	if mod == nil || (len(mod.Decisions) == 0 && m.Strikes == 0) {
+		return
+	}
+	fmt.Fprintf(w, "  moderation: %d live strikes", m.Strikes)
+	if !mod.MutedUntil.IsZero() {
+		fmt.Fprintf(w, ", muted until %s", mod.MutedUntil.UTC().Format("2006-01-02 15:04"))
+	}
+	if mod.Banned {
+		fmt.Fprint(w, ", banned")
+	}
+	fmt.Fprintln(w)
+	for _, d := range mod.Decisions {
+		action := d.Action
+		if d.Duration != "" {
+			action += " " + d.Duration
+		}
+		fmt.Fprintf(w, "    %s  %-10s %s: %s (strikes %d)\n", d.At.UTC().Format("2006-01-02 15:04"), action, d.Rule, d.Evidence, d.Strikes)
+	}
+}
+
+// printGovernance adds moderation decisions and alerts to the simulate
+// summary: what the house rules did and which alerts would have fired.
+func printGovernance(tw io.Writer, cfg *config.Config, sum *simulate.Summary) {
+	var rules []string
+	for _, c := range cfg.Communities {
+		for _, m := range c.Moderation {
+			if !slices.Contains(rules, m.Name) {
+				rules = append(rules, m.Name)
+			}
+		}
+	}
+	if len(rules) > 0 {
+		fmt.Fprintf(tw, "\nModeration\tflag\twarn\tmute\tremove\tkick\tban\n")
+		for _, name := range rules {
+			n := sum.Moderation[name]
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\n", name, n["flag"], n["warn"], n["mute"], n["remove"], n["kick"], n["ban"])
+		}
+	}
+	if len(cfg.Alerts) > 0 {
+		fmt.Fprintf(tw, "\nAlerts\tfired\tsuppressed\tresolved\n")
+		for _, a := range cfg.Alerts {
+			n := sum.Alerts[a.Name]
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", a.Name, n["fire"], n["suppressed"], n["resolved"])
+		}
+	}
+}

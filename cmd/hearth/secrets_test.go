@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hearth-community/hearth/adapters/slack/slacktest"
+)
+
+// TestSecretsStayOutOfEveryOutput is issue #10's secrets test for the
+// CLI: with a Slack bot token and signing secret from sensitive
+// variables, every command's output, the saved plan, the state store's
+// files and the platform file are searched for the values.
+func TestSecretsStayOutOfEveryOutput(t *testing.T) {
+	f := slacktest.New(t)
+	dir := t.TempDir()
+	files, _ := filepath.Glob("../../examples/slack-community/*.hcl")
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const signing = "sIgNiNg-5ecret-7f3a"
+	secrets := []string{f.Token, signing}
+	env := map[string]string{
+		"HEARTH_VAR_slack_bot_token": f.Token, "HEARTH_VAR_slack_signing_secret": signing,
+		"HEARTH_VAR_slack_team_id": f.TeamID, "HEARTH_VAR_slack_api_url": f.URL, "HEARTH_VAR_slack_events_listen": freeAddr(t),
+	}
+	var all bytes.Buffer
+	hearth := func(args ...string) int {
+		t.Helper()
+		var out, errb bytes.Buffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+		code := run(context.Background(), args, s)
+		all.WriteString("$ hearth " + strings.Join(args, " ") + "\n" + out.String() + errb.String())
+		return code
+	}
+	planFile := filepath.Join(t.TempDir(), "changes.plan")
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(events, []byte(`{"id":"e1","type":"member.joined","member":"ann","at":"2026-03-02T10:00:00Z"}
+{"id":"e2","type":"message.posted","member":"ann","at":"2026-03-02T11:00:00Z","attrs":{"channel":"general"}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"validate", dir},
+		{"validate", "-json", dir},
+		{"explain", "platform.slack"},
+		{"plan", dir},
+		{"plan", "-json", dir},
+		{"plan", "-out", planFile, dir},
+		{"show", planFile},
+		{"show", "-json", planFile},
+		{"apply", planFile, dir},
+		{"drift", dir},
+		{"state", "list", dir},
+		{"graph", dir},
+		{"simulate", "-events", events, "-json", dir},
+		{"replay", "-events", events, dir},
+		{"member", "show", "ann", dir},
+		{"outbox", "send", dir},
+		{"outbox", "list", dir},
+	} {
+		hearth(args...)
+	}
+	// state show for every address state list printed.
+	var list bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &list, err: &list, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	run(context.Background(), []string{"state", "list", dir}, s)
+	var addrs []string
+	for _, line := range strings.Split(strings.TrimSpace(list.String()), "\n") {
+		if fields := strings.Fields(line); len(fields) > 0 {
+			addrs = append(addrs, fields[0])
+		}
+	}
+	if len(addrs) == 0 {
+		t.Fatalf("state list printed nothing:\n%s", all.String())
+	}
+	for _, addr := range addrs {
+		hearth("state", "show", addr, dir)
+	}
+	if !strings.Contains(all.String(), "Apply complete!") {
+		t.Fatalf("apply did not complete:\n%s", all.String())
+	}
+	check := func(what string, data []byte) {
+		t.Helper()
+		for _, secret := range secrets {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s contains the secret %q", what, secret)
+			}
+		}
+	}
+	check("command output", all.Bytes())
+	for _, path := range []string{planFile} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(path, data)
+	}
+	_ = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && !strings.HasSuffix(path, ".hcl") {
+			data, _ := os.ReadFile(path)
+			check(path, data) // the state store, its WAL, platform files
+		}
+		return nil
+	})
+}

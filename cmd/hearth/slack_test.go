@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/slack"
+	"github.com/hearth-community/hearth/adapters/slack/slacktest"
+)
+
+// TestSlackCommunity runs examples/slack-community against the fake Slack
+// Web API end to end: apply makes the conversations and user groups, a
+// second plan finds nothing to change, and `hearth run` receives a signed
+// Events API team_join and delivers the onboarding campaign's welcome as
+// a Slack direct message.
+func TestSlackCommunity(t *testing.T) {
+	f := slacktest.New(t)
+	dir := t.TempDir()
+	files, _ := filepath.Glob("../../examples/slack-community/*.hcl")
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Quiet hours would hold the welcome until morning.
+		src = regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const secret = "test-signing-secret"
+	eventsAddr := freeAddr(t)
+	env := map[string]string{
+		"HEARTH_VAR_slack_bot_token": f.Token, "HEARTH_VAR_slack_signing_secret": secret,
+		"HEARTH_VAR_slack_team_id": f.TeamID, "HEARTH_VAR_slack_api_url": f.URL, "HEARTH_VAR_slack_events_listen": eventsAddr,
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if c := run(context.Background(), []string{"apply", "-auto-approve", dir}, s); c != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if strings.Contains(out.String()+errb.String(), f.Token) || strings.Contains(out.String()+errb.String(), secret) {
+		t.Errorf("apply output shows a secret:\n%s%s", out.String(), errb.String())
+	}
+	if n := f.Calls("conversations.create"); n != 4 {
+		t.Errorf("apply created %d conversations; want 4", n)
+	}
+	if n := f.Calls("usergroups.create"); n != 2 {
+		t.Errorf("apply created %d user groups; want 2", n)
+	}
+	if n := f.Calls("pins.add"); n != 1 {
+		t.Errorf("apply pinned %d messages; want the house rules once", n)
+	}
+	out.Reset()
+	errb.Reset()
+	if c := run(context.Background(), []string{"plan", "-detailed-exitcode", dir}, s); c != 0 {
+		t.Errorf("plan after apply: exit %d; want 0 (no changes)\n%s%s", c, out.String(), errb.String())
+	}
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out.Reset()
+	errb.Reset()
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+
+	ann := f.AddUser("Ann Example")
+	evs := f.Events()
+	join := evs[len(evs)-1]
+	join["event_time"] = time.Now().Unix() // else the nudge, 72h later, is due at once
+	body, _ := json.Marshal(join)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+eventsAddr+slack.DefaultEventsPath, bytes.NewReader(body))
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(slack.Sign(secret, ts, body)))
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the Events API endpoint did not take the event: %v\n%s", err, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for {
+		if msgs := f.Messages(f.DMChannel(ann)); len(msgs) > 0 {
+			if len(msgs) != 1 || !strings.Contains(msgs[0], "Welcome to Open Hardware Makers, Ann Example!") {
+				t.Errorf("direct messages %q", msgs)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no welcome DM was sent\n%s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("run exit %d\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	if strings.Contains(out.String()+errb.String(), f.Token) {
+		t.Errorf("run output shows the token")
+	}
+}

@@ -1,0 +1,342 @@
+package analytics_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/analytics"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+const healthConfig = `
+platform "local" "main" {}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+event "reward.redeemed" {
+  attributes = { reward = "string" }
+}
+incentive "post" {
+  on = "message.posted"
+  grant {
+    points = 10
+  }
+}
+incentive "redeem" {
+  on = "reward.redeemed"
+  grant {
+    points = -15
+  }
+}
+tier "regular" {
+  rank = 1
+  when = "member.points >= 20"
+}
+tier "core" {
+  rank = 2
+  when = "member.points >= 50"
+}
+segment "engaged" {
+  when = "member.messages >= 2"
+}
+survey "pulse" {
+  question "recommend" {
+    text  = { en = "Would you recommend us?" }
+    score = true
+  }
+  question "more_of" {
+    text    = { en = "More of what?" }
+    choices = ["events", "tutorials"]
+  }
+}
+`
+
+func loadConfig(t testing.TB, src string) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatalf("config: %s", diags.Error())
+	}
+	return cfg
+}
+
+// at is a time in 2026: month, day, hour.
+func at(month time.Month, day, hour int) time.Time {
+	return time.Date(2026, month, day, hour, 0, 0, 0, time.UTC)
+}
+
+var n int
+
+func line(typ, member string, t time.Time, attrs string) string {
+	n++
+	if attrs == "" {
+		attrs = "{}"
+	}
+	return fmt.Sprintf(`{"id":"e%d","type":%q,"member":%q,"at":%q,"attrs":%s}`, n, typ, member, t.Format(time.RFC3339), attrs) + "\n"
+}
+
+// healthEvents is a small community whose figures are worked out by hand
+// in TestReportByHand. 2026-01-05 and 2026-02-02 are Mondays.
+func healthEvents() string {
+	n = 0
+	var b strings.Builder
+	w := func(typ, member string, t time.Time, attrs string) { b.WriteString(line(typ, member, t, attrs)) }
+	w("member.joined", "a", at(1, 5, 9), "")
+	w("message.posted", "a", at(1, 5, 10), "")
+	w("message.posted", "a", at(1, 6, 10), "")
+	w("invite.sent", "a", at(1, 6, 11), `{"to":"b@example.org"}`)
+	w("invite.sent", "a", at(1, 6, 12), `{"to":"x@example.org"}`)
+	w("member.joined", "b", at(1, 7, 9), `{"referrer":"a"}`)
+	w("member.joined", "c", at(1, 12, 9), "")
+	w("message.posted", "a", at(1, 13, 10), "")
+	w("feedback.submitted", "c", at(1, 13, 11), `{"survey":"pulse","question":"recommend","score":3}`)
+	w("message.posted", "b", at(1, 14, 10), "")
+	// A survey reply in chat: a message, and two answers.
+	w("message.posted", "b", at(1, 15, 10), `{"text":"pulse recommend 6 more_of=events"}`)
+	w("member.left", "c", at(1, 20, 9), "")
+	w("feedback.submitted", "a", at(2, 1, 10), `{"survey":"pulse","question":"recommend","score":9}`)
+	w("feedback.submitted", "a", at(2, 1, 11), `{"survey":"pulse","question":"more_of","choice":"tutorials"}`)
+	w("message.posted", "a", at(2, 2, 10), "")
+	// a answers again: the later answer replaces the first.
+	w("feedback.submitted", "a", at(2, 2, 12), `{"survey":"pulse","question":"recommend","score":10}`)
+	// Answers that do not fit the survey are not counted.
+	w("feedback.submitted", "a", at(2, 2, 13), `{"survey":"pulse","question":"recommend","score":11}`)
+	w("feedback.submitted", "a", at(2, 2, 14), `{"survey":"nope","question":"recommend","score":5}`)
+	w("member.joined", "d", at(2, 3, 9), "")
+	for h := 10; h < 14; h++ {
+		w("message.posted", "d", at(2, 3, h), "")
+	}
+	w("reward.redeemed", "a", at(2, 3, 15), `{"reward":"mug"}`)
+	w("purchase.made", "d", at(2, 3, 16), `{"amount":12.5,"currency":"EUR"}`)
+	w("invite.sent", "d", at(2, 3, 17), "")
+	w("member.joined", "e", at(2, 4, 9), `{"referrer":"d"}`)
+	w("purchase.made", "d", at(2, 4, 9), `{"amount":7.5,"currency":"EUR"}`)
+	w("message.posted", "d", at(2, 4, 10), "")
+	w("feedback.submitted", "d", at(2, 4, 12), `{"survey":"pulse","question":"recommend","score":7}`)
+	// A late, older answer of a's changes nothing.
+	w("feedback.submitted", "a", at(1, 30, 12), `{"survey":"pulse","question":"recommend","score":0}`)
+	return b.String()
+}
+
+func simulateTallies(t *testing.T, cfg *config.Config, stream string) state.Tallies {
+	t.Helper()
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(stream), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := sum.Store.(state.TallyReader).Tallies(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tl
+}
+
+func TestReportByHand(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	stream := healthEvents()
+	// Sent twice: duplicates change nothing.
+	tallies := simulateTallies(t, cfg, stream+stream)
+	r := analytics.Build(cfg, tallies, time.Time{})
+
+	check := func(what string, got, want any) {
+		t.Helper()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %v; want %v", what, got, want)
+		}
+	}
+	check("schema", r.Schema, "hearth.report/v1")
+	check("as of", r.AsOf, "2026-02-04")
+	// a, b, c, d, e joined; c left.
+	check("members", r.Members, analytics.Members{Joined: 5, Left: 1, Current: 4})
+	// Last active: a Feb 2, b Jan 15, d Feb 4; c and e never.
+	// 1 day: d; 7 days (Jan 29-Feb 4): a, d; 30 days (Jan 6-Feb 4): a, b, d.
+	check("active", r.Active, analytics.Active{D1: 1, D7: 2, D30: 3, Ratio1: 0.25, Ratio7: 0.5, Ratio30: 0.75})
+
+	// Active counts are exact on any day, not only the latest: as of
+	// January 15 a (13th) and b (14th, 15th) were active in the week, b
+	// that day; a, b and c were members.
+	jan15 := analytics.Build(cfg, tallies, at(1, 15, 0))
+	check("active on Jan 15", jan15.Active, analytics.Active{D1: 1, D7: 2, D30: 2, Ratio1: 0.3333, Ratio7: 0.6667, Ratio30: 0.6667})
+	check("members on Jan 15", jan15.Members, analytics.Members{Joined: 3, Current: 3})
+	// The daily series: a rolling count per day. On Feb 4: 7 days a and
+	// d, 30 days a, b and d. In the 7 days to Jan 19: a (13th) and b
+	// (14th, 15th); to Jan 20 and 21 only b; to Jan 22 nobody.
+	feb4 := r.Daily[len(r.Daily)-1]
+	check("Feb 4", feb4, analytics.DayPoint{Date: "2026-02-04", Active: 1, Active7: 2, Active30: 3, Joined: 1})
+	want7 := map[string]int64{"2026-01-19": 2, "2026-01-20": 1, "2026-01-21": 1, "2026-01-22": 0}
+	for _, p := range r.Daily {
+		if n, ok := want7[p.Date]; ok && p.Active7 != n {
+			t.Errorf("%s: %d active in 7 days; want %d", p.Date, p.Active7, n)
+		}
+	}
+
+	weekly := map[string]analytics.Cohort{}
+	for _, c := range r.Weekly {
+		weekly[c.Start] = c
+	}
+	// Week of Jan 5: a and b. Active in it: a; the next week: a (13th)
+	// and b (14th); weeks 2 and 3 nobody; week 4 (Feb 2): a.
+	check("week 2026-01-05", weekly["2026-01-05"].Retained, []int64{1, 2, 0, 0, 1})
+	check("week 2026-01-05 size", weekly["2026-01-05"].Size, int64(2))
+	check("week 2026-01-05 rates", weekly["2026-01-05"].Rate, []float64{0.5, 1, 0, 0, 0.5})
+	check("week 2026-01-12", weekly["2026-01-12"].Retained, []int64{0, 0, 0, 0})
+	check("week 2026-02-02", weekly["2026-02-02"].Retained, []int64{1})
+	check("week 2026-02-02 size", weekly["2026-02-02"].Size, int64(2))
+	check("weeks shown", len(r.Weekly), 12)
+	monthly := map[string]analytics.Cohort{}
+	for _, c := range r.Monthly {
+		monthly[c.Start] = c
+	}
+	// January: a, b, c; active in January a and b, in February a.
+	check("month 2026-01", monthly["2026-01-01"], analytics.Cohort{Start: "2026-01-01", Size: 3, Retained: []int64{2, 1}, Rate: []float64{0.6667, 0.3333}})
+	check("month 2026-02", monthly["2026-02-01"], analytics.Cohort{Start: "2026-02-01", Size: 2, Retained: []int64{1}, Rate: []float64{0.5}})
+
+	// Contributions: a, b, d. Regular (20 points): a, b, d. Core (50): d.
+	check("funnel", r.Funnel, []analytics.Stage{
+		{Name: "joined", Members: 5, Rate: 1, Step: 1},
+		{Name: "first contribution", Members: 3, Rate: 0.6, Step: 0.6},
+		{Name: "tier regular", Members: 3, Rate: 0.6, Step: 1},
+		{Name: "tier core", Members: 1, Rate: 0.2, Step: 0.3333},
+	})
+	check("tiers", r.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 2}, {Name: "core", Rank: 2, Members: 1}})
+
+	// Invites: a 2, d 1. Referred joins: b, e. K = 2 referred / 3 organic.
+	ref := r.Referrals
+	check("referrals", []any{ref.Invites, ref.Conversions, ref.ConvRate, ref.KFactor}, []any{int64(3), int64(1 + 1), 0.6667, 0.6667})
+	last := ref.Monthly[len(ref.Monthly)-2:]
+	// January starts with nobody; February with a and b (c left).
+	check("referrals by month", last, []analytics.RefMonth{
+		{Month: "2026-01", Base: 0, Invites: 2, Conversions: 1, KFactor: 0},
+		{Month: "2026-02", Base: 2, Invites: 1, Conversions: 1, KFactor: 0.5},
+	})
+
+	// Points: January a 30, b 20; February a 10, d 50; a spent 15.
+	check("points", []int64{r.Points.Granted, r.Points.Spent, r.Points.Expired, r.Points.Outstanding}, []int64{110, 15, 0, 95})
+	pm := r.Points.Monthly[len(r.Points.Monthly)-2:]
+	check("points by month", pm, []analytics.PointsMonth{{Month: "2026-01", Granted: 50}, {Month: "2026-02", Granted: 60, Spent: 15}})
+
+	// Revenue: d paid 12.50 and 7.50; five members, one payer.
+	check("revenue", []float64{r.Revenue.Total, float64(r.Revenue.Payers), r.Revenue.LTV, r.Revenue.ARPPU}, []float64{20, 1, 4, 20})
+	rc := r.Revenue.Cohorts[len(r.Revenue.Cohorts)-1]
+	check("february cohort value", rc, analytics.RevenueCohort{Month: "2026-02", Members: 2, Payers: 1, Revenue: 20, LTV: 10})
+
+	// Latest answers: a 10 (regular, engaged, Feb), b 6 (regular,
+	// engaged, Jan), c 3 (no tier, Jan), d 7 (core, engaged, Feb).
+	// NPS = (1 promoter - 2 detractors) / 4 = -25.
+	if len(r.Surveys) != 2 {
+		t.Fatalf("surveys: %+v", r.Surveys)
+	}
+	rec := r.Surveys[0]
+	check("question", rec.Question, "recommend")
+	check("nps", *rec.NPS, analytics.NPS{Promoters: 1, Passives: 1, Detractors: 2, Score: -25})
+	check("scores", rec.Scores, []int64{0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1})
+	check("nps by tier", rec.ByTier, []analytics.NPSGroup{
+		{Name: "(no tier)", NPS: analytics.NPS{Detractors: 1, Score: -100}},
+		{Name: "core", NPS: analytics.NPS{Passives: 1, Score: 0}},
+		{Name: "regular", NPS: analytics.NPS{Promoters: 1, Detractors: 1, Score: 0}},
+	})
+	check("nps by segment", rec.BySegment, []analytics.NPSGroup{{Name: "engaged", NPS: analytics.NPS{Promoters: 1, Passives: 1, Detractors: 1, Score: 0}}})
+	check("nps by month", rec.ByMonth, []analytics.NPSGroup{
+		{Name: "2026-01", NPS: analytics.NPS{Detractors: 2, Score: -100}},
+		{Name: "2026-02", NPS: analytics.NPS{Promoters: 1, Passives: 1, Score: 50}},
+	})
+	more := r.Surveys[1]
+	check("choices", more.Choices, []analytics.ChoiceRate{{Choice: "events", Count: 1, Share: 0.5}, {Choice: "tutorials", Count: 1, Share: 0.5}})
+}
+
+// TestSQLiteMatchesMemory applies the same events to the durable store,
+// one batch per event, reopening it halfway: the tallies are the same.
+func TestSQLiteMatchesMemory(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	stream := healthEvents()
+	want := simulateTallies(t, cfg, stream)
+
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	rd := events.NewReader(strings.NewReader(stream))
+	var evs []events.Event
+	for {
+		ev, err := rd.Next()
+		if err != nil {
+			break
+		}
+		evs = append(evs, ev)
+	}
+	apply := func(evs []events.Event) state.Tallies {
+		s, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		rt := runtime.New(cfg, nil)
+		for i := range evs {
+			b, err := s.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rt.Apply(ctx, b, &evs[i]); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Tallies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	apply(evs[:len(evs)/2])
+	got := apply(evs) // the first half again: duplicates
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SQLite tallies differ from memory:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestLateJoin: a member.joined that arrives after the member's first
+// events moves what was counted to the real join week.
+func TestLateJoin(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	n = 0
+	stream := line("message.posted", "z", at(1, 20, 10), "") +
+		line("member.joined", "z", at(1, 6, 9), `{"referrer":"y"}`) +
+		line("message.posted", "z", at(1, 21, 10), "")
+	r := analytics.Build(cfg, simulateTallies(t, cfg, stream), time.Time{})
+	weekly := map[string]analytics.Cohort{}
+	for _, c := range r.Weekly {
+		weekly[c.Start] = c
+	}
+	// Joined in the week of Jan 5, active only in the week of Jan 19.
+	if c := weekly["2026-01-05"]; c.Size != 1 || !reflect.DeepEqual(c.Retained, []int64{0, 0, 1}) {
+		t.Errorf("week of Jan 5: %+v", c)
+	}
+	if c := weekly["2026-01-19"]; c.Size != 0 || len(c.Retained) != 1 || c.Retained[0] != 0 {
+		t.Errorf("week of Jan 19 (where the first event was): %+v", c)
+	}
+	if r.Members.Joined != 1 || r.Referrals.Conversions != 1 {
+		t.Errorf("members %+v, referred %d", r.Members, r.Referrals.Conversions)
+	}
+	for _, d := range r.Daily {
+		if d.Joined != 0 && d.Date != "2026-01-06" {
+			t.Errorf("a join counted on %s", d.Date)
+		}
+	}
+}

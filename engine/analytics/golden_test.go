@@ -1,0 +1,102 @@
+package analytics_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/analytics"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestTextGolden(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	r := analytics.Build(cfg, simulateTallies(t, cfg, healthEvents()), time.Time{})
+	var b bytes.Buffer
+	if err := analytics.WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.txt", b.Bytes())
+}
+
+// TestJSONSchemaStable pins the report's JSON field names: version 1 may
+// gain fields, never lose or rename one. The golden lists every path.
+func TestJSONSchemaStable(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	r := analytics.Build(cfg, simulateTallies(t, cfg, healthEvents()), time.Time{})
+	var b bytes.Buffer
+	if err := analytics.WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	paths := map[string]bool{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				walk(prefix+"."+k, e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(prefix+"[]", e)
+			}
+		default:
+			paths[prefix] = true
+		}
+	}
+	walk("", doc)
+	var list []string
+	for p := range paths {
+		list = append(list, p)
+	}
+	sort.Strings(list)
+	golden(t, "report.schema.txt", []byte(strings.Join(list, "\n")+"\n"))
+	if doc.(map[string]any)["schema"] != analytics.Schema {
+		t.Errorf("schema = %v", doc.(map[string]any)["schema"])
+	}
+}
+
+func TestHTML(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	r := analytics.Build(cfg, simulateTallies(t, cfg, healthEvents()), time.Time{})
+	var b bytes.Buffer
+	if err := analytics.WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"<title>Community health · 2026-02-04</title>", "NPS <b>-25.0</b>", "K-factor<b>0.67</b>",
+		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<script"} {
+		if has := strings.Contains(page, want); has != (want != "<script") {
+			t.Errorf("page: %q present = %v", want, has)
+		}
+	}
+}

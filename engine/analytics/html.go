@@ -1,0 +1,157 @@
+package analytics
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+)
+
+// WriteHTML writes the report as one self-contained page: inline styles
+// and SVG charts, no scripts, nothing fetched, so it can be mailed or
+// archived as it is.
+func WriteHTML(w io.Writer, r *Report) error {
+	return page.Execute(w, r)
+}
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct":     func(f float64) string { return pct(f) },
+	"money":   func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"signed":  func(f float64) string { return fmt.Sprintf("%+.1f", f) },
+	"heat":    heat,
+	"daily":   dailyChart,
+	"width":   func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+	"answers": func(n NPS) int64 { return n.total() },
+	"nonzero": func(c Cohort) bool { return c.Size > 0 },
+	"offsets": offsets,
+}).Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Community health · {{.AsOf}}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1d2330; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin-top: 2rem; border-bottom: 1px solid #dde2ea; }
+.kpis { display: flex; flex-wrap: wrap; gap: 1rem; }
+.kpi { border: 1px solid #dde2ea; border-radius: 6px; padding: .5rem .8rem; min-width: 8rem; }
+.kpi b { display: block; font-size: 1.4rem; }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { padding: .2rem .5rem; text-align: right; } th:first-child, td:first-child { text-align: left; }
+.bar { background: #e8ecf2; width: 16rem; height: .8rem; border-radius: 3px; }
+.bar span { display: block; height: 100%; background: #3d6fb4; border-radius: 3px; }
+.muted { color: #6b7384; }
+svg text { font-size: 10px; fill: #6b7384; }
+</style>
+</head>
+<body>
+<h1>Community health as of {{.AsOf}}</h1>
+<p class="muted">{{.Schema}}</p>
+
+<h2>Members</h2>
+<div class="kpis">
+<div class="kpi">current<b>{{.Members.Current}}</b><span class="muted">{{.Members.Joined}} joined, {{.Members.Left}} left</span></div>
+<div class="kpi">active 1 day<b>{{pct .Active.Ratio1}}</b><span class="muted">{{.Active.D1}} members</span></div>
+<div class="kpi">active 7 days<b>{{pct .Active.Ratio7}}</b><span class="muted">{{.Active.D7}} members</span></div>
+<div class="kpi">active 30 days<b>{{pct .Active.Ratio30}}</b><span class="muted">{{.Active.D30}} members</span></div>
+</div>
+<p>Members active per day (bars), in the 7 days (orange) and the 30 days (green) ending on it, last 90 days</p>
+{{daily .Daily}}
+
+<h2>Retention by weekly cohort</h2>
+<table><tr><th>week of</th><th>size</th>{{range offsets .Weekly}}<th>w{{.}}</th>{{end}}</tr>
+{{range .Weekly}}{{if nonzero .}}<tr><td>{{.Start}}</td><td>{{.Size}}</td>{{range .Rate}}<td style="{{heat .}}">{{pct .}}</td>{{end}}</tr>{{end}}{{end}}
+</table>
+<h2>Retention by monthly cohort</h2>
+<table><tr><th>month of</th><th>size</th>{{range offsets .Monthly}}<th>m{{.}}</th>{{end}}</tr>
+{{range .Monthly}}{{if nonzero .}}<tr><td>{{.Start}}</td><td>{{.Size}}</td>{{range .Rate}}<td style="{{heat .}}">{{pct .}}</td>{{end}}</tr>{{end}}{{end}}
+</table>
+
+<h2>Funnel</h2>
+<table>{{range .Funnel}}<tr><td>{{.Name}}</td><td>{{.Members}}</td><td><div class="bar"><span style="width: {{width .Rate}}"></span></div></td><td>{{pct .Rate}}</td><td class="muted">{{pct .Step}} of the step before</td></tr>{{end}}</table>
+{{if .Tiers}}<p>On each tier now: {{range $i, $t := .Tiers}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Members}}{{end}}</p>{{end}}
+
+<h2>Referrals</h2>
+<div class="kpis">
+<div class="kpi">invites<b>{{.Referrals.Invites}}</b></div>
+<div class="kpi">referred joins<b>{{.Referrals.Conversions}}</b><span class="muted">{{pct .Referrals.ConvRate}} of invites</span></div>
+<div class="kpi">K-factor<b>{{printf "%.2f" .Referrals.KFactor}}</b></div>
+</div>
+<table><tr><th>month</th><th>base</th><th>invites</th><th>joins</th><th>K</th></tr>
+{{range .Referrals.Monthly}}{{if or .Invites .Conversions}}<tr><td>{{.Month}}</td><td>{{.Base}}</td><td>{{.Invites}}</td><td>{{.Conversions}}</td><td>{{printf "%.2f" .KFactor}}</td></tr>{{end}}{{end}}</table>
+
+<h2>Points</h2>
+<p>Granted {{.Points.Granted}}, spent {{.Points.Spent}}, expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
+<table><tr><th>month</th><th>granted</th><th>spent</th><th>expired</th></tr>
+{{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table>
+
+<h2>Lifetime value</h2>
+<p>Revenue {{money .Revenue.Total}} from {{.Revenue.Payers}} paying members: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>
+<table><tr><th>cohort</th><th>members</th><th>payers</th><th>revenue</th><th>LTV</th></tr>
+{{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table>
+
+<h2>Surveys</h2>
+{{range .Surveys}}<h3>{{.Survey}}.{{.Question}}</h3>
+{{if .NPS}}<p>NPS <b>{{signed .NPS.Score}}</b> from {{.Responses}} answers: {{.NPS.Promoters}} promoters, {{.NPS.Passives}} passives, {{.NPS.Detractors}} detractors.</p>
+<table><tr><th>group</th><th>answers</th><th>NPS</th></tr>
+{{range .ByTier}}<tr><td>tier {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
+{{range .BySegment}}<tr><td>segment {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
+{{range .ByMonth}}<tr><td>month {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
+</table>{{else}}<table>{{range .Choices}}<tr><td>{{.Choice}}</td><td>{{.Count}}</td><td><div class="bar"><span style="width: {{width .Share}}"></span></div></td><td>{{pct .Share}}</td></tr>{{end}}</table>{{end}}
+{{else}}<p class="muted">No surveys configured.</p>{{end}}
+</body>
+</html>
+`))
+
+// offsets numbers the periods of the widest cohort with members.
+func offsets(cs []Cohort) []int {
+	n := 0
+	for _, c := range cs {
+		if c.Size > 0 {
+			n = max(n, len(c.Rate))
+		}
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// heat shades a retention cell by its rate.
+func heat(f float64) template.CSS {
+	return template.CSS(fmt.Sprintf("background: rgba(61, 111, 180, %.2f)", 0.08+0.7*f))
+}
+
+// dailyChart draws members active per day as bars.
+func dailyChart(days []DayPoint) template.HTML {
+	const w, h, pad = 720.0, 120.0, 16.0
+	var top int64 = 1
+	for _, d := range days {
+		top = max(top, d.Active, d.Active7, d.Active30)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-label="members active per day">`, w, h+pad)
+	bw := w / float64(max(1, len(days)))
+	for i, d := range days {
+		bh := float64(d.Active) / float64(top) * h
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#3d6fb4"><title>%s: %d active</title></rect>`,
+			float64(i)*bw, h-bh, max(bw-1, 1), bh, template.HTMLEscapeString(d.Date), d.Active)
+	}
+	for _, line := range []struct {
+		color string
+		value func(DayPoint) int64
+	}{{"#d9622b", func(d DayPoint) int64 { return d.Active7 }}, {"#2f8a57", func(d DayPoint) int64 { return d.Active30 }}} {
+		b.WriteString(`<polyline fill="none" stroke-width="2" stroke="` + line.color + `" points="`)
+		for i, d := range days {
+			fmt.Fprintf(&b, "%.1f,%.1f ", (float64(i)+0.5)*bw, h-float64(line.value(d))/float64(top)*h)
+		}
+		b.WriteString(`"/>`)
+	}
+	if len(days) > 0 {
+		fmt.Fprintf(&b, `<text x="0" y="%.0f">%s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text>`,
+			h+pad-2, template.HTMLEscapeString(days[0].Date), w, h+pad-2, template.HTMLEscapeString(days[len(days)-1].Date))
+	}
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">max %d</text></svg>`, w/2, h+pad-2, top)
+	return template.HTML(b.String())
+}

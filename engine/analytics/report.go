@@ -1,0 +1,627 @@
+package analytics
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Schema names the report's JSON form. It changes only when a field
+// changes meaning or goes away; new fields may be added within a version.
+const Schema = "hearth.report/v1"
+
+// Report is the community health report.
+type Report struct {
+	Schema    string         `json:"schema"`
+	AsOf      string         `json:"as_of"` // the report's day, YYYY-MM-DD
+	Members   Members        `json:"members"`
+	Active    Active         `json:"active"`
+	Daily     []DayPoint     `json:"daily"`
+	Weekly    []Cohort       `json:"weekly_cohorts"`
+	Monthly   []Cohort       `json:"monthly_cohorts"`
+	Funnel    []Stage        `json:"funnel"`
+	Tiers     []TierCount    `json:"tiers"`
+	Referrals Referrals      `json:"referrals"`
+	Points    Points         `json:"points"`
+	Revenue   Revenue        `json:"revenue"`
+	Surveys   []SurveyResult `json:"surveys"`
+}
+
+// Members counts the population.
+type Members struct {
+	Joined  int64 `json:"joined"`  // ever joined
+	Left    int64 `json:"left"`    // left and not back
+	Current int64 `json:"current"` // joined - left
+}
+
+// Active is how many members were active in the 1, 7 and 30 days ending
+// on the report's day, and their share of the members at that day. The
+// counts are exact for any day, not only the latest.
+type Active struct {
+	D1      int64   `json:"d1"`
+	D7      int64   `json:"d7"`
+	D30     int64   `json:"d30"`
+	Ratio1  float64 `json:"ratio_1d"`
+	Ratio7  float64 `json:"ratio_7d"`
+	Ratio30 float64 `json:"ratio_30d"`
+}
+
+// DayPoint is one day of the last 90: members active that day and in
+// the 7 and 30 days ending on it, and members who joined.
+type DayPoint struct {
+	Date     string `json:"date"`
+	Active   int64  `json:"active"`
+	Active7  int64  `json:"active_7d"`
+	Active30 int64  `json:"active_30d"`
+	Joined   int64  `json:"joined"`
+}
+
+// Cohort is the members who joined in one week or month, and how many of
+// them were active in that period (offset 0) and each one after, up to
+// the report's day.
+type Cohort struct {
+	Start    string    `json:"start"` // first day, YYYY-MM-DD
+	Size     int64     `json:"size"`
+	Retained []int64   `json:"retained"`
+	Rate     []float64 `json:"rate"` // retained / size
+}
+
+// Stage is one step of the funnel joined → first contribution → tiers.
+type Stage struct {
+	Name    string  `json:"name"`
+	Members int64   `json:"members"`
+	Rate    float64 `json:"rate"`      // of those who joined
+	Step    float64 `json:"step_rate"` // of the stage before
+}
+
+// TierCount is a tier and the current members on it.
+type TierCount struct {
+	Name    string `json:"name"`
+	Rank    int    `json:"rank"`
+	Members int64  `json:"members"`
+}
+
+// Referrals is referral growth. The K-factor is invites per member times
+// the share of invites that convert, which comes to referred joins per
+// member of the base: for a month, the members at its start; overall,
+// every member who joined without a referrer.
+type Referrals struct {
+	Invites     int64      `json:"invites"`
+	Conversions int64      `json:"conversions"` // members who joined with a referrer
+	Activated   int64      `json:"activated"`   // referral.converted events
+	ConvRate    float64    `json:"conversion_rate"`
+	KFactor     float64    `json:"k_factor"`
+	Monthly     []RefMonth `json:"monthly"`
+}
+
+// RefMonth is referral growth in one month.
+type RefMonth struct {
+	Month       string  `json:"month"` // YYYY-MM
+	Base        int64   `json:"base"`  // members at the start of the month
+	Invites     int64   `json:"invites"`
+	Conversions int64   `json:"conversions"`
+	KFactor     float64 `json:"k_factor"`
+}
+
+// Points is the points economy.
+type Points struct {
+	Granted     int64         `json:"granted"`
+	Spent       int64         `json:"spent"`
+	Expired     int64         `json:"expired"`
+	Outstanding int64         `json:"outstanding"` // granted - spent - expired
+	Monthly     []PointsMonth `json:"monthly"`
+}
+
+// PointsMonth is one month of the points economy.
+type PointsMonth struct {
+	Month   string `json:"month"`
+	Granted int64  `json:"granted"`
+	Spent   int64  `json:"spent"`
+	Expired int64  `json:"expired"`
+}
+
+// Revenue is lifetime value from events that carry an amount.
+type Revenue struct {
+	Total   float64         `json:"total"`
+	Payers  int64           `json:"payers"`
+	LTV     float64         `json:"ltv"`   // total / members who joined
+	ARPPU   float64         `json:"arppu"` // total / paying members
+	Cohorts []RevenueCohort `json:"cohorts"`
+	Monthly []MonthAmount   `json:"monthly"`
+}
+
+// RevenueCohort is the lifetime value of one month's joiners.
+type RevenueCohort struct {
+	Month   string  `json:"month"`
+	Members int64   `json:"members"`
+	Payers  int64   `json:"payers"`
+	Revenue float64 `json:"revenue"`
+	LTV     float64 `json:"ltv"`
+}
+
+// MonthAmount is the amounts of one month.
+type MonthAmount struct {
+	Month  string  `json:"month"`
+	Amount float64 `json:"amount"`
+}
+
+// SurveyResult is the answers to one question: for a score question the
+// NPS overall and per tier, segment and month; for a choice question the
+// count of each choice. A member's latest answer counts.
+type SurveyResult struct {
+	Survey    string       `json:"survey"`
+	Question  string       `json:"question"`
+	Kind      string       `json:"kind"` // score, choice
+	Responses int64        `json:"responses"`
+	NPS       *NPS         `json:"nps,omitempty"`
+	Scores    []int64      `json:"scores,omitempty"` // answers per score 0..10
+	ByTier    []NPSGroup   `json:"by_tier,omitempty"`
+	BySegment []NPSGroup   `json:"by_segment,omitempty"`
+	ByMonth   []NPSGroup   `json:"by_month,omitempty"`
+	Choices   []ChoiceRate `json:"choices,omitempty"`
+}
+
+// NPS is a net promoter score: the share of promoters (9-10) minus the
+// share of detractors (0-6), from -100 to 100.
+type NPS struct {
+	Promoters  int64   `json:"promoters"`
+	Passives   int64   `json:"passives"`
+	Detractors int64   `json:"detractors"`
+	Score      float64 `json:"score"`
+}
+
+// NPSGroup is the NPS of one tier, segment or month.
+type NPSGroup struct {
+	Name string `json:"name"`
+	NPS
+}
+
+// ChoiceRate is how many picked one choice.
+type ChoiceRate struct {
+	Choice string  `json:"choice"`
+	Count  int64   `json:"count"`
+	Share  float64 `json:"share"`
+}
+
+func (n *NPS) add(bucket string, v int64) {
+	switch bucket {
+	case "p":
+		n.Promoters += v
+	case "s":
+		n.Passives += v
+	case "d":
+		n.Detractors += v
+	}
+}
+
+func (n *NPS) total() int64 { return n.Promoters + n.Passives + n.Detractors }
+
+func (n *NPS) finish() {
+	if t := n.total(); t > 0 {
+		n.Score = round1(float64(n.Promoters-n.Detractors) * 100 / float64(t))
+	}
+}
+
+// Shown periods.
+const (
+	dailyDays    = 90
+	weeklyShown  = 12
+	monthlyShown = 12
+)
+
+// Build makes the report from tallies as of a day; a zero asOf means the
+// latest day any event was counted on.
+func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
+	p := parse(t)
+	day := p.latest
+	if !asOf.IsZero() {
+		day = state.DayOf(asOf)
+	}
+	r := &Report{Schema: Schema, AsOf: day.Time().Format(time.DateOnly)}
+
+	// Members and activity.
+	for d, n := range p.join {
+		if d <= day {
+			r.Members.Joined += n
+		}
+	}
+	for d, n := range p.left {
+		if d <= day {
+			r.Members.Left += n
+		}
+	}
+	r.Members.Current = r.Members.Joined - r.Members.Left
+	r.Active.D1 = p.activeDay[day]
+	w7, w30 := p.rolling(p.window7, day-dailyDays), p.rolling(p.window30, day-dailyDays)
+	r.Active.D7, r.Active.D30 = w7(day), w30(day)
+	r.Active.Ratio1 = ratio(r.Active.D1, r.Members.Current)
+	r.Active.Ratio7 = ratio(r.Active.D7, r.Members.Current)
+	r.Active.Ratio30 = ratio(r.Active.D30, r.Members.Current)
+	for d := day - dailyDays + 1; d <= day; d++ {
+		r.Daily = append(r.Daily, DayPoint{Date: d.Time().Format(time.DateOnly), Active: p.activeDay[d], Active7: w7(d), Active30: w30(d), Joined: p.join[d]})
+	}
+
+	// Cohorts.
+	week := WeekOf(day)
+	for w := week - 7*(weeklyShown-1); w <= week; w += 7 {
+		var size int64
+		for d := w; d < w+7; d++ {
+			size += p.join[d]
+		}
+		c := Cohort{Start: w.Time().Format(time.DateOnly), Size: size}
+		for k := 0; w+state.Day(7*k) <= week; k++ {
+			n := p.weeks[int(w)][k]
+			c.Retained = append(c.Retained, n)
+			c.Rate = append(c.Rate, ratio(n, size))
+		}
+		r.Weekly = append(r.Weekly, c)
+	}
+	month := MonthOf(day)
+	joinByMonth := map[int]int64{}
+	for d, n := range p.join {
+		if d <= day {
+			joinByMonth[MonthOf(d)] += n
+		}
+	}
+	for mo := month - monthlyShown + 1; mo <= month; mo++ {
+		c := Cohort{Start: monthTime(mo).Format(time.DateOnly), Size: joinByMonth[mo]}
+		for k := 0; mo+k <= month; k++ {
+			n := p.months[mo][k]
+			c.Retained = append(c.Retained, n)
+			c.Rate = append(c.Rate, ratio(n, c.Size))
+		}
+		r.Monthly = append(r.Monthly, c)
+	}
+
+	// Funnel and tiers.
+	stage := func(name string, n int64) {
+		s := Stage{Name: name, Members: n, Rate: ratio(n, r.Members.Joined), Step: 1}
+		if len(r.Funnel) > 0 {
+			s.Step = ratio(n, r.Funnel[len(r.Funnel)-1].Members)
+		}
+		r.Funnel = append(r.Funnel, s)
+	}
+	stage("joined", r.Members.Joined)
+	stage("first contribution", t[keyContrib])
+	for _, x := range cfg.Tiers {
+		stage("tier "+x.Name, t[keyReached+x.Name])
+		r.Tiers = append(r.Tiers, TierCount{Name: x.Name, Rank: x.Rank, Members: t[keyTier+x.Name]})
+	}
+
+	// Referrals.
+	refMonths := map[int]*RefMonth{}
+	rm := func(mo int) *RefMonth {
+		if refMonths[mo] == nil {
+			refMonths[mo] = &RefMonth{Month: monthTime(mo).Format("2006-01")}
+		}
+		return refMonths[mo]
+	}
+	for d, n := range p.invites {
+		if d <= day {
+			r.Referrals.Invites += n
+			rm(MonthOf(d)).Invites += n
+		}
+	}
+	for d, n := range p.referred {
+		if d <= day {
+			r.Referrals.Conversions += n
+			rm(MonthOf(d)).Conversions += n
+		}
+	}
+	for d, n := range p.activated {
+		if d <= day {
+			r.Referrals.Activated += n
+		}
+	}
+	r.Referrals.ConvRate = ratio(r.Referrals.Conversions, r.Referrals.Invites)
+	r.Referrals.KFactor = ratio(r.Referrals.Conversions, r.Members.Joined-r.Referrals.Conversions)
+	for mo := month - monthlyShown + 1; mo <= month; mo++ {
+		x := rm(mo)
+		x.Base = p.membersBefore(monthTime(mo))
+		x.KFactor = ratio(x.Conversions, x.Base)
+		r.Referrals.Monthly = append(r.Referrals.Monthly, *x)
+	}
+
+	// Points.
+	for mo := month - monthlyShown + 1; mo <= month; mo++ {
+		r.Points.Monthly = append(r.Points.Monthly, PointsMonth{Month: monthTime(mo).Format("2006-01"),
+			Granted: p.granted[mo], Spent: p.spent[mo], Expired: p.expired[mo]})
+	}
+	for mo, n := range p.granted {
+		if mo <= month {
+			r.Points.Granted += n
+		}
+	}
+	for mo, n := range p.spent {
+		if mo <= month {
+			r.Points.Spent += n
+		}
+	}
+	for mo, n := range p.expired {
+		if mo <= month {
+			r.Points.Expired += n
+		}
+	}
+	r.Points.Outstanding = r.Points.Granted - r.Points.Spent - r.Points.Expired
+
+	// Revenue.
+	var total int64
+	for mo, n := range p.revenue {
+		if mo <= month {
+			total += n
+		}
+	}
+	for _, n := range p.payers {
+		r.Revenue.Payers += n
+	}
+	r.Revenue.Total = money(total)
+	if r.Members.Joined > 0 {
+		r.Revenue.LTV = round2(money(total) / float64(r.Members.Joined))
+	}
+	if r.Revenue.Payers > 0 {
+		r.Revenue.ARPPU = round2(money(total) / float64(r.Revenue.Payers))
+	}
+	for mo := month - monthlyShown + 1; mo <= month; mo++ {
+		c := RevenueCohort{Month: monthTime(mo).Format("2006-01"), Members: joinByMonth[mo], Payers: p.payers[mo], Revenue: money(p.cohortRev[mo])}
+		if c.Members > 0 {
+			c.LTV = round2(c.Revenue / float64(c.Members))
+		}
+		r.Revenue.Cohorts = append(r.Revenue.Cohorts, c)
+		r.Revenue.Monthly = append(r.Revenue.Monthly, MonthAmount{Month: c.Month, Amount: money(p.revenue[mo])})
+	}
+
+	r.Surveys = p.surveys(cfg)
+	return r
+}
+
+// parsed is the tallies read into maps by figure.
+type parsed struct {
+	latest                                   state.Day
+	join, left, activeDay, window7, window30 map[state.Day]int64
+	invites, referred, activated             map[state.Day]int64
+	weeks, months                            map[int]map[int]int64
+	granted, spent, expired                  map[int]int64
+	revenue, cohortRev, payers               map[int]int64
+	nps                                      map[[2]string]map[string]*NPS // survey/question -> dim -> counts
+	scores                                   map[[2]string][]int64
+	choices                                  map[[2]string]map[string]int64
+}
+
+func parse(t state.Tallies) *parsed {
+	p := &parsed{
+		join: map[state.Day]int64{}, left: map[state.Day]int64{}, activeDay: map[state.Day]int64{}, window7: map[state.Day]int64{}, window30: map[state.Day]int64{},
+		invites: map[state.Day]int64{}, referred: map[state.Day]int64{}, activated: map[state.Day]int64{},
+		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},
+		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{},
+		revenue: map[int]int64{}, cohortRev: map[int]int64{}, payers: map[int]int64{},
+		nps: map[[2]string]map[string]*NPS{}, scores: map[[2]string][]int64{}, choices: map[[2]string]map[string]int64{},
+	}
+	days := []struct {
+		prefix string
+		m      map[state.Day]int64
+	}{{keyJoin, p.join}, {keyLeft, p.left}, {keyActiveDay, p.activeDay}, {keyWindow7, p.window7}, {keyWindow30, p.window30},
+		{keyInvite, p.invites}, {keyReferred, p.referred}, {keyActivated, p.activated}}
+	months := []struct {
+		prefix string
+		m      map[int]int64
+	}{{keyGranted, p.granted}, {keySpent, p.spent}, {keyExpired, p.expired},
+		{keyRevenue, p.revenue}, {keyCohortRev, p.cohortRev}, {keyPayers, p.payers}}
+next:
+	for k, n := range t {
+		for _, x := range days {
+			if rest, ok := strings.CutPrefix(k, x.prefix); ok {
+				if d, err := strconv.Atoi(rest); err == nil {
+					x.m[state.Day(d)] += n
+					if x.prefix != keyWindow7 && x.prefix != keyWindow30 {
+						// Window changes run ahead of the events.
+						p.latest = max(p.latest, state.Day(d))
+					}
+				}
+				continue next
+			}
+		}
+		for _, x := range months {
+			if rest, ok := strings.CutPrefix(k, x.prefix); ok {
+				if mo, err := strconv.Atoi(rest); err == nil {
+					x.m[mo] += n
+				}
+				continue next
+			}
+		}
+		switch {
+		case strings.HasPrefix(k, keyWeek), strings.HasPrefix(k, keyMonth):
+			into := p.weeks
+			if strings.HasPrefix(k, keyMonth) {
+				into = p.months
+			}
+			a, b, ok := strings.Cut(k[len(keyWeek):], "/")
+			c, errC := strconv.Atoi(a)
+			off, errO := strconv.Atoi(b)
+			if ok && errC == nil && errO == nil {
+				if into[c] == nil {
+					into[c] = map[int]int64{}
+				}
+				into[c][off] += n
+			}
+		case strings.HasPrefix(k, keyNPS):
+			parts := strings.Split(k[len(keyNPS):], "/")
+			if len(parts) != 4 {
+				continue
+			}
+			q := [2]string{parts[0], parts[1]}
+			if p.nps[q] == nil {
+				p.nps[q] = map[string]*NPS{}
+			}
+			g := p.nps[q][parts[2]]
+			if g == nil {
+				g = &NPS{}
+				p.nps[q][parts[2]] = g
+			}
+			g.add(parts[3], n)
+		case strings.HasPrefix(k, keyScore):
+			parts := strings.Split(k[len(keyScore):], "/")
+			if len(parts) != 3 {
+				continue
+			}
+			s, err := strconv.Atoi(parts[2])
+			if err != nil || s < 0 || s > 10 {
+				continue
+			}
+			q := [2]string{parts[0], parts[1]}
+			if p.scores[q] == nil {
+				p.scores[q] = make([]int64, 11)
+			}
+			p.scores[q][s] += n
+		case strings.HasPrefix(k, keyChoice):
+			parts := strings.Split(k[len(keyChoice):], "/")
+			if len(parts) != 3 {
+				continue
+			}
+			q := [2]string{parts[0], parts[1]}
+			if p.choices[q] == nil {
+				p.choices[q] = map[string]int64{}
+			}
+			p.choices[q][parts[2]] += n
+		}
+	}
+	return p
+}
+
+// rolling reads a difference array of window counts: the count at day d
+// is the sum of the changes up to d. Changes up to from are summed once.
+func (p *parsed) rolling(changes map[state.Day]int64, from state.Day) func(state.Day) int64 {
+	var base int64
+	for d, n := range changes {
+		if d <= from {
+			base += n
+		}
+	}
+	return func(day state.Day) int64 {
+		n := base
+		for d := from + 1; d <= day; d++ {
+			n += changes[d]
+		}
+		return n
+	}
+}
+
+// membersBefore counts members who joined before t and had not left.
+func (p *parsed) membersBefore(t time.Time) int64 {
+	cut := state.DayOf(t)
+	var n int64
+	for d, x := range p.join {
+		if d < cut {
+			n += x
+		}
+	}
+	for d, x := range p.left {
+		if d < cut {
+			n -= x
+		}
+	}
+	return n
+}
+
+// surveys lists every question of the configured surveys, in order, then
+// answers to questions no longer configured, by name.
+func (p *parsed) surveys(cfg *config.Config) []SurveyResult {
+	out := []SurveyResult{}
+	done := map[[2]string]bool{}
+	for _, s := range cfg.Surveys {
+		for _, q := range s.Questions {
+			key := [2]string{s.Name, q.ID}
+			done[key] = true
+			out = append(out, p.result(key, q.Score))
+		}
+	}
+	var gone [][2]string
+	for q := range p.nps {
+		if !done[q] {
+			done[q] = true
+			gone = append(gone, q)
+		}
+	}
+	for q := range p.choices {
+		if !done[q] {
+			done[q] = true
+			gone = append(gone, q)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i][0]+"/"+gone[i][1] < gone[j][0]+"/"+gone[j][1] })
+	for _, q := range gone {
+		out = append(out, p.result(q, p.nps[q] != nil))
+	}
+	return out
+}
+
+func (p *parsed) result(q [2]string, score bool) SurveyResult {
+	res := SurveyResult{Survey: q[0], Question: q[1], Kind: "choice"}
+	if !score {
+		counts := p.choices[q]
+		for _, c := range sortedKeys(counts) {
+			res.Responses += counts[c]
+		}
+		for _, c := range sortedKeys(counts) {
+			res.Choices = append(res.Choices, ChoiceRate{Choice: c, Count: counts[c], Share: ratio(counts[c], res.Responses)})
+		}
+		return res
+	}
+	res.Kind = "score"
+	groups := p.nps[q]
+	all := NPS{}
+	if g := groups["all"]; g != nil {
+		all = *g
+	}
+	all.finish()
+	res.NPS = &all
+	res.Responses = all.total()
+	res.Scores = p.scores[q]
+	if res.Scores == nil {
+		res.Scores = make([]int64, 11)
+	}
+	for _, name := range sortedKeys(groups) {
+		g := *groups[name]
+		g.finish()
+		switch {
+		case strings.HasPrefix(name, "t:"):
+			label := name[2:]
+			if label == "-" {
+				label = "(no tier)"
+			}
+			res.ByTier = append(res.ByTier, NPSGroup{Name: label, NPS: g})
+		case strings.HasPrefix(name, "s:"):
+			res.BySegment = append(res.BySegment, NPSGroup{Name: name[2:], NPS: g})
+		case strings.HasPrefix(name, "mo:"):
+			if mo, err := strconv.Atoi(name[3:]); err == nil {
+				res.ByMonth = append(res.ByMonth, NPSGroup{Name: monthTime(mo).Format("2006-01"), NPS: g})
+			}
+		}
+	}
+	sort.Slice(res.ByMonth, func(i, j int) bool { return res.ByMonth[i].Name < res.ByMonth[j].Name })
+	return res
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func ratio(a, b int64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return math.Round(float64(a)/float64(b)*10000) / 10000
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+func money(n int64) float64    { return round2(float64(n) / micro) }

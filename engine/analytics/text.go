@@ -1,0 +1,156 @@
+package analytics
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the report as indented JSON (schema hearth.report/v1).
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
+
+// WriteText writes the report for people: periods with no members and
+// months with nothing counted are left out.
+func WriteText(w io.Writer, r *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Community health as of %s\n\n", r.AsOf)
+
+	fmt.Fprintf(&b, "Members\n  joined %d, left %d, current %d\n", r.Members.Joined, r.Members.Left, r.Members.Current)
+	fmt.Fprintf(&b, "  active in 1 day %d (%s), 7 days %d (%s), 30 days %d (%s)\n\n",
+		r.Active.D1, pct(r.Active.Ratio1), r.Active.D7, pct(r.Active.Ratio7), r.Active.D30, pct(r.Active.Ratio30))
+
+	cohorts := func(title, period string, cs []Cohort) {
+		fmt.Fprintf(&b, "%s (share of the cohort active in its %s and each %s after)\n", title, period, period)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		width := 0
+		for _, c := range cs {
+			if c.Size > 0 {
+				width = max(width, len(c.Rate))
+			}
+		}
+		fmt.Fprint(tw, "  start\tsize\t")
+		for k := range width {
+			fmt.Fprintf(tw, "%s%d\t", period[:1], k)
+		}
+		fmt.Fprintln(tw)
+		shown := 0
+		for _, c := range cs {
+			if c.Size == 0 {
+				continue
+			}
+			shown++
+			fmt.Fprintf(tw, "  %s\t%d\t", c.Start, c.Size)
+			for _, rate := range c.Rate {
+				fmt.Fprintf(tw, "%s\t", pct(rate))
+			}
+			fmt.Fprintln(tw)
+		}
+		tw.Flush()
+		if shown == 0 {
+			b.WriteString("  nobody joined in these periods\n")
+		}
+		b.WriteString("\n")
+	}
+	cohorts("Weekly cohorts", "week", r.Weekly)
+	cohorts("Monthly cohorts", "month", r.Monthly)
+
+	b.WriteString("Funnel\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, s := range r.Funnel {
+		fmt.Fprintf(tw, "  %s\t%d\t%s of joined\t%s of the step before\n", s.Name, s.Members, pct(s.Rate), pct(s.Step))
+	}
+	tw.Flush()
+	if len(r.Tiers) > 0 {
+		var parts []string
+		for _, t := range r.Tiers {
+			parts = append(parts, fmt.Sprintf("%s %d", t.Name, t.Members))
+		}
+		fmt.Fprintf(&b, "  on each tier now: %s\n", strings.Join(parts, ", "))
+	}
+	b.WriteString("\n")
+
+	rf := r.Referrals
+	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s of invites), activated %d, K-factor %.2f\n",
+		rf.Invites, rf.Conversions, pct(rf.ConvRate), rf.Activated, rf.KFactor)
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "  month\tbase\tinvites\tjoins\tK\t\n")
+	for _, m := range rf.Monthly {
+		if m.Invites == 0 && m.Conversions == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%.2f\t\n", m.Month, m.Base, m.Invites, m.Conversions, m.KFactor)
+	}
+	tw.Flush()
+	b.WriteString("\n")
+
+	p := r.Points
+	fmt.Fprintf(&b, "Points\n  granted %d, spent %d, expired %d, outstanding %d\n", p.Granted, p.Spent, p.Expired, p.Outstanding)
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "  month\tgranted\tspent\texpired\t\n")
+	for _, m := range p.Monthly {
+		if m.Granted == 0 && m.Spent == 0 && m.Expired == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t\n", m.Month, m.Granted, m.Spent, m.Expired)
+	}
+	tw.Flush()
+	b.WriteString("\n")
+
+	v := r.Revenue
+	fmt.Fprintf(&b, "Lifetime value\n  revenue %.2f from %d paying members; %.2f per member, %.2f per paying member\n", v.Total, v.Payers, v.LTV, v.ARPPU)
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "  cohort\tmembers\tpayers\trevenue\tLTV\t\n")
+	for _, c := range v.Cohorts {
+		if c.Members == 0 && c.Revenue == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f\t%.2f\t\n", c.Month, c.Members, c.Payers, c.Revenue, c.LTV)
+	}
+	tw.Flush()
+	b.WriteString("\n")
+
+	b.WriteString("Surveys\n")
+	if len(r.Surveys) == 0 {
+		b.WriteString("  none configured\n")
+	}
+	for _, s := range r.Surveys {
+		if s.Kind == "choice" {
+			var parts []string
+			for _, c := range s.Choices {
+				parts = append(parts, fmt.Sprintf("%s %d (%s)", c.Choice, c.Count, pct(c.Share)))
+			}
+			fmt.Fprintf(&b, "  %s.%s: %d answers", s.Survey, s.Question, s.Responses)
+			if len(parts) > 0 {
+				fmt.Fprintf(&b, ": %s", strings.Join(parts, ", "))
+			}
+			b.WriteString("\n")
+			continue
+		}
+		n := s.NPS
+		fmt.Fprintf(&b, "  %s.%s: NPS %+.1f from %d answers (%d promoters, %d passives, %d detractors)\n",
+			s.Survey, s.Question, n.Score, s.Responses, n.Promoters, n.Passives, n.Detractors)
+		groups := func(label string, gs []NPSGroup) {
+			if len(gs) == 0 {
+				return
+			}
+			var parts []string
+			for _, g := range gs {
+				parts = append(parts, fmt.Sprintf("%s %+.1f (%d)", g.Name, g.Score, g.total()))
+			}
+			fmt.Fprintf(&b, "    by %s: %s\n", label, strings.Join(parts, ", "))
+		}
+		groups("tier", s.ByTier)
+		groups("segment", s.BySegment)
+		groups("month", s.ByMonth)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,372 @@
+// Package analytics keeps community health figures up to date as events
+// are applied and builds reports from them: join cohorts and their
+// retention by week and month, active members over 1, 7 and 30 days, the
+// funnel from joining to each tier, referral growth, the points economy,
+// lifetime value and survey answers (NPS per segment and tier).
+//
+// The Tracker turns each applied event into changes of a few counters
+// (state.Tallies) written in the same batch as the event, and remembers
+// on the member (state.Tally) what it has counted, so that counting is
+// exact and idempotent: a member active twice in a week counts once in
+// that week. A report reads the counters only, never members or events,
+// so it costs the same for a thousand members as for a million.
+package analytics
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/survey"
+)
+
+// Tally keys. Days are state.Day numbers, weeks the Day of their Monday,
+// months year*12+month-1.
+const (
+	keyJoin      = "m/join/"   // DAY: members who joined that day
+	keyLeft      = "m/left/"   // DAY: members who left that day (and are still gone)
+	keyActiveDay = "a/day/"    // DAY: distinct members active that day
+	keyWindow7   = "a/w7/"     // DAY: change of the members active in the 7 days ending that day
+	keyWindow30  = "a/w30/"    // DAY: the same for 30 days
+	keyWeek      = "r/w/"      // WEEK/K: members of the week's cohort active K weeks later
+	keyMonth     = "r/m/"      // MONTH/K: the same by month
+	keyContrib   = "f/contrib" // members who made a first contribution
+	keyReached   = "f/tier/"   // TIER: members who ever reached the tier or a higher one
+	keyTier      = "t/cur/"    // TIER: current members on the tier now
+	keyInvite    = "ref/inv/"  // DAY: invites sent
+	keyReferred  = "ref/conv/" // DAY: members who joined with a referrer
+	keyActivated = "ref/act/"  // DAY: referral.converted events
+	keyGranted   = "p/grant/"  // MONTH: points granted
+	keySpent     = "p/spend/"  // MONTH: points spent (negative grants)
+	keyExpired   = "p/expire/" // MONTH: points expired
+	keyRevenue   = "v/month/"  // MONTH: amounts, in millionths
+	keyCohortRev = "v/cohort/" // MONTH: amounts from members of the month's cohort, in millionths
+	keyPayers    = "v/payers/" // MONTH: paying members of the month's cohort
+	keyNPS       = "n/"        // SURVEY/QUESTION/DIM/p|s|d: score answers by group
+	keyScore     = "sc/"       // SURVEY/QUESTION/SCORE
+	keyChoice    = "ch/"       // SURVEY/QUESTION/CHOICE
+)
+
+// micro is the scale amounts are summed at: exact to a millionth.
+const micro = 1_000_000
+
+// Tracker computes the tally changes of applied events. It reads the
+// configuration (tier ranks, surveys) and is not safe for concurrent use
+// with itself, like the runtime that calls it.
+type Tracker struct {
+	cfg   *config.Config
+	tiers []*config.Tier // by rank
+	ranks map[string]int
+}
+
+// NewTracker returns a tracker for a configuration.
+func NewTracker(cfg *config.Config) *Tracker {
+	t := &Tracker{cfg: cfg, tiers: cfg.Tiers, ranks: map[string]int{}}
+	for _, x := range cfg.Tiers {
+		t.ranks[x.Name] = x.Rank
+	}
+	return t
+}
+
+// WeekOf is the Monday of d's week.
+func WeekOf(d state.Day) state.Day { return d - (d+3)%7 }
+
+// MonthOf numbers d's month.
+func MonthOf(d state.Day) int {
+	y, m, _ := d.Time().Date()
+	return y*12 + int(m) - 1
+}
+
+func monthTime(mo int) time.Time {
+	return time.Date(mo/12, time.Month(mo%12+1), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func dayKey(prefix string, d state.Day) string { return prefix + strconv.Itoa(int(d)) }
+
+func tally(m *state.Member) *state.Tally {
+	if m.Tally == nil {
+		m.Tally = &state.Tally{}
+	}
+	return m.Tally
+}
+
+// cohort counts the member's join and keeps what was counted against the
+// join period; when the join time moves (member.joined arriving after
+// the member's first events), what was counted moves with it.
+func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
+	tl := tally(m)
+	join := state.DayOf(m.JoinedAt)
+	if tl.Counted && tl.Cohort == join {
+		return tl
+	}
+	if tl.Counted {
+		old := tl.Cohort
+		d.Add(dayKey(keyJoin, old), -1)
+		t.periods(d, tl, old, -1)
+		oldMonth := strconv.Itoa(MonthOf(old))
+		d.Add(keyCohortRev+oldMonth, -tl.Revenue)
+		if tl.Paid {
+			d.Add(keyPayers+oldMonth, -1)
+		}
+		if tl.Referred {
+			d.Add(dayKey(keyReferred, old), -1)
+			tl.Referred = false
+		}
+	}
+	tl.Counted, tl.Cohort = true, join
+	d.Add(dayKey(keyJoin, join), 1)
+	// Recount the active periods from the member's per-day activity.
+	tl.Weeks, tl.Months = 0, 0
+	for _, b := range m.Active {
+		if b.Count > 0 {
+			setPeriods(tl, join, b.Day)
+		}
+	}
+	t.periods(d, tl, join, 1)
+	month := strconv.Itoa(MonthOf(join))
+	d.Add(keyCohortRev+month, tl.Revenue)
+	if tl.Paid {
+		d.Add(keyPayers+month, 1)
+	}
+	return tl
+}
+
+// setPeriods sets the week and month bits of an active day.
+func setPeriods(tl *state.Tally, join, day state.Day) {
+	if k := int(WeekOf(day)-WeekOf(join)) / 7; k >= 0 && k < 64 {
+		tl.Weeks |= 1 << k
+	}
+	if k := MonthOf(day) - MonthOf(join); k >= 0 && k < 64 {
+		tl.Months |= 1 << k
+	}
+}
+
+// periods adds sign to the retention cells of every set bit.
+func (t *Tracker) periods(d state.Tallies, tl *state.Tally, join state.Day, sign int64) {
+	w := keyWeek + strconv.Itoa(int(WeekOf(join))) + "/"
+	for k := 0; k < 64; k++ {
+		if tl.Weeks&(1<<k) != 0 {
+			d.Add(w+strconv.Itoa(k), sign)
+		}
+	}
+	mo := keyMonth + strconv.Itoa(MonthOf(join)) + "/"
+	for k := 0; k < 64; k++ {
+		if tl.Months&(1<<k) != 0 {
+			d.Add(mo+strconv.Itoa(k), sign)
+		}
+	}
+}
+
+// Event counts one applied event of m, after the member's counters took
+// it (state.Member.Record). activity says whether its type counts as the
+// member being active.
+func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, activity bool) {
+	tl := t.cohort(d, m)
+	day := state.DayOf(ev.At)
+	if activity {
+		if m.Active.Sum(day, 1) == 1 {
+			d.Add(dayKey(keyActiveDay, day), 1)
+			windows(d, m.Active, day)
+		}
+		weeks, months := tl.Weeks, tl.Months
+		setPeriods(tl, tl.Cohort, day)
+		if nw := tl.Weeks &^ weeks; nw != 0 {
+			d.Add(keyWeek+strconv.Itoa(int(WeekOf(tl.Cohort)))+"/"+strconv.Itoa(bitIndex(nw)), 1)
+		}
+		if nm := tl.Months &^ months; nm != 0 {
+			d.Add(keyMonth+strconv.Itoa(MonthOf(tl.Cohort))+"/"+strconv.Itoa(bitIndex(nm)), 1)
+		}
+		if !tl.Contributed {
+			tl.Contributed = true
+			d.Add(keyContrib, 1)
+		}
+	}
+	switch ev.Type {
+	case "invite.sent":
+		d.Add(dayKey(keyInvite, day), 1)
+	case "referral.converted":
+		d.Add(dayKey(keyActivated, day), 1)
+	case survey.EventType:
+		t.answer(d, m, tl, ev)
+	}
+	if amount, ok := amountOf(ev); ok {
+		d.Add(keyRevenue+strconv.Itoa(MonthOf(day)), amount)
+		d.Add(keyCohortRev+strconv.Itoa(MonthOf(tl.Cohort)), amount)
+		tl.Revenue += amount
+		if !tl.Paid && amount > 0 {
+			tl.Paid = true
+			d.Add(keyPayers+strconv.Itoa(MonthOf(tl.Cohort)), 1)
+		}
+	}
+}
+
+func bitIndex(x uint64) int {
+	for k := 0; k < 64; k++ {
+		if x&(1<<k) != 0 {
+			return k
+		}
+	}
+	return -1
+}
+
+// amountOf reads an event's amount attribute, in millionths.
+func amountOf(ev *events.Event) (int64, bool) {
+	var f float64
+	switch v := ev.Attrs["amount"].(type) {
+	case int:
+		f = float64(v)
+	case float64:
+		f = v
+	default:
+		return 0, false
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e12 {
+		return 0, false
+	}
+	return int64(math.Round(f * micro)), f != 0
+}
+
+// answer counts a survey answer; a member's later answer to the same
+// question replaces the earlier one. Answers that do not fit the survey
+// are not counted.
+func (t *Tracker) answer(d state.Tallies, m *state.Member, tl *state.Tally, ev *events.Event) {
+	a, ok := survey.FromEvent(ev)
+	if !ok || survey.Check(t.cfg, a) != nil {
+		return
+	}
+	id := a.Survey + "/" + a.Question
+	if prev := tl.Answers[id]; prev != nil {
+		if ev.At.Before(prev.At) {
+			return // an older answer arriving late changes nothing
+		}
+		for _, k := range prev.Keys {
+			d.Add(k, -1)
+		}
+	}
+	base := id + "/"
+	var keys []string
+	if a.Score >= 0 {
+		bucket := "s"
+		switch {
+		case a.Score >= 9:
+			bucket = "p"
+		case a.Score <= 6:
+			bucket = "d"
+		}
+		tier := m.Tier.Name
+		if tier == "" {
+			tier = "-"
+		}
+		keys = append(keys, keyScore+base+strconv.Itoa(a.Score),
+			keyNPS+base+"all/"+bucket,
+			keyNPS+base+"t:"+tier+"/"+bucket,
+			keyNPS+base+"mo:"+strconv.Itoa(MonthOf(state.DayOf(ev.At)))+"/"+bucket)
+		for s := range m.Segments {
+			keys = append(keys, keyNPS+base+"s:"+s+"/"+bucket)
+		}
+	} else {
+		keys = append(keys, keyChoice+base+a.Choice)
+	}
+	for _, k := range keys {
+		d.Add(k, 1)
+	}
+	if tl.Answers == nil {
+		tl.Answers = map[string]*state.Answer{}
+	}
+	tl.Answers[id] = &state.Answer{Score: a.Score, Choice: a.Choice, At: ev.At, Keys: keys}
+}
+
+// Member settles what depends on where the member ended up after an
+// event's rules ran: leaving, the latest activity, the tier, a referral.
+func (t *Tracker) Member(d state.Tallies, m *state.Member) {
+	tl := t.cohort(d, m)
+	if m.Left && tl.Left == 0 {
+		tl.Left = state.DayOf(m.LastEventAt)
+		d.Add(dayKey(keyLeft, tl.Left), 1)
+	} else if !m.Left && tl.Left != 0 {
+		d.Add(dayKey(keyLeft, tl.Left), -1)
+		tl.Left = 0
+	}
+	tier := m.Tier.Name
+	if m.Left {
+		tier = ""
+	}
+	if tier != tl.Tier {
+		if tl.Tier != "" {
+			d.Add(keyTier+tl.Tier, -1)
+		}
+		if tier != "" {
+			d.Add(keyTier+tier, 1)
+		}
+		tl.Tier = tier
+	}
+	if rank := t.ranks[m.Tier.Name]; rank > tl.MaxRank {
+		for _, x := range t.tiers {
+			if x.Rank > tl.MaxRank && x.Rank <= rank {
+				d.Add(keyReached+x.Name, 1)
+			}
+		}
+		tl.MaxRank = rank
+	}
+	if m.Referrer != "" && !tl.Referred {
+		tl.Referred = true
+		d.Add(dayKey(keyReferred, tl.Cohort), 1)
+	}
+}
+
+// Outcomes counts the points economy: grants, spending (negative grants)
+// and expiry, by month.
+func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
+	for _, o := range os {
+		if o.Kind != state.KindPoints || o.Points == 0 {
+			continue
+		}
+		mo := strconv.Itoa(MonthOf(state.DayOf(o.At)))
+		switch {
+		case o.Change == "expire":
+			d.Add(keyExpired+mo, int64(-o.Points))
+		case o.Points > 0:
+			d.Add(keyGranted+mo, int64(o.Points))
+		default:
+			d.Add(keySpent+mo, int64(-o.Points))
+		}
+	}
+}
+
+// windows counts a member's new active day in the rolling 7- and 30-day
+// active counts. Those are kept as changes by day (a difference array):
+// the member adds one to every window ending from day on that held none
+// of their other active days, and those windows are one run of days, so
+// two counters per window size record it, whatever order days come in.
+func windows(d state.Tallies, active state.Series, day state.Day) {
+	var prev, next state.Day
+	hasPrev, hasNext := false, false
+	for _, b := range active {
+		switch {
+		case b.Count <= 0 || b.Day == day:
+		case b.Day < day:
+			prev, hasPrev = b.Day, true
+		case !hasNext:
+			next, hasNext = b.Day, true
+		}
+	}
+	for _, w := range []struct {
+		key  string
+		days state.Day
+	}{{keyWindow7, 7}, {keyWindow30, 30}} {
+		from, to := day, day+w.days-1
+		if hasPrev {
+			from = max(from, prev+w.days)
+		}
+		if hasNext {
+			to = min(to, next-1)
+		}
+		if from <= to {
+			d.Add(dayKey(w.key, from), 1)
+			d.Add(dayKey(w.key, to+1), -1)
+		}
+	}
+}

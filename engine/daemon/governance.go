@@ -1,0 +1,170 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/risk"
+	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// PardonResult is the answer of POST /v1/members/{id}/pardon.
+type PardonResult struct {
+	Member  string `json:"member"`
+	Rule    string `json:"rule,omitempty"`
+	Cleared int    `json:"cleared"`
+	Strikes int    `json:"strikes"`
+}
+
+// pardon clears a member's strikes between batches, like hearth member
+// pardon does on the store: ?rule=NAME (or {"rule": NAME}) for one
+// rule's strikes only.
+func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
+	rule := r.URL.Query().Get("rule")
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4096))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "reading the body: " + err.Error()})
+		return
+	}
+	if len(strings.TrimSpace(string(body))) > 0 {
+		var in struct {
+			Rule string `json:"rule"`
+		}
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": `the body must be {"rule": "NAME"} or empty`})
+			return
+		}
+		if in.Rule != "" {
+			rule = in.Rule
+		}
+	}
+	if rule != "" && !knownModeration(d.Snapshot(), rule) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "no moderation rule " + rule + " in the configuration"})
+		return
+	}
+	var out PardonResult
+	err = d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
+		b, err := d.opt.Store.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		m, err := b.Member(r.PathValue("id"))
+		if err != nil {
+			_ = b.Rollback()
+			return err
+		}
+		o, n := rt.Pardon(m, rule, d.opt.Now().UTC())
+		if err := b.SaveMember(m); err != nil {
+			_ = b.Rollback()
+			return err
+		}
+		if err := b.AppendOutcomes([]state.Outcome{o}); err != nil {
+			_ = b.Rollback()
+			return err
+		}
+		out = PardonResult{Member: m.ID, Rule: rule, Cleared: n, Strikes: m.Strikes}
+		return b.Commit()
+	})
+	if errors.Is(err, state.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such member"})
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func knownModeration(snap *Snapshot, rule string) bool {
+	if snap == nil {
+		return false
+	}
+	for _, c := range snap.Config.Communities {
+		for _, m := range c.Moderation {
+			if m.Name == rule || "community."+c.Name+".moderation."+m.Name == rule {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkAlerts looks at the communities' alerts with no event, so an
+// alert on activity dropping fires when nothing happens; the runtime
+// looks at most once a minute.
+func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
+	if !rt.AlertsDue(d.opt.Now()) {
+		return
+	}
+	b, err := d.opt.Store.Begin(ctx)
+	if err != nil {
+		d.log.Error("alerts: begin failed", "err", err)
+		return
+	}
+	n, _, err := rt.CheckAlerts(ctx, b, d.opt.Now())
+	if err != nil {
+		_ = b.Rollback()
+		d.log.Error("alerts: check failed", "err", err)
+		return
+	}
+	if err := b.Commit(); err != nil {
+		d.log.Error("alerts: commit failed", "err", err)
+		return
+	}
+	if n > 0 {
+		d.log.Warn("alerts fired", "count", n)
+	}
+}
+
+// CommunityView is one community's figures and alert state, for
+// GET /v1/communities.
+type CommunityView struct {
+	Figures rules.Community              `json:"figures"`
+	Alerts  map[string]*state.AlertState `json:"alerts,omitempty"`
+}
+
+// communities answers GET /v1/communities: every community's figures now
+// and the state of its alerts.
+func (d *Daemon) communities(w http.ResponseWriter, r *http.Request) {
+	cr, ok := d.opt.Store.(state.CommunityReader)
+	if !ok {
+		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "the state store keeps no community documents"})
+		return
+	}
+	cfg := d.Snapshot().Config
+	now := d.opt.Now()
+	out := []CommunityView{}
+	err := d.Query(r.Context(), func(context.Context, *runtime.Runtime) error {
+		docs, err := cr.Communities()
+		if err != nil {
+			return err
+		}
+		byName := map[string]*state.Community{}
+		for _, c := range docs {
+			byName[c.Name] = c
+		}
+		for _, c := range cfg.Communities {
+			doc := byName[c.Name]
+			v := CommunityView{Figures: risk.Figures(doc, c, now)}
+			if doc != nil {
+				v.Alerts = doc.Alerts
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"at": now.UTC(), "communities": out})
+}

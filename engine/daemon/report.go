@@ -1,0 +1,157 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/analytics"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/survey"
+)
+
+// getReport answers the community health report (schema
+// hearth.report/v1) as of ?at=YYYY-MM-DD, by default the latest day
+// with events. It reads the store's tallies, not its members, so it is
+// cheap at any size.
+func (d *Daemon) getReport(w http.ResponseWriter, r *http.Request) {
+	var at time.Time
+	if s := r.URL.Query().Get("at"); s != "" {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "at must be a day, YYYY-MM-DD"})
+			return
+		}
+		at = t
+	}
+	tr, ok := d.opt.Store.(state.TallyReader)
+	if !ok {
+		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no tallies for reports"})
+		return
+	}
+	var body []byte
+	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+		t, err := tr.Tallies(ctx)
+		if err != nil {
+			return err
+		}
+		body, err = json.MarshalIndent(analytics.Build(d.snap.Load().Config, t, at), "", "  ")
+		return err
+	})
+	d.answer(w, body, err)
+}
+
+// FeedbackRequest is the body of POST /v1/feedback: one member's answers
+// to one survey, from a web form or a bot. ID makes sending it again
+// safe: each answer's event id is ID/QUESTION.
+type FeedbackRequest struct {
+	ID      string         `json:"id"`
+	Member  string         `json:"member"`
+	Survey  string         `json:"survey"`
+	At      time.Time      `json:"at"`
+	Answers map[string]any `json:"answers"` // question -> score (number) or choice (string)
+	Comment string         `json:"comment"`
+}
+
+// postFeedback checks every answer against the survey and submits them as
+// feedback.submitted events, all or none, like POST /v1/events.
+func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", "the body is larger than 64 KiB", nil)
+		return
+	}
+	var req FeedbackRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		d.reject(w, http.StatusBadRequest, "invalid", "the body must be one JSON object with id, member, survey, answers and optionally at and comment: "+strings.TrimPrefix(err.Error(), "json: "), nil)
+		return
+	}
+	if req.At.IsZero() {
+		req.At = d.opt.Now().UTC()
+	}
+	evs, problems := feedbackEvents(d.snap.Load().Config, req)
+	if len(problems) > 0 {
+		d.reject(w, http.StatusBadRequest, "invalid", "the feedback was not accepted: "+strings.Join(problems, "; "), nil)
+		return
+	}
+	for _, ev := range evs {
+		d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
+	}
+	dups, err := d.Submit(r.Context(), evs)
+	switch {
+	case errors.Is(err, ErrStopping):
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the feedback again later"})
+		return
+	case err != nil:
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback could not be stored: " + err.Error() + "; send it again (its id makes it safe)"})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": len(evs) - dups, "duplicates": dups})
+}
+
+// feedbackEvents turns a request into events, or says everything wrong
+// with it.
+func feedbackEvents(surveys survey.Lookup, req FeedbackRequest) ([]events.Event, []string) {
+	var problems []string
+	if req.ID == "" {
+		problems = append(problems, "id is missing: give each submission a unique id, so sending it again is safe")
+	}
+	if req.Member == "" {
+		problems = append(problems, "member is missing")
+	}
+	if surveys.Survey(req.Survey) == nil {
+		problems = append(problems, fmt.Sprintf("there is no survey %q", req.Survey))
+	}
+	if len(req.Answers) == 0 {
+		problems = append(problems, "answers is empty: give {\"QUESTION\": score or choice}")
+	}
+	if len(req.Comment) > events.MaxStringLen {
+		problems = append(problems, "comment is too long")
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	questions := make([]string, 0, len(req.Answers))
+	for q := range req.Answers {
+		questions = append(questions, q)
+	}
+	sort.Strings(questions)
+	var evs []events.Event
+	for _, q := range questions {
+		var value string
+		switch v := req.Answers[q].(type) {
+		case json.Number:
+			value = v.String()
+		case string:
+			value = v
+		default:
+			problems = append(problems, fmt.Sprintf("the answer to %q must be a number or a string", q))
+			continue
+		}
+		a, err := survey.Value(surveys, req.Survey, q, value)
+		if err != nil {
+			problems = append(problems, strings.TrimPrefix(err.Error(), survey.ErrInvalid.Error()+": "))
+			continue
+		}
+		a.Comment = req.Comment
+		ev := survey.Event(req.ID+"/"+q, req.Member, req.At, "http", a)
+		if err := ev.Check(); err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		evs = append(evs, ev)
+	}
+	return evs, problems
+}

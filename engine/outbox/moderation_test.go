@@ -1,0 +1,111 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Moderation actions from the outbox mute, delete, kick and ban on the
+// real local platform.
+func TestPlatformSenderModerates(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {
+  path = "platform.json"
+}
+community "club" {
+  title    = "Club"
+  platform = platform.local.main
+  channel "general" {}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := platform.NewRegistry(local.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	conn, err := reg.Open(ctx, cfg.Platforms[0], dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := conn.(*local.Conn)
+	co, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "club", "title": "Club"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, _ := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Ann"})
+	bob, _ := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Bob"})
+	cy, _ := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Cy"})
+	spam, err := lc.Post(ctx, local.PostRequest{Channel: ch.Object.ID, Member: ann.ID, Text: "buy now"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	at := time.Now().Add(-time.Minute)
+	act := func(key, kind, target string) state.Action {
+		return state.Action{Key: key, Kind: kind, Member: target, At: at, Platform: "platform.local.main", Community: "club", Target: target, Reason: "ads"}
+	}
+	del := act("k-del", "moderation.delete", ann.ID)
+	del.Message = spam.ID
+	mute := act("k-mute", "moderation.mute", ann.ID)
+	mute.Duration = time.Hour
+	_ = b.Enqueue([]state.Action{del, mute, act("k-kick", "moderation.kick", bob.ID), act("k-ban", "moderation.ban", cy.ID)})
+	_ = b.Commit()
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	defer sender.Close()
+	rep, err := outbox.New(store, sender, outbox.Options{}).RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 4 {
+		t.Fatalf("report %+v; want 4 sent", rep)
+	}
+	conn, err = reg.Open(ctx, cfg.Platforms[0], dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	lc = conn.(*local.Conn)
+	msgs, _ := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMessage, Community: co.Object.ID})
+	if len(msgs) != 0 {
+		t.Errorf("the spam is still there: %+v", msgs)
+	}
+	if _, err := lc.Post(ctx, local.PostRequest{Channel: ch.Object.ID, Member: ann.ID, Text: "hello?"}); !errors.Is(err, platform.ErrConflict) {
+		t.Errorf("a muted member posted: %v", err)
+	}
+	members, _ := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMember, Community: co.Object.ID})
+	if len(members) != 1 || members[0].ID != ann.ID {
+		t.Errorf("members after kick and ban: %+v", members)
+	}
+	if _, err := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Member: cy.ID}); err == nil {
+		t.Error("a banned member joined again")
+	}
+	f, _ := lc.Snapshot(ctx)
+	if len(f.Bans) != 1 || f.Bans[0].Member != cy.ID || f.Bans[0].Reason != "ads" || !f.Bans[0].Until.IsZero() {
+		t.Errorf("bans %+v", f.Bans)
+	}
+}

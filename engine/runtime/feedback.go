@@ -1,0 +1,122 @@
+package runtime
+
+import (
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/survey"
+	"github.com/hearth-community/hearth/engine/templates"
+)
+
+// message renders what a send step sends: the template's text, then the
+// survey's questions and how to answer them, in the member's locale.
+func (r *Runtime) message(s *config.Send, m *state.Member, rm *rules.Member, event map[string]any) (templates.Message, error) {
+	var msg templates.Message
+	if s.Template != nil {
+		var err error
+		if msg, err = r.render.Render(s.Template, rm, event, nil); err != nil {
+			return msg, err
+		}
+	}
+	if s.Survey != nil {
+		if msg.Locale == "" {
+			msg.Locale = m.Locale
+		}
+		text := survey.Text(s.Survey, m.Locale)
+		if msg.Text != "" {
+			text = msg.Text + "\n\n" + text
+		}
+		msg.Text = text
+	}
+	return msg, nil
+}
+
+func templateName(s *config.Send) string {
+	if s.Template != nil {
+		return s.Template.Name
+	}
+	return ""
+}
+
+// replies turns a message (in a channel or written to hearth directly)
+// that answers a survey ("pulse recommend 9")
+// into feedback.submitted events, one per answer, derived from the
+// message so a replayed message answers once.
+func (r *Runtime) replies(w *work, m *state.Member, ev *events.Event) {
+	if (ev.Type != "message.posted" && ev.Type != "message.direct") || len(r.cfg.Surveys) == 0 {
+		return
+	}
+	text, _ := ev.Attrs["text"].(string)
+	answers, ok, err := survey.ParseReply(r.cfg, text)
+	if !ok {
+		return
+	}
+	if err != nil {
+		r.log.Info("survey reply not understood", "event", ev.ID, "member", ev.Member.ID, "err", err)
+		if ev.Type == "message.direct" {
+			r.replyError(w, m, ev, err)
+		}
+		return
+	}
+	for _, a := range answers {
+		d := survey.Event(ev.ID+"/feedback/"+a.Survey+"/"+a.Question, ev.Member.ID, ev.At, "hearth", a)
+		d.Community = ev.Community
+		w.extra = append(w.extra, &d)
+	}
+}
+
+// track counts an applied event toward the community tallies, when the
+// store keeps them: the member's marks and the counters change together.
+func (r *Runtime) track(w *work, m *state.Member, ev *events.Event, activity bool) {
+	if _, ok := w.b.(state.TallyBatch); !ok {
+		return
+	}
+	if w.tallies == nil {
+		w.tallies = state.Tallies{}
+	}
+	r.tracker.Event(w.tallies, m, ev, activity)
+}
+
+// trackFinish settles the tallies of every member the work touched and
+// adds them to the batch, when its store keeps tallies.
+func (r *Runtime) trackFinish(w *work) error {
+	tb, ok := w.b.(state.TallyBatch)
+	if !ok {
+		return nil
+	}
+	if w.tallies == nil {
+		w.tallies = state.Tallies{}
+	}
+	for _, m := range w.members {
+		r.tracker.Member(w.tallies, m)
+	}
+	r.tracker.Outcomes(w.tallies, w.outcomes)
+	if len(w.tallies) == 0 {
+		return nil
+	}
+	return tb.AddTallies(w.tallies)
+}
+
+// replyError tells a member who wrote to hearth why their answer was not
+// taken, in a direct message through the outbox, once per message.
+func (r *Runtime) replyError(w *work, m *state.Member, ev *events.Event, err error) {
+	var c *config.Community
+	for _, x := range r.cfg.Communities {
+		if x.Name == ev.Community || ev.Community == "" && len(r.cfg.Communities) == 1 {
+			c = x
+		}
+	}
+	if c == nil || c.Platform == nil {
+		return
+	}
+	target := m.ID
+	if id := m.Identities[c.Platform.Type]; id != "" {
+		target = id
+	}
+	key := "survey-reply/" + ev.ID
+	w.actions = append(w.actions, state.Action{Key: key, Kind: "send.dm", Member: m.ID, At: ev.At, Platform: c.Platform.Addr(),
+		Community: c.Name, Target: target, Locale: m.Locale, Text: survey.NotUnderstood(err, m.Locale), Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send.dm", Change: "queue",
+		At: ev.At, Rule: "survey", Event: ev.ID, To: target, Detail: key})
+}

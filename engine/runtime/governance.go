@@ -1,0 +1,609 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/governance"
+	"github.com/hearth-community/hearth/engine/risk"
+	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// govern is the runtime's part of governance and risk: the compiled
+// moderation of each community, the alerts watching it, the sentiment
+// scorer, and whether community figures are kept at all (only with
+// moderation rules, alerts or rules reading them, so configurations
+// without them pay nothing).
+type govern struct {
+	sets      map[string]*governance.Set
+	alerts    map[string][]*config.Alert
+	scorer    risk.Scorer
+	track     bool // keep community figures
+	readsComm bool // some member or event rule reads community.*
+	view      map[string]any
+	noStore   bool // the store keeps no community documents (warned once)
+	lastCheck time.Time
+	alertEval time.Duration // how often CheckAlerts looks with no event
+}
+
+func newGovern(cfg *config.Config) govern {
+	g := govern{sets: map[string]*governance.Set{}, alerts: map[string][]*config.Alert{}, alertEval: time.Minute}
+	for _, c := range cfg.Communities {
+		if len(c.Moderation) > 0 {
+			g.sets[c.Name] = governance.Compile(c)
+		}
+	}
+	for _, a := range cfg.Alerts {
+		for _, c := range cfg.Communities {
+			if a.Community == nil || a.Community == c {
+				g.alerts[c.Name] = append(g.alerts[c.Name], a)
+			}
+		}
+	}
+	for _, r := range cfg.Rules {
+		if r.Program != nil && r.Program.Reads.Community && !isAlertRule(cfg, r) {
+			g.readsComm = true
+		}
+	}
+	g.track = len(cfg.Alerts) > 0 || g.readsComm || len(g.sets) > 0
+	if g.track {
+		g.scorer = risk.NewLexiconScorer(cfg.Sentiment)
+	}
+	return g
+}
+
+func isAlertRule(cfg *config.Config, r *config.Rule) bool {
+	for _, a := range cfg.Alerts {
+		if a.When == r {
+			return true
+		}
+	}
+	return false
+}
+
+// SetScorer replaces the built-in lexicon sentiment scorer.
+func (r *Runtime) SetScorer(s risk.Scorer) {
+	if s != nil {
+		r.gov.scorer = s
+	}
+}
+
+// communityOf is the community an event belongs to: the one it names, or
+// the only one configured.
+func (r *Runtime) communityOf(ev *events.Event) *config.Community {
+	for _, c := range r.cfg.Communities {
+		if ev.Community == c.Name || ev.Community == "" && len(r.cfg.Communities) == 1 {
+			return c
+		}
+	}
+	return nil
+}
+
+// before is what governance needs of a member as it was before an event.
+type before struct {
+	active time.Time
+	left   bool
+	joins  int
+}
+
+func snapshot(m *state.Member) before {
+	return before{active: m.LastActiveAt, left: m.Left, joins: m.Totals["member.joined"]}
+}
+
+// governEvent moderates a message and counts the event in its
+// community's figures, then checks the community's alerts.
+func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was before, activity bool) error {
+	c := r.communityOf(ev)
+	if c == nil {
+		return nil
+	}
+	flagged := false
+	if set := r.gov.sets[c.Name]; set != nil {
+		var err error
+		if flagged, err = r.moderate(w, m, ev, c, set); err != nil {
+			return err
+		}
+	}
+	if !r.gov.track {
+		return nil
+	}
+	doc, cb, err := r.communityDoc(w, c.Name)
+	if doc == nil || err != nil {
+		return err
+	}
+	sig := risk.Signal{Active: activity, PrevActive: was.active}
+	switch ev.Type {
+	case "message.posted":
+		sig.Message, sig.Flagged = true, flagged
+		if text, _ := ev.Attrs["text"].(string); text != "" && r.gov.scorer != nil {
+			sig.Negative = r.gov.scorer.Score(text) < 0
+		}
+	case "message.reported":
+		sig.Report = true
+	case "member.joined":
+		sig.Joined = was.joins == 0 || was.left
+	case "member.left":
+		sig.Left = !was.left
+	}
+	risk.Observe(doc, ev.At, sig)
+	if err := r.checkAlerts(w, c, doc, ev.At, ev.ID); err != nil {
+		return err
+	}
+	return cb.SaveCommunity(doc)
+}
+
+// communityDoc reads (or starts) a community's document; nil when the
+// store keeps none.
+func (r *Runtime) communityDoc(w *work, name string) (*state.Community, state.CommunityBatch, error) {
+	cb, ok := w.b.(state.CommunityBatch)
+	if !ok {
+		if !r.gov.noStore {
+			r.gov.noStore = true
+			r.log.Warn("the state store keeps no community documents: community figures and alerts are off")
+		}
+		return nil, nil, nil
+	}
+	doc, err := cb.Community(name)
+	if err == state.ErrNotFound {
+		doc, err = &state.Community{Name: name}, nil
+	}
+	return doc, cb, err
+}
+
+// figures are what rules see as community for an event, when some rule
+// reads them. Member rules have no event: they see the only community,
+// or none when there are several.
+func (r *Runtime) figures(w *work, ev *events.Event, now time.Time) *rules.Community {
+	if !r.gov.readsComm || w == nil || w.b == nil {
+		return nil
+	}
+	if ev == nil {
+		ev = &events.Event{}
+	}
+	c := r.communityOf(ev)
+	if c == nil {
+		return nil
+	}
+	doc, _, err := r.communityDoc(w, c.Name)
+	if err != nil {
+		return nil
+	}
+	f := risk.Figures(doc, c, now)
+	return &f
+}
+
+func intAttr(v any) int {
+	switch x := v.(type) {
+	case int:
+		return x
+	case float64:
+		return int(x)
+	}
+	return -1
+}
+
+// moderate runs the community's moderation rules on the event. The first
+// rule that matches decides; one message gets one decision.
+func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config.Community, set *governance.Set) (bool, error) {
+	text, _ := ev.Attrs["text"].(string)
+	mod := m.Moderation
+	if mod == nil {
+		mod = &state.Moderation{}
+	}
+	msg := governance.Message{Text: text, Links: intAttr(ev.Attrs["links"]), Mentions: intAttr(ev.Attrs["mentions"]), At: ev.At, Recent: mod.Recent}
+	matched := false
+	for _, rule := range set.Rules {
+		if !slices.Contains(rule.Config.On, ev.Type) {
+			continue
+		}
+		evd, ok := rule.Detect(msg)
+		if !ok && rule.Detectors() {
+			continue
+		}
+		if when := rule.Config.When; when != nil {
+			et := r.cfg.EventTypes[ev.Type]
+			if r.gov.view == nil {
+				r.gov.view = make(map[string]any, 16)
+			}
+			view, err := events.RuleViewInto(r.gov.view, ev, &et)
+			if err != nil {
+				continue // reported where incentives see the same event
+			}
+			r.bound = bindKey{} // the view map is shared: bind afresh
+			r.bind(w, m, view, ev, ev.At)
+			if !r.ruleBool(when, "community."+c.Name+".moderation", rule.Config.Name, "when") {
+				continue
+			}
+			if !ok {
+				evd = governance.Evidence{Kind: "rule", Phrase: when.Source}
+			}
+		}
+		m.Moderation = mod
+		d := set.Decide(mod, rule, evd, ev.At, ev.ID)
+		r.enforce(w, m, ev, c, d)
+		matched = true
+		break
+	}
+	if ev.Type == "message.posted" {
+		set.Remember(mod, ev.At)
+	}
+	if m.Moderation == nil && (matched || len(mod.Recent) > 0) {
+		m.Moderation = mod
+	}
+	r.refreshStrikes(w, m, ev.At)
+	return matched, nil
+}
+
+// refreshStrikes sets member.strikes to the live strikes at at.
+func (r *Runtime) refreshStrikes(w *work, m *state.Member, at time.Time) {
+	n := 0
+	for _, set := range r.gov.sets {
+		if m.Moderation != nil {
+			set.Prune(m.Moderation, at)
+		}
+		n += set.Live(m.Moderation, at)
+	}
+	if n != m.Strikes {
+		m.Strikes = n
+		w.mark(m.ID, "strikes")
+	}
+}
+
+// enforce records a decision and puts its actions in the outbox: a
+// direct message telling the member why, then the mute, kick, ban or
+// deletion, each keyed by the event so it is applied once.
+func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.Community, d governance.Decision) {
+	rule := d.Rule.Address
+	dur := governance.FormatDuration(d.Duration)
+	evidence := d.Evidence.String()
+	governance.Record(m.Moderation, state.Decision{At: ev.At, Rule: rule, Action: d.Action, Duration: dur, Strikes: d.Live, Evidence: evidence, Event: ev.ID})
+	detail := fmt.Sprintf("%s; +%d strikes, %d live", evidence, d.Added, d.Live)
+	if d.Rung > 0 {
+		detail += fmt.Sprintf(" (rung %d)", d.Rung)
+	}
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindModeration, Member: m.ID, Name: d.Rule.Config.Name, Change: d.Action,
+		At: ev.At, Rule: rule, Event: ev.ID, To: dur, Detail: detail})
+	w.mark(m.ID, "strikes")
+	w.extra = append(w.extra, derivedEvent(ev, m, "moderation.violated", d.Rule.Config.Name, map[string]any{
+		"rule": d.Rule.Config.Name, "action": d.Action, "strikes": d.Live, "evidence": evidence}))
+	if d.Action == "flag" && !d.Delete {
+		return
+	}
+	platformAddr, target := "", m.ID
+	if c.Platform != nil {
+		platformAddr = c.Platform.Addr()
+		if id := m.Identities[c.Platform.Type]; id != "" {
+			target = id
+		}
+	}
+	reason := d.Rule.Config.Reason
+	if reason == "" {
+		reason = d.Rule.Config.Name
+	}
+	queue := func(kind string, a state.Action) {
+		a.Key = "moderation/" + ev.ID + "/" + kind
+		a.Kind, a.Member, a.At, a.Platform, a.Community, a.Event = kind, m.ID, ev.At, platformAddr, c.Name, ev.ID
+		if a.Target == "" {
+			a.Target = target
+		}
+		a.Reason = reason
+		w.actions = append(w.actions, a)
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: kind, Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: a.Target, Detail: a.Key})
+	}
+	if d.Action != "flag" {
+		text, locale := r.warning(m, ev, c, d, reason, evidence)
+		queue("send.dm", state.Action{Text: text, Locale: locale})
+	}
+	post, _ := ev.Attrs["post_id"].(string)
+	if d.Delete && post != "" {
+		queue("moderation.delete", state.Action{Message: post})
+	}
+	switch d.Action {
+	case "mute", "kick", "ban":
+		queue("moderation."+d.Action, state.Action{Duration: d.Duration})
+	}
+}
+
+// warning is the direct message a member gets with a decision: the
+// ladder's template, or a plain text.
+func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community, d governance.Decision, reason, evidence string) (string, string) {
+	if c.Ladder != nil && c.Ladder.Template != nil {
+		fillMember(&r.rm, m, ev.At, r.noAttrs)
+		vars := map[string]any{"rule": d.Rule.Config.Name, "action": d.Action, "reason": reason, "strikes": d.Live,
+			"evidence": evidence, "duration": governance.FormatDuration(d.Duration), "community": c.Name}
+		msg, err := r.render.Render(c.Ladder.Template, &r.rm, vars, nil)
+		if err == nil {
+			return msg.Text, msg.Locale
+		}
+		r.log.Warn("moderation warning template failed; sending the plain text", "community", c.Name, "err", err)
+	}
+	what := map[string]string{"warn": "This is a warning", "mute": "You are muted for " + governance.FormatDuration(d.Duration),
+		"remove": "Your message was removed", "kick": "You were removed from the community", "ban": "You are banned"}[d.Action]
+	if d.Action == "ban" && d.Duration > 0 {
+		what += " for " + governance.FormatDuration(d.Duration)
+	}
+	title := c.Title
+	if title == "" {
+		title = c.Name
+	}
+	return fmt.Sprintf("%s in %s: %s (%s). Strikes: %d.", what, title, reason, evidence, d.Live), ""
+}
+
+// Pardon clears a member's strikes (those of one rule, by name or
+// address, when rule is given), as an operator asks with hearth member
+// pardon. It returns the outcome and how many strikes were cleared.
+func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outcome, int) {
+	if m.Moderation != nil {
+		for _, set := range r.gov.sets {
+			set.Prune(m.Moderation, at) // decayed strikes are not pardoned, they are gone
+		}
+	}
+	n := governance.Pardon(m.Moderation, rule)
+	live := 0
+	for _, set := range r.gov.sets {
+		live += set.Live(m.Moderation, at)
+	}
+	m.Strikes = live
+	what := "all rules"
+	if rule != "" {
+		what = rule
+	}
+	if m.Moderation != nil {
+		governance.Record(m.Moderation, state.Decision{At: at, Rule: what, Action: "pardon", Strikes: live, Evidence: strconv.Itoa(n) + " strikes cleared", Event: "operator"})
+	}
+	r.schedule(m)
+	return state.Outcome{Kind: state.KindModeration, Member: m.ID, Name: what, Change: "pardon", At: at, Rule: what, Event: "operator",
+		Detail: fmt.Sprintf("%d strikes cleared; strikes %d", n, live)}, n
+}
+
+// nextDecay is when the member's strikes next decay, for schedule.
+func (r *Runtime) nextDecay(m *state.Member, now time.Time) time.Time {
+	var next time.Time
+	for _, set := range r.gov.sets {
+		if t := set.NextDecay(m.Moderation, now); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	return next
+}
+
+// checkAlerts evaluates the community's alerts against its figures at
+// now and acts on what changed.
+func (r *Runtime) checkAlerts(w *work, c *config.Community, doc *state.Community, now time.Time, cause string) error {
+	alerts := r.gov.alerts[c.Name]
+	if len(alerts) == 0 {
+		return nil
+	}
+	f := risk.Figures(doc, c, now)
+	r.bound = bindKey{}
+	r.eval.Bind(&rules.Member{}, nil, &f, now, nil)
+	for _, a := range alerts {
+		holds := r.ruleBool(a.When, "alert", a.Name, "when")
+		if doc.Alerts == nil {
+			doc.Alerts = map[string]*state.AlertState{}
+		}
+		st := doc.Alerts[a.Name]
+		if st == nil {
+			st = &state.AlertState{}
+			doc.Alerts[a.Name] = st
+		}
+		switch risk.Step(st, holds, now, a.Cooldown) {
+		case risk.Fire:
+			if err := r.raise(w, a, c, f, st, now, cause); err != nil {
+				return err
+			}
+		case risk.Suppressed:
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "suppressed", At: now, Rule: "alert." + a.Name, Event: cause,
+				Detail: fmt.Sprintf("within the %s cool-down of %s", governance.FormatDuration(a.Cooldown), st.LastFired.UTC().Format(time.RFC3339))})
+		case risk.Resolved:
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "resolved", At: now, Rule: "alert." + a.Name, Event: cause, Detail: c.Name})
+		}
+	}
+	r.bound = bindKey{}
+	return nil
+}
+
+// raise sends an alert to its ops channels and its responders.
+func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.Community, st *state.AlertState, now time.Time, cause string) error {
+	summary := risk.Summary(a, f)
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "fire", At: now, Rule: "alert." + a.Name, Event: cause, Detail: summary})
+	vars := map[string]any{"alert": a.Name, "severity": a.Severity, "community": c.Name, "summary": summary, "description": a.Description}
+	for i, n := range a.Notify {
+		text, subject := summary, summary
+		if n.Template != nil {
+			msg, err := r.render.Render(n.Template, &rules.Member{}, vars, &f)
+			if err != nil {
+				r.log.Warn("alert template failed; sending the summary", "alert", a.Name, "err", err)
+			} else {
+				text = msg.Text
+				if msg.Subject != "" {
+					subject = msg.Subject
+				}
+			}
+		}
+		plat := c.Platform
+		if n.Platform != nil {
+			plat = n.Platform
+		}
+		act := state.Action{Key: fmt.Sprintf("alert/%s/%s/%d/%d", c.Name, a.Name, st.Fired, i), Kind: "send." + n.Channel, At: now,
+			Community: c.Name, Target: n.To, Text: text, Event: cause, Reason: "alert." + a.Name}
+		if plat != nil {
+			act.Platform = plat.Addr()
+		}
+		if n.Channel == "channel" && n.Target != nil {
+			act.Target = n.Target.Name
+		}
+		if n.Channel == "email" {
+			act.Subject = subject
+		}
+		w.actions = append(w.actions, act)
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Name: act.Kind, Change: "queue", At: now, Rule: "alert." + a.Name, Event: cause, To: act.Target, Detail: act.Key})
+	}
+	for _, id := range a.Responders {
+		m, _, err := w.member(id, now)
+		if err != nil {
+			return err
+		}
+		ev := &events.Event{ID: fmt.Sprintf("alert/%s/%s/%d/%s", c.Name, a.Name, st.Fired, id), Type: "alert.raised", Member: events.Member{ID: id},
+			At: now, Source: "hearth", Community: c.Name, Attrs: map[string]any{"alert": a.Name, "severity": a.Severity, "community": c.Name, "summary": summary}}
+		if a.Campaign != nil {
+			r.enroll(w, m, a.Campaign, ev, ev.Attrs)
+		}
+		w.extra = append(w.extra, ev)
+	}
+	return nil
+}
+
+// AlertsDue reports whether CheckAlerts would look at now.
+func (r *Runtime) AlertsDue(now time.Time) bool {
+	return len(r.cfg.Alerts) > 0 && r.gov.track && now.Sub(r.gov.lastCheck) >= r.gov.alertEval
+}
+
+// CheckAlerts evaluates every community's alerts at now with no event,
+// so an alert on activity dropping fires when nothing happens. It looks
+// at most once per minute of now and returns how many alerts fired and
+// the outcomes.
+func (r *Runtime) CheckAlerts(ctx context.Context, b state.Batch, now time.Time) (int, []state.Outcome, error) {
+	if !r.AlertsDue(now) {
+		return 0, nil, nil
+	}
+	r.gov.lastCheck = now
+	w := r.newWork(ctx, b)
+	cause := "check:" + now.UTC().Format(time.RFC3339)
+	for _, c := range r.cfg.Communities {
+		if len(r.gov.alerts[c.Name]) == 0 {
+			continue
+		}
+		doc, cb, err := r.communityDoc(w, c.Name)
+		if doc == nil || err != nil {
+			return 0, nil, err
+		}
+		if err := r.checkAlerts(w, c, doc, now, cause); err != nil {
+			return 0, nil, err
+		}
+		if err := cb.SaveCommunity(doc); err != nil {
+			return 0, nil, err
+		}
+	}
+	fired := 0
+	for _, o := range w.outcomes {
+		if o.Kind == state.KindAlert && o.Change == "fire" {
+			fired++
+		}
+	}
+	derived := w.extra
+	w.extra = nil
+	for _, d := range derived {
+		if err := r.applyEvent(w, d, 1); err != nil {
+			return 0, nil, err
+		}
+	}
+	if err := r.finish(w, now); err != nil {
+		return 0, nil, err
+	}
+	return fired, w.outcomes, nil
+}
+
+// whyModeration explains a member's moderation record: the live strikes
+// and, for each decision of the rules addressed ("moderation" for all,
+// moderation.NAME, community.C.moderation.NAME), the action, the rule
+// and the evidence.
+func (r *Runtime) whyModeration(m *state.Member, addr string, now time.Time) ([]Explanation, error) {
+	name := ""
+	if addr != "moderation" {
+		name = addr[strings.LastIndex(addr, ".")+1:]
+	}
+	blocks := map[string]*config.Moderation{}
+	where := map[string]string{}
+	for _, c := range r.cfg.Communities {
+		for _, mod := range c.Moderation {
+			a := "community." + c.Name + ".moderation." + mod.Name
+			blocks[a] = mod
+			where[a] = fmt.Sprintf("%s:%d", shortPath(mod.DeclRange.Filename), mod.DeclRange.Start.Line)
+		}
+	}
+	if name != "" {
+		known := false
+		for a := range blocks {
+			known = known || strings.HasSuffix(a, ".moderation."+name)
+		}
+		if !known {
+			return nil, fmt.Errorf("%q: no moderation rule %q in the configuration", addr, name)
+		}
+	}
+	live := 0
+	for _, set := range r.gov.sets {
+		live += set.Live(m.Moderation, now)
+	}
+	var next any = "none"
+	if t := r.nextDecay(m, now); !t.IsZero() {
+		next = t.UTC().Format(time.RFC3339)
+	}
+	out := []Explanation{{Rule: "member.strikes", Source: "live strikes: younger than their community's ladder decay", Result: live,
+		Values: []Value{{Name: "next decay", Value: next}}}}
+	for _, c := range r.cfg.Communities {
+		if c.Ladder != nil && out[0].At == "" {
+			out[0].At = fmt.Sprintf("%s:%d", shortPath(c.Ladder.DeclRange.Filename), c.Ladder.DeclRange.Start.Line)
+		}
+	}
+	if m.Moderation != nil {
+		muted := "no"
+		if m.Moderation.MutedUntil.After(now) {
+			muted = "until " + m.Moderation.MutedUntil.UTC().Format(time.RFC3339)
+		}
+		out[0].Values = append(out[0].Values, Value{Name: "muted", Value: muted}, Value{Name: "banned", Value: m.Moderation.Banned})
+		for _, d := range m.Moderation.Decisions {
+			if name != "" && !strings.HasSuffix(d.Rule, ".moderation."+name) && d.Rule != name {
+				continue
+			}
+			result := d.Action
+			if d.Duration != "" {
+				result += " " + d.Duration
+			}
+			ex := Explanation{Rule: d.Rule, At: where[d.Rule], Result: result, Values: []Value{
+				{Name: "at", Value: d.At.UTC().Format(time.RFC3339)}, {Name: "event", Value: d.Event},
+				{Name: "evidence", Value: d.Evidence}, {Name: "strikes after", Value: d.Strikes}}}
+			if b := blocks[d.Rule]; b != nil {
+				ex.Source = describe(b)
+			}
+			out = append(out, ex)
+		}
+	}
+	return out, nil
+}
+
+// describe writes what a moderation rule checks, for why.
+func describe(m *config.Moderation) string {
+	var parts []string
+	for _, loc := range slices.Sorted(maps.Keys(m.Keywords)) {
+		parts = append(parts, fmt.Sprintf("keywords %s %q", loc, m.Keywords[loc]))
+	}
+	if len(m.Patterns) > 0 {
+		parts = append(parts, fmt.Sprintf("patterns %q", m.Patterns))
+	}
+	if m.Links > 0 {
+		parts = append(parts, fmt.Sprintf("links >= %d", m.Links))
+	}
+	if m.Mentions > 0 {
+		parts = append(parts, fmt.Sprintf("mentions >= %d", m.Mentions))
+	}
+	if m.Rate != nil {
+		parts = append(parts, "rate > "+m.Rate.String())
+	}
+	if m.When != nil {
+		parts = append(parts, "when "+m.When.Source)
+	}
+	action := m.Action
+	if action == "" {
+		action = "the ladder"
+	}
+	return strings.Join(parts, ", ") + "; action: " + action
+}

@@ -1,0 +1,67 @@
+segment "newcomers" {
+  community   = community.guild
+  description = "Joined in the last two weeks"
+  when        = "member.days_since_joined < 14"
+}
+
+segment "engaged" {
+  community   = community.guild
+  description = "Active on at least four days of the last month"
+  when        = "active_days('30d') >= 4"
+}
+
+segment "at_risk" {
+  community   = community.guild
+  description = "Were engaged, silent for three weeks"
+  when        = "member.messages >= 3 && member.days_since_active >= 21"
+}
+
+tier "regular" {
+  rank = 1
+  when = "member.points_earned >= 50"
+}
+
+tier "core" {
+  rank  = 2
+  when  = "member.points_earned >= 150 && active_days('30d') >= 6"
+  keep  = "member.points_earned >= 150"
+  grace = "14d"
+}
+
+incentive "post" {
+  on = "message.posted"
+  grant {
+    points = 5
+    reason = "post"
+  }
+  points_cap = "25/1d"
+}
+
+incentive "referral" {
+  on   = "member.joined"
+  when = "event.referrer != ''"
+  grant {
+    to     = "event.referrer"
+    points = 30
+    reason = "referral"
+  }
+}
+
+incentive "feedback" {
+  on   = "feedback.submitted"
+  when = "event.question == 'recommend'"
+  grant {
+    points = 10
+    reason = "answered the pulse"
+  }
+  cooldown = "25d"
+}
+
+incentive "redeem" {
+  on   = "reward.redeemed"
+  when = "event.cost > 0 && member.points >= 0"
+  grant {
+    points = -20
+    reason = "reward"
+  }
+}
