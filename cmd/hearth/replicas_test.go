@@ -64,7 +64,7 @@ func replicaEnv(t *testing.T) (pgURL, natsURL string) {
 
 // withSchema points a PostgreSQL URL at a schema of the test's own,
 // created here and dropped after.
-func withSchema(t *testing.T, pgURL string) (string, string) {
+func withSchema(t testing.TB, pgURL string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	schema := fmt.Sprintf("hearth_replicas_%d_%d", os.Getpid(), rand.Uint32())
@@ -395,5 +395,111 @@ func deleteStream(natsURL, stream string) {
 	_ = js.DeleteStream(ctx, stream)
 	for _, b := range []string{"_leases", "_replicas", "_config"} {
 		_ = js.DeleteKeyValue(ctx, stream+b)
+	}
+}
+
+// BenchmarkReplicas measures events/s through 1, 2 and 3 `hearth run`
+// replicas on one PostgreSQL state and one NATS stream: from the first
+// POST of a round of events to the moment the last is committed. All
+// replicas, PostgreSQL, NATS and the load generator share this machine's
+// cores, so the figure shows where one machine saturates, not what
+// separate machines would add.
+//
+//	go test ./cmd/hearth -run '^$' -bench Replicas -benchtime 3x
+func BenchmarkReplicas(b *testing.B) {
+	pgURL, natsURL := os.Getenv("HEARTH_TEST_POSTGRES_URL"), os.Getenv("HEARTH_TEST_NATS_URL")
+	if pgURL == "" || natsURL == "" {
+		b.Skip("skipping: set HEARTH_TEST_POSTGRES_URL and HEARTH_TEST_NATS_URL")
+	}
+	tmp := b.TempDir()
+	bin := filepath.Join(tmp, "hearth")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	// The crash rules without the campaign: events and rewards only, so
+	// the platform's file is not what is measured.
+	config := crashConfig[:strings.Index(crashConfig, `campaign "welcome"`)] + replicaSettings
+	const round = 30000
+	work := bench.Workload(3000, round, 11)
+	for _, n := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
+			stateURL, _ := withSchema(b, pgURL)
+			stream := fmt.Sprintf("HEARTH_BENCH_%d_%d", os.Getpid(), rand.Uint32())
+			b.Cleanup(func() { deleteStream(natsURL, stream) })
+			dir := filepath.Join(b.TempDir(), "conf")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(config), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			var addrs []string
+			for range n {
+				addr := freeAddr(b)
+				cmd := exec.Command(bin, "run", "-listen", addr, "-bus", natsURL, "-bus-stream", stream, dir)
+				cmd.Env = append(os.Environ(), "HEARTH_VAR_database_url="+stateURL)
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+				addrs = append(addrs, addr)
+			}
+			ctx := context.Background()
+			db, err := pgx.Connect(ctx, stateURL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close(ctx)
+			// Partitions settle within a few lease renewals (every 2.5s
+			// with the default lease) of the last start.
+			time.Sleep(8 * time.Second)
+			client := &http.Client{Timeout: time.Minute}
+			total, iter := 0, 0
+			for b.Loop() {
+				iter++
+				var lines []string
+				for _, e := range work {
+					e.ID = fmt.Sprintf("r%d-%s", iter, e.ID)
+					line, _ := json.Marshal(e)
+					lines = append(lines, string(line)+"\n")
+				}
+				errs := make(chan error, n)
+				for i, addr := range addrs {
+					go func() {
+						for c := i * 500; c < len(lines); c += 500 * n {
+							body := strings.Join(lines[c:min(c+500, len(lines))], "")
+							resp, err := client.Post("http://"+addr+"/v1/events", "application/x-ndjson", strings.NewReader(body))
+							if err != nil {
+								errs <- err
+								return
+							}
+							resp.Body.Close()
+							if resp.StatusCode != http.StatusAccepted {
+								errs <- fmt.Errorf("status %d", resp.StatusCode)
+								return
+							}
+						}
+						errs <- nil
+					}()
+				}
+				for range n {
+					if err := <-errs; err != nil {
+						b.Fatal(err)
+					}
+				}
+				total += round
+				for {
+					var applied int
+					if err := db.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&applied); err != nil {
+						b.Fatal(err)
+					}
+					if applied >= total {
+						break
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
 }

@@ -168,7 +168,7 @@ func quickstartCopy(t *testing.T) string {
 }
 
 // freeAddr is a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

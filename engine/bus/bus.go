@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -35,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // Options configure a bus connection.
@@ -90,11 +90,16 @@ type Bus struct {
 
 // Counts are running totals, for status and tests.
 type Counts struct {
-	Published, Applied, Duplicates int64
+	Published  int64 `json:"published"`
+	Applied    int64 `json:"applied"`
+	Duplicates int64 `json:"duplicates"`
 	// Retries are batches applied again after a failed commit; Resets
 	// are partitions read again from the committed position.
-	Retries, Resets          int64
-	Acquired, Released, Lost int64
+	Retries  int64 `json:"retries"`
+	Resets   int64 `json:"resets"`
+	Acquired int64 `json:"acquired"`
+	Released int64 `json:"released"`
+	Lost     int64 `json:"lost"`
 }
 
 // lease is one partition this replica owns, and its consumer.
@@ -227,10 +232,11 @@ func (b *Bus) Replica() string { return b.opt.Replica }
 
 // Partition is the partition of a member's events.
 func Partition(member string, partitions int) int {
-	h := fnv.New32a()
-	h.Write([]byte(member))
-	return int(h.Sum32() % uint32(partitions))
+	return int(state.MemberHash(member) % uint32(partitions))
 }
+
+// Partitions is how many partitions there are.
+func (b *Bus) Partitions() int { return b.opt.Partitions }
 
 func (b *Bus) subjectOf(p int) string { return fmt.Sprintf("%s.%d", b.subject, p) }
 
@@ -283,6 +289,13 @@ func (b *Bus) Owned() []int {
 		}
 	}
 	return out
+}
+
+// Status is the replica's name, the partitions it owns and the running
+// totals, for GET /v1/status.
+func (b *Bus) Status() any {
+	return map[string]any{"replica": b.opt.Replica, "stream": b.opt.Stream, "partitions": b.opt.Partitions,
+		"owned": b.Owned(), "counts": b.Counts()}
 }
 
 // Close disconnects. Call it after Run returned.

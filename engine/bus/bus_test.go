@@ -185,10 +185,12 @@ func TestTwoReplicasShareThePartitions(t *testing.T) {
 	publish(t, b, evs[1500:])
 	publish(t, a, evs[:500]) // a client retrying
 	waitFor(t, "all events applied", func() bool { return rec.count() == 3000 })
-	waitFor(t, "both replicas owning partitions", func() bool { return len(a.Owned()) > 0 && len(b.Owned()) > 0 })
-	if n := len(a.Owned()) + len(b.Owned()); n != 8 {
-		t.Errorf("%d partitions owned; want 8", n)
-	}
+	// Between two rounds a partition may be on its way from one to the
+	// other; once settled, each is owned once.
+	waitFor(t, "both replicas owning partitions, 8 in all", func() bool {
+		x, y := a.Owned(), b.Owned()
+		return len(x) > 0 && len(y) > 0 && len(x)+len(y) == 8 && !overlap(x, y)
+	})
 	cancel()
 	wg.Wait()
 	rec.check(t, 3000)
@@ -270,6 +272,15 @@ func TestLeaseExpiresForADeadReplica(t *testing.T) {
 	stop()
 	<-done
 	rec.check(t, 400)
+}
+
+func overlap(x, y []int) bool {
+	for _, p := range x {
+		if slices.Contains(y, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestPartitionCountMustAgree(t *testing.T) {

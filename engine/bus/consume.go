@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -42,6 +43,8 @@ func (b *Bus) Run(ctx context.Context, sink Sink, cursors Cursors) error {
 // partitions that belong to another live replica, and takes the free
 // ones that belong to it.
 func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
+	// Leases first, all at once: a slow round must not let them lapse.
+	b.renew(ctx)
 	if _, err := b.members.Put(ctx, b.opt.Replica, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
@@ -60,23 +63,7 @@ func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
 		case releasing:
 		case l != nil && !mine:
 			b.release(p, l, key)
-		case l != nil:
-			rev, err := b.leases.Update(ctx, key, []byte(b.opt.Replica), l.rev)
-			if err != nil {
-				// Expired or taken: stop at once; the consumer checks
-				// the lease before each commit too.
-				b.log.Warn("bus: lost a partition lease", "partition", p, "err", err)
-				l.stop()
-				<-l.done
-				b.mu.Lock()
-				delete(b.owned, p)
-				b.counts.Lost++
-				b.mu.Unlock()
-				continue
-			}
-			l.rev = rev
-			l.renewed.Store(time.Now().UnixNano())
-		case mine:
+		case l == nil && mine:
 			rev, err := b.leases.Create(ctx, key, []byte(b.opt.Replica))
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				continue // the former owner still holds it; it gives it up or its lease runs out
@@ -88,6 +75,46 @@ func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
 		}
 	}
 	return nil
+}
+
+// renew renews every held lease concurrently. A lease that cannot be
+// renewed (it ran out, or another replica took the partition) stops its
+// consumer at once; the consumer also checks the lease before each
+// commit.
+func (b *Bus) renew(ctx context.Context) {
+	b.mu.Lock()
+	held := map[int]*lease{}
+	for p, l := range b.owned {
+		if !l.releasing {
+			held[p] = l
+		}
+	}
+	b.mu.Unlock()
+	var wg sync.WaitGroup
+	for p, l := range held {
+		wg.Go(func() {
+			sent := time.Now()
+			rev, err := b.leases.Update(ctx, "p"+strconv.Itoa(p), []byte(b.opt.Replica), l.rev)
+			if err == nil {
+				l.rev = rev
+				l.renewed.Store(sent.UnixNano())
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			b.log.Warn("bus: lost a partition lease", "partition", p, "err", err)
+			l.stop()
+			<-l.done
+			b.mu.Lock()
+			if b.owned[p] == l {
+				delete(b.owned, p)
+			}
+			b.counts.Lost++
+			b.mu.Unlock()
+		})
+	}
+	wg.Wait()
 }
 
 func (b *Bus) liveReplicas(ctx context.Context) ([]string, error) {
@@ -270,33 +297,61 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", name, err)
 	}
+	// One long-lived pull: a message the server sends is always received,
+	// unlike with separate fetches, where one sent as a fetch times out
+	// would be missed and then covered by the next acknowledgement.
+	it, err := cons.Messages(jetstream.PullMaxMessages(b.opt.Batch))
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", name, err)
+	}
+	defer it.Stop()
+	var delivered, applied uint64 // consumer and stream sequence so far
 	for ctx.Err() == nil {
-		// Take what is there without waiting for a full batch; when
-		// nothing is, wait for the next message.
-		batch, err := cons.FetchNoWait(b.opt.Batch)
-		if err != nil {
-			return err
-		}
-		evs, last, lastSeq, err := b.collect(p, batch)
-		if err != nil {
-			return err
+		// Wait for one message, then take what has arrived, up to a batch.
+		var evs []events.Event
+		var last jetstream.Msg
+		wait := time.Second
+		for n := 0; n < b.opt.Batch; n++ {
+			msg, err := it.Next(jetstream.NextMaxWait(wait))
+			if errors.Is(err, nats.ErrTimeout) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			wait = time.Millisecond
+			meta, err := msg.Metadata()
+			if err != nil {
+				return err
+			}
+			// Every delivery counts: a gap means a message went missing
+			// on the way, and acknowledging past it would lose it.
+			if meta.Sequence.Consumer != delivered+1 {
+				return fmt.Errorf("delivery %d came after %d; reading again from the committed position", meta.Sequence.Consumer, delivered)
+			}
+			delivered = meta.Sequence.Consumer
+			if meta.Sequence.Stream <= applied {
+				continue // a redelivery of what this consumer had
+			}
+			applied = meta.Sequence.Stream
+			last = msg
+			ev, err := events.Parse(msg.Data())
+			if err != nil {
+				// Publish only stores valid events; anything else was
+				// put there by hand and is skipped, loudly.
+				b.log.Error("bus: a message that is no hearth event was skipped", "partition", p, "seq", meta.Sequence.Stream, "err", err)
+				continue
+			}
+			evs = append(evs, ev)
 		}
 		if last == nil {
-			if batch, err = cons.Fetch(1, jetstream.FetchMaxWait(time.Second)); err != nil {
-				return err
-			}
-			if evs, last, lastSeq, err = b.collect(p, batch); err != nil {
-				return err
-			}
-			if last == nil {
-				continue // quiet partition
-			}
+			continue // quiet partition
 		}
 		dups, err := b.apply(ctx, l, sink, evs)
 		if err != nil {
 			return err
 		}
-		if err := cursors.SetCursor(context.WithoutCancel(ctx), b.cursorName(p), b.cursor(lastSeq)); err != nil {
+		if err := cursors.SetCursor(context.WithoutCancel(ctx), b.cursorName(p), b.cursor(applied)); err != nil {
 			return fmt.Errorf("storing the cursor: %w", err)
 		}
 		// AckAll: one ack covers the batch. If it is lost, the messages
@@ -310,32 +365,6 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		b.mu.Unlock()
 	}
 	return nil
-}
-
-// collect decodes a fetched batch.
-func (b *Bus) collect(p int, batch jetstream.MessageBatch) ([]events.Event, jetstream.Msg, uint64, error) {
-	var evs []events.Event
-	var last jetstream.Msg
-	var lastSeq uint64
-	for msg := range batch.Messages() {
-		meta, err := msg.Metadata()
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		ev, err := events.Parse(msg.Data())
-		if err != nil {
-			// Publish only stores valid events; anything else was put
-			// there by hand and is skipped, loudly.
-			b.log.Error("bus: a message that is no hearth event was skipped", "partition", p, "seq", meta.Sequence.Stream, "err", err)
-		} else {
-			evs = append(evs, ev)
-		}
-		last, lastSeq = msg, meta.Sequence.Stream
-	}
-	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
-		return nil, nil, 0, err
-	}
-	return evs, last, lastSeq, nil
 }
 
 // apply applies a batch, trying the same batch again a few times when the

@@ -136,7 +136,7 @@ var Root = &Block{
 				Attrs: []Attr{
 					{Name: "backend", Kind: KindEnum, Enum: []string{"sqlite", "postgres", "memory"}, Doc: "Storage backend.", Default: "sqlite"},
 					{Name: "path", Kind: KindSetting, Doc: "SQLite file, relative to the configuration directory.", Default: ".hearth/state.db"},
-					{Name: "url", Kind: KindSetting, Doc: "PostgreSQL URL (postgres backend); may be sensitive.", Example: `var.database_url`},
+					{Name: "url", Kind: KindSetting, Doc: "PostgreSQL URL (postgres backend), such as postgres://hearth@db:5432/community?sslmode=verify-full&search_path=hearth; pass it through a sensitive variable when it holds a password. Several `hearth run -bus` replicas share it.", Example: `var.database_url`},
 				},
 			}},
 		},

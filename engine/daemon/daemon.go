@@ -57,6 +57,30 @@ type Publisher interface {
 	Publish(ctx context.Context, evs []events.Event) error
 }
 
+// PartitionOwner is a bus that splits members between replicas by
+// partition (state.MemberHash(id) % Partitions()).
+type PartitionOwner interface {
+	Partitions() int
+	Owned() []int
+}
+
+// ownedDue hands out only the due timers of owned partitions.
+type ownedDue struct {
+	state.Batch
+	pd         state.PartitionedDue
+	partitions int
+	owned      []int
+}
+
+func (o ownedDue) Due(t time.Time, limit int) ([]string, error) {
+	return o.pd.DueIn(t, limit, o.partitions, o.owned)
+}
+
+// BusStatus is a bus that can say how it is doing, for GET /v1/status.
+type BusStatus interface {
+	Status() any
+}
+
 // Snapshot is one loaded configuration and the runtime built for it.
 type Snapshot struct {
 	Config   *config.Config
@@ -412,7 +436,15 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 			d.log.Error("recheck: begin failed", "err", err)
 			return
 		}
-		n, _, err := rt.Recheck(ctx, b, d.opt.Now(), 500)
+		var rb state.Batch = b
+		po, shared := d.opt.Bus.(PartitionOwner)
+		if pd, ok := b.(state.PartitionedDue); ok && shared {
+			// Only the timers of this replica's members: another
+			// replica's event batches would collide with them. (A store
+			// that cannot tell is not shared: all timers are ours.)
+			rb = ownedDue{Batch: b, pd: pd, partitions: po.Partitions(), owned: po.Owned()}
+		}
+		n, _, err := rt.Recheck(ctx, rb, d.opt.Now(), 500)
 		if err != nil {
 			_ = b.Rollback()
 			d.log.Error("recheck failed", "err", err)

@@ -198,6 +198,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		"queue":       len(d.submit),
 		"stopping":    d.stopping.Load(),
 	}
+	if bs, ok := d.opt.Bus.(BusStatus); ok {
+		body["bus"] = bs.Status()
+	}
 	writeJSON(w, http.StatusOK, body)
 }
 

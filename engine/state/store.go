@@ -88,6 +88,25 @@ type Preloader interface {
 	Preload(eventIDs, memberIDs []string) error
 }
 
+// PartitionedDue is a batch that can limit due timers to the members of
+// some partitions (MemberHash(id) % partitions), so replicas that split
+// members by partition each run only their own members' timers and do
+// not collide with each other's event batches.
+type PartitionedDue interface {
+	DueIn(t time.Time, limit, partitions int, owned []int) ([]string, error)
+}
+
+// MemberHash is the hash members are partitioned by: FNV-1a of the id,
+// the same in every process and version.
+func MemberHash(id string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return h
+}
+
 // Flusher waits until background commits are written and returns the
 // first error among them.
 type Flusher interface {

@@ -45,6 +45,7 @@ var migrations = []string{
 		id            TEXT COLLATE "C" PRIMARY KEY,
 		data          JSONB NOT NULL,
 		version       BIGINT NOT NULL DEFAULT 1,
+		hash          BIGINT NOT NULL,
 		recheck_at    BIGINT NOT NULL DEFAULT 0,
 		recheck_lease BIGINT NOT NULL DEFAULT 0
 	);
@@ -446,14 +447,31 @@ func (b *batch) SaveMember(m *state.Member) error {
 // another replica claimed within the lease are skipped, and the claim
 // ends when the member is written again.
 func (b *batch) Due(t time.Time, limit int) ([]string, error) {
+	return b.due(t, limit, 0, nil)
+}
+
+// DueIn is Due for the members of the owned partitions only.
+func (b *batch) DueIn(t time.Time, limit, partitions int, owned []int) ([]string, error) {
+	if partitions <= 0 || len(owned) == 0 {
+		return nil, nil
+	}
+	return b.due(t, limit, partitions, owned)
+}
+
+func (b *batch) due(t time.Time, limit, partitions int, owned []int) ([]string, error) {
 	now := time.Now().UnixNano()
+	parts := make([]int64, len(owned))
+	for i, p := range owned {
+		parts[i] = int64(p)
+	}
 	rows, err := b.s.pool.Query(b.ctx, `UPDATE members SET recheck_lease = $3
 		WHERE id IN (
 			SELECT id FROM members
 			WHERE recheck_at > 0 AND recheck_at <= $1 AND recheck_lease < $4
+			AND ($5 = 0 OR hash % $5 = ANY($6))
 			ORDER BY recheck_at, id LIMIT $2
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id, recheck_at`, t.UnixNano(), limit, now+b.s.lease.Nanoseconds(), now)
+		RETURNING id, recheck_at`, t.UnixNano(), limit, now+b.s.lease.Nanoseconds(), now, int64(partitions), parts)
 	if err != nil {
 		return nil, err
 	}
@@ -555,9 +573,13 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	if len(newIDs) > 0 {
-		tag, err := tx.Exec(ctx, `INSERT INTO members (id, data, recheck_at)
-			SELECT id, data::jsonb, recheck_at FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(id, data, recheck_at)
-			ON CONFLICT (id) DO NOTHING`, newIDs, newDocs, newRecheck)
+		hashes := make([]int64, len(newIDs))
+		for i, id := range newIDs {
+			hashes[i] = int64(state.MemberHash(id))
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO members (id, data, recheck_at, hash)
+			SELECT id, data::jsonb, recheck_at, hash FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(id, data, recheck_at, hash)
+			ON CONFLICT (id) DO NOTHING`, newIDs, newDocs, newRecheck, hashes)
 		if err != nil {
 			return fmt.Errorf("members: %w", err)
 		}

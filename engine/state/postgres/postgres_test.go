@@ -184,6 +184,38 @@ func TestDueIsSharedBetweenReplicas(t *testing.T) {
 	}
 }
 
+// DueIn hands out only the members of the partitions asked for, so each
+// replica runs its own members' timers.
+func TestDueInOwnedPartitions(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, freshSchema(t), Options{})
+	want := map[string]bool{}
+	for i := range 60 {
+		id := fmt.Sprintf("u%02d", i)
+		commitMember(t, s, id, 1, t0)
+		if p := state.MemberHash(id) % 4; p == 1 || p == 3 {
+			want[id] = true
+		}
+	}
+	b, _ := s.Begin(ctx)
+	defer b.Rollback()
+	ids, err := b.(state.PartitionedDue).DueIn(t0, 100, 4, []int{1, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != len(want) || len(want) == 0 {
+		t.Fatalf("%d members due in partitions 1 and 3; want %d", len(ids), len(want))
+	}
+	for _, id := range ids {
+		if !want[id] {
+			t.Errorf("%s is not in partition 1 or 3", id)
+		}
+	}
+	if ids, _ := b.(state.PartitionedDue).DueIn(t0, 100, 4, nil); len(ids) != 0 {
+		t.Errorf("no partitions owned, yet due: %v", ids)
+	}
+}
+
 // A rechecked member written back is due again at its new time, however
 // recently it was claimed.
 func TestDueAfterWriteBack(t *testing.T) {

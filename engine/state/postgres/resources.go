@@ -169,7 +169,9 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
+	// The timeout makes the call wait until the session is gone and the
+	// lock with it (PostgreSQL 14 and later).
+	_, err = s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
 		WHERE locktype = 'advisory' AND pid = $1 AND granted
 		AND ((classid::bigint << 32) | objid::bigint) = `+lockKey, pid)
 	return err

@@ -1,0 +1,77 @@
+package daemon_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/daemon"
+	evpkg "github.com/hearth-community/hearth/engine/events"
+)
+
+// fakeBus keeps what was published; the real one is tested against NATS
+// in engine/bus.
+type fakeBus struct {
+	mu   sync.Mutex
+	got  []evpkg.Event
+	fail error
+}
+
+func (b *fakeBus) Publish(_ context.Context, evs []evpkg.Event) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return b.fail
+	}
+	b.got = append(b.got, evs...)
+	return nil
+}
+
+func (b *fakeBus) Status() any { return map[string]any{"replica": "r1"} }
+
+// With a bus, ingested events go to the bus, not to the state: they are
+// applied when the bus hands them back through Apply, on whichever
+// replica owns their partition.
+func TestBusTakesIngestedEvents(t *testing.T) {
+	eb := &fakeBus{}
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Bus = eb })
+	code, body := post(t, f, "/v1/events", events(0, 5), "")
+	if code != http.StatusAccepted || body["accepted"] != 5.0 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	if len(eb.got) != 5 {
+		t.Fatalf("%d events published; want 5", len(eb.got))
+	}
+	if p := points(t, f); p != 0 {
+		t.Fatalf("points %d before the bus handed the events back; want 0", p)
+	}
+	dups, err := f.d.Apply(context.Background(), eb.got)
+	if err != nil || dups != 0 {
+		t.Fatalf("apply: %d, %v", dups, err)
+	}
+	if dups, _ := f.d.Apply(context.Background(), eb.got); dups != 5 {
+		t.Errorf("redelivered events: %d duplicates; want 5", dups)
+	}
+	if p := points(t, f); p != 5 {
+		t.Errorf("points %d; want 5", p)
+	}
+
+	eb.fail = errors.New("nats: no responders available for request")
+	if code, _ := post(t, f, "/v1/events", events(5, 1), ""); code != http.StatusInternalServerError {
+		t.Errorf("a bus that cannot store the events: %d; want 500", code)
+	}
+
+	resp, err := http.Get(f.srv.URL + "/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&st)
+	if bus, _ := st["bus"].(map[string]any); bus["replica"] != "r1" {
+		t.Errorf("status bus = %v", st["bus"])
+	}
+}
