@@ -36,7 +36,8 @@ platform "local" "forum" {
 # Mail goes out through the project's SMTP relay with STARTTLS. Each
 # message carries List-Unsubscribe (one click, RFC 8058, and mailto) and a
 # Message-ID derived from the outbox key. The unsubscribe link points at
-# hearth's own endpoint, /v1/inbound/email/news.
+# `hearth run`'s own endpoint, /v1/inbound/email/news, behind the
+# project's HTTPS proxy at hearth.lantern.example.
 platform "email" "news" {
   host               = "smtp.lantern.example"
   port               = 587
@@ -46,8 +47,6 @@ platform "email" "news" {
   from               = "Lantern <news@lantern.example>"
   reply_to           = "community@lantern.example"
   list_id            = "Lantern welcome <welcome.lantern.example>"
-  # hearth run answers this link itself; hearth.lantern.example is where
-  # it listens, behind the project's HTTPS proxy.
   unsubscribe_url    = "https://hearth.lantern.example/v1/inbound/email/news?member={member}&token={token}"
   unsubscribe_mailto = "unsubscribe@lantern.example"
   unsubscribe_secret = var.unsubscribe_secret
