@@ -5,8 +5,9 @@
 // the template's text and, when the template has one, its HTML; it
 // carries List-Unsubscribe (an HTTPS link, a mailto: address or both) and,
 // with an HTTPS link, List-Unsubscribe-Post for one-click unsubscribe
-// (RFC 8058). Its Message-ID is derived from the action's idempotency
-// key, so a message resent after a crash is recognisably the same one.
+// (RFC 8058); `hearth run` answers that link (see RespondInbound). Its
+// Message-ID is derived from the action's idempotency key, so a message
+// resent after a crash is recognisably the same one.
 //
 // The connection uses STARTTLS (security = "starttls", port 587, the
 // default) or implicit TLS (security = "tls", port 465); "none" is for a
@@ -57,13 +58,15 @@ func Spec() config.PlatformSpec {
 		Type: Type,
 		Doc: "Email over SMTP, for campaigns' send { channel = \"email\" }. A member's address is their \"email\" identity " +
 			"(events' member.identities.email). Messages are text with an HTML alternative from the template, carry " +
-			"List-Unsubscribe headers and a Message-ID derived from the idempotency key; SMTP 4xx replies are retried, 5xx are not.",
+			"List-Unsubscribe headers and a Message-ID derived from the idempotency key; SMTP 4xx replies are retried, 5xx are not. " +
+			"`hearth run` answers the unsubscribe link at /v1/inbound/email/NAME: a one-click POST (RFC 8058) with a valid {token} " +
+			"ingests the standard event email.unsubscribed for the member, once; a GET only shows a confirm button.",
 		Example: `platform "email" "news" {
   host            = "smtp.example.org"
   username        = "news@example.org"
   password        = var.smtp_password
   from            = "Explorers <news@example.org>"
-  unsubscribe_url = "https://example.org/unsubscribe?member={member}&token={token}"
+  unsubscribe_url = "https://hearth.example.org/v1/inbound/email/news?member={member}&token={token}"
   unsubscribe_secret = var.unsubscribe_secret
 }`,
 		Attrs: []config.Attr{
@@ -76,7 +79,7 @@ func Spec() config.PlatformSpec {
 			{Name: "from", Kind: config.KindString, Required: true, Doc: "Sender, \"Name <address>\" or an address."},
 			{Name: "reply_to", Kind: config.KindString, Doc: "Reply-To address."},
 			{Name: "list_id", Kind: config.KindString, Doc: "List-Id header, such as \"Explorers news <news.example.org>\"."},
-			{Name: "unsubscribe_url", Kind: config.KindSetting, Doc: "HTTPS link for List-Unsubscribe and one-click List-Unsubscribe-Post; {member} is replaced by the member id, {email} by the address and {token} by an HMAC-SHA256 of the member id with unsubscribe_secret, each URL-escaped."},
+			{Name: "unsubscribe_url", Kind: config.KindSetting, Doc: "HTTPS link for List-Unsubscribe and one-click List-Unsubscribe-Post; {member} is replaced by the member id, {email} by the address and {token} by an HMAC-SHA256 of the member id with unsubscribe_secret, each URL-escaped. Point it at hearth's own endpoint, https://HOST/v1/inbound/email/NAME?member={member}&token={token}, which checks the token and ingests email.unsubscribed."},
 			{Name: "unsubscribe_mailto", Kind: config.KindString, Doc: "Address for a mailto: List-Unsubscribe; the subject names the member."},
 			{Name: "unsubscribe_secret", Kind: config.KindSetting, Secret: true, Doc: "Key for {token} in unsubscribe_url, so links cannot be forged for other members; from a sensitive variable."},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest a connection and one message may take.", Default: "30s"},
@@ -115,7 +118,10 @@ type settings struct {
 	unsubURL    string
 	unsubMailto string
 	unsubSecret []byte
-	timeout     time.Duration
+	// The query parameters of unsubscribe_url that hold {member} and
+	// {token}, which the unsubscribe endpoint reads.
+	memberParam, tokenParam string
+	timeout                 time.Duration
 }
 
 // Open checks the settings; it does not connect, so a daemon starts
@@ -133,7 +139,7 @@ func (a *Adapter) Open(_ context.Context, req platform.OpenRequest) (platform.Co
 	if now == nil {
 		now = time.Now
 	}
-	return &Conn{s: s, log: log, now: now, sent: map[string]sentMail{}}, nil
+	return &Conn{s: s, name: req.Name, log: log, now: now, sent: map[string]sentMail{}}, nil
 }
 
 func readSettings(req platform.OpenRequest) (settings, error) {
@@ -214,6 +220,7 @@ func readSettings(req platform.OpenRequest) (settings, error) {
 		}
 	}
 	s.unsubSecret = []byte(secret)
+	s.memberParam, s.tokenParam = queryParams(s.unsubURL)
 	s.timeout = 30 * time.Second
 	if timeout != "" {
 		d, derr := durations.Parse(timeout)
@@ -252,9 +259,10 @@ func loopback(host string) bool {
 // messages go out one at a time, each on its own SMTP connection, so a
 // server closing an idle connection never fails a send.
 type Conn struct {
-	s   settings
-	log *slog.Logger
-	now func() time.Time
+	s    settings
+	name string // the block's name, for the unsubscribe endpoint's events
+	log  *slog.Logger
+	now  func() time.Time
 
 	mu     sync.Mutex
 	closed bool

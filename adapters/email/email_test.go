@@ -62,6 +62,14 @@ func TestSend(t *testing.T) {
 			t.Errorf("header %s = %q; want %q", k, v, want)
 		}
 	}
+	// The link as it arrived works at the unsubscribe endpoint, for the
+	// member the mail went to.
+	if v := headers["List-Unsubscribe"]; len(v) == 1 {
+		link, _, _ := strings.Cut(strings.TrimPrefix(v[0], "<"), ">")
+		if evs := oneClick(t, c, link); len(evs) != 1 || evs[0].Member.ID != "ann 1" {
+			t.Errorf("one-click POST to %s gave events %+v; want one for ann 1", link, evs)
+		}
+	}
 	if ct := headers["Content-Type"]; len(ct) != 1 || !strings.HasPrefix(ct[0], "multipart/alternative") {
 		t.Errorf("Content-Type %q; want multipart/alternative", ct)
 	}

@@ -41,6 +41,11 @@ HTTP API:
                     signed (X-Hearth-Timestamp, X-Hearth-Signature), no
                     token; a bad, stale or replayed signature gets 401 or
                     409 and changes nothing
+  GET|POST /v1/inbound/email/NAME?member=ID&token=T
+                    an email platform's List-Unsubscribe link: a one-click
+                    POST (List-Unsubscribe=One-Click) with a valid token
+                    ingests email.unsubscribed for the member, once; GET
+                    shows a confirm button; a bad token gets 403
   POST /v1/reload   reload now; 200 or 422 with diagnostics
   GET  /v1/status   configuration, reloads, counters
   GET  /v1/members/ID, /v1/members/ID/why?rule=segment.NAME

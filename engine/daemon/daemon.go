@@ -20,6 +20,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -113,7 +114,7 @@ type Daemon struct {
 	stats    Counters
 	series   ring // guarded by mu
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
-	receivers map[string]Receiver
+	receivers map[string]platform.Conn // Receivers and platform.Responders
 }
 
 // Counters are running totals, for status.

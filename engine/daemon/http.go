@@ -44,8 +44,10 @@ func (d *Daemon) Handler(token string) http.Handler {
 		}
 	}
 	mux.HandleFunc("POST /v1/events", auth(d.postEvents))
-	// Inbound platforms authenticate each request themselves (signatures).
-	mux.HandleFunc("POST /v1/inbound/{type}/{name}", d.postInbound)
+	// Inbound platforms authenticate each request themselves (signatures,
+	// signed links); a platform.Responder also answers methods other
+	// than POST, so the route takes every method.
+	mux.HandleFunc("/v1/inbound/{type}/{name}", d.inbound)
 	mux.HandleFunc("POST /v1/reload", auth(func(w http.ResponseWriter, r *http.Request) {
 		res := d.Reload("api")
 		code := http.StatusOK

@@ -24,12 +24,12 @@ type Receiver interface {
 }
 
 // Receivers opens every configured platform whose connection is a
-// Receiver and serves it until the returned function closes them.
+// Receiver or a platform.Responder and serves it until the returned function closes them.
 // Platforms added or changed by a later reload take effect at the next
 // start, like the event streams.
 func (d *Daemon) Receivers(ctx context.Context, reg *platform.Registry) (closeAll func()) {
 	cfg := d.Snapshot().Config
-	got := map[string]Receiver{}
+	got := map[string]platform.Conn{}
 	var conns []platform.Conn
 	for _, p := range cfg.Platforms {
 		conn, err := reg.Open(ctx, p, cfg.Dir, d.log)
@@ -37,13 +37,14 @@ func (d *Daemon) Receivers(ctx context.Context, reg *platform.Registry) (closeAl
 			d.log.Warn("platform could not be opened; its inbound events are not taken", "platform", p.Addr(), "err", err)
 			continue
 		}
-		rc, ok := conn.(Receiver)
-		if !ok {
+		_, isReceiver := conn.(Receiver)
+		_, isResponder := conn.(platform.Responder)
+		if !isReceiver && !isResponder {
 			conn.Close()
 			continue
 		}
 		conns = append(conns, conn)
-		got[p.Type+"/"+p.Name] = rc
+		got[p.Type+"/"+p.Name] = conn
 		d.log.Info("taking inbound events", "platform", p.Addr(), "path", "/v1/inbound/"+p.Type+"/"+p.Name)
 	}
 	d.mu.Lock()
@@ -59,15 +60,23 @@ func (d *Daemon) Receivers(ctx context.Context, reg *platform.Registry) (closeAl
 	}
 }
 
-// postInbound takes events from a Receiver: verified, then handled as
-// POST /v1/events. A refused request changes nothing.
-func (d *Daemon) postInbound(w http.ResponseWriter, r *http.Request) {
+// inbound serves /v1/inbound/TYPE/NAME: a platform.Responder answers
+// any method itself, a Receiver takes POSTed events. A refused request
+// changes nothing.
+func (d *Daemon) inbound(w http.ResponseWriter, r *http.Request) {
 	typ, name := r.PathValue("type"), r.PathValue("name")
 	d.mu.Lock()
-	rc := d.receivers[typ+"/"+name]
+	conn := d.receivers[typ+"/"+name]
 	d.mu.Unlock()
-	if rc == nil {
+	if conn == nil {
 		d.reject(w, http.StatusNotFound, "no_receiver", fmt.Sprintf("no platform %q %q takes inbound events here", typ, name), nil)
+		return
+	}
+	rs, isResponder := conn.(platform.Responder)
+	rc, isReceiver := conn.(Receiver)
+	if !isResponder && r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		d.reject(w, http.StatusMethodNotAllowed, "method", "inbound events are POSTed", nil)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -78,6 +87,14 @@ func (d *Daemon) postInbound(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
+		return
+	}
+	if isResponder {
+		d.respondInbound(w, r, rs, typ, name, body)
+		return
+	}
+	if !isReceiver {
+		d.reject(w, http.StatusNotFound, "no_receiver", fmt.Sprintf("no platform %q %q takes inbound events here", typ, name), nil)
 		return
 	}
 	commit, err := rc.VerifyInbound(r.Header, body)
@@ -120,4 +137,68 @@ func (d *Daemon) postInbound(w http.ResponseWriter, r *http.Request) {
 	}
 	commit()
 	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": len(evs) - dups, "duplicates": dups})
+}
+
+// respondInbound lets a Responder answer a request; the events it
+// returns are stored before its reply goes out, so a 2xx means they are
+// kept.
+func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platform.Responder, typ, name string, body []byte) {
+	reply, err := rs.RespondInbound(r.Context(), platform.InboundRequest{Method: r.Method, URL: r.URL, Header: r.Header, Body: body})
+	if err != nil {
+		code := http.StatusInternalServerError
+		var st interface{ HTTPStatus() int }
+		if errors.As(err, &st) && st.HTTPStatus() >= 400 && st.HTTPStatus() <= 599 {
+			code = st.HTTPStatus()
+		}
+		d.reject(w, code, "unverified", err.Error(), nil)
+		return
+	}
+	if len(reply.Events) > MaxEventsPerRequest {
+		d.reject(w, http.StatusInternalServerError, "too_many", fmt.Sprintf("platform %s.%s made more than %d events of one request", typ, name, MaxEventsPerRequest), nil)
+		return
+	}
+	for i := range reply.Events {
+		if reply.Events[i].Source == "" {
+			reply.Events[i].Source = "platform." + typ + "." + name
+		}
+		if err := reply.Events[i].Check(); err != nil {
+			d.log.Error("a platform made an invalid inbound event", "platform", typ+"."+name, "err", err)
+			d.reject(w, http.StatusInternalServerError, "invalid", "the request could not be turned into a valid event; nothing was applied", nil)
+			return
+		}
+	}
+	if len(reply.Events) > 0 {
+		for _, ev := range reply.Events {
+			d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
+		}
+		if _, err := d.Submit(r.Context(), reply.Events); err != nil {
+			code, msg := http.StatusInternalServerError, "could not be stored: "+err.Error()+"; try again"
+			if errors.Is(err, ErrStopping) {
+				code, msg = http.StatusServiceUnavailable, "hearth is stopping; try again in a moment"
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(code)
+			_, _ = io.WriteString(w, "Your request "+msg+"\n")
+			return
+		}
+	}
+	code := reply.Status
+	if code == 0 {
+		code = http.StatusOK
+	}
+	if code >= 400 {
+		d.opt.Metrics.rejected.WithLabelValues("refused").Inc()
+		d.stats.Rejected.Add(1)
+	}
+	for k, vs := range reply.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	if reply.ContentType != "" {
+		w.Header().Set("Content-Type", reply.ContentType)
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = w.Write(reply.Body)
 }

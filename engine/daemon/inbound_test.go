@@ -86,6 +86,12 @@ func TestInbound(t *testing.T) {
 			t.Errorf("%s with key %q: %d; want %d", tc.path, tc.key, got, tc.want)
 		}
 	}
+	// A Receiver takes POSTs only.
+	if resp, err := http.Get(f.srv.URL + "/v1/inbound/pusher/in"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != http.MethodPost {
+		t.Errorf("GET of a receiver: %d, Allow %q; want 405 and POST", resp.StatusCode, resp.Header.Get("Allow"))
+	}
 	if n := points(t, f); n != 0 || p.commits.Load() != 0 {
 		t.Fatalf("refused requests changed state: %d points, %d commits", n, p.commits.Load())
 	}

@@ -165,6 +165,7 @@ func StandardEvents() []EventType {
 		{Name: "badge.awarded", Doc: "The member was awarded a badge (emitted by hearth).", Attrs: map[string]AttrType{"badge": TypeString, "class": TypeString}},
 		{Name: "invite.sent", Doc: "The member invited someone; the invitee's member.joined carries the member as referrer.", Attrs: map[string]AttrType{"invite": TypeString, "to": TypeString, "channel": TypeString}},
 		{Name: "message.direct", Doc: "The member wrote to hearth directly (a direct message to the app), such as a reply to a survey.", Attrs: map[string]AttrType{"text": TypeString}},
+		{Name: "email.unsubscribed", Doc: "The member asked for no more email from an email platform: its List-Unsubscribe link, answered by `hearth run` at /v1/inbound/email/NAME.", Attrs: map[string]AttrType{"platform": TypeString, "list": TypeString}},
 		{Name: "feedback.submitted", Doc: "The member answered a survey question: score (0-10) for score questions, choice for the others. Emitted by hearth for survey replies.", Attrs: map[string]AttrType{"survey": TypeString, "question": TypeString, "score": TypeInt, "choice": TypeString, "comment": TypeString}},
 	}
 }

@@ -35,7 +35,9 @@ platform "local" "forum" {
 
 # Mail goes out through the project's SMTP relay with STARTTLS. Each
 # message carries List-Unsubscribe (one click, RFC 8058, and mailto) and a
-# Message-ID derived from the outbox key.
+# Message-ID derived from the outbox key. The unsubscribe link points at
+# `hearth run`'s own endpoint, /v1/inbound/email/news, behind the
+# project's HTTPS proxy at hearth.lantern.example.
 platform "email" "news" {
   host               = "smtp.lantern.example"
   port               = 587
@@ -45,7 +47,7 @@ platform "email" "news" {
   from               = "Lantern <news@lantern.example>"
   reply_to           = "community@lantern.example"
   list_id            = "Lantern welcome <welcome.lantern.example>"
-  unsubscribe_url    = "https://lantern.example/email/unsubscribe?member={member}&token={token}"
+  unsubscribe_url    = "https://hearth.lantern.example/v1/inbound/email/news?member={member}&token={token}"
   unsubscribe_mailto = "unsubscribe@lantern.example"
   unsubscribe_secret = var.unsubscribe_secret
 }

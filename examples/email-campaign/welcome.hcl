@@ -1,15 +1,9 @@
 # The welcome series: three emails over two weeks, each with a plain text
 # part and an HTML part, and a way out in every one.
 
-# The unsubscribe endpoint behind unsubscribe_url posts this event to
-# hearth's POST /v1/events when someone clicks the link or their mail
-# client sends the one-click POST.
-event "email.unsubscribed" {
-  description = "The member asked for no more email, through the List-Unsubscribe link or the link in the footer."
-  attributes = {
-    list = "string"
-  }
-}
+# email.unsubscribed is a standard event: `hearth run` ingests it when a
+# member's mail client sends the one-click POST to the unsubscribe_url of
+# platform.email.news, or they confirm on the page the link opens.
 
 # Remember the choice on the member, so every campaign can respect it.
 incentive "email_opt_out" {
