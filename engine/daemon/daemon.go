@@ -283,11 +283,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		dctx, stopDelivery := context.WithCancel(context.Background())
 		go func() { _ = disp.Run(dctx, every); close(delivered) }()
 		// Delivery outlives event processing by one last round, so
-		// actions committed during shutdown are attempted too.
+		// actions committed during shutdown are attempted too. The loop
+		// stops first: a dispatcher is not for two goroutines at once.
 		defer func() {
-			_, _ = disp.RunOnce(dctx)
 			stopDelivery()
 			<-delivered
+			last, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, _ = disp.RunOnce(last)
 		}()
 	}
 	sampleCtx, stopSampling := context.WithCancel(ctx)
