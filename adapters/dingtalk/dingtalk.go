@@ -41,6 +41,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
+	"github.com/hearth-community/hearth/adapters/internal/setting"
 	"github.com/hearth-community/hearth/adapters/internal/window"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -134,13 +135,9 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if msgtype != "text" && msgtype != "markdown" {
 		return nil, fmt.Errorf("%w: setting msgtype must be text or markdown", platform.ErrInvalid)
 	}
-	timeout := 10 * time.Second
-	if s, err := platform.SettingString(req.Settings, "timeout", ""); err != nil {
+	timeout, err := setting.Positive(req.Settings, "timeout", 10*time.Second)
+	if err != nil {
 		return nil, err
-	} else if s != "" {
-		if timeout, err = time.ParseDuration(s); err != nil || timeout <= 0 {
-			return nil, fmt.Errorf("%w: setting timeout must be a positive duration", platform.ErrInvalid)
-		}
 	}
 	client := a.Client
 	if client == nil {

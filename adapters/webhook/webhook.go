@@ -39,6 +39,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
+	"github.com/hearth-community/hearth/adapters/internal/setting"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -158,15 +159,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 }
 
 func durationSetting(req platform.OpenRequest, name string, def time.Duration) (time.Duration, error) {
-	s, err := platform.SettingString(req.Settings, name, "")
-	if err != nil || s == "" {
-		return def, err
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return def, fmt.Errorf("%w: setting %s must be a positive duration", platform.ErrInvalid, name)
-	}
-	return d, nil
+	return setting.Positive(req.Settings, name, def)
 }
 
 // Conn is an open webhook block. It is safe for concurrent use.

@@ -38,6 +38,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
+	"github.com/hearth-community/hearth/adapters/internal/setting"
 	"github.com/hearth-community/hearth/adapters/internal/window"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -155,7 +156,6 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	c.msgtype = str("msgtype", "text")
 	c.corpID = str("corp_id", "")
 	c.corpSecret = str("corp_secret", "")
-	timeoutText := str("timeout", "")
 	if err != nil {
 		return nil, err
 	}
@@ -175,11 +175,9 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if c.robotKey == "" && !appSet {
 		return nil, fmt.Errorf("%w: a wecom block needs robot_key (channel messages), or corp_id, corp_secret and agent_id (direct messages), or both", platform.ErrInvalid)
 	}
-	timeout := 10 * time.Second
-	if timeoutText != "" {
-		if timeout, err = time.ParseDuration(timeoutText); err != nil || timeout <= 0 {
-			return nil, fmt.Errorf("%w: setting timeout must be a positive duration", platform.ErrInvalid)
-		}
+	timeout, err := setting.Positive(s, "timeout", 10*time.Second)
+	if err != nil {
+		return nil, err
 	}
 	c.client = a.Client
 	if c.client == nil {

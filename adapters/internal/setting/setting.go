@@ -53,3 +53,13 @@ func Duration(settings map[string]cty.Value, name string, def time.Duration) (ti
 	}
 	return d, nil
 }
+
+// Positive reads a duration that must be more than zero, such as a
+// timeout.
+func Positive(settings map[string]cty.Value, name string, def time.Duration) (time.Duration, error) {
+	d, err := Duration(settings, name, def)
+	if err == nil && d == 0 {
+		err = fmt.Errorf("%w: setting %s must be a positive duration", platform.ErrInvalid, name)
+	}
+	return d, err
+}
