@@ -35,11 +35,12 @@ type fakeWeCom struct {
 	robotMsgs map[string][]map[string]any
 	dms       []map[string]any
 	calls     map[string]int
+	recent    map[string]time.Time // request JSON -> when, for enable_duplicate_check
 }
 
 func newFake(t *testing.T) *fakeWeCom {
 	f := &fakeWeCom{now: time.Now, corpID: "ww0123", secret: "corp-secret-xyz", agentID: 1000002, users: map[string]bool{},
-		tokens: map[string]time.Time{}, robots: map[string][]time.Time{}, robotMsgs: map[string][]map[string]any{}, calls: map[string]int{}}
+		tokens: map[string]time.Time{}, robots: map[string][]time.Time{}, robotMsgs: map[string][]map[string]any{}, calls: map[string]int{}, recent: map[string]time.Time{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", f.gettoken)
 	mux.HandleFunc("POST /cgi-bin/message/send", f.messageSend)
@@ -136,6 +137,19 @@ func (f *fakeWeCom) messageSend(w http.ResponseWriter, r *http.Request) {
 	if len(valid) == 0 {
 		wecomReply(w, map[string]any{"errcode": 81013, "errmsg": "user & party & tag all invalid"})
 		return
+	}
+	// enable_duplicate_check: the same request JSON within the interval
+	// is answered ok and not delivered again.
+	if on, _ := m["enable_duplicate_check"].(float64); on == 1 {
+		secs, _ := m["duplicate_check_interval"].(float64)
+		if secs == 0 {
+			secs = 1800
+		}
+		if at, seen := f.recent[string(raw)]; seen && f.now().Sub(at) < time.Duration(secs)*time.Second {
+			wecomReply(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "dup"})
+			return
+		}
+		f.recent[string(raw)] = f.now()
 	}
 	f.dms = append(f.dms, m)
 	wecomReply(w, map[string]any{"errcode": 0, "errmsg": "ok", "invaliduser": strings.Join(invalid, "|"), "msgid": fmt.Sprintf("msg-%d", len(f.dms))})

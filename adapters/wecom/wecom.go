@@ -17,7 +17,10 @@
 // POST {api_base}/cgi-bin/message/send?access_token=TOKEN with
 // {"touser": MEMBER, "msgtype": "text", "agentid": N, "text": {"content"}}:
 // a member is known by their WeCom userid. 81013 (no such member in the
-// application's visible range) is platform.ErrNotFound.
+// application's visible range) is platform.ErrNotFound. With
+// duplicate_check set, requests ask WeCom to drop an identical message
+// within that interval (enable_duplicate_check), which covers a resend
+// after a crash between sending and recording it.
 //
 // Answers are {"errcode", "errmsg", ...} with HTTP 200; errcode -1 (system
 // busy) is temporary. Keys are remembered per process; WeCom has no
@@ -70,11 +73,13 @@ const (
 
 // Limits from the documentation.
 const (
-	MaxText          = 2048 // bytes of a text message
-	MaxMarkdown      = 4096 // bytes of a robot markdown message
-	RobotPerMinute   = 20
-	tokenEarlyRenew  = 5 * time.Minute
-	frequencyBackoff = time.Minute
+	MaxText        = 2048 // bytes of a text message
+	MaxMarkdown    = 4096 // bytes of a robot markdown message
+	RobotPerMinute = 20
+	// MaxDuplicateCheck is the longest duplicate_check_interval WeCom takes.
+	MaxDuplicateCheck = 4 * time.Hour
+	tokenEarlyRenew   = 5 * time.Minute
+	frequencyBackoff  = time.Minute
 )
 
 // Spec describes the settings.
@@ -98,6 +103,7 @@ func Spec() config.PlatformSpec {
 			{Name: "corp_id", Kind: config.KindSetting, Doc: "The company's corpid, for application messages (direct messages)."},
 			{Name: "corp_secret", Kind: config.KindSetting, Secret: true, Doc: "The application's Secret, for gettoken."},
 			{Name: "agent_id", Kind: config.KindNumber, Doc: "The application's AgentId."},
+			{Name: "duplicate_check", Kind: config.KindDuration, Doc: "Application messages: ask WeCom to drop a message identical to one sent to the same member within this long (enable_duplicate_check), which also covers a resend after a crash; at most 4h. Unset: off."},
 			{Name: "api_base", Kind: config.KindSetting, Doc: "WeCom's API address (a proxy, or a test server).", Default: DefaultAPIBase},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 		},
@@ -158,6 +164,11 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	c.corpSecret = str("corp_secret", "")
 	if err != nil {
 		return nil, err
+	}
+	if d, derr := setting.Duration(s, "duplicate_check", 0); derr != nil || (d != 0 && (d < time.Second || d > MaxDuplicateCheck)) {
+		return nil, fmt.Errorf("%w: setting duplicate_check must be between 1s and %s", platform.ErrInvalid, MaxDuplicateCheck)
+	} else {
+		c.dupCheck = d
 	}
 	if c.agentID, err = platform.SettingInt(s, "agent_id", 0); err != nil {
 		return nil, err
@@ -221,6 +232,7 @@ type Conn struct {
 	base, robotKey, channel, msgtype string
 	corpID, corpSecret               string
 	agentID                          int
+	dupCheck                         time.Duration // 0: off
 	client                           *http.Client
 	now                              func() time.Time
 	log                              *slog.Logger
@@ -314,6 +326,10 @@ func (c *Conn) robotSend(ctx context.Context, text string) (string, error) {
 
 func (c *Conn) appSend(ctx context.Context, member, text string) (string, error) {
 	body := map[string]any{"touser": member, "msgtype": "text", "agentid": c.agentID, "text": map[string]string{"content": text}, "safe": 0}
+	if c.dupCheck > 0 {
+		body["enable_duplicate_check"] = 1
+		body["duplicate_check_interval"] = int(c.dupCheck / time.Second)
+	}
 	for attempt := 0; ; attempt++ {
 		token, err := c.token(ctx, attempt > 0)
 		if err != nil {

@@ -196,3 +196,22 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateCheck: with duplicate_check, a resend with a new key (a
+// crash lost the record of the first) is dropped by WeCom itself.
+func TestDuplicateCheck(t *testing.T) {
+	f := newFake(t)
+	f.users["zhangsan"] = true
+	c := open(t, wecom.New(), settings(f, map[string]cty.Value{"duplicate_check": cty.StringVal("30m0s")}))
+	for _, key := range []string{"k1", "k1-after-crash"} {
+		if _, err := c.Perform(context.Background(), platform.PerformRequest{Action: platform.ActionDirectMessage, Key: key, Community: "c", Member: "zhangsan", Text: "欢迎！"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(f.dms) != 1 || f.dms[0]["duplicate_check_interval"] != float64(1800) || f.dms[0]["enable_duplicate_check"] != float64(1) {
+		t.Errorf("messages %v; want one, asking for a 1800 s duplicate check", f.dms)
+	}
+	if _, err := wecom.New().Open(context.Background(), platform.OpenRequest{Settings: settings(f, map[string]cty.Value{"duplicate_check": cty.StringVal("5h0m0s")})}); !errors.Is(err, platform.ErrInvalid) {
+		t.Errorf("5h: %v; want ErrInvalid (at most 4h)", err)
+	}
+}

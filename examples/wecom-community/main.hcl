@@ -49,6 +49,9 @@ platform "wecom" "corp" {
   corp_id     = "ww7a1c0ffee5e1f2a3"
   corp_secret = var.wecom_corp_secret
   agent_id    = 1000002
+  # WeCom drops an identical direct message within 4h: a resend after a
+  # crash never reaches the member twice.
+  duplicate_check = "4h"
 }
 
 # Member events arrive at POST /v1/inbound/webhook/bridge, signed with
