@@ -360,31 +360,67 @@ func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (R
 }
 
 // Recheck re-evaluates time-dependent rules for members due at or before
-// t, with no event. It returns how many members it looked at.
+// t, with no event. It returns how many members it re-checked.
 func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit int) (int, []state.Outcome, error) {
 	ids, err := b.Due(t, limit)
 	if err != nil || len(ids) == 0 {
 		return 0, nil, err
 	}
 	w := r.newWork(ctx, b)
+	rechecked := 0
 	for _, id := range ids {
 		m, _, err := w.member(id, t)
 		if err != nil {
 			return 0, nil, err
 		}
-		at := m.RecheckAt
-		w.mark(id, "time")
-		r.refreshStrikes(w, m, at)
-		ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", id, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: id}, At: at}
-		if err := r.settle(w, m, ev, 0); err != nil {
+		if m.RecheckAt.IsZero() || m.RecheckAt.After(t) {
+			continue // caught up already, by an event of its own
+		}
+		if err := r.recheckMember(w, m); err != nil {
 			return 0, nil, err
 		}
-		r.stats.Rechecks++
+		rechecked++
 	}
 	if err := r.finish(w, t); err != nil {
 		return 0, nil, err
 	}
-	return len(ids), w.outcomes, nil
+	return rechecked, w.outcomes, nil
+}
+
+// recheckMember re-evaluates a member's time-dependent rules at its
+// recheck time, as if time alone had moved.
+func (r *Runtime) recheckMember(w *work, m *state.Member) error {
+	at := m.RecheckAt
+	w.mark(m.ID, "time")
+	r.refreshStrikes(w, m, at)
+	ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
+	if err := r.settle(w, m, ev, 0); err != nil {
+		return err
+	}
+	r.stats.Rechecks++
+	return nil
+}
+
+// maxCatchUp bounds the rechecks run before one event; a member idle
+// past the horizon has no recheck scheduled, so this is rarely reached.
+const maxCatchUp = 1000
+
+// catchUp runs the member's rechecks that fell due at or before the
+// event's time and were not run yet. Whether the recheck loop reached a
+// member before its next event depends on timing (commits in flight, the
+// daemon's tick); running them here makes the event see the same state
+// either way.
+func (r *Runtime) catchUp(w *work, m *state.Member, at time.Time) error {
+	for range maxCatchUp {
+		if m.RecheckAt.IsZero() || m.RecheckAt.After(at) {
+			return nil
+		}
+		if err := r.recheckMember(w, m); err != nil {
+			return err
+		}
+		r.schedule(m)
+	}
+	return nil
 }
 
 func (r *Runtime) finish(w *work, at time.Time) error {
@@ -528,6 +564,11 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	}
 	et, known := r.cfg.EventTypes[ev.Type]
 	if depth == 0 {
+		if !created {
+			if err := r.catchUp(w, m, ev.At); err != nil {
+				return err
+			}
+		}
 		was := snapshot(m)
 		r.updateBase(w, m, ev, created, known && et.Activity)
 		r.track(w, m, ev, known && et.Activity)

@@ -445,6 +445,13 @@ func (b *batch) SaveMember(m *state.Member) error {
 // the database's, corrected by members still being written.
 func (b *batch) Due(t time.Time, limit int) ([]string, error) {
 	s := b.store
+	// The lock is held across the query: a background commit that ends
+	// while the query reads an older snapshot would otherwise unpin its
+	// members before they are looked for below, and they would be missed
+	// until a later round. The writer never waits for the lock while it
+	// holds a connection, so the query cannot deadlock with it.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	rows, err := s.db.QueryContext(b.ctx, `SELECT id, recheck_at FROM members WHERE recheck_at > 0 AND recheck_at <= ? ORDER BY recheck_at, id LIMIT ?`, t.UnixNano(), limit)
 	if err != nil {
 		return nil, err
@@ -472,7 +479,6 @@ func (b *batch) Due(t time.Time, limit int) ([]string, error) {
 		}
 		return s.pinned[id]
 	}
-	s.mu.Lock()
 	out := list[:0]
 	for _, d := range list {
 		if m := fresh(d.id); m != nil {
@@ -487,12 +493,14 @@ func (b *batch) Due(t time.Time, limit int) ([]string, error) {
 	for _, d := range out {
 		listed[d.id] = true
 	}
-	for id, m := range s.pinned {
-		if !listed[id] && !m.RecheckAt.IsZero() && !m.RecheckAt.After(t) {
-			out = append(out, due{id, m.RecheckAt.UnixNano()})
+	for _, pending := range []map[string]*state.Member{b.members, s.pinned} {
+		for id, m := range pending {
+			if !listed[id] && !m.RecheckAt.IsZero() && !m.RecheckAt.After(t) {
+				listed[id] = true
+				out = append(out, due{id, m.RecheckAt.UnixNano()})
+			}
 		}
 	}
-	s.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].at != out[j].at {
 			return out[i].at < out[j].at

@@ -160,3 +160,39 @@ func TestFlushWhileCommitting(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Due never misses a member whose recheck was scheduled by a batch still
+// being written, however its write interleaves with Due's query: that
+// would make replays depend on commit timing.
+func TestDueSeesBatchesBeingWritten(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Unix(1700000000, 0).UTC()
+	for i := range 400 {
+		b, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := fmt.Sprintf("u%03d", i)
+		m := state.NewMember(id, at)
+		m.RecheckAt = at.Add(time.Hour)
+		_ = b.SaveMember(m)
+		b.(state.AsyncBatch).CommitAsync(func(error) {})
+		// Check from a fresh batch while the write may be in any stage.
+		b2, _ := s.Begin(ctx)
+		ids, err := b2.Due(at.Add(2*time.Hour), 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != i+1 {
+			t.Fatalf("after %d commits Due listed %d members", i+1, len(ids))
+		}
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
