@@ -60,11 +60,24 @@ type Tracker struct {
 	cfg   *config.Config
 	tiers []*config.Tier // by rank
 	ranks map[string]int
+	// keys remembers the tally keys built so far: the same few hundred
+	// keys (a day's, a month's) come up again on most events, and
+	// building each anew would cost a conversion and an allocation.
+	keys map[numKey]string
+}
+
+// numKey names a tally key built from a prefix and one or two numbers;
+// b is -1 when there is only one, and byDay marks a month key looked up
+// by day.
+type numKey struct {
+	prefix string
+	a, b   int
+	byDay  bool
 }
 
 // NewTracker returns a tracker for a configuration.
 func NewTracker(cfg *config.Config) *Tracker {
-	t := &Tracker{cfg: cfg, tiers: cfg.Tiers, ranks: map[string]int{}}
+	t := &Tracker{cfg: cfg, tiers: cfg.Tiers, ranks: map[string]int{}, keys: map[numKey]string{}}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank
 	}
@@ -84,7 +97,41 @@ func monthTime(mo int) time.Time {
 	return time.Date(mo/12, time.Month(mo%12+1), 1, 0, 0, 0, 0, time.UTC)
 }
 
-func dayKey(prefix string, d state.Day) string { return prefix + strconv.Itoa(int(d)) }
+// key is prefix followed by n.
+func (t *Tracker) key(prefix string, n int) string {
+	k := numKey{prefix: prefix, a: n, b: -1}
+	s, ok := t.keys[k]
+	if !ok {
+		s = prefix + strconv.Itoa(n)
+		t.keys[k] = s
+	}
+	return s
+}
+
+// key2 is prefix followed by n, a slash and k.
+func (t *Tracker) key2(prefix string, n, k int) string {
+	nk := numKey{prefix: prefix, a: n, b: k}
+	s, ok := t.keys[nk]
+	if !ok {
+		s = prefix + strconv.Itoa(n) + "/" + strconv.Itoa(k)
+		t.keys[nk] = s
+	}
+	return s
+}
+
+// dayKey is prefix followed by the day's number.
+func (t *Tracker) dayKey(prefix string, d state.Day) string { return t.key(prefix, int(d)) }
+
+// monthKey is prefix followed by the number of day d's month.
+func (t *Tracker) monthKey(prefix string, d state.Day) string {
+	k := numKey{prefix: prefix, a: int(d), b: -1, byDay: true}
+	s, ok := t.keys[k]
+	if !ok {
+		s = prefix + strconv.Itoa(MonthOf(d))
+		t.keys[k] = s
+	}
+	return s
+}
 
 func tally(m *state.Member) *state.Tally {
 	if m.Tally == nil {
@@ -104,20 +151,19 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 	}
 	if tl.Counted {
 		old := tl.Cohort
-		d.Add(dayKey(keyJoin, old), -1)
+		d.Add(t.dayKey(keyJoin, old), -1)
 		t.periods(d, tl, old, -1)
-		oldMonth := strconv.Itoa(MonthOf(old))
-		d.Add(keyCohortRev+oldMonth, -tl.Revenue)
+		d.Add(t.monthKey(keyCohortRev, old), -tl.Revenue)
 		if tl.Paid {
-			d.Add(keyPayers+oldMonth, -1)
+			d.Add(t.monthKey(keyPayers, old), -1)
 		}
 		if tl.Referred {
-			d.Add(dayKey(keyReferred, old), -1)
+			d.Add(t.dayKey(keyReferred, old), -1)
 			tl.Referred = false
 		}
 	}
 	tl.Counted, tl.Cohort = true, join
-	d.Add(dayKey(keyJoin, join), 1)
+	d.Add(t.dayKey(keyJoin, join), 1)
 	// Recount the active periods from the member's per-day activity.
 	tl.Weeks, tl.Months = 0, 0
 	for _, b := range m.Active {
@@ -126,10 +172,9 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 		}
 	}
 	t.periods(d, tl, join, 1)
-	month := strconv.Itoa(MonthOf(join))
-	d.Add(keyCohortRev+month, tl.Revenue)
+	d.Add(t.monthKey(keyCohortRev, join), tl.Revenue)
 	if tl.Paid {
-		d.Add(keyPayers+month, 1)
+		d.Add(t.monthKey(keyPayers, join), 1)
 	}
 	return tl
 }
@@ -146,16 +191,15 @@ func setPeriods(tl *state.Tally, join, day state.Day) {
 
 // periods adds sign to the retention cells of every set bit.
 func (t *Tracker) periods(d state.Tallies, tl *state.Tally, join state.Day, sign int64) {
-	w := keyWeek + strconv.Itoa(int(WeekOf(join))) + "/"
+	week, month := int(WeekOf(join)), MonthOf(join)
 	for k := 0; k < 64; k++ {
 		if tl.Weeks&(1<<k) != 0 {
-			d.Add(w+strconv.Itoa(k), sign)
+			d.Add(t.key2(keyWeek, week, k), sign)
 		}
 	}
-	mo := keyMonth + strconv.Itoa(MonthOf(join)) + "/"
 	for k := 0; k < 64; k++ {
 		if tl.Months&(1<<k) != 0 {
-			d.Add(mo+strconv.Itoa(k), sign)
+			d.Add(t.key2(keyMonth, month, k), sign)
 		}
 	}
 }
@@ -168,16 +212,16 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 	day := state.DayOf(ev.At)
 	if activity {
 		if m.Active.Sum(day, 1) == 1 {
-			d.Add(dayKey(keyActiveDay, day), 1)
-			windows(d, m.Active, day)
+			d.Add(t.dayKey(keyActiveDay, day), 1)
+			t.windows(d, m.Active, day)
 		}
 		weeks, months := tl.Weeks, tl.Months
 		setPeriods(tl, tl.Cohort, day)
 		if nw := tl.Weeks &^ weeks; nw != 0 {
-			d.Add(keyWeek+strconv.Itoa(int(WeekOf(tl.Cohort)))+"/"+strconv.Itoa(bitIndex(nw)), 1)
+			d.Add(t.key2(keyWeek, int(WeekOf(tl.Cohort)), bitIndex(nw)), 1)
 		}
 		if nm := tl.Months &^ months; nm != 0 {
-			d.Add(keyMonth+strconv.Itoa(MonthOf(tl.Cohort))+"/"+strconv.Itoa(bitIndex(nm)), 1)
+			d.Add(t.key2(keyMonth, MonthOf(tl.Cohort), bitIndex(nm)), 1)
 		}
 		if !tl.Contributed {
 			tl.Contributed = true
@@ -186,19 +230,19 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 	}
 	switch ev.Type {
 	case "invite.sent":
-		d.Add(dayKey(keyInvite, day), 1)
+		d.Add(t.dayKey(keyInvite, day), 1)
 	case "referral.converted":
-		d.Add(dayKey(keyActivated, day), 1)
+		d.Add(t.dayKey(keyActivated, day), 1)
 	case survey.EventType:
 		t.answer(d, m, tl, ev)
 	}
 	if amount, ok := amountOf(ev); ok {
-		d.Add(keyRevenue+strconv.Itoa(MonthOf(day)), amount)
-		d.Add(keyCohortRev+strconv.Itoa(MonthOf(tl.Cohort)), amount)
+		d.Add(t.monthKey(keyRevenue, day), amount)
+		d.Add(t.monthKey(keyCohortRev, tl.Cohort), amount)
 		tl.Revenue += amount
 		if !tl.Paid && amount > 0 {
 			tl.Paid = true
-			d.Add(keyPayers+strconv.Itoa(MonthOf(tl.Cohort)), 1)
+			d.Add(t.monthKey(keyPayers, tl.Cohort), 1)
 		}
 	}
 }
@@ -285,9 +329,9 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 	tl := t.cohort(d, m)
 	if m.Left && tl.Left == 0 {
 		tl.Left = state.DayOf(m.LastEventAt)
-		d.Add(dayKey(keyLeft, tl.Left), 1)
+		d.Add(t.dayKey(keyLeft, tl.Left), 1)
 	} else if !m.Left && tl.Left != 0 {
-		d.Add(dayKey(keyLeft, tl.Left), -1)
+		d.Add(t.dayKey(keyLeft, tl.Left), -1)
 		tl.Left = 0
 	}
 	tier := m.Tier.Name
@@ -313,7 +357,7 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 	}
 	if m.Referrer != "" && !tl.Referred {
 		tl.Referred = true
-		d.Add(dayKey(keyReferred, tl.Cohort), 1)
+		d.Add(t.dayKey(keyReferred, tl.Cohort), 1)
 	}
 }
 
@@ -324,14 +368,14 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 		if o.Kind != state.KindPoints || o.Points == 0 {
 			continue
 		}
-		mo := strconv.Itoa(MonthOf(state.DayOf(o.At)))
+		day := state.DayOf(o.At)
 		switch {
 		case o.Change == "expire":
-			d.Add(keyExpired+mo, int64(-o.Points))
+			d.Add(t.monthKey(keyExpired, day), int64(-o.Points))
 		case o.Points > 0:
-			d.Add(keyGranted+mo, int64(o.Points))
+			d.Add(t.monthKey(keyGranted, day), int64(o.Points))
 		default:
-			d.Add(keySpent+mo, int64(-o.Points))
+			d.Add(t.monthKey(keySpent, day), int64(-o.Points))
 		}
 	}
 }
@@ -341,7 +385,7 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 // the member adds one to every window ending from day on that held none
 // of their other active days, and those windows are one run of days, so
 // two counters per window size record it, whatever order days come in.
-func windows(d state.Tallies, active state.Series, day state.Day) {
+func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 	var prev, next state.Day
 	hasPrev, hasNext := false, false
 	for _, b := range active {
@@ -365,8 +409,8 @@ func windows(d state.Tallies, active state.Series, day state.Day) {
 			to = min(to, next-1)
 		}
 		if from <= to {
-			d.Add(dayKey(w.key, from), 1)
-			d.Add(dayKey(w.key, to+1), -1)
+			d.Add(t.dayKey(w.key, from), 1)
+			d.Add(t.dayKey(w.key, to+1), -1)
 		}
 	}
 }

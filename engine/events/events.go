@@ -337,15 +337,17 @@ func convert(v any, present bool, t rules.AttrType) (any, error) {
 		}
 		return nil, nil
 	}
+	// Values already of the declared type are passed on as they are:
+	// boxing them again would allocate on every event.
 	switch t {
 	case rules.TypeString:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil
 		}
 	case rules.TypeInt:
 		switch x := v.(type) {
 		case int:
-			return x, nil
+			return v, nil
 		case float64:
 			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
 				return int(x), nil
@@ -356,11 +358,11 @@ func convert(v any, present bool, t rules.AttrType) (any, error) {
 		case int:
 			return float64(x), nil
 		case float64:
-			return x, nil
+			return v, nil
 		}
 	case rules.TypeBool:
-		if b, ok := v.(bool); ok {
-			return b, nil
+		if _, ok := v.(bool); ok {
+			return v, nil
 		}
 	case rules.TypeTime:
 		if s, ok := v.(string); ok {
@@ -369,8 +371,8 @@ func convert(v any, present bool, t rules.AttrType) (any, error) {
 			}
 		}
 	case rules.TypeList:
-		if l, ok := v.([]any); ok {
-			return l, nil
+		if _, ok := v.([]any); ok {
+			return v, nil
 		}
 	default:
 		return v, nil

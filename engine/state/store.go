@@ -124,7 +124,11 @@ type Memory struct {
 	cursors  map[string]string
 	tallies  Tallies
 	due      dueHeap
+	queued   map[string]time.Time // the recheck time each member is in due under
 	comms    map[string]*Community
+	// spare holds a finished batch's cleared member map, so steady
+	// batches do not regrow one.
+	spare map[string]*Member
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
 	KeepOutcomes bool
@@ -139,7 +143,12 @@ func NewMemory() *Memory {
 
 // Begin starts a batch.
 func (s *Memory) Begin(context.Context) (Batch, error) {
-	return &memBatch{s: s, members: map[string]*Member{}, seen: map[string]time.Time{}}, nil
+	members := s.spare
+	s.spare = nil
+	if members == nil {
+		members = make(map[string]*Member, 64)
+	}
+	return &memBatch{s: s, members: members}, nil
 }
 
 // Members visits every member in id order.
@@ -170,37 +179,47 @@ func (s *Memory) Outbox() []Action { return s.outbox }
 func (s *Memory) Close() error { return nil }
 
 type memBatch struct {
-	s        *Memory
-	comms    map[string]*Community
-	actions  []Action
-	members  map[string]*Member
-	seen     map[string]time.Time
+	s       *Memory
+	comms   map[string]*Community
+	actions []Action
+	members map[string]*Member
+	// claimed are the ids the batch claimed: they go straight into the
+	// store's seen set (one map write, not two) and out again on rollback.
+	claimed  []string
 	outcomes []Outcome
 	tallies  Tallies
 	done     bool
 }
 
 func (b *memBatch) Seen(id string) (bool, error) {
-	if _, ok := b.seen[id]; ok {
-		return true, nil
-	}
 	_, ok := b.s.seen[id]
 	return ok, nil
 }
 
 func (b *memBatch) Claim(id string, at time.Time) (bool, error) {
-	seen, _ := b.Seen(id)
-	if seen {
+	if b.done {
+		return false, errBatchDone
+	}
+	if _, ok := b.s.seen[id]; ok {
 		return false, nil
 	}
-	b.seen[id] = at
+	b.s.seen[id] = at
+	b.claimed = append(b.claimed, id)
 	return true, nil
 }
 
 func (b *memBatch) MarkSeen(id string, at time.Time) error {
-	b.seen[id] = at
+	if b.done {
+		return errBatchDone
+	}
+	if _, ok := b.s.seen[id]; !ok {
+		b.s.seen[id] = at
+		b.claimed = append(b.claimed, id)
+	}
 	return nil
 }
+
+var errBatchDone = errors.New("batch already finished")
 
 func (b *memBatch) Member(id string) (*Member, error) {
 	if m, ok := b.members[id]; ok {
@@ -217,6 +236,9 @@ func (b *memBatch) Member(id string) (*Member, error) {
 }
 
 func (b *memBatch) SaveMember(m *Member) error {
+	if b.done {
+		return errBatchDone
+	}
 	b.members[m.ID] = m
 	return nil
 }
@@ -228,6 +250,9 @@ func (b *memBatch) Due(t time.Time, limit int) ([]string, error) {
 	h := &b.s.due
 	for h.Len() > 0 && len(ids) < limit && !(*h)[0].at.After(t) {
 		e := heap.Pop(h).(dueEntry)
+		if b.s.queued[e.id].Equal(e.at) {
+			delete(b.s.queued, e.id)
+		}
 		if m := b.s.members[e.id]; m != nil && m.RecheckAt.Equal(e.at) {
 			ids = append(ids, e.id)
 		}
@@ -272,18 +297,23 @@ func (b *memBatch) AppendOutcomes(o []Outcome) error {
 
 func (b *memBatch) Commit() error {
 	if b.done {
-		return errors.New("batch already finished")
+		return errBatchDone
 	}
 	b.done = true
+	if b.s.queued == nil {
+		b.s.queued = map[string]time.Time{}
+	}
 	for id, m := range b.members {
 		b.s.members[id] = m
-		if !m.RecheckAt.IsZero() {
+		// A member is pushed again only when its recheck time moved, so
+		// the heap holds about one entry per member, not one per commit.
+		if !m.RecheckAt.IsZero() && !b.s.queued[id].Equal(m.RecheckAt) {
+			b.s.queued[id] = m.RecheckAt
 			heap.Push(&b.s.due, dueEntry{m.RecheckAt, id})
 		}
 	}
-	for id, t := range b.seen {
-		b.s.seen[id] = t
-	}
+	clear(b.members)
+	b.s.spare, b.members = b.members, nil
 	for name, c := range b.comms {
 		if b.s.comms == nil {
 			b.s.comms = map[string]*Community{}
@@ -310,7 +340,13 @@ func (b *memBatch) Commit() error {
 }
 
 func (b *memBatch) Rollback() error {
+	if b.done {
+		return nil
+	}
 	b.done = true
+	for _, id := range b.claimed {
+		delete(b.s.seen, id)
+	}
 	return nil
 }
 
