@@ -293,12 +293,23 @@ func RuleView(ev *Event, et *rules.EventType) (map[string]any, error) {
 // RuleViewInto is RuleView written into view, which is cleared first, so
 // a caller can reuse one map for every event.
 func RuleViewInto(view map[string]any, ev *Event, et *rules.EventType) (map[string]any, error) {
+	return RuleViewOf(view, ev, et, nil)
+}
+
+// RuleViewOf is RuleViewInto holding only the fields in want (every field
+// when want is nil): the rules on an event type read a few of its fields,
+// and each one copied costs a map write. Every declared attribute is
+// still checked, so an event that does not match its declaration is
+// refused whatever the rules read.
+func RuleViewOf(view map[string]any, ev *Event, et *rules.EventType, want map[string]bool) (map[string]any, error) {
 	clear(view)
 	if et == nil {
 		// An undeclared type: no rule can name its attributes (validate
 		// refuses them), so they are passed through as they are.
 		for k, v := range ev.Attrs {
-			view[k] = v
+			if want == nil || want[k] {
+				view[k] = v
+			}
 		}
 	} else {
 		// Only declared attributes can be read: nothing else is copied.
@@ -308,14 +319,35 @@ func RuleViewInto(view map[string]any, ev *Event, et *rules.EventType) (map[stri
 			if err != nil {
 				return nil, invalid("attr %q of %s: %v", name, ev.Type, err)
 			}
-			view[name] = c
+			if want == nil || want[name] {
+				view[name] = c
+			}
 		}
 	}
-	view["id"] = ev.ID
-	view["type"] = ev.Type
-	view["at"] = ev.At
-	view["member"] = ev.Member.ID
-	view["source"] = ev.Source
+	if want == nil {
+		view["id"] = ev.ID
+		view["type"] = ev.Type
+		view["at"] = ev.At
+		view["member"] = ev.Member.ID
+		view["source"] = ev.Source
+		return view, nil
+	}
+	for _, f := range [...]string{"id", "type", "at", "member", "source"} {
+		if want[f] {
+			switch f {
+			case "id":
+				view[f] = ev.ID
+			case "type":
+				view[f] = ev.Type
+			case "at":
+				view[f] = ev.At
+			case "member":
+				view[f] = ev.Member.ID
+			case "source":
+				view[f] = ev.Source
+			}
+		}
+	}
 	return view, nil
 }
 

@@ -58,6 +58,11 @@ type Scope struct {
 type Reads struct {
 	Member     []string // member fields, sorted
 	Event      bool
+	// EventFields are the event fields read by name (event.kind), sorted;
+	// EventWhole is set when the rule uses the event otherwise (event[k]
+	// with a computed k, or the whole map), so any field may be read.
+	EventFields []string
+	EventWhole  bool
 	Community  bool
 	Now        bool
 	EventTypes []string // event types passed to count, total, streak
@@ -248,6 +253,9 @@ type precheck struct {
 	tiers   map[string]bool
 	funcs   map[string]bool
 	event   bool
+	evUses  int             // times the identifier event appears
+	evNamed map[string]bool // fields read as event.NAME
+	evByKey int             // of those uses, the ones reading a named field
 	comm    bool
 	now     bool
 	timeDep bool
@@ -321,6 +329,7 @@ func (p *precheck) Visit(node *ast.Node) {
 		switch n.Value {
 		case "event":
 			p.event = true
+			p.evUses++
 		case "community":
 			p.comm = true
 		case "now":
@@ -331,6 +340,12 @@ func (p *precheck) Visit(node *ast.Node) {
 			p.errAt(n, fmt.Sprintf("%q is reserved.", stateVar), "")
 		}
 	case *ast.MemberNode:
+		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "event" {
+			if s, ok := n.Property.(*ast.StringNode); ok {
+				add(&p.evNamed, s.Value)
+				p.evByKey++
+			}
+		}
 		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "member" {
 			if s, ok := n.Property.(*ast.StringNode); ok {
 				add(&p.member, s.Value)
@@ -502,6 +517,7 @@ func (p *precheck) known(n ast.Node, what, name string, set map[string]bool, ext
 func (p *precheck) reads() Reads {
 	r := Reads{
 		Member: keys(p.member), Event: p.event, Community: p.comm, Now: p.now,
+		EventFields: keys(p.evNamed), EventWhole: p.evUses > p.evByKey,
 		EventTypes: keys(p.evTypes), Segments: keys(p.segs), Badges: keys(p.badges),
 		Tiers: keys(p.tiers), Functions: keys(p.funcs), TimeDependent: p.timeDep,
 		Daily: p.daily || len(p.days) > 0, Calls: p.calls,

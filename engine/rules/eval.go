@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -21,6 +22,7 @@ type Evaluator struct {
 	comm   *Community
 	state  State
 	now    time.Time
+	event  map[string]any
 }
 
 // NewEvaluator returns an evaluator with nothing bound.
@@ -55,7 +57,17 @@ func (e *Evaluator) Bind(member *Member, event map[string]any, community *Commun
 		// an empty map keeps the environment's shape stable.
 		event = e.noEvent
 	}
-	e.env["event"] = event
+	if !sameMap(event, e.event) {
+		e.event = event
+		e.env["event"] = event
+	}
+}
+
+// sameMap reports whether a and b are the same map (not equal contents):
+// the runtime reuses one view map per event, so it is bound again only
+// when it is another map.
+func sameMap(a, b map[string]any) bool {
+	return b != nil && reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // Bool runs a rule compiled with Result Bool.

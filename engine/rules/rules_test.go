@@ -192,3 +192,31 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// The runtime copies only the event fields rules read by name; a rule
+// that reaches the event any other way must get all of them.
+func TestReadsEventFields(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Event = map[string]AttrType{"kind": TypeString, "score": TypeInt, "referrer": TypeString}
+	cases := []struct {
+		src    string
+		fields string
+		whole  bool
+	}{
+		{`event.kind == "answer" && event.score >= 10`, "kind,score", false},
+		{`event["kind"] == "answer"`, "kind", false},
+		{`member.points > 1`, "", false},
+		{`event.kind == "answer" && len(event) > 2`, "kind", true},
+		{`event[event.kind] != nil`, "kind", true},
+	}
+	for _, tc := range cases {
+		p, errs := c.Compile(tc.src, sc)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", tc.src, errs[0])
+		}
+		if got := strings.Join(p.Reads.EventFields, ","); got != tc.fields || p.Reads.EventWhole != tc.whole {
+			t.Errorf("%s: fields %q whole %v; want %q %v", tc.src, got, p.Reads.EventWhole, tc.fields, tc.whole)
+		}
+	}
+}

@@ -52,6 +52,10 @@ type Runtime struct {
 	campaigns map[string]*config.Campaign
 	sendKeep  time.Duration // how long send times matter to frequency caps
 	ms        memberState   // reused by every bind: no allocation per rule
+	fields    memberFields  // derived member fields some rule reads
+	// eventFields are the event fields the rules on each event type read;
+	// a type missing here gets the whole view.
+	eventFields map[string]map[string]bool
 	bound     bindKey
 	work      work
 	spare     []*changes // cleared change sets for reuse
@@ -139,6 +143,12 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	if g := cfg.Settings.FrequencyCap; g != nil {
 		r.sendKeep = max(r.sendKeep, g.Window)
 	}
+	programs := make([]*rules.Program, 0, len(cfg.Rules))
+	for _, rule := range cfg.Rules {
+		programs = append(programs, rule.Program)
+	}
+	r.fields = fieldsRead(programs)
+	r.eventFields = eventFieldsRead(r.byType, r.enters)
 	ruleKeys := map[*rules.Program][]string{}
 	memberRules := func(rs ...*config.Rule) {
 		for _, rule := range rs {
@@ -602,7 +612,11 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		if r.views[depth] == nil {
 			r.views[depth] = make(map[string]any, 32)
 		}
-		view, err := events.RuleViewInto(r.views[depth], ev, &et)
+		var want map[string]bool
+		if r.eventFields != nil {
+			want = r.eventFields[ev.Type]
+		}
+		view, err := events.RuleViewOf(r.views[depth], ev, &et, want)
 		if err != nil {
 			r.stats.RuleErrors++
 			r.log.Warn("event attributes do not match their declared types; rules on it skipped", "event", ev.ID, "type", ev.Type, "err", err)
@@ -706,7 +720,7 @@ func (r *Runtime) bind(w *work, m *state.Member, event map[string]any, ev *event
 		return
 	}
 	r.bound = key
-	fillMember(&r.rm, m, now, r.noAttrs)
+	fillMemberFields(&r.rm, m, now, r.noAttrs, r.fields)
 	r.ms = memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks}
 	r.eval.Bind(&r.rm, event, r.figures(w, ev, now), now, &r.ms)
 }

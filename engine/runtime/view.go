@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"github.com/hearth-community/hearth/engine/config"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/rules"
@@ -38,18 +39,70 @@ func (s *memberState) BadgeCount(name string) int {
 
 // fillMember writes the rules' view of m at now into out.
 func fillMember(out *rules.Member, m *state.Member, now time.Time, noAttrs map[string]any) {
-	badges := 0
-	for _, h := range m.Badges {
-		badges += h.Count
+	fillMemberFields(out, m, now, noAttrs, allFields)
+}
+
+// memberFields says which of the member view's derived fields some rule
+// reads: those cost a map lookup or a loop each, on every bind.
+type memberFields struct {
+	messages, posts, reactions, badges, days bool
+}
+
+// allFields fills the whole view, for templates, which may read anything.
+var allFields = memberFields{messages: true, posts: true, reactions: true, badges: true, days: true}
+
+// fieldsRead are the derived member fields the programs read.
+func fieldsRead(ps []*rules.Program) memberFields {
+	var f memberFields
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		for _, name := range p.Reads.Member {
+			switch name {
+			case "messages":
+				f.messages = true
+			case "posts":
+				f.posts = true
+			case "reactions":
+				f.reactions = true
+			case "badges":
+				f.badges = true
+			case "days_since_joined", "days_since_active":
+				f.days = true
+			}
+		}
+		// Functions such as count() read the member state, not the view.
 	}
+	return f
+}
+
+// fillMemberFields is fillMember with the derived fields no rule reads
+// left at zero.
+func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs map[string]any, f memberFields) {
 	*out = rules.Member{
 		ID: m.ID, Name: m.Name, Platform: m.Platform, Locale: m.Locale, Timezone: m.Timezone,
 		JoinedAt: m.JoinedAt, LastActiveAt: m.LastActiveAt,
-		DaysSinceJoined: rules.DaysBetween(m.JoinedAt, now), DaysSinceActive: rules.DaysBetween(m.LastActiveAt, now),
 		Points: m.Points, PointsEarned: m.PointsEarned,
-		Messages: m.Totals["message.posted"], Posts: m.Totals["post.created"], Reactions: m.Totals["reaction.added"],
-		Referrals: m.Referrals, Badges: badges, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
+		Referrals: m.Referrals, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
 		Attrs: m.Attrs,
+	}
+	if f.days {
+		out.DaysSinceJoined, out.DaysSinceActive = rules.DaysBetween(m.JoinedAt, now), rules.DaysBetween(m.LastActiveAt, now)
+	}
+	if f.messages {
+		out.Messages = m.Totals["message.posted"]
+	}
+	if f.posts {
+		out.Posts = m.Totals["post.created"]
+	}
+	if f.reactions {
+		out.Reactions = m.Totals["reaction.added"]
+	}
+	if f.badges {
+		for _, h := range m.Badges {
+			out.Badges += h.Count
+		}
 	}
 	if out.Attrs == nil {
 		out.Attrs = noAttrs
@@ -112,4 +165,34 @@ func changeKeys(p *rules.Program) []string {
 		keys = append(keys, "community")
 	}
 	return keys
+}
+
+// eventFieldsRead lists, per event type, the event fields its incentives'
+// rules read. Types a campaign enters on are left out (they keep the whole
+// view, which the run keeps for its templates), and so are types with a
+// rule that reads the event as a whole.
+func eventFieldsRead(byType map[string][]*config.Incentive, enters map[string]bool) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+types:
+	for t, ins := range byType {
+		if enters[t] {
+			continue
+		}
+		want := map[string]bool{}
+		for _, in := range ins {
+			for _, rule := range []*config.Rule{in.When, in.Grant.To} {
+				if rule == nil || rule.Program == nil {
+					continue
+				}
+				if rule.Program.Reads.EventWhole {
+					continue types
+				}
+				for _, f := range rule.Program.Reads.EventFields {
+					want[f] = true
+				}
+			}
+		}
+		out[t] = want
+	}
+	return out
 }

@@ -122,7 +122,15 @@ type Store struct {
 	// comms holds the newest community documents, committed or being
 	// written: there are few, and every batch reads them.
 	comms map[string]*state.Community
+	// stmts are the writer's prepared multi-row inserts by text: SQLite
+	// takes longer to prepare a 200-row insert than to run it. Only the
+	// writer goroutine uses them.
+	stmts map[string]*sql.Stmt
 }
+
+// maxStatements bounds the prepared inserts kept; shapes beyond it are
+// prepared each time.
+const maxStatements = 64
 
 // memberCache keeps decoded members between batches, so a busy member is
 // not read and decoded for every batch. Two generations approximate LRU:
@@ -718,7 +726,7 @@ const rowsPerStatement = 200
 
 // insertRows runs one INSERT per chunk of rows: far fewer statements than
 // one per row.
-func insertRows(ctx context.Context, tx *sql.Tx, head, row, tail string, n int, args func(i int) []any) error {
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, row, tail string, n int, args func(i int) []any) error {
 	for start := 0; start < n; start += rowsPerStatement {
 		end := min(n, start+rowsPerStatement)
 		var q strings.Builder
@@ -732,11 +740,30 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, row, tail string, n int, 
 			params = append(params, args(i)...)
 		}
 		q.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, q.String(), params...); err != nil {
+		if _, err := s.exec(ctx, tx, q.String(), params); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// exec runs query in tx through a kept prepared statement.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, params []any) (sql.Result, error) {
+	st, ok := s.stmts[query]
+	if !ok {
+		if len(s.stmts) >= maxStatements {
+			return tx.ExecContext(ctx, query, params...)
+		}
+		var err error
+		if st, err = s.db.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		if s.stmts == nil {
+			s.stmts = map[string]*sql.Stmt{}
+		}
+		s.stmts[query] = st
+	}
+	return tx.StmtContext(ctx, st).ExecContext(ctx, params...)
 }
 
 func (s *Store) write(group []*job) error {
@@ -746,7 +773,7 @@ func (s *Store) write(group []*job) error {
 		return err
 	}
 	for _, j := range group {
-		if err := writeJob(ctx, tx, j); err != nil {
+		if err := s.writeJob(ctx, tx, j); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -756,22 +783,22 @@ func (s *Store) write(group []*job) error {
 
 // writeJob writes one batch inside the group's transaction; a member in
 // several batches is written by each, the last one winning.
-func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
+func (s *Store) writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 	var err error
-	err = insertRows(ctx, tx, `INSERT INTO events (id, at) VALUES `, `(?, ?)`, ``, len(j.ids), func(i int) []any {
+	err = s.insertRows(ctx, tx, `INSERT INTO events (id, at) VALUES `, `(?, ?)`, ``, len(j.ids), func(i int) []any {
 		return []any{j.ids[i], j.at[i]}
 	})
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
-	err = insertRows(ctx, tx, `INSERT INTO members (id, data, recheck_at) VALUES `, `(?, ?, ?)`,
+	err = s.insertRows(ctx, tx, `INSERT INTO members (id, data, recheck_at) VALUES `, `(?, ?, ?)`,
 		` ON CONFLICT (id) DO UPDATE SET data = excluded.data, recheck_at = excluded.recheck_at`, len(j.members), func(i int) []any {
 			return []any{j.members[i].ID, j.docs[i], j.recheck[i]}
 		})
 	if err != nil {
 		return fmt.Errorf("members: %w", err)
 	}
-	err = insertRows(ctx, tx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, src, dst, detail) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ``,
+	err = s.insertRows(ctx, tx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, src, dst, detail) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ``,
 		len(j.outcomes), func(i int) []any {
 			o := j.outcomes[i]
 			return []any{o.Kind, o.Member, o.Name, o.Change, o.At.UnixNano(), o.Rule, o.Event, o.Points, o.From, o.To, o.Detail}
@@ -779,7 +806,7 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 	if err != nil {
 		return fmt.Errorf("outcomes: %w", err)
 	}
-	err = insertRows(ctx, tx, `INSERT INTO communities (name, data) VALUES `, `(?, ?)`,
+	err = s.insertRows(ctx, tx, `INSERT INTO communities (name, data) VALUES `, `(?, ?)`,
 		` ON CONFLICT (name) DO UPDATE SET data = excluded.data`, len(j.comms), func(i int) []any {
 			return []any{j.comms[i].Name, j.cdocs[i]}
 		})
@@ -787,7 +814,7 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 		return fmt.Errorf("communities: %w", err)
 	}
 	// A key already in the outbox is the same action again: keep the first.
-	err = insertRows(ctx, tx, `INSERT INTO outbox (key, member, kind, at, next_at, data) VALUES `, `(?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (key) DO NOTHING`,
+	err = s.insertRows(ctx, tx, `INSERT INTO outbox (key, member, kind, at, next_at, data) VALUES `, `(?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (key) DO NOTHING`,
 		len(j.actions), func(i int) []any {
 			a := j.actions[i]
 			return []any{a.Key, a.Member, a.Kind, a.At.UnixNano(), a.At.UnixNano(), j.adocs[i]}
@@ -795,7 +822,7 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	err = insertRows(ctx, tx, `INSERT INTO tallies (key, n) VALUES `, `(?, ?)`, ` ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`,
+	err = s.insertRows(ctx, tx, `INSERT INTO tallies (key, n) VALUES `, `(?, ?)`, ` ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`,
 		len(j.tallies), func(i int) []any {
 			return []any{j.tallies[i], j.tallyN[i]}
 		})
