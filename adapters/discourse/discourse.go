@@ -51,6 +51,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-community/hearth/adapters/internal/single"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -215,15 +216,13 @@ func (c *Conn) Close() error {
 
 var errClosed = fmt.Errorf("%w: the discourse connection is closed", platform.ErrInvalid)
 
-func (c *Conn) check(community string) error {
-	if c.closed.Load() {
-		return errClosed
-	}
-	if community != c.id {
-		return fmt.Errorf("community %q: this platform block is forum %s: %w", community, c.id, platform.ErrNotFound)
-	}
-	return nil
+// block is the forum as the one community of this platform block.
+func (c *Conn) block() single.Block {
+	return single.Block{Platform: Type, Noun: "forum", ID: c.id, Name: c.community,
+		NoDelete: "hearth does not delete a Discourse forum", Closed: &c.closed, ErrClosed: errClosed}
 }
+
+func (c *Conn) check(community string) error { return c.block().Check(community) }
 
 func (c *Conn) now() time.Time {
 	if c.a.Now != nil {

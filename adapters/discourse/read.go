@@ -176,9 +176,7 @@ func (c *Conn) categories(ctx context.Context) ([]Category, error) {
 	return cats, err
 }
 
-func (c *Conn) communityObject() platform.Object {
-	return platform.Object{Kind: platform.KindCommunity, ID: c.id, Attrs: platform.Attrs{"name": c.community}}
-}
+func (c *Conn) communityObject() platform.Object { return c.block().Object() }
 
 func (c *Conn) channelObject(ct Category, names map[int]string) platform.Object {
 	return platform.Object{Kind: platform.KindChannel, ID: strconv.Itoa(ct.ID), Community: c.id, Attrs: platform.Attrs{

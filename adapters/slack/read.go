@@ -149,9 +149,7 @@ func person(u slack.User) bool {
 	return !u.Deleted && !u.IsBot && !u.IsAppUser && u.ID != "USLACKBOT"
 }
 
-func (c *Conn) communityObject() platform.Object {
-	return platform.Object{Kind: platform.KindCommunity, ID: c.team, Attrs: platform.Attrs{"name": c.community}}
-}
+func (c *Conn) communityObject() platform.Object { return c.block().Object() }
 
 func (c *Conn) channelObject(ch slack.Channel) platform.Object {
 	return platform.Object{Kind: platform.KindChannel, ID: ch.ID, Community: c.team, Attrs: platform.Attrs{
