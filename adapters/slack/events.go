@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/hearth-community/hearth/adapters/internal/inbound"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -347,29 +347,9 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	if name := req.Communities[c.team]; name != "" {
 		community = name
 	}
-	listen := c.a.Listen
-	if listen == nil {
-		listen = net.Listen
-	}
-	ln, err := listen("tcp", c.listen)
-	if err != nil {
-		return fmt.Errorf("slack events_listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(c.path, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-	c.log.Info("serving the Slack Events API", "addr", ln.Addr().String(), "path", c.path)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shut)
-		return ctx.Err()
-	case err := <-errc:
-		return fmt.Errorf("slack events endpoint: %w", err)
-	}
+	ep := inbound.Endpoint{Listen: c.a.Listen, Addr: c.listen, Path: c.path, Log: c.log,
+		Platform: Type, Name: "the Slack Events API", Failed: "slack events endpoint"}
+	return ep.Serve(ctx, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName})
 }
 
 // channelName looks a conversation's name up once and remembers it; a
