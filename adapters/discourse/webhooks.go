@@ -267,16 +267,12 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	if !req.Follow {
 		return nil
 	}
-	if c.listen == "" {
-		c.log.Info("discourse webhooks are not received: set events_listen and a webhook in the forum to receive them")
-		<-ctx.Done()
-		return ctx.Err()
-	}
 	community := c.community
 	if name := req.Communities[c.id]; name != "" {
 		community = name
 	}
 	ep := inbound.Endpoint{Listen: c.a.Listen, Addr: c.listen, Path: c.path, Log: c.log,
-		Platform: Type, Name: "the Discourse webhook", Failed: "discourse webhook endpoint"}
+		Platform: Type, Name: "the Discourse webhook", Failed: "discourse webhook endpoint",
+		Unset: "discourse webhooks are not received: set events_listen and a webhook in the forum to receive them"}
 	return ep.Serve(ctx, &Receiver{Secret: c.secret, Instance: c.id, Community: community, Handle: handle, Now: c.a.Now, Log: c.log})
 }

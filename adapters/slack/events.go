@@ -338,17 +338,13 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	if !req.Follow {
 		return nil
 	}
-	if c.listen == "" {
-		c.log.Info("slack events are not received: set events_listen and the app's Request URL to receive them")
-		<-ctx.Done()
-		return ctx.Err()
-	}
 	community := c.community
 	if name := req.Communities[c.team]; name != "" {
 		community = name
 	}
 	ep := inbound.Endpoint{Listen: c.a.Listen, Addr: c.listen, Path: c.path, Log: c.log,
-		Platform: Type, Name: "the Slack Events API", Failed: "slack events endpoint"}
+		Platform: Type, Name: "the Slack Events API", Failed: "slack events endpoint",
+		Unset: "slack events are not received: set events_listen and the app's Request URL to receive them"}
 	return ep.Serve(ctx, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName})
 }
 

@@ -16,20 +16,28 @@ import (
 type Endpoint struct {
 	// Listen opens the listener; nil means net.Listen.
 	Listen func(network, addr string) (net.Listener, error)
-	Addr   string // the events_listen setting
+	Addr   string // the events_listen setting; "": no endpoint
 	Path   string // the events_path setting
 	Log    *slog.Logger
 	// Platform starts error messages ("slack events_listen: ..."); Name
 	// is what the endpoint is in the log ("the Slack Events API") and
 	// Failed in the error when the server stops ("slack events endpoint").
 	Platform, Name, Failed string
+	// Unset is logged when Addr is empty, saying how to receive events.
+	Unset string
 }
 
 // Serve answers h at the endpoint's path until ctx ends, then shuts the
 // server down, giving requests under way 5 seconds, and returns
 // ctx.Err(). It returns early when the listener cannot be opened or the
-// server fails.
+// server fails. Without an address it only waits for ctx, so Stream
+// still runs as long as asked.
 func (e Endpoint) Serve(ctx context.Context, h http.Handler) error {
+	if e.Addr == "" {
+		e.Log.Info(e.Unset)
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	listen := e.Listen
 	if listen == nil {
 		listen = net.Listen

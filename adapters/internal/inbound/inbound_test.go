@@ -18,7 +18,7 @@ func TestServe(t *testing.T) {
 			lnc <- ln
 			return ln, err
 		},
-		Path: "/events", Log: slog.New(slog.DiscardHandler),
+		Addr: ":0", Path: "/events", Log: slog.New(slog.DiscardHandler),
 		Platform: "chat", Name: "the chat events", Failed: "chat events endpoint",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -45,5 +45,12 @@ func TestServe(t *testing.T) {
 	ep.Listen = func(string, string) (net.Listener, error) { return nil, refused }
 	if err := ep.Serve(context.Background(), http.NotFoundHandler()); !errors.Is(err, refused) || err.Error() != "chat events_listen: address in use" {
 		t.Errorf("listen failure: %v", err)
+	}
+
+	ep.Addr, ep.Listen = "", nil
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if err := ep.Serve(ctx, http.NotFoundHandler()); !errors.Is(err, context.Canceled) {
+		t.Errorf("no address: %v", err)
 	}
 }
