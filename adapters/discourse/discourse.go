@@ -47,10 +47,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/single"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -106,8 +106,10 @@ type Adapter struct {
 	// Sleep waits out a rate limit in Read and Apply; nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	once sync.Once
-	keys *keyBook
+	// keys remembers performed keys across the Conns of this Adapter, so
+	// concurrent callers with one key agree; the key in the post covers
+	// other processes.
+	keys ledger.Book
 }
 
 // New returns the discourse adapter.
@@ -148,7 +150,6 @@ var (
 
 // Open checks the settings and the key.
 func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
-	a.once.Do(func() { a.keys = &keyBook{locks: map[string]*sync.Mutex{}, done: map[string]record{}} })
 	s := req.Settings
 	c := &Conn{a: a, log: req.Logger}
 	if c.log == nil {

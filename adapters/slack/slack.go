@@ -53,6 +53,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/single"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -113,13 +114,12 @@ type Adapter struct {
 	// keys remembers performed keys across the Conns of this Adapter, so
 	// concurrent callers with one key agree; the platform's own record
 	// (message metadata) covers other processes.
-	keys *keyBook
+	keys ledger.Book
 	pace *pacer
 }
 
 func (a *Adapter) init() {
 	a.once.Do(func() {
-		a.keys = &keyBook{locks: map[string]*sync.Mutex{}, done: map[string]record{}}
 		a.pace = &pacer{buckets: map[string]*bucket{}}
 	})
 }
