@@ -32,29 +32,10 @@ func pageNumber(k platform.Kind, tok string, first int) (int, error) {
 
 // Read returns one page of objects.
 func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
-	var resp platform.ReadResponse
-	if c.closed.Load() {
-		return resp, errClosed
-	}
-	if req.Kind == platform.KindCommunity {
-		if req.PageToken != "" {
-			_, err := tokens.Parse(req.Kind, req.PageToken)
-			return resp, err
-		}
-		resp.Objects = []platform.Object{c.communityObject()}
-		return resp, nil
-	}
-	spec, ok := platform.SpecOf(req.Kind)
-	if !ok {
-		return resp, fmt.Errorf("%w: unknown kind %q", platform.ErrInvalid, req.Kind)
-	}
-	if spec.Scoped && req.Community == "" {
-		return resp, fmt.Errorf("%w: reading %ss needs a community id", platform.ErrInvalid, req.Kind)
-	}
-	if err := c.check(req.Community); err != nil {
+	resp, done, err := c.block().Read(req, tokens)
+	if done {
 		return resp, err
 	}
-	var err error
 	switch req.Kind {
 	case platform.KindChannel:
 		resp, err = c.readCategories(ctx, req)
@@ -154,8 +135,6 @@ func (c *Conn) categories(ctx context.Context) ([]Category, error) {
 	slices.SortFunc(cats, func(a, b Category) int { return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID)) })
 	return cats, err
 }
-
-func (c *Conn) communityObject() platform.Object { return c.block().Object() }
 
 func (c *Conn) channelObject(ct Category, names map[int]string) platform.Object {
 	return platform.Object{Kind: platform.KindChannel, ID: strconv.Itoa(ct.ID), Community: c.id, Attrs: platform.Attrs{
@@ -306,7 +285,7 @@ func (c *Conn) Import(ctx context.Context, req platform.ImportRequest) (platform
 		if req.ID != c.id {
 			return resp, fmt.Errorf("forum %q: this platform block is %s: %w", req.ID, c.id, platform.ErrNotFound)
 		}
-		o = c.communityObject()
+		o = c.block().Object()
 	case platform.KindChannel:
 		o, err = c.channel(ctx, req.ID)
 	case platform.KindRole:

@@ -19,26 +19,8 @@ const tokens pagetoken.Prefix = "slack1:"
 
 // Read returns one page of objects.
 func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
-	var resp platform.ReadResponse
-	if c.closed.Load() {
-		return resp, errClosed
-	}
-	if req.Kind == platform.KindCommunity {
-		if req.PageToken != "" {
-			_, err := tokens.Parse(req.Kind, req.PageToken)
-			return resp, err
-		}
-		resp.Objects = []platform.Object{c.communityObject()}
-		return resp, nil
-	}
-	spec, ok := platform.SpecOf(req.Kind)
-	if !ok {
-		return resp, fmt.Errorf("%w: unknown kind %q", platform.ErrInvalid, req.Kind)
-	}
-	if spec.Scoped && req.Community == "" {
-		return resp, fmt.Errorf("%w: reading %ss needs a community id", platform.ErrInvalid, req.Kind)
-	}
-	if err := c.check(req.Community); err != nil {
+	resp, done, err := c.block().Read(req, tokens)
+	if done {
 		return resp, err
 	}
 	cursor, err := tokens.Parse(req.Kind, req.PageToken)
@@ -126,8 +108,6 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 func person(u slack.User) bool {
 	return !u.Deleted && !u.IsBot && !u.IsAppUser && u.ID != "USLACKBOT"
 }
-
-func (c *Conn) communityObject() platform.Object { return c.block().Object() }
 
 func (c *Conn) channelObject(ch slack.Channel) platform.Object {
 	return platform.Object{Kind: platform.KindChannel, ID: ch.ID, Community: c.team, Attrs: platform.Attrs{
@@ -268,7 +248,7 @@ func (c *Conn) Import(ctx context.Context, req platform.ImportRequest) (platform
 		if req.ID != c.team {
 			return resp, fmt.Errorf("workspace %q: this platform block is %s: %w", req.ID, c.team, platform.ErrNotFound)
 		}
-		o = c.communityObject()
+		o = c.block().Object()
 	case platform.KindChannel:
 		var ch slack.Channel
 		if ch, err = c.conversation(ctx, req.ID); err == nil {

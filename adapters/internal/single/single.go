@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/hearth-community/hearth/adapters/internal/pagetoken"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -46,6 +47,36 @@ func (b Block) Check(community string) error {
 // Object is the community as Read lists it.
 func (b Block) Object() platform.Object {
 	return platform.Object{Kind: platform.KindCommunity, ID: b.ID, Attrs: platform.Attrs{"name": b.Name}}
+}
+
+// Read answers what Read needs no platform call for: a closed
+// connection, the community listing (the one community, in one page),
+// an unknown kind and a community other than the block's. done reports
+// whether resp and err are the answer; when it is false the caller
+// lists req.Kind itself.
+func (b Block) Read(req platform.ReadRequest, tokens pagetoken.Prefix) (resp platform.ReadResponse, done bool, err error) {
+	if b.Closed.Load() {
+		return resp, true, b.ErrClosed
+	}
+	if req.Kind == platform.KindCommunity {
+		if req.PageToken != "" {
+			_, err := tokens.Parse(req.Kind, req.PageToken)
+			return resp, true, err
+		}
+		resp.Objects = []platform.Object{b.Object()}
+		return resp, true, nil
+	}
+	spec, ok := platform.SpecOf(req.Kind)
+	if !ok {
+		return resp, true, fmt.Errorf("%w: unknown kind %q", platform.ErrInvalid, req.Kind)
+	}
+	if spec.Scoped && req.Community == "" {
+		return resp, true, fmt.Errorf("%w: reading %ss needs a community id", platform.ErrInvalid, req.Kind)
+	}
+	if err := b.Check(req.Community); err != nil {
+		return resp, true, err
+	}
+	return resp, false, nil
 }
 
 // Adopt applies a change to the community itself: creating it adopts

@@ -57,3 +57,21 @@ func TestApply(t *testing.T) {
 		t.Errorf("closed: err = %v", err)
 	}
 }
+
+func TestRead(t *testing.T) {
+	var closed atomic.Bool
+	b := Block{ID: "S1", Name: "explorers", Noun: "space", Closed: &closed, ErrClosed: errors.New("closed")}
+	resp, done, err := b.Read(platform.ReadRequest{Kind: platform.KindCommunity}, "t1:")
+	if !done || err != nil || len(resp.Objects) != 1 || resp.Objects[0].Attrs["name"] != "explorers" {
+		t.Errorf("community: %+v, done %v, %v", resp, done, err)
+	}
+	if _, done, err := b.Read(platform.ReadRequest{Kind: platform.KindChannel, Community: "S2"}, "t1:"); !done || !errors.Is(err, platform.ErrNotFound) {
+		t.Errorf("another community: done %v, %v", done, err)
+	}
+	if _, done, err := b.Read(platform.ReadRequest{Kind: "planet", Community: "S1"}, "t1:"); !done || !errors.Is(err, platform.ErrInvalid) {
+		t.Errorf("unknown kind: done %v, %v", done, err)
+	}
+	if _, done, err := b.Read(platform.ReadRequest{Kind: platform.KindChannel, Community: "S1"}, "t1:"); done || err != nil {
+		t.Errorf("channels are the caller's: done %v, %v", done, err)
+	}
+}
