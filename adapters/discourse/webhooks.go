@@ -192,12 +192,9 @@ type Receiver struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 
-	mu    sync.Mutex
-	seen  map[string]bool
-	order []string
+	mu   sync.Mutex
+	seen inbound.Recent // so a redelivery of a committed event is not delivered again
 }
-
-const seenMax = 4096
 
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -233,7 +230,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, e := range evs {
-		if rc.seen[e.ID] {
+		if rc.seen.Has(e.ID) {
 			continue
 		}
 		if err := rc.Handle(ctx, platform.Delivery{Event: e, Cursor: e.ID}); err != nil {
@@ -243,15 +240,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "event not stored; retry", http.StatusServiceUnavailable)
 			return
 		}
-		if rc.seen == nil {
-			rc.seen = map[string]bool{}
-		}
-		rc.seen[e.ID] = true
-		rc.order = append(rc.order, e.ID)
-		if len(rc.order) > seenMax {
-			delete(rc.seen, rc.order[0])
-			rc.order = rc.order[1:]
-		}
+		rc.seen.Add(e.ID)
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -242,15 +242,11 @@ type Receiver struct {
 	ChannelName func(ctx context.Context, id string) string
 
 	mu sync.Mutex // one delivery at a time, in arrival order
-	// seen holds the event ids delivered lately, oldest first, so Slack's
-	// retries of a committed event are answered without delivering it
-	// again (the runtime would also drop it by its id).
-	seen  map[string]bool
-	order []string
+	// seen holds the event ids delivered lately, so Slack's retries of a
+	// committed event are answered without delivering it again (the
+	// runtime would also drop it by its id).
+	seen inbound.Recent
 }
-
-// seenMax bounds the remembered event ids.
-const seenMax = 4096
 
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -289,7 +285,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, e := range evs {
-		if rc.seen[e.ID] {
+		if rc.seen.Has(e.ID) {
 			continue
 		}
 		if id, ok := e.Attrs["channel_id"].(string); ok && rc.ChannelName != nil {
@@ -302,21 +298,9 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "event not stored; retry", http.StatusServiceUnavailable)
 			return
 		}
-		rc.remember(e.ID)
+		rc.seen.Add(e.ID)
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-func (rc *Receiver) remember(id string) {
-	if rc.seen == nil {
-		rc.seen = map[string]bool{}
-	}
-	rc.seen[id] = true
-	rc.order = append(rc.order, id)
-	if len(rc.order) > seenMax {
-		delete(rc.seen, rc.order[0])
-		rc.order = rc.order[1:]
-	}
 }
 
 func (rc *Receiver) log() *slog.Logger {

@@ -1,6 +1,7 @@
 // Package inbound serves the HTTP endpoint a platform pushes events to
 // (an events_listen address and an events_path), for the adapters whose
-// Stream waits for the platform to call rather than asking it.
+// Stream waits for the platform to call rather than asking it, and
+// remembers what it delivered lately, as platforms retry.
 package inbound
 
 import (
