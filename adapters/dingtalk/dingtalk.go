@@ -42,6 +42,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
+	"github.com/hearth-community/hearth/adapters/internal/shared"
 	"github.com/hearth-community/hearth/adapters/internal/window"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -93,8 +94,7 @@ type Adapter struct {
 	Client *http.Client
 	Now    func() time.Time
 
-	mu     sync.Mutex
-	robots map[string]*robot // by webhook URL
+	robots shared.Map[robot] // by webhook URL
 }
 
 type robot struct {
@@ -151,16 +151,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a.mu.Lock()
-	if a.robots == nil {
-		a.robots = map[string]*robot{}
-	}
-	r := a.robots[hook]
-	if r == nil {
-		r = &robot{quota: window.Limiter{N: PerMinute, Per: time.Minute}}
-		a.robots[hook] = r
-	}
-	a.mu.Unlock()
+	r := a.robots.Get(hook, func() *robot { return &robot{quota: window.Limiter{N: PerMinute, Per: time.Minute}} })
 	return &Conn{hook: u, secret: secret, channel: channel, msgtype: msgtype, client: client, now: now, log: log, robot: r}, nil
 }
 

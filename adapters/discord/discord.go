@@ -58,6 +58,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
+	"github.com/hearth-community/hearth/adapters/internal/shared"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -106,25 +107,9 @@ type Adapter struct {
 	// nil uses a client with a 20 s timeout.
 	HTTPClient *http.Client
 
-	mu sync.Mutex
 	// ledgers are the idempotency keys per bot (token and API URL),
 	// shared by the Conns this adapter opens.
-	ledgers map[string]*ledger.Ledger
-}
-
-// ledger is the key ledger of one bot.
-func (a *Adapter) ledger(account string) *ledger.Ledger {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.ledgers == nil {
-		a.ledgers = map[string]*ledger.Ledger{}
-	}
-	l := a.ledgers[account]
-	if l == nil {
-		l = &ledger.Ledger{}
-		a.ledgers[account] = l
-	}
-	return l
+	ledgers shared.Map[ledger.Ledger]
 }
 
 // New returns the Discord adapter.
@@ -218,7 +203,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	c := &Conn{s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait, token: token, gateway: gateway,
-		keys: a.ledger(token + "\x00" + apiURL), channelOf: map[string]string{}, names: map[string]string{}}
+		keys: a.ledgers.Get(token+"\x00"+apiURL, nil), channelOf: map[string]string{}, names: map[string]string{}}
 	var me discordgo.User
 	if err := c.call(ctx, "GET", discordgo.EndpointUser("@me"), nil, &me); err != nil {
 		return nil, fmt.Errorf("discord: checking the bot token: %w", err)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hearth-community/hearth/adapters/internal/single"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -16,62 +17,11 @@ import (
 // and description) are not read, so plan never changes them; when a
 // create or update carries them they are left out.
 func (c *Conn) Apply(ctx context.Context, req platform.ApplyRequest) (platform.ApplyResponse, error) {
-	var resp platform.ApplyResponse
-	if c.closed.Load() {
-		return resp, errClosed
-	}
-	req, err := platform.CheckApply(req)
-	if err != nil {
-		return resp, err
-	}
-	if req.Kind != platform.KindCommunity {
-		if err := c.check(req.Community); err != nil {
-			return resp, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return resp, err
-	}
-	var o platform.Object
-	switch req.Kind {
-	case platform.KindCommunity:
-		o, err = c.applyCommunity(req)
-	case platform.KindChannel:
-		o, err = c.applyCategory(ctx, req)
-	case platform.KindRole:
-		o, err = c.applyGroup(ctx, req)
-	case platform.KindRoleAssignment:
-		o, err = c.applyMembership(ctx, req)
-	default:
-		err = fmt.Errorf("%w: discourse cannot %s a %s", platform.ErrUnsupported, req.Op, req.Kind)
-	}
-	if err != nil {
-		return resp, fmt.Errorf("%s %s: %w", req.Op, req.Kind, err)
-	}
-	o.Address = req.Address
-	resp.Object = o
-	return resp, nil
-}
-
-// applyCommunity: the forum is the community; creating it adopts the
-// forum when the name is the community setting.
-func (c *Conn) applyCommunity(req platform.ApplyRequest) (platform.Object, error) {
-	switch req.Op {
-	case platform.OpCreate:
-		if req.Attrs["name"] != c.community {
-			return platform.Object{}, fmt.Errorf("%w: this discourse platform block holds community %q, not %q; set its community setting", platform.ErrInvalid, c.community, req.Attrs["name"])
-		}
-	case platform.OpUpdate:
-		if req.ID != c.id {
-			return platform.Object{}, fmt.Errorf("forum %s: %w", req.ID, platform.ErrNotFound)
-		}
-		if n, ok := req.Attrs["name"]; ok && n != c.community {
-			return platform.Object{}, fmt.Errorf("%w: this discourse platform block holds community %q; renaming it means changing its community setting", platform.ErrInvalid, c.community)
-		}
-	case platform.OpDelete:
-		return platform.Object{}, fmt.Errorf("%w: hearth does not delete a Discourse forum", platform.ErrUnsupported)
-	}
-	return c.communityObject(), nil
+	return c.block().Apply(ctx, req, map[platform.Kind]single.Func{
+		platform.KindChannel:        c.applyCategory,
+		platform.KindRole:           c.applyGroup,
+		platform.KindRoleAssignment: c.applyMembership,
+	})
 }
 
 func permissions(private string) map[string]any {

@@ -47,10 +47,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
+	"github.com/hearth-community/hearth/adapters/internal/single"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -105,8 +106,10 @@ type Adapter struct {
 	// Sleep waits out a rate limit in Read and Apply; nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	once sync.Once
-	keys *keyBook
+	// keys remembers performed keys across the Conns of this Adapter, so
+	// concurrent callers with one key agree; the key in the post covers
+	// other processes.
+	keys ledger.Book
 }
 
 // New returns the discourse adapter.
@@ -147,7 +150,6 @@ var (
 
 // Open checks the settings and the key.
 func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
-	a.once.Do(func() { a.keys = &keyBook{locks: map[string]*sync.Mutex{}, done: map[string]record{}} })
 	s := req.Settings
 	c := &Conn{a: a, log: req.Logger}
 	if c.log == nil {
@@ -215,15 +217,13 @@ func (c *Conn) Close() error {
 
 var errClosed = fmt.Errorf("%w: the discourse connection is closed", platform.ErrInvalid)
 
-func (c *Conn) check(community string) error {
-	if c.closed.Load() {
-		return errClosed
-	}
-	if community != c.id {
-		return fmt.Errorf("community %q: this platform block is forum %s: %w", community, c.id, platform.ErrNotFound)
-	}
-	return nil
+// block is the forum as the one community of this platform block.
+func (c *Conn) block() single.Block {
+	return single.Block{Platform: Type, Noun: "forum", ID: c.id, Name: c.community,
+		NoDelete: "hearth does not delete a Discourse forum", Closed: &c.closed, ErrClosed: errClosed}
 }
+
+func (c *Conn) check(community string) error { return c.block().Check(community) }
 
 func (c *Conn) now() time.Time {
 	if c.a.Now != nil {

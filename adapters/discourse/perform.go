@@ -2,64 +2,18 @@ package discourse
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // forever is how long a ban without a duration suspends: Discourse has no
 // unlimited suspension, and its own "forever" is a date far ahead.
 const forever = 200 * 365 * 24 * time.Hour
-
-// keyBook serialises calls with one key and remembers what was done in
-// this process.
-type keyBook struct {
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex
-	done  map[string]record
-}
-
-type record struct{ fp, id string }
-
-func (b *keyBook) lock(key string) func() {
-	b.mu.Lock()
-	l := b.locks[key]
-	if l == nil {
-		l = &sync.Mutex{}
-		b.locks[key] = l
-	}
-	b.mu.Unlock()
-	l.Lock()
-	return l.Unlock
-}
-
-func (b *keyBook) get(key string) (record, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, ok := b.done[key]
-	return r, ok
-}
-
-func (b *keyBook) put(key string, r record) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.done[key] = r
-}
-
-func fingerprint(req platform.PerformRequest) string {
-	h := sha256.New()
-	for _, s := range []string{string(req.Action), req.Community, req.Channel, req.Member, req.Role, req.Message, req.Text, req.Duration.String()} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
 
 // marker is the HTML comment a post carries its key in; Discourse does
 // not show comments, and keeps the raw text.
@@ -81,14 +35,11 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if err := c.check(req.Community); err != nil {
 		return resp, err
 	}
-	fp := fingerprint(req)
-	unlock := c.a.keys.lock(req.Key)
+	fp := ledger.Digest(req)
+	unlock := c.a.keys.Lock(req.Key)
 	defer unlock()
-	if r, ok := c.a.keys.get(req.Key); ok {
-		if r.fp != fp {
-			return resp, fmt.Errorf("key %q: %w", req.Key, platform.ErrKeyReused)
-		}
-		return platform.PerformResponse{ID: r.id, Duplicate: true}, nil
+	if r, done, err := c.a.keys.Done(req.Key, fp); done {
+		return r, err
 	}
 	reason := req.Reason
 	if reason == "" {
@@ -146,7 +97,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if err != nil {
 		return resp, fmt.Errorf("%s: %w", req.Action, err)
 	}
-	c.a.keys.put(req.Key, record{fp: fp, id: id})
+	c.a.keys.Put(req.Key, fp, id)
 	return platform.PerformResponse{ID: id, Duplicate: dup}, nil
 }
 

@@ -3,12 +3,12 @@ package discourse
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/hearth-community/hearth/adapters/internal/pagetoken"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -16,31 +16,10 @@ import (
 // to continue at: "POSITION:ID" of the last category listed (keyset, so
 // categories added or removed between pages shift nothing), or the next
 // page number for groups and members.
-const tokenPrefix = "discourse1:"
-
-func pageToken(k platform.Kind, at string) string {
-	if at == "" {
-		return ""
-	}
-	return tokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(string(k)+"\x00"+at))
-}
-
-func parseToken(k platform.Kind, tok string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	if raw, ok := strings.CutPrefix(tok, tokenPrefix); ok {
-		if b, err := base64.RawURLEncoding.DecodeString(raw); err == nil {
-			if kind, at, ok := strings.Cut(string(b), "\x00"); ok && kind == string(k) && at != "" {
-				return at, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("%w: page token %q was not issued for a %s listing of this platform", platform.ErrInvalid, tok, k)
-}
+const tokens pagetoken.Prefix = "discourse1:"
 
 func pageNumber(k platform.Kind, tok string, first int) (int, error) {
-	at, err := parseToken(k, tok)
+	at, err := tokens.Parse(k, tok)
 	if err != nil || at == "" {
 		return first, err
 	}
@@ -53,29 +32,10 @@ func pageNumber(k platform.Kind, tok string, first int) (int, error) {
 
 // Read returns one page of objects.
 func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
-	var resp platform.ReadResponse
-	if c.closed.Load() {
-		return resp, errClosed
-	}
-	if req.Kind == platform.KindCommunity {
-		if req.PageToken != "" {
-			_, err := parseToken(req.Kind, req.PageToken)
-			return resp, err
-		}
-		resp.Objects = []platform.Object{c.communityObject()}
-		return resp, nil
-	}
-	spec, ok := platform.SpecOf(req.Kind)
-	if !ok {
-		return resp, fmt.Errorf("%w: unknown kind %q", platform.ErrInvalid, req.Kind)
-	}
-	if spec.Scoped && req.Community == "" {
-		return resp, fmt.Errorf("%w: reading %ss needs a community id", platform.ErrInvalid, req.Kind)
-	}
-	if err := c.check(req.Community); err != nil {
+	resp, done, err := c.block().Read(req, tokens)
+	if done {
 		return resp, err
 	}
-	var err error
 	switch req.Kind {
 	case platform.KindChannel:
 		resp, err = c.readCategories(ctx, req)
@@ -93,7 +53,7 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 			}
 		}
 		if more {
-			resp.NextPageToken = pageToken(req.Kind, strconv.Itoa(page+1))
+			resp.NextPageToken = tokens.Make(req.Kind, strconv.Itoa(page+1))
 		}
 	case platform.KindRoleAssignment:
 		if req.PageToken != "" {
@@ -113,7 +73,7 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 			}
 		}
 		if len(users) == UsersPage {
-			resp.NextPageToken = pageToken(req.Kind, strconv.Itoa(page+1))
+			resp.NextPageToken = tokens.Make(req.Kind, strconv.Itoa(page+1))
 		}
 	default:
 		return resp, fmt.Errorf("%w: discourse cannot list %ss", platform.ErrUnsupported, req.Kind)
@@ -128,7 +88,7 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 // position order.
 func (c *Conn) readCategories(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
 	var resp platform.ReadResponse
-	after, err := parseToken(req.Kind, req.PageToken)
+	after, err := tokens.Parse(req.Kind, req.PageToken)
 	if err != nil {
 		return resp, err
 	}
@@ -160,7 +120,7 @@ func (c *Conn) readCategories(ctx context.Context, req platform.ReadRequest) (pl
 		}
 		if len(resp.Objects) == size {
 			last := resp.Objects[len(resp.Objects)-1]
-			resp.NextPageToken = pageToken(req.Kind, last.Attrs["position"]+":"+last.ID)
+			resp.NextPageToken = tokens.Make(req.Kind, last.Attrs["position"]+":"+last.ID)
 			break
 		}
 		resp.Objects = append(resp.Objects, c.channelObject(ct, names))
@@ -174,10 +134,6 @@ func (c *Conn) categories(ctx context.Context) ([]Category, error) {
 	err := c.retry(ctx, func() (err error) { cats, err = c.api.Categories(ctx); return err })
 	slices.SortFunc(cats, func(a, b Category) int { return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID)) })
 	return cats, err
-}
-
-func (c *Conn) communityObject() platform.Object {
-	return platform.Object{Kind: platform.KindCommunity, ID: c.id, Attrs: platform.Attrs{"name": c.community}}
 }
 
 func (c *Conn) channelObject(ct Category, names map[int]string) platform.Object {
@@ -329,7 +285,7 @@ func (c *Conn) Import(ctx context.Context, req platform.ImportRequest) (platform
 		if req.ID != c.id {
 			return resp, fmt.Errorf("forum %q: this platform block is %s: %w", req.ID, c.id, platform.ErrNotFound)
 		}
-		o = c.communityObject()
+		o = c.block().Object()
 	case platform.KindChannel:
 		o, err = c.channel(ctx, req.ID)
 	case platform.KindRole:

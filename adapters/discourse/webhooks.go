@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hearth-community/hearth/adapters/internal/inbound"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -192,12 +192,9 @@ type Receiver struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 
-	mu    sync.Mutex
-	seen  map[string]bool
-	order []string
+	mu   sync.Mutex
+	seen inbound.Recent // so a redelivery of a committed event is not delivered again
 }
-
-const seenMax = 4096
 
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -233,7 +230,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, e := range evs {
-		if rc.seen[e.ID] {
+		if rc.seen.Has(e.ID) {
 			continue
 		}
 		if err := rc.Handle(ctx, platform.Delivery{Event: e, Cursor: e.ID}); err != nil {
@@ -243,15 +240,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "event not stored; retry", http.StatusServiceUnavailable)
 			return
 		}
-		if rc.seen == nil {
-			rc.seen = map[string]bool{}
-		}
-		rc.seen[e.ID] = true
-		rc.order = append(rc.order, e.ID)
-		if len(rc.order) > seenMax {
-			delete(rc.seen, rc.order[0])
-			rc.order = rc.order[1:]
-		}
+		rc.seen.Add(e.ID)
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -267,36 +256,12 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	if !req.Follow {
 		return nil
 	}
-	if c.listen == "" {
-		c.log.Info("discourse webhooks are not received: set events_listen and a webhook in the forum to receive them")
-		<-ctx.Done()
-		return ctx.Err()
-	}
 	community := c.community
 	if name := req.Communities[c.id]; name != "" {
 		community = name
 	}
-	listen := c.a.Listen
-	if listen == nil {
-		listen = net.Listen
-	}
-	ln, err := listen("tcp", c.listen)
-	if err != nil {
-		return fmt.Errorf("discourse events_listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(c.path, &Receiver{Secret: c.secret, Instance: c.id, Community: community, Handle: handle, Now: c.a.Now, Log: c.log})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-	c.log.Info("serving the Discourse webhook", "addr", ln.Addr().String(), "path", c.path)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shut)
-		return ctx.Err()
-	case err := <-errc:
-		return fmt.Errorf("discourse webhook endpoint: %w", err)
-	}
+	ep := inbound.Endpoint{Listen: c.a.Listen, Addr: c.listen, Path: c.path, Log: c.log,
+		Platform: Type, Name: "the Discourse webhook", Failed: "discourse webhook endpoint",
+		Unset: "discourse webhooks are not received: set events_listen and a webhook in the forum to receive them"}
+	return ep.Serve(ctx, &Receiver{Secret: c.secret, Instance: c.id, Community: community, Handle: handle, Now: c.a.Now, Log: c.log})
 }

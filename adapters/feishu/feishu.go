@@ -42,6 +42,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
+	"github.com/hearth-community/hearth/adapters/internal/shared"
 	"github.com/hearth-community/hearth/adapters/internal/window"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -90,8 +91,7 @@ type Adapter struct {
 	Client *http.Client
 	Now    func() time.Time
 
-	mu   sync.Mutex
-	bots map[string]*bot // by webhook URL: shared by Conns, like the real quota
+	bots shared.Map[bot] // by webhook URL: shared by Conns, like the real quota
 }
 
 // bot is what all Conns to one bot share: the keys done and the quota.
@@ -142,16 +142,9 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a.mu.Lock()
-	if a.bots == nil {
-		a.bots = map[string]*bot{}
-	}
-	b := a.bots[hook]
-	if b == nil {
-		b = &bot{perMinute: window.Limiter{N: 100, Per: time.Minute}, perSecond: window.Limiter{N: 5, Per: time.Second}}
-		a.bots[hook] = b
-	}
-	a.mu.Unlock()
+	b := a.bots.Get(hook, func() *bot {
+		return &bot{perMinute: window.Limiter{N: 100, Per: time.Minute}, perSecond: window.Limiter{N: 5, Per: time.Second}}
+	})
 	return &Conn{hook: hook, secret: secret, channel: channel, client: client, now: now, log: log, bot: b}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/hearth-community/hearth/adapters/internal/single"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -17,65 +18,12 @@ import (
 // position, community title and description) are not read, so plan never
 // changes them; when a create or update carries them they are left out.
 func (c *Conn) Apply(ctx context.Context, req platform.ApplyRequest) (platform.ApplyResponse, error) {
-	var resp platform.ApplyResponse
-	if c.closed.Load() {
-		return resp, errClosed
-	}
-	req, err := platform.CheckApply(req)
-	if err != nil {
-		return resp, err
-	}
-	if req.Kind != platform.KindCommunity {
-		if err := c.check(req.Community); err != nil {
-			return resp, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return resp, err
-	}
-	var o platform.Object
-	switch req.Kind {
-	case platform.KindCommunity:
-		o, err = c.applyCommunity(req)
-	case platform.KindChannel:
-		o, err = c.applyChannel(ctx, req)
-	case platform.KindRole:
-		o, err = c.applyRole(ctx, req)
-	case platform.KindRoleAssignment:
-		o, err = c.applyAssignment(ctx, req)
-	case platform.KindPin:
-		o, err = c.applyPin(ctx, req)
-	default:
-		err = fmt.Errorf("%w: slack cannot %s a %s", platform.ErrUnsupported, req.Op, req.Kind)
-	}
-	if err != nil {
-		return resp, fmt.Errorf("%s %s: %w", req.Op, req.Kind, err)
-	}
-	o.Address = req.Address
-	resp.Object = o
-	return resp, nil
-}
-
-// applyCommunity: the workspace is the community. Creating it adopts the
-// workspace when the name is the community setting; a workspace cannot
-// be renamed or deleted by an app.
-func (c *Conn) applyCommunity(req platform.ApplyRequest) (platform.Object, error) {
-	switch req.Op {
-	case platform.OpCreate:
-		if req.Attrs["name"] != c.community {
-			return platform.Object{}, fmt.Errorf("%w: this slack platform block holds community %q, not %q; set its community setting", platform.ErrInvalid, c.community, req.Attrs["name"])
-		}
-	case platform.OpUpdate:
-		if req.ID != c.team {
-			return platform.Object{}, fmt.Errorf("workspace %s: %w", req.ID, platform.ErrNotFound)
-		}
-		if n, ok := req.Attrs["name"]; ok && n != c.community {
-			return platform.Object{}, fmt.Errorf("%w: this slack platform block holds community %q; renaming it means changing its community setting", platform.ErrInvalid, c.community)
-		}
-	case platform.OpDelete:
-		return platform.Object{}, fmt.Errorf("%w: an app cannot delete a Slack workspace", platform.ErrUnsupported)
-	}
-	return c.communityObject(), nil
+	return c.block().Apply(ctx, req, map[platform.Kind]single.Func{
+		platform.KindChannel:        c.applyChannel,
+		platform.KindRole:           c.applyRole,
+		platform.KindRoleAssignment: c.applyAssignment,
+		platform.KindPin:            c.applyPin,
+	})
 }
 
 func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/hearth-community/hearth/adapters/internal/inbound"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -242,15 +242,11 @@ type Receiver struct {
 	ChannelName func(ctx context.Context, id string) string
 
 	mu sync.Mutex // one delivery at a time, in arrival order
-	// seen holds the event ids delivered lately, oldest first, so Slack's
-	// retries of a committed event are answered without delivering it
-	// again (the runtime would also drop it by its id).
-	seen  map[string]bool
-	order []string
+	// seen holds the event ids delivered lately, so Slack's retries of a
+	// committed event are answered without delivering it again (the
+	// runtime would also drop it by its id).
+	seen inbound.Recent
 }
-
-// seenMax bounds the remembered event ids.
-const seenMax = 4096
 
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -289,7 +285,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, e := range evs {
-		if rc.seen[e.ID] {
+		if rc.seen.Has(e.ID) {
 			continue
 		}
 		if id, ok := e.Attrs["channel_id"].(string); ok && rc.ChannelName != nil {
@@ -302,21 +298,9 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "event not stored; retry", http.StatusServiceUnavailable)
 			return
 		}
-		rc.remember(e.ID)
+		rc.seen.Add(e.ID)
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-func (rc *Receiver) remember(id string) {
-	if rc.seen == nil {
-		rc.seen = map[string]bool{}
-	}
-	rc.seen[id] = true
-	rc.order = append(rc.order, id)
-	if len(rc.order) > seenMax {
-		delete(rc.seen, rc.order[0])
-		rc.order = rc.order[1:]
-	}
 }
 
 func (rc *Receiver) log() *slog.Logger {
@@ -338,38 +322,14 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	if !req.Follow {
 		return nil
 	}
-	if c.listen == "" {
-		c.log.Info("slack events are not received: set events_listen and the app's Request URL to receive them")
-		<-ctx.Done()
-		return ctx.Err()
-	}
 	community := c.community
 	if name := req.Communities[c.team]; name != "" {
 		community = name
 	}
-	listen := c.a.Listen
-	if listen == nil {
-		listen = net.Listen
-	}
-	ln, err := listen("tcp", c.listen)
-	if err != nil {
-		return fmt.Errorf("slack events_listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(c.path, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-	c.log.Info("serving the Slack Events API", "addr", ln.Addr().String(), "path", c.path)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shut)
-		return ctx.Err()
-	case err := <-errc:
-		return fmt.Errorf("slack events endpoint: %w", err)
-	}
+	ep := inbound.Endpoint{Listen: c.a.Listen, Addr: c.listen, Path: c.path, Log: c.log,
+		Platform: Type, Name: "the Slack Events API", Failed: "slack events endpoint",
+		Unset: "slack events are not received: set events_listen and the app's Request URL to receive them"}
+	return ep.Serve(ctx, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName})
 }
 
 // channelName looks a conversation's name up once and remembers it; a

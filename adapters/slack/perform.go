@@ -2,8 +2,6 @@ package slack
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,12 +10,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -32,54 +30,6 @@ const metaType = "hearth_action"
 // searched for a key before posting: a retry comes soon after the first
 // try, so its message is among them.
 const historyWindow = 100
-
-// keyBook serialises calls with one key and remembers what was done in
-// this process.
-type keyBook struct {
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex
-	done  map[string]record
-}
-
-type record struct {
-	fp, id string
-}
-
-func (b *keyBook) lock(key string) func() {
-	b.mu.Lock()
-	l := b.locks[key]
-	if l == nil {
-		l = &sync.Mutex{}
-		b.locks[key] = l
-	}
-	b.mu.Unlock()
-	l.Lock()
-	return l.Unlock
-}
-
-func (b *keyBook) get(key string) (record, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, ok := b.done[key]
-	return r, ok
-}
-
-func (b *keyBook) put(key string, r record) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.done[key] = r
-}
-
-// fingerprint identifies what an action does, so a key reused for
-// something else is recognised.
-func fingerprint(req platform.PerformRequest) string {
-	h := sha256.New()
-	for _, s := range []string{string(req.Action), req.Community, req.Channel, req.Member, req.Role, req.Message, req.Text, req.Duration.String()} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
 
 // Perform does one action at most once per key: within a process by the
 // Adapter's record of keys, across processes and restarts for messages
@@ -99,14 +49,11 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if utf8.RuneCountInString(req.Text) > MaxTextLen {
 		return resp, fmt.Errorf("%w: text is longer than %d characters", platform.ErrInvalid, MaxTextLen)
 	}
-	fp := fingerprint(req)
-	unlock := c.a.keys.lock(req.Key)
+	fp := ledger.Digest(req)
+	unlock := c.a.keys.Lock(req.Key)
 	defer unlock()
-	if r, ok := c.a.keys.get(req.Key); ok {
-		if r.fp != fp {
-			return resp, fmt.Errorf("key %q: %w", req.Key, platform.ErrKeyReused)
-		}
-		return platform.PerformResponse{ID: r.id, Duplicate: true}, nil
+	if r, done, err := c.a.keys.Done(req.Key, fp); done {
+		return r, err
 	}
 	var id string
 	var dup bool
@@ -137,7 +84,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if err != nil {
 		return resp, fmt.Errorf("%s: %w", req.Action, err)
 	}
-	c.a.keys.put(req.Key, record{fp: fp, id: id})
+	c.a.keys.Put(req.Key, fp, id)
 	return platform.PerformResponse{ID: id, Duplicate: dup}, nil
 }
 

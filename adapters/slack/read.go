@@ -3,67 +3,27 @@ package slack
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
 
+	"github.com/hearth-community/hearth/adapters/internal/pagetoken"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // Page tokens wrap Slack's cursor with the kind it pages, so a token of
 // one listing is refused by another.
-const tokenPrefix = "slack1:"
-
-func pageToken(k platform.Kind, cursor string) string {
-	if cursor == "" {
-		return ""
-	}
-	return tokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(string(k)+"\x00"+cursor))
-}
-
-func parseToken(k platform.Kind, tok string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	raw, ok := strings.CutPrefix(tok, tokenPrefix)
-	if ok {
-		if b, err := base64.RawURLEncoding.DecodeString(raw); err == nil {
-			if kind, cursor, ok := strings.Cut(string(b), "\x00"); ok && kind == string(k) && cursor != "" {
-				return cursor, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("%w: page token %q was not issued for a %s listing of this platform", platform.ErrInvalid, tok, k)
-}
+const tokens pagetoken.Prefix = "slack1:"
 
 // Read returns one page of objects.
 func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
-	var resp platform.ReadResponse
-	if c.closed.Load() {
-		return resp, errClosed
-	}
-	if req.Kind == platform.KindCommunity {
-		if req.PageToken != "" {
-			_, err := parseToken(req.Kind, req.PageToken)
-			return resp, err
-		}
-		resp.Objects = []platform.Object{c.communityObject()}
-		return resp, nil
-	}
-	spec, ok := platform.SpecOf(req.Kind)
-	if !ok {
-		return resp, fmt.Errorf("%w: unknown kind %q", platform.ErrInvalid, req.Kind)
-	}
-	if spec.Scoped && req.Community == "" {
-		return resp, fmt.Errorf("%w: reading %ss needs a community id", platform.ErrInvalid, req.Kind)
-	}
-	if err := c.check(req.Community); err != nil {
+	resp, done, err := c.block().Read(req, tokens)
+	if done {
 		return resp, err
 	}
-	cursor, err := parseToken(req.Kind, req.PageToken)
+	cursor, err := tokens.Parse(req.Kind, req.PageToken)
 	if err != nil {
 		return resp, err
 	}
@@ -85,7 +45,7 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 				resp.Objects = append(resp.Objects, c.channelObject(ch))
 			}
 		}
-		resp.NextPageToken = pageToken(req.Kind, next)
+		resp.NextPageToken = tokens.Make(req.Kind, next)
 	case platform.KindRole:
 		if cursor != "" { // one page: usergroups.list does not page
 			return resp, fmt.Errorf("%w: roles come in one page", platform.ErrInvalid)
@@ -129,7 +89,7 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 				resp.Objects = append(resp.Objects, c.memberObject(u))
 			}
 		}
-		resp.NextPageToken = pageToken(req.Kind, next)
+		resp.NextPageToken = tokens.Make(req.Kind, next)
 	case platform.KindPin:
 		if cursor != "" {
 			return resp, fmt.Errorf("%w: pins come in one page", platform.ErrInvalid)
@@ -147,10 +107,6 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 // person tells people from bots, Slackbot and deactivated accounts.
 func person(u slack.User) bool {
 	return !u.Deleted && !u.IsBot && !u.IsAppUser && u.ID != "USLACKBOT"
-}
-
-func (c *Conn) communityObject() platform.Object {
-	return platform.Object{Kind: platform.KindCommunity, ID: c.team, Attrs: platform.Attrs{"name": c.community}}
 }
 
 func (c *Conn) channelObject(ch slack.Channel) platform.Object {
@@ -292,7 +248,7 @@ func (c *Conn) Import(ctx context.Context, req platform.ImportRequest) (platform
 		if req.ID != c.team {
 			return resp, fmt.Errorf("workspace %q: this platform block is %s: %w", req.ID, c.team, platform.ErrNotFound)
 		}
-		o = c.communityObject()
+		o = c.block().Object()
 	case platform.KindChannel:
 		var ch slack.Channel
 		if ch, err = c.conversation(ctx, req.ID); err == nil {

@@ -53,6 +53,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/hearth-community/hearth/adapters/internal/ledger"
+	"github.com/hearth-community/hearth/adapters/internal/single"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -112,13 +114,12 @@ type Adapter struct {
 	// keys remembers performed keys across the Conns of this Adapter, so
 	// concurrent callers with one key agree; the platform's own record
 	// (message metadata) covers other processes.
-	keys *keyBook
+	keys ledger.Book
 	pace *pacer
 }
 
 func (a *Adapter) init() {
 	a.once.Do(func() {
-		a.keys = &keyBook{locks: map[string]*sync.Mutex{}, done: map[string]record{}}
 		a.pace = &pacer{buckets: map[string]*bucket{}}
 	})
 }
@@ -248,15 +249,13 @@ func (c *Conn) Close() error {
 
 var errClosed = fmt.Errorf("%w: the slack connection is closed", platform.ErrInvalid)
 
-func (c *Conn) check(community string) error {
-	if c.closed.Load() {
-		return errClosed
-	}
-	if community != c.team {
-		return fmt.Errorf("community %q: this platform block is workspace %s: %w", community, c.team, platform.ErrNotFound)
-	}
-	return nil
+// block is the workspace as the one community of this platform block.
+func (c *Conn) block() single.Block {
+	return single.Block{Platform: Type, Noun: "workspace", ID: c.team, Name: c.community,
+		NoDelete: "an app cannot delete a Slack workspace", Closed: &c.closed, ErrClosed: errClosed}
 }
+
+func (c *Conn) check(community string) error { return c.block().Check(community) }
 
 func (c *Conn) now() time.Time {
 	if c.a.Now != nil {

@@ -53,6 +53,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
+	"github.com/hearth-community/hearth/adapters/internal/shared"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -100,25 +101,9 @@ type Adapter struct {
 	// timeout covers a long poll.
 	HTTPClient *http.Client
 
-	mu sync.Mutex
 	// ledgers are the idempotency keys per bot (token and API URL),
 	// shared by the Conns this adapter opens.
-	ledgers map[string]*ledger.Ledger
-}
-
-// ledger is the key ledger of one bot.
-func (a *Adapter) ledger(account string) *ledger.Ledger {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.ledgers == nil {
-		a.ledgers = map[string]*ledger.Ledger{}
-	}
-	l := a.ledgers[account]
-	if l == nil {
-		l = &ledger.Ledger{}
-		a.ledgers[account] = l
-	}
-	return l
+	ledgers shared.Map[ledger.Ledger]
 }
 
 // New returns the Telegram adapter.
@@ -201,7 +186,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, fmt.Errorf("%w: setting token: %v", platform.ErrInvalid, err)
 	}
 	c := &Conn{b: b, api: apiURL, token: token, client: client, log: log, chats: chats, poll: poll,
-		listen: listen, hookURL: hookURL, secret: secret, keys: a.ledger(token + "\x00" + apiURL)}
+		listen: listen, hookURL: hookURL, secret: secret, keys: a.ledgers.Get(token+"\x00"+apiURL, nil)}
 	me, err := b.GetMe(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: checking the bot token: %w", classify("getMe", err))

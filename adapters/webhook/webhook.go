@@ -40,6 +40,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
+	"github.com/hearth-community/hearth/adapters/internal/shared"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -80,8 +81,7 @@ type Adapter struct {
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 
-	mu      sync.Mutex
-	ledgers map[string]*ledger.Ledger // by block name and url: shared by its Conns
+	ledgers shared.Map[ledger.Ledger] // by block name and url: shared by its Conns
 }
 
 // New returns the adapter.
@@ -141,16 +141,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if now == nil {
 		now = time.Now
 	}
-	a.mu.Lock()
-	if a.ledgers == nil {
-		a.ledgers = map[string]*ledger.Ledger{}
-	}
-	lg := a.ledgers[req.Name+"\x00"+rawURL]
-	if lg == nil {
-		lg = &ledger.Ledger{}
-		a.ledgers[req.Name+"\x00"+rawURL] = lg
-	}
-	a.mu.Unlock()
+	lg := a.ledgers.Get(req.Name+"\x00"+rawURL, nil)
 	c := &Conn{url: rawURL, secret: []byte(secret), client: client, now: now, log: log, ledger: lg}
 	if inbound {
 		c.verifier = &Verifier{Secret: []byte(secret), Window: window}

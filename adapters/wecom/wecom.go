@@ -42,6 +42,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
+	"github.com/hearth-community/hearth/adapters/internal/shared"
 	"github.com/hearth-community/hearth/adapters/internal/window"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -115,9 +116,8 @@ type Adapter struct {
 	Client *http.Client
 	Now    func() time.Time
 
-	mu     sync.Mutex
-	robots map[string]*robot // by api base and key
-	apps   map[string]*app   // by api base, corp id and agent id
+	robots shared.Map[robot] // by api base and key
+	apps   shared.Map[app]   // by api base, corp id and agent id
 }
 
 type robot struct {
@@ -202,27 +202,13 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if c.robotKey != "" {
-		if a.robots == nil {
-			a.robots = map[string]*robot{}
-		}
-		k := c.base + "\x00" + c.robotKey
-		if a.robots[k] == nil {
-			a.robots[k] = &robot{quota: window.Limiter{N: RobotPerMinute, Per: time.Minute}}
-		}
-		c.robot = a.robots[k]
+		c.robot = a.robots.Get(c.base+"\x00"+c.robotKey, func() *robot {
+			return &robot{quota: window.Limiter{N: RobotPerMinute, Per: time.Minute}}
+		})
 	}
 	if appSet {
-		if a.apps == nil {
-			a.apps = map[string]*app{}
-		}
-		k := fmt.Sprintf("%s\x00%s\x00%d", c.base, c.corpID, c.agentID)
-		if a.apps[k] == nil {
-			a.apps[k] = &app{}
-		}
-		c.app = a.apps[k]
+		c.app = a.apps.Get(fmt.Sprintf("%s\x00%s\x00%d", c.base, c.corpID, c.agentID), nil)
 	}
 	return &c, nil
 }

@@ -1,10 +1,10 @@
 package discordfake
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -121,16 +121,11 @@ func (s *Server) myGuilds(r *http.Request, _ map[string]string) (any, *apiError)
 		return nil, e
 	}
 	after := r.URL.Query().Get("after")
-	var ids []string
-	for id := range s.guilds {
-		if id > after {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
+	gs := sorted(s.guilds,
+		func(g *guild) bool { return g.ID > after },
+		func(a, b *guild) int { return strings.Compare(a.ID, b.ID) })
 	out := []map[string]any{}
-	for _, id := range ids[:min(limit, len(ids))] {
-		g := s.guilds[id]
+	for _, g := range gs[:min(limit, len(gs))] {
 		out = append(out, map[string]any{"id": g.ID, "name": g.Name, "icon": nil, "owner": g.OwnerID == s.botID, "permissions": "8", "features": []string{}})
 	}
 	return out, nil
@@ -181,21 +176,27 @@ func (s *Server) editGuild(r *http.Request, p map[string]string) (any, *apiError
 	return s.guildJSON(g), nil
 }
 
-// guildChannels lists a guild's channels sorted by position, then id.
-func (s *Server) guildChannels(guildID string) []*Channel {
-	var out []*Channel
-	for _, c := range s.channels {
-		if c.GuildID == guildID {
-			out = append(out, c)
+// sorted returns the values of m that keep accepts (all of them when
+// keep is nil) in the given order, as a non-nil slice so that an empty
+// list encodes as [] the way Discord sends it.
+func sorted[V any](m map[string]V, keep func(V) bool, order func(a, b V) int) []V {
+	out := []V{}
+	for _, v := range m {
+		if keep == nil || keep(v) {
+			out = append(out, v)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Position != out[j].Position {
-			return out[i].Position < out[j].Position
-		}
-		return out[i].ID < out[j].ID
-	})
+	slices.SortFunc(out, order)
 	return out
+}
+
+// guildChannels lists a guild's channels sorted by position, then id.
+func (s *Server) guildChannels(guildID string) []*Channel {
+	return sorted(s.channels,
+		func(c *Channel) bool { return c.GuildID == guildID },
+		func(a, b *Channel) int {
+			return cmp.Or(cmp.Compare(a.Position, b.Position), strings.Compare(a.ID, b.ID))
+		})
 }
 
 func (s *Server) listChannels(_ *http.Request, p map[string]string) (any, *apiError) {
@@ -203,9 +204,7 @@ func (s *Server) listChannels(_ *http.Request, p map[string]string) (any, *apiEr
 	if e != nil {
 		return nil, e
 	}
-	out := []*Channel{}
-	out = append(out, s.guildChannels(g.ID)...)
-	return out, nil
+	return s.guildChannels(g.ID), nil
 }
 
 // channelFields applies name, topic, position, parent_id and
@@ -624,18 +623,10 @@ func (s *Server) unpin(_ *http.Request, p map[string]string) (any, *apiError) {
 	return nil, nil
 }
 
+// roleList lists a guild's roles sorted by position, then id.
 func (s *Server) roleList(g *guild) []*Role {
-	out := []*Role{}
-	for _, r := range g.roles {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Position != out[j].Position {
-			return out[i].Position < out[j].Position
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out
+	return sorted(g.roles, nil,
+		func(a, b *Role) int { return cmp.Or(cmp.Compare(a.Position, b.Position), strings.Compare(a.ID, b.ID)) })
 }
 
 func (s *Server) listRoles(_ *http.Request, p map[string]string) (any, *apiError) {
@@ -795,18 +786,12 @@ func (s *Server) listMembers(r *http.Request, p map[string]string) (any, *apiErr
 	if !snowflake(after) {
 		return nil, invalidForm("after", "Value \""+after+"\" is not snowflake.")
 	}
-	var ids []string
-	for id := range g.members {
-		if len(id) > len(after) || len(id) == len(after) && id > after {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return len(ids[i]) < len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] < ids[j] })
-	out := []*Member{}
-	for _, id := range ids[:min(limit, len(ids))] {
-		out = append(out, g.members[id])
-	}
-	return out, nil
+	// Snowflakes compare as numbers: a shorter one is smaller.
+	snowflakeOrder := func(a, b string) int { return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b)) }
+	ms := sorted(g.members,
+		func(m *Member) bool { return snowflakeOrder(m.User.ID, after) > 0 },
+		func(a, b *Member) int { return snowflakeOrder(a.User.ID, b.User.ID) })
+	return ms[:min(limit, len(ms))], nil
 }
 
 func (s *Server) member(p map[string]string) (*guild, *Member, *apiError) {

@@ -8,6 +8,10 @@
 // of sending twice. Across restarts the outbox's own record (an action
 // is marked sent after it succeeds) is the guard, and webhook receivers
 // get the key to deduplicate with.
+//
+// A Book is the same record for platforms that do keep the key (Slack
+// message metadata, a marker in a Discourse post): the caller looks for
+// it there while holding the key.
 package ledger
 
 import (
