@@ -56,20 +56,20 @@ type Scope struct {
 
 // Reads is what a compiled rule looks at.
 type Reads struct {
-	Member     []string // member fields, sorted
-	Event      bool
+	Member []string // member fields, sorted
+	Event  bool
 	// EventFields are the event fields read by name (event.kind), sorted;
 	// EventWhole is set when the rule uses the event otherwise (event[k]
 	// with a computed k, or the whole map), so any field may be read.
 	EventFields []string
 	EventWhole  bool
-	Community  bool
-	Now        bool
-	EventTypes []string // event types passed to count, total, streak
-	Segments   []string
-	Badges     []string
-	Tiers      []string
-	Functions  []string
+	Community   bool
+	Now         bool
+	EventTypes  []string // event types passed to count, total, streak
+	Segments    []string
+	Badges      []string
+	Tiers       []string
+	Functions   []string
 	// Calls are the rule's calls of hearth functions with their literal
 	// arguments as written, for explaining a result ("why").
 	Calls         []Call

@@ -56,9 +56,9 @@ type Runtime struct {
 	// eventFields are the event fields the rules on each event type read;
 	// a type missing here gets the whole view.
 	eventFields map[string]map[string]bool
-	bound     bindKey
-	work      work
-	spare     []*changes // cleared change sets for reuse
+	bound       bindKey
+	work        work
+	spare       []*changes // cleared change sets for reuse
 	// views holds one event view map per derived-event depth, reused.
 	views   [maxDerivedDepth + 1]map[string]any
 	noAttrs map[string]any // shared, empty: rules never write to attrs
