@@ -122,15 +122,7 @@ type Store struct {
 	// comms holds the newest community documents, committed or being
 	// written: there are few, and every batch reads them.
 	comms map[string]*state.Community
-	// stmts are the writer's prepared multi-row inserts by text: SQLite
-	// takes longer to prepare a 200-row insert than to run it. Only the
-	// writer goroutine uses them.
-	stmts map[string]*sql.Stmt
 }
-
-// maxStatements bounds the prepared inserts kept; shapes beyond it are
-// prepared each time.
-const maxStatements = 64
 
 // memberCache keeps decoded members between batches, so a busy member is
 // not read and decoded for every batch. Two generations approximate LRU:
@@ -740,30 +732,11 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, row, tail stri
 			params = append(params, args(i)...)
 		}
 		q.WriteString(tail)
-		if _, err := s.exec(ctx, tx, q.String(), params); err != nil {
+		if _, err := tx.ExecContext(ctx, q.String(), params...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// exec runs query in tx through a kept prepared statement.
-func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, params []any) (sql.Result, error) {
-	st, ok := s.stmts[query]
-	if !ok {
-		if len(s.stmts) >= maxStatements {
-			return tx.ExecContext(ctx, query, params...)
-		}
-		var err error
-		if st, err = s.db.PrepareContext(ctx, query); err != nil {
-			return nil, err
-		}
-		if s.stmts == nil {
-			s.stmts = map[string]*sql.Stmt{}
-		}
-		s.stmts[query] = st
-	}
-	return tx.StmtContext(ctx, st).ExecContext(ctx, params...)
 }
 
 func (s *Store) write(group []*job) error {
