@@ -69,33 +69,43 @@ func (r *Runtime) replies(w *work, m *state.Member, ev *events.Event) {
 // track counts an applied event toward the community tallies, when the
 // store keeps them: the member's marks and the counters change together.
 func (r *Runtime) track(w *work, m *state.Member, ev *events.Event, activity bool) {
-	if _, ok := w.b.(state.TallyBatch); !ok {
-		return
+	if d := w.talliesOf(); d != nil {
+		r.tracker.Event(d, m, ev, activity)
 	}
-	if w.tallies == nil {
-		w.tallies = state.Tallies{}
+}
+
+// talliesOf is where the event's tally changes go: straight into the
+// batch's pending changes when it offers them, else into the work's own
+// map, added to the batch when the event is done. Nil when the store
+// keeps no tallies.
+func (w *work) talliesOf() state.Tallies {
+	switch b := w.b.(type) {
+	case state.TallySink:
+		return b.PendingTallies()
+	case state.TallyBatch:
+		if w.tallies == nil {
+			w.tallies = state.Tallies{}
+		}
+		return w.tallies
 	}
-	r.tracker.Event(w.tallies, m, ev, activity)
+	return nil
 }
 
 // trackFinish settles the tallies of every member the work touched and
 // adds them to the batch, when its store keeps tallies.
 func (r *Runtime) trackFinish(w *work) error {
-	tb, ok := w.b.(state.TallyBatch)
-	if !ok {
+	d := w.talliesOf()
+	if d == nil {
 		return nil
-	}
-	if w.tallies == nil {
-		w.tallies = state.Tallies{}
 	}
 	for _, m := range w.members {
-		r.tracker.Member(w.tallies, m)
+		r.tracker.Member(d, m)
 	}
-	r.tracker.Outcomes(w.tallies, w.outcomes)
-	if len(w.tallies) == 0 {
+	r.tracker.Outcomes(d, w.outcomes)
+	if _, direct := w.b.(state.TallySink); direct || len(d) == 0 {
 		return nil
 	}
-	return tb.AddTallies(w.tallies)
+	return w.b.(state.TallyBatch).AddTallies(d)
 }
 
 // replyError tells a member who wrote to hearth why their answer was not

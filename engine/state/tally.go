@@ -39,6 +39,15 @@ type TallyBatch interface {
 	AddTallies(d Tallies) error
 }
 
+// TallySink is a tally batch that hands out its pending changes for the
+// runtime to add to in place: one map write per change instead of a map
+// per event merged into the batch's. Like every change to a batch, they
+// are dropped on rollback.
+type TallySink interface {
+	TallyBatch
+	PendingTallies() Tallies
+}
+
 // TallyReader reads the committed tallies.
 type TallyReader interface {
 	Tallies(ctx context.Context) (Tallies, error)
@@ -82,6 +91,14 @@ func (b *memBatch) AddTallies(d Tallies) error {
 	}
 	b.tallies.Merge(d)
 	return nil
+}
+
+// PendingTallies are the batch's tally changes until commit.
+func (b *memBatch) PendingTallies() Tallies {
+	if b.tallies == nil {
+		b.tallies = Tallies{}
+	}
+	return b.tallies
 }
 
 // Tallies returns a copy of the committed tallies.

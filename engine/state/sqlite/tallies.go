@@ -16,6 +16,14 @@ func (b *batch) AddTallies(d state.Tallies) error {
 	return nil
 }
 
+// PendingTallies are the batch's tally changes until commit.
+func (b *batch) PendingTallies() state.Tallies {
+	if b.tallies == nil {
+		b.tallies = state.Tallies{}
+	}
+	return b.tallies
+}
+
 // Tallies reads the committed counters, after batches being written.
 func (s *Store) Tallies(ctx context.Context) (state.Tallies, error) {
 	if err := s.Flush(ctx); err != nil {
