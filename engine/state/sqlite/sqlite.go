@@ -99,6 +99,19 @@ var migrations = []string{
 		name TEXT PRIMARY KEY,
 		data BLOB NOT NULL
 	) WITHOUT ROWID;`,
+	// 6: members in a rowid table. A member document (about a kilobyte)
+	// is more than a WITHOUT ROWID row keeps on its page, so every write
+	// of a member also wrote an overflow page; a rowid table keeps it
+	// in place.
+	`CREATE TABLE members_rowid (
+		id         TEXT PRIMARY KEY,
+		data       BLOB NOT NULL,
+		recheck_at INTEGER NOT NULL DEFAULT 0
+	);
+	INSERT INTO members_rowid (id, data, recheck_at) SELECT id, data, recheck_at FROM members;
+	DROP TABLE members;
+	ALTER TABLE members_rowid RENAME TO members;
+	CREATE INDEX members_recheck ON members (recheck_at) WHERE recheck_at > 0;`,
 }
 
 // Store is a SQLite-backed state.Store.

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -194,5 +196,56 @@ func TestDueSeesBatchesBeingWritten(t *testing.T) {
 	}
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A database written before migration 6 (members in a WITHOUT ROWID
+// table) opens with its members, their recheck times and their writes.
+func TestMembersMigrateToRowidTable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v5.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (5)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:5] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Unix(1700000000, 0).UTC()
+	old := state.NewMember("u1", at)
+	old.Points, old.RecheckAt = 42, at.Add(time.Hour)
+	doc, _ := json.Marshal(old)
+	if _, err := db.Exec(`INSERT INTO members (id, data, recheck_at) VALUES (?, ?, ?)`, "u1", doc, old.RecheckAt.UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, _ := s.Begin(ctx)
+	m, err := b.Member("u1")
+	if err != nil || m.Points != 42 {
+		t.Fatalf("member after migration: %+v, %v", m, err)
+	}
+	if ids, err := b.Due(at.Add(2*time.Hour), 10); err != nil || len(ids) != 1 {
+		t.Fatalf("due after migration: %v, %v", ids, err)
+	}
+	m.Points = 43
+	_ = b.SaveMember(m)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var points int
+	_ = s.Members(ctx, func(m *state.Member) error { points = m.Points; return nil })
+	if points != 43 {
+		t.Errorf("points after a write on the migrated table: %d", points)
 	}
 }
