@@ -14,6 +14,7 @@ package analytics
 
 import (
 	"math"
+	"sort"
 	"strconv"
 	"time"
 
@@ -388,13 +389,19 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 	var prev, next state.Day
 	hasPrev, hasNext := false, false
-	for _, b := range active {
-		switch {
-		case b.Count <= 0 || b.Day == day:
-		case b.Day < day:
-			prev, hasPrev = b.Day, true
-		case !hasNext:
-			next, hasNext = b.Day, true
+	// The series is sorted by day and day is nearly always its last, so
+	// the neighbours are found from where day sits, not by a full scan.
+	at := sort.Search(len(active), func(i int) bool { return active[i].Day >= day })
+	for i := at - 1; i >= 0; i-- {
+		if active[i].Count > 0 {
+			prev, hasPrev = active[i].Day, true
+			break
+		}
+	}
+	for i := at; i < len(active); i++ {
+		if active[i].Count > 0 && active[i].Day != day {
+			next, hasNext = active[i].Day, true
+			break
 		}
 	}
 	for _, w := range []struct {

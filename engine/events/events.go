@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -347,6 +348,71 @@ func RuleViewOf(view map[string]any, ev *Event, et *rules.EventType, want map[st
 				view[f] = ev.Source
 			}
 		}
+	}
+	return view, nil
+}
+
+// ViewPlan is RuleViewOf worked out once for an event type: its declared
+// attributes in a fixed order, each marked kept or only checked, so that
+// building a view walks a slice instead of two maps.
+type ViewPlan struct {
+	typ   string
+	attrs []planAttr
+	fixed [5]bool // id, type, at, member, source
+}
+
+type planAttr struct {
+	name string
+	typ  rules.AttrType
+	keep bool
+}
+
+// PlanView plans views of events of a declared type, keeping the fields
+// in want (every field when want is nil).
+func PlanView(et *rules.EventType, want map[string]bool) *ViewPlan {
+	p := &ViewPlan{typ: et.Name}
+	names := make([]string, 0, len(et.Attrs))
+	for name := range et.Attrs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p.attrs = append(p.attrs, planAttr{name: name, typ: et.Attrs[name], keep: want == nil || want[name]})
+	}
+	for i, f := range [...]string{"id", "type", "at", "member", "source"} {
+		p.fixed[i] = want == nil || want[f]
+	}
+	return p
+}
+
+// Build writes the view of ev into view, which is cleared first; like
+// RuleViewOf, it checks every declared attribute.
+func (p *ViewPlan) Build(view map[string]any, ev *Event) (map[string]any, error) {
+	clear(view)
+	for _, a := range p.attrs {
+		v, ok := ev.Attrs[a.name]
+		c, err := convert(v, ok, a.typ)
+		if err != nil {
+			return nil, invalid("attr %q of %s: %v", a.name, ev.Type, err)
+		}
+		if a.keep {
+			view[a.name] = c
+		}
+	}
+	if p.fixed[0] {
+		view["id"] = ev.ID
+	}
+	if p.fixed[1] {
+		view["type"] = ev.Type
+	}
+	if p.fixed[2] {
+		view["at"] = ev.At
+	}
+	if p.fixed[3] {
+		view["member"] = ev.Member.ID
+	}
+	if p.fixed[4] {
+		view["source"] = ev.Source
 	}
 	return view, nil
 }

@@ -2,6 +2,7 @@ package events
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -114,4 +115,29 @@ func FuzzParse(f *testing.F) {
 		}
 		_, _ = RuleView(&ev, et)
 	})
+}
+
+// A planned view holds what RuleViewOf would, and still refuses an event
+// whose unread attributes do not match their declaration.
+func TestViewPlan(t *testing.T) {
+	et := &rules.EventType{Name: "post.voted", Attrs: map[string]rules.AttrType{"score": rules.TypeInt, "kind": rules.TypeString, "note": rules.TypeString}}
+	ev := &Event{ID: "e1", Type: "post.voted", Member: Member{ID: "u1"}, At: time.Unix(1700000000, 0).UTC(),
+		Attrs: map[string]any{"score": float64(3), "kind": "answer", "note": "x"}}
+	want := map[string]bool{"score": true, "id": true}
+	got, err := PlanView(et, want).Build(map[string]any{"stale": 1}, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _ := RuleViewOf(map[string]any{}, ev, et, want)
+	if fmt.Sprint(got) != fmt.Sprint(full) || len(got) != 2 || got["score"] != 3 || got["id"] != "e1" {
+		t.Errorf("planned view %v; RuleViewOf gives %v", got, full)
+	}
+	ev.Attrs["note"] = 7
+	if _, err := PlanView(et, want).Build(map[string]any{}, ev); err == nil || !strings.Contains(err.Error(), `attr "note"`) {
+		t.Errorf("unread attribute of the wrong type: %v", err)
+	}
+	if all, _ := PlanView(et, nil).Build(map[string]any{}, ev); len(all) != 0 {
+		// note is wrong, so nothing is built
+		t.Errorf("view built despite a bad attribute: %v", all)
+	}
 }
