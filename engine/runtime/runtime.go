@@ -43,6 +43,7 @@ type Runtime struct {
 	locked    map[string]*config.Tier
 	keyIdx    *keyIndex
 	masks     map[*rules.Program][]uint64 // the change keys each member rule reads
+	maskOf    [][]uint64                  // the same by config.Rule.ID, for the hot path
 	badges    map[string]*config.Badge
 	revocable []*config.Badge // badges with a revoke_when rule
 	timing    timing          // what member rules say about time passing
@@ -191,6 +192,12 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	// Masks last, when every key has its number.
 	for p, keys := range ruleKeys {
 		r.masks[p] = r.keyIdx.mask(keys)
+	}
+	r.maskOf = make([][]uint64, len(cfg.Rules))
+	for _, rule := range cfg.Rules {
+		if rule.Program != nil && rule.ID >= 0 && rule.ID < len(r.maskOf) {
+			r.maskOf[rule.ID] = r.masks[rule.Program]
+		}
 	}
 	return r
 }
@@ -1008,6 +1015,9 @@ func (r *Runtime) needs(p *config.Rule, ch *changes) bool {
 	}
 	if p.Program.Reads.TimeDependent && ch.has(r.keyIdx.time) {
 		return true
+	}
+	if p.ID >= 0 && p.ID < len(r.maskOf) && r.cfg.Rules[p.ID] == p {
+		return ch.any(r.maskOf[p.ID])
 	}
 	return ch.any(r.masks[p.Program])
 }
