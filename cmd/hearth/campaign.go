@@ -44,12 +44,20 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "campaign stop")
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
 		return 1
 	}
+	if a, running := runningDaemon(cfg); running {
+		fmt.Fprintf(s.err, "hearth campaign stop: hearth run (pid %d, %s) serves this state and would write over the change; stop it, run this, and start it again.\n", a.PID, a.URL)
+		return 1
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
+		return 1
+	}
 	defer store.Close()
-	var err error
 	var ids []string
 	if *member != "" {
 		ids = []string{*member}

@@ -25,10 +25,11 @@ moderation rule, so the violation ladder starts over for them. The pardon
 is recorded in the member's moderation record and as an outcome; mutes and
 bans already applied stay until they end or are lifted on the platform.
 
-While 'hearth run' serves the configuration, give -url: the daemon applies
-the pardon between batches (POST /v1/members/ID/pardon, with
-HEARTH_API_TOKEN as the bearer token). Without it the pardon is written to
-the configuration's state store directly, as for the other member commands.
+While 'hearth run' serves the configuration, the daemon applies the pardon
+between batches (POST /v1/members/ID/pardon, with HEARTH_API_TOKEN as the
+bearer token): on SQLite state the command finds a daemon on the same
+machine by itself; -url names one anywhere. With no daemon running the
+pardon is written to the configuration's state store directly.
 
 Examples:
   hearth member pardon u07 examples/moderated-community
@@ -58,8 +59,17 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 	if len(pos) == 2 {
 		dir = pos[1]
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "member pardon")
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
+		return 1
+	}
+	if a, running := runningDaemon(cfg); running {
+		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the pardon goes through its API at %s.\n", a.PID, a.URL)
+		return pardonViaDaemon(ctx, s, a.URL, id, *rule)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
 		return 1
 	}
 	defer store.Close()

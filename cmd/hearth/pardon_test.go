@@ -64,9 +64,22 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		!strings.Contains(perr.String(), "400 Bad Request no moderation rule nope") {
 		t.Errorf("pardon unknown rule: %d %s", c, perr.String())
 	}
-	if c := run(context.Background(), []string{"member", "pardon", "-url", url, "u1"}, ps); c != 0 ||
-		!strings.Contains(pout.String(), "Pardoned u1 (all rules): 2 strikes cleared, 0 left.") {
-		t.Errorf("pardon all: %d %s %s", c, pout.String(), perr.String())
+	// With no -url, the command finds the daemon serving the directory's
+	// state: writing the file behind the daemon's back would be lost.
+	perr.Reset()
+	if c := run(context.Background(), []string{"member", "pardon", "u1", dir}, ps); c != 0 ||
+		!strings.Contains(pout.String(), "Pardoned u1 (all rules): 2 strikes cleared, 0 left.") ||
+		!strings.Contains(perr.String(), "serves this state: the pardon goes through its API at "+url) {
+		t.Errorf("pardon all, daemon found by itself: %d %s %s", c, pout.String(), perr.String())
+	}
+	perr.Reset()
+	if c := run(context.Background(), []string{"campaign", "stop", "welcome", dir}, ps); c != 1 ||
+		!strings.Contains(perr.String(), "serves this state and would write over the change") {
+		t.Errorf("campaign stop while the daemon runs: %d %s", c, perr.String())
+	}
+	announced := filepath.Join(dir, ".hearth", "state.db.daemon")
+	if _, err := os.Stat(announced); err != nil {
+		t.Errorf("the running daemon's announcement: %v", err)
 	}
 	cancel()
 	select {
@@ -76,6 +89,9 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("did not stop")
+	}
+	if _, err := os.Stat(announced); !os.IsNotExist(err) {
+		t.Errorf("announcement left after the daemon stopped: %v", err)
 	}
 	out.Reset()
 	if c := run(context.Background(), []string{"member", "show", "u1", dir}, s); c != 0 || !strings.Contains(out.String(), "moderation: 0 live strikes") ||

@@ -31,7 +31,9 @@ points, badges, tiers and segments are committed, many events per
 transaction. Events already applied (same id) are skipped, so replaying a
 file twice changes nothing the second time.
 
-With -url, the events go to a running daemon instead (POST /v1/events,
+While 'hearth run' serves the same SQLite state on this machine, the
+events go to it by itself; -url names a daemon anywhere. Either way the
+events go through the daemon's API (POST /v1/events,
 a thousand per request, with HEARTH_API_TOKEN as the bearer token): the
 daemon applies them as it applies everything else. Each request is
 all-or-nothing; a rejected one is reported with its bad lines and the
@@ -68,8 +70,17 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
 		return 1
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "replay")
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
+		return 1
+	}
+	if a, running := runningDaemon(cfg); running {
+		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the events go through its API at %s.\n", a.PID, a.URL)
+		return replayToDaemon(ctx, s, *eventsPath, a.URL, *batch)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth replay: %v\n", err)
 		return 1
 	}
 	defer store.Close()

@@ -198,6 +198,12 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 			log.Error("HTTP server stopped", "err", err)
 		}
 	}()
+	unannounce, err := announce(cfg, ln.Addr())
+	if err != nil {
+		log.Warn("commands that write the state will not find this daemon", "err", err)
+	} else {
+		defer unannounce()
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
