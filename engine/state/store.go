@@ -117,7 +117,7 @@ type Flusher interface {
 // changes become visible to later batches only when it commits.
 type Memory struct {
 	members  map[string]*Member
-	seen     map[string]time.Time
+	seen     map[string]struct{} // ids of applied events
 	outcomes []Outcome
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
@@ -138,7 +138,7 @@ type Memory struct {
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{members: map[string]*Member{}, seen: map[string]time.Time{}}
+	return &Memory{members: map[string]*Member{}, seen: map[string]struct{}{}}
 }
 
 // Begin starts a batch.
@@ -196,24 +196,26 @@ func (b *memBatch) Seen(id string) (bool, error) {
 	return ok, nil
 }
 
-func (b *memBatch) Claim(id string, at time.Time) (bool, error) {
+func (b *memBatch) Claim(id string, _ time.Time) (bool, error) {
 	if b.done {
 		return false, errBatchDone
 	}
-	if _, ok := b.s.seen[id]; ok {
+	// One map write tells both: the set grows only for a new id.
+	n := len(b.s.seen)
+	b.s.seen[id] = struct{}{}
+	if len(b.s.seen) == n {
 		return false, nil
 	}
-	b.s.seen[id] = at
 	b.claimed = append(b.claimed, id)
 	return true, nil
 }
 
-func (b *memBatch) MarkSeen(id string, at time.Time) error {
+func (b *memBatch) MarkSeen(id string, _ time.Time) error {
 	if b.done {
 		return errBatchDone
 	}
 	if _, ok := b.s.seen[id]; !ok {
-		b.s.seen[id] = at
+		b.s.seen[id] = struct{}{}
 		b.claimed = append(b.claimed, id)
 	}
 	return nil
