@@ -249,3 +249,50 @@ func TestMembersMigrateToRowidTable(t *testing.T) {
 		t.Errorf("points after a write on the migrated table: %d", points)
 	}
 }
+
+// When the filter of event ids fills up it is rebuilt larger in the
+// background while commits go on; no id is lost from it on the way, so
+// every committed id is still refused and new ones are still fresh.
+func TestSeenFilterRebuildsWhileCommitting(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Unix(1700000000, 0).UTC()
+	const total, per = 80000, 4000
+	for i := 0; i < total; i += per {
+		b, _ := s.Begin(ctx)
+		for j := i; j < i+per; j++ {
+			if fresh, err := b.Claim(fmt.Sprintf("ev-%06d", j), at); !fresh || err != nil {
+				t.Fatalf("id %d: fresh %v, %v", j, fresh, err)
+			}
+		}
+		b.(state.AsyncBatch).CommitAsync(func(err error) {
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.background.Wait()
+	s.mu.Lock()
+	n, capacity := s.seen.n, s.seen.cap
+	s.mu.Unlock()
+	if capacity < total || n < total {
+		t.Errorf("filter holds %d ids, sized for %d: not rebuilt for %d", n, capacity, total)
+	}
+	b, _ := s.Begin(ctx)
+	defer b.Rollback()
+	for j := 0; j < total; j += 997 {
+		if fresh, _ := b.Claim(fmt.Sprintf("ev-%06d", j), at); fresh {
+			t.Fatalf("committed id %d claimed again after the rebuild", j)
+		}
+	}
+	if fresh, _ := b.Claim("ev-new", at); !fresh {
+		t.Error("a new id is not fresh")
+	}
+}
