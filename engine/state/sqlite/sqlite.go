@@ -135,12 +135,6 @@ type Store struct {
 	// comms holds the newest community documents, committed or being
 	// written: there are few, and every batch reads them.
 	comms map[string]*state.Community
-	// rebuilding is set while a larger filter of event ids is built in
-	// the background; rebuildLog holds the ids committed meanwhile.
-	rebuilding bool
-	rebuildLog []string
-	closing    bool
-	background sync.WaitGroup
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
@@ -208,57 +202,30 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // loadSeen fills the filter of committed event ids, sized for the ids
 // there are and as many again.
 func (s *Store) loadSeen(ctx context.Context) error {
-	b, err := s.buildSeen(ctx)
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
+		return err
+	}
+	b := newBloom(2 * n)
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM events`)
 	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		b.add(id)
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.seen = b
 	s.mu.Unlock()
 	return nil
-}
-
-// buildSeen reads every committed event id into a new filter.
-func (s *Store) buildSeen(ctx context.Context) (*bloom, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
-		return nil, err
-	}
-	b := newBloom(2 * n)
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM events`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		b.add(id)
-	}
-	return b, rows.Err()
-}
-
-// rebuildSeen replaces a filter that has filled up with a larger one, in
-// the background: reading millions of ids takes seconds, and the writer
-// must not stop for it. Ids committed meanwhile are logged by the writer
-// and added before the swap; until then the full filter still answers,
-// only with more false positives (more lookups), never a false negative.
-// A failed rebuild keeps the old filter and is tried again on a later
-// commit.
-func (s *Store) rebuildSeen() {
-	defer s.background.Done()
-	b, err := s.buildSeen(context.Background())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err == nil {
-		for _, id := range s.rebuildLog {
-			b.add(id)
-		}
-		s.seen = b
-	}
-	s.rebuildLog, s.rebuilding = nil, false
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -322,9 +289,7 @@ func (s *Store) Close() error {
 		close(s.queue)
 		s.queue = nil
 	}
-	s.closing = true
 	s.mu.Unlock()
-	s.background.Wait()
 	if err := s.db.Close(); err != nil {
 		return err
 	}
@@ -730,9 +695,6 @@ func (s *Store) writer(q chan *job) {
 				}
 				if err == nil {
 					s.seen.add(id)
-					if s.rebuilding {
-						s.rebuildLog = append(s.rebuildLog, id)
-					}
 				}
 			}
 			for _, m := range j.members {
@@ -742,13 +704,16 @@ func (s *Store) writer(q chan *job) {
 				}
 			}
 		}
-		if err == nil && s.seen.full() && !s.rebuilding && !s.closing {
-			// Rebuild larger, so the filter keeps sparing lookups.
-			s.rebuilding = true
-			s.background.Add(1)
-			go s.rebuildSeen()
-		}
+		rebuild := err == nil && s.seen.full()
 		s.mu.Unlock()
+		if rebuild {
+			// Rebuild larger, so the filter keeps sparing lookups. The
+			// writer waits for it: rebuilding in the background measured
+			// slower (ApplySQLite 27k against 30k events/s). A failure
+			// keeps the full filter, which is only slower, and the
+			// batches stay written.
+			_ = s.loadSeen(context.Background())
+		}
 		for _, j := range group {
 			j.done(err)
 		}

@@ -250,9 +250,9 @@ func TestMembersMigrateToRowidTable(t *testing.T) {
 	}
 }
 
-// When the filter of event ids fills up it is rebuilt larger in the
-// background while commits go on; no id is lost from it on the way, so
-// every committed id is still refused and new ones are still fresh.
+// When the filter of event ids fills up it is rebuilt larger while
+// commits go on; no id is lost from it on the way, so every committed id
+// is still refused and new ones are still fresh.
 func TestSeenFilterRebuildsWhileCommitting(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
@@ -278,7 +278,6 @@ func TestSeenFilterRebuildsWhileCommitting(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.background.Wait()
 	s.mu.Lock()
 	n, capacity := s.seen.n, s.seen.cap
 	s.mu.Unlock()
