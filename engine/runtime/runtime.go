@@ -595,7 +595,10 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 				return err
 			}
 		}
-		was := snapshot(m)
+		var was before
+		if r.gov.track || len(r.gov.sets) > 0 {
+			was = snapshot(m) // only governance compares before and after
+		}
 		r.updateBase(w, m, ev, created, known && et.Activity)
 		r.track(w, m, ev, known && et.Activity)
 		r.replies(w, m, ev)
