@@ -1,9 +1,9 @@
 package runtime
 
 import (
-	"github.com/hearth-community/hearth/engine/config"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -37,9 +37,11 @@ func (s *memberState) BadgeCount(name string) int {
 	return 0
 }
 
-// fillMember writes the rules' view of m at now into out.
+// fillMember writes the rules' whole view of m at now into out, for
+// templates, which may read anything.
 func fillMember(out *rules.Member, m *state.Member, now time.Time, noAttrs map[string]any) {
-	fillMemberFields(out, m, now, noAttrs, allFields)
+	all := memberFields{messages: true, posts: true, reactions: true, badges: true, days: true}
+	fillMemberFields(out, m, now, noAttrs, all)
 }
 
 // memberFields says which of the member view's derived fields some rule
@@ -47,9 +49,6 @@ func fillMember(out *rules.Member, m *state.Member, now time.Time, noAttrs map[s
 type memberFields struct {
 	messages, posts, reactions, badges, days bool
 }
-
-// allFields fills the whole view, for templates, which may read anything.
-var allFields = memberFields{messages: true, posts: true, reactions: true, badges: true, days: true}
 
 // fieldsRead are the derived member fields the programs read.
 func fieldsRead(ps []*rules.Program) memberFields {
