@@ -294,69 +294,30 @@ func RuleView(ev *Event, et *rules.EventType) (map[string]any, error) {
 // RuleViewInto is RuleView written into view, which is cleared first, so
 // a caller can reuse one map for every event.
 func RuleViewInto(view map[string]any, ev *Event, et *rules.EventType) (map[string]any, error) {
-	return RuleViewOf(view, ev, et, nil)
-}
-
-// RuleViewOf is RuleViewInto holding only the fields in want (every field
-// when want is nil): the rules on an event type read a few of its fields,
-// and each one copied costs a map write. Every declared attribute is
-// still checked, so an event that does not match its declaration is
-// refused whatever the rules read.
-func RuleViewOf(view map[string]any, ev *Event, et *rules.EventType, want map[string]bool) (map[string]any, error) {
+	if et != nil {
+		return PlanView(et, nil).Build(view, ev)
+	}
+	// An undeclared type: no rule can name its attributes (validate
+	// refuses them), so they are passed through as they are.
 	clear(view)
-	if et == nil {
-		// An undeclared type: no rule can name its attributes (validate
-		// refuses them), so they are passed through as they are.
-		for k, v := range ev.Attrs {
-			if want == nil || want[k] {
-				view[k] = v
-			}
-		}
-	} else {
-		// Only declared attributes can be read: nothing else is copied.
-		for name, typ := range et.Attrs {
-			v, ok := ev.Attrs[name]
-			c, err := convert(v, ok, typ)
-			if err != nil {
-				return nil, invalid("attr %q of %s: %v", name, ev.Type, err)
-			}
-			if want == nil || want[name] {
-				view[name] = c
-			}
-		}
+	for k, v := range ev.Attrs {
+		view[k] = v
 	}
-	if want == nil {
-		view["id"] = ev.ID
-		view["type"] = ev.Type
-		view["at"] = ev.At
-		view["member"] = ev.Member.ID
-		view["source"] = ev.Source
-		return view, nil
-	}
-	for _, f := range [...]string{"id", "type", "at", "member", "source"} {
-		if want[f] {
-			switch f {
-			case "id":
-				view[f] = ev.ID
-			case "type":
-				view[f] = ev.Type
-			case "at":
-				view[f] = ev.At
-			case "member":
-				view[f] = ev.Member.ID
-			case "source":
-				view[f] = ev.Source
-			}
-		}
-	}
+	view["id"] = ev.ID
+	view["type"] = ev.Type
+	view["at"] = ev.At
+	view["member"] = ev.Member.ID
+	view["source"] = ev.Source
 	return view, nil
 }
 
-// ViewPlan is RuleViewOf worked out once for an event type: its declared
-// attributes in a fixed order, each marked kept or only checked, so that
-// building a view walks a slice instead of two maps.
+// ViewPlan is how to build the rule view of events of one declared type,
+// worked out once: its attributes in a fixed order, each marked kept or
+// only checked, so that building a view walks a slice, not two maps. The
+// rules on a type read a few of its fields, and each one copied costs a
+// map write; every declared attribute is still checked, so an event that
+// does not match its declaration is refused whatever the rules read.
 type ViewPlan struct {
-	typ   string
 	attrs []planAttr
 	fixed [5]bool // id, type, at, member, source
 }
@@ -370,7 +331,7 @@ type planAttr struct {
 // PlanView plans views of events of a declared type, keeping the fields
 // in want (every field when want is nil).
 func PlanView(et *rules.EventType, want map[string]bool) *ViewPlan {
-	p := &ViewPlan{typ: et.Name}
+	p := &ViewPlan{}
 	names := make([]string, 0, len(et.Attrs))
 	for name := range et.Attrs {
 		names = append(names, name)
@@ -385,8 +346,7 @@ func PlanView(et *rules.EventType, want map[string]bool) *ViewPlan {
 	return p
 }
 
-// Build writes the view of ev into view, which is cleared first; like
-// RuleViewOf, it checks every declared attribute.
+// Build writes the view of ev into view, which is cleared first.
 func (p *ViewPlan) Build(view map[string]any, ev *Event) (map[string]any, error) {
 	clear(view)
 	for _, a := range p.attrs {

@@ -58,6 +58,7 @@ type Runtime struct {
 	// a type missing here gets the whole view.
 	eventFields map[string]map[string]bool
 	plans       map[string]*events.ViewPlan // by event type, made on first use
+	wholePlans  map[string]*events.ViewPlan // the same keeping every field
 	bound       bindKey
 	work        work
 	spare       []*changes // cleared change sets for reuse
@@ -660,6 +661,20 @@ func (r *Runtime) viewPlan(typ string, et *rules.EventType) *events.ViewPlan {
 		}
 		p = events.PlanView(et, want)
 		r.plans[typ] = p
+	}
+	return p
+}
+
+// wholeViewPlan is viewPlan keeping every field, for rules outside the
+// incentives (moderation's when).
+func (r *Runtime) wholeViewPlan(typ string, et *rules.EventType) *events.ViewPlan {
+	p := r.wholePlans[typ]
+	if p == nil {
+		if r.wholePlans == nil {
+			r.wholePlans = map[string]*events.ViewPlan{}
+		}
+		p = events.PlanView(et, nil)
+		r.wholePlans[typ] = p
 	}
 	return p
 }
