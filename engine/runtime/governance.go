@@ -216,7 +216,7 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 			if r.gov.view == nil {
 				r.gov.view = make(map[string]any, 16)
 			}
-			view, err := r.wholeViewPlan(ev.Type, &et).Build(r.gov.view, ev)
+			view, err := r.viewPlan(ev.Type, &et, true).Build(r.gov.view, ev)
 			if err != nil {
 				continue // reported where incentives see the same event
 			}

@@ -632,7 +632,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		if r.views[depth] == nil {
 			r.views[depth] = make(map[string]any, 32)
 		}
-		view, err := r.viewPlan(ev.Type, &et).Build(r.views[depth], ev)
+		view, err := r.viewPlan(ev.Type, &et, false).Build(r.views[depth], ev)
 		if err != nil {
 			r.stats.RuleErrors++
 			r.log.Warn("event attributes do not match their declared types; rules on it skipped", "event", ev.ID, "type", ev.Type, "err", err)
@@ -648,33 +648,25 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	return r.settle(w, m, ev, depth)
 }
 
-// viewPlan is how rules on events of type typ see them.
-func (r *Runtime) viewPlan(typ string, et *rules.EventType) *events.ViewPlan {
-	p := r.plans[typ]
+// viewPlan is how rules on events of type typ see them: with the fields
+// the type's incentives read, or every field when whole is set (for the
+// rules outside incentives: moderation's when).
+func (r *Runtime) viewPlan(typ string, et *rules.EventType, whole bool) *events.ViewPlan {
+	plans := &r.plans
+	if whole {
+		plans = &r.wholePlans
+	}
+	p := (*plans)[typ]
 	if p == nil {
-		if r.plans == nil {
-			r.plans = map[string]*events.ViewPlan{}
+		if *plans == nil {
+			*plans = map[string]*events.ViewPlan{}
 		}
-		var want map[string]bool
-		if fields, ok := r.eventFields[typ]; ok {
-			want = fields
+		var want map[string]bool // nil: every field
+		if !whole {
+			want = r.eventFields[typ]
 		}
 		p = events.PlanView(et, want)
-		r.plans[typ] = p
-	}
-	return p
-}
-
-// wholeViewPlan is viewPlan keeping every field, for rules outside the
-// incentives (moderation's when).
-func (r *Runtime) wholeViewPlan(typ string, et *rules.EventType) *events.ViewPlan {
-	p := r.wholePlans[typ]
-	if p == nil {
-		if r.wholePlans == nil {
-			r.wholePlans = map[string]*events.ViewPlan{}
-		}
-		p = events.PlanView(et, nil)
-		r.wholePlans[typ] = p
+		(*plans)[typ] = p
 	}
 	return p
 }
