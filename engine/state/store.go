@@ -113,8 +113,10 @@ type Flusher interface {
 	Flush(ctx context.Context) error
 }
 
-// Memory is an in-memory store for simulation and tests. A batch's
-// changes become visible to later batches only when it commits.
+// Memory is an in-memory store for simulation and tests, used by one
+// batch at a time. A batch's changes become visible to later batches when
+// it commits; the event ids it claims go into the store's set at once and
+// out again if it rolls back.
 type Memory struct {
 	members  map[string]*Member
 	seen     map[string]struct{} // ids of applied events
