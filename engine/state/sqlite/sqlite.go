@@ -179,8 +179,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// Write transactions take the lock when they begin (_txlock=immediate),
 	// so two writers queue on busy_timeout instead of failing on upgrade;
-	// WAL lets readers go on while one writes.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)&_txlock=immediate"
+	// WAL lets readers go on while one writes. busy_timeout comes first:
+	// the pragmas run in order, and switching to WAL while another process
+	// opens the same new file needs it to wait, not fail.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
