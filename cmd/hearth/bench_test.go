@@ -12,7 +12,7 @@ func TestBenchJSONHasEveryFigure(t *testing.T) {
 		t.Skip("bench runs the whole engine; skipped with -short")
 	}
 	code, stdout, stderr := hearthCmd(t, "", false, "bench", "-json", "-config", "../../examples/stackexchange",
-		"-events", "3000", "-members", "300", "-segment-members", "2000", "-impact-members", "2000")
+		"-events", "10000", "-members", "1000", "-segment-members", "2000", "-impact-members", "2000")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}

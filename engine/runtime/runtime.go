@@ -123,10 +123,19 @@ func (r *Runtime) startTiming() (time.Duration, bool) {
 	return time.Since(r.clockBase), true
 }
 
+// interrupted is how long a timed evaluation must take to be taken for
+// one the scheduler or the collector stopped: a thousand times a typical
+// rule. Such a sample is dropped; weighted by ruleSample it would count
+// the pause as rule time many times over.
+const interrupted = 100 * time.Microsecond
+
 // timed ends a measurement startTiming began.
 func (r *Runtime) timed(start time.Duration, sampled bool) {
-	if sampled {
-		r.stats.EvalNanos += int64(max(0, time.Since(r.clockBase)-start-r.clockCost))
+	if !sampled {
+		return
+	}
+	if d := time.Since(r.clockBase) - start - r.clockCost; d < interrupted {
+		r.stats.EvalNanos += int64(max(0, d))
 		r.stats.TimedEvals++
 	}
 }
