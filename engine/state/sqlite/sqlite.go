@@ -345,20 +345,7 @@ func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			return err
-		}
-		m := &state.Member{}
-		if err := json.Unmarshal(data, m); err != nil {
-			return fmt.Errorf("member record: %w", err)
-		}
-		if err := fn(m); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return state.VisitMembers(rows, fn)
 }
 
 // batch collects one unit of work in memory; it touches the database only
