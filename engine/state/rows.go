@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 )
 
 // Rows is what database/sql and pgx result sets have in common.
@@ -29,4 +30,42 @@ func VisitMembers(rows Rows, fn func(*Member) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// DueRow is a member whose recheck time, in Unix nanoseconds, has come.
+type DueRow struct {
+	ID string
+	At int64
+}
+
+// ScanDue reads rows of (id, recheck_at), the SQL stores' due queries.
+func ScanDue(rows Rows) ([]DueRow, error) {
+	var list []DueRow
+	for rows.Next() {
+		var d DueRow
+		if err := rows.Scan(&d.ID, &d.At); err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+// DueIDs orders due members by recheck time, then id, and returns at most
+// limit of their ids (all when limit < 0).
+func DueIDs(list []DueRow, limit int) []string {
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].At != list[j].At {
+			return list[i].At < list[j].At
+		}
+		return list[i].ID < list[j].ID
+	})
+	if limit < 0 || limit > len(list) {
+		limit = len(list)
+	}
+	ids := make([]string, limit)
+	for i := range ids {
+		ids[i] = list[i].ID
+	}
+	return ids
 }

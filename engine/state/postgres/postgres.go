@@ -22,7 +22,6 @@ import (
 	"maps"
 	"net/url"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -462,34 +461,12 @@ func (b *batch) due(t time.Time, limit, partitions int, owned []int) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	type due struct {
-		id string
-		at int64
-	}
-	var list []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.id, &d.at); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		list = append(list, d)
-	}
+	list, err := state.ScanDue(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].at != list[j].at {
-			return list[i].at < list[j].at
-		}
-		return list[i].id < list[j].id
-	})
-	ids := make([]string, len(list))
-	for i, d := range list {
-		ids[i] = d.id
-	}
-	return ids, nil
+	return state.DueIDs(list, -1), nil
 }
 
 func (b *batch) Enqueue(a []state.Action) error {

@@ -458,21 +458,9 @@ func (b *batch) Due(t time.Time, limit int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	type due struct {
-		id string
-		at int64
-	}
-	var list []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.id, &d.at); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		list = append(list, d)
-	}
+	list, err := state.ScanDue(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	fresh := func(id string) *state.Member {
@@ -483,37 +471,27 @@ func (b *batch) Due(t time.Time, limit int) ([]string, error) {
 	}
 	out := list[:0]
 	for _, d := range list {
-		if m := fresh(d.id); m != nil {
+		if m := fresh(d.ID); m != nil {
 			if m.RecheckAt.IsZero() || m.RecheckAt.After(t) {
 				continue
 			}
-			d.at = m.RecheckAt.UnixNano()
+			d.At = m.RecheckAt.UnixNano()
 		}
 		out = append(out, d)
 	}
 	listed := map[string]bool{}
 	for _, d := range out {
-		listed[d.id] = true
+		listed[d.ID] = true
 	}
 	for _, pending := range []map[string]*state.Member{b.members, s.pinned} {
 		for id, m := range pending {
 			if !listed[id] && !m.RecheckAt.IsZero() && !m.RecheckAt.After(t) {
 				listed[id] = true
-				out = append(out, due{id, m.RecheckAt.UnixNano()})
+				out = append(out, state.DueRow{ID: id, At: m.RecheckAt.UnixNano()})
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].at != out[j].at {
-			return out[i].at < out[j].at
-		}
-		return out[i].id < out[j].id
-	})
-	ids := make([]string, 0, min(len(out), limit))
-	for _, d := range out[:min(len(out), limit)] {
-		ids = append(ids, d.id)
-	}
-	return ids, nil
+	return state.DueIDs(out, limit), nil
 }
 
 func (b *batch) Enqueue(a []state.Action) error {
