@@ -1,7 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -70,6 +74,53 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	for range 4 {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// Processes opening and closing one new database at once all succeed.
+// Across processes SQLite answers SQLITE_BUSY without waiting while one
+// switches the file to WAL or cleans up after its last close, which a
+// single process never sees; the test runs itself as the other
+// processes.
+func TestOpensFromManyProcesses(t *testing.T) {
+	if path := os.Getenv("HEARTH_SQLITE_OPEN_CHILD"); path != "" {
+		for range 3 {
+			s, err := Open(context.Background(), path)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			// A write leaves the WAL something to check point on close.
+			if _, err := s.db.Exec(`UPDATE state_meta SET serial = serial + 1`); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			if err := s.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
+		os.Exit(0)
+	}
+	for round := range 20 {
+		path := filepath.Join(t.TempDir(), "state.db")
+		var cmds []*exec.Cmd
+		var outs []*bytes.Buffer
+		for range 4 {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestOpensFromManyProcesses$")
+			cmd.Env = append(os.Environ(), "HEARTH_SQLITE_OPEN_CHILD="+path)
+			out := &bytes.Buffer{}
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds, outs = append(cmds, cmd), append(outs, out)
+		}
+		for i, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("round %d, process %d: %v\n%s", round, i, err, outs[i])
+			}
 		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -177,12 +178,40 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("state directory: %w", err)
 		}
 	}
+	// SQLite answers SQLITE_BUSY without waiting in a few moments a busy
+	// timeout cannot cover: while another process switches a new file to
+	// WAL, or while the last process to close the file cleans up its WAL.
+	// Both last milliseconds, so opening tries again for as long as the
+	// busy timeout would have waited.
+	deadline := time.Now().Add(busyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		s, err := open(ctx, path)
+		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// busyTimeout is how long a statement waits for another process's lock.
+const busyTimeout = 10 * time.Second
+
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+func open(ctx context.Context, path string) (*Store, error) {
 	// Write transactions take the lock when they begin (_txlock=immediate),
 	// so two writers queue on busy_timeout instead of failing on upgrade;
 	// WAL lets readers go on while one writes. busy_timeout comes first:
 	// the pragmas run in order, and switching to WAL while another process
 	// opens the same new file needs it to wait, not fail.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)&_txlock=immediate"
+	dsn := "file:" + path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
