@@ -216,7 +216,10 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Connections are kept rather than reopened, so the moments above
+	// only meet a store while it opens.
 	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
 	s := &Store{db: db, path: path, cache: memberCache{limit: 50000},
 		pendingIDs: map[string]int{}, pinned: map[string]*state.Member{}, pins: map[string]int{}}
 	if err := s.migrate(ctx); err != nil {
