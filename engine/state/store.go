@@ -119,7 +119,7 @@ type Flusher interface {
 // out again if it rolls back.
 type Memory struct {
 	members  map[string]*Member
-	seen     map[string]struct{} // ids of applied events
+	seen     *idSet // ids of applied events
 	outcomes []Outcome
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
@@ -140,7 +140,7 @@ type Memory struct {
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{members: map[string]*Member{}, seen: map[string]struct{}{}}
+	return &Memory{members: map[string]*Member{}, seen: newIDSet()}
 }
 
 // Begin starts a batch.
@@ -186,7 +186,7 @@ type memBatch struct {
 	actions []Action
 	members map[string]*Member
 	// claimed are the ids the batch claimed: they go straight into the
-	// store's seen set (one map write, not two) and out again on rollback.
+	// store's seen set at once and out again on rollback.
 	claimed  []string
 	outcomes []Outcome
 	tallies  Tallies
@@ -194,18 +194,14 @@ type memBatch struct {
 }
 
 func (b *memBatch) Seen(id string) (bool, error) {
-	_, ok := b.s.seen[id]
-	return ok, nil
+	return b.s.seen.Has(id), nil
 }
 
 func (b *memBatch) Claim(id string, _ time.Time) (bool, error) {
 	if b.done {
 		return false, errBatchDone
 	}
-	// One map write tells both: the set grows only for a new id.
-	n := len(b.s.seen)
-	b.s.seen[id] = struct{}{}
-	if len(b.s.seen) == n {
+	if !b.s.seen.Add(id) {
 		return false, nil
 	}
 	b.claimed = append(b.claimed, id)
@@ -216,8 +212,7 @@ func (b *memBatch) MarkSeen(id string, _ time.Time) error {
 	if b.done {
 		return errBatchDone
 	}
-	if _, ok := b.s.seen[id]; !ok {
-		b.s.seen[id] = struct{}{}
+	if b.s.seen.Add(id) {
 		b.claimed = append(b.claimed, id)
 	}
 	return nil
@@ -348,9 +343,7 @@ func (b *memBatch) Rollback() error {
 		return nil
 	}
 	b.done = true
-	for _, id := range b.claimed {
-		delete(b.s.seen, id)
-	}
+	b.s.seen.Remove(b.claimed)
 	return nil
 }
 
