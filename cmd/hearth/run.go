@@ -265,7 +265,11 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 		log.Error("applying the events file stopped", "file", path, "applied", res.Accepted, "err", err)
 		return
 	}
-	fmt.Fprintf(s.out, "applied %s: %d events, %d duplicates, %d bad, in %s\n", path, res.Accepted, res.Duplicates, res.Bad, time.Since(start).Round(time.Millisecond))
+	tooOld := ""
+	if res.TooOld > 0 {
+		tooOld = fmt.Sprintf(", %d too old (before event_id_retention; skipped)", res.TooOld)
+	}
+	fmt.Fprintf(s.out, "applied %s: %d events, %d duplicates, %d bad%s, in %s\n", path, res.Accepted, res.Duplicates, res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
 }
 
 // newLogger logs text on a terminal and JSON otherwise.

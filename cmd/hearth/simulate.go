@@ -160,6 +160,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	}
 	fmt.Fprintf(w, "Replayed %d events%s for %d members in %s (%d duplicates, %d rejected, %d out of range).\n",
 		sum.Events, span, sum.Members, took.Round(time.Millisecond), sum.Duplicates, sum.Rejected, sum.Skipped)
+	if sum.TooOld > 0 {
+		fmt.Fprintf(w, "%d events were older than the event ids the state remembers (event_id_retention) and were not applied: hearth could not tell them apart from events already applied.\n", sum.TooOld)
+	}
 	if sum.RuleErrors > 0 {
 		fmt.Fprintf(w, "%d rule evaluations failed at run time and counted as false (see the log).\n", sum.RuleErrors)
 	}

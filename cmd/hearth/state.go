@@ -12,9 +12,10 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-const stateUsage = `Usage: hearth state list|show|rm|mv|import [options] ... [DIR]
+const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune [options] ... [DIR]
 
-Inspects and edits the platform resources hearth manages (not member state).
+Inspects and edits the platform resources hearth manages, and prunes the
+event ids and outcome history that member state keeps.
 
   hearth state list [DIR]           every managed address with its platform id
   hearth state show ADDR [DIR]      one resource: id, platform, last applied attributes
@@ -26,11 +27,22 @@ Inspects and edits the platform resources hearth manages (not member state).
                                     channel or role made by hand) as ADDR, whose
                                     block must be in the configuration
 
-rm, mv and import take the apply lock. -json prints list and show as JSON.
+  hearth state prune [DIR]          forget event ids and outcomes older than
+                                    event_id_retention and outcome_retention
+                                    (hearth { state { ... } }); -dry-run counts
+
+rm, mv and import take the apply lock. -json prints list, show and prune
+as JSON.
+
+hearth run prunes by itself every hour; state prune is for state no daemon
+serves (a SQLite file while hearth run is stopped, or PostgreSQL at any
+time). After event ids are forgotten, events from before the cut are
+refused (hearth run answers 422, replay counts them as too old): hearth
+could no longer tell them apart from events already applied.
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
-	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2}
+	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0}
 	if len(args) == 0 {
 		fmt.Fprint(s.err, stateUsage)
 		return 1
@@ -42,11 +54,12 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprint(s.out, stateUsage)
 			return 0
 		}
-		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm or mv.\n", verb)
+		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import or prune.\n", verb)
 		return 1
 	}
 	fs := newFlags(s, "state "+verb, stateUsage)
-	asJSON := fs.Bool("json", false, "With list and show: print JSON.")
+	asJSON := fs.Bool("json", false, "With list, show and prune: print JSON.")
+	dryRun := fs.Bool("dry-run", false, "With prune: count what would be forgotten and change nothing.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
@@ -61,6 +74,9 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 	dir, ok := dirArg(pos, s, "state "+verb)
 	if !ok {
 		return 1
+	}
+	if verb == "prune" {
+		return runPrune(ctx, s, dir, vf, *dryRun, *asJSON)
 	}
 	cfg, st, ok := loadStore(ctx, s, dir, vf, "state")
 	if !ok {

@@ -63,6 +63,10 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	sort.SliceStable(l.cfg.Tiers, func(i, j int) bool { return l.cfg.Tiers[i].Rank < l.cfg.Tiers[j].Rank })
 }
 
+// minIDRetention is the shortest event_id_retention: events a day late
+// must still be recognised when sent again.
+const minIDRetention = 24 * time.Hour
+
 func (l *loader) decodeSettings(blocks []*hcl.Block) {
 	s := &l.cfg.Settings
 	s.Timezone, s.TimezoneName, s.DefaultLocale = time.UTC, "UTC", "en"
@@ -130,6 +134,11 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 				}
 			}
 		}
+		s.State.EventIDRetention = st.dur("event_id_retention")
+		if a := st.attr("event_id_retention"); a != nil && s.State.EventIDRetention > 0 && s.State.EventIDRetention < minIDRetention {
+			l.errorf(a.Expr.Range().Ptr(), "Event id retention too short", "Events older than event_id_retention are refused, so it must cover events that arrive late or are sent again: use at least \"1d\".")
+		}
+		s.State.OutcomeRetention = st.dur("outcome_retention")
 		if s.State.Backend == "postgres" && s.State.URL.IsNull() {
 			l.errorf(&sb.DefRange, "Missing state URL", "The postgres backend needs url = \"postgres://user@host/db\"; pass it through a sensitive variable if it holds a password.")
 		}

@@ -63,6 +63,10 @@ type StateSettings struct {
 	Backend string // sqlite, postgres, memory
 	Path    string // absolute, for sqlite
 	URL     cty.Value
+	// EventIDRetention and OutcomeRetention are how long event ids and
+	// outcomes are kept (state.Pruner); zero keeps them forever.
+	EventIDRetention time.Duration
+	OutcomeRetention time.Duration
 }
 
 // Variable is a declared input and its final value.

@@ -176,6 +176,9 @@ func TestFullConfigValues(t *testing.T) {
 		if s.FrequencyCap == nil || *s.FrequencyCap != (durations.Rate{Count: 3, Window: 24 * time.Hour}) {
 			t.Errorf("frequency cap %v", s.FrequencyCap)
 		}
+		if s.State.EventIDRetention != 90*24*time.Hour || s.State.OutcomeRetention != 400*24*time.Hour {
+			t.Errorf("retention: event ids %v, outcomes %v", s.State.EventIDRetention, s.State.OutcomeRetention)
+		}
 		if s.State.Backend != "postgres" || !s.State.URL.IsMarked() {
 			t.Errorf("state %+v: the URL must stay marked sensitive", s.State)
 		}

@@ -47,6 +47,9 @@ type Options struct {
 	SampleEvery     time.Duration
 	PopulationEvery time.Duration
 	Samples         int
+	// PruneEvery is how often event ids and outcomes past the state's
+	// retention settings are forgotten (1h when zero).
+	PruneEvery time.Duration
 	// Bus, when set, takes ingested events instead of the processor:
 	// Submit publishes them, and the bus hands them back through Apply on
 	// whichever replica owns the member's partition.
@@ -115,6 +118,9 @@ type Daemon struct {
 	series   ring // guarded by mu
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
 	receivers map[string]platform.Conn // Receivers and platform.Responders
+	// horizon is the store's id horizon in Unix nanoseconds, as of the
+	// last prune: events before it are refused at the door.
+	horizon atomic.Int64
 }
 
 // Counters are running totals, for status.
@@ -124,6 +130,7 @@ type Counters struct {
 	Rejected   atomic.Int64
 	Batches    atomic.Int64
 	Rechecks   atomic.Int64
+	TooOld     atomic.Int64 // refused: from before the id horizon
 }
 
 // request is a group of events waiting to be applied; done receives the
@@ -132,6 +139,7 @@ type request struct {
 	events []events.Event
 	done   chan error
 	dups   int
+	tooOld int
 }
 
 // New loads the configuration; a daemon never starts on a broken one.
@@ -245,8 +253,9 @@ func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
 }
 
 // Apply hands events to the processor and waits until they are
-// committed (or failed). It reports how many were duplicates of events
-// applied before: applying them again changed nothing.
+// committed (or failed). It reports how many were not applied: duplicates
+// of events applied before, and (rarely: the door refuses them first)
+// events from before the id horizon, which are logged and counted apart.
 func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 	if d.stopping.Load() {
 		return 0, ErrStopping
@@ -259,7 +268,7 @@ func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 	}
 	select {
 	case err := <-req.done:
-		return req.dups, err
+		return req.dups + req.tooOld, err
 	case <-ctx.Done():
 		// The events are queued and will be applied; the caller may
 		// resend them safely, since ids make that idempotent.
@@ -296,6 +305,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sampleCtx, stopSampling := context.WithCancel(ctx)
 	var sampling sync.WaitGroup
 	sampling.Go(func() { d.sampleLoop(sampleCtx) })
+	sampling.Go(func() { d.pruneLoop(sampleCtx) })
 	// The sampler queries through this loop, so it stops before the loop.
 	defer sampling.Wait()
 	defer stopSampling()
@@ -403,6 +413,13 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			if res.Duplicate {
 				r.dups++
 			}
+			if res.TooOld {
+				// Only an event that slipped past the door's check gets
+				// here (a horizon moved by another replica or process).
+				r.tooOld++
+				d.opt.Metrics.rejected.WithLabelValues("too_old").Inc()
+				d.log.Warn("event refused: older than the event ids the state remembers; it was not applied", "event", ev.ID, "at", ev.At)
+			}
 			d.opt.Metrics.processed(ev.Type, res.Duplicate)
 		}
 	}
@@ -410,8 +427,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	done := func(err error) {
 		for _, r := range reqs {
 			if err == nil {
-				d.stats.Accepted.Add(int64(len(r.events) - r.dups))
+				d.stats.Accepted.Add(int64(len(r.events) - r.dups - r.tooOld))
 				d.stats.Duplicates.Add(int64(r.dups))
+				d.stats.TooOld.Add(int64(r.tooOld))
 			}
 			r.done <- err
 		}
@@ -493,7 +511,7 @@ func (d *Daemon) Query(ctx context.Context, fn func(context.Context, *runtime.Ru
 // Stats returns the running totals.
 func (d *Daemon) Stats() map[string]int64 {
 	return map[string]int64{
-		"accepted": d.stats.Accepted.Load(), "duplicates": d.stats.Duplicates.Load(),
+		"accepted": d.stats.Accepted.Load(), "duplicates": d.stats.Duplicates.Load(), "too_old": d.stats.TooOld.Load(),
 		"rejected": d.stats.Rejected.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
 	}
 }

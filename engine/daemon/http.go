@@ -79,6 +79,7 @@ func (d *Daemon) Handler(token string) http.Handler {
 type EventError struct {
 	Index int    `json:"index"`
 	Line  int    `json:"line,omitempty"`
+	ID    string `json:"id,omitempty"`
 	Error string `json:"error"`
 }
 
@@ -111,6 +112,10 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(evs) > MaxEventsPerRequest {
 		d.reject(w, http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil)
+		return
+	}
+	if old := d.tooOld(evs); len(old) > 0 {
+		d.reject(w, http.StatusUnprocessableEntity, "too_old", fmt.Sprintf("%d of the events are older than the event ids hearth remembers, so they could not be told apart from events already applied; nothing was applied", len(old)), old)
 		return
 	}
 	for _, ev := range evs {

@@ -13,6 +13,9 @@ type FeedResult struct {
 	Accepted   int
 	Duplicates int
 	Bad        int
+	// TooOld are events from before what the state can still tell
+	// apart from applied ones (event_id_retention); they are skipped.
+	TooOld int
 }
 
 // Feed reads JSON lines from r and submits them in batches of up to
@@ -29,6 +32,23 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 	flush := func() error {
 		if len(buf) == 0 {
 			return nil
+		}
+		if old := d.tooOld(buf); len(old) > 0 {
+			res.TooOld += len(old)
+			d.opt.Metrics.rejected.WithLabelValues("too_old").Add(float64(len(old)))
+			d.stats.TooOld.Add(int64(len(old)))
+			keep := buf[:0]
+			for i, j := 0, 0; i < len(buf); i++ {
+				if j < len(old) && old[j].Index == i {
+					j++
+					continue
+				}
+				keep = append(keep, buf[i])
+			}
+			buf = keep
+			if len(buf) == 0 {
+				return nil
+			}
 		}
 		for _, ev := range buf {
 			d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()

@@ -20,6 +20,7 @@ type Metrics struct {
 	reloads       *prometheus.CounterVec
 	reloadSeconds prometheus.Histogram
 	deliveries    *prometheus.CounterVec
+	pruned        *prometheus.CounterVec
 	// Set by the sampler, so they are as fresh as the dashboard's charts.
 	members       prometheus.Gauge
 	segmentSizes  *prometheus.GaugeVec
@@ -36,7 +37,7 @@ func NewMetrics() *Metrics {
 		processedVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_processed_total",
 			Help: "Events applied through the rules, by type; duplicates by id are counted with duplicate=\"true\"."}, []string{"type", "duplicate"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_rejected_total",
-			Help: "Events refused as invalid, by reason."}, []string{"reason"}),
+			Help: "Events refused, by reason (invalid, too_old, ...)."}, []string{"reason"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_batch_commit_seconds",
 			Help: "Time from the start of a batch to its durable commit.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		timersDue: prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_timers_due_total",
@@ -49,6 +50,8 @@ func NewMetrics() *Metrics {
 			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
 			Help: "Outbox delivery attempts by platform and result (sent, retry, dead)."}, []string{"platform", "result"}),
+		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_state_pruned_total",
+			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes)."}, []string{"kind"}),
 	}
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
@@ -59,7 +62,7 @@ func NewMetrics() *Metrics {
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead)."}, []string{"status"})
 	m.Registry.MustRegister(m.members, m.segmentSizes, m.tierSizes, m.outboxEntries)
-	m.Registry.MustRegister(m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
+	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

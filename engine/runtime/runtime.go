@@ -144,6 +144,7 @@ func (r *Runtime) timed(start time.Duration, sampled bool) {
 type Stats struct {
 	Events     int
 	Duplicates int
+	TooOld     int // events from before the id horizon, not applied
 	Rejected   int
 	Derived    int
 	Rechecks   int
@@ -413,7 +414,10 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 // Result says what happened to one event.
 type Result struct {
 	Duplicate bool
-	Outcomes  []state.Outcome
+	// TooOld says the event is from before the store's id horizon
+	// (state.ErrTooOld) and was not applied.
+	TooOld   bool
+	Outcomes []state.Outcome
 }
 
 // Apply processes one event in a batch: it is skipped when its id was seen
@@ -423,6 +427,10 @@ type Result struct {
 // batch must be rolled back.
 func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (Result, error) {
 	fresh, err := b.Claim(ev.ID, ev.At)
+	if errors.Is(err, state.ErrTooOld) {
+		r.stats.TooOld++
+		return Result{TooOld: true}, nil
+	}
 	if err != nil {
 		return Result{}, err
 	}

@@ -41,9 +41,12 @@ type Options struct {
 
 // Summary is what a replay did.
 type Summary struct {
-	Events     int            `json:"events"`
-	Skipped    int            `json:"skipped_out_of_range"`
-	Duplicates int            `json:"duplicates"`
+	Events     int `json:"events"`
+	Skipped    int `json:"skipped_out_of_range"`
+	Duplicates int `json:"duplicates"`
+	// TooOld are events from before the state's id horizon (see
+	// hearth { state { event_id_retention } }): not applied.
+	TooOld     int            `json:"too_old,omitempty"`
 	Rejected   int            `json:"rejected"`
 	Members    int            `json:"members"`
 	Rechecks   int            `json:"rechecks"`
@@ -293,7 +296,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	st := rt.Stats()
 	// Rechecks counted by the runtime include those run before a member's
 	// own event, so the figure does not depend on commit timing.
-	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks = st.Events, st.Duplicates, st.RuleErrors, st.Rechecks
+	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks, sum.TooOld = st.Events, st.Duplicates, st.RuleErrors, st.Rechecks, st.TooOld
 	for k, v := range st.Firings {
 		sum.Firings[k] = v
 	}

@@ -20,9 +20,11 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,6 +104,10 @@ var migrations = []string{
 		stream TEXT PRIMARY KEY,
 		cursor TEXT NOT NULL
 	);`,
+	// 2: forgetting old event ids (state.Pruner): ids by event time, and
+	// the time before which ids are forgotten.
+	`CREATE INDEX events_at ON events (at);
+	ALTER TABLE state_meta ADD COLUMN ids_before BIGINT NOT NULL DEFAULT 0;`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this
@@ -133,6 +139,10 @@ type Store struct {
 
 	mu    sync.Mutex
 	locks map[string]*pgxpool.Conn // apply locks this process holds, by id
+	// idsBefore is the id horizon (Unix nanoseconds) as this replica last
+	// read it; Claim refuses by it early, and every commit checks the
+	// stored one, which another replica may have moved.
+	idsBefore atomic.Int64
 }
 
 var _ state.Store = (*Store)(nil)
@@ -174,6 +184,10 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 		}
 	}
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+	}
+	if _, err := s.IDHorizon(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
 	}
@@ -385,6 +399,9 @@ func (b *batch) Seen(id string) (bool, error) {
 }
 
 func (b *batch) Claim(id string, at time.Time) (bool, error) {
+	if at.UnixNano() < b.s.idsBefore.Load() {
+		return false, state.ErrTooOld
+	}
 	seen, err := b.Seen(id)
 	if err != nil || seen {
 		return false, err
@@ -507,8 +524,22 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 	if len(b.seen) > 0 {
 		ids := slices.Sorted(maps.Keys(b.seen))
 		at := make([]int64, len(ids))
+		oldest := int64(math.MaxInt64)
 		for i, id := range ids {
 			at[i] = b.seen[id]
+			oldest = min(oldest, at[i])
+		}
+		// Another replica may have moved the horizon since this one
+		// claimed: an id from before it may be forgotten already, so the
+		// batch cannot show it was not applied. FOR SHARE waits for a
+		// horizon being moved.
+		var before int64
+		if err := tx.QueryRow(ctx, `SELECT ids_before FROM state_meta FOR SHARE`).Scan(&before); err != nil {
+			return fmt.Errorf("id horizon: %w", err)
+		}
+		b.s.raiseHorizon(before)
+		if oldest < before {
+			return fmt.Errorf("%w: another replica forgot event ids from before %s", ErrConflict, time.Unix(0, before).UTC().Format(time.RFC3339))
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO events (id, at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (id) DO NOTHING`, ids, at)
 		if err != nil {

@@ -492,3 +492,54 @@ func BenchmarkCommit(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
 }
+
+func TestPrune(t *testing.T) {
+	testURL(t)
+	schemas := map[statetest.PruneStore]string{}
+	statetest.RunPrune(t, func(t *testing.T) statetest.PruneStore {
+		name := freshSchema(t)
+		s := open(t, name, Options{})
+		schemas[s] = name
+		return s
+	}, func(t *testing.T, old statetest.PruneStore) statetest.PruneStore {
+		// Another replica on the same schema sees the same horizon.
+		return open(t, schemas[old], Options{})
+	})
+}
+
+// A replica that claimed an event before another replica moved the
+// horizon past it fails its commit instead of applying the event again:
+// its id may be gone.
+func TestPruneByAnotherReplicaFailsStaleClaims(t *testing.T) {
+	testURL(t)
+	ctx := context.Background()
+	schema := freshSchema(t)
+	a, b := open(t, schema, Options{}), open(t, schema, Options{})
+	old := t0.AddDate(0, 0, -10)
+	first, _ := a.Begin(ctx)
+	if fresh, err := first.Claim("e-old", old); !fresh || err != nil {
+		t.Fatalf("claim = %v, %v", fresh, err)
+	}
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// Replica a starts a batch with a duplicate of e-old while its
+	// horizon is still zero...
+	stale, _ := a.Begin(ctx)
+	if _, err := stale.Claim("e-other", old); err != nil {
+		t.Fatal(err)
+	}
+	// ...replica b forgets ids before t0 meanwhile...
+	if got, err := b.Prune(ctx, state.Prune{IDsBefore: t0}); err != nil || got.EventIDs != 1 {
+		t.Fatalf("prune = %+v, %v", got, err)
+	}
+	// ...and a's commit fails rather than write an id from before the horizon.
+	if err := stale.Commit(); !errors.Is(err, ErrConflict) {
+		t.Fatalf("commit across the horizon = %v; want ErrConflict", err)
+	}
+	again, _ := a.Begin(ctx)
+	defer again.Rollback()
+	if fresh, err := again.Claim("e-old", old); fresh || !errors.Is(err, state.ErrTooOld) {
+		t.Fatalf("claim after the failed commit = %v, %v; want ErrTooOld", fresh, err)
+	}
+}

@@ -124,3 +124,25 @@ func TestOpensFromManyProcesses(t *testing.T) {
 		}
 	}
 }
+
+func TestPrune(t *testing.T) {
+	statetest.RunPrune(t, func(t *testing.T) statetest.PruneStore {
+		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}, func(t *testing.T, old statetest.PruneStore) statetest.PruneStore {
+		path := old.(*Store).path
+		if err := old.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

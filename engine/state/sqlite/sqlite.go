@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -113,6 +114,10 @@ var migrations = []string{
 	DROP TABLE members;
 	ALTER TABLE members_rowid RENAME TO members;
 	CREATE INDEX members_recheck ON members (recheck_at) WHERE recheck_at > 0;`,
+	// 7: forgetting old event ids (state.Pruner): ids by event time, and
+	// the time before which ids are forgotten.
+	`CREATE INDEX events_at ON events (at);
+	ALTER TABLE state_meta ADD COLUMN ids_before INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Store is a SQLite-backed state.Store.
@@ -136,6 +141,9 @@ type Store struct {
 	// comms holds the newest community documents, committed or being
 	// written: there are few, and every batch reads them.
 	comms map[string]*state.Community
+	// idsBefore is the id horizon in Unix nanoseconds (see state.Pruner),
+	// read by every Claim.
+	idsBefore atomic.Int64
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
@@ -230,6 +238,12 @@ func open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	var before int64
+	if err := db.QueryRowContext(ctx, `SELECT ids_before FROM state_meta`).Scan(&before); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	s.idsBefore.Store(before)
 	return s, nil
 }
 
@@ -426,6 +440,9 @@ func (s *Store) committedOrPending(ctx context.Context, id string) (bool, error)
 // a filter of committed ids; only an id the filter may hold is looked up
 // in the database. The id is written with the batch.
 func (b *batch) Claim(id string, at time.Time) (bool, error) {
+	if at.UnixNano() < b.store.idsBefore.Load() {
+		return false, state.ErrTooOld
+	}
 	seen, err := b.Seen(id)
 	if err != nil || seen {
 		return false, err

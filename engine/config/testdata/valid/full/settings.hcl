@@ -8,8 +8,10 @@ hearth {
   ignore_changes   = ["community.*.channel.*.position"]
 
   state {
-    backend = "postgres"
-    url     = var.database_url
+    backend            = "postgres"
+    url                = var.database_url
+    event_id_retention = "90d"
+    outcome_retention  = "400d"
   }
 }
 

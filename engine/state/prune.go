@@ -1,0 +1,76 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrTooOld is Claim's answer for an event from before the store's id
+// horizon: its id may have been forgotten, so the store can no longer
+// tell whether it was applied, and applying it could grant twice.
+var ErrTooOld = errors.New("event is older than the event ids the state still remembers")
+
+// Pruner is a store that forgets what it no longer needs to keep, so a
+// long-running daemon's state stays bounded: event ids from before one
+// time, and outcome history from before another.
+//
+// Forgetting ids moves the store's id horizon: from then on Claim answers
+// ErrTooOld for events from before it. The horizon only moves forward.
+type Pruner interface {
+	Prune(ctx context.Context, p Prune) (Pruned, error)
+	// IDHorizon is the time events must not be older than, zero while no
+	// ids were forgotten.
+	IDHorizon(ctx context.Context) (time.Time, error)
+}
+
+// Prune says what to forget; a zero time forgets nothing of that kind.
+type Prune struct {
+	IDsBefore      time.Time // event ids of events before this time
+	OutcomesBefore time.Time // outcomes of events before this time
+	// DryRun counts what would go and changes nothing.
+	DryRun bool
+}
+
+// Pruned is how much was forgotten (or, on a dry run, would be).
+type Pruned struct {
+	EventIDs int64 `json:"event_ids"`
+	Outcomes int64 `json:"outcomes"`
+	// IDHorizon is the horizon afterwards.
+	IDHorizon time.Time `json:"id_horizon,omitzero"`
+}
+
+// PruneChunk bounds the rows one pruning transaction deletes, so a
+// daemon's commits wait for a short transaction rather than one long one.
+const PruneChunk = 5000
+
+// RetentionSlack is how much longer than its retention an event id is
+// kept: an event let in at the edge of the retention is still recognised
+// if it is applied, or sent again, within this time.
+const RetentionSlack = time.Hour
+
+// PruneFor is what retention settings forget at now; a zero retention
+// keeps that kind forever.
+func PruneFor(now time.Time, idRetention, outcomeRetention time.Duration) Prune {
+	var p Prune
+	if idRetention > 0 {
+		p.IDsBefore = now.Add(-idRetention - RetentionSlack)
+	}
+	if outcomeRetention > 0 {
+		p.OutcomesBefore = now.Add(-outcomeRetention)
+	}
+	return p
+}
+
+// DeleteInChunks calls del with PruneChunk until it deletes fewer rows
+// than that, and returns how many it deleted in all.
+func DeleteInChunks(del func(limit int) (int64, error)) (int64, error) {
+	var total int64
+	for {
+		n, err := del(PruneChunk)
+		total += n
+		if err != nil || n < PruneChunk {
+			return total, err
+		}
+	}
+}
