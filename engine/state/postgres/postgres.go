@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"net/url"
 	"slices"
 	"sync"
@@ -108,6 +109,15 @@ var migrations = []string{
 	// the time before which ids are forgotten.
 	`CREATE INDEX events_at ON events (at);
 	ALTER TABLE state_meta ADD COLUMN ids_before BIGINT NOT NULL DEFAULT 0;`,
+	// 3: community tallies for reports (engine/analytics). Each replica
+	// adds to rows of its own shard, so replicas never wait on each
+	// other's counters; a reader sums the shards.
+	`CREATE TABLE tallies (
+		key   TEXT COLLATE "C" NOT NULL,
+		shard INTEGER NOT NULL,
+		n     BIGINT NOT NULL,
+		PRIMARY KEY (key, shard)
+	);`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this
@@ -139,6 +149,8 @@ type Store struct {
 
 	mu    sync.Mutex
 	locks map[string]*pgxpool.Conn // apply locks this process holds, by id
+	// shard is the tally rows this store adds to (see migration 3).
+	shard int32
 	// idsBefore is the id horizon (Unix nanoseconds) as this replica last
 	// read it; Claim refuses by it early, and every commit checks the
 	// stored one, which another replica may have moved.
@@ -173,7 +185,8 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
 	}
-	s := &Store{pool: pool, lease: opt.Lease, log: opt.Log, where: where, locks: map[string]*pgxpool.Conn{}}
+	s := &Store{pool: pool, lease: opt.Lease, log: opt.Log, where: where, locks: map[string]*pgxpool.Conn{},
+		shard: rand.Int32N(tallyShards)}
 	if opt.Schema != "" {
 		// Replicas starting together may race to create it; losing that
 		// race is fine.
@@ -316,6 +329,7 @@ type batch struct {
 	saved    map[string]bool          // members to write
 	outcomes []state.Outcome
 	actions  []state.Action
+	tallies  state.Tallies
 	done     bool
 }
 
@@ -603,6 +617,9 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 		if err != nil {
 			return fmt.Errorf("outcomes: %w", err)
 		}
+	}
+	if err := b.writeTallies(ctx, tx); err != nil {
+		return err
 	}
 	if len(b.actions) > 0 {
 		n := len(b.actions)

@@ -543,3 +543,33 @@ func TestPruneByAnotherReplicaFailsStaleClaims(t *testing.T) {
 		t.Fatalf("claim after the failed commit = %v, %v; want ErrTooOld", fresh, err)
 	}
 }
+
+// Replicas add to one counter without losing each other's changes, and
+// every replica reads the sum.
+func TestTalliesAcrossReplicas(t *testing.T) {
+	testURL(t)
+	ctx := context.Background()
+	schema := freshSchema(t)
+	replicas := []*Store{open(t, schema, Options{}), open(t, schema, Options{}), open(t, schema, Options{})}
+	errs := make(chan error, len(replicas)*10)
+	for _, s := range replicas {
+		go func() {
+			for range 10 {
+				b, _ := s.Begin(ctx)
+				_ = b.(state.TallyBatch).AddTallies(state.Tallies{"active/day/20000": 1})
+				errs <- b.Commit()
+			}
+		}()
+	}
+	for range len(replicas) * 10 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range replicas {
+		got, err := s.Tallies(ctx)
+		if err != nil || got["active/day/20000"] != 30 {
+			t.Fatalf("replica %d reads %v, %v; want 30", i, got, err)
+		}
+	}
+}
