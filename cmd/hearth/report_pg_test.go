@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,17 +11,27 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/postgres"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
-// The health report reads the same from PostgreSQL as from SQLite after
-// the same events: the tallies behind it are kept in both.
-func TestReportOnPostgresMatchesSQLite(t *testing.T) {
+// The same events leave the same health report and the same community
+// figures and alert states on PostgreSQL as on SQLite.
+func TestPostgresMatchesSQLite(t *testing.T) {
 	pgURL := os.Getenv("HEARTH_TEST_POSTGRES_URL")
 	if pgURL == "" {
-		t.Skip("skipping: set HEARTH_TEST_POSTGRES_URL to compare the report on PostgreSQL")
+		t.Skip("skipping: set HEARTH_TEST_POSTGRES_URL to compare PostgreSQL with SQLite")
 	}
+	for _, example := range []string{"health-report", "moderated-community"} {
+		t.Run(example, func(t *testing.T) { comparePostgres(t, pgURL, example) })
+	}
+}
+
+func comparePostgres(t *testing.T, pgURL, example string) {
 	ctx := context.Background()
-	schema := fmt.Sprintf("hearth_report_%d", rand.Uint64())
+	schema := fmt.Sprintf("hearth_compare_%d", rand.Uint64())
 	conn, err := pgx.Connect(ctx, pgURL)
 	if err != nil {
 		t.Fatal(err)
@@ -32,21 +43,23 @@ func TestReportOnPostgresMatchesSQLite(t *testing.T) {
 		_, _ = conn.Exec(context.Background(), `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
 		conn.Close(context.Background())
 	})
-
+	const sqliteState = "backend = \"sqlite\"\n    path    = \".hearth/state.db\""
 	copyExample := func(state string) string {
 		dir := t.TempDir()
-		src := "../../examples/health-report"
+		src := filepath.Join("../../examples", example)
 		entries, err := os.ReadDir(src)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
 			data, err := os.ReadFile(filepath.Join(src, e.Name()))
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := strings.Replace(string(data), "backend = \"sqlite\"\n    path    = \".hearth/state.db\"", state, 1)
-			if err := os.WriteFile(filepath.Join(dir, e.Name()), []byte(text), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, e.Name()), []byte(strings.Replace(string(data), sqliteState, state, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -56,8 +69,9 @@ func TestReportOnPostgresMatchesSQLite(t *testing.T) {
 	if strings.Contains(pgURL, "?") {
 		sep = "&"
 	}
-	lite := copyExample("backend = \"sqlite\"\n    path    = \".hearth/state.db\"")
-	pg := copyExample(fmt.Sprintf("backend = \"postgres\"\n    url     = %q", pgURL+sep+"search_path="+schema))
+	schemaURL := pgURL + sep + "search_path=" + schema
+	lite := copyExample(sqliteState)
+	pg := copyExample(fmt.Sprintf("backend = \"postgres\"\n    url     = %q", schemaURL))
 	if data, _ := os.ReadFile(filepath.Join(pg, "main.hcl")); !strings.Contains(string(data), "postgres") {
 		t.Fatal("the example's state block changed; this test no longer switches it to PostgreSQL")
 	}
@@ -72,10 +86,31 @@ func TestReportOnPostgresMatchesSQLite(t *testing.T) {
 		}
 		reports[name] = stdout
 	}
-	if !strings.Contains(reports["sqlite"], `"nps"`) {
-		t.Fatalf("the SQLite report has no figures:\n%s", reports["sqlite"])
-	}
 	if reports["sqlite"] != reports["postgres"] {
 		t.Errorf("reports differ\nSQLite:\n%s\nPostgreSQL:\n%s", reports["sqlite"], reports["postgres"])
+	}
+
+	ls, err := sqlite.Open(ctx, filepath.Join(lite, ".hearth", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	ps, err := postgres.Open(ctx, schemaURL, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	docs := func(cr state.CommunityReader) string {
+		cs, err := cr.Communities()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := json.MarshalIndent(cs, "", "  ")
+		return string(data)
+	}
+	if l, p := docs(ls), docs(ps); l != p {
+		t.Errorf("community documents differ\nSQLite:\n%s\nPostgreSQL:\n%s", l, p)
+	} else if example == "moderated-community" && !strings.Contains(l, `"hours"`) {
+		t.Errorf("no community figures were kept:\n%s", l)
 	}
 }

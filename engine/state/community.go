@@ -55,12 +55,12 @@ func (c *Community) CountHour(figure string, t time.Time, n int) {
 		c.Hours = map[string]Series{}
 		c.Days = map[string]Series{}
 	}
-	c.Hours[figure] = keep(c.Hours[figure].Add(Hour(t), n), KeepHours)
-	c.Days[figure] = keep(c.Days[figure].Add(DayOf(t), n), KeepDays)
+	c.Hours[figure] = Keep(c.Hours[figure].Add(Hour(t), n), KeepHours)
+	c.Days[figure] = Keep(c.Days[figure].Add(DayOf(t), n), KeepDays)
 }
 
-// keep drops buckets more than n units before the newest one.
-func keep(s Series, n int) Series {
+// Keep drops buckets more than n units before the newest one.
+func Keep(s Series, n int) Series {
 	cut := 0
 	for cut < len(s) && s[cut].Day <= s[len(s)-1].Day-Day(n) {
 		cut++

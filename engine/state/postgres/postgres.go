@@ -118,6 +118,25 @@ var migrations = []string{
 		n     BIGINT NOT NULL,
 		PRIMARY KEY (key, shard)
 	);`,
+	// 4: community documents (figures and alert state). Figures are
+	// counters per bucket, added to in shards like tallies; alert state
+	// is one row per alert with a version, changed only by the replica
+	// that read the current one.
+	`CREATE TABLE community_counts (
+		community TEXT COLLATE "C" NOT NULL,
+		series    TEXT COLLATE "C" NOT NULL,
+		bucket    BIGINT NOT NULL,
+		shard     INTEGER NOT NULL,
+		n         BIGINT NOT NULL,
+		PRIMARY KEY (community, series, bucket, shard)
+	);
+	CREATE TABLE community_alerts (
+		community TEXT COLLATE "C" NOT NULL,
+		name      TEXT COLLATE "C" NOT NULL,
+		data      JSONB NOT NULL,
+		version   BIGINT NOT NULL DEFAULT 1,
+		PRIMARY KEY (community, name)
+	);`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this
@@ -151,6 +170,9 @@ type Store struct {
 	locks map[string]*pgxpool.Conn // apply locks this process holds, by id
 	// shard is the tally rows this store adds to (see migration 3).
 	shard int32
+	// trimmed is when each community's old counters were last deleted;
+	// guarded by mu.
+	trimmed map[string]time.Time
 	// idsBefore is the id horizon (Unix nanoseconds) as this replica last
 	// read it; Claim refuses by it early, and every commit checks the
 	// stored one, which another replica may have moved.
@@ -330,6 +352,7 @@ type batch struct {
 	outcomes []state.Outcome
 	actions  []state.Action
 	tallies  state.Tallies
+	comms    map[string]*communityRead // community documents read or saved
 	done     bool
 }
 
@@ -619,6 +642,9 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	if err := b.writeTallies(ctx, tx); err != nil {
+		return err
+	}
+	if err := b.writeCommunities(ctx, tx); err != nil {
 		return err
 	}
 	if len(b.actions) > 0 {

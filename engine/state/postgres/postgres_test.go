@@ -573,3 +573,85 @@ func TestTalliesAcrossReplicas(t *testing.T) {
 		}
 	}
 }
+
+func TestCommunities(t *testing.T) {
+	testURL(t)
+	statetest.RunCommunities(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
+// Replicas counting into one community at once add up; an alert both
+// change from the same state is written by one, and the other's commit
+// fails (to be tried again on the new state) instead of firing it twice.
+func TestCommunitiesAcrossReplicas(t *testing.T) {
+	testURL(t)
+	ctx := context.Background()
+	schema := freshSchema(t)
+	a, b := open(t, schema, Options{}), open(t, schema, Options{})
+	count := func(s *Store, n int) error {
+		bt, _ := s.Begin(ctx)
+		cb := bt.(state.CommunityBatch)
+		c, err := cb.Community("c")
+		if errors.Is(err, state.ErrNotFound) {
+			c, err = &state.Community{Name: "c"}, nil
+		}
+		if err != nil {
+			return err
+		}
+		c.Members += n
+		c.CountHour("messages", t0, n)
+		c.LastActive = c.LastActive.Add(state.DayOf(t0), n)
+		_ = cb.SaveCommunity(c)
+		return bt.Commit()
+	}
+	errs := make(chan error, 20)
+	for _, s := range []*Store{a, b} {
+		go func() {
+			for range 10 {
+				errs <- count(s, 1)
+			}
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range []*Store{a, b} {
+		all, err := s.Communities()
+		if err != nil || len(all) != 1 {
+			t.Fatalf("replica %d lists %v, %v", i, all, err)
+		}
+		c := all[0]
+		if c.Members != 20 || c.InHours("messages", t0, 1) != 20 || c.LastActive.Sum(state.DayOf(t0), 1) != 20 {
+			t.Fatalf("replica %d reads members %d, messages %d, active %d; want 20 each", i, c.Members, c.InHours("messages", t0, 1), c.LastActive.Sum(state.DayOf(t0), 1))
+		}
+	}
+
+	// Both read the alert's state, both fire it: one commit wins.
+	fire := func(s *Store) state.Batch {
+		bt, _ := s.Begin(ctx)
+		cb := bt.(state.CommunityBatch)
+		c, err := cb.Community("c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Alerts == nil {
+			c.Alerts = map[string]*state.AlertState{}
+		}
+		c.Alerts["spike"] = &state.AlertState{Holding: true, LastFired: t0, Fired: 1}
+		_ = cb.SaveCommunity(c)
+		return bt
+	}
+	first, second := fire(a), fire(b)
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Commit(); !errors.Is(err, ErrConflict) {
+		t.Fatalf("second firing of one alert: %v; want ErrConflict", err)
+	}
+	// Counters of the failed batch were not added either.
+	all, _ := b.Communities()
+	if all[0].Members != 20 || all[0].Alerts["spike"].Fired != 1 {
+		t.Fatalf("after the conflict: members %d, fired %d", all[0].Members, all[0].Alerts["spike"].Fired)
+	}
+}
