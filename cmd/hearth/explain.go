@@ -207,6 +207,11 @@ func explainBlock(w io.Writer, b *config.Block, path string) {
 	}
 	if len(b.Attrs) > 0 {
 		fmt.Fprintln(w, "\nAttributes:")
+		// Names line up in a column as wide as the longest one needs.
+		width := 16
+		for _, a := range b.Attrs {
+			width = max(width, len(a.Name))
+		}
 		for _, a := range b.Attrs {
 			kind := a.Kind.String()
 			switch {
@@ -222,7 +227,7 @@ func explainBlock(w io.Writer, b *config.Block, path string) {
 			if a.Secret {
 				flags += ", secret"
 			}
-			fmt.Fprintf(w, "  %-16s %s%s\n", a.Name, kind, flags)
+			fmt.Fprintf(w, "  %-*s %s%s\n", width, a.Name, kind, flags)
 			doc := a.Doc
 			if a.Default != "" {
 				doc += " Default: " + a.Default + "."
