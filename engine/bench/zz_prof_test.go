@@ -20,3 +20,21 @@ func BenchmarkApplyMemoryFull(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
+
+func BenchmarkLatencyZZ(b *testing.B) {
+	cfg := loadExample(b)
+	ctx := context.Background()
+	var p50, p99 float64
+	n := 0
+	for b.Loop() {
+		lat, err := latencyAt(ctx, cfg, b.TempDir()+"/lat.db", Workload(20000, 20000, 2), 10000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p50 += lat[0]
+		p99 += lat[1]
+		n++
+	}
+	b.ReportMetric(p50/float64(n), "p50ms")
+	b.ReportMetric(p99/float64(n), "p99ms")
+}
