@@ -61,10 +61,10 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 		verb = "Would forget"
 	}
 	if !req.IDsBefore.IsZero() {
-		fmt.Fprintf(s.out, "%s %d event ids from before %s (event_id_retention %s).\n", verb, res.EventIDs, req.IDsBefore.UTC().Format(time.RFC3339), days(st.EventIDRetention))
+		fmt.Fprintf(s.out, "%s %d event ids from before %s (event_id_retention %s).\n", verb, res.EventIDs, req.IDsBefore.UTC().Format(time.RFC3339), durations.FormatDays(st.EventIDRetention))
 	}
 	if !req.OutcomesBefore.IsZero() {
-		fmt.Fprintf(s.out, "%s %d outcomes from before %s (outcome_retention %s).\n", verb, res.Outcomes, req.OutcomesBefore.UTC().Format(time.RFC3339), days(st.OutcomeRetention))
+		fmt.Fprintf(s.out, "%s %d outcomes from before %s (outcome_retention %s).\n", verb, res.Outcomes, req.OutcomesBefore.UTC().Format(time.RFC3339), durations.FormatDays(st.OutcomeRetention))
 	}
 	if !res.IDHorizon.IsZero() {
 		are := "are"
@@ -74,14 +74,6 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 		fmt.Fprintf(s.out, "Events from before %s %s refused: hearth can no longer tell them apart from events already applied.\n", res.IDHorizon.UTC().Format(time.RFC3339), are)
 	}
 	return 0
-}
-
-// days writes a retention the way it is usually set, in days.
-func days(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	return durations.Format(d)
 }
 
 func timeOrNil(t time.Time) any {

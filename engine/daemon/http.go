@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon/dashboard"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 )
 
@@ -207,6 +208,21 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 	}
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()
+	}
+	// Retention, so an operator can see why events are refused as too old.
+	st := snap.Config.Settings.State
+	retention := map[string]any{}
+	if st.EventIDRetention > 0 {
+		retention["event_id_retention"] = durations.FormatDays(st.EventIDRetention)
+	}
+	if st.OutcomeRetention > 0 {
+		retention["outcome_retention"] = durations.FormatDays(st.OutcomeRetention)
+	}
+	if h := d.horizon.Load(); h != 0 {
+		retention["id_horizon"] = time.Unix(0, h).UTC().Format(time.RFC3339)
+	}
+	if len(retention) > 0 {
+		body["retention"] = retention
 	}
 	writeJSON(w, http.StatusOK, body)
 }

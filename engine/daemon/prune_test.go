@@ -69,6 +69,10 @@ func TestRetentionForgetsAndRefusesOldEvents(t *testing.T) {
 	if code, _ := post(t, f, "/v1/events", fresh, ""); code != http.StatusUnprocessableEntity || points(t, f) != 1 {
 		t.Fatalf("e1 sent again after its id was forgotten: %d, points %d; want 422 and still 1 point", code, points(t, f))
 	}
+	_, status := get(t, f, "/v1/status")
+	if ret, _ := status["retention"].(map[string]any); ret["event_id_retention"] != "1d" || ret["id_horizon"] == nil {
+		t.Errorf("status retention = %v; want event_id_retention 1d and the id horizon", status["retention"])
+	}
 	resp, err := http.Get(f.srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -98,7 +98,7 @@ func compact(s string) string {
 }
 
 // Format writes d in the largest whole units, the inverse of Parse for
-// values Parse produces: 336h becomes "14d", 90m becomes "1h30m".
+// values Parse produces: 336h becomes "2w", 90m becomes "1h30m".
 func Format(d time.Duration) string {
 	if d == 0 {
 		return "0s"
@@ -170,4 +170,14 @@ func ParseClock(s string) (ClockTime, error) {
 		return 0, fmt.Errorf("%w %q: a time of day is \"HH:MM\" on a 24-hour clock, such as \"08:00\" or \"22:30\"", ErrSyntax, s)
 	}
 	return ClockTime(hh*60 + mm), nil
+}
+
+// FormatDays writes a whole number of days as days ("30d", where Format
+// writes "4w2d"), the way retentions are usually set; anything else as
+// Format does.
+func FormatDays(d time.Duration) string {
+	if d > 0 && d%Day == 0 {
+		return strconv.FormatInt(int64(d/Day), 10) + "d"
+	}
+	return Format(d)
 }

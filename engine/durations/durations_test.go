@@ -103,3 +103,11 @@ func FuzzParse(f *testing.F) {
 		_, _ = ParseClock(s)
 	})
 }
+
+func TestFormatDays(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * Day: "30d", 7 * Day: "7d", 36 * time.Hour: "1d12h", 0: "0s"} {
+		if got := FormatDays(d); got != want {
+			t.Errorf("FormatDays(%v) = %q; want %q", d, got, want)
+		}
+	}
+}
