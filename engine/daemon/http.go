@@ -116,6 +116,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if old := d.tooOld(evs); len(old) > 0 {
+		d.stats.TooOld.Add(int64(len(old)))
 		d.reject(w, http.StatusUnprocessableEntity, "too_old", fmt.Sprintf("%d of the events are older than the event ids hearth remembers, so they could not be told apart from events already applied; nothing was applied", len(old)), old)
 		return
 	}

@@ -73,6 +73,9 @@ func TestRetentionForgetsAndRefusesOldEvents(t *testing.T) {
 	if ret, _ := status["retention"].(map[string]any); ret["event_id_retention"] != "1d" || ret["id_horizon"] == nil {
 		t.Errorf("status retention = %v; want event_id_retention 1d and the id horizon", status["retention"])
 	}
+	if stats, _ := status["stats"].(map[string]any); stats["too_old"] != 2.0 {
+		t.Errorf("status too_old = %v; want 2", stats["too_old"])
+	}
 	resp, err := http.Get(f.srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)

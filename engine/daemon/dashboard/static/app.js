@@ -178,6 +178,13 @@ function renderStatus(st) {
   $("k-duplicates").textContent = fmt(s.duplicates);
   $("k-rejected").textContent = fmt(s.rejected);
   $("k-rejected").parentElement.classList.toggle("warn", s.rejected > 0);
+  // Why events are refused as too old: the retention and the id horizon.
+  const ret = st.retention;
+  $("k-rejected").parentElement.title = ret
+    ? `${fmt(s.too_old || 0)} refused as too old` +
+      (ret.event_id_retention ? `; event ids are kept ${ret.event_id_retention}` : "") +
+      (ret.id_horizon ? `; events before ${ret.id_horizon} are refused` : "")
+    : "";
   if (st.outbox) {
     $("k-pending").textContent = fmt(st.outbox.pending);
     $("k-dead").textContent = fmt(st.outbox.dead);
