@@ -31,6 +31,9 @@ hearth {
   state {
     backend = "sqlite"
     path    = ".hearth/state.db"
+    # Unset, every event id and all outcome history are kept forever.
+    # event_id_retention = "90d"
+    # outcome_retention  = "400d"
   }
 }
 
