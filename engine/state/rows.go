@@ -69,3 +69,18 @@ func DueIDs(list []DueRow, limit int) []string {
 	}
 	return ids
 }
+
+// ScanTallies reads counters from rows of (key, n); the SQL stores read
+// their tallies with it.
+func ScanTallies(rows Rows) (Tallies, error) {
+	out := Tallies{}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}

@@ -34,14 +34,5 @@ func (s *Store) Tallies(ctx context.Context) (state.Tallies, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	out := state.Tallies{}
-	for rows.Next() {
-		var k string
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
+	return state.ScanTallies(rows)
 }
