@@ -81,7 +81,7 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 	}
 	m.Campaigns[c.Name] = run
 	r.arrive(m, c, run, 0, ev.At)
-	w.mark(m.ID, "campaign:"+c.Name)
+	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "enter", At: ev.At, Rule: "campaign." + c.Name, Event: ev.ID, Detail: fmt.Sprintf("run %d", run.Runs)})
 }
 
@@ -103,7 +103,7 @@ func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.Campaig
 func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, at time.Time, event, reason string) {
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
 	run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
-	w.mark(m.ID, "campaign:"+c.Name)
+	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: reason})
 }
 
@@ -119,7 +119,7 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 		if run.Active() && r.campaigns[name] == nil {
 			run.Status, run.EndedAt, run.Reason = runDone, now, "stopped"
 			run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
-			w.mark(m.ID, "campaign:"+name)
+			w.mark(m.ID, named(r.keyIdx.campaign, name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: "stopped"})
 		}
 	}
@@ -192,7 +192,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
-				w.mark(m.ID, "campaign:"+c.Name)
+				w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + " until " + wait.UTC().Format(time.RFC3339)})
 				return
 			}
@@ -201,7 +201,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": frequency cap"})
 				} else {
 					run.Due = r.capFree(m, c, now)
-					w.mark(m.ID, "campaign:"+c.Name)
+					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": frequency cap until " + run.Due.UTC().Format(time.RFC3339)})
 					return
 				}
@@ -249,7 +249,7 @@ func (r *Runtime) jump(w *work, m *state.Member, c *config.Campaign, run *state.
 			}
 		}
 	}
-	w.mark(m.ID, "campaign:"+c.Name)
+	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	if next >= len(c.Steps) {
 		r.endRun(w, m, c, run, now, cause, "finished")
 		return false
@@ -420,6 +420,6 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		run.Sends = append(prune(run.Sends, now, r.sendKeep), now)
 		m.Sends = append(prune(m.Sends, now, r.sendKeep), now)
 	}
-	w.mark(m.ID, "campaign:"+c.Name)
+	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: now, Rule: rule, Event: cause, To: target, Detail: key})
 }

@@ -1,6 +1,9 @@
 package runtime
 
-import "github.com/hearth-community/hearth/engine/rules"
+import (
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/rules"
+)
 
 // keyIndex numbers the change keys that some member rule reads, so a
 // change set is a few machine words rather than a map of strings; keys
@@ -10,6 +13,12 @@ type keyIndex struct {
 	count map[string]int // event type -> index of "count:TYPE"
 	time  int            // "time" always has an index
 	words int
+
+	// The numbers of the keys the engine itself marks, looked up once
+	// (fix) rather than by name on every event; -1 when no rule reads
+	// the key, so marking it only touches the member.
+	joined, community, profile, active, referrals, points, tier, strikes, anyBadge int
+	badge, segment, campaign                                                       map[string]int // by badge, segment, campaign name
 }
 
 func newKeyIndex() *keyIndex {
@@ -29,6 +38,40 @@ func (k *keyIndex) add(key string) int {
 	}
 	k.words = (len(k.idx) + 63) / 64
 	return i
+}
+
+// of is key's number, or -1 when no rule reads it.
+func (k *keyIndex) of(key string) int {
+	if i, ok := k.idx[key]; ok {
+		return i
+	}
+	return -1
+}
+
+// fix looks up the engine's own keys once every rule's keys are in.
+func (k *keyIndex) fix(cfg *config.Config) {
+	k.joined, k.community, k.profile = k.of("joined"), k.of("community"), k.of("profile")
+	k.active, k.referrals, k.points = k.of("active"), k.of("referrals"), k.of("points")
+	k.tier, k.strikes, k.anyBadge = k.of("tier"), k.of("strikes"), k.of("badge:*")
+	k.badge, k.segment, k.campaign = map[string]int{}, map[string]int{}, map[string]int{}
+	for _, b := range cfg.Badges {
+		k.badge[b.Name] = k.of("badge:" + b.Name)
+	}
+	for _, s := range cfg.Segments {
+		k.segment[s.Name] = k.of("segment:" + s.Name)
+	}
+	for _, c := range cfg.Campaigns {
+		k.campaign[c.Name] = k.of("campaign:" + c.Name)
+	}
+}
+
+// named is the number of a badge, segment or campaign key by name, or
+// -1 (a name the configuration no longer has).
+func named(keys map[string]int, name string) int {
+	if i, ok := keys[name]; ok {
+		return i
+	}
+	return -1
 }
 
 func cutPrefix(s, prefix string) (string, bool) {

@@ -98,8 +98,10 @@ func (r *Runtime) trackFinish(w *work) error {
 	if d == nil {
 		return nil
 	}
-	for _, m := range w.members {
-		r.tracker.Member(d, m)
+	for _, t := range w.touched {
+		if t.m != nil {
+			r.tracker.Member(d, t.m)
+		}
 	}
 	r.tracker.Outcomes(d, w.outcomes)
 	if _, direct := w.b.(state.TallySink); direct || len(d) == 0 {

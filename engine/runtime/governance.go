@@ -258,7 +258,7 @@ func (r *Runtime) refreshStrikes(w *work, m *state.Member, at time.Time) {
 	}
 	if n != m.Strikes {
 		m.Strikes = n
-		w.mark(m.ID, "strikes")
+		w.mark(m.ID, r.keyIdx.strikes)
 	}
 }
 
@@ -276,7 +276,7 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 	}
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindModeration, Member: m.ID, Name: d.Rule.Config.Name, Change: d.Action,
 		At: ev.At, Rule: rule, Event: ev.ID, To: dur, Detail: detail})
-	w.mark(m.ID, "strikes")
+	w.mark(m.ID, r.keyIdx.strikes)
 	w.extra = append(w.extra, derivedEvent(ev, m, "moderation.violated", d.Rule.Config.Name, map[string]any{
 		"rule": d.Rule.Config.Name, "action": d.Action, "strikes": d.Live, "evidence": evidence}))
 	if d.Action == "flag" && !d.Delete {

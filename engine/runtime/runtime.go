@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,7 @@ type Runtime struct {
 	byType    map[string][]*config.Incentive
 	segOrder  []*config.Segment
 	ranks     map[string]int
+	runs      map[*config.Incentive]*incentiveRun
 	locked    map[string]*config.Tier
 	keyIdx    *keyIndex
 	masks     map[*rules.Program][]uint64 // the change keys each member rule reads
@@ -57,6 +59,7 @@ type Runtime struct {
 	// eventFields are the event fields the rules on each event type read;
 	// a type missing here gets the whole view.
 	eventFields map[string]map[string]bool
+	types       map[string]*typeInfo        // by event type, made on first use
 	plans       map[string]*events.ViewPlan // by event type, made on first use
 	wholePlans  map[string]*events.ViewPlan // the same keeping every field
 	bound       bindKey
@@ -166,9 +169,8 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r := &Runtime{
 		cfg: cfg, log: log, eval: rules.NewEvaluator(),
 		byType: map[string][]*config.Incentive{}, ranks: map[string]int{},
-		locked: map[string]*config.Tier{}, keyIdx: newKeyIndex(), masks: map[*rules.Program][]uint64{},
+		locked: map[string]*config.Tier{}, runs: map[*config.Incentive]*incentiveRun{}, keyIdx: newKeyIndex(), masks: map[*rules.Program][]uint64{},
 		badges:  map[string]*config.Badge{},
-		stats:   Stats{Firings: map[string]int{}},
 		noAttrs: map[string]any{},
 		tracker: analytics.NewTracker(cfg),
 	}
@@ -246,6 +248,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	for _, t := range cfg.Tiers {
 		r.timing.tiers = r.timing.tiers || t.Grace > 0 || t.DemoteAfter > 0
 	}
+	r.keyIdx.fix(cfg)
 	// Masks last, when every key has its number.
 	for p, keys := range ruleKeys {
 		r.masks[p] = r.keyIdx.mask(keys)
@@ -281,7 +284,16 @@ func (r *Runtime) RuleCounts() []RuleCount {
 }
 
 // Stats returns counts so far.
-func (r *Runtime) Stats() Stats { return r.stats }
+func (r *Runtime) Stats() Stats {
+	st := r.stats
+	st.Firings = make(map[string]int, len(r.runs))
+	for _, run := range r.runs {
+		if run.fired > 0 {
+			st.Firings[run.in.Name] = run.fired
+		}
+	}
+	return st
+}
 
 // segmentOrder sorts segments so that a segment comes after those its
 // rule reads with in_segment (validate refuses cycles).
@@ -323,10 +335,14 @@ type bindKey struct {
 
 // work is the state of one event's processing inside a batch.
 type work struct {
-	ctx      context.Context
-	b        state.Batch
-	members  map[string]*state.Member
-	changed  map[string]*changes
+	ctx context.Context
+	b   state.Batch
+	// touched are the members the event loaded or changed, in the order
+	// it reached them; most events touch one or two, so they are found
+	// by a scan, with byID to help when a recheck loads many.
+	touched  []touched
+	byID     map[string]int
+	order    []int // settle's scratch
 	keys     *keyIndex
 	outcomes []state.Outcome
 	gen      int // bumped on every state change, so bind knows to redo
@@ -336,9 +352,54 @@ type work struct {
 	tallies  state.Tallies   // community tally changes of the event
 }
 
+// touched is one member of the work: loaded (m), changed (ch), or both.
+type touched struct {
+	id string
+	m  *state.Member
+	ch *changes
+}
+
+// scanLimit is how many members are found by a scan before byID is kept.
+const scanLimit = 8
+
+// find is id's place in touched, or -1.
+func (w *work) find(id string) int {
+	if w.byID != nil {
+		if i, ok := w.byID[id]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range w.touched {
+		if w.touched[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// entry is id's place in touched, added when new.
+func (w *work) entry(id string) int {
+	if i := w.find(id); i >= 0 {
+		return i
+	}
+	w.touched = append(w.touched, touched{id: id})
+	i := len(w.touched) - 1
+	if w.byID != nil {
+		w.byID[id] = i
+	} else if len(w.touched) > scanLimit {
+		w.byID = make(map[string]int, 2*len(w.touched))
+		for j, t := range w.touched {
+			w.byID[t.id] = j
+		}
+	}
+	return i
+}
+
 func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
-	if m, ok := w.members[id]; ok {
-		return m, false, nil
+	i := w.find(id)
+	if i >= 0 && w.touched[i].m != nil {
+		return w.touched[i].m, false, nil
 	}
 	m, err := w.b.Member(id)
 	created := false
@@ -348,14 +409,18 @@ func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	w.members[id] = m
+	if i < 0 {
+		i = w.entry(id)
+	}
+	w.touched[i].m = m
 	return m, created, nil
 }
 
 // changes returns id's change set, making it on first use.
 func (w *work) changes(id string) *changes {
 	w.gen++
-	c := w.changed[id]
+	i := w.entry(id)
+	c := w.touched[i].ch
 	if c == nil {
 		if n := len(*w.spare); n > 0 {
 			c = (*w.spare)[n-1]
@@ -363,29 +428,20 @@ func (w *work) changes(id string) *changes {
 		} else {
 			c = &changes{bits: make([]uint64, w.keys.words)}
 		}
-		w.changed[id] = c
+		w.touched[i].ch = c
 	}
 	return c
 }
 
-// mark records that keys of member id changed.
-func (w *work) mark(id string, keys ...string) {
+// mark records that keys of member id changed, by their numbers
+// (keyIndex); -1, a key no rule reads, only touches the member.
+func (w *work) mark(id string, keys ...int) {
 	c := w.changes(id)
 	c.touched = true
-	for _, k := range keys {
-		if i, ok := w.keys.idx[k]; ok {
+	for _, i := range keys {
+		if i >= 0 {
 			c.set(i)
 		}
-	}
-}
-
-// markCount records a new event of type t: mark(id, "count:"+t) without
-// building the string on every event.
-func (w *work) markCount(id, t string) {
-	c := w.changes(id)
-	c.touched = true
-	if i, ok := w.keys.count[t]; ok {
-		c.set(i)
 	}
 }
 
@@ -393,17 +449,15 @@ func (w *work) markCount(id, t string) {
 // are cleared, not reallocated, so steady processing allocates little.
 func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 	w := &r.work
-	if w.members == nil {
-		w.members = map[string]*state.Member{}
-		w.changed = map[string]*changes{}
-		w.keys = r.keyIdx
+	w.keys = r.keyIdx
+	for _, t := range w.touched {
+		if t.ch != nil {
+			t.ch.reset()
+			r.spare = append(r.spare, t.ch)
+		}
 	}
-	clear(w.members)
-	for _, c := range w.changed {
-		c.reset()
-		r.spare = append(r.spare, c)
-	}
-	clear(w.changed)
+	clear(w.touched) // drop the members, for the collector
+	w.touched, w.byID = w.touched[:0], nil
 	clear(w.tallies)
 	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, nil, nil, nil
 	w.spare = &r.spare
@@ -481,7 +535,7 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 // recheck time, as if time alone had moved.
 func (r *Runtime) recheckMember(w *work, m *state.Member) error {
 	at := m.RecheckAt
-	w.mark(m.ID, "time")
+	w.mark(m.ID, r.keyIdx.time)
 	r.refreshStrikes(w, m, at)
 	ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
 	if err := r.settle(w, m, ev, 0); err != nil {
@@ -517,9 +571,12 @@ func (r *Runtime) finish(w *work, at time.Time) error {
 	if err := r.trackFinish(w); err != nil {
 		return err
 	}
-	for _, m := range w.members {
-		r.schedule(m)
-		if err := w.b.SaveMember(m); err != nil {
+	for _, t := range w.touched {
+		if t.m == nil {
+			continue
+		}
+		r.schedule(t.m)
+		if err := w.b.SaveMember(t.m); err != nil {
 			return err
 		}
 	}
@@ -652,7 +709,8 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	if err != nil {
 		return err
 	}
-	et, known := r.cfg.EventTypes[ev.Type]
+	ti := r.typeOf(ev.Type)
+	et, known := ti.et, ti.known
 	if depth == 0 {
 		if !created {
 			if err := r.catchUp(w, m, ev.At); err != nil {
@@ -663,7 +721,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		if r.gov.track || len(r.gov.sets) > 0 {
 			was = snapshot(m) // only governance compares before and after
 		}
-		r.updateBase(w, m, ev, created, known && et.Activity)
+		r.updateBase(w, m, ev, ti, created)
 		r.track(w, m, ev, known && et.Activity)
 		r.replies(w, m, ev)
 		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
@@ -687,15 +745,18 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		// Derived events are counted, so rules can read total('badge.awarded').
 		m.Record(ev.Type, ev.At, false)
 		r.track(w, m, ev, false)
-		w.markCount(m.ID, ev.Type)
+		w.mark(m.ID, ti.count)
 	}
-	ins := r.byType[ev.Type]
-	if len(ins) > 0 || r.enters[ev.Type] {
+	ins := ti.incentives
+	if len(ins) > 0 || ti.enters {
 		// One view of the event serves every rule listening to it.
 		if r.views[depth] == nil {
 			r.views[depth] = make(map[string]any, 32)
 		}
-		view, err := r.viewPlan(ev.Type, &et, false).Build(r.views[depth], ev)
+		if ti.plan == nil {
+			ti.plan = r.viewPlan(ev.Type, &et, false)
+		}
+		view, err := ti.plan.Build(r.views[depth], ev)
 		if err != nil {
 			r.stats.RuleErrors++
 			r.log.Warn("event attributes do not match their declared types; rules on it skipped", "event", ev.ID, "type", ev.Type, "err", err)
@@ -709,6 +770,40 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		}
 	}
 	return r.settle(w, m, ev, depth)
+}
+
+// typeInfo is what the runtime needs of an event type, found with one
+// lookup per event instead of one per question.
+type typeInfo struct {
+	et         rules.EventType
+	known      bool // standard or declared
+	activity   bool // counts as the member being active
+	incentives []*incentiveRun
+	enters     bool             // some campaign reacts to it
+	plan       *events.ViewPlan // the incentives' view, made on first use
+	count      int              // the key "count:TYPE", -1 when no rule reads it
+}
+
+// maxTypes bounds the types remembered: event types are open-ended, and
+// a stream of made-up ones must not grow the runtime without end.
+const maxTypes = 4096
+
+func (r *Runtime) typeOf(typ string) *typeInfo {
+	if ti := r.types[typ]; ti != nil {
+		return ti
+	}
+	et, known := r.cfg.EventTypes[typ]
+	ti := &typeInfo{et: et, known: known, activity: known && et.Activity, incentives: r.runsOf(typ), enters: r.enters[typ], count: -1}
+	if i, ok := r.keyIdx.count[typ]; ok {
+		ti.count = i
+	}
+	if r.types == nil {
+		r.types = map[string]*typeInfo{}
+	}
+	if len(r.types) < maxTypes {
+		r.types[typ] = ti
+	}
+	return ti
 }
 
 // viewPlan is how rules on events of type typ see them: with the fields
@@ -735,14 +830,15 @@ func (r *Runtime) viewPlan(typ string, et *rules.EventType, whole bool) *events.
 }
 
 // updateBase applies what every event does regardless of rules.
-func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, created, activity bool) {
+func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typeInfo, created bool) {
+	activity := ti.activity
 	id := m.ID
 	if created {
-		w.mark(id, "joined", "community")
+		w.mark(id, r.keyIdx.joined, r.keyIdx.community)
 	}
 	if ev.Member.Name != "" && ev.Member.Name != m.Name {
 		m.Name = ev.Member.Name
-		w.mark(id, "profile")
+		w.mark(id, r.keyIdx.profile)
 	}
 	for k, v := range ev.Member.Identities {
 		if m.Identities == nil {
@@ -754,31 +850,31 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, created
 		m.Platform = ev.Source
 	}
 	m.Record(ev.Type, ev.At, activity)
-	w.markCount(id, ev.Type)
+	w.mark(id, ti.count)
 	if activity {
-		w.mark(id, "active")
+		w.mark(id, r.keyIdx.active)
 	}
 	switch ev.Type {
 	case "member.joined":
 		r.welcome(w, m, ev)
 		if !m.JoinedAt.Equal(ev.At) && (m.Totals["member.joined"] == 1 || created) {
 			m.JoinedAt = ev.At
-			w.mark(id, "joined")
+			w.mark(id, r.keyIdx.joined)
 		}
 		m.Left = false
 		if ref, ok := ev.Attrs["referrer"].(string); ok && ref != "" && ref != id {
 			m.Referrer = ref
 		}
 		r.profile(w, m, ev.Attrs, "name", "locale", "timezone")
-		w.mark(id, "community")
+		w.mark(id, r.keyIdx.community)
 	case "member.left":
 		m.Left = true
-		w.mark(id, "community")
+		w.mark(id, r.keyIdx.community)
 	case "member.profile_updated":
 		r.profile(w, m, ev.Attrs)
 	case "referral.converted":
 		m.Referrals++
-		w.mark(id, "referrals")
+		w.mark(id, r.keyIdx.referrals)
 	}
 }
 
@@ -811,7 +907,7 @@ func (r *Runtime) profile(w *work, m *state.Member, attrs map[string]any, only .
 		}
 		m.Attrs[k] = v
 	}
-	w.mark(m.ID, "profile")
+	w.mark(m.ID, r.keyIdx.profile)
 }
 
 // bind makes m, the event's view and now what rules see. Binding is
@@ -847,7 +943,29 @@ func (r *Runtime) ruleBool(p *config.Rule, kind, name, attr string) bool {
 	return ok
 }
 
-func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *events.Event, view map[string]any) error {
+// incentiveRun is an incentive with what the runtime keeps of it.
+type incentiveRun struct {
+	in    *config.Incentive
+	rule  string // "incentive.NAME", for outcomes
+	fired int    // grants so far, for Stats
+}
+
+// runsOf are the incentives listening to events of type typ.
+func (r *Runtime) runsOf(typ string) []*incentiveRun {
+	var out []*incentiveRun
+	for _, in := range r.byType[typ] {
+		run := r.runs[in]
+		if run == nil {
+			run = &incentiveRun{in: in, rule: "incentive." + in.Name}
+			r.runs[in] = run
+		}
+		out = append(out, run)
+	}
+	return out
+}
+
+func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *events.Event, view map[string]any) error {
+	in := run.in
 	if in.Community != nil && ev.Community != "" && ev.Community != in.Community.Name {
 		return nil
 	}
@@ -893,14 +1011,14 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 		points = min(points, max(0, in.PointsCap.Count-got))
 	}
 	granted := false
-	rule := "incentive." + in.Name
+	rule := run.rule
 	if points != 0 {
 		to.AddPoints(points, ev.At)
 		if in.Expires > 0 && points > 0 {
 			to.Expiring = append(to.Expiring, state.Lot{Points: points, ExpiresAt: ev.At.Add(in.Expires), Reason: in.Grant.Reason, Event: ev.ID})
 			sort.SliceStable(to.Expiring, func(i, j int) bool { return to.Expiring[i].ExpiresAt.Before(to.Expiring[j].ExpiresAt) })
 		}
-		w.mark(to.ID, "points")
+		w.mark(to.ID, r.keyIdx.points)
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindPoints, Member: to.ID, Name: in.Grant.Reason, Change: "grant", At: ev.At, Rule: rule, Event: ev.ID, Points: points})
 		granted = true
 	}
@@ -920,12 +1038,15 @@ func (r *Runtime) incentive(w *work, in *config.Incentive, m *state.Member, ev *
 		for k, v := range in.Grant.Set {
 			to.Attrs[k] = v
 		}
-		w.mark(to.ID, "profile")
+		w.mark(to.ID, r.keyIdx.profile)
 		granted = true
 	}
 	if granted {
-		to.Grant(in.Name, ev.At, points, in.Limit, in.PointsCap != nil)
-		r.stats.Firings[in.Name]++
+		if log == nil {
+			log = to.GrantLog(in.Name)
+		}
+		log.Record(ev.At, points, in.Limit, in.PointsCap != nil)
+		run.fired++
 	}
 	return nil
 }
@@ -991,7 +1112,7 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	h.Count++
 	h.Last = ev.At
 	h.Event = ev.ID
-	w.mark(m.ID, "badge:"+b.Name, "badge:*")
+	w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
 	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", fmt.Sprintf("%s/%d", b.Name, h.Count), map[string]any{"badge": b.Name, "class": b.Class}))
 	if b.Platform != nil {
@@ -1027,22 +1148,29 @@ func (r *Runtime) badgeAction(w *work, m *state.Member, b *config.Badge, count i
 // settle brings every touched member's badges, tier and segments up to
 // date with the event, then processes the events that produced.
 func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth int) error {
-	ids := []string{first.ID}
-	for id := range w.changed {
-		if id != first.ID {
-			ids = append(ids, id)
+	// The event's own member first, then the others by id.
+	order := w.order[:0]
+	if i := w.find(first.ID); i >= 0 && w.touched[i].ch != nil {
+		order = append(order, i)
+	}
+	others := len(order)
+	for i, t := range w.touched {
+		if t.ch != nil && t.id != first.ID {
+			order = append(order, i)
 		}
 	}
-	slices.Sort(ids[1:])
+	if len(order)-others > 1 {
+		slices.SortFunc(order[others:], func(a, b int) int { return strings.Compare(w.touched[a].id, w.touched[b].id) })
+	}
+	w.order = order[:0]
 	derived := w.extra
 	w.extra = nil
-	for _, id := range ids {
-		m := w.members[id]
-		ch := w.changed[id]
+	for _, i := range order {
+		m, ch := w.touched[i].m, w.touched[i].ch
 		if m == nil || ch == nil || !ch.touched {
 			continue
 		}
-		delete(w.changed, id)
+		w.touched[i].ch = nil
 		if m.EvaluatedAt.IsZero() || state.DayOf(ev.At) != state.DayOf(m.EvaluatedAt) {
 			ch.set(r.keyIdx.time) // a new day may have moved windows and day counts
 		}
@@ -1098,7 +1226,7 @@ func (r *Runtime) expirePoints(w *work, m *state.Member, ev *events.Event) {
 		take := min(lot.Points, max(m.Points, 0))
 		if take > 0 {
 			m.Points -= take
-			w.mark(m.ID, "points")
+			w.mark(m.ID, r.keyIdx.points)
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindPoints, Member: m.ID, Name: lot.Reason, Change: "expire", At: lot.ExpiresAt, Rule: "points.expiry", Event: lot.Event, Points: -take})
 		}
 		n++
@@ -1120,7 +1248,7 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events
 		r.bind(w, m, nil, nil, ev.At)
 		if r.ruleBool(b.RevokeWhen, "badge", b.Name, "revoke_when") {
 			h.Count = 0
-			w.mark(m.ID, "badge:"+b.Name, "badge:*")
+			w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "revoke", At: ev.At, Rule: "badge." + b.Name, Event: ev.ID})
 		}
 	}
@@ -1245,7 +1373,7 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	m.Tier.History = append(m.Tier.History, state.TierChange{From: from, To: to, At: ev.At, Event: ev.ID})
 	m.Tier.Name, m.Tier.Rank, m.Tier.Since = to, rank, ev.At
 	m.Tier.QualifyingFor, m.Tier.QualifyingSince, m.Tier.FailingSince = "", time.Time{}, time.Time{}
-	w.mark(m.ID, "tier")
+	w.mark(m.ID, r.keyIdx.tier)
 	rule := "tier." + to
 	if to == "" {
 		rule = "tier." + from
@@ -1284,10 +1412,10 @@ func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Eve
 			delete(m.Segments, s.Name)
 			change, typ = "leave", "segment.left"
 		}
-		if i, ok := r.keyIdx.idx["segment:"+s.Name]; ok {
+		if i := named(r.keyIdx.segment, s.Name); i >= 0 {
 			ch.set(i) // later segments reading this one
 		}
-		w.mark(m.ID, "segment:"+s.Name)
+		w.mark(m.ID, named(r.keyIdx.segment, s.Name))
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: "segment." + s.Name, Event: ev.ID})
 		out = append(out, derivedEvent(ev, m, typ, s.Name, map[string]any{"segment": s.Name}))
 	}

@@ -342,6 +342,11 @@ func (m *Member) AddPoints(n int, at time.Time) {
 // Grant records an incentive grant for caps and cooldowns. points is kept
 // per day only when capped is set (the incentive has a points_cap).
 func (m *Member) Grant(incentive string, at time.Time, points int, limit *durations.Rate, capped bool) {
+	m.GrantLog(incentive).Record(at, points, limit, capped)
+}
+
+// GrantLog is the member's bookkeeping for an incentive, made when new.
+func (m *Member) GrantLog(incentive string) *IncentiveLog {
 	if m.Grants == nil {
 		m.Grants = map[string]*IncentiveLog{}
 	}
@@ -350,6 +355,11 @@ func (m *Member) Grant(incentive string, at time.Time, points int, limit *durati
 		g = &IncentiveLog{}
 		m.Grants[incentive] = g
 	}
+	return g
+}
+
+// Record counts one grant; see Member.Grant.
+func (g *IncentiveLog) Record(at time.Time, points int, limit *durations.Rate, capped bool) {
 	g.Count++
 	g.Last = at
 	if limit != nil {
