@@ -307,7 +307,11 @@ func memberLine(m *state.Member) string {
 		badges = append(badges, fmt.Sprintf("%s:%d", name, h.Count))
 	}
 	sort.Strings(badges)
-	totals, _ := json.Marshal(m.Totals)
+	byType := map[string]int{}
+	for _, c := range m.Types {
+		byType[c.Type] = c.Total
+	}
+	totals, _ := json.Marshal(byType)
 	return fmt.Sprintf("points=%d earned=%d tier=%s badges=%v totals=%s run=%v", m.Points, m.PointsEarned, m.Tier.Name, badges, totals, m.Campaigns["welcome"] != nil)
 }
 

@@ -384,7 +384,7 @@ func segmentMs(n int) float64 {
 		m.ID = fmt.Sprintf("m%d", i)
 		m.Points = i % 500
 		m.LastActiveAt = now.Add(-time.Duration(i%60) * 24 * time.Hour)
-		m.Counts = map[string]state.Series{"message.posted": {{Day: today - state.Day(i%45), Count: 1 + i%3}}}
+		m.SetCount("message.posted", 1+i%3, state.Series{{Day: today - state.Day(i%45), Count: 1 + i%3}})
 	}
 	ev := rules.NewEvaluator()
 	var rm rules.Member
@@ -411,7 +411,7 @@ type segState struct {
 	today state.Day
 }
 
-func (s *segState) Count(t string, days int) int { return s.m.Counts[t].Sum(s.today, days) }
+func (s *segState) Count(t string, days int) int { return s.m.Count(t, s.today, days) }
 
 // impactMs is what hearth plan spends showing how n stored members would
 // move under the configuration's segments, tiers, badges and audience
@@ -424,8 +424,7 @@ func impactMs(ctx context.Context, cfg *config.Config, n int) (float64, error) {
 		m := state.NewMember(fmt.Sprintf("m%07d", i), now.AddDate(0, 0, -1-i%400))
 		m.Points, m.PointsEarned = i%700, i%900
 		m.LastActiveAt = now.Add(-time.Duration(i%60) * 24 * time.Hour)
-		m.Counts = map[string]state.Series{"message.posted": {{Day: today - state.Day(i%45), Count: 1 + i%3}}}
-		m.Totals = map[string]int{"message.posted": i % 50}
+		m.SetCount("message.posted", i%50, state.Series{{Day: today - state.Day(i%45), Count: 1 + i%3}})
 		ms[i] = m
 	}
 	members := func(ctx context.Context, fn func(*state.Member) error) error {

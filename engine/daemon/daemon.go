@@ -424,6 +424,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		}
 	}
 	d.stats.Batches.Add(1)
+	rt.PublishCounts()
 	done := func(err error) {
 		for _, r := range reqs {
 			if err == nil {
@@ -467,6 +468,7 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 			rb = ownedDue{Batch: b, pd: pd, partitions: po.Partitions(), owned: po.Owned()}
 		}
 		n, _, err := rt.Recheck(ctx, rb, d.opt.Now(), 500)
+		rt.PublishCounts()
 		if err != nil {
 			_ = b.Rollback()
 			d.log.Error("recheck failed", "err", err)

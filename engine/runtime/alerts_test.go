@@ -122,8 +122,8 @@ func TestAlertDedupCooldownAndPlaybook(t *testing.T) {
 	if run == nil || run.Runs != 1 {
 		t.Fatalf("responder's crisis run: %+v", run)
 	}
-	if members["mod"].Totals["alert.raised"] != 2 {
-		t.Errorf("responder got %d alert.raised events, want 2", members["mod"].Totals["alert.raised"])
+	if members["mod"].Total("alert.raised") != 2 {
+		t.Errorf("responder got %d alert.raised events, want 2", members["mod"].Total("alert.raised"))
 	}
 }
 

@@ -69,7 +69,7 @@ func TestSurveyLoop(t *testing.T) {
 	var m *state.Member
 	_ = sum.Store.Members(context.Background(), func(x *state.Member) error { m = x; return nil })
 	// One answer of 10 to recommend, one to more_of; the incentive paid once.
-	if m.Points != 7 || m.Totals["feedback.submitted"] != 2 {
-		t.Errorf("points %d, feedback events %d; want 7 and 2", m.Points, m.Totals["feedback.submitted"])
+	if m.Points != 7 || m.Total("feedback.submitted") != 2 {
+		t.Errorf("points %d, feedback events %d; want 7 and 2", m.Points, m.Total("feedback.submitted"))
 	}
 }

@@ -95,7 +95,7 @@ type before struct {
 }
 
 func snapshot(m *state.Member) before {
-	return before{active: m.LastActiveAt, left: m.Left, joins: m.Totals["member.joined"]}
+	return before{active: m.LastActiveAt, left: m.Left, joins: m.Total("member.joined")}
 }
 
 // governEvent moderates a message and counts the event in its

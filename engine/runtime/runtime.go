@@ -72,6 +72,7 @@ type Runtime struct {
 	gov     govern // moderation, community figures and alerts
 	stats   Stats
 	counts  []ruleCount // by config.Rule.ID; read concurrently by metrics
+	pending []uint64    // evaluations by config.Rule.ID not yet in counts
 	// timeRules measures each rule evaluation, for the engine overhead
 	// figure of hearth bench; off in normal runs.
 	timeRules bool
@@ -192,6 +193,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		}
 	}
 	r.counts = make([]ruleCount, len(cfg.Rules))
+	r.pending = make([]uint64, len(cfg.Rules))
 	r.gov = newGovern(cfg)
 	r.segOrder = segmentOrder(cfg.Segments)
 	r.render = templates.New(cfg)
@@ -266,6 +268,19 @@ type ruleCount struct {
 	evals, errors atomic.Uint64
 }
 
+// PublishCounts makes the evaluations counted since the last call visible
+// to RuleCounts. Counting is kept off atomics on the hot path (an atomic
+// add per evaluation costs as much as a small rule's work), so the
+// caller publishes, as the daemon does after each batch.
+func (r *Runtime) PublishCounts() {
+	for i, n := range r.pending {
+		if n != 0 {
+			r.counts[i].evals.Add(n)
+			r.pending[i] = 0
+		}
+	}
+}
+
 // RuleCount is how often one rule ran and failed.
 type RuleCount struct {
 	Rule        string
@@ -273,8 +288,9 @@ type RuleCount struct {
 	Errors      uint64
 }
 
-// RuleCounts reports evaluations and run-time errors per rule. It is safe
-// to call from another goroutine while the runtime works.
+// RuleCounts reports evaluations and run-time errors per rule, as of the
+// last PublishCounts. It is safe to call from another goroutine while the
+// runtime works.
 func (r *Runtime) RuleCounts() []RuleCount {
 	out := make([]RuleCount, len(r.counts))
 	for i := range r.counts {
@@ -630,8 +646,8 @@ func (r *Runtime) schedule(m *state.Member) {
 				}
 			}
 		}
-		for _, s := range m.Counts {
-			visit(s)
+		for _, c := range m.Types {
+			visit(c.Days)
 		}
 		visit(m.Active)
 		visit(m.Earned)
@@ -857,7 +873,7 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 	switch ev.Type {
 	case "member.joined":
 		r.welcome(w, m, ev)
-		if !m.JoinedAt.Equal(ev.At) && (m.Totals["member.joined"] == 1 || created) {
+		if !m.JoinedAt.Equal(ev.At) && (m.Total("member.joined") == 1 || created) {
 			m.JoinedAt = ev.At
 			w.mark(id, r.keyIdx.joined)
 		}
@@ -930,7 +946,7 @@ func (r *Runtime) ruleBool(p *config.Rule, kind, name, attr string) bool {
 		return true
 	}
 	r.stats.Evaluations++
-	r.counts[p.ID].evals.Add(1)
+	r.pending[p.ID]++
 	start, sampled := r.startTiming()
 	ok, err := r.eval.Bool(p.Program)
 	r.timed(start, sampled)
@@ -976,7 +992,7 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 	to := m
 	if in.Grant.To != nil {
 		r.stats.Evaluations++
-		r.counts[in.Grant.To.ID].evals.Add(1)
+		r.pending[in.Grant.To.ID]++
 		start, sampled := r.startTiming()
 		id, err := r.eval.String(in.Grant.To.Program)
 		r.timed(start, sampled)

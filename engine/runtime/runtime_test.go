@@ -281,10 +281,10 @@ incentive "collector" {
 		ev("r3", "reaction.added", "ann", 0, 11, `{"target_member":"ann","channel":"help"}`) // own message: not received
 	_, _, m := run(t, cfg, stream)
 	ann := m["ann"]
-	if ann.Totals["reaction.received"] != 2 || ann.Badges["helper"] == nil || ann.Badges["collector"] == nil || ann.Points != 7 {
-		t.Errorf("ann totals %v badges %v points %d", ann.Totals, ann.Badges, ann.Points)
+	if ann.Total("reaction.received") != 2 || ann.Badges["helper"] == nil || ann.Badges["collector"] == nil || ann.Points != 7 {
+		t.Errorf("ann totals %v badges %v points %d", ann.Types, ann.Badges, ann.Points)
 	}
-	if m["bob"].Totals["reaction.received"] != 0 {
+	if m["bob"].Total("reaction.received") != 0 {
 		t.Errorf("the reacting member was credited")
 	}
 }

@@ -20,12 +20,12 @@ var _ rules.State = (*memberState)(nil)
 
 func (s *memberState) Now() time.Time { return s.now }
 func (s *memberState) Count(t string, days int) int {
-	return s.m.Counts[t].Sum(s.today, days)
+	return s.m.Count(t, s.today, days)
 }
-func (s *memberState) Total(t string) int         { return s.m.Totals[t] }
+func (s *memberState) Total(t string) int         { return s.m.Total(t) }
 func (s *memberState) ActiveDays(days int) int    { return s.m.Active.Days(s.today, days) }
 func (s *memberState) PointsIn(days int) int      { return s.m.Earned.Sum(s.today, days) }
-func (s *memberState) Streak(t string) int        { return s.m.Counts[t].Streak(s.today) }
+func (s *memberState) Streak(t string) int        { return s.m.Daily(t).Streak(s.today) }
 func (s *memberState) TierRank() int              { return s.m.Tier.Rank }
 func (s *memberState) RankOf(t string) int        { return s.ranks[t] }
 func (s *memberState) InSegment(name string) bool { _, ok := s.m.Segments[name]; return ok }
@@ -90,13 +90,13 @@ func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs
 		out.DaysSinceJoined, out.DaysSinceActive = rules.DaysBetween(m.JoinedAt, now), rules.DaysBetween(m.LastActiveAt, now)
 	}
 	if f.messages {
-		out.Messages = m.Totals["message.posted"]
+		out.Messages = m.Total("message.posted")
 	}
 	if f.posts {
-		out.Posts = m.Totals["post.created"]
+		out.Posts = m.Total("post.created")
 	}
 	if f.reactions {
-		out.Reactions = m.Totals["reaction.added"]
+		out.Reactions = m.Total("reaction.added")
 	}
 	if f.badges {
 		for _, h := range m.Badges {

@@ -161,10 +161,13 @@ type Member struct {
 	// Expiring are grants of points that expire, oldest first.
 	Expiring []Lot `json:"expiring,omitempty"`
 
-	Totals map[string]int    `json:"totals,omitempty"` // events per type, all time
-	Counts map[string]Series `json:"counts,omitempty"` // events per type per day
-	Active Series            `json:"active,omitempty"` // activity per day
-	Earned Series            `json:"earned,omitempty"` // points granted per day
+	// Types counts events per type, all time and per day. In JSON they
+	// are "totals" and "counts" (see MarshalJSON); in memory one short
+	// list, because every event updates both and looking a type up in
+	// two maps cost more than the rest of the counting.
+	Types  []TypeCount `json:"-"`
+	Active Series      `json:"active,omitempty"` // activity per day
+	Earned Series      `json:"earned,omitempty"` // points granted per day
 
 	Badges   map[string]*BadgeHold    `json:"badges,omitempty"`
 	Tier     TierState                `json:"tier"`
@@ -183,6 +186,86 @@ type Member struct {
 
 	// Tally is what the member has added to the community tallies.
 	Tally *Tally `json:"tally,omitempty"`
+}
+
+// memberJSON is Member without its methods, so encoding it does not
+// recurse into MarshalJSON.
+type memberJSON Member
+
+// MarshalJSON writes the member with its counts as two objects keyed by
+// event type, "totals" (all time) and "counts" (per day), in type order.
+func (m Member) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal((*memberJSON)(&m))
+	if err != nil || len(m.Types) == 0 {
+		return b, err
+	}
+	order := make([]int, len(m.Types))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return m.Types[order[i]].Type < m.Types[order[j]].Type })
+	out := make([]byte, 0, len(b)+len(m.Types)*64)
+	out = append(out, b[:len(b)-1]...) // without the closing brace
+	if len(b) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"totals":{`...)
+	for i, k := range order {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if out, err = appendKey(out, m.Types[k].Type); err != nil {
+			return nil, err
+		}
+		out = strconv.AppendInt(out, int64(m.Types[k].Total), 10)
+	}
+	out = append(out, `},"counts":{`...)
+	for i, k := range order {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if out, err = appendKey(out, m.Types[k].Type); err != nil {
+			return nil, err
+		}
+		days, _ := m.Types[k].Days.MarshalJSON()
+		out = append(out, days...)
+	}
+	return append(out, "}}"...), nil
+}
+
+// appendKey appends s as a JSON object key and its colon.
+func appendKey(out []byte, s string) ([]byte, error) {
+	q, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(out, q...), ':'), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (m *Member) UnmarshalJSON(data []byte) error {
+	aux := struct {
+		*memberJSON
+		Totals map[string]int    `json:"totals"`
+		Counts map[string]Series `json:"counts"`
+	}{memberJSON: (*memberJSON)(m)}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	m.Types = m.Types[:0]
+	for typ, n := range aux.Totals {
+		m.SetCount(typ, n, aux.Counts[typ])
+	}
+	for typ, days := range aux.Counts {
+		if _, ok := aux.Totals[typ]; !ok {
+			m.SetCount(typ, 0, days)
+		}
+	}
+	sort.Slice(m.Types, func(i, j int) bool { return m.Types[i].Type < m.Types[j].Type })
+	if len(m.Types) == 0 {
+		m.Types = nil
+	}
+	return nil
 }
 
 // Lot is points granted with an expiry.
@@ -305,20 +388,64 @@ func NewMember(id string, t time.Time) *Member {
 	return &Member{ID: id, JoinedAt: t}
 }
 
+// TypeCount is a member's events of one type.
+type TypeCount struct {
+	Type  string
+	Total int    // all time
+	Days  Series // per day, within the horizon
+}
+
+// typeCount is the member's count of typ, or nil.
+func (m *Member) typeCount(typ string) *TypeCount {
+	for i := range m.Types {
+		if m.Types[i].Type == typ {
+			return &m.Types[i]
+		}
+	}
+	return nil
+}
+
+// Total is the member's events of a type, all time.
+func (m *Member) Total(typ string) int {
+	if c := m.typeCount(typ); c != nil {
+		return c.Total
+	}
+	return 0
+}
+
+// Daily is the member's events of a type per day.
+func (m *Member) Daily(typ string) Series {
+	if c := m.typeCount(typ); c != nil {
+		return c.Days
+	}
+	return nil
+}
+
 // Count is the member's events of a type in the last days, ending on today.
 func (m *Member) Count(typ string, today Day, days int) int {
-	return m.Counts[typ].Sum(today, days)
+	return m.Daily(typ).Sum(today, days)
+}
+
+// SetCount sets the member's events of a type, as a store or a test
+// building a member does.
+func (m *Member) SetCount(typ string, total int, days Series) {
+	if c := m.typeCount(typ); c != nil {
+		c.Total, c.Days = total, days
+		return
+	}
+	m.Types = append(m.Types, TypeCount{Type: typ, Total: total, Days: days})
 }
 
 // Record counts one event of a type.
 func (m *Member) Record(typ string, at time.Time, activity bool) {
-	if m.Totals == nil {
-		m.Totals = map[string]int{}
-		m.Counts = map[string]Series{}
-	}
 	d := DayOf(at)
-	m.Totals[typ]++
-	m.Counts[typ] = m.Counts[typ].Add(d, 1)
+	c := m.typeCount(typ)
+	if c == nil {
+		m.Types = append(m.Types, TypeCount{Type: typ})
+		c = &m.Types[len(m.Types)-1]
+	}
+	c.Total++
+	c.Days = c.Days.Add(d, 1)
 	if activity {
 		m.Active = m.Active.Add(d, 1)
 		if at.After(m.LastActiveAt) {

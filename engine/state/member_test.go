@@ -2,6 +2,9 @@ package state
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +86,58 @@ func TestMemoryBatchIsolationAndDue(t *testing.T) {
 	}
 	if ids, _ := b.Due(time.Unix(100, 0), 10); len(ids) != 1 || ids[0] != "a" {
 		t.Errorf("due = %v", ids)
+	}
+}
+
+func TestMemberCountsInJSON(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	m := NewMember("ann", at)
+	m.Record("post.created", at, true)
+	m.Record("message.posted", at, true)
+	m.Record("post.created", at.Add(24*time.Hour), true)
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := DayOf(at)
+	// The counts keep the form stores and state dumps have always had:
+	// two objects keyed by type, in type order.
+	want := fmt.Sprintf(`"totals":{"message.posted":1,"post.created":2},"counts":{"message.posted":[%d,1],"post.created":[%d,1,%d,1]}}`, d, d, d+1)
+	if !strings.HasSuffix(string(data), want) {
+		t.Fatalf("member JSON\n%s\nwant it to end with\n%s", data, want)
+	}
+	var back Member
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Total("post.created") != 2 || back.Count("post.created", d+1, 2) != 2 || back.Total("message.posted") != 1 || back.Total("other") != 0 {
+		t.Errorf("decoded counts %+v", back.Types)
+	}
+	again, _ := json.Marshal(&back)
+	if string(again) != string(data) {
+		t.Errorf("a second round trip changed the document:\n%s\n%s", data, again)
+	}
+	// A value encodes like a pointer.
+	byValue, _ := json.Marshal(*m)
+	if string(byValue) != string(data) {
+		t.Errorf("member by value:\n%s", byValue)
+	}
+	// A member with no events has neither object.
+	plain, _ := json.Marshal(NewMember("bob", at))
+	if strings.Contains(string(plain), "totals") {
+		t.Errorf("member with no events: %s", plain)
+	}
+}
+
+func TestMemberJSONRefusesBadCounts(t *testing.T) {
+	for _, doc := range []string{
+		`{"id":"a","totals":{"x":"many"}}`,
+		`{"id":"a","counts":{"x":[1,2,3]}}`,
+		`{"id":"a","counts":{"x":{}}}`,
+	} {
+		var m Member
+		if err := json.Unmarshal([]byte(doc), &m); err == nil {
+			t.Errorf("%s: no error", doc)
+		}
 	}
 }
