@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -64,15 +65,13 @@ type Runtime struct {
 	wholePlans  map[string]*events.ViewPlan // the same keeping every field
 	bound       bindKey
 	work        work
-	spare       []*changes // cleared change sets for reuse
-	// views holds one event view map per derived-event depth, reused.
-	views   [maxDerivedDepth + 1]map[string]any
-	noAttrs map[string]any // shared, empty: rules never write to attrs
-	preview previewScratch
-	gov     govern // moderation, community figures and alerts
-	stats   Stats
-	counts  []ruleCount // by config.Rule.ID; read concurrently by metrics
-	pending []uint64    // evaluations by config.Rule.ID not yet in counts
+	spare       []*changes     // cleared change sets for reuse
+	noAttrs     map[string]any // shared, empty: rules never write to attrs
+	preview     previewScratch
+	gov         govern // moderation, community figures and alerts
+	stats       Stats
+	counts      []ruleCount // by config.Rule.ID; read concurrently by metrics
+	pending     []uint64    // evaluations by config.Rule.ID not yet in counts
 	// timeRules measures each rule evaluation, for the engine overhead
 	// figure of hearth bench; off in normal runs.
 	timeRules bool
@@ -80,6 +79,57 @@ type Runtime struct {
 	clockCost time.Duration      // what an empty measurement reads
 	sample    uint64             // xorshift state picking the evaluations timed
 	tracker   *analytics.Tracker // community tallies for reports
+	shared    shared             // strings and attributes derived events share
+}
+
+// shared makes the rule names and attribute maps of derived events once
+// and hands the same ones out after: a badge's award or a move between
+// two tiers always has the same ones, and rules never write to attrs.
+type shared struct {
+	rules map[[2]string]string
+	maps  map[[6]string]map[string]any
+}
+
+// maxShared bounds both: tier and segment names come from the
+// configuration, but a tier removed from it is named by stored state.
+const maxShared = 4096
+
+// rule is prefix+name.
+func (c *shared) rule(prefix, name string) string {
+	k := [2]string{prefix, name}
+	if s, ok := c.rules[k]; ok {
+		return s
+	}
+	s := prefix + name
+	if c.rules == nil {
+		c.rules = map[[2]string]string{}
+	}
+	if len(c.rules) < maxShared {
+		c.rules[k] = s
+	}
+	return s
+}
+
+// attrs is the map of up to three key and value pairs; empty keys are
+// left out.
+func (c *shared) attrs(kv [4]string, k3, v3 string) map[string]any {
+	k := [6]string{kv[0], kv[1], kv[2], kv[3], k3, v3}
+	if m, ok := c.maps[k]; ok {
+		return m
+	}
+	m := make(map[string]any, 3)
+	for i := 0; i < 6; i += 2 {
+		if k[i] != "" {
+			m[k[i]] = k[i+1]
+		}
+	}
+	if c.maps == nil {
+		c.maps = map[[6]string]map[string]any{}
+	}
+	if len(c.maps) < maxShared {
+		c.maps[k] = m
+	}
+	return m
 }
 
 // TimeRules turns on timing of rule evaluations (Stats.EvalNanos over
@@ -475,7 +525,9 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 	clear(w.touched) // drop the members, for the collector
 	w.touched, w.byID = w.touched[:0], nil
 	clear(w.tallies)
-	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, nil, nil, nil
+	// The outcome list is reused: Result.Outcomes is only good until the
+	// next call, and the stores copy what they are given.
+	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, w.outcomes[:0], nil, nil
 	w.spare = &r.spare
 	w.gen++
 	return w
@@ -486,7 +538,9 @@ type Result struct {
 	Duplicate bool
 	// TooOld says the event is from before the store's id horizon
 	// (state.ErrTooOld) and was not applied.
-	TooOld   bool
+	TooOld bool
+	// Outcomes are what the event caused. The slice is reused by the
+	// next Apply or Recheck: copy what must outlive it.
 	Outcomes []state.Outcome
 }
 
@@ -520,7 +574,8 @@ func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (R
 }
 
 // Recheck re-evaluates time-dependent rules for members due at or before
-// t, with no event. It returns how many members it re-checked.
+// t, with no event. It returns how many members it re-checked and the
+// outcomes, good until the next Apply or Recheck.
 func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit int) (int, []state.Outcome, error) {
 	ids, err := b.Due(t, limit)
 	if err != nil || len(ids) == 0 {
@@ -766,13 +821,13 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	ins := ti.incentives
 	if len(ins) > 0 || ti.enters {
 		// One view of the event serves every rule listening to it.
-		if r.views[depth] == nil {
-			r.views[depth] = make(map[string]any, 32)
+		if ti.views[depth] == nil {
+			ti.views[depth] = make(map[string]any, 8)
 		}
 		if ti.plan == nil {
 			ti.plan = r.viewPlan(ev.Type, &et, false)
 		}
-		view, err := ti.plan.Build(r.views[depth], ev)
+		view, err := ti.plan.Fill(ti.views[depth], ev)
 		if err != nil {
 			r.stats.RuleErrors++
 			r.log.Warn("event attributes do not match their declared types; rules on it skipped", "event", ev.ID, "type", ev.Type, "err", err)
@@ -798,6 +853,9 @@ type typeInfo struct {
 	enters     bool             // some campaign reacts to it
 	plan       *events.ViewPlan // the incentives' view, made on first use
 	count      int              // the key "count:TYPE", -1 when no rule reads it
+	// views holds the plan's view of the event, one per derived-event
+	// depth, reused from event to event.
+	views [maxDerivedDepth + 1]map[string]any
 }
 
 // maxTypes bounds the types remembered: event types are open-ended, and
@@ -1130,7 +1188,7 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	h.Event = ev.ID
 	w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
-	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", fmt.Sprintf("%s/%d", b.Name, h.Count), map[string]any{"badge": b.Name, "class": b.Class}))
+	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", b.Name+"/"+strconv.Itoa(h.Count), r.shared.attrs([4]string{"badge", b.Name, "class", b.Class}, "", "")))
 	if b.Platform != nil {
 		r.badgeAction(w, m, b, h.Count, ev, rule)
 	}
@@ -1195,8 +1253,10 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		}
 		r.expirePoints(w, m, ev)
 		r.revokeBadges(w, m, ch, ev)
-		derived = append(derived, r.tier(w, m, ch, ev)...)
-		derived = append(derived, r.segments(w, m, ch, ev)...)
+		if d := r.tier(w, m, ch, ev); d != nil {
+			derived = append(derived, d)
+		}
+		derived = r.segments(w, m, ch, ev, derived)
 		r.advanceCampaigns(w, m, ev.At, ev.ID)
 		ch.reset()
 		r.spare = append(r.spare, ch)
@@ -1265,7 +1325,7 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events
 		if r.ruleBool(b.RevokeWhen, "badge", b.Name, "revoke_when") {
 			h.Count = 0
 			w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "revoke", At: ev.At, Rule: "badge." + b.Name, Event: ev.ID})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "revoke", At: ev.At, Rule: r.shared.rule("badge.", b.Name), Event: ev.ID})
 		}
 	}
 }
@@ -1273,7 +1333,7 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events
 // tier moves the member on the ladder: up to the highest tier whose when
 // holds (after its qualification window), down only when the current
 // tier's keep fails past its grace period and demote_after.
-func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) []*events.Event {
+func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) *events.Event {
 	tiers := r.cfg.Tiers
 	if len(tiers) == 0 {
 		return nil
@@ -1377,7 +1437,7 @@ func (r *Runtime) highestHolding(w *work, m *state.Member, ev *events.Event, bel
 	return nil
 }
 
-func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.Event, change string) []*events.Event {
+func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.Event, change string) *events.Event {
 	from := m.Tier.Name
 	to, rank := "", 0
 	if t != nil {
@@ -1390,20 +1450,21 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	m.Tier.Name, m.Tier.Rank, m.Tier.Since = to, rank, ev.At
 	m.Tier.QualifyingFor, m.Tier.QualifyingSince, m.Tier.FailingSince = "", time.Time{}, time.Time{}
 	w.mark(m.ID, r.keyIdx.tier)
-	rule := "tier." + to
+	rule := r.shared.rule("tier.", to)
 	if to == "" {
-		rule = "tier." + from
+		rule = r.shared.rule("tier.", from)
 	}
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: to, Change: change, At: ev.At, Rule: rule, Event: ev.ID, From: from, To: to})
 	direction := "up"
 	if change == "demote" {
 		direction = "down"
 	}
-	return []*events.Event{derivedEvent(ev, m, "tier.changed", to, map[string]any{"from": from, "to": to, "direction": direction})}
+	return derivedEvent(ev, m, "tier.changed", to, r.shared.attrs([4]string{"from", from, "to", to}, "direction", direction))
 }
 
-func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Event) []*events.Event {
-	var out []*events.Event
+// segments moves the member in and out of segments, appending the
+// events that caused to out.
+func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Event, out []*events.Event) []*events.Event {
 	bound := false
 	for _, s := range r.segOrder {
 		if !r.needs(s.When, ch) {
@@ -1432,8 +1493,8 @@ func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Eve
 			ch.set(i) // later segments reading this one
 		}
 		w.mark(m.ID, named(r.keyIdx.segment, s.Name))
-		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: "segment." + s.Name, Event: ev.ID})
-		out = append(out, derivedEvent(ev, m, typ, s.Name, map[string]any{"segment": s.Name}))
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: r.shared.rule("segment.", s.Name), Event: ev.ID})
+		out = append(out, derivedEvent(ev, m, typ, s.Name, r.shared.attrs([4]string{"segment", s.Name}, "", "")))
 	}
 	return out
 }
