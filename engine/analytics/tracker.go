@@ -61,24 +61,65 @@ type Tracker struct {
 	cfg   *config.Config
 	tiers []*config.Tier // by rank
 	ranks map[string]int
-	// keys remembers the tally keys built so far: the same few hundred
-	// keys (a day's, a month's) come up again on most events, and
-	// building each anew would cost a conversion and an allocation.
-	keys map[numKey]string
+	// The tally keys built so far, by prefix: the same few hundred keys
+	// (a day's, a month's) come up again on most events, and building
+	// each anew would cost a conversion and an allocation.
+	join, left, activeDay, w7, w30, invite, referred, activated keyCache // by day
+	week, month                                                 keyCache // by period and offset
+	cohortRev, payers, revenue, expired, granted, spent         keyCache // by the month of a day
 }
 
-// numKey names a tally key built from a prefix and one or two numbers;
-// b is -1 when there is only one, and byDay marks a month key looked up
-// by day.
-type numKey struct {
+// keyCache builds and remembers the tally keys of one prefix.
+type keyCache struct {
 	prefix string
-	a, b   int
-	byDay  bool
+	keys   map[int64]string
+}
+
+func newKeyCache(prefix string) keyCache {
+	return keyCache{prefix: prefix, keys: map[int64]string{}}
+}
+
+// day is the prefix followed by the day's number.
+func (c *keyCache) day(d state.Day) string {
+	s, ok := c.keys[int64(d)]
+	if !ok {
+		s = c.prefix + strconv.Itoa(int(d))
+		c.keys[int64(d)] = s
+	}
+	return s
+}
+
+// monthOf is the prefix followed by the number of day d's month.
+func (c *keyCache) monthOf(d state.Day) string {
+	s, ok := c.keys[int64(d)]
+	if !ok {
+		s = c.prefix + strconv.Itoa(MonthOf(d))
+		c.keys[int64(d)] = s
+	}
+	return s
+}
+
+// pair is the prefix followed by n, a slash and k (0 <= k < 64).
+func (c *keyCache) pair(n, k int) string {
+	id := int64(n)<<6 | int64(k)
+	s, ok := c.keys[id]
+	if !ok {
+		s = c.prefix + strconv.Itoa(n) + "/" + strconv.Itoa(k)
+		c.keys[id] = s
+	}
+	return s
 }
 
 // NewTracker returns a tracker for a configuration.
 func NewTracker(cfg *config.Config) *Tracker {
-	t := &Tracker{cfg: cfg, tiers: cfg.Tiers, ranks: map[string]int{}, keys: map[numKey]string{}}
+	t := &Tracker{cfg: cfg, tiers: cfg.Tiers, ranks: map[string]int{},
+		join: newKeyCache(keyJoin), left: newKeyCache(keyLeft), activeDay: newKeyCache(keyActiveDay),
+		w7: newKeyCache(keyWindow7), w30: newKeyCache(keyWindow30), invite: newKeyCache(keyInvite),
+		referred: newKeyCache(keyReferred), activated: newKeyCache(keyActivated),
+		week: newKeyCache(keyWeek), month: newKeyCache(keyMonth),
+		cohortRev: newKeyCache(keyCohortRev), payers: newKeyCache(keyPayers), revenue: newKeyCache(keyRevenue),
+		expired: newKeyCache(keyExpired), granted: newKeyCache(keyGranted), spent: newKeyCache(keySpent),
+	}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank
 	}
@@ -96,42 +137,6 @@ func MonthOf(d state.Day) int {
 
 func monthTime(mo int) time.Time {
 	return time.Date(mo/12, time.Month(mo%12+1), 1, 0, 0, 0, 0, time.UTC)
-}
-
-// key is prefix followed by n.
-func (t *Tracker) key(prefix string, n int) string {
-	k := numKey{prefix: prefix, a: n, b: -1}
-	s, ok := t.keys[k]
-	if !ok {
-		s = prefix + strconv.Itoa(n)
-		t.keys[k] = s
-	}
-	return s
-}
-
-// key2 is prefix followed by n, a slash and k.
-func (t *Tracker) key2(prefix string, n, k int) string {
-	nk := numKey{prefix: prefix, a: n, b: k}
-	s, ok := t.keys[nk]
-	if !ok {
-		s = prefix + strconv.Itoa(n) + "/" + strconv.Itoa(k)
-		t.keys[nk] = s
-	}
-	return s
-}
-
-// dayKey is prefix followed by the day's number.
-func (t *Tracker) dayKey(prefix string, d state.Day) string { return t.key(prefix, int(d)) }
-
-// monthKey is prefix followed by the number of day d's month.
-func (t *Tracker) monthKey(prefix string, d state.Day) string {
-	k := numKey{prefix: prefix, a: int(d), b: -1, byDay: true}
-	s, ok := t.keys[k]
-	if !ok {
-		s = prefix + strconv.Itoa(MonthOf(d))
-		t.keys[k] = s
-	}
-	return s
 }
 
 func tally(m *state.Member) *state.Tally {
@@ -152,19 +157,19 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 	}
 	if tl.Counted {
 		old := tl.Cohort
-		d.Add(t.dayKey(keyJoin, old), -1)
+		d.Add(t.join.day(old), -1)
 		t.periods(d, tl, old, -1)
-		d.Add(t.monthKey(keyCohortRev, old), -tl.Revenue)
+		d.Add(t.cohortRev.monthOf(old), -tl.Revenue)
 		if tl.Paid {
-			d.Add(t.monthKey(keyPayers, old), -1)
+			d.Add(t.payers.monthOf(old), -1)
 		}
 		if tl.Referred {
-			d.Add(t.dayKey(keyReferred, old), -1)
+			d.Add(t.referred.day(old), -1)
 			tl.Referred = false
 		}
 	}
 	tl.Counted, tl.Cohort = true, join
-	d.Add(t.dayKey(keyJoin, join), 1)
+	d.Add(t.join.day(join), 1)
 	// Recount the active periods from the member's per-day activity.
 	tl.Weeks, tl.Months = 0, 0
 	for _, b := range m.Active {
@@ -173,9 +178,9 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 		}
 	}
 	t.periods(d, tl, join, 1)
-	d.Add(t.monthKey(keyCohortRev, join), tl.Revenue)
+	d.Add(t.cohortRev.monthOf(join), tl.Revenue)
 	if tl.Paid {
-		d.Add(t.monthKey(keyPayers, join), 1)
+		d.Add(t.payers.monthOf(join), 1)
 	}
 	return tl
 }
@@ -195,12 +200,12 @@ func (t *Tracker) periods(d state.Tallies, tl *state.Tally, join state.Day, sign
 	week, month := int(WeekOf(join)), MonthOf(join)
 	for k := 0; k < 64; k++ {
 		if tl.Weeks&(1<<k) != 0 {
-			d.Add(t.key2(keyWeek, week, k), sign)
+			d.Add(t.week.pair(week, k), sign)
 		}
 	}
 	for k := 0; k < 64; k++ {
 		if tl.Months&(1<<k) != 0 {
-			d.Add(t.key2(keyMonth, month, k), sign)
+			d.Add(t.month.pair(month, k), sign)
 		}
 	}
 }
@@ -213,16 +218,16 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 	day := state.DayOf(ev.At)
 	if activity {
 		if m.Active.Sum(day, 1) == 1 {
-			d.Add(t.dayKey(keyActiveDay, day), 1)
+			d.Add(t.activeDay.day(day), 1)
 			t.windows(d, m.Active, day)
 		}
 		weeks, months := tl.Weeks, tl.Months
 		setPeriods(tl, tl.Cohort, day)
 		if nw := tl.Weeks &^ weeks; nw != 0 {
-			d.Add(t.key2(keyWeek, int(WeekOf(tl.Cohort)), bitIndex(nw)), 1)
+			d.Add(t.week.pair(int(WeekOf(tl.Cohort)), bitIndex(nw)), 1)
 		}
 		if nm := tl.Months &^ months; nm != 0 {
-			d.Add(t.key2(keyMonth, MonthOf(tl.Cohort), bitIndex(nm)), 1)
+			d.Add(t.month.pair(MonthOf(tl.Cohort), bitIndex(nm)), 1)
 		}
 		if !tl.Contributed {
 			tl.Contributed = true
@@ -231,19 +236,19 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 	}
 	switch ev.Type {
 	case "invite.sent":
-		d.Add(t.dayKey(keyInvite, day), 1)
+		d.Add(t.invite.day(day), 1)
 	case "referral.converted":
-		d.Add(t.dayKey(keyActivated, day), 1)
+		d.Add(t.activated.day(day), 1)
 	case survey.EventType:
 		t.answer(d, m, tl, ev)
 	}
 	if amount, ok := amountOf(ev); ok {
-		d.Add(t.monthKey(keyRevenue, day), amount)
-		d.Add(t.monthKey(keyCohortRev, tl.Cohort), amount)
+		d.Add(t.revenue.monthOf(day), amount)
+		d.Add(t.cohortRev.monthOf(tl.Cohort), amount)
 		tl.Revenue += amount
 		if !tl.Paid && amount > 0 {
 			tl.Paid = true
-			d.Add(t.monthKey(keyPayers, tl.Cohort), 1)
+			d.Add(t.payers.monthOf(tl.Cohort), 1)
 		}
 	}
 }
@@ -330,9 +335,9 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 	tl := t.cohort(d, m)
 	if m.Left && tl.Left == 0 {
 		tl.Left = state.DayOf(m.LastEventAt)
-		d.Add(t.dayKey(keyLeft, tl.Left), 1)
+		d.Add(t.left.day(tl.Left), 1)
 	} else if !m.Left && tl.Left != 0 {
-		d.Add(t.dayKey(keyLeft, tl.Left), -1)
+		d.Add(t.left.day(tl.Left), -1)
 		tl.Left = 0
 	}
 	tier := m.Tier.Name
@@ -358,7 +363,7 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 	}
 	if m.Referrer != "" && !tl.Referred {
 		tl.Referred = true
-		d.Add(t.dayKey(keyReferred, tl.Cohort), 1)
+		d.Add(t.referred.day(tl.Cohort), 1)
 	}
 }
 
@@ -372,11 +377,11 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 		day := state.DayOf(o.At)
 		switch {
 		case o.Change == "expire":
-			d.Add(t.monthKey(keyExpired, day), int64(-o.Points))
+			d.Add(t.expired.monthOf(day), int64(-o.Points))
 		case o.Points > 0:
-			d.Add(t.monthKey(keyGranted, day), int64(o.Points))
+			d.Add(t.granted.monthOf(day), int64(o.Points))
 		default:
-			d.Add(t.monthKey(keySpent, day), int64(-o.Points))
+			d.Add(t.spent.monthOf(day), int64(-o.Points))
 		}
 	}
 }
@@ -404,10 +409,10 @@ func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 			break
 		}
 	}
-	for _, w := range []struct {
-		key  string
+	for _, w := range [...]struct {
+		keys *keyCache
 		days state.Day
-	}{{keyWindow7, 7}, {keyWindow30, 30}} {
+	}{{&t.w7, 7}, {&t.w30, 30}} {
 		from, to := day, day+w.days-1
 		if hasPrev {
 			from = max(from, prev+w.days)
@@ -416,8 +421,8 @@ func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 			to = min(to, next-1)
 		}
 		if from <= to {
-			d.Add(t.dayKey(w.key, from), 1)
-			d.Add(t.dayKey(w.key, to+1), -1)
+			d.Add(w.keys.day(from), 1)
+			d.Add(w.keys.day(to+1), -1)
 		}
 	}
 }

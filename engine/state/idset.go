@@ -5,56 +5,98 @@ import "hash/maphash"
 // idSet is the memory store's set of seen event ids. Every event looks
 // up an id that is almost always new, in a set that outgrows the caches,
 // so the set is laid out for that: an open-addressed table of 8-byte
-// slots, each a 32-bit tag of the id's hash and the index of the id in an
-// append-only list. A new id costs one random memory access (its slot)
-// and one sequential one (the list); the id itself is compared only when
-// tags match, which is for a repeated id or one in four billion others.
+// slots, each the high 32 bits of the id's hash and the index of the id
+// in an append-only list. A new id costs one random memory access (its
+// slot) and one sequential one (the list); the id itself is compared only
+// when the hash bits match, which is for a repeated id or one in four
+// billion others.
+//
+// A slot's place in the table comes from its hash bits alone, so growing
+// the table moves slots without reading an id or hashing it again, and
+// the list grows in fixed chunks that are never copied.
 type idSet struct {
-	seed  maphash.Seed
-	slots []uint64 // tag<<32 | index+1; 0 is empty
-	ids   []string
-	gone  int // ids removed (rolled back) but still in ids
+	seed   maphash.Seed
+	slots  []uint64   // hash>>32<<32 | index+1; 0 is empty
+	chunks [][]string // the ids, idChunk to a chunk, in the order added
+	n      int        // ids in chunks
+	gone   int        // ids removed (rolled back) but still in chunks
 }
+
+// idChunk is how many ids a chunk of the list holds.
+const idChunk = 1 << 12
 
 func newIDSet() *idSet {
 	return &idSet{seed: maphash.MakeSeed(), slots: make([]uint64, 1024)}
 }
 
 // Len is the number of ids in the set.
-func (s *idSet) Len() int { return len(s.ids) - s.gone }
+func (s *idSet) Len() int { return s.n - s.gone }
+
+func (s *idSet) id(i int) string { return s.chunks[i/idChunk][i%idChunk] }
+
+func (s *idSet) push(id string) int {
+	if s.n%idChunk == 0 {
+		s.chunks = append(s.chunks, make([]string, 0, idChunk))
+	}
+	c := &s.chunks[len(s.chunks)-1]
+	*c = append(*c, id)
+	s.n++
+	return s.n - 1
+}
+
+// home is where a slot with hash bits hi starts probing: the bits scaled
+// to the table, which keeps slots in hash order for any table size.
+func home(hi uint64, size int) int { return int(hi * uint64(size) >> 32) }
 
 // find returns the slot holding id, or the empty slot where it would go.
-func (s *idSet) find(id string, h uint64) (int, bool) {
-	mask := uint64(len(s.slots) - 1)
-	tag := h >> 32
-	for i := h & mask; ; i = (i + 1) & mask {
+func (s *idSet) find(id string, hi uint64) (int, bool) {
+	size := len(s.slots)
+	for i := home(hi, size); ; {
 		v := s.slots[i]
 		if v == 0 {
-			return int(i), false
+			return i, false
 		}
-		if v>>32 == tag && s.ids[uint32(v)-1] == id {
-			return int(i), true
+		if v>>32 == hi && s.id(int(uint32(v))-1) == id {
+			return i, true
+		}
+		if i++; i == size {
+			i = 0
 		}
 	}
 }
 
+// place puts a slot value in the first empty slot from its home.
+func place(slots []uint64, v uint64) {
+	size := len(slots)
+	for i := home(v>>32, size); ; {
+		if slots[i] == 0 {
+			slots[i] = v
+			return
+		}
+		if i++; i == size {
+			i = 0
+		}
+	}
+}
+
+func (s *idSet) hash(id string) uint64 { return maphash.String(s.seed, id) >> 32 }
+
 // Has reports whether id is in the set.
 func (s *idSet) Has(id string) bool {
-	_, ok := s.find(id, maphash.String(s.seed, id))
+	_, ok := s.find(id, s.hash(id))
 	return ok
 }
 
 // Add puts id in the set and reports whether it was new.
 func (s *idSet) Add(id string) bool {
-	h := maphash.String(s.seed, id)
-	i, ok := s.find(id, h)
+	hi := s.hash(id)
+	i, ok := s.find(id, hi)
 	if ok {
 		return false
 	}
-	s.ids = append(s.ids, id)
-	s.slots[i] = h>>32<<32 | uint64(len(s.ids))
+	s.slots[i] = hi<<32 | uint64(s.push(id)+1)
 	// Kept at most half full, so a probe seldom leaves its cache line.
-	if 2*len(s.ids) > len(s.slots) {
+	if 2*s.n > len(s.slots) {
 		s.rebuild()
 	}
 	return true
@@ -64,7 +106,7 @@ func (s *idSet) Add(id string) bool {
 // list stay until the next rebuild.
 func (s *idSet) Remove(ids []string) {
 	for _, id := range ids {
-		if i, ok := s.find(id, maphash.String(s.seed, id)); ok {
+		if i, ok := s.find(id, s.hash(id)); ok {
 			s.slots[i] = 0
 			s.gone++
 			s.rehashAfter(i)
@@ -75,13 +117,11 @@ func (s *idSet) Remove(ids []string) {
 // rehashAfter re-places the run of slots after an emptied one, so no
 // probe stops early at the hole (linear probing has no tombstones).
 func (s *idSet) rehashAfter(hole int) {
-	mask := len(s.slots) - 1
-	for i := (hole + 1) & mask; s.slots[i] != 0; i = (i + 1) & mask {
+	size := len(s.slots)
+	for i := (hole + 1) % size; s.slots[i] != 0; i = (i + 1) % size {
 		v := s.slots[i]
 		s.slots[i] = 0
-		id := s.ids[uint32(v)-1]
-		j, _ := s.find(id, maphash.String(s.seed, id))
-		s.slots[j] = v
+		place(s.slots, v)
 	}
 }
 
@@ -92,20 +132,25 @@ func (s *idSet) rebuild() {
 	if 2*s.Len() > n/2 {
 		n *= 2
 	}
-	if s.gone > 0 {
-		// The slots name exactly the ids still in the set.
-		live := make([]string, 0, s.Len())
-		for _, v := range s.slots {
+	old := s.slots
+	s.slots = make([]uint64, n)
+	if s.gone == 0 {
+		for _, v := range old {
 			if v != 0 {
-				live = append(live, s.ids[uint32(v)-1])
+				place(s.slots, v)
 			}
 		}
-		s.ids, s.gone = live, 0
+		return
 	}
-	s.slots = make([]uint64, n)
-	for k, id := range s.ids {
-		h := maphash.String(s.seed, id)
-		i, _ := s.find(id, h)
-		s.slots[i] = h>>32<<32 | uint64(k+1)
+	// The slots name exactly the ids still in the set: they get new
+	// places in a new list.
+	chunks := s.chunks
+	s.chunks, s.n, s.gone = nil, 0, 0
+	for _, v := range old {
+		if v != 0 {
+			k := int(uint32(v)) - 1
+			i := s.push(chunks[k/idChunk][k%idChunk])
+			place(s.slots, v>>32<<32|uint64(i+1))
+		}
 	}
 }

@@ -131,6 +131,8 @@ type Memory struct {
 	// spare holds a finished batch's cleared member map, so steady
 	// batches do not regrow one.
 	spare map[string]*Member
+	// spareClaimed is a finished batch's list of claimed ids, for reuse.
+	spareClaimed []string
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
 	KeepOutcomes bool
@@ -150,7 +152,9 @@ func (s *Memory) Begin(context.Context) (Batch, error) {
 	if members == nil {
 		members = make(map[string]*Member, 64)
 	}
-	return &memBatch{s: s, members: members}, nil
+	claimed := s.spareClaimed
+	s.spareClaimed = nil
+	return &memBatch{s: s, members: members, claimed: claimed[:0]}, nil
 }
 
 // Members visits every member in id order.
@@ -313,6 +317,8 @@ func (b *memBatch) Commit() error {
 	}
 	clear(b.members)
 	b.s.spare, b.members = b.members, nil
+	clear(b.claimed)
+	b.s.spareClaimed, b.claimed = b.claimed, nil
 	for name, c := range b.comms {
 		if b.s.comms == nil {
 			b.s.comms = map[string]*Community{}
