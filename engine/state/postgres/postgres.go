@@ -590,7 +590,7 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 	var newRecheck, oldRecheck, oldVersions []int64
 	for _, id := range slices.Sorted(maps.Keys(b.saved)) {
 		m := b.members[id]
-		data, err := json.Marshal(m)
+		data, err := m.Encode()
 		if err != nil {
 			return fmt.Errorf("member %s: %w", id, err)
 		}

@@ -633,7 +633,7 @@ func (b *batch) job() (*job, error) {
 	}
 	sort.Slice(j.members, func(i, k int) bool { return j.members[i].ID < j.members[k].ID })
 	for _, m := range j.members {
-		data, err := json.Marshal(m)
+		data, err := m.Encode()
 		if err != nil {
 			return nil, fmt.Errorf("member %s: %w", m.ID, err)
 		}
