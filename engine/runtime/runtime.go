@@ -1066,7 +1066,7 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 			return err
 		}
 	}
-	log := to.Grants[in.Name]
+	log := to.Log(in.Name)
 	switch {
 	case in.Once && log != nil && log.Count > 0:
 		return nil

@@ -169,11 +169,13 @@ type Member struct {
 	Active Series      `json:"active,omitempty"` // activity per day
 	Earned Series      `json:"earned,omitempty"` // points granted per day
 
-	Badges   map[string]*BadgeHold    `json:"badges,omitempty"`
-	Tier     TierState                `json:"tier"`
-	Segments map[string]time.Time     `json:"segments,omitempty"` // segment -> entered at
-	Grants   map[string]*IncentiveLog `json:"grants,omitempty"`   // incentive -> bookkeeping
-	Referrer string                   `json:"referrer,omitempty"`
+	Badges   map[string]*BadgeHold `json:"badges,omitempty"`
+	Tier     TierState             `json:"tier"`
+	Segments map[string]time.Time  `json:"segments,omitempty"` // segment -> entered at
+	// Grants is the bookkeeping of each incentive granted, in a short
+	// list like Types; "grants" in JSON, keyed by incentive.
+	Grants   []IncentiveLog `json:"-"`
+	Referrer string         `json:"referrer,omitempty"`
 
 	// Campaigns are the member's runs through campaigns, by name.
 	Campaigns map[string]*CampaignRun `json:"campaigns,omitempty"`
@@ -193,7 +195,8 @@ type Member struct {
 type memberJSON Member
 
 // MarshalJSON writes the member with its counts as two objects keyed by
-// event type, "totals" (all time) and "counts" (per day), in type order.
+// event type, "totals" (all time) and "counts" (per day), and its grant
+// bookkeeping as "grants", keyed by incentive; keys in order.
 func (m Member) MarshalJSON() ([]byte, error) { return m.Encode() }
 
 // Encode is MarshalJSON for stores, which write every member a batch
@@ -201,41 +204,70 @@ func (m Member) MarshalJSON() ([]byte, error) { return m.Encode() }
 // encoding/json gives a Marshaler's output.
 func (m *Member) Encode() ([]byte, error) {
 	b, err := json.Marshal((*memberJSON)(m))
-	if err != nil || len(m.Types) == 0 {
+	if err != nil || len(m.Types) == 0 && len(m.Grants) == 0 {
 		return b, err
 	}
-	order := make([]int, len(m.Types))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(i, j int) bool { return m.Types[order[i]].Type < m.Types[order[j]].Type })
-	out := make([]byte, 0, len(b)+len(m.Types)*64)
+	out := make([]byte, 0, len(b)+len(m.Types)*64+len(m.Grants)*96)
 	out = append(out, b[:len(b)-1]...) // without the closing brace
-	if len(b) > 2 {
-		out = append(out, ',')
-	}
-	out = append(out, `"totals":{`...)
-	for i, k := range order {
-		if i > 0 {
+	sep := func() {
+		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		if out, err = appendKey(out, m.Types[k].Type); err != nil {
-			return nil, err
-		}
-		out = strconv.AppendInt(out, int64(m.Types[k].Total), 10)
 	}
-	out = append(out, `},"counts":{`...)
-	for i, k := range order {
-		if i > 0 {
-			out = append(out, ',')
+	if len(m.Types) > 0 {
+		order := make([]int, len(m.Types))
+		for i := range order {
+			order[i] = i
 		}
-		if out, err = appendKey(out, m.Types[k].Type); err != nil {
-			return nil, err
+		sort.Slice(order, func(i, j int) bool { return m.Types[order[i]].Type < m.Types[order[j]].Type })
+		sep()
+		out = append(out, `"totals":{`...)
+		for i, k := range order {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			if out, err = appendKey(out, m.Types[k].Type); err != nil {
+				return nil, err
+			}
+			out = strconv.AppendInt(out, int64(m.Types[k].Total), 10)
 		}
-		days, _ := m.Types[k].Days.MarshalJSON()
-		out = append(out, days...)
+		out = append(out, `},"counts":{`...)
+		for i, k := range order {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			if out, err = appendKey(out, m.Types[k].Type); err != nil {
+				return nil, err
+			}
+			days, _ := m.Types[k].Days.MarshalJSON()
+			out = append(out, days...)
+		}
+		out = append(out, '}')
 	}
-	return append(out, "}}"...), nil
+	if len(m.Grants) > 0 {
+		order := make([]int, len(m.Grants))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(i, j int) bool { return m.Grants[order[i]].Incentive < m.Grants[order[j]].Incentive })
+		sep()
+		out = append(out, `"grants":{`...)
+		for i, k := range order {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			if out, err = appendKey(out, m.Grants[k].Incentive); err != nil {
+				return nil, err
+			}
+			log, err := json.Marshal(&m.Grants[k])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, log...)
+		}
+		out = append(out, '}')
+	}
+	return append(out, '}'), nil
 }
 
 // appendKey appends s as a JSON object key and its colon.
@@ -251,8 +283,9 @@ func appendKey(out []byte, s string) ([]byte, error) {
 func (m *Member) UnmarshalJSON(data []byte) error {
 	aux := struct {
 		*memberJSON
-		Totals map[string]int    `json:"totals"`
-		Counts map[string]Series `json:"counts"`
+		Totals map[string]int           `json:"totals"`
+		Counts map[string]Series        `json:"counts"`
+		Grants map[string]*IncentiveLog `json:"grants"`
 	}{memberJSON: (*memberJSON)(m)}
 	if err := json.Unmarshal(data, &aux); err != nil {
 		return err
@@ -270,6 +303,15 @@ func (m *Member) UnmarshalJSON(data []byte) error {
 	if len(m.Types) == 0 {
 		m.Types = nil
 	}
+	m.Grants = nil
+	for name, g := range aux.Grants {
+		if g == nil {
+			continue
+		}
+		g.Incentive = name
+		m.Grants = append(m.Grants, *g)
+	}
+	sort.Slice(m.Grants, func(i, j int) bool { return m.Grants[i].Incentive < m.Grants[j].Incentive })
 	return nil
 }
 
@@ -382,10 +424,11 @@ type TierChange struct {
 
 // IncentiveLog is what caps, cooldowns and once need to know.
 type IncentiveLog struct {
-	Count  int         `json:"count"`
-	Last   time.Time   `json:"last"`
-	Recent []time.Time `json:"recent,omitempty"` // grant times inside the limit window
-	Points Series      `json:"points,omitempty"` // points per day, for points_cap
+	Incentive string      `json:"-"` // its name, the key in JSON
+	Count     int         `json:"count"`
+	Last      time.Time   `json:"last"`
+	Recent    []time.Time `json:"recent,omitempty"` // grant times inside the limit window
+	Points    Series      `json:"points,omitempty"` // points per day, for points_cap
 }
 
 // NewMember starts a member first seen at t.
@@ -477,17 +520,24 @@ func (m *Member) Grant(incentive string, at time.Time, points int, limit *durati
 	m.GrantLog(incentive).Record(at, points, limit, capped)
 }
 
+// Log is the member's bookkeeping for an incentive, or nil.
+func (m *Member) Log(incentive string) *IncentiveLog {
+	for i := range m.Grants {
+		if m.Grants[i].Incentive == incentive {
+			return &m.Grants[i]
+		}
+	}
+	return nil
+}
+
 // GrantLog is the member's bookkeeping for an incentive, made when new.
+// The pointer is good until the next GrantLog of a new incentive.
 func (m *Member) GrantLog(incentive string) *IncentiveLog {
-	if m.Grants == nil {
-		m.Grants = map[string]*IncentiveLog{}
+	if g := m.Log(incentive); g != nil {
+		return g
 	}
-	g := m.Grants[incentive]
-	if g == nil {
-		g = &IncentiveLog{}
-		m.Grants[incentive] = g
-	}
-	return g
+	m.Grants = append(m.Grants, IncentiveLog{Incentive: incentive})
+	return &m.Grants[len(m.Grants)-1]
 }
 
 // Record counts one grant; see Member.Grant.
@@ -509,7 +559,7 @@ func pruneBefore(ts []time.Time, t time.Time) []time.Time {
 
 // GrantsInWindow counts grants of an incentive within the window ending at.
 func (m *Member) GrantsInWindow(incentive string, at time.Time, window time.Duration) int {
-	g := m.Grants[incentive]
+	g := m.Log(incentive)
 	if g == nil {
 		return 0
 	}

@@ -54,8 +54,8 @@ func TestGrantBookkeeping(t *testing.T) {
 	for i := range 3 {
 		m.Grant("x", t0.Add(time.Duration(i)*24*time.Hour), 5, nil, true)
 	}
-	if m.Grants["x"].Count != 3 || m.Grants["x"].Points.Sum(DayOf(t0)+2, 2) != 10 {
-		t.Errorf("log %+v", m.Grants["x"])
+	if m.Log("x").Count != 3 || m.Log("x").Points.Sum(DayOf(t0)+2, 2) != 10 {
+		t.Errorf("log %+v", m.Log("x"))
 	}
 }
 
@@ -95,6 +95,8 @@ func TestMemberCountsInJSON(t *testing.T) {
 	m.Record("post.created", at, true)
 	m.Record("message.posted", at, true)
 	m.Record("post.created", at.Add(24*time.Hour), true)
+	m.Grant("welcome", at, 5, nil, true)
+	m.Grant("answered", at, 0, nil, false)
 	data, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +104,8 @@ func TestMemberCountsInJSON(t *testing.T) {
 	d := DayOf(at)
 	// The counts keep the form stores and state dumps have always had:
 	// two objects keyed by type, in type order.
-	want := fmt.Sprintf(`"totals":{"message.posted":1,"post.created":2},"counts":{"message.posted":[%d,1],"post.created":[%d,1,%d,1]}}`, d, d, d+1)
+	want := fmt.Sprintf(`"totals":{"message.posted":1,"post.created":2},"counts":{"message.posted":[%d,1],"post.created":[%d,1,%d,1]},`+
+		`"grants":{"answered":{"count":1,"last":"2026-03-02T10:00:00Z"},"welcome":{"count":1,"last":"2026-03-02T10:00:00Z","points":[%d,5]}}}`, d, d, d+1, d)
 	if !strings.HasSuffix(string(data), want) {
 		t.Fatalf("member JSON\n%s\nwant it to end with\n%s", data, want)
 	}
@@ -112,6 +115,9 @@ func TestMemberCountsInJSON(t *testing.T) {
 	}
 	if back.Total("post.created") != 2 || back.Count("post.created", d+1, 2) != 2 || back.Total("message.posted") != 1 || back.Total("other") != 0 {
 		t.Errorf("decoded counts %+v", back.Types)
+	}
+	if g := back.Log("welcome"); g == nil || g.Count != 1 || g.Points.Sum(d, 1) != 5 || back.Log("other") != nil {
+		t.Errorf("decoded grants %+v", back.Grants)
 	}
 	again, _ := json.Marshal(&back)
 	if string(again) != string(data) {
@@ -140,4 +146,33 @@ func TestMemberJSONRefusesBadCounts(t *testing.T) {
 			t.Errorf("%s: no error", doc)
 		}
 	}
+}
+
+// A stored member document decodes without panicking, and what decodes
+// encodes to a document that decodes to the same member again.
+func FuzzMemberJSON(f *testing.F) {
+	m := NewMember("ann", time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	m.Record("post.created", m.JoinedAt, true)
+	m.Grant("welcome", m.JoinedAt, 5, nil, true)
+	seed, _ := json.Marshal(m)
+	f.Add(seed)
+	f.Add([]byte(`{"id":"a","totals":{"x":2},"counts":{"y":[1,1]},"grants":{"g":null}}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var a Member
+		if json.Unmarshal(doc, &a) != nil {
+			return
+		}
+		first, err := json.Marshal(&a)
+		if err != nil {
+			return // a time out of JSON's range, say
+		}
+		var b Member
+		if err := json.Unmarshal(first, &b); err != nil {
+			t.Fatalf("%s does not decode: %v", first, err)
+		}
+		second, err := json.Marshal(&b)
+		if err != nil || string(second) != string(first) {
+			t.Fatalf("round trip changed the document:\n%s\n%s (%v)", first, second, err)
+		}
+	})
 }
