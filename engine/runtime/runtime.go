@@ -47,6 +47,7 @@ type Runtime struct {
 	keyIdx    *keyIndex
 	masks     map[*rules.Program][]uint64 // the change keys each member rule reads
 	maskOf    [][]uint64                  // the same by config.Rule.ID, for the hot path
+	tierMask  []uint64                    // the keys some tier rule reads
 	badges    map[string]*config.Badge
 	revocable []*config.Badge // badges with a revoke_when rule
 	timing    timing          // what member rules say about time passing
@@ -304,6 +305,16 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	// Masks last, when every key has its number.
 	for p, keys := range ruleKeys {
 		r.masks[p] = r.keyIdx.mask(keys)
+	}
+	r.tierMask = make([]uint64, r.keyIdx.words)
+	for _, t := range cfg.Tiers {
+		for _, rule := range []*config.Rule{t.When, t.Keep} {
+			if rule != nil && rule.Program != nil {
+				for i, w := range r.masks[rule.Program] {
+					r.tierMask[i] |= w
+				}
+			}
+		}
 	}
 	r.maskOf = make([][]uint64, len(cfg.Rules))
 	for _, rule := range cfg.Rules {
@@ -1338,14 +1349,15 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 	if len(tiers) == 0 {
 		return nil
 	}
-	relevant := false
-	for _, t := range tiers {
-		relevant = relevant || r.needs(t.When, ch) || r.needs(t.Keep, ch)
-	}
-	if !relevant && !ch.has(r.keyIdx.time) {
+	// Time passing can move any tier (needs); otherwise only a change
+	// some tier rule reads.
+	if !ch.has(r.keyIdx.time) && !ch.any(r.tierMask) {
 		return nil
 	}
-	now := m.Tier
+	now := struct {
+		Name string
+		Rank int
+	}{m.Tier.Name, m.Tier.Rank}
 	if lock, ok := r.locked[m.ID]; ok {
 		if now.Name != lock.Name {
 			return r.moveTier(w, m, lock, ev, "lock")
