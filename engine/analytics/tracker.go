@@ -139,12 +139,7 @@ func monthTime(mo int) time.Time {
 	return time.Date(mo/12, time.Month(mo%12+1), 1, 0, 0, 0, 0, time.UTC)
 }
 
-func tally(m *state.Member) *state.Tally {
-	if m.Tally == nil {
-		m.Tally = &state.Tally{}
-	}
-	return m.Tally
-}
+func tally(m *state.Member) *state.Tally { return &m.Tally }
 
 // cohort counts the member's join and keeps what was counted against the
 // join period; when the join time moves (member.joined arriving after

@@ -187,7 +187,7 @@ type Member struct {
 	RecheckAt time.Time `json:"recheck_at,omitzero"`
 
 	// Tally is what the member has added to the community tallies.
-	Tally *Tally `json:"tally,omitempty"`
+	Tally Tally `json:"tally,omitzero"`
 }
 
 // memberJSON is Member without its methods, so encoding it does not
