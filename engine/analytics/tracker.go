@@ -71,29 +71,30 @@ type Tracker struct {
 
 // keyCache builds and remembers the tally keys of one prefix.
 type keyCache struct {
-	prefix string
-	keys   map[int64]string
+	prefix  string
+	byMonth bool // keys name the month of the day asked for
+	keys    map[int64]string
 }
 
 func newKeyCache(prefix string) keyCache {
 	return keyCache{prefix: prefix, keys: map[int64]string{}}
 }
 
-// day is the prefix followed by the day's number.
-func (c *keyCache) day(d state.Day) string {
-	s, ok := c.keys[int64(d)]
-	if !ok {
-		s = c.prefix + strconv.Itoa(int(d))
-		c.keys[int64(d)] = s
-	}
-	return s
+func newMonthCache(prefix string) keyCache {
+	c := newKeyCache(prefix)
+	c.byMonth = true
+	return c
 }
 
-// monthOf is the prefix followed by the number of day d's month.
-func (c *keyCache) monthOf(d state.Day) string {
+// of is the prefix followed by the number of day d, or of its month.
+func (c *keyCache) of(d state.Day) string {
 	s, ok := c.keys[int64(d)]
 	if !ok {
-		s = c.prefix + strconv.Itoa(MonthOf(d))
+		n := int(d)
+		if c.byMonth {
+			n = MonthOf(d)
+		}
+		s = c.prefix + strconv.Itoa(n)
 		c.keys[int64(d)] = s
 	}
 	return s
@@ -117,8 +118,8 @@ func NewTracker(cfg *config.Config) *Tracker {
 		w7: newKeyCache(keyWindow7), w30: newKeyCache(keyWindow30), invite: newKeyCache(keyInvite),
 		referred: newKeyCache(keyReferred), activated: newKeyCache(keyActivated),
 		week: newKeyCache(keyWeek), month: newKeyCache(keyMonth),
-		cohortRev: newKeyCache(keyCohortRev), payers: newKeyCache(keyPayers), revenue: newKeyCache(keyRevenue),
-		expired: newKeyCache(keyExpired), granted: newKeyCache(keyGranted), spent: newKeyCache(keySpent),
+		cohortRev: newMonthCache(keyCohortRev), payers: newMonthCache(keyPayers), revenue: newMonthCache(keyRevenue),
+		expired: newMonthCache(keyExpired), granted: newMonthCache(keyGranted), spent: newMonthCache(keySpent),
 	}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank
@@ -152,19 +153,19 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 	}
 	if tl.Counted {
 		old := tl.Cohort
-		d.Add(t.join.day(old), -1)
+		d.Add(t.join.of(old), -1)
 		t.periods(d, tl, old, -1)
-		d.Add(t.cohortRev.monthOf(old), -tl.Revenue)
+		d.Add(t.cohortRev.of(old), -tl.Revenue)
 		if tl.Paid {
-			d.Add(t.payers.monthOf(old), -1)
+			d.Add(t.payers.of(old), -1)
 		}
 		if tl.Referred {
-			d.Add(t.referred.day(old), -1)
+			d.Add(t.referred.of(old), -1)
 			tl.Referred = false
 		}
 	}
 	tl.Counted, tl.Cohort = true, join
-	d.Add(t.join.day(join), 1)
+	d.Add(t.join.of(join), 1)
 	// Recount the active periods from the member's per-day activity.
 	tl.Weeks, tl.Months = 0, 0
 	for _, b := range m.Active {
@@ -173,9 +174,9 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 		}
 	}
 	t.periods(d, tl, join, 1)
-	d.Add(t.cohortRev.monthOf(join), tl.Revenue)
+	d.Add(t.cohortRev.of(join), tl.Revenue)
 	if tl.Paid {
-		d.Add(t.payers.monthOf(join), 1)
+		d.Add(t.payers.of(join), 1)
 	}
 	return tl
 }
@@ -213,7 +214,7 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 	day := state.DayOf(ev.At)
 	if activity {
 		if m.Active.Sum(day, 1) == 1 {
-			d.Add(t.activeDay.day(day), 1)
+			d.Add(t.activeDay.of(day), 1)
 			t.windows(d, m.Active, day)
 		}
 		weeks, months := tl.Weeks, tl.Months
@@ -231,19 +232,19 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 	}
 	switch ev.Type {
 	case "invite.sent":
-		d.Add(t.invite.day(day), 1)
+		d.Add(t.invite.of(day), 1)
 	case "referral.converted":
-		d.Add(t.activated.day(day), 1)
+		d.Add(t.activated.of(day), 1)
 	case survey.EventType:
 		t.answer(d, m, tl, ev)
 	}
 	if amount, ok := amountOf(ev); ok {
-		d.Add(t.revenue.monthOf(day), amount)
-		d.Add(t.cohortRev.monthOf(tl.Cohort), amount)
+		d.Add(t.revenue.of(day), amount)
+		d.Add(t.cohortRev.of(tl.Cohort), amount)
 		tl.Revenue += amount
 		if !tl.Paid && amount > 0 {
 			tl.Paid = true
-			d.Add(t.payers.monthOf(tl.Cohort), 1)
+			d.Add(t.payers.of(tl.Cohort), 1)
 		}
 	}
 }
@@ -330,9 +331,9 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 	tl := t.cohort(d, m)
 	if m.Left && tl.Left == 0 {
 		tl.Left = state.DayOf(m.LastEventAt)
-		d.Add(t.left.day(tl.Left), 1)
+		d.Add(t.left.of(tl.Left), 1)
 	} else if !m.Left && tl.Left != 0 {
-		d.Add(t.left.day(tl.Left), -1)
+		d.Add(t.left.of(tl.Left), -1)
 		tl.Left = 0
 	}
 	tier := m.Tier.Name
@@ -358,7 +359,7 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 	}
 	if m.Referrer != "" && !tl.Referred {
 		tl.Referred = true
-		d.Add(t.referred.day(tl.Cohort), 1)
+		d.Add(t.referred.of(tl.Cohort), 1)
 	}
 }
 
@@ -372,11 +373,11 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 		day := state.DayOf(o.At)
 		switch {
 		case o.Change == "expire":
-			d.Add(t.expired.monthOf(day), int64(-o.Points))
+			d.Add(t.expired.of(day), int64(-o.Points))
 		case o.Points > 0:
-			d.Add(t.granted.monthOf(day), int64(o.Points))
+			d.Add(t.granted.of(day), int64(o.Points))
 		default:
-			d.Add(t.spent.monthOf(day), int64(-o.Points))
+			d.Add(t.spent.of(day), int64(-o.Points))
 		}
 	}
 }
@@ -416,8 +417,8 @@ func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 			to = min(to, next-1)
 		}
 		if from <= to {
-			d.Add(w.keys.day(from), 1)
-			d.Add(w.keys.day(to+1), -1)
+			d.Add(w.keys.of(from), 1)
+			d.Add(w.keys.of(to+1), -1)
 		}
 	}
 }

@@ -215,68 +215,59 @@ func (m *Member) Encode() ([]byte, error) {
 		}
 	}
 	if len(m.Types) > 0 {
-		order := make([]int, len(m.Types))
-		for i := range order {
-			order[i] = i
-		}
-		sort.Slice(order, func(i, j int) bool { return m.Types[order[i]].Type < m.Types[order[j]].Type })
 		sep()
-		out = append(out, `"totals":{`...)
-		for i, k := range order {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			if out, err = appendKey(out, m.Types[k].Type); err != nil {
-				return nil, err
-			}
-			out = strconv.AppendInt(out, int64(m.Types[k].Total), 10)
+		out = append(out, `"totals":`...)
+		out, err = appendObject(out, len(m.Types), func(i int) string { return m.Types[i].Type }, func(out []byte, i int) ([]byte, error) {
+			return strconv.AppendInt(out, int64(m.Types[i].Total), 10), nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, `},"counts":{`...)
-		for i, k := range order {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			if out, err = appendKey(out, m.Types[k].Type); err != nil {
-				return nil, err
-			}
-			days, _ := m.Types[k].Days.MarshalJSON()
-			out = append(out, days...)
+		out = append(out, `,"counts":`...)
+		out, err = appendObject(out, len(m.Types), func(i int) string { return m.Types[i].Type }, func(out []byte, i int) ([]byte, error) {
+			days, _ := m.Types[i].Days.MarshalJSON()
+			return append(out, days...), nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, '}')
 	}
 	if len(m.Grants) > 0 {
-		order := make([]int, len(m.Grants))
-		for i := range order {
-			order[i] = i
-		}
-		sort.Slice(order, func(i, j int) bool { return m.Grants[order[i]].Incentive < m.Grants[order[j]].Incentive })
 		sep()
-		out = append(out, `"grants":{`...)
-		for i, k := range order {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			if out, err = appendKey(out, m.Grants[k].Incentive); err != nil {
-				return nil, err
-			}
-			log, err := json.Marshal(&m.Grants[k])
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, log...)
+		out = append(out, `"grants":`...)
+		out, err = appendObject(out, len(m.Grants), func(i int) string { return m.Grants[i].Incentive }, func(out []byte, i int) ([]byte, error) {
+			log, err := json.Marshal(&m.Grants[i])
+			return append(out, log...), err
+		})
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, '}')
 	}
 	return append(out, '}'), nil
 }
 
-// appendKey appends s as a JSON object key and its colon.
-func appendKey(out []byte, s string) ([]byte, error) {
-	q, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
+// appendObject appends a JSON object of n entries, in key order.
+func appendObject(out []byte, n int, key func(int) string, value func([]byte, int) ([]byte, error)) ([]byte, error) {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
 	}
-	return append(append(out, q...), ':'), nil
+	sort.Slice(order, func(i, j int) bool { return key(order[i]) < key(order[j]) })
+	out = append(out, '{')
+	for i, k := range order {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		q, err := json.Marshal(key(k))
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, q...), ':')
+		if out, err = value(out, k); err != nil {
+			return nil, err
+		}
+	}
+	return append(out, '}'), nil
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
