@@ -14,6 +14,10 @@ import (
 	"github.com/hearth-community/hearth/engine/durations"
 )
 
+// smallCap is the room a member's short lists start with: growing from
+// one entry by doubling copies them twice before they hold four.
+const smallCap = 4
+
 // Horizon is how many days of per-day counts are kept: windows longer
 // than this are refused at validate time.
 const Horizon = 400
@@ -81,6 +85,9 @@ func (s Series) Add(d Day, n int) Series {
 	if i > 0 && s[i-1].Day == d {
 		s[i-1].Count += n
 		return s
+	}
+	if cap(s) == 0 {
+		s = make(Series, 0, smallCap) // most series grow past one day
 	}
 	s = append(s, Bucket{})
 	copy(s[i+1:], s[i:])
@@ -480,6 +487,9 @@ func (m *Member) Record(typ string, at time.Time, activity bool) {
 	d := DayOf(at)
 	c := m.typeCount(typ)
 	if c == nil {
+		if m.Types == nil {
+			m.Types = make([]TypeCount, 0, smallCap)
+		}
 		m.Types = append(m.Types, TypeCount{Type: typ})
 		c = &m.Types[len(m.Types)-1]
 	}
@@ -526,6 +536,9 @@ func (m *Member) Log(incentive string) *IncentiveLog {
 func (m *Member) GrantLog(incentive string) *IncentiveLog {
 	if g := m.Log(incentive); g != nil {
 		return g
+	}
+	if m.Grants == nil {
+		m.Grants = make([]IncentiveLog, 0, smallCap)
 	}
 	m.Grants = append(m.Grants, IncentiveLog{Incentive: incentive})
 	return &m.Grants[len(m.Grants)-1]
