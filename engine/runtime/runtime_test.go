@@ -11,6 +11,8 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -322,5 +324,63 @@ incentive "plain" {
 	}
 	if len(grants) != 1 || grants[0].To != "platform.local.main" || grants[0].Detail != "badge.grant/m1/u1/first/1" {
 		t.Errorf("badge grants %+v; want one for the first post on platform.local.main", grants)
+	}
+}
+
+// Rule evaluations reach RuleCounts when published, as the daemon does
+// after each batch; the Result's outcomes are the event's own.
+func TestRuleCountsArePublished(t *testing.T) {
+	cfg := load(t, `
+incentive "first_post" {
+  on   = "message.posted"
+  when = "event.channel == 'intro'"
+  grant {
+    points = 5
+    reason = "intro"
+  }
+}
+`)
+	rt := runtime.New(cfg, nil)
+	ctx := context.Background()
+	store := state.NewMemory()
+	b, err := store.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var granted []int
+	for i, channel := range []string{"intro", "general", "intro"} {
+		e := events.Event{ID: fmt.Sprint("e", i), Type: "message.posted", Member: events.Member{ID: "ann"},
+			At: time.Date(2026, 1, 1, i, 0, 0, 0, time.UTC), Attrs: map[string]any{"channel": channel}}
+		res, err := rt.Apply(ctx, b, &e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, o := range res.Outcomes {
+			if o.Kind == state.KindPoints {
+				n += o.Points
+			}
+		}
+		granted = append(granted, n)
+	}
+	if fmt.Sprint(granted) != "[5 0 5]" {
+		t.Errorf("points per event %v, want [5 0 5]", granted)
+	}
+	evals := func() uint64 {
+		for _, rc := range rt.RuleCounts() {
+			if rc.Rule == "incentive.first_post.when" {
+				return rc.Evaluations
+			}
+		}
+		t.Fatal("no count for incentive.first_post.when")
+		return 0
+	}
+	if n := evals(); n != 0 {
+		t.Errorf("%d evaluations visible before publishing", n)
+	}
+	rt.PublishCounts()
+	rt.PublishCounts() // publishing twice counts nothing twice
+	if n := evals(); n != 3 {
+		t.Errorf("%d evaluations after publishing, want 3", n)
 	}
 }
