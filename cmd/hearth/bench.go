@@ -31,7 +31,8 @@ one object with these names):
   engine_overhead_ratio    engine time per event / time spent evaluating
                            the rules the event ran, both measured in one run
                            on the real member states (one evaluation in 8
-                           timed, the clock's own cost taken off)
+                           timed; the clock's own cost is taken off both
+                           the rules' time and the engine's)
   rule_eval_ns             mean time of one rule evaluation in that run
   segment_1m_ms            recomputing one segment over 1,000,000 members
   impact_1m_ms             plan's member impact (segments, tiers, badge

@@ -384,3 +384,48 @@ incentive "first_post" {
 		t.Errorf("%d evaluations after publishing, want 3", n)
 	}
 }
+
+// With rule timing on, about one evaluation in eight is timed and the
+// measurements' own cost is counted apart; with it off, nothing is.
+func TestRuleTimingSamples(t *testing.T) {
+	cfg := load(t, `
+incentive "posted" {
+  on   = "message.posted"
+  when = "event.channel != 'spam'"
+  grant {
+    points = 1
+    reason = "post"
+  }
+}
+`)
+	for _, on := range []bool{true, false} {
+		rt := runtime.New(cfg, nil)
+		rt.TimeRules(on)
+		ctx := context.Background()
+		b, err := state.NewMemory().Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4000 {
+			e := events.Event{ID: fmt.Sprint("e", i), Type: "message.posted", Member: events.Member{ID: fmt.Sprint("m", i%50)},
+				At: time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC), Attrs: map[string]any{"channel": "general"}}
+			if _, err := rt.Apply(ctx, b, &e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := rt.Stats()
+		if st.Evaluations != 4000 {
+			t.Fatalf("%d evaluations, want 4000", st.Evaluations)
+		}
+		if !on {
+			if st.TimedEvals != 0 || st.EvalNanos != 0 || st.TimingNanos != 0 {
+				t.Errorf("timing off, yet %+v", st)
+			}
+			continue
+		}
+		// 500 expected; the sample is random but fixed by its seed.
+		if st.TimedEvals < 350 || st.TimedEvals > 650 || st.EvalNanos <= 0 || st.TimingNanos <= 0 {
+			t.Errorf("timing on: %d timed, %d ns in rules, %d ns measuring", st.TimedEvals, st.EvalNanos, st.TimingNanos)
+		}
+	}
+}
