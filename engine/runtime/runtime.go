@@ -675,11 +675,14 @@ func (r *Runtime) schedule(m *state.Member) {
 	}
 	if len(r.timing.windows) > 0 && !idle {
 		today := state.DayOf(now)
+		widest := state.Day(slices.Max(r.timing.windows))
 		visit := func(s state.Series) {
-			for _, b := range s {
+			// Days are in order: only the last widest days can still
+			// leave a window, so the walk stops at the first older one.
+			for i := len(s) - 1; i >= 0 && s[i].Day+widest > today; i-- {
 				for _, w := range r.timing.windows {
-					if b.Day+state.Day(w) > today {
-						consider((b.Day + state.Day(w)).Time())
+					if s[i].Day+state.Day(w) > today {
+						consider((s[i].Day + state.Day(w)).Time())
 					}
 				}
 			}
