@@ -130,10 +130,26 @@ func NewTracker(cfg *config.Config) *Tracker {
 // WeekOf is the Monday of d's week.
 func WeekOf(d state.Day) state.Day { return d - (d+3)%7 }
 
-// MonthOf numbers d's month.
+// MonthOf numbers d's month: year*12 + month - 1. It works the civil
+// date out by arithmetic on 400-year cycles, without time.Time, since
+// every active event asks it.
 func MonthOf(d state.Day) int {
-	y, m, _ := d.Time().Date()
-	return y*12 + int(m) - 1
+	// Days from 0000-03-01: counting years from March puts the leap day
+	// at the end of the year.
+	z := int(d) + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // day of the 400-year cycle
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the cycle
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the March-based year
+	mp := (5*doy + 2) / 153                                // month from March, 0..11
+	y, m := yoe+era*400, mp+3
+	if mp >= 10 {
+		y, m = y+1, mp-9
+	}
+	return y*12 + m - 1
 }
 
 func monthTime(mo int) time.Time {

@@ -55,3 +55,14 @@ func TestWindowsAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestMonthOf: the arithmetic month agrees with the calendar's across
+// leap years, centuries and the years before 1970.
+func TestMonthOf(t *testing.T) {
+	for d := state.DayOf(time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)); d < state.DayOf(time.Date(2400, 12, 31, 0, 0, 0, 0, time.UTC)); d++ {
+		y, m, _ := d.Time().Date()
+		if got, want := analytics.MonthOf(d), y*12+int(m)-1; got != want {
+			t.Fatalf("MonthOf(%s) = %d, want %d", d.Time().Format(time.DateOnly), got, want)
+		}
+	}
+}

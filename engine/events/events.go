@@ -312,11 +312,11 @@ func RuleViewInto(view map[string]any, ev *Event, et *rules.EventType) (map[stri
 }
 
 // ViewPlan is how to build the rule view of events of one declared type,
-// worked out once: its attributes in a fixed order, each marked kept or
-// only checked, so that building a view walks a slice, not two maps. The
-// rules on a type read a few of its fields, and each one copied costs a
-// map write; every declared attribute is still checked, so an event that
-// does not match its declaration is refused whatever the rules read.
+// worked out once: the attributes the rules read, in a fixed order, so
+// that building a view walks a slice, not two maps. Only those are
+// checked against their declared types: an attribute no rule reads
+// cannot make a rule wrong, and checking it would cost a map lookup on
+// every event.
 type ViewPlan struct {
 	attrs []planAttr
 	fixed [5]bool // id, type, at, member, source
@@ -325,7 +325,6 @@ type ViewPlan struct {
 type planAttr struct {
 	name string
 	typ  rules.AttrType
-	keep bool
 }
 
 // PlanView plans views of events of a declared type, keeping the fields
@@ -338,7 +337,9 @@ func PlanView(et *rules.EventType, want map[string]bool) *ViewPlan {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		p.attrs = append(p.attrs, planAttr{name: name, typ: et.Attrs[name], keep: want == nil || want[name]})
+		if want == nil || want[name] {
+			p.attrs = append(p.attrs, planAttr{name: name, typ: et.Attrs[name]})
+		}
 	}
 	for i, f := range [...]string{"id", "type", "at", "member", "source"} {
 		p.fixed[i] = want == nil || want[f]
@@ -362,9 +363,7 @@ func (p *ViewPlan) Fill(view map[string]any, ev *Event) (map[string]any, error) 
 		if err != nil {
 			return nil, invalid("attr %q of %s: %v", a.name, ev.Type, err)
 		}
-		if a.keep {
-			view[a.name] = c
-		}
+		view[a.name] = c
 	}
 	if p.fixed[0] {
 		view["id"] = ev.ID

@@ -23,6 +23,7 @@ type Evaluator struct {
 	state  State
 	now    time.Time
 	event  map[string]any
+	ready  bool // the environment holds all five
 }
 
 // NewEvaluator returns an evaluator with nothing bound.
@@ -36,7 +37,20 @@ func (e *Evaluator) Bind(member *Member, event map[string]any, community *Commun
 	if community == nil {
 		community = e.noComm
 	}
-	if member != e.member || e.env["member"] == nil {
+	if event == nil {
+		// Rules without an event cannot read it (validate refuses them);
+		// an empty map keeps the environment's shape stable.
+		event = e.noEvent
+	}
+	// Only what differs from the last bind is written: the environment
+	// is a map, and the runtime binds before every group of rules.
+	if !e.ready {
+		e.ready = true
+		e.member, e.comm, e.now, e.state, e.event = member, community, now, state, event
+		e.env["member"], e.env["community"], e.env["now"], e.env[stateVar], e.env["event"] = member, community, now, stateBox{state}, event
+		return
+	}
+	if member != e.member {
 		e.member = member
 		e.env["member"] = member
 	}
@@ -44,18 +58,13 @@ func (e *Evaluator) Bind(member *Member, event map[string]any, community *Commun
 		e.comm = community
 		e.env["community"] = community
 	}
-	if !now.Equal(e.now) || e.env["now"] == nil {
+	if !now.Equal(e.now) {
 		e.now = now
 		e.env["now"] = now
 	}
-	if state != e.state || e.env[stateVar] == nil {
+	if state != e.state {
 		e.state = state
 		e.env[stateVar] = stateBox{state}
-	}
-	if event == nil {
-		// Rules without an event cannot read it (validate refuses them);
-		// an empty map keeps the environment's shape stable.
-		event = e.noEvent
 	}
 	if !sameMap(event, e.event) {
 		e.event = event

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"strings"
+
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -13,6 +15,10 @@ import (
 // typeInfo is what the runtime needs of an event type, found with one
 // lookup per event instead of one per question.
 type typeInfo struct {
+	// name is the type, one string for every event of it: members keep
+	// it in their counts, and finding it there again compares pointers
+	// before bytes.
+	name       string
 	et         rules.EventType
 	known      bool // standard or declared
 	activity   bool // counts as the member being active
@@ -34,7 +40,7 @@ func (r *Runtime) typeOf(typ string) *typeInfo {
 		return ti
 	}
 	et, known := r.cfg.EventTypes[typ]
-	ti := &typeInfo{et: et, known: known, activity: known && et.Activity, incentives: r.runsOf(typ), enters: r.enters[typ], count: -1}
+	ti := &typeInfo{name: strings.Clone(typ), et: et, known: known, activity: known && et.Activity, incentives: r.runsOf(typ), enters: r.enters[typ], count: -1}
 	if i, ok := r.keyIdx.count[typ]; ok {
 		ti.count = i
 	}

@@ -397,6 +397,7 @@ type work struct {
 	gen      int // bumped on every state change, so bind knows to redo
 	spare    *[]*changes
 	extra    []*events.Event // derived events queued during the event
+	quiet    []quietEvent    // derived events nothing reads or listens to
 	actions  []state.Action  // outbox entries caused by the event
 	tallies  state.Tallies   // community tally changes of the event
 }
@@ -406,6 +407,15 @@ type touched struct {
 	id string
 	m  *state.Member
 	ch *changes
+}
+
+// quietEvent is a derived event of a type no rule reads and no incentive
+// or campaign listens to: applying it only counts it on the member, so no
+// events.Event is built for it.
+type quietEvent struct {
+	m   *state.Member
+	typ string
+	at  time.Time
 }
 
 // scanLimit is how many members are found by a scan before byID is kept.
@@ -511,6 +521,8 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 	// The outcome list is reused: Result.Outcomes is only good until the
 	// next call, and the stores copy what they are given.
 	w.ctx, w.b, w.outcomes, w.extra, w.actions = ctx, b, w.outcomes[:0], nil, nil
+	clear(w.quiet)
+	w.quiet = w.quiet[:0]
 	w.spare = &r.spare
 	w.gen++
 	return w
@@ -800,7 +812,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		}
 	} else {
 		// Derived events are counted, so rules can read total('badge.awarded').
-		m.Record(ev.Type, ev.At, false)
+		m.Record(ti.name, ev.At, false)
 		r.track(w, m, ev, false)
 		w.mark(m.ID, ti.count)
 	}
@@ -872,7 +884,7 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 	if m.Platform == "" && ev.Source != "" {
 		m.Platform = ev.Source
 	}
-	m.Record(ev.Type, ev.At, activity)
+	m.Record(ti.name, ev.At, activity)
 	w.mark(id, ti.count)
 	if activity {
 		w.mark(id, r.keyIdx.active)
@@ -1116,7 +1128,9 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	h.Event = ev.ID
 	w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "award", At: ev.At, Rule: rule, Event: ev.ID, Detail: b.Class})
-	w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", b.Name+"/"+strconv.Itoa(h.Count), r.shared.attrs([4]string{"badge", b.Name, "class", b.Class}, "", "")))
+	if !r.quietly(w, m, "badge.awarded", ev.At) {
+		w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", b.Name+"/"+strconv.Itoa(h.Count), r.shared.attrs([4]string{"badge", b.Name, "class", b.Class}, "", "")))
+	}
 	if b.Platform != nil {
 		r.badgeAction(w, m, b, h.Count, ev, rule)
 	}
@@ -1165,8 +1179,6 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		slices.SortFunc(order[others:], func(a, b int) int { return strings.Compare(w.touched[a].id, w.touched[b].id) })
 	}
 	w.order = order[:0]
-	derived := w.extra
-	w.extra = nil
 	for _, i := range order {
 		m, ch := w.touched[i].m, w.touched[i].ch
 		if m == nil || ch == nil || !ch.touched {
@@ -1181,20 +1193,29 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		}
 		r.expirePoints(w, m, ev)
 		r.revokeBadges(w, m, ch, ev)
-		if d := r.tier(w, m, ch, ev); d != nil {
-			derived = append(derived, d)
-		}
-		derived = r.segments(w, m, ch, ev, derived)
+		r.tier(w, m, ch, ev)
+		r.segments(w, m, ch, ev)
 		r.advanceCampaigns(w, m, ev.At, ev.ID)
 		ch.reset()
 		r.spare = append(r.spare, ch)
 	}
+	// What the event and settling it derived, in the order it happened.
+	derived, quiet := w.extra, w.quiet
+	w.extra = nil
 	if depth >= maxDerivedDepth {
-		if len(derived) > 0 {
-			r.log.Warn("derived events dropped: chain too deep", "event", ev.ID, "dropped", len(derived))
+		if n := len(derived) + len(quiet); n > 0 {
+			r.log.Warn("derived events dropped: chain too deep", "event", ev.ID, "dropped", n)
 		}
+		clear(quiet)
+		w.quiet = quiet[:0]
 		return nil
 	}
+	for _, q := range quiet {
+		r.stats.Derived++
+		q.m.Record(q.typ, q.at, false)
+	}
+	clear(quiet)
+	w.quiet = quiet[:0]
 	for _, d := range derived {
 		r.stats.Derived++
 		if err := r.applyEvent(w, d, depth+1); err != nil {
@@ -1215,6 +1236,18 @@ func (r *Runtime) needs(p *config.Rule, ch *changes) bool {
 		return ch.any(r.maskOf[p.ID])
 	}
 	return ch.any(r.masks[p.Program])
+}
+
+// quietly queues a derived event of type typ as a quiet one and says so
+// when nothing reads or listens to the type; otherwise the caller builds
+// the event.
+func (r *Runtime) quietly(w *work, m *state.Member, typ string, at time.Time) bool {
+	ti := r.typeOf(typ)
+	if len(ti.incentives) > 0 || ti.enters || ti.count >= 0 {
+		return false
+	}
+	w.quiet = append(w.quiet, quietEvent{m: m, typ: typ, at: at})
+	return true
 }
 
 func derivedEvent(cause *events.Event, m *state.Member, typ, name string, attrs map[string]any) *events.Event {
@@ -1261,15 +1294,15 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events
 // tier moves the member on the ladder: up to the highest tier whose when
 // holds (after its qualification window), down only when the current
 // tier's keep fails past its grace period and demote_after.
-func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) *events.Event {
+func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) {
 	tiers := r.cfg.Tiers
 	if len(tiers) == 0 {
-		return nil
+		return
 	}
 	// Time passing can move any tier (needs); otherwise only a change
 	// some tier rule reads.
 	if !ch.has(r.keyIdx.time) && !ch.any(r.tierMask) {
-		return nil
+		return
 	}
 	now := struct {
 		Name string
@@ -1277,9 +1310,10 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 	}{m.Tier.Name, m.Tier.Rank}
 	if lock, ok := r.locked[m.ID]; ok {
 		if now.Name != lock.Name {
-			return r.moveTier(w, m, lock, ev, "lock")
+			r.moveTier(w, m, lock, ev, "lock")
+			return
 		}
-		return nil
+		return
 	}
 	r.bind(w, m, nil, nil, ev.At)
 	// Promotion: the highest tier above the current one whose rule holds.
@@ -1299,7 +1333,8 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 				continue
 			}
 		}
-		return r.moveTier(w, m, t, ev, "promote")
+		r.moveTier(w, m, t, ev, "promote")
+		return
 	}
 	if m.Tier.QualifyingFor != "" {
 		stillQualifying := false
@@ -1313,7 +1348,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 		}
 	}
 	if now.Rank == 0 {
-		return nil
+		return
 	}
 	var cur *config.Tier
 	for _, t := range tiers {
@@ -1322,7 +1357,8 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 		}
 	}
 	if cur == nil { // the tier was removed from the configuration
-		return r.moveTier(w, m, r.highestHolding(w, m, ev, 1<<30), ev, "demote")
+		r.moveTier(w, m, r.highestHolding(w, m, ev, 1<<30), ev, "demote")
+		return
 	}
 	keep := cur.Keep
 	if keep == nil {
@@ -1330,20 +1366,20 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 	}
 	if r.ruleBool(keep, "tier", cur.Name, "keep") {
 		m.Tier.FailingSince = time.Time{}
-		return nil
+		return
 	}
 	if ev.At.Sub(m.Tier.Since) < cur.Grace {
-		return nil
+		return
 	}
 	if cur.DemoteAfter > 0 {
 		if m.Tier.FailingSince.IsZero() {
 			m.Tier.FailingSince = ev.At
 		}
 		if ev.At.Sub(m.Tier.FailingSince) < cur.DemoteAfter {
-			return nil
+			return
 		}
 	}
-	return r.moveTier(w, m, r.highestHolding(w, m, ev, cur.Rank), ev, "demote")
+	r.moveTier(w, m, r.highestHolding(w, m, ev, cur.Rank), ev, "demote")
 }
 
 // highestHolding is the highest tier below rank whose keep (or when)
@@ -1366,14 +1402,14 @@ func (r *Runtime) highestHolding(w *work, m *state.Member, ev *events.Event, bel
 	return nil
 }
 
-func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.Event, change string) *events.Event {
+func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.Event, change string) {
 	from := m.Tier.Name
 	to, rank := "", 0
 	if t != nil {
 		to, rank = t.Name, t.Rank
 	}
 	if from == to {
-		return nil
+		return
 	}
 	m.Tier.History = append(m.Tier.History, state.TierChange{From: from, To: to, At: ev.At, Event: ev.ID})
 	m.Tier.Name, m.Tier.Rank, m.Tier.Since = to, rank, ev.At
@@ -1388,12 +1424,14 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	if change == "demote" {
 		direction = "down"
 	}
-	return derivedEvent(ev, m, "tier.changed", to, r.shared.attrs([4]string{"from", from, "to", to}, "direction", direction))
+	if !r.quietly(w, m, "tier.changed", ev.At) {
+		w.extra = append(w.extra, derivedEvent(ev, m, "tier.changed", to, r.shared.attrs([4]string{"from", from, "to", to}, "direction", direction)))
+	}
 }
 
-// segments moves the member in and out of segments, appending the
-// events that caused to out.
-func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Event, out []*events.Event) []*events.Event {
+// segments moves the member in and out of segments, queueing the events
+// that caused.
+func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Event) {
 	bound := false
 	for _, s := range r.segOrder {
 		if !r.needs(s.When, ch) {
@@ -1423,7 +1461,8 @@ func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Eve
 		}
 		w.mark(m.ID, named(r.keyIdx.segment, s.Name))
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: r.shared.rule("segment.", s.Name), Event: ev.ID})
-		out = append(out, derivedEvent(ev, m, typ, s.Name, r.shared.attrs([4]string{"segment", s.Name}, "", "")))
+		if !r.quietly(w, m, typ, ev.At) {
+			w.extra = append(w.extra, derivedEvent(ev, m, typ, s.Name, r.shared.attrs([4]string{"segment", s.Name}, "", "")))
+		}
 	}
-	return out
 }

@@ -291,6 +291,92 @@ incentive "collector" {
 	}
 }
 
+// TestQuietDerivedEventsAreCounted: a derived event no rule reads and no
+// incentive hears is counted on the member without being built; the
+// counts are the same as when a rule listens.
+func TestQuietDerivedEventsAreCounted(t *testing.T) {
+	const rules = `
+badge "first" {}
+incentive "first" {
+  on    = "message.posted"
+  once  = true
+  grant {
+    badge  = badge.first
+    points = 20
+  }
+}
+tier "regular" {
+  rank = 1
+  when = "member.points >= 10"
+}
+`
+	const listener = `
+incentive "noticed" {
+  on   = "tier.changed"
+  when = "event.to == 'regular'"
+  grant { points = 1 }
+}
+`
+	stream := ev("m1", "message.posted", "ann", 0, 9, "") + ev("m2", "message.posted", "ann", 1, 9, "")
+	for _, tc := range []struct {
+		name, src string
+		points    int
+	}{{"quiet", rules, 20}, {"heard", rules + listener, 21}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, m := run(t, load(t, tc.src), stream)
+			ann := m["ann"]
+			if got := ann.Total("badge.awarded"); got != 1 {
+				t.Errorf("badge.awarded counted %d times, want 1", got)
+			}
+			if got := ann.Total("tier.changed"); got != 1 {
+				t.Errorf("tier.changed counted %d times, want 1", got)
+			}
+			if ann.Points != tc.points || ann.Tier.Name != "regular" {
+				t.Errorf("points %d tier %q, want %d regular", ann.Points, ann.Tier.Name, tc.points)
+			}
+		})
+	}
+}
+
+// TestMistypedAttributes: an event whose attribute does not match its
+// declared type skips the rules on the event when they read it, and only
+// then: an attribute no rule reads cannot make a rule wrong.
+func TestMistypedAttributes(t *testing.T) {
+	cfg := load(t, `
+event "quiz.answered" {
+  attributes = {
+    score = "int"
+    note  = "string"
+  }
+}
+incentive "answered" {
+  on = "quiz.answered"
+  grant { points = 1 }
+}
+incentive "high_score" {
+  on   = "quiz.answered"
+  when = "event.score >= 5"
+  grant { points = 10 }
+}
+`)
+	for _, tc := range []struct {
+		name, attrs string
+		points      int
+		errors      int
+	}{
+		{"well typed", `{"score":7,"note":"ok"}`, 11, 0},
+		{"unread attribute mistyped", `{"score":7,"note":12}`, 11, 0},
+		{"read attribute mistyped", `{"score":"seven","note":"ok"}`, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, _, m := run(t, cfg, ev("q1", "quiz.answered", "ann", 0, 9, tc.attrs))
+			if m["ann"].Points != tc.points || sum.RuleErrors != tc.errors {
+				t.Errorf("points %d, rule errors %d; want %d and %d", m["ann"].Points, sum.RuleErrors, tc.points, tc.errors)
+			}
+		})
+	}
+}
+
 // TestBadgeGrantOnPlatform: a badge with a platform queues a badge.grant
 // action for the platform's badge, once per award, keyed by the award.
 func TestBadgeGrantOnPlatform(t *testing.T) {

@@ -114,9 +114,11 @@ type Flusher interface {
 }
 
 // Memory is an in-memory store for simulation and tests, used by one
-// batch at a time. A batch's changes become visible to later batches when
-// it commits; the event ids it claims go into the store's set at once and
-// out again if it rolls back.
+// batch at a time. A batch works on the stored members themselves, so
+// what it does is visible at once: members it saves and event ids it
+// claims go into the store straight away and out again if it rolls back
+// (changes to a member that was already stored stay, and a simulation
+// whose batch fails is abandoned).
 type Memory struct {
 	members  map[string]*Member
 	seen     *idSet // ids of applied events
@@ -128,9 +130,8 @@ type Memory struct {
 	due      dueHeap
 	queued   map[string]time.Time // the recheck time each member is in due under
 	comms    map[string]*Community
-	// spare holds a finished batch's cleared member map, so steady
-	// batches do not regrow one.
-	spare map[string]*Member
+	// spareSaved is a finished batch's list of saved members, for reuse.
+	spareSaved []*Member
 	// spareClaimed is a finished batch's list of claimed ids, for reuse.
 	spareClaimed []string
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
@@ -147,14 +148,9 @@ func NewMemory() *Memory {
 
 // Begin starts a batch.
 func (s *Memory) Begin(context.Context) (Batch, error) {
-	members := s.spare
-	s.spare = nil
-	if members == nil {
-		members = make(map[string]*Member, 64)
-	}
-	claimed := s.spareClaimed
-	s.spareClaimed = nil
-	return &memBatch{s: s, members: members, claimed: claimed[:0]}, nil
+	saved, claimed := s.spareSaved, s.spareClaimed
+	s.spareSaved, s.spareClaimed = nil, nil
+	return &memBatch{s: s, saved: saved[:0], claimed: claimed[:0]}, nil
 }
 
 // Members visits every member in id order.
@@ -188,7 +184,11 @@ type memBatch struct {
 	s       *Memory
 	comms   map[string]*Community
 	actions []Action
-	members map[string]*Member
+	// saved are the members the batch saved (with repeats), and undo
+	// what the store's member map held before the batch put a new
+	// member or another value there.
+	saved []*Member
+	undo  []memUndo
 	// claimed are the ids the batch claimed: they go straight into the
 	// store's seen set at once and out again on rollback.
 	claimed  []string
@@ -224,17 +224,21 @@ func (b *memBatch) MarkSeen(id string, _ time.Time) error {
 
 var errBatchDone = errors.New("batch already finished")
 
+// memUndo is a member map entry as it was before a batch changed it; nil
+// when the batch added the member.
+type memUndo struct {
+	id  string
+	was *Member
+}
+
 func (b *memBatch) Member(id string) (*Member, error) {
-	if m, ok := b.members[id]; ok {
-		return m, nil
-	}
+	// Hand out the stored member itself: the memory store trades
+	// isolation for speed, and a batch that fails aborts the simulation
+	// that uses it.
 	m, ok := b.s.members[id]
 	if !ok {
 		return nil, ErrNotFound
 	}
-	// Hand out the stored member itself: the memory store trades
-	// isolation for speed, and a batch that fails aborts the simulation
-	// that uses it.
 	return m, nil
 }
 
@@ -242,7 +246,13 @@ func (b *memBatch) SaveMember(m *Member) error {
 	if b.done {
 		return errBatchDone
 	}
-	b.members[m.ID] = m
+	// Saving the member the store holds, the usual case, only notes it
+	// for the recheck queue at commit.
+	if was, ok := b.s.members[m.ID]; !ok || was != m {
+		b.undo = append(b.undo, memUndo{id: m.ID, was: was})
+		b.s.members[m.ID] = m
+	}
+	b.saved = append(b.saved, m)
 	return nil
 }
 
@@ -306,17 +316,18 @@ func (b *memBatch) Commit() error {
 	if b.s.queued == nil {
 		b.s.queued = map[string]time.Time{}
 	}
-	for id, m := range b.members {
-		b.s.members[id] = m
+	for _, m := range b.saved {
 		// A member is pushed again only when its recheck time moved, so
 		// the heap holds about one entry per member, not one per commit.
-		if !m.RecheckAt.IsZero() && !b.s.queued[id].Equal(m.RecheckAt) {
-			b.s.queued[id] = m.RecheckAt
-			heap.Push(&b.s.due, dueEntry{m.RecheckAt, id})
+		if !m.RecheckAt.IsZero() && !b.s.queued[m.ID].Equal(m.RecheckAt) {
+			b.s.queued[m.ID] = m.RecheckAt
+			heap.Push(&b.s.due, dueEntry{m.RecheckAt, m.ID})
 		}
 	}
-	clear(b.members)
-	b.s.spare, b.members = b.members, nil
+	clear(b.saved)
+	b.s.spareSaved, b.saved = b.saved, nil
+	clear(b.undo)
+	b.undo = nil
 	clear(b.claimed)
 	b.s.spareClaimed, b.claimed = b.claimed, nil
 	for name, c := range b.comms {
@@ -350,6 +361,13 @@ func (b *memBatch) Rollback() error {
 	}
 	b.done = true
 	b.s.seen.Remove(b.claimed)
+	for i := len(b.undo) - 1; i >= 0; i-- {
+		if u := b.undo[i]; u.was == nil {
+			delete(b.s.members, u.id)
+		} else {
+			b.s.members[u.id] = u.was
+		}
+	}
 	return nil
 }
 
