@@ -340,3 +340,30 @@ func TestLateJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestRevenueFromTypesThatCarryAmounts: lifetime value counts the amount
+// of events whose type declares one (purchase.made, a declared custom
+// type) or is not declared at all; a declared type without an amount
+// attribute does not become revenue because an event of it has one.
+func TestRevenueFromTypesThatCarryAmounts(t *testing.T) {
+	cfg := loadConfig(t, healthConfig+`
+event "donation.made" {
+  attributes = {
+    amount = "float"
+  }
+}
+`)
+	var b strings.Builder
+	w := func(typ, member string, t time.Time, attrs string) { b.WriteString(line(typ, member, t, attrs)) }
+	for _, m := range []string{"a", "b", "c", "d"} {
+		w("member.joined", m, at(3, 1, 9), "")
+	}
+	w("purchase.made", "a", at(3, 2, 9), `{"amount":10}`)
+	w("donation.made", "b", at(3, 2, 10), `{"amount":5}`)
+	w("tip.sent", "c", at(3, 2, 11), `{"amount":2.5}`)     // undeclared type
+	w("message.posted", "d", at(3, 2, 12), `{"amount":99}`) // declared, no amount
+	r := analytics.Build(cfg, simulateTallies(t, cfg, b.String()), time.Time{})
+	if r.Revenue.Total != 17.5 || r.Revenue.Payers != 3 {
+		t.Errorf("revenue %v from %d payers; want 17.5 from 3 (a, b, c)", r.Revenue.Total, r.Revenue.Payers)
+	}
+}

@@ -33,14 +33,14 @@ func population(tr *analytics.Tracker, n int) (state.Tallies, int) {
 		m := state.NewMember("m"+strconv.Itoa(i), joined)
 		ev := post.at("member.joined", m.ID, joined, nil)
 		m.Record(ev.Type, ev.At, false)
-		tr.Event(d, m, ev, false)
+		tr.Event(d, m, ev, analytics.Kind{Amount: true})
 		tr.Member(d, m)
 		events++
 		for k := 0; k < i%7; k++ {
 			at := joined.Add(time.Duration(1+k*k*3) * 24 * time.Hour)
 			ev := post.at("message.posted", m.ID, at, nil)
 			m.Record(ev.Type, ev.At, true)
-			tr.Event(d, m, ev, true)
+			tr.Event(d, m, ev, analytics.Kind{Activity: true, Amount: true})
 			if k == 3 && i%5 == 0 {
 				m.Tier = state.TierState{Name: "regular", Rank: 1, Since: at}
 			}
@@ -50,13 +50,13 @@ func population(tr *analytics.Tracker, n int) (state.Tallies, int) {
 		if i%10 == 0 {
 			ev := post.at("feedback.submitted", m.ID, joined.Add(48*time.Hour), map[string]any{"survey": "pulse", "question": "recommend", "score": i % 11})
 			m.Record(ev.Type, ev.At, false)
-			tr.Event(d, m, ev, false)
+			tr.Event(d, m, ev, analytics.Kind{Amount: true})
 			events++
 		}
 		if i%20 == 0 {
 			ev := post.at("purchase.made", m.ID, joined.Add(72*time.Hour), map[string]any{"amount": 9.5})
 			m.Record(ev.Type, ev.At, false)
-			tr.Event(d, m, ev, false)
+			tr.Event(d, m, ev, analytics.Kind{Amount: true})
 			events++
 		}
 	}

@@ -222,10 +222,30 @@ func (t *Tracker) periods(d state.Tallies, tl *state.Tally, join state.Day, sign
 	}
 }
 
+// Kind is what the tracker needs to know of an event's type, worked out
+// once per type (KindOf) rather than on every event.
+type Kind struct {
+	Activity bool // the type counts as the member being active
+	// Amount says events of the type may carry an amount (lifetime
+	// value): the type declares an amount attribute, as purchase.made
+	// does, or is not declared at all.
+	Amount bool
+}
+
+// KindOf is the kind of events of type typ under cfg.
+func KindOf(cfg *config.Config, typ string) Kind {
+	et, known := cfg.EventTypes[typ]
+	if !known {
+		return Kind{Amount: true}
+	}
+	_, amount := et.Attrs["amount"]
+	return Kind{Activity: et.Activity, Amount: amount}
+}
+
 // Event counts one applied event of m, after the member's counters took
-// it (state.Member.Record). activity says whether its type counts as the
-// member being active.
-func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, activity bool) {
+// it (state.Member.Record).
+func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, kind Kind) {
+	activity := kind.Activity
 	tl := t.cohort(d, m)
 	day := state.DayOf(ev.At)
 	if activity {
@@ -253,6 +273,9 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, acti
 		d.Add(t.activated.of(day), 1)
 	case survey.EventType:
 		t.answer(d, m, tl, ev)
+	}
+	if !kind.Amount {
+		return
 	}
 	if amount, ok := amountOf(ev); ok {
 		d.Add(t.revenue.of(day), amount)

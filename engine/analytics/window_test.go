@@ -22,14 +22,14 @@ func TestWindowsAnyOrder(t *testing.T) {
 	for i := range 40 {
 		id := string(rune('a'+i%26)) + string(rune('a'+i/26))
 		m := state.NewMember(id, start)
-		tr.Event(d, m, &events.Event{ID: id, Type: "member.joined", Member: events.Member{ID: id}, At: start}, false)
+		tr.Event(d, m, &events.Event{ID: id, Type: "member.joined", Member: events.Member{ID: id}, At: start}, analytics.Kind{})
 		days := rng.Perm(80)[:rng.IntN(12)]
 		active[id] = map[int]bool{}
 		for _, day := range days {
 			for range 1 + rng.IntN(2) { // some days twice
 				at := start.Add(time.Duration(day)*24*time.Hour + time.Hour)
 				m.Record("message.posted", at, true)
-				tr.Event(d, m, &events.Event{ID: "x", Type: "message.posted", Member: events.Member{ID: id}, At: at}, true)
+				tr.Event(d, m, &events.Event{ID: "x", Type: "message.posted", Member: events.Member{ID: id}, At: at}, analytics.Kind{Activity: true})
 			}
 			active[id][day] = true
 		}

@@ -24,6 +24,10 @@ type Evaluator struct {
 	now    time.Time
 	event  map[string]any
 	ready  bool // the environment holds all five
+	// nowStale says env["now"] is behind now: it is written only before
+	// a rule that reads it runs, since putting a time in the map
+	// allocates and most rules never read now.
+	nowStale bool
 }
 
 // NewEvaluator returns an evaluator with nothing bound.
@@ -46,7 +50,7 @@ func (e *Evaluator) Bind(member *Member, event map[string]any, community *Commun
 	// is a map, and the runtime binds before every group of rules.
 	if !e.ready {
 		e.ready = true
-		e.member, e.comm, e.now, e.state, e.event = member, community, now, state, event
+		e.member, e.comm, e.now, e.state, e.event, e.nowStale = member, community, now, state, event, false
 		e.env["member"], e.env["community"], e.env["now"], e.env[stateVar], e.env["event"] = member, community, now, stateBox{state}, event
 		return
 	}
@@ -60,7 +64,7 @@ func (e *Evaluator) Bind(member *Member, event map[string]any, community *Commun
 	}
 	if !now.Equal(e.now) {
 		e.now = now
-		e.env["now"] = now
+		e.nowStale = true
 	}
 	if state != e.state {
 		e.state = state
@@ -81,6 +85,9 @@ func sameMap(a, b map[string]any) bool {
 
 // Bool runs a rule compiled with Result Bool.
 func (e *Evaluator) Bool(p *Program) (bool, error) {
+	if e.nowStale && p.Reads.Now {
+		e.env["now"], e.nowStale = e.now, false
+	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
 		return false, &RunError{Source: p.Source, Err: err}
@@ -94,6 +101,9 @@ func (e *Evaluator) Bool(p *Program) (bool, error) {
 
 // String runs a rule compiled with Result String.
 func (e *Evaluator) String(p *Program) (string, error) {
+	if e.nowStale && p.Reads.Now {
+		e.env["now"], e.nowStale = e.now, false
+	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
 		return "", &RunError{Source: p.Source, Err: err}
@@ -107,6 +117,9 @@ func (e *Evaluator) String(p *Program) (string, error) {
 
 // Number runs a rule compiled with Result Number.
 func (e *Evaluator) Number(p *Program) (float64, error) {
+	if e.nowStale && p.Reads.Now {
+		e.env["now"], e.nowStale = e.now, false
+	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
 		return 0, &RunError{Source: p.Source, Err: err}

@@ -220,3 +220,38 @@ func TestReadsEventFields(t *testing.T) {
 		}
 	}
 }
+
+// TestNowFollowsBind: now is written into the environment lazily, before
+// a rule that reads it; rules between binds that do not read it must not
+// leave it behind.
+func TestNowFollowsBind(t *testing.T) {
+	c := NewCompiler()
+	readsNow, errs := c.Compile(`now > member.joined_at + duration("24h")`, testScope)
+	if errs != nil {
+		t.Fatal(errs[0])
+	}
+	other, errs := c.Compile(`member.points > 0`, testScope)
+	if errs != nil {
+		t.Fatal(errs[0])
+	}
+	joined := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := &Member{JoinedAt: joined, Points: 1}
+	ev := NewEvaluator()
+	for i, tc := range []struct {
+		now  time.Time
+		want bool
+	}{
+		{joined.Add(time.Hour), false},
+		{joined.Add(48 * time.Hour), true},
+		{joined.Add(2 * time.Hour), false},
+	} {
+		ev.Bind(m, nil, nil, tc.now, &fakeState{now: tc.now})
+		if ok, err := ev.Bool(other); err != nil || !ok {
+			t.Fatalf("bind %d: other rule = %v, %v", i, ok, err)
+		}
+		ev.Bind(m, nil, nil, tc.now, &fakeState{now: tc.now})
+		if got, err := ev.Bool(readsNow); err != nil || got != tc.want {
+			t.Errorf("bind %d (now %s): rule reading now = %v, %v; want %v", i, tc.now, got, err, tc.want)
+		}
+	}
+}

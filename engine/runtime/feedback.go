@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -68,9 +69,9 @@ func (r *Runtime) replies(w *work, m *state.Member, ev *events.Event) {
 
 // track counts an applied event toward the community tallies, when the
 // store keeps them: the member's marks and the counters change together.
-func (r *Runtime) track(w *work, m *state.Member, ev *events.Event, activity bool) {
+func (r *Runtime) track(w *work, m *state.Member, ev *events.Event, kind analytics.Kind) {
 	if d := w.talliesOf(); d != nil {
-		r.tracker.Event(d, m, ev, activity)
+		r.tracker.Event(d, m, ev, kind)
 	}
 }
 

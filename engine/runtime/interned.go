@@ -3,6 +3,7 @@ package runtime
 import (
 	"strings"
 
+	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -22,6 +23,7 @@ type typeInfo struct {
 	et         rules.EventType
 	known      bool // standard or declared
 	activity   bool // counts as the member being active
+	kind       analytics.Kind
 	incentives []*incentiveRun
 	enters     bool             // some campaign reacts to it
 	plan       *events.ViewPlan // the incentives' view, made on first use
@@ -40,7 +42,7 @@ func (r *Runtime) typeOf(typ string) *typeInfo {
 		return ti
 	}
 	et, known := r.cfg.EventTypes[typ]
-	ti := &typeInfo{name: strings.Clone(typ), et: et, known: known, activity: known && et.Activity, incentives: r.runsOf(typ), enters: r.enters[typ], count: -1}
+	ti := &typeInfo{name: strings.Clone(typ), et: et, known: known, activity: known && et.Activity, kind: analytics.KindOf(r.cfg, typ), incentives: r.runsOf(typ), enters: r.enters[typ], count: -1}
 	if i, ok := r.keyIdx.count[typ]; ok {
 		ti.count = i
 	}

@@ -791,7 +791,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 			was = snapshot(m) // only governance compares before and after
 		}
 		r.updateBase(w, m, ev, ti, created)
-		r.track(w, m, ev, known && et.Activity)
+		r.track(w, m, ev, ti.kind)
 		r.replies(w, m, ev)
 		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
 			return err
@@ -813,7 +813,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	} else {
 		// Derived events are counted, so rules can read total('badge.awarded').
 		m.Record(ti.name, ev.At, false)
-		r.track(w, m, ev, false)
+		r.track(w, m, ev, analytics.Kind{Amount: ti.kind.Amount})
 		w.mark(m.ID, ti.count)
 	}
 	ins := ti.incentives

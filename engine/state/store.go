@@ -132,6 +132,8 @@ type Memory struct {
 	comms    map[string]*Community
 	// spareSaved is a finished batch's list of saved members, for reuse.
 	spareSaved []*Member
+	// spareTallies is a finished batch's cleared tally changes, for reuse.
+	spareTallies Tallies
 	// spareClaimed is a finished batch's list of claimed ids, for reuse.
 	spareClaimed []string
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
@@ -148,9 +150,9 @@ func NewMemory() *Memory {
 
 // Begin starts a batch.
 func (s *Memory) Begin(context.Context) (Batch, error) {
-	saved, claimed := s.spareSaved, s.spareClaimed
-	s.spareSaved, s.spareClaimed = nil, nil
-	return &memBatch{s: s, saved: saved[:0], claimed: claimed[:0]}, nil
+	saved, claimed, tallies := s.spareSaved, s.spareClaimed, s.spareTallies
+	s.spareSaved, s.spareClaimed, s.spareTallies = nil, nil, nil
+	return &memBatch{s: s, saved: saved[:0], claimed: claimed[:0], tallies: tallies}, nil
 }
 
 // Members visits every member in id order.
@@ -343,6 +345,10 @@ func (b *memBatch) Commit() error {
 			b.s.tallies = Tallies{}
 		}
 		b.s.tallies.Merge(b.tallies)
+	}
+	if b.tallies != nil {
+		clear(b.tallies)
+		b.s.spareTallies, b.tallies = b.tallies, nil
 	}
 	for _, a := range b.actions {
 		if b.s.entries == nil {

@@ -12,23 +12,21 @@ import (
 // decides the keys and reads them back.
 type Tallies map[string]int64
 
-// Add adds n to key, dropping counters that return to zero.
+// Add adds n to key. It is for pending changes: a change that sums to
+// zero stays as a zero, which writers skip, since dropping it would cost
+// a second map operation on every change (Merge drops them).
 func (t Tallies) Add(key string, n int64) {
-	if n == 0 {
-		return
-	}
-	v := t[key] + n
-	if v == 0 {
-		delete(t, key)
-		return
-	}
-	t[key] = v
+	t[key] += n
 }
 
-// Merge adds every counter of d.
+// Merge adds every counter of d, dropping counters that return to zero.
 func (t Tallies) Merge(d Tallies) {
 	for k, n := range d {
-		t.Add(k, n)
+		if v := t[k] + n; v != 0 {
+			t[k] = v
+		} else {
+			delete(t, k)
+		}
 	}
 }
 

@@ -41,6 +41,10 @@ func (b *batch) writeTallies(ctx context.Context, tx pgx.Tx) error {
 	if len(b.tallies) == 0 {
 		return nil
 	}
+	maps.DeleteFunc(b.tallies, func(_ string, n int64) bool { return n == 0 })
+	if len(b.tallies) == 0 {
+		return nil
+	}
 	keys := slices.Sorted(maps.Keys(b.tallies))
 	ns := make([]int64, len(keys))
 	for i, k := range keys {

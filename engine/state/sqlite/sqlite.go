@@ -600,8 +600,10 @@ type job struct {
 
 func (b *batch) job() (*job, error) {
 	j := &job{outcomes: b.outcomes, actions: b.actions}
-	for k := range b.tallies {
-		j.tallies = append(j.tallies, k)
+	for k, n := range b.tallies {
+		if n != 0 {
+			j.tallies = append(j.tallies, k)
+		}
 	}
 	sort.Strings(j.tallies)
 	for _, k := range j.tallies {
