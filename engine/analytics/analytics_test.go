@@ -360,7 +360,7 @@ event "donation.made" {
 	}
 	w("purchase.made", "a", at(3, 2, 9), `{"amount":10}`)
 	w("donation.made", "b", at(3, 2, 10), `{"amount":5}`)
-	w("tip.sent", "c", at(3, 2, 11), `{"amount":2.5}`)     // undeclared type
+	w("tip.sent", "c", at(3, 2, 11), `{"amount":2.5}`)      // undeclared type
 	w("message.posted", "d", at(3, 2, 12), `{"amount":99}`) // declared, no amount
 	r := analytics.Build(cfg, simulateTallies(t, cfg, b.String()), time.Time{})
 	if r.Revenue.Total != 17.5 || r.Revenue.Payers != 3 {
