@@ -14,7 +14,6 @@ package analytics
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"time"
 
@@ -430,8 +429,12 @@ func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 	var prev, next state.Day
 	hasPrev, hasNext := false, false
 	// The series is sorted by day and day is nearly always its last, so
-	// the neighbours are found from where day sits, not by a full scan.
-	at := sort.Search(len(active), func(i int) bool { return active[i].Day >= day })
+	// where day sits is found by a walk back from the end: one step, where
+	// a binary search would touch the series all over.
+	at := len(active)
+	for at > 0 && active[at-1].Day >= day {
+		at--
+	}
 	for i := at - 1; i >= 0; i-- {
 		if active[i].Count > 0 {
 			prev, hasPrev = active[i].Day, true
