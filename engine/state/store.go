@@ -191,6 +191,10 @@ type memBatch struct {
 	// member or another value there.
 	saved []*Member
 	undo  []memUndo
+	// got are the last members Member handed out, which the store holds
+	// under their ids: saving one of them needs no lookup.
+	got  [4]*Member
+	gotN int
 	// claimed are the ids the batch claimed: they go straight into the
 	// store's seen set at once and out again on rollback.
 	claimed  []string
@@ -241,6 +245,8 @@ func (b *memBatch) Member(id string) (*Member, error) {
 	if !ok {
 		return nil, ErrNotFound
 	}
+	b.got[b.gotN%len(b.got)] = m
+	b.gotN++
 	return m, nil
 }
 
@@ -250,11 +256,17 @@ func (b *memBatch) SaveMember(m *Member) error {
 	}
 	// Saving the member the store holds, the usual case, only notes it
 	// for the recheck queue at commit.
+	b.saved = append(b.saved, m)
+	for _, g := range b.got {
+		if g == m {
+			return nil
+		}
+	}
 	if was, ok := b.s.members[m.ID]; !ok || was != m {
 		b.undo = append(b.undo, memUndo{id: m.ID, was: was})
 		b.s.members[m.ID] = m
+		clear(b.got[:]) // one of them may no longer be stored
 	}
-	b.saved = append(b.saved, m)
 	return nil
 }
 
