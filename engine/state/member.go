@@ -486,12 +486,20 @@ func (m *Member) SetCount(typ string, total int, days Series) {
 func (m *Member) Record(typ string, at time.Time, activity bool) {
 	d := DayOf(at)
 	c := m.typeCount(typ)
-	if c == nil {
+	switch {
+	case c == nil:
 		if m.Types == nil {
 			m.Types = make([]TypeCount, 0, smallCap)
 		}
 		m.Types = append(m.Types, TypeCount{Type: typ})
 		c = &m.Types[len(m.Types)-1]
+	case c != &m.Types[0]:
+		// The type just counted goes first, where the next look-up of
+		// a member's counts most often ends (the order means nothing
+		// else: JSON sorts by type).
+		i := c
+		m.Types[0], *i = *i, m.Types[0]
+		c = &m.Types[0]
 	}
 	c.Total++
 	c.Days = c.Days.Add(d, 1)
