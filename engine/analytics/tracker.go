@@ -73,6 +73,8 @@ type keyCache struct {
 	prefix  string
 	byMonth bool // keys name the month of the day asked for
 	keys    map[int64]string
+	last    string // the key of lastDay, "" before the first
+	lastDay state.Day
 }
 
 func newKeyCache(prefix string) keyCache {
@@ -86,7 +88,12 @@ func newMonthCache(prefix string) keyCache {
 }
 
 // of is the prefix followed by the number of day d, or of its month.
+// Events come in time order, so the day asked for is most often the one
+// asked for last, which is kept aside from the map.
 func (c *keyCache) of(d state.Day) string {
+	if c.last != "" && d == c.lastDay {
+		return c.last
+	}
 	s, ok := c.keys[int64(d)]
 	if !ok {
 		n := int(d)
@@ -96,6 +103,7 @@ func (c *keyCache) of(d state.Day) string {
 		s = c.prefix + strconv.Itoa(n)
 		c.keys[int64(d)] = s
 	}
+	c.last, c.lastDay = s, d
 	return s
 }
 
