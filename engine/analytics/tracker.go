@@ -60,6 +60,9 @@ type Tracker struct {
 	cfg   *config.Config
 	tiers []*config.Tier // by rank
 	ranks map[string]int
+	// lastTier and lastRank are rankOf's last answer.
+	lastTier string
+	lastRank int
 	// The tally keys built so far, by prefix: the same few hundred keys
 	// (a day's, a month's) come up again on most events, and building
 	// each anew would cost a conversion and an allocation.
@@ -73,8 +76,13 @@ type keyCache struct {
 	prefix  string
 	byMonth bool // keys name the month of the day asked for
 	keys    map[int64]string
-	last    string // the key of lastDay, "" before the first
-	lastDay state.Day
+	recent  [2]dayKey // the last days asked for
+	next    int       // where the next one goes in recent
+}
+
+type dayKey struct {
+	day state.Day
+	key string // "" while unused
 }
 
 func newKeyCache(prefix string) keyCache {
@@ -88,11 +96,14 @@ func newMonthCache(prefix string) keyCache {
 }
 
 // of is the prefix followed by the number of day d, or of its month.
-// Events come in time order, so the day asked for is most often the one
-// asked for last, which is kept aside from the map.
+// Events come in time order, so the days asked for are most often the
+// two asked for last (a window's first day and the day after its last),
+// which are kept aside from the map.
 func (c *keyCache) of(d state.Day) string {
-	if c.last != "" && d == c.lastDay {
-		return c.last
+	for i := range c.recent {
+		if r := &c.recent[i]; r.key != "" && r.day == d {
+			return r.key
+		}
 	}
 	s, ok := c.keys[int64(d)]
 	if !ok {
@@ -103,7 +114,8 @@ func (c *keyCache) of(d state.Day) string {
 		s = c.prefix + strconv.Itoa(n)
 		c.keys[int64(d)] = s
 	}
-	c.last, c.lastDay = s, d
+	c.recent[c.next] = dayKey{d, s}
+	c.next = (c.next + 1) % len(c.recent)
 	return s
 }
 
@@ -395,7 +407,7 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 		}
 		tl.Tier = tier
 	}
-	if rank := t.ranks[m.Tier.Name]; rank > tl.MaxRank {
+	if rank := t.rankOf(m.Tier.Name); rank > tl.MaxRank {
 		for _, x := range t.tiers {
 			if x.Rank > tl.MaxRank && x.Rank <= rank {
 				d.Add(keyReached+x.Name, 1)
@@ -407,6 +419,19 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 		tl.Referred = true
 		d.Add(t.referred.of(tl.Cohort), 1)
 	}
+}
+
+// rankOf is the configured rank of tier name, 0 for none or a tier no
+// longer configured. The last answer is kept aside: most members asked
+// about in a row are on no tier or on the same one.
+func (t *Tracker) rankOf(name string) int {
+	if name == "" {
+		return 0
+	}
+	if name != t.lastTier {
+		t.lastTier, t.lastRank = name, t.ranks[name]
+	}
+	return t.lastRank
 }
 
 // Outcomes counts the points economy: grants, spending (negative grants)

@@ -132,18 +132,17 @@ func pairCost(base time.Time) time.Duration {
 	return elapsed / n
 }
 
-// startTiming starts measuring one evaluation when it is sampled.
-func (r *Runtime) startTiming() (time.Duration, bool) {
+// sampled reports whether the next evaluation is to be timed: one in
+// ruleSample, picked at random, when TimeRules is on. It is small enough
+// to be inlined, so an evaluation that is not timed costs no call.
+func (r *Runtime) sampled() bool {
 	if !r.timeRules {
-		return 0, false
+		return false
 	}
 	r.sample ^= r.sample << 13
 	r.sample ^= r.sample >> 7
 	r.sample ^= r.sample << 17
-	if r.sample%ruleSample != 0 {
-		return 0, false
-	}
-	return time.Since(r.clockBase), true
+	return r.sample%ruleSample == 0
 }
 
 // interrupted is how long a timed evaluation must take to be taken for
@@ -152,11 +151,24 @@ func (r *Runtime) startTiming() (time.Duration, bool) {
 // the pause as rule time many times over.
 const interrupted = 100 * time.Microsecond
 
-// timed ends a measurement startTiming began.
-func (r *Runtime) timed(start time.Duration, sampled bool) {
-	if !sampled {
-		return
-	}
+// timedBool is eval.Bool, timed.
+func (r *Runtime) timedBool(p *rules.Program) (bool, error) {
+	start := time.Since(r.clockBase)
+	ok, err := r.eval.Bool(p)
+	r.timed(start)
+	return ok, err
+}
+
+// timedString is eval.String, timed.
+func (r *Runtime) timedString(p *rules.Program) (string, error) {
+	start := time.Since(r.clockBase)
+	s, err := r.eval.String(p)
+	r.timed(start)
+	return s, err
+}
+
+// timed ends a measurement that began at start.
+func (r *Runtime) timed(start time.Duration) {
 	r.stats.TimingNanos += int64(r.pairCost)
 	if d := time.Since(r.clockBase) - start - r.clockCost; d < interrupted {
 		r.stats.EvalNanos += int64(max(0, d))
@@ -967,9 +979,13 @@ func (r *Runtime) ruleBool(p *config.Rule, kind, name, attr string) bool {
 	}
 	r.stats.Evaluations++
 	r.pending[p.ID]++
-	start, sampled := r.startTiming()
-	ok, err := r.eval.Bool(p.Program)
-	r.timed(start, sampled)
+	var ok bool
+	var err error
+	if r.sampled() {
+		ok, err = r.timedBool(p.Program)
+	} else {
+		ok, err = r.eval.Bool(p.Program)
+	}
 	if err != nil {
 		r.ruleFailed(p, kind, name, attr, err)
 		return false
@@ -1000,9 +1016,13 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 	if in.Grant.To != nil {
 		r.stats.Evaluations++
 		r.pending[in.Grant.To.ID]++
-		start, sampled := r.startTiming()
-		id, err := r.eval.String(in.Grant.To.Program)
-		r.timed(start, sampled)
+		var id string
+		var err error
+		if r.sampled() {
+			id, err = r.timedString(in.Grant.To.Program)
+		} else {
+			id, err = r.eval.String(in.Grant.To.Program)
+		}
 		if err != nil {
 			r.stats.RuleErrors++
 			r.log.Warn("grant.to failed", "incentive", in.Name, "err", err)
