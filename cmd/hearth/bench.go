@@ -27,7 +27,9 @@ one object with these names):
 
   events_per_sec_memory    events applied per second, in-memory store
   events_per_sec_durable   the same, committed to SQLite (WAL, synchronous=FULL)
-  p50/p99/p999_ms_at_10k   event arrival to commit at a steady 10,000 events/s
+  p50/p99/p999_ms_at_10k   event arrival to commit at a steady 10,000 events/s,
+                           on the store the durable run filled, the same
+                           mix of events going on where it stopped
   engine_overhead_ratio    engine time per event / time spent evaluating
                            the rules the event ran, both measured in one run
                            on the real member states (one evaluation in 8
@@ -41,7 +43,8 @@ one object with these names):
   plan_10k_ms              a plan of 10,000 up-to-date resources on the
                            local platform, state in SQLite
   reload_1000_rules_ms     loading and validating a 1,000-rule configuration
-  bytes_per_member         SQLite bytes per member after the durable run
+  bytes_per_member         SQLite bytes per member after the durable and
+                           latency runs
 
 The workload is a year of a Q&A community (joins, posts, votes, comments,
 edits) run through the rules of -config (default examples/stackexchange).
@@ -63,6 +66,10 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 	asJSON := fs.Bool("json", false, "Print the figures as one JSON object.")
 	if _, code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if *members < 1 || *nEvents <= *members {
+		fmt.Fprintf(s.err, "hearth bench: -events (%d) must be more than -members (%d), and -members at least 1: the first event of each member is its join.\n", *nEvents, *members)
+		return 1
 	}
 	opts := config.Options{LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version}
 	cfg, src, diags := config.Load(*dir, opts)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +31,16 @@ func TestBenchJSONHasEveryFigure(t *testing.T) {
 	}
 	if ratio, _ := rep["engine_overhead_ratio"].(float64); ratio < 1 {
 		t.Errorf("engine_overhead_ratio %v: the engine cannot cost less than its rules", ratio)
+	}
+}
+
+// A workload with no events past the joins has nothing to measure: it is
+// refused before any work starts, with the reason.
+func TestBenchRefusesTooFewEvents(t *testing.T) {
+	for _, args := range [][]string{{"-events", "0"}, {"-events", "100", "-members", "100"}, {"-members", "0"}} {
+		code, _, stderr := hearthCmd(t, "", false, append([]string{"bench", "-config", "../../examples/stackexchange"}, args...)...)
+		if code != 1 || !strings.Contains(stderr, "must be more than -members") {
+			t.Errorf("bench %v: exit %d, stderr %q; want exit 1 and the reason", args, code, stderr)
+		}
 	}
 }

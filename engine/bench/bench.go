@@ -79,6 +79,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			opt.Progress(s)
 		}
 	}
+	if opt.Members < 1 || opt.Events <= opt.Members {
+		return nil, fmt.Errorf("events (%d) must be more than members (%d), and members at least 1", opt.Events, opt.Members)
+	}
 	rep := &Report{Config: opt.Label, Events: opt.Events, Members: opt.Members}
 	evs := Workload(opt.Members, opt.Events, 1)
 
@@ -116,12 +119,22 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	secs, _, err = applyAll(ctx, opt.Config, store, evs, 2000, false)
+	secs, drt, err := applyAll(ctx, opt.Config, store, evs, 2000, false)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	rep.EventsPerSecDurable = float64(len(evs)) / secs
+
+	say("latency at 10,000 events/s")
+	// On the store and runtime the durable run left, as a daemon runs
+	// day to day: members stored, the stream going on where it stopped.
+	step := evs[len(evs)-1].At.Sub(evs[0].At) / time.Duration(max(1, len(evs)-1))
+	lat, err := latencyAt(ctx, drt, store, FollowOn(opt.Members, 20000, 2, evs[len(evs)-1].At, step), 10000)
 	store.Close()
 	if err != nil {
 		return nil, err
 	}
-	rep.EventsPerSecDurable = float64(len(evs)) / secs
 	if info, err := os.Stat(path); err == nil {
 		wal, _ := os.Stat(path + "-wal")
 		size := info.Size()
@@ -129,12 +142,6 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			size += wal.Size()
 		}
 		rep.BytesPerMember = float64(size) / float64(opt.Members)
-	}
-
-	say("latency at 10,000 events/s")
-	lat, err := latencyAt(ctx, opt.Config, filepath.Join(opt.TempDir, "bench-latency.db"), Workload(opt.Members, 20000, 2), 10000)
-	if err != nil {
-		return nil, err
 	}
 	rep.P50MsAt10k, rep.P99MsAt10k, rep.P999MsAt10k = lat[0], lat[1], lat[2]
 
@@ -164,6 +171,17 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	}
 	rep.Reload1000RulesMs = ms
 	return rep, nil
+}
+
+// FollowOn is more of a Workload's community after its members joined:
+// n events of the same mix (with another seed), one every step after
+// after, for the members the Workload made.
+func FollowOn(members, n int, seed uint64, after time.Time, step time.Duration) []events.Event {
+	evs := Workload(members, members+n, seed)[members:]
+	for i := range evs {
+		evs[i].At = after.Add(time.Duration(i+1) * step)
+	}
+	return evs
 }
 
 // Workload is a deterministic stream shaped like a Q&A community: joins,
@@ -268,14 +286,8 @@ func applyAll(ctx context.Context, cfg *config.Config, store state.Store, evs []
 
 // latencyAt offers events at a steady rate and commits them in groups, as
 // the daemon does; latency is from an event's arrival to its commit.
-func latencyAt(ctx context.Context, cfg *config.Config, path string, evs []events.Event, perSec int) ([3]float64, error) {
+func latencyAt(ctx context.Context, rt *runtime.Runtime, store *sqlite.Store, evs []events.Event, perSec int) ([3]float64, error) {
 	var out [3]float64
-	store, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return out, err
-	}
-	defer store.Close()
-	rt := runtime.New(cfg, nil)
 	type arrival struct {
 		ev *events.Event
 		at time.Time

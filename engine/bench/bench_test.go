@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
@@ -92,5 +93,27 @@ func BenchmarkApplySQLite(b *testing.B) {
 func BenchmarkSegment100k(b *testing.B) {
 	for b.Loop() {
 		segmentMs(100000)
+	}
+}
+
+// FollowOn goes on where a Workload stopped: later, at the given pace,
+// no joins, and only members the Workload made.
+func TestFollowOn(t *testing.T) {
+	after := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	evs := FollowOn(50, 500, 2, after, time.Minute)
+	if len(evs) != 500 {
+		t.Fatalf("%d events; want 500", len(evs))
+	}
+	known := map[string]bool{}
+	for _, ev := range Workload(50, 50, 1) {
+		known[ev.Member.ID] = true
+	}
+	for i, ev := range evs {
+		if want := after.Add(time.Duration(i+1) * time.Minute); !ev.At.Equal(want) {
+			t.Fatalf("event %d at %v; want %v", i, ev.At, want)
+		}
+		if ev.Type == "member.joined" || !known[ev.Member.ID] {
+			t.Fatalf("event %d: %s for %s; want activity of a member who joined", i, ev.Type, ev.Member.ID)
+		}
 	}
 }
