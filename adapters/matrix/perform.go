@@ -218,7 +218,7 @@ func (c *Conn) redact(ctx context.Context, sp *space, req platform.PerformReques
 	if _, ok := childOf(sp, room); !ok {
 		return fmt.Errorf("%w: message %s is not in a channel of community %s", platform.ErrNotFound, req.Message, sp.id)
 	}
-	got, err := call(ctx, c, func(ctx context.Context) (*event.Event, error) { return c.cli.GetEvent(ctx, room, ev) })
+	got, err := c.eventSoon(ctx, room, ev)
 	if err != nil {
 		if isNotJoined(err) {
 			return fmt.Errorf("%w: no message %s", platform.ErrNotFound, req.Message)
@@ -232,6 +232,26 @@ func (c *Conn) redact(ctx context.Context, sp *space, req platform.PerformReques
 		_, err := c.cli.RedactEvent(ctx, room, ev, mautrix.ReqRedact{Reason: req.Reason, TxnID: txn})
 		return err
 	})
+}
+
+// eventSoon reads an event, asking again for a moment while the server
+// answers 404: a homeserver may accept an event before it can be read
+// back (Dendrite stores events asynchronously), and a message deleted
+// right after it was posted must not be taken for one that never was.
+func (c *Conn) eventSoon(ctx context.Context, room id.RoomID, ev id.EventID) (*event.Event, error) {
+	wait := 50 * time.Millisecond
+	for {
+		got, err := call(ctx, c, func(ctx context.Context) (*event.Event, error) { return c.cli.GetEvent(ctx, room, ev) })
+		if !errors.Is(err, platform.ErrNotFound) || wait > time.Second {
+			return got, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
 }
 
 // directRoom is the bot's direct room with a user, from m.direct, or a
