@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 )
@@ -22,7 +21,7 @@ func VisitMembers(rows Rows, fn func(*Member) error) error {
 			return err
 		}
 		m := &Member{}
-		if err := json.Unmarshal(data, m); err != nil {
+		if err := DecodeMember(data, m); err != nil {
 			return fmt.Errorf("member record: %w", err)
 		}
 		if err := fn(m); err != nil {

@@ -1,7 +1,8 @@
 // Package sqlite is hearth's embedded durable store: one SQLite file (pure
 // Go driver, WAL, synchronous=FULL), so hearth needs nothing installed.
-// Member state is kept as one JSON document per member; many events are
-// committed per transaction.
+// Member state is kept as one document per member, in state's binary form
+// (stores written before it hold JSON, which is still read); many events
+// are committed per transaction.
 package sqlite
 
 import (
@@ -144,6 +145,8 @@ type Store struct {
 	// idsBefore is the id horizon in Unix nanoseconds (see state.Pruner),
 	// read by every Claim.
 	idsBefore atomic.Int64
+	// docBytes is the size of the last batch's member documents.
+	docBytes atomic.Int64
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
@@ -480,7 +483,7 @@ func (b *batch) Member(id string) (*state.Member, error) {
 		return nil, err
 	}
 	m = &state.Member{}
-	if err := json.Unmarshal(data, m); err != nil {
+	if err := state.DecodeMember(data, m); err != nil {
 		return nil, fmt.Errorf("member %s: %w", id, err)
 	}
 	b.members[id] = m
@@ -634,12 +637,22 @@ func (b *batch) job() (*job, error) {
 		j.comms, j.cdocs = append(j.comms, c), append(j.cdocs, data)
 	}
 	sort.Slice(j.members, func(i, k int) bool { return j.members[i].ID < j.members[k].ID })
+	// The documents share one buffer, sized by the last batch's: one
+	// allocation for all of them, usually.
+	buf := make([]byte, 0, b.store.docBytes.Load()+b.store.docBytes.Load()/4)
+	ends := make([]int, 0, len(j.members))
 	for _, m := range j.members {
-		data, err := m.Encode()
-		if err != nil {
+		var err error
+		if buf, err = m.AppendBinary(buf); err != nil {
 			return nil, fmt.Errorf("member %s: %w", m.ID, err)
 		}
-		j.docs = append(j.docs, data)
+		ends = append(ends, len(buf))
+	}
+	b.store.docBytes.Store(int64(len(buf)))
+	start := 0
+	for i, m := range j.members {
+		j.docs = append(j.docs, buf[start:ends[i]:ends[i]])
+		start = ends[i]
 		var recheck int64
 		if !m.RecheckAt.IsZero() {
 			recheck = m.RecheckAt.UnixNano()

@@ -295,3 +295,43 @@ func TestSeenFilterRebuildsWhileCommitting(t *testing.T) {
 		t.Error("a new id is not fresh")
 	}
 }
+
+// Stores written before the binary member form hold JSON documents: both
+// forms are read, side by side, and a member written again is binary.
+func TestReadsJSONAndBinaryMembers(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Unix(1700000000, 0).UTC()
+	old := state.NewMember("old", at)
+	old.Points = 5
+	old.Record("message.posted", at, true)
+	doc, _ := json.Marshal(old)
+	if _, err := s.db.Exec(`INSERT INTO members (id, data) VALUES (?, ?)`, "old", doc); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Begin(ctx)
+	fresh := state.NewMember("new", at)
+	fresh.Points = 9
+	_ = b.SaveMember(fresh)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	if err := s.Members(ctx, func(m *state.Member) error { got[m.ID] = m.Points + m.Total("message.posted"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got["old"] != 6 || got["new"] != 9 {
+		t.Fatalf("members: %v", got)
+	}
+	var data []byte
+	if err := s.db.QueryRow(`SELECT data FROM members WHERE id = 'new'`).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if data[0] == '{' || len(data) >= len(doc) {
+		t.Fatalf("new member written as %d bytes starting %q; want the binary form", len(data), data[:1])
+	}
+}

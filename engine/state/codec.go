@@ -1,0 +1,645 @@
+package state
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// The binary member document. Stores write the member every batch touched,
+// on the path from an event to its commit, so the form is built for speed
+// and size: varints, times as seconds and nanoseconds, no field names,
+// lists in memory order. It starts with a version byte that JSON (which
+// starts with '{') never does, so a store holding documents of both forms
+// reads either. Free-form maps of event attributes are kept as JSON inside
+// it: they are small and rare, and JSON gives them the same types after a
+// round trip as before.
+//
+// Never change what a version reads: add a version.
+const memberBinaryV1 = 0x01
+
+// errShort is what a truncated or corrupt binary document gives.
+var errShort = errors.New("member document: truncated")
+
+// AppendBinary appends the member's binary document to b.
+func (m *Member) AppendBinary(b []byte) ([]byte, error) {
+	e := encoder{b: append(b, memberBinaryV1)}
+	e.str(m.ID)
+	e.str(m.Name)
+	e.str(m.Platform)
+	e.str(m.Locale)
+	e.str(m.Timezone)
+	e.strMap(m.Identities)
+	if err := e.anyMap(m.Attrs); err != nil {
+		return nil, fmt.Errorf("attrs: %w", err)
+	}
+	e.time(m.JoinedAt)
+	e.time(m.LastActiveAt)
+	e.time(m.LastEventAt)
+	e.time(m.EvaluatedAt)
+	e.bool(m.Left)
+	e.int(int64(m.Points))
+	e.int(int64(m.PointsEarned))
+	e.int(int64(m.Referrals))
+	e.int(int64(m.Strikes))
+
+	e.bool(m.Moderation != nil)
+	if mod := m.Moderation; mod != nil {
+		e.uint(uint64(len(mod.Strikes)))
+		for _, s := range mod.Strikes {
+			e.str(s.Rule)
+			e.time(s.At)
+			e.int(int64(s.Count))
+			e.str(s.Event)
+		}
+		e.times(mod.Recent)
+		e.time(mod.MutedUntil)
+		e.bool(mod.Banned)
+		e.uint(uint64(len(mod.Decisions)))
+		for _, d := range mod.Decisions {
+			e.time(d.At)
+			e.str(d.Rule)
+			e.str(d.Action)
+			e.str(d.Duration)
+			e.int(int64(d.Strikes))
+			e.str(d.Evidence)
+			e.str(d.Event)
+		}
+	}
+
+	e.uint(uint64(len(m.Expiring)))
+	for _, l := range m.Expiring {
+		e.int(int64(l.Points))
+		e.time(l.ExpiresAt)
+		e.str(l.Reason)
+		e.str(l.Event)
+	}
+	e.uint(uint64(len(m.Types)))
+	for _, t := range m.Types {
+		e.str(t.Type)
+		e.int(int64(t.Total))
+		e.series(t.Days)
+	}
+	e.series(m.Active)
+	e.series(m.Earned)
+
+	e.uint(uint64(len(m.Badges)))
+	for _, k := range sortedKeys(m.Badges) {
+		e.str(k)
+		h := m.Badges[k]
+		e.bool(h != nil)
+		if h != nil {
+			e.int(int64(h.Count))
+			e.time(h.First)
+			e.time(h.Last)
+			e.str(h.Event)
+		}
+	}
+
+	t := &m.Tier
+	e.str(t.Name)
+	e.int(int64(t.Rank))
+	e.time(t.Since)
+	e.str(t.QualifyingFor)
+	e.time(t.QualifyingSince)
+	e.time(t.FailingSince)
+	e.uint(uint64(len(t.History)))
+	for _, c := range t.History {
+		e.str(c.From)
+		e.str(c.To)
+		e.time(c.At)
+		e.str(c.Event)
+	}
+
+	e.uint(uint64(len(m.Segments)))
+	for _, k := range sortedKeys(m.Segments) {
+		e.str(k)
+		e.time(m.Segments[k])
+	}
+
+	e.uint(uint64(len(m.Grants)))
+	for i := range m.Grants {
+		g := &m.Grants[i]
+		e.str(g.Incentive)
+		e.int(int64(g.Count))
+		e.time(g.Last)
+		e.times(g.Recent)
+		e.series(g.Points)
+	}
+	e.str(m.Referrer)
+
+	e.uint(uint64(len(m.Campaigns)))
+	for _, k := range sortedKeys(m.Campaigns) {
+		e.str(k)
+		c := m.Campaigns[k]
+		e.bool(c != nil)
+		if c == nil {
+			continue
+		}
+		e.str(c.Status)
+		e.int(int64(c.Step))
+		e.time(c.StepAt)
+		e.time(c.Due)
+		e.time(c.Deadline)
+		e.str(c.Variant)
+		e.time(c.EnteredAt)
+		e.time(c.EndedAt)
+		e.str(c.Reason)
+		e.int(int64(c.Runs))
+		e.int(int64(c.Seq))
+		e.times(c.Sends)
+		if err := e.anyMap(c.Event); err != nil {
+			return nil, fmt.Errorf("campaign %s: %w", k, err)
+		}
+	}
+	e.times(m.Sends)
+	e.time(m.RecheckAt)
+
+	y := &m.Tally
+	e.int(int64(y.Cohort))
+	e.bool(y.Counted)
+	e.int(int64(y.Left))
+	e.uint(y.Weeks)
+	e.uint(y.Months)
+	e.bool(y.Contributed)
+	e.int(int64(y.MaxRank))
+	e.str(y.Tier)
+	e.bool(y.Referred)
+	e.bool(y.Paid)
+	e.int(y.Revenue)
+	e.uint(uint64(len(y.Answers)))
+	for _, k := range sortedKeys(y.Answers) {
+		e.str(k)
+		a := y.Answers[k]
+		e.bool(a != nil)
+		if a == nil {
+			continue
+		}
+		e.int(int64(a.Score))
+		e.str(a.Choice)
+		e.time(a.At)
+		e.uint(uint64(len(a.Keys)))
+		for _, key := range a.Keys {
+			e.str(key)
+		}
+	}
+	return e.b, nil
+}
+
+// DecodeMember reads a member document of either form into m, replacing
+// what m held.
+func DecodeMember(data []byte, m *Member) error {
+	if len(data) > 0 && data[0] == memberBinaryV1 {
+		return m.UnmarshalBinary(data)
+	}
+	*m = Member{}
+	return json.Unmarshal(data, m)
+}
+
+// UnmarshalBinary reads what AppendBinary writes, replacing what m held.
+func (m *Member) UnmarshalBinary(data []byte) error {
+	*m = Member{}
+	if len(data) == 0 || data[0] != memberBinaryV1 {
+		return errors.New("member document: not the binary form")
+	}
+	d := decoder{b: data[1:]}
+	m.ID = d.str()
+	m.Name = d.str()
+	m.Platform = d.str()
+	m.Locale = d.str()
+	m.Timezone = d.str()
+	m.Identities = d.strMap()
+	m.Attrs = d.anyMap()
+	m.JoinedAt = d.time()
+	m.LastActiveAt = d.time()
+	m.LastEventAt = d.time()
+	m.EvaluatedAt = d.time()
+	m.Left = d.bool()
+	m.Points = d.int()
+	m.PointsEarned = d.int()
+	m.Referrals = d.int()
+	m.Strikes = d.int()
+
+	if d.bool() {
+		mod := &Moderation{}
+		if n := d.count(); n > 0 {
+			mod.Strikes = make([]Strike, n)
+			for i := range mod.Strikes {
+				s := &mod.Strikes[i]
+				s.Rule, s.At, s.Count, s.Event = d.str(), d.time(), d.int(), d.str()
+			}
+		}
+		mod.Recent = d.times()
+		mod.MutedUntil = d.time()
+		mod.Banned = d.bool()
+		if n := d.count(); n > 0 {
+			mod.Decisions = make([]Decision, n)
+			for i := range mod.Decisions {
+				x := &mod.Decisions[i]
+				x.At, x.Rule, x.Action, x.Duration = d.time(), d.str(), d.str(), d.str()
+				x.Strikes, x.Evidence, x.Event = d.int(), d.str(), d.str()
+			}
+		}
+		m.Moderation = mod
+	}
+
+	if n := d.count(); n > 0 {
+		m.Expiring = make([]Lot, n)
+		for i := range m.Expiring {
+			l := &m.Expiring[i]
+			l.Points, l.ExpiresAt, l.Reason, l.Event = d.int(), d.time(), d.str(), d.str()
+		}
+	}
+	if n := d.count(); n > 0 {
+		m.Types = make([]TypeCount, n)
+		for i := range m.Types {
+			t := &m.Types[i]
+			t.Type, t.Total, t.Days = d.str(), d.int(), d.series()
+		}
+	}
+	m.Active = d.series()
+	m.Earned = d.series()
+
+	if n := d.count(); n > 0 {
+		m.Badges = make(map[string]*BadgeHold, n)
+		for range n {
+			k := d.str()
+			var h *BadgeHold
+			if d.bool() {
+				h = &BadgeHold{Count: d.int(), First: d.time(), Last: d.time(), Event: d.str()}
+			}
+			m.Badges[k] = h
+		}
+	}
+
+	t := &m.Tier
+	t.Name = d.str()
+	t.Rank = d.int()
+	t.Since = d.time()
+	t.QualifyingFor = d.str()
+	t.QualifyingSince = d.time()
+	t.FailingSince = d.time()
+	if n := d.count(); n > 0 {
+		t.History = make([]TierChange, n)
+		for i := range t.History {
+			c := &t.History[i]
+			c.From, c.To, c.At, c.Event = d.str(), d.str(), d.time(), d.str()
+		}
+	}
+
+	if n := d.count(); n > 0 {
+		m.Segments = make(map[string]time.Time, n)
+		for range n {
+			k := d.str()
+			m.Segments[k] = d.time()
+		}
+	}
+
+	if n := d.count(); n > 0 {
+		m.Grants = make([]IncentiveLog, n)
+		for i := range m.Grants {
+			g := &m.Grants[i]
+			g.Incentive, g.Count, g.Last = d.str(), d.int(), d.time()
+			g.Recent, g.Points = d.times(), d.series()
+		}
+	}
+	m.Referrer = d.str()
+
+	if n := d.count(); n > 0 {
+		m.Campaigns = make(map[string]*CampaignRun, n)
+		for range n {
+			k := d.str()
+			var c *CampaignRun
+			if d.bool() {
+				c = &CampaignRun{}
+				c.Status, c.Step, c.StepAt, c.Due, c.Deadline = d.str(), d.int(), d.time(), d.time(), d.time()
+				c.Variant, c.EnteredAt, c.EndedAt, c.Reason = d.str(), d.time(), d.time(), d.str()
+				c.Runs, c.Seq, c.Sends, c.Event = d.int(), d.int(), d.times(), d.anyMap()
+			}
+			m.Campaigns[k] = c
+		}
+	}
+	m.Sends = d.times()
+	m.RecheckAt = d.time()
+
+	y := &m.Tally
+	y.Cohort = Day(d.int32())
+	y.Counted = d.bool()
+	y.Left = Day(d.int32())
+	y.Weeks = d.uint()
+	y.Months = d.uint()
+	y.Contributed = d.bool()
+	y.MaxRank = d.int()
+	y.Tier = d.str()
+	y.Referred = d.bool()
+	y.Paid = d.bool()
+	y.Revenue = d.int64()
+	if n := d.count(); n > 0 {
+		y.Answers = make(map[string]*Answer, n)
+		for range n {
+			k := d.str()
+			var a *Answer
+			if d.bool() {
+				a = &Answer{Score: d.int(), Choice: d.str(), At: d.time()}
+				if n := d.count(); n > 0 {
+					a.Keys = make([]string, n)
+					for i := range a.Keys {
+						a.Keys[i] = d.str()
+					}
+				}
+			}
+			y.Answers[k] = a
+		}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))
+	}
+	if d.err != nil {
+		*m = Member{}
+		return d.err
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+type encoder struct{ b []byte }
+
+func (e *encoder) uint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) int(v int64)   { e.b = binary.AppendVarint(e.b, v) }
+
+func (e *encoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
+func (e *encoder) str(s string) {
+	e.uint(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+// Time tags: the zero time, a UTC time, a time with a fixed offset (which
+// is what a JSON round trip of any other zone gives too).
+const (
+	timeZero   = 0
+	timeUTC    = 1
+	timeOffset = 2
+)
+
+func (e *encoder) time(t time.Time) {
+	if t.IsZero() {
+		e.b = append(e.b, timeZero)
+		return
+	}
+	if _, off := t.Zone(); off != 0 {
+		e.b = append(e.b, timeOffset)
+		e.int(int64(off))
+	} else {
+		e.b = append(e.b, timeUTC)
+	}
+	e.int(t.Unix())
+	e.uint(uint64(t.Nanosecond()))
+}
+
+func (e *encoder) times(ts []time.Time) {
+	e.uint(uint64(len(ts)))
+	for _, t := range ts {
+		e.time(t)
+	}
+}
+
+// series writes days as differences from the one before: days are in
+// order, so each takes a byte or two.
+func (e *encoder) series(s Series) {
+	e.uint(uint64(len(s)))
+	prev := Day(0)
+	for _, x := range s {
+		e.int(int64(x.Day - prev))
+		e.int(int64(x.Count))
+		prev = x.Day
+	}
+}
+
+func (e *encoder) strMap(m map[string]string) {
+	e.uint(uint64(len(m)))
+	for _, k := range sortedKeys(m) {
+		e.str(k)
+		e.str(m[k])
+	}
+}
+
+// anyMap writes a free-form map as JSON; nil and empty are both nothing.
+func (e *encoder) anyMap(m map[string]any) error {
+	if len(m) == 0 {
+		e.uint(0)
+		return nil
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	e.str(string(data))
+	return nil
+}
+
+// decoder reads a binary document. The first error sticks, and every read
+// after it returns a zero value, so the decoding code reads straight
+// through and checks once at the end.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.b = nil
+}
+
+func (d *decoder) uint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(errShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int64() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail(errShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int() int {
+	v := d.int64()
+	if v < math.MinInt || v > math.MaxInt {
+		d.fail(errors.New("member document: number out of range"))
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) int32() int32 {
+	v := d.int64()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		d.fail(errors.New("member document: day out of range"))
+		return 0
+	}
+	return int32(v)
+}
+
+func (d *decoder) bool() bool {
+	if len(d.b) == 0 {
+		d.fail(errShort)
+		return false
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	if v > 1 {
+		d.fail(errors.New("member document: bad flag"))
+	}
+	return v == 1
+}
+
+// count reads a list's length, which cannot be more than the bytes left:
+// every entry takes at least one. A corrupt length so fails instead of
+// asking for a huge allocation.
+func (d *decoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail(errShort)
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail(errShort)
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) str() string { return string(d.bytes()) }
+
+func (d *decoder) time() time.Time {
+	if len(d.b) == 0 {
+		d.fail(errShort)
+		return time.Time{}
+	}
+	tag := d.b[0]
+	d.b = d.b[1:]
+	var loc *time.Location
+	switch tag {
+	case timeZero:
+		return time.Time{}
+	case timeUTC:
+		loc = time.UTC
+	case timeOffset:
+		off := d.int64()
+		if off < -24*3600 || off > 24*3600 || off == 0 {
+			d.fail(errors.New("member document: bad time offset"))
+			return time.Time{}
+		}
+		loc = time.FixedZone("", int(off))
+	default:
+		d.fail(errors.New("member document: bad time"))
+		return time.Time{}
+	}
+	sec := d.int64()
+	nsec := d.uint()
+	if nsec >= 1e9 {
+		d.fail(errors.New("member document: bad time"))
+		return time.Time{}
+	}
+	t := time.Unix(sec, int64(nsec)).In(loc)
+	if t.IsZero() {
+		// The zero time has its own tag; this one would not round-trip.
+		d.fail(errors.New("member document: bad time"))
+	}
+	return t
+}
+
+func (d *decoder) times() []time.Time {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	ts := make([]time.Time, n)
+	for i := range ts {
+		ts[i] = d.time()
+	}
+	return ts
+}
+
+func (d *decoder) series() Series {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	s := make(Series, n)
+	prev := int64(0)
+	for i := range s {
+		prev += d.int64()
+		if prev < math.MinInt32 || prev > math.MaxInt32 {
+			d.fail(errors.New("member document: day out of range"))
+			return nil
+		}
+		s[i] = Bucket{Day: Day(prev), Count: d.int()}
+	}
+	return s
+}
+
+func (d *decoder) strMap() map[string]string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, n)
+	for range n {
+		k := d.str()
+		m[k] = d.str()
+	}
+	return m
+}
+
+func (d *decoder) anyMap() map[string]any {
+	data := d.bytes()
+	if len(data) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		d.fail(fmt.Errorf("member document: %w", err))
+		return nil
+	}
+	return m
+}

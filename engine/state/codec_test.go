@@ -1,0 +1,280 @@
+package state
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fullMember has a value in every field of Member and of everything it
+// holds, so a field the binary form forgets shows in the round trip.
+// TestFullMemberIsFull keeps it so when Member grows.
+func fullMember() *Member {
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	at := func(d int) time.Time { return t0.Add(time.Duration(d) * time.Hour) }
+	cet := time.FixedZone("", 3600)
+	return &Member{
+		ID: "ann", Name: "Ann Example", Platform: "discord", Locale: "de", Timezone: "Europe/Berlin",
+		Identities:   map[string]string{"discord": "1234", "email": "ann@example.org"},
+		Attrs:        map[string]any{"company": "Acme", "seats": 12.5, "beta": true, "tags": []any{"a", "b"}, "nested": map[string]any{"k": "v"}},
+		JoinedAt:     t0,
+		LastActiveAt: at(5).Add(123456789), // nanoseconds are kept
+		LastEventAt:  at(6).In(cet),        // so is a fixed offset
+		EvaluatedAt:  at(7),
+		Left:         true,
+		Points:       -40, PointsEarned: 1 << 40, Referrals: 3, Strikes: 2,
+		Moderation: &Moderation{
+			Strikes:    []Strike{{Rule: "community.c.moderation.spam", At: at(1), Count: 2, Event: "e1"}},
+			Recent:     []time.Time{at(2), at(3)},
+			MutedUntil: at(30),
+			Banned:     true,
+			Decisions:  []Decision{{At: at(4), Rule: "r", Action: "mute", Duration: "1h", Strikes: 2, Evidence: "links", Event: "e2"}},
+		},
+		Expiring: []Lot{{Points: 10, ExpiresAt: at(100), Reason: "incentive.x", Event: "e3"}},
+		Types: []TypeCount{
+			{Type: "message.posted", Total: 7, Days: Series{{Day: 20500, Count: 3}, {Day: 20503, Count: 4}}},
+			{Type: "checkin", Total: 1, Days: Series{{Day: 20400, Count: 1}}},
+		},
+		Active: Series{{Day: 20500, Count: 3}, {Day: 20503, Count: 5}},
+		Earned: Series{{Day: 20501, Count: 15}},
+		Badges: map[string]*BadgeHold{
+			"teacher": {Count: 2, First: at(8), Last: at(9), Event: "e4"},
+			"gone":    nil,
+		},
+		Tier: TierState{
+			Name: "core", Rank: 2, Since: at(10), QualifyingFor: "partner", QualifyingSince: at(11), FailingSince: at(12),
+			History: []TierChange{{From: "member", To: "core", At: at(10), Event: "e5"}},
+		},
+		Segments: map[string]time.Time{"active": at(13), "loyal": at(14)},
+		Grants: []IncentiveLog{
+			{Incentive: "welcome", Count: 1, Last: at(15), Recent: []time.Time{at(15)}, Points: Series{{Day: 20501, Count: 5}}},
+			{Incentive: "answer", Count: 4, Last: at(16), Recent: []time.Time{at(16)}, Points: Series{{Day: 20502, Count: 40}}},
+		},
+		Referrer: "bob",
+		Campaigns: map[string]*CampaignRun{
+			"onboarding": {
+				Status: "active", Step: 2, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "b",
+				EnteredAt: at(1), EndedAt: at(20), Reason: "goal", Runs: 2, Seq: 3,
+				Sends: []time.Time{at(17)}, Event: map[string]any{"id": "e6", "type": "member.joined"},
+			},
+			"stale": nil,
+		},
+		Sends:     []time.Time{at(17), at(18)},
+		RecheckAt: at(48),
+		Tally: Tally{
+			Cohort: 20500, Counted: true, Left: 20600, Weeks: 0b1011, Months: 1 << 63, Contributed: true,
+			MaxRank: 2, Tier: "core", Referred: true, Paid: true, Revenue: -5_000_000,
+			Answers: map[string]*Answer{
+				"nps/score": {Score: 9, Choice: "yes", At: at(21), Keys: []string{"survey.nps.9"}},
+				"nps/none":  nil,
+			},
+		},
+	}
+}
+
+// Every field of fullMember holds a value, down through pointers, lists
+// and maps: a field added to Member must be added to it (and so to the
+// binary form, or the round trip below fails).
+func TestFullMemberIsFull(t *testing.T) {
+	var empty []string
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		if v.IsZero() && v.Kind() != reflect.Bool {
+			empty = append(empty, path)
+			return
+		}
+		switch v.Kind() {
+		case reflect.Pointer:
+			walk(path, v.Elem())
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[time.Time]() {
+				return
+			}
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				fv := v.Field(i)
+				if f.Type.Kind() == reflect.Bool {
+					if !fv.Bool() {
+						empty = append(empty, path+"."+f.Name)
+					}
+					continue
+				}
+				walk(path+"."+f.Name, fv)
+			}
+		case reflect.Slice:
+			walk(path+"[0]", v.Index(0))
+		case reflect.Map:
+			// A map of pointers holds a nil on purpose; one value set is enough.
+			for _, k := range v.MapKeys() {
+				if e := v.MapIndex(k); !e.IsZero() {
+					walk(path+"["+k.String()+"]", e)
+					return
+				}
+			}
+			empty = append(empty, path+"[*]")
+		}
+	}
+	walk("Member", reflect.ValueOf(fullMember()))
+	if len(empty) > 0 {
+		t.Fatalf("fullMember leaves these empty; give them a value (and check AppendBinary writes them):\n  %s", strings.Join(empty, "\n  "))
+	}
+}
+
+func TestMemberBinaryRoundTrip(t *testing.T) {
+	for name, m := range map[string]*Member{
+		"full":  fullMember(),
+		"new":   NewMember("bob", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+		"empty": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc, err := m.AppendBinary(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got Member
+			if err := DecodeMember(doc, &got); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(&got, m) {
+				t.Fatalf("round trip changed the member:\n got %+v\nwant %+v", &got, m)
+			}
+			// The same member encodes to the same bytes.
+			again, _ := got.AppendBinary(nil)
+			if string(again) != string(doc) {
+				t.Fatalf("second encoding differs")
+			}
+		})
+	}
+}
+
+// The binary form and JSON say the same thing, and is much smaller.
+func TestMemberBinaryAgreesWithJSON(t *testing.T) {
+	m := fullMember()
+	js, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromJSON, fromBinary Member
+	if err := DecodeMember(js, &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := DecodeMember(bin, &fromBinary); err != nil {
+		t.Fatal(err)
+	}
+	// JSON orders counts and grants by name; the binary form keeps memory order.
+	slices.SortFunc(fromBinary.Types, func(a, b TypeCount) int { return strings.Compare(a.Type, b.Type) })
+	slices.SortFunc(fromBinary.Grants, func(a, b IncentiveLog) int { return strings.Compare(a.Incentive, b.Incentive) })
+	if !reflect.DeepEqual(fromJSON, fromBinary) {
+		t.Fatalf("forms disagree:\n json %+v\n binary %+v", fromJSON, fromBinary)
+	}
+	if len(bin)*2 > len(js) {
+		t.Errorf("binary %d bytes against JSON %d: expected less than half", len(bin), len(js))
+	}
+}
+
+// Every cut of a document fails with an error, not a panic or a member.
+func TestMemberBinaryTruncated(t *testing.T) {
+	doc, _ := fullMember().AppendBinary(nil)
+	for n := range len(doc) {
+		var m Member
+		if err := DecodeMember(doc[:n], &m); err == nil {
+			t.Fatalf("%d of %d bytes decoded", n, len(doc))
+		}
+		if m.ID != "" {
+			t.Fatalf("%d bytes: a failed decode left a member behind", n)
+		}
+	}
+	var m Member
+	if err := DecodeMember(append(doc, 0), &m); err == nil {
+		t.Fatal("a trailing byte decoded")
+	}
+}
+
+// A member decoded into another member's variable keeps nothing of it.
+func TestDecodeMemberReplaces(t *testing.T) {
+	m := fullMember()
+	small, _ := NewMember("bob", time.Unix(0, 0).UTC()).AppendBinary(nil)
+	if err := DecodeMember(small, m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Badges != nil || m.Moderation != nil || len(m.Types) != 0 {
+		t.Fatalf("left over: %+v", m)
+	}
+	js, _ := json.Marshal(NewMember("cat", time.Unix(0, 0).UTC()))
+	m = fullMember()
+	if err := DecodeMember(js, m); err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != "cat" || m.Badges != nil {
+		t.Fatalf("left over after JSON: %+v", m)
+	}
+}
+
+func FuzzMemberBinary(f *testing.F) {
+	full, _ := fullMember().AppendBinary(nil)
+	f.Add(full)
+	small, _ := NewMember("bob", time.Unix(0, 0).UTC()).AppendBinary(nil)
+	f.Add(small)
+	f.Add([]byte{memberBinaryV1})
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var a Member
+		if a.UnmarshalBinary(doc) != nil {
+			return
+		}
+		first, err := a.AppendBinary(nil)
+		if err != nil {
+			return // attrs JSON cannot write, say
+		}
+		var b Member
+		if err := b.UnmarshalBinary(first); err != nil {
+			t.Fatalf("re-encoded document does not decode: %v", err)
+		}
+		second, _ := b.AppendBinary(nil)
+		if string(first) != string(second) {
+			t.Fatalf("round trip changed the document")
+		}
+	})
+}
+
+func BenchmarkMemberEncode(b *testing.B) {
+	m := fullMember()
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := m.Encode(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("binary", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			var err error
+			if buf, err = m.AppendBinary(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkMemberDecode(b *testing.B) {
+	m := fullMember()
+	js, _ := m.Encode()
+	bin, _ := m.AppendBinary(nil)
+	for name, doc := range map[string][]byte{"json": js, "binary": bin} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				var m Member
+				if err := DecodeMember(doc, &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
