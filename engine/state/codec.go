@@ -87,18 +87,13 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	e.series(m.Active)
 	e.series(m.Earned)
 
-	e.uint(uint64(len(m.Badges)))
-	for _, k := range sortedKeys(m.Badges) {
-		e.str(k)
-		h := m.Badges[k]
-		e.bool(h != nil)
-		if h != nil {
-			e.int(int64(h.Count))
-			e.time(h.First)
-			e.time(h.Last)
-			e.str(h.Event)
-		}
-	}
+	_ = writeMap(&e, m.Badges, func(h *BadgeHold) error {
+		e.int(int64(h.Count))
+		e.time(h.First)
+		e.time(h.Last)
+		e.str(h.Event)
+		return nil
+	})
 
 	t := &m.Tier
 	e.str(t.Name)
@@ -132,14 +127,7 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	e.str(m.Referrer)
 
-	e.uint(uint64(len(m.Campaigns)))
-	for _, k := range sortedKeys(m.Campaigns) {
-		e.str(k)
-		c := m.Campaigns[k]
-		e.bool(c != nil)
-		if c == nil {
-			continue
-		}
+	err := writeMap(&e, m.Campaigns, func(c *CampaignRun) error {
 		e.str(c.Status)
 		e.int(int64(c.Step))
 		e.time(c.StepAt)
@@ -152,9 +140,10 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		e.int(int64(c.Runs))
 		e.int(int64(c.Seq))
 		e.times(c.Sends)
-		if err := e.anyMap(c.Event); err != nil {
-			return nil, fmt.Errorf("campaign %s: %w", k, err)
-		}
+		return e.anyMap(c.Event)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("campaign: %w", err)
 	}
 	e.times(m.Sends)
 	e.time(m.RecheckAt)
@@ -171,14 +160,7 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	e.bool(y.Referred)
 	e.bool(y.Paid)
 	e.int(y.Revenue)
-	e.uint(uint64(len(y.Answers)))
-	for _, k := range sortedKeys(y.Answers) {
-		e.str(k)
-		a := y.Answers[k]
-		e.bool(a != nil)
-		if a == nil {
-			continue
-		}
+	_ = writeMap(&e, y.Answers, func(a *Answer) error {
 		e.int(int64(a.Score))
 		e.str(a.Choice)
 		e.time(a.At)
@@ -186,7 +168,8 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		for _, key := range a.Keys {
 			e.str(key)
 		}
-	}
+		return nil
+	})
 	return e.b, nil
 }
 
@@ -264,17 +247,9 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 	m.Active = d.series()
 	m.Earned = d.series()
 
-	if n := d.count(); n > 0 {
-		m.Badges = make(map[string]*BadgeHold, n)
-		for range n {
-			k := d.str()
-			var h *BadgeHold
-			if d.bool() {
-				h = &BadgeHold{Count: d.int(), First: d.time(), Last: d.time(), Event: d.str()}
-			}
-			m.Badges[k] = h
-		}
-	}
+	m.Badges = readMap(&d, func() *BadgeHold {
+		return &BadgeHold{Count: d.int(), First: d.time(), Last: d.time(), Event: d.str()}
+	})
 
 	t := &m.Tier
 	t.Name = d.str()
@@ -309,20 +284,13 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 	}
 	m.Referrer = d.str()
 
-	if n := d.count(); n > 0 {
-		m.Campaigns = make(map[string]*CampaignRun, n)
-		for range n {
-			k := d.str()
-			var c *CampaignRun
-			if d.bool() {
-				c = &CampaignRun{}
-				c.Status, c.Step, c.StepAt, c.Due, c.Deadline = d.str(), d.int(), d.time(), d.time(), d.time()
-				c.Variant, c.EnteredAt, c.EndedAt, c.Reason = d.str(), d.time(), d.time(), d.str()
-				c.Runs, c.Seq, c.Sends, c.Event = d.int(), d.int(), d.times(), d.anyMap()
-			}
-			m.Campaigns[k] = c
-		}
-	}
+	m.Campaigns = readMap(&d, func() *CampaignRun {
+		c := &CampaignRun{}
+		c.Status, c.Step, c.StepAt, c.Due, c.Deadline = d.str(), d.int(), d.time(), d.time(), d.time()
+		c.Variant, c.EnteredAt, c.EndedAt, c.Reason = d.str(), d.time(), d.time(), d.str()
+		c.Runs, c.Seq, c.Sends, c.Event = d.int(), d.int(), d.times(), d.anyMap()
+		return c
+	})
 	m.Sends = d.times()
 	m.RecheckAt = d.time()
 
@@ -338,23 +306,16 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 	y.Referred = d.bool()
 	y.Paid = d.bool()
 	y.Revenue = d.int64()
-	if n := d.count(); n > 0 {
-		y.Answers = make(map[string]*Answer, n)
-		for range n {
-			k := d.str()
-			var a *Answer
-			if d.bool() {
-				a = &Answer{Score: d.int(), Choice: d.str(), At: d.time()}
-				if n := d.count(); n > 0 {
-					a.Keys = make([]string, n)
-					for i := range a.Keys {
-						a.Keys[i] = d.str()
-					}
-				}
+	y.Answers = readMap(&d, func() *Answer {
+		a := &Answer{Score: d.int(), Choice: d.str(), At: d.time()}
+		if n := d.count(); n > 0 {
+			a.Keys = make([]string, n)
+			for i := range a.Keys {
+				a.Keys[i] = d.str()
 			}
-			y.Answers[k] = a
 		}
-	}
+		return a
+	})
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))
 	}
@@ -375,6 +336,41 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// writeMap writes a map of pointers in key order, each value behind a
+// flag, since a nil value is kept as nil.
+func writeMap[V any](e *encoder, m map[string]*V, value func(*V) error) error {
+	e.uint(uint64(len(m)))
+	for _, k := range sortedKeys(m) {
+		e.str(k)
+		v := m[k]
+		e.bool(v != nil)
+		if v != nil {
+			if err := value(v); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// readMap reads what writeMap writes; an empty map is nil.
+func readMap[V any](d *decoder, value func() *V) map[string]*V {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]*V, n)
+	for range n {
+		k := d.str()
+		var v *V
+		if d.bool() {
+			v = value()
+		}
+		m[k] = v
+	}
+	return m
 }
 
 type encoder struct{ b []byte }
