@@ -119,6 +119,11 @@ var migrations = []string{
 	// the time before which ids are forgotten.
 	`CREATE INDEX events_at ON events (at);
 	ALTER TABLE state_meta ADD COLUMN ids_before INTEGER NOT NULL DEFAULT 0;`,
+	// 8: member documents are written in state's binary form from here
+	// on. The schema is the same, but hearth versions before it cannot
+	// read those documents: the version step makes them refuse the file
+	// with "upgrade hearth" instead of failing on the first member.
+	`SELECT 1`,
 }
 
 // Store is a SQLite-backed state.Store.

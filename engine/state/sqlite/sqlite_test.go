@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -333,5 +334,30 @@ func TestReadsJSONAndBinaryMembers(t *testing.T) {
 	}
 	if data[0] == '{' || len(data) >= len(doc) {
 		t.Fatalf("new member written as %d bytes starting %q; want the binary form", len(data), data[:1])
+	}
+}
+
+// A file from a newer hearth (documents this one might not read) is
+// refused with what to do, and left as it was.
+func TestRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`UPDATE schema_version SET version = ?`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(ctx, path)
+	if err == nil || !strings.Contains(err.Error(), "upgrade hearth") {
+		t.Fatalf("opening a newer file: %v", err)
+	}
+	db, _ := sql.Open("sqlite", "file:"+path)
+	defer db.Close()
+	var v int
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations)+1 {
+		t.Fatalf("version after the refusal: %d, %v", v, err)
 	}
 }
