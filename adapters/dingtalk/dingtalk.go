@@ -217,14 +217,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if closed {
 		return platform.PerformResponse{}, errors.New("dingtalk: the connection is closed")
 	}
-	if err := platform.CheckPerform(req); err != nil {
+	if err := platform.CheckGroupBot(req, "DingTalk custom robot", c.channel); err != nil {
 		return platform.PerformResponse{}, err
-	}
-	if req.Action != platform.ActionChannelMessage {
-		return platform.PerformResponse{}, fmt.Errorf("a DingTalk custom robot only posts in its group, it cannot %s: %w", req.Action, platform.ErrUnsupported)
-	}
-	if c.channel != "" && req.Channel != c.channel {
-		return platform.PerformResponse{}, fmt.Errorf("this DingTalk robot posts in channel %q, not %q: %w", c.channel, req.Channel, platform.ErrNotFound)
 	}
 	if err := ctx.Err(); err != nil {
 		return platform.PerformResponse{}, err

@@ -203,14 +203,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if closed {
 		return platform.PerformResponse{}, errors.New("feishu: the connection is closed")
 	}
-	if err := platform.CheckPerform(req); err != nil {
+	if err := platform.CheckGroupBot(req, "Feishu custom bot", c.channel); err != nil {
 		return platform.PerformResponse{}, err
-	}
-	if req.Action != platform.ActionChannelMessage {
-		return platform.PerformResponse{}, fmt.Errorf("a Feishu custom bot only posts in its group, it cannot %s: %w", req.Action, platform.ErrUnsupported)
-	}
-	if c.channel != "" && req.Channel != c.channel {
-		return platform.PerformResponse{}, fmt.Errorf("this Feishu bot posts in channel %q, not %q: %w", c.channel, req.Channel, platform.ErrNotFound)
 	}
 	if err := ctx.Err(); err != nil {
 		return platform.PerformResponse{}, err

@@ -73,3 +73,20 @@ func CheckPerform(req PerformRequest) error {
 	}
 	return nil
 }
+
+// CheckGroupBot is CheckPerform for a bot that posts through a webhook
+// into one group and can do nothing else (DingTalk's and Feishu's custom
+// bots, WeCom's group robot): only channel messages, and only to channel
+// when it is set. bot names it in errors: "DingTalk custom robot".
+func CheckGroupBot(req PerformRequest, bot, channel string) error {
+	if err := CheckPerform(req); err != nil {
+		return err
+	}
+	if req.Action != ActionChannelMessage {
+		return fmt.Errorf("a %s only posts in its group, it cannot %s: %w", bot, req.Action, ErrUnsupported)
+	}
+	if channel != "" && req.Channel != channel {
+		return fmt.Errorf("this %s posts in channel %q, not %q: %w", bot, channel, req.Channel, ErrNotFound)
+	}
+	return nil
+}

@@ -433,3 +433,32 @@ func TestMailer(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckGroupBot(t *testing.T) {
+	msg := PerformRequest{Action: ActionChannelMessage, Key: "k", Community: "c", Channel: "general", Text: "hi"}
+	cases := []struct {
+		name    string
+		req     PerformRequest
+		channel string
+		want    error
+		says    string
+	}{
+		{"its channel", msg, "general", nil, ""},
+		{"any channel when unset", msg, "", nil, ""},
+		{"another channel", msg, "news", ErrNotFound, `posts in channel "news", not "general"`},
+		{"a direct message", PerformRequest{Action: ActionDirectMessage, Key: "k", Community: "c", Member: "m", Text: "hi"}, "", ErrUnsupported, "cannot " + string(ActionDirectMessage)},
+		{"a malformed request", PerformRequest{Action: ActionChannelMessage, Community: "c", Channel: "general", Text: "hi"}, "", ErrInvalid, "idempotency key"},
+	}
+	for _, c := range cases {
+		err := CheckGroupBot(c.req, "Example bot", c.channel)
+		if c.want == nil {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: got %v; want %v saying %q", c.name, err, c.want, c.says)
+		}
+	}
+}
