@@ -252,6 +252,11 @@ func applyAll(ctx context.Context, cfg *config.Config, store state.Store, evs []
 		if err != nil {
 			return 0, nil, err
 		}
+		group := evs[i:min(i+batch, len(evs))]
+		if err := preload(b, len(group), func(i int) *events.Event { return &group[i] }); err != nil {
+			_ = b.Rollback()
+			return 0, nil, err
+		}
 		for j := i; j < min(i+batch, len(evs)); j++ {
 			if _, err := rt.Apply(ctx, b, &evs[j]); err != nil {
 				_ = b.Rollback()
@@ -282,6 +287,21 @@ func applyAll(ctx context.Context, cfg *config.Config, store state.Store, evs []
 	default:
 	}
 	return time.Since(start).Seconds(), rt, nil
+}
+
+// preload reads a group's members and applied ids ahead, where the store
+// can, as the daemon does before applying a group.
+func preload(b state.Batch, n int, ev func(i int) *events.Event) error {
+	pl, ok := b.(state.Preloader)
+	if !ok {
+		return nil
+	}
+	ids, members := make([]string, n), make([]string, n)
+	for i := range n {
+		e := ev(i)
+		ids[i], members[i] = e.ID, e.Member.ID
+	}
+	return pl.Preload(ids, members)
 }
 
 // latencyAt offers events at a steady rate and commits them in groups, as
@@ -326,6 +346,10 @@ func latencyAt(ctx context.Context, rt *runtime.Runtime, store *sqlite.Store, ev
 		}
 		b, err := store.Begin(ctx)
 		if err != nil {
+			return out, err
+		}
+		if err := preload(b, len(pending), func(i int) *events.Event { return pending[i].ev }); err != nil {
+			_ = b.Rollback()
 			return out, err
 		}
 		for _, p := range pending {

@@ -389,34 +389,6 @@ func TestCursorsAndOutcomes(t *testing.T) {
 	}
 }
 
-// Preload answers Claim and Member for a whole batch from two queries,
-// and the answers agree with the one-at-a-time path.
-func TestPreload(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, freshSchema(t), Options{})
-	commitMember(t, s, "u1", 3, time.Time{})
-	b, _ := s.Begin(ctx)
-	_ = b.MarkSeen("old", t0)
-	_ = b.Commit()
-	b, _ = s.Begin(ctx)
-	defer b.Rollback()
-	if err := b.(state.Preloader).Preload([]string{"old", "new"}, []string{"u1", "u2"}); err != nil {
-		t.Fatal(err)
-	}
-	if fresh, _ := b.Claim("old", t0); fresh {
-		t.Error("committed event fresh after preload")
-	}
-	if fresh, _ := b.Claim("new", t0); !fresh {
-		t.Error("new event not fresh after preload")
-	}
-	if m, err := b.Member("u1"); err != nil || m.Points != 3 {
-		t.Errorf("u1 %+v %v", m, err)
-	}
-	if _, err := b.Member("u2"); !errors.Is(err, state.ErrNotFound) {
-		t.Errorf("u2: %v", err)
-	}
-}
-
 func TestMigrationsOnceForConcurrentOpens(t *testing.T) {
 	schema := freshSchema(t)
 	var wg sync.WaitGroup

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -405,9 +406,13 @@ func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error
 // batch collects one unit of work in memory; it touches the database only
 // to read, until it is committed.
 type batch struct {
-	ctx      context.Context
-	store    *Store
-	members  map[string]*state.Member
+	ctx     context.Context
+	store   *Store
+	members map[string]*state.Member
+	// absent and known are what Preload found: members not stored, and
+	// whether event ids the filter may hold were applied.
+	absent   map[string]bool
+	known    map[string]bool
 	comms    map[string]*state.Community
 	seen     map[string]int64
 	outcomes []state.Outcome
@@ -420,7 +425,119 @@ func (b *batch) Seen(id string) (bool, error) {
 	if _, ok := b.seen[id]; ok {
 		return true, nil
 	}
+	if applied, ok := b.known[id]; ok {
+		if applied {
+			return true, nil
+		}
+		s := b.store
+		s.mu.Lock()
+		_, pending := s.pendingIDs[id]
+		s.mu.Unlock()
+		return pending, nil
+	}
 	return b.store.committedOrPending(b.ctx, id)
+}
+
+var _ state.Preloader = (*batch)(nil)
+
+// Preload reads in one query each the members of a group of events that
+// are neither in memory nor in the batch, and whether the event ids the
+// filter may hold were applied. Without it a daemon that just started
+// reads its members one query at a time, and a file replayed a second
+// time looks its ids up one at a time.
+func (b *batch) Preload(eventIDs, memberIDs []string) error {
+	s := b.store
+	var maybe, want []string
+	s.mu.Lock()
+	for _, id := range eventIDs {
+		if _, ok := b.seen[id]; ok {
+			continue
+		}
+		if _, pending := s.pendingIDs[id]; !pending && s.seen.mayContain(id) {
+			maybe = append(maybe, id)
+		}
+	}
+	for _, id := range memberIDs {
+		if id == "" || b.members[id] != nil || s.pinned[id] != nil || s.cache.get(id) != nil {
+			continue
+		}
+		want = append(want, id)
+	}
+	s.mu.Unlock()
+	slices.Sort(maybe)
+	maybe = slices.Compact(maybe)
+	slices.Sort(want)
+	want = slices.Compact(want)
+
+	if len(maybe) > 0 && b.known == nil {
+		b.known = make(map[string]bool, len(maybe))
+	}
+	for _, id := range maybe {
+		b.known[id] = false
+	}
+	err := s.queryIn(b.ctx, `SELECT id FROM events WHERE id IN `, maybe, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		b.known[id] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("preloading event ids: %w", err)
+	}
+
+	if len(want) > 0 && b.absent == nil {
+		b.absent = make(map[string]bool, len(want))
+	}
+	for _, id := range want {
+		b.absent[id] = true
+	}
+	err = s.queryIn(b.ctx, `SELECT id, data FROM members WHERE id IN `, want, func(rows *sql.Rows) error {
+		var id string
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return err
+		}
+		m := &state.Member{}
+		if err := state.DecodeMember(data, m); err != nil {
+			return fmt.Errorf("member %s: %w", id, err)
+		}
+		delete(b.absent, id)
+		b.members[id] = m
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("preloading members: %w", err)
+	}
+	return nil
+}
+
+// queryIn runs query with "(?, ?, ...)" for the values appended, in
+// chunks, and calls fn for every row.
+func (s *Store) queryIn(ctx context.Context, query string, values []string, fn func(*sql.Rows) error) error {
+	for start := 0; start < len(values); start += rowsPerStatement {
+		chunk := values[start:min(len(values), start+rowsPerStatement)]
+		args := make([]any, len(chunk))
+		for i, v := range chunk {
+			args[i] = v
+		}
+		rows, err := s.db.QueryContext(ctx, query+"("+strings.Repeat("?, ", len(chunk)-1)+"?)", args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // committedOrPending reports whether an event id is written, or in a batch
@@ -478,6 +595,9 @@ func (b *batch) Member(id string) (*state.Member, error) {
 	if m != nil {
 		b.members[id] = m
 		return m, nil
+	}
+	if b.absent[id] {
+		return nil, state.ErrNotFound
 	}
 	var data []byte
 	err := s.db.QueryRowContext(b.ctx, `SELECT data FROM members WHERE id = ?`, id).Scan(&data)

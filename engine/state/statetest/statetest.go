@@ -228,6 +228,46 @@ func Run(t *testing.T, open Open) {
 			t.Error("second commit of a batch succeeded")
 		}
 	})
+
+	// A store that preloads answers Claim and Member for a whole group of
+	// events as the one-at-a-time path does.
+	t.Run("Preload", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		if _, ok := b.(state.Preloader); !ok {
+			_ = b.Rollback()
+			t.Skip("the store does not preload")
+		}
+		m := state.NewMember("u1", t0)
+		m.Points = 3
+		_ = b.SaveMember(m)
+		_ = b.MarkSeen("old", t0)
+		commit(t, b)
+		b = begin(t, s)
+		defer b.Rollback()
+		if err := b.(state.Preloader).Preload([]string{"old", "new", "new"}, []string{"u1", "u2", "u1", ""}); err != nil {
+			t.Fatal(err)
+		}
+		if fresh, err := b.Claim("old", t0); fresh || err != nil {
+			t.Errorf("committed event fresh after preload (%v)", err)
+		}
+		if fresh, err := b.Claim("new", t0); !fresh || err != nil {
+			t.Errorf("new event not fresh after preload (%v)", err)
+		}
+		if fresh, _ := b.Claim("new", t0); fresh {
+			t.Error("an event claimed twice in one batch")
+		}
+		if got, err := b.Member("u1"); err != nil || got.Points != 3 {
+			t.Errorf("u1 %+v %v", got, err)
+		}
+		if _, err := b.Member("u2"); !errors.Is(err, state.ErrNotFound) {
+			t.Errorf("u2: %v", err)
+		}
+		_ = b.SaveMember(state.NewMember("u2", t0)) // a new member, found from then on
+		if _, err := b.Member("u2"); err != nil {
+			t.Errorf("u2 after saving: %v", err)
+		}
+	})
 	runTallies(t, open)
 }
 
