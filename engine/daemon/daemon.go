@@ -80,6 +80,14 @@ func (o ownedDue) Due(t time.Time, limit int) ([]string, error) {
 	return o.pd.DueIn(t, limit, o.partitions, o.owned)
 }
 
+// Preload passes on to the batch, which the wrapper would otherwise hide.
+func (o ownedDue) Preload(eventIDs, memberIDs []string) error {
+	if pl, ok := o.Batch.(state.Preloader); ok {
+		return pl.Preload(eventIDs, memberIDs)
+	}
+	return nil
+}
+
 // BusStatus is a bus that can say how it is doing, for GET /v1/status.
 type BusStatus interface {
 	Status() any

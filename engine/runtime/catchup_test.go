@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -97,5 +98,51 @@ incentive "regular_reply" {
 	// 1 (active was left on day 8): both saw what time alone changed.
 	if want := 6 + 6 + 0 + 1 + 1; a.Points != want {
 		t.Errorf("points %d; want %d\n%s", a.Points, want, withLoop)
+	}
+}
+
+// preloading is a batch that records what it was asked to preload.
+type preloading struct {
+	state.Batch
+	asked [][]string
+}
+
+func (p *preloading) Preload(_, members []string) error {
+	p.asked = append(p.asked, members)
+	return nil
+}
+
+// The members a recheck finds due are read in one go, where the store can:
+// they are due because time passed, so most are not in memory.
+func TestRecheckPreloadsDueMembers(t *testing.T) {
+	cfg := load(t, `
+segment "newcomer" {
+  when = "member.days_since_joined < 3"
+}
+`)
+	ctx := context.Background()
+	store := state.NewMemory()
+	rt := runtime.New(cfg, nil)
+	b, _ := store.Begin(ctx)
+	for _, line := range []string{ev("j1", "member.joined", "u1", 0, 9, ""), ev("j2", "member.joined", "u2", 0, 10, ""), ev("j3", "member.joined", "u3", 2, 10, "")} {
+		e, err := events.Parse([]byte(strings.TrimSpace(line)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.Apply(ctx, b, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = b.Commit()
+	b, _ = store.Begin(ctx)
+	p := &preloading{Batch: b}
+	due := time.Date(2026, 1, 4, 12, 0, 0, 0, time.UTC) // u1 and u2 are three days in, u3 two
+	n, _, err := rt.Recheck(ctx, p, due, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Commit()
+	if n != 2 || len(p.asked) != 1 || strings.Join(p.asked[0], ",") != "u1,u2" {
+		t.Fatalf("rechecked %d, preloaded %v; want 2 and one preload of u1,u2", n, p.asked)
 	}
 }

@@ -588,6 +588,13 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 	if err != nil || len(ids) == 0 {
 		return 0, nil, err
 	}
+	// Members come due because time passed, not because they were active:
+	// most are not in memory, so they are read at once.
+	if pl, ok := b.(state.Preloader); ok {
+		if err := pl.Preload(nil, ids); err != nil {
+			return 0, nil, err
+		}
+	}
 	w := r.newWork(ctx, b)
 	rechecked := 0
 	for _, id := range ids {
