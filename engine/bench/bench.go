@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,10 +42,99 @@ type Report struct {
 	RuleEvalNs          float64 `json:"rule_eval_ns"`
 	RulesPerEvent       float64 `json:"rules_per_event"`
 	Segment1MMs         float64 `json:"segment_1m_ms"`
+	SegmentMembers      int     `json:"segment_members"` // what segment_1m_ms was measured over
 	Impact1MMs          float64 `json:"impact_1m_ms"`
+	ImpactMembers       int     `json:"impact_members"` // what impact_1m_ms was measured over
 	Plan10kMs           float64 `json:"plan_10k_ms"`
 	Reload1000RulesMs   float64 `json:"reload_1000_rules_ms"`
 	BytesPerMember      float64 `json:"bytes_per_member"`
+	// Missed names the figures that missed their target (see Targets).
+	Missed []string `json:"missed"`
+}
+
+// Target is what a figure should reach on the reference machine (2
+// cores); issue #3 set them.
+type Target struct {
+	Figure string
+	Max    bool    // the figure is a ceiling, not a floor
+	Value  float64 // the bound
+	// Scale is the members the figure's bound is for; a figure measured
+	// over fewer is not judged. Zero: any run.
+	Scale int
+}
+
+// Targets are the figures' targets, in the report's order.
+func Targets() []Target {
+	return []Target{
+		{Figure: "events_per_sec_memory", Value: 100000},
+		{Figure: "events_per_sec_durable", Value: 30000},
+		{Figure: "p99_ms_at_10k", Max: true, Value: 10},
+		{Figure: "engine_overhead_ratio", Max: true, Value: 2},
+		{Figure: "segment_1m_ms", Max: true, Value: 1000, Scale: 1000000},
+		{Figure: "impact_1m_ms", Max: true, Value: 2000, Scale: 1000000},
+		{Figure: "plan_10k_ms", Max: true, Value: 250},
+		{Figure: "reload_1000_rules_ms", Max: true, Value: 100},
+	}
+}
+
+// String is the target as the table shows it: "<= 10", ">= 30000".
+func (t Target) String() string {
+	op := ">="
+	if t.Max {
+		op = "<="
+	}
+	return fmt.Sprintf("%s %s", op, strconv.FormatFloat(t.Value, 'f', -1, 64))
+}
+
+// Figure is a figure's value by its JSON name, and the members it was
+// measured over where that is what its target depends on. ok is false for
+// a figure not measured (skipped).
+func (r *Report) Figure(name string) (value float64, members int, ok bool) {
+	switch name {
+	case "events_per_sec_memory":
+		value = r.EventsPerSecMemory
+	case "events_per_sec_durable":
+		value = r.EventsPerSecDurable
+	case "p99_ms_at_10k":
+		value = r.P99MsAt10k
+	case "engine_overhead_ratio":
+		value = r.EngineOverheadRatio
+	case "segment_1m_ms":
+		value, members = r.Segment1MMs, r.SegmentMembers
+	case "impact_1m_ms":
+		value, members = r.Impact1MMs, r.ImpactMembers
+	case "plan_10k_ms":
+		value = r.Plan10kMs
+	case "reload_1000_rules_ms":
+		value = r.Reload1000RulesMs
+	default:
+		return 0, 0, false
+	}
+	return value, members, value > 0
+}
+
+// Judge reports whether the figure met the target: judged is false for a
+// figure not measured, or measured over fewer members than the target is
+// for.
+func (t Target) Judge(r *Report) (met, judged bool) {
+	v, members, ok := r.Figure(t.Figure)
+	if !ok || t.Scale > 0 && members < t.Scale {
+		return false, false
+	}
+	if t.Max {
+		return v <= t.Value, true
+	}
+	return v >= t.Value, true
+}
+
+// CheckTargets fills in Missed.
+func (r *Report) CheckTargets() {
+	r.Missed = []string{}
+	for _, t := range Targets() {
+		if met, judged := t.Judge(r); judged && !met {
+			r.Missed = append(r.Missed, t.Figure)
+		}
+	}
 }
 
 // Options choose the workload.
@@ -147,11 +237,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 
 	if opt.SegmentMembers > 0 {
 		say(fmt.Sprintf("a segment over %d members", opt.SegmentMembers))
-		rep.Segment1MMs = segmentMs(opt.SegmentMembers)
+		rep.Segment1MMs, rep.SegmentMembers = segmentMs(opt.SegmentMembers), opt.SegmentMembers
 	}
 
 	if opt.ImpactMembers > 0 {
 		say(fmt.Sprintf("member impact over %d members", opt.ImpactMembers))
+		rep.ImpactMembers = opt.ImpactMembers
 		if rep.Impact1MMs, err = impactMs(ctx, opt.Config, opt.ImpactMembers); err != nil {
 			return nil, err
 		}
@@ -170,6 +261,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Reload1000RulesMs = ms
+	rep.CheckTargets()
 	return rep, nil
 }
 
