@@ -14,12 +14,14 @@ const initUsage = `Usage: hearth init [DIR]
 Writes a working starter configuration into DIR (default: the current
 directory): a community on the built-in local platform, segments, a tier
 ladder, a badge, incentives and an onboarding campaign with templates in
-English and Chinese. It validates as written; edit it from there.
+English and Chinese (main.hcl), and rule tests of it that pass
+(main.hearthtest.hcl). It validates as written; edit it from there, and
+run 'hearth test' after each change.
 
 Existing files are never overwritten.
 
 Examples:
-  hearth init mycommunity && hearth validate mycommunity
+  hearth init mycommunity && hearth validate mycommunity && hearth test mycommunity
 `
 
 const starterConfig = `# A hearth starter. Run 'hearth validate' after each change and
@@ -147,6 +149,80 @@ template "nudge" {
 }
 `
 
+// starterTests are rule tests of the starter, so 'hearth test' has
+// something to run from the start and shows how tests are written.
+const starterTests = `# Rule tests for main.hcl: run 'hearth test' after each change. Each test
+# starts from no members; times are offsets from the start.
+
+test "a first post earns the badge and its points" {
+  event "member.joined" {
+    member = "ann"
+    at     = "1h"
+  }
+  event "message.posted" {
+    member = "ann"
+    at     = "2h"
+    attrs  = { channel = "general" }
+  }
+  expect "ann" {
+    points      = 11 # 10 for the first post, 1 for posting
+    badges      = ["first_post"]
+    in_segments = ["newcomers"]
+  }
+}
+
+test "posting points stop at 20 a day" {
+  event "message.posted" {
+    member = "bo"
+    at     = "1h"
+    repeat = 30
+    every  = "10m"
+    attrs  = { channel = "general" }
+  }
+  expect "bo" {
+    at     = "1d"
+    points = 30 # 10 for the first post, 20 for posting
+  }
+}
+
+test "a hundred points make a regular" {
+  # A post an hour: 30 points the first day, 20 a day after.
+  event "message.posted" {
+    member = "cy"
+    at     = "1h"
+    repeat = 150
+    every  = "1h"
+    attrs  = { channel = "general" }
+  }
+  expect "cy" {
+    at     = "71h"
+    points = 70
+    tier   = ""
+  }
+  expect "cy" {
+    at   = "6d"
+    tier = "regular"
+  }
+}
+
+test "two silent weeks make a lurker" {
+  event "member.joined" {
+    member = "dee"
+    at     = "1h"
+  }
+  expect "dee" {
+    at              = "13d"
+    in_segments     = ["newcomers"]
+    not_in_segments = ["lurkers"]
+  }
+  expect "dee" {
+    at              = "15d"
+    in_segments     = ["lurkers"]
+    not_in_segments = ["newcomers", "active"]
+  }
+}
+`
+
 func runInit(_ context.Context, s *stdio, args []string) int {
 	fset := newFlags(s, "init", initUsage)
 	pos, code, ok := parse(fset, args)
@@ -163,6 +239,7 @@ func runInit(_ context.Context, s *stdio, args []string) int {
 	}
 	files := []struct{ name, body string }{
 		{"main.hcl", starterConfig},
+		{"main.hearthtest.hcl", starterTests},
 		{".gitignore", ".hearth/\n"},
 	}
 	wrote := 0
@@ -187,7 +264,7 @@ func runInit(_ context.Context, s *stdio, args []string) int {
 		wrote++
 	}
 	if wrote > 0 {
-		fmt.Fprintf(s.out, "\nNext: hearth validate %s\n", dir)
+		fmt.Fprintf(s.out, "\nNext: hearth validate %s && hearth test %s\n", dir, dir)
 	}
 	return 0
 }
