@@ -82,6 +82,10 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 	}
 	if len(tallies) == 0 {
 		fmt.Fprintf(s.err, "hearth report: the state store%s has no figures yet: run hearth run or hearth replay to apply events first\n", storeAt(cfg))
+		if at.IsZero() {
+			// No event gives the day: the report is of today.
+			at = time.Now().UTC().Truncate(24 * time.Hour)
+		}
 	}
 	r := analytics.Build(cfg, tallies, at)
 	if *htmlPath != "" {
