@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Every metric the daemon serves is in the README's table, and the table
+// names none it does not serve.
+func TestMetricsAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMetrics()
+	collectors := []prometheus.Collector{
+		m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
+		m.deliveries, m.pruned, m.members, m.segmentSizes, m.tierSizes, m.outboxEntries, newRuleCollector(&Daemon{}),
+	}
+	name := regexp.MustCompile(`fqName: "([^"]+)"`)
+	served := map[string]bool{}
+	for _, c := range collectors {
+		ch := make(chan *prometheus.Desc, 8)
+		c.Describe(ch)
+		close(ch)
+		for d := range ch {
+			match := name.FindStringSubmatch(d.String())
+			if match == nil {
+				t.Fatalf("no name in %s", d)
+			}
+			served[match[1]] = true
+		}
+	}
+	// The collectors listed above are all the registry holds besides Go's
+	// and the process's: gathering finds no other hearth_ family.
+	m.Registry.MustRegister(newRuleCollector(&Daemon{}))
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if n := f.GetName(); strings.HasPrefix(n, "hearth_") && !served[n] {
+			t.Errorf("%s is registered but not in this test's list", n)
+		}
+	}
+	row := regexp.MustCompile("(?m)^\\| `(hearth_[a-z_]+)` \\|")
+	documented := map[string]bool{}
+	for _, match := range row.FindAllStringSubmatch(string(readme), -1) {
+		documented[match[1]] = true
+	}
+	for n := range served {
+		if !documented[n] {
+			t.Errorf("%s is served but has no row in the README's metrics table", n)
+		}
+	}
+	for n := range documented {
+		if !served[n] {
+			t.Errorf("the README's metrics table lists %s, which the daemon does not serve", n)
+		}
+	}
+	if len(documented) < 10 {
+		t.Errorf("found %d rows in the README's metrics table; has its form changed?", len(documented))
+	}
+}
