@@ -124,6 +124,7 @@ type Daemon struct {
 	rt       atomic.Pointer[runtime.Runtime] // in force, for metrics
 	stats    Counters
 	series   ring // guarded by mu
+	commits  commitTimes
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
 	receivers map[string]platform.Conn // Receivers and platform.Responders
 	// horizon is the store's id horizon in Unix nanoseconds, as of the
@@ -174,7 +175,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		opt.Samples = 360
 	}
 	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
-		series: ring{buf: make([]Sample, opt.Samples)}}
+		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}}
 	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
 	d.record("start", cfg, src, diags, time.Since(start))
@@ -442,7 +443,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			}
 			r.done <- err
 		}
-		d.opt.Metrics.latency.Observe(time.Since(start).Seconds())
+		took := time.Since(start)
+		d.opt.Metrics.latency.Observe(took.Seconds())
+		d.commits.add(took)
 	}
 	if ab, ok := b.(state.AsyncBatch); ok {
 		ab.CommitAsync(done)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -64,5 +65,22 @@ func TestMetricsAreDocumented(t *testing.T) {
 	}
 	if len(documented) < 10 {
 		t.Errorf("found %d rows in the README's metrics table; has its form changed?", len(documented))
+	}
+}
+
+func TestCommitTimesQuantiles(t *testing.T) {
+	c := commitTimes{cap: 150}
+	if _, _, n := c.take(); n != 0 {
+		t.Fatalf("empty: %d", n)
+	}
+	for i := 200; i >= 1; i-- { // past the cap: the first 150 are kept
+		c.add(time.Duration(i) * time.Millisecond)
+	}
+	p50, p99, n := c.take()
+	if n != 150 || p50 != 126 || p99 != 199 {
+		t.Fatalf("p50 %v, p99 %v over %d; want 126, 199 over 150 (nearest rank)", p50, p99, n)
+	}
+	if _, _, n := c.take(); n != 0 {
+		t.Fatalf("a take starts the next interval empty; got %d", n)
 	}
 }

@@ -3,6 +3,8 @@ package daemon
 import (
 	"context"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -30,6 +32,43 @@ type Sample struct {
 	// Campaigns are counted by the same scan; with them a dashboard can
 	// draw everything from samples, so open pages add no scans.
 	Campaigns map[string]map[string]int `json:"campaigns,omitempty"`
+	// CommitP50Ms and CommitP99Ms are the median and 99th percentile of
+	// the time batches took from their start to their durable commit,
+	// over the batches since the sample before (none: omitted).
+	CommitP50Ms *float64 `json:"commit_p50_ms,omitempty"`
+	CommitP99Ms *float64 `json:"commit_p99_ms,omitempty"`
+}
+
+// commitTimes collects batch commit times between two samples.
+type commitTimes struct {
+	mu  sync.Mutex
+	ms  []float64
+	cap int
+}
+
+// add records one batch; past cap the rest of the interval is left out,
+// which keeps the memory bounded and the quantiles of a busy interval.
+func (c *commitTimes) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.ms) < c.cap {
+		c.ms = append(c.ms, float64(d.Microseconds())/1000)
+	}
+}
+
+// take returns the median and 99th percentile of what was added since the
+// last take, and how many there were.
+func (c *commitTimes) take() (p50, p99 float64, n int) {
+	c.mu.Lock()
+	ms := c.ms
+	c.ms = nil
+	c.mu.Unlock()
+	if len(ms) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(ms)
+	at := func(q float64) float64 { return ms[min(len(ms)-1, int(q*float64(len(ms))))] }
+	return at(0.5), at(0.99), len(ms)
 }
 
 // outboxCounter is implemented by stores that count their outbox cheaply;
@@ -154,6 +193,9 @@ func (d *Daemon) sampleLoop(ctx context.Context) {
 func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 	now := time.Now()
 	s := Sample{At: now.UTC(), Accepted: d.stats.Accepted.Load(), Rejected: d.stats.Rejected.Load(), Duplicates: d.stats.Duplicates.Load()}
+	if p50, p99, n := d.commits.take(); n > 0 {
+		s.CommitP50Ms, s.CommitP99Ms = &p50, &p99
+	}
 	if n := d.outboxCounts(ctx); n != nil {
 		d.opt.Metrics.outbox(n)
 		pending, dead := n["pending"], n["dead"]

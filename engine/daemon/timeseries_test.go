@@ -65,6 +65,20 @@ func TestTimeseriesSamplesCountersAndPopulation(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The batch's commit time is in the sample after it, and only there.
+	timed := 0
+	for _, s := range body.Samples {
+		if s.CommitP99Ms == nil {
+			continue
+		}
+		timed++
+		if *s.CommitP50Ms <= 0 || *s.CommitP50Ms > *s.CommitP99Ms {
+			t.Errorf("commit time p50 %v, p99 %v", *s.CommitP50Ms, *s.CommitP99Ms)
+		}
+	}
+	if batches := f.d.Stats()["batches"]; timed == 0 || int64(timed) > batches {
+		t.Errorf("%d samples with a commit time for %d batches", timed, batches)
+	}
 	resp, err := http.Get(f.srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)

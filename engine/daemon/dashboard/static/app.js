@@ -8,6 +8,7 @@ const REFRESH_MS = 4000;
 // opens, then draws the daemon's own samples, so open pages add no scans.
 const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
+const COMMIT_COLORS = { p50: "#3d6fb4", p99: "#d9622b" };
 
 const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], waitingForToken: false };
 
@@ -271,6 +272,18 @@ function renderSeries(ts) {
   if (rate.length) rate.push([+new Date(samples[samples.length - 1].at), rate[rate.length - 1][1]]);
   $("rate-now").textContent = rate.length ? fmt(Math.round(rate[rate.length - 1][1])) + " / min now" : "";
   lineChart($("rate-chart"), [{ name: "accepted", points: rate }], { area: true, label: "events accepted per minute" });
+
+  // Commit time: from a batch's start to its durable commit, the median
+  // and 99th percentile of the batches between two samples.
+  const timed = samples.filter((s) => s.commit_p99_ms !== undefined);
+  const p50 = timed.map((s) => [+new Date(s.at), s.commit_p50_ms]);
+  const p99 = timed.map((s) => [+new Date(s.at), s.commit_p99_ms]);
+  const lastTimed = timed[timed.length - 1];
+  $("commit-now").textContent = lastTimed ? `p99 ${lastTimed.commit_p99_ms.toFixed(1)} ms in the last sample` : "";
+  lineChart($("commit-chart"), [
+    { name: "p50", color: COMMIT_COLORS.p50, points: p50 },
+    { name: "p99", color: COMMIT_COLORS.p99, points: p99 },
+  ], { label: "batch commit time in milliseconds, median and 99th percentile", empty: "no batch committed yet…" });
 
   const withPop = samples.filter((s) => s.segments);
   const latest = withPop[withPop.length - 1];
