@@ -142,6 +142,12 @@ function lineChart(el, series, opts) {
     const line = svg("path", { d, class: "line" });
     if (s.color) line.setAttribute("stroke", s.color), (line.style.stroke = s.color);
     root.append(line);
+    if (s.points.length === 1) {
+      // One sample draws no line: mark it.
+      const dot = svg("circle", { cx: X(s.points[0][0]), cy: Y(s.points[0][1]), r: 3, class: "point" });
+      if (s.color) dot.style.fill = s.color;
+      root.append(dot);
+    }
   }
   el.replaceChildren(root);
 }
