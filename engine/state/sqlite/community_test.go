@@ -16,11 +16,7 @@ import (
 
 func TestCommunities(t *testing.T) {
 	statetest.RunCommunities(t, func(t *testing.T) state.Store {
-		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := openTemp(t)
 		return s
 	})
 }
@@ -127,11 +123,7 @@ func TestOpensFromManyProcesses(t *testing.T) {
 
 func TestPrune(t *testing.T) {
 	statetest.RunPrune(t, func(t *testing.T) statetest.PruneStore {
-		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := openTemp(t)
 		return s
 	}, func(t *testing.T, old statetest.PruneStore) statetest.PruneStore {
 		path := old.(*Store).path

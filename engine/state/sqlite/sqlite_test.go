@@ -15,13 +15,20 @@ import (
 	"github.com/hearth-community/hearth/engine/state/statetest"
 )
 
+// openTemp opens a store in a fresh directory, closed when the test ends.
+func openTemp(tb testing.TB) *Store {
+	tb.Helper()
+	s, err := Open(context.Background(), filepath.Join(tb.TempDir(), "state.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestConformance(t *testing.T) {
 	statetest.Run(t, func(t *testing.T) state.Store {
-		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := openTemp(t)
 		return s
 	})
 }
@@ -68,11 +75,7 @@ func TestSurvivesReopen(t *testing.T) {
 // members and event ids, and both end up on disk in order.
 func TestPipelinedBatchesSeeEachOther(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	at := time.Unix(1700000000, 0).UTC()
 	done := make(chan error, 2)
 	for i := range 50 {
@@ -127,11 +130,7 @@ func TestPipelinedBatchesSeeEachOther(t *testing.T) {
 
 func TestResources(t *testing.T) {
 	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore {
-		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := openTemp(t)
 		return s
 	})
 }
@@ -140,11 +139,7 @@ func TestResources(t *testing.T) {
 // committed from another, as the daemon's outbox readers do.
 func TestFlushWhileCommitting(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -170,11 +165,7 @@ func TestFlushWhileCommitting(t *testing.T) {
 // would make replays depend on commit timing.
 func TestDueSeesBatchesBeingWritten(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	at := time.Unix(1700000000, 0).UTC()
 	for i := range 400 {
 		b, err := s.Begin(ctx)
@@ -257,11 +248,7 @@ func TestMembersMigrateToRowidTable(t *testing.T) {
 // is still refused and new ones are still fresh.
 func TestSeenFilterRebuildsWhileCommitting(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	at := time.Unix(1700000000, 0).UTC()
 	const total, per = 80000, 4000
 	for i := 0; i < total; i += per {
@@ -302,11 +289,7 @@ func TestSeenFilterRebuildsWhileCommitting(t *testing.T) {
 // forms are read, side by side, and a member written again is binary.
 func TestReadsJSONAndBinaryMembers(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	at := time.Unix(1700000000, 0).UTC()
 	old := state.NewMember("old", at)
 	old.Points = 5
@@ -427,11 +410,7 @@ func TestPreloadAfterReopen(t *testing.T) {
 // ns/member is the figure; ns/op is per group.
 func BenchmarkColdMembers(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "state.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(b)
 	at := time.Unix(1700000000, 0).UTC()
 	const stored = 20000
 	for start := 0; start < stored; start += 2000 {
