@@ -265,8 +265,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		if c.robot == nil {
 			return platform.PerformResponse{}, fmt.Errorf("channel messages need a group robot (robot_key): %w", platform.ErrUnsupported)
 		}
-		if c.channel != "" && req.Channel != c.channel {
-			return platform.PerformResponse{}, fmt.Errorf("this WeCom robot posts in channel %q, not %q: %w", c.channel, req.Channel, platform.ErrNotFound)
+		if err := platform.CheckGroupBot(req, "WeCom robot", c.channel); err != nil {
+			return platform.PerformResponse{}, err
 		}
 		limit := MaxText
 		if c.msgtype == "markdown" {
