@@ -217,6 +217,19 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			}
 		}
 	}
+	// nothingDue opens a batch if none is open and asks it whether no
+	// member can be due by t; false when the store cannot tell.
+	nothingDue := func(t time.Time) (bool, error) {
+		if err := begin(); err != nil {
+			return false, err
+		}
+		p, ok := b.(state.DueProber)
+		if !ok {
+			return false, nil
+		}
+		due, err := p.DueBy(t)
+		return !due, err
+	}
 	read := 0
 	var last time.Time
 	for {
@@ -245,12 +258,29 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			continue
 		}
 		if ev.At.After(last) {
-			// Time moved on: run what became due before this event.
-			if err := commit(); err != nil {
+			// Time moved on: run what became due before this event. A
+			// store that can tell nothing is due keeps the batch open
+			// (rechecks see only committed members, so running them
+			// means committing first); the alerts are looked at either way.
+			quiet, err := nothingDue(ev.At)
+			if err != nil {
 				return sum, err
 			}
-			if err := recheck(ev.At); err != nil {
-				return sum, err
+			if quiet {
+				_, alerts, err := rt.CheckAlerts(ctx, b, ev.At)
+				if err != nil {
+					return sum, err
+				}
+				if err := emit(alerts); err != nil {
+					return sum, err
+				}
+			} else {
+				if err := commit(); err != nil {
+					return sum, err
+				}
+				if err := recheck(ev.At); err != nil {
+					return sum, err
+				}
 			}
 			last = ev.At
 		}

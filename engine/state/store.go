@@ -88,6 +88,27 @@ type Preloader interface {
 	Preload(eventIDs, memberIDs []string) error
 }
 
+// DueProber is a batch that can tell cheaply, and with no side effect,
+// whether any member may be due for a recheck by t, counting what the
+// batch itself saved. It may answer yes when none is (the caller then
+// asks Due), never no when one is. A replay asks it at every step of
+// event time, and commits to run rechecks only when the answer is yes.
+type DueProber interface {
+	DueBy(t time.Time) (bool, error)
+}
+
+// Earlier returns the earlier of a kept minimum and t, where the zero
+// time means none: stores keep their earliest recheck time with it.
+func Earlier(kept, t time.Time) time.Time {
+	if t.IsZero() || (!kept.IsZero() && !t.Before(kept)) {
+		return kept
+	}
+	return t
+}
+
+// ByTime reports whether a kept minimum (zero: none) is at or before t.
+func ByTime(kept, t time.Time) bool { return !kept.IsZero() && !kept.After(t) }
+
 // PartitionedDue is a batch that can limit due timers to the members of
 // some partitions (MemberHash(id) % partitions), so replicas that split
 // members by partition each run only their own members' timers and do
@@ -200,7 +221,9 @@ type memBatch struct {
 	claimed  []string
 	outcomes []Outcome
 	tallies  Tallies
-	done     bool
+	// minRecheck is the earliest recheck time among the saved members.
+	minRecheck time.Time
+	done       bool
 }
 
 func (b *memBatch) Seen(id string) (bool, error) {
@@ -257,6 +280,7 @@ func (b *memBatch) SaveMember(m *Member) error {
 	// Saving the member the store holds, the usual case, only notes it
 	// for the recheck queue at commit.
 	b.saved = append(b.saved, m)
+	b.minRecheck = Earlier(b.minRecheck, m.RecheckAt)
 	for _, g := range b.got {
 		if g == m {
 			return nil
@@ -268,6 +292,13 @@ func (b *memBatch) SaveMember(m *Member) error {
 		clear(b.got[:]) // one of them may no longer be stored
 	}
 	return nil
+}
+
+// DueBy looks at the heap's first entry and at the batch's saved members;
+// a stale first entry only makes it answer yes.
+func (b *memBatch) DueBy(t time.Time) (bool, error) {
+	h := b.s.due
+	return ByTime(b.minRecheck, t) || (len(h) > 0 && !h[0].at.After(t)), nil
 }
 
 // Due pops members from a heap ordered by RecheckAt, so finding them

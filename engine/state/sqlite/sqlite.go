@@ -153,6 +153,14 @@ type Store struct {
 	idsBefore atomic.Int64
 	// docBytes is the size of the last batch's member documents.
 	docBytes atomic.Int64
+	// For DueBy: the jobs handed to the writer and not yet written (their
+	// members' recheck times are not in the file yet), the earliest recheck
+	// time in the file as of write number storedMinAt, and that number.
+	unwritten   map[*job]struct{}
+	writes      int64
+	storedMin   time.Time
+	storedMinAt int64
+	storedMinOK bool
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
@@ -411,14 +419,16 @@ type batch struct {
 	members map[string]*state.Member
 	// absent and known are what Preload found: members not stored, and
 	// whether event ids the filter may hold were applied.
-	absent   map[string]bool
-	known    map[string]bool
-	comms    map[string]*state.Community
-	seen     map[string]int64
-	outcomes []state.Outcome
-	actions  []state.Action
-	tallies  state.Tallies
-	done     bool
+	absent map[string]bool
+	known  map[string]bool
+	// minRecheck is the earliest recheck time among the saved members.
+	minRecheck time.Time
+	comms      map[string]*state.Community
+	seen       map[string]int64
+	outcomes   []state.Outcome
+	actions    []state.Action
+	tallies    state.Tallies
+	done       bool
 }
 
 func (b *batch) Seen(id string) (bool, error) {
@@ -617,7 +627,42 @@ func (b *batch) Member(id string) (*state.Member, error) {
 
 func (b *batch) SaveMember(m *state.Member) error {
 	b.members[m.ID] = m
+	b.minRecheck = state.Earlier(b.minRecheck, m.RecheckAt)
 	return nil
+}
+
+var _ state.DueProber = (*batch)(nil)
+
+// DueBy answers from the batch's saved members, the jobs not yet written,
+// and the earliest recheck time in the file, read once per write. A member
+// whose stored time is stale (changed in memory since) only makes it
+// answer yes.
+func (b *batch) DueBy(t time.Time) (bool, error) {
+	if state.ByTime(b.minRecheck, t) {
+		return true, nil
+	}
+	s := b.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for j := range s.unwritten {
+		if state.ByTime(j.minRecheck, t) {
+			return true, nil
+		}
+	}
+	if !s.storedMinOK || s.storedMinAt != s.writes {
+		// The lock is held across the query, as in Due: the writer
+		// never waits for it while holding a connection.
+		var stored sql.NullInt64
+		if err := s.db.QueryRowContext(b.ctx, `SELECT min(recheck_at) FROM members WHERE recheck_at > 0`).Scan(&stored); err != nil {
+			return false, err
+		}
+		s.storedMin = time.Time{}
+		if stored.Valid {
+			s.storedMin = time.Unix(0, stored.Int64)
+		}
+		s.storedMinAt, s.storedMinOK = s.writes, true
+	}
+	return state.ByTime(s.storedMin, t), nil
 }
 
 // Due lists members whose recheck time has come, by the freshest state:
@@ -723,7 +768,9 @@ type job struct {
 	adocs    [][]byte
 	tallies  []string // keys in order, for deterministic writes
 	tallyN   []int64
-	done     func(error)
+	// minRecheck is the earliest recheck time of the job's members.
+	minRecheck time.Time
+	done       func(error)
 }
 
 func (b *batch) job() (*job, error) {
@@ -778,6 +825,7 @@ func (b *batch) job() (*job, error) {
 	for i, m := range j.members {
 		j.docs = append(j.docs, buf[start:ends[i]:ends[i]])
 		start = ends[i]
+		j.minRecheck = state.Earlier(j.minRecheck, m.RecheckAt)
 		var recheck int64
 		if !m.RecheckAt.IsZero() {
 			recheck = m.RecheckAt.UnixNano()
@@ -808,6 +856,10 @@ func (s *Store) submit(j *job) {
 		}
 		s.comms[c.Name] = c
 	}
+	if s.unwritten == nil {
+		s.unwritten = map[*job]struct{}{}
+	}
+	s.unwritten[j] = struct{}{}
 	q := s.queue
 	s.inflight++
 	s.mu.Unlock()
@@ -844,7 +896,9 @@ func (s *Store) writer(q chan *job) {
 			s.failed = err
 			s.cache = memberCache{limit: s.cache.limit}
 		}
+		s.writes++
 		for _, j := range group {
+			delete(s.unwritten, j)
 			for _, id := range j.ids {
 				if s.pendingIDs[id]--; s.pendingIDs[id] <= 0 {
 					delete(s.pendingIDs, id)

@@ -268,6 +268,42 @@ func Run(t *testing.T, open Open) {
 			t.Errorf("u2 after saving: %v", err)
 		}
 	})
+
+	// A store that can tell whether a recheck may be due says yes for a
+	// time a member saved in the batch or committed before is due by, and
+	// no for an empty store.
+	t.Run("DueBy", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		p, ok := b.(state.DueProber)
+		if !ok {
+			_ = b.Rollback()
+			t.Skip("the store cannot tell")
+		}
+		due := t0.Add(48 * time.Hour)
+		if yes, err := p.DueBy(due.Add(time.Hour)); yes || err != nil {
+			t.Fatalf("empty store: due %v, %v", yes, err)
+		}
+		m := state.NewMember("u1", t0)
+		m.RecheckAt = due
+		_ = b.SaveMember(m)
+		if yes, _ := p.DueBy(due.Add(-time.Second)); yes {
+			t.Error("due a second early")
+		}
+		if yes, _ := p.DueBy(due); !yes {
+			t.Error("a member saved in the batch is not due at its time")
+		}
+		commit(t, b)
+		b = begin(t, s)
+		defer b.Rollback()
+		p = b.(state.DueProber)
+		if yes, _ := p.DueBy(due); !yes {
+			t.Error("a committed member is not due at its time")
+		}
+		if yes, _ := p.DueBy(due.Add(-time.Second)); yes {
+			t.Error("a committed member due a second early")
+		}
+	})
 	runTallies(t, open)
 }
 

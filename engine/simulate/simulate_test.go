@@ -1,0 +1,123 @@
+package simulate_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
+)
+
+// counting counts the commits of a store's batches. With probe false it
+// hides the batches' DueBy, as a store that cannot tell would.
+type counting struct {
+	state.Store
+	probe   bool
+	commits int
+}
+
+func (c *counting) Begin(ctx context.Context) (state.Batch, error) {
+	b, err := c.Store.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.probe {
+		return &probing{countingBatch{b, c}}, nil
+	}
+	return &countingBatch{b, c}, nil
+}
+
+type countingBatch struct {
+	state.Batch
+	c *counting
+}
+
+func (b *countingBatch) Commit() error {
+	b.c.commits++
+	return b.Batch.Commit()
+}
+
+type probing struct{ countingBatch }
+
+func (p *probing) DueBy(t time.Time) (bool, error) { return p.Batch.(state.DueProber).DueBy(t) }
+
+// A replay commits to run rechecks only when one can be due, and what it
+// does is the same as committing at every step of event time: on the
+// quickstart's two months (newcomers, lurkers, a campaign with waits and
+// quiet hours), in memory and in SQLite.
+func TestReplayCommitsOnlyWhenRechecksAreDue(t *testing.T) {
+	cfg, _, diags := config.Load("../../examples/quickstart", config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	run := func(store state.Store) ([]string, map[string]string) {
+		t.Helper()
+		f, err := os.Open("../../examples/quickstart/events.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var log []string
+		sum, err := simulate.Run(context.Background(), cfg, f, simulate.Options{Store: store, Outcome: func(o state.Outcome) error {
+			log = append(log, fmt.Sprintf("%s %s %s %s %s %d %s", o.At.UTC().Format(time.RFC3339), o.Member, o.Kind, o.Name, o.Change, o.Points, o.Rule))
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Rechecks == 0 {
+			t.Fatal("the quickstart ran no recheck: the test would show nothing")
+		}
+		members := map[string]string{}
+		err = store.Members(context.Background(), func(m *state.Member) error {
+			doc, err := json.Marshal(m)
+			members[m.ID] = string(doc)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return log, members
+	}
+	every := &counting{Store: state.NewMemory()}
+	want, wantMembers := run(every)
+	probed := &counting{Store: state.NewMemory(), probe: true}
+	got, gotMembers := run(probed)
+	if !slices.Equal(got, want) {
+		t.Fatalf("outcomes differ when the replay skips idle steps:\n got %d outcomes\nwant %d", len(got), len(want))
+	}
+	if !maps.Equal(gotMembers, wantMembers) {
+		t.Fatalf("member states differ when the replay skips idle steps")
+	}
+	if probed.commits*3 > every.commits {
+		t.Errorf("%d commits with the probe against %d without: expected far fewer", probed.commits, every.commits)
+	}
+	t.Logf("commits: %d at every step of time, %d when rechecks can be due; %d outcomes", every.commits, probed.commits, len(want))
+
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	durable := &counting{Store: db, probe: true}
+	got, gotMembers = run(durable)
+	if !slices.Equal(got, want) {
+		t.Fatalf("SQLite: outcomes differ from the memory store's (%d against %d)", len(got), len(want))
+	}
+	if !maps.Equal(gotMembers, wantMembers) {
+		t.Fatalf("SQLite: member states differ from the memory store's")
+	}
+	if durable.commits*3 > every.commits {
+		t.Errorf("SQLite: %d commits against %d at every step", durable.commits, every.commits)
+	}
+}
