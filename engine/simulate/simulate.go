@@ -220,11 +220,16 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	// nothingDue opens a batch if none is open and asks it whether no
 	// member can be due by t; false when the store cannot tell.
 	nothingDue := func(t time.Time) (bool, error) {
+		fresh := b == nil
 		if err := begin(); err != nil {
 			return false, err
 		}
 		p, ok := b.(state.DueProber)
 		if !ok {
+			if fresh { // opened only to ask: nothing to commit
+				_ = b.Rollback()
+				b = nil
+			}
 			return false, nil
 		}
 		due, err := p.DueBy(t)
