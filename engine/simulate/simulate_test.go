@@ -91,33 +91,24 @@ func TestReplayCommitsOnlyWhenRechecksAreDue(t *testing.T) {
 	}
 	every := &counting{Store: state.NewMemory()}
 	want, wantMembers := run(every)
-	probed := &counting{Store: state.NewMemory(), probe: true}
-	got, gotMembers := run(probed)
-	if !slices.Equal(got, want) {
-		t.Fatalf("outcomes differ when the replay skips idle steps:\n got %d outcomes\nwant %d", len(got), len(want))
-	}
-	if !maps.Equal(gotMembers, wantMembers) {
-		t.Fatalf("member states differ when the replay skips idle steps")
-	}
-	if probed.commits*3 > every.commits {
-		t.Errorf("%d commits with the probe against %d without: expected far fewer", probed.commits, every.commits)
-	}
-	t.Logf("commits: %d at every step of time, %d when rechecks can be due; %d outcomes", every.commits, probed.commits, len(want))
 
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	durable := &counting{Store: db, probe: true}
-	got, gotMembers = run(durable)
-	if !slices.Equal(got, want) {
-		t.Fatalf("SQLite: outcomes differ from the memory store's (%d against %d)", len(got), len(want))
-	}
-	if !maps.Equal(gotMembers, wantMembers) {
-		t.Fatalf("SQLite: member states differ from the memory store's")
-	}
-	if durable.commits*3 > every.commits {
-		t.Errorf("SQLite: %d commits against %d at every step", durable.commits, every.commits)
+	for name, store := range map[string]state.Store{"memory": state.NewMemory(), "SQLite": db} {
+		probed := &counting{Store: store, probe: true}
+		got, gotMembers := run(probed)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: the outcomes differ when the replay skips idle steps (%d against %d)", name, len(got), len(want))
+		}
+		if !maps.Equal(gotMembers, wantMembers) {
+			t.Fatalf("%s: the member states differ when the replay skips idle steps", name)
+		}
+		if probed.commits*3 > every.commits {
+			t.Errorf("%s: %d commits with the probe against %d without: expected far fewer", name, probed.commits, every.commits)
+		}
+		t.Logf("%s: %d commits when rechecks can be due, %d at every step of time; %d outcomes", name, probed.commits, every.commits, len(want))
 	}
 }
