@@ -60,7 +60,7 @@ func TestReplayCommitsOnlyWhenRechecksAreDue(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	run := func(store state.Store) ([]string, map[string]string) {
+	run := func(store state.Store) ([]string, map[string]string, int) {
 		t.Helper()
 		f, err := os.Open("../../examples/quickstart/events.jsonl")
 		if err != nil {
@@ -87,10 +87,10 @@ func TestReplayCommitsOnlyWhenRechecksAreDue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return log, members
+		return log, members, sum.Rechecks
 	}
 	every := &counting{Store: state.NewMemory()}
-	want, wantMembers := run(every)
+	want, wantMembers, wantRechecks := run(every)
 
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
@@ -99,12 +99,15 @@ func TestReplayCommitsOnlyWhenRechecksAreDue(t *testing.T) {
 	defer db.Close()
 	for name, store := range map[string]state.Store{"memory": state.NewMemory(), "SQLite": db} {
 		probed := &counting{Store: store, probe: true}
-		got, gotMembers := run(probed)
+		got, gotMembers, rechecks := run(probed)
 		if !slices.Equal(got, want) {
 			t.Fatalf("%s: the outcomes differ when the replay skips idle steps (%d against %d)", name, len(got), len(want))
 		}
 		if !maps.Equal(gotMembers, wantMembers) {
 			t.Fatalf("%s: the member states differ when the replay skips idle steps", name)
+		}
+		if rechecks != wantRechecks {
+			t.Errorf("%s: %d rechecks against %d", name, rechecks, wantRechecks)
 		}
 		if probed.commits*3 > every.commits {
 			t.Errorf("%s: %d commits with the probe against %d without: expected far fewer", name, probed.commits, every.commits)

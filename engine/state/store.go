@@ -305,13 +305,21 @@ func (b *memBatch) DueBy(t time.Time) (bool, error) {
 // costs nothing for members with no recheck due.
 func (b *memBatch) Due(t time.Time, limit int) ([]string, error) {
 	var ids []string
+	var listed map[string]bool
 	h := &b.s.due
 	for h.Len() > 0 && len(ids) < limit && !(*h)[0].at.After(t) {
 		e := heap.Pop(h).(dueEntry)
 		if b.s.queued[e.id].Equal(e.at) {
 			delete(b.s.queued, e.id)
 		}
-		if m := b.s.members[e.id]; m != nil && m.RecheckAt.Equal(e.at) {
+		// A member whose time moved away and back has two entries for
+		// it: the second is dropped, or the member would be rechecked
+		// twice at the same time.
+		if m := b.s.members[e.id]; m != nil && m.RecheckAt.Equal(e.at) && !listed[e.id] {
+			if listed == nil {
+				listed = map[string]bool{}
+			}
+			listed[e.id] = true
 			ids = append(ids, e.id)
 		}
 	}

@@ -269,6 +269,31 @@ func Run(t *testing.T, open Open) {
 		}
 	})
 
+	// A member whose recheck time moved away and back is listed once.
+	t.Run("DueListsAMemberOnce", func(t *testing.T) {
+		s := open(t)
+		due := t0.Add(48 * time.Hour)
+		for _, at := range []time.Time{due, due.Add(-time.Hour), due} {
+			b := begin(t, s)
+			m, err := b.Member("u1")
+			if errors.Is(err, state.ErrNotFound) {
+				m, err = state.NewMember("u1", t0), nil
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.RecheckAt = at
+			_ = b.SaveMember(m)
+			commit(t, b)
+		}
+		b := begin(t, s)
+		defer b.Rollback()
+		ids, err := b.Due(due.Add(time.Hour), 10)
+		if err != nil || len(ids) != 1 || ids[0] != "u1" {
+			t.Fatalf("due: %v, %v; want [u1]", ids, err)
+		}
+	})
+
 	// A store that can tell whether a recheck may be due says yes for a
 	// time a member saved in the batch or committed before is due by, and
 	// no for an empty store.
