@@ -228,10 +228,36 @@ func (c *Conn) redact(ctx context.Context, sp *space, req platform.PerformReques
 	if got.Unsigned.RedactedBecause != nil || len(got.Content.Raw) == 0 {
 		return fmt.Errorf("%w: message %s was deleted", platform.ErrNotFound, req.Message)
 	}
-	return do(ctx, c, func(ctx context.Context) error {
+	err = do(ctx, c, func(ctx context.Context) error {
 		_, err := c.cli.RedactEvent(ctx, room, ev, mautrix.ReqRedact{Reason: req.Reason, TxnID: txn})
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return c.untilRedacted(ctx, room, ev)
+}
+
+// untilRedacted waits, briefly, until the server reads the event back as
+// redacted. Dendrite applies a redaction after it has answered, so without
+// this a second delete right after the first would find the message intact
+// and redact it again instead of answering not found.
+func (c *Conn) untilRedacted(ctx context.Context, room id.RoomID, ev id.EventID) error {
+	wait := 25 * time.Millisecond
+	for {
+		got, err := call(ctx, c, func(ctx context.Context) (*event.Event, error) { return c.cli.GetEvent(ctx, room, ev) })
+		if err != nil || got.Unsigned.RedactedBecause != nil || len(got.Content.Raw) == 0 || wait > 2*time.Second {
+			// The redaction was accepted; a failed or slow read-back does
+			// not make it fail.
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
 }
 
 // eventSoon reads an event, asking again for a moment while the server
