@@ -13,13 +13,16 @@ type bloom struct {
 	k    int
 	seed maphash.Seed
 	n    int // ids added
-	cap  int // ids it was sized for at a 1% false positive rate
+	cap  int // ids it was sized for at a 0.1% false positive rate
 }
 
 func newBloom(capacity int) *bloom {
 	capacity = max(capacity, 1<<16)
-	m := int(math.Ceil(-float64(capacity) * math.Log(0.01) / (math.Ln2 * math.Ln2)))
-	return &bloom{bits: make([]uint64, (m+63)/64), k: 7, seed: maphash.MakeSeed(), cap: capacity}
+	// 0.1%, not 1%: a false positive is a read of the database on the
+	// path of every event, and a read that meets a fold in progress can
+	// wait tens of milliseconds. 14.4 bits an id.
+	m := int(math.Ceil(-float64(capacity) * math.Log(0.001) / (math.Ln2 * math.Ln2)))
+	return &bloom{bits: make([]uint64, (m+63)/64), k: 10, seed: maphash.MakeSeed(), cap: capacity}
 }
 
 func (b *bloom) hashes(id string) (uint64, uint64) {

@@ -28,9 +28,13 @@ func horizonTime(ns int64) time.Time {
 // is gone can be claimed. Rows go in short transactions of
 // state.PruneChunk, between the daemon's commits rather than across them.
 func (s *Store) Prune(ctx context.Context, p state.Prune) (state.Pruned, error) {
-	// Batches still being written are not waited for: under steady load
-	// the writer is never idle. An old id they hold stays until the next
-	// prune, and the horizon already refuses its event.
+	// Batches committed before are written first (from the journal), so
+	// the counts are of everything committed. Batches committed while it
+	// runs may hold an old id; it stays until the next prune, and the
+	// horizon already refuses its event.
+	if err := s.Flush(ctx); err != nil {
+		return state.Pruned{}, err
+	}
 	var out state.Pruned
 	idCut, outCut := p.IDsBefore.UnixNano(), p.OutcomesBefore.UnixNano()
 	if p.DryRun {

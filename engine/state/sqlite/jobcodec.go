@@ -1,0 +1,177 @@
+package sqlite
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// A job's journal record holds what writeJob writes, nothing more: event
+// ids with their times, member documents with their recheck times,
+// community documents, outcomes, outbox actions and tally changes.
+
+const jobVersion = 1
+
+func appendJob(b []byte, j *job) []byte {
+	e := jobEncoder{b: append(b, jobVersion)}
+	e.uint(uint64(len(j.ids)))
+	for i, id := range j.ids {
+		e.str(id)
+		e.int(j.at[i])
+	}
+	e.uint(uint64(len(j.mids)))
+	for i, id := range j.mids {
+		e.str(id)
+		e.bytes(j.docs[i])
+		e.int(j.recheck[i])
+	}
+	e.uint(uint64(len(j.cnames)))
+	for i, name := range j.cnames {
+		e.str(name)
+		e.bytes(j.cdocs[i])
+	}
+	e.uint(uint64(len(j.outcomes)))
+	for _, o := range j.outcomes {
+		for _, s := range []string{o.Kind, o.Member, o.Name, o.Change, o.Rule, o.Event, o.From, o.To, o.Detail} {
+			e.str(s)
+		}
+		e.int(o.At.UnixNano())
+		e.int(int64(o.Points))
+	}
+	e.uint(uint64(len(j.adocs)))
+	for _, d := range j.adocs {
+		e.bytes(d)
+	}
+	e.uint(uint64(len(j.tallies)))
+	for i, k := range j.tallies {
+		e.str(k)
+		e.int(j.tallyN[i])
+	}
+	return e.b
+}
+
+var errJobShort = errors.New("journal record: truncated")
+
+// decodeJob reads a record written by appendJob. It never panics on bad
+// input: the journal is read back after crashes.
+func decodeJob(data []byte) (*job, error) {
+	if len(data) == 0 || data[0] != jobVersion {
+		return nil, fmt.Errorf("journal record: unknown version")
+	}
+	d := jobDecoder{b: data[1:]}
+	j := &job{}
+	for range d.count() {
+		j.ids = append(j.ids, d.str())
+		j.at = append(j.at, d.int())
+	}
+	for range d.count() {
+		j.mids = append(j.mids, d.str())
+		j.docs = append(j.docs, d.bytes())
+		j.recheck = append(j.recheck, d.int())
+	}
+	for range d.count() {
+		j.cnames = append(j.cnames, d.str())
+		j.cdocs = append(j.cdocs, d.bytes())
+	}
+	for range d.count() {
+		var o state.Outcome
+		for _, s := range []*string{&o.Kind, &o.Member, &o.Name, &o.Change, &o.Rule, &o.Event, &o.From, &o.To, &o.Detail} {
+			*s = d.str()
+		}
+		o.At = time.Unix(0, d.int()).UTC()
+		o.Points = int(d.int())
+		j.outcomes = append(j.outcomes, o)
+	}
+	for range d.count() {
+		data := d.bytes()
+		if d.err != nil {
+			break
+		}
+		var a state.Action
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, fmt.Errorf("journal record: action: %w", err)
+		}
+		j.actions, j.adocs = append(j.actions, a), append(j.adocs, data)
+	}
+	for range d.count() {
+		j.tallies = append(j.tallies, d.str())
+		j.tallyN = append(j.tallyN, d.int())
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.fail(fmt.Errorf("journal record: %d bytes after the end", len(d.b)))
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return j, nil
+}
+
+type jobEncoder struct{ b []byte }
+
+func (e *jobEncoder) uint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *jobEncoder) int(v int64)   { e.b = binary.AppendVarint(e.b, v) }
+func (e *jobEncoder) str(s string) {
+	e.uint(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+func (e *jobEncoder) bytes(p []byte) {
+	e.uint(uint64(len(p)))
+	e.b = append(e.b, p...)
+}
+
+// jobDecoder keeps the first error; reads after it return zero values.
+type jobDecoder struct {
+	b   []byte
+	err error
+}
+
+func (d *jobDecoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.b = nil
+}
+
+func (d *jobDecoder) uint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(errJobShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *jobDecoder) int() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail(errJobShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads a length, which cannot be more than the bytes left: every
+// entry takes at least one.
+func (d *jobDecoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail(errJobShort)
+		return 0
+	}
+	return int(n)
+}
+
+func (d *jobDecoder) bytes() []byte {
+	n := d.count()
+	p := d.b[:n:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *jobDecoder) str() string { return string(d.bytes()) }
