@@ -232,6 +232,21 @@ func (j *journal) append(payloads [][]byte, folded uint64) (uint64, error) {
 	return seq, nil
 }
 
+// empty truncates both files, once everything in them is folded.
+func (j *journal) empty() error {
+	for i := range j.files {
+		fl := &j.files[i]
+		if err := fl.f.Truncate(0); err != nil {
+			return err
+		}
+		if err := fl.f.Sync(); err != nil {
+			return err
+		}
+		fl.off, fl.alloc, fl.last = 0, 0, 0
+	}
+	return nil
+}
+
 // close closes the files, which also lets go of the lock.
 func (j *journal) close() error {
 	var first error

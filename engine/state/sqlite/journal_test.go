@@ -132,10 +132,51 @@ func TestJournalRecoversCommittedBatches(t *testing.T) {
 	if due, err := b.Due(at.Add(100*time.Hour), 10); err != nil || len(due) != 3 {
 		t.Errorf("due after recovery: %v, %v; want the 3 members", due, err)
 	}
-	// A second recovery finds nothing left to fold.
 	var seq int64
 	if err := s.db.QueryRow(`SELECT journal_seq FROM state_meta`).Scan(&seq); err != nil || seq < 10 {
 		t.Errorf("journal_seq %d, %v; want at least 10", seq, err)
+	}
+}
+
+// A store closed with everything folded leaves empty journal files, and
+// numbering goes on from the database's note when it is opened again.
+func TestCloseEmptiesTheJournal(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(1700000000, 0).UTC()
+	commitOne(t, s, 0, at)
+	commitOne(t, s, 1, at)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range journalPaths(path) {
+		if info, err := os.Stat(p); err != nil || info.Size() != 0 {
+			t.Errorf("%s after a clean close: %v, %v; want empty", p, info, err)
+		}
+	}
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitOne(t, s, 2, at)
+	s.stopFolding(t)
+	commitOne(t, s, 3, at)
+	s.crash()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, _ := s.Begin(ctx)
+	defer b.Rollback()
+	for i := range 4 {
+		if seen, _ := b.Seen(fmt.Sprintf("e%d", i)); !seen {
+			t.Errorf("e%d lost", i)
+		}
 	}
 }
 

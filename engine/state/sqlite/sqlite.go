@@ -343,7 +343,15 @@ func (s *Store) closeJournal() error {
 	}
 	close(s.foldStop)
 	<-s.foldStopped
-	err := s.jr.close()
+	s.mu.Lock()
+	allFolded := s.folded == s.journaled && len(s.toFold) == 0
+	s.mu.Unlock()
+	var err error
+	if allFolded {
+		// Everything is in the database: give the space back.
+		err = s.jr.empty()
+	}
+	err = errors.Join(err, s.jr.close())
 	s.jr = nil
 	return err
 }
