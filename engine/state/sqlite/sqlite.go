@@ -1024,10 +1024,6 @@ func (s *Store) writer(q chan *job) {
 		s.mu.Unlock()
 		if err == nil && s.jr != nil {
 			if err = s.journalGroup(group); err == nil {
-				for _, j := range group {
-					j.done(nil)
-					j.done = nil
-				}
 				continue
 			}
 		} else if err == nil {
@@ -1047,8 +1043,8 @@ const (
 	maxUnfolded = 200000
 )
 
-// journalGroup writes the group's records to the journal and hands the
-// group to the folder.
+// journalGroup writes the group's records to the journal, tells the
+// committers, and hands the group to the folder.
 func (s *Store) journalGroup(group []*job) error {
 	payloads := make([][]byte, len(group))
 	buf := s.jbuf[:0]
@@ -1074,6 +1070,12 @@ func (s *Store) journalGroup(group []*job) error {
 	seq, err := s.jr.append(payloads, folded)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
+	}
+	// Durable now: tell the committers before the folder has the jobs,
+	// which ends them again (without telling) once they are folded.
+	for _, j := range group {
+		j.done(nil)
+		j.done = nil
 	}
 	s.mu.Lock()
 	if len(s.toFold) == 0 {
