@@ -55,16 +55,6 @@ func (b *batch) SaveCommunity(c *state.Community) error {
 	return nil
 }
 
-// forgetCommunities drops documents a failed batch may have changed, so
-// the next batch reads them from disk.
-func (s *Store) forgetCommunities(comms map[string]*state.Community) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for name := range comms {
-		delete(s.comms, name)
-	}
-}
-
 // Communities lists the community documents by name, after background
 // writes.
 func (s *Store) Communities() ([]*state.Community, error) {

@@ -349,3 +349,45 @@ func FuzzJournal(f *testing.F) {
 		}
 	})
 }
+
+// A rolled-back batch's changes to members and communities it read are
+// undone without waiting for a fold: a member still in the journal comes
+// back from its newest record, one already folded from the database.
+func TestRollbackRestoresWithoutWaiting(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.crash() // Close would wait for a fold that never comes
+	at := time.Unix(1700000000, 0).UTC()
+	commitOne(t, s, 0, at) // u0: 5 points, folded below
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.stopFolding(t)
+	commitOne(t, s, 1, at) // u1: 5 points, journaled only
+	b, _ := s.Begin(ctx)
+	for _, id := range []string{"u0", "u1"} {
+		m, err := b.Member(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.AddPoints(100, at) // changed in place, never saved
+	}
+	c := &state.Community{Name: "main", Members: 99}
+	_ = b.(*batch).SaveCommunity(c)
+	_ = b.Rollback()
+	b, _ = s.Begin(ctx)
+	defer b.Rollback()
+	for _, id := range []string{"u0", "u1"} {
+		m, err := b.Member(id)
+		if err != nil || m.Points != 5 {
+			t.Errorf("%s after rollback: %+v, %v; want 5 points", id, m, err)
+		}
+	}
+	got, err := b.(*batch).Community("main")
+	if err != nil || got == nil || got.Members != 2 {
+		t.Errorf("community after rollback: %+v, %v; want the journaled document (2 members)", got, err)
+	}
+}

@@ -131,6 +131,13 @@ var migrations = []string{
 	`ALTER TABLE state_meta ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;`,
 }
 
+// pinnedDoc is a community's newest document among the batches not yet
+// written, and how many of them hold one.
+type pinnedDoc struct {
+	doc  []byte
+	pins int
+}
+
 // Store is a SQLite-backed state.Store.
 type Store struct {
 	db   *sql.DB
@@ -163,7 +170,12 @@ type Store struct {
 	// does not have yet, and the earliest of them while pinMinOK; the
 	// earliest recheck times in the file (up to storedEarliest) as of
 	// write number storedMinAt, and that number.
-	pinRecheck  map[string]int64
+	pinRecheck map[string]int64
+	// The newest documents of pinned members and of communities in
+	// batches not yet written, which a Rollback restores from: the
+	// rolled-back batch may have changed the objects in place.
+	pinDoc      map[string][]byte
+	pinComm     map[string]pinnedDoc
 	pinMin      int64
 	pinMinOK    bool
 	writes      int64
@@ -272,7 +284,8 @@ func open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
 	s := &Store{db: db, path: path, cache: memberCache{limit: 50000},
-		pendingIDs: map[string]int{}, pinned: map[string]*state.Member{}, pins: map[string]int{}}
+		pendingIDs: map[string]int{}, pinned: map[string]*state.Member{}, pins: map[string]int{},
+		pinDoc: map[string][]byte{}, pinComm: map[string]pinnedDoc{}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -865,8 +878,7 @@ func (b *batch) CommitAsync(done func(error)) {
 	b.done = true
 	j, err := b.job()
 	if err != nil {
-		b.store.forget(b.members)
-		b.store.forgetCommunities(b.comms)
+		b.store.restore(b.members, b.comms)
 		done(err)
 		return
 	}
@@ -972,16 +984,18 @@ func (s *Store) submit(j *job) {
 		s.pins[m.ID]++
 		s.cache.put(m)
 	}
-	for _, c := range j.comms {
+	for i, c := range j.comms {
 		if s.comms == nil {
 			s.comms = map[string]*state.Community{}
 		}
 		s.comms[c.Name] = c
+		s.pinComm[c.Name] = pinnedDoc{j.cdocs[i], s.pinComm[c.Name].pins + 1}
 	}
 	if s.pinRecheck == nil {
 		s.pinRecheck = map[string]int64{}
 	}
 	for i, id := range j.mids {
+		s.pinDoc[id] = j.docs[i]
 		old, r := s.pinRecheck[id], j.recheck[i]
 		s.pinRecheck[id] = r
 		switch {
@@ -1162,6 +1176,14 @@ func (s *Store) written(group []*job, err error) {
 					s.pinMinOK = false
 				}
 				delete(s.pinRecheck, m.ID)
+				delete(s.pinDoc, m.ID)
+			}
+		}
+		for _, name := range j.cnames {
+			if p := s.pinComm[name]; p.pins <= 1 {
+				delete(s.pinComm, name)
+			} else {
+				s.pinComm[name] = pinnedDoc{p.doc, p.pins - 1}
 			}
 		}
 	}
@@ -1347,29 +1369,52 @@ func (s *Store) writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 	return nil
 }
 
-// Rollback drops the batch. Members it changed may be shared with the
-// cache and with batches being written; those were encoded already, so
-// after they are written the changed members are dropped from memory and
-// read again from disk.
+// Rollback drops the batch.
 func (b *batch) Rollback() error {
 	if b.done {
 		return nil
 	}
 	b.done = true
-	if len(b.members) == 0 && len(b.comms) == 0 {
-		return nil // nothing was read that others could have changed
-	}
-	_ = b.store.Flush(b.ctx)
-	b.store.forget(b.members)
-	b.store.forgetCommunities(b.comms)
+	b.store.restore(b.members, b.comms)
 	return nil
 }
 
-func (s *Store) forget(members map[string]*state.Member) {
+// restore undoes what a batch that is not written may have changed in
+// place: members and communities it read may be shared with the cache and
+// with batches not yet written. Those batches were encoded already, so the
+// objects are replaced by their newest encoded documents, or dropped from
+// memory to be read from disk again.
+func (s *Store) restore(members map[string]*state.Member, comms map[string]*state.Community) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id := range members {
 		s.cache.drop(id)
+		doc, ok := s.pinDoc[id]
+		if !ok {
+			continue
+		}
+		m := &state.Member{}
+		if err := state.DecodeMember(doc, m); err != nil {
+			// Not for a document this store encoded; the store stops
+			// rather than go on from a changed member.
+			s.failed = errors.Join(s.failed, fmt.Errorf("restoring member %s: %w", id, err))
+			continue
+		}
+		s.pinned[id] = m
+		s.cache.put(m)
+	}
+	for name := range comms {
+		delete(s.comms, name)
+		p, ok := s.pinComm[name]
+		if !ok {
+			continue
+		}
+		c := &state.Community{}
+		if err := json.Unmarshal(p.doc, c); err != nil {
+			s.failed = errors.Join(s.failed, fmt.Errorf("restoring community %s: %w", name, err))
+			continue
+		}
+		s.comms[name] = c
 	}
 }
 
