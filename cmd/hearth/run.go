@@ -31,6 +31,12 @@ that fails validation never replaces the running one: the error is logged
 and shown by GET /v1/status, and the metric hearth_config_reload_success
 drops to 0.
 
+On SQLite state (the default, .hearth/state.db), a commit is durable once
+its batch is in the journal beside the database (state.db-batches.0 and
+.1) and synced; the tables are written from it a fraction of a second
+later, and after a crash the next start writes what is left. Back up a
+stopped daemon's state.db* files together.
+
 HTTP API:
   POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
                     a request with a bad event changes nothing and gets 400

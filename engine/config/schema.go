@@ -135,7 +135,7 @@ var Root = &Block{
 				Doc: "Where member state, the ledger, timers and the outbox are kept.",
 				Attrs: []Attr{
 					{Name: "backend", Kind: KindEnum, Enum: []string{"sqlite", "postgres", "memory"}, Doc: "Storage backend.", Default: "sqlite"},
-					{Name: "path", Kind: KindSetting, Doc: "SQLite file, relative to the configuration directory.", Default: ".hearth/state.db"},
+					{Name: "path", Kind: KindSetting, Doc: "SQLite file, relative to the configuration directory. Its journal (the same name with -batches.0 and -batches.1) sits beside it.", Default: ".hearth/state.db"},
 					{Name: "url", Kind: KindSetting, Doc: "PostgreSQL URL (postgres backend), such as postgres://hearth@db:5432/community?sslmode=verify-full&search_path=hearth; pass it through a sensitive variable when it holds a password. Several `hearth run -bus` replicas share it.", Example: `var.database_url`},
 					{Name: "event_id_retention", Kind: KindDuration, Doc: "How long the ids of applied events are remembered, by event time, so a resent event is recognised. Older ids are forgotten (hourly by `hearth run`, or by `hearth state prune`), and an event older than this is refused (HTTP 422), since it could no longer be told apart from one already applied. At least 1d; unset remembers every id forever.", Example: `"90d"`},
 					{Name: "outcome_retention", Kind: KindDuration, Doc: "How long the outcome history (points, badges, tiers, segments, sends; what `hearth member` shows) is kept, by event time. Members' balances, badges and tiers are not touched. Unset keeps it forever.", Example: `"400d"`},
