@@ -212,7 +212,7 @@ func (j *journal) append(payloads [][]byte, folded uint64) (uint64, error) {
 	end := fl.off + int64(len(j.buf))
 	if end > fl.alloc {
 		size := (end/journalChunk + 1) * journalChunk
-		if err := unix.Fallocate(int(fl.f.Fd()), 0, 0, size); err != nil && !errors.Is(err, unix.EOPNOTSUPP) {
+		if err := allocate(fl.f, size); err != nil {
 			return 0, fmt.Errorf("allocating journal space: %w", err)
 		}
 		// The new size is file metadata: synced once here, so the
@@ -225,7 +225,7 @@ func (j *journal) append(payloads [][]byte, folded uint64) (uint64, error) {
 	if _, err := fl.f.WriteAt(j.buf, fl.off); err != nil {
 		return 0, err
 	}
-	if err := unix.Fdatasync(int(fl.f.Fd())); err != nil {
+	if err := datasync(fl.f); err != nil {
 		return 0, err
 	}
 	fl.off, fl.last, j.seq = end, seq, seq
