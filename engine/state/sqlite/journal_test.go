@@ -39,6 +39,28 @@ func (s *Store) crash() {
 	s.db.Close()
 }
 
+// crashAndReopen crashes s, opens its file again (closed when the test
+// ends) and checks that the events e0 ... e(n-1) are applied; it returns
+// the store and a batch on it.
+func crashAndReopen(t *testing.T, s *Store, path string, n int) (*Store, state.Batch) {
+	t.Helper()
+	ctx := context.Background()
+	s.crash()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	b, _ := s.Begin(ctx)
+	t.Cleanup(func() { b.Rollback() })
+	for i := range n {
+		if seen, err := b.Seen(fmt.Sprintf("e%d", i)); !seen || err != nil {
+			t.Errorf("e%d not applied after recovery: %v", i, err)
+		}
+	}
+	return s, b
+}
+
 func commitOne(t *testing.T, s *Store, i int, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
@@ -92,20 +114,7 @@ func TestJournalRecoversCommittedBatches(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT count(*) FROM events`).Scan(&inDB); err != nil || inDB != 1 {
 		t.Fatalf("events in the database before the crash: %d, %v; want 1 (the rest only journaled)", inDB, err)
 	}
-	s.crash()
-
-	s, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	b, _ := s.Begin(ctx)
-	defer b.Rollback()
-	for i := range 10 {
-		if seen, err := b.Seen(fmt.Sprintf("e%d", i)); !seen || err != nil {
-			t.Errorf("e%d not applied after recovery: %v", i, err)
-		}
-	}
+	s, b := crashAndReopen(t, s, path, 10)
 	// u0 got events 0, 3, 6, 9; u1 1, 4, 7; u2 2, 5, 8.
 	for id, want := range map[string]int{"u0": 20, "u1": 15, "u2": 15} {
 		m, err := b.Member(id)
@@ -165,19 +174,7 @@ func TestCloseEmptiesTheJournal(t *testing.T) {
 	commitOne(t, s, 2, at)
 	s.stopFolding(t)
 	commitOne(t, s, 3, at)
-	s.crash()
-	s, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	b, _ := s.Begin(ctx)
-	defer b.Rollback()
-	for i := range 4 {
-		if seen, _ := b.Seen(fmt.Sprintf("e%d", i)); !seen {
-			t.Errorf("e%d lost", i)
-		}
-	}
+	crashAndReopen(t, s, path, 4)
 }
 
 // A record torn by a crash (its write never synced, so never
