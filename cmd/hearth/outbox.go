@@ -22,7 +22,9 @@ The outbox holds every side effect the rules decided on (messages, direct
 messages, emails, role changes, webhooks), written in the same transaction
 as the state change that caused it, each with an idempotency key. The
 dispatcher sends them with retries and backoff; an action that keeps
-failing moves to the dead letters (status dead).
+failing moves to the dead letters (status dead). An action whose
+community, channel or role hearth apply has not created yet stays pending,
+using up none of its tries, and goes out once apply has run.
 
   list    show actions, oldest first (default: pending and dead)
   send    deliver what is due now through the platforms, once, and report
@@ -83,7 +85,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(s.out, "Sent %d, to retry %d, dead %d.\n", rep.Sent, rep.Retried, rep.Dead)
+		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead)
 		return 0
 	case "retry", "drop":
 		var found bool

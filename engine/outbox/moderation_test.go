@@ -3,8 +3,6 @@ package outbox_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,49 +17,17 @@ import (
 // real local platform.
 func TestPlatformSenderModerates(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	src := `
-platform "local" "main" {
-  path = "platform.json"
-}
-community "club" {
-  title    = "Club"
-  platform = platform.local.main
-  channel "general" {}
-}
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := platform.NewRegistry(local.New())
+	dir, reg, cfg := loadClub(t, local.New())
+	lc := openLocal(t, cfg, dir)
+	co, ch := makeClub(t, lc, "club", "general")
+	ann, _ := lc.Join(ctx, local.JoinRequest{Community: co, Name: "Ann"})
+	bob, _ := lc.Join(ctx, local.JoinRequest{Community: co, Name: "Bob"})
+	cy, _ := lc.Join(ctx, local.JoinRequest{Community: co, Name: "Cy"})
+	spam, err := lc.Post(ctx, local.PostRequest{Channel: ch, Member: ann.ID, Text: "buy now"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	conn, err := reg.Open(ctx, cfg.Platforms[0], dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lc := conn.(*local.Conn)
-	co, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "club", "title": "Club"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ann, _ := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Ann"})
-	bob, _ := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Bob"})
-	cy, _ := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Cy"})
-	spam, err := lc.Post(ctx, local.PostRequest{Channel: ch.Object.ID, Member: ann.ID, Text: "buy now"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.Close()
+	lc.Close()
 
 	store := state.NewMemory()
 	b, _ := store.Begin(ctx)
@@ -84,24 +50,19 @@ community "club" {
 	if rep.Sent != 4 {
 		t.Fatalf("report %+v; want 4 sent", rep)
 	}
-	conn, err = reg.Open(ctx, cfg.Platforms[0], dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	lc = conn.(*local.Conn)
-	msgs, _ := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMessage, Community: co.Object.ID})
+	lc = openLocal(t, cfg, dir)
+	msgs, _ := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMessage, Community: co})
 	if len(msgs) != 0 {
 		t.Errorf("the spam is still there: %+v", msgs)
 	}
-	if _, err := lc.Post(ctx, local.PostRequest{Channel: ch.Object.ID, Member: ann.ID, Text: "hello?"}); !errors.Is(err, platform.ErrConflict) {
+	if _, err := lc.Post(ctx, local.PostRequest{Channel: ch, Member: ann.ID, Text: "hello?"}); !errors.Is(err, platform.ErrConflict) {
 		t.Errorf("a muted member posted: %v", err)
 	}
-	members, _ := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMember, Community: co.Object.ID})
+	members, _ := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMember, Community: co})
 	if len(members) != 1 || members[0].ID != ann.ID {
 		t.Errorf("members after kick and ban: %+v", members)
 	}
-	if _, err := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Member: cy.ID}); err == nil {
+	if _, err := lc.Join(ctx, local.JoinRequest{Community: co, Member: cy.ID}); err == nil {
 		t.Error("a banned member joined again")
 	}
 	f, _ := lc.Snapshot(ctx)

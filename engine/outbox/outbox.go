@@ -4,6 +4,8 @@
 // that honours keys applies it at most once. Failures are retried with
 // exponential backoff and full jitter, a platform's Retry-After is
 // honoured, and an action that keeps failing moves to the dead letters.
+// An action whose community, channel or role hearth apply has not made
+// yet waits for it instead, using up none of its tries.
 package outbox
 
 import (
@@ -50,6 +52,7 @@ type Sender interface {
 // trying again is pointless (a 4xx that is not a rate limit).
 type retryAfter interface{ RetryAfter() time.Duration }
 type permanent interface{ Permanent() bool }
+type notReady interface{ NotReady() bool }
 
 // PermanentError wraps an error that retrying cannot fix.
 type PermanentError struct{ Err error }
@@ -57,6 +60,18 @@ type PermanentError struct{ Err error }
 func (e *PermanentError) Error() string   { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error   { return e.Err }
 func (e *PermanentError) Permanent() bool { return true }
+
+// NotReadyError says the action's target is not on the platform yet: a
+// community, channel or role in the configuration that hearth apply has
+// not created. Retrying soon cannot help and giving up would lose the
+// message the operator meant to send, so the action waits, tried again
+// every Options.Wait without using up its tries, until apply makes the
+// target or an operator drops it (hearth outbox drop).
+type NotReadyError struct{ Err error }
+
+func (e *NotReadyError) Error() string  { return e.Err.Error() }
+func (e *NotReadyError) Unwrap() error  { return e.Err }
+func (e *NotReadyError) NotReady() bool { return true }
 
 // RateLimitError says to wait before the next try.
 type RateLimitError struct {
@@ -76,10 +91,14 @@ type Options struct {
 	BaseDelay   time.Duration // first retry delay (default 1s)
 	MaxDelay    time.Duration // longest delay (default 1h)
 	Batch       int           // actions per round (default 100)
-	Now         func() time.Time
-	Rand        *rand.Rand // jitter source; nil seeds one
-	Log         *slog.Logger
-	// Observe, when set, hears each attempt's result: sent, retry, dead.
+	// Wait is how often an action whose target is not on the platform
+	// yet is tried again (default 10s); see NotReadyError.
+	Wait time.Duration
+	Now  func() time.Time
+	Rand *rand.Rand // jitter source; nil seeds one
+	Log  *slog.Logger
+	// Observe, when set, hears each attempt's result: sent, retry,
+	// wait (the target is not there yet) or dead.
 	Observe func(e Entry, result string)
 }
 
@@ -88,6 +107,9 @@ type Dispatcher struct {
 	store  Store
 	sender Sender
 	opt    Options
+	// told are the reasons to wait already logged, so a hundred actions
+	// waiting for one community log it once.
+	told map[string]bool
 }
 
 // New returns a dispatcher.
@@ -104,6 +126,9 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 	if opt.Batch <= 0 {
 		opt.Batch = 100
 	}
+	if opt.Wait <= 0 {
+		opt.Wait = 10 * time.Second
+	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -118,7 +143,7 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 
 // Report counts what one round did.
 type Report struct {
-	Sent, Retried, Dead int
+	Sent, Retried, Waiting, Dead int
 }
 
 // RunOnce sends what is due now, once each, and returns.
@@ -140,6 +165,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		case sendErr == nil:
 			rep.Sent++
 			err = d.store.MarkSent(ctx, e.Key, attempts, now)
+		case isNotReady(sendErr):
+			rep.Waiting++
+			result = "wait"
+			d.tellWaiting(e, sendErr)
+			err = d.store.MarkRetry(ctx, e.Key, e.Attempts, now.Add(d.opt.Wait), sendErr.Error())
 		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
 			rep.Dead++
 			result = "dead"
@@ -174,6 +204,24 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 		case <-t.C:
 		}
 	}
+}
+
+// tellWaiting logs, once per reason, that actions wait for their target.
+func (d *Dispatcher) tellWaiting(e Entry, err error) {
+	reason := err.Error()
+	if d.told[reason] {
+		return
+	}
+	if d.told == nil || len(d.told) >= 1000 {
+		d.told = map[string]bool{}
+	}
+	d.told[reason] = true
+	d.opt.Log.Warn("actions wait until their target is on the platform", "key", e.Key, "err", err, "retry_every", d.opt.Wait.String())
+}
+
+func isNotReady(err error) bool {
+	var n notReady
+	return errors.As(err, &n) && n.NotReady()
 }
 
 func isPermanent(err error) bool {

@@ -1,11 +1,14 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,5 +249,56 @@ func TestJitterStaysUnderTheCeiling(t *testing.T) {
 	}
 	if len(distinct) < 40 {
 		t.Errorf("only %d distinct delays for 50 actions: no jitter", len(distinct))
+	}
+}
+
+// An action whose target apply has not made yet waits: tried again every
+// Wait, however long, with none of its tries used and one log line for
+// the reason; once the target exists it is delivered.
+func TestNotReadyWaitsWithoutUsingTries(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open()
+			clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			enqueue(t, s, 3, clk.now)
+			var logged bytes.Buffer
+			f := &failing{err: &outbox.NotReadyError{Err: errors.New(`no community named "club" on the platform yet (run hearth apply)`)}}
+			d := outbox.New(s, f, outbox.Options{Now: clk.Now, MaxAttempts: 2, Log: slog.New(slog.NewTextHandler(&logged, nil))})
+			for round := range 20 {
+				rep, err := d.RunOnce(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Waiting != 3 || rep.Dead != 0 || rep.Retried != 0 {
+					t.Fatalf("round %d: %+v; want all 3 waiting", round, rep)
+				}
+				// Not due again before Wait (10s) has passed.
+				clk.now = clk.now.Add(9 * time.Second)
+				if rep, _ := d.RunOnce(ctx); rep != (outbox.Report{}) {
+					t.Fatalf("round %d: tried again after 9s: %+v", round, rep)
+				}
+				clk.now = clk.now.Add(time.Second)
+			}
+			pending, err := s.ListOutbox(ctx, outbox.Pending, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pending) != 3 {
+				t.Fatalf("%d pending; want 3", len(pending))
+			}
+			for _, e := range pending {
+				if e.Attempts != 0 || !strings.Contains(e.LastError, "run hearth apply") {
+					t.Errorf("%s: %d tries, last error %q; want 0 tries and the reason", e.Key, e.Attempts, e.LastError)
+				}
+			}
+			if n := strings.Count(logged.String(), "actions wait"); n != 1 {
+				t.Errorf("the reason was logged %d times; want once:\n%s", n, logged.String())
+			}
+			f.err = nil
+			if rep, _ := d.RunOnce(ctx); rep.Sent != 3 {
+				t.Errorf("once the target exists: %+v; want 3 sent", rep)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -29,11 +30,21 @@ type PlatformSender struct {
 	// name (a Discord server or a Telegram group is named by its title)
 	// need it.
 	Resources func(ctx context.Context) ([]state.Resource, error)
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	conns map[string]platform.Conn
 	ids   map[string]string // "community/NAME" and "channel/COMMUNITY-ID/NAME" -> platform id
+	// missing are objects not found on the platform, with when they were
+	// looked for: the actions waiting for one of them read the platform
+	// once per missingFor between them, not once each.
+	missing map[string]time.Time
 }
+
+// missingFor is how long an object found missing is taken to be still
+// missing without asking the platform again.
+const missingFor = 5 * time.Second
 
 var _ Sender = (*PlatformSender)(nil)
 
@@ -148,9 +159,13 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr 
 	key := plat + " " + addr
 	p.mu.Lock()
 	id, ok := p.ids[key]
+	lookedAt, gone := p.missing[key]
 	p.mu.Unlock()
 	if ok {
 		return id, nil
+	}
+	if gone && p.now().Sub(lookedAt) < missingFor {
+		return "", notThere(req.Kind, name)
 	}
 	if p.Resources != nil {
 		rs, err := p.Resources(ctx)
@@ -190,8 +205,25 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr 
 			return o.ID, nil
 		}
 	}
-	// Not there yet: apply may create it later, so try again later.
-	return "", fmt.Errorf("no %s named %q on the platform yet (run hearth apply)", req.Kind, name)
+	// Not there yet: the action waits for apply to create it.
+	p.mu.Lock()
+	if p.missing == nil || len(p.missing) >= 1000 {
+		p.missing = map[string]time.Time{}
+	}
+	p.missing[key] = p.now()
+	p.mu.Unlock()
+	return "", notThere(req.Kind, name)
+}
+
+func (p *PlatformSender) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func notThere(kind platform.Kind, name string) error {
+	return &NotReadyError{Err: fmt.Errorf("no %s named %q on the platform yet (run hearth apply)", kind, name)}
 }
 
 // moderationActions are the platform actions of moderation outbox kinds.

@@ -2,9 +2,11 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,45 +21,14 @@ import (
 // often the dispatcher runs.
 func TestPlatformSenderDeliversOnceThroughLocal(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	src := `
-platform "local" "main" {
-  path = "platform.json"
-}
-community "club" {
-  title    = "Club"
-  platform = platform.local.main
-  channel "general" {}
-}
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := platform.NewRegistry(local.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	dir, reg, cfg := loadClub(t, local.New())
 	// What hearth apply would have made, and a member who joined.
-	conn, err := reg.Open(ctx, cfg.Platforms[0], dir, nil)
-	if err != nil {
+	conn := openLocal(t, cfg, dir)
+	co, _ := makeClub(t, conn, "club", "general")
+	if _, err := conn.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: co, Attrs: map[string]string{"name": "core"}}); err != nil {
 		t.Fatal(err)
 	}
-	ap := conn.(platform.Applier)
-	co, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "club", "title": "Club"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: co.Object.ID, Attrs: map[string]string{"name": "core"}}); err != nil {
-		t.Fatal(err)
-	}
-	mem, err := conn.(*local.Conn).Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Ann"})
+	mem, err := conn.Join(ctx, local.JoinRequest{Community: co, Name: "Ann"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,21 +76,16 @@ community "club" {
 	if _, err := d.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	conn, err = reg.Open(ctx, cfg.Platforms[0], dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rd := conn.(platform.Reader)
-	dms, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindDirectMessage, Community: co.Object.ID})
-	msgs, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindMessage, Community: co.Object.ID})
+	rd := openLocal(t, cfg, dir)
+	dms, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindDirectMessage, Community: co})
+	msgs, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindMessage, Community: co})
 	if len(dms) != 1 || dms[0].Attrs["text"] != "Welcome, Ann!" || dms[0].Attrs["member"] != mem.ID {
 		t.Errorf("direct messages %+v", dms)
 	}
 	if len(msgs) != 1 || msgs[0].Attrs["text"] != "Say hi to Ann" {
 		t.Errorf("channel messages %+v", msgs)
 	}
-	roles, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindRoleAssignment, Community: co.Object.ID})
+	roles, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindRoleAssignment, Community: co})
 	if len(roles) != 1 || roles[0].Attrs["member"] != mem.ID {
 		t.Errorf("role assignments %+v", roles)
 	}
@@ -130,42 +96,13 @@ community "club" {
 // title): here the community and channel were renamed outside hearth.
 func TestPlatformSenderFindsObjectsInState(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	src := `
-platform "local" "main" {
-  path = "platform.json"
-}
-community "club" {
-  title    = "Club"
-  platform = platform.local.main
-  channel "general" {}
-}
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	reg, _ := platform.NewRegistry(local.New())
-	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	conn, err := reg.Open(ctx, cfg.Platforms[0], dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap := conn.(platform.Applier)
-	co, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "renamed-club"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := ap.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "renamed-general"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, reg, cfg := loadClub(t, local.New())
+	conn := openLocal(t, cfg, dir)
+	co, ch := makeClub(t, conn, "renamed-club", "renamed-general")
 	conn.Close()
 	resources := []state.Resource{
-		{Address: "community.club", Platform: "platform.local.main", Kind: "community", ID: co.Object.ID},
-		{Address: "community.club.channel.general", Platform: "platform.local.main", Kind: "channel", ID: ch.Object.ID, Community: co.Object.ID},
+		{Address: "community.club", Platform: "platform.local.main", Kind: "community", ID: co},
+		{Address: "community.club.channel.general", Platform: "platform.local.main", Kind: "channel", ID: ch, Community: co},
 	}
 	store := state.NewMemory()
 	b, _ := store.Begin(ctx)
@@ -186,4 +123,139 @@ community "club" {
 		}
 		_, _ = store.RetryAction(ctx, "k", time.Now())
 	}
+}
+
+// Before hearth apply has made the community, its messages wait in the
+// outbox, and go out on the first round after apply.
+func TestPlatformSenderWaitsForApply(t *testing.T) {
+	ctx := context.Background()
+	counter := &readCounter{Adapter: local.New()}
+	dir, reg, cfg := loadClub(t, counter)
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	now := time.Now()
+	var waiting []state.Action
+	for i := range 50 {
+		waiting = append(waiting, state.Action{Key: fmt.Sprintf("k-%02d", i), Kind: "send.channel", Member: "ann", At: now, Platform: "platform.local.main", Community: "club", Target: "general", Text: "Say hi to Ann"})
+	}
+	_ = b.Enqueue(waiting)
+	_ = b.Commit()
+	clk := &clock{now: now}
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }, Now: clk.Now}
+	defer sender.Close()
+	d := outbox.New(store, sender, outbox.Options{Now: clk.Now, MaxAttempts: 1})
+	for round := range 3 {
+		before := counter.reads.Load()
+		rep, err := d.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Waiting != 50 {
+			t.Fatalf("before apply: %+v; want the 50 messages waiting", rep)
+		}
+		// The 50 actions waiting for one community asked the platform once.
+		if reads := counter.reads.Load() - before; reads != 1 {
+			t.Errorf("round %d read the platform %d times; want once", round, reads)
+		}
+		clk.now = clk.now.Add(10 * time.Second)
+	}
+
+	// hearth apply makes the community and its channel.
+	conn := openLocal(t, cfg, dir)
+	co, _ := makeClub(t, conn, "club", "general")
+	if rep, err := d.RunOnce(ctx); err != nil || rep.Sent != 50 {
+		t.Fatalf("after apply: %+v, %v; want the 50 messages sent", rep, err)
+	}
+	msgs, _ := platform.ReadAll(ctx, conn, platform.ReadRequest{Kind: platform.KindMessage, Community: co})
+	if len(msgs) != 50 || msgs[0].Attrs["text"] != "Say hi to Ann" {
+		t.Errorf("%d channel messages; want 50", len(msgs))
+	}
+}
+
+// readCounter is the local platform, counting the reads made through it.
+type readCounter struct {
+	platform.Adapter
+	reads atomic.Int64
+}
+
+func (a *readCounter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
+	c, err := a.Adapter.Open(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{Conn: c.(*local.Conn), reads: &a.reads}, nil
+}
+
+type countingConn struct {
+	*local.Conn
+	reads *atomic.Int64
+}
+
+func (c countingConn) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
+	c.reads.Add(1)
+	return c.Conn.Read(ctx, req)
+}
+
+// clubSrc is a local platform with one community and its channel.
+const clubSrc = `
+platform "local" "main" {
+  path = "platform.json"
+}
+community "club" {
+  title    = "Club"
+  platform = platform.local.main
+  channel "general" {}
+}
+`
+
+// loadClub writes clubSrc into a new directory and loads it with a
+// registry of the adapter, which is local or wraps it.
+func loadClub(t *testing.T, adapter platform.Adapter) (string, *platform.Registry, *config.Config) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(clubSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := platform.NewRegistry(adapter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return dir, reg, cfg
+}
+
+// openLocal opens the configuration's local platform directly, as the
+// test's view of it; it is closed when the test ends.
+func openLocal(t *testing.T, cfg *config.Config, dir string) *local.Conn {
+	t.Helper()
+	reg, err := platform.NewRegistry(local.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := reg.Open(context.Background(), cfg.Platforms[0], dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn.(*local.Conn)
+}
+
+// makeClub creates a community and a channel on the platform, as hearth
+// apply would for the club and its general channel when named so, and
+// returns their platform ids.
+func makeClub(t *testing.T, conn *local.Conn, community, channel string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	co, err := conn.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": community, "title": "Club"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := conn.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": channel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return co.Object.ID, ch.Object.ID
 }
