@@ -480,6 +480,33 @@ func (s *Server) user(p map[string]string) (*User, *apiError) {
 	return s.users[id], nil
 }
 
+// chatUser is the chat_id and user_id parameters' chat and user.
+func (s *Server) chatUser(p map[string]string) (*chat, *User, *apiError) {
+	c, e := s.chat(p)
+	if e != nil {
+		return nil, nil, e
+	}
+	u, e := s.user(p)
+	if e != nil {
+		return nil, nil, e
+	}
+	return c, u, nil
+}
+
+// participant is chatUser for a user who is in the chat now, with their
+// membership; Telegram answers USER_NOT_PARTICIPANT otherwise.
+func (s *Server) participant(p map[string]string) (*chat, *User, *member, *apiError) {
+	c, u, e := s.chatUser(p)
+	if e != nil {
+		return nil, nil, nil, e
+	}
+	m := c.members[u.ID]
+	if m == nil || m.status == "left" || m.status == "kicked" {
+		return nil, nil, nil, badRequest("USER_NOT_PARTICIPANT")
+	}
+	return c, u, m, nil
+}
+
 func (s *Server) methods() map[string]func(map[string]string) (any, *apiError) {
 	return map[string]func(map[string]string) (any, *apiError){
 		"getme":                 func(map[string]string) (any, *apiError) { return s.bot, nil },

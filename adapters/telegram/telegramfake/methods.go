@@ -205,11 +205,7 @@ func (s *Server) memberJSON(c *chat, u *User) map[string]any {
 }
 
 func (s *Server) getChatMember(p map[string]string) (any, *apiError) {
-	c, e := s.chat(p)
-	if e != nil {
-		return nil, e
-	}
-	u, e := s.user(p)
+	c, u, e := s.chatUser(p)
 	if e != nil {
 		return nil, e
 	}
@@ -236,17 +232,9 @@ func (s *Server) getChatAdministrators(p map[string]string) (any, *apiError) {
 }
 
 func (s *Server) promoteChatMember(p map[string]string) (any, *apiError) {
-	c, e := s.chat(p)
+	_, u, m, e := s.participant(p)
 	if e != nil {
 		return nil, e
-	}
-	u, e := s.user(p)
-	if e != nil {
-		return nil, e
-	}
-	m := c.members[u.ID]
-	if m == nil || m.status == "left" || m.status == "kicked" {
-		return nil, badRequest("USER_NOT_PARTICIPANT")
 	}
 	if u.ID == s.bot.ID {
 		return nil, badRequest("can't promote self")
@@ -270,17 +258,9 @@ func (s *Server) promoteChatMember(p map[string]string) (any, *apiError) {
 }
 
 func (s *Server) restrictChatMember(p map[string]string) (any, *apiError) {
-	c, e := s.chat(p)
+	c, _, m, e := s.participant(p)
 	if e != nil {
 		return nil, e
-	}
-	u, e := s.user(p)
-	if e != nil {
-		return nil, e
-	}
-	m := c.members[u.ID]
-	if m == nil || m.status == "left" || m.status == "kicked" {
-		return nil, badRequest("USER_NOT_PARTICIPANT")
 	}
 	if m.status == "administrator" || m.status == "creator" {
 		return nil, badRequest("user is an administrator of the chat")
@@ -315,11 +295,7 @@ func (s *Server) clampUntil(until int64) int64 {
 }
 
 func (s *Server) banChatMember(p map[string]string) (any, *apiError) {
-	c, e := s.chat(p)
-	if e != nil {
-		return nil, e
-	}
-	u, e := s.user(p)
+	c, u, e := s.chatUser(p)
 	if e != nil {
 		return nil, e
 	}
@@ -339,11 +315,7 @@ func (s *Server) banChatMember(p map[string]string) (any, *apiError) {
 }
 
 func (s *Server) unbanChatMember(p map[string]string) (any, *apiError) {
-	c, e := s.chat(p)
-	if e != nil {
-		return nil, e
-	}
-	u, e := s.user(p)
+	c, u, e := s.chatUser(p)
 	if e != nil {
 		return nil, e
 	}
