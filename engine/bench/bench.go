@@ -29,7 +29,10 @@ import (
 
 // Report holds the figures; JSON names are stable.
 type Report struct {
-	Machine             string  `json:"machine"`
+	Machine string `json:"machine"`
+	// Disk is how the disk under the SQLite runs keeps writes, where the
+	// system says (Linux): it bounds p99_ms_at_10k.
+	Disk                string  `json:"disk,omitempty"`
 	Config              string  `json:"config"`
 	Events              int     `json:"events"`
 	Members             int     `json:"members"`
