@@ -233,7 +233,7 @@ wait:
 			d.Reload("signal")
 		}
 	}
-	log.Info("stopping: no new events; committing what was accepted")
+	log.Info("stopping: taking no more events; committing those accepted")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Refuse new connections and wait for requests in flight, whose
