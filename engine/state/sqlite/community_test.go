@@ -24,11 +24,7 @@ func TestCommunities(t *testing.T) {
 // A community document written in the background survives a reopen.
 func TestCommunitySurvivesReopen(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openAt(t)
 	b, _ := s.Begin(ctx)
 	c := &state.Community{Name: "c", Members: 7}
 	c.CountHour("messages", time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), 4)
@@ -41,7 +37,7 @@ func TestCommunitySurvivesReopen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(ctx, path)
+	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

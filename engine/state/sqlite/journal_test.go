@@ -96,11 +96,7 @@ func commitOne(t *testing.T, s *Store, i int, at time.Time) {
 // database: after a crash the next open folds it, exactly once.
 func TestJournalRecoversCommittedBatches(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openAt(t)
 	at := time.Unix(1700000000, 0).UTC()
 	commitOne(t, s, 0, at) // folded below, before the crash
 	if err := s.Flush(ctx); err != nil {
@@ -151,11 +147,7 @@ func TestJournalRecoversCommittedBatches(t *testing.T) {
 // numbering goes on from the database's note when it is opened again.
 func TestCloseEmptiesTheJournal(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openAt(t)
 	at := time.Unix(1700000000, 0).UTC()
 	commitOne(t, s, 0, at)
 	commitOne(t, s, 1, at)
@@ -167,7 +159,7 @@ func TestCloseEmptiesTheJournal(t *testing.T) {
 			t.Errorf("%s after a clean close: %v, %v; want empty", p, info, err)
 		}
 	}
-	s, err = Open(ctx, path)
+	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,18 @@ func openTemp(tb testing.TB) *Store {
 	return s
 }
 
+// openAt opens a store in a fresh directory and returns it with its path,
+// for tests that close, crash or reopen it themselves.
+func openAt(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, path
+}
+
 func TestConformance(t *testing.T) {
 	statetest.Run(t, func(t *testing.T) state.Store {
 		s := openTemp(t)
@@ -325,16 +337,12 @@ func TestReadsJSONAndBinaryMembers(t *testing.T) {
 // refused with what to do, and left as it was.
 func TestRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openAt(t)
 	if _, err := s.db.Exec(`UPDATE schema_version SET version = ?`, len(migrations)+1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	_, err = Open(ctx, path)
+	_, err := Open(ctx, path)
 	if err == nil || !strings.Contains(err.Error(), "upgrade hearth") {
 		t.Fatalf("opening a newer file: %v", err)
 	}
@@ -351,11 +359,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 // read, even if the file changes behind it.
 func TestPreloadAfterReopen(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openAt(t)
 	at := time.Unix(1700000000, 0).UTC()
 	b, _ := s.Begin(ctx)
 	for i := range 300 { // more than one statement's worth of ids
@@ -369,7 +373,7 @@ func TestPreloadAfterReopen(t *testing.T) {
 	}
 	s.Close()
 
-	s, err = Open(ctx, path)
+	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
