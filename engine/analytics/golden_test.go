@@ -100,3 +100,26 @@ func TestHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingToRate: referred joins with no invite.sent events (links
+// shared outside hearth) are not a 0% conversion rate, and a community
+// that sells nothing gets a line saying so, not a table of zeros.
+func TestNothingToRate(t *testing.T) {
+	r := &analytics.Report{}
+	r.Referrals.Conversions = 10
+	var text, page bytes.Buffer
+	if err := analytics.WriteText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := analytics.WriteHTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "html": page.String()} {
+		if !strings.Contains(out, "no invites counted") || strings.Contains(out, "of invites") {
+			t.Errorf("%s: want \"no invites counted\" and no rate of invites:\n%s", name, out)
+		}
+		if !strings.Contains(out, "no purchases counted") || strings.Contains(out, "paying member") {
+			t.Errorf("%s: want \"no purchases counted\" and no revenue figures:\n%s", name, out)
+		}
+	}
+}

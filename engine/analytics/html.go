@@ -15,15 +15,17 @@ func WriteHTML(w io.Writer, r *Report) error {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":     func(f float64) string { return pct(f) },
-	"money":   func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"signed":  func(f float64) string { return fmt.Sprintf("%+.1f", f) },
-	"heat":    heat,
-	"daily":   dailyChart,
-	"width":   func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
-	"answers": func(n NPS) int64 { return n.total() },
-	"nonzero": func(c Cohort) bool { return c.Size > 0 },
-	"offsets": offsets,
+	"pct":       func(f float64) string { return pct(f) },
+	"money":     func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"noRevenue": func() string { return noRevenue },
+	"paying":    payingMembers,
+	"signed":    func(f float64) string { return fmt.Sprintf("%+.1f", f) },
+	"heat":      heat,
+	"daily":     dailyChart,
+	"width":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+	"answers":   func(n NPS) int64 { return n.total() },
+	"nonzero":   func(c Cohort) bool { return c.Size > 0 },
+	"offsets":   offsets,
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -74,7 +76,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 <h2>Referrals</h2>
 <div class="kpis">
 <div class="kpi">invites<b>{{.Referrals.Invites}}</b></div>
-<div class="kpi">referred joins<b>{{.Referrals.Conversions}}</b><span class="muted">{{pct .Referrals.ConvRate}} of invites</span></div>
+<div class="kpi">referred joins<b>{{.Referrals.Conversions}}</b><span class="muted">{{if .Referrals.Invites}}{{pct .Referrals.ConvRate}} of invites{{else}}no invites counted{{end}}</span></div>
 <div class="kpi">K-factor<b>{{printf "%.2f" .Referrals.KFactor}}</b></div>
 </div>
 <table><tr><th>month</th><th>base</th><th>invites</th><th>joins</th><th>K</th></tr>
@@ -86,9 +88,9 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table>
 
 <h2>Lifetime value</h2>
-<p>Revenue {{money .Revenue.Total}} from {{.Revenue.Payers}} paying members: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>
+{{if or .Revenue.Payers .Revenue.Total}}<p>Revenue {{money .Revenue.Total}} from {{paying .Revenue.Payers}}: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>
 <table><tr><th>cohort</th><th>members</th><th>payers</th><th>revenue</th><th>LTV</th></tr>
-{{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table>
+{{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table>{{else}}<p class="muted">{{noRevenue}}</p>{{end}}
 
 <h2>Surveys</h2>
 {{range .Surveys}}<h3>{{.Survey}}.{{.Question}}</h3>

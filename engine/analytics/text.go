@@ -78,8 +78,14 @@ func WriteText(w io.Writer, r *Report) error {
 	b.WriteString("\n")
 
 	rf := r.Referrals
-	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s of invites), activated %d, K-factor %.2f\n",
-		rf.Invites, rf.Conversions, pct(rf.ConvRate), rf.Activated, rf.KFactor)
+	// With no invite.sent events (members share links hearth does not
+	// see), a conversion rate would read as a failure: say so instead.
+	conv := "no invites counted"
+	if rf.Invites > 0 {
+		conv = pct(rf.ConvRate) + " of invites"
+	}
+	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s), activated %d, K-factor %.2f\n",
+		rf.Invites, rf.Conversions, conv, rf.Activated, rf.KFactor)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "  month\tbase\tinvites\tjoins\tK\t\n")
 	for _, m := range rf.Monthly {
@@ -105,17 +111,14 @@ func WriteText(w io.Writer, r *Report) error {
 	b.WriteString("\n")
 
 	v := r.Revenue
-	fmt.Fprintf(&b, "Lifetime value\n  revenue %.2f from %d paying members; %.2f per member, %.2f per paying member\n", v.Total, v.Payers, v.LTV, v.ARPPU)
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "  cohort\tmembers\tpayers\trevenue\tLTV\t\n")
-	for _, c := range v.Cohorts {
-		if c.Members == 0 && c.Revenue == 0 {
-			continue
-		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f\t%.2f\t\n", c.Month, c.Members, c.Payers, c.Revenue, c.LTV)
+	b.WriteString("Lifetime value\n")
+	if v.Payers == 0 && v.Total == 0 {
+		// A community that sells nothing gets one line, not a table of zeros.
+		b.WriteString("  " + noRevenue + "\n\n")
+	} else {
+		fmt.Fprintf(&b, "  revenue %.2f from %s; %.2f per member, %.2f per paying member\n", v.Total, payingMembers(v.Payers), v.LTV, v.ARPPU)
+		writeRevenueCohorts(&b, v.Cohorts)
 	}
-	tw.Flush()
-	b.WriteString("\n")
 
 	b.WriteString("Surveys\n")
 	if len(r.Surveys) == 0 {
@@ -153,4 +156,29 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// noRevenue is what the report says when no event carried an amount.
+const noRevenue = "no purchases counted (events with an amount attribute, such as purchase.made)"
+
+// writeRevenueCohorts is the lifetime value table by join month.
+func writeRevenueCohorts(b *strings.Builder, cohorts []RevenueCohort) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "  cohort\tmembers\tpayers\trevenue\tLTV\t\n")
+	for _, c := range cohorts {
+		if c.Members == 0 && c.Revenue == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f\t%.2f\t\n", c.Month, c.Members, c.Payers, c.Revenue, c.LTV)
+	}
+	tw.Flush()
+	b.WriteString("\n")
+}
+
+// payingMembers is "1 paying member" or "n paying members".
+func payingMembers(n int64) string {
+	if n == 1 {
+		return "1 paying member"
+	}
+	return fmt.Sprintf("%d paying members", n)
 }
