@@ -41,43 +41,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	dir := copyQuickstart(t)
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, diags, _ := daemon.New(daemon.Options{Dir: dir, Store: store,
-		Load:        config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}},
-		SampleEvery: 200 * time.Millisecond, PopulationEvery: 200 * time.Millisecond})
-	if d == nil {
-		t.Fatal(diags.Error())
-	}
-	runCtx, stopRun := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
-	srv := httptest.NewServer(d.Handler(""))
-	t.Cleanup(func() {
-		srv.Close()
-		stopRun()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		store.Close()
-	})
-
-	evs, err := os.ReadFile("../../examples/quickstart/events.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post(srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(string(evs)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("posting the sample events: %d %s", resp.StatusCode, body)
-	}
+	q := startQuickstart(t, 200*time.Millisecond)
+	srv, d, store, dir := q.srv, q.d, q.store, q.dir
 	// What the page must show, from the API itself.
 	var pop daemon.Population
 	getJSON(t, srv.URL+"/v1/population", &pop)
@@ -86,17 +51,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if pop.Tiers["regular"] == 0 || u07.Points == 0 {
 		t.Fatalf("the sample events gave no regulars or no points to u07: %+v, %d", pop.Tiers, u07.Points)
 	}
-
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
+	ctx := openBrowser(t)
 
 	shots := t.TempDir()
 	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
@@ -144,7 +99,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// A dead letter: the overview counts it in red and the Dead tab lists
 	// it with its error. Marked on the processor goroutine, as the
 	// dispatcher's updates would be, so it never overlaps a commit.
-	err = d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
 		entries, err := store.ListOutbox(ctx, "pending", 1)
 		if err != nil || len(entries) == 0 {
 			return fmt.Errorf("no pending action to kill: %v", err)
@@ -171,7 +126,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "broken.hcl"), []byte("segment \"oops\" {\n  community = community.explorers\n  when = \"member.points >=\"\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	resp, err = http.Post(srv.URL+"/v1/reload", "", nil)
+	resp, err := http.Post(srv.URL+"/v1/reload", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +167,104 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitPage(t, ctx, shots, "the page loads with the token", `document.body.dataset.loaded === "true" && document.getElementById("k-members").textContent === "30"`)
 	waitPage(t, ctx, shots, "the token is kept in sessionStorage, not in the URL",
 		fmt.Sprintf(`!location.href.includes(%q) && sessionStorage.getItem("hearth.token") === %q`, token, token))
+}
+
+// quickstart is a daemon running on a copy of the quickstart.
+type quickstart struct {
+	srv   *httptest.Server
+	d     *daemon.Daemon
+	store *sqlite.Store
+	dir   string
+}
+
+// startQuickstart runs a daemon on a copy of the quickstart, sampling the
+// population at most every popEvery, and posts the sample events to it.
+func startQuickstart(t *testing.T, popEvery time.Duration) quickstart {
+	t.Helper()
+	dir := copyQuickstart(t)
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, diags, _ := daemon.New(daemon.Options{Dir: dir, Store: store,
+		Load:        config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}},
+		SampleEvery: 200 * time.Millisecond, PopulationEvery: popEvery})
+	if d == nil {
+		t.Fatal(diags.Error())
+	}
+	runCtx, stopRun := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+	srv := httptest.NewServer(d.Handler(""))
+	t.Cleanup(func() {
+		srv.Close()
+		stopRun()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		store.Close()
+	})
+	evs, err := os.ReadFile("../../examples/quickstart/events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(string(evs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("posting the sample events: %d %s", resp.StatusCode, body)
+	}
+	return quickstart{srv: srv, d: d, store: store, dir: dir}
+}
+
+// openBrowser starts headless Chromium for the test; it ends with it.
+func openBrowser(t *testing.T) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancel()
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// TestDashboardAtStart opens the page of a daemon whose only population
+// sample was taken before its events came in, as after a start with
+// -events: the segment chart must end at the page's own count, so its
+// legend agrees with the segment bars, and a community that sold nothing
+// shows no lifetime value rather than 0.00.
+func TestDashboardAtStart(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	srv := startQuickstart(t, time.Hour).srv
+	var pop daemon.Population
+	getJSON(t, srv.URL+"/v1/population", &pop)
+	if pop.Segments["active"] == 0 {
+		t.Fatalf("the sample events put no one in segment active: %+v", pop.Segments)
+	}
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	for name, n := range pop.Segments {
+		waitPage(t, ctx, shots, fmt.Sprintf("the segment chart's legend says %s %d", name, n),
+			fmt.Sprintf(`[...document.querySelectorAll("#seg-legend > span")].some((s) => s.textContent.replace(/\s+/g, " ").trim() === %q)`, fmt.Sprintf("%s %d", name, n)))
+	}
+	waitPage(t, ctx, shots, "lifetime value shows no figure", `document.getElementById("hr-ltv").textContent === "–"`)
 }
 
 func copyQuickstart(t *testing.T) string {

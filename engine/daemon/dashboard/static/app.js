@@ -297,10 +297,17 @@ function renderSeries(ts) {
     state.populationAt = +new Date(latest.at);
     renderPopulation({ members: latest.members, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {} });
   }
-  const names = [...new Set(withPop.flatMap((s) => Object.keys(s.segments)))].sort();
+  // The page's own count when it opened may be newer than the daemon's
+  // last sample (taken once a minute): it ends the lines, so the chart and
+  // its legend agree with the segment bars above.
+  const pop = state.population;
+  const popAt = state.populationAt;
+  const counted = withPop.map((s) => [+new Date(s.at), s.segments]);
+  if (pop && (!counted.length || popAt > counted[counted.length - 1][0])) counted.push([popAt, pop.segments]);
+  const names = [...new Set(counted.flatMap(([, segs]) => Object.keys(segs)))].sort();
   const series = names.map((n, i) => ({
     name: n, color: PALETTE[i % PALETTE.length],
-    points: withPop.map((s) => [+new Date(s.at), s.segments[n] || 0]),
+    points: counted.map(([at, segs]) => [at, segs[n] || 0]),
   }));
   lineChart($("segment-chart"), series, { label: "segment sizes over time", empty: "segment sizes are counted once a minute…" });
   replace("seg-legend", names.map((n, i) => {
@@ -354,7 +361,9 @@ function renderReport(r) {
   const nps = (r.surveys || []).find((s) => s.nps);
   $("hr-nps").textContent = nps && nps.responses ? (nps.nps.score > 0 ? "+" : "") + nps.nps.score.toFixed(1) : "–";
   $("hr-k").textContent = r.referrals.k_factor.toFixed(2);
-  $("hr-ltv").textContent = r.revenue.ltv.toFixed(2);
+  // No payer yet reads as no figure, as NPS does without answers: 0.00
+  // would say members are worth nothing.
+  $("hr-ltv").textContent = r.revenue.payers ? r.revenue.ltv.toFixed(2) : "–";
   const daily = r.daily || [];
   $("hr-daily-now").textContent = daily.length ? fmt(daily[daily.length - 1].active) + " on " + daily[daily.length - 1].date : "";
   dayChart($("hr-daily"), daily, "members active per day");
