@@ -317,6 +317,9 @@ func explainEvents(w io.Writer) {
 	fmt.Fprintln(w, "Declare your own with an event block (hearth explain event).")
 	for _, e := range rules.StandardEvents() {
 		fmt.Fprintf(w, "\n  %-22s %s\n", e.Name, e.Doc)
+		if e.Activity {
+			fmt.Fprintf(w, "  %-22s counts as activity (member.last_active_at, active_days)\n", "")
+		}
 		if len(e.Attrs) > 0 {
 			fmt.Fprintf(w, "  %-22s attributes: %s\n", "", attrList(e.Attrs))
 		}

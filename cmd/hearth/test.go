@@ -112,7 +112,11 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 		}
-		fmt.Fprintf(s.out, "%d tests, %d passed, %d failed\n", len(results), len(results)-failed, failed)
+		noun := "tests"
+		if len(results) == 1 {
+			noun = "test"
+		}
+		fmt.Fprintf(s.out, "%d %s, %d passed, %d failed\n", len(results), noun, len(results)-failed, failed)
 	}
 	if failed > 0 {
 		return 1

@@ -73,7 +73,7 @@ func Functions() []Function {
 		},
 		{
 			Name: "active_days", Signature: "active_days(window string) int",
-			Doc:     "Days within the window on which the member did anything that counts as activity.",
+			Doc:     "Days within the window on which the member did anything that counts as activity (the event types `hearth explain events` marks so, and custom ones declared with activity = true).",
 			Example: `active_days("30d") >= 10`,
 			Args:    []ArgKind{ArgWindow}, TimeDependent: true,
 			call: func(s State, a []any) any { return s.ActiveDays(days(a[0])) },

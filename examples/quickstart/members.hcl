@@ -6,7 +6,7 @@ segment "newcomers" {
 
 segment "active" {
   community   = community.explorers
-  description = "Posted on at least 4 of the last 30 days"
+  description = "Posted or reacted on at least 4 of the last 30 days"
   when        = "active_days('30d') >= 4"
 }
 

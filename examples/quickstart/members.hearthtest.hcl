@@ -1,0 +1,104 @@
+# Rule tests for members.hcl: run `hearth test examples/quickstart`.
+# Times are offsets from 2026-01-01 00:00 UTC.
+
+test "a first post earns ten points, a point and the badge" {
+  event "member.joined" {
+    member = "ann"
+    at     = "1h"
+  }
+  event "message.posted" {
+    member = "ann"
+    at     = "2h"
+  }
+  expect "ann" {
+    points      = 11
+    badges      = ["first_post"]
+    in_segments = ["newcomers"]
+  }
+}
+
+test "posting earns at most twenty points a day" {
+  event "member.joined" {
+    member = "bob"
+    at     = "1h"
+  }
+  event "message.posted" {
+    member = "bob"
+    at     = "2h"
+    repeat = 30
+    every  = "1m"
+  }
+  expect "bob" {
+    points = 30 # 10 for the first post, then the cap of 20
+  }
+}
+
+test "a hundred points make a regular" {
+  event "member.joined" {
+    member = "cat"
+    at     = "1h"
+  }
+  event "message.posted" {
+    member = "cat"
+    at     = "2h"
+    repeat = 89
+    every  = "2h" # twelve a day, under the cap: 10 + 89 = 99
+  }
+  expect "cat" {
+    at     = "8d"
+    points = 99
+    tier   = ""
+  }
+  event "message.posted" {
+    member = "cat"
+    at     = "9d"
+  }
+  expect "cat" {
+    at     = "9d"
+    points = 100
+    tier   = "regular"
+  }
+}
+
+test "a referral pays the referrer fifty points" {
+  event "member.joined" {
+    member = "dan"
+    at     = "1h"
+  }
+  event "member.joined" {
+    member = "eve"
+    at     = "2h"
+    attrs  = { referrer = "dan" }
+  }
+  expect "dan" {
+    points = 50
+  }
+  expect "eve" {
+    points = 0
+  }
+}
+
+test "two weeks without a post make a lurker; a post ends it" {
+  event "member.joined" {
+    member = "fay"
+    at     = "1h"
+  }
+  expect "fay" {
+    at              = "13d"
+    in_segments     = ["newcomers"]
+    not_in_segments = ["lurkers"]
+  }
+  expect "fay" {
+    at              = "15d"
+    in_segments     = ["lurkers"]
+    not_in_segments = ["newcomers"]
+  }
+  event "message.posted" {
+    member = "fay"
+    at     = "16d"
+  }
+  expect "fay" {
+    at              = "16d"
+    not_in_segments = ["lurkers"]
+  }
+}
