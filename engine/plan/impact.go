@@ -145,10 +145,13 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 // WriteText writes the impact as "segment lurkers: +3 -1 (+ann, bob; -cy)".
 func (im *Impact) WriteText(w io.Writer) error {
 	var b strings.Builder
-	if len(im.Moves) == 0 {
-		fmt.Fprintf(&b, "Member impact: no member of %d would change segment, tier, badge or campaign.\n", im.Members)
-	} else {
-		fmt.Fprintf(&b, "Member impact (the rules evaluated against %d stored members):\n", im.Members)
+	switch {
+	case im.Members == 0:
+		b.WriteString("Member impact: none; no members are stored yet (hearth replay or hearth run stores them).\n")
+	case len(im.Moves) == 0:
+		fmt.Fprintf(&b, "Member impact: none of %s would change segment, tier, badge or campaign.\n", storedMembers(im.Members))
+	default:
+		fmt.Fprintf(&b, "Member impact (the rules evaluated against %s):\n", storedMembers(im.Members))
 		for _, mv := range im.Moves {
 			fmt.Fprintf(&b, "  %s %s: +%d -%d", mv.Kind, mv.Name, mv.Enter, mv.Leave)
 			var parts []string
@@ -183,4 +186,12 @@ func enrollable(c *config.Campaign, run *state.CampaignRun, now time.Time) bool 
 		return now.Sub(run.EndedAt) >= c.ReentryAfter
 	}
 	return true
+}
+
+// storedMembers is "the 1 stored member" or "the n stored members".
+func storedMembers(n int) string {
+	if n == 1 {
+		return "the 1 stored member"
+	}
+	return fmt.Sprintf("the %d stored members", n)
 }

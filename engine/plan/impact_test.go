@@ -66,7 +66,7 @@ func TestMemberImpact(t *testing.T) {
 	if err := im.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `Member impact (the rules evaluated against 3 stored members):
+	want := `Member impact (the rules evaluated against the 3 stored members):
   badge keen: +0 -1 (-Bob)
   campaign welcome_big: +1 -1 (+Ann; -Bob)
   segment big: +1 -1 (+Ann; -Bob)
