@@ -214,7 +214,7 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 		if run.Variant != "" {
 			fmt.Fprintf(w, ", variant %s", run.Variant)
 		}
-		fmt.Fprintf(w, ", run %d, %d sends\n", run.Runs, run.Seq)
+		fmt.Fprintf(w, ", run %d, %s\n", run.Runs, plural(run.Seq, "send", "sends"))
 	}
 	printModeration(w, m)
 	if !m.RecheckAt.IsZero() {

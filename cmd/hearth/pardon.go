@@ -115,7 +115,7 @@ func printPardon(w io.Writer, id, rule string, cleared, live int) {
 	if rule != "" {
 		what = rule
 	}
-	fmt.Fprintf(w, "Pardoned %s (%s): %d strikes cleared, %d left.\n", id, what, cleared, live)
+	fmt.Fprintf(w, "Pardoned %s (%s): %s cleared, %d left.\n", id, what, plural(cleared, "strike", "strikes"), live)
 }
 
 func hasModeration(cfg *config.Config, rule string) bool {

@@ -56,7 +56,7 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 	var pout, perr bytes.Buffer
 	ps := &stdio{in: bytes.NewReader(nil), out: &pout, err: &perr, lookupEnv: func(string) (string, bool) { return "", false }}
 	if c := run(context.Background(), []string{"member", "pardon", "-url", url, "-rule", "ads", "u1"}, ps); c != 0 ||
-		!strings.Contains(pout.String(), "Pardoned u1 (ads): 1 strikes cleared, 2 left.") {
+		!strings.Contains(pout.String(), "Pardoned u1 (ads): 1 strike cleared, 2 left.") {
 		t.Errorf("pardon -rule ads: %d %s %s", c, pout.String(), perr.String())
 	}
 	pout.Reset()

@@ -112,11 +112,7 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 		}
-		noun := "tests"
-		if len(results) == 1 {
-			noun = "test"
-		}
-		fmt.Fprintf(s.out, "%d %s, %d passed, %d failed\n", len(results), noun, len(results)-failed, failed)
+		fmt.Fprintf(s.out, "%s, %d passed, %d failed\n", plural(len(results), "test", "tests"), len(results)-failed, failed)
 	}
 	if failed > 0 {
 		return 1
