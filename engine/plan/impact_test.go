@@ -107,3 +107,48 @@ func BenchmarkMemberImpact1M(b *testing.B) {
 		}
 	}
 }
+
+// TestMemberImpactKeepHoldsOnlyAHeldTier: keep is the rule for staying on
+// a tier, never for reaching it. A member between keep and when stays
+// where they are, on the tier or off it, as the runtime keeps them; a
+// member on a tier the configuration no longer has lands on the highest
+// tier whose keep holds, as the runtime moves them.
+func TestMemberImpactKeepHoldsOnlyAHeldTier(t *testing.T) {
+	f := newFixture(t, base+`
+tier "regular" {
+  rank = 1
+  when = "member.points >= 100"
+  keep = "member.points >= 80"
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	off := state.NewMember("off", now.AddDate(0, -1, 0))
+	off.Points = 90
+	on := state.NewMember("on", now.AddDate(0, -1, 0))
+	on.Points, on.Tier = 90, state.TierState{Name: "regular", Rank: 1}
+	gone := state.NewMember("gone", now.AddDate(0, -1, 0))
+	gone.Points, gone.Tier = 90, state.TierState{Name: "veteran", Rank: 2}
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range []*state.Member{off, on, gone} {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := im.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `Member impact (the rules evaluated against the 3 stored members):
+  tier regular: +1 -0 (+gone)
+  tier veteran: +0 -1 (-gone)
+`
+	if b.String() != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

@@ -85,6 +85,9 @@ func (r *Runtime) previewTier(m *state.Member) string {
 			return tiers[i].Name
 		}
 	}
+	if m.Tier.Name == "" {
+		return "" // keep holds a tier already held; reaching one takes when
+	}
 	if cur != nil {
 		keep := cur.Keep
 		if keep == nil {
