@@ -89,7 +89,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	listen := fs.String("listen", "127.0.0.1:7341", "Address for the HTTP API.")
 	tokenFile := fs.String("token-file", "", "File holding the API bearer token (default: $HEARTH_API_TOKEN).")
 	batch := fs.Int("batch", 1000, "Most events applied per transaction.")
-	eventsPath := fs.String("events", "", "JSON lines file of events to apply after starting, as if posted to /v1/events (for a demo or a backfill).")
+	eventsPath := fs.String("events", "", "JSON lines file of events to apply after starting, as if posted to /v1/events (for a demo or a backfill); timers wait until it is applied.")
 	busURL := fs.String("bus", "", "NATS URL of the JetStream event bus shared by several replicas (default: $HEARTH_BUS_URL; none: this process applies what it takes).")
 	busStream := fs.String("bus-stream", "HEARTH_EVENTS", "JetStream stream of the event bus.")
 	busPartitions := fs.Int("bus-partitions", 16, "Partitions of the event bus; the same for every replica, fixed by the first.")

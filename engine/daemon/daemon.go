@@ -121,10 +121,14 @@ type Daemon struct {
 	reloads  []Reload
 	sources  config.Sources
 	stopping atomic.Bool
-	rt       atomic.Pointer[runtime.Runtime] // in force, for metrics
-	stats    Counters
-	series   ring // guarded by mu
-	commits  commitTimes
+	// feeding counts events files being applied (Feed): timers wait for
+	// them, since a recheck at the wall clock between two of a file's
+	// batches would take members past events the file has still to give.
+	feeding atomic.Int32
+	rt      atomic.Pointer[runtime.Runtime] // in force, for metrics
+	stats   Counters
+	series  ring // guarded by mu
+	commits commitTimes
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
 	receivers map[string]platform.Conn // Receivers and platform.Responders
 	// horizon is the store's id horizon in Unix nanoseconds, as of the
@@ -383,7 +387,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if len(reqs) > 0 {
 			d.apply(ctx, rt, reqs)
 		}
-		d.recheck(ctx, rt)
+		if d.feeding.Load() == 0 {
+			d.recheck(ctx, rt)
+		}
 		timer.Reset(time.Second)
 	}
 }

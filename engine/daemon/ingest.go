@@ -26,6 +26,11 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 	if batch <= 0 {
 		batch = 1000
 	}
+	// Timers wait until the file is applied: its events come in time
+	// order, and each member's own rechecks up to each event run as the
+	// event is applied (the runtime's catch-up).
+	d.feeding.Add(1)
+	defer d.feeding.Add(-1)
 	var res FeedResult
 	rd := events.NewReader(r)
 	buf := make([]events.Event, 0, batch)

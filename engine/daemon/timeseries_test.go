@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 const segmentRules = rulesA + `
@@ -128,5 +130,51 @@ func TestFeedSkipsBadLinesAndCountsDuplicates(t *testing.T) {
 	}
 	if got := f.d.Stats()["rejected"]; got != 1 {
 		t.Fatalf("rejected = %d, want 1", got)
+	}
+}
+
+// While an events file is applied, timers wait for it: a recheck at the
+// wall clock between two of its batches would take a member past the
+// file's later events, which then arrive late. Here a member posts daily
+// for eleven days, one event a batch, with the clock weeks later: the
+// lurker segment is entered once, when the last post leaves its window,
+// not between every two posts.
+func TestFeedHoldsTimersUntilApplied(t *testing.T) {
+	now := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	f := start(t, `
+segment "lurker" {
+  when = "member.days_since_joined >= 1 && count('message.posted', '3d') == 0"
+}
+`, "", func(o *daemon.Options) { o.Now = func() time.Time { return now } })
+	day0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	var in strings.Builder
+	fmt.Fprintf(&in, `{"id":"j","type":"member.joined","member":"u","at":%q}`+"\n", day0.Format(time.RFC3339))
+	for d := range 11 {
+		fmt.Fprintf(&in, `{"id":"p%d","type":"message.posted","member":"u","at":%q}`+"\n", d, day0.Add(time.Hour).AddDate(0, 0, d).Format(time.RFC3339))
+	}
+	if _, err := f.d.Feed(context.Background(), strings.NewReader(in.String()), 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The timers run once the file is in: wait for the segment.
+	var enters []string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		outs, err := f.store.Outcomes(context.Background(), "u", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enters = enters[:0]
+		for _, o := range outs {
+			if o.Kind == state.KindSegment && o.Name == "lurker" && o.Change == "enter" {
+				enters = append(enters, o.At.Format(time.DateTime))
+			}
+		}
+		if len(enters) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The last post, on day 10, leaves the three-day window on day 13.
+	if want := "2026-01-14 00:00:00"; len(enters) != 1 || enters[0] != want {
+		t.Fatalf("lurker entered at %v; want once, at %s", enters, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +145,85 @@ segment "newcomer" {
 	_ = b.Commit()
 	if n != 2 || len(p.asked) != 1 || strings.Join(p.asked[0], ",") != "u1,u2" {
 		t.Fatalf("rechecked %d, preloaded %v; want 2 and one preload of u1,u2", n, p.asked)
+	}
+}
+
+// An event that arrives after the recheck loop has taken its member
+// further in time (a platform's delayed delivery, or a backfill fed to a
+// running daemon) is applied at its own time, and the member is then
+// brought back to where it had been evaluated: time-dependent rules must
+// not be left as of the late event. Here the late post's window ends on
+// day 4, long before the member's last recheck on day 10, so no recheck
+// of its own would come.
+func TestLateEventCatchesForward(t *testing.T) {
+	cfg := load(t, `
+segment "lurker" {
+  when = "member.days_since_joined >= 1 && count('message.posted', '3d') == 0"
+}
+segment "veteran" {
+  when = "member.days_since_joined >= 9"
+}
+`)
+	parse := func(line string) events.Event {
+		e, err := events.Parse([]byte(strings.TrimSpace(line)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	joined := parse(ev("j", "member.joined", "u", 0, 9, ""))
+	post := parse(ev("p", "message.posted", "u", 1, 10, ""))
+	until := time.Date(2026, 1, 13, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	replay := func(order ...*events.Event) *state.Member {
+		store := state.NewMemory()
+		rt := runtime.New(cfg, nil)
+		for _, e := range order {
+			// nil is the recheck loop, run until nothing is due, a batch
+			// a round, as the daemon's does at every tick.
+			for done := false; !done; {
+				b, _ := store.Begin(ctx)
+				if e == nil {
+					n, _, err := rt.Recheck(ctx, b, until, 100)
+					if err != nil {
+						t.Fatal(err)
+					}
+					done = n == 0
+				} else if _, err := rt.Apply(ctx, b, e); err != nil {
+					t.Fatal(err)
+				} else {
+					done = true
+				}
+				if err := b.Commit(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		b, _ := store.Begin(ctx)
+		defer b.Rollback()
+		m, err := b.Member("u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	segments := func(m *state.Member) string {
+		var names []string
+		for s := range m.Segments {
+			names = append(names, s)
+		}
+		slices.Sort(names)
+		return strings.Join(names, ",")
+	}
+	inOrder := replay(&joined, &post, nil)
+	late := replay(&joined, nil, &post)
+	if got := segments(inOrder); got != "lurker,veteran" {
+		t.Fatalf("in order: segments %q; want lurker,veteran", got)
+	}
+	if got, want := segments(late), segments(inOrder); got != want {
+		t.Errorf("late post: segments %q; want %q, as when it came in order", got, want)
+	}
+	if !late.EvaluatedAt.Equal(inOrder.EvaluatedAt) {
+		t.Errorf("late post: evaluated at %v; want %v", late.EvaluatedAt, inOrder.EvaluatedAt)
 	}
 }

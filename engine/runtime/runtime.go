@@ -620,14 +620,20 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 // recheck time, as if time alone had moved.
 func (r *Runtime) recheckMember(w *work, m *state.Member) error {
 	at := m.RecheckAt
-	w.mark(m.ID, r.keyIdx.time)
-	r.refreshStrikes(w, m, at)
-	ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
-	if err := r.settle(w, m, ev, 0); err != nil {
+	if err := r.evaluateAt(w, m, at, fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix())); err != nil {
 		return err
 	}
 	r.stats.Rechecks++
 	return nil
+}
+
+// evaluateAt re-evaluates a member's time-dependent rules at, as if time
+// alone had moved; id names the cause in outcomes.
+func (r *Runtime) evaluateAt(w *work, m *state.Member, at time.Time, id string) error {
+	w.mark(m.ID, r.keyIdx.time)
+	r.refreshStrikes(w, m, at)
+	ev := &events.Event{ID: id, Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
+	return r.settle(w, m, ev, 0)
 }
 
 // maxCatchUp bounds the rechecks run before one event; a member idle
@@ -799,6 +805,10 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	}
 	ti := r.typeOf(ev.Type)
 	et, known := ti.et, ti.known
+	// A member already evaluated past the event's time has had rechecks
+	// this event came too late for (a delayed delivery, or a backfill fed
+	// to a running daemon).
+	evaluated := m.EvaluatedAt
 	if depth == 0 {
 		if !created {
 			if err := r.catchUp(w, m, ev.At); err != nil {
@@ -857,7 +867,17 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 			r.campaignEvent(w, m, ev, view)
 		}
 	}
-	return r.settle(w, m, ev, depth)
+	if err := r.settle(w, m, ev, depth); err != nil {
+		return err
+	}
+	if depth == 0 && evaluated.After(ev.At) {
+		// The event was applied at its own time; its member goes back to
+		// the time it had been evaluated at, so rules that time moves
+		// (windows, days since) are not left as of the late event, when
+		// no recheck of theirs is still to come.
+		return r.evaluateAt(w, m, evaluated, fmt.Sprintf("recheck:%s:%d:after:%s", m.ID, evaluated.Unix(), ev.ID))
+	}
+	return nil
 }
 
 // viewPlan is how rules on events of type typ see them: with the fields
