@@ -13,8 +13,9 @@ hearth {
   }
 }
 
-# Discourse adapters do not exist yet; the local platform stands in for the
-# forum so the example can be validated and tried anywhere.
+# The local platform stands in for the forum so the example can be validated
+# and tried anywhere; a platform "discourse" block in its place runs it on a
+# forum (see the README).
 platform "local" "forum" {
   path      = ".hearth/local-platform.json"
   workspace = "Rivet Community Forum"

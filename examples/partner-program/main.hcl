@@ -13,8 +13,9 @@ hearth {
   }
 }
 
-# The community lives on Discord; until a Discord adapter exists, the local
-# platform stands in for it.
+# The community lives on Discord. The local platform stands in for it here,
+# so the example runs with no bot; a platform "discord" block in its place
+# runs it on the server (see the README).
 platform "local" "main" {
   path      = ".hearth/local-platform.json"
   workspace = "Inkwell Friends"
