@@ -168,11 +168,15 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	section := func(title, col string) { fmt.Fprintf(tw, "\n%s\t%s\n", title, col) }
-	section("Incentives", "grants")
-	for _, in := range cfg.Incentives {
-		fmt.Fprintf(tw, "  %s\t%d\n", in.Name, sum.Firings[in.Name])
+	// Like the other sections, incentives show only when configured
+	// (moderation-only configurations have none).
+	if len(cfg.Incentives) > 0 || sum.Points != 0 {
+		section("Incentives", "grants")
+		for _, in := range cfg.Incentives {
+			fmt.Fprintf(tw, "  %s\t%d\n", in.Name, sum.Firings[in.Name])
+		}
+		fmt.Fprintf(tw, "  points granted\t%d\n", sum.Points)
 	}
-	fmt.Fprintf(tw, "  points granted\t%d\n", sum.Points)
 	if len(cfg.Badges) > 0 {
 		section("Badges", "holders\tawards")
 		for _, b := range cfg.Badges {
