@@ -1236,24 +1236,39 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 	}
 	w.order = order[:0]
 	for _, i := range order {
-		m, ch := w.touched[i].m, w.touched[i].ch
-		if m == nil || ch == nil || !ch.touched {
+		m := w.touched[i].m
+		if m == nil {
 			continue
 		}
-		w.touched[i].ch = nil
-		if m.EvaluatedAt.IsZero() || state.DayOf(ev.At) != state.DayOf(m.EvaluatedAt) {
-			ch.set(r.keyIdx.time) // a new day may have moved windows and day counts
+		// Settling marks what it changed (a new tier, a segment entered, a
+		// badge revoked) in a new change set: another pass evaluates what
+		// reads those, such as a segment over member.tier or a tier rule
+		// over in_segment, before the event is done. Rules that feed each
+		// other in a circle stop after a few passes.
+		for pass := 0; pass <= maxDerivedDepth; pass++ {
+			ch := w.touched[i].ch
+			if ch == nil || !ch.touched {
+				break
+			}
+			if pass == maxDerivedDepth {
+				r.log.Warn("rules keep changing each other: settling stopped", "member", m.ID, "event", ev.ID)
+				break
+			}
+			w.touched[i].ch = nil
+			if m.EvaluatedAt.IsZero() || state.DayOf(ev.At) != state.DayOf(m.EvaluatedAt) {
+				ch.set(r.keyIdx.time) // a new day may have moved windows and day counts
+			}
+			if ev.At.After(m.EvaluatedAt) {
+				m.EvaluatedAt = ev.At
+			}
+			r.expirePoints(w, m, ev)
+			r.revokeBadges(w, m, ch, ev)
+			r.tier(w, m, ch, ev)
+			r.segments(w, m, ch, ev)
+			r.advanceCampaigns(w, m, ev.At, ev.ID)
+			ch.reset()
+			r.spare = append(r.spare, ch)
 		}
-		if ev.At.After(m.EvaluatedAt) {
-			m.EvaluatedAt = ev.At
-		}
-		r.expirePoints(w, m, ev)
-		r.revokeBadges(w, m, ch, ev)
-		r.tier(w, m, ch, ev)
-		r.segments(w, m, ch, ev)
-		r.advanceCampaigns(w, m, ev.At, ev.ID)
-		ch.reset()
-		r.spare = append(r.spare, ch)
 	}
 	// What the event and settling it derived, in the order it happened.
 	derived, quiet := w.extra, w.quiet

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -512,6 +513,56 @@ incentive "posted" {
 		// 500 expected; the sample is random but fixed by its seed.
 		if st.TimedEvals < 350 || st.TimedEvals > 650 || st.EvalNanos <= 0 || st.TimingNanos <= 0 {
 			t.Errorf("timing on: %d timed, %d ns in rules, %d ns measuring", st.TimedEvals, st.EvalNanos, st.TimingNanos)
+		}
+	}
+}
+
+// What settling an event changes (a tier, a segment) is read by the rules
+// over it in the same event, whether or not an incentive or campaign hears
+// the derived event: a segment over member.tier follows a promotion, and
+// a tier over in_segment follows the segment, before the event is done.
+func TestSettlingReadsWhatSettlingChanged(t *testing.T) {
+	cfg := load(t, `
+tier "core" {
+  rank = 1
+  when = "member.points >= 10"
+}
+tier "star" {
+  rank = 2
+  when = "in_segment('busy')"
+}
+segment "core_members" {
+  when = "member.tier == 'core'"
+}
+segment "busy" {
+  when = "member.points >= 20"
+}
+incentive "post" {
+  on = "message.posted"
+  grant { points = 10 }
+}
+`)
+	stream := ev("a1", "message.posted", "ann", 0, 9, "") +
+		ev("b1", "message.posted", "bob", 0, 9, "") + ev("b2", "message.posted", "bob", 0, 10, "")
+	_, outs, m := run(t, cfg, stream)
+	segs := func(u *state.Member) string {
+		var names []string
+		for s := range u.Segments {
+			names = append(names, s)
+		}
+		slices.Sort(names)
+		return strings.Join(names, ",")
+	}
+	if ann := m["ann"]; ann.Tier.Name != "core" || segs(ann) != "core_members" {
+		t.Errorf("ann: tier %q, segments %q; want core, core_members", ann.Tier.Name, segs(ann))
+	}
+	if bob := m["bob"]; bob.Tier.Name != "star" || segs(bob) != "busy" {
+		t.Errorf("bob: tier %q, segments %q; want star, busy", bob.Tier.Name, segs(bob))
+	}
+	// Each change names the event that caused it.
+	for _, o := range outs {
+		if o.Member == "ann" && o.Kind == state.KindSegment && o.Event != "a1" {
+			t.Errorf("ann's segment outcome names event %q; want a1", o.Event)
 		}
 	}
 }
