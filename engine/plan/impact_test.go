@@ -152,3 +152,39 @@ tier "regular" {
 		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// The preview settles segments and tiers together, as the runtime does:
+// a segment over member.tier follows the tier the new rules give.
+func TestMemberImpactSegmentOverTier(t *testing.T) {
+	f := newFixture(t, base+`
+tier "core" {
+  rank = 1
+  when = "member.points >= 10"
+}
+segment "core_members" {
+  when = "member.tier == 'core'"
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	ann := state.NewMember("ann", now.AddDate(0, -1, 0))
+	ann.Name, ann.Points = "Ann", 12
+	members := func(ctx context.Context, fn func(*state.Member) error) error { return fn(ann) }
+	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := im.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `Member impact (the rules evaluated against the 1 stored member):
+  segment core_members: +1 -0 (+Ann)
+  tier core: +1 -0 (+Ann)
+`
+	if b.String() != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if ann.Tier.Name != "" || len(ann.Segments) != 0 {
+		t.Fatal("the preview changed a stored member")
+	}
+}

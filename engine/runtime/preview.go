@@ -37,21 +37,34 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 	p.m = *m
 	p.m.Segments = p.segs
 	c, w := &p.m, p.w
-	w.gen++ // a new member: bind again
-	r.bind(w, c, nil, nil, now)
-	for _, s := range r.segOrder {
-		in := r.ruleBool(s.When, "segment", s.Name, "when")
-		if _, was := c.Segments[s.Name]; in == was {
-			continue
-		}
-		if in {
-			c.Segments[s.Name] = now
-		} else {
-			delete(c.Segments, s.Name)
-		}
-		// Later segments may read this one: bind again.
-		w.gen++
+	// Segments and the tier are settled together, as the runtime does: a
+	// segment over member.tier follows the previewed tier, and a tier over
+	// in_segment the previewed segments.
+	moved := true
+	for pass := 0; moved && pass < maxDerivedDepth; pass++ {
+		w.gen++ // a new member, or one just changed: bind again
 		r.bind(w, c, nil, nil, now)
+		moved = false
+		for _, s := range r.segOrder {
+			in := r.ruleBool(s.When, "segment", s.Name, "when")
+			if _, was := c.Segments[s.Name]; in == was {
+				continue
+			}
+			if in {
+				c.Segments[s.Name] = now
+			} else {
+				delete(c.Segments, s.Name)
+			}
+			moved = true
+			// Later segments may read this one: bind again.
+			w.gen++
+			r.bind(w, c, nil, nil, now)
+		}
+		tier := r.previewTier(c)
+		if tier != c.Tier.Name {
+			c.Tier.Name, c.Tier.Rank = tier, r.ranks[tier]
+			moved = true
+		}
 	}
 	for name := range c.Segments {
 		if slices.ContainsFunc(r.cfg.Segments, func(s *config.Segment) bool { return s.Name == name }) {
@@ -59,12 +72,16 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 		}
 	}
 	slices.Sort(st.Segments)
+	if moved { // the passes ran out with the last change unbound
+		w.gen++
+		r.bind(w, c, nil, nil, now)
+	}
 	for _, b := range r.cfg.Badges {
 		if h := c.Badges[b.Name]; b.RevokeWhen != nil && h != nil && h.Count > 0 && r.ruleBool(b.RevokeWhen, "badge", b.Name, "revoke_when") {
 			st.Revoked = append(st.Revoked, b.Name)
 		}
 	}
-	st.Tier = r.previewTier(c)
+	st.Tier = c.Tier.Name
 	return st
 }
 
