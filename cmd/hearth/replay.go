@@ -107,10 +107,13 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "\r  applied %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
 		}
 	}
+	log, logCap := sandboxLogger(s)
+	opt.Log = log
 	sum, err := simulate.Run(ctx, cfg, in, opt)
 	if s.errTTY {
 		fmt.Fprint(s.err, "\r\033[K")
 	}
+	logCap.report(s.err, "replay")
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth replay: %v (events of the failed batch were not applied; run again to resume)\n", err)
 		return 1

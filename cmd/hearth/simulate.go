@@ -112,10 +112,13 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "\r  replayed %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
 		}
 	}
+	log, logCap := sandboxLogger(s)
+	opt.Log = log
 	sum, err := simulate.Run(ctx, cfg, in, opt)
 	if s.errTTY {
 		fmt.Fprint(s.err, "\r\033[K")
 	}
+	logCap.report(s.err, "simulate")
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth simulate: %v\n", err)
 		return 1
