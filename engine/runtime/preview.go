@@ -38,8 +38,9 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 	p.m.Segments = p.segs
 	c, w := &p.m, p.w
 	// Segments and the tier are settled together, as the runtime does: a
-	// segment over member.tier follows the previewed tier, and a tier over
-	// in_segment the previewed segments.
+	// tier over in_segment follows the previewed segments (the tier comes
+	// after them), and a segment over member.tier follows the previewed
+	// tier in another pass, made only when the tier moved.
 	moved := true
 	for pass := 0; moved && pass < maxDerivedDepth; pass++ {
 		w.gen++ // a new member, or one just changed: bind again
@@ -55,7 +56,6 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 			} else {
 				delete(c.Segments, s.Name)
 			}
-			moved = true
 			// Later segments may read this one: bind again.
 			w.gen++
 			r.bind(w, c, nil, nil, now)
@@ -72,7 +72,7 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 		}
 	}
 	slices.Sort(st.Segments)
-	if moved { // the passes ran out with the last change unbound
+	if moved { // the passes ran out with the last tier move unbound
 		w.gen++
 		r.bind(w, c, nil, nil, now)
 	}
