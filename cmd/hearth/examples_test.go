@@ -5,13 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/bench"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // TestExamples validates every example directory, checks it is formatted
@@ -54,8 +59,8 @@ func TestExamples(t *testing.T) {
 }
 
 // simulateExample replays the example's own events.jsonl, or a generated
-// year of community activity, and requires that no event is rejected and
-// no rule fails at run time.
+// year of community activity, and requires that no event is rejected, no
+// rule fails at run time, and the plan's preview agrees with the runtime.
 func simulateExample(t *testing.T, dir string) {
 	t.Helper()
 	cfg, _, diags := config.Load(dir, config.Options{Platforms: platformSpecs(), Version: Version, LookupEnv: func(string) (string, bool) { return "", false }})
@@ -80,5 +85,26 @@ func simulateExample(t *testing.T, dir string) {
 	}
 	if sum.Events == 0 || sum.Rejected > 0 || sum.RuleErrors > 0 {
 		t.Errorf("simulate: %d events, %d rejected, %d rule errors", sum.Events, sum.Rejected, sum.RuleErrors)
+	}
+	// With the configuration unchanged, hearth plan's preview of every
+	// member, at the time it was last evaluated, is where the runtime put
+	// it: a plan of unchanged rules moves no one.
+	rt := runtime.New(cfg, nil)
+	differ := 0
+	err = sum.Store.Members(context.Background(), func(m *state.Member) error {
+		st := rt.Preview(m, m.EvaluatedAt)
+		stored := slices.Sorted(maps.Keys(m.Segments))
+		if !slices.Equal(stored, st.Segments) || st.Tier != m.Tier.Name {
+			if differ++; differ <= 3 {
+				t.Errorf("member %s at %s: stored segments %v, tier %q; the plan preview says %v, %q", m.ID, m.EvaluatedAt.Format(time.RFC3339), stored, m.Tier.Name, st.Segments, st.Tier)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if differ > 3 {
+		t.Errorf("... and %d more members", differ-3)
 	}
 }
