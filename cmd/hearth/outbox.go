@@ -134,7 +134,9 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		return 0
 	}
 	if len(entries) == 0 {
-		fmt.Fprintln(s.out, "The outbox is empty.")
+		// With -status, only that list is known to be empty.
+		fmt.Fprintln(s.out, map[string]string{"": "The outbox is empty.", outbox.Pending: "No action is pending.",
+			outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters."}[*status])
 		return 0
 	}
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
