@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -48,6 +49,16 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
+	var names []string
+	for _, c := range cfg.Campaigns {
+		names = append(names, c.Name)
+	}
+	if !slices.Contains(names, name) {
+		// A campaign taken out of the configuration needs no stopping:
+		// the daemon ends its runs the next time it looks at them.
+		fmt.Fprintf(s.err, "hearth campaign stop: there is no campaign named %q in the configuration.%s\n", name, didYouMean(name, names))
+		return 1
+	}
 	if a, running := runningDaemon(cfg); running {
 		fmt.Fprintf(s.err, "hearth campaign stop: hearth run (pid %d, %s) serves this state and would write over the change; stop it, run this, and start it again.\n", a.PID, a.URL)
 		return 1
@@ -84,6 +95,11 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	var outs []state.Outcome
 	for _, id := range ids {
 		m, err := b.Member(id)
+		if errors.Is(err, state.ErrNotFound) && *member != "" {
+			_ = b.Rollback()
+			fmt.Fprintf(s.err, "hearth campaign stop: no member %q in the state.\n", id)
+			return 1
+		}
 		if errors.Is(err, state.ErrNotFound) {
 			continue
 		}
@@ -110,6 +126,10 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "Stopped %s for %d member(s).\n", name, stopped)
+	if *member != "" && stopped == 0 {
+		fmt.Fprintf(s.out, "%s is not in %s now; nothing to stop.\n", *member, name)
+		return 0
+	}
+	fmt.Fprintf(s.out, "Stopped %s for %s.\n", name, plural(stopped, "member", "members"))
 	return 0
 }
