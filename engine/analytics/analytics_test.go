@@ -216,6 +216,9 @@ func TestReportByHand(t *testing.T) {
 		{Name: "tier core", Members: 1, Rate: 0.2, Step: 0.3333},
 	})
 	check("tiers", r.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 2}, {Name: "core", Rank: 2, Members: 1}})
+	// The funnel is as it stands on any report day, its shares of every
+	// member who joined, not of those joined by then.
+	check("funnel on Jan 15", jan15.Funnel, r.Funnel)
 
 	// Invites: a 2, d 1. Referred joins: b, e. K = 2 referred / 3 organic.
 	ref := r.Referrals

@@ -278,15 +278,21 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 		r.Monthly = append(r.Monthly, c)
 	}
 
-	// Funnel and tiers.
+	// Funnel and tiers, as they stand whatever the report's day: its
+	// first step counts every join, so the steps after it are shares of
+	// the same members.
+	var joined int64
+	for _, n := range p.join {
+		joined += n
+	}
 	stage := func(name string, n int64) {
-		s := Stage{Name: name, Members: n, Rate: ratio(n, r.Members.Joined), Step: 1}
+		s := Stage{Name: name, Members: n, Rate: ratio(n, joined), Step: 1}
 		if len(r.Funnel) > 0 {
 			s.Step = ratio(n, r.Funnel[len(r.Funnel)-1].Members)
 		}
 		r.Funnel = append(r.Funnel, s)
 	}
-	stage("joined", r.Members.Joined)
+	stage("joined", joined)
 	stage("first contribution", t[keyContrib])
 	for _, x := range cfg.Tiers {
 		stage("tier "+x.Name, t[keyReached+x.Name])
