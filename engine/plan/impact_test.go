@@ -50,30 +50,15 @@ func TestMemberImpact(t *testing.T) {
 	cy := state.NewMember("cy", now.AddDate(0, -1, 0))
 	cy.Points = 70
 	cy.Segments = map[string]time.Time{"big": now.AddDate(0, 0, -3)}
-	members := func(ctx context.Context, fn func(*state.Member) error) error {
-		for _, m := range []*state.Member{ann, bob, cy} {
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := im.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
+	got := impactText(t, f, now, ann, bob, cy)
 	want := `Member impact (the rules evaluated against the 3 stored members):
   badge keen: +0 -1 (-Bob)
   campaign welcome_big: +1 -1 (+Ann; -Bob)
   segment big: +1 -1 (+Ann; -Bob)
   tier regular: +1 -1 (+Ann; -Bob)
 `
-	if b.String() != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
 	if bob.Tier.Name != "regular" || len(bob.Segments) != 1 {
 		t.Fatal("the preview changed a stored member")
@@ -128,28 +113,13 @@ tier "regular" {
 	on.Points, on.Tier = 90, state.TierState{Name: "regular", Rank: 1}
 	gone := state.NewMember("gone", now.AddDate(0, -1, 0))
 	gone.Points, gone.Tier = 90, state.TierState{Name: "veteran", Rank: 2}
-	members := func(ctx context.Context, fn func(*state.Member) error) error {
-		for _, m := range []*state.Member{off, on, gone} {
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := im.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
+	got := impactText(t, f, now, off, on, gone)
 	want := `Member impact (the rules evaluated against the 3 stored members):
   tier regular: +1 -0 (+gone)
   tier veteran: +0 -1 (-gone)
 `
-	if b.String() != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -168,7 +138,31 @@ segment "core_members" {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	ann := state.NewMember("ann", now.AddDate(0, -1, 0))
 	ann.Name, ann.Points = "Ann", 12
-	members := func(ctx context.Context, fn func(*state.Member) error) error { return fn(ann) }
+	got := impactText(t, f, now, ann)
+	want := `Member impact (the rules evaluated against the 1 stored member):
+  segment core_members: +1 -0 (+Ann)
+  tier core: +1 -0 (+Ann)
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if ann.Tier.Name != "" || len(ann.Segments) != 0 {
+		t.Fatal("the preview changed a stored member")
+	}
+}
+
+// impactText is hearth plan's member impact text for the given stored
+// members under the fixture's configuration at now.
+func impactText(t *testing.T, f *fixture, now time.Time, ms ...*state.Member) string {
+	t.Helper()
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
 	if err != nil {
 		t.Fatal(err)
@@ -177,14 +171,5 @@ segment "core_members" {
 	if err := im.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `Member impact (the rules evaluated against the 1 stored member):
-  segment core_members: +1 -0 (+Ann)
-  tier core: +1 -0 (+Ann)
-`
-	if b.String() != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
-	}
-	if ann.Tier.Name != "" || len(ann.Segments) != 0 {
-		t.Fatal("the preview changed a stored member")
-	}
+	return b.String()
 }

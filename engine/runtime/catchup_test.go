@@ -77,13 +77,7 @@ incentive "regular_reply" {
 				t.Fatal(err)
 			}
 		}
-		b, _ := store.Begin(ctx)
-		defer b.Rollback()
-		m, err := b.Member("u")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(log, "\n"), m
+		return strings.Join(log, "\n"), storedMember(t, store, "u")
 	}
 	withLoop, a := replay(true)
 	without, b := replay(false)
@@ -199,13 +193,7 @@ segment "veteran" {
 				}
 			}
 		}
-		b, _ := store.Begin(ctx)
-		defer b.Rollback()
-		m, err := b.Member("u")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return storedMember(t, store, "u")
 	}
 	segments := func(m *state.Member) string {
 		var names []string
@@ -226,4 +214,19 @@ segment "veteran" {
 	if !late.EvaluatedAt.Equal(inOrder.EvaluatedAt) {
 		t.Errorf("late post: evaluated at %v; want %v", late.EvaluatedAt, inOrder.EvaluatedAt)
 	}
+}
+
+// storedMember reads member id as the store holds it.
+func storedMember(t *testing.T, store state.Store, id string) *state.Member {
+	t.Helper()
+	b, err := store.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Rollback()
+	m, err := b.Member(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
