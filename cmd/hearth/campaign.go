@@ -49,6 +49,10 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
+	if a, running := runningDaemon(cfg); running {
+		fmt.Fprintf(s.err, "hearth campaign stop: hearth run (pid %d, %s) serves this state and would write over the change; stop it, run this, and start it again.\n", a.PID, a.URL)
+		return 1
+	}
 	var names []string
 	for _, c := range cfg.Campaigns {
 		names = append(names, c.Name)
@@ -57,10 +61,6 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		// A campaign taken out of the configuration needs no stopping:
 		// the daemon ends its runs the next time it looks at them.
 		fmt.Fprintf(s.err, "hearth campaign stop: there is no campaign named %q in the configuration.%s\n", name, didYouMean(name, names))
-		return 1
-	}
-	if a, running := runningDaemon(cfg); running {
-		fmt.Fprintf(s.err, "hearth campaign stop: hearth run (pid %d, %s) serves this state and would write over the change; stop it, run this, and start it again.\n", a.PID, a.URL)
 		return 1
 	}
 	store, err := openStore(ctx, cfg)
