@@ -401,6 +401,7 @@ func (l *loader) compileAll() {
 		}
 	}
 	l.checkSegmentCycles()
+	l.checkTierSegmentLoops()
 	for _, a := range l.cfg.Alerts {
 		l.checkAlertRule(a)
 	}
@@ -501,6 +502,70 @@ func (l *loader) checkSegmentCycles() {
 	}
 	for _, n := range sortedNames(deps) {
 		visit(n, nil)
+	}
+}
+
+// checkTierSegmentLoops warns about a tier whose rule reads a segment that
+// reads the member's tier, directly or through other segments: each can
+// move the other. The runtime settles such a pair in a few passes an
+// event, but rules that contradict each other flip members back and
+// forth, so it is worth a look (it is not an error: "senior" over
+// tier_rank() >= 2 feeding a rank 3 tier is stable).
+func (l *loader) checkTierSegmentLoops() {
+	readsTier := func(r *Rule) bool {
+		if r == nil || r.Program == nil {
+			return false
+		}
+		rd := r.Program.Reads
+		return slices.Contains(rd.Member, "tier") || slices.Contains(rd.Member, "tier_rank") || slices.Contains(rd.Functions, "tier_rank")
+	}
+	byName := map[string]*Segment{}
+	for _, s := range l.cfg.Segments {
+		byName[s.Name] = s
+	}
+	// via[S] is the segment through which S reads the tier ("" for S
+	// itself), or absent when it does not; segment cycles are errors of
+	// their own, and the visited map keeps one from looping here.
+	via := map[string]string{}
+	visited := map[string]bool{}
+	var visit func(s *Segment) bool
+	visit = func(s *Segment) bool {
+		if visited[s.Name] {
+			_, ok := via[s.Name]
+			return ok
+		}
+		visited[s.Name] = true
+		if readsTier(s.When) {
+			via[s.Name] = ""
+			return true
+		}
+		if s.When != nil && s.When.Program != nil {
+			for _, d := range s.When.Program.Reads.Segments {
+				if ds := byName[d]; ds != nil && visit(ds) {
+					via[s.Name] = d
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, t := range l.cfg.Tiers {
+		for _, r := range []*Rule{t.When, t.Keep} {
+			if r == nil || r.Program == nil {
+				continue
+			}
+			for _, name := range r.Program.Reads.Segments {
+				s := byName[name]
+				if s == nil || !visit(s) {
+					continue
+				}
+				path := "segment." + name
+				for n := name; via[n] != ""; n = via[n] {
+					path += " → segment." + via[n]
+				}
+				l.warnf(&r.Range, "Tier and segment read each other", "tier.%s reads %s, which reads the member's tier: a promotion can move the segment and the segment the tier. hearth settles them in up to four passes an event; if the rules contradict each other, members flip between them.", t.Name, path)
+			}
+		}
 	}
 }
 

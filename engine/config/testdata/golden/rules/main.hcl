@@ -25,3 +25,16 @@ badge "b" {
   title       = "中文徽章"
   revoke_when = "member.name == '名字' && member.strikez > 2"
 }
+
+segment "seniors" {
+  when = "member.tier_rank >= 1"
+}
+
+segment "mentors_to_be" {
+  when = "in_segment('seniors') && member.points >= 500"
+}
+
+tier "mentor" {
+  rank = 2
+  when = "in_segment('mentors_to_be')"
+}
