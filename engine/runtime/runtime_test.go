@@ -566,3 +566,23 @@ incentive "post" {
 		}
 	}
 }
+
+// Points that expire on a recheck take the member out of a segment over
+// points: the expiry is settled like any other change.
+func TestExpiredPointsLeaveSegment(t *testing.T) {
+	cfg := load(t, `
+segment "rich" {
+  when = "member.points >= 10"
+}
+incentive "post" {
+  on      = "message.posted"
+  expires = "7d"
+  grant { points = 10 }
+}
+`)
+	// bob's event on day 9 carries the replay past ann's expiry on day 7.
+	_, _, m := run(t, cfg, ev("a1", "message.posted", "ann", 0, 9, "")+ev("b1", "member.joined", "bob", 9, 9, ""))
+	if ann := m["ann"]; ann.Points != 0 || ann.Segments["rich"] != (time.Time{}) {
+		t.Errorf("ann: %d points, segments %v; want 0 and not in rich", ann.Points, ann.Segments)
+	}
+}
