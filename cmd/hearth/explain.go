@@ -377,6 +377,15 @@ Segment, tier, badge-revocation and campaign-goal rules read member state
 only; they have no event. Incentive and moderation rules have the event, with
 the attributes of the event types they listen to. Alert rules read community
 and now only: they run for a community, with no member or event.
+
+Order: for each event, the incentives listening to it run first, with the
+event already counted (a first post sees member.messages == 1) and tier
+and segments as they were; then each member the event touched has its badges
+revoked, tier and segments brought up to date, and what that changed (a
+new tier, a segment entered) is read again by the rules over it, so a
+segment over member.tier follows a promotion in the same event. Entering a
+segment, changing tier and earning a badge are events too (segment.entered,
+tier.changed, badge.awarded) for incentives and campaigns to hear.
 `
 
 const durationsText = `Durations, rates and times of day
