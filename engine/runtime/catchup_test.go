@@ -144,9 +144,9 @@ segment "newcomer" {
 
 // An event that arrives after the recheck loop has taken its member
 // further in time (a platform's delayed delivery, or a backfill fed to a
-// running daemon) is applied at its own time, and the member is then
-// brought back to where it had been evaluated: time-dependent rules must
-// not be left as of the late event. Here the late post's window ends on
+// running daemon) is applied at its own time, and the member is then due
+// again where it had been evaluated: time-dependent rules must not be
+// left as of the late event. Here the late post's window ends on
 // day 4, long before the member's last recheck on day 10, so no recheck
 // of its own would come.
 func TestLateEventCatchesForward(t *testing.T) {
@@ -204,7 +204,9 @@ segment "veteran" {
 		return strings.Join(names, ",")
 	}
 	inOrder := replay(&joined, &post, nil)
-	late := replay(&joined, nil, &post)
+	// The late post makes its member due at once: the loop's next round
+	// looks at it again.
+	late := replay(&joined, nil, &post, nil)
 	if got := segments(inOrder); got != "lurker,veteran" {
 		t.Fatalf("in order: segments %q; want lurker,veteran", got)
 	}

@@ -419,6 +419,9 @@ type touched struct {
 	id string
 	m  *state.Member
 	ch *changes
+	// due is when the member must be looked at again at the latest, set
+	// when a late event took its rules back in time; zero for none.
+	due time.Time
 }
 
 // quietEvent is a derived event of a type no rule reads and no incentive
@@ -485,6 +488,15 @@ func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
 	}
 	w.touched[i].m = m
 	return m, created, nil
+}
+
+// late notes that a late event applied to member id, which had been
+// evaluated at at: the member is due again then.
+func (w *work) late(id string, at time.Time) {
+	i := w.entry(id)
+	if at.After(w.touched[i].due) {
+		w.touched[i].due = at
+	}
 }
 
 // changes returns id's change set, making it on first use.
@@ -620,20 +632,14 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 // recheck time, as if time alone had moved.
 func (r *Runtime) recheckMember(w *work, m *state.Member) error {
 	at := m.RecheckAt
-	if err := r.evaluateAt(w, m, at, fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix())); err != nil {
+	w.mark(m.ID, r.keyIdx.time)
+	r.refreshStrikes(w, m, at)
+	ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
+	if err := r.settle(w, m, ev, 0); err != nil {
 		return err
 	}
 	r.stats.Rechecks++
 	return nil
-}
-
-// evaluateAt re-evaluates a member's time-dependent rules at, as if time
-// alone had moved; id names the cause in outcomes.
-func (r *Runtime) evaluateAt(w *work, m *state.Member, at time.Time, id string) error {
-	w.mark(m.ID, r.keyIdx.time)
-	r.refreshStrikes(w, m, at)
-	ev := &events.Event{ID: id, Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
-	return r.settle(w, m, ev, 0)
 }
 
 // maxCatchUp bounds the rechecks run before one event; a member idle
@@ -667,6 +673,7 @@ func (r *Runtime) finish(w *work, at time.Time) error {
 			continue
 		}
 		r.schedule(t.m)
+		t.m.RecheckAt = state.Earlier(t.m.RecheckAt, t.due)
 		if err := w.b.SaveMember(t.m); err != nil {
 			return err
 		}
@@ -867,17 +874,15 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 			r.campaignEvent(w, m, ev, view)
 		}
 	}
-	if err := r.settle(w, m, ev, depth); err != nil {
-		return err
-	}
 	if depth == 0 && evaluated.After(ev.At) {
-		// The event was applied at its own time; its member goes back to
-		// the time it had been evaluated at, so rules that time moves
-		// (windows, days since) are not left as of the late event, when
-		// no recheck of theirs is still to come.
-		return r.evaluateAt(w, m, evaluated, fmt.Sprintf("recheck:%s:%d:after:%s", m.ID, evaluated.Unix(), ev.ID))
+		// The event is applied at its own time; its member is due again
+		// at the time it had been evaluated at (finish), so rules that
+		// time moves (windows, days since) are not left as of the late
+		// event when no recheck of theirs is still to come. One recheck
+		// covers all the late events of a member until it runs.
+		w.late(m.ID, evaluated)
 	}
-	return nil
+	return r.settle(w, m, ev, depth)
 }
 
 // viewPlan is how rules on events of type typ see them: with the fields
