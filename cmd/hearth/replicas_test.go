@@ -231,7 +231,28 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 5 minutes: %d of %d events applied, %d actions pending\n%s", applied, n, pending, tail(victim.logs.String()))
+			// Which partition stalled, and who held it: every replica's
+			// bus log and every partition's committed cursor.
+			var why strings.Builder
+			for i, r := range reps {
+				var bus []string
+				for _, line := range strings.Split(r.logs.String(), "\n") {
+					if strings.Contains(line, "bus:") {
+						bus = append(bus, line)
+					}
+				}
+				fmt.Fprintf(&why, "replica %d bus log (last 30 of %d lines):\n%s\n", i, len(bus), strings.Join(bus[max(0, len(bus)-30):], "\n"))
+			}
+			if rows, err := db.Query(ctx, `SELECT stream, cursor FROM cursors ORDER BY stream`); err == nil {
+				for rows.Next() {
+					var name, value string
+					if rows.Scan(&name, &value) == nil {
+						fmt.Fprintf(&why, "cursor %s = %s\n", name, value)
+					}
+				}
+				rows.Close()
+			}
+			t.Fatalf("after 5 minutes: %d of %d events applied, %d actions pending\n%s\nvictim's log:\n%s", applied, n, pending, why.String(), tail(victim.logs.String()))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
