@@ -344,3 +344,26 @@ func testLog(t testing.TB) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// A partition whose consumer is deleted under it (another replica took
+// the partition for a moment and gave it back) is read again: events
+// published after are all applied.
+func TestConsumerDeletedUnderAReader(t *testing.T) {
+	stream := freshStream(t)
+	rec := newRecorder()
+	b := openBus(t, stream, "a", 1)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = b.Run(ctx, rec, rec); close(done) }()
+	evs := workload(200, 4)
+	publish(t, b, evs[:100])
+	waitFor(t, "the first events applied", func() bool { return rec.count() == 100 })
+	if err := b.js.DeleteConsumer(context.Background(), stream, "hearth-p0"); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, b, evs[100:])
+	waitFor(t, "the events after the deletion applied", func() bool { return rec.count() == 200 })
+	stop()
+	<-done
+	rec.check(t, 200)
+}
