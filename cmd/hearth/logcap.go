@@ -73,11 +73,6 @@ func (c *warnCap) report(w io.Writer, cmd string) {
 // failures, events that do not match their declared types), each kind
 // shown a few times.
 func sandboxLogger(s *stdio) (*slog.Logger, *warnCap) {
-	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
-	var h slog.Handler = slog.NewJSONHandler(s.err, opts)
-	if s.errTTY {
-		h = slog.NewTextHandler(s.err, opts)
-	}
-	c := newWarnCap(h, 3)
+	c := newWarnCap(logHandler(s, &slog.HandlerOptions{Level: slog.LevelWarn}), 3)
 	return slog.New(c), c
 }

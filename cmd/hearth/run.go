@@ -279,11 +279,14 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 }
 
 // newLogger logs text on a terminal and JSON otherwise.
-func newLogger(s *stdio) *slog.Logger {
+func newLogger(s *stdio) *slog.Logger { return slog.New(logHandler(s, nil)) }
+
+// logHandler writes text on a terminal and JSON otherwise, to stderr.
+func logHandler(s *stdio, opts *slog.HandlerOptions) slog.Handler {
 	if s.errTTY {
-		return slog.New(slog.NewTextHandler(s.err, nil))
+		return slog.NewTextHandler(s.err, opts)
 	}
-	return slog.New(slog.NewJSONHandler(s.err, nil))
+	return slog.NewJSONHandler(s.err, opts)
 }
 
 func apiToken(s *stdio, file string) (string, error) {
