@@ -86,6 +86,9 @@ type Bus struct {
 	mu     sync.Mutex
 	owned  map[int]*lease
 	counts Counts
+
+	// wrapReader, when set (by tests), wraps each partition's reader.
+	wrapReader func(p int, r reader) reader
 }
 
 // Counts are running totals, for status and tests.
@@ -137,11 +140,29 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 		opt.Replica = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
 	}
 	opt.Replica = keyChars.ReplaceAllString(opt.Replica, "_")
-	nc, err := nats.Connect(opt.URL, nats.Name("hearth "+opt.Replica), nats.MaxReconnects(-1))
+	log := opt.Log.With("replica", opt.Replica)
+	nc, err := nats.Connect(opt.URL, nats.Name("hearth "+opt.Replica), nats.MaxReconnects(-1),
+		// What the connection goes through is logged: a slow consumer
+		// or a reconnect explains a partition read again.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			log.Warn("bus: NATS reported an error", "subject", subject, "err", err)
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("bus: disconnected from NATS; reconnecting", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			log.Info("bus: reconnected to NATS", "server", c.ConnectedUrlRedacted())
+		}))
 	if err != nil {
 		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
 	}
-	b := &Bus{opt: opt, log: opt.Log.With("replica", opt.Replica), nc: nc, owned: map[int]*lease{},
+	b := &Bus{opt: opt, log: log, nc: nc, owned: map[int]*lease{},
 		subject: strings.ToLower(opt.Stream)}
 	if err := b.setup(ctx); err != nil {
 		nc.Close()

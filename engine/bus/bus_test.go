@@ -367,3 +367,72 @@ func TestConsumerDeletedUnderAReader(t *testing.T) {
 	<-done
 	rec.check(t, 200)
 }
+
+// silentReader stands for a pull iterator that lost its pull request
+// (nats-server#3969): after some messages it hears nothing more, either
+// because it asks the server for nothing (pulls) or because what the
+// server sends goes nowhere (drops).
+type silentReader struct {
+	inner reader
+	after int
+	drops bool
+	seen  int
+}
+
+func (r *silentReader) Next(opts ...jetstream.NextOpt) (jetstream.Msg, error) {
+	if r.seen < r.after {
+		msg, err := r.inner.Next(opts...)
+		if err == nil {
+			r.seen++
+		}
+		return msg, err
+	}
+	if r.drops {
+		if _, err := r.inner.Next(opts...); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return nil, err
+		}
+	} else {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil, nats.ErrTimeout
+}
+
+func (r *silentReader) Stop() { r.inner.Stop() }
+
+// A partition whose reader goes silent while events wait for it is read
+// again from the committed position: the events published after are all
+// applied, in order.
+func TestSilentReaderIsReplaced(t *testing.T) {
+	for _, drops := range []bool{false, true} {
+		t.Run(map[bool]string{false: "stops pulling", true: "drops what comes"}[drops], func(t *testing.T) {
+			stream := freshStream(t)
+			rec := newRecorder()
+			b := openBus(t, stream, "a", 1)
+			var mu sync.Mutex
+			readers := 0
+			b.wrapReader = func(_ int, r reader) reader {
+				mu.Lock()
+				defer mu.Unlock()
+				readers++
+				if readers == 1 {
+					return &silentReader{inner: r, after: 50, drops: drops}
+				}
+				return r
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { _ = b.Run(ctx, rec, rec); close(done) }()
+			evs := workload(400, 4)
+			publish(t, b, evs[:50])
+			waitFor(t, "the first events applied", func() bool { return rec.count() == 50 })
+			publish(t, b, evs[50:])
+			waitFor(t, "the events after the reader went silent applied", func() bool { return rec.count() == 400 })
+			stop()
+			<-done
+			rec.check(t, 400)
+			if c := b.Counts(); c.Resets == 0 {
+				t.Errorf("no reset counted: %+v", c)
+			}
+		})
+	}
+}

@@ -300,12 +300,18 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 	// One long-lived pull: a message the server sends is always received,
 	// unlike with separate fetches, where one sent as a fetch times out
 	// would be missed and then covered by the next acknowledgement.
-	it, err := cons.Messages(jetstream.PullMaxMessages(b.opt.Batch))
+	var it reader
+	it, err = cons.Messages(jetstream.PullMaxMessages(b.opt.Batch))
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", name, err)
 	}
+	if b.wrapReader != nil {
+		it = b.wrapReader(p, it)
+	}
 	defer it.Stop()
 	var delivered, applied uint64 // consumer and stream sequence so far
+	heard := time.Now()           // when a message last came
+	checked := heard              // when the server was last asked about a quiet partition
 	for ctx.Err() == nil {
 		// Wait for one message, then take what has arrived, up to a batch.
 		var evs []events.Event
@@ -320,6 +326,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 				return err
 			}
 			wait = time.Millisecond
+			heard = time.Now()
 			meta, err := msg.Metadata()
 			if err != nil {
 				return err
@@ -345,7 +352,16 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 			evs = append(evs, ev)
 		}
 		if last == nil {
-			continue // quiet partition
+			// A quiet partition. Now and then ask the server whether it
+			// really is: a pull request lost on the way leaves the reader
+			// waiting while events pile up (nats-server#3969).
+			if since := time.Since(heard); since >= b.opt.Lease && time.Since(checked) >= b.opt.Lease {
+				checked = time.Now()
+				if err := b.checkQuiet(ctx, p, cons, since); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		dups, err := b.apply(ctx, l, sink, evs)
 		if err != nil {
@@ -363,6 +379,36 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		b.counts.Applied += int64(len(evs) - dups)
 		b.counts.Duplicates += int64(dups)
 		b.mu.Unlock()
+	}
+	return nil
+}
+
+// reader is what consume needs of a pull iterator; tests put a faulty
+// one around the real one.
+type reader interface {
+	Next(opts ...jetstream.NextOpt) (jetstream.Msg, error)
+	Stop()
+}
+
+// checkQuiet asks the server about a partition that delivered nothing for
+// a while and fails when it holds events this reader has not seen: ones
+// waiting to be delivered, or ones delivered (to a pull this reader no
+// longer waits on) and never acknowledged. Reading again from the
+// committed position picks them up. When the server cannot be asked, the
+// reader goes on: a slow server is no reason to start over.
+func (b *Bus) checkQuiet(ctx context.Context, p int, cons jetstream.Consumer, quiet time.Duration) error {
+	ictx, cancel := context.WithTimeout(ctx, b.opt.Lease)
+	defer cancel()
+	info, err := cons.Info(ictx)
+	switch {
+	case errors.Is(err, jetstream.ErrConsumerNotFound):
+		return fmt.Errorf("the partition's consumer is gone: %w", err)
+	case err != nil:
+		b.log.Debug("bus: could not check a quiet partition", "partition", p, "err", err)
+		return nil
+	case info.NumPending > 0 || info.NumAckPending > 0:
+		return fmt.Errorf("nothing came for %s, but the server holds %d events for this partition and %d delivered and unacknowledged",
+			quiet.Round(time.Second), info.NumPending, info.NumAckPending)
 	}
 	return nil
 }
