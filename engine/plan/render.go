@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // ANSI colors for the text plan on a terminal.
@@ -79,19 +80,23 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		fmt.Fprintf(&b, "  %s %s {\n", paint(s.color, s.sym), head)
 		switch c.Action {
 		case Create:
-			writeAttrs(&b, c.After, paint(green, "+"), c.Kind == "pin")
+			writeAttrs(&b, c.Kind, c.After, paint(green, "+"), c.Kind == platform.KindPin)
 		case Delete:
-			writeAttrs(&b, c.Before, paint(red, "-"), false)
+			writeAttrs(&b, c.Kind, c.Before, paint(red, "-"), false)
 		case Update, Replace:
+			width := 0
+			for _, k := range c.Changed {
+				width = max(width, len(k))
+			}
 			for _, k := range c.Changed {
 				sym := paint(yellow, "~")
 				if c.Action == Replace && k != "" && slices.Contains(forceNewOf(c), k) {
 					sym = paint(magenta, "~")
 				}
-				fmt.Fprintf(&b, "      %s %s: %s -> %s\n", sym, k, quote(c.Before[k]), quote(c.After[k]))
+				fmt.Fprintf(&b, "      %s %-*s = %s -> %s\n", sym, width, k, show(c.Kind, k, c.Before[k]), show(c.Kind, k, c.After[k]))
 			}
 			if c.Action == Replace && len(c.Changed) == 0 {
-				writeAttrs(&b, c.After, paint(green, "+"), c.Kind == "pin")
+				writeAttrs(&b, c.Kind, c.After, paint(green, "+"), c.Kind == platform.KindPin)
 			}
 		}
 		b.WriteString("    }\n")
@@ -114,26 +119,44 @@ func forceNewOf(c Change) []string {
 	return strings.Split(list, ", ")
 }
 
-func writeAttrs(b *strings.Builder, attrs map[string]string, sym string, pendingChannel bool) {
-	keys := slices.Sorted(maps.Keys(attrs))
+// writeAttrs lists an object's attributes as Terraform does: the ones
+// with a value (an empty text is none), numbers and booleans bare.
+func writeAttrs(b *strings.Builder, kind platform.Kind, attrs map[string]string, sym string, pendingChannel bool) {
+	var keys []string
+	for k, v := range attrs {
+		if v != "" {
+			keys = append(keys, k)
+		}
+	}
 	if pendingChannel {
 		if _, ok := attrs["channel"]; !ok {
 			keys = append(keys, "channel")
-			slices.Sort(keys)
 		}
 	}
+	slices.Sort(keys)
 	width := 0
 	for _, k := range keys {
 		width = max(width, len(k))
 	}
 	for _, k := range keys {
 		v, ok := attrs[k]
-		val := quote(v)
+		val := show(kind, k, v)
 		if !ok {
 			val = "(known after apply)"
 		}
 		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, k, val)
 	}
+}
+
+// show writes an attribute's value by its format: numbers and booleans
+// bare, everything else quoted.
+func show(kind platform.Kind, attr, v string) string {
+	if spec, ok := platform.SpecOf(kind); ok && v != "" {
+		if a, ok := spec.Attr(attr); ok && (a.Format == platform.FormatBool || a.Format == platform.FormatInt) {
+			return v
+		}
+	}
+	return quote(v)
 }
 
 // quote shows a value on one line; long texts such as house rules are
@@ -183,8 +206,12 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 			fmt.Fprintf(&b, "\n  %s %s was deleted outside hearth\n  %s %s %s\n", paint(bold, "#"), paint(bold, c.Address), paint(red, "-"), c.Kind, c.ID)
 		case Update:
 			fmt.Fprintf(&b, "\n  %s %s changed outside hearth\n  %s %s %s {\n", paint(bold, "#"), paint(bold, c.Address), paint(yellow, "~"), c.Kind, c.ID)
+			width := 0
 			for _, k := range c.Changed {
-				fmt.Fprintf(&b, "      %s %s: %s -> %s\n", paint(yellow, "~"), k, quote(c.Before[k]), quote(c.After[k]))
+				width = max(width, len(k))
+			}
+			for _, k := range c.Changed {
+				fmt.Fprintf(&b, "      %s %-*s = %s -> %s\n", paint(yellow, "~"), width, k, show(c.Kind, k, c.Before[k]), show(c.Kind, k, c.After[k]))
 			}
 			b.WriteString("    }\n")
 		}
