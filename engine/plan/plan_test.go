@@ -740,3 +740,46 @@ func TestUnlistableKindIsTakenFromState(t *testing.T) {
 		t.Errorf("after changing a topic: %q; want the channel updated", got)
 	}
 }
+
+// Attributes read as in Terraform: an attribute that gets a value is
+// added, one that loses it goes to null, numbers and booleans are bare,
+// and a created object lists only what it sets.
+func TestTextShowsAttributesByFormat(t *testing.T) {
+	p := &plan.Plan{
+		Changes: []plan.Change{
+			{Address: "community.c.channel.news", Kind: platform.KindChannel, Action: plan.Update, ID: "ch-3",
+				Before:  platform.Attrs{"name": "news", "topic": "", "purpose": "Old", "position": "2", "private": "false"},
+				After:   platform.Attrs{"name": "news", "topic": "News", "purpose": "", "position": "1", "private": "true"},
+				Changed: []string{"position", "private", "purpose", "topic"}},
+			{Address: "community.c.role.mod", Kind: platform.KindRole, Action: plan.Create,
+				After: platform.Attrs{"name": "Mod", "color": "", "hoist": "true", "position": "0", "permissions": ""}},
+		},
+		Summary: plan.Summary{Add: 1, Change: 1},
+	}
+	var out strings.Builder
+	if err := p.WriteText(&out, false); err != nil {
+		t.Fatal(err)
+	}
+	want := `hearth will perform the following actions:
+
+  # community.c.channel.news will be updated in place
+  ~ channel ch-3 {
+      ~ position = 2 -> 1
+      ~ private  = false -> true
+      - purpose  = "Old" -> null
+      + topic    = "News"
+    }
+
+  # community.c.role.mod will be created
+  + role {
+      + hoist    = true
+      + name     = "Mod"
+      + position = 0
+    }
+
+Plan: 1 to add, 1 to change, 0 to destroy.
+`
+	if out.String() != want {
+		t.Errorf("text plan:\n%s\nwant:\n%s", out.String(), want)
+	}
+}

@@ -93,7 +93,7 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 				if c.Action == Replace && k != "" && slices.Contains(forceNewOf(c), k) {
 					sym = paint(magenta, "~")
 				}
-				fmt.Fprintf(&b, "      %s %-*s = %s -> %s\n", sym, width, k, show(c.Kind, k, c.Before[k]), show(c.Kind, k, c.After[k]))
+				b.WriteString(changedAttr(c, k, width, sym, paint))
 			}
 			if c.Action == Replace && len(c.Changed) == 0 {
 				writeAttrs(&b, c.Kind, c.After, paint(green, "+"), c.Kind == platform.KindPin)
@@ -111,6 +111,20 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.\n", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, moves)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// changedAttr writes one changed attribute as Terraform does: one that
+// gets a value is added, one that loses it goes to null, others change
+// from one value to the other.
+func changedAttr(c Change, k string, width int, sym string, paint func(c, s string) string) string {
+	before, after := c.Before[k], c.After[k]
+	switch {
+	case before == "" && after != "":
+		return fmt.Sprintf("      %s %-*s = %s\n", paint(green, "+"), width, k, show(c.Kind, k, after))
+	case before != "" && after == "":
+		return fmt.Sprintf("      %s %-*s = %s -> null\n", paint(red, "-"), width, k, show(c.Kind, k, before))
+	}
+	return fmt.Sprintf("      %s %-*s = %s -> %s\n", sym, width, k, show(c.Kind, k, before), show(c.Kind, k, after))
 }
 
 // forceNewOf names the attributes a replace's reason gives.
@@ -211,7 +225,7 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 				width = max(width, len(k))
 			}
 			for _, k := range c.Changed {
-				fmt.Fprintf(&b, "      %s %-*s = %s -> %s\n", paint(yellow, "~"), width, k, show(c.Kind, k, c.Before[k]), show(c.Kind, k, c.After[k]))
+				b.WriteString(changedAttr(c, k, width, paint(yellow, "~"), paint))
 			}
 			b.WriteString("    }\n")
 		}
