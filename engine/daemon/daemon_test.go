@@ -166,6 +166,12 @@ func TestIngestIdempotentAndAtomicPerRequest(t *testing.T) {
 	if code != http.StatusBadRequest || len(errs) != 1 || errs[0].(map[string]any)["index"] != 3.0 {
 		t.Fatalf("bad request: %d %v", code, body)
 	}
+	if msg := body["error"]; msg != "1 of 6 events is invalid; nothing was applied" {
+		t.Errorf("bad request's message: %q", msg)
+	}
+	if _, body := post(t, f, "/v1/events", `{"id":"x"}`, ""); body["error"] != "the event is invalid; nothing was applied" {
+		t.Errorf("one bad event's message: %q", body["error"])
+	}
 	if p := points(t, f); p != 50 {
 		t.Errorf("a rejected request changed state: points %d", p)
 	}

@@ -104,7 +104,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, bad := parseBody(body)
 	if len(bad) > 0 {
-		d.reject(w, http.StatusBadRequest, "invalid", fmt.Sprintf("%d of the events are invalid; nothing was applied", len(bad)), bad)
+		d.reject(w, http.StatusBadRequest, "invalid", someOf(len(bad), len(evs)+len(bad), "invalid")+"; nothing was applied", bad)
 		return
 	}
 	if len(evs) == 0 {
@@ -117,7 +117,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if old := d.tooOld(evs); len(old) > 0 {
 		d.stats.TooOld.Add(int64(len(old)))
-		d.reject(w, http.StatusUnprocessableEntity, "too_old", fmt.Sprintf("%d of the events are older than the event ids hearth remembers, so they could not be told apart from events already applied; nothing was applied", len(old)), old)
+		d.reject(w, http.StatusUnprocessableEntity, "too_old", someOf(len(old), len(evs), "older than the event ids hearth remembers")+": hearth cannot tell such events from ones already applied; nothing was applied", old)
 		return
 	}
 	for _, ev := range evs {
@@ -149,6 +149,20 @@ func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad
 }
 
 // parseBody reads one event, or JSON lines.
+// someOf says how many of a request's events are what: "the event is
+// invalid", "1 of 3 events is invalid", "2 of 3 events are invalid".
+func someOf(n, total int, what string) string {
+	switch {
+	case total == 1:
+		return "the event is " + what
+	case n == 1:
+		return fmt.Sprintf("1 of %d events is %s", total, what)
+	case n == total:
+		return fmt.Sprintf("all %d events are %s", total, what)
+	}
+	return fmt.Sprintf("%d of %d events are %s", n, total, what)
+}
+
 func parseBody(body []byte) ([]events.Event, []EventError) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '[' {

@@ -109,7 +109,7 @@ func (d *Daemon) inbound(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, bad := parseBody(body)
 	if len(bad) > 0 {
-		d.reject(w, http.StatusBadRequest, "invalid", fmt.Sprintf("%d of the events are invalid; nothing was applied", len(bad)), bad)
+		d.reject(w, http.StatusBadRequest, "invalid", someOf(len(bad), len(evs)+len(bad), "invalid")+"; nothing was applied", bad)
 		return
 	}
 	if len(evs) == 0 {
