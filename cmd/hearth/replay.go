@@ -125,7 +125,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		return 0
 	}
 	fmt.Fprintf(s.out, "State: %s %s\n", cfg.Settings.State.Backend, storeWhere(cfg))
-	printSummary(s.out, cfg, sum, time.Since(start))
+	printSummary(s.out, cfg, sum, time.Since(start), true)
 	return 0
 }
 

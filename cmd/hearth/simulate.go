@@ -138,7 +138,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		_ = enc.Encode(sum)
 		return 0
 	}
-	printSummary(s.out, cfg, sum, time.Since(start))
+	printSummary(s.out, cfg, sum, time.Since(start), false)
 	return 0
 }
 
@@ -156,7 +156,9 @@ func parseTimeFlag(v string) (time.Time, error) {
 	return t, nil
 }
 
-func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took time.Duration) {
+// printSummary writes what a simulation or a replay did; stored is for a
+// replay, whose sends are queued in the outbox rather than imagined.
+func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took time.Duration, stored bool) {
 	span := ""
 	if !sum.From.IsZero() {
 		span = fmt.Sprintf(" from %s to %s", sum.From.Format("2006-01-02"), sum.To.Format("2006-01-02"))
@@ -168,6 +170,14 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	}
 	if sum.RuleErrors > 0 {
 		fmt.Fprintf(w, "%d rule evaluations failed at run time and counted as false (see the log).\n", sum.RuleErrors)
+	}
+	if stored && sum.Events == 0 && sum.Duplicates > 0 {
+		if sum.Duplicates == 1 {
+			fmt.Fprintln(w, "Nothing new: the event was applied before.")
+		} else {
+			fmt.Fprintf(w, "Nothing new: all %d events were applied before.\n", sum.Duplicates)
+		}
+		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	section := func(title, col string) { fmt.Fprintf(tw, "\n%s\t%s\n", title, col) }
@@ -211,7 +221,11 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 	}
 	printGovernance(tw, cfg, sum)
-	section("Sends that would happen", "count")
+	if stored {
+		section("Actions queued in the outbox", "count")
+	} else {
+		section("Sends that would happen", "count")
+	}
 	if len(sum.Sends) == 0 {
 		fmt.Fprintf(tw, "  none\t\n")
 	}
@@ -219,4 +233,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.Sends[name])
 	}
 	_ = tw.Flush()
+	if stored && len(sum.Sends) > 0 {
+		fmt.Fprintln(w, "\nhearth run delivers them (hearth outbox list shows them; hearth outbox send sends them now).")
+	}
 }
