@@ -39,11 +39,16 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 	c, w := &p.m, p.w
 	// Segments and the tier are settled together, as the runtime does: a
 	// tier over in_segment follows the previewed segments (the tier comes
-	// after them), and a segment over member.tier follows the previewed
-	// tier in another pass, made only when the tier moved.
+	// after them, and in_segment reads the segments as they are, with no
+	// new bind), and a segment over member.tier follows the previewed
+	// tier in another pass, made only when the tier moved and a segment
+	// reads it.
 	moved := true
 	for pass := 0; moved && pass < maxDerivedDepth; pass++ {
-		w.gen++ // a new member, or one just changed: bind again
+		if pass > 0 && !r.segmentsReadTier {
+			break
+		}
+		w.gen++ // a new member, or a new tier: bind again
 		r.bind(w, c, nil, nil, now)
 		moved = false
 		for _, s := range r.segOrder {
@@ -56,9 +61,6 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 			} else {
 				delete(c.Segments, s.Name)
 			}
-			// Later segments may read this one: bind again.
-			w.gen++
-			r.bind(w, c, nil, nil, now)
 		}
 		tier := r.previewTier(c)
 		if tier != c.Tier.Name {
@@ -72,7 +74,7 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 		}
 	}
 	slices.Sort(st.Segments)
-	if moved { // the passes ran out with the last tier move unbound
+	if moved { // the last tier move is not bound yet
 		w.gen++
 		r.bind(w, c, nil, nil, now)
 	}

@@ -36,28 +36,31 @@ const maxDerivedDepth = 4
 
 // Runtime evaluates one configuration snapshot.
 type Runtime struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	eval      *rules.Evaluator
-	byType    map[string][]*config.Incentive
-	segOrder  []*config.Segment
-	ranks     map[string]int
-	runs      map[*config.Incentive]*incentiveRun
-	locked    map[string]*config.Tier
-	keyIdx    *keyIndex
-	masks     map[*rules.Program][]uint64 // the change keys each member rule reads
-	maskOf    [][]uint64                  // the same by config.Rule.ID, for the hot path
-	tierMask  []uint64                    // the keys some tier rule reads
-	badges    map[string]*config.Badge
-	revocable []*config.Badge // badges with a revoke_when rule
-	timing    timing          // what member rules say about time passing
-	rm        rules.Member
-	render    *templates.Renderer
-	enters    map[string]bool // event types some campaign reacts to
-	campaigns map[string]*config.Campaign
-	sendKeep  time.Duration // how long send times matter to frequency caps
-	ms        memberState   // reused by every bind: no allocation per rule
-	fields    memberFields  // derived member fields some rule reads
+	cfg      *config.Config
+	log      *slog.Logger
+	eval     *rules.Evaluator
+	byType   map[string][]*config.Incentive
+	segOrder []*config.Segment
+	// segmentsReadTier is set when a segment's rule reads the member's
+	// tier, so a previewed tier move needs another pass over segments.
+	segmentsReadTier bool
+	ranks            map[string]int
+	runs             map[*config.Incentive]*incentiveRun
+	locked           map[string]*config.Tier
+	keyIdx           *keyIndex
+	masks            map[*rules.Program][]uint64 // the change keys each member rule reads
+	maskOf           [][]uint64                  // the same by config.Rule.ID, for the hot path
+	tierMask         []uint64                    // the keys some tier rule reads
+	badges           map[string]*config.Badge
+	revocable        []*config.Badge // badges with a revoke_when rule
+	timing           timing          // what member rules say about time passing
+	rm               rules.Member
+	render           *templates.Renderer
+	enters           map[string]bool // event types some campaign reacts to
+	campaigns        map[string]*config.Campaign
+	sendKeep         time.Duration // how long send times matter to frequency caps
+	ms               memberState   // reused by every bind: no allocation per rule
+	fields           memberFields  // derived member fields some rule reads
 	// eventFields are the event fields the rules on each event type read;
 	// a type missing here gets the whole view.
 	eventFields map[string]map[string]bool
@@ -231,6 +234,11 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r.pending = make([]uint64, len(cfg.Rules))
 	r.gov = newGovern(cfg)
 	r.segOrder = segmentOrder(cfg.Segments)
+	for _, s := range cfg.Segments {
+		if s.When != nil && slices.Contains(changeKeys(s.When.Program), "tier") {
+			r.segmentsReadTier = true
+		}
+	}
 	r.render = templates.New(cfg)
 	r.enters = map[string]bool{}
 	r.campaigns = map[string]*config.Campaign{}
