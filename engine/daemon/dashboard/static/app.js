@@ -108,7 +108,7 @@ function lineChart(el, series, opts) {
   const all = series.flatMap((s) => s.points);
   const root = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, role: "img", "aria-label": opts.label });
   if (all.length < 2) {
-    root.append(svg("text", { x: w / 2, y: hgt / 2, "text-anchor": "middle", class: "empty", text: opts.empty || "collecting samples…" }));
+    root.append(svg("text", { x: w / 2, y: hgt / 2, "text-anchor": "middle", class: "empty", text: opts.empty || "collecting samples (one a minute)…" }));
     el.replaceChildren(root);
     return;
   }
@@ -289,7 +289,12 @@ function renderSeries(ts) {
   lineChart($("commit-chart"), [
     { name: "p50", color: COMMIT_COLORS.p50, points: p50 },
     { name: "p99", color: COMMIT_COLORS.p99, points: p99 },
-  ], { label: "batch commit time in milliseconds, median and 99th percentile", empty: "no batch committed yet…" });
+  ], {
+    label: "batch commit time in milliseconds, median and 99th percentile",
+    // Samples come once a minute: until two have, batches may well have
+    // been committed already.
+    empty: samples.length >= 2 ? "no batch committed yet…" : undefined,
+  });
 
   const withPop = samples.filter((s) => s.segments);
   const latest = withPop[withPop.length - 1];
