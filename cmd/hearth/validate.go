@@ -55,7 +55,11 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	if diags.HasErrors() {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
 		errs, warns := count(diags)
-		fmt.Fprintf(s.err, "%d error(s), %d warning(s) in %s.\n", errs, warns, dir)
+		if warns > 0 {
+			fmt.Fprintf(s.err, "%s and %s in %s.\n", plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), dir)
+		} else {
+			fmt.Fprintf(s.err, "%s in %s.\n", plural(errs, "error", "errors"), dir)
+		}
 		return 1
 	}
 	if len(diags) > 0 {
