@@ -33,9 +33,11 @@ file twice changes nothing the second time.
 
 While 'hearth run' serves the same SQLite state on this machine, the
 events go to it by itself; -url names a daemon anywhere. Either way the
-events go through the daemon's API (POST /v1/events,
+events go through the daemon's API (POST /v1/events?backfill=true,
 a thousand per request, with HEARTH_API_TOKEN as the bearer token): the
-daemon applies them as it applies everything else. Each request is
+daemon applies them as it applies everything else, and holds its timers
+while they come, so members are not taken to the present between two
+requests and back to the past by the next. Each request is
 all-or-nothing; a rejected one is reported with its bad lines and the
 replay stops, so it can be fixed and run again (ids make that safe).
 
@@ -200,7 +202,10 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int) 
 		in = f
 	}
 	token, _ := s.lookupEnv("HEARTH_API_TOKEN")
-	endpoint := strings.TrimRight(url, "/") + "/v1/events"
+	// History, in time order: the daemon holds its timers while it comes
+	// (a timer round between two requests would take members to the
+	// present before their older events arrive).
+	endpoint := strings.TrimRight(url, "/") + "/v1/events?backfill=true"
 	client := &http.Client{Timeout: 5 * time.Minute}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)

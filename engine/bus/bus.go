@@ -65,6 +65,19 @@ type Sink interface {
 	Apply(ctx context.Context, evs []events.Event) (dups int, err error)
 }
 
+// TimerHolder is a sink that can hold its timers for a while; the daemon
+// is one. A batch with events of a backfill holds them (see Publish).
+type TimerHolder interface {
+	HoldTimers(time.Duration)
+}
+
+// backfillHeader marks a message as part of a backfill; backfillHold is
+// how long a batch of one holds the applying replica's timers.
+const (
+	backfillHeader = "Hearth-Backfill"
+	backfillHold   = 10 * time.Second
+)
+
 // Cursors keeps where each partition was read up to; the state stores
 // implement it.
 type Cursors interface {
@@ -264,14 +277,21 @@ func (b *Bus) subjectOf(p int) string { return fmt.Sprintf("%s.%d", b.subject, p
 // Publish stores events in the stream and returns once JetStream holds
 // every one durably. The event id is the message id, so a retried publish
 // within the stream's duplicate window is stored once.
-func (b *Bus) Publish(ctx context.Context, evs []events.Event) error {
+//
+// Events of a backfill (history, in time order) carry a header that makes
+// the replica applying them hold its timers (TimerHolder).
+func (b *Bus) Publish(ctx context.Context, evs []events.Event, backfill bool) error {
 	futures := make([]jetstream.PubAckFuture, 0, len(evs))
 	for i := range evs {
 		data, err := json.Marshal(&evs[i])
 		if err != nil {
 			return fmt.Errorf("event %s: %w", evs[i].ID, err)
 		}
-		f, err := b.js.PublishAsync(b.subjectOf(Partition(evs[i].Member.ID, b.opt.Partitions)), data, jetstream.WithMsgID(evs[i].ID))
+		msg := &nats.Msg{Subject: b.subjectOf(Partition(evs[i].Member.ID, b.opt.Partitions)), Data: data}
+		if backfill {
+			msg.Header = nats.Header{backfillHeader: []string{"true"}}
+		}
+		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(evs[i].ID))
 		if err != nil {
 			return fmt.Errorf("publishing to the event bus: %w", err)
 		}

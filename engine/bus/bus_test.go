@@ -72,6 +72,15 @@ type recorder struct {
 	dups     int
 	failures int // Apply calls still to fail
 	cursors  map[string]string
+	holds    int // HoldTimers calls
+}
+
+// HoldTimers counts the holds a backfill asks for, as the daemon would
+// hold its timers.
+func (r *recorder) HoldTimers(time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.holds++
 }
 
 func newRecorder() *recorder {
@@ -161,8 +170,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func publish(t *testing.T, b *Bus, evs []events.Event) {
 	t.Helper()
+	publishAs(t, b, evs, false)
+}
+
+func publishAs(t *testing.T, b *Bus, evs []events.Event, backfill bool) {
+	t.Helper()
 	for start := 0; start < len(evs); start += 250 {
-		if err := b.Publish(context.Background(), evs[start:min(start+250, len(evs))]); err != nil {
+		if err := b.Publish(context.Background(), evs[start:min(start+250, len(evs))], backfill); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -434,5 +448,33 @@ func TestSilentReaderIsReplaced(t *testing.T) {
 				t.Errorf("no reset counted: %+v", c)
 			}
 		})
+	}
+}
+
+// Events published as a backfill make the replica that applies them hold
+// its timers; other events do not.
+func TestBackfillHoldsTheApplyingReplicasTimers(t *testing.T) {
+	stream := freshStream(t)
+	rec := newRecorder()
+	b := openBus(t, stream, "a", 2)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = b.Run(ctx, rec, rec); close(done) }()
+	defer func() { stop(); <-done }()
+	evs := workload(200, 4)
+	publish(t, b, evs[:100])
+	waitFor(t, "the live events applied", func() bool { return rec.count() == 100 })
+	rec.mu.Lock()
+	holds := rec.holds
+	rec.mu.Unlock()
+	if holds != 0 {
+		t.Fatalf("live events held timers %d times", holds)
+	}
+	publishAs(t, b, evs[100:], true)
+	waitFor(t, "the backfill applied", func() bool { return rec.count() == 200 })
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.holds == 0 {
+		t.Error("a backfill applied without holding timers")
 	}
 }

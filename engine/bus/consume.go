@@ -316,6 +316,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		// Wait for one message, then take what has arrived, up to a batch.
 		var evs []events.Event
 		var last jetstream.Msg
+		backfill := false
 		wait := time.Second
 		for n := 0; n < b.opt.Batch; n++ {
 			msg, err := it.Next(jetstream.NextMaxWait(wait))
@@ -342,6 +343,9 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 			}
 			applied = meta.Sequence.Stream
 			last = msg
+			if msg.Headers().Get(backfillHeader) != "" {
+				backfill = true
+			}
 			ev, err := events.Parse(msg.Data())
 			if err != nil {
 				// Publish only stores valid events; anything else was
@@ -350,6 +354,9 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 				continue
 			}
 			evs = append(evs, ev)
+		}
+		if h, ok := sink.(TimerHolder); ok && backfill {
+			h.HoldTimers(backfillHold)
 		}
 		if last == nil {
 			// A quiet partition. Now and then ask the server whether it
@@ -366,6 +373,9 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		dups, err := b.apply(ctx, l, sink, evs)
 		if err != nil {
 			return err
+		}
+		if h, ok := sink.(TimerHolder); ok && backfill {
+			h.HoldTimers(backfillHold) // from the commit on
 		}
 		if err := cursors.SetCursor(context.WithoutCancel(ctx), b.cursorName(p), b.cursor(applied)); err != nil {
 			return fmt.Errorf("storing the cursor: %w", err)

@@ -15,18 +15,22 @@ import (
 // fakeBus keeps what was published; the real one is tested against NATS
 // in engine/bus.
 type fakeBus struct {
-	mu   sync.Mutex
-	got  []evpkg.Event
-	fail error
+	mu        sync.Mutex
+	got       []evpkg.Event
+	backfills int // events published as a backfill
+	fail      error
 }
 
-func (b *fakeBus) Publish(_ context.Context, evs []evpkg.Event) error {
+func (b *fakeBus) Publish(_ context.Context, evs []evpkg.Event, backfill bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.fail != nil {
 		return b.fail
 	}
 	b.got = append(b.got, evs...)
+	if backfill {
+		b.backfills += len(evs)
+	}
 	return nil
 }
 
@@ -42,9 +46,14 @@ func TestBusTakesIngestedEvents(t *testing.T) {
 	if code != http.StatusAccepted || body["accepted"] != 5.0 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	if len(eb.got) != 5 {
-		t.Fatalf("%d events published; want 5", len(eb.got))
+	if len(eb.got) != 5 || eb.backfills != 0 {
+		t.Fatalf("%d events published, %d as a backfill; want 5 and 0", len(eb.got), eb.backfills)
 	}
+	// A backfill is published as one, for the applying replica.
+	if code, _ := post(t, f, "/v1/events?backfill=true", events(10, 2), ""); code != http.StatusAccepted || eb.backfills != 2 {
+		t.Fatalf("backfill: %d, %d events published as a backfill; want 202 and 2", code, eb.backfills)
+	}
+	eb.got = eb.got[:5]
 	if p := points(t, f); p != 0 {
 		t.Fatalf("points %d before the bus handed the events back; want 0", p)
 	}

@@ -56,9 +56,11 @@ type Options struct {
 	Bus Publisher
 }
 
-// Publisher stores events on an event bus durably.
+// Publisher stores events on an event bus durably. Backfill marks them
+// as history, so the replica that applies them holds its timers as this
+// daemon does for a backfill it applies itself (HoldTimers).
 type Publisher interface {
-	Publish(ctx context.Context, evs []events.Event) error
+	Publish(ctx context.Context, evs []events.Event, backfill bool) error
 }
 
 // PartitionOwner is a bus that splits members between replicas by
@@ -125,10 +127,13 @@ type Daemon struct {
 	// them, since a recheck at the wall clock between two of a file's
 	// batches would take members past events the file has still to give.
 	feeding atomic.Int32
-	rt      atomic.Pointer[runtime.Runtime] // in force, for metrics
-	stats   Counters
-	series  ring // guarded by mu
-	commits commitTimes
+	// heldUntil is when timers held for a backfill may run again, in
+	// Unix nanoseconds of the wall clock (HoldTimers).
+	heldUntil atomic.Int64
+	rt        atomic.Pointer[runtime.Runtime] // in force, for metrics
+	stats     Counters
+	series    ring // guarded by mu
+	commits   commitTimes
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
 	receivers map[string]platform.Conn // Receivers and platform.Responders
 	// horizon is the store's id horizon in Unix nanoseconds, as of the
@@ -256,13 +261,55 @@ var ErrStopping = errors.New("hearth is shutting down")
 // returns once the bus holds the events durably; duplicates are then
 // found when they are applied, so it reports none.
 func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
+	return d.submitEvents(ctx, evs, false)
+}
+
+// SubmitBackfill is Submit for events of a backfill of history: timers
+// are held while it goes on (HoldTimers), here or on the replica that
+// applies them.
+func (d *Daemon) SubmitBackfill(ctx context.Context, evs []events.Event) (int, error) {
+	return d.submitEvents(ctx, evs, true)
+}
+
+func (d *Daemon) submitEvents(ctx context.Context, evs []events.Event, backfill bool) (int, error) {
 	if d.opt.Bus == nil {
+		if backfill {
+			d.HoldTimers(BackfillHold)
+			defer d.HoldTimers(BackfillHold) // from the commit on
+		}
 		return d.Apply(ctx, evs)
 	}
 	if d.stopping.Load() {
 		return 0, ErrStopping
 	}
-	return 0, d.opt.Bus.Publish(ctx, evs)
+	return 0, d.opt.Bus.Publish(ctx, evs, backfill)
+}
+
+// BackfillHold is how long timers wait after a backfill's last batch.
+// A backfill sends its batches one after another; should it stop, timers
+// go on after this long.
+const BackfillHold = 10 * time.Second
+
+// HoldTimers keeps timers from running for the next d. Events of a
+// backfill come in time order, each member's own rechecks up to each
+// event running as it is applied; a timer round between two batches
+// would take members to the present before their older events arrive,
+// and they would leave segments and enter them again (with what
+// campaigns do on that) as the backfill goes on.
+func (d *Daemon) HoldTimers(hold time.Duration) {
+	until := time.Now().Add(hold).UnixNano()
+	for {
+		cur := d.heldUntil.Load()
+		if cur >= until || d.heldUntil.CompareAndSwap(cur, until) {
+			return
+		}
+	}
+}
+
+// timersHeld reports whether timers wait: for an events file being fed,
+// or for a backfill (HoldTimers).
+func (d *Daemon) timersHeld() bool {
+	return d.feeding.Load() > 0 || time.Now().UnixNano() < d.heldUntil.Load()
 }
 
 // Apply hands events to the processor and waits until they are
@@ -387,7 +434,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if len(reqs) > 0 {
 			d.apply(ctx, rt, reqs)
 		}
-		if d.feeding.Load() == 0 {
+		if !d.timersHeld() {
 			d.recheck(ctx, rt)
 		}
 		timer.Reset(time.Second)

@@ -169,6 +169,9 @@ func TestIngestIdempotentAndAtomicPerRequest(t *testing.T) {
 	if msg := body["error"]; msg != "1 of 6 events is invalid; nothing was applied" {
 		t.Errorf("bad request's message: %q", msg)
 	}
+	if code, body := post(t, f, "/v1/events?backfill=maybe", events(300, 1), ""); code != http.StatusBadRequest || body["error"] != `backfill must be true or false, not "maybe"` {
+		t.Errorf("a bad backfill parameter: %d %v", code, body)
+	}
 	if _, body := post(t, f, "/v1/events", `{"id":"x"}`, ""); body["error"] != "the event is invalid; nothing was applied" {
 		t.Errorf("one bad event's message: %q", body["error"])
 	}

@@ -87,7 +87,20 @@ type EventError struct {
 // postEvents takes one JSON event or JSON lines. A request with any bad
 // event changes nothing and gets every problem back with its index; a
 // good one gets 202 once its events are durably committed.
+//
+// With ?backfill=true the events are history sent in time order (hearth
+// replay sends them so): timers wait while a backfill goes on
+// (HoldTimers).
 func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
+	backfill := false
+	switch v := r.URL.Query().Get("backfill"); v {
+	case "", "false", "0":
+	case "true", "1":
+		backfill = true
+	default:
+		d.reject(w, http.StatusBadRequest, "bad_parameter", fmt.Sprintf("backfill must be true or false, not %q", v), nil)
+		return
+	}
 	if r.ContentLength > MaxBody {
 		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody), nil)
 		return
@@ -123,7 +136,11 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	for _, ev := range evs {
 		d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
 	}
-	dups, err := d.Submit(r.Context(), evs)
+	submit := d.Submit
+	if backfill {
+		submit = d.SubmitBackfill
+	}
+	dups, err := submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the events to another replica or again later"})
