@@ -40,7 +40,10 @@ stopped daemon's state.db* files together.
 HTTP API:
   POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
                     a request with a bad event changes nothing and gets 400
-                    with each problem and its index
+                    with each problem and its index; ?backfill=true marks
+                    history sent in time order (hearth replay does): timers
+                    wait until 10s after the last such request, so members
+                    are not taken to today between two batches
   POST /v1/inbound/TYPE/NAME
                     events from a platform that takes them over HTTP, such
                     as platform "webhook" "NAME" with inbound = true:
