@@ -96,6 +96,24 @@ func BenchmarkSegment100k(b *testing.B) {
 	}
 }
 
+// BenchmarkMemberImpact100k is hearth bench's impact_1m_ms over 100,000
+// members, for benchstat: "ms" is the preview's own time, without making
+// the members.
+func BenchmarkMemberImpact100k(b *testing.B) {
+	cfg := loadExample(b)
+	var total float64
+	n := 0
+	for b.Loop() {
+		ms, err := impactMs(context.Background(), cfg, 100000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += ms
+		n++
+	}
+	b.ReportMetric(total/float64(n), "ms")
+}
+
 // FollowOn goes on where a Workload stopped: later, at the given pace,
 // no joins, and only members the Workload made.
 func TestFollowOn(t *testing.T) {
