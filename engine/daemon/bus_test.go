@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -52,6 +53,10 @@ func TestBusTakesIngestedEvents(t *testing.T) {
 	// A backfill is published as one, for the applying replica.
 	if code, _ := post(t, f, "/v1/events?backfill=true", events(10, 2), ""); code != http.StatusAccepted || eb.backfills != 2 {
 		t.Fatalf("backfill: %d, %d events published as a backfill; want 202 and 2", code, eb.backfills)
+	}
+	// So is an events file fed to the daemon (hearth run -events).
+	if _, err := f.d.Feed(context.Background(), strings.NewReader(events(20, 3)), 10, nil); err != nil || eb.backfills != 5 {
+		t.Fatalf("feed: %v, %d events published as a backfill; want 5", err, eb.backfills)
 	}
 	eb.got = eb.got[:5]
 	if p := points(t, f); p != 0 {

@@ -268,15 +268,17 @@ func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
 // are held while it goes on (HoldTimers), here or on the replica that
 // applies them.
 func (d *Daemon) SubmitBackfill(ctx context.Context, evs []events.Event) (int, error) {
+	if d.opt.Bus == nil {
+		d.HoldTimers(BackfillHold)
+		defer d.HoldTimers(BackfillHold) // from the commit on
+	}
 	return d.submitEvents(ctx, evs, true)
 }
 
+// submitEvents applies events, or publishes them to the bus, marked as a
+// backfill or not.
 func (d *Daemon) submitEvents(ctx context.Context, evs []events.Event, backfill bool) (int, error) {
 	if d.opt.Bus == nil {
-		if backfill {
-			d.HoldTimers(BackfillHold)
-			defer d.HoldTimers(BackfillHold) // from the commit on
-		}
 		return d.Apply(ctx, evs)
 	}
 	if d.stopping.Load() {

@@ -58,7 +58,9 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		for _, ev := range buf {
 			d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
 		}
-		dups, err := d.Submit(ctx, buf)
+		// A backfill: through a bus, the replicas applying the file hold
+		// their timers as this one does while feeding.
+		dups, err := d.submitEvents(ctx, buf, true)
 		if err != nil {
 			return err
 		}
