@@ -116,9 +116,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		return 0
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(m)
+		view, err := m.View()
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member show: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(s.out, "%s\n", view)
 		return 0
 	}
 	printMember(s.out, cfg, m)

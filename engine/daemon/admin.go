@@ -54,7 +54,7 @@ func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	err := d.member(r.Context(), r.PathValue("id"), func(_ *runtime.Runtime, m *state.Member) error {
 		var err error
-		body, err = json.MarshalIndent(m, "", "  ")
+		body, err = m.View()
 		return err
 	})
 	d.answer(w, body, err)

@@ -364,6 +364,10 @@ segment "posters" {
 	if code != 200 || m["points"] != 3.0 {
 		t.Fatalf("member: %d %v", code, m)
 	}
+	// Per-day counts by date, not the store's flat arrays.
+	if counts, _ := m["counts"].(map[string]any); fmt.Sprint(counts["message.posted"]) != "map[2026-01-01:3]" {
+		t.Errorf("member counts: %v", m["counts"])
+	}
 	code, hits := get(t, f, "/v1/members?q=M3")
 	if list, _ := hits["members"].([]any); code != 200 || len(list) != 1 {
 		t.Errorf("search: %d %v", code, hits)
