@@ -300,7 +300,7 @@ func check(cfg *config.Config, test string, x Expect, m *state.Member) []Failure
 		out = append(out, Failure{Test: test, Where: x.Range, What: fmt.Sprintf("%s of %s", what, x.Member), Expected: want, Got: got, Rule: rule})
 	}
 	if x.Points != nil && *x.Points != m.Points {
-		fail("points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), "")
+		fail("points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m))
 	}
 	if x.Tier != nil && *x.Tier != m.Tier.Name {
 		fail("tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, *x.Tier, m.Tier.Name))
@@ -316,7 +316,7 @@ func check(cfg *config.Config, test string, x Expect, m *state.Member) []Failure
 		sort.Strings(got)
 		sort.Strings(want)
 		if !slices.Equal(got, want) {
-			fail("badges", fmt.Sprint(want), fmt.Sprint(got), "")
+			fail("badges", fmt.Sprint(want), fmt.Sprint(got), badgeRule(cfg, m, want, got))
 		}
 	}
 	for _, s := range x.InSegments {
@@ -404,4 +404,76 @@ func segmentRule(cfg *config.Config, name string) string {
 		}
 	}
 	return fmt.Sprintf("there is no segment %q", name)
+}
+
+// incentiveAt names an incentive and where it is: its when rule, or its
+// block when it has none.
+func incentiveAt(in *config.Incentive) string {
+	if in.When != nil {
+		return "incentive " + in.Name + " when at " + where(in.When)
+	}
+	return fmt.Sprintf("incentive %s at %s:%d (on %s)", in.Name, filepath.Base(in.DeclRange.Filename), in.DeclRange.Start.Line, strings.Join(in.On, ", "))
+}
+
+// grants says how often an incentive granted to the member.
+func grants(m *state.Member, in *config.Incentive) int {
+	if log := m.Log(in.Name); log != nil {
+		return log.Count
+	}
+	return 0
+}
+
+// pointsRule lists the incentives that grant points and what each gave
+// the member, and what the member spent or lost.
+func pointsRule(cfg *config.Config, m *state.Member) string {
+	var parts []string
+	for _, in := range cfg.Incentives {
+		if in.Grant.Points == 0 {
+			continue
+		}
+		n := grants(m, in)
+		points := n * in.Grant.Points
+		if log := m.Log(in.Name); log != nil && in.PointsCap != nil {
+			points = log.Points.Sum(state.DayOf(log.Last), state.Horizon)
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s, %s", incentiveAt(in), plural(n, "grant", "grants"), plural(points, "point", "points")))
+	}
+	if lost := m.PointsEarned - m.Points; lost != 0 {
+		parts = append(parts, fmt.Sprintf("earned %d; %d spent or expired", m.PointsEarned, lost))
+	}
+	if len(parts) == 0 {
+		return "no incentive grants points"
+	}
+	return strings.Join(parts, "\n")
+}
+
+// badgeRule lists, for each badge expected and not held or held and not
+// expected, the incentives that award it and how often they did.
+func badgeRule(cfg *config.Config, m *state.Member, want, got []string) string {
+	var parts []string
+	for _, b := range cfg.Badges {
+		if slices.Contains(want, b.Name) == slices.Contains(got, b.Name) {
+			continue
+		}
+		found := false
+		for _, in := range cfg.Incentives {
+			if in.Grant.Badge == b {
+				parts = append(parts, fmt.Sprintf("badge %s from %s: %s", b.Name, incentiveAt(in), plural(grants(m, in), "grant", "grants")))
+				found = true
+			}
+		}
+		if b.RevokeWhen != nil {
+			parts = append(parts, "badge "+b.Name+" revoke_when at "+where(b.RevokeWhen))
+		} else if !found {
+			parts = append(parts, "no incentive awards badge "+b.Name)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
