@@ -87,6 +87,10 @@ Examples:
   hearth run -bus nats://127.0.0.1:4222 -listen 127.0.0.1:7342 /etc/hearth
 `
 
+// The daemon is the bus's sink and holds its timers for a backfill the
+// bus hands it.
+var _ bus.TimerHolder = (*daemon.Daemon)(nil)
+
 func runRun(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "run", runUsage)
 	listen := fs.String("listen", "127.0.0.1:7341", "Address for the HTTP API.")
