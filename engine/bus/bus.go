@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"regexp"
@@ -99,6 +100,9 @@ type Bus struct {
 	mu     sync.Mutex
 	owned  map[int]*lease
 	counts Counts
+	// pending is, per partition this replica reads, how many events the
+	// stream holds past the last one it received: its lag.
+	pending map[int]uint64
 
 	// wrapReader, when set (by tests), wraps each partition's reader.
 	wrapReader func(p int, r reader) reader
@@ -175,7 +179,7 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
 	}
-	b := &Bus{opt: opt, log: log, nc: nc, owned: map[int]*lease{},
+	b := &Bus{opt: opt, log: log, nc: nc, owned: map[int]*lease{}, pending: map[int]uint64{},
 		subject: strings.ToLower(opt.Stream)}
 	if err := b.setup(ctx); err != nil {
 		nc.Close()
@@ -332,11 +336,31 @@ func (b *Bus) Owned() []int {
 	return out
 }
 
-// Status is the replica's name, the partitions it owns and the running
-// totals, for GET /v1/status.
+// Pending is, per partition this replica reads, how many events wait in
+// the stream past the last one it received.
+func (b *Bus) Pending() map[int]uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.pending)
+}
+
+func (b *Bus) setPending(p int, n uint64) {
+	b.mu.Lock()
+	b.pending[p] = n
+	b.mu.Unlock()
+}
+
+// Status is the replica's name, the partitions it owns, how many events
+// wait in each and the running totals, for GET /v1/status.
 func (b *Bus) Status() any {
+	pending := map[string]uint64{}
+	var waiting uint64
+	for p, n := range b.Pending() {
+		pending[strconv.Itoa(p)] = n
+		waiting += n
+	}
 	return map[string]any{"replica": b.opt.Replica, "stream": b.opt.Stream, "partitions": b.opt.Partitions,
-		"owned": b.Owned(), "counts": b.Counts()}
+		"owned": b.Owned(), "pending": pending, "waiting": waiting, "counts": b.Counts()}
 }
 
 // Close disconnects. Call it after Run returned.

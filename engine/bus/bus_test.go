@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hearth-community/hearth/engine/events"
 )
@@ -477,4 +478,57 @@ func TestBackfillHoldsTheApplyingReplicasTimers(t *testing.T) {
 	if rec.holds == 0 {
 		t.Error("a backfill applied without holding timers")
 	}
+}
+
+// gate is a sink that applies nothing until opened: the partition's lag
+// shows meanwhile.
+type gate struct {
+	*recorder
+	open    chan struct{}
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (g *gate) Apply(ctx context.Context, evs []events.Event) (int, error) {
+	g.once.Do(func() { close(g.entered) })
+	<-g.open
+	return g.recorder.Apply(ctx, evs)
+}
+
+// The bus's metrics: partitions owned, and each one's lag, which grows
+// while the replica is held up and is back to 0 once it caught up.
+func TestMetricsShowLag(t *testing.T) {
+	stream := freshStream(t)
+	g := &gate{recorder: newRecorder(), open: make(chan struct{}), entered: make(chan struct{})}
+	b := openBus(t, stream, "a", 1)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(b)
+	gauge := func(name string) (float64, bool) {
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == name && len(f.GetMetric()) > 0 {
+				return f.GetMetric()[0].GetGauge().GetValue(), true
+			}
+		}
+		return 0, false
+	}
+	// All published first: the first batch is 100 of 500, 400 behind it.
+	publish(t, b, workload(500, 4))
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = b.Run(ctx, g, g); close(done) }()
+	defer func() { stop(); <-done }()
+	<-g.entered
+	if lag, ok := gauge("hearth_bus_partition_pending"); !ok || lag != 400 {
+		t.Errorf("lag while held up: %v (reported %v); want 400", lag, ok)
+	}
+	if owned, _ := gauge("hearth_bus_partitions_owned"); owned != 1 {
+		t.Errorf("partitions owned: %v", owned)
+	}
+	close(g.open)
+	waitFor(t, "every event applied", func() bool { return g.count() == 500 })
+	waitFor(t, "the lag back to 0", func() bool { lag, ok := gauge("hearth_bus_partition_pending"); return ok && lag == 0 })
 }

@@ -184,6 +184,11 @@ func (b *Bus) acquire(ctx context.Context, p int, rev uint64, sink Sink, cursors
 	b.log.Info("bus: partition taken", "partition", p)
 	go func() {
 		defer close(l.done)
+		defer func() {
+			b.mu.Lock()
+			delete(b.pending, p) // no longer read here
+			b.mu.Unlock()
+		}()
 		wait := 100 * time.Millisecond
 		for cctx.Err() == nil {
 			began := time.Now()
@@ -317,6 +322,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		var evs []events.Event
 		var last jetstream.Msg
 		backfill := false
+		pending, received := uint64(0), false
 		wait := time.Second
 		for n := 0; n < b.opt.Batch; n++ {
 			msg, err := it.Next(jetstream.NextMaxWait(wait))
@@ -332,6 +338,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 			if err != nil {
 				return err
 			}
+			pending, received = meta.NumPending, true
 			// Every delivery counts: a gap means a message went missing
 			// on the way, and acknowledging past it would lose it.
 			if meta.Sequence.Consumer != delivered+1 {
@@ -354,6 +361,9 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 				continue
 			}
 			evs = append(evs, ev)
+		}
+		if received {
+			b.setPending(p, pending)
 		}
 		if h, ok := sink.(TimerHolder); ok && backfill {
 			h.HoldTimers(backfillHold)
@@ -416,7 +426,9 @@ func (b *Bus) checkQuiet(ctx context.Context, p int, cons jetstream.Consumer, qu
 	case err != nil:
 		b.log.Debug("bus: could not check a quiet partition", "partition", p, "err", err)
 		return nil
-	case info.NumPending > 0 || info.NumAckPending > 0:
+	}
+	b.setPending(p, info.NumPending)
+	if info.NumPending > 0 || info.NumAckPending > 0 {
 		return fmt.Errorf("nothing came for %s, but the server holds %d events for this partition and %d delivered and unacknowledged",
 			quiet.Round(time.Second), info.NumPending, info.NumAckPending)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
@@ -193,6 +194,10 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: opt.Now()})
 	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
+	if c, ok := opt.Bus.(prometheus.Collector); ok {
+		// The bus's own figures (partitions, lag, leases) on /metrics.
+		opt.Metrics.Registry.MustRegister(c)
+	}
 	return d, diags, src
 }
 

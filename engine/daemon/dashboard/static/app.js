@@ -167,7 +167,14 @@ function renderStatus(st) {
   state.status = st;
   state.ladder = (st.config && st.config.ladder) || [];
   const c = st.config || {};
-  replace("meta", `${c.dir}  ·  config ${String(c.hash || "").slice(0, 10)}  ·  loaded ${ago(c.loaded_at)}`);
+  let meta = `${c.dir}  ·  config ${String(c.hash || "").slice(0, 10)}  ·  loaded ${ago(c.loaded_at)}`;
+  const bus = st.bus;
+  if (bus && bus.replica && bus.partitions) {
+    // With -bus: this replica's share of the partitions and its lag.
+    const owned = bus.owned || [];
+    meta += `  ·  replica ${bus.replica}: ${owned.length} of ${bus.partitions} partitions, ${fmt(bus.waiting || 0)} events waiting`;
+  }
+  replace("meta", meta);
   const last = st.last_reload;
   const pill = $("health");
   if (last && !last.ok) {

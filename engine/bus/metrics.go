@@ -1,0 +1,58 @@
+package bus
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metricDescs describe the bus's metrics; they are read from the bus's
+// running totals when Prometheus scrapes, so nothing on the hot path
+// updates a metric.
+type metricDescs struct {
+	owned, pending, events, leases, resets, retries *prometheus.Desc
+}
+
+func newMetricDescs() metricDescs {
+	return metricDescs{
+		owned: prometheus.NewDesc("hearth_bus_partitions_owned",
+			"Partitions of the event bus this replica owns and reads.", nil, nil),
+		pending: prometheus.NewDesc("hearth_bus_partition_pending",
+			"Events waiting in the stream past the last one this replica received, per partition it reads: the replica's lag.", []string{"partition"}, nil),
+		events: prometheus.NewDesc("hearth_bus_events_total",
+			"Events this replica published to the bus, and applied from it (duplicates by id apart), by result.", []string{"result"}, nil),
+		leases: prometheus.NewDesc("hearth_bus_lease_changes_total",
+			"Partition leases this replica acquired, released (to a replica that joined) and lost (not renewed in time).", []string{"change"}, nil),
+		resets: prometheus.NewDesc("hearth_bus_partition_resets_total",
+			"Times a partition was read again from its committed position after a failure.", nil, nil),
+		retries: prometheus.NewDesc("hearth_bus_apply_retries_total",
+			"Batches applied again after a commit failed (another replica changed one of their members).", nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector, so the daemon serves the
+// bus's metrics on /metrics beside its own.
+func (b *Bus) Describe(ch chan<- *prometheus.Desc) {
+	d := newMetricDescs()
+	for _, desc := range []*prometheus.Desc{d.owned, d.pending, d.events, d.leases, d.resets, d.retries} {
+		ch <- desc
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (b *Bus) Collect(ch chan<- prometheus.Metric) {
+	d := newMetricDescs()
+	c := b.Counts()
+	ch <- prometheus.MustNewConstMetric(d.owned, prometheus.GaugeValue, float64(len(b.Owned())))
+	for p, n := range b.Pending() {
+		ch <- prometheus.MustNewConstMetric(d.pending, prometheus.GaugeValue, float64(n), strconv.Itoa(p))
+	}
+	for result, n := range map[string]int64{"published": c.Published, "applied": c.Applied, "duplicate": c.Duplicates} {
+		ch <- prometheus.MustNewConstMetric(d.events, prometheus.CounterValue, float64(n), result)
+	}
+	for change, n := range map[string]int64{"acquired": c.Acquired, "released": c.Released, "lost": c.Lost} {
+		ch <- prometheus.MustNewConstMetric(d.leases, prometheus.CounterValue, float64(n), change)
+	}
+	ch <- prometheus.MustNewConstMetric(d.resets, prometheus.CounterValue, float64(c.Resets))
+	ch <- prometheus.MustNewConstMetric(d.retries, prometheus.CounterValue, float64(c.Retries))
+}
