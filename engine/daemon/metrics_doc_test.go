@@ -66,6 +66,17 @@ func TestMetricsAreDocumented(t *testing.T) {
 			t.Errorf("the README's metrics table lists %s, which the daemon does not serve", n)
 		}
 	}
+	// The alerting rules read only metrics that are served.
+	if _, rules, ok := strings.Cut(string(readme), "Alerting rules to start from"); ok {
+		rules, _, _ = strings.Cut(rules, "\n```\n")
+		for _, match := range regexp.MustCompile(`hearth_[a-z_]+`).FindAllString(rules, -1) {
+			if base := strings.TrimSuffix(match, "_bucket"); !served[base] {
+				t.Errorf("the README's alerting rules read %s, which the daemon does not serve", match)
+			}
+		}
+	} else {
+		t.Error("the README has no alerting rules")
+	}
 	if len(documented) < 10 {
 		t.Errorf("found %d rows in the README's metrics table; has its form changed?", len(documented))
 	}
