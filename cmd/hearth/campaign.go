@@ -2,28 +2,48 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
+	"text/tabwriter"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/campaignstats"
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-const campaignUsage = `Usage: hearth campaign stop [-member ID] NAME [DIR]
+const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
+       hearth campaign stop [-member ID] NAME [DIR]
 
-Stops a campaign for one member, or for every member in it: their runs end
-with the reason "stopped" and nothing more is sent. Sends already in the
-outbox stay there; drop them with 'hearth outbox drop'. Members may enter
-the campaign again as its reentry policy allows.
+show: how a campaign is doing, from the stored members: how many entered,
+where the running ones wait, how the runs ended (goal, finished, left,
+stopped) and the sends made. With an A/B split, each variant's goal rate
+(of its ended runs: running ones may yet reach the goal) against the
+first variant's, with the p-value of a two-proportion z-test: below 0.05,
+the difference is unlikely to be chance. Each member counts with its
+latest run. It reads the state while 'hearth run' serves it.
+
+stop: ends a campaign for one member, or for every member in it: their
+runs end with the reason "stopped" and nothing more is sent. Sends
+already in the outbox stay there; drop them with 'hearth outbox drop'.
+Members may enter the campaign again as its reentry policy allows.
 
 Examples:
+  hearth campaign show onboarding examples/quickstart
+  hearth campaign show -json winback . | jq '.variants'
   hearth campaign stop -member u07 onboarding examples/quickstart
   hearth campaign stop winback .
 `
 
 func runCampaign(ctx context.Context, s *stdio, args []string) int {
+	if len(args) > 0 && args[0] == "show" {
+		return runCampaignShow(ctx, s, args[1:])
+	}
 	if len(args) == 0 || args[0] != "stop" {
 		fmt.Fprint(s.err, campaignUsage)
 		return 1
@@ -60,7 +80,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !slices.Contains(names, name) {
 		// A campaign taken out of the configuration needs no stopping:
 		// the daemon ends its runs the next time it looks at them.
-		fmt.Fprintf(s.err, "hearth campaign stop: there is no campaign named %q in the configuration.%s\n", name, didYouMean(name, names))
+		fmt.Fprintf(s.err, "hearth campaign stop: there is no campaign named %q in the configuration.%s\n", name, suggestOrList(name, names, "campaigns"))
 		return 1
 	}
 	store, err := openStore(ctx, cfg)
@@ -132,4 +152,113 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "Stopped %s for %s.\n", name, plural(stopped, "member", "members"))
 	return 0
+}
+
+func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "campaign show", campaignUsage)
+	asJSON := fs.Bool("json", false, "Print the figures as JSON.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 {
+		fmt.Fprintln(s.err, "hearth campaign show: give the campaign's name.")
+		return 1
+	}
+	name, pos := pos[0], pos[1:]
+	dir, ok := dirArg(pos, s, "campaign show")
+	if !ok {
+		return 1
+	}
+	cfg, store, ok := loadStore(ctx, s, dir, vf, "campaign show")
+	if !ok {
+		return 1
+	}
+	defer store.Close()
+	var c *config.Campaign
+	var names []string
+	for _, x := range cfg.Campaigns {
+		names = append(names, x.Name)
+		if x.Name == name {
+			c = x
+		}
+	}
+	if c == nil {
+		fmt.Fprintf(s.err, "hearth campaign show: there is no campaign named %q in the configuration.%s\n", name, suggestOrList(name, names, "campaigns"))
+		return 1
+	}
+	rep, err := campaignstats.Summarize(ctx, c, store.Members)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth campaign show: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+		return 0
+	}
+	printCampaign(s.out, rep)
+	return 0
+}
+
+func printCampaign(w io.Writer, rep *campaignstats.Report) {
+	t := rep.Total
+	fmt.Fprintf(w, "Campaign %s: %s entered of %s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), t.Active)
+	if t.Entered == 0 {
+		return
+	}
+	if t.Ended() > 0 {
+		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %d finished, %d left, %d stopped. %s made.\n",
+			t.Goal, 100*t.GoalRate(), t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(rep.Waiting) > 0 {
+		fmt.Fprintf(tw, "\nWaiting at\tmembers\n")
+		for _, wt := range rep.Waiting {
+			fmt.Fprintf(tw, "  %s\t%d\n", wt.Step, wt.Members)
+		}
+	}
+	if len(rep.Variants) > 0 {
+		first := rep.Variants[0].Name
+		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\tfinished\tleft\tstopped\tsends\tgoal rate\tagainst %s\n", first)
+		for i, v := range rep.Variants {
+			against := ""
+			switch {
+			case i == 0:
+			case v.Ended() == 0 || rep.Variants[0].Ended() == 0:
+				against = "no ended runs to compare"
+			default:
+				verdict := "could be chance"
+				if v.P < 0.05 {
+					verdict = "significant at 0.05"
+				}
+				against = fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100*v.Lift, v.P, verdict)
+			}
+			rate := "–"
+			if v.Ended() > 0 {
+				rate = fmt.Sprintf("%.1f%%", 100*v.GoalRate())
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s", v.Name, v.Entered, v.Active, v.Goal, v.Finished, v.Left, v.Stopped, v.Sends, rate)
+			if against != "" {
+				fmt.Fprintf(tw, "\t%s", against)
+			}
+			fmt.Fprintln(tw)
+		}
+	}
+	_ = tw.Flush()
+}
+
+// suggestOrList is didYouMean, or when no name is close, the names there
+// are ("The campaigns are: a, b.").
+func suggestOrList(name string, names []string, what string) string {
+	if s := didYouMean(name, names); s != "" {
+		return s
+	}
+	if len(names) == 0 {
+		return " There are no " + what + "."
+	}
+	return " The " + what + " are: " + strings.Join(names, ", ") + "."
 }

@@ -97,7 +97,7 @@ func commands() []command {
 		{"local", "Act as members on the built-in local platform: join, post, react, reply, show", localUsage, runLocal},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"member", "Show one member's state, why a rule decides for them, or pardon their strikes", memberUsage, runMember},
-		{"campaign", "Stop a campaign for one member or everyone in it", campaignUsage, runCampaign},
+		{"campaign", "Show how a campaign is doing (A/B variants compared), or stop it", campaignUsage, runCampaign},
 		{"outbox", "List, send, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},

@@ -1,0 +1,157 @@
+// Package campaignstats sums up how a campaign is doing from the stored
+// members: where its running members wait, how its runs ended, and for an
+// A/B split, how each variant converts against the first one, with a
+// two-proportion z-test so a difference from noise is not read as a win.
+package campaignstats
+
+import (
+	"context"
+	"math"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Counts are runs of a campaign, or of one variant of it, by where they
+// are: still running, or ended and why.
+type Counts struct {
+	Entered  int `json:"entered"`
+	Active   int `json:"active"`
+	Goal     int `json:"goal"`
+	Finished int `json:"finished"`
+	Left     int `json:"left"`
+	Stopped  int `json:"stopped"`
+	Sends    int `json:"sends"`
+}
+
+// Ended is the runs that ended, for whatever reason.
+func (c Counts) Ended() int { return c.Entered - c.Active }
+
+// GoalRate is the share of ended runs that reached the goal; runs still
+// going are left out, since they may yet reach it.
+func (c Counts) GoalRate() float64 {
+	if c.Ended() == 0 {
+		return 0
+	}
+	return float64(c.Goal) / float64(c.Ended())
+}
+
+func (c *Counts) add(run *state.CampaignRun) {
+	c.Entered++
+	c.Sends += run.Seq
+	if run.Active() {
+		c.Active++
+		return
+	}
+	switch run.Reason {
+	case "goal":
+		c.Goal++
+	case "left":
+		c.Left++
+	case "stopped":
+		c.Stopped++
+	default:
+		c.Finished++
+	}
+}
+
+// Variant is one arm of a split.
+type Variant struct {
+	Name string `json:"name"`
+	Counts
+	// Against the first variant, when this is not it: the difference in
+	// goal rate (in points of a share, 0.05 for five points) and the
+	// two-sided p-value of a two-proportion z-test; P is 1 when either
+	// variant has no ended run.
+	Lift float64 `json:"lift,omitempty"`
+	P    float64 `json:"p,omitempty"`
+}
+
+// Waiting is how many running members are at one step.
+type Waiting struct {
+	Step    string `json:"step"`
+	Members int    `json:"members"`
+}
+
+// Report is a campaign's standing. Each member counts once, with its
+// latest run: a member who entered again counts with the run it is in.
+type Report struct {
+	Campaign string    `json:"campaign"`
+	Total    Counts    `json:"total"`
+	Waiting  []Waiting `json:"waiting"`            // running members by step, in step order
+	Variants []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
+	Members  int       `json:"members"`            // members looked at
+}
+
+// Summarize reads every stored member once.
+func Summarize(ctx context.Context, c *config.Campaign, members func(context.Context, func(*state.Member) error) error) (*Report, error) {
+	rep := &Report{Campaign: c.Name}
+	waiting := make([]int, len(c.Steps))
+	var order []string
+	byVariant := map[string]*Counts{}
+	for _, st := range c.Steps {
+		for _, v := range st.Split {
+			if byVariant[v.Name] == nil {
+				byVariant[v.Name] = &Counts{}
+				order = append(order, v.Name)
+			}
+		}
+	}
+	err := members(ctx, func(m *state.Member) error {
+		rep.Members++
+		run := m.Campaigns[c.Name]
+		if run == nil || run.Runs == 0 {
+			return nil
+		}
+		rep.Total.add(run)
+		if run.Active() && run.Step >= 0 && run.Step < len(waiting) {
+			waiting[run.Step]++
+		}
+		if run.Variant != "" {
+			vc := byVariant[run.Variant]
+			if vc == nil { // a variant since taken out of the configuration
+				vc = &Counts{}
+				byVariant[run.Variant] = vc
+				order = append(order, run.Variant)
+			}
+			vc.add(run)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range waiting {
+		if n > 0 {
+			rep.Waiting = append(rep.Waiting, Waiting{Step: c.Steps[i].Name, Members: n})
+		}
+	}
+	for i, name := range order {
+		v := Variant{Name: name, Counts: *byVariant[name]}
+		if i > 0 {
+			first := byVariant[order[0]]
+			v.Lift = v.GoalRate() - first.GoalRate()
+			v.P = twoProportionP(first.Goal, first.Ended(), v.Goal, v.Ended())
+		}
+		rep.Variants = append(rep.Variants, v)
+	}
+	return rep, nil
+}
+
+// twoProportionP is the two-sided p-value of a z-test that two goal
+// rates, x1 of n1 and x2 of n2, are the same, with the pooled rate's
+// standard error. With no run on a side, or the same rate of 0 or 1 on
+// both, nothing can be told apart: 1.
+func twoProportionP(x1, n1, x2, n2 int) float64 {
+	if n1 == 0 || n2 == 0 {
+		return 1
+	}
+	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
+	pooled := float64(x1+x2) / float64(n1+n2)
+	se := math.Sqrt(pooled * (1 - pooled) * (1/float64(n1) + 1/float64(n2)))
+	if se == 0 {
+		return 1
+	}
+	z := (p2 - p1) / se
+	return math.Erfc(math.Abs(z) / math.Sqrt2)
+}

@@ -1,0 +1,94 @@
+package campaignstats
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// A split campaign: 100 ended runs per variant, A reaching the goal 40
+// times and B 55, plus a few still running, a member never in it and one
+// in a variant the configuration no longer has.
+func TestSummarize(t *testing.T) {
+	c := &config.Campaign{Name: "welcome", Steps: []*config.Step{
+		{Name: "split", Split: []*config.Variant{{Name: "a"}, {Name: "b"}}},
+		{Name: "hello"},
+		{Name: "nudge"},
+	}}
+	var ms []*state.Member
+	add := func(variant, status, reason string, step, seq int) {
+		m := state.NewMember(fmt.Sprintf("m%d", len(ms)), state.Day(0).Time())
+		m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: status, Reason: reason, Variant: variant, Step: step, Runs: 1, Seq: seq}}
+		ms = append(ms, m)
+	}
+	for i := range 100 {
+		reason := "finished"
+		if i < 40 {
+			reason = "goal"
+		}
+		add("a", "done", reason, 2, 2)
+	}
+	for i := range 100 {
+		reason := "left"
+		if i < 55 {
+			reason = "goal"
+		}
+		add("b", "done", reason, 2, 1)
+	}
+	add("a", "active", "", 1, 1)
+	add("b", "active", "", 2, 1)
+	add("b", "active", "", 2, 1)
+	add("c", "done", "stopped", 1, 0)
+	ms = append(ms, state.NewMember("outsider", state.Day(0).Time()))
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rep, err := Summarize(context.Background(), c, members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Members != 205 || rep.Total.Entered != 204 || rep.Total.Active != 3 || rep.Total.Goal != 95 || rep.Total.Finished != 60 || rep.Total.Left != 45 || rep.Total.Stopped != 1 {
+		t.Errorf("total: %+v of %d members", rep.Total, rep.Members)
+	}
+	if fmt.Sprint(rep.Waiting) != "[{hello 1} {nudge 2}]" {
+		t.Errorf("waiting: %v", rep.Waiting)
+	}
+	if len(rep.Variants) != 3 || rep.Variants[0].Name != "a" || rep.Variants[1].Name != "b" || rep.Variants[2].Name != "c" {
+		t.Fatalf("variants: %+v", rep.Variants)
+	}
+	a, b := rep.Variants[0], rep.Variants[1]
+	if a.Entered != 101 || a.Ended() != 100 || a.Sends != 201 || a.GoalRate() != 0.40 || a.P != 0 {
+		t.Errorf("a: %+v", a)
+	}
+	if b.Entered != 102 || b.GoalRate() != 0.55 || math.Abs(b.Lift-0.15) > 1e-12 {
+		t.Errorf("b: %+v", b)
+	}
+	// 40/100 against 55/100: z = 2.124, two-sided p = 0.0337.
+	if math.Abs(b.P-0.03367) > 1e-4 {
+		t.Errorf("b's p-value %.5f; want 0.03367", b.P)
+	}
+	// One stopped run against 40 of 100: nothing to tell apart.
+	if c := rep.Variants[2]; c.Stopped != 1 || c.Lift != -0.40 || c.P < 0.4 {
+		t.Errorf("c: %+v", c)
+	}
+}
+
+func TestTwoProportionPEdges(t *testing.T) {
+	for _, c := range []struct{ x1, n1, x2, n2 int }{{0, 0, 5, 10}, {3, 10, 0, 0}, {0, 10, 0, 10}, {10, 10, 10, 10}} {
+		if p := twoProportionP(c.x1, c.n1, c.x2, c.n2); p != 1 {
+			t.Errorf("%v: p = %v; want 1", c, p)
+		}
+	}
+	if p := twoProportionP(5, 10, 5, 10); p != 1 {
+		t.Errorf("equal rates: p = %v; want 1", p)
+	}
+}
