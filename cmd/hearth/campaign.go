@@ -232,10 +232,10 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 				against = "no ended runs to compare"
 			default:
 				verdict := "could be chance"
-				if v.P < 0.05 {
+				if *v.P < 0.05 {
 					verdict = "significant at 0.05"
 				}
-				against = fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100*v.Lift, v.P, verdict)
+				against = fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100**v.Lift, *v.P, verdict)
 			}
 			rate := "–"
 			if v.Ended() > 0 {

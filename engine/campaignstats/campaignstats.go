@@ -62,9 +62,9 @@ type Variant struct {
 	// Against the first variant, when this is not it: the difference in
 	// goal rate (in points of a share, 0.05 for five points) and the
 	// two-sided p-value of a two-proportion z-test; P is 1 when either
-	// variant has no ended run.
-	Lift float64 `json:"lift,omitempty"`
-	P    float64 `json:"p,omitempty"`
+	// variant has no ended run. Both are absent for the first variant.
+	Lift *float64 `json:"lift,omitempty"`
+	P    *float64 `json:"p,omitempty"`
 }
 
 // Waiting is how many running members are at one step.
@@ -83,59 +83,83 @@ type Report struct {
 	Members  int       `json:"members"`            // members looked at
 }
 
-// Summarize reads every stored member once.
-func Summarize(ctx context.Context, c *config.Campaign, members func(context.Context, func(*state.Member) error) error) (*Report, error) {
-	rep := &Report{Campaign: c.Name}
-	waiting := make([]int, len(c.Steps))
-	var order []string
-	byVariant := map[string]*Counts{}
+// Tally adds up one campaign's runs member by member, for a scan that
+// does other counting too (the dashboard's population).
+type Tally struct {
+	c        *config.Campaign
+	rep      Report
+	waiting  []int
+	order    []string
+	variants map[string]*Counts
+}
+
+// NewTally starts a tally of c.
+func NewTally(c *config.Campaign) *Tally {
+	t := &Tally{c: c, rep: Report{Campaign: c.Name}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
-			if byVariant[v.Name] == nil {
-				byVariant[v.Name] = &Counts{}
-				order = append(order, v.Name)
+			if t.variants[v.Name] == nil {
+				t.variants[v.Name] = &Counts{}
+				t.order = append(t.order, v.Name)
 			}
 		}
 	}
+	return t
+}
+
+// Add counts one member.
+func (t *Tally) Add(m *state.Member) {
+	t.rep.Members++
+	run := m.Campaigns[t.c.Name]
+	if run == nil || run.Runs == 0 {
+		return
+	}
+	t.rep.Total.add(run)
+	if run.Active() && run.Step >= 0 && run.Step < len(t.waiting) {
+		t.waiting[run.Step]++
+	}
+	if run.Variant != "" {
+		vc := t.variants[run.Variant]
+		if vc == nil { // a variant since taken out of the configuration
+			vc = &Counts{}
+			t.variants[run.Variant] = vc
+			t.order = append(t.order, run.Variant)
+		}
+		vc.add(run)
+	}
+}
+
+// Report is the tally so far.
+func (t *Tally) Report() *Report {
+	rep := t.rep
+	for i, n := range t.waiting {
+		if n > 0 {
+			rep.Waiting = append(rep.Waiting, Waiting{Step: t.c.Steps[i].Name, Members: n})
+		}
+	}
+	for i, name := range t.order {
+		v := Variant{Name: name, Counts: *t.variants[name]}
+		if i > 0 {
+			first := t.variants[t.order[0]]
+			lift, p := v.GoalRate()-first.GoalRate(), twoProportionP(first.Goal, first.Ended(), v.Goal, v.Ended())
+			v.Lift, v.P = &lift, &p
+		}
+		rep.Variants = append(rep.Variants, v)
+	}
+	return &rep
+}
+
+// Summarize reads every stored member once.
+func Summarize(ctx context.Context, c *config.Campaign, members func(context.Context, func(*state.Member) error) error) (*Report, error) {
+	t := NewTally(c)
 	err := members(ctx, func(m *state.Member) error {
-		rep.Members++
-		run := m.Campaigns[c.Name]
-		if run == nil || run.Runs == 0 {
-			return nil
-		}
-		rep.Total.add(run)
-		if run.Active() && run.Step >= 0 && run.Step < len(waiting) {
-			waiting[run.Step]++
-		}
-		if run.Variant != "" {
-			vc := byVariant[run.Variant]
-			if vc == nil { // a variant since taken out of the configuration
-				vc = &Counts{}
-				byVariant[run.Variant] = vc
-				order = append(order, run.Variant)
-			}
-			vc.add(run)
-		}
+		t.Add(m)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i, n := range waiting {
-		if n > 0 {
-			rep.Waiting = append(rep.Waiting, Waiting{Step: c.Steps[i].Name, Members: n})
-		}
-	}
-	for i, name := range order {
-		v := Variant{Name: name, Counts: *byVariant[name]}
-		if i > 0 {
-			first := byVariant[order[0]]
-			v.Lift = v.GoalRate() - first.GoalRate()
-			v.P = twoProportionP(first.Goal, first.Ended(), v.Goal, v.Ended())
-		}
-		rep.Variants = append(rep.Variants, v)
-	}
-	return rep, nil
+	return t.Report(), nil
 }
 
 // twoProportionP is the two-sided p-value of a z-test that two goal

@@ -66,18 +66,18 @@ func TestSummarize(t *testing.T) {
 		t.Fatalf("variants: %+v", rep.Variants)
 	}
 	a, b := rep.Variants[0], rep.Variants[1]
-	if a.Entered != 101 || a.Ended() != 100 || a.Sends != 201 || a.GoalRate() != 0.40 || a.P != 0 {
+	if a.Entered != 101 || a.Ended() != 100 || a.Sends != 201 || a.GoalRate() != 0.40 || a.P != nil || a.Lift != nil {
 		t.Errorf("a: %+v", a)
 	}
-	if b.Entered != 102 || b.GoalRate() != 0.55 || math.Abs(b.Lift-0.15) > 1e-12 {
+	if b.Entered != 102 || b.GoalRate() != 0.55 || b.Lift == nil || b.P == nil || math.Abs(*b.Lift-0.15) > 1e-12 {
 		t.Errorf("b: %+v", b)
 	}
 	// 40/100 against 55/100: z = 2.124, two-sided p = 0.0337.
-	if math.Abs(b.P-0.03367) > 1e-4 {
-		t.Errorf("b's p-value %.5f; want 0.03367", b.P)
+	if math.Abs(*b.P-0.03367) > 1e-4 {
+		t.Errorf("b's p-value %.5f; want 0.03367", *b.P)
 	}
 	// One stopped run against 40 of 100: nothing to tell apart.
-	if c := rep.Variants[2]; c.Stopped != 1 || c.Lift != -0.40 || c.P < 0.4 {
+	if c := rep.Variants[2]; c.Stopped != 1 || *c.Lift != -0.40 || *c.P < 0.4 {
 		t.Errorf("c: %+v", c)
 	}
 }

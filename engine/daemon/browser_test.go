@@ -181,7 +181,17 @@ type quickstart struct {
 // population at most every popEvery, and posts the sample events to it.
 func startQuickstart(t *testing.T, popEvery time.Duration) quickstart {
 	t.Helper()
-	dir := copyQuickstart(t)
+	evs, err := os.ReadFile("../../examples/quickstart/events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startDashboard(t, copyQuickstart(t), evs, popEvery)
+}
+
+// startDashboard runs a daemon on the configuration in dir and posts
+// events to it.
+func startDashboard(t *testing.T, dir string, evs []byte, popEvery time.Duration) quickstart {
+	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -204,10 +214,6 @@ func startQuickstart(t *testing.T, popEvery time.Duration) quickstart {
 		}
 		store.Close()
 	})
-	evs, err := os.ReadFile("../../examples/quickstart/events.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
 	resp, err := http.Post(srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(string(evs)))
 	if err != nil {
 		t.Fatal(err)
@@ -360,4 +366,80 @@ func shot(t *testing.T, ctx context.Context, dir, name string) {
 		}
 		t.Logf("screenshot: %s", p)
 	}
+}
+
+// splitConfig is a welcome campaign split in two variants, whose goal is
+// a first post.
+const splitConfig = `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+
+  step "pick" {
+    split {
+      variant "a" {
+        weight = 50
+        goto   = "hello"
+      }
+      variant "b" {
+        weight = 50
+        goto   = "hello"
+      }
+    }
+  }
+
+  step "hello" {
+    wait = "24h"
+  }
+}
+`
+
+// The campaign card of a split campaign compares its variants, as hearth
+// campaign show does.
+func TestDashboardComparesVariants(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(splitConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var evs strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&evs, `{"id":"j%d","type":"member.joined","member":"m%02d","at":"2026-01-01T10:%02d:00Z"}`+"\n", i, i, i)
+	}
+	for i := range 60 {
+		if i%3 != 0 {
+			fmt.Fprintf(&evs, `{"id":"p%d","type":"message.posted","member":"m%02d","at":"2026-01-02T09:%02d:00Z"}`+"\n", i, i, i)
+		}
+	}
+	srv := startDashboard(t, dir, []byte(evs.String()), 0).srv
+	var pop daemon.Population
+	getJSON(t, srv.URL+"/v1/population", &pop)
+	split := pop.Splits["welcome"]
+	if len(split) != 2 || split[0].Name != "a" || split[1].P == nil || split[0].Entered+split[1].Entered != 60 {
+		t.Fatalf("population splits: %+v", pop.Splits)
+	}
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	b := split[1]
+	want := fmt.Sprintf("p = %.3f", *b.P)
+	waitPage(t, ctx, shots, "variant b is compared with a: "+want,
+		fmt.Sprintf(`(document.querySelector('table.variants[data-split="welcome"] tr[data-variant="b"]') || {textContent: ""}).textContent.includes(%q)`, want))
+	waitPage(t, ctx, shots, "variant a's row has its goal rate",
+		fmt.Sprintf(`(document.querySelector('table.variants tr[data-variant="a"]') || {textContent: ""}).textContent.includes(%q)`, fmt.Sprintf("%.1f%%", 100*split[0].GoalRate())))
+	shot(t, ctx, shots, "dashboard-variants.png")
 }

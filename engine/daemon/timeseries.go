@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/campaignstats"
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -32,6 +34,8 @@ type Sample struct {
 	// Campaigns are counted by the same scan; with them a dashboard can
 	// draw everything from samples, so open pages add no scans.
 	Campaigns map[string]map[string]int `json:"campaigns,omitempty"`
+	// Splits are the A/B variants compared, from the same scan.
+	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
 	// CommitP50Ms and CommitP99Ms are the median and 99th percentile of
 	// the time batches took from their start to their durable commit,
 	// over the batches since the sample before (none: omitted).
@@ -134,6 +138,9 @@ type Population struct {
 	Segments  map[string]int            `json:"segments"`
 	Tiers     map[string]int            `json:"tiers"`
 	Campaigns map[string]map[string]int `json:"campaigns"`
+	// Splits are, for each campaign with an A/B split, its variants
+	// compared (hearth campaign show), counted by the same scan.
+	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
 }
 
 // countPopulation scans the store; call it on the processor goroutine.
@@ -146,11 +153,18 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 	for _, t := range cfg.Tiers {
 		out.Tiers[t.Name] = 0
 	}
+	var splits []*campaignstats.Tally
 	for _, c := range cfg.Campaigns {
 		out.Campaigns[c.Name] = map[string]int{}
+		if slices.ContainsFunc(c.Steps, func(st *config.Step) bool { return len(st.Split) > 0 }) {
+			splits = append(splits, campaignstats.NewTally(c))
+		}
 	}
 	err := d.opt.Store.Members(ctx, func(m *state.Member) error {
 		out.Members++
+		for _, t := range splits {
+			t.Add(m)
+		}
 		out.Tiers[m.Tier.Name]++
 		for s := range m.Segments {
 			out.Segments[s]++
@@ -166,6 +180,13 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 		}
 		return nil
 	})
+	for _, t := range splits {
+		if out.Splits == nil {
+			out.Splits = map[string][]campaignstats.Variant{}
+		}
+		rep := t.Report()
+		out.Splits[rep.Campaign] = rep.Variants
+	}
 	return out, err
 }
 
@@ -220,7 +241,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 	}
 	*lastScan = now
 	d.opt.Metrics.population(pop)
-	s.Members, s.Segments, s.Tiers, s.Campaigns = &pop.Members, pop.Segments, pop.Tiers, pop.Campaigns
+	s.Members, s.Segments, s.Tiers, s.Campaigns, s.Splits = &pop.Members, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits
 	return s
 }
 

@@ -244,12 +244,32 @@ function renderPopulation(p) {
   const smax = Math.max(0, ...segs.map((s) => s[1]));
   replace("segment-bars", segs.length ? segs.map(([n, c]) => barRow(n, "", c, smax)) : h("p", { class: "muted", text: "no segments configured" }));
 
-  renderCampaigns(p.campaigns || {});
+  renderCampaigns(p.campaigns || {}, p.splits || {});
 }
 
 const STAGES = ["entered", "active", "goal", "finished", "left", "stopped"];
 
-function renderCampaigns(campaigns) {
+// variantTable compares a split's variants: each one's goal rate over its
+// ended runs, and against the first, the difference and the p-value of a
+// two-proportion z-test (hearth campaign show has the same).
+function variantTable(name, variants) {
+  const first = variants[0];
+  const rate = (v) => { const ended = v.entered - v.active; return ended ? (100 * v.goal / ended).toFixed(1) + "%" : "–"; };
+  return h("table", { class: "variants", "data-split": name },
+    h("thead", {}, h("tr", {}, ["variant", "entered", "running", "goal", "goal rate", "against " + first.name].map((t) => h("th", { text: t })))),
+    h("tbody", {}, variants.map((v, i) => {
+      let against = "";
+      if (i > 0) {
+        const ended = v.entered - v.active, firstEnded = first.entered - first.active;
+        against = ended && firstEnded
+          ? `${v.lift >= 0 ? "+" : ""}${(100 * (v.lift || 0)).toFixed(1)} points, p = ${(v.p ?? 1).toFixed(3)}${(v.p ?? 1) < 0.05 ? " (significant)" : " (could be chance)"}`
+          : "no ended runs to compare";
+      }
+      return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), against].map((t) => h("td", { text: t })));
+    })));
+}
+
+function renderCampaigns(campaigns, splits) {
   const names = Object.keys(campaigns).sort();
   if (!names.length) {
     replace("campaign-list", h("p", { class: "muted", text: "no campaigns configured" }));
@@ -268,7 +288,8 @@ function renderCampaigns(campaigns) {
         return h("div", { class: "stage " + s, "data-stage": s },
           h("div", { class: "stage-top" }, h("span", { class: "muted", text: s }), h("span", { class: "n", text: fmt(counts[s]) })),
           h("div", { class: "track" }, fill));
-      })));
+      })),
+      splits[name] && splits[name].length ? variantTable(name, splits[name]) : null);
   }));
 }
 
@@ -307,7 +328,7 @@ function renderSeries(ts) {
   const latest = withPop[withPop.length - 1];
   if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
     state.populationAt = +new Date(latest.at);
-    renderPopulation({ members: latest.members, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {} });
+    renderPopulation({ members: latest.members, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {} });
   }
   // The page's own count when it opened may be newer than the daemon's
   // last sample (taken once a minute): it ends the lines, so the chart and
