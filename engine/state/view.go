@@ -7,66 +7,101 @@ import (
 )
 
 // View is a member as the admin API and `hearth member show -json` show
-// it: the stored document, with per-day counts as objects keyed by date
-// ("2026-11-20": 3) instead of the store's flat [day, count ...] arrays,
-// and without the report's bookkeeping (tally), which says what the
-// community tallies have counted of the member rather than anything about
-// the member.
+// it: the stored document, in its order, with per-day counts as objects
+// keyed by date ("2026-11-20": 3) instead of the store's flat
+// [day, count ...] arrays, and without the report's bookkeeping (tally),
+// which says what the community tallies have counted of the member rather
+// than anything about the member.
 func (m *Member) View() ([]byte, error) {
 	stored, err := m.Encode()
 	if err != nil {
 		return nil, err
 	}
-	var doc map[string]any
 	dec := json.NewDecoder(bytes.NewReader(stored))
-	dec.UseNumber() // points and ids stay as written
-	if err := dec.Decode(&doc); err != nil {
+	if _, err := dec.Token(); err != nil { // {
 		return nil, err
 	}
-	delete(doc, "tally")
-	for _, k := range []string{"active", "earned"} {
-		if err := byDate(doc, k); err != nil {
+	var out bytes.Buffer
+	out.WriteByte('{')
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
 			return nil, err
 		}
-	}
-	if counts, ok := doc["counts"].(map[string]any); ok {
-		for typ := range counts {
-			if err := byDate(counts, typ); err != nil {
-				return nil, err
-			}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
 		}
-	}
-	if grants, ok := doc["grants"].(map[string]any); ok {
-		for _, g := range grants {
-			if g, ok := g.(map[string]any); ok {
-				if err := byDate(g, "points"); err != nil {
+		switch key {
+		case "tally":
+			continue
+		case "active", "earned":
+			raw, err = seriesByDate(raw)
+		case "counts":
+			raw, err = eachValue(raw, seriesByDate)
+		case "grants":
+			raw, err = eachValue(raw, func(log json.RawMessage) (json.RawMessage, error) {
+				var fields map[string]json.RawMessage
+				if err := json.Unmarshal(log, &fields); err != nil {
 					return nil, err
 				}
-			}
+				if points, ok := fields["points"]; ok {
+					byDate, err := seriesByDate(points)
+					if err != nil {
+						return nil, err
+					}
+					fields["points"] = byDate
+				}
+				return json.Marshal(fields)
+			})
 		}
+		if err != nil {
+			return nil, fmt.Errorf("member %s: %s: %w", m.ID, key, err)
+		}
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
+		k, _ := json.Marshal(key)
+		out.Write(k)
+		out.WriteByte(':')
+		out.Write(raw)
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	out.WriteByte('}')
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	return pretty.Bytes(), nil
 }
 
-// byDate rewrites doc[key], a series in its flat stored form, as an
-// object of counts keyed by date.
-func byDate(doc map[string]any, key string) error {
-	flat, ok := doc[key].([]any)
-	if !ok {
-		return nil
+// eachValue rewrites every value of a JSON object with fn; the keys keep
+// their (sorted) order, as encoding/json writes maps.
+func eachValue(obj json.RawMessage, fn func(json.RawMessage) (json.RawMessage, error)) (json.RawMessage, error) {
+	var values map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &values); err != nil {
+		return nil, err
 	}
-	if len(flat)%2 != 0 {
-		return fmt.Errorf("%s: a series has an odd number of values", key)
-	}
-	out := make(map[string]any, len(flat)/2)
-	for i := 0; i < len(flat); i += 2 {
-		n, _ := flat[i].(json.Number)
-		day, err := n.Int64()
+	for k, v := range values {
+		nv, err := fn(v)
 		if err != nil {
-			return fmt.Errorf("%s: day %v is no number", key, flat[i])
+			return nil, err
 		}
-		out[Day(day).Time().Format("2006-01-02")] = flat[i+1]
+		values[k] = nv
 	}
-	doc[key] = out
-	return nil
+	return json.Marshal(values)
+}
+
+// seriesByDate rewrites a series in its flat stored form as an object of
+// counts keyed by date.
+func seriesByDate(raw json.RawMessage) (json.RawMessage, error) {
+	var s Series
+	if err := s.UnmarshalJSON(raw); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(s))
+	for _, b := range s {
+		out[b.Day.Time().Format("2006-01-02")] = b.Count
+	}
+	return json.Marshal(out)
 }

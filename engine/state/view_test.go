@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -48,6 +49,9 @@ func TestMemberView(t *testing.T) {
 	}
 	if g := v.Grants["posting"]; g.Count != 1 || g.Points["2026-11-20"] != 5 {
 		t.Errorf("grants: %+v", v.Grants)
+	}
+	if !bytes.HasPrefix(data, []byte("{\n  \"id\": \"ann\",")) {
+		t.Errorf("the view does not keep the stored order, id first:\n%s", data)
 	}
 	if v.Tally != nil {
 		t.Errorf("the view shows the tally: %s", *v.Tally)
