@@ -372,7 +372,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 			// A quiet partition. Now and then ask the server whether it
 			// really is: a pull request lost on the way leaves the reader
 			// waiting while events pile up (nats-server#3969).
-			if since := time.Since(heard); since >= b.opt.Lease && time.Since(checked) >= b.opt.Lease {
+			if since := time.Since(heard); since >= b.quietCheck() && time.Since(checked) >= b.quietCheck() {
 				checked = time.Now()
 				if err := b.checkQuiet(ctx, p, cons, since); err != nil {
 					return err
@@ -402,6 +402,11 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 	}
 	return nil
 }
+
+// quietCheck is how long a partition may deliver nothing before the
+// server is asked whether events wait for it: a lease, at most 5 seconds,
+// so a reader gone silent costs seconds, not a lease and more.
+func (b *Bus) quietCheck() time.Duration { return min(b.opt.Lease, 5*time.Second) }
 
 // reader is what consume needs of a pull iterator; tests put a faulty
 // one around the real one.
