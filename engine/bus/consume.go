@@ -374,7 +374,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 			// waiting while events pile up (nats-server#3969).
 			if since := time.Since(heard); since >= b.quietCheck() && time.Since(checked) >= b.quietCheck() {
 				checked = time.Now()
-				if err := b.checkQuiet(ctx, p, cons, since); err != nil {
+				if err := b.checkQuiet(ctx, p, cons, since, delivered); err != nil {
 					return err
 				}
 			}
@@ -421,7 +421,7 @@ type reader interface {
 // longer waits on) and never acknowledged. Reading again from the
 // committed position picks them up. When the server cannot be asked, the
 // reader goes on: a slow server is no reason to start over.
-func (b *Bus) checkQuiet(ctx context.Context, p int, cons jetstream.Consumer, quiet time.Duration) error {
+func (b *Bus) checkQuiet(ctx context.Context, p int, cons jetstream.Consumer, quiet time.Duration, delivered uint64) error {
 	ictx, cancel := context.WithTimeout(ctx, b.opt.Lease)
 	defer cancel()
 	info, err := cons.Info(ictx)
@@ -433,9 +433,16 @@ func (b *Bus) checkQuiet(ctx context.Context, p int, cons jetstream.Consumer, qu
 		return nil
 	}
 	b.setPending(p, info.NumPending)
-	if info.NumPending > 0 || info.NumAckPending > 0 {
-		return fmt.Errorf("nothing came for %s, but the server holds %d events for this partition and %d delivered and unacknowledged",
-			quiet.Round(time.Second), info.NumPending, info.NumAckPending)
+	// Events waiting with no pull request waiting for them: the reader's
+	// request is gone. Events waiting with a request there is a server
+	// slow to deliver (under load, seconds), not worth starting over.
+	// Events delivered and never acknowledged went to a pull this reader
+	// no longer waits on.
+	if info.NumPending > 0 && info.NumWaiting == 0 || info.NumAckPending > 0 {
+		// How many came before the silence tells a pull lost at the start
+		// from one lost later.
+		return fmt.Errorf("nothing came for %s (%d deliveries before), but the server holds %d events for this partition, with no pull request waiting, and %d delivered and unacknowledged",
+			quiet.Round(time.Second), delivered, info.NumPending, info.NumAckPending)
 	}
 	return nil
 }
