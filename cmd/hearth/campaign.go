@@ -206,6 +206,10 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 
 func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	t := rep.Total
+	if rep.Members == 0 {
+		fmt.Fprintf(w, "Campaign %s: no members are stored yet (hearth replay or hearth run stores them).\n", rep.Campaign)
+		return
+	}
 	fmt.Fprintf(w, "Campaign %s: %s entered of %s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), t.Active)
 	if t.Entered == 0 {
 		return
