@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,12 +55,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 {
-		fmt.Fprintln(s.err, "hearth campaign stop: give the campaign's name.")
-		return 1
-	}
-	name, pos := pos[0], pos[1:]
-	dir, ok := dirArg(pos, s, "campaign stop")
+	name, dir, ok := campaignArgs(s, "campaign stop", pos)
 	if !ok {
 		return 1
 	}
@@ -73,14 +67,9 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth campaign stop: hearth run (pid %d, %s) serves this state and would write over the change; stop it, run this, and start it again.\n", a.PID, a.URL)
 		return 1
 	}
-	var names []string
-	for _, c := range cfg.Campaigns {
-		names = append(names, c.Name)
-	}
-	if !slices.Contains(names, name) {
-		// A campaign taken out of the configuration needs no stopping:
-		// the daemon ends its runs the next time it looks at them.
-		fmt.Fprintf(s.err, "hearth campaign stop: there is no campaign named %q in the configuration.%s\n", name, suggestOrList(name, names, "campaigns"))
+	// A campaign taken out of the configuration needs no stopping: the
+	// daemon ends its runs the next time it looks at them.
+	if _, ok := lookupCampaign(s, "campaign stop", cfg, name); !ok {
 		return 1
 	}
 	store, err := openStore(ctx, cfg)
@@ -163,12 +152,7 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 {
-		fmt.Fprintln(s.err, "hearth campaign show: give the campaign's name.")
-		return 1
-	}
-	name, pos := pos[0], pos[1:]
-	dir, ok := dirArg(pos, s, "campaign show")
+	name, dir, ok := campaignArgs(s, "campaign show", pos)
 	if !ok {
 		return 1
 	}
@@ -177,16 +161,8 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	defer store.Close()
-	var c *config.Campaign
-	var names []string
-	for _, x := range cfg.Campaigns {
-		names = append(names, x.Name)
-		if x.Name == name {
-			c = x
-		}
-	}
-	if c == nil {
-		fmt.Fprintf(s.err, "hearth campaign show: there is no campaign named %q in the configuration.%s\n", name, suggestOrList(name, names, "campaigns"))
+	c, ok := lookupCampaign(s, "campaign show", cfg, name)
+	if !ok {
 		return 1
 	}
 	rep, err := campaignstats.Summarize(ctx, c, store.Members)
@@ -253,6 +229,30 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		}
 	}
 	_ = tw.Flush()
+}
+
+// campaignArgs splits the NAME [DIR] the campaign commands take.
+func campaignArgs(s *stdio, verb string, pos []string) (name, dir string, ok bool) {
+	if len(pos) == 0 {
+		fmt.Fprintf(s.err, "hearth %s: give the campaign's name.\n", verb)
+		return "", "", false
+	}
+	dir, ok = dirArg(pos[1:], s, verb)
+	return pos[0], dir, ok
+}
+
+// lookupCampaign finds the named campaign, or says there is none and
+// which there are.
+func lookupCampaign(s *stdio, verb string, cfg *config.Config, name string) (*config.Campaign, bool) {
+	var names []string
+	for _, c := range cfg.Campaigns {
+		if c.Name == name {
+			return c, true
+		}
+		names = append(names, c.Name)
+	}
+	fmt.Fprintf(s.err, "hearth %s: there is no campaign named %q in the configuration.%s\n", verb, name, suggestOrList(name, names, "campaigns"))
+	return nil, false
 }
 
 // suggestOrList is didYouMean, or when no name is close, the names there
