@@ -1126,7 +1126,7 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 	}
 	if granted {
 		if log == nil {
-			log = to.GrantLog(in.Name)
+			log = to.NewGrantLog(in.Name) // Log found none above
 		}
 		log.Record(ev.At, points, in.Limit, in.PointsCap != nil)
 		run.fired++

@@ -545,6 +545,12 @@ func (m *Member) GrantLog(incentive string) *IncentiveLog {
 	if g := m.Log(incentive); g != nil {
 		return g
 	}
+	return m.NewGrantLog(incentive)
+}
+
+// NewGrantLog adds bookkeeping for an incentive the member has none for,
+// as GrantLog does after a Log that found nothing, without looking again.
+func (m *Member) NewGrantLog(incentive string) *IncentiveLog {
 	if m.Grants == nil {
 		m.Grants = make([]IncentiveLog, 0, smallCap)
 	}
