@@ -94,7 +94,10 @@ func (k *keyIndex) mask(keys []string) []uint64 {
 // changes is the set of change keys one event caused for one member.
 type changes struct {
 	touched bool
-	bits    []uint64
+	// all says every member rule is to be evaluated, whatever the bits
+	// say: the member is new to the configuration's rules.
+	all  bool
+	bits []uint64
 }
 
 func (c *changes) set(i int) { c.touched = true; c.bits[i/64] |= 1 << (i % 64) }
@@ -112,7 +115,7 @@ func (c *changes) any(mask []uint64) bool {
 }
 
 func (c *changes) reset() {
-	c.touched = false
+	c.touched, c.all = false, false
 	clear(c.bits)
 }
 

@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"io"
 	"log/slog"
 	"slices"
 	"sort"
@@ -84,7 +86,9 @@ type Runtime struct {
 	pairCost  time.Duration      // what a measurement costs the run
 	sample    uint64             // xorshift state picking the evaluations timed
 	tracker   *analytics.Tracker // community tallies for reports
-	shared    shared             // strings and attributes derived events share
+	// memberRules is MemberRules of cfg.
+	memberRules uint64
+	shared      shared // strings and attributes derived events share
 }
 
 // TimeRules turns on timing of rule evaluations (Stats.EvalNanos over
@@ -314,8 +318,47 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 			r.maskOf[rule.ID] = r.masks[rule.Program]
 		}
 	}
+	r.memberRules = MemberRules(cfg)
 	return r
 }
+
+// MemberRules is the fingerprint of what decides a member's standing
+// without an event: segment rules, the tier ladder and badge revocation.
+// A member last evaluated under another fingerprint (or none: a new
+// member) has all of them evaluated at its next event or recheck, not
+// only those its latest changes feed, so a rule edited, added, or true
+// from the start (points == 0) takes hold. It is stable across processes
+// and versions, and never zero.
+func MemberRules(cfg *config.Config) uint64 {
+	h := fnv.New64a()
+	field := func(parts ...string) {
+		for _, p := range parts {
+			_, _ = io.WriteString(h, p)
+			_, _ = h.Write([]byte{0})
+		}
+	}
+	src := func(rule *config.Rule) string {
+		if rule == nil {
+			return "-"
+		}
+		return rule.Source
+	}
+	for _, s := range cfg.Segments {
+		field("segment", s.Name, src(s.When))
+	}
+	for _, t := range cfg.Tiers {
+		field("tier", t.Name, strconv.Itoa(t.Rank), src(t.When), src(t.Keep), t.Grace.String(), t.DemoteAfter.String(), t.Window.String())
+		field(t.Locked...)
+	}
+	for _, b := range cfg.Badges {
+		field("badge", b.Name, strconv.FormatBool(b.Repeat), src(b.RevokeWhen))
+	}
+	return max(h.Sum64(), 1)
+}
+
+// MemberRules is the fingerprint of the runtime's configuration; see the
+// function of the same name.
+func (r *Runtime) MemberRules() uint64 { return r.memberRules }
 
 type ruleCount struct {
 	evals, errors atomic.Uint64
@@ -634,6 +677,65 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 		return 0, nil, err
 	}
 	return rechecked, w.outcomes, nil
+}
+
+// Reevaluate evaluates every segment, tier and badge rule again for
+// those of the members ids last evaluated under other rules (see
+// MemberRules), at time at (or the member's own evaluation time, if
+// later), as if time alone had moved: after the rules change, members
+// move as the plan's member impact said, without waiting for their next
+// event. Members already evaluated under these rules, and ids with no
+// stored member, are left alone. It returns how many members it
+// evaluated and the outcomes, good until the next Apply, Recheck or
+// Reevaluate.
+func (r *Runtime) Reevaluate(ctx context.Context, b state.Batch, ids []string, at time.Time) (int, []state.Outcome, error) {
+	if len(ids) == 0 {
+		return 0, nil, nil
+	}
+	if pl, ok := b.(state.Preloader); ok {
+		if err := pl.Preload(nil, ids); err != nil {
+			return 0, nil, err
+		}
+	}
+	w := r.newWork(ctx, b)
+	n := 0
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return 0, nil, err
+		}
+		if w.find(id) >= 0 {
+			continue // listed twice
+		}
+		m, err := b.Member(id)
+		if errors.Is(err, state.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		if m.Rules == r.memberRules {
+			continue // an event of its own got there first
+		}
+		w.touched[w.entry(id)].m = m
+		when := at
+		if m.EvaluatedAt.After(when) {
+			when = m.EvaluatedAt
+		}
+		if err := r.catchUp(w, m, when); err != nil {
+			return 0, nil, err
+		}
+		w.mark(m.ID, r.keyIdx.time)
+		r.refreshStrikes(w, m, when)
+		ev := &events.Event{ID: fmt.Sprintf("rules:%x:%s", r.memberRules, m.ID), Type: "hearth.rules_changed", Member: events.Member{ID: m.ID}, At: when}
+		if err := r.settle(w, m, ev, 0); err != nil {
+			return 0, nil, err
+		}
+		n++
+	}
+	if err := r.finish(w, at); err != nil {
+		return 0, nil, err
+	}
+	return n, w.outcomes, nil
 }
 
 // recheckMember re-evaluates a member's time-dependent rules at its
@@ -1268,6 +1370,11 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 				break
 			}
 			w.touched[i].ch = nil
+			if m.Rules != r.memberRules {
+				// New to these rules: every one of them, whatever changed.
+				m.Rules = r.memberRules
+				ch.all = true
+			}
 			if m.EvaluatedAt.IsZero() || state.DayOf(ev.At) != state.DayOf(m.EvaluatedAt) {
 				ch.set(r.keyIdx.time) // a new day may have moved windows and day counts
 			}
@@ -1313,7 +1420,7 @@ func (r *Runtime) needs(p *config.Rule, ch *changes) bool {
 	if p == nil || p.Program == nil {
 		return false
 	}
-	if p.Program.Reads.TimeDependent && ch.has(r.keyIdx.time) {
+	if ch.all || p.Program.Reads.TimeDependent && ch.has(r.keyIdx.time) {
 		return true
 	}
 	if p.ID >= 0 && p.ID < len(r.maskOf) && r.cfg.Rules[p.ID] == p {
@@ -1385,7 +1492,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 	}
 	// Time passing can move any tier (needs); otherwise only a change
 	// some tier rule reads.
-	if !ch.has(r.keyIdx.time) && !ch.any(r.tierMask) {
+	if !ch.all && !ch.has(r.keyIdx.time) && !ch.any(r.tierMask) {
 		return
 	}
 	now := struct {

@@ -22,12 +22,15 @@ import (
 // Never change what a version reads: add a version.
 const memberBinaryV1 = 0x01
 
+// memberBinaryV2 is version 1 followed by Member.Rules.
+const memberBinaryV2 = 0x02
+
 // errShort is what a truncated or corrupt binary document gives.
 var errShort = errors.New("member document: truncated")
 
 // AppendBinary appends the member's binary document to b.
 func (m *Member) AppendBinary(b []byte) ([]byte, error) {
-	e := encoder{b: append(b, memberBinaryV1)}
+	e := encoder{b: append(b, memberBinaryV2)}
 	e.str(m.ID)
 	e.str(m.Name)
 	e.str(m.Platform)
@@ -170,13 +173,14 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		}
 		return nil
 	})
+	e.uint(m.Rules)
 	return e.b, nil
 }
 
 // DecodeMember reads a member document of either form into m, replacing
 // what m held.
 func DecodeMember(data []byte, m *Member) error {
-	if len(data) > 0 && data[0] == memberBinaryV1 {
+	if len(data) > 0 && (data[0] == memberBinaryV1 || data[0] == memberBinaryV2) {
 		return m.UnmarshalBinary(data)
 	}
 	*m = Member{}
@@ -186,7 +190,7 @@ func DecodeMember(data []byte, m *Member) error {
 // UnmarshalBinary reads what AppendBinary writes, replacing what m held.
 func (m *Member) UnmarshalBinary(data []byte) error {
 	*m = Member{}
-	if len(data) == 0 || data[0] != memberBinaryV1 {
+	if len(data) == 0 || data[0] != memberBinaryV1 && data[0] != memberBinaryV2 {
 		return errors.New("member document: not the binary form")
 	}
 	d := decoder{b: data[1:]}
@@ -316,6 +320,9 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 		}
 		return a
 	})
+	if data[0] == memberBinaryV2 {
+		m.Rules = d.uint()
+	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))
 	}

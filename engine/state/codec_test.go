@@ -64,6 +64,7 @@ func fullMember() *Member {
 		},
 		Sends:     []time.Time{at(17), at(18)},
 		RecheckAt: at(48),
+		Rules:     0x9e3779b97f4a7c15,
 		Tally: Tally{
 			Cohort: 20500, Counted: true, Left: 20600, Weeks: 0b1011, Months: 1 << 63, Contributed: true,
 			MaxRank: 2, Tier: "core", Referred: true, Paid: true, Revenue: -5_000_000,
@@ -179,6 +180,31 @@ func TestMemberBinaryAgreesWithJSON(t *testing.T) {
 	}
 }
 
+// Documents written before Member.Rules (version 1) still read, as
+// members no rules have evaluated as a whole.
+func TestMemberBinaryVersion1(t *testing.T) {
+	m := fullMember()
+	m.Rules = 0
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[len(doc)-1] != 0 {
+		t.Fatalf("version 2 should end with Rules, a zero varint: % x", doc[len(doc)-4:])
+	}
+	v1 := append([]byte{memberBinaryV1}, doc[1:len(doc)-1]...)
+	var got Member
+	if err := DecodeMember(v1, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&got, m) {
+		t.Fatalf("version 1 read differently:\n got %+v\nwant %+v", &got, m)
+	}
+	if err := DecodeMember(append(v1, 0), &got); err == nil {
+		t.Fatal("version 1 with a trailing byte decoded")
+	}
+}
+
 // Every cut of a document fails with an error, not a panic or a member.
 func TestMemberBinaryTruncated(t *testing.T) {
 	doc, _ := fullMember().AppendBinary(nil)
@@ -223,6 +249,7 @@ func FuzzMemberBinary(f *testing.F) {
 	small, _ := NewMember("bob", time.Unix(0, 0).UTC()).AppendBinary(nil)
 	f.Add(small)
 	f.Add([]byte{memberBinaryV1})
+	f.Add([]byte{memberBinaryV2})
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var a Member
 		if a.UnmarshalBinary(doc) != nil {

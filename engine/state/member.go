@@ -193,6 +193,12 @@ type Member struct {
 	// member with no event; zero means never.
 	RecheckAt time.Time `json:"recheck_at,omitzero"`
 
+	// Rules is the fingerprint of the segment, tier and badge rules the
+	// member was last evaluated against as a whole; zero for a new
+	// member. When the rules change, the runtime evaluates all of them
+	// again for the member, not only those its latest changes feed.
+	Rules uint64 `json:"rules,omitempty"`
+
 	// Tally is what the member has added to the community tallies.
 	Tally Tally `json:"tally,omitzero"`
 }

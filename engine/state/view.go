@@ -9,9 +9,9 @@ import (
 // View is a member as the admin API and `hearth member show -json` show
 // it: the stored document, in its order, with per-day counts as objects
 // keyed by date ("2026-11-20": 3) instead of the store's flat
-// [day, count ...] arrays, and without the report's bookkeeping (tally),
-// which says what the community tallies have counted of the member rather
-// than anything about the member.
+// [day, count ...] arrays, and without the bookkeeping of reports (tally)
+// and of rule changes (rules), which says what the engine has counted or
+// evaluated of the member rather than anything about the member.
 func (m *Member) View() ([]byte, error) {
 	stored, err := m.Encode()
 	if err != nil {
@@ -34,7 +34,7 @@ func (m *Member) View() ([]byte, error) {
 			return nil, err
 		}
 		switch key {
-		case "tally":
+		case "tally", "rules":
 			continue
 		case "active", "earned":
 			raw, err = seriesByDate(raw)

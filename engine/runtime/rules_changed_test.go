@@ -1,0 +1,125 @@
+package runtime_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// A segment whose rule holds in a new member's starting state is entered
+// when the member is first seen, though the event changed nothing the
+// rule reads: a rule reads points, or nothing at all.
+func TestNewMemberIsEvaluatedAgainstEveryRule(t *testing.T) {
+	cfg := load(t, `
+segment "no_points" { when = "member.points == 0" }
+segment "everyone"  { when = "true" }
+segment "no_badge"  { when = "!has_badge('b')" }
+badge "b" {}
+tier "zero" {
+  rank = 1
+  when = "member.points >= 0"
+}
+`)
+	_, _, members := run(t, cfg, ev("e1", "message.posted", "ann", 0, 10, ""))
+	ann := members["ann"]
+	for _, s := range []string{"no_points", "everyone", "no_badge"} {
+		if _, in := ann.Segments[s]; !in {
+			t.Errorf("ann is not in segment %s: %v", s, ann.Segments)
+		}
+	}
+	if ann.Tier.Name != "zero" {
+		t.Errorf("tier %q; want zero", ann.Tier.Name)
+	}
+	if ann.Rules != runtime.MemberRules(cfg) {
+		t.Errorf("rules fingerprint %x; want %x", ann.Rules, runtime.MemberRules(cfg))
+	}
+}
+
+// After the rules change, stored members move to where the new rules put
+// them: at their next event, whatever it changed, or at once through
+// Reevaluate.
+func TestChangedRulesReachStoredMembers(t *testing.T) {
+	before := load(t, `segment "talkers" { when = "count('message.posted', '30d') >= 3" }`)
+	after := load(t, `segment "talkers" { when = "count('message.posted', '30d') >= 1" }
+tier "one" {
+  rank = 1
+  when = "count('message.posted', '30d') >= 1"
+}`)
+	if runtime.MemberRules(before) == runtime.MemberRules(after) {
+		t.Fatal("different rules, same fingerprint")
+	}
+	if runtime.MemberRules(before) != runtime.MemberRules(load(t, `segment "talkers" { when = "count('message.posted', '30d') >= 3" }`)) {
+		t.Fatal("the same rules loaded twice have different fingerprints")
+	}
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	apply := func(rt *runtime.Runtime, e events.Event) {
+		t.Helper()
+		b, _ := store.Begin(ctx)
+		if _, err := rt.Apply(ctx, b, &e); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := runtime.New(before, nil)
+	for _, id := range []string{"ann", "bob"} {
+		apply(old, events.Event{ID: "p-" + id, Type: "message.posted", Member: events.Member{ID: id}, At: at})
+	}
+	member := func(id string) *state.Member {
+		b, _ := store.Begin(ctx)
+		defer b.Rollback()
+		m, err := b.Member(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if _, in := member("ann").Segments["talkers"]; in {
+		t.Fatal("one post made ann a talker under the old rule")
+	}
+
+	rt := runtime.New(after, nil)
+	// ann's next event is one no rule reads.
+	apply(rt, events.Event{ID: "x-ann", Type: "custom.ping", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)})
+	if a := member("ann"); a.Tier.Name != "one" || a.Segments["talkers"].IsZero() {
+		t.Fatalf("ann after an event under the new rules: tier %q, segments %v", a.Tier.Name, a.Segments)
+	}
+
+	b, _ := store.Begin(ctx)
+	n, outs, err := rt.Reevaluate(ctx, b, []string{"ann", "bob", "nobody"}, at.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("re-evaluated %d members; want 1 (bob: ann had an event, nobody is not stored)", n)
+	}
+	got := map[string]bool{}
+	for _, o := range outs {
+		got[o.Kind+" "+o.Name+" "+o.Member] = true
+		if !o.At.Equal(at.Add(2 * time.Hour)) {
+			t.Errorf("outcome %+v at %v; want the re-evaluation's time", o, o.At)
+		}
+	}
+	if !got["segment talkers bob"] || !got["tier one bob"] {
+		t.Fatalf("outcomes %v; want bob entering talkers and tier one", got)
+	}
+	if _, err := func() (*state.Member, error) { b, _ := store.Begin(ctx); defer b.Rollback(); return b.Member("nobody") }(); err == nil {
+		t.Fatal("Reevaluate stored a member that did not exist")
+	}
+	// A second pass finds nothing to do.
+	b, _ = store.Begin(ctx)
+	if n, _, _ := rt.Reevaluate(ctx, b, []string{"ann", "bob"}, at.Add(3*time.Hour)); n != 0 {
+		t.Fatalf("second pass re-evaluated %d members", n)
+	}
+	_ = b.Rollback()
+}
