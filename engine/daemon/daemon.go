@@ -114,16 +114,20 @@ type Reload struct {
 
 // Daemon runs the engine.
 type Daemon struct {
-	opt      Options
-	log      *slog.Logger
-	snap     atomic.Pointer[Snapshot]
-	submit   chan *request
-	queries  chan *query
-	wake     chan struct{}
-	mu       sync.Mutex
-	reloads  []Reload
-	sources  config.Sources
-	stopping atomic.Bool
+	opt     Options
+	log     *slog.Logger
+	snap    atomic.Pointer[Snapshot]
+	submit  chan *request
+	queries chan *query
+	wake    chan struct{}
+	// sweep is the processor's re-evaluation of stored members after the
+	// rules changed; reevaluating is how many it has left, for status.
+	sweep        rulesSweep
+	reevaluating atomic.Int64
+	mu           sync.Mutex
+	reloads      []Reload
+	sources      config.Sources
+	stopping     atomic.Bool
 	// feeding counts events files being applied (Feed): timers wait for
 	// them, since a recheck at the wall clock between two of a file's
 	// batches would take members past events the file has still to give.
@@ -443,6 +447,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		if !d.timersHeld() {
 			d.recheck(ctx, rt)
+			d.reevaluate(ctx, rt)
 		}
 		timer.Reset(time.Second)
 	}

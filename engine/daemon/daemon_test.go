@@ -71,7 +71,13 @@ func start(t testing.TB, rules, token string, tweak ...func(*daemon.Options)) *f
 	dir := t.TempDir()
 	write(t, dir, "main.hcl", base)
 	write(t, dir, "rules.hcl", rules)
-	db := filepath.Join(t.TempDir(), "state.db")
+	return startOn(t, dir, filepath.Join(t.TempDir(), "state.db"), token, tweak...)
+}
+
+// startOn starts a daemon on the configuration in dir and the SQLite
+// store db, which may hold another daemon's state.
+func startOn(t testing.TB, dir, db, token string, tweak ...func(*daemon.Options)) *fixture {
+	t.Helper()
 	store, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)

@@ -237,6 +237,8 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		"outbox":      d.outboxCounts(r.Context()),
 		"queue":       len(d.submit),
 		"stopping":    d.stopping.Load(),
+		// Stored members still to be brought to changed rules.
+		"reevaluating": d.reevaluating.Load(),
 	}
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()

@@ -21,6 +21,9 @@ type Metrics struct {
 	reloadSeconds prometheus.Histogram
 	deliveries    *prometheus.CounterVec
 	pruned        *prometheus.CounterVec
+	// The sweep that brings stored members to changed rules.
+	reevaluated       prometheus.Counter
+	reevaluatePending prometheus.Gauge
 	// Set by the sampler, so they are as fresh as the dashboard's charts.
 	members       prometheus.Gauge
 	segmentSizes  *prometheus.GaugeVec
@@ -53,6 +56,11 @@ func NewMetrics() *Metrics {
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_state_pruned_total",
 			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes)."}, []string{"kind"}),
 	}
+	m.reevaluated = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_members_reevaluated_total",
+		Help: "Stored members evaluated again after the segment, tier or badge rules changed."})
+	m.reevaluatePending = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_reevaluation_pending",
+		Help: "Stored members still to be evaluated against the segment, tier and badge rules in force after they changed."})
+	m.Registry.MustRegister(m.reevaluated, m.reevaluatePending)
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
 	m.segmentSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
