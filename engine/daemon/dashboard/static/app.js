@@ -174,6 +174,10 @@ function renderStatus(st) {
     const owned = bus.owned || [];
     meta += `  ·  replica ${bus.replica}: ${owned.length} of ${bus.partitions} partitions, ${fmt(bus.waiting || 0)} events waiting`;
   }
+  if (st.reevaluating > 0) {
+    // The segment, tier or badge rules changed: members are being moved.
+    meta += `  ·  re-evaluating ${fmt(st.reevaluating)} members under the new rules`;
+  }
   replace("meta", meta);
   const last = st.last_reload;
   const pill = $("health");
