@@ -49,7 +49,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	fs := newFlags(s, "campaign stop", campaignUsage)
 	member := fs.String("member", "", "Stop only this member's run.")
-	var vf varFlags
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {
@@ -146,7 +146,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "campaign show", campaignUsage)
 	asJSON := fs.Bool("json", false, "Print the figures as JSON.")
-	var vf varFlags
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

@@ -20,7 +20,7 @@ Examples:
 
 func runGraph(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "graph", graphUsage)
-	var vf varFlags
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

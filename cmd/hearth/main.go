@@ -199,6 +199,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 type varFlags struct {
 	vars  []string
 	files []string
+	// readOnly marks a command that only reads or edits the state store
+	// and reaches no platform: sensitive variables (tokens) may go unset.
+	readOnly bool
 }
 
 func (v *varFlags) register(fs *flag.FlagSet) {
@@ -207,7 +210,7 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 }
 
 func (v *varFlags) options(s *stdio) config.Options {
-	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version}
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly}
 }
 
 // platformSpecs are the settings of every platform type this binary has.

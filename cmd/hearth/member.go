@@ -54,7 +54,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member "+verb, memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON.")
 	atFlag := fs.String("at", "", "With why: evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
-	var vf varFlags
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {

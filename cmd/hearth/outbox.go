@@ -47,7 +47,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	status := fs.String("status", "", "With list: only this status (pending, sent or dead).")
 	asJSON := fs.Bool("json", false, "With list: print JSON lines.")
 	limit := fs.Int("limit", 100, "With list: at most this many.")
-	var vf varFlags
+	vf := varFlags{readOnly: verb != "send"} // only send reaches the platforms
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {

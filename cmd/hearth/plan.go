@@ -388,7 +388,7 @@ func who(s *stdio) string {
 
 func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "force-unlock", forceUnlockUsage)
-	var vf varFlags
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

@@ -141,6 +141,10 @@ func loadStore(ctx context.Context, s *stdio, dir string, vf varFlags, name stri
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		if len(cfg.MissingSecrets) > 0 {
+			fmt.Fprintf(s.err, "These sensitive variables have no value, which may be why: %s. Set them with -var NAME=VALUE or %sNAME.\n",
+				strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
+		}
 		return nil, nil, false
 	}
 	return cfg, store, true

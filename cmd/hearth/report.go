@@ -47,7 +47,7 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 	asJSON := fs.Bool("json", false, "Print the report as JSON (schema hearth.report/v1).")
 	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this file.")
 	atFlag := fs.String("at", "", "The report's day (YYYY-MM-DD); default the latest day with events.")
-	var vf varFlags
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

@@ -60,7 +60,8 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "state "+verb, stateUsage)
 	asJSON := fs.Bool("json", false, "With list, show and prune: print JSON.")
 	dryRun := fs.Bool("dry-run", false, "With prune: count what would be forgotten and change nothing.")
-	var vf varFlags
+	// Only import looks objects up on a platform.
+	vf := varFlags{readOnly: verb != "import"}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {

@@ -49,6 +49,12 @@ type Options struct {
 	Platforms map[string]PlatformSpec
 	// Version is hearth's version, checked against required_version.
 	Version string
+	// SecretsOptional lets required sensitive string variables go
+	// without a value, standing in an empty string, for commands that
+	// only read the state store and reach no platform (member show,
+	// outbox list ...): an operator should not need production tokens
+	// to look. Config.MissingSecrets names them.
+	SecretsOptional bool
 }
 
 // Sources are the parsed files, for printing diagnostics with snippets.

@@ -19,23 +19,26 @@ type Config struct {
 	Hash     string // hash of the sources and variable values
 	Settings Settings
 
-	Variables   []*Variable
-	Locals      map[string]cty.Value
-	Platforms   []*Platform
-	Communities []*Community
-	Segments    []*Segment
-	Tiers       []*Tier // by rank, lowest first
-	Badges      []*Badge
-	Incentives  []*Incentive
-	Campaigns   []*Campaign
-	Templates   []*Template
-	Surveys     []*Survey
-	EventTypes  map[string]rules.EventType // standard and declared
-	Events      []*EventDecl               // declared in files
-	Moved       []*Moved
-	Imports     []*Import
-	Alerts      []*Alert
-	Sentiment   *Sentiment // nil: the built-in lists only
+	Variables []*Variable
+	// MissingSecrets are the sensitive variables left without a value
+	// under Options.SecretsOptional.
+	MissingSecrets []string
+	Locals         map[string]cty.Value
+	Platforms      []*Platform
+	Communities    []*Community
+	Segments       []*Segment
+	Tiers          []*Tier // by rank, lowest first
+	Badges         []*Badge
+	Incentives     []*Incentive
+	Campaigns      []*Campaign
+	Templates      []*Template
+	Surveys        []*Survey
+	EventTypes     map[string]rules.EventType // standard and declared
+	Events         []*EventDecl               // declared in files
+	Moved          []*Moved
+	Imports        []*Import
+	Alerts         []*Alert
+	Sentiment      *Sentiment // nil: the built-in lists only
 
 	Graph *Graph
 	// Rules are every compiled rule, in a stable order; Rule.ID indexes it.
