@@ -26,6 +26,21 @@ type FuncDoc struct {
 	Doc  string
 }
 
+// lengthFunc is the length of a list, map, set or tuple, or, as in
+// Terraform, of a string in characters: validation conditions such as
+// length(var.token) > 20 are what Terraform users write.
+var lengthFunc = function.New(&function.Spec{
+	Description: "The number of elements of a list, map, set or tuple, or of characters in a string.",
+	Params:      []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true}},
+	Type:        function.StaticReturnType(cty.Number),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		if args[0].Type() == cty.String {
+			return stdlib.Strlen(args[0])
+		}
+		return stdlib.Length(args[0])
+	},
+})
+
 // hclFunctions are the functions available in HCL expressions (not in
 // rules): go-cty's standard library plus env, file and duration.
 func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]function.Function {
@@ -42,7 +57,7 @@ func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]
 		"regex_replace": stdlib.RegexReplaceFunc, "strlen": stdlib.StrlenFunc,
 		"concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc, "distinct": stdlib.DistinctFunc,
 		"element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc, "keys": stdlib.KeysFunc,
-		"length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc,
+		"length": lengthFunc, "lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc,
 		"range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc, "setunion": stdlib.SetUnionFunc,
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc,
 		"zipmap": stdlib.ZipmapFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,

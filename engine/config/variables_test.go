@@ -178,6 +178,8 @@ variable "token" {
 locals {
   bearer = "Bearer ${var.token}"
   length = strlen(var.token)
+  chars  = length(var.token)
+  items  = length(["a", "b"])
 }
 platform "chat" "main" {
   token = local.bearer
@@ -190,6 +192,12 @@ platform "chat" "main" {
 	v, _ := variableValue(t, cfg, "token")
 	if !v.IsMarked() || !cfg.Locals["bearer"].IsMarked() || !cfg.Locals["length"].IsMarked() {
 		t.Errorf("marks lost: var %v, bearer %v, length %v", v.IsMarked(), cfg.Locals["bearer"].IsMarked(), cfg.Locals["length"].IsMarked())
+	}
+	if chars, _ := cfg.Locals["chars"].Unmark(); !chars.RawEquals(cty.NumberIntVal(3)) || !cfg.Locals["chars"].IsMarked() {
+		t.Errorf("length of a sensitive string: %#v", cfg.Locals["chars"])
+	}
+	if !cfg.Locals["items"].RawEquals(cty.NumberIntVal(2)) {
+		t.Errorf("length of a list: %#v", cfg.Locals["items"])
 	}
 	tok := cfg.Platforms[0].Settings["token"]
 	if !tok.IsMarked() {
