@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
 )
@@ -74,16 +76,24 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth test: no *%s files in %s.\n", config.TestFileSuffix, dir)
 		return 1
 	}
-	results, tsrc, tdiags := hearthtest.Run(ctx, cfg, files)
+	suite, tdiags := hearthtest.Load(cfg, files)
+	var results []hearthtest.Result
+	if !tdiags.HasErrors() {
+		// No test runs while one is wrong: a result beside an error
+		// would be read as meaning something.
+		var d hcl.Diagnostics
+		results, d = suite.Run(ctx, cfg)
+		tdiags = append(tdiags, d...)
+	}
 	if len(tdiags) > 0 {
-		_ = config.WriteDiagnostics(s.err, tsrc, tdiags, relBase(dir), s.color(s.errTTY))
+		_ = config.WriteDiagnostics(s.err, suite.Sources, tdiags, relBase(dir), s.color(s.errTTY))
 		if tdiags.HasErrors() {
 			return 1
 		}
 	}
 	failed := 0
 	for _, r := range results {
-		if len(r.Failures) > 0 {
+		if !r.Passed() {
 			failed++
 		}
 	}
@@ -100,15 +110,15 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 			return code + text + "\x1b[0m"
 		}
 		for _, r := range results {
-			if len(r.Failures) == 0 {
+			if r.Passed() {
 				fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, filepath.Base(r.File))
 				continue
 			}
 			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
 			for _, f := range r.Failures {
-				fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.What, f.Expected, f.Got)
-				if f.Rule != "" {
-					fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.ReplaceAll(f.Rule, "\n", "\n          "))
+				fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Subject, f.Expected, f.Got)
+				if len(f.DecidedBy) > 0 {
+					fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
 				}
 			}
 		}
