@@ -149,6 +149,34 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 	}
 	knownAll(a, "in_segments", "segment", x.InSegments, segments, "", diags)
 	knownAll(a, "not_in_segments", "segment", x.NotInSegments, segments, "", diags)
+	var campaigns []string
+	for _, c := range cfg.Campaigns {
+		campaigns = append(campaigns, c.Name)
+	}
+	for _, xc := range x.Campaigns {
+		c := campaign(cfg, xc.Name)
+		if c == nil {
+			known(xc.NameRange, "campaign", xc.Name, campaigns, "", diags)
+			continue
+		}
+		var steps, variants []string
+		for _, st := range c.Steps {
+			steps = append(steps, st.Name)
+			for _, v := range st.Split {
+				variants = append(variants, v.Name)
+			}
+		}
+		ca, owner := &xc.attrs, "campaign "+c.Name
+		if xc.Step != nil && *xc.Step != "" {
+			known(ca.rng("step"), "step", *xc.Step, steps, owner, diags)
+		}
+		if xc.Variant != nil && *xc.Variant != "" {
+			known(ca.rng("variant"), "variant", *xc.Variant, variants, owner, diags)
+		}
+		if xc.Sent != nil {
+			knownAll(ca, "sent", "step", *xc.Sent, steps, owner, diags)
+		}
+	}
 }
 
 // known reports name at rng unless it is one of names. owner is what
@@ -192,6 +220,15 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func campaign(cfg *config.Config, name string) *config.Campaign {
+	for _, c := range cfg.Campaigns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // stream is the test's events as JSON lines in time order, or nil when

@@ -18,6 +18,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
@@ -122,7 +123,7 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		if m == nil {
 			m = state.NewMember(x.Member, until)
 		}
-		res.Failures = append(res.Failures, check(cfg, x, m)...)
+		res.Failures = append(res.Failures, check(cfg, x, m, sum.Store)...)
 	}
 	if len(t.Alerts) > 0 {
 		sum, d := replay(ctx, cfg, t, last)
@@ -164,7 +165,7 @@ func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []
 	return out
 }
 
-func check(cfg *config.Config, x *Expect, m *state.Member) []Failure {
+func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store) []Failure {
 	var out []Failure
 	a := &x.attrs
 	fail := func(rng hcl.Range, what, want, got string, rule []string) {
@@ -229,6 +230,125 @@ func check(cfg *config.Config, x *Expect, m *state.Member) []Failure {
 				fail(element(a.Attributes["attrs"].Expr, k), "attrs."+k, want, got, nil)
 			}
 		}
+	}
+	for _, xc := range x.Campaigns {
+		for _, f := range checkCampaign(cfg, xc, m, store) {
+			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy)
+		}
+	}
+	return out
+}
+
+// checkCampaign compares the member's run of a campaign, and the
+// messages the campaign sent them, with a campaign block. Subjects are
+// left without the member, which check adds.
+func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store state.Store) []Failure {
+	c := campaign(cfg, x.Name)
+	if c == nil { // Check reported it
+		return nil
+	}
+	var out []Failure
+	a := &x.attrs
+	rule := campaignRule(c)
+	fail := func(attr, want, got string) {
+		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + c.Name + " " + attr, Expected: want, Got: got, DecidedBy: rule})
+	}
+	run := m.Campaigns[c.Name]
+	status, step, ended, variant, runs := statusNone, "", "", "", 0
+	if run != nil {
+		status, variant, runs = run.Status, run.Variant, run.Runs
+		if run.Active() && run.Step < len(c.Steps) {
+			step = c.Steps[run.Step].Name
+		}
+		if !run.Active() {
+			ended = run.Reason
+		}
+	}
+	if x.Status != nil && *x.Status != status {
+		fail("status", *x.Status, status)
+	}
+	if x.Step != nil && *x.Step != step {
+		fail("step", show(*x.Step), show(step))
+	}
+	if x.Ended != nil && *x.Ended != ended {
+		fail("ended", *x.Ended, show(ended))
+	}
+	if x.Variant != nil && *x.Variant != variant {
+		fail("variant", show(*x.Variant), show(variant))
+	}
+	if x.Sent != nil {
+		got := sentSteps(store, m.ID, c.Name)
+		if !slices.Equal(got, *x.Sent) {
+			fail("sent", fmt.Sprint(*x.Sent), fmt.Sprint(got))
+		}
+	}
+	if x.Runs != nil && *x.Runs != runs {
+		fail("runs", fmt.Sprint(*x.Runs), fmt.Sprint(runs))
+	}
+	return out
+}
+
+// sentSteps are the steps of a campaign whose messages went to the
+// member's outbox, in order: the sandbox sends nothing, so what is
+// queued is what a daemon would send.
+func sentSteps(store state.Store, member, campaign string) []string {
+	got := []string{}
+	ob, ok := store.(interface{ Outbox() []state.Action })
+	if !ok {
+		return got
+	}
+	for _, act := range ob.Outbox() {
+		if act.Member == member && act.Campaign == campaign {
+			got = append(got, act.Step)
+		}
+	}
+	return got
+}
+
+// campaignRule is where a campaign and its steps are, with the rules
+// that move a member through them.
+func campaignRule(c *config.Campaign) []string {
+	head := fmt.Sprintf("campaign %s at %s:%d", c.Name, filepath.Base(c.DeclRange.Filename), c.DeclRange.Start.Line)
+	// Quiet hours and caps defer sends: a step still waiting may be why.
+	var limits []string
+	if q := c.QuietHours; q != nil {
+		limits = append(limits, fmt.Sprintf("quiet hours %s to %s", q.From, q.To))
+	}
+	if c.FrequencyCap != nil {
+		limits = append(limits, "frequency cap "+c.FrequencyCap.String())
+	}
+	if len(limits) > 0 {
+		head += " (" + strings.Join(limits, ", ") + ")"
+	}
+	out := []string{head}
+	if c.ExitWhen != nil {
+		out = append(out, "exit_when at "+where(c.ExitWhen))
+	}
+	for _, st := range c.Steps {
+		s := fmt.Sprintf("step %s at %s:%d", st.Name, filepath.Base(st.DeclRange.Filename), st.DeclRange.Start.Line)
+		var how []string
+		if st.Wait > 0 {
+			how = append(how, "wait "+durations.Format(st.Wait))
+		}
+		if st.WaitUntil != nil {
+			how = append(how, "wait_until "+st.WaitUntil.Source)
+		}
+		if st.When != nil {
+			how = append(how, "when "+st.When.Source)
+		}
+		if len(st.Split) > 0 {
+			var vs []string
+			for _, v := range st.Split {
+				vs = append(vs, v.Name)
+			}
+			how = append(how, "split "+strings.Join(vs, ", "))
+		} else if st.Send == nil {
+			how = append(how, "sends nothing")
+		}
+		if len(how) > 0 {
+			s += ": " + strings.Join(how, ", ")
+		}
+		out = append(out, s)
 	}
 	return out
 }

@@ -1,10 +1,13 @@
 package hearthtest_test
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,7 +17,10 @@ import (
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
+	"github.com/hearth-community/hearth/engine/textdiff"
 )
+
+var update = flag.Bool("update", false, "rewrite the want sections of testdata/run/*.txtar")
 
 // load writes an archive's files to a directory and loads its
 // configuration, which must be valid, and its test files.
@@ -130,4 +136,62 @@ func describe(d *hcl.Diagnostic) string {
 		where = fmt.Sprintf("%s:%d,%d", filepath.Base(d.Subject.Filename), d.Subject.Start.Line, d.Subject.Start.Column)
 	}
 	return fmt.Sprintf("%s: %s: %s", where, d.Summary, d.Detail)
+}
+
+// TestRun runs the tests of each testdata/run/NAME.txtar and compares
+// their results, as text, with the archive's want section.
+func TestRun(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "run", "*.txtar"))
+	if len(paths) == 0 {
+		t.Fatal("no testdata/run/*.txtar")
+	}
+	for _, path := range paths {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, suite, diags := load(t, ar)
+			if len(diags) > 0 {
+				t.Fatalf("test files: %s", diags.Error())
+			}
+			results, diags := suite.Run(context.Background(), cfg)
+			if len(diags) > 0 {
+				t.Fatalf("run: %s", diags.Error())
+			}
+			got := render(results)
+			i := slices.IndexFunc(ar.Files, func(f txtar.File) bool { return f.Name == "want" })
+			if i < 0 {
+				t.Fatal("no want section")
+			}
+			if *update {
+				ar.Files[i].Data = []byte(got)
+				if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if want := string(ar.Files[i].Data); got != want {
+				t.Errorf("results differ (run with -update if intended):\n%s", textdiff.Unified("want", "got", want, got))
+			}
+		})
+	}
+}
+
+func render(results []hearthtest.Result) string {
+	var b strings.Builder
+	for _, r := range results {
+		if r.Passed() {
+			fmt.Fprintf(&b, "PASS %s\n", r.Name)
+			continue
+		}
+		fmt.Fprintf(&b, "FAIL %s\n", r.Name)
+		for _, f := range r.Failures {
+			fmt.Fprintf(&b, "  %s:%d,%d: %s: expected %s, got %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, f.Subject, f.Expected, f.Got)
+			for _, d := range f.DecidedBy {
+				fmt.Fprintf(&b, "    %s\n", d)
+			}
+		}
+	}
+	return b.String()
 }

@@ -69,8 +69,23 @@ type Expect struct {
 	Attrs         cty.Value
 	Strikes       *int
 	Actions       *[]string
+	Campaigns     []*ExpectCampaign
 	DeclRange     hcl.Range
 	attrs         attrs
+}
+
+// ExpectCampaign is a campaign block inside expect.
+type ExpectCampaign struct {
+	Name      string
+	Status    *string
+	Step      *string
+	Ended     *string
+	Variant   *string
+	Sent      *[]string
+	Runs      *int
+	DeclRange hcl.Range
+	NameRange hcl.Range
+	attrs     attrs
 }
 
 // ExpectAlert is how often an alert must have fired (and been held back
@@ -235,7 +250,11 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	x.Attrs = a.object("attrs")
 	x.Strikes = a.num("strikes")
 	x.Actions = a.list("actions")
-	checks := 0
+	cspec := child(spec, "campaign")
+	for _, cb := range content.Blocks {
+		x.Campaigns = append(x.Campaigns, decodeCampaign(cb, cspec, diags))
+	}
+	checks := len(content.Blocks)
 	for name := range content.Attributes {
 		if name != "at" {
 			checks++
@@ -243,9 +262,28 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	}
 	if checks == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"expect %q gives nothing to check: add points, tier, badges, segments, attrs, strikes or actions.", x.Member))
+			"expect %q gives nothing to check: add points, tier, badges, segments, attrs, strikes, actions or a campaign block (`hearth explain test.expect`).", x.Member))
 	}
 	return x
+}
+
+func decodeCampaign(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *ExpectCampaign {
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	c := &ExpectCampaign{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
+	c.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	a := &c.attrs
+	c.Status = a.str("status")
+	c.Step = a.str("step")
+	c.Ended = a.str("ended")
+	c.Variant = a.str("variant")
+	c.Sent = a.list("sent")
+	c.Runs = a.num("runs")
+	if len(content.Attributes) == 0 && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
+			"campaign %q gives nothing to check: add status, step, ended, variant, sent or runs.", c.Name))
+	}
+	return c
 }
 
 func decodeAlert(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *ExpectAlert {

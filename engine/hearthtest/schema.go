@@ -2,10 +2,38 @@ package hearthtest
 
 import "github.com/hearth-community/hearth/engine/config"
 
+// Campaign run states an expectation can name: a run under way, a run
+// that ended, or no run at all.
+const (
+	statusActive = "active"
+	statusDone   = "done"
+	statusNone   = "none"
+)
+
+// endReasons are why a campaign run ends, as the runtime records them.
+var endReasons = []string{"goal", "finished", "left", "stopped"}
+
 // Schema is the format of a test file. The decoder reads test files with
 // it and `hearth explain test` prints it, so the two cannot disagree.
 // It is built on each call: callers may not change a shared one.
 func Schema() *config.Block {
+	campaign := &config.Block{
+		Type: "campaign", Labels: []string{"name"},
+		Doc: "Where the member is in a campaign of the configuration: the state of their run and the messages the campaign sent them. Only the attributes given are checked.",
+		Attrs: []config.Attr{
+			{Name: "status", Kind: config.KindEnum, Enum: []string{statusActive, statusDone, statusNone}, Doc: "The member's run: active (under way), done (ended), or none (never entered)."},
+			{Name: "step", Kind: config.KindString, Doc: "The step an active run is at: the one it waits on or runs next. \"\" when no run is active."},
+			{Name: "ended", Kind: config.KindEnum, Enum: endReasons, Doc: "Why the last run ended: goal (exit_when held), finished (after its last step or at exit), left (the member left the audience) or stopped (hearth campaign stop)."},
+			{Name: "variant", Kind: config.KindString, Doc: "The A/B variant a split step chose for the member; \"\" for none yet."},
+			{Name: "sent", Kind: config.KindStringList, Doc: "The steps whose messages the campaign sent the member, in order, over all runs. A send deferred by quiet hours or a frequency cap counts once it is sent.", Example: `["welcome", "nudge"]`},
+			{Name: "runs", Kind: config.KindNumber, Doc: "How many times the member entered the campaign."},
+		},
+		Example: `campaign "onboarding" {
+  status = "active"
+  step   = "nudge"
+  sent   = ["welcome"]
+}`,
+	}
 	expect := &config.Block{
 		Type: "expect", Labels: []string{"member"},
 		Doc: "The state a member must be in, after the test's events up to at. Only the attributes given are checked; a member no event names has the state of a new member.",
@@ -20,6 +48,7 @@ func Schema() *config.Block {
 			{Name: "strikes", Kind: config.KindNumber, Doc: "The member's live moderation strikes."},
 			{Name: "actions", Kind: config.KindStringList, Doc: "The moderation decisions taken about the member, in order, with their durations.", Example: `["warn", "mute 1h"]`},
 		},
+		Blocks: []*config.Block{campaign},
 	}
 	event := &config.Block{
 		Type: "event", Labels: []string{"type"},
