@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
-
-	"github.com/hashicorp/hcl/v2"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
@@ -47,16 +46,22 @@ start = "2026-01-01T00:00:00Z" sets the time offsets count from (this is
 the default). A failure prints what was expected, what happened, and the
 source of the rule that decided.
 
+With -json, the result is one JSON object: format_version ("1.0"), valid,
+error_count, warning_count and diagnostics as hearth validate -json prints
+them; tests, each with name, file, passed and failures (location {file,
+line, column}, subject, expected, got, decided_by); and summary {tests,
+passed, failed}.
+
 Exit status: 0 all tests pass, 1 a test failed or could not run.
 
 Examples:
   hearth test examples/discourse-trust-levels
-  hearth test -json . | jq '.[] | select(.failures)'
+  hearth test -json . | jq '.tests[] | select(.passed | not)'
 `
 
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
-	asJSON := fs.Bool("json", false, "Print results as JSON.")
+	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.0; see above).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -67,28 +72,22 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
-	if !ok {
-		return 1
-	}
-	files, err := hearthtest.Files(dir)
-	if err != nil || len(files) == 0 {
-		fmt.Fprintf(s.err, "hearth test: no *%s files in %s.\n", config.TestFileSuffix, dir)
-		return 1
-	}
-	suite, tdiags := hearthtest.Load(cfg, files)
+	cfg, src, diags := config.Load(dir, vf.options(s))
 	var results []hearthtest.Result
-	if !tdiags.HasErrors() {
-		// No test runs while one is wrong: a result beside an error
-		// would be read as meaning something.
-		var d hcl.Diagnostics
-		results, d = suite.Run(ctx, cfg)
-		tdiags = append(tdiags, d...)
-	}
-	if len(tdiags) > 0 {
-		_ = config.WriteDiagnostics(s.err, suite.Sources, tdiags, relBase(dir), s.color(s.errTTY))
-		if tdiags.HasErrors() {
+	if !diags.HasErrors() {
+		files, err := hearthtest.Files(dir)
+		if err != nil || len(files) == 0 {
+			fmt.Fprintf(s.err, "hearth test: no *%s files in %s.\n", config.TestFileSuffix, dir)
 			return 1
+		}
+		suite, d := hearthtest.Load(cfg, files)
+		maps.Copy(src, suite.Sources)
+		diags = append(diags, d...)
+		if !diags.HasErrors() {
+			// No test runs while one is wrong: a result beside an
+			// error would be read as meaning something.
+			results, d = suite.Run(ctx, cfg)
+			diags = append(diags, d...)
 		}
 	}
 	failed := 0
@@ -100,32 +99,42 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(results)
+		enc.SetEscapeHTML(false) // rules hold >= and &&
+		_ = enc.Encode(hearthtest.ToJSON(src, diags, results, relBase(dir)))
 	} else {
-		color := s.color(s.outTTY)
-		paint := func(code, text string) string {
-			if !color {
-				return text
-			}
-			return code + text + "\x1b[0m"
+		if len(diags) > 0 {
+			_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		}
-		for _, r := range results {
-			if r.Passed() {
-				fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, filepath.Base(r.File))
-				continue
-			}
-			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
-			for _, f := range r.Failures {
-				fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Subject, f.Expected, f.Got)
-				if len(f.DecidedBy) > 0 {
-					fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
-				}
-			}
+		if !diags.HasErrors() {
+			printResults(s, results, failed)
 		}
-		fmt.Fprintf(s.out, "%s, %d passed, %d failed\n", plural(len(results), "test", "tests"), len(results)-failed, failed)
 	}
-	if failed > 0 {
+	if failed > 0 || diags.HasErrors() {
 		return 1
 	}
 	return 0
+}
+
+func printResults(s *stdio, results []hearthtest.Result, failed int) {
+	color := s.color(s.outTTY)
+	paint := func(code, text string) string {
+		if !color {
+			return text
+		}
+		return code + text + "\x1b[0m"
+	}
+	for _, r := range results {
+		if r.Passed() {
+			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, filepath.Base(r.File))
+			continue
+		}
+		fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
+		for _, f := range r.Failures {
+			fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Subject, f.Expected, f.Got)
+			if len(f.DecidedBy) > 0 {
+				fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
+			}
+		}
+	}
+	fmt.Fprintf(s.out, "%s, %d passed, %d failed\n", plural(len(results), "test", "tests"), len(results)-failed, failed)
 }
