@@ -52,7 +52,8 @@ them; tests, each with name, file, passed and failures (location {file,
 line, column}, subject, expected, got, decided_by); and summary {tests,
 passed, failed}.
 
-Exit status: 0 all tests pass, 1 a test failed or could not run.
+Exit status: 0 all tests pass (or there are none), 1 a test failed or
+could not run.
 
 Examples:
   hearth test examples/discourse-trust-levels
@@ -74,10 +75,11 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	}
 	cfg, src, diags := config.Load(dir, vf.options(s))
 	var results []hearthtest.Result
+	var files []string
 	if !diags.HasErrors() {
-		files, err := hearthtest.Files(dir)
-		if err != nil || len(files) == 0 {
-			fmt.Fprintf(s.err, "hearth test: no *%s files in %s.\n", config.TestFileSuffix, dir)
+		var err error
+		if files, err = hearthtest.Files(dir); err != nil {
+			fmt.Fprintf(s.err, "hearth test: %v\n", err)
 			return 1
 		}
 		suite, d := hearthtest.Load(cfg, files)
@@ -106,7 +108,7 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 			_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		}
 		if !diags.HasErrors() {
-			printResults(s, results, failed)
+			printResults(s, dir, files, results, failed)
 		}
 	}
 	if failed > 0 || diags.HasErrors() {
@@ -115,7 +117,12 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	return 0
 }
 
-func printResults(s *stdio, results []hearthtest.Result, failed int) {
+func printResults(s *stdio, dir string, files []string, results []hearthtest.Result, failed int) {
+	if len(files) == 0 {
+		// As go test and terraform test: no tests is not a failure.
+		fmt.Fprintf(s.out, "No *%s files in %s: no tests to run.\n", config.TestFileSuffix, dir)
+		return
+	}
 	color := s.color(s.outTTY)
 	paint := func(code, text string) string {
 		if !color {
