@@ -19,22 +19,33 @@ configuration in DIR. A test lists timed events and the state members must
 be in afterwards; time-based rules run up to each expectation's time.
 
   test "ten points promote to regular" {
+    start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
     event "message.posted" {
       member = "ann"
       at     = "1h"             # offset from start, or an RFC 3339 time
-      attrs  = { channel = "help" }
+      id     = "post-1"         # optional; default test-N
+      attrs  = { channel = "help" }  # of the types the event type declares
       repeat = 10               # optional: ten such events,
       every  = "1m"             # one minute apart
     }
     expect "ann" {
       at              = "2d"    # optional: look at the state then
       points          = 10
-      tier            = "regular"
-      badges          = ["first_post"]
+      tier            = "regular"  # "" for none
+      badges          = ["first_post"]  # every badge held
       in_segments     = ["active"]
       not_in_segments = ["lurkers"]
+      attrs           = { email = "opted_out" }  # member.attrs
       strikes         = 2       # live moderation strikes
       actions         = ["warn", "mute 1h"]  # moderation decisions, in order
+      campaign "onboarding" {
+        status  = "active"      # active, done or none (never entered)
+        step    = "nudge"       # the step an active run is at
+        ended   = "goal"        # why the run ended: goal, finished, left, stopped
+        variant = "a"           # the A/B variant chosen
+        sent    = ["welcome"]   # steps whose messages were sent, in order
+        runs    = 1             # times entered
+      }
     }
     expect_alert "negative_spike" {
       fired      = 1            # times the alert fired over all the events
@@ -42,9 +53,11 @@ be in afterwards; time-based rules run up to each expectation's time.
     }
   }
 
-start = "2026-01-01T00:00:00Z" sets the time offsets count from (this is
-the default). A failure prints what was expected, what happened, and the
-source of the rule that decided.
+Only the attributes given are checked. 'hearth explain test' describes
+every block and attribute. Event types, their attributes' types, and the
+tiers, badges, segments, campaigns and alerts named must exist in the
+configuration; every problem is reported before any test runs. A failure
+prints what was expected, what happened, and the rules that decided.
 
 With -json, the result is one JSON object: format_version ("1.0"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints
@@ -52,8 +65,8 @@ them; tests, each with name, file, passed and failures (location {file,
 line, column}, subject, expected, got, decided_by); and summary {tests,
 passed, failed}.
 
-Exit status: 0 all tests pass (or there are none), 1 a test failed or
-could not run.
+Exit status: 0 all tests pass (or there are none), 1 a test failed or the
+configuration or a test file is invalid.
 
 Examples:
   hearth test examples/discourse-trust-levels
