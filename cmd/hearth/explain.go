@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/hearthtest"
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
@@ -32,6 +33,7 @@ Topics:
   EVENT_TYPE         one event type, such as message.posted
   durations          how durations, rates and times of day are written
   templates          how message templates are written
+  test, test.BLOCK   rule test files (*.hearthtest.hcl), which hearth test runs
 
 Examples:
   hearth explain tier
@@ -96,6 +98,18 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		explainBlock(w, &config.Block{Type: "platform", Labels: []string{`"` + spec.Type + `"`, "name"}, Doc: spec.Doc, Example: spec.Example, Attrs: spec.Attrs}, "platform")
 		return 0
 	}
+	if topic == "test" || strings.HasPrefix(topic, "test.") {
+		b := findIn(hearthtest.Schema(), topic)
+		if b == nil {
+			fmt.Fprintf(s.err, "hearth explain: no topic %q.%s Run 'hearth explain test' for the blocks of a test file.\n", topic, didYouMean(topic, blockPaths(hearthtest.Schema(), "")))
+			return 1
+		}
+		explainBlock(w, b, topic)
+		if topic == "test" {
+			fmt.Fprintln(w, "\nTests live in files named *.hearthtest.hcl beside the configuration; `hearth test DIR` runs them (hearth test -h).")
+		}
+		return 0
+	}
 	if b := findBlock(topic); b != nil {
 		explainBlock(w, b, topic)
 		if topic == "community" {
@@ -128,7 +142,7 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 	for _, f := range rules.Functions() {
 		all = append(all, f.Name)
 	}
-	all = append(all, "rules", "functions", "member", "events", "durations", "templates")
+	all = append(all, "rules", "functions", "member", "events", "durations", "templates", "test")
 	fmt.Fprintf(s.err, "hearth explain: no topic %q.%s Run 'hearth explain' for the list.\n", topic, didYouMean(topic, all))
 	return 1
 }
@@ -142,8 +156,22 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-func findBlock(path string) *config.Block {
-	cur := config.Root
+func findBlock(path string) *config.Block { return findIn(config.Root, path) }
+
+// blockPaths are the dotted paths of the blocks under root.
+func blockPaths(root *config.Block, prefix string) []string {
+	var out []string
+	for _, b := range root.Blocks {
+		p := prefix + b.Type
+		out = append(out, p)
+		out = append(out, blockPaths(b, p+".")...)
+	}
+	return out
+}
+
+// findIn finds the block a dotted path names under root.
+func findIn(root *config.Block, path string) *config.Block {
+	cur := root
 	for _, part := range strings.Split(path, ".") {
 		var next *config.Block
 		for _, b := range cur.Blocks {
@@ -173,6 +201,7 @@ func explainOverview(w io.Writer) {
 		{"events", "Standard event types and their attributes."},
 		{"durations", "Durations, rates and times of day."},
 		{"templates", "Message templates."},
+		{"test", "Rule unit test files (*.hearthtest.hcl), run by hearth test."},
 	} {
 		fmt.Fprintf(w, "  %-11s %s\n", t[0], t[1])
 	}
@@ -481,5 +510,6 @@ func schemaJSON() any {
 		"rule_functions": fns,
 		"member_fields":  rules.MemberFields(),
 		"events":         rules.StandardEvents(),
+		"test_blocks":    conv(hearthtest.Schema()).Blocks,
 	}
 }

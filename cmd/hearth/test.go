@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 
@@ -18,22 +19,33 @@ configuration in DIR. A test lists timed events and the state members must
 be in afterwards; time-based rules run up to each expectation's time.
 
   test "ten points promote to regular" {
+    start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
     event "message.posted" {
       member = "ann"
       at     = "1h"             # offset from start, or an RFC 3339 time
-      attrs  = { channel = "help" }
+      id     = "post-1"         # optional; default test-N
+      attrs  = { channel = "help" }  # of the types the event type declares
       repeat = 10               # optional: ten such events,
       every  = "1m"             # one minute apart
     }
     expect "ann" {
       at              = "2d"    # optional: look at the state then
       points          = 10
-      tier            = "regular"
-      badges          = ["first_post"]
+      tier            = "regular"  # "" for none
+      badges          = ["first_post"]  # every badge held
       in_segments     = ["active"]
       not_in_segments = ["lurkers"]
+      attrs           = { email = "opted_out" }  # member.attrs
       strikes         = 2       # live moderation strikes
       actions         = ["warn", "mute 1h"]  # moderation decisions, in order
+      campaign "onboarding" {
+        status  = "active"      # active, done or none (never entered)
+        step    = "nudge"       # the step an active run is at
+        ended   = "goal"        # why the run ended: goal, finished, left, stopped
+        variant = "a"           # the A/B variant chosen
+        sent    = ["welcome"]   # steps whose messages were sent, in order
+        runs    = 1             # times entered
+      }
     }
     expect_alert "negative_spike" {
       fired      = 1            # times the alert fired over all the events
@@ -41,20 +53,29 @@ be in afterwards; time-based rules run up to each expectation's time.
     }
   }
 
-start = "2026-01-01T00:00:00Z" sets the time offsets count from (this is
-the default). A failure prints what was expected, what happened, and the
-source of the rule that decided.
+Only the attributes given are checked. 'hearth explain test' describes
+every block and attribute. Event types, their attributes' types, and the
+tiers, badges, segments, campaigns and alerts named must exist in the
+configuration; every problem is reported before any test runs. A failure
+prints what was expected, what happened, and the rules that decided.
 
-Exit status: 0 all tests pass, 1 a test failed or could not run.
+With -json, the result is one JSON object: format_version ("1.0"), valid,
+error_count, warning_count and diagnostics as hearth validate -json prints
+them; tests, each with name, file, passed and failures (location {file,
+line, column}, subject, expected, got, decided_by); and summary {tests,
+passed, failed}.
+
+Exit status: 0 all tests pass (or there are none), 1 a test failed or the
+configuration or a test file is invalid.
 
 Examples:
   hearth test examples/discourse-trust-levels
-  hearth test -json . | jq '.[] | select(.failures)'
+  hearth test -json . | jq '.tests[] | select(.passed | not)'
 `
 
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
-	asJSON := fs.Bool("json", false, "Print results as JSON.")
+	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.0; see above).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -65,57 +86,75 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
-	if !ok {
-		return 1
-	}
-	files, err := hearthtest.Files(dir)
-	if err != nil || len(files) == 0 {
-		fmt.Fprintf(s.err, "hearth test: no *%s files in %s.\n", config.TestFileSuffix, dir)
-		return 1
-	}
-	results, tsrc, tdiags := hearthtest.Run(ctx, cfg, files)
-	if len(tdiags) > 0 {
-		_ = config.WriteDiagnostics(s.err, tsrc, tdiags, relBase(dir), s.color(s.errTTY))
-		if tdiags.HasErrors() {
+	cfg, src, diags := config.Load(dir, vf.options(s))
+	var results []hearthtest.Result
+	var files []string
+	if !diags.HasErrors() {
+		var err error
+		if files, err = hearthtest.Files(dir); err != nil {
+			fmt.Fprintf(s.err, "hearth test: %v\n", err)
 			return 1
+		}
+		suite, d := hearthtest.Load(cfg, files)
+		maps.Copy(src, suite.Sources)
+		diags = append(diags, d...)
+		if !diags.HasErrors() {
+			// No test runs while one is wrong: a result beside an
+			// error would be read as meaning something.
+			results, d = suite.Run(ctx, cfg)
+			diags = append(diags, d...)
 		}
 	}
 	failed := 0
 	for _, r := range results {
-		if len(r.Failures) > 0 {
+		if !r.Passed() {
 			failed++
 		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(results)
+		enc.SetEscapeHTML(false) // rules hold >= and &&
+		_ = enc.Encode(hearthtest.ToJSON(src, diags, results, relBase(dir)))
 	} else {
-		color := s.color(s.outTTY)
-		paint := func(code, text string) string {
-			if !color {
-				return text
-			}
-			return code + text + "\x1b[0m"
+		if len(diags) > 0 {
+			_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		}
-		for _, r := range results {
-			if len(r.Failures) == 0 {
-				fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, filepath.Base(r.File))
-				continue
-			}
-			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
-			for _, f := range r.Failures {
-				fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.What, f.Expected, f.Got)
-				if f.Rule != "" {
-					fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.ReplaceAll(f.Rule, "\n", "\n          "))
-				}
-			}
+		if !diags.HasErrors() {
+			printResults(s, dir, files, results, failed)
 		}
-		fmt.Fprintf(s.out, "%s, %d passed, %d failed\n", plural(len(results), "test", "tests"), len(results)-failed, failed)
 	}
-	if failed > 0 {
+	if failed > 0 || diags.HasErrors() {
 		return 1
 	}
 	return 0
+}
+
+func printResults(s *stdio, dir string, files []string, results []hearthtest.Result, failed int) {
+	if len(files) == 0 {
+		// As go test and terraform test: no tests is not a failure.
+		fmt.Fprintf(s.out, "No *%s files in %s: no tests to run.\n", config.TestFileSuffix, dir)
+		return
+	}
+	color := s.color(s.outTTY)
+	paint := func(code, text string) string {
+		if !color {
+			return text
+		}
+		return code + text + "\x1b[0m"
+	}
+	for _, r := range results {
+		if r.Passed() {
+			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, filepath.Base(r.File))
+			continue
+		}
+		fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
+		for _, f := range r.Failures {
+			fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Subject, f.Expected, f.Got)
+			if len(f.DecidedBy) > 0 {
+				fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
+			}
+		}
+	}
+	fmt.Fprintf(s.out, "%s, %d passed, %d failed\n", plural(len(results), "test", "tests"), len(results)-failed, failed)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/hearthtest"
 )
 
 const validateUsage = `Usage: hearth validate [options] [DIR]
@@ -16,7 +18,9 @@ const validateUsage = `Usage: hearth validate [options] [DIR]
 Checks every *.hcl file in DIR (default: the current directory) and reports
 every problem at once, each with file, line, column, the source line and a
 hint. Rules are compiled and type-checked; references, templates, durations
-and variables are checked. Nothing is contacted: no platform, no state.
+and variables are checked. Rule test files (*.hearthtest.hcl) are checked
+for syntax and their schema but not run; hearth test runs them. Nothing is
+contacted: no platform, no state.
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 
@@ -41,6 +45,13 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	cfg, src, diags := config.Load(dir, vf.options(s))
+	// Test files are read too, as far as they can be without running
+	// them, so a broken one is not found only by hearth test.
+	if files, err := hearthtest.Files(dir); err == nil && len(files) > 0 {
+		suite, d := hearthtest.Parse(files)
+		maps.Copy(src, suite.Sources)
+		diags = append(diags, d...)
+	}
 	if *asJSON {
 		out := config.ToJSON(src, diags, relBase(dir))
 		enc := json.NewEncoder(s.out)

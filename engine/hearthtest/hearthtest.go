@@ -5,7 +5,7 @@ package hearthtest
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -14,83 +14,28 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-// File is one parsed test file.
-type File struct {
-	Tests []Test `hcl:"test,block"`
-}
-
-// Test is one test case.
-type Test struct {
-	Name    string   `hcl:"name,label"`
-	Start   string   `hcl:"start,optional"`
-	Events  []Event  `hcl:"event,block"`
-	Expects []Expect `hcl:"expect,block"`
-	// Alerts are expectations about alerts after every event.
-	Alerts []ExpectAlert `hcl:"expect_alert,block"`
-	Range  hcl.Range
-}
-
-// ExpectAlert is how often an alert must have fired (and been held back
-// by its cool-down) over the test's events, summed over communities.
-type ExpectAlert struct {
-	Name       string    `hcl:"name,label"`
-	Fired      *int      `hcl:"fired,optional"`
-	Suppressed *int      `hcl:"suppressed,optional"`
-	Range      hcl.Range `hcl:",def_range"`
-}
-
-// Event is one input event; at is an offset from start ("3d12h") or an
-// RFC 3339 time.
-type Event struct {
-	Type   string    `hcl:"type,label"`
-	Member string    `hcl:"member"`
-	At     string    `hcl:"at"`
-	ID     string    `hcl:"id,optional"`
-	Attrs  cty.Value `hcl:"attrs,optional"`
-	// Repeat sends the event this many times, Every apart (default 1m);
-	// unset means once, 0 means not at all (handy in generated tests).
-	Repeat *int      `hcl:"repeat,optional"`
-	Every  string    `hcl:"every,optional"`
-	Range  hcl.Range `hcl:",def_range"`
-}
-
-// Expect is the state one member must be in.
-type Expect struct {
-	Member        string    `hcl:"member,label"`
-	At            string    `hcl:"at,optional"`
-	Points        *int      `hcl:"points,optional"`
-	Tier          *string   `hcl:"tier,optional"`
-	Badges        *[]string `hcl:"badges,optional"`
-	InSegments    []string  `hcl:"in_segments,optional"`
-	NotInSegments []string  `hcl:"not_in_segments,optional"`
-	Attrs         cty.Value `hcl:"attrs,optional"`
-	// Strikes are the member's live moderation strikes; Actions the
-	// moderation decisions taken about them, in order, such as
-	// ["warn", "mute 1h", "flag"].
-	Strikes *int      `hcl:"strikes,optional"`
-	Actions *[]string `hcl:"actions,optional"`
-	Range   hcl.Range `hcl:",def_range"`
-}
-
 // Failure is one expectation not met.
 type Failure struct {
-	Test     string
+	// Where is the attribute (or list element) the expectation is
+	// written at.
 	Where    hcl.Range
-	What     string
+	Subject  string // what was checked: "tier of ann"
 	Expected string
 	Got      string
-	Rule     string // where the deciding rule is, "members.hcl:23: member.points >= 100"
+	// DecidedBy are the rules and incentives behind the outcome, each
+	// with its file and line: "tier regular when at members.hcl:23:
+	// member.points >= 100".
+	DecidedBy []string
 }
 
 // Result is the outcome of one test.
@@ -100,6 +45,9 @@ type Result struct {
 	Failures []Failure
 }
 
+// Passed reports whether every expectation of the test was met.
+func (r Result) Passed() bool { return len(r.Failures) == 0 }
+
 // Files lists the test files of a directory.
 func Files(dir string) ([]string, error) {
 	matches, err := filepath.Glob(filepath.Join(dir, "*"+config.TestFileSuffix))
@@ -107,131 +55,62 @@ func Files(dir string) ([]string, error) {
 	return matches, err
 }
 
-// Run parses and runs every test in the files against cfg.
-func Run(ctx context.Context, cfg *config.Config, files []string) ([]Result, config.Sources, hcl.Diagnostics) {
-	parser := hclparse.NewParser()
+// Run runs every test of a suite that Parse and Check passed against
+// cfg. Each expectation replays the test's events up to its time in a
+// fresh sandbox, so time-based rules run up to then.
+func (s *Suite) Run(ctx context.Context, cfg *config.Config) ([]Result, hcl.Diagnostics) {
 	var results []Result
 	var diags hcl.Diagnostics
-	for _, path := range files {
-		f, d := parser.ParseHCLFile(path)
+	for _, t := range s.Tests {
+		res, d := runTest(ctx, cfg, t)
 		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
-		}
-		var tf File
-		d = gohcl.DecodeBody(f.Body, nil, &tf)
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
-		}
-		for _, t := range tf.Tests {
-			res, d := runTest(ctx, cfg, t)
-			diags = append(diags, d...)
-			res.File = path
-			results = append(results, res)
-		}
+		results = append(results, res)
 	}
-	return results, parser.Files(), diags
+	return results, diags
 }
 
-func parseAt(start time.Time, s string, rng hcl.Range) (time.Time, *hcl.Diagnostic) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+// replay runs the test's events up to until, the last one included.
+func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (*simulate.Summary, *hcl.Diagnostic) {
+	var buf strings.Builder
+	var sent []line
+	for _, l := range t.stream {
+		if !l.at.After(until) {
+			buf.Write(l.json)
+			buf.WriteByte('\n')
+			sent = append(sent, l)
+		}
 	}
-	d, err := durations.Parse(s)
-	if err != nil {
-		return time.Time{}, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid time", Detail: fmt.Sprintf("at = %q must be an offset from the test's start such as \"3d12h\", or an RFC 3339 time.", s), Subject: rng.Ptr()}
+	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until})
+	if err == nil {
+		return sum, nil
 	}
-	return start.Add(d), nil
+	// Check refuses what the event reader would; should one still be
+	// refused, it is reported at its event block, not at a line of the
+	// stream built here.
+	rng := t.DeclRange
+	var bad *events.Error
+	if errors.As(err, &bad) && bad.Line >= 1 && bad.Line <= len(sent) {
+		rng = sent[bad.Line-1].src.DeclRange
+		err = bad.Err
+	}
+	return nil, errorAt(rng, "Test event rejected", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": "))
 }
 
-func runTest(ctx context.Context, cfg *config.Config, t Test) (Result, hcl.Diagnostics) {
-	res := Result{Name: t.Name}
+func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diagnostics) {
+	res := Result{Name: t.Name, File: t.File}
 	var diags hcl.Diagnostics
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if t.Start != "" {
-		s, err := time.Parse(time.RFC3339, t.Start)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid start", Detail: "start must be an RFC 3339 time.", Subject: t.Range.Ptr()})
-			return res, diags
-		}
-		start = s
-	}
-	type timed struct {
-		at   time.Time
-		line []byte
-	}
-	var evs []timed
-	for i, e := range t.Events {
-		at, d := parseAt(start, e.At, e.Range)
-		if d != nil {
-			diags = append(diags, d)
-			continue
-		}
-		every := time.Minute
-		if e.Every != "" {
-			d, err := durations.Parse(e.Every)
-			if err != nil || d <= 0 {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid every", Detail: "every must be a duration such as \"1h\".", Subject: e.Range.Ptr()})
-				continue
-			}
-			every = d
-		}
-		times := 1
-		if e.Repeat != nil {
-			times = *e.Repeat
-			if times < 0 || times > 100000 {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid repeat", Detail: "repeat must be 0 to 100000.", Subject: e.Range.Ptr()})
-				continue
-			}
-		}
-		for n := range times {
-			id := e.ID
-			if id == "" {
-				id = fmt.Sprintf("test-%d", i+1)
-			}
-			if n > 0 || times > 1 {
-				id = fmt.Sprintf("%s-%d", id, n+1)
-			}
-			when := at.Add(time.Duration(n) * every)
-			obj := map[string]any{"id": id, "type": e.Type, "member": e.Member, "at": when.Format(time.RFC3339Nano)}
-			if !e.Attrs.IsNull() && e.Attrs.IsKnown() {
-				b, err := ctyjson.Marshal(e.Attrs, e.Attrs.Type())
-				if err == nil {
-					obj["attrs"] = json.RawMessage(b)
-				}
-			}
-			line, _ := json.Marshal(obj)
-			evs = append(evs, timed{when, line})
-		}
-	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
-	if diags.HasErrors() {
-		return res, diags
+	last := t.Start
+	if len(t.stream) > 0 {
+		last = t.stream[len(t.stream)-1].at
 	}
 	for _, x := range t.Expects {
-		until := start
-		if len(evs) > 0 {
-			until = evs[len(evs)-1].at
+		until := last
+		if x.At != nil {
+			until = *x.At
 		}
-		if x.At != "" {
-			at, d := parseAt(start, x.At, x.Range)
-			if d != nil {
-				diags = append(diags, d)
-				continue
-			}
-			until = at
-		}
-		var stream strings.Builder
-		for _, e := range evs {
-			if !e.at.After(until) {
-				stream.Write(e.line)
-				stream.WriteByte('\n')
-			}
-		}
-		sum, err := simulate.Run(ctx, cfg, strings.NewReader(stream.String()), simulate.Options{To: until})
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test events rejected", Detail: err.Error(), Subject: t.Range.Ptr()})
+		sum, d := replay(ctx, cfg, t, until)
+		if d != nil {
+			diags = append(diags, d)
 			continue
 		}
 		var m *state.Member
@@ -244,33 +123,25 @@ func runTest(ctx context.Context, cfg *config.Config, t Test) (Result, hcl.Diagn
 		if m == nil {
 			m = state.NewMember(x.Member, until)
 		}
-		res.Failures = append(res.Failures, check(cfg, t.Name, x, m)...)
+		res.Failures = append(res.Failures, check(cfg, x, m, sum.Store)...)
 	}
 	if len(t.Alerts) > 0 {
-		var stream strings.Builder
-		until := start
-		for _, e := range evs {
-			stream.Write(e.line)
-			stream.WriteByte('\n')
-			until = e.at
-		}
-		sum, err := simulate.Run(ctx, cfg, strings.NewReader(stream.String()), simulate.Options{To: until})
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test events rejected", Detail: err.Error(), Subject: t.Range.Ptr()})
-			return res, diags
+		sum, d := replay(ctx, cfg, t, last)
+		if d != nil {
+			return res, append(diags, d)
 		}
 		var comms []*state.Community
 		if cr, ok := sum.Store.(state.CommunityReader); ok {
 			comms, _ = cr.Communities()
 		}
 		for _, x := range t.Alerts {
-			res.Failures = append(res.Failures, checkAlert(cfg, t.Name, x, comms)...)
+			res.Failures = append(res.Failures, checkAlert(cfg, x, comms)...)
 		}
 	}
 	return res, diags
 }
 
-func checkAlert(cfg *config.Config, test string, x ExpectAlert, comms []*state.Community) []Failure {
+func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []Failure {
 	var out []Failure
 	fired, suppressed := 0, 0
 	for _, c := range comms {
@@ -279,31 +150,32 @@ func checkAlert(cfg *config.Config, test string, x ExpectAlert, comms []*state.C
 			suppressed += st.Suppressed
 		}
 	}
-	rule := fmt.Sprintf("there is no alert %q", x.Name)
+	var rule []string
 	for _, a := range cfg.Alerts {
 		if a.Name == x.Name {
-			rule = "alert " + a.Name + " when at " + where(a.When)
+			rule = []string{"alert " + a.Name + " when at " + where(a.When)}
 		}
 	}
 	if x.Fired != nil && *x.Fired != fired {
-		out = append(out, Failure{Test: test, Where: x.Range, What: "alert " + x.Name + " fired", Expected: fmt.Sprint(*x.Fired), Got: fmt.Sprint(fired), Rule: rule})
+		out = append(out, Failure{Where: x.attrs.rng("fired"), Subject: "alert " + x.Name + " fired", Expected: fmt.Sprint(*x.Fired), Got: fmt.Sprint(fired), DecidedBy: rule})
 	}
 	if x.Suppressed != nil && *x.Suppressed != suppressed {
-		out = append(out, Failure{Test: test, Where: x.Range, What: "alert " + x.Name + " suppressed", Expected: fmt.Sprint(*x.Suppressed), Got: fmt.Sprint(suppressed), Rule: rule})
+		out = append(out, Failure{Where: x.attrs.rng("suppressed"), Subject: "alert " + x.Name + " suppressed", Expected: fmt.Sprint(*x.Suppressed), Got: fmt.Sprint(suppressed), DecidedBy: rule})
 	}
 	return out
 }
 
-func check(cfg *config.Config, test string, x Expect, m *state.Member) []Failure {
+func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store) []Failure {
 	var out []Failure
-	fail := func(what, want, got, rule string) {
-		out = append(out, Failure{Test: test, Where: x.Range, What: fmt.Sprintf("%s of %s", what, x.Member), Expected: want, Got: got, Rule: rule})
+	a := &x.attrs
+	fail := func(rng hcl.Range, what, want, got string, rule []string) {
+		out = append(out, Failure{Where: rng, Subject: fmt.Sprintf("%s of %s", what, x.Member), Expected: want, Got: got, DecidedBy: rule})
 	}
 	if x.Points != nil && *x.Points != m.Points {
-		fail("points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m))
+		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m))
 	}
 	if x.Tier != nil && *x.Tier != m.Tier.Name {
-		fail("tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, *x.Tier, m.Tier.Name))
+		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, *x.Tier, m.Tier.Name))
 	}
 	if x.Badges != nil {
 		var got []string
@@ -316,48 +188,167 @@ func check(cfg *config.Config, test string, x Expect, m *state.Member) []Failure
 		sort.Strings(got)
 		sort.Strings(want)
 		if !slices.Equal(got, want) {
-			fail("badges", fmt.Sprint(want), fmt.Sprint(got), badgeRule(cfg, m, want, got))
+			fail(a.rng("badges"), "badges", fmt.Sprint(want), fmt.Sprint(got), badgeRule(cfg, m, want, got))
 		}
 	}
 	for _, s := range x.InSegments {
 		if _, ok := m.Segments[s]; !ok {
-			fail("segment "+s, "in", "not in", segmentRule(cfg, s))
+			fail(element(a.Attributes["in_segments"].Expr, s), "segment "+s, "in", "not in", segmentRule(cfg, s))
 		}
 	}
 	for _, s := range x.NotInSegments {
 		if _, ok := m.Segments[s]; ok {
-			fail("segment "+s, "not in", "in", segmentRule(cfg, s))
+			fail(element(a.Attributes["not_in_segments"].Expr, s), "segment "+s, "not in", "in", segmentRule(cfg, s))
 		}
 	}
 	if x.Strikes != nil && *x.Strikes != m.Strikes {
-		fail("strikes", fmt.Sprint(*x.Strikes), fmt.Sprint(m.Strikes), "")
+		fail(a.rng("strikes"), "strikes", fmt.Sprint(*x.Strikes), fmt.Sprint(m.Strikes), nil)
 	}
 	if x.Actions != nil {
 		got := []string{}
 		if m.Moderation != nil {
 			for _, d := range m.Moderation.Decisions {
-				a := d.Action
+				act := d.Action
 				if d.Duration != "" {
-					a += " " + d.Duration
+					act += " " + d.Duration
 				}
-				got = append(got, a)
+				got = append(got, act)
 			}
 		}
 		if !slices.Equal(got, *x.Actions) {
-			fail("moderation actions", fmt.Sprint(*x.Actions), fmt.Sprint(got), "")
+			fail(a.rng("actions"), "moderation actions", fmt.Sprint(*x.Actions), fmt.Sprint(got), nil)
 		}
 	}
-	if !x.Attrs.IsNull() && x.Attrs.IsKnown() && x.Attrs.CanIterateElements() {
-		for k, v := range x.Attrs.AsValueMap() {
-			want := ctyString(v)
+	if !x.Attrs.IsNull() {
+		for _, k := range sortedKeys(x.Attrs.AsValueMap()) {
+			want := ctyString(x.Attrs.AsValueMap()[k])
 			got := fmt.Sprint(m.Attrs[k])
 			if m.Attrs[k] == nil {
 				got = "(unset)"
 			}
 			if want != got {
-				fail("attrs."+k, want, got, "")
+				fail(element(a.Attributes["attrs"].Expr, k), "attrs."+k, want, got, nil)
 			}
 		}
+	}
+	for _, xc := range x.Campaigns {
+		for _, f := range checkCampaign(cfg, xc, m, store) {
+			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy)
+		}
+	}
+	return out
+}
+
+// checkCampaign compares the member's run of a campaign, and the
+// messages the campaign sent them, with a campaign block. Subjects are
+// left without the member, which check adds.
+func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store state.Store) []Failure {
+	c := campaign(cfg, x.Name)
+	if c == nil { // Check reported it
+		return nil
+	}
+	var out []Failure
+	a := &x.attrs
+	rule := campaignRule(c)
+	fail := func(attr, want, got string) {
+		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + c.Name + " " + attr, Expected: want, Got: got, DecidedBy: rule})
+	}
+	run := m.Campaigns[c.Name]
+	status, step, ended, variant, runs := statusNone, "", "", "", 0
+	if run != nil {
+		status, variant, runs = run.Status, run.Variant, run.Runs
+		if run.Active() && run.Step < len(c.Steps) {
+			step = c.Steps[run.Step].Name
+		}
+		if !run.Active() {
+			ended = run.Reason
+		}
+	}
+	if x.Status != nil && *x.Status != status {
+		fail("status", *x.Status, status)
+	}
+	if x.Step != nil && *x.Step != step {
+		fail("step", show(*x.Step), show(step))
+	}
+	if x.Ended != nil && *x.Ended != ended {
+		fail("ended", *x.Ended, show(ended))
+	}
+	if x.Variant != nil && *x.Variant != variant {
+		fail("variant", show(*x.Variant), show(variant))
+	}
+	if x.Sent != nil {
+		got := sentSteps(store, m.ID, c.Name)
+		if !slices.Equal(got, *x.Sent) {
+			fail("sent", fmt.Sprint(*x.Sent), fmt.Sprint(got))
+		}
+	}
+	if x.Runs != nil && *x.Runs != runs {
+		fail("runs", fmt.Sprint(*x.Runs), fmt.Sprint(runs))
+	}
+	return out
+}
+
+// sentSteps are the steps of a campaign whose messages went to the
+// member's outbox, in order: the sandbox sends nothing, so what is
+// queued is what a daemon would send.
+func sentSteps(store state.Store, member, campaign string) []string {
+	got := []string{}
+	ob, ok := store.(interface{ Outbox() []state.Action })
+	if !ok {
+		return got
+	}
+	for _, act := range ob.Outbox() {
+		if act.Member == member && act.Campaign == campaign {
+			got = append(got, act.Step)
+		}
+	}
+	return got
+}
+
+// campaignRule is where a campaign and its steps are, with the rules
+// that move a member through them.
+func campaignRule(c *config.Campaign) []string {
+	head := fmt.Sprintf("campaign %s at %s:%d", c.Name, filepath.Base(c.DeclRange.Filename), c.DeclRange.Start.Line)
+	// Quiet hours and caps defer sends: a step still waiting may be why.
+	var limits []string
+	if q := c.QuietHours; q != nil {
+		limits = append(limits, fmt.Sprintf("quiet hours %s to %s", q.From, q.To))
+	}
+	if c.FrequencyCap != nil {
+		limits = append(limits, "frequency cap "+c.FrequencyCap.String())
+	}
+	if len(limits) > 0 {
+		head += " (" + strings.Join(limits, ", ") + ")"
+	}
+	out := []string{head}
+	if c.ExitWhen != nil {
+		out = append(out, "exit_when at "+where(c.ExitWhen))
+	}
+	for _, st := range c.Steps {
+		s := fmt.Sprintf("step %s at %s:%d", st.Name, filepath.Base(st.DeclRange.Filename), st.DeclRange.Start.Line)
+		var how []string
+		if st.Wait > 0 {
+			how = append(how, "wait "+durations.Format(st.Wait))
+		}
+		if st.WaitUntil != nil {
+			how = append(how, "wait_until "+st.WaitUntil.Source)
+		}
+		if st.When != nil {
+			how = append(how, "when "+st.When.Source)
+		}
+		if len(st.Split) > 0 {
+			var vs []string
+			for _, v := range st.Split {
+				vs = append(vs, v.Name)
+			}
+			how = append(how, "split "+strings.Join(vs, ", "))
+		} else if st.Send == nil {
+			how = append(how, "sends nothing")
+		}
+		if len(how) > 0 {
+			s += ": " + strings.Join(how, ", ")
+		}
+		out = append(out, s)
 	}
 	return out
 }
@@ -384,7 +375,7 @@ func where(r *config.Rule) string {
 	return fmt.Sprintf("%s:%d: %s", filepath.Base(r.Range.Filename), r.Range.Start.Line, r.Source)
 }
 
-func tierRule(cfg *config.Config, want, got string) string {
+func tierRule(cfg *config.Config, want, got string) []string {
 	var parts []string
 	for _, t := range cfg.Tiers {
 		if t.Name == want || t.Name == got {
@@ -394,16 +385,16 @@ func tierRule(cfg *config.Config, want, got string) string {
 			}
 		}
 	}
-	return strings.Join(parts, "\n")
+	return parts
 }
 
-func segmentRule(cfg *config.Config, name string) string {
+func segmentRule(cfg *config.Config, name string) []string {
 	for _, s := range cfg.Segments {
 		if s.Name == name {
-			return "segment " + name + " at " + where(s.When)
+			return []string{"segment " + name + " at " + where(s.When)}
 		}
 	}
-	return fmt.Sprintf("there is no segment %q", name)
+	return nil
 }
 
 // incentiveAt names an incentive and where it is: its when rule, or its
@@ -425,7 +416,7 @@ func grants(m *state.Member, in *config.Incentive) int {
 
 // pointsRule lists the incentives that grant points and what each gave
 // the member, and what the member spent or lost.
-func pointsRule(cfg *config.Config, m *state.Member) string {
+func pointsRule(cfg *config.Config, m *state.Member) []string {
 	var parts []string
 	for _, in := range cfg.Incentives {
 		if in.Grant.Points == 0 {
@@ -442,14 +433,14 @@ func pointsRule(cfg *config.Config, m *state.Member) string {
 		parts = append(parts, fmt.Sprintf("earned %d; %d spent or expired", m.PointsEarned, lost))
 	}
 	if len(parts) == 0 {
-		return "no incentive grants points"
+		return []string{"no incentive grants points"}
 	}
-	return strings.Join(parts, "\n")
+	return parts
 }
 
 // badgeRule lists, for each badge expected and not held or held and not
 // expected, the incentives that award it and how often they did.
-func badgeRule(cfg *config.Config, m *state.Member, want, got []string) string {
+func badgeRule(cfg *config.Config, m *state.Member, want, got []string) []string {
 	var parts []string
 	for _, b := range cfg.Badges {
 		if slices.Contains(want, b.Name) == slices.Contains(got, b.Name) {
@@ -468,7 +459,7 @@ func badgeRule(cfg *config.Config, m *state.Member, want, got []string) string {
 			parts = append(parts, "no incentive awards badge "+b.Name)
 		}
 	}
-	return strings.Join(parts, "\n")
+	return parts
 }
 
 func plural(n int, one, many string) string {

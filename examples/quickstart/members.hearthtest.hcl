@@ -102,3 +102,41 @@ test "two weeks without a post make a lurker; a post ends it" {
     not_in_segments = ["lurkers"]
   }
 }
+
+test "onboarding welcomes a newcomer, nudges a quiet one, and stops at a first post" {
+  event "member.joined" {
+    member = "gus"
+    at     = "10h"
+  }
+  expect "gus" {
+    campaign "onboarding" {
+      status = "active"
+      step   = "nudge" # waiting three days before the nudge
+      sent   = ["welcome"]
+    }
+  }
+  expect "gus" {
+    at = "4d"
+    campaign "onboarding" {
+      status = "done"
+      ended  = "finished"
+      sent   = ["welcome", "nudge"]
+    }
+  }
+  event "member.joined" {
+    member = "hal"
+    at     = "10h"
+  }
+  event "message.posted" {
+    member = "hal"
+    at     = "1d"
+  }
+  expect "hal" {
+    at = "4d"
+    campaign "onboarding" {
+      status = "done"
+      ended  = "goal"
+      sent   = ["welcome"]
+    }
+  }
+}

@@ -1,0 +1,334 @@
+package hearthtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// line is one event of a test's stream.
+type line struct {
+	at   time.Time
+	json []byte
+	src  *Event
+}
+
+// profileType is the event type whose attributes all become member
+// attributes, declared or not.
+const profileType = "member.profile_updated"
+
+// Load parses test files and checks them against cfg: Parse, then
+// Check, with the problems of both in file order.
+func Load(cfg *config.Config, files []string) (*Suite, hcl.Diagnostics) {
+	s, diags := Parse(files)
+	diags = append(diags, s.Check(cfg)...)
+	sortDiagnostics(diags)
+	return s, diags
+}
+
+// sortDiagnostics orders diagnostics by file and position, so they read
+// from top to bottom whichever check found them.
+func sortDiagnostics(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		if a == nil || b == nil {
+			return a != nil && b == nil
+		}
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+}
+
+// Check checks the tests against the configuration they run on: event
+// types and attribute types, and the tiers, badges, segments, alerts and
+// campaigns the expectations name. It prepares the events Run sends; Run
+// only a suite whose Parse and Check found no errors.
+func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, t := range s.Tests {
+		for _, e := range t.Events {
+			checkEvent(cfg, e, &diags)
+		}
+		for _, x := range t.Expects {
+			checkExpect(cfg, x, &diags)
+		}
+		for _, x := range t.Alerts {
+			var names []string
+			for _, a := range cfg.Alerts {
+				names = append(names, a.Name)
+			}
+			known(x.NameRange, "alert", x.Name, names, "", &diags)
+		}
+		t.stream = stream(t)
+	}
+	return diags
+}
+
+// checkEvent checks an event as the runtime will read it: its type must
+// be one rules can listen to, and its attributes must have the types the
+// type declares, or the rules on it are skipped.
+func checkEvent(cfg *config.Config, e *Event, diags *hcl.Diagnostics) {
+	et, ok := cfg.EventTypes[e.Type]
+	if !ok {
+		*diags = append(*diags, errorAt(e.TypeRange, "Unknown event type",
+			"There is no event type %q.%s Declare custom types with an event block; `hearth explain events` lists the standard ones.",
+			e.Type, suggest(e.Type, sortedKeys(cfg.EventTypes))))
+		e.bad = true
+	}
+	if e.bad {
+		return
+	}
+	// The event as simulate reads it: what it rejects is an error here,
+	// at the attribute it is about.
+	ev, err := events.Parse(eventJSON(e, "test", e.At))
+	if err != nil {
+		*diags = append(*diags, errorAt(e.attrs.rng("attrs"), "Invalid event", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": ")))
+		e.bad = true
+		return
+	}
+	attrsExpr := e.attrs.Attributes["attrs"]
+	for _, k := range sortedKeys(ev.Attrs) {
+		rng := e.DeclRange
+		if attrsExpr != nil {
+			rng = element(attrsExpr.Expr, k)
+		}
+		typ, declared := et.Attrs[k]
+		if !declared {
+			if e.Type == profileType {
+				continue
+			}
+			// The runtime ignores it, as simulate does; a typo of a
+			// declared name would leave the rules reading "".
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Undeclared event attribute",
+				Detail:  fmt.Sprintf("%s has no attribute %q, so no rule can read it.%s %s", e.Type, k, suggest(k, sortedKeys(et.Attrs)), declaredAttrs(cfg, et)),
+				Subject: rng.Ptr()})
+			continue
+		}
+		one := &events.Event{Type: e.Type, Attrs: map[string]any{k: ev.Attrs[k]}}
+		if _, err := events.RuleView(one, &rules.EventType{Name: et.Name, Attrs: map[string]rules.AttrType{k: typ}}); err != nil {
+			*diags = append(*diags, errorAt(rng, "Invalid event attribute",
+				"attrs.%s of %s must be %s, not %s: %s declares %s as %s%s. Rules on an event with a mistyped attribute are skipped.",
+				k, e.Type, typeWant(typ), got(e.Attrs, k), e.Type, k, typ, declaredWhere(cfg, e.Type)))
+			e.bad = true
+		}
+	}
+}
+
+func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
+	a := &x.attrs
+	if x.Tier != nil && *x.Tier != "" {
+		var names []string
+		for _, t := range cfg.Tiers {
+			names = append(names, t.Name)
+		}
+		known(a.rng("tier"), "tier", *x.Tier, names, "", diags)
+	}
+	var badges, segments []string
+	for _, b := range cfg.Badges {
+		badges = append(badges, b.Name)
+	}
+	for _, s := range cfg.Segments {
+		segments = append(segments, s.Name)
+	}
+	if x.Badges != nil {
+		knownAll(a, "badges", "badge", *x.Badges, badges, "", diags)
+	}
+	knownAll(a, "in_segments", "segment", x.InSegments, segments, "", diags)
+	knownAll(a, "not_in_segments", "segment", x.NotInSegments, segments, "", diags)
+	var campaigns []string
+	for _, c := range cfg.Campaigns {
+		campaigns = append(campaigns, c.Name)
+	}
+	for _, xc := range x.Campaigns {
+		c := campaign(cfg, xc.Name)
+		if c == nil {
+			known(xc.NameRange, "campaign", xc.Name, campaigns, "", diags)
+			continue
+		}
+		var steps, variants []string
+		for _, st := range c.Steps {
+			steps = append(steps, st.Name)
+			for _, v := range st.Split {
+				variants = append(variants, v.Name)
+			}
+		}
+		ca, owner := &xc.attrs, "campaign "+c.Name
+		if xc.Step != nil && *xc.Step != "" {
+			known(ca.rng("step"), "step", *xc.Step, steps, owner, diags)
+		}
+		if xc.Variant != nil && *xc.Variant != "" {
+			known(ca.rng("variant"), "variant", *xc.Variant, variants, owner, diags)
+		}
+		if xc.Sent != nil {
+			knownAll(ca, "sent", "step", *xc.Sent, steps, owner, diags)
+		}
+	}
+}
+
+// known reports name at rng unless it is one of names. owner is what
+// holds names, such as "campaign onboarding"; "" for the configuration.
+func known(rng hcl.Range, kind, name string, names []string, owner string, diags *hcl.Diagnostics) {
+	if slices.Contains(names, name) {
+		return
+	}
+	msg := fmt.Sprintf("There is no %s %q.", kind, name)
+	none := " The configuration has none."
+	if owner != "" {
+		msg = fmt.Sprintf("%s has no %s %q.", upperFirst(owner), kind, name)
+		none = " It has none."
+	}
+	hint := suggest(name, names)
+	switch {
+	case hint != "":
+	case len(names) == 0:
+		hint = none
+	default:
+		sorted := slices.Sorted(slices.Values(names))
+		hint = " There are " + quoteList(sorted) + "."
+	}
+	*diags = append(*diags, errorAt(rng, "Unknown "+kind, "%s%s", msg, hint))
+}
+
+// knownAll reports each element of a list attribute that is not one of
+// names, at the element.
+func knownAll(a *attrs, attr, kind string, values, names []string, owner string, diags *hcl.Diagnostics) {
+	for _, v := range values {
+		rng := a.rng(attr)
+		if at, ok := a.Attributes[attr]; ok {
+			rng = element(at.Expr, v)
+		}
+		known(rng, kind, v, names, owner, diags)
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func campaign(cfg *config.Config, name string) *config.Campaign {
+	for _, c := range cfg.Campaigns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// stream is the test's events as JSON lines in time order, or nil when
+// one of them is wrong.
+func stream(t *Test) []line {
+	var out []line
+	for i, e := range t.Events {
+		if e.bad {
+			return nil
+		}
+		for n := range e.Repeat {
+			id := e.ID
+			if id == "" {
+				id = fmt.Sprintf("test-%d", i+1)
+			}
+			if e.Repeat > 1 {
+				id = fmt.Sprintf("%s-%d", id, n+1)
+			}
+			at := e.At.Add(time.Duration(n) * e.Every)
+			out = append(out, line{at: at, json: eventJSON(e, id, at), src: e})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
+}
+
+func eventJSON(e *Event, id string, at time.Time) []byte {
+	obj := map[string]any{"id": id, "type": e.Type, "member": e.Member, "at": at.Format(time.RFC3339Nano)}
+	if !e.Attrs.IsNull() {
+		if b, err := ctyjson.Marshal(e.Attrs, e.Attrs.Type()); err == nil {
+			obj["attrs"] = json.RawMessage(b)
+		}
+	}
+	b, _ := json.Marshal(obj)
+	return b
+}
+
+// got describes attribute k of an object or map value: its kind and
+// the value, `a string ("monday")`.
+func got(v cty.Value, k string) string {
+	if v.IsNull() || !v.CanIterateElements() {
+		return "what it is"
+	}
+	e, ok := v.AsValueMap()[k]
+	if !ok || e.IsNull() {
+		return "null"
+	}
+	if e.Type() == cty.String {
+		return fmt.Sprintf("a string (%q)", e.AsString())
+	}
+	return fmt.Sprintf("%s (%s)", friendly(e.Type()), ctyString(e))
+}
+
+func typeWant(t rules.AttrType) string {
+	switch t {
+	case rules.TypeString:
+		return "a string"
+	case rules.TypeInt:
+		return "a whole number"
+	case rules.TypeFloat:
+		return "a number"
+	case rules.TypeBool:
+		return "true or false"
+	case rules.TypeTime:
+		return "an RFC 3339 time string"
+	case rules.TypeList:
+		return "a list"
+	}
+	return string(t)
+}
+
+// declaredWhere says where an event type's attributes are declared.
+func declaredWhere(cfg *config.Config, typ string) string {
+	for _, d := range cfg.Events {
+		if d.Type.Name == typ {
+			return fmt.Sprintf(" (in its event block at %s:%d)", filepath.Base(d.DeclRange.Filename), d.DeclRange.Start.Line)
+		}
+	}
+	return fmt.Sprintf(" (`hearth explain %s`)", typ)
+}
+
+func declaredAttrs(cfg *config.Config, et rules.EventType) string {
+	if len(et.Attrs) == 0 {
+		return fmt.Sprintf("%s declares no attributes%s.", et.Name, declaredWhere(cfg, et.Name))
+	}
+	return fmt.Sprintf("Its attributes are %s%s.", strings.Join(sortedKeys(et.Attrs), ", "), declaredWhere(cfg, et.Name))
+}
+
+func suggest(name string, candidates []string) string {
+	if s := rules.DidYouMean(name, candidates); s != "" {
+		return " " + s
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

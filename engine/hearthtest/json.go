@@ -1,0 +1,100 @@
+package hearthtest
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hearth-community/hearth/engine/config"
+)
+
+// FormatVersion is the version of the `hearth test -json` document,
+// bumped on incompatible changes.
+const FormatVersion = "1.0"
+
+// JSONReport is the `hearth test -json` document. Its first fields are
+// those of `hearth validate -json`: valid is false, and diagnostics say
+// why, when the configuration or a test file is wrong (then no test
+// runs). Tests and summary hold the results.
+type JSONReport struct {
+	config.JSONValidation
+	Tests   []JSONTest  `json:"tests"`
+	Summary JSONSummary `json:"summary"`
+}
+
+// JSONTest is one test's result.
+type JSONTest struct {
+	Name     string        `json:"name"`
+	File     string        `json:"file"`
+	Passed   bool          `json:"passed"`
+	Failures []JSONFailure `json:"failures"`
+}
+
+// JSONFailure is one expectation not met. Expected and got are shown as
+// the text output shows them; decided_by lists the rules and incentives
+// behind the outcome, each with its file and line.
+type JSONFailure struct {
+	Location  JSONLocation `json:"location"`
+	Subject   string       `json:"subject"`
+	Expected  string       `json:"expected"`
+	Got       string       `json:"got"`
+	DecidedBy []string     `json:"decided_by"`
+}
+
+// JSONLocation is where an expectation is written.
+type JSONLocation struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+// JSONSummary counts the tests.
+type JSONSummary struct {
+	Tests  int `json:"tests"`
+	Passed int `json:"passed"`
+	Failed int `json:"failed"`
+}
+
+// ToJSON is the JSON document of a run; paths are relative to base when
+// they can be, as in diagnostics.
+func ToJSON(src config.Sources, diags hcl.Diagnostics, results []Result, base string) JSONReport {
+	out := JSONReport{JSONValidation: config.ToJSON(src, diags, base), Tests: []JSONTest{}}
+	out.FormatVersion = FormatVersion
+	for _, r := range results {
+		t := JSONTest{Name: r.Name, File: rel(r.File, base), Passed: r.Passed(), Failures: []JSONFailure{}}
+		for _, f := range r.Failures {
+			by := f.DecidedBy
+			if by == nil {
+				by = []string{}
+			}
+			t.Failures = append(t.Failures, JSONFailure{
+				Location: JSONLocation{File: rel(f.Where.Filename, base), Line: f.Where.Start.Line, Column: f.Where.Start.Column},
+				Subject:  f.Subject, Expected: f.Expected, Got: f.Got, DecidedBy: by,
+			})
+		}
+		out.Tests = append(out.Tests, t)
+		out.Summary.Tests++
+		if t.Passed {
+			out.Summary.Passed++
+		} else {
+			out.Summary.Failed++
+		}
+	}
+	return out
+}
+
+// rel is path relative to base, when it is inside it.
+func rel(path, base string) string {
+	if base == "" {
+		return path
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if r, err := filepath.Rel(base, abs); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}

@@ -1,0 +1,489 @@
+package hearthtest
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/gocty"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// Suite is the tests of a directory's test files.
+type Suite struct {
+	Tests []*Test
+	// Sources are the parsed files, for printing diagnostics.
+	Sources config.Sources
+}
+
+// Test is one test block.
+type Test struct {
+	Name      string
+	File      string
+	Start     time.Time
+	Events    []*Event
+	Expects   []*Expect
+	Alerts    []*ExpectAlert
+	DeclRange hcl.Range
+	// stream is the test's events as JSON lines in time order, built by
+	// Check once the configuration is known.
+	stream []line
+}
+
+// Event is one event block. At is resolved against the test's start.
+type Event struct {
+	Type      string
+	Member    string
+	At        time.Time
+	ID        string
+	Attrs     cty.Value
+	Repeat    int
+	Every     time.Duration
+	DeclRange hcl.Range
+	TypeRange hcl.Range
+	attrs     attrs
+	// bad events are not checked further nor sent: their error is
+	// already reported.
+	bad bool
+}
+
+// Expect is one expect block; nil fields are not checked.
+type Expect struct {
+	Member        string
+	At            *time.Time // nil: the time of the test's last event
+	Points        *int
+	Tier          *string
+	Badges        *[]string
+	InSegments    []string
+	NotInSegments []string
+	Attrs         cty.Value
+	Strikes       *int
+	Actions       *[]string
+	Campaigns     []*ExpectCampaign
+	DeclRange     hcl.Range
+	attrs         attrs
+}
+
+// ExpectCampaign is a campaign block inside expect.
+type ExpectCampaign struct {
+	Name      string
+	Status    *string
+	Step      *string
+	Ended     *string
+	Variant   *string
+	Sent      *[]string
+	Runs      *int
+	DeclRange hcl.Range
+	NameRange hcl.Range
+	attrs     attrs
+}
+
+// ExpectAlert is how often an alert must have fired (and been held back
+// by its cool-down) over the test's events, summed over communities.
+type ExpectAlert struct {
+	Name       string
+	Fired      *int
+	Suppressed *int
+	DeclRange  hcl.Range
+	NameRange  hcl.Range
+	attrs      attrs
+}
+
+// defaultStart is when tests start unless they say otherwise.
+func defaultStart() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// Parse reads test files and checks what needs no configuration: syntax,
+// the schema, value types, times and durations, duplicate names and
+// tests that check nothing. Every problem is reported, not just the
+// first; tests with errors are still returned, as far as they decoded.
+func Parse(files []string) (*Suite, hcl.Diagnostics) {
+	parser := hclparse.NewParser()
+	s := &Suite{}
+	var diags hcl.Diagnostics
+	root := Schema()
+	spec := root.Blocks[0]
+	names := map[string]hcl.Range{}
+	for _, path := range files {
+		f, d := parser.ParseHCLFile(path)
+		diags = append(diags, d...)
+		if d.HasErrors() || f == nil {
+			continue
+		}
+		content, d := f.Body.Content(root.HCLSchema())
+		diags = append(diags, d...)
+		for _, b := range content.Blocks {
+			t := decodeTest(b, spec, &diags)
+			t.File = path
+			if prev, ok := names[t.Name]; ok {
+				diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate test name",
+					"A test named %q is already defined at %s:%d. Give each test of a directory its own name, so its result can be told apart.",
+					t.Name, filepath.Base(prev.Filename), prev.Start.Line))
+			} else {
+				names[t.Name] = b.LabelRanges[0]
+			}
+			s.Tests = append(s.Tests, t)
+		}
+	}
+	s.Sources = parser.Files()
+	sortDiagnostics(diags)
+	return s, diags
+}
+
+func errorAt(rng hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr()}
+}
+
+func decodeTest(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Test {
+	t := &Test{Name: b.Labels[0], DeclRange: b.DefRange, Start: defaultStart()}
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	a := attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	if s := a.str("start"); s != nil {
+		if start, err := time.Parse(time.RFC3339, *s); err == nil {
+			t.Start = start
+		} else {
+			a.errorf("start", "Invalid start", "start = %q must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\".", *s)
+		}
+	}
+	for _, cb := range content.Blocks {
+		cspec := child(spec, cb.Type)
+		switch cb.Type {
+		case "event":
+			t.Events = append(t.Events, decodeEvent(cb, cspec, t.Start, diags))
+		case "expect":
+			t.Expects = append(t.Expects, decodeExpect(cb, cspec, t.Start, diags))
+		case "expect_alert":
+			t.Alerts = append(t.Alerts, decodeAlert(cb, cspec, diags))
+		}
+	}
+	if len(t.Expects)+len(t.Alerts) == 0 && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Test checks nothing",
+			"Test %q has no expect or expect_alert block, so it would pass whatever the rules do. Say what the events must lead to.", t.Name))
+	}
+	return t
+}
+
+func child(b *config.Block, typ string) *config.Block {
+	for _, c := range b.Blocks {
+		if c.Type == typ {
+			return c
+		}
+	}
+	return nil
+}
+
+func decodeEvent(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.Diagnostics) *Event {
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	e := &Event{Type: b.Labels[0], DeclRange: b.DefRange, TypeRange: b.LabelRanges[0], Repeat: 1, Every: time.Minute, Attrs: cty.NilVal}
+	e.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	a := &e.attrs
+	n := len(*diags)
+	e.bad = d.HasErrors()
+	if m := a.str("member"); m != nil {
+		e.Member = *m
+		switch {
+		case e.Member == "":
+			a.errorf("member", "Invalid member", "member must be a member's id, such as \"ann\"; it is empty.")
+		case len(e.Member) > events.MaxIDLen:
+			a.errorf("member", "Invalid member", "member is %d bytes long; an id has at most %d.", len(e.Member), events.MaxIDLen)
+		}
+	}
+	if at := a.at("at", start); at != nil {
+		e.At = *at
+	}
+	if id := a.str("id"); id != nil {
+		e.ID = *id
+		// Repeated events get "-N" after the id; leave room for it.
+		if limit := events.MaxIDLen - 8; e.ID == "" || len(e.ID) > limit {
+			a.errorf("id", "Invalid id", "id must have 1 to %d bytes.", limit)
+		}
+	}
+	if r := a.num("repeat"); r != nil {
+		e.Repeat = *r
+		if e.Repeat < 0 || e.Repeat > 100000 {
+			a.errorf("repeat", "Invalid repeat", "repeat must be 0 to 100000; it is %d.", e.Repeat)
+		}
+	}
+	if s := a.str("every"); s != nil {
+		every, err := durations.Parse(*s)
+		switch {
+		case err != nil:
+			a.errorf("every", "Invalid every", "%v.", err)
+		case every <= 0:
+			a.errorf("every", "Invalid every", "every must be longer than zero, such as \"1m\"; repeated events all at one time would be one event.")
+		default:
+			e.Every = every
+		}
+	}
+	e.Attrs = a.object("attrs")
+	e.bad = e.bad || len(*diags) > n
+	return e
+}
+
+func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.Diagnostics) *Expect {
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	x := &Expect{Member: b.Labels[0], DeclRange: b.DefRange, Attrs: cty.NilVal}
+	x.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	a := &x.attrs
+	x.At = a.at("at", start)
+	x.Points = a.num("points")
+	x.Tier = a.str("tier")
+	x.Badges = a.list("badges")
+	if l := a.list("in_segments"); l != nil {
+		x.InSegments = *l
+	}
+	if l := a.list("not_in_segments"); l != nil {
+		x.NotInSegments = *l
+	}
+	x.Attrs = a.object("attrs")
+	x.Strikes = a.num("strikes")
+	x.Actions = a.list("actions")
+	cspec := child(spec, "campaign")
+	for _, cb := range content.Blocks {
+		x.Campaigns = append(x.Campaigns, decodeCampaign(cb, cspec, diags))
+	}
+	checks := len(content.Blocks)
+	for name := range content.Attributes {
+		if name != "at" {
+			checks++
+		}
+	}
+	if checks == 0 && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
+			"expect %q gives nothing to check: add points, tier, badges, segments, attrs, strikes, actions or a campaign block (`hearth explain test.expect`).", x.Member))
+	}
+	return x
+}
+
+func decodeCampaign(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *ExpectCampaign {
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	c := &ExpectCampaign{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
+	c.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	a := &c.attrs
+	c.Status = a.str("status")
+	c.Step = a.str("step")
+	c.Ended = a.str("ended")
+	c.Variant = a.str("variant")
+	c.Sent = a.list("sent")
+	c.Runs = a.num("runs")
+	if len(content.Attributes) == 0 && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
+			"campaign %q gives nothing to check: add status, step, ended, variant, sent or runs.", c.Name))
+	}
+	return c
+}
+
+func decodeAlert(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *ExpectAlert {
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	x := &ExpectAlert{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
+	x.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	x.Fired = x.attrs.num("fired")
+	x.Suppressed = x.attrs.num("suppressed")
+	if len(content.Attributes) == 0 && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
+			"expect_alert %q gives nothing to check: add fired or suppressed.", x.Name))
+	}
+	return x
+}
+
+// attrs reads a block's attributes, reporting each problem at the value
+// it is about. Test files have no variables or functions: values are
+// literals.
+type attrs struct {
+	hcl.Attributes
+	spec  *config.Block
+	def   hcl.Range
+	diags *hcl.Diagnostics
+}
+
+// rng is where an attribute's value is written, or the block's header
+// when it is not.
+func (a *attrs) rng(name string) hcl.Range {
+	if at, ok := a.Attributes[name]; ok {
+		return at.Expr.Range()
+	}
+	return a.def
+}
+
+func (a *attrs) errorf(name, summary, format string, args ...any) {
+	*a.diags = append(*a.diags, errorAt(a.rng(name), summary, format, args...))
+}
+
+// value evaluates an attribute, converted to ty; ok is false when it is
+// not set, null, or wrong (reported).
+func (a *attrs) value(name string, ty cty.Type, want string) (cty.Value, bool) {
+	at, ok := a.Attributes[name]
+	if !ok {
+		return cty.NilVal, false
+	}
+	v, d := at.Expr.Value(nil)
+	*a.diags = append(*a.diags, d...)
+	if d.HasErrors() || v.IsNull() {
+		return cty.NilVal, false
+	}
+	if ty == cty.DynamicPseudoType {
+		return v, true
+	}
+	c, err := convert.Convert(v, ty)
+	if err != nil {
+		a.errorf(name, "Invalid "+name, "%s must be %s, not %s.", name, want, friendly(v.Type()))
+		return cty.NilVal, false
+	}
+	return c, true
+}
+
+func (a *attrs) str(name string) *string {
+	v, ok := a.value(name, cty.String, "a string")
+	if !ok {
+		return nil
+	}
+	s := v.AsString()
+	if spec := a.attrSpec(name); spec != nil && spec.Kind == config.KindEnum && !slices.Contains(spec.Enum, s) {
+		a.errorf(name, "Invalid "+name, "%s = %q is not one of %s.%s", name, s, quoteList(spec.Enum), suggest(s, spec.Enum))
+		return nil
+	}
+	return &s
+}
+
+func (a *attrs) num(name string) *int {
+	v, ok := a.value(name, cty.Number, "a whole number")
+	if !ok {
+		return nil
+	}
+	var n int
+	if err := gocty.FromCtyValue(v, &n); err != nil {
+		a.errorf(name, "Invalid "+name, "%s must be a whole number, not %s.", name, v.AsBigFloat().String())
+		return nil
+	}
+	return &n
+}
+
+func (a *attrs) list(name string) *[]string {
+	v, ok := a.value(name, cty.List(cty.String), "a list of strings, such as [\"a\", \"b\"]")
+	if !ok {
+		return nil
+	}
+	out := []string{}
+	for _, e := range v.AsValueSlice() {
+		if e.IsNull() {
+			a.errorf(name, "Invalid "+name, "%s must not hold null.", name)
+			return nil
+		}
+		out = append(out, e.AsString())
+	}
+	return &out
+}
+
+// object reads an attribute written as an object, such as
+// { channel = "help" }; cty.NilVal when unset.
+func (a *attrs) object(name string) cty.Value {
+	v, ok := a.value(name, cty.DynamicPseudoType, "")
+	if !ok {
+		return cty.NilVal
+	}
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		a.errorf(name, "Invalid "+name, "%s must be an object such as { channel = \"help\" }, not %s.", name, friendly(v.Type()))
+		return cty.NilVal
+	}
+	if !v.IsWhollyKnown() {
+		return cty.NilVal
+	}
+	return v
+}
+
+// at reads a time: an offset from start, or an RFC 3339 time.
+func (a *attrs) at(name string, start time.Time) *time.Time {
+	s := a.str(name)
+	if s == nil {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, *s); err == nil {
+		return &t
+	}
+	d, err := durations.Parse(*s)
+	if err != nil {
+		a.errorf(name, "Invalid time", "%s = %q must be an offset from the test's start such as \"3d12h\", or an RFC 3339 time.", name, *s)
+		return nil
+	}
+	t := start.Add(d)
+	return &t
+}
+
+func (a *attrs) attrSpec(name string) *config.Attr {
+	for i := range a.spec.Attrs {
+		if a.spec.Attrs[i].Name == name {
+			return &a.spec.Attrs[i]
+		}
+	}
+	return nil
+}
+
+// element is where a list element or object key is written in e, or e's
+// range when it cannot tell.
+func element(e hcl.Expression, value string) hcl.Range {
+	switch x := e.(type) {
+	case *hclsyntax.TupleConsExpr:
+		for _, el := range x.Exprs {
+			if v, d := el.Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() && v.AsString() == value {
+				return el.Range()
+			}
+		}
+	case *hclsyntax.ObjectConsExpr:
+		for _, item := range x.Items {
+			if key(item.KeyExpr) == value {
+				return hcl.RangeBetween(item.KeyExpr.Range(), item.ValueExpr.Range())
+			}
+		}
+	}
+	return e.Range()
+}
+
+// key is the name an object key stands for: a bare word or a string.
+func key(e hcl.Expression) string {
+	if k := hcl.ExprAsKeyword(e); k != "" {
+		return k
+	}
+	if v, d := e.Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+		return v.AsString()
+	}
+	return ""
+}
+
+// friendly names a value's type the way people write values.
+func friendly(t cty.Type) string {
+	switch {
+	case t == cty.String:
+		return "a string"
+	case t == cty.Number:
+		return "a number"
+	case t == cty.Bool:
+		return "a bool"
+	case t.IsTupleType() || t.IsListType() || t.IsSetType():
+		return "a list"
+	case t.IsObjectType() || t.IsMapType():
+		return "an object"
+	}
+	return t.FriendlyName()
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,95 @@
+package hearthtest
+
+import "github.com/hearth-community/hearth/engine/config"
+
+// Campaign run states an expectation can name: a run under way, a run
+// that ended, or no run at all.
+const (
+	statusActive = "active"
+	statusDone   = "done"
+	statusNone   = "none"
+)
+
+// Schema is the format of a test file. The decoder reads test files with
+// it and `hearth explain test` prints it, so the two cannot disagree.
+// It is built on each call: callers may not change a shared one.
+func Schema() *config.Block {
+	campaign := &config.Block{
+		Type: "campaign", Labels: []string{"name"},
+		Doc: "Where the member is in a campaign of the configuration: the state of their run and the messages the campaign sent them. Only the attributes given are checked.",
+		Attrs: []config.Attr{
+			{Name: "status", Kind: config.KindEnum, Enum: []string{statusActive, statusDone, statusNone}, Doc: "The member's run: active (under way), done (ended), or none (never entered)."},
+			{Name: "step", Kind: config.KindString, Doc: "The step an active run is at: the one it waits on or runs next. \"\" when no run is active."},
+			{Name: "ended", Kind: config.KindEnum, Enum: []string{"goal", "finished", "left", "stopped"}, Doc: "Why the last run ended: goal (exit_when held), finished (after its last step or at exit), left (the member left the audience) or stopped (hearth campaign stop)."},
+			{Name: "variant", Kind: config.KindString, Doc: "The A/B variant a split step chose for the member; \"\" for none yet."},
+			{Name: "sent", Kind: config.KindStringList, Doc: "The steps whose messages the campaign sent the member, in order, over all runs. A send deferred by quiet hours or a frequency cap counts once it is sent.", Example: `["welcome", "nudge"]`},
+			{Name: "runs", Kind: config.KindNumber, Doc: "How many times the member entered the campaign."},
+		},
+		Example: `campaign "onboarding" {
+  status = "active"
+  step   = "nudge"
+  sent   = ["welcome"]
+}`,
+	}
+	expect := &config.Block{
+		Type: "expect", Labels: []string{"member"},
+		Doc: "The state a member must be in, after the test's events up to at. Only the attributes given are checked; a member no event names has the state of a new member.",
+		Attrs: []config.Attr{
+			{Name: "at", Kind: config.KindString, Doc: "When to look: an offset from start such as \"2d\", or an RFC 3339 time. Time-based rules run up to then; events after it are not applied.", Default: "the time of the test's last event"},
+			{Name: "points", Kind: config.KindNumber, Doc: "The member's points."},
+			{Name: "tier", Kind: config.KindString, Doc: "The member's tier; \"\" for none."},
+			{Name: "badges", Kind: config.KindStringList, Doc: "Every badge the member holds, in any order.", Example: `["first_post"]`},
+			{Name: "in_segments", Kind: config.KindStringList, Doc: "Segments the member must be in (others may hold them too)."},
+			{Name: "not_in_segments", Kind: config.KindStringList, Doc: "Segments the member must not be in."},
+			{Name: "attrs", Kind: config.KindAny, Doc: "Member attributes (member.attrs) and their values; other attributes are not checked.", Example: `{ email = "opted_out" }`},
+			{Name: "strikes", Kind: config.KindNumber, Doc: "The member's live moderation strikes."},
+			{Name: "actions", Kind: config.KindStringList, Doc: "The moderation decisions taken about the member, in order, with their durations.", Example: `["warn", "mute 1h"]`},
+		},
+		Blocks: []*config.Block{campaign},
+	}
+	event := &config.Block{
+		Type: "event", Labels: []string{"type"},
+		Doc: "An input event: a standard event type, or one an event block of the configuration declares. Events are applied in time order, whatever their order in the file.",
+		Attrs: []config.Attr{
+			{Name: "member", Kind: config.KindString, Required: true, Doc: "The member's id."},
+			{Name: "at", Kind: config.KindString, Required: true, Doc: "When: an offset from start such as \"3d12h\", or an RFC 3339 time."},
+			{Name: "id", Kind: config.KindString, Doc: "The event's id, its idempotency key; repeated events get -1, -2 ... after it.", Default: "test-N for the N-th event block"},
+			{Name: "attrs", Kind: config.KindAny, Doc: "The event's attributes, of the types its event type declares (`hearth explain events`).", Example: `{ channel = "help" }`},
+			{Name: "repeat", Kind: config.KindNumber, Doc: "Send the event this many times, every apart; 0 sends nothing (handy in generated tests).", Default: "1"},
+			{Name: "every", Kind: config.KindDuration, Doc: "The time between repeated events; longer than zero.", Default: "1m"},
+		},
+	}
+	alert := &config.Block{
+		Type: "expect_alert", Labels: []string{"alert"},
+		Doc: "How often an alert of the configuration fired over all the test's events, summed over communities.",
+		Attrs: []config.Attr{
+			{Name: "fired", Kind: config.KindNumber, Doc: "Times the alert fired."},
+			{Name: "suppressed", Kind: config.KindNumber, Doc: "Times its cool-down held it back."},
+		},
+	}
+	test := &config.Block{
+		Type: "test", Labels: []string{"name"},
+		Doc: "A rule unit test in a *.hearthtest.hcl file, run by hearth test: timed events, then the state members must be in and how often alerts fired. Each test starts from no members; names are unique in a directory, and a test must have at least one expect or expect_alert block.",
+		Attrs: []config.Attr{
+			{Name: "start", Kind: config.KindString, Doc: "The RFC 3339 time that offsets such as at = \"1h\" count from.", Default: "2026-01-01T00:00:00Z"},
+		},
+		Blocks: []*config.Block{event, expect, alert},
+		Example: `test "ten posts make a regular" {
+  event "message.posted" {
+    member = "ann"
+    at     = "1h"
+    attrs  = { channel = "help" }
+    repeat = 10
+    every  = "1m"
+  }
+  expect "ann" {
+    points = 10
+    tier   = "regular"
+  }
+}`,
+	}
+	return &config.Block{
+		Doc:    "A rule test file: test blocks, in files named *.hearthtest.hcl next to the configuration.",
+		Blocks: []*config.Block{test},
+	}
+}
