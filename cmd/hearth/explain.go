@@ -393,8 +393,12 @@ const durationsText = `Durations, rates and times of day
 Duration: a number and a unit, or several: "90s", "15m", "72h", "14d", "2w",
 "1d12h". Units: s, m, h, d (24 hours) and w (7 days).
 
-Rate: a count and a window, "5/30d" means at most 5 in any 30 days. Used by
-limit, points_cap and frequency_cap.
+Rate: a count and a window. For limit and frequency_cap the window slides:
+"5/30d" means at most 5 in any 30 days, the 30 days up to now. points_cap
+counts whole UTC days instead: "100/1d" is at most 100 points on the
+current UTC day (it starts again at 00:00 UTC), and "100/7d" on the current
+UTC day and the 6 days before it. A points_cap window must be a whole
+number of days: "1d", "24h", "48h" or "1w", not "36h".
 
 Time of day: "HH:MM" on a 24-hour clock, "22:00". Used by quiet_hours and a
 step's at. Times are in the member's time zone, or hearth.timezone.
