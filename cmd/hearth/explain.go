@@ -369,6 +369,10 @@ contains, startsWith, endsWith, ?: and ?? (nil coalescing).
 Quoting: use single quotes inside rules to avoid escaping,
   when = "count('message.posted', '30d') >= 10"
 
+Variables and locals are not names in a rule; interpolate them into the
+string, which HCL fills in when the file is read (a string within quotes):
+  when = "member.points >= ${var.threshold} && event.channel == '${var.help}'"
+
 Windows such as '30d' are whole days, counted in per-day buckets, and must
 be literals so hearth can check them. Segment, badge and tier names in
 in_segment, has_badge and rank_of are checked too.

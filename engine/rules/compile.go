@@ -549,6 +549,7 @@ func keys(m map[string]bool) []string {
 
 var (
 	reUnknownName  = regexp.MustCompile(`^unknown name (\S+)`)
+	reHCLRef       = regexp.MustCompile(`^(var|local)\.[A-Za-z_][A-Za-z0-9_-]*`)
 	reNoField      = regexp.MustCompile(`^type \*?\S*\.(Member|Community) has no field (\S+)`)
 	reUnknownField = regexp.MustCompile(`^unknown field (\S+)`)
 	reUnknownFunc  = regexp.MustCompile(`^unknown func (\S+)`)
@@ -591,6 +592,18 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 			return e
 		}
 		e.Message = fmt.Sprintf("Unknown name %q.", name)
+		if ref := reHCLRef.FindString(src[from:]); ref != "" && (name == "var" || name == "local") {
+			// Terraform habit: a rule is an expr string hearth runs on
+			// events, where HCL's var and local do not exist; the value
+			// goes into the string when the file is read.
+			e.To = from + len(ref)
+			fixed := "${" + ref + "}"
+			if whole := src[:from] + fixed + src[e.To:]; len(whole) <= 80 && !strings.Contains(whole, "\n") {
+				fixed = whole
+			}
+			e.Hint = fmt.Sprintf("A rule is an expression in a string, which hearth evaluates itself: HCL's var and local are not names in it. Interpolate the value into the string, filled in when the file is read: \"%s\" (a string value needs quotes in the rule: '${%s}').", fixed, ref)
+			return e
+		}
 		e.Hint = DidYouMean(name, names())
 		if e.Hint == "" {
 			e.Hint = "A rule can read member, community, now" + map[bool]string{true: ", event", false: ""}[scope.Event != nil] + " and the functions listed by `hearth explain functions`."
