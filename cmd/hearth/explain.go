@@ -38,28 +38,36 @@ Examples:
   hearth explain campaign.step
   hearth explain count
   hearth explain -json > hearth-schema.json
+  hearth explain -json campaign.step     # one topic's part of the schema
 `
 
 func runExplain(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "explain", explainUsage)
-	asJSON := fs.Bool("json", false, "Print the whole schema as JSON, for editors and tools.")
+	asJSON := fs.Bool("json", false, "Print the schema as JSON, for editors and tools: the whole schema, or the TOPIC's part of it.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
 	}
+	if len(pos) > 1 {
+		fmt.Fprintln(s.err, "hearth explain: give one topic.")
+		return 1
+	}
 	if *asJSON {
+		doc := schemaJSON()
+		if len(pos) == 1 {
+			if doc, ok = topicJSON(doc, pos[0]); !ok {
+				unknownTopic(s, pos[0])
+				return 1
+			}
+		}
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(schemaJSON())
+		_ = enc.Encode(doc)
 		return 0
 	}
 	if len(pos) == 0 {
 		explainOverview(s.out)
 		return 0
-	}
-	if len(pos) > 1 {
-		fmt.Fprintln(s.err, "hearth explain: give one topic.")
-		return 1
 	}
 	topic := pos[0]
 	w := s.out
@@ -90,7 +98,7 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		typ := strings.TrimPrefix(topic, "platform.")
 		spec, ok := platformSpecs()[typ]
 		if !ok {
-			fmt.Fprintf(s.err, "hearth explain: no platform type %q.%s Known: %s.\n", typ, didYouMean(typ, keys(platformSpecs())), strings.Join(keys(platformSpecs()), ", "))
+			unknownTopic(s, topic)
 			return 1
 		}
 		explainBlock(w, &config.Block{Type: "platform", Labels: []string{`"` + spec.Type + `"`, "name"}, Doc: spec.Doc, Example: spec.Example, Attrs: spec.Attrs}, "platform")
@@ -121,6 +129,15 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 			return 0
 		}
 	}
+	unknownTopic(s, topic)
+	return 1
+}
+
+func unknownTopic(s *stdio, topic string) {
+	if typ, ok := strings.CutPrefix(topic, "platform."); ok {
+		fmt.Fprintf(s.err, "hearth explain: no platform type %q.%s Known: %s.\n", typ, didYouMean(typ, keys(platformSpecs())), strings.Join(keys(platformSpecs()), ", "))
+		return
+	}
 	var all []string
 	for _, b := range config.Root.Blocks {
 		all = append(all, b.Type)
@@ -130,7 +147,6 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 	}
 	all = append(all, "rules", "functions", "member", "events", "durations", "templates")
 	fmt.Fprintf(s.err, "hearth explain: no topic %q.%s Run 'hearth explain' for the list.\n", topic, didYouMean(topic, all))
-	return 1
 }
 
 func keys[V any](m map[string]V) []string {
@@ -436,51 +452,55 @@ placeholder values, so type errors show up before anything is sent.
 `
 
 // schemaJSON is the schema for -json.
-func schemaJSON() any {
-	type attr struct {
-		Name     string   `json:"name"`
-		Kind     string   `json:"kind"`
-		Required bool     `json:"required,omitempty"`
-		Secret   bool     `json:"secret,omitempty"`
-		Enum     []string `json:"enum,omitempty"`
-		Refs     []string `json:"refs,omitempty"`
-		Default  string   `json:"default,omitempty"`
-		Doc      string   `json:"doc"`
+// attrJSON, blockJSON and functionJSON are the schema's JSON form.
+type attrJSON struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Required bool     `json:"required,omitempty"`
+	Secret   bool     `json:"secret,omitempty"`
+	Enum     []string `json:"enum,omitempty"`
+	Refs     []string `json:"refs,omitempty"`
+	Default  string   `json:"default,omitempty"`
+	Doc      string   `json:"doc"`
+}
+
+type blockJSONType struct {
+	Type    string          `json:"type"`
+	Labels  []string        `json:"labels,omitempty"`
+	Doc     string          `json:"doc"`
+	Single  bool            `json:"single,omitempty"`
+	Attrs   []attrJSON      `json:"attributes,omitempty"`
+	Blocks  []blockJSONType `json:"blocks,omitempty"`
+	Example string          `json:"example,omitempty"`
+}
+
+type functionJSON struct {
+	Signature string `json:"signature"`
+	Doc       string `json:"doc"`
+	Example   string `json:"example"`
+}
+
+func blockJSON(b *config.Block) blockJSONType {
+	out := blockJSONType{Type: b.Type, Labels: b.Labels, Doc: b.Doc, Single: b.Single, Example: b.Example}
+	for _, a := range b.Attrs {
+		out.Attrs = append(out.Attrs, attrJSON{a.Name, a.Kind.String(), a.Required, a.Secret, a.Enum, a.Refs, a.Default, a.Doc})
 	}
-	type block struct {
-		Type    string   `json:"type"`
-		Labels  []string `json:"labels,omitempty"`
-		Doc     string   `json:"doc"`
-		Single  bool     `json:"single,omitempty"`
-		Attrs   []attr   `json:"attributes,omitempty"`
-		Blocks  []block  `json:"blocks,omitempty"`
-		Example string   `json:"example,omitempty"`
+	for _, c := range b.Blocks {
+		out.Blocks = append(out.Blocks, blockJSON(c))
 	}
-	var conv func(b *config.Block) block
-	conv = func(b *config.Block) block {
-		out := block{Type: b.Type, Labels: b.Labels, Doc: b.Doc, Single: b.Single, Example: b.Example}
-		for _, a := range b.Attrs {
-			out.Attrs = append(out.Attrs, attr{a.Name, a.Kind.String(), a.Required, a.Secret, a.Enum, a.Refs, a.Default, a.Doc})
-		}
-		for _, c := range b.Blocks {
-			out.Blocks = append(out.Blocks, conv(c))
-		}
-		return out
-	}
-	root := conv(config.Root)
-	var platforms []block
+	return out
+}
+
+func schemaJSON() map[string]any {
+	root := blockJSON(config.Root)
+	var platforms []blockJSONType
 	for _, k := range keys(platformSpecs()) {
 		sp := platformSpecs()[k]
-		platforms = append(platforms, conv(&config.Block{Type: sp.Type, Doc: sp.Doc, Attrs: sp.Attrs, Example: sp.Example}))
+		platforms = append(platforms, blockJSON(&config.Block{Type: sp.Type, Doc: sp.Doc, Attrs: sp.Attrs, Example: sp.Example}))
 	}
-	type fn struct {
-		Signature string `json:"signature"`
-		Doc       string `json:"doc"`
-		Example   string `json:"example"`
-	}
-	var fns []fn
+	var fns []functionJSON
 	for _, f := range rules.Functions() {
-		fns = append(fns, fn{f.Signature, f.Doc, f.Example})
+		fns = append(fns, functionJSON{f.Signature, f.Doc, f.Example})
 	}
 	return map[string]any{
 		"format_version": "1.0",
@@ -490,4 +510,61 @@ func schemaJSON() any {
 		"member_fields":  rules.MemberFields(),
 		"events":         rules.StandardEvents(),
 	}
+}
+
+// topicJSON is the part of the schema (as schemaJSON makes it) that one
+// topic covers, under the same keys, with the topic named: a block under
+// "blocks", a platform type under "platforms", a function under
+// "rule_functions", an event type under "events"; the topics that are
+// prose (rules, durations, templates) as "text".
+func topicJSON(whole map[string]any, topic string) (map[string]any, bool) {
+	out := map[string]any{"format_version": whole["format_version"], "topic": topic}
+	switch topic {
+	case "rules":
+		out["text"] = rulesText
+		return out, true
+	case "durations":
+		out["text"] = durationsText
+		return out, true
+	case "templates":
+		out["text"] = templatesText
+		return out, true
+	case "functions":
+		out["rule_functions"] = whole["rule_functions"]
+		return out, true
+	case "member":
+		out["member_fields"] = whole["member_fields"]
+		return out, true
+	case "community.fields":
+		out["community_fields"] = rules.CommunityFields()
+		return out, true
+	case "events":
+		out["events"] = whole["events"]
+		return out, true
+	}
+	if typ, ok := strings.CutPrefix(topic, "platform."); ok {
+		spec, ok := platformSpecs()[typ]
+		if !ok {
+			return nil, false
+		}
+		out["platforms"] = []any{blockJSON(&config.Block{Type: spec.Type, Doc: spec.Doc, Attrs: spec.Attrs, Example: spec.Example})}
+		return out, true
+	}
+	if b := findBlock(topic); b != nil {
+		out["blocks"] = []any{blockJSON(b)}
+		return out, true
+	}
+	for _, f := range rules.Functions() {
+		if f.Name == topic {
+			out["rule_functions"] = []functionJSON{{f.Signature, f.Doc, f.Example}}
+			return out, true
+		}
+	}
+	for _, e := range rules.StandardEvents() {
+		if e.Name == topic {
+			out["events"] = []rules.EventType{e}
+			return out, true
+		}
+	}
+	return nil, false
 }

@@ -157,6 +157,23 @@ func printMainUsage(w io.Writer) {
 	fmt.Fprintf(w, mainUsage, b.String())
 }
 
+// isHelp says whether a command group's first argument asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// groupUsage answers a command group (local, member, outbox ...) called
+// without one of its verbs: usage on stdout and 0 when help was asked
+// for, usage on stderr and 1 when the verb is missing or unknown.
+func groupUsage(s *stdio, args []string, usage string) int {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(s.out, usage)
+		return 0
+	}
+	fmt.Fprint(s.err, usage)
+	return 1
+}
+
 // newFlags makes a flag set whose -h prints the command's usage.
 func newFlags(s *stdio, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("hearth "+name, flag.ContinueOnError)

@@ -47,8 +47,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		return runPardon(ctx, s, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "show" && args[0] != "why") {
-		fmt.Fprint(s.err, memberUsage)
-		return 1
+		return groupUsage(s, args, memberUsage)
 	}
 	verb := args[0]
 	fs := newFlags(s, "member "+verb, memberUsage)
