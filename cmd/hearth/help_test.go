@@ -123,3 +123,12 @@ func TestExplainTopics(t *testing.T) {
 		t.Errorf("hearth explain -json: %v, keys %v; want the whole schema", err, keys(whole))
 	}
 }
+
+// The README says every command has -h with examples.
+func TestEveryUsageHasExamples(t *testing.T) {
+	for _, c := range commands() {
+		if !strings.Contains(c.usage, "\nExamples:\n  ") {
+			t.Errorf("hearth %s -h has no Examples section", c.name)
+		}
+	}
+}

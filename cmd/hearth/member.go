@@ -33,7 +33,7 @@ decision with its rule and evidence.
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
 Examples:
-  hearth replay -events history.jsonl examples/quickstart
+  hearth replay -events examples/quickstart/events.jsonl examples/quickstart
   hearth member show u07 examples/quickstart
   hearth member show -json u07 examples/quickstart | jq .campaigns
   hearth member why u07 segment.lurkers examples/quickstart

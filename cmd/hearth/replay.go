@@ -48,7 +48,7 @@ logged to stderr as text lines, or as JSON lines with -json.
 Use 'hearth simulate' to try rules without touching the store.
 
 Examples:
-  hearth replay -events history.jsonl examples/quickstart
+  hearth replay -events examples/quickstart/events.jsonl examples/quickstart
   hearth import stackexchange dump/ | hearth replay -events - examples/stackexchange
   hearth replay -events history.jsonl -url http://127.0.0.1:7341
 `

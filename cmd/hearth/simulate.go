@@ -43,11 +43,11 @@ that do not match their declared types) are logged to stderr as text
 lines, or as JSON lines with -json.
 
 Examples:
-  hearth simulate -events history.jsonl examples/quickstart
+  hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
   hearth import stackexchange dump/ > se.jsonl
   hearth simulate -events se.jsonl -outcomes awards.jsonl examples/stackexchange
-  hearth simulate -events history.jsonl -report-json health.json examples/health-report
+  hearth simulate -events examples/health-report/events.jsonl -report-json health.json examples/health-report
   hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected
 `
 

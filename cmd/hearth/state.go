@@ -39,6 +39,13 @@ serves (a SQLite file while hearth run is stopped, or PostgreSQL at any
 time). After event ids are forgotten, events from before the cut are
 refused (hearth run answers 422, replay counts them as too old): hearth
 could no longer tell them apart from events already applied.
+
+Examples:
+  hearth state list mycommunity
+  hearth state show community.explorers.channel.welcome mycommunity
+  hearth state mv community.explorers.channel.general community.explorers.channel.lobby mycommunity
+  hearth state import community.explorers.role.core 1122334455 mycommunity
+  hearth state prune -dry-run mycommunity
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
