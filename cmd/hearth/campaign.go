@@ -44,8 +44,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		return runCampaignShow(ctx, s, args[1:])
 	}
 	if len(args) == 0 || args[0] != "stop" {
-		fmt.Fprint(s.err, campaignUsage)
-		return 1
+		return groupUsage(s, args, campaignUsage)
 	}
 	fs := newFlags(s, "campaign stop", campaignUsage)
 	member := fs.String("member", "", "Stop only this member's run.")

@@ -40,28 +40,36 @@ Examples:
   hearth explain campaign.step
   hearth explain count
   hearth explain -json > hearth-schema.json
+  hearth explain -json campaign.step     # one topic's part of the schema
 `
 
 func runExplain(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "explain", explainUsage)
-	asJSON := fs.Bool("json", false, "Print the whole schema as JSON, for editors and tools.")
+	asJSON := fs.Bool("json", false, "Print the schema as JSON, for editors and tools: the whole schema, or the TOPIC's part of it.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
 	}
+	if len(pos) > 1 {
+		fmt.Fprintln(s.err, "hearth explain: give one topic.")
+		return 1
+	}
 	if *asJSON {
+		doc := schemaJSON()
+		if len(pos) == 1 {
+			if doc, ok = topicJSON(doc, pos[0]); !ok {
+				unknownTopic(s, pos[0])
+				return 1
+			}
+		}
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(schemaJSON())
+		_ = enc.Encode(doc)
 		return 0
 	}
 	if len(pos) == 0 {
 		explainOverview(s.out)
 		return 0
-	}
-	if len(pos) > 1 {
-		fmt.Fprintln(s.err, "hearth explain: give one topic.")
-		return 1
 	}
 	topic := pos[0]
 	w := s.out
@@ -92,7 +100,7 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		typ := strings.TrimPrefix(topic, "platform.")
 		spec, ok := platformSpecs()[typ]
 		if !ok {
-			fmt.Fprintf(s.err, "hearth explain: no platform type %q.%s Known: %s.\n", typ, didYouMean(typ, keys(platformSpecs())), strings.Join(keys(platformSpecs()), ", "))
+			unknownTopic(s, topic)
 			return 1
 		}
 		explainBlock(w, &config.Block{Type: "platform", Labels: []string{`"` + spec.Type + `"`, "name"}, Doc: spec.Doc, Example: spec.Example, Attrs: spec.Attrs}, "platform")
@@ -135,6 +143,15 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 			return 0
 		}
 	}
+	unknownTopic(s, topic)
+	return 1
+}
+
+func unknownTopic(s *stdio, topic string) {
+	if typ, ok := strings.CutPrefix(topic, "platform."); ok {
+		fmt.Fprintf(s.err, "hearth explain: no platform type %q.%s Known: %s.\n", typ, didYouMean(typ, keys(platformSpecs())), strings.Join(keys(platformSpecs()), ", "))
+		return
+	}
 	var all []string
 	for _, b := range config.Root.Blocks {
 		all = append(all, b.Type)
@@ -144,7 +161,6 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 	}
 	all = append(all, "rules", "functions", "member", "events", "durations", "templates", "test")
 	fmt.Fprintf(s.err, "hearth explain: no topic %q.%s Run 'hearth explain' for the list.\n", topic, didYouMean(topic, all))
-	return 1
 }
 
 func keys[V any](m map[string]V) []string {
@@ -398,6 +414,10 @@ contains, startsWith, endsWith, ?: and ?? (nil coalescing).
 Quoting: use single quotes inside rules to avoid escaping,
   when = "count('message.posted', '30d') >= 10"
 
+Variables and locals are not names in a rule; interpolate them into the
+string, which HCL fills in when the file is read (a string within quotes):
+  when = "member.points >= ${var.threshold} && event.channel == '${var.help}'"
+
 Windows such as '30d' are whole days, counted in per-day buckets, and must
 be literals so hearth can check them. Segment, badge and tier names in
 in_segment, has_badge and rank_of are checked too.
@@ -422,8 +442,12 @@ const durationsText = `Durations, rates and times of day
 Duration: a number and a unit, or several: "90s", "15m", "72h", "14d", "2w",
 "1d12h". Units: s, m, h, d (24 hours) and w (7 days).
 
-Rate: a count and a window, "5/30d" means at most 5 in any 30 days. Used by
-limit, points_cap and frequency_cap.
+Rate: a count and a window. For limit and frequency_cap the window slides:
+"5/30d" means at most 5 in any 30 days, the 30 days up to now. points_cap
+counts whole UTC days instead: "100/1d" is at most 100 points on the
+current UTC day (it starts again at 00:00 UTC), and "100/7d" on the current
+UTC day and the 6 days before it. A points_cap window must be a whole
+number of days: "1d", "24h", "48h" or "1w", not "36h".
 
 Time of day: "HH:MM" on a 24-hour clock, "22:00". Used by quiet_hours and a
 step's at. Times are in the member's time zone, or hearth.timezone.
@@ -457,51 +481,55 @@ placeholder values, so type errors show up before anything is sent.
 `
 
 // schemaJSON is the schema for -json.
-func schemaJSON() any {
-	type attr struct {
-		Name     string   `json:"name"`
-		Kind     string   `json:"kind"`
-		Required bool     `json:"required,omitempty"`
-		Secret   bool     `json:"secret,omitempty"`
-		Enum     []string `json:"enum,omitempty"`
-		Refs     []string `json:"refs,omitempty"`
-		Default  string   `json:"default,omitempty"`
-		Doc      string   `json:"doc"`
+// attrJSON, blockJSON and functionJSON are the schema's JSON form.
+type attrJSON struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Required bool     `json:"required,omitempty"`
+	Secret   bool     `json:"secret,omitempty"`
+	Enum     []string `json:"enum,omitempty"`
+	Refs     []string `json:"refs,omitempty"`
+	Default  string   `json:"default,omitempty"`
+	Doc      string   `json:"doc"`
+}
+
+type blockJSONType struct {
+	Type    string          `json:"type"`
+	Labels  []string        `json:"labels,omitempty"`
+	Doc     string          `json:"doc"`
+	Single  bool            `json:"single,omitempty"`
+	Attrs   []attrJSON      `json:"attributes,omitempty"`
+	Blocks  []blockJSONType `json:"blocks,omitempty"`
+	Example string          `json:"example,omitempty"`
+}
+
+type functionJSON struct {
+	Signature string `json:"signature"`
+	Doc       string `json:"doc"`
+	Example   string `json:"example"`
+}
+
+func blockJSON(b *config.Block) blockJSONType {
+	out := blockJSONType{Type: b.Type, Labels: b.Labels, Doc: b.Doc, Single: b.Single, Example: b.Example}
+	for _, a := range b.Attrs {
+		out.Attrs = append(out.Attrs, attrJSON{a.Name, a.Kind.String(), a.Required, a.Secret, a.Enum, a.Refs, a.Default, a.Doc})
 	}
-	type block struct {
-		Type    string   `json:"type"`
-		Labels  []string `json:"labels,omitempty"`
-		Doc     string   `json:"doc"`
-		Single  bool     `json:"single,omitempty"`
-		Attrs   []attr   `json:"attributes,omitempty"`
-		Blocks  []block  `json:"blocks,omitempty"`
-		Example string   `json:"example,omitempty"`
+	for _, c := range b.Blocks {
+		out.Blocks = append(out.Blocks, blockJSON(c))
 	}
-	var conv func(b *config.Block) block
-	conv = func(b *config.Block) block {
-		out := block{Type: b.Type, Labels: b.Labels, Doc: b.Doc, Single: b.Single, Example: b.Example}
-		for _, a := range b.Attrs {
-			out.Attrs = append(out.Attrs, attr{a.Name, a.Kind.String(), a.Required, a.Secret, a.Enum, a.Refs, a.Default, a.Doc})
-		}
-		for _, c := range b.Blocks {
-			out.Blocks = append(out.Blocks, conv(c))
-		}
-		return out
-	}
-	root := conv(config.Root)
-	var platforms []block
+	return out
+}
+
+func schemaJSON() map[string]any {
+	root := blockJSON(config.Root)
+	var platforms []blockJSONType
 	for _, k := range keys(platformSpecs()) {
 		sp := platformSpecs()[k]
-		platforms = append(platforms, conv(&config.Block{Type: sp.Type, Doc: sp.Doc, Attrs: sp.Attrs, Example: sp.Example}))
+		platforms = append(platforms, blockJSON(&config.Block{Type: sp.Type, Doc: sp.Doc, Attrs: sp.Attrs, Example: sp.Example}))
 	}
-	type fn struct {
-		Signature string `json:"signature"`
-		Doc       string `json:"doc"`
-		Example   string `json:"example"`
-	}
-	var fns []fn
+	var fns []functionJSON
 	for _, f := range rules.Functions() {
-		fns = append(fns, fn{f.Signature, f.Doc, f.Example})
+		fns = append(fns, functionJSON{f.Signature, f.Doc, f.Example})
 	}
 	return map[string]any{
 		"format_version": "1.0",
@@ -512,4 +540,61 @@ func schemaJSON() any {
 		"events":         rules.StandardEvents(),
 		"test_blocks":    conv(hearthtest.Schema()).Blocks,
 	}
+}
+
+// topicJSON is the part of the schema (as schemaJSON makes it) that one
+// topic covers, under the same keys, with the topic named: a block under
+// "blocks", a platform type under "platforms", a function under
+// "rule_functions", an event type under "events"; the topics that are
+// prose (rules, durations, templates) as "text".
+func topicJSON(whole map[string]any, topic string) (map[string]any, bool) {
+	out := map[string]any{"format_version": whole["format_version"], "topic": topic}
+	switch topic {
+	case "rules":
+		out["text"] = rulesText
+		return out, true
+	case "durations":
+		out["text"] = durationsText
+		return out, true
+	case "templates":
+		out["text"] = templatesText
+		return out, true
+	case "functions":
+		out["rule_functions"] = whole["rule_functions"]
+		return out, true
+	case "member":
+		out["member_fields"] = whole["member_fields"]
+		return out, true
+	case "community.fields":
+		out["community_fields"] = rules.CommunityFields()
+		return out, true
+	case "events":
+		out["events"] = whole["events"]
+		return out, true
+	}
+	if typ, ok := strings.CutPrefix(topic, "platform."); ok {
+		spec, ok := platformSpecs()[typ]
+		if !ok {
+			return nil, false
+		}
+		out["platforms"] = []any{blockJSON(&config.Block{Type: spec.Type, Doc: spec.Doc, Attrs: spec.Attrs, Example: spec.Example})}
+		return out, true
+	}
+	if b := findBlock(topic); b != nil {
+		out["blocks"] = []any{blockJSON(b)}
+		return out, true
+	}
+	for _, f := range rules.Functions() {
+		if f.Name == topic {
+			out["rule_functions"] = []functionJSON{{f.Signature, f.Doc, f.Example}}
+			return out, true
+		}
+	}
+	for _, e := range rules.StandardEvents() {
+		if e.Name == topic {
+			out["events"] = []rules.EventType{e}
+			return out, true
+		}
+	}
+	return nil, false
 }

@@ -64,12 +64,8 @@ func importSources() map[string]func(context.Context, *stdio, []string) int {
 }
 
 func runImport(ctx context.Context, s *stdio, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
-		fmt.Fprint(s.out, importUsage)
-		if len(args) == 0 {
-			return 1
-		}
-		return 0
+	if len(args) == 0 || isHelp(args[0]) {
+		return groupUsage(s, args, importUsage)
 	}
 	sources := importSources()
 	if run, ok := sources[args[0]]; ok {

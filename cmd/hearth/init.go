@@ -7,9 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-const initUsage = `Usage: hearth init [DIR]
+const initUsage = `Usage: hearth init [-force] [DIR]
 
 Writes a working starter configuration into DIR (default: the current
 directory): a community on the built-in local platform, segments, a tier
@@ -18,10 +19,14 @@ English and Chinese (main.hcl), and rule tests of it that pass
 (main.hearthtest.hcl). It validates as written; edit it from there, and
 run 'hearth test' after each change.
 
-Existing files are never overwritten.
+A directory that already holds *.hcl files is refused: the starter's
+blocks would clash with the configuration there, and its tests would fail.
+With -force, init writes the starter files that are missing beside them.
+Existing files are never overwritten, even with -force.
 
 Examples:
   hearth init mycommunity && hearth validate mycommunity && hearth test mycommunity
+  hearth init -force .      # add the starter to a directory with other files
 `
 
 const starterConfig = `# A hearth starter. Run 'hearth validate' after each change and
@@ -225,6 +230,7 @@ test "two silent weeks make a lurker" {
 
 func runInit(_ context.Context, s *stdio, args []string) int {
 	fset := newFlags(s, "init", initUsage)
+	force := fset.Bool("force", false, "Write the starter files even when DIR already holds *.hcl files (existing files are still kept).")
 	pos, code, ok := parse(fset, args)
 	if !ok {
 		return code
@@ -232,6 +238,17 @@ func runInit(_ context.Context, s *stdio, args []string) int {
 	dir, ok := dirArg(pos, s, "init")
 	if !ok {
 		return 1
+	}
+	if !*force {
+		existing, err := filepath.Glob(filepath.Join(dir, "*.hcl"))
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth init: %v\n", err)
+			return 1
+		}
+		if len(existing) > 0 {
+			fmt.Fprintf(s.err, "hearth init: %s already holds a configuration (%s); the starter would clash with it, so nothing was written.\nRun 'hearth init -force %s' to add the starter files that are missing anyway, or choose an empty directory.\n", dir, strings.Join(existing, ", "), dir)
+			return 1
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(s.err, "hearth init: %v\n", err)

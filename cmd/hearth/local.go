@@ -41,8 +41,7 @@ Examples:
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if len(args) == 0 || (args[0] != "join" && args[0] != "post" && args[0] != "react" && args[0] != "reply" && args[0] != "show") {
-		fmt.Fprint(s.err, localUsage)
-		return 1
+		return groupUsage(s, args, localUsage)
 	}
 	verb := args[0]
 	fs := newFlags(s, "local "+verb, localUsage)

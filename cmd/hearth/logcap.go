@@ -71,8 +71,24 @@ func (c *warnCap) report(w io.Writer, cmd string) {
 
 // sandboxLogger is the log of a replay: warnings and errors only (rule
 // failures, events that do not match their declared types), each kind
-// shown a few times.
-func sandboxLogger(s *stdio) (*slog.Logger, *warnCap) {
-	c := newWarnCap(logHandler(s, &slog.HandlerOptions{Level: slog.LevelWarn}), 3)
+// shown a few times. The lines are text, among the command's own human
+// output, and JSON only with -json (asJSON), for a machine reading both;
+// the wall-clock time is left out of text lines, as a replay's events
+// carry their own times.
+func sandboxLogger(s *stdio, asJSON bool) (*slog.Logger, *warnCap) {
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+	var h slog.Handler
+	if asJSON {
+		h = slog.NewJSONHandler(s.err, opts)
+	} else {
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+		h = slog.NewTextHandler(s.err, opts)
+	}
+	c := newWarnCap(h, 3)
 	return slog.New(c), c
 }

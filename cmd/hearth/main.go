@@ -103,7 +103,7 @@ func commands() []command {
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},
 		{"report", "Print the community health report: retention, activity, funnel, referrals, points, value, NPS", reportUsage, runReport},
 		{"bench", "Measure the engine on this machine and print the figures", benchUsage, runBench},
-		{"version", "Print hearth's version", "Usage: hearth version\n", runVersion},
+		{"version", "Print hearth's version", versionUsage, runVersion},
 	}
 }
 
@@ -155,6 +155,23 @@ func printMainUsage(w io.Writer) {
 		fmt.Fprintf(&b, "  %-13s %s\n", c.name, c.synopsis)
 	}
 	fmt.Fprintf(w, mainUsage, b.String())
+}
+
+// isHelp says whether a command group's first argument asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// groupUsage answers a command group (local, member, outbox ...) called
+// without one of its verbs: usage on stdout and 0 when help was asked
+// for, usage on stderr and 1 when the verb is missing or unknown.
+func groupUsage(s *stdio, args []string, usage string) int {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(s.out, usage)
+		return 0
+	}
+	fmt.Fprint(s.err, usage)
+	return 1
 }
 
 // newFlags makes a flag set whose -h prints the command's usage.
@@ -283,8 +300,19 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
+const versionUsage = `Usage: hearth version [-json]
+
+Prints hearth's version and the Go version it was built with; -json adds
+the platform types this binary has. required_version in the hearth block
+is checked against this version.
+
+Examples:
+  hearth version
+  hearth version -json | jq -r .version
+`
+
 func runVersion(_ context.Context, s *stdio, args []string) int {
-	fs := newFlags(s, "version", "Usage: hearth version [-json]\n\nPrints hearth's version and the Go version it was built with.\n")
+	fs := newFlags(s, "version", versionUsage)
 	asJSON := fs.Bool("json", false, "Print as JSON.")
 	if _, code, ok := parse(fs, args); !ok {
 		return code

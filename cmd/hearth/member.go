@@ -33,7 +33,7 @@ decision with its rule and evidence.
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
 Examples:
-  hearth replay -events history.jsonl examples/quickstart
+  hearth replay -events examples/quickstart/events.jsonl examples/quickstart
   hearth member show u07 examples/quickstart
   hearth member show -json u07 examples/quickstart | jq .campaigns
   hearth member why u07 segment.lurkers examples/quickstart
@@ -47,8 +47,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		return runPardon(ctx, s, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "show" && args[0] != "why") {
-		fmt.Fprint(s.err, memberUsage)
-		return 1
+		return groupUsage(s, args, memberUsage)
 	}
 	verb := args[0]
 	fs := newFlags(s, "member "+verb, memberUsage)

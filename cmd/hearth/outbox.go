@@ -39,8 +39,7 @@ Examples:
 
 func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "retry" && args[0] != "drop" && args[0] != "send") {
-		fmt.Fprint(s.err, outboxUsage)
-		return 1
+		return groupUsage(s, args, outboxUsage)
 	}
 	verb := args[0]
 	fs := newFlags(s, "outbox "+verb, outboxUsage)

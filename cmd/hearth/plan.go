@@ -64,6 +64,11 @@ apply: attributes edited by hand and objects deleted, as the values hearth
 applied -> the live ones. Attributes in a block's ignore_changes are not
 drift. It changes nothing. Same as 'hearth plan -refresh-only'; takes the
 same options (-json, -detailed-exitcode: exit 2 only when there is drift).
+
+Examples:
+  hearth drift mycommunity
+  hearth drift -detailed-exitcode mycommunity   # in a nightly job: exit 2 when something changed
+  hearth drift -json mycommunity | jq '.changes[] | .address'
 `
 
 func runDrift(ctx context.Context, s *stdio, args []string) int {
@@ -100,12 +105,20 @@ Examples:
 const showUsage = `Usage: hearth show [-json] PLANFILE
 
 Prints a plan saved with 'hearth plan -out', as text or as its JSON document.
+
+Examples:
+  hearth plan -out changes.plan mycommunity && hearth show changes.plan
+  hearth show -json changes.plan | jq '.summary'
 `
 
 const forceUnlockUsage = `Usage: hearth force-unlock LOCK_ID [DIR]
 
 Removes the apply lock with that id from the state store, after an apply
-was killed and left it. Make sure no apply is running first.
+was killed and left it. Make sure no apply is running first. The id is in
+the message of the apply that found the lock.
+
+Examples:
+  hearth force-unlock 5f0c2a9e71b3d480 mycommunity
 `
 
 // targetFlags collects -target addresses.

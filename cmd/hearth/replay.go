@@ -41,10 +41,14 @@ requests and back to the past by the next. Each request is
 all-or-nothing; a rejected one is reported with its bad lines and the
 replay stops, so it can be fixed and run again (ids make that safe).
 
+Bad lines are reported with their line number and skipped; the exit
+status stays 0 unless -strict is given. Problems while applying events are
+logged to stderr as text lines, or as JSON lines with -json.
+
 Use 'hearth simulate' to try rules without touching the store.
 
 Examples:
-  hearth replay -events history.jsonl examples/quickstart
+  hearth replay -events examples/quickstart/events.jsonl examples/quickstart
   hearth import stackexchange dump/ | hearth replay -events - examples/stackexchange
   hearth replay -events history.jsonl -url http://127.0.0.1:7341
 `
@@ -55,6 +59,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	batch := fs.Int("batch", 1000, "Events committed per transaction.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
 	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")
+	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -109,7 +114,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "\r  applied %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
 		}
 	}
-	log, logCap := sandboxLogger(s)
+	log, logCap := sandboxLogger(s, *asJSON)
 	opt.Log = log
 	sum, err := simulate.Run(ctx, cfg, in, opt)
 	if s.errTTY {
@@ -120,15 +125,23 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth replay: %v (events of the failed batch were not applied; run again to resume)\n", err)
 		return 1
 	}
+	if bad > 10 {
+		fmt.Fprintf(s.err, "hearth replay: %d more bad lines skipped\n", bad-10)
+	}
+	code = 0
+	if *strict && bad > 0 {
+		fmt.Fprintf(s.err, "hearth replay: %s rejected (-strict).\n", plural(bad, "line was", "lines were"))
+		code = 1
+	}
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
-		return 0
+		return code
 	}
 	fmt.Fprintf(s.out, "State: %s %s\n", cfg.Settings.State.Backend, storeWhere(cfg))
 	printSummary(s.out, cfg, sum, time.Since(start), true)
-	return 0
+	return code
 }
 
 // loadStore loads the configuration and opens its state store, printing

@@ -36,7 +36,7 @@ or removed. The daemon serves the same JSON at GET /v1/report, and
 hearth simulate -report-json FILE writes it for a replay.
 
 Examples:
-  hearth replay -events history.jsonl examples/health-report
+  hearth replay -events examples/health-report/events.jsonl examples/health-report
   hearth report examples/health-report
   hearth report -json examples/health-report | jq .surveys
   hearth report -html health.html -at 2026-03-31 examples/health-report

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,14 +29,26 @@ distribution, segment sizes and the sends that would happen. Use it to ask
 Events are JSON lines, one event per line:
   {"id":"e1","type":"message.posted","member":"u1","at":"2026-11-02T10:00:00Z","attrs":{"channel":"help"}}
 (see 'hearth explain events'). Bad lines are reported with their line
-number and skipped.
+number and skipped; the exit status stays 0 unless -strict is given.
+Events of a type that is neither standard nor declared, and that no rule
+reads, are replayed but heard by nothing: the summary warns about them,
+with a suggestion where the type looks like a known one mistyped.
+
+-from and -to bound the window simulated, and the summary reports that
+window: with -to, time-based rules (segments, tiers, campaign waits) run
+up to it even after the last event. A date for -to means the whole day.
+
+Problems while applying events (rules that fail at run time, attributes
+that do not match their declared types) are logged to stderr as text
+lines, or as JSON lines with -json.
 
 Examples:
-  hearth simulate -events history.jsonl examples/quickstart
+  hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
   hearth import stackexchange dump/ > se.jsonl
   hearth simulate -events se.jsonl -outcomes awards.jsonl examples/stackexchange
-  hearth simulate -events history.jsonl -report-json health.json examples/health-report
+  hearth simulate -events examples/health-report/events.jsonl -report-json health.json examples/health-report
+  hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected
 `
 
 func runSimulate(ctx context.Context, s *stdio, args []string) int {
@@ -46,6 +59,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this file.")
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this file.")
+	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -72,6 +86,10 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	}
 	if !opt.To.IsZero() && len(*to) == len("2006-01-02") {
 		opt.To = opt.To.Add(24*time.Hour - time.Nanosecond) // the whole day
+	}
+	if !opt.From.IsZero() && !opt.To.IsZero() && opt.From.After(opt.To) {
+		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
+		return 1
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -112,7 +130,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "\r  replayed %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
 		}
 	}
-	log, logCap := sandboxLogger(s)
+	log, logCap := sandboxLogger(s, *asJSON)
 	opt.Log = log
 	sum, err := simulate.Run(ctx, cfg, in, opt)
 	if s.errTTY {
@@ -132,14 +150,39 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
+	code = 0
+	if *strict && bad > 0 {
+		fmt.Fprintf(s.err, "hearth simulate: %s rejected (-strict).\n", plural(bad, "line was", "lines were"))
+		code = 1
+	}
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
-		return 0
+		return code
 	}
 	printSummary(s.out, cfg, sum, time.Since(start), false)
-	return 0
+	return code
+}
+
+// printUnknownTypes warns about events of types nothing hears: not
+// standard, not declared, read by no rule (often a typo of a known type).
+func printUnknownTypes(w io.Writer, cfg *config.Config, unknown map[string]int) {
+	if len(unknown) == 0 {
+		return
+	}
+	known := make([]string, 0, len(cfg.EventTypes))
+	for name := range cfg.EventTypes {
+		known = append(known, name)
+	}
+	sort.Strings(known)
+	fmt.Fprintf(w, "Warning: events of %s that nothing hears (neither standard nor declared with an event block, and read by no rule):\n",
+		plural(len(unknown), "type", "types"))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, t := range simulate.Names(unknown) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t, plural(unknown[t], "event", "events"), strings.TrimSpace(didYouMean(t, known)))
+	}
+	_ = tw.Flush()
 }
 
 func parseTimeFlag(v string) (time.Time, error) {
@@ -161,10 +204,14 @@ func parseTimeFlag(v string) (time.Time, error) {
 func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took time.Duration, stored bool) {
 	span := ""
 	if !sum.From.IsZero() {
-		span = fmt.Sprintf(" from %s to %s", sum.From.Format("2006-01-02"), sum.To.Format("2006-01-02"))
+		span = " from " + sum.From.Format("2006-01-02")
+	}
+	if !sum.To.IsZero() {
+		span += " to " + sum.To.Format("2006-01-02")
 	}
 	fmt.Fprintf(w, "Replayed %d events%s for %d members in %s (%d duplicates, %d rejected, %d out of range).\n",
 		sum.Events, span, sum.Members, took.Round(time.Millisecond), sum.Duplicates, sum.Rejected, sum.Skipped)
+	printUnknownTypes(w, cfg, sum.UnknownTypes)
 	if sum.TooOld > 0 {
 		fmt.Fprintf(w, "%d events were older than the event ids the state remembers (event_id_retention) and were not applied: hearth could not tell them apart from events already applied.\n", sum.TooOld)
 	}
@@ -211,10 +258,10 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 	}
 	if len(cfg.Campaigns) > 0 {
-		section("Campaigns", "entered\tgoal\tfinished\tleft\tactive\tsends\tdeferred")
+		section("Campaigns", "entered\tgoal\tfinished\tleft\tactive\tsends\tdeferred\tskipped")
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", c.Name, f.Entered, f.Goal, f.Finished, f.Left, f.Active, f.Sends, f.Deferred)
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", c.Name, f.Entered, f.Goal, f.Finished, f.Left, f.Active, f.Sends, f.Deferred, f.Skipped)
 			for _, v := range simulate.Names(f.Variants) {
 				fmt.Fprintf(tw, "    variant %s\t%d\n", v, f.Variants[v])
 			}

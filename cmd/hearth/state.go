@@ -39,21 +39,23 @@ serves (a SQLite file while hearth run is stopped, or PostgreSQL at any
 time). After event ids are forgotten, events from before the cut are
 refused (hearth run answers 422, replay counts them as too old): hearth
 could no longer tell them apart from events already applied.
+
+Examples:
+  hearth state list mycommunity
+  hearth state show community.explorers.channel.welcome mycommunity
+  hearth state mv community.explorers.channel.general community.explorers.channel.lobby mycommunity
+  hearth state import community.explorers.role.core 1122334455 mycommunity
+  hearth state prune -dry-run mycommunity
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
 	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0}
-	if len(args) == 0 {
-		fmt.Fprint(s.err, stateUsage)
-		return 1
+	if len(args) == 0 || isHelp(args[0]) {
+		return groupUsage(s, args, stateUsage)
 	}
 	verb := args[0]
 	nargs, ok := verbs[verb]
 	if !ok {
-		if verb == "-h" || verb == "-help" || verb == "--help" {
-			fmt.Fprint(s.out, stateUsage)
-			return 0
-		}
 		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import or prune.\n", verb)
 		return 1
 	}

@@ -531,7 +531,7 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	spec := Root.block("incentive")
 	b := l.open(hb, spec)
 	in := &Incentive{Name: name, Description: b.str("description"), Once: b.boolean("once", false),
-		Cooldown: b.dur("cooldown"), Limit: b.rate("limit"), PointsCap: b.rate("points_cap"), Expires: b.dur("expires"),
+		Cooldown: b.dur("cooldown"), Limit: b.rate("limit"), PointsCap: b.dayRate("points_cap"), Expires: b.dur("expires"),
 		DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("on")
 	in.On = on

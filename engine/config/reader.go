@@ -189,6 +189,24 @@ func (b *body) rate(name string) *durations.Rate {
 	return &r
 }
 
+// dayRate is rate for a window counted in whole UTC days (points_cap):
+// a window that is not a whole number of days, such as "36h", is an error.
+func (b *body) dayRate(name string) *durations.Rate {
+	r := b.rate(name)
+	if r == nil || r.Window%durations.Day == 0 {
+		return r
+	}
+	days := r.Window / durations.Day
+	fix := fmt.Sprintf("%d/%dd", r.Count, days+1)
+	if days > 0 {
+		fix = fmt.Sprintf("%d/%dd\" or \"%d/%dd", r.Count, days, r.Count, days+1)
+	}
+	b.l.errorf(b.attr(name).Expr.Range().Ptr(), "Invalid "+name+" window",
+		"%s counts whole UTC days (\"N/7d\" is the current UTC day and the 6 days before it), so its window must be a whole number of days, such as \"1d\", \"24h\" or \"7d\", not %s. Write \"%s\".",
+		name, durations.Format(r.Window), fix)
+	return nil
+}
+
 func (b *body) clock(name string) *durations.ClockTime {
 	v, a, ok := b.convert(name, cty.String)
 	if !ok {

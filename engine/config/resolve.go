@@ -391,6 +391,10 @@ func (l *loader) compileAll() {
 			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid rule", Detail: detail, Subject: &rng, Context: r.Range.Ptr()})
 		}
 		if j.prog != nil {
+			for _, w := range j.prog.Warnings {
+				rng := l.ruleRange(r, w.From, w.To)
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Rule may fail at run time", Detail: w.Message + " " + w.Hint, Subject: &rng, Context: r.Range.Ptr()})
+			}
 			r.Program = j.prog
 			for _, s := range j.prog.Reads.Segments {
 				l.edges = append(l.edges, Edge{From: j.from, To: "segment." + s, Via: "in_segment"})

@@ -351,7 +351,7 @@ var Root = &Block{
 				{Name: "once", Kind: KindBool, Doc: "Grant at most once per member, ever.", Default: "false"},
 				{Name: "cooldown", Kind: KindDuration, Doc: "Minimum time between two grants to the same member."},
 				{Name: "limit", Kind: KindRate, Doc: "At most N grants per member per window, such as \"5/30d\"."},
-				{Name: "points_cap", Kind: KindRate, Doc: "At most N points per member per window from this incentive, such as \"100/1d\"; a grant that would pass it is cut to fit."},
+				{Name: "points_cap", Kind: KindRate, Doc: "At most N points per member from this incentive in a window of whole UTC days, such as \"100/1d\" (the current UTC day) or \"100/7d\" (the current UTC day and the 6 days before it); a grant that would pass it is cut to fit. The window must be a whole number of days (\"24h\" is one, \"36h\" is an error)."},
 				{Name: "expires", Kind: KindDuration, Doc: "Points granted expire after this long."},
 			},
 			Blocks: []*Block{{

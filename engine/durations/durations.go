@@ -60,7 +60,12 @@ func Parse(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("%w %q: number too large", ErrSyntax, s)
 		}
 		if j == len(in) {
-			return 0, fmt.Errorf("%w %q: missing unit after %d; use s, m, h, d or w (for example \"%dd\")", ErrSyntax, s, n, n)
+			if i == 0 {
+				// A bare number, often written as seconds ("86400"):
+				// suggest those seconds, in the largest exact unit.
+				return 0, fmt.Errorf("%w %q: a duration needs a unit (s, m, h, d or w); if %d is seconds, write %s", ErrSyntax, s, n, secondsHint(n))
+			}
+			return 0, fmt.Errorf("%w %q: missing unit after %d; every number needs a unit: s, m, h, d or w", ErrSyntax, s, n)
 		}
 		if in[j] == '.' || in[j] == ',' {
 			return 0, fmt.Errorf("%w %q: use whole numbers with a smaller unit, such as \"36h\" for a day and a half", ErrSyntax, s)
@@ -82,6 +87,21 @@ func Parse(s string) (time.Duration, error) {
 		i = j + width
 	}
 	return total, nil
+}
+
+// secondsHint spells n seconds in the largest unit that holds it exactly:
+// 86400 is "1d" (or "86400s"), 90 is "90s".
+func secondsHint(n int64) string {
+	secs := fmt.Sprintf("%q", strconv.FormatInt(n, 10)+"s")
+	for _, u := range []struct {
+		c string
+		n int64
+	}{{"w", 7 * 86400}, {"d", 86400}, {"h", 3600}, {"m", 60}} {
+		if n > 0 && n%u.n == 0 {
+			return fmt.Sprintf("%q (or %s)", strconv.FormatInt(n/u.n, 10)+u.c, secs)
+		}
+	}
+	return secs
 }
 
 // compact suggests a spelling for "2 weeks" or "3 days": "2w", "3d".

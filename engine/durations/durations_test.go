@@ -41,7 +41,12 @@ func TestParseMessages(t *testing.T) {
 		"3 days":  `such as "3d"`,
 		"-1d":     "cannot be negative",
 		"14x":     `unknown unit "x"`,
-		"14":      "missing unit",
+		"86400":   `a duration needs a unit (s, m, h, d or w); if 86400 is seconds, write "1d" (or "86400s")`,
+		"90":      `if 90 is seconds, write "90s"`,
+		"7200":    `write "2h" (or "7200s")`,
+		"1209600": `write "2w" (or "1209600s")`,
+		"0":       `write "0s"`,
+		"1d12":    "missing unit after 12; every number needs a unit",
 	} {
 		_, err := Parse(in)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -104,6 +105,9 @@ func Parse(data []byte) (Event, error) {
 	if err := checkDepth(data); err != nil {
 		return ev, err
 	}
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return ev, invalid("each line must be a JSON object (an event), not null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
@@ -120,11 +124,23 @@ func Parse(data []byte) (Event, error) {
 	return ev, nil
 }
 
-// jsonMessage rewords encoding/json errors for people.
+// jsonMessage rewords encoding/json errors for people, in JSON's terms
+// rather than Go's.
 func jsonMessage(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %q must be %s, not a JSON %s", te.Field, goTypeName(te.Type.String()), te.Value)
+		want := goTypeName(te.Type.String())
+		switch {
+		case te.Field == "" && te.Type == reflect.TypeFor[Event]():
+			return "each line must be a JSON object (an event), not " + jsonKindName(te.Value)
+		case te.Field == "member":
+			// Member's own decoder: a string or an object, never a number.
+			want = "a member id string or an object with an id"
+		case strings.HasPrefix(te.Field, "member.identities") && te.Type.Kind() == reflect.String:
+			// A map value's field is its map's: say what the map holds.
+			want, te.Field = "an object of strings (platform: id)", "member.identities"
+		}
+		return fmt.Sprintf("field %q must be %s, not %s", te.Field, want, jsonKindName(te.Value))
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -134,12 +150,13 @@ func jsonMessage(err error) string {
 	if strings.Contains(msg, "unknown field") {
 		return strings.TrimPrefix(msg, "json: ") + "; an event has id, type, member, at, source, community and attrs (custom data goes in attrs)"
 	}
-	if strings.Contains(msg, "parsing time") {
+	if strings.Contains(msg, "parsing time") || strings.Contains(msg, "Time.UnmarshalJSON") {
 		return "at must be an RFC 3339 time such as \"2026-11-22T10:00:00Z\""
 	}
 	return strings.TrimPrefix(msg, "json: ")
 }
 
+// goTypeName says in JSON's terms what a Go type of Event takes.
 func goTypeName(t string) string {
 	switch t {
 	case "string":
@@ -150,8 +167,26 @@ func goTypeName(t string) string {
 		return "an object"
 	case "map[string]string":
 		return "an object of strings"
+	case "events.Event":
+		return "an event object"
 	}
-	return t
+	return "another kind of JSON value" // never a Go type name
+}
+
+// jsonKindName is encoding/json's name for a JSON value's kind ("array",
+// "number", "bool"), with its article.
+func jsonKindName(v string) string {
+	switch {
+	case v == "bool":
+		return "true or false"
+	case v == "array", v == "object":
+		return "an " + v
+	case strings.HasPrefix(v, "number"):
+		return "a number" // "number 1.5", for a fraction given to an int
+	case v == "":
+		return "that value"
+	}
+	return "a " + v
 }
 
 // checkDepth refuses deeply nested JSON before decoding it.
@@ -441,5 +476,32 @@ func convert(v any, present bool, t rules.AttrType) (any, error) {
 	default:
 		return v, nil
 	}
-	return nil, fmt.Errorf("must be %s, got %v (%T)", t, v, v)
+	return nil, fmt.Errorf("must be %s, got %s", t, describe(v))
+}
+
+// describe writes an attribute value as JSON with its kind, in JSON's
+// terms ("the string \"seven\"", "the number 1.5"), never Go's.
+func describe(v any) string {
+	kind := "the value"
+	switch v.(type) {
+	case string:
+		kind = "the string"
+	case int, int64, float64, json.Number:
+		kind = "the number"
+	case bool:
+		kind = "the boolean"
+	case []any:
+		kind = "the list"
+	case map[string]any:
+		kind = "the object"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return kind
+	}
+	s := string(b)
+	if len(s) > 40 {
+		s = s[:37] + "..."
+	}
+	return kind + " " + s
 }

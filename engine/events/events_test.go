@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,14 +44,32 @@ func TestParseErrors(t *testing.T) {
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"a":[[[[[[1]]]]]]}}`: "nested deeper",
 		"{\"id\":\"\xff\"}": "UTF-8",
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"} {}`: "more than one",
+		// A line that is not an object, and fields of the wrong kind, are
+		// told in JSON's terms, never with a Go type name.
+		`[1,2,3]`: "each line must be a JSON object (an event), not an array",
+		` "x" `:   "each line must be a JSON object (an event), not a string",
+		`12`:      "each line must be a JSON object (an event), not a number",
+		`true`:    "each line must be a JSON object (an event), not true or false",
+		`null`:    "each line must be a JSON object (an event), not null",
+		`{"id":"1","type":"a.b","member":7,"at":"2026-01-01T00:00:00Z"}`:                               `field "member" must be a member id string or an object with an id, not a number`,
+		`{"id":"1","type":"a.b","member":{"id":"u","identities":{"a":1}},"at":"2026-01-01T00:00:00Z"}`: `field "member.identities" must be an object of strings (platform: id), not a number`,
+		`{"id":"1","type":"a.b","member":"u","at":1}`:                                                  "at must be an RFC 3339 time",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","source":{}}`:                 `field "source" must be a string, not an object`,
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":true}`:                `field "attrs" must be an object, not true or false`,
 	}
 	for in, want := range cases {
 		_, err := Parse([]byte(in))
 		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%s) = %v; want %q", in, err, want)
 		}
+		if err != nil && goTypeRe.MatchString(err.Error()) {
+			t.Errorf("Parse(%s) = %v: names a Go type", in, err)
+		}
 	}
 }
+
+// goTypeRe matches Go type names that must not reach people.
+var goTypeRe = regexp.MustCompile(`events\.|interface \{\}|map\[|\bfloat64\b|\(string\)|\(int\)|\(bool\)|UnmarshalJSON|\bJSON bool\b`)
 
 func TestReader(t *testing.T) {
 	in := `{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}
@@ -91,9 +110,21 @@ func TestRuleView(t *testing.T) {
 	if v["referrer"] != "" || v["n"] != 3 || v["f"] != 2.0 || v["member"] != "u" || v["when"].(time.Time).Year() != 2026 {
 		t.Errorf("view %#v", v)
 	}
-	ev.Attrs["n"] = "three"
-	if _, err := RuleView(&ev, et); err == nil || !strings.Contains(err.Error(), `attr "n"`) {
-		t.Errorf("wrong type accepted: %v", err)
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{"three", `attr "n" of x.y: must be int, got the string "three"`},
+		{1.5, `must be int, got the number 1.5`},
+		{true, `must be int, got the boolean true`},
+		{[]any{1, "a"}, `must be int, got the list [1,"a"]`},
+		{map[string]any{"k": 1}, `must be int, got the object {"k":1}`},
+	} {
+		ev.Attrs["n"] = c.v
+		_, err := RuleView(&ev, et)
+		if err == nil || !strings.Contains(err.Error(), c.want) || goTypeRe.MatchString(err.Error()) {
+			t.Errorf("n = %#v: %v; want %q", c.v, err, c.want)
+		}
 	}
 }
 

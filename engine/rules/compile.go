@@ -115,10 +115,14 @@ type Anchor struct {
 // Program is one compiled rule. It is immutable and safe to share; run it
 // with one Evaluator per goroutine.
 type Program struct {
-	Source  string
-	Result  Result
-	Reads   Reads
-	program *vm.Program
+	Source string
+	Result Result
+	Reads  Reads
+	// Warnings are problems the rule may have at run time, for validate
+	// to show: an ordering or arithmetic on member.attrs.x, which is
+	// missing (nil) for members without the attribute.
+	Warnings []*Error
+	program  *vm.Program
 }
 
 // Error is a compile error at a byte range of the rule's source.
@@ -234,7 +238,7 @@ func (c *Compiler) Compile(src string, scope Scope) (*Program, []*Error) {
 	if err != nil {
 		return nil, []*Error{c.explain(err, src, scope)}
 	}
-	return &Program{Source: src, Result: scope.Result, Reads: pc.reads(), program: prog}, nil
+	return &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}, nil
 }
 
 // precheck walks the parsed rule before expr type-checks it: it validates
@@ -266,6 +270,19 @@ type precheck struct {
 	// days are day-count expressions not yet seen in a comparison with a
 	// constant, by node.
 	days map[ast.Node]string
+	// untyped are orderings and arithmetic on values that may be missing
+	// (member.attrs.x), by source offset; guarded are the values the rule
+	// compares with nil or tests with in, which it handles itself.
+	untyped map[int]untypedUse
+	guarded map[string]bool
+}
+
+// untypedUse is an operator applied to a value of no known type.
+type untypedUse struct {
+	name       string // member.attrs.reputation
+	from, to   int    // the value in the source
+	suggestion string // (member.attrs.reputation ?? 0) > 10
+	op         string
 }
 
 func add(m *map[string]bool, k string) {
@@ -402,6 +419,7 @@ func (p *precheck) Visit(node *ast.Node) {
 		ast.Patch(node, patched)
 		p.timing(f, patched)
 	case *ast.BinaryNode:
+		p.checkUntyped(n)
 		switch n.Operator {
 		case "<", "<=", ">", ">=", "==", "!=":
 		default:
@@ -419,6 +437,131 @@ func (p *precheck) Visit(node *ast.Node) {
 			}
 		}
 	}
+}
+
+// untypedValue names a value whose type the rule cannot know and which
+// is nil when absent: member.attrs.x, or an event attribute declared
+// "any".
+func (p *precheck) untypedValue(n ast.Node) (string, bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return "", false
+	}
+	key, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return "", false
+	}
+	switch base := m.Node.(type) {
+	case *ast.MemberNode:
+		id, ok := base.Node.(*ast.IdentifierNode)
+		prop, isStr := base.Property.(*ast.StringNode)
+		if ok && isStr && id.Value == "member" && prop.Value == "attrs" {
+			return "member.attrs." + key.Value, true
+		}
+	case *ast.IdentifierNode:
+		if base.Value == "event" && p.scope.Event != nil {
+			if t, declared := p.scope.Event[key.Value]; declared && t == TypeAny {
+				return "event." + key.Value, true
+			}
+		}
+	}
+	return "", false
+}
+
+// checkUntyped records an ordering or arithmetic on a value that may be
+// missing, and the nil checks that guard one.
+func (p *precheck) checkUntyped(n *ast.BinaryNode) {
+	switch n.Operator {
+	case "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "**":
+	case "==", "!=":
+		for _, pair := range [][2]ast.Node{{n.Left, n.Right}, {n.Right, n.Left}} {
+			if _, isNil := pair[1].(*ast.NilNode); isNil {
+				if name, ok := p.untypedValue(pair[0]); ok {
+					add(&p.guarded, name)
+				}
+			}
+		}
+		return
+	case "in":
+		if s, ok := n.Left.(*ast.StringNode); ok {
+			if m, ok := n.Right.(*ast.MemberNode); ok {
+				if name, ok := p.untypedValue(&ast.MemberNode{Node: m, Property: s}); ok {
+					add(&p.guarded, name)
+				}
+			}
+		}
+		return
+	default:
+		return
+	}
+	for i, pair := range [][2]ast.Node{{n.Left, n.Right}, {n.Right, n.Left}} {
+		name, ok := p.untypedValue(pair[0])
+		if !ok {
+			continue
+		}
+		from, to := p.bytes(span(pair[0]))
+		if strings.Count(p.src[from:to], "[") > strings.Count(p.src[from:to], "]") {
+			// member.attrs['x']: span ends at the key, before its quote
+			// and bracket.
+			if i := strings.IndexByte(p.src[to:], ']'); i >= 0 {
+				to += i + 1
+			}
+		}
+		def := "0"
+		if _, isStr := pair[1].(*ast.StringNode); isStr || n.Operator == "+" && isString(pair[1]) {
+			def = "''"
+		}
+		fixed := "(" + p.src[from:to] + " ?? " + def + ")"
+		suggestion := fixed
+		if other, ok := p.literalSource(pair[1]); ok {
+			if i == 0 {
+				suggestion = fixed + " " + n.Operator + " " + other
+			} else {
+				suggestion = other + " " + n.Operator + " " + fixed
+			}
+		}
+		if p.untyped == nil {
+			p.untyped = map[int]untypedUse{}
+		}
+		p.untyped[from] = untypedUse{name: name, from: from, to: to, suggestion: suggestion, op: n.Operator}
+	}
+}
+
+func isString(n ast.Node) bool {
+	_, ok := n.(*ast.StringNode)
+	return ok
+}
+
+// literalSource is the source of a literal or a field path, whose extent
+// span knows; other nodes are not rewritten in a suggestion.
+func (p *precheck) literalSource(n ast.Node) (string, bool) {
+	switch n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode, *ast.MemberNode, *ast.IdentifierNode:
+		from, to := p.bytes(span(n))
+		return p.src[from:to], true
+	}
+	return "", false
+}
+
+// warnings are the unguarded uses of values that may be missing.
+func (p *precheck) warnings() []*Error {
+	var out []*Error
+	for _, u := range p.untyped {
+		if p.guarded[u.name] {
+			continue
+		}
+		what := "members without that attribute"
+		if strings.HasPrefix(u.name, "event.") {
+			what = "events without that attribute (it is declared \"any\")"
+		}
+		out = append(out, &Error{
+			Message: fmt.Sprintf("%s has no type hearth can check and is missing (nil) for %s; %s on a missing value fails at run time, and the rule then counts as false for them.", u.name, what, u.op),
+			Hint:    fmt.Sprintf("Give it a default: %s.", u.suggestion),
+			From:    u.from, To: u.to,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].From < out[j].From })
+	return out
 }
 
 func (p *precheck) dayCount(n ast.Node, base string) {
@@ -549,6 +692,7 @@ func keys(m map[string]bool) []string {
 
 var (
 	reUnknownName  = regexp.MustCompile(`^unknown name (\S+)`)
+	reHCLRef       = regexp.MustCompile(`^(var|local)\.[A-Za-z_][A-Za-z0-9_-]*`)
 	reNoField      = regexp.MustCompile(`^type \*?\S*\.(Member|Community) has no field (\S+)`)
 	reUnknownField = regexp.MustCompile(`^unknown field (\S+)`)
 	reUnknownFunc  = regexp.MustCompile(`^unknown func (\S+)`)
@@ -591,6 +735,18 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 			return e
 		}
 		e.Message = fmt.Sprintf("Unknown name %q.", name)
+		if ref := reHCLRef.FindString(src[from:]); ref != "" && (name == "var" || name == "local") {
+			// Terraform habit: a rule is an expr string hearth runs on
+			// events, where HCL's var and local do not exist; the value
+			// goes into the string when the file is read.
+			e.To = from + len(ref)
+			fixed := "${" + ref + "}"
+			if whole := src[:from] + fixed + src[e.To:]; len(whole) <= 80 && !strings.Contains(whole, "\n") {
+				fixed = whole
+			}
+			e.Hint = fmt.Sprintf("A rule is an expression in a string, which hearth evaluates itself: HCL's var and local are not names in it. Interpolate the value into the string, filled in when the file is read: \"%s\" (a string value needs quotes in the rule: '${%s}').", fixed, ref)
+			return e
+		}
 		e.Hint = DidYouMean(name, names())
 		if e.Hint == "" {
 			e.Hint = "A rule can read member, community, now" + map[bool]string{true: ", event", false: ""}[scope.Event != nil] + " and the functions listed by `hearth explain functions`."

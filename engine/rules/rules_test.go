@@ -255,3 +255,53 @@ func TestNowFollowsBind(t *testing.T) {
 		}
 	}
 }
+
+// An ordering or arithmetic on member.attrs.x fails at run time for a
+// member without the attribute; the compiler warns, and its suggestion
+// runs for that member.
+func TestUntypedWarnings(t *testing.T) {
+	c := NewCompiler()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	bare := &Member{ID: "u1"}
+	ev := NewEvaluator()
+	ev.Bind(bare, nil, nil, now, &fakeState{now: now})
+	for _, tc := range []struct{ src, suggestion, at string }{
+		{"member.attrs.reputation > 10", "(member.attrs.reputation ?? 0) > 10", "member.attrs.reputation"},
+		{"10 <= member.attrs['reputation']", "10 <= (member.attrs['reputation'] ?? 0)", "member.attrs['reputation']"},
+		{"member.points > 1 || member.attrs.country < 'M'", "(member.attrs.country ?? '') < 'M'", "member.attrs.country"},
+	} {
+		p, errs := c.Compile(tc.src, testScope)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", tc.src, errs[0])
+		}
+		if len(p.Warnings) != 1 {
+			t.Errorf("%s: warnings %v; want one", tc.src, p.Warnings)
+			continue
+		}
+		w := p.Warnings[0]
+		if !strings.Contains(w.Hint, "Give it a default: "+tc.suggestion+".") || tc.src[w.From:w.To] != tc.at {
+			t.Errorf("%s: warning %q at %q; want %q at %q", tc.src, w.Hint, tc.src[w.From:w.To], tc.suggestion, tc.at)
+		}
+		if _, err := ev.Bool(p); err == nil {
+			t.Errorf("%s: ran for a member without the attribute; the warning would be needless", tc.src)
+		}
+		fixed, errs := c.Compile(tc.suggestion, testScope)
+		if len(errs) > 0 || len(fixed.Warnings) > 0 {
+			t.Fatalf("%s: %v %v", tc.suggestion, errs, fixed.Warnings)
+		}
+		if _, err := ev.Bool(fixed); err != nil {
+			t.Errorf("%s: %v", tc.suggestion, err)
+		}
+	}
+	for _, src := range []string{
+		"member.attrs.karma != nil && member.attrs.karma > 3",
+		"'stars' in member.attrs && member.attrs.stars > 1",
+		"member.attrs.role == 'admin'",
+		"member.points > 3",
+	} {
+		p, errs := c.Compile(src, testScope)
+		if len(errs) > 0 || len(p.Warnings) > 0 {
+			t.Errorf("%s: %v %v; want no warning", src, errs, p.Warnings)
+		}
+	}
+}

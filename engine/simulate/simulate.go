@@ -46,20 +46,23 @@ type Summary struct {
 	Duplicates int `json:"duplicates"`
 	// TooOld are events from before the state's id horizon (see
 	// hearth { state { event_id_retention } }): not applied.
-	TooOld     int            `json:"too_old,omitempty"`
-	Rejected   int            `json:"rejected"`
-	Members    int            `json:"members"`
-	Rechecks   int            `json:"rechecks"`
-	RuleErrors int            `json:"rule_errors"`
-	From       time.Time      `json:"from,omitzero"`
-	To         time.Time      `json:"to,omitzero"`
-	Firings    map[string]int `json:"firings"`        // incentive -> grants
-	Points     int            `json:"points_granted"` // net points granted
-	Badges     map[string]int `json:"badge_holders"`  // badge -> members holding it
-	Awards     map[string]int `json:"badge_awards"`   // badge -> awards
-	Tiers      map[string]int `json:"tiers"`          // tier -> members ("" none)
-	Segments   map[string]int `json:"segments"`       // segment -> members in it at the end
-	Sends      map[string]int `json:"sends"`          // action name -> count
+	TooOld     int `json:"too_old,omitempty"`
+	Rejected   int `json:"rejected"`
+	Members    int `json:"members"`
+	Rechecks   int `json:"rechecks"`
+	RuleErrors int `json:"rule_errors"`
+	// From and To are the window simulated: Options.From and Options.To
+	// where set (time-based rules run up to To even after the last
+	// event), else the first and the last event applied.
+	From     time.Time      `json:"from,omitzero"`
+	To       time.Time      `json:"to,omitzero"`
+	Firings  map[string]int `json:"firings"`        // incentive -> grants
+	Points   int            `json:"points_granted"` // net points granted
+	Badges   map[string]int `json:"badge_holders"`  // badge -> members holding it
+	Awards   map[string]int `json:"badge_awards"`   // badge -> awards
+	Tiers    map[string]int `json:"tiers"`          // tier -> members ("" none)
+	Segments map[string]int `json:"segments"`       // segment -> members in it at the end
+	Sends    map[string]int `json:"sends"`          // action name -> count
 	// Campaigns are funnels: entered, ended by reason, still active,
 	// sends, and members per A/B variant.
 	Campaigns map[string]*Funnel `json:"campaigns"`
@@ -67,7 +70,11 @@ type Summary struct {
 	// alert firings, cool-down suppressions and resolutions by alert.
 	Moderation map[string]map[string]int `json:"moderation,omitempty"`
 	Alerts     map[string]map[string]int `json:"alerts,omitempty"`
-	Store      state.Store               `json:"-"`
+	// UnknownTypes counts the events (in range) of types that are neither
+	// standard nor declared and that no rule reads: nothing hears them,
+	// and a mistyped type ("mesage.posted") looks like this.
+	UnknownTypes map[string]int `json:"unknown_types,omitempty"`
+	Store        state.Store    `json:"-"`
 }
 
 // Funnel is what happened in one campaign.
@@ -96,6 +103,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	for _, c := range cfg.Campaigns {
 		sum.Campaigns[c.Name] = &Funnel{Variants: map[string]int{}}
 	}
+	heard := heardTypes(cfg)
 	emit := func(os []state.Outcome) error {
 		for _, o := range os {
 			switch o.Kind {
@@ -289,6 +297,12 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			}
 			last = ev.At
 		}
+		if !heard[ev.Type] {
+			if sum.UnknownTypes == nil {
+				sum.UnknownTypes = map[string]int{}
+			}
+			sum.UnknownTypes[ev.Type]++
+		}
 		if err := begin(); err != nil {
 			return sum, err
 		}
@@ -319,12 +333,14 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			return sum, err
 		}
 	}
-	end := sum.To
-	if !opt.To.IsZero() {
-		end = opt.To
+	if !opt.From.IsZero() {
+		sum.From = opt.From
 	}
-	if !end.IsZero() {
-		if err := recheck(end); err != nil {
+	if !opt.To.IsZero() {
+		sum.To = opt.To
+	}
+	if !sum.To.IsZero() {
+		if err := recheck(sum.To); err != nil {
 			return sum, err
 		}
 	}
@@ -360,6 +376,23 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		return nil
 	})
 	return sum, err
+}
+
+// heardTypes are the event types a configuration knows: the standard
+// ones, the declared ones and those its rules read.
+func heardTypes(cfg *config.Config) map[string]bool {
+	heard := make(map[string]bool, len(cfg.EventTypes))
+	for name := range cfg.EventTypes {
+		heard[name] = true
+	}
+	for _, r := range cfg.Rules {
+		if r.Program != nil {
+			for _, t := range r.Program.Reads.EventTypes {
+				heard[t] = true
+			}
+		}
+	}
+	return heard
 }
 
 // Names returns the sorted keys of a count map, for printing.

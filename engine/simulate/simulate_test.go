@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,49 @@ func TestReplayCommitsOnlyWhenRechecksAreDue(t *testing.T) {
 			t.Errorf("%s: %d commits with the probe against %d without: expected far fewer", name, probed.commits, every.commits)
 		}
 		t.Logf("%s: %d commits when rechecks can be due, %d at every step of time; %d outcomes", name, probed.commits, every.commits, len(want))
+	}
+}
+
+// The summary reports the window simulated: -from and -to where given
+// (time-based rules run up to -to, past the last event), else the first
+// and last events. Events of a type nothing knows are counted by type.
+func TestSummaryWindowAndUnknownTypes(t *testing.T) {
+	cfg, _, diags := config.Load("../../examples/quickstart", config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	stream := `{"id":"e1","type":"member.joined","member":"u1","at":"2026-10-01T10:00:00Z"}
+{"id":"e2","type":"mesage.posted","member":"u1","at":"2026-10-02T10:00:00Z"}
+{"id":"e3","type":"mesage.posted","member":"u1","at":"2026-10-03T10:00:00Z"}
+{"id":"e4","type":"message.posted","member":"u1","at":"2026-10-07T10:00:00Z","attrs":{"channel":"general","text":"hi"}}
+{"id":"e5","type":"mesage.posted","member":"u1","at":"2026-12-01T10:00:00Z"}
+`
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name             string
+		opt              simulate.Options
+		wantFrom, wantTo time.Time
+		unknown          int
+	}{
+		{"events", simulate.Options{}, day("2026-10-01").Add(10 * time.Hour), day("2026-12-01").Add(10 * time.Hour), 3},
+		{"to past the last event", simulate.Options{To: day("2026-10-20")}, day("2026-10-01").Add(10 * time.Hour), day("2026-10-20"), 2},
+		{"from and to", simulate.Options{From: day("2026-09-01"), To: day("2026-10-02").Add(12 * time.Hour)}, day("2026-09-01"), day("2026-10-02").Add(12 * time.Hour), 1},
+	} {
+		sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(stream), c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sum.From.Equal(c.wantFrom) || !sum.To.Equal(c.wantTo) {
+			t.Errorf("%s: window %s to %s; want %s to %s", c.name, sum.From, sum.To, c.wantFrom, c.wantTo)
+		}
+		if len(sum.UnknownTypes) != 1 || sum.UnknownTypes["mesage.posted"] != c.unknown {
+			t.Errorf("%s: unknown types %v; want mesage.posted: %d", c.name, sum.UnknownTypes, c.unknown)
+		}
 	}
 }

@@ -5,7 +5,7 @@ tier "regular" {
   when         = "member.points >= 100"
   grace        = "2 weeks" # ERROR: Invalid duration
   demote_after = "1y" # ERROR: unknown unit "y"; use s, m, h, d or w
-  window       = "30" # ERROR: missing unit after 30
+  window       = "30" # ERROR: a duration needs a unit (s, m, h, d or w); if 30 is seconds, write "30s"
 }
 
 incentive "posting" {
@@ -20,7 +20,7 @@ incentive "posting" {
 campaign "onboarding" {
   enter_on = "member.joined"
   step "wait" {
-    wait = 3 # ERROR: wait: "3": missing unit after 3
+    wait = 86400 # ERROR: wait: "86400": a duration needs a unit (s, m, h, d or w); if 86400 is seconds, write "1d" (or "86400s")
   }
   step "later" {
     wait = "1.5d" # ERROR: Invalid duration

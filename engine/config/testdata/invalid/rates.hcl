@@ -28,3 +28,29 @@ campaign "other" {
     wait = "1d"
   }
 }
+
+# points_cap counts whole UTC days: its window is a whole number of days.
+incentive "answering" {
+  on         = "message.posted"
+  points_cap = "2/36h" # ERROR: points_cap counts whole UTC days ("N/7d" is the current UTC day and the 6 days before it), so its window must be a whole number of days, such as "1d", "24h" or "7d", not 1d12h. Write "2/1d" or "2/2d".
+  grant {
+    points = 1
+  }
+}
+
+incentive "reacting" {
+  on         = "reaction.added"
+  points_cap = "3/90m" # ERROR: not 1h30m. Write "3/1d".
+  grant {
+    points = 1
+  }
+}
+
+incentive "replying" {
+  on         = "message.posted"
+  points_cap = "2/48h"
+  limit      = "2/36h"
+  grant {
+    points = 1
+  }
+}

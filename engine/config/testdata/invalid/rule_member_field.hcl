@@ -16,7 +16,7 @@ segment "d" {
   when = "member.karma > 3" # ERROR: See `hearth explain member` for its fields.
 }
 
-# Profile attributes are free-form.
+# Profile attributes are free-form (missing ones are nil, hence the ??).
 segment "e" {
-  when = "member.attrs.karma > 3"
+  when = "(member.attrs.karma ?? 0) > 3"
 }

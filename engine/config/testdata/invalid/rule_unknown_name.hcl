@@ -15,3 +15,12 @@ segment "c" {
 segment "d" {
   when = "karma(member.id) > 1" # ERROR: Unknown name "karma"
 }
+
+# Terraform users write var.x in a rule; the value goes in by interpolation.
+segment "e" {
+  when = "member.points > var.threshold" # ERROR: Unknown name "var". A rule is an expression in a string, which hearth evaluates itself: HCL's var and local are not names in it. Interpolate the value into the string, filled in when the file is read: "member.points > ${var.threshold}" (a string value needs quotes in the rule: '${var.threshold}').
+}
+
+segment "f" {
+  when = "member.messages >= local.min_posts" # ERROR: "member.messages >= ${local.min_posts}"
+}

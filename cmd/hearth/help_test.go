@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// runCLI runs hearth in-process with empty input and no terminal.
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	s := &stdio{in: strings.NewReader(""), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code = run(context.Background(), args, s)
+	return code, out.String(), errb.String()
+}
+
+// -h, -help and --help exit 0 with the usage on stdout, for every
+// command and command group, and for the groups' verbs.
+func TestHelpExitsZero(t *testing.T) {
+	var cmds [][]string
+	for _, c := range commands() {
+		cmds = append(cmds, []string{c.name})
+	}
+	cmds = append(cmds, []string{"local", "join"}, []string{"member", "show"}, []string{"member", "why"}, []string{"member", "pardon"},
+		[]string{"campaign", "show"}, []string{"campaign", "stop"}, []string{"outbox", "list"}, []string{"state", "list"},
+		[]string{"import", "stackexchange"}, []string{"state", "prune"})
+	for _, c := range cmds {
+		for _, h := range []string{"-h", "-help", "--help"} {
+			args := append(append([]string{}, c...), h)
+			code, out, errs := runCLI(args...)
+			if code != 0 || !strings.Contains(out, "Usage: hearth") {
+				t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.60q; want exit 0 and the usage on stdout", strings.Join(args, " "), code, out, errs)
+			}
+		}
+	}
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"help", "member"}} {
+		if code, out, _ := runCLI(args...); code != 0 || !strings.Contains(out, "Usage: hearth") {
+			t.Errorf("hearth %s: exit %d", strings.Join(args, " "), code)
+		}
+	}
+}
+
+// A command group without a verb, or with an unknown one, is a usage
+// error: exit 1 (as every usage error of hearth: 2 and 3 mean "changes"
+// and "not formatted" for plan and fmt), the usage on stderr.
+func TestGroupWithoutVerb(t *testing.T) {
+	for _, args := range [][]string{{"local"}, {"member"}, {"campaign"}, {"outbox"}, {"state"}, {"import"}, {"member", "shwo"}, {"outbox", "lst"}} {
+		code, out, errs := runCLI(args...)
+		if code != 1 || out != "" || !strings.Contains(errs, "Usage: hearth") {
+			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.60q; want exit 1 and the usage on stderr", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	if code, out, _ := runCLI(); code != 1 || !strings.Contains(out, "Commands:") {
+		t.Errorf("hearth with no arguments: exit %d; want the command list and exit 1, a usage error", code)
+	}
+}
+
+// Every explain topic ends its text with a newline; -json with a topic
+// gives that topic's part of the schema, under the whole schema's keys.
+func TestExplainTopics(t *testing.T) {
+	topics := []string{"", "rules", "functions", "member", "community.fields", "events", "durations", "templates"}
+	var walk func(prefix string, b *config.Block)
+	walk = func(prefix string, b *config.Block) {
+		for _, c := range b.Blocks {
+			topics = append(topics, prefix+c.Type)
+			walk(prefix+c.Type+".", c)
+		}
+	}
+	walk("", config.Root)
+	for typ := range platformSpecs() {
+		topics = append(topics, "platform."+typ)
+	}
+	for _, f := range rules.Functions() {
+		topics = append(topics, f.Name)
+	}
+	for _, e := range rules.StandardEvents() {
+		topics = append(topics, e.Name)
+	}
+	for _, topic := range topics {
+		args := []string{"explain"}
+		if topic != "" {
+			args = append(args, topic)
+		}
+		code, out, errs := runCLI(args...)
+		if code != 0 || !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+			t.Errorf("hearth explain %s: exit %d, stderr %q, output ends %q; want one final newline", topic, code, errs, out[max(0, len(out)-20):])
+		}
+		if topic == "" {
+			continue
+		}
+		code, out, errs = runCLI("explain", "-json", topic)
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil {
+			t.Errorf("hearth explain -json %s: exit %d, %v, %s", topic, code, err, errs)
+			continue
+		}
+		if doc["topic"] != topic || doc["format_version"] != "1.0" || len(doc) != 3 {
+			t.Errorf("hearth explain -json %s: keys %v; want format_version, topic and the topic's part", topic, keys(doc))
+		}
+	}
+	_, out, _ := runCLI("explain", "-json", "tier")
+	var doc struct {
+		Blocks []struct {
+			Type  string
+			Attrs []struct{ Name string } `json:"attributes"`
+		}
+		Events []any `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Blocks) != 1 || doc.Blocks[0].Type != "tier" || len(doc.Blocks[0].Attrs) == 0 || doc.Events != nil {
+		t.Errorf("hearth explain -json tier: %v %+v; want the tier block alone", err, doc)
+	}
+	if code, _, errs := runCLI("explain", "-json", "tire"); code != 1 || !strings.Contains(errs, `Did you mean "tier"?`) {
+		t.Errorf("hearth explain -json tire: exit %d, %q", code, errs)
+	}
+	_, out, _ = runCLI("explain", "-json")
+	var whole map[string]any
+	if err := json.Unmarshal([]byte(out), &whole); err != nil || whole["blocks"] == nil || whole["events"] == nil || whole["topic"] != nil {
+		t.Errorf("hearth explain -json: %v, keys %v; want the whole schema", err, keys(whole))
+	}
+}
+
+// The README says every command has -h with examples.
+func TestEveryUsageHasExamples(t *testing.T) {
+	for _, c := range commands() {
+		if !strings.Contains(c.usage, "\nExamples:\n  ") {
+			t.Errorf("hearth %s -h has no Examples section", c.name)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/config"
+)
+
+// The README's HCL is what hearth fmt writes: readers copy it.
+func TestReadmeHCLIsFormatted(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?ms)^```hcl\n(.*?)^```").FindAllSubmatch(readme, -1)
+	if len(blocks) == 0 {
+		t.Fatal("no hcl blocks in the README; has its form changed?")
+	}
+	for i, b := range blocks {
+		out, res := config.Format(b[1], "README.md")
+		if res.HasErrors() {
+			t.Errorf("README hcl block %d does not parse: %v\n%s", i+1, res.Diagnostics, b[1])
+			continue
+		}
+		if !bytes.Equal(out, b[1]) {
+			t.Errorf("README hcl block %d is not in canonical style (hearth fmt -check would exit 3); formatted:\n%s", i+1, out)
+		}
+	}
+}
+
+// readmeCommands are the hearth command lines of a README that name
+// something under examples/, from its code blocks and inline code, as
+// the words after "hearth": "simulate -events examples/... examples/...".
+func readmeCommands(t *testing.T, path string) [][]string {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "hearth", "./hearth", "/tmp/hearth" or "go run ./cmd/hearth", at
+	// the start of a line of a code block or of an inline code span.
+	re := regexp.MustCompile("(?m)(?:^|`)(?:go run \\./cmd/|\\S*/)?hearth ([a-z][^`\n]*)")
+	var cmds [][]string
+	for _, m := range re.FindAllSubmatch(src, -1) {
+		line := string(m[1])
+		for _, cut := range []string{" #", " |", " &", " >", " ||"} {
+			line, _, _ = strings.Cut(line, cut)
+		}
+		if strings.Contains(line, "examples/") {
+			cmds = append(cmds, strings.Fields(line))
+		}
+	}
+	return cmds
+}
+
+// Every command in the READMEs that names a file under examples/ names
+// one that exists, and the commands that only read (simulate, test,
+// validate, fmt -check, graph) run as written and succeed.
+func TestReadmeCommands(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readmes, _ := filepath.Glob("../../examples/*/README.md")
+	readmes = append([]string{"../../README.md"}, readmes...)
+	var toRun [][]string
+	for _, readme := range readmes {
+		cmds := readmeCommands(t, readme)
+		if readme == "../../README.md" && len(cmds) < 5 {
+			t.Fatalf("found %d commands naming examples/ in the README; has its form changed?", len(cmds))
+		}
+		for _, c := range cmds {
+			for _, w := range c {
+				w = strings.TrimPrefix(w, "@")
+				if !strings.HasPrefix(w, "examples/") {
+					continue
+				}
+				if _, err := os.Stat(filepath.Join(root, w)); err != nil {
+					t.Errorf("%s: hearth %s: %s does not exist", readme, strings.Join(c, " "), w)
+				}
+			}
+			if slices.ContainsFunc(c, filepath.IsAbs) {
+				continue // reads what an earlier step wrote (/tmp/conlang.jsonl)
+			}
+			switch c[0] {
+			case "simulate", "test", "validate", "graph", "fmt":
+				if c[0] != "fmt" || strings.Contains(strings.Join(c, " "), "-check") {
+					toRun = append(toRun, c)
+				}
+			}
+		}
+	}
+	if len(toRun) == 0 {
+		t.Fatal("no README command to run")
+	}
+	// Run them from an empty directory (simulate -report-json writes
+	// there), with examples/ pointing into the repository.
+	t.Chdir(t.TempDir())
+	for _, c := range toRun {
+		args := make([]string, len(c))
+		for i, w := range c {
+			if strings.HasPrefix(w, "examples/") {
+				w = filepath.Join(root, w)
+			}
+			args[i] = w
+		}
+		var out, errb bytes.Buffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+		t.Logf("hearth %s", strings.Join(c, " "))
+		if code := run(context.Background(), args, s); code != 0 {
+			t.Errorf("hearth %s: exit %d\n%s%s", strings.Join(c, " "), code, out.String(), errb.String())
+		}
+	}
+}
