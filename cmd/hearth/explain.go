@@ -538,14 +538,15 @@ func schemaJSON() map[string]any {
 		"rule_functions": fns,
 		"member_fields":  rules.MemberFields(),
 		"events":         rules.StandardEvents(),
-		"test_blocks":    conv(hearthtest.Schema()).Blocks,
+		"test_blocks":    blockJSON(hearthtest.Schema()).Blocks,
 	}
 }
 
 // topicJSON is the part of the schema (as schemaJSON makes it) that one
 // topic covers, under the same keys, with the topic named: a block under
 // "blocks", a platform type under "platforms", a function under
-// "rule_functions", an event type under "events"; the topics that are
+// "rule_functions", an event type under "events", a part of a test file
+// under "test_blocks"; the topics that are
 // prose (rules, durations, templates) as "text".
 func topicJSON(whole map[string]any, topic string) (map[string]any, bool) {
 	out := map[string]any{"format_version": whole["format_version"], "topic": topic}
@@ -570,6 +571,14 @@ func topicJSON(whole map[string]any, topic string) (map[string]any, bool) {
 		return out, true
 	case "events":
 		out["events"] = whole["events"]
+		return out, true
+	}
+	if topic == "test" || strings.HasPrefix(topic, "test.") {
+		b := findIn(hearthtest.Schema(), topic)
+		if b == nil {
+			return nil, false
+		}
+		out["test_blocks"] = []any{blockJSON(b)}
 		return out, true
 	}
 	if typ, ok := strings.CutPrefix(topic, "platform."); ok {
