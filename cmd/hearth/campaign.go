@@ -32,6 +32,11 @@ runs end with the reason "stopped" and nothing more is sent. Sends
 already in the outbox stay there; drop them with 'hearth outbox drop'.
 Members may enter the campaign again as its reentry policy allows.
 
+To hold a campaign instead, with the daemon running, set paused = true in
+its block: at the reload nobody enters, members stay at their step and
+its messages already in the outbox wait; paused = false goes on from
+there (hearth explain campaign).
+
 Examples:
   hearth campaign show onboarding examples/quickstart
   hearth campaign show -json winback . | jq '.variants'
@@ -186,6 +191,9 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		return
 	}
 	fmt.Fprintf(w, "Campaign %s: %s entered of %s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), t.Active)
+	if rep.Paused {
+		fmt.Fprintln(w, "Paused (paused = true): nobody enters, the running members wait at their step, and its messages wait in the outbox.")
+	}
 	if t.Entered == 0 {
 		return
 	}

@@ -77,6 +77,7 @@ type Waiting struct {
 // latest run: a member who entered again counts with the run it is in.
 type Report struct {
 	Campaign string    `json:"campaign"`
+	Paused   bool      `json:"paused"` // the configuration holds it (paused = true)
 	Total    Counts    `json:"total"`
 	Waiting  []Waiting `json:"waiting"`            // running members by step, in step order
 	Variants []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
@@ -95,7 +96,7 @@ type Tally struct {
 
 // NewTally starts a tally of c.
 func NewTally(c *config.Campaign) *Tally {
-	t := &Tally{c: c, rep: Report{Campaign: c.Name}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, rep: Report{Campaign: c.Name, Paused: c.Paused}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {

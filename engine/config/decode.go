@@ -573,7 +573,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	b := l.open(hb, spec)
 	c := &Campaign{Name: name, Description: b.str("description"), ExitOnLeave: b.boolean("exit_on_leave", true),
 		ExitWhen: b.rule("exit_when", rules.Scope{}), Reentry: b.enum("reentry"), ReentryAfter: b.dur("reentry_after"),
-		FrequencyCap: b.rate("frequency_cap"), OnCap: b.enum("on_cap"), DeclRange: hb.DefRange}
+		FrequencyCap: b.rate("frequency_cap"), OnCap: b.enum("on_cap"), Paused: b.boolean("paused", false), DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("enter_on")
 	c.EnterOn = on
 	l.later = append(l.later, func() { l.checkEventTypes(onAttr, c.EnterOn) })

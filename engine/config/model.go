@@ -308,9 +308,11 @@ type Campaign struct {
 	ReentryAfter time.Duration
 	FrequencyCap *durations.Rate
 	OnCap        string
-	QuietHours   *QuietHours
-	Steps        []*Step
-	DeclRange    hcl.Range
+	// Paused holds the campaign: no entries, no steps, no sends.
+	Paused     bool
+	QuietHours *QuietHours
+	Steps      []*Step
+	DeclRange  hcl.Range
 }
 
 // QuietHours is a window with no sends.

@@ -344,7 +344,7 @@ func TestFullConfigValues(t *testing.T) {
 			t.Errorf("nudge %+v", n)
 		}
 		wb := cfg.Campaigns[1]
-		if wb.Audience == nil || wb.Audience.Name != "regulars" || wb.ExitOnLeave || wb.Reentry != "always" {
+		if wb.Audience == nil || wb.Audience.Name != "regulars" || wb.ExitOnLeave || wb.Reentry != "always" || !wb.Paused || on.Paused {
 			t.Errorf("winback %+v", wb)
 		}
 	})

@@ -206,7 +206,8 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 	}
 }
 
-// tellWaiting logs, once per reason, that actions wait for their target.
+// tellWaiting logs, once per reason, that actions wait: for their target
+// to be on the platform, or for their campaign to resume.
 func (d *Dispatcher) tellWaiting(e Entry, err error) {
 	reason := err.Error()
 	if d.told[reason] {
@@ -216,7 +217,7 @@ func (d *Dispatcher) tellWaiting(e Entry, err error) {
 		d.told = map[string]bool{}
 	}
 	d.told[reason] = true
-	d.opt.Log.Warn("actions wait until their target is on the platform", "key", e.Key, "err", err, "retry_every", d.opt.Wait.String())
+	d.opt.Log.Warn("actions wait, using none of their tries", "key", e.Key, "reason", err, "retry_every", d.opt.Wait.String())
 }
 
 func isNotReady(err error) bool {

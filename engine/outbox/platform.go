@@ -51,6 +51,14 @@ var _ Sender = (*PlatformSender)(nil)
 // Send performs one action.
 func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	cfg := p.Config()
+	if a.Campaign != "" {
+		for _, c := range cfg.Campaigns {
+			if c.Name == a.Campaign && c.Paused {
+				// Held, not failed: it goes out when the campaign resumes.
+				return &NotReadyError{Err: fmt.Errorf("campaign %s is paused", a.Campaign)}
+			}
+		}
+	}
 	var plat *config.Platform
 	for _, pl := range cfg.Platforms {
 		if pl.Addr() == a.Platform {

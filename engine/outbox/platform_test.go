@@ -259,3 +259,42 @@ func makeClub(t *testing.T, conn *local.Conn, community, channel string) (string
 	}
 	return co.Object.ID, ch.Object.ID
 }
+
+// A paused campaign's messages wait in the outbox, using none of their
+// tries, and go out once it resumes.
+func TestPausedCampaignHoldsItsMessages(t *testing.T) {
+	ctx := context.Background()
+	dir, reg, cfg := loadClub(t, local.New())
+	conn := openLocal(t, cfg, dir)
+	makeClub(t, conn, "club", "general")
+	conn.Close()
+	news := &config.Campaign{Name: "news", Paused: true}
+	cfg.Campaigns = append(cfg.Campaigns, news)
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	now := time.Now()
+	_ = b.Enqueue([]state.Action{
+		{Key: "k-news", Kind: "send.channel", Member: "ann", At: now.Add(-time.Minute), Platform: "platform.local.main", Community: "club", Target: "general", Text: "News", Campaign: "news"},
+		{Key: "k-other", Kind: "send.channel", Member: "ann", At: now.Add(-time.Minute), Platform: "platform.local.main", Community: "club", Target: "general", Text: "Hello"},
+	})
+	_ = b.Commit()
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	defer sender.Close()
+	d := outbox.New(store, sender, outbox.Options{Now: func() time.Time { return now }})
+	rep, err := d.RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 1 || rep.Waiting != 1 {
+		t.Fatalf("while paused: %+v; want the other message sent and the campaign's waiting", rep)
+	}
+	pending, _ := store.ListOutbox(ctx, state.OutboxPending, 10)
+	if len(pending) != 1 || pending[0].Key != "k-news" || pending[0].Attempts != 0 || !strings.Contains(pending[0].LastError, "campaign news is paused") {
+		t.Fatalf("pending %+v; want k-news, no tries used, saying why", pending)
+	}
+	news.Paused = false
+	now = now.Add(time.Minute)
+	if rep, err = d.RunOnce(ctx); err != nil || rep.Sent != 1 {
+		t.Fatalf("after resuming: %+v %v; want the held message sent", rep, err)
+	}
+}

@@ -25,7 +25,7 @@ const (
 // types, and segment.entered / segment.left for audience campaigns.
 func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view map[string]any) {
 	for _, c := range r.cfg.Campaigns {
-		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+		if c.Paused || c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
 			continue
 		}
 		switch {
@@ -125,8 +125,8 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 	}
 	for _, c := range r.cfg.Campaigns {
 		run := m.Campaigns[c.Name]
-		if !run.Active() {
-			continue
+		if !run.Active() || c.Paused {
+			continue // a paused campaign holds its members where they are
 		}
 		if run.Step >= len(c.Steps) {
 			// The campaign lost steps in a reload: finish the run.

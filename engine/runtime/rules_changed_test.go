@@ -2,6 +2,8 @@ package runtime_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -122,4 +124,86 @@ tier "one" {
 		t.Fatalf("second pass re-evaluated %d members", n)
 	}
 	_ = b.Rollback()
+}
+
+// A paused campaign takes no one in and moves no one on; resumed, the
+// steps that came due meanwhile go on at once.
+func TestPausedCampaignHoldsItsMembers(t *testing.T) {
+	src := func(paused bool) string {
+		return fmt.Sprintf(`
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  paused    = %v
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}`, paused)
+	}
+	running, paused := load(t, src(false)), load(t, src(true))
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	apply := func(rt *runtime.Runtime, e events.Event) []state.Outcome {
+		t.Helper()
+		b, _ := store.Begin(ctx)
+		res, err := rt.Apply(ctx, b, &e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs := slices.Clone(res.Outcomes)
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return outs
+	}
+	sends := func(outs []state.Outcome) int {
+		n := 0
+		for _, o := range outs {
+			if o.Kind == state.KindAction {
+				n++
+			}
+		}
+		return n
+	}
+	// Ann joins while it runs and gets the first step; Bob joins while
+	// it is paused and is not taken in.
+	if n := sends(apply(runtime.New(running, nil), events.Event{ID: "j-ann", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at})); n != 1 {
+		t.Fatalf("ann's join sent %d; want the first step", n)
+	}
+	held := runtime.New(paused, nil)
+	if n := sends(apply(held, events.Event{ID: "j-bob", Type: "member.joined", Member: events.Member{ID: "bob"}, At: at})); n != 0 {
+		t.Fatalf("bob's join while paused sent %d", n)
+	}
+	// Three days on, Ann's second step is due, but paused it waits.
+	if n := sends(apply(held, events.Event{ID: "p-ann", Type: "message.posted", Member: events.Member{ID: "ann"}, At: at.Add(72 * time.Hour)})); n != 0 {
+		t.Fatalf("a paused campaign sent %d", n)
+	}
+	b, _ := store.Begin(ctx)
+	n, outs, err := runtime.New(running, nil).Reevaluate(ctx, b, []string{"ann", "bob"}, at.Add(73*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Commit()
+	if n != 2 || sends(outs) != 1 {
+		t.Fatalf("resumed: %d members, outcomes %+v; want ann's second step sent and bob still out", n, outs)
+	}
+	for _, o := range outs {
+		if o.Member == "bob" {
+			t.Errorf("bob, who joined while it was paused, got %+v", o)
+		}
+	}
 }

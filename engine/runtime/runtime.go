@@ -323,7 +323,8 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 }
 
 // MemberRules is the fingerprint of what decides a member's standing
-// without an event: segment rules, the tier ladder and badge revocation.
+// without an event: segment rules, the tier ladder, badge revocation and
+// which campaigns run.
 // A member last evaluated under another fingerprint (or none: a new
 // member) has all of them evaluated at its next event or recheck, not
 // only those its latest changes feed, so a rule edited, added, or true
@@ -352,6 +353,11 @@ func MemberRules(cfg *config.Config) uint64 {
 	}
 	for _, b := range cfg.Badges {
 		field("badge", b.Name, strconv.FormatBool(b.Repeat), src(b.RevokeWhen))
+	}
+	// A campaign paused, resumed or removed moves its members too: on
+	// resuming, steps that came due while it was paused go on at once.
+	for _, c := range cfg.Campaigns {
+		field("campaign", c.Name, strconv.FormatBool(c.Paused))
 	}
 	return max(h.Sum64(), 1)
 }
@@ -870,8 +876,8 @@ func (r *Runtime) schedule(m *state.Member) {
 			}
 		}
 	}
-	for _, run := range m.Campaigns {
-		if run.Active() {
+	for name, run := range m.Campaigns {
+		if c := r.campaigns[name]; run.Active() && (c == nil || !c.Paused) {
 			consider(run.Due)
 			consider(run.Deadline)
 		}

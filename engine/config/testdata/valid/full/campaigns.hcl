@@ -78,6 +78,7 @@ campaign "winback" {
   audience      = segment.regulars
   exit_on_leave = false
   reentry       = "always"
+  paused        = true
 
   step "remind" {
     wait = "14d"
