@@ -65,12 +65,29 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, st, ok := loadStore(ctx, s, dir, vf, "outbox")
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
 		return 1
 	}
+	if verb == "send" {
+		// A daemon delivers the outbox by itself; delivering beside it
+		// would send the same actions twice.
+		lock, a, ok := lockForWrite(s, cfg, "outbox send")
+		if !ok {
+			return 1
+		}
+		if lock == nil {
+			fmt.Fprintf(s.err, "hearth outbox send: hearth run (pid %d, %s) serves this state and delivers the outbox by itself; hearth outbox retry KEY makes an action due now.\n", a.PID, a.URL)
+			return 1
+		}
+		defer lock.release()
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth outbox: %v\n", err)
+		return 1
+	}
 	defer st.Close()
-	var err error
 	ob, ok := st.(outbox.Store)
 	if !ok {
 		fmt.Fprintf(s.err, "hearth outbox: the %s store keeps no outbox.\n", cfg.Settings.State.Backend)

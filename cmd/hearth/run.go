@@ -35,7 +35,12 @@ On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and
 .1) and synced; the tables are written from it a fraction of a second
 later, and after a crash the next start writes what is left. Back up a
-stopped daemon's state.db* files together.
+stopped daemon's state.db* files together. One daemon serves a SQLite
+state at a time: it holds a lock on state.db.lock while it runs (the
+system drops it when the process ends, however it ends), and a second
+one on the same state exits 1 naming the first. Commands that write the
+state directly (replay, member pardon, campaign stop, state prune,
+outbox send) go through the daemon's API or refuse while it runs.
 
 HTTP API:
   POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
@@ -131,8 +136,30 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer feed.Close()
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "run")
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
+		return 1
+	}
+	// One daemon per SQLite state: a second one would overwrite the
+	// first one's member updates. The lock is held until the process
+	// ends (the kernel drops it on a crash too).
+	lock, err := lockState(cfg, "hearth run")
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		var busy *stateBusyError
+		if errors.As(err, &busy) {
+			if busy.daemon() {
+				fmt.Fprintln(s.err, "Only one hearth run may serve a SQLite state: stop that one first, or give this one a state of its own (hearth { state { path = \"...\" } }). Several replicas share a PostgreSQL state instead (see hearth run -h).")
+			} else {
+				fmt.Fprintln(s.err, "Start hearth run once it is done.")
+			}
+		}
+		return 1
+	}
+	defer lock.release()
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
 		return 1
 	}
 	if *busURL == "" {
