@@ -37,12 +37,25 @@ Examples:
   hearth outbox retry campaign/onboarding/u07/1/2/nudge examples/quickstart
 `
 
+// outboxVerbs are the verbs and whether each takes an action's key
+// before the directory, as the usage says.
+var outboxVerbs = map[string]bool{"list": false, "send": false, "retry": true, "drop": true}
+
 func runOutbox(ctx context.Context, s *stdio, args []string) int {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "retry" && args[0] != "drop" && args[0] != "send") {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(s.out, outboxUsage)
+		return 0
+	}
+	if len(args) == 0 {
 		fmt.Fprint(s.err, outboxUsage)
 		return 1
 	}
 	verb := args[0]
+	takesKey, known := outboxVerbs[verb]
+	if !known {
+		fmt.Fprintf(s.err, "hearth outbox: unknown subcommand %q; use list, send, retry or drop (see 'hearth outbox -h').\n", verb)
+		return 1
+	}
 	fs := newFlags(s, "outbox "+verb, outboxUsage)
 	status := fs.String("status", "", "With list: only this status (pending, sent or dead).")
 	asJSON := fs.Bool("json", false, "With list: print JSON lines.")
@@ -54,9 +67,9 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	key := ""
-	if verb != "list" {
+	if takesKey {
 		if len(pos) == 0 {
-			fmt.Fprintf(s.err, "hearth outbox %s: give the action's key (see hearth outbox list).\n", verb)
+			fmt.Fprintf(s.err, "hearth outbox %s: give the action's key (see hearth outbox list): hearth outbox %s KEY [DIR].\n", verb, verb)
 			return 1
 		}
 		key, pos = pos[0], pos[1:]

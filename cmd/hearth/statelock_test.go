@@ -160,6 +160,7 @@ func TestWritersRespectTheStateLock(t *testing.T) {
 		{"replay", "-events", events, dir},
 		{"member", "pardon", "u1", dir},
 		{"campaign", "stop", "onboarding", dir},
+		{"outbox", "send", dir},
 		{"run", "-listen", freeAddr(t), dir},
 	} {
 		var out, errb bytes.Buffer
