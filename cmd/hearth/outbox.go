@@ -59,7 +59,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "outbox "+verb, outboxUsage)
 	status := fs.String("status", "", "With list: only this status (pending, sent or dead).")
 	asJSON := fs.Bool("json", false, "With list: print JSON lines.")
-	limit := fs.Int("limit", 100, "With list: at most this many.")
+	limit := fs.Int("limit", 100, "With list: at most this many of each status; it says when there are more.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
@@ -77,6 +77,16 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	dir, ok := dirArg(pos, s, "outbox "+verb)
 	if !ok {
 		return 1
+	}
+	if verb == "list" {
+		if *status != "" && *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead {
+			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent or dead.\n")
+			return 1
+		}
+		if *limit < 1 {
+			fmt.Fprintf(s.err, "hearth outbox list: -limit must be 1 or more.\n")
+			return 1
+		}
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -128,34 +138,43 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth outbox %s: %v\n", verb, err)
 			return 1
 		}
+		if !found && verb == "drop" {
+			fmt.Fprintf(s.err, "hearth outbox drop: no action %q in the outbox (hearth outbox list shows the keys).\n", key)
+			return 1
+		}
 		if !found {
-			fmt.Fprintf(s.err, "hearth outbox %s: no action %q (sent actions cannot be retried).\n", verb, key)
+			fmt.Fprintf(s.err, "hearth outbox retry: no pending or dead action %q in the outbox (hearth outbox list shows the keys; a sent action is not sent again).\n", key)
 			return 1
 		}
 		fmt.Fprintf(s.out, "%s: %s\n", map[string]string{"retry": "due now", "drop": "dropped"}[verb], key)
 		return 0
 	}
+	statuses := []string{outbox.Pending, outbox.Dead}
+	if *status != "" {
+		statuses = []string{*status}
+	}
+	// Each status is read one past the limit, to tell whether more
+	// remain than are shown.
 	var entries []outbox.Entry
-	if *status == "" {
-		for _, st := range []string{outbox.Pending, outbox.Dead} {
-			es, err := ob.ListOutbox(ctx, st, *limit)
-			if err != nil {
-				fmt.Fprintf(s.err, "hearth outbox list: %v\n", err)
-				return 1
-			}
-			entries = append(entries, es...)
-		}
-	} else {
-		if *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead {
-			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent or dead.\n")
-			return 1
-		}
-		entries, err = ob.ListOutbox(ctx, *status, *limit)
+	var more []string
+	for _, st := range statuses {
+		es, err := ob.ListOutbox(ctx, st, *limit+1)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth outbox list: %v\n", err)
 			return 1
 		}
+		if len(es) > *limit {
+			es = es[:*limit]
+			more = append(more, st)
+		}
+		entries = append(entries, es...)
 	}
+	// Said on stderr, so the listing itself stays what -json promises.
+	defer func() {
+		if len(more) > 0 {
+			fmt.Fprintf(s.err, "More %s actions than the %d shown: raise -limit, or narrow with -status.\n", strings.Join(more, " and "), *limit)
+		}
+	}()
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		for _, e := range entries {
