@@ -43,9 +43,11 @@ state directly (replay, member pardon, campaign stop, state prune,
 outbox send) go through the daemon's API or refuse while it runs.
 
 HTTP API:
-  POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
-                    a request with a bad event changes nothing and gets 400
-                    with each problem and its index; ?backfill=true marks
+  POST /v1/events   one JSON event (pretty-printed or not), a JSON array of
+                    events, or JSON lines; at most 8 MiB and 10000 events a
+                    request (413 beyond); 202 once durably stored; a
+                    request with a bad event changes nothing and gets 400
+                    with each problem, its index and line; ?backfill=true marks
                     history sent in time order (hearth replay does): timers
                     wait until 10s after the last such request, so members
                     are not taken to today between two batches

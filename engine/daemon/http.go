@@ -1,8 +1,6 @@
 package daemon
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -18,7 +16,6 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon/dashboard"
 	"github.com/hearth-community/hearth/engine/durations"
-	"github.com/hearth-community/hearth/engine/events"
 )
 
 // MaxBody is the largest request body accepted.
@@ -115,13 +112,13 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
 		return
 	}
-	evs, bad := parseBody(body)
+	evs, _, bad := parseBody(body)
 	if len(bad) > 0 {
 		d.reject(w, http.StatusBadRequest, "invalid", someOf(len(bad), len(evs)+len(bad), "invalid")+"; nothing was applied", bad)
 		return
 	}
 	if len(evs) == 0 {
-		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send one JSON event or JSON lines", nil)
+		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send "+bodyForms, nil)
 		return
 	}
 	if len(evs) > MaxEventsPerRequest {
@@ -165,7 +162,6 @@ func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad
 	writeJSON(w, code, body)
 }
 
-// parseBody reads one event, or JSON lines.
 // someOf says how many of a request's events are what: "the event is
 // invalid", "1 of 3 events is invalid", "2 of 3 events are invalid".
 func someOf(n, total int, what string) string {
@@ -178,39 +174,6 @@ func someOf(n, total int, what string) string {
 		return fmt.Sprintf("all %d events are %s", total, what)
 	}
 	return fmt.Sprintf("%d of %d events are %s", n, total, what)
-}
-
-func parseBody(body []byte) ([]events.Event, []EventError) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return nil, []EventError{{Index: 0, Error: "a JSON array is not accepted: send one JSON event, or JSON lines (one event per line)"}}
-	}
-	var evs []events.Event
-	var bad []EventError
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
-	line, idx := 0, 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		ev, err := events.Parse(b)
-		if err != nil {
-			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
-		} else {
-			evs = append(evs, ev)
-		}
-		idx++
-		if idx > MaxEventsPerRequest {
-			break
-		}
-	}
-	if err := sc.Err(); err != nil {
-		bad = append(bad, EventError{Index: idx, Line: line + 1, Error: "line too long or unreadable: " + err.Error()})
-	}
-	return evs, bad
 }
 
 func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {

@@ -107,13 +107,13 @@ func (d *Daemon) inbound(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, code, "unverified", err.Error(), nil)
 		return
 	}
-	evs, bad := parseBody(body)
+	evs, _, bad := parseBody(body)
 	if len(bad) > 0 {
 		d.reject(w, http.StatusBadRequest, "invalid", someOf(len(bad), len(evs)+len(bad), "invalid")+"; nothing was applied", bad)
 		return
 	}
 	if len(evs) == 0 {
-		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send one JSON event or JSON lines", nil)
+		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send "+bodyForms, nil)
 		return
 	}
 	if len(evs) > MaxEventsPerRequest {
