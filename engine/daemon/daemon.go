@@ -469,6 +469,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			return
 		}
 	}
+	cfg := d.snap.Load().Config // for metric labels only
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
@@ -489,7 +490,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				d.opt.Metrics.rejected.WithLabelValues("too_old").Inc()
 				d.log.Warn("event refused: older than the event ids the state remembers; it was not applied", "event", ev.ID, "at", ev.At)
 			}
-			d.opt.Metrics.processed(ev.Type, res.Duplicate)
+			d.opt.Metrics.processed(metricType(cfg, ev.Type), res.Duplicate)
 		}
 	}
 	d.stats.Batches.Add(1)

@@ -112,27 +112,12 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
 		return
 	}
-	evs, _, bad := parseBody(body)
-	if len(bad) > 0 {
-		d.reject(w, http.StatusBadRequest, "invalid", someOf(len(bad), len(evs)+len(bad), "invalid")+"; nothing was applied", bad)
+	evs, places, bad := parseBody(body)
+	if no := d.admit(evs, places, bad); no != nil {
+		d.refuse(w, no)
 		return
 	}
-	if len(evs) == 0 {
-		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send "+bodyForms, nil)
-		return
-	}
-	if len(evs) > MaxEventsPerRequest {
-		d.reject(w, http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil)
-		return
-	}
-	if old := d.tooOld(evs); len(old) > 0 {
-		d.stats.TooOld.Add(int64(len(old)))
-		d.reject(w, http.StatusUnprocessableEntity, "too_old", someOf(len(old), len(evs), "older than the event ids hearth remembers")+": hearth cannot tell such events from ones already applied; nothing was applied", old)
-		return
-	}
-	for _, ev := range evs {
-		d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
-	}
+	d.countIngested(evs)
 	submit := d.Submit
 	if backfill {
 		submit = d.SubmitBackfill

@@ -55,9 +55,7 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 				return nil
 			}
 		}
-		for _, ev := range buf {
-			d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
-		}
+		d.countIngested(buf)
 		// A backfill: through a bus, the replicas applying the file hold
 		// their timers as this one does while feeding.
 		dups, err := d.submitEvents(ctx, buf, true)
@@ -70,11 +68,13 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		buf = make([]events.Event, 0, batch)
 		return nil
 	}
+	read := 0 // events read, good or bad: the index of the next
 	for {
 		ev, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		read++
 		var evErr *events.Error
 		if errors.As(err, &evErr) {
 			res.Bad++
@@ -87,6 +87,15 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		}
 		if err != nil {
 			return res, err
+		}
+		if err := checkEvent(d.snap.Load().Config, &ev); err != nil {
+			res.Bad++
+			d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
+			d.stats.Rejected.Add(1)
+			if bad != nil {
+				bad(&events.Error{Index: read - 1, Err: err})
+			}
+			continue
 		}
 		buf = append(buf, ev)
 		if len(buf) >= batch {

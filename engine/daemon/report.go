@@ -86,9 +86,7 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "invalid", "the feedback was not accepted: "+strings.Join(problems, "; "), nil)
 		return
 	}
-	for _, ev := range evs {
-		d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
-	}
+	d.countIngested(evs)
 	dups, err := d.Submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):

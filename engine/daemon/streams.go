@@ -47,6 +47,13 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 						if dl.Event.Source == "" {
 							dl.Event.Source = name
 						}
+						if err := d.streamed(&dl.Event); err != nil {
+							// Refused, and passed: waiting would not
+							// make it acceptable.
+							d.log.Warn("event from a platform stream refused; skipped", "platform", name, "event", dl.Event.ID, "err", err)
+							return cs.SetCursor(ctx, name, dl.Cursor)
+						}
+						d.countIngested([]events.Event{dl.Event})
 						if _, err := d.Submit(ctx, []events.Event{dl.Event}); err != nil {
 							return err
 						}
@@ -67,4 +74,15 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 			}
 		}(p.Addr())
 	}
+}
+
+// streamed checks an event from a platform stream at the door, counting
+// a refused one.
+func (d *Daemon) streamed(ev *events.Event) error {
+	err := checkEvent(d.snap.Load().Config, ev)
+	if err != nil {
+		d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
+		d.stats.Rejected.Add(1)
+	}
+	return err
 }

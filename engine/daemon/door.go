@@ -1,0 +1,115 @@
+package daemon
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// What the daemon takes is checked at the door, wherever events come in
+// (POST /v1/events, inbound platforms, feedback, platform streams, an
+// events file), before anything is applied or published to a bus, so a
+// replica applying events from the bus gets only events some replica's
+// door let in.
+
+// MaxTypeLen is the longest event type the daemon takes unless the
+// configuration declares it.
+const MaxTypeLen = 64
+
+// otherType is the metrics label of event types that are neither
+// standard nor declared: every type a rule can listen to is one of
+// those, and a label per made-up type would grow the metrics without
+// bound.
+const otherType = "other"
+
+// metricType is the label typ gets in metrics.
+func metricType(cfg *config.Config, typ string) string {
+	if _, known := cfg.EventTypes[typ]; known {
+		return typ
+	}
+	return otherType
+}
+
+// countIngested counts events let in, by type.
+func (d *Daemon) countIngested(evs []events.Event) {
+	cfg := d.snap.Load().Config
+	for i := range evs {
+		d.opt.Metrics.ingested.WithLabelValues(metricType(cfg, evs[i].Type)).Inc()
+	}
+}
+
+// screen checks events that parsed against the configuration in force:
+// an undeclared type must be short. Problems carry the events' indexes
+// in evs.
+func (d *Daemon) screen(evs []events.Event) []EventError {
+	cfg := d.snap.Load().Config
+	var bad []EventError
+	for i := range evs {
+		if err := checkEvent(cfg, &evs[i]); err != nil {
+			bad = append(bad, EventError{Index: i, ID: evs[i].ID, Error: err.Error()})
+		}
+	}
+	return bad
+}
+
+// checkEvent is screen for one event.
+func checkEvent(cfg *config.Config, ev *events.Event) error {
+	if _, known := cfg.EventTypes[ev.Type]; !known && len(ev.Type) > MaxTypeLen {
+		return fmt.Errorf("%w: type %q… is longer than %d characters; use a short dotted lower-case name such as \"meetup.attended\"", events.ErrInvalid, ev.Type[:24], MaxTypeLen)
+	}
+	return nil
+}
+
+// refusal is why a request's events are refused, all of them.
+type refusal struct {
+	code   int
+	reason string
+	msg    string
+	events []EventError
+}
+
+// admit checks a request's events as parsed from its body (with the
+// body's own problems, bad), and says why they are refused, or nil.
+// Reported problems carry each event's index and line in the body.
+func (d *Daemon) admit(evs []events.Event, places []place, bad []EventError) *refusal {
+	// Every problem with the events themselves is reported at once.
+	parsed := len(evs) + len(bad)
+	for _, e := range d.screen(evs) {
+		e.Index, e.Line = places[e.Index].index, places[e.Index].line
+		bad = append(bad, e)
+	}
+	if len(bad) > 0 {
+		sort.SliceStable(bad, func(i, j int) bool { return bad[i].Index < bad[j].Index })
+		return &refusal{http.StatusBadRequest, "invalid", someOf(len(bad), parsed, "invalid") + "; nothing was applied", bad}
+	}
+	if len(evs) == 0 {
+		return &refusal{http.StatusBadRequest, "empty", "no events in the body: send " + bodyForms, nil}
+	}
+	if len(evs) > MaxEventsPerRequest {
+		return &refusal{http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil}
+	}
+	if old := d.tooOld(evs); len(old) > 0 {
+		d.stats.TooOld.Add(int64(len(old)))
+		return &refusal{http.StatusUnprocessableEntity, "too_old", someOf(len(old), len(evs), "older than the event ids hearth remembers") +
+			": hearth cannot tell such events from ones already applied; nothing was applied", placed(old, places)}
+	}
+	return nil
+}
+
+// placed gives problems found by position in evs their place in the body.
+func placed(bad []EventError, places []place) []EventError {
+	for i := range bad {
+		if p := bad[i].Index; p >= 0 && p < len(places) {
+			bad[i].Index, bad[i].Line = places[p].index, places[p].line
+		}
+	}
+	return bad
+}
+
+// refuse answers a refused request.
+func (d *Daemon) refuse(w http.ResponseWriter, r *refusal) {
+	d.reject(w, r.code, r.reason, r.msg, r.events)
+}
