@@ -47,7 +47,9 @@ HTTP API:
                     events, or JSON lines; at most 8 MiB and 10000 events a
                     request (413 beyond); 202 once durably stored; a
                     request with a bad event changes nothing and gets 400
-                    with each problem, its index and line; ?backfill=true marks
+                    with each problem, its index and line (an attribute of
+                    the wrong type for its event type is one: the rules
+                    could not read it); ?backfill=true marks
                     history sent in time order (hearth replay does): timers
                     wait until 10s after the last such request, so members
                     are not taken to today between two batches

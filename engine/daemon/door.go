@@ -42,17 +42,39 @@ func (d *Daemon) countIngested(evs []events.Event) {
 }
 
 // screen checks events that parsed against the configuration in force:
-// an undeclared type must be short. Problems carry the events' indexes
+// an undeclared type must be short, and the attributes of a standard or
+// declared type must have its types. Problems carry the events' indexes
 // in evs.
 func (d *Daemon) screen(evs []events.Event) []EventError {
 	cfg := d.snap.Load().Config
 	var bad []EventError
+	var view map[string]any
 	for i := range evs {
-		if err := checkEvent(cfg, &evs[i]); err != nil {
+		err := checkEvent(cfg, &evs[i])
+		if err == nil {
+			view, err = checkAttrs(cfg, &evs[i], view)
+		}
+		if err != nil {
 			bad = append(bad, EventError{Index: i, ID: evs[i].ID, Error: err.Error()})
 		}
 	}
 	return bad
+}
+
+// checkAttrs checks the attributes of an event of a standard or declared
+// type against the types it declares, as the rules will read them: an
+// attribute of the wrong type would otherwise make the rules on the
+// event fail and be skipped. view is scratch space, returned for reuse.
+func checkAttrs(cfg *config.Config, ev *events.Event, view map[string]any) (map[string]any, error) {
+	et, known := cfg.EventTypes[ev.Type]
+	if !known || len(ev.Attrs) == 0 {
+		return view, nil
+	}
+	if view == nil {
+		view = make(map[string]any, len(et.Attrs)+5)
+	}
+	_, err := events.RuleViewInto(view, ev, &et)
+	return view, err
 }
 
 // checkEvent is screen for one event.

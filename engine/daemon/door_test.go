@@ -1,11 +1,14 @@
 package daemon_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	evpkg "github.com/hearth-community/hearth/engine/events"
 )
 
 const declared = `
@@ -72,4 +75,60 @@ func TestEventTypesAtTheDoor(t *testing.T) {
 			t.Errorf("metrics have a label for the undeclared type %s", leak)
 		}
 	}
+}
+
+func withAttrs(id, typ, attrs string) string {
+	return fmt.Sprintf(`{"id":%q,"type":%q,"member":"m1","at":"2026-01-01T10:00:00Z","attrs":%s}`, id, typ, attrs)
+}
+
+// Attributes of a standard or declared type must have its types: the
+// rules on such an event would otherwise fail on it and be skipped, with
+// a 202 for the sender.
+func TestAttributeTypesAtTheDoor(t *testing.T) {
+	f := start(t, rulesA+declared, "")
+	before := points(t, f)
+	for _, tc := range []struct{ body, want string }{
+		{withAttrs("a1", "member.joined", `{"referrer":42}`), `attr \"referrer\" of member.joined: must be string, got 42`},
+		{withAttrs("a2", "message.posted", `{"length":"long"}`), `attr \"length\" of message.posted: must be int, got long`},
+		{withAttrs("a3", "meetup.attended", `{"city":["Oslo"]}`), `attr \"city\" of meetup.attended: must be string`},
+		{withAttrs("a4", "post.created", `{"tags":"go"}`), `attr \"tags\" of post.created: must be list`},
+	} {
+		code, out := post(t, f, "/v1/events", events(900, 1)+tc.body, "")
+		if code != http.StatusBadRequest || !strings.Contains(mustJSON(t, out), tc.want) {
+			t.Errorf("%s: %d %v; want 400 saying %s", tc.body, code, out, tc.want)
+		}
+	}
+	if after := points(t, f); after != before {
+		t.Errorf("refused requests changed points: %d -> %d", before, after)
+	}
+	for i, body := range []string{
+		withAttrs("g1", "member.joined", `{"referrer":"u2"}`),
+		withAttrs("g2", "message.posted", `{"length":120,"channel":"help"}`),
+		withAttrs("g3", "message.posted", `{"length":3.0}`),         // a whole number
+		withAttrs("g4", "message.posted", `{"mood":"happy"}`),       // undeclared attributes pass
+		withAttrs("g5", "custom_thing", `{"anything":[1,{"a":2}]}`), // so do undeclared types
+		withAttrs("g6", "meetup.attended", `{"city":"Oslo"}`),
+		withAttrs("g7", "message.posted", `{"length":null}`),
+	} {
+		if code, out := post(t, f, "/v1/events", body, ""); code != http.StatusAccepted {
+			t.Errorf("event %d %s: %d %v", i, body, code, out)
+		}
+	}
+	// An events file is taken as POST /v1/events takes it: the bad event
+	// is skipped and reported.
+	var bad []string
+	res, err := f.d.Feed(t.Context(), strings.NewReader(events(950, 1)+withAttrs("f1", "message.posted", `{"length":"long"}`)+"\n"+events(951, 1)), 10,
+		func(e *evpkg.Error) { bad = append(bad, e.Error()) })
+	if err != nil || res.Accepted != 2 || res.Bad != 1 || len(bad) != 1 || !strings.Contains(bad[0], `event 1: invalid event: attr "length" of message.posted`) {
+		t.Errorf("feed: %+v %v %q", res, err, bad)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -69,6 +69,7 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		return nil
 	}
 	read := 0 // events read, good or bad: the index of the next
+	var view map[string]any // checkAttrs' scratch space
 	for {
 		ev, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -88,7 +89,11 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		if err != nil {
 			return res, err
 		}
-		if err := checkEvent(d.snap.Load().Config, &ev); err != nil {
+		err = checkEvent(d.snap.Load().Config, &ev)
+		if err == nil {
+			view, err = checkAttrs(d.snap.Load().Config, &ev, view)
+		}
+		if err != nil {
 			res.Bad++
 			d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
 			d.stats.Rejected.Add(1)
