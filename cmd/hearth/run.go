@@ -49,7 +49,9 @@ HTTP API:
                     request with a bad event changes nothing and gets 400
                     with each problem, its index and line (an attribute of
                     the wrong type for its event type is one: the rules
-                    could not read it); ?backfill=true marks
+                    could not read it); an event dated more than -max-ahead
+                    (5m) past this machine's clock gets 422, as from
+                    platform streams and -events files; ?backfill=true marks
                     history sent in time order (hearth replay does): timers
                     wait until 10s after the last such request, so members
                     are not taken to today between two batches
@@ -111,6 +113,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	busPartitions := fs.Int("bus-partitions", 16, "Partitions of the event bus; the same for every replica, fixed by the first.")
 	busLease := fs.Duration("bus-lease", 10*time.Second, "How long a partition stays with a replica that stopped renewing it.")
 	replica := fs.String("replica", "", "This replica's name on the bus (default: host-pid-random).")
+	maxAhead := fs.Duration("max-ahead", daemon.DefaultMaxAhead, "How far past this machine's clock an event's time may be; events dated later are refused (422, reason future) wherever they come in.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -119,6 +122,10 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	}
 	dir, ok := dirArg(pos, s, "run")
 	if !ok {
+		return 1
+	}
+	if *maxAhead <= 0 {
+		fmt.Fprintf(s.err, "hearth run: -max-ahead must be more than 0, such as 5m or 1h.\n")
 		return 1
 	}
 	log := newLogger(s)
@@ -193,7 +200,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	var d *daemon.Daemon
 	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
 	defer sender.Close()
-	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender}
+	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
 	if eb != nil {
 		opts.Bus = eb
 	}
@@ -303,7 +310,7 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	path := f.Name()
 	start := time.Now()
 	res, err := d.Feed(ctx, f, batch, func(e *events.Error) {
-		log.Warn("bad event skipped", "file", path, "line", e.Line, "err", e.Err)
+		log.Warn("bad event skipped", "file", path, "line", e.Line, "index", e.Index, "err", e.Err)
 	})
 	if err != nil {
 		log.Error("applying the events file stopped", "file", path, "applied", res.Accepted, "err", err)
@@ -312,6 +319,9 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	tooOld := ""
 	if res.TooOld > 0 {
 		tooOld = fmt.Sprintf(", %d too old (before event_id_retention; skipped)", res.TooOld)
+	}
+	if res.Future > 0 {
+		tooOld += fmt.Sprintf(", %d dated in the future (past -max-ahead; skipped)", res.Future)
 	}
 	fmt.Fprintf(s.out, "applied %s: %d events, %d duplicates, %d bad%s, in %s\n", path, res.Accepted, res.Duplicates, res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
 }

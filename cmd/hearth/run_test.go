@@ -177,3 +177,14 @@ func freeAddr(t testing.TB) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// -max-ahead must leave room for some clock skew.
+func TestRunMaxAheadFlag(t *testing.T) {
+	for _, v := range []string{"0", "-5m"} {
+		var out, errb bytes.Buffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+		if c := run(context.Background(), []string{"run", "-max-ahead", v, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), "-max-ahead must be more than 0") {
+			t.Errorf("-max-ahead %s: %d %s", v, c, errb.String())
+		}
+	}
+}

@@ -51,6 +51,10 @@ type Options struct {
 	// PruneEvery is how often event ids and outcomes past the state's
 	// retention settings are forgotten (1h when zero).
 	PruneEvery time.Duration
+	// MaxAhead is how far past the clock (Now) an event's time may be;
+	// later events are refused wherever they come in. DefaultMaxAhead
+	// when zero.
+	MaxAhead time.Duration
 	// Bus, when set, takes ingested events instead of the processor:
 	// Submit publishes them, and the bus hands them back through Apply on
 	// whichever replica owns the member's partition.
@@ -174,6 +178,9 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics()
+	}
+	if opt.MaxAhead <= 0 {
+		opt.MaxAhead = DefaultMaxAhead
 	}
 	if opt.SampleEvery <= 0 {
 		opt.SampleEvery = 10 * time.Second

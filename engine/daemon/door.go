@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
@@ -18,6 +20,12 @@ import (
 // MaxTypeLen is the longest event type the daemon takes unless the
 // configuration declares it.
 const MaxTypeLen = 64
+
+// DefaultMaxAhead is how far past the daemon's clock an event's time may
+// be unless Options.MaxAhead says otherwise: room for senders' clocks
+// running a little ahead, none for an event dated next year, which would
+// take its member's evaluations, segments and the reports to then.
+const DefaultMaxAhead = 5 * time.Minute
 
 // otherType is the metrics label of event types that are neither
 // standard nor declared: every type a rule can listen to is one of
@@ -113,6 +121,10 @@ func (d *Daemon) admit(evs []events.Event, places []place, bad []EventError) *re
 	if len(evs) > MaxEventsPerRequest {
 		return &refusal{http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil}
 	}
+	if ahead := d.future(evs); len(ahead) > 0 {
+		return &refusal{http.StatusUnprocessableEntity, "future", someOf(len(ahead), len(evs), "dated in the future") +
+			": check the sender's clock; nothing was applied", placed(ahead, places)}
+	}
 	if old := d.tooOld(evs); len(old) > 0 {
 		d.stats.TooOld.Add(int64(len(old)))
 		return &refusal{http.StatusUnprocessableEntity, "too_old", someOf(len(old), len(evs), "older than the event ids hearth remembers") +
@@ -134,4 +146,51 @@ func placed(bad []EventError, places []place) []EventError {
 // refuse answers a refused request.
 func (d *Daemon) refuse(w http.ResponseWriter, r *refusal) {
 	d.reject(w, r.code, r.reason, r.msg, r.events)
+}
+
+// future lists the events dated more than MaxAhead past the clock.
+func (d *Daemon) future(evs []events.Event) []EventError {
+	now := d.opt.Now()
+	var bad []EventError
+	for i := range evs {
+		if err := d.checkAhead(now, &evs[i]); err != nil {
+			bad = append(bad, EventError{Index: i, ID: evs[i].ID, Error: err.Error()})
+		}
+	}
+	return bad
+}
+
+// checkAhead refuses an event dated more than MaxAhead past now.
+func (d *Daemon) checkAhead(now time.Time, ev *events.Event) error {
+	if ahead := ev.At.Sub(now); ahead > d.opt.MaxAhead {
+		return fmt.Errorf("event at %s is %s in the future; the daemon's clock says %s; at most %s ahead is accepted",
+			ev.At.UTC().Format(time.RFC3339), roughly(ahead), now.UTC().Format(time.RFC3339), roughly(d.opt.MaxAhead))
+	}
+	return nil
+}
+
+// roughly writes a duration in its two largest units, years and days
+// down to seconds: "10y 3d", "2h 5m", "5m", "6m 30s".
+func roughly(d time.Duration) string {
+	const day = 24 * time.Hour
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"y", 365 * day}, {"d", day}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+	var parts []string
+	for _, u := range units {
+		if n := d / u.d; n > 0 || len(parts) > 0 {
+			if n > 0 {
+				parts = append(parts, fmt.Sprintf("%d%s", n, u.name))
+			}
+			d -= n * u.d
+			if len(parts) == 2 || (len(parts) == 1 && n == 0) {
+				break
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return d.String()
+	}
+	return strings.Join(parts, " ")
 }

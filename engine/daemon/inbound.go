@@ -163,6 +163,10 @@ func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platf
 			return
 		}
 	}
+	if ahead := d.future(reply.Events); len(ahead) > 0 {
+		d.reject(w, http.StatusUnprocessableEntity, "future", "the request's event is dated in the future: "+ahead[0].Error+"; nothing was applied", nil)
+		return
+	}
 	if len(reply.Events) > 0 {
 		d.countIngested(reply.Events)
 		if _, err := d.Submit(r.Context(), reply.Events); err != nil {

@@ -16,6 +16,9 @@ type FeedResult struct {
 	// TooOld are events from before what the state can still tell
 	// apart from applied ones (event_id_retention); they are skipped.
 	TooOld int
+	// Future are events dated past the clock by more than MaxAhead;
+	// they are skipped.
+	Future int
 }
 
 // Feed reads JSON lines from r and submits them in batches of up to
@@ -68,7 +71,7 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		buf = make([]events.Event, 0, batch)
 		return nil
 	}
-	read := 0 // events read, good or bad: the index of the next
+	read := 0               // events read, good or bad: the index of the next
 	var view map[string]any // checkAttrs' scratch space
 	for {
 		ev, err := rd.Next()
@@ -88,6 +91,15 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		}
 		if err != nil {
 			return res, err
+		}
+		if err := d.checkAhead(d.opt.Now(), &ev); err != nil {
+			res.Future++
+			d.opt.Metrics.rejected.WithLabelValues("future").Inc()
+			d.stats.Rejected.Add(1)
+			if bad != nil {
+				bad(&events.Error{Index: read - 1, Err: err})
+			}
+			continue
 		}
 		err = checkEvent(d.snap.Load().Config, &ev)
 		if err == nil {

@@ -86,6 +86,10 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "invalid", "the feedback was not accepted: "+strings.Join(problems, "; "), nil)
 		return
 	}
+	if ahead := d.future(evs); len(ahead) > 0 {
+		d.reject(w, http.StatusUnprocessableEntity, "future", "the feedback was not accepted: "+ahead[0].Error, nil)
+		return
+	}
 	d.countIngested(evs)
 	dups, err := d.Submit(r.Context(), evs)
 	switch {

@@ -48,8 +48,8 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 							dl.Event.Source = name
 						}
 						if err := d.streamed(&dl.Event); err != nil {
-							// Refused, and passed: waiting would not
-							// make it acceptable.
+							// Refused and passed over, so the stream
+							// goes on past it.
 							d.log.Warn("event from a platform stream refused; skipped", "platform", name, "event", dl.Event.ID, "err", err)
 							return cs.SetCursor(ctx, name, dl.Cursor)
 						}
@@ -79,9 +79,14 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 // streamed checks an event from a platform stream at the door, counting
 // a refused one.
 func (d *Daemon) streamed(ev *events.Event) error {
-	err := checkEvent(d.snap.Load().Config, ev)
+	reason := "future"
+	err := d.checkAhead(d.opt.Now(), ev)
+	if err == nil {
+		reason = "invalid"
+		err = checkEvent(d.snap.Load().Config, ev)
+	}
 	if err != nil {
-		d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
+		d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
 		d.stats.Rejected.Add(1)
 	}
 	return err
