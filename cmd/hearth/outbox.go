@@ -120,7 +120,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	case "send":
 		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
 		defer sender.Close()
-		rep, err := outbox.New(ob, sender, outbox.Options{}).RunOnce(ctx)
+		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact}).RunOnce(ctx)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 			return 1
@@ -168,6 +168,10 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			more = append(more, st)
 		}
 		entries = append(entries, es...)
+	}
+	redact := cfg.Redactor()
+	for i := range entries {
+		entries[i].LastError = redact.Redact(entries[i].LastError)
 	}
 	// Said on stderr, so the listing itself stays what -json promises.
 	defer func() {

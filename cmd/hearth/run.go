@@ -210,6 +210,11 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		store.Close()
 		return 1
 	}
+	// From here on, logs go through the daemon's logger, which takes the
+	// configuration's sensitive values out of them (platform adapters
+	// log through it too).
+	log = d.Log()
+	sender.Log = log
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth run: %v\n", err)

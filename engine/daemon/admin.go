@@ -153,6 +153,11 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].NextAt.Before(entries[j].NextAt) })
+	for i := range entries {
+		// Stored redacted; redacted again with the configuration in
+		// force, for entries older than a secret's place in it.
+		entries[i].LastError = d.Redact(entries[i].LastError)
+	}
 	if entries == nil {
 		entries = []outbox.Entry{}
 	}

@@ -104,6 +104,12 @@ type BusStatus interface {
 type Snapshot struct {
 	Config   *config.Config
 	LoadedAt time.Time
+	// redactor takes the configuration's sensitive values out of texts.
+	redactor *config.Redactor
+}
+
+func newSnapshot(cfg *config.Config, at time.Time) *Snapshot {
+	return &Snapshot{Config: cfg, LoadedAt: at, redactor: cfg.Redactor()}
 }
 
 // Reload is the result of one reload attempt.
@@ -191,15 +197,17 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Samples <= 0 {
 		opt.Samples = 360
 	}
-	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
+	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}}
+	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
+	d.opt.Log = d.log
 	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
 	d.record("start", cfg, src, diags, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}
-	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: opt.Now()})
+	d.snap.Store(newSnapshot(cfg, opt.Now()))
 	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
 	if c, ok := opt.Bus.(prometheus.Collector); ok {
 		// The bus's own figures (partitions, lag, leases) on /metrics.
@@ -249,7 +257,7 @@ func (d *Daemon) Reload(trigger string) Reload {
 		d.log.Info("reload: configuration unchanged", "trigger", trigger)
 		return r
 	}
-	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: d.opt.Now()})
+	d.snap.Store(newSnapshot(cfg, d.opt.Now()))
 	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start))
 	return r
 }
@@ -358,7 +366,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if every <= 0 {
 			every = time.Second
 		}
-		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now,
+		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact,
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})
