@@ -335,7 +335,23 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 func newLogger(s *stdio) *slog.Logger { return slog.New(logHandler(s, nil)) }
 
 // logHandler writes text on a terminal and JSON otherwise, to stderr.
+// Durations are written as such ("1.5s"), not as JSON's nanoseconds.
 func logHandler(s *stdio, opts *slog.HandlerOptions) slog.Handler {
+	o := slog.HandlerOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	replace := o.ReplaceAttr
+	o.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration {
+			a = slog.String(a.Key, a.Value.Duration().String())
+		}
+		if replace != nil {
+			a = replace(groups, a)
+		}
+		return a
+	}
+	opts = &o
 	if s.errTTY {
 		return slog.NewTextHandler(s.err, opts)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -186,5 +187,15 @@ func TestRunMaxAheadFlag(t *testing.T) {
 		if c := run(context.Background(), []string{"run", "-max-ahead", v, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), "-max-ahead must be more than 0") {
 			t.Errorf("-max-ahead %s: %d %s", v, c, errb.String())
 		}
+	}
+}
+
+// Logs give durations as such, not as JSON's nanoseconds.
+func TestLogDurations(t *testing.T) {
+	var errb bytes.Buffer
+	s := &stdio{err: &errb}
+	slog.New(logHandler(s, nil)).Info("x", "took", 4348188*time.Nanosecond)
+	if !strings.Contains(errb.String(), `"took":"4.348188ms"`) {
+		t.Errorf("log line %s", errb.String())
 	}
 }

@@ -114,9 +114,12 @@ func newSnapshot(cfg *config.Config, at time.Time) *Snapshot {
 
 // Reload is the result of one reload attempt.
 type Reload struct {
-	At          time.Time             `json:"at"`
-	Trigger     string                `json:"trigger"` // start, files, signal, api
-	OK          bool                  `json:"ok"`
+	At      time.Time `json:"at"`
+	Trigger string    `json:"trigger"` // start, files, signal, api
+	OK      bool      `json:"ok"`
+	// Unchanged says the files were read again and mean the same
+	// configuration as the one in force, which stays (same hash).
+	Unchanged   bool                  `json:"unchanged,omitempty"`
 	Hash        string                `json:"hash,omitempty"`
 	Duration    string                `json:"duration"`
 	Diagnostics config.JSONValidation `json:"diagnostics"`
@@ -203,7 +206,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	d.opt.Log = d.log
 	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
-	d.record("start", cfg, src, diags, time.Since(start))
+	d.record("start", cfg, src, diags, false, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}
@@ -226,8 +229,8 @@ func (d *Daemon) Reloads() []Reload {
 	return append([]Reload(nil), d.reloads...)
 }
 
-func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, took time.Duration) Reload {
-	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Duration: took.String(),
+func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, took time.Duration) Reload {
+	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Unchanged: unchanged, Duration: took.String(),
 		Diagnostics: config.ToJSON(src, diags, d.opt.Dir)}
 	if r.OK && cfg != nil {
 		r.Hash = cfg.Hash
@@ -248,17 +251,19 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 func (d *Daemon) Reload(trigger string) Reload {
 	start := time.Now()
 	cfg, src, diags := config.Load(d.opt.Dir, d.opt.Load)
-	r := d.record(trigger, cfg, src, diags, time.Since(start))
+	old := d.snap.Load()
+	unchanged := !diags.HasErrors() && old != nil && old.Config.Hash == cfg.Hash
+	r := d.record(trigger, cfg, src, diags, unchanged, time.Since(start))
 	if !r.OK {
 		d.log.Error("reload failed; the running configuration stays", "trigger", trigger, "errors", r.Diagnostics.ErrorCount, "first", firstSummary(r))
 		return r
 	}
-	if old := d.snap.Load(); old != nil && old.Config.Hash == cfg.Hash {
+	if unchanged {
 		d.log.Info("reload: configuration unchanged", "trigger", trigger)
 		return r
 	}
 	d.snap.Store(newSnapshot(cfg, d.opt.Now()))
-	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start))
+	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String())
 	return r
 }
 

@@ -64,7 +64,7 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 				if ctx.Err() != nil {
 					return
 				}
-				d.log.Warn("event stream stopped; reading it again soon", "platform", name, "err", err, "in", wait)
+				d.log.Warn("event stream stopped; reading it again soon", "platform", name, "err", err, "in", wait.String())
 				select {
 				case <-ctx.Done():
 					return
