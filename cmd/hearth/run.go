@@ -21,7 +21,11 @@ import (
 	"github.com/hearth-community/hearth/engine/outbox"
 )
 
-const runUsage = `Usage: hearth run [options] [DIR]
+// runUsage is hearth run -h: the HTTP API part is written from the
+// table the server registers its routes from, so it lists every route.
+func runUsage() string { return runUsageHead + "HTTP API:\n" + apiUsage() + "\n" + runUsageTail }
+
+const runUsageHead = `Usage: hearth run [options] [DIR]
 
 Runs the engine as a daemon: takes member events over HTTP, applies them
 through the rules, commits them to the state store before acknowledging,
@@ -42,39 +46,9 @@ one on the same state exits 1 naming the first. Commands that write the
 state directly (replay, member pardon, campaign stop, state prune,
 outbox send) go through the daemon's API or refuse while it runs.
 
-HTTP API:
-  POST /v1/events   one JSON event (pretty-printed or not), a JSON array of
-                    events, or JSON lines; at most 8 MiB and 10000 events a
-                    request (413 beyond); 202 once durably stored; a
-                    request with a bad event changes nothing and gets 400
-                    with each problem, its index and line (an attribute of
-                    the wrong type for its event type is one: the rules
-                    could not read it); an event dated more than -max-ahead
-                    (5m) past this machine's clock gets 422, as from
-                    platform streams and -events files; ?backfill=true marks
-                    history sent in time order (hearth replay does): timers
-                    wait until 10s after the last such request, so members
-                    are not taken to today between two batches
-  POST /v1/inbound/TYPE/NAME
-                    events from a platform that takes them over HTTP, such
-                    as platform "webhook" "NAME" with inbound = true:
-                    signed (X-Hearth-Timestamp, X-Hearth-Signature), no
-                    token; a bad, stale or replayed signature gets 401 or
-                    409 and changes nothing
-  GET|POST /v1/inbound/email/NAME?member=ID&token=T
-                    an email platform's List-Unsubscribe link: a one-click
-                    POST (List-Unsubscribe=One-Click) with a valid token
-                    ingests email.unsubscribed for the member, once; GET
-                    shows a confirm button; a bad token gets 403
-  POST /v1/reload   reload now; 200 or 422 with diagnostics
-  GET  /v1/status   configuration, reloads, counters
-  GET  /v1/members/ID, /v1/members/ID/why?rule=segment.NAME
-  GET  /v1/population, /v1/outbox?status=, /v1/timeseries
-  GET  /metrics     Prometheus metrics
-  GET  /            the dashboard
-  GET  /healthz, /readyz
+`
 
-Several replicas (-bus): with a shared PostgreSQL state store
+const runUsageTail = `Several replicas (-bus): with a shared PostgreSQL state store
 (hearth { state { backend = "postgres" } }) and -bus nats://HOST:4222,
 every replica takes events over HTTP and publishes them to a NATS
 JetStream stream, partitioned by a hash of the member id; each partition
@@ -98,12 +72,41 @@ Examples:
   hearth run -bus nats://127.0.0.1:4222 -listen 127.0.0.1:7342 /etc/hearth
 `
 
+// apiUsage lists the daemon's routes, each with its doc wrapped beside it.
+func apiUsage() string {
+	const indent = 20 // where docs start
+	const width = 76
+	var b strings.Builder
+	for _, r := range daemon.Routes() {
+		line := "  " + r.Usage
+		if len(line) >= indent-1 {
+			b.WriteString(line + "\n")
+			line = ""
+		}
+		for _, w := range strings.Fields(r.Doc) {
+			switch {
+			case line == "":
+				line = strings.Repeat(" ", indent) + w
+			case len(line) < indent:
+				line += strings.Repeat(" ", indent-len(line)) + w
+			case len(line)+1+len(w) > width:
+				b.WriteString(line + "\n")
+				line = strings.Repeat(" ", indent) + w
+			default:
+				line += " " + w
+			}
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
 // The daemon is the bus's sink and holds its timers for a backfill the
 // bus hands it.
 var _ bus.TimerHolder = (*daemon.Daemon)(nil)
 
 func runRun(ctx context.Context, s *stdio, args []string) int {
-	fs := newFlags(s, "run", runUsage)
+	fs := newFlags(s, "run", runUsage())
 	listen := fs.String("listen", "127.0.0.1:7341", "Address for the HTTP API.")
 	tokenFile := fs.String("token-file", "", "File holding the API bearer token (default: $HEARTH_API_TOKEN).")
 	batch := fs.Int("batch", 1000, "Most events applied per transaction.")

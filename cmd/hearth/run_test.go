@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
 )
 
 // TestRunEndToEnd starts `hearth run` on the quickstart, posts its sample
@@ -197,5 +199,26 @@ func TestLogDurations(t *testing.T) {
 	slog.New(logHandler(s, nil)).Info("x", "took", 4348188*time.Nanosecond)
 	if !strings.Contains(errb.String(), `"took":"4.348188ms"`) {
 		t.Errorf("log line %s", errb.String())
+	}
+}
+
+// hearth run -h lists every route the server has, from the table the
+// server registers them from.
+func TestRunUsageListsEveryRoute(t *testing.T) {
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"run", "-h"}, s); c != 0 {
+		t.Fatalf("run -h: %d %s", c, errb.String())
+	}
+	usage := out.String()
+	for _, r := range daemon.Routes() {
+		if !strings.Contains(usage, "  "+r.Usage+"\n") && !strings.Contains(usage, "  "+r.Usage+" ") {
+			t.Errorf("run -h does not list %s", r.Usage)
+		}
+	}
+	for _, want := range []string{"GET  /v1/members?q=TEXT", "GET  /v1/members/ID/history", "GET  /v1/report", "POST /v1/feedback", "POST /v1/members/ID/pardon", "8 MiB"} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("run -h lacks %s", want)
+		}
 	}
 }

@@ -11,10 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/hearth-community/hearth/engine/config"
-	"github.com/hearth-community/hearth/engine/daemon/dashboard"
 	"github.com/hearth-community/hearth/engine/durations"
 )
 
@@ -24,8 +21,9 @@ const MaxBody = 8 << 20
 // MaxEventsPerRequest bounds one request.
 const MaxEventsPerRequest = 10000
 
-// Handler serves the daemon's HTTP API. With a token, every /v1 route
-// and /metrics require "Authorization: Bearer TOKEN".
+// Handler serves the daemon's HTTP API, the routes of Routes. With a
+// token, the routes marked Token (every /v1 route but inbound, and
+// /metrics) require "Authorization: Bearer TOKEN".
 func (d *Daemon) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
@@ -41,35 +39,13 @@ func (d *Daemon) Handler(token string) http.Handler {
 			h(w, r)
 		}
 	}
-	mux.HandleFunc("POST /v1/events", auth(d.postEvents))
-	// Inbound platforms authenticate each request themselves (signatures,
-	// signed links); a platform.Responder also answers methods other
-	// than POST, so the route takes every method.
-	mux.HandleFunc("/v1/inbound/{type}/{name}", d.inbound)
-	mux.HandleFunc("POST /v1/reload", auth(func(w http.ResponseWriter, r *http.Request) {
-		res := d.Reload("api")
-		code := http.StatusOK
-		if !res.OK {
-			code = http.StatusUnprocessableEntity
+	for _, rt := range routes() {
+		h := rt.handler(d)
+		if rt.Token {
+			h = auth(h)
 		}
-		writeJSON(w, code, res)
-	}))
-	mux.HandleFunc("GET /v1/status", auth(d.status))
-	d.adminRoutes(mux, auth)
-	// The page itself holds no data, so it needs no token; its API calls do.
-	dashboard.Register(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if d.stopping.Load() || d.snap.Load() == nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
-	})
-	metrics := promhttp.HandlerFor(d.opt.Metrics.Registry, promhttp.HandlerOpts{})
-	mux.HandleFunc("GET /metrics", auth(metrics.ServeHTTP))
+		mux.HandleFunc(rt.Pattern, h)
+	}
 	return mux
 }
 
