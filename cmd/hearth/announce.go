@@ -2,22 +2,20 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"syscall"
 
 	"github.com/hearth-community/hearth/engine/config"
 )
 
 // A daemon on a SQLite state announces itself in a file next to the
-// database. Commands that would write the same database (pardon, replay,
-// campaign stop) then go through its API or stop: the daemon keeps the
-// members it works on in memory between batches, so a change written
-// behind its back would be overwritten by its next batch. (PostgreSQL
-// needs none of this: member versions make such writes conflict and
-// retry.)
+// database, so that commands that would write the same database (pardon,
+// replay) can go through its API instead, and others (campaign stop,
+// state prune) can say which daemon to stop. Whether a daemon runs is
+// the state lock's to say (statelock.go): an announcement counts only
+// while its daemon holds the lock, so one left by a daemon that died is
+// ignored.
 
 // announcement is the file's content.
 type announcement struct {
@@ -33,7 +31,9 @@ func announcementPath(cfg *config.Config) string {
 }
 
 // announce writes the announcement for a daemon serving its API at addr
-// and returns the function that removes it.
+// and returns the function that removes it. The daemon must hold the
+// state lock. The file is removed only while it still holds this
+// process's announcement: it is never another daemon's to remove.
 func announce(cfg *config.Config, addr net.Addr) (func(), error) {
 	path := announcementPath(cfg)
 	if path == "" {
@@ -46,16 +46,22 @@ func announce(cfg *config.Config, addr net.Addr) (func(), error) {
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1" // listening everywhere: this host reaches it on loopback
 	}
-	data, _ := json.Marshal(announcement{URL: "http://" + net.JoinHostPort(host, port), PID: os.Getpid()})
+	mine := announcement{URL: "http://" + net.JoinHostPort(host, port), PID: os.Getpid()}
+	data, _ := json.Marshal(mine)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return nil, fmt.Errorf("announcing the daemon next to its state: %w", err)
 	}
-	return func() { _ = os.Remove(path) }, nil
+	return func() {
+		if a, ok := readAnnouncement(cfg); ok && a == mine {
+			_ = os.Remove(path)
+		}
+	}, nil
 }
 
-// runningDaemon reads the announcement of a daemon still running on
-// cfg's state. A file left by a daemon that died is ignored.
-func runningDaemon(cfg *config.Config) (announcement, bool) {
+// readAnnouncement reads the announcement next to cfg's state, which
+// says where a daemon serves its API; whether that daemon still runs is
+// for the state lock to say.
+func readAnnouncement(cfg *config.Config) (announcement, bool) {
 	path := announcementPath(cfg)
 	if path == "" {
 		return announcement{}, false
@@ -66,11 +72,6 @@ func runningDaemon(cfg *config.Config) (announcement, bool) {
 	}
 	var a announcement
 	if json.Unmarshal(data, &a) != nil || a.URL == "" || a.PID <= 0 {
-		return announcement{}, false
-	}
-	// Signal 0 checks that the process exists without touching it; EPERM
-	// means it exists under another user.
-	if err := syscall.Kill(a.PID, 0); err != nil && !errors.Is(err, syscall.EPERM) {
 		return announcement{}, false
 	}
 	return a, true

@@ -67,10 +67,15 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if a, running := runningDaemon(cfg); running {
+	lock, a, ok := lockForWrite(s, cfg, "campaign stop")
+	if !ok {
+		return 1
+	}
+	if lock == nil {
 		fmt.Fprintf(s.err, "hearth campaign stop: hearth run (pid %d, %s) serves this state and would write over the change; stop it, run this, and start it again.\n", a.PID, a.URL)
 		return 1
 	}
+	defer lock.release()
 	// A campaign taken out of the configuration needs no stopping: the
 	// daemon ends its runs the next time it looks at them.
 	if _, ok := lookupCampaign(s, "campaign stop", cfg, name); !ok {

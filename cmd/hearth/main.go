@@ -93,7 +93,7 @@ func commands() []command {
 		{"state", "List, show, remove or rename the platform resources hearth manages", stateUsage, runState},
 		{"force-unlock", "Remove an apply lock left by a crashed apply", forceUnlockUsage, runForceUnlock},
 		{"import", "Turn another platform's history into events, or adopt a platform object", importUsage, runImport},
-		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage, runRun},
+		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage(), runRun},
 		{"local", "Act as members on the built-in local platform: join, post, react, reply, show", localUsage, runLocal},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"member", "Show one member's state, why a rule decides for them, or pardon their strikes", memberUsage, runMember},

@@ -37,15 +37,29 @@ Examples:
   hearth outbox retry campaign/onboarding/u07/1/2/nudge examples/quickstart
 `
 
+// outboxVerbs are the verbs and whether each takes an action's key
+// before the directory, as the usage says.
+var outboxVerbs = map[string]bool{"list": false, "send": false, "retry": true, "drop": true}
+
 func runOutbox(ctx context.Context, s *stdio, args []string) int {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "retry" && args[0] != "drop" && args[0] != "send") {
-		return groupUsage(s, args, outboxUsage)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(s.out, outboxUsage)
+		return 0
+	}
+	if len(args) == 0 {
+		fmt.Fprint(s.err, outboxUsage)
+		return 1
 	}
 	verb := args[0]
+	takesKey, known := outboxVerbs[verb]
+	if !known {
+		fmt.Fprintf(s.err, "hearth outbox: unknown subcommand %q; use list, send, retry or drop (see 'hearth outbox -h').\n", verb)
+		return 1
+	}
 	fs := newFlags(s, "outbox "+verb, outboxUsage)
 	status := fs.String("status", "", "With list: only this status (pending, sent or dead).")
 	asJSON := fs.Bool("json", false, "With list: print JSON lines.")
-	limit := fs.Int("limit", 100, "With list: at most this many.")
+	limit := fs.Int("limit", 100, "With list: at most this many of each status; it says when there are more.")
 	vf := varFlags{readOnly: verb != "send"} // only send reaches the platforms
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
@@ -53,9 +67,9 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	key := ""
-	if verb != "list" {
+	if takesKey {
 		if len(pos) == 0 {
-			fmt.Fprintf(s.err, "hearth outbox %s: give the action's key (see hearth outbox list).\n", verb)
+			fmt.Fprintf(s.err, "hearth outbox %s: give the action's key (see hearth outbox list): hearth outbox %s KEY [DIR].\n", verb, verb)
 			return 1
 		}
 		key, pos = pos[0], pos[1:]
@@ -64,12 +78,39 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, st, ok := loadStore(ctx, s, dir, vf, "outbox")
+	if verb == "list" {
+		if *status != "" && *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead {
+			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent or dead.\n")
+			return 1
+		}
+		if *limit < 1 {
+			fmt.Fprintf(s.err, "hearth outbox list: -limit must be 1 or more.\n")
+			return 1
+		}
+	}
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
 		return 1
 	}
+	if verb == "send" {
+		// A daemon delivers the outbox by itself; delivering beside it
+		// would send the same actions twice.
+		lock, a, ok := lockForWrite(s, cfg, "outbox send")
+		if !ok {
+			return 1
+		}
+		if lock == nil {
+			fmt.Fprintf(s.err, "hearth outbox send: hearth run (pid %d, %s) serves this state and delivers the outbox by itself; hearth outbox retry KEY makes an action due now.\n", a.PID, a.URL)
+			return 1
+		}
+		defer lock.release()
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth outbox: %v\n", err)
+		return 1
+	}
 	defer st.Close()
-	var err error
 	ob, ok := st.(outbox.Store)
 	if !ok {
 		fmt.Fprintf(s.err, "hearth outbox: the %s store keeps no outbox.\n", cfg.Settings.State.Backend)
@@ -79,7 +120,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	case "send":
 		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
 		defer sender.Close()
-		rep, err := outbox.New(ob, sender, outbox.Options{}).RunOnce(ctx)
+		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact}).RunOnce(ctx)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 			return 1
@@ -97,34 +138,47 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth outbox %s: %v\n", verb, err)
 			return 1
 		}
+		if !found && verb == "drop" {
+			fmt.Fprintf(s.err, "hearth outbox drop: no action %q in the outbox (hearth outbox list shows the keys).\n", key)
+			return 1
+		}
 		if !found {
-			fmt.Fprintf(s.err, "hearth outbox %s: no action %q (sent actions cannot be retried).\n", verb, key)
+			fmt.Fprintf(s.err, "hearth outbox retry: no pending or dead action %q in the outbox (hearth outbox list shows the keys; a sent action is not sent again).\n", key)
 			return 1
 		}
 		fmt.Fprintf(s.out, "%s: %s\n", map[string]string{"retry": "due now", "drop": "dropped"}[verb], key)
 		return 0
 	}
+	statuses := []string{outbox.Pending, outbox.Dead}
+	if *status != "" {
+		statuses = []string{*status}
+	}
+	// Each status is read one past the limit, to tell whether more
+	// remain than are shown.
 	var entries []outbox.Entry
-	if *status == "" {
-		for _, st := range []string{outbox.Pending, outbox.Dead} {
-			es, err := ob.ListOutbox(ctx, st, *limit)
-			if err != nil {
-				fmt.Fprintf(s.err, "hearth outbox list: %v\n", err)
-				return 1
-			}
-			entries = append(entries, es...)
-		}
-	} else {
-		if *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead {
-			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent or dead.\n")
-			return 1
-		}
-		entries, err = ob.ListOutbox(ctx, *status, *limit)
+	var more []string
+	for _, st := range statuses {
+		es, err := ob.ListOutbox(ctx, st, *limit+1)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth outbox list: %v\n", err)
 			return 1
 		}
+		if len(es) > *limit {
+			es = es[:*limit]
+			more = append(more, st)
+		}
+		entries = append(entries, es...)
 	}
+	redact := cfg.Redactor()
+	for i := range entries {
+		entries[i].LastError = redact.Redact(entries[i].LastError)
+	}
+	// Said on stderr, so the listing itself stays what -json promises.
+	defer func() {
+		if len(more) > 0 {
+			fmt.Fprintf(s.err, "More %s actions than the %d shown: raise -limit, or narrow with -status.\n", strings.Join(more, " and "), *limit)
+		}
+	}()
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		for _, e := range entries {

@@ -63,10 +63,15 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if a, running := runningDaemon(cfg); running {
+	lock, a, ok := lockForWrite(s, cfg, "member pardon")
+	if !ok {
+		return 1
+	}
+	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the pardon goes through its API at %s.\n", a.PID, a.URL)
 		return pardonViaDaemon(ctx, s, a.URL, id, *rule)
 	}
+	defer lock.release()
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)

@@ -30,9 +30,16 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 	// A daemon on SQLite keeps the id horizon in memory; it would not
 	// see one moved by another process. (On PostgreSQL every commit
 	// reads it, so pruning alongside replicas is safe.)
-	if a, running := runningDaemon(cfg); running && !dryRun {
-		fmt.Fprintf(s.err, "hearth state prune: hearth run (pid %d, %s) serves this state and prunes it by itself every hour.\n", a.PID, a.URL)
-		return 1
+	if !dryRun {
+		lock, a, ok := lockForWrite(s, cfg, "state prune")
+		if !ok {
+			return 1
+		}
+		if lock == nil {
+			fmt.Fprintf(s.err, "hearth state prune: hearth run (pid %d, %s) serves this state and prunes it by itself every hour.\n", a.PID, a.URL)
+			return 1
+		}
+		defer lock.release()
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {

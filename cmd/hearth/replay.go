@@ -81,10 +81,15 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if a, running := runningDaemon(cfg); running {
+	lock, a, ok := lockForWrite(s, cfg, "replay")
+	if !ok {
+		return 1
+	}
+	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the events go through its API at %s.\n", a.PID, a.URL)
 		return replayToDaemon(ctx, s, *eventsPath, a.URL, *batch)
 	}
+	defer lock.release()
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth replay: %v\n", err)

@@ -21,7 +21,11 @@ import (
 	"github.com/hearth-community/hearth/engine/outbox"
 )
 
-const runUsage = `Usage: hearth run [options] [DIR]
+// runUsage is hearth run -h: the HTTP API part is written from the
+// table the server registers its routes from, so it lists every route.
+func runUsage() string { return runUsageHead + "HTTP API:\n" + apiUsage() + "\n" + runUsageTail }
+
+const runUsageHead = `Usage: hearth run [options] [DIR]
 
 Runs the engine as a daemon: takes member events over HTTP, applies them
 through the rules, commits them to the state store before acknowledging,
@@ -35,35 +39,16 @@ On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and
 .1) and synced; the tables are written from it a fraction of a second
 later, and after a crash the next start writes what is left. Back up a
-stopped daemon's state.db* files together.
+stopped daemon's state.db* files together. One daemon serves a SQLite
+state at a time: it holds a lock on state.db.lock while it runs (the
+system drops it when the process ends, however it ends), and a second
+one on the same state exits 1 naming the first. Commands that write the
+state directly (replay, member pardon, campaign stop, state prune,
+outbox send) go through the daemon's API or refuse while it runs.
 
-HTTP API:
-  POST /v1/events   one JSON event, or JSON lines; 202 once durably stored;
-                    a request with a bad event changes nothing and gets 400
-                    with each problem and its index; ?backfill=true marks
-                    history sent in time order (hearth replay does): timers
-                    wait until 10s after the last such request, so members
-                    are not taken to today between two batches
-  POST /v1/inbound/TYPE/NAME
-                    events from a platform that takes them over HTTP, such
-                    as platform "webhook" "NAME" with inbound = true:
-                    signed (X-Hearth-Timestamp, X-Hearth-Signature), no
-                    token; a bad, stale or replayed signature gets 401 or
-                    409 and changes nothing
-  GET|POST /v1/inbound/email/NAME?member=ID&token=T
-                    an email platform's List-Unsubscribe link: a one-click
-                    POST (List-Unsubscribe=One-Click) with a valid token
-                    ingests email.unsubscribed for the member, once; GET
-                    shows a confirm button; a bad token gets 403
-  POST /v1/reload   reload now; 200 or 422 with diagnostics
-  GET  /v1/status   configuration, reloads, counters
-  GET  /v1/members/ID, /v1/members/ID/why?rule=segment.NAME
-  GET  /v1/population, /v1/outbox?status=, /v1/timeseries
-  GET  /metrics     Prometheus metrics
-  GET  /            the dashboard
-  GET  /healthz, /readyz
+`
 
-Several replicas (-bus): with a shared PostgreSQL state store
+const runUsageTail = `Several replicas (-bus): with a shared PostgreSQL state store
 (hearth { state { backend = "postgres" } }) and -bus nats://HOST:4222,
 every replica takes events over HTTP and publishes them to a NATS
 JetStream stream, partitioned by a hash of the member id; each partition
@@ -87,12 +72,41 @@ Examples:
   hearth run -bus nats://127.0.0.1:4222 -listen 127.0.0.1:7342 /etc/hearth
 `
 
+// apiUsage lists the daemon's routes, each with its doc wrapped beside it.
+func apiUsage() string {
+	const indent = 20 // where docs start
+	const width = 76
+	var b strings.Builder
+	for _, r := range daemon.Routes() {
+		line := "  " + r.Usage
+		if len(line) >= indent-1 {
+			b.WriteString(line + "\n")
+			line = ""
+		}
+		for _, w := range strings.Fields(r.Doc) {
+			switch {
+			case line == "":
+				line = strings.Repeat(" ", indent) + w
+			case len(line) < indent:
+				line += strings.Repeat(" ", indent-len(line)) + w
+			case len(line)+1+len(w) > width:
+				b.WriteString(line + "\n")
+				line = strings.Repeat(" ", indent) + w
+			default:
+				line += " " + w
+			}
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
 // The daemon is the bus's sink and holds its timers for a backfill the
 // bus hands it.
 var _ bus.TimerHolder = (*daemon.Daemon)(nil)
 
 func runRun(ctx context.Context, s *stdio, args []string) int {
-	fs := newFlags(s, "run", runUsage)
+	fs := newFlags(s, "run", runUsage())
 	listen := fs.String("listen", "127.0.0.1:7341", "Address for the HTTP API.")
 	tokenFile := fs.String("token-file", "", "File holding the API bearer token (default: $HEARTH_API_TOKEN).")
 	batch := fs.Int("batch", 1000, "Most events applied per transaction.")
@@ -102,6 +116,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	busPartitions := fs.Int("bus-partitions", 16, "Partitions of the event bus; the same for every replica, fixed by the first.")
 	busLease := fs.Duration("bus-lease", 10*time.Second, "How long a partition stays with a replica that stopped renewing it.")
 	replica := fs.String("replica", "", "This replica's name on the bus (default: host-pid-random).")
+	maxAhead := fs.Duration("max-ahead", daemon.DefaultMaxAhead, "How far past this machine's clock an event's time may be; events dated later are refused (422, reason future) wherever they come in.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -110,6 +125,10 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	}
 	dir, ok := dirArg(pos, s, "run")
 	if !ok {
+		return 1
+	}
+	if *maxAhead <= 0 {
+		fmt.Fprintf(s.err, "hearth run: -max-ahead must be more than 0, such as 5m or 1h.\n")
 		return 1
 	}
 	log := newLogger(s)
@@ -131,8 +150,30 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer feed.Close()
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "run")
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
+		return 1
+	}
+	// One daemon per SQLite state: a second one would overwrite the
+	// first one's member updates. The lock is held until the process
+	// ends (the kernel drops it on a crash too).
+	lock, err := lockState(cfg, "hearth run")
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		var busy *stateBusyError
+		if errors.As(err, &busy) {
+			if busy.daemon() {
+				fmt.Fprintln(s.err, "Only one hearth run may serve a SQLite state: stop that one first, or give this one a state of its own (hearth { state { path = \"...\" } }). Several replicas share a PostgreSQL state instead (see hearth run -h).")
+			} else {
+				fmt.Fprintln(s.err, "Start hearth run once it is done.")
+			}
+		}
+		return 1
+	}
+	defer lock.release()
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
 		return 1
 	}
 	if *busURL == "" {
@@ -162,7 +203,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	var d *daemon.Daemon
 	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
 	defer sender.Close()
-	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender}
+	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
 	if eb != nil {
 		opts.Bus = eb
 	}
@@ -172,6 +213,11 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		store.Close()
 		return 1
 	}
+	// From here on, logs go through the daemon's logger, which takes the
+	// configuration's sensitive values out of them (platform adapters
+	// log through it too).
+	log = d.Log()
+	sender.Log = log
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth run: %v\n", err)
@@ -272,7 +318,7 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	path := f.Name()
 	start := time.Now()
 	res, err := d.Feed(ctx, f, batch, func(e *events.Error) {
-		log.Warn("bad event skipped", "file", path, "line", e.Line, "err", e.Err)
+		log.Warn("bad event skipped", "file", path, "line", e.Line, "index", e.Index, "err", e.Err)
 	})
 	if err != nil {
 		log.Error("applying the events file stopped", "file", path, "applied", res.Accepted, "err", err)
@@ -282,6 +328,9 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	if res.TooOld > 0 {
 		tooOld = fmt.Sprintf(", %d too old (before event_id_retention; skipped)", res.TooOld)
 	}
+	if res.Future > 0 {
+		tooOld += fmt.Sprintf(", %d dated in the future (past -max-ahead; skipped)", res.Future)
+	}
 	fmt.Fprintf(s.out, "applied %s: %d events, %d duplicates, %d bad%s, in %s\n", path, res.Accepted, res.Duplicates, res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
 }
 
@@ -289,7 +338,23 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 func newLogger(s *stdio) *slog.Logger { return slog.New(logHandler(s, nil)) }
 
 // logHandler writes text on a terminal and JSON otherwise, to stderr.
+// Durations are written as such ("1.5s"), not as JSON's nanoseconds.
 func logHandler(s *stdio, opts *slog.HandlerOptions) slog.Handler {
+	o := slog.HandlerOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	replace := o.ReplaceAttr
+	o.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration {
+			a = slog.String(a.Key, a.Value.Duration().String())
+		}
+		if replace != nil {
+			a = replace(groups, a)
+		}
+		return a
+	}
+	opts = &o
 	if s.errTTY {
 		return slog.NewTextHandler(s.err, opts)
 	}

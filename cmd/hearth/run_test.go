@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
 )
 
 // TestRunEndToEnd starts `hearth run` on the quickstart, posts its sample
@@ -176,4 +179,46 @@ func freeAddr(t testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// -max-ahead must leave room for some clock skew.
+func TestRunMaxAheadFlag(t *testing.T) {
+	for _, v := range []string{"0", "-5m"} {
+		var out, errb bytes.Buffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+		if c := run(context.Background(), []string{"run", "-max-ahead", v, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), "-max-ahead must be more than 0") {
+			t.Errorf("-max-ahead %s: %d %s", v, c, errb.String())
+		}
+	}
+}
+
+// Logs give durations as such, not as JSON's nanoseconds.
+func TestLogDurations(t *testing.T) {
+	var errb bytes.Buffer
+	s := &stdio{err: &errb}
+	slog.New(logHandler(s, nil)).Info("x", "took", 4348188*time.Nanosecond)
+	if !strings.Contains(errb.String(), `"took":"4.348188ms"`) {
+		t.Errorf("log line %s", errb.String())
+	}
+}
+
+// hearth run -h lists every route the server has, from the table the
+// server registers them from.
+func TestRunUsageListsEveryRoute(t *testing.T) {
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"run", "-h"}, s); c != 0 {
+		t.Fatalf("run -h: %d %s", c, errb.String())
+	}
+	usage := out.String()
+	for _, r := range daemon.Routes() {
+		if !strings.Contains(usage, "  "+r.Usage+"\n") && !strings.Contains(usage, "  "+r.Usage+" ") {
+			t.Errorf("run -h does not list %s", r.Usage)
+		}
+	}
+	for _, want := range []string{"GET  /v1/members?q=TEXT", "GET  /v1/members/ID/history", "GET  /v1/report", "POST /v1/feedback", "POST /v1/members/ID/pardon", "8 MiB"} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("run -h lacks %s", want)
+		}
+	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -112,6 +114,89 @@ func TestSecretsStayOutOfEveryOutput(t *testing.T) {
 		if err == nil && !info.IsDir() && !strings.HasSuffix(path, ".hcl") {
 			data, _ := os.ReadFile(path)
 			check(path, data) // the state store, its WAL, platform files
+		}
+		return nil
+	})
+}
+
+// A webhook URL holding a sensitive token, and a receiver whose error
+// page echoes the path: hearth outbox send stores the dead letter's
+// error with "(sensitive)" for the token, and hearth outbox list shows
+// it so, as text and as JSON.
+func TestOutboxErrorsRedacted(t *testing.T) {
+	const token = "hk-31c9-SECRET-77aa"
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "No route for "+r.URL.Path, http.StatusNotFound)
+	}))
+	defer recv.Close()
+	dir := t.TempDir()
+	cfg := `variable "hook_token" {
+  sensitive = true
+}
+variable "hook_secret" {
+  sensitive = true
+}
+platform "local" "main" {}
+platform "webhook" "crm" {
+  url    = "` + recv.URL + `/hooks/${var.hook_token}/in"
+  secret = var.hook_secret
+}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hello" {
+    send {
+      channel  = "webhook"
+      platform = platform.webhook.crm
+      template = template.hello
+    }
+  }
+}
+template "hello" {
+  text = {
+    en = "Hello!"
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(events, []byte(`{"id":"j1","type":"member.joined","member":"ann","at":"2026-03-02T10:00:00Z"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HEARTH_VAR_hook_token": token, "HEARTH_VAR_hook_secret": "hs-secret-value"}
+	var all bytes.Buffer
+	hearth := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+		if code := run(context.Background(), args, s); code != 0 {
+			t.Fatalf("hearth %s: %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
+		}
+		all.WriteString(out.String() + errb.String())
+		return out.String()
+	}
+	hearth("replay", "-events", events, dir)
+	if out := hearth("outbox", "send", dir); !strings.Contains(out, "dead 1") {
+		t.Fatalf("outbox send: %s", out)
+	}
+	if out := hearth("outbox", "list", "-status", "dead", dir); !strings.Contains(out, "No route for /hooks/(sensitive)/in") {
+		t.Errorf("outbox list: %s", out)
+	}
+	hearth("outbox", "list", "-json", dir)
+	if strings.Contains(all.String(), "SECRET") {
+		t.Errorf("the token shows:\n%s", all.String())
+	}
+	_ = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && !strings.HasSuffix(path, ".hcl") {
+			if data, _ := os.ReadFile(path); bytes.Contains(data, []byte(token)) {
+				t.Errorf("%s holds the token", path)
+			}
 		}
 		return nil
 	})

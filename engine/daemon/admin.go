@@ -15,23 +15,10 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-// The admin API answers questions about members and the population. It
-// reads between batches on the processor goroutine, so answers are
-// consistent and never race with event processing.
-
-func (d *Daemon) adminRoutes(mux *http.ServeMux, auth func(http.HandlerFunc) http.HandlerFunc) {
-	mux.HandleFunc("GET /v1/members", auth(d.searchMembers))
-	mux.HandleFunc("GET /v1/members/{id}", auth(d.getMember))
-	mux.HandleFunc("GET /v1/members/{id}/history", auth(d.history))
-	mux.HandleFunc("GET /v1/members/{id}/why", auth(d.why))
-	mux.HandleFunc("POST /v1/members/{id}/pardon", auth(d.pardon))
-	mux.HandleFunc("GET /v1/communities", auth(d.communities))
-	mux.HandleFunc("GET /v1/population", auth(d.population))
-	mux.HandleFunc("GET /v1/outbox", auth(d.listOutbox))
-	mux.HandleFunc("GET /v1/timeseries", auth(d.timeseries))
-	mux.HandleFunc("GET /v1/report", auth(d.getReport))
-	mux.HandleFunc("POST /v1/feedback", auth(d.postFeedback))
-}
+// The admin API answers questions about members and the population
+// (routes.go lists its routes). It reads between batches on the
+// processor goroutine, so answers are consistent and never race with
+// event processing.
 
 // member reads one member's committed state as JSON bytes, so the
 // handler serializes nothing the processor may change later.
@@ -153,6 +140,11 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].NextAt.Before(entries[j].NextAt) })
+	for i := range entries {
+		// Stored redacted; redacted again with the configuration in
+		// force, for entries older than a secret's place in it.
+		entries[i].LastError = d.Redact(entries[i].LastError)
+	}
 	if entries == nil {
 		entries = []outbox.Entry{}
 	}

@@ -146,6 +146,24 @@ func TestDashboardInBrowser(t *testing.T) {
 	do(t, ctx, "scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	shot(t, ctx, shots, "dashboard-reload-failed.png")
 
+	// Taken out again, the files mean the configuration in force: that
+	// reload is shown as unchanged, not as one more configuration.
+	if err := os.Remove(filepath.Join(dir, "broken.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Post(srv.URL+"/v1/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reload = daemon.Reload{}
+	err = json.NewDecoder(resp.Body).Decode(&reload)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !reload.Unchanged {
+		t.Fatalf("reload of the files in force: %d %v %+v", resp.StatusCode, err, reload)
+	}
+	waitPage(t, ctx, shots, "the reloads section marks the reload unchanged",
+		`(() => { const r = document.querySelector("#reload-list .reload.unchanged"); return !!r && r.textContent.includes("UNCHANGED") && r.textContent.includes("nothing was swapped"); })()`)
+
 	dark := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})

@@ -51,6 +51,10 @@ type Options struct {
 	// PruneEvery is how often event ids and outcomes past the state's
 	// retention settings are forgotten (1h when zero).
 	PruneEvery time.Duration
+	// MaxAhead is how far past the clock (Now) an event's time may be;
+	// later events are refused wherever they come in. DefaultMaxAhead
+	// when zero.
+	MaxAhead time.Duration
 	// Bus, when set, takes ingested events instead of the processor:
 	// Submit publishes them, and the bus hands them back through Apply on
 	// whichever replica owns the member's partition.
@@ -100,13 +104,22 @@ type BusStatus interface {
 type Snapshot struct {
 	Config   *config.Config
 	LoadedAt time.Time
+	// redactor takes the configuration's sensitive values out of texts.
+	redactor *config.Redactor
+}
+
+func newSnapshot(cfg *config.Config, at time.Time) *Snapshot {
+	return &Snapshot{Config: cfg, LoadedAt: at, redactor: cfg.Redactor()}
 }
 
 // Reload is the result of one reload attempt.
 type Reload struct {
-	At          time.Time             `json:"at"`
-	Trigger     string                `json:"trigger"` // start, files, signal, api
-	OK          bool                  `json:"ok"`
+	At      time.Time `json:"at"`
+	Trigger string    `json:"trigger"` // start, files, signal, api
+	OK      bool      `json:"ok"`
+	// Unchanged says the files were read again and mean the same
+	// configuration as the one in force, which stays (same hash).
+	Unchanged   bool                  `json:"unchanged,omitempty"`
 	Hash        string                `json:"hash,omitempty"`
 	Duration    string                `json:"duration"`
 	Diagnostics config.JSONValidation `json:"diagnostics"`
@@ -179,6 +192,9 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics()
 	}
+	if opt.MaxAhead <= 0 {
+		opt.MaxAhead = DefaultMaxAhead
+	}
 	if opt.SampleEvery <= 0 {
 		opt.SampleEvery = 10 * time.Second
 	}
@@ -188,15 +204,17 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Samples <= 0 {
 		opt.Samples = 360
 	}
-	d := &Daemon{opt: opt, log: opt.Log, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
+	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}}
+	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
+	d.opt.Log = d.log
 	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
-	d.record("start", cfg, src, diags, time.Since(start))
+	d.record("start", cfg, src, diags, false, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}
-	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: opt.Now()})
+	d.snap.Store(newSnapshot(cfg, opt.Now()))
 	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
 	if c, ok := opt.Bus.(prometheus.Collector); ok {
 		// The bus's own figures (partitions, lag, leases) on /metrics.
@@ -215,8 +233,8 @@ func (d *Daemon) Reloads() []Reload {
 	return append([]Reload(nil), d.reloads...)
 }
 
-func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, took time.Duration) Reload {
-	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Duration: took.String(),
+func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, took time.Duration) Reload {
+	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Unchanged: unchanged, Duration: took.String(),
 		Diagnostics: config.ToJSON(src, diags, d.opt.Dir)}
 	if r.OK && cfg != nil {
 		r.Hash = cfg.Hash
@@ -237,17 +255,19 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 func (d *Daemon) Reload(trigger string) Reload {
 	start := time.Now()
 	cfg, src, diags := config.Load(d.opt.Dir, d.opt.Load)
-	r := d.record(trigger, cfg, src, diags, time.Since(start))
+	old := d.snap.Load()
+	unchanged := !diags.HasErrors() && old != nil && old.Config.Hash == cfg.Hash
+	r := d.record(trigger, cfg, src, diags, unchanged, time.Since(start))
 	if !r.OK {
 		d.log.Error("reload failed; the running configuration stays", "trigger", trigger, "errors", r.Diagnostics.ErrorCount, "first", firstSummary(r))
 		return r
 	}
-	if old := d.snap.Load(); old != nil && old.Config.Hash == cfg.Hash {
+	if unchanged {
 		d.log.Info("reload: configuration unchanged", "trigger", trigger)
 		return r
 	}
-	d.snap.Store(&Snapshot{Config: cfg, LoadedAt: d.opt.Now()})
-	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start))
+	d.snap.Store(newSnapshot(cfg, d.opt.Now()))
+	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String())
 	return r
 }
 
@@ -355,7 +375,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if every <= 0 {
 			every = time.Second
 		}
-		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now,
+		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact,
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})
@@ -474,6 +494,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			return
 		}
 	}
+	cfg := d.snap.Load().Config // for metric labels only
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
@@ -494,7 +515,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				d.opt.Metrics.rejected.WithLabelValues("too_old").Inc()
 				d.log.Warn("event refused: older than the event ids the state remembers; it was not applied", "event", ev.ID, "at", ev.At)
 			}
-			d.opt.Metrics.processed(ev.Type, res.Duplicate)
+			d.opt.Metrics.processed(metricType(cfg, ev.Type), res.Duplicate)
 		}
 	}
 	d.stats.Batches.Add(1)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -435,4 +436,49 @@ func grepLines(data []byte, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// A reload that reads the configuration in force again is marked
+// unchanged, and the reload log line gives its time as a duration.
+func TestReloadUnchanged(t *testing.T) {
+	var logs syncBuffer
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	reload := func() daemon.Reload {
+		t.Helper()
+		resp, err := http.Post(f.srv.URL+"/v1/reload", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r daemon.Reload
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("reload: %d %v", resp.StatusCode, err)
+		}
+		return r
+	}
+	if r := reload(); !r.OK || !r.Unchanged {
+		t.Errorf("reload of the same files: %+v; want ok and unchanged", r)
+	}
+	write(t, f.dir, "rules.hcl", rulesB)
+	if r := reload(); !r.OK || r.Unchanged {
+		t.Errorf("reload of new rules: %+v; want ok, not unchanged", r)
+	}
+	rs := f.d.Reloads()
+	if len(rs) != 3 || rs[0].Unchanged || !rs[1].Unchanged || rs[2].Unchanged {
+		t.Errorf("reloads %+v; want start, unchanged, changed", rs)
+	}
+	var line struct {
+		Msg  string
+		Took any
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "configuration reloaded") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if s, ok := line.Took.(string); !ok || !strings.HasSuffix(s, "s") {
+		t.Errorf("the reload log line's took is %#v; want a duration such as \"4.3ms\"", line.Took)
+	}
 }

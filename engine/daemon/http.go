@@ -1,8 +1,6 @@
 package daemon
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -13,12 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/hearth-community/hearth/engine/config"
-	"github.com/hearth-community/hearth/engine/daemon/dashboard"
 	"github.com/hearth-community/hearth/engine/durations"
-	"github.com/hearth-community/hearth/engine/events"
 )
 
 // MaxBody is the largest request body accepted.
@@ -27,8 +21,9 @@ const MaxBody = 8 << 20
 // MaxEventsPerRequest bounds one request.
 const MaxEventsPerRequest = 10000
 
-// Handler serves the daemon's HTTP API. With a token, every /v1 route
-// and /metrics require "Authorization: Bearer TOKEN".
+// Handler serves the daemon's HTTP API, the routes of Routes. With a
+// token, the routes marked Token (every /v1 route but inbound, and
+// /metrics) require "Authorization: Bearer TOKEN".
 func (d *Daemon) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
@@ -44,35 +39,13 @@ func (d *Daemon) Handler(token string) http.Handler {
 			h(w, r)
 		}
 	}
-	mux.HandleFunc("POST /v1/events", auth(d.postEvents))
-	// Inbound platforms authenticate each request themselves (signatures,
-	// signed links); a platform.Responder also answers methods other
-	// than POST, so the route takes every method.
-	mux.HandleFunc("/v1/inbound/{type}/{name}", d.inbound)
-	mux.HandleFunc("POST /v1/reload", auth(func(w http.ResponseWriter, r *http.Request) {
-		res := d.Reload("api")
-		code := http.StatusOK
-		if !res.OK {
-			code = http.StatusUnprocessableEntity
+	for _, rt := range routes() {
+		h := rt.handler(d)
+		if rt.Token {
+			h = auth(h)
 		}
-		writeJSON(w, code, res)
-	}))
-	mux.HandleFunc("GET /v1/status", auth(d.status))
-	d.adminRoutes(mux, auth)
-	// The page itself holds no data, so it needs no token; its API calls do.
-	dashboard.Register(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if d.stopping.Load() || d.snap.Load() == nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
-	})
-	metrics := promhttp.HandlerFor(d.opt.Metrics.Registry, promhttp.HandlerOpts{})
-	mux.HandleFunc("GET /metrics", auth(metrics.ServeHTTP))
+		mux.HandleFunc(rt.Pattern, h)
+	}
 	return mux
 }
 
@@ -115,27 +88,12 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
 		return
 	}
-	evs, bad := parseBody(body)
-	if len(bad) > 0 {
-		d.reject(w, http.StatusBadRequest, "invalid", someOf(len(bad), len(evs)+len(bad), "invalid")+"; nothing was applied", bad)
+	evs, places, bad := parseBody(body)
+	if no := d.admit(evs, places, bad); no != nil {
+		d.refuse(w, no)
 		return
 	}
-	if len(evs) == 0 {
-		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send one JSON event or JSON lines", nil)
-		return
-	}
-	if len(evs) > MaxEventsPerRequest {
-		d.reject(w, http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil)
-		return
-	}
-	if old := d.tooOld(evs); len(old) > 0 {
-		d.stats.TooOld.Add(int64(len(old)))
-		d.reject(w, http.StatusUnprocessableEntity, "too_old", someOf(len(old), len(evs), "older than the event ids hearth remembers")+": hearth cannot tell such events from ones already applied; nothing was applied", old)
-		return
-	}
-	for _, ev := range evs {
-		d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
-	}
+	d.countIngested(evs)
 	submit := d.Submit
 	if backfill {
 		submit = d.SubmitBackfill
@@ -165,7 +123,6 @@ func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad
 	writeJSON(w, code, body)
 }
 
-// parseBody reads one event, or JSON lines.
 // someOf says how many of a request's events are what: "the event is
 // invalid", "1 of 3 events is invalid", "2 of 3 events are invalid".
 func someOf(n, total int, what string) string {
@@ -178,39 +135,6 @@ func someOf(n, total int, what string) string {
 		return fmt.Sprintf("all %d events are %s", total, what)
 	}
 	return fmt.Sprintf("%d of %d events are %s", n, total, what)
-}
-
-func parseBody(body []byte) ([]events.Event, []EventError) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return nil, []EventError{{Index: 0, Error: "a JSON array is not accepted: send one JSON event, or JSON lines (one event per line)"}}
-	}
-	var evs []events.Event
-	var bad []EventError
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
-	line, idx := 0, 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		ev, err := events.Parse(b)
-		if err != nil {
-			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
-		} else {
-			evs = append(evs, ev)
-		}
-		idx++
-		if idx > MaxEventsPerRequest {
-			break
-		}
-	}
-	if err := sc.Err(); err != nil {
-		bad = append(bad, EventError{Index: idx, Line: line + 1, Error: "line too long or unreadable: " + err.Error()})
-	}
-	return evs, bad
 }
 
 func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {

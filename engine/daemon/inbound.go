@@ -107,25 +107,17 @@ func (d *Daemon) inbound(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, code, "unverified", err.Error(), nil)
 		return
 	}
-	evs, bad := parseBody(body)
-	if len(bad) > 0 {
-		d.reject(w, http.StatusBadRequest, "invalid", someOf(len(bad), len(evs)+len(bad), "invalid")+"; nothing was applied", bad)
-		return
-	}
-	if len(evs) == 0 {
-		d.reject(w, http.StatusBadRequest, "empty", "no events in the body: send one JSON event or JSON lines", nil)
-		return
-	}
-	if len(evs) > MaxEventsPerRequest {
-		d.reject(w, http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil)
+	evs, places, bad := parseBody(body)
+	if no := d.admit(evs, places, bad); no != nil {
+		d.refuse(w, no)
 		return
 	}
 	for i := range evs {
 		if evs[i].Source == "" {
 			evs[i].Source = "platform." + typ + "." + name
 		}
-		d.opt.Metrics.ingested.WithLabelValues(evs[i].Type).Inc()
 	}
+	d.countIngested(evs)
 	dups, err := d.Submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):
@@ -161,16 +153,22 @@ func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platf
 		if reply.Events[i].Source == "" {
 			reply.Events[i].Source = "platform." + typ + "." + name
 		}
-		if err := reply.Events[i].Check(); err != nil {
+		err := reply.Events[i].Check()
+		if err == nil {
+			err = checkEvent(d.snap.Load().Config, &reply.Events[i])
+		}
+		if err != nil {
 			d.log.Error("a platform made an invalid inbound event", "platform", typ+"."+name, "err", err)
 			d.reject(w, http.StatusInternalServerError, "invalid", "the request could not be turned into a valid event; nothing was applied", nil)
 			return
 		}
 	}
+	if ahead := d.future(reply.Events); len(ahead) > 0 {
+		d.reject(w, http.StatusUnprocessableEntity, "future", "the request's event is dated in the future: "+ahead[0].Error+"; nothing was applied", nil)
+		return
+	}
 	if len(reply.Events) > 0 {
-		for _, ev := range reply.Events {
-			d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
-		}
+		d.countIngested(reply.Events)
 		if _, err := d.Submit(r.Context(), reply.Events); err != nil {
 			code, msg := http.StatusInternalServerError, "could not be stored: "+err.Error()+"; try again"
 			if errors.Is(err, ErrStopping) {

@@ -16,6 +16,9 @@ type FeedResult struct {
 	// TooOld are events from before what the state can still tell
 	// apart from applied ones (event_id_retention); they are skipped.
 	TooOld int
+	// Future are events dated past the clock by more than MaxAhead;
+	// they are skipped.
+	Future int
 }
 
 // Feed reads JSON lines from r and submits them in batches of up to
@@ -55,9 +58,7 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 				return nil
 			}
 		}
-		for _, ev := range buf {
-			d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
-		}
+		d.countIngested(buf)
 		// A backfill: through a bus, the replicas applying the file hold
 		// their timers as this one does while feeding.
 		dups, err := d.submitEvents(ctx, buf, true)
@@ -70,11 +71,14 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		buf = make([]events.Event, 0, batch)
 		return nil
 	}
+	read := 0               // events read, good or bad: the index of the next
+	var view map[string]any // checkAttrs' scratch space
 	for {
 		ev, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		read++
 		var evErr *events.Error
 		if errors.As(err, &evErr) {
 			res.Bad++
@@ -87,6 +91,28 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		}
 		if err != nil {
 			return res, err
+		}
+		if err := d.checkAhead(d.opt.Now(), &ev); err != nil {
+			res.Future++
+			d.opt.Metrics.rejected.WithLabelValues("future").Inc()
+			d.stats.Rejected.Add(1)
+			if bad != nil {
+				bad(&events.Error{Index: read - 1, Err: err})
+			}
+			continue
+		}
+		err = checkEvent(d.snap.Load().Config, &ev)
+		if err == nil {
+			view, err = checkAttrs(d.snap.Load().Config, &ev, view)
+		}
+		if err != nil {
+			res.Bad++
+			d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
+			d.stats.Rejected.Add(1)
+			if bad != nil {
+				bad(&events.Error{Index: read - 1, Err: err})
+			}
+			continue
 		}
 		buf = append(buf, ev)
 		if len(buf) >= batch {

@@ -55,7 +55,7 @@ func (d *Daemon) pruneOnce(ctx context.Context, p state.Pruner) {
 		return
 	}
 	if res.EventIDs > 0 || res.Outcomes > 0 {
-		d.log.Info("state pruned", "event_ids", res.EventIDs, "outcomes", res.Outcomes, "id_horizon", res.IDHorizon, "took", time.Since(start).Round(time.Millisecond))
+		d.log.Info("state pruned", "event_ids", res.EventIDs, "outcomes", res.Outcomes, "id_horizon", res.IDHorizon, "took", time.Since(start).Round(time.Millisecond).String())
 	}
 }
 

@@ -86,9 +86,11 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "invalid", "the feedback was not accepted: "+strings.Join(problems, "; "), nil)
 		return
 	}
-	for _, ev := range evs {
-		d.opt.Metrics.ingested.WithLabelValues(ev.Type).Inc()
+	if ahead := d.future(evs); len(ahead) > 0 {
+		d.reject(w, http.StatusUnprocessableEntity, "future", "the feedback was not accepted: "+ahead[0].Error, nil)
+		return
 	}
+	d.countIngested(evs)
 	dups, err := d.Submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):

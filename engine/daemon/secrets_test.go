@@ -1,16 +1,26 @@
 package daemon_test
 
 import (
+	"bytes"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/adapters/webhook"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // secretToken is distinctive so a search for it cannot match by chance.
@@ -29,6 +39,59 @@ segment "posters" {
 }
 `
 
+// hookToken is a token in a webhook URL's path; the receiver's error
+// page echoes the path.
+const hookToken = "hk-77e1-SECRET-0b5d"
+
+// hookPlatform sends the welcome campaign's message to a webhook whose
+// URL holds a sensitive token; RECEIVER is replaced by the receiver's URL.
+const hookPlatform = `
+variable "hook_token" {
+  sensitive = true
+}
+variable "hook_secret" {
+  sensitive = true
+}
+platform "webhook" "crm" {
+  url    = "RECEIVER/hooks/${var.hook_token}/in"
+  secret = var.hook_secret
+}
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hello" {
+    send {
+      channel  = "webhook"
+      platform = platform.webhook.crm
+      template = template.hello
+    }
+  }
+}
+template "hello" {
+  text = {
+    en = "Hello!"
+  }
+}
+`
+
+// syncBuffer is a log sink for several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // chatSpec is a platform with a credential, which the local platform has not.
 func chatSpec() config.PlatformSpec {
 	return config.PlatformSpec{Type: "chat", Doc: "A test platform with a token.",
@@ -37,21 +100,53 @@ func chatSpec() config.PlatformSpec {
 
 // TestSecretsNeverServed fetches every answer the daemon gives, the
 // dashboard's files included, with a sensitive variable used as a
-// platform token, and looks for its value in each.
+// platform token, and looks for its value in each. A webhook whose URL
+// holds another sensitive token fails against a receiver that echoes
+// the path in its error page: the outbox's last error and the daemon's
+// log must show "(sensitive)" in its place.
 func TestSecretsNeverServed(t *testing.T) {
-	f := start(t, rulesA+chatPlatform, "", func(o *daemon.Options) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "<html><body>No route for "+r.URL.Path+"</body></html>", http.StatusNotFound)
+	}))
+	defer recv.Close()
+	reg, err := platform.NewRegistry(webhook.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var running atomic.Pointer[daemon.Daemon]
+	var logs syncBuffer
+	env := map[string]string{config.EnvVarPrefix + "chat_token": secretToken, config.EnvVarPrefix + "hook_token": hookToken,
+		config.EnvVarPrefix + "hook_secret": "hs-5ecret-value"}
+	f := start(t, rulesA+chatPlatform+strings.ReplaceAll(hookPlatform, "RECEIVER", recv.URL), "", func(o *daemon.Options) {
 		o.Load = config.Options{
-			Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "chat": chatSpec()},
-			LookupEnv: func(k string) (string, bool) {
-				if k == config.EnvVarPrefix+"chat_token" {
-					return secretToken, true
-				}
-				return "", false
-			},
+			Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "chat": chatSpec(), "webhook": webhook.Spec()},
+			LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		}
+		o.Log = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.Sender = &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return running.Load().Snapshot().Config }}
+		o.DeliverEvery = 20 * time.Millisecond
 	})
+	running.Store(f.d)
 	if code, out := post(t, f, "/v1/events", events(0, 10), ""); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, out)
+	}
+	joined := `{"id":"j1","type":"member.joined","member":"m1","at":"` + time.Now().UTC().Format(time.RFC3339) + `"}`
+	if code, out := post(t, f, "/v1/events", joined, ""); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	var lastError string
+	waitFor(t, func() bool {
+		_, out := get(t, f, "/v1/outbox?status=dead")
+		if es, _ := out["entries"].([]any); len(es) == 1 {
+			lastError, _ = es[0].(map[string]any)["last_error"].(string)
+		}
+		return lastError != ""
+	})
+	if !strings.Contains(lastError, "No route for /hooks/(sensitive)/in") {
+		t.Errorf("the dead letter's last error: %q; want the echoed path with (sensitive) for the token", lastError)
+	}
+	if !strings.Contains(logs.String(), "/hooks/(sensitive)/in") {
+		t.Errorf("the dead letter is not logged with the token redacted:\n%s", logs.String())
 	}
 	// A failed reload whose error is about the secret: diagnostics must
 	// quote the source, never the value.
@@ -80,8 +175,8 @@ func TestSecretsNeverServed(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: %d %s", p, resp.StatusCode, body)
 		}
-		if strings.Contains(string(body), secretToken) || strings.Contains(string(body), "SECRET-4bd1") {
-			t.Errorf("GET %s shows the sensitive value", p)
+		if strings.Contains(string(body), secretToken) || strings.Contains(string(body), "SECRET-4bd1") || strings.Contains(string(body), "SECRET-0b5d") {
+			t.Errorf("GET %s shows a sensitive value", p)
 		}
 	}
 	failed := 0
@@ -94,12 +189,25 @@ func TestSecretsNeverServed(t *testing.T) {
 			if d.Snippet != nil {
 				text += d.Snippet.Code
 			}
-			if strings.Contains(text, secretToken) {
+			if strings.Contains(text, secretToken) || strings.Contains(text, hookToken) {
 				t.Errorf("a reload's diagnostics show the sensitive value: %s", d.Summary)
 			}
 		}
 	}
 	if failed != 1 {
 		t.Errorf("%d failed reloads kept, want 1", failed)
+	}
+	// Whatever logs through the daemon's logger (platform adapters do)
+	// is redacted too: messages, errors, groups and attributes given
+	// with With.
+	f.d.Log().With("url", recv.URL+"/hooks/"+hookToken+"/in").Warn("calling "+hookToken,
+		"err", errors.New("GET /hooks/"+hookToken+": 404"), slog.Group("req", "path", "/hooks/"+hookToken), "n", 3)
+	if strings.Contains(logs.String(), "SECRET") {
+		t.Errorf("the daemon's log shows a sensitive value:\n%s", logs.String())
+	}
+	// The stored last error is redacted, not only the answers.
+	data, err := os.ReadFile(f.db)
+	if err == nil && bytes.Contains(data, []byte(hookToken)) {
+		t.Error("the state store holds the webhook token")
 	}
 }

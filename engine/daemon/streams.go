@@ -47,6 +47,13 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 						if dl.Event.Source == "" {
 							dl.Event.Source = name
 						}
+						if err := d.streamed(&dl.Event); err != nil {
+							// Refused and passed over, so the stream
+							// goes on past it.
+							d.log.Warn("event from a platform stream refused; skipped", "platform", name, "event", dl.Event.ID, "err", err)
+							return cs.SetCursor(ctx, name, dl.Cursor)
+						}
+						d.countIngested([]events.Event{dl.Event})
 						if _, err := d.Submit(ctx, []events.Event{dl.Event}); err != nil {
 							return err
 						}
@@ -57,7 +64,7 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 				if ctx.Err() != nil {
 					return
 				}
-				d.log.Warn("event stream stopped; reading it again soon", "platform", name, "err", err, "in", wait)
+				d.log.Warn("event stream stopped; reading it again soon", "platform", name, "err", err, "in", wait.String())
 				select {
 				case <-ctx.Done():
 					return
@@ -67,4 +74,20 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 			}
 		}(p.Addr())
 	}
+}
+
+// streamed checks an event from a platform stream at the door, counting
+// a refused one.
+func (d *Daemon) streamed(ev *events.Event) error {
+	reason := "future"
+	err := d.checkAhead(d.opt.Now(), ev)
+	if err == nil {
+		reason = "invalid"
+		err = checkEvent(d.snap.Load().Config, ev)
+	}
+	if err != nil {
+		d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
+		d.stats.Rejected.Add(1)
+	}
+	return err
 }

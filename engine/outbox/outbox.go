@@ -100,6 +100,11 @@ type Options struct {
 	// Observe, when set, hears each attempt's result: sent, retry,
 	// wait (the target is not there yet) or dead.
 	Observe func(e Entry, result string)
+	// Redact, when set, takes secrets out of a send error's text before
+	// it is stored as the entry's last error or logged: platforms'
+	// error pages may echo the URL or the token they were called with
+	// (config.Config.Redact).
+	Redact func(string) string
 }
 
 // Dispatcher delivers due actions.
@@ -161,6 +166,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		sendErr := d.sender.Send(ctx, e.Action)
 		now := d.opt.Now()
 		result := "sent"
+		// The error's text, as stored and logged, without secrets.
+		reason := ""
+		if sendErr != nil {
+			reason = d.redact(sendErr.Error())
+		}
 		switch {
 		case sendErr == nil:
 			rep.Sent++
@@ -168,17 +178,17 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		case isNotReady(sendErr):
 			rep.Waiting++
 			result = "wait"
-			d.tellWaiting(e, sendErr)
-			err = d.store.MarkRetry(ctx, e.Key, e.Attempts, now.Add(d.opt.Wait), sendErr.Error())
+			d.tellWaiting(e, reason)
+			err = d.store.MarkRetry(ctx, e.Key, e.Attempts, now.Add(d.opt.Wait), reason)
 		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
 			rep.Dead++
 			result = "dead"
-			d.opt.Log.Warn("action moved to dead letters", "key", e.Key, "attempts", attempts, "err", sendErr)
-			err = d.store.MarkDead(ctx, e.Key, attempts, sendErr.Error())
+			d.opt.Log.Warn("action moved to dead letters", "key", e.Key, "attempts", attempts, "err", reason)
+			err = d.store.MarkDead(ctx, e.Key, attempts, reason)
 		default:
 			rep.Retried++
 			result = "retry"
-			err = d.store.MarkRetry(ctx, e.Key, attempts, now.Add(d.delay(attempts, sendErr)), sendErr.Error())
+			err = d.store.MarkRetry(ctx, e.Key, attempts, now.Add(d.delay(attempts, sendErr)), reason)
 		}
 		if d.opt.Observe != nil {
 			d.opt.Observe(e, result)
@@ -206,10 +216,16 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 	}
 }
 
+func (d *Dispatcher) redact(s string) string {
+	if d.opt.Redact == nil {
+		return s
+	}
+	return d.opt.Redact(s)
+}
+
 // tellWaiting logs, once per reason, that actions wait: for their target
 // to be on the platform, or for their campaign to resume.
-func (d *Dispatcher) tellWaiting(e Entry, err error) {
-	reason := err.Error()
+func (d *Dispatcher) tellWaiting(e Entry, reason string) {
 	if d.told[reason] {
 		return
 	}
@@ -217,7 +233,7 @@ func (d *Dispatcher) tellWaiting(e Entry, err error) {
 		d.told = map[string]bool{}
 	}
 	d.told[reason] = true
-	d.opt.Log.Warn("actions wait, using none of their tries", "key", e.Key, "reason", err, "retry_every", d.opt.Wait.String())
+	d.opt.Log.Warn("actions wait, using none of their tries", "key", e.Key, "reason", reason, "retry_every", d.opt.Wait.String())
 }
 
 func isNotReady(err error) bool {

@@ -302,3 +302,39 @@ func TestNotReadyWaitsWithoutUsingTries(t *testing.T) {
 		})
 	}
 }
+
+// echoingPlatform fails the way a receiver does whose error page echoes
+// the path it was called at, token included.
+type echoingPlatform struct{ permanent bool }
+
+func (p echoingPlatform) Send(context.Context, state.Action) error {
+	err := errors.New("webhook answered 404 Not Found: no route for /hooks/tok-9f3a-SECRET/in")
+	if p.permanent {
+		return &outbox.PermanentError{Err: err}
+	}
+	return err
+}
+
+// A send error's text is redacted before it is stored or logged.
+func TestSendErrorsRedacted(t *testing.T) {
+	for _, permanent := range []bool{false, true} {
+		s := state.NewMemory()
+		enqueue(t, s, 1, time.Now())
+		var logs bytes.Buffer
+		d := outbox.New(s, echoingPlatform{permanent}, outbox.Options{Log: slog.New(slog.NewTextHandler(&logs, nil)),
+			Redact: func(s string) string { return strings.ReplaceAll(s, "tok-9f3a-SECRET", "(sensitive)") }})
+		if _, err := d.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		es, err := s.ListOutbox(context.Background(), "", 10)
+		if err != nil || len(es) != 1 {
+			t.Fatalf("%v %v", es, err)
+		}
+		if want := "webhook answered 404 Not Found: no route for /hooks/(sensitive)/in"; es[0].LastError != want {
+			t.Errorf("permanent %v: last error %q; want %q", permanent, es[0].LastError, want)
+		}
+		if strings.Contains(logs.String(), "SECRET") {
+			t.Errorf("permanent %v: the log shows the secret: %s", permanent, logs.String())
+		}
+	}
+}

@@ -16,17 +16,31 @@ var files embed.FS
 
 // Register serves the page at / and its assets under /dashboard/.
 func Register(mux *http.ServeMux) {
+	mux.Handle("GET /dashboard/", Assets())
+	mux.Handle("GET /{$}", Page())
+}
+
+// Page serves the page itself, for GET /.
+func Page() http.Handler {
+	static := staticFiles()
+	return noCache(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static, "index.html")
+	}))
+}
+
+// Assets serves the page's files, for GET /dashboard/.
+func Assets() http.Handler {
+	return noCache(http.StripPrefix("/dashboard/", http.FileServerFS(staticFiles())))
+}
+
+func staticFiles() fs.FS {
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		// The directory is embedded at build time; a missing one is a
 		// build mistake every test hits.
 		panic(err)
 	}
-	assets := http.StripPrefix("/dashboard/", http.FileServerFS(static))
-	mux.Handle("GET /dashboard/", noCache(assets))
-	mux.Handle("GET /{$}", noCache(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, static, "index.html")
-	})))
+	return static
 }
 
 // noCache makes a browser pick up a new binary's page at once; the

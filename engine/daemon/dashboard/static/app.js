@@ -214,13 +214,16 @@ function renderStatus(st) {
 function renderReloads(reloads) {
   const items = reloads.slice().reverse().slice(0, 8).map((r) => {
     const diags = (r.diagnostics && r.diagnostics.diagnostics) || [];
-    return h("div", { class: "reload " + (r.ok ? "ok" : "failed") },
+    // A reload that read the same configuration again swapped nothing.
+    const kind = !r.ok ? "failed" : r.unchanged ? "unchanged" : "ok";
+    return h("div", { class: "reload " + kind },
       h("div", { class: "reload-head" },
-        h("span", { class: "status", text: r.ok ? "OK" : "FAILED" }),
+        h("span", { class: "status", text: { ok: "OK", failed: "FAILED", unchanged: "UNCHANGED" }[kind] }),
         h("span", { text: r.trigger }),
         h("span", { class: "muted", text: fmtTime(r.at) }),
         h("span", { class: "muted", text: fmtDuration(r.duration) }),
         r.ok && r.hash ? h("code", { class: "muted", text: r.hash.slice(0, 10) }) : null,
+        r.unchanged ? h("span", { class: "muted", text: "same configuration; nothing was swapped" }) : null,
         !r.ok ? h("span", { class: "muted", text: "the previous configuration stays in force" }) : null),
       diags.map((d) => h("div", { class: "diag " + d.severity },
         d.range ? h("span", { class: "where", text: `${d.range.filename}:${d.range.start.line}  ` }) : null,

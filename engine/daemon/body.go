@@ -1,0 +1,210 @@
+package daemon
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// bodyForms says what a request body may be, for messages.
+const bodyForms = "one JSON event, a JSON array of events, or JSON lines (one event per line)"
+
+// place is where an event was in a request body: its position among the
+// body's events and the line it starts on.
+type place struct {
+	index, line int
+}
+
+// parseBody reads a request's events: one JSON object (pretty-printed
+// or not), a JSON array of objects, or JSON lines. Each event is checked
+// on its own, so every bad one is reported with its index and the line
+// it starts on; places gives the good ones' positions.
+func parseBody(body []byte) ([]events.Event, []place, []EventError) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return parseArray(body)
+	}
+	evs, places, bad, ok := parseValues(body)
+	if ok {
+		return evs, places, bad
+	}
+	return parseLines(body)
+}
+
+// lines counts lines as a body is read forward, so that finding the
+// line of each event costs one pass over the body in all.
+type lines struct {
+	body []byte
+	off  int
+	line int
+}
+
+func newLines(body []byte) *lines { return &lines{body: body, line: 1} }
+
+// at is the line of byte offset off, which must not go backwards.
+func (l *lines) at(off int64) int {
+	end := min(int(off), len(l.body))
+	if end > l.off {
+		l.line += bytes.Count(l.body[l.off:end], []byte{'\n'})
+		l.off = end
+	}
+	return l.line
+}
+
+// start is the offset of the value that ends at end.
+func start(end int64, raw json.RawMessage) int64 {
+	return end - int64(len(raw))
+}
+
+// next is the offset of the value that comes after off: past blanks and
+// the commas between an array's values.
+func next(body []byte, off int64) int64 {
+	for off < int64(len(body)) && bytes.IndexByte([]byte(" \t\r\n,"), body[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// parseValues reads the body as a sequence of JSON values, each an
+// event: JSON lines, or one object over several lines. ok is false when
+// the body is not well-formed JSON and its first line is a whole value,
+// which makes it JSON lines with a broken line: parseLines then reports
+// each line on its own.
+func parseValues(body []byte) (evs []events.Event, places []place, bad []EventError, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	ln := newLines(body)
+	idx := 0
+	for {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			return evs, places, bad, true
+		}
+		if err != nil {
+			if firstLineWhole(body) {
+				return nil, nil, nil, false
+			}
+			from := ln.at(next(body, dec.InputOffset()))
+			return evs, places, append(bad, malformed(idx, from, body, err)), true
+		}
+		line := ln.at(start(dec.InputOffset(), raw))
+		ev, err := events.Parse(raw)
+		if err != nil {
+			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
+		} else {
+			evs, places = append(evs, ev), append(places, place{index: idx, line: line})
+		}
+		idx++
+		if idx > MaxEventsPerRequest {
+			return evs, places, bad, true
+		}
+	}
+}
+
+// parseArray reads a JSON array of events.
+func parseArray(body []byte) ([]events.Event, []place, []EventError) {
+	var evs []events.Event
+	var places []place
+	var bad []EventError
+	dec := json.NewDecoder(bytes.NewReader(body))
+	ln := newLines(body)
+	if _, err := dec.Token(); err != nil { // the '['
+		return nil, nil, []EventError{malformed(0, 1, body, err)}
+	}
+	idx := 0
+	for dec.More() {
+		var raw json.RawMessage
+		from := ln.at(next(body, dec.InputOffset()))
+		if err := dec.Decode(&raw); err != nil {
+			return evs, places, append(bad, malformed(idx, from, body, err))
+		}
+		line := ln.at(start(dec.InputOffset(), raw))
+		ev, err := events.Parse(raw)
+		if err != nil {
+			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
+		} else {
+			evs, places = append(evs, ev), append(places, place{index: idx, line: line})
+		}
+		idx++
+		if idx > MaxEventsPerRequest {
+			return evs, places, bad
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the ']'
+		return evs, places, append(bad, malformed(idx, ln.at(dec.InputOffset()), body, err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return evs, places, append(bad, EventError{Index: idx, Line: ln.at(dec.InputOffset()),
+			Error: "more after the array's closing ]: send " + bodyForms})
+	}
+	return evs, places, bad
+}
+
+// parseLines reads JSON lines, each line an event.
+func parseLines(body []byte) ([]events.Event, []place, []EventError) {
+	var evs []events.Event
+	var places []place
+	var bad []EventError
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
+	line, idx := 0, 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		ev, err := events.Parse(b)
+		if err != nil {
+			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
+		} else {
+			evs, places = append(evs, ev), append(places, place{index: idx, line: line})
+		}
+		idx++
+		if idx > MaxEventsPerRequest {
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		bad = append(bad, EventError{Index: idx, Line: line + 1, Error: "line too long or unreadable: " + err.Error()})
+	}
+	return evs, places, bad
+}
+
+// firstLineWhole reports whether the body's first non-blank line is a
+// JSON value by itself.
+func firstLineWhole(body []byte) bool {
+	for line := range bytes.Lines(body) {
+		if b := bytes.TrimSpace(line); len(b) > 0 {
+			return json.Valid(b)
+		}
+	}
+	return false
+}
+
+// malformed describes JSON that cannot be read, from the line its value
+// starts on (from) to where reading it failed.
+func malformed(idx, from int, body []byte, err error) EventError {
+	at := from
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		at = 1 + bytes.Count(body[:min(int(se.Offset), len(body))], []byte{'\n'})
+	}
+	msg := err.Error()
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		msg = "the body ends inside a JSON value"
+	case se != nil:
+		msg = se.Error()
+	}
+	where := fmt.Sprintf("line %d", at)
+	if at != from {
+		where = fmt.Sprintf("line %d (in the value that starts on line %d)", at, from)
+	}
+	return EventError{Index: idx, Line: from, Error: fmt.Sprintf("%v: malformed JSON at %s: %s; send %s", events.ErrInvalid, where, msg, bodyForms)}
+}

@@ -1,0 +1,196 @@
+package daemon
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+)
+
+// What the daemon takes is checked at the door, wherever events come in
+// (POST /v1/events, inbound platforms, feedback, platform streams, an
+// events file), before anything is applied or published to a bus, so a
+// replica applying events from the bus gets only events some replica's
+// door let in.
+
+// MaxTypeLen is the longest event type the daemon takes unless the
+// configuration declares it.
+const MaxTypeLen = 64
+
+// DefaultMaxAhead is how far past the daemon's clock an event's time may
+// be unless Options.MaxAhead says otherwise: room for senders' clocks
+// running a little ahead, none for an event dated next year, which would
+// take its member's evaluations, segments and the reports to then.
+const DefaultMaxAhead = 5 * time.Minute
+
+// otherType is the metrics label of event types that are neither
+// standard nor declared: every type a rule can listen to is one of
+// those, and a label per made-up type would grow the metrics without
+// bound.
+const otherType = "other"
+
+// metricType is the label typ gets in metrics.
+func metricType(cfg *config.Config, typ string) string {
+	if _, known := cfg.EventTypes[typ]; known {
+		return typ
+	}
+	return otherType
+}
+
+// countIngested counts events let in, by type.
+func (d *Daemon) countIngested(evs []events.Event) {
+	cfg := d.snap.Load().Config
+	for i := range evs {
+		d.opt.Metrics.ingested.WithLabelValues(metricType(cfg, evs[i].Type)).Inc()
+	}
+}
+
+// screen checks events that parsed against the configuration in force:
+// an undeclared type must be short, and the attributes of a standard or
+// declared type must have its types. Problems carry the events' indexes
+// in evs.
+func (d *Daemon) screen(evs []events.Event) []EventError {
+	cfg := d.snap.Load().Config
+	var bad []EventError
+	var view map[string]any
+	for i := range evs {
+		err := checkEvent(cfg, &evs[i])
+		if err == nil {
+			view, err = checkAttrs(cfg, &evs[i], view)
+		}
+		if err != nil {
+			bad = append(bad, EventError{Index: i, ID: evs[i].ID, Error: err.Error()})
+		}
+	}
+	return bad
+}
+
+// checkAttrs checks the attributes of an event of a standard or declared
+// type against the types it declares, as the rules will read them: an
+// attribute of the wrong type would otherwise make the rules on the
+// event fail and be skipped. view is scratch space, returned for reuse.
+func checkAttrs(cfg *config.Config, ev *events.Event, view map[string]any) (map[string]any, error) {
+	et, known := cfg.EventTypes[ev.Type]
+	if !known || len(ev.Attrs) == 0 {
+		return view, nil
+	}
+	if view == nil {
+		view = make(map[string]any, len(et.Attrs)+5)
+	}
+	_, err := events.RuleViewInto(view, ev, &et)
+	return view, err
+}
+
+// checkEvent is screen for one event.
+func checkEvent(cfg *config.Config, ev *events.Event) error {
+	if _, known := cfg.EventTypes[ev.Type]; !known && len(ev.Type) > MaxTypeLen {
+		return fmt.Errorf("%w: type %q… is longer than %d characters; use a short dotted lower-case name such as \"meetup.attended\"", events.ErrInvalid, ev.Type[:24], MaxTypeLen)
+	}
+	return nil
+}
+
+// refusal is why a request's events are refused, all of them.
+type refusal struct {
+	code   int
+	reason string
+	msg    string
+	events []EventError
+}
+
+// admit checks a request's events as parsed from its body (with the
+// body's own problems, bad), and says why they are refused, or nil.
+// Reported problems carry each event's index and line in the body.
+func (d *Daemon) admit(evs []events.Event, places []place, bad []EventError) *refusal {
+	// Every problem with the events themselves is reported at once.
+	parsed := len(evs) + len(bad)
+	for _, e := range d.screen(evs) {
+		e.Index, e.Line = places[e.Index].index, places[e.Index].line
+		bad = append(bad, e)
+	}
+	if len(bad) > 0 {
+		sort.SliceStable(bad, func(i, j int) bool { return bad[i].Index < bad[j].Index })
+		return &refusal{http.StatusBadRequest, "invalid", someOf(len(bad), parsed, "invalid") + "; nothing was applied", bad}
+	}
+	if len(evs) == 0 {
+		return &refusal{http.StatusBadRequest, "empty", "no events in the body: send " + bodyForms, nil}
+	}
+	if len(evs) > MaxEventsPerRequest {
+		return &refusal{http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil}
+	}
+	if ahead := d.future(evs); len(ahead) > 0 {
+		return &refusal{http.StatusUnprocessableEntity, "future", someOf(len(ahead), len(evs), "dated in the future") +
+			": check the sender's clock; nothing was applied", placed(ahead, places)}
+	}
+	if old := d.tooOld(evs); len(old) > 0 {
+		d.stats.TooOld.Add(int64(len(old)))
+		return &refusal{http.StatusUnprocessableEntity, "too_old", someOf(len(old), len(evs), "older than the event ids hearth remembers") +
+			": hearth cannot tell such events from ones already applied; nothing was applied", placed(old, places)}
+	}
+	return nil
+}
+
+// placed gives problems found by position in evs their place in the body.
+func placed(bad []EventError, places []place) []EventError {
+	for i := range bad {
+		if p := bad[i].Index; p >= 0 && p < len(places) {
+			bad[i].Index, bad[i].Line = places[p].index, places[p].line
+		}
+	}
+	return bad
+}
+
+// refuse answers a refused request.
+func (d *Daemon) refuse(w http.ResponseWriter, r *refusal) {
+	d.reject(w, r.code, r.reason, r.msg, r.events)
+}
+
+// future lists the events dated more than MaxAhead past the clock.
+func (d *Daemon) future(evs []events.Event) []EventError {
+	now := d.opt.Now()
+	var bad []EventError
+	for i := range evs {
+		if err := d.checkAhead(now, &evs[i]); err != nil {
+			bad = append(bad, EventError{Index: i, ID: evs[i].ID, Error: err.Error()})
+		}
+	}
+	return bad
+}
+
+// checkAhead refuses an event dated more than MaxAhead past now.
+func (d *Daemon) checkAhead(now time.Time, ev *events.Event) error {
+	if ahead := ev.At.Sub(now); ahead > d.opt.MaxAhead {
+		return fmt.Errorf("event at %s is %s in the future; the daemon's clock says %s; at most %s ahead is accepted",
+			ev.At.UTC().Format(time.RFC3339), roughly(ahead), now.UTC().Format(time.RFC3339), roughly(d.opt.MaxAhead))
+	}
+	return nil
+}
+
+// roughly writes a duration in its two largest units, years and days
+// down to seconds: "10y 3d", "2h 5m", "5m", "6m 30s".
+func roughly(d time.Duration) string {
+	const day = 24 * time.Hour
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"y", 365 * day}, {"d", day}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+	var parts []string
+	for _, u := range units {
+		if n := d / u.d; n > 0 || len(parts) > 0 {
+			if n > 0 {
+				parts = append(parts, fmt.Sprintf("%d%s", n, u.name))
+			}
+			d -= n * u.d
+			if len(parts) == 2 || (len(parts) == 1 && n == 0) {
+				break
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return d.String()
+	}
+	return strings.Join(parts, " ")
+}

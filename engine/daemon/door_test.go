@@ -1,0 +1,134 @@
+package daemon_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	evpkg "github.com/hearth-community/hearth/engine/events"
+)
+
+const declared = `
+event "meetup.attended" {
+  attributes = {
+    city = "string"
+  }
+}
+`
+
+// metricsText is what GET /metrics serves.
+func metricsText(t *testing.T, f *fixture) string {
+	t.Helper()
+	resp, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func typed(id, typ string) string {
+	return fmt.Sprintf(`{"id":%q,"type":%q,"member":"m1","at":"2026-01-01T10:00:00Z"}`, id, typ)
+}
+
+// Event types are short dotted lower-case names; every documented form
+// is taken, and made-up types share one metrics label, so they cannot
+// grow the metrics without bound.
+func TestEventTypesAtTheDoor(t *testing.T) {
+	f := start(t, rulesA+declared, "")
+	for i, typ := range []string{"message.posted", "meetup.attended", "custom_thing", "checkin", "my_app.thing_done.v2", strings.Repeat("a", 64)} {
+		if code, out := post(t, f, "/v1/events", typed(fmt.Sprintf("ok%d", i), typ), ""); code != http.StatusAccepted {
+			t.Errorf("type %q: %d %v", typ, code, out)
+		}
+	}
+	long := strings.Repeat("a", 5000)
+	for _, typ := range []string{long, strings.Repeat("a", 65), "Message.Posted", "message posted", "message..posted", "1st.thing"} {
+		code, out := post(t, f, "/v1/events", typed("bad", typ), "")
+		if code != http.StatusBadRequest {
+			t.Errorf("type %.70q: %d %v; want 400", typ, code, out)
+		}
+	}
+	code, out := post(t, f, "/v1/events", typed("ok-first", "checkin")+"\n"+typed("long", long)+"\n", "")
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out), "is longer than 64 characters") || strings.Contains(fmt.Sprint(out), long) {
+		t.Errorf("a 5000-character type: %d %.300v", code, out)
+	}
+	if bad, _ := out["events"].([]any); len(bad) != 1 || bad[0].(map[string]any)["index"] != 1.0 || bad[0].(map[string]any)["line"] != 2.0 {
+		t.Errorf("the long type's event reported as %v; want index 1, line 2", out["events"])
+	}
+	m := metricsText(t, f)
+	for _, want := range []string{
+		`hearth_events_ingested_total{type="message.posted"} 1`,
+		`hearth_events_ingested_total{type="meetup.attended"} 1`,
+		`hearth_events_ingested_total{type="other"} 3`,
+		`hearth_events_processed_total{duplicate="false",type="other"} 3`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, leak := range []string{"custom_thing", "my_app.thing_done", "aaaa"} {
+		if strings.Contains(m, leak) {
+			t.Errorf("metrics have a label for the undeclared type %s", leak)
+		}
+	}
+}
+
+func withAttrs(id, typ, attrs string) string {
+	return fmt.Sprintf(`{"id":%q,"type":%q,"member":"m1","at":"2026-01-01T10:00:00Z","attrs":%s}`, id, typ, attrs)
+}
+
+// Attributes of a standard or declared type must have its types: the
+// rules on such an event would otherwise fail on it and be skipped, with
+// a 202 for the sender.
+func TestAttributeTypesAtTheDoor(t *testing.T) {
+	f := start(t, rulesA+declared, "")
+	before := points(t, f)
+	for _, tc := range []struct{ body, want string }{
+		{withAttrs("a1", "member.joined", `{"referrer":42}`), `attr \"referrer\" of member.joined: must be string, got 42`},
+		{withAttrs("a2", "message.posted", `{"length":"long"}`), `attr \"length\" of message.posted: must be int, got long`},
+		{withAttrs("a3", "meetup.attended", `{"city":["Oslo"]}`), `attr \"city\" of meetup.attended: must be string`},
+		{withAttrs("a4", "post.created", `{"tags":"go"}`), `attr \"tags\" of post.created: must be list`},
+	} {
+		code, out := post(t, f, "/v1/events", events(900, 1)+tc.body, "")
+		if code != http.StatusBadRequest || !strings.Contains(mustJSON(t, out), tc.want) {
+			t.Errorf("%s: %d %v; want 400 saying %s", tc.body, code, out, tc.want)
+		}
+	}
+	if after := points(t, f); after != before {
+		t.Errorf("refused requests changed points: %d -> %d", before, after)
+	}
+	for i, body := range []string{
+		withAttrs("g1", "member.joined", `{"referrer":"u2"}`),
+		withAttrs("g2", "message.posted", `{"length":120,"channel":"help"}`),
+		withAttrs("g3", "message.posted", `{"length":3.0}`),         // a whole number
+		withAttrs("g4", "message.posted", `{"mood":"happy"}`),       // undeclared attributes pass
+		withAttrs("g5", "custom_thing", `{"anything":[1,{"a":2}]}`), // so do undeclared types
+		withAttrs("g6", "meetup.attended", `{"city":"Oslo"}`),
+		withAttrs("g7", "message.posted", `{"length":null}`),
+	} {
+		if code, out := post(t, f, "/v1/events", body, ""); code != http.StatusAccepted {
+			t.Errorf("event %d %s: %d %v", i, body, code, out)
+		}
+	}
+	// An events file is taken as POST /v1/events takes it: the bad event
+	// is skipped and reported.
+	var bad []string
+	res, err := f.d.Feed(t.Context(), strings.NewReader(events(950, 1)+withAttrs("f1", "message.posted", `{"length":"long"}`)+"\n"+events(951, 1)), 10,
+		func(e *evpkg.Error) { bad = append(bad, e.Error()) })
+	if err != nil || res.Accepted != 2 || res.Bad != 1 || len(bad) != 1 || !strings.Contains(bad[0], `event 1: invalid event: attr "length" of message.posted`) {
+		t.Errorf("feed: %+v %v %q", res, err, bad)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,139 @@
+package daemon
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hearth-community/hearth/engine/daemon/dashboard"
+)
+
+// Route is one endpoint of the HTTP API. The server registers its routes
+// from the one table routes returns, and hearth run -h lists the same
+// table, so the documentation cannot leave a route out.
+type Route struct {
+	// Pattern is the http.ServeMux pattern, such as "POST /v1/events".
+	Pattern string
+	// Usage is how it is written for people, with its parameters, such
+	// as "GET /v1/members/ID/why?rule=segment.NAME".
+	Usage string
+	// Doc says what it does.
+	Doc string
+	// Token says whether it needs the bearer token, when one is set.
+	Token bool
+
+	handler func(d *Daemon) http.HandlerFunc
+}
+
+// Routes lists the HTTP API, in the order hearth run -h shows it.
+func Routes() []Route {
+	rs := routes()
+	for i := range rs {
+		rs[i].handler = nil
+	}
+	return rs
+}
+
+// routes is the table the server registers from.
+func routes() []Route {
+	return []Route{
+		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true,
+			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, or JSON lines; "+
+				"at most %d MiB and %d events a request (413 beyond); 202 once durably stored; a request with a bad event "+
+				"changes nothing and gets 400 with each problem, its index and line (an attribute of the wrong type for its "+
+				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
+				"clock gets 422, as from platform streams and -events files; ?backfill=true marks history sent in time order "+
+				"(hearth replay does): timers wait until 10s after the last such request, so members are not taken to today "+
+				"between two batches", MaxBody>>20, MaxEventsPerRequest),
+			handler: func(d *Daemon) http.HandlerFunc { return d.postEvents }},
+		// Inbound platforms authenticate each request themselves
+		// (signatures, signed links); a platform.Responder also answers
+		// methods other than POST, so the route takes every method.
+		{Pattern: "/v1/inbound/{type}/{name}", Usage: "POST /v1/inbound/TYPE/NAME",
+			Doc: "events from a platform that takes them over HTTP, such as platform \"webhook\" \"NAME\" with inbound = true: " +
+				"signed (X-Hearth-Timestamp, X-Hearth-Signature), no token; a bad, stale or replayed signature gets 401 or 409 " +
+				"and changes nothing. An email platform's List-Unsubscribe link, GET|POST /v1/inbound/email/NAME?member=ID&token=T: " +
+				"a one-click POST (List-Unsubscribe=One-Click) with a valid token ingests email.unsubscribed for the member, " +
+				"once; GET shows a confirm button; a bad token gets 403",
+			handler: func(d *Daemon) http.HandlerFunc { return d.inbound }},
+		{Pattern: "POST /v1/reload", Usage: "POST /v1/reload", Token: true,
+			Doc:     "reload now; 200 (\"unchanged\": true when the files mean the configuration in force) or 422 with diagnostics",
+			handler: func(d *Daemon) http.HandlerFunc { return d.postReload }},
+		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
+			Doc:     "configuration, reloads, counters, outbox, retention, bus",
+			handler: func(d *Daemon) http.HandlerFunc { return d.status }},
+		{Pattern: "GET /v1/members", Usage: "GET  /v1/members?q=TEXT", Token: true,
+			Doc:     "members whose id or name contains TEXT (50 at most)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.searchMembers }},
+		{Pattern: "GET /v1/members/{id}", Usage: "GET  /v1/members/ID", Token: true,
+			Doc:     "one member's state, as hearth member show -json prints it",
+			handler: func(d *Daemon) http.HandlerFunc { return d.getMember }},
+		{Pattern: "GET /v1/members/{id}/history", Usage: "GET  /v1/members/ID/history", Token: true,
+			Doc:     "what happened to the member: points, badges, tier and segment moves, campaign steps and actions",
+			handler: func(d *Daemon) http.HandlerFunc { return d.history }},
+		{Pattern: "GET /v1/members/{id}/why", Usage: "GET  /v1/members/ID/why?rule=segment.NAME", Token: true,
+			Doc:     "which rule decides for the member and with which values (tier., badge., campaign. too); &at=RFC3339 for another time",
+			handler: func(d *Daemon) http.HandlerFunc { return d.why }},
+		{Pattern: "POST /v1/members/{id}/pardon", Usage: "POST /v1/members/ID/pardon", Token: true,
+			Doc:     "clear the member's moderation strikes, as hearth member pardon does; ?rule=NAME for one rule's",
+			handler: func(d *Daemon) http.HandlerFunc { return d.pardon }},
+		{Pattern: "GET /v1/communities", Usage: "GET  /v1/communities", Token: true,
+			Doc:     "every community's figures now and the state of its alerts",
+			handler: func(d *Daemon) http.HandlerFunc { return d.communities }},
+		{Pattern: "GET /v1/population", Usage: "GET  /v1/population", Token: true,
+			Doc:     "members per segment and tier, campaign funnels and their A/B variants",
+			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
+		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead", Token: true,
+			Doc:     "actions to send, sent and dead letters; &limit=N (100)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.listOutbox }},
+		{Pattern: "GET /v1/timeseries", Usage: "GET  /v1/timeseries", Token: true,
+			Doc:     "the dashboard's charts: counters sampled every 10s, the last hour, in memory",
+			handler: func(d *Daemon) http.HandlerFunc { return d.timeseries }},
+		{Pattern: "GET /v1/report", Usage: "GET  /v1/report", Token: true,
+			Doc:     "the community health report of hearth report -json; ?at=YYYY-MM-DD",
+			handler: func(d *Daemon) http.HandlerFunc { return d.getReport }},
+		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true,
+			Doc:     "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202, or 400 with every problem",
+			handler: func(d *Daemon) http.HandlerFunc { return d.postFeedback }},
+		{Pattern: "GET /metrics", Usage: "GET  /metrics", Token: true,
+			Doc: "Prometheus metrics",
+			handler: func(d *Daemon) http.HandlerFunc {
+				return promhttp.HandlerFor(d.opt.Metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP
+			}},
+		// The page holds no data, so it needs no token; its API calls do.
+		{Pattern: "GET /{$}", Usage: "GET  /",
+			Doc:     "the dashboard",
+			handler: func(*Daemon) http.HandlerFunc { return dashboard.Page().ServeHTTP }},
+		{Pattern: "GET /dashboard/", Usage: "GET  /dashboard/FILE",
+			Doc:     "the dashboard's scripts and styles",
+			handler: func(*Daemon) http.HandlerFunc { return dashboard.Assets().ServeHTTP }},
+		{Pattern: "GET /healthz", Usage: "GET  /healthz",
+			Doc:     "200 while the process serves",
+			handler: func(*Daemon) http.HandlerFunc { return healthz }},
+		{Pattern: "GET /readyz", Usage: "GET  /readyz",
+			Doc:     "200 when it takes events; 503 while it stops",
+			handler: func(d *Daemon) http.HandlerFunc { return d.readyz }},
+	}
+}
+
+func (d *Daemon) postReload(w http.ResponseWriter, r *http.Request) {
+	res := d.Reload("api")
+	code := http.StatusOK
+	if !res.OK {
+		code = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, code, res)
+}
+
+func healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+func (d *Daemon) readyz(w http.ResponseWriter, r *http.Request) {
+	if d.stopping.Load() || d.snap.Load() == nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+}
