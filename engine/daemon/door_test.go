@@ -88,8 +88,8 @@ func TestAttributeTypesAtTheDoor(t *testing.T) {
 	f := start(t, rulesA+declared, "")
 	before := points(t, f)
 	for _, tc := range []struct{ body, want string }{
-		{withAttrs("a1", "member.joined", `{"referrer":42}`), `attr \"referrer\" of member.joined: must be string, got 42`},
-		{withAttrs("a2", "message.posted", `{"length":"long"}`), `attr \"length\" of message.posted: must be int, got long`},
+		{withAttrs("a1", "member.joined", `{"referrer":42}`), `attr \"referrer\" of member.joined: must be string, got the number 42`},
+		{withAttrs("a2", "message.posted", `{"length":"long"}`), `attr \"length\" of message.posted: must be int, got the string \"long\"`},
 		{withAttrs("a3", "meetup.attended", `{"city":["Oslo"]}`), `attr \"city\" of meetup.attended: must be string`},
 		{withAttrs("a4", "post.created", `{"tags":"go"}`), `attr \"tags\" of post.created: must be list`},
 	} {
