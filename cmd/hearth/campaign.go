@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,7 +30,9 @@ the difference is unlikely to be chance. Each member counts with its
 latest run. It reads the state while 'hearth run' serves it.
 
 stop: ends a campaign for one member, or for every member in it: their
-runs end with the reason "stopped" and nothing more is sent. Sends
+runs end with the reason "stopped" and nothing more is sent. While
+'hearth run' serves the state, the stop goes through it
+(POST /v1/campaigns/NAME/stop; HEARTH_API_TOKEN is sent when set). Sends
 already in the outbox stay there; drop them with 'hearth outbox drop'.
 Members may enter the campaign again as its reentry policy allows.
 
@@ -67,20 +71,20 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	lock, a, ok := lockForWrite(s, cfg, "campaign stop")
-	if !ok {
-		return 1
-	}
-	if lock == nil {
-		fmt.Fprintf(s.err, "hearth campaign stop: hearth run (pid %d, %s) serves this state and would write over the change; stop it, run this, and start it again.\n", a.PID, a.URL)
-		return 1
-	}
-	defer lock.release()
 	// A campaign taken out of the configuration needs no stopping: the
 	// daemon ends its runs the next time it looks at them.
 	if _, ok := lookupCampaign(s, "campaign stop", cfg, name); !ok {
 		return 1
 	}
+	lock, a, ok := lockForWrite(s, cfg, "campaign stop")
+	if !ok {
+		return 1
+	}
+	if lock == nil {
+		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the stop goes through its API at %s.\n", a.PID, a.URL)
+		return stopViaDaemon(ctx, s, a.URL, name, *member)
+	}
+	defer lock.release()
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
@@ -144,11 +148,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 		return 1
 	}
-	if *member != "" && stopped == 0 {
-		fmt.Fprintf(s.out, "%s is not in %s now; nothing to stop.\n", *member, name)
-		return 0
-	}
-	fmt.Fprintf(s.out, "Stopped %s for %s.\n", name, plural(stopped, "member", "members"))
+	printStopped(s, name, *member, stopped)
 	return 0
 }
 
@@ -277,4 +277,47 @@ func suggestOrList(name string, names []string, what string) string {
 		return " There are no " + what + "."
 	}
 	return " The " + what + " are: " + strings.Join(names, ", ") + "."
+}
+
+// stopViaDaemon asks the running daemon to stop the campaign, between
+// its batches, as it would write over a change made to the store.
+func stopViaDaemon(ctx context.Context, s *stdio, base, name, member string) int {
+	endpoint := strings.TrimRight(base, "/") + "/v1/campaigns/" + url.PathEscape(name) + "/stop"
+	if member != "" {
+		endpoint += "?member=" + url.QueryEscape(member)
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", endpoint, nil)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
+		return 1
+	}
+	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Stopped int    `json:"stopped"`
+		Error   string `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(s.err, "hearth campaign stop: %s: %s %s\n", endpoint, resp.Status, body.Error)
+		return 1
+	}
+	printStopped(s, name, member, body.Stopped)
+	return 0
+}
+
+// printStopped says what a stop did.
+func printStopped(s *stdio, name, member string, stopped int) {
+	if member != "" && stopped == 0 {
+		fmt.Fprintf(s.out, "%s is not in %s now; nothing to stop.\n", member, name)
+		return
+	}
+	fmt.Fprintf(s.out, "Stopped %s for %s.\n", name, plural(stopped, "member", "members"))
 }

@@ -73,9 +73,16 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		t.Errorf("pardon all, daemon found by itself: %d %s %s", c, pout.String(), perr.String())
 	}
 	perr.Reset()
-	if c := run(context.Background(), []string{"campaign", "stop", "welcome", dir}, ps); c != 1 ||
-		!strings.Contains(perr.String(), "serves this state and would write over the change") {
-		t.Errorf("campaign stop while the daemon runs: %d %s", c, perr.String())
+	pout.Reset()
+	if c := run(context.Background(), []string{"campaign", "stop", "crisis_playbook", dir}, ps); c != 0 ||
+		!strings.Contains(perr.String(), "serves this state: the stop goes through its API at "+url) ||
+		!strings.Contains(pout.String(), "Stopped crisis_playbook for 0 members.") {
+		t.Errorf("campaign stop while the daemon runs: %d %s %s", c, pout.String(), perr.String())
+	}
+	perr.Reset()
+	if c := run(context.Background(), []string{"campaign", "stop", "-member", "nobody", "crisis_playbook", dir}, ps); c != 1 ||
+		!strings.Contains(perr.String(), "404 Not Found no member nobody") {
+		t.Errorf("campaign stop of an unknown member through the daemon: %d %s", c, perr.String())
 	}
 	announced := filepath.Join(dir, ".hearth", "state.db.daemon")
 	if _, err := os.Stat(announced); err != nil {

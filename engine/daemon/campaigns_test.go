@@ -1,0 +1,86 @@
+package daemon_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const welcome = `
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hello" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+
+// While the daemon runs, a campaign is stopped through it, for one member
+// or everyone in it; unknown names are 404s that change nothing.
+func TestStopCampaignThroughTheDaemon(t *testing.T) {
+	f := start(t, rulesA+welcome, "")
+	var joins strings.Builder
+	for i := range 3 {
+		// Joined an hour ago: the daemon's timers run at the wall clock.
+		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
+	}
+	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
+		t.Fatalf("joins: %d %v", code, body)
+	}
+	running := func() map[string]bool {
+		out := map[string]bool{}
+		_ = f.store.Members(context.Background(), func(m *state.Member) error {
+			if m.Campaigns["welcome"].Active() {
+				out[m.ID] = true
+			}
+			return nil
+		})
+		return out
+	}
+	if r := running(); len(r) != 3 {
+		t.Fatalf("running before: %v", r)
+	}
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/v1/campaigns/welcom/stop", http.StatusNotFound, "the campaigns are: welcome"},
+		{"/v1/campaigns/welcome/stop?member=nobody", http.StatusNotFound, "no member nobody"},
+	} {
+		code, body := post(t, f, tc.path, "", "")
+		if code != tc.code || !strings.Contains(fmt.Sprint(body["error"]), tc.want) {
+			t.Errorf("%s: %d %v; want %d saying %q", tc.path, code, body, tc.code, tc.want)
+		}
+	}
+	if r := running(); len(r) != 3 {
+		t.Fatalf("a refused stop changed the runs: %v", r)
+	}
+	code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m1", "", "")
+	if code != http.StatusOK || body["stopped"] != 1.0 {
+		t.Fatalf("stop m1: %d %v", code, body)
+	}
+	if r := running(); len(r) != 2 || r["m1"] {
+		t.Fatalf("after stopping m1: %v", r)
+	}
+	code, body = post(t, f, "/v1/campaigns/welcome/stop", "", "")
+	if code != http.StatusOK || body["stopped"] != 2.0 {
+		t.Fatalf("stop all: %d %v", code, body)
+	}
+	if r := running(); len(r) != 0 {
+		t.Fatalf("after stopping everyone: %v", r)
+	}
+}
