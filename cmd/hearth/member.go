@@ -20,7 +20,8 @@ const memberUsage = `Usage: hearth member show [options] ID [DIR]
        hearth member pardon [-rule NAME] [-url URL] ID [DIR]
 
 show prints what hearth knows about one member, from the configuration's
-state store: profile, points, tier and its history, segments, badges,
+state store (through 'hearth run' when it serves the state, so an event
+it has just accepted shows at once): profile, points, tier and its history, segments, badges,
 campaign runs (step, variant, why they ended) and the next time-based
 recheck.
 
@@ -79,18 +80,14 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "member show")
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
 		return 1
 	}
-	defer store.Close()
-	b, err := store.Begin(ctx)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth member show: %v\n", err)
-		return 1
+	m, viaDaemon, err := memberFromDaemon(ctx, s, cfg, pos[0])
+	if !viaDaemon {
+		m, err = storedMember(ctx, cfg, pos[0])
 	}
-	m, err := b.Member(pos[0])
-	_ = b.Rollback()
 	if errors.Is(err, state.ErrNotFound) {
 		fmt.Fprintf(s.err, "hearth member show: no member %q in %s.\n", pos[0], storeWhere(cfg))
 		return 1
@@ -125,6 +122,24 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	}
 	printMember(s.out, cfg, m)
 	return 0
+}
+
+// storedMember reads a member from the configuration's state store.
+func storedMember(ctx context.Context, cfg *config.Config, id string) (*state.Member, error) {
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		if len(cfg.MissingSecrets) > 0 {
+			err = fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s)", err, strings.Join(cfg.MissingSecrets, ", "))
+		}
+		return nil, err
+	}
+	defer store.Close()
+	b, err := store.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = b.Rollback() }()
+	return b.Member(id)
 }
 
 func printWhy(w io.Writer, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {

@@ -84,6 +84,17 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		!strings.Contains(perr.String(), "404 Not Found no member nobody") {
 		t.Errorf("campaign stop of an unknown member through the daemon: %d %s", c, perr.String())
 	}
+	// A member the daemon has just accepted shows at once: member show
+	// asks the daemon, whose journal may not be in the database yet.
+	fresh := fmt.Sprintf(`{"id":"n1","type":"member.joined","member":{"id":"newcomer","name":"Nell"},"community":"tea_house","at":%q}`, at)
+	if resp, err := http.Post(url+"/v1/events", "application/json", strings.NewReader(fresh)); err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("post newcomer: %v %v", err, resp)
+	}
+	pout.Reset()
+	perr.Reset()
+	if c := run(context.Background(), []string{"member", "show", "newcomer", dir}, ps); c != 0 || !strings.Contains(pout.String(), "Nell") {
+		t.Errorf("member show right after the 202: %d %s %s", c, pout.String(), perr.String())
+	}
 	announced := filepath.Join(dir, ".hearth", "state.db.daemon")
 	if _, err := os.Stat(announced); err != nil {
 		t.Errorf("the running daemon's announcement: %v", err)

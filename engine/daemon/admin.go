@@ -38,10 +38,21 @@ func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runti
 }
 
 func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
+	// ?form=stored gives the document as the store keeps it, which the CLI
+	// reads back into a member (the view is for people and scripts).
+	form := r.URL.Query().Get("form")
+	if form != "" && form != "view" && form != "stored" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "form must be view (the default) or stored"})
+		return
+	}
 	var body []byte
 	err := d.member(r.Context(), r.PathValue("id"), func(_ *runtime.Runtime, m *state.Member) error {
 		var err error
-		body, err = m.View()
+		if form == "stored" {
+			body, err = m.Encode()
+		} else {
+			body, err = m.View()
+		}
 		return err
 	})
 	d.answer(w, body, err)

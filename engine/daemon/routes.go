@@ -67,7 +67,7 @@ func routes() []Route {
 			Doc:     "members whose id or name contains TEXT (50 at most)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.searchMembers }},
 		{Pattern: "GET /v1/members/{id}", Usage: "GET  /v1/members/ID", Token: true,
-			Doc:     "one member's state, as hearth member show -json prints it",
+			Doc:     "one member's state, as hearth member show -json prints it; ?form=stored as the store keeps it",
 			handler: func(d *Daemon) http.HandlerFunc { return d.getMember }},
 		{Pattern: "GET /v1/members/{id}/history", Usage: "GET  /v1/members/ID/history", Token: true,
 			Doc:     "what happened to the member: points, badges, tier and segment moves, campaign steps and actions",

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// memberFromDaemon reads a member through the daemon serving the
+// configuration's state, when one answers: what it has committed may
+// still be in its journal, not yet in the database a reader opens, so
+// right after a 202 the store alone would not show it. ok is false when
+// no daemon serves the state; err is state.ErrNotFound for an unknown
+// member.
+func memberFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, id string) (m *state.Member, ok bool, err error) {
+	a, found := readAnnouncement(cfg)
+	if !found {
+		return nil, false, nil
+	}
+	endpoint := strings.TrimRight(a.URL, "/") + "/v1/members/" + url.PathEscape(id) + "?form=stored"
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", endpoint, nil)
+	if err != nil {
+		return nil, false, nil
+	}
+	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, false, nil // a stale announcement: read the store
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	switch {
+	case err != nil:
+		return nil, true, err
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, true, state.ErrNotFound
+	case resp.StatusCode != http.StatusOK:
+		return nil, true, fmt.Errorf("%s: %s %s", endpoint, resp.Status, strings.TrimSpace(string(data)))
+	}
+	m = &state.Member{}
+	if err := state.DecodeMember(data, m); err != nil {
+		return nil, true, fmt.Errorf("%s: %w", endpoint, err)
+	}
+	return m, true, nil
+}
+
