@@ -54,4 +54,3 @@ func memberFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, id stri
 	}
 	return m, true, nil
 }
-
