@@ -37,9 +37,9 @@ events go through the daemon's API (POST /v1/events?backfill=true,
 a thousand per request, with HEARTH_API_TOKEN as the bearer token): the
 daemon applies them as it applies everything else, and holds its timers
 while they come, so members are not taken to the present between two
-requests and back to the past by the next. Each request is
-all-or-nothing; a rejected one is reported with its bad lines and the
-replay stops, so it can be fixed and run again (ids make that safe).
+requests and back to the past by the next. Lines the daemon refuses are
+reported and skipped, as without a daemon (the rest of their request is
+sent again; ids make that safe).
 
 Bad lines are reported with their line number and skipped; the exit
 status stays 0 unless -strict is given. Problems while applying events are
@@ -67,7 +67,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if *url != "" {
-		return replayToDaemon(ctx, s, *eventsPath, *url, *batch)
+		return replayToDaemon(ctx, s, *eventsPath, *url, *batch, *strict)
 	}
 	dir, ok := dirArg(pos, s, "replay")
 	if !ok {
@@ -87,7 +87,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	}
 	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the events go through its API at %s.\n", a.PID, a.URL)
-		return replayToDaemon(ctx, s, *eventsPath, a.URL, *batch)
+		return replayToDaemon(ctx, s, *eventsPath, a.URL, *batch, *strict)
 	}
 	defer lock.release()
 	store, err := openStore(ctx, cfg)
@@ -208,7 +208,10 @@ func storeWhere(cfg *config.Config) string {
 }
 
 // replayToDaemon posts a JSON-lines file to a running daemon in chunks.
-func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int) int {
+// A line the daemon refuses is reported with its line number and left
+// out, and the rest of its chunk sent again, so a replay through a
+// daemon skips bad lines as one straight to the store does.
+func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, strict bool) int {
 	if path == "" {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
 		return 1
@@ -231,16 +234,24 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int) 
 	client := &http.Client{Timeout: 5 * time.Minute}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
-	var buf bytes.Buffer
-	lines, firstLine, accepted, dups := 0, 1, 0, 0
-	send := func() bool {
-		if buf.Len() == 0 {
-			return true
+	type line struct {
+		no   int // in the file
+		text []byte
+	}
+	var pending []line
+	lines, accepted, dups, rejected := 0, 0, 0, 0
+	// post sends the pending lines once; bad is nil unless the daemon
+	// refused some of them, by their place in the request (from 1).
+	post := func() (bad map[int]string, ok bool) {
+		var buf bytes.Buffer
+		for _, l := range pending {
+			buf.Write(l.text)
+			buf.WriteByte('\n')
 		}
-		req, err := http.NewRequestWithContext(ctx, "POST", endpoint, bytes.NewReader(buf.Bytes()))
+		req, err := http.NewRequestWithContext(ctx, "POST", endpoint, &buf)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth replay: %v\n", err)
-			return false
+			return nil, false
 		}
 		req.Header.Set("Content-Type", "application/x-ndjson")
 		if token != "" {
@@ -249,7 +260,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int) 
 		resp, err := client.Do(req)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth replay: %v\n", err)
-			return false
+			return nil, false
 		}
 		defer resp.Body.Close()
 		var body struct {
@@ -262,29 +273,54 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int) 
 			} `json:"events"`
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&body)
-		if resp.StatusCode != http.StatusAccepted {
-			fmt.Fprintf(s.err, "hearth replay: %s: %s %s\n", endpoint, resp.Status, body.Error)
-			for _, e := range body.Events {
-				fmt.Fprintf(s.err, "  %s line %d: %s\n", path, firstLine+e.Line-1, e.Error)
-			}
-			return false
+		if resp.StatusCode == http.StatusAccepted {
+			accepted += body.Accepted
+			dups += body.Duplicates
+			return nil, true
 		}
-		accepted += body.Accepted
-		dups += body.Duplicates
-		buf.Reset()
-		firstLine = lines + 1
+		bad = map[int]string{}
+		for _, e := range body.Events {
+			if e.Line >= 1 && e.Line <= len(pending) {
+				bad[e.Line] = e.Error
+			}
+		}
+		if len(bad) == 0 { // not about the lines: auth, size, the daemon
+			fmt.Fprintf(s.err, "hearth replay: %s: %s %s\n", endpoint, resp.Status, body.Error)
+			return nil, false
+		}
+		return bad, true
+	}
+	send := func() bool {
+		for len(pending) > 0 {
+			bad, ok := post()
+			if !ok {
+				return false
+			}
+			if bad == nil {
+				break
+			}
+			kept := pending[:0]
+			for i, l := range pending {
+				if msg, refused := bad[i+1]; refused {
+					fmt.Fprintf(s.err, "hearth replay: %s line %d: %s (skipped)\n", path, l.no, msg)
+					rejected++
+					continue
+				}
+				kept = append(kept, l)
+			}
+			pending = kept
+		}
+		pending = pending[:0]
 		return true
 	}
-	n := 0
 	for sc.Scan() {
 		lines++
-		buf.Write(sc.Bytes())
-		buf.WriteByte('\n')
-		if n++; n >= chunk {
-			if !send() {
-				return 1
-			}
-			n = 0
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		pending = append(pending, line{no: lines, text: bytes.Clone(sc.Bytes())})
+		if len(pending) >= chunk && !send() {
+			return 1
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -294,6 +330,9 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int) 
 	if !send() {
 		return 1
 	}
-	fmt.Fprintf(s.out, "Sent %d lines to %s: %d applied, %d duplicates.\n", lines, url, accepted, dups)
+	fmt.Fprintf(s.out, "Sent %d lines to %s: %d applied, %d duplicates, %d rejected.\n", lines, url, accepted, dups, rejected)
+	if strict && rejected > 0 {
+		return 1
+	}
 	return 0
 }

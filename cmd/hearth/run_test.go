@@ -63,8 +63,18 @@ func TestRunEndToEnd(t *testing.T) {
 	_ = os.WriteFile(bad, []byte(`{"id":"z1","type":"checkin","member":"u1","at":"2026-01-01T00:00:00Z"}`+"\n"+`{"id":"z2","type":"checkin"}`+"\n"), 0o644)
 	rout.Reset()
 	rerr.Reset()
-	if c := run(context.Background(), []string{"replay", "-events", bad, "-url", url}, rs); c != 1 || !strings.Contains(rerr.String(), "bad.jsonl line 2") {
-		t.Errorf("replay -url with a bad line: %d %s", c, rerr.String())
+	// The bad line is reported and skipped, and the good one applied, as
+	// a replay without a daemon does; -strict makes it an error.
+	if c := run(context.Background(), []string{"replay", "-events", bad, "-url", url}, rs); c != 0 ||
+		!strings.Contains(rerr.String(), "bad.jsonl line 2") || !strings.Contains(rerr.String(), "(skipped)") ||
+		!strings.Contains(rout.String(), "1 applied, 0 duplicates, 1 rejected") {
+		t.Errorf("replay -url with a bad line: %d %s %s", c, rout.String(), rerr.String())
+	}
+	rout.Reset()
+	rerr.Reset()
+	if c := run(context.Background(), []string{"replay", "-strict", "-events", bad, "-url", url}, rs); c != 1 ||
+		!strings.Contains(rout.String(), "0 applied, 1 duplicates, 1 rejected") {
+		t.Errorf("replay -strict -url with a bad line: %d %s %s", c, rout.String(), rerr.String())
 	}
 	cancel()
 	select {
