@@ -84,3 +84,13 @@ func TestStopCampaignThroughTheDaemon(t *testing.T) {
 		t.Fatalf("after stopping everyone: %v", r)
 	}
 }
+
+// The status names paused campaigns, for the dashboard's cards.
+func TestStatusNamesPausedCampaigns(t *testing.T) {
+	f := start(t, rulesA+strings.Replace(welcome, `enter_on  = "member.joined"`, "enter_on  = \"member.joined\"\n  paused    = true", 1), "")
+	_, status := get(t, f, "/v1/status")
+	paused := fmt.Sprint(status["config"].(map[string]any)["paused"])
+	if paused != "[welcome]" {
+		t.Fatalf("config.paused = %s; want [welcome]", paused)
+	}
+}

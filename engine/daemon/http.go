@@ -154,6 +154,7 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 			"communities": len(snap.Config.Communities), "segments": len(snap.Config.Segments), "tiers": len(snap.Config.Tiers),
 			"incentives": len(snap.Config.Incentives), "campaigns": len(snap.Config.Campaigns),
 			"ladder": ladder,
+			"paused": pausedCampaigns(snap.Config),
 		},
 		"last_reload": reloads[len(reloads)-1],
 		"reloads":     reloads,
@@ -191,4 +192,16 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// pausedCampaigns names the campaigns held with paused = true, for the
+// dashboard's campaign cards.
+func pausedCampaigns(cfg *config.Config) []string {
+	out := []string{}
+	for _, c := range cfg.Campaigns {
+		if c.Paused {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }

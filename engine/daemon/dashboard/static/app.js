@@ -282,13 +282,15 @@ function renderCampaigns(campaigns, splits) {
     replace("campaign-list", h("p", { class: "muted", text: "no campaigns configured" }));
     return;
   }
+  const paused = (state.status && state.status.config && state.status.config.paused) || [];
   replace("campaign-list", names.map((name) => {
     const c = campaigns[name];
     const counts = { entered: Object.values(c).reduce((a, b) => a + b, 0) };
     for (const s of STAGES.slice(1)) counts[s] = c[s] || 0;
     const max = Math.max(1, counts.entered);
     return h("div", { class: "campaign", "data-campaign": name },
-      h("div", { class: "campaign-head" }, h("h3", { text: name })),
+      h("div", { class: "campaign-head" }, h("h3", { text: name }),
+        paused.includes(name) ? h("span", { class: "pill bad", title: "paused = true: nobody enters, members wait at their step, its messages wait in the outbox", text: "paused" }) : null),
       h("div", { class: "funnel" }, STAGES.map((s) => {
         const fill = h("div", { class: "fill" });
         fill.style.height = (100 * counts[s]) / max + "%";
