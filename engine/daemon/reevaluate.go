@@ -135,17 +135,29 @@ func (d *Daemon) startSweep(ctx context.Context, rt *runtime.Runtime, owned []in
 		}
 		d.sweep.marks = []string{rulesCursor(-1)}
 	}
+	mine := func(id string) bool {
+		return partitions == 0 || todo[int(state.MemberHash(id)%uint32(partitions))]
+	}
 	var ids []string
-	err := d.opt.Store.Members(ctx, func(m *state.Member) error {
-		if m.Rules == rules {
-			return nil
+	var err error
+	if l, ok := d.opt.Store.(state.MemberLister); ok {
+		// Ids alone: each member is read in its round anyway, and those
+		// already under these rules are skipped there.
+		all, lerr := l.MemberIDs(ctx)
+		err = lerr
+		for _, id := range all {
+			if mine(id) {
+				ids = append(ids, id)
+			}
 		}
-		if partitions > 0 && !todo[int(state.MemberHash(m.ID)%uint32(partitions))] {
+	} else {
+		err = d.opt.Store.Members(ctx, func(m *state.Member) error {
+			if m.Rules != rules && mine(m.ID) {
+				ids = append(ids, m.ID)
+			}
 			return nil
-		}
-		ids = append(ids, m.ID)
-		return nil
-	})
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("listing members: %w", err)
 	}
@@ -156,7 +168,7 @@ func (d *Daemon) startSweep(ctx context.Context, rt *runtime.Runtime, owned []in
 		d.markSwept(ctx)
 		return nil
 	}
-	d.log.Info("segment, tier or badge rules changed: re-evaluating stored members", "members", len(ids))
+	d.log.Info("segment, tier, badge or campaign rules changed: re-evaluating stored members", "members", len(ids))
 	return nil
 }
 

@@ -128,6 +128,23 @@ func MemberHash(id string) uint32 {
 	return h
 }
 
+// MemberLister is a store that lists its members' ids, in id order,
+// without reading their documents: for a sweep that loads each member
+// in a batch later anyway (the re-evaluation after a rules change).
+type MemberLister interface {
+	MemberIDs(ctx context.Context) ([]string, error)
+}
+
+// MemberIDs lists the stored members' ids in id order.
+func (s *Memory) MemberIDs(context.Context) ([]string, error) {
+	ids := make([]string, 0, len(s.members))
+	for id := range s.members {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
 // Flusher waits until background commits are written and returns the
 // first error among them.
 type Flusher interface {

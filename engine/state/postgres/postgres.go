@@ -338,6 +338,25 @@ func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error
 	return state.VisitMembers(rows, fn)
 }
 
+// MemberIDs lists the stored members' ids in id order without reading
+// their documents.
+func (s *Store) MemberIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM members ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // batch is one unit of work: reads go to the database (or what Preload
 // fetched), writes wait in memory for Commit.
 type batch struct {

@@ -524,6 +524,28 @@ func (s *Store) Members(ctx context.Context, fn func(*state.Member) error) error
 	return state.VisitMembers(rows, fn)
 }
 
+// MemberIDs lists the stored members' ids in id order, once background
+// commits are written, without decoding a member.
+func (s *Store) MemberIDs(ctx context.Context) ([]string, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM members ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // batch collects one unit of work in memory; it touches the database only
 // to read, until it is committed.
 type batch struct {

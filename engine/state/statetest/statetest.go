@@ -173,6 +173,16 @@ func Run(t *testing.T, open Open) {
 		if fmt.Sprint(ids) != "[a b c]" {
 			t.Errorf("Members order = %v", ids)
 		}
+		// A store that lists ids alone lists the same, committed ones.
+		if l, ok := s.(state.MemberLister); ok {
+			b := begin(t, s)
+			_ = b.SaveMember(state.NewMember("d", t0))
+			_ = b.Rollback()
+			got, err := l.MemberIDs(ctx)
+			if err != nil || fmt.Sprint(got) != "[a b c]" {
+				t.Errorf("MemberIDs = %v, %v", got, err)
+			}
+		}
 	})
 
 	t.Run("ClaimOnce", func(t *testing.T) {
