@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,5 +206,74 @@ template "hi" {
 		if o.Member == "bob" {
 			t.Errorf("bob, who joined while it was paused, got %+v", o)
 		}
+	}
+}
+
+// A tier or segment with a role gives it as the member moves in and takes
+// it as the member moves out, through the outbox, without a hearth apply.
+func TestMovesGiveAndTakeRoles(t *testing.T) {
+	cfg := load(t, `
+incentive "post" {
+  on = "message.posted"
+  grant { points = 10 }
+}
+event "spam.flagged" {}
+incentive "spam" {
+  on = "spam.flagged"
+  grant { points = -30 }
+}
+tier "core" {
+  rank = 1
+  when = "member.points >= 20"
+  role = community.c.role.core
+}
+segment "busy" {
+  when = "member.points >= 10"
+  role = community.c.role.core
+}
+`)
+	stream := ev("1", "message.posted", "ann", 0, 10, "") + ev("2", "message.posted", "ann", 0, 11, "") + ev("3", "spam.flagged", "ann", 0, 12, "")
+	_, outs, _ := run(t, cfg, stream)
+	var got []string
+	for _, o := range outs {
+		if o.Kind == state.KindAction && strings.HasPrefix(o.Name, "role.") {
+			got = append(got, o.Event+" "+o.Name+" "+o.Rule)
+		}
+	}
+	// The tier gives the role the segment gave already, and does not take
+	// it while the segment still gives it.
+	want := []string{
+		"1 role.add segment.busy",
+		"3 role.remove segment.busy",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("role actions:\n got %q\nwant %q", got, want)
+	}
+	// The tier alone gives and takes it.
+	tierOnly := load(t, `
+event "spam.flagged" {}
+incentive "post" {
+  on = "message.posted"
+  grant { points = 10 }
+}
+incentive "spam" {
+  on = "spam.flagged"
+  grant { points = -30 }
+}
+tier "core" {
+  rank = 1
+  when = "member.points >= 20"
+  role = community.c.role.core
+}
+`)
+	_, outs, _ = run(t, tierOnly, stream)
+	got = nil
+	for _, o := range outs {
+		if o.Kind == state.KindAction && strings.HasPrefix(o.Name, "role.") {
+			got = append(got, o.Event+" "+o.Name+" "+o.Rule)
+		}
+	}
+	if want := []string{"2 role.add tier.core", "3 role.remove tier.core"}; !slices.Equal(got, want) {
+		t.Fatalf("role actions of the tier alone:\n got %q\nwant %q", got, want)
 	}
 }

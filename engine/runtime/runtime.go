@@ -1617,6 +1617,7 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 		rule = r.shared.rule("tier.", from)
 	}
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: to, Change: change, At: ev.At, Rule: rule, Event: ev.ID, From: from, To: to})
+	r.tierRoles(w, m, from, t, ev, rule)
 	direction := "up"
 	if change == "demote" {
 		direction = "down"
@@ -1624,6 +1625,53 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	if !r.quietly(w, m, "tier.changed", ev.At) {
 		w.extra = append(w.extra, derivedEvent(ev, m, "tier.changed", to, r.shared.attrs([4]string{"from", from, "to", to}, "direction", direction)))
 	}
+}
+
+// tierRoles gives the new tier's role and takes the old one's, through
+// the outbox, as the member moves: promoted, a member holds the rung's
+// role at once rather than at the next hearth apply.
+func (r *Runtime) tierRoles(w *work, m *state.Member, from string, to *config.Tier, ev *events.Event, rule string) {
+	var old, next *config.Role
+	for _, t := range r.cfg.Tiers {
+		if t.Name == from {
+			old = t.Role
+		}
+	}
+	if to != nil {
+		next = to.Role
+	}
+	if old == next {
+		return
+	}
+	if old != nil && !r.holdsRole(m, old, true, "") {
+		r.roleAction(w, m, old, "role.remove", ev, rule)
+	}
+	if next != nil && !r.holdsRole(m, next, true, "") {
+		r.roleAction(w, m, next, "role.add", ev, rule)
+	}
+}
+
+// holdsRole reports whether the member's tier or segments give it role,
+// leaving out the tier (skipTier) or one segment: the source that is
+// changing, so a role two sources give is neither given twice nor taken
+// while the other still gives it.
+func (r *Runtime) holdsRole(m *state.Member, role *config.Role, skipTier bool, skipSegment string) bool {
+	if !skipTier {
+		for _, t := range r.cfg.Tiers {
+			if t.Name == m.Tier.Name && t.Role == role {
+				return true
+			}
+		}
+	}
+	for _, s := range r.cfg.Segments {
+		if s.Role != role || s.Name == skipSegment {
+			continue
+		}
+		if _, in := m.Segments[s.Name]; in {
+			return true
+		}
+	}
+	return false
 }
 
 // segments moves the member in and out of segments, queueing the events
@@ -1658,6 +1706,15 @@ func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Eve
 		}
 		w.mark(m.ID, named(r.keyIdx.segment, s.Name))
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: r.shared.rule("segment.", s.Name), Event: ev.ID})
+		if s.Role != nil && !r.holdsRole(m, s.Role, false, s.Name) {
+			// The segment's role comes and goes with the member, unless
+			// the tier or another segment gives it too.
+			kind := "role.add"
+			if !in {
+				kind = "role.remove"
+			}
+			r.roleAction(w, m, s.Role, kind, ev, r.shared.rule("segment.", s.Name))
+		}
 		if !r.quietly(w, m, typ, ev.At) {
 			w.extra = append(w.extra, derivedEvent(ev, m, typ, s.Name, r.shared.attrs([4]string{"segment", s.Name}, "", "")))
 		}
