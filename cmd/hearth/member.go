@@ -179,6 +179,11 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 		name = "(no name)"
 	}
 	fmt.Fprintf(w, "Member %s, %s\n", m.ID, name)
+	if !m.EvaluatedAt.IsZero() && time.Since(m.EvaluatedAt) > 24*time.Hour {
+		// Stored state is as of the last event or recheck; a replay with no
+		// daemon leaves members at their history's end.
+		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why -at evaluates at any time)\n", day(m.EvaluatedAt))
+	}
 	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
 	if m.Timezone != "" || m.Locale != "" {
 		fmt.Fprintf(w, " (%s)", strings.Trim(m.Locale+" "+m.Timezone, " "))
