@@ -59,8 +59,8 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		b.WriteString("\n")
 	}
-	cohorts("Weekly cohorts", "week", r.Weekly)
-	cohorts("Monthly cohorts", "month", r.Monthly)
+	cohorts("Weekly cohorts, the last 12 weeks", "week", r.Weekly)
+	cohorts("Monthly cohorts, the last 12 months", "month", r.Monthly)
 
 	b.WriteString("Funnel\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -84,7 +84,7 @@ func WriteText(w io.Writer, r *Report) error {
 	if rf.Invites > 0 {
 		conv = pct(rf.ConvRate) + " of invites"
 	}
-	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s), activated %d, K-factor %.2f\n",
+	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s), activated (referral.converted) %d, K-factor %.2f\n",
 		rf.Invites, rf.Conversions, conv, rf.Activated, rf.KFactor)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "  month\tbase\tinvites\tjoins\tK\t\n")
