@@ -143,12 +143,17 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	var entries []outbox.Entry
 	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
 		var err error
-		entries, err = ob.ListOutbox(ctx, status, limit)
+		// One more than asked, to tell whether there are more.
+		entries, err = ob.ListOutbox(ctx, status, limit+1)
 		return err
 	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return
+	}
+	more := len(entries) > limit
+	if more {
+		entries = entries[:limit] // the store lists them in order: next_at, key
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].NextAt.Before(entries[j].NextAt) })
 	for i := range entries {
@@ -159,7 +164,7 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	if entries == nil {
 		entries = []outbox.Entry{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "more": more})
 }
 
 // searchMembers finds members whose id or name contains q (case-folded).

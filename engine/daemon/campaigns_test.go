@@ -94,3 +94,26 @@ func TestStatusNamesPausedCampaigns(t *testing.T) {
 		t.Fatalf("config.paused = %s; want [welcome]", paused)
 	}
 }
+
+// GET /v1/outbox says when there are more entries than it lists.
+func TestOutboxListSaysWhenThereAreMore(t *testing.T) {
+	f := start(t, rulesA+strings.Replace(welcome, `wait = "30d"`, "", 1), "")
+	var joins strings.Builder
+	for i := range 3 {
+		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
+	}
+	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
+		t.Fatalf("joins: %d %v", code, body)
+	}
+	for _, tc := range []struct {
+		limit   string
+		entries int
+		more    bool
+	}{{"2", 2, true}, {"3", 3, false}, {"100", 3, false}} {
+		code, out := get(t, f, "/v1/outbox?limit="+tc.limit)
+		entries, _ := out["entries"].([]any)
+		if code != 200 || len(entries) != tc.entries || out["more"] != tc.more {
+			t.Errorf("limit %s: %d, %d entries, more %v; want %d entries, more %v", tc.limit, code, len(entries), out["more"], tc.entries, tc.more)
+		}
+	}
+}
