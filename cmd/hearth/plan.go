@@ -86,8 +86,9 @@ const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
 Carries out a plan. Without PLANFILE it plans first, shows the plan and
 asks for confirmation ("yes"); -auto-approve skips the question, which is
 required when standard input is not a terminal. With PLANFILE (from
-'hearth plan -out') it applies exactly that plan, and refuses it when the
-configuration or state changed since it was made.
+'hearth plan -out') it applies exactly that plan, whole, and refuses it
+when the configuration or state changed since it was made; -target goes
+in the 'hearth plan -target ADDR -out FILE' that makes it.
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
@@ -312,6 +313,12 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		planFile, dir = pos[0], pos[1]
 	default:
 		fmt.Fprintf(s.err, "hearth apply: expected [PLANFILE] [DIR], got %d arguments: %s\n", len(pos), strings.Join(pos, " "))
+		return 1
+	}
+	// A saved plan is applied whole, as reviewed: targeting it afterwards
+	// would apply something nobody saw.
+	if planFile != "" && len(targets) > 0 {
+		fmt.Fprintf(s.err, "hearth apply: -target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE\n", planFile)
 		return 1
 	}
 	sess, ok := openPlanSession(ctx, s, "apply", dir, vf)
