@@ -48,6 +48,8 @@ there are changes (0 otherwise).
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
 action is create, update, delete, replace or no-op. -out FILE saves that
 document; 'hearth apply FILE' carries it out if nothing changed since.
+With -refresh-only, -out saves the drift report, for 'hearth show FILE';
+apply refuses it, since it changes nothing.
 
 -target ADDR limits the plan to ADDR, what is under it and what it is in.
 
@@ -160,7 +162,7 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "plan", planUsage)
-	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE'.")
+	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE').")
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
 	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
@@ -223,7 +225,12 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
 			return 1
 		}
-		if !*asJSON {
+		switch {
+		case *asJSON:
+		case *refreshOnly:
+			// apply refuses a drift report: it changes nothing.
+			fmt.Fprintf(s.out, "\nSaved the drift report to %s. Read it again with: hearth show %s (it cannot be applied; hearth plan makes the changes to apply)\n", *out, *out)
+		default:
 			fmt.Fprintf(s.out, "\nSaved the plan to %s. Apply exactly this plan with: hearth apply %s %s\n", *out, *out, dir)
 		}
 	}
