@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,8 +37,8 @@ rules do, as events and rechecks come.
 since the last apply.
 
 A plan that destroys an object with prevent_destroy, or more than 25%
-(-max-removal-share) of the managed resources, is refused (the second
-unless -allow-removals).
+(-max-removal-share, from 0 for no destroys to 1) of the managed
+resources, is refused (the second unless -allow-removals).
 
 Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise).
@@ -130,6 +131,26 @@ type targetFlags []string
 func (t *targetFlags) String() string     { return strings.Join(*t, ",") }
 func (t *targetFlags) Set(v string) error { *t = append(*t, v); return nil }
 
+// shareFlag is -max-removal-share: a fraction from 0 to 1, nil when
+// not given (the default share).
+type shareFlag struct{ p *float64 }
+
+func (f *shareFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f.p, 'g', -1, 64)
+}
+
+func (f *shareFlag) Set(v string) error {
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(x >= 0 && x <= 1) {
+		return errors.New("must be a fraction from 0 to 1 (0.25 is 25%; 0 allows no destroys)")
+	}
+	f.p = &x
+	return nil
+}
+
 // planSession is what plan and apply share: configuration, state and
 // open platforms.
 type planSession struct {
@@ -166,7 +187,8 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
 	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
-	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
+	var share shareFlag
+	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 	refreshOnly := fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift).")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable).")
@@ -190,7 +212,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets, Members: sess.members})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
 		// shows how the stored members would move.
@@ -297,7 +319,8 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "apply", applyUsage)
 	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
-	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
+	var share shareFlag
+	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 	lockWait := fs.Duration("lock-timeout", 0, "How long to wait for the state lock while another apply holds it (e.g. 2m); 0 fails at once.")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
@@ -352,7 +375,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer sess.store.Unlock(context.WithoutCancel(ctx), lockID)
 		held = lockID
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets, Members: sess.members})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		if p != nil {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
 		}

@@ -330,8 +330,23 @@ func TestRemovalGuard(t *testing.T) {
 	if _, err := f.plan(plan.Options{AllowRemovals: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.plan(plan.Options{MaxRemovalShare: 0.5}); err != nil {
+	half, none, over := 0.5, 0.0, 1.5
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &half}); err != nil {
 		t.Fatalf("with a share of 50%%: %v", err)
+	}
+	// A share of 0 is no destroys at all, not the default.
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	if _, err := f.plan(plan.Options{}); err != nil {
+		t.Fatalf("one destroy with the default share: %v", err)
+	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &none}); !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "more than the 0% allowed") {
+		t.Fatalf("with a share of 0: err = %v", err)
+	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &none, AllowRemovals: true}); err != nil {
+		t.Fatalf("with a share of 0 and AllowRemovals: %v", err)
+	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &over}); err == nil || !strings.Contains(err.Error(), "not a fraction from 0 to 1") {
+		t.Fatalf("with a share of 1.5: err = %v", err)
 	}
 }
 
