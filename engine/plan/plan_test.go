@@ -434,7 +434,14 @@ func TestGoldenText(t *testing.T) {
 	change := f.mustPlan()
 	f.write(base)
 	none := f.mustPlan()
-	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none} {
+	// A house rule edited in its third line: a line diff shows the edit,
+	// where two quoted texts cut at the same place would hide it.
+	const rules = "1. Be kind to each other, and assume good faith.\\n2. Share what you built, not only what you bought.\\n3. No spam.\\n4. Ask before you DM.\\n5. Credit others.\\n6. Have fun."
+	f.write(strings.Replace(base, `"Be kind."`, `"`+rules+`"`, 1))
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `"Be kind."`, `"`+strings.Replace(rules, "No spam.", "No spam or self-promotion.", 1)+`"`, 1))
+	rulesPlan := f.mustPlan()
+	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none, "rules": rulesPlan} {
 		var b bytes.Buffer
 		if err := p.WriteText(&b, false); err != nil {
 			t.Fatal(err)
