@@ -29,9 +29,9 @@ more than 25% of those roles is refused unless -allow-removals.
 
 When the configuration has segments or tiers, the plan also evaluates
 their rules against the members in the state store and shows how members
-would move ("segment lurkers: +12 -3 (+ann, ...; -bob)"), before grace
-periods; -json has it as "member_impact". Apply does not move members: the
-rules do, as events and rechecks come.
+would move ("segment lurkers: +12 -3 (+ann, bea, cy, dee, ed and 7 more;
+-bob, flo, gus)"), before grace periods; -json has it as "member_impact".
+Apply does not move members: the rules do, as events and rechecks come.
 
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
