@@ -97,7 +97,8 @@ Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
 waits for it ('hearth force-unlock ID' removes a lock left by a crash). Each
 change is recorded in state as soon as the platform confirms it, so after
-a failure the next plan shows only what is left. Rate-limited changes
+a failure the next plan shows only what is left. Apply stops at the first
+failure and says what it applied before it and what it did not attempt. Rate-limited changes
 are retried after the wait the platform asks for.
 
 Examples:
@@ -401,13 +402,14 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	}
 	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
 	if err != nil {
-		if errors.Is(err, plan.ErrStale) {
+		if errors.Is(err, plan.ErrStale) && planFile != "" {
 			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)
 		} else {
-			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+			printErr(s, "apply", err)
 		}
-		if res != (plan.Result{}) {
-			fmt.Fprintf(s.err, "State records the %d change(s) made before the failure; run hearth plan to see what is left.\n", res.Added+res.Changed+res.Destroyed)
+		if res.Failed != "" {
+			fmt.Fprintf(s.err, "\nApply failed at %s: %d added, %d changed, %d destroyed before it (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
+				res.Failed, res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "more change was", "more changes were"))
 		}
 		return 1
 	}

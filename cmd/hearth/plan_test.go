@@ -127,3 +127,61 @@ func TestConcurrentApplies(t *testing.T) {
 		})
 	}
 }
+
+// A channel deleted on the platform after the plan was saved: apply
+// says it changed outside hearth, and what it did and did not do.
+func TestApplyObjectDeletedSincePlan(t *testing.T) {
+	dir := t.TempDir()
+	site := func(topic string) {
+		src := strings.ReplaceAll(planSite, `"Hello"`, `"`+topic+`"`)
+		src = strings.Replace(src, "  }\n}", "  }\n  channel \"random\" {\n    topic = \""+topic+"\"\n  }\n}", 1)
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	site("Hello")
+	if code, out, errs := hearthCmd(t, "", false, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s%s", code, out, errs)
+	}
+	site("Welcome")
+	planFile := filepath.Join(t.TempDir(), "p.plan")
+	if code, out, errs := hearthCmd(t, "", false, "plan", "-out", planFile, dir); code != 0 || !strings.Contains(out, "0 to add, 2 to change") {
+		t.Fatalf("plan: %d\n%s%s", code, out, errs)
+	}
+	// Delete channel general on the local platform, as by hand.
+	path := filepath.Join(dir, ".hearth", "local-platform.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var kept []any
+	for _, ch := range doc["channels"].([]any) {
+		if ch.(map[string]any)["name"] != "general" {
+			kept = append(kept, ch)
+		}
+	}
+	doc["channels"] = kept
+	if raw, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := hearthCmd(t, "", false, "apply", planFile, dir)
+	if code != 1 {
+		t.Fatalf("apply: exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"not found",
+		"hearth apply: (an object this plan changes was changed or deleted outside hearth since the plan was made; run hearth plan again)",
+		"Apply failed at community.c.channel.general: 0 added, 0 changed, 0 destroyed before it (recorded in state); 1 more change was not attempted.",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}

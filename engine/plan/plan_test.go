@@ -407,6 +407,31 @@ func TestPartialFailure(t *testing.T) {
 	}
 }
 
+// An object deleted outside hearth between plan and apply: the error
+// says so and what to do, and the result says where apply stopped and
+// how much it left.
+func TestApplyObjectGone(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	src := strings.Replace(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1), `channel "random" {}`, `channel "random" { topic = "R" }`, 1)
+	f.write(src)
+	p := f.mustPlan()
+	f.adapter.Fault = func(_ context.Context, c local.Call) error {
+		if c.Apply != nil && c.Apply.Op == platform.OpUpdate {
+			return fmt.Errorf("channel %q: %w", c.Apply.ID, platform.ErrNotFound)
+		}
+		return nil
+	}
+	f.write(src) // the platform takes the fault when opened
+	res, err := f.apply(p)
+	if !errors.Is(err, platform.ErrNotFound) || !strings.Contains(err.Error(), "changed or deleted outside hearth since the plan was made; run hearth plan again") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Failed != "community.c.channel.general" || res.NotAttempted != 1 || res.Changed != 0 {
+		t.Fatalf("result = %+v\n%s", res, actions(p))
+	}
+}
+
 func TestRateLimitRetried(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := newFixture(t, base)
