@@ -184,6 +184,7 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "plan", planUsage)
+	s.registerNoColor(fs)
 	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE').")
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
 	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
@@ -290,6 +291,7 @@ func loadPlan(path string) (*plan.Plan, error) {
 
 func runShow(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "show", showUsage)
+	s.registerNoColor(fs)
 	asJSON := fs.Bool("json", false, "Print the plan's JSON document.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -318,6 +320,7 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 
 func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "apply", applyUsage)
+	s.registerNoColor(fs)
 	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	var share shareFlag

@@ -185,3 +185,29 @@ func TestApplyObjectDeletedSincePlan(t *testing.T) {
 		}
 	}
 }
+
+// -no-color, as Terraform users pass it, turns color off on a terminal.
+func TestNoColor(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(planSite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	term := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		s := &stdio{in: strings.NewReader(""), outTTY: true, out: &out, err: &out, lookupEnv: func(string) (string, bool) { return "", false }}
+		return run(context.Background(), append(args, dir), s), out.String()
+	}
+	// A terminal gets color without it.
+	if code, out := term("plan"); code != 0 || !strings.Contains(out, "\x1b[") {
+		t.Fatalf("plan on a terminal: exit %d, no color:\n%s", code, out)
+	}
+	for _, args := range [][]string{{"plan", "-no-color"}, {"apply", "-auto-approve", "-no-color"}, {"drift", "-no-color"}} {
+		code, out := term(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, out)
+		}
+		if strings.Contains(out, "\x1b[") {
+			t.Errorf("%v colored the output:\n%s", args, out)
+		}
+	}
+}
