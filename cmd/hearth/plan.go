@@ -214,6 +214,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
+		warnTargets(ctx, s, "plan", sess, targets)
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
@@ -379,6 +380,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer sess.store.Unlock(context.WithoutCancel(ctx), lockID)
 		held = lockID
+		warnTargets(ctx, s, "apply", sess, targets)
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		if p != nil {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
@@ -418,6 +420,39 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", res.Added, res.Changed, res.Destroyed)
 	return 0
+}
+
+// warnTargets says on stderr that -target is in effect, as Terraform
+// does, and names each target that is in neither the configuration nor
+// state, which would otherwise plan "No changes" without a word.
+func warnTargets(ctx context.Context, s *stdio, cmd string, sess *planSession, targets []string) {
+	if len(targets) == 0 {
+		return
+	}
+	var known []string
+	if desired, err := plan.DesiredObjects(sess.cfg); err == nil {
+		for _, d := range desired {
+			known = append(known, d.Address)
+		}
+	}
+	if resources, _, err := sess.store.Resources(ctx); err == nil {
+		for _, r := range resources {
+			known = append(known, r.Address)
+		}
+	}
+	for _, t := range targets {
+		found := false
+		for _, k := range known {
+			if k == t || strings.HasPrefix(k, t+".") {
+				found = true
+				break
+			}
+		}
+		if !found {
+			fmt.Fprintf(s.err, "hearth %s: warning: -target %s matches nothing in the configuration or state.%s\n", cmd, t, didYouMean(t, known))
+		}
+	}
+	fmt.Fprintf(s.err, "hearth %s: note: -target is in effect, so the plan may leave out changes that the targeted objects need or that go with them; use it for exceptional cases, not routinely.\n", cmd)
 }
 
 // printErr prints each of joined errors (guards report all they refuse)
