@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"time"
@@ -465,15 +466,28 @@ func printErr(s *stdio, cmd string, err error) {
 
 // who names this apply in the lock, for the message another apply gets.
 func who(s *stdio) string {
-	user, _ := s.lookupEnv("USER")
-	if user == "" {
-		user = "unknown"
+	name, _ := s.lookupEnv("USER")
+	return whoName(name, user.Current, os.Getuid()) + "@" + hostname()
+}
+
+// whoName is the user for the lock: $USER, else the account's name (in
+// a container running as root $USER is often unset), else the uid.
+func whoName(env string, current func() (*user.User, error), uid int) string {
+	if env != "" {
+		return env
 	}
-	host, err := os.Hostname()
-	if err != nil {
-		return user
+	if u, err := current(); err == nil && u.Username != "" {
+		return u.Username
 	}
-	return user + "@" + host
+	return "uid " + strconv.Itoa(uid)
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "unknown-host"
+	}
+	return h
 }
 
 func runForceUnlock(ctx context.Context, s *stdio, args []string) int {

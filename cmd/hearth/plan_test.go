@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -208,6 +210,26 @@ func TestNoColor(t *testing.T) {
 		}
 		if strings.Contains(out, "\x1b[") {
 			t.Errorf("%v colored the output:\n%s", args, out)
+		}
+	}
+}
+
+// The lock holder's name: $USER, else the account name, else the uid
+// (it was "unknown" as root in a container, where $USER is unset).
+func TestWhoName(t *testing.T) {
+	root := func() (*user.User, error) { return &user.User{Username: "root"}, nil }
+	none := func() (*user.User, error) { return nil, errors.New("no passwd entry") }
+	for _, tc := range []struct {
+		env     string
+		current func() (*user.User, error)
+		want    string
+	}{
+		{"ann", root, "ann"},
+		{"", root, "root"},
+		{"", none, "uid 1000"},
+	} {
+		if got := whoName(tc.env, tc.current, 1000); got != tc.want {
+			t.Errorf("whoName(%q) = %q, want %q", tc.env, got, tc.want)
 		}
 	}
 }
