@@ -70,6 +70,7 @@ Examples:
 
 func runBench(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "bench", benchUsage)
+	s.registerNoColor(fs)
 	dir := fs.String("config", "examples/stackexchange", "Configuration whose rules are measured.")
 	nEvents := fs.Int("events", 200000, "Events per throughput run.")
 	members := fs.Int("members", 20000, "Members in the workload.")

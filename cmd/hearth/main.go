@@ -52,6 +52,7 @@ type stdio struct {
 	outTTY    bool
 	errTTY    bool
 	lookupEnv func(string) (string, bool)
+	noColor   bool // -no-color
 }
 
 func newIO() *stdio {
@@ -64,12 +65,19 @@ func newIO() *stdio {
 	}
 }
 
-// colorOut says whether to color stdout: on a terminal, unless NO_COLOR.
+// color says whether to color an output: on a terminal, unless NO_COLOR
+// or -no-color.
 func (s *stdio) color(tty bool) bool {
-	if _, ok := s.lookupEnv("NO_COLOR"); ok {
+	if _, ok := s.lookupEnv("NO_COLOR"); ok || s.noColor {
 		return false
 	}
 	return tty
+}
+
+// registerNoColor adds -no-color, as Terraform has, to a command that
+// colors its output.
+func (s *stdio) registerNoColor(fs *flag.FlagSet) {
+	fs.BoolVar(&s.noColor, "no-color", false, "Never color the output (as NO_COLOR does).")
 }
 
 type command struct {

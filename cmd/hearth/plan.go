@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,16 +30,16 @@ more than 25% of those roles is refused unless -allow-removals.
 
 When the configuration has segments or tiers, the plan also evaluates
 their rules against the members in the state store and shows how members
-would move ("segment lurkers: +12 -3 (+ann, ...; -bob)"), before grace
-periods; -json has it as "member_impact". Apply does not move members: the
-rules do, as events and rechecks come.
+would move ("segment lurkers: +12 -3 (+ann, bea, cy, dee, ed and 7 more;
+-bob, flo, gus)"), before grace periods; -json has it as "member_impact".
+Apply does not move members: the rules do, as events and rechecks come.
 
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
 
 A plan that destroys an object with prevent_destroy, or more than 25%
-(-max-removal-share) of the managed resources, is refused (the second
-unless -allow-removals).
+(-max-removal-share, from 0 for no destroys to 1) of the managed
+resources, is refused (the second unless -allow-removals).
 
 Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise).
@@ -48,6 +50,8 @@ there are changes (0 otherwise).
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
 action is create, update, delete, replace or no-op. -out FILE saves that
 document; 'hearth apply FILE' carries it out if nothing changed since.
+With -refresh-only, -out saves the drift report, for 'hearth show FILE';
+apply refuses it, since it changes nothing.
 
 -target ADDR limits the plan to ADDR, what is under it and what it is in.
 
@@ -86,14 +90,16 @@ const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
 Carries out a plan. Without PLANFILE it plans first, shows the plan and
 asks for confirmation ("yes"); -auto-approve skips the question, which is
 required when standard input is not a terminal. With PLANFILE (from
-'hearth plan -out') it applies exactly that plan, and refuses it when the
-configuration or state changed since it was made.
+'hearth plan -out') it applies exactly that plan, whole, and refuses it
+when the configuration or state changed since it was made; -target goes
+in the 'hearth plan -target ADDR -out FILE' that makes it.
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
 waits for it ('hearth force-unlock ID' removes a lock left by a crash). Each
 change is recorded in state as soon as the platform confirms it, so after
-a failure the next plan shows only what is left. Rate-limited changes
+a failure the next plan shows only what is left. Apply stops at the first
+failure and says what it applied before it and what it did not attempt. Rate-limited changes
 are retried after the wait the platform asks for.
 
 Examples:
@@ -127,6 +133,26 @@ type targetFlags []string
 func (t *targetFlags) String() string     { return strings.Join(*t, ",") }
 func (t *targetFlags) Set(v string) error { *t = append(*t, v); return nil }
 
+// shareFlag is -max-removal-share: a fraction from 0 to 1, nil when
+// not given (the default share).
+type shareFlag struct{ p *float64 }
+
+func (f *shareFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f.p, 'g', -1, 64)
+}
+
+func (f *shareFlag) Set(v string) error {
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(x >= 0 && x <= 1) {
+		return errors.New("must be a fraction from 0 to 1 (0.25 is 25%; 0 allows no destroys)")
+	}
+	f.p = &x
+	return nil
+}
+
 // planSession is what plan and apply share: configuration, state and
 // open platforms.
 type planSession struct {
@@ -159,11 +185,13 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "plan", planUsage)
-	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE'.")
+	s.registerNoColor(fs)
+	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE').")
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
 	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
-	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
+	var share shareFlag
+	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 	refreshOnly := fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift).")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable).")
@@ -187,7 +215,8 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets, Members: sess.members})
+		warnTargets(ctx, s, "plan", sess, targets)
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
 		// shows how the stored members would move.
@@ -222,7 +251,12 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
 			return 1
 		}
-		if !*asJSON {
+		switch {
+		case *asJSON:
+		case *refreshOnly:
+			// apply refuses a drift report: it changes nothing.
+			fmt.Fprintf(s.out, "\nSaved the drift report to %s. Read it again with: hearth show %s (it cannot be applied; hearth plan makes the changes to apply)\n", *out, *out)
+		default:
 			fmt.Fprintf(s.out, "\nSaved the plan to %s. Apply exactly this plan with: hearth apply %s %s\n", *out, *out, dir)
 		}
 	}
@@ -259,6 +293,7 @@ func loadPlan(path string) (*plan.Plan, error) {
 
 func runShow(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "show", showUsage)
+	s.registerNoColor(fs)
 	asJSON := fs.Bool("json", false, "Print the plan's JSON document.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -287,9 +322,11 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 
 func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "apply", applyUsage)
+	s.registerNoColor(fs)
 	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
-	share := fs.Float64("max-removal-share", plan.DefaultMaxRemovalShare, "Largest `FRACTION` of the managed resources a plan may destroy without -allow-removals.")
+	var share shareFlag
+	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 	lockWait := fs.Duration("lock-timeout", 0, "How long to wait for the state lock while another apply holds it (e.g. 2m); 0 fails at once.")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
@@ -312,6 +349,12 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		planFile, dir = pos[0], pos[1]
 	default:
 		fmt.Fprintf(s.err, "hearth apply: expected [PLANFILE] [DIR], got %d arguments: %s\n", len(pos), strings.Join(pos, " "))
+		return 1
+	}
+	// A saved plan is applied whole, as reviewed: targeting it afterwards
+	// would apply something nobody saw.
+	if planFile != "" && len(targets) > 0 {
+		fmt.Fprintf(s.err, "hearth apply: -target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE\n", planFile)
 		return 1
 	}
 	sess, ok := openPlanSession(ctx, s, "apply", dir, vf)
@@ -338,7 +381,8 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer sess.store.Unlock(context.WithoutCancel(ctx), lockID)
 		held = lockID
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: *share, Targets: targets, Members: sess.members})
+		warnTargets(ctx, s, "apply", sess, targets)
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		if p != nil {
 			_ = p.WriteText(s.out, s.color(s.outTTY))
 		}
@@ -364,18 +408,52 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	}
 	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
 	if err != nil {
-		if errors.Is(err, plan.ErrStale) {
+		if errors.Is(err, plan.ErrStale) && planFile != "" {
 			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)
 		} else {
-			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+			printErr(s, "apply", err)
 		}
-		if res != (plan.Result{}) {
-			fmt.Fprintf(s.err, "State records the %d change(s) made before the failure; run hearth plan to see what is left.\n", res.Added+res.Changed+res.Destroyed)
+		if res.Failed != "" {
+			fmt.Fprintf(s.err, "\nApply failed at %s: %d added, %d changed, %d destroyed before it (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
+				res.Failed, res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "more change was", "more changes were"))
 		}
 		return 1
 	}
 	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", res.Added, res.Changed, res.Destroyed)
 	return 0
+}
+
+// warnTargets says on stderr that -target is in effect, as Terraform
+// does, and names each target that is in neither the configuration nor
+// state, which would otherwise plan "No changes" without a word.
+func warnTargets(ctx context.Context, s *stdio, cmd string, sess *planSession, targets []string) {
+	if len(targets) == 0 {
+		return
+	}
+	var known []string
+	if desired, err := plan.DesiredObjects(sess.cfg); err == nil {
+		for _, d := range desired {
+			known = append(known, d.Address)
+		}
+	}
+	if resources, _, err := sess.store.Resources(ctx); err == nil {
+		for _, r := range resources {
+			known = append(known, r.Address)
+		}
+	}
+	for _, t := range targets {
+		found := false
+		for _, k := range known {
+			if k == t || strings.HasPrefix(k, t+".") {
+				found = true
+				break
+			}
+		}
+		if !found {
+			fmt.Fprintf(s.err, "hearth %s: warning: -target %s matches nothing in the configuration or state.%s\n", cmd, t, didYouMean(t, known))
+		}
+	}
+	fmt.Fprintf(s.err, "hearth %s: note: -target is in effect, so the plan may leave out changes that the targeted objects need or that go with them; use it for exceptional cases, not routinely.\n", cmd)
 }
 
 // printErr prints each of joined errors (guards report all they refuse)
@@ -388,15 +466,28 @@ func printErr(s *stdio, cmd string, err error) {
 
 // who names this apply in the lock, for the message another apply gets.
 func who(s *stdio) string {
-	user, _ := s.lookupEnv("USER")
-	if user == "" {
-		user = "unknown"
+	name, _ := s.lookupEnv("USER")
+	return whoName(name, user.Current, os.Getuid()) + "@" + hostname()
+}
+
+// whoName is the user for the lock: $USER, else the account's name (in
+// a container running as root $USER is often unset), else the uid.
+func whoName(env string, current func() (*user.User, error), uid int) string {
+	if env != "" {
+		return env
 	}
-	host, err := os.Hostname()
-	if err != nil {
-		return user
+	if u, err := current(); err == nil && u.Username != "" {
+		return u.Username
 	}
-	return user + "@" + host
+	return "uid " + strconv.Itoa(uid)
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "unknown-host"
+	}
+	return h
 }
 
 func runForceUnlock(ctx context.Context, s *stdio, args []string) int {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,5 +127,109 @@ func TestConcurrentApplies(t *testing.T) {
 				t.Fatalf("platform has %d communities and %d channels; want 1 and 1", len(file.Communities), len(file.Channels))
 			}
 		})
+	}
+}
+
+// A channel deleted on the platform after the plan was saved: apply
+// says it changed outside hearth, and what it did and did not do.
+func TestApplyObjectDeletedSincePlan(t *testing.T) {
+	dir := t.TempDir()
+	site := func(topic string) {
+		src := strings.ReplaceAll(planSite, `"Hello"`, `"`+topic+`"`)
+		src = strings.Replace(src, "  }\n}", "  }\n  channel \"random\" {\n    topic = \""+topic+"\"\n  }\n}", 1)
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	site("Hello")
+	if code, out, errs := hearthCmd(t, "", false, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s%s", code, out, errs)
+	}
+	site("Welcome")
+	planFile := filepath.Join(t.TempDir(), "p.plan")
+	if code, out, errs := hearthCmd(t, "", false, "plan", "-out", planFile, dir); code != 0 || !strings.Contains(out, "0 to add, 2 to change") {
+		t.Fatalf("plan: %d\n%s%s", code, out, errs)
+	}
+	// Delete channel general on the local platform, as by hand.
+	path := filepath.Join(dir, ".hearth", "local-platform.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var kept []any
+	for _, ch := range doc["channels"].([]any) {
+		if ch.(map[string]any)["name"] != "general" {
+			kept = append(kept, ch)
+		}
+	}
+	doc["channels"] = kept
+	if raw, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := hearthCmd(t, "", false, "apply", planFile, dir)
+	if code != 1 {
+		t.Fatalf("apply: exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"not found",
+		"hearth apply: (an object this plan changes was changed or deleted outside hearth since the plan was made; run hearth plan again)",
+		"Apply failed at community.c.channel.general: 0 added, 0 changed, 0 destroyed before it (recorded in state); 1 more change was not attempted.",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}
+
+// -no-color, as Terraform users pass it, turns color off on a terminal.
+func TestNoColor(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(planSite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	term := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		s := &stdio{in: strings.NewReader(""), outTTY: true, out: &out, err: &out, lookupEnv: func(string) (string, bool) { return "", false }}
+		return run(context.Background(), append(args, dir), s), out.String()
+	}
+	// A terminal gets color without it.
+	if code, out := term("plan"); code != 0 || !strings.Contains(out, "\x1b[") {
+		t.Fatalf("plan on a terminal: exit %d, no color:\n%s", code, out)
+	}
+	for _, args := range [][]string{{"plan", "-no-color"}, {"apply", "-auto-approve", "-no-color"}, {"drift", "-no-color"}} {
+		code, out := term(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, out)
+		}
+		if strings.Contains(out, "\x1b[") {
+			t.Errorf("%v colored the output:\n%s", args, out)
+		}
+	}
+}
+
+// The lock holder's name: $USER, else the account name, else the uid
+// (it was "unknown" as root in a container, where $USER is unset).
+func TestWhoName(t *testing.T) {
+	root := func() (*user.User, error) { return &user.User{Username: "root"}, nil }
+	none := func() (*user.User, error) { return nil, errors.New("no passwd entry") }
+	for _, tc := range []struct {
+		env     string
+		current func() (*user.User, error)
+		want    string
+	}{
+		{"ann", root, "ann"},
+		{"", root, "root"},
+		{"", none, "uid 1000"},
+	} {
+		if got := whoName(tc.env, tc.current, 1000); got != tc.want {
+			t.Errorf("whoName(%q) = %q, want %q", tc.env, got, tc.want)
+		}
 	}
 }

@@ -75,6 +75,7 @@ Examples:
 
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
+	s.registerNoColor(fs)
 	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.0; see above).")
 	var vf varFlags
 	vf.register(fs)

@@ -33,7 +33,7 @@ Examples:
 func runValidate(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "validate", validateUsage)
 	asJSON := fs.Bool("json", false, "Print the result as JSON (format_version 1.0).")
-	noColor := fs.Bool("no-color", false, "Never color the output.")
+	s.registerNoColor(fs)
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -62,7 +62,7 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 		}
 		return 0
 	}
-	color := s.color(s.errTTY) && !*noColor
+	color := s.color(s.errTTY)
 	if diags.HasErrors() {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
 		errs, warns := count(diags)

@@ -42,9 +42,12 @@ type ApplyOptions struct {
 	LockWait time.Duration
 }
 
-// Result counts what Apply did.
+// Result counts what Apply did. When a change fails, Apply stops there:
+// Failed is its address and NotAttempted counts the changes after it.
 type Result struct {
 	Added, Changed, Destroyed int
+	Failed                    string
+	NotAttempted              int
 }
 
 // Apply carries out a plan's changes one by one, in the plan's order,
@@ -113,8 +116,20 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 			return res, err
 		}
 	}
-	for _, c := range p.Changes {
+	// Apply stops at the first failure: later changes may need the
+	// failed one (a pin its channel, a channel its community), and the
+	// plan does not record which do.
+	for i, c := range p.Changes {
 		if err := a.change(ctx, c, &res); err != nil {
+			res.Failed = c.Address
+			for _, rest := range p.Changes[i+1:] {
+				if rest.Action != NoOp {
+					res.NotAttempted++
+				}
+			}
+			if errors.Is(err, platform.ErrNotFound) {
+				err = fmt.Errorf("%w\n(an object this plan changes was changed or deleted outside hearth since the plan was made; run hearth plan again)", err)
+			}
 			return res, err
 		}
 	}

@@ -142,7 +142,18 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 	return out, nil
 }
 
-// WriteText writes the impact as "segment lurkers: +3 -1 (+ann, bob; -cy)".
+// sample lists the names of a sample of n members, saying how many more
+// there are when it is not all of them.
+func sample(names []string, n int) string {
+	s := strings.Join(names, ", ")
+	if more := n - len(names); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// WriteText writes the impact as "segment lurkers: +7 -1 (+ann, bob,
+// cy, dee, ed and 2 more; -flo)".
 func (im *Impact) WriteText(w io.Writer) error {
 	var b strings.Builder
 	switch {
@@ -156,10 +167,10 @@ func (im *Impact) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  %s %s: +%d -%d", mv.Kind, mv.Name, mv.Enter, mv.Leave)
 			var parts []string
 			if len(mv.EnterSample) > 0 {
-				parts = append(parts, "+"+strings.Join(mv.EnterSample, ", "))
+				parts = append(parts, "+"+sample(mv.EnterSample, mv.Enter))
 			}
 			if len(mv.LeaveSample) > 0 {
-				parts = append(parts, "-"+strings.Join(mv.LeaveSample, ", "))
+				parts = append(parts, "-"+sample(mv.LeaveSample, mv.Leave))
 			}
 			if len(parts) > 0 {
 				fmt.Fprintf(&b, " (%s)", strings.Join(parts, "; "))

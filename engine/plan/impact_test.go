@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,4 +173,17 @@ func impactText(t *testing.T, f *fixture, now time.Time, ms ...*state.Member) st
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+func TestImpactSampleSaysWhenTruncated(t *testing.T) {
+	im := &plan.Impact{Members: 20, Moves: []plan.MemberMove{
+		{Kind: "tier", Name: "active", Enter: 2, Leave: 9, EnterSample: []string{"Ann", "Bob"}, LeaveSample: []string{"Ada", "Bo", "Chen Wei", "Farah", "Kofi"}},
+	}}
+	var b bytes.Buffer
+	if err := im.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "  tier active: +2 -9 (+Ann, Bob; -Ada, Bo, Chen Wei, Farah, Kofi and 4 more)\n"; !strings.Contains(b.String(), want) {
+		t.Fatalf("got\n%s\nwant a line\n%s", b.String(), want)
+	}
 }

@@ -132,9 +132,10 @@ func (p *Plan) HasChanges() bool {
 type Options struct {
 	// AllowRemovals lets a plan delete more than MaxRemovalShare.
 	AllowRemovals bool
-	// MaxRemovalShare is a fraction of the managed resources; 0 means
-	// DefaultMaxRemovalShare.
-	MaxRemovalShare float64
+	// MaxRemovalShare, when set, is the fraction of the managed
+	// resources (from 0, no destroys at all, to 1) a plan may destroy;
+	// nil means DefaultMaxRemovalShare.
+	MaxRemovalShare *float64
 	// Members, when set, turns on member role sync: the roles tiers and
 	// segments give are assigned to and taken from the stored members
 	// on the platform (state.Store's Members).
@@ -157,6 +158,9 @@ type liveKey struct {
 
 // Make plans cfg against the live platforms and state.
 func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts Options) (*Plan, error) {
+	if m := opts.MaxRemovalShare; m != nil && !(*m >= 0 && *m <= 1) {
+		return nil, fmt.Errorf("max removal share %v is not a fraction from 0 to 1", *m)
+	}
 	desired, err := DesiredObjects(cfg)
 	if err != nil {
 		return nil, err
@@ -464,9 +468,9 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 			}
 		}
 	}
-	share := opts.MaxRemovalShare
-	if share <= 0 {
-		share = DefaultMaxRemovalShare
+	share := DefaultMaxRemovalShare
+	if opts.MaxRemovalShare != nil {
+		share = *opts.MaxRemovalShare
 	}
 	if n := len(resources); !opts.AllowRemovals && n > 0 && float64(deletes) > share*float64(n) {
 		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; check the configuration, or pass -allow-removals",

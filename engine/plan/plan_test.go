@@ -330,8 +330,23 @@ func TestRemovalGuard(t *testing.T) {
 	if _, err := f.plan(plan.Options{AllowRemovals: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.plan(plan.Options{MaxRemovalShare: 0.5}); err != nil {
+	half, none, over := 0.5, 0.0, 1.5
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &half}); err != nil {
 		t.Fatalf("with a share of 50%%: %v", err)
+	}
+	// A share of 0 is no destroys at all, not the default.
+	f.write(strings.Replace(base, `channel "random" {}`, ``, 1))
+	if _, err := f.plan(plan.Options{}); err != nil {
+		t.Fatalf("one destroy with the default share: %v", err)
+	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &none}); !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "more than the 0% allowed") {
+		t.Fatalf("with a share of 0: err = %v", err)
+	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &none, AllowRemovals: true}); err != nil {
+		t.Fatalf("with a share of 0 and AllowRemovals: %v", err)
+	}
+	if _, err := f.plan(plan.Options{MaxRemovalShare: &over}); err == nil || !strings.Contains(err.Error(), "not a fraction from 0 to 1") {
+		t.Fatalf("with a share of 1.5: err = %v", err)
 	}
 }
 
@@ -392,6 +407,31 @@ func TestPartialFailure(t *testing.T) {
 	}
 }
 
+// An object deleted outside hearth between plan and apply: the error
+// says so and what to do, and the result says where apply stopped and
+// how much it left.
+func TestApplyObjectGone(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	src := strings.Replace(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1), `channel "random" {}`, `channel "random" { topic = "R" }`, 1)
+	f.write(src)
+	p := f.mustPlan()
+	f.adapter.Fault = func(_ context.Context, c local.Call) error {
+		if c.Apply != nil && c.Apply.Op == platform.OpUpdate {
+			return fmt.Errorf("channel %q: %w", c.Apply.ID, platform.ErrNotFound)
+		}
+		return nil
+	}
+	f.write(src) // the platform takes the fault when opened
+	res, err := f.apply(p)
+	if !errors.Is(err, platform.ErrNotFound) || !strings.Contains(err.Error(), "changed or deleted outside hearth since the plan was made; run hearth plan again") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Failed != "community.c.channel.general" || res.NotAttempted != 1 || res.Changed != 0 {
+		t.Fatalf("result = %+v\n%s", res, actions(p))
+	}
+}
+
 func TestRateLimitRetried(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := newFixture(t, base)
@@ -419,7 +459,14 @@ func TestGoldenText(t *testing.T) {
 	change := f.mustPlan()
 	f.write(base)
 	none := f.mustPlan()
-	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none} {
+	// A house rule edited in its third line: a line diff shows the edit,
+	// where two quoted texts cut at the same place would hide it.
+	const rules = "1. Be kind to each other, and assume good faith.\\n2. Share what you built, not only what you bought.\\n3. No spam.\\n4. Ask before you DM.\\n5. Credit others.\\n6. Have fun."
+	f.write(strings.Replace(base, `"Be kind."`, `"`+rules+`"`, 1))
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `"Be kind."`, `"`+strings.Replace(rules, "No spam.", "No spam or self-promotion.", 1)+`"`, 1))
+	rulesPlan := f.mustPlan()
+	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none, "rules": rulesPlan} {
 		var b bytes.Buffer
 		if err := p.WriteText(&b, false); err != nil {
 			t.Fatal(err)

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/textdiff"
 )
 
 // ANSI colors for the text plan on a terminal.
@@ -124,7 +126,46 @@ func changedAttr(c Change, k string, width int, sym string, paint func(c, s stri
 	case before != "" && after == "":
 		return fmt.Sprintf("      %s %-*s = %s -> null\n", paint(red, "-"), width, k, show(c.Kind, k, before))
 	}
+	if long(before) || long(after) {
+		return textDiff(before, after, width, k, sym, paint)
+	}
 	return fmt.Sprintf("      %s %-*s = %s -> %s\n", sym, width, k, show(c.Kind, k, before), show(c.Kind, k, after))
+}
+
+// quoteLimit is how many characters of a text quote shows on one line.
+const quoteLimit = 60
+
+// long says whether a text is too long or has too many lines to show as
+// one quoted value.
+func long(s string) bool {
+	return strings.Contains(s, "\n") || utf8.RuneCountInString(s) > quoteLimit
+}
+
+// textDiff writes a change of a long or multi-line text as Terraform
+// writes a heredoc's: a line diff, unchanged lines away from the change
+// folded into a count, since quoting both texts cut at the same place
+// would hide what changed.
+func textDiff(before, after string, width int, k, sym string, paint func(c, s string) string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "      %s %-*s = <<-EOT\n", sym, width, k)
+	for _, l := range textdiff.Lines(before, after, 2) {
+		switch {
+		case l.Hidden > 0:
+			noun := "lines"
+			if l.Hidden == 1 {
+				noun = "line"
+			}
+			fmt.Fprintf(&b, "            # (%d unchanged %s hidden)\n", l.Hidden, noun)
+		case l.Kind == '-':
+			fmt.Fprintf(&b, "          %s %s\n", paint(red, "-"), l.Text)
+		case l.Kind == '+':
+			fmt.Fprintf(&b, "          %s %s\n", paint(green, "+"), l.Text)
+		default:
+			fmt.Fprintf(&b, "            %s\n", l.Text)
+		}
+	}
+	b.WriteString("        EOT\n")
+	return b.String()
 }
 
 // forceNewOf names the attributes a replace's reason gives.
@@ -176,10 +217,9 @@ func show(kind platform.Kind, attr, v string) string {
 // quote shows a value on one line; long texts such as house rules are
 // cut, since the -json plan has them whole.
 func quote(s string) string {
-	const limit = 60
 	r := []rune(s)
-	if len(r) > limit {
-		return strconv.Quote(string(r[:limit])) + "..."
+	if len(r) > quoteLimit {
+		return strconv.Quote(string(r[:quoteLimit])) + "..."
 	}
 	return strconv.Quote(s)
 }

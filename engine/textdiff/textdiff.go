@@ -1,5 +1,5 @@
-// Package textdiff writes unified diffs of small text files, for
-// `hearth fmt -diff`.
+// Package textdiff diffs small texts line by line: unified diffs for
+// `hearth fmt -diff`, and Lines for the plan's changed long strings.
 package textdiff
 
 import (
@@ -121,4 +121,48 @@ func lcsOps(x, y []string) []op {
 		}
 	}
 	return ops
+}
+
+// Line is one line of a line diff from Lines: Kind is ' ' (unchanged),
+// '-' or '+'. A run of unchanged lines left out is one Line with Kind
+// ' ' and Hidden set to how many there were.
+type Line struct {
+	Kind   byte
+	Text   string
+	Hidden int
+}
+
+// Lines diffs a and b line by line, keeping context unchanged lines
+// around each change and folding the other unchanged runs into one
+// Hidden line, as Terraform shows a changed multi-line string. It
+// returns nil when they are equal.
+func Lines(a, b string, context int) []Line {
+	if a == b {
+		return nil
+	}
+	ops := lcsOps(splitLines(a), splitLines(b))
+	keep := make([]bool, len(ops))
+	for i, o := range ops {
+		if o.kind == ' ' {
+			continue
+		}
+		for j := max(0, i-context); j <= min(len(ops)-1, i+context); j++ {
+			keep[j] = true
+		}
+	}
+	var out []Line
+	for i := 0; i < len(ops); {
+		if keep[i] {
+			out = append(out, Line{Kind: ops[i].kind, Text: ops[i].text})
+			i++
+			continue
+		}
+		j := i
+		for j < len(ops) && !keep[j] {
+			j++
+		}
+		out = append(out, Line{Kind: ' ', Hidden: j - i})
+		i = j
+	}
+	return out
 }
