@@ -93,7 +93,7 @@ func (d *Daemon) reevaluate(ctx context.Context, rt *runtime.Runtime) {
 		}
 		return
 	}
-	d.log.Info("members re-evaluated under the new rules", "members", s.done, "changes", s.changes, "took", time.Since(s.started).Round(time.Millisecond).String())
+	d.log.Info("stored members are under the rules in force", "checked", s.total, "re-evaluated", s.done, "changes", s.changes, "took", time.Since(s.started).Round(time.Millisecond).String())
 	d.markSwept(ctx)
 }
 
@@ -168,7 +168,9 @@ func (d *Daemon) startSweep(ctx context.Context, rt *runtime.Runtime, owned []in
 		d.markSwept(ctx)
 		return nil
 	}
-	d.log.Info("segment, tier, badge or campaign rules changed: re-evaluating stored members", "members", len(ids))
+	// Members evaluated under other rules (or before the store recorded
+	// any) are evaluated again; the others are skipped as they come.
+	d.log.Info("checking stored members against the segment, tier, badge and campaign rules in force", "members", len(ids))
 	return nil
 }
 
