@@ -234,12 +234,7 @@ segment "busy" {
 `)
 	stream := ev("1", "message.posted", "ann", 0, 10, "") + ev("2", "message.posted", "ann", 0, 11, "") + ev("3", "spam.flagged", "ann", 0, 12, "")
 	_, outs, _ := run(t, cfg, stream)
-	var got []string
-	for _, o := range outs {
-		if o.Kind == state.KindAction && strings.HasPrefix(o.Name, "role.") {
-			got = append(got, o.Event+" "+o.Name+" "+o.Rule)
-		}
-	}
+	got := roleActions(outs)
 	// The tier gives the role the segment gave already, and does not take
 	// it while the segment still gives it.
 	want := []string{
@@ -267,13 +262,19 @@ tier "core" {
 }
 `)
 	_, outs, _ = run(t, tierOnly, stream)
-	got = nil
+	got = roleActions(outs)
+	if want := []string{"2 role.add tier.core", "3 role.remove tier.core"}; !slices.Equal(got, want) {
+		t.Fatalf("role actions of the tier alone:\n got %q\nwant %q", got, want)
+	}
+}
+
+// roleActions are the role changes among outcomes: "EVENT KIND RULE".
+func roleActions(outs []state.Outcome) []string {
+	var got []string
 	for _, o := range outs {
 		if o.Kind == state.KindAction && strings.HasPrefix(o.Name, "role.") {
 			got = append(got, o.Event+" "+o.Name+" "+o.Rule)
 		}
 	}
-	if want := []string{"2 role.add tier.core", "3 role.remove tier.core"}; !slices.Equal(got, want) {
-		t.Fatalf("role actions of the tier alone:\n got %q\nwant %q", got, want)
-	}
+	return got
 }

@@ -31,6 +31,19 @@ func VisitMembers(rows Rows, fn func(*Member) error) error {
 	return rows.Err()
 }
 
+// ScanIDs reads rows of one text column, the SQL stores' member id lists.
+func ScanIDs(rows Rows) ([]string, error) {
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // DueRow is a member whose recheck time, in Unix nanoseconds, has come.
 type DueRow struct {
 	ID string

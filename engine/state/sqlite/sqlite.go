@@ -535,15 +535,7 @@ func (s *Store) MemberIDs(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return state.ScanIDs(rows)
 }
 
 // batch collects one unit of work in memory; it touches the database only
