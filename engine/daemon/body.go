@@ -70,6 +70,16 @@ func next(body []byte, off int64) int64 {
 	return off
 }
 
+// parseOne parses the event at index idx, starting on line line, onto
+// the events read so far, or onto the bad ones.
+func parseOne(raw json.RawMessage, idx, line int, evs []events.Event, places []place, bad []EventError) ([]events.Event, []place, []EventError) {
+	ev, err := events.Parse(raw)
+	if err != nil {
+		return evs, places, append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
+	}
+	return append(evs, ev), append(places, place{index: idx, line: line}), bad
+}
+
 // parseValues reads the body as a sequence of JSON values, each an
 // event: JSON lines, or one object over several lines. ok is false when
 // the body is not well-formed JSON and its first line is a whole value,
@@ -92,13 +102,7 @@ func parseValues(body []byte) (evs []events.Event, places []place, bad []EventEr
 			from := ln.at(next(body, dec.InputOffset()))
 			return evs, places, append(bad, malformed(idx, from, body, err)), true
 		}
-		line := ln.at(start(dec.InputOffset(), raw))
-		ev, err := events.Parse(raw)
-		if err != nil {
-			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
-		} else {
-			evs, places = append(evs, ev), append(places, place{index: idx, line: line})
-		}
+		evs, places, bad = parseOne(raw, idx, ln.at(start(dec.InputOffset(), raw)), evs, places, bad)
 		idx++
 		if idx > MaxEventsPerRequest {
 			return evs, places, bad, true
@@ -123,13 +127,7 @@ func parseArray(body []byte) ([]events.Event, []place, []EventError) {
 		if err := dec.Decode(&raw); err != nil {
 			return evs, places, append(bad, malformed(idx, from, body, err))
 		}
-		line := ln.at(start(dec.InputOffset(), raw))
-		ev, err := events.Parse(raw)
-		if err != nil {
-			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
-		} else {
-			evs, places = append(evs, ev), append(places, place{index: idx, line: line})
-		}
+		evs, places, bad = parseOne(raw, idx, ln.at(start(dec.InputOffset(), raw)), evs, places, bad)
 		idx++
 		if idx > MaxEventsPerRequest {
 			return evs, places, bad
