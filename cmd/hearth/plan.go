@@ -121,10 +121,13 @@ const forceUnlockUsage = `Usage: hearth force-unlock LOCK_ID [DIR]
 
 Removes the apply lock with that id from the state store, after an apply
 was killed and left it. Make sure no apply is running first. The id is in
-the message of the apply that found the lock.
+the message of the apply that found the lock. It shows who holds the lock
+and since when, and asks for 'yes' unless -force is given (standard input
+not a terminal needs -force).
 
 Examples:
   hearth force-unlock 5f0c2a9e71b3d480 mycommunity
+  hearth force-unlock -force 5f0c2a9e71b3d480 mycommunity   # in a script
 `
 
 // targetFlags collects -target addresses.
@@ -492,6 +495,7 @@ func hostname() string {
 
 func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "force-unlock", forceUnlockUsage)
+	force := fs.Bool("force", false, "Do not ask for confirmation.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -515,6 +519,38 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		fmt.Fprintf(s.err, "hearth force-unlock: the %s state backend has no locks\n", cfg.Settings.State.Backend)
 		return 1
+	}
+	if !*force {
+		// Who holds it, as Terraform shows: a probe lock fails naming the
+		// holder, or takes the free lock and gives it straight back.
+		probe := state.LockInfo{ID: "force-unlock-probe", Who: who(s), When: time.Now().UTC()}
+		var locked *state.LockedError
+		err := ps.Lock(ctx, probe)
+		switch {
+		case err == nil:
+			_ = ps.Unlock(ctx, probe.ID)
+			fmt.Fprintf(s.err, "hearth force-unlock: the state is not locked with id %q (it is not locked at all)\n", pos[0])
+			return 1
+		case errors.As(err, &locked) && locked.Holder.ID != pos[0]:
+			fmt.Fprintf(s.err, "hearth force-unlock: the state is not locked with id %q; it is locked by %s since %s with id %s\n",
+				pos[0], locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID)
+			return 1
+		case errors.As(err, &locked):
+			if !s.inTTY {
+				fmt.Fprintln(s.err, "hearth force-unlock: standard input is not a terminal, so hearth cannot ask for confirmation; pass -force.")
+				return 1
+			}
+			fmt.Fprintf(s.out, "The state is locked by %s since %s (lock id %s).\nRemoving the lock while that apply runs lets another apply change the same objects.\n\nDo you really want to force-unlock? Only 'yes' will be accepted.\n  Enter a value: ",
+				locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID)
+			line, _ := bufio.NewReader(s.in).ReadString('\n')
+			if strings.TrimSpace(line) != "yes" {
+				fmt.Fprintln(s.err, "hearth force-unlock: cancelled; the lock stays.")
+				return 1
+			}
+		default:
+			fmt.Fprintf(s.err, "hearth force-unlock: %v\n", err)
+			return 1
+		}
 	}
 	if err := ps.Unlock(ctx, pos[0]); err != nil {
 		if errors.Is(err, state.ErrNotLocked) {

@@ -55,7 +55,20 @@ func TestApplyLockAndForceUnlock(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "locked by ann@ci") || !strings.Contains(stderr, "hearth force-unlock dead1234") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
-	if code, stdout, stderr := hearthCmd(t, "", false, "force-unlock", "dead1234", dir); code != 0 || !strings.Contains(stdout, "Removed lock dead1234") {
+	// force-unlock shows the holder and asks, as Terraform does.
+	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "dead1234", dir); code != 1 || !strings.Contains(stderr, "pass -force") {
+		t.Fatalf("force-unlock with no terminal and no -force: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "-force", "other99", dir); code != 1 || !strings.Contains(stderr, `not locked with id "other99"`) {
+		t.Fatalf("force-unlock of another id: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "other99", dir); code != 1 || !strings.Contains(stderr, "it is locked by ann@ci since") || !strings.Contains(stderr, "with id dead1234") {
+		t.Fatalf("force-unlock of another id, asking: exit %d\n%s", code, stderr)
+	}
+	if code, stdout, stderr := hearthCmd(t, "no\n", true, "force-unlock", "dead1234", dir); code != 1 || !strings.Contains(stdout, "locked by ann@ci") || !strings.Contains(stderr, "cancelled; the lock stays") {
+		t.Fatalf("force-unlock answered no: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := hearthCmd(t, "yes\n", true, "force-unlock", "dead1234", dir); code != 0 || !strings.Contains(stdout, "Removed lock dead1234") {
 		t.Fatalf("force-unlock: exit %d\n%s%s", code, stdout, stderr)
 	}
 	// Confirmation on a terminal: anything but "yes" changes nothing.
