@@ -66,10 +66,14 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	if diags.HasErrors() {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
 		errs, warns := count(diags)
+		where := dir
+		if where == "." {
+			where = "the current directory" // not "in .."
+		}
 		if warns > 0 {
-			fmt.Fprintf(s.err, "%s and %s in %s.\n", plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), dir)
+			fmt.Fprintf(s.err, "%s and %s in %s.\n", plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), where)
 		} else {
-			fmt.Fprintf(s.err, "%s in %s.\n", plural(errs, "error", "errors"), dir)
+			fmt.Fprintf(s.err, "%s in %s.\n", plural(errs, "error", "errors"), where)
 		}
 		return 1
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -139,10 +140,29 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 			l.errorf(a.Expr.Range().Ptr(), "Event id retention too short", "Events older than event_id_retention are refused, so it must cover events that arrive late or are sent again: use at least \"1d\".")
 		}
 		s.State.OutcomeRetention = st.dur("outcome_retention")
-		if s.State.Backend == "postgres" && s.State.URL.IsNull() {
+		// No url, or a null one; not one whose variable failed, which is
+		// reported already.
+		if s.State.Backend == "postgres" && s.State.URL.IsNull() && !l.readsFailedVar(st.attr("url")) {
 			l.errorf(&sb.DefRange, "Missing state URL", "The postgres backend needs url = \"postgres://user@host/db\"; pass it through a sensitive variable if it holds a password.")
 		}
 	}
+}
+
+// readsFailedVar reports whether an attribute reads a variable that had
+// no valid value (its error is reported already).
+func (l *loader) readsFailedVar(a *hcl.Attribute) bool {
+	if a == nil {
+		return false
+	}
+	for _, t := range a.Expr.Variables() {
+		if t.RootName() != "var" || len(t) < 2 {
+			continue
+		}
+		if name, ok := t[1].(hcl.TraverseAttr); ok && slices.Contains(l.failedVars, name.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *loader) decodeEvent(hb *hcl.Block) {

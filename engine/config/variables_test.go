@@ -425,3 +425,38 @@ tier "t" {
 		t.Errorf("empty heredoc:%s", describe(diags))
 	}
 }
+
+// A state url from a variable with no value is one error, the variable's,
+// not a second "Missing state URL".
+func TestStateURLFromAMissingVariable(t *testing.T) {
+	src := `
+variable "database_url" {
+  type      = string
+  sensitive = true
+}
+hearth {
+  state {
+    backend = "postgres"
+    url     = var.database_url
+  }
+}
+`
+	_, diags := loadSrc(t, src, testOptions(nil))
+	var summaries []string
+	for _, d := range diags {
+		summaries = append(summaries, d.Summary)
+	}
+	if len(summaries) != 1 || summaries[0] != "No value for required variable" {
+		t.Fatalf("diagnostics %q; want the missing variable alone", summaries)
+	}
+	_, diags = loadSrc(t, `
+hearth {
+  state {
+    backend = "postgres"
+  }
+}
+`, testOptions(nil))
+	if len(diags) != 1 || diags[0].Summary != "Missing state URL" {
+		t.Fatalf("no url at all: %s", describe(diags))
+	}
+}
