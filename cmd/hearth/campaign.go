@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"text/tabwriter"
@@ -286,27 +285,10 @@ func stopViaDaemon(ctx context.Context, s *stdio, base, name, member string) int
 	if member != "" {
 		endpoint += "?member=" + url.QueryEscape(member)
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", endpoint, nil)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
-		return 1
-	}
-	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
-	}
-	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
-		return 1
-	}
-	defer resp.Body.Close()
 	var body struct {
-		Stopped int    `json:"stopped"`
-		Error   string `json:"error"`
+		Stopped int `json:"stopped"`
 	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(s.err, "hearth campaign stop: %s: %s %s\n", endpoint, resp.Status, body.Error)
+	if !postToDaemon(ctx, s, "campaign stop", endpoint, &body) {
 		return 1
 	}
 	printStopped(s, name, member, body.Stopped)

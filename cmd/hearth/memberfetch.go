@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,4 +54,42 @@ func memberFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, id stri
 		return nil, true, fmt.Errorf("%s: %w", endpoint, err)
 	}
 	return m, true, nil
+}
+
+// postToDaemon POSTs to a running daemon's endpoint (with HEARTH_API_TOKEN
+// when set) and decodes its 200 answer into out; anything else is
+// reported as the command name and false returned.
+func postToDaemon(ctx context.Context, s *stdio, name, endpoint string, out any) bool {
+	req, err := http.NewRequestWithContext(ctx, "POST", endpoint, nil)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return false
+	}
+	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return false
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %s: %v\n", name, endpoint, err)
+		return false
+	}
+	if resp.StatusCode != http.StatusOK {
+		var failure struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(data, &failure)
+		fmt.Fprintf(s.err, "hearth %s: %s: %s %s\n", name, endpoint, resp.Status, failure.Error)
+		return false
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %s: the answer: %v\n", name, endpoint, err)
+		return false
+	}
+	return true
 }

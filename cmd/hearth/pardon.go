@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -139,28 +137,11 @@ func pardonViaDaemon(ctx context.Context, s *stdio, base, id, rule string) int {
 	if rule != "" {
 		endpoint += "?rule=" + url.QueryEscape(rule)
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", endpoint, nil)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
-		return 1
-	}
-	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
-	}
-	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
-		return 1
-	}
-	defer resp.Body.Close()
 	var body struct {
-		Cleared int    `json:"cleared"`
-		Strikes int    `json:"strikes"`
-		Error   string `json:"error"`
+		Cleared int `json:"cleared"`
+		Strikes int `json:"strikes"`
 	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(s.err, "hearth member pardon: %s: %s %s\n", endpoint, resp.Status, body.Error)
+	if !postToDaemon(ctx, s, "member pardon", endpoint, &body) {
 		return 1
 	}
 	printPardon(s.out, id, rule, body.Cleared, body.Strikes)
