@@ -11,7 +11,6 @@ import (
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/daemon"
 	evpkg "github.com/hearth-community/hearth/engine/events"
-	"github.com/hearth-community/hearth/engine/platform"
 )
 
 func dated(id string, at time.Time) string {
@@ -91,26 +90,8 @@ func TestFutureEventsNotPublished(t *testing.T) {
 func TestFutureStreamEventsRefused(t *testing.T) {
 	// The daemon's clock is an hour behind the platform's.
 	f := start(t, rulesA, "", func(o *daemon.Options) { o.Now = func() time.Time { return time.Now().Add(-time.Hour) } })
-	reg, err := platform.NewRegistry(local.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := f.d.Snapshot().Config
-	conn, err := reg.Open(context.Background(), cfg.Platforms[0], cfg.Dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	lc := conn.(*local.Conn)
+	reg, lc, co, ch := localClub(t, f)
 	ctx := context.Background()
-	co, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "c", "title": "C"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	mem, err := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Ann", At: time.Now().Add(-2 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)

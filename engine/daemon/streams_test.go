@@ -10,10 +10,11 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-// What members do on the local platform reaches the daemon through the
-// platform's event stream, once, also across a restart.
-func TestPlatformEventStream(t *testing.T) {
-	f := start(t, rulesA, "")
+// localClub opens the daemon's local platform (reg is for its Streams)
+// and makes community c with its channel general there, as hearth apply
+// would; the connection closes with the test.
+func localClub(t *testing.T, f *fixture) (reg *platform.Registry, lc *local.Conn, co, ch platform.ApplyResponse) {
+	t.Helper()
 	reg, err := platform.NewRegistry(local.New())
 	if err != nil {
 		t.Fatal(err)
@@ -23,17 +24,24 @@ func TestPlatformEventStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	lc := conn.(*local.Conn)
+	t.Cleanup(func() { conn.Close() })
+	lc = conn.(*local.Conn)
 	ctx := context.Background()
-	co, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "c", "title": "C"}})
-	if err != nil {
+	if co, err = lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: map[string]string{"name": "c", "title": "C"}}); err != nil {
 		t.Fatal(err)
 	}
-	ch, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}})
-	if err != nil {
+	if ch, err = lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: co.Object.ID, Attrs: map[string]string{"name": "general"}}); err != nil {
 		t.Fatal(err)
 	}
+	return reg, lc, co, ch
+}
+
+// What members do on the local platform reaches the daemon through the
+// platform's event stream, once, also across a restart.
+func TestPlatformEventStream(t *testing.T) {
+	f := start(t, rulesA, "")
+	reg, lc, co, ch := localClub(t, f)
+	ctx := context.Background()
 	mem, err := lc.Join(ctx, local.JoinRequest{Community: co.Object.ID, Name: "Ann"})
 	if err != nil {
 		t.Fatal(err)
