@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -76,15 +75,23 @@ func TestRetentionForgetsAndRefusesOldEvents(t *testing.T) {
 	if stats, _ := status["stats"].(map[string]any); stats["too_old"] != 2.0 {
 		t.Errorf("status too_old = %v; want 2", stats["too_old"])
 	}
-	resp, err := http.Get(f.srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{`hearth_state_pruned_total{kind="event_ids"} 1`, `hearth_state_pruned_total{kind="outcomes"} 1`, `hearth_events_rejected_total{reason="too_old"} 2`} {
-		if !strings.Contains(string(text), want) {
-			t.Errorf("metrics lack %s", want)
+	// The store shows the prune as soon as it commits; the counters are
+	// added just after, so they are polled rather than read once.
+	wants := []string{`hearth_state_pruned_total{kind="event_ids"} 1`, `hearth_state_pruned_total{kind="outcomes"} 1`, `hearth_events_rejected_total{reason="too_old"} 2`}
+	for {
+		text := metricsText(t, f)
+		var missing []string
+		for _, want := range wants {
+			if !strings.Contains(text, want) {
+				missing = append(missing, want)
+			}
 		}
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack %s", strings.Join(missing, ", "))
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
