@@ -278,3 +278,66 @@ func roleActions(outs []state.Outcome) []string {
 	}
 	return got
 }
+
+// Only pausing or resuming a campaign changes the rules fingerprint, so a
+// campaign added or removed sends no sweep over every stored member. The
+// runs of a removed campaign stop at their next recheck, with nothing
+// sent.
+func TestCampaignChangesAndTheFingerprint(t *testing.T) {
+	const tmpl = `
+template "hi" {
+  text = { en = "Hi" }
+}
+segment "talkers" { when = "count('message.posted', '30d') >= 1" }
+`
+	campaign := func(paused bool) string {
+		return fmt.Sprintf(`
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  paused    = %v
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}`, paused)
+	}
+	without, running, paused := load(t, tmpl), load(t, tmpl+campaign(false)), load(t, tmpl+campaign(true))
+	if runtime.MemberRules(without) != runtime.MemberRules(running) {
+		t.Error("adding a running campaign changed the fingerprint: every stored member would be evaluated again")
+	}
+	if runtime.MemberRules(running) == runtime.MemberRules(paused) {
+		t.Error("pausing a campaign left the fingerprint alone: its members would not move on when it resumes")
+	}
+
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	b, _ := store.Begin(ctx)
+	if _, err := runtime.New(running, nil).Apply(ctx, b, &events.Event{ID: "j-ann", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at}); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Commit()
+	b, _ = store.Begin(ctx)
+	n, outs, err := runtime.New(without, nil).Recheck(ctx, b, at.Add(49*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Commit()
+	var got []string
+	for _, o := range outs {
+		got = append(got, o.Kind+" "+o.Name+" "+o.Change+" "+o.Detail)
+	}
+	if n != 1 || !slices.Equal(got, []string{"campaign welcome exit stopped"}) {
+		t.Fatalf("ann's recheck after the campaign was removed: %d members, %q; want her run stopped and nothing sent", n, got)
+	}
+}

@@ -324,7 +324,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 
 // MemberRules is the fingerprint of what decides a member's standing
 // without an event: segment rules, the tier ladder, badge revocation and
-// which campaigns run.
+// which campaigns are paused.
 // A member last evaluated under another fingerprint (or none: a new
 // member) has all of them evaluated at its next event or recheck, not
 // only those its latest changes feed, so a rule edited, added, or true
@@ -354,10 +354,17 @@ func MemberRules(cfg *config.Config) uint64 {
 	for _, b := range cfg.Badges {
 		field("badge", b.Name, strconv.FormatBool(b.Repeat), src(b.RevokeWhen))
 	}
-	// A campaign paused, resumed or removed moves its members too: on
-	// resuming, steps that came due while it was paused go on at once.
+	// Pausing or resuming a campaign moves its members: on resuming,
+	// steps that came due while it was paused go on at once, which only
+	// a sweep brings about (the paused runs have no recheck set). A
+	// campaign added or removed needs none, so only the paused ones
+	// count: a new campaign takes members in as their events come, and
+	// the runs of a removed one stop at their next event or recheck,
+	// with nothing sent meanwhile.
 	for _, c := range cfg.Campaigns {
-		field("campaign", c.Name, strconv.FormatBool(c.Paused))
+		if c.Paused {
+			field("paused campaign", c.Name)
+		}
 	}
 	return max(h.Sum64(), 1)
 }
