@@ -25,7 +25,19 @@ const SampleSize = 5
 type Impact struct {
 	Members int          `json:"members"`
 	Moves   []MemberMove `json:"moves"`
+	// Current counts the members already evaluated under these rules
+	// (runtime.MemberRules): nothing in this configuration moves them,
+	// and what time alone does to them is their own rechecks' business.
+	Current int `json:"current"`
+	// Stale counts the other members last evaluated more than a day
+	// before now, such as a replayed history: their moves include what
+	// time alone would do since.
+	Stale int `json:"stale"`
 }
+
+// staleAfter is how old a member's evaluation may be before the impact
+// says its moves include time passing.
+const staleAfter = 24 * time.Hour
 
 // MemberMove is one segment's or tier's change.
 type MemberMove struct {
@@ -45,7 +57,9 @@ type Members func(ctx context.Context, fn func(*state.Member) error) error
 // MemberImpact evaluates cfg's segment and tier rules against every
 // stored member at now and counts who would move. Grace periods and
 // qualification windows are not applied (runtime.Preview), so the figures
-// are what the rules say, before time-based delays.
+// are what the rules say, before time-based delays. Members already
+// evaluated under these very rules are left out: the configuration
+// changes nothing for them.
 func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now time.Time) (*Impact, error) {
 	rt := runtime.New(cfg, slog.New(slog.DiscardHandler))
 	moves := map[[2]string]*MemberMove{}
@@ -57,8 +71,16 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 		return moves[k]
 	}
 	out := &Impact{}
+	fingerprint := rt.MemberRules()
 	err := members(ctx, func(m *state.Member) error {
 		out.Members++
+		if m.Rules == fingerprint {
+			out.Current++
+			return nil
+		}
+		if !m.EvaluatedAt.IsZero() && now.Sub(m.EvaluatedAt) > staleAfter {
+			out.Stale++
+		}
 		who := cmp.Or(m.Name, m.ID)
 		st := rt.Preview(m, now)
 		segs, tier := st.Segments, st.Tier
@@ -159,10 +181,20 @@ func (im *Impact) WriteText(w io.Writer) error {
 	switch {
 	case im.Members == 0:
 		b.WriteString("Member impact: none; no members are stored yet (hearth replay or hearth run stores them).\n")
+	case im.Current == im.Members:
+		verb := "were"
+		if im.Members == 1 {
+			verb = "was"
+		}
+		fmt.Fprintf(&b, "Member impact: none; %s %s evaluated under these rules already.\n", storedMembers(im.Members), verb)
 	case len(im.Moves) == 0:
 		fmt.Fprintf(&b, "Member impact: none of %s would change segment, tier, badge or campaign.\n", storedMembers(im.Members))
 	default:
-		fmt.Fprintf(&b, "Member impact (the rules evaluated against %s):\n", storedMembers(im.Members))
+		fmt.Fprintf(&b, "Member impact (the rules evaluated against %s", storedMembers(im.Members))
+		if im.Current > 0 {
+			fmt.Fprintf(&b, "; %d under these rules already", im.Current)
+		}
+		b.WriteString("):\n")
 		for _, mv := range im.Moves {
 			fmt.Fprintf(&b, "  %s %s: +%d -%d", mv.Kind, mv.Name, mv.Enter, mv.Leave)
 			var parts []string
@@ -176,6 +208,13 @@ func (im *Impact) WriteText(w io.Writer) error {
 				fmt.Fprintf(&b, " (%s)", strings.Join(parts, "; "))
 			}
 			b.WriteString("\n")
+		}
+		if im.Stale > 0 {
+			who := fmt.Sprintf("%d of these members were", im.Stale)
+			if im.Stale == 1 {
+				who = "1 of these members was"
+			}
+			fmt.Fprintf(&b, "  (%s last evaluated over a day ago, as after a replay of history: the moves include what time alone does since)\n", who)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

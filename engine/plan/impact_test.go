@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -185,5 +186,41 @@ func TestImpactSampleSaysWhenTruncated(t *testing.T) {
 	}
 	if want := "  tier active: +2 -9 (+Ann, Bob; -Ada, Bo, Chen Wei, Farah, Kofi and 4 more)\n"; !strings.Contains(b.String(), want) {
 		t.Fatalf("got\n%s\nwant a line\n%s", b.String(), want)
+	}
+}
+
+// Members already evaluated under the configuration's rules are not moved
+// by it, however long ago that was: what time does to them comes with
+// their own rechecks. Members under other rules are evaluated at now, and
+// the impact says when some of them were last evaluated long ago, since
+// their moves then include time passing.
+func TestMemberImpactLeavesCurrentMembersAndNamesStaleOnes(t *testing.T) {
+	f := newFixture(t, base+`
+segment "recent" {
+  community = community.c
+  when      = "count('message.posted', '30d') >= 1"
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	long := now.AddDate(0, -6, 0)
+	member := func(id string, rules uint64) *state.Member {
+		m := state.NewMember(id, long)
+		m.Name = id
+		m.Record("message.posted", long, true)
+		m.Segments = map[string]time.Time{"recent": long}
+		m.EvaluatedAt, m.Rules = long, rules
+		return m
+	}
+	current := runtime.MemberRules(f.cfg)
+	if got, want := impactText(t, f, now, member("ann", current)), "Member impact: none; the 1 stored member was evaluated under these rules already.\n"; got != want {
+		t.Errorf("a member under these rules:\ngot  %q\nwant %q", got, want)
+	}
+	got := impactText(t, f, now, member("ann", current), member("bob", current+1))
+	want := `Member impact (the rules evaluated against the 2 stored members; 1 under these rules already):
+  segment recent: +0 -1 (-bob)
+  (1 of these members was last evaluated over a day ago, as after a replay of history: the moves include what time alone does since)
+`
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
