@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -108,20 +110,29 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 			}
 			r := rs[i]
 			if *asJSON {
-				return writeJSON(s, r)
+				return writeJSON(s, typedResource(r))
 			}
 			fmt.Fprintf(s.out, "%s\n  kind      %s\n  id        %s\n  platform  %s\n", r.Address, r.Kind, r.ID, r.Platform)
 			if r.PreventDestroy {
 				fmt.Fprintln(s.out, "  prevent_destroy")
 			}
 			fmt.Fprintln(s.out, "  last applied:")
-			for _, k := range slices.Sorted(maps.Keys(r.Attrs)) {
-				fmt.Fprintf(s.out, "    %s = %q\n", k, r.Attrs[k])
+			keys := slices.Sorted(maps.Keys(r.Attrs))
+			width := 0
+			for _, k := range keys {
+				width = max(width, len(k))
+			}
+			for _, k := range keys {
+				fmt.Fprintf(s.out, "    %-*s = %s\n", width, k, attrText(r, k))
 			}
 			return 0
 		}
 		if *asJSON {
-			return writeJSON(s, map[string]any{"serial": serial, "resources": rs})
+			typed := make([]resourceJSON, len(rs))
+			for i, r := range rs {
+				typed[i] = typedResource(r)
+			}
+			return writeJSON(s, map[string]any{"serial": serial, "resources": typed})
 		}
 		if len(rs) == 0 {
 			fmt.Fprintln(s.out, "State manages no platform resources yet; run hearth apply.")
@@ -162,6 +173,30 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	return 0
+}
+
+// resourceJSON is a resource as -json prints it: attributes with the
+// types a plan's before and after have, numbers and booleans bare.
+type resourceJSON struct {
+	state.Resource
+	Attrs map[string]any `json:"attrs"`
+}
+
+func typedResource(r state.Resource) resourceJSON {
+	attrs := platform.JSONAttrs(platform.Kind(r.Kind), r.Attrs)
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	return resourceJSON{r, attrs}
+}
+
+// attrText writes an attribute as a plan does: numbers and booleans
+// bare, text quoted (whole, since state show is where to read it all).
+func attrText(r state.Resource, k string) string {
+	if v, ok := platform.JSONValue(platform.Kind(r.Kind), k, r.Attrs[k]).(string); ok {
+		return strconv.Quote(v)
+	}
+	return r.Attrs[k]
 }
 
 func writeJSON(s *stdio, v any) int {

@@ -3,11 +3,13 @@ package plan_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -501,6 +503,76 @@ func TestJSONRoundTrip(t *testing.T) {
 	f.mustApply(q)
 	if _, err := plan.Read(strings.NewReader(`{"format_version":"2.0"}`)); err == nil {
 		t.Fatal("a plan of format 2.0 was read")
+	}
+}
+
+// TestJSONTypes: numbers and booleans are JSON numbers and booleans in
+// before and after, as a machine reader expects, and Read takes them
+// (and the all-string values of older plans) back as the same plan.
+func TestJSONTypes(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1))
+	p := f.mustPlan()
+	var b bytes.Buffer
+	if err := p.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Changes []struct {
+			Address       string
+			Before, After map[string]any
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, c := range doc.Changes {
+		switch c.Address {
+		case "community.c.channel.general":
+			for _, attrs := range []map[string]any{c.Before, c.After} {
+				if pos, ok := attrs["position"].(float64); !ok || pos != 0 {
+					t.Errorf("position is %#v, want the number 0", attrs["position"])
+				}
+				if priv, ok := attrs["private"].(bool); !ok || priv {
+					t.Errorf("private is %#v, want the boolean false", attrs["private"])
+				}
+			}
+			if c.After["topic"] != "Welcome" {
+				t.Errorf("topic is %#v", c.After["topic"])
+			}
+			seen++
+		case "community.c.role.mod":
+			if h, ok := c.After["hoist"].(bool); !ok || h {
+				t.Errorf("hoist is %#v, want the boolean false", c.After["hoist"])
+			}
+			if perms, ok := c.After["permissions"].(string); !ok || perms != "kick_members,manage_messages" {
+				t.Errorf("permissions are %#v", c.After["permissions"])
+			}
+			seen++
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("the plan lacks the channel or the role:\n%s", b.String())
+	}
+	q, err := plan.Read(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(q.Changes, p.Changes) {
+		t.Fatalf("read back:\n%+v\nwant\n%+v", q.Changes, p.Changes)
+	}
+	// A plan saved before values were typed still reads.
+	old := strings.NewReplacer(`"position": 0`, `"position": "0"`, `"private": false`, `"private": "false"`).Replace(b.String())
+	if old == b.String() {
+		t.Fatal("no typed value to rewrite")
+	}
+	if q, err = plan.Read(strings.NewReader(old)); err != nil || !reflect.DeepEqual(q.Changes, p.Changes) {
+		t.Fatalf("a plan with string values: %v", err)
+	}
+	if _, err := plan.Read(strings.NewReader(`{"format_version":"1.0","changes":[{"address":"a","after":{"x":[1]}}]}`)); err == nil {
+		t.Fatal("a list value was read")
 	}
 }
 

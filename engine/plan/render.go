@@ -274,3 +274,50 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// changeJSON is Change as written: before and after with their JSON
+// types (a position a number, private a boolean), as a reader of the
+// document expects.
+type changeJSON struct {
+	changeFields
+	Before map[string]any `json:"before"`
+	After  map[string]any `json:"after"`
+}
+
+// changeFields has Change's fields without its methods, so the
+// methods below can encode them without calling themselves.
+type changeFields Change
+
+// MarshalJSON writes the change with typed attribute values.
+func (c Change) MarshalJSON() ([]byte, error) {
+	return json.Marshal(changeJSON{changeFields(c), platform.JSONAttrs(c.Kind, c.Before), platform.JSONAttrs(c.Kind, c.After)})
+}
+
+// UnmarshalJSON reads a change written by MarshalJSON, or by a hearth
+// that wrote every value as a string.
+func (c *Change) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		changeFields
+		Before json.RawMessage `json:"before"`
+		After  json.RawMessage `json:"after"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*c = Change(raw.changeFields)
+	var err error
+	if c.Before, err = attrsOf(raw.Before); err != nil {
+		return fmt.Errorf("%s: before: %w", c.Address, err)
+	}
+	if c.After, err = attrsOf(raw.After); err != nil {
+		return fmt.Errorf("%s: after: %w", c.Address, err)
+	}
+	return nil
+}
+
+func attrsOf(m json.RawMessage) (platform.Attrs, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return platform.JSONAttrsOf(m)
+}
