@@ -45,10 +45,12 @@ Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise).
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.0", "config_hash": ..., "state_serial": N,
+  {"format_version": "1.1", "config_hash": ..., "config": {"dir", "files",
+   "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
-action is create, update, delete, replace or no-op. -out FILE saves that
+action is create, update, delete, replace or no-op; numbers and booleans
+in before and after are JSON numbers and booleans. -out FILE saves that
 document; 'hearth apply FILE' carries it out if nothing changed since.
 With -refresh-only, -out saves the drift report, for 'hearth show FILE';
 apply refuses it, since it changes nothing.
@@ -91,7 +93,8 @@ Carries out a plan. Without PLANFILE it plans first, shows the plan and
 asks for confirmation ("yes"); -auto-approve skips the question, which is
 required when standard input is not a terminal. With PLANFILE (from
 'hearth plan -out') it applies exactly that plan, whole, and refuses it
-when the configuration or state changed since it was made; -target goes
+when it was made for another configuration, or the configuration or
+state changed since it was made (it says which); -target goes
 in the 'hearth plan -target ADDR -out FILE' that makes it.
 
 Apply holds a lock in the state store from before it plans until it is
@@ -409,7 +412,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	if p.HasChanges() {
 		fmt.Fprintln(s.out)
 	}
-	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
+	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Source: plan.SourceOf(sess.cfg), Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
 	if err != nil {
 		if errors.Is(err, plan.ErrStale) && planFile != "" {
 			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)
