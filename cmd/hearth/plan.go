@@ -169,9 +169,18 @@ type planSession struct {
 	close   func()
 }
 
-func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags) (*planSession, bool) {
-	cfg, st, ok := loadStore(ctx, s, dir, vf, name)
+// openPlanSession opens what plan and apply need. Where there is no state
+// yet, a plan (readOnly) reads an empty one rather than create it: a
+// plan changes nothing, not even the directory.
+func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags, readOnly bool) (*planSession, bool) {
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
+		return nil, false
+	}
+	var st state.Store
+	if readOnly && missingState(cfg, hintApply) != nil {
+		st = state.NewMemory()
+	} else if st, ok = openStoreFor(ctx, s, cfg, name); !ok {
 		return nil, false
 	}
 	ps, ok := st.(plan.Store)
@@ -211,7 +220,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	sess, ok := openPlanSession(ctx, s, "plan", dir, vf)
+	sess, ok := openPlanSession(ctx, s, "plan", dir, vf, true)
 	if !ok {
 		return 1
 	}
@@ -363,7 +372,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth apply: -target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE\n", planFile)
 		return 1
 	}
-	sess, ok := openPlanSession(ctx, s, "apply", dir, vf)
+	sess, ok := openPlanSession(ctx, s, "apply", dir, vf, false)
 	if !ok {
 		return 1
 	}
@@ -513,7 +522,15 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, st, ok := loadStore(ctx, s, dir, vf, "force-unlock")
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	if err := missingState(cfg, hintApply); err != nil {
+		fmt.Fprintf(s.err, "hearth force-unlock: there is no state yet at %s, so nothing is locked\n", cfg.Settings.State.Path)
+		return 1
+	}
+	st, ok := openStoreFor(ctx, s, cfg, "force-unlock")
 	if !ok {
 		return 1
 	}

@@ -83,7 +83,24 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 	if verb == "prune" {
 		return runPrune(ctx, s, dir, vf, *dryRun, *asJSON)
 	}
-	cfg, st, ok := loadStore(ctx, s, dir, vf, "state")
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	// Only import (which adopts an object) makes state; the others
+	// read or edit what is there.
+	if err := missingState(cfg, hintApply); err != nil && verb != "import" {
+		if verb != "list" {
+			fmt.Fprintf(s.err, "hearth state %s: %v\n", verb, err)
+			return 1
+		}
+		if *asJSON {
+			return writeJSON(s, map[string]any{"serial": 0, "resources": []resourceJSON{}})
+		}
+		fmt.Fprintf(s.out, "State manages no platform resources: there is no state yet at %s; run hearth apply.\n", cfg.Settings.State.Path)
+		return 0
+	}
+	st, ok := openStoreFor(ctx, s, cfg, "state")
 	if !ok {
 		return 1
 	}
