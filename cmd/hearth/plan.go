@@ -78,13 +78,14 @@ Examples:
 `
 
 func runDrift(ctx context.Context, s *stdio, args []string) int {
+	// -h shows drift's usage alone: most plan options do not apply.
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
 			fmt.Fprint(s.out, driftUsage)
 			return 0
 		}
 	}
-	return runPlan(ctx, s, append([]string{"-refresh-only"}, args...))
+	return planCommand(ctx, s, "drift", driftUsage, append([]string{"-refresh-only"}, args...))
 }
 
 const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
@@ -199,7 +200,13 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 }
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
-	fs := newFlags(s, "plan", planUsage)
+	return planCommand(ctx, s, "plan", planUsage, args)
+}
+
+// planCommand is hearth plan, and hearth drift (name) with its own usage
+// and error labels.
+func planCommand(ctx context.Context, s *stdio, name, usage string, args []string) int {
+	fs := newFlags(s, name, usage)
 	s.registerNoColor(fs)
 	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE').")
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
@@ -216,11 +223,11 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	dir, ok := dirArg(pos, s, "plan")
+	dir, ok := dirArg(pos, s, name)
 	if !ok {
 		return 1
 	}
-	sess, ok := openPlanSession(ctx, s, "plan", dir, vf, true)
+	sess, ok := openPlanSession(ctx, s, name, dir, vf, true)
 	if !ok {
 		return 1
 	}
@@ -230,7 +237,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		warnTargets(ctx, s, "plan", sess, targets)
+		warnTargets(ctx, s, name, sess, targets)
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
@@ -238,7 +245,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		if p != nil && (len(sess.cfg.Segments) > 0 || len(sess.cfg.Tiers) > 0) {
 			im, ierr := plan.MemberImpact(ctx, sess.cfg, sess.members, time.Now())
 			if ierr != nil {
-				fmt.Fprintf(s.err, "hearth plan: member impact: %v\n", ierr)
+				fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, ierr)
 				return 1
 			}
 			p.MemberImpact = im
@@ -252,18 +259,18 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	if err != nil {
-		printErr(s, "plan", err)
+		printErr(s, name, err)
 		return 1
 	}
 	if *asJSON {
 		if err := p.WriteJSON(s.out); err != nil {
-			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+			fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 			return 1
 		}
 	}
 	if *out != "" {
 		if err := savePlan(*out, p); err != nil {
-			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+			fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 			return 1
 		}
 		switch {
