@@ -76,7 +76,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	// Nothing runs without state; stopping must not create it.
-	if err := missingState(cfg, hintRun); err != nil {
+	if err := missingForWrite(cfg, hintRun); err != nil {
 		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 		return 1
 	}

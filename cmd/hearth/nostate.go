@@ -57,6 +57,21 @@ func readStore(ctx context.Context, s *stdio, cfg *config.Config, name, hint str
 	return store, false, ok
 }
 
+// missingForWrite is missingState for commands that write through the
+// state lock (pardon, campaign stop, outbox send): a lock file without
+// a database is a writer starting up, whose lock they must meet rather
+// than report no state.
+func missingForWrite(cfg *config.Config, hint string) error {
+	err := missingState(cfg, hint)
+	if err == nil {
+		return nil
+	}
+	if _, serr := os.Stat(lockPath(cfg.Settings.State.Path)); serr == nil {
+		return nil
+	}
+	return err
+}
+
 // openExistingStore opens cfg's state for a command that only reads it,
 // or fails with a *noStateError where there is none yet.
 func openExistingStore(ctx context.Context, cfg *config.Config, hint string) (state.Store, error) {

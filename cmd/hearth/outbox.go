@@ -92,7 +92,11 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if err := missingState(cfg, hintRun); err != nil {
+	missing := missingState(cfg, hintRun)
+	if verb == "send" {
+		missing = missingForWrite(cfg, hintRun)
+	}
+	if err := missing; err != nil {
 		// Nothing was ever queued, and a look must not create state.
 		switch {
 		case verb == "list" && *asJSON:

@@ -61,7 +61,7 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if err := missingState(cfg, hintRun); err != nil {
+	if err := missingForWrite(cfg, hintRun); err != nil {
 		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
 		return 1
 	}
