@@ -561,6 +561,9 @@ func TestJSONRoundTrip(t *testing.T) {
 	if _, err := plan.Read(strings.NewReader(`{"format_version":"2.0"}`)); err == nil {
 		t.Fatal("a plan of format 2.0 was read")
 	}
+	if _, err := plan.Read(strings.NewReader(`{"resources": [], "serial": 0}`)); err == nil || !strings.Contains(err.Error(), "not a hearth plan") {
+		t.Fatalf("another JSON document: %v", err)
+	}
 }
 
 // TestJSONTypes: numbers and booleans are JSON numbers and booleans in

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -237,6 +238,10 @@ func Read(r io.Reader) (*Plan, error) {
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("not a hearth plan: %w", err)
+	}
+	if p.FormatVersion == "" {
+		// Some other JSON document, such as hearth state list -json.
+		return nil, errors.New("not a hearth plan: it has no format_version (make one with hearth plan -out FILE)")
 	}
 	if major, _, _ := strings.Cut(p.FormatVersion, "."); major != "1" {
 		return nil, fmt.Errorf("the plan has format version %q; this hearth reads 1.x", p.FormatVersion)
