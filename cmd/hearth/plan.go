@@ -362,9 +362,16 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	switch len(pos) {
 	case 0:
 	case 1:
-		if fi, err := os.Stat(pos[0]); err == nil && !fi.IsDir() {
+		fi, err := os.Stat(pos[0])
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// Either could be meant; naming only the directory would
+			// hide a mistyped plan file.
+			fmt.Fprintf(s.err, "hearth apply: %s: no such plan file or configuration directory\n", pos[0])
+			return 1
+		case err == nil && !fi.IsDir():
 			planFile = pos[0]
-		} else {
+		default:
 			dir = pos[0]
 		}
 	case 2:
