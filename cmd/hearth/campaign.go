@@ -75,6 +75,11 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if _, ok := lookupCampaign(s, "campaign stop", cfg, name); !ok {
 		return 1
 	}
+	// Nothing runs without state; stopping must not create it.
+	if err := missingForWrite(cfg, hintRun); err != nil {
+		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
+		return 1
+	}
 	lock, a, ok := lockForWrite(s, cfg, "campaign stop")
 	if !ok {
 		return 1
@@ -164,7 +169,11 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "campaign show")
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	store, _, ok := readStore(ctx, s, cfg, "campaign show", hintRun)
 	if !ok {
 		return 1
 	}

@@ -45,6 +45,26 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 }
 
+// A flag error is a usage error: exit 1, the usage on stderr and nothing
+// on stdout, which may be a file a -json output goes to.
+func TestFlagErrorUsageOnStderr(t *testing.T) {
+	var cmds [][]string
+	for _, c := range commands() {
+		cmds = append(cmds, []string{c.name})
+	}
+	cmds = append(cmds, []string{"member", "show"}, []string{"campaign", "show"}, []string{"outbox", "list"},
+		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"})
+	for _, c := range cmds {
+		args := append(append([]string{}, c...), "-no-such-flag")
+		code, out, errs := runCLI(args...)
+		// Groups read it as an unknown verb, which is a usage error too.
+		flagErr := strings.Contains(errs, "flag provided but not defined: -no-such-flag")
+		if code != 1 || out != "" || errs == "" || flagErr && !strings.Contains(errs, "Usage: hearth") {
+			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.80q; want exit 1 and the usage on stderr only", strings.Join(args, " "), code, out, errs)
+		}
+	}
+}
+
 // A command group without a verb, or with an unknown one, is a usage
 // error: exit 1 (as every usage error of hearth: 2 and 3 mean "changes"
 // and "not formatted" for plan and fmt), the usage on stderr.

@@ -183,21 +183,43 @@ func groupUsage(s *stdio, args []string, usage string) int {
 }
 
 // newFlags makes a flag set whose -h prints the command's usage.
+// The usage goes to stdout when asked for (-h) and to stderr after a
+// flag error, so "hearth plan -jsn > plan.json" writes no usage into the
+// file: as for every usage error of hearth.
 func newFlags(s *stdio, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("hearth "+name, flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	// The flag package writes a flag error's message before calling
+	// Usage, and nothing before the Usage of -h: that tells them apart.
+	errOut := &wroteWriter{w: s.err}
+	fs.SetOutput(errOut)
 	fs.Usage = func() {
-		fmt.Fprint(s.out, usage)
+		w := s.out
+		if errOut.wrote {
+			w = s.err
+		}
+		errOut.wrote = false
+		fmt.Fprint(w, usage)
 		hasFlags := false
 		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 		if hasFlags {
-			fmt.Fprintln(s.out, "\nOptions:")
-			fs.SetOutput(s.out)
+			fmt.Fprintln(w, "\nOptions:")
+			fs.SetOutput(w)
 			fs.PrintDefaults()
-			fs.SetOutput(s.err)
+			fs.SetOutput(errOut)
 		}
 	}
 	return fs
+}
+
+// wroteWriter notes whether anything was written through it.
+type wroteWriter struct {
+	w     io.Writer
+	wrote bool
+}
+
+func (w *wroteWriter) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.w.Write(p)
 }
 
 // parse parses flags, allowing them after positional arguments too

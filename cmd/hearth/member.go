@@ -89,11 +89,11 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		m, err = storedMember(ctx, cfg, pos[0])
 	}
 	if errors.Is(err, state.ErrNotFound) {
-		fmt.Fprintf(s.err, "hearth member show: no member %q in %s.\n", pos[0], storeWhere(cfg))
+		fmt.Fprintf(s.err, "hearth member %s: no member %q in %s.\n", verb, pos[0], storeWhere(cfg))
 		return 1
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth member show: %v\n", err)
+		fmt.Fprintf(s.err, "hearth member %s: %v\n", verb, err)
 		return 1
 	}
 	if verb == "why" {
@@ -126,9 +126,9 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 
 // storedMember reads a member from the configuration's state store.
 func storedMember(ctx context.Context, cfg *config.Config, id string) (*state.Member, error) {
-	store, err := openStore(ctx, cfg)
+	store, err := openExistingStore(ctx, cfg, hintRun)
 	if err != nil {
-		if len(cfg.MissingSecrets) > 0 {
+		if len(cfg.MissingSecrets) > 0 && !errors.As(err, new(*noStateError)) {
 			err = fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s)", err, strings.Join(cfg.MissingSecrets, ", "))
 		}
 		return nil, err

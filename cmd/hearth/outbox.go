@@ -92,6 +92,24 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
+	missing := missingState(cfg, hintRun)
+	if verb == "send" {
+		missing = missingForWrite(cfg, hintRun)
+	}
+	if err := missing; err != nil {
+		// Nothing was ever queued, and a look must not create state.
+		switch {
+		case verb == "list" && *asJSON:
+		case verb == "list":
+			fmt.Fprintf(s.out, "The outbox is empty: there is no state yet at %s.\n", cfg.Settings.State.Path)
+		case verb == "send":
+			fmt.Fprintf(s.out, "Nothing to send: there is no state yet at %s.\n", cfg.Settings.State.Path)
+		default:
+			fmt.Fprintf(s.err, "hearth outbox %s: %v\n", verb, err)
+			return 1
+		}
+		return 0
+	}
 	if verb == "send" {
 		// A daemon delivers the outbox by itself; delivering beside it
 		// would send the same actions twice.

@@ -61,6 +61,10 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
+	if err := missingForWrite(cfg, hintRun); err != nil {
+		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
+		return 1
+	}
 	lock, a, ok := lockForWrite(s, cfg, "member pardon")
 	if !ok {
 		return 1

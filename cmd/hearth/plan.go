@@ -45,10 +45,12 @@ Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise).
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.0", "config_hash": ..., "state_serial": N,
+  {"format_version": "1.1", "config_hash": ..., "config": {"dir", "files",
+   "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
-action is create, update, delete, replace or no-op. -out FILE saves that
+action is create, update, delete, replace or no-op; numbers and booleans
+in before and after are JSON numbers and booleans. -out FILE saves that
 document; 'hearth apply FILE' carries it out if nothing changed since.
 With -refresh-only, -out saves the drift report, for 'hearth show FILE';
 apply refuses it, since it changes nothing.
@@ -76,13 +78,14 @@ Examples:
 `
 
 func runDrift(ctx context.Context, s *stdio, args []string) int {
+	// -h shows drift's usage alone: most plan options do not apply.
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
 			fmt.Fprint(s.out, driftUsage)
 			return 0
 		}
 	}
-	return runPlan(ctx, s, append([]string{"-refresh-only"}, args...))
+	return planCommand(ctx, s, "drift", driftUsage, append([]string{"-refresh-only"}, args...))
 }
 
 const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
@@ -91,7 +94,8 @@ Carries out a plan. Without PLANFILE it plans first, shows the plan and
 asks for confirmation ("yes"); -auto-approve skips the question, which is
 required when standard input is not a terminal. With PLANFILE (from
 'hearth plan -out') it applies exactly that plan, whole, and refuses it
-when the configuration or state changed since it was made; -target goes
+when it was made for another configuration, or the configuration or
+state changed since it was made (it says which); -target goes
 in the 'hearth plan -target ADDR -out FILE' that makes it.
 
 Apply holds a lock in the state store from before it plans until it is
@@ -166,9 +170,18 @@ type planSession struct {
 	close   func()
 }
 
-func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags) (*planSession, bool) {
-	cfg, st, ok := loadStore(ctx, s, dir, vf, name)
+// openPlanSession opens what plan and apply need. Where there is no state
+// yet, a plan (readOnly) reads an empty one rather than create it: a
+// plan changes nothing, not even the directory.
+func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags, readOnly bool) (*planSession, bool) {
+	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
+		return nil, false
+	}
+	var st state.Store
+	if readOnly && missingState(cfg, hintApply) != nil {
+		st = state.NewMemory()
+	} else if st, ok = openStoreFor(ctx, s, cfg, name); !ok {
 		return nil, false
 	}
 	ps, ok := st.(plan.Store)
@@ -187,7 +200,13 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 }
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
-	fs := newFlags(s, "plan", planUsage)
+	return planCommand(ctx, s, "plan", planUsage, args)
+}
+
+// planCommand is hearth plan, and hearth drift (name) with its own usage
+// and error labels.
+func planCommand(ctx context.Context, s *stdio, name, usage string, args []string) int {
+	fs := newFlags(s, name, usage)
 	s.registerNoColor(fs)
 	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE').")
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
@@ -204,11 +223,11 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	dir, ok := dirArg(pos, s, "plan")
+	dir, ok := dirArg(pos, s, name)
 	if !ok {
 		return 1
 	}
-	sess, ok := openPlanSession(ctx, s, "plan", dir, vf)
+	sess, ok := openPlanSession(ctx, s, name, dir, vf, true)
 	if !ok {
 		return 1
 	}
@@ -218,7 +237,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		warnTargets(ctx, s, "plan", sess, targets)
+		warnTargets(ctx, s, name, sess, targets)
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
@@ -226,7 +245,7 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		if p != nil && (len(sess.cfg.Segments) > 0 || len(sess.cfg.Tiers) > 0) {
 			im, ierr := plan.MemberImpact(ctx, sess.cfg, sess.members, time.Now())
 			if ierr != nil {
-				fmt.Fprintf(s.err, "hearth plan: member impact: %v\n", ierr)
+				fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, ierr)
 				return 1
 			}
 			p.MemberImpact = im
@@ -240,18 +259,18 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	if err != nil {
-		printErr(s, "plan", err)
+		printErr(s, name, err)
 		return 1
 	}
 	if *asJSON {
 		if err := p.WriteJSON(s.out); err != nil {
-			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+			fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 			return 1
 		}
 	}
 	if *out != "" {
 		if err := savePlan(*out, p); err != nil {
-			fmt.Fprintf(s.err, "hearth plan: %v\n", err)
+			fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 			return 1
 		}
 		switch {
@@ -343,9 +362,16 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	switch len(pos) {
 	case 0:
 	case 1:
-		if fi, err := os.Stat(pos[0]); err == nil && !fi.IsDir() {
+		fi, err := os.Stat(pos[0])
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// Either could be meant; naming only the directory would
+			// hide a mistyped plan file.
+			fmt.Fprintf(s.err, "hearth apply: %s: no such plan file or configuration directory\n", pos[0])
+			return 1
+		case err == nil && !fi.IsDir():
 			planFile = pos[0]
-		} else {
+		default:
 			dir = pos[0]
 		}
 	case 2:
@@ -360,7 +386,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth apply: -target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE\n", planFile)
 		return 1
 	}
-	sess, ok := openPlanSession(ctx, s, "apply", dir, vf)
+	sess, ok := openPlanSession(ctx, s, "apply", dir, vf, false)
 	if !ok {
 		return 1
 	}
@@ -409,7 +435,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	if p.HasChanges() {
 		fmt.Fprintln(s.out)
 	}
-	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
+	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Source: plan.SourceOf(sess.cfg), Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
 	if err != nil {
 		if errors.Is(err, plan.ErrStale) && planFile != "" {
 			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)
@@ -510,7 +536,15 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, st, ok := loadStore(ctx, s, dir, vf, "force-unlock")
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	if err := missingState(cfg, hintApply); err != nil {
+		fmt.Fprintf(s.err, "hearth force-unlock: there is no state yet at %s, so nothing is locked\n", cfg.Settings.State.Path)
+		return 1
+	}
+	st, ok := openStoreFor(ctx, s, cfg, "force-unlock")
 	if !ok {
 		return 1
 	}

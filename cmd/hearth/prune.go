@@ -27,6 +27,13 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
   }`)
 		return 1
 	}
+	if err := missingState(cfg, hintRun); err != nil {
+		if asJSON {
+			return writeJSON(s, map[string]any{"dry_run": dryRun, "event_ids": 0, "outcomes": 0})
+		}
+		fmt.Fprintf(s.out, "Nothing to prune: there is no state yet at %s.\n", cfg.Settings.State.Path)
+		return 0
+	}
 	// A daemon on SQLite keeps the id horizon in memory; it would not
 	// see one moved by another process. (On PostgreSQL every commit
 	// reads it, so pruning alongside replicas is safe.)

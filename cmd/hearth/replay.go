@@ -149,13 +149,9 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	return code
 }
 
-// loadStore loads the configuration and opens its state store, printing
-// what went wrong as the named command.
-func loadStore(ctx context.Context, s *stdio, dir string, vf varFlags, name string) (*config.Config, state.Store, bool) {
-	cfg, ok := loadConfig(s, dir, vf)
-	if !ok {
-		return nil, nil, false
-	}
+// openStoreFor opens cfg's state store for command name, saying why not
+// on s.err.
+func openStoreFor(ctx context.Context, s *stdio, cfg *config.Config, name string) (state.Store, bool) {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
@@ -163,9 +159,9 @@ func loadStore(ctx context.Context, s *stdio, dir string, vf varFlags, name stri
 			fmt.Fprintf(s.err, "These sensitive variables have no value, which may be why: %s. Set them with -var NAME=VALUE or %sNAME.\n",
 				strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
 		}
-		return nil, nil, false
+		return nil, false
 	}
-	return cfg, store, true
+	return store, true
 }
 
 // openStore opens the state store the configuration names.

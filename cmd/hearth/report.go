@@ -65,7 +65,11 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, store, ok := loadStore(ctx, s, dir, vf, "report")
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	store, noState, ok := readStore(ctx, s, cfg, "report", hintRun)
 	if !ok {
 		return 1
 	}
@@ -81,7 +85,9 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if len(tallies) == 0 {
-		fmt.Fprintf(s.err, "hearth report: the state store%s has no figures yet: run hearth run or hearth replay to apply events first\n", storeAt(cfg))
+		if !noState {
+			fmt.Fprintf(s.err, "hearth report: the state store%s has no figures yet: run hearth run or hearth replay to apply events first\n", storeAt(cfg))
+		}
 		if at.IsZero() {
 			// No event gives the day: the report is of today.
 			at = time.Now().UTC().Truncate(24 * time.Hour)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -81,7 +83,24 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 	if verb == "prune" {
 		return runPrune(ctx, s, dir, vf, *dryRun, *asJSON)
 	}
-	cfg, st, ok := loadStore(ctx, s, dir, vf, "state")
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	// Only import (which adopts an object) makes state; the others
+	// read or edit what is there.
+	if err := missingState(cfg, hintApply); err != nil && verb != "import" {
+		if verb != "list" {
+			fmt.Fprintf(s.err, "hearth state %s: %v\n", verb, err)
+			return 1
+		}
+		if *asJSON {
+			return writeJSON(s, map[string]any{"serial": 0, "resources": []resourceJSON{}})
+		}
+		fmt.Fprintf(s.out, "State manages no platform resources: there is no state yet at %s; run hearth apply.\n", cfg.Settings.State.Path)
+		return 0
+	}
+	st, ok := openStoreFor(ctx, s, cfg, "state")
 	if !ok {
 		return 1
 	}
@@ -108,20 +127,29 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 			}
 			r := rs[i]
 			if *asJSON {
-				return writeJSON(s, r)
+				return writeJSON(s, typedResource(r))
 			}
 			fmt.Fprintf(s.out, "%s\n  kind      %s\n  id        %s\n  platform  %s\n", r.Address, r.Kind, r.ID, r.Platform)
 			if r.PreventDestroy {
 				fmt.Fprintln(s.out, "  prevent_destroy")
 			}
 			fmt.Fprintln(s.out, "  last applied:")
-			for _, k := range slices.Sorted(maps.Keys(r.Attrs)) {
-				fmt.Fprintf(s.out, "    %s = %q\n", k, r.Attrs[k])
+			keys := slices.Sorted(maps.Keys(r.Attrs))
+			width := 0
+			for _, k := range keys {
+				width = max(width, len(k))
+			}
+			for _, k := range keys {
+				fmt.Fprintf(s.out, "    %-*s = %s\n", width, k, attrText(r, k))
 			}
 			return 0
 		}
 		if *asJSON {
-			return writeJSON(s, map[string]any{"serial": serial, "resources": rs})
+			typed := make([]resourceJSON, len(rs))
+			for i, r := range rs {
+				typed[i] = typedResource(r)
+			}
+			return writeJSON(s, map[string]any{"serial": serial, "resources": typed})
 		}
 		if len(rs) == 0 {
 			fmt.Fprintln(s.out, "State manages no platform resources yet; run hearth apply.")
@@ -162,6 +190,30 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	return 0
+}
+
+// resourceJSON is a resource as -json prints it: attributes with the
+// types a plan's before and after have, numbers and booleans bare.
+type resourceJSON struct {
+	state.Resource
+	Attrs map[string]any `json:"attrs"`
+}
+
+func typedResource(r state.Resource) resourceJSON {
+	attrs := platform.JSONAttrs(platform.Kind(r.Kind), r.Attrs)
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	return resourceJSON{r, attrs}
+}
+
+// attrText writes an attribute as a plan does: numbers and booleans
+// bare, text quoted (whole, since state show is where to read it all).
+func attrText(r state.Resource, k string) string {
+	if v, ok := platform.JSONValue(platform.Kind(r.Kind), k, r.Attrs[k]).(string); ok {
+		return strconv.Quote(v)
+	}
+	return r.Attrs[k]
 }
 
 func writeJSON(s *stdio, v any) int {

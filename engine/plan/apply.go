@@ -24,6 +24,9 @@ type ApplyOptions struct {
 	// ConfigHash is the hash of the configuration loaded now; a plan made
 	// from another is stale.
 	ConfigHash string
+	// Source describes the configuration loaded now (SourceOf), so a
+	// plan made for another one is told apart from a changed one.
+	Source *Source
 	// Who is recorded with the lock, for the message another apply gets.
 	Who string
 	// Progress receives one line per change; nil discards.
@@ -80,6 +83,9 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		return res, fmt.Errorf("reading state: %w", err)
 	}
 	if p.ConfigHash != opts.ConfigHash {
+		if e := mismatch(p.Source, opts.Source); e != nil {
+			return res, e
+		}
 		return res, fmt.Errorf("%w (the configuration changed since the plan was made)", ErrStale)
 	}
 	if p.StateSerial != serial {

@@ -27,7 +27,7 @@ import (
 // FormatVersion is the version of the saved plan and -json format. The
 // major number changes when a reader of the old format would misread
 // the new one; added fields change the minor number.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.
@@ -110,6 +110,10 @@ type Plan struct {
 	// refuses the plan when either has moved on.
 	ConfigHash  string `json:"config_hash"`
 	StateSerial int64  `json:"state_serial"`
+	// Source is the configuration the plan was made for, so apply can
+	// say whether a plan is for another one or its configuration
+	// changed. Added in 1.1.
+	Source *Source `json:"config,omitempty"`
 	// RefreshOnly marks a drift report (Drift): changes made outside
 	// hearth, not changes to make. Apply refuses it.
 	RefreshOnly bool     `json:"refresh_only,omitempty"`
@@ -179,7 +183,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, StateSerial: serial, Changes: []Change{}}
+	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, Source: SourceOf(cfg), StateSerial: serial, Changes: []Change{}}
 	byAddr := make(map[string]state.Resource, len(resources))
 	for _, r := range resources {
 		byAddr[r.Address] = r

@@ -3,11 +3,13 @@ package plan_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +113,7 @@ func (f *fixture) mustPlan() *plan.Plan {
 }
 
 func (f *fixture) apply(p *plan.Plan) (plan.Result, error) {
-	return plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash, Who: "test"})
+	return plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash, Source: plan.SourceOf(f.cfg), Who: "test"})
 }
 
 func (f *fixture) mustApply(p *plan.Plan) plan.Result {
@@ -364,6 +366,63 @@ func TestStalePlan(t *testing.T) {
 	}
 }
 
+// TestPlanForOtherConfiguration: apply tells a plan made for another
+// configuration (another directory, other communities) from one whose
+// configuration changed since, and names the files that differ.
+func TestPlanForOtherConfiguration(t *testing.T) {
+	f := newFixture(t, base)
+	p := f.mustPlan()
+	if p.Source == nil || p.Source.Dir != f.dir || len(p.Source.Files) != 1 || p.Source.Communities[0] != "community.c" {
+		t.Fatalf("source: %+v", p.Source)
+	}
+
+	other := newFixture(t, strings.Replace(base, `"Testing plans"`, `"Other plans"`, 1))
+	_, err := other.apply(p)
+	var mm *plan.ConfigMismatchError
+	if !errors.As(err, &mm) || !mm.Other || !errors.Is(err, plan.ErrStale) {
+		t.Fatalf("a plan from another directory: %v", err)
+	}
+	for _, want := range []string{"made for a different configuration, in " + f.dir, "this one is in " + other.dir, "main.hcl changed", "run hearth plan for this configuration"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+
+	// The same directory with none of the plan's communities: another
+	// project checked out at the same path.
+	f.write(strings.Replace(base, `community "c"`, `community "d"`, 1))
+	_, err = f.apply(p)
+	if !errors.As(err, &mm) || !mm.Other || !strings.Contains(err.Error(), "for community.c (this one has community.d; files differ: main.hcl changed)") {
+		t.Fatalf("a plan for other communities: %v", err)
+	}
+
+	// The same configuration, edited and with a file added: changed.
+	f.write(strings.Replace(base, `"Hello"`, `"Welcome"`, 1))
+	if err := os.WriteFile(filepath.Join(f.dir, "more.hcl"), []byte("locals {\n  x = 1\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.write(strings.Replace(base, `"Hello"`, `"Welcome"`, 1))
+	_, err = f.apply(p)
+	if !errors.As(err, &mm) || mm.Other || !errors.Is(err, plan.ErrStale) {
+		t.Fatalf("a changed configuration: %v", err)
+	}
+	if want := "the configuration changed since the plan was made (files differ: main.hcl changed, more.hcl added): run hearth plan again"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("%q lacks %q", err, want)
+	}
+
+	// Same files, another hash: the variable values differ.
+	_, err = plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{ConfigHash: "other", Source: p.Source})
+	if err == nil || !strings.Contains(err.Error(), "same files, other variable values") {
+		t.Fatalf("other variable values: %v", err)
+	}
+
+	// A plan saved before 1.1 has no source: the general message.
+	p.Source = nil
+	if _, err = f.apply(p); err == nil || !strings.Contains(err.Error(), "the configuration changed since the plan was made") || errors.As(err, &mm) {
+		t.Fatalf("a plan without its source: %v", err)
+	}
+}
+
 func TestLockHeld(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, base)
@@ -489,7 +548,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := p.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"format_version": "1.0"`, `"config_hash": "` + f.cfg.Hash + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
+	for _, want := range []string{`"format_version": "1.1"`, `"config_hash": "` + f.cfg.Hash + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
 		if !strings.Contains(b.String(), want) {
 			t.Fatalf("JSON lacks %s:\n%s", want, b.String())
 		}
@@ -501,6 +560,79 @@ func TestJSONRoundTrip(t *testing.T) {
 	f.mustApply(q)
 	if _, err := plan.Read(strings.NewReader(`{"format_version":"2.0"}`)); err == nil {
 		t.Fatal("a plan of format 2.0 was read")
+	}
+	if _, err := plan.Read(strings.NewReader(`{"resources": [], "serial": 0}`)); err == nil || !strings.Contains(err.Error(), "not a hearth plan") {
+		t.Fatalf("another JSON document: %v", err)
+	}
+}
+
+// TestJSONTypes: numbers and booleans are JSON numbers and booleans in
+// before and after, as a machine reader expects, and Read takes them
+// (and the all-string values of older plans) back as the same plan.
+func TestJSONTypes(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Welcome"`, 1))
+	p := f.mustPlan()
+	var b bytes.Buffer
+	if err := p.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Changes []struct {
+			Address       string
+			Before, After map[string]any
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, c := range doc.Changes {
+		switch c.Address {
+		case "community.c.channel.general":
+			for _, attrs := range []map[string]any{c.Before, c.After} {
+				if pos, ok := attrs["position"].(float64); !ok || pos != 0 {
+					t.Errorf("position is %#v, want the number 0", attrs["position"])
+				}
+				if priv, ok := attrs["private"].(bool); !ok || priv {
+					t.Errorf("private is %#v, want the boolean false", attrs["private"])
+				}
+			}
+			if c.After["topic"] != "Welcome" {
+				t.Errorf("topic is %#v", c.After["topic"])
+			}
+			seen++
+		case "community.c.role.mod":
+			if h, ok := c.After["hoist"].(bool); !ok || h {
+				t.Errorf("hoist is %#v, want the boolean false", c.After["hoist"])
+			}
+			if perms, ok := c.After["permissions"].(string); !ok || perms != "kick_members,manage_messages" {
+				t.Errorf("permissions are %#v", c.After["permissions"])
+			}
+			seen++
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("the plan lacks the channel or the role:\n%s", b.String())
+	}
+	q, err := plan.Read(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(q.Changes, p.Changes) {
+		t.Fatalf("read back:\n%+v\nwant\n%+v", q.Changes, p.Changes)
+	}
+	// A plan saved before values were typed still reads.
+	old := strings.NewReplacer(`"position": 0`, `"position": "0"`, `"private": false`, `"private": "false"`).Replace(b.String())
+	if old == b.String() {
+		t.Fatal("no typed value to rewrite")
+	}
+	if q, err = plan.Read(strings.NewReader(old)); err != nil || !reflect.DeepEqual(q.Changes, p.Changes) {
+		t.Fatalf("a plan with string values: %v", err)
+	}
+	if _, err := plan.Read(strings.NewReader(`{"format_version":"1.0","changes":[{"address":"a","after":{"x":[1]}}]}`)); err == nil {
+		t.Fatal("a list value was read")
 	}
 }
 

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -238,6 +239,10 @@ func Read(r io.Reader) (*Plan, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("not a hearth plan: %w", err)
 	}
+	if p.FormatVersion == "" {
+		// Some other JSON document, such as hearth state list -json.
+		return nil, errors.New("not a hearth plan: it has no format_version (make one with hearth plan -out FILE)")
+	}
 	if major, _, _ := strings.Cut(p.FormatVersion, "."); major != "1" {
 		return nil, fmt.Errorf("the plan has format version %q; this hearth reads 1.x", p.FormatVersion)
 	}
@@ -273,4 +278,51 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 	fmt.Fprintf(&b, "\n%s %d changed, %d deleted outside hearth. Run hearth plan to see what apply would do about it.\n", paint(bold, "Drift:"), p.Summary.Change, p.Summary.Destroy)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// changeJSON is Change as written: before and after with their JSON
+// types (a position a number, private a boolean), as a reader of the
+// document expects.
+type changeJSON struct {
+	changeFields
+	Before map[string]any `json:"before"`
+	After  map[string]any `json:"after"`
+}
+
+// changeFields has Change's fields without its methods, so the
+// methods below can encode them without calling themselves.
+type changeFields Change
+
+// MarshalJSON writes the change with typed attribute values.
+func (c Change) MarshalJSON() ([]byte, error) {
+	return json.Marshal(changeJSON{changeFields(c), platform.JSONAttrs(c.Kind, c.Before), platform.JSONAttrs(c.Kind, c.After)})
+}
+
+// UnmarshalJSON reads a change written by MarshalJSON, or by a hearth
+// that wrote every value as a string.
+func (c *Change) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		changeFields
+		Before json.RawMessage `json:"before"`
+		After  json.RawMessage `json:"after"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*c = Change(raw.changeFields)
+	var err error
+	if c.Before, err = attrsOf(raw.Before); err != nil {
+		return fmt.Errorf("%s: before: %w", c.Address, err)
+	}
+	if c.After, err = attrsOf(raw.After); err != nil {
+		return fmt.Errorf("%s: after: %w", c.Address, err)
+	}
+	return nil
+}
+
+func attrsOf(m json.RawMessage) (platform.Attrs, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return platform.JSONAttrsOf(m)
 }
