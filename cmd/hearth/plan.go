@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -95,8 +96,10 @@ asks for confirmation ("yes"); -auto-approve skips the question, which is
 required when standard input is not a terminal. With PLANFILE (from
 'hearth plan -out') it applies exactly that plan, whole, and refuses it
 when it was made for another configuration, or the configuration or
-state changed since it was made (it says which); -target goes
-in the 'hearth plan -target ADDR -out FILE' that makes it.
+state changed since it was made (it says which). Without DIR, a saved
+plan applies to the directory it was made in, if it is still there, else
+the current one. -target goes in the 'hearth plan -target ADDR -out FILE'
+that makes it.
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
@@ -386,20 +389,24 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth apply: -target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE\n", planFile)
 		return 1
 	}
-	sess, ok := openPlanSession(ctx, s, "apply", dir, vf, false)
-	if !ok {
-		return 1
-	}
-	defer sess.close()
 	var p *plan.Plan
 	var err error
-	held := ""
 	if planFile != "" {
 		if p, err = loadPlan(planFile); err != nil {
 			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
 			return 1
 		}
-	} else {
+		if len(pos) == 1 {
+			dir = planDir(s, planFile, p)
+		}
+	}
+	sess, ok := openPlanSession(ctx, s, "apply", dir, vf, false)
+	if !ok {
+		return 1
+	}
+	defer sess.close()
+	held := ""
+	if planFile == "" {
 		// Plan and apply under one lock, so a second apply waits (or
 		// fails) before planning rather than applying a plan the first
 		// one made stale.
@@ -596,4 +603,22 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "Removed lock %s. Another apply may run now.\n", pos[0])
 	return 0
+}
+
+// planDir is the configuration a saved plan applies to when no DIR is
+// given: the directory it was made in, when that is still there and is
+// not the current one (a plan made with 'hearth plan -out p.plan site'
+// is applied with 'hearth apply p.plan'), else the current directory.
+func planDir(s *stdio, planFile string, p *plan.Plan) string {
+	if p.Source == nil || p.Source.Dir == "" {
+		return "."
+	}
+	if fi, err := os.Stat(p.Source.Dir); err != nil || !fi.IsDir() {
+		return "."
+	}
+	if cwd, err := filepath.Abs("."); err == nil && cwd == p.Source.Dir {
+		return "."
+	}
+	fmt.Fprintf(s.out, "Applying %s to the configuration it was made for, in %s.\n", planFile, p.Source.Dir)
+	return p.Source.Dir
 }
