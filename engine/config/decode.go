@@ -369,10 +369,12 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	if a := b.attr("capacity"); a != nil && c.Capacity < 0 {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid capacity", "capacity must be 0 (no limit) or more.")
 	}
+	var pins []*hcl.Attribute // pin_house_rules = true, checked against the platform
 	if a := b.attr("platform"); a != nil {
 		l.later = append(l.later, func() {
 			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
 				c.Platform = p
+				l.checkPins(p, pins)
 			}
 		})
 	}
@@ -384,6 +386,9 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		cs := l.open(cb, spec.block("channel"))
 		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
+		if ch.PinHouseRules {
+			pins = append(pins, cs.attr("pin_house_rules"))
+		}
 		c.Channels = append(c.Channels, ch)
 	}
 	seen = map[string]hcl.Range{}
@@ -406,6 +411,18 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
 	}
 	l.cfg.Communities = append(l.cfg.Communities, c)
+}
+
+// checkPins refuses pin_house_rules = true on a platform that cannot pin
+// messages: the plan would show a pin that every apply fails to make.
+func (l *loader) checkPins(p *Platform, pins []*hcl.Attribute) {
+	why := l.opts.Platforms[p.Type].NoPins
+	if why == "" {
+		return
+	}
+	for _, a := range pins {
+		l.errorf(a.Expr.Range().Ptr(), "Unsupported on this platform", "%s cannot pin messages: %s. Remove pin_house_rules, or set it to false.", p.Addr(), why)
+	}
 }
 
 var (

@@ -34,6 +34,10 @@ type PlatformSpec struct {
 	Doc     string
 	Example string
 	Attrs   []Attr
+	// NoPins, when set, says why the platform cannot pin messages;
+	// validate then refuses pin_house_rules = true on its channels, which
+	// no apply could carry out.
+	NoPins string
 }
 
 // Options are what a load needs besides the directory.
