@@ -392,6 +392,8 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		if re.Message != nil {
 			code, text = re.Message.Code, re.Message.Message
 		}
+		// Discord's own text may repeat the status ("401: Unauthorized").
+		text = strings.TrimPrefix(text, strconv.Itoa(re.Response.StatusCode)+": ")
 		if fields := formErrors(re.ResponseBody); fields != "" {
 			text += ": " + fields
 		}
@@ -404,6 +406,8 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 			return fmt.Errorf("%w: %v", platform.ErrConflict, detail)
 		case st == http.StatusBadRequest:
 			return fmt.Errorf("%w: %v", platform.ErrInvalid, detail)
+		case st == http.StatusUnauthorized:
+			return platform.Permanent(fmt.Errorf("%v; Discord refuses the bot token: copy it again (Developer Portal, Bot, Reset Token)", detail))
 		case st >= 500:
 			return platform.Temporary(detail, 0)
 		default:

@@ -188,6 +188,11 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	c := &Conn{b: b, api: apiURL, token: token, client: client, log: log, chats: chats, poll: poll,
 		listen: listen, hookURL: hookURL, secret: secret, keys: a.ledgers.Get(token+"\x00"+apiURL, nil)}
 	me, err := b.GetMe(ctx)
+	if errors.Is(err, bot.ErrorUnauthorized) || errors.Is(err, bot.ErrorNotFound) {
+		// The Bot API answers a wrong or revoked token with 401, and one
+		// not shaped like a token with 404.
+		return nil, fmt.Errorf("telegram: checking the bot token: %w; Telegram does not know this token: copy it again from @BotFather (/token)", classify("getMe", err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("telegram: checking the bot token: %w", classify("getMe", err))
 	}
