@@ -88,6 +88,10 @@ import {
   to = "community.explorers"
   id = "1100000000000000001" # the server (guild) id
 }`,
+		Unsupported: map[string]string{
+			"channel.purpose": "a Discord channel has no purpose apart from its topic; use topic",
+			"channel.color":   "a Discord channel has no color",
+		},
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's token (Developer Portal, Bot, Reset Token). Give it from a sensitive variable."},
 			{Name: "public_key", Kind: config.KindSetting, Doc: "The application's public key (Developer Portal, General Information), hex; needed to verify interactions."},

@@ -68,9 +68,9 @@ const DefaultPageSize = 50
 // Spec describes the settings of a discourse platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type:   Type,
-		Doc:    "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions and badge grants, and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
-		NoPins: "hearth does not manage pinned topics on Discourse",
+		Type:        Type,
+		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions and badge grants, and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
+		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
 		Example: `platform "discourse" "forum" {
   url            = "https://forum.example.org"
   api_key        = var.discourse_api_key
