@@ -88,6 +88,10 @@ import {
   to = "community.explorers"
   id = "1100000000000000001" # the server (guild) id
 }`,
+		Unsupported: map[string]string{
+			"channel.purpose": "a Discord channel has no purpose apart from its topic; use topic",
+			"channel.color":   "a Discord channel has no color",
+		},
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's token (Developer Portal, Bot, Reset Token). Give it from a sensitive variable."},
 			{Name: "public_key", Kind: config.KindSetting, Doc: "The application's public key (Developer Portal, General Information), hex; needed to verify interactions."},
@@ -392,6 +396,8 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		if re.Message != nil {
 			code, text = re.Message.Code, re.Message.Message
 		}
+		// Discord's own text may repeat the status ("401: Unauthorized").
+		text = strings.TrimPrefix(text, strconv.Itoa(re.Response.StatusCode)+": ")
 		if fields := formErrors(re.ResponseBody); fields != "" {
 			text += ": " + fields
 		}
@@ -404,6 +410,8 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 			return fmt.Errorf("%w: %v", platform.ErrConflict, detail)
 		case st == http.StatusBadRequest:
 			return fmt.Errorf("%w: %v", platform.ErrInvalid, detail)
+		case st == http.StatusUnauthorized:
+			return platform.Permanent(fmt.Errorf("%v; Discord refuses the bot token: copy it again (Developer Portal, Bot, Reset Token)", detail))
 		case st >= 500:
 			return platform.Temporary(detail, 0)
 		default:

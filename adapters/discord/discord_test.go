@@ -49,6 +49,10 @@ func TestOpenRefusesABadToken(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-secret-token") {
 		t.Errorf("the error shows the token: %v", err)
 	}
+	// Discord's "401: Unauthorized" is said once, with what to do.
+	if msg := err.Error(); !strings.Contains(msg, "401 Unauthorized (code 0); Discord refuses the bot token") || strings.Contains(msg, "401 401") {
+		t.Errorf("open with a bad token: %v; want Discord's answer once and a hint", err)
+	}
 	_, err = discord.New().Open(bg, platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{"api_url": cty.StringVal(f.APIURL())}})
 	if !errors.Is(err, platform.ErrInvalid) {
 		t.Errorf("open without a token: %v; want ErrInvalid", err)

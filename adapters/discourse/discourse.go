@@ -68,8 +68,9 @@ const DefaultPageSize = 50
 // Spec describes the settings of a discourse platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
-		Doc:  "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions and badge grants, and webhooks for what members do. Needs an admin API key.",
+		Type:        Type,
+		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions and badge grants, and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
+		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
 		Example: `platform "discourse" "forum" {
   url            = "https://forum.example.org"
   api_key        = var.discourse_api_key
@@ -242,19 +243,24 @@ func (c *Conn) retry(ctx context.Context, call func() error) error {
 			return err
 		}
 		c.log.Info("discourse rate limit; waiting", "retry_after", rl.After)
-		if c.a.Sleep != nil {
-			err = c.a.Sleep(ctx, rl.After)
-		} else {
-			t := time.NewTimer(rl.After)
-			select {
-			case <-ctx.Done():
-				err = ctx.Err()
-			case <-t.C:
-			}
-			t.Stop()
-		}
-		if err != nil {
+		if err := c.sleep(ctx, rl.After); err != nil {
 			return err
 		}
+	}
+}
+
+// sleep waits d or until ctx ends. Its error is only the context's: a
+// rate limit waited out is not a failure.
+func (c *Conn) sleep(ctx context.Context, d time.Duration) error {
+	if c.a.Sleep != nil {
+		return c.a.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }

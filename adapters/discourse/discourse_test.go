@@ -380,3 +380,19 @@ func TestCategoryColor(t *testing.T) {
 		t.Errorf("back to the default: %+v, %v", up.Object, err)
 	}
 }
+
+// TestRateLimitWaitedWithTimer: without a Sleep hook (as in hearth plan
+// and apply), a 429 is waited out with a timer and the call is made
+// again, rather than the waited-out limit failing the read.
+func TestRateLimitWaitedWithTimer(t *testing.T) {
+	f := discoursetest.New(t)
+	c := open(t, discourse.New(), f, nil)
+	f.RateLimit("GET /site.json", 0, 0)
+	before := f.Calls("GET /site.json")
+	if _, err := platform.ReadAll(ctx, c, platform.ReadRequest{Kind: platform.KindChannel, Community: forum(f)}); err != nil {
+		t.Fatalf("read after two 429s: %v", err)
+	}
+	if n := f.Calls("GET /site.json") - before; n != 3 {
+		t.Errorf("read made %d calls; want 3 (two 429s, then the answer)", n)
+	}
+}

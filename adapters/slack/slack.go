@@ -232,6 +232,10 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	}
 	auth, err := c.api.AuthTestContext(ctx)
 	if err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && refusedToken[se.Err] {
+			return nil, fmt.Errorf("%w; Slack refuses the token: copy the Bot User OAuth Token (xoxb-...) again from the app's OAuth & Permissions page", wrap("auth.test", err))
+		}
 		return nil, wrap("auth.test", err)
 	}
 	if auth.TeamID != c.team {
@@ -240,6 +244,10 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	c.botUser = auth.UserID
 	return c, nil
 }
+
+// refusedToken are Slack's answers to a token that is wrong, revoked or
+// of a deactivated account.
+var refusedToken = map[string]bool{"invalid_auth": true, "not_authed": true, "token_revoked": true, "token_expired": true, "account_inactive": true}
 
 // Close ends the connection; later calls fail.
 func (c *Conn) Close() error {

@@ -105,7 +105,7 @@ func TestOpen(t *testing.T) {
 		want string
 	}{
 		{"no token", map[string]cty.Value{"team_id": cty.StringVal(f.TeamID), "api_url": cty.StringVal(f.URL)}, "token is empty"},
-		{"wrong token", map[string]cty.Value{"token": cty.StringVal("xoxb-wrong-secret").Mark(config.Sensitive), "team_id": cty.StringVal(f.TeamID), "api_url": cty.StringVal(f.URL)}, "invalid_auth"},
+		{"wrong token", map[string]cty.Value{"token": cty.StringVal("xoxb-wrong-secret").Mark(config.Sensitive), "team_id": cty.StringVal(f.TeamID), "api_url": cty.StringVal(f.URL)}, "slack auth.test: invalid_auth; Slack refuses the token: copy the Bot User OAuth Token"},
 		{"other workspace", map[string]cty.Value{"token": cty.StringVal(f.Token).Mark(config.Sensitive), "team_id": cty.StringVal("T999"), "api_url": cty.StringVal(f.URL)}, "not team_id T999"},
 		{"listen without secret", map[string]cty.Value{"token": cty.StringVal(f.Token).Mark(config.Sensitive), "team_id": cty.StringVal(f.TeamID), "api_url": cty.StringVal(f.URL), "events_listen": cty.StringVal(":0")}, "without signing_secret"},
 	} {

@@ -83,6 +83,16 @@ import {
   to = "community.explorers"
   id = "-1001234567890"
 }`,
+		Unsupported: map[string]string{
+			"channel.topic":    "a Telegram community has one channel, the group itself, which has no topic of its own; set the community's purpose (the group's description)",
+			"channel.purpose":  "a Telegram community has one channel, the group itself, which has no purpose of its own; set the community's purpose (the group's description)",
+			"channel.color":    "a Telegram group has no color",
+			"channel.category": "a Telegram group has no category",
+			"channel.private":  "a Telegram group's privacy is not a channel setting",
+			"role.color":       "Telegram roles (administrator rights) have no color",
+			"role.hoist":       "Telegram roles (administrator rights) are not listed apart",
+			"role.mentionable": "Telegram roles (administrator rights) cannot be mentioned",
+		},
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's token from @BotFather (123456:ABC-...). Give it from a sensitive variable."},
 			{Name: "chats", Kind: config.KindStringList, Doc: "Ids of the groups hearth manages (-100...); the Bot API cannot list a bot's chats."},
@@ -188,6 +198,11 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	c := &Conn{b: b, api: apiURL, token: token, client: client, log: log, chats: chats, poll: poll,
 		listen: listen, hookURL: hookURL, secret: secret, keys: a.ledgers.Get(token+"\x00"+apiURL, nil)}
 	me, err := b.GetMe(ctx)
+	if errors.Is(err, bot.ErrorUnauthorized) || errors.Is(err, bot.ErrorNotFound) {
+		// The Bot API answers a wrong or revoked token with 401, and one
+		// not shaped like a token with 404.
+		return nil, fmt.Errorf("telegram: checking the bot token: %w; Telegram does not know this token: copy it again from @BotFather (/token)", classify("getMe", err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("telegram: checking the bot token: %w", classify("getMe", err))
 	}

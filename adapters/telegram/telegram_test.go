@@ -39,6 +39,9 @@ func TestOpenKeepsTheTokenSecret(t *testing.T) {
 	if err == nil || !platform.IsPermanent(err) || strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("a wrong token: %v; want a permanent error without the token", err)
 	}
+	if err == nil || !strings.Contains(err.Error(), "Unauthorized; Telegram does not know this token: copy it again from @BotFather") {
+		t.Errorf("a wrong token: %v; want Telegram's answer and where to get the token", err)
+	}
 	// Nothing listens on port 1: a network error, which must not show
 	// the URL (it holds the token).
 	_, err = telegram.New().Open(bg, platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,6 +106,12 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 			return 1
 		}
 		explainBlock(w, &config.Block{Type: "platform", Labels: []string{`"` + spec.Type + `"`, "name"}, Doc: spec.Doc, Example: spec.Example, Attrs: spec.Attrs}, "platform")
+		if len(spec.Unsupported) > 0 {
+			fmt.Fprintln(w, "\nChannel and role settings validate refuses on this platform:")
+			for _, k := range slices.Sorted(maps.Keys(spec.Unsupported)) {
+				fmt.Fprintf(w, "  %-24s %s\n", k, spec.Unsupported[k])
+			}
+		}
 		return 0
 	}
 	if topic == "test" || strings.HasPrefix(topic, "test.") {

@@ -369,10 +369,12 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	if a := b.attr("capacity"); a != nil && c.Capacity < 0 {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid capacity", "capacity must be 0 (no limit) or more.")
 	}
+	var set []setting // channel and role settings, checked against the platform
 	if a := b.attr("platform"); a != nil {
 		l.later = append(l.later, func() {
 			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
 				c.Platform = p
+				l.checkSupported(p, set)
 			}
 		})
 	}
@@ -384,6 +386,8 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		cs := l.open(cb, spec.block("channel"))
 		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
+		set = append(set, settings(cs, "channel", []bool{ch.Topic != "", ch.Purpose != "", ch.Color != "", ch.Category != "", ch.Private, ch.PinHouseRules},
+			"topic", "purpose", "color", "category", "private", "pin_house_rules")...)
 		c.Channels = append(c.Channels, ch)
 	}
 	seen = map[string]hcl.Range{}
@@ -398,6 +402,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		if r.Title == "" {
 			r.Title = r.Name
 		}
+		set = append(set, settings(rs, "role", []bool{r.Color != "", r.Hoist, r.Mentionable}, "color", "hoist", "mentionable")...)
 		c.Roles = append(c.Roles, r)
 	}
 	l.decodeLadder(c, b, spec)
@@ -406,6 +411,38 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
 	}
 	l.cfg.Communities = append(l.cfg.Communities, c)
+}
+
+// setting is a channel or role attribute set to something other than
+// its default, as "channel.purpose".
+type setting struct {
+	key  string
+	attr *hcl.Attribute
+}
+
+// settings lists the attributes among names whose value is not the
+// default (on[i] true), in the order given.
+func settings(b *body, block string, on []bool, names ...string) []setting {
+	var out []setting
+	for i, n := range names {
+		if a := b.attr(n); on[i] && a != nil {
+			out = append(out, setting{block + "." + n, a})
+		}
+	}
+	return out
+}
+
+// checkSupported refuses settings the community's platform cannot hold,
+// such as a purpose on Discord or a pin on Discourse: the plan would show
+// a change that every apply fails to make.
+func (l *loader) checkSupported(p *Platform, set []setting) {
+	no := l.opts.Platforms[p.Type].Unsupported
+	for _, s := range set {
+		if why, ok := no[s.key]; ok {
+			block, attr, _ := strings.Cut(s.key, ".")
+			l.errorf(s.attr.Expr.Range().Ptr(), "Unsupported on this platform", "%s: %s. Remove %s from the %s block.", p.Addr(), why, attr, block)
+		}
+	}
 }
 
 var (

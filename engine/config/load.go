@@ -34,6 +34,11 @@ type PlatformSpec struct {
 	Doc     string
 	Example string
 	Attrs   []Attr
+	// Unsupported names channel and role settings the platform cannot
+	// hold ("channel.purpose", "role.color", "channel.pin_house_rules"),
+	// each with why. validate refuses them when set to anything but
+	// their default: every apply would fail on them.
+	Unsupported map[string]string
 }
 
 // Options are what a load needs besides the directory.

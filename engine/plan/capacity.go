@@ -48,7 +48,7 @@ func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, 
 		}
 		members, source := 0, ""
 		if conn, ok := conns[co.Platform]; ok {
-			rd, err := platform.Require[platform.Reader](conn, co.Platform)
+			rd, err := reader(conn, co.Platform)
 			if err != nil && !errors.Is(err, platform.ErrUnsupported) {
 				return nil, nil, err
 			}

@@ -502,7 +502,7 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 		if !ok {
 			return nil, fmt.Errorf("state has objects on %s, which the configuration no longer has; add the platform block back to change or delete them", paddr)
 		}
-		rd, err := platform.Require[platform.Reader](conn, paddr)
+		rd, err := reader(conn, paddr)
 		if err != nil {
 			return nil, err
 		}

@@ -962,3 +962,44 @@ Plan: 1 to add, 1 to change, 0 to destroy.
 		t.Errorf("text plan:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+// limitedReads is a platform that answers its first reads with a short
+// 429, as Discord and Telegram do when a bucket is spent.
+type limitedReads struct {
+	*local.Conn
+	left *int
+}
+
+func (l limitedReads) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
+	if *l.left > 0 {
+		*l.left--
+		return platform.ReadResponse{}, &platform.RateLimitError{After: 10 * time.Millisecond, Err: errors.New("429")}
+	}
+	return l.Conn.Read(ctx, req)
+}
+
+// A rate limit while plan reads is waited out, as apply waits out one
+// on a change; a long one still fails the plan, naming the delay.
+func TestRateLimitedReadWaitedOut(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	left := 3
+	f.conns["platform.local.main"] = limitedReads{f.conns["platform.local.main"].(*local.Conn), &left}
+	if got := actions(f.mustPlan()); got != "" || left != 0 {
+		t.Errorf("plan after three 429s: %q, %d left; want no changes", got, left)
+	}
+	if _, err := plan.Drift(context.Background(), f.cfg, f.store, f.conns); err != nil {
+		t.Errorf("drift: %v", err)
+	}
+	f.conns["platform.local.main"] = hourLimit{f.conns["platform.local.main"].(limitedReads).Conn}
+	var rl *platform.RateLimitError
+	if _, err := f.plan(plan.Options{}); !errors.As(err, &rl) || rl.After != time.Hour {
+		t.Errorf("plan under an hour's limit: %v; want the rate limit", err)
+	}
+}
+
+type hourLimit struct{ *local.Conn }
+
+func (h hourLimit) Read(context.Context, platform.ReadRequest) (platform.ReadResponse, error) {
+	return platform.ReadResponse{}, &platform.RateLimitError{After: time.Hour}
+}

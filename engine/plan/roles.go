@@ -83,7 +83,7 @@ func roleSync(ctx context.Context, cfg *config.Config, members Members, byAddr m
 		if !ok {
 			return nil, 0, fmt.Errorf("%s is not open", co.Platform)
 		}
-		rd, err := platform.Require[platform.Reader](conn, co.Platform)
+		rd, err := reader(conn, co.Platform)
 		if err != nil {
 			return nil, 0, err
 		}

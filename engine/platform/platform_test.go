@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -380,6 +381,12 @@ func TestRegistry(t *testing.T) {
 	_, err = r.Open(context.Background(), &config.Platform{Type: "a", Name: "main"}, "", nil)
 	if err == nil || !strings.Contains(err.Error(), "platform.a.main") {
 		t.Errorf("open error should name the block: %v", err)
+	}
+	// A block read from a file is named with its file and line, where
+	// the setting or token to fix is.
+	p := &config.Platform{Type: "a", Name: "main", DeclRange: hcl.Range{Filename: "club/main.hcl", Start: hcl.Pos{Line: 12}}}
+	if _, err := r.Open(context.Background(), p, "", nil); err == nil || err.Error() != "platform.a.main (club/main.hcl:12): cannot open" {
+		t.Errorf("open error: %v; want the block's file and line", err)
 	}
 }
 

@@ -76,7 +76,16 @@ func (r *Registry) Open(ctx context.Context, p *config.Platform, dir string, log
 	}
 	c, err := a.Open(ctx, OpenRequest{Name: p.Name, Settings: p.Settings, Dir: dir, Logger: log.With("platform", p.Addr())})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.Addr(), err)
+		return nil, fmt.Errorf("%s%s: %w", p.Addr(), where(p), err)
 	}
 	return c, nil
+}
+
+// where is " (FILE:LINE)" of the platform block, so a refused setting or
+// token can be found; empty for a block not read from a file.
+func where(p *config.Platform) string {
+	if p.DeclRange.Filename == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%s:%d)", p.DeclRange.Filename, p.DeclRange.Start.Line)
 }

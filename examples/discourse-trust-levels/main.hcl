@@ -15,7 +15,8 @@ hearth {
 
 # The local platform stands in for the forum so the example can be validated
 # and tried anywhere; a platform "discourse" block in its place runs it on a
-# forum (see the README).
+# forum (see the README), without pin_house_rules: Discourse pins are not
+# managed, and validate refuses it there.
 platform "local" "forum" {
   path      = ".hearth/local-platform.json"
   workspace = "Rivet Community Forum"
