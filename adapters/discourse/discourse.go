@@ -52,6 +52,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/single"
+	"github.com/hearth-community/hearth/adapters/internal/wait"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -249,18 +250,6 @@ func (c *Conn) retry(ctx context.Context, call func() error) error {
 	}
 }
 
-// sleep waits d or until ctx ends. Its error is only the context's: a
-// rate limit waited out is not a failure.
 func (c *Conn) sleep(ctx context.Context, d time.Duration) error {
-	if c.a.Sleep != nil {
-		return c.a.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.For(ctx, d, c.a.Sleep)
 }

@@ -55,6 +55,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/single"
+	"github.com/hearth-community/hearth/adapters/internal/wait"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -297,15 +298,5 @@ func (c *Conn) retry(ctx context.Context, method string, call func() error) erro
 }
 
 func (c *Conn) sleep(ctx context.Context, d time.Duration) error {
-	if c.a.Sleep != nil {
-		return c.a.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.For(ctx, d, c.a.Sleep)
 }

@@ -131,28 +131,10 @@ tier "one" {
 // steps that came due meanwhile go on at once.
 func TestPausedCampaignHoldsItsMembers(t *testing.T) {
 	src := func(paused bool) string {
-		return fmt.Sprintf(`
-campaign "welcome" {
-  community = community.c
-  enter_on  = "member.joined"
-  paused    = %v
-  step "hello" {
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-  step "later" {
-    wait = "2d"
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-}
+		return welcomeCampaign(paused) + `
 template "hi" {
   text = { en = "Hi" }
-}`, paused)
+}`
 	}
 	running, paused := load(t, src(false)), load(t, src(true))
 	ctx := context.Background()
@@ -290,28 +272,7 @@ template "hi" {
 }
 segment "talkers" { when = "count('message.posted', '30d') >= 1" }
 `
-	campaign := func(paused bool) string {
-		return fmt.Sprintf(`
-campaign "welcome" {
-  community = community.c
-  enter_on  = "member.joined"
-  paused    = %v
-  step "hello" {
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-  step "later" {
-    wait = "2d"
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-}`, paused)
-	}
-	without, running, paused := load(t, tmpl), load(t, tmpl+campaign(false)), load(t, tmpl+campaign(true))
+	without, running, paused := load(t, tmpl), load(t, tmpl+welcomeCampaign(false)), load(t, tmpl+welcomeCampaign(true))
 	if runtime.MemberRules(without) != runtime.MemberRules(running) {
 		t.Error("adding a running campaign changed the fingerprint: every stored member would be evaluated again")
 	}
@@ -340,4 +301,29 @@ campaign "welcome" {
 	if n != 1 || !slices.Equal(got, []string{"campaign welcome exit stopped"}) {
 		t.Fatalf("ann's recheck after the campaign was removed: %d members, %q; want her run stopped and nothing sent", n, got)
 	}
+}
+
+// welcomeCampaign is a two-step welcome, the second step two days on,
+// paused or not; it sends template.hi.
+func welcomeCampaign(paused bool) string {
+	return fmt.Sprintf(`
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  paused    = %v
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`, paused)
 }
