@@ -17,6 +17,7 @@ import (
 
 const memberUsage = `Usage: hearth member show [options] ID [DIR]
        hearth member why [options] ID ADDRESS [DIR]
+       hearth member eval [options] ID EXPRESSION [DIR]
        hearth member pardon [-rule NAME] [-url URL] ID [DIR]
 
 show prints what hearth knows about one member, from the configuration's
@@ -31,6 +32,12 @@ input it reads ("why is she in lurkers?"). With moderation (or
 moderation.NAME) it lists the member's live strikes and each moderation
 decision with its rule and evidence.
 
+eval runs any rule expression for the member, as a segment's or tier's
+rule would see it, and prints what it gives and the value of every input
+it reads: try a rule on real members before writing it into a block.
+With -event '{"type": ..., "attrs": {...}}' the expression may read
+'event' too, as an incentive's when does.
+
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
 Examples:
@@ -40,12 +47,18 @@ Examples:
   hearth member why u07 segment.lurkers examples/quickstart
   hearth member why -at 2026-12-01 u07 tier.core examples/quickstart
   hearth member why u07 moderation examples/moderated-community
+  hearth member eval u07 "count('message.posted', '30d')" examples/quickstart
+  hearth member eval u07 "member.points >= 100 && in_segment('active')" examples/quickstart
+  hearth member eval -event '{"type":"post.voted","attrs":{"vote":"up"}}' u07 "event.vote == 'up'" examples/stackexchange
   hearth member pardon -rule ads u07 examples/moderated-community
 `
 
 func runMember(ctx context.Context, s *stdio, args []string) int {
 	if len(args) > 0 && args[0] == "pardon" {
 		return runPardon(ctx, s, args[1:])
+	}
+	if len(args) > 0 && args[0] == "eval" {
+		return runMemberEval(ctx, s, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "show" && args[0] != "why") {
 		return groupUsage(s, args, memberUsage)

@@ -245,8 +245,9 @@ func (l *loader) lookup(parts []string, rng *hcl.Range) (any, string, string) {
 	return nil, "", ""
 }
 
-// compileAll compiles every rule now that every name is known.
-func (l *loader) compileAll() {
+// baseScope is what every rule may name: the event types, segments,
+// badges and tiers of the configuration.
+func (c *Config) baseScope() rules.Scope {
 	known := func(names []string) map[string]bool {
 		m := make(map[string]bool, len(names))
 		for _, n := range names {
@@ -255,19 +256,50 @@ func (l *loader) compileAll() {
 		return m
 	}
 	var segs, badges, tiers []string
-	for _, s := range l.cfg.Segments {
+	for _, s := range c.Segments {
 		segs = append(segs, s.Name)
 	}
-	for _, b := range l.cfg.Badges {
+	for _, b := range c.Badges {
 		badges = append(badges, b.Name)
 	}
-	for _, t := range l.cfg.Tiers {
+	for _, t := range c.Tiers {
 		tiers = append(tiers, t.Name)
 	}
-	base := rules.Scope{
-		EventTypes: known(sortedNames(l.cfg.EventTypes)), Segments: known(segs),
+	return rules.Scope{
+		EventTypes: known(sortedNames(c.EventTypes)), Segments: known(segs),
 		Badges: known(badges), Tiers: known(tiers),
 	}
+}
+
+// ExprScope is the scope of an expression tried out against this
+// configuration (hearth member eval): what a member rule may read, and
+// with eventType, what a rule listening to that type may read of
+// `event` too. Its result may be of any type.
+func (c *Config) ExprScope(eventType string) (rules.Scope, error) {
+	sc := c.baseScope()
+	sc.What, sc.Result = "expression", rules.Any
+	sc.NoEventHint = `Bind one with -event '{"type": "message.posted", "attrs": {...}}'.`
+	if eventType == "" {
+		return sc, nil
+	}
+	et, ok := c.EventTypes[eventType]
+	if !ok {
+		msg := fmt.Sprintf("no event type %q in the configuration", eventType)
+		if dym := rules.DidYouMean(eventType, sortedNames(c.EventTypes)); dym != "" {
+			msg += ". " + dym
+		}
+		return sc, errors.New(msg)
+	}
+	sc.Event = map[string]rules.AttrType{}
+	for k, t := range et.Attrs {
+		sc.Event[k] = t
+	}
+	return sc, nil
+}
+
+// compileAll compiles every rule now that every name is known.
+func (l *loader) compileAll() {
+	base := l.cfg.baseScope()
 	// eventScope is what `event` has in a rule listening to the types:
 	// the attributes every one of them has, since the rule runs on each.
 	// partial holds those only some have, for a better message.

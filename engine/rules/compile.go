@@ -34,10 +34,13 @@ const (
 	Bool Result = iota
 	String
 	Number
+	// Any takes whatever the expression gives: for trying an expression
+	// out (hearth member eval), never for a rule in a configuration.
+	Any
 )
 
 func (r Result) String() string {
-	return [...]string{"bool", "string", "number"}[r]
+	return [...]string{"bool", "string", "number", "value"}[r]
 }
 
 // Scope is what a rule may refer to.
@@ -52,6 +55,9 @@ type Scope struct {
 	Badges     map[string]bool
 	Tiers      map[string]bool
 	Result     Result
+	// NoEventHint replaces the hint for a rule without an event that
+	// reads `event`.
+	NoEventHint string
 }
 
 // Reads is what a compiled rule looks at.
@@ -730,8 +736,11 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 		name := reUnknownName.FindStringSubmatch(msg)[1]
 		e.To = from + len(name)
 		if name == "event" && scope.Event == nil {
-			e.Message = fmt.Sprintf("A %s has no event.", orRule(scope.What))
+			e.Message = fmt.Sprintf("%s %s has no event.", article(orRule(scope.What)), orRule(scope.What))
 			e.Hint = "It is evaluated over member state at any time, not on one event; react to events with an incentive or a campaign's enter_on."
+			if scope.NoEventHint != "" {
+				e.Hint = scope.NoEventHint
+			}
 			return e
 		}
 		e.Message = fmt.Sprintf("Unknown name %q.", name)
@@ -787,6 +796,14 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 		e.Message = upperFirst(strings.TrimSpace(msg)) + "."
 	}
 	return e
+}
+
+// article is "An" before a vowel, else "A".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "An"
+	}
+	return "A"
 }
 
 func orRule(what string) string {

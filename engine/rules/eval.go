@@ -131,6 +131,18 @@ func (e *Evaluator) Number(p *Program) (float64, error) {
 	return f, nil
 }
 
+// Value runs an expression compiled with Result Any.
+func (e *Evaluator) Value(p *Program) (any, error) {
+	if e.nowStale && p.Reads.Now {
+		e.env["now"], e.nowStale = e.now, false
+	}
+	out, err := e.vm.Run(p.program, e.env)
+	if err != nil {
+		return nil, &RunError{Source: p.Source, Err: err}
+	}
+	return out, nil
+}
+
 // RunError is a rule that failed while running, such as a division by
 // zero or a missing map key. The runtime counts it and treats the rule as
 // false; it never stops event processing.

@@ -3,11 +3,14 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -83,27 +86,68 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		if n.rule == nil || n.rule.Program == nil {
 			continue
 		}
-		p := n.rule.Program
-		e := Explanation{Rule: addr + "." + n.attr, Source: n.rule.Source,
-			At: fmt.Sprintf("%s:%d", shortPath(n.rule.Range.Filename), n.rule.Range.Start.Line)}
-		res, err := r.eval.Bool(p)
-		if err != nil {
-			e.Error = err.Error()
-		} else {
-			e.Result = res
-		}
-		for _, f := range p.Reads.Member {
-			e.Values = append(e.Values, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
-		}
-		for _, c := range p.Reads.Calls {
-			e.Values = append(e.Values, Value{Name: c.String(), Value: rules.CallValue(c, &r.ms)})
-		}
-		if p.Reads.Now {
-			e.Values = append(e.Values, Value{Name: "now", Value: now.UTC().Format(time.RFC3339)})
-		}
-		out = append(out, e)
+		at := fmt.Sprintf("%s:%d", shortPath(n.rule.Range.Filename), n.rule.Range.Start.Line)
+		out = append(out, r.explainBound(addr+"."+n.attr, at, n.rule.Program, now))
 	}
 	return out, nil
+}
+
+// explainBound runs p on what is bound and says what it gave and the
+// value of every input it read.
+func (r *Runtime) explainBound(rule, at string, p *rules.Program, now time.Time) Explanation {
+	e := Explanation{Rule: rule, Source: p.Source, At: at}
+	var res any
+	var err error
+	if p.Result == rules.Any {
+		res, err = r.eval.Value(p)
+	} else {
+		res, err = r.eval.Bool(p)
+	}
+	if err != nil {
+		e.Error = err.Error()
+	} else {
+		e.Result = res
+	}
+	for _, f := range p.Reads.Member {
+		e.Values = append(e.Values, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
+	}
+	for _, c := range p.Reads.Calls {
+		e.Values = append(e.Values, Value{Name: c.String(), Value: rules.CallValue(c, &r.ms)})
+	}
+	if p.Reads.Now {
+		e.Values = append(e.Values, Value{Name: "now", Value: now.UTC().Format(time.RFC3339)})
+	}
+	return e
+}
+
+// Eval runs an expression compiled against this configuration
+// (config.ExprScope) for member m at now, as the rules would see the
+// member then, with ev bound as `event` when given: hearth member eval.
+func (r *Runtime) Eval(m *state.Member, p *rules.Program, ev *events.Event, now time.Time) (Explanation, error) {
+	var view map[string]any
+	if ev != nil {
+		ti := r.typeOf(ev.Type)
+		plan := r.viewPlan(ev.Type, &ti.et, true)
+		var err error
+		if view, err = plan.Fill(make(map[string]any, 8), ev); err != nil {
+			return Explanation{}, err
+		}
+	}
+	w := r.newWork(context.Background(), nil)
+	r.bind(w, m, view, ev, now)
+	e := r.explainBound("expression", "", p, now)
+	if p.Reads.Event {
+		for _, k := range slices.Sorted(maps.Keys(view)) {
+			if p.Reads.EventWhole || slices.Contains(p.Reads.EventFields, k) {
+				v := view[k]
+				if t, ok := v.(time.Time); ok {
+					v = t.UTC().Format(time.RFC3339)
+				}
+				e.Values = append(e.Values, Value{Name: "event." + k, Value: v})
+			}
+		}
+	}
+	return e, nil
 }
 
 func memberField(m *rules.Member, name string) any {

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// runMemberEval is hearth member eval: an expression tried on one stored
+// member, as terraform console tries one on the state.
+func runMemberEval(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "member eval", memberUsage)
+	asJSON := fs.Bool("json", false, "Print JSON: the result, any error, and every input with its value.")
+	atFlag := fs.String("at", "", "Evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
+	eventFlag := fs.String("event", "", "Bind this event (JSON: type and attrs; id, member and at are filled in) as `event`, as a rule listening to its type sees it.")
+	vf := varFlags{readOnly: true}
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) < 2 || len(pos) > 3 {
+		fmt.Fprintf(s.err, "hearth member eval: give a member id, an expression and, optionally, the configuration directory.\nRun 'hearth member -h'.\n")
+		return 1
+	}
+	id, src, dir := pos[0], pos[1], "."
+	if len(pos) == 3 {
+		dir = pos[2]
+	}
+	at := time.Now().UTC()
+	if *atFlag != "" {
+		var err error
+		if at, err = parseTimeFlag(*atFlag); err != nil {
+			fmt.Fprintf(s.err, "hearth member eval: -at: %v\n", err)
+			return 1
+		}
+	}
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	var ev *events.Event
+	if *eventFlag != "" {
+		var err error
+		if ev, err = evalEvent(*eventFlag, id, at); err != nil {
+			fmt.Fprintf(s.err, "hearth member eval: -event: %v\n", err)
+			return 1
+		}
+	}
+	typ := ""
+	if ev != nil {
+		typ = ev.Type
+	}
+	scope, err := cfg.ExprScope(typ)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member eval: -event: %v\n", err)
+		return 1
+	}
+	prog, errs := rules.NewCompiler().Compile(src, scope)
+	if len(errs) > 0 {
+		writeExprErrors(s.err, src, errs)
+		return 1
+	}
+	m, viaDaemon, err := memberFromDaemon(ctx, s, cfg, id)
+	if !viaDaemon {
+		m, err = storedMember(ctx, cfg, id)
+	}
+	if errors.Is(err, state.ErrNotFound) {
+		fmt.Fprintf(s.err, "hearth member eval: no member %q in %s.\n", id, storeWhere(cfg))
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member eval: %v\n", err)
+		return 1
+	}
+	ex, err := runtime.New(cfg, nil).Eval(m, prog, ev, at)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member eval: -event: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(struct {
+			Member string `json:"member"`
+			At     string `json:"at"`
+			runtime.Explanation
+		}{m.ID, at.Format(time.RFC3339), ex})
+	} else {
+		printEval(s.out, m, at, ex)
+	}
+	if ex.Error != "" {
+		return 1
+	}
+	return 0
+}
+
+// evalEvent reads -event: an event as in an events file, with what a
+// try-out need not say filled in.
+func evalEvent(raw, member string, at time.Time) (*events.Event, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %v", err)
+	}
+	fill := func(k string, v any) {
+		if _, ok := fields[k]; !ok {
+			b, _ := json.Marshal(v)
+			fields[k] = b
+		}
+	}
+	fill("id", "eval")
+	fill("member", member)
+	fill("at", at.Format(time.RFC3339Nano))
+	b, _ := json.Marshal(fields)
+	ev, err := events.Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanation) {
+	fmt.Fprintf(w, "Member %s at %s:\n  %s\n", m.ID, at.Format("2006-01-02 15:04"), ex.Source)
+	if ex.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", ex.Error)
+	} else {
+		fmt.Fprintf(w, "  = %s\n", formatValue(ex.Result))
+	}
+	if len(ex.Values) > 0 {
+		fmt.Fprintln(w, "\n  reads:")
+		for _, v := range ex.Values {
+			if v.Value == nil && strings.Contains(v.Name, "…") {
+				continue // a call with computed arguments: its value is in the result
+			}
+			val := fmt.Sprint(v.Value)
+			if _, str := v.Value.(string); !str || val == "" {
+				val = formatValue(v.Value)
+			}
+			fmt.Fprintf(w, "    %-36s %s\n", v.Name, val)
+		}
+	}
+}
+
+// formatValue writes a result as it would be written in a rule: strings
+// quoted, times in RFC 3339.
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	case time.Duration:
+		return x.String()
+	case nil:
+		return "nil"
+	}
+	if b, err := json.Marshal(v); err == nil && (strings.HasPrefix(string(b), "[") || strings.HasPrefix(string(b), "{")) {
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+// writeExprErrors shows compile errors of an expression with a caret
+// under the part each is about, as validate shows a rule's.
+func writeExprErrors(w io.Writer, src string, errs []*rules.Error) {
+	fmt.Fprintln(w, "hearth member eval: the expression does not compile:")
+	for _, e := range errs {
+		from, to := max(0, min(e.From, len(src))), max(0, min(e.To, len(src)))
+		width := max(1, len([]rune(src[from:to])))
+		fmt.Fprintf(w, "\n  %s\n  %s%s\n  %s", src, strings.Repeat(" ", len([]rune(src[:from]))), strings.Repeat("^", width), e.Message)
+		if e.Hint != "" {
+			fmt.Fprintf(w, " %s", e.Hint)
+		}
+		fmt.Fprintln(w)
+	}
+}
