@@ -72,6 +72,14 @@ func Spec() config.PlatformSpec {
 		Type:        Type,
 		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions and badge grants, and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
 		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
+		Ignored: map[string]string{
+			"channel.purpose":  "a Discourse category has one description, which is the channel's topic",
+			"role.color":       "a Discourse group has no color",
+			"role.permissions": "a Discourse group's permissions are set per category in Discourse, not on the group",
+			"role.hoist":       "hearth does not manage how Discourse shows a group",
+			"role.mentionable": "hearth does not manage who may mention a Discourse group",
+			"role.position":    "Discourse groups have no order",
+		},
 		Example: `platform "discourse" "forum" {
   url            = "https://forum.example.org"
   api_key        = var.discourse_api_key

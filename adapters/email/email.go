@@ -12,7 +12,8 @@
 // The connection uses STARTTLS (security = "starttls", port 587, the
 // default) or implicit TLS (security = "tls", port 465); "none" is for a
 // relay on loopback only. With a username it authenticates with the best
-// mechanism the server offers over the encrypted connection.
+// mechanism the server offers over the encrypted connection; on a
+// loopback relay ("none") PLAIN and LOGIN too, after the challenge ones.
 //
 // SMTP cannot tell a repeat from a new message, so a Conn remembers the
 // keys it sent (the most recent maxKeys) and answers a repeat as a
@@ -303,7 +304,18 @@ func (c *Conn) client() (*gomail.Client, error) {
 	case "none":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	}
-	if c.s.username != "" {
+	switch {
+	case c.s.username != "" && c.s.security == "none":
+		// go-mail's autodiscovery never picks PLAIN or LOGIN without TLS,
+		// and a loopback relay (the only place "none" may point) mostly
+		// offers just those: every message failed with "autodiscover was
+		// not able to detect a supported authentication mechanism". The
+		// password does not leave the machine, so they are allowed here,
+		// after the mechanisms that never send it.
+		opts = append(opts, gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthSCRAMSHA256, gomail.SMTPAuthSCRAMSHA1,
+			gomail.SMTPAuthCramMD5, gomail.SMTPAuthPlainNoEnc, gomail.SMTPAuthLoginNoEnc),
+			gomail.WithUsername(c.s.username), gomail.WithPassword(c.s.password))
+	case c.s.username != "":
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
 			gomail.WithUsername(c.s.username), gomail.WithPassword(c.s.password))
 	}

@@ -123,6 +123,21 @@ func TestImplicitTLS(t *testing.T) {
 	}
 }
 
+// TestPlainLoopbackAuth: security = "none" is for a relay on loopback,
+// which mostly offers only PLAIN and LOGIN without TLS; a username and
+// password must work there (autodiscovery alone refused every message).
+func TestPlainLoopbackAuth(t *testing.T) {
+	t.Parallel()
+	mp := startMailpitMode(t, "none")
+	c := mp.open(t, mp.settings("none", nil))
+	if _, err := c.Mail(ctxBG, platform.MailRequest{Key: "k1", To: "ann@example.org", Subject: "Local relay", Text: "hi"}); err != nil {
+		t.Fatalf("Mail to a loopback relay with a password: %v", err)
+	}
+	if msgs := mp.messages(t); len(msgs) != 1 || msgs[0].Subject != "Local relay" {
+		t.Errorf("arrived %+v", msgs)
+	}
+}
+
 // TestFailures: the server's 4xx replies are temporary and 5xx
 // permanent, so the outbox retries only what may pass.
 func TestFailures(t *testing.T) {

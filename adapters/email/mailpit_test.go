@@ -54,6 +54,16 @@ const (
 // startMailpit runs mailpit with TLS (implicit when implicitTLS, else
 // required STARTTLS), password authentication and chaos enabled.
 func startMailpit(t *testing.T, implicitTLS bool) *mailpit {
+	if implicitTLS {
+		return startMailpitMode(t, "tls")
+	}
+	return startMailpitMode(t, "starttls")
+}
+
+// startMailpitMode runs mailpit as startMailpit does, with security
+// "tls", "starttls", or "none": plain text, taking a password without
+// TLS, as a relay on loopback does.
+func startMailpitMode(t *testing.T, mode string) *mailpit {
 	t.Helper()
 	testbin.Skip(t, "HEARTH_TEST_MAILPIT", "a real mailpit ("+mailpitModule+" "+mailpitVersion+", built once from the Go module proxy)")
 	bin := filepath.Join(testbin.Build(t, mailpitModule, mailpitVersion, "."), "mailpit")
@@ -67,10 +77,14 @@ func startMailpit(t *testing.T, implicitTLS bool) *mailpit {
 	smtpAddr, httpAddr := testbin.FreeAddr(t), testbin.FreeAddr(t)
 	args := []string{"--smtp", smtpAddr, "--listen", httpAddr, "--database", filepath.Join(dir, "mailpit.db"),
 		"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-auth-file", auth, "--enable-chaos", "--disable-version-check", "--quiet"}
-	if implicitTLS {
+	switch mode {
+	case "tls":
 		args = append(args, "--smtp-require-tls")
-	} else {
+	case "starttls":
 		args = append(args, "--smtp-require-starttls")
+	default:
+		args = []string{"--smtp", smtpAddr, "--listen", httpAddr, "--database", filepath.Join(dir, "mailpit.db"),
+			"--smtp-auth-file", auth, "--smtp-auth-allow-insecure", "--disable-version-check", "--quiet"}
 	}
 	testbin.Start(t, dir, filepath.Join(dir, "mailpit.log"), bin, args...)
 	host, port, _ := net.SplitHostPort(smtpAddr)

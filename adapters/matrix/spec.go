@@ -72,6 +72,10 @@ func Spec() config.PlatformSpec {
   homeserver   = "https://matrix.example.org"
   access_token = var.matrix_token
 }`,
+		Ignored: map[string]string{
+			"channel.purpose": "a Matrix room has one description, its topic",
+			"channel.color":   "a Matrix room has no color",
+		},
 		Attrs: []config.Attr{
 			{Name: "homeserver", Kind: config.KindSetting, Required: true, Doc: "Base URL of the homeserver's Client-Server API, such as https://matrix.example.org."},
 			{Name: "access_token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "Access token of the bot account; from a sensitive variable.", Example: "var.matrix_token"},

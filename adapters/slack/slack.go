@@ -85,6 +85,16 @@ func Spec() config.PlatformSpec {
   community      = "explorers"
   events_listen  = ":8790"
 }`,
+		Ignored: map[string]string{
+			"channel.color":    "a Slack channel has no color",
+			"channel.position": "Slack orders channels itself (each member sorts their sidebar)",
+			"channel.category": "Slack has no channel categories an app can set (sidebar sections are each member's own)",
+			"role.color":       "a Slack user group has no color",
+			"role.permissions": "a Slack user group carries no permissions",
+			"role.hoist":       "a Slack user group is not listed apart",
+			"role.mentionable": "every Slack user group can be mentioned by its handle",
+			"role.position":    "Slack user groups have no order",
+		},
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: channels:manage, channels:join, channels:read, groups:read, groups:write, channels:history, groups:history, chat:write, im:write, pins:read, pins:write, usergroups:read, usergroups:write, users:read, team:read."},
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},

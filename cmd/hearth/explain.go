@@ -112,6 +112,15 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 				fmt.Fprintf(w, "  %-24s %s\n", k, spec.Unsupported[k])
 			}
 		}
+		if len(spec.Ignored) > 0 {
+			fmt.Fprintln(w, "\nChannel and role settings this platform ignores (validate warns):")
+			for _, k := range slices.Sorted(maps.Keys(spec.Ignored)) {
+				fmt.Fprintf(w, "  %-24s %s\n", k, spec.Ignored[k])
+			}
+		}
+		if spec.OneChannel != "" {
+			fmt.Fprintf(w, "\nOne channel block per community: %s.\n", spec.OneChannel)
+		}
 		return 0
 	}
 	if topic == "test" || strings.HasPrefix(topic, "test.") {

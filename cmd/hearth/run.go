@@ -57,6 +57,12 @@ the state commit. Partitions move when replicas start and stop (a killed
 replica's after -bus-lease). 202 then means the stream holds the events.
 Put credentials in HEARTH_BUS_URL rather than on the command line.
 
+Logs go to stderr: -log-format json|text (default: text on a terminal,
+JSON otherwise) and -log-level debug|info|warn|error (default info), or
+HEARTH_LOG_FORMAT and HEARTH_LOG_LEVEL; a flag wins. At debug the daemon
+writes each batch committed, each outbox delivery try and each reload
+decision. Secrets are taken out of every line.
+
 A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
 /metrics; it is required when listening on anything but loopback.
 SIGTERM or Ctrl-C stops taking events, commits what was accepted and
@@ -67,6 +73,7 @@ The dashboard at http://ADDR/ shows all of this in a browser.
 Examples:
   hearth run examples/quickstart
   hearth run -events examples/quickstart/events.jsonl examples/quickstart
+  HEARTH_LOG_LEVEL=debug hearth run -log-format json examples/quickstart
   curl -X POST --data-binary @events.jsonl http://127.0.0.1:7341/v1/events
   HEARTH_API_TOKEN=s3cret hearth run -listen 0.0.0.0:7341 /etc/hearth
   hearth run -bus nats://127.0.0.1:4222 -listen 127.0.0.1:7342 /etc/hearth
@@ -119,9 +126,17 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	maxAhead := fs.Duration("max-ahead", daemon.DefaultMaxAhead, "How far past this machine's clock an event's time may be; events dated later are refused (422, reason future) wherever they come in.")
 	var vf varFlags
 	vf.register(fs)
+	var lf logFlags
+	lf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
+	}
+	log, err := lf.logger(s)
+	if err != nil {
+		// As a bad -max-ahead: exit 1, as every usage error of hearth.
+		fmt.Fprintf(s.err, "hearth run: %v.\n", err)
+		return 1
 	}
 	dir, ok := dirArg(pos, s, "run")
 	if !ok {
@@ -131,7 +146,6 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth run: -max-ahead must be more than 0, such as 5m or 1h.\n")
 		return 1
 	}
-	log := newLogger(s)
 	token, err := apiToken(s, *tokenFile)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth run: %v\n", err)
@@ -334,12 +348,9 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	fmt.Fprintf(s.out, "applied %s: %d events, %d duplicates, %d bad%s, in %s\n", path, res.Accepted, res.Duplicates, res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
 }
 
-// newLogger logs text on a terminal and JSON otherwise.
-func newLogger(s *stdio) *slog.Logger { return slog.New(logHandler(s, nil)) }
-
-// logHandler writes text on a terminal and JSON otherwise, to stderr.
+// logHandler writes text or JSON to stderr.
 // Durations are written as such ("1.5s"), not as JSON's nanoseconds.
-func logHandler(s *stdio, opts *slog.HandlerOptions) slog.Handler {
+func logHandler(s *stdio, opts *slog.HandlerOptions, asJSON bool) slog.Handler {
 	o := slog.HandlerOptions{}
 	if opts != nil {
 		o = *opts
@@ -355,10 +366,10 @@ func logHandler(s *stdio, opts *slog.HandlerOptions) slog.Handler {
 		return a
 	}
 	opts = &o
-	if s.errTTY {
-		return slog.NewTextHandler(s.err, opts)
+	if asJSON {
+		return slog.NewJSONHandler(s.err, opts)
 	}
-	return slog.NewJSONHandler(s.err, opts)
+	return slog.NewTextHandler(s.err, opts)
 }
 
 func apiToken(s *stdio, file string) (string, error) {

@@ -206,7 +206,7 @@ func TestRunMaxAheadFlag(t *testing.T) {
 func TestLogDurations(t *testing.T) {
 	var errb bytes.Buffer
 	s := &stdio{err: &errb}
-	slog.New(logHandler(s, nil)).Info("x", "took", 4348188*time.Nanosecond)
+	slog.New(logHandler(s, nil, true)).Info("x", "took", 4348188*time.Nanosecond)
 	if !strings.Contains(errb.String(), `"took":"4.348188ms"`) {
 		t.Errorf("log line %s", errb.String())
 	}

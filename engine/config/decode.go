@@ -375,6 +375,9 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
 				c.Platform = p
 				l.checkSupported(p, set)
+				if why := l.opts.Platforms[p.Type].OneChannel; why != "" && len(c.Channels) > 1 {
+					l.errorf(&c.Channels[1].DeclRange, "Too many channels for this platform", "%s: %s. Keep one channel block in community %q; the first is at %s.", p.Addr(), why, name, at(c.Channels[0].DeclRange))
+				}
 			}
 		})
 	}
@@ -386,8 +389,8 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		cs := l.open(cb, spec.block("channel"))
 		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
-		set = append(set, settings(cs, "channel", []bool{ch.Topic != "", ch.Purpose != "", ch.Color != "", ch.Category != "", ch.Private, ch.PinHouseRules},
-			"topic", "purpose", "color", "category", "private", "pin_house_rules")...)
+		set = append(set, settings(cs, "channel", []bool{ch.Topic != "", ch.Purpose != "", ch.Color != "", ch.Position != i, ch.Category != "", ch.Private, ch.PinHouseRules},
+			"topic", "purpose", "color", "position", "category", "private", "pin_house_rules")...)
 		c.Channels = append(c.Channels, ch)
 	}
 	seen = map[string]hcl.Range{}
@@ -402,7 +405,8 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		if r.Title == "" {
 			r.Title = r.Name
 		}
-		set = append(set, settings(rs, "role", []bool{r.Color != "", r.Hoist, r.Mentionable}, "color", "hoist", "mentionable")...)
+		set = append(set, settings(rs, "role", []bool{r.Color != "", len(r.Permissions) > 0, r.Hoist, r.Mentionable, r.Position != i},
+			"color", "permissions", "hoist", "mentionable", "position")...)
 		c.Roles = append(c.Roles, r)
 	}
 	l.decodeLadder(c, b, spec)
@@ -434,13 +438,17 @@ func settings(b *body, block string, on []bool, names ...string) []setting {
 
 // checkSupported refuses settings the community's platform cannot hold,
 // such as a purpose on Discord or a pin on Discourse: the plan would show
-// a change that every apply fails to make.
+// a change that every apply fails to make. Settings the platform ignores
+// (a role color on Slack) only get a warning: plans converge, but the
+// writer should know the setting does nothing there.
 func (l *loader) checkSupported(p *Platform, set []setting) {
-	no := l.opts.Platforms[p.Type].Unsupported
+	spec := l.opts.Platforms[p.Type]
 	for _, s := range set {
-		if why, ok := no[s.key]; ok {
-			block, attr, _ := strings.Cut(s.key, ".")
+		block, attr, _ := strings.Cut(s.key, ".")
+		if why, ok := spec.Unsupported[s.key]; ok {
 			l.errorf(s.attr.Expr.Range().Ptr(), "Unsupported on this platform", "%s: %s. Remove %s from the %s block.", p.Addr(), why, attr, block)
+		} else if why, ok := spec.Ignored[s.key]; ok {
+			l.warnf(s.attr.Expr.Range().Ptr(), "Ignored on this platform", "%s: %s, so %s has no effect there. Remove it from the %s block.", p.Addr(), why, attr, block)
 		}
 	}
 }

@@ -39,6 +39,15 @@ type PlatformSpec struct {
 	// each with why. validate refuses them when set to anything but
 	// their default: every apply would fail on them.
 	Unsupported map[string]string
+	// Ignored names channel and role settings the platform has nothing
+	// to hold in and leaves alone ("role.color" on Slack), each with why.
+	// Plans converge either way; validate warns, so a writer learns the
+	// setting has no effect.
+	Ignored map[string]string
+	// OneChannel, when set, says why a community on this platform has
+	// one channel at most (a Telegram group is its own only channel);
+	// validate refuses a second channel block.
+	OneChannel string
 }
 
 // Options are what a load needs besides the directory.

@@ -254,6 +254,7 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 // it in; on any error the running one stays and the diagnostics are kept.
 func (d *Daemon) Reload(trigger string) Reload {
 	start := time.Now()
+	d.log.Debug("reloading the configuration", "trigger", trigger, "dir", d.opt.Dir)
 	cfg, src, diags := config.Load(d.opt.Dir, d.opt.Load)
 	old := d.snap.Load()
 	unchanged := !diags.HasErrors() && old != nil && old.Config.Hash == cfg.Hash
@@ -532,6 +533,17 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		took := time.Since(start)
 		d.opt.Metrics.latency.Observe(took.Seconds())
 		d.commits.add(took)
+		if d.log.Enabled(ctx, slog.LevelDebug) {
+			n, dups := 0, 0
+			for _, r := range reqs {
+				n, dups = n+len(r.events), dups+r.dups
+			}
+			if err != nil {
+				d.log.Debug("batch commit failed", "events", n, "took", took, "err", err)
+			} else {
+				d.log.Debug("batch committed", "events", n, "duplicates", dups, "requests", len(reqs), "took", took)
+			}
+		}
 	}
 	if ab, ok := b.(state.AsyncBatch); ok {
 		ab.CommitAsync(done)

@@ -33,8 +33,10 @@ func (d *Daemon) Watch(ctx context.Context, debounce time.Duration) error {
 				return nil
 			}
 			if !relevant(ev.Name) {
+				d.log.Debug("configuration directory: change ignored (not a .hcl file)", "file", ev.Name, "op", ev.Op.String())
 				continue
 			}
+			d.log.Debug("configuration directory: change seen; reloading once quiet", "file", ev.Name, "op", ev.Op.String(), "debounce", debounce)
 			if timer == nil {
 				timer = time.AfterFunc(debounce, func() {
 					select {

@@ -190,6 +190,10 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			result = "retry"
 			err = d.store.MarkRetry(ctx, e.Key, attempts, now.Add(d.delay(attempts, sendErr)), reason)
 		}
+		// One line per try, for an operator following deliveries at
+		// -log-level debug; reason is already redacted.
+		d.opt.Log.Debug("outbox delivery", "action", e.Action.Kind, "key", e.Key, "platform", e.Action.Platform,
+			"status", result, "attempt", attempts, "err", reason)
 		if d.opt.Observe != nil {
 			d.opt.Observe(e, result)
 		}

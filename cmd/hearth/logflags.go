@@ -1,0 +1,68 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// logFlags are a daemon's -log-level and -log-format, which fall back
+// to HEARTH_LOG_LEVEL and HEARTH_LOG_FORMAT: an operator sets them once
+// in a unit file or a container's environment, and a flag still wins.
+type logFlags struct {
+	level, format string
+}
+
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
+const (
+	logLevelNames  = "debug, info, warn or error"
+	logFormatNames = "json or text"
+)
+
+func (f *logFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.level, "log-level", "", "Least severe log lines written: "+logLevelNames+" (default: $HEARTH_LOG_LEVEL, else info).")
+	fs.StringVar(&f.format, "log-format", "", "Log lines as "+logFormatNames+" (default: $HEARTH_LOG_FORMAT, else text on a terminal and JSON otherwise).")
+}
+
+// options resolves the flags against the environment. A bad value is an
+// error naming where it came from and the values allowed.
+func (f *logFlags) options(s *stdio) (level slog.Level, asJSON bool, err error) {
+	pick := func(flagVal, flagName, env string) (string, string) {
+		if flagVal != "" {
+			return strings.ToLower(strings.TrimSpace(flagVal)), "-" + flagName
+		}
+		v, _ := s.lookupEnv(env)
+		return strings.ToLower(strings.TrimSpace(v)), env
+	}
+	lv, from := pick(f.level, "log-level", "HEARTH_LOG_LEVEL")
+	level = slog.LevelInfo
+	if lv != "" {
+		l, ok := logLevels[lv]
+		if !ok {
+			return 0, false, fmt.Errorf("%s %q: want %s", from, lv, logLevelNames)
+		}
+		level = l
+	}
+	fv, from := pick(f.format, "log-format", "HEARTH_LOG_FORMAT")
+	switch fv {
+	case "":
+		asJSON = !s.errTTY
+	case "json":
+		asJSON = true
+	case "text":
+	default:
+		return 0, false, fmt.Errorf("%s %q: want %s", from, fv, logFormatNames)
+	}
+	return level, asJSON, nil
+}
+
+// logger is the daemon's logger, writing to stderr as the flags say.
+func (f *logFlags) logger(s *stdio) (*slog.Logger, error) {
+	level, asJSON, err := f.options(s)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(logHandler(s, &slog.HandlerOptions{Level: level}, asJSON)), nil
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer the daemon's goroutines may log into
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// Bad -log-level and -log-format values, from a flag or the
+// environment, exit 1 naming where they came from and what is allowed;
+// a flag wins over the environment.
+func TestRunLogFlagsRefuseBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-log-level", "verbose"}, nil, `hearth run: -log-level "verbose": want debug, info, warn or error.`},
+		{[]string{"-log-format", "yaml"}, nil, `hearth run: -log-format "yaml": want json or text.`},
+		{nil, map[string]string{"HEARTH_LOG_LEVEL": "trace"}, `hearth run: HEARTH_LOG_LEVEL "trace": want debug, info, warn or error.`},
+		{nil, map[string]string{"HEARTH_LOG_FORMAT": "logfmt"}, `hearth run: HEARTH_LOG_FORMAT "logfmt": want json or text.`},
+		// The flags win, so the bad environment is not looked at: the
+		// next check (-max-ahead) is what fails.
+		{[]string{"-log-level", "debug", "-log-format", "json"}, map[string]string{"HEARTH_LOG_LEVEL": "trace", "HEARTH_LOG_FORMAT": "x"}, "-max-ahead must be more than 0"},
+	} {
+		var out, errb bytes.Buffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: envOf(tc.env)}
+		args := append(append([]string{"run"}, tc.args...), "-max-ahead", "0", quickstartCopy(t))
+		if c := run(context.Background(), args, s); c != 1 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v %v: exit %d, stderr %q; want 1 and %q", tc.args, tc.env, c, errb.String(), tc.want)
+		}
+	}
+}
+
+// At -log-level debug (here from HEARTH_LOG_LEVEL) the daemon says what
+// it commits, delivers and reloads, in the format asked for; at the
+// default level it does not. A platform's token stays out of every
+// line, also where an error quotes the token-bearing URL (Telegram's
+// https://api.telegram.org/botTOKEN/getMe).
+func TestRunLogLevelDebug(t *testing.T) {
+	logs := func(t *testing.T, env map[string]string, args ...string) string {
+		dir := quickstartCopy(t)
+		_ = os.WriteFile(filepath.Join(dir, "telegram.hcl"), []byte(`
+variable "tg_token" {
+  type      = string
+  sensitive = true
+}
+
+platform "telegram" "tg" {
+  token   = var.tg_token
+  api_url = "http://127.0.0.1:1/"
+}
+`), 0o644)
+		env["HEARTH_VAR_tg_token"] = "987654:SeCrEtToKeN_abcdefghij"
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var out bytes.Buffer
+		var errb syncBuffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: envOf(env)}
+		code := make(chan int, 1)
+		go func() {
+			code <- run(ctx, append(append([]string{"run", "-listen", addr, "-events", "../../examples/quickstart/events.jsonl"}, args...), dir), s)
+		}()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), "applied ../../examples/quickstart/events.jsonl") || !strings.Contains(errb.String(), "platform not reachable") {
+			if time.Now().After(deadline) {
+				t.Fatalf("events not applied:\n%s\n%s", out.String(), errb.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		resp, err := http.Post("http://"+addr+"/v1/reload", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		// Let the outbox take a round.
+		time.Sleep(1500 * time.Millisecond)
+		cancel()
+		if c := <-code; c != 0 {
+			t.Fatalf("exit %d\n%s", c, errb.String())
+		}
+		if strings.Contains(errb.String(), "SeCrEtToKeN") {
+			t.Errorf("the token is in the log:\n%s", errb.String())
+		}
+		return errb.String()
+	}
+	t.Run("debug", func(t *testing.T) {
+		got := logs(t, map[string]string{"HEARTH_LOG_LEVEL": "debug"}, "-log-format", "text")
+		for _, want := range []string{
+			`level=DEBUG msg="batch committed" events=`,
+			`level=DEBUG msg="reloading the configuration" trigger=api`,
+			`level=DEBUG msg="outbox delivery" action=`,
+			`platform=platform.local.`,
+			`status=wait attempt=1 err="no community named`,
+			"level=INFO msg=started",
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("no %q in\n%s", want, got)
+			}
+		}
+	})
+	t.Run("default", func(t *testing.T) {
+		got := logs(t, map[string]string{}, "-log-format", "json")
+		if strings.Contains(got, `"level":"DEBUG"`) || !strings.Contains(got, `"msg":"started"`) {
+			t.Errorf("at the default level, in JSON:\n%s", got)
+		}
+	})
+}
