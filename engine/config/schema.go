@@ -230,7 +230,7 @@ var Root = &Block{
 					Attrs: []Attr{
 						{Name: "on", Kind: KindEventTypes, Doc: "Event types checked. With several, `when` reads only the event attributes they all have.", Default: `"message.posted"`},
 						{Name: "when", Kind: KindRule, Doc: "Extra condition, for example \"event.links > 3\"." + ruleDoc},
-						{Name: "keywords", Kind: KindLocaleLists, Doc: "Words and phrases per locale, matched case-insensitively in every message whatever its language: as whole words in Latin and other spaced scripts, as substrings in Chinese, Japanese and Korean, which have no spaces between words.", Example: `{ en = ["spam"], zh-CN = ["广告"] }`},
+						{Name: "keywords", Kind: KindLocaleLists, Doc: "Words and phrases per locale, matched case-insensitively in every message whatever its language: as whole words in Latin and other spaced scripts, as substrings in Chinese, Japanese and Korean, which have no spaces between words. Spacing does not hide a phrase (two spaces or a line break match one space; \"加 微 信\" matches \"加微信\"), nor do full-width letters or invisible characters such as zero-width spaces.", Example: `{ en = ["spam"], zh-CN = ["广告"] }`},
 						{Name: "patterns", Kind: KindStringList, Doc: "Regular expressions matched against the message text."},
 						{Name: "links", Kind: KindNumber, Doc: "Link spam: a message with at least this many links (the event's links attribute, or the http(s) URLs in its text) matches."},
 						{Name: "mentions", Kind: KindNumber, Doc: "Mention spam: a message with at least this many mentions (the event's mentions attribute, or the @names in its text) matches."},

@@ -33,6 +33,17 @@ func TestLexiconCJKAndLatin(t *testing.T) {
 		// Case folding that changes byte lengths keeps offsets in the
 		// original text.
 		{"ẞ SPAM", []string{"SPAM"}, 4},
+		// Spacing, full-width letters and invisible characters do not
+		// hide a phrase; the span is the text as written.
+		{"BUY  NOW cheap", []string{"BUY  NOW"}, 0},
+		{"ok buy\nnow", []string{"buy\nnow"}, 3},
+		{"buy\u00a0now", []string{"buy\u00a0now"}, 0},
+		{"ＢＵＹ ＮＯＷ", []string{"ＢＵＹ ＮＯＷ"}, 0},
+		{"bu\u200by now", []string{"bu\u200by now"}, 0},
+		{"sp\u00adam", []string{"sp\u00adam"}, 0},
+		{"朋友们加 微　信", []string{"加 微　信"}, 9},
+		// A space between Latin words still separates them.
+		{"buynow", nil, 0},
 	}
 	for _, c := range cases {
 		hits := lex.Find(c.text)
@@ -214,7 +225,7 @@ func FuzzLexicon(f *testing.F) {
 // naiveFind is Find by searching each phrase on its own, to check the
 // automaton against.
 func naiveFind(l *Lexicon, text string) []Hit {
-	low, idx := lower(text)
+	low, idx := fold(text)
 	var hits []Hit
 	for _, e := range l.entries {
 		for from := 0; from <= len(low); {
@@ -224,7 +235,8 @@ func naiveFind(l *Lexicon, text string) []Hit {
 			}
 			start, end := from+i, from+i+len(e.phrase)
 			if e.cjk || boundary(low, start, end) {
-				hits = append(hits, Hit{Text: text[idx[start]:idx[end]]})
+				from, to := span(text, idx, start, end)
+				hits = append(hits, Hit{Text: text[from:to]})
 			}
 			from = start + 1
 		}
