@@ -64,9 +64,9 @@ func NewMetrics() *Metrics {
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
 	m.segmentSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
-		Help: "Members per segment, counted at most once a minute."}, []string{"segment"})
+		Help: "Members per segment, not counting members who left, counted at most once a minute."}, []string{"segment"})
 	m.tierSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
-		Help: "Members per tier (tier=\"\" for none), counted at most once a minute."}, []string{"tier"})
+		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at most once a minute."}, []string{"tier"})
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead)."}, []string{"status"})
 	m.Registry.MustRegister(m.members, m.segmentSizes, m.tierSizes, m.outboxEntries)

@@ -85,7 +85,7 @@ func routes() []Route {
 			Doc:     "every community's figures now and the state of its alerts",
 			handler: func(d *Daemon) http.HandlerFunc { return d.communities }},
 		{Pattern: "GET /v1/population", Usage: "GET  /v1/population", Token: true,
-			Doc:     "members per segment and tier, campaign funnels and their A/B variants",
+			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants",
 			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
 		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead", Token: true,
 			Doc:     "actions to send, sent and dead letters; &limit=N (100), with \"more\": true when there are more",

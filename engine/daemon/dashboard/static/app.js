@@ -161,6 +161,20 @@ function barRow(name, sub, n, max, cls) {
     h("span", { class: "count", text: fmt(n) }));
 }
 
+// npsRow draws a score from -100 to +100 out from the middle of its
+// track: left and red below zero, right above, so -55 and +55 differ at
+// a glance (a plain bar has no length for a negative score).
+function npsRow(name, sub, score) {
+  const v = Math.max(-100, Math.min(100, score || 0));
+  const fill = h("div", { class: "fill" + (v < 0 ? " neg" : "") });
+  fill.style.left = (v < 0 ? 50 + v / 2 : 50) + "%";
+  fill.style.width = Math.abs(v) / 2 + "%";
+  return h("div", { class: "bar-row nps", "data-name": name, "data-score": String(score) },
+    h("span", { class: "name", title: name }, name, sub ? h("small", { text: sub }) : null),
+    h("div", { class: "track signed" }, fill),
+    h("span", { class: "count", text: (score > 0 ? "+" : "") + (Number.isInteger(score) ? score : score.toFixed(1)) }));
+}
+
 // ---- sections ----
 
 function renderStatus(st) {
@@ -235,7 +249,12 @@ function renderReloads(reloads) {
 
 function renderPopulation(p) {
   state.population = p;
-  $("k-members").textContent = fmt(p.members);
+  // Members who left are kept in the store but are no longer members:
+  // the count, the ladder and the segments are of those still here, as
+  // the health report's "current".
+  const current = p.members - (p.left || 0);
+  $("k-members").textContent = fmt(current);
+  $("k-members-sub").textContent = p.left ? `${fmt(p.left)} left` : "";
   // Highest rung on top, members without a tier at the bottom.
   const known = new Set(state.ladder);
   const ladder = state.ladder.filter((t) => t in p.tiers).concat(Object.keys(p.tiers).filter((t) => t && !known.has(t)));
@@ -243,9 +262,9 @@ function renderPopulation(p) {
   const rows = ladder.map((t, i) => barRow(t, i === 0 ? "top" : "", p.tiers[t], max, "rung"));
   rows.push(barRow("no tier", "", p.tiers[""] || 0, max, "none"));
   replace("tier-bars", rows);
-  const held = p.members - (p.tiers[""] || 0);
-  $("tier-note").textContent = p.members
-    ? `${fmt(held)} of ${fmt(p.members)} members hold a tier (${Math.round((100 * held) / p.members)}%)` : "no members yet";
+  const held = current - (p.tiers[""] || 0);
+  $("tier-note").textContent = current
+    ? `${fmt(held)} of ${fmt(current)} members hold a tier (${Math.round((100 * held) / current)}%)` : "no members yet";
 
   const segs = Object.entries(p.segments).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const smax = Math.max(0, ...segs.map((s) => s[1]));
@@ -337,7 +356,7 @@ function renderSeries(ts) {
   const latest = withPop[withPop.length - 1];
   if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
     state.populationAt = +new Date(latest.at);
-    renderPopulation({ members: latest.members, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {} });
+    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {} });
   }
   // The page's own count when it opened may be newer than the daemon's
   // last sample (taken once a minute): it ends the lines, so the chart and
@@ -425,7 +444,7 @@ function renderReport(r) {
         td.style.background = `rgba(61, 111, 180, ${(0.08 + 0.7 * f).toFixed(2)})`;
         return td;
       })));
-    replace("hr-retention", h("table", { class: "retention" }, h("thead", {}, head), h("tbody", {}, rows)));
+    replace("hr-retention", h("div", { class: "scroll" }, h("table", { class: "retention" }, h("thead", {}, head), h("tbody", {}, rows))));
   }
 
   const p = r.points;
@@ -439,8 +458,8 @@ function renderReport(r) {
     if (s.nps) {
       const groups = (s.by_tier || []).map((g) => ["tier " + g.name, g]).concat((s.by_segment || []).map((g) => ["segment " + g.name, g]));
       return h("div", { class: "survey", "data-question": s.survey + "." + s.question }, title,
-        h("div", { class: "bars" }, barRow("NPS", "", s.nps.score, 100, "nps"),
-          groups.map(([n, g]) => barRow(n, fmt(g.promoters + g.passives + g.detractors) + " answers", g.score, 100))));
+        h("div", { class: "bars" }, npsRow("NPS", "", s.nps.score),
+          groups.map(([n, g]) => npsRow(n, fmt(g.promoters + g.passives + g.detractors) + " answers", g.score))));
     }
     const cmax = Math.max(0, ...(s.choices || []).map((c) => c.count));
     return h("div", { class: "survey", "data-question": s.survey + "." + s.question }, title,
@@ -464,7 +483,7 @@ function renderOutbox(body) {
     h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : fmtTime(e.next_at) }),
     h("td", { text: e.last_error || "" })));
   const more = entries.length > 15 ? h("p", { class: "note muted", text: `the 15 due first of ${fmt(entries.length)}${entries.length >= 200 ? "+" : ""}` }) : null;
-  replace("outbox-table", h("table", {}, h("thead", {}, head), h("tbody", {}, rows)), more);
+  replace("outbox-table", h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), h("tbody", {}, rows))), more);
 }
 
 for (const b of document.querySelectorAll(".tabs button")) {
