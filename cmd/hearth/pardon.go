@@ -149,13 +149,15 @@ func pardonViaDaemon(ctx context.Context, s *stdio, base, id, rule string) int {
 }
 
 // printModeration writes a member's moderation record for member show.
-func printModeration(w io.Writer, m *state.Member) {
+// A mute is shown while it lasts (past now and past the member's own
+// time); one that ended is only in the list of decisions.
+func printModeration(w io.Writer, m *state.Member, now time.Time) {
 	mod := m.Moderation
 	if mod == nil || (len(mod.Decisions) == 0 && m.Strikes == 0) {
 		return
 	}
 	fmt.Fprintf(w, "  moderation: %d live strikes", m.Strikes)
-	if !mod.MutedUntil.IsZero() {
+	if mod.MutedUntil.After(now) && mod.MutedUntil.After(m.EvaluatedAt) {
 		fmt.Fprintf(w, ", muted until %s", mod.MutedUntil.UTC().Format("2006-01-02 15:04"))
 	}
 	if mod.Banned {
