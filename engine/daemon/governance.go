@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -20,6 +21,11 @@ type PardonResult struct {
 	Rule    string `json:"rule,omitempty"`
 	Cleared int    `json:"cleared"`
 	Strikes int    `json:"strikes"`
+	// A pardon clears strikes, not what they already led to: a mute
+	// still in force and a ban stay on the platform, said here so the
+	// operator knows to lift them there.
+	MutedUntil *time.Time `json:"muted_until,omitempty"`
+	Banned     bool       `json:"banned,omitempty"`
 }
 
 // pardon clears a member's strikes between batches, like hearth member
@@ -61,7 +67,8 @@ func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
 			_ = b.Rollback()
 			return err
 		}
-		o, n := rt.Pardon(m, rule, d.opt.Now().UTC())
+		now := d.opt.Now().UTC()
+		o, n := rt.Pardon(m, rule, now)
 		if err := b.SaveMember(m); err != nil {
 			_ = b.Rollback()
 			return err
@@ -71,6 +78,13 @@ func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		out = PardonResult{Member: m.ID, Rule: rule, Cleared: n, Strikes: m.Strikes}
+		if mod := m.Moderation; mod != nil {
+			if mod.MutedUntil.After(now) {
+				until := mod.MutedUntil.UTC()
+				out.MutedUntil = &until
+			}
+			out.Banned = mod.Banned
+		}
 		return b.Commit()
 	})
 	if errors.Is(err, state.ErrNotFound) {
