@@ -376,6 +376,87 @@ func TestDashboardHealthExample(t *testing.T) {
 	shot(t, ctx, shots, "dashboard-phone.png")
 }
 
+// moderationConfig has one moderation rule and an alert on what it
+// catches; quietConfig has neither.
+const moderationConfig = `
+platform "local" "main" {}
+
+community "c" {
+  title    = "Tea House"
+  platform = platform.local.main
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+    action   = "warn"
+  }
+}
+
+alert "caught" {
+  description = "The rules are catching a lot"
+  community   = community.c
+  when        = "community.flagged_1h >= 2"
+  severity    = "critical"
+  notify {
+    channel = "email"
+    to      = "mods@example.com"
+  }
+}
+
+alert "reports" {
+  community = community.c
+  when      = "community.reports_24h >= 5"
+  notify {
+    channel = "email"
+    to      = "mods@example.com"
+  }
+}
+`
+
+// TestDashboardModeration: an operator of a moderated community sees on
+// the page what the rules caught in the last hour and which alerts fire,
+// the firing one first and in red; a configuration without moderation
+// or alerts shows no such section.
+func TestDashboardModeration(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(moderationConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Add(-10 * time.Minute).Format(time.RFC3339)
+	var evs strings.Builder
+	for i, text := range []string{"BUY NOW cheap tea", "hello all", "buy now, last chance"} {
+		fmt.Fprintf(&evs, `{"id":"m%d","type":"message.posted","member":"u%d","at":%q,"attrs":{"text":%q,"channel":"general"}}`+"\n", i, i, at, text)
+	}
+	srv := startDashboard(t, dir, []byte(evs.String()), 200*time.Millisecond).srv
+
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "the moderation section counts 2 messages caught in the hour, in red",
+		`(() => { const k = document.querySelector('#moderation [data-community="c"] [data-figure="Caught 1h"]');
+			return !document.getElementById("moderation").hidden && !!k && k.querySelector(".value").textContent === "2" && k.classList.contains("warn"); })()`)
+	waitPage(t, ctx, shots, "the alert caught is firing, listed first, fired once",
+		`(() => { const r = document.querySelector('#moderation table.alerts tbody tr');
+			return !!r && r.dataset.alert === "caught" && r.classList.contains("firing") && r.querySelector(".state").textContent === "firing" && r.querySelectorAll("td")[3].textContent === "1"; })()`)
+	waitPage(t, ctx, shots, "the alert that never fired is listed as quiet",
+		`(() => { const r = document.querySelector('#moderation tr[data-alert="reports"]'); return !!r && !r.classList.contains("firing") && r.textContent.includes("never"); })()`)
+	waitPage(t, ctx, shots, "the segment chart says there are no segments, rather than to wait for a count",
+		`document.getElementById("segment-chart").textContent.includes("no segments configured")`)
+	do(t, ctx, "scroll to the moderation section", chromedp.Evaluate[chromedp.Void](`document.getElementById("moderation").scrollIntoView()`))
+	shot(t, ctx, shots, "dashboard-moderation.png")
+
+	// The quickstart has no moderation and no alerts: no section.
+	quiet := startQuickstart(t, time.Hour).srv
+	do(t, ctx, "open the quickstart's dashboard", chromedp.Navigate(quiet.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "no moderation section without moderation or alerts", `document.getElementById("moderation").hidden`)
+}
+
 func copyQuickstart(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()

@@ -82,7 +82,7 @@ func routes() []Route {
 			Doc:     "end the campaign's runs, as hearth campaign stop does; ?member=ID for one member's",
 			handler: func(d *Daemon) http.HandlerFunc { return d.stopCampaign }},
 		{Pattern: "GET /v1/communities", Usage: "GET  /v1/communities", Token: true,
-			Doc:     "every community's figures now and the state of its alerts",
+			Doc:     "every community's figures now, its number of moderation rules, and every alert watching it: severity, holding, fired, last fired",
 			handler: func(d *Daemon) http.HandlerFunc { return d.communities }},
 		{Pattern: "GET /v1/population", Usage: "GET  /v1/population", Token: true,
 			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants",

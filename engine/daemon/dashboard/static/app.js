@@ -370,7 +370,9 @@ function renderSeries(ts) {
     name: n, color: PALETTE[i % PALETTE.length],
     points: counted.map(([at, segs]) => [at, segs[n] || 0]),
   }));
-  lineChart($("segment-chart"), series, { label: "segment sizes over time", empty: "segment sizes are counted once a minute…" });
+  // With no segment configured there is nothing to wait for.
+  const none = pop && !Object.keys(pop.segments || {}).length;
+  lineChart($("segment-chart"), series, { label: "segment sizes over time", empty: none ? "no segments configured" : "segment sizes are counted once a minute…" });
   replace("seg-legend", names.map((n, i) => {
     const dot = h("span", { class: "dot" });
     dot.style.background = PALETTE[i % PALETTE.length];
@@ -465,6 +467,36 @@ function renderReport(r) {
     return h("div", { class: "survey", "data-question": s.survey + "." + s.question }, title,
       h("div", { class: "bars" }, (s.choices || []).map((c) => barRow(c.choice, pct(c.share), c.count, cmax))));
   }) : h("p", { class: "muted", text: "no surveys configured" }));
+}
+
+// renderCommunities draws, for each community with moderation rules or
+// alerts, what the rules caught lately and each alert's state: firing
+// ones first, in red. Communities with neither keep no figures.
+function renderCommunities(body) {
+  const list = (body.communities || []).filter((c) => c.moderation_rules > 0 || Object.keys(c.alerts || {}).length);
+  $("moderation").hidden = !list.length;
+  replace("community-list", list.map((c) => {
+    const f = c.figures || {};
+    const kpi = (label, n, warn) => h("div", { class: "kpi" + (warn && n > 0 ? " warn" : ""), "data-figure": label },
+      h("span", { class: "label", text: label }), h("span", { class: "value", text: fmt(n) }));
+    const alerts = Object.entries(c.alerts || {}).sort((a, b) => (b[1].holding - a[1].holding) || a[0].localeCompare(b[0]));
+    const table = alerts.length ? h("div", { class: "scroll" }, h("table", { class: "alerts" },
+      h("thead", {}, h("tr", {}, ["Alert", "Severity", "Now", "Fired", "Suppressed", "Last fired"].map((t) => h("th", { text: t, class: t === "Fired" || t === "Suppressed" ? "num" : null })))),
+      h("tbody", {}, alerts.map(([name, a]) => h("tr", { class: a.holding ? "firing" : "", "data-alert": name },
+        h("td", { title: a.description || "" }, h("code", { text: name })),
+        h("td", { text: a.severity || "warning" }),
+        h("td", { class: "state", text: a.holding ? "firing" : "quiet" }),
+        h("td", { class: "num", text: fmt(a.fired || 0) }),
+        h("td", { class: "num", text: fmt(a.suppressed || 0) }),
+        h("td", { text: a.last_fired ? fmtTime(a.last_fired) : "never" }))))))
+      : h("p", { class: "muted", text: "no alerts configured" });
+    return h("div", { class: "community", "data-community": f.name },
+      h("h3", { text: f.title || f.name }),
+      h("div", { class: "kpis" }, kpi("Messages 1h", f.messages_1h), kpi("Messages 24h", f.messages_24h),
+        kpi("Caught 1h", f.flagged_1h, true), kpi("Caught 24h", f.flagged_24h, true),
+        kpi("Negative 24h", f.negative_24h, true), kpi("Reports 24h", f.reports_24h, true)),
+      table);
+  }));
 }
 
 function renderOutbox(body) {
@@ -587,6 +619,9 @@ async function refresh(force) {
       api("/v1/report").then(renderReport).catch((e) => {
         if (e.status === 501) replace("hr-funnel", h("p", { class: "muted", text: e.message }));
         else throw e;
+      }),
+      api("/v1/communities").then(renderCommunities).catch((e) => {
+        if (e.status !== 501) throw e; // a store without community figures: no section
       }),
       api("/v1/outbox?limit=200&status=" + state.outboxStatus).then(renderOutbox).catch((e) => {
         if (e.status === 501) replace("outbox-table", h("p", { class: "muted", text: e.message }));
