@@ -1,6 +1,8 @@
 package governance
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -169,6 +171,42 @@ func TestLadderClimbsAndDecays(t *testing.T) {
 	}
 	if !mod.Banned {
 		t.Error("ban not recorded")
+	}
+}
+
+// TestFloodIsOneOffence: ten messages in ten seconds against a limit of
+// five in 30s cost one strike, not one per message past the limit; the
+// rest of the burst is flagged, and removed where the rule deletes. A
+// flood that goes on past the window costs another strike.
+func TestFloodIsOneOffence(t *testing.T) {
+	c := ladder()
+	c.Moderation = []*config.Moderation{{Name: "flood", Rate: &durations.Rate{Count: 5, Window: 30 * time.Second}, Strikes: 1, Delete: true}}
+	s := Compile(c)
+	mod := &state.Moderation{}
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var actions []string
+	flood := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			at := start.Add(time.Duration(i) * time.Second)
+			if ev, ok := s.Rules[0].Detect(Message{At: at, Links: -1, Mentions: -1, Recent: mod.Recent}); ok {
+				d := s.Decide(mod, s.Rules[0], ev, at, fmt.Sprint("e", i))
+				if !d.Delete {
+					t.Errorf("message %d of the flood is kept, the rule deletes", i)
+				}
+				actions = append(actions, d.Action)
+			}
+			s.Remember(mod, at)
+		}
+	}
+	flood(0, 10)
+	if want := []string{"warn", "flag", "flag", "flag", "flag"}; !slices.Equal(actions, want) || s.Live(mod, start.Add(10*time.Second)) != 1 {
+		t.Errorf("one burst: actions %v with %d live strikes, want %v with 1", actions, s.Live(mod, start.Add(10*time.Second)), want)
+	}
+	// Still flooding 30 seconds after the strike: a second offence.
+	actions = nil
+	flood(10, 30)
+	if n := s.Live(mod, start.Add(40*time.Second)); n != 2 || !slices.Contains(actions, "mute") {
+		t.Errorf("a flood past its window: actions %v with %d live strikes, want a mute at 2", actions, n)
 	}
 }
 
