@@ -36,7 +36,7 @@ Examples:
   hearth local join -name Ann explorers examples/quickstart
   hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
   hearth local show dms explorers examples/quickstart
-  hearth local reply -member mb-1 explorers pulse recommend 9 examples/health-report
+  hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
