@@ -445,6 +445,16 @@ func TestDashboardModeration(t *testing.T) {
 			return !!r && r.dataset.alert === "caught" && r.classList.contains("firing") && r.querySelector(".state").textContent === "firing" && r.querySelectorAll("td")[3].textContent === "1"; })()`)
 	waitPage(t, ctx, shots, "the alert that never fired is listed as quiet",
 		`(() => { const r = document.querySelector('#moderation tr[data-alert="reports"]'); return !!r && !r.classList.contains("firing") && r.textContent.includes("never"); })()`)
+	// The member the rule warned: the lookup shows the strike and the
+	// decision with its evidence, and explains the moderation.
+	do(t, ctx, "look up u0",
+		chromedp.SetValue(chromedp.CSS("#member-id"), "u0"),
+		chromedp.Click(chromedp.CSS(`#member-form button[type=submit]`)))
+	waitPage(t, ctx, shots, "the member view shows u0's live strike and the warning with its evidence",
+		`(() => { const m = document.querySelector("#member-view dd.moderation"); return !!m && m.querySelector(".strikes").textContent === "1 live strike" &&
+			m.textContent.includes("warn ads") && m.textContent.includes('keyword "buy now" (en)'); })()`)
+	waitPage(t, ctx, shots, "the why view explains the moderation",
+		`document.getElementById("why-rule").value === "moderation" && [...document.querySelectorAll("#why-out .explanation code")].some((c) => c.textContent === "member.strikes")`)
 	waitPage(t, ctx, shots, "the segment chart says there are no segments, rather than to wait for a count",
 		`document.getElementById("segment-chart").textContent.includes("no segments configured")`)
 	do(t, ctx, "scroll to the moderation section", chromedp.Evaluate[chromedp.Void](`document.getElementById("moderation").scrollIntoView()`))

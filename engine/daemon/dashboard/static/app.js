@@ -10,7 +10,7 @@ const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
 const COMMIT_COLORS = { p50: "#3d6fb4", p99: "#d9622b" };
 
-const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], waitingForToken: false };
+const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false };
 
 // ---- DOM helpers ----
 
@@ -473,6 +473,7 @@ function renderReport(r) {
 // alerts, what the rules caught lately and each alert's state: firing
 // ones first, in red. Communities with neither keep no figures.
 function renderCommunities(body) {
+  state.moderated = (body.communities || []).some((c) => c.moderation_rules > 0);
   const list = (body.communities || []).filter((c) => c.moderation_rules > 0 || Object.keys(c.alerts || {}).length);
   $("moderation").hidden = !list.length;
   replace("community-list", list.map((c) => {
@@ -553,19 +554,40 @@ async function lookup(id) {
     h("dt", { text: "Campaigns" }), h("dd", {}, chips(campaigns)),
     h("dt", { text: "Joined" }), h("dd", { text: fmtTime(m.joined_at) || "–" }),
     h("dt", { text: "Last active" }), h("dd", { text: fmtTime(m.last_active_at) || "–" }),
-    m.left ? h("dt", { text: "Left" }) : null, m.left ? h("dd", { text: "yes" }) : null);
+    m.left ? h("dt", { text: "Left" }) : null, m.left ? h("dd", { text: "yes" }) : null,
+    moderationFacts(m));
 
   const p = state.population || { segments: {}, tiers: {} };
+  const decided = ((m.moderation && m.moderation.decisions) || []).length > 0;
   const rules = Object.keys(p.segments).sort().map((s) => "segment." + s)
-    .concat(state.ladder.map((t) => "tier." + t));
+    .concat(state.ladder.map((t) => "tier." + t), state.moderated || decided ? ["moderation"] : []);
   const select = h("select", { id: "why-rule" }, rules.map((r) => h("option", { value: r, text: r })));
-  const preferred = segs.length ? "segment." + segs[0] : (m.tier && m.tier.name ? "tier." + m.tier.name : rules[0]);
+  const preferred = segs.length ? "segment." + segs[0] : (m.tier && m.tier.name ? "tier." + m.tier.name : decided ? "moderation" : rules[0]);
   if (preferred) select.value = preferred;
   const out = h("div", { id: "why-out" });
   const form = h("form", { class: "row" }, h("span", { class: "muted", text: "Why, for" }), select, h("button", { type: "submit", text: "Explain" }));
   form.addEventListener("submit", (ev) => { ev.preventDefault(); why(m.id, select.value, out); });
   replace("member-view", h("div", { class: "member-card" }, facts, h("div", { class: "why" }, form, out)));
   if (select.value) why(m.id, select.value, out);
+}
+
+// moderationFacts are the member's live strikes, a mute or ban in force
+// and the latest decisions with their evidence, for a member the rules
+// ever decided about.
+function moderationFacts(m) {
+  const mod = m.moderation || {};
+  const decisions = mod.decisions || [];
+  if (!decisions.length && !m.strikes) return null;
+  let now = `${fmt(m.strikes || 0)} live ${m.strikes === 1 ? "strike" : "strikes"}`;
+  if (mod.muted_until && new Date(mod.muted_until) > Date.now()) now += ` · muted until ${fmtTime(mod.muted_until)}`;
+  if (mod.banned) now += " · banned";
+  const latest = decisions.slice(-3).reverse().map((d) => h("li", {},
+    h("span", { class: "muted", text: fmtTime(d.at) + " " }),
+    h("strong", { text: d.action + (d.duration ? " " + d.duration : "") }), " ",
+    h("code", { text: String(d.rule).replace(/^community\.[^.]+\.moderation\./, "") }),
+    h("span", { class: "muted", text: d.evidence ? ": " + d.evidence : "" })));
+  return [h("dt", { text: "Moderation" }), h("dd", { class: "moderation" }, h("div", { class: "strikes", text: now }),
+    latest.length ? h("ul", { class: "decisions" }, latest) : null)];
 }
 
 async function why(id, rule, out) {
