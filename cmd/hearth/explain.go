@@ -160,8 +160,30 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 			return 0
 		}
 	}
+	// "moderation", "ladder", "step", "question": a block that only
+	// lives inside another is explained under its path, named first.
+	if path := nestedPath(topic); path != "" {
+		fmt.Fprintf(w, "%s blocks go inside a %s block: this is `hearth explain %s`.\n\n", topic, strings.TrimSuffix(path, "."+topic), path)
+		explainBlock(w, findBlock(path), path)
+		return 0
+	}
 	unknownTopic(s, topic)
 	return 1
+}
+
+// nestedPath is the one dotted path of a nested block of that type, ""
+// when there is none or several.
+func nestedPath(typ string) string {
+	var found []string
+	for _, p := range blockPaths(config.Root, "") {
+		if strings.HasSuffix(p, "."+typ) {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 {
+		return ""
+	}
+	return found[0]
 }
 
 func unknownTopic(s *stdio, topic string) {
@@ -177,6 +199,14 @@ func unknownTopic(s *stdio, topic string) {
 		all = append(all, f.Name)
 	}
 	all = append(all, "rules", "functions", "member", "events", "durations", "templates", "test")
+	for _, c := range commands() {
+		if c.name == topic {
+			// "hearth explain report": the language has no such topic,
+			// but the command has its help.
+			fmt.Fprintf(s.err, "hearth explain: no topic %q in the language; %q is a command: run 'hearth %s -h'.\n", topic, topic, topic)
+			return
+		}
+	}
 	fmt.Fprintf(s.err, "hearth explain: no topic %q.%s Run 'hearth explain' for the list.\n", topic, didYouMean(topic, all))
 }
 

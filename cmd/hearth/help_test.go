@@ -152,3 +152,29 @@ func TestEveryUsageHasExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalExamplesNameTheirCommunity: each example of hearth local -h
+// that names an example directory names one of its communities, so it
+// can be pasted as it is.
+func TestLocalExamplesNameTheirCommunity(t *testing.T) {
+	for _, line := range strings.Split(localUsage, "\n") {
+		words := strings.Fields(line)
+		if len(words) < 4 || words[0] != "hearth" || words[1] != "local" || !strings.HasPrefix(words[len(words)-1], "examples/") {
+			continue
+		}
+		dir := "../../" + words[len(words)-1]
+		cfg, _, diags := config.Load(dir, config.Options{Platforms: platformSpecs()})
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", dir, diags.Error())
+		}
+		named := false
+		for _, c := range cfg.Communities {
+			for _, w := range words[2 : len(words)-1] {
+				named = named || w == c.Name
+			}
+		}
+		if !named && words[2] != "post" && words[2] != "react" { // post and react name no community
+			t.Errorf("%q names no community of %s", strings.TrimSpace(line), dir)
+		}
+	}
+}

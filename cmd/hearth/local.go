@@ -36,7 +36,7 @@ Examples:
   hearth local join -name Ann explorers examples/quickstart
   hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
   hearth local show dms explorers examples/quickstart
-  hearth local reply -member mb-1 explorers pulse recommend 9 examples/health-report
+  hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
@@ -178,7 +178,16 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 		for _, o := range objs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Attrs["name"]+o.Attrs["member"]+o.Attrs["author"], o.Attrs["posted_at"]+o.Attrs["joined_at"], o.Attrs["text"])
+			who := o.Attrs["name"] + o.Attrs["author"]
+			if kind == platform.KindDirectMessage {
+				// A conversation with a member: hearth writes to them, or
+				// they write to hearth (a survey reply).
+				who = "to " + o.Attrs["member"]
+				if a := o.Attrs["author"]; a != "" {
+					who = "from " + a
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, who, o.Attrs["posted_at"]+o.Attrs["joined_at"], o.Attrs["text"])
 		}
 		_ = tw.Flush()
 		if len(objs) == 0 {

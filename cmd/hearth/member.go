@@ -201,6 +201,10 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 	if m.Timezone != "" || m.Locale != "" {
 		fmt.Fprintf(w, " (%s)", strings.Trim(m.Locale+" "+m.Timezone, " "))
 	}
+	if m.Left {
+		// Kept in the store for a return; counted by no tier or segment.
+		fmt.Fprint(w, "; has left the community")
+	}
 	fmt.Fprintf(w, "\n  points %d (earned %d), referrals %d\n", m.Points, m.PointsEarned, m.Referrals)
 	if m.Tier.Name != "" {
 		fmt.Fprintf(w, "  tier %s since %s\n", m.Tier.Name, day(m.Tier.Since))
@@ -251,7 +255,7 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 		}
 		fmt.Fprintf(w, ", run %d, %s\n", run.Runs, plural(run.Seq, "send", "sends"))
 	}
-	printModeration(w, m)
+	printModeration(w, m, time.Now())
 	if !m.RecheckAt.IsZero() {
 		fmt.Fprintf(w, "  next recheck %s\n", day(m.RecheckAt))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
@@ -38,7 +39,7 @@ Examples:
 func runPardon(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member pardon", pardonUsage)
 	rule := fs.String("rule", "", "Clear only this moderation rule's strikes (NAME or community.C.moderation.NAME).")
-	daemon := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
+	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -50,8 +51,8 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	id := pos[0]
-	if *daemon != "" {
-		return pardonViaDaemon(ctx, s, *daemon, id, *rule)
+	if *daemonURL != "" {
+		return pardonViaDaemon(ctx, s, *daemonURL, id, *rule)
 	}
 	dir := "."
 	if len(pos) == 2 {
@@ -99,7 +100,8 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 		}
 		return 1
 	}
-	o, n := runtime.New(cfg, nil).Pardon(m, *rule, time.Now().UTC())
+	now := time.Now().UTC()
+	o, n := runtime.New(cfg, nil).Pardon(m, *rule, now)
 	err = b.SaveMember(m)
 	if err == nil {
 		err = b.AppendOutcomes([]state.Outcome{o})
@@ -113,16 +115,32 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
 		return 1
 	}
-	printPardon(s.out, id, *rule, n, m.Strikes)
+	res := daemon.PardonResult{Member: id, Rule: *rule, Cleared: n, Strikes: m.Strikes}
+	if mod := m.Moderation; mod != nil {
+		if mod.MutedUntil.After(now) {
+			until := mod.MutedUntil.UTC()
+			res.MutedUntil = &until
+		}
+		res.Banned = mod.Banned
+	}
+	printPardon(s.out, id, *rule, res)
 	return 0
 }
 
-func printPardon(w io.Writer, id, rule string, cleared, live int) {
+func printPardon(w io.Writer, id, rule string, res daemon.PardonResult) {
 	what := "all rules"
 	if rule != "" {
 		what = rule
 	}
-	fmt.Fprintf(w, "Pardoned %s (%s): %s cleared, %d left.\n", id, what, plural(cleared, "strike", "strikes"), live)
+	fmt.Fprintf(w, "Pardoned %s (%s): %s cleared, %d left.\n", id, what, plural(res.Cleared, "strike", "strikes"), res.Strikes)
+	// Strikes decide the next action; the mute or ban they led to is on
+	// the platform already, and a pardon does not undo it.
+	switch {
+	case res.Banned:
+		fmt.Fprintf(w, "%s stays banned on the platform: a pardon clears strikes, not a ban already applied; lift it there.\n", id)
+	case res.MutedUntil != nil:
+		fmt.Fprintf(w, "%s stays muted until %s UTC: a pardon clears strikes, not a mute already applied; lift it on the platform to end it sooner.\n", id, res.MutedUntil.Format("2006-01-02 15:04"))
+	}
 }
 
 func hasModeration(cfg *config.Config, rule string) bool {
@@ -141,25 +159,24 @@ func pardonViaDaemon(ctx context.Context, s *stdio, base, id, rule string) int {
 	if rule != "" {
 		endpoint += "?rule=" + url.QueryEscape(rule)
 	}
-	var body struct {
-		Cleared int `json:"cleared"`
-		Strikes int `json:"strikes"`
-	}
+	var body daemon.PardonResult
 	if !postToDaemon(ctx, s, "member pardon", endpoint, &body) {
 		return 1
 	}
-	printPardon(s.out, id, rule, body.Cleared, body.Strikes)
+	printPardon(s.out, id, rule, body)
 	return 0
 }
 
 // printModeration writes a member's moderation record for member show.
-func printModeration(w io.Writer, m *state.Member) {
+// A mute is shown while it lasts (past now and past the member's own
+// time); one that ended is only in the list of decisions.
+func printModeration(w io.Writer, m *state.Member, now time.Time) {
 	mod := m.Moderation
 	if mod == nil || (len(mod.Decisions) == 0 && m.Strikes == 0) {
 		return
 	}
 	fmt.Fprintf(w, "  moderation: %d live strikes", m.Strikes)
-	if !mod.MutedUntil.IsZero() {
+	if mod.MutedUntil.After(now) && mod.MutedUntil.After(m.EvaluatedAt) {
 		fmt.Fprintf(w, ", muted until %s", mod.MutedUntil.UTC().Format("2006-01-02 15:04"))
 	}
 	if mod.Banned {

@@ -198,4 +198,14 @@ func TestModerationLoopOnLocalPlatform(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// A pardon clears the strikes through the daemon, and says that the
+	// mute already applied stays: it is on the platform, not in hearth.
+	c, o := cli("member", "pardon", "mb-1", dir)
+	if c != 0 || !strings.Contains(o, "Pardoned mb-1 (all rules): 2 strikes cleared, 0 left.") ||
+		!strings.Contains(o, "mb-1 stays muted until ") {
+		t.Errorf("pardon of a muted member: %d %s", c, o)
+	}
+	if c, o := cli("local", "post", "-member", "mb-1", "-channel", "general", "still muted?", dir); c == 0 || !strings.Contains(o, "muted until") {
+		t.Errorf("the mute should outlast the pardon: %d %s", c, o)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -164,8 +165,15 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer feed.Close()
 	}
-	cfg, ok := loadConfig(s, dir, vf)
-	if !ok {
+	// The daemon's output is a log: a warning about a credential written
+	// in plain text must not quote it there, as no other log line does.
+	cfg, src, diags := config.Load(dir, vf.options(s))
+	if len(diags) > 0 {
+		var b strings.Builder
+		_ = config.WriteDiagnostics(&b, src, diags, relBase(dir), s.color(s.errTTY))
+		_, _ = io.WriteString(s.err, cfg.Redact(b.String()))
+	}
+	if diags.HasErrors() {
 		return 1
 	}
 	// One daemon per SQLite state: a second one would overwrite the
@@ -221,7 +229,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	if eb != nil {
 		opts.Bus = eb
 	}
-	d, diags, src := daemon.New(opts)
+	d, diags, src = daemon.New(opts)
 	if d == nil {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		store.Close()

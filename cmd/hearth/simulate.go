@@ -235,7 +235,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		for _, in := range cfg.Incentives {
 			fmt.Fprintf(tw, "  %s\t%d\n", in.Name, sum.Firings[in.Name])
 		}
-		fmt.Fprintf(tw, "  points granted\t%d\n", sum.Points)
+		// Net: a reward that costs points is a negative grant, so this is
+		// hearth report's outstanding, not its granted.
+		fmt.Fprintf(tw, "  points, net of spending\t%d\n", sum.Points)
 	}
 	if len(cfg.Badges) > 0 {
 		section("Badges", "holders\tawards")

@@ -122,11 +122,31 @@ func summary(c *config.Config) string {
 			rules += btoi(st.When != nil) + btoi(st.WaitUntil != nil) + len(st.Branches)
 		}
 	}
-	return fmt.Sprintf("%s, %s, %s, %s, %s, %s, %s",
+	moderation := 0
+	for _, cm := range c.Communities {
+		moderation += len(cm.Moderation)
+		for _, m := range cm.Moderation {
+			rules += btoi(m.When != nil)
+		}
+	}
+	for _, a := range c.Alerts {
+		rules += btoi(a.When != nil)
+	}
+	out := fmt.Sprintf("%s, %s, %s, %s, %s, %s",
 		plural(len(c.Communities), "community", "communities"), plural(len(c.Segments), "segment", "segments"),
 		plural(len(c.Tiers), "tier", "tiers"), plural(len(c.Badges), "badge", "badges"),
-		plural(len(c.Incentives), "incentive", "incentives"), plural(len(c.Campaigns), "campaign", "campaigns"),
-		plural(rules, "rule", "rules"))
+		plural(len(c.Incentives), "incentive", "incentives"), plural(len(c.Campaigns), "campaign", "campaigns"))
+	// The blocks of moderation and surveys, where there are any: a
+	// moderated community's check should not read as if it had none.
+	for _, n := range []struct {
+		n           int
+		one, plural string
+	}{{moderation, "moderation rule", "moderation rules"}, {len(c.Alerts), "alert", "alerts"}, {len(c.Surveys), "survey", "surveys"}} {
+		if n.n > 0 {
+			out += ", " + plural(n.n, n.one, n.plural)
+		}
+	}
+	return out + ", " + plural(rules, "rule", "rules")
 }
 
 func btoi(b bool) int {

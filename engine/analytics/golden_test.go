@@ -123,3 +123,23 @@ func TestNothingToRate(t *testing.T) {
 		}
 	}
 }
+
+// TestTextLeavesOutEmptyTables: a report as of a day long after the
+// events has no month with referrals, points or revenue in its window; a
+// table header over no row would say nothing, so none is printed.
+func TestTextLeavesOutEmptyTables(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	r := analytics.Build(cfg, simulateTallies(t, cfg, healthEvents()), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	var b bytes.Buffer
+	if err := analytics.WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, head := range []string{"month  base", "month  granted", "cohort  members"} {
+		if strings.Contains(b.String(), head) {
+			t.Errorf("the report prints the header %q over no row:\n%s", head, b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "1 promoter, 1 passive, 2 detractors") {
+		t.Errorf("the survey line should count in the singular where it is one:\n%s", b.String())
+	}
+}

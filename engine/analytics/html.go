@@ -24,6 +24,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"daily":     dailyChart,
 	"width":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"answers":   func(n NPS) int64 { return n.total() },
+	"count":     count[int64],
 	"nonzero":   func(c Cohort) bool { return c.Size > 0 },
 	"offsets":   offsets,
 }).Parse(`<!doctype html>
@@ -94,7 +95,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 
 <h2>Surveys</h2>
 {{range .Surveys}}<h3>{{.Survey}}.{{.Question}}</h3>
-{{if .NPS}}<p>NPS <b>{{signed .NPS.Score}}</b> from {{.Responses}} answers: {{.NPS.Promoters}} promoters, {{.NPS.Passives}} passives, {{.NPS.Detractors}} detractors.</p>
+{{if .NPS}}<p>NPS <b>{{signed .NPS.Score}}</b> from {{count .Responses "answer" "answers"}}: {{count .NPS.Promoters "promoter" "promoters"}}, {{count .NPS.Passives "passive" "passives"}}, {{count .NPS.Detractors "detractor" "detractors"}}.</p>
 <table><tr><th>group</th><th>answers</th><th>NPS</th></tr>
 {{range .ByTier}}<tr><td>tier {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
 {{range .BySegment}}<tr><td>segment {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}

@@ -87,12 +87,13 @@ func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s), activated (referral.converted) %d, K-factor %.2f\n",
 		rf.Invites, rf.Conversions, conv, rf.Activated, rf.KFactor)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "  month\tbase\tinvites\tjoins\tK\t\n")
+	head := "  month\tbase\tinvites\tjoins\tK\t\n"
 	for _, m := range rf.Monthly {
 		if m.Invites == 0 && m.Conversions == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%.2f\t\n", m.Month, m.Base, m.Invites, m.Conversions, m.KFactor)
+		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t%.2f\t\n", head, m.Month, m.Base, m.Invites, m.Conversions, m.KFactor)
+		head = "" // a header over no row says nothing
 	}
 	tw.Flush()
 	b.WriteString("\n")
@@ -100,12 +101,13 @@ func WriteText(w io.Writer, r *Report) error {
 	p := r.Points
 	fmt.Fprintf(&b, "Points\n  granted %d, spent %d, expired %d, outstanding %d\n", p.Granted, p.Spent, p.Expired, p.Outstanding)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "  month\tgranted\tspent\texpired\t\n")
+	head = "  month\tgranted\tspent\texpired\t\n"
 	for _, m := range p.Monthly {
 		if m.Granted == 0 && m.Spent == 0 && m.Expired == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t\n", m.Month, m.Granted, m.Spent, m.Expired)
+		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t\n", head, m.Month, m.Granted, m.Spent, m.Expired)
+		head = ""
 	}
 	tw.Flush()
 	b.WriteString("\n")
@@ -130,7 +132,7 @@ func WriteText(w io.Writer, r *Report) error {
 			for _, c := range s.Choices {
 				parts = append(parts, fmt.Sprintf("%s %d (%s)", c.Choice, c.Count, pct(c.Share)))
 			}
-			fmt.Fprintf(&b, "  %s.%s: %d answers", s.Survey, s.Question, s.Responses)
+			fmt.Fprintf(&b, "  %s.%s: %s", s.Survey, s.Question, count(s.Responses, "answer", "answers"))
 			if len(parts) > 0 {
 				fmt.Fprintf(&b, ": %s", strings.Join(parts, ", "))
 			}
@@ -138,8 +140,8 @@ func WriteText(w io.Writer, r *Report) error {
 			continue
 		}
 		n := s.NPS
-		fmt.Fprintf(&b, "  %s.%s: NPS %+.1f from %d answers (%d promoters, %d passives, %d detractors)\n",
-			s.Survey, s.Question, n.Score, s.Responses, n.Promoters, n.Passives, n.Detractors)
+		fmt.Fprintf(&b, "  %s.%s: NPS %+.1f from %s (%s, %s, %s)\n", s.Survey, s.Question, n.Score, count(s.Responses, "answer", "answers"),
+			count(n.Promoters, "promoter", "promoters"), count(n.Passives, "passive", "passives"), count(n.Detractors, "detractor", "detractors"))
 		groups := func(label string, gs []NPSGroup) {
 			if len(gs) == 0 {
 				return
@@ -164,15 +166,24 @@ const noRevenue = "no purchases counted (events with an amount attribute, such a
 // writeRevenueCohorts is the lifetime value table by join month.
 func writeRevenueCohorts(b *strings.Builder, cohorts []RevenueCohort) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "  cohort\tmembers\tpayers\trevenue\tLTV\t\n")
+	head := "  cohort\tmembers\tpayers\trevenue\tLTV\t\n"
 	for _, c := range cohorts {
 		if c.Members == 0 && c.Revenue == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f\t%.2f\t\n", c.Month, c.Members, c.Payers, c.Revenue, c.LTV)
+		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%.2f\t%.2f\t\n", head, c.Month, c.Members, c.Payers, c.Revenue, c.LTV)
+		head = ""
 	}
 	tw.Flush()
 	b.WriteString("\n")
+}
+
+// count is "1 answer" or "n answers".
+func count[N int | int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // payingMembers is "1 paying member" or "n paying members".

@@ -131,6 +131,9 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 					if _, hasPassword := parsed.User.Password(); hasPassword {
 						l.warnf(st.attr("url").Expr.Range().Ptr(), "Secret written in plain text",
 							"The state URL holds a password. Keep it out of files in git: declare a variable with sensitive = true and set it with %s<name>, then write url = var.<name>.", EnvVarPrefix)
+						// Still a secret: redacted wherever the daemon
+						// shows text, as a plain platform credential is.
+						s.State.URL = u.Mark(Sensitive)
 					}
 				}
 			}

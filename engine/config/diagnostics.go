@@ -219,6 +219,28 @@ func ToJSON(src Sources, diags hcl.Diagnostics, base string) JSONValidation {
 	return out
 }
 
+// Redact takes the secrets rd knows out of every diagnostic: a warning
+// about a credential written in plain text quotes the line that holds
+// it, and the daemon serves and logs its diagnostics. The highlight is
+// kept on the redacted code.
+func (v *JSONValidation) Redact(rd *Redactor) {
+	for i := range v.Diagnostics {
+		d := &v.Diagnostics[i]
+		d.Summary, d.Detail = rd.Redact(d.Summary), rd.Redact(d.Detail)
+		s := d.Snippet
+		if s == nil || rd.Redact(s.Code) == s.Code {
+			continue
+		}
+		start, end := min(s.HighlightStartOffset, len(s.Code)), min(s.HighlightEndOffset, len(s.Code))
+		head, mid, tail := rd.Redact(s.Code[:start]), rd.Redact(s.Code[start:end]), rd.Redact(s.Code[end:])
+		s.Code, s.HighlightStartOffset, s.HighlightEndOffset = head+mid+tail, len(head), len(head)+len(mid)
+		if red := rd.Redact(s.Code); red != s.Code {
+			// A secret across the highlight's edge: the whole line then.
+			s.Code, s.HighlightStartOffset, s.HighlightEndOffset = red, 0, len(red)
+		}
+	}
+}
+
 func snippet(f *hcl.File, r hcl.Range) *JSONSnippet {
 	lines := bytes.Split(f.Bytes, []byte("\n"))
 	if r.Start.Line < 1 || r.Start.Line > len(lines) {

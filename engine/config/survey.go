@@ -1,6 +1,8 @@
 package config
 
 import (
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -93,10 +95,16 @@ func (l *loader) decodeSurvey(hb *hcl.Block) {
 		s.DefaultLocale = l.cfg.Settings.DefaultLocale
 	}
 	seen := map[string]hcl.Range{}
+	folded := map[string]string{} // replies are read whatever their case
 	for _, qb := range b.blocks("question") {
 		if !l.checkName("question", qb) || !l.unique(seen, "question", qb) {
 			continue
 		}
+		if other, ok := folded[strings.ToLower(qb.Labels[0])]; ok {
+			l.errorf(&qb.DefRange, "Questions differ only in case", "question %q and question %q read the same in a reply, which is read whatever its case: rename one.", qb.Labels[0], other)
+			continue
+		}
+		folded[strings.ToLower(qb.Labels[0])] = qb.Labels[0]
 		qd := l.open(qb, surveySpec.block("question"))
 		q := &Question{ID: qb.Labels[0], Text: qd.strMap("text"), Score: qd.boolean("score", false), Choices: qd.strList("choices")}
 		if a := qd.attr("text"); a != nil && q.Text != nil {
@@ -113,11 +121,12 @@ func (l *loader) decodeSurvey(hb *hcl.Block) {
 		}
 		cseen := map[string]bool{}
 		for _, c := range q.Choices {
-			if !nameRe.MatchString(c) || cseen[c] {
-				l.errorf(ca.Expr.Range().Ptr(), "Invalid choice", "choice %q of question %q must be unique and start with a letter, then letters, digits, underscores or dashes, because members answer with it.", c, q.ID)
+			// Unique whatever the case: a reply "Yes" is read as "yes".
+			if !nameRe.MatchString(c) || cseen[strings.ToLower(c)] {
+				l.errorf(ca.Expr.Range().Ptr(), "Invalid choice", "choice %q of question %q must be unique (whatever its case) and start with a letter, then letters, digits, underscores or dashes, because members answer with it.", c, q.ID)
 				break
 			}
-			cseen[c] = true
+			cseen[strings.ToLower(c)] = true
 		}
 		s.Questions = append(s.Questions, q)
 	}

@@ -291,6 +291,182 @@ func TestDashboardAtStart(t *testing.T) {
 	waitPage(t, ctx, shots, "lifetime value shows no figure", `document.getElementById("hr-ltv").textContent === "–"`)
 }
 
+// TestDashboardHealthExample opens the page of the health-report
+// example, whose survey has negative NPS groups and whose members
+// include some who left: the NPS bars must grow left (and red) for a
+// negative score and right for a positive one, the member count and the
+// tier ladder must agree with the report (members who left hold no
+// tier), and on a phone-sized screen nothing may stick out of the page.
+func TestDashboardHealthExample(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"main.hcl", "members.hcl", "pulse.hcl"} {
+		b, err := os.ReadFile(filepath.Join("../../examples/health-report", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := os.ReadFile("../../examples/health-report/events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startDashboard(t, dir, evs, 200*time.Millisecond).srv
+	var rep analytics.Report
+	getJSON(t, srv.URL+"/v1/report", &rep)
+	if rep.Members.Left == 0 || len(rep.Surveys) == 0 || rep.Surveys[0].NPS == nil {
+		t.Fatalf("the example's report has no members who left or no NPS: %+v", rep.Members)
+	}
+	var neg, pos string
+	for _, g := range rep.Surveys[0].ByTier {
+		if g.Score < 0 && neg == "" {
+			neg = "tier " + g.Name
+		}
+		if g.Score > 0 && pos == "" {
+			pos = "tier " + g.Name
+		}
+	}
+	if neg == "" || pos == "" {
+		t.Fatalf("the example's NPS by tier has no negative and positive group: %+v", rep.Surveys[0].ByTier)
+	}
+
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+
+	// A bar's fill against the middle of its track, in pixels.
+	bar := func(name string) string {
+		return fmt.Sprintf(`(() => { const r = document.querySelector('#hr-surveys [data-question="%s.%s"] .bar-row[data-name="%s"]');
+			if (!r) return null; const t = r.querySelector(".track").getBoundingClientRect(), f = r.querySelector(".fill").getBoundingClientRect();
+			return { mid: t.left + t.width / 2, left: f.left, right: f.right, width: f.width, neg: r.querySelector(".fill").classList.contains("neg") }; })()`,
+			rep.Surveys[0].Survey, rep.Surveys[0].Question, name)
+	}
+	waitPage(t, ctx, shots, fmt.Sprintf("the NPS bar of %s grows left of the middle, in red", neg),
+		fmt.Sprintf(`(() => { const b = %s; return !!b && b.neg && b.width > 5 && Math.abs(b.right - b.mid) < 2; })()`, bar(neg)))
+	waitPage(t, ctx, shots, fmt.Sprintf("the NPS bar of %s grows right of the middle", pos),
+		fmt.Sprintf(`(() => { const b = %s; return !!b && !b.neg && b.width > 5 && Math.abs(b.left - b.mid) < 2; })()`, bar(pos)))
+
+	waitPage(t, ctx, shots, fmt.Sprintf("the overview counts the %d current members, and the %d who left", rep.Members.Current, rep.Members.Left),
+		fmt.Sprintf(`document.getElementById("k-members").textContent === "%d" && document.getElementById("k-members-sub").textContent === "%d left"`, rep.Members.Current, rep.Members.Left))
+	for _, tier := range rep.Tiers {
+		waitPage(t, ctx, shots, fmt.Sprintf("the ladder shows %s with %d members, as the report", tier.Name, tier.Members),
+			fmt.Sprintf(`(() => { const r = document.querySelector('#tier-bars [data-name="%s"] .count'); return !!r && r.textContent === "%d"; })()`, tier.Name, tier.Members))
+	}
+	do(t, ctx, "scroll to the health section", chromedp.Evaluate[chromedp.Void](`document.getElementById("health-report").scrollIntoView()`))
+	shot(t, ctx, shots, "dashboard-health-example.png")
+
+	phone := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 1, Mobile: true})
+		return chromedp.Void{}, err
+	})
+	do(t, ctx, "narrow the screen to a phone's", phone)
+	waitPage(t, ctx, shots, "nothing sticks out of the page or its cards at 390 pixels",
+		`window.innerWidth === 390 && document.documentElement.scrollWidth <= window.innerWidth &&
+		[...document.querySelectorAll(".card")].every((c) => c.scrollWidth <= c.clientWidth + 1)`)
+	waitPage(t, ctx, shots, "the campaign stages' labels and counts do not overlap",
+		`[...document.querySelectorAll(".stage-top")].every((e) => e.scrollWidth <= e.clientWidth + 1)`)
+	shot(t, ctx, shots, "dashboard-phone.png")
+}
+
+// moderationConfig has one moderation rule and an alert on what it
+// catches; quietConfig has neither.
+const moderationConfig = `
+platform "local" "main" {}
+
+community "c" {
+  title    = "Tea House"
+  platform = platform.local.main
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+    action   = "warn"
+  }
+}
+
+alert "caught" {
+  description = "The rules are catching a lot"
+  community   = community.c
+  when        = "community.flagged_1h >= 2"
+  severity    = "critical"
+  notify {
+    channel = "email"
+    to      = "mods@example.com"
+  }
+}
+
+alert "reports" {
+  community = community.c
+  when      = "community.reports_24h >= 5"
+  notify {
+    channel = "email"
+    to      = "mods@example.com"
+  }
+}
+`
+
+// TestDashboardModeration: an operator of a moderated community sees on
+// the page what the rules caught in the last hour and which alerts fire,
+// the firing one first and in red; a configuration without moderation
+// or alerts shows no such section.
+func TestDashboardModeration(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(moderationConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Add(-10 * time.Minute).Format(time.RFC3339)
+	var evs strings.Builder
+	for i, text := range []string{"BUY NOW cheap tea", "hello all", "buy now, last chance"} {
+		fmt.Fprintf(&evs, `{"id":"m%d","type":"message.posted","member":"u%d","at":%q,"attrs":{"text":%q,"channel":"general"}}`+"\n", i, i, at, text)
+	}
+	srv := startDashboard(t, dir, []byte(evs.String()), 200*time.Millisecond).srv
+
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "the moderation section counts 2 messages caught in the hour, in red",
+		`(() => { const k = document.querySelector('#moderation [data-community="c"] [data-figure="Caught 1h"]');
+			return !document.getElementById("moderation").hidden && !!k && k.querySelector(".value").textContent === "2" && k.classList.contains("warn"); })()`)
+	waitPage(t, ctx, shots, "the alert caught is firing, listed first, fired once",
+		`(() => { const r = document.querySelector('#moderation table.alerts tbody tr');
+			return !!r && r.dataset.alert === "caught" && r.classList.contains("firing") && r.querySelector(".state").textContent === "firing" && r.querySelectorAll("td")[3].textContent === "1"; })()`)
+	waitPage(t, ctx, shots, "the alert that never fired is listed as quiet",
+		`(() => { const r = document.querySelector('#moderation tr[data-alert="reports"]'); return !!r && !r.classList.contains("firing") && r.textContent.includes("never"); })()`)
+	// The member the rule warned: the lookup shows the strike and the
+	// decision with its evidence, and explains the moderation.
+	do(t, ctx, "look up u0",
+		chromedp.SetValue(chromedp.CSS("#member-id"), "u0"),
+		chromedp.Click(chromedp.CSS(`#member-form button[type=submit]`)))
+	waitPage(t, ctx, shots, "the member view shows u0's live strike and the warning with its evidence",
+		`(() => { const m = document.querySelector("#member-view dd.moderation"); return !!m && m.querySelector(".strikes").textContent === "1 live strike" &&
+			m.textContent.includes("warn ads") && m.textContent.includes('keyword "buy now" (en)'); })()`)
+	waitPage(t, ctx, shots, "the why view explains the moderation",
+		`document.getElementById("why-rule").value === "moderation" && [...document.querySelectorAll("#why-out .explanation code")].some((c) => c.textContent === "member.strikes")`)
+	waitPage(t, ctx, shots, "the segment chart says there are no segments, rather than to wait for a count",
+		`document.getElementById("segment-chart").textContent.includes("no segments configured")`)
+	do(t, ctx, "scroll to the moderation section", chromedp.Evaluate[chromedp.Void](`document.getElementById("moderation").scrollIntoView()`))
+	shot(t, ctx, shots, "dashboard-moderation.png")
+
+	// The quickstart has no moderation and no alerts: no section.
+	quiet := startQuickstart(t, time.Hour).srv
+	do(t, ctx, "open the quickstart's dashboard", chromedp.Navigate(quiet.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "no moderation section without moderation or alerts", `document.getElementById("moderation").hidden`)
+}
+
 func copyQuickstart(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()

@@ -236,6 +236,14 @@ func (d *Daemon) Reloads() []Reload {
 func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, took time.Duration) Reload {
 	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Unchanged: unchanged, Duration: took.String(),
 		Diagnostics: config.ToJSON(src, diags, d.opt.Dir)}
+	// The new files' secrets, and those in force (a failed load may not
+	// have got as far as its own).
+	if cfg != nil {
+		r.Diagnostics.Redact(cfg.Redactor())
+	}
+	if old := d.snap.Load(); old != nil {
+		r.Diagnostics.Redact(old.redactor)
+	}
 	if r.OK && cfg != nil {
 		r.Hash = cfg.Hash
 	}

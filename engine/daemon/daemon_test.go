@@ -482,3 +482,24 @@ func TestReloadUnchanged(t *testing.T) {
 		t.Errorf("the reload log line's took is %#v; want a duration such as \"4.3ms\"", line.Took)
 	}
 }
+
+// TestStatusNamesTheDirectory: the status, and the dashboard's header,
+// name the configuration by its absolute path, even for a daemon started
+// on ".".
+func TestStatusNamesTheDirectory(t *testing.T) {
+	f := start(t, rulesA, "")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.stop()
+	g := startOn(t, rel, f.db, "")
+	_, status := get(t, g, "/v1/status")
+	if dir := status["config"].(map[string]any)["dir"]; dir != f.dir {
+		t.Errorf("status names the directory %v, want %s", dir, f.dir)
+	}
+}

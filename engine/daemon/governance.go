@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -20,6 +21,11 @@ type PardonResult struct {
 	Rule    string `json:"rule,omitempty"`
 	Cleared int    `json:"cleared"`
 	Strikes int    `json:"strikes"`
+	// A pardon clears strikes, not what they already led to: a mute
+	// still in force and a ban stay on the platform, said here so the
+	// operator knows to lift them there.
+	MutedUntil *time.Time `json:"muted_until,omitempty"`
+	Banned     bool       `json:"banned,omitempty"`
 }
 
 // pardon clears a member's strikes between batches, like hearth member
@@ -61,7 +67,8 @@ func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
 			_ = b.Rollback()
 			return err
 		}
-		o, n := rt.Pardon(m, rule, d.opt.Now().UTC())
+		now := d.opt.Now().UTC()
+		o, n := rt.Pardon(m, rule, now)
 		if err := b.SaveMember(m); err != nil {
 			_ = b.Rollback()
 			return err
@@ -71,6 +78,13 @@ func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		out = PardonResult{Member: m.ID, Rule: rule, Cleared: n, Strikes: m.Strikes}
+		if mod := m.Moderation; mod != nil {
+			if mod.MutedUntil.After(now) {
+				until := mod.MutedUntil.UTC()
+				out.MutedUntil = &until
+			}
+			out.Banned = mod.Banned
+		}
 		return b.Commit()
 	})
 	if errors.Is(err, state.ErrNotFound) {
@@ -128,8 +142,19 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 // CommunityView is one community's figures and alert state, for
 // GET /v1/communities.
 type CommunityView struct {
-	Figures rules.Community              `json:"figures"`
-	Alerts  map[string]*state.AlertState `json:"alerts,omitempty"`
+	Figures rules.Community `json:"figures"`
+	// Moderation is the number of moderation rules the community has.
+	Moderation int `json:"moderation_rules"`
+	// Alerts are every alert watching the community, those that never
+	// fired included, with their severity.
+	Alerts map[string]*AlertView `json:"alerts,omitempty"`
+}
+
+// AlertView is an alert's state and what it is for.
+type AlertView struct {
+	state.AlertState
+	Severity    string `json:"severity,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // communities answers GET /v1/communities: every community's figures now
@@ -154,14 +179,20 @@ func (d *Daemon) communities(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range cfg.Communities {
 			doc := byName[c.Name]
-			v := CommunityView{Figures: risk.Figures(doc, c, now)}
-			if doc != nil && len(doc.Alerts) > 0 {
-				// Copies: the answer is written after the processor moves on.
-				v.Alerts = map[string]*state.AlertState{}
-				for name, st := range doc.Alerts {
-					cp := *st
-					v.Alerts[name] = &cp
+			v := CommunityView{Figures: risk.Figures(doc, c, now), Moderation: len(c.Moderation)}
+			for _, a := range cfg.Alerts {
+				if a.Community != nil && a.Community.Name != c.Name {
+					continue
 				}
+				if v.Alerts == nil {
+					v.Alerts = map[string]*AlertView{}
+				}
+				av := &AlertView{Severity: a.Severity, Description: a.Description}
+				if doc != nil && doc.Alerts[a.Name] != nil {
+					// A copy: the answer is written after the processor moves on.
+					av.AlertState = *doc.Alerts[a.Name]
+				}
+				v.Alerts[a.Name] = av
 			}
 			out = append(out, v)
 		}

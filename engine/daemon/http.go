@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -148,9 +149,15 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 	for i, t := range tiers {
 		ladder[i] = t.Name
 	}
+	// The directory as a path an operator can tell apart: "." names
+	// nothing on a page beside another daemon's.
+	dir := d.opt.Dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	body := map[string]any{
 		"config": map[string]any{
-			"dir": d.opt.Dir, "hash": snap.Config.Hash, "loaded_at": snap.LoadedAt.UTC().Format(time.RFC3339),
+			"dir": dir, "hash": snap.Config.Hash, "loaded_at": snap.LoadedAt.UTC().Format(time.RFC3339),
 			"communities": len(snap.Config.Communities), "segments": len(snap.Config.Segments), "tiers": len(snap.Config.Tiers),
 			"incentives": len(snap.Config.Incentives), "campaigns": len(snap.Config.Campaigns),
 			"ladder": ladder,

@@ -26,6 +26,7 @@ type Metrics struct {
 	reevaluatePending prometheus.Gauge
 	// Set by the sampler, so they are as fresh as the dashboard's charts.
 	members       prometheus.Gauge
+	membersLeft   prometheus.Gauge
 	segmentSizes  *prometheus.GaugeVec
 	tierSizes     *prometheus.GaugeVec
 	outboxEntries *prometheus.GaugeVec
@@ -63,13 +64,15 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.reevaluated, m.reevaluatePending)
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
+	m.membersLeft = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_left",
+		Help: "Members in the state store who have left the community, counted at most once a minute."})
 	m.segmentSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
-		Help: "Members per segment, counted at most once a minute."}, []string{"segment"})
+		Help: "Members per segment, not counting members who left, counted at most once a minute."}, []string{"segment"})
 	m.tierSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
-		Help: "Members per tier (tier=\"\" for none), counted at most once a minute."}, []string{"tier"})
+		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at most once a minute."}, []string{"tier"})
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead)."}, []string{"status"})
-	m.Registry.MustRegister(m.members, m.segmentSizes, m.tierSizes, m.outboxEntries)
+	m.Registry.MustRegister(m.members, m.membersLeft, m.segmentSizes, m.tierSizes, m.outboxEntries)
 	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -130,6 +133,7 @@ func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
 // removed disappear instead of keeping their last value.
 func (m *Metrics) population(p Population) {
 	m.members.Set(float64(p.Members))
+	m.membersLeft.Set(float64(p.Left))
 	m.segmentSizes.Reset()
 	for name, n := range p.Segments {
 		m.segmentSizes.WithLabelValues(name).Set(float64(n))

@@ -44,6 +44,11 @@ func (d *Daemon) getReport(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
+		if len(t) == 0 && at.IsZero() {
+			// No event gives the day: the report is of today, as hearth
+			// report's, not of 1970-01-01.
+			at = d.opt.Now().UTC().Truncate(24 * time.Hour)
+		}
 		body, err = json.MarshalIndent(analytics.Build(d.snap.Load().Config, t, at), "", "  ")
 		return err
 	})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 const surveyRules = rulesA + `
@@ -131,4 +132,14 @@ func FuzzPostFeedback(f *testing.F) {
 			t.Fatalf("accepted %q", body)
 		}
 	})
+}
+
+// TestReportOfAnEmptyStore: before any event the report is of today, as
+// hearth report's, not of the first day of 1970.
+func TestReportOfAnEmptyStore(t *testing.T) {
+	f := start(t, rulesA, "")
+	code, r := get(t, f, "/v1/report")
+	if today := time.Now().UTC().Format(time.DateOnly); code != 200 || r["as_of"] != today {
+		t.Errorf("report of an empty store: %d as of %v, want %s", code, r["as_of"], today)
+	}
 }

@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -209,5 +210,46 @@ func TestSecretsNeverServed(t *testing.T) {
 	data, err := os.ReadFile(f.db)
 	if err == nil && bytes.Contains(data, []byte(hookToken)) {
 		t.Error("the state store holds the webhook token")
+	}
+}
+
+// TestPlainSecretsNotQuoted: a credential written in plain text in a
+// file draws a warning, and the warning quotes the line that holds it.
+// The daemon serves and logs its diagnostics, so they carry
+// "(sensitive)" in its place: a platform credential, and the password
+// of a state URL.
+func TestPlainSecretsNotQuoted(t *testing.T) {
+	const plainSecret, plainPassword = "whs-PLAIN-8c1d-secret", "pgpw-PLAIN-44e0"
+	plain := `
+platform "webhook" "crm" {
+  url    = "https://crm.example/in"
+  secret = "` + plainSecret + `"
+}
+`
+	f := start(t, rulesA+plain, "", func(o *daemon.Options) {
+		o.Load = config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "webhook": webhook.Spec()}}
+	})
+	// The state block of a second file, added by a reload, names a URL
+	// with a password (the daemon keeps its store: the reload only reads).
+	write(t, f.dir, "state.hcl", `hearth {
+  state {
+    backend = "postgres"
+    url     = "postgres://hearth:`+plainPassword+`@db.example/hearth"
+  }
+}
+`)
+	code, out := post(t, f, "/v1/reload", "", "")
+	if code != http.StatusOK && code != http.StatusUnprocessableEntity {
+		t.Fatalf("reload: %d %v", code, out)
+	}
+	_, status := get(t, f, "/v1/status")
+	body, _ := json.Marshal(status)
+	for _, secret := range []string{plainSecret, plainPassword} {
+		if strings.Contains(string(body), secret) {
+			t.Errorf("/v1/status quotes %s:\n%s", secret, body)
+		}
+	}
+	if !strings.Contains(string(body), `secret = \"(sensitive)\"`) || !strings.Contains(string(body), `url     = \"(sensitive)\"`) {
+		t.Errorf("/v1/status does not point at the redacted lines:\n%s", body)
 	}
 }

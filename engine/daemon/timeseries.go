@@ -29,6 +29,7 @@ type Sample struct {
 	OutboxPending *int           `json:"outbox_pending,omitempty"`
 	OutboxDead    *int           `json:"outbox_dead,omitempty"`
 	Members       *int           `json:"members,omitempty"`
+	Left          *int           `json:"left,omitempty"`
 	Segments      map[string]int `json:"segments,omitempty"`
 	Tiers         map[string]int `json:"tiers,omitempty"`
 	// Campaigns are counted by the same scan; with them a dashboard can
@@ -133,8 +134,11 @@ func (r *ring) list() []Sample {
 
 // Population is the count of members per segment and tier, and of
 // campaign runs per status (active) or end reason (goal, finished, ...).
+// Members is every member stored; Left of them have left the community
+// and count on no tier and in no segment, as in the health report.
 type Population struct {
 	Members   int                       `json:"members"`
+	Left      int                       `json:"left"`
 	Segments  map[string]int            `json:"segments"`
 	Tiers     map[string]int            `json:"tiers"`
 	Campaigns map[string]map[string]int `json:"campaigns"`
@@ -165,9 +169,15 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 		for _, t := range splits {
 			t.Add(m)
 		}
-		out.Tiers[m.Tier.Name]++
-		for s := range m.Segments {
-			out.Segments[s]++
+		if m.Left {
+			// Gone from the community: a member of no tier or segment
+			// there, whatever the store kept for a return.
+			out.Left++
+		} else {
+			out.Tiers[m.Tier.Name]++
+			for s := range m.Segments {
+				out.Segments[s]++
+			}
 		}
 		for name, run := range m.Campaigns {
 			if c := out.Campaigns[name]; c != nil {
@@ -241,7 +251,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 	}
 	*lastScan = now
 	d.opt.Metrics.population(pop)
-	s.Members, s.Segments, s.Tiers, s.Campaigns, s.Splits = &pop.Members, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits
+	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits
 	return s
 }
 

@@ -178,3 +178,39 @@ segment "lurker" {
 		t.Fatalf("lurker entered at %v; want once, at %s", enters, want)
 	}
 }
+
+// TestPopulationLeavesOutMembersWhoLeft: a member who left stays in the
+// store, and counts as stored and as left, but on no tier and in no
+// segment, as hearth report counts the members now.
+func TestPopulationLeavesOutMembersWhoLeft(t *testing.T) {
+	f := start(t, segmentRules, "", func(o *daemon.Options) {
+		o.SampleEvery = 10 * time.Millisecond
+		o.PopulationEvery = 30 * time.Millisecond
+	})
+	left := `{"id":"bye","type":"member.left","member":"m3","at":"2026-01-01T11:00:00Z"}`
+	if code, out := post(t, f, "/v1/events", events(0, 20)+left+"\n", ""); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	var pop daemon.Population
+	getJSON(t, f.srv.URL+"/v1/population", &pop)
+	if pop.Members != 7 || pop.Left != 1 || pop.Segments["posters"] != 6 || pop.Tiers[""] != 6 {
+		t.Errorf("population %+v: want 7 members stored, 1 left, 6 posters on no tier", pop)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(f.srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(metrics), "hearth_members 7\n") && strings.Contains(string(metrics), "hearth_members_left 1\n") &&
+			strings.Contains(string(metrics), `hearth_segment_members{segment="posters"} 6`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics does not count the member who left apart:\n%s", metrics)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

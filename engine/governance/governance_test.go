@@ -1,6 +1,8 @@
 package governance
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,17 @@ func TestLexiconCJKAndLatin(t *testing.T) {
 		// Case folding that changes byte lengths keeps offsets in the
 		// original text.
 		{"ẞ SPAM", []string{"SPAM"}, 4},
+		// Spacing, full-width letters and invisible characters do not
+		// hide a phrase; the span is the text as written.
+		{"BUY  NOW cheap", []string{"BUY  NOW"}, 0},
+		{"ok buy\nnow", []string{"buy\nnow"}, 3},
+		{"buy\u00a0now", []string{"buy\u00a0now"}, 0},
+		{"ＢＵＹ ＮＯＷ", []string{"ＢＵＹ ＮＯＷ"}, 0},
+		{"bu\u200by now", []string{"bu\u200by now"}, 0},
+		{"sp\u00adam", []string{"sp\u00adam"}, 0},
+		{"朋友们加 微　信", []string{"加 微　信"}, 9},
+		// A space between Latin words still separates them.
+		{"buynow", nil, 0},
 	}
 	for _, c := range cases {
 		hits := lex.Find(c.text)
@@ -161,6 +174,42 @@ func TestLadderClimbsAndDecays(t *testing.T) {
 	}
 }
 
+// TestFloodIsOneOffence: ten messages in ten seconds against a limit of
+// five in 30s cost one strike, not one per message past the limit; the
+// rest of the burst is flagged, and removed where the rule deletes. A
+// flood that goes on past the window costs another strike.
+func TestFloodIsOneOffence(t *testing.T) {
+	c := ladder()
+	c.Moderation = []*config.Moderation{{Name: "flood", Rate: &durations.Rate{Count: 5, Window: 30 * time.Second}, Strikes: 1, Delete: true}}
+	s := Compile(c)
+	mod := &state.Moderation{}
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var actions []string
+	flood := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			at := start.Add(time.Duration(i) * time.Second)
+			if ev, ok := s.Rules[0].Detect(Message{At: at, Links: -1, Mentions: -1, Recent: mod.Recent}); ok {
+				d := s.Decide(mod, s.Rules[0], ev, at, fmt.Sprint("e", i))
+				if !d.Delete {
+					t.Errorf("message %d of the flood is kept, the rule deletes", i)
+				}
+				actions = append(actions, d.Action)
+			}
+			s.Remember(mod, at)
+		}
+	}
+	flood(0, 10)
+	if want := []string{"warn", "flag", "flag", "flag", "flag"}; !slices.Equal(actions, want) || s.Live(mod, start.Add(10*time.Second)) != 1 {
+		t.Errorf("one burst: actions %v with %d live strikes, want %v with 1", actions, s.Live(mod, start.Add(10*time.Second)), want)
+	}
+	// Still flooding 30 seconds after the strike: a second offence.
+	actions = nil
+	flood(10, 30)
+	if n := s.Live(mod, start.Add(40*time.Second)); n != 2 || !slices.Contains(actions, "mute") {
+		t.Errorf("a flood past its window: actions %v with %d live strikes, want a mute at 2", actions, n)
+	}
+}
+
 func TestPardonAndNextDecay(t *testing.T) {
 	s := Compile(ladder())
 	mod := &state.Moderation{}
@@ -214,7 +263,7 @@ func FuzzLexicon(f *testing.F) {
 // naiveFind is Find by searching each phrase on its own, to check the
 // automaton against.
 func naiveFind(l *Lexicon, text string) []Hit {
-	low, idx := lower(text)
+	low, idx := fold(text)
 	var hits []Hit
 	for _, e := range l.entries {
 		for from := 0; from <= len(low); {
@@ -224,7 +273,8 @@ func naiveFind(l *Lexicon, text string) []Hit {
 			}
 			start, end := from+i, from+i+len(e.phrase)
 			if e.cjk || boundary(low, start, end) {
-				hits = append(hits, Hit{Text: text[idx[start]:idx[end]]})
+				from, to := span(text, idx, start, end)
+				hits = append(hits, Hit{Text: text[from:to]})
 			}
 			from = start + 1
 		}

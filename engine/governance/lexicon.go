@@ -14,7 +14,7 @@ import (
 )
 
 // Lexicon finds words and phrases from per-locale lists in text, ignoring
-// case. Chinese, Japanese and Korean are written without spaces between
+// case, spacing and full-width forms (see fold). Chinese, Japanese and Korean are written without spaces between
 // words, so a phrase with such characters matches anywhere as a
 // substring; any other phrase matches only as whole words, so "ass"
 // does not match "class". All phrases are found in one pass over the
@@ -82,7 +82,10 @@ func NewLexicon(lists map[string][]string) *Lexicon {
 			if p == "" {
 				continue
 			}
-			low, _ := lower(p)
+			low, _ := fold(p)
+			if low == "" {
+				continue // only invisible characters
+			}
 			l.entries = append(l.entries, entry{phrase: low, locale: loc, cjk: hasCJK(p)})
 		}
 	}
@@ -163,22 +166,77 @@ func hasCJK(s string) bool {
 	return false
 }
 
-// lower lowers s rune by rune and maps every byte of the result to the
-// byte of s it came from (one past the end maps to len(s)), so spans
-// found in the lowered text point into the original.
-func lower(s string) (string, []int) {
+// fold is the form phrases and texts are compared in, so that spacing
+// and look-alike characters do not hide a phrase from the list: lower
+// case; full-width letters, digits and signs (typed by Chinese and
+// Japanese input methods) as ASCII; every run of spaces, line breaks and
+// other Unicode spaces as one space, or none between two Chinese or
+// Japanese characters ("加 微 信" is "加微信"); invisible format
+// characters (zero-width spaces and joiners, soft hyphens) left out.
+// idx maps every byte of the result to the start of the rune of s it
+// came from, and idx[len(result)] is len(s).
+func fold(s string) (string, []int) {
 	var b strings.Builder
 	b.Grow(len(s))
 	idx := make([]int, 0, len(s)+1)
-	for i, r := range s {
+	space := -1   // where a run of spaces not yet written began
+	var prev rune // the last rune written
+	put := func(r rune, at int) {
 		n := b.Len()
-		b.WriteRune(unicode.ToLower(r))
+		b.WriteRune(r)
 		for range b.Len() - n {
-			idx = append(idx, i)
+			idx = append(idx, at)
 		}
+		prev = r
+	}
+	for i, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if r == ' ' || (r >= '\t' && r <= '\r') {
+				if space < 0 {
+					space = i
+				}
+				continue
+			}
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		case unicode.IsSpace(r):
+			if space < 0 {
+				space = i
+			}
+			continue
+		case unicode.Is(unicode.Cf, r):
+			continue
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r = unicode.ToLower(r - 0xFF01 + '!')
+		default:
+			r = unicode.ToLower(r)
+		}
+		if space >= 0 {
+			if prev != 0 && !(unspaced(prev) && unspaced(r)) {
+				put(' ', space)
+			}
+			space = -1
+		}
+		put(r, i)
 	}
 	idx = append(idx, len(s))
 	return b.String(), idx
+}
+
+// unspaced is a rune of Chinese or Japanese, where a space between two
+// characters separates no words. Korean puts spaces between words, so
+// Hangul is not one.
+func unspaced(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
+}
+
+// span is where the folded bytes low[start:end] come from in s.
+func span(s string, idx []int, start, end int) (int, int) {
+	last := idx[end-1]
+	_, n := utf8.DecodeRuneInString(s[last:])
+	return idx[start], last + n
 }
 
 // wordRune is a rune that continues a word of a spaced script.
@@ -192,7 +250,7 @@ func (l *Lexicon) Find(text string) []Hit {
 	if len(l.entries) == 0 || text == "" {
 		return nil
 	}
-	low, idx := lower(text)
+	low, idx := fold(text)
 	var hits []Hit
 	s := int32(0)
 	for i := 0; i < len(low); i++ {
@@ -208,7 +266,8 @@ func (l *Lexicon) Find(text string) []Hit {
 				e := l.entries[ei]
 				start, end := i+1-len(e.phrase), i+1
 				if e.cjk || boundary(low, start, end) {
-					hits = append(hits, Hit{Phrase: e.phrase, Locale: e.locale, Text: text[idx[start]:idx[end]], Start: idx[start], End: idx[end], entry: int(ei)})
+					from, to := span(text, idx, start, end)
+					hits = append(hits, Hit{Phrase: e.phrase, Locale: e.locale, Text: text[from:to], Start: from, End: to, entry: int(ei)})
 				}
 			}
 			if l.nodes[out].dict < 0 {

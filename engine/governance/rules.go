@@ -203,10 +203,22 @@ type Decision struct {
 // Decide adds the match's strikes to the member's record and picks the
 // action: the rule's own, or the highest ladder rung the live strikes
 // reach (past the last rung, the last one). Below the first rung the
-// match is only flagged. Decayed strikes are pruned first.
+// match is only flagged. Decayed strikes are pruned first. A message
+// rate is one offence per window: the rest of a burst that already cost
+// strikes is flagged (and removed, if the rule removes) at no cost.
 func (s *Set) Decide(mod *state.Moderation, r *Rule, ev Evidence, at time.Time, event string) Decision {
 	s.Prune(mod, at)
 	m := r.Config
+	if ev.Kind == "rate" && m.Rate != nil && s.inBurst(mod, r, at, m.Rate.Window) {
+		// Ten quick lines are one flood: without this each message past
+		// the limit would climb a rung, from a warning to a ban within
+		// seconds, before the first mute reached the platform.
+		d := Decision{Rule: r, Evidence: ev, Action: "flag", Delete: m.Delete, Live: s.Live(mod, at)}
+		if m.Action == "remove" {
+			d.Action, d.Delete = "remove", true
+		}
+		return d
+	}
 	if m.Strikes > 0 {
 		mod.Strikes = append(mod.Strikes, state.Strike{Rule: r.Address, At: at, Count: m.Strikes, Event: event})
 	}
@@ -230,6 +242,17 @@ func (s *Set) Decide(mod *state.Moderation, r *Rule, ev Evidence, at time.Time, 
 		d.Delete = true
 	}
 	return d
+}
+
+// inBurst reports whether the rule took strikes from the member less
+// than window before at: the same burst of messages.
+func (s *Set) inBurst(mod *state.Moderation, r *Rule, at time.Time, window time.Duration) bool {
+	for _, st := range mod.Strikes {
+		if st.Rule == r.Address && !st.At.After(at) && at.Sub(st.At) < window {
+			return true
+		}
+	}
+	return false
 }
 
 // Record appends a decision to the member's record, keeping the latest

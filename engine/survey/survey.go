@@ -8,6 +8,7 @@ package survey
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,10 +116,13 @@ func ParseReply(surveys Lookup, text string) (answers []Answer, ok bool, err err
 	if len(words) == 0 || len(words) > 64 {
 		return nil, false, nil
 	}
-	name := strings.TrimPrefix(words[0], "/")
-	if surveys.Survey(name) == nil {
+	// Phones capitalise the first word and people type as they like:
+	// "Pulse Recommend 9" and "pulse more_of Market" are answers too.
+	s := find(surveys, strings.TrimPrefix(words[0], "/"))
+	if s == nil {
 		return nil, false, nil
 	}
+	name := s.Name
 	var pairs [][2]string
 	rest := words[1:]
 	for len(rest) > 0 {
@@ -138,6 +142,12 @@ func ParseReply(surveys Lookup, text string) (answers []Answer, ok bool, err err
 	}
 	seen := map[string]bool{}
 	for _, p := range pairs {
+		if q := question(s, p[0]); q != nil {
+			p[0] = q.ID
+			if !q.Score {
+				p[1] = choice(q, p[1])
+			}
+		}
 		if seen[p[0]] {
 			return nil, true, invalid("question %q answered twice", p[0])
 		}
@@ -149,6 +159,46 @@ func ParseReply(surveys Lookup, text string) (answers []Answer, ok bool, err err
 		answers = append(answers, a)
 	}
 	return answers, true, nil
+}
+
+// find is the survey named name, or else the one whose name differs
+// from it only in case.
+func find(surveys Lookup, name string) *config.Survey {
+	if s := surveys.Survey(name); s != nil {
+		return s
+	}
+	if low := strings.ToLower(name); low != name {
+		return surveys.Survey(low)
+	}
+	return nil
+}
+
+// question is the survey's question id, or else the one that differs
+// from it only in case.
+func question(s *config.Survey, id string) *config.Question {
+	if q := s.Question(id); q != nil {
+		return q
+	}
+	for _, q := range s.Questions {
+		if strings.EqualFold(q.ID, id) {
+			return q
+		}
+	}
+	return nil
+}
+
+// choice is the question's choice written as value, ignoring case; value
+// itself when none is.
+func choice(q *config.Question, value string) string {
+	if slices.Contains(q.Choices, value) {
+		return value
+	}
+	for _, c := range q.Choices {
+		if strings.EqualFold(c, value) {
+			return c
+		}
+	}
+	return value
 }
 
 // halfWidth reads full-width letters, digits and signs, which Chinese and

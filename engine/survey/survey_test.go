@@ -64,6 +64,12 @@ func TestParseReply(t *testing.T) {
 		{"pulse more_of memes", true, "", `takes one of workshops, market, got "memes"`},
 		{"pulse recommend 9 recommend 8", true, "", "answered twice"},
 		{"pulse mood 3", true, "", `has no question "mood"`},
+		// Replies typed on a phone start with a capital; case is not
+		// part of an answer.
+		{"Pulse recommend 9", true, "recommend=9", ""},
+		{"PULSE Recommend 10 MORE_OF=Market", true, "recommend=10 more_of=market", ""},
+		{"pulse recommend 9 Recommend 8", true, "", "answered twice"},
+		{"Pulse is great", true, "", `has no question "is"`},
 	} {
 		answers, ok, err := survey.ParseReply(pulse, c.text)
 		var got []string

@@ -115,6 +115,22 @@ test "flooding, link and mention spam" {
   }
 }
 
+# Ten quick lines are one flood: a warning, then the rest of the burst
+# is flagged, not a climb from a warning to a ban within seconds.
+test "a burst of messages is one offence" {
+  event "message.posted" {
+    member = "ivo"
+    at     = "1h"
+    attrs  = { text = "one more line" }
+    repeat = 10
+    every  = "1s"
+  }
+  expect "ivo" {
+    strikes = 1
+    actions = ["warn", "flag", "flag", "flag", "flag"]
+  }
+}
+
 test "a wave of complaints fires once, then waits for its cool-down" {
   event "message.posted" {
     member = "ann"

@@ -36,6 +36,15 @@ survey "pulse" {
     text  = { en = "?" }
     score = true
   }
+  # Replies are read whatever their case: these would read the same.
+  question "DUP" { # ERROR: Questions differ only in case
+    text  = { en = "?" }
+    score = true
+  }
+  question "case" {
+    text    = { en = "?" }
+    choices = ["yes", "Yes"] # ERROR: Invalid choice
+  }
 }
 
 campaign "ask" {

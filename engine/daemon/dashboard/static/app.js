@@ -10,7 +10,7 @@ const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
 const COMMIT_COLORS = { p50: "#3d6fb4", p99: "#d9622b" };
 
-const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], waitingForToken: false };
+const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false };
 
 // ---- DOM helpers ----
 
@@ -161,6 +161,20 @@ function barRow(name, sub, n, max, cls) {
     h("span", { class: "count", text: fmt(n) }));
 }
 
+// npsRow draws a score from -100 to +100 out from the middle of its
+// track: left and red below zero, right above, so -55 and +55 differ at
+// a glance (a plain bar has no length for a negative score).
+function npsRow(name, sub, score) {
+  const v = Math.max(-100, Math.min(100, score || 0));
+  const fill = h("div", { class: "fill" + (v < 0 ? " neg" : "") });
+  fill.style.left = (v < 0 ? 50 + v / 2 : 50) + "%";
+  fill.style.width = Math.abs(v) / 2 + "%";
+  return h("div", { class: "bar-row nps", "data-name": name, "data-score": String(score) },
+    h("span", { class: "name", title: name }, name, sub ? h("small", { text: sub }) : null),
+    h("div", { class: "track signed" }, fill),
+    h("span", { class: "count", text: (score > 0 ? "+" : "") + (Number.isInteger(score) ? score : score.toFixed(1)) }));
+}
+
 // ---- sections ----
 
 function renderStatus(st) {
@@ -235,7 +249,12 @@ function renderReloads(reloads) {
 
 function renderPopulation(p) {
   state.population = p;
-  $("k-members").textContent = fmt(p.members);
+  // Members who left are kept in the store but are no longer members:
+  // the count, the ladder and the segments are of those still here, as
+  // the health report's "current".
+  const current = p.members - (p.left || 0);
+  $("k-members").textContent = fmt(current);
+  $("k-members-sub").textContent = p.left ? `${fmt(p.left)} left` : "";
   // Highest rung on top, members without a tier at the bottom.
   const known = new Set(state.ladder);
   const ladder = state.ladder.filter((t) => t in p.tiers).concat(Object.keys(p.tiers).filter((t) => t && !known.has(t)));
@@ -243,9 +262,9 @@ function renderPopulation(p) {
   const rows = ladder.map((t, i) => barRow(t, i === 0 ? "top" : "", p.tiers[t], max, "rung"));
   rows.push(barRow("no tier", "", p.tiers[""] || 0, max, "none"));
   replace("tier-bars", rows);
-  const held = p.members - (p.tiers[""] || 0);
-  $("tier-note").textContent = p.members
-    ? `${fmt(held)} of ${fmt(p.members)} members hold a tier (${Math.round((100 * held) / p.members)}%)` : "no members yet";
+  const held = current - (p.tiers[""] || 0);
+  $("tier-note").textContent = current
+    ? `${fmt(held)} of ${fmt(current)} members hold a tier (${Math.round((100 * held) / current)}%)` : "no members yet";
 
   const segs = Object.entries(p.segments).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const smax = Math.max(0, ...segs.map((s) => s[1]));
@@ -337,7 +356,7 @@ function renderSeries(ts) {
   const latest = withPop[withPop.length - 1];
   if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
     state.populationAt = +new Date(latest.at);
-    renderPopulation({ members: latest.members, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {} });
+    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {} });
   }
   // The page's own count when it opened may be newer than the daemon's
   // last sample (taken once a minute): it ends the lines, so the chart and
@@ -351,7 +370,9 @@ function renderSeries(ts) {
     name: n, color: PALETTE[i % PALETTE.length],
     points: counted.map(([at, segs]) => [at, segs[n] || 0]),
   }));
-  lineChart($("segment-chart"), series, { label: "segment sizes over time", empty: "segment sizes are counted once a minute…" });
+  // With no segment configured there is nothing to wait for.
+  const none = pop && !Object.keys(pop.segments || {}).length;
+  lineChart($("segment-chart"), series, { label: "segment sizes over time", empty: none ? "no segments configured" : "segment sizes are counted once a minute…" });
   replace("seg-legend", names.map((n, i) => {
     const dot = h("span", { class: "dot" });
     dot.style.background = PALETTE[i % PALETTE.length];
@@ -425,7 +446,7 @@ function renderReport(r) {
         td.style.background = `rgba(61, 111, 180, ${(0.08 + 0.7 * f).toFixed(2)})`;
         return td;
       })));
-    replace("hr-retention", h("table", { class: "retention" }, h("thead", {}, head), h("tbody", {}, rows)));
+    replace("hr-retention", h("div", { class: "scroll" }, h("table", { class: "retention" }, h("thead", {}, head), h("tbody", {}, rows))));
   }
 
   const p = r.points;
@@ -439,13 +460,44 @@ function renderReport(r) {
     if (s.nps) {
       const groups = (s.by_tier || []).map((g) => ["tier " + g.name, g]).concat((s.by_segment || []).map((g) => ["segment " + g.name, g]));
       return h("div", { class: "survey", "data-question": s.survey + "." + s.question }, title,
-        h("div", { class: "bars" }, barRow("NPS", "", s.nps.score, 100, "nps"),
-          groups.map(([n, g]) => barRow(n, fmt(g.promoters + g.passives + g.detractors) + " answers", g.score, 100))));
+        h("div", { class: "bars" }, npsRow("NPS", "", s.nps.score),
+          groups.map(([n, g]) => npsRow(n, fmt(g.promoters + g.passives + g.detractors) + " answers", g.score))));
     }
     const cmax = Math.max(0, ...(s.choices || []).map((c) => c.count));
     return h("div", { class: "survey", "data-question": s.survey + "." + s.question }, title,
       h("div", { class: "bars" }, (s.choices || []).map((c) => barRow(c.choice, pct(c.share), c.count, cmax))));
   }) : h("p", { class: "muted", text: "no surveys configured" }));
+}
+
+// renderCommunities draws, for each community with moderation rules or
+// alerts, what the rules caught lately and each alert's state: firing
+// ones first, in red. Communities with neither keep no figures.
+function renderCommunities(body) {
+  state.moderated = (body.communities || []).some((c) => c.moderation_rules > 0);
+  const list = (body.communities || []).filter((c) => c.moderation_rules > 0 || Object.keys(c.alerts || {}).length);
+  $("moderation").hidden = !list.length;
+  replace("community-list", list.map((c) => {
+    const f = c.figures || {};
+    const kpi = (label, n, warn) => h("div", { class: "kpi" + (warn && n > 0 ? " warn" : ""), "data-figure": label },
+      h("span", { class: "label", text: label }), h("span", { class: "value", text: fmt(n) }));
+    const alerts = Object.entries(c.alerts || {}).sort((a, b) => (b[1].holding - a[1].holding) || a[0].localeCompare(b[0]));
+    const table = alerts.length ? h("div", { class: "scroll" }, h("table", { class: "alerts" },
+      h("thead", {}, h("tr", {}, ["Alert", "Severity", "Now", "Fired", "Suppressed", "Last fired"].map((t) => h("th", { text: t, class: t === "Fired" || t === "Suppressed" ? "num" : null })))),
+      h("tbody", {}, alerts.map(([name, a]) => h("tr", { class: a.holding ? "firing" : "", "data-alert": name },
+        h("td", { title: a.description || "" }, h("code", { text: name })),
+        h("td", { text: a.severity || "warning" }),
+        h("td", { class: "state", text: a.holding ? "firing" : "quiet" }),
+        h("td", { class: "num", text: fmt(a.fired || 0) }),
+        h("td", { class: "num", text: fmt(a.suppressed || 0) }),
+        h("td", { text: a.last_fired ? fmtTime(a.last_fired) : "never" }))))))
+      : h("p", { class: "muted", text: "no alerts configured" });
+    return h("div", { class: "community", "data-community": f.name },
+      h("h3", { text: f.title || f.name }),
+      h("div", { class: "kpis" }, kpi("Messages 1h", f.messages_1h), kpi("Messages 24h", f.messages_24h),
+        kpi("Caught 1h", f.flagged_1h, true), kpi("Caught 24h", f.flagged_24h, true),
+        kpi("Negative 24h", f.negative_24h, true), kpi("Reports 24h", f.reports_24h, true)),
+      table);
+  }));
 }
 
 function renderOutbox(body) {
@@ -464,7 +516,7 @@ function renderOutbox(body) {
     h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : fmtTime(e.next_at) }),
     h("td", { text: e.last_error || "" })));
   const more = entries.length > 15 ? h("p", { class: "note muted", text: `the 15 due first of ${fmt(entries.length)}${entries.length >= 200 ? "+" : ""}` }) : null;
-  replace("outbox-table", h("table", {}, h("thead", {}, head), h("tbody", {}, rows)), more);
+  replace("outbox-table", h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), h("tbody", {}, rows))), more);
 }
 
 for (const b of document.querySelectorAll(".tabs button")) {
@@ -502,19 +554,40 @@ async function lookup(id) {
     h("dt", { text: "Campaigns" }), h("dd", {}, chips(campaigns)),
     h("dt", { text: "Joined" }), h("dd", { text: fmtTime(m.joined_at) || "–" }),
     h("dt", { text: "Last active" }), h("dd", { text: fmtTime(m.last_active_at) || "–" }),
-    m.left ? h("dt", { text: "Left" }) : null, m.left ? h("dd", { text: "yes" }) : null);
+    m.left ? h("dt", { text: "Left" }) : null, m.left ? h("dd", { text: "yes" }) : null,
+    moderationFacts(m));
 
   const p = state.population || { segments: {}, tiers: {} };
+  const decided = ((m.moderation && m.moderation.decisions) || []).length > 0;
   const rules = Object.keys(p.segments).sort().map((s) => "segment." + s)
-    .concat(state.ladder.map((t) => "tier." + t));
+    .concat(state.ladder.map((t) => "tier." + t), state.moderated || decided ? ["moderation"] : []);
   const select = h("select", { id: "why-rule" }, rules.map((r) => h("option", { value: r, text: r })));
-  const preferred = segs.length ? "segment." + segs[0] : (m.tier && m.tier.name ? "tier." + m.tier.name : rules[0]);
+  const preferred = segs.length ? "segment." + segs[0] : (m.tier && m.tier.name ? "tier." + m.tier.name : decided ? "moderation" : rules[0]);
   if (preferred) select.value = preferred;
   const out = h("div", { id: "why-out" });
   const form = h("form", { class: "row" }, h("span", { class: "muted", text: "Why, for" }), select, h("button", { type: "submit", text: "Explain" }));
   form.addEventListener("submit", (ev) => { ev.preventDefault(); why(m.id, select.value, out); });
   replace("member-view", h("div", { class: "member-card" }, facts, h("div", { class: "why" }, form, out)));
   if (select.value) why(m.id, select.value, out);
+}
+
+// moderationFacts are the member's live strikes, a mute or ban in force
+// and the latest decisions with their evidence, for a member the rules
+// ever decided about.
+function moderationFacts(m) {
+  const mod = m.moderation || {};
+  const decisions = mod.decisions || [];
+  if (!decisions.length && !m.strikes) return null;
+  let now = `${fmt(m.strikes || 0)} live ${m.strikes === 1 ? "strike" : "strikes"}`;
+  if (mod.muted_until && new Date(mod.muted_until) > Date.now()) now += ` · muted until ${fmtTime(mod.muted_until)}`;
+  if (mod.banned) now += " · banned";
+  const latest = decisions.slice(-3).reverse().map((d) => h("li", {},
+    h("span", { class: "muted", text: fmtTime(d.at) + " " }),
+    h("strong", { text: d.action + (d.duration ? " " + d.duration : "") }), " ",
+    h("code", { text: String(d.rule).replace(/^community\.[^.]+\.moderation\./, "") }),
+    h("span", { class: "muted", text: d.evidence ? ": " + d.evidence : "" })));
+  return [h("dt", { text: "Moderation" }), h("dd", { class: "moderation" }, h("div", { class: "strikes", text: now }),
+    latest.length ? h("ul", { class: "decisions" }, latest) : null)];
 }
 
 async function why(id, rule, out) {
@@ -568,6 +641,9 @@ async function refresh(force) {
       api("/v1/report").then(renderReport).catch((e) => {
         if (e.status === 501) replace("hr-funnel", h("p", { class: "muted", text: e.message }));
         else throw e;
+      }),
+      api("/v1/communities").then(renderCommunities).catch((e) => {
+        if (e.status !== 501) throw e; // a store without community figures: no section
       }),
       api("/v1/outbox?limit=200&status=" + state.outboxStatus).then(renderOutbox).catch((e) => {
         if (e.status === 501) replace("outbox-table", h("p", { class: "muted", text: e.message }));
