@@ -97,3 +97,26 @@ func TestCrossSiteWithToken(t *testing.T) {
 		t.Errorf("cross-site POST with token: %d %s, want 403", code, body)
 	}
 }
+
+// A member's name is theirs to choose: API answers that quote it must
+// never be taken for HTML by a browser opening the URL.
+func TestAPIAnswersAreNotSniffed(t *testing.T) {
+	f := start(t, rulesA, "")
+	ev := `{"id":"x1","type":"message.posted","member":{"id":"m1","name":"<img src=x onerror=alert(1)>"},"at":"2026-01-01T10:00:00Z"}`
+	if code, body := send(t, f, "POST", "/v1/events", ev, nil); code != http.StatusAccepted {
+		t.Fatalf("post: %d %s", code, body)
+	}
+	for _, path := range []string{"/v1/members/m1", "/v1/members?q=img", "/v1/members/%3Cscript%3E"} {
+		resp, err := http.Get(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("GET %s: Content-Type %q", path, ct)
+		}
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s: X-Content-Type-Options %q", path, got)
+		}
+	}
+}

@@ -48,7 +48,12 @@ func (d *Daemon) Handler(token string) http.Handler {
 		}
 		mux.Handle(rt.Pattern, h)
 	}
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers quote what members wrote (names, messages); a browser
+		// opening one must not sniff it as HTML.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // EventError is one bad event of a request.
