@@ -99,6 +99,7 @@ import {
 			{Name: "api_url", Kind: config.KindSetting, Doc: "Base URL of Discord's HTTP API; change it only to test against a fake.", Default: DefaultAPIURL},
 			{Name: "gateway", Kind: config.KindBool, Doc: "Also connect to the gateway while `hearth run` runs, for joins, leaves, messages and reactions as they happen (needs the Server Members and Message Content intents); without it only messages and joins are read, by polling.", Default: "false"},
 			{Name: "interactions_listen", Kind: config.KindSetting, Doc: "Address (host:port) where `hearth run` serves the Interactions Endpoint URL at /interactions, verifying Discord's Ed25519 signatures; empty serves none.", Default: ""},
+			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends ping @everyone, @here and roles. Off, only user mentions ping: templates quote names and messages members wrote, and a member named \"@everyone\" would otherwise ping the whole server through the bot.", Default: "false"},
 			{Name: "poll_interval", Kind: config.KindDuration, Doc: "How often `hearth run` asks Discord for new messages and members.", Default: "5s"},
 			{Name: "max_wait", Kind: config.KindDuration, Doc: "Longest rate-limit wait done in place; a longer one is handed back to the outbox to retry later.", Default: "2s"},
 		},
@@ -206,7 +207,11 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait, token: token, gateway: gateway,
+	massMentions, err := platform.SettingBool(req.Settings, "mass_mentions", false)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait, token: token, gateway: gateway, massMentions: massMentions,
 		keys: a.ledgers.Get(token+"\x00"+apiURL, nil), channelOf: map[string]string{}, names: map[string]string{}}
 	var me discordgo.User
 	if err := c.call(ctx, "GET", discordgo.EndpointUser("@me"), nil, &me); err != nil {
@@ -229,6 +234,8 @@ type Conn struct {
 	keys    *ledger.Ledger
 	token   string // for the gateway's Identify; never logged
 	gateway bool
+	// massMentions lets sent messages ping @everyone, @here and roles.
+	massMentions bool
 
 	mu        sync.Mutex
 	closed    bool

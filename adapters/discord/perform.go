@@ -115,6 +115,11 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string
 func (c *Conn) send(ctx context.Context, channel string, req platform.PerformRequest) (string, error) {
 	var m discordgo.Message
 	body := map[string]any{"content": req.Text, "nonce": nonce(req.Key), "enforce_nonce": true}
+	if !c.massMentions {
+		// The text may quote members (their names, their messages): only
+		// user mentions ping, never @everyone, @here or a role.
+		body["allowed_mentions"] = map[string]any{"parse": []string{"users"}}
+	}
 	if err := c.call(ctx, "POST", discordgo.EndpointChannelMessages(channel), body, &m); err != nil {
 		return "", err
 	}

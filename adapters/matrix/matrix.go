@@ -78,6 +78,10 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
+	massMentions, err := platform.SettingBool(req.Settings, "mass_mentions", false)
+	if err != nil {
+		return nil, err
+	}
 	cli, err := mautrix.NewClient(hs, "", token)
 	if err != nil {
 		return nil, fmt.Errorf("%w: homeserver: %v", platform.ErrInvalid, err)
@@ -95,7 +99,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Conn{a: a, cli: cli, log: log, maxWait: maxWait, timeout: timeout}
+	c := &Conn{a: a, cli: cli, log: log, maxWait: maxWait, timeout: timeout, massMentions: massMentions}
 	who, err := call(ctx, c, func(ctx context.Context) (*mautrix.RespWhoami, error) { return cli.Whoami(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("asking %s who the access token belongs to: %w", u.Host, err)
@@ -128,6 +132,9 @@ type Conn struct {
 	server  string
 	maxWait time.Duration
 	timeout time.Duration
+	// massMentions lets sent messages notify by "@room" and names in the
+	// body.
+	massMentions bool
 
 	mu     sync.Mutex
 	closed bool

@@ -105,8 +105,21 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 // redacting needs both.
 func messageID(room id.RoomID, ev id.EventID) string { return string(room) + "|" + string(ev) }
 
-func (c *Conn) send(ctx context.Context, room id.RoomID, text, txn string) (string, error) {
+// send posts text to room. member, when not empty, is the member the
+// message is for: mentioned if the text names their user id.
+func (c *Conn) send(ctx context.Context, room id.RoomID, text, txn, member string) (string, error) {
 	content := map[string]any{"msgtype": "m.text", "body": text}
+	if !c.massMentions {
+		// The text may quote what members wrote. With m.mentions, clients
+		// and servers notify whom it lists, not whoever a "@room" or a
+		// display name in the body would (intentional mentions, Matrix
+		// 1.7).
+		mentions := map[string]any{}
+		if member != "" && strings.Contains(text, member) {
+			mentions["user_ids"] = []string{member}
+		}
+		content["m.mentions"] = mentions
+	}
 	resp, err := call(ctx, c, func(ctx context.Context) (*mautrix.RespSendEvent, error) {
 		return c.cli.SendMessageEvent(ctx, room, event.EventMessage, content, mautrix.ReqSendEvent{TransactionID: txn})
 	})
@@ -133,7 +146,7 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn str
 		if _, ok := childOf(sp, id.RoomID(req.Channel)); !ok {
 			return "", fmt.Errorf("%w: no channel %s in community %s", platform.ErrNotFound, req.Channel, sp.id)
 		}
-		return c.send(ctx, id.RoomID(req.Channel), req.Text, txn)
+		return c.send(ctx, id.RoomID(req.Channel), req.Text, txn, req.Member)
 	case platform.ActionDirectMessage:
 		if err := joined(); err != nil {
 			return "", err
@@ -142,7 +155,7 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn str
 		if err != nil {
 			return "", err
 		}
-		return c.send(ctx, room, req.Text, txn)
+		return c.send(ctx, room, req.Text, txn, req.Member)
 	case platform.ActionRoleAdd:
 		return "", c.assign(ctx, sp, assignment{role: req.Role, member: req.Member})
 	case platform.ActionRoleRemove:

@@ -80,6 +80,7 @@ func Spec() config.PlatformSpec {
 			{Name: "homeserver", Kind: config.KindSetting, Required: true, Doc: "Base URL of the homeserver's Client-Server API, such as https://matrix.example.org."},
 			{Name: "access_token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "Access token of the bot account; from a sensitive variable.", Example: "var.matrix_token"},
 			{Name: "max_retry_wait", Kind: config.KindDuration, Doc: "Longest 429 retry_after_ms waited out in place; longer ones are returned to the outbox as a rate limit.", Default: "10s"},
+			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends notify by what their text says (\"@room\", display names), as older clients did. Off, each message carries m.mentions naming at most the member it is for: templates quote names and messages members wrote, and a member named \"@room\" would otherwise notify the whole room.", Default: "false"},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest one request may take (a /sync long poll waits up to 30s on top).", Default: "30s"},
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -136,7 +137,11 @@ func (c *Conn) post(ctx context.Context, channel string, req platform.PerformReq
 		}
 		return channel + "/" + m.Timestamp, true, nil
 	}
-	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(req.Text, false),
+	text := req.Text
+	if !c.massMentions {
+		text = quietMentions(text)
+	}
+	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metaType, EventPayload: map[string]any{"key": req.Key, "fp": fp}}))
 	if err != nil {
 		return "", false, wrap("chat.postMessage", err)
@@ -228,4 +233,17 @@ func (c *Conn) adminCall(ctx context.Context, method string, form url.Values) er
 		return fmt.Errorf("decoding the answer: %w", err)
 	}
 	return body.Err()
+}
+
+// crowdMention matches Slack's special mentions that notify many people
+// at once: <!channel>, <!here>, <!everyone> and <!subteam^ID>, with an
+// optional |label.
+var crowdMention = regexp.MustCompile(`<!(?:channel|here|everyone|subteam\^[^>|]*)(?:\|[^>]*)?>`)
+
+// quietMentions shows crowd mentions as text (&lt;!channel&gt;): the text
+// may quote what members wrote, and user mentions (<@U...>) still work.
+func quietMentions(text string) string {
+	return crowdMention.ReplaceAllStringFunc(text, func(m string) string {
+		return "&lt;" + m[1:len(m)-1] + "&gt;"
+	})
 }

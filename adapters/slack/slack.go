@@ -104,6 +104,7 @@ func Spec() config.PlatformSpec {
 			{Name: "events_listen", Kind: config.KindSetting, Doc: "Address `hearth run` serves the Events API endpoint on, such as \":8790\"; the app's Request URL points there. Empty: no inbound events."},
 			{Name: "events_path", Kind: config.KindSetting, Doc: "Path of the Events API endpoint.", Default: DefaultEventsPath},
 			{Name: "api_url", Kind: config.KindSetting, Doc: "Base URL of the Web API, for tests and proxies.", Default: DefaultAPIURL},
+			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends notify <!channel>, <!here>, <!everyone> and user groups. Off, those are shown as text: templates quote names and messages members wrote, and a member named \"<!channel>\" would otherwise notify a whole channel through the app.", Default: "false"},
 		},
 	}
 }
@@ -164,6 +165,8 @@ type Conn struct {
 	log       *slog.Logger
 	closed    atomic.Bool
 	botUser   string
+	// massMentions lets sent messages notify channels and user groups.
+	massMentions bool
 
 	apiURL     string
 	adminToken string
@@ -213,6 +216,9 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if c.path, err = platform.SettingString(s, "events_path", DefaultEventsPath); err != nil {
+		return nil, err
+	}
+	if c.massMentions, err = platform.SettingBool(s, "mass_mentions", false); err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(c.path, "/") {

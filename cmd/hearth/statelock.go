@@ -67,7 +67,7 @@ func lockState(cfg *config.Config, command string) (*stateLock, error) {
 		return &stateLock{}, nil
 	}
 	db := cfg.Settings.State.Path
-	if err := os.MkdirAll(filepath.Dir(db), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(db), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	f, err := os.OpenFile(lockPath(db), os.O_RDWR|os.O_CREATE, 0o600)

@@ -24,7 +24,9 @@ const MaxEventsPerRequest = 10000
 
 // Handler serves the daemon's HTTP API, the routes of Routes. With a
 // token, the routes marked Token (every /v1 route but inbound, and
-// /metrics) require "Authorization: Bearer TOKEN".
+// /metrics) require "Authorization: Bearer TOKEN". Those routes refuse
+// cross-site writes from browsers, and without a token they answer only
+// under loopback host names (see guard).
 func (d *Daemon) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
@@ -41,13 +43,18 @@ func (d *Daemon) Handler(token string) http.Handler {
 		}
 	}
 	for _, rt := range routes() {
-		h := rt.handler(d)
+		var h http.Handler = rt.handler(d)
 		if rt.Token {
-			h = auth(h)
+			h = d.guard(token, auth(h.ServeHTTP))
 		}
-		mux.HandleFunc(rt.Pattern, h)
+		mux.Handle(rt.Pattern, h)
 	}
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers quote what members wrote (names, messages); a browser
+		// opening one must not sniff it as HTML.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // EventError is one bad event of a request.

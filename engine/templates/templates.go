@@ -5,6 +5,7 @@ package templates
 
 import (
 	"fmt"
+	"html"
 	"reflect"
 	"strings"
 	"time"
@@ -80,7 +81,11 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 		if !ok {
 			continue
 		}
-		v, diags := expr.Value(ctx)
+		ectx := ctx
+		if p.name == "html" {
+			ectx = htmlContext(ctx)
+		}
+		v, diags := expr.Value(ectx)
 		if diags.HasErrors() {
 			return Message{}, fmt.Errorf("template %s %s (%s): %s", t.Name, p.name, loc, diags.Error())
 		}
@@ -191,4 +196,31 @@ func communityValue(c *rules.Community) cty.Value {
 		}
 	}
 	return cty.ObjectVal(out)
+}
+
+// htmlContext is ctx with every string members or events could have set
+// (member, event, community) HTML-escaped, for an email's HTML part: a
+// name is shown as text and cannot add a link or a form to mail sent in
+// the community's name. var and local are the operator's, markup
+// included, and are left as they are.
+func htmlContext(ctx *hcl.EvalContext) *hcl.EvalContext {
+	vars := make(map[string]cty.Value, len(ctx.Variables))
+	for k, v := range ctx.Variables {
+		if k == "member" || k == "event" || k == "community" {
+			v = escapeStrings(v)
+		}
+		vars[k] = v
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}
+}
+
+func escapeStrings(v cty.Value) cty.Value {
+	out, _ := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+			s, marks := v.Unmark()
+			return cty.StringVal(html.EscapeString(s.AsString())).WithMarks(marks), nil
+		}
+		return v, nil
+	})
+	return out
 }

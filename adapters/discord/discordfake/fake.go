@@ -144,6 +144,10 @@ type Message struct {
 	Pinned    bool      `json:"pinned"`
 	Nonce     any       `json:"nonce,omitempty"`
 	Type      int       `json:"type"`
+	// MentionEveryone and MentionRoles are what the message pinged, as
+	// Discord works it out from the content and allowed_mentions.
+	MentionEveryone bool     `json:"mention_everyone"`
+	MentionRoles    []string `json:"mention_roles"`
 }
 
 // New starts a fake with a bot user; close it with Close.

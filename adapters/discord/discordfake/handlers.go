@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -516,7 +517,12 @@ func (s *Server) createMessage(r *http.Request, p map[string]string) (any, *apiE
 			}
 		}
 	}
+	allowed, e := allowedMentions(b)
+	if e != nil {
+		return nil, e
+	}
 	m := s.post(c, s.users[s.botID], content, nonce)
+	m.MentionEveryone, m.MentionRoles = pinged(content, allowed)
 	if nonceKey != "" {
 		s.nonces[nonceKey] = m.ID
 	}
@@ -965,4 +971,45 @@ func (s *Server) createDM(r *http.Request, _ map[string]string) (any, *apiError)
 	s.channels[c.ID] = c
 	s.dms[uid] = c.ID
 	return c, nil
+}
+
+// mentionRules is a message's allowed_mentions; nil parse with no
+// allowed_mentions at all means Discord's default, every kind.
+type mentionRules struct {
+	Parse []string `json:"parse"`
+	Roles []string `json:"roles"`
+	Users []string `json:"users"`
+}
+
+func allowedMentions(b map[string]json.RawMessage) (*mentionRules, *apiError) {
+	raw, ok := b["allowed_mentions"]
+	if !ok || isNull(raw) {
+		return nil, nil
+	}
+	var r mentionRules
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, invalidForm("allowed_mentions", "Must be an object.")
+	}
+	for _, p := range r.Parse {
+		if p != "everyone" && p != "roles" && p != "users" {
+			return nil, invalidForm("allowed_mentions", "Value must be one of {'everyone', 'roles', 'users'}.")
+		}
+	}
+	return &r, nil
+}
+
+var roleMention = regexp.MustCompile(`<@&(\d+)>`)
+
+// pinged is what content pings under the rules: @everyone or @here, and
+// role mentions.
+func pinged(content string, r *mentionRules) (everyone bool, roles []string) {
+	may := func(kind string) bool { return r == nil || slices.Contains(r.Parse, kind) }
+	everyone = may("everyone") && (strings.Contains(content, "@everyone") || strings.Contains(content, "@here"))
+	roles = []string{}
+	for _, m := range roleMention.FindAllStringSubmatch(content, -1) {
+		if may("roles") || (r != nil && slices.Contains(r.Roles, m[1])) {
+			roles = append(roles, m[1])
+		}
+	}
+	return everyone, roles
 }

@@ -53,3 +53,30 @@ func TestServesEmbeddedAssets(t *testing.T) {
 		}
 	}
 }
+
+// The page must not be framed by another site (clickjacking its buttons
+// and token dialog), nor send its address to other sites.
+func TestPageRefusesFramingAndReferrers(t *testing.T) {
+	mux := http.NewServeMux()
+	dashboard.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, path := range []string{"/", "/dashboard/app.js"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := resp.Header
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") ||
+			!strings.Contains(csp, "base-uri 'none'") || !strings.Contains(csp, "form-action 'self'") {
+			t.Errorf("GET %s: CSP %q lacks frame-ancestors, base-uri or form-action", path, csp)
+		}
+		if got := h.Get("X-Frame-Options"); got != "DENY" {
+			t.Errorf("GET %s: X-Frame-Options %q", path, got)
+		}
+		if got := h.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("GET %s: Referrer-Policy %q", path, got)
+		}
+	}
+}

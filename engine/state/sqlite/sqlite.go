@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -237,9 +238,17 @@ var _ state.Store = (*Store)(nil)
 // Open opens or creates the database at path and migrates it.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("state directory: %w", err)
 		}
+	}
+	// The state holds members' names, attributes and queued messages:
+	// a new one is the owner's only. SQLite gives its -wal and -shm
+	// files the database's mode; an existing file keeps the one it has.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("state file: %w", err)
 	}
 	// SQLite answers SQLITE_BUSY without waiting in a few moments a busy
 	// timeout cannot cover: while another process switches a new file to
