@@ -203,7 +203,11 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		fmt.Fprintf(w, "Campaign %s: no members are stored yet (hearth replay or hearth run stores them).\n", rep.Campaign)
 		return
 	}
-	fmt.Fprintf(w, "Campaign %s: %s entered of %s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), t.Active)
+	again := ""
+	if t.Runs > t.Entered {
+		again = fmt.Sprintf(" (%d runs in all: members who entered again count with their latest run below)", t.Runs)
+	}
+	fmt.Fprintf(w, "Campaign %s: %s entered of %s%s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), again, t.Active)
 	if rep.Paused {
 		fmt.Fprintln(w, "Paused (paused = true): nobody enters, the running members wait at their step, and its messages wait in the outbox.")
 	}
@@ -211,7 +215,7 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		return
 	}
 	if t.Ended() > 0 {
-		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %d finished, %d left, %d stopped. %s made.\n",
+		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %d finished, %d left, %d stopped. %s made in these runs.\n",
 			t.Goal, 100*t.GoalRate(), t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -15,13 +15,17 @@ import (
 // Counts are runs of a campaign, or of one variant of it, by where they
 // are: still running, or ended and why.
 type Counts struct {
-	Entered  int `json:"entered"`
+	Entered int `json:"entered"` // members, each with its latest run
+	// Runs is how many times those members entered, earlier runs of
+	// members who entered again included: the rest of the counts are of
+	// the latest runs only.
+	Runs     int `json:"runs"`
 	Active   int `json:"active"`
 	Goal     int `json:"goal"`
 	Finished int `json:"finished"`
 	Left     int `json:"left"`
 	Stopped  int `json:"stopped"`
-	Sends    int `json:"sends"`
+	Sends    int `json:"sends"` // made in the latest runs
 }
 
 // Ended is the runs that ended, for whatever reason.
@@ -38,6 +42,7 @@ func (c Counts) GoalRate() float64 {
 
 func (c *Counts) add(run *state.CampaignRun) {
 	c.Entered++
+	c.Runs += max(run.Runs, 1)
 	c.Sends += run.Seq
 	if run.Active() {
 		c.Active++

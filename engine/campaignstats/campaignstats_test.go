@@ -43,6 +43,8 @@ func TestSummarize(t *testing.T) {
 	add("b", "active", "", 2, 1)
 	add("b", "active", "", 2, 1)
 	add("c", "done", "stopped", 1, 0)
+	// One member is in her third run: she counts once, her runs thrice.
+	ms[len(ms)-2].Campaigns["welcome"].Runs = 3
 	ms = append(ms, state.NewMember("outsider", state.Day(0).Time()))
 	members := func(ctx context.Context, fn func(*state.Member) error) error {
 		for _, m := range ms {
@@ -56,7 +58,7 @@ func TestSummarize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Members != 205 || rep.Total.Entered != 204 || rep.Total.Active != 3 || rep.Total.Goal != 95 || rep.Total.Finished != 60 || rep.Total.Left != 45 || rep.Total.Stopped != 1 {
+	if rep.Members != 205 || rep.Total.Entered != 204 || rep.Total.Runs != 206 || rep.Total.Active != 3 || rep.Total.Goal != 95 || rep.Total.Finished != 60 || rep.Total.Left != 45 || rep.Total.Stopped != 1 {
 		t.Errorf("total: %+v of %d members", rep.Total, rep.Members)
 	}
 	if fmt.Sprint(rep.Waiting) != "[{hello 1} {nudge 2}]" {
