@@ -34,6 +34,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,6 +83,7 @@ func Spec() config.PlatformSpec {
 			{Name: "secret", Kind: config.KindSetting, Secret: true, Doc: "The signing secret shown when signature verification (签名校验) is on; without it requests are not signed."},
 			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the bot's group stands for; messages for other channels are refused. Empty: every channel message goes to the group."},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
+			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends mention everyone with <at user_id=\"all\"></at>. Off, such a tag is shown as text: templates quote names and messages members wrote, and a member who wrote one would otherwise notify the whole group through the bot.", Default: "false"},
 		},
 	}
 }
@@ -130,6 +132,10 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
+	massMentions, err := platform.SettingBool(req.Settings, "mass_mentions", false)
+	if err != nil {
+		return nil, err
+	}
 	client := a.Client
 	if client == nil {
 		client = &http.Client{Timeout: timeout}
@@ -145,12 +151,13 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	b := a.bots.Get(hook, func() *bot {
 		return &bot{perMinute: window.Limiter{N: 100, Per: time.Minute}, perSecond: window.Limiter{N: 5, Per: time.Second}}
 	})
-	return &Conn{hook: hook, secret: secret, channel: channel, client: client, now: now, log: log, bot: b}, nil
+	return &Conn{hook: hook, secret: secret, channel: channel, massMentions: massMentions, client: client, now: now, log: log, bot: b}, nil
 }
 
 // Conn is an open bot. It is safe for concurrent use.
 type Conn struct {
 	hook, secret, channel string
+	massMentions          bool
 	client                *http.Client
 	now                   func() time.Time
 	log                   *slog.Logger
@@ -173,6 +180,16 @@ func (c *Conn) Close() error {
 func Sign(secret string, timestamp int64) string {
 	m := hmac.New(sha256.New, []byte(strconv.FormatInt(timestamp, 10)+"\n"+secret))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// mentionAll is an <at> tag for everyone in the group, as Feishu reads
+// it in a text message: any case, spaces, quotes or none.
+var mentionAll = regexp.MustCompile(`(?i)<(\s*at\s[^>]*user_id\s*=\s*["']?all\b)`)
+
+// NoMentionAll shows every <at user_id="all"> tag in text as text: its
+// '<' becomes a full-width '＜', which Feishu does not read as a tag.
+func NoMentionAll(text string) string {
+	return mentionAll.ReplaceAllString(text, "＜$1")
 }
 
 // Message is the request body of a text message.
@@ -214,6 +231,9 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 
 func (c *Conn) send(ctx context.Context, text string) (string, error) {
 	now := c.now()
+	if !c.massMentions {
+		text = NoMentionAll(text)
+	}
 	msg := Message{MsgType: "text", Content: TextContent{Text: text}}
 	if c.secret != "" {
 		msg.Timestamp = strconv.FormatInt(now.Unix(), 10)

@@ -181,3 +181,42 @@ func TestGatewayLimit(t *testing.T) {
 		t.Errorf("gateway limit: %v; want a RateLimitError of 52s", err)
 	}
 }
+
+// A member's text quoted by a template cannot mention the whole group:
+// <at user_id="all"> is shown as text unless mass_mentions is set, while
+// a mention of one user stays a mention.
+func TestMemberTextMentionsNoGroup(t *testing.T) {
+	cases := map[string]string{
+		`Welcome <at user_id="all">everyone</at>!`: `Welcome ＜at user_id="all">everyone</at>!`,
+		`<AT USER_ID='ALL'></AT>`:                  `＜AT USER_ID='ALL'></AT>`,
+		`< at  user_id = all >x</at>`:              `＜ at  user_id = all >x</at>`,
+		`hi <at user_id="ou_1">Ann</at>`:           `hi <at user_id="ou_1">Ann</at>`,
+		`<at user_id="allison">Al</at>`:            `<at user_id="allison">Al</at>`,
+	}
+	for in, want := range cases {
+		if got := feishu.NoMentionAll(in); got != want {
+			t.Errorf("NoMentionAll(%q) = %q; want %q", in, got, want)
+		}
+	}
+	f := newFake(t)
+	hook := f.add("tok-1", secret, "")
+	c := open(t, feishu.New(), hook, secret, "announcements")
+	if _, err := c.Perform(context.Background(), msg("k1", `Hi <at user_id="all"></at>`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.texts("tok-1"); !slices.Equal(got, []string{`Hi ＜at user_id="all"></at>`}) {
+		t.Errorf("group got %q", got)
+	}
+	s := map[string]cty.Value{"webhook_url": cty.StringVal(hook).Mark(config.Sensitive), "secret": cty.StringVal(secret).Mark(config.Sensitive), "mass_mentions": cty.True}
+	conn, err := feishu.New().Open(context.Background(), platform.OpenRequest{Name: "group", Settings: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.(platform.Performer).Perform(context.Background(), msg("k2", `All: <at user_id="all"></at>`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.texts("tok-1"); len(got) != 2 || got[1] != `All: <at user_id="all"></at>` {
+		t.Errorf("with mass_mentions the group got %q", got)
+	}
+}
