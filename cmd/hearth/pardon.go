@@ -116,13 +116,7 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	res := daemon.PardonResult{Member: id, Rule: *rule, Cleared: n, Strikes: m.Strikes}
-	if mod := m.Moderation; mod != nil {
-		if mod.MutedUntil.After(now) {
-			until := mod.MutedUntil.UTC()
-			res.MutedUntil = &until
-		}
-		res.Banned = mod.Banned
-	}
+	res.Standing(m.Moderation, now)
 	printPardon(s.out, id, *rule, res)
 	return 0
 }
@@ -136,6 +130,8 @@ func printPardon(w io.Writer, id, rule string, res daemon.PardonResult) {
 	// Strikes decide the next action; the mute or ban they led to is on
 	// the platform already, and a pardon does not undo it.
 	switch {
+	case res.Banned && res.BannedUntil != nil:
+		fmt.Fprintf(w, "%s stays banned on the platform until %s UTC: a pardon clears strikes, not a ban already applied; lift it there to end it sooner.\n", id, res.BannedUntil.Format("2006-01-02 15:04"))
 	case res.Banned:
 		fmt.Fprintf(w, "%s stays banned on the platform: a pardon clears strikes, not a ban already applied; lift it there.\n", id)
 	case res.MutedUntil != nil:
@@ -175,12 +171,14 @@ func printModeration(w io.Writer, m *state.Member, now time.Time) {
 	if mod == nil || (len(mod.Decisions) == 0 && m.Strikes == 0) {
 		return
 	}
-	fmt.Fprintf(w, "  moderation: %d live strikes", m.Strikes)
+	fmt.Fprintf(w, "  moderation: %s", plural(m.Strikes, "live strike", "live strikes"))
 	if mod.MutedUntil.After(now) && mod.MutedUntil.After(m.EvaluatedAt) {
 		fmt.Fprintf(w, ", muted until %s", mod.MutedUntil.UTC().Format("2006-01-02 15:04"))
 	}
-	if mod.Banned {
+	if banned, until := mod.BannedAt(now); banned && until.IsZero() {
 		fmt.Fprint(w, ", banned")
+	} else if banned {
+		fmt.Fprintf(w, ", banned until %s", until.UTC().Format("2006-01-02 15:04"))
 	}
 	fmt.Fprintln(w)
 	for _, d := range mod.Decisions {

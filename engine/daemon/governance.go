@@ -26,6 +26,27 @@ type PardonResult struct {
 	// operator knows to lift them there.
 	MutedUntil *time.Time `json:"muted_until,omitempty"`
 	Banned     bool       `json:"banned,omitempty"`
+	// BannedUntil is when a ban with a duration ends by itself.
+	BannedUntil *time.Time `json:"banned_until,omitempty"`
+}
+
+// Standing fills in what a pardon leaves in force at now: a mute still
+// running and a ban not yet over.
+func (p *PardonResult) Standing(mod *state.Moderation, now time.Time) {
+	if mod == nil {
+		return
+	}
+	if mod.MutedUntil.After(now) {
+		until := mod.MutedUntil.UTC()
+		p.MutedUntil = &until
+	}
+	if banned, until := mod.BannedAt(now); banned {
+		p.Banned = true
+		if !until.IsZero() {
+			until = until.UTC()
+			p.BannedUntil = &until
+		}
+	}
 }
 
 // pardon clears a member's strikes between batches, like hearth member
@@ -78,13 +99,7 @@ func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		out = PardonResult{Member: m.ID, Rule: rule, Cleared: n, Strikes: m.Strikes}
-		if mod := m.Moderation; mod != nil {
-			if mod.MutedUntil.After(now) {
-				until := mod.MutedUntil.UTC()
-				out.MutedUntil = &until
-			}
-			out.Banned = mod.Banned
-		}
+		out.Standing(m.Moderation, now)
 		return b.Commit()
 	})
 	if errors.Is(err, state.ErrNotFound) {

@@ -565,7 +565,13 @@ func (r *Runtime) whyModeration(m *state.Member, addr string, now time.Time) ([]
 		if m.Moderation.MutedUntil.After(now) {
 			muted = "until " + m.Moderation.MutedUntil.UTC().Format(time.RFC3339)
 		}
-		out[0].Values = append(out[0].Values, Value{Name: "muted", Value: muted}, Value{Name: "banned", Value: m.Moderation.Banned})
+		banned := "no"
+		if is, until := m.Moderation.BannedAt(now); is && until.IsZero() {
+			banned = "yes"
+		} else if is {
+			banned = "until " + until.UTC().Format(time.RFC3339)
+		}
+		out[0].Values = append(out[0].Values, Value{Name: "muted", Value: muted}, Value{Name: "banned", Value: banned})
 		for _, d := range m.Moderation.Decisions {
 			if name != "" && !strings.HasSuffix(d.Rule, ".moderation."+name) && d.Rule != name {
 				continue

@@ -176,3 +176,41 @@ func FuzzMemberJSON(f *testing.F) {
 		}
 	})
 }
+
+// A ban with a duration ends by itself; one without, or whose decision
+// was pruned, lasts.
+func TestBannedAt(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	timed := &Moderation{Banned: true, Decisions: []Decision{{At: at, Action: "ban", Duration: "7d"}, {At: at.Add(time.Hour), Action: "flag"}}}
+	if banned, until := timed.BannedAt(at.Add(6 * 24 * time.Hour)); !banned || !until.Equal(at.Add(7*24*time.Hour)) {
+		t.Errorf("six days into a 7d ban: %v until %v", banned, until)
+	}
+	if banned, _ := timed.BannedAt(at.Add(8 * 24 * time.Hour)); banned {
+		t.Error("eight days after a 7d ban: still banned")
+	}
+	forGood := &Moderation{Banned: true, Decisions: []Decision{{At: at, Action: "ban"}}}
+	if banned, until := forGood.BannedAt(at.AddDate(5, 0, 0)); !banned || !until.IsZero() {
+		t.Errorf("a ban without a duration, five years on: %v until %v", banned, until)
+	}
+	if banned, _ := (&Moderation{Banned: true}).BannedAt(at); !banned {
+		t.Error("a ban whose decision was pruned ended")
+	}
+	if banned, _ := (*Moderation)(nil).BannedAt(at); banned {
+		t.Error("no record, banned")
+	}
+	// The member's JSON says when the ban ends, for the dashboard, and
+	// reads back the same.
+	m := NewMember("ann", at)
+	m.Moderation = timed
+	doc, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), `"banned_until":"2026-03-08T10:00:00Z"`) {
+		t.Errorf("member JSON lacks the ban's end: %s", doc)
+	}
+	var back Member
+	if err := json.Unmarshal(doc, &back); err != nil || !back.Moderation.Banned || len(back.Moderation.Decisions) != 2 {
+		t.Errorf("read back: %v %+v", err, back.Moderation)
+	}
+}

@@ -580,7 +580,8 @@ function moderationFacts(m) {
   if (!decisions.length && !m.strikes) return null;
   let now = `${fmt(m.strikes || 0)} live ${m.strikes === 1 ? "strike" : "strikes"}`;
   if (mod.muted_until && new Date(mod.muted_until) > Date.now()) now += ` · muted until ${fmtTime(mod.muted_until)}`;
-  if (mod.banned) now += " · banned";
+  if (mod.banned && !mod.banned_until) now += " · banned";
+  else if (mod.banned && new Date(mod.banned_until) > Date.now()) now += ` · banned until ${fmtTime(mod.banned_until)}`;
   const latest = decisions.slice(-3).reverse().map((d) => h("li", {},
     h("span", { class: "muted", text: fmtTime(d.at) + " " }),
     h("strong", { text: d.action + (d.duration ? " " + d.duration : "") }), " ",
