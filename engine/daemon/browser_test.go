@@ -208,15 +208,19 @@ func startQuickstart(t *testing.T, popEvery time.Duration) quickstart {
 
 // startDashboard runs a daemon on the configuration in dir and posts
 // events to it.
-func startDashboard(t *testing.T, dir string, evs []byte, popEvery time.Duration) quickstart {
+func startDashboard(t *testing.T, dir string, evs []byte, popEvery time.Duration, tweak ...func(*daemon.Options)) quickstart {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, diags, _ := daemon.New(daemon.Options{Dir: dir, Store: store,
+	opts := daemon.Options{Dir: dir, Store: store,
 		Load:        config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}},
-		SampleEvery: 200 * time.Millisecond, PopulationEvery: popEvery})
+		SampleEvery: 200 * time.Millisecond, PopulationEvery: popEvery}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	d, diags, _ := daemon.New(opts)
 	if d == nil {
 		t.Fatal(diags.Error())
 	}
@@ -426,12 +430,18 @@ func TestDashboardModeration(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(moderationConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Now().UTC().Add(-10 * time.Minute).Format(time.RFC3339)
+	// The daemon's clock stands at half past the hour, so the messages ten
+	// minutes before are in the current clock hour (the _1h figures)
+	// whenever the test runs.
+	clock := time.Now().UTC().Truncate(time.Hour).Add(30 * time.Minute)
+	at := clock.Add(-10 * time.Minute).Format(time.RFC3339)
 	var evs strings.Builder
 	for i, text := range []string{"BUY NOW cheap tea", "hello all", "buy now, last chance"} {
 		fmt.Fprintf(&evs, `{"id":"m%d","type":"message.posted","member":"u%d","at":%q,"attrs":{"text":%q,"channel":"general"}}`+"\n", i, i, at, text)
 	}
-	srv := startDashboard(t, dir, []byte(evs.String()), 200*time.Millisecond).srv
+	srv := startDashboard(t, dir, []byte(evs.String()), 200*time.Millisecond, func(o *daemon.Options) {
+		o.Now = func() time.Time { return clock }
+	}).srv
 
 	ctx := openBrowser(t)
 	shots := t.TempDir()
