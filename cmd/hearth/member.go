@@ -49,7 +49,7 @@ Examples:
   hearth member why u07 moderation examples/moderated-community
   hearth member eval u07 "count('message.posted', '30d')" examples/quickstart
   hearth member eval u07 "member.points >= 100 && in_segment('active')" examples/quickstart
-  hearth member eval -event '{"type":"post.voted","attrs":{"vote":"up"}}' u07 "event.vote == 'up'" examples/stackexchange
+  hearth member eval -event '{"type":"message.posted","attrs":{"channel":"introductions"}}' u07 "event.channel == 'introductions'" examples/quickstart
   hearth member pardon -rule ads u07 examples/moderated-community
 `
 

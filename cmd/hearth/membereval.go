@@ -21,7 +21,7 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member eval", memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON: the result, any error, and every input with its value.")
 	atFlag := fs.String("at", "", "Evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
-	eventFlag := fs.String("event", "", "Bind this event (JSON: type and attrs; id, member and at are filled in) as `event`, as a rule listening to its type sees it.")
+	eventFlag := fs.String("event", "", "Bind this event (`JSON` with type and attrs; id, member and at are filled in) as event, as a rule listening to its type sees it.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
