@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -169,7 +170,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, err
 	}
-	desired, sendOnly := managed(desired, conns)
+	desired, sendOnly := managed(cfg, desired, conns)
 	resources, serial, err := st.Resources(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
@@ -547,7 +548,7 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 // read nor change objects (webhooks, chat robots such as WeCom's or
 // Feishu's): hearth only sends messages through them, so there is nothing
 // to plan there. A note says so, once per community.
-func managed(desired []Desired, conns Conns) ([]Desired, []string) {
+func managed(cfg *config.Config, desired []Desired, conns Conns) ([]Desired, []string) {
 	var out []Desired
 	var notes []string
 	for _, d := range desired {
@@ -563,7 +564,13 @@ func managed(desired []Desired, conns Conns) ([]Desired, []string) {
 			continue
 		}
 		if d.Kind == platform.KindCommunity {
-			notes = append(notes, fmt.Sprintf("%s is on %s, which only sends messages: hearth does not create or change its groups and channels, so they are not planned", d.Address, d.Platform))
+			where := ""
+			for _, c := range cfg.Communities {
+				if "community."+c.Name == d.Address && c.DeclRange.Filename != "" {
+					where = fmt.Sprintf(" (%s:%d)", filepath.Base(c.DeclRange.Filename), c.DeclRange.Start.Line)
+				}
+			}
+			notes = append(notes, fmt.Sprintf("%s%s is on %s, which only sends messages: hearth does not create or change its groups and channels, so they are not planned", d.Address, where, d.Platform))
 		}
 	}
 	return out, notes
