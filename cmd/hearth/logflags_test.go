@@ -67,7 +67,9 @@ func TestRunLogFlagsRefuseBadValues(t *testing.T) {
 // line, also where an error quotes the token-bearing URL (Telegram's
 // https://api.telegram.org/botTOKEN/getMe).
 func TestRunLogLevelDebug(t *testing.T) {
-	logs := func(t *testing.T, env map[string]string, args ...string) string {
+	// logs runs the daemon until done says the log has what the test
+	// waits for (or 20 seconds pass) and returns the log.
+	logs := func(t *testing.T, done func(log string) bool, env map[string]string, args ...string) string {
 		dir := quickstartCopy(t)
 		_ = os.WriteFile(filepath.Join(dir, "telegram.hcl"), []byte(`
 variable "tg_token" {
@@ -84,8 +86,7 @@ platform "telegram" "tg" {
 		addr := freeAddr(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		var out bytes.Buffer
-		var errb syncBuffer
+		var out, errb syncBuffer
 		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: envOf(env)}
 		code := make(chan int, 1)
 		go func() {
@@ -103,8 +104,9 @@ platform "telegram" "tg" {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		// Let the outbox take a round.
-		time.Sleep(1500 * time.Millisecond)
+		for !done(errb.String()) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
 		cancel()
 		if c := <-code; c != 0 {
 			t.Fatalf("exit %d\n%s", c, errb.String())
@@ -115,22 +117,40 @@ platform "telegram" "tg" {
 		return errb.String()
 	}
 	t.Run("debug", func(t *testing.T) {
-		got := logs(t, map[string]string{"HEARTH_LOG_LEVEL": "debug"}, "-log-format", "text")
-		for _, want := range []string{
+		wants := []string{
 			`level=DEBUG msg="batch committed" events=`,
 			`level=DEBUG msg="reloading the configuration" trigger=api`,
 			`level=DEBUG msg="outbox delivery" action=`,
 			`platform=platform.local.`,
 			`status=wait attempt=1 err="no community named`,
 			"level=INFO msg=started",
-		} {
+		}
+		all := func(log string) bool {
+			for _, want := range wants {
+				if !strings.Contains(log, want) {
+					return false
+				}
+			}
+			return true
+		}
+		got := logs(t, all, map[string]string{"HEARTH_LOG_LEVEL": "debug"}, "-log-format", "text")
+		for _, want := range wants {
 			if !strings.Contains(got, want) {
 				t.Errorf("no %q in\n%s", want, got)
 			}
 		}
 	})
 	t.Run("default", func(t *testing.T) {
-		got := logs(t, map[string]string{}, "-log-format", "json")
+		// Nothing to wait for: after the reload the outbox gets a second
+		// and a half for a debug line to show, were the level wrong.
+		var since time.Time
+		waited := func(string) bool {
+			if since.IsZero() {
+				since = time.Now()
+			}
+			return time.Since(since) > 1500*time.Millisecond
+		}
+		got := logs(t, waited, map[string]string{}, "-log-format", "json")
 		if strings.Contains(got, `"level":"DEBUG"`) || !strings.Contains(got, `"msg":"started"`) {
 			t.Errorf("at the default level, in JSON:\n%s", got)
 		}
