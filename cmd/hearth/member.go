@@ -97,16 +97,8 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	m, viaDaemon, err := memberFromDaemon(ctx, s, cfg, pos[0])
-	if !viaDaemon {
-		m, err = storedMember(ctx, cfg, pos[0])
-	}
-	if errors.Is(err, state.ErrNotFound) {
-		fmt.Fprintf(s.err, "hearth member %s: no member %q in %s.\n", verb, pos[0], storeWhere(cfg))
-		return 1
-	}
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth member %s: %v\n", verb, err)
+	m, ok := lookupMember(ctx, s, cfg, pos[0], "member "+verb)
+	if !ok {
 		return 1
 	}
 	if verb == "why" {
@@ -135,6 +127,24 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	}
 	printMember(s.out, cfg, m)
 	return 0
+}
+
+// lookupMember reads a member through the running daemon, or else from
+// the state store; it says on stderr why it could not.
+func lookupMember(ctx context.Context, s *stdio, cfg *config.Config, id, cmd string) (*state.Member, bool) {
+	m, viaDaemon, err := memberFromDaemon(ctx, s, cfg, id)
+	if !viaDaemon {
+		m, err = storedMember(ctx, cfg, id)
+	}
+	if errors.Is(err, state.ErrNotFound) {
+		fmt.Fprintf(s.err, "hearth %s: no member %q in %s.\n", cmd, id, storeWhere(cfg))
+		return nil, false
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
+		return nil, false
+	}
+	return m, true
 }
 
 // storedMember reads a member from the configuration's state store.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -70,16 +69,8 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 		writeExprErrors(s.err, src, errs)
 		return 1
 	}
-	m, viaDaemon, err := memberFromDaemon(ctx, s, cfg, id)
-	if !viaDaemon {
-		m, err = storedMember(ctx, cfg, id)
-	}
-	if errors.Is(err, state.ErrNotFound) {
-		fmt.Fprintf(s.err, "hearth member eval: no member %q in %s.\n", id, storeWhere(cfg))
-		return 1
-	}
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth member eval: %v\n", err)
+	m, ok := lookupMember(ctx, s, cfg, id, "member eval")
+	if !ok {
 		return 1
 	}
 	ex, err := runtime.New(cfg, nil).Eval(m, prog, ev, at)
