@@ -151,8 +151,12 @@ test "level 3 is earned over 100 days and lost below the low-water mark" {
     badges = ["basic_user", "member", "regular"]
   }
   expect "cy" {
-    at   = "101d"
+    at   = "102d"
     tier = "regular"
+  }
+  expect "cy" {
+    at   = "103d"
+    tier = "member"
   }
   expect "cy" {
     at     = "110d"
