@@ -28,7 +28,8 @@ reads no member and no event and takes the same time for a million
 members as for ten. It is as of the latest day with events, or -at: the
 members, the active counts, cohorts, referrals, points and revenue are
 then as they were on that day (months and weeks count whole), while the
-funnel, the tiers now and the survey answers are as they stand.
+funnel, the tiers now, the survey answers, the paying members and each
+cohort's revenue are as they stand (the report says so).
 
 -json prints the report as JSON whose "schema" field is
 "hearth.report/v1": fields may be added within a version, never renamed

@@ -89,7 +89,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table>
 
 <h2>Lifetime value</h2>
-{{if or .Revenue.Payers .Revenue.Total}}<p>Revenue {{money .Revenue.Total}} from {{paying .Revenue.Payers}}: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>
+{{if or .Revenue.Payers .Revenue.Total}}{{if .Revenue.ToDate}}<p>Revenue {{money .Revenue.Total}} by {{.AsOf}}: {{money .Revenue.LTV}} per member. {{paying .Revenue.Payers}} and the cohorts below count to the latest day: they are kept by cohort, not by month of payment.</p>{{else}}<p>Revenue {{money .Revenue.Total}} from {{paying .Revenue.Payers}}: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>{{end}}
 <table><tr><th>cohort</th><th>members</th><th>payers</th><th>revenue</th><th>LTV</th></tr>
 {{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table>{{else}}<p class="muted">{{noRevenue}}</p>{{end}}
 

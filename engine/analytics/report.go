@@ -133,6 +133,11 @@ type Revenue struct {
 	ARPPU   float64         `json:"arppu"` // total / paying members
 	Cohorts []RevenueCohort `json:"cohorts"`
 	Monthly []MonthAmount   `json:"monthly"`
+	// ToDate is set when the report's day is before some payment: the
+	// total and LTV are as of the day, but payers and each cohort's
+	// revenue are kept per cohort, not by month of payment, so they
+	// count to the latest day; ARPPU, which would mix the two, is 0.
+	ToDate bool `json:"payers_and_cohorts_to_date,omitempty"`
 }
 
 // RevenueCohort is the lifetime value of one month's joiners.
@@ -360,6 +365,8 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	for mo, n := range p.revenue {
 		if mo <= month {
 			total += n
+		} else if n != 0 {
+			r.Revenue.ToDate = true
 		}
 	}
 	for _, n := range p.payers {
@@ -369,7 +376,7 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	if r.Members.Joined > 0 {
 		r.Revenue.LTV = round2(money(total) / float64(r.Members.Joined))
 	}
-	if r.Revenue.Payers > 0 {
+	if r.Revenue.Payers > 0 && !r.Revenue.ToDate {
 		r.Revenue.ARPPU = round2(money(total) / float64(r.Revenue.Payers))
 	}
 	for mo := month - monthlyShown + 1; mo <= month; mo++ {

@@ -118,7 +118,12 @@ func WriteText(w io.Writer, r *Report) error {
 		// A community that sells nothing gets one line, not a table of zeros.
 		b.WriteString("  " + noRevenue + "\n\n")
 	} else {
-		fmt.Fprintf(&b, "  revenue %.2f from %s; %.2f per member, %.2f per paying member\n", v.Total, payingMembers(v.Payers), v.LTV, v.ARPPU)
+		if v.ToDate {
+			fmt.Fprintf(&b, "  revenue %.2f by %s; %.2f per member\n", v.Total, r.AsOf, v.LTV)
+			fmt.Fprintf(&b, "  %s and the cohorts below count to the latest day: they are kept by cohort, not by month of payment\n", payingMembers(v.Payers))
+		} else {
+			fmt.Fprintf(&b, "  revenue %.2f from %s; %.2f per member, %.2f per paying member\n", v.Total, payingMembers(v.Payers), v.LTV, v.ARPPU)
+		}
 		writeRevenueCohorts(&b, v.Cohorts)
 	}
 
