@@ -463,3 +463,13 @@ func TestPinEditMentions(t *testing.T) {
 		t.Errorf("the edit's m.new_content has m.mentions %v; want {}: %v", nc["m.mentions"], nc)
 	}
 }
+
+// TestZeroTimeout: timeout = "0s" would make every request time out at
+// once, and Open would answer a bare "context deadline exceeded". It is a
+// bad setting, said as one, before any request.
+func TestZeroTimeout(t *testing.T) {
+	_, err := matrix.New().Open(ctxBG, platform.OpenRequest{Name: "main", Settings: settings("http://127.0.0.1:1", "tok", map[string]cty.Value{"timeout": cty.StringVal("0s")})})
+	if !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("Open with timeout 0s: %v; want a bad timeout setting", err)
+	}
+}
