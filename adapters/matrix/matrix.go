@@ -78,6 +78,10 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
+	if timeout == 0 {
+		// Every request would time out at once.
+		return nil, fmt.Errorf("%w: setting timeout must be a positive duration", platform.ErrInvalid)
+	}
 	massMentions, err := platform.SettingBool(req.Settings, "mass_mentions", false)
 	if err != nil {
 		return nil, err

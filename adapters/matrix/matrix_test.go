@@ -426,3 +426,50 @@ func head(s []string) []string {
 	}
 	return s
 }
+
+// TestPinEditMentions: a house-rules text saying "@room" notifies no one,
+// when first pinned and when changed. The change is an edit (m.replace),
+// which clients evaluate on its own, so it must carry m.mentions too, at
+// the top and in m.new_content, or clients fall back to the body's
+// "@room" and notify the whole room.
+func TestPinEditMentions(t *testing.T) {
+	hs := server(t)
+	t.Parallel()
+	bot := register(t, hs, "bot", "hearth")
+	c := open(t, matrix.New(), hs, bot.Token, nil)
+	defer c.Close()
+	co, ch, ann := community(t, c, hs)
+	pin, err := c.Apply(ctxBG, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindPin, Community: co, Attrs: platform.Attrs{"channel": ch, "text": "Be kind."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(ctxBG, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindPin, Community: co, ID: pin.Object.ID, Attrs: platform.Attrs{"text": "Be kind. Never use @room."}}); err != nil {
+		t.Fatal(err)
+	}
+	var edit map[string]any
+	visible(t, hs, ann, ch, func(ev map[string]any) bool {
+		content, _ := ev["content"].(map[string]any)
+		if rel, _ := content["m.relates_to"].(map[string]any); rel["rel_type"] == "m.replace" {
+			edit = content
+			return true
+		}
+		return false
+	})
+	if m, ok := edit["m.mentions"].(map[string]any); !ok || len(m) != 0 {
+		t.Errorf("the edit's m.mentions is %v; want {}: %v", edit["m.mentions"], edit)
+	}
+	nc, _ := edit["m.new_content"].(map[string]any)
+	if m, ok := nc["m.mentions"].(map[string]any); !ok || len(m) != 0 {
+		t.Errorf("the edit's m.new_content has m.mentions %v; want {}: %v", nc["m.mentions"], nc)
+	}
+}
+
+// TestZeroTimeout: timeout = "0s" would make every request time out at
+// once, and Open would answer a bare "context deadline exceeded". It is a
+// bad setting, said as one, before any request.
+func TestZeroTimeout(t *testing.T) {
+	_, err := matrix.New().Open(ctxBG, platform.OpenRequest{Name: "main", Settings: settings("http://127.0.0.1:1", "tok", map[string]cty.Value{"timeout": cty.StringVal("0s")})})
+	if !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("Open with timeout 0s: %v; want a bad timeout setting", err)
+	}
+}

@@ -151,11 +151,19 @@ func (c *Conn) applyPin(ctx context.Context, req platform.ApplyRequest) (platfor
 	// Update: only the text can change in place (CheckApply refuses a
 	// new channel).
 	text := req.Attrs["text"]
+	newContent := map[string]any{"msgtype": "m.text", "body": text}
 	edit := map[string]any{
 		"msgtype":       "m.text",
 		"body":          "* " + text,
-		"m.new_content": map[string]any{"msgtype": "m.text", "body": text},
+		"m.new_content": newContent,
 		"m.relates_to":  map[string]any{"rel_type": "m.replace", "event_id": string(p.event)},
+	}
+	if !c.massMentions {
+		// As for every message (see send): clients evaluate the edit on
+		// its own, and without m.mentions a "@room" in the rules would
+		// notify the whole room.
+		edit["m.mentions"] = map[string]any{}
+		newContent["m.mentions"] = map[string]any{}
 	}
 	if err := do(ctx, c, func(ctx context.Context) error {
 		_, err := c.cli.SendMessageEvent(ctx, p.room, event.EventMessage, edit)
