@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -169,9 +168,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	// in plain text must not quote it there, as no other log line does.
 	cfg, src, diags := config.Load(dir, vf.options(s))
 	if len(diags) > 0 {
-		var b strings.Builder
-		_ = config.WriteDiagnostics(&b, src, diags, relBase(dir), s.color(s.errTTY))
-		_, _ = io.WriteString(s.err, cfg.Redact(b.String()))
+		_ = cfg.Redactor().WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 	}
 	if diags.HasErrors() {
 		return 1

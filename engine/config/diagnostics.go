@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -17,9 +18,16 @@ import (
 // line with the problem underlined, then the detail. Paths are shown
 // relative to base when possible.
 func WriteDiagnostics(w io.Writer, src Sources, diags hcl.Diagnostics, base string, color bool) error {
+	return (*Redactor)(nil).WriteDiagnostics(w, src, diags, base, color)
+}
+
+// WriteDiagnostics is the package's WriteDiagnostics with the secrets rd
+// knows taken out, for output that is a log: the source lines are
+// redacted before the underline is drawn, so it stays under the problem.
+func (rd *Redactor) WriteDiagnostics(w io.Writer, src Sources, diags hcl.Diagnostics, base string, color bool) error {
 	bw := bufio.NewWriter(w)
 	for _, d := range diags {
-		writeDiagnostic(bw, src, d, base, color)
+		writeDiagnostic(bw, src, d, base, color, rd)
 	}
 	return bw.Flush()
 }
@@ -32,7 +40,7 @@ const (
 	ansiUnder  = "\x1b[4m"
 )
 
-func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base string, color bool) {
+func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base string, color bool, rd *Redactor) {
 	paint := func(code, s string) string {
 		if !color {
 			return s
@@ -43,7 +51,7 @@ func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base strin
 	if d.Severity == hcl.DiagWarning {
 		label, code = "Warning", ansiYellow
 	}
-	fmt.Fprintf(w, "%s %s\n", paint(ansiBold+code, label+":"), paint(ansiBold, d.Summary))
+	fmt.Fprintf(w, "%s %s\n", paint(ansiBold+code, label+":"), paint(ansiBold, rd.Redact(d.Summary)))
 	if d.Subject != nil {
 		rng := *d.Subject
 		where := fmt.Sprintf("%s line %d, column %d", relPath(rng.Filename, base), rng.Start.Line, rng.Start.Column)
@@ -56,17 +64,17 @@ func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base strin
 		}
 		fmt.Fprintf(w, "\n  on %s:\n", where)
 		if f := src[rng.Filename]; f != nil {
-			writeSnippet(w, f.Bytes, rng, color)
+			writeSnippet(w, f.Bytes, rng, color, rd)
 		}
 	}
 	if d.Detail != "" {
-		fmt.Fprintf(w, "\n%s\n", d.Detail)
+		fmt.Fprintf(w, "\n%s\n", rd.Redact(d.Detail))
 	}
 	fmt.Fprintln(w)
 }
 
 // writeSnippet prints the lines of rng with a caret line under the range.
-func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool) {
+func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool, rd *Redactor) {
 	lines := bytes.Split(source, []byte("\n"))
 	first, last := rng.Start.Line, rng.End.Line
 	if last < first {
@@ -79,7 +87,6 @@ func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool) {
 	for n := first; n <= last && n-1 < len(lines); n++ {
 		line := strings.TrimRight(string(lines[n-1]), "\r")
 		line = strings.ReplaceAll(line, "\t", " ")
-		fmt.Fprintf(w, "  %*d: %s\n", width, n, line)
 		// Underline the part of this line inside the range. Columns
 		// count characters; the terminal shows East Asian wide ones in
 		// two cells, so pad and underline by display width.
@@ -96,6 +103,11 @@ func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool) {
 		}
 		from = min(max(from, 1), len(runes)+1)
 		to = min(max(to, from), len(runes)+1)
+		if red := rd.Redact(line); red != line {
+			runes, from, to = redactUnderlined(rd, runes, from, to)
+			line = string(runes)
+		}
+		fmt.Fprintf(w, "  %*d: %s\n", width, n, line)
 		pad := cells(runes[:from-1])
 		carets := strings.Repeat("^", max(cells(runes[from-1:to-1]), 1))
 		if color {
@@ -103,6 +115,21 @@ func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool) {
 		}
 		fmt.Fprintf(w, "  %*s  %s%s\n", width, "", strings.Repeat(" ", pad), carets)
 	}
+}
+
+// redactUnderlined redacts a source line in three parts, before, inside
+// and after the underlined columns [from, to), so the underline moves
+// with the text; a secret across an edge of the underline takes the
+// whole line under it.
+func redactUnderlined(rd *Redactor, runes []rune, from, to int) ([]rune, int, int) {
+	head := []rune(rd.Redact(string(runes[:from-1])))
+	mid := []rune(rd.Redact(string(runes[from-1 : to-1])))
+	tail := []rune(rd.Redact(string(runes[to-1:])))
+	out := slices.Concat(head, mid, tail)
+	if whole := []rune(rd.Redact(string(runes))); string(whole) != string(out) {
+		return whole, 1, len(whole) + 1
+	}
+	return out, len(head) + 1, len(head) + len(mid) + 1
 }
 
 // cells is the display width of runes in a terminal: two cells for

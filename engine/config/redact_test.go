@@ -1,8 +1,12 @@
 package config_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/hearth-community/hearth/engine/config"
 )
@@ -45,5 +49,51 @@ platform "chat" "ops" {
 	var none *config.Config
 	if got := none.Redact("x"); got != "x" {
 		t.Errorf("nil config: %q", got)
+	}
+}
+
+// A diagnostic written with a Redactor shows the source line redacted and
+// the underline under the same text as before redaction, not where the
+// secret's length would have put it.
+func TestRedactedDiagnosticsKeepTheUnderline(t *testing.T) {
+	src := []byte("platform \"chat\" \"ops\" {\n  token = \"s3cr3t-t0ken-9f3a\" # x\n}\n")
+	file, diags := hclsyntax.ParseConfig(src, "main.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	at := func(from, to int) *hcl.Range {
+		return &hcl.Range{Filename: "main.hcl", Start: hcl.Pos{Line: 2, Column: from}, End: hcl.Pos{Line: 2, Column: to}}
+	}
+	rd := config.NewRedactor([]string{"s3cr3t-t0ken-9f3a"})
+	for _, tc := range []struct {
+		name      string
+		rng       *hcl.Range
+		underline string
+	}{
+		{"the attribute name", at(3, 8), "  ^^^^^"},
+		{"the value, quotes and all", at(11, 30), "          ^^^^^^^^^^^^^"},
+		{"the comment after it", at(31, 34), "                        ^^^"},
+		{"across the secret's start", at(9, 15), "^^^^^^^^^^^^^^^^^^^^^^^^^^^"},
+	} {
+		var b strings.Builder
+		d := hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Credential in plain text", Detail: "token s3cr3t-t0ken-9f3a is in the file", Subject: tc.rng}}
+		if err := rd.WriteDiagnostics(&b, config.Sources{"main.hcl": file}, d, "", false); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.Contains(out, "s3cr3t") {
+			t.Errorf("%s: the secret is shown:\n%s", tc.name, out)
+		}
+		lines := strings.Split(out, "\n")
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "  2: ") })
+		if i < 0 || i+1 >= len(lines) {
+			t.Fatalf("%s: no source line:\n%s", tc.name, out)
+		}
+		if lines[i] != `  2:   token = "(sensitive)" # x` {
+			t.Errorf("%s: source line %q", tc.name, lines[i])
+		}
+		if got := strings.TrimRight(strings.TrimPrefix(lines[i+1], "     "), " "); got != tc.underline {
+			t.Errorf("%s: underline\n%q\nwant\n%q\n%s", tc.name, got, tc.underline, out)
+		}
 	}
 }
