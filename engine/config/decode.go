@@ -171,7 +171,7 @@ func (l *loader) readsFailedVar(a *hcl.Attribute) bool {
 func (l *loader) decodeEvent(hb *hcl.Block) {
 	name := hb.Labels[0]
 	if !eventNameRe.MatchString(name) {
-		l.errorf(&hb.LabelRanges[0], "Invalid event type name", "%q is not a valid event type; use lower-case dotted names such as \"meetup.attended\".", name)
+		l.errorf(&hb.LabelRanges[0], "Invalid event type name", "%q is not a valid event type; use lower-case names of letters, digits and _, dotted or not, such as \"meetup.attended\" or \"checkin\".", name)
 		return
 	}
 	if !l.declare("event", name, hb.DefRange) {
@@ -457,8 +457,9 @@ func (l *loader) checkSupported(p *Platform, set []setting) {
 }
 
 var (
-	nameRe      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
-	eventNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+	nameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	// The same names events.Event.Check takes: dotted or not, as "checkin".
+	eventNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 )
 
 func (l *loader) checkName(kind string, hb *hcl.Block) bool {
