@@ -20,7 +20,10 @@ import (
 	"github.com/agext/levenshtein"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 
@@ -611,6 +614,10 @@ func (p *precheck) timing(f Function, call *ast.CallNode) {
 
 func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, bool) {
 	if kind == ArgTime {
+		if err := p.checkAlone(arg); err != nil {
+			p.errs = append(p.errs, p.c.explain(err, p.src, p.scope))
+			return nil, false
+		}
 		return arg, true
 	}
 	lit, ok := arg.(*ast.StringNode)
@@ -649,6 +656,25 @@ func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, b
 		return arg, p.known(arg, "tier", v, p.scope.Tiers, "")
 	}
 	return arg, true
+}
+
+// checkAlone type-checks a computed argument on its own. expr's checker
+// keeps the type it gave the patched call in an earlier pass and does not
+// look at the call's arguments again, so a typo in them (a missing member
+// field in days_since(member.joined)) would compile and fail at run time.
+func (p *precheck) checkAlone(arg ast.Node) error {
+	cfg := conf.CreateNew()
+	expr.Env(p.scope.env())(cfg)
+	expr.DisableBuiltin("now")(cfg)
+	for _, o := range p.c.funcOpts {
+		o(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	_, err := checker.Check(&parser.Tree{Node: arg, Source: file.NewSource(p.src)}, cfg)
+	return err
 }
 
 func (p *precheck) known(n ast.Node, what, name string, set map[string]bool, extra string) bool {
@@ -835,6 +861,17 @@ func DidYouMean(name string, candidates []string) string {
 	// ("zz" to "a") is not a typo of it.
 	if best != "" && bestD <= limit && bestD > 0 && bestD < len(name) {
 		return fmt.Sprintf("Did you mean %q?", best)
+	}
+	// A name with its suffix left off (joined for joined_at) is too far
+	// for the distance, but there is only one way to read it.
+	var longer []string
+	for _, c := range candidates {
+		if strings.HasPrefix(c, name+"_") {
+			longer = append(longer, c)
+		}
+	}
+	if len(longer) == 1 {
+		return fmt.Sprintf("Did you mean %q?", longer[0])
 	}
 	return ""
 }

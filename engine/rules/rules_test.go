@@ -96,6 +96,11 @@ func TestCompileErrors(t *testing.T) {
 		{`member.points >=`, "", `Unexpected token`, "", ""},
 		{`   `, "", `empty`, "", ""},
 		{`tier_rank() >= rank_of("cor")`, "", `no tier named "cor"`, `Did you mean "core"?`, ""},
+		// A computed argument is checked like the rest of the rule.
+		{`days_since(member.joined) > 3`, "", `member has no field "joined"`, `Did you mean "joined_at"?`, "joined"},
+		{`days_since(member.last_active) > 3`, "", `member has no field "last_active"`, `Did you mean "last_active_at"?`, "last_active"},
+		{`days_since(event.whn) > 3`, "event", `event has no attribute "whn"`, "", "whn"},
+		{`days_since(member.points) > 3`, "", `Cannot use int as argument`, "", ""},
 	}
 	for _, tc := range cases {
 		sc := testScope
