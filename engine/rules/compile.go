@@ -61,6 +61,10 @@ type Scope struct {
 	// NoEventHint replaces the hint for a rule without an event that
 	// reads `event`.
 	NoEventHint string
+	// EventNames are the event attributes whose values name a segment,
+	// tier or badge (segment.entered's segment), so that a literal
+	// compared with them is checked like in_segment's argument.
+	EventNames map[string]ArgKind
 }
 
 // Reads is what a compiled rule looks at.
@@ -429,6 +433,7 @@ func (p *precheck) Visit(node *ast.Node) {
 		p.timing(f, patched)
 	case *ast.BinaryNode:
 		p.checkUntyped(n)
+		p.checkNamed(n)
 		switch n.Operator {
 		case "<", "<=", ">", ">=", "==", "!=":
 		default:
@@ -446,6 +451,67 @@ func (p *precheck) Visit(node *ast.Node) {
 			}
 		}
 	}
+}
+
+// checkNamed checks the literals compared with a value that names a
+// segment, tier or badge (member.tier == 'core', event.segment in
+// ['lurkers']): a misspelt name would never match, and the rule would
+// silently never hold.
+func (p *precheck) checkNamed(n *ast.BinaryNode) {
+	var lits []ast.Node
+	kind, ok := ArgKind(0), false
+	switch n.Operator {
+	case "==", "!=":
+		if kind, ok = p.namedValue(n.Left); ok {
+			lits = []ast.Node{n.Right}
+		} else if kind, ok = p.namedValue(n.Right); ok {
+			lits = []ast.Node{n.Left}
+		}
+	case "in":
+		if kind, ok = p.namedValue(n.Left); ok {
+			if arr, isArr := n.Right.(*ast.ArrayNode); isArr {
+				lits = arr.Nodes
+			}
+		}
+	}
+	for _, l := range lits {
+		lit, isStr := l.(*ast.StringNode)
+		if !isStr {
+			continue
+		}
+		switch kind {
+		case ArgSegment:
+			p.known(lit, "segment", lit.Value, p.scope.Segments, "")
+		case ArgBadge:
+			p.known(lit, "badge", lit.Value, p.scope.Badges, "")
+		case ArgTier:
+			if lit.Value != "" { // no tier
+				p.known(lit, "tier", lit.Value, p.scope.Tiers, "")
+			}
+		}
+	}
+}
+
+// namedValue reports whether n is member.tier or an event attribute of
+// Scope.EventNames, and what it names.
+func (p *precheck) namedValue(n ast.Node) (ArgKind, bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return 0, false
+	}
+	id, isID := m.Node.(*ast.IdentifierNode)
+	prop, isStr := m.Property.(*ast.StringNode)
+	if !isID || !isStr {
+		return 0, false
+	}
+	switch {
+	case id.Value == "member" && prop.Value == "tier":
+		return ArgTier, true
+	case id.Value == "event" && p.scope.Event != nil:
+		kind, ok := p.scope.EventNames[prop.Value]
+		return kind, ok
+	}
+	return 0, false
 }
 
 // untypedValue names a value whose type the rule cannot know and which
