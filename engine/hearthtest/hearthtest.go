@@ -202,7 +202,7 @@ func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store) []
 		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m))
 	}
 	if x.Tier != nil && *x.Tier != m.Tier.Name {
-		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, *x.Tier, m.Tier.Name))
+		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, m, *x.Tier))
 	}
 	if x.Badges != nil {
 		// A badge awarded more than once (repeat = true) is listed once
@@ -404,14 +404,36 @@ func where(r *config.Rule) string {
 	return fmt.Sprintf("%s:%d: %s", filepath.Base(r.Range.Filename), r.Range.Start.Line, r.Source)
 }
 
-func tierRule(cfg *config.Config, want, got string) []string {
+// tierRule lists the rules of the tier expected and the tier held, and
+// what else moves a member between them: a grace period or demote_after
+// can hold a member on a tier the rules no longer give, a window can
+// hold a promotion back, and a locked member stays whatever the rules say.
+func tierRule(cfg *config.Config, m *state.Member, want string) []string {
+	got := m.Tier.Name
 	var parts []string
 	for _, t := range cfg.Tiers {
-		if t.Name == want || t.Name == got {
-			parts = append(parts, "tier "+t.Name+" when at "+where(t.When))
-			if t.Keep != nil {
-				parts = append(parts, "tier "+t.Name+" keep at "+where(t.Keep))
+		if t.Name != want && t.Name != got {
+			continue
+		}
+		parts = append(parts, "tier "+t.Name+" when at "+where(t.When))
+		if t.Keep != nil {
+			parts = append(parts, "tier "+t.Name+" keep at "+where(t.Keep))
+		}
+		if slices.Contains(t.Locked, m.ID) {
+			parts = append(parts, fmt.Sprintf("tier %s locked: %s is held on it whatever the rules say", t.Name, m.ID))
+		}
+		if t.Window > 0 {
+			parts = append(parts, fmt.Sprintf("tier %s window %s: when must hold that long without a break before a promotion", t.Name, offset(t.Window)))
+		}
+		if t.Grace > 0 {
+			s := fmt.Sprintf("tier %s grace %s: no demotion for that long after a promotion", t.Name, offset(t.Grace))
+			if t.Name == got && !m.Tier.Since.IsZero() {
+				s += fmt.Sprintf(" (on it since %s)", m.Tier.Since.UTC().Format(time.RFC3339))
 			}
+			parts = append(parts, s)
+		}
+		if t.DemoteAfter > 0 {
+			parts = append(parts, fmt.Sprintf("tier %s demote_after %s: keep must fail that long before a demotion", t.Name, offset(t.DemoteAfter)))
 		}
 	}
 	return parts
