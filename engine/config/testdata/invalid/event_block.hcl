@@ -14,6 +14,14 @@ event "meetup.attended" {
 event "Meetup" { # ERROR: "Meetup" is not a valid event type; use lower-case names
 }
 
+# Its uses are not reported again as unknown types.
+incentive "meetup_upper" {
+  on = "Meetup"
+  grant {
+    points = 1
+  }
+}
+
 event "checkin" { # ERROR: "checkin" is a standard event type
 }
 
