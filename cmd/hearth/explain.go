@@ -467,7 +467,10 @@ string, which HCL fills in when the file is read (a string within quotes):
 
 Windows such as '30d' are whole days, counted in per-day buckets, and must
 be literals so hearth can check them. Segment, badge and tier names in
-in_segment, has_badge and rank_of are checked too.
+in_segment, has_badge and rank_of are checked too, and so are the names
+compared with member.tier, segment.entered's and segment.left's segment,
+tier.changed's from and to, and badge.awarded's badge
+(event.segment == 'lurkers').
 
 Segment, tier, badge-revocation and campaign-goal rules read member state
 only; they have no event. Incentive and moderation rules have the event, with

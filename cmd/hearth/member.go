@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -108,12 +109,15 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 		if *asJSON {
+			if ex == nil {
+				ex = []runtime.Explanation{} // a badge without revoke_when has no rule: [], not null
+			}
 			enc := json.NewEncoder(s.out)
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(ex)
 			return 0
 		}
-		printWhy(s.out, m, pos[1], at, ex)
+		printWhy(s.out, cfg, m, pos[1], at, ex)
 		return 0
 	}
 	if *asJSON {
@@ -165,10 +169,57 @@ func storedMember(ctx context.Context, cfg *config.Config, id string) (*state.Me
 	return b.Member(id)
 }
 
-func printWhy(w io.Writer, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
+func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 	switch kind {
+	case "badge":
+		// A badge has no rule of its own for earning it: incentives award
+		// it, on events, so they are listed rather than evaluated.
+		if h := m.Badges[name]; h != nil && h.Count > 0 {
+			fmt.Fprintf(w, "  stored: held x%d (first %s, latest %s)\n", h.Count, day(h.First), day(h.Last))
+		} else {
+			fmt.Fprintln(w, "  stored: not held")
+		}
+		awarded := false
+		for _, in := range cfg.Incentives {
+			if in.Grant.Badge == nil || in.Grant.Badge.Name != name {
+				continue
+			}
+			awarded = true
+			fmt.Fprintf(w, "  awarded by incentive.%s at %s:%d, on %s", in.Name, filepath.Base(in.DeclRange.Filename), in.DeclRange.Start.Line, strings.Join(in.On, ", "))
+			if in.When != nil {
+				fmt.Fprintf(w, " when %s", in.When.Source)
+			}
+			n := 0
+			if log := m.Log(in.Name); log != nil {
+				n = log.Count
+			}
+			fmt.Fprintf(w, " (%s to this member)\n", plural(n, "grant", "grants"))
+		}
+		if !awarded {
+			fmt.Fprintln(w, "  no incentive awards it")
+		}
+		if len(ex) == 0 {
+			fmt.Fprintln(w, "  no revoke_when: once awarded, it is kept")
+		}
+	case "campaign":
+		run := m.Campaigns[name]
+		switch {
+		case run == nil:
+			fmt.Fprintln(w, "  stored: never entered")
+		case run.Active():
+			step := "(end)"
+			for _, c := range cfg.Campaigns {
+				if c.Name == name && run.Step < len(c.Steps) {
+					step = c.Steps[run.Step].Name
+				}
+			}
+			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, day(run.StepAt), day(run.Due))
+		default:
+			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
+		}
 	case "segment":
 		if since, ok := m.Segments[name]; ok {
 			fmt.Fprintf(w, "  stored: in the segment since %s\n", since.UTC().Format("2006-01-02 15:04"))

@@ -209,14 +209,17 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	if !sum.To.IsZero() {
 		span += " to " + sum.To.Format("2006-01-02")
 	}
-	fmt.Fprintf(w, "Replayed %d events%s for %d members in %s (%d duplicates, %d rejected, %d out of range).\n",
-		sum.Events, span, sum.Members, took.Round(time.Millisecond), sum.Duplicates, sum.Rejected, sum.Skipped)
+	fmt.Fprintf(w, "Replayed %d events%s for %s in %s (%d duplicates, %d rejected, %d out of range).\n",
+		sum.Events, span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond), sum.Duplicates, sum.Rejected, sum.Skipped)
 	printUnknownTypes(w, cfg, sum.UnknownTypes)
 	if sum.TooOld > 0 {
 		fmt.Fprintf(w, "%d events were older than the event ids the state remembers (event_id_retention) and were not applied: hearth could not tell them apart from events already applied.\n", sum.TooOld)
 	}
 	if sum.RuleErrors > 0 {
-		fmt.Fprintf(w, "%d rule evaluations failed at run time and counted as false (see the log).\n", sum.RuleErrors)
+		// The runtime counts both in one figure: a rule that failed, and an
+		// event whose attributes do not match their types, whose rules
+		// did not run.
+		fmt.Fprintf(w, "%s at run time: a rule that failed counts as false, and an event whose attributes do not match their declared types has its rules skipped (see the log).\n", plural(sum.RuleErrors, "problem", "problems"))
 	}
 	if stored && sum.Events == 0 && sum.Duplicates > 0 {
 		if sum.Duplicates == 1 {

@@ -32,7 +32,7 @@ be in afterwards; time-based rules run up to each expectation's time.
       at              = "2d"    # optional: look at the state then
       points          = 10
       tier            = "regular"  # "" for none
-      badges          = ["first_post"]  # every badge held
+      badges          = ["first_post"]  # every badge held, a repeat one per award
       in_segments     = ["active"]
       not_in_segments = ["lurkers"]
       attrs           = { email = "opted_out" }  # member.attrs
@@ -62,8 +62,8 @@ prints what was expected, what happened, and the rules that decided.
 With -json, the result is one JSON object: format_version ("1.0"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints
 them; tests, each with name, file, passed and failures (location {file,
-line, column}, subject, expected, got, decided_by); and summary {tests,
-passed, failed}.
+line, column}, subject, at (the time looked at, RFC 3339), expected, got,
+decided_by); and summary {tests, passed, failed}.
 
 Exit status: 0 all tests pass (or there are none), 1 a test failed or the
 configuration or a test file is invalid.
@@ -151,7 +151,11 @@ func printResults(s *stdio, dir string, files []string, results []hearthtest.Res
 		}
 		fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
 		for _, f := range r.Failures {
-			fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Subject, f.Expected, f.Got)
+			subject := f.Subject
+			if f.When != "" {
+				subject += ", at " + f.When
+			}
+			fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, subject, f.Expected, f.Got)
 			if len(f.DecidedBy) > 0 {
 				fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
 			}

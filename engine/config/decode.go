@@ -171,7 +171,8 @@ func (l *loader) readsFailedVar(a *hcl.Attribute) bool {
 func (l *loader) decodeEvent(hb *hcl.Block) {
 	name := hb.Labels[0]
 	if !eventNameRe.MatchString(name) {
-		l.errorf(&hb.LabelRanges[0], "Invalid event type name", "%q is not a valid event type; use lower-case dotted names such as \"meetup.attended\".", name)
+		l.errorf(&hb.LabelRanges[0], "Invalid event type name", "%q is not a valid event type; use lower-case names of letters, digits and _, dotted or not, such as \"meetup.attended\" or \"checkin\".", name)
+		l.broken["event."+name] = true // its uses in on are not unknown types too
 		return
 	}
 	if !l.declare("event", name, hb.DefRange) {
@@ -457,8 +458,9 @@ func (l *loader) checkSupported(p *Platform, set []setting) {
 }
 
 var (
-	nameRe      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
-	eventNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+	nameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	// The same names events.Event.Check takes: dotted or not, as "checkin".
+	eventNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 )
 
 func (l *loader) checkName(kind string, hb *hcl.Block) bool {
@@ -853,7 +855,7 @@ func (l *loader) checkStepLoops(c *Campaign, gotos []gotoRef, waiting map[string
 // checkEventTypes reports unknown event types once all are declared.
 func (l *loader) checkEventTypes(a *hcl.Attribute, names []string) {
 	for _, n := range names {
-		if _, ok := l.cfg.EventTypes[n]; !ok && a != nil {
+		if _, ok := l.cfg.EventTypes[n]; !ok && a != nil && !l.broken["event."+n] {
 			l.errorf(l.elemRange(a.Expr, n), "Unknown event type", "There is no event type %q.%s Declare custom types with an event block; `hearth explain events` lists the standard ones.", n, suggest(n, sortedNames(l.cfg.EventTypes)))
 		}
 	}

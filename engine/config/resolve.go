@@ -294,6 +294,7 @@ func (c *Config) ExprScope(eventType string) (rules.Scope, error) {
 	for k, t := range et.Attrs {
 		sc.Event[k] = t
 	}
+	sc.EventNames = rules.EventNames([]string{eventType})
 	return sc, nil
 }
 
@@ -358,6 +359,7 @@ func (l *loader) compileAll() {
 		j.sc.What, j.sc.Result = r.scope.What, r.scope.Result
 		if withEvent {
 			j.sc.Event, j.partial = eventScope(event)
+			j.sc.EventNames = rules.EventNames(event)
 		}
 		jobs = append(jobs, j)
 	}

@@ -32,6 +32,11 @@ type Failure struct {
 	Subject  string // what was checked: "tier of ann"
 	Expected string
 	Got      string
+	// At is when the state was looked at, and When says so as the test
+	// file would ("8d1h, the test's last event"): an expect without at
+	// looks after all the test's events, wherever it is written.
+	At   time.Time
+	When string
 	// DecidedBy are the rules and incentives behind the outcome, each
 	// with its file and line: "tier regular when at members.hcl:23:
 	// member.points >= 100".
@@ -123,7 +128,14 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		if m == nil {
 			m = state.NewMember(x.Member, until)
 		}
-		res.Failures = append(res.Failures, check(cfg, x, m, sum.Store)...)
+		when := offset(until.Sub(t.Start))
+		if x.At == nil {
+			when += ", the test's last event"
+		}
+		for _, f := range check(cfg, x, m, sum.Store) {
+			f.At, f.When = until, when
+			res.Failures = append(res.Failures, f)
+		}
 	}
 	if len(t.Alerts) > 0 {
 		sum, d := replay(ctx, cfg, t, last)
@@ -139,6 +151,21 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		}
 	}
 	return res, diags
+}
+
+// offset writes a time since the test's start as at does: "8d1h".
+func offset(d time.Duration) string {
+	if d < 0 {
+		return "-" + offset(-d)
+	}
+	days, rest := d/durations.Day, d%durations.Day
+	switch {
+	case days == 0:
+		return durations.Format(rest)
+	case rest == 0:
+		return fmt.Sprintf("%dd", days)
+	}
+	return fmt.Sprintf("%dd%s", days, durations.Format(rest))
 }
 
 func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []Failure {
@@ -175,12 +202,14 @@ func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store) []
 		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m))
 	}
 	if x.Tier != nil && *x.Tier != m.Tier.Name {
-		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, *x.Tier, m.Tier.Name))
+		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, m, *x.Tier))
 	}
 	if x.Badges != nil {
-		var got []string
+		// A badge awarded more than once (repeat = true) is listed once
+		// per award, so a test can say how often it was earned.
+		got := []string{}
 		for name, h := range m.Badges {
-			if h.Count > 0 {
+			for range h.Count {
 				got = append(got, name)
 			}
 		}
@@ -375,14 +404,36 @@ func where(r *config.Rule) string {
 	return fmt.Sprintf("%s:%d: %s", filepath.Base(r.Range.Filename), r.Range.Start.Line, r.Source)
 }
 
-func tierRule(cfg *config.Config, want, got string) []string {
+// tierRule lists the rules of the tier expected and the tier held, and
+// what else moves a member between them: a grace period or demote_after
+// can hold a member on a tier the rules no longer give, a window can
+// hold a promotion back, and a locked member stays whatever the rules say.
+func tierRule(cfg *config.Config, m *state.Member, want string) []string {
+	got := m.Tier.Name
 	var parts []string
 	for _, t := range cfg.Tiers {
-		if t.Name == want || t.Name == got {
-			parts = append(parts, "tier "+t.Name+" when at "+where(t.When))
-			if t.Keep != nil {
-				parts = append(parts, "tier "+t.Name+" keep at "+where(t.Keep))
+		if t.Name != want && t.Name != got {
+			continue
+		}
+		parts = append(parts, "tier "+t.Name+" when at "+where(t.When))
+		if t.Keep != nil {
+			parts = append(parts, "tier "+t.Name+" keep at "+where(t.Keep))
+		}
+		if slices.Contains(t.Locked, m.ID) {
+			parts = append(parts, fmt.Sprintf("tier %s locked: %s is held on it whatever the rules say", t.Name, m.ID))
+		}
+		if t.Window > 0 {
+			parts = append(parts, fmt.Sprintf("tier %s window %s: when must hold that long without a break before a promotion", t.Name, offset(t.Window)))
+		}
+		if t.Grace > 0 {
+			s := fmt.Sprintf("tier %s grace %s: no demotion for that long after a promotion", t.Name, offset(t.Grace))
+			if t.Name == got && !m.Tier.Since.IsZero() {
+				s += fmt.Sprintf(" (on it since %s)", m.Tier.Since.UTC().Format(time.RFC3339))
 			}
+			parts = append(parts, s)
+		}
+		if t.DemoteAfter > 0 {
+			parts = append(parts, fmt.Sprintf("tier %s demote_after %s: keep must fail that long before a demotion", t.Name, offset(t.DemoteAfter)))
 		}
 	}
 	return parts
@@ -443,7 +494,7 @@ func pointsRule(cfg *config.Config, m *state.Member) []string {
 func badgeRule(cfg *config.Config, m *state.Member, want, got []string) []string {
 	var parts []string
 	for _, b := range cfg.Badges {
-		if slices.Contains(want, b.Name) == slices.Contains(got, b.Name) {
+		if countOf(want, b.Name) == countOf(got, b.Name) {
 			continue
 		}
 		found := false
@@ -460,6 +511,16 @@ func badgeRule(cfg *config.Config, m *state.Member, want, got []string) []string
 		}
 	}
 	return parts
+}
+
+func countOf(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
 }
 
 func plural(n int, one, many string) string {

@@ -187,7 +187,7 @@ func render(results []hearthtest.Result) string {
 		}
 		fmt.Fprintf(&b, "FAIL %s\n", r.Name)
 		for _, f := range r.Failures {
-			fmt.Fprintf(&b, "  %s:%d,%d: %s: expected %s, got %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, f.Subject, f.Expected, f.Got)
+			fmt.Fprintf(&b, "  %s:%d,%d: %s, at %s: expected %s, got %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, f.Subject, f.When, f.Expected, f.Got)
 			for _, d := range f.DecidedBy {
 				fmt.Fprintf(&b, "    %s\n", d)
 			}

@@ -3,6 +3,7 @@ package hearthtest
 import (
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -35,11 +36,14 @@ type JSONTest struct {
 // the text output shows them; decided_by lists the rules and incentives
 // behind the outcome, each with its file and line.
 type JSONFailure struct {
-	Location  JSONLocation `json:"location"`
-	Subject   string       `json:"subject"`
-	Expected  string       `json:"expected"`
-	Got       string       `json:"got"`
-	DecidedBy []string     `json:"decided_by"`
+	Location JSONLocation `json:"location"`
+	Subject  string       `json:"subject"`
+	// At is the time the member's state was looked at (RFC 3339); absent
+	// for alerts, counted over all the events.
+	At        string   `json:"at,omitempty"`
+	Expected  string   `json:"expected"`
+	Got       string   `json:"got"`
+	DecidedBy []string `json:"decided_by"`
 }
 
 // JSONLocation is where an expectation is written.
@@ -68,7 +72,12 @@ func ToJSON(src config.Sources, diags hcl.Diagnostics, results []Result, base st
 			if by == nil {
 				by = []string{}
 			}
+			at := ""
+			if !f.At.IsZero() {
+				at = f.At.UTC().Format(time.RFC3339)
+			}
 			t.Failures = append(t.Failures, JSONFailure{
+				At:       at,
 				Location: JSONLocation{File: rel(f.Where.Filename, base), Line: f.Where.Start.Line, Column: f.Where.Start.Column},
 				Subject:  f.Subject, Expected: f.Expected, Got: f.Got, DecidedBy: by,
 			})

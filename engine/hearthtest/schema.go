@@ -38,7 +38,7 @@ func Schema() *config.Block {
 			{Name: "at", Kind: config.KindString, Doc: "When to look: an offset from start such as \"2d\", or an RFC 3339 time. Time-based rules run up to then; events after it are not applied.", Default: "the time of the test's last event"},
 			{Name: "points", Kind: config.KindNumber, Doc: "The member's points."},
 			{Name: "tier", Kind: config.KindString, Doc: "The member's tier; \"\" for none."},
-			{Name: "badges", Kind: config.KindStringList, Doc: "Every badge the member holds, in any order.", Example: `["first_post"]`},
+			{Name: "badges", Kind: config.KindStringList, Doc: "Every badge the member holds, in any order; a badge with repeat = true once per award.", Example: `["first_post"]`},
 			{Name: "in_segments", Kind: config.KindStringList, Doc: "Segments the member must be in (others may hold them too)."},
 			{Name: "not_in_segments", Kind: config.KindStringList, Doc: "Segments the member must not be in."},
 			{Name: "attrs", Kind: config.KindAny, Doc: "Member attributes (member.attrs) and their values; other attributes are not checked.", Example: `{ email = "opted_out" }`},

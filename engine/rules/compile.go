@@ -20,7 +20,10 @@ import (
 	"github.com/agext/levenshtein"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 
@@ -58,6 +61,10 @@ type Scope struct {
 	// NoEventHint replaces the hint for a rule without an event that
 	// reads `event`.
 	NoEventHint string
+	// EventNames are the event attributes whose values name a segment,
+	// tier or badge (segment.entered's segment), so that a literal
+	// compared with them is checked like in_segment's argument.
+	EventNames map[string]ArgKind
 }
 
 // Reads is what a compiled rule looks at.
@@ -426,6 +433,7 @@ func (p *precheck) Visit(node *ast.Node) {
 		p.timing(f, patched)
 	case *ast.BinaryNode:
 		p.checkUntyped(n)
+		p.checkNamed(n)
 		switch n.Operator {
 		case "<", "<=", ">", ">=", "==", "!=":
 		default:
@@ -443,6 +451,67 @@ func (p *precheck) Visit(node *ast.Node) {
 			}
 		}
 	}
+}
+
+// checkNamed checks the literals compared with a value that names a
+// segment, tier or badge (member.tier == 'core', event.segment in
+// ['lurkers']): a misspelt name would never match, and the rule would
+// silently never hold.
+func (p *precheck) checkNamed(n *ast.BinaryNode) {
+	var lits []ast.Node
+	kind, ok := ArgKind(0), false
+	switch n.Operator {
+	case "==", "!=":
+		if kind, ok = p.namedValue(n.Left); ok {
+			lits = []ast.Node{n.Right}
+		} else if kind, ok = p.namedValue(n.Right); ok {
+			lits = []ast.Node{n.Left}
+		}
+	case "in":
+		if kind, ok = p.namedValue(n.Left); ok {
+			if arr, isArr := n.Right.(*ast.ArrayNode); isArr {
+				lits = arr.Nodes
+			}
+		}
+	}
+	for _, l := range lits {
+		lit, isStr := l.(*ast.StringNode)
+		if !isStr {
+			continue
+		}
+		switch kind {
+		case ArgSegment:
+			p.known(lit, "segment", lit.Value, p.scope.Segments, "")
+		case ArgBadge:
+			p.known(lit, "badge", lit.Value, p.scope.Badges, "")
+		case ArgTier:
+			if lit.Value != "" { // no tier
+				p.known(lit, "tier", lit.Value, p.scope.Tiers, "")
+			}
+		}
+	}
+}
+
+// namedValue reports whether n is member.tier or an event attribute of
+// Scope.EventNames, and what it names.
+func (p *precheck) namedValue(n ast.Node) (ArgKind, bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return 0, false
+	}
+	id, isID := m.Node.(*ast.IdentifierNode)
+	prop, isStr := m.Property.(*ast.StringNode)
+	if !isID || !isStr {
+		return 0, false
+	}
+	switch {
+	case id.Value == "member" && prop.Value == "tier":
+		return ArgTier, true
+	case id.Value == "event" && p.scope.Event != nil:
+		kind, ok := p.scope.EventNames[prop.Value]
+		return kind, ok
+	}
+	return 0, false
 }
 
 // untypedValue names a value whose type the rule cannot know and which
@@ -611,6 +680,10 @@ func (p *precheck) timing(f Function, call *ast.CallNode) {
 
 func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, bool) {
 	if kind == ArgTime {
+		if err := p.checkAlone(arg); err != nil {
+			p.errs = append(p.errs, p.c.explain(err, p.src, p.scope))
+			return nil, false
+		}
 		return arg, true
 	}
 	lit, ok := arg.(*ast.StringNode)
@@ -649,6 +722,25 @@ func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, b
 		return arg, p.known(arg, "tier", v, p.scope.Tiers, "")
 	}
 	return arg, true
+}
+
+// checkAlone type-checks a computed argument on its own. expr's checker
+// keeps the type it gave the patched call in an earlier pass and does not
+// look at the call's arguments again, so a typo in them (a missing member
+// field in days_since(member.joined)) would compile and fail at run time.
+func (p *precheck) checkAlone(arg ast.Node) error {
+	cfg := conf.CreateNew()
+	expr.Env(p.scope.env())(cfg)
+	expr.DisableBuiltin("now")(cfg)
+	for _, o := range p.c.funcOpts {
+		o(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	_, err := checker.Check(&parser.Tree{Node: arg, Source: file.NewSource(p.src)}, cfg)
+	return err
 }
 
 func (p *precheck) known(n ast.Node, what, name string, set map[string]bool, extra string) bool {
@@ -835,6 +927,17 @@ func DidYouMean(name string, candidates []string) string {
 	// ("zz" to "a") is not a typo of it.
 	if best != "" && bestD <= limit && bestD > 0 && bestD < len(name) {
 		return fmt.Sprintf("Did you mean %q?", best)
+	}
+	// A name with its suffix left off (joined for joined_at) is too far
+	// for the distance, but there is only one way to read it.
+	var longer []string
+	for _, c := range candidates {
+		if strings.HasPrefix(c, name+"_") {
+			longer = append(longer, c)
+		}
+	}
+	if len(longer) == 1 {
+		return fmt.Sprintf("Did you mean %q?", longer[0])
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"maps"
 	"reflect"
 	"sort"
 	"time"
@@ -177,5 +178,33 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// namedAttrs are the attributes of hearth's own events whose values are
+// names from the configuration.
+var namedAttrs = map[string]map[string]ArgKind{
+	"segment.entered": {"segment": ArgSegment},
+	"segment.left":    {"segment": ArgSegment},
+	"tier.changed":    {"from": ArgTier, "to": ArgTier},
+	"badge.awarded":   {"badge": ArgBadge},
+}
+
+// EventNames is Scope.EventNames for a rule listening to the types: the
+// attributes that name the same kind of thing in every one of them.
+func EventNames(types []string) map[string]ArgKind {
+	var out map[string]ArgKind
+	for i, t := range types {
+		attrs := namedAttrs[t]
+		if i == 0 {
+			out = maps.Clone(attrs)
+			continue
+		}
+		for k, kind := range out {
+			if got, ok := attrs[k]; !ok || got != kind {
+				delete(out, k)
+			}
+		}
+	}
 	return out
 }

@@ -96,11 +96,29 @@ func TestCompileErrors(t *testing.T) {
 		{`member.points >=`, "", `Unexpected token`, "", ""},
 		{`   `, "", `empty`, "", ""},
 		{`tier_rank() >= rank_of("cor")`, "", `no tier named "cor"`, `Did you mean "core"?`, ""},
+		// A computed argument is checked like the rest of the rule.
+		{`days_since(member.joined) > 3`, "", `member has no field "joined"`, `Did you mean "joined_at"?`, "joined"},
+		{`days_since(member.last_active) > 3`, "", `member has no field "last_active"`, `Did you mean "last_active_at"?`, "last_active"},
+		{`days_since(event.whn) > 3`, "event", `event has no attribute "whn"`, "", "whn"},
+		{`days_since(member.points) > 3`, "", `Cannot use int as argument`, "", ""},
+		// Names compared with a value that holds one are checked: a typo
+		// would make the rule never hold.
+		{`member.tier == "regulr"`, "", `no tier named "regulr"`, `Did you mean "regular"?`, `"regulr"`},
+		{`"cor" != member.tier`, "", `no tier named "cor"`, `Did you mean "core"?`, `"cor"`},
+		{`event.segment == "lurker"`, "segment.entered", `no segment named "lurker"`, `Did you mean "lurkers"?`, `"lurker"`},
+		{`event.segment in ["active", "lurker"]`, "segment.entered", `no segment named "lurker"`, "", `"lurker"`},
+		{`event.to == "regular" && event.from == "cor"`, "tier.changed", `no tier named "cor"`, "", `"cor"`},
+		{`event.badge == "first_pst"`, "badge.awarded", `no badge named "first_pst"`, `Did you mean "first_post"?`, `"first_pst"`},
 	}
 	for _, tc := range cases {
 		sc := testScope
-		if tc.scope == "event" {
+		switch tc.scope {
+		case "event":
 			sc.Event = map[string]AttrType{"referrer": TypeString}
+		case "":
+		default:
+			sc.Event = map[string]AttrType{"segment": TypeString, "from": TypeString, "to": TypeString, "badge": TypeString}
+			sc.EventNames = EventNames([]string{tc.scope})
 		}
 		_, errs := c.Compile(tc.src, sc)
 		if len(errs) == 0 {
@@ -116,6 +134,28 @@ func TestCompileErrors(t *testing.T) {
 		}
 		if tc.wantAt != "" && (e.From < 0 || e.To > len(tc.src) || tc.src[e.From:e.To] != tc.wantAt) {
 			t.Errorf("%s: range %d-%d = %q; want %q", tc.src, e.From, e.To, tc.src[max(0, e.From):min(len(tc.src), e.To)], tc.wantAt)
+		}
+	}
+}
+
+// TestNamesCompared: names that exist, "" for no tier, and attributes of
+// the same name on other event types compile.
+func TestNamesCompared(t *testing.T) {
+	c := NewCompiler()
+	for _, tc := range []struct{ src, types string }{
+		{`member.tier == "core" || member.tier == ""`, ""},
+		{`event.segment == "lurkers"`, "segment.entered,segment.left"},
+		{`event.to == "" && event.from == "core"`, "tier.changed"},
+		{`event.segment == "anything"`, "segment.entered,meetup.attended"},
+		{`event.to == "anyone"`, "invite.sent"},
+	} {
+		sc := testScope
+		sc.Event = map[string]AttrType{"segment": TypeString, "from": TypeString, "to": TypeString}
+		if tc.types != "" {
+			sc.EventNames = EventNames(strings.Split(tc.types, ","))
+		}
+		if _, errs := c.Compile(tc.src, sc); errs != nil {
+			t.Errorf("%s on %s: %v", tc.src, tc.types, errs[0])
 		}
 	}
 }

@@ -11,10 +11,36 @@ event "meetup.attended" {
   }
 }
 
-event "Meetup" { # ERROR: "Meetup" is not a valid event type; use lower-case dotted names
+event "Meetup" { # ERROR: "Meetup" is not a valid event type; use lower-case names
 }
 
-event "checkin" { # ERROR: Invalid event type name
+# Its uses are not reported again as unknown types.
+incentive "meetup_upper" {
+  on = "Meetup"
+  grant {
+    points = 1
+  }
+}
+
+event "checkin" { # ERROR: "checkin" is a standard event type
+}
+
+event "meetup..x" { # ERROR: Invalid event type name
+}
+
+# A custom type needs no dot, like the standard "checkin".
+event "raffle_won" {
+  attributes = {
+    prize = "string"
+  }
+}
+
+incentive "raffle" {
+  on   = "raffle_won"
+  when = "event.prize != ''"
+  grant {
+    points = 5
+  }
 }
 
 event "member.joined" { # ERROR: "member.joined" is a standard event type
