@@ -216,10 +216,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		fmt.Fprintf(w, "%d events were older than the event ids the state remembers (event_id_retention) and were not applied: hearth could not tell them apart from events already applied.\n", sum.TooOld)
 	}
 	if sum.RuleErrors > 0 {
-		// The runtime counts both in one figure: a rule that failed, and an
-		// event whose attributes do not match their types, whose rules
-		// did not run.
-		fmt.Fprintf(w, "%s at run time: a rule that failed counts as false, and an event whose attributes do not match their declared types has its rules skipped (see the log).\n", plural(sum.RuleErrors, "problem", "problems"))
+		// Events whose attributes do not match their declared types are
+		// rejected as they are read, so what is left here is rules.
+		fmt.Fprintf(w, "%s failed at run time and counted as false (see the log).\n", plural(sum.RuleErrors, "rule evaluation", "rule evaluations"))
 	}
 	if stored && sum.Events == 0 && sum.Duplicates > 0 {
 		if sum.Duplicates == 1 {

@@ -293,6 +293,9 @@ func NewReader(r io.Reader) *Reader {
 
 // Next returns the next event, io.EOF at the end, or an *Error for a bad
 // line (the stream can go on after it).
+// Line is the line of the event Next returned last.
+func (r *Reader) Line() int { return r.line }
+
 func (r *Reader) Next() (Event, error) {
 	for r.sc.Scan() {
 		r.line++

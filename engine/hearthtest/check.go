@@ -121,7 +121,7 @@ func checkEvent(cfg *config.Config, e *Event, diags *hcl.Diagnostics) {
 		one := &events.Event{Type: e.Type, Attrs: map[string]any{k: ev.Attrs[k]}}
 		if _, err := events.RuleView(one, &rules.EventType{Name: et.Name, Attrs: map[string]rules.AttrType{k: typ}}); err != nil {
 			*diags = append(*diags, errorAt(rng, "Invalid event attribute",
-				"attrs.%s of %s must be %s, not %s: %s declares %s as %s%s. Rules on an event with a mistyped attribute are skipped.",
+				"attrs.%s of %s must be %s, not %s: %s declares %s as %s%s. hearth run, simulate and replay refuse an event with a mistyped attribute.",
 				k, e.Type, typeWant(typ), got(e.Attrs, k), e.Type, k, typ, declaredWhere(cfg, e.Type)))
 			e.bad = true
 		}

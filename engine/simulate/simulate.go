@@ -245,6 +245,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	read := 0
 	var last time.Time
+	var view map[string]any // the attribute check's scratch space
 	for {
 		ev, err := reader.Next()
 		if errors.Is(err, io.EOF) {
@@ -265,6 +266,23 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		}
 		if err != nil {
 			return sum, err
+		}
+		if et, declared := cfg.EventTypes[ev.Type]; declared && len(ev.Attrs) > 0 {
+			// An attribute of the wrong type is refused here as the
+			// daemon refuses it at its door, so a replay counts what a
+			// live run would: nothing of the event.
+			if view == nil {
+				view = make(map[string]any, len(et.Attrs)+5)
+			}
+			if _, err := events.RuleViewInto(view, &ev, &et); err != nil {
+				sum.Rejected++
+				bad := &events.Error{Index: read - 1, Line: reader.Line(), Err: err}
+				if opt.BadEvent == nil {
+					return sum, bad
+				}
+				opt.BadEvent(bad)
+				continue
+			}
 		}
 		if (!opt.From.IsZero() && ev.At.Before(opt.From)) || (!opt.To.IsZero() && ev.At.After(opt.To)) {
 			sum.Skipped++
