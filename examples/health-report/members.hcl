@@ -39,7 +39,7 @@ incentive "post" {
 
 incentive "referral" {
   on   = "member.joined"
-  when = "event.referrer != ''"
+  when = "event.referrer != '' && event.referrer != member.id"
   grant {
     to     = "event.referrer"
     points = 30

@@ -83,7 +83,7 @@ incentive "helper" {
 
 incentive "referral" {
   on    = "member.joined"
-  when  = "event.referrer != ''"
+  when  = "event.referrer != '' && event.referrer != member.id"
   limit = "5/30d"
   grant {
     to     = "event.referrer"

@@ -78,6 +78,17 @@ test "a referral pays the referrer fifty points" {
   }
 }
 
+test "a member who names themselves as referrer gets nothing" {
+  event "member.joined" {
+    member = "gus"
+    at     = "1h"
+    attrs  = { referrer = "gus" }
+  }
+  expect "gus" {
+    points = 0
+  }
+}
+
 test "two weeks without a post make a lurker; a post ends it" {
   event "member.joined" {
     member = "fay"
