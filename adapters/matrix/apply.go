@@ -168,11 +168,22 @@ func (c *Conn) putChild(ctx context.Context, sp *space, ch child) error {
 	})
 }
 
-func joinRule(private string) string {
+// channelRoomVersion is the room version of new channels: restricted
+// joins need 8 or later, and 10 is the stable version Synapse and
+// Dendrite default to.
+const channelRoomVersion = "10"
+
+// joinRules is a channel's m.room.join_rules content. A channel that is
+// not private is open to the members of its community's space, as a
+// Discord or Slack channel is to its server's members, and closed to the
+// rest of the world: people outside the space are not community members.
+func joinRules(private string, sp id.RoomID) map[string]any {
 	if private == "true" {
-		return "invite"
+		return map[string]any{"join_rule": "invite"}
 	}
-	return "public"
+	return map[string]any{"join_rule": "restricted", "allow": []any{
+		map[string]any{"type": "m.room_membership", "room_id": string(sp)},
+	}}
 }
 
 func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
@@ -197,13 +208,14 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 		}
 		parent := string(sp.id)
 		r := &mautrix.ReqCreateRoom{
-			Visibility: "private",
-			Preset:     preset,
-			Name:       req.Attrs["name"],
-			Topic:      req.Attrs["topic"],
+			Visibility:  "private",
+			Preset:      preset,
+			Name:        req.Attrs["name"],
+			Topic:       req.Attrs["topic"],
+			RoomVersion: channelRoomVersion,
 			InitialState: []*event.Event{
 				stateEvent(event.StateSpaceParent, parent, map[string]any{"via": []string{c.server}, "canonical": true}),
-				stateEvent(event.StateJoinRules, "", map[string]any{"join_rule": joinRule(private)}),
+				stateEvent(event.StateJoinRules, "", joinRules(private, sp.id)),
 			},
 		}
 		ch.room, err = c.createRoom(ctx, r)
@@ -227,7 +239,7 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 			return platform.Object{}, err
 		}
 		if v, ok := req.Attrs["private"]; ok {
-			if err := c.putState(ctx, ch.room, event.StateJoinRules, "", map[string]any{"join_rule": joinRule(v)}); err != nil {
+			if err := c.putState(ctx, ch.room, event.StateJoinRules, "", joinRules(v, sp.id)); err != nil {
 				return platform.Object{}, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
 
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -114,4 +115,50 @@ func FuzzCursor(f *testing.F) {
 			t.Fatalf("round trip of %+v: %+v, %v", c, again, err)
 		}
 	})
+}
+
+func TestPrivate(t *testing.T) {
+	for rule, want := range map[string]bool{"restricted": false, "public": false, "invite": true, "knock": true, "": true} {
+		st := mautrix.RoomStateMap{}
+		if rule != "" {
+			st[event.StateJoinRules] = map[string]*event.Event{"": stateEvent(event.StateJoinRules, "", map[string]any{"join_rule": rule})}
+		}
+		if got := private(st); got != want {
+			t.Errorf("join rule %q reads as private %v; want %v", rule, got, want)
+		}
+	}
+}
+
+// TestJoinedAt: a message is weighed against its sender's membership in
+// the space when it was sent.
+func TestJoinedAt(t *testing.T) {
+	move := func(ts int64, was, now string) *event.Event {
+		ev := stateEvent(event.StateMember, "@bob:x", map[string]any{"membership": now})
+		ev.Timestamp = ts
+		if was != "" {
+			ev.Unsigned.PrevContent = &event.Content{Raw: map[string]any{"membership": was}}
+		}
+		return ev
+	}
+	joinLeave := []*event.Event{move(10, "", "join"), move(20, "join", "leave")}
+	for _, tc := range []struct {
+		name   string
+		joined bool
+		moves  []*event.Event
+		ts     int64
+		want   bool
+	}{
+		{"no moves, known member", true, nil, 5, true},
+		{"no moves, not known", false, nil, 5, false},
+		{"before joining", true, joinLeave, 5, false},
+		{"as he joined", false, joinLeave, 10, true},
+		{"between join and leave", false, joinLeave, 15, true},
+		{"after leaving", true, joinLeave, 25, false},
+		{"before leaving, state read after", false, []*event.Event{move(20, "join", "leave")}, 15, true},
+		{"before a rejoin", false, []*event.Event{move(20, "leave", "join")}, 15, false},
+	} {
+		if got := joinedAt(tc.joined, tc.moves, tc.ts); got != tc.want {
+			t.Errorf("%s: joinedAt = %v; want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -1,9 +1,13 @@
 package matrix_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"net/url"
 	"os/exec"
 	"slices"
@@ -172,8 +176,8 @@ func TestMatrixObjects(t *testing.T) {
 		JoinRule string `json:"join_rule"`
 	}
 	roomState(t, hs, ann, ch, "m.room.join_rules", "", &jr)
-	if jr.JoinRule != "public" {
-		t.Errorf("a public channel's join rule is %q", jr.JoinRule)
+	if jr.JoinRule != "restricted" {
+		t.Errorf("a channel that is not private has join rule %q; want restricted (to the space's members)", jr.JoinRule)
 	}
 	if _, err := c.Apply(ctxBG, platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindChannel, Community: co, ID: ch, Attrs: platform.Attrs{"private": "true", "topic": "Members only"}}); err != nil {
 		t.Fatal(err)
@@ -472,4 +476,193 @@ func TestZeroTimeout(t *testing.T) {
 	if !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "timeout") {
 		t.Errorf("Open with timeout 0s: %v; want a bad timeout setting", err)
 	}
+}
+
+// status makes a Client-Server call expected to fail and returns its
+// HTTP status.
+func status(t *testing.T, hs, token, method, path string, body any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, hs+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	t.Logf("%s %s: %s: %s", method, path, resp.Status, buf.Bytes())
+	return resp.StatusCode
+}
+
+// TestOutsiders: a channel that is not private is open to the members of
+// the community's space and to no one else (join rule "restricted"); in a
+// room an older hearth made "public", the messages of someone outside the
+// space are not events, since they are not a community member.
+func TestOutsiders(t *testing.T) {
+	hs := server(t)
+	t.Parallel()
+	bot := register(t, hs, "bot", "hearth")
+	var logs bytes.Buffer
+	conn, err := matrix.New().Open(ctxBG, platform.OpenRequest{Name: "main", Settings: settings(hs, bot.Token, nil),
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := conn.(*matrix.Conn)
+	defer c.Close()
+	co, ch, ann := community(t, c, hs)
+
+	var jr struct {
+		JoinRule string `json:"join_rule"`
+		Allow    []struct {
+			Type   string `json:"type"`
+			RoomID string `json:"room_id"`
+		} `json:"allow"`
+	}
+	roomState(t, hs, ann, ch, "m.room.join_rules", "", &jr)
+	if jr.JoinRule != "restricted" || len(jr.Allow) != 1 || jr.Allow[0].Type != "m.room_membership" || jr.Allow[0].RoomID != co {
+		t.Errorf("a channel that is not private has join rules %+v; want restricted to the members of %s", jr, co)
+	}
+	bob := register(t, hs, "bob", "Bob")
+	// The spec's answer is 403; Dendrite v0.15.2 answers its refusal
+	// ("You are not joined to any matching rooms") as a 500.
+	if s := status(t, hs, bob.Token, "POST", "/_matrix/client/v3/join/"+url.PathEscape(ch), map[string]any{}); s != http.StatusForbidden && s != http.StatusInternalServerError {
+		t.Errorf("someone outside the space joining a channel: %d; want a refusal", s)
+	}
+	if s := status(t, hs, bot.Token, "GET", "/_matrix/client/v3/rooms/"+url.PathEscape(ch)+"/state/m.room.member/"+url.PathEscape(bob.ID), nil); s != http.StatusNotFound {
+		t.Errorf("after his refused join, Bob's membership in the channel answers %d; want 404 (none)", s)
+	}
+
+	// A private channel made open again is restricted again.
+	ch2 := apply(t, c, platform.OpCreate, co, "", platform.Attrs{"name": "quiet", "private": "true"})
+	apply(t, c, platform.OpUpdate, co, ch2, platform.Attrs{"private": "false"})
+	jr.Allow = nil
+	roomState(t, hs, bot, ch2, "m.room.join_rules", "", &jr)
+	if jr.JoinRule != "restricted" || len(jr.Allow) != 1 || jr.Allow[0].RoomID != co {
+		t.Errorf("a private channel made open has join rules %+v", jr)
+	}
+
+	// What an older hearth made: a public room. It reads as not private,
+	// like a restricted one, so an apply leaves both be.
+	api(t, hs, bot.Token, "PUT", "/_matrix/client/v3/rooms/"+url.PathEscape(ch)+"/state/m.room.join_rules/", map[string]any{"join_rule": "public"}, nil)
+	resp, err := c.Read(ctxBG, platform.ReadRequest{Kind: platform.KindChannel, Community: co})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range resp.Objects {
+		if o.Attrs["private"] != "false" {
+			t.Errorf("channel %s (%s) reads as private %s; want false", o.Attrs["name"], o.ID, o.Attrs["private"])
+		}
+	}
+	if len(resp.Objects) != 2 {
+		t.Errorf("read %d channels; want 2", len(resp.Objects))
+	}
+
+	post := func(u user, text string) {
+		t.Helper()
+		var r struct {
+			EventID string `json:"event_id"`
+		}
+		api(t, hs, u.Token, "PUT", "/_matrix/client/v3/rooms/"+url.PathEscape(ch)+"/send/m.room.message/"+url.PathEscape(text), map[string]string{"msgtype": "m.text", "body": text}, &r)
+		visible(t, hs, u, ch, func(ev map[string]any) bool { return ev["event_id"] == r.EventID })
+	}
+	spaceMove := func(u user, membership string) {
+		t.Helper()
+		visible(t, hs, bot, co, func(ev map[string]any) bool {
+			c, _ := ev["content"].(map[string]any)
+			return ev["type"] == "m.room.member" && ev["state_key"] == u.ID && c["membership"] == membership
+		})
+	}
+
+	// One stream follows it all, batch by batch.
+	ctx, cancel := context.WithCancel(ctxBG)
+	defer cancel()
+	got := make(chan platform.Delivery, 100)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Stream(ctx, platform.StreamRequest{Follow: true}, func(_ context.Context, d platform.Delivery) error {
+			got <- d
+			return nil
+		})
+	}()
+	var seen []string
+	until := func(what string, match func(platform.Delivery) bool) {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case d := <-got:
+				seen = append(seen, d.Event.Type+" "+d.Event.Member.ID+" "+fmt.Sprint(d.Event.Attrs["text"]))
+				if match(d) {
+					return
+				}
+			case err := <-done:
+				t.Fatalf("the stream ended waiting for %s: %v", what, err)
+			case <-timeout:
+				t.Fatalf("the stream did not deliver %s within 20s; it delivered %q", what, seen)
+			}
+		}
+	}
+	text := func(s string) func(platform.Delivery) bool {
+		return func(d platform.Delivery) bool { return d.Event.Attrs["text"] == s }
+	}
+	// Bob, outside the space, posts in the public room.
+	join(t, hs, bob, ch)
+	post(bob, "outsider")
+	post(ann, "marker 1")
+	until("marker 1", text("marker 1"))
+	// Bob joins the space: his messages are a member's.
+	join(t, hs, bob, co)
+	spaceMove(bob, "join")
+	until("Bob's member.joined", func(d platform.Delivery) bool { return d.Event.Type == "member.joined" && d.Event.Member.ID == bob.ID })
+	post(bob, "bob member")
+	until("Bob's message as a member", text("bob member"))
+	// Bob leaves the space in one batch and posts in a later one.
+	api(t, hs, bob.Token, "POST", "/_matrix/client/v3/rooms/"+url.PathEscape(co)+"/leave", map[string]any{}, nil)
+	spaceMove(bob, "leave")
+	until("Bob's member.left", func(d platform.Delivery) bool { return d.Event.Type == "member.left" && d.Event.Member.ID == bob.ID })
+	post(bob, "bob gone")
+	post(ann, "marker 2")
+	until("marker 2", text("marker 2"))
+	cancel()
+	<-done
+	for _, s := range seen {
+		if strings.Contains(s, "outsider") || strings.Contains(s, "bob gone") {
+			t.Errorf("the following stream delivered %q, a message from outside the space", s)
+		}
+	}
+
+	// The same in one batch, read from the start: each message is weighed
+	// against Bob's membership when he sent it.
+	var texts []string
+	err = c.Stream(ctxBG, platform.StreamRequest{}, func(_ context.Context, d platform.Delivery) error {
+		if d.Event.Type == "message.posted" {
+			texts = append(texts, d.Event.Attrs["text"].(string))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"marker 1", "bob member", "marker 2"}; !slices.Equal(texts, want) {
+		t.Errorf("a stream from the start delivered messages %q; want %q", texts, want)
+	}
+	// Each message left out is a debug line naming its room and sender,
+	// without its text.
+	if l := logs.String(); !strings.Contains(l, "outside the community's space") || !strings.Contains(l, bob.ID) || !strings.Contains(l, ch) ||
+		strings.Contains(l, "outsider") || strings.Contains(l, "bob gone") {
+		t.Errorf("the adapter's log:\n%s\nwant lines naming Bob and the room, without the messages' text", l)
+	}
+}
+
+func apply(t *testing.T, c *matrix.Conn, op platform.Op, co, chID string, attrs platform.Attrs) string {
+	t.Helper()
+	resp, err := c.Apply(ctxBG, platform.ApplyRequest{Op: op, Kind: platform.KindChannel, Community: co, ID: chID, Attrs: attrs})
+	if err != nil {
+		t.Fatalf("%s channel: %v", op, err)
+	}
+	return resp.Object.ID
 }

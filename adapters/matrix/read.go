@@ -237,8 +237,20 @@ func channelObject(community id.RoomID, ch child, st mautrix.RoomStateMap) platf
 		"topic":    str(raw(st, event.StateTopic, ""), "topic"),
 		"position": platform.FormatIntValue(int(ch.position)),
 		"category": ch.category,
-		"private":  platform.FormatBoolValue(str(raw(st, event.StateJoinRules, ""), "join_rule") != "public"),
+		"private":  platform.FormatBoolValue(private(st)),
 	}}
+}
+
+// private reads a channel's join rule: hearth makes channels that are not
+// private "restricted" to the space's members, and older versions made
+// them "public"; both read as not private, so an apply leaves them be.
+// Any other rule (invite, knock ...) lets nobody in by themselves.
+func private(st mautrix.RoomStateMap) bool {
+	switch str(raw(st, event.StateJoinRules, ""), "join_rule") {
+	case "restricted", "public":
+		return false
+	}
+	return true
 }
 
 func (c *Conn) spaceItems(ctx context.Context, sp *space, kind platform.Kind) ([]item, func([]item) error, error) {

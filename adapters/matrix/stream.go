@@ -60,6 +60,9 @@ type roomInfo struct {
 	space     bool      // a community's space
 	community id.RoomID // the space, for a space or one of its channels
 	name      string    // the community's hearth name, or the channel's name
+	// members are a space's joined users as its state said when read,
+	// kept up to date from the membership events of later syncs.
+	members map[id.UserID]bool
 }
 
 // Stream delivers member joins and departures, messages and reactions as
@@ -131,7 +134,12 @@ func (c *Conn) info(ctx context.Context, room id.RoomID, infos map[id.RoomID]roo
 	}
 	if st != nil {
 		if m := raw(st, typeCommunity, ""); m != nil {
-			in = roomInfo{space: true, community: room, name: str(m, "name")}
+			in = roomInfo{space: true, community: room, name: str(m, "name"), members: map[id.UserID]bool{}}
+			for user, ev := range st[event.StateMember] {
+				if ev != nil && str(ev.Content.Raw, "membership") == "join" {
+					in.members[id.UserID(user)] = true
+				}
+			}
 		} else {
 			for parent := range st[event.StateSpaceParent] {
 				if p, err := c.info(ctx, id.RoomID(parent), infos); err == nil && p.space {
@@ -145,15 +153,27 @@ func (c *Conn) info(ctx context.Context, room id.RoomID, infos map[id.RoomID]roo
 	return in, nil
 }
 
+// roomBatch is one room's part of a sync response.
+type roomBatch struct {
+	room      id.RoomID
+	in        roomInfo
+	community string         // the community's hearth name
+	evs       []*event.Event // the timeline, with any gap fetched
+	from      int            // evs[from:] are the events not delivered yet
+}
+
 // batch turns one sync response into deliveries: rooms in id order, each
-// room's timeline in its order.
+// room's timeline in its order. Messages and reactions from people who
+// are not joined to the community's space are left out: they are not
+// community members (a room made public by hand, or one an older hearth
+// made public, lets anyone in).
 func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, names map[string]string, infos map[id.RoomID]roomInfo, skip *cursor) ([]platform.Delivery, error) {
 	rooms := make([]id.RoomID, 0, len(resp.Rooms.Join))
 	for r := range resp.Rooms.Join {
 		rooms = append(rooms, r)
 	}
 	slices.Sort(rooms)
-	var out []platform.Delivery
+	var rbs []roomBatch
 	last := map[string]string{}
 	for _, r := range rooms {
 		in, err := c.info(ctx, r, infos)
@@ -182,6 +202,7 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 			}
 			evs = append(older, evs...)
 		}
+		from := 0
 		if x, ok := skip.lastIn(r); ok {
 			at := slices.IndexFunc(evs, func(ev *event.Event) bool { return ev.ID == x })
 			// Resuming on an initial sync whose window has moved past
@@ -194,16 +215,43 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 				evs = append(older, evs...)
 				at = slices.IndexFunc(evs, func(ev *event.Event) bool { return ev.ID == x })
 			}
-			evs = evs[at+1:]
+			from = at + 1
 			last[string(r)] = string(x)
 		}
-		for _, ev := range evs {
+		rbs = append(rbs, roomBatch{room: r, in: in, community: community, evs: evs, from: from})
+	}
+	// Who joined or left each space in this batch, in order, delivered
+	// before or not: a message is weighed against the sender's membership
+	// when it was sent.
+	moves := map[id.RoomID]map[id.UserID][]*event.Event{}
+	for _, rb := range rbs {
+		if !rb.in.space {
+			continue
+		}
+		for _, ev := range rb.evs {
+			if ev.Type == event.StateMember && ev.StateKey != nil {
+				if moves[rb.room] == nil {
+					moves[rb.room] = map[id.UserID][]*event.Event{}
+				}
+				u := id.UserID(*ev.StateKey)
+				moves[rb.room][u] = append(moves[rb.room][u], ev)
+			}
+		}
+	}
+	var out []platform.Delivery
+	for _, rb := range rbs {
+		r := rb.room
+		for _, ev := range rb.evs[rb.from:] {
 			ev.RoomID = r
-			e, ok := c.toEvent(ev, in)
+			e, ok := c.toEvent(ev, rb.in)
 			if !ok {
 				continue
 			}
-			e.Community = community
+			if !rb.in.space && !joinedAt(infos[rb.in.community].members[ev.Sender], moves[rb.in.community][ev.Sender], ev.Timestamp) {
+				c.log.Debug("skipping a Matrix event from someone outside the community's space", "room", r, "sender", ev.Sender, "event", ev.ID)
+				continue
+			}
+			e.Community = rb.community
 			if err := e.Check(); err != nil {
 				c.log.Warn("skipping a Matrix event hearth cannot take", "event", ev.ID, "error", err)
 				continue
@@ -212,7 +260,42 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 			out = append(out, platform.Delivery{Event: e, Cursor: cursor{Since: since, Last: maps.Clone(last)}.String()})
 		}
 	}
+	// The next batch starts from where this one leaves the spaces.
+	for sp, users := range moves {
+		members := infos[sp].members
+		for u, evs := range users {
+			if str(evs[len(evs)-1].Content.Raw, "membership") == "join" {
+				members[u] = true
+			} else {
+				delete(members, u)
+			}
+		}
+	}
 	return out, nil
+}
+
+// joinedAt says whether a user was joined to a space at a time (a
+// message's timestamp): by their last membership event of the batch sent
+// by then, else by the membership the batch's first one replaced, else by
+// what was known before the batch (joined).
+func joinedAt(joined bool, moves []*event.Event, ts int64) bool {
+	if len(moves) == 0 {
+		return joined
+	}
+	var at *event.Event
+	for _, ev := range moves {
+		if ev.Timestamp > ts {
+			break
+		}
+		at = ev
+	}
+	if at != nil {
+		return str(at.Content.Raw, "membership") == "join"
+	}
+	if prev := moves[0].Unsigned.PrevContent; prev != nil {
+		return str(prev.Raw, "membership") == "join"
+	}
+	return false
 }
 
 // lastIn is the event a resumed stream delivered last in a room.
