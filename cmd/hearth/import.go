@@ -77,7 +77,7 @@ func runImport(ctx context.Context, s *stdio, args []string) int {
 	}
 	if strings.Contains(args[0], ".") && !strings.ContainsAny(args[0], `/\`) {
 		// An address: adopt a platform object, as hearth state import.
-		return runState(ctx, s, append([]string{"import"}, args...))
+		return runStateAs(ctx, s, "", append([]string{"import"}, args...))
 	}
 	fmt.Fprintf(s.err, "hearth import: unknown source %q.%s\nSources: %s. Run 'hearth import -h'.\n", args[0], didYouMean(args[0], names), strings.Join(names, ", "))
 	return 1

@@ -51,6 +51,13 @@ Examples:
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
+	return runStateAs(ctx, s, "state", args)
+}
+
+// runStateAs is hearth state run as "hearth GROUP VERB": "hearth import
+// ADDR ID" is state import, and its messages should name the command the
+// user typed.
+func runStateAs(ctx context.Context, s *stdio, group string, args []string) int {
 	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0}
 	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, stateUsage)
@@ -61,7 +68,11 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import or prune.\n", verb)
 		return 1
 	}
-	fs := newFlags(s, "state "+verb, stateUsage)
+	cmd := verb
+	if group != "" {
+		cmd = group + " " + verb
+	}
+	fs := newFlags(s, cmd, stateUsage)
 	asJSON := fs.Bool("json", false, "With list, show and prune: print JSON.")
 	dryRun := fs.Bool("dry-run", false, "With prune: count what would be forgotten and change nothing.")
 	// Only import looks objects up on a platform.
@@ -72,11 +83,15 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) < nargs {
-		fmt.Fprintf(s.err, "hearth state %s: expected %d address(es); see 'hearth state -h'.\n", verb, nargs)
+		want := fmt.Sprintf("%d address(es)", nargs)
+		if verb == "import" {
+			want = "ADDR ID, the block's address and the platform object's id"
+		}
+		fmt.Fprintf(s.err, "hearth %s: expected %s; see 'hearth state -h'.\n", cmd, want)
 		return 1
 	}
 	addrs, pos := pos[:nargs], pos[nargs:]
-	dir, ok := dirArg(pos, s, "state "+verb)
+	dir, ok := dirArg(pos, s, cmd)
 	if !ok {
 		return 1
 	}
@@ -91,7 +106,7 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 	// read or edit what is there.
 	if err := missingState(cfg, hintApply); err != nil && verb != "import" {
 		if verb != "list" {
-			fmt.Fprintf(s.err, "hearth state %s: %v\n", verb, err)
+			fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
 			return 1
 		}
 		if *asJSON {
@@ -111,7 +126,7 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(s.err, "hearth state %s: %v\n", verb, err)
+		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
 		return 1
 	}
 	switch verb {
