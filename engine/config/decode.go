@@ -689,6 +689,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	// waiting steps have a wait written, valid or not (an invalid one is
 	// reported for itself, not again as a loop).
 	waiting := map[string]bool{}
+	// A run holds one variant: a second split would find it among none of
+	// its arms and send every member the same way.
+	var firstSplit *hcl.Block
+	var firstSplitStep string
 	addGoto := func(b *body, attr, target string) {
 		if a := b.attr(attr); a != nil && target != "" {
 			gotos = append(gotos, gotoRef{from: from, name: target, attr: attr, rng: a.Expr.Range()})
@@ -740,6 +744,11 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			st.Branches = append(st.Branches, branch)
 		}
 		for _, spb := range s.blocks("split") {
+			if firstSplit == nil {
+				firstSplit, firstSplitStep = spb, st.Name
+			} else {
+				l.errorf(&spb.DefRange, "Second A/B split", "campaign %q already splits members at step %q (%s); a member gets one variant per run, so a second split would send every member down the same path. Keep one split and give each variant its own steps.", name, firstSplitStep, at(firstSplit.DefRange))
+			}
 			sp := l.open(spb, stepSpec.block("split"))
 			vseen := map[string]hcl.Range{}
 			total := 0

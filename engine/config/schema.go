@@ -443,7 +443,7 @@ var Root = &Block{
 						},
 						{
 							Type: "split", Single: true,
-							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded. `hearth campaign show NAME` (and the dashboard) compares the variants' goal rates, with a p-value.",
+							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded. One split per campaign: a run keeps its variant. `hearth campaign show NAME` (and the dashboard) compares the variants' goal rates, with a p-value.",
 							Blocks: []*Block{{
 								Type: "variant", Labels: []string{"name"},
 								Doc: "One arm of the split.",

@@ -1,6 +1,6 @@
-# An A/B split needs two variants with some weight.
+# An A/B split needs two variants with some weight, and a campaign has one.
 
-campaign "onboarding" {
+campaign "one" {
   enter_on = "member.joined"
   step "one" {
     split { # ERROR: An A/B split needs at least two variant blocks.
@@ -10,6 +10,10 @@ campaign "onboarding" {
       }
     }
   }
+}
+
+campaign "zero" {
+  enter_on = "member.joined"
   step "zero" {
     split { # ERROR: Split weights are all zero
       variant "a" {
@@ -22,6 +26,10 @@ campaign "onboarding" {
       }
     }
   }
+}
+
+campaign "negative" {
+  enter_on = "member.joined"
   step "negative" {
     split {
       variant "a" {
@@ -34,8 +42,42 @@ campaign "onboarding" {
       }
     }
   }
+}
+
+campaign "empty" {
+  enter_on = "member.joined"
   step "empty" {
     split { # ERROR: Split needs two variants
+    }
+  }
+}
+
+# The run keeps the variant of the first split; a second one would find
+# it among none of its arms.
+campaign "twice" {
+  enter_on = "member.joined"
+  step "first" {
+    split {
+      variant "a" {
+        weight = 1
+        goto   = "second"
+      }
+      variant "b" {
+        weight = 1
+        goto   = "second"
+      }
+    }
+  }
+  step "second" {
+    split { # ERROR: already splits members at step "first"
+      variant "c" {
+        weight = 1
+        goto   = "exit"
+      }
+      variant "d" {
+        weight = 1
+        goto   = "exit"
+      }
     }
   }
 }
