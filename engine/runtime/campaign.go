@@ -25,10 +25,14 @@ const (
 // types, and segment.entered / segment.left for audience campaigns.
 func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view map[string]any) {
 	for _, c := range r.cfg.Campaigns {
-		if c.Paused || c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
 			continue
 		}
 		switch {
+		case c.Paused && !(ev.Type == "segment.left" && c.ExitOnLeave):
+			// Nobody enters a paused campaign; leaving its audience still
+			// ends a run, or the member would go on at the resume.
+			continue
 		case slices.Contains(c.EnterOn, ev.Type):
 			if c.EnterWhen != nil {
 				r.bind(w, m, view, ev, ev.At)
@@ -49,7 +53,9 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 
 func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) {
 	run := m.Campaigns[c.Name]
-	if run.Active() {
+	if run.Active() || m.Left {
+		// A member who left the community is not messaged; joining
+		// again (member.joined) makes them a member first.
 		return
 	}
 	if run != nil {
@@ -125,7 +131,16 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 	}
 	for _, c := range r.cfg.Campaigns {
 		run := m.Campaigns[c.Name]
-		if !run.Active() || c.Paused {
+		if !run.Active() {
+			continue
+		}
+		if m.Left {
+			// Messages to someone who left the community would only go to
+			// the dead letters, and rejoining starts afresh.
+			r.endRun(w, m, c, run, now, cause, "left")
+			continue
+		}
+		if c.Paused {
 			continue // a paused campaign holds its members where they are
 		}
 		if run.Step >= len(c.Steps) {

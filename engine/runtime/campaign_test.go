@@ -482,3 +482,68 @@ community "c" {
 		t.Errorf("outbox %+v", out)
 	}
 }
+
+// A member who leaves the community leaves its campaigns: nothing more is
+// sent to someone the platform no longer has, and time-based segments
+// they drift into afterwards (lurkers) do not take them in.
+func TestLeavingTheCommunityEndsCampaigns(t *testing.T) {
+	cfg := load(t, templates+`
+segment "lurkers" {
+  when = "member.days_since_joined >= 5 && member.messages == 0"
+}
+campaign "onboarding" {
+  enter_on = "member.joined"
+  step "welcome" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "nudge" {
+    wait = "3d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+campaign "winback" {
+  audience = segment.lurkers
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	// ann leaves on day 1; bob stays, and neither posts.
+	stream := ev("j1", "member.joined", "ann", 0, 9, "") +
+		ev("j2", "member.joined", "bob", 0, 9, "") +
+		ev("l1", "member.left", "ann", 1, 9, "") +
+		ev("x", "checkin", "zed", 10, 9, "")
+	_, outs, m := run(t, cfg, stream)
+	want := []string{
+		"01-01T09:00 enter run 1",
+		"01-01T09:00 queue campaign/onboarding/ann/1/1/welcome",
+		"01-02T09:00 exit left",
+	}
+	if got := campaignOutcomes(outs, "ann"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ann:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if run := m["ann"].Campaigns["onboarding"]; run.Reason != "left" || run.Seq != 1 {
+		t.Errorf("ann's onboarding %+v; want ended left after one send", run)
+	}
+	if _, ok := m["ann"].Segments["lurkers"]; !ok {
+		t.Error("ann is not in lurkers: the test no longer shows that a departed lurker is kept out")
+	}
+	if m["ann"].Campaigns["winback"] != nil {
+		t.Errorf("ann, gone, entered winback: %+v", m["ann"].Campaigns["winback"])
+	}
+	if run := m["bob"].Campaigns["onboarding"]; run.Reason != "finished" || run.Seq != 2 {
+		t.Errorf("bob's onboarding %+v; want finished with two sends", run)
+	}
+	if run := m["bob"].Campaigns["winback"]; run == nil || run.Seq != 1 {
+		t.Errorf("bob's winback %+v; want one send", run)
+	}
+}

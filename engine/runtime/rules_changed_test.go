@@ -327,3 +327,66 @@ campaign "welcome" {
 }
 `, paused)
 }
+
+// Leaving a paused campaign's audience ends the run there and then, as it
+// would running: resumed, the campaign does not message a member who is
+// no longer in its audience.
+func TestPausedCampaignStillLetsMembersLeave(t *testing.T) {
+	src := func(paused bool) string {
+		return fmt.Sprintf(`
+segment "quiet" {
+  when = "member.messages == 0"
+}
+campaign "c" {
+  audience = segment.quiet
+  paused   = %t
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}`, paused)
+	}
+	running, paused := load(t, src(false)), load(t, src(true))
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	apply := func(rt *runtime.Runtime, e events.Event) {
+		t.Helper()
+		b, _ := store.Begin(ctx)
+		if _, err := rt.Apply(ctx, b, &e); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(runtime.New(running, nil), events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at})
+	apply(runtime.New(paused, nil), events.Event{ID: "p", Type: "message.posted", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)})
+	b, _ := store.Begin(ctx)
+	_, outs, err := runtime.New(running, nil).Reevaluate(ctx, b, []string{"ann"}, at.Add(72*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := b.Member("ann")
+	_ = b.Commit()
+	for _, o := range outs {
+		if o.Kind == state.KindAction {
+			t.Errorf("resumed, the campaign sent %+v to a member who left its audience while it was paused", o)
+		}
+	}
+	if run := m.Campaigns["c"]; run.Active() || run.Reason != "left" || !run.EndedAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("run %+v; want ended \"left\" at the post", run)
+	}
+}
