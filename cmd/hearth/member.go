@@ -253,8 +253,8 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 		}
 		if run.Active() {
 			step := "(end)"
-			if run.Step < len(c.Steps) {
-				step = c.Steps[run.Step].Name
+			if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
+				step = c.Steps[i].Name
 			}
 			fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", c.Name, step, day(run.StepAt), day(run.Due))
 		} else {

@@ -121,8 +121,8 @@ func (t *Tally) Add(m *state.Member) {
 		return
 	}
 	t.rep.Total.add(run)
-	if run.Active() && run.Step >= 0 && run.Step < len(t.waiting) {
-		t.waiting[run.Step]++
+	if i := t.c.StepIndex(run.Step, run.StepName); run.Active() && i >= 0 && i < len(t.waiting) {
+		t.waiting[i]++
 	}
 	if run.Variant != "" {
 		vc := t.variants[run.Variant]

@@ -95,7 +95,7 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 // proceed.
 func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
 	st := c.Steps[i]
-	run.Step, run.StepAt, run.Deadline = i, now, time.Time{}
+	run.Step, run.StepName, run.StepAt, run.Deadline = i, st.Name, now, time.Time{}
 	due := now.Add(st.Wait)
 	if st.At != nil {
 		due = nextClock(due, *st.At, r.memberZone(m))
@@ -139,6 +139,15 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 			// the dead letters, and rejoining starts afresh.
 			r.endRun(w, m, c, run, now, cause, "left")
 			continue
+		}
+		// A reload that added, moved or removed steps: the run stays on
+		// the step it was on, not on whatever now has its index.
+		if i := c.StepIndex(run.Step, run.StepName); i != run.Step || i < len(c.Steps) && c.Steps[i].Name != run.StepName {
+			run.Step = i
+			if i < len(c.Steps) {
+				run.StepName = c.Steps[i].Name
+			}
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 		}
 		if c.Paused {
 			continue // a paused campaign holds its members where they are

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
@@ -545,5 +546,59 @@ campaign "winback" {
 	}
 	if run := m["bob"].Campaigns["winback"]; run == nil || run.Seq != 1 {
 		t.Errorf("bob's winback %+v; want one send", run)
+	}
+}
+
+// Editing a live campaign keeps its waiting members on the step they were
+// on: a step added before it does not send them a message they already
+// had, and a removed step hands its members to the one now in its place.
+func TestReloadKeepsRunsOnTheirStep(t *testing.T) {
+	step := func(name, wait string) string {
+		return fmt.Sprintf(`
+  step %q {
+    wait = %q
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }`, name, wait)
+	}
+	campaign := func(steps ...string) *config.Config {
+		return load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"`+strings.Join(steps, "")+`
+}
+`)
+	}
+	// u joins, gets "first" and waits at "second".
+	before := campaign(step("first", "0s"), step("second", "2d"), step("third", "2d"))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		cfg  *config.Config
+		want string
+	}{
+		{"added before", campaign(step("intro", "0s"), step("first", "0s"), step("second", "2d"), step("third", "2d")), "second third"},
+		{"removed", campaign(step("first", "0s"), step("third", "2d")), "third"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := state.NewMemory()
+			if _, err := simulate.Run(ctx, before, strings.NewReader(ev("j", "member.joined", "u", 0, 9, "")), simulate.Options{Store: store}); err != nil {
+				t.Fatal(err)
+			}
+			var sent []string
+			_, err := simulate.Run(ctx, tc.cfg, strings.NewReader(ev("x", "checkin", "z", 20, 9, "")), simulate.Options{Store: store, Outcome: func(o state.Outcome) error {
+				if o.Kind == state.KindAction && o.Member == "u" {
+					sent = append(sent, o.Detail[strings.LastIndex(o.Detail, "/")+1:])
+				}
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(sent, " "); got != tc.want {
+				t.Errorf("after the reload sent %q; want %q", got, tc.want)
+			}
+		})
 	}
 }

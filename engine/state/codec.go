@@ -25,12 +25,21 @@ const memberBinaryV1 = 0x01
 // memberBinaryV2 is version 1 followed by Member.Rules.
 const memberBinaryV2 = 0x02
 
+// memberBinaryV3 is version 2 followed by the step names of campaign
+// runs (CampaignRun.StepName): a count, then campaign and step name pairs
+// in campaign order, for the runs that have one.
+const memberBinaryV3 = 0x03
+
+func isMemberBinary(data []byte) bool {
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV3
+}
+
 // errShort is what a truncated or corrupt binary document gives.
 var errShort = errors.New("member document: truncated")
 
 // AppendBinary appends the member's binary document to b.
 func (m *Member) AppendBinary(b []byte) ([]byte, error) {
-	e := encoder{b: append(b, memberBinaryV2)}
+	e := encoder{b: append(b, memberBinaryV3)}
 	e.str(m.ID)
 	e.str(m.Name)
 	e.str(m.Platform)
@@ -174,13 +183,26 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		return nil
 	})
 	e.uint(m.Rules)
+	named := 0
+	for _, c := range m.Campaigns {
+		if c != nil && c.StepName != "" {
+			named++
+		}
+	}
+	e.uint(uint64(named))
+	for _, k := range sortedKeys(m.Campaigns) {
+		if c := m.Campaigns[k]; c != nil && c.StepName != "" {
+			e.str(k)
+			e.str(c.StepName)
+		}
+	}
 	return e.b, nil
 }
 
 // DecodeMember reads a member document of either form into m, replacing
 // what m held.
 func DecodeMember(data []byte, m *Member) error {
-	if len(data) > 0 && (data[0] == memberBinaryV1 || data[0] == memberBinaryV2) {
+	if isMemberBinary(data) {
 		return m.UnmarshalBinary(data)
 	}
 	*m = Member{}
@@ -190,7 +212,7 @@ func DecodeMember(data []byte, m *Member) error {
 // UnmarshalBinary reads what AppendBinary writes, replacing what m held.
 func (m *Member) UnmarshalBinary(data []byte) error {
 	*m = Member{}
-	if len(data) == 0 || data[0] != memberBinaryV1 && data[0] != memberBinaryV2 {
+	if !isMemberBinary(data) {
 		return errors.New("member document: not the binary form")
 	}
 	d := decoder{b: data[1:]}
@@ -320,8 +342,18 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 		}
 		return a
 	})
-	if data[0] == memberBinaryV2 {
+	if data[0] >= memberBinaryV2 {
 		m.Rules = d.uint()
+	}
+	if data[0] >= memberBinaryV3 {
+		for range d.count() {
+			k, name := d.str(), d.str()
+			if c := m.Campaigns[k]; c != nil {
+				c.StepName = name
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: step name of campaign %q, which has no run", k)
+			}
+		}
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))
