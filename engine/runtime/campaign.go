@@ -315,14 +315,16 @@ func (r *Runtime) memberZone(m *state.Member) *time.Location {
 	return r.cfg.Settings.Timezone
 }
 
-// nextClock is the first time at or after t that shows clock in loc.
+// nextClock is the first time at or after t that shows clock in loc, in
+// UTC: the time becomes the step's due time, and the outcomes and sends
+// made then carry it.
 func nextClock(t time.Time, clock durations.ClockTime, loc *time.Location) time.Time {
 	lt := t.In(loc)
 	cand := time.Date(lt.Year(), lt.Month(), lt.Day(), clock.Hour(), clock.Minute(), 0, 0, loc)
 	if cand.Before(t) {
 		cand = time.Date(lt.Year(), lt.Month(), lt.Day()+1, clock.Hour(), clock.Minute(), 0, 0, loc)
 	}
-	return cand
+	return cand.UTC()
 }
 
 // sendBlocked returns the end of the quiet hours when now is inside them

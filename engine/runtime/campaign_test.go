@@ -142,7 +142,10 @@ campaign "c" {
 		at("2026-10-24T14:00:00Z"), // 23:00 in Tokyo: quiet until 08:00 Tokyo = 23:00 UTC
 		at("2026-10-24T12:00:00Z"), // noon UTC: sent at once
 		at("2026-10-26T00:00:00Z"))
-	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{})
+	var outs []state.Outcome
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{
+		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +153,16 @@ campaign "c" {
 	sent := map[string]time.Time{}
 	for _, a := range store.Outbox() {
 		sent[a.Member] = a.At
+		// The member's zone decides when, not how the time is written:
+		// outcome files and outbox listings are in UTC like every event.
+		if a.At.Location() != time.UTC {
+			t.Errorf("%s's send is at %s, not in UTC", a.Member, a.At.Format(time.RFC3339))
+		}
+	}
+	for _, o := range outs {
+		if o.At.Location() != time.UTC {
+			t.Errorf("outcome %s %s of %s at %s, not in UTC", o.Kind, o.Change, o.Member, o.At.Format(time.RFC3339))
+		}
 	}
 	want := map[string]string{
 		"berlin": "2026-10-25T07:00:00Z", // 08:00 CET after the change, not 06:00
