@@ -397,7 +397,7 @@ var Root = &Block{
 				{Name: "reentry_after", Kind: KindDuration, Doc: "With reentry = \"after\": how long after finishing."},
 				{Name: "frequency_cap", Kind: KindRate, Doc: "At most N sends per member per window from this campaign, such as \"2/24h\"."},
 				{Name: "on_cap", Kind: KindEnum, Enum: []string{"defer", "skip"}, Doc: "What happens to a send over a frequency cap.", Default: "defer"},
-				{Name: "paused", Kind: KindBool, Doc: "Hold the campaign, the emergency brake: nobody enters, members in it stay at their step, and its messages waiting in the outbox are held. Set it back to false to go on from where each member was; a running hearth run takes it at the next reload, in seconds.", Default: "false"},
+				{Name: "paused", Kind: KindBool, Doc: "Hold the campaign, the emergency brake: nobody enters, members in it stay at their step (reaching the goal or leaving still ends a run), and its messages waiting in the outbox are held. Set it back to false to go on from where each member was; a running hearth run takes it at the next reload, in seconds.", Default: "false"},
 			},
 			Blocks: []*Block{
 				{

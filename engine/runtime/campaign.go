@@ -150,7 +150,16 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 		}
 		if c.Paused {
-			continue // a paused campaign holds its members where they are
+			// A paused campaign holds its members where they are, but a
+			// member reaching the goal has converted: counted now, not
+			// at the resume (or as stopped, if it never comes).
+			if c.ExitWhen != nil {
+				r.bind(w, m, nil, nil, now)
+				if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
+					r.endRun(w, m, c, run, now, cause, "goal")
+				}
+			}
+			continue
 		}
 		if run.Step >= len(c.Steps) {
 			// The campaign lost steps in a reload: finish the run.

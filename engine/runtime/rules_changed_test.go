@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -388,5 +389,60 @@ template "hi" {
 	}
 	if run := m.Campaigns["c"]; run.Active() || run.Reason != "left" || !run.EndedAt.Equal(at.Add(time.Hour)) {
 		t.Errorf("run %+v; want ended \"left\" at the post", run)
+	}
+}
+
+// Reaching the goal while the campaign is paused is a conversion, counted
+// when it happens: a pause is not a reason to lose it, or to date it at
+// the resume.
+func TestPausedCampaignCountsTheGoal(t *testing.T) {
+	src := func(paused bool) string {
+		return fmt.Sprintf(`
+campaign "c" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  paused    = %t
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}`, paused)
+	}
+	running, paused := load(t, src(false)), load(t, src(true))
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	for i, step := range []struct {
+		cfg *config.Config
+		e   events.Event
+	}{
+		{running, events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at}},
+		{paused, events.Event{ID: "p", Type: "message.posted", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)}},
+	} {
+		b, _ := store.Begin(ctx)
+		if _, err := runtime.New(step.cfg, nil).Apply(ctx, b, &step.e); err != nil {
+			t.Fatal(i, err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := store.Begin(ctx)
+	m, _ := b.Member("ann")
+	_ = b.Rollback()
+	if run := m.Campaigns["c"]; run.Active() || run.Reason != "goal" || !run.EndedAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("run %+v; want ended at the goal, at the post", run)
 	}
 }
