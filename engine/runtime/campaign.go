@@ -72,10 +72,13 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		m.Campaigns = map[string]*state.CampaignRun{}
 	}
 	runs := 0
+	var sends []time.Time
 	if run != nil {
-		runs = run.Runs
+		// The campaign's frequency cap is the member's, not the run's: a
+		// member entering again must not get a fresh allowance.
+		runs, sends = run.Runs, run.Sends
 	}
-	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1}
+	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1, Sends: sends}
 	// Templates of later steps can still read the entering event.
 	if view != nil {
 		run.Event = map[string]any{}

@@ -615,3 +615,35 @@ campaign "c" {
 		})
 	}
 }
+
+// A campaign's frequency cap holds across the member's runs: entering
+// again does not bring a fresh allowance.
+func TestFrequencyCapSpansReentries(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "thanks" {
+  enter_on      = "checkin"
+  reentry       = "always"
+  frequency_cap = "1/24h"
+  on_cap        = "skip"
+  step "thank" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	stream := ev("c1", "checkin", "u", 0, 9, "") + ev("c2", "checkin", "u", 0, 10, "") +
+		ev("c3", "checkin", "u", 0, 11, "") + ev("c4", "checkin", "u", 1, 10, "")
+	sum, _, m := run(t, cfg, stream)
+	var times []string
+	for _, a := range sum.Store.(*state.Memory).Outbox() {
+		times = append(times, a.At.Format("01-02T15"))
+	}
+	if got := strings.Join(times, " "); got != "01-01T09 01-02T10" {
+		t.Errorf("sent at %s; want one a day (01-01T09 01-02T10)", got)
+	}
+	if runs := m["u"].Campaigns["thanks"].Runs; runs != 4 {
+		t.Errorf("runs %d; want 4", runs)
+	}
+}
