@@ -792,6 +792,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		rng := g.rng
 		l.errorf(&rng, "Unknown step", "campaign %q has no step %q.%s Use \"exit\" to end the campaign.", name, g.name, suggest(g.name, stepNames))
 	}
+	if firstSplit != nil && b.attr("exit_when") == nil {
+		l.warnf(&firstSplit.DefRange, "A/B split without a goal", "campaign %q has no exit_when, so no variant can do better than another: hearth campaign show compares the share of each variant's runs that reach the goal. Add exit_when, such as exit_when = \"member.messages > 0\".", name)
+	}
 	l.checkStepLoops(c, gotos, waiting)
 	l.cfg.Campaigns = append(l.cfg.Campaigns, c)
 }

@@ -1,7 +1,8 @@
 # An A/B split needs two variants with some weight, and a campaign has one.
 
 campaign "one" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "one" {
     split { # ERROR: An A/B split needs at least two variant blocks.
       variant "a" {
@@ -13,7 +14,8 @@ campaign "one" {
 }
 
 campaign "zero" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "zero" {
     split { # ERROR: Split weights are all zero
       variant "a" {
@@ -29,7 +31,8 @@ campaign "zero" {
 }
 
 campaign "negative" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "negative" {
     split {
       variant "a" {
@@ -45,7 +48,8 @@ campaign "negative" {
 }
 
 campaign "empty" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "empty" {
     split { # ERROR: Split needs two variants
     }
@@ -55,7 +59,8 @@ campaign "empty" {
 # The run keeps the variant of the first split; a second one would find
 # it among none of its arms.
 campaign "twice" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "first" {
     split {
       variant "a" {
@@ -75,6 +80,23 @@ campaign "twice" {
         goto   = "exit"
       }
       variant "d" {
+        weight = 1
+        goto   = "exit"
+      }
+    }
+  }
+}
+
+# Without a goal, no variant can do better than another.
+campaign "no_goal" {
+  enter_on = "member.joined"
+  step "pick" {
+    split { # WARNING: A/B split without a goal
+      variant "a" {
+        weight = 1
+        goto   = "exit"
+      }
+      variant "b" {
         weight = 1
         goto   = "exit"
       }
