@@ -414,7 +414,7 @@ var Root = &Block{
 					Doc: "One step. Steps run in order; each may wait, check a condition, branch, split or send. Steps that loop back must wait somewhere in the loop.",
 					Attrs: []Attr{
 						{Name: "wait", Kind: KindDuration, Doc: "Wait this long before the step."},
-						{Name: "at", Kind: KindClock, Doc: "Then wait until this time of day in the member's zone, \"HH:MM\"."},
+						{Name: "at", Kind: KindClock, Doc: "Then wait until this time of day in the member's zone, \"HH:MM\"; the whole days of wait count as calendar days there, so wait = \"1d\" with at = \"09:00\" is nine the next day even across a daylight-saving change."},
 						{Name: "wait_until", Kind: KindRule, Doc: "Wait until this rule over member state holds." + ruleDoc},
 						{Name: "timeout", Kind: KindDuration, Doc: "With wait_until: give up after this long."},
 						{Name: "on_timeout", Kind: KindString, Doc: "With timeout: step to go to on timeout; \"exit\" ends the campaign.", Default: "the next step"},

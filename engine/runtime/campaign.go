@@ -101,7 +101,8 @@ func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.Campaig
 	run.Step, run.StepName, run.StepAt, run.Deadline = i, st.Name, now, time.Time{}
 	due := now.Add(st.Wait)
 	if st.At != nil {
-		due = nextClock(due, *st.At, r.memberZone(m))
+		loc := r.memberZone(m)
+		due = nextClock(addDays(now, st.Wait, loc), *st.At, loc)
 	}
 	run.Due = due
 	if st.WaitUntil != nil && st.Timeout > 0 {
@@ -325,6 +326,19 @@ func (r *Runtime) memberZone(m *state.Member) *time.Location {
 		}
 	}
 	return r.cfg.Settings.Timezone
+}
+
+// addDays adds d to t with its whole days as calendar days in loc, so a
+// day across a daylight-saving change is 23 or 25 hours: "wait 1d, at
+// 09:00" from 09:00 is 09:00 the next day, not the day after because the
+// clocks moved an hour on.
+func addDays(t time.Time, d time.Duration, loc *time.Location) time.Time {
+	days, rest := d/(24*time.Hour), d%(24*time.Hour)
+	if days == 0 {
+		return t.Add(d)
+	}
+	lt := t.In(loc)
+	return time.Date(lt.Year(), lt.Month(), lt.Day()+int(days), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc).Add(rest)
 }
 
 // nextClock is the first time at or after t that shows clock in loc, in

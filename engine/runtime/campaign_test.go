@@ -647,3 +647,46 @@ campaign "thanks" {
 		t.Errorf("runs %d; want 4", runs)
 	}
 }
+
+// "wait 1d, at 09:00" is nine o'clock the next day in the member's zone,
+// also when the clocks move between: the day is a calendar day there,
+// not 24 hours that end at ten and so roll over to the day after.
+func TestTimeOfDayAfterWaitAcrossDaylightSaving(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "c" {
+  enter_on = "checkin"
+  step "s" {
+    wait = "1d"
+    at   = "09:00"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	// New York moves to UTC-4 on 2026-03-08 and back to UTC-5 on 11-01.
+	lines := `{"id":"p1","type":"member.profile_updated","member":"spring","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
+{"id":"p2","type":"member.profile_updated","member":"autumn","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
+{"id":"c1","type":"checkin","member":"spring","at":"2026-03-07T14:00:00Z"}
+{"id":"c2","type":"checkin","member":"autumn","at":"2026-10-31T13:00:00Z"}
+{"id":"x","type":"checkin","member":"late","at":"2026-11-10T00:00:00Z"}
+`
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]string{}
+	for _, a := range sum.Store.(*state.Memory).Outbox() {
+		sent[a.Member] = a.At.UTC().Format(time.RFC3339)
+	}
+	want := map[string]string{
+		"spring": "2026-03-08T13:00:00Z", // 09:00 EDT, the next day
+		"autumn": "2026-11-01T14:00:00Z", // 09:00 EST, the next day
+	}
+	for who, w := range want {
+		if sent[who] != w {
+			t.Errorf("%s sent at %s; want %s", who, sent[who], w)
+		}
+	}
+}
