@@ -718,6 +718,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		if st.OnTimeout != "" && st.Timeout == 0 {
 			l.errorf(s.attr("on_timeout").Expr.Range().Ptr(), "on_timeout without timeout", "Set timeout for on_timeout to apply.")
 		}
+		// Both in the member's zone: a send at that time never goes then.
+		if q := c.QuietHours; st.At != nil && q != nil && q.Timezone == nil && q.From != q.To && len(s.content.Blocks.OfType("send")) > 0 && q.Holds(*st.At) {
+			l.warnf(s.attr("at").Expr.Range().Ptr(), "Time of day in quiet hours", "%s is inside campaign %q's quiet hours (%s to %s), so this step's message always waits until %s. Pick a time outside them, or say %s.", st.At, name, q.From, q.To, q.To, q.To)
+		}
 		for _, sendb := range s.blocks("send") {
 			sd := l.open(sendb, stepSpec.block("send"))
 			send := &Send{Channel: sd.enum("channel")}

@@ -338,6 +338,15 @@ type QuietHours struct {
 	Timezone *time.Location // nil: the member's
 }
 
+// Holds reports whether the time of day is inside the window, which may
+// run past midnight.
+func (q *QuietHours) Holds(t durations.ClockTime) bool {
+	if q.From < q.To {
+		return t >= q.From && t < q.To
+	}
+	return t >= q.From || t < q.To
+}
+
 // Step is one campaign step.
 type Step struct {
 	Name      string

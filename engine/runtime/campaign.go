@@ -365,14 +365,7 @@ func (r *Runtime) sendBlocked(m *state.Member, c *config.Campaign, now time.Time
 		loc = r.memberZone(m)
 	}
 	lt := now.In(loc)
-	minute := durations.ClockTime(lt.Hour()*60 + lt.Minute())
-	quiet := false
-	if q.From < q.To {
-		quiet = minute >= q.From && minute < q.To
-	} else {
-		quiet = minute >= q.From || minute < q.To
-	}
-	if !quiet {
+	if !q.Holds(durations.ClockTime(lt.Hour()*60 + lt.Minute())) {
 		return time.Time{}
 	}
 	return nextClock(now, q.To, loc)
