@@ -98,7 +98,7 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 // proceed.
 func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
 	st := c.Steps[i]
-	run.Step, run.StepName, run.StepAt, run.Deadline = i, st.Name, now, time.Time{}
+	run.Step, run.StepName, run.StepAt, run.Deadline, run.WaitMet = i, st.Name, now, time.Time{}, false
 	due := now.Add(st.Wait)
 	if st.At != nil {
 		loc := r.memberZone(m)
@@ -112,7 +112,7 @@ func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.Campaig
 
 func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, at time.Time, event, reason string) {
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
-	run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: reason})
 }
@@ -128,7 +128,7 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 		// matched by index would otherwise run against another sequence.
 		if run.Active() && r.campaigns[name] == nil {
 			run.Status, run.EndedAt, run.Reason = runDone, now, "stopped"
-			run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+			run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 			w.mark(m.ID, named(r.keyIdx.campaign, name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: "stopped"})
 		}
@@ -182,7 +182,7 @@ func (r *Runtime) StopCampaign(m *state.Member, campaign string, at time.Time) (
 		return state.Outcome{}, false
 	}
 	run.Status, run.EndedAt, run.Reason = runDone, at, "stopped"
-	run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 	r.schedule(m)
 	return state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", Detail: "stopped"}, true
 }
@@ -204,7 +204,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		if now.Before(run.Due) {
 			return // a timer wakes the member then
 		}
-		if st.WaitUntil != nil {
+		if st.WaitUntil != nil && !run.WaitMet {
 			r.bind(w, m, nil, nil, now)
 			if !r.ruleBool(st.WaitUntil, "campaign", c.Name, "wait_until") {
 				if !run.Deadline.IsZero() && !now.Before(run.Deadline) {
@@ -216,6 +216,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 				}
 				return // re-checked when the member changes, or at the deadline
 			}
+			run.WaitMet = true
 		}
 		if st.When != nil {
 			r.bind(w, m, nil, nil, now)

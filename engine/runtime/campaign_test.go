@@ -690,3 +690,44 @@ campaign "c" {
 		}
 	}
 }
+
+// A wait_until that held is done, even when its step's message is then
+// deferred by the quiet hours: in the morning the message goes, without
+// asking the rule again (it may no longer hold) or timing out meanwhile.
+func TestWaitUntilMetBeforeQuietHoursDefer(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "thanks" {
+    wait_until = "count('reaction.added', '1d') > 0"
+    timeout    = "5h"
+    on_timeout = "exit"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	// Joined at 21:00, reacted at 23:00 (inside the quiet hours, before
+	// the 02:00 deadline); by 08:00 the reaction is yesterday's.
+	stream := ev("j", "member.joined", "u", 0, 21, "") + ev("r", "reaction.added", "u", 0, 23, "") +
+		ev("x", "checkin", "z", 3, 9, "")
+	_, outs, m := run(t, cfg, stream)
+	want := []string{
+		"01-01T21:00 enter run 1",
+		"01-01T23:00 defer thanks until 2026-01-02T08:00:00Z",
+		"01-02T08:00 queue campaign/c/u/1/1/thanks",
+		"01-02T08:00 exit finished",
+	}
+	if got := campaignOutcomes(outs, "u"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outcomes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if run := m["u"].Campaigns["c"]; run.WaitMet || run.Reason != "finished" {
+		t.Errorf("run %+v", run)
+	}
+}

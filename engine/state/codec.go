@@ -25,9 +25,9 @@ const memberBinaryV1 = 0x01
 // memberBinaryV2 is version 1 followed by Member.Rules.
 const memberBinaryV2 = 0x02
 
-// memberBinaryV3 is version 2 followed by the step names of campaign
-// runs (CampaignRun.StepName): a count, then campaign and step name pairs
-// in campaign order, for the runs that have one.
+// memberBinaryV3 is version 2 followed by what campaign runs keep of
+// their step (CampaignRun.StepName and WaitMet): a count, then campaign,
+// step name and flag in campaign order, for the runs with either.
 const memberBinaryV3 = 0x03
 
 func isMemberBinary(data []byte) bool {
@@ -183,17 +183,19 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		return nil
 	})
 	e.uint(m.Rules)
-	named := 0
+	named := func(c *CampaignRun) bool { return c != nil && (c.StepName != "" || c.WaitMet) }
+	n := 0
 	for _, c := range m.Campaigns {
-		if c != nil && c.StepName != "" {
-			named++
+		if named(c) {
+			n++
 		}
 	}
-	e.uint(uint64(named))
+	e.uint(uint64(n))
 	for _, k := range sortedKeys(m.Campaigns) {
-		if c := m.Campaigns[k]; c != nil && c.StepName != "" {
+		if c := m.Campaigns[k]; named(c) {
 			e.str(k)
 			e.str(c.StepName)
+			e.bool(c.WaitMet)
 		}
 	}
 	return e.b, nil
@@ -347,9 +349,9 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 	}
 	if data[0] >= memberBinaryV3 {
 		for range d.count() {
-			k, name := d.str(), d.str()
+			k, name, met := d.str(), d.str(), d.bool()
 			if c := m.Campaigns[k]; c != nil {
-				c.StepName = name
+				c.StepName, c.WaitMet = name, met
 			} else if d.err == nil {
 				d.err = fmt.Errorf("member document: step name of campaign %q, which has no run", k)
 			}

@@ -57,7 +57,7 @@ func fullMember() *Member {
 		Referrer: "bob",
 		Campaigns: map[string]*CampaignRun{
 			"onboarding": {
-				Status: "active", Step: 2, StepName: "nudge", StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "b",
+				Status: "active", Step: 2, StepName: "nudge", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "b",
 				EnteredAt: at(1), EndedAt: at(20), Reason: "goal", Runs: 2, Seq: 3,
 				Sends: []time.Time{at(17)}, Event: map[string]any{"id": "e6", "type": "member.joined"},
 			},
@@ -187,7 +187,7 @@ func TestMemberBinaryAgreesWithJSON(t *testing.T) {
 func TestMemberBinaryOlderVersions(t *testing.T) {
 	m := fullMember()
 	m.Rules = 0
-	m.Campaigns["onboarding"].StepName = ""
+	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	doc, err := m.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +219,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 func TestMemberBinaryStepNameWithoutRun(t *testing.T) {
 	m := NewMember("bob", time.Unix(0, 0).UTC())
 	doc, _ := m.AppendBinary(nil)
-	doc = append(doc[:len(doc)-1], 1, 1, 'x', 1, 'y')
+	doc = append(doc[:len(doc)-1], 1, 1, 'x', 1, 'y', 0)
 	if err := DecodeMember(doc, m); err == nil {
 		t.Fatal("a step name without its run decoded")
 	}
