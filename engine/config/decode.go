@@ -655,6 +655,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	if c.EnterWhen != nil && b.attr("enter_on") == nil {
 		l.errorf(&c.EnterWhen.Range, "enter_when without enter_on", "enter_when checks the entering event, so it needs enter_on.")
 	}
+	if a := b.attr("exit_on_leave"); a != nil && b.attr("audience") == nil {
+		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use exit_when; leaving the community ends them anyway.", name)
+	}
 	if c.Reentry == "after" && c.ReentryAfter == 0 {
 		l.errorf(b.attr("reentry").Expr.Range().Ptr(), "Missing reentry_after", "reentry = \"after\" needs reentry_after, such as \"30d\".")
 	}
