@@ -28,11 +28,16 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
 			continue
 		}
-		switch {
-		case c.Paused && !(ev.Type == "segment.left" && c.ExitOnLeave):
+		leaving := c.Audience != nil && c.ExitOnLeave && ev.Type == "segment.left" && ev.Attrs["segment"] == c.Audience.Name
+		if c.Paused {
 			// Nobody enters a paused campaign; leaving its audience still
 			// ends a run, or the member would go on at the resume.
+			if run := m.Campaigns[c.Name]; leaving && run.Active() {
+				r.endRun(w, m, c, run, ev.At, ev.ID, "left")
+			}
 			continue
+		}
+		switch {
 		case slices.Contains(c.EnterOn, ev.Type):
 			if c.EnterWhen != nil {
 				r.bind(w, m, view, ev, ev.At)
@@ -43,7 +48,7 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 			r.enroll(w, m, c, ev, view)
 		case c.Audience != nil && ev.Type == "segment.entered" && ev.Attrs["segment"] == c.Audience.Name:
 			r.enroll(w, m, c, ev, nil)
-		case c.Audience != nil && c.ExitOnLeave && ev.Type == "segment.left" && ev.Attrs["segment"] == c.Audience.Name:
+		case leaving:
 			if run := m.Campaigns[c.Name]; run.Active() {
 				r.endRun(w, m, c, run, ev.At, ev.ID, "left")
 			}

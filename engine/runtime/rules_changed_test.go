@@ -446,3 +446,34 @@ template "hi" {
 		t.Errorf("run %+v; want ended at the goal, at the post", run)
 	}
 }
+
+// A paused campaign that enters members on segment.left still takes no
+// one in: only ending a run on leaving the audience passes the pause.
+func TestPausedCampaignEnteredOnSegmentLeftTakesNoOne(t *testing.T) {
+	cfg := load(t, `
+segment "quiet" {
+  when = "member.messages == 0"
+}
+campaign "c" {
+  enter_on = "segment.left"
+  paused   = true
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}`)
+	_, outs, m := run(t, cfg, ev("j", "member.joined", "ann", 0, 9, "")+ev("p", "message.posted", "ann", 0, 10, ""))
+	for _, o := range outs {
+		if o.Kind == state.KindCampaign || o.Kind == state.KindAction {
+			t.Errorf("paused campaign: %+v", o)
+		}
+	}
+	if m["ann"].Campaigns["c"] != nil {
+		t.Errorf("ann entered a paused campaign: %+v", m["ann"].Campaigns["c"])
+	}
+}
