@@ -113,7 +113,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			_ = enc.Encode(ex)
 			return 0
 		}
-		printWhy(s.out, m, pos[1], at, ex)
+		printWhy(s.out, cfg, m, pos[1], at, ex)
 		return 0
 	}
 	if *asJSON {
@@ -165,7 +165,7 @@ func storedMember(ctx context.Context, cfg *config.Config, id string) (*state.Me
 	return b.Member(id)
 }
 
-func printWhy(w io.Writer, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
+func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	switch kind {
@@ -177,6 +177,25 @@ func printWhy(w io.Writer, m *state.Member, addr string, at time.Time, ex []runt
 		}
 	case "tier":
 		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+	case "campaign":
+		run := m.Campaigns[name]
+		switch {
+		case run == nil:
+			fmt.Fprintln(w, "  stored: never entered")
+		case run.Active():
+			step := "(end)"
+			for _, c := range cfg.Campaigns {
+				if i := c.StepIndex(run.Step, run.StepName); c.Name == name && i >= 0 && i < len(c.Steps) {
+					step = c.Steps[i].Name
+				}
+			}
+			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, run.StepAt.UTC().Format("2006-01-02 15:04"), run.Due.UTC().Format("2006-01-02 15:04"))
+		default:
+			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, run.EndedAt.UTC().Format("2006-01-02 15:04"))
+		}
+	}
+	if len(ex) == 0 {
+		fmt.Fprintf(w, "  %s has no rule over member state to evaluate\n", addr)
 	}
 	for _, e := range ex {
 		result := fmt.Sprint(e.Result)
