@@ -214,9 +214,16 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	if t.Entered == 0 {
 		return
 	}
-	if t.Ended() > 0 {
+	switch {
+	case t.Ended() == 0:
+	case rep.HasGoal || t.Goal > 0:
 		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %d finished, %d left, %d stopped. %s made in these runs.\n",
 			t.Goal, 100*t.GoalRate(), t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
+	default:
+		// A share of 0% reaching a goal that does not exist would read
+		// as a campaign that fails.
+		fmt.Fprintf(w, "Ended runs (no goal: the campaign has no exit_when): %d finished, %d left, %d stopped. %s made in these runs.\n",
+			t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if len(rep.Waiting) > 0 {

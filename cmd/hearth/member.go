@@ -228,6 +228,25 @@ func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at 
 		}
 	case "tier":
 		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+	case "campaign":
+		run := m.Campaigns[name]
+		switch {
+		case run == nil:
+			fmt.Fprintln(w, "  stored: never entered")
+		case run.Active():
+			step := "(end)"
+			for _, c := range cfg.Campaigns {
+				if i := c.StepIndex(run.Step, run.StepName); c.Name == name && i >= 0 && i < len(c.Steps) {
+					step = c.Steps[i].Name
+				}
+			}
+			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, run.StepAt.UTC().Format("2006-01-02 15:04"), run.Due.UTC().Format("2006-01-02 15:04"))
+		default:
+			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, run.EndedAt.UTC().Format("2006-01-02 15:04"))
+		}
+	}
+	if len(ex) == 0 {
+		fmt.Fprintf(w, "  %s has no rule over member state to evaluate\n", addr)
 	}
 	for _, e := range ex {
 		result := fmt.Sprint(e.Result)
@@ -304,8 +323,8 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 		}
 		if run.Active() {
 			step := "(end)"
-			if run.Step < len(c.Steps) {
-				step = c.Steps[run.Step].Name
+			if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
+				step = c.Steps[i].Name
 			}
 			fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", c.Name, step, day(run.StepAt), day(run.Due))
 		} else {

@@ -266,8 +266,13 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", c.Name, f.Entered, f.Goal, f.Finished, f.Left, f.Active, f.Sends, f.Deferred, f.Skipped)
+			// Full rows, so the columns stay aligned for the next campaign.
 			for _, v := range simulate.Names(f.Variants) {
-				fmt.Fprintf(tw, "    variant %s\t%d\n", v, f.Variants[v])
+				a := f.Arms[v]
+				if a == nil {
+					a = &simulate.Funnel{Entered: f.Variants[v]}
+				}
+				fmt.Fprintf(tw, "    variant %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", v, a.Entered, a.Goal, a.Finished, a.Left, a.Active, a.Sends, a.Deferred, a.Skipped)
 			}
 		}
 	}

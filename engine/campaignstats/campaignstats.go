@@ -81,8 +81,11 @@ type Waiting struct {
 // Report is a campaign's standing. Each member counts once, with its
 // latest run: a member who entered again counts with the run it is in.
 type Report struct {
-	Campaign string    `json:"campaign"`
-	Paused   bool      `json:"paused"` // the configuration holds it (paused = true)
+	Campaign string `json:"campaign"`
+	Paused   bool   `json:"paused"` // the configuration holds it (paused = true)
+	// HasGoal says whether the campaign has a goal (exit_when): without
+	// one, no run can end at the goal and goal rates mean nothing.
+	HasGoal  bool      `json:"has_goal"`
 	Total    Counts    `json:"total"`
 	Waiting  []Waiting `json:"waiting"`            // running members by step, in step order
 	Variants []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
@@ -101,7 +104,7 @@ type Tally struct {
 
 // NewTally starts a tally of c.
 func NewTally(c *config.Campaign) *Tally {
-	t := &Tally{c: c, rep: Report{Campaign: c.Name, Paused: c.Paused}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.ExitWhen != nil}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {
@@ -121,8 +124,8 @@ func (t *Tally) Add(m *state.Member) {
 		return
 	}
 	t.rep.Total.add(run)
-	if run.Active() && run.Step >= 0 && run.Step < len(t.waiting) {
-		t.waiting[run.Step]++
+	if i := t.c.StepIndex(run.Step, run.StepName); run.Active() && i >= 0 && i < len(t.waiting) {
+		t.waiting[i]++
 	}
 	if run.Variant != "" {
 		vc := t.variants[run.Variant]

@@ -94,3 +94,16 @@ func TestTwoProportionPEdges(t *testing.T) {
 		t.Errorf("equal rates: p = %v; want 1", p)
 	}
 }
+
+// A member is counted at the step its run names, not at whatever step a
+// reload put at its index.
+func TestWaitingFollowsTheStepName(t *testing.T) {
+	c := &config.Campaign{Name: "welcome", Steps: []*config.Step{{Name: "intro"}, {Name: "hello"}, {Name: "nudge"}}}
+	m := state.NewMember("ann", state.Day(0).Time())
+	m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: "active", Step: 1, StepName: "nudge", Runs: 1}}
+	t2 := NewTally(c)
+	t2.Add(m)
+	if got := t2.Report().Waiting; len(got) != 1 || got[0].Step != "nudge" {
+		t.Fatalf("waiting %+v; want ann at nudge", got)
+	}
+}

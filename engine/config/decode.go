@@ -657,6 +657,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	if c.EnterWhen != nil && b.attr("enter_on") == nil {
 		l.errorf(&c.EnterWhen.Range, "enter_when without enter_on", "enter_when checks the entering event, so it needs enter_on.")
 	}
+	if a := b.attr("exit_on_leave"); a != nil && b.attr("audience") == nil {
+		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use exit_when; leaving the community ends them anyway.", name)
+	}
 	if c.Reentry == "after" && c.ReentryAfter == 0 {
 		l.errorf(b.attr("reentry").Expr.Range().Ptr(), "Missing reentry_after", "reentry = \"after\" needs reentry_after, such as \"30d\".")
 	}
@@ -691,6 +694,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	// waiting steps have a wait written, valid or not (an invalid one is
 	// reported for itself, not again as a loop).
 	waiting := map[string]bool{}
+	// A run holds one variant: a second split would find it among none of
+	// its arms and send every member the same way.
+	var firstSplit *hcl.Block
+	var firstSplitStep string
 	addGoto := func(b *body, attr, target string) {
 		if a := b.attr(attr); a != nil && target != "" {
 			gotos = append(gotos, gotoRef{from: from, name: target, attr: attr, rng: a.Expr.Range()})
@@ -715,6 +722,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 		if st.OnTimeout != "" && st.Timeout == 0 {
 			l.errorf(s.attr("on_timeout").Expr.Range().Ptr(), "on_timeout without timeout", "Set timeout for on_timeout to apply.")
+		}
+		// Both in the member's zone: a send at that time never goes then.
+		if q := c.QuietHours; st.At != nil && q != nil && q.Timezone == nil && q.From != q.To && len(s.content.Blocks.OfType("send")) > 0 && q.Holds(*st.At) {
+			l.warnf(s.attr("at").Expr.Range().Ptr(), "Time of day in quiet hours", "%s is inside campaign %q's quiet hours (%s to %s), so this step's message always waits until %s. Pick a time outside them, or say %s.", st.At, name, q.From, q.To, q.To, q.To)
 		}
 		for _, sendb := range s.blocks("send") {
 			sd := l.open(sendb, stepSpec.block("send"))
@@ -742,6 +753,11 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			st.Branches = append(st.Branches, branch)
 		}
 		for _, spb := range s.blocks("split") {
+			if firstSplit == nil {
+				firstSplit, firstSplitStep = spb, st.Name
+			} else {
+				l.errorf(&spb.DefRange, "Second A/B split", "campaign %q already splits members at step %q (%s); a member gets one variant per run, so a second split would send every member down the same path. Keep one split and give each variant its own steps.", name, firstSplitStep, at(firstSplit.DefRange))
+			}
 			sp := l.open(spb, stepSpec.block("split"))
 			vseen := map[string]hcl.Range{}
 			total := 0
@@ -784,6 +800,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 		rng := g.rng
 		l.errorf(&rng, "Unknown step", "campaign %q has no step %q.%s Use \"exit\" to end the campaign.", name, g.name, suggest(g.name, stepNames))
+	}
+	if firstSplit != nil && b.attr("exit_when") == nil {
+		l.warnf(&firstSplit.DefRange, "A/B split without a goal", "campaign %q has no exit_when, so no variant can do better than another: hearth campaign show compares the share of each variant's runs that reach the goal. Add exit_when, such as exit_when = \"member.messages > 0\".", name)
 	}
 	l.checkStepLoops(c, gotos, waiting)
 	l.cfg.Campaigns = append(l.cfg.Campaigns, c)

@@ -315,10 +315,36 @@ type Campaign struct {
 	DeclRange  hcl.Range
 }
 
+// StepIndex is where a run stored at step index i, on the step named
+// name, is in c now: at the step of that name, wherever a reload moved it;
+// at i when no step has the name (it was removed: the run goes on with the
+// step now in its place) or the run was stored without one. It may be
+// len(c.Steps) or more: past the end.
+func (c *Campaign) StepIndex(i int, name string) int {
+	if name == "" || i >= 0 && i < len(c.Steps) && c.Steps[i].Name == name {
+		return i
+	}
+	for j, s := range c.Steps {
+		if s.Name == name {
+			return j
+		}
+	}
+	return i
+}
+
 // QuietHours is a window with no sends.
 type QuietHours struct {
 	From, To durations.ClockTime
 	Timezone *time.Location // nil: the member's
+}
+
+// Holds reports whether the time of day is inside the window, which may
+// run past midnight.
+func (q *QuietHours) Holds(t durations.ClockTime) bool {
+	if q.From < q.To {
+		return t >= q.From && t < q.To
+	}
+	return t >= q.From || t < q.To
 }
 
 // Step is one campaign step.

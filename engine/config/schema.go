@@ -397,7 +397,7 @@ var Root = &Block{
 				{Name: "reentry_after", Kind: KindDuration, Doc: "With reentry = \"after\": how long after finishing."},
 				{Name: "frequency_cap", Kind: KindRate, Doc: "At most N sends per member per window from this campaign, such as \"2/24h\"."},
 				{Name: "on_cap", Kind: KindEnum, Enum: []string{"defer", "skip"}, Doc: "What happens to a send over a frequency cap.", Default: "defer"},
-				{Name: "paused", Kind: KindBool, Doc: "Hold the campaign, the emergency brake: nobody enters, members in it stay at their step, and its messages waiting in the outbox are held. Set it back to false to go on from where each member was; a running hearth run takes it at the next reload, in seconds.", Default: "false"},
+				{Name: "paused", Kind: KindBool, Doc: "Hold the campaign, the emergency brake: nobody enters, members in it stay at their step (reaching the goal or leaving still ends a run), and its messages waiting in the outbox are held. Set it back to false to go on from where each member was; a running hearth run takes it at the next reload, in seconds.", Default: "false"},
 			},
 			Blocks: []*Block{
 				{
@@ -414,7 +414,7 @@ var Root = &Block{
 					Doc: "One step. Steps run in order; each may wait, check a condition, branch, split or send. Steps that loop back must wait somewhere in the loop.",
 					Attrs: []Attr{
 						{Name: "wait", Kind: KindDuration, Doc: "Wait this long before the step."},
-						{Name: "at", Kind: KindClock, Doc: "Then wait until this time of day in the member's zone, \"HH:MM\"."},
+						{Name: "at", Kind: KindClock, Doc: "Then wait until this time of day in the member's zone, \"HH:MM\"; the whole days of wait count as calendar days there, so wait = \"1d\" with at = \"09:00\" is nine the next day even across a daylight-saving change."},
 						{Name: "wait_until", Kind: KindRule, Doc: "Wait until this rule over member state holds." + ruleDoc},
 						{Name: "timeout", Kind: KindDuration, Doc: "With wait_until: give up after this long."},
 						{Name: "on_timeout", Kind: KindString, Doc: "With timeout: step to go to on timeout; \"exit\" ends the campaign.", Default: "the next step"},
@@ -443,7 +443,7 @@ var Root = &Block{
 						},
 						{
 							Type: "split", Single: true,
-							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded. `hearth campaign show NAME` (and the dashboard) compares the variants' goal rates, with a p-value.",
+							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded. One split per campaign: a run keeps its variant. `hearth campaign show NAME` (and the dashboard) compares the variants' goal rates, with a p-value.",
 							Blocks: []*Block{{
 								Type: "variant", Labels: []string{"name"},
 								Doc: "One arm of the split.",

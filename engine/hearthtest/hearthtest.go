@@ -278,7 +278,7 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 	}
 	var out []Failure
 	a := &x.attrs
-	rule := campaignRule(c)
+	rule := campaignRule(cfg, c)
 	fail := func(attr, want, got string) {
 		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + c.Name + " " + attr, Expected: want, Got: got, DecidedBy: rule})
 	}
@@ -286,8 +286,8 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 	status, step, ended, variant, runs := statusNone, "", "", "", 0
 	if run != nil {
 		status, variant, runs = run.Status, run.Variant, run.Runs
-		if run.Active() && run.Step < len(c.Steps) {
-			step = c.Steps[run.Step].Name
+		if i := c.StepIndex(run.Step, run.StepName); run.Active() && i >= 0 && i < len(c.Steps) {
+			step = c.Steps[i].Name
 		}
 		if !run.Active() {
 			ended = run.Reason
@@ -336,7 +336,7 @@ func sentSteps(store state.Store, member, campaign string) []string {
 
 // campaignRule is where a campaign and its steps are, with the rules
 // that move a member through them.
-func campaignRule(c *config.Campaign) []string {
+func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 	head := fmt.Sprintf("campaign %s at %s:%d", c.Name, filepath.Base(c.DeclRange.Filename), c.DeclRange.Start.Line)
 	// Quiet hours and caps defer sends: a step still waiting may be why.
 	var limits []string
@@ -345,6 +345,14 @@ func campaignRule(c *config.Campaign) []string {
 	}
 	if c.FrequencyCap != nil {
 		limits = append(limits, "frequency cap "+c.FrequencyCap.String())
+	}
+	if g := cfg.Settings.FrequencyCap; g != nil {
+		// The hearth block's cap counts every campaign's sends: another
+		// campaign may have used it up.
+		limits = append(limits, "frequency cap of all campaigns "+g.String())
+	}
+	if c.Paused {
+		limits = append(limits, "paused")
 	}
 	if len(limits) > 0 {
 		head += " (" + strings.Join(limits, ", ") + ")"
@@ -358,6 +366,9 @@ func campaignRule(c *config.Campaign) []string {
 		var how []string
 		if st.Wait > 0 {
 			how = append(how, "wait "+durations.Format(st.Wait))
+		}
+		if st.At != nil {
+			how = append(how, "at "+st.At.String())
 		}
 		if st.WaitUntil != nil {
 			how = append(how, "wait_until "+st.WaitUntil.Source)

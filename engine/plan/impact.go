@@ -49,6 +49,9 @@ type MemberMove struct {
 	// names, else ids), in id order.
 	EnterSample []string `json:"enter_sample,omitempty"`
 	LeaveSample []string `json:"leave_sample,omitempty"`
+	// Removed marks a campaign the configuration no longer has: Leave
+	// counts its runs under way, which stop with nothing more sent.
+	Removed bool `json:"removed,omitempty"`
 }
 
 // Members visits every stored member; state.Store's Members is one.
@@ -72,8 +75,24 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 	}
 	out := &Impact{}
 	fingerprint := rt.MemberRules()
+	kept := map[string]bool{}
+	for _, c := range cfg.Campaigns {
+		kept[c.Name] = true
+	}
 	err := members(ctx, func(m *state.Member) error {
 		out.Members++
+		// Runs of a removed campaign stop whatever rules the member was
+		// evaluated under: the fingerprint does not cover campaigns.
+		for name, run := range m.Campaigns {
+			if run.Active() && !kept[name] {
+				mv := move("campaign", name)
+				mv.Removed = true
+				mv.Leave++
+				if len(mv.LeaveSample) < SampleSize {
+					mv.LeaveSample = append(mv.LeaveSample, cmp.Or(m.Name, m.ID))
+				}
+			}
+		}
 		if m.Rules == fingerprint {
 			out.Current++
 			return nil
@@ -119,7 +138,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 			is := slices.Contains(segs, c.Audience.Name)
 			run := m.Campaigns[c.Name]
 			switch {
-			case is && !was && enrollable(c, run, now):
+			case is && !was && !m.Left && enrollable(c, run, now):
 				mv := move("campaign", c.Name)
 				mv.Enter++
 				if len(mv.EnterSample) < SampleSize {
@@ -181,7 +200,7 @@ func (im *Impact) WriteText(w io.Writer) error {
 	switch {
 	case im.Members == 0:
 		b.WriteString("Member impact: none; no members are stored yet (hearth replay or hearth run stores them).\n")
-	case im.Current == im.Members:
+	case im.Current == im.Members && len(im.Moves) == 0:
 		verb := "were"
 		if im.Members == 1 {
 			verb = "was"
@@ -206,6 +225,9 @@ func (im *Impact) WriteText(w io.Writer) error {
 			}
 			if len(parts) > 0 {
 				fmt.Fprintf(&b, " (%s)", strings.Join(parts, "; "))
+			}
+			if mv.Removed {
+				b.WriteString(": removed from the configuration, these runs stop with nothing more sent")
 			}
 			b.WriteString("\n")
 		}

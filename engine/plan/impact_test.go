@@ -224,3 +224,28 @@ segment "recent" {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// Removing a campaign stops the runs under way: the plan says whose,
+// even for members already evaluated under these rules (campaigns are
+// not part of that fingerprint). A member who left the community is
+// not counted as entering an audience campaign: the runtime keeps them out.
+func TestMemberImpactRemovedCampaignAndLeftMembers(t *testing.T) {
+	f := newFixture(t, rulesSrc)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	ann := state.NewMember("ann", now.AddDate(0, -1, 0))
+	ann.Name, ann.Rules = "Ann", runtime.MemberRules(f.cfg)
+	ann.Campaigns = map[string]*state.CampaignRun{
+		"winback": {Status: "active", EnteredAt: now},
+		"old":     {Status: "done", EnteredAt: now, Reason: "finished"},
+	}
+	gone := state.NewMember("gus", now.AddDate(0, -1, 0))
+	gone.Name, gone.Points, gone.Left = "Gus", 60, true
+	got := impactText(t, f, now, ann, gone)
+	want := `Member impact (the rules evaluated against the 2 stored members; 1 under these rules already):
+  campaign winback: +0 -1 (-Ann): removed from the configuration, these runs stop with nothing more sent
+  segment big: +1 -0 (+Gus)
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

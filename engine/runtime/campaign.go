@@ -25,7 +25,16 @@ const (
 // types, and segment.entered / segment.left for audience campaigns.
 func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view map[string]any) {
 	for _, c := range r.cfg.Campaigns {
-		if c.Paused || c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+			continue
+		}
+		leaving := c.Audience != nil && c.ExitOnLeave && ev.Type == "segment.left" && ev.Attrs["segment"] == c.Audience.Name
+		if c.Paused {
+			// Nobody enters a paused campaign; leaving its audience still
+			// ends a run, or the member would go on at the resume.
+			if run := m.Campaigns[c.Name]; leaving && run.Active() {
+				r.endRun(w, m, c, run, ev.At, ev.ID, "left")
+			}
 			continue
 		}
 		switch {
@@ -39,7 +48,7 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 			r.enroll(w, m, c, ev, view)
 		case c.Audience != nil && ev.Type == "segment.entered" && ev.Attrs["segment"] == c.Audience.Name:
 			r.enroll(w, m, c, ev, nil)
-		case c.Audience != nil && c.ExitOnLeave && ev.Type == "segment.left" && ev.Attrs["segment"] == c.Audience.Name:
+		case leaving:
 			if run := m.Campaigns[c.Name]; run.Active() {
 				r.endRun(w, m, c, run, ev.At, ev.ID, "left")
 			}
@@ -49,7 +58,9 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 
 func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) {
 	run := m.Campaigns[c.Name]
-	if run.Active() {
+	if run.Active() || m.Left {
+		// A member who left the community is not messaged; joining
+		// again (member.joined) makes them a member first.
 		return
 	}
 	if run != nil {
@@ -66,10 +77,13 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		m.Campaigns = map[string]*state.CampaignRun{}
 	}
 	runs := 0
+	var sends []time.Time
 	if run != nil {
-		runs = run.Runs
+		// The campaign's frequency cap is the member's, not the run's: a
+		// member entering again must not get a fresh allowance.
+		runs, sends = run.Runs, run.Sends
 	}
-	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1}
+	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1, Sends: sends}
 	// Templates of later steps can still read the entering event.
 	if view != nil {
 		run.Event = map[string]any{}
@@ -89,10 +103,11 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 // proceed.
 func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
 	st := c.Steps[i]
-	run.Step, run.StepAt, run.Deadline = i, now, time.Time{}
+	run.Step, run.StepName, run.StepAt, run.Deadline, run.WaitMet = i, st.Name, now, time.Time{}, false
 	due := now.Add(st.Wait)
 	if st.At != nil {
-		due = nextClock(due, *st.At, r.memberZone(m))
+		loc := r.memberZone(m)
+		due = nextClock(addDays(now, st.Wait, loc), *st.At, loc)
 	}
 	run.Due = due
 	if st.WaitUntil != nil && st.Timeout > 0 {
@@ -102,7 +117,7 @@ func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.Campaig
 
 func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, at time.Time, event, reason string) {
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
-	run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: reason})
 }
@@ -118,15 +133,42 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 		// matched by index would otherwise run against another sequence.
 		if run.Active() && r.campaigns[name] == nil {
 			run.Status, run.EndedAt, run.Reason = runDone, now, "stopped"
-			run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+			run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 			w.mark(m.ID, named(r.keyIdx.campaign, name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: "stopped"})
 		}
 	}
 	for _, c := range r.cfg.Campaigns {
 		run := m.Campaigns[c.Name]
-		if !run.Active() || c.Paused {
-			continue // a paused campaign holds its members where they are
+		if !run.Active() {
+			continue
+		}
+		if m.Left {
+			// Messages to someone who left the community would only go to
+			// the dead letters, and rejoining starts afresh.
+			r.endRun(w, m, c, run, now, cause, "left")
+			continue
+		}
+		// A reload that added, moved or removed steps: the run stays on
+		// the step it was on, not on whatever now has its index.
+		if i := c.StepIndex(run.Step, run.StepName); i != run.Step || i < len(c.Steps) && c.Steps[i].Name != run.StepName {
+			run.Step = i
+			if i < len(c.Steps) {
+				run.StepName = c.Steps[i].Name
+			}
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+		}
+		if c.Paused {
+			// A paused campaign holds its members where they are, but a
+			// member reaching the goal has converted: counted now, not
+			// at the resume (or as stopped, if it never comes).
+			if c.ExitWhen != nil {
+				r.bind(w, m, nil, nil, now)
+				if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
+					r.endRun(w, m, c, run, now, cause, "goal")
+				}
+			}
+			continue
 		}
 		if run.Step >= len(c.Steps) {
 			// The campaign lost steps in a reload: finish the run.
@@ -145,7 +187,7 @@ func (r *Runtime) StopCampaign(m *state.Member, campaign string, at time.Time) (
 		return state.Outcome{}, false
 	}
 	run.Status, run.EndedAt, run.Reason = runDone, at, "stopped"
-	run.Due, run.Deadline, run.Event = time.Time{}, time.Time{}, nil
+	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 	r.schedule(m)
 	return state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", Detail: "stopped"}, true
 }
@@ -167,7 +209,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		if now.Before(run.Due) {
 			return // a timer wakes the member then
 		}
-		if st.WaitUntil != nil {
+		if st.WaitUntil != nil && !run.WaitMet {
 			r.bind(w, m, nil, nil, now)
 			if !r.ruleBool(st.WaitUntil, "campaign", c.Name, "wait_until") {
 				if !run.Deadline.IsZero() && !now.Before(run.Deadline) {
@@ -179,6 +221,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 				}
 				return // re-checked when the member changes, or at the deadline
 			}
+			run.WaitMet = true
 		}
 		if st.When != nil {
 			r.bind(w, m, nil, nil, now)
@@ -291,14 +334,29 @@ func (r *Runtime) memberZone(m *state.Member) *time.Location {
 	return r.cfg.Settings.Timezone
 }
 
-// nextClock is the first time at or after t that shows clock in loc.
+// addDays adds d to t with its whole days as calendar days in loc, so a
+// day across a daylight-saving change is 23 or 25 hours: "wait 1d, at
+// 09:00" from 09:00 is 09:00 the next day, not the day after because the
+// clocks moved an hour on.
+func addDays(t time.Time, d time.Duration, loc *time.Location) time.Time {
+	days, rest := d/(24*time.Hour), d%(24*time.Hour)
+	if days == 0 {
+		return t.Add(d)
+	}
+	lt := t.In(loc)
+	return time.Date(lt.Year(), lt.Month(), lt.Day()+int(days), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc).Add(rest)
+}
+
+// nextClock is the first time at or after t that shows clock in loc, in
+// UTC: the time becomes the step's due time, and the outcomes and sends
+// made then carry it.
 func nextClock(t time.Time, clock durations.ClockTime, loc *time.Location) time.Time {
 	lt := t.In(loc)
 	cand := time.Date(lt.Year(), lt.Month(), lt.Day(), clock.Hour(), clock.Minute(), 0, 0, loc)
 	if cand.Before(t) {
 		cand = time.Date(lt.Year(), lt.Month(), lt.Day()+1, clock.Hour(), clock.Minute(), 0, 0, loc)
 	}
-	return cand
+	return cand.UTC()
 }
 
 // sendBlocked returns the end of the quiet hours when now is inside them
@@ -313,14 +371,7 @@ func (r *Runtime) sendBlocked(m *state.Member, c *config.Campaign, now time.Time
 		loc = r.memberZone(m)
 	}
 	lt := now.In(loc)
-	minute := durations.ClockTime(lt.Hour()*60 + lt.Minute())
-	quiet := false
-	if q.From < q.To {
-		quiet = minute >= q.From && minute < q.To
-	} else {
-		quiet = minute >= q.From || minute < q.To
-	}
-	if !quiet {
+	if !q.Holds(durations.ClockTime(lt.Hour()*60 + lt.Minute())) {
 		return time.Time{}
 	}
 	return nextClock(now, q.To, loc)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
@@ -141,7 +142,10 @@ campaign "c" {
 		at("2026-10-24T14:00:00Z"), // 23:00 in Tokyo: quiet until 08:00 Tokyo = 23:00 UTC
 		at("2026-10-24T12:00:00Z"), // noon UTC: sent at once
 		at("2026-10-26T00:00:00Z"))
-	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{})
+	var outs []state.Outcome
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{
+		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +153,16 @@ campaign "c" {
 	sent := map[string]time.Time{}
 	for _, a := range store.Outbox() {
 		sent[a.Member] = a.At
+		// The member's zone decides when, not how the time is written:
+		// outcome files and outbox listings are in UTC like every event.
+		if a.At.Location() != time.UTC {
+			t.Errorf("%s's send is at %s, not in UTC", a.Member, a.At.Format(time.RFC3339))
+		}
+	}
+	for _, o := range outs {
+		if o.At.Location() != time.UTC {
+			t.Errorf("outcome %s %s of %s at %s, not in UTC", o.Kind, o.Change, o.Member, o.At.Format(time.RFC3339))
+		}
 	}
 	want := map[string]string{
 		"berlin": "2026-10-25T07:00:00Z", // 08:00 CET after the change, not 06:00
@@ -480,5 +494,240 @@ community "c" {
 	out := sum.Store.(*state.Memory).Outbox()
 	if len(out) != 1 || out[0].Target != "welcome" || out[0].Text != "Welcome! Say hi." || out[0].Kind != "send.channel" {
 		t.Errorf("outbox %+v", out)
+	}
+}
+
+// A member who leaves the community leaves its campaigns: nothing more is
+// sent to someone the platform no longer has, and time-based segments
+// they drift into afterwards (lurkers) do not take them in.
+func TestLeavingTheCommunityEndsCampaigns(t *testing.T) {
+	cfg := load(t, templates+`
+segment "lurkers" {
+  when = "member.days_since_joined >= 5 && member.messages == 0"
+}
+campaign "onboarding" {
+  enter_on = "member.joined"
+  step "welcome" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "nudge" {
+    wait = "3d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+campaign "winback" {
+  audience = segment.lurkers
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	// ann leaves on day 1; bob stays, and neither posts.
+	stream := ev("j1", "member.joined", "ann", 0, 9, "") +
+		ev("j2", "member.joined", "bob", 0, 9, "") +
+		ev("l1", "member.left", "ann", 1, 9, "") +
+		ev("x", "checkin", "zed", 10, 9, "")
+	_, outs, m := run(t, cfg, stream)
+	want := []string{
+		"01-01T09:00 enter run 1",
+		"01-01T09:00 queue campaign/onboarding/ann/1/1/welcome",
+		"01-02T09:00 exit left",
+	}
+	if got := campaignOutcomes(outs, "ann"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ann:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if run := m["ann"].Campaigns["onboarding"]; run.Reason != "left" || run.Seq != 1 {
+		t.Errorf("ann's onboarding %+v; want ended left after one send", run)
+	}
+	if _, ok := m["ann"].Segments["lurkers"]; !ok {
+		t.Error("ann is not in lurkers: the test no longer shows that a departed lurker is kept out")
+	}
+	if m["ann"].Campaigns["winback"] != nil {
+		t.Errorf("ann, gone, entered winback: %+v", m["ann"].Campaigns["winback"])
+	}
+	if run := m["bob"].Campaigns["onboarding"]; run.Reason != "finished" || run.Seq != 2 {
+		t.Errorf("bob's onboarding %+v; want finished with two sends", run)
+	}
+	if run := m["bob"].Campaigns["winback"]; run == nil || run.Seq != 1 {
+		t.Errorf("bob's winback %+v; want one send", run)
+	}
+}
+
+// Editing a live campaign keeps its waiting members on the step they were
+// on: a step added before it does not send them a message they already
+// had, and a removed step hands its members to the one now in its place.
+func TestReloadKeepsRunsOnTheirStep(t *testing.T) {
+	step := func(name, wait string) string {
+		return fmt.Sprintf(`
+  step %q {
+    wait = %q
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }`, name, wait)
+	}
+	campaign := func(steps ...string) *config.Config {
+		return load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"`+strings.Join(steps, "")+`
+}
+`)
+	}
+	// u joins, gets "first" and waits at "second".
+	before := campaign(step("first", "0s"), step("second", "2d"), step("third", "2d"))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		cfg  *config.Config
+		want string
+	}{
+		{"added before", campaign(step("intro", "0s"), step("first", "0s"), step("second", "2d"), step("third", "2d")), "second third"},
+		{"removed", campaign(step("first", "0s"), step("third", "2d")), "third"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := state.NewMemory()
+			if _, err := simulate.Run(ctx, before, strings.NewReader(ev("j", "member.joined", "u", 0, 9, "")), simulate.Options{Store: store}); err != nil {
+				t.Fatal(err)
+			}
+			var sent []string
+			_, err := simulate.Run(ctx, tc.cfg, strings.NewReader(ev("x", "checkin", "z", 20, 9, "")), simulate.Options{Store: store, Outcome: func(o state.Outcome) error {
+				if o.Kind == state.KindAction && o.Member == "u" {
+					sent = append(sent, o.Detail[strings.LastIndex(o.Detail, "/")+1:])
+				}
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(sent, " "); got != tc.want {
+				t.Errorf("after the reload sent %q; want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A campaign's frequency cap holds across the member's runs: entering
+// again does not bring a fresh allowance.
+func TestFrequencyCapSpansReentries(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "thanks" {
+  enter_on      = "checkin"
+  reentry       = "always"
+  frequency_cap = "1/24h"
+  on_cap        = "skip"
+  step "thank" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	stream := ev("c1", "checkin", "u", 0, 9, "") + ev("c2", "checkin", "u", 0, 10, "") +
+		ev("c3", "checkin", "u", 0, 11, "") + ev("c4", "checkin", "u", 1, 10, "")
+	sum, _, m := run(t, cfg, stream)
+	var times []string
+	for _, a := range sum.Store.(*state.Memory).Outbox() {
+		times = append(times, a.At.Format("01-02T15"))
+	}
+	if got := strings.Join(times, " "); got != "01-01T09 01-02T10" {
+		t.Errorf("sent at %s; want one a day (01-01T09 01-02T10)", got)
+	}
+	if runs := m["u"].Campaigns["thanks"].Runs; runs != 4 {
+		t.Errorf("runs %d; want 4", runs)
+	}
+}
+
+// "wait 1d, at 09:00" is nine o'clock the next day in the member's zone,
+// also when the clocks move between: the day is a calendar day there,
+// not 24 hours that end at ten and so roll over to the day after.
+func TestTimeOfDayAfterWaitAcrossDaylightSaving(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "c" {
+  enter_on = "checkin"
+  step "s" {
+    wait = "1d"
+    at   = "09:00"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	// New York moves to UTC-4 on 2026-03-08 and back to UTC-5 on 11-01.
+	lines := `{"id":"p1","type":"member.profile_updated","member":"spring","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
+{"id":"p2","type":"member.profile_updated","member":"autumn","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
+{"id":"c1","type":"checkin","member":"spring","at":"2026-03-07T14:00:00Z"}
+{"id":"c2","type":"checkin","member":"autumn","at":"2026-10-31T13:00:00Z"}
+{"id":"x","type":"checkin","member":"late","at":"2026-11-10T00:00:00Z"}
+`
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]string{}
+	for _, a := range sum.Store.(*state.Memory).Outbox() {
+		sent[a.Member] = a.At.UTC().Format(time.RFC3339)
+	}
+	want := map[string]string{
+		"spring": "2026-03-08T13:00:00Z", // 09:00 EDT, the next day
+		"autumn": "2026-11-01T14:00:00Z", // 09:00 EST, the next day
+	}
+	for who, w := range want {
+		if sent[who] != w {
+			t.Errorf("%s sent at %s; want %s", who, sent[who], w)
+		}
+	}
+}
+
+// A wait_until that held is done, even when its step's message is then
+// deferred by the quiet hours: in the morning the message goes, without
+// asking the rule again (it may no longer hold) or timing out meanwhile.
+func TestWaitUntilMetBeforeQuietHoursDefer(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "thanks" {
+    wait_until = "count('reaction.added', '1d') > 0"
+    timeout    = "5h"
+    on_timeout = "exit"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	// Joined at 21:00, reacted at 23:00 (inside the quiet hours, before
+	// the 02:00 deadline); by 08:00 the reaction is yesterday's.
+	stream := ev("j", "member.joined", "u", 0, 21, "") + ev("r", "reaction.added", "u", 0, 23, "") +
+		ev("x", "checkin", "z", 3, 9, "")
+	_, outs, m := run(t, cfg, stream)
+	want := []string{
+		"01-01T21:00 enter run 1",
+		"01-01T23:00 defer thanks until 2026-01-02T08:00:00Z",
+		"01-02T08:00 queue campaign/c/u/1/1/thanks",
+		"01-02T08:00 exit finished",
+	}
+	if got := campaignOutcomes(outs, "u"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outcomes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if run := m["u"].Campaigns["c"]; run.WaitMet || run.Reason != "finished" {
+		t.Errorf("run %+v", run)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -326,4 +327,153 @@ campaign "welcome" {
   }
 }
 `, paused)
+}
+
+// Leaving a paused campaign's audience ends the run there and then, as it
+// would running: resumed, the campaign does not message a member who is
+// no longer in its audience.
+func TestPausedCampaignStillLetsMembersLeave(t *testing.T) {
+	src := func(paused bool) string {
+		return fmt.Sprintf(`
+segment "quiet" {
+  when = "member.messages == 0"
+}
+campaign "c" {
+  audience = segment.quiet
+  paused   = %t
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}`, paused)
+	}
+	running, paused := load(t, src(false)), load(t, src(true))
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	apply := func(rt *runtime.Runtime, e events.Event) {
+		t.Helper()
+		b, _ := store.Begin(ctx)
+		if _, err := rt.Apply(ctx, b, &e); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(runtime.New(running, nil), events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at})
+	apply(runtime.New(paused, nil), events.Event{ID: "p", Type: "message.posted", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)})
+	b, _ := store.Begin(ctx)
+	_, outs, err := runtime.New(running, nil).Reevaluate(ctx, b, []string{"ann"}, at.Add(72*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := b.Member("ann")
+	_ = b.Commit()
+	for _, o := range outs {
+		if o.Kind == state.KindAction {
+			t.Errorf("resumed, the campaign sent %+v to a member who left its audience while it was paused", o)
+		}
+	}
+	if run := m.Campaigns["c"]; run.Active() || run.Reason != "left" || !run.EndedAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("run %+v; want ended \"left\" at the post", run)
+	}
+}
+
+// Reaching the goal while the campaign is paused is a conversion, counted
+// when it happens: a pause is not a reason to lose it, or to date it at
+// the resume.
+func TestPausedCampaignCountsTheGoal(t *testing.T) {
+	src := func(paused bool) string {
+		return fmt.Sprintf(`
+campaign "c" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  paused    = %t
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}`, paused)
+	}
+	running, paused := load(t, src(false)), load(t, src(true))
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	for i, step := range []struct {
+		cfg *config.Config
+		e   events.Event
+	}{
+		{running, events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at}},
+		{paused, events.Event{ID: "p", Type: "message.posted", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)}},
+	} {
+		b, _ := store.Begin(ctx)
+		if _, err := runtime.New(step.cfg, nil).Apply(ctx, b, &step.e); err != nil {
+			t.Fatal(i, err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := store.Begin(ctx)
+	m, _ := b.Member("ann")
+	_ = b.Rollback()
+	if run := m.Campaigns["c"]; run.Active() || run.Reason != "goal" || !run.EndedAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("run %+v; want ended at the goal, at the post", run)
+	}
+}
+
+// A paused campaign that enters members on segment.left still takes no
+// one in: only ending a run on leaving the audience passes the pause.
+func TestPausedCampaignEnteredOnSegmentLeftTakesNoOne(t *testing.T) {
+	cfg := load(t, `
+segment "quiet" {
+  when = "member.messages == 0"
+}
+campaign "c" {
+  enter_on = "segment.left"
+  paused   = true
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}`)
+	_, outs, m := run(t, cfg, ev("j", "member.joined", "ann", 0, 9, "")+ev("p", "message.posted", "ann", 0, 10, ""))
+	for _, o := range outs {
+		if o.Kind == state.KindCampaign || o.Kind == state.KindAction {
+			t.Errorf("paused campaign: %+v", o)
+		}
+	}
+	if m["ann"].Campaigns["c"] != nil {
+		t.Errorf("ann entered a paused campaign: %+v", m["ann"].Campaigns["c"])
+	}
 }

@@ -69,8 +69,21 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		}
 	case "campaign":
 		for _, c := range r.cfg.Campaigns {
-			if c.Name == name {
-				found, rs = true, []named{{"exit_when", c.ExitWhen}}
+			if c.Name != name {
+				continue
+			}
+			found, rs = true, []named{{"exit_when", c.ExitWhen}}
+			// A run held at a step is held by that step's rules: "why is
+			// she not moving on?"
+			if run := m.Campaigns[name]; run.Active() {
+				if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
+					st := c.Steps[i]
+					p := "step." + st.Name + "."
+					rs = append(rs, named{p + "wait_until", st.WaitUntil}, named{p + "when", st.When})
+					for j, b := range st.Branches {
+						rs = append(rs, named{fmt.Sprintf("%sbranch[%d].when", p, j), b.When})
+					}
+				}
 			}
 		}
 	default:

@@ -87,7 +87,30 @@ type Funnel struct {
 	Sends    int            `json:"sends"`
 	Deferred int            `json:"deferred"`
 	Skipped  int            `json:"skipped"`
-	Variants map[string]int `json:"variants,omitempty"`
+	Variants map[string]int `json:"variants,omitempty"` // members per A/B variant
+	// Arms is the funnel of each A/B variant: the runs that were given
+	// it, with every send of those runs, those before the split included.
+	Arms map[string]*Funnel `json:"arms,omitempty"`
+}
+
+// arm is the funnel of one variant, made on first use.
+func (f *Funnel) arm(variant string) *Funnel {
+	if f.Arms == nil {
+		f.Arms = map[string]*Funnel{}
+	}
+	a := f.Arms[variant]
+	if a == nil {
+		a = &Funnel{}
+		f.Arms[variant] = a
+	}
+	return a
+}
+
+// armRun is where a member's run of a split campaign is: its variant once
+// chosen, and the sends it made before.
+type armRun struct {
+	variant string
+	sends   int
 }
 
 // Run replays events from r through cfg.
@@ -100,8 +123,33 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
 		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store,
 		Campaigns: map[string]*Funnel{}}
+	// Runs of campaigns with a split, by campaign and member, while they
+	// go on: their outcomes count for their variant too.
+	arms := map[string]map[string]*armRun{}
 	for _, c := range cfg.Campaigns {
 		sum.Campaigns[c.Name] = &Funnel{Variants: map[string]int{}}
+		for _, st := range c.Steps {
+			if len(st.Split) > 0 {
+				arms[c.Name] = map[string]*armRun{}
+			}
+		}
+	}
+	// armOf is the member's run of a split campaign and its variant's
+	// funnel (nil before the split).
+	armOf := func(f *Funnel, campaign, member string) (*armRun, *Funnel) {
+		runs := arms[campaign]
+		if runs == nil {
+			return nil, nil
+		}
+		r := runs[member]
+		if r == nil { // entered before the events replayed here
+			r = &armRun{}
+			runs[member] = r
+		}
+		if r.variant == "" {
+			return r, nil
+		}
+		return r, f.arm(r.variant)
 	}
 	heard := heardTypes(cfg)
 	emit := func(os []state.Outcome) error {
@@ -116,32 +164,62 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			case state.KindAction:
 				if o.Change == "queue" {
 					sum.Sends[o.Name]++
-					if f := sum.Campaigns[strings.TrimPrefix(o.Rule, "campaign.")]; f != nil {
+					name := strings.TrimPrefix(o.Rule, "campaign.")
+					if f := sum.Campaigns[name]; f != nil {
 						f.Sends++
+						if r, a := armOf(f, name, o.Member); a != nil {
+							a.Sends++
+						} else if r != nil {
+							r.sends++
+						}
 					}
 				}
 			case state.KindModeration, state.KindAlert:
 				tally(sum, o)
 			case state.KindCampaign:
 				if f := sum.Campaigns[o.Name]; f != nil {
+					r, a := armOf(f, o.Name, o.Member)
 					switch o.Change {
 					case "enter":
 						f.Entered++
+						if r != nil {
+							*r = armRun{}
+						}
 					case "exit":
-						switch o.Detail {
-						case "goal":
-							f.Goal++
-						case "left":
-							f.Left++
-						default:
-							f.Finished++
+						for _, f := range []*Funnel{f, a} {
+							if f == nil {
+								continue
+							}
+							switch o.Detail {
+							case "goal":
+								f.Goal++
+							case "left":
+								f.Left++
+							default:
+								f.Finished++
+							}
+						}
+						if r != nil {
+							delete(arms[o.Name], o.Member)
 						}
 					case "defer":
 						f.Deferred++
+						if a != nil {
+							a.Deferred++
+						}
 					case "skip":
 						f.Skipped++
+						if a != nil {
+							a.Skipped++
+						}
 					case "variant":
 						f.Variants[o.Detail]++
+						if r != nil {
+							r.variant = o.Detail
+							a = f.arm(o.Detail)
+							a.Entered++
+							a.Sends += r.sends
+						}
 					}
 				}
 			}
@@ -384,6 +462,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		for name, run := range m.Campaigns {
 			if f := sum.Campaigns[name]; f != nil && run.Active() {
 				f.Active++
+				if run.Variant != "" {
+					f.arm(run.Variant).Active++
+				}
 			}
 		}
 		for name, h := range m.Badges {

@@ -25,12 +25,21 @@ const memberBinaryV1 = 0x01
 // memberBinaryV2 is version 1 followed by Member.Rules.
 const memberBinaryV2 = 0x02
 
+// memberBinaryV3 is version 2 followed by what campaign runs keep of
+// their step (CampaignRun.StepName and WaitMet): a count, then campaign,
+// step name and flag in campaign order, for the runs with either.
+const memberBinaryV3 = 0x03
+
+func isMemberBinary(data []byte) bool {
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV3
+}
+
 // errShort is what a truncated or corrupt binary document gives.
 var errShort = errors.New("member document: truncated")
 
 // AppendBinary appends the member's binary document to b.
 func (m *Member) AppendBinary(b []byte) ([]byte, error) {
-	e := encoder{b: append(b, memberBinaryV2)}
+	e := encoder{b: append(b, memberBinaryV3)}
 	e.str(m.ID)
 	e.str(m.Name)
 	e.str(m.Platform)
@@ -174,13 +183,28 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		return nil
 	})
 	e.uint(m.Rules)
+	named := func(c *CampaignRun) bool { return c != nil && (c.StepName != "" || c.WaitMet) }
+	n := 0
+	for _, c := range m.Campaigns {
+		if named(c) {
+			n++
+		}
+	}
+	e.uint(uint64(n))
+	for _, k := range sortedKeys(m.Campaigns) {
+		if c := m.Campaigns[k]; named(c) {
+			e.str(k)
+			e.str(c.StepName)
+			e.bool(c.WaitMet)
+		}
+	}
 	return e.b, nil
 }
 
 // DecodeMember reads a member document of either form into m, replacing
 // what m held.
 func DecodeMember(data []byte, m *Member) error {
-	if len(data) > 0 && (data[0] == memberBinaryV1 || data[0] == memberBinaryV2) {
+	if isMemberBinary(data) {
 		return m.UnmarshalBinary(data)
 	}
 	*m = Member{}
@@ -190,7 +214,7 @@ func DecodeMember(data []byte, m *Member) error {
 // UnmarshalBinary reads what AppendBinary writes, replacing what m held.
 func (m *Member) UnmarshalBinary(data []byte) error {
 	*m = Member{}
-	if len(data) == 0 || data[0] != memberBinaryV1 && data[0] != memberBinaryV2 {
+	if !isMemberBinary(data) {
 		return errors.New("member document: not the binary form")
 	}
 	d := decoder{b: data[1:]}
@@ -320,8 +344,18 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 		}
 		return a
 	})
-	if data[0] == memberBinaryV2 {
+	if data[0] >= memberBinaryV2 {
 		m.Rules = d.uint()
+	}
+	if data[0] >= memberBinaryV3 {
+		for range d.count() {
+			k, name, met := d.str(), d.str(), d.bool()
+			if c := m.Campaigns[k]; c != nil {
+				c.StepName, c.WaitMet = name, met
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: step name of campaign %q, which has no run", k)
+			}
+		}
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -56,7 +57,7 @@ func fullMember() *Member {
 		Referrer: "bob",
 		Campaigns: map[string]*CampaignRun{
 			"onboarding": {
-				Status: "active", Step: 2, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "b",
+				Status: "active", Step: 2, StepName: "nudge", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "b",
 				EnteredAt: at(1), EndedAt: at(20), Reason: "goal", Runs: 2, Seq: 3,
 				Sends: []time.Time{at(17)}, Event: map[string]any{"id": "e6", "type": "member.joined"},
 			},
@@ -180,28 +181,47 @@ func TestMemberBinaryAgreesWithJSON(t *testing.T) {
 	}
 }
 
-// Documents written before Member.Rules (version 1) still read, as
-// members no rules have evaluated as a whole.
-func TestMemberBinaryVersion1(t *testing.T) {
+// Documents written before Member.Rules (version 1) and before the step
+// names of campaign runs (version 2) still read: as members no rules have
+// evaluated as a whole, with runs known by their step's index only.
+func TestMemberBinaryOlderVersions(t *testing.T) {
 	m := fullMember()
 	m.Rules = 0
+	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	doc, err := m.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc[len(doc)-1] != 0 {
-		t.Fatalf("version 2 should end with Rules, a zero varint: % x", doc[len(doc)-4:])
+	if !bytes.HasSuffix(doc, []byte{0, 0}) {
+		t.Fatalf("version 3 should end with Rules and no step names, two zero varints: % x", doc[len(doc)-4:])
 	}
-	v1 := append([]byte{memberBinaryV1}, doc[1:len(doc)-1]...)
-	var got Member
-	if err := DecodeMember(v1, &got); err != nil {
-		t.Fatal(err)
+	for _, old := range []struct {
+		name string
+		doc  []byte
+	}{
+		{"version 1", append([]byte{memberBinaryV1}, doc[1:len(doc)-2]...)},
+		{"version 2", append([]byte{memberBinaryV2}, doc[1:len(doc)-1]...)},
+	} {
+		var got Member
+		if err := DecodeMember(old.doc, &got); err != nil {
+			t.Fatalf("%s: %v", old.name, err)
+		}
+		if !reflect.DeepEqual(&got, m) {
+			t.Fatalf("%s read differently:\n got %+v\nwant %+v", old.name, &got, m)
+		}
+		if err := DecodeMember(append(old.doc, 0), &got); err == nil {
+			t.Fatalf("%s with a trailing byte decoded", old.name)
+		}
 	}
-	if !reflect.DeepEqual(&got, m) {
-		t.Fatalf("version 1 read differently:\n got %+v\nwant %+v", &got, m)
-	}
-	if err := DecodeMember(append(v1, 0), &got); err == nil {
-		t.Fatal("version 1 with a trailing byte decoded")
+}
+
+// A step name for a campaign the member has no run of is corruption.
+func TestMemberBinaryStepNameWithoutRun(t *testing.T) {
+	m := NewMember("bob", time.Unix(0, 0).UTC())
+	doc, _ := m.AppendBinary(nil)
+	doc = append(doc[:len(doc)-1], 1, 1, 'x', 1, 'y', 0)
+	if err := DecodeMember(doc, m); err == nil {
+		t.Fatal("a step name without its run decoded")
 	}
 }
 
@@ -250,6 +270,7 @@ func FuzzMemberBinary(f *testing.F) {
 	f.Add(small)
 	f.Add([]byte{memberBinaryV1})
 	f.Add([]byte{memberBinaryV2})
+	f.Add([]byte{memberBinaryV3})
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var a Member
 		if a.UnmarshalBinary(doc) != nil {

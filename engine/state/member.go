@@ -329,8 +329,14 @@ type Lot struct {
 
 // CampaignRun is where a member is in a campaign.
 type CampaignRun struct {
-	Status    string         `json:"status"` // active, done
-	Step      int            `json:"step"`   // index of the current step
+	Status string `json:"status"` // active, done
+	Step   int    `json:"step"`   // index of the current step
+	// StepName is the current step's name, so a reload that adds, moves
+	// or removes steps finds the run where it was (older runs have none).
+	StepName string `json:"step_name,omitempty"`
+	// WaitMet is set once the step's wait_until held: a send the quiet
+	// hours or a frequency cap then defer does not wait for it again.
+	WaitMet   bool           `json:"wait_met,omitempty"`
 	StepAt    time.Time      `json:"step_at"`
 	Due       time.Time      `json:"due"`               // the step may proceed from then
 	Deadline  time.Time      `json:"deadline,omitzero"` // wait_until gives up then

@@ -1,7 +1,8 @@
 # goto, branch, variant and on_timeout name steps of the same campaign.
 
 campaign "onboarding" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "welcome" {
     wait = "1h"
     goto = "nudge" # ERROR: campaign "onboarding" has no step "nudge". Did you mean "nudge2"?
@@ -33,7 +34,8 @@ campaign "onboarding" {
 }
 
 campaign "other" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "only" {
     wait = "1d"
     goto = "welcome" # ERROR: campaign "other" has no step "welcome".

@@ -1,7 +1,8 @@
-# An A/B split needs two variants with some weight.
+# An A/B split needs two variants with some weight, and a campaign has one.
 
-campaign "onboarding" {
-  enter_on = "member.joined"
+campaign "one" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "one" {
     split { # ERROR: An A/B split needs at least two variant blocks.
       variant "a" {
@@ -10,6 +11,11 @@ campaign "onboarding" {
       }
     }
   }
+}
+
+campaign "zero" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "zero" {
     split { # ERROR: Split weights are all zero
       variant "a" {
@@ -22,6 +28,11 @@ campaign "onboarding" {
       }
     }
   }
+}
+
+campaign "negative" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "negative" {
     split {
       variant "a" {
@@ -34,8 +45,61 @@ campaign "onboarding" {
       }
     }
   }
+}
+
+campaign "empty" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "empty" {
     split { # ERROR: Split needs two variants
+    }
+  }
+}
+
+# The run keeps the variant of the first split; a second one would find
+# it among none of its arms.
+campaign "twice" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  step "first" {
+    split {
+      variant "a" {
+        weight = 1
+        goto   = "second"
+      }
+      variant "b" {
+        weight = 1
+        goto   = "second"
+      }
+    }
+  }
+  step "second" {
+    split { # ERROR: already splits members at step "first"
+      variant "c" {
+        weight = 1
+        goto   = "exit"
+      }
+      variant "d" {
+        weight = 1
+        goto   = "exit"
+      }
+    }
+  }
+}
+
+# Without a goal, no variant can do better than another.
+campaign "no_goal" {
+  enter_on = "member.joined"
+  step "pick" {
+    split { # WARNING: A/B split without a goal
+      variant "a" {
+        weight = 1
+        goto   = "exit"
+      }
+      variant "b" {
+        weight = 1
+        goto   = "exit"
+      }
     }
   }
 }

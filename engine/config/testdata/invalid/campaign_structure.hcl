@@ -27,3 +27,12 @@ campaign "again" {
 segment "newcomers" {
   when = "member.days_since_joined < 14"
 }
+
+# exit_on_leave is about the audience segment: without one it does nothing.
+campaign "no_audience" {
+  enter_on      = "member.joined"
+  exit_on_leave = true # WARNING: exit_on_leave without audience
+  step "hello" {
+    wait = "1d"
+  }
+}

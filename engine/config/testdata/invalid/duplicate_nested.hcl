@@ -30,7 +30,8 @@ community "other" {
 }
 
 campaign "onboarding" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
   step "wait" {
     wait = "1d"
   }
