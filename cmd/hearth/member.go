@@ -204,22 +204,6 @@ func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at 
 		if len(ex) == 0 {
 			fmt.Fprintln(w, "  no revoke_when: once awarded, it is kept")
 		}
-	case "campaign":
-		run := m.Campaigns[name]
-		switch {
-		case run == nil:
-			fmt.Fprintln(w, "  stored: never entered")
-		case run.Active():
-			step := "(end)"
-			for _, c := range cfg.Campaigns {
-				if c.Name == name && run.Step < len(c.Steps) {
-					step = c.Steps[run.Step].Name
-				}
-			}
-			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, day(run.StepAt), day(run.Due))
-		default:
-			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
-		}
 	case "segment":
 		if since, ok := m.Segments[name]; ok {
 			fmt.Fprintf(w, "  stored: in the segment since %s\n", since.UTC().Format("2006-01-02 15:04"))
@@ -240,9 +224,9 @@ func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at 
 					step = c.Steps[i].Name
 				}
 			}
-			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, run.StepAt.UTC().Format("2006-01-02 15:04"), run.Due.UTC().Format("2006-01-02 15:04"))
+			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, day(run.StepAt), day(run.Due))
 		default:
-			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, run.EndedAt.UTC().Format("2006-01-02 15:04"))
+			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
 		}
 	}
 	if len(ex) == 0 {

@@ -370,9 +370,32 @@ incentive "high_score" {
 		{"read attribute mistyped", `{"score":"seven","note":"ok"}`, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sum, _, m := run(t, cfg, ev("q1", "quiz.answered", "ann", 0, 9, tc.attrs))
-			if m["ann"].Points != tc.points || sum.RuleErrors != tc.errors {
-				t.Errorf("points %d, rule errors %d; want %d and %d", m["ann"].Points, sum.RuleErrors, tc.points, tc.errors)
+			// Straight into the runtime: simulate, replay and the daemon
+			// refuse such an event before it gets here, and the runtime
+			// still must not hand a rule a value of the wrong type.
+			e, err := events.Parse([]byte(ev("q1", "quiz.answered", "ann", 0, 9, tc.attrs)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			store := state.NewMemory()
+			rt := runtime.New(cfg, nil)
+			b, err := store.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rt.Apply(ctx, b, &e); err != nil {
+				t.Fatal(err)
+			}
+			m, err := b.Member("ann")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if errs := rt.Stats().RuleErrors; m.Points != tc.points || errs != tc.errors {
+				t.Errorf("points %d, rule errors %d; want %d and %d", m.Points, errs, tc.points, tc.errors)
 			}
 		})
 	}

@@ -191,6 +191,9 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	e.uint(uint64(n))
+	if n == 0 {
+		return e.b, nil // most members: no sort, no allocation
+	}
 	for _, k := range sortedKeys(m.Campaigns) {
 		if c := m.Campaigns[k]; named(c) {
 			e.str(k)
