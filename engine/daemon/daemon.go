@@ -504,6 +504,11 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		}
 	}
 	cfg := d.snap.Load().Config // for metric labels only
+	// Counted once the batch is committed: a batch that fails is sent
+	// again (by its client, or by the bus after a conflict), and its
+	// events are applied then.
+	processed := make(map[processedLabels]int)
+	tooOld := 0
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
@@ -521,15 +526,23 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				// Only an event that slipped past the door's check gets
 				// here (a horizon moved by another replica or process).
 				r.tooOld++
-				d.opt.Metrics.rejected.WithLabelValues("too_old").Inc()
+				tooOld++
 				d.log.Warn("event refused: older than the event ids the state remembers; it was not applied", "event", ev.ID, "at", ev.At)
 			}
-			d.opt.Metrics.processed(metricType(cfg, ev.Type), res.Duplicate)
+			processed[processedLabels{metricType(cfg, ev.Type), res.Duplicate}]++
 		}
 	}
 	d.stats.Batches.Add(1)
 	rt.PublishCounts()
 	done := func(err error) {
+		if err == nil {
+			for l, n := range processed {
+				d.opt.Metrics.processed(l.typ, l.dup, n)
+			}
+			if tooOld > 0 {
+				d.opt.Metrics.rejected.WithLabelValues("too_old").Add(float64(tooOld))
+			}
+		}
 		for _, r := range reqs {
 			if err == nil {
 				d.stats.Accepted.Add(int64(len(r.events) - r.dups - r.tooOld))
@@ -558,6 +571,12 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		return
 	}
 	done(b.Commit())
+}
+
+// processedLabels are the labels of hearth_events_processed_total.
+type processedLabels struct {
+	typ string
+	dup bool
 }
 
 func fail(reqs []*request, err error) {

@@ -1,14 +1,19 @@
 package daemon_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/hearth-community/hearth/engine/daemon"
 	evpkg "github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 const declared = `
@@ -131,4 +136,48 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// failingStore fails every commit while fail is set, as a full disk or
+// (with a bus) a conflict with another replica does.
+type failingStore struct {
+	state.Store
+	fail atomic.Bool
+}
+
+func (s *failingStore) Begin(ctx context.Context) (state.Batch, error) {
+	b, err := s.Store.Begin(ctx)
+	if err != nil || !s.fail.Load() {
+		return b, err
+	}
+	return failingBatch{b}, nil
+}
+
+type failingBatch struct{ state.Batch }
+
+func (b failingBatch) Commit() error {
+	_ = b.Rollback()
+	return errors.New("disk full")
+}
+
+// Events are counted as processed when their batch commits: a batch that
+// failed and was sent again counts once.
+func TestProcessedCountsCommittedEvents(t *testing.T) {
+	var fs *failingStore
+	f := start(t, rulesA, "", func(o *daemon.Options) {
+		fs = &failingStore{Store: o.Store}
+		o.Store = fs
+	})
+	fs.fail.Store(true)
+	if code, out := post(t, f, "/v1/events", events(0, 3), ""); code < 500 {
+		t.Fatalf("a failed commit answered %d %v", code, out)
+	}
+	fs.fail.Store(false)
+	if code, out := post(t, f, "/v1/events", events(0, 3), ""); code != http.StatusAccepted || out["accepted"] != 3.0 {
+		t.Fatalf("sent again: %d %v", code, out)
+	}
+	m := metricsText(t, f)
+	if want := `hearth_events_processed_total{duplicate="false",type="message.posted"} 3` + "\n"; !strings.Contains(m, want) {
+		t.Errorf("metrics lack %s", want)
+	}
 }

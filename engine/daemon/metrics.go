@@ -90,12 +90,12 @@ func (m *Metrics) reload(ok bool, took time.Duration) {
 	m.reloadSeconds.Observe(took.Seconds())
 }
 
-func (m *Metrics) processed(typ string, dup bool) {
+func (m *Metrics) processed(typ string, dup bool, n int) {
 	d := "false"
 	if dup {
 		d = "true"
 	}
-	m.processedVec.WithLabelValues(typ, d).Inc()
+	m.processedVec.WithLabelValues(typ, d).Add(float64(n))
 }
 
 // ruleCollector reports evaluations and errors per rule from the runtime
