@@ -283,10 +283,14 @@ func (d *Daemon) Reload(trigger string) Reload {
 func firstSummary(r Reload) string {
 	for _, dg := range r.Diagnostics.Diagnostics {
 		if dg.Severity == "error" {
-			if dg.Range != nil {
-				return fmt.Sprintf("%s:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Summary)
+			msg := dg.Summary
+			if dg.Detail != "" {
+				msg += ": " + dg.Detail
 			}
-			return dg.Summary
+			if dg.Range != nil {
+				return fmt.Sprintf("%s:%d,%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
+			}
+			return msg
 		}
 	}
 	return ""

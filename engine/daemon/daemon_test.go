@@ -217,11 +217,17 @@ func TestBearerToken(t *testing.T) {
 }
 
 func TestBrokenReloadKeepsTheRunningConfig(t *testing.T) {
-	f := start(t, rulesA, "")
+	var logs syncBuffer
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	write(t, f.dir, "rules.hcl", rulesA+`segment "x" { when = "member.pionts > 1" }`)
 	code, body := post(t, f, "/v1/reload", "", "")
 	if code != http.StatusUnprocessableEntity || body["ok"] != false {
 		t.Fatalf("broken reload: %d %v", code, body)
+	}
+	// The log line says what is wrong and where, not only that it is:
+	// an operator tailing the logs needs no second look at the API.
+	if got := logs.String(); !strings.Contains(got, `"first":"rules.hcl:6,30: Invalid rule: member has no field \"pionts\". Did you mean \"points\"?"`) {
+		t.Errorf("reload failure logged as\n%s", got)
 	}
 	if code, _ := post(t, f, "/v1/events", events(0, 10), ""); code != http.StatusAccepted || points(t, f) != 10 {
 		t.Fatalf("events after a failed reload: %d points %d", code, points(t, f))
