@@ -181,3 +181,50 @@ func TestProcessedCountsCommittedEvents(t *testing.T) {
 		t.Errorf("metrics lack %s", want)
 	}
 }
+
+// A body sent as something other than JSON (a form upload with curl -F,
+// XML) is refused for its Content-Type, with what to send instead, and
+// changes nothing; the types clients send for JSON without being told
+// (curl --data-binary sends a form's) are taken.
+func TestEventsContentType(t *testing.T) {
+	f := start(t, rulesA, "")
+	cases := []struct {
+		ctype string
+		code  int
+		says  string
+	}{
+		{"", http.StatusAccepted, ""},
+		{"application/json", http.StatusAccepted, ""},
+		{"application/json; charset=utf-8", http.StatusAccepted, ""},
+		{"application/x-ndjson", http.StatusAccepted, ""},
+		{"application/cloudevents+json", http.StatusAccepted, ""},
+		{"application/x-www-form-urlencoded", http.StatusAccepted, ""},
+		{"text/plain", http.StatusAccepted, ""},
+		{"multipart/form-data; boundary=x", http.StatusUnsupportedMediaType, "form upload (curl -F)"},
+		{"application/xml", http.StatusUnsupportedMediaType, "Content-Type application/xml is not JSON"},
+		{"text/html", http.StatusUnsupportedMediaType, "is not JSON"},
+		{"json", http.StatusUnsupportedMediaType, "cannot be read"},
+	}
+	applied := 0
+	for i, c := range cases {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/v1/events", strings.NewReader(typed(fmt.Sprintf("ct%d", i), "message.posted")))
+		if c.ctype != "" {
+			req.Header.Set("Content-Type", c.ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || !strings.Contains(string(body), c.says) {
+			t.Errorf("Content-Type %q: %d %s; want %d saying %q", c.ctype, resp.StatusCode, body, c.code, c.says)
+		}
+		if c.code == http.StatusAccepted {
+			applied++
+		}
+	}
+	if p := points(t, f); p != applied {
+		t.Errorf("points %d; want %d: a refused body changes nothing", p, applied)
+	}
+}

@@ -82,6 +82,10 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "bad_parameter", fmt.Sprintf("backfill must be true or false, not %q", v), nil)
 		return
 	}
+	if msg := contentTypeProblem(r.Header.Get("Content-Type")); msg != "" {
+		d.reject(w, http.StatusUnsupportedMediaType, "content_type", msg, nil)
+		return
+	}
 	if r.ContentLength > MaxBody {
 		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody), nil)
 		return
