@@ -149,9 +149,14 @@ type Daemon struct {
 	// Unix nanoseconds of the wall clock (HoldTimers).
 	heldUntil atomic.Int64
 	rt        atomic.Pointer[runtime.Runtime] // in force, for metrics
-	stats     Counters
-	series    ring // guarded by mu
-	commits   commitTimes
+	// ruleBase holds what the runtimes a reload retired counted per rule,
+	// so the rule counters go on from there instead of starting again;
+	// ruleMu makes a swap and a scrape exclude each other.
+	ruleMu   sync.Mutex
+	ruleBase map[string]runtime.RuleCount
+	stats    Counters
+	series   ring // guarded by mu
+	commits  commitTimes
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
 	receivers map[string]platform.Conn // Receivers and platform.Responders
 	// horizon is the store's id horizon in Unix nanoseconds, as of the
@@ -420,8 +425,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// between batches, never inside one.
 	current := func() *runtime.Runtime {
 		if snap := d.snap.Load(); rtFor != snap {
-			rt, rtFor = runtime.New(snap.Config, d.log), snap
-			d.rt.Store(rt)
+			next := runtime.New(snap.Config, d.log)
+			d.swapRuntime(rt, next)
+			rt, rtFor = next, snap
 		}
 		return rt
 	}
@@ -484,6 +490,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		timer.Reset(time.Second)
 	}
+}
+
+// swapRuntime puts next in force for the metrics, adding what old
+// counted to the rule counters' base. It runs on the processor
+// goroutine, the only one that evaluates rules.
+func (d *Daemon) swapRuntime(old, next *runtime.Runtime) {
+	d.ruleMu.Lock()
+	defer d.ruleMu.Unlock()
+	if old != nil {
+		old.PublishCounts()
+		if d.ruleBase == nil {
+			d.ruleBase = make(map[string]runtime.RuleCount)
+		}
+		for _, rc := range old.RuleCounts() {
+			b := d.ruleBase[rc.Rule]
+			b.Evaluations += rc.Evaluations
+			b.Errors += rc.Errors
+			d.ruleBase[rc.Rule] = b
+		}
+	}
+	d.rt.Store(next)
 }
 
 // apply applies requests in one batch and reports to each when durable.

@@ -432,6 +432,31 @@ segment "posters" {
 	if !bytes.Contains(data, []byte(`hearth_rule_evaluations_total{rule="segment.posters.when"} 14`)) {
 		t.Errorf("rule metric missing:\n%s", grepLines(data, "hearth_rule"))
 	}
+	// A reload that leaves the rule as it was goes on counting: a
+	// counter that fell back to 0 would look like a restart to rate(),
+	// and one that climbed past its old value before the next scrape
+	// would hide the evaluations in between.
+	write(t, f.dir, "rules.hcl", rulesA+`
+segment "posters" {
+  when = "total('message.posted') >= 3"
+}
+incentive "react" {
+  on = "reaction.added"
+  grant { points = 1 }
+}
+`)
+	if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusOK {
+		t.Fatalf("reload: %d %v", code, body)
+	}
+	post(t, f, "/v1/events", events(14, 14), "")
+	resp, err = http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ = io.ReadAll(resp.Body)
+	if !bytes.Contains(data, []byte(`hearth_rule_evaluations_total{rule="segment.posters.when"} 28`)) {
+		t.Errorf("rule metric after a reload; want 28:\n%s", grepLines(data, "hearth_rule"))
+	}
 }
 
 func grepLines(data []byte, prefix string) string {
