@@ -116,7 +116,7 @@ func routes() []Route {
 			Doc:     "200 while the process serves",
 			handler: func(*Daemon) http.HandlerFunc { return healthz }},
 		{Pattern: "GET /readyz", Usage: "GET  /readyz",
-			Doc:     "200 when it takes events; 503 while it stops",
+			Doc:     "200 when it takes events; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
 			handler: func(d *Daemon) http.HandlerFunc { return d.readyz }},
 	}
 }
