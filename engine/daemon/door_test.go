@@ -120,11 +120,11 @@ func TestAttributeTypesAtTheDoor(t *testing.T) {
 		}
 	}
 	// An events file is taken as POST /v1/events takes it: the bad event
-	// is skipped and reported.
+	// is skipped and reported with its line.
 	var bad []string
 	res, err := f.d.Feed(t.Context(), strings.NewReader(events(950, 1)+withAttrs("f1", "message.posted", `{"length":"long"}`)+"\n"+events(951, 1)), 10,
 		func(e *evpkg.Error) { bad = append(bad, e.Error()) })
-	if err != nil || res.Accepted != 2 || res.Bad != 1 || len(bad) != 1 || !strings.Contains(bad[0], `event 1: invalid event: attr "length" of message.posted`) {
+	if err != nil || res.Accepted != 2 || res.Bad != 1 || len(bad) != 1 || !strings.Contains(bad[0], `line 2: invalid event: attr "length" of message.posted`) {
 		t.Errorf("feed: %+v %v %q", res, err, bad)
 	}
 }

@@ -66,7 +66,7 @@ func TestFutureEventsRefused(t *testing.T) {
 	// An events file skips them.
 	var bad []string
 	res, err := f.d.Feed(context.Background(), strings.NewReader(dated("f1", now)+dated("f2", now.AddDate(1, 0, 0))), 10, func(e *evpkg.Error) { bad = append(bad, e.Error()) })
-	if err != nil || res.Accepted != 1 || res.Future != 1 || len(bad) != 1 || !strings.Contains(bad[0], "event 1: event at 2027-11-23T12:00:00Z is 1y in the future") {
+	if err != nil || res.Accepted != 1 || res.Future != 1 || len(bad) != 1 || !strings.Contains(bad[0], "line 2: event at 2027-11-23T12:00:00Z is 1y in the future") {
 		t.Errorf("feed: %+v %v %q", res, err, bad)
 	}
 }
