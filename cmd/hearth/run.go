@@ -342,6 +342,11 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	res, err := d.Feed(ctx, f, batch, func(e *events.Error) {
 		log.Warn("bad event skipped", "file", path, "line", e.Line, "index", e.Index, "err", e.Err)
 	})
+	if err != nil && ctx.Err() != nil {
+		// Stopped on purpose (SIGTERM, Ctrl-C): no error, and the way on.
+		log.Info("stopped before the end of the events file; start again with the same -events to go on (the events applied are skipped as duplicates)", "file", path, "applied", res.Accepted)
+		return
+	}
 	if err != nil {
 		log.Error("applying the events file stopped", "file", path, "applied", res.Accepted, "err", err)
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -152,6 +153,59 @@ func TestRunFeedsEventsFile(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "applied ../../examples/quickstart/events.jsonl: 2414 events, 0 duplicates, 0 bad") {
 		t.Errorf("output: %s", out.String())
+	}
+}
+
+// Stopped while an events file goes in, the daemon says how to go on,
+// as information: a SIGTERM during a backfill is no error.
+func TestRunStoppedDuringEventsFile(t *testing.T) {
+	dir := quickstartCopy(t)
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	var b strings.Builder
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	for i := range 3000 {
+		fmt.Fprintf(&b, `{"id":"s%d","type":"message.posted","member":"m%d","at":%q}`+"\n", i, i%50, at)
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	// One event a batch, each its own commit: the file takes long
+	// enough to be stopped halfway.
+	go func() {
+		code <- run(ctx, []string{"run", "-listen", addr, "-batch", "1", "-log-format", "json", "-events", file, dir}, s)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var st struct{ Stats map[string]int }
+		resp, err := http.Get("http://" + addr + "/v1/status")
+		if err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if st.Stats["accepted"] > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the events file did not start: %v %v", err, st.Stats)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit %d\n%s", c, errb.String())
+	}
+	logs := errb.String()
+	if strings.Contains(out.String(), "applied "+file) {
+		t.Skip("the file was all in before the stop")
+	}
+	if !strings.Contains(logs, `"level":"INFO","msg":"stopped before the end of the events file; start again with the same -events to go on`) || strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("logs:\n%s", logs)
 	}
 }
 
