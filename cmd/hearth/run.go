@@ -147,6 +147,19 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth run: -max-ahead must be more than 0, such as 5m or 1h.\n")
 		return 1
 	}
+	// The daemon and the bus would take 0 or less as their defaults;
+	// a value given on purpose that is not used is refused instead.
+	switch {
+	case *batch < 1:
+		fmt.Fprintf(s.err, "hearth run: -batch must be 1 or more (events per transaction; 1000 by default), not %d.\n", *batch)
+		return 1
+	case *busPartitions < 1:
+		fmt.Fprintf(s.err, "hearth run: -bus-partitions must be 1 or more (16 by default), not %d.\n", *busPartitions)
+		return 1
+	case *busLease <= 0:
+		fmt.Fprintf(s.err, "hearth run: -bus-lease must be more than 0, such as 10s.\n")
+		return 1
+	}
 	token, err := apiToken(s, *tokenFile)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth run: %v\n", err)

@@ -245,13 +245,24 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// -max-ahead must leave room for some clock skew.
+// -max-ahead must leave room for some clock skew, and numbers that
+// would silently mean the default are refused.
 func TestRunMaxAheadFlag(t *testing.T) {
-	for _, v := range []string{"0", "-5m"} {
-		var out, errb bytes.Buffer
+	for _, tc := range []struct{ flag, value, want string }{
+		{"-max-ahead", "0", "-max-ahead must be more than 0"},
+		{"-max-ahead", "-5m", "-max-ahead must be more than 0"},
+		{"-batch", "0", "-batch must be 1 or more (events per transaction; 1000 by default), not 0"},
+		{"-batch", "-5", "-batch must be 1 or more"},
+		{"-bus-partitions", "0", "-bus-partitions must be 1 or more (16 by default), not 0"},
+		{"-bus-lease", "0s", "-bus-lease must be more than 0"},
+	} {
+		var out, errb syncBuffer
 		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
-		if c := run(context.Background(), []string{"run", "-max-ahead", v, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), "-max-ahead must be more than 0") {
-			t.Errorf("-max-ahead %s: %d %s", v, c, errb.String())
+		// A value taken would start the daemon: it stops after a while.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if c := run(ctx, []string{"run", "-listen", "127.0.0.1:0", tc.flag, tc.value, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%s %s: %d %s", tc.flag, tc.value, c, errb.String())
 		}
 	}
 }
