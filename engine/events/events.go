@@ -343,12 +343,11 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{sc: sc}
 }
 
-// Line is the line the last event read (or bad line) was on, from 1,
-// for problems found with it after Next.
-func (r *Reader) Line() int { return r.line }
-
 // Next returns the next event, io.EOF at the end, or an *Error for a bad
 // line (the stream can go on after it).
+// Line is the line of the event Next returned last.
+func (r *Reader) Line() int { return r.line }
+
 func (r *Reader) Next() (Event, error) {
 	for r.sc.Scan() {
 		r.line++
