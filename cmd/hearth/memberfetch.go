@@ -32,7 +32,8 @@ func memberFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, id stri
 	if err != nil {
 		return nil, false, nil
 	}
-	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
+	token, _ := s.lookupEnv("HEARTH_API_TOKEN")
+	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -47,7 +48,7 @@ func memberFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, id stri
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, true, state.ErrNotFound
 	case resp.StatusCode != http.StatusOK:
-		return nil, true, fmt.Errorf("%s: %s %s", endpoint, resp.Status, strings.TrimSpace(string(data)))
+		return nil, true, fmt.Errorf("%s: %s %s%s", endpoint, resp.Status, strings.TrimSpace(string(data)), tokenHint(resp.StatusCode, token != ""))
 	}
 	m = &state.Member{}
 	if err := state.DecodeMember(data, m); err != nil {
@@ -65,7 +66,8 @@ func postToDaemon(ctx context.Context, s *stdio, name, endpoint string, out any)
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 		return false
 	}
-	if token, _ := s.lookupEnv("HEARTH_API_TOKEN"); token != "" {
+	token, _ := s.lookupEnv("HEARTH_API_TOKEN")
+	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
 	}
 	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
@@ -84,7 +86,7 @@ func postToDaemon(ctx context.Context, s *stdio, name, endpoint string, out any)
 			Error string `json:"error"`
 		}
 		_ = json.Unmarshal(data, &failure)
-		fmt.Fprintf(s.err, "hearth %s: %s: %s %s\n", name, endpoint, resp.Status, failure.Error)
+		fmt.Fprintf(s.err, "hearth %s: %s: %s %s%s\n", name, endpoint, resp.Status, failure.Error, tokenHint(resp.StatusCode, token != ""))
 		return false
 	}
 	if err := json.Unmarshal(data, out); err != nil {
@@ -92,4 +94,18 @@ func postToDaemon(ctx context.Context, s *stdio, name, endpoint string, out any)
 		return false
 	}
 	return true
+}
+
+// tokenHint says what to do when a daemon refuses the API token that
+// went with a request (sent) or its absence; "" for any other answer.
+// The daemon may read its token from -token-file, which commands beside
+// it cannot know of.
+func tokenHint(status int, sent bool) string {
+	switch {
+	case status != http.StatusUnauthorized:
+		return ""
+	case sent:
+		return "; HEARTH_API_TOKEN is not the token the daemon takes"
+	}
+	return "; the daemon takes an API token: set HEARTH_API_TOKEN to it (the content of hearth run's -token-file)"
 }

@@ -209,3 +209,74 @@ func TestModerationLoopOnLocalPlatform(t *testing.T) {
 		t.Errorf("the mute should outlast the pardon: %d %s", c, o)
 	}
 }
+
+// A daemon that reads its API token from -token-file refuses commands
+// that go through its API without it; they say which variable to set,
+// not only "401".
+func TestCommandsBesideATokenDaemon(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := filepath.Glob("../../examples/quickstart/*.hcl")
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("s3cret-walk\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	if err := os.WriteFile(events, fmt.Appendf(nil, `{"id":"t1","type":"message.posted","member":"u1","at":%q}`+"\n", at), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	noEnv := func(string) (string, bool) { return "", false }
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: noEnv}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, "-token-file", tokenFile, dir}, s) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil && resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cli := func(env func(string) (string, bool), args ...string) (int, string) {
+		var cout, cerr bytes.Buffer
+		c := run(context.Background(), args, &stdio{in: bytes.NewReader(nil), out: &cout, err: &cerr, lookupEnv: env})
+		return c, cout.String() + cerr.String()
+	}
+	wrong := func(k string) (string, bool) {
+		return map[string]string{"HEARTH_API_TOKEN": "nope"}[k], k == "HEARTH_API_TOKEN"
+	}
+	right := func(k string) (string, bool) {
+		return map[string]string{"HEARTH_API_TOKEN": "s3cret-walk"}[k], k == "HEARTH_API_TOKEN"
+	}
+	// The replay brings u1, whom the pardon then finds.
+	for _, args := range [][]string{{"replay", "-events", events, dir}, {"member", "pardon", "u1", dir}, {"campaign", "stop", "onboarding", dir}} {
+		if c, got := cli(noEnv, args...); c != 1 || !strings.Contains(got, "401 Unauthorized") || !strings.Contains(got, "set HEARTH_API_TOKEN to it (the content of hearth run's -token-file)") {
+			t.Errorf("%s without a token: %d %s", args[0:2], c, got)
+		}
+		if c, got := cli(wrong, args...); c != 1 || !strings.Contains(got, "HEARTH_API_TOKEN is not the token the daemon takes") {
+			t.Errorf("%s with a wrong token: %d %s", args[0:2], c, got)
+		}
+		if c, got := cli(right, args...); c != 0 {
+			t.Errorf("%s with the token: %d %s", args[0:2], c, got)
+		}
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit %d\n%s", c, errb.String())
+	}
+}

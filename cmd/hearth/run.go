@@ -146,6 +146,19 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth run: -max-ahead must be more than 0, such as 5m or 1h.\n")
 		return 1
 	}
+	// The daemon and the bus would take 0 or less as their defaults;
+	// a value given on purpose that is not used is refused instead.
+	switch {
+	case *batch < 1:
+		fmt.Fprintf(s.err, "hearth run: -batch must be 1 or more (events per transaction; 1000 by default), not %d.\n", *batch)
+		return 1
+	case *busPartitions < 1:
+		fmt.Fprintf(s.err, "hearth run: -bus-partitions must be 1 or more (16 by default), not %d.\n", *busPartitions)
+		return 1
+	case *busLease <= 0:
+		fmt.Fprintf(s.err, "hearth run: -bus-lease must be more than 0, such as 10s.\n")
+		return 1
+	}
 	token, err := apiToken(s, *tokenFile)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth run: %v\n", err)
@@ -339,6 +352,11 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	res, err := d.Feed(ctx, f, batch, func(e *events.Error) {
 		log.Warn("bad event skipped", "file", path, "line", e.Line, "index", e.Index, "err", e.Err)
 	})
+	if err != nil && ctx.Err() != nil {
+		// Stopped on purpose (SIGTERM, Ctrl-C): no error, and the way on.
+		log.Info("stopped before the end of the events file; start again with the same -events to go on (the events applied are skipped as duplicates)", "file", path, "applied", res.Accepted)
+		return
+	}
 	if err != nil {
 		log.Error("applying the events file stopped", "file", path, "applied", res.Accepted, "err", err)
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -155,6 +156,59 @@ func TestRunFeedsEventsFile(t *testing.T) {
 	}
 }
 
+// Stopped while an events file goes in, the daemon says how to go on,
+// as information: a SIGTERM during a backfill is no error.
+func TestRunStoppedDuringEventsFile(t *testing.T) {
+	dir := quickstartCopy(t)
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	var b strings.Builder
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	for i := range 3000 {
+		fmt.Fprintf(&b, `{"id":"s%d","type":"message.posted","member":"m%d","at":%q}`+"\n", i, i%50, at)
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	// One event a batch, each its own commit: the file takes long
+	// enough to be stopped halfway.
+	go func() {
+		code <- run(ctx, []string{"run", "-listen", addr, "-batch", "1", "-log-format", "json", "-events", file, dir}, s)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var st struct{ Stats map[string]int }
+		resp, err := http.Get("http://" + addr + "/v1/status")
+		if err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if st.Stats["accepted"] > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the events file did not start: %v %v", err, st.Stats)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit %d\n%s", c, errb.String())
+	}
+	logs := errb.String()
+	if strings.Contains(out.String(), "applied "+file) {
+		t.Skip("the file was all in before the stop")
+	}
+	if !strings.Contains(logs, `"level":"INFO","msg":"stopped before the end of the events file; start again with the same -events to go on`) || strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
+
 func TestRunRefusesMissingEventsFile(t *testing.T) {
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
@@ -191,13 +245,24 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// -max-ahead must leave room for some clock skew.
+// -max-ahead must leave room for some clock skew, and numbers that
+// would silently mean the default are refused.
 func TestRunMaxAheadFlag(t *testing.T) {
-	for _, v := range []string{"0", "-5m"} {
-		var out, errb bytes.Buffer
+	for _, tc := range []struct{ flag, value, want string }{
+		{"-max-ahead", "0", "-max-ahead must be more than 0"},
+		{"-max-ahead", "-5m", "-max-ahead must be more than 0"},
+		{"-batch", "0", "-batch must be 1 or more (events per transaction; 1000 by default), not 0"},
+		{"-batch", "-5", "-batch must be 1 or more"},
+		{"-bus-partitions", "0", "-bus-partitions must be 1 or more (16 by default), not 0"},
+		{"-bus-lease", "0s", "-bus-lease must be more than 0"},
+	} {
+		var out, errb syncBuffer
 		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
-		if c := run(context.Background(), []string{"run", "-max-ahead", v, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), "-max-ahead must be more than 0") {
-			t.Errorf("-max-ahead %s: %d %s", v, c, errb.String())
+		// A value taken would start the daemon: it stops after a while.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if c := run(ctx, []string{"run", "-listen", "127.0.0.1:0", tc.flag, tc.value, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%s %s: %d %s", tc.flag, tc.value, c, errb.String())
 		}
 	}
 }

@@ -7,12 +7,45 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"strings"
 
 	"github.com/hearth-community/hearth/engine/events"
 )
 
 // bodyForms says what a request body may be, for messages.
 const bodyForms = "one JSON event, a JSON array of events, or JSON lines (one event per line)"
+
+// jsonMediaTypes are the Content-Types a body of events may be sent
+// as: JSON's and JSON lines' names, and the ones clients send without
+// being told (curl --data-binary sends a form's type), which say nothing
+// of the body.
+var jsonMediaTypes = map[string]bool{
+	"application/json": true, "text/json": true, "application/x-json": true,
+	"application/x-ndjson": true, "application/ndjson": true, "application/jsonl": true,
+	"application/x-jsonl": true, "application/jsonlines": true, "application/x-jsonlines": true,
+	"text/plain": true, "application/octet-stream": true, "application/x-www-form-urlencoded": true,
+}
+
+// contentTypeProblem says why a request's Content-Type cannot hold
+// events, or "" when it can (or says nothing). A form upload (curl -F)
+// or an XML body would otherwise get a JSON syntax error about its first
+// byte, which points nowhere near the mistake.
+func contentTypeProblem(header string) string {
+	if header == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(header)
+	switch {
+	case err != nil || !strings.Contains(mt, "/"):
+		return fmt.Sprintf("Content-Type %q cannot be read; send the events as application/json or application/x-ndjson", header)
+	case jsonMediaTypes[mt] || strings.HasSuffix(mt, "+json"):
+		return ""
+	case strings.HasPrefix(mt, "multipart/"):
+		return fmt.Sprintf("Content-Type %s is a form upload (curl -F); send the file itself as the body, as curl --data-binary @events.jsonl does", mt)
+	}
+	return fmt.Sprintf("Content-Type %s is not JSON; send %s as application/json or application/x-ndjson", mt, bodyForms)
+}
 
 // place is where an event was in a request body: its position among the
 // body's events and the line it starts on.

@@ -149,9 +149,14 @@ type Daemon struct {
 	// Unix nanoseconds of the wall clock (HoldTimers).
 	heldUntil atomic.Int64
 	rt        atomic.Pointer[runtime.Runtime] // in force, for metrics
-	stats     Counters
-	series    ring // guarded by mu
-	commits   commitTimes
+	// ruleBase holds what the runtimes a reload retired counted per rule,
+	// so the rule counters go on from there instead of starting again;
+	// ruleMu makes a swap and a scrape exclude each other.
+	ruleMu   sync.Mutex
+	ruleBase map[string]runtime.RuleCount
+	stats    Counters
+	series   ring // guarded by mu
+	commits  commitTimes
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
 	receivers map[string]platform.Conn // Receivers and platform.Responders
 	// horizon is the store's id horizon in Unix nanoseconds, as of the
@@ -283,10 +288,14 @@ func (d *Daemon) Reload(trigger string) Reload {
 func firstSummary(r Reload) string {
 	for _, dg := range r.Diagnostics.Diagnostics {
 		if dg.Severity == "error" {
-			if dg.Range != nil {
-				return fmt.Sprintf("%s:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Summary)
+			msg := dg.Summary
+			if dg.Detail != "" {
+				msg += ": " + dg.Detail
 			}
-			return dg.Summary
+			if dg.Range != nil {
+				return fmt.Sprintf("%s:%d,%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
+			}
+			return msg
 		}
 	}
 	return ""
@@ -416,8 +425,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// between batches, never inside one.
 	current := func() *runtime.Runtime {
 		if snap := d.snap.Load(); rtFor != snap {
-			rt, rtFor = runtime.New(snap.Config, d.log), snap
-			d.rt.Store(rt)
+			next := runtime.New(snap.Config, d.log)
+			d.swapRuntime(rt, next)
+			rt, rtFor = next, snap
 		}
 		return rt
 	}
@@ -482,6 +492,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 }
 
+// swapRuntime puts next in force for the metrics, adding what old
+// counted to the rule counters' base. It runs on the processor
+// goroutine, the only one that evaluates rules.
+func (d *Daemon) swapRuntime(old, next *runtime.Runtime) {
+	d.ruleMu.Lock()
+	defer d.ruleMu.Unlock()
+	if old != nil {
+		old.PublishCounts()
+		if d.ruleBase == nil {
+			d.ruleBase = make(map[string]runtime.RuleCount)
+		}
+		for _, rc := range old.RuleCounts() {
+			b := d.ruleBase[rc.Rule]
+			b.Evaluations += rc.Evaluations
+			b.Errors += rc.Errors
+			d.ruleBase[rc.Rule] = b
+		}
+	}
+	d.rt.Store(next)
+}
+
 // apply applies requests in one batch and reports to each when durable.
 func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request) {
 	start := time.Now()
@@ -504,6 +535,11 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		}
 	}
 	cfg := d.snap.Load().Config // for metric labels only
+	// Counted once the batch is committed: a batch that fails is sent
+	// again (by its client, or by the bus after a conflict), and its
+	// events are applied then.
+	processed := make(map[processedLabels]int)
+	tooOld := 0
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
@@ -521,15 +557,23 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				// Only an event that slipped past the door's check gets
 				// here (a horizon moved by another replica or process).
 				r.tooOld++
-				d.opt.Metrics.rejected.WithLabelValues("too_old").Inc()
+				tooOld++
 				d.log.Warn("event refused: older than the event ids the state remembers; it was not applied", "event", ev.ID, "at", ev.At)
 			}
-			d.opt.Metrics.processed(metricType(cfg, ev.Type), res.Duplicate)
+			processed[processedLabels{metricType(cfg, ev.Type), res.Duplicate}]++
 		}
 	}
 	d.stats.Batches.Add(1)
 	rt.PublishCounts()
 	done := func(err error) {
+		if err == nil {
+			for l, n := range processed {
+				d.opt.Metrics.processed(l.typ, l.dup, n)
+			}
+			if tooOld > 0 {
+				d.opt.Metrics.rejected.WithLabelValues("too_old").Add(float64(tooOld))
+			}
+		}
 		for _, r := range reqs {
 			if err == nil {
 				d.stats.Accepted.Add(int64(len(r.events) - r.dups - r.tooOld))
@@ -558,6 +602,12 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		return
 	}
 	done(b.Commit())
+}
+
+// processedLabels are the labels of hearth_events_processed_total.
+type processedLabels struct {
+	typ string
+	dup bool
 }
 
 func fail(reqs []*request, err error) {

@@ -217,11 +217,17 @@ func TestBearerToken(t *testing.T) {
 }
 
 func TestBrokenReloadKeepsTheRunningConfig(t *testing.T) {
-	f := start(t, rulesA, "")
+	var logs syncBuffer
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	write(t, f.dir, "rules.hcl", rulesA+`segment "x" { when = "member.pionts > 1" }`)
 	code, body := post(t, f, "/v1/reload", "", "")
 	if code != http.StatusUnprocessableEntity || body["ok"] != false {
 		t.Fatalf("broken reload: %d %v", code, body)
+	}
+	// The log line says what is wrong and where, not only that it is:
+	// an operator tailing the logs needs no second look at the API.
+	if got := logs.String(); !strings.Contains(got, `"first":"rules.hcl:6,30: Invalid rule: member has no field \"pionts\". Did you mean \"points\"?"`) {
+		t.Errorf("reload failure logged as\n%s", got)
 	}
 	if code, _ := post(t, f, "/v1/events", events(0, 10), ""); code != http.StatusAccepted || points(t, f) != 10 {
 		t.Fatalf("events after a failed reload: %d points %d", code, points(t, f))
@@ -425,6 +431,31 @@ segment "posters" {
 	// the segment rule runs 14 times.
 	if !bytes.Contains(data, []byte(`hearth_rule_evaluations_total{rule="segment.posters.when"} 14`)) {
 		t.Errorf("rule metric missing:\n%s", grepLines(data, "hearth_rule"))
+	}
+	// A reload that leaves the rule as it was goes on counting: a
+	// counter that fell back to 0 would look like a restart to rate(),
+	// and one that climbed past its old value before the next scrape
+	// would hide the evaluations in between.
+	write(t, f.dir, "rules.hcl", rulesA+`
+segment "posters" {
+  when = "total('message.posted') >= 3"
+}
+incentive "react" {
+  on = "reaction.added"
+  grant { points = 1 }
+}
+`)
+	if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusOK {
+		t.Fatalf("reload: %d %v", code, body)
+	}
+	post(t, f, "/v1/events", events(14, 14), "")
+	resp, err = http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ = io.ReadAll(resp.Body)
+	if !bytes.Contains(data, []byte(`hearth_rule_evaluations_total{rule="segment.posters.when"} 28`)) {
+		t.Errorf("rule metric after a reload; want 28:\n%s", grepLines(data, "hearth_rule"))
 	}
 }
 

@@ -1,14 +1,19 @@
 package daemon_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/hearth-community/hearth/engine/daemon"
 	evpkg "github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 const declared = `
@@ -115,11 +120,11 @@ func TestAttributeTypesAtTheDoor(t *testing.T) {
 		}
 	}
 	// An events file is taken as POST /v1/events takes it: the bad event
-	// is skipped and reported.
+	// is skipped and reported with its line.
 	var bad []string
 	res, err := f.d.Feed(t.Context(), strings.NewReader(events(950, 1)+withAttrs("f1", "message.posted", `{"length":"long"}`)+"\n"+events(951, 1)), 10,
 		func(e *evpkg.Error) { bad = append(bad, e.Error()) })
-	if err != nil || res.Accepted != 2 || res.Bad != 1 || len(bad) != 1 || !strings.Contains(bad[0], `event 1: invalid event: attr "length" of message.posted`) {
+	if err != nil || res.Accepted != 2 || res.Bad != 1 || len(bad) != 1 || !strings.Contains(bad[0], `line 2: invalid event: attr "length" of message.posted`) {
 		t.Errorf("feed: %+v %v %q", res, err, bad)
 	}
 }
@@ -131,4 +136,95 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// failingStore fails every commit while fail is set, as a full disk or
+// (with a bus) a conflict with another replica does.
+type failingStore struct {
+	state.Store
+	fail atomic.Bool
+}
+
+func (s *failingStore) Begin(ctx context.Context) (state.Batch, error) {
+	b, err := s.Store.Begin(ctx)
+	if err != nil || !s.fail.Load() {
+		return b, err
+	}
+	return failingBatch{b}, nil
+}
+
+type failingBatch struct{ state.Batch }
+
+func (b failingBatch) Commit() error {
+	_ = b.Rollback()
+	return errors.New("disk full")
+}
+
+// Events are counted as processed when their batch commits: a batch that
+// failed and was sent again counts once.
+func TestProcessedCountsCommittedEvents(t *testing.T) {
+	var fs *failingStore
+	f := start(t, rulesA, "", func(o *daemon.Options) {
+		fs = &failingStore{Store: o.Store}
+		o.Store = fs
+	})
+	fs.fail.Store(true)
+	if code, out := post(t, f, "/v1/events", events(0, 3), ""); code < 500 {
+		t.Fatalf("a failed commit answered %d %v", code, out)
+	}
+	fs.fail.Store(false)
+	if code, out := post(t, f, "/v1/events", events(0, 3), ""); code != http.StatusAccepted || out["accepted"] != 3.0 {
+		t.Fatalf("sent again: %d %v", code, out)
+	}
+	m := metricsText(t, f)
+	if want := `hearth_events_processed_total{duplicate="false",type="message.posted"} 3` + "\n"; !strings.Contains(m, want) {
+		t.Errorf("metrics lack %s", want)
+	}
+}
+
+// A body sent as something other than JSON (a form upload with curl -F,
+// XML) is refused for its Content-Type, with what to send instead, and
+// changes nothing; the types clients send for JSON without being told
+// (curl --data-binary sends a form's) are taken.
+func TestEventsContentType(t *testing.T) {
+	f := start(t, rulesA, "")
+	cases := []struct {
+		ctype string
+		code  int
+		says  string
+	}{
+		{"", http.StatusAccepted, ""},
+		{"application/json", http.StatusAccepted, ""},
+		{"application/json; charset=utf-8", http.StatusAccepted, ""},
+		{"application/x-ndjson", http.StatusAccepted, ""},
+		{"application/cloudevents+json", http.StatusAccepted, ""},
+		{"application/x-www-form-urlencoded", http.StatusAccepted, ""},
+		{"text/plain", http.StatusAccepted, ""},
+		{"multipart/form-data; boundary=x", http.StatusUnsupportedMediaType, "form upload (curl -F)"},
+		{"application/xml", http.StatusUnsupportedMediaType, "Content-Type application/xml is not JSON"},
+		{"text/html", http.StatusUnsupportedMediaType, "is not JSON"},
+		{"json", http.StatusUnsupportedMediaType, "cannot be read"},
+	}
+	applied := 0
+	for i, c := range cases {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/v1/events", strings.NewReader(typed(fmt.Sprintf("ct%d", i), "message.posted")))
+		if c.ctype != "" {
+			req.Header.Set("Content-Type", c.ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || !strings.Contains(string(body), c.says) {
+			t.Errorf("Content-Type %q: %d %s; want %d saying %q", c.ctype, resp.StatusCode, body, c.code, c.says)
+		}
+		if c.code == http.StatusAccepted {
+			applied++
+		}
+	}
+	if p := points(t, f); p != applied {
+		t.Errorf("points %d; want %d: a refused body changes nothing", p, applied)
+	}
 }

@@ -55,13 +55,18 @@ func TestFutureEventsRefused(t *testing.T) {
 	if p := points(t, f); p != 3 {
 		t.Errorf("%d points; want 3 (the skewed event and the backfill)", p)
 	}
-	if m := metricsText(t, f); !strings.Contains(m, `hearth_events_rejected_total{reason="future"} 4`) {
-		t.Errorf("metrics lack the refused requests:\n%s", grepLines([]byte(m), "hearth_events_rejected"))
+	// The metric counts events, as for streams and files: a request
+	// with two events from the future counts two.
+	if code, _ := post(t, f, "/v1/events", dated("ok2", now)+dated("far2", now.AddDate(1, 0, 0))+dated("far3", now.AddDate(2, 0, 0)), ""); code != http.StatusUnprocessableEntity {
+		t.Errorf("two events from the future: %d", code)
+	}
+	if m := metricsText(t, f); !strings.Contains(m, `hearth_events_rejected_total{reason="future"} 6`) {
+		t.Errorf("metrics lack the refused events:\n%s", grepLines([]byte(m), "hearth_events_rejected"))
 	}
 	// An events file skips them.
 	var bad []string
 	res, err := f.d.Feed(context.Background(), strings.NewReader(dated("f1", now)+dated("f2", now.AddDate(1, 0, 0))), 10, func(e *evpkg.Error) { bad = append(bad, e.Error()) })
-	if err != nil || res.Accepted != 1 || res.Future != 1 || len(bad) != 1 || !strings.Contains(bad[0], "event 1: event at 2027-11-23T12:00:00Z is 1y in the future") {
+	if err != nil || res.Accepted != 1 || res.Future != 1 || len(bad) != 1 || !strings.Contains(bad[0], "line 2: event at 2027-11-23T12:00:00Z is 1y in the future") {
 		t.Errorf("feed: %+v %v %q", res, err, bad)
 	}
 }

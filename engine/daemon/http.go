@@ -82,6 +82,10 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusBadRequest, "bad_parameter", fmt.Sprintf("backfill must be true or false, not %q", v), nil)
 		return
 	}
+	if msg := contentTypeProblem(r.Header.Get("Content-Type")); msg != "" {
+		d.reject(w, http.StatusUnsupportedMediaType, "content_type", msg, nil)
+		return
+	}
 	if r.ContentLength > MaxBody {
 		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody), nil)
 		return
@@ -118,9 +122,13 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": len(evs) - dups, "duplicates": dups})
 }
 
+// reject refuses a request. The rejected counters count events, as
+// they do for platform streams and events files: each event the refusal
+// names, or 1 for a request refused before its events were read.
 func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad []EventError) {
-	d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
-	d.stats.Rejected.Add(1)
+	n := max(1, len(bad))
+	d.opt.Metrics.rejected.WithLabelValues(reason).Add(float64(n))
+	d.stats.Rejected.Add(int64(n))
 	body := map[string]any{"error": msg}
 	if len(bad) > 0 {
 		if len(bad) > 100 {

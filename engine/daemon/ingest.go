@@ -97,7 +97,7 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 			d.opt.Metrics.rejected.WithLabelValues("future").Inc()
 			d.stats.Rejected.Add(1)
 			if bad != nil {
-				bad(&events.Error{Index: read - 1, Err: err})
+				bad(&events.Error{Index: read - 1, Line: rd.Line(), Err: err})
 			}
 			continue
 		}
@@ -110,7 +110,7 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 			d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
 			d.stats.Rejected.Add(1)
 			if bad != nil {
-				bad(&events.Error{Index: read - 1, Err: err})
+				bad(&events.Error{Index: read - 1, Line: rd.Line(), Err: err})
 			}
 			continue
 		}

@@ -90,16 +90,18 @@ func (m *Metrics) reload(ok bool, took time.Duration) {
 	m.reloadSeconds.Observe(took.Seconds())
 }
 
-func (m *Metrics) processed(typ string, dup bool) {
+func (m *Metrics) processed(typ string, dup bool, n int) {
 	d := "false"
 	if dup {
 		d = "true"
 	}
-	m.processedVec.WithLabelValues(typ, d).Inc()
+	m.processedVec.WithLabelValues(typ, d).Add(float64(n))
 }
 
-// ruleCollector reports evaluations and errors per rule from the runtime
-// in force; counters start again after a reload, which rate() handles.
+// ruleCollector reports evaluations and errors per rule: the runtime in
+// force's counts plus what the runtimes before it counted for the same
+// rule, so a counter only goes up across reloads (a reload that leaves
+// a rule as it was must not look like a restart to rate()).
 type ruleCollector struct {
 	d     *Daemon
 	evals *prometheus.Desc
@@ -108,7 +110,7 @@ type ruleCollector struct {
 
 func newRuleCollector(d *Daemon) *ruleCollector {
 	return &ruleCollector{d: d,
-		evals: prometheus.NewDesc("hearth_rule_evaluations_total", "Rule evaluations by rule, since the configuration in force was loaded.", []string{"rule"}, nil),
+		evals: prometheus.NewDesc("hearth_rule_evaluations_total", "Rule evaluations by rule, since the daemon started.", []string{"rule"}, nil),
 		errs:  prometheus.NewDesc("hearth_rule_errors_total", "Rules that failed at run time (counted as false), by rule.", []string{"rule"}, nil),
 	}
 }
@@ -119,13 +121,16 @@ func (c *ruleCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
+	c.d.ruleMu.Lock()
+	defer c.d.ruleMu.Unlock()
 	rt := c.d.rt.Load()
 	if rt == nil {
 		return
 	}
 	for _, rc := range rt.RuleCounts() {
-		ch <- prometheus.MustNewConstMetric(c.evals, prometheus.CounterValue, float64(rc.Evaluations), rc.Rule)
-		ch <- prometheus.MustNewConstMetric(c.errs, prometheus.CounterValue, float64(rc.Errors), rc.Rule)
+		b := c.d.ruleBase[rc.Rule]
+		ch <- prometheus.MustNewConstMetric(c.evals, prometheus.CounterValue, float64(b.Evaluations+rc.Evaluations), rc.Rule)
+		ch <- prometheus.MustNewConstMetric(c.errs, prometheus.CounterValue, float64(b.Errors+rc.Errors), rc.Rule)
 	}
 }
 

@@ -40,7 +40,8 @@ func routes() []Route {
 	return []Route{
 		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true,
 			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, or JSON lines; "+
-				"at most %d MiB and %d events a request (413 beyond); 202 once durably stored; a request with a bad event "+
+				"at most %d MiB and %d events a request (413 beyond); a Content-Type that is not JSON, such as a form upload (curl -F), "+
+				"gets 415; 202 once durably stored; a request with a bad event "+
 				"changes nothing and gets 400 with each problem, its index and line (an attribute of the wrong type for its "+
 				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
 				"clock gets 422, as from platform streams and -events files; ?backfill=true marks history sent in time order "+
@@ -115,7 +116,7 @@ func routes() []Route {
 			Doc:     "200 while the process serves",
 			handler: func(*Daemon) http.HandlerFunc { return healthz }},
 		{Pattern: "GET /readyz", Usage: "GET  /readyz",
-			Doc:     "200 when it takes events; 503 while it stops",
+			Doc:     "200 when it takes events; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
 			handler: func(d *Daemon) http.HandlerFunc { return d.readyz }},
 	}
 }

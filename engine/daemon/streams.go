@@ -82,8 +82,12 @@ func (d *Daemon) streamed(ev *events.Event) error {
 	reason := "future"
 	err := d.checkAhead(d.opt.Now(), ev)
 	if err == nil {
+		// Adapters build their events themselves; one no store can keep
+		// would fail its commit, and the stream would try it for ever.
 		reason = "invalid"
-		err = checkEvent(d.snap.Load().Config, ev)
+		if err = ev.Check(); err == nil {
+			err = checkEvent(d.snap.Load().Config, ev)
+		}
 	}
 	if err != nil {
 		d.opt.Metrics.rejected.WithLabelValues(reason).Inc()

@@ -2,10 +2,13 @@ package daemon_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+	evpkg "github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -77,5 +80,50 @@ func TestPlatformEventStream(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if p := points(); p != 4 {
 		t.Errorf("points %d after a restart; want 4 (no event twice)", p)
+	}
+}
+
+// fixedStream is a local platform whose stream delivers evs, then waits.
+type fixedStream struct{ evs []evpkg.Event }
+
+func (f fixedStream) Type() string              { return "local" }
+func (f fixedStream) Spec() config.PlatformSpec { return local.Spec() }
+func (f fixedStream) Open(context.Context, platform.OpenRequest) (platform.Conn, error) {
+	return f, nil
+}
+func (f fixedStream) Close() error { return nil }
+func (f fixedStream) Stream(ctx context.Context, req platform.StreamRequest, handle func(context.Context, platform.Delivery) error) error {
+	for i, ev := range f.evs {
+		if n, err := strconv.Atoi(req.After); err == nil && i <= n {
+			continue
+		}
+		if err := handle(ctx, platform.Delivery{Event: ev, Cursor: strconv.Itoa(i)}); err != nil {
+			return err
+		}
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// An event from a platform stream is checked as a posted one is: one
+// with a NUL character, which PostgreSQL cannot store, is skipped and
+// counted, instead of failing its commit again and again and holding up
+// the stream behind it.
+func TestPlatformStreamRefusesBadEvent(t *testing.T) {
+	f := start(t, rulesA, "")
+	at := time.Now().Add(-time.Minute).UTC()
+	reg, err := platform.NewRegistry(fixedStream{evs: []evpkg.Event{
+		{ID: "nul", Type: "message.posted", Member: evpkg.Member{ID: "u1", Name: "A\x00"}, At: at},
+		{ID: "good", Type: "message.posted", Member: evpkg.Member{ID: "u1"}, At: at},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	f.d.Streams(ctx, reg)
+	waitFor(t, func() bool { return f.d.Stats()["accepted"] == 1 })
+	if got := f.d.Stats()["rejected"]; got != 1 {
+		t.Errorf("rejected %d; want the event with a NUL refused", got)
 	}
 }

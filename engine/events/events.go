@@ -243,7 +243,59 @@ func (ev *Event) Check() error {
 			return invalid("attr %q is longer than %d bytes", k, MaxStringLen)
 		}
 	}
+	return ev.checkNUL()
+}
+
+// checkNUL refuses a NUL character (\u0000) anywhere in the event.
+// PostgreSQL keeps it in no text or JSONB value, so such an event would
+// fail its batch's commit every time it is tried: with a bus, it would
+// stop its partition for good. Refused here, it is refused on SQLite
+// too, and the same events mean the same on either store.
+func (ev *Event) checkNUL() error {
+	fields := []struct{ name, value string }{
+		{"id", ev.ID}, {"member id", ev.Member.ID}, {"member name", ev.Member.Name},
+		{"source", ev.Source}, {"community", ev.Community},
+	}
+	for _, f := range fields {
+		if hasNUL(f.value) {
+			return invalid("%s holds a NUL character (\\u0000), which no state store keeps", f.name)
+		}
+	}
+	for platform, id := range ev.Member.Identities {
+		if hasNUL(platform) || hasNUL(id) {
+			return invalid("member identity %q holds a NUL character (\\u0000), which no state store keeps", platform)
+		}
+	}
+	for k, v := range ev.Attrs {
+		if hasNUL(k) || anyNUL(v) {
+			return invalid("attr %q holds a NUL character (\\u0000), which no state store keeps", k)
+		}
+	}
 	return nil
+}
+
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+
+// anyNUL looks through an attribute's value, nested lists and objects
+// included.
+func anyNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return hasNUL(x)
+	case []any:
+		for _, e := range x {
+			if anyNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if hasNUL(k) || anyNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // normalizeNumbers turns json.Number into int (when whole) or float64.

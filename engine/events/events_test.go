@@ -56,6 +56,16 @@ func TestParseErrors(t *testing.T) {
 		`{"id":"1","type":"a.b","member":"u","at":1}`:                                                  "at must be an RFC 3339 time",
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","source":{}}`:                 `field "source" must be a string, not an object`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":true}`:                `field "attrs" must be an object, not true or false`,
+		// PostgreSQL keeps no NUL in text or JSONB: such an event would
+		// fail every commit of its batch (and stop a bus partition).
+		`{"id":"a\u0000b","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:                             "id holds a NUL character",
+		`{"id":"1","type":"a.b","member":"u\u0000","at":"2026-01-01T00:00:00Z"}`:                              "member id holds a NUL character",
+		`{"id":"1","type":"a.b","member":{"id":"u","name":"A\u0000"},"at":"2026-01-01T00:00:00Z"}`:            "member name holds a NUL character",
+		`{"id":"1","type":"a.b","member":{"id":"u","identities":{"d":"\u0000"}},"at":"2026-01-01T00:00:00Z"}`: `member identity "d" holds a NUL character`,
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","source":"\u0000"}`:                  "source holds a NUL character",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","community":"c\u0000"}`:              "community holds a NUL character",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"text":"hi\u0000"}}`:        `attr "text" holds a NUL character`,
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"t":[{"k\u0000":1}]}}`:      `attr "t" holds a NUL character`,
 	}
 	for in, want := range cases {
 		_, err := Parse([]byte(in))
