@@ -363,5 +363,21 @@ func (b *Bus) Status() any {
 		"owned": b.Owned(), "pending": pending, "waiting": waiting, "counts": b.Counts()}
 }
 
+// Ready reports whether the NATS server answers a round trip, for a
+// readiness probe: while the connection is down, events taken would only
+// wait in the client.
+func (b *Bus) Ready(ctx context.Context) error {
+	if st := b.nc.Status(); st != nats.CONNECTED {
+		return fmt.Errorf("NATS connection is %s", strings.ToLower(st.String()))
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		// The client refuses a round trip that could wait for ever.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+	}
+	return b.nc.FlushWithContext(ctx)
+}
+
 // Close disconnects. Call it after Run returned.
 func (b *Bus) Close() { b.nc.Close() }

@@ -537,3 +537,16 @@ func TestMetricsShowLag(t *testing.T) {
 	waitFor(t, "every event applied", func() bool { return g.count() == 500 })
 	waitFor(t, "the lag back to 0", func() bool { lag, ok := gauge("hearth_bus_partition_pending"); return ok && lag == 0 })
 }
+
+// Ready is the readiness probe's question: a round trip to the server
+// while connected, an error once the connection is gone.
+func TestReady(t *testing.T) {
+	b := openBus(t, freshStream(t), "r1", 2)
+	if err := b.Ready(context.Background()); err != nil {
+		t.Fatalf("a connected bus is not ready: %v", err)
+	}
+	b.Close()
+	if err := b.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("a closed bus: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -532,5 +534,58 @@ func TestStatusNamesTheDirectory(t *testing.T) {
 	_, status := get(t, g, "/v1/status")
 	if dir := status["config"].(map[string]any)["dir"]; dir != f.dir {
 		t.Errorf("status names the directory %v, want %s", dir, f.dir)
+	}
+}
+
+// flakyStore is the SQLite store with a readiness that the test sets, as
+// a PostgreSQL store has.
+type flakyStore struct {
+	*sqlite.Store
+	down atomic.Pointer[string]
+}
+
+func (s *flakyStore) Ready(context.Context) error {
+	if why := s.down.Load(); why != nil {
+		return errors.New(*why)
+	}
+	return nil
+}
+
+// /readyz answers 503 while the state store does not answer, naming it,
+// and 200 again once it does; /healthz stays 200 throughout, since the
+// process itself is fine.
+func TestReadyzFollowsTheStore(t *testing.T) {
+	var flaky *flakyStore
+	f := start(t, "", "", func(o *daemon.Options) {
+		flaky = &flakyStore{Store: o.Store.(*sqlite.Store)}
+		o.Store = flaky
+	})
+	probe := func(path string) (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Get(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, body
+	}
+	if code, body := probe("/readyz"); code != http.StatusOK || body["status"] != "ready" {
+		t.Fatalf("with the store up: %d %v", code, body)
+	}
+	why := "dial tcp 10.0.0.5:5432: connect: connection refused"
+	flaky.down.Store(&why)
+	if code, body := probe("/readyz"); code != http.StatusServiceUnavailable || body["reason"] != "state: "+why {
+		t.Fatalf("with the store down: %d %v", code, body)
+	}
+	if code, _ := probe("/healthz"); code != http.StatusOK {
+		t.Fatalf("healthz with the store down: %d", code)
+	}
+	flaky.down.Store(nil)
+	if code, _ := probe("/readyz"); code != http.StatusOK {
+		t.Fatalf("with the store back: %d", code)
 	}
 }

@@ -1,8 +1,10 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -116,7 +118,7 @@ func routes() []Route {
 			Doc:     "200 while the process serves",
 			handler: func(*Daemon) http.HandlerFunc { return healthz }},
 		{Pattern: "GET /readyz", Usage: "GET  /readyz",
-			Doc:     "200 when it takes events; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
+			Doc:     "200 when it takes events and its PostgreSQL state and NATS bus answer, 503 with the reason otherwise; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
 			handler: func(d *Daemon) http.HandlerFunc { return d.readyz }},
 	}
 }
@@ -134,10 +136,38 @@ func healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 }
 
+// readiness is a dependency that can say whether it answers: the
+// PostgreSQL store and the NATS bus (a SQLite file has nothing to lose
+// touch with).
+type readiness interface {
+	Ready(ctx context.Context) error
+}
+
+// readyTimeout bounds each dependency's check, well inside the probe
+// timeouts orchestrators use (Kubernetes: 1s by default, often raised).
+const readyTimeout = 800 * time.Millisecond
+
 func (d *Daemon) readyz(w http.ResponseWriter, r *http.Request) {
 	if d.stopping.Load() || d.snap.Load() == nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready"})
 		return
+	}
+	deps := []struct {
+		name string
+		dep  any
+	}{{"state", d.opt.Store}, {"bus", d.opt.Bus}}
+	for _, x := range deps {
+		dep, ok := x.dep.(readiness)
+		if !ok {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		err := dep.Ready(ctx)
+		cancel()
+		if err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "reason": x.name + ": " + d.Redact(err.Error())})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
 }

@@ -302,6 +302,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	return tx.Commit(ctx)
 }
 
+// Ready reports whether the database answers, for a readiness probe.
+func (s *Store) Ready(ctx context.Context) error { return s.pool.Ping(ctx) }
+
 // Close releases held apply locks and the pool.
 func (s *Store) Close() error {
 	s.mu.Lock()

@@ -627,3 +627,16 @@ func TestCommunitiesAcrossReplicas(t *testing.T) {
 		t.Fatalf("after the conflict: members %d, fired %d", all[0].Members, all[0].Alerts["spike"].Fired)
 	}
 }
+
+// Ready is the readiness probe's question: it answers while the database
+// does, and fails once the store can no longer reach it.
+func TestReady(t *testing.T) {
+	s := open(t, freshSchema(t), Options{})
+	if err := s.Ready(context.Background()); err != nil {
+		t.Fatalf("a live database is not ready: %v", err)
+	}
+	s.Close()
+	if err := s.Ready(context.Background()); err == nil {
+		t.Fatal("a closed store says it is ready")
+	}
+}
