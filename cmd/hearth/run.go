@@ -66,7 +66,10 @@ decision. Secrets are taken out of every line.
 A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
 /metrics; it is required when listening on anything but loopback.
 SIGTERM or Ctrl-C stops taking events, commits what was accepted and
-exits 0.
+exits 0. With -drain 10s it first answers /readyz with 503 for ten
+seconds while it still takes events, so a load balancer (a Kubernetes
+Service) stops sending it requests before it stops; a second signal
+stops at once.
 
 The dashboard at http://ADDR/ shows all of this in a browser.
 
@@ -123,6 +126,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	busPartitions := fs.Int("bus-partitions", 16, "Partitions of the event bus; the same for every replica, fixed by the first.")
 	busLease := fs.Duration("bus-lease", 10*time.Second, "How long a partition stays with a replica that stopped renewing it.")
 	replica := fs.String("replica", "", "This replica's name on the bus (default: host-pid-random).")
+	drain := fs.Duration("drain", 0, "On SIGTERM or Ctrl-C, answer /readyz with 503 for `DURATION` while still taking events, then stop.")
 	maxAhead := fs.Duration("max-ahead", daemon.DefaultMaxAhead, "How far past this machine's clock an event's time may be; events dated later are refused (422, reason future) wherever they come in.")
 	var vf varFlags
 	vf.register(fs)
@@ -140,6 +144,10 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	}
 	dir, ok := dirArg(pos, s, "run")
 	if !ok {
+		return 1
+	}
+	if *drain < 0 {
+		fmt.Fprintf(s.err, "hearth run: -drain %s is negative; give how long to keep taking events after a stop signal, such as 10s\n", *drain)
 		return 1
 	}
 	if *maxAhead <= 0 {
@@ -317,6 +325,17 @@ wait:
 		case <-hup:
 			d.Reload("signal")
 		}
+	}
+	if *drain > 0 {
+		d.Drain()
+		log.Info("draining: /readyz answers 503 while events are still taken; a second signal stops now", "for", drain.String())
+		again := make(chan os.Signal, 1)
+		signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+		select {
+		case <-time.After(*drain):
+		case <-again:
+		}
+		signal.Stop(again)
 	}
 	log.Info("stopping: taking no more events; committing those accepted")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -255,6 +255,7 @@ func TestRunMaxAheadFlag(t *testing.T) {
 		{"-batch", "-5", "-batch must be 1 or more"},
 		{"-bus-partitions", "0", "-bus-partitions must be 1 or more (16 by default), not 0"},
 		{"-bus-lease", "0s", "-bus-lease must be more than 0"},
+		{"-drain", "-5s", "-drain -5s is negative"},
 	} {
 		var out, errb syncBuffer
 		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
@@ -295,5 +296,63 @@ func TestRunUsageListsEveryRoute(t *testing.T) {
 		if !strings.Contains(usage, want) {
 			t.Errorf("run -h lacks %s", want)
 		}
+	}
+}
+
+// TestRunDrain: with -drain, a stop signal first turns /readyz to 503
+// while events are still taken and applied, then the daemon stops as
+// without it, exit 0, the drained event stored.
+func TestRunDrain(t *testing.T) {
+	dir := quickstartCopy(t)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, "-drain", "3s", dir}, s) }()
+	url := "http://" + addr
+	readyz := func() int {
+		resp, err := http.Get(url + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for deadline := time.Now().Add(10 * time.Second); readyz() != http.StatusOK; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready:\n%s", errb.String())
+		}
+	}
+	cancel() // as SIGTERM
+	for deadline := time.Now().Add(2 * time.Second); readyz() != http.StatusServiceUnavailable; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz did not turn 503 on the stop signal:\n%s", errb.String())
+		}
+	}
+	resp, err := http.Post(url+"/v1/events", "application/json", strings.NewReader(`{"id":"d1","type":"member.joined","member":"late","at":"2026-01-05T10:00:00Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("an event while draining: %d %s", resp.StatusCode, body)
+	}
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit %d:\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("hearth run did not stop after the drain")
+	}
+	if !strings.Contains(errb.String(), "draining") {
+		t.Errorf("no draining line in the log:\n%s", errb.String())
+	}
+	var show bytes.Buffer
+	ss := &stdio{in: bytes.NewReader(nil), out: &show, err: &show, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"member", "show", "late", dir}, ss); c != 0 || !strings.Contains(show.String(), "Member late") {
+		t.Errorf("the event taken while draining is not stored: %d %s", c, show.String())
 	}
 }

@@ -123,6 +123,11 @@ func routes() []Route {
 	}
 }
 
+// Drain makes /readyz answer 503 while the daemon still takes events, so
+// a load balancer stops sending it requests before it stops: the time
+// between the two is hearth run's -drain.
+func (d *Daemon) Drain() { d.draining.Store(true) }
+
 func (d *Daemon) postReload(w http.ResponseWriter, r *http.Request) {
 	res := d.Reload("api")
 	code := http.StatusOK
@@ -150,6 +155,10 @@ const readyTimeout = 800 * time.Millisecond
 func (d *Daemon) readyz(w http.ResponseWriter, r *http.Request) {
 	if d.stopping.Load() || d.snap.Load() == nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready"})
+		return
+	}
+	if d.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "draining"})
 		return
 	}
 	deps := []struct {
