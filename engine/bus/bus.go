@@ -17,7 +17,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -287,7 +286,7 @@ func (b *Bus) subjectOf(p int) string { return fmt.Sprintf("%s.%d", b.subject, p
 func (b *Bus) Publish(ctx context.Context, evs []events.Event, backfill bool) error {
 	futures := make([]jetstream.PubAckFuture, 0, len(evs))
 	for i := range evs {
-		data, err := json.Marshal(&evs[i])
+		data, err := events.Marshal(&evs[i])
 		if err != nil {
 			return fmt.Errorf("event %s: %w", evs[i].ID, err)
 		}

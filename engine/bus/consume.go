@@ -353,7 +353,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 			if msg.Headers().Get(backfillHeader) != "" {
 				backfill = true
 			}
-			ev, err := events.Parse(msg.Data())
+			ev, err := events.ParseStored(msg.Data())
 			if err != nil {
 				// Publish only stores valid events; anything else was
 				// put there by hand and is skipped, loudly.

@@ -158,8 +158,9 @@ func ParseRate(s string) (Rate, error) {
 	if !ok {
 		return Rate{}, fmt.Errorf("%w %q: a rate is a count and a window, such as \"5/30d\"", ErrSyntax, s)
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(count))
-	if err != nil || n < 1 {
+	count = strings.TrimSpace(count)
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 || !digits(count) {
 		return Rate{}, fmt.Errorf("%w %q: the count before \"/\" must be a whole number of at least 1", ErrSyntax, s)
 	}
 	w, err := Parse(window)
@@ -186,10 +187,16 @@ func ParseClock(s string) (ClockTime, error) {
 	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+	if !ok || err1 != nil || err2 != nil || !digits(h) || !digits(m) || len(h) > 2 || len(m) != 2 || hh > 23 || mm > 59 {
 		return 0, fmt.Errorf("%w %q: a time of day is \"HH:MM\" on a 24-hour clock, such as \"08:00\" or \"22:30\"", ErrSyntax, s)
 	}
 	return ClockTime(hh*60 + mm), nil
+}
+
+// digits says whether s is only ASCII digits: strconv.Atoi also takes a
+// sign ("+5", "-0"), which these values never have.
+func digits(s string) bool {
+	return strings.Trim(s, "0123456789") == ""
 }
 
 // FormatDays writes a whole number of days as days ("30d", where Format

@@ -76,7 +76,7 @@ func TestParseRate(t *testing.T) {
 	if err != nil || r.Count != 5 || r.Window != 30*Day {
 		t.Fatalf("ParseRate = %+v, %v", r, err)
 	}
-	for _, in := range []string{"5", "0/1d", "x/1d", "5/", "5/0s", "/1d"} {
+	for _, in := range []string{"5", "0/1d", "x/1d", "5/", "5/0s", "/1d", "+5/30d"} {
 		if _, err := ParseRate(in); !errors.Is(err, ErrSyntax) {
 			t.Errorf("ParseRate(%q) error = %v", in, err)
 		}
@@ -88,7 +88,7 @@ func TestParseClock(t *testing.T) {
 	if err != nil || c.Hour() != 22 || c.Minute() != 5 || c.String() != "22:05" {
 		t.Fatalf("ParseClock = %v, %v", c, err)
 	}
-	for _, in := range []string{"24:00", "7", "7:5", "aa:bb", "12:60"} {
+	for _, in := range []string{"24:00", "7", "7:5", "aa:bb", "12:60", "08:+5", "+8:05", "-0:00", "008:05"} {
 		if _, err := ParseClock(in); err == nil {
 			t.Errorf("ParseClock(%q) accepted", in)
 		}
@@ -100,12 +100,35 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := Parse(s)
-		if err == nil && d < 0 {
-			t.Fatalf("Parse(%q) = %v: negative", s, d)
+		// What is accepted is written back in a form that reads the same,
+		// as plans, diagnostics and `hearth fmt` write these values.
+		if d, err := Parse(s); err == nil {
+			if d < 0 {
+				t.Fatalf("Parse(%q) = %v: negative", s, d)
+			}
+			if back, err := Parse(Format(d)); err != nil || back != d {
+				t.Fatalf("Parse(%q) = %v, written %q, reads back as %v, %v", s, d, Format(d), back, err)
+			}
+			if back, err := Parse(FormatDays(d)); err != nil || back != d {
+				t.Fatalf("Parse(%q) = %v, written %q, reads back as %v, %v", s, d, FormatDays(d), back, err)
+			}
 		}
-		_, _ = ParseRate(s)
-		_, _ = ParseClock(s)
+		if r, err := ParseRate(s); err == nil {
+			if back, err := ParseRate(r.String()); err != nil || back != r {
+				t.Fatalf("ParseRate(%q) = %+v, written %q, reads back as %+v, %v", s, r, r, back, err)
+			}
+			if count, _, _ := strings.Cut(strings.TrimSpace(s), "/"); strings.Trim(strings.TrimSpace(count), "0123456789") != "" {
+				t.Fatalf("ParseRate(%q) accepted a count that is not a whole number", s)
+			}
+		}
+		if c, err := ParseClock(s); err == nil {
+			if back, err := ParseClock(c.String()); err != nil || back != c {
+				t.Fatalf("ParseClock(%q) = %v, reads back as %v, %v", s, c, back, err)
+			}
+			if strings.Trim(strings.TrimSpace(s), "0123456789") != ":" {
+				t.Fatalf("ParseClock(%q) accepted something other than digits and a colon", s)
+			}
+		}
 	})
 }
 

@@ -142,6 +142,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"id":"e1","type":"message.posted","member":"u1","at":"2026-11-22T10:00:00Z","attrs":{"length":12}}`))
 	f.Add([]byte(`{"id":"e2","type":"member.joined","member":{"id":"u2"},"at":"2026-11-22T10:00:00Z"}`))
 	f.Add([]byte(`[[[[[[[`))
+	f.Add([]byte(`{"id":"e3","type":"x","member":"u","at":"2026-11-22T10:00:00.5+14:00","attrs":{"t":"<&>\u2028","n":1.0,"big":1e400,"l":[1,{"a":null}]}}`))
 	et := &rules.EventType{Attrs: map[string]rules.AttrType{"length": rules.TypeInt, "x": rules.TypeTime}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := Parse(data)
@@ -155,6 +156,19 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted incomplete event %+v", ev)
 		}
 		_, _ = RuleView(&ev, et)
+		// An accepted event goes through the bus as Marshal writes it
+		// and must come out the same.
+		first, err := Marshal(&ev)
+		if err != nil {
+			t.Fatalf("an accepted event does not encode: %v", err)
+		}
+		back, err := ParseStored(first)
+		if err != nil {
+			t.Fatalf("an accepted event, encoded, is refused: %v\n%s", err, first)
+		}
+		if second, err := Marshal(&back); err != nil || string(second) != string(first) {
+			t.Fatalf("encoded twice, the event differs:\n%s\n%s (%v)", first, second, err)
+		}
 	})
 }
 
@@ -189,5 +203,27 @@ func TestViewPlan(t *testing.T) {
 	if all, _ := PlanView(et, nil).Build(map[string]any{}, ev); len(all) != 0 {
 		// note is wrong, so nothing is built
 		t.Errorf("view built despite a bad attribute: %v", all)
+	}
+}
+
+// An event as long as a line may be, in characters JSON escapes, is
+// encoded longer than that and still read back: the bus carries it so.
+func TestStoredEventLongerThanALine(t *testing.T) {
+	text := strings.Repeat("\u2028", MaxStringLen/3)
+	line := `{"id":"e","type":"x","member":"u","at":"2026-11-22T10:00:00Z","attrs":{"a":"` + text + `","b":"` + text + `","c":"` + text + `","d":"<>"}}`
+	ev, err := Parse([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Marshal(&ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) <= MaxLineBytes || !strings.Contains(string(data), `"d":"<>"`) {
+		t.Fatalf("encoded in %d bytes, HTML escaped: %v", len(data), !strings.Contains(string(data), "<>"))
+	}
+	back, err := ParseStored(data)
+	if err != nil || back.Attrs["a"] != text {
+		t.Fatalf("read back: %v", err)
 	}
 }

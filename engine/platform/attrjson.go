@@ -27,7 +27,10 @@ func JSONValue(kind Kind, attr, v string) any {
 			return v == "true"
 		}
 	case FormatInt:
-		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+		// Only the plain spelling is a JSON number: ParseInt also takes
+		// "+5" and "05", which JSON does not, and the document would not
+		// write.
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && strconv.FormatInt(n, 10) == v {
 			return json.Number(v)
 		}
 	}

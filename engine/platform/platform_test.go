@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -466,6 +467,24 @@ func TestCheckGroupBot(t *testing.T) {
 		}
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%s: got %v; want %v saying %q", c.name, err, c.want, c.says)
+		}
+	}
+}
+
+// An int attribute that ParseInt takes but JSON does not spell so ("+5",
+// "05") is written as a string: the -json plan must still encode, and
+// read back to the same attributes.
+func TestJSONAttrsUnusualInts(t *testing.T) {
+	attrs := Attrs{"position": "+5", "name": "a"}
+	for _, v := range []string{"+5", "05", "-0", "7", "-3"} {
+		attrs["position"] = v
+		data, err := json.Marshal(JSONAttrs(KindChannel, attrs))
+		if err != nil {
+			t.Fatalf("position %q: %v", v, err)
+		}
+		back, err := JSONAttrsOf(data)
+		if err != nil || back["position"] != v {
+			t.Fatalf("position %q read back from %s as %q, %v", v, data, back["position"], err)
 		}
 	}
 }

@@ -222,12 +222,46 @@ func FuzzCompile(f *testing.F) {
 	for _, s := range []string{"member.points >= 100", `count("message.posted", "30d") > 1`, `in_segment("x")`, "((", `days_since(now)`} {
 		f.Add(s)
 	}
+	f.Add(`event.score > 2 && event.kind in ["a"] && member.attrs.bio != nil`)
+	f.Add(`days_since(member.joined_at) / count("checkin", "7d")`)
 	c := NewCompiler()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	st := &fakeState{now: now, counts: map[string]int{"message.posted": 30}, segments: map[string]bool{"active": true}, badges: map[string]int{"first_post": 2}, rank: 2}
+	m := &Member{ID: "u1", Points: 150, JoinedAt: now.Add(-48 * time.Hour), Attrs: map[string]any{"bio": "x", "n": 3, "l": []any{1, "a"}}}
+	withEvent := testScope
+	withEvent.Event = map[string]AttrType{"score": TypeInt, "kind": TypeString, "at2": TypeTime, "tags": TypeList, "ratio": TypeFloat, "ok": TypeBool}
+	ev := NewEvaluator()
+	ev.Bind(m, map[string]any{"score": 3, "kind": "a", "at2": now, "tags": []any{"x"}, "ratio": 0.5, "ok": true, "type": "checkin", "id": "e1", "at": now, "member": "u1", "source": "http"}, &Community{}, now, st)
 	f.Fuzz(func(t *testing.T, src string) {
-		_, errs := c.Compile(src, testScope)
-		for _, e := range errs {
-			if e.From < 0 || e.To > len(src)+1 || e.From > e.To {
-				t.Fatalf("bad range %d-%d for %q", e.From, e.To, src)
+		for _, sc := range []Scope{testScope, withEvent} {
+			for _, res := range []Result{Bool, Number, String, Any} {
+				sc.Result = res
+				p, errs := c.Compile(src, sc)
+				for _, e := range errs {
+					if e.From < 0 || e.To > len(src)+1 || e.From > e.To {
+						t.Fatalf("bad range %d-%d for %q", e.From, e.To, src)
+					}
+				}
+				if p == nil {
+					continue
+				}
+				// A rule that compiles may fail at run time (x % 0), but
+				// not with another Go panic the VM caught: that is a bug
+				// in a function of the library.
+				var err error
+				switch res {
+				case Bool:
+					_, err = ev.Bool(p)
+				case Number:
+					_, err = ev.Number(p)
+				case String:
+					_, err = ev.String(p)
+				default:
+					_, err = ev.Value(p)
+				}
+				if err != nil && strings.Contains(err.Error(), "runtime error") && !strings.Contains(err.Error(), "integer divide by zero") {
+					t.Fatalf("%q: %v", src, err)
+				}
 			}
 		}
 	})

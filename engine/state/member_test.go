@@ -174,6 +174,11 @@ func FuzzMemberJSON(f *testing.F) {
 		if err != nil || string(second) != string(first) {
 			t.Fatalf("round trip changed the document:\n%s\n%s (%v)", first, second, err)
 		}
+		// The admin API and hearth member show -json show a stored
+		// member through View, which reads the document again.
+		if _, err := a.View(); err != nil {
+			t.Fatalf("a member that decodes cannot be shown: %v\n%s", err, first)
+		}
 	})
 }
 
