@@ -564,6 +564,20 @@ func TestJSONRoundTrip(t *testing.T) {
 	if _, err := plan.Read(strings.NewReader(`{"resources": [], "serial": 0}`)); err == nil || !strings.Contains(err.Error(), "not a hearth plan") {
 		t.Fatalf("another JSON document: %v", err)
 	}
+	// Terminal control codes in what the text form prints unquoted.
+	for _, doc := range []string{
+		`{"format_version":"1.1","changes":[{"address":"community.c\u001b[2J","kind":"community","action":"create"}]}`,
+		`{"format_version":"1.1","changes":[{"address":"community.c","kind":"community","action":"update","id":"1","reason":"x\u001b]0;owned\u0007"}]}`,
+		`{"format_version":"1.1","changes":[{"address":"community.c","kind":"community","action":"create","after":{"na\u001bme":"x"}}]}`,
+	} {
+		if _, err := plan.Read(strings.NewReader(doc)); err == nil || !strings.Contains(err.Error(), "control character") {
+			t.Errorf("a plan with a control code: %v\n%s", err, doc)
+		}
+	}
+	// In a value, which is printed quoted, a newline is just text.
+	if _, err := plan.Read(strings.NewReader(`{"format_version":"1.1","changes":[{"address":"community.c","kind":"community","action":"create","after":{"description":"a\nb"}}]}`)); err != nil {
+		t.Errorf("a value with a newline: %v", err)
+	}
 }
 
 // TestJSONTypes: numbers and booleans are JSON numbers and booleans in

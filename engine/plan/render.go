@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/platform"
@@ -245,6 +246,23 @@ func Read(r io.Reader) (*Plan, error) {
 	}
 	if major, _, _ := strings.Cut(p.FormatVersion, "."); major != "1" {
 		return nil, fmt.Errorf("the plan has format version %q; this hearth reads 1.x", p.FormatVersion)
+	}
+	// Names, ids and reasons are printed as they are (values are quoted):
+	// a plan file from elsewhere must not carry terminal control codes
+	// into them. hearth never writes one.
+	for i, c := range p.Changes {
+		fields := append([]string{c.Address, string(c.Kind), string(c.Action), c.Platform, c.ID, c.Reason, c.MovedFrom, c.ImportID}, c.Changed...)
+		for k := range c.Before {
+			fields = append(fields, k)
+		}
+		for k := range c.After {
+			fields = append(fields, k)
+		}
+		for _, f := range fields {
+			if strings.IndexFunc(f, unicode.IsControl) >= 0 {
+				return nil, fmt.Errorf("not a hearth plan: change %d (%q) has a control character in a name, id or reason", i+1, c.Address)
+			}
+		}
 	}
 	return &p, nil
 }
