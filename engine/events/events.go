@@ -255,7 +255,9 @@ func (ev *Event) Check() error {
 	case len(ev.Member.ID) > MaxIDLen:
 		return invalid("member id longer than %d bytes", MaxIDLen)
 	case ev.At.IsZero():
-		return invalid("missing at: the event time, RFC 3339, such as \"2026-11-22T10:00:00Z\"")
+		// The zero time is how a missing "at" reads, and how some
+		// producers write "no time" (0001-01-01T00:00:00Z).
+		return invalid("missing at (or the zero time 0001-01-01T00:00:00Z): the event time, RFC 3339, such as \"2026-11-22T10:00:00Z\"")
 	case ev.At.Year() < 1970 || ev.At.Year() > 9999:
 		return invalid("at %s is out of range", ev.At.Format(time.RFC3339))
 	case len(ev.Attrs) > MaxAttrs:

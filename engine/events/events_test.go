@@ -36,6 +36,8 @@ func TestParseErrors(t *testing.T) {
 		`{"id":"1","type":"Message","member":"u","at":"2026-01-01T00:00:00Z"}`:         "dotted lower-case",
 		`{"id":"1","type":"a.b","at":"2026-01-01T00:00:00Z"}`:                          "missing member",
 		`{"id":"1","type":"a.b","member":"u"}`:                                         "missing at",
+		`{"id":"1","type":"a.b","member":"u","at":"0001-01-01T00:00:00Z"}`:             "or the zero time 0001-01-01T00:00:00Z",
+		`{"id":"1","type":"a.b","member":"u","at":"1969-12-31T23:59:59Z"}`:             "out of range",
 		`{"id":"1","type":"a.b","member":"u","at":"yesterday"}`:                        "RFC 3339",
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","extra":1}`:   "unknown field",
 		`{"id":1,"type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:               `field "id" must be a string`,
