@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/hearth-community/hearth/engine/config"
 )
 
@@ -32,6 +35,35 @@ func TestReadmeHCLIsFormatted(t *testing.T) {
 		if !bytes.Equal(out, b[1]) {
 			t.Errorf("README hcl block %d is not in canonical style (hearth fmt -check would exit 3); formatted:\n%s", i+1, out)
 		}
+	}
+}
+
+// A block written inline in the READMEs (`grant { points = 5 }`) parses
+// as HCL, so it can be copied: HCL allows one argument in a one-line
+// block, and two (`moved { from = "a" to = "b" }`) are a syntax error.
+// Spans with "..." are sketches, not copied.
+func TestReadmeInlineHCLParses(t *testing.T) {
+	readmes, _ := filepath.Glob("../../examples/*/README.md")
+	readmes = append([]string{"../../README.md"}, readmes...)
+	span := regexp.MustCompile("`([a-z_]+(?: \"[^\"`]*\")* \\{ [^`]*= [^`]*\\})`")
+	checked := 0
+	for _, readme := range readmes {
+		src, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range span.FindAllSubmatch(src, -1) {
+			if bytes.Contains(m[1], []byte("...")) {
+				continue
+			}
+			checked++
+			if _, diags := hclsyntax.ParseConfig(m[1], "README.md", hcl.InitialPos); diags.HasErrors() {
+				t.Errorf("%s: `%s` is not valid HCL: %v", readme, m[1], diags)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no inline HCL block found in the READMEs; has their form changed?")
 	}
 }
 
