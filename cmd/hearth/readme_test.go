@@ -67,6 +67,66 @@ func TestReadmeInlineHCLParses(t *testing.T) {
 	}
 }
 
+// headingAnchors are the anchors GitHub gives a Markdown file's headings:
+// lower case, punctuation dropped, spaces as hyphens.
+func headingAnchors(src string) map[string]bool {
+	out := map[string]bool{}
+	inCode := false
+	drop := regexp.MustCompile(`[^\p{L}\p{N}_ -]`)
+	for _, line := range strings.Split(src, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+			continue
+		}
+		if inCode || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		out[strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(title), ""), " ", "-")] = true
+	}
+	return out
+}
+
+// Every relative link of the READMEs leads somewhere: the file exists,
+// and a #fragment names a heading of it.
+func TestReadmeLinks(t *testing.T) {
+	readmes, _ := filepath.Glob("../../examples/*/README.md")
+	readmes = append([]string{"../../README.md"}, readmes...)
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	checked := 0
+	for _, readme := range readmes {
+		src, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(src), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			checked++
+			path, frag, _ := strings.Cut(target, "#")
+			file := readme
+			if path != "" {
+				file = filepath.Join(filepath.Dir(readme), path)
+			}
+			body, err := os.ReadFile(file)
+			if err != nil {
+				if _, statErr := os.Stat(file); statErr != nil {
+					t.Errorf("%s: link %s: %v", readme, target, statErr)
+				}
+				continue // a directory
+			}
+			if frag != "" && !headingAnchors(string(body))[frag] {
+				t.Errorf("%s: link %s: %s has no heading #%s", readme, target, file, frag)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no relative link in the READMEs; has their form changed?")
+	}
+}
+
 // readmeCommands are the hearth command lines of a README that name
 // something under examples/, from its code blocks and inline code, as
 // the words after "hearth": "simulate -events examples/... examples/...".
