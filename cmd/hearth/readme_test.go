@@ -211,3 +211,45 @@ func TestReadmeCommands(t *testing.T) {
 		}
 	}
 }
+
+// The README's command table names only commands and flags that exist:
+// a flag in a command's synopsis (`hearth plan [-out FILE] ...`) is in
+// its -h options, and one in the description is in its -h text.
+func TestReadmeCommandTable(t *testing.T) {
+	src, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `hearth ([^`]*)` \\|(.*)\\|$")
+	flag := regexp.MustCompile(`(?:^|[\s\[(` + "`" + `])(-[a-z][a-z-]*)`)
+	verb := regexp.MustCompile(`^[a-z][a-z-]*$`)
+	rows := row.FindAllStringSubmatch(string(src), -1)
+	if len(rows) < 20 {
+		t.Fatalf("found %d rows of the command table; has its form changed?", len(rows))
+	}
+	for _, r := range rows {
+		words := strings.Fields(r[1])
+		args := []string{words[0]}
+		if len(words) > 1 {
+			// A group's verb, or its first one of list\|show\|...
+			if v, _, _ := strings.Cut(strings.ReplaceAll(words[1], `\|`, "|"), "|"); verb.MatchString(v) {
+				args = append(args, v)
+			}
+		}
+		code, help, errs := runCLI(append(args, "-h")...)
+		if code != 0 {
+			t.Errorf("hearth %s -h: exit %d: %s", strings.Join(args, " "), code, errs)
+			continue
+		}
+		for _, m := range flag.FindAllStringSubmatch(r[1], -1) {
+			if !strings.Contains(help, "\n  "+m[1]+" ") && !strings.Contains(help, "\n  "+m[1]+"\n") {
+				t.Errorf("README: hearth %s names %s, which 'hearth %s -h' does not list among its options", r[1], m[1], strings.Join(args, " "))
+			}
+		}
+		for _, m := range flag.FindAllStringSubmatch(r[2], -1) {
+			if !strings.Contains(help, m[1]) {
+				t.Errorf("README: the row of hearth %s names %s, which 'hearth %s -h' does not mention", words[0], m[1], strings.Join(args, " "))
+			}
+		}
+	}
+}
