@@ -65,6 +65,31 @@ func TestFlagErrorUsageOnStderr(t *testing.T) {
 	}
 }
 
+// The command list says what each verb of a group does, in words: the
+// list is where a newcomer looks first.
+func TestCommandListNamesEveryVerb(t *testing.T) {
+	_, out, _ := runCLI("-h")
+	for group, words := range map[string][]string{
+		"state":    {"List", "show", "remove", "rename", "adopt", "prune"}, // list show rm mv import prune
+		"outbox":   {"List", "send", "retry", "drop"},
+		"campaign": {"Show", "stop"},
+		"member":   {"Show", "why", "try an expression", "pardon"}, // show why eval pardon
+		"local":    {"join", "post", "react", "reply", "show"},
+	} {
+		var line string
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == group {
+				line = l
+			}
+		}
+		for _, w := range words {
+			if !strings.Contains(line, w) {
+				t.Errorf("hearth -h: the %s line does not say %q: %q", group, w, line)
+			}
+		}
+	}
+}
+
 // A command group without a verb, or with an unknown one, is a usage
 // error: exit 1 (as every usage error of hearth: 2 and 3 mean "changes"
 // and "not formatted" for plan and fmt), the usage on stderr.

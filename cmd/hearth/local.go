@@ -3,8 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
@@ -176,8 +177,8 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-		for _, o := range objs {
+		rows := make([][]string, len(objs))
+		for i, o := range objs {
 			who := o.Attrs["name"] + o.Attrs["author"]
 			if kind == platform.KindDirectMessage {
 				// A conversation with a member: hearth writes to them, or
@@ -187,14 +188,47 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 					who = "from " + a
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, who, o.Attrs["posted_at"]+o.Attrs["joined_at"], o.Attrs["text"])
+			rows[i] = []string{o.ID, who, o.Attrs["posted_at"] + o.Attrs["joined_at"], o.Attrs["text"]}
 		}
-		_ = tw.Flush()
+		writeTextRows(s.out, rows)
 		if len(objs) == 0 {
 			fmt.Fprintln(s.out, "(none)")
 		}
 	}
 	return 0
+}
+
+// writeTextRows prints rows in aligned columns, the last a text that may
+// have several lines (house rules): its further lines are indented under
+// its first, where a tabwriter would start them at the left margin and
+// lose the alignment of the rows after.
+func writeTextRows(w io.Writer, rows [][]string) {
+	if len(rows) == 0 {
+		return
+	}
+	widths := make([]int, len(rows[0])-1)
+	for _, r := range rows {
+		for i := range widths {
+			widths[i] = max(widths[i], utf8.RuneCountInString(r[i]))
+		}
+	}
+	indent := 0
+	for _, n := range widths {
+		indent += n + 2
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, n := range widths {
+			b.WriteString(r[i])
+			b.WriteString(strings.Repeat(" ", n+2-utf8.RuneCountInString(r[i])))
+		}
+		lines := strings.Split(strings.TrimRight(r[len(r)-1], "\n"), "\n")
+		b.WriteString(lines[0])
+		for _, l := range lines[1:] {
+			b.WriteString("\n" + strings.Repeat(" ", indent) + l)
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
 }
 
 // isConfigDir reports whether path is a directory with *.hcl files.

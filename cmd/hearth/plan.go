@@ -455,7 +455,15 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		}
 		return 1
 	}
-	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", res.Added, res.Changed, res.Destroyed)
+	// Moves and imports are counted as the plan counted them.
+	moves := ""
+	if res.Moved > 0 {
+		moves = fmt.Sprintf(", %d moved", res.Moved)
+	}
+	if res.Imported > 0 {
+		moves += fmt.Sprintf(", %d imported", res.Imported)
+	}
+	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed%s.\n", res.Added, res.Changed, res.Destroyed, moves)
 	return 0
 }
 

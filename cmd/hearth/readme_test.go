@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/hearth-community/hearth/engine/config"
 )
 
@@ -32,6 +35,95 @@ func TestReadmeHCLIsFormatted(t *testing.T) {
 		if !bytes.Equal(out, b[1]) {
 			t.Errorf("README hcl block %d is not in canonical style (hearth fmt -check would exit 3); formatted:\n%s", i+1, out)
 		}
+	}
+}
+
+// A block written inline in the READMEs (`grant { points = 5 }`) parses
+// as HCL, so it can be copied: HCL allows one argument in a one-line
+// block, and two (`moved { from = "a" to = "b" }`) are a syntax error.
+// Spans with "..." are sketches, not copied.
+func TestReadmeInlineHCLParses(t *testing.T) {
+	readmes, _ := filepath.Glob("../../examples/*/README.md")
+	readmes = append([]string{"../../README.md"}, readmes...)
+	span := regexp.MustCompile("`([a-z_]+(?: \"[^\"`]*\")* \\{ [^`]*= [^`]*\\})`")
+	checked := 0
+	for _, readme := range readmes {
+		src, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range span.FindAllSubmatch(src, -1) {
+			if bytes.Contains(m[1], []byte("...")) {
+				continue
+			}
+			checked++
+			if _, diags := hclsyntax.ParseConfig(m[1], "README.md", hcl.InitialPos); diags.HasErrors() {
+				t.Errorf("%s: `%s` is not valid HCL: %v", readme, m[1], diags)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no inline HCL block found in the READMEs; has their form changed?")
+	}
+}
+
+// headingAnchors are the anchors GitHub gives a Markdown file's headings:
+// lower case, punctuation dropped, spaces as hyphens.
+func headingAnchors(src string) map[string]bool {
+	out := map[string]bool{}
+	inCode := false
+	drop := regexp.MustCompile(`[^\p{L}\p{N}_ -]`)
+	for _, line := range strings.Split(src, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+			continue
+		}
+		if inCode || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		out[strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(title), ""), " ", "-")] = true
+	}
+	return out
+}
+
+// Every relative link of the READMEs leads somewhere: the file exists,
+// and a #fragment names a heading of it.
+func TestReadmeLinks(t *testing.T) {
+	readmes, _ := filepath.Glob("../../examples/*/README.md")
+	readmes = append([]string{"../../README.md"}, readmes...)
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	checked := 0
+	for _, readme := range readmes {
+		src, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(src), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			checked++
+			path, frag, _ := strings.Cut(target, "#")
+			file := readme
+			if path != "" {
+				file = filepath.Join(filepath.Dir(readme), path)
+			}
+			body, err := os.ReadFile(file)
+			if err != nil {
+				if _, statErr := os.Stat(file); statErr != nil {
+					t.Errorf("%s: link %s: %v", readme, target, statErr)
+				}
+				continue // a directory
+			}
+			if frag != "" && !headingAnchors(string(body))[frag] {
+				t.Errorf("%s: link %s: %s has no heading #%s", readme, target, file, frag)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no relative link in the READMEs; has their form changed?")
 	}
 }
 
@@ -116,6 +208,48 @@ func TestReadmeCommands(t *testing.T) {
 		t.Logf("hearth %s", strings.Join(c, " "))
 		if code := run(context.Background(), args, s); code != 0 {
 			t.Errorf("hearth %s: exit %d\n%s%s", strings.Join(c, " "), code, out.String(), errb.String())
+		}
+	}
+}
+
+// The README's command table names only commands and flags that exist:
+// a flag in a command's synopsis (`hearth plan [-out FILE] ...`) is in
+// its -h options, and one in the description is in its -h text.
+func TestReadmeCommandTable(t *testing.T) {
+	src, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `hearth ([^`]*)` \\|(.*)\\|$")
+	flag := regexp.MustCompile(`(?:^|[\s\[(` + "`" + `])(-[a-z][a-z-]*)`)
+	verb := regexp.MustCompile(`^[a-z][a-z-]*$`)
+	rows := row.FindAllStringSubmatch(string(src), -1)
+	if len(rows) < 20 {
+		t.Fatalf("found %d rows of the command table; has its form changed?", len(rows))
+	}
+	for _, r := range rows {
+		words := strings.Fields(r[1])
+		args := []string{words[0]}
+		if len(words) > 1 {
+			// A group's verb, or its first one of list\|show\|...
+			if v, _, _ := strings.Cut(strings.ReplaceAll(words[1], `\|`, "|"), "|"); verb.MatchString(v) {
+				args = append(args, v)
+			}
+		}
+		code, help, errs := runCLI(append(args, "-h")...)
+		if code != 0 {
+			t.Errorf("hearth %s -h: exit %d: %s", strings.Join(args, " "), code, errs)
+			continue
+		}
+		for _, m := range flag.FindAllStringSubmatch(r[1], -1) {
+			if !strings.Contains(help, "\n  "+m[1]+" ") && !strings.Contains(help, "\n  "+m[1]+"\n") {
+				t.Errorf("README: hearth %s names %s, which 'hearth %s -h' does not list among its options", r[1], m[1], strings.Join(args, " "))
+			}
+		}
+		for _, m := range flag.FindAllStringSubmatch(r[2], -1) {
+			if !strings.Contains(help, m[1]) {
+				t.Errorf("README: the row of hearth %s names %s, which 'hearth %s -h' does not mention", words[0], m[1], strings.Join(args, " "))
+			}
 		}
 	}
 }

@@ -298,7 +298,11 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 			kept := pending[:0]
 			for i, l := range pending {
 				if msg, refused := bad[i+1]; refused {
-					fmt.Fprintf(s.err, "hearth replay: %s line %d: %s (skipped)\n", path, l.no, msg)
+					// The first ten, as a replay to the store prints them:
+					// history past the retention can refuse thousands.
+					if rejected < 10 {
+						fmt.Fprintf(s.err, "hearth replay: %s line %d: %s (skipped)\n", path, l.no, msg)
+					}
 					rejected++
 					continue
 				}
@@ -325,6 +329,9 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 	}
 	if !send() {
 		return 1
+	}
+	if rejected > 10 {
+		fmt.Fprintf(s.err, "hearth replay: %d more bad lines skipped\n", rejected-10)
 	}
 	fmt.Fprintf(s.out, "Sent %d lines to %s: %d applied, %d duplicates, %d rejected.\n", lines, url, accepted, dups, rejected)
 	if strict && rejected > 0 {

@@ -260,7 +260,12 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	sender.Log = log
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			// Most often a daemon started earlier, on another directory.
+			fmt.Fprintf(s.err, "hearth run: %s is in use by another program (another hearth run?): stop it, or give this one another address with -listen, such as -listen 127.0.0.1:7342\n", *listen)
+		} else {
+			fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		}
 		store.Close()
 		return 1
 	}

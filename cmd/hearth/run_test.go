@@ -209,6 +209,23 @@ func TestRunStoppedDuringEventsFile(t *testing.T) {
 	}
 }
 
+// A port already taken (the README's loop leaves a daemon running in the
+// background) says what to do, not only the system's error.
+func TestRunAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	addr := ln.Addr().String()
+	want := "hearth run: " + addr + " is in use by another program (another hearth run?): stop it, or give this one another address with -listen"
+	if c := run(context.Background(), []string{"run", "-listen", addr, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), want) {
+		t.Errorf("exit %d: %s", c, errb.String())
+	}
+}
+
 func TestRunRefusesMissingEventsFile(t *testing.T) {
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}

@@ -98,6 +98,12 @@ type loader struct {
 	// openEvents are declared event types whose attributes could not all
 	// be read; rules accept any attribute of them.
 	openEvents map[string]bool
+	// unparsed are files with syntax errors, and syntax their diagnostics.
+	// Such a file is still read as far as the parser recovered, so other
+	// files' references to its blocks resolve; any other diagnostic in it
+	// is left out, since it may only echo the syntax error.
+	unparsed map[string]bool
+	syntax   map[*hcl.Diagnostic]bool
 	// templateCtx is the sample context templates are checked in, built
 	// once (after locals) for all of them.
 	templateCtx *hcl.EvalContext
@@ -117,6 +123,8 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 		declared:   map[string]hcl.Range{},
 		broken:     map[string]bool{},
 		openEvents: map[string]bool{},
+		unparsed:   map[string]bool{},
+		syntax:     map[*hcl.Diagnostic]bool{},
 	}
 	files := l.parseDir()
 	l.cfg.Files = l.files
@@ -134,8 +142,24 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	l.compileAll()
 	l.cfg.Graph = l.buildGraph()
 	l.cfg.Hash = l.hash()
+	l.dropEchoes()
 	sortDiagnostics(l.diags)
 	return l.cfg, l.files, l.diags
+}
+
+// dropEchoes leaves out the diagnostics placed in a file with syntax
+// errors, except those errors themselves.
+func (l *loader) dropEchoes() {
+	if len(l.unparsed) == 0 {
+		return
+	}
+	kept := l.diags[:0]
+	for _, d := range l.diags {
+		if l.syntax[d] || d.Subject == nil || !l.unparsed[d.Subject.Filename] {
+			kept = append(kept, d)
+		}
+	}
+	l.diags = kept
 }
 
 // sortDiagnostics orders diagnostics by file and position, so output
@@ -212,12 +236,19 @@ func (l *loader) parseDir() []*hcl.File {
 			continue
 		}
 		l.diags = append(l.diags, p.diags...)
-		if p.file != nil {
-			l.files[p.path] = p.file
+		if p.file == nil {
+			continue
 		}
-		if p.file != nil && !p.diags.HasErrors() {
-			files = append(files, p.file)
+		l.files[p.path] = p.file
+		if p.diags.HasErrors() {
+			// Read what the parser recovered: without its blocks, every
+			// reference to them from the other files would be an error.
+			l.unparsed[p.path] = true
+			for _, d := range p.diags {
+				l.syntax[d] = true
+			}
 		}
+		files = append(files, p.file)
 	}
 	return files
 }

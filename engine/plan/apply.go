@@ -49,8 +49,10 @@ type ApplyOptions struct {
 // Failed is its address and NotAttempted counts the changes after it.
 type Result struct {
 	Added, Changed, Destroyed int
-	Failed                    string
-	NotAttempted              int
+	// Moved and Imported count moved and import blocks carried out.
+	Moved, Imported int
+	Failed          string
+	NotAttempted    int
 }
 
 // Apply carries out a plan's changes one by one, in the plan's order,
@@ -113,6 +115,7 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		if err := a.move(ctx, c.MovedFrom, c.Address); err != nil {
 			return res, err
 		}
+		res.Moved++
 	}
 	for _, c := range p.Changes {
 		if c.ImportID == "" {
@@ -121,6 +124,7 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		if err := a.adopt(ctx, c); err != nil {
 			return res, err
 		}
+		res.Imported++
 	}
 	// Apply stops at the first failure: later changes may need the
 	// failed one (a pin its channel, a channel its community), and the

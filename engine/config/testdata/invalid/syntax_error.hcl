@@ -1,4 +1,4 @@
-# An HCL syntax error stops the file from being read further.
+# An HCL syntax error is the only problem reported in its file until it parses.
 
 segment "lurkers" {
   when = "member.messages == 0"
