@@ -547,7 +547,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			res, err := rt.Apply(ctx, b, ev)
 			if err != nil {
 				_ = b.Rollback()
-				d.log.Error("applying events failed; the batch is rolled back", "event", ev.ID, "err", err)
+				d.failed(ctx, "applying events failed; the batch is rolled back", "event", ev.ID, "err", err)
 				fail(reqs, err)
 				return
 			}
@@ -624,7 +624,7 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 	for range 100 { // bounded per round; the next round continues
 		b, err := d.opt.Store.Begin(ctx)
 		if err != nil {
-			d.log.Error("recheck: begin failed", "err", err)
+			d.failed(ctx, "recheck: begin failed", "err", err)
 			return
 		}
 		var rb state.Batch = b
@@ -639,7 +639,7 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 		rt.PublishCounts()
 		if err != nil {
 			_ = b.Rollback()
-			d.log.Error("recheck failed", "err", err)
+			d.failed(ctx, "recheck failed", "err", err)
 			return
 		}
 		if n == 0 {
@@ -649,7 +649,7 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 		d.stats.Rechecks.Add(int64(n))
 		d.opt.Metrics.timersDue.Add(float64(n))
 		if err := b.Commit(); err != nil {
-			d.log.Error("recheck commit failed", "err", err)
+			d.failed(ctx, "recheck commit failed", "err", err)
 			return
 		}
 	}
@@ -684,4 +684,15 @@ func (d *Daemon) Stats() map[string]int64 {
 		"accepted": d.stats.Accepted.Load(), "duplicates": d.stats.Duplicates.Load(), "too_old": d.stats.TooOld.Load(),
 		"rejected": d.stats.Rejected.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
 	}
+}
+
+// failed logs work that failed as an error, unless the daemon is
+// stopping: then the context cancelled it, nothing was committed, and the
+// work is done again at the next start, so it is no error to page about.
+func (d *Daemon) failed(ctx context.Context, msg string, args ...any) {
+	if ctx.Err() != nil {
+		d.log.Debug("stopped during work; it is done again at the next start: "+msg, args...)
+		return
+	}
+	d.log.Error(msg, args...)
 }

@@ -55,7 +55,7 @@ func (d *Daemon) reevaluate(ctx context.Context, rt *runtime.Runtime) {
 	}
 	if s := &d.sweep; s.rules != rt.MemberRules() || !slices.Equal(s.owned, owned) {
 		if err := d.startSweep(ctx, rt, owned); err != nil {
-			d.log.Error("re-evaluating members under the new rules: listing them failed; they move at their next event", "err", err)
+			d.failed(ctx, "re-evaluating members under the new rules: listing them failed; they move at their next event", "err", err)
 			d.sweep = rulesSweep{rules: rt.MemberRules(), owned: owned}
 		}
 	}
@@ -66,18 +66,18 @@ func (d *Daemon) reevaluate(ctx context.Context, rt *runtime.Runtime) {
 	chunk := s.ids[:min(sweepChunk, len(s.ids))]
 	b, err := d.opt.Store.Begin(ctx)
 	if err != nil {
-		d.log.Error("re-evaluating members: begin failed", "err", err)
+		d.failed(ctx, "re-evaluating members: begin failed", "err", err)
 		return
 	}
 	n, outs, err := rt.Reevaluate(ctx, b, chunk, d.opt.Now())
 	rt.PublishCounts()
 	if err != nil {
 		_ = b.Rollback()
-		d.log.Error("re-evaluating members failed; retried next round", "err", err)
+		d.failed(ctx, "re-evaluating members failed; retried next round", "err", err)
 		return
 	}
 	if err := b.Commit(); err != nil {
-		d.log.Error("re-evaluating members: commit failed; retried next round", "err", err)
+		d.failed(ctx, "re-evaluating members: commit failed; retried next round", "err", err)
 		return
 	}
 	s.ids = s.ids[len(chunk):]
@@ -183,7 +183,7 @@ func (d *Daemon) markSwept(ctx context.Context) {
 	want := strconv.FormatUint(d.sweep.rules, 16)
 	for _, key := range d.sweep.marks {
 		if err := cs.SetCursor(ctx, key, want); err != nil {
-			d.log.Error("re-evaluating members: recording the rules failed; the next start checks again", "err", err)
+			d.failed(ctx, "re-evaluating members: recording the rules failed; the next start checks again", "err", err)
 			return
 		}
 	}
