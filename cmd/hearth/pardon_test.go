@@ -15,17 +15,7 @@ import (
 // TestPardonThroughRunningDaemon pardons through hearth run's admin API
 // while it serves the moderated-community example.
 func TestPardonThroughRunningDaemon(t *testing.T) {
-	dir := t.TempDir()
-	files, _ := filepath.Glob("../../examples/moderated-community/*.hcl")
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := exampleCopy(t, "moderated-community", nil)
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb bytes.Buffer
@@ -123,17 +113,7 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 // the rules decide, and the outbox deletes the message, mutes the member
 // and tells them why.
 func TestModerationLoopOnLocalPlatform(t *testing.T) {
-	dir := t.TempDir()
-	files, _ := filepath.Glob("../../examples/moderated-community/*.hcl")
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := exampleCopy(t, "moderated-community", nil)
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
 	cli := func(args ...string) (int, string) {
@@ -214,17 +194,7 @@ func TestModerationLoopOnLocalPlatform(t *testing.T) {
 // that go through its API without it; they say which variable to set,
 // not only "401".
 func TestCommandsBesideATokenDaemon(t *testing.T) {
-	dir := t.TempDir()
-	files, _ := filepath.Glob("../../examples/quickstart/*.hcl")
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := exampleCopy(t, "quickstart", nil)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("s3cret-walk\n"), 0o600); err != nil {
 		t.Fatal(err)

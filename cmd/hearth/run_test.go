@@ -251,6 +251,31 @@ func quickstartCopy(t *testing.T) string {
 	return dir
 }
 
+// exampleCopy copies the .hcl files of examples/NAME into a temporary
+// directory, each through edit when given (a test taking out quiet hours,
+// say), and returns the directory.
+func exampleCopy(t *testing.T, name string, edit func([]byte) []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := filepath.Glob(filepath.Join("../../examples", name, "*.hcl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("example %s: no .hcl files (%v)", name, err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edit != nil {
+			src = edit(src)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // freeAddr is a loopback address with a port nothing listens on.
 func freeAddr(t testing.TB) string {
 	t.Helper()

@@ -20,18 +20,9 @@ import (
 // files and the platform file are searched for the values.
 func TestSecretsStayOutOfEveryOutput(t *testing.T) {
 	f := slacktest.New(t)
-	dir := t.TempDir()
-	files, _ := filepath.Glob("../../examples/slack-community/*.hcl")
-	for _, name := range files {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src = regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := exampleCopy(t, "slack-community", func(src []byte) []byte {
+		return regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
+	})
 	const signing = "sIgNiNg-5ecret-7f3a"
 	secrets := []string{f.Token, signing}
 	env := map[string]string{

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,19 +23,10 @@ import (
 // a Slack direct message.
 func TestSlackCommunity(t *testing.T) {
 	f := slacktest.New(t)
-	dir := t.TempDir()
-	files, _ := filepath.Glob("../../examples/slack-community/*.hcl")
-	for _, name := range files {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Quiet hours would hold the welcome until morning.
-		src = regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Quiet hours would hold the welcome until morning.
+	dir := exampleCopy(t, "slack-community", func(src []byte) []byte {
+		return regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
+	})
 	const secret = "test-signing-secret"
 	eventsAddr := freeAddr(t)
 	env := map[string]string{
