@@ -170,32 +170,40 @@ func api(t *testing.T, hs, token, method, path string, body, out any) {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	for attempt := 0; ; attempt++ {
-		req, _ := http.NewRequest(method, hs+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		var buf bytes.Buffer
-		_, _ = buf.ReadFrom(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests && attempt < 20 {
+		code, got := roundTrip(t, hs, token, method, path, b)
+		if code == http.StatusTooManyRequests && attempt < 20 {
 			time.Sleep(rateCooloffMS * time.Millisecond)
 			continue
 		}
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s %s: %s: %s", method, path, resp.Status, buf.Bytes())
+		if code != http.StatusOK {
+			t.Fatalf("%s %s: %d: %s", method, path, code, got)
 		}
 		if out != nil {
-			if err := json.Unmarshal(buf.Bytes(), out); err != nil {
+			if err := json.Unmarshal(got, out); err != nil {
 				t.Fatalf("%s %s: %v", method, path, err)
 			}
 		}
 		return
 	}
+}
+
+// roundTrip is one Client-Server request with a JSON body: its status and
+// the body of the answer.
+func roundTrip(t *testing.T, hs, token, method, path string, body []byte) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, hs+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes()
 }
 
 func settings(hs, token string, extra map[string]cty.Value) map[string]cty.Value {

@@ -483,18 +483,9 @@ func TestZeroTimeout(t *testing.T) {
 func status(t *testing.T, hs, token, method, path string, body any) int {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, hs+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	t.Logf("%s %s: %s: %s", method, path, resp.Status, buf.Bytes())
-	return resp.StatusCode
+	code, got := roundTrip(t, hs, token, method, path, b)
+	t.Logf("%s %s: %d: %s", method, path, code, got)
+	return code
 }
 
 // TestOutsiders: a channel that is not private is open to the members of
