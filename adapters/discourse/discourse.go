@@ -98,6 +98,7 @@ func Spec() config.PlatformSpec {
 			{Name: "text_color", Kind: config.KindString, Doc: "Text color of categories hearth creates.", Default: "FFFFFF"},
 			{Name: "group_visibility", Kind: config.KindNumber, Doc: "visibility_level of groups hearth creates: 0 public, 1 logged-in users, 2 members, 3 staff, 4 owners.", Default: "0"},
 			{Name: "dm_title", Kind: config.KindString, Doc: "Title of the private messages hearth sends.", Default: "A message from the community team"},
+			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends notify groups (@staff, @moderators and every other group) and @here. Off, those are shown as text (a word joiner follows the @): templates quote names and messages members wrote, and a member named \"@staff\" would otherwise notify the staff through hearth's admin user. Mentions of single users still notify.", Default: "false"},
 			{Name: "events_listen", Kind: config.KindSetting, Doc: "Address `hearth run` serves the webhook endpoint on, such as \":8791\"; the forum's webhook Payload URL points there. Empty: no inbound events."},
 			{Name: "events_path", Kind: config.KindSetting, Doc: "Path of the webhook endpoint.", Default: DefaultWebhookPath},
 		},
@@ -146,8 +147,11 @@ type Conn struct {
 	textColor string
 	groupVis  int
 	dmTitle   string
-	log       *slog.Logger
-	closed    atomic.Bool
+	// massMentions lets sent messages notify groups and @here.
+	massMentions bool
+	crowds       crowds
+	log          *slog.Logger
+	closed       atomic.Bool
 }
 
 var (
@@ -194,6 +198,9 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		if *x.dst, err = platform.SettingString(s, x.name, x.def); err != nil {
 			return nil, err
 		}
+	}
+	if c.massMentions, err = platform.SettingBool(s, "mass_mentions", false); err != nil {
+		return nil, err
 	}
 	if c.groupVis, err = platform.SettingInt(s, "group_visibility", 0); err != nil {
 		return nil, err

@@ -396,3 +396,47 @@ func TestRateLimitWaitedWithTimer(t *testing.T) {
 		t.Errorf("read made %d calls; want 3 (two 429s, then the answer)", n)
 	}
 }
+
+// A template quotes what members wrote: a member named "@staff" or
+// "@here" must not notify a group through hearth's admin user. Group
+// mentions are sent as text (a word joiner after the @); a single user's
+// mention and an email address stay as written, and mass_mentions = true
+// sends everything as written.
+func TestMemberTextNotifiesNoGroup(t *testing.T) {
+	f := discoursetest.New(t)
+	c := open(t, discourse.New(), f, nil)
+	ann := f.AddUser("Ann")
+	text := "Hi @Staff, @here and @moderators. @ann says hi; write to team@staff.example.org"
+	if _, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionDirectMessage, Key: "dm1", Community: forum(f), Member: ann, Text: text}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Hi @\u2060Staff, @\u2060here and @\u2060moderators. @ann says hi; write to team@staff.example.org"
+	if msgs := f.Messages("ann"); len(msgs) != 1 || !strings.HasPrefix(msgs[0], want+"\n") {
+		t.Errorf("private message %q; want it to start %q", msgs, want)
+	}
+	ch, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: forum(f), Attrs: platform.Attrs{"name": "Welcome"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "ch1", Community: forum(f), Channel: ch.Object.ID, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := f.Raw(res.ID); !strings.HasPrefix(raw, want+"\n") {
+		t.Errorf("channel post %q; want it to start %q", raw, want)
+	}
+
+	s := settings(f, nil)
+	s["mass_mentions"] = cty.True
+	loud, err := discourse.New().Open(ctx, platform.OpenRequest{Name: "forum", Settings: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loud.Close()
+	if _, err := loud.(*discourse.Conn).Perform(ctx, platform.PerformRequest{Action: platform.ActionDirectMessage, Key: "dm2", Community: forum(f), Member: ann, Text: text}); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := f.Messages("ann"); len(msgs) != 2 || !strings.HasPrefix(msgs[1], text+"\n") {
+		t.Errorf("with mass_mentions = true: %q; want it as written", msgs)
+	}
+}

@@ -55,7 +55,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		var u User
 		if u, err = c.api.User(ctx, mustUser(req.Member)); err == nil {
 			var p Post
-			p, err = c.api.CreatePost(ctx, map[string]any{"title": c.dmTitle, "raw": req.Text + "\n\n" + marker(req.Key, fp),
+			p, err = c.api.CreatePost(ctx, map[string]any{"title": c.dmTitle, "raw": c.quietMentions(ctx, req.Text) + "\n\n" + marker(req.Key, fp),
 				"target_recipients": u.Username, "archetype": "private_message"})
 			id = strconv.Itoa(p.ID)
 		}
@@ -143,7 +143,7 @@ func (c *Conn) reply(ctx context.Context, req platform.PerformRequest, fp string
 			return strconv.Itoa(p.ID), true, nil
 		}
 	}
-	p, err := c.api.CreatePost(ctx, map[string]any{"topic_id": cat.TopicID, "raw": req.Text + "\n\n" + marker(req.Key, fp)})
+	p, err := c.api.CreatePost(ctx, map[string]any{"topic_id": cat.TopicID, "raw": c.quietMentions(ctx, req.Text) + "\n\n" + marker(req.Key, fp)})
 	if err != nil {
 		return "", false, err
 	}

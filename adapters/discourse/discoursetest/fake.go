@@ -197,6 +197,18 @@ func (f *Fake) Posts(topicID int) []string {
 	return out
 }
 
+// Raw returns the raw text of a post by its id, "" when there is none.
+func (f *Fake) Raw(postID string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range f.posts {
+		if strconv.Itoa(p.ID) == postID {
+			return p.Raw
+		}
+	}
+	return ""
+}
+
 // Messages returns the raw text of the private messages to a username.
 func (f *Fake) Messages(username string) []string {
 	f.mu.Lock()

@@ -1,0 +1,75 @@
+package discourse
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// atName is an @name Discourse could turn into a mention: the @ must not
+// follow a letter, digit or the like, so an email address is not one.
+var atName = regexp.MustCompile(`(^|[^\p{L}\p{N}_.@-])@([\p{L}\p{N}_][\p{L}\p{N}_.-]*)`)
+
+// wordJoiner goes between the @ and a crowd's name: the text reads the
+// same, and Discourse finds no mention in it.
+const wordJoiner = "\u2060"
+
+// crowdsFor is how long the forum's group names are kept before they are
+// read again.
+const crowdsFor = 5 * time.Minute
+
+// crowds caches the names whose mention notifies many people: every group
+// (automatic ones like staff and admins too) and @here / @all.
+type crowds struct {
+	mu    sync.Mutex
+	names map[string]bool
+	at    time.Time
+}
+
+// quietMentions shows group mentions and @here in text as text. A template
+// quotes what members wrote, and a member named "@staff" must not notify
+// the staff through hearth's admin user; single users' mentions stay.
+func (c *Conn) quietMentions(ctx context.Context, text string) string {
+	if c.massMentions || !strings.Contains(text, "@") {
+		return text
+	}
+	names, err := c.crowdNames(ctx)
+	if err != nil {
+		// Without the group list every @name is kept quiet: a message
+		// that mentions no one beats one that may notify a crowd.
+		c.log.Warn("discourse: could not read the groups; every @mention in the message is sent as text", "err", err)
+	}
+	return atName.ReplaceAllStringFunc(text, func(m string) string {
+		at := strings.IndexByte(m, '@')
+		name := strings.ToLower(strings.TrimRight(m[at+1:], ".-"))
+		if err != nil || names[name] {
+			return m[:at+1] + wordJoiner + m[at+1:]
+		}
+		return m
+	})
+}
+
+func (c *Conn) crowdNames(ctx context.Context) (map[string]bool, error) {
+	c.crowds.mu.Lock()
+	defer c.crowds.mu.Unlock()
+	if c.crowds.names != nil && c.now().Sub(c.crowds.at) < crowdsFor {
+		return c.crowds.names, nil
+	}
+	names := map[string]bool{"here": true, "all": true}
+	for page := 0; ; page++ {
+		groups, more, err := c.api.Groups(ctx, page)
+		if err != nil {
+			return names, err
+		}
+		for _, g := range groups {
+			names[strings.ToLower(g.Name)] = true
+		}
+		if !more || len(groups) == 0 {
+			break
+		}
+	}
+	c.crowds.names, c.crowds.at = names, c.now()
+	return names, nil
+}
