@@ -45,23 +45,57 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 }
 
-// A flag error is a usage error: exit 1, the usage on stderr and nothing
-// on stdout, which may be a file a -json output goes to.
+// A flag error is a usage error: exit 1, on stderr only (stdout may be a
+// file a -json output goes to), and short: the error, the synopsis and
+// where the rest is, not the whole usage above the one line that matters.
 func TestFlagErrorUsageOnStderr(t *testing.T) {
 	var cmds [][]string
 	for _, c := range commands() {
 		cmds = append(cmds, []string{c.name})
 	}
 	cmds = append(cmds, []string{"member", "show"}, []string{"campaign", "show"}, []string{"outbox", "list"},
-		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"})
+		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"}, []string{"local", "join"})
 	for _, c := range cmds {
 		args := append(append([]string{}, c...), "-no-such-flag")
 		code, out, errs := runCLI(args...)
-		// Groups read it as an unknown verb, which is a usage error too.
-		flagErr := strings.Contains(errs, "flag provided but not defined: -no-such-flag")
-		if code != 1 || out != "" || errs == "" || flagErr && !strings.Contains(errs, "Usage: hearth") {
-			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.80q; want exit 1 and the usage on stderr only", strings.Join(args, " "), code, out, errs)
+		if code != 1 || out != "" || errs == "" {
+			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.80q; want exit 1 and an error on stderr only", strings.Join(args, " "), code, out, errs)
+			continue
 		}
+		// Groups read it as an unknown verb, which is a usage error too.
+		if !strings.Contains(errs, "flag provided but not defined: -no-such-flag") {
+			continue
+		}
+		name := strings.Join(c, " ")
+		if !strings.HasPrefix(errs, "hearth "+name+": ") || !strings.Contains(errs, "\nUsage: hearth "+name) ||
+			!strings.HasSuffix(errs, "Run 'hearth "+name+" -h' for its options and examples.\n") || strings.Count(errs, "\n") > 7 {
+			t.Errorf("hearth %s: stderr\n%s\nwant the error, the synopsis and a pointer to -h, in a few lines", strings.Join(args, " "), errs)
+		}
+	}
+}
+
+// A mistyped flag gets the flag it looks like; a value the flag package
+// cannot parse gets the form it takes.
+func TestFlagErrorSuggests(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "-jsn"}, "flag provided but not defined: -jsn. Did you mean -json?"},
+		{[]string{"run", "-lisen", "x"}, "Did you mean -listen?"},
+		{[]string{"local", "join", "-nmae", "Ann"}, "Did you mean -name?\nUsage: hearth local join -name NAME [-referrer ID] COMMUNITY [DIR]\n"},
+		{[]string{"plan", "--detailed-exitcodes"}, "Did you mean -detailed-exitcode?"},
+		{[]string{"apply", "-lock-timeout", "5"}, `invalid value "5" for flag -lock-timeout: parse error (a duration such as 30s, 5m or 2h)`},
+		{[]string{"replay", "-batch", "many"}, "parse error (a whole number)"},
+	} {
+		code, _, errs := runCLI(tc.args...)
+		if code != 1 || !strings.Contains(errs, tc.want) {
+			t.Errorf("hearth %s: exit %d, stderr\n%s\nwant it to say %q", strings.Join(tc.args, " "), code, errs, tc.want)
+		}
+	}
+	// No suggestion that is further from the typo than the typo is long.
+	if _, _, errs := runCLI("member", "show", "-x"); strings.Contains(errs, "Did you mean") {
+		t.Errorf("hearth member show -x: %s; want no suggestion", errs)
 	}
 }
 
