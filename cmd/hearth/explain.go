@@ -53,8 +53,7 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) > 1 {
-		fmt.Fprintln(s.err, "hearth explain: give one topic.")
-		return 1
+		return argError(s, "explain", "give one topic")
 	}
 	if *asJSON {
 		doc := schemaJSON()

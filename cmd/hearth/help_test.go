@@ -237,3 +237,46 @@ func TestLocalExamplesNameTheirCommunity(t *testing.T) {
 		}
 	}
 }
+
+// A missing or extra argument is answered as a flag error is: what is
+// wrong, the synopsis and a pointer to -h; and it is found before a
+// configuration is read, so it is the error reported wherever the
+// command runs (here, in an empty directory).
+func TestMissingArguments(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		name string // the command, as the error names it
+		args []string
+	}{
+		{"member show", nil},
+		{"member why", []string{"u07"}},
+		{"member eval", []string{"u07"}},
+		{"member pardon", nil},
+		{"campaign show", nil},
+		{"campaign stop", nil},
+		{"outbox retry", nil},
+		{"state show", nil},
+		{"state mv", []string{"a"}},
+		{"state import", []string{"community.c"}},
+		{"show", nil},
+		{"force-unlock", nil},
+		{"import stackexchange", nil},
+		{"explain", []string{"tier", "badge"}},
+		{"validate", []string{"a", "b"}},
+		{"apply", []string{"a", "b", "c"}},
+		{"local join", nil},
+		{"local join", []string{"-name", "Ann"}},
+		{"local post", []string{"-member", "mb-1", "hello"}},
+		{"local react", []string{"-member", "mb-1"}},
+		{"local reply", []string{"-member", "mb-1", "club"}},
+		{"local show", []string{"dms"}},
+		{"local show", []string{"dm", "club"}},
+	} {
+		args := append(strings.Fields(tc.name), tc.args...)
+		code, out, errs := runCLI(args...)
+		if code != 1 || out != "" || !strings.HasPrefix(errs, "hearth "+tc.name+": ") || !strings.Contains(errs, "\nUsage: hearth "+tc.name+" ") ||
+			!strings.HasSuffix(errs, "Run 'hearth "+tc.name+" -h' for its options and examples.\n") || strings.Count(errs, "\n") != 3 {
+			t.Errorf("hearth %s: exit %d, stdout %q, stderr\n%s\nwant exit 1 and three lines: the problem, the synopsis of %s, a pointer to -h", strings.Join(args, " "), code, out, errs, tc.name)
+		}
+	}
+}

@@ -348,8 +348,28 @@ func dirArg(pos []string, s *stdio, name string) (string, bool) {
 	case 1:
 		return pos[0], true
 	}
-	fmt.Fprintf(s.err, "hearth %s: expected one directory, got %d arguments: %s\n", name, len(pos), strings.Join(pos, " "))
+	argError(s, name, fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " ")))
 	return "", false
+}
+
+// argError answers missing or extra arguments the way a flag error is
+// answered: the problem, the command's synopsis and where the rest is.
+// It returns the exit status of a usage error.
+func argError(s *stdio, name, msg string) int {
+	first, _, _ := strings.Cut(name, " ")
+	usage := ""
+	for _, c := range commands() {
+		if c.name == first {
+			usage = c.usage
+		}
+	}
+	return usageError(s, name, usage, msg)
+}
+
+// usageError is argError for a command whose usage is not its group's.
+func usageError(s *stdio, name, usage, msg string) int {
+	fmt.Fprintf(s.err, "hearth %s: %s\n%s\nRun 'hearth %s -h' for its options and examples.\n", name, msg, synopsis(name, usage), name)
+	return 1
 }
 
 func didYouMean(name string, candidates []string) string {

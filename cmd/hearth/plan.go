@@ -325,8 +325,7 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(s.err, "hearth show: expected one plan file; see 'hearth show -h'.")
-		return 1
+		return argError(s, "show", "expected one plan file")
 	}
 	p, err := loadPlan(pos[0])
 	if err != nil {
@@ -380,8 +379,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	case 2:
 		planFile, dir = pos[0], pos[1]
 	default:
-		fmt.Fprintf(s.err, "hearth apply: expected [PLANFILE] [DIR], got %d arguments: %s\n", len(pos), strings.Join(pos, " "))
-		return 1
+		return argError(s, "apply", fmt.Sprintf("expected [PLANFILE] [DIR], got %d arguments: %s", len(pos), strings.Join(pos, " ")))
 	}
 	// A saved plan is applied whole, as reviewed: targeting it afterwards
 	// would apply something nobody saw.
@@ -544,8 +542,7 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) < 1 {
-		fmt.Fprintln(s.err, "hearth force-unlock: expected the lock id; see 'hearth force-unlock -h'.")
-		return 1
+		return argError(s, "force-unlock", "expected the lock id")
 	}
 	dir, ok := dirArg(pos[1:], s, "force-unlock")
 	if !ok {
