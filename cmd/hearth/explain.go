@@ -37,6 +37,10 @@ Topics:
   templates          how message templates are written
   test, test.BLOCK   rule test files (*.hearthtest.hcl), which hearth test runs
 
+Related: hearth init writes a starter configuration to edit; hearth
+validate checks one against this reference; hearth member eval tries a
+rule expression on a stored member.
+
 Examples:
   hearth explain tier
   hearth explain campaign.step

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -277,6 +278,23 @@ func TestMissingArguments(t *testing.T) {
 		if code != 1 || out != "" || !strings.HasPrefix(errs, "hearth "+tc.name+": ") || !strings.Contains(errs, "\nUsage: hearth "+tc.name+" ") ||
 			!strings.HasSuffix(errs, "Run 'hearth "+tc.name+" -h' for its options and examples.\n") || strings.Count(errs, "\n") != 3 {
 			t.Errorf("hearth %s: exit %d, stdout %q, stderr\n%s\nwant exit 1 and three lines: the problem, the synopsis of %s, a pointer to -h", strings.Join(args, " "), code, out, errs, tc.name)
+		}
+	}
+}
+
+// Every command's -h names at least one other command, the one to turn
+// to next or instead: help that ends at its own command leaves a
+// newcomer to guess where the rest is.
+func TestEveryUsageNamesARelatedCommand(t *testing.T) {
+	for _, c := range commands() {
+		related := false
+		for _, o := range commands() {
+			if o.name != c.name && regexp.MustCompile(`hearth `+regexp.QuoteMeta(o.name)+`\b`).MatchString(c.usage) {
+				related = true
+			}
+		}
+		if !related {
+			t.Errorf("hearth %s -h names no other hearth command", c.name)
 		}
 	}
 }

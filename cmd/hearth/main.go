@@ -409,7 +409,8 @@ const versionUsage = `Usage: hearth version [-json]
 
 Prints hearth's version and the Go version it was built with; -json adds
 the platform types this binary has. required_version in the hearth block
-is checked against this version.
+is checked against this version (hearth validate says when it does
+not match).
 
 Examples:
   hearth version

@@ -129,6 +129,8 @@ the message of the apply that found the lock. It shows who holds the lock
 and since when, and asks for 'yes' unless -force is given (standard input
 not a terminal needs -force).
 
+Related: hearth apply -lock-timeout waits for a lock instead of failing.
+
 Examples:
   hearth force-unlock 5f0c2a9e71b3d480 mycommunity
   hearth force-unlock -force 5f0c2a9e71b3d480 mycommunity   # in a script
