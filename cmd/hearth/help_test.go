@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/rules"
 )
@@ -295,6 +298,54 @@ func TestEveryUsageNamesARelatedCommand(t *testing.T) {
 		}
 		if !related {
 			t.Errorf("hearth %s -h names no other hearth command", c.name)
+		}
+	}
+}
+
+// The examples hearth explain prints are what hearth fmt writes: they are
+// copied into configurations, which CI checks with hearth fmt -check.
+func TestExplainExamplesAreFormatted(t *testing.T) {
+	examples := map[string]string{}
+	var walk func(prefix string, b *config.Block)
+	walk = func(prefix string, b *config.Block) {
+		for _, c := range b.Blocks {
+			examples[prefix+c.Type] = c.Example
+			walk(prefix+c.Type+".", c)
+		}
+	}
+	walk("", config.Root)
+	for typ, spec := range platformSpecs() {
+		examples["platform."+typ] = spec.Example
+	}
+	checked := 0
+	for topic, ex := range examples {
+		if strings.TrimSpace(ex) == "" {
+			continue
+		}
+		src := []byte(strings.TrimSpace(ex) + "\n")
+		out, res := config.Format(src, topic)
+		if res.HasErrors() {
+			t.Errorf("hearth explain %s: the example does not parse: %v\n%s", topic, res.Diagnostics, src)
+			continue
+		}
+		checked++
+		if !bytes.Equal(out, src) {
+			t.Errorf("hearth explain %s: the example is not as hearth fmt writes it; formatted:\n%s", topic, out)
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("checked %d examples; has their form changed?", checked)
+	}
+}
+
+// A rule function's example, as hearth explain prints it and as the hint
+// of a compile error gives it, can be pasted into a rule's string as it
+// is: single quotes inside, as hearth explain rules says to write them.
+func TestFunctionExamplesPasteIntoRules(t *testing.T) {
+	for _, f := range rules.Functions() {
+		src := `when = "` + f.Example + `"` + "\n"
+		if _, diags := hclsyntax.ParseConfig([]byte(src), "example.hcl", hcl.InitialPos); diags.HasErrors() || strings.Contains(f.Example, `"`) {
+			t.Errorf("%s: example %s cannot be pasted into when = \"...\": %v", f.Name, f.Example, diags)
 		}
 	}
 }
