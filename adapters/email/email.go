@@ -63,11 +63,11 @@ func Spec() config.PlatformSpec {
 			"`hearth run` answers the unsubscribe link at /v1/inbound/email/NAME: a one-click POST (RFC 8058) with a valid {token} " +
 			"ingests the standard event email.unsubscribed for the member, once; a GET only shows a confirm button.",
 		Example: `platform "email" "news" {
-  host            = "smtp.example.org"
-  username        = "news@example.org"
-  password        = var.smtp_password
-  from            = "Explorers <news@example.org>"
-  unsubscribe_url = "https://hearth.example.org/v1/inbound/email/news?member={member}&token={token}"
+  host               = "smtp.example.org"
+  username           = "news@example.org"
+  password           = var.smtp_password
+  from               = "Explorers <news@example.org>"
+  unsubscribe_url    = "https://hearth.example.org/v1/inbound/email/news?member={member}&token={token}"
   unsubscribe_secret = var.unsubscribe_secret
 }`,
 		Attrs: []config.Attr{

@@ -61,6 +61,9 @@ Each figure with a target is marked met or MISSED. The targets are for
 target is for is shown but not judged. -json also gives "missed", the
 names of the figures that missed, and -check exits 1 when any did.
 
+Related: hearth simulate replays your own events through your own rules
+and says how long it took.
+
 Examples:
   hearth bench
   hearth bench -json > bench.json

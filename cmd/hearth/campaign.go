@@ -265,7 +265,7 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 // campaignArgs splits the NAME [DIR] the campaign commands take.
 func campaignArgs(s *stdio, verb string, pos []string) (name, dir string, ok bool) {
 	if len(pos) == 0 {
-		fmt.Fprintf(s.err, "hearth %s: give the campaign's name.\n", verb)
+		argError(s, verb, "give the campaign's name")
 		return "", "", false
 	}
 	dir, ok = dirArg(pos[1:], s, verb)

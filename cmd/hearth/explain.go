@@ -37,6 +37,10 @@ Topics:
   templates          how message templates are written
   test, test.BLOCK   rule test files (*.hearthtest.hcl), which hearth test runs
 
+Related: hearth init writes a starter configuration to edit; hearth
+validate checks one against this reference; hearth member eval tries a
+rule expression on a stored member.
+
 Examples:
   hearth explain tier
   hearth explain campaign.step
@@ -53,8 +57,7 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) > 1 {
-		fmt.Fprintln(s.err, "hearth explain: give one topic.")
-		return 1
+		return argError(s, "explain", "give one topic")
 	}
 	if *asJSON {
 		doc := schemaJSON()

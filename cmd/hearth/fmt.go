@@ -22,6 +22,8 @@ syntax errors are reported and left alone.
 Exit status: 0 success; 1 error; 3 with -check when a file is not
 formatted (as terraform fmt -check).
 
+Related: hearth validate checks what the files mean; fmt only their layout.
+
 Examples:
   hearth fmt                         # format the current directory
   hearth fmt -check -recursive .     # in CI: fail on unformatted files

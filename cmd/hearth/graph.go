@@ -14,6 +14,9 @@ Prints how the blocks of a configuration depend on each other, in the DOT
 language: an arrow from A to B means A refers to B (a reference attribute,
 or a rule calling in_segment or has_badge).
 
+Related: hearth validate reports references to blocks that do not exist
+and cycles; hearth explain BLOCK lists what each block can refer to.
+
 Examples:
   hearth graph examples/quickstart | dot -Tsvg > graph.svg
 `

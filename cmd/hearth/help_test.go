@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -45,23 +49,57 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 }
 
-// A flag error is a usage error: exit 1, the usage on stderr and nothing
-// on stdout, which may be a file a -json output goes to.
+// A flag error is a usage error: exit 1, on stderr only (stdout may be a
+// file a -json output goes to), and short: the error, the synopsis and
+// where the rest is, not the whole usage above the one line that matters.
 func TestFlagErrorUsageOnStderr(t *testing.T) {
 	var cmds [][]string
 	for _, c := range commands() {
 		cmds = append(cmds, []string{c.name})
 	}
 	cmds = append(cmds, []string{"member", "show"}, []string{"campaign", "show"}, []string{"outbox", "list"},
-		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"})
+		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"}, []string{"local", "join"})
 	for _, c := range cmds {
 		args := append(append([]string{}, c...), "-no-such-flag")
 		code, out, errs := runCLI(args...)
-		// Groups read it as an unknown verb, which is a usage error too.
-		flagErr := strings.Contains(errs, "flag provided but not defined: -no-such-flag")
-		if code != 1 || out != "" || errs == "" || flagErr && !strings.Contains(errs, "Usage: hearth") {
-			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.80q; want exit 1 and the usage on stderr only", strings.Join(args, " "), code, out, errs)
+		if code != 1 || out != "" || errs == "" {
+			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.80q; want exit 1 and an error on stderr only", strings.Join(args, " "), code, out, errs)
+			continue
 		}
+		// Groups read it as an unknown verb, which is a usage error too.
+		if !strings.Contains(errs, "flag provided but not defined: -no-such-flag") {
+			continue
+		}
+		name := strings.Join(c, " ")
+		if !strings.HasPrefix(errs, "hearth "+name+": ") || !strings.Contains(errs, "\nUsage: hearth "+name) ||
+			!strings.HasSuffix(errs, "Run 'hearth "+name+" -h' for its options and examples.\n") || strings.Count(errs, "\n") > 7 {
+			t.Errorf("hearth %s: stderr\n%s\nwant the error, the synopsis and a pointer to -h, in a few lines", strings.Join(args, " "), errs)
+		}
+	}
+}
+
+// A mistyped flag gets the flag it looks like; a value the flag package
+// cannot parse gets the form it takes.
+func TestFlagErrorSuggests(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "-jsn"}, "flag provided but not defined: -jsn. Did you mean -json?"},
+		{[]string{"run", "-lisen", "x"}, "Did you mean -listen?"},
+		{[]string{"local", "join", "-nmae", "Ann"}, "Did you mean -name?\nUsage: hearth local join -name NAME [-referrer ID] COMMUNITY [DIR]\n"},
+		{[]string{"plan", "--detailed-exitcodes"}, "Did you mean -detailed-exitcode?"},
+		{[]string{"apply", "-lock-timeout", "5"}, `invalid value "5" for flag -lock-timeout: parse error (a duration such as 30s, 5m or 2h)`},
+		{[]string{"replay", "-batch", "many"}, "parse error (a whole number)"},
+	} {
+		code, _, errs := runCLI(tc.args...)
+		if code != 1 || !strings.Contains(errs, tc.want) {
+			t.Errorf("hearth %s: exit %d, stderr\n%s\nwant it to say %q", strings.Join(tc.args, " "), code, errs, tc.want)
+		}
+	}
+	// No suggestion that is further from the typo than the typo is long.
+	if _, _, errs := runCLI("member", "show", "-x"); strings.Contains(errs, "Did you mean") {
+		t.Errorf("hearth member show -x: %s; want no suggestion", errs)
 	}
 }
 
@@ -200,6 +238,114 @@ func TestLocalExamplesNameTheirCommunity(t *testing.T) {
 		}
 		if !named && words[2] != "post" && words[2] != "react" { // post and react name no community
 			t.Errorf("%q names no community of %s", strings.TrimSpace(line), dir)
+		}
+	}
+}
+
+// A missing or extra argument is answered as a flag error is: what is
+// wrong, the synopsis and a pointer to -h; and it is found before a
+// configuration is read, so it is the error reported wherever the
+// command runs (here, in an empty directory).
+func TestMissingArguments(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		name string // the command, as the error names it
+		args []string
+	}{
+		{"member show", nil},
+		{"member why", []string{"u07"}},
+		{"member eval", []string{"u07"}},
+		{"member pardon", nil},
+		{"campaign show", nil},
+		{"campaign stop", nil},
+		{"outbox retry", nil},
+		{"state show", nil},
+		{"state mv", []string{"a"}},
+		{"state import", []string{"community.c"}},
+		{"show", nil},
+		{"force-unlock", nil},
+		{"import stackexchange", nil},
+		{"explain", []string{"tier", "badge"}},
+		{"validate", []string{"a", "b"}},
+		{"apply", []string{"a", "b", "c"}},
+		{"local join", nil},
+		{"local join", []string{"-name", "Ann"}},
+		{"local post", []string{"-member", "mb-1", "hello"}},
+		{"local react", []string{"-member", "mb-1"}},
+		{"local reply", []string{"-member", "mb-1", "club"}},
+		{"local show", []string{"dms"}},
+		{"local show", []string{"dm", "club"}},
+	} {
+		args := append(strings.Fields(tc.name), tc.args...)
+		code, out, errs := runCLI(args...)
+		if code != 1 || out != "" || !strings.HasPrefix(errs, "hearth "+tc.name+": ") || !strings.Contains(errs, "\nUsage: hearth "+tc.name+" ") ||
+			!strings.HasSuffix(errs, "Run 'hearth "+tc.name+" -h' for its options and examples.\n") || strings.Count(errs, "\n") != 3 {
+			t.Errorf("hearth %s: exit %d, stdout %q, stderr\n%s\nwant exit 1 and three lines: the problem, the synopsis of %s, a pointer to -h", strings.Join(args, " "), code, out, errs, tc.name)
+		}
+	}
+}
+
+// Every command's -h names at least one other command, the one to turn
+// to next or instead: help that ends at its own command leaves a
+// newcomer to guess where the rest is.
+func TestEveryUsageNamesARelatedCommand(t *testing.T) {
+	for _, c := range commands() {
+		related := false
+		for _, o := range commands() {
+			if o.name != c.name && regexp.MustCompile(`hearth `+regexp.QuoteMeta(o.name)+`\b`).MatchString(c.usage) {
+				related = true
+			}
+		}
+		if !related {
+			t.Errorf("hearth %s -h names no other hearth command", c.name)
+		}
+	}
+}
+
+// The examples hearth explain prints are what hearth fmt writes: they are
+// copied into configurations, which CI checks with hearth fmt -check.
+func TestExplainExamplesAreFormatted(t *testing.T) {
+	examples := map[string]string{}
+	var walk func(prefix string, b *config.Block)
+	walk = func(prefix string, b *config.Block) {
+		for _, c := range b.Blocks {
+			examples[prefix+c.Type] = c.Example
+			walk(prefix+c.Type+".", c)
+		}
+	}
+	walk("", config.Root)
+	for typ, spec := range platformSpecs() {
+		examples["platform."+typ] = spec.Example
+	}
+	checked := 0
+	for topic, ex := range examples {
+		if strings.TrimSpace(ex) == "" {
+			continue
+		}
+		src := []byte(strings.TrimSpace(ex) + "\n")
+		out, res := config.Format(src, topic)
+		if res.HasErrors() {
+			t.Errorf("hearth explain %s: the example does not parse: %v\n%s", topic, res.Diagnostics, src)
+			continue
+		}
+		checked++
+		if !bytes.Equal(out, src) {
+			t.Errorf("hearth explain %s: the example is not as hearth fmt writes it; formatted:\n%s", topic, out)
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("checked %d examples; has their form changed?", checked)
+	}
+}
+
+// A rule function's example, as hearth explain prints it and as the hint
+// of a compile error gives it, can be pasted into a rule's string as it
+// is: single quotes inside, as hearth explain rules says to write them.
+func TestFunctionExamplesPasteIntoRules(t *testing.T) {
+	for _, f := range rules.Functions() {
+		src := `when = "` + f.Example + `"` + "\n"
+		if _, diags := hclsyntax.ParseConfig([]byte(src), "example.hcl", hcl.InitialPos); diags.HasErrors() || strings.Contains(f.Example, `"`) {
+			t.Errorf("%s: example %s cannot be pasted into when = \"...\": %v", f.Name, f.Example, diags)
 		}
 	}
 }

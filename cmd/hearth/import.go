@@ -92,8 +92,7 @@ func runImportStackExchange(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintf(s.err, "hearth import stackexchange: expected one dump directory, got %d arguments.\nRun 'hearth import stackexchange -h'.\n", len(pos))
-		return 1
+		return usageError(s, "import stackexchange", importStackExchangeUsage, fmt.Sprintf("expected one dump directory, got %d arguments", len(pos)))
 	}
 	dir := pos[0]
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {

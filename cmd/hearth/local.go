@@ -67,6 +67,11 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if n := len(pos); n > 0 && isConfigDir(pos[n-1]) {
 		dir, pos = pos[n-1], pos[:n-1]
 	}
+	// Arguments are checked before the configuration is read: a missing
+	// one is the problem to report, wherever the command runs.
+	if msg := localArgsProblem(verb, pos, *name, *member, *channel, *message); msg != "" {
+		return argError(s, "local "+verb, msg)
+	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
 		return 1
@@ -100,9 +105,6 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		return "", fmt.Errorf("no %s named %q on the local platform; run hearth apply first", req.Kind, name)
 	}
 	community := func() (string, error) {
-		if len(pos) == 0 {
-			return "", fmt.Errorf("give the community block's name")
-		}
 		return find(platform.ReadRequest{Kind: platform.KindCommunity}, pos[len(pos)-1])
 	}
 	switch verb {
@@ -117,9 +119,6 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		fmt.Fprintf(s.out, "%s joined as %s\n", *name, m.ID)
 	case "post":
-		if *member == "" || *channel == "" || len(pos) == 0 {
-			return fail(fmt.Errorf("give -member, -channel and the text"))
-		}
 		var chID string
 		for _, c := range cfg.Communities {
 			coID, err := find(platform.ReadRequest{Kind: platform.KindCommunity}, c.Name)
@@ -140,17 +139,11 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		fmt.Fprintf(s.out, "posted %s\n", msg.ID)
 	case "react":
-		if *member == "" || *message == "" {
-			return fail(fmt.Errorf("give -member and -message"))
-		}
 		if err := lc.React(ctx, local.ReactRequest{Message: *message, Member: *member, Emoji: *emoji}); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(s.out, "reacted")
 	case "reply":
-		if *member == "" || len(pos) < 2 {
-			return fail(fmt.Errorf("give -member, the community and the text"))
-		}
 		co, err := find(platform.ReadRequest{Kind: platform.KindCommunity}, pos[0])
 		if err != nil {
 			return fail(err)
@@ -161,14 +154,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		fmt.Fprintf(s.out, "replied %s\n", dm.ID)
 	case "show":
-		if len(pos) < 2 {
-			return fail(fmt.Errorf("give what to show (members, messages or dms) and the community"))
-		}
-		kinds := map[string]platform.Kind{"members": platform.KindMember, "messages": platform.KindMessage, "dms": platform.KindDirectMessage}
-		kind, ok := kinds[pos[0]]
-		if !ok {
-			return fail(fmt.Errorf("%q: show members, messages or dms", pos[0]))
-		}
+		kind := localShowKinds[pos[0]]
 		co, err := community()
 		if err != nil {
 			return fail(err)
@@ -196,6 +182,40 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	return 0
+}
+
+// localShowKinds are what hearth local show lists.
+var localShowKinds = map[string]platform.Kind{"members": platform.KindMember, "messages": platform.KindMessage, "dms": platform.KindDirectMessage}
+
+// localArgsProblem says what is missing or extra in a hearth local
+// command's arguments (DIR taken off), or "" when they are complete.
+func localArgsProblem(verb string, pos []string, name, member, channel, message string) string {
+	switch verb {
+	case "join":
+		if name == "" || len(pos) != 1 {
+			return "give -name and the community block's name"
+		}
+	case "post":
+		if member == "" || channel == "" || len(pos) == 0 {
+			return "give -member, -channel and the text"
+		}
+	case "react":
+		if member == "" || message == "" || len(pos) > 0 {
+			return "give -member and -message, and no other argument"
+		}
+	case "reply":
+		if member == "" || len(pos) < 2 {
+			return "give -member, the community and the text"
+		}
+	case "show":
+		if len(pos) != 2 {
+			return "give what to show (members, messages or dms) and the community"
+		}
+		if _, ok := localShowKinds[pos[0]]; !ok {
+			return fmt.Sprintf("%q: show members, messages or dms", pos[0])
+		}
+	}
+	return ""
 }
 
 // writeTextRows prints rows in aligned columns, the last a text that may

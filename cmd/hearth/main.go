@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -183,43 +185,96 @@ func groupUsage(s *stdio, args []string, usage string) int {
 }
 
 // newFlags makes a flag set whose -h prints the command's usage.
-// The usage goes to stdout when asked for (-h) and to stderr after a
-// flag error, so "hearth plan -jsn > plan.json" writes no usage into the
-// file: as for every usage error of hearth.
+// The usage goes to stdout when asked for (-h). A flag error gets a
+// short answer on stderr: the error, a suggestion for a mistyped flag,
+// the synopsis and where the rest is, since the whole usage (run's is 160
+// lines) would bury the one line that matters; and nothing goes to
+// stdout, so "hearth plan -jsn > plan.json" writes no usage into the file.
 func newFlags(s *stdio, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("hearth "+name, flag.ContinueOnError)
-	// The flag package writes a flag error's message before calling
-	// Usage, and nothing before the Usage of -h: that tells them apart.
-	errOut := &wroteWriter{w: s.err}
-	fs.SetOutput(errOut)
+	// The flag package writes a flag error's message to the output before
+	// calling Usage, and nothing before the Usage of -h: that tells them
+	// apart, and Usage words the message.
+	var msg bytes.Buffer
+	fs.SetOutput(&msg)
 	fs.Usage = func() {
-		w := s.out
-		if errOut.wrote {
-			w = s.err
+		if msg.Len() > 0 {
+			text := strings.TrimSpace(msg.String())
+			msg.Reset()
+			fmt.Fprintf(s.err, "hearth %s: %s%s\n%s\nRun 'hearth %s -h' for its options and examples.\n", name, text, flagSuggestion(fs, text), synopsis(name, usage), name)
+			return
 		}
-		errOut.wrote = false
-		fmt.Fprint(w, usage)
+		fmt.Fprint(s.out, usage)
 		hasFlags := false
 		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 		if hasFlags {
-			fmt.Fprintln(w, "\nOptions:")
-			fs.SetOutput(w)
+			fmt.Fprintln(s.out, "\nOptions:")
+			fs.SetOutput(s.out)
 			fs.PrintDefaults()
-			fs.SetOutput(errOut)
+			fs.SetOutput(&msg)
 		}
 	}
 	return fs
 }
 
-// wroteWriter notes whether anything was written through it.
-type wroteWriter struct {
-	w     io.Writer
-	wrote bool
+// flagSuggestion adds to a flag error what the user more likely meant:
+// the flag an unknown one looks like, or the form a value takes where the
+// flag package only says "parse error".
+func flagSuggestion(fs *flag.FlagSet, errText string) string {
+	if bad, ok := strings.CutPrefix(errText, "flag provided but not defined: -"); ok {
+		bad = strings.TrimLeft(bad, "-")
+		best, bestD := "", 3
+		fs.VisitAll(func(f *flag.Flag) {
+			if d := editDistance(bad, f.Name); d < bestD && d < len(bad) {
+				best, bestD = f.Name, d
+			}
+		})
+		if best == "" {
+			return ""
+		}
+		return fmt.Sprintf(". Did you mean -%s?", best)
+	}
+	_, name, ok := strings.Cut(errText, " for flag -")
+	if !ok || !strings.HasSuffix(errText, ": parse error") {
+		return ""
+	}
+	name, _, _ = strings.Cut(name, ":")
+	f := fs.Lookup(name)
+	if f == nil {
+		return ""
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return " (a duration such as 30s, 5m or 2h)"
+	case int, int64, uint, uint64:
+		return " (a whole number)"
+	case bool:
+		return " (true or false)"
+	}
+	return ""
 }
 
-func (w *wroteWriter) Write(p []byte) (int, error) {
-	w.wrote = true
-	return w.w.Write(p)
+// synopsis is the Usage lines at the top of a command's usage: for a
+// group's verb ("local join"), only the verb's own line when it has one,
+// there or in the text before the examples ("  hearth state show ADDR
+// [DIR]      one resource ...").
+func synopsis(name, usage string) string {
+	head, _, _ := strings.Cut(usage, "\n\n")
+	text, _, _ := strings.Cut(usage, "\nExamples:")
+	for _, part := range []string{head, text} {
+		for _, line := range strings.Split(part, "\n") {
+			line = strings.TrimSpace(strings.TrimPrefix(line, "Usage:"))
+			if strings.HasPrefix(line, "hearth "+name+" ") {
+				line, _, _ = strings.Cut(line, "   ")
+				return "Usage: " + line
+			}
+		}
+	}
+	return head
 }
 
 // parse parses flags, allowing them after positional arguments too
@@ -293,8 +348,28 @@ func dirArg(pos []string, s *stdio, name string) (string, bool) {
 	case 1:
 		return pos[0], true
 	}
-	fmt.Fprintf(s.err, "hearth %s: expected one directory, got %d arguments: %s\n", name, len(pos), strings.Join(pos, " "))
+	argError(s, name, fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " ")))
 	return "", false
+}
+
+// argError answers missing or extra arguments the way a flag error is
+// answered: the problem, the command's synopsis and where the rest is.
+// It returns the exit status of a usage error.
+func argError(s *stdio, name, msg string) int {
+	first, _, _ := strings.Cut(name, " ")
+	usage := ""
+	for _, c := range commands() {
+		if c.name == first {
+			usage = c.usage
+		}
+	}
+	return usageError(s, name, usage, msg)
+}
+
+// usageError is argError for a command whose usage is not its group's.
+func usageError(s *stdio, name, usage, msg string) int {
+	fmt.Fprintf(s.err, "hearth %s: %s\n%s\nRun 'hearth %s -h' for its options and examples.\n", name, msg, synopsis(name, usage), name)
+	return 1
 }
 
 func didYouMean(name string, candidates []string) string {
@@ -334,7 +409,8 @@ const versionUsage = `Usage: hearth version [-json]
 
 Prints hearth's version and the Go version it was built with; -json adds
 the platform types this binary has. required_version in the hearth block
-is checked against this version.
+is checked against this version (hearth validate says when it does
+not match).
 
 Examples:
   hearth version

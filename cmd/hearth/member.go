@@ -79,8 +79,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		want = 2
 	}
 	if len(pos) < want || len(pos) > want+1 {
-		fmt.Fprintf(s.err, "hearth member %s: give a member id%s and, optionally, the configuration directory.\n", verb, map[bool]string{true: " and an address such as segment.lurkers", false: ""}[verb == "why"])
-		return 1
+		return argError(s, "member "+verb, fmt.Sprintf("give a member id%s and, optionally, the configuration directory", map[bool]string{true: " and an address such as segment.lurkers", false: ""}[verb == "why"]))
 	}
 	dir := "."
 	if len(pos) == want+1 {

@@ -28,8 +28,7 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) < 2 || len(pos) > 3 {
-		fmt.Fprintf(s.err, "hearth member eval: give a member id, an expression and, optionally, the configuration directory.\nRun 'hearth member -h'.\n")
-		return 1
+		return argError(s, "member eval", "give a member id, an expression and, optionally, the configuration directory")
 	}
 	id, src, dir := pos[0], pos[1], "."
 	if len(pos) == 3 {

@@ -69,8 +69,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	key := ""
 	if takesKey {
 		if len(pos) == 0 {
-			fmt.Fprintf(s.err, "hearth outbox %s: give the action's key (see hearth outbox list): hearth outbox %s KEY [DIR].\n", verb, verb)
-			return 1
+			return argError(s, "outbox "+verb, "give the action's key (hearth outbox list shows them)")
 		}
 		key, pos = pos[0], pos[1:]
 	}

@@ -47,8 +47,7 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) == 0 || len(pos) > 2 {
-		fmt.Fprintln(s.err, "hearth member pardon: give a member id and, optionally, the configuration directory.")
-		return 1
+		return argError(s, "member pardon", "give a member id and, optionally, the configuration directory")
 	}
 	id := pos[0]
 	if *daemonURL != "" {

@@ -69,8 +69,12 @@ const driftUsage = `Usage: hearth drift [options] [DIR]
 Reports what changed on the platforms outside hearth since the last
 apply: attributes edited by hand and objects deleted, as the values hearth
 applied -> the live ones. Attributes in a block's ignore_changes are not
-drift. It changes nothing. Same as 'hearth plan -refresh-only'; takes the
-same options (-json, -detailed-exitcode: exit 2 only when there is drift).
+drift. It changes nothing. Same as 'hearth plan -refresh-only'.
+
+Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
+there is drift (0 otherwise). -out saves the report for 'hearth show';
+'hearth apply' refuses it, since it changes nothing: 'hearth plan' makes
+the changes that put the platforms back as the configuration says.
 
 Examples:
   hearth drift mycommunity
@@ -79,14 +83,7 @@ Examples:
 `
 
 func runDrift(ctx context.Context, s *stdio, args []string) int {
-	// -h shows drift's usage alone: most plan options do not apply.
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fmt.Fprint(s.out, driftUsage)
-			return 0
-		}
-	}
-	return planCommand(ctx, s, "drift", driftUsage, append([]string{"-refresh-only"}, args...))
+	return planCommand(ctx, s, "drift", driftUsage, args)
 }
 
 const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
@@ -131,6 +128,8 @@ was killed and left it. Make sure no apply is running first. The id is in
 the message of the apply that found the lock. It shows who holds the lock
 and since when, and asks for 'yes' unless -force is given (standard input
 not a terminal needs -force).
+
+Related: hearth apply -lock-timeout waits for a lock instead of failing.
 
 Examples:
   hearth force-unlock 5f0c2a9e71b3d480 mycommunity
@@ -208,23 +207,43 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 
 // planCommand is hearth plan, and hearth drift (name) with its own usage
 // and error labels.
+// planCommand is hearth plan, and hearth drift (name "drift"), which is
+// plan -refresh-only with only the options that mean something for a
+// drift report, so that drift -h lists what it takes.
 func planCommand(ctx context.Context, s *stdio, name, usage string, args []string) int {
 	fs := newFlags(s, name, usage)
 	s.registerNoColor(fs)
-	out := fs.String("out", "", "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE').")
+	drift := name == "drift"
+	outDoc := "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE')."
+	if drift {
+		outDoc = "Save the drift report as JSON to `FILE`, for 'hearth show FILE'."
+	}
+	out := fs.String("out", "", outDoc)
 	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
-	detailed := fs.Bool("detailed-exitcode", false, "Exit 2 when there are changes.")
-	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+	detailedDoc := "Exit 2 when there are changes."
+	if drift {
+		detailedDoc = "Exit 2 when there is drift."
+	}
+	detailed := fs.Bool("detailed-exitcode", false, detailedDoc)
+	allow, refreshOnly := new(bool), &drift
 	var share shareFlag
-	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
-	refreshOnly := fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift).")
 	var targets targetFlags
-	fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable).")
+	if !drift {
+		allow = fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
+		fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
+		refreshOnly = fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift), as hearth drift does.")
+		fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable; not with -refresh-only).")
+	}
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
+	}
+	// A drift report covers every managed resource: a -target it
+	// ignored would let a reader think the rest was checked and clean.
+	if *refreshOnly && len(targets) > 0 {
+		return argError(s, name, "-target cannot be used with -refresh-only: the drift report covers every managed resource (filter -json with jq instead)")
 	}
 	dir, ok := dirArg(pos, s, name)
 	if !ok {
@@ -325,8 +344,7 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(s.err, "hearth show: expected one plan file; see 'hearth show -h'.")
-		return 1
+		return argError(s, "show", "expected one plan file")
 	}
 	p, err := loadPlan(pos[0])
 	if err != nil {
@@ -380,8 +398,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	case 2:
 		planFile, dir = pos[0], pos[1]
 	default:
-		fmt.Fprintf(s.err, "hearth apply: expected [PLANFILE] [DIR], got %d arguments: %s\n", len(pos), strings.Join(pos, " "))
-		return 1
+		return argError(s, "apply", fmt.Sprintf("expected [PLANFILE] [DIR], got %d arguments: %s", len(pos), strings.Join(pos, " ")))
 	}
 	// A saved plan is applied whole, as reviewed: targeting it afterwards
 	// would apply something nobody saw.
@@ -544,8 +561,7 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	if len(pos) < 1 {
-		fmt.Fprintln(s.err, "hearth force-unlock: expected the lock id; see 'hearth force-unlock -h'.")
-		return 1
+		return argError(s, "force-unlock", "expected the lock id")
 	}
 	dir, ok := dirArg(pos[1:], s, "force-unlock")
 	if !ok {

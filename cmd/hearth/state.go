@@ -19,19 +19,21 @@ const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune [options] .
 Inspects and edits the platform resources hearth manages, and prunes the
 event ids and outcome history that member state keeps.
 
-  hearth state list [DIR]           every managed address with its platform id
-  hearth state show ADDR [DIR]      one resource: id, platform, last applied attributes
-  hearth state rm ADDR [DIR]        stop managing ADDR and what is under it; the
-                                    platform objects stay as they are
-  hearth state mv FROM TO [DIR]     rename an address (and what is under it) so a
-                                    renamed block keeps its platform object
-  hearth state import ADDR ID [DIR] adopt the existing platform object ID (a
-                                    channel or role made by hand) as ADDR, whose
-                                    block must be in the configuration
+  hearth state list [DIR]             every managed address with its platform id
+  hearth state show ADDR [DIR]        one resource: id, platform, last applied
+                                      attributes
+  hearth state rm ADDR [DIR]          stop managing ADDR and what is under it;
+                                      the platform objects stay as they are
+  hearth state mv FROM TO [DIR]       rename an address (and what is under it)
+                                      so a renamed block keeps its platform
+                                      object
+  hearth state import ADDR ID [DIR]   adopt the existing platform object ID (a
+                                      channel or role made by hand) as ADDR,
+                                      whose block must be in the configuration
 
-  hearth state prune [DIR]          forget event ids and outcomes older than
-                                    event_id_retention and outcome_retention
-                                    (hearth { state { ... } }); -dry-run counts
+  hearth state prune [DIR]            forget event ids and outcomes older than
+                                      event_id_retention and outcome_retention
+                                      (hearth { state { ... } }); -dry-run counts
 
 rm, mv and import take the apply lock. -json prints list, show and prune
 as JSON.
@@ -87,8 +89,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		if verb == "import" {
 			want = "ADDR ID, the block's address and the platform object's id"
 		}
-		fmt.Fprintf(s.err, "hearth %s: expected %s; see 'hearth state -h'.\n", cmd, want)
-		return 1
+		return argError(s, cmd, "expected "+want)
 	}
 	addrs, pos := pos[:nargs], pos[nargs:]
 	dir, ok := dirArg(pos, s, cmd)

@@ -24,6 +24,10 @@ contacted: no platform, no state.
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 
+Related: hearth fmt -check for the layout, hearth test to run the rule
+tests, hearth plan to compare with the platforms, hearth explain for
+the language reference.
+
 Examples:
   hearth validate examples/quickstart
   hearth validate -json . | jq '.diagnostics[].summary'

@@ -58,7 +58,7 @@ func Functions() []Function {
 		{
 			Name: "count", Signature: "count(type string, window string) int",
 			Doc:     "Number of events of the type the member caused in the window, counted in per-day buckets ending today (the window is whole days).",
-			Example: `count("message.posted", "30d") >= 10`,
+			Example: `count('message.posted', '30d') >= 10`,
 			Args:    []ArgKind{ArgEventType, ArgWindow}, TimeDependent: true,
 			call: func(s State, a []any) any { return s.Count(a[0].(string), days(a[1])) },
 			sig:  new(func(stateBox, string, int) int),
@@ -66,7 +66,7 @@ func Functions() []Function {
 		{
 			Name: "total", Signature: "total(type string) int",
 			Doc:     "Number of events of the type the member caused, all time.",
-			Example: `total("post.created") >= 1`,
+			Example: `total('post.created') >= 1`,
 			Args:    []ArgKind{ArgEventType},
 			call:    func(s State, a []any) any { return s.Total(a[0].(string)) },
 			sig:     new(func(stateBox, string) int),
@@ -74,7 +74,7 @@ func Functions() []Function {
 		{
 			Name: "active_days", Signature: "active_days(window string) int",
 			Doc:     "Days within the window on which the member did anything that counts as activity (the event types `hearth explain events` marks so, and custom ones declared with activity = true).",
-			Example: `active_days("30d") >= 10`,
+			Example: `active_days('30d') >= 10`,
 			Args:    []ArgKind{ArgWindow}, TimeDependent: true,
 			call: func(s State, a []any) any { return s.ActiveDays(days(a[0])) },
 			sig:  new(func(stateBox, int) int),
@@ -90,7 +90,7 @@ func Functions() []Function {
 		{
 			Name: "in_segment", Signature: "in_segment(name string) bool",
 			Doc:     "Whether the member is in the named segment now.",
-			Example: `in_segment("active") && !in_segment("newcomers")`,
+			Example: `in_segment('active') && !in_segment('newcomers')`,
 			Args:    []ArgKind{ArgSegment},
 			call:    func(s State, a []any) any { return s.InSegment(a[0].(string)) },
 			sig:     new(func(stateBox, string) bool),
@@ -98,7 +98,7 @@ func Functions() []Function {
 		{
 			Name: "has_badge", Signature: "has_badge(name string) bool",
 			Doc:     "Whether the member holds the badge.",
-			Example: `has_badge("first_post")`,
+			Example: `has_badge('first_post')`,
 			Args:    []ArgKind{ArgBadge},
 			call:    func(s State, a []any) any { return s.HasBadge(a[0].(string)) },
 			sig:     new(func(stateBox, string) bool),
@@ -106,7 +106,7 @@ func Functions() []Function {
 		{
 			Name: "badge_count", Signature: "badge_count(name string) int",
 			Doc:     "How many times the member was awarded the badge (badges with repeat = true).",
-			Example: `badge_count("nice_answer") >= 3`,
+			Example: `badge_count('nice_answer') >= 3`,
 			Args:    []ArgKind{ArgBadge},
 			call:    func(s State, a []any) any { return s.BadgeCount(a[0].(string)) },
 			sig:     new(func(stateBox, string) int),
@@ -121,7 +121,7 @@ func Functions() []Function {
 		{
 			Name: "rank_of", Signature: "rank_of(tier string) int",
 			Doc:     "Rank of the named tier, for comparisons that survive renumbering.",
-			Example: `tier_rank() >= rank_of("core")`,
+			Example: `tier_rank() >= rank_of('core')`,
 			Args:    []ArgKind{ArgTier},
 			call:    func(s State, a []any) any { return s.RankOf(a[0].(string)) },
 			sig:     new(func(stateBox, string) int),
@@ -129,7 +129,7 @@ func Functions() []Function {
 		{
 			Name: "points_in", Signature: "points_in(window string) int",
 			Doc:     "Points granted to the member within the window.",
-			Example: `points_in("7d") >= 50`,
+			Example: `points_in('7d') >= 50`,
 			Args:    []ArgKind{ArgWindow}, TimeDependent: true,
 			call: func(s State, a []any) any { return s.PointsIn(days(a[0])) },
 			sig:  new(func(stateBox, int) int),
@@ -137,7 +137,7 @@ func Functions() []Function {
 		{
 			Name: "streak", Signature: "streak(type string) int",
 			Doc:     "Consecutive days, ending today or yesterday, with at least one event of the type.",
-			Example: `streak("checkin") >= 7`,
+			Example: `streak('checkin') >= 7`,
 			Args:    []ArgKind{ArgEventType}, TimeDependent: true,
 			call: func(s State, a []any) any { return s.Streak(a[0].(string)) },
 			sig:  new(func(stateBox, string) int),
