@@ -18,7 +18,7 @@ import (
 )
 
 const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
-       hearth campaign stop [-member ID] NAME [DIR]
+       hearth campaign stop [-member ID] [-url URL] NAME [DIR]
 
 show: how a campaign is doing, from the stored members: how many entered,
 where the running ones wait, how the runs ended (goal, finished, left,
@@ -31,7 +31,9 @@ latest run. It reads the state while 'hearth run' serves it.
 stop: ends a campaign for one member, or for every member in it: their
 runs end with the reason "stopped" and nothing more is sent. While
 'hearth run' serves the state, the stop goes through it
-(POST /v1/campaigns/NAME/stop; HEARTH_API_TOKEN is sent when set). Sends
+(POST /v1/campaigns/NAME/stop; HEARTH_API_TOKEN is sent when set): it
+finds a daemon on this machine by itself, and -url names one anywhere
+(another host, or replicas sharing PostgreSQL behind one address). Sends
 already in the outbox stay there; drop them with 'hearth outbox drop'.
 Members may enter the campaign again as its reentry policy allows.
 
@@ -45,6 +47,7 @@ Examples:
   hearth campaign show -json winback . | jq '.variants'
   hearth campaign stop -member u07 onboarding examples/quickstart
   hearth campaign stop winback .
+  hearth campaign stop -url https://hearth.example.org -member u07 winback
 `
 
 func runCampaign(ctx context.Context, s *stdio, args []string) int {
@@ -56,11 +59,20 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	fs := newFlags(s, "campaign stop", campaignUsage)
 	member := fs.String("member", "", "Stop only this member's run.")
+	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {
 		return code
+	}
+	if *daemonURL != "" {
+		// The daemon knows its campaigns; the directory, if given, is
+		// not read (it may be on another machine).
+		if len(pos) == 0 || len(pos) > 2 {
+			return argError(s, "campaign stop", "give the campaign's name and, optionally, the configuration directory")
+		}
+		return stopViaDaemon(ctx, s, *daemonURL, pos[0], *member)
 	}
 	name, dir, ok := campaignArgs(s, "campaign stop", pos)
 	if !ok {

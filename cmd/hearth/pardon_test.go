@@ -74,6 +74,17 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		!strings.Contains(perr.String(), "404 Not Found no member nobody") {
 		t.Errorf("campaign stop of an unknown member through the daemon: %d %s", c, perr.String())
 	}
+	perr.Reset()
+	pout.Reset()
+	if c := run(context.Background(), []string{"campaign", "stop", "-url", url, "-member", "u1", "crisis_playbook"}, ps); c != 0 ||
+		!strings.Contains(pout.String(), "u1 is not in crisis_playbook now; nothing to stop.") {
+		t.Errorf("campaign stop -url: %d %s %s", c, pout.String(), perr.String())
+	}
+	perr.Reset()
+	if c := run(context.Background(), []string{"campaign", "stop", "-url", url, "no_such_campaign"}, ps); c != 1 ||
+		!strings.Contains(perr.String(), "no_such_campaign") {
+		t.Errorf("campaign stop -url of an unknown campaign: %d %s", c, perr.String())
+	}
 	// A member the daemon has just accepted shows at once: member show
 	// asks the daemon, whose journal may not be in the database yet.
 	fresh := fmt.Sprintf(`{"id":"n1","type":"member.joined","member":{"id":"newcomer","name":"Nell"},"community":"tea_house","at":%q}`, at)
