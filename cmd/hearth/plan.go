@@ -452,9 +452,13 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		} else {
 			printErr(s, "apply", err)
 		}
-		if res.Failed != "" {
+		switch {
+		case res.Failed != "":
 			fmt.Fprintf(s.err, "\nApply failed at %s: %d added, %d changed, %d destroyed before it (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
 				res.Failed, res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "more change was", "more changes were"))
+		case errors.Is(err, plan.ErrInterrupted):
+			fmt.Fprintf(s.err, "\nApply interrupted: %d added, %d changed, %d destroyed (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
+				res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "change was", "changes were"))
 		}
 		return 1
 	}
