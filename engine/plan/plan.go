@@ -175,7 +175,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
-	resources, movedFrom := applyMoved(cfg.Moved, resources)
+	resources, movedFrom, blocked := applyMoved(cfg.Moved, resources)
 	resources, imported, err := planImports(ctx, cfg.Imports, desired, resources, conns)
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, err
 	}
 	desired = append(desired, subs...)
-	p.Warnings = append(sendOnly, warnings...)
+	p.Warnings = append(append(sendOnly, blocked...), warnings...)
 	wanted := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		wanted[d.Address] = true
@@ -303,12 +303,16 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 // blocks rename: an address and everything under it, unless state
 // already has something at the new address (then the block has been
 // applied before, or conflicts, and is left alone). It returns the
-// renamed resources and, by new address, the old one.
-func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Resource, map[string]string) {
+// renamed resources, by new address the old one, and a warning for each
+// block left alone while state still has its old address: the plan then
+// destroys or keeps that object as if the block were not there, which
+// its writer did not mean, so it must not pass in silence.
+func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Resource, map[string]string, []string) {
 	from := map[string]string{}
 	if len(moved) == 0 {
-		return resources, from
+		return resources, from, nil
 	}
+	var blocked []string
 	out := slices.Clone(resources)
 	for _, m := range moved {
 		taken := map[string]bool{}
@@ -316,6 +320,10 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 			taken[r.Address] = true
 		}
 		if taken[m.To] {
+			if taken[m.From] {
+				blocked = append(blocked, fmt.Sprintf("the moved block at %s:%d was not followed: state has objects at both %s and %s; remove the one not wanted (hearth state rm) or the moved block.",
+					filepath.Base(m.DeclRange.Filename), m.DeclRange.Start.Line, m.From, m.To))
+			}
 			continue
 		}
 		for i, r := range out {
@@ -335,7 +343,7 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 			from[dst] = orig
 		}
 	}
-	return out, from
+	return out, from, blocked
 }
 
 // planImports looks up the objects import blocks adopt and adds them to

@@ -835,6 +835,32 @@ moved {
 	}
 }
 
+// A moved block whose new address state already has, while state still
+// has the old one too, cannot be followed: the plan says so, with the
+// block's line, instead of destroying the old object without a word.
+func TestMovedBlockOntoTakenAddress(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	merged := strings.Replace(base, "  channel \"random\" {}\n", "", 1) + `
+moved {
+  from = community.c.channel.random
+  to   = community.c.channel.general
+}
+`
+	f.write(merged)
+	p := f.mustPlan()
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "the moved block at main.hcl:25 was not followed: state has objects at both community.c.channel.random and community.c.channel.general") {
+		t.Fatalf("warnings: %q", p.Warnings)
+	}
+	var text bytes.Buffer
+	if err := p.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(text.String(), "Warning: the moved block at main.hcl:25") {
+		t.Fatalf("text:\n%s", text.String())
+	}
+}
+
 func TestImportBlock(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, base)
