@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
@@ -321,8 +323,8 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 		}
 		if taken[m.To] {
 			if taken[m.From] {
-				blocked = append(blocked, fmt.Sprintf("the moved block at %s:%d was not followed: state has objects at both %s and %s; remove the one not wanted (hearth state rm) or the moved block.",
-					filepath.Base(m.DeclRange.Filename), m.DeclRange.Start.Line, m.From, m.To))
+				blocked = append(blocked, fmt.Sprintf("the moved block at %s was not followed: state has objects at both %s and %s; remove the one not wanted (hearth state rm) or the moved block.",
+					where(m.DeclRange), m.From, m.To))
 			}
 			continue
 		}
@@ -344,6 +346,12 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 		}
 	}
 	return out, from, blocked
+}
+
+// where names a block's file and line for an error that is not a
+// diagnostic (it comes from the platform, at plan time).
+func where(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", filepath.Base(r.Filename), r.Start.Line)
 }
 
 // planImports looks up the objects import blocks adopt and adds them to
@@ -370,20 +378,20 @@ func planImports(ctx context.Context, imports []*config.Import, desired []Desire
 		}
 		i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == im.To })
 		if i < 0 {
-			return nil, nil, fmt.Errorf("import block: the configuration has no %s; write its block too", im.To)
+			return nil, nil, fmt.Errorf("import block (%s): the configuration has no %s; write its block too", where(im.DeclRange), im.To)
 		}
 		d := desired[i]
 		community := ""
 		if d.Community != "" {
 			co, ok := byAddr[d.Community]
 			if !ok {
-				return nil, nil, fmt.Errorf("import block for %s: its community %s is not in state; import or apply it first", im.To, d.Community)
+				return nil, nil, fmt.Errorf("import block for %s (%s): its community %s is not in state; import or apply it first", im.To, where(im.DeclRange), d.Community)
 			}
 			community = co.ID
 		}
 		conn, ok := conns[d.Platform]
 		if !ok {
-			return nil, nil, fmt.Errorf("import block for %s: %s is not open", im.To, d.Platform)
+			return nil, nil, fmt.Errorf("import block for %s (%s): %s is not open", im.To, where(im.DeclRange), d.Platform)
 		}
 		imp, err := platform.Require[platform.Importer](conn, d.Platform)
 		if err != nil {
@@ -391,11 +399,11 @@ func planImports(ctx context.Context, imports []*config.Import, desired []Desire
 		}
 		resp, err := imp.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: im.ID, Address: im.To})
 		if err != nil {
-			return nil, nil, fmt.Errorf("import block for %s: %s %s: %w", im.To, d.Kind, im.ID, err)
+			return nil, nil, fmt.Errorf("import block for %s (%s): %s %s: %w", im.To, where(im.DeclRange), d.Kind, im.ID, err)
 		}
 		k := liveKey{d.Platform, d.Kind, resp.Object.ID}
 		if other, ok := owner[k]; ok {
-			return nil, nil, fmt.Errorf("import block for %s: %s %s is already managed as %s", im.To, d.Kind, im.ID, other)
+			return nil, nil, fmt.Errorf("import block for %s (%s): %s %s is already managed as %s", im.To, where(im.DeclRange), d.Kind, im.ID, other)
 		}
 		r := state.Resource{Address: im.To, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
 			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
