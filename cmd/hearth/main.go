@@ -41,6 +41,11 @@ const Version = "0.1.0"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C asks the command to stop cleanly (apply finishes
+	// the change in hand and records it); a second one ends the process
+	// at once, as in Terraform, instead of being swallowed while that
+	// takes long or hangs on a platform that does not answer.
+	go func() { <-ctx.Done(); stop() }()
 	code := run(ctx, os.Args[1:], newIO())
 	stop()
 	os.Exit(code)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -449,8 +450,10 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 				return 1
 			}
 			fmt.Fprint(s.out, "\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ")
-			line, _ := bufio.NewReader(s.in).ReadString('\n')
-			if strings.TrimSpace(line) != "yes" {
+			if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
+				if err != nil {
+					fmt.Fprintln(s.out) // the prompt's line, ended by Ctrl-C
+				}
 				fmt.Fprintln(s.err, "hearth apply: cancelled; nothing was changed.")
 				return 1
 			}
@@ -466,9 +469,13 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		} else {
 			printErr(s, "apply", err)
 		}
-		if res.Failed != "" {
+		switch {
+		case res.Failed != "":
 			fmt.Fprintf(s.err, "\nApply failed at %s: %d added, %d changed, %d destroyed before it (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
 				res.Failed, res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "more change was", "more changes were"))
+		case errors.Is(err, plan.ErrInterrupted):
+			fmt.Fprintf(s.err, "\nApply interrupted: %d added, %d changed, %d destroyed (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
+				res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "change was", "changes were"))
 		}
 		return 1
 	}
@@ -607,8 +614,10 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 			}
 			fmt.Fprintf(s.out, "The state is locked by %s since %s (lock id %s).\nRemoving the lock while that apply runs lets another apply change the same objects.\n\nDo you really want to force-unlock? Only 'yes' will be accepted.\n  Enter a value: ",
 				locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID)
-			line, _ := bufio.NewReader(s.in).ReadString('\n')
-			if strings.TrimSpace(line) != "yes" {
+			if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
+				if err != nil {
+					fmt.Fprintln(s.out) // the prompt's line, ended by Ctrl-C
+				}
 				fmt.Fprintln(s.err, "hearth force-unlock: cancelled; the lock stays.")
 				return 1
 			}
@@ -627,6 +636,25 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "Removed lock %s. Another apply may run now.\n", pos[0])
 	return 0
+}
+
+// readAnswer reads one line of in, the answer to a prompt, or gives up
+// when ctx is done: Ctrl-C at "Enter a value:" must end the command (and
+// release the lock apply holds while it asks), not wait for a line that
+// never comes. The reading goroutine is left blocked on the terminal;
+// the command is about to return.
+func readAnswer(ctx context.Context, in io.Reader) (string, error) {
+	line := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(in).ReadString('\n')
+		line <- l
+	}()
+	select {
+	case l := <-line:
+		return strings.TrimSpace(l), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 // planDir is the configuration a saved plan applies to when no DIR is

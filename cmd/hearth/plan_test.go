@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -244,5 +245,65 @@ func TestWhoName(t *testing.T) {
 		if got := whoName(tc.env, tc.current, 1000); got != tc.want {
 			t.Errorf("whoName(%q) = %q, want %q", tc.env, got, tc.want)
 		}
+	}
+}
+
+// Ctrl-C at apply's "Enter a value:" ends the command and releases the
+// lock; it used to be swallowed while apply waited for a line, so the
+// process hung holding the lock and every later apply failed on it.
+func TestInterruptAtPrompt(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(planSite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"apply", dir}, {"force-unlock", "held1234", dir}} {
+		t.Run(args[0], func(t *testing.T) {
+			if args[0] == "force-unlock" {
+				st, err := sqlite.Open(context.Background(), filepath.Join(dir, ".hearth", "state.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := st.Lock(context.Background(), state.LockInfo{ID: "held1234", Who: "ann@ci", When: time.Now()}); err != nil {
+					t.Fatal(err)
+				}
+				st.Close()
+			}
+			// A terminal nobody types into.
+			in, typist := io.Pipe()
+			defer typist.Close()
+			var out, errb syncBuffer
+			s := &stdio{in: in, inTTY: true, out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+			ctx, interrupt := context.WithCancel(context.Background())
+			defer interrupt()
+			done := make(chan int, 1)
+			go func() { done <- run(ctx, args, s) }()
+			for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "Enter a value:"); {
+				if time.Now().After(deadline) {
+					t.Fatalf("no prompt:\n%s%s", out.String(), errb.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			interrupt()
+			select {
+			case code := <-done:
+				if code != 1 || !strings.Contains(errb.String(), "cancelled") {
+					t.Fatalf("exit %d\n%s", code, errb.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("still waiting for an answer 10s after Ctrl-C")
+			}
+		})
+	}
+	// The lock apply held while it asked is free again, and force-unlock
+	// left the other one alone.
+	code, _, stderr := hearthCmd(t, "", false, "apply", "-auto-approve", dir)
+	if code != 1 || !strings.Contains(stderr, "locked by ann@ci") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "-force", "held1234", dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := hearthCmd(t, "", false, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply after the interrupted one: exit %d\n%s", code, stderr)
 	}
 }

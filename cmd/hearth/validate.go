@@ -20,7 +20,8 @@ every problem at once, each with file, line, column, the source line and a
 hint. Rules are compiled and type-checked; references, templates, durations
 and variables are checked. Rule test files (*.hearthtest.hcl) are checked
 for syntax and their schema but not run; hearth test runs them. Nothing is
-contacted: no platform, no state.
+contacted: no platform, no state, so sensitive string variables (tokens)
+need no value here; the other variables do.
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 
@@ -31,14 +32,17 @@ the language reference.
 Examples:
   hearth validate examples/quickstart
   hearth validate -json . | jq '.diagnostics[].summary'
-  HEARTH_VAR_discord_token=x hearth validate -var guild_id=123 ./community
+  hearth validate -var guild_id=123 ./community
 `
 
 func runValidate(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "validate", validateUsage)
 	asJSON := fs.Bool("json", false, "Print the result as JSON (format_version 1.0).")
 	s.registerNoColor(fs)
-	var vf varFlags
+	// Validate reaches no platform, so it needs no token: CI checks a
+	// pull request without the production secrets, as terraform
+	// validate needs no variable values.
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -51,6 +52,7 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	for _, b := range blocks["moved"] {
 		l.decodeMoved(b)
 	}
+	l.checkMoved()
 	for _, b := range blocks["sentiment"] {
 		l.decodeSentiment(b, blocks["sentiment"][0])
 	}
@@ -884,9 +886,32 @@ func (l *loader) checkEventTypes(a *hcl.Attribute, names []string) {
 // community.C.channel.X, community.C.role.R.
 var movedAddrRe = regexp.MustCompile(`^community\.[a-z][a-z0-9_-]*(\.(channel|role)\.[a-z][a-z0-9_-]*)?$`)
 
+// address reads a moved or import block's address, written as Terraform
+// writes it (from = community.c.channel.chat) or quoted. It is a name,
+// not a reference: the block it names may be gone from the files.
+func (b *body) address(name string) string {
+	a := b.attr(name)
+	if a == nil {
+		return ""
+	}
+	if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() && t.RootName() == "community" {
+		parts := []string{t.RootName()}
+		for _, step := range t[1:] {
+			attr, ok := step.(hcl.TraverseAttr)
+			if !ok {
+				b.l.errorf(a.Expr.Range().Ptr(), "Invalid address", "This is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.")
+				return ""
+			}
+			parts = append(parts, attr.Name)
+		}
+		return strings.Join(parts, ".")
+	}
+	return b.str(name)
+}
+
 func (l *loader) decodeMoved(hb *hcl.Block) {
 	b := l.open(hb, Root.block("moved"))
-	m := &Moved{From: b.str("from"), To: b.str("to"), DeclRange: hb.DefRange}
+	m := &Moved{From: b.address("from"), To: b.address("to"), DeclRange: hb.DefRange}
 	for _, name := range []string{"from", "to"} {
 		a := b.attr(name)
 		v := m.From
@@ -912,9 +937,102 @@ func (l *loader) decodeMoved(hb *hcl.Block) {
 	l.cfg.Moved = append(l.cfg.Moved, m)
 }
 
+// checkMoved refuses moved blocks that contradict each other, as
+// Terraform does: one address moved to two places, two moved to one, or
+// a chain that comes back to where it started. Plan would otherwise
+// follow whichever block came first, and destroy what the other meant
+// to keep.
+func (l *loader) checkMoved() {
+	byFrom := map[string]*Moved{}
+	byTo := map[string]*Moved{}
+	var ok []*Moved
+	for _, m := range l.cfg.Moved {
+		if o := byFrom[m.From]; o != nil && o.To != m.To {
+			l.errorf(&m.DeclRange, "Ambiguous move statements", "The moved block at %s moves %s to %s, and this one moves it to %s. An object can move to one place only.", at(o.DeclRange), m.From, o.To, m.To)
+			continue
+		}
+		if o := byTo[m.To]; o != nil && o.From != m.From {
+			l.errorf(&m.DeclRange, "Ambiguous move statements", "The moved block at %s moves %s to %s, and this one moves %s there too. One address holds one object.", at(o.DeclRange), o.From, m.To, m.From)
+			continue
+		}
+		if byFrom[m.From] != nil {
+			continue // the same move twice
+		}
+		byFrom[m.From], byTo[m.To] = m, m
+		ok = append(ok, m)
+	}
+	for _, m := range ok {
+		seen := []string{m.From}
+		for cur := m; len(seen) <= len(ok); {
+			next := byFrom[cur.To]
+			if next == nil {
+				break
+			}
+			seen = append(seen, cur.To)
+			if next == m {
+				l.errorf(&m.DeclRange, "Cyclic move statements", "These moved blocks go round in a circle: %s. Remove the one that undoes the others.", strings.Join(seen, " → "))
+				l.cfg.Moved = nil
+				return
+			}
+			cur = next
+		}
+	}
+	l.cfg.Moved = ok
+}
+
+// subCommunityRe matches the names plan gives a full community's
+// sub-communities: NAME-2, NAME-3 ...
+var subCommunityRe = regexp.MustCompile(`^(.+)-([2-9]|[1-9][0-9]+)$`)
+
+// importTarget says what an import block's address lacks in the
+// configuration, or "" when its block is there. Sub-communities
+// (NAME-2 ...) of a community that splits have no block of their own.
+func (l *loader) importTarget(addr string) string {
+	parts := strings.Split(addr, ".")
+	var co *Community
+	for _, c := range l.cfg.Communities {
+		if c.Name == parts[1] {
+			co = c
+		}
+	}
+	if co == nil {
+		if m := subCommunityRe.FindStringSubmatch(parts[1]); m != nil {
+			for _, c := range l.cfg.Communities {
+				if c.Name == m[1] && c.Capacity > 0 && (c.OnCapacity == "" || c.OnCapacity == "split") {
+					co = c
+				}
+			}
+		}
+	}
+	switch {
+	case co == nil:
+		names := make([]string, 0, len(l.cfg.Communities))
+		for _, c := range l.cfg.Communities {
+			names = append(names, c.Name)
+		}
+		return fmt.Sprintf("There is no community %q.%s", parts[1], suggest(parts[1], names))
+	case len(parts) == 2:
+		return ""
+	}
+	var names []string
+	if parts[2] == "channel" {
+		for _, ch := range co.Channels {
+			names = append(names, ch.Name)
+		}
+	} else {
+		for _, r := range co.Roles {
+			names = append(names, r.Name)
+		}
+	}
+	if slices.Contains(names, parts[3]) {
+		return ""
+	}
+	return fmt.Sprintf("There is no %s %q in community %q.%s", parts[2], parts[3], co.Name, suggest(parts[3], names))
+}
+
 func (l *loader) decodeImport(hb *hcl.Block, seen map[string]bool) {
 	b := l.open(hb, Root.block("import"))
-	im := &Import{To: b.str("to"), ID: b.str("id"), DeclRange: hb.DefRange}
+	im := &Import{To: b.address("to"), ID: b.str("id"), DeclRange: hb.DefRange}
 	if a := b.attr("to"); a != nil && im.To != "" && !movedAddrRe.MatchString(im.To) {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", im.To)
 		return
@@ -924,6 +1042,10 @@ func (l *loader) decodeImport(hb *hcl.Block, seen map[string]bool) {
 	}
 	if seen[im.To] {
 		l.errorf(&hb.DefRange, "Duplicate import", "%s is imported twice; one object per address.", im.To)
+		return
+	}
+	if msg := l.importTarget(im.To); msg != "" {
+		l.errorf(b.attr("to").Expr.Range().Ptr(), "Import target not in the configuration", "%s Write its block first: an import adopts an object into a block.", msg)
 		return
 	}
 	seen[im.To] = true

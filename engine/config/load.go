@@ -107,6 +107,8 @@ type loader struct {
 	// templateCtx is the sample context templates are checked in, built
 	// once (after locals) for all of them.
 	templateCtx *hcl.EvalContext
+	// varFiles are the paths of the -var-file files among files.
+	varFiles map[string]bool
 }
 
 // Load reads and validates every *.hcl file in dir. The returned Config is
@@ -124,12 +126,13 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 		broken:     map[string]bool{},
 		openEvents: map[string]bool{},
 		unparsed:   map[string]bool{},
+		varFiles:   map[string]bool{},
 		syntax:     map[*hcl.Diagnostic]bool{},
 	}
 	files := l.parseDir()
 	l.cfg.Files = l.files
 	if l.diags.HasErrors() && len(files) == 0 {
-		return l.cfg, l.files, l.diags
+		return l.cfg, l.sources(), l.diags
 	}
 	blocks := l.collect(files)
 	l.loadVariables(blocks["variable"])
@@ -144,7 +147,21 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	l.cfg.Hash = l.hash()
 	l.dropEchoes()
 	sortDiagnostics(l.diags)
-	return l.cfg, l.files, l.diags
+	return l.cfg, l.sources(), l.diags
+}
+
+// sources are the files diagnostics may quote: the configuration's, not
+// the var files, which is where secrets are kept (-var-file
+// secrets.hcl in CI). A mistake there is still placed by file, line and
+// column, but its line, token and all, is not printed into a log.
+func (l *loader) sources() Sources {
+	src := make(Sources, len(l.files))
+	for name, f := range l.files {
+		if !l.varFiles[name] {
+			src[name] = f
+		}
+	}
+	return src
 }
 
 // dropEchoes leaves out the diagnostics placed in a file with syntax

@@ -528,23 +528,23 @@ var Root = &Block{
 			Type: "moved",
 			Doc:  "Records that a block was renamed, so plan moves the platform object to the new address in state instead of destroying it and creating a new one. Keep it until every state has been applied past it.",
 			Example: `moved {
-  from = "community.explorers.channel.chat"
-  to   = "community.explorers.channel.general"
+  from = community.explorers.channel.chat
+  to   = community.explorers.channel.general
 }`,
 			Attrs: []Attr{
-				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat."},
-				{Name: "to", Kind: KindString, Required: true, Doc: "The new address, of the same kind."},
+				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat (unquoted, as in Terraform, or quoted); its block may be gone."},
+				{Name: "to", Kind: KindString, Required: true, Doc: "The new address, of the same kind. Two moved blocks may not move one address to two places, two addresses to one, or go round in a circle."},
 			},
 		},
 		{
 			Type: "import",
 			Doc:  "Adopts an object that already exists on the platform (a channel made by hand) as a block of the configuration: plan reads it by id and diffs it against the block instead of creating a new one. Remove the block once applied, or keep it; it does nothing more.",
 			Example: `import {
-  to = "community.explorers.channel.general"
+  to = community.explorers.channel.general
   id = "ch-12"
 }`,
 			Attrs: []Attr{
-				{Name: "to", Kind: KindString, Required: true, Doc: "The address of the block the object becomes, such as community.explorers.channel.general."},
+				{Name: "to", Kind: KindString, Required: true, Doc: "The address of the block the object becomes, such as community.explorers.channel.general (unquoted or quoted); the block must be in the configuration."},
 				{Name: "id", Kind: KindString, Required: true, Doc: "The object's platform id."},
 			},
 		},

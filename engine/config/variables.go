@@ -263,6 +263,7 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 		f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
 		if f != nil {
 			l.files[path] = f
+			l.varFiles[path] = true
 		}
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -458,5 +459,36 @@ hearth {
 `, testOptions(nil))
 	if len(diags) != 1 || diags[0].Summary != "Missing state URL" {
 		t.Fatalf("no url at all: %s", describe(diags))
+	}
+}
+
+// A var file holds secrets: a mistake in it is placed by file, line and
+// column, but its line is not quoted, since the value on it (a token of
+// the wrong type, a token under a misspelt name) would go into the CI
+// log with the diagnostic.
+func TestVarFileLinesNotQuoted(t *testing.T) {
+	dir := writeDir(t, map[string]string{"main.hcl": `variable "token" {
+  type      = string
+  sensitive = true
+}
+`})
+	vars := filepath.Join(t.TempDir(), "secrets.hcl")
+	if err := os.WriteFile(vars, []byte("token = [\"s3cr3t-t0ken-value\"]\ntokn  = \"an0ther-s3cret\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions(nil)
+	opts.VarFiles = []string{vars}
+	_, src, diags := config.Load(dir, opts)
+	var out bytes.Buffer
+	if err := config.WriteDiagnostics(&out, src, diags, "", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"secrets.hcl line 1, column 9", `The value for "token" is not a string`, "secrets.hcl line 2, column 1", `sets "tokn"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "s3cr3t") || strings.Contains(out.String(), "s3cret") {
+		t.Errorf("a secret from the var file is printed:\n%s", out.String())
 	}
 }

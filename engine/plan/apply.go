@@ -19,6 +19,11 @@ import (
 // configuration or an older state.
 var ErrStale = errors.New("stale plan: run hearth plan again")
 
+// ErrInterrupted is returned by Apply when its context was cancelled
+// (Ctrl-C): the change in hand was finished and recorded, the rest were
+// not attempted.
+var ErrInterrupted = errors.New("interrupted")
+
 // ApplyOptions tune Apply.
 type ApplyOptions struct {
 	// ConfigHash is the hash of the configuration loaded now; a plan made
@@ -47,6 +52,8 @@ type ApplyOptions struct {
 
 // Result counts what Apply did. When a change fails, Apply stops there:
 // Failed is its address and NotAttempted counts the changes after it.
+// When interrupted, Failed is empty and NotAttempted counts the changes
+// it did not start.
 type Result struct {
 	Added, Changed, Destroyed int
 	// Moved and Imported count moved and import blocks carried out.
@@ -93,7 +100,23 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	if p.StateSerial != serial {
 		return res, fmt.Errorf("%w (state is at serial %d, the plan was made at %d)", ErrStale, serial, p.StateSerial)
 	}
-	a := &applier{st: st, conns: conns, opts: opts, byAddr: map[string]state.Resource{}}
+	a := &applier{st: st, conns: conns, opts: opts, byAddr: map[string]state.Resource{}, interrupt: ctx}
+	// A change once started is finished and recorded whatever the
+	// interrupt: cancelling a platform call in flight, or the state
+	// write after it, would leave an object made but not in state (a
+	// duplicate at the next apply). Ctrl-C stops apply between changes;
+	// a second Ctrl-C ends the process.
+	work := context.WithoutCancel(ctx)
+	// stopped ends an interrupted apply before next, with the changes
+	// of rest not attempted.
+	stopped := func(next string, rest []Change) (Result, error) {
+		for _, c := range rest {
+			if c.Action != NoOp {
+				res.NotAttempted++
+			}
+		}
+		return res, fmt.Errorf("%w before %s", ErrInterrupted, next)
+	}
 	if a.opts.Progress == nil {
 		a.opts.Progress = io.Discard
 	}
@@ -112,7 +135,10 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		if c.MovedFrom == "" {
 			continue
 		}
-		if err := a.move(ctx, c.MovedFrom, c.Address); err != nil {
+		if ctx.Err() != nil {
+			return stopped(c.Address+" (moved from "+c.MovedFrom+")", p.Changes)
+		}
+		if err := a.move(work, c.MovedFrom, c.Address); err != nil {
 			return res, err
 		}
 		res.Moved++
@@ -121,7 +147,10 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		if c.ImportID == "" {
 			continue
 		}
-		if err := a.adopt(ctx, c); err != nil {
+		if ctx.Err() != nil {
+			return stopped(c.Address+" (import)", p.Changes)
+		}
+		if err := a.adopt(work, c); err != nil {
 			return res, err
 		}
 		res.Imported++
@@ -130,7 +159,10 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	// failed one (a pin its channel, a channel its community), and the
 	// plan does not record which do.
 	for i, c := range p.Changes {
-		if err := a.change(ctx, c, &res); err != nil {
+		if ctx.Err() != nil {
+			return stopped(c.Address, p.Changes[i:])
+		}
+		if err := a.change(work, c, &res); err != nil {
 			res.Failed = c.Address
 			for _, rest := range p.Changes[i+1:] {
 				if rest.Action != NoOp {
@@ -151,6 +183,10 @@ type applier struct {
 	conns  Conns
 	opts   ApplyOptions
 	byAddr map[string]state.Resource // state as it is now, kept in step
+	// interrupt is Apply's own context: the changes run without its
+	// cancellation, but a rate-limit wait, where nothing is in flight,
+	// ends on it.
+	interrupt context.Context
 }
 
 func (a *applier) progress(format string, args ...any) {
@@ -402,8 +438,8 @@ func (a *applier) apply(ctx context.Context, paddr string, req platform.ApplyReq
 			return resp, err
 		}
 		a.progress(" (rate limited, retrying in %s)", rl.After.Round(time.Millisecond))
-		if err := a.opts.Sleep(ctx, rl.After); err != nil {
-			return resp, err
+		if err := a.opts.Sleep(a.interrupt, rl.After); err != nil {
+			return resp, fmt.Errorf("%w while waiting out a rate limit (%v)", ErrInterrupted, err)
 		}
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
@@ -175,7 +177,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
-	resources, movedFrom := applyMoved(cfg.Moved, resources)
+	resources, movedFrom, blocked := applyMoved(cfg.Moved, resources)
 	resources, imported, err := planImports(ctx, cfg.Imports, desired, resources, conns)
 	if err != nil {
 		return nil, err
@@ -194,7 +196,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, err
 	}
 	desired = append(desired, subs...)
-	p.Warnings = append(sendOnly, warnings...)
+	p.Warnings = append(append(sendOnly, blocked...), warnings...)
 	wanted := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		wanted[d.Address] = true
@@ -303,12 +305,16 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 // blocks rename: an address and everything under it, unless state
 // already has something at the new address (then the block has been
 // applied before, or conflicts, and is left alone). It returns the
-// renamed resources and, by new address, the old one.
-func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Resource, map[string]string) {
+// renamed resources, by new address the old one, and a warning for each
+// block left alone while state still has its old address: the plan then
+// destroys or keeps that object as if the block were not there, which
+// its writer did not mean, so it must not pass in silence.
+func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Resource, map[string]string, []string) {
 	from := map[string]string{}
 	if len(moved) == 0 {
-		return resources, from
+		return resources, from, nil
 	}
+	var blocked []string
 	out := slices.Clone(resources)
 	for _, m := range moved {
 		taken := map[string]bool{}
@@ -316,6 +322,10 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 			taken[r.Address] = true
 		}
 		if taken[m.To] {
+			if taken[m.From] {
+				blocked = append(blocked, fmt.Sprintf("the moved block at %s was not followed: state has objects at both %s and %s; remove the one not wanted (hearth state rm) or the moved block.",
+					where(m.DeclRange), m.From, m.To))
+			}
 			continue
 		}
 		for i, r := range out {
@@ -335,7 +345,13 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 			from[dst] = orig
 		}
 	}
-	return out, from
+	return out, from, blocked
+}
+
+// where names a block's file and line for an error that is not a
+// diagnostic (it comes from the platform, at plan time).
+func where(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", filepath.Base(r.Filename), r.Start.Line)
 }
 
 // planImports looks up the objects import blocks adopt and adds them to
@@ -362,20 +378,20 @@ func planImports(ctx context.Context, imports []*config.Import, desired []Desire
 		}
 		i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == im.To })
 		if i < 0 {
-			return nil, nil, fmt.Errorf("import block: the configuration has no %s; write its block too", im.To)
+			return nil, nil, fmt.Errorf("import block (%s): the configuration has no %s; write its block too", where(im.DeclRange), im.To)
 		}
 		d := desired[i]
 		community := ""
 		if d.Community != "" {
 			co, ok := byAddr[d.Community]
 			if !ok {
-				return nil, nil, fmt.Errorf("import block for %s: its community %s is not in state; import or apply it first", im.To, d.Community)
+				return nil, nil, fmt.Errorf("import block for %s (%s): its community %s is not in state; import or apply it first", im.To, where(im.DeclRange), d.Community)
 			}
 			community = co.ID
 		}
 		conn, ok := conns[d.Platform]
 		if !ok {
-			return nil, nil, fmt.Errorf("import block for %s: %s is not open", im.To, d.Platform)
+			return nil, nil, fmt.Errorf("import block for %s (%s): %s is not open", im.To, where(im.DeclRange), d.Platform)
 		}
 		imp, err := platform.Require[platform.Importer](conn, d.Platform)
 		if err != nil {
@@ -383,11 +399,11 @@ func planImports(ctx context.Context, imports []*config.Import, desired []Desire
 		}
 		resp, err := imp.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: im.ID, Address: im.To})
 		if err != nil {
-			return nil, nil, fmt.Errorf("import block for %s: %s %s: %w", im.To, d.Kind, im.ID, err)
+			return nil, nil, fmt.Errorf("import block for %s (%s): %s %s: %w", im.To, where(im.DeclRange), d.Kind, im.ID, err)
 		}
 		k := liveKey{d.Platform, d.Kind, resp.Object.ID}
 		if other, ok := owner[k]; ok {
-			return nil, nil, fmt.Errorf("import block for %s: %s %s is already managed as %s", im.To, d.Kind, im.ID, other)
+			return nil, nil, fmt.Errorf("import block for %s (%s): %s %s is already managed as %s", im.To, where(im.DeclRange), d.Kind, im.ID, other)
 		}
 		r := state.Resource{Address: im.To, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
 			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}

@@ -835,6 +835,32 @@ moved {
 	}
 }
 
+// A moved block whose new address state already has, while state still
+// has the old one too, cannot be followed: the plan says so, with the
+// block's line, instead of destroying the old object without a word.
+func TestMovedBlockOntoTakenAddress(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	merged := strings.Replace(base, "  channel \"random\" {}\n", "", 1) + `
+moved {
+  from = community.c.channel.random
+  to   = community.c.channel.general
+}
+`
+	f.write(merged)
+	p := f.mustPlan()
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "the moved block at main.hcl:25 was not followed: state has objects at both community.c.channel.random and community.c.channel.general") {
+		t.Fatalf("warnings: %q", p.Warnings)
+	}
+	var text bytes.Buffer
+	if err := p.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(text.String(), "Warning: the moved block at main.hcl:25") {
+		t.Fatalf("text:\n%s", text.String())
+	}
+}
+
 func TestImportBlock(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, base)
@@ -1016,4 +1042,44 @@ type hourLimit struct{ *local.Conn }
 
 func (h hourLimit) Read(context.Context, platform.ReadRequest) (platform.ReadResponse, error) {
 	return platform.ReadResponse{}, &platform.RateLimitError{After: time.Hour}
+}
+
+// Ctrl-C while a change is with the platform: that change is finished
+// and recorded in state, the rest are not started, and the next plan
+// shows only them. Cancelling the change in flight left its object on
+// the platform but not in state, to be made a second time.
+func TestApplyInterrupted(t *testing.T) {
+	f := newFixture(t, base)
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	calls := 0
+	f.adapter.Fault = func(_ context.Context, c local.Call) error {
+		calls++
+		if calls == 2 {
+			interrupt() // the user presses Ctrl-C as the second change is made
+		}
+		return nil
+	}
+	f.write(base)
+	p := f.mustPlan()
+	res, err := plan.Apply(ctx, p, f.store, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash, Source: plan.SourceOf(f.cfg), Who: "test"})
+	if !errors.Is(err, plan.ErrInterrupted) || !strings.Contains(err.Error(), "interrupted before community.c.channel.random") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Added != 2 || res.Failed != "" || res.NotAttempted != 4 {
+		t.Fatalf("result = %+v\n%s", res, actions(p))
+	}
+	if id := f.id("community.c.channel.general"); id == "" {
+		t.Fatal("the channel made as Ctrl-C came has no id in state")
+	}
+	f.adapter.Fault = nil
+	f.write(base)
+	p = f.mustPlan()
+	if p.Summary != (plan.Summary{Add: 4}) {
+		t.Fatalf("after the interrupt: %+v\n%s", p.Summary, actions(p))
+	}
+	f.mustApply(p)
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("left:\n%s", actions(p))
+	}
 }

@@ -38,6 +38,7 @@ community "explorers" {
     ignore_changes  = ["color"]
   }
   role "ambassador" {}
+  role "helper" {}
 
   moderation "spam" {
     on       = ["message.posted", "message.edited"]
@@ -110,4 +111,10 @@ moved {
 import {
   to = "community.explorers.role.helper"
   id = "ro-7"
+}
+
+# Addresses written as Terraform writes them, unquoted.
+moved {
+  from = community.explorers.role.helpers
+  to   = community.explorers.role.helper
 }
