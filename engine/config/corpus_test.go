@@ -156,7 +156,7 @@ func TestInvalidCorpus(t *testing.T) {
 			dir := writeDir(t, map[string]string{filepath.Base(path): string(src)})
 			opts := testOptions(env)
 			opts.Vars = vars
-			_, sources, diags := config.Load(dir, opts)
+			cfg, sources, diags := config.Load(dir, opts)
 			for _, d := range diags {
 				if d.Subject == nil {
 					t.Errorf("diagnostic without a position: %s: %s", d.Summary, d.Detail)
@@ -172,7 +172,7 @@ func TestInvalidCorpus(t *testing.T) {
 			if t.Failed() {
 				t.Logf("all diagnostics:%s", describe(diags))
 			}
-			checkRanges(t, sources, diags)
+			checkRanges(t, cfg.Files, sources, diags)
 			// Printing must work for every diagnostic.
 			if err := config.WriteDiagnostics(io.Discard, sources, diags, dir, true); err != nil {
 				t.Error(err)

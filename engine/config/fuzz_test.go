@@ -40,7 +40,7 @@ func FuzzLoad(f *testing.F) {
 		if cfg == nil {
 			t.Fatal("nil config")
 		}
-		checkRanges(t, sources, diags)
+		checkRanges(t, cfg.Files, sources, diags)
 		if err := config.WriteDiagnostics(io.Discard, sources, diags, dir, true); err != nil {
 			t.Fatal(err)
 		}

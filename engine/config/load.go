@@ -274,6 +274,15 @@ func (l *loader) parseDir() []*hcl.File {
 func (l *loader) collect(files []*hcl.File) map[string][]*hcl.Block {
 	out := map[string][]*hcl.Block{}
 	for _, f := range files {
+		if name, first, ok := looksLikeVarFile(f); ok {
+			// Its lines are most likely secrets (token = "..."): the
+			// file is not quoted in diagnostics, and one error says what
+			// it is instead of one "Unsupported argument" per secret.
+			l.varFiles[name] = true
+			l.errorf(&first, "Variables file among the configuration",
+				"%s holds only attributes, as a file of variable values does; hearth reads every .hcl file in the configuration directory as configuration. Keep it outside the directory and pass it with -var-file, or set the values as HEARTH_VAR_NAME environment variables.", filepath.Base(name))
+			continue
+		}
 		content, diags := l.content(f.Body, Root)
 		l.diags = append(l.diags, diags...)
 		for _, b := range content.Blocks {
@@ -286,6 +295,23 @@ func (l *loader) collect(files []*hcl.File) map[string][]*hcl.Block {
 		}
 	}
 	return out
+}
+
+// looksLikeVarFile reports whether f has attributes and no blocks at
+// its top level, which no configuration file has, with the range of its
+// first attribute.
+func looksLikeVarFile(f *hcl.File) (string, hcl.Range, bool) {
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok || len(body.Blocks) > 0 || len(body.Attributes) == 0 {
+		return "", hcl.Range{}, false
+	}
+	first := hcl.Range{}
+	for _, a := range body.Attributes {
+		if first.Filename == "" || a.SrcRange.Start.Byte < first.Start.Byte {
+			first = a.NameRange
+		}
+	}
+	return first.Filename, first, true
 }
 
 func (l *loader) buildContext() {
