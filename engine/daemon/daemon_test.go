@@ -228,7 +228,7 @@ func TestBrokenReloadKeepsTheRunningConfig(t *testing.T) {
 	}
 	// The log line says what is wrong and where, not only that it is:
 	// an operator tailing the logs needs no second look at the API.
-	if got := logs.String(); !strings.Contains(got, `"first":"rules.hcl:6,30: Invalid rule: member has no field \"pionts\". Did you mean \"points\"?"`) {
+	if got := logs.String(); !strings.Contains(got, `"first":"rules.hcl:6:30: Invalid rule: member has no field \"pionts\". Did you mean \"points\"?"`) {
 		t.Errorf("reload failure logged as\n%s", got)
 	}
 	if code, _ := post(t, f, "/v1/events", events(0, 10), ""); code != http.StatusAccepted || points(t, f) != 10 {
