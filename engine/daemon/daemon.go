@@ -284,7 +284,11 @@ func (d *Daemon) Reload(trigger string) Reload {
 	}
 	d.snap.Store(newSnapshot(cfg, d.opt.Now()))
 	d.opt.Metrics.initLabels(cfg)
-	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String())
+	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String(),
+		"warnings", r.Diagnostics.WarningCount)
+	// What the new files do that has no effect, or holds a credential in
+	// plain text, is said once, when they come into force.
+	r.Diagnostics.Log(context.Background(), d.log)
 	return r
 }
 
