@@ -166,6 +166,8 @@ type interactionHandler struct {
 	communities map[string]string
 	now         func() time.Time
 	deliver     func(ctx context.Context, ev events.Event) error
+	// refused hears a request whose signature does not check.
+	refused func(reason string, err error)
 }
 
 func (h *interactionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -181,6 +183,9 @@ func (h *interactionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := verifyInteraction(h.pub, r.Header.Get("X-Signature-Ed25519"), r.Header.Get("X-Signature-Timestamp"), body, h.now())
 	if errors.Is(err, errSignature) {
+		if h.refused != nil {
+			h.refused("unverified", fmt.Errorf("discord interaction from %s: %w", r.RemoteAddr, err))
+		}
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}

@@ -62,7 +62,7 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 		inbox = make(chan inbound)
 	}
 	if req.Follow && c.listen != "" {
-		stop, err := c.serveInteractions(ctx, req.Communities, inbox)
+		stop, err := c.serveInteractions(ctx, req, inbox)
 		if err != nil {
 			return err
 		}
@@ -288,12 +288,17 @@ func joinEvent(guild, community string, m *discordgo.Member) events.Event {
 
 // serveInteractions listens on interactions_listen and hands each
 // verified interaction to the stream through inbox; stop shuts it down.
-func (c *Conn) serveInteractions(ctx context.Context, communities map[string]string, inbox chan inbound) (func(), error) {
+func (c *Conn) serveInteractions(ctx context.Context, req platform.StreamRequest, inbox chan inbound) (func(), error) {
+	communities := req.Communities
+	refused := req.Refused
+	if refused == nil {
+		refused = func(_ string, err error) { c.log.Warn("discord interaction refused", "err", err) }
+	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return nil, fmt.Errorf("discord interactions_listen %s: %w", c.listen, err)
 	}
-	h := &interactionHandler{pub: c.pub, communities: communities, now: time.Now,
+	h := &interactionHandler{pub: c.pub, communities: communities, now: time.Now, refused: refused,
 		deliver: func(rctx context.Context, ev events.Event) error {
 			in := inbound{ev: ev, done: make(chan error, 1)}
 			select {

@@ -191,6 +191,9 @@ type Receiver struct {
 	Handle    func(context.Context, platform.Delivery) error
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Refused, when set, hears each request refused for its signature
+	// (platform.StreamRequest.Refused); otherwise it is logged.
+	Refused func(reason string, err error)
 
 	mu   sync.Mutex
 	seen inbound.Recent // so a redelivery of a committed event is not delivered again
@@ -208,7 +211,10 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := Verify(rc.Secret, r.Header, body); err != nil {
-		if rc.Log != nil {
+		switch {
+		case rc.Refused != nil:
+			rc.Refused("unverified", fmt.Errorf("discourse webhook from %s: %w", r.RemoteAddr, err))
+		case rc.Log != nil:
 			rc.Log.Warn("discourse webhook refused", "err", err, "remote", r.RemoteAddr)
 		}
 		http.Error(w, "signature does not verify", http.StatusUnauthorized)
@@ -263,5 +269,5 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	ep := inbound.Endpoint{Listen: c.a.Listen, Addr: c.listen, Path: c.path, Log: c.log,
 		Platform: Type, Name: "the Discourse webhook", Failed: "discourse webhook endpoint",
 		Unset: "discourse webhooks are not received: set events_listen and a webhook in the forum to receive them"}
-	return ep.Serve(ctx, &Receiver{Secret: c.secret, Instance: c.id, Community: community, Handle: handle, Now: c.a.Now, Log: c.log})
+	return ep.Serve(ctx, &Receiver{Secret: c.secret, Instance: c.id, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, Refused: req.Refused})
 }

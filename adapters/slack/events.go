@@ -240,6 +240,9 @@ type Receiver struct {
 	// channel's name for the "channel" attribute rules compare with;
 	// "" keeps the id.
 	ChannelName func(ctx context.Context, id string) string
+	// Refused, when set, hears each request refused for its signature
+	// (platform.StreamRequest.Refused); otherwise it is logged.
+	Refused func(reason string, err error)
 
 	mu sync.Mutex // one delivery at a time, in arrival order
 	// seen holds the event ids delivered lately, so Slack's retries of a
@@ -264,7 +267,11 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		now = rc.Now
 	}
 	if err := Verify(rc.Secret, r.Header, body, now()); err != nil {
-		rc.log().Warn("slack event refused", "err", err, "remote", r.RemoteAddr)
+		if rc.Refused != nil {
+			rc.Refused("unverified", fmt.Errorf("slack request from %s: %w", r.RemoteAddr, err))
+		} else {
+			rc.log().Warn("slack event refused", "err", err, "remote", r.RemoteAddr)
+		}
 		http.Error(w, "signature does not verify", http.StatusUnauthorized)
 		return
 	}
@@ -329,7 +336,8 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 	ep := inbound.Endpoint{Listen: c.a.Listen, Addr: c.listen, Path: c.path, Log: c.log,
 		Platform: Type, Name: "the Slack Events API", Failed: "slack events endpoint",
 		Unset: "slack events are not received: set events_listen and the app's Request URL to receive them"}
-	return ep.Serve(ctx, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName})
+	return ep.Serve(ctx, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName,
+		Refused: req.Refused})
 }
 
 // channelName looks a conversation's name up once and remembers it; a

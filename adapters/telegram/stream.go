@@ -46,7 +46,7 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 		cur = n
 	}
 	if req.Follow && c.listen != "" {
-		return c.serveWebhook(ctx, req.Communities, cur, handle)
+		return c.serveWebhook(ctx, req, cur, handle)
 	}
 	for {
 		timeout := 0
@@ -160,6 +160,9 @@ type inbound struct {
 type webhookHandler struct {
 	secret  string
 	deliver func(ctx context.Context, u *models.Update) error
+	// refused hears a request with a wrong or missing secret, which
+	// Telegram only shows in getWebhookInfo.
+	refused func(reason string, err error)
 }
 
 // decodeWebhook checks a webhook request and decodes its update. A
@@ -194,6 +197,9 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := decodeWebhook(h.secret, r.Header.Get("X-Telegram-Bot-Api-Secret-Token"), body)
 	if errors.Is(err, errSecret) {
+		if h.refused != nil {
+			h.refused("unverified", fmt.Errorf("telegram webhook request from %s: %w", r.RemoteAddr, err))
+		}
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
@@ -209,7 +215,12 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (c *Conn) serveWebhook(ctx context.Context, communities map[string]string, cur int64, handle func(context.Context, platform.Delivery) error) error {
+func (c *Conn) serveWebhook(ctx context.Context, req platform.StreamRequest, cur int64, handle func(context.Context, platform.Delivery) error) error {
+	communities := req.Communities
+	refused := req.Refused
+	if refused == nil {
+		refused = func(_ string, err error) { c.log.Warn("telegram webhook request refused", "err", err) }
+	}
 	path := webhookPath
 	if c.hookURL != "" {
 		u, err := url.Parse(c.hookURL)
@@ -228,7 +239,7 @@ func (c *Conn) serveWebhook(ctx context.Context, communities map[string]string, 
 		return fmt.Errorf("telegram webhook_listen %s: %w", c.listen, err)
 	}
 	inbox := make(chan inbound)
-	h := &webhookHandler{secret: c.secret, deliver: func(rctx context.Context, u *models.Update) error {
+	h := &webhookHandler{secret: c.secret, refused: refused, deliver: func(rctx context.Context, u *models.Update) error {
 		in := inbound{u: u, done: make(chan error, 1)}
 		select {
 		case inbox <- in:

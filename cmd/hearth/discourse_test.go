@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -153,6 +154,35 @@ incentive "first_post" {
 			t.Fatalf("badges granted %v; want First Post\n%s", f.Granted(ann), errb.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// A delivery signed with another secret (the forum's was rotated,
+	// hearth's was not) is refused, and an operator sees it on /metrics
+	// and in the log, not only in the forum's webhook page.
+	forged := []byte(`{"user":{"id":99,"username":"eve"}}`)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+hookAddr+discourse.DefaultWebhookPath, bytes.NewReader(forged))
+	req.Header.Set("X-Discourse-Event", "user_created")
+	req.Header.Set("X-Discourse-Event-Type", "user")
+	req.Header.Set("X-Discourse-Event-Id", "999")
+	req.Header.Set("X-Discourse-Event-Signature", "sha256="+hex.EncodeToString(discourse.Sign("an-old-secret", forged)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a delivery signed with another secret: %d; want 401", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `hearth_events_rejected_total{reason="unverified"} 1` + "\n"; !strings.Contains(string(metrics), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+	if !strings.Contains(errb.String(), "request to a platform endpoint refused") || !strings.Contains(errb.String(), "platform.discourse.forum") {
+		t.Errorf("the refusal is not logged with its platform:\n%s", errb.String())
 	}
 	cancel()
 	select {

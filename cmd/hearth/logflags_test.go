@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -155,4 +156,68 @@ platform "telegram" "tg" {
 			t.Errorf("at the default level, in JSON:\n%s", got)
 		}
 	})
+}
+
+// With -log-format json every line on stderr is a JSON record, the
+// configuration's warnings at start and after a reload included: each
+// is one WARN record naming file:line:col and quoting its line, a
+// credential written in plain text there as (sensitive).
+func TestRunJSONLogWarningsAreRecords(t *testing.T) {
+	dir := quickstartCopy(t)
+	const secret = "plain-Text-Secret-4711"
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("crm.hcl", "platform \"webhook\" \"crm\" {\n  url    = \"http://127.0.0.1:1/hook\"\n  secret = \""+secret+"\"\n}\n")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: envOf(nil)}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, "-log-format", "json", dir}, s) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(errb.String(), `"msg":"started"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A second file with the same kind of warning, brought in by a reload.
+	write("crm2.hcl", "platform \"webhook\" \"crm2\" {\n  url    = \"http://127.0.0.1:1/hook2\"\n  secret = \""+secret+"-2\"\n}\n")
+	resp, err := http.Post("http://"+addr+"/v1/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit %d\n%s", c, errb.String())
+	}
+	log := errb.String()
+	if strings.Contains(log, secret) {
+		t.Errorf("the plain-text secret is in the log:\n%s", log)
+	}
+	where := map[string]bool{}
+	for i, line := range strings.Split(strings.TrimSuffix(log, "\n"), "\n") {
+		var rec struct{ Level, Msg, Where, Code string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("stderr line %d is not a JSON record: %q", i+1, line)
+			continue
+		}
+		if rec.Level == "WARN" && strings.HasPrefix(rec.Msg, "configuration warning: ") {
+			where[rec.Where] = true
+			if !strings.Contains(rec.Code, "(sensitive)") {
+				t.Errorf("the warning at %s quotes %q; want its secret as (sensitive)", rec.Where, rec.Code)
+			}
+		}
+	}
+	for _, w := range []string{"crm.hcl:3:12", "crm2.hcl:3:12"} {
+		if !where[w] {
+			t.Errorf("no configuration warning record at %s (have %v) in\n%s", w, where, log)
+		}
+	}
 }

@@ -189,7 +189,15 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	// in plain text must not quote it there, as no other log line does.
 	cfg, src, diags := config.Load(dir, vf.options(s))
 	if len(diags) > 0 {
-		_ = cfg.Redactor().WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		if _, asJSON, _ := lf.options(s); asJSON {
+			// JSON lines only: a collector would take the text form's
+			// lines one by one.
+			v := config.ToJSON(src, diags, relBase(dir))
+			v.Redact(cfg.Redactor())
+			v.Log(ctx, log)
+		} else {
+			_ = cfg.Redactor().WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		}
 	}
 	if diags.HasErrors() {
 		return 1

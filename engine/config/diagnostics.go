@@ -3,8 +3,10 @@ package config
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -244,6 +246,31 @@ func ToJSON(src Sources, diags hcl.Diagnostics, base string) JSONValidation {
 	}
 	out.Valid = out.ErrorCount == 0
 	return out
+}
+
+// Log writes each diagnostic as one log record, an error at ERROR and a
+// warning at WARN, with where it is as file:line:col and its source line:
+// a daemon whose log is JSON lines must not print the multi-line text
+// form among them, which a log collector would take as loose lines.
+// Redact the diagnostics first when the configuration has secrets.
+func (v JSONValidation) Log(ctx context.Context, log *slog.Logger) {
+	for _, d := range v.Diagnostics {
+		level := slog.LevelWarn
+		if d.Severity == "error" {
+			level = slog.LevelError
+		}
+		var attrs []any
+		if d.Range != nil {
+			attrs = append(attrs, "where", fmt.Sprintf("%s:%d:%d", d.Range.Filename, d.Range.Start.Line, d.Range.Start.Column))
+		}
+		if d.Detail != "" {
+			attrs = append(attrs, "detail", d.Detail)
+		}
+		if d.Snippet != nil {
+			attrs = append(attrs, "code", strings.TrimSpace(d.Snippet.Code))
+		}
+		log.Log(ctx, level, "configuration "+d.Severity+": "+d.Summary, attrs...)
+	}
 }
 
 // Redact takes the secrets rd knows out of every diagnostic: a warning

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -168,36 +171,107 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 }
 
 // searchMembers finds members whose id or name contains q (case-folded).
+// memberPage is the most members one page of GET /v1/members holds, and
+// memberPageDefault what a page holds unless ?limit= says otherwise.
+const (
+	memberPage        = 1000
+	memberPageDefault = 50
+)
+
+// memberHit is one member of a list: enough to tell them apart and open
+// the one wanted.
+type memberHit struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Tier         string    `json:"tier"`
+	Points       int       `json:"points"`
+	LastActiveAt time.Time `json:"last_active_at,omitzero"`
+	Left         bool      `json:"left,omitempty"`
+}
+
+// searchMembers lists members in id order, a page at a time: those whose
+// id or name holds ?q= (any case), in ?segment= or on ?tier= (members who
+// left are in neither, as on the dashboard's bars), after the id ?after=
+// (the "next" of the page before), "more": true while pages follow.
 func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
-	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
-	if q == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "give ?q= part of a member's id or name"})
+	qs := r.URL.Query()
+	q := strings.ToLower(strings.TrimSpace(qs.Get("q")))
+	segment, tier, after := qs.Get("segment"), qs.Get("tier"), qs.Get("after")
+	limit := memberPageDefault
+	if v := qs.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > memberPage {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "limit must be 1 to " + strconv.Itoa(memberPage)})
+			return
+		}
+		limit = n
+	}
+	cfg := d.snap.Load().Config
+	if segs := names(cfg.Segments, func(s *config.Segment) string { return s.Name }); segment != "" && !slices.Contains(segs, segment) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no segment named %q; the segments are: %s", segment, listed(segs))})
 		return
 	}
-	type hit struct {
-		ID     string `json:"id"`
-		Name   string `json:"name"`
-		Tier   string `json:"tier"`
-		Points int    `json:"points"`
+	if tiers := names(cfg.Tiers, func(t *config.Tier) string { return t.Name }); tier != "" && !slices.Contains(tiers, tier) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no tier named %q; the tiers are: %s", tier, listed(tiers))})
+		return
 	}
-	hits := []hit{}
-	errFull := errors.New("enough")
+	// The page is the limit lowest ids past after, in Go's order whatever
+	// order the store visits in (PostgreSQL's collation may differ), so
+	// following "next" neither skips nor repeats a member. One more than
+	// the page is kept, to know whether another follows.
+	keep := limit + 1
+	hits := []memberHit{}
+	trim := func() {
+		sort.Slice(hits, func(i, j int) bool { return hits[i].ID < hits[j].ID })
+		hits = hits[:min(len(hits), keep)]
+	}
 	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
 		return d.opt.Store.Members(ctx, func(m *state.Member) error {
-			if strings.Contains(strings.ToLower(m.ID), q) || strings.Contains(strings.ToLower(m.Name), q) {
-				hits = append(hits, hit{m.ID, m.Name, m.Tier.Name, m.Points})
-				if len(hits) >= 50 {
-					return errFull
-				}
+			switch {
+			case after != "" && m.ID <= after:
+				return nil
+			case q != "" && !strings.Contains(strings.ToLower(m.ID), q) && !strings.Contains(strings.ToLower(m.Name), q):
+				return nil
+			case segment != "" && (m.Left || m.Segments[segment].IsZero()):
+				return nil
+			case tier != "" && (m.Left || m.Tier.Name != tier):
+				return nil
+			}
+			hits = append(hits, memberHit{m.ID, m.Name, m.Tier.Name, m.Points, m.LastActiveAt, m.Left})
+			if len(hits) >= 2*keep {
+				trim()
 			}
 			return nil
 		})
 	})
-	if err != nil && !errors.Is(err, errFull) {
+	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": hits})
+	trim()
+	body := map[string]any{"members": hits, "more": false}
+	if len(hits) > limit {
+		hits = hits[:limit]
+		body["members"], body["more"], body["next"] = hits, true, hits[limit-1].ID
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// names lists blocks' names.
+func names[T any](blocks []T, name func(T) string) []string {
+	out := make([]string, len(blocks))
+	for i, b := range blocks {
+		out[i] = name(b)
+	}
+	return out
+}
+
+// listed writes names for an error that says which there are.
+func listed(names []string) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	return strings.Join(names, ", ")
 }
 
 // outcomeLister is a store that keeps each member's outcomes.

@@ -647,3 +647,66 @@ func TestDashboardComparesVariants(t *testing.T) {
 		fmt.Sprintf(`(document.querySelector('table.variants tr[data-variant="a"]') || {textContent: ""}).textContent.includes(%q)`, fmt.Sprintf("%.1f%%", 100*split[0].GoalRate())))
 	shot(t, ctx, shots, "dashboard-variants.png")
 }
+
+// TestDashboardMemberSearch looks members up as an operator does: by
+// name, in pages of a long list, and from a segment's bar, whose list
+// must hold as many members as the bar counts.
+func TestDashboardMemberSearch(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	q := startQuickstart(t, 200*time.Millisecond)
+	var visitors strings.Builder
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	for i := range 60 {
+		fmt.Fprintf(&visitors, `{"id":"visit-%d","type":"member.joined","member":{"id":"v%02d","name":"Visitor %02d"},"at":%q}`+"\n", i, i, i, at)
+	}
+	resp, err := http.Post(q.srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(visitors.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("posting the visitors: %d", resp.StatusCode)
+	}
+	var pop daemon.Population
+	getJSON(t, q.srv.URL+"/v1/population", &pop)
+	if pop.Segments["lurkers"] == 0 {
+		t.Fatalf("the sample events put no one in segment lurkers: %+v", pop.Segments)
+	}
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(q.srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+
+	find := func(text string) {
+		do(t, ctx, "look up "+text,
+			chromedp.SetValue(chromedp.CSS("#member-id"), text),
+			chromedp.Click(chromedp.CSS(`#member-form button[type=submit]`)))
+	}
+	find("pia")
+	waitPage(t, ctx, shots, "a name in another case opens the one member who has it, u16",
+		`(() => { const c = document.querySelector("#member-view .member-card"); return !!c && c.textContent.includes("Pia") && c.textContent.includes("u16"); })()`)
+
+	rows := `document.querySelectorAll("#member-view .member-list tbody tr").length`
+	next := `document.querySelector("#member-view .member-list button.more")`
+	find("visitor")
+	waitPage(t, ctx, shots, "a name 60 members share lists the first 50, with a button for the rest",
+		rows+` === 50 && !`+next+`.hidden && document.querySelector("#member-view .member-list tbody tr td").textContent === "v00"`)
+	do(t, ctx, "show the next page", chromedp.Click(chromedp.CSS(`#member-view .member-list button.more`)))
+	waitPage(t, ctx, shots, "the next page adds the other 10, and no more follow",
+		rows+` === 60 && `+next+`.hidden && document.querySelector("#member-view .member-list tbody tr:last-child td").textContent === "v59"`)
+	do(t, ctx, "open a listed member", chromedp.Click(chromedp.CSS(`#member-view .member-list tbody tr:nth-child(12) button.link`)))
+	waitPage(t, ctx, shots, "the member's card opens", `(() => { const c = document.querySelector("#member-view .member-card"); return !!c && c.textContent.includes("Visitor 11"); })()`)
+
+	find("nobody-by-this-name")
+	waitPage(t, ctx, shots, "a text no member has says so", `document.querySelector("#member-view .error").textContent.includes("no member's id or name holds")`)
+
+	do(t, ctx, "open the lurkers' bar", chromedp.Click(chromedp.CSS(`#segment-bars .bar-row[data-name="lurkers"]`)))
+	waitPage(t, ctx, shots, fmt.Sprintf("the lurkers' list has the bar's %d members", pop.Segments["lurkers"]),
+		fmt.Sprintf(`(() => { const l = document.querySelector("#member-view .member-list"); return !!l && l.textContent.includes("in segment lurkers") && %s === %d; })()`, rows, pop.Segments["lurkers"]))
+	shot(t, ctx, shots, "dashboard-member-list.png")
+}

@@ -221,6 +221,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		return nil, diags, src
 	}
 	d.snap.Store(newSnapshot(cfg, opt.Now()))
+	opt.Metrics.initLabels(cfg)
 	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
 	if c, ok := opt.Bus.(prometheus.Collector); ok {
 		// The bus's own figures (partitions, lag, leases) on /metrics.
@@ -282,7 +283,12 @@ func (d *Daemon) Reload(trigger string) Reload {
 		return r
 	}
 	d.snap.Store(newSnapshot(cfg, d.opt.Now()))
-	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String())
+	d.opt.Metrics.initLabels(cfg)
+	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String(),
+		"warnings", r.Diagnostics.WarningCount)
+	// What the new files do that has no effect, or holds a credential in
+	// plain text, is said once, when they come into force.
+	r.Diagnostics.Log(context.Background(), d.log)
 	return r
 }
 
@@ -294,7 +300,7 @@ func firstSummary(r Reload) string {
 				msg += ": " + dg.Detail
 			}
 			if dg.Range != nil {
-				return fmt.Sprintf("%s:%d,%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
+				return fmt.Sprintf("%s:%d:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
 			}
 			return msg
 		}

@@ -228,7 +228,7 @@ func TestBrokenReloadKeepsTheRunningConfig(t *testing.T) {
 	}
 	// The log line says what is wrong and where, not only that it is:
 	// an operator tailing the logs needs no second look at the API.
-	if got := logs.String(); !strings.Contains(got, `"first":"rules.hcl:6,30: Invalid rule: member has no field \"pionts\". Did you mean \"points\"?"`) {
+	if got := logs.String(); !strings.Contains(got, `"first":"rules.hcl:6:30: Invalid rule: member has no field \"pionts\". Did you mean \"points\"?"`) {
 		t.Errorf("reload failure logged as\n%s", got)
 	}
 	if code, _ := post(t, f, "/v1/events", events(0, 10), ""); code != http.StatusAccepted || points(t, f) != 10 {
@@ -391,8 +391,8 @@ segment "posters" {
 	if list, _ := hist["history"].([]any); code != 200 || len(list) < 3 {
 		t.Errorf("history: %d %v", code, hist)
 	}
-	if code, _ := get(t, f, "/v1/members?q="); code != 400 {
-		t.Errorf("empty search: %d", code)
+	if code, all := get(t, f, "/v1/members?q="); code != 200 || len(all["members"].([]any)) != 7 {
+		t.Errorf("an empty search lists every member: %d %v", code, all)
 	}
 	if code, _ := get(t, f, "/v1/members/nobody"); code != 404 {
 		t.Errorf("unknown member: %d", code)
@@ -587,5 +587,74 @@ func TestReadyzFollowsTheStore(t *testing.T) {
 	flaky.down.Store(nil)
 	if code, _ := probe("/readyz"); code != http.StatusOK {
 		t.Fatalf("with the store back: %d", code)
+	}
+}
+
+// The member list pages through members in id order without skipping or
+// repeating one, and filters by segment and tier as the dashboard's bars
+// count them, members who left not included.
+func TestMemberListPages(t *testing.T) {
+	f := start(t, rulesA+`
+segment "posters" {
+  when = "total('message.posted') >= 3"
+}
+`, "")
+	var b strings.Builder
+	b.WriteString(events(0, 21)) // m0..m6 post 3 times each
+	for i := range 5 {
+		fmt.Fprintf(&b, `{"id":"j%d","type":"member.joined","member":{"id":"quiet%d","name":"Quiet One %d"},"at":"2026-01-01T10:00:00Z"}`+"\n", i, i, i)
+	}
+	b.WriteString(`{"id":"l1","type":"member.left","member":"m6","at":"2026-01-01T11:00:00Z"}` + "\n")
+	if code, body := post(t, f, "/v1/events", b.String(), ""); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	ids := func(page map[string]any) []string {
+		var out []string
+		for _, m := range page["members"].([]any) {
+			out = append(out, m.(map[string]any)["id"].(string))
+		}
+		return out
+	}
+	var seen []string
+	next := ""
+	for range 10 {
+		code, page := get(t, f, "/v1/members?limit=5&after="+next)
+		if code != 200 {
+			t.Fatalf("page after %q: %d %v", next, code, page)
+		}
+		seen = append(seen, ids(page)...)
+		if page["more"] != true {
+			break
+		}
+		next = page["next"].(string)
+	}
+	want := "m0 m1 m2 m3 m4 m5 m6 quiet0 quiet1 quiet2 quiet3 quiet4"
+	if got := strings.Join(seen, " "); got != want {
+		t.Errorf("pages of 5 list %s; want %s", got, want)
+	}
+	// A name, in any case.
+	if _, page := get(t, f, "/v1/members?q=quiet+ONE+3"); strings.Join(ids(page), " ") != "quiet3" {
+		t.Errorf("search by name: %v", page)
+	}
+	// m6 left: it is in the list, marked, and in no segment or tier list.
+	_, page := get(t, f, "/v1/members?q=m6")
+	if hits := page["members"].([]any); len(hits) != 1 || hits[0].(map[string]any)["left"] != true {
+		t.Errorf("m6, who left: %v", page)
+	}
+	_, page = get(t, f, "/v1/members?segment=posters")
+	if got := strings.Join(ids(page), " "); got != "m0 m1 m2 m3 m4 m5" || page["more"] != false {
+		t.Errorf("segment posters lists %s (more %v); want m0..m5, not m6 who left nor the quiet ones", got, page["more"])
+	}
+	_, pop := get(t, f, "/v1/population")
+	if n := pop["segments"].(map[string]any)["posters"]; n != 6.0 {
+		t.Errorf("population counts %v posters; the list has 6", n)
+	}
+	for _, bad := range []string{"segment=nope", "tier=nope", "limit=0", "limit=x", "limit=1001"} {
+		if code, body := get(t, f, "/v1/members?"+bad); code != 400 || body["error"] == "" {
+			t.Errorf("?%s: %d %v; want 400 with an error", bad, code, body)
+		}
+	}
+	if _, body := get(t, f, "/v1/members?segment=nope"); !strings.Contains(fmt.Sprint(body["error"]), "the segments are: posters") {
+		t.Errorf("an unknown segment's error names those there are: %v", body["error"])
 	}
 }

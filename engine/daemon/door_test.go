@@ -228,3 +228,32 @@ func TestEventsContentType(t *testing.T) {
 		t.Errorf("points %d; want %d: a refused body changes nothing", p, applied)
 	}
 }
+
+// Counters an alert watches are served at 0 before their first count:
+// Prometheus' increase() sees nothing of a series that first appears at
+// 1, so the README's HearthDeadLetters alert would miss the first dead
+// letter of a platform.
+func TestAlertedCountersStartAtZero(t *testing.T) {
+	f := start(t, rulesA, "")
+	m := metricsText(t, f)
+	for _, want := range []string{
+		`hearth_outbox_deliveries_total{platform="platform.local.main",result="dead"} 0`,
+		`hearth_outbox_deliveries_total{platform="platform.local.main",result="retry"} 0`,
+		`hearth_events_rejected_total{reason="invalid"} 0`,
+		`hearth_events_rejected_total{reason="unverified"} 0`,
+		`hearth_config_reloads_total{result="failure"} 0`,
+		`hearth_state_pruned_total{kind="outcomes"} 0`,
+	} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// A platform a reload adds is counted from 0 too.
+	write(t, f.dir, "more.hcl", `platform "local" "second" {}`)
+	if r := f.d.Reload("test"); !r.OK {
+		t.Fatalf("reload: %+v", r.Diagnostics)
+	}
+	if want := `hearth_outbox_deliveries_total{platform="platform.local.second",result="dead"} 0`; !strings.Contains(metricsText(t, f), want+"\n") {
+		t.Errorf("after the reload that adds it, /metrics lacks %s", want)
+	}
+}

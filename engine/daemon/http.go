@@ -53,8 +53,47 @@ func (d *Daemon) Handler(token string) http.Handler {
 		// Answers quote what members wrote (names, messages); a browser
 		// opening one must not sniff it as HTML.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if h, pattern := mux.Handler(r); pattern == "" {
+			// No route: the mux would answer in plain text, where every
+			// other answer of the API is a JSON {"error": ...}.
+			unrouted(w, r, h)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// unrouted answers a request no route takes with the status the mux
+// chose (404, or 405 with its Allow header), as a JSON error that says
+// what to do instead.
+func unrouted(w http.ResponseWriter, r *http.Request, mux http.Handler) {
+	rec := &headerRecorder{header: http.Header{}}
+	mux.ServeHTTP(rec, r)
+	code := rec.code
+	if code == 0 {
+		code = http.StatusNotFound
+	}
+	msg := fmt.Sprintf("no route %s %s; hearth run -h lists the API", r.Method, r.URL.Path)
+	if allow := rec.header.Get("Allow"); code == http.StatusMethodNotAllowed && allow != "" {
+		w.Header().Set("Allow", allow)
+		msg = fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, allow)
+	}
+	writeJSON(w, code, map[string]any{"error": msg})
+}
+
+// headerRecorder keeps the status and headers of an answer and drops its
+// body.
+type headerRecorder struct {
+	header http.Header
+	code   int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(code int) {
+	if h.code == 0 {
+		h.code = code
+	}
 }
 
 // EventError is one bad event of a request.

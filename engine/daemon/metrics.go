@@ -3,6 +3,8 @@ package daemon
 import (
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -76,6 +78,42 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// Label values every daemon can count, set to 0 from the start: a series
+// that first appears at 1 has no earlier sample to rise from, so
+// increase() and rate() miss its first count, and an alert such as
+// increase(hearth_outbox_deliveries_total{result="dead"}[1h]) > 0 would
+// never fire for the first dead letter.
+var (
+	deliveryResults = []string{"sent", "retry", "wait", "dead"}
+	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type",
+		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host"}
+	reloadResults = []string{"success", "failure"}
+	pruneKinds    = []string{"event_ids", "outcomes"}
+)
+
+// initLabels starts at 0 the series of the labels known before anything
+// is counted: the fixed reasons and results, and each platform of the
+// configuration (called again after a reload, for platforms it adds).
+func (m *Metrics) initLabels(cfg *config.Config) {
+	for _, r := range rejectReasons {
+		m.rejected.WithLabelValues(r)
+	}
+	for _, r := range reloadResults {
+		m.reloads.WithLabelValues(r)
+	}
+	for _, k := range pruneKinds {
+		m.pruned.WithLabelValues(k)
+	}
+	if cfg == nil {
+		return
+	}
+	for _, p := range cfg.Platforms {
+		for _, r := range deliveryResults {
+			m.deliveries.WithLabelValues(p.Addr(), r)
+		}
+	}
 }
 
 func (m *Metrics) reload(ok bool, took time.Duration) {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,5 +97,38 @@ func TestCommitTimesQuantiles(t *testing.T) {
 	}
 	if _, _, n := c.take(); n != 0 {
 		t.Fatalf("a take starts the next interval empty; got %d", n)
+	}
+}
+
+// Every reason the package refuses events for is among those its
+// metrics start at 0, so an alert on the first refusal of a kind fires.
+func TestRejectReasonsStartAtZero(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := regexp.MustCompile(`(?:reject\(w, [^,]+, |rejected\.WithLabelValues\(|&refusal\{[^,]+, )"([a-z_]+)"`)
+	known := map[string]bool{}
+	for _, r := range rejectReasons {
+		known[r] = true
+	}
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range used.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !known[m[1]] {
+				t.Errorf("%s refuses with reason %q, which is not in rejectReasons: its series would appear only at its first count", f, m[1])
+			}
+		}
+	}
+	if found < 10 {
+		t.Errorf("found %d refusals in the package's files; has their form changed?", found)
 	}
 }

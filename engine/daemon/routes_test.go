@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -36,7 +37,7 @@ func TestRoutesServed(t *testing.T) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			// The mux's own answers for a route it does not know.
-			if rec.Code == http.StatusMethodNotAllowed || rec.Code == http.StatusNotFound && strings.Contains(rec.Body.String(), "404 page not found") {
+			if rec.Code == http.StatusMethodNotAllowed || rec.Code == http.StatusNotFound && strings.Contains(rec.Body.String(), "no route") {
 				t.Errorf("%s %s: %d %s: not served", method, path, rec.Code, rec.Body.String())
 			}
 			if token == "" && r.Token && rec.Code != http.StatusUnauthorized {
@@ -50,6 +51,46 @@ func TestRoutesServed(t *testing.T) {
 	for _, want := range []string{"GET /v1/members", "GET /v1/members/{id}/history", "GET /v1/report", "POST /v1/feedback", "POST /v1/members/{id}/pardon"} {
 		if !seen[want] {
 			t.Errorf("the table lacks %s", want)
+		}
+	}
+}
+
+// A request no route takes gets the JSON error every other answer of the
+// API has, saying what to do: the methods the path takes (with the Allow
+// header) or where the routes are listed.
+func TestUnroutedAnswersJSON(t *testing.T) {
+	f := start(t, rulesA, "tok")
+	cases := []struct {
+		method, path string
+		code         int
+		allow, says  string
+	}{
+		{"PUT", "/v1/events", http.StatusMethodNotAllowed, "POST", "PUT is not allowed on /v1/events; use POST"},
+		{"GET", "/v1/events", http.StatusMethodNotAllowed, "POST", "use POST"},
+		{"POST", "/v1/status", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
+		{"DELETE", "/metrics", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
+		{"POST", "/healthz", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
+		{"GET", "/v1/nope", http.StatusNotFound, "", "no route GET /v1/nope; hearth run -h lists the API"},
+		{"GET", "/v1/members/u1/nope", http.StatusNotFound, "", "no route GET /v1/members/u1/nope"},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, f.srv.URL+c.path, strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Error string }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || err != nil || !strings.Contains(body.Error, c.says) {
+			t.Errorf("%s %s: %d %q (%v); want %d and a JSON error saying %q", c.method, c.path, resp.StatusCode, body.Error, err, c.code, c.says)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s %s: Content-Type %q; want application/json", c.method, c.path, ct)
+		}
+		if got := resp.Header.Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q; want %q", c.method, c.path, got, c.allow)
 		}
 	}
 }

@@ -43,7 +43,7 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 			for ctx.Err() == nil {
 				cursor, err := cs.Cursor(ctx, name)
 				if err == nil {
-					err = st.Stream(ctx, platform.StreamRequest{After: cursor, Follow: true}, func(ctx context.Context, dl platform.Delivery) error {
+					err = st.Stream(ctx, platform.StreamRequest{After: cursor, Follow: true, Refused: d.refusedAt(name)}, func(ctx context.Context, dl platform.Delivery) error {
 						if dl.Event.Source == "" {
 							dl.Event.Source = name
 						}
@@ -73,6 +73,19 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 				wait = min(wait*2, 30*time.Second)
 			}
 		}(p.Addr())
+	}
+}
+
+// refusedAt counts and logs what a platform's own endpoint (Slack's
+// events API, a Discourse or Telegram webhook, Discord interactions)
+// refuses, as the daemon's own inbound routes are counted: a sender with
+// a wrong secret shows in hearth_events_rejected_total{reason=
+// "unverified"}, not only in the 401 the sender gets.
+func (d *Daemon) refusedAt(platform string) func(reason string, err error) {
+	return func(reason string, err error) {
+		d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
+		d.stats.Rejected.Add(1)
+		d.log.Warn("request to a platform endpoint refused; nothing was applied", "platform", platform, "reason", reason, "err", err)
 	}
 }
 

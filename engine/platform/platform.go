@@ -292,6 +292,12 @@ type StreamRequest struct {
 	// which adapters put in events.Event.Community; adapters whose
 	// communities carry the hearth name (local) may do without.
 	Communities map[string]string
+	// Refused, when set, hears each request an adapter's own endpoint
+	// (a webhook, an events API) refuses: reason "unverified" for a
+	// signature or secret that does not check, so an operator sees a
+	// sender with a wrong secret in the metrics, not only in a 401 the
+	// sender gets. Without it the adapter logs the refusal itself.
+	Refused func(reason string, err error)
 }
 
 // Delivery is one event of a stream.

@@ -259,7 +259,7 @@ function renderPopulation(p) {
   const known = new Set(state.ladder);
   const ladder = state.ladder.filter((t) => t in p.tiers).concat(Object.keys(p.tiers).filter((t) => t && !known.has(t)));
   const max = Math.max(0, ...Object.values(p.tiers));
-  const rows = ladder.map((t, i) => barRow(t, i === 0 ? "top" : "", p.tiers[t], max, "rung"));
+  const rows = ladder.map((t, i) => listable(barRow(t, i === 0 ? "top" : "", p.tiers[t], max, "rung"), "tier", t));
   rows.push(barRow("no tier", "", p.tiers[""] || 0, max, "none"));
   replace("tier-bars", rows);
   const held = current - (p.tiers[""] || 0);
@@ -268,7 +268,7 @@ function renderPopulation(p) {
 
   const segs = Object.entries(p.segments).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const smax = Math.max(0, ...segs.map((s) => s[1]));
-  replace("segment-bars", segs.length ? segs.map(([n, c]) => barRow(n, "", c, smax)) : h("p", { class: "muted", text: "no segments configured" }));
+  replace("segment-bars", segs.length ? segs.map(([n, c]) => listable(barRow(n, "", c, smax), "segment", n)) : h("p", { class: "muted", text: "no segments configured" }));
 
   renderCampaigns(p.campaigns || {}, p.splits || {});
 }
@@ -615,9 +615,110 @@ async function why(id, rule, out) {
 
 $("member-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const id = $("member-id").value.trim();
-  if (id) lookup(id);
+  const text = $("member-id").value.trim();
+  if (text) find(text);
 });
+
+// find opens the member whose id is text, or else lists the members
+// whose id or name holds it, as an admin's user search does: people are
+// looked up by name more often than by id.
+async function find(text) {
+  replace("member-view", h("p", { class: "muted", text: "looking up…" }));
+  let page;
+  try {
+    // An id is found at once; a search reads every member.
+    await api("/v1/members/" + encodeURIComponent(text));
+    return lookup(text);
+  } catch (e) {
+    if (e instanceof AuthNeeded) return askToken();
+    if (e.status !== 404) {
+      replace("member-view", h("p", { class: "error", text: e.message }));
+      return;
+    }
+  }
+  try {
+    page = await api("/v1/members?limit=50&q=" + encodeURIComponent(text));
+  } catch (e) {
+    if (e instanceof AuthNeeded) return askToken();
+    replace("member-view", h("p", { class: "error", text: e.message }));
+    return;
+  }
+  const hits = page.members || [];
+  if (hits.length === 1 && !page.more) return lookup(hits[0].id);
+  if (!hits.length) {
+    replace("member-view", h("p", { class: "error", text: `no member's id or name holds "${text}"` }));
+    return;
+  }
+  memberList(`Members whose id or name holds "${text}"`, "q=" + encodeURIComponent(text), page);
+}
+
+// listable makes a segment's or tier's bar open the list of its members.
+function listable(row, kind, name) {
+  const open = () => {
+    $("member").scrollIntoView({ behavior: "smooth" });
+    showList(`Members ${kind === "tier" ? "on tier" : "in segment"} ${name}`, `${kind}=${encodeURIComponent(name)}`);
+  };
+  row.classList.add("listable");
+  row.setAttribute("role", "button");
+  row.setAttribute("tabindex", "0");
+  row.title = `list the members ${kind === "tier" ? "on" : "in"} ${name}`;
+  row.addEventListener("click", open);
+  row.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(); } });
+  return row;
+}
+
+async function showList(title, query) {
+  replace("member-view", h("p", { class: "muted", text: "listing…" }));
+  try {
+    memberList(title, query, await api("/v1/members?limit=50&" + query));
+  } catch (e) {
+    if (e instanceof AuthNeeded) return askToken();
+    replace("member-view", h("p", { class: "error", text: e.message }));
+  }
+}
+
+// memberList draws a page of members, each opening the member's card,
+// with a button for the next page while there is one.
+function memberList(title, query, page) {
+  const body = h("tbody", {});
+  const count = h("span", { class: "muted" });
+  const more = h("button", { type: "button", class: "more", text: "Next 50" });
+  let shown = 0;
+  const add = (p) => {
+    for (const m of p.members || []) {
+      const open = h("button", { type: "button", class: "link", text: m.id });
+      open.addEventListener("click", () => lookup(m.id));
+      body.append(h("tr", { class: m.left ? "left" : "" },
+        h("td", {}, open),
+        h("td", { text: m.name || "" }),
+        h("td", { text: m.tier || "" }),
+        h("td", { class: "num", text: fmt(m.points) }),
+        h("td", { text: fmtTime(m.last_active_at) || "–" }),
+        h("td", { class: "muted", text: m.left ? "left" : "" })));
+      shown++;
+    }
+    count.textContent = p.more ? `${fmt(shown)} shown, more follow` : `${fmt(shown)} ${shown === 1 ? "member" : "members"}`;
+    more.hidden = !p.more;
+    more.dataset.next = p.next || "";
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      add(await api(`/v1/members?limit=50&${query}&after=${encodeURIComponent(more.dataset.next)}`));
+    } catch (e) {
+      if (e instanceof AuthNeeded) return askToken();
+      count.textContent = e.message;
+    } finally {
+      more.disabled = false;
+    }
+  });
+  add(page);
+  const head = h("tr", {}, ["Member", "Name", "Tier", "Points", "Last active", ""].map((t) => h("th", { text: t })));
+  replace("member-view", h("div", { class: "member-list" },
+    h("div", { class: "row" }, h("strong", { text: title }), count),
+    (page.members || []).length ? h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), body)) : h("p", { class: "muted", text: "none" }),
+    more));
+}
 
 // ---- refresh loop ----
 
