@@ -2,7 +2,8 @@
 // messages, direct messages, emails, role changes, webhooks. Each action
 // is sent at least once and carries its idempotency key, so a platform
 // that honours keys applies it at most once. Failures are retried with
-// exponential backoff and full jitter, a platform's Retry-After is
+// exponential backoff and jitter for hours (a platform's outage or a
+// receiver's deploy outlasts minutes), a platform's Retry-After is
 // honoured, and an action that keeps failing moves to the dead letters.
 // An action whose community, channel or role hearth apply has not made
 // yet waits for it instead, using up none of its tries.
@@ -85,9 +86,15 @@ func (e *RateLimitError) Error() string {
 func (e *RateLimitError) Unwrap() error             { return e.Err }
 func (e *RateLimitError) RetryAfter() time.Duration { return e.After }
 
+// DefaultMaxAttempts is how many tries an action gets. With the default
+// delays (1 s doubling to an hour) the waits between them add up to
+// between 2 and 4 hours: an action outlives a platform's outage or a
+// webhook receiver's deploy instead of dying in the first minutes.
+const DefaultMaxAttempts = 16
+
 // Options tune delivery.
 type Options struct {
-	MaxAttempts int           // dead after this many failed tries (default 8)
+	MaxAttempts int           // dead after this many failed tries (default 16: 2 to 4 hours with the default delays)
 	BaseDelay   time.Duration // first retry delay (default 1s)
 	MaxDelay    time.Duration // longest delay (default 1h)
 	Batch       int           // actions per round (default 100)
@@ -120,7 +127,7 @@ type Dispatcher struct {
 // New returns a dispatcher.
 func New(store Store, sender Sender, opt Options) *Dispatcher {
 	if opt.MaxAttempts <= 0 {
-		opt.MaxAttempts = 8
+		opt.MaxAttempts = DefaultMaxAttempts
 	}
 	if opt.BaseDelay <= 0 {
 		opt.BaseDelay = time.Second
@@ -251,7 +258,9 @@ func isPermanent(err error) bool {
 }
 
 // delay is the wait before try number attempts+1: the platform's
-// Retry-After when it gave one, else exponential backoff with full jitter.
+// Retry-After when it gave one, else exponential backoff with equal
+// jitter: between half the ceiling and all of it, so the actions of one
+// outage spread out while the time they are retried for stays known.
 func (d *Dispatcher) delay(attempts int, err error) time.Duration {
 	var ra retryAfter
 	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
@@ -261,5 +270,6 @@ func (d *Dispatcher) delay(attempts int, err error) time.Duration {
 	if ceiling <= 0 || ceiling > d.opt.MaxDelay {
 		ceiling = d.opt.MaxDelay
 	}
-	return time.Duration(d.opt.Rand.Int64N(int64(ceiling)) + 1)
+	half := ceiling / 2
+	return half + time.Duration(d.opt.Rand.Int64N(int64(ceiling-half))+1)
 }

@@ -338,3 +338,49 @@ func TestSendErrorsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// With the default tries and delays, an action a platform keeps refusing
+// is retried for two hours at least and at most four, so an outage or a
+// receiver's deploy does not send what was waiting to the dead letters.
+func TestDefaultRetriesOutlastAnOutage(t *testing.T) {
+	ctx := context.Background()
+	s := state.NewMemory()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := &clock{now: start}
+	enqueue(t, s, 40, clk.now)
+	d := outbox.New(s, &failing{err: errors.New("503 Service Unavailable")}, outbox.Options{Now: clk.Now, Batch: 100})
+	first, last := time.Duration(0), time.Duration(0)
+	for range 10000 {
+		rep, err := d.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Dead > 0 {
+			if first == 0 {
+				first = clk.now.Sub(start)
+			}
+			last = clk.now.Sub(start)
+		}
+		pending, _ := s.ListOutbox(ctx, outbox.Pending, 100)
+		if len(pending) == 0 {
+			break
+		}
+		next := pending[0].NextAt
+		for _, e := range pending {
+			if e.NextAt.Before(next) {
+				next = e.NextAt
+			}
+		}
+		clk.now = next
+	}
+	dead, _ := s.ListOutbox(ctx, outbox.Dead, 100)
+	if len(dead) != 40 {
+		t.Fatalf("%d of 40 actions dead after the loop", len(dead))
+	}
+	if first < 2*time.Hour || last > 4*time.Hour+10*time.Minute {
+		t.Errorf("actions died between %s and %s after their first try; want within 2h to 4h", first, last)
+	}
+	if dead[0].Attempts != outbox.DefaultMaxAttempts {
+		t.Errorf("dead after %d tries; want %d", dead[0].Attempts, outbox.DefaultMaxAttempts)
+	}
+}
