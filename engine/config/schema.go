@@ -393,7 +393,7 @@ var Root = &Block{
 				{Name: "enter_when", Kind: KindRule, Doc: "Extra condition on the entering event." + ruleDoc},
 				{Name: "audience", Kind: KindRef, Refs: []string{"segment"}, Doc: "Enroll members when they enter this segment: segment.NAME."},
 				{Name: "exit_on_leave", Kind: KindBool, Doc: "With audience: leave the campaign when leaving the segment.", Default: "true"},
-				{Name: "exit_when", Kind: KindRule, Doc: "The goal: a rule over member state that ends the campaign for the member." + ruleDoc},
+				{Name: "exit_when", Kind: KindRule, Doc: "The goal: a rule over member state (and the entering event, in a campaign entered with enter_on) that ends the campaign for the member." + ruleDoc},
 				{Name: "reentry", Kind: KindEnum, Enum: []string{"never", "always", "after"}, Doc: "Whether a member may go through it again.", Default: "never"},
 				{Name: "reentry_after", Kind: KindDuration, Doc: "With reentry = \"after\": how long after finishing."},
 				{Name: "frequency_cap", Kind: KindRate, Doc: "At most N sends per member per window from this campaign, such as \"2/24h\"."},

@@ -199,3 +199,64 @@ func TestCampaignUntilMissingTimeSkips(t *testing.T) {
 		t.Errorf("ann:\n%s", got)
 	}
 }
+
+// until sets when a send is due; quiet hours and the frequency cap still
+// decide whether it goes then, for a late one sent with if_past = "send"
+// too.
+func TestCampaignUntilKeepsQuietHoursAndCaps(t *testing.T) {
+	cfg := load(t, templates+`
+event "meetup.rsvp" {
+  attributes = {
+    starts_at = "time"
+  }
+}
+campaign "c" {
+  enter_on      = "meetup.rsvp"
+  frequency_cap = "1/24h"
+  on_cap        = "skip"
+  quiet_hours {
+    from     = "22:00"
+    to       = "08:00"
+    timezone = "UTC"
+  }
+  step "confirm" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "reminder" {
+    until   = "event.starts_at - duration('1d')"
+    if_past = "send"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	stream := ev("r1", "meetup.rsvp", "ann", 0, 9, `{"starts_at":"2026-01-05T23:30:00Z"}`) + // reminder at 23:30: quiet
+		ev("r2", "meetup.rsvp", "bob", 4, 12, `{"starts_at":"2026-01-05T23:30:00Z"}`) + // late: sent at once, but capped
+		ev("x", "checkin", "zed", 9, 9, "")
+	_, outs, _ := run(t, cfg, stream)
+	want := map[string][]string{
+		"ann": {
+			"01-01T09:00 enter run 1",
+			"01-01T09:00 queue campaign/c/ann/1/1/confirm",
+			"01-04T23:30 defer reminder until 2026-01-05T08:00:00Z",
+			"01-05T08:00 queue campaign/c/ann/1/2/reminder",
+			"01-05T08:00 exit finished",
+		},
+		"bob": {
+			"01-05T12:00 enter run 1",
+			"01-05T12:00 queue campaign/c/bob/1/1/confirm",
+			"01-05T12:00 skip reminder: frequency cap",
+			"01-05T12:00 exit finished",
+		},
+	}
+	for member, w := range want {
+		if got := campaignOutcomes(outs, member); strings.Join(got, "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s:\n%s\nwant\n%s", member, strings.Join(got, "\n"), strings.Join(w, "\n"))
+		}
+	}
+}
