@@ -447,8 +447,10 @@ error with its line and column, never a surprise at run time.
 
 Names:
   member      the member the rule is about (hearth explain member)
-  event       the event being handled; only in incentive when/to, campaign
-              enter_when and moderation rules (hearth explain events)
+  event       the event being handled, in incentive when/to and moderation
+              rules; in a campaign entered with enter_on, the event that
+              enrolled the member, in all its rules for the whole run
+              (hearth explain events)
   community   the event's community, or the only one, with its figures over
               rolling windows: members, messages_24h, negative_1h,
               active_ratio_7d ... (hearth explain community.fields)
@@ -475,8 +477,11 @@ compared with member.tier, segment.entered's and segment.left's segment,
 tier.changed's from and to, and badge.awarded's badge
 (event.segment == 'lurkers').
 
-Segment, tier, badge-revocation and campaign-goal rules read member state
-only; they have no event. Incentive and moderation rules have the event, with
+Segment, tier and badge-revocation rules read member state only; they have
+no event, and neither have the rules of a campaign entered by audience.
+duration('1d12h') is a duration in hearth's units (s, m, h, d, w) to add to
+or take from a time: a step's until gives a time, such as
+until = "event.starts_at - duration('24h')". Incentive and moderation rules have the event, with
 the attributes of the event types they listen to. Alert rules read community
 and now only: they run for a community, with no member or event.
 

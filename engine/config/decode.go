@@ -711,9 +711,27 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 		s := l.open(sb, stepSpec)
 		from = sb.Labels[0]
+		// until is no wait in a loop: the second time round its time
+		// has passed.
 		waiting[from] = s.attr("wait") != nil || s.attr("at") != nil || s.attr("wait_until") != nil
 		st := &Step{Name: sb.Labels[0], Wait: s.dur("wait"), At: s.clock("at"), WaitUntil: s.rule("wait_until", rules.Scope{}),
+			Until: s.rule("until", rules.Scope{Result: rules.Time}), IfPast: s.enum("if_past"),
 			Timeout: s.dur("timeout"), OnTimeout: s.str("on_timeout"), When: s.rule("when", rules.Scope{}), Goto: s.str("goto"), DeclRange: sb.DefRange}
+		if st.IfPast == "" {
+			st.IfPast = "skip"
+		}
+		if a := s.attr("until"); a != nil {
+			// One step, one time to wait for: until gives it in full, and
+			// a wait or time of day on top would leave it unclear which
+			// counts. Steps in a row wait one after the other.
+			for _, other := range []string{"wait", "at", "wait_until"} {
+				if o := s.attr(other); o != nil {
+					l.errorf(o.NameRange.Ptr(), "until with "+other, "step %q waits until the time its until gives, so it cannot also have %s. Put the %s in a step of its own, before or after this one.", st.Name, other, other)
+				}
+			}
+		} else if a := s.attr("if_past"); a != nil {
+			l.errorf(a.Expr.Range().Ptr(), "if_past without until", "if_past says what happens when the time until gives has passed; add until or remove if_past.")
+		}
 		if st.Name == Exit {
 			l.errorf(&sb.LabelRanges[0], "Reserved step name", "\"exit\" means the end of the campaign; name the step differently.")
 		}
@@ -784,8 +802,8 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 		// By what is written, not what decoded: a step whose wait is
 		// invalid is reported for that alone.
-		if len(s.content.Blocks) == 0 && s.attr("wait") == nil && s.attr("at") == nil && s.attr("wait_until") == nil && s.attr("goto") == nil {
-			l.errorf(&sb.DefRange, "Step does nothing", "step %q has no wait, wait_until, at, send, branch, split or goto.", st.Name)
+		if len(s.content.Blocks) == 0 && s.attr("wait") == nil && s.attr("at") == nil && s.attr("wait_until") == nil && s.attr("until") == nil && s.attr("goto") == nil {
+			l.errorf(&sb.DefRange, "Step does nothing", "step %q has no wait, wait_until, until, at, send, branch, split or goto.", st.Name)
 		}
 		c.Steps = append(c.Steps, st)
 	}

@@ -353,6 +353,11 @@ type Step struct {
 	Wait      time.Duration
 	At        *durations.ClockTime
 	WaitUntil *Rule
+	// Until gives the time the step waits for, worked out when the run
+	// reaches the step; IfPast ("skip" or "send") is what the step does
+	// when that time has passed already.
+	Until     *Rule
+	IfPast    string
 	Timeout   time.Duration
 	OnTimeout string
 	When      *Rule

@@ -380,14 +380,32 @@ func (l *loader) compileAll() {
 	for _, c := range l.cfg.Campaigns {
 		from := "campaign." + c.Name
 		compile(c.EnterWhen, from, c.EnterOn, true)
-		compile(c.ExitWhen, from, nil, false)
+		// A run keeps the event it entered on, so every rule of a
+		// campaign entered with enter_on reads it, for the whole run.
+		// Runs entered by audience have none.
+		runEvent := len(c.EnterOn) > 0 && c.Audience == nil
+		noEvent := ""
+		switch {
+		case c.Audience != nil && len(c.EnterOn) > 0:
+			noEvent = fmt.Sprintf("campaign %q also enrolls members when they enter segment.%s, and those runs have no entering event; event is read only in campaigns entered with enter_on alone.", c.Name, c.Audience.Name)
+		case c.Audience != nil:
+			noEvent = fmt.Sprintf("campaign %q enrolls members when they enter segment.%s, so its runs have no entering event; event is read only in campaigns entered with enter_on, where it is the event that enrolled the member.", c.Name, c.Audience.Name)
+		}
+		campaignRule := func(r *Rule) {
+			compile(r, from, c.EnterOn, runEvent)
+			if !runEvent && noEvent != "" && r != nil {
+				jobs[len(jobs)-1].sc.NoEventHint = noEvent
+			}
+		}
+		campaignRule(c.ExitWhen)
 		for _, s := range c.Steps {
 			stepRule := func(r *Rule, what string) {
 				if r != nil {
 					r.attr = "step." + s.Name + "." + what
 				}
-				compile(r, from, nil, false)
+				campaignRule(r)
 			}
+			stepRule(s.Until, "until")
 			stepRule(s.WaitUntil, "wait_until")
 			stepRule(s.When, "when")
 			for i, b := range s.Branches {

@@ -20,6 +20,7 @@ const (
 	KindEnum                    // one of Attr.Enum
 	KindRule                    // an expr rule giving bool
 	KindStringRule              // an expr rule giving a string
+	KindTimeRule                // an expr rule giving a time
 	KindEventTypes              // an event type or a list of them
 	KindRef                     // a reference to another block
 	KindStringList              // a list of strings
@@ -34,7 +35,7 @@ const (
 var kindNames = map[Kind]string{
 	KindString: "string", KindSetting: "string", KindNumber: "number", KindBool: "bool",
 	KindDuration: "duration", KindRate: "rate", KindClock: "time of day", KindEnum: "string",
-	KindRule: "rule", KindStringRule: "rule (string)", KindEventTypes: "event type(s)",
+	KindRule: "rule", KindStringRule: "rule (string)", KindTimeRule: "rule (time)", KindEventTypes: "event type(s)",
 	KindRef: "reference", KindStringList: "list of strings", KindStringMap: "map of strings",
 	KindLocaleText: "map of locale to template", KindLocaleLists: "map of locale to list of strings",
 	KindAny: "any", KindType: "type", KindColor: "color",
@@ -388,11 +389,11 @@ var Root = &Block{
 			Attrs: []Attr{
 				{Name: "description", Kind: KindString, Doc: "What the campaign is for."},
 				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit to one community."},
-				{Name: "enter_on", Kind: KindEventTypes, Doc: "Event type(s) that enroll the member. With several, enter_when reads only the event attributes they all have."},
+				{Name: "enter_on", Kind: KindEventTypes, Doc: "Event type(s) that enroll the member. The campaign's rules (enter_when, exit_when, and its steps' until, wait_until, when and branch rules) read the entering event as event, for the whole run; with several types, only the attributes they all have."},
 				{Name: "enter_when", Kind: KindRule, Doc: "Extra condition on the entering event." + ruleDoc},
 				{Name: "audience", Kind: KindRef, Refs: []string{"segment"}, Doc: "Enroll members when they enter this segment: segment.NAME."},
 				{Name: "exit_on_leave", Kind: KindBool, Doc: "With audience: leave the campaign when leaving the segment.", Default: "true"},
-				{Name: "exit_when", Kind: KindRule, Doc: "The goal: a rule over member state that ends the campaign for the member." + ruleDoc},
+				{Name: "exit_when", Kind: KindRule, Doc: "The goal: a rule over member state (and the entering event, in a campaign entered with enter_on) that ends the campaign for the member." + ruleDoc},
 				{Name: "reentry", Kind: KindEnum, Enum: []string{"never", "always", "after"}, Doc: "Whether a member may go through it again.", Default: "never"},
 				{Name: "reentry_after", Kind: KindDuration, Doc: "With reentry = \"after\": how long after finishing."},
 				{Name: "frequency_cap", Kind: KindRate, Doc: "At most N sends per member per window from this campaign, such as \"2/24h\"."},
@@ -415,7 +416,9 @@ var Root = &Block{
 					Attrs: []Attr{
 						{Name: "wait", Kind: KindDuration, Doc: "Wait this long before the step."},
 						{Name: "at", Kind: KindClock, Doc: "Then wait until this time of day in the member's zone, \"HH:MM\"; the whole days of wait count as calendar days there, so wait = \"1d\" with at = \"09:00\" is nine the next day even across a daylight-saving change."},
-						{Name: "wait_until", Kind: KindRule, Doc: "Wait until this rule over member state holds." + ruleDoc},
+						{Name: "until", Kind: KindTimeRule, Doc: "Wait until the time this rule gives, such as a day before a time the entering event carries. It is worked out when the member reaches the step; if that time has passed already, if_past decides. Not with wait, at or wait_until." + ruleDoc, Example: `until = "event.starts_at - duration('24h')"`},
+						{Name: "if_past", Kind: KindEnum, Enum: []string{"skip", "send"}, Doc: "With until: what the step does when its time has passed already as the member reaches it (they RSVP two hours before the meetup, and a day before is gone). skip: its send is not made, and the run goes on (branches, goto) as if it had been; send: it is sent at once. Quiet hours and frequency caps apply to the send either way.", Default: "skip"},
+						{Name: "wait_until", Kind: KindRule, Doc: "Wait until this rule holds: a rule over member state (and the entering event, in a campaign entered with enter_on)." + ruleDoc},
 						{Name: "timeout", Kind: KindDuration, Doc: "With wait_until: give up after this long."},
 						{Name: "on_timeout", Kind: KindString, Doc: "With timeout: step to go to on timeout; \"exit\" ends the campaign.", Default: "the next step"},
 						{Name: "when", Kind: KindRule, Doc: "Skip the step unless this holds." + ruleDoc},

@@ -429,6 +429,48 @@ func RuleViewInto(view map[string]any, ev *Event, et *rules.EventType) (map[stri
 	return view, nil
 }
 
+// Restore is the rule view of an event a campaign run kept (its entering
+// event), as rules on it expect: the attributes the event type declares
+// in their declared types, plus id, type, at, member and source. What a
+// store gives back may have been through JSON, where times became strings
+// and whole numbers float64; from the memory store it has not, and both
+// come out the same. types are the event types by name: the kept type
+// decides, so a campaign entered on several types reads each its own way.
+// An attribute that no longer converts (its declaration changed since the
+// run began) is an error.
+func Restore(kept map[string]any, types map[string]rules.EventType) (map[string]any, error) {
+	view := make(map[string]any, len(kept)+5)
+	for k, v := range kept {
+		view[k] = v
+	}
+	typ, _ := kept["type"].(string)
+	et, declared := types[typ]
+	attrs := map[string]rules.AttrType{}
+	if declared {
+		attrs = et.Attrs
+	}
+	for name, t := range attrs {
+		v, ok := kept[name]
+		c, err := convert(v, ok, t)
+		if err != nil {
+			return nil, invalid("attr %q of %s: %v", name, typ, err)
+		}
+		view[name] = c
+	}
+	for name, t := range rules.EventCommon {
+		if _, own := attrs[name]; own {
+			continue
+		}
+		v, ok := kept[name]
+		c, err := convert(v, ok, t)
+		if err != nil {
+			return nil, invalid("%s of %s: %v", name, typ, err)
+		}
+		view[name] = c
+	}
+	return view, nil
+}
+
 // ViewPlan is how to build the rule view of events of one declared type,
 // worked out once: the attributes the rules read, in a fixed order, so
 // that building a view walks a slice, not two maps. Only those are
@@ -547,8 +589,11 @@ func convert(v any, present bool, t rules.AttrType) (any, error) {
 			return v, nil
 		}
 	case rules.TypeTime:
-		if s, ok := v.(string); ok {
-			if tm, err := time.Parse(time.RFC3339, s); err == nil {
+		switch x := v.(type) {
+		case time.Time:
+			return v, nil
+		case string:
+			if tm, err := time.Parse(time.RFC3339, x); err == nil {
 				return tm, nil
 			}
 		}

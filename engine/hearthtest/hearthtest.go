@@ -370,6 +370,9 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 		if st.At != nil {
 			how = append(how, "at "+st.At.String())
 		}
+		if st.Until != nil {
+			how = append(how, "until "+st.Until.Source)
+		}
 		if st.WaitUntil != nil {
 			how = append(how, "wait_until "+st.WaitUntil.Source)
 		}

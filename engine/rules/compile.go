@@ -40,10 +40,12 @@ const (
 	// Any takes whatever the expression gives: for trying an expression
 	// out (hearth member eval), never for a rule in a configuration.
 	Any
+	// Time is a point in time, such as a step's until.
+	Time
 )
 
 func (r Result) String() string {
-	return [...]string{"bool", "string", "number", "value"}[r]
+	return [...]string{"bool", "string", "number", "value", "time"}[r]
 }
 
 // Scope is what a rule may refer to.
@@ -165,6 +167,16 @@ type Compiler struct {
 // NewCompiler prepares the function library.
 func NewCompiler() *Compiler {
 	c := &Compiler{funcs: map[string]Function{}}
+	// duration replaces expr's own, which takes Go's units only, so a
+	// rule writes durations as the rest of hearth does: '1d', '2w'.
+	c.funcOpts = append(c.funcOpts, expr.Function("duration", func(params ...any) (any, error) {
+		s, _ := params[0].(string)
+		d, err := durations.Parse(s)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	}, new(func(string) time.Duration)))
 	for _, f := range Functions() {
 		c.funcs[f.Name] = f
 		c.funcNames = append(c.funcNames, f.Name)
@@ -184,6 +196,30 @@ func NewCompiler() *Compiler {
 // stateBox carries the State through the expr environment. A bare
 // interface value would be dereferenced by the VM when it holds a pointer.
 type stateBox struct{ s State }
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// typeWord names a Go type as a rule author knows it.
+func typeWord(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a bool"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64:
+		if t == reflect.TypeOf(time.Duration(0)) {
+			return "a duration"
+		}
+		return "a number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map:
+		return "a map"
+	}
+	return t.String()
+}
 
 func attrType(t AttrType) types.Type {
 	switch t {
@@ -250,6 +286,15 @@ func (c *Compiler) Compile(src string, scope Scope) (*Program, []*Error) {
 	}
 	if err != nil {
 		return nil, []*Error{c.explain(err, src, scope)}
+	}
+	if scope.Result == Time {
+		// expr has no option asking for a struct type: the checked tree
+		// says what the rule gives. A value of unknown type (an "any"
+		// attribute) is checked when the rule runs.
+		if t := prog.Node().Type(); t != nil && t != timeType && t.Kind() != reflect.Interface {
+			return nil, []*Error{{Message: fmt.Sprintf("The %s must give a time, but this one gives %s.", orRule(scope.What), typeWord(t)),
+				Hint: "Give a time such as event.starts_at - duration('24h'), member.joined_at + duration('30d') or now + duration('2h').", From: 0, To: len(src)}}
+		}
 	}
 	return &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}, nil
 }
@@ -392,6 +437,15 @@ func (p *precheck) Visit(node *ast.Node) {
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
 		if !ok {
+			return
+		}
+		if id.Value == "duration" && len(n.Arguments) == 1 {
+			// A literal duration is checked now, not when the rule runs.
+			if lit, ok := n.Arguments[0].(*ast.StringNode); ok {
+				if _, err := durations.Parse(lit.Value); err != nil {
+					p.errAt(lit, upperFirst(err.Error())+".", "")
+				}
+			}
 			return
 		}
 		f, ok := p.c.funcs[id.Value]

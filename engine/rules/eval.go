@@ -153,3 +153,19 @@ type RunError struct {
 
 func (e *RunError) Error() string { return fmt.Sprintf("rule %q: %v", e.Source, e.Err) }
 func (e *RunError) Unwrap() error { return e.Err }
+
+// Time runs a rule compiled with Result Time.
+func (e *Evaluator) Time(p *Program) (time.Time, error) {
+	if e.nowStale && p.Reads.Now {
+		e.env["now"], e.nowStale = e.now, false
+	}
+	out, err := e.vm.Run(p.program, e.env)
+	if err != nil {
+		return time.Time{}, &RunError{Source: p.Source, Err: err}
+	}
+	t, ok := out.(time.Time)
+	if !ok {
+		return time.Time{}, &RunError{Source: p.Source, Err: fmt.Errorf("gave %T, not a time", out)}
+	}
+	return t, nil
+}

@@ -379,3 +379,63 @@ func TestUntypedWarnings(t *testing.T) {
 		}
 	}
 }
+
+// A rule with Result Time gives a time; duration takes hearth's units
+// (days and weeks too, which expr's own does not), and a bad literal is
+// a compile error, as is a rule giving something else.
+func TestTimeRulesAndDurations(t *testing.T) {
+	c := NewCompiler()
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	starts := time.Date(2026, 3, 12, 18, 0, 0, 0, time.UTC)
+	sc := testScope
+	sc.What, sc.Result, sc.Event = "step rule", Time, map[string]AttrType{"starts_at": TypeTime, "seats": TypeInt, "extra": TypeAny}
+	ev := NewEvaluator()
+	ev.Bind(&Member{}, map[string]any{"starts_at": starts, "seats": 3, "extra": "soon"}, nil, now, &fakeState{now: now})
+	for src, want := range map[string]time.Time{
+		"event.starts_at - duration('1d')":        starts.Add(-24 * time.Hour),
+		"event.starts_at - duration('24h')":       starts.Add(-24 * time.Hour),
+		"now + duration('1w1d12h')":               now.Add(8*24*time.Hour + 12*time.Hour),
+		"event.starts_at + duration('90m')":       starts.Add(90 * time.Minute),
+		"event.seats > 2 ? event.starts_at : now": starts,
+	} {
+		p, errs := c.Compile(src, sc)
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", src, errs[0])
+			continue
+		}
+		got, err := ev.Time(p)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s = %v, %v; want %v", src, got, err, want)
+		}
+	}
+	// An attribute of no declared type is checked when the rule runs.
+	p, errs := c.Compile("event.extra", sc)
+	if len(errs) > 0 {
+		t.Fatalf("event.extra: %v", errs[0])
+	}
+	if _, err := ev.Time(p); err == nil || !strings.Contains(err.Error(), "not a time") {
+		t.Errorf("event.extra ran with err %v; want not a time", err)
+	}
+	for src, want := range map[string]string{
+		"event.seats":                        "The step rule must give a time, but this one gives a number.",
+		"duration('2d')":                     "gives a duration.",
+		"event.starts_at < now":              "gives a bool.",
+		"event.starts_at - duration('2 d')":  `Invalid duration "2 d"`,
+		"event.starts_at - duration('1.5h')": `Invalid duration "1.5h"`,
+	} {
+		_, errs := c.Compile(src, sc)
+		if len(errs) == 0 || !strings.Contains(errs[0].Error(), want) {
+			t.Errorf("%s: errors %v; want one with %q", src, errs, want)
+		}
+	}
+	// The same duration in a bool rule.
+	bsc := sc
+	bsc.Result = Bool
+	p, errs = c.Compile("event.starts_at - now < duration('3d')", bsc)
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	if ok, err := ev.Bool(p); err != nil || !ok {
+		t.Errorf("two days and six hours < 3d: %v, %v", ok, err)
+	}
+}

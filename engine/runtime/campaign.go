@@ -84,30 +84,37 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		runs, sends = run.Runs, run.Sends
 	}
 	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1, Sends: sends}
-	// Templates of later steps can still read the entering event.
+	// The run keeps the entering event, times too: its rules and
+	// templates read it at every step (runEvent restores the declared
+	// types of what a store gives back).
 	if view != nil {
-		run.Event = map[string]any{}
+		run.Event = make(map[string]any, len(view))
 		for k, v := range view {
-			if _, isTime := v.(time.Time); !isTime {
-				run.Event[k] = v
-			}
+			run.Event[k] = v
 		}
 	}
 	m.Campaigns[c.Name] = run
-	r.arrive(m, c, run, 0, ev.At)
+	r.arrive(w, m, c, run, 0, ev.At)
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "enter", At: ev.At, Rule: "campaign." + c.Name, Event: ev.ID, Detail: fmt.Sprintf("run %d", run.Runs)})
 }
 
-// arrive puts the run at step i: its wait and time of day set when it may
-// proceed.
-func (r *Runtime) arrive(m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
+// arrive puts the run at step i: its wait and time of day, or its until,
+// set when it may proceed.
+func (r *Runtime) arrive(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
 	st := c.Steps[i]
 	run.Step, run.StepName, run.StepAt, run.Deadline, run.WaitMet = i, st.Name, now, time.Time{}, false
 	due := now.Add(st.Wait)
 	if st.At != nil {
 		loc := r.memberZone(m)
 		due = nextClock(addDays(now, st.Wait, loc), *st.At, loc)
+	}
+	if st.Until != nil {
+		// Worked out once, on arrival: a time before it (Due before
+		// StepAt, which the store keeps) is what tells advance the
+		// step came too late. A rule that fails gives the zero time,
+		// and so counts as passed.
+		due = r.until(w, m, run, st.Until, c.Name, now)
 	}
 	run.Due = due
 	if st.WaitUntil != nil && st.Timeout > 0 {
@@ -195,7 +202,7 @@ func (r *Runtime) StopCampaign(m *state.Member, campaign string, at time.Time) (
 func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time, cause string) {
 	for range maxStepsPerAdvance {
 		if c.ExitWhen != nil {
-			r.bind(w, m, nil, nil, now)
+			r.bindRun(w, m, run, c.ExitWhen, now)
 			if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
 				r.endRun(w, m, c, run, now, cause, "goal")
 				return
@@ -210,7 +217,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			return // a timer wakes the member then
 		}
 		if st.WaitUntil != nil && !run.WaitMet {
-			r.bind(w, m, nil, nil, now)
+			r.bindRun(w, m, run, st.WaitUntil, now)
 			if !r.ruleBool(st.WaitUntil, "campaign", c.Name, "wait_until") {
 				if !run.Deadline.IsZero() && !now.Before(run.Deadline) {
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "timeout", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name})
@@ -224,7 +231,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			run.WaitMet = true
 		}
 		if st.When != nil {
-			r.bind(w, m, nil, nil, now)
+			r.bindRun(w, m, run, st.When, now)
 			if !r.ruleBool(st.When, "campaign", c.Name, "when") {
 				if !r.jump(w, m, c, run, st.Goto, now, cause) {
 					return
@@ -232,7 +239,12 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 				continue
 			}
 		}
-		if st.Send != nil {
+		if st.Send != nil && st.Until != nil && st.IfPast != "send" && run.Due.Before(run.StepAt) {
+			// The member reached the step after its time: the send is
+			// not made, and the run goes on as if it had been.
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": until " + untilText(run.Due) + " had passed"})
+		} else if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
 				w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
@@ -254,7 +266,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		}
 		next := st.Goto
 		for _, b := range st.Branches {
-			r.bind(w, m, nil, nil, now)
+			r.bindRun(w, m, run, b.When, now)
 			if r.ruleBool(b.When, "campaign", c.Name, "branch") {
 				next = b.Goto
 				break
@@ -297,7 +309,7 @@ func (r *Runtime) jump(w *work, m *state.Member, c *config.Campaign, run *state.
 		r.endRun(w, m, c, run, now, cause, "finished")
 		return false
 	}
-	r.arrive(m, c, run, next, now)
+	r.arrive(w, m, c, run, next, now)
 	return true
 }
 
@@ -435,7 +447,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	key := fmt.Sprintf("campaign/%s/%s/%d/%d/%s", c.Name, m.ID, run.Runs, run.Seq, st.Name)
 	rule := "campaign." + c.Name
 	fillMember(&r.rm, m, now, r.noAttrs)
-	msg, err := r.message(st.Send, m, &r.rm, run.Event)
+	msg, err := r.message(st.Send, m, &r.rm, r.runEvent(run))
 	if err != nil {
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: err.Error()})
 		r.stats.RuleErrors++
@@ -473,4 +485,60 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	}
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: now, Rule: rule, Event: cause, To: target, Detail: key})
+}
+
+// until works out the time a step's until gives for the run; the zero
+// time when the rule fails.
+func (r *Runtime) until(w *work, m *state.Member, run *state.CampaignRun, p *config.Rule, campaign string, now time.Time) time.Time {
+	if p.Program == nil {
+		return time.Time{}
+	}
+	r.bindRun(w, m, run, p, now)
+	r.stats.Evaluations++
+	r.pending[p.ID]++
+	t, err := r.eval.Time(p.Program)
+	if err != nil {
+		r.ruleFailed(p, "campaign", campaign, "until", err)
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func untilText(t time.Time) string {
+	if t.IsZero() {
+		return "(no time)"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// bindRun binds what a rule of a campaign run reads: the member and now
+// and, when the rule reads it, the event the run entered on.
+func (r *Runtime) bindRun(w *work, m *state.Member, run *state.CampaignRun, p *config.Rule, now time.Time) {
+	if p == nil || p.Program == nil || !p.Program.Reads.Event {
+		r.bind(w, m, nil, nil, now)
+		return
+	}
+	// The bind key knows the event being handled, not the run's: bind
+	// afresh, and make the next bind do so too.
+	r.bound = bindKey{}
+	r.bind(w, m, r.runEvent(run), nil, now)
+	r.bound = bindKey{}
+}
+
+// runEvent is the run's entering event with the types its event type
+// declares, the same whether the store kept the values (memory) or they
+// went through JSON (SQLite, PostgreSQL). It is nil for runs entered by
+// audience; a kept event that no longer matches its declaration (edited
+// since) is counted as a rule error and read as empty.
+func (r *Runtime) runEvent(run *state.CampaignRun) map[string]any {
+	if run.Event == nil {
+		return nil
+	}
+	view, err := events.Restore(run.Event, r.cfg.EventTypes)
+	if err != nil {
+		r.stats.RuleErrors++
+		r.log.Warn("a campaign run's entering event does not match its event type now; its rules read it as empty", "err", err)
+		return map[string]any{}
+	}
+	return view
 }

@@ -47,6 +47,7 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		rule *config.Rule
 	}
 	var rs []named
+	var view map[string]any // a campaign run's entering event
 	found := false
 	switch kind {
 	case "segment":
@@ -76,10 +77,11 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 			// A run held at a step is held by that step's rules: "why is
 			// she not moving on?"
 			if run := m.Campaigns[name]; run.Active() {
+				view = r.runEvent(run)
 				if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
 					st := c.Steps[i]
 					p := "step." + st.Name + "."
-					rs = append(rs, named{p + "wait_until", st.WaitUntil}, named{p + "when", st.When})
+					rs = append(rs, named{p + "until", st.Until}, named{p + "wait_until", st.WaitUntil}, named{p + "when", st.When})
 					for j, b := range st.Branches {
 						rs = append(rs, named{fmt.Sprintf("%sbranch[%d].when", p, j), b.When})
 					}
@@ -93,14 +95,18 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		return nil, fmt.Errorf("there is no %s named %q in the configuration", kind, name)
 	}
 	w := r.newWork(context.Background(), nil)
-	r.bind(w, m, nil, nil, now)
+	r.bound = bindKey{}
+	r.bind(w, m, view, nil, now)
+	r.bound = bindKey{}
 	var out []Explanation
 	for _, n := range rs {
 		if n.rule == nil || n.rule.Program == nil {
 			continue
 		}
 		at := fmt.Sprintf("%s:%d", shortPath(n.rule.Range.Filename), n.rule.Range.Start.Line)
-		out = append(out, r.explainBound(addr+"."+n.attr, at, n.rule.Program, now))
+		e := r.explainBound(addr+"."+n.attr, at, n.rule.Program, now)
+		eventValues(&e, n.rule.Program, view)
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -111,9 +117,15 @@ func (r *Runtime) explainBound(rule, at string, p *rules.Program, now time.Time)
 	e := Explanation{Rule: rule, Source: p.Source, At: at}
 	var res any
 	var err error
-	if p.Result == rules.Any {
+	switch p.Result {
+	case rules.Any:
 		res, err = r.eval.Value(p)
-	} else {
+	case rules.Time:
+		var t time.Time
+		if t, err = r.eval.Time(p); err == nil {
+			res = t.UTC().Format(time.RFC3339)
+		}
+	default:
 		res, err = r.eval.Bool(p)
 	}
 	if err != nil {
@@ -149,18 +161,24 @@ func (r *Runtime) Eval(m *state.Member, p *rules.Program, ev *events.Event, now 
 	w := r.newWork(context.Background(), nil)
 	r.bind(w, m, view, ev, now)
 	e := r.explainBound("expression", "", p, now)
-	if p.Reads.Event {
-		for _, k := range slices.Sorted(maps.Keys(view)) {
-			if p.Reads.EventWhole || slices.Contains(p.Reads.EventFields, k) {
-				v := view[k]
-				if t, ok := v.(time.Time); ok {
-					v = t.UTC().Format(time.RFC3339)
-				}
-				e.Values = append(e.Values, Value{Name: "event." + k, Value: v})
+	eventValues(&e, p, view)
+	return e, nil
+}
+
+// eventValues adds the event attributes p reads to what e shows.
+func eventValues(e *Explanation, p *rules.Program, view map[string]any) {
+	if !p.Reads.Event {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(view)) {
+		if p.Reads.EventWhole || slices.Contains(p.Reads.EventFields, k) {
+			v := view[k]
+			if t, ok := v.(time.Time); ok {
+				v = t.UTC().Format(time.RFC3339)
 			}
+			e.Values = append(e.Values, Value{Name: "event." + k, Value: v})
 		}
 	}
-	return e, nil
 }
 
 func memberField(m *rules.Member, name string) any {

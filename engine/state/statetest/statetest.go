@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -78,6 +80,62 @@ func Run(t *testing.T, open Open) {
 		if string(wj) != string(gj) {
 			t.Errorf("round trip changed the member:\nsaved %s\nread  %s", wj, gj)
 		}
+	})
+
+	// A run keeps its entering event as it was; a store may give the
+	// values back as JSON does (times as strings, numbers as float64),
+	// and events.Restore brings back the declared types either way.
+	t.Run("CampaignEventRestores", func(t *testing.T) {
+		s := open(t)
+		b := begin(t, s)
+		starts := time.Date(2026, 3, 12, 19, 0, 0, 0, time.FixedZone("", 3600))
+		m := state.NewMember("u1", t0)
+		m.Campaigns = map[string]*state.CampaignRun{"rsvp": {Status: "active", EnteredAt: t0, StepAt: t0, Due: starts, Runs: 1,
+			Event: map[string]any{"type": "meetup.rsvp", "at": t0, "id": "e1", "member": "u1", "source": "",
+				"meetup": "go-night", "starts_at": starts, "seats": 3, "tags": []any{"go"}}}}
+		if err := b.SaveMember(m); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, b)
+		b = begin(t, s)
+		defer b.Rollback()
+		got, err := b.Member("u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		types := map[string]rules.EventType{"meetup.rsvp": {Name: "meetup.rsvp", Attrs: map[string]rules.AttrType{
+			"meetup": rules.TypeString, "starts_at": rules.TypeTime, "seats": rules.TypeInt, "tags": rules.TypeList}}}
+		check := func(how string, kept map[string]any) {
+			t.Helper()
+			view, err := events.Restore(kept, types)
+			if err != nil {
+				t.Fatalf("%s: %v", how, err)
+			}
+			if st, ok := view["starts_at"].(time.Time); !ok || !st.Equal(starts) {
+				t.Errorf("%s: starts_at came back as %#v; want %v", how, view["starts_at"], starts)
+			}
+			if at, ok := view["at"].(time.Time); !ok || !at.Equal(t0) {
+				t.Errorf("%s: at came back as %#v; want %v", how, view["at"], t0)
+			}
+			if view["seats"] != 3 || view["meetup"] != "go-night" || fmt.Sprint(view["tags"]) != "[go]" {
+				t.Errorf("%s: attributes came back as %#v", how, view)
+			}
+		}
+		check("read from the store", got.Campaigns["rsvp"].Event)
+		// What a store that writes the document (SQLite, PostgreSQL)
+		// reads back after a restart, with no member in memory.
+		doc, err := got.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var decoded state.Member
+		if err := state.DecodeMember(doc, &decoded); err != nil {
+			t.Fatal(err)
+		}
+		if _, isTime := decoded.Campaigns["rsvp"].Event["starts_at"].(time.Time); isTime {
+			t.Fatal("the document kept a time.Time: the JSON case is not exercised")
+		}
+		check("decoded from the document", decoded.Campaigns["rsvp"].Event)
 	})
 
 	t.Run("RollbackDiscards", func(t *testing.T) {

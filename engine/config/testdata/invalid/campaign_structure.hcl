@@ -8,7 +8,7 @@ campaign "onboarding" {
   enter_when    = "event.referrer != ''" # ERROR: enter_when checks the entering event, so it needs enter_on.
   audience      = segment.newcomers
   reentry       = "after" # ERROR: reentry = "after" needs reentry_after
-  step "idle" { # ERROR: step "idle" has no wait, wait_until, at, send, branch, split or goto.
+  step "idle" { # ERROR: step "idle" has no wait, wait_until, until, at, send, branch, split or goto.
     when = "true"
   }
   step "exit" { # ERROR: "exit" means the end of the campaign

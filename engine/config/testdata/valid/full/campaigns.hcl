@@ -106,3 +106,22 @@ campaign "pulse" {
     }
   }
 }
+
+# Rules of a campaign entered on an event read that event all through
+# the run: until gives a time from it, a branch reads an attribute.
+campaign "meetup_followup" {
+  enter_on = "meetup.attended"
+
+  step "thanks" {
+    until   = "event.at + duration('1d')"
+    if_past = "send"
+    send {
+      channel  = "dm"
+      template = template.nudge
+    }
+    branch {
+      when = "event.guests > 0"
+      goto = "exit"
+    }
+  }
+}

@@ -1,0 +1,109 @@
+# Invitations and RSVPs. Both campaigns are entered on an event, so their
+# rules and templates read it all through the run: the RSVP's answer
+# picks the branch, and its starts_at sets the reminder's time.
+
+campaign "invitation" {
+  description = "Invite members to each meetup"
+  community   = community.gophers
+  enter_on    = "meetup.invited"
+  reentry     = "always" # a new invitation every month
+
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+
+  step "invite" {
+    send {
+      channel  = "dm"
+      template = template.invite
+    }
+  }
+}
+
+campaign "rsvp" {
+  description   = "Confirm an RSVP, remind the day before, and get people to the door"
+  community     = community.gophers
+  enter_on      = "meetup.rsvp"
+  reentry       = "always"
+  exit_when     = "count('meetup.checked_in', '1d') > 0" # the goal: they came
+  frequency_cap = "3/24h"
+
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+
+  step "route" {
+    branch {
+      when = "event.answer != 'yes'"
+      goto = "regrets"
+    }
+  }
+
+  step "confirm" {
+    send {
+      channel  = "dm"
+      template = template.confirm
+    }
+  }
+
+  # Worked out when the member gets here: after an RSVP less than a day
+  # before the meetup, the reminder is skipped (if_past = "skip", the
+  # default) and the run goes on to the next step.
+  step "reminder" {
+    until = "event.starts_at - duration('24h')"
+    send {
+      channel  = "dm"
+      template = template.reminder
+    }
+  }
+
+  # Those who checked in have reached the goal and left the campaign
+  # by now; the others hear that they were missed.
+  step "missed_you" {
+    until = "event.starts_at + duration('2h')"
+    send {
+      channel  = "dm"
+      template = template.missed_you
+    }
+    goto = "exit"
+  }
+
+  step "regrets" {
+    send {
+      channel  = "dm"
+      template = template.regrets
+    }
+  }
+}
+
+template "invite" {
+  text = {
+    en = "Hi ${member.name}! ${event.meetup} is on ${formatdate("EEEE D MMMM 'at' hh:mm", event.starts_at)} at ${event.venue}. Will you come? Answer yes or no on the meetup page."
+  }
+}
+
+template "confirm" {
+  text = {
+    en = "You're on the list for ${event.meetup}, ${formatdate("EEEE D MMMM 'at' hh:mm", event.starts_at)}. See you at ${event.venue}!"
+  }
+}
+
+template "reminder" {
+  text = {
+    en = "Tomorrow at ${formatdate("hh:mm", event.starts_at)}: ${event.meetup} at ${event.venue}. Can't make it after all? Change your answer on the meetup page, so someone on the waiting list gets your seat."
+  }
+}
+
+template "missed_you" {
+  text = {
+    en = "We missed you at ${event.meetup} tonight, ${member.name}. The slides are in #announcements; hope to see you next month."
+  }
+}
+
+template "regrets" {
+  text = {
+    en = "Thanks for letting us know, ${member.name}. We'll invite you to the next one."
+  }
+}
