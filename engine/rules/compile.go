@@ -171,11 +171,7 @@ func NewCompiler() *Compiler {
 	// rule writes durations as the rest of hearth does: '1d', '2w'.
 	c.funcOpts = append(c.funcOpts, expr.Function("duration", func(params ...any) (any, error) {
 		s, _ := params[0].(string)
-		d, err := durations.Parse(s)
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
+		return ruleDuration(s)
 	}, new(func(string) time.Duration)))
 	for _, f := range Functions() {
 		c.funcs[f.Name] = f
@@ -191,6 +187,20 @@ func NewCompiler() *Compiler {
 		}, f.sig))
 	}
 	return c
+}
+
+// ruleDuration reads a duration in a rule: hearth's form ('1d', '2w',
+// '36h'), or Go's, which expr's own duration() took ('1.5h', '300ms'),
+// so rules written for it keep working.
+func ruleDuration(s string) (time.Duration, error) {
+	d, err := durations.Parse(s)
+	if err == nil {
+		return d, nil
+	}
+	if g, gerr := time.ParseDuration(s); gerr == nil {
+		return g, nil
+	}
+	return 0, err
 }
 
 // stateBox carries the State through the expr environment. A bare
@@ -442,7 +452,7 @@ func (p *precheck) Visit(node *ast.Node) {
 		if id.Value == "duration" && len(n.Arguments) == 1 {
 			// A literal duration is checked now, not when the rule runs.
 			if lit, ok := n.Arguments[0].(*ast.StringNode); ok {
-				if _, err := durations.Parse(lit.Value); err != nil {
+				if _, err := ruleDuration(lit.Value); err != nil {
 					p.errAt(lit, upperFirst(err.Error())+".", "")
 				}
 			}

@@ -396,6 +396,7 @@ func TestTimeRulesAndDurations(t *testing.T) {
 		"event.starts_at - duration('24h')":       starts.Add(-24 * time.Hour),
 		"now + duration('1w1d12h')":               now.Add(8*24*time.Hour + 12*time.Hour),
 		"event.starts_at + duration('90m')":       starts.Add(90 * time.Minute),
+		"event.starts_at + duration('1.5h')":      starts.Add(90 * time.Minute), // Go's form, as expr's own duration() took
 		"event.seats > 2 ? event.starts_at : now": starts,
 	} {
 		p, errs := c.Compile(src, sc)
@@ -417,11 +418,11 @@ func TestTimeRulesAndDurations(t *testing.T) {
 		t.Errorf("event.extra ran with err %v; want not a time", err)
 	}
 	for src, want := range map[string]string{
-		"event.seats":                        "The step rule must give a time, but this one gives a number.",
-		"duration('2d')":                     "gives a duration.",
-		"event.starts_at < now":              "gives a bool.",
-		"event.starts_at - duration('2 d')":  `Invalid duration "2 d"`,
-		"event.starts_at - duration('1.5h')": `Invalid duration "1.5h"`,
+		"event.seats":                       "The step rule must give a time, but this one gives a number.",
+		"duration('2d')":                    "gives a duration.",
+		"event.starts_at < now":             "gives a bool.",
+		"event.starts_at - duration('2 d')": `Invalid duration "2 d"`,
+		"event.starts_at - duration('5x')":  `Invalid duration "5x"`,
 	} {
 		_, errs := c.Compile(src, sc)
 		if len(errs) == 0 || !strings.Contains(errs[0].Error(), want) {
