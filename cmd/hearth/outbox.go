@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead|skipped] [-json] [DIR]
@@ -216,7 +216,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters.", outbox.Skipped: "No skipped action."}[*status])
 		return 0
 	}
-	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(s.out, 2, 0)
 	fmt.Fprintln(tw, "STATUS\tTRIES\tNEXT\tKIND\tMEMBER\tKEY\tLAST ERROR")
 	for _, e := range entries {
 		next := e.NextAt.UTC().Format("2006-01-02 15:04")

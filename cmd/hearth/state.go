@@ -7,11 +7,11 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune [options] ... [DIR]
@@ -170,7 +170,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			fmt.Fprintln(s.out, "State manages no platform resources yet; run hearth apply.")
 			return 0
 		}
-		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+		tw := textwidth.NewTabWriter(s.out, 2, 0)
 		for _, r := range rs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Address, r.Kind, r.ID, r.Platform)
 		}
