@@ -29,9 +29,10 @@ event ids and outcome history that member state keeps.
                                     channel or role made by hand) as ADDR, whose
                                     block must be in the configuration
 
-  hearth state prune [DIR]          forget event ids and outcomes older than
-                                    event_id_retention and outcome_retention
-                                    (hearth { state { ... } }); -dry-run counts
+  hearth state prune [DIR]          forget event ids older than event_id_retention
+                                    plus an hour, and outcomes older than
+                                    outcome_retention (hearth { state { ... } });
+                                    -dry-run says what would go, changing nothing
 
 rm, mv and import take the apply lock. -json prints list, show and prune
 as JSON.
