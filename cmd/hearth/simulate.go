@@ -46,8 +46,8 @@ Examples:
   hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
   hearth import stackexchange dump/ > se.jsonl
-  hearth simulate -events se.jsonl -outcomes awards.jsonl examples/stackexchange
-  hearth simulate -events examples/health-report/events.jsonl -report-json health.json examples/health-report
+  hearth simulate -events se.jsonl -outcomes /tmp/awards.jsonl examples/stackexchange
+  hearth simulate -events examples/health-report/events.jsonl -report-json /tmp/health.json examples/health-report
   hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected
 `
 
