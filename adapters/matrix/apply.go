@@ -173,17 +173,81 @@ func (c *Conn) putChild(ctx context.Context, sp *space, ch child) error {
 // Dendrite default to.
 const channelRoomVersion = "10"
 
-// joinRules is a channel's m.room.join_rules content. A channel that is
-// not private is open to the members of its community's space, as a
-// Discord or Slack channel is to its server's members, and closed to the
-// rest of the world: people outside the space are not community members.
-func joinRules(private string, sp id.RoomID) map[string]any {
-	if private == "true" {
-		return map[string]any{"join_rule": "invite"}
+// Join rules of channels. A channel that is not private is open to the
+// members of its community's space, as a Discord or Slack channel is to
+// its server's members, and closed to the rest of the world: people
+// outside the space are not community members.
+const (
+	ruleInvite          = "invite"
+	ruleRestricted      = "restricted"
+	ruleKnockRestricted = "knock_restricted"
+	rulePublic          = "public"
+	ruleKnock           = "knock"
+)
+
+// ruleVersion is the room version each join rule needs first; rules not
+// listed are in every version.
+var ruleVersion = map[string]int{ruleKnock: 7, ruleRestricted: 8, ruleKnockRestricted: 10}
+
+// ruleOf is the join rule hearth gives a channel: the one given, or the
+// one that follows from private.
+func ruleOf(attrs platform.Attrs) string {
+	if r, ok := attrs["join_rule"]; ok {
+		return r
 	}
-	return map[string]any{"join_rule": "restricted", "allow": []any{
-		map[string]any{"type": "m.room_membership", "room_id": string(sp)},
-	}}
+	if attrs["private"] == "true" {
+		return ruleInvite
+	}
+	return ruleRestricted
+}
+
+// Derive gives a channel the join rule that follows from private, so a
+// room whose rule is another (public, made by an older hearth) is a
+// change the plan shows and apply makes.
+func (c *Conn) Derive(req platform.DeriveRequest) platform.DeriveResponse {
+	if req.Kind != platform.KindChannel {
+		return platform.DeriveResponse{}
+	}
+	return platform.DeriveResponse{Attrs: platform.Attrs{"join_rule": ruleOf(platform.Attrs{"private": req.Attrs["private"]})}}
+}
+
+// joinRules is the m.room.join_rules content of a rule; the restricted
+// ones allow the members of the community's space.
+func joinRules(rule string, sp id.RoomID) (map[string]any, error) {
+	switch rule {
+	case ruleInvite, rulePublic, ruleKnock:
+		return map[string]any{"join_rule": rule}, nil
+	case ruleRestricted, ruleKnockRestricted:
+		return map[string]any{"join_rule": rule, "allow": []any{
+			map[string]any{"type": "m.room_membership", "room_id": string(sp)},
+		}}, nil
+	}
+	return nil, fmt.Errorf("%w: join_rule %q; hearth sets invite, restricted, knock_restricted, public or knock", platform.ErrInvalid, rule)
+}
+
+// roomVersion is a room's version as a number; 0 for a version that is
+// not a number (an experimental one), which is taken to hold every rule.
+func roomVersion(st mautrix.RoomStateMap) (string, int) {
+	v := str(raw(st, event.StateCreate, ""), "room_version")
+	if v == "" {
+		v = "1" // the spec's default when the create event has none
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return v, 0
+	}
+	return v, n
+}
+
+// tooOld says why a room cannot hold rule, or "" when it can.
+func tooOld(room id.RoomID, st mautrix.RoomStateMap, rule string) string {
+	v, n := roomVersion(st)
+	need := ruleVersion[rule]
+	if n == 0 || n >= need {
+		return ""
+	}
+	return fmt.Sprintf("room %s is room version %s, and join rule %s needs version %d or later: upgrade the room (in Element, /upgraderoom %s in the room), "+
+		"then adopt the new room with an import block and remove the old one from state (hearth state rm)", room, v, rule, need, channelRoomVersion)
 }
 
 func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
@@ -201,10 +265,13 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 				ch.position = max(ch.position, other.position+1)
 			}
 		}
-		private := req.Attrs["private"]
 		preset := "public_chat"
-		if private == "true" {
+		if req.Attrs["private"] == "true" {
 			preset = "private_chat"
+		}
+		rules, err := joinRules(ruleOf(req.Attrs), sp.id)
+		if err != nil {
+			return platform.Object{}, err
 		}
 		parent := string(sp.id)
 		r := &mautrix.ReqCreateRoom{
@@ -215,7 +282,7 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 			RoomVersion: channelRoomVersion,
 			InitialState: []*event.Event{
 				stateEvent(event.StateSpaceParent, parent, map[string]any{"via": []string{c.server}, "canonical": true}),
-				stateEvent(event.StateJoinRules, "", joinRules(private, sp.id)),
+				stateEvent(event.StateJoinRules, "", rules),
 			},
 		}
 		ch.room, err = c.createRoom(ctx, r)
@@ -238,10 +305,8 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 		if err := c.nameAndTopic(ctx, ch.room, req.Attrs, "name", "topic"); err != nil {
 			return platform.Object{}, err
 		}
-		if v, ok := req.Attrs["private"]; ok {
-			if err := c.putState(ctx, ch.room, event.StateJoinRules, "", joinRules(v, sp.id)); err != nil {
-				return platform.Object{}, err
-			}
+		if err := c.updateJoinRule(ctx, sp, ch.room, req.Attrs); err != nil {
+			return platform.Object{}, err
 		}
 		_, posOK := req.Attrs["position"]
 		_, catOK := req.Attrs["category"]
@@ -264,6 +329,31 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 		return o, c.deleteChannel(ctx, sp, id.RoomID(req.ID))
 	}
 	return c.lookup(ctx, platform.KindChannel, req.Community, req.ID)
+}
+
+// updateJoinRule sets the join rule an update gives (join_rule, or one
+// that follows from private), first checking that the room's version can
+// hold it, so an old room fails with what to do rather than with the
+// homeserver's refusal.
+func (c *Conn) updateJoinRule(ctx context.Context, sp *space, room id.RoomID, attrs platform.Attrs) error {
+	_, rule := attrs["join_rule"]
+	_, private := attrs["private"]
+	if !rule && !private {
+		return nil
+	}
+	r := ruleOf(attrs)
+	rules, err := joinRules(r, sp.id)
+	if err != nil {
+		return err
+	}
+	st, err := c.state(ctx, room)
+	if err != nil {
+		return err
+	}
+	if why := tooOld(room, st, r); why != "" {
+		return fmt.Errorf("%w: %s", platform.ErrInvalid, why)
+	}
+	return c.putState(ctx, room, event.StateJoinRules, "", rules)
 }
 
 func (c *Conn) deleteChannel(ctx context.Context, sp *space, room id.RoomID) error {

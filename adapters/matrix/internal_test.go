@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,14 +118,130 @@ func FuzzCursor(f *testing.F) {
 	})
 }
 
+// roomState is a room's state with a create event of version v ("" for
+// none) and join rule rule ("" for none).
+func roomState(v, rule string) mautrix.RoomStateMap {
+	st := mautrix.RoomStateMap{}
+	if v != "" {
+		st[event.StateCreate] = map[string]*event.Event{"": stateEvent(event.StateCreate, "", map[string]any{"room_version": v})}
+	}
+	if rule != "" {
+		st[event.StateJoinRules] = map[string]*event.Event{"": stateEvent(event.StateJoinRules, "", map[string]any{"join_rule": rule})}
+	}
+	return st
+}
+
+// TestPrivate: a channel reads as private when nobody joins it by
+// themselves; knock_restricted lets the space's members in, so it is
+// not private, and reads as itself.
 func TestPrivate(t *testing.T) {
-	for rule, want := range map[string]bool{"restricted": false, "public": false, "invite": true, "knock": true, "": true} {
-		st := mautrix.RoomStateMap{}
-		if rule != "" {
-			st[event.StateJoinRules] = map[string]*event.Event{"": stateEvent(event.StateJoinRules, "", map[string]any{"join_rule": rule})}
-		}
+	for rule, want := range map[string]bool{"restricted": false, "knock_restricted": false, "public": false, "invite": true, "knock": true, "": true} {
+		st := roomState("10", rule)
 		if got := private(st); got != want {
 			t.Errorf("join rule %q reads as private %v; want %v", rule, got, want)
+		}
+		o := channelObject("!sp:x", child{room: "!r:x"}, st)
+		wantRule := rule
+		if rule == "" {
+			wantRule = "invite" // the spec's default
+		}
+		if o.Attrs["join_rule"] != wantRule || o.Attrs["private"] != platform.FormatBoolValue(want) {
+			t.Errorf("join rule %q reads as join_rule %q, private %q", rule, o.Attrs["join_rule"], o.Attrs["private"])
+		}
+	}
+}
+
+// TestDerive: the join rule follows private, and an update or create
+// sets the rule given, or the one private gives.
+func TestDerive(t *testing.T) {
+	c := &Conn{}
+	for private, want := range map[string]string{"true": "invite", "false": "restricted"} {
+		got := c.Derive(platform.DeriveRequest{Kind: platform.KindChannel, Attrs: platform.Attrs{"name": "a", "private": private}})
+		if !maps.Equal(got.Attrs, platform.Attrs{"join_rule": want}) {
+			t.Errorf("private %s derives %v; want join_rule %s", private, got.Attrs, want)
+		}
+	}
+	if got := c.Derive(platform.DeriveRequest{Kind: platform.KindRole, Attrs: platform.Attrs{"name": "a"}}); len(got.Attrs) != 0 {
+		t.Errorf("a role derives %v; want nothing", got.Attrs)
+	}
+	for _, tc := range []struct {
+		attrs platform.Attrs
+		want  string
+	}{
+		{platform.Attrs{"private": "false"}, "restricted"},
+		{platform.Attrs{"private": "true"}, "invite"},
+		{platform.Attrs{"join_rule": "knock_restricted"}, "knock_restricted"},
+		{platform.Attrs{"private": "false", "join_rule": "restricted"}, "restricted"},
+	} {
+		if got := ruleOf(tc.attrs); got != tc.want {
+			t.Errorf("ruleOf(%v) = %s; want %s", tc.attrs, got, tc.want)
+		}
+	}
+	for _, rule := range []string{"restricted", "knock_restricted"} {
+		jr, err := joinRules(rule, "!sp:x")
+		if allow, _ := jr["allow"].([]any); err != nil || len(allow) != 1 || allow[0].(map[string]any)["room_id"] != "!sp:x" {
+			t.Errorf("join rules %s: %v, %v; want the space's members allowed", rule, jr, err)
+		}
+	}
+	if _, err := joinRules("private", "!sp:x"); !errors.Is(err, platform.ErrInvalid) {
+		t.Errorf("join rule private: %v; want ErrInvalid", err)
+	}
+}
+
+// TestOldRoom: a room older than version 8 cannot be restricted. Open
+// (public), it reads without join_rule, so the plan changes nothing, and
+// with a warning naming it, its version and what to do; an update that
+// would restrict it is refused the same way before the homeserver is asked.
+func TestOldRoom(t *testing.T) {
+	sp := &space{id: "!sp:x", st: mautrix.RoomStateMap{typeCommunity: {"": stateEvent(typeCommunity, "", map[string]any{"name": "explorers"})}}}
+	for _, tc := range []struct {
+		version, rule string
+		warn          bool
+	}{
+		{"6", "public", true},
+		{"", "public", true}, // no room_version: version 1
+		{"7", "public", true},
+		{"6", "invite", false},
+		{"8", "public", false},
+		{"10", "public", false},
+		{"org.example.custom", "public", false},
+	} {
+		st := roomState(tc.version, tc.rule)
+		st[event.StateRoomName] = map[string]*event.Event{"": stateEvent(event.StateRoomName, "", map[string]any{"name": "general"})}
+		o := channelObject(sp.id, child{room: "!old:x"}, st)
+		why := oldOpen(st)
+		if _, has := o.Attrs["join_rule"]; has == tc.warn || (why != "") != tc.warn {
+			t.Errorf("version %q, rule %s: join_rule %q, warning %q; want a warning %v", tc.version, tc.rule, o.Attrs["join_rule"], why, tc.warn)
+			continue
+		}
+		if !tc.warn {
+			continue
+		}
+		w := oldRoomWarning(sp, o, why)
+		v := tc.version
+		if v == "" {
+			v = "1"
+		}
+		for _, part := range []string{`"general"`, "!old:x", `"explorers"`, "room version " + v, "stays public", "/upgraderoom 10", "hearth state import"} {
+			if !strings.Contains(w, part) {
+				t.Errorf("warning %q does not say %q", w, part)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		version, rule string
+		refused       bool
+	}{
+		{"6", "restricted", true},
+		{"9", "knock_restricted", true},
+		{"6", "knock", true},
+		{"6", "invite", false},
+		{"8", "restricted", false},
+		{"10", "knock_restricted", false},
+	} {
+		why := tooOld("!old:x", roomState(tc.version, "public"), tc.rule)
+		if (why != "") != tc.refused || (tc.refused && !strings.Contains(why, "upgrade the room")) {
+			t.Errorf("version %s taking rule %s: %q; want refused %v, saying to upgrade", tc.version, tc.rule, why, tc.refused)
 		}
 	}
 }

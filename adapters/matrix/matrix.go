@@ -150,6 +150,7 @@ var (
 	_ platform.Importer  = (*Conn)(nil)
 	_ platform.Performer = (*Conn)(nil)
 	_ platform.Streamer  = (*Conn)(nil)
+	_ platform.Deriver   = (*Conn)(nil)
 )
 
 // UserID is the bot's Matrix user id.

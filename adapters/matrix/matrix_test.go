@@ -537,7 +537,8 @@ func TestOutsiders(t *testing.T) {
 	}
 
 	// What an older hearth made: a public room. It reads as not private,
-	// like a restricted one, so an apply leaves both be.
+	// like a restricted one; its join_rule says public, which a plan
+	// changes (TestJoinRulePlan).
 	api(t, hs, bot.Token, "PUT", "/_matrix/client/v3/rooms/"+url.PathEscape(ch)+"/state/m.room.join_rules/", map[string]any{"join_rule": "public"}, nil)
 	resp, err := c.Read(ctxBG, platform.ReadRequest{Kind: platform.KindChannel, Community: co})
 	if err != nil {

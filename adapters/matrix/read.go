@@ -21,6 +21,8 @@ import (
 type item struct {
 	obj  platform.Object
 	sort sortKey
+	// warn is a warning about the object for the plan, or "".
+	warn string
 }
 
 // sortKey orders a listing; page tokens carry the last one, so paging is
@@ -130,6 +132,9 @@ func (c *Conn) Read(ctx context.Context, req platform.ReadRequest) (platform.Rea
 		if it.obj.ID != "" {
 			resp.Objects = append(resp.Objects, it.obj)
 		}
+		if it.warn != "" {
+			resp.Warnings = append(resp.Warnings, it.warn)
+		}
 	}
 	return resp, nil
 }
@@ -232,25 +237,64 @@ func childOf(sp *space, room id.RoomID) (child, bool) {
 }
 
 func channelObject(community id.RoomID, ch child, st mautrix.RoomStateMap) platform.Object {
-	return platform.Object{Kind: platform.KindChannel, ID: string(ch.room), Community: string(community), Attrs: platform.Attrs{
+	o := platform.Object{Kind: platform.KindChannel, ID: string(ch.room), Community: string(community), Attrs: platform.Attrs{
 		"name":     str(raw(st, event.StateRoomName, ""), "name"),
 		"topic":    str(raw(st, event.StateTopic, ""), "topic"),
 		"position": platform.FormatIntValue(int(ch.position)),
 		"category": ch.category,
 		"private":  platform.FormatBoolValue(private(st)),
 	}}
+	if oldOpen(st) == "" {
+		o.Attrs["join_rule"] = joinRule(st)
+	}
+	return o
+}
+
+// joinRule is a room's join rule; "invite" when it has none, as the spec
+// says.
+func joinRule(st mautrix.RoomStateMap) string {
+	if r := str(raw(st, event.StateJoinRules, ""), "join_rule"); r != "" {
+		return r
+	}
+	return ruleInvite
 }
 
 // private reads a channel's join rule: hearth makes channels that are not
-// private "restricted" to the space's members, and older versions made
-// them "public"; both read as not private, so an apply leaves them be.
-// Any other rule (invite, knock ...) lets nobody in by themselves.
+// private "restricted" to the space's members; those and the rules that
+// also let the space's members or anyone in by themselves (public, made
+// by older versions of hearth, and knock_restricted) are not private. Any
+// other rule (invite, knock ...) lets nobody in by themselves.
 func private(st mautrix.RoomStateMap) bool {
-	switch str(raw(st, event.StateJoinRules, ""), "join_rule") {
-	case "restricted", "public":
+	switch joinRule(st) {
+	case ruleRestricted, ruleKnockRestricted, rulePublic:
 		return false
 	}
 	return true
+}
+
+// oldRoomWarning names the channel, its room and its community, says why
+// its join rule stays, and what to do.
+func oldRoomWarning(sp *space, o platform.Object, why string) string {
+	return fmt.Sprintf("Matrix channel %q (room %s) of community %q %s"+
+		"anyone may join it, not only the space's members. Upgrade the room to version %s "+
+		"(in Element: /upgraderoom %s in the room, updating the space), then move hearth to the new room: "+
+		"hearth state rm the channel's address, and hearth state import it with the new room's id.",
+		o.Attrs["name"], o.ID, str(raw(sp.st, typeCommunity, ""), "name"), why, channelRoomVersion, channelRoomVersion)
+}
+
+// oldOpen says, for a channel that is not private in a room too old for
+// the restricted rule hearth would give it, why it stays as it is; ""
+// otherwise. Such a room reads without join_rule, since it cannot take
+// the one hearth derives, so the plan changes nothing there and warns.
+func oldOpen(st mautrix.RoomStateMap) string {
+	if private(st) {
+		return ""
+	}
+	v, n := roomVersion(st)
+	if n == 0 || n >= ruleVersion[ruleRestricted] {
+		return ""
+	}
+	return fmt.Sprintf("is room version %s, too old for join rule restricted (version %d or later), so its join rule stays %s: ", v, ruleVersion[ruleRestricted], joinRule(st))
 }
 
 func (c *Conn) spaceItems(ctx context.Context, sp *space, kind platform.Kind) ([]item, func([]item) error, error) {
@@ -276,6 +320,9 @@ func (c *Conn) spaceItems(ctx context.Context, sp *space, kind platform.Kind) ([
 					return err
 				}
 				items[i].obj = channelObject(sp.id, ch, st)
+				if why := oldOpen(st); why != "" {
+					items[i].warn = oldRoomWarning(sp, items[i].obj, why)
+				}
 			}
 			return nil
 		}, nil

@@ -17,7 +17,12 @@
 //     an m.space.child entry in the space. The child entry also holds
 //     hearth's position and category (Read orders by them) and the
 //     spec's "order" key, so Matrix clients show rooms in the same order.
-//     private is the join rule: "invite" when private, "public" when not.
+//     private is the join rule: "invite" when private, "restricted" to
+//     the space's members when not (room version 10). Read reports the
+//     rule as join_rule too, and Derive gives the one private implies, so
+//     a room an older hearth made "public" is a change plan shows; a room
+//     older than version 8 cannot be restricted and reads without
+//     join_rule, with a warning saying to upgrade it.
 //     Deleting a channel removes the child entry, kicks the room's
 //     members and leaves and forgets it.
 //   - A role is the state event org.hearth.role in the space (its

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
@@ -21,6 +20,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const benchUsage = `Usage: hearth bench [options]
@@ -162,7 +162,7 @@ func writeBenchTable(w io.Writer, rep *bench.Report, color bool) {
 		targets[t.Figure] = t
 	}
 	var buf bytes.Buffer
-	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(&buf, 2, 0)
 	fmt.Fprintln(tw, "figure\tvalue\ttarget\t")
 	row := func(name, value string) {
 		t, ok := targets[strings.TrimSpace(name)]

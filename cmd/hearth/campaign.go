@@ -8,13 +8,13 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
@@ -237,7 +237,7 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		fmt.Fprintf(w, "Ended runs (no goal: the campaign has no exit_when): %d finished, %d left, %d stopped. %s made in these runs.\n",
 			t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(w, 2, 0)
 	if len(rep.Waiting) > 0 {
 		fmt.Fprintf(tw, "\nWaiting at\tmembers\n")
 		for _, wt := range rep.Waiting {

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const localUsage = `Usage: hearth local join -name NAME [-referrer ID] COMMUNITY [DIR]
@@ -229,7 +229,7 @@ func writeTextRows(w io.Writer, rows [][]string) {
 	widths := make([]int, len(rows[0])-1)
 	for _, r := range rows {
 		for i := range widths {
-			widths[i] = max(widths[i], utf8.RuneCountInString(r[i]))
+			widths[i] = max(widths[i], textwidth.Width(r[i]))
 		}
 	}
 	indent := 0
@@ -239,8 +239,7 @@ func writeTextRows(w io.Writer, rows [][]string) {
 	for _, r := range rows {
 		var b strings.Builder
 		for i, n := range widths {
-			b.WriteString(r[i])
-			b.WriteString(strings.Repeat(" ", n+2-utf8.RuneCountInString(r[i])))
+			b.WriteString(textwidth.PadRight(r[i], n+2))
 		}
 		lines := strings.Split(strings.TrimRight(r[len(r)-1], "\n"), "\n")
 		b.WriteString(lines[0])

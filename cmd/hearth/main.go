@@ -60,6 +60,16 @@ type stdio struct {
 	errTTY    bool
 	lookupEnv func(string) (string, bool)
 	noColor   bool // -no-color
+	// now is the clock of commands whose output depends on it (state
+	// prune); nil is time.Now.
+	now func() time.Time
+}
+
+func (s *stdio) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
 }
 
 func newIO() *stdio {

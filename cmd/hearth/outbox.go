@@ -5,15 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
-const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead] [-json] [DIR]
+const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead|skipped] [-json] [DIR]
        hearth outbox send [DIR]
        hearth outbox retry KEY [DIR]
        hearth outbox drop KEY [DIR]
@@ -24,9 +24,12 @@ as the state change that caused it, each with an idempotency key. The
 dispatcher sends them with retries and backoff; an action that keeps
 failing moves to the dead letters (status dead). An action whose
 community, channel or role hearth apply has not created yet stays pending,
-using up none of its tries, and goes out once apply has run.
+using up none of its tries, and goes out once apply has run. A message to
+a member who has left the community by the time it is due (a direct
+message, an email, a webhook message for them) is skipped, never sent
+(status skipped); role removals, bans and channel messages still go.
 
-  list    show actions, oldest first (default: pending and dead)
+  list    show actions, oldest first (default: pending, dead and skipped)
   send    deliver what is due now through the platforms, once, and report
           (hearth run does this continuously)
   retry   make a dead or pending action due now
@@ -57,7 +60,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		return groupUsage(s, nil, outboxUsage)
 	}
 	fs := newFlags(s, "outbox "+verb, outboxUsage)
-	status := fs.String("status", "", "With list: only this status (pending, sent or dead).")
+	status := fs.String("status", "", "With list: only this status (pending, sent, dead or skipped).")
 	asJSON := fs.Bool("json", false, "With list: print JSON lines.")
 	limit := fs.Int("limit", 100, "With list: at most this many of each status; it says when there are more.")
 	vf := varFlags{readOnly: verb != "send"} // only send reaches the platforms
@@ -78,8 +81,8 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if verb == "list" {
-		if *status != "" && *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead {
-			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent or dead.\n")
+		if *status != "" && *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead && *status != outbox.Skipped {
+			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent, dead or skipped.\n")
 			return 1
 		}
 		if *limit < 1 {
@@ -137,12 +140,15 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	case "send":
 		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
 		defer sender.Close()
-		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact}).RunOnce(ctx)
+		left := func(ctx context.Context, ids []string) (map[string]bool, error) {
+			return state.LeftMembers(ctx, st, ids)
+		}
+		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Left: left}).RunOnce(ctx)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead)
+		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
 		return 0
 	case "retry", "drop":
 		var found bool
@@ -166,7 +172,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.out, "%s: %s\n", map[string]string{"retry": "due now", "drop": "dropped"}[verb], key)
 		return 0
 	}
-	statuses := []string{outbox.Pending, outbox.Dead}
+	statuses := []string{outbox.Pending, outbox.Dead, outbox.Skipped}
 	if *status != "" {
 		statuses = []string{*status}
 	}
@@ -206,15 +212,18 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if len(entries) == 0 {
 		// With -status, only that list is known to be empty.
 		fmt.Fprintln(s.out, map[string]string{"": "The outbox is empty.", outbox.Pending: "No action is pending.",
-			outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters."}[*status])
+			outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters.", outbox.Skipped: "No skipped action."}[*status])
 		return 0
 	}
-	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(s.out, 2, 0)
 	fmt.Fprintln(tw, "STATUS\tTRIES\tNEXT\tKIND\tMEMBER\tKEY\tLAST ERROR")
 	for _, e := range entries {
 		next := e.NextAt.UTC().Format("2006-01-02 15:04")
-		if e.Status == outbox.Sent {
+		switch e.Status {
+		case outbox.Sent:
 			next = "sent " + e.SentAt.UTC().Format("2006-01-02 15:04")
+		case outbox.Skipped:
+			next = "never"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, next, e.Kind, e.Member, e.Key, strings.ReplaceAll(e.LastError, "\n", " "))
 	}

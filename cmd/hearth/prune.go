@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -59,7 +61,7 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 		fmt.Fprintf(s.err, "hearth state prune: the %s state backend keeps nothing between runs to prune\n", st.Backend)
 		return 1
 	}
-	req := state.PruneFor(time.Now(), st.EventIDRetention, st.OutcomeRetention)
+	req := state.PruneFor(s.clock(), st.EventIDRetention, st.OutcomeRetention)
 	req.DryRun = dryRun
 	res, err := p.Prune(ctx, req)
 	if err != nil {
@@ -70,24 +72,53 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 		return writeJSON(s, map[string]any{"dry_run": dryRun, "event_ids": res.EventIDs, "outcomes": res.Outcomes,
 			"ids_before": timeOrNil(req.IDsBefore), "outcomes_before": timeOrNil(req.OutcomesBefore), "id_horizon": timeOrNil(res.IDHorizon)})
 	}
-	verb := "Forgot"
-	if dryRun {
-		verb = "Would forget"
+	writePruned(s.out, st, req, res)
+	return 0
+}
+
+// writePruned says what a prune forgot, or a dry run would: the same
+// sentences, so the two can be compared line by line. The cut of event
+// ids is the retention plus the margin ids are kept beyond it
+// (state.RetentionSlack), and the sentence says so: a reader working
+// out "now minus the retention" would otherwise expect the ids of that
+// last hour to go too. Outcomes go in the order they were written, up to
+// the first one kept, so a replayed old event's outcomes written after a
+// newer one's wait for a later prune.
+func writePruned(w io.Writer, st config.StateSettings, req state.Prune, res state.Pruned) {
+	forget, are := "Forgot", "are"
+	if req.DryRun {
+		forget, are = "Would forget", "would be"
 	}
 	if !req.IDsBefore.IsZero() {
-		fmt.Fprintf(s.out, "%s %d event ids from before %s (event_id_retention %s).\n", verb, res.EventIDs, req.IDsBefore.UTC().Format(time.RFC3339), durations.FormatDays(st.EventIDRetention))
+		fmt.Fprintf(w, "%s %s of events before %s: event_id_retention %s, plus the %s ids are kept beyond it.\n",
+			forget, plural64(res.EventIDs, "event id", "event ids"), req.IDsBefore.UTC().Format(time.RFC3339),
+			durations.FormatDays(st.EventIDRetention), margin())
 	}
 	if !req.OutcomesBefore.IsZero() {
-		fmt.Fprintf(s.out, "%s %d outcomes from before %s (outcome_retention %s).\n", verb, res.Outcomes, req.OutcomesBefore.UTC().Format(time.RFC3339), durations.FormatDays(st.OutcomeRetention))
+		fmt.Fprintf(w, "%s %s of events before %s written before any outcome kept (outcome_retention %s).\n",
+			forget, plural64(res.Outcomes, "outcome", "outcomes"), req.OutcomesBefore.UTC().Format(time.RFC3339), durations.FormatDays(st.OutcomeRetention))
 	}
 	if !res.IDHorizon.IsZero() {
-		are := "are"
-		if dryRun {
-			are = "would be"
-		}
-		fmt.Fprintf(s.out, "Events from before %s %s refused: hearth can no longer tell them apart from events already applied.\n", res.IDHorizon.UTC().Format(time.RFC3339), are)
+		fmt.Fprintf(w, "Events from before %s %s refused: hearth can no longer tell them apart from events already applied.\n", res.IDHorizon.UTC().Format(time.RFC3339), are)
 	}
-	return 0
+}
+
+// margin names state.RetentionSlack in words: "hour", "2 hours".
+func margin() string {
+	if h := state.RetentionSlack / time.Hour; h*time.Hour == state.RetentionSlack {
+		if h == 1 {
+			return "hour"
+		}
+		return fmt.Sprintf("%d hours", h)
+	}
+	return state.RetentionSlack.String()
+}
+
+func plural64(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func timeOrNil(t time.Time) any {

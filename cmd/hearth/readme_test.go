@@ -192,22 +192,53 @@ func TestReadmeCommands(t *testing.T) {
 	if len(toRun) == 0 {
 		t.Fatal("no README command to run")
 	}
-	// Run them from an empty directory (simulate -report-json writes
-	// there), with examples/ pointing into the repository.
+	// Run them from an empty directory, with examples/ pointing into the
+	// repository and $out, where the README has reports written, a
+	// directory of their own.
 	t.Chdir(t.TempDir())
+	out := t.TempDir()
 	for _, c := range toRun {
 		args := make([]string, len(c))
 		for i, w := range c {
 			if strings.HasPrefix(w, "examples/") {
 				w = filepath.Join(root, w)
 			}
-			args[i] = w
+			args[i] = strings.ReplaceAll(w, "$out", out)
 		}
 		var out, errb bytes.Buffer
 		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
 		t.Logf("hearth %s", strings.Join(c, " "))
 		if code := run(context.Background(), args, s); code != 0 {
 			t.Errorf("hearth %s: exit %d\n%s%s", strings.Join(c, " "), code, out.String(), errb.String())
+		}
+	}
+}
+
+// The READMEs' commands that run in the clone (they name examples/)
+// write their files outside it: a flag that names a file to write takes
+// $out (a directory the reader chose) or an absolute path, so following
+// a README leaves the clone as it was.
+func TestReadmeCommandsWriteOutsideTheClone(t *testing.T) {
+	readmes, _ := filepath.Glob("../../examples/*/README.md")
+	readmes = append([]string{"../../README.md"}, readmes...)
+	writes := map[string]bool{"-html": true, "-report-json": true, "-outcomes": true, "-out": true}
+	for _, readme := range readmes {
+		for _, c := range readmeCommands(t, readme) {
+			for i, w := range c {
+				name, val, eq := strings.Cut(w, "=")
+				if !writes[name] {
+					continue
+				}
+				if !eq {
+					if i+1 >= len(c) {
+						continue
+					}
+					val = c[i+1]
+				}
+				if !strings.HasPrefix(val, "$") && !filepath.IsAbs(val) {
+					t.Errorf("%s: hearth %s writes %s %s into the clone; write it to $out/... (out=$(mktemp -d))", readme, strings.Join(c, " "), name, val)
+				}
+			}
 		}
 	}
 }

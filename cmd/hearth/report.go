@@ -40,7 +40,7 @@ Examples:
   hearth replay -events examples/health-report/events.jsonl examples/health-report
   hearth report examples/health-report
   hearth report -json examples/health-report | jq .surveys
-  hearth report -html health.html -at 2026-03-31 examples/health-report
+  hearth report -html /tmp/health.html -at 2026-03-31 examples/health-report
 `
 
 func runReport(ctx context.Context, s *stdio, args []string) int {

@@ -9,13 +9,13 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const simulateUsage = `Usage: hearth simulate -events FILE.jsonl [options] [DIR]
@@ -46,8 +46,8 @@ Examples:
   hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
   hearth import stackexchange dump/ > se.jsonl
-  hearth simulate -events se.jsonl -outcomes awards.jsonl examples/stackexchange
-  hearth simulate -events examples/health-report/events.jsonl -report-json health.json examples/health-report
+  hearth simulate -events se.jsonl -outcomes /tmp/awards.jsonl examples/stackexchange
+  hearth simulate -events examples/health-report/events.jsonl -report-json /tmp/health.json examples/health-report
   hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected
 `
 
@@ -178,7 +178,7 @@ func printUnknownTypes(w io.Writer, cfg *config.Config, unknown map[string]int) 
 	sort.Strings(known)
 	fmt.Fprintf(w, "Warning: events of %s that nothing hears (neither standard nor declared with an event block, and read by no rule):\n",
 		plural(len(unknown), "type", "types"))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(w, 2, 0)
 	for _, t := range simulate.Names(unknown) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t, plural(unknown[t], "event", "events"), strings.TrimSpace(didYouMean(t, known)))
 	}
@@ -228,7 +228,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(w, 2, 0)
 	section := func(title, col string) { fmt.Fprintf(tw, "\n%s\t%s\n", title, col) }
 	// Like the other sections, incentives show only when configured
 	// (moderation-only configurations have none).

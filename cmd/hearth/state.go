@@ -7,11 +7,11 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune [options] ... [DIR]
@@ -31,9 +31,11 @@ event ids and outcome history that member state keeps.
                                       channel or role made by hand) as ADDR,
                                       whose block must be in the configuration
 
-  hearth state prune [DIR]            forget event ids and outcomes older than
-                                      event_id_retention and outcome_retention
-                                      (hearth { state { ... } }); -dry-run counts
+  hearth state prune [DIR]            forget event ids older than
+                                      event_id_retention plus an hour, and
+                                      outcomes older than outcome_retention
+                                      (hearth { state { ... } }); -dry-run says
+                                      what would go, changing nothing
 
 rm, mv and import take the apply lock. -json prints list, show and prune
 as JSON.
@@ -171,7 +173,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			fmt.Fprintln(s.out, "State manages no platform resources yet; run hearth apply.")
 			return 0
 		}
-		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+		tw := textwidth.NewTabWriter(s.out, 2, 0)
 		for _, r := range rs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Address, r.Kind, r.ID, r.Platform)
 		}

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 // WriteJSON writes the report as indented JSON (schema hearth.report/v1).
@@ -29,7 +30,7 @@ func WriteText(w io.Writer, r *Report) error {
 
 	cohorts := func(title, period string, cs []Cohort) {
 		fmt.Fprintf(&b, "%s (share of the cohort active in its %s and each %s after)\n", title, period, period)
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		tw := textwidth.NewTabWriter(&b, 2, textwidth.AlignRight)
 		width := 0
 		for _, c := range cs {
 			if c.Size > 0 {
@@ -63,7 +64,7 @@ func WriteText(w io.Writer, r *Report) error {
 	cohorts("Monthly cohorts, the last 12 months", "month", r.Monthly)
 
 	b.WriteString("Funnel\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(&b, 2, 0)
 	for _, s := range r.Funnel {
 		fmt.Fprintf(tw, "  %s\t%d\t%s of joined\t%s of the step before\n", s.Name, s.Members, pct(s.Rate), pct(s.Step))
 	}
@@ -86,7 +87,7 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s), activated (referral.converted) %d, K-factor %.2f\n",
 		rf.Invites, rf.Conversions, conv, rf.Activated, rf.KFactor)
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw = textwidth.NewTabWriter(&b, 2, textwidth.AlignRight)
 	head := "  month\tbase\tinvites\tjoins\tK\t\n"
 	for _, m := range rf.Monthly {
 		if m.Invites == 0 && m.Conversions == 0 {
@@ -100,7 +101,7 @@ func WriteText(w io.Writer, r *Report) error {
 
 	p := r.Points
 	fmt.Fprintf(&b, "Points\n  granted %d, spent %d, expired %d, outstanding %d\n", p.Granted, p.Spent, p.Expired, p.Outstanding)
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw = textwidth.NewTabWriter(&b, 2, textwidth.AlignRight)
 	head = "  month\tgranted\tspent\texpired\t\n"
 	for _, m := range p.Monthly {
 		if m.Granted == 0 && m.Spent == 0 && m.Expired == 0 {
@@ -170,7 +171,7 @@ const noRevenue = "no purchases counted (events with an amount attribute, such a
 
 // writeRevenueCohorts is the lifetime value table by join month.
 func writeRevenueCohorts(b *strings.Builder, cohorts []RevenueCohort) {
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
 	head := "  cohort\tmembers\tpayers\trevenue\tLTV\t\n"
 	for _, c := range cohorts {
 		if c.Members == 0 && c.Revenue == 0 {

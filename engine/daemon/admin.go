@@ -130,8 +130,8 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := r.URL.Query().Get("status")
-	if status != "" && status != outbox.Pending && status != outbox.Sent && status != outbox.Dead {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "status must be pending, sent or dead"})
+	if status != "" && status != outbox.Pending && status != outbox.Sent && status != outbox.Dead && status != outbox.Skipped {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "status must be pending, sent, dead or skipped"})
 		return
 	}
 	limit := 100

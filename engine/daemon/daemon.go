@@ -400,7 +400,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if every <= 0 {
 			every = time.Second
 		}
-		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact,
+		// Which members left is read on the processor goroutine, whose
+		// batches share member documents with the store; once it has
+		// stopped, for the last round, directly.
+		var processorDone atomic.Bool
+		left := func(ctx context.Context, ids []string) (map[string]bool, error) {
+			if processorDone.Load() {
+				return state.LeftMembers(ctx, d.opt.Store, ids)
+			}
+			var out map[string]bool
+			err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+				var err error
+				out, err = state.LeftMembers(ctx, d.opt.Store, ids)
+				return err
+			})
+			return out, err
+		}
+		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact, Left: left,
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})
@@ -413,6 +429,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		defer func() {
 			stopDelivery()
 			<-delivered
+			processorDone.Store(true)
 			last, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			_, _ = disp.RunOnce(last)

@@ -55,7 +55,7 @@ func NewMetrics() *Metrics {
 		reloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_config_reload_seconds",
 			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
-			Help: "Outbox delivery attempts by platform and result (sent, retry, dead)."}, []string{"platform", "result"}),
+			Help: "Outbox delivery attempts by platform and result (sent, retry, wait, dead, skipped)."}, []string{"platform", "result"}),
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_state_pruned_total",
 			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes)."}, []string{"kind"}),
 	}

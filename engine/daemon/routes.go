@@ -91,7 +91,7 @@ func routes() []Route {
 		{Pattern: "GET /v1/population", Usage: "GET  /v1/population", Token: true,
 			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants",
 			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
-		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead", Token: true,
+		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead|skipped", Token: true,
 			Doc:     "actions to send, sent and dead letters; &limit=N (100), with \"more\": true when there are more",
 			handler: func(d *Daemon) http.HandlerFunc { return d.listOutbox }},
 		{Pattern: "GET /v1/timeseries", Usage: "GET  /v1/timeseries", Token: true,

@@ -6,7 +6,9 @@
 // receiver's deploy outlasts minutes), a platform's Retry-After is
 // honoured, and an action that keeps failing moves to the dead letters.
 // An action whose community, channel or role hearth apply has not made
-// yet waits for it instead, using up none of its tries.
+// yet waits for it instead, using up none of its tries. A message to a
+// member who has left the community by the time it is due is skipped,
+// never sent (Options.Left).
 package outbox
 
 import (
@@ -28,6 +30,7 @@ const (
 	Pending = state.OutboxPending
 	Sent    = state.OutboxSent
 	Dead    = state.OutboxDead
+	Skipped = state.OutboxSkipped
 )
 
 // Store is where the outbox lives; the state stores implement it.
@@ -36,6 +39,9 @@ type Store interface {
 	MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
 	MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error
 	MarkDead(ctx context.Context, key string, attempts int, reason string) error
+	// MarkSkipped drops an action without sending it (status skipped),
+	// with the reason.
+	MarkSkipped(ctx context.Context, key string, attempts int, reason string) error
 	ListOutbox(ctx context.Context, status string, limit int) ([]Entry, error)
 	// RetryAction makes a dead or pending action due now; DropAction
 	// removes it. Both report whether the key existed.
@@ -104,8 +110,16 @@ type Options struct {
 	Now  func() time.Time
 	Rand *rand.Rand // jitter source; nil seeds one
 	Log  *slog.Logger
+	// Left, when set, tells which of the members named have left the
+	// community, as state has it now. A message to such a member (a
+	// direct message, an email, a webhook message for them) is skipped
+	// rather than sent: it was decided while they were a member, and
+	// would now reach someone who left, or fail on a platform that no
+	// longer knows them. Other actions go as usual: a role removal, a
+	// ban or a channel message still makes sense after a member left.
+	Left func(ctx context.Context, members []string) (map[string]bool, error)
 	// Observe, when set, hears each attempt's result: sent, retry,
-	// wait (the target is not there yet) or dead.
+	// wait (the target is not there yet), dead or skipped.
 	Observe func(e Entry, result string)
 	// Redact, when set, takes secrets out of a send error's text before
 	// it is stored as the entry's last error or logged: platforms'
@@ -155,7 +169,41 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 
 // Report counts what one round did.
 type Report struct {
-	Sent, Retried, Waiting, Dead int
+	Sent, Retried, Waiting, Dead, Skipped int
+}
+
+// SkippedLeft is the reason stored with a message skipped because its
+// member left the community.
+const SkippedLeft = "member left the community before it was sent"
+
+// toMember reports whether an action of kind is a message for the member
+// it is about, which is pointless once they left.
+func toMember(kind string) bool {
+	switch kind {
+	case "send.dm", "send.email", "send.webhook":
+		return true
+	}
+	return false
+}
+
+// leftOf asks Options.Left, once per round, about the members the due
+// messages are for.
+func (d *Dispatcher) leftOf(ctx context.Context, due []Entry) (map[string]bool, error) {
+	if d.opt.Left == nil {
+		return nil, nil
+	}
+	var members []string
+	seen := map[string]bool{}
+	for _, e := range due {
+		if toMember(e.Kind) && e.Member != "" && !seen[e.Member] {
+			seen[e.Member] = true
+			members = append(members, e.Member)
+		}
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	return d.opt.Left(ctx, members)
 }
 
 // RunOnce sends what is due now, once each, and returns.
@@ -165,9 +213,26 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	left, err := d.leftOf(ctx, due)
+	if err != nil {
+		// Sending without knowing could message someone who left; the
+		// round waits for the next one instead.
+		return rep, fmt.Errorf("reading which members left: %w", err)
+	}
 	for _, e := range due {
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if toMember(e.Kind) && left[e.Member] {
+			rep.Skipped++
+			d.opt.Log.Info("message skipped: its member left the community", "action", e.Kind, "key", e.Key, "member", e.Member)
+			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, SkippedLeft); err != nil {
+				return rep, err
+			}
+			if d.opt.Observe != nil {
+				d.opt.Observe(e, "skipped")
+			}
+			continue
 		}
 		attempts := e.Attempts + 1
 		sendErr := d.sender.Send(ctx, e.Action)

@@ -173,6 +173,9 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, err
 	}
 	desired, sendOnly := managed(cfg, desired, conns)
+	if desired, err = derive(cfg, desired, conns); err != nil {
+		return nil, err
+	}
 	resources, serial, err := st.Resources(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
@@ -182,7 +185,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, err
 	}
-	live, err := readLive(ctx, conns, resources)
+	live, liveWarnings, err := readLive(ctx, conns, resources)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +199,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, err
 	}
 	desired = append(desired, subs...)
-	p.Warnings = append(append(sendOnly, blocked...), warnings...)
+	p.Warnings = append(append(append(sendOnly, blocked...), liveWarnings...), warnings...)
 	wanted := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		wanted[d.Address] = true
@@ -505,9 +508,11 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 }
 
 // readLive reads, from every platform state mentions, the communities
-// and the channels, roles and pins of the communities state knows.
-func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map[liveKey]platform.Object, error) {
+// and the channels, roles and pins of the communities state knows, and
+// the warnings the platforms gave about them.
+func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map[liveKey]platform.Object, []string, error) {
 	live := map[liveKey]platform.Object{}
+	var warnings []string
 	communities := map[string][]string{} // platform -> community ids in state
 	for _, r := range resources {
 		if r.Kind == string(platform.KindCommunity) {
@@ -517,15 +522,15 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 	for _, paddr := range slices.Sorted(maps.Keys(communities)) {
 		conn, ok := conns[paddr]
 		if !ok {
-			return nil, fmt.Errorf("state has objects on %s, which the configuration no longer has; add the platform block back to change or delete them", paddr)
+			return nil, nil, fmt.Errorf("state has objects on %s, which the configuration no longer has; add the platform block back to change or delete them", paddr)
 		}
 		rd, err := reader(conn, paddr)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindCommunity})
 		if err != nil {
-			return nil, fmt.Errorf("%s: reading communities: %w", paddr, err)
+			return nil, nil, fmt.Errorf("%s: reading communities: %w", paddr, err)
 		}
 		for _, o := range objs {
 			live[liveKey{paddr, o.Kind, o.ID}] = o
@@ -535,7 +540,8 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 				continue // deleted outside hearth, with everything in it
 			}
 			for _, k := range []platform.Kind{platform.KindChannel, platform.KindRole, platform.KindPin} {
-				objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: k, Community: cid})
+				objs, notes, err := platform.ReadAllWarned(ctx, rd, platform.ReadRequest{Kind: k, Community: cid})
+				warnings = append(warnings, notes...)
 				if errors.Is(err, platform.ErrUnsupported) {
 					// A platform that cannot list this kind (a Telegram
 					// group is its own only channel; the Bot API lists
@@ -549,7 +555,7 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 					continue
 				}
 				if err != nil {
-					return nil, fmt.Errorf("%s: reading %ss of community %s: %w", paddr, k, cid, err)
+					return nil, nil, fmt.Errorf("%s: reading %ss of community %s: %w", paddr, k, cid, err)
 				}
 				for _, o := range objs {
 					live[liveKey{paddr, o.Kind, o.ID}] = o
@@ -557,7 +563,43 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 			}
 		}
 	}
-	return live, nil
+	return live, warnings, nil
+}
+
+// derive adds to each desired object the attributes its platform derives
+// from the configured ones (platform.Deriver), so they are diffed like
+// the rest; the hearth block's ignore_changes covers them too.
+func derive(cfg *config.Config, desired []Desired, conns Conns) ([]Desired, error) {
+	for i, d := range desired {
+		dv, ok := conns[d.Platform].(platform.Deriver)
+		if !ok {
+			continue
+		}
+		got := dv.Derive(platform.DeriveRequest{Kind: d.Kind, Attrs: d.Attrs.Clone()}).Attrs
+		extra := platform.Attrs{}
+		for k, v := range got {
+			if _, set := d.Attrs[k]; !set {
+				extra[k] = v
+			}
+		}
+		if len(extra) == 0 {
+			continue
+		}
+		extra, err := canonical(d.Address, d.Kind, extra)
+		if err != nil {
+			return nil, fmt.Errorf("%s derived: %w", d.Platform, err)
+		}
+		d.Attrs = d.Attrs.Clone()
+		d.Ignore = slices.Clone(d.Ignore)
+		for k, v := range extra {
+			d.Attrs[k] = v
+			if ignored(cfg.Settings.IgnoreChanges, d.Address+"."+k) {
+				d.Ignore = append(d.Ignore, k)
+			}
+		}
+		desired[i] = d
+	}
+	return desired, nil
 }
 
 // managed drops the objects of communities on platforms that can neither

@@ -271,6 +271,9 @@ func Read(r io.Reader) (*Plan, error) {
 // the values hearth applied to the live ones.
 func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 	var b strings.Builder
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "%s %s\n\n", paint(yellow, "Warning:"), w)
+	}
 	if !p.HasChanges() {
 		b.WriteString("No drift: the platforms are as hearth left them.\n")
 		_, err := io.WriteString(w, b.String())

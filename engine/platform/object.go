@@ -179,6 +179,7 @@ var kinds = []KindSpec{
 			{Name: "position", Format: FormatInt, Settable: true, Mutable: true, Doc: "Order among the community's channels; on create, by default after the last."},
 			{Name: "category", Format: FormatText, Settable: true, Mutable: true, Doc: "Category or section name; \"\" for none."},
 			{Name: "private", Format: FormatBool, Settable: true, Mutable: true, Doc: "Visible to invited members and roles only."},
+			{Name: "join_rule", Format: FormatText, Settable: true, Mutable: true, Doc: "Who may join by themselves, where the platform says it apart from private (Matrix: restricted to the space's members, knock_restricted, public, knock, invite). Derived from private (platform.Deriver), not configured."},
 		},
 	},
 	{

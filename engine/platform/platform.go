@@ -107,6 +107,10 @@ type ReadResponse struct {
 	Objects []Object
 	// NextPageToken continues the listing; empty after the last page.
 	NextPageToken string
+	// Warnings are what people should know about objects of the page
+	// that no attribute says, such as a Matrix room too old to hold what
+	// hearth would set; plan prints them. Each names the object.
+	Warnings []string
 }
 
 // Applier carries out one change decided by the engine.
@@ -157,6 +161,31 @@ type ApplyResponse struct {
 	// with every attribute the platform has; after a delete, as it was
 	// just before.
 	Object Object
+}
+
+// Deriver is implemented by adapters whose platform has an attribute
+// that follows from other attributes rather than from the configuration:
+// a Matrix channel's join_rule follows private. Plan adds what Derive
+// returns to the configured attributes of each object on the platform
+// and diffs them like any other, so a value set before hearth derived it
+// (a room an older hearth made public) is a change the plan shows and
+// apply makes. It is not a capability: it only names values.
+type Deriver interface {
+	Derive(req DeriveRequest) DeriveResponse
+}
+
+// DeriveRequest is one object as the configuration has it.
+type DeriveRequest struct {
+	Kind Kind
+	// Attrs are the configured attributes, canonical; Derive must not
+	// change them.
+	Attrs Attrs
+}
+
+// DeriveResponse holds the derived attributes, canonical. A key the
+// configuration sets is not derived: the plan keeps the configured value.
+type DeriveResponse struct {
+	Attrs Attrs
 }
 
 // Importer looks up one existing object by its platform id, so hearth

@@ -5,7 +5,9 @@
 package state
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -388,7 +390,7 @@ type Action struct {
 // OutboxEntry is an action with its delivery state.
 type OutboxEntry struct {
 	Action
-	Status    string    `json:"status"` // pending, sent, dead
+	Status    string    `json:"status"` // pending, sent, dead, skipped
 	Attempts  int       `json:"attempts"`
 	NextAt    time.Time `json:"next_at"`
 	LastError string    `json:"last_error,omitempty"`
@@ -400,6 +402,9 @@ const (
 	OutboxPending = "pending"
 	OutboxSent    = "sent"
 	OutboxDead    = "dead"
+	// OutboxSkipped is an action dropped at delivery, never sent: a
+	// message to a member who had left by then.
+	OutboxSkipped = "skipped"
 )
 
 // BadgeHold is a badge a member holds.
@@ -594,4 +599,29 @@ func (m *Member) GrantsInWindow(incentive string, at time.Time, window time.Dura
 		return 0
 	}
 	return len(pruneBefore(g.Recent, at.Add(-window)))
+}
+
+// LeftMembers reads which of ids have left the community (Member.Left),
+// in one batch that it rolls back; unknown ids have not. Where a store's
+// batches share members with a running processor, call it from there.
+func LeftMembers(ctx context.Context, s Store, ids []string) (map[string]bool, error) {
+	b, err := s.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = b.Rollback() }()
+	out := map[string]bool{}
+	for _, id := range ids {
+		m, err := b.Member(id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m.Left {
+			out[id] = true
+		}
+	}
+	return out, nil
 }

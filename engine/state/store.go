@@ -493,6 +493,14 @@ func (s *Memory) MarkDead(_ context.Context, key string, attempts int, reason st
 	return nil
 }
 
+// MarkSkipped drops an action without sending it, saying why.
+func (s *Memory) MarkSkipped(_ context.Context, key string, attempts int, reason string) error {
+	if e := s.entries[key]; e != nil {
+		e.Status, e.Attempts, e.LastError = OutboxSkipped, attempts, reason
+	}
+	return nil
+}
+
 // ListOutbox lists entries with a status ("" for all).
 func (s *Memory) ListOutbox(_ context.Context, status string, limit int) ([]OutboxEntry, error) {
 	var out []OutboxEntry

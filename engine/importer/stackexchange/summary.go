@@ -7,10 +7,10 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 // Summary says what an import read and produced, and what it left out.
@@ -115,7 +115,7 @@ func writeCounts(b *strings.Builder, title string, cs []Count) {
 		return
 	}
 	fmt.Fprintln(b, title)
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(b, 2, 0)
 	for _, c := range cs {
 		fmt.Fprintf(tw, "  %s\t%5d\t%s\n", c.File, c.Rows, c.Reason)
 	}

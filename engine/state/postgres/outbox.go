@@ -108,6 +108,12 @@ func (s *Store) MarkDead(ctx context.Context, key string, attempts int, reason s
 	return err
 }
 
+// MarkSkipped drops an action without sending it, saying why.
+func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'skipped', attempts = $1, last_error = $2, lease_until = 0 WHERE key = $3`, attempts, reason, key)
+	return err
+}
+
 // RetryAction makes a dead or pending action due now.
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
 	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, lease_until = 0 WHERE key = $2 AND status != 'sent'`, now.UnixNano(), key)

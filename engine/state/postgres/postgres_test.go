@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -336,6 +337,17 @@ func TestOutboxLeaseAndRetry(t *testing.T) {
 	all, _ := live.ListOutbox(ctx, "", 10)
 	if len(all) != 2 {
 		t.Errorf("list %v", all)
+	}
+	// A message skipped (its member left) is never due again, and is
+	// listed with its reason.
+	if err := live.MarkSkipped(ctx, "k2", 0, "member left"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := live.DueActions(ctx, t0.Add(time.Hour), 10); slices.ContainsFunc(due, func(e state.OutboxEntry) bool { return e.Key == "k2" }) {
+		t.Errorf("due after a skip: %v; want no k2", due)
+	}
+	if sk, _ := live.ListOutbox(ctx, state.OutboxSkipped, 10); len(sk) != 1 || sk[0].Key != "k2" || sk[0].LastError != "member left" {
+		t.Errorf("skipped %+v", sk)
 	}
 }
 

@@ -513,7 +513,7 @@ function renderOutbox(body) {
     h("td", { text: e.member || "" }),
     h("td", { text: e.status }),
     h("td", { class: "num", text: fmt(e.attempts) }),
-    h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : fmtTime(e.next_at) }),
+    h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : e.status === "skipped" ? "never: skipped" : fmtTime(e.next_at) }),
     h("td", { text: e.last_error || "" })));
   const more = entries.length > 15 ? h("p", { class: "note muted", text: `the 15 due first of ${fmt(entries.length)}${entries.length >= 200 ? "+" : ""}` }) : null;
   replace("outbox-table", h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), h("tbody", {}, rows))), more);

@@ -1,0 +1,110 @@
+package outbox_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// recorder sends everything and records the keys.
+type recorder struct{ keys []string }
+
+func (r *recorder) Send(_ context.Context, a state.Action) error {
+	r.keys = append(r.keys, a.Key)
+	return nil
+}
+
+// Messages for a member who left before they were due are skipped, never
+// sent, and listed with status skipped and the reason; role removals,
+// bans and channel messages about them still go, and so do messages for
+// members who did not leave or who came back.
+func TestMessagesToMemberWhoLeftAreSkipped(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open()
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			b, err := s.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range []*state.Member{{ID: "gone", Left: true}, {ID: "here"}} {
+				if err := b.SaveMember(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			act := func(key, kind, member string) state.Action {
+				return state.Action{Key: key, Kind: kind, Member: member, At: at, Text: "hi", Target: member}
+			}
+			if err := b.Enqueue([]state.Action{
+				act("dm-gone", "send.dm", "gone"), act("email-gone", "send.email", "gone"), act("hook-gone", "send.webhook", "gone"),
+				act("role-gone", "role.remove", "gone"), act("ban-gone", "moderation.ban", "gone"), act("chan-gone", "send.channel", "gone"),
+				act("dm-here", "send.dm", "here"), act("dm-stranger", "send.dm", "stranger"),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			r := &recorder{}
+			var observed []string
+			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return at },
+				Left: func(ctx context.Context, ids []string) (map[string]bool, error) {
+					return state.LeftMembers(ctx, s, ids)
+				},
+				Observe: func(e outbox.Entry, result string) { observed = append(observed, e.Key+" "+result) }})
+			rep, err := d.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Skipped != 3 || rep.Sent != 5 {
+				t.Errorf("round: %+v; want 3 skipped, 5 sent", rep)
+			}
+			slices.Sort(r.keys)
+			if want := []string{"ban-gone", "chan-gone", "dm-here", "dm-stranger", "role-gone"}; !slices.Equal(r.keys, want) {
+				t.Errorf("sent %q; want %q", r.keys, want)
+			}
+			skipped, err := s.ListOutbox(ctx, outbox.Skipped, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, e := range skipped {
+				keys = append(keys, e.Key)
+				if e.LastError != outbox.SkippedLeft || e.Attempts != 0 {
+					t.Errorf("skipped %s: reason %q, %d tries; want %q and none", e.Key, e.LastError, e.Attempts, outbox.SkippedLeft)
+				}
+			}
+			slices.Sort(keys)
+			if want := []string{"dm-gone", "email-gone", "hook-gone"}; !slices.Equal(keys, want) {
+				t.Errorf("listed as skipped: %q; want %q", keys, want)
+			}
+			if !slices.Contains(observed, "dm-gone skipped") {
+				t.Errorf("observed %q; want dm-gone skipped", observed)
+			}
+			// Nothing is due any more: a skipped message is never tried.
+			if rep, _ := d.RunOnce(ctx); rep != (outbox.Report{}) {
+				t.Errorf("second round: %+v; want nothing", rep)
+			}
+
+			// Back in the community: a new message goes.
+			b, _ = s.Begin(ctx)
+			if err := b.SaveMember(&state.Member{ID: "gone"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Enqueue([]state.Action{act("dm-back", "send.dm", "gone")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if rep, _ := d.RunOnce(ctx); rep.Sent != 1 || !slices.Contains(r.keys, "dm-back") {
+				t.Errorf("after rejoining: %+v, sent %q; want dm-back sent", rep, r.keys)
+			}
+		})
+	}
+}
