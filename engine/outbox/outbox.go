@@ -176,11 +176,13 @@ type Report struct {
 // member left the community.
 const SkippedLeft = "member left the community before it was sent"
 
-// toMember reports whether an action of kind is a message for the member
-// it is about, which is pointless once they left.
+// toMember reports whether an action of kind is pointless once its
+// member left: a message for them, or a role for them to hold (someone
+// outside the community holds no roles; hearth plan gives tier roles back
+// when they return).
 func toMember(kind string) bool {
 	switch kind {
-	case "send.dm", "send.email", "send.webhook":
+	case "send.dm", "send.email", "send.webhook", "role.add":
 		return true
 	}
 	return false
