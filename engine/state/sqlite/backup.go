@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,16 +26,24 @@ import (
 // batches go on being journaled and folded while it runs.
 
 // Backup writes a consistent copy of the state to dst, a file that must
-// not exist yet: every batch committed before the call, and possibly some
-// after, never part of one. The copy holds no apply lock (the apply that
-// held one is not running where the copy is restored) and is in rollback
-// journal mode, so it is the one file to keep. On failure dst is removed.
+// not exist yet or be empty (a temporary file made for it): every batch
+// committed before the call, and possibly some after, never part of one.
+// The copy holds no apply lock (the apply that held one is not running
+// where the copy is restored) and is in rollback journal mode, so it is
+// the one file to keep. On failure dst is removed.
 func (s *Store) Backup(ctx context.Context, dst string) error {
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
+	st, err := f.Stat()
 	f.Close()
+	if err != nil {
+		return err
+	}
+	if st.Size() > 0 {
+		return &fs.PathError{Op: "backup", Path: dst, Err: fs.ErrExist}
+	}
 	return s.backupInto(ctx, dst)
 }
 
