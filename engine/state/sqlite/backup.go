@@ -119,7 +119,7 @@ func (s *Store) backupInto(ctx context.Context, dst string) (err error) {
 // would need its -wal and -shm beside it to open read-only), no apply
 // lock, and synced to disk.
 func seal(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(1000)&_pragma=journal_mode(DELETE)&_pragma=synchronous(FULL)")
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?_pragma=busy_timeout(1000)&_pragma=journal_mode(DELETE)&_pragma=synchronous(FULL)")
 	if err != nil {
 		return err
 	}
@@ -217,13 +217,17 @@ func Verify(ctx context.Context, path string) (Info, error) {
 	if st.Size()%pageSize != 0 {
 		return invalid("it is truncated or damaged: %d bytes are not a whole number of %d-byte pages", st.Size(), pageSize)
 	}
-	if header[18] == 2 || header[19] == 2 {
-		if _, err := os.Stat(path + "-wal"); err == nil {
-			return invalid("it is in WAL mode with a %s-wal file beside it: part of it is in that file, so this is a live database or a copy of one, not a backup; make one with hearth state backup", filepath.Base(path))
-		}
+	if _, err := os.Stat(path + "-wal"); err == nil && (header[18] == 2 || header[19] == 2) {
+		return invalid("it is in WAL mode with a %s-wal file beside it: part of it is in that file, so this is a live database or a copy of one, not a backup; make one with hearth state backup", filepath.Base(path))
+	}
+	if _, err := os.Stat(path + "-journal"); err == nil {
+		return invalid("a %s-journal file beside it says a write to it was cut short; it is not a backup", filepath.Base(path))
 	}
 
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(1000)")
+	// immutable: SQLite then writes nothing, not even the -shm and -wal
+	// files it makes beside a WAL-mode file opened read-only; with no
+	// -wal or -journal beside it, the file is all there is.
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=ro&immutable=1")
 	if err != nil {
 		return Info{}, err
 	}
@@ -331,4 +335,10 @@ func Verify(ctx context.Context, path string) (Info, error) {
 		return invalid("reading members: %v", err)
 	}
 	return info, nil
+}
+
+// uriPath escapes what a SQLite URI filename would read as its query or
+// fragment, so a backup may be named anything.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }

@@ -147,7 +147,8 @@ func TestVerifyRefuses(t *testing.T) {
 	for i := range 200 {
 		commitOne(t, s, i, time.Unix(1700000000, 0).UTC())
 	}
-	good := filepath.Join(t.TempDir(), "good.db")
+	// A name SQLite would read as a URI's query and fragment.
+	good := filepath.Join(t.TempDir(), "good #1?.db")
 	if err := s.Backup(ctx, good); err != nil {
 		t.Fatal(err)
 	}
@@ -204,5 +205,30 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	if _, err := Verify(ctx, good); err != nil {
 		t.Errorf("the good backup: %v", err)
+	}
+
+	// A state file in WAL mode (a copy of a stopped daemon's state.db)
+	// is checked without a -wal or -shm made beside it; with a -wal
+	// beside it, it is not all there.
+	walDir := t.TempDir()
+	wal := filepath.Join(walDir, "state.db")
+	w, err := Open(ctx, wal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitOne(t, w, 0, time.Unix(1700000000, 0).UTC())
+	w.Close()
+	for _, f := range []string{"-batches.0", "-batches.1"} {
+		os.Remove(wal + f)
+	}
+	if info, err := Verify(ctx, wal); err != nil || info.EventIDs != 1 {
+		t.Errorf("a WAL-mode state: %+v %v", info, err)
+	}
+	if entries, _ := os.ReadDir(walDir); len(entries) != 1 {
+		t.Errorf("Verify wrote beside the file: %v", entries)
+	}
+	_ = os.WriteFile(wal+"-wal", []byte("frames"), 0o600)
+	if _, err := Verify(ctx, wal); err == nil || !strings.Contains(err.Error(), "-wal file beside it") {
+		t.Errorf("with a -wal beside it: %v", err)
 	}
 }
