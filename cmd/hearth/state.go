@@ -14,10 +14,11 @@ import (
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
-const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune [options] ... [DIR]
+const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune|backup [options] ... [DIR]
 
-Inspects and edits the platform resources hearth manages, and prunes the
-event ids and outcome history that member state keeps.
+Inspects and edits the platform resources hearth manages, prunes the
+event ids and outcome history that member state keeps, and backs the
+state up.
 
   hearth state list [DIR]             every managed address with its platform id
   hearth state show ADDR [DIR]        one resource: id, platform, last applied
@@ -37,6 +38,13 @@ event ids and outcome history that member state keeps.
                                       (hearth { state { ... } }); -dry-run says
                                       what would go, changing nothing
 
+  hearth state backup OUT [DIR]       write a consistent copy of the SQLite
+                                      state to the new file OUT (-force to
+                                      replace it), while hearth run serves it
+                                      or not; -url URL asks a daemon elsewhere
+  hearth state backup -check FILE     check that FILE is a whole hearth state
+                                      this hearth can open, before relying on it
+
 rm, mv and import take the apply lock. -json prints list, show and prune
 as JSON.
 
@@ -46,12 +54,24 @@ time). After event ids are forgotten, events from before the cut are
 refused (hearth run answers 422, replay counts them as too old): hearth
 could no longer tell them apart from events already applied.
 
+While hearth run serves a SQLite state, backup asks it for the copy
+(POST /v1/state/backup, with HEARTH_API_TOKEN as the bearer token) and
+events go on being applied; with none, backup holds the state lock and
+copies the file itself. Copying state.db by hand while a daemon runs can
+tear: recent commits are in its -wal and journal files. The copy is
+checked before it is written to OUT. For PostgreSQL state, backup says
+how to use pg_dump. To restore: stop hearth run, check the backup with
+-check, move the old state.db* files aside, copy the backup to the
+state's path, start hearth run (see "Backups" in the README).
+
 Examples:
   hearth state list mycommunity
   hearth state show community.explorers.channel.welcome mycommunity
   hearth state mv community.explorers.channel.general community.explorers.channel.lobby mycommunity
   hearth state import community.explorers.role.core 1122334455 mycommunity
   hearth state prune -dry-run mycommunity
+  hearth state backup backups/hearth-2026-11-24.db mycommunity
+  hearth state backup -check backups/hearth-2026-11-24.db
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
@@ -62,14 +82,14 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 // ADDR ID" is state import, and its messages should name the command the
 // user typed.
 func runStateAs(ctx context.Context, s *stdio, group string, args []string) int {
-	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0}
+	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0, "backup": 1}
 	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, stateUsage)
 	}
 	verb := args[0]
 	nargs, ok := verbs[verb]
 	if !ok {
-		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import or prune.\n", verb)
+		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import, prune or backup.\n", verb)
 		return 1
 	}
 	cmd := verb
@@ -79,6 +99,10 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	fs := newFlags(s, cmd, stateUsage)
 	asJSON := fs.Bool("json", false, "With list, show and prune: print JSON.")
 	dryRun := fs.Bool("dry-run", false, "With prune: count what would be forgotten and change nothing.")
+	var bf backupFlags
+	fs.StringVar(&bf.url, "url", "", "With backup: ask the daemon at this address (HEARTH_API_TOKEN as the bearer token) instead of finding the one serving DIR's state.")
+	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
+	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
 	// Only import looks objects up on a platform.
 	vf := varFlags{readOnly: verb != "import"}
 	vf.register(fs)
@@ -88,12 +112,18 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	}
 	if len(pos) < nargs {
 		want := fmt.Sprintf("%d address(es)", nargs)
-		if verb == "import" {
+		switch verb {
+		case "import":
 			want = "ADDR ID, the block's address and the platform object's id"
+		case "backup":
+			want = "OUT, the file to write the backup to (or FILE with -check)"
 		}
 		return argError(s, cmd, "expected "+want)
 	}
 	addrs, pos := pos[:nargs], pos[nargs:]
+	if verb == "backup" {
+		return runBackup(ctx, s, addrs[0], pos, vf, bf)
+	}
 	dir, ok := dirArg(pos, s, cmd)
 	if !ok {
 		return 1

@@ -142,6 +142,7 @@ type Daemon struct {
 	sources      config.Sources
 	stopping     atomic.Bool
 	draining     atomic.Bool // /readyz says 503 while events are still taken
+	backingUp    atomic.Bool // a state backup is being made (backup.go)
 	// feeding counts events files being applied (Feed): timers wait for
 	// them, since a recheck at the wall clock between two of a file's
 	// batches would take members past events the file has still to give.

@@ -103,6 +103,10 @@ func routes() []Route {
 		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true,
 			Doc:     "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202, or 400 with every problem",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postFeedback }},
+		{Pattern: "POST /v1/state/backup", Usage: "POST /v1/state/backup", Token: true,
+			Doc: "a consistent copy of the SQLite state, as one file in the answer (what hearth state backup saves); " +
+				"events go on being applied meanwhile; 409 while another backup is being made, 501 for PostgreSQL state (use pg_dump)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.backupState }},
 		{Pattern: "GET /metrics", Usage: "GET  /metrics", Token: true,
 			Doc: "Prometheus metrics",
 			handler: func(d *Daemon) http.HandlerFunc {
