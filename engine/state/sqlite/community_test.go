@@ -134,3 +134,49 @@ func TestPrune(t *testing.T) {
 		return s
 	})
 }
+
+// A state path may hold the characters a file: URI gives meaning to (#
+// and ? begin a fragment and a query, % an escape): the store opens that
+// very file, not one named by the part before them.
+func TestOpensPathWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state #1?v=2 100%.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SaveMember(state.NewMember("u1", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no file %q; the directory holds %q", filepath.Base(path), names)
+	}
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err = s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Rollback()
+	if _, err := b.Member("u1"); err != nil {
+		t.Errorf("reopened: %v", err)
+	}
+}

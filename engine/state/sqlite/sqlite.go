@@ -283,7 +283,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 	// WAL lets readers go on while one writes. busy_timeout comes first:
 	// the pragmas run in order, and switching to WAL while another process
 	// opens the same new file needs it to wait, not fail.
-	dsn := "file:" + path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)&_txlock=immediate"
+	dsn := "file:" + uriPath(path) + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
