@@ -49,14 +49,17 @@ campaign "winback" {
   }
   step "last_call" {
     wait = "14d"
-    # Rules read how long ago the member left.
+    # Rules read how long ago the member left, and so do templates.
     when = "member.left && member.days_since_left >= 21"
     send {
       channel  = "email"
-      template = template.hi
+      template = template.gone
       platform = platform.email.news
     }
   }
+}
+template "gone" {
+  text = { en = "Gone ${member.days_since_left} days since ${member.left_at}" }
 }
 `)
 	join := func(id, who string) string {
@@ -90,11 +93,15 @@ campaign "winback" {
 	}
 	// The emails go to the address, through the email platform.
 	ob := sum.Store.(interface{ Outbox() []state.Action }).Outbox()
-	var to []string
+	var to, text []string
 	for _, a := range ob {
 		if a.Member == "ann" {
 			to = append(to, a.Kind+" "+a.Platform+" "+a.Target)
+			text = append(text, a.Text)
 		}
+	}
+	if len(text) != 2 || text[1] != "Gone 21 days since 2026-01-02T09:00:00Z" {
+		t.Errorf("ann's texts %q", text)
 	}
 	if w := "send.email platform.email.news ann@example.org"; len(to) != 2 || to[0] != w || to[1] != w {
 		t.Errorf("ann's sends %q; want two emails to her address", to)
