@@ -86,6 +86,10 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		// again (member.joined) makes them a member first.
 		return
 	}
+	if banned, _ := m.Moderation.BannedAt(ev.At); banned && m.Left {
+		// Removed for cause: no win-back asks them to come back.
+		return
+	}
 	if run != nil {
 		switch c.Reentry {
 		case "never":

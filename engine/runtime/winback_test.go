@@ -263,3 +263,47 @@ campaign "digest" {
 		t.Errorf("ann's run %+v", run)
 	}
 }
+
+// A member the moderation ladder banned is not asked to come back.
+func TestWinBackLeavesBannedMembersAlone(t *testing.T) {
+	cfg := loadEmail(t, `
+community "m" {
+  title    = "M"
+  platform = platform.local.main
+  ladder {
+    decay = "30d"
+    rung { action = "ban" }
+  }
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+  }
+}
+campaign "winback" {
+  community = community.m
+  enter_on  = "member.left"
+  members   = "left"
+  step "miss_you" {
+    send {
+      channel  = "email"
+      template = template.hi
+      platform = platform.email.news
+    }
+  }
+}
+`)
+	stream := `{"id":"j1","type":"member.joined","member":"ann","community":"m","at":"2026-01-01T09:00:00Z"}` + "\n" +
+		`{"id":"j2","type":"member.joined","member":"bob","community":"m","at":"2026-01-01T09:00:00Z"}` + "\n" +
+		`{"id":"p1","type":"message.posted","member":"bob","community":"m","at":"2026-01-02T09:00:00Z","attrs":{"text":"buy now"}}` + "\n" +
+		`{"id":"l1","type":"member.left","member":"ann","community":"m","at":"2026-01-03T09:00:00Z"}` + "\n" +
+		`{"id":"l2","type":"member.left","member":"bob","community":"m","at":"2026-01-03T09:00:00Z","attrs":{"reason":"banned"}}` + "\n"
+	_, _, m := run(t, cfg, stream)
+	if banned, _ := m["bob"].Moderation.BannedAt(m["bob"].LeftAt); !banned {
+		t.Fatal("bob is not banned: the test no longer shows what it is about")
+	}
+	if m["bob"].Campaigns["winback"] != nil {
+		t.Errorf("bob, banned, entered the win-back: %+v", m["bob"].Campaigns["winback"])
+	}
+	if run := m["ann"].Campaigns["winback"]; run == nil || run.Seq != 1 {
+		t.Errorf("ann's run %+v; want one email", run)
+	}
+}

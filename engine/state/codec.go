@@ -210,11 +210,22 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 // DecodeMember reads a member document of either form into m, replacing
 // what m held.
 func DecodeMember(data []byte, m *Member) error {
+	var err error
 	if isMemberBinary(data) {
-		return m.UnmarshalBinary(data)
+		err = m.UnmarshalBinary(data)
+	} else {
+		*m = Member{}
+		err = json.Unmarshal(data, m)
 	}
-	*m = Member{}
-	return json.Unmarshal(data, m)
+	if err == nil && m.Left && m.LeftAt.IsZero() {
+		// Stored before the time of leaving was kept: the day of their
+		// latest member.left is near enough for days_since_left, where
+		// the zero time would read as gone forever.
+		if days := m.Daily("member.left"); len(days) > 0 {
+			m.LeftAt = days[len(days)-1].Day.Time()
+		}
+	}
+	return err
 }
 
 // UnmarshalBinary reads what AppendBinary writes, replacing what m held.

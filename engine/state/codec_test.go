@@ -330,3 +330,26 @@ func BenchmarkMemberDecode(b *testing.B) {
 		})
 	}
 }
+
+// A member stored as gone before the time of leaving was kept reads as
+// gone since the day of their latest member.left, not since forever.
+func TestLeftAtFromOlderDocuments(t *testing.T) {
+	m := NewMember("ann", time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+	m.Record("member.left", time.Date(2026, 1, 5, 17, 0, 0, 0, time.UTC), false)
+	m.Left = true
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3 := append([]byte{memberBinaryV3}, doc[1:len(doc)-1]...)
+	js, _ := json.Marshal(m)
+	for name, data := range map[string][]byte{"version 3": v3, "json": js} {
+		var got Member
+		if err := DecodeMember(data, &got); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC); !got.LeftAt.Equal(want) {
+			t.Errorf("%s: left at %v, want %v", name, got.LeftAt, want)
+		}
+	}
+}
