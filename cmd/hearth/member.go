@@ -267,6 +267,9 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 	if m.Left {
 		// Kept in the store for a return; counted by no tier or segment.
 		fmt.Fprint(w, "; has left the community")
+		if !m.LeftAt.IsZero() {
+			fmt.Fprintf(w, " (%s)", day(m.LeftAt))
+		}
 	}
 	fmt.Fprintf(w, "\n  points %d (earned %d), referrals %d\n", m.Points, m.PointsEarned, m.Referrals)
 	if m.Tier.Name != "" {

@@ -83,8 +83,9 @@ type Waiting struct {
 type Report struct {
 	Campaign string `json:"campaign"`
 	Paused   bool   `json:"paused"` // the configuration holds it (paused = true)
-	// HasGoal says whether the campaign has a goal (exit_when): without
-	// one, no run can end at the goal and goal rates mean nothing.
+	// HasGoal says whether the campaign has a goal (exit_when, or coming
+	// back in a campaign for members who left): without one, no run can
+	// end at the goal and goal rates mean nothing.
 	HasGoal  bool      `json:"has_goal"`
 	Total    Counts    `json:"total"`
 	Waiting  []Waiting `json:"waiting"`            // running members by step, in step order
@@ -104,7 +105,7 @@ type Tally struct {
 
 // NewTally starts a tally of c.
 func NewTally(c *config.Campaign) *Tally {
-	t := &Tally{c: c, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.ExitWhen != nil}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal()}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {

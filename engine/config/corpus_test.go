@@ -12,6 +12,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/hearth-community/hearth/adapters/email"
+	"github.com/hearth-community/hearth/adapters/webhook"
 	"github.com/hearth-community/hearth/engine/config"
 )
 
@@ -227,5 +229,40 @@ func TestInString(t *testing.T) {
 		if got := inString([]byte(tc.s)); got != tc.want {
 			t.Errorf("inString(%q) = %v", tc.s, got)
 		}
+	}
+}
+
+// TestCampaignMembersCorpus checks testdata/members/*.hcl like the invalid
+// corpus, loaded with the email and webhook platforms too: whether a send
+// can reach members who have left depends on the platform it goes
+// through.
+func TestCampaignMembersCorpus(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "members", "*.hcl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".hcl"), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			markers, _, env := parseCorpusFile(string(src))
+			dir := writeDir(t, map[string]string{filepath.Base(path): string(src)})
+			opts := testOptions(env)
+			opts.Platforms["email"], opts.Platforms["webhook"] = email.Spec(), webhook.Spec()
+			cfg, sources, diags := config.Load(dir, opts)
+			missing, extra := matchMarkers(markers, diags)
+			for _, m := range missing {
+				t.Errorf("missing diagnostic %s", m)
+			}
+			if len(extra) > 0 {
+				t.Errorf("unexpected diagnostics:%s", describe(extra))
+			}
+			if t.Failed() {
+				t.Logf("all diagnostics:%s", describe(diags))
+			}
+			checkRanges(t, cfg.Files, sources, diags)
+		})
 	}
 }

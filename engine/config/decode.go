@@ -650,6 +650,20 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	c.EnterOn = on
 	l.later = append(l.later, func() { l.checkEventTypes(onAttr, c.EnterOn) })
 	c.EnterWhen = b.rule("enter_when", rules.Scope{})
+	before := len(l.diags)
+	c.Members = b.enum("members")
+	// Nobody is in the community and gone from it at once: the type
+	// would never enroll anyone, and the campaign would look broken. A
+	// mistyped members is reported for itself.
+	for _, t := range on {
+		switch {
+		case onAttr == nil || len(l.diags) > before:
+		case t == "member.left" && c.Members == MembersCurrent:
+			l.warnf(l.elemRange(onAttr.Expr, t), "member.left enrolls nobody here", "campaign %q is for members of the community (members = \"current\", the default), and someone who has just left is not one. For a win-back, set members = \"left\" and send by email.", name)
+		case t == "member.joined" && c.Members == MembersLeft:
+			l.warnf(l.elemRange(onAttr.Expr, t), "member.joined enrolls nobody here", "campaign %q is for members who have left (members = \"left\"), and someone who has just joined has not. Coming back is this campaign's goal: a member.joined ends the run as goal.", name)
+		}
+	}
 	addr := "campaign." + name
 	l.refLater(b, "community", addr, func(v any) { c.Community, _ = v.(*Community) })
 	l.refLater(b, "audience", addr, func(v any) { c.Audience, _ = v.(*Segment) })
@@ -660,7 +674,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		l.errorf(&c.EnterWhen.Range, "enter_when without enter_on", "enter_when checks the entering event, so it needs enter_on.")
 	}
 	if a := b.attr("exit_on_leave"); a != nil && b.attr("audience") == nil {
-		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use exit_when; leaving the community ends them anyway.", name)
+		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use exit_when%s.", name, map[bool]string{true: "; leaving the community ends them anyway"}[c.Members == MembersCurrent])
 	}
 	if c.Reentry == "after" && c.ReentryAfter == 0 {
 		l.errorf(b.attr("reentry").Expr.Range().Ptr(), "Missing reentry_after", "reentry = \"after\" needs reentry_after, such as \"30d\".")
@@ -764,6 +778,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			if a := sd.attr("target"); a != nil && sd.attr("channel") != nil && send.Channel != "channel" {
 				l.errorf(a.Expr.Range().Ptr(), "target without channel = \"channel\"", "target names the channel of a channel message; a %s send does not use it. Set channel = \"channel\" or remove target.", send.Channel)
 			}
+			if a := sd.attr("channel"); a != nil && c.Members != MembersCurrent {
+				rng := a.Expr.Range()
+				l.later = append(l.later, func() { l.checkSendToLeft(c, send, rng) })
+			}
 			st.Send = send
 		}
 		for _, bb := range s.blocks("branch") {
@@ -821,11 +839,46 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		rng := g.rng
 		l.errorf(&rng, "Unknown step", "campaign %q has no step %q.%s Use \"exit\" to end the campaign.", name, g.name, suggest(g.name, stepNames))
 	}
-	if firstSplit != nil && b.attr("exit_when") == nil {
+	if firstSplit != nil && !c.HasGoal() {
 		l.warnf(&firstSplit.DefRange, "A/B split without a goal", "campaign %q has no exit_when, so no variant can do better than another: hearth campaign show compares the share of each variant's runs that reach the goal. Add exit_when, such as exit_when = \"member.messages > 0\".", name)
 	}
 	l.checkStepLoops(c, gotos, waiting)
 	l.cfg.Campaigns = append(l.cfg.Campaigns, c)
+}
+
+// checkSendToLeft checks a send of a campaign for members who left (or
+// for all members) against what can reach someone no longer in the
+// community: email through an email platform, to their email identity,
+// or a webhook platform; not a direct message on a chat platform. It
+// runs once references are resolved.
+func (l *loader) checkSendToLeft(c *Campaign, send *Send, rng hcl.Range) {
+	plat := send.Platform
+	if plat == nil && c.Community != nil {
+		plat = c.Community.Platform
+	}
+	if plat == nil && c.Community == nil && len(l.cfg.Communities) == 1 {
+		plat = l.cfg.Communities[0].Platform
+	}
+	if plat == nil {
+		return // no platform to judge by: reported elsewhere, or none yet
+	}
+	switch send.Channel {
+	case "email":
+		if plat.Type != "email" {
+			l.errorf(&rng, "Email through a platform that cannot send it", "campaign %q sends email to members who have left, and this send goes through %s, which cannot send email: it would end in the outbox's dead letters. Add platform = platform.email.NAME to the send; the address is the member's email identity (events carry it as member.identities.email).", c.Name, plat.Addr())
+		}
+	case "dm":
+		if plat.Type == "webhook" {
+			return // the receiving system (a CRM, an SMS gateway) reaches them
+		}
+		if c.Members == MembersLeft {
+			l.errorf(&rng, "Direct message to members who left", "campaign %q is for members who have left the community (members = \"left\"), and a direct message through %s cannot reach someone who is no longer in it. Send by email: channel = \"email\" with platform = platform.email.NAME (the address is the member's email identity, member.identities.email in events), or through a webhook platform.", c.Name, plat.Addr())
+		}
+	case "channel":
+		if c.Members == MembersLeft {
+			l.warnf(&rng, "Channel message in a campaign for members who left", "campaign %q is for members who have left the community (members = \"left\"): they cannot read a message in its channels. That is fine for a note to the team; to reach the member, send by email (channel = \"email\", platform = platform.email.NAME).", c.Name)
+		}
+	}
 }
 
 type gotoRef struct {

@@ -302,6 +302,7 @@ type Campaign struct {
 	EnterOn      []string
 	EnterWhen    *Rule
 	Audience     *Segment
+	Members      string // who it is for: MembersCurrent, MembersLeft (a win-back) or MembersAll
 	ExitOnLeave  bool
 	ExitWhen     *Rule
 	Reentry      string
@@ -314,6 +315,29 @@ type Campaign struct {
 	Steps      []*Step
 	DeclRange  hcl.Range
 }
+
+// Who a campaign is for (Campaign.Members).
+const (
+	MembersCurrent = "current" // in the community; leaving ends the run
+	MembersLeft    = "left"    // gone from it; coming back is the goal
+	MembersAll     = "all"     // either, and moving between them changes nothing
+)
+
+// For reports whether the campaign takes in a member who has left the
+// community (left) or is in it.
+func (c *Campaign) For(left bool) bool {
+	switch c.Members {
+	case MembersAll:
+		return true
+	case MembersLeft:
+		return left
+	}
+	return !left
+}
+
+// HasGoal reports whether a run can end at the goal: with exit_when, or
+// in a win-back, where coming back is the goal.
+func (c *Campaign) HasGoal() bool { return c.ExitWhen != nil || c.Members == MembersLeft }
 
 // StepIndex is where a run stored at step index i, on the step named
 // name, is in c now: at the step of that name, wherever a reload moved it;

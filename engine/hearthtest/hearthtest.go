@@ -358,6 +358,9 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 		head += " (" + strings.Join(limits, ", ") + ")"
 	}
 	out := []string{head}
+	if c.Members != config.MembersCurrent {
+		out = append(out, fmt.Sprintf("members = %q", c.Members))
+	}
 	if c.ExitWhen != nil {
 		out = append(out, "exit_when at "+where(c.ExitWhen))
 	}

@@ -20,7 +20,7 @@ func Schema() *config.Block {
 		Attrs: []config.Attr{
 			{Name: "status", Kind: config.KindEnum, Enum: []string{statusActive, statusDone, statusNone}, Doc: "The member's run: active (under way), done (ended), or none (never entered)."},
 			{Name: "step", Kind: config.KindString, Doc: "The step an active run is at: the one it waits on or runs next. \"\" when no run is active."},
-			{Name: "ended", Kind: config.KindEnum, Enum: []string{"goal", "finished", "left", "stopped"}, Doc: "Why the last run ended: goal (exit_when held), finished (after its last step or at exit), left (the member left the audience or the community) or stopped (hearth campaign stop)."},
+			{Name: "ended", Kind: config.KindEnum, Enum: []string{"goal", "finished", "left", "stopped"}, Doc: "Why the last run ended: goal (exit_when held, or the member came back, in a campaign with members = \"left\"), finished (after its last step or at exit), left (the member left the audience, or the community in a campaign for current members) or stopped (hearth campaign stop)."},
 			{Name: "variant", Kind: config.KindString, Doc: "The A/B variant a split step chose for the member; \"\" for none yet."},
 			{Name: "sent", Kind: config.KindStringList, Doc: "The steps whose messages the campaign sent the member, in order, over all runs. A send deferred by quiet hours or a frequency cap counts once it is sent.", Example: `["welcome", "nudge"]`},
 			{Name: "runs", Kind: config.KindNumber, Doc: "How many times the member entered the campaign."},

@@ -138,7 +138,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 			is := slices.Contains(segs, c.Audience.Name)
 			run := m.Campaigns[c.Name]
 			switch {
-			case is && !was && !m.Left && enrollable(c, run, now):
+			case is && !was && c.For(m.Left) && enrollable(c, run, now):
 				mv := move("campaign", c.Name)
 				mv.Enter++
 				if len(mv.EnterSample) < SampleSize {

@@ -120,8 +120,9 @@ func (c Call) String() string {
 	return c.Func + "(" + strings.Join(args, ", ") + ")"
 }
 
-// Anchor is a day count compared with a constant: Base is "joined" or
-// "active" (days since joined_at or last_active_at), Days the constant.
+// Anchor is a day count compared with a constant: Base is "joined",
+// "active" or "left" (days since joined_at, last_active_at or left_at),
+// Days the constant.
 type Anchor struct {
 	Base string
 	Days int
@@ -441,6 +442,9 @@ func (p *precheck) Visit(node *ast.Node) {
 				case "days_since_active":
 					p.timeDep = true
 					p.dayCount(n, "active")
+				case "days_since_left":
+					p.timeDep = true
+					p.dayCount(n, "left")
 				}
 			}
 		}
@@ -731,6 +735,9 @@ func (p *precheck) timing(f Function, call *ast.CallNode) {
 						return
 					case "last_active_at":
 						p.dayCount(call, "active")
+						return
+					case "left_at":
+						p.dayCount(call, "left")
 						return
 					}
 				}

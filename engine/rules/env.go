@@ -21,6 +21,9 @@ type Member struct {
 	LastActiveAt    time.Time      `expr:"last_active_at" doc:"Time of the member's latest activity event."`
 	DaysSinceJoined int            `expr:"days_since_joined" doc:"Whole days since joined_at."`
 	DaysSinceActive int            `expr:"days_since_active" doc:"Whole days since last_active_at (very large when never active)."`
+	Left            bool           `expr:"left" doc:"Whether the member has left the community (member.left) and not come back (member.joined)."`
+	LeftAt          time.Time      `expr:"left_at" doc:"When the member last left the community; kept when they come back, so a welcome back can tell how long they were away. The zero time when they never left."`
+	DaysSinceLeft   int            `expr:"days_since_left" doc:"Whole days since left_at (very large when never left): member.left && member.days_since_left >= 7 is a week away."`
 	Points          int            `expr:"points" doc:"Current points balance (granted minus spent and expired)."`
 	PointsEarned    int            `expr:"points_earned" doc:"All points ever granted."`
 	Messages        int            `expr:"messages" doc:"Messages posted, all time."`

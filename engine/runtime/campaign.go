@@ -56,11 +56,38 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 	}
 }
 
+// audiencesOnMove enrolls a member who has just come back to the
+// community, or left it, in the audience campaigns now for them whose
+// segment they are in (settled, so a segment they drop out of on coming
+// back takes no one in). They heard no segment.entered for it: they were
+// in the segment all along, or entered it while the campaign was not for
+// them. reentry applies to one whose earlier run ended on leaving.
+func (r *Runtime) audiencesOnMove(w *work, m *state.Member, ev *events.Event) {
+	for _, c := range r.cfg.Campaigns {
+		// A campaign for all members took them in on entering the
+		// segment, and moving ended no run of it.
+		if c.Audience == nil || c.Paused || c.Members == config.MembersAll || !c.For(m.Left) {
+			continue
+		}
+		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+			continue
+		}
+		if _, in := m.Segments[c.Audience.Name]; in {
+			r.enroll(w, m, c, ev, nil)
+		}
+	}
+}
+
 func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) {
 	run := m.Campaigns[c.Name]
-	if run.Active() || m.Left {
-		// A member who left the community is not messaged; joining
+	if run.Active() || !c.For(m.Left) {
+		// A member who left the community is not messaged, unless the
+		// campaign is for them (members = "left" or "all"); joining
 		// again (member.joined) makes them a member first.
+		return
+	}
+	if banned, _ := m.Moderation.BannedAt(ev.At); banned && m.Left {
+		// Removed for cause: no win-back asks them to come back.
 		return
 	}
 	if run != nil {
@@ -150,10 +177,16 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 		if !run.Active() {
 			continue
 		}
-		if m.Left {
+		switch {
+		case m.Left && c.Members == config.MembersCurrent:
 			// Messages to someone who left the community would only go to
 			// the dead letters, and rejoining starts afresh.
 			r.endRun(w, m, c, run, now, cause, "left")
+			continue
+		case !m.Left && c.Members == config.MembersLeft:
+			// Coming back is what a win-back is for: its goal, whatever
+			// step the member was on.
+			r.endRun(w, m, c, run, now, cause, "goal")
 			continue
 		}
 		// A reload that added, moved or removed steps: the run stays on
@@ -244,6 +277,12 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// not made, and the run goes on as if it had been.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": until " + untilText(run.Due) + " had passed"})
+		} else if st.Send != nil && r.unreachable(m, c, st.Send) {
+			// A campaign for all members, and this one has left: the
+			// message could only go to the dead letters. The run goes
+			// on, so a branch can reach them by email instead.
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": the member has left, and a direct message cannot reach them"})
 		} else if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
@@ -453,17 +492,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		r.stats.RuleErrors++
 		return
 	}
-	var plat *config.Platform
-	community := ""
-	switch {
-	case c.Community != nil:
-		community, plat = c.Community.Name, c.Community.Platform
-	case len(r.cfg.Communities) == 1:
-		community, plat = r.cfg.Communities[0].Name, r.cfg.Communities[0].Platform
-	}
-	if st.Send.Platform != nil {
-		plat = st.Send.Platform
-	}
+	community, plat := r.sendPlatform(c, st.Send)
 	platformAddr := ""
 	target := m.ID
 	if plat != nil {
@@ -485,6 +514,34 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	}
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: now, Rule: rule, Event: cause, To: target, Detail: key})
+}
+
+// sendPlatform is the community a send is about and the platform it goes
+// through: the send's own, or the campaign's community's.
+func (r *Runtime) sendPlatform(c *config.Campaign, send *config.Send) (string, *config.Platform) {
+	var plat *config.Platform
+	community := ""
+	switch {
+	case c.Community != nil:
+		community, plat = c.Community.Name, c.Community.Platform
+	case len(r.cfg.Communities) == 1:
+		community, plat = r.cfg.Communities[0].Name, r.cfg.Communities[0].Platform
+	}
+	if send.Platform != nil {
+		plat = send.Platform
+	}
+	return community, plat
+}
+
+// unreachable reports whether a send cannot reach the member because they
+// have left the community: a direct message on a chat platform (a
+// webhook's receiving system or an email still can).
+func (r *Runtime) unreachable(m *state.Member, c *config.Campaign, send *config.Send) bool {
+	if !m.Left || send.Channel != "dm" {
+		return false
+	}
+	_, plat := r.sendPlatform(c, send)
+	return plat == nil || plat.Type != "webhook"
 }
 
 // until works out the time a step's until gives for the run; the zero

@@ -476,6 +476,10 @@ type work struct {
 	quiet    []quietEvent    // derived events nothing reads or listens to
 	actions  []state.Action  // outbox entries caused by the event
 	tallies  state.Tallies   // community tally changes of the event
+	// moved is the member the event brought back to the community or
+	// took out of it, for the audience campaigns that now take them in
+	// (audiencesOnMove), once their segments are settled.
+	moved *state.Member
 }
 
 // touched is one member of the work: loaded (m), changed (ch), or both.
@@ -862,8 +866,11 @@ func (r *Runtime) schedule(m *state.Member) {
 	}
 	for _, a := range r.timing.anchors {
 		base := m.JoinedAt
-		if a.Base == "active" {
+		switch a.Base {
+		case "active":
 			base = m.LastActiveAt
+		case "left":
+			base = m.LeftAt
 		}
 		if base.IsZero() {
 			continue
@@ -1063,14 +1070,25 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 			m.JoinedAt = ev.At
 			w.mark(id, r.keyIdx.joined)
 		}
-		m.Left = false
+		if m.Left {
+			m.Left, w.moved = false, m
+			w.mark(id, r.keyIdx.left)
+		}
 		if ref, ok := ev.Attrs["referrer"].(string); ok && ref != "" && ref != id {
 			m.Referrer = ref
 		}
 		r.profile(w, m, ev.Attrs, "name", "locale", "timezone")
 		w.mark(id, r.keyIdx.community)
 	case "member.left":
-		m.Left = true
+		if !m.Left || m.LeftAt.IsZero() {
+			// A second member.left while away (a platform telling it
+			// twice) does not move the time they left.
+			if !m.Left {
+				w.moved = m
+			}
+			m.Left, m.LeftAt = true, ev.At
+			w.mark(id, r.keyIdx.left)
+		}
 		w.mark(id, r.keyIdx.community)
 	case "member.profile_updated":
 		r.profile(w, m, ev.Attrs)
@@ -1398,6 +1416,10 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 			r.revokeBadges(w, m, ch, ev)
 			r.tier(w, m, ch, ev)
 			r.segments(w, m, ch, ev)
+			if w.moved == m {
+				w.moved = nil
+				r.audiencesOnMove(w, m, ev)
+			}
 			r.advanceCampaigns(w, m, ev.At, ev.ID)
 			ch.reset()
 			r.spare = append(r.spare, ch)

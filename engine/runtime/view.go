@@ -67,7 +67,7 @@ func fieldsRead(ps []*rules.Program) memberFields {
 				f.reactions = true
 			case "badges":
 				f.badges = true
-			case "days_since_joined", "days_since_active":
+			case "days_since_joined", "days_since_active", "days_since_left":
 				f.days = true
 			}
 		}
@@ -81,13 +81,14 @@ func fieldsRead(ps []*rules.Program) memberFields {
 func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs map[string]any, f memberFields) {
 	*out = rules.Member{
 		ID: m.ID, Name: m.Name, Platform: m.Platform, Locale: m.Locale, Timezone: m.Timezone,
-		JoinedAt: m.JoinedAt, LastActiveAt: m.LastActiveAt,
+		JoinedAt: m.JoinedAt, LastActiveAt: m.LastActiveAt, Left: m.Left, LeftAt: m.LeftAt,
 		Points: m.Points, PointsEarned: m.PointsEarned,
 		Referrals: m.Referrals, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
 		Attrs: m.Attrs,
 	}
 	if f.days {
 		out.DaysSinceJoined, out.DaysSinceActive = rules.DaysBetween(m.JoinedAt, now), rules.DaysBetween(m.LastActiveAt, now)
+		out.DaysSinceLeft = rules.DaysBetween(m.LeftAt, now)
 	}
 	if f.messages {
 		out.Messages = m.Total("message.posted")
@@ -110,7 +111,7 @@ func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs
 
 // changeKeys are what a rule depends on, in the vocabulary of changes:
 // "points", "count:TYPE", "active", "segment:NAME", "badge:NAME", "tier",
-// "profile", "referrals", "strikes", "joined". A rule runs again only when
+// "profile", "referrals", "strikes", "joined", "left". A rule runs again only when
 // one of its keys changed, or when time passed for time-dependent rules.
 func changeKeys(p *rules.Program) []string {
 	if p == nil {
@@ -135,6 +136,8 @@ func changeKeys(p *rules.Program) []string {
 			keys = append(keys, "active")
 		case "joined_at", "days_since_joined":
 			keys = append(keys, "joined")
+		case "left", "left_at", "days_since_left":
+			keys = append(keys, "left")
 		case "referrals", "strikes":
 			keys = append(keys, f)
 		default:

@@ -30,8 +30,11 @@ const memberBinaryV2 = 0x02
 // step name and flag in campaign order, for the runs with either.
 const memberBinaryV3 = 0x03
 
+// memberBinaryV4 is version 3 followed by Member.LeftAt.
+const memberBinaryV4 = 0x04
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV3
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV4
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -39,7 +42,7 @@ var errShort = errors.New("member document: truncated")
 
 // AppendBinary appends the member's binary document to b.
 func (m *Member) AppendBinary(b []byte) ([]byte, error) {
-	e := encoder{b: append(b, memberBinaryV3)}
+	e := encoder{b: append(b, memberBinaryV4)}
 	e.str(m.ID)
 	e.str(m.Name)
 	e.str(m.Platform)
@@ -191,27 +194,38 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	e.uint(uint64(n))
-	if n == 0 {
-		return e.b, nil // most members: no sort, no allocation
-	}
-	for _, k := range sortedKeys(m.Campaigns) {
-		if c := m.Campaigns[k]; named(c) {
-			e.str(k)
-			e.str(c.StepName)
-			e.bool(c.WaitMet)
+	if n > 0 { // most members have none: no sort, no allocation
+		for _, k := range sortedKeys(m.Campaigns) {
+			if c := m.Campaigns[k]; named(c) {
+				e.str(k)
+				e.str(c.StepName)
+				e.bool(c.WaitMet)
+			}
 		}
 	}
+	e.time(m.LeftAt)
 	return e.b, nil
 }
 
 // DecodeMember reads a member document of either form into m, replacing
 // what m held.
 func DecodeMember(data []byte, m *Member) error {
+	var err error
 	if isMemberBinary(data) {
-		return m.UnmarshalBinary(data)
+		err = m.UnmarshalBinary(data)
+	} else {
+		*m = Member{}
+		err = json.Unmarshal(data, m)
 	}
-	*m = Member{}
-	return json.Unmarshal(data, m)
+	if err == nil && m.Left && m.LeftAt.IsZero() {
+		// Stored before the time of leaving was kept: the day of their
+		// latest member.left is near enough for days_since_left, where
+		// the zero time would read as gone forever.
+		if days := m.Daily("member.left"); len(days) > 0 {
+			m.LeftAt = days[len(days)-1].Day.Time()
+		}
+	}
+	return err
 }
 
 // UnmarshalBinary reads what AppendBinary writes, replacing what m held.
@@ -359,6 +373,9 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 				d.err = fmt.Errorf("member document: step name of campaign %q, which has no run", k)
 			}
 		}
+	}
+	if data[0] >= memberBinaryV4 {
+		m.LeftAt = d.time()
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))

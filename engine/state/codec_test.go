@@ -26,6 +26,7 @@ func fullMember() *Member {
 		LastEventAt:  at(6).In(cet),        // so is a fixed offset
 		EvaluatedAt:  at(7),
 		Left:         true,
+		LeftAt:       at(8),
 		Points:       -40, PointsEarned: 1 << 40, Referrals: 3, Strikes: 2,
 		Moderation: &Moderation{
 			Strikes:    []Strike{{Rule: "community.c.moderation.spam", At: at(1), Count: 2, Event: "e1"}},
@@ -181,26 +182,29 @@ func TestMemberBinaryAgreesWithJSON(t *testing.T) {
 	}
 }
 
-// Documents written before Member.Rules (version 1) and before the step
-// names of campaign runs (version 2) still read: as members no rules have
-// evaluated as a whole, with runs known by their step's index only.
+// Documents written before Member.Rules (version 1), before the step
+// names of campaign runs (version 2) and before the time of leaving
+// (version 3) still read: as members no rules have evaluated as a whole,
+// with runs known by their step's index only, who never left.
 func TestMemberBinaryOlderVersions(t *testing.T) {
 	m := fullMember()
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
+	m.LeftAt = time.Time{}
 	doc, err := m.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasSuffix(doc, []byte{0, 0}) {
-		t.Fatalf("version 3 should end with Rules and no step names, two zero varints: % x", doc[len(doc)-4:])
+	if !bytes.HasSuffix(doc, []byte{0, 0, timeZero}) {
+		t.Fatalf("version 4 should end with Rules, no step names and no time of leaving, three zero bytes: % x", doc[len(doc)-4:])
 	}
 	for _, old := range []struct {
 		name string
 		doc  []byte
 	}{
-		{"version 1", append([]byte{memberBinaryV1}, doc[1:len(doc)-2]...)},
-		{"version 2", append([]byte{memberBinaryV2}, doc[1:len(doc)-1]...)},
+		{"version 1", append([]byte{memberBinaryV1}, doc[1:len(doc)-3]...)},
+		{"version 2", append([]byte{memberBinaryV2}, doc[1:len(doc)-2]...)},
+		{"version 3", append([]byte{memberBinaryV3}, doc[1:len(doc)-1]...)},
 	} {
 		var got Member
 		if err := DecodeMember(old.doc, &got); err != nil {
@@ -219,7 +223,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 func TestMemberBinaryStepNameWithoutRun(t *testing.T) {
 	m := NewMember("bob", time.Unix(0, 0).UTC())
 	doc, _ := m.AppendBinary(nil)
-	doc = append(doc[:len(doc)-1], 1, 1, 'x', 1, 'y', 0)
+	doc = append(doc[:len(doc)-2], 1, 1, 'x', 1, 'y', 0, timeZero)
 	if err := DecodeMember(doc, m); err == nil {
 		t.Fatal("a step name without its run decoded")
 	}
@@ -324,5 +328,28 @@ func BenchmarkMemberDecode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A member stored as gone before the time of leaving was kept reads as
+// gone since the day of their latest member.left, not since forever.
+func TestLeftAtFromOlderDocuments(t *testing.T) {
+	m := NewMember("ann", time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+	m.Record("member.left", time.Date(2026, 1, 5, 17, 0, 0, 0, time.UTC), false)
+	m.Left = true
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3 := append([]byte{memberBinaryV3}, doc[1:len(doc)-1]...)
+	js, _ := json.Marshal(m)
+	for name, data := range map[string][]byte{"version 3": v3, "json": js} {
+		var got Member
+		if err := DecodeMember(data, &got); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC); !got.LeftAt.Equal(want) {
+			t.Errorf("%s: left at %v, want %v", name, got.LeftAt, want)
+		}
 	}
 }

@@ -158,6 +158,9 @@ type Member struct {
 	// EvaluatedAt is the latest time rules were evaluated for the member.
 	EvaluatedAt time.Time `json:"evaluated_at,omitzero"`
 	Left        bool      `json:"left,omitempty"`
+	// LeftAt is when the member last left the community; it stays when
+	// they come back.
+	LeftAt time.Time `json:"left_at,omitzero"`
 
 	Points       int `json:"points"`
 	PointsEarned int `json:"points_earned"`

@@ -137,6 +137,7 @@ func memberValue(m *rules.Member) cty.Value {
 		"locale": cty.StringVal(m.Locale), "timezone": cty.StringVal(m.Timezone),
 		"joined_at": t(m.JoinedAt), "last_active_at": t(m.LastActiveAt),
 		"days_since_joined": cty.NumberIntVal(int64(m.DaysSinceJoined)), "days_since_active": cty.NumberIntVal(int64(m.DaysSinceActive)),
+		"left": cty.BoolVal(m.Left), "left_at": t(m.LeftAt), "days_since_left": cty.NumberIntVal(int64(m.DaysSinceLeft)),
 		"points": cty.NumberIntVal(int64(m.Points)), "points_earned": cty.NumberIntVal(int64(m.PointsEarned)),
 		"messages": cty.NumberIntVal(int64(m.Messages)), "posts": cty.NumberIntVal(int64(m.Posts)),
 		"reactions": cty.NumberIntVal(int64(m.Reactions)), "referrals": cty.NumberIntVal(int64(m.Referrals)),

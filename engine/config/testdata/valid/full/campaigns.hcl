@@ -3,6 +3,7 @@ campaign "onboarding" {
   community     = community.explorers
   enter_on      = "member.joined"
   enter_when    = "event.invite == ''"
+  members       = "current"
   exit_when     = "member.messages > 0"
   reentry       = "after"
   reentry_after = "90d"
