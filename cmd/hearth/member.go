@@ -20,6 +20,9 @@ const memberUsage = `Usage: hearth member show [options] ID [DIR]
        hearth member why [options] ID ADDRESS [DIR]
        hearth member eval [options] ID EXPRESSION [DIR]
        hearth member pardon [-rule NAME] [-url URL] ID [DIR]
+       hearth member export [-url URL] ID [DIR]
+       hearth member forget [-suppress] [-force] [-url URL] ID [DIR]
+       hearth member unsuppress [-url URL] ID [DIR]
 
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
@@ -41,6 +44,11 @@ With -event '{"type": ..., "attrs": {...}}' the expression may read
 
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
+export prints everything hearth keeps about the member as JSON, and
+forget erases it, for data-protection requests; unsuppress lifts the
+suppression forget -suppress puts on an id (see hearth member export -h
+and hearth member forget -h).
+
 Examples:
   hearth replay -events examples/quickstart/events.jsonl examples/quickstart
   hearth member show u07 examples/quickstart
@@ -57,6 +65,16 @@ Examples:
 func runMember(ctx context.Context, s *stdio, args []string) int {
 	if len(args) > 0 && args[0] == "pardon" {
 		return runPardon(ctx, s, args[1:])
+	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "export":
+			return runMemberExport(ctx, s, args[1:])
+		case "forget":
+			return runMemberForget(ctx, s, args[1:])
+		case "unsuppress":
+			return runMemberUnsuppress(ctx, s, args[1:])
+		}
 	}
 	if len(args) > 0 && args[0] == "eval" {
 		return runMemberEval(ctx, s, args[1:])

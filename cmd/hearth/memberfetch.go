@@ -61,7 +61,12 @@ func memberFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, id stri
 // when set) and decodes its 200 answer into out; anything else is
 // reported as the command name and false returned.
 func postToDaemon(ctx context.Context, s *stdio, name, endpoint string, out any) bool {
-	req, err := http.NewRequestWithContext(ctx, "POST", endpoint, nil)
+	return callDaemon(ctx, s, name, "POST", endpoint, out)
+}
+
+// callDaemon is postToDaemon with another method.
+func callDaemon(ctx context.Context, s *stdio, name, method, endpoint string, out any) bool {
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, nil)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 		return false
@@ -76,7 +81,7 @@ func postToDaemon(ctx context.Context, s *stdio, name, endpoint string, out any)
 		return false
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20)) // an export holds every outcome
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %s: %v\n", name, endpoint, err)
 		return false

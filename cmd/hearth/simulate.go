@@ -215,6 +215,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	if sum.TooOld > 0 {
 		fmt.Fprintf(w, "%d events were older than the event ids the state remembers (event_id_retention) and were not applied: hearth could not tell them apart from events already applied.\n", sum.TooOld)
 	}
+	if sum.Suppressed > 0 {
+		fmt.Fprintf(w, "%s refused: their member asked to be forgotten and is suppressed (hearth member unsuppress lifts it).\n", plural(sum.Suppressed, "event was", "events were"))
+	}
 	if sum.RuleErrors > 0 {
 		// Events whose attributes do not match their declared types are
 		// rejected as they are read, so what is left here is rules.

@@ -497,3 +497,23 @@ func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 		}
 	}
 }
+
+// Forget changes the tallies for a member about to be erased, as of day:
+// from then on they count as gone (left that day, unless they had left
+// already) and on no tier, so the figures of members now agree with the
+// members stored. What was counted before stays, since those are counts
+// of people, not people: joins and cohorts, activity and retention, the
+// tier funnel, referrals, points, revenue and survey answers. The
+// member's own record of what it counted is updated too, so forgetting
+// again after an interruption changes nothing twice.
+func Forget(d state.Tallies, m *state.Member, day state.Day) {
+	tl := tally(m)
+	if tl.Counted && tl.Left == 0 {
+		tl.Left = day
+		d.Add(keyLeft+strconv.Itoa(int(day)), 1)
+	}
+	if tl.Tier != "" {
+		d.Add(keyTier+tl.Tier, -1)
+		tl.Tier = ""
+	}
+}

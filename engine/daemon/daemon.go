@@ -174,6 +174,7 @@ type Counters struct {
 	Batches    atomic.Int64
 	Rechecks   atomic.Int64
 	TooOld     atomic.Int64 // refused: from before the id horizon
+	Suppressed atomic.Int64 // refused: their member asked to be forgotten
 }
 
 // request is a group of events waiting to be applied; done receives the
@@ -183,6 +184,8 @@ type request struct {
 	done   chan error
 	dups   int
 	tooOld int
+	// suppressed are events of members on the suppression list.
+	suppressed int
 }
 
 // New loads the configuration; a daemon never starts on a broken one.
@@ -371,8 +374,10 @@ func (d *Daemon) timersHeld() bool {
 
 // Apply hands events to the processor and waits until they are
 // committed (or failed). It reports how many were not applied: duplicates
-// of events applied before, and (rarely: the door refuses them first)
-// events from before the id horizon, which are logged and counted apart.
+// of events applied before, (rarely: the door refuses them first)
+// events from before the id horizon, and events of members who asked to
+// be forgotten with suppression; the last two are logged and counted
+// apart.
 func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 	if d.stopping.Load() {
 		return 0, ErrStopping
@@ -385,7 +390,7 @@ func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 	}
 	select {
 	case err := <-req.done:
-		return req.dups + req.tooOld, err
+		return req.dups + req.tooOld + req.suppressed, err
 	case <-ctx.Done():
 		// The events are queued and will be applied; the caller may
 		// resend them safely, since ids make that idempotent.
@@ -564,7 +569,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	// again (by its client, or by the bus after a conflict), and its
 	// events are applied then.
 	processed := make(map[processedLabels]int)
-	tooOld := 0
+	tooOld, suppressed := 0, 0
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
@@ -585,6 +590,14 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				tooOld++
 				d.log.Warn("event refused: older than the event ids the state remembers; it was not applied", "event", ev.ID, "at", ev.At)
 			}
+			if res.Suppressed {
+				// The member's id stays out of the log: they asked to be
+				// forgotten.
+				r.suppressed++
+				suppressed++
+				d.log.Warn("event refused: its member asked to be forgotten and is suppressed (hearth member forget -suppress); it was not applied", "type", ev.Type, "source", ev.Source)
+				continue
+			}
 			processed[processedLabels{metricType(cfg, ev.Type), res.Duplicate}]++
 		}
 	}
@@ -598,10 +611,15 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			if tooOld > 0 {
 				d.opt.Metrics.rejected.WithLabelValues("too_old").Add(float64(tooOld))
 			}
+			if suppressed > 0 {
+				d.opt.Metrics.rejected.WithLabelValues("suppressed").Add(float64(suppressed))
+				d.stats.Rejected.Add(int64(suppressed))
+				d.stats.Suppressed.Add(int64(suppressed))
+			}
 		}
 		for _, r := range reqs {
 			if err == nil {
-				d.stats.Accepted.Add(int64(len(r.events) - r.dups - r.tooOld))
+				d.stats.Accepted.Add(int64(len(r.events) - r.dups - r.tooOld - r.suppressed))
 				d.stats.Duplicates.Add(int64(r.dups))
 				d.stats.TooOld.Add(int64(r.tooOld))
 			}
@@ -706,7 +724,7 @@ func (d *Daemon) Query(ctx context.Context, fn func(context.Context, *runtime.Ru
 func (d *Daemon) Stats() map[string]int64 {
 	return map[string]int64{
 		"accepted": d.stats.Accepted.Load(), "duplicates": d.stats.Duplicates.Load(), "too_old": d.stats.TooOld.Load(),
-		"rejected": d.stats.Rejected.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
+		"rejected": d.stats.Rejected.Load(), "suppressed": d.stats.Suppressed.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
 	}
 }
 

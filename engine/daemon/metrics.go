@@ -43,7 +43,7 @@ func NewMetrics() *Metrics {
 		processedVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_processed_total",
 			Help: "Events applied through the rules, by type; duplicates by id are counted with duplicate=\"true\"."}, []string{"type", "duplicate"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_rejected_total",
-			Help: "Events refused, by reason (invalid, too_old, ...)."}, []string{"reason"}),
+			Help: "Events refused, by reason (invalid, too_old, suppressed: their member asked to be forgotten, ...)."}, []string{"reason"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_batch_commit_seconds",
 			Help: "Time from the start of a batch to its durable commit.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		timersDue: prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_timers_due_total",
@@ -88,7 +88,7 @@ func NewMetrics() *Metrics {
 var (
 	deliveryResults = []string{"sent", "retry", "wait", "dead"}
 	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type",
-		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host"}
+		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host", "suppressed"}
 	reloadResults = []string{"success", "failure"}
 	pruneKinds    = []string{"event_ids", "outcomes"}
 )

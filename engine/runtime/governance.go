@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -455,6 +456,9 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.C
 	}
 	for _, id := range a.Responders {
 		m, _, err := w.member(id, now)
+		if errors.Is(err, state.ErrSuppressed) {
+			continue // a responder who asked to be forgotten
+		}
 		if err != nil {
 			return err
 		}

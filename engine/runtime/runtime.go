@@ -188,6 +188,7 @@ type Stats struct {
 	Events     int
 	Duplicates int
 	TooOld     int // events from before the id horizon, not applied
+	Suppressed int // events of suppressed members, not applied
 	Rejected   int
 	Derived    int
 	Rechecks   int
@@ -546,6 +547,17 @@ func (w *work) member(id string, at time.Time) (*state.Member, bool, error) {
 	m, err := w.b.Member(id)
 	created := false
 	if errors.Is(err, state.ErrNotFound) {
+		// A member who asked to be forgotten with suppression is not
+		// made again by the next event that names them.
+		if sb, ok := w.b.(state.SuppressionBatch); ok {
+			on, serr := sb.Suppressed(id)
+			if serr != nil {
+				return nil, false, serr
+			}
+			if on {
+				return nil, false, state.ErrSuppressed
+			}
+		}
 		m, created, err = state.NewMember(id, at), true, nil
 	}
 	if err != nil {
@@ -626,6 +638,9 @@ type Result struct {
 	// TooOld says the event is from before the store's id horizon
 	// (state.ErrTooOld) and was not applied.
 	TooOld bool
+	// Suppressed says the event's member asked to be forgotten and is on
+	// the suppression list (state.ErrSuppressed): it was not applied.
+	Suppressed bool
 	// Outcomes are what the event caused. The slice is reused by the
 	// next Apply or Recheck: copy what must outlive it.
 	Outcomes []state.Outcome
@@ -651,6 +666,12 @@ func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (R
 	}
 	w := r.newWork(ctx, b)
 	if err := r.applyEvent(w, ev, 0); err != nil {
+		if errors.Is(err, state.ErrSuppressed) {
+			// Refused before anything changed: the member is looked up
+			// first.
+			r.stats.Suppressed++
+			return Result{Suppressed: true}, nil
+		}
 		return Result{}, err
 	}
 	if err := r.finish(w, ev.At); err != nil {
@@ -937,6 +958,9 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		return err
 	}
 	m, created, err := w.member(ev.Member.ID, ev.At)
+	if errors.Is(err, state.ErrSuppressed) && depth > 0 {
+		return nil // what an event derives for a suppressed member (a reaction received) is dropped
+	}
 	if err != nil {
 		return err
 	}
@@ -1204,7 +1228,11 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 		if id == "" {
 			return nil
 		}
-		if to, _, err = w.member(id, ev.At); err != nil {
+		to, _, err = w.member(id, ev.At)
+		if errors.Is(err, state.ErrSuppressed) {
+			return nil // no grant to a member who asked to be forgotten
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,10 @@ type Summary struct {
 	Duplicates int `json:"duplicates"`
 	// TooOld are events from before the state's id horizon (see
 	// hearth { state { event_id_retention } }): not applied.
-	TooOld     int `json:"too_old,omitempty"`
+	TooOld int `json:"too_old,omitempty"`
+	// Suppressed are events of members who asked to be forgotten (hearth
+	// member forget -suppress): not applied.
+	Suppressed int `json:"suppressed,omitempty"`
 	Rejected   int `json:"rejected"`
 	Members    int `json:"members"`
 	Rechecks   int `json:"rechecks"`
@@ -444,6 +447,8 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	// Rechecks counted by the runtime include those run before a member's
 	// own event, so the figure does not depend on commit timing.
 	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks, sum.TooOld = st.Events, st.Duplicates, st.RuleErrors, st.Rechecks, st.TooOld
+	sum.Suppressed = st.Suppressed
+	sum.Rejected += st.Suppressed
 	for k, v := range st.Firings {
 		sum.Firings[k] = v
 	}

@@ -168,6 +168,8 @@ type Memory struct {
 	due      dueHeap
 	queued   map[string]time.Time // the recheck time each member is in due under
 	comms    map[string]*Community
+	// suppressed is the suppression list, by SuppressionKey.
+	suppressed map[string]bool
 	// spareSaved is a finished batch's list of saved members, for reuse.
 	spareSaved []*Member
 	// spareTallies is a finished batch's cleared tally changes, for reuse.

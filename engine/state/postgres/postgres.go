@@ -137,6 +137,12 @@ var migrations = []string{
 		version   BIGINT NOT NULL DEFAULT 1,
 		PRIMARY KEY (community, name)
 	);`,
+	// 5: the suppression list (erase.go): members who asked to be
+	// forgotten, by state.SuppressionKey.
+	`CREATE TABLE suppressed (
+		key TEXT COLLATE "C" PRIMARY KEY,
+		at  BIGINT NOT NULL
+	);`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this
@@ -367,7 +373,9 @@ type batch struct {
 	actions  []state.Action
 	tallies  state.Tallies
 	comms    map[string]*communityRead // community documents read or saved
-	done     bool
+	// suppressed are ids looked up on the suppression list: on it or not.
+	suppressed map[string]bool
+	done       bool
 }
 
 // Preload fetches, in two queries, whether the events were applied and
@@ -426,7 +434,42 @@ func (b *batch) Preload(eventIDs, memberIDs []string) error {
 		delete(b.absent, id)
 		b.members[id], b.versions[id] = m, v
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	return b.preloadSuppressed(want)
+}
+
+// preloadSuppressed looks the members of want that are not stored up on
+// the suppression list, in one query: the runtime asks before it creates
+// a member.
+func (b *batch) preloadSuppressed(want []string) error {
+	byKey := map[string]string{}
+	for _, id := range want {
+		if _, asked := b.suppressed[id]; b.absent[id] && !asked {
+			byKey[state.SuppressionKey(id)] = id
+		}
+	}
+	if len(byKey) == 0 {
+		return nil
+	}
+	if b.suppressed == nil {
+		b.suppressed = map[string]bool{}
+	}
+	for _, id := range byKey {
+		b.suppressed[id] = false
+	}
+	rows, err := b.s.pool.Query(b.ctx, `SELECT key FROM suppressed WHERE key = ANY($1)`, slices.Collect(maps.Keys(byKey)))
+	if err != nil {
+		return err
+	}
+	keys, err := state.ScanIDs(rows)
+	rows.Close()
+	for _, k := range keys {
+		b.suppressed[byKey[k]] = true
+	}
+	return err
 }
 
 func (b *batch) Seen(id string) (bool, error) {

@@ -130,6 +130,12 @@ var migrations = []string{
 	// 9: the journal (journal.go): the last record folded into the
 	// database.
 	`ALTER TABLE state_meta ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;`,
+	// 10: the suppression list (erase.go): members who asked to be
+	// forgotten, by state.SuppressionKey.
+	`CREATE TABLE suppressed (
+		key TEXT PRIMARY KEY,
+		at  INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // pinnedDoc is a community's newest document among the batches not yet
@@ -161,6 +167,9 @@ type Store struct {
 	// comms holds the newest community documents, committed or being
 	// written: there are few, and every batch reads them.
 	comms map[string]*state.Community
+	// suppressed is the suppression list (erase.go), all of it: it is
+	// short, and every new member is looked up in it.
+	suppressed map[string]bool
 	// idsBefore is the id horizon in Unix nanoseconds (see state.Pruner),
 	// read by every Claim.
 	idsBefore atomic.Int64
@@ -305,6 +314,11 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := s.loadSeen(ctx); err != nil {
+		s.closeJournal()
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := s.loadSuppressed(ctx); err != nil {
 		s.closeJournal()
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -458,3 +458,36 @@ func BenchmarkColdMembers(b *testing.B) {
 		})
 	}
 }
+
+// TestSuppressionSurvivesReopen: a member who asked to be forgotten stays
+// refused after a restart, and an erased member stays erased although the
+// journal still held their batches when the store was closed.
+func TestSuppressionSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	s, path := openAt(t)
+	b, _ := s.Begin(ctx)
+	_ = b.SaveMember(state.NewMember("ann", time.Unix(1700000000, 0).UTC()))
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EraseMember(ctx, "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Suppress(ctx, "ann", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, _ = s.Begin(ctx)
+	defer b.Rollback()
+	if on, err := b.(state.SuppressionBatch).Suppressed("ann"); !on || err != nil {
+		t.Errorf("ann suppressed after reopening: %v, %v", on, err)
+	}
+	if _, err := b.Member("ann"); !errors.Is(err, state.ErrNotFound) {
+		t.Errorf("ann after reopening: %v; want ErrNotFound", err)
+	}
+}

@@ -1,6 +1,7 @@
 // Package statetest is the conformance suite every state.Store passes:
 // batch atomicity, event deduplication, member round trips, recheck
-// scheduling and iteration order.
+// scheduling and iteration order, tallies, and erasing members
+// (state.Eraser) with the suppression list.
 package statetest
 
 import (
@@ -398,6 +399,7 @@ func Run(t *testing.T, open Open) {
 		}
 	})
 	runTallies(t, open)
+	runErase(t, open)
 }
 
 // tolerateSharedMemory is true for the in-memory store, which hands out

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/memberdata"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+const exportUsage = `Usage: hearth member export [-url URL] ID [DIR]
+
+Prints, as one JSON document, everything hearth keeps about one member,
+for a data-protection access or portability request (GDPR articles 15
+and 20). Nothing of the configuration is in it, so no secret either.
+
+  format       "hearth.member-export/1"
+  member       the member's id
+  exported_at  when the export was made (UTC)
+  state        the member's document as the state keeps it, null when
+               none: name, platform, locale, timezone, identities (their
+               ids on each platform), attrs (profile attributes), joined_at,
+               last_active_at, last_event_at, left, points, points_earned,
+               expiring points, referrals, strikes, totals and counts
+               (events per type, all time and per day), active and earned
+               (per day), badges, tier and its history, segments (and when
+               entered), grants (incentives received), referrer, campaigns
+               (each run: step, variant, the event that entered it, how it
+               ended), sends (times of campaign messages), recheck_at,
+               moderation and tally (what the member added to the
+               community's figures)
+  moderation   the moderation record: strikes, muted_until, banned, and
+               each decision with its rule and evidence
+  referred_by  who referred the member
+  referred     members the member referred (their referrer is the member)
+  outcomes     what the rules did about the member, oldest first: kind,
+               name, change, at, rule, event, points, from, to, detail
+  outbox       actions addressed to the member, pending, sent or dead,
+               with their text, status, attempts and times
+  suppressed   whether the id is on the suppression list
+
+While 'hearth run' serves the state, the export goes through it
+(GET /v1/members/ID/export, with HEARTH_API_TOKEN as the bearer token):
+it finds a daemon on this machine by itself; -url names one anywhere.
+
+Examples:
+  hearth member export u07 examples/quickstart > u07.json
+  hearth member export -url http://127.0.0.1:7341 u07
+`
+
+const forgetUsage = `Usage: hearth member forget [-suppress] [-force] [-url URL] ID [DIR]
+       hearth member unsuppress [-url URL] ID [DIR]
+
+forget erases a member, for an erasure request (GDPR article 17): their
+state (profile, identities, attributes, counts, points, badges, tier,
+segments, campaign runs, moderation record), their outcomes, every outbox
+entry addressed to them (pending ones are never sent), and the references
+other members hold to them (a referrer id, a value of a campaign's
+entering event, from and to in other members' outcomes).
+
+What stays: the community tallies, which are counts and not people (the
+member counts as gone from today and on no tier; joins, activity,
+retention, the funnel, points and survey answers counted before stay),
+and the ids of events already applied, kept so an event sent again is
+not applied twice, until event_id_retention forgets them.
+
+Without -suppress, the next event that names the id makes a new member.
+With -suppress the id goes on the suppression list (as a SHA-256 hash)
+and later events for it are refused: counted in
+hearth_events_rejected_total{reason="suppressed"} and logged, without the
+id. unsuppress takes an id off the list.
+
+forget asks for confirmation on a terminal; -force (or -auto-approve)
+skips the question, for scripts. While 'hearth run' serves the state,
+both go through it (POST /v1/members/ID/forget?suppress=true,
+POST /v1/members/ID/unsuppress; HEARTH_API_TOKEN is sent when set): it
+finds a daemon on this machine by itself; -url names one anywhere.
+
+Examples:
+  hearth member forget u07 examples/quickstart
+  hearth member forget -suppress -force u07 .
+  hearth member forget -url https://hearth.example.org -suppress u07
+  hearth member unsuppress u07 .
+`
+
+// memberTarget is where a member command works: a daemon's API (base) or
+// a store this command holds the lock of.
+type memberTarget struct {
+	base  string
+	store state.Store
+	where string
+	close func()
+}
+
+// openMemberTarget finds the daemon serving DIR's state, or takes the
+// state lock and opens the store.
+func openMemberTarget(ctx context.Context, s *stdio, name, dir string, vf varFlags) (memberTarget, bool) {
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return memberTarget{}, false
+	}
+	if err := missingForWrite(cfg, hintRun); err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return memberTarget{}, false
+	}
+	lock, a, ok := lockForWrite(s, cfg, name)
+	if !ok {
+		return memberTarget{}, false
+	}
+	if lock == nil {
+		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the request goes through its API at %s.\n", a.PID, a.URL)
+		return memberTarget{base: a.URL}, true
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		lock.release()
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return memberTarget{}, false
+	}
+	return memberTarget{store: store, where: storeWhere(cfg), close: func() { store.Close(); lock.release() }}, true
+}
+
+func memberEndpoint(base, id, what string) string {
+	return strings.TrimRight(base, "/") + "/v1/members/" + url.PathEscape(id) + "/" + what
+}
+
+// exportMember gets the member's export from t; ok false once reported.
+// A member the state keeps nothing about is reported with notFound.
+func (t memberTarget) export(ctx context.Context, s *stdio, name, id string) (x *memberdata.Export, ok bool) {
+	if t.base != "" {
+		x = &memberdata.Export{}
+		return x, callDaemon(ctx, s, name, "GET", memberEndpoint(t.base, id, "export"), x)
+	}
+	x, err := memberdata.ExportMember(ctx, t.store, id, time.Now())
+	if errors.Is(err, state.ErrNotFound) {
+		fmt.Fprintf(s.err, "hearth %s: the state in %s keeps nothing about member %q.\n", name, t.where, id)
+		return nil, false
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return nil, false
+	}
+	return x, true
+}
+
+func runMemberExport(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "member export", exportUsage)
+	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of reading the store.")
+	vf := varFlags{readOnly: true}
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 || len(pos) > 2 {
+		return argError(s, "member export", "give a member id and, optionally, the configuration directory")
+	}
+	id := pos[0]
+	t := memberTarget{base: *daemonURL}
+	if t.base == "" {
+		dir := "."
+		if len(pos) == 2 {
+			dir = pos[1]
+		}
+		if t, ok = openMemberTarget(ctx, s, "member export", dir, vf); !ok {
+			return 1
+		}
+		if t.close != nil {
+			defer t.close()
+		}
+	}
+	x, ok := t.export(ctx, s, "member export", id)
+	if !ok {
+		return 1
+	}
+	enc := json.NewEncoder(s.out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(x); err != nil {
+		fmt.Fprintf(s.err, "hearth member export: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func runMemberForget(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "member forget", forgetUsage)
+	suppress := fs.Bool("suppress", false, "Also refuse the id's later events, so they do not make the member again.")
+	force := fs.Bool("force", false, "Erase without asking for confirmation.")
+	fs.BoolVar(force, "auto-approve", false, "The same as -force.")
+	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 || len(pos) > 2 {
+		return argError(s, "member forget", "give a member id and, optionally, the configuration directory")
+	}
+	id := pos[0]
+	if !*force && !s.inTTY {
+		fmt.Fprintln(s.err, "hearth member forget: standard input is not a terminal, so hearth cannot ask for confirmation; pass -force (or -auto-approve) to erase the member.")
+		return 1
+	}
+	t := memberTarget{base: *daemonURL}
+	if t.base == "" {
+		dir := "."
+		if len(pos) == 2 {
+			dir = pos[1]
+		}
+		if t, ok = openMemberTarget(ctx, s, "member forget", dir, vf); !ok {
+			return 1
+		}
+		if t.close != nil {
+			defer t.close()
+		}
+	}
+	if !*force {
+		x, ok := t.export(ctx, s, "member forget", id)
+		if !ok {
+			return 1
+		}
+		printForgetPreview(s.out, x, *suppress)
+		fmt.Fprint(s.out, "\nDo you want to erase this member? This cannot be undone. Only 'yes' will be accepted.\n  Enter a value: ")
+		if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
+			if err != nil {
+				fmt.Fprintln(s.out)
+			}
+			fmt.Fprintln(s.err, "hearth member forget: cancelled; nothing was changed.")
+			return 1
+		}
+		fmt.Fprintln(s.out)
+	}
+	var res memberdata.Result
+	if t.base != "" {
+		endpoint := memberEndpoint(t.base, id, "forget")
+		if *suppress {
+			endpoint += "?suppress=true"
+		}
+		if !postToDaemon(ctx, s, "member forget", endpoint, &res) {
+			return 1
+		}
+	} else {
+		var err error
+		res, err = memberdata.Forget(ctx, t.store, id, memberdata.Options{Suppress: *suppress, Now: time.Now().UTC()})
+		if errors.Is(err, state.ErrNotFound) {
+			fmt.Fprintf(s.err, "hearth member forget: the state in %s keeps nothing about member %q; nothing was changed.\n", t.where, id)
+			return 1
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member forget: %v\n", err)
+			return 1
+		}
+	}
+	printForgotten(s.out, res)
+	return 0
+}
+
+func printForgetPreview(w io.Writer, x *memberdata.Export, suppress bool) {
+	fmt.Fprintf(w, "hearth will erase member %s:\n", x.Member)
+	if x.State != nil {
+		name := ""
+		if x.State.Name != "" {
+			name = " (" + x.State.Name + ")"
+		}
+		fmt.Fprintf(w, "  - state%s: profile, identities, counts, %d points, badges, tier, segments, campaign runs, moderation\n", name, x.State.Points)
+	} else {
+		fmt.Fprintln(w, "  - no state is stored")
+	}
+	fmt.Fprintf(w, "  - %s\n", plural(len(x.Outcomes), "outcome", "outcomes"))
+	fmt.Fprintf(w, "  - %s addressed to them\n", plural(len(x.Outbox), "outbox entry", "outbox entries"))
+	if len(x.Referred) > 0 {
+		fmt.Fprintf(w, "  ~ %s referred by them keep their state, without the referrer\n", plural(len(x.Referred), "member", "members"))
+	}
+	if suppress {
+		fmt.Fprintln(w, "  + the id goes on the suppression list: its later events are refused")
+	}
+}
+
+func printForgotten(w io.Writer, res memberdata.Result) {
+	e := res.Erased
+	if e.Member {
+		fmt.Fprintf(w, "Forgot member %s: state erased", res.Member)
+	} else {
+		fmt.Fprintf(w, "Member %s had no state stored", res.Member)
+	}
+	fmt.Fprintf(w, ", %s erased", plural(int(e.Outcomes), "outcome", "outcomes"))
+	var ob []string
+	total := int64(0)
+	for _, st := range slices.Sorted(maps.Keys(e.Outbox)) {
+		ob = append(ob, fmt.Sprintf("%d %s", e.Outbox[st], st))
+		total += e.Outbox[st]
+	}
+	fmt.Fprintf(w, ", %s dropped", plural(int(total), "outbox entry", "outbox entries"))
+	if len(ob) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(ob, ", "))
+	}
+	fmt.Fprintln(w, ".")
+	if res.References > 0 || e.OutcomeRefs > 0 {
+		fmt.Fprintf(w, "References removed: %s, %s.\n",
+			plural(res.References, "member's document", "members' documents"), plural(int(e.OutcomeRefs), "outcome of another member", "outcomes of other members"))
+	}
+	fmt.Fprintln(w, "Community tallies keep their counts (no ids are in them); the member counts as gone from today and on no tier.")
+	if res.Suppressed {
+		fmt.Fprintf(w, "Suppressed: later events for %s are refused (hearth member unsuppress %s lifts it).\n", res.Member, res.Member)
+	} else {
+		fmt.Fprintf(w, "Not suppressed: an event that names %s makes a new member (forget -suppress refuses them).\n", res.Member)
+	}
+}
+
+func runMemberUnsuppress(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "member unsuppress", forgetUsage)
+	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 || len(pos) > 2 {
+		return argError(s, "member unsuppress", "give a member id and, optionally, the configuration directory")
+	}
+	id := pos[0]
+	t := memberTarget{base: *daemonURL}
+	if t.base == "" {
+		dir := "."
+		if len(pos) == 2 {
+			dir = pos[1]
+		}
+		if t, ok = openMemberTarget(ctx, s, "member unsuppress", dir, vf); !ok {
+			return 1
+		}
+		if t.close != nil {
+			defer t.close()
+		}
+	}
+	if t.base != "" {
+		var res daemon.LiftResult
+		if !postToDaemon(ctx, s, "member unsuppress", memberEndpoint(t.base, id, "unsuppress"), &res) {
+			return 1
+		}
+	} else {
+		lifted, err := memberdata.Lift(ctx, t.store, id)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member unsuppress: %v\n", err)
+			return 1
+		}
+		if !lifted {
+			fmt.Fprintf(s.err, "hearth member unsuppress: member %q is not on the suppression list in %s.\n", id, t.where)
+			return 1
+		}
+	}
+	fmt.Fprintf(s.out, "Lifted the suppression of %s: their events are applied again.\n", id)
+	return 0
+}

@@ -1,0 +1,269 @@
+// Package memberdata answers members' data-protection requests: an
+// export of everything hearth keeps about one member (GDPR articles 15
+// and 20), and erasing it (article 17), optionally with suppression so
+// the next platform event does not create the member again. The CLI
+// uses it on a store no daemon serves, the daemon between its batches.
+package memberdata
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/analytics"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Format names the export's layout; it changes when a field's meaning
+// does.
+const Format = "hearth.member-export/1"
+
+// Export is everything hearth keeps about one member. Configuration,
+// secrets and other members' data are not in it: only other members'
+// ids where they and the member are linked by a referral.
+type Export struct {
+	Format     string    `json:"format"`
+	Member     string    `json:"member"`
+	ExportedAt time.Time `json:"exported_at"`
+	// State is the member's document as the store keeps it: profile,
+	// identities, attributes, counts per event type and day, points,
+	// badges, tier and its history, segments, campaign runs, moderation
+	// and what the member added to the tallies. Nil when none is stored.
+	State *state.Member `json:"state"`
+	// Moderation is the member's moderation record (strikes, decisions
+	// and their evidence), also inside state.
+	Moderation *state.Moderation `json:"moderation,omitempty"`
+	// ReferredBy is who referred the member; Referred whom the member
+	// referred (members whose referrer is the member).
+	ReferredBy string   `json:"referred_by,omitempty"`
+	Referred   []string `json:"referred,omitempty"`
+	// Outcomes are what the rules did about the member, oldest first.
+	Outcomes []state.Outcome `json:"outcomes"`
+	// Outbox are the actions addressed to the member, pending, sent or
+	// dead, with their text.
+	Outbox []state.OutboxEntry `json:"outbox"`
+	// Suppressed says the member's id is on the suppression list.
+	Suppressed bool `json:"suppressed"`
+}
+
+// ErrNoEraser is returned for a store that cannot erase members.
+var ErrNoEraser = errors.New("this state store cannot export or erase members")
+
+func eraser(store state.Store) (state.Eraser, error) {
+	e, ok := store.(state.Eraser)
+	if !ok {
+		return nil, ErrNoEraser
+	}
+	return e, nil
+}
+
+// ExportMember gathers what the store keeps about member id. It answers
+// state.ErrNotFound when it keeps nothing at all.
+func ExportMember(ctx context.Context, store state.Store, id string, now time.Time) (*Export, error) {
+	e, err := eraser(store)
+	if err != nil {
+		return nil, err
+	}
+	x := &Export{Format: Format, Member: id, ExportedAt: now.UTC(), Outcomes: []state.Outcome{}, Outbox: []state.OutboxEntry{}}
+	b, err := store.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := b.Member(id)
+	_ = b.Rollback()
+	switch {
+	case err == nil:
+		x.State, x.Moderation, x.ReferredBy = m, m.Moderation, m.Referrer
+	case !errors.Is(err, state.ErrNotFound):
+		return nil, err
+	}
+	err = store.Members(ctx, func(o *state.Member) error {
+		if o.Referrer == id && o.ID != id {
+			x.Referred = append(x.Referred, o.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if x.Outcomes, err = e.MemberOutcomes(ctx, id, math.MaxInt32); err != nil {
+		return nil, err
+	}
+	if x.Outbox, err = e.MemberOutbox(ctx, id); err != nil {
+		return nil, err
+	}
+	if x.Suppressed, err = e.IsSuppressed(ctx, id); err != nil {
+		return nil, err
+	}
+	if x.Outcomes == nil {
+		x.Outcomes = []state.Outcome{}
+	}
+	if x.Outbox == nil {
+		x.Outbox = []state.OutboxEntry{}
+	}
+	if x.State == nil && len(x.Outcomes) == 0 && len(x.Outbox) == 0 && len(x.Referred) == 0 && !x.Suppressed {
+		return nil, state.ErrNotFound
+	}
+	return x, nil
+}
+
+// Options say how to forget.
+type Options struct {
+	// Suppress puts the id on the suppression list: later events for it
+	// are refused instead of creating the member again.
+	Suppress bool
+	Now      time.Time
+}
+
+// Result is what Forget removed and changed.
+type Result struct {
+	Member string       `json:"member"`
+	Erased state.Erased `json:"erased"`
+	// References are other members whose documents named the member (as
+	// their referrer, or in a campaign's entering event) and no longer do.
+	References int `json:"references"`
+	// Tallies are the changes made to the community tallies: the member
+	// counts as gone from today and on no tier; counts of the past stay.
+	Tallies state.Tallies `json:"tallies,omitempty"`
+	// Suppressed says the id is on the suppression list now.
+	Suppressed bool `json:"suppressed"`
+}
+
+// Forget erases member id: other members' references to them first, and
+// the tallies, in one batch; then the member's document, outcomes and
+// outbox entries (state.Eraser). Interrupted, it can be run again: each
+// step finds what the last one left. It answers state.ErrNotFound when
+// nothing was kept about the member and no suppression was asked for.
+// A daemon must call it between batches, so no batch holds the member.
+func Forget(ctx context.Context, store state.Store, id string, opt Options) (Result, error) {
+	res := Result{Member: id}
+	if id == "" {
+		return res, errors.New("no member id")
+	}
+	e, err := eraser(store)
+	if err != nil {
+		return res, err
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	if opt.Suppress {
+		// First, so an event that comes while erasing cannot make the
+		// member again.
+		if err := e.Suppress(ctx, id, opt.Now); err != nil {
+			return res, fmt.Errorf("suppressing: %w", err)
+		}
+		res.Suppressed = true
+	}
+	var refs []string
+	err = store.Members(ctx, func(o *state.Member) error {
+		if o.ID != id && scrub(o, id, true) > 0 {
+			refs = append(refs, o.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	b, err := store.Begin(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, rid := range refs {
+		o, err := b.Member(rid)
+		if errors.Is(err, state.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			_ = b.Rollback()
+			return res, err
+		}
+		if n := scrub(o, id, false); n > 0 {
+			res.References++
+			if err := b.SaveMember(o); err != nil {
+				_ = b.Rollback()
+				return res, err
+			}
+		}
+	}
+	m, err := b.Member(id)
+	switch {
+	case err == nil:
+		if tb, ok := b.(state.TallyBatch); ok {
+			d := state.Tallies{}
+			analytics.Forget(d, m, state.DayOf(opt.Now))
+			if len(d) > 0 {
+				res.Tallies = d
+				// Saved with what it counted, so running Forget again
+				// after an interruption does not count it out twice.
+				err = tb.AddTallies(d)
+				if err == nil {
+					err = b.SaveMember(m)
+				}
+			}
+		}
+	case errors.Is(err, state.ErrNotFound):
+		err = nil
+	}
+	if err != nil {
+		_ = b.Rollback()
+		return res, err
+	}
+	if err := b.Commit(); err != nil {
+		return res, err
+	}
+	if res.Erased, err = e.EraseMember(ctx, id); err != nil {
+		return res, err
+	}
+	if !res.Erased.Any() && res.References == 0 && !opt.Suppress {
+		return res, state.ErrNotFound
+	}
+	return res, nil
+}
+
+// Lift takes id off the suppression list and reports whether it was on.
+func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
+	e, err := eraser(store)
+	if err != nil {
+		return false, err
+	}
+	return e.Unsuppress(ctx, id)
+}
+
+// scrub blanks id where member o names it: as its referrer, and as a
+// value of the entering event its campaign runs keep. It counts what it
+// found; with dry, it changes nothing.
+func scrub(o *state.Member, id string, dry bool) int {
+	n := 0
+	if o.Referrer == id {
+		n++
+		if !dry {
+			o.Referrer = ""
+		}
+	}
+	names := make([]string, 0, len(o.Campaigns))
+	for name := range o.Campaigns {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		run := o.Campaigns[name]
+		if run == nil {
+			continue
+		}
+		for k, v := range run.Event {
+			// The run's own member is o, never the erased one; other
+			// attributes (a referrer, a target member) may name them.
+			if s, ok := v.(string); ok && s == id && k != "member" {
+				n++
+				if !dry {
+					run.Event[k] = ""
+				}
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,162 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+var _ state.Eraser = (*Store)(nil)
+
+// MemberOutcomes returns the member's outcomes, oldest first.
+func (s *Store) MemberOutcomes(ctx context.Context, member string, limit int) ([]state.Outcome, error) {
+	return s.Outcomes(ctx, member, limit)
+}
+
+// MemberOutbox returns the member's outbox entries, oldest first.
+func (s *Store) MemberOutbox(ctx context.Context, member string) ([]state.OutboxEntry, error) {
+	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE member = ? ORDER BY next_at, key`, member)
+}
+
+// EraseMember deletes the member's rows in one transaction, once the
+// batches committed before are in the database, and drops the member
+// from the cache, so no later batch starts from the erased document.
+// The connection it uses overwrites what it deletes (secure_delete), so
+// the bytes do not linger in the file's free pages.
+func (s *Store) EraseMember(ctx context.Context, id string) (state.Erased, error) {
+	var e state.Erased
+	if err := s.Flush(ctx); err != nil {
+		return e, err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return e, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return e, err
+	}
+	// The connection goes back to the pool: the setting goes with it.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return e, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = ?`, id)
+	if err != nil {
+		return e, err
+	}
+	n, _ := res.RowsAffected()
+	e.Member = n > 0
+	if res, err = tx.ExecContext(ctx, `DELETE FROM outcomes WHERE member = ?`, id); err != nil {
+		return e, err
+	}
+	e.Outcomes, _ = res.RowsAffected()
+	if res, err = tx.ExecContext(ctx, `UPDATE outcomes SET src = CASE WHEN src = ?1 THEN '' ELSE src END,
+		dst = CASE WHEN dst = ?1 THEN '' ELSE dst END WHERE src = ?1 OR dst = ?1`, id); err != nil {
+		return e, err
+	}
+	e.OutcomeRefs, _ = res.RowsAffected()
+	rows, err := tx.QueryContext(ctx, `SELECT status, count(*) FROM outbox WHERE member = ? GROUP BY status`, id)
+	if err != nil {
+		return e, err
+	}
+	for rows.Next() {
+		var status string
+		var c int64
+		if err := rows.Scan(&status, &c); err != nil {
+			rows.Close()
+			return e, err
+		}
+		if e.Outbox == nil {
+			e.Outbox = map[string]int64{}
+		}
+		e.Outbox[status] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return e, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE member = ?`, id); err != nil {
+		return e, err
+	}
+	if err := tx.Commit(); err != nil {
+		return e, err
+	}
+	s.mu.Lock()
+	s.cache.drop(id)
+	delete(s.pinned, id)
+	delete(s.pinDoc, id)
+	s.writes++ // DueBy reads the earliest recheck times again
+	s.mu.Unlock()
+	// Old copies of the pages are in the write-ahead log until a
+	// checkpoint; one is tried now (a busy reader only delays it).
+	_, _ = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return e, nil
+}
+
+// loadSuppressed reads the suppression list.
+func (s *Store) loadSuppressed(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT key FROM suppressed`)
+	if err != nil {
+		return err
+	}
+	keys, err := state.ScanIDs(rows)
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	set := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	s.mu.Lock()
+	s.suppressed = set
+	s.mu.Unlock()
+	return nil
+}
+
+// Suppress puts id on the suppression list.
+func (s *Store) Suppress(ctx context.Context, id string, at time.Time) error {
+	k := state.SuppressionKey(id)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO suppressed (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, k, at.UnixNano()); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.suppressed[k] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// Unsuppress takes id off the suppression list.
+func (s *Store) Unsuppress(ctx context.Context, id string) (bool, error) {
+	k := state.SuppressionKey(id)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM suppressed WHERE key = ?`, k)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	s.mu.Lock()
+	delete(s.suppressed, k)
+	s.mu.Unlock()
+	return n > 0, nil
+}
+
+// IsSuppressed reports whether id is on the suppression list.
+func (s *Store) IsSuppressed(_ context.Context, id string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.suppressed[state.SuppressionKey(id)], nil
+}
+
+var _ state.SuppressionBatch = (*batch)(nil)
+
+// Suppressed reports whether id is on the suppression list.
+func (b *batch) Suppressed(id string) (bool, error) {
+	s := b.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.suppressed) > 0 && s.suppressed[state.SuppressionKey(id)], nil
+}
