@@ -778,9 +778,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			if a := sd.attr("target"); a != nil && sd.attr("channel") != nil && send.Channel != "channel" {
 				l.errorf(a.Expr.Range().Ptr(), "target without channel = \"channel\"", "target names the channel of a channel message; a %s send does not use it. Set channel = \"channel\" or remove target.", send.Channel)
 			}
-			if a := sd.attr("channel"); a != nil && c.Members != MembersCurrent {
+			if a := sd.attr("channel"); a != nil {
 				rng := a.Expr.Range()
-				l.later = append(l.later, func() { l.checkSendToLeft(c, send, rng) })
+				l.later = append(l.later, func() { l.checkSend(c, send, rng) })
 			}
 			st.Send = send
 		}
@@ -846,12 +846,13 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	l.cfg.Campaigns = append(l.cfg.Campaigns, c)
 }
 
-// checkSendToLeft checks a send of a campaign for members who left (or
-// for all members) against what can reach someone no longer in the
-// community: email through an email platform, to their email identity,
-// or a webhook platform; not a direct message on a chat platform. It
-// runs once references are resolved.
-func (l *loader) checkSendToLeft(c *Campaign, send *Send, rng hcl.Range) {
+// checkSend checks a send against what its platform can deliver: email
+// only through an email platform, for every campaign (anything else ends
+// in the dead letters); and, in a campaign for members who left (or for
+// all members), what can reach someone no longer in the community: email
+// or a webhook platform, not a direct message on a chat platform. It runs
+// once references are resolved.
+func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range) {
 	plat := send.Platform
 	if plat == nil && c.Community != nil {
 		plat = c.Community.Platform
@@ -865,10 +866,10 @@ func (l *loader) checkSendToLeft(c *Campaign, send *Send, rng hcl.Range) {
 	switch send.Channel {
 	case "email":
 		if plat.Type != "email" {
-			l.errorf(&rng, "Email through a platform that cannot send it", "campaign %q sends email to members who have left, and this send goes through %s, which cannot send email: it would end in the outbox's dead letters. Add platform = platform.email.NAME to the send; the address is the member's email identity (events carry it as member.identities.email).", c.Name, plat.Addr())
+			l.errorf(&rng, "Email through a platform that cannot send it", "campaign %q sends email through %s, which cannot send it: every such message would end in the outbox's dead letters. Add a platform \"email\" block and platform = platform.email.NAME to the send; the address is the member's email identity (events carry it as member.identities.email).", c.Name, plat.Addr())
 		}
 	case "dm":
-		if plat.Type == "webhook" {
+		if c.Members == MembersCurrent || plat.Type == "webhook" {
 			return // the receiving system (a CRM, an SMS gateway) reaches them
 		}
 		if c.Members == MembersLeft {

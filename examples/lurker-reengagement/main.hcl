@@ -22,6 +22,26 @@ platform "local" "main" {
   workspace = "Pixel Garden"
 }
 
+# The digest and last-call emails go out through the studio's SMTP relay
+# (HEARTH_VAR_smtp_password; the empty default lets the example validate
+# and simulate without it). Members' addresses are their email identity.
+variable "smtp_password" {
+  type      = string
+  sensitive = true
+  default   = ""
+}
+
+platform "email" "digest" {
+  host     = "smtp.pixelgarden.example"
+  port     = 587
+  security = "starttls"
+  username = "garden@pixelgarden.example"
+  password = var.smtp_password
+  from     = "Pixel Garden <garden@pixelgarden.example>"
+  list_id  = "Pixel Garden digest <digest.pixelgarden.example>"
+  reply_to = "mods@pixelgarden.example"
+}
+
 community "pixel_garden" {
   title           = "Pixel Garden"
   platform        = platform.local.main

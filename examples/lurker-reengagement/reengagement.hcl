@@ -53,6 +53,7 @@ campaign "lurker_reengagement" {
     at = "10:00"
     send {
       channel  = "email"
+      platform = platform.email.digest
       template = template.lurker_digest
     }
   }
@@ -88,6 +89,7 @@ campaign "lurker_reengagement" {
     wait = "3d"
     send {
       channel  = "email"
+      platform = platform.email.digest
       template = template.last_call
     }
     goto = "final_wait"

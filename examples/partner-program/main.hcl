@@ -21,6 +21,26 @@ platform "local" "main" {
   workspace = "Inkwell Friends"
 }
 
+# Emails go out through the publisher's SMTP relay
+# (HEARTH_VAR_smtp_password; the empty default lets the example validate
+# and simulate without it), to each member's email identity. Neither
+# Discord nor the local platform sends email.
+variable "smtp_password" {
+  type      = string
+  sensitive = true
+  default   = ""
+}
+
+platform "email" "news" {
+  host     = "smtp.inkwell.example"
+  port     = 587
+  security = "starttls"
+  username = "friends@inkwell.example"
+  password = var.smtp_password
+  from     = "Inkwell Friends <friends@inkwell.example>"
+  list_id  = "Inkwell Friends <friends.inkwell.example>"
+}
+
 community "inkwell" {
   title           = "Inkwell Friends"
   platform        = platform.local.main

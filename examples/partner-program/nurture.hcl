@@ -52,6 +52,7 @@ campaign "fan_nurture" {
   step "showcase_invite" {
     send {
       channel  = "email"
+      platform = platform.email.news
       template = template.showcase_email
     }
   }
@@ -101,6 +102,7 @@ campaign "ambassador_welcome" {
     wait = "30d"
     send {
       channel  = "email"
+      platform = platform.email.news
       template = template.ambassador_checkin
     }
   }

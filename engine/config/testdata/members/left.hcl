@@ -56,7 +56,7 @@ campaign "winback" {
   }
   step "email_locally" {
     send {
-      channel  = "email" # ERROR: goes through platform.local.main, which cannot send email
+      channel  = "email" # ERROR: sends email through platform.local.main, which cannot send it
       template = template.miss_you
     }
   }

@@ -61,7 +61,7 @@ campaign "onboarding" {
 
   step "friendly" {
     send {
-      channel  = "email"
+      channel  = "dm"
       template = template.nudge
     }
     goto = "exit"
