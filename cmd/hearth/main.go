@@ -309,6 +309,10 @@ type varFlags struct {
 	// readOnly marks a command that only reads or edits the state store
 	// and reaches no platform: sensitive variables (tokens) may go unset.
 	readOnly bool
+	// stateOnly marks a command that needs no more of the configuration
+	// than where its state lives (state list, show, rm, mv): no variable
+	// needs a value, as none does for Terraform's state commands.
+	stateOnly bool
 }
 
 func (v *varFlags) register(fs *flag.FlagSet) {
@@ -317,7 +321,7 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 }
 
 func (v *varFlags) options(s *stdio) config.Options {
-	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly}
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly}
 }
 
 // platformSpecs are the settings of every platform type this binary has.

@@ -23,10 +23,11 @@ event ids and outcome history that member state keeps.
   hearth state show ADDR [DIR]        one resource: id, platform, last applied
                                       attributes
   hearth state rm ADDR [DIR]          stop managing ADDR and what is under it;
-                                      the platform objects stay as they are
+                                      the platform objects stay as they are;
+                                      -dry-run prints what would be removed
   hearth state mv FROM TO [DIR]       rename an address (and what is under it)
                                       so a renamed block keeps its platform
-                                      object
+                                      object; -dry-run prints what would move
   hearth state import ADDR ID [DIR]   adopt the existing platform object ID (a
                                       channel or role made by hand) as ADDR,
                                       whose block must be in the configuration
@@ -35,8 +36,9 @@ event ids and outcome history that member state keeps.
                                       event_id_retention and outcome_retention
                                       (hearth { state { ... } }); -dry-run counts
 
-rm, mv and import take the apply lock. -json prints list, show and prune
-as JSON.
+rm, mv and import take the apply lock (a dry run takes none). -json
+prints list, show and prune as JSON. Only import needs variable values:
+the others read no more of the configuration than where state lives.
 
 hearth run prunes by itself every hour; state prune is for state no daemon
 serves (a SQLite file while hearth run is stopped, or PostgreSQL at any
@@ -47,7 +49,7 @@ could no longer tell them apart from events already applied.
 Examples:
   hearth state list mycommunity
   hearth state show community.explorers.channel.welcome mycommunity
-  hearth state mv community.explorers.channel.general community.explorers.channel.lobby mycommunity
+  hearth state mv -dry-run community.explorers.channel.general community.explorers.channel.lobby mycommunity
   hearth state import community.explorers.role.core 1122334455 mycommunity
   hearth state prune -dry-run mycommunity
 `
@@ -76,9 +78,10 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	}
 	fs := newFlags(s, cmd, stateUsage)
 	asJSON := fs.Bool("json", false, "With list, show and prune: print JSON.")
-	dryRun := fs.Bool("dry-run", false, "With prune: count what would be forgotten and change nothing.")
-	// Only import looks objects up on a platform.
-	vf := varFlags{readOnly: verb != "import"}
+	dryRun := fs.Bool("dry-run", false, "With rm and mv: print what would be removed or moved; with prune: count what would be forgotten. Nothing changes.")
+	// Only import looks objects up on a platform and reads the blocks;
+	// the others need only where state lives, so no variable values.
+	vf := varFlags{readOnly: verb != "import", stateOnly: verb != "import"}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {
@@ -95,6 +98,9 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	dir, ok := dirArg(pos, s, cmd)
 	if !ok {
 		return 1
+	}
+	if *dryRun && verb != "rm" && verb != "mv" && verb != "prune" {
+		return argError(s, cmd, "-dry-run is for rm, mv and prune")
 	}
 	if verb == "prune" {
 		return runPrune(ctx, s, dir, vf, *dryRun, *asJSON)
@@ -178,12 +184,19 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		tw.Flush()
 		return 0
 	case "rm":
-		done, err := plan.Forget(ctx, ps, addrs[0], who(s))
+		done, err := plan.Forget(ctx, ps, addrs[0], who(s), *dryRun)
 		if err != nil {
 			return fail(err)
 		}
 		for _, a := range done {
-			fmt.Fprintf(s.out, "Removed %s from state; its platform object is left as it is.\n", a)
+			if *dryRun {
+				fmt.Fprintf(s.out, "Would remove %s from state; its platform object would be left as it is.\n", a)
+			} else {
+				fmt.Fprintf(s.out, "Removed %s from state; its platform object is left as it is.\n", a)
+			}
+		}
+		if *dryRun {
+			fmt.Fprintln(s.out, "Dry run: state is unchanged.")
 		}
 	case "import":
 		conns, err := plan.Open(ctx, registry(), cfg, nil)
@@ -197,12 +210,19 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		}
 		fmt.Fprintf(s.out, "Imported %s %s as %s. Run hearth plan to see how it differs from its block.\n", r.Kind, r.ID, r.Address)
 	case "mv":
-		done, err := plan.Move(ctx, ps, addrs[0], addrs[1], who(s))
+		done, err := plan.Move(ctx, ps, addrs[0], addrs[1], who(s), *dryRun)
 		if err != nil {
 			return fail(err)
 		}
+		verbed := "Moved"
+		if *dryRun {
+			verbed = "Would move"
+		}
 		for _, a := range done {
-			fmt.Fprintf(s.out, "Moved %s\n", a)
+			fmt.Fprintf(s.out, "%s %s\n", verbed, a)
+		}
+		if *dryRun {
+			fmt.Fprintln(s.out, "Dry run: state is unchanged.")
 		}
 	}
 	return 0

@@ -69,6 +69,14 @@ type Options struct {
 	// outbox list ...): an operator should not need production tokens
 	// to look. Config.MissingSecrets names them.
 	SecretsOptional bool
+	// ValuesOptional lets every required variable go without a value,
+	// for commands that only read or edit the platform resources kept
+	// in state (state list, show, rm, mv), as Terraform's state commands
+	// need none. Such variables read as unknown, so the configuration is
+	// not complete: use it only for where its state lives. Variables
+	// the hearth block reads (a state url from var.db_url) still need a
+	// value, since without one the wrong state would be opened.
+	ValuesOptional bool
 }
 
 // Sources are the parsed files, for printing diagnostics with snippets.
@@ -135,7 +143,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 		return l.cfg, l.sources(), l.diags
 	}
 	blocks := l.collect(files)
-	l.loadVariables(blocks["variable"])
+	l.loadVariables(blocks["variable"], settingsVars(blocks))
 	l.buildContext()
 	l.loadLocals(blocks["locals"])
 	l.decodeAll(blocks)
