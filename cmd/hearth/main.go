@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -343,7 +344,22 @@ func registry() *platform.Registry {
 // loadConfig loads and validates a configuration directory, printing any
 // diagnostics (warnings too) to stderr; ok is false when it has errors.
 func loadConfig(s *stdio, dir string, vf varFlags) (*config.Config, bool) {
+	return loadConfigAs(s, dir, vf, false)
+}
+
+// loadConfigAs is loadConfig for a command run with -json (asJSON): an
+// invalid configuration is printed to stdout as hearth validate -json
+// prints it, so a program reading stdout has the errors to parse rather
+// than nothing. Warnings of a valid one still go to stderr as text, so
+// stdout holds only the command's own document.
+func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Config, bool) {
 	cfg, src, diags := config.Load(dir, vf.options(s))
+	if asJSON && diags.HasErrors() {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(config.ToJSON(src, diags, relBase(dir)))
+		return cfg, false
+	}
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 	}

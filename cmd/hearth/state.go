@@ -105,7 +105,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	if verb == "prune" {
 		return runPrune(ctx, s, dir, vf, *dryRun, *asJSON)
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}
