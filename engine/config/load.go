@@ -48,6 +48,14 @@ type PlatformSpec struct {
 	// one channel at most (a Telegram group is its own only channel);
 	// validate refuses a second channel block.
 	OneChannel string
+	// ReservedRoles names roles the platform keeps for itself (Discourse's
+	// automatic groups: everyone, staff, trust_level_0 ...), lower case,
+	// and Reserved says why. validate refuses a role block of such a name
+	// (in any case): creating it would fail on every apply, and adopting
+	// the platform's own group would let hearth fight the platform over
+	// who is in it.
+	ReservedRoles []string
+	Reserved      string
 }
 
 // Options are what a load needs besides the directory.
