@@ -143,11 +143,31 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
+	var afterAt time.Time
+	afterKey := ""
+	pager, pages := d.opt.Store.(outboxPager)
+	if after := r.URL.Query().Get("after"); after != "" {
+		nanos, key, ok := strings.Cut(after, "/")
+		n, err := strconv.ParseInt(nanos, 10, 64)
+		if !ok || err != nil || key == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "after must be the next of the page before"})
+			return
+		}
+		if !pages {
+			writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store lists the outbox in one page"})
+			return
+		}
+		afterAt, afterKey = time.Unix(0, n).UTC(), key
+	}
 	var entries []outbox.Entry
 	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
 		var err error
 		// One more than asked, to tell whether there are more.
-		entries, err = ob.ListOutbox(ctx, status, limit+1)
+		if afterKey != "" {
+			entries, err = pager.ListOutboxAfter(ctx, status, afterAt, afterKey, limit+1)
+		} else {
+			entries, err = ob.ListOutbox(ctx, status, limit+1)
+		}
 		return err
 	})
 	if err != nil {
@@ -155,8 +175,14 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	more := len(entries) > limit
+	next := ""
 	if more {
 		entries = entries[:limit] // the store lists them in order: next_at, key
+		// Where the next page starts: after this entry, in that order.
+		// Opaque to clients, who pass it back as ?after=.
+		if last := entries[limit-1]; pages {
+			next = strconv.FormatInt(last.NextAt.UnixNano(), 10) + "/" + last.Key
+		}
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].NextAt.Before(entries[j].NextAt) })
 	for i := range entries {
@@ -167,7 +193,17 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	if entries == nil {
 		entries = []outbox.Entry{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "more": more})
+	body := map[string]any{"entries": entries, "more": more}
+	if next != "" {
+		body["next"] = next
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// outboxPager is a store that lists the outbox a page at a time, from
+// the entry after the last one of the page before.
+type outboxPager interface {
+	ListOutboxAfter(ctx context.Context, status string, at time.Time, key string, limit int) ([]outbox.Entry, error)
 }
 
 // searchMembers finds members whose id or name contains q (case-folded).
