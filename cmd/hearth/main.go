@@ -112,7 +112,7 @@ func commands() []command {
 		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage(), runRun},
 		{"local", "Act as members on the built-in local platform: join, post, react, reply, show", localUsage, runLocal},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
-		{"member", "Show one member's state, why a rule decides for them, try an expression on them, or pardon their strikes", memberUsage, runMember},
+		{"member", "List members, show one member's state, why a rule decides for them, try an expression on them, or pardon their strikes", memberUsage, runMember},
 		{"campaign", "Show how a campaign is doing (A/B variants compared), or stop it", campaignUsage, runCampaign},
 		{"outbox", "List, send, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},

@@ -206,7 +206,6 @@ type outboxPager interface {
 	ListOutboxAfter(ctx context.Context, status string, at time.Time, key string, limit int) ([]outbox.Entry, error)
 }
 
-// searchMembers finds members whose id or name contains q (case-folded).
 // memberPage is the most members one page of GET /v1/members holds, and
 // memberPageDefault what a page holds unless ?limit= says otherwise.
 const (
@@ -214,83 +213,50 @@ const (
 	memberPageDefault = 50
 )
 
-// memberHit is one member of a list: enough to tell them apart and open
-// the one wanted.
-type memberHit struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	Tier         string    `json:"tier"`
-	Points       int       `json:"points"`
-	LastActiveAt time.Time `json:"last_active_at,omitzero"`
-	Left         bool      `json:"left,omitempty"`
-}
-
 // searchMembers lists members in id order, a page at a time: those whose
 // id or name holds ?q= (any case), in ?segment= or on ?tier= (members who
-// left are in neither, as on the dashboard's bars), after the id ?after=
-// (the "next" of the page before), "more": true while pages follow.
+// left are in neither, as on the dashboard's bars), who left or not
+// (?left=true or false), after the id ?after= (the "next" of the page
+// before), "more": true while pages follow.
 func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
-	q := strings.ToLower(strings.TrimSpace(qs.Get("q")))
-	segment, tier, after := qs.Get("segment"), qs.Get("tier"), qs.Get("after")
-	limit := memberPageDefault
+	f := state.MemberFilter{Query: qs.Get("q"), Segment: qs.Get("segment"), Tier: qs.Get("tier"), After: qs.Get("after"), Limit: memberPageDefault}
 	if v := qs.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > memberPage {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "limit must be 1 to " + strconv.Itoa(memberPage)})
 			return
 		}
-		limit = n
+		f.Limit = n
+	}
+	if v := qs.Get("left"); v != "" {
+		left, err := strconv.ParseBool(v)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "left must be true (members who left) or false (those who did not)"})
+			return
+		}
+		f.Left = &left
 	}
 	cfg := d.snap.Load().Config
-	if segs := names(cfg.Segments, func(s *config.Segment) string { return s.Name }); segment != "" && !slices.Contains(segs, segment) {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no segment named %q; the segments are: %s", segment, listed(segs))})
+	if segs := names(cfg.Segments, func(s *config.Segment) string { return s.Name }); f.Segment != "" && !slices.Contains(segs, f.Segment) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no segment named %q; the segments are: %s", f.Segment, listed(segs))})
 		return
 	}
-	if tiers := names(cfg.Tiers, func(t *config.Tier) string { return t.Name }); tier != "" && !slices.Contains(tiers, tier) {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no tier named %q; the tiers are: %s", tier, listed(tiers))})
+	if tiers := names(cfg.Tiers, func(t *config.Tier) string { return t.Name }); f.Tier != "" && !slices.Contains(tiers, f.Tier) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no tier named %q; the tiers are: %s", f.Tier, listed(tiers))})
 		return
 	}
-	// The page is the limit lowest ids past after, in Go's order whatever
-	// order the store visits in (PostgreSQL's collation may differ), so
-	// following "next" neither skips nor repeats a member. One more than
-	// the page is kept, to know whether another follows.
-	keep := limit + 1
-	hits := []memberHit{}
-	trim := func() {
-		sort.Slice(hits, func(i, j int) bool { return hits[i].ID < hits[j].ID })
-		hits = hits[:min(len(hits), keep)]
-	}
+	var page state.MemberPage
 	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
-		return d.opt.Store.Members(ctx, func(m *state.Member) error {
-			switch {
-			case after != "" && m.ID <= after:
-				return nil
-			case q != "" && !strings.Contains(strings.ToLower(m.ID), q) && !strings.Contains(strings.ToLower(m.Name), q):
-				return nil
-			case segment != "" && (m.Left || m.Segments[segment].IsZero()):
-				return nil
-			case tier != "" && (m.Left || m.Tier.Name != tier):
-				return nil
-			}
-			hits = append(hits, memberHit{m.ID, m.Name, m.Tier.Name, m.Points, m.LastActiveAt, m.Left})
-			if len(hits) >= 2*keep {
-				trim()
-			}
-			return nil
-		})
+		var err error
+		page, err = state.ListMembers(ctx, d.opt.Store.Members, f)
+		return err
 	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return
 	}
-	trim()
-	body := map[string]any{"members": hits, "more": false}
-	if len(hits) > limit {
-		hits = hits[:limit]
-		body["members"], body["more"], body["next"] = hits, true, hits[limit-1].ID
-	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, page)
 }
 
 // names lists blocks' names.

@@ -646,11 +646,17 @@ segment "posters" {
 	if got := strings.Join(ids(page), " "); got != "m0 m1 m2 m3 m4 m5" || page["more"] != false {
 		t.Errorf("segment posters lists %s (more %v); want m0..m5, not m6 who left nor the quiet ones", got, page["more"])
 	}
+	if _, page := get(t, f, "/v1/members?left=true"); strings.Join(ids(page), " ") != "m6" {
+		t.Errorf("?left=true lists %v; want m6, who left", ids(page))
+	}
+	if _, page := get(t, f, "/v1/members?left=false&q=m"); strings.Join(ids(page), " ") != "m0 m1 m2 m3 m4 m5" {
+		t.Errorf("?left=false lists %v; want m0..m5, not m6", ids(page))
+	}
 	_, pop := get(t, f, "/v1/population")
 	if n := pop["segments"].(map[string]any)["posters"]; n != 6.0 {
 		t.Errorf("population counts %v posters; the list has 6", n)
 	}
-	for _, bad := range []string{"segment=nope", "tier=nope", "limit=0", "limit=x", "limit=1001"} {
+	for _, bad := range []string{"segment=nope", "tier=nope", "limit=0", "limit=x", "limit=1001", "left=maybe"} {
 		if code, body := get(t, f, "/v1/members?"+bad); code != 400 || body["error"] == "" {
 			t.Errorf("?%s: %d %v; want 400 with an error", bad, code, body)
 		}

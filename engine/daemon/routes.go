@@ -68,7 +68,7 @@ func routes() []Route {
 			handler: func(d *Daemon) http.HandlerFunc { return d.status }},
 		{Pattern: "GET /v1/members", Usage: "GET  /v1/members?q=TEXT", Token: true,
 			Doc: "members in id order whose id or name contains TEXT (any case; no q lists all), &segment=NAME, &tier=NAME " +
-				"(members who left are in neither); 50 a page (&limit=N, at most 1000), with \"more\": true and \"next\" to give as &after= for the next page",
+				"(members who left are in neither), &left=true or false (who left, or who did not); 50 a page (&limit=N, at most 1000), with \"more\": true and \"next\" to give as &after= for the next page",
 			handler: func(d *Daemon) http.HandlerFunc { return d.searchMembers }},
 		{Pattern: "GET /v1/members/{id}", Usage: "GET  /v1/members/ID", Token: true,
 			Doc:     "one member's state, as hearth member show -json prints it; ?form=stored as the store keeps it",
