@@ -72,6 +72,11 @@ func Spec() config.PlatformSpec {
 		Type:        Type,
 		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions and badge grants, and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
 		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
+		// Discourse's automatic groups: it makes them itself and sets who
+		// is in them, and refuses a new group of their name (422 "Name
+		// has already been taken").
+		ReservedRoles: []string{"everyone", "admins", "moderators", "staff", "trust_level_0", "trust_level_1", "trust_level_2", "trust_level_3", "trust_level_4"},
+		Reserved:      "Discourse makes its automatic groups itself and sets their members by trust level and staff status, so creating one fails (422 Name has already been taken)",
 		Ignored: map[string]string{
 			"channel.purpose":  "a Discourse category has one description, which is the channel's topic",
 			"role.color":       "a Discourse group has no color",

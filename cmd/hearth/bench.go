@@ -92,7 +92,11 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 	opts := config.Options{LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version}
 	cfg, src, diags := config.Load(*dir, opts)
 	if diags.HasErrors() {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(*dir), s.color(s.errTTY))
+		if *asJSON {
+			_ = writeJSON(s, config.ToJSON(src, diags, relBase(*dir)))
+		} else {
+			_ = config.WriteDiagnostics(s.err, src, diags, relBase(*dir), s.color(s.errTTY))
+		}
 		return 1
 	}
 	tmp, err := os.MkdirTemp("", "hearth-bench-")

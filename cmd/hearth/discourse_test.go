@@ -205,3 +205,61 @@ func stateShow(t *testing.T, dir string, s *stdio, addr string) string {
 	}
 	return out.String()
 }
+
+// TestDiscourseTrustLevelsOnForum switches examples/discourse-trust-levels
+// to a discourse platform, as its comment says to, and applies it to the
+// fake forum: its roles are groups of their own, not Discourse's
+// automatic trust_level_N groups, which the forum refuses to create.
+func TestDiscourseTrustLevelsOnForum(t *testing.T) {
+	f := discoursetest.New(t)
+	src := filepath.Join("..", "..", "examples", "discourse-trust-levels")
+	dir := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(src, "*.hcl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("example files: %v %v", files, err)
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(p) == "main.hcl" {
+			text := string(b)
+			i := strings.Index(text, `platform "local" "forum" {`)
+			if i < 0 {
+				t.Fatal("main.hcl has no platform \"local\" block")
+			}
+			j := i + strings.Index(text[i:], "}\n")
+			text = text[:i] + `platform "discourse" "forum" {
+  url       = "` + f.URL + `"
+  api_key   = var.discourse_api_key
+  community = "rivet"
+}
+
+variable "discourse_api_key" {
+  type      = string
+  sensitive = true
+}` + text[j+1:]
+			text = strings.ReplaceAll(text, "platform.local.forum", "platform.discourse.forum")
+			text = strings.ReplaceAll(text, "pin_house_rules = true", "")
+			b = []byte(text)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"HEARTH_VAR_discourse_api_key": f.APIKey}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if c := run(context.Background(), []string{"apply", "-auto-approve", dir}, s); c != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if n := f.Calls("POST /admin/groups.json"); n != 4 {
+		t.Errorf("apply made %d groups; want one per level, 4", n)
+	}
+	out.Reset()
+	errb.Reset()
+	if c := run(context.Background(), []string{"plan", "-detailed-exitcode", dir}, s); c != 0 {
+		t.Errorf("plan after apply: exit %d; want 0 (no changes)\n%s%s", c, out.String(), errb.String())
+	}
+}

@@ -30,7 +30,7 @@ func TestHelpExitsZero(t *testing.T) {
 	for _, c := range commands() {
 		cmds = append(cmds, []string{c.name})
 	}
-	cmds = append(cmds, []string{"local", "join"}, []string{"member", "show"}, []string{"member", "why"}, []string{"member", "pardon"},
+	cmds = append(cmds, []string{"local", "join"}, []string{"member", "list"}, []string{"member", "show"}, []string{"member", "why"}, []string{"member", "pardon"},
 		[]string{"campaign", "show"}, []string{"campaign", "stop"}, []string{"outbox", "list"}, []string{"state", "list"},
 		[]string{"import", "stackexchange"}, []string{"state", "prune"})
 	for _, c := range cmds {
@@ -57,7 +57,7 @@ func TestFlagErrorUsageOnStderr(t *testing.T) {
 	for _, c := range commands() {
 		cmds = append(cmds, []string{c.name})
 	}
-	cmds = append(cmds, []string{"member", "show"}, []string{"campaign", "show"}, []string{"outbox", "list"},
+	cmds = append(cmds, []string{"member", "list"}, []string{"member", "show"}, []string{"campaign", "show"}, []string{"outbox", "list"},
 		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"}, []string{"local", "join"})
 	for _, c := range cmds {
 		args := append(append([]string{}, c...), "-no-such-flag")
@@ -111,7 +111,7 @@ func TestCommandListNamesEveryVerb(t *testing.T) {
 		"state":    {"List", "show", "remove", "rename", "adopt", "prune"}, // list show rm mv import prune
 		"outbox":   {"List", "send", "retry", "drop"},
 		"campaign": {"Show", "stop"},
-		"member":   {"Show", "why", "try an expression", "pardon"}, // show why eval pardon
+		"member":   {"List", "show", "why", "try an expression", "pardon"}, // list show why eval pardon
 		"local":    {"join", "post", "react", "reply", "show"},
 	} {
 		var line string

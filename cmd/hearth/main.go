@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -121,7 +122,7 @@ func commands() []command {
 		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage(), runRun},
 		{"local", "Act as members on the built-in local platform: join, post, react, reply, show", localUsage, runLocal},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
-		{"member", "Show one member's state, why a rule decides for them, try an expression on them, pardon their strikes, export or erase their data", memberUsage, runMember},
+		{"member", "List members, show one member's state, why a rule decides for them, try an expression on them, pardon their strikes, export or erase their data", memberUsage, runMember},
 		{"campaign", "Show how a campaign is doing (A/B variants compared), or stop it", campaignUsage, runCampaign},
 		{"outbox", "List, send, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
@@ -319,6 +320,10 @@ type varFlags struct {
 	// readOnly marks a command that only reads or edits the state store
 	// and reaches no platform: sensitive variables (tokens) may go unset.
 	readOnly bool
+	// stateOnly marks a command that needs no more of the configuration
+	// than where its state lives (state list, show, rm, mv): no variable
+	// needs a value, as none does for Terraform's state commands.
+	stateOnly bool
 }
 
 func (v *varFlags) register(fs *flag.FlagSet) {
@@ -327,7 +332,7 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 }
 
 func (v *varFlags) options(s *stdio) config.Options {
-	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly}
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly}
 }
 
 // platformSpecs are the settings of every platform type this binary has.
@@ -349,7 +354,22 @@ func registry() *platform.Registry {
 // loadConfig loads and validates a configuration directory, printing any
 // diagnostics (warnings too) to stderr; ok is false when it has errors.
 func loadConfig(s *stdio, dir string, vf varFlags) (*config.Config, bool) {
+	return loadConfigAs(s, dir, vf, false)
+}
+
+// loadConfigAs is loadConfig for a command run with -json (asJSON): an
+// invalid configuration is printed to stdout as hearth validate -json
+// prints it, so a program reading stdout has the errors to parse rather
+// than nothing. Warnings of a valid one still go to stderr as text, so
+// stdout holds only the command's own document.
+func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Config, bool) {
 	cfg, src, diags := config.Load(dir, vf.options(s))
+	if asJSON && diags.HasErrors() {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(config.ToJSON(src, diags, relBase(dir)))
+		return cfg, false
+	}
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 	}

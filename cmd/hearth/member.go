@@ -16,13 +16,23 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-const memberUsage = `Usage: hearth member show [options] ID [DIR]
+const memberUsage = `Usage: hearth member list [options] [DIR]
+       hearth member show [options] ID [DIR]
        hearth member why [options] ID ADDRESS [DIR]
        hearth member eval [options] ID EXPRESSION [DIR]
        hearth member pardon [-rule NAME] [-url URL] ID [DIR]
        hearth member export [-url URL] ID [DIR]
        hearth member forget [-suppress] [-force] [-url URL] ID [DIR]
        hearth member unsuppress [-url URL] ID [DIR]
+
+list prints the members, in id order, a page at a time (-limit, 100;
+-after ID for the next page, as the last line says): on a terminal a
+table, elsewhere one tab-separated line per member (id, name, tier,
+points, last active, "left"). -segment NAME and -tier NAME keep a
+segment's or tier's members (members who left are in none), -left those
+who left (-left=false those who did not), -q TEXT those whose id or name
+holds TEXT; -json prints the page as GET /v1/members answers. Through
+'hearth run' when it serves the state, from the store otherwise.
 
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
@@ -51,6 +61,8 @@ and hearth member forget -h).
 
 Examples:
   hearth replay -events examples/quickstart/events.jsonl examples/quickstart
+  hearth member list -segment lurkers examples/quickstart
+  hearth member list -tier core -json examples/quickstart | jq -r '.members[].id'
   hearth member show u07 examples/quickstart
   hearth member show -json u07 examples/quickstart | jq .campaigns
   hearth member why u07 segment.lurkers examples/quickstart
@@ -78,6 +90,9 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	}
 	if len(args) > 0 && args[0] == "eval" {
 		return runMemberEval(ctx, s, args[1:])
+	}
+	if len(args) > 0 && args[0] == "list" {
+		return runMemberList(ctx, s, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "show" && args[0] != "why") {
 		return groupUsage(s, args, memberUsage)
@@ -111,7 +126,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}

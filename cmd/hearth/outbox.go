@@ -90,7 +90,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}

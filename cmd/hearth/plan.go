@@ -55,7 +55,8 @@ action is create, update, delete, replace or no-op; numbers and booleans
 in before and after are JSON numbers and booleans. -out FILE saves that
 document; 'hearth apply FILE' carries it out if nothing changed since.
 With -refresh-only, -out saves the drift report, for 'hearth show FILE';
-apply refuses it, since it changes nothing.
+apply refuses it, since it changes nothing. An invalid configuration is
+printed as 'hearth validate -json' prints it ("valid": false), exit 1.
 
 -target ADDR limits the plan to ADDR, what is under it and what it is in.
 
@@ -76,6 +77,8 @@ Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
 there is drift (0 otherwise). -out saves the report for 'hearth show';
 'hearth apply' refuses it, since it changes nothing: 'hearth plan' makes
 the changes that put the platforms back as the configuration says.
+With -json, an invalid configuration is printed as 'hearth validate
+-json' prints it ("valid": false), exit 1.
 
 Examples:
   hearth drift mycommunity
@@ -176,8 +179,8 @@ type planSession struct {
 // openPlanSession opens what plan and apply need. Where there is no state
 // yet, a plan (readOnly) reads an empty one rather than create it: a
 // plan changes nothing, not even the directory.
-func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags, readOnly bool) (*planSession, bool) {
-	cfg, ok := loadConfig(s, dir, vf)
+func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags, readOnly, asJSON bool) (*planSession, bool) {
+	cfg, ok := loadConfigAs(s, dir, vf, asJSON)
 	if !ok {
 		return nil, false
 	}
@@ -250,7 +253,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	if !ok {
 		return 1
 	}
-	sess, ok := openPlanSession(ctx, s, name, dir, vf, true)
+	sess, ok := openPlanSession(ctx, s, name, dir, vf, true, *asJSON)
 	if !ok {
 		return 1
 	}
@@ -418,7 +421,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 			dir = planDir(s, planFile, p)
 		}
 	}
-	sess, ok := openPlanSession(ctx, s, "apply", dir, vf, false)
+	sess, ok := openPlanSession(ctx, s, "apply", dir, vf, false, false)
 	if !ok {
 		return 1
 	}

@@ -14,7 +14,7 @@ import (
 // runPrune is hearth state prune: what hearth run does every hour, for
 // state no daemon serves.
 func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, asJSON bool) int {
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok := loadConfigAs(s, dir, vf, asJSON)
 	if !ok {
 		return 1
 	}

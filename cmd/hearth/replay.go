@@ -77,7 +77,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}

@@ -91,7 +91,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
 		return 1
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}

@@ -24,10 +24,11 @@ state up.
   hearth state show ADDR [DIR]        one resource: id, platform, last applied
                                       attributes
   hearth state rm ADDR [DIR]          stop managing ADDR and what is under it;
-                                      the platform objects stay as they are
+                                      the platform objects stay as they are;
+                                      -dry-run prints what would be removed
   hearth state mv FROM TO [DIR]       rename an address (and what is under it)
                                       so a renamed block keeps its platform
-                                      object
+                                      object; -dry-run prints what would move
   hearth state import ADDR ID [DIR]   adopt the existing platform object ID (a
                                       channel or role made by hand) as ADDR,
                                       whose block must be in the configuration
@@ -45,8 +46,9 @@ state up.
   hearth state backup -check FILE     check that FILE is a whole hearth state
                                       this hearth can open, before relying on it
 
-rm, mv and import take the apply lock. -json prints list, show and prune
-as JSON.
+rm, mv and import take the apply lock (a dry run takes none). -json
+prints list, show and prune as JSON. Only import needs variable values:
+the others read no more of the configuration than where state lives.
 
 hearth run prunes by itself every hour; state prune is for state no daemon
 serves (a SQLite file while hearth run is stopped, or PostgreSQL at any
@@ -67,7 +69,7 @@ state's path, start hearth run (see "Backups" in the README).
 Examples:
   hearth state list mycommunity
   hearth state show community.explorers.channel.welcome mycommunity
-  hearth state mv community.explorers.channel.general community.explorers.channel.lobby mycommunity
+  hearth state mv -dry-run community.explorers.channel.general community.explorers.channel.lobby mycommunity
   hearth state import community.explorers.role.core 1122334455 mycommunity
   hearth state prune -dry-run mycommunity
   hearth state backup backups/hearth-2026-11-24.db mycommunity
@@ -98,13 +100,14 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	}
 	fs := newFlags(s, cmd, stateUsage)
 	asJSON := fs.Bool("json", false, "With list, show and prune: print JSON.")
-	dryRun := fs.Bool("dry-run", false, "With prune: count what would be forgotten and change nothing.")
+	dryRun := fs.Bool("dry-run", false, "With rm and mv: print what would be removed or moved; with prune: count what would be forgotten. Nothing changes.")
 	var bf backupFlags
 	fs.StringVar(&bf.url, "url", "", "With backup: ask the daemon at this address (HEARTH_API_TOKEN as the bearer token) instead of finding the one serving DIR's state.")
 	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
-	// Only import looks objects up on a platform.
-	vf := varFlags{readOnly: verb != "import"}
+	// Only import looks objects up on a platform and reads the blocks;
+	// the others need only where state lives, so no variable values.
+	vf := varFlags{readOnly: verb != "import", stateOnly: verb != "import"}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {
@@ -128,10 +131,13 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	if !ok {
 		return 1
 	}
+	if *dryRun && verb != "rm" && verb != "mv" && verb != "prune" {
+		return argError(s, cmd, "-dry-run is for rm, mv and prune")
+	}
 	if verb == "prune" {
 		return runPrune(ctx, s, dir, vf, *dryRun, *asJSON)
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}
@@ -210,12 +216,19 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		tw.Flush()
 		return 0
 	case "rm":
-		done, err := plan.Forget(ctx, ps, addrs[0], who(s))
+		done, err := plan.Forget(ctx, ps, addrs[0], who(s), *dryRun)
 		if err != nil {
 			return fail(err)
 		}
 		for _, a := range done {
-			fmt.Fprintf(s.out, "Removed %s from state; its platform object is left as it is.\n", a)
+			if *dryRun {
+				fmt.Fprintf(s.out, "Would remove %s from state; its platform object would be left as it is.\n", a)
+			} else {
+				fmt.Fprintf(s.out, "Removed %s from state; its platform object is left as it is.\n", a)
+			}
+		}
+		if *dryRun {
+			fmt.Fprintln(s.out, "Dry run: state is unchanged.")
 		}
 	case "import":
 		conns, err := plan.Open(ctx, registry(), cfg, nil)
@@ -229,12 +242,19 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		}
 		fmt.Fprintf(s.out, "Imported %s %s as %s. Run hearth plan to see how it differs from its block.\n", r.Kind, r.ID, r.Address)
 	case "mv":
-		done, err := plan.Move(ctx, ps, addrs[0], addrs[1], who(s))
+		done, err := plan.Move(ctx, ps, addrs[0], addrs[1], who(s), *dryRun)
 		if err != nil {
 			return fail(err)
 		}
+		verbed := "Moved"
+		if *dryRun {
+			verbed = "Would move"
+		}
 		for _, a := range done {
-			fmt.Fprintf(s.out, "Moved %s\n", a)
+			fmt.Fprintf(s.out, "%s %s\n", verbed, a)
+		}
+		if *dryRun {
+			fmt.Fprintln(s.out, "Dry run: state is unchanged.")
 		}
 	}
 	return 0

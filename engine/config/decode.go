@@ -381,6 +381,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
 				c.Platform = p
 				l.checkSupported(p, set)
+				l.checkReservedRoles(p, c)
 				if why := l.opts.Platforms[p.Type].OneChannel; why != "" && len(c.Channels) > 1 {
 					l.errorf(&c.Channels[1].DeclRange, "Too many channels for this platform", "%s: %s. Keep one channel block in community %q; the first is at %s.", p.Addr(), why, name, at(c.Channels[0].DeclRange))
 				}
@@ -456,6 +457,20 @@ func (l *loader) checkSupported(p *Platform, set []setting) {
 		} else if why, ok := spec.Ignored[s.key]; ok {
 			l.warnf(s.attr.Expr.Range().Ptr(), "Ignored on this platform", "%s: %s, so %s has no effect there. Remove it from the %s block.", p.Addr(), why, attr, block)
 		}
+	}
+}
+
+// checkReservedRoles refuses roles named as a group the platform keeps
+// for itself, at the role's block.
+func (l *loader) checkReservedRoles(p *Platform, c *Community) {
+	spec := l.opts.Platforms[p.Type]
+	for _, r := range c.Roles {
+		if !slices.Contains(spec.ReservedRoles, strings.ToLower(r.Name)) {
+			continue
+		}
+		l.errorf(r.DeclRange.Ptr(), "Reserved role name",
+			"%s: %q is the name of one of the platform's own groups (%s); %s. Give the role another name, here and where community.%s.role.%s is referred to.",
+			p.Addr(), r.Name, strings.Join(spec.ReservedRoles, ", "), spec.Reserved, c.Name, r.Name)
 	}
 }
 

@@ -48,6 +48,14 @@ type PlatformSpec struct {
 	// one channel at most (a Telegram group is its own only channel);
 	// validate refuses a second channel block.
 	OneChannel string
+	// ReservedRoles names roles the platform keeps for itself (Discourse's
+	// automatic groups: everyone, staff, trust_level_0 ...), lower case,
+	// and Reserved says why. validate refuses a role block of such a name
+	// (in any case): creating it would fail on every apply, and adopting
+	// the platform's own group would let hearth fight the platform over
+	// who is in it.
+	ReservedRoles []string
+	Reserved      string
 }
 
 // Options are what a load needs besides the directory.
@@ -69,6 +77,14 @@ type Options struct {
 	// outbox list ...): an operator should not need production tokens
 	// to look. Config.MissingSecrets names them.
 	SecretsOptional bool
+	// ValuesOptional lets every required variable go without a value,
+	// for commands that only read or edit the platform resources kept
+	// in state (state list, show, rm, mv), as Terraform's state commands
+	// need none. Such variables read as unknown, so the configuration is
+	// not complete: use it only for where its state lives. Variables
+	// the hearth block reads (a state url from var.db_url) still need a
+	// value, since without one the wrong state would be opened.
+	ValuesOptional bool
 }
 
 // Sources are the parsed files, for printing diagnostics with snippets.
@@ -135,7 +151,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 		return l.cfg, l.sources(), l.diags
 	}
 	blocks := l.collect(files)
-	l.loadVariables(blocks["variable"])
+	l.loadVariables(blocks["variable"], settingsVars(blocks))
 	l.buildContext()
 	l.loadLocals(blocks["locals"])
 	l.decodeAll(blocks)

@@ -28,7 +28,7 @@ type rawValue struct {
 	where string
 }
 
-func (l *loader) loadVariables(blocks []*hcl.Block) {
+func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
 	spec := Root.block("variable")
 	decls := map[string]*Variable{}
 	type pending struct {
@@ -149,6 +149,10 @@ func (l *loader) loadVariables(blocks []*hcl.Block) {
 			v.Value = cty.StringVal("").Mark(Sensitive)
 			values[v.Name] = v.Value
 			l.cfg.MissingSecrets = append(l.cfg.MissingSecrets, v.Name)
+			continue
+		} else if l.opts.ValuesOptional && !needed[v.Name] {
+			// Left unknown, as a variable whose value failed: what reads
+			// it is left unset, quietly.
 			continue
 		} else {
 			l.errorf(&v.DeclRange, "No value for required variable",
@@ -458,4 +462,61 @@ func (l *loader) asString(v cty.Value, a *hcl.Attribute) (string, bool) {
 		return "", false
 	}
 	return c.AsString(), true
+}
+
+// settingsVars are the variables the hearth blocks read, directly or
+// through locals: where state lives, which a command needs even when it
+// needs no other value.
+func settingsVars(blocks map[string][]*hcl.Block) map[string]bool {
+	locals := map[string]hcl.Expression{}
+	for _, b := range blocks["locals"] {
+		as, _ := b.Body.JustAttributes() // its errors are reported by loadLocals
+		for name, a := range as {
+			locals[name] = a.Expr
+		}
+	}
+	needed := map[string]bool{}
+	seen := map[string]bool{}
+	var walk func(ts []hcl.Traversal)
+	walk = func(ts []hcl.Traversal) {
+		for _, t := range ts {
+			if len(t) < 2 {
+				continue
+			}
+			ta, ok := t[1].(hcl.TraverseAttr)
+			if !ok {
+				continue
+			}
+			switch t.RootName() {
+			case "var":
+				needed[ta.Name] = true
+			case "local":
+				if e, ok := locals[ta.Name]; ok && !seen[ta.Name] {
+					seen[ta.Name] = true
+					walk(e.Variables())
+				}
+			}
+		}
+	}
+	for _, b := range blocks["hearth"] {
+		walk(bodyVariables(b.Body))
+	}
+	return needed
+}
+
+// bodyVariables are the references of every attribute in a body and its
+// nested blocks.
+func bodyVariables(body hcl.Body) []hcl.Traversal {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
+	var out []hcl.Traversal
+	for _, a := range sb.Attributes {
+		out = append(out, a.Expr.Variables()...)
+	}
+	for _, b := range sb.Blocks {
+		out = append(out, bodyVariables(b.Body)...)
+	}
+	return out
 }

@@ -143,11 +143,31 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
+	var afterAt time.Time
+	afterKey := ""
+	pager, pages := d.opt.Store.(outboxPager)
+	if after := r.URL.Query().Get("after"); after != "" {
+		nanos, key, ok := strings.Cut(after, "/")
+		n, err := strconv.ParseInt(nanos, 10, 64)
+		if !ok || err != nil || key == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "after must be the next of the page before"})
+			return
+		}
+		if !pages {
+			writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store lists the outbox in one page"})
+			return
+		}
+		afterAt, afterKey = time.Unix(0, n).UTC(), key
+	}
 	var entries []outbox.Entry
 	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
 		var err error
 		// One more than asked, to tell whether there are more.
-		entries, err = ob.ListOutbox(ctx, status, limit+1)
+		if afterKey != "" {
+			entries, err = pager.ListOutboxAfter(ctx, status, afterAt, afterKey, limit+1)
+		} else {
+			entries, err = ob.ListOutbox(ctx, status, limit+1)
+		}
 		return err
 	})
 	if err != nil {
@@ -155,8 +175,14 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	more := len(entries) > limit
+	next := ""
 	if more {
 		entries = entries[:limit] // the store lists them in order: next_at, key
+		// Where the next page starts: after this entry, in that order.
+		// Opaque to clients, who pass it back as ?after=.
+		if last := entries[limit-1]; pages {
+			next = strconv.FormatInt(last.NextAt.UnixNano(), 10) + "/" + last.Key
+		}
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].NextAt.Before(entries[j].NextAt) })
 	for i := range entries {
@@ -167,10 +193,19 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	if entries == nil {
 		entries = []outbox.Entry{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "more": more})
+	body := map[string]any{"entries": entries, "more": more}
+	if next != "" {
+		body["next"] = next
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
-// searchMembers finds members whose id or name contains q (case-folded).
+// outboxPager is a store that lists the outbox a page at a time, from
+// the entry after the last one of the page before.
+type outboxPager interface {
+	ListOutboxAfter(ctx context.Context, status string, at time.Time, key string, limit int) ([]outbox.Entry, error)
+}
+
 // memberPage is the most members one page of GET /v1/members holds, and
 // memberPageDefault what a page holds unless ?limit= says otherwise.
 const (
@@ -178,83 +213,50 @@ const (
 	memberPageDefault = 50
 )
 
-// memberHit is one member of a list: enough to tell them apart and open
-// the one wanted.
-type memberHit struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	Tier         string    `json:"tier"`
-	Points       int       `json:"points"`
-	LastActiveAt time.Time `json:"last_active_at,omitzero"`
-	Left         bool      `json:"left,omitempty"`
-}
-
 // searchMembers lists members in id order, a page at a time: those whose
 // id or name holds ?q= (any case), in ?segment= or on ?tier= (members who
-// left are in neither, as on the dashboard's bars), after the id ?after=
-// (the "next" of the page before), "more": true while pages follow.
+// left are in neither, as on the dashboard's bars), who left or not
+// (?left=true or false), after the id ?after= (the "next" of the page
+// before), "more": true while pages follow.
 func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
-	q := strings.ToLower(strings.TrimSpace(qs.Get("q")))
-	segment, tier, after := qs.Get("segment"), qs.Get("tier"), qs.Get("after")
-	limit := memberPageDefault
+	f := state.MemberFilter{Query: qs.Get("q"), Segment: qs.Get("segment"), Tier: qs.Get("tier"), After: qs.Get("after"), Limit: memberPageDefault}
 	if v := qs.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > memberPage {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "limit must be 1 to " + strconv.Itoa(memberPage)})
 			return
 		}
-		limit = n
+		f.Limit = n
+	}
+	if v := qs.Get("left"); v != "" {
+		left, err := strconv.ParseBool(v)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "left must be true (members who left) or false (those who did not)"})
+			return
+		}
+		f.Left = &left
 	}
 	cfg := d.snap.Load().Config
-	if segs := names(cfg.Segments, func(s *config.Segment) string { return s.Name }); segment != "" && !slices.Contains(segs, segment) {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no segment named %q; the segments are: %s", segment, listed(segs))})
+	if segs := names(cfg.Segments, func(s *config.Segment) string { return s.Name }); f.Segment != "" && !slices.Contains(segs, f.Segment) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no segment named %q; the segments are: %s", f.Segment, listed(segs))})
 		return
 	}
-	if tiers := names(cfg.Tiers, func(t *config.Tier) string { return t.Name }); tier != "" && !slices.Contains(tiers, tier) {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no tier named %q; the tiers are: %s", tier, listed(tiers))})
+	if tiers := names(cfg.Tiers, func(t *config.Tier) string { return t.Name }); f.Tier != "" && !slices.Contains(tiers, f.Tier) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no tier named %q; the tiers are: %s", f.Tier, listed(tiers))})
 		return
 	}
-	// The page is the limit lowest ids past after, in Go's order whatever
-	// order the store visits in (PostgreSQL's collation may differ), so
-	// following "next" neither skips nor repeats a member. One more than
-	// the page is kept, to know whether another follows.
-	keep := limit + 1
-	hits := []memberHit{}
-	trim := func() {
-		sort.Slice(hits, func(i, j int) bool { return hits[i].ID < hits[j].ID })
-		hits = hits[:min(len(hits), keep)]
-	}
+	var page state.MemberPage
 	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
-		return d.opt.Store.Members(ctx, func(m *state.Member) error {
-			switch {
-			case after != "" && m.ID <= after:
-				return nil
-			case q != "" && !strings.Contains(strings.ToLower(m.ID), q) && !strings.Contains(strings.ToLower(m.Name), q):
-				return nil
-			case segment != "" && (m.Left || m.Segments[segment].IsZero()):
-				return nil
-			case tier != "" && (m.Left || m.Tier.Name != tier):
-				return nil
-			}
-			hits = append(hits, memberHit{m.ID, m.Name, m.Tier.Name, m.Points, m.LastActiveAt, m.Left})
-			if len(hits) >= 2*keep {
-				trim()
-			}
-			return nil
-		})
+		var err error
+		page, err = state.ListMembers(ctx, d.opt.Store.Members, f)
+		return err
 	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return
 	}
-	trim()
-	body := map[string]any{"members": hits, "more": false}
-	if len(hits) > limit {
-		hits = hits[:limit]
-		body["members"], body["more"], body["next"] = hits, true, hits[limit-1].ID
-	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, page)
 }
 
 // names lists blocks' names.

@@ -710,3 +710,69 @@ func TestDashboardMemberSearch(t *testing.T) {
 		fmt.Sprintf(`(() => { const l = document.querySelector("#member-view .member-list"); return !!l && l.textContent.includes("in segment lurkers") && %s === %d; })()`, rows, pop.Segments["lurkers"]))
 	shot(t, ctx, shots, "dashboard-member-list.png")
 }
+
+// TestDashboardOutboxPages pages through a long outbox as an operator
+// does: the first page, then Next until every pending action is shown,
+// and the pages opened stay open when the dashboard refreshes.
+func TestDashboardOutboxPages(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	q := startQuickstart(t, 200*time.Millisecond)
+	// The sample events are applied in the background; wait until the
+	// outbox stops growing.
+	pending, last := 0, -1
+	for deadline := time.Now().Add(20 * time.Second); pending != last; time.Sleep(300 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the outbox kept growing")
+		}
+		var st struct {
+			Outbox map[string]int `json:"outbox"`
+		}
+		getJSON(t, q.srv.URL+"/v1/status", &st)
+		last, pending = pending, st.Outbox["pending"]
+	}
+	if pending <= 50 {
+		t.Fatalf("the sample events leave %d pending actions; the test needs more than two pages", pending)
+	}
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(q.srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+
+	rows := `document.querySelectorAll("#outbox-table tbody tr").length`
+	next := `document.querySelector("#outbox-table button.more")`
+	count := `document.querySelector("#outbox-table .count").textContent`
+	waitPage(t, ctx, shots, fmt.Sprintf("the first 25 of %d pending actions, with a button for the next", pending),
+		fmt.Sprintf(`%s === 25 && !%s.hidden && %s === "the 25 due first of %d"`, rows, next, count, pending))
+	pages := 1
+	for shown := 25; shown < pending; pages++ {
+		do(t, ctx, "show the next page", chromedp.Click(chromedp.CSS(`#outbox-table button.more`)))
+		shown = min(shown+25, pending)
+		waitPage(t, ctx, shots, fmt.Sprintf("page %d: %d rows", pages+1, shown), fmt.Sprintf(`%s === %d`, rows, shown))
+	}
+	waitPage(t, ctx, shots, fmt.Sprintf("all %d are shown, and no button is left", pending),
+		fmt.Sprintf(`%s.hidden && %s === "%d actions"`, next, count, pending))
+	// Each row once: the keys of the rows are the outbox's, in order.
+	var all struct {
+		Entries []struct {
+			Kind   string `json:"kind"`
+			Member string `json:"member"`
+		} `json:"entries"`
+	}
+	getJSON(t, fmt.Sprintf("%s/v1/outbox?status=pending&limit=%d", q.srv.URL, pending), &all)
+	var want strings.Builder
+	for _, e := range all.Entries {
+		fmt.Fprintf(&want, "%s %s\n", e.Kind, e.Member)
+	}
+	waitPage(t, ctx, shots, "the rows are every pending action once, in the order they are due",
+		fmt.Sprintf(`[...document.querySelectorAll("#outbox-table tbody tr")].map((r) => r.cells[0].textContent + " " + r.cells[2].textContent + "\n").join("") === %q`, want.String()))
+	// A refresh (every 4 s) keeps what was opened.
+	do(t, ctx, "mark the table", chromedp.Evaluate[chromedp.Void](`document.querySelector("#outbox-table table").dataset.old = "1"`))
+	waitPage(t, ctx, shots, "after a refresh, every row is still shown",
+		fmt.Sprintf(`!document.querySelector("#outbox-table table").dataset.old && %s === %d`, rows, pending))
+	shot(t, ctx, shots, "dashboard-outbox-pages.png")
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -645,16 +646,87 @@ segment "posters" {
 	if got := strings.Join(ids(page), " "); got != "m0 m1 m2 m3 m4 m5" || page["more"] != false {
 		t.Errorf("segment posters lists %s (more %v); want m0..m5, not m6 who left nor the quiet ones", got, page["more"])
 	}
+	if _, page := get(t, f, "/v1/members?left=true"); strings.Join(ids(page), " ") != "m6" {
+		t.Errorf("?left=true lists %v; want m6, who left", ids(page))
+	}
+	if _, page := get(t, f, "/v1/members?left=false&q=m"); strings.Join(ids(page), " ") != "m0 m1 m2 m3 m4 m5" {
+		t.Errorf("?left=false lists %v; want m0..m5, not m6", ids(page))
+	}
 	_, pop := get(t, f, "/v1/population")
 	if n := pop["segments"].(map[string]any)["posters"]; n != 6.0 {
 		t.Errorf("population counts %v posters; the list has 6", n)
 	}
-	for _, bad := range []string{"segment=nope", "tier=nope", "limit=0", "limit=x", "limit=1001"} {
+	for _, bad := range []string{"segment=nope", "tier=nope", "limit=0", "limit=x", "limit=1001", "left=maybe"} {
 		if code, body := get(t, f, "/v1/members?"+bad); code != 400 || body["error"] == "" {
 			t.Errorf("?%s: %d %v; want 400 with an error", bad, code, body)
 		}
 	}
 	if _, body := get(t, f, "/v1/members?segment=nope"); !strings.Contains(fmt.Sprint(body["error"]), "the segments are: posters") {
 		t.Errorf("an unknown segment's error names those there are: %v", body["error"])
+	}
+}
+
+// The outbox list pages: following "next" lists every entry once, in the
+// order they are due, entries due at the same time included, as the
+// dashboard's outbox does past its first page.
+func TestOutboxListPages(t *testing.T) {
+	f := start(t, `
+campaign "hello" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hi" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`, "")
+	var b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&b, `{"id":"j%d","type":"member.joined","member":"u%02d","at":"2026-01-01T10:00:00Z"}`+"\n", i, i)
+	}
+	if code, body := post(t, f, "/v1/events", b.String(), ""); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	var all []any
+	for deadline := time.Now().Add(10 * time.Second); len(all) < 12; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox holds %d entries; want 12", len(all))
+		}
+		_, ob := get(t, f, "/v1/outbox?status=pending&limit=100")
+		all, _ = ob["entries"].([]any)
+	}
+	var want, seen []string
+	for _, e := range all {
+		want = append(want, e.(map[string]any)["key"].(string))
+	}
+	next := ""
+	for range 10 {
+		code, page := get(t, f, "/v1/outbox?status=pending&limit=5&after="+url.QueryEscape(next))
+		if code != 200 {
+			t.Fatalf("page after %q: %d %v", next, code, page)
+		}
+		for _, e := range page["entries"].([]any) {
+			seen = append(seen, e.(map[string]any)["key"].(string))
+		}
+		if page["more"] != true {
+			if _, ok := page["next"]; ok {
+				t.Errorf("the last page has a next: %v", page["next"])
+			}
+			break
+		}
+		next = page["next"].(string)
+	}
+	if got := strings.Join(seen, " "); got != strings.Join(want, " ") {
+		t.Errorf("pages of 5 list\n%s\nwant\n%s", got, strings.Join(want, " "))
+	}
+	for _, bad := range []string{"after=x", "after=12/", "after=/k"} {
+		if code, body := get(t, f, "/v1/outbox?"+bad); code != 400 || body["error"] == "" {
+			t.Errorf("?%s: %d %v; want 400 with an error", bad, code, body)
+		}
 	}
 }

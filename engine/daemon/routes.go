@@ -68,7 +68,7 @@ func routes() []Route {
 			handler: func(d *Daemon) http.HandlerFunc { return d.status }},
 		{Pattern: "GET /v1/members", Usage: "GET  /v1/members?q=TEXT", Token: true,
 			Doc: "members in id order whose id or name contains TEXT (any case; no q lists all), &segment=NAME, &tier=NAME " +
-				"(members who left are in neither); 50 a page (&limit=N, at most 1000), with \"more\": true and \"next\" to give as &after= for the next page",
+				"(members who left are in neither), &left=true or false (who left, or who did not); 50 a page (&limit=N, at most 1000), with \"more\": true and \"next\" to give as &after= for the next page",
 			handler: func(d *Daemon) http.HandlerFunc { return d.searchMembers }},
 		{Pattern: "GET /v1/members/{id}", Usage: "GET  /v1/members/ID", Token: true,
 			Doc:     "one member's state, as hearth member show -json prints it; ?form=stored as the store keeps it",
@@ -101,7 +101,7 @@ func routes() []Route {
 			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants",
 			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
 		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead|skipped", Token: true,
-			Doc:     "actions to send, sent and dead letters; &limit=N (100), with \"more\": true when there are more",
+			Doc:     "actions to send, sent, dead letters and skipped (member left), due first on top; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",
 			handler: func(d *Daemon) http.HandlerFunc { return d.listOutbox }},
 		{Pattern: "GET /v1/timeseries", Usage: "GET  /v1/timeseries", Token: true,
 			Doc:     "the dashboard's charts: counters sampled every 10s, the last hour, in memory",

@@ -722,23 +722,40 @@ func TestMoveAndForget(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, base)
 	f.mustApply(f.mustPlan())
-	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.role.random", "test"); err == nil {
+	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.role.random", "test", false); err == nil {
 		t.Fatal("moved a channel to a role address")
 	}
-	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.channel.news", "test"); err == nil || !strings.Contains(err.Error(), "already has community.c.channel.news") {
+	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.channel.news", "test", false); err == nil || !strings.Contains(err.Error(), "already has community.c.channel.news") {
 		t.Fatalf("moved onto an existing address: %v", err)
 	}
+	// A dry run names what would move, and an error it would meet, and
+	// changes nothing.
+	if _, err := plan.Move(ctx, f.store, "community.c.channel.random", "community.c.channel.news", "test", true); err == nil || !strings.Contains(err.Error(), "already has community.c.channel.news") {
+		t.Fatalf("dry run onto an existing address: %v", err)
+	}
+	before, _, _ := f.store.Resources(ctx)
+	would, err := plan.Move(ctx, f.store, "community.c", "community.d", "test", true)
+	if err != nil || len(would) != 6 {
+		t.Fatalf("%v, %v", would, err)
+	}
+	wouldRm, err := plan.Forget(ctx, f.store, "community.c.channel.general", "test", true)
+	if err != nil || strings.Join(wouldRm, " ") != "community.c.channel.general community.c.channel.general.pin.house_rules" {
+		t.Fatalf("%v, %v", wouldRm, err)
+	}
+	if after, _, _ := f.store.Resources(ctx); !reflect.DeepEqual(before, after) {
+		t.Fatalf("a dry run changed state:\n%v\n%v", before, after)
+	}
 	// Moving a community moves what is in it.
-	done, err := plan.Move(ctx, f.store, "community.c", "community.d", "test")
-	if err != nil || len(done) != 6 {
-		t.Fatalf("%v, %v", done, err)
+	done, err := plan.Move(ctx, f.store, "community.c", "community.d", "test", false)
+	if err != nil || !reflect.DeepEqual(done, would) {
+		t.Fatalf("%v, %v; the dry run said %v", done, err, would)
 	}
 	f.write(strings.Replace(base, `community "c"`, `community "d"`, 1))
 	p := f.mustPlan()
 	if got := actions(p); got != "update community.d\n" {
 		t.Fatalf("after the move the community is renamed, not replaced:\n%s", got)
 	}
-	removed, err := plan.Forget(ctx, f.store, "community.d.channel.general", "test")
+	removed, err := plan.Forget(ctx, f.store, "community.d.channel.general", "test", false)
 	if err != nil || strings.Join(removed, " ") != "community.d.channel.general community.d.channel.general.pin.house_rules" {
 		t.Fatalf("%v, %v", removed, err)
 	}

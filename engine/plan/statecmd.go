@@ -35,20 +35,26 @@ func withLock(ctx context.Context, st Store, who string, fn func([]state.Resourc
 
 // Forget removes addr and everything under it from state, leaving the
 // platform objects alone: hearth stops managing them. It returns the
-// addresses removed.
-func Forget(ctx context.Context, st Store, addr, who string) ([]string, error) {
+// addresses removed; with dryRun, those it would remove, changing
+// nothing and taking no lock.
+func Forget(ctx context.Context, st Store, addr, who string, dryRun bool) ([]string, error) {
 	var done []string
-	err := withLock(ctx, st, who, func(rs []state.Resource) error {
+	err := withState(ctx, st, who, dryRun, func(rs []state.Resource) error {
 		for _, r := range rs {
 			if under(r.Address, addr) {
-				if _, err := st.DeleteResource(ctx, r.Address); err != nil {
-					return err
-				}
 				done = append(done, r.Address)
 			}
 		}
 		if len(done) == 0 {
 			return fmt.Errorf("state has nothing at %s", addr)
+		}
+		if dryRun {
+			return nil
+		}
+		for _, a := range done {
+			if _, err := st.DeleteResource(ctx, a); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -58,13 +64,14 @@ func Forget(ctx context.Context, st Store, addr, who string) ([]string, error) {
 // Move gives the object at from, and everything under it, the address
 // to, so a renamed block keeps its platform object instead of being
 // destroyed and created again. Both addresses must have the same shape
-// (a channel stays a channel). It returns "from -> to" lines.
-func Move(ctx context.Context, st Store, from, to, who string) ([]string, error) {
+// (a channel stays a channel). It returns "from -> to" lines; with
+// dryRun, those it would move, changing nothing and taking no lock.
+func Move(ctx context.Context, st Store, from, to, who string, dryRun bool) ([]string, error) {
 	if err := sameShape(from, to); err != nil {
 		return nil, err
 	}
 	var done []string
-	err := withLock(ctx, st, who, func(rs []state.Resource) error {
+	err := withState(ctx, st, who, dryRun, func(rs []state.Resource) error {
 		taken := map[string]bool{}
 		for _, r := range rs {
 			taken[r.Address] = true
@@ -85,6 +92,10 @@ func Move(ctx context.Context, st Store, from, to, who string) ([]string, error)
 		for _, r := range moving {
 			old := r.Address
 			r.Address = to + strings.TrimPrefix(old, from)
+			done = append(done, old+" -> "+r.Address)
+			if dryRun {
+				continue
+			}
 			// Put before delete: a failure in between leaves the object
 			// under both addresses, which plan shows, rather than under none.
 			if _, err := st.PutResource(ctx, r); err != nil {
@@ -93,11 +104,23 @@ func Move(ctx context.Context, st Store, from, to, who string) ([]string, error)
 			if _, err := st.DeleteResource(ctx, old); err != nil {
 				return err
 			}
-			done = append(done, old+" -> "+r.Address)
 		}
 		return nil
 	})
 	return done, err
+}
+
+// withState runs fn on the resources in state: under the apply lock,
+// or, for a dry run that writes nothing, without it (as plan reads).
+func withState(ctx context.Context, st Store, who string, dryRun bool, fn func([]state.Resource) error) error {
+	if !dryRun {
+		return withLock(ctx, st, who, fn)
+	}
+	rs, _, err := st.Resources(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(rs)
 }
 
 func sameShape(from, to string) error {

@@ -69,3 +69,7 @@ func TestMemorySavesWhatItIsGiven(t *testing.T) {
 		t.Errorf("a member added by a rolled-back batch is there (err %v)", err)
 	}
 }
+
+func TestMemoryOutboxPages(t *testing.T) {
+	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}

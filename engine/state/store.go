@@ -518,6 +518,22 @@ func (s *Memory) ListOutbox(_ context.Context, status string, limit int) ([]Outb
 	return out, nil
 }
 
+// ListOutboxAfter is ListOutbox from the entry after (at, key) in that
+// order on.
+func (s *Memory) ListOutboxAfter(_ context.Context, status string, at time.Time, key string, limit int) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	for _, e := range s.entries {
+		if (status == "" || e.Status == status) && (e.NextAt.After(at) || e.NextAt.Equal(at) && e.Key > key) {
+			out = append(out, *e)
+		}
+	}
+	sortEntries(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 // RetryAction makes an action due now.
 func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool, error) {
 	e := s.entries[key]

@@ -46,18 +46,21 @@ community "rivet" {
     private = true
   }
 
-  # Discourse's automatic groups trust_level_1 ... trust_level_4.
-  role "trust_level_1" {
+  # A group per level, beside Discourse's automatic groups trust_level_1
+  # ... trust_level_4: Discourse makes those itself and refuses a new
+  # group of their names, so validate refuses roles named so on a
+  # discourse platform.
+  role "tl1_basic" {
     title = "Basic"
   }
-  role "trust_level_2" {
+  role "tl2_members" {
     title = "Member"
   }
-  role "trust_level_3" {
+  role "tl3_regulars" {
     title = "Regular"
     color = "#27ae60"
   }
-  role "trust_level_4" {
+  role "tl4_leaders" {
     title = "Leader"
     color = "#e67e22"
     hoist = true

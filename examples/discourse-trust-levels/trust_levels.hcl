@@ -69,7 +69,7 @@ tier "basic" {
   title       = "Basic (trust level 1)"
   description = "Has read a little: can send messages, flag posts, post images and links."
   community   = community.rivet
-  role        = community.rivet.role.trust_level_1
+  role        = community.rivet.role.tl1_basic
   when        = <<-EOT
     total('topic.entered') >= ${local.tl1_requires_topics_entered} &&
     total('post.read') >= ${local.tl1_requires_read_posts} &&
@@ -89,7 +89,7 @@ tier "member" {
   title       = "Member (trust level 2)"
   description = "Keeps coming back and takes part: trusted with full citizenship."
   community   = community.rivet
-  role        = community.rivet.role.trust_level_2
+  role        = community.rivet.role.tl2_members
   when        = <<-EOT
     total('forum.visited') >= ${local.tl2_requires_days_visited} &&
     total('like.given') >= ${local.tl2_requires_likes_given} &&
@@ -112,7 +112,7 @@ tier "regular" {
   title       = "Regular (trust level 3)"
   description = "The backbone of the forum over the last 100 days: can recategorise and rename topics."
   community   = community.rivet
-  role        = community.rivet.role.trust_level_3
+  role        = community.rivet.role.tl3_regulars
   # Only members at level 2 are considered, as in Discourse.
   # Suspensions and silences count for six calendar months
   # (FORGIVENESS_PERIOD = 6.months), which is 181 to 184 days. A window
@@ -164,7 +164,7 @@ tier "leader" {
   title       = "Leader (trust level 4)"
   description = "Chosen by staff, never earned automatically: can edit, pin, close, archive, split and merge."
   community   = community.rivet
-  role        = community.rivet.role.trust_level_4
+  role        = community.rivet.role.tl4_leaders
   when        = "false"
   # Promote by pull request: add the member's id here.
   locked = [

@@ -114,7 +114,7 @@ func New(t interface {
 	f := &Fake{APIKey: "d1s-test-key", APIUsername: "system", now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC),
 		limits: map[string][]int{}, calls: map[string]int{}}
 	f.addUser("system", "System", true)
-	for _, n := range []string{"everyone", "admins", "moderators", "staff", "trust_level_0", "trust_level_1"} {
+	for _, n := range []string{"everyone", "admins", "moderators", "staff", "trust_level_0", "trust_level_1", "trust_level_2", "trust_level_3", "trust_level_4"} {
 		f.seq++
 		f.groups = append(f.groups, &group{ID: f.seq, Name: n, Automatic: true})
 	}

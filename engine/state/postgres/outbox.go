@@ -82,6 +82,15 @@ func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]sta
 	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = $1 ORDER BY next_at, key LIMIT $2`, status, limit)
 }
 
+// ListOutboxAfter is ListOutbox from the entry after (at, key) in that
+// order on: the next page of a list whose last entry was key, due at at.
+func (s *Store) ListOutboxAfter(ctx context.Context, status string, at time.Time, key string, limit int) ([]state.OutboxEntry, error) {
+	if status == "" {
+		return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE (next_at, key) > ($1, $2) ORDER BY next_at, key LIMIT $3`, at.UnixNano(), key, limit)
+	}
+	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = $1 AND (next_at, key) > ($2, $3) ORDER BY next_at, key LIMIT $4`, status, at.UnixNano(), key, limit)
+}
+
 func (s *Store) updateOutbox(ctx context.Context, q string, args ...any) (bool, error) {
 	tag, err := s.pool.Exec(ctx, q, args...)
 	if err != nil {

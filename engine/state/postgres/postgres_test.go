@@ -652,3 +652,8 @@ func TestReady(t *testing.T) {
 		t.Fatal("a closed store says it is ready")
 	}
 }
+
+func TestOutboxPages(t *testing.T) {
+	testURL(t)
+	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}

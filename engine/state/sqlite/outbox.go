@@ -59,6 +59,15 @@ func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]sta
 	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? ORDER BY next_at, key LIMIT ?`, status, limit)
 }
 
+// ListOutboxAfter is ListOutbox from the entry after (at, key) in that
+// order on: the next page of a list whose last entry was key, due at at.
+func (s *Store) ListOutboxAfter(ctx context.Context, status string, at time.Time, key string, limit int) ([]state.OutboxEntry, error) {
+	if status == "" {
+		return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE (next_at > ? OR (next_at = ? AND key > ?)) ORDER BY next_at, key LIMIT ?`, at.UnixNano(), at.UnixNano(), key, limit)
+	}
+	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? AND (next_at > ? OR (next_at = ? AND key > ?)) ORDER BY next_at, key LIMIT ?`, status, at.UnixNano(), at.UnixNano(), key, limit)
+}
+
 func (s *Store) updateOutbox(ctx context.Context, q string, args ...any) (bool, error) {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {

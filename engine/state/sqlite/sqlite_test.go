@@ -45,6 +45,10 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestOutboxPages(t *testing.T) {
+	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return openTemp(t) })
+}
+
 func TestSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "state.db")

@@ -10,7 +10,7 @@ const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
 const COMMIT_COLORS = { p50: "#3d6fb4", p99: "#d9622b" };
 
-const state = { outboxStatus: "pending", populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false };
+const state = { outboxStatus: "pending", outboxLimit: 25, outboxCounts: {}, populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false };
 
 // ---- DOM helpers ----
 
@@ -218,6 +218,7 @@ function renderStatus(st) {
       (ret.id_horizon ? `; events before ${ret.id_horizon} are refused` : "")
     : "";
   if (st.outbox) {
+    state.outboxCounts = st.outbox;
     $("k-pending").textContent = fmt(st.outbox.pending);
     $("k-dead").textContent = fmt(st.outbox.dead);
     $("k-dead").parentElement.classList.toggle("warn", st.outbox.dead > 0);
@@ -500,6 +501,28 @@ function renderCommunities(body) {
   }));
 }
 
+// OUTBOX_PAGE is how many actions the outbox list shows at first and
+// adds with each "Next" click; a refresh reloads as many as are shown,
+// so the pages an operator opened stay open.
+const OUTBOX_PAGE = 25;
+
+function outboxURL(limit, after) {
+  return `/v1/outbox?limit=${limit}&status=${state.outboxStatus}` + (after ? `&after=${encodeURIComponent(after)}` : "");
+}
+
+function outboxRow(e) {
+  return h("tr", { class: e.status },
+    h("td", {}, h("code", { text: e.kind || e.key || "" })),
+    h("td", { text: e.campaign ? `${e.campaign} · ${e.step || ""}` : e.target || "" }),
+    h("td", { text: e.member || "" }),
+    h("td", { text: e.status }),
+    h("td", { class: "num", text: fmt(e.attempts) }),
+    h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : e.status === "skipped" ? "never: skipped" : fmtTime(e.next_at) }),
+    h("td", { text: e.last_error || "" }));
+}
+
+// renderOutbox draws the actions due first, with a button for the next
+// page while there is one, as the member list pages.
 function renderOutbox(body) {
   const entries = body.entries || [];
   if (!entries.length) {
@@ -507,23 +530,46 @@ function renderOutbox(body) {
     return;
   }
   const head = h("tr", {}, ["Action", "For", "Member", "Status", "Attempts", "Next try", "Last error"].map((t) => h("th", { text: t })));
-  const rows = entries.slice(0, 15).map((e) => h("tr", { class: e.status },
-    h("td", {}, h("code", { text: e.kind || e.key || "" })),
-    h("td", { text: e.campaign ? `${e.campaign} · ${e.step || ""}` : e.target || "" }),
-    h("td", { text: e.member || "" }),
-    h("td", { text: e.status }),
-    h("td", { class: "num", text: fmt(e.attempts) }),
-    h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : e.status === "skipped" ? "never: skipped" : fmtTime(e.next_at) }),
-    h("td", { text: e.last_error || "" })));
-  const more = entries.length > 15 ? h("p", { class: "note muted", text: `the 15 due first of ${fmt(entries.length)}${entries.length >= 200 ? "+" : ""}` }) : null;
-  replace("outbox-table", h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), h("tbody", {}, rows))), more);
+  const rows = h("tbody", {});
+  const count = h("span", { class: "muted count" });
+  const more = h("button", { type: "button", class: "more", text: `Next ${OUTBOX_PAGE}` });
+  let shown = 0;
+  const add = (page) => {
+    for (const e of page.entries || []) {
+      rows.append(outboxRow(e));
+      shown++;
+    }
+    const total = state.outboxCounts[state.outboxStatus];
+    count.textContent = page.more
+      ? `the ${fmt(shown)} due first` + (total > shown ? ` of ${fmt(total)}` : ", more follow")
+      : `${fmt(shown)} ${shown === 1 ? "action" : "actions"}`;
+    more.hidden = !page.more || !page.next;
+    more.dataset.next = page.next || "";
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const page = await api(outboxURL(OUTBOX_PAGE, more.dataset.next));
+      add(page);
+      state.outboxLimit = shown;
+    } catch (e) {
+      if (e instanceof AuthNeeded) return askToken();
+      count.textContent = e.message;
+    } finally {
+      more.disabled = false;
+    }
+  });
+  add(body);
+  replace("outbox-table", h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), rows)),
+    h("div", { class: "row note" }, count, more));
 }
 
 for (const b of document.querySelectorAll(".tabs button")) {
   b.addEventListener("click", () => {
     state.outboxStatus = b.dataset.status;
+    state.outboxLimit = OUTBOX_PAGE;
     for (const o of document.querySelectorAll(".tabs button")) o.classList.toggle("on", o === b);
-    api("/v1/outbox?limit=200&status=" + state.outboxStatus).then(renderOutbox).catch(showError);
+    api(outboxURL(state.outboxLimit)).then(renderOutbox).catch(showError);
   });
 }
 
@@ -747,7 +793,7 @@ async function refresh(force) {
       api("/v1/communities").then(renderCommunities).catch((e) => {
         if (e.status !== 501) throw e; // a store without community figures: no section
       }),
-      api("/v1/outbox?limit=200&status=" + state.outboxStatus).then(renderOutbox).catch((e) => {
+      api(outboxURL(state.outboxLimit)).then(renderOutbox).catch((e) => {
         if (e.status === 501) replace("outbox-table", h("p", { class: "muted", text: e.message }));
         else throw e;
       }),
