@@ -68,7 +68,8 @@ func lockJournal(db string) (*os.File, error) {
 }
 
 // Describe says what the state at db holds, opening it read-only: the
-// journal is not folded into it and nothing of it is changed. Unfolded
+// journal is not folded into it and the database is not changed (SQLite
+// may make a -shm file beside a -wal file). Unfolded
 // counts the journal's batches the database does not hold yet (left by
 // a daemon that stopped without folding them). It returns ErrInUse when
 // another process has the state open.
@@ -84,7 +85,14 @@ func Describe(ctx context.Context, db string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	conn, err := sql.Open("sqlite", "file:"+uriPath(db)+"?mode=ro&_pragma=busy_timeout(1000)")
+	// With no -wal file the database file is all there is, and immutable
+	// keeps SQLite from making -wal and -shm files beside it; a -wal left
+	// by a crash holds commits, and is read.
+	dsn := "file:" + uriPath(db) + "?mode=ro&immutable=1"
+	if _, err := os.Stat(db + "-wal"); err == nil {
+		dsn = "file:" + uriPath(db) + "?mode=ro&_pragma=busy_timeout(1000)"
+	}
+	conn, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return Info{}, err
 	}
