@@ -116,7 +116,7 @@ func commands() []command {
 		{"apply", "Change the platforms to match the configuration", applyUsage, runApply},
 		{"drift", "Show what changed on the platforms outside hearth", driftUsage, runDrift},
 		{"show", "Print a plan saved with hearth plan -out", showUsage, runShow},
-		{"state", "List, show, remove, rename or adopt the platform resources hearth manages; prune old event ids and history; back the state up", stateUsage, runState},
+		{"state", "List, show, remove, rename or adopt the platform resources hearth manages; prune old event ids and history; back the state up and restore it", stateUsage, runState},
 		{"force-unlock", "Remove an apply lock left by a crashed apply", forceUnlockUsage, runForceUnlock},
 		{"import", "Turn another platform's history into events, or adopt a platform object", importUsage, runImport},
 		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage(), runRun},

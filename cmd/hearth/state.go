@@ -14,11 +14,11 @@ import (
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
-const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune|backup [options] ... [DIR]
+const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune|backup|restore [options] ... [DIR]
 
 Inspects and edits the platform resources hearth manages, prunes the
 event ids and outcome history that member state keeps, and backs the
-state up.
+state up and restores it.
 
   hearth state list [DIR]             every managed address with its platform id
   hearth state show ADDR [DIR]        one resource: id, platform, last applied
@@ -45,6 +45,11 @@ state up.
                                       or not; -url URL asks a daemon elsewhere
   hearth state backup -check FILE     check that FILE is a whole hearth state
                                       this hearth can open, before relying on it
+  hearth state restore BACKUP [DIR]   put a copy of BACKUP in place of the
+                                      SQLite state, hearth run stopped: shows
+                                      both, asks for 'yes' (-auto-approve in
+                                      scripts), moves every old state file
+                                      aside into a folder next to it
 
 rm, mv and import take the apply lock (a dry run takes none). -json
 prints list, show and prune as JSON. Only import needs variable values:
@@ -62,9 +67,20 @@ events go on being applied; with none, backup holds the state lock and
 copies the file itself. Copying state.db by hand while a daemon runs can
 tear: recent commits are in its -wal and journal files. The copy is
 checked before it is written to OUT. For PostgreSQL state, backup says
-how to use pg_dump. To restore: stop hearth run, check the backup with
--check, move the old state.db* files aside, copy the backup to the
-state's path, start hearth run (see "Backups" in the README).
+how to use pg_dump.
+
+restore refuses while hearth run or another command holds the state,
+and a BACKUP that fails the -check. It shows what the state and the
+backup hold and asks for 'yes' on a terminal (Ctrl-C cancels, changing
+nothing); without a terminal it needs -auto-approve. It then moves
+state.db and all that goes with it (-wal, -shm and the journal's
+-batches files, which would otherwise be read into the restored state)
+into state.db.before-restore-TIME next to it, deleting nothing, places
+a copy of BACKUP (which is only read), and opens it once to prove it;
+if any step fails, the old files are put back. Start hearth run after
+it: events applied after the backup was made are sent again by the
+platforms or hearth replay, and those it holds are skipped by their ids.
+For PostgreSQL state, restore says how to use pg_restore.
 
 Examples:
   hearth state list mycommunity
@@ -74,6 +90,8 @@ Examples:
   hearth state prune -dry-run mycommunity
   hearth state backup backups/hearth-2026-11-24.db mycommunity
   hearth state backup -check backups/hearth-2026-11-24.db
+  hearth state restore backups/hearth-2026-11-24.db mycommunity
+  hearth state restore -auto-approve backups/hearth-2026-11-24.db /etc/hearth   # in a script
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
@@ -84,14 +102,14 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 // ADDR ID" is state import, and its messages should name the command the
 // user typed.
 func runStateAs(ctx context.Context, s *stdio, group string, args []string) int {
-	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0, "backup": 1}
+	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0, "backup": 1, "restore": 1}
 	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, stateUsage)
 	}
 	verb := args[0]
 	nargs, ok := verbs[verb]
 	if !ok {
-		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import, prune or backup.\n", verb)
+		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import, prune, backup or restore.\n", verb)
 		return 1
 	}
 	cmd := verb
@@ -105,6 +123,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	fs.StringVar(&bf.url, "url", "", "With backup: ask the daemon at this address (HEARTH_API_TOKEN as the bearer token) instead of finding the one serving DIR's state.")
 	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
+	autoApprove := fs.Bool("auto-approve", false, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
 	// Only import looks objects up on a platform and reads the blocks;
 	// the others need only where state lives, so no variable values.
 	vf := varFlags{readOnly: verb != "import", stateOnly: verb != "import"}
@@ -120,12 +139,17 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			want = "ADDR ID, the block's address and the platform object's id"
 		case "backup":
 			want = "OUT, the file to write the backup to (or FILE with -check)"
+		case "restore":
+			want = "BACKUP, the backup file to restore"
 		}
 		return argError(s, cmd, "expected "+want)
 	}
 	addrs, pos := pos[:nargs], pos[nargs:]
 	if verb == "backup" {
 		return runBackup(ctx, s, addrs[0], pos, vf, bf)
+	}
+	if verb == "restore" {
+		return runRestore(ctx, s, addrs[0], pos, vf, *autoApprove)
 	}
 	dir, ok := dirArg(pos, s, cmd)
 	if !ok {

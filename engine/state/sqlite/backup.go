@@ -150,6 +150,9 @@ type Info struct {
 	// Newest is the time of the newest event whose id is kept (zero when
 	// none is).
 	Newest time.Time
+	// Unfolded counts the batches in the journal beside a live state that
+	// its database does not hold yet (Describe only; a backup has none).
+	Unfolded int
 }
 
 // InvalidError says why a file is not a hearth state this hearth can
@@ -255,63 +258,11 @@ func Verify(ctx context.Context, path string) (Info, error) {
 		return invalid("it is damaged: %s", strings.Join(problems, "; "))
 	}
 
-	tables := map[string]bool{}
-	rows, err = db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	info, err := figures(ctx, db)
 	if err != nil {
-		return invalid("SQLite cannot read it: %v", err)
+		return Info{}, &InvalidError{Path: path, Reason: err.Error()}
 	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err == nil {
-			tables[name] = true
-		}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return invalid("SQLite cannot read it: %v", err)
-	}
-	if !tables["schema_version"] {
-		return invalid("it is a SQLite database without hearth's tables (no schema_version)")
-	}
-	info := Info{Bytes: st.Size(), Current: len(migrations)}
-	if err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&info.Schema); err != nil {
-		return invalid("its schema version cannot be read: %v", err)
-	}
-	switch {
-	case info.Schema > len(migrations):
-		return invalid("its schema version %d is newer than this hearth knows (%d); restore it with a newer hearth", info.Schema, len(migrations))
-	case info.Schema < 1:
-		return invalid("its schema version is %d: it was never migrated", info.Schema)
-	}
-	// The tables the file's version has; a later migration adds
-	// resources, the others are there from the first.
-	want := []string{"events", "members", "outcomes", "outbox"}
-	if info.Schema >= 2 {
-		want = append(want, "resources", "state_meta", "locks")
-	}
-	for _, t := range want {
-		if !tables[t] {
-			return invalid("schema version %d should have the table %s, and it has not", info.Schema, t)
-		}
-	}
-	counts := []struct {
-		table string
-		n     *int64
-	}{{"members", &info.Members}, {"events", &info.EventIDs}, {"outbox", &info.Outbox}, {"outcomes", &info.Outcomes}, {"resources", &info.Resources}}
-	for _, c := range counts {
-		if !tables[c.table] {
-			continue
-		}
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+c.table).Scan(c.n); err != nil {
-			return invalid("counting %s: %v", c.table, err)
-		}
-	}
-	var newest sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT max(at) FROM events`).Scan(&newest); err != nil {
-		return invalid("reading event times: %v", err)
-	}
-	if newest.Valid && newest.Int64 > 0 {
-		info.Newest = time.Unix(0, newest.Int64).UTC()
-	}
+	info.Bytes = st.Size()
 	// Every member document must read, or the daemon would fail on that
 	// member's next event.
 	rows, err = db.QueryContext(ctx, `SELECT id, data FROM members`)
@@ -333,6 +284,70 @@ func Verify(ctx context.Context, path string) (Info, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return invalid("reading members: %v", err)
+	}
+	return info, nil
+}
+
+// figures reads what the hearth state open in db holds, after checking
+// that it has hearth's tables at a schema version this hearth knows. Its
+// errors are the reasons a file is not a valid state.
+func figures(ctx context.Context, db *sql.DB) (Info, error) {
+	tables := map[string]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		return Info{}, fmt.Errorf("SQLite cannot read it: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err == nil {
+			tables[name] = true
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return Info{}, fmt.Errorf("SQLite cannot read it: %w", err)
+	}
+	if !tables["schema_version"] {
+		return Info{}, errors.New("it is a SQLite database without hearth's tables (no schema_version)")
+	}
+	info := Info{Current: len(migrations)}
+	if err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&info.Schema); err != nil {
+		return Info{}, fmt.Errorf("its schema version cannot be read: %w", err)
+	}
+	switch {
+	case info.Schema > len(migrations):
+		return Info{}, fmt.Errorf("its schema version %d is newer than this hearth knows (%d); restore it with a newer hearth", info.Schema, len(migrations))
+	case info.Schema < 1:
+		return Info{}, fmt.Errorf("its schema version is %d: it was never migrated", info.Schema)
+	}
+	// The tables the file's version has; a later migration adds
+	// resources, the others are there from the first.
+	want := []string{"events", "members", "outcomes", "outbox"}
+	if info.Schema >= 2 {
+		want = append(want, "resources", "state_meta", "locks")
+	}
+	for _, t := range want {
+		if !tables[t] {
+			return Info{}, fmt.Errorf("schema version %d should have the table %s, and it has not", info.Schema, t)
+		}
+	}
+	counts := []struct {
+		table string
+		n     *int64
+	}{{"members", &info.Members}, {"events", &info.EventIDs}, {"outbox", &info.Outbox}, {"outcomes", &info.Outcomes}, {"resources", &info.Resources}}
+	for _, c := range counts {
+		if !tables[c.table] {
+			continue
+		}
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+c.table).Scan(c.n); err != nil {
+			return Info{}, fmt.Errorf("counting %s: %w", c.table, err)
+		}
+	}
+	var newest sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT max(at) FROM events`).Scan(&newest); err != nil {
+		return Info{}, fmt.Errorf("reading event times: %w", err)
+	}
+	if newest.Valid && newest.Int64 > 0 {
+		info.Newest = time.Unix(0, newest.Int64).UTC()
 	}
 	return info, nil
 }
