@@ -13,6 +13,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	hook "github.com/hearth-community/hearth/adapters/internal/inbound"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -317,7 +318,8 @@ func (c *Conn) serveInteractions(ctx context.Context, req platform.StreamRequest
 		}}
 	mux := http.NewServeMux()
 	mux.Handle("/interactions", h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Bounded reads: a client trickling a body would hold the connection for ever.
+	srv := hook.NewServer(mux)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("discord interactions endpoint stopped", "err", err)

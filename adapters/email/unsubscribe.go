@@ -110,7 +110,9 @@ func validMember(m string) bool {
 	if m == "" || len(m) > events.MaxIDLen || !utf8.ValidString(m) {
 		return false
 	}
-	return strings.IndexFunc(m, unicode.IsControl) < 0
+	// As events.Check holds ids: a member id this refused would be a
+	// valid link's event the daemon cannot take.
+	return strings.IndexFunc(m, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }) < 0
 }
 
 // oneClick reports whether a POST body holds List-Unsubscribe=One-Click,

@@ -168,3 +168,16 @@ func FuzzUnsubscribe(f *testing.F) {
 		}
 	})
 }
+
+// A member id no event may hold (a right-to-left override) is a bad link,
+// answered 400, not a signed one the daemon then fails to store.
+func TestUnsubscribeRefusesIDsEventsRefuse(t *testing.T) {
+	c := openUnsub(t, "https://hearth.example.org/v1/inbound/email/news?member={member}&token={token}", testSecret)
+	for _, id := range []string{"ada\u202e", "ada\u001b[2J"} {
+		link := "https://h/x?member=" + url.QueryEscape(id) + "&token=" + email.UnsubscribeToken(testSecret, id)
+		r := respond(t, c, http.MethodPost, link, "", "List-Unsubscribe=One-Click")
+		if r.Status != http.StatusBadRequest || len(r.Events) != 0 {
+			t.Errorf("member %q: %d, %d events; want 400 and none", id, r.Status, len(r.Events))
+		}
+	}
+}

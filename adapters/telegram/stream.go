@@ -17,6 +17,7 @@ import (
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	hook "github.com/hearth-community/hearth/adapters/internal/inbound"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -257,7 +258,8 @@ func (c *Conn) serveWebhook(ctx context.Context, req platform.StreamRequest, cur
 	}}
 	mux := http.NewServeMux()
 	mux.Handle(path, h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Bounded reads: a client trickling a body would hold the connection for ever.
+	srv := hook.NewServer(mux)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("telegram webhook stopped", "err", err)

@@ -35,6 +35,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/wecom"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/termsafe"
 )
 
 // Version is hearth's version, checked against required_version.
@@ -73,14 +74,29 @@ func (s *stdio) clock() time.Time {
 	return time.Now()
 }
 
-func newIO() *stdio {
-	return &stdio{
-		in: os.Stdin, out: os.Stdout, err: os.Stderr,
-		inTTY:     term.IsTerminal(int(os.Stdin.Fd())),
-		outTTY:    term.IsTerminal(int(os.Stdout.Fd())),
-		errTTY:    term.IsTerminal(int(os.Stderr.Fd())),
+func newIO() *stdio { return fileIO(os.Stdin, os.Stdout, os.Stderr, term.IsTerminal) }
+
+// fileIO is the stdio of a process whose standard files are in, out and
+// errw; isTerminal says which are terminals.
+func fileIO(in, out, errw *os.File, isTerminal func(fd int) bool) *stdio {
+	s := &stdio{
+		in: in, out: out, err: errw,
+		inTTY:     isTerminal(int(in.Fd())),
+		outTTY:    isTerminal(int(out.Fd())),
+		errTTY:    isTerminal(int(errw.Fd())),
 		lookupEnv: os.LookupEnv,
 	}
+	// What members wrote (names, messages) and what platforms answered
+	// is printed among hearth's own lines: on a terminal, its escape
+	// sequences are shown as text rather than obeyed. Pipes and files get
+	// the bytes as they are, and -json output escapes them itself.
+	if s.outTTY {
+		s.out = termsafe.NewWriter(out)
+	}
+	if s.errTTY {
+		s.err = termsafe.NewWriter(errw)
+	}
+	return s
 }
 
 // color says whether to color an output: on a terminal, unless NO_COLOR

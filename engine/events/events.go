@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/rules"
@@ -271,7 +272,48 @@ func (ev *Event) Check() error {
 			return invalid("attr %q is longer than %d bytes", k, MaxStringLen)
 		}
 	}
-	return ev.checkNUL()
+	if err := ev.checkNUL(); err != nil {
+		return err
+	}
+	return ev.checkIDs()
+}
+
+// checkIDs refuses control characters (an escape, a line break) and
+// bidirectional formatting characters in the event's ids. Ids are keys,
+// never prose, and they are printed where such characters act: an
+// escape sequence in a member id would clear or retitle the operator's
+// terminal in hearth member show or outbox list, and a right-to-left
+// override would show one member's id as another's on the dashboard.
+func (ev *Event) checkIDs() error {
+	fields := []struct{ name, value string }{
+		{"id", ev.ID}, {"member id", ev.Member.ID}, {"source", ev.Source}, {"community", ev.Community},
+	}
+	for _, f := range fields {
+		if r, ok := unsafeRune(f.value); ok {
+			return invalid("%s holds the character %U, which no id may hold (control and bidirectional formatting characters are refused)", f.name, r)
+		}
+	}
+	for platform, id := range ev.Member.Identities {
+		r, ok := unsafeRune(platform)
+		if !ok {
+			r, ok = unsafeRune(id)
+		}
+		if ok {
+			return invalid("member identity %q holds the character %U, which no id may hold (control and bidirectional formatting characters are refused)", platform, r)
+		}
+	}
+	return nil
+}
+
+// unsafeRune finds the first control or bidirectional formatting
+// character of s.
+func unsafeRune(s string) (rune, bool) {
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 // checkNUL refuses a NUL character (\u0000) anywhere in the event.

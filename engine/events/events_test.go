@@ -68,6 +68,16 @@ func TestParseErrors(t *testing.T) {
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","community":"c\u0000"}`:              "community holds a NUL character",
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"text":"hi\u0000"}}`:        `attr "text" holds a NUL character`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"t":[{"k\u0000":1}]}}`:      `attr "t" holds a NUL character`,
+		// Ids are printed in terminals and on the dashboard, where an
+		// escape sequence or a right-to-left override would act.
+		`{"id":"a\u001b]0;x\u0007","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:                     "id holds the character U+001B",
+		`{"id":"1","type":"a.b","member":"u\u001b[2J","at":"2026-01-01T00:00:00Z"}`:                            "member id holds the character U+001B",
+		`{"id":"1","type":"a.b","member":"u\r\nv","at":"2026-01-01T00:00:00Z"}`:                                "member id holds the character U+000D",
+		`{"id":"1","type":"a.b","member":"u\u009b2J","at":"2026-01-01T00:00:00Z"}`:                             "member id holds the character U+009B",
+		`{"id":"1","type":"a.b","member":"u\u202eabc","at":"2026-01-01T00:00:00Z"}`:                            "member id holds the character U+202E",
+		`{"id":"1","type":"a.b","member":{"id":"u","identities":{"d":"\u2066x"}},"at":"2026-01-01T00:00:00Z"}`: `member identity "d" holds the character U+2066`,
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","source":"s\u0008"}`:                  "source holds the character U+0008",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","community":"c\n"}`:                   "community holds the character U+000A",
 	}
 	for in, want := range cases {
 		_, err := Parse([]byte(in))
@@ -227,5 +237,18 @@ func TestStoredEventLongerThanALine(t *testing.T) {
 	back, err := ParseStored(data)
 	if err != nil || back.Attrs["a"] != text {
 		t.Fatalf("read back: %v", err)
+	}
+}
+
+// Only ids are held to printable characters: names and messages keep
+// their line breaks and right-to-left marks.
+func TestTextKeepsControlsIdsDoNot(t *testing.T) {
+	in := `{"id":"ü-名前-1","type":"message.posted","member":{"id":"דני","name":"דני\u200f\nline two"},"at":"2026-01-01T00:00:00Z","attrs":{"text":"a\r\nb\u202e"}}`
+	ev, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if ev.Member.Name != "דני\u200f\nline two" || ev.Attrs["text"] != "a\r\nb\u202e" {
+		t.Errorf("text changed: name %q, text %q", ev.Member.Name, ev.Attrs["text"])
 	}
 }

@@ -13,6 +13,25 @@ import (
 	"time"
 )
 
+// Timeouts of the servers platforms push to: these listeners face the
+// internet, and a client that sends its headers or body a byte at a
+// time, or holds idle connections open, must not hold a connection (and
+// its goroutine) for ever.
+const (
+	HeaderTimeout = 10 * time.Second
+	ReadTimeout   = 30 * time.Second
+	IdleTimeout   = 2 * time.Minute
+)
+
+// NewServer is an HTTP server for h with those timeouts, for every
+// listener a platform pushes to (Slack, Discourse, Telegram webhooks,
+// Discord interactions).
+func NewServer(h http.Handler) *http.Server { return newServer(h, ReadTimeout) }
+
+func newServer(h http.Handler, read time.Duration) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: min(HeaderTimeout, read), ReadTimeout: read, IdleTimeout: IdleTimeout}
+}
+
 // Endpoint is one inbound endpoint.
 type Endpoint struct {
 	// Listen opens the listener; nil means net.Listen.
@@ -49,7 +68,7 @@ func (e Endpoint) Serve(ctx context.Context, h http.Handler) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(e.Path, h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	srv := NewServer(mux)
 	e.Log.Info("serving "+e.Name, "addr", ln.Addr().String(), "path", e.Path)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 )
 
 func TestServe(t *testing.T) {
@@ -52,5 +53,38 @@ func TestServe(t *testing.T) {
 	cancel()
 	if err := ep.Serve(ctx, http.NotFoundHandler()); !errors.Is(err, context.Canceled) {
 		t.Errorf("no address: %v", err)
+	}
+}
+
+// A client that sends its headers and then trickles (or stops sending)
+// its body is cut off at the read timeout, rather than holding its
+// connection for ever.
+func TestServerCutsOffStalledBodies(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}), 300*time.Millisecond)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab"); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	_, err = io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server still held the connection after %s", time.Since(start))
+	}
+	if NewServer(nil).ReadTimeout != ReadTimeout || NewServer(nil).IdleTimeout == 0 {
+		t.Errorf("NewServer: read timeout %s, idle %s", NewServer(nil).ReadTimeout, NewServer(nil).IdleTimeout)
 	}
 }
