@@ -248,7 +248,7 @@ campaign "ab" {
   }
   step "send_b" {
     send {
-      channel  = "email"
+      channel  = "webhook"
       template = template.hi
     }
   }
@@ -260,7 +260,7 @@ campaign "ab" {
 		s.WriteString(ev(fmt.Sprintf("j%d", i), "member.joined", fmt.Sprintf("m%d", i), 0, 9, ""))
 	}
 	sum, _, m := run(t, cfg, s.String())
-	a, b := sum.Sends["send.dm"], sum.Sends["send.email"]
+	a, b := sum.Sends["send.dm"], sum.Sends["send.webhook"]
 	if a+b != n {
 		t.Fatalf("%d + %d sends for %d members", a, b, n)
 	}
