@@ -197,7 +197,7 @@ func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 	force := fs.Bool("force", false, "Erase without asking for confirmation.")
 	fs.BoolVar(force, "auto-approve", false, "The same as -force.")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
-	var vf varFlags
+	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -320,7 +320,7 @@ func printForgotten(w io.Writer, res memberdata.Result) {
 func runMemberUnsuppress(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member unsuppress", forgetUsage)
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
-	var vf varFlags
+	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
