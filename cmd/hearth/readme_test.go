@@ -258,13 +258,18 @@ func TestReadmeCommandTable(t *testing.T) {
 	if len(rows) < 20 {
 		t.Fatalf("found %d rows of the command table; has its form changed?", len(rows))
 	}
+	listed := map[string]bool{} // "member show", "state rm": a verb the table has
 	for _, r := range rows {
 		words := strings.Fields(r[1])
 		args := []string{words[0]}
 		if len(words) > 1 {
 			// A group's verb, or its first one of list\|show\|...
-			if v, _, _ := strings.Cut(strings.ReplaceAll(words[1], `\|`, "|"), "|"); verb.MatchString(v) {
-				args = append(args, v)
+			verbs := strings.Split(strings.ReplaceAll(words[1], `\|`, "|"), "|")
+			if verb.MatchString(verbs[0]) {
+				args = append(args, verbs[0])
+			}
+			for _, v := range verbs {
+				listed[words[0]+" "+v] = true
 			}
 		}
 		code, help, errs := runCLI(append(args, "-h")...)
@@ -281,6 +286,24 @@ func TestReadmeCommandTable(t *testing.T) {
 			if !strings.Contains(help, m[1]) {
 				t.Errorf("README: the row of hearth %s names %s, which 'hearth %s -h' does not mention", words[0], m[1], strings.Join(args, " "))
 			}
+		}
+	}
+	// Every verb of a command group, as its -h synopsis lists them, has
+	// a place in the table: a new subcommand is where a reader looks.
+	synopsis := regexp.MustCompile(`(?m)^(?:Usage: |       )hearth ([a-z]+) ([a-z|]+)`)
+	for _, group := range []string{"state", "member", "outbox", "campaign", "local"} {
+		_, help, _ := runCLI(group, "-h")
+		found := 0
+		for _, m := range synopsis.FindAllStringSubmatch(help, -1) {
+			for _, v := range strings.Split(m[2], "|") {
+				found++
+				if !listed[m[1]+" "+v] {
+					t.Errorf("README: the command table has no row for hearth %s %s, which 'hearth %s -h' lists", m[1], v, group)
+				}
+			}
+		}
+		if found < 2 {
+			t.Errorf("found %d verbs in 'hearth %s -h'; has its synopsis changed?", found, group)
 		}
 	}
 }
