@@ -44,8 +44,8 @@ and 20). Nothing of the configuration is in it, so no secret either.
   referred     members the member referred (their referrer is the member)
   outcomes     what the rules did about the member, oldest first: kind,
                name, change, at, rule, event, points, from, to, detail
-  outbox       actions addressed to the member, pending, sent or dead,
-               with their text, status, attempts and times
+  outbox       actions addressed to the member, pending, sent, dead or
+               skipped, with their text, status, attempts and times
   suppressed   whether the id is on the suppression list
 
 While 'hearth run' serves the state, the export goes through it
