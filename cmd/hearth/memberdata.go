@@ -44,8 +44,8 @@ and 20). Nothing of the configuration is in it, so no secret either.
   referred     members the member referred (their referrer is the member)
   outcomes     what the rules did about the member, oldest first: kind,
                name, change, at, rule, event, points, from, to, detail
-  outbox       actions addressed to the member, pending, sent or dead,
-               with their text, status, attempts and times
+  outbox       actions addressed to the member, pending, sent, dead or
+               skipped, with their text, status, attempts and times
   suppressed   whether the id is on the suppression list
 
 While 'hearth run' serves the state, the export goes through it
@@ -197,7 +197,7 @@ func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 	force := fs.Bool("force", false, "Erase without asking for confirmation.")
 	fs.BoolVar(force, "auto-approve", false, "The same as -force.")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
-	var vf varFlags
+	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -320,7 +320,7 @@ func printForgotten(w io.Writer, res memberdata.Result) {
 func runMemberUnsuppress(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member unsuppress", forgetUsage)
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
-	var vf varFlags
+	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

@@ -26,8 +26,10 @@ failing moves to the dead letters (status dead). An action whose
 community, channel or role hearth apply has not created yet stays pending,
 using up none of its tries, and goes out once apply has run. A message to
 a member who has left the community by the time it is due (a direct
-message, an email, a webhook message for them) is skipped, never sent
-(status skipped); role removals, bans and channel messages still go.
+message, an email, a webhook message for them, or a role to add) is
+skipped, never sent (status skipped), and so is a win-back's message to a
+member who came back before it was due; role removals, bans and channel
+messages still go.
 
   list    show actions, oldest first (default: pending, dead and skipped)
   send    deliver what is due now through the platforms, once, and report
@@ -148,7 +150,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
+		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left or came back) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
 		return 0
 	case "retry", "drop":
 		var found bool

@@ -40,7 +40,7 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member pardon", pardonUsage)
 	rule := fs.String("rule", "", "Clear only this moderation rule's strikes (NAME or community.C.moderation.NAME).")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
-	var vf varFlags
+	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

@@ -258,13 +258,18 @@ func TestReadmeCommandTable(t *testing.T) {
 	if len(rows) < 20 {
 		t.Fatalf("found %d rows of the command table; has its form changed?", len(rows))
 	}
+	listed := map[string]bool{} // "member show", "state rm": a verb the table has
 	for _, r := range rows {
 		words := strings.Fields(r[1])
 		args := []string{words[0]}
 		if len(words) > 1 {
 			// A group's verb, or its first one of list\|show\|...
-			if v, _, _ := strings.Cut(strings.ReplaceAll(words[1], `\|`, "|"), "|"); verb.MatchString(v) {
-				args = append(args, v)
+			verbs := strings.Split(strings.ReplaceAll(words[1], `\|`, "|"), "|")
+			if verb.MatchString(verbs[0]) {
+				args = append(args, verbs[0])
+			}
+			for _, v := range verbs {
+				listed[words[0]+" "+v] = true
 			}
 		}
 		code, help, errs := runCLI(append(args, "-h")...)
@@ -281,6 +286,99 @@ func TestReadmeCommandTable(t *testing.T) {
 			if !strings.Contains(help, m[1]) {
 				t.Errorf("README: the row of hearth %s names %s, which 'hearth %s -h' does not mention", words[0], m[1], strings.Join(args, " "))
 			}
+		}
+	}
+	// Every verb of a command group, as its -h synopsis lists them, has
+	// a place in the table: a new subcommand is where a reader looks.
+	synopsis := regexp.MustCompile(`(?m)^(?:Usage: |       )hearth ([a-z]+) ([a-z|]+)`)
+	for _, group := range []string{"state", "member", "outbox", "campaign", "local"} {
+		_, help, _ := runCLI(group, "-h")
+		found := 0
+		for _, m := range synopsis.FindAllStringSubmatch(help, -1) {
+			for _, v := range strings.Split(m[2], "|") {
+				found++
+				if !listed[m[1]+" "+v] {
+					t.Errorf("README: the command table has no row for hearth %s %s, which 'hearth %s -h' lists", m[1], v, group)
+				}
+			}
+		}
+		if found < 2 {
+			t.Errorf("found %d verbs in 'hearth %s -h'; has its synopsis changed?", found, group)
+		}
+	}
+}
+
+// The README's Members' data commands run as written on a state of the
+// quickstart's members, from the configuration directory ("."), and do
+// what the text says: export prints u07's data, forget erases it, and
+// forget -suppress refuses u07's later events until unsuppress. Standard
+// input is not a terminal here, so forget answers as in a script: it
+// refuses without -force, which the README's comment names, and the
+// test then adds it.
+func TestReadmeMembersDataCommands(t *testing.T) {
+	src, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(src), "\n### Members' data\n")
+	if !ok {
+		t.Fatal("the README has no Members' data section")
+	}
+	_, block, _ := strings.Cut(section, "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	var cmds [][]string
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		line, _, _ = strings.Cut(line, " #")
+		words := strings.Fields(line)
+		if len(words) < 2 || words[0] != "hearth" {
+			t.Fatalf("README Members' data: %q is not a hearth command", line)
+		}
+		cmds = append(cmds, words[1:])
+	}
+	if len(cmds) != 4 {
+		t.Fatalf("found %d commands in the Members' data block; has its form changed?", len(cmds))
+	}
+	dir := exampleCopy(t, "quickstart", nil)
+	if code, _, errs := runCLI("replay", "-events", "../../examples/quickstart/events.jsonl", dir); code != 0 {
+		t.Fatalf("replay: exit %d: %s", code, errs)
+	}
+	t.Chdir(dir)
+	for i, c := range cmds {
+		code, out, errs := runCLI(c...)
+		if c[1] == "forget" {
+			if code != 1 || !strings.Contains(errs, "-force") {
+				t.Errorf("hearth %s without a terminal: exit %d, %s; want exit 1 naming -force", strings.Join(c, " "), code, errs)
+			}
+			code, out, errs = runCLI(append([]string{c[0], c[1], "-force"}, c[2:]...)...)
+		}
+		if code != 0 {
+			t.Fatalf("hearth %s: exit %d\n%s%s", strings.Join(c, " "), code, out, errs)
+		}
+		switch i {
+		case 0:
+			if !strings.Contains(out, `"member": "u07"`) || !strings.Contains(out, `"name": "Gus"`) {
+				t.Errorf("hearth %s printed no export of u07:\n%.400s", strings.Join(c, " "), out)
+			}
+		case 1:
+			if !strings.HasPrefix(out, "Forgot member u07: state erased,") {
+				t.Errorf("hearth %s: %s; want it to say what it removed", strings.Join(c, " "), out)
+			}
+		case 2:
+			if !strings.Contains(out, "Suppressed: later events for u07 are refused") {
+				t.Errorf("hearth %s: %s; want u07 suppressed", strings.Join(c, " "), out)
+			}
+		case 3:
+			if !strings.Contains(out, "Lifted the suppression of u07") {
+				t.Errorf("hearth %s: %s; want the suppression lifted", strings.Join(c, " "), out)
+			}
+		}
+		if i == 0 {
+			continue
+		}
+		// After forget, the store keeps no state of u07 (an export says
+		// nothing is kept, or, while suppressed, only that).
+		if code, out, _ := runCLI("member", "export", "u07", "."); code == 0 && !strings.Contains(out, `"state": null`) {
+			t.Errorf("after hearth %s, export u07 still has its state:\n%.400s", strings.Join(c, " "), out)
 		}
 	}
 }

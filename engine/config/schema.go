@@ -434,7 +434,7 @@ var Root = &Block{
 								{Name: "template", Kind: KindRef, Refs: []string{"template"}, Doc: "What: template.NAME. Required unless survey is set."},
 								{Name: "survey", Kind: KindRef, Refs: []string{"survey"}, Doc: "A survey to send: survey.NAME. Its questions and how to answer follow the template's text, in the member's locale."},
 								{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
-								{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the member's community's."},
+								{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the member's community's. Email goes through an email platform (platform.email.NAME): validate refuses channel = \"email\" through any other."},
 							},
 						},
 						{

@@ -239,6 +239,8 @@ func TestAlertedCountersStartAtZero(t *testing.T) {
 	for _, want := range []string{
 		`hearth_outbox_deliveries_total{platform="platform.local.main",result="dead"} 0`,
 		`hearth_outbox_deliveries_total{platform="platform.local.main",result="retry"} 0`,
+		`hearth_outbox_deliveries_total{platform="platform.local.main",result="skipped"} 0`,
+		`hearth_events_rejected_total{reason="suppressed"} 0`,
 		`hearth_events_rejected_total{reason="invalid"} 0`,
 		`hearth_events_rejected_total{reason="unverified"} 0`,
 		`hearth_config_reloads_total{result="failure"} 0`,

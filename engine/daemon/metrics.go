@@ -73,7 +73,7 @@ func NewMetrics() *Metrics {
 	m.tierSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
 		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at most once a minute."}, []string{"tier"})
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
-		Help: "Outbox entries by status (pending, sent, dead)."}, []string{"status"})
+		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
 	m.Registry.MustRegister(m.members, m.membersLeft, m.segmentSizes, m.tierSizes, m.outboxEntries)
 	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -86,7 +86,7 @@ func NewMetrics() *Metrics {
 // increase(hearth_outbox_deliveries_total{result="dead"}[1h]) > 0 would
 // never fire for the first dead letter.
 var (
-	deliveryResults = []string{"sent", "retry", "wait", "dead"}
+	deliveryResults = []string{"sent", "retry", "wait", "dead", "skipped"}
 	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type",
 		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host", "suppressed"}
 	reloadResults = []string{"success", "failure"}

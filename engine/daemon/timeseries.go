@@ -104,7 +104,7 @@ func (d *Daemon) outboxCounts(ctx context.Context) map[string]int {
 		}
 		return nil
 	}
-	for _, k := range []string{"pending", "sent", "dead"} {
+	for _, k := range []string{"pending", "sent", "dead", "skipped"} {
 		n[k] += 0 // present even when zero, so clients need no default
 	}
 	return n

@@ -108,3 +108,58 @@ func TestMessagesToMemberWhoLeftAreSkipped(t *testing.T) {
 		})
 	}
 }
+
+// A message decided while its member was away (a win-back's email, made
+// with ToLeft) goes to them while they stay away, and is skipped once
+// they are back before it is due: a win-back's whole point is to reach
+// members who left, and "we miss you" after they returned is wrong.
+func TestMessagesForMembersWhoLeftGoWhileTheyStayAway(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open()
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			b, err := s.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range []*state.Member{{ID: "away", Left: true}, {ID: "back"}} {
+				if err := b.SaveMember(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			winback := func(key, kind, member string) state.Action {
+				return state.Action{Key: key, Kind: kind, Member: member, At: at, Text: "we miss you", Target: member, ToLeft: true}
+			}
+			if err := b.Enqueue([]state.Action{
+				winback("email-away", "send.email", "away"), winback("hook-away", "send.webhook", "away"),
+				winback("email-back", "send.email", "back"),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			r := &recorder{}
+			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return at },
+				Left: func(ctx context.Context, ids []string) (map[string]bool, error) {
+					return state.LeftMembers(ctx, s, ids)
+				}})
+			rep, err := d.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(r.keys)
+			if want := []string{"email-away", "hook-away"}; rep.Sent != 2 || rep.Skipped != 1 || !slices.Equal(r.keys, want) {
+				t.Errorf("round: %+v, sent %q; want %q sent and email-back skipped", rep, r.keys, want)
+			}
+			skipped, err := s.ListOutbox(ctx, outbox.Skipped, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(skipped) != 1 || skipped[0].Key != "email-back" || skipped[0].LastError != outbox.SkippedBack {
+				t.Errorf("skipped %+v; want email-back with %q", skipped, outbox.SkippedBack)
+			}
+		})
+	}
+}

@@ -110,13 +110,16 @@ type Options struct {
 	Now  func() time.Time
 	Rand *rand.Rand // jitter source; nil seeds one
 	Log  *slog.Logger
-	// Left, when set, tells which of the members named have left the
-	// community, as state has it now. A message to such a member (a
-	// direct message, an email, a webhook message for them) is skipped
-	// rather than sent: it was decided while they were a member, and
-	// would now reach someone who left, or fail on a platform that no
-	// longer knows them. Other actions go as usual: a role removal, a
-	// ban or a channel message still makes sense after a member left.
+	// Left, when set, tells for each of the members named that state
+	// holds whether they have left the community, as state has it now. A
+	// message to such a member (a direct message, an email, a webhook
+	// message for them) is skipped rather than sent: it was decided while
+	// they were a member, and would now reach someone who left, or fail
+	// on a platform that no longer knows them. A message decided while its
+	// member was away (Action.ToLeft, a win-back's) goes to them, and is
+	// skipped once they are back. Other actions go as usual: a role
+	// removal, a ban or a channel message still makes sense after a
+	// member left.
 	Left func(ctx context.Context, members []string) (map[string]bool, error)
 	// Observe, when set, hears each attempt's result: sent, retry,
 	// wait (the target is not there yet), dead or skipped.
@@ -173,8 +176,12 @@ type Report struct {
 }
 
 // SkippedLeft is the reason stored with a message skipped because its
-// member left the community.
-const SkippedLeft = "member left the community before it was sent"
+// member left the community; SkippedBack with a message for a member who
+// had left (a win-back's) skipped because they came back before it was due.
+const (
+	SkippedLeft = "member left the community before it was sent"
+	SkippedBack = "member came back to the community before it was sent"
+)
 
 // toMember reports whether an action of kind is pointless once its
 // member left: a message for them, or a role for them to hold (someone
@@ -186,6 +193,25 @@ func toMember(kind string) bool {
 		return true
 	}
 	return false
+}
+
+// skipReason says why an action is no longer to be sent to its member,
+// or "" when it is: a message decided while they were in the community
+// whose member has left since, or one decided while they were away (a
+// win-back's) whose member has come back. left maps the members stored
+// to whether they have left.
+func skipReason(e Entry, left map[string]bool) string {
+	if !toMember(e.Kind) {
+		return ""
+	}
+	gone, known := left[e.Member]
+	switch {
+	case !e.ToLeft && gone:
+		return SkippedLeft
+	case e.ToLeft && known && !gone:
+		return SkippedBack
+	}
+	return ""
 }
 
 // leftOf asks Options.Left, once per round, about the members the due
@@ -225,10 +251,10 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		if toMember(e.Kind) && left[e.Member] {
+		if reason := skipReason(e, left); reason != "" {
 			rep.Skipped++
-			d.opt.Log.Info("message skipped: its member left the community", "action", e.Kind, "key", e.Key, "member", e.Member)
-			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, SkippedLeft); err != nil {
+			d.opt.Log.Info("message skipped: "+reason, "action", e.Kind, "key", e.Key, "member", e.Member)
+			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, reason); err != nil {
 				return rep, err
 			}
 			if d.opt.Observe != nil {

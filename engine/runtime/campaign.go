@@ -506,7 +506,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		target = st.Send.Target.Name
 	}
 	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
-		Campaign: c.Name, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause}
+		Campaign: c.Name, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left}
 	w.actions = append(w.actions, a)
 	if r.sendKeep > 0 { // only frequency caps read send times
 		run.Sends = append(prune(run.Sends, now, r.sendKeep), now)

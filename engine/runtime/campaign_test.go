@@ -224,7 +224,9 @@ campaign "c" {
 }
 
 func TestSplitRatioAndStability(t *testing.T) {
-	cfg := load(t, templates+`
+	// Variant b emails, which goes through an email platform (validate
+	// refuses email through the local one).
+	cfg := loadEmail(t, `
 campaign "ab" {
   enter_on = "member.joined"
   step "split" {
@@ -250,6 +252,7 @@ campaign "ab" {
     send {
       channel  = "webhook"
       template = template.hi
+      platform = platform.email.news
     }
   }
 }

@@ -388,6 +388,10 @@ type Action struct {
 	Message  string        `json:"message,omitempty"`
 	Duration time.Duration `json:"duration,omitempty"`
 	Reason   string        `json:"reason,omitempty"`
+	// ToLeft marks a message decided while its member was away (a
+	// win-back's): it is for someone who left, so their having left does
+	// not skip it, and their coming back before it is due does.
+	ToLeft bool `json:"to_left,omitempty"`
 }
 
 // OutboxEntry is an action with its delivery state.
@@ -604,9 +608,10 @@ func (m *Member) GrantsInWindow(incentive string, at time.Time, window time.Dura
 	return len(pruneBefore(g.Recent, at.Add(-window)))
 }
 
-// LeftMembers reads which of ids have left the community (Member.Left),
-// in one batch that it rolls back; unknown ids have not. Where a store's
-// batches share members with a running processor, call it from there.
+// LeftMembers reads, for each of ids stored, whether they have left the
+// community (Member.Left), in one batch that it rolls back; unknown ids
+// are absent (and so read as not left). Where a store's batches share
+// members with a running processor, call it from there.
 func LeftMembers(ctx context.Context, s Store, ids []string) (map[string]bool, error) {
 	b, err := s.Begin(ctx)
 	if err != nil {
@@ -622,9 +627,7 @@ func LeftMembers(ctx context.Context, s Store, ids []string) (map[string]bool, e
 		if err != nil {
 			return nil, err
 		}
-		if m.Left {
-			out[id] = true
-		}
+		out[id] = m.Left
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -230,5 +232,24 @@ func TestVerifyRefuses(t *testing.T) {
 	_ = os.WriteFile(wal+"-wal", []byte("frames"), 0o600)
 	if _, err := Verify(ctx, wal); err == nil || !strings.Contains(err.Error(), "-wal file beside it") {
 		t.Errorf("with a -wal beside it: %v", err)
+	}
+}
+
+// The README's backup example shows what hearth state backup prints
+// today: the schema version a backup made now has (a new migration
+// left it naming the one before).
+func TestReadmeBackupExampleSchemaVersion(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := regexp.MustCompile(`schema version (\d+), in `).FindAllStringSubmatch(string(readme), -1)
+	if len(got) == 0 {
+		t.Fatal("the README shows no backup's schema version; has its example changed?")
+	}
+	for _, m := range got {
+		if m[1] != strconv.Itoa(len(migrations)) {
+			t.Errorf("the README's backup example says schema version %s; a backup made now has %d", m[1], len(migrations))
+		}
 	}
 }
