@@ -429,8 +429,11 @@ func TestRunID(t *testing.T) {
 	if n := m.ActiveRuns("rsvp"); n != 1 {
 		t.Fatalf("ActiveRuns = %d, want 1", n)
 	}
-	if d := RunDetail("goal", "Go Night #43"); d != `goal (key "Go Night #43")` || DetailReason(d) != "goal" {
-		t.Fatalf("RunDetail gave %q, reason %q", d, DetailReason(d))
+	if d := RunDetail("goal", "Go Night #43"); d != `goal (key "Go Night #43")` || DetailReason(d) != "goal" || DetailKey(d) != "Go Night #43" {
+		t.Fatalf("RunDetail gave %q, reason %q, key %q", d, DetailReason(d), DetailKey(d))
+	}
+	if d := RunDetail("", `a "quoted) key`); DetailReason(d) != "" || DetailKey(d) != `a "quoted) key` {
+		t.Fatalf("RunDetail gave %q, reason %q, key %q", d, DetailReason(d), DetailKey(d))
 	}
 	if d := RunDetail("goal", ""); d != "goal" || DetailReason(d) != "goal" {
 		t.Fatalf("RunDetail without a key gave %q", d)

@@ -93,6 +93,15 @@ func (m *Member) ActiveRuns(campaign string) int {
 	return n
 }
 
+// HasActiveRun reports whether the member has a run of the campaign
+// under way: the one with key, or with key "" any.
+func (m *Member) HasActiveRun(campaign, key string) bool {
+	if key != "" {
+		return m.Campaigns[RunID(campaign, key)].Active()
+	}
+	return m.ActiveRuns(campaign) > 0
+}
+
 // setRunKeys fills CampaignRun.Key from the ids, after decoding.
 func (m *Member) setRunKeys() {
 	for id, run := range m.Campaigns {
@@ -125,4 +134,20 @@ func DetailReason(detail string) string {
 		return detail[:i]
 	}
 	return detail
+}
+
+// DetailKey is the run key RunDetail added to an outcome's detail, ""
+// for none.
+func DetailKey(detail string) string {
+	q := ""
+	if strings.HasPrefix(detail, "key \"") {
+		q = detail[len("key "):]
+	} else if i := strings.Index(detail, " (key \""); i >= 0 && strings.HasSuffix(detail, ")") {
+		q = detail[i+len(" (key ") : len(detail)-1]
+	}
+	key, err := strconv.Unquote(q)
+	if err != nil {
+		return ""
+	}
+	return key
 }
