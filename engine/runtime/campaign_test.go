@@ -248,7 +248,7 @@ campaign "ab" {
   }
   step "send_b" {
     send {
-      channel  = "email"
+      channel  = "dm"
       template = template.hi
     }
   }
@@ -260,7 +260,17 @@ campaign "ab" {
 		s.WriteString(ev(fmt.Sprintf("j%d", i), "member.joined", fmt.Sprintf("m%d", i), 0, 9, ""))
 	}
 	sum, _, m := run(t, cfg, s.String())
-	a, b := sum.Sends["send.dm"], sum.Sends["send.email"]
+	// Both arms send a direct message (email needs an email platform):
+	// told apart by the step that sent it.
+	a, b := 0, 0
+	for _, act := range sum.Store.(*state.Memory).Outbox() {
+		switch act.Step {
+		case "send_a":
+			a++
+		case "send_b":
+			b++
+		}
+	}
 	if a+b != n {
 		t.Fatalf("%d + %d sends for %d members", a, b, n)
 	}
