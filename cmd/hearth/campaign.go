@@ -18,7 +18,7 @@ import (
 )
 
 const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
-       hearth campaign stop [-member ID] [-url URL] NAME [DIR]
+       hearth campaign stop [-member ID] [-key KEY] [-url URL] NAME [DIR]
 
 show: how a campaign is doing, from the stored members: how many entered,
 where the running ones wait, how the runs ended (goal, finished, left,
@@ -26,10 +26,14 @@ stopped) and the sends made. With an A/B split, each variant's goal rate
 (of its ended runs: running ones may yet reach the goal) against the
 first variant's, with the p-value of a two-proportion z-test: below 0.05,
 the difference is unlikely to be chance. Each member counts with its
-latest run. It reads the state while 'hearth run' serves it.
+latest run. In a campaign with run_key, where a member has a run per
+key, it counts runs (each key's latest) and says how many members they
+belong to. It reads the state while 'hearth run' serves it.
 
 stop: ends a campaign for one member, or for every member in it: their
-runs end with the reason "stopped" and nothing more is sent. While
+runs end with the reason "stopped" and nothing more is sent. In a
+campaign with run_key that is every run of the member; -key ends only
+the run with that key (-key 'Go Night #43'). While
 'hearth run' serves the state, the stop goes through it
 (POST /v1/campaigns/NAME/stop; HEARTH_API_TOKEN is sent when set): it
 finds a daemon on this machine by itself, and -url names one anywhere
@@ -47,6 +51,7 @@ Examples:
   hearth campaign show -json winback . | jq '.variants'
   hearth campaign stop -member u07 onboarding examples/quickstart
   hearth campaign stop winback .
+  hearth campaign stop -key 'Go Night #43' rsvp examples/meetup-invitations
   hearth campaign stop -url https://hearth.example.org -member u07 winback
 `
 
@@ -59,6 +64,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	fs := newFlags(s, "campaign stop", campaignUsage)
 	member := fs.String("member", "", "Stop only this member's run.")
+	key := fs.String("key", "", "Stop only the runs with this key, in a campaign with run_key.")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -72,7 +78,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		if len(pos) == 0 || len(pos) > 2 {
 			return argError(s, "campaign stop", "give the campaign's name and, optionally, the configuration directory")
 		}
-		return stopViaDaemon(ctx, s, *daemonURL, pos[0], *member)
+		return stopViaDaemon(ctx, s, *daemonURL, pos[0], *member, *key)
 	}
 	name, dir, ok := campaignArgs(s, "campaign stop", pos)
 	if !ok {
@@ -98,7 +104,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the stop goes through its API at %s.\n", a.PID, a.URL)
-		return stopViaDaemon(ctx, s, a.URL, name, *member)
+		return stopViaDaemon(ctx, s, a.URL, name, *member, *key)
 	}
 	defer lock.release()
 	store, err := openStore(ctx, cfg)
@@ -112,7 +118,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		ids = []string{*member}
 	} else {
 		err = store.Members(ctx, func(m *state.Member) error {
-			if m.Campaigns[name].Active() {
+			if m.HasActiveRun(name, *key) {
 				ids = append(ids, m.ID)
 			}
 			return nil
@@ -146,8 +152,8 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 			return 1
 		}
-		if o, ok := rt.StopCampaign(m, name, now); ok {
-			outs = append(outs, o)
+		if os := rt.StopCampaign(m, name, *key, now); len(os) > 0 {
+			outs = append(outs, os...)
 			stopped++
 			if err := b.SaveMember(m); err != nil {
 				_ = b.Rollback()
@@ -164,7 +170,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 		return 1
 	}
-	printStopped(s, name, *member, stopped)
+	printStopped(s, name, *member, *key, stopped, len(outs))
 	return 0
 }
 
@@ -216,10 +222,19 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		return
 	}
 	again := ""
-	if t.Runs > t.Entered {
+	keyed := t.Entered > t.Members
+	switch {
+	case keyed && t.Runs > t.Entered:
+		again = fmt.Sprintf(" (%d runs in all: a key entered again counts with its latest run below)", t.Runs)
+	case t.Runs > t.Entered:
 		again = fmt.Sprintf(" (%d runs in all: members who entered again count with their latest run below)", t.Runs)
 	}
-	fmt.Fprintf(w, "Campaign %s: %s entered of %s%s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), again, t.Active)
+	if keyed {
+		// run_key: a member has a run per key, and each counts.
+		fmt.Fprintf(w, "Campaign %s: %s of %s entered of %s%s, %d running.\n", rep.Campaign, plural(t.Entered, "run", "runs"), plural(t.Members, "member", "members"), plural(rep.Members, "stored", "stored"), again, t.Active)
+	} else {
+		fmt.Fprintf(w, "Campaign %s: %s entered of %s%s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), again, t.Active)
+	}
 	if rep.Paused {
 		fmt.Fprintln(w, "Paused (paused = true): nobody enters, the running members wait at their step, and its messages wait in the outbox.")
 	}
@@ -239,7 +254,11 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	}
 	tw := textwidth.NewTabWriter(w, 2, 0)
 	if len(rep.Waiting) > 0 {
-		fmt.Fprintf(tw, "\nWaiting at\tmembers\n")
+		if keyed {
+			fmt.Fprintf(tw, "\nWaiting at\truns\n")
+		} else {
+			fmt.Fprintf(tw, "\nWaiting at\tmembers\n")
+		}
 		for _, wt := range rep.Waiting {
 			fmt.Fprintf(tw, "  %s\t%d\n", wt.Step, wt.Members)
 		}
@@ -312,26 +331,42 @@ func suggestOrList(name string, names []string, what string) string {
 
 // stopViaDaemon asks the running daemon to stop the campaign, between
 // its batches, as it would write over a change made to the store.
-func stopViaDaemon(ctx context.Context, s *stdio, base, name, member string) int {
+func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string) int {
 	endpoint := strings.TrimRight(base, "/") + "/v1/campaigns/" + url.PathEscape(name) + "/stop"
+	q := url.Values{}
 	if member != "" {
-		endpoint += "?member=" + url.QueryEscape(member)
+		q.Set("member", member)
+	}
+	if key != "" {
+		q.Set("key", key)
+	}
+	if len(q) > 0 {
+		endpoint += "?" + q.Encode()
 	}
 	var body struct {
 		Stopped int `json:"stopped"`
+		Runs    int `json:"runs"`
 	}
 	if !postToDaemon(ctx, s, "campaign stop", endpoint, &body) {
 		return 1
 	}
-	printStopped(s, name, member, body.Stopped)
+	printStopped(s, name, member, key, body.Stopped, body.Runs)
 	return 0
 }
 
 // printStopped says what a stop did.
-func printStopped(s *stdio, name, member string, stopped int) {
+func printStopped(s *stdio, name, member, key string, stopped, runs int) {
+	what := name
+	if key != "" {
+		what = fmt.Sprintf("%s's run with key %q", name, key)
+	}
 	if member != "" && stopped == 0 {
-		fmt.Fprintf(s.out, "%s is not in %s now; nothing to stop.\n", member, name)
+		fmt.Fprintf(s.out, "%s is not in %s now; nothing to stop.\n", member, what)
 		return
 	}
-	fmt.Fprintf(s.out, "Stopped %s for %s.\n", name, plural(stopped, "member", "members"))
+	more := ""
+	if runs > stopped {
+		more = fmt.Sprintf(" (%s)", plural(runs, "run", "runs"))
+	}
+	fmt.Fprintf(s.out, "Stopped %s for %s%s.\n", what, plural(stopped, "member", "members"), more)
 }

@@ -135,10 +135,39 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if verb == "why" {
-		ex, err := runtime.New(cfg, nil).Why(m, pos[1], at)
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
-			return 1
+		rt := runtime.New(cfg, nil)
+		// A campaign with run_key: each of the member's runs is explained
+		// with its own entering event, campaign.NAME[KEY] one of them.
+		addrs := []string{pos[1]}
+		if kind, name, _ := strings.Cut(pos[1], "."); kind == "campaign" && m.HasKeyedRuns() {
+			if _, _, keyed := state.SplitRunID(name); !keyed {
+				if ids := m.RunIDs(name, nil); len(ids) > 0 {
+					addrs = addrs[:0]
+					for _, id := range ids {
+						addrs = append(addrs, "campaign."+id)
+					}
+				}
+			}
+		}
+		var ex []runtime.Explanation
+		var each [][]runtime.Explanation
+		for _, addr := range addrs {
+			e, err := rt.Why(m, addr, at)
+			if err != nil {
+				fmt.Fprintf(s.err, "hearth member why: %v\n", err)
+				return 1
+			}
+			ex = append(ex, e...)
+			each = append(each, e)
+		}
+		if len(addrs) > 1 && !*asJSON {
+			for i, addr := range addrs {
+				if i > 0 {
+					fmt.Fprintln(s.out)
+				}
+				printWhy(s.out, cfg, m, addr, at, each[i])
+			}
+			return 0
 		}
 		if *asJSON {
 			if ex == nil {
@@ -246,13 +275,16 @@ func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at 
 		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
 	case "campaign":
 		run := m.Campaigns[name]
+		campaign, key, _ := state.SplitRunID(name)
 		switch {
+		case run == nil && key != "":
+			fmt.Fprintf(w, "  stored: never entered with key %q\n", key)
 		case run == nil:
 			fmt.Fprintln(w, "  stored: never entered")
 		case run.Active():
 			step := "(end)"
 			for _, c := range cfg.Campaigns {
-				if i := c.StepIndex(run.Step, run.StepName); c.Name == name && i >= 0 && i < len(c.Steps) {
+				if i := c.StepIndex(run.Step, run.StepName); c.Name == campaign && i >= 0 && i < len(c.Steps) {
 					step = c.Steps[i].Name
 				}
 			}
@@ -336,23 +368,26 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 	sort.Strings(badges)
 	fmt.Fprintf(w, "  badges: %s\n", orNone(strings.Join(badges, ", ")))
 	for _, c := range cfg.Campaigns {
-		run := m.Campaigns[c.Name]
-		if run == nil {
-			continue
-		}
-		if run.Active() {
-			step := "(end)"
-			if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
-				step = c.Steps[i].Name
+		// A campaign with run_key has a run per key: each on its line.
+		for _, run := range m.Runs(c.Name) {
+			what := c.Name
+			if run.Key != "" {
+				what = fmt.Sprintf("%s, key %q", c.Name, run.Key)
 			}
-			fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", c.Name, step, day(run.StepAt), day(run.Due))
-		} else {
-			fmt.Fprintf(w, "  campaign %s: ended (%s) %s", c.Name, run.Reason, day(run.EndedAt))
+			if run.Active() {
+				step := "(end)"
+				if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
+					step = c.Steps[i].Name
+				}
+				fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", what, step, day(run.StepAt), day(run.Due))
+			} else {
+				fmt.Fprintf(w, "  campaign %s: ended (%s) %s", what, run.Reason, day(run.EndedAt))
+			}
+			if run.Variant != "" {
+				fmt.Fprintf(w, ", variant %s", run.Variant)
+			}
+			fmt.Fprintf(w, ", run %d, %s\n", run.Runs, plural(run.Seq, "send", "sends"))
 		}
-		if run.Variant != "" {
-			fmt.Fprintf(w, ", variant %s", run.Variant)
-		}
-		fmt.Fprintf(w, ", run %d, %s\n", run.Runs, plural(run.Seq, "send", "sends"))
 	}
 	printModeration(w, m, time.Now())
 	if !m.RecheckAt.IsZero() {

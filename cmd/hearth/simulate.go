@@ -292,6 +292,11 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.Sends[name])
 	}
 	_ = tw.Flush()
+	for _, c := range cfg.Campaigns {
+		if f := sum.Campaigns[c.Name]; f != nil && f.Refused > 0 {
+			fmt.Fprintf(w, "\nCampaign %s turned away %s with a new key: the member had max_runs (%d) runs under way.\n", c.Name, plural(f.Refused, "entry", "entries"), c.MaxRuns)
+		}
+	}
 	if stored && len(sum.Sends) > 0 {
 		fmt.Fprintln(w, "\nhearth run delivers them (hearth outbox list shows them; hearth outbox send sends them now).")
 	}

@@ -39,6 +39,7 @@ be in afterwards; time-based rules run up to each expectation's time.
       strikes         = 2       # live moderation strikes
       actions         = ["warn", "mute 1h"]  # moderation decisions, in order
       campaign "onboarding" {
+        key     = "#43"         # which run, in a campaign with run_key
         status  = "active"      # active, done or none (never entered)
         step    = "nudge"       # the step an active run is at
         ended   = "goal"        # why the run ended: goal, finished, left, stopped

@@ -7,6 +7,7 @@ package campaignstats
 import (
 	"context"
 	"math"
+	"slices"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/state"
@@ -15,7 +16,12 @@ import (
 // Counts are runs of a campaign, or of one variant of it, by where they
 // are: still running, or ended and why.
 type Counts struct {
-	Entered int `json:"entered"` // members, each with its latest run
+	// Entered is runs: each member's latest, or in a campaign with
+	// run_key, the latest of each key the member entered with.
+	Entered int `json:"entered"`
+	// Members is the members those runs are of: Entered, unless some
+	// member has runs with several keys.
+	Members int `json:"members"`
 	// Runs is how many times those members entered, earlier runs of
 	// members who entered again included: the rest of the counts are of
 	// the latest runs only.
@@ -80,6 +86,7 @@ type Waiting struct {
 
 // Report is a campaign's standing. Each member counts once, with its
 // latest run: a member who entered again counts with the run it is in.
+// In a campaign with run_key each key's latest run counts.
 type Report struct {
 	Campaign string `json:"campaign"`
 	Paused   bool   `json:"paused"` // the configuration holds it (paused = true)
@@ -120,9 +127,35 @@ func NewTally(c *config.Campaign) *Tally {
 // Add counts one member.
 func (t *Tally) Add(m *state.Member) {
 	t.rep.Members++
-	run := m.Campaigns[t.c.Name]
+	runs := []*state.CampaignRun{m.Campaigns[t.c.Name]}
+	if m.HasKeyedRuns() {
+		// Each key's run counts as a run of its own; the member once.
+		runs = m.Runs(t.c.Name)
+	}
+	counted := false
+	var variants []string
+	for _, run := range runs {
+		if !t.addRun(run) {
+			continue
+		}
+		counted = true
+		if run.Variant != "" && !slices.Contains(variants, run.Variant) {
+			variants = append(variants, run.Variant)
+		}
+	}
+	if counted {
+		t.rep.Total.Members++
+	}
+	for _, v := range variants {
+		t.variants[v].Members++
+	}
+}
+
+// addRun counts one run, and reports whether it did: a run never
+// entered is none.
+func (t *Tally) addRun(run *state.CampaignRun) bool {
 	if run == nil || run.Runs == 0 {
-		return
+		return false
 	}
 	t.rep.Total.add(run)
 	if i := t.c.StepIndex(run.Step, run.StepName); run.Active() && i >= 0 && i < len(t.waiting) {
@@ -137,6 +170,7 @@ func (t *Tally) Add(m *state.Member) {
 		}
 		vc.add(run)
 	}
+	return true
 }
 
 // Report is the tally so far.

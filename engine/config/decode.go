@@ -665,6 +665,8 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	c.EnterOn = on
 	l.later = append(l.later, func() { l.checkEventTypes(onAttr, c.EnterOn) })
 	c.EnterWhen = b.rule("enter_when", rules.Scope{})
+	c.RunKey = b.rule("run_key", rules.Scope{Result: rules.String})
+	c.MaxRuns = b.num("max_runs", DefaultMaxRuns)
 	before := len(l.diags)
 	c.Members = b.enum("members")
 	// Nobody is in the community and gone from it at once: the type
@@ -687,6 +689,17 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	}
 	if c.EnterWhen != nil && b.attr("enter_on") == nil {
 		l.errorf(&c.EnterWhen.Range, "enter_when without enter_on", "enter_when checks the entering event, so it needs enter_on.")
+	}
+	if c.RunKey != nil && b.attr("enter_on") == nil {
+		l.errorf(&c.RunKey.Range, "run_key without enter_on", "run_key gives each entering event's key its own run, so it needs enter_on; campaign %q enrolls by audience alone, one run per member.", name)
+	}
+	if a := b.attr("max_runs"); a != nil {
+		switch {
+		case c.RunKey == nil:
+			l.errorf(a.Expr.Range().Ptr(), "max_runs without run_key", "max_runs limits the runs a member has under way at once, one per key; without run_key a member has one run of campaign %q at a time.", name)
+		case c.MaxRuns < 1:
+			l.errorf(a.Expr.Range().Ptr(), "Invalid max_runs", "max_runs must be 1 or more.")
+		}
 	}
 	if a := b.attr("exit_on_leave"); a != nil && b.attr("audience") == nil {
 		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use exit_when%s.", name, map[bool]string{true: "; leaving the community ends them anyway"}[c.Members == MembersCurrent])

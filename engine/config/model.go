@@ -307,6 +307,13 @@ type Campaign struct {
 	ExitWhen     *Rule
 	Reentry      string
 	ReentryAfter time.Duration
+	// RunKey, a rule over the entering event giving a string, makes each
+	// distinct value its own run for the member (one per meetup);
+	// reentry applies per key. Only with enter_on.
+	RunKey *Rule
+	// MaxRuns is how many runs with a key a member may have under way
+	// at once; one more is refused (counted and logged), not started.
+	MaxRuns      int
 	FrequencyCap *durations.Rate
 	OnCap        string
 	// Paused holds the campaign: no entries, no steps, no sends.
@@ -322,6 +329,13 @@ const (
 	MembersLeft    = "left"    // gone from it; coming back is the goal
 	MembersAll     = "all"     // either, and moving between them changes nothing
 )
+
+// DefaultMaxRuns is max_runs when not set.
+const DefaultMaxRuns = 10
+
+// MaxRunKey is the longest key, in bytes, a run may have: it goes into
+// the member's document and every outbox key of the run.
+const MaxRunKey = 200
 
 // For reports whether the campaign takes in a member who has left the
 // community (left) or is in it.

@@ -380,6 +380,9 @@ func (l *loader) compileAll() {
 	for _, c := range l.cfg.Campaigns {
 		from := "campaign." + c.Name
 		compile(c.EnterWhen, from, c.EnterOn, true)
+		// Like enter_when, run_key reads the entering event, whether or
+		// not the run keeps it.
+		compile(c.RunKey, from, c.EnterOn, true)
 		// A run keeps the event it entered on, so every rule of a
 		// campaign entered with enter_on reads it, for the whole run.
 		// Runs entered by audience have none.

@@ -15,7 +15,11 @@ import (
 type StopResult struct {
 	Campaign string `json:"campaign"`
 	Member   string `json:"member,omitempty"`
-	Stopped  int    `json:"stopped"`
+	// Key is the run stopped (?key=), of a campaign with run_key; all
+	// the member's runs of the campaign without it.
+	Key     string `json:"key,omitempty"`
+	Stopped int    `json:"stopped"` // members
+	Runs    int    `json:"runs"`    // their runs ended: several with run_key
 }
 
 // stopCampaign ends a campaign's active runs between batches, for one
@@ -35,14 +39,14 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no campaign " + name + " in the configuration in force; the campaigns are: " + strings.Join(names, ", ")})
 		return
 	}
-	member := r.URL.Query().Get("member")
-	out := StopResult{Campaign: name, Member: member}
+	member, key := r.URL.Query().Get("member"), r.URL.Query().Get("key")
+	out := StopResult{Campaign: name, Member: member, Key: key}
 	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
 		ids := []string{member}
 		if member == "" {
 			ids = nil
 			err := d.opt.Store.Members(ctx, func(m *state.Member) error {
-				if m.Campaigns[name].Active() {
+				if m.HasActiveRun(name, key) {
 					ids = append(ids, m.ID)
 				}
 				return nil
@@ -66,8 +70,9 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 				_ = b.Rollback()
 				return err
 			}
-			if o, ok := rt.StopCampaign(m, name, now); ok {
-				outs = append(outs, o)
+			if os := rt.StopCampaign(m, name, key, now); len(os) > 0 {
+				outs = append(outs, os...)
+				out.Stopped++
 				if err := b.SaveMember(m); err != nil {
 					_ = b.Rollback()
 					return err
@@ -78,7 +83,7 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 			_ = b.Rollback()
 			return err
 		}
-		out.Stopped = len(outs)
+		out.Runs = len(outs)
 		return b.Commit()
 	})
 	if errors.Is(err, state.ErrNotFound) {

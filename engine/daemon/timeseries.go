@@ -179,8 +179,9 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 				out.Segments[s]++
 			}
 		}
-		for name, run := range m.Campaigns {
-			if c := out.Campaigns[name]; c != nil {
+		for id, run := range m.Campaigns {
+			// Runs, several per member in a campaign with run_key.
+			if c := out.Campaigns[state.RunCampaign(id)]; c != nil && run != nil {
 				key := run.Status
 				if run.Status == "done" {
 					key = run.Reason

@@ -167,6 +167,18 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 			}
 		}
 		ca, owner := &xc.attrs, "campaign "+c.Name
+		switch {
+		case xc.Key != nil && c.RunKey == nil:
+			*diags = append(*diags, errorAt(ca.rng("key"), "Campaign has no run_key", "campaign %q has one run per member, without a key: remove key, or give the campaign run_key.", c.Name))
+		case xc.Key == nil && c.RunKey != nil:
+			// Which run's state? Each key has its own.
+			for _, attr := range []string{"status", "step", "ended", "variant", "runs"} {
+				if _, ok := ca.Attributes[attr]; ok {
+					*diags = append(*diags, errorAt(ca.rng(attr), "Which run?", "campaign %q has a run per key (run_key = %q): add key = \"...\" to this campaign block to say which run %s is about.", c.Name, c.RunKey.Source, attr))
+					break
+				}
+			}
+		}
 		if xc.Step != nil && *xc.Step != "" {
 			known(ca.rng("step"), "step", *xc.Step, steps, owner, diags)
 		}

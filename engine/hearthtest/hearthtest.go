@@ -279,10 +279,15 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 	var out []Failure
 	a := &x.attrs
 	rule := campaignRule(cfg, c)
-	fail := func(attr, want, got string) {
-		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + c.Name + " " + attr, Expected: want, Got: got, DecidedBy: rule})
+	key := ""
+	if x.Key != nil {
+		key = *x.Key
 	}
-	run := m.Campaigns[c.Name]
+	id := state.RunID(c.Name, key) // the run with the key: rsvp[Go Night #43]
+	fail := func(attr, want, got string) {
+		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " " + attr, Expected: want, Got: got, DecidedBy: rule})
+	}
+	run := m.Campaigns[id]
 	status, step, ended, variant, runs := statusNone, "", "", "", 0
 	if run != nil {
 		status, variant, runs = run.Status, run.Variant, run.Runs
@@ -306,7 +311,7 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 		fail("variant", show(*x.Variant), show(variant))
 	}
 	if x.Sent != nil {
-		got := sentSteps(store, m.ID, c.Name)
+		got := sentSteps(store, m.ID, c.Name, x.Key)
 		if !slices.Equal(got, *x.Sent) {
 			fail("sent", fmt.Sprint(*x.Sent), fmt.Sprint(got))
 		}
@@ -320,14 +325,14 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 // sentSteps are the steps of a campaign whose messages went to the
 // member's outbox, in order: the sandbox sends nothing, so what is
 // queued is what a daemon would send.
-func sentSteps(store state.Store, member, campaign string) []string {
+func sentSteps(store state.Store, member, campaign string, key *string) []string {
 	got := []string{}
 	ob, ok := store.(interface{ Outbox() []state.Action })
 	if !ok {
 		return got
 	}
 	for _, act := range ob.Outbox() {
-		if act.Member == member && act.Campaign == campaign {
+		if act.Member == member && act.Campaign == campaign && (key == nil || act.RunKey == *key) {
 			got = append(got, act.Step)
 		}
 	}

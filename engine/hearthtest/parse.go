@@ -77,6 +77,7 @@ type Expect struct {
 // ExpectCampaign is a campaign block inside expect.
 type ExpectCampaign struct {
 	Name      string
+	Key       *string // the run's key, in a campaign with run_key
 	Status    *string
 	Step      *string
 	Ended     *string
@@ -273,6 +274,7 @@ func decodeCampaign(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *E
 	c := &ExpectCampaign{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
 	c.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
 	a := &c.attrs
+	c.Key = a.str("key")
 	c.Status = a.str("status")
 	c.Step = a.str("step")
 	c.Ended = a.str("ended")
@@ -282,6 +284,9 @@ func decodeCampaign(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *E
 	if len(content.Attributes) == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
 			"campaign %q gives nothing to check: add status, step, ended, variant, sent or runs.", c.Name))
+	} else if len(content.Attributes) == 1 && c.Key != nil && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
+			"campaign %q names a run by its key and checks nothing of it: add status, step, ended, variant, sent or runs.", c.Name))
 	}
 	return c
 }

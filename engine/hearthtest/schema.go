@@ -18,6 +18,7 @@ func Schema() *config.Block {
 		Type: "campaign", Labels: []string{"name"},
 		Doc: "Where the member is in a campaign of the configuration: the state of their run and the messages the campaign sent them. Only the attributes given are checked.",
 		Attrs: []config.Attr{
+			{Name: "key", Kind: config.KindString, Doc: "Which run, in a campaign with run_key: the one the member entered with this key (what run_key gave), such as \"Go Night #43\". The other attributes are then about that run alone, sent included. Without it, in such a campaign, only sent can be checked, over all the member's runs."},
 			{Name: "status", Kind: config.KindEnum, Enum: []string{statusActive, statusDone, statusNone}, Doc: "The member's run: active (under way), done (ended), or none (never entered)."},
 			{Name: "step", Kind: config.KindString, Doc: "The step an active run is at: the one it waits on or runs next. \"\" when no run is active."},
 			{Name: "ended", Kind: config.KindEnum, Enum: []string{"goal", "finished", "left", "stopped"}, Doc: "Why the last run ended: goal (exit_when held, or the member came back, in a campaign with members = \"left\"), finished (after its last step or at exit), left (the member left the audience, or the community in a campaign for current members) or stopped (hearth campaign stop)."},

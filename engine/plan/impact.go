@@ -83,8 +83,10 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 		out.Members++
 		// Runs of a removed campaign stop whatever rules the member was
 		// evaluated under: the fingerprint does not cover campaigns.
-		for name, run := range m.Campaigns {
-			if run.Active() && !kept[name] {
+		var gone []string // a member with several runs (run_key) leaves once
+		for id, run := range m.Campaigns {
+			if name := state.RunCampaign(id); run.Active() && !kept[name] && !slices.Contains(gone, name) {
+				gone = append(gone, name)
 				mv := move("campaign", name)
 				mv.Removed = true
 				mv.Leave++
@@ -144,7 +146,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 				if len(mv.EnterSample) < SampleSize {
 					mv.EnterSample = append(mv.EnterSample, who)
 				}
-			case was && !is && c.ExitOnLeave && run.Active():
+			case was && !is && c.ExitOnLeave && m.ActiveRuns(c.Name) > 0:
 				mv := move("campaign", c.Name)
 				mv.Leave++
 				if len(mv.LeaveSample) < SampleSize {

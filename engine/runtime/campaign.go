@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"hash/fnv"
+	"net/url"
 	"slices"
 	"time"
 
@@ -32,8 +33,8 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 		if c.Paused {
 			// Nobody enters a paused campaign; leaving its audience still
 			// ends a run, or the member would go on at the resume.
-			if run := m.Campaigns[c.Name]; leaving && run.Active() {
-				r.endRun(w, m, c, run, ev.At, ev.ID, "left")
+			if leaving {
+				r.endRuns(w, m, c, ev.At, ev.ID, "left")
 			}
 			continue
 		}
@@ -49,9 +50,7 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 		case c.Audience != nil && ev.Type == "segment.entered" && ev.Attrs["segment"] == c.Audience.Name:
 			r.enroll(w, m, c, ev, nil)
 		case leaving:
-			if run := m.Campaigns[c.Name]; run.Active() {
-				r.endRun(w, m, c, run, ev.At, ev.ID, "left")
-			}
+			r.endRuns(w, m, c, ev.At, ev.ID, "left")
 		}
 	}
 }
@@ -78,8 +77,52 @@ func (r *Runtime) audiencesOnMove(w *work, m *state.Member, ev *events.Event) {
 	}
 }
 
+// endRuns ends every active run of the campaign the member has.
+func (r *Runtime) endRuns(w *work, m *state.Member, c *config.Campaign, at time.Time, event, reason string) {
+	if !m.HasKeyedRuns() {
+		if run := m.Campaigns[c.Name]; run.Active() {
+			r.endRun(w, m, c, run, at, event, reason)
+		}
+		return
+	}
+	for _, run := range m.Runs(c.Name) {
+		if run.Active() {
+			r.endRun(w, m, c, run, at, event, reason)
+		}
+	}
+}
+
+// runKey is the key of the run an event enters: what the campaign's
+// run_key gives for it, "" without one (or for a run entered by
+// audience, view nil). ok is false when the rule failed or gave a key
+// too long to keep: counted and logged as a rule error, and no run
+// starts, since entering the keyless run instead would mix meetups.
+func (r *Runtime) runKey(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) (string, bool) {
+	p := c.RunKey
+	if p == nil || p.Program == nil || view == nil {
+		return "", true
+	}
+	r.bind(w, m, view, ev, ev.At)
+	r.stats.Evaluations++
+	r.pending[p.ID]++
+	key, err := r.eval.String(p.Program)
+	if err == nil && len(key) > config.MaxRunKey {
+		err = fmt.Errorf("gave a key of %d bytes; keys are at most %d", len(key), config.MaxRunKey)
+	}
+	if err != nil {
+		r.ruleFailed(p, "campaign", c.Name, "run_key", err)
+		return "", false
+	}
+	return key, true
+}
+
 func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) {
-	run := m.Campaigns[c.Name]
+	key, ok := r.runKey(w, m, c, ev, view)
+	if !ok {
+		return
+	}
+	id := state.RunID(c.Name, key)
+	run := m.Campaigns[id]
 	if run.Active() || !c.For(m.Left) {
 		// A member who left the community is not messaged, unless the
 		// campaign is for them (members = "left" or "all"); joining
@@ -100,6 +143,18 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 			}
 		}
 	}
+	if key != "" {
+		// Runs under way are never dropped for a new one: the new key
+		// waits for one of them to end, and the member hears of it in
+		// the log, the outcomes and hearth simulate.
+		if n := m.ActiveRuns(c.Name); n >= c.MaxRuns {
+			r.stats.RunsRefused++
+			r.log.Warn("campaign run refused: the member has max_runs runs under way", "campaign", c.Name, "member", m.ID, "key", key, "max_runs", c.MaxRuns)
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "refused", At: ev.At, Rule: "campaign." + c.Name, Event: ev.ID,
+				Detail: state.RunDetail(fmt.Sprintf("max_runs: %d runs under way", n), key)})
+			return
+		}
+	}
 	if m.Campaigns == nil {
 		m.Campaigns = map[string]*state.CampaignRun{}
 	}
@@ -110,7 +165,7 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		// member entering again must not get a fresh allowance.
 		runs, sends = run.Runs, run.Sends
 	}
-	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1, Sends: sends}
+	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1, Sends: sends, Key: key}
 	// The run keeps the entering event, times too: its rules and
 	// templates read it at every step (runEvent restores the declared
 	// types of what a store gives back).
@@ -120,10 +175,10 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 			run.Event[k] = v
 		}
 	}
-	m.Campaigns[c.Name] = run
+	m.Campaigns[id] = run
 	r.arrive(w, m, c, run, 0, ev.At)
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "enter", At: ev.At, Rule: "campaign." + c.Name, Event: ev.ID, Detail: fmt.Sprintf("run %d", run.Runs)})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "enter", At: ev.At, Rule: "campaign." + c.Name, Event: ev.ID, Detail: state.RunDetail(fmt.Sprintf("run %d", run.Runs), key)})
 }
 
 // arrive puts the run at step i: its wait and time of day, or its until,
@@ -153,7 +208,7 @@ func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *stat
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
 	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: reason})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: state.RunDetail(reason, run.Key)})
 }
 
 // advanceCampaigns moves the member's active runs as far as they can go
@@ -162,74 +217,103 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 	if len(m.Campaigns) == 0 {
 		return
 	}
-	for name, run := range m.Campaigns {
+	for id, run := range m.Campaigns {
 		// A campaign removed from the configuration stops its runs; steps
 		// matched by index would otherwise run against another sequence.
-		if run.Active() && r.campaigns[name] == nil {
+		if name := state.RunCampaign(id); run.Active() && r.campaigns[name] == nil {
 			run.Status, run.EndedAt, run.Reason = runDone, now, "stopped"
 			run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
 			w.mark(m.ID, named(r.keyIdx.campaign, name))
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: "stopped"})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: state.RunDetail("stopped", run.Key)})
 		}
 	}
+	keyed := m.HasKeyedRuns()
 	for _, c := range r.cfg.Campaigns {
-		run := m.Campaigns[c.Name]
-		if !run.Active() {
-			continue
-		}
-		switch {
-		case m.Left && c.Members == config.MembersCurrent:
-			// Messages to someone who left the community would only go to
-			// the dead letters, and rejoining starts afresh.
-			r.endRun(w, m, c, run, now, cause, "left")
-			continue
-		case !m.Left && c.Members == config.MembersLeft:
-			// Coming back is what a win-back is for: its goal, whatever
-			// step the member was on.
-			r.endRun(w, m, c, run, now, cause, "goal")
-			continue
-		}
-		// A reload that added, moved or removed steps: the run stays on
-		// the step it was on, not on whatever now has its index.
-		if i := c.StepIndex(run.Step, run.StepName); i != run.Step || i < len(c.Steps) && c.Steps[i].Name != run.StepName {
-			run.Step = i
-			if i < len(c.Steps) {
-				run.StepName = c.Steps[i].Name
-			}
-			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-		}
-		if c.Paused {
-			// A paused campaign holds its members where they are, but a
-			// member reaching the goal has converted: counted now, not
-			// at the resume (or as stopped, if it never comes).
-			if c.ExitWhen != nil {
-				r.bind(w, m, nil, nil, now)
-				if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
-					r.endRun(w, m, c, run, now, cause, "goal")
-				}
+		if !keyed {
+			if run := m.Campaigns[c.Name]; run.Active() {
+				r.advanceRun(w, m, c, run, now, cause)
 			}
 			continue
 		}
-		if run.Step >= len(c.Steps) {
-			// The campaign lost steps in a reload: finish the run.
-			r.endRun(w, m, c, run, now, cause, "finished")
-			continue
+		// Each run goes its own way, in key order: its goal, its steps,
+		// its entering event. A campaign that lost its run_key in a
+		// reload still moves the runs it started with one.
+		for _, run := range m.Runs(c.Name) {
+			if run.Active() {
+				r.advanceRun(w, m, c, run, now, cause)
+			}
 		}
-		r.advance(w, m, c, run, now, cause)
 	}
 }
 
-// StopCampaign ends a member's active run of a campaign, as an operator
-// asks with hearth campaign stop. It reports whether a run was active.
-func (r *Runtime) StopCampaign(m *state.Member, campaign string, at time.Time) (state.Outcome, bool) {
-	run := m.Campaigns[campaign]
-	if !run.Active() {
-		return state.Outcome{}, false
+// advanceRun moves one active run as far as it can go at now.
+func (r *Runtime) advanceRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time, cause string) {
+	switch {
+	case m.Left && c.Members == config.MembersCurrent:
+		// Messages to someone who left the community would only go to
+		// the dead letters, and rejoining starts afresh.
+		r.endRun(w, m, c, run, now, cause, "left")
+		return
+	case !m.Left && c.Members == config.MembersLeft:
+		// Coming back is what a win-back is for: its goal, whatever
+		// step the member was on.
+		r.endRun(w, m, c, run, now, cause, "goal")
+		return
 	}
-	run.Status, run.EndedAt, run.Reason = runDone, at, "stopped"
-	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
-	r.schedule(m)
-	return state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", Detail: "stopped"}, true
+	// A reload that added, moved or removed steps: the run stays on
+	// the step it was on, not on whatever now has its index.
+	if i := c.StepIndex(run.Step, run.StepName); i != run.Step || i < len(c.Steps) && c.Steps[i].Name != run.StepName {
+		run.Step = i
+		if i < len(c.Steps) {
+			run.StepName = c.Steps[i].Name
+		}
+		w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+	}
+	if c.Paused {
+		// A paused campaign holds its members where they are, but a
+		// member reaching the goal has converted: counted now, not
+		// at the resume (or as stopped, if it never comes). The goal
+		// reads the run's own entering event, as when not paused.
+		if c.ExitWhen != nil {
+			r.bindRun(w, m, run, c.ExitWhen, now)
+			if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
+				r.endRun(w, m, c, run, now, cause, "goal")
+			}
+		}
+		return
+	}
+	if run.Step >= len(c.Steps) {
+		// The campaign lost steps in a reload: finish the run.
+		r.endRun(w, m, c, run, now, cause, "finished")
+		return
+	}
+	r.advance(w, m, c, run, now, cause)
+}
+
+// StopCampaign ends a member's active runs of a campaign, as an operator
+// asks with hearth campaign stop: all of them, or with key set only the
+// run with that key (run_key). It returns an outcome per run it ended.
+func (r *Runtime) StopCampaign(m *state.Member, campaign, key string, at time.Time) []state.Outcome {
+	var ids []string
+	if key != "" {
+		ids = []string{state.RunID(campaign, key)}
+	} else {
+		ids = m.RunIDs(campaign, nil)
+	}
+	var out []state.Outcome
+	for _, id := range ids {
+		run := m.Campaigns[id]
+		if !run.Active() {
+			continue
+		}
+		run.Status, run.EndedAt, run.Reason = runDone, at, "stopped"
+		run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
+		out = append(out, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", Detail: state.RunDetail("stopped", run.Key)})
+	}
+	if len(out) > 0 {
+		r.schedule(m)
+	}
+	return out
 }
 
 func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time, cause string) {
@@ -253,7 +337,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			r.bindRun(w, m, run, st.WaitUntil, now)
 			if !r.ruleBool(st.WaitUntil, "campaign", c.Name, "wait_until") {
 				if !run.Deadline.IsZero() && !now.Before(run.Deadline) {
-					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "timeout", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name})
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "timeout", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name, run.Key)})
 					if !r.jump(w, m, c, run, st.OnTimeout, now, cause) {
 						return
 					}
@@ -276,27 +360,27 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// The member reached the step after its time: the send is
 			// not made, and the run goes on as if it had been.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": until " + untilText(run.Due) + " had passed"})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": until "+untilText(run.Due)+" had passed", run.Key)})
 		} else if st.Send != nil && r.unreachable(m, c, st.Send) {
 			// A campaign for all members, and this one has left: the
 			// message could only go to the dead letters. The run goes
 			// on, so a branch can reach them by email instead.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": the member has left, and a direct message cannot reach them"})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": the member has left, and a direct message cannot reach them", run.Key)})
 		} else if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
 				w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + " until " + wait.UTC().Format(time.RFC3339)})
+				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+" until "+wait.UTC().Format(time.RFC3339), run.Key)})
 				return
 			}
 			if r.capped(m, c, now) {
 				if c.OnCap == "skip" {
-					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": frequency cap"})
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap", run.Key)})
 				} else {
 					run.Due = r.capFree(m, c, now)
 					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: st.Name + ": frequency cap until " + run.Due.UTC().Format(time.RFC3339)})
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap until "+run.Due.UTC().Format(time.RFC3339), run.Key)})
 					return
 				}
 			} else {
@@ -314,7 +398,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		if len(st.Split) > 0 {
 			if run.Variant == "" {
 				run.Variant = pickVariant(st.Split, c.Name, m.ID)
-				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "variant", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: run.Variant})
+				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "variant", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(run.Variant, run.Key)})
 			}
 			for _, v := range st.Split {
 				if v.Name == run.Variant {
@@ -438,9 +522,24 @@ func recent(ts []time.Time, now time.Time, window time.Duration) int {
 	return n
 }
 
+// campaignSends are the recent send times of all the member's runs of
+// the campaign: its frequency cap is the member's, across runs.
+func campaignSends(m *state.Member, c *config.Campaign) []time.Time {
+	if !m.HasKeyedRuns() {
+		if run := m.Campaigns[c.Name]; run != nil {
+			return run.Sends
+		}
+		return nil
+	}
+	var ts []time.Time
+	for _, run := range m.Runs(c.Name) {
+		ts = append(ts, run.Sends...)
+	}
+	return ts
+}
+
 func (r *Runtime) capped(m *state.Member, c *config.Campaign, now time.Time) bool {
-	run := m.Campaigns[c.Name]
-	if c.FrequencyCap != nil && recent(run.Sends, now, c.FrequencyCap.Window) >= c.FrequencyCap.Count {
+	if c.FrequencyCap != nil && recent(campaignSends(m, c), now, c.FrequencyCap.Window) >= c.FrequencyCap.Count {
 		return true
 	}
 	g := r.cfg.Settings.FrequencyCap
@@ -465,7 +564,7 @@ func (r *Runtime) capFree(m *state.Member, c *config.Campaign, now time.Time) ti
 			free = t
 		}
 	}
-	check(m.Campaigns[c.Name].Sends, c.FrequencyCap)
+	check(campaignSends(m, c), c.FrequencyCap)
 	check(m.Sends, r.cfg.Settings.FrequencyCap)
 	return free
 }
@@ -483,7 +582,14 @@ func prune(ts []time.Time, now time.Time, keep time.Duration) []time.Time {
 // send renders the step's template and puts the action in the outbox.
 func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time, cause string) {
 	run.Seq++
-	key := fmt.Sprintf("campaign/%s/%s/%d/%d/%s", c.Name, m.ID, run.Runs, run.Seq, st.Name)
+	// Unique per run: runs with keys count their entries and sends each
+	// on their own, so the key is in it too, escaped so that no key can
+	// pass for another run's member or step.
+	id := c.Name
+	if run.Key != "" {
+		id = state.RunID(c.Name, url.PathEscape(run.Key))
+	}
+	key := fmt.Sprintf("campaign/%s/%s/%d/%d/%s", id, m.ID, run.Runs, run.Seq, st.Name)
 	rule := "campaign." + c.Name
 	fillMember(&r.rm, m, now, r.noAttrs)
 	msg, err := r.message(st.Send, m, &r.rm, r.runEvent(run))
@@ -506,7 +612,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		target = st.Send.Target.Name
 	}
 	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
-		Campaign: c.Name, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left}
+		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left}
 	w.actions = append(w.actions, a)
 	if r.sendKeep > 0 { // only frequency caps read send times
 		run.Sends = append(prune(run.Sends, now, r.sendKeep), now)

@@ -193,6 +193,9 @@ type Stats struct {
 	Derived    int
 	Rechecks   int
 	RuleErrors int
+	// RunsRefused counts entries into a campaign with run_key that a
+	// member's max_runs runs under way turned away.
+	RunsRefused int
 	// Evaluations counts rules run, for the engine overhead figure.
 	Evaluations int
 	// EvalNanos is the time spent in the TimedEvals evaluations that were
@@ -911,8 +914,11 @@ func (r *Runtime) schedule(m *state.Member) {
 			}
 		}
 	}
-	for name, run := range m.Campaigns {
-		if c := r.campaigns[name]; run.Active() && (c == nil || !c.Paused) {
+	for id, run := range m.Campaigns {
+		if !run.Active() {
+			continue
+		}
+		if c := r.campaigns[state.RunCampaign(id)]; c == nil || !c.Paused {
 			consider(run.Due)
 			consider(run.Deadline)
 		}

@@ -69,6 +69,10 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 			}
 		}
 	case "campaign":
+		// campaign.NAME[KEY] is the member's run with that key, of a
+		// campaign with run_key; campaign.NAME the run without one.
+		id := name
+		name = state.RunCampaign(id)
 		for _, c := range r.cfg.Campaigns {
 			if c.Name != name {
 				continue
@@ -76,7 +80,7 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 			found, rs = true, []named{{"exit_when", c.ExitWhen}}
 			// A run held at a step is held by that step's rules: "why is
 			// she not moving on?"
-			if run := m.Campaigns[name]; run.Active() {
+			if run := m.Campaigns[id]; run.Active() {
 				view = r.runEvent(run)
 				if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
 					st := c.Steps[i]

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -82,14 +83,17 @@ type Summary struct {
 
 // Funnel is what happened in one campaign.
 type Funnel struct {
-	Entered  int            `json:"entered"`
-	Goal     int            `json:"goal"`
-	Finished int            `json:"finished"`
-	Left     int            `json:"left"`
-	Active   int            `json:"active"`
-	Sends    int            `json:"sends"`
-	Deferred int            `json:"deferred"`
-	Skipped  int            `json:"skipped"`
+	Entered  int `json:"entered"`
+	Goal     int `json:"goal"`
+	Finished int `json:"finished"`
+	Left     int `json:"left"`
+	Active   int `json:"active"`
+	Sends    int `json:"sends"`
+	Deferred int `json:"deferred"`
+	Skipped  int `json:"skipped"`
+	// Refused counts entries with a new key turned away because the
+	// member had max_runs runs under way (run_key).
+	Refused  int            `json:"refused,omitempty"`
 	Variants map[string]int `json:"variants,omitempty"` // members per A/B variant
 	// Arms is the funnel of each A/B variant: the runs that were given
 	// it, with every send of those runs, those before the split included.
@@ -139,15 +143,17 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	// armOf is the member's run of a split campaign and its variant's
 	// funnel (nil before the split).
-	armOf := func(f *Funnel, campaign, member string) (*armRun, *Funnel) {
+	armOf := func(f *Funnel, campaign, member, key string) (*armRun, *Funnel) {
 		runs := arms[campaign]
 		if runs == nil {
 			return nil, nil
 		}
-		r := runs[member]
+		// A member has a run per key in a campaign with run_key.
+		id := member + "\x00" + key
+		r := runs[id]
 		if r == nil { // entered before the events replayed here
 			r = &armRun{}
-			runs[member] = r
+			runs[id] = r
 		}
 		if r.variant == "" {
 			return r, nil
@@ -170,7 +176,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 					name := strings.TrimPrefix(o.Rule, "campaign.")
 					if f := sum.Campaigns[name]; f != nil {
 						f.Sends++
-						if r, a := armOf(f, name, o.Member); a != nil {
+						if r, a := armOf(f, name, o.Member, sendKey(o.Detail)); a != nil {
 							a.Sends++
 						} else if r != nil {
 							r.sends++
@@ -181,7 +187,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				tally(sum, o)
 			case state.KindCampaign:
 				if f := sum.Campaigns[o.Name]; f != nil {
-					r, a := armOf(f, o.Name, o.Member)
+					r, a := armOf(f, o.Name, o.Member, state.DetailKey(o.Detail))
 					switch o.Change {
 					case "enter":
 						f.Entered++
@@ -193,7 +199,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 							if f == nil {
 								continue
 							}
-							switch o.Detail {
+							switch state.DetailReason(o.Detail) {
 							case "goal":
 								f.Goal++
 							case "left":
@@ -203,7 +209,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 							}
 						}
 						if r != nil {
-							delete(arms[o.Name], o.Member)
+							delete(arms[o.Name], o.Member+"\x00"+state.DetailKey(o.Detail))
 						}
 					case "defer":
 						f.Deferred++
@@ -215,11 +221,14 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 						if a != nil {
 							a.Skipped++
 						}
+					case "refused":
+						f.Refused++
 					case "variant":
-						f.Variants[o.Detail]++
+						v := state.DetailReason(o.Detail)
+						f.Variants[v]++
 						if r != nil {
-							r.variant = o.Detail
-							a = f.arm(o.Detail)
+							r.variant = v
+							a = f.arm(v)
 							a.Entered++
 							a.Sends += r.sends
 						}
@@ -464,8 +473,8 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		for s := range m.Segments {
 			sum.Segments[s]++
 		}
-		for name, run := range m.Campaigns {
-			if f := sum.Campaigns[name]; f != nil && run.Active() {
+		for id, run := range m.Campaigns {
+			if f := sum.Campaigns[state.RunCampaign(id)]; f != nil && run.Active() {
 				f.Active++
 				if run.Variant != "" {
 					f.arm(run.Variant).Active++
@@ -522,4 +531,20 @@ func tally(sum *Summary, o state.Outcome) {
 		(*m)[o.Name] = map[string]int{}
 	}
 	(*m)[o.Name][o.Change]++
+}
+
+// sendKey is the run key in a campaign send's outbox key
+// (campaign/NAME[KEY]/member/...), "" for a run without one.
+func sendKey(outboxKey string) string {
+	rest, ok := strings.CutPrefix(outboxKey, "campaign/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	_, key, _ := state.SplitRunID(id)
+	k, err := url.PathUnescape(key)
+	if err != nil {
+		return ""
+	}
+	return k
 }

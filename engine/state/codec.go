@@ -33,8 +33,16 @@ const memberBinaryV3 = 0x03
 // memberBinaryV4 is version 3 followed by Member.LeftAt.
 const memberBinaryV4 = 0x04
 
+// memberBinaryV5 is version 4 with campaign runs kept under their RunID,
+// name[key] for a campaign with run_key. It is written only for a member
+// with such a run: a hearth that reads up to version 4 would take the
+// keyed runs for runs of a campaign no longer configured and stop them,
+// so it must refuse the document instead; the members without one stay
+// readable by it.
+const memberBinaryV5 = 0x05
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV4
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV5
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -42,7 +50,11 @@ var errShort = errors.New("member document: truncated")
 
 // AppendBinary appends the member's binary document to b.
 func (m *Member) AppendBinary(b []byte) ([]byte, error) {
-	e := encoder{b: append(b, memberBinaryV4)}
+	version := byte(memberBinaryV4)
+	if m.HasKeyedRuns() {
+		version = memberBinaryV5
+	}
+	e := encoder{b: append(b, version)}
 	e.str(m.ID)
 	e.str(m.Name)
 	e.str(m.Platform)
@@ -376,6 +388,9 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 	}
 	if data[0] >= memberBinaryV4 {
 		m.LeftAt = d.time()
+	}
+	if data[0] >= memberBinaryV5 {
+		m.setRunKeys()
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))

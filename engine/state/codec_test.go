@@ -63,6 +63,12 @@ func fullMember() *Member {
 				Sends: []time.Time{at(17)}, Event: map[string]any{"id": "e6", "type": "member.joined"},
 			},
 			"stale": nil,
+			// A campaign with run_key: one run per key.
+			"rsvp[Go Night #43]": {
+				Status: "active", Step: 1, StepName: "reminder", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "a",
+				EnteredAt: at(1), EndedAt: at(2), Reason: "stopped", Runs: 2, Seq: 1, Sends: []time.Time{at(3)},
+				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43",
+			},
 		},
 		Sends:     []time.Time{at(17), at(18)},
 		RecheckAt: at(48),
@@ -110,14 +116,25 @@ func TestFullMemberIsFull(t *testing.T) {
 		case reflect.Slice:
 			walk(path+"[0]", v.Index(0))
 		case reflect.Map:
-			// A map of pointers holds a nil on purpose; one value set is enough.
+			// A map of pointers holds a nil on purpose; one value set is
+			// enough: the fullest (a run without a key has no Key).
+			var best []string
+			found := false
 			for _, k := range v.MapKeys() {
 				if e := v.MapIndex(k); !e.IsZero() {
+					outer := empty
+					empty = nil
 					walk(path+"["+k.String()+"]", e)
-					return
+					if !found || len(empty) < len(best) {
+						best = empty
+					}
+					found, empty = true, outer
 				}
 			}
-			empty = append(empty, path+"[*]")
+			if !found {
+				best = []string{path + "[*]"}
+			}
+			empty = append(empty, best...)
 		}
 	}
 	walk("Member", reflect.ValueOf(fullMember()))
@@ -188,6 +205,7 @@ func TestMemberBinaryAgreesWithJSON(t *testing.T) {
 // with runs known by their step's index only, who never left.
 func TestMemberBinaryOlderVersions(t *testing.T) {
 	m := fullMember()
+	delete(m.Campaigns, "rsvp[Go Night #43]") // a version 5 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -351,5 +369,73 @@ func TestLeftAtFromOlderDocuments(t *testing.T) {
 		if want := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC); !got.LeftAt.Equal(want) {
 			t.Errorf("%s: left at %v, want %v", name, got.LeftAt, want)
 		}
+	}
+}
+
+// A member with a run of a campaign with run_key is written as version
+// 5, which a hearth reading up to version 4 refuses rather than taking
+// its keyed runs for runs of a removed campaign; a member without one is
+// written as version 4, as before, and the keys read back from the ids.
+func TestMemberBinaryKeyedRuns(t *testing.T) {
+	m := fullMember()
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV5 {
+		t.Fatalf("a member with a keyed run written as version %d, want 5", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if run := got.Campaigns["rsvp[Go Night #43]"]; run == nil || run.Key != "Go Night #43" || run.Event["meetup"] != "Go Night #43" {
+		t.Fatalf("keyed run read back as %+v", run)
+	}
+	if run := got.Campaigns["onboarding"]; run == nil || run.Key != "" {
+		t.Fatalf("run without a key read back as %+v", run)
+	}
+
+	delete(m.Campaigns, "rsvp[Go Night #43]")
+	doc, _ = m.AppendBinary(nil)
+	if doc[0] != memberBinaryV4 {
+		t.Fatalf("a member without keyed runs written as version %d, want 4", doc[0])
+	}
+}
+
+func TestRunID(t *testing.T) {
+	for _, tc := range []struct{ campaign, key, id string }{
+		{"rsvp", "", "rsvp"},
+		{"rsvp", "Go Night #43", "rsvp[Go Night #43]"},
+		{"rsvp", "a]b[c", "rsvp[a]b[c]"}, // the name ends at the first '['
+		{"rsvp", "[]", "rsvp[[]]"},
+	} {
+		id := RunID(tc.campaign, tc.key)
+		if id != tc.id {
+			t.Errorf("RunID(%q, %q) = %q, want %q", tc.campaign, tc.key, id, tc.id)
+		}
+		c, k, keyed := SplitRunID(id)
+		if c != tc.campaign || k != tc.key || keyed != (tc.key != "") {
+			t.Errorf("SplitRunID(%q) = %q, %q, %v", id, c, k, keyed)
+		}
+	}
+	m := &Member{Campaigns: map[string]*CampaignRun{
+		"rsvp[b]": {Status: "active"}, "rsvp": {Status: "done"}, "rsvp[a]": {Status: "done"},
+		"rsvp-late[a]": {Status: "active"}, "rsvpx": {Status: "active"},
+	}}
+	if got := m.RunIDs("rsvp", nil); !slices.Equal(got, []string{"rsvp", "rsvp[a]", "rsvp[b]"}) {
+		t.Fatalf("RunIDs = %q", got)
+	}
+	if n := m.ActiveRuns("rsvp"); n != 1 {
+		t.Fatalf("ActiveRuns = %d, want 1", n)
+	}
+	if d := RunDetail("goal", "Go Night #43"); d != `goal (key "Go Night #43")` || DetailReason(d) != "goal" || DetailKey(d) != "Go Night #43" {
+		t.Fatalf("RunDetail gave %q, reason %q, key %q", d, DetailReason(d), DetailKey(d))
+	}
+	if d := RunDetail("", `a "quoted) key`); DetailReason(d) != "" || DetailKey(d) != `a "quoted) key` {
+		t.Fatalf("RunDetail gave %q, reason %q, key %q", d, DetailReason(d), DetailKey(d))
+	}
+	if d := RunDetail("goal", ""); d != "goal" || DetailReason(d) != "goal" {
+		t.Fatalf("RunDetail without a key gave %q", d)
 	}
 }

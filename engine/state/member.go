@@ -189,7 +189,9 @@ type Member struct {
 	Grants   []IncentiveLog `json:"-"`
 	Referrer string         `json:"referrer,omitempty"`
 
-	// Campaigns are the member's runs through campaigns, by name.
+	// Campaigns are the member's runs through campaigns, by RunID: the
+	// campaign's name, or name[key] for the runs of a campaign with
+	// run_key, one per key.
 	Campaigns map[string]*CampaignRun `json:"campaigns,omitempty"`
 	// Sends are the times of recent campaign sends, for frequency caps.
 	Sends []time.Time `json:"sends,omitempty"`
@@ -321,6 +323,7 @@ func (m *Member) UnmarshalJSON(data []byte) error {
 		m.Grants = append(m.Grants, *g)
 	}
 	sort.Slice(m.Grants, func(i, j int) bool { return m.Grants[i].Incentive < m.Grants[j].Incentive })
+	m.setRunKeys()
 	return nil
 }
 
@@ -353,6 +356,10 @@ type CampaignRun struct {
 	Seq       int            `json:"seq"`              // sends so far in this run
 	Sends     []time.Time    `json:"sends,omitempty"`  // recent sends, for the campaign's cap
 	Event     map[string]any `json:"event,omitempty"`  // the entering event, for templates
+	// Key is what the campaign's run_key gave on entering; "" for the
+	// run of a campaign without one. It is kept in the run's id too
+	// (RunID), and read back from there.
+	Key string `json:"key,omitempty"`
 }
 
 // Active reports whether the run is under way.
@@ -376,6 +383,8 @@ type Action struct {
 	// platform's badge name, for badge grants.
 	Role     string `json:"role,omitempty"`
 	Campaign string `json:"campaign,omitempty"`
+	// RunKey is the key of the campaign run that sent it (run_key).
+	RunKey   string `json:"run_key,omitempty"`
 	Step     string `json:"step,omitempty"`
 	Template string `json:"template,omitempty"`
 	Locale   string `json:"locale,omitempty"`

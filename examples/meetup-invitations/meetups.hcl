@@ -22,11 +22,17 @@ campaign "invitation" {
 }
 
 campaign "rsvp" {
-  description   = "Confirm an RSVP, remind the day before, and get people to the door"
-  community     = community.gophers
-  enter_on      = "meetup.rsvp"
-  reentry       = "always"
-  exit_when     = "count('meetup.checked_in', '1d') > 0" # the goal: they came
+  description = "Confirm an RSVP, remind the day before, and get people to the door"
+  community   = community.gophers
+  enter_on    = "meetup.rsvp"
+  # One run per meetup: an RSVP for April while March's run goes on
+  # starts a run of its own, with its own confirmation and reminder.
+  run_key  = "event.meetup"
+  max_runs = 3 # meetups a member can have answered for at once
+  reentry  = "always"
+  # The goal: they came to this run's meetup, checked in on its day. A
+  # check-in at March's meetup ends March's run, not April's.
+  exit_when     = "count('meetup.checked_in', '1d') > 0 && now >= event.starts_at - duration('12h')"
   frequency_cap = "3/24h"
 
   quiet_hours {

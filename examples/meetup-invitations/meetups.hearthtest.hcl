@@ -29,6 +29,7 @@ test "a yes gets a confirmation and a reminder a day before the meetup" {
   expect "ann" {
     at = "10d17h"
     campaign "rsvp" {
+      key    = "Go Night #42"
       status = "active"
       step   = "reminder"
       sent   = ["confirm"]
@@ -37,6 +38,7 @@ test "a yes gets a confirmation and a reminder a day before the meetup" {
   expect "ann" {
     at = "10d18h"
     campaign "rsvp" {
+      key    = "Go Night #42"
       status = "active"
       step   = "missed_you"
       sent   = ["confirm", "reminder"]
@@ -54,6 +56,7 @@ test "a no gets thanks and no reminder" {
   expect "bob" {
     at = "12d"
     campaign "rsvp" {
+      key    = "Go Night #42"
       status = "done"
       ended  = "finished"
       sent   = ["regrets"]
@@ -71,6 +74,7 @@ test "a yes less than a day before skips the reminder" {
   expect "cyd" {
     at = "11d16h"
     campaign "rsvp" {
+      key    = "Go Night #42"
       status = "active"
       step   = "missed_you"
       sent   = ["confirm"]
@@ -88,6 +92,7 @@ test "a yes who does not come hears they were missed" {
   expect "dee" {
     at = "12d"
     campaign "rsvp" {
+      key    = "Go Night #42"
       status = "done"
       ended  = "finished"
       sent   = ["confirm", "reminder", "missed_you"]
@@ -112,9 +117,106 @@ test "checking in at the meetup is the goal and earns points and a badge" {
     points = 20
     badges = ["first_meetup"]
     campaign "rsvp" {
+      key    = "Go Night #42"
       status = "done"
       ended  = "goal"
       sent   = ["confirm", "reminder"]
+    }
+  }
+}
+
+test "an RSVP for the next meetup while this one's run goes on gets its own confirmation and reminder" {
+  start = "2026-03-01T00:00:00Z"
+  event "meetup.rsvp" {
+    member = "gus"
+    at     = "2d10h"
+    attrs  = { meetup = "Go Night #42", answer = "yes", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  # Go Night #43 is on 9 April at 19:00 in Dresden (17:00 UTC: summer time).
+  event "meetup.rsvp" {
+    member = "gus"
+    at     = "5d9h"
+    attrs  = { meetup = "Go Night #43", answer = "yes", starts_at = "2026-04-09T19:00:00+02:00", venue = "Neustadt Hackspace" }
+  }
+  # The same meetup again while its run goes on starts nothing new.
+  event "meetup.rsvp" {
+    member = "gus"
+    at     = "6d9h"
+    attrs  = { meetup = "Go Night #42", answer = "yes", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  expect "gus" {
+    at = "6d10h"
+    campaign "rsvp" {
+      key  = "Go Night #42"
+      step = "reminder"
+      sent = ["confirm"]
+      runs = 1
+    }
+    campaign "rsvp" {
+      key    = "Go Night #43"
+      status = "active"
+      step   = "reminder"
+      sent   = ["confirm"]
+    }
+  }
+  # Checking in at #42 is #42's goal; #43's run waits for its reminder.
+  event "meetup.checked_in" {
+    member = "gus"
+    at     = "11d18h10m"
+    attrs  = { meetup = "Go Night #42" }
+  }
+  expect "gus" {
+    at = "38d18h" # 8 April, after #43's reminder at 19:00 in Dresden
+    campaign "rsvp" {
+      key    = "Go Night #42"
+      status = "done"
+      ended  = "goal"
+      sent   = ["confirm", "reminder"]
+    }
+    campaign "rsvp" {
+      key    = "Go Night #43"
+      status = "active"
+      step   = "missed_you"
+      sent   = ["confirm", "reminder"]
+    }
+    campaign "rsvp" {
+      sent = ["confirm", "confirm", "reminder", "reminder"]
+    }
+  }
+}
+
+test "a fourth meetup at once is refused, and the three runs go on" {
+  start = "2026-03-01T00:00:00Z"
+  event "meetup.rsvp" {
+    member = "hal"
+    at     = "1d10h"
+    attrs  = { meetup = "Go Night #42", answer = "yes", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  event "meetup.rsvp" {
+    member = "hal"
+    at     = "1d11h"
+    attrs  = { meetup = "Go Night #43", answer = "yes", starts_at = "2026-04-09T19:00:00+02:00", venue = "Neustadt Hackspace" }
+  }
+  event "meetup.rsvp" {
+    member = "hal"
+    at     = "1d12h"
+    attrs  = { meetup = "Go Night #44", answer = "yes", starts_at = "2026-05-07T19:00:00+02:00", venue = "Neustadt Hackspace" }
+  }
+  event "meetup.rsvp" {
+    member = "hal"
+    at     = "1d13h"
+    attrs  = { meetup = "Go Night #45", answer = "yes", starts_at = "2026-06-11T19:00:00+02:00", venue = "Neustadt Hackspace" }
+  }
+  expect "hal" {
+    at = "1d14h"
+    campaign "rsvp" {
+      key    = "Go Night #44"
+      status = "active"
+      sent   = ["confirm"]
+    }
+    campaign "rsvp" {
+      key    = "Go Night #45"
+      status = "none"
     }
   }
 }

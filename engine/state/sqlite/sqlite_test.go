@@ -495,3 +495,74 @@ func TestSuppressionSurvivesReopen(t *testing.T) {
 		t.Errorf("ann after reopening: %v; want ErrNotFound", err)
 	}
 }
+
+// A member with runs of a campaign with run_key, one per key, is read
+// back after a restart with each run under its key, and written in the
+// member document's version 5; a stored member of version 4 next to it
+// reads as it was.
+func TestKeyedRunsSurviveReopen(t *testing.T) {
+	ctx := context.Background()
+	s, path := openAt(t)
+	at := time.Unix(1700000000, 0).UTC()
+	old := state.NewMember("old", at)
+	old.Campaigns = map[string]*state.CampaignRun{"rsvp": {Status: "done", Reason: "finished", EnteredAt: at, EndedAt: at, Runs: 2}}
+	oldDoc, err := old.AppendBinary(nil)
+	if err != nil || oldDoc[0] != 4 {
+		t.Fatalf("member without keyed runs: version %d, %v", oldDoc[0], err)
+	}
+	if _, err := s.db.Exec(`INSERT INTO members (id, data) VALUES (?, ?)`, "old", oldDoc); err != nil {
+		t.Fatal(err)
+	}
+	m := state.NewMember("ann", at)
+	m.Campaigns = map[string]*state.CampaignRun{}
+	for i, key := range []string{"Go Night #42", "Go Night #43"} {
+		m.Campaigns[state.RunID("rsvp", key)] = &state.CampaignRun{Status: "active", StepName: "reminder", Step: 2, EnteredAt: at, StepAt: at,
+			Due: at.Add(time.Duration(i+1) * time.Hour), Runs: 1, Seq: 1, Event: map[string]any{"meetup": key}, Key: key}
+	}
+	b, _ := s.Begin(ctx)
+	if err := b.SaveMember(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var data []byte
+	if err := s.db.QueryRow(`SELECT data FROM members WHERE id = 'ann'`).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if data[0] != 5 {
+		t.Fatalf("member with keyed runs written as version %d, want 5", data[0])
+	}
+	b, _ = s.Begin(ctx)
+	defer b.Rollback()
+	got, err := b.Member("ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Campaigns) != 2 {
+		t.Fatalf("runs after reopen: %v", got.Campaigns)
+	}
+	for _, key := range []string{"Go Night #42", "Go Night #43"} {
+		run := got.Campaigns[state.RunID("rsvp", key)]
+		if run == nil || run.Key != key || run.Event["meetup"] != key || !run.Active() || run.StepName != "reminder" {
+			t.Errorf("run %q after reopen: %+v", key, run)
+		}
+	}
+	if n := got.ActiveRuns("rsvp"); n != 2 {
+		t.Errorf("ActiveRuns = %d, want 2", n)
+	}
+	o, err := b.Member("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run := o.Campaigns["rsvp"]; run == nil || run.Runs != 2 || run.Reason != "finished" || run.Key != "" || o.HasKeyedRuns() {
+		t.Errorf("version 4 member read as %+v", o.Campaigns)
+	}
+}

@@ -109,9 +109,13 @@ campaign "pulse" {
 }
 
 # Rules of a campaign entered on an event read that event all through
-# the run: until gives a time from it, a branch reads an attribute.
+# the run: until gives a time from it, a branch reads an attribute. Each
+# city is a run of its own (run_key), at most three at once.
 campaign "meetup_followup" {
   enter_on = "meetup.attended"
+  run_key  = "event.city"
+  max_runs = 3
+  reentry  = "always"
 
   step "thanks" {
     until   = "event.at + duration('1d')"

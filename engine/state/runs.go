@@ -1,0 +1,153 @@
+package state
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A campaign with run_key gives each member one run per key: the runs
+// sit in Member.Campaigns under RunID(campaign, key). Campaign names
+// never hold '[' (validate allows letters, digits, '_' and '-'), so the
+// name is everything before the first one and a key may hold anything.
+
+// RunID is where a run is kept in Member.Campaigns: the campaign's name
+// for the run without a key (every run of a campaign without run_key),
+// name[key] for a run with one.
+func RunID(campaign, key string) string {
+	if key == "" {
+		return campaign
+	}
+	return campaign + "[" + key + "]"
+}
+
+// SplitRunID is the campaign and key of a run id; keyed says whether it
+// had a key.
+func SplitRunID(id string) (campaign, key string, keyed bool) {
+	i := strings.IndexByte(id, '[')
+	if i < 0 || !strings.HasSuffix(id, "]") {
+		return id, "", false
+	}
+	return id[:i], id[i+1 : len(id)-1], true
+}
+
+// RunCampaign is the campaign of a run id.
+func RunCampaign(id string) string {
+	c, _, _ := SplitRunID(id)
+	return c
+}
+
+// HasKeyedRuns reports whether any of the member's runs has a key: only
+// then do readers need more than Campaigns[name].
+func (m *Member) HasKeyedRuns() bool {
+	for id := range m.Campaigns {
+		if strings.IndexByte(id, '[') >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// RunIDs appends to ids the member's runs of the campaign, in order: the
+// run without a key first, then the keyed ones by key.
+func (m *Member) RunIDs(campaign string, ids []string) []string {
+	if _, ok := m.Campaigns[campaign]; ok {
+		ids = append(ids, campaign)
+	}
+	start := len(ids)
+	for id := range m.Campaigns {
+		if len(id) > len(campaign) && id[len(campaign)] == '[' && strings.HasPrefix(id, campaign) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids[start:])
+	return ids
+}
+
+// Runs are the member's runs of the campaign, in RunIDs order, nil runs
+// left out.
+func (m *Member) Runs(campaign string) []*CampaignRun {
+	if !m.HasKeyedRuns() {
+		if run := m.Campaigns[campaign]; run != nil {
+			return []*CampaignRun{run}
+		}
+		return nil
+	}
+	var out []*CampaignRun
+	for _, id := range m.RunIDs(campaign, nil) {
+		if run := m.Campaigns[id]; run != nil {
+			out = append(out, run)
+		}
+	}
+	return out
+}
+
+// ActiveRuns counts the member's runs of the campaign under way.
+func (m *Member) ActiveRuns(campaign string) int {
+	n := 0
+	for _, run := range m.Runs(campaign) {
+		if run.Active() {
+			n++
+		}
+	}
+	return n
+}
+
+// HasActiveRun reports whether the member has a run of the campaign
+// under way: the one with key, or with key "" any.
+func (m *Member) HasActiveRun(campaign, key string) bool {
+	if key != "" {
+		return m.Campaigns[RunID(campaign, key)].Active()
+	}
+	return m.ActiveRuns(campaign) > 0
+}
+
+// setRunKeys fills CampaignRun.Key from the ids, after decoding.
+func (m *Member) setRunKeys() {
+	for id, run := range m.Campaigns {
+		if _, key, keyed := SplitRunID(id); keyed && run != nil {
+			run.Key = key
+		}
+	}
+}
+
+// RunDetail adds a run's key to an outcome's detail ("goal" becomes
+// `goal (key "Go Night #43")`), so the outcomes of one run can be told
+// from another's; a run without a key keeps the detail as it is.
+func RunDetail(detail, key string) string {
+	if key == "" {
+		return detail
+	}
+	if detail == "" {
+		return "key " + strconv.Quote(key)
+	}
+	return detail + " (key " + strconv.Quote(key) + ")"
+}
+
+// DetailReason is an outcome's detail without the key RunDetail added:
+// the reason a run ended, the variant it got.
+func DetailReason(detail string) string {
+	if strings.HasPrefix(detail, "key \"") {
+		return ""
+	}
+	if i := strings.Index(detail, " (key \""); i >= 0 {
+		return detail[:i]
+	}
+	return detail
+}
+
+// DetailKey is the run key RunDetail added to an outcome's detail, ""
+// for none.
+func DetailKey(detail string) string {
+	q := ""
+	if strings.HasPrefix(detail, "key \"") {
+		q = detail[len("key "):]
+	} else if i := strings.Index(detail, " (key \""); i >= 0 && strings.HasSuffix(detail, ")") {
+		q = detail[i+len(" (key ") : len(detail)-1]
+	}
+	key, err := strconv.Unquote(q)
+	if err != nil {
+		return ""
+	}
+	return key
+}
