@@ -312,17 +312,20 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 			log.Warn("not watching the configuration directory; reload with SIGHUP or POST /v1/reload", "err", err)
 		}
 	}()
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("HTTP server stopped", "err", err)
-		}
-	}()
+	// Announced before it answers: once /readyz says 200, a command
+	// that writes the state finds this daemon and goes through its API,
+	// rather than being told the state is busy.
 	unannounce, err := announce(cfg, ln.Addr())
 	if err != nil {
 		log.Warn("commands that write the state will not find this daemon", "err", err)
 	} else {
 		defer unannounce()
 	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("HTTP server stopped", "err", err)
+		}
+	}()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
