@@ -39,6 +39,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
@@ -83,9 +85,12 @@ func Spec() config.PlatformSpec {
 			{Name: "webhook_url", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The robot's webhook, https://oapi.dingtalk.com/robot/send?access_token=TOKEN; the token is the credential."},
 			{Name: "secret", Kind: config.KindSetting, Secret: true, Doc: "The signing secret (加签, \"SEC...\"); without it requests are not signed."},
 			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused. Empty: every channel message goes to the group."},
-			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "text, or markdown (the first line of the message is its title).", Default: "text"},
+			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "text, or markdown (the first line of the message is its title; templates quote what members wrote, so a name adds no link or image).", Default: "text"},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 		},
+		// Markdown messages render links, images and tags: templates
+		// quote what members wrote in them.
+		ChannelMarkdown: func(s map[string]cty.Value) bool { return setting.Equals(s, "msgtype", "markdown") },
 	}
 }
 

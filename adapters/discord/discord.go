@@ -112,6 +112,11 @@ type Adapter struct {
 	// nil uses a client with a 20 s timeout.
 	HTTPClient *http.Client
 
+	// ListenReadTimeout, when more than 0, is how long the interactions endpoint
+	// waits for a whole request (inbound.ReadTimeout otherwise): tests
+	// set it short to see a client that stalls cut off.
+	ListenReadTimeout time.Duration
+
 	// ledgers are the idempotency keys per bot (token and API URL),
 	// shared by the Conns this adapter opens.
 	ledgers shared.Map[ledger.Ledger]
@@ -211,7 +216,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait, token: token, gateway: gateway, massMentions: massMentions,
+	c := &Conn{readTimeout: a.ListenReadTimeout, s: s, log: log, guilds: guilds, pub: pub, listen: listen, poll: poll, maxWait: maxWait, token: token, gateway: gateway, massMentions: massMentions,
 		keys: a.ledgers.Get(token+"\x00"+apiURL, nil), channelOf: map[string]string{}, names: map[string]string{}}
 	var me discordgo.User
 	if err := c.call(ctx, "GET", discordgo.EndpointUser("@me"), nil, &me); err != nil {
@@ -236,6 +241,8 @@ type Conn struct {
 	gateway bool
 	// massMentions lets sent messages ping @everyone, @here and roles.
 	massMentions bool
+	// readTimeout bounds an interactions request (0: inbound.ReadTimeout).
+	readTimeout time.Duration
 
 	mu        sync.Mutex
 	closed    bool

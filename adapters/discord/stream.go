@@ -319,7 +319,7 @@ func (c *Conn) serveInteractions(ctx context.Context, req platform.StreamRequest
 	mux := http.NewServeMux()
 	mux.Handle("/interactions", h)
 	// Bounded reads: a client trickling a body would hold the connection for ever.
-	srv := hook.NewServer(mux)
+	srv := hook.NewServer(mux, c.readTimeout)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("discord interactions endpoint stopped", "err", err)

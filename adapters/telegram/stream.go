@@ -259,7 +259,7 @@ func (c *Conn) serveWebhook(ctx context.Context, req platform.StreamRequest, cur
 	mux := http.NewServeMux()
 	mux.Handle(path, h)
 	// Bounded reads: a client trickling a body would hold the connection for ever.
-	srv := hook.NewServer(mux)
+	srv := hook.NewServer(mux, c.readTimeout)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("telegram webhook stopped", "err", err)

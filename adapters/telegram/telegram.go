@@ -114,6 +114,11 @@ type Adapter struct {
 	// timeout covers a long poll.
 	HTTPClient *http.Client
 
+	// ListenReadTimeout, when more than 0, is how long the webhook
+	// waits for a whole request (inbound.ReadTimeout otherwise): tests
+	// set it short to see a client that stalls cut off.
+	ListenReadTimeout time.Duration
+
 	// ledgers are the idempotency keys per bot (token and API URL),
 	// shared by the Conns this adapter opens.
 	ledgers shared.Map[ledger.Ledger]
@@ -198,7 +203,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, fmt.Errorf("%w: setting token: %v", platform.ErrInvalid, err)
 	}
-	c := &Conn{b: b, api: apiURL, token: token, client: client, log: log, chats: chats, poll: poll,
+	c := &Conn{readTimeout: a.ListenReadTimeout, b: b, api: apiURL, token: token, client: client, log: log, chats: chats, poll: poll,
 		listen: listen, hookURL: hookURL, secret: secret, keys: a.ledgers.Get(token+"\x00"+apiURL, nil)}
 	me, err := b.GetMe(ctx)
 	if errors.Is(err, bot.ErrorUnauthorized) || errors.Is(err, bot.ErrorNotFound) {
@@ -239,6 +244,8 @@ type Conn struct {
 	hookURL string
 	secret  string
 	keys    *ledger.Ledger
+	// readTimeout bounds a webhook request (0: inbound.ReadTimeout).
+	readTimeout time.Duration
 
 	mu     sync.Mutex
 	closed bool

@@ -39,6 +39,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
 	"github.com/hearth-community/hearth/adapters/internal/setting"
@@ -100,7 +102,7 @@ func Spec() config.PlatformSpec {
 		Attrs: []config.Attr{
 			{Name: "robot_key", Kind: config.KindSetting, Secret: true, Doc: "The group robot's key, the key= part of its webhook address; channel messages go to that group."},
 			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused. Empty: every channel message goes to the group."},
-			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "How robot messages are sent: text (2048 bytes) or markdown (4096 bytes).", Default: "text"},
+			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "How robot messages are sent: text (2048 bytes) or markdown (4096 bytes; templates quote what members wrote, so a name adds no link or <@userid> mention).", Default: "text"},
 			{Name: "corp_id", Kind: config.KindSetting, Doc: "The company's corpid, for application messages (direct messages)."},
 			{Name: "corp_secret", Kind: config.KindSetting, Secret: true, Doc: "The application's Secret, for gettoken."},
 			{Name: "agent_id", Kind: config.KindNumber, Doc: "The application's AgentId."},
@@ -108,6 +110,9 @@ func Spec() config.PlatformSpec {
 			{Name: "api_base", Kind: config.KindSetting, Doc: "WeCom's API address (a proxy, or a test server).", Default: DefaultAPIBase},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 		},
+		// Markdown messages render links, images and tags: templates
+		// quote what members wrote in them.
+		ChannelMarkdown: func(s map[string]cty.Value) bool { return setting.Equals(s, "msgtype", "markdown") },
 	}
 }
 

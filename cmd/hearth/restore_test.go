@@ -159,9 +159,9 @@ func TestStateRestoreLeavesTheOldJournalOut(t *testing.T) {
 		}
 	}
 	for name := range old {
-		// The lock stays where it is; the local platform's files are not
-		// the state's.
-		if name == "state.db.lock" || !strings.HasPrefix(name, "state.db") {
+		// The locks stay where they are; the local platform's files are
+		// not the state's.
+		if name == "state.db.lock" || name == "state.db.open.lock" || !strings.HasPrefix(name, "state.db") {
 			delete(old, name)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -64,7 +65,10 @@ writes each batch committed, each outbox delivery try and each reload
 decision. Secrets are taken out of every line.
 
 A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
-/metrics; it is required when listening on anything but loopback.
+/metrics; it is required when listening on anything but loopback, and
+there it must be 16 bytes or more (openssl rand -hex 32 makes one). A
+shorter token on loopback, and a token file that group or others may
+read or write (chmod 600 it), are logged as warnings at start.
 SIGTERM or Ctrl-C stops taking events, commits what was accepted and
 exits 0. With -drain 10s it first answers /readyz with 503 for ten
 seconds while it still takes events, so a load balancer (a Kubernetes
@@ -78,7 +82,7 @@ Examples:
   hearth run -events examples/quickstart/events.jsonl examples/quickstart
   HEARTH_LOG_LEVEL=debug hearth run -log-format json examples/quickstart
   curl -X POST --data-binary @events.jsonl http://127.0.0.1:7341/v1/events
-  HEARTH_API_TOKEN=s3cret hearth run -listen 0.0.0.0:7341 /etc/hearth
+  hearth run -token-file /etc/hearth/api-token -listen 0.0.0.0:7341 /etc/hearth
   hearth run -bus nats://127.0.0.1:4222 -listen 127.0.0.1:7342 /etc/hearth
 `
 
@@ -167,10 +171,13 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth run: -bus-lease must be more than 0, such as 10s.\n")
 		return 1
 	}
-	token, err := apiToken(s, *tokenFile)
+	token, warnings, err := apiToken(s, *tokenFile, *listen)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth run: %v\n", err)
 		return 1
+	}
+	for _, w := range warnings {
+		log.Warn(w)
 	}
 	if token == "" && !loopback(*listen) {
 		fmt.Fprintf(s.err, "hearth run: %s is not a loopback address; set HEARTH_API_TOKEN or -token-file so the API is not open to anyone.\n", *listen)
@@ -305,17 +312,20 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 			log.Warn("not watching the configuration directory; reload with SIGHUP or POST /v1/reload", "err", err)
 		}
 	}()
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("HTTP server stopped", "err", err)
-		}
-	}()
+	// Announced before it answers: once /readyz says 200, a command
+	// that writes the state finds this daemon and goes through its API,
+	// rather than being told the state is busy.
 	unannounce, err := announce(cfg, ln.Addr())
 	if err != nil {
 		log.Warn("commands that write the state will not find this daemon", "err", err)
 	} else {
 		defer unannounce()
 	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("HTTP server stopped", "err", err)
+		}
+	}()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -427,20 +437,47 @@ func logHandler(s *stdio, opts *slog.HandlerOptions, asJSON bool) slog.Handler {
 	return slog.NewTextHandler(s.err, opts)
 }
 
-func apiToken(s *stdio, file string) (string, error) {
+// minToken is the shortest API token hearth run takes on an address
+// other than loopback: a shorter one could be found by trying, and the
+// API does not slow down wrong guesses. On loopback it is a warning.
+const minToken = 16
+
+// apiToken reads the API token from file, or HEARTH_API_TOKEN without
+// one, and checks it for listen: a short token is refused on an address
+// other than loopback; warnings (never quoting the token) say what is
+// weak but taken: a short token on loopback, a file group or others may
+// read or write, as ssh says of a key.
+func apiToken(s *stdio, file, listen string) (string, []string, error) {
+	var t string
+	var warnings []string
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("token file: %w", err)
+			return "", nil, fmt.Errorf("token file: %w", err)
 		}
-		t := strings.TrimSpace(string(b))
+		t = strings.TrimSpace(string(b))
 		if t == "" {
-			return "", fmt.Errorf("token file %s is empty", file)
+			return "", nil, fmt.Errorf("token file %s is empty", file)
 		}
-		return t, nil
+		// Windows has no such mode bits; its ACLs are not checked.
+		if fi, err := os.Stat(file); err == nil && goruntime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+			warnings = append(warnings, fmt.Sprintf("the API token file %s may be read or written by group or others (mode %04o): anyone who reads it can use the API; chmod 600 %s", file, fi.Mode().Perm(), file))
+		}
+	} else {
+		env, _ := s.lookupEnv("HEARTH_API_TOKEN")
+		t = strings.TrimSpace(env)
 	}
-	t, _ := s.lookupEnv("HEARTH_API_TOKEN")
-	return strings.TrimSpace(t), nil
+	if t != "" && len(t) < minToken {
+		what := "HEARTH_API_TOKEN"
+		if file != "" {
+			what = "the token in " + file
+		}
+		if !loopback(listen) {
+			return "", nil, fmt.Errorf("%s is shorter than %d bytes, too easy to guess on %s, which is not a loopback address; make a longer one, such as with openssl rand -hex 32", what, minToken, listen)
+		}
+		warnings = append(warnings, fmt.Sprintf("%s is shorter than %d bytes: a program on this machine could guess it; make a longer one, such as with openssl rand -hex 32", what, minToken))
+	}
+	return t, warnings, nil
 }
 
 func loopback(addr string) bool {

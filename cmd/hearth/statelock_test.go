@@ -176,32 +176,64 @@ func TestWritersRespectTheStateLock(t *testing.T) {
 	}
 }
 
-// A second hearth run on the same SQLite state refuses to start, says
-// which daemon has it, and leaves that daemon's announcement alone.
+// A second hearth run on a served state exits 1 naming the first (its
+// pid and address), and leaves the first one's announcement alone.
+//
+// The first daemon listens on port 0 and is found through its
+// announcement: a port picked in advance and closed (freeAddr) can be
+// taken by another process on a busy machine before the daemon listens,
+// and the test then waited on, and talked to, that process's daemon
+// while its own had exited. The second run has a deadline, so a second
+// daemon that wrongly started would stop instead of hanging the test.
 func TestRunRefusesASecondDaemon(t *testing.T) {
 	dir := quickstartCopy(t)
-	addr := freeAddr(t)
+	db := filepath.Join(dir, ".hearth", "state.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb bytes.Buffer
+	var out, errb syncBuffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
 	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
-	waitReady(t, "http://"+addr, &errb)
-	announced := filepath.Join(dir, ".hearth", "state.db.daemon")
-	before, err := os.ReadFile(announced)
+	go func() { code <- run(ctx, []string{"run", "-listen", "127.0.0.1:0", dir}, s) }()
+	cfg := &config.Config{Settings: config.Settings{State: config.StateSettings{Backend: "sqlite", Path: db}}}
+	var first announcement
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if a, ok := readAnnouncement(cfg); ok {
+			first = a
+			break
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("the daemon exited %d before announcing itself:\n%s", c, errb.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no announcement:\n%s", errb.String())
+		}
+	}
+	if first.PID != os.Getpid() {
+		t.Fatalf("the announcement names pid %d, not this test's %d", first.PID, os.Getpid())
+	}
+	// Announced means listening, and ready soon after.
+	resp, err := http.Get(first.URL + "/readyz")
+	if err != nil {
+		t.Fatalf("the announced daemon does not answer: %v", err)
+	}
+	resp.Body.Close()
+	before, err := os.ReadFile(announcementPath(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	var out2, errb2 bytes.Buffer
 	s2 := &stdio{in: bytes.NewReader(nil), out: &out2, err: &errb2, lookupEnv: func(string) (string, bool) { return "", false }}
-	c := run(context.Background(), []string{"run", "-listen", freeAddr(t), dir}, s2)
-	want := fmt.Sprintf("hearth run: hearth run (pid %d, http://%s) serves the state %s", os.Getpid(), addr, filepath.Join(dir, ".hearth", "state.db"))
+	ctx2, cancel2 := context.WithTimeout(ctx, 30*time.Second)
+	c := run(ctx2, []string{"run", "-listen", "127.0.0.1:0", dir}, s2)
+	cancel2()
+	want := fmt.Sprintf("hearth run: hearth run (pid %d, %s) serves the state %s", os.Getpid(), first.URL, db)
 	if c != 1 || !strings.Contains(errb2.String(), want) || !strings.Contains(errb2.String(), "Only one hearth run may serve a SQLite state") {
 		t.Errorf("second daemon: exit %d\n%s%s", c, out2.String(), errb2.String())
 	}
-	if after, err := os.ReadFile(announced); err != nil || !bytes.Equal(after, before) {
+	if after, err := os.ReadFile(announcementPath(cfg)); err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the first daemon's announcement after the second gave up: %q %v", after, err)
 	}
 	cancel()
@@ -214,28 +246,9 @@ func TestRunRefusesASecondDaemon(t *testing.T) {
 		t.Fatal("did not stop")
 	}
 	// Stopped, it leaves the state free for the next one.
-	lock, err := lockState(&config.Config{Settings: config.Settings{State: config.StateSettings{Backend: "sqlite", Path: filepath.Join(dir, ".hearth", "state.db")}}}, "test")
+	lock, err := lockState(cfg, "test")
 	if err != nil {
 		t.Fatalf("after the daemon stopped: %v", err)
 	}
 	lock.release()
-}
-
-// waitReady waits until the daemon at url answers /readyz.
-func waitReady(t *testing.T, url string, log *bytes.Buffer) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

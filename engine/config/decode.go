@@ -337,6 +337,9 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		}
 		p.Settings[a.Name] = v
 	}
+	if spec.ChannelMarkdown != nil {
+		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)
+	}
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }
 

@@ -56,6 +56,11 @@ type PlatformSpec struct {
 	// who is in it.
 	ReservedRoles []string
 	Reserved      string
+	// ChannelMarkdown, when set, says whether channel messages sent with
+	// these settings are read as markdown (a WeCom or DingTalk robot with
+	// msgtype = "markdown"). Templates then quote what members wrote, so
+	// a name cannot add a link, an image or a mention to the message.
+	ChannelMarkdown func(settings map[string]cty.Value) bool
 }
 
 // Options are what a load needs besides the directory.

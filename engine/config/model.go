@@ -84,10 +84,13 @@ type Variable struct {
 
 // Platform is a platform block.
 type Platform struct {
-	Type      string
-	Name      string
-	Settings  map[string]cty.Value // sensitive values carry cty marks
-	DeclRange hcl.Range
+	Type     string
+	Name     string
+	Settings map[string]cty.Value // sensitive values carry cty marks
+	// ChannelMarkdown is true when the platform reads channel messages
+	// as markdown (PlatformSpec.ChannelMarkdown).
+	ChannelMarkdown bool
+	DeclRange       hcl.Range
 }
 
 // Addr is the platform's reference address, "platform.TYPE.NAME".

@@ -592,13 +592,13 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	key := fmt.Sprintf("campaign/%s/%s/%d/%d/%s", id, m.ID, run.Runs, run.Seq, st.Name)
 	rule := "campaign." + c.Name
 	fillMember(&r.rm, m, now, r.noAttrs)
-	msg, err := r.message(st.Send, m, &r.rm, r.runEvent(run))
+	community, plat := r.sendPlatform(c, st.Send)
+	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run))
 	if err != nil {
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: err.Error()})
 		r.stats.RuleErrors++
 		return
 	}
-	community, plat := r.sendPlatform(c, st.Send)
 	platformAddr := ""
 	target := m.ID
 	if plat != nil {

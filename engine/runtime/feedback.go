@@ -10,13 +10,14 @@ import (
 	"github.com/hearth-community/hearth/engine/templates"
 )
 
-// message renders what a send step sends: the template's text, then the
-// survey's questions and how to answer them, in the member's locale.
-func (r *Runtime) message(s *config.Send, m *state.Member, rm *rules.Member, event map[string]any) (templates.Message, error) {
+// message renders what a send step sends through plat: the template's
+// text, then the survey's questions and how to answer them, in the
+// member's locale.
+func (r *Runtime) message(s *config.Send, plat *config.Platform, m *state.Member, rm *rules.Member, event map[string]any) (templates.Message, error) {
 	var msg templates.Message
 	if s.Template != nil {
 		var err error
-		if msg, err = r.render.Render(s.Template, rm, event, nil); err != nil {
+		if msg, err = r.render.Render(s.Template, rm, event, nil, markup(s.Channel, plat)); err != nil {
 			return msg, err
 		}
 	}
@@ -31,6 +32,14 @@ func (r *Runtime) message(s *config.Send, m *state.Member, rm *rules.Member, eve
 		msg.Text = text
 	}
 	return msg, nil
+}
+
+// markup is how plat reads a message sent to kind (channel, dm ...).
+func markup(kind string, plat *config.Platform) templates.Markup {
+	if kind == "channel" && plat != nil && plat.ChannelMarkdown {
+		return templates.Markdown
+	}
+	return templates.Plain
 }
 
 func templateName(s *config.Send) string {

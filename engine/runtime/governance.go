@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/templates"
 )
 
 // govern is the runtime's part of governance and risk: the compiled
@@ -326,7 +327,7 @@ func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community
 		decision := strings.TrimSpace(d.Action + " " + governance.FormatDuration(d.Duration))
 		vars := map[string]any{"rule": d.Rule.Config.Name, "action": d.Action, "reason": reason, "strikes": d.Live,
 			"evidence": evidence, "duration": governance.FormatDuration(d.Duration), "decision": decision, "community": c.Name}
-		msg, err := r.render.Render(c.Ladder.Template, &r.rm, vars, nil)
+		msg, err := r.render.Render(c.Ladder.Template, &r.rm, vars, nil, templates.Plain) // a direct message
 		if err == nil {
 			return msg.Text, msg.Locale
 		}
@@ -424,9 +425,13 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.C
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "fire", At: now, Rule: "alert." + a.Name, Event: cause, Detail: summary})
 	vars := map[string]any{"alert": a.Name, "severity": a.Severity, "community": c.Name, "summary": summary, "description": a.Description}
 	for i, n := range a.Notify {
+		plat := c.Platform
+		if n.Platform != nil {
+			plat = n.Platform
+		}
 		text, subject := summary, summary
 		if n.Template != nil {
-			msg, err := r.render.Render(n.Template, &rules.Member{}, vars, &f)
+			msg, err := r.render.Render(n.Template, &rules.Member{}, vars, &f, markup(n.Channel, plat))
 			if err != nil {
 				r.log.Warn("alert template failed; sending the summary", "alert", a.Name, "err", err)
 			} else {
@@ -435,10 +440,6 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.C
 					subject = msg.Subject
 				}
 			}
-		}
-		plat := c.Platform
-		if n.Platform != nil {
-			plat = n.Platform
 		}
 		act := state.Action{Key: fmt.Sprintf("alert/%s/%s/%d/%d", c.Name, a.Name, st.Fired, i), Kind: "send." + n.Channel, At: now,
 			Community: c.Name, Target: n.To, Text: text, Event: cause, Reason: "alert." + a.Name}

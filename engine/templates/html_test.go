@@ -26,7 +26,7 @@ template "t" {
 }`)
 	name := `<a href="https://evil.example/login">verify your account</a>`
 	m := &rules.Member{Name: name, Attrs: map[string]any{"bio": "Tom & Jerry's <script>"}}
-	msg, err := New(cfg).Render(tpl, m, map[string]any{"city": "<img src=x onerror=alert(1)>"}, nil)
+	msg, err := New(cfg).Render(tpl, m, map[string]any{"city": "<img src=x onerror=alert(1)>"}, nil, Plain)
 	if err != nil {
 		t.Fatal(err)
 	}

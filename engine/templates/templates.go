@@ -58,10 +58,24 @@ func Locale(t *config.Template, want string) string {
 	return t.DefaultLocale
 }
 
+// Markup is how the platform a message goes through reads its text.
+type Markup int
+
+const (
+	// Plain text: shown as written.
+	Plain Markup = iota
+	// Markdown: links, images and tags in the text are rendered (a WeCom
+	// or DingTalk robot's markdown messages), so what members wrote is
+	// quoted with MarkdownText.
+	Markdown
+)
+
 // Render renders t for a member. A value a template reads that is missing
 // at send time (an event attribute that is absent, say) is an error, not
-// an empty string in someone's message.
-func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community) (Message, error) {
+// an empty string in someone's message. With Markdown, the text and
+// subject quote every string members or events could have set through
+// MarkdownText; the HTML part is always HTML-escaped.
+func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community, markup Markup) (Message, error) {
 	loc := Locale(t, m.Locale)
 	ctx, err := r.context(m, event, community)
 	if err != nil {
@@ -82,8 +96,11 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 			continue
 		}
 		ectx := ctx
-		if p.name == "html" {
-			ectx = htmlContext(ctx)
+		switch {
+		case p.name == "html":
+			ectx = quotedContext(ctx, html.EscapeString)
+		case markup == Markdown:
+			ectx = quotedContext(ctx, MarkdownText)
 		}
 		v, diags := expr.Value(ectx)
 		if diags.HasErrors() {
@@ -199,29 +216,54 @@ func communityValue(c *rules.Community) cty.Value {
 	return cty.ObjectVal(out)
 }
 
-// htmlContext is ctx with every string members or events could have set
-// (member, event, community) HTML-escaped, for an email's HTML part: a
-// name is shown as text and cannot add a link or a form to mail sent in
-// the community's name. var and local are the operator's, markup
-// included, and are left as they are.
-func htmlContext(ctx *hcl.EvalContext) *hcl.EvalContext {
+// quotedContext is ctx with every string members or events could have set
+// (member, event, community) passed through quote: HTML-escaped for an
+// email's HTML part, so a name is shown as text and cannot add a link or a
+// form to mail sent in the community's name; MarkdownText for a markdown
+// message. var and local are the operator's, markup included, and are
+// left as they are.
+func quotedContext(ctx *hcl.EvalContext, quote func(string) string) *hcl.EvalContext {
 	vars := make(map[string]cty.Value, len(ctx.Variables))
 	for k, v := range ctx.Variables {
 		if k == "member" || k == "event" || k == "community" {
-			v = escapeStrings(v)
+			v = quoteStrings(v, quote)
 		}
 		vars[k] = v
 	}
 	return &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}
 }
 
-func escapeStrings(v cty.Value) cty.Value {
+func quoteStrings(v cty.Value, quote func(string) string) cty.Value {
 	out, _ := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
 		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
 			s, marks := v.Unmark()
-			return cty.StringVal(html.EscapeString(s.AsString())).WithMarks(marks), nil
+			return cty.StringVal(quote(s.AsString())).WithMarks(marks), nil
 		}
 		return v, nil
 	})
 	return out
+}
+
+// wordJoiner is invisible and joins nothing: the text reads the same.
+const wordJoiner = "\u2060"
+
+// MarkdownText keeps s from adding markup that acts to a markdown message:
+// a word joiner follows every ] and <, so "[x](url)", "![x](url)" and
+// "[x][1]" are no link or image, and "<@userid>" (a WeCom mention) or
+// "<font ...>" no tag, even when the rest of the construct comes from the
+// template around s. A backslash would do in CommonMark, but the robots'
+// renderers do not document escapes; emphasis and headings are left, as
+// they only change how the member's own words look.
+func MarkdownText(s string) string {
+	if !strings.ContainsAny(s, "]<") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteRune(r)
+		if r == ']' || r == '<' {
+			b.WriteString(wordJoiner)
+		}
+	}
+	return b.String()
 }

@@ -56,7 +56,7 @@ template "t" {
 }`)
 	_ = cfg
 	r := New(cfg)
-	msg, err := r.Render(tpl, &rules.Member{Name: "Ann", Points: 12, Tier: "core", Locale: "fr"}, map[string]any{"channel": "help"}, nil)
+	msg, err := r.Render(tpl, &rules.Member{Name: "Ann", Points: 12, Tier: "core", Locale: "fr"}, map[string]any{"channel": "help"}, nil, Plain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ template "t" {
 		t.Errorf("subject %q", msg.Subject)
 	}
 	// A missing event attribute is a render error, not an empty string.
-	if _, err := r.Render(tpl, &rules.Member{Name: "Ann"}, map[string]any{}, nil); err == nil || !strings.Contains(err.Error(), "channel") {
+	if _, err := r.Render(tpl, &rules.Member{Name: "Ann"}, map[string]any{}, nil, Plain); err == nil || !strings.Contains(err.Error(), "channel") {
 		t.Errorf("missing attribute: err = %v", err)
 	}
 }

@@ -25,10 +25,13 @@ const (
 
 // NewServer is an HTTP server for h with those timeouts, for every
 // listener a platform pushes to (Slack, Discourse, Telegram webhooks,
-// Discord interactions).
-func NewServer(h http.Handler) *http.Server { return newServer(h, ReadTimeout) }
-
-func newServer(h http.Handler, read time.Duration) *http.Server {
+// Discord interactions). read, when more than 0, replaces ReadTimeout
+// (and bounds the header timeout), so tests can see a stalled client
+// cut off without waiting 30 seconds.
+func NewServer(h http.Handler, read time.Duration) *http.Server {
+	if read <= 0 {
+		read = ReadTimeout
+	}
 	return &http.Server{Handler: h, ReadHeaderTimeout: min(HeaderTimeout, read), ReadTimeout: read, IdleTimeout: IdleTimeout}
 }
 
@@ -68,7 +71,7 @@ func (e Endpoint) Serve(ctx context.Context, h http.Handler) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(e.Path, h)
-	srv := NewServer(mux)
+	srv := NewServer(mux, 0)
 	e.Log.Info("serving "+e.Name, "addr", ln.Addr().String(), "path", e.Path)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

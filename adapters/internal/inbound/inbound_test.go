@@ -64,7 +64,7 @@ func TestServerCutsOffStalledBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 	}), 300*time.Millisecond)
 	go func() { _ = srv.Serve(ln) }()
@@ -84,7 +84,7 @@ func TestServerCutsOffStalledBodies(t *testing.T) {
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("the server still held the connection after %s", time.Since(start))
 	}
-	if NewServer(nil).ReadTimeout != ReadTimeout || NewServer(nil).IdleTimeout == 0 {
-		t.Errorf("NewServer: read timeout %s, idle %s", NewServer(nil).ReadTimeout, NewServer(nil).IdleTimeout)
+	if NewServer(nil, 0).ReadTimeout != ReadTimeout || NewServer(nil, 0).IdleTimeout == 0 {
+		t.Errorf("NewServer: read timeout %s, idle %s", NewServer(nil, 0).ReadTimeout, NewServer(nil, 0).IdleTimeout)
 	}
 }

@@ -63,3 +63,14 @@ func Positive(settings map[string]cty.Value, name string, def time.Duration) (ti
 	}
 	return d, err
 }
+
+// Equals reports whether the string setting name holds want; unset,
+// unknown or not a string is false.
+func Equals(settings map[string]cty.Value, name, want string) bool {
+	v, ok := settings[name]
+	if !ok {
+		return false
+	}
+	v, _ = v.Unmark()
+	return v.IsKnown() && !v.IsNull() && v.Type() == cty.String && v.AsString() == want
+}

@@ -220,7 +220,7 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	commitOne(t, w, 0, time.Unix(1700000000, 0).UTC())
 	w.Close()
-	for _, f := range []string{"-batches.0", "-batches.1"} {
+	for _, f := range []string{"-batches.0", "-batches.1", ".open.lock"} {
 		os.Remove(wal + f)
 	}
 	if info, err := Verify(ctx, wal); err != nil || info.EventIDs != 1 {

@@ -37,6 +37,9 @@ func (s *Store) crash() {
 	s.mu.Unlock()
 	s.jr.close()
 	s.db.Close()
+	if s.openLock != nil {
+		s.openLock.Close() // a process that ends lets its flocks go
+	}
 }
 
 // crashAndReopen crashes s, opens its file again (closed when the test

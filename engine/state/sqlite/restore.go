@@ -24,8 +24,9 @@ import (
 // therefore moved aside together, and the backup's copy takes their
 // place alone.
 
-// ErrInUse says another process has the state open (it holds the
-// journal): a command that reads or applies without the state lock.
+// ErrInUse says another process has the state open (it holds the open
+// lock or the journal): a command that reads or applies without the
+// state lock.
 var ErrInUse = errors.New("another process has the state open")
 
 // StateFiles lists the files of the state at db that exist: the
@@ -136,28 +137,29 @@ type Restored struct {
 }
 
 // Restore puts a copy of the backup file in place of the state at db,
-// which no process may have open (the caller holds the state lock;
-// ErrInUse when a process holds the journal). The backup itself is only
-// read. The copy is checked as Verify does before anything is moved;
+// which no process may have open: the caller holds the state lock, and
+// Restore waits a few seconds for stores open elsewhere to close, then
+// returns ErrInUse (stores opening meanwhile wait for it to finish). The
+// backup itself is only read. The copy is checked as Verify does before anything is moved;
 // then every file of the current state is moved into a new folder next
 // to it, named after now (nothing is deleted), the copy is renamed into
 // place and opened once as a store. If any step after the move fails,
 // the old files are put back and the state is as it was.
 func Restore(ctx context.Context, backup, db string, now time.Time) (Restored, error) {
-	return restore(ctx, backup, db, now, openOnce)
+	return restore(ctx, backup, db, now, openOnce, restoreWaitForOpen)
 }
 
 // openOnce opens the state at db as a store and closes it: what hearth
 // run does first, migrating an older schema.
 func openOnce(ctx context.Context, db string) error {
-	s, err := Open(ctx, db)
+	s, err := openUnder(ctx, db) // Restore holds the open lock
 	if err != nil {
 		return err
 	}
 	return s.Close()
 }
 
-func restore(ctx context.Context, backup, db string, now time.Time, open func(context.Context, string) error) (res Restored, err error) {
+func restore(ctx context.Context, backup, db string, now time.Time, open func(context.Context, string) error, wait time.Duration) (res Restored, err error) {
 	jf, err := lockJournal(db)
 	if err != nil {
 		return res, err
@@ -167,6 +169,14 @@ func restore(ctx context.Context, backup, db string, now time.Time, open func(co
 		// and folds its journal.
 		defer jf.Close()
 	}
+	// No store may have the state open while its files move, readers
+	// included, which take no state lock and may not hold the journal:
+	// every store holds the open lock shared.
+	ex, err := holdExclusive(ctx, db, wait)
+	if err != nil {
+		return res, err
+	}
+	defer ex.Close()
 	dir, base := filepath.Split(db)
 	if dir == "" {
 		dir = "."

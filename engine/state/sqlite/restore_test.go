@@ -129,6 +129,7 @@ func TestRestoreLeavesTheOldJournalOut(t *testing.T) {
 		t.Errorf("Describe of the crashed state: %+v %v; want 5 event ids and 5 unfolded batches", cur, err)
 	}
 	before := dirFiles(t, filepath.Dir(db))
+	delete(before, "state.db.open.lock") // the lock stays where it is
 	now := time.Date(2026, 11, 24, 6, 0, 12, 0, time.UTC)
 	res, err := Restore(ctx, backup, db, now)
 	if err != nil {
@@ -182,7 +183,7 @@ func TestRestoreUndoesAFailure(t *testing.T) {
 		}
 		return errors.New("disk on fire")
 	}
-	_, err := restore(ctx, backup, db, time.Now(), failing)
+	_, err := restore(ctx, backup, db, time.Now(), failing, time.Second)
 	if err == nil || !strings.Contains(err.Error(), "disk on fire; the old state was put back as it was") {
 		t.Fatalf("restore: %v", err)
 	}
@@ -222,4 +223,64 @@ func TestRestoreRefuses(t *testing.T) {
 		t.Errorf("restore of garbage: %v", err)
 	}
 	sameFiles(t, "after refusing a bad backup", dirFiles(t, filepath.Dir(db)), before)
+}
+
+// A command reading the state holds no state lock, and may not hold the
+// journal either (a daemon had it when the command opened the state):
+// a restore waits for it, then refuses with nothing changed; a store
+// opening while the restore swaps the files waits for it and reads the
+// restored state, never a half-moved one.
+func TestRestoreAndReaders(t *testing.T) {
+	ctx := context.Background()
+	db, backup := crashedAfterBackup(t)
+	holder, err := Open(ctx, db) // folds the journal, and holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := Open(ctx, db) // without the journal
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reader.jr != nil {
+		t.Fatal("the reader holds the journal; the test wants one that does not")
+	}
+	holder.Close()
+	before := dirFiles(t, filepath.Dir(db))
+	start := time.Now()
+	if _, err := restore(ctx, backup, db, time.Now(), openOnce, 300*time.Millisecond); !errors.Is(err, ErrInUse) {
+		t.Fatalf("restore while a reader has the state open: %v, want ErrInUse", err)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Errorf("restore refused after %s; want it to wait for the reader first", waited)
+	}
+	sameFiles(t, "after refusing a read state", dirFiles(t, filepath.Dir(db)), before)
+
+	// A reader that closes while the restore waits lets it go on.
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		reader.Close()
+	}()
+	opened := make(chan string, 1)
+	during := func(ctx context.Context, path string) error {
+		// The files are swapped and not yet checked: a store opening now
+		// must wait until the restore is done.
+		go func() { opened <- seenIDs(t, db, 10) }()
+		select {
+		case got := <-opened:
+			t.Errorf("a store opened in the middle of the restore, reading %q", got)
+		case <-time.After(200 * time.Millisecond):
+		}
+		return openOnce(ctx, path)
+	}
+	if _, err := restore(ctx, backup, db, time.Now(), during, 5*time.Second); err != nil {
+		t.Fatalf("restore once the reader closed: %v", err)
+	}
+	select {
+	case got := <-opened:
+		if got != "e0 e1 e2 e3 e4" {
+			t.Errorf("the store that waited read %q; want the backup's e0-e4", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the store waiting for the restore never opened")
+	}
 }

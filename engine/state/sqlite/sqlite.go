@@ -149,6 +149,9 @@ type pinnedDoc struct {
 type Store struct {
 	db   *sql.DB
 	path string
+	// openLock holds the state's open lock shared (nil when a restore
+	// opened it under its exclusive one).
+	openLock *os.File
 
 	mu         sync.Mutex
 	cache      memberCache
@@ -244,13 +247,30 @@ func (c *memberCache) drop(id string) {
 
 var _ state.Store = (*Store)(nil)
 
-// Open opens or creates the database at path and migrates it.
+// Open opens or creates the database at path and migrates it. While a
+// Restore swaps the files it waits (see openlock.go).
 func Open(ctx context.Context, path string) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("state directory: %w", err)
 		}
 	}
+	held, err := holdOpen(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openUnder(ctx, path)
+	if err != nil {
+		held.Close()
+		return nil, err
+	}
+	s.openLock = held
+	return s, nil
+}
+
+// openUnder opens the state at path for a caller that holds its open
+// lock already: Open, or a Restore opening what it placed.
+func openUnder(ctx context.Context, path string) (*Store, error) {
 	// The state holds members' names, attributes and queued messages:
 	// a new one is the owner's only. SQLite gives its -wal and -shm
 	// files the database's mode; an existing file keeps the one it has.
@@ -484,7 +504,12 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	jerr := s.closeJournal()
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.openLock != nil {
+		s.openLock.Close() // after the database: nothing of it stays open
+		s.openLock = nil
+	}
+	if err != nil {
 		return err
 	}
 	return errors.Join(werr, jerr)
