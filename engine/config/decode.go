@@ -896,6 +896,12 @@ func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range) {
 	}
 	switch send.Channel {
 	case "email":
+		switch {
+		case send.Template == nil:
+			l.errorf(&rng, "Email without a subject", "campaign %q sends an email with no template, and an email needs a subject: every such message would end in the outbox's dead letters. Add template = template.NAME with a subject (the survey's question follows its text).", c.Name)
+		case len(send.Template.Subject) == 0:
+			l.errorf(&rng, "Email without a subject", "campaign %q sends template %q by email, and it has no subject: every such message would end in the outbox's dead letters. Add subject = { en = \"...\" } to template %q (%s).", c.Name, send.Template.Name, send.Template.Name, at(send.Template.DeclRange))
+		}
 		if plat.Type != "email" {
 			l.errorf(&rng, "Email through a platform that cannot send it", "campaign %q sends email through %s, which cannot send it: every such message would end in the outbox's dead letters. Add a platform \"email\" block and platform = platform.email.NAME to the send; the address is the member's email identity (events carry it as member.identities.email).", c.Name, plat.Addr())
 		}

@@ -17,6 +17,7 @@ import (
 
 const templates = `
 template "hi" {
+  subject = { en = "Hello" }
   text = {
     en    = "Hi ${member.name}"
     zh-CN = "你好 ${member.name}"

@@ -59,7 +59,8 @@ campaign "winback" {
   }
 }
 template "gone" {
-  text = { en = "Gone ${member.days_since_left} days since ${member.left_at}" }
+  subject = { en = "We miss you" }
+  text    = { en = "Gone ${member.days_since_left} days since ${member.left_at}" }
 }
 `)
 	join := func(id, who string) string {

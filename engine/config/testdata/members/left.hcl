@@ -28,7 +28,8 @@ community "explorers" {
 }
 
 template "miss_you" {
-  text = { en = "We miss you" }
+  subject = { en = "We miss you" }
+  text    = { en = "We miss you" }
 }
 
 campaign "winback" {

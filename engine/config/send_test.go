@@ -1,0 +1,72 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hearth-community/hearth/adapters/email"
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/config"
+)
+
+// An email send whose template has no subject, or that has no template,
+// could only ever be dead-lettered ("an email needs a subject"), so
+// validate refuses it at the send, naming the template and its line; one
+// with a subject through an email platform is valid.
+func TestEmailSendNeedsASubject(t *testing.T) {
+	opts := config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "email": email.Spec()}}
+	const head = `
+platform "local" "main" {}
+platform "email" "news" {
+  host = "smtp.example.org"
+  from = "news@example.org"
+}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+survey "pulse" {
+  title = "Pulse"
+  question "recommend" {
+    text  = { en = "How likely are you to recommend us to a friend?" }
+    score = true
+  }
+}
+template "plain" {
+  text = { en = "Hi" }
+}
+template "titled" {
+  subject = { en = "Hello" }
+  text    = { en = "Hi" }
+}
+`
+	for _, tc := range []struct{ name, send, want string }{
+		{"no subject", `template = template.plain`, `campaign "welcome" sends template "plain" by email, and it has no subject`},
+		{"no template", `survey = survey.pulse`, `campaign "welcome" sends an email with no template`},
+		{"subject", `template = template.titled`, ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := loadSrc(t, head+`
+campaign "welcome" {
+  enter_on = "member.joined"
+  step "hi" {
+    send {
+      channel  = "email"
+      platform = platform.email.news
+      `+tc.send+`
+    }
+  }
+}
+`, opts)
+			if tc.want == "" {
+				if diags.HasErrors() {
+					t.Fatalf("unexpected diagnostics:%s", describe(diags))
+				}
+				return
+			}
+			if !diags.HasErrors() || !strings.Contains(diags.Error(), tc.want) || !strings.Contains(diags.Error(), "Email without a subject") {
+				t.Fatalf("want an error saying %q; got:%s", tc.want, describe(diags))
+			}
+		})
+	}
+}
