@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/state"
@@ -91,10 +93,87 @@ func (s *Store) EraseMember(ctx context.Context, id string) (state.Erased, error
 	delete(s.pinDoc, id)
 	s.writes++ // DueBy reads the earliest recheck times again
 	s.mu.Unlock()
-	// Old copies of the pages are in the write-ahead log until a
-	// checkpoint; one is tried now (a busy reader only delays it).
-	_, _ = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	// secure_delete overwrote the rows, but not older copies: earlier
+	// versions of the member's document and rows in the journal's
+	// records, and bytes a page split or an update left in a page's
+	// unused space. The writer rewrites the files.
+	if err := s.scrub(ctx); err != nil {
+		return e, fmt.Errorf("the member's rows are deleted, but old copies may remain in the files (forget again to retry): %w", err)
+	}
 	return e, nil
+}
+
+// scrub asks the writer to leave no bytes of deleted data in the files
+// (scrubFiles), after the jobs queued before, and waits for it.
+func (s *Store) scrub(ctx context.Context) error {
+	done := make(chan error, 1)
+	s.mu.Lock()
+	q := s.writerQueue()
+	s.mu.Unlock()
+	select {
+	case q <- &job{scrub: done}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// scrubFiles runs on the writer, so no batch is journaled or written
+// meanwhile. Once the folder has folded every journaled batch, it
+// rebuilds the database (VACUUM: every page written afresh, so no
+// deleted bytes stay in free pages or unused space), checkpoints the
+// write-ahead log into it and empties that, and overwrites and empties
+// the journal's files. It costs a copy of the database: it is meant for
+// erasures, which are rare.
+func (s *Store) scrubFiles() error {
+	s.mu.Lock()
+	for s.jr != nil && s.failed == nil && (s.folded != s.journaled || len(s.toFold) > 0) {
+		s.foldUrgent = true
+		s.kickFolder()
+		s.foldCond.Wait()
+	}
+	failed := s.failed
+	s.mu.Unlock()
+	if failed != nil {
+		return failed
+	}
+	ctx := context.Background()
+	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("rewriting the database: %w", err)
+	}
+	if err := s.checkpoint(ctx); err != nil {
+		return err
+	}
+	if s.jr != nil {
+		if err := s.jr.wipe(); err != nil {
+			return fmt.Errorf("emptying the journal: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkpoint moves the write-ahead log into the database and truncates
+// it, waiting a while for readers of older pages to finish.
+func (s *Store) checkpoint(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		var busy, logged, moved int
+		if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &moved); err != nil {
+			return fmt.Errorf("checkpointing the write-ahead log: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("a reader kept the write-ahead log busy: it still holds old pages until the next checkpoint")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // loadSuppressed reads the suppression list.

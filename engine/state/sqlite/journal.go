@@ -247,6 +247,32 @@ func (j *journal) empty() error {
 	return nil
 }
 
+// wipe overwrites both files with zeros, all they hold (older records
+// lie past the newest ones), and truncates them, once everything in them
+// is folded: an erased member's old documents are in them otherwise.
+// Overwriting first keeps the bytes off the disk blocks a truncate only
+// gives back, as SQLite's secure_delete does for the database.
+func (j *journal) wipe() error {
+	zeros := make([]byte, 1<<20)
+	for i := range j.files {
+		fl := &j.files[i]
+		info, err := fl.f.Stat()
+		if err != nil {
+			return err
+		}
+		for off := int64(0); off < info.Size(); off += int64(len(zeros)) {
+			n := min(int64(len(zeros)), info.Size()-off)
+			if _, err := fl.f.WriteAt(zeros[:n], off); err != nil {
+				return err
+			}
+		}
+		if err := datasync(fl.f); err != nil {
+			return err
+		}
+	}
+	return j.empty()
+}
+
 // close closes the files, which also lets go of the lock.
 func (j *journal) close() error {
 	var first error

@@ -383,3 +383,32 @@ func TestRollbackRestoresWithoutWaiting(t *testing.T) {
 		t.Errorf("community after rollback: %+v, %v; want the journaled document (2 members)", got, err)
 	}
 }
+
+// TestEraseEmptiesTheJournal: erasing a member empties the journal's
+// files, which held the member's documents in earlier records; batches
+// committed after it are journaled from the start again and recovered
+// after a crash, and those before it are kept.
+func TestEraseEmptiesTheJournal(t *testing.T) {
+	ctx := context.Background()
+	s, path := openAt(t)
+	at := time.Unix(1700000000, 0).UTC()
+	for i := range 5 {
+		commitOne(t, s, i, at)
+	}
+	if _, err := s.EraseMember(ctx, "u0"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range journalPaths(path) {
+		if info, err := os.Stat(p); err != nil || info.Size() != 0 {
+			t.Fatalf("%s after an erase: %v; want it empty", filepath.Base(p), err)
+		}
+	}
+	s.stopFolding(t)
+	for i := 5; i < 10; i++ {
+		commitOne(t, s, i, at)
+	}
+	_, b := crashAndReopen(t, s, path, 10)
+	if _, err := b.Member("u1"); err != nil {
+		t.Errorf("u1 after the erase and a crash: %v", err)
+	}
+}

@@ -965,6 +965,10 @@ type job struct {
 	tallies  []string // keys in order, for deterministic writes
 	tallyN   []int64
 	done     func(error)
+	// scrub, when not nil, makes this no batch but a request to the
+	// writer to leave no old bytes in the files (scrubFiles), answered
+	// on the channel.
+	scrub chan error
 }
 
 func (b *batch) job() (*job, error) {
@@ -1034,10 +1038,7 @@ func (b *batch) job() (*job, error) {
 // submit pins the job's members and ids in memory and queues the job.
 func (s *Store) submit(j *job) {
 	s.mu.Lock()
-	if s.queue == nil {
-		s.queue = make(chan *job, 4)
-		go s.writer(s.queue)
-	}
+	q := s.writerQueue()
 	for _, id := range j.ids {
 		s.pendingIDs[id]++
 	}
@@ -1067,10 +1068,18 @@ func (s *Store) submit(j *job) {
 			s.pinMinOK = false // the earliest moved later
 		}
 	}
-	q := s.queue
 	s.submitted++
 	s.mu.Unlock()
 	q <- j
+}
+
+// writerQueue is the writer's queue, started on first use; s.mu is held.
+func (s *Store) writerQueue() chan *job {
+	if s.queue == nil {
+		s.queue = make(chan *job, 4)
+		go s.writer(s.queue)
+	}
+	return s.queue
 }
 
 // writer takes jobs in order. Jobs that queued up while it was busy are
@@ -1080,11 +1089,13 @@ func (s *Store) submit(j *job) {
 // without one (another process has it) the group is written into the
 // database here. After a failure every later job fails too, since it was
 // built on the failed one's state.
+// A scrub request ends a group: the jobs before it are journaled first.
 func (s *Store) writer(q chan *job) {
 	for j := range q {
+		var scrub chan error
 		group := []*job{j}
 	drain:
-		for len(group) < 64 {
+		for len(group) < 64 && group[len(group)-1].scrub == nil {
 			select {
 			case more, ok := <-q:
 				if !ok {
@@ -1095,18 +1106,31 @@ func (s *Store) writer(q chan *job) {
 				break drain
 			}
 		}
-		s.mu.Lock()
-		err := s.failed
-		s.mu.Unlock()
-		if err == nil && s.jr != nil {
-			if err = s.journalGroup(group); err == nil {
-				continue
-			}
-		} else if err == nil {
-			err = s.write(group, 0)
+		if last := group[len(group)-1]; last.scrub != nil {
+			scrub, group = last.scrub, group[:len(group)-1]
 		}
-		s.written(group, err)
+		if len(group) > 0 {
+			s.writeGroup(group)
+		}
+		if scrub != nil {
+			scrub <- s.scrubFiles()
+		}
 	}
+}
+
+// writeGroup journals a group, or writes it into the database.
+func (s *Store) writeGroup(group []*job) {
+	s.mu.Lock()
+	err := s.failed
+	s.mu.Unlock()
+	if err == nil && s.jr != nil {
+		if err = s.journalGroup(group); err == nil {
+			return
+		}
+	} else if err == nil {
+		err = s.write(group, 0)
+	}
+	s.written(group, err)
 }
 
 // Folding: the folder writes journaled jobs into the database once
