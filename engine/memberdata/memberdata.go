@@ -234,8 +234,11 @@ func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
 }
 
 // scrub blanks id where member o names it: as its referrer, and as a
-// value of the entering event its campaign runs keep. It counts what it
-// found; with dry, it changes nothing.
+// value anywhere in the entering event its campaign runs keep (in lists
+// and maps too, and a map key naming it goes); a run whose key is id
+// (run_key gave the member's id, one run per member it named) goes as a
+// whole, since its id in Campaigns names them. It counts what it found;
+// with dry, it changes nothing.
 func scrub(o *state.Member, id string, dry bool) int {
 	n := 0
 	if o.Referrer == id {
@@ -250,19 +253,91 @@ func scrub(o *state.Member, id string, dry bool) int {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		if _, key, keyed := state.SplitRunID(name); keyed && key == id {
+			n++
+			if !dry {
+				delete(o.Campaigns, name)
+			}
+			continue
+		}
 		run := o.Campaigns[name]
 		if run == nil {
 			continue
 		}
 		for k, v := range run.Event {
-			// The run's own member is o, never the erased one; other
-			// attributes (a referrer, a target member) may name them.
-			if s, ok := v.(string); ok && s == id && k != "member" {
+			if k == id {
 				n++
 				if !dry {
-					run.Event[k] = ""
+					delete(run.Event, k)
+				}
+				continue
+			}
+			// The run's own member is o, never the erased one; other
+			// attributes (a referrer, a target member) may name them.
+			if k == "member" {
+				continue
+			}
+			if s, ok := v.(string); ok {
+				if s == id {
+					n++
+					if !dry {
+						run.Event[k] = ""
+					}
+				}
+				continue
+			}
+			n += scrubValue(v, id, dry)
+		}
+	}
+	return n
+}
+
+// scrubValue blanks id in a list or map of an event's value, at any
+// depth, and drops map keys that are id; it counts what it found.
+func scrubValue(v any, id string, dry bool) int {
+	n := 0
+	switch v := v.(type) {
+	case []any:
+		for i, e := range v {
+			if s, ok := e.(string); ok {
+				if s == id {
+					n++
+					if !dry {
+						v[i] = ""
+					}
+				}
+				continue
+			}
+			n += scrubValue(e, id, dry)
+		}
+	case []string:
+		for i, s := range v {
+			if s == id {
+				n++
+				if !dry {
+					v[i] = ""
 				}
 			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if k == id {
+				n++
+				if !dry {
+					delete(v, k)
+				}
+				continue
+			}
+			if s, ok := e.(string); ok {
+				if s == id {
+					n++
+					if !dry {
+						v[k] = ""
+					}
+				}
+				continue
+			}
+			n += scrubValue(e, id, dry)
 		}
 	}
 	return n
