@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,7 +63,19 @@ func (s *Store) EraseMember(ctx context.Context, id string) (state.Erased, error
 		}
 		e.Outbox[st]++
 	}
-	return e, tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return e, err
+	}
+	// PostgreSQL keeps deleted row versions in the tables until VACUUM
+	// removes them, readable by tools that read dead rows. A plain VACUUM
+	// blocks no replica and mostly reads pages changed since the last
+	// (the visibility map): it is done now. It leaves the bytes in the
+	// pages' free space, the WAL and backups: README "Members' data"
+	// says what the operator does about those.
+	if _, err := s.pool.Exec(ctx, `VACUUM members, outcomes, outbox`); err != nil {
+		return e, fmt.Errorf("the member's rows are deleted, but VACUUM of their tables failed (forget again to retry): %w", err)
+	}
+	return e, nil
 }
 
 // Suppress puts id on the suppression list, for every replica.
