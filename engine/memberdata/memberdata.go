@@ -233,9 +233,10 @@ func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
 	return e.Unsuppress(ctx, id)
 }
 
-// scrub blanks id where member o names it: as its referrer, and as a
-// value of the entering event its campaign runs keep. It counts what it
-// found; with dry, it changes nothing.
+// scrub blanks id where member o names it: as its referrer, as a value
+// of the entering event its campaign runs keep, and as the key of a run
+// (run_key = "event.referrer"). It counts what it found; with dry, it
+// changes nothing.
 func scrub(o *state.Member, id string, dry bool) int {
 	n := 0
 	if o.Referrer == id {
@@ -254,6 +255,12 @@ func scrub(o *state.Member, id string, dry bool) int {
 		if run == nil {
 			continue
 		}
+		if campaign, key, keyed := state.SplitRunID(name); keyed && key == id {
+			n++
+			if !dry {
+				forgetKey(o, name, campaign)
+			}
+		}
 		for k, v := range run.Event {
 			// The run's own member is o, never the erased one; other
 			// attributes (a referrer, a target member) may name them.
@@ -266,4 +273,21 @@ func scrub(o *state.Member, id string, dry bool) int {
 		}
 	}
 	return n
+}
+
+// forgetKey moves o's run kept under runID, whose key is an erased
+// member's id, to a key that names nobody: "(forgotten)", or
+// "(forgotten 2)" and so on beside another such run of the campaign. The
+// run keeps all it counts, under way or ended: its sends still meet the
+// frequency cap, its step and timer go on, and its outbox keys, which
+// carry the key, stay unlike those it made before.
+func forgetKey(o *state.Member, runID, campaign string) {
+	key := "(forgotten)"
+	for i := 2; o.Campaigns[state.RunID(campaign, key)] != nil; i++ {
+		key = fmt.Sprintf("(forgotten %d)", i)
+	}
+	run := o.Campaigns[runID]
+	delete(o.Campaigns, runID)
+	run.Key = key
+	o.Campaigns[state.RunID(campaign, key)] = run
 }
