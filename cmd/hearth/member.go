@@ -178,7 +178,9 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			_ = enc.Encode(ex)
 			return 0
 		}
-		printWhy(s.out, cfg, m, pos[1], at, ex)
+		// A member with one keyed run: explained under that run's
+		// address, whose stored run is the one printed.
+		printWhy(s.out, cfg, m, addrs[0], at, ex)
 		return 0
 	}
 	if *asJSON {

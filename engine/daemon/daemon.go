@@ -603,11 +603,13 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	}
 	d.stats.Batches.Add(1)
 	rt.PublishCounts()
+	refused := rt.TakeRefused()
 	done := func(err error) {
 		if err == nil {
 			for l, n := range processed {
 				d.opt.Metrics.processed(l.typ, l.dup, n)
 			}
+			d.opt.Metrics.refused(refused)
 			if tooOld > 0 {
 				d.opt.Metrics.rejected.WithLabelValues("too_old").Add(float64(tooOld))
 			}
@@ -679,6 +681,7 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 		}
 		n, _, err := rt.Recheck(ctx, rb, d.opt.Now(), 500)
 		rt.PublishCounts()
+		refused := rt.TakeRefused() // a timer's segment.entered may enter a campaign
 		if err != nil {
 			_ = b.Rollback()
 			d.failed(ctx, "recheck failed", "err", err)
@@ -694,6 +697,7 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 			d.failed(ctx, "recheck commit failed", "err", err)
 			return
 		}
+		d.opt.Metrics.refused(refused)
 	}
 }
 

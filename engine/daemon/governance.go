@@ -140,6 +140,7 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 		return
 	}
 	n, _, err := rt.CheckAlerts(ctx, b, d.opt.Now())
+	refused := rt.TakeRefused() // responders entering the alert's campaign
 	if err != nil {
 		_ = b.Rollback()
 		d.log.Error("alerts: check failed", "err", err)
@@ -149,6 +150,7 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 		d.log.Error("alerts: commit failed", "err", err)
 		return
 	}
+	d.opt.Metrics.refused(refused)
 	if n > 0 {
 		d.log.Warn("alerts fired", "count", n)
 	}

@@ -23,6 +23,7 @@ type Metrics struct {
 	reloadSeconds prometheus.Histogram
 	deliveries    *prometheus.CounterVec
 	pruned        *prometheus.CounterVec
+	runsRefused   *prometheus.CounterVec
 	// The sweep that brings stored members to changed rules.
 	reevaluated       prometheus.Counter
 	reevaluatePending prometheus.Gauge
@@ -59,6 +60,9 @@ func NewMetrics() *Metrics {
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_state_pruned_total",
 			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes)."}, []string{"kind"}),
 	}
+	m.runsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_campaign_runs_refused_total",
+		Help: "Entries into a campaign with run_key turned away because the member had max_runs runs under way, by campaign."}, []string{"campaign"})
+	m.Registry.MustRegister(m.runsRefused)
 	m.reevaluated = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_members_reevaluated_total",
 		Help: "Stored members evaluated again after the segment, tier or badge rules changed."})
 	m.reevaluatePending = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_reevaluation_pending",
@@ -113,6 +117,18 @@ func (m *Metrics) initLabels(cfg *config.Config) {
 		for _, r := range deliveryResults {
 			m.deliveries.WithLabelValues(p.Addr(), r)
 		}
+	}
+	for _, c := range cfg.Campaigns {
+		if c.RunKey != nil {
+			m.runsRefused.WithLabelValues(c.Name)
+		}
+	}
+}
+
+// refused counts runs max_runs turned away in a committed batch.
+func (m *Metrics) refused(by map[string]int) {
+	for campaign, n := range by {
+		m.runsRefused.WithLabelValues(campaign).Add(float64(n))
 	}
 }
 

@@ -233,12 +233,11 @@ func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
 	return e.Unsuppress(ctx, id)
 }
 
-// scrub blanks id where member o names it: as its referrer, and as a
-// value anywhere in the entering event its campaign runs keep (in lists
-// and maps too, and a map key naming it goes); a run whose key is id
-// (run_key gave the member's id, one run per member it named) goes as a
-// whole, since its id in Campaigns names them. It counts what it found;
-// with dry, it changes nothing.
+// scrub blanks id where member o names it: as its referrer, as a value
+// anywhere in the entering event its campaign runs keep (in lists and
+// maps too, and a map key naming it goes), and as the key of a run
+// (run_key = "event.referrer": the run goes on under a neutral key). It
+// counts what it found; with dry, it changes nothing.
 func scrub(o *state.Member, id string, dry bool) int {
 	n := 0
 	if o.Referrer == id {
@@ -253,16 +252,15 @@ func scrub(o *state.Member, id string, dry bool) int {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if _, key, keyed := state.SplitRunID(name); keyed && key == id {
-			n++
-			if !dry {
-				delete(o.Campaigns, name)
-			}
-			continue
-		}
 		run := o.Campaigns[name]
 		if run == nil {
 			continue
+		}
+		if campaign, key, keyed := state.SplitRunID(name); keyed && key == id {
+			n++
+			if !dry {
+				forgetKey(o, name, campaign)
+			}
 		}
 		for k, v := range run.Event {
 			if k == id {
@@ -341,4 +339,21 @@ func scrubValue(v any, id string, dry bool) int {
 		}
 	}
 	return n
+}
+
+// forgetKey moves o's run kept under runID, whose key is an erased
+// member's id, to a key that names nobody: "(forgotten)", or
+// "(forgotten 2)" and so on beside another such run of the campaign. The
+// run keeps all it counts, under way or ended: its sends still meet the
+// frequency cap, its step and timer go on, and its outbox keys, which
+// carry the key, stay unlike those it made before.
+func forgetKey(o *state.Member, runID, campaign string) {
+	key := "(forgotten)"
+	for i := 2; o.Campaigns[state.RunID(campaign, key)] != nil; i++ {
+		key = fmt.Sprintf("(forgotten %d)", i)
+	}
+	run := o.Campaigns[runID]
+	delete(o.Campaigns, runID)
+	run.Key = key
+	o.Campaigns[state.RunID(campaign, key)] = run
 }

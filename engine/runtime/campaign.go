@@ -149,6 +149,10 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		// the log, the outcomes and hearth simulate.
 		if n := m.ActiveRuns(c.Name); n >= c.MaxRuns {
 			r.stats.RunsRefused++
+			if r.refused == nil {
+				r.refused = map[string]int{}
+			}
+			r.refused[c.Name]++
 			r.log.Warn("campaign run refused: the member has max_runs runs under way", "campaign", c.Name, "member", m.ID, "key", key, "max_runs", c.MaxRuns)
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "refused", At: ev.At, Rule: "campaign." + c.Name, Event: ev.ID,
 				Detail: state.RunDetail(fmt.Sprintf("max_runs: %d runs under way", n), key)})

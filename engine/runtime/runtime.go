@@ -78,6 +78,9 @@ type Runtime struct {
 	stats       Stats
 	counts      []ruleCount // by config.Rule.ID; read concurrently by metrics
 	pending     []uint64    // evaluations by config.Rule.ID not yet in counts
+	// refused counts runs max_runs turned away, by campaign, since the
+	// last TakeRefused.
+	refused map[string]int
 	// timeRules measures each rule evaluation, for the engine overhead
 	// figure of hearth bench; off in normal runs.
 	timeRules bool
@@ -392,6 +395,16 @@ func (r *Runtime) PublishCounts() {
 			r.pending[i] = 0
 		}
 	}
+}
+
+// TakeRefused returns the runs max_runs turned away since the last call,
+// by campaign, and starts counting afresh: the daemon adds them to its
+// metric once the batch that refused them is committed, and drops them
+// when it is not (its events are applied again).
+func (r *Runtime) TakeRefused() map[string]int {
+	out := r.refused
+	r.refused = nil
+	return out
 }
 
 // RuleCount is how often one rule ran and failed.
