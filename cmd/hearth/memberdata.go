@@ -129,6 +129,26 @@ func openMemberTarget(ctx context.Context, s *stdio, name, dir string, vf varFla
 	return memberTarget{store: store, where: storeWhere(cfg), close: func() { store.Close(); lock.release() }}, true
 }
 
+// memberTargetOf is where a member command given ID [DIR] works: the
+// daemon at daemonURL when one is named, else DIR's state (through the
+// daemon serving it, if any). release lets it go.
+func memberTargetOf(ctx context.Context, s *stdio, name, daemonURL string, pos []string, vf varFlags) (memberTarget, bool) {
+	if daemonURL != "" {
+		return memberTarget{base: daemonURL}, true
+	}
+	dir := "."
+	if len(pos) == 2 {
+		dir = pos[1]
+	}
+	return openMemberTarget(ctx, s, name, dir, vf)
+}
+
+func (t memberTarget) release() {
+	if t.close != nil {
+		t.close()
+	}
+}
+
 func memberEndpoint(base, id, what string) string {
 	return strings.TrimRight(base, "/") + "/v1/members/" + url.PathEscape(id) + "/" + what
 }
@@ -165,19 +185,11 @@ func runMemberExport(ctx context.Context, s *stdio, args []string) int {
 		return argError(s, "member export", "give a member id and, optionally, the configuration directory")
 	}
 	id := pos[0]
-	t := memberTarget{base: *daemonURL}
-	if t.base == "" {
-		dir := "."
-		if len(pos) == 2 {
-			dir = pos[1]
-		}
-		if t, ok = openMemberTarget(ctx, s, "member export", dir, vf); !ok {
-			return 1
-		}
-		if t.close != nil {
-			defer t.close()
-		}
+	t, ok := memberTargetOf(ctx, s, "member export", *daemonURL, pos, vf)
+	if !ok {
+		return 1
 	}
+	defer t.release()
 	x, ok := t.export(ctx, s, "member export", id)
 	if !ok {
 		return 1
@@ -211,19 +223,11 @@ func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintln(s.err, "hearth member forget: standard input is not a terminal, so hearth cannot ask for confirmation; pass -force (or -auto-approve) to erase the member.")
 		return 1
 	}
-	t := memberTarget{base: *daemonURL}
-	if t.base == "" {
-		dir := "."
-		if len(pos) == 2 {
-			dir = pos[1]
-		}
-		if t, ok = openMemberTarget(ctx, s, "member forget", dir, vf); !ok {
-			return 1
-		}
-		if t.close != nil {
-			defer t.close()
-		}
+	t, ok := memberTargetOf(ctx, s, "member forget", *daemonURL, pos, vf)
+	if !ok {
+		return 1
 	}
+	defer t.release()
 	if !*force {
 		x, ok := t.export(ctx, s, "member forget", id)
 		if !ok {
@@ -330,19 +334,11 @@ func runMemberUnsuppress(ctx context.Context, s *stdio, args []string) int {
 		return argError(s, "member unsuppress", "give a member id and, optionally, the configuration directory")
 	}
 	id := pos[0]
-	t := memberTarget{base: *daemonURL}
-	if t.base == "" {
-		dir := "."
-		if len(pos) == 2 {
-			dir = pos[1]
-		}
-		if t, ok = openMemberTarget(ctx, s, "member unsuppress", dir, vf); !ok {
-			return 1
-		}
-		if t.close != nil {
-			defer t.close()
-		}
+	t, ok := memberTargetOf(ctx, s, "member unsuppress", *daemonURL, pos, vf)
+	if !ok {
+		return 1
 	}
+	defer t.release()
 	if t.base != "" {
 		var res daemon.LiftResult
 		if !postToDaemon(ctx, s, "member unsuppress", memberEndpoint(t.base, id, "unsuppress"), &res) {
