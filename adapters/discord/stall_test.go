@@ -4,15 +4,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"errors"
-	"io"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/adapters/discord/discordfake"
+	"github.com/hearth-community/hearth/adapters/internal/inbound/inboundtest"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -51,19 +49,5 @@ func TestInteractionsCutOffAStalledBody(t *testing.T) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	nc, err := net.Dial("tcp", c.InteractionsAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	if _, err := io.WriteString(nc, "POST /interactions HTTP/1.1\r\nHost: x\r\nX-Signature-Ed25519: 00\r\nX-Signature-Timestamp: 1\r\nContent-Length: 100\r\n\r\n{\"id"); err != nil {
-		t.Fatal(err)
-	}
-	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	start := time.Now()
-	_, err = io.ReadAll(nc)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("the endpoint still held a stalled request after %s", time.Since(start).Round(time.Millisecond))
-	}
+	inboundtest.RequireCutsOffStalled(t, c.InteractionsAddr(), "POST /interactions HTTP/1.1\r\nHost: x\r\nX-Signature-Ed25519: 00\r\nX-Signature-Timestamp: 1\r\nContent-Length: 100\r\n\r\n{\"id")
 }

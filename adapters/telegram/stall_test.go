@@ -2,14 +2,12 @@ package telegram_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/hearth-community/hearth/adapters/internal/inbound/inboundtest"
 	"github.com/hearth-community/hearth/adapters/telegram"
 	"github.com/hearth-community/hearth/adapters/telegram/telegramfake"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -42,19 +40,5 @@ func TestWebhookCutsOffAStalledBody(t *testing.T) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	conn, err := net.Dial("tcp", c.WebhookAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "POST /telegram/webhook HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: s3cret-Token_1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"upd"); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	start := time.Now()
-	_, err = io.ReadAll(conn)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("the webhook still held a stalled request after %s", time.Since(start).Round(time.Millisecond))
-	}
+	inboundtest.RequireCutsOffStalled(t, c.WebhookAddr(), "POST /telegram/webhook HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: s3cret-Token_1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"upd")
 }
