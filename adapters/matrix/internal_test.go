@@ -11,7 +11,9 @@ import (
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -277,5 +279,51 @@ func TestJoinedAt(t *testing.T) {
 		if got := joinedAt(tc.joined, tc.moves, tc.ts); got != tc.want {
 			t.Errorf("%s: joinedAt = %v; want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestLongEventID: events of rooms of version 1 and 2, whose ids are
+// "$opaque:server" up to 255 bytes, become hearth events (they were
+// dropped as "id longer than 256 bytes"), each always with the same id.
+func TestLongEventID(t *testing.T) {
+	c := &Conn{me: "@hearth:x"}
+	long := func(fill byte, n int) id.EventID {
+		const server = ":old.example.org"
+		return id.EventID("$" + strings.Repeat(string(fill), n-1-len(server)) + server)
+	}
+	mk := func(evID id.EventID) *event.Event {
+		return &event.Event{ID: evID, Type: event.EventMessage, Sender: "@ann:x", RoomID: "!room:x", Timestamp: 1700000000000,
+			Content: event.Content{Raw: map[string]any{"msgtype": "m.text", "body": "hi"}}}
+	}
+	hearthID := func(evID id.EventID) string {
+		t.Helper()
+		e, ok := c.toEvent(mk(evID), roomInfo{community: "!space:x", name: "general"})
+		if !ok {
+			t.Fatalf("event %s is not an event", evID)
+		}
+		e.Community = "makers"
+		if err := e.Check(); err != nil {
+			t.Fatalf("event id of %d bytes: %v", len(evID), err)
+		}
+		return e.ID
+	}
+	// Up to the limit, the id is the event's own.
+	fits := long('a', events.MaxIDLen-len("matrix."))
+	if got := hearthID(fits); got != "matrix."+string(fits) {
+		t.Errorf("an event id of %d bytes became %q; want it unchanged", len(fits), got)
+	}
+	a, b := long('a', 255), long('b', 255)
+	ha := hearthID(a)
+	if !strings.HasPrefix(ha, "matrix.sha256.") || len(ha) != len("matrix.sha256.")+64 {
+		t.Errorf("an event id of 255 bytes became %q; want matrix.sha256. and 64 hex digits", ha)
+	}
+	if again := hearthID(a); again != ha {
+		t.Errorf("the same event became %q, then %q", ha, again)
+	}
+	if hb := hearthID(b); hb == ha {
+		t.Errorf("two event ids became the same %q", ha)
+	}
+	if over := hearthID(long('a', events.MaxIDLen-len("matrix.")+1)); over == ha || !strings.HasPrefix(over, "matrix.sha256.") {
+		t.Errorf("an event id one byte over the limit became %q", over)
 	}
 }

@@ -52,7 +52,8 @@
 //
 // Stream reads /sync: member joins and departures in spaces, messages and
 // reactions in their rooms become hearth events with ids
-// "matrix.EVENT_ID"; a cursor is the sync token of the batch plus the
+// "matrix.EVENT_ID" ("matrix.sha256.HEX", the event id's SHA-256, for
+// an event id too long for hearth's 256 bytes); a cursor is the sync token of the batch plus the
 // last event delivered in each of its rooms, so a resumed stream neither
 // loses nor repeats events. When a room had more events than one sync
 // shows (a "limited" timeline), the gap is fetched with /messages.

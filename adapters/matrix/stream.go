@@ -2,7 +2,9 @@ package matrix
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -361,13 +363,27 @@ func (c *Conn) backfill(ctx context.Context, room id.RoomID, from, to string) ([
 	return rev, nil
 }
 
+// eventID is the hearth id of a Matrix event: "matrix." and the event
+// id, or, when that would pass events.MaxIDLen (event ids of rooms of
+// version 1 and 2 are "$opaque:server", up to 255 bytes),
+// "matrix.sha256." and the hex SHA-256 of the event id. The same event
+// always gets the same id, so redelivery stays a duplicate, and a hashed
+// id cannot equal a plain one: Matrix event ids start with "$".
+func eventID(ev id.EventID) string {
+	if s := "matrix." + string(ev); len(s) <= events.MaxIDLen {
+		return s
+	}
+	sum := sha256.Sum256([]byte(ev))
+	return "matrix.sha256." + hex.EncodeToString(sum[:])
+}
+
 func (c *Conn) toEvent(ev *event.Event, in roomInfo) (events.Event, bool) {
 	// The bot's own messages are not member events; its kicks and bans
 	// are (about the member they remove).
 	if ev.Sender == c.me && ev.Type != event.StateMember {
 		return events.Event{}, false
 	}
-	e := events.Event{ID: "matrix." + string(ev.ID), At: time.UnixMilli(ev.Timestamp).UTC(), Source: Type}
+	e := events.Event{ID: eventID(ev.ID), At: time.UnixMilli(ev.Timestamp).UTC(), Source: Type}
 	user := string(ev.Sender)
 	content := ev.Content.Raw
 	switch {
