@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +326,77 @@ func TestLongEventID(t *testing.T) {
 	}
 	if over := hearthID(long('a', events.MaxIDLen-len("matrix.")+1)); over == ha || !strings.HasPrefix(over, "matrix.sha256.") {
 		t.Errorf("an event id one byte over the limit became %q", over)
+	}
+}
+
+// TestSpaceMove: which membership events of a space are a member joining
+// or leaving the community, and so which departures kick_on_leave acts
+// on.
+func TestSpaceMove(t *testing.T) {
+	c := &Conn{me: "@hearth:x"}
+	mk := func(sender, target, was, now string) *event.Event {
+		ev := stateEvent(event.StateMember, target, map[string]any{"membership": now})
+		ev.Sender = id.UserID(sender)
+		if was != "" {
+			ev.Unsigned.PrevContent = &event.Content{Raw: map[string]any{"membership": was}}
+		}
+		return ev
+	}
+	for _, tc := range []struct {
+		name string
+		ev   *event.Event
+		user string
+		move string
+	}{
+		{"joins", mk("@bob:x", "@bob:x", "", "join"), "@bob:x", "joined"},
+		{"accepts an invite", mk("@bob:x", "@bob:x", "invite", "join"), "@bob:x", "joined"},
+		{"leaves", mk("@bob:x", "@bob:x", "join", "leave"), "@bob:x", "left"},
+		{"is kicked in a client", mk("@mod:x", "@bob:x", "join", "leave"), "@bob:x", "kicked"},
+		{"is banned", mk("@mod:x", "@bob:x", "join", "ban"), "@bob:x", "banned"},
+		{"changes his name", mk("@bob:x", "@bob:x", "join", "join"), "@bob:x", ""},
+		{"declines an invite", mk("@bob:x", "@bob:x", "invite", "leave"), "@bob:x", ""},
+		{"banned after leaving", mk("@mod:x", "@bob:x", "leave", "ban"), "@bob:x", ""},
+		{"the bot leaves", mk("@hearth:x", "@hearth:x", "join", "leave"), "", ""},
+	} {
+		user, move := c.spaceMove(tc.ev)
+		if move != tc.move || (tc.move != "" && user != tc.user) {
+			t.Errorf("%s: spaceMove = %q, %q; want %q, %q", tc.name, user, move, tc.user, tc.move)
+		}
+	}
+	if _, move := c.spaceMove(&event.Event{Type: event.EventMessage}); move != "" {
+		t.Errorf("a message is move %q", move)
+	}
+}
+
+// TestDepartures: kick_on_leave acts on each departure from a space that
+// a batch has not delivered yet, once per member and space, and on
+// nothing in a channel.
+func TestDepartures(t *testing.T) {
+	c := &Conn{me: "@hearth:x"}
+	mk := func(sender, target, was, now string) *event.Event {
+		ev := stateEvent(event.StateMember, target, map[string]any{"membership": now})
+		ev.Sender = id.UserID(sender)
+		if was != "" {
+			ev.Unsigned.PrevContent = &event.Content{Raw: map[string]any{"membership": was}}
+		}
+		return ev
+	}
+	sp := roomInfo{space: true, community: "!space:x"}
+	rbs := []roomBatch{
+		{room: "!space:x", in: sp, from: 1, evs: []*event.Event{
+			mk("@old:x", "@old:x", "join", "leave"), // delivered before
+			mk("@bob:x", "@bob:x", "join", "leave"),
+			mk("@bob:x", "@bob:x", "leave", "join"),
+			mk("@bob:x", "@bob:x", "join", "leave"),
+			mk("@mod:x", "@cat:x", "join", "ban"),
+			mk("@dan:x", "@dan:x", "", "join"),
+			mk("@hearth:x", "@hearth:x", "join", "leave"),
+		}},
+		{room: "!chan:x", in: roomInfo{community: "!space:x"}, evs: []*event.Event{mk("@eve:x", "@eve:x", "join", "leave")}},
+		{room: "!space2:x", in: roomInfo{space: true, community: "!space2:x"}, evs: []*event.Event{mk("@mod:x", "@bob:x", "join", "leave")}},
+	}
+	want := []departure{{"!space:x", "@bob:x"}, {"!space:x", "@cat:x"}, {"!space2:x", "@bob:x"}}
+	if got := c.departures(rbs); !slices.Equal(got, want) {
+		t.Errorf("departures = %v; want %v", got, want)
 	}
 }
