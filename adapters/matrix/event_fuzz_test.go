@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ func FuzzToEvent(f *testing.F) {
 	f.Add([]byte(`{"type":"m.room.member","event_id":"$c","sender":"@ann:x","state_key":"@ann:x","origin_server_ts":1700000000000,"content":{"membership":"join","displayname":"Ann"}}`), true)
 	f.Add([]byte(`{"type":"m.room.member","event_id":"$d","sender":"@mod:x","state_key":"@ann:x","origin_server_ts":1700000000000,"content":{"membership":"ban"},"unsigned":{"prev_content":{"membership":"join"}}}`), true)
 	f.Add([]byte(`{"type":"m.room.message","content":{"body":7}}`), false)
+	// An event id of a version 1 room, as long as Matrix allows.
+	f.Add([]byte(`{"type":"m.room.message","event_id":"$`+strings.Repeat("o", 240)+`:old.example","sender":"@ann:x","origin_server_ts":1700000000000,"content":{"body":"hi"}}`), false)
 	c := &Conn{me: "@hearth:x"}
 	f.Fuzz(func(t *testing.T, data []byte, space bool) {
 		var ev event.Event
@@ -34,7 +37,7 @@ func FuzzToEvent(f *testing.F) {
 		}
 		e.Community = "makers"
 		year := time.UnixMilli(ev.Timestamp).UTC().Year()
-		within := len(ev.ID) <= 200 && len(ev.Sender) <= 255 && (ev.StateKey == nil || len(*ev.StateKey) <= 255) &&
+		within := len(ev.ID) <= 255 && len(ev.Sender) <= 255 && (ev.StateKey == nil || len(*ev.StateKey) <= 255) &&
 			len(ev.Sender) > 0 && year >= 1970 && year <= 9999 && len(data) <= events.MaxStringLen
 		if space && ev.StateKey != nil && *ev.StateKey == "" {
 			within = false // a membership event of no one

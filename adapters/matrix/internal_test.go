@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -277,5 +280,123 @@ func TestJoinedAt(t *testing.T) {
 		if got := joinedAt(tc.joined, tc.moves, tc.ts); got != tc.want {
 			t.Errorf("%s: joinedAt = %v; want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestLongEventID: events of rooms of version 1 and 2, whose ids are
+// "$opaque:server" up to 255 bytes, become hearth events (they were
+// dropped as "id longer than 256 bytes"), each always with the same id.
+func TestLongEventID(t *testing.T) {
+	c := &Conn{me: "@hearth:x"}
+	long := func(fill byte, n int) id.EventID {
+		const server = ":old.example.org"
+		return id.EventID("$" + strings.Repeat(string(fill), n-1-len(server)) + server)
+	}
+	mk := func(evID id.EventID) *event.Event {
+		return &event.Event{ID: evID, Type: event.EventMessage, Sender: "@ann:x", RoomID: "!room:x", Timestamp: 1700000000000,
+			Content: event.Content{Raw: map[string]any{"msgtype": "m.text", "body": "hi"}}}
+	}
+	hearthID := func(evID id.EventID) string {
+		t.Helper()
+		e, ok := c.toEvent(mk(evID), roomInfo{community: "!space:x", name: "general"})
+		if !ok {
+			t.Fatalf("event %s is not an event", evID)
+		}
+		e.Community = "makers"
+		if err := e.Check(); err != nil {
+			t.Fatalf("event id of %d bytes: %v", len(evID), err)
+		}
+		return e.ID
+	}
+	// Up to the limit, the id is the event's own.
+	fits := long('a', events.MaxIDLen-len("matrix."))
+	if got := hearthID(fits); got != "matrix."+string(fits) {
+		t.Errorf("an event id of %d bytes became %q; want it unchanged", len(fits), got)
+	}
+	a, b := long('a', 255), long('b', 255)
+	ha := hearthID(a)
+	if !strings.HasPrefix(ha, "matrix.sha256.") || len(ha) != len("matrix.sha256.")+64 {
+		t.Errorf("an event id of 255 bytes became %q; want matrix.sha256. and 64 hex digits", ha)
+	}
+	if again := hearthID(a); again != ha {
+		t.Errorf("the same event became %q, then %q", ha, again)
+	}
+	if hb := hearthID(b); hb == ha {
+		t.Errorf("two event ids became the same %q", ha)
+	}
+	if over := hearthID(long('a', events.MaxIDLen-len("matrix.")+1)); over == ha || !strings.HasPrefix(over, "matrix.sha256.") {
+		t.Errorf("an event id one byte over the limit became %q", over)
+	}
+}
+
+// TestSpaceMove: which membership events of a space are a member joining
+// or leaving the community, and so which departures kick_on_leave acts
+// on.
+func TestSpaceMove(t *testing.T) {
+	c := &Conn{me: "@hearth:x"}
+	mk := func(sender, target, was, now string) *event.Event {
+		ev := stateEvent(event.StateMember, target, map[string]any{"membership": now})
+		ev.Sender = id.UserID(sender)
+		if was != "" {
+			ev.Unsigned.PrevContent = &event.Content{Raw: map[string]any{"membership": was}}
+		}
+		return ev
+	}
+	for _, tc := range []struct {
+		name string
+		ev   *event.Event
+		user string
+		move string
+	}{
+		{"joins", mk("@bob:x", "@bob:x", "", "join"), "@bob:x", "joined"},
+		{"accepts an invite", mk("@bob:x", "@bob:x", "invite", "join"), "@bob:x", "joined"},
+		{"leaves", mk("@bob:x", "@bob:x", "join", "leave"), "@bob:x", "left"},
+		{"is kicked in a client", mk("@mod:x", "@bob:x", "join", "leave"), "@bob:x", "kicked"},
+		{"is banned", mk("@mod:x", "@bob:x", "join", "ban"), "@bob:x", "banned"},
+		{"changes his name", mk("@bob:x", "@bob:x", "join", "join"), "@bob:x", ""},
+		{"declines an invite", mk("@bob:x", "@bob:x", "invite", "leave"), "@bob:x", ""},
+		{"banned after leaving", mk("@mod:x", "@bob:x", "leave", "ban"), "@bob:x", ""},
+		{"the bot leaves", mk("@hearth:x", "@hearth:x", "join", "leave"), "", ""},
+	} {
+		user, move := c.spaceMove(tc.ev)
+		if move != tc.move || (tc.move != "" && user != tc.user) {
+			t.Errorf("%s: spaceMove = %q, %q; want %q, %q", tc.name, user, move, tc.user, tc.move)
+		}
+	}
+	if _, move := c.spaceMove(&event.Event{Type: event.EventMessage}); move != "" {
+		t.Errorf("a message is move %q", move)
+	}
+}
+
+// TestDepartures: kick_on_leave acts on each departure from a space that
+// a batch has not delivered yet, once per member and space, and on
+// nothing in a channel.
+func TestDepartures(t *testing.T) {
+	c := &Conn{me: "@hearth:x"}
+	mk := func(sender, target, was, now string) *event.Event {
+		ev := stateEvent(event.StateMember, target, map[string]any{"membership": now})
+		ev.Sender = id.UserID(sender)
+		if was != "" {
+			ev.Unsigned.PrevContent = &event.Content{Raw: map[string]any{"membership": was}}
+		}
+		return ev
+	}
+	sp := roomInfo{space: true, community: "!space:x"}
+	rbs := []roomBatch{
+		{room: "!space:x", in: sp, from: 1, evs: []*event.Event{
+			mk("@old:x", "@old:x", "join", "leave"), // delivered before
+			mk("@bob:x", "@bob:x", "join", "leave"),
+			mk("@bob:x", "@bob:x", "leave", "join"),
+			mk("@bob:x", "@bob:x", "join", "leave"),
+			mk("@mod:x", "@cat:x", "join", "ban"),
+			mk("@dan:x", "@dan:x", "", "join"),
+			mk("@hearth:x", "@hearth:x", "join", "leave"),
+		}},
+		{room: "!chan:x", in: roomInfo{community: "!space:x"}, evs: []*event.Event{mk("@eve:x", "@eve:x", "join", "leave")}},
+		{room: "!space2:x", in: roomInfo{space: true, community: "!space2:x"}, evs: []*event.Event{mk("@mod:x", "@bob:x", "join", "leave")}},
+	}
+	want := []departure{{"!space:x", "@bob:x"}, {"!space:x", "@cat:x"}, {"!space2:x", "@bob:x"}}
+	if got := c.departures(rbs); !slices.Equal(got, want) {
+		t.Errorf("departures = %v; want %v", got, want)
 	}
 }

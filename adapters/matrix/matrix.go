@@ -86,6 +86,10 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		return nil, err
 	}
+	kickOnLeave, err := platform.SettingBool(req.Settings, "kick_on_leave", false)
+	if err != nil {
+		return nil, err
+	}
 	cli, err := mautrix.NewClient(hs, "", token)
 	if err != nil {
 		return nil, fmt.Errorf("%w: homeserver: %v", platform.ErrInvalid, err)
@@ -103,7 +107,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Conn{a: a, cli: cli, log: log, maxWait: maxWait, timeout: timeout, massMentions: massMentions}
+	c := &Conn{a: a, cli: cli, log: log, maxWait: maxWait, timeout: timeout, massMentions: massMentions, kickOnLeave: kickOnLeave}
 	who, err := call(ctx, c, func(ctx context.Context) (*mautrix.RespWhoami, error) { return cli.Whoami(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("asking %s who the access token belongs to: %w", u.Host, err)
@@ -139,6 +143,9 @@ type Conn struct {
 	// massMentions lets sent messages notify by "@room" and names in the
 	// body.
 	massMentions bool
+	// kickOnLeave kicks whoever leaves a community's space from its rooms
+	// too, when the stream sees them go.
+	kickOnLeave bool
 
 	mu     sync.Mutex
 	closed bool

@@ -2,8 +2,11 @@ package matrix
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -238,6 +241,11 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 			}
 		}
 	}
+	if c.kickOnLeave {
+		if err := c.kickDeparted(ctx, rbs); err != nil {
+			return nil, err
+		}
+	}
 	var out []platform.Delivery
 	for _, rb := range rbs {
 		r := rb.room
@@ -272,6 +280,90 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 		}
 	}
 	return out, nil
+}
+
+// kickDeparted kicks from a community's rooms each member this batch
+// shows leaving its space (kick_on_leave): a restricted room lets only
+// the space's members join but keeps those already in. It runs before
+// the batch is delivered, so a stream stopped by a failure here tries
+// again when it resumes.
+func (c *Conn) kickDeparted(ctx context.Context, rbs []roomBatch) error {
+	for _, d := range c.departures(rbs) {
+		if err := c.kickFromRooms(ctx, d.space, d.user); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// departure is someone leaving a space.
+type departure struct {
+	space id.RoomID
+	user  id.UserID
+}
+
+// departures are the members a batch shows leaving spaces, once each
+// per space, in the order they left, among the events not delivered yet
+// (those a resumed stream delivered before were acted on then).
+func (c *Conn) departures(rbs []roomBatch) []departure {
+	var out []departure
+	for _, rb := range rbs {
+		if !rb.in.space {
+			continue
+		}
+		for _, ev := range rb.evs[rb.from:] {
+			user, move := c.spaceMove(ev)
+			d := departure{space: rb.room, user: id.UserID(user)}
+			if move != "" && move != "joined" && !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// kickFromRooms kicks a user who is not joined to a space from each of
+// its rooms they are joined or invited to. What it acts on is read now,
+// not taken from the event: a member who has come back since, or a
+// stream replaying old departures, kicks no one. A room that refuses
+// (the bot lost its power there) is logged and passed over, so one room
+// does not stop the stream.
+func (c *Conn) kickFromRooms(ctx context.Context, spaceID id.RoomID, user id.UserID) error {
+	sp, err := c.space(ctx, spaceID)
+	if errors.Is(err, platform.ErrNotFound) {
+		return nil // no longer a community the bot is in
+	}
+	if err != nil {
+		return err
+	}
+	if membership(sp, string(user)) == "join" {
+		return nil
+	}
+	for _, ch := range children(sp) {
+		var m map[string]any
+		err := do(ctx, c, func(ctx context.Context) error {
+			return c.cli.StateEvent(ctx, ch.room, event.StateMember, string(user), &m)
+		})
+		if err != nil && !isNotJoined(err) {
+			return err
+		}
+		if now := str(m, "membership"); err != nil || (now != "join" && now != "invite") {
+			continue
+		}
+		err = do(ctx, c, func(ctx context.Context) error {
+			_, err := c.cli.KickUser(ctx, ch.room, &mautrix.ReqKickUser{UserID: user, Reason: "left the community"})
+			return err
+		})
+		switch {
+		case err == nil:
+			c.log.Info("kicked from a room someone who left the community's space (kick_on_leave)", "room", ch.room, "user", user, "space", spaceID)
+		case platform.IsPermanent(err) || errors.Is(err, platform.ErrNotFound):
+			c.log.Warn("could not kick from a room someone who left the community's space (kick_on_leave)", "room", ch.room, "user", user, "space", spaceID, "error", err)
+		default:
+			return fmt.Errorf("kicking %s, who left community %s, from room %s: %w", user, spaceID, ch.room, err)
+		}
+	}
+	return nil
 }
 
 // joinedAt says whether a user was joined to a space at a time (a
@@ -361,38 +453,69 @@ func (c *Conn) backfill(ctx context.Context, room id.RoomID, from, to string) ([
 	return rev, nil
 }
 
+// eventID is the hearth id of a Matrix event: "matrix." and the event
+// id, or, when that would pass events.MaxIDLen (event ids of rooms of
+// version 1 and 2 are "$opaque:server", up to 255 bytes),
+// "matrix.sha256." and the hex SHA-256 of the event id. The same event
+// always gets the same id, so redelivery stays a duplicate, and a hashed
+// id cannot equal a plain one: Matrix event ids start with "$".
+func eventID(ev id.EventID) string {
+	if s := "matrix." + string(ev); len(s) <= events.MaxIDLen {
+		return s
+	}
+	sum := sha256.Sum256([]byte(ev))
+	return "matrix.sha256." + hex.EncodeToString(sum[:])
+}
+
+// spaceMove reads a membership event of a space: the user it is about
+// and "joined", or "left", "kicked" or "banned" for a member who was
+// joined; move is "" for anything else (an invite, a new display name,
+// the bot itself).
+func (c *Conn) spaceMove(ev *event.Event) (user, move string) {
+	if ev.Type != event.StateMember || ev.StateKey == nil || *ev.StateKey == string(c.me) {
+		return "", ""
+	}
+	user = *ev.StateKey
+	now := str(ev.Content.Raw, "membership")
+	was := ""
+	if ev.Unsigned.PrevContent != nil {
+		was = str(ev.Unsigned.PrevContent.Raw, "membership")
+	}
+	switch {
+	case now == "join" && was != "join":
+		return user, "joined"
+	case now == "ban" && was == "join":
+		return user, "banned"
+	case now == "leave" && was == "join" && string(ev.Sender) != user:
+		return user, "kicked"
+	case now == "leave" && was == "join":
+		return user, "left"
+	}
+	return user, ""
+}
+
 func (c *Conn) toEvent(ev *event.Event, in roomInfo) (events.Event, bool) {
 	// The bot's own messages are not member events; its kicks and bans
 	// are (about the member they remove).
 	if ev.Sender == c.me && ev.Type != event.StateMember {
 		return events.Event{}, false
 	}
-	e := events.Event{ID: "matrix." + string(ev.ID), At: time.UnixMilli(ev.Timestamp).UTC(), Source: Type}
+	e := events.Event{ID: eventID(ev.ID), At: time.UnixMilli(ev.Timestamp).UTC(), Source: Type}
 	user := string(ev.Sender)
 	content := ev.Content.Raw
 	switch {
-	case in.space && ev.Type == event.StateMember && ev.StateKey != nil && *ev.StateKey != string(c.me):
-		user = *ev.StateKey
-		now := str(content, "membership")
-		was := ""
-		if ev.Unsigned.PrevContent != nil {
-			was = str(ev.Unsigned.PrevContent.Raw, "membership")
-		}
-		switch {
-		case now == "join" && was != "join":
+	case in.space && ev.Type == event.StateMember:
+		var move string
+		user, move = c.spaceMove(ev)
+		switch move {
+		case "":
+			return events.Event{}, false
+		case "joined":
 			e.Type = "member.joined"
 			e.Member.Name = str(content, "displayname")
-		case (now == "leave" || now == "ban") && was == "join":
-			e.Type = "member.left"
-			reason := "left"
-			if now == "ban" {
-				reason = "banned"
-			} else if string(ev.Sender) != user {
-				reason = "kicked"
-			}
-			e.Attrs = map[string]any{"reason": reason}
 		default:
-			return events.Event{}, false
+			e.Type = "member.left"
+			e.Attrs = map[string]any{"reason": move}
 		}
 	case !in.space && ev.Type == event.EventMessage:
 		body := str(content, "body")
