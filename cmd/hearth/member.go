@@ -134,8 +134,10 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
+	steps := storedStepOrders(ctx, cfg)
 	if verb == "why" {
 		rt := runtime.New(cfg, nil)
+		rt.SetStepOrders(steps)
 		// A campaign with run_key: each of the member's runs is explained
 		// with its own entering event, campaign.NAME[KEY] one of them.
 		addrs := []string{pos[1]}
@@ -165,7 +167,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, m, addr, at, each[i])
+				printWhy(s.out, cfg, rt, m, addr, at, each[i])
 			}
 			return 0
 		}
@@ -180,7 +182,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, m, addrs[0], at, ex)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex)
 		return 0
 	}
 	if *asJSON {
@@ -192,7 +194,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.out, "%s\n", view)
 		return 0
 	}
-	printMember(s.out, cfg, m)
+	printMember(s.out, cfg, steps, m)
 	return 0
 }
 
@@ -232,7 +234,7 @@ func storedMember(ctx context.Context, cfg *config.Config, id string) (*state.Me
 	return b.Member(id)
 }
 
-func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -286,11 +288,20 @@ func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at 
 		case run.Active():
 			step := "(end)"
 			for _, c := range cfg.Campaigns {
-				if i := c.StepIndex(run.Step, run.StepName); c.Name == campaign && i >= 0 && i < len(c.Steps) {
-					step = c.Steps[i].Name
+				if c.Name == campaign {
+					step = stepText(c, run, rt.StepOrders()[c.Name])
 				}
 			}
 			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, day(run.StepAt), day(run.Due))
+			// The next time is the cap's, not the step's, when a cap is
+			// full: say so, or it reads as a step that should have run.
+			if caps, free, skip := rt.CapHold(m, name, at); len(caps) > 0 {
+				if skip {
+					fmt.Fprintf(w, "  held: %s is full until %s; the step's send is skipped then (on_cap = \"skip\")\n", strings.Join(caps, " and "), day(free))
+				} else {
+					fmt.Fprintf(w, "  held: %s is full until %s; the step's send waits until then\n", strings.Join(caps, " and "), day(free))
+				}
+			}
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
 		}
@@ -310,7 +321,7 @@ func printWhy(w io.Writer, cfg *config.Config, m *state.Member, addr string, at 
 	}
 }
 
-func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
+func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *state.Member) {
 	day := func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
@@ -377,10 +388,7 @@ func printMember(w io.Writer, cfg *config.Config, m *state.Member) {
 				what = fmt.Sprintf("%s, key %q", c.Name, run.Key)
 			}
 			if run.Active() {
-				step := "(end)"
-				if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
-					step = c.Steps[i].Name
-				}
+				step := stepText(c, run, steps[c.Name])
 				fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", what, step, day(run.StepAt), day(run.Due))
 			} else {
 				fmt.Fprintf(w, "  campaign %s: ended (%s) %s", what, run.Reason, day(run.EndedAt))
@@ -402,4 +410,43 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// stepText names the step a run is on. A run on a step an edit removed
+// is still there, with the time it got there, until the daemon moves it
+// on at its next evaluation: it says so, and where it goes.
+func stepText(c *config.Campaign, run *state.CampaignRun, after map[string]string) string {
+	i := c.StepIndex(run.Step, run.StepName, after)
+	if c.StepRemoved(run.StepName) {
+		if i >= 0 && i < len(c.Steps) {
+			return fmt.Sprintf("%s (removed from the campaign: goes on to %s)", run.StepName, c.Steps[i].Name)
+		}
+		return fmt.Sprintf("%s (removed from the campaign: the run finishes)", run.StepName)
+	}
+	if i >= 0 && i < len(c.Steps) {
+		return c.Steps[i].Name
+	}
+	return "(end)"
+}
+
+// storedStepOrders is the campaigns' step order the daemon last ran with
+// (config.StepOrders) and cfg's, for naming where a run on a removed step
+// goes. Read from the state store, which readers may open while a daemon
+// runs; nothing when it cannot be read.
+func storedStepOrders(ctx context.Context, cfg *config.Config) config.StepOrders {
+	o := config.StepOrders{}
+	if store, err := openExistingStore(ctx, cfg, hintRun); err == nil {
+		if cs, ok := store.(interface {
+			Cursor(ctx context.Context, stream string) (string, error)
+		}); ok {
+			if s, err := cs.Cursor(ctx, config.StepOrdersRecord); err == nil {
+				if got, err := config.ParseStepOrders(s); err == nil {
+					o = got
+				}
+			}
+		}
+		_ = store.Close()
+	}
+	o.Merge(cfg)
+	return o
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
@@ -121,6 +122,23 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	}
 	log, logCap := sandboxLogger(s, *asJSON)
 	opt.Log = log
+	// A replay into the state is a run of these files over it, as the
+	// daemon's: runs on a removed step go on to the step after it, and
+	// the order is recorded for the next run.
+	if cs, ok := store.(daemon.CursorStore); ok {
+		was, err := cs.Cursor(ctx, config.StepOrdersRecord)
+		if err == nil {
+			opt.StepOrders, _ = config.ParseStepOrders(was)
+			opt.StepOrders.Merge(cfg)
+			if now := opt.StepOrders.String(); now != was {
+				err = cs.SetCursor(ctx, config.StepOrdersRecord, now)
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order: %v\n", err)
+			return 1
+		}
+	}
 	sum, err := simulate.Run(ctx, cfg, in, opt)
 	if s.errTTY {
 		fmt.Fprint(s.err, "\r\033[K")

@@ -158,7 +158,7 @@ func (t *Tally) addRun(run *state.CampaignRun) bool {
 		return false
 	}
 	t.rep.Total.add(run)
-	if i := t.c.StepIndex(run.Step, run.StepName); run.Active() && i >= 0 && i < len(t.waiting) {
+	if i := t.c.StepIndex(run.Step, run.StepName, nil); run.Active() && i >= 0 && i < len(t.waiting) {
 		t.waiting[i]++
 	}
 	if run.Variant != "" {

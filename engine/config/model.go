@@ -357,20 +357,49 @@ func (c *Campaign) For(left bool) bool {
 func (c *Campaign) HasGoal() bool { return c.ExitWhen != nil || c.Members == MembersLeft }
 
 // StepIndex is where a run stored at step index i, on the step named
-// name, is in c now: at the step of that name, wherever a reload moved it;
-// at i when no step has the name (it was removed: the run goes on with the
-// step now in its place) or the run was stored without one. It may be
+// name, is in c now: at the step of that name, wherever a reload moved it.
+// A removed step's run goes on to the first step that followed it, in
+// after (c's StepOrders), and is still in c: len(c.Steps) when the
+// removed step was the last, or all after it are gone too. Without a
+// record of the name (no after, or a run stored before names were kept)
+// the run is at i, the step now in its place. The result may be
 // len(c.Steps) or more: past the end.
-func (c *Campaign) StepIndex(i int, name string) int {
+func (c *Campaign) StepIndex(i int, name string, after map[string]string) int {
 	if name == "" || i >= 0 && i < len(c.Steps) && c.Steps[i].Name == name {
 		return i
 	}
+	if j := c.stepNamed(name); j >= 0 {
+		return j
+	}
+	seen := map[string]bool{name: true}
+	for n, ok := after[name]; ok; n, ok = after[n] {
+		if n == "" {
+			return len(c.Steps)
+		}
+		if j := c.stepNamed(n); j >= 0 {
+			return j
+		}
+		if seen[n] {
+			break // a cycle of removed names: nothing to go on to
+		}
+		seen[n] = true
+	}
+	return i
+}
+
+// StepRemoved reports whether a run on the step named name finds it gone
+// from c: it goes on to another step (StepIndex).
+func (c *Campaign) StepRemoved(name string) bool {
+	return name != "" && c.stepNamed(name) < 0
+}
+
+func (c *Campaign) stepNamed(name string) int {
 	for j, s := range c.Steps {
 		if s.Name == name {
 			return j
 		}
 	}
-	return i
+	return -1
 }
 
 // QuietHours is a window with no sends.

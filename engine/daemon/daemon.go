@@ -456,6 +456,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	current := func() *runtime.Runtime {
 		if snap := d.snap.Load(); rtFor != snap {
 			next := runtime.New(snap.Config, d.log)
+			d.giveStepOrders(ctx, snap.Config, rt, next)
 			d.swapRuntime(rt, next)
 			rt, rtFor = next, snap
 		}

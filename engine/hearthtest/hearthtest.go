@@ -291,7 +291,7 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 	status, step, ended, variant, runs := statusNone, "", "", "", 0
 	if run != nil {
 		status, variant, runs = run.Status, run.Variant, run.Runs
-		if i := c.StepIndex(run.Step, run.StepName); run.Active() && i >= 0 && i < len(c.Steps) {
+		if i := c.StepIndex(run.Step, run.StepName, nil); run.Active() && i >= 0 && i < len(c.Steps) {
 			step = c.Steps[i].Name
 		}
 		if !run.Active() {

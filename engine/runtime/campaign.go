@@ -208,6 +208,23 @@ func (r *Runtime) arrive(w *work, m *state.Member, c *config.Campaign, run *stat
 	}
 }
 
+// succeed moves a run whose step was removed onto step i, the one that
+// followed it: it is there from now (member show says so), and goes on
+// when the removed step's wait is over, unless step i works out its own
+// time (until). A wait_until of the removed step that held is not step
+// i's.
+func (r *Runtime) succeed(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
+	st := c.Steps[i]
+	if st.Until != nil {
+		r.arrive(w, m, c, run, i, now)
+		return
+	}
+	run.Step, run.StepName, run.StepAt, run.WaitMet, run.Deadline = i, st.Name, now, false, time.Time{}
+	if st.WaitUntil != nil && st.Timeout > 0 {
+		run.Deadline = run.Due.Add(st.Timeout)
+	}
+}
+
 func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, at time.Time, event, reason string) {
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
 	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
@@ -266,10 +283,14 @@ func (r *Runtime) advanceRun(w *work, m *state.Member, c *config.Campaign, run *
 	}
 	// A reload that added, moved or removed steps: the run stays on
 	// the step it was on, not on whatever now has its index.
-	if i := c.StepIndex(run.Step, run.StepName); i != run.Step || i < len(c.Steps) && c.Steps[i].Name != run.StepName {
-		run.Step = i
-		if i < len(c.Steps) {
-			run.StepName = c.Steps[i].Name
+	if i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name]); i != run.Step || i < len(c.Steps) && c.Steps[i].Name != run.StepName {
+		if c.StepRemoved(run.StepName) && i < len(c.Steps) {
+			r.succeed(w, m, c, run, i, now)
+		} else {
+			run.Step = i
+			if i < len(c.Steps) {
+				run.StepName = c.Steps[i].Name
+			}
 		}
 		w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	}

@@ -60,9 +60,12 @@ type Runtime struct {
 	render           *templates.Renderer
 	enters           map[string]bool // event types some campaign reacts to
 	campaigns        map[string]*config.Campaign
-	sendKeep         time.Duration // how long send times matter to frequency caps
-	ms               memberState   // reused by every bind: no allocation per rule
-	fields           memberFields  // derived member fields some rule reads
+	// stepOrders is the campaigns' step order as last run, so a run on a
+	// removed step goes on to the step that followed it (SetStepOrders).
+	stepOrders config.StepOrders
+	sendKeep   time.Duration // how long send times matter to frequency caps
+	ms         memberState   // reused by every bind: no allocation per rule
+	fields     memberFields  // derived member fields some rule reads
 	// eventFields are the event fields the rules on each event type read;
 	// a type missing here gets the whole view.
 	eventFields map[string]map[string]bool
@@ -375,6 +378,15 @@ func MemberRules(cfg *config.Config) uint64 {
 	}
 	return max(h.Sum64(), 1)
 }
+
+// SetStepOrders gives the runtime the step orders its campaigns ran with
+// before (config.StepOrders, merged with its own): without them, a run
+// on a removed step goes on to the step now at its index. Set it before
+// the runtime handles anything; it keeps o.
+func (r *Runtime) SetStepOrders(o config.StepOrders) { r.stepOrders = o }
+
+// StepOrders is what SetStepOrders gave.
+func (r *Runtime) StepOrders() config.StepOrders { return r.stepOrders }
 
 // MemberRules is the fingerprint of the runtime's configuration; see the
 // function of the same name.

@@ -82,7 +82,7 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 			// she not moving on?"
 			if run := m.Campaigns[id]; run.Active() {
 				view = r.runEvent(run)
-				if i := c.StepIndex(run.Step, run.StepName); i >= 0 && i < len(c.Steps) {
+				if i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name]); i >= 0 && i < len(c.Steps) {
 					st := c.Steps[i]
 					p := "step." + st.Name + "."
 					rs = append(rs, named{p + "until", st.Until}, named{p + "wait_until", st.WaitUntil}, named{p + "when", st.When})
@@ -208,4 +208,40 @@ func shortPath(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// CapHold says whether a frequency cap holds back the send of the step
+// the member's active run id is on: at (the run's next time is then the
+// cap's, not the step's, when the cap was full at its time), or when the
+// step comes due. It gives the caps that are full, and when they free
+// up; skip is set when the campaign skips a capped send (on_cap = "skip")
+// instead of waiting. caps is empty when no cap holds it.
+func (r *Runtime) CapHold(m *state.Member, id string, at time.Time) (caps []string, free time.Time, skip bool) {
+	run := m.Campaigns[id]
+	c := r.campaigns[state.RunCampaign(id)]
+	if c == nil || !run.Active() {
+		return nil, time.Time{}, false
+	}
+	i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name])
+	if i < 0 || i >= len(c.Steps) || c.Steps[i].Send == nil {
+		return nil, time.Time{}, false
+	}
+	for _, t := range []time.Time{at, run.Due} {
+		if t.Before(at) {
+			continue
+		}
+		caps = caps[:0]
+		if c.FrequencyCap != nil && recent(campaignSends(m, c), t, c.FrequencyCap.Window) >= c.FrequencyCap.Count {
+			caps = append(caps, "the campaign's frequency_cap "+c.FrequencyCap.String())
+		}
+		if g := r.cfg.Settings.FrequencyCap; g != nil && recent(m.Sends, t, g.Window) >= g.Count {
+			caps = append(caps, "the global frequency_cap "+g.String())
+		}
+		// A cap full now that frees before the step's time holds
+		// nothing back.
+		if free = r.capFree(m, c, t); len(caps) > 0 && !free.Before(run.Due) {
+			return caps, free, c.OnCap == "skip"
+		}
+	}
+	return nil, time.Time{}, false
 }

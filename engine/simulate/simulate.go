@@ -24,6 +24,10 @@ import (
 // Options control a replay.
 type Options struct {
 	From, To time.Time // zero: no bound
+	// StepOrders are the campaigns' step orders the store's runs were
+	// made under (config.StepOrders): a run on a step cfg removed goes on
+	// to the step that followed it. nil: to the step now at its index.
+	StepOrders config.StepOrders
 	// Outcome receives every outcome as it happens; may be nil.
 	Outcome func(state.Outcome) error
 	// Progress is called now and then with the events read so far.
@@ -127,6 +131,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		store = opt.Store
 	}
 	rt := runtime.New(cfg, opt.Log)
+	rt.SetStepOrders(opt.StepOrders)
 	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
 		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store,
 		Campaigns: map[string]*Funnel{}}

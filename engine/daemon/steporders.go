@@ -1,0 +1,53 @@
+package daemon
+
+import (
+	"context"
+	"maps"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/runtime"
+)
+
+// giveStepOrders gives a new runtime the step orders its campaigns ran
+// with before, from the store and from the runtime it replaces, and
+// records its own: a member on a step this configuration removed goes on
+// to the step that followed it, after a reload and after a restart alike.
+// Every name is kept, so replicas merging at their own reloads lose
+// nothing another recorded. A store that cannot be read or written costs
+// only that: members on a removed step then go on to the step at its
+// index.
+func (d *Daemon) giveStepOrders(ctx context.Context, cfg *config.Config, prev, next *runtime.Runtime) {
+	ctx = context.WithoutCancel(ctx)
+	o := config.StepOrders{}
+	cs, _ := d.opt.Store.(CursorStore)
+	stored, was := false, ""
+	if cs != nil {
+		s, err := cs.Cursor(ctx, config.StepOrdersRecord)
+		was = s
+		if err == nil {
+			if o, err = config.ParseStepOrders(s); err != nil {
+				d.log.Warn("the campaigns' recorded step order is unreadable; it is recorded afresh", "err", err)
+			}
+			stored = true
+		} else {
+			d.failed(ctx, "reading the campaigns' recorded step order failed; members on a removed step go on to the step now at its index", "err", err)
+		}
+	}
+	if prev != nil {
+		// What this process ran with wins over what the store had.
+		for name, after := range prev.StepOrders() {
+			if o[name] == nil {
+				o[name] = map[string]string{}
+			}
+			maps.Copy(o[name], after)
+		}
+	}
+	o.Merge(cfg)
+	next.SetStepOrders(o)
+	if cs == nil || !stored || o.String() == was {
+		return
+	}
+	if err := cs.SetCursor(ctx, config.StepOrdersRecord, o.String()); err != nil {
+		d.failed(ctx, "recording the campaigns' step order failed; after a restart, members on a step removed now go on to the step at its index", "err", err)
+	}
+}

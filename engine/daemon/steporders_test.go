@@ -1,0 +1,95 @@
+package daemon_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
+)
+
+// orderCampaign is a campaign of steps that each wait two days and send.
+func orderCampaign(steps ...string) string {
+	var b strings.Builder
+	b.WriteString(`
+template "hi" {
+  text = { en = "Hi" }
+}
+campaign "tour" {
+  community = community.c
+  enter_on  = "member.joined"
+`)
+	for i, s := range steps {
+		wait := "2d"
+		if i == 0 {
+			wait = "0s"
+		}
+		fmt.Fprintf(&b, `  step %q {
+    wait = %q
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+`, s, wait)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// A member waiting on a step that an edit removes, while the same edit
+// inserts a step earlier, goes on to the step that followed theirs in
+// the order they were on: not to the step now at their index, which
+// they already had. It holds after a reload and after a restart with
+// the files edited meanwhile, when the old configuration is gone.
+func TestRemovedStepGoesOnToItsSuccessor(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		t.Run(map[bool]string{false: "reload", true: "restart"}[restart], func(t *testing.T) {
+			var now atomic.Pointer[time.Time]
+			set := func(at time.Time) { now.Store(&at) }
+			t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			set(t0)
+			clock := func(o *daemon.Options) { o.Now = func() time.Time { return *now.Load() } }
+			f := start(t, orderCampaign("a", "b", "c"), "", clock)
+			join := fmt.Sprintf(`{"id":"j1","type":"member.joined","member":"u","at":%q}`+"\n", t0.Format(time.RFC3339))
+			if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
+				t.Fatalf("join: %d %v", code, body)
+			}
+			// u had a and waits on b; the edit drops b and puts x first.
+			write(t, f.dir, "rules.hcl", orderCampaign("x", "a", "c"))
+			g := f
+			if restart {
+				f.stop()
+				g = startOn(t, f.dir, f.db, "", clock)
+			} else if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusOK {
+				t.Fatalf("reload: %d %v", code, body)
+			}
+			set(t0.Add(50 * time.Hour)) // b's wait is over
+			var steps []string
+			waitFor(t, func() bool {
+				entries, err := g.store.MemberOutbox(context.Background(), "u")
+				if err != nil {
+					t.Fatal(err)
+				}
+				steps = steps[:0]
+				for _, e := range entries {
+					steps = append(steps, e.Step)
+				}
+				return len(steps) >= 2
+			})
+			time.Sleep(100 * time.Millisecond) // anything more would show now
+			entries, _ := g.store.MemberOutbox(context.Background(), "u")
+			steps = steps[:0]
+			for _, e := range entries {
+				steps = append(steps, e.Step)
+			}
+			if got := strings.Join(steps, " "); got != "a c" {
+				t.Errorf("u was sent %q; want %q", got, "a c")
+			}
+		})
+	}
+}
