@@ -19,19 +19,20 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 		return 1
 	}
 	st := cfg.Settings.State
-	if st.EventIDRetention <= 0 && st.OutcomeRetention <= 0 {
-		fmt.Fprintln(s.err, `hearth state prune: nothing to prune: the configuration keeps event ids and outcomes forever. Set how long to keep them, such as
+	if st.EventIDRetention <= 0 && st.OutcomeRetention <= 0 && st.OutboxRetention <= 0 {
+		fmt.Fprintln(s.err, `hearth state prune: nothing to prune: the configuration keeps event ids, outcomes and the outbox forever. Set how long to keep them, such as
   hearth {
     state {
       event_id_retention = "90d"
       outcome_retention  = "400d"
+      outbox_retention   = "90d"
     }
   }`)
 		return 1
 	}
 	if err := missingState(cfg, hintRun); err != nil {
 		if asJSON {
-			return writeJSON(s, map[string]any{"dry_run": dryRun, "event_ids": 0, "outcomes": 0})
+			return writeJSON(s, map[string]any{"dry_run": dryRun, "event_ids": 0, "outcomes": 0, "outbox": 0})
 		}
 		fmt.Fprintf(s.out, "Nothing to prune: there is no state yet at %s.\n", cfg.Settings.State.Path)
 		return 0
@@ -57,23 +58,42 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 	}
 	defer store.Close()
 	p, ok := store.(state.Pruner)
-	if !ok {
+	op, okOutbox := store.(state.OutboxPruner)
+	if !ok || !okOutbox {
 		fmt.Fprintf(s.err, "hearth state prune: the %s state backend keeps nothing between runs to prune\n", st.Backend)
 		return 1
 	}
-	req := state.PruneFor(s.clock(), st.EventIDRetention, st.OutcomeRetention)
+	now := s.clock()
+	req := state.PruneFor(now, st.EventIDRetention, st.OutcomeRetention)
 	req.DryRun = dryRun
-	res, err := p.Prune(ctx, req)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth state prune: %v (forgot %d event ids and %d outcomes before it)\n", err, res.EventIDs, res.Outcomes)
-		return 1
+	var res state.Pruned
+	if !req.IDsBefore.IsZero() || !req.OutcomesBefore.IsZero() {
+		if res, err = p.Prune(ctx, req); err != nil {
+			fmt.Fprintf(s.err, "hearth state prune: %v (forgot %d event ids and %d outcomes before it)\n", err, res.EventIDs, res.Outcomes)
+			return 1
+		}
+	}
+	var ob outboxPruned
+	if st.OutboxRetention > 0 {
+		ob.before = now.Add(-st.OutboxRetention)
+		if ob.n, err = op.PruneOutbox(ctx, ob.before, dryRun); err != nil {
+			fmt.Fprintf(s.err, "hearth state prune: %v (removed %d outbox entries before it)\n", err, ob.n)
+			return 1
+		}
 	}
 	if asJSON {
-		return writeJSON(s, map[string]any{"dry_run": dryRun, "event_ids": res.EventIDs, "outcomes": res.Outcomes,
-			"ids_before": timeOrNil(req.IDsBefore), "outcomes_before": timeOrNil(req.OutcomesBefore), "id_horizon": timeOrNil(res.IDHorizon)})
+		return writeJSON(s, map[string]any{"dry_run": dryRun, "event_ids": res.EventIDs, "outcomes": res.Outcomes, "outbox": ob.n,
+			"ids_before": timeOrNil(req.IDsBefore), "outcomes_before": timeOrNil(req.OutcomesBefore), "outbox_before": timeOrNil(ob.before), "id_horizon": timeOrNil(res.IDHorizon)})
 	}
-	writePruned(s.out, st, req, res)
+	writePruned(s.out, st, req, res, ob)
 	return 0
+}
+
+// outboxPruned is what outbox_retention removed: entries finished
+// before the time (zero: the outbox is kept forever).
+type outboxPruned struct {
+	before time.Time
+	n      int64
 }
 
 // writePruned says what a prune forgot, or a dry run would: the same
@@ -84,10 +104,10 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 // last hour to go too. Outcomes go in the order they were written, up to
 // the first one kept, so a replayed old event's outcomes written after a
 // newer one's wait for a later prune.
-func writePruned(w io.Writer, st config.StateSettings, req state.Prune, res state.Pruned) {
-	forget, are := "Forgot", "are"
+func writePruned(w io.Writer, st config.StateSettings, req state.Prune, res state.Pruned, ob outboxPruned) {
+	forget, are, remove := "Forgot", "are", "Removed"
 	if req.DryRun {
-		forget, are = "Would forget", "would be"
+		forget, are, remove = "Would forget", "would be", "Would remove"
 	}
 	if !req.IDsBefore.IsZero() {
 		fmt.Fprintf(w, "%s %s of events before %s: event_id_retention %s, plus the %s ids are kept beyond it.\n",
@@ -97,6 +117,10 @@ func writePruned(w io.Writer, st config.StateSettings, req state.Prune, res stat
 	if !req.OutcomesBefore.IsZero() {
 		fmt.Fprintf(w, "%s %s of events before %s written before any outcome kept (outcome_retention %s).\n",
 			forget, plural64(res.Outcomes, "outcome", "outcomes"), req.OutcomesBefore.UTC().Format(time.RFC3339), durations.FormatDays(st.OutcomeRetention))
+	}
+	if !ob.before.IsZero() {
+		fmt.Fprintf(w, "%s %s last due or sent before %s (outbox_retention %s); pending ones stay.\n",
+			remove, plural64(ob.n, "sent, dead or skipped outbox entry", "sent, dead or skipped outbox entries"), ob.before.UTC().Format(time.RFC3339), durations.FormatDays(st.OutboxRetention))
 	}
 	if !res.IDHorizon.IsZero() {
 		fmt.Fprintf(w, "Events from before %s %s refused: hearth can no longer tell them apart from events already applied.\n", res.IDHorizon.UTC().Format(time.RFC3339), are)

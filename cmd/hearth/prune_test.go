@@ -77,7 +77,7 @@ incentive "post" {
 	if first, _, _ := strings.Cut(dryText, "\n"); first != wantFirst {
 		t.Errorf("the dry run's first line:\n%s\nwant:\n%s", first, wantFirst)
 	}
-	if asReal := strings.NewReplacer("Would forget", "Forgot", "would be refused", "are refused").Replace(dryText); asReal != realText {
+	if asReal := strings.NewReplacer("Would forget", "Forgot", "would be refused", "are refused", "Would remove", "Removed").Replace(dryText); asReal != realText {
 		t.Errorf("the dry run said:\n%s\nthe prune said:\n%s", dryText, realText)
 	}
 	var dry map[string]any

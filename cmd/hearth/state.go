@@ -34,8 +34,11 @@ state up and restores it.
                                       whose block must be in the configuration
 
   hearth state prune [DIR]            forget event ids older than
-                                      event_id_retention plus an hour, and
-                                      outcomes older than outcome_retention
+                                      event_id_retention plus an hour,
+                                      outcomes older than outcome_retention,
+                                      and sent, dead and skipped outbox
+                                      entries older than outbox_retention (90d
+                                      unless set; pending ones stay)
                                       (hearth { state { ... } }); -dry-run says
                                       what would go, changing nothing
 

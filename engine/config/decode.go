@@ -70,10 +70,14 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 // must still be recognised when sent again.
 const minIDRetention = 24 * time.Hour
 
+// minOutboxRetention is the shortest outbox_retention: a dead letter
+// must last until someone can look at it.
+const minOutboxRetention = 24 * time.Hour
+
 func (l *loader) decodeSettings(blocks []*hcl.Block) {
 	s := &l.cfg.Settings
 	s.Timezone, s.TimezoneName, s.DefaultLocale = time.UTC, "UTC", "en"
-	s.State = StateSettings{Backend: "sqlite", Path: filepath.Join(l.dir, ".hearth", "state.db")}
+	s.State = StateSettings{Backend: "sqlite", Path: filepath.Join(l.dir, ".hearth", "state.db"), OutboxRetention: DefaultOutboxRetention}
 	if len(blocks) == 0 {
 		return
 	}
@@ -145,6 +149,12 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 			l.errorf(a.Expr.Range().Ptr(), "Event id retention too short", "Events older than event_id_retention are refused, so it must cover events that arrive late or are sent again: use at least \"1d\".")
 		}
 		s.State.OutcomeRetention = st.dur("outcome_retention")
+		if a := st.attr("outbox_retention"); a != nil {
+			s.State.OutboxRetention = st.dur("outbox_retention")
+			if s.State.OutboxRetention > 0 && s.State.OutboxRetention < minOutboxRetention {
+				l.errorf(a.Expr.Range().Ptr(), "Outbox retention too short", "Dead letters must stay long enough to be seen and retried: use at least \"1d\", or \"0s\" to keep every entry forever.")
+			}
+		}
 		// No url, or a null one; not one whose variable failed, which is
 		// reported already.
 		if s.State.Backend == "postgres" && s.State.URL.IsNull() && !l.readsFailedVar(st.attr("url")) {

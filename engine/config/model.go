@@ -70,7 +70,15 @@ type StateSettings struct {
 	// outcomes are kept (state.Pruner); zero keeps them forever.
 	EventIDRetention time.Duration
 	OutcomeRetention time.Duration
+	// OutboxRetention is how long finished outbox entries (sent, dead,
+	// skipped) are kept, DefaultOutboxRetention unless set; zero keeps
+	// them forever. Ended keyed campaign runs are kept at least as long.
+	OutboxRetention time.Duration
 }
+
+// DefaultOutboxRetention is outbox_retention when unset: a quarter of
+// messages to look back on, not every message ever sent.
+const DefaultOutboxRetention = 90 * 24 * time.Hour
 
 // Variable is a declared input and its final value.
 type Variable struct {

@@ -140,6 +140,7 @@ var Root = &Block{
 					{Name: "url", Kind: KindSetting, Doc: "PostgreSQL URL (postgres backend), such as postgres://hearth@db:5432/community?sslmode=verify-full&search_path=hearth; pass it through a sensitive variable when it holds a password. Several `hearth run -bus` replicas share it.", Example: `var.database_url`},
 					{Name: "event_id_retention", Kind: KindDuration, Doc: "How long the ids of applied events are remembered, by event time, so a resent event is recognised. Older ids are forgotten (hourly by `hearth run`, or by `hearth state prune`), and an event older than this is refused (HTTP 422), since it could no longer be told apart from one already applied. At least 1d; unset remembers every id forever.", Example: `"90d"`},
 					{Name: "outcome_retention", Kind: KindDuration, Doc: "How long the outcome history (points, badges, tiers, segments, sends; what `hearth member` shows) is kept, by event time. Members' balances, badges and tiers are not touched. Unset keeps it forever.", Example: `"400d"`},
+					{Name: "outbox_retention", Kind: KindDuration, Doc: "How long finished outbox entries (sent, dead letters, skipped), each with the message it carried, are kept after they were last due or sent; pending ones always stay. Older ones are removed hourly by `hearth run`, or by `hearth state prune`. Ended runs of campaigns with run_key are kept at least this long too. At least 1d; \"0s\" keeps them forever.", Default: "90d"},
 				},
 			}},
 		},

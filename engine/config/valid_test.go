@@ -179,6 +179,9 @@ func TestFullConfigValues(t *testing.T) {
 		if s.State.EventIDRetention != 90*24*time.Hour || s.State.OutcomeRetention != 400*24*time.Hour {
 			t.Errorf("retention: event ids %v, outcomes %v", s.State.EventIDRetention, s.State.OutcomeRetention)
 		}
+		if s.State.OutboxRetention != 30*24*time.Hour {
+			t.Errorf("outbox retention %v; want 30d", s.State.OutboxRetention)
+		}
 		if s.State.Backend != "postgres" || !s.State.URL.IsMarked() {
 			t.Errorf("state %+v: the URL must stay marked sensitive", s.State)
 		}
@@ -441,4 +444,26 @@ func names[T any](xs []T, name func(T) string) []string {
 		out[i] = name(x)
 	}
 	return out
+}
+
+// outbox_retention is 90 days when unset, so a daemon that runs for years
+// does not keep every message it sent; "0s" keeps the outbox forever.
+func TestOutboxRetentionDefault(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want time.Duration
+	}{
+		{`platform "local" "main" {}`, 90 * 24 * time.Hour},
+		{"hearth {\n  state {\n    event_id_retention = \"30d\"\n  }\n}\nplatform \"local\" \"main\" {}", 90 * 24 * time.Hour},
+		{"hearth {\n  state {\n    outbox_retention = \"0s\"\n  }\n}\nplatform \"local\" \"main\" {}", 0},
+		{"hearth {\n  state {\n    outbox_retention = \"2d\"\n  }\n}\nplatform \"local\" \"main\" {}", 48 * time.Hour},
+	} {
+		cfg, diags := loadSrc(t, c.src, testOptions(nil))
+		if diags.HasErrors() {
+			t.Fatalf("%s:%s", c.src, describe(diags))
+		}
+		if got := cfg.Settings.State.OutboxRetention; got != c.want {
+			t.Errorf("%s\noutbox retention %v; want %v", c.src, got, c.want)
+		}
+	}
 }

@@ -245,6 +245,7 @@ func TestAlertedCountersStartAtZero(t *testing.T) {
 		`hearth_events_rejected_total{reason="unverified"} 0`,
 		`hearth_config_reloads_total{result="failure"} 0`,
 		`hearth_state_pruned_total{kind="outcomes"} 0`,
+		`hearth_state_pruned_total{kind="outbox"} 0`,
 	} {
 		if !strings.Contains(m, want+"\n") {
 			t.Errorf("/metrics lacks %s", want)

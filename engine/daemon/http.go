@@ -238,6 +238,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 	if st.OutcomeRetention > 0 {
 		retention["outcome_retention"] = durations.FormatDays(st.OutcomeRetention)
 	}
+	if st.OutboxRetention > 0 {
+		retention["outbox_retention"] = durations.FormatDays(st.OutboxRetention)
+	}
 	if h := d.horizon.Load(); h != 0 {
 		retention["id_horizon"] = time.Unix(0, h).UTC().Format(time.RFC3339)
 	}

@@ -58,7 +58,7 @@ func NewMetrics() *Metrics {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
 			Help: "Outbox delivery attempts by platform and result (sent, retry, wait, dead, skipped)."}, []string{"platform", "result"}),
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_state_pruned_total",
-			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes)."}, []string{"kind"}),
+			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes, outbox)."}, []string{"kind"}),
 	}
 	m.runsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_campaign_runs_refused_total",
 		Help: "Entries into a campaign with run_key turned away because the member had max_runs runs under way, by campaign."}, []string{"campaign"})
@@ -94,7 +94,7 @@ var (
 	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type",
 		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host", "suppressed"}
 	reloadResults = []string{"success", "failure"}
-	pruneKinds    = []string{"event_ids", "outcomes"}
+	pruneKinds    = []string{"event_ids", "outcomes", "outbox"}
 )
 
 // initLabels starts at 0 the series of the labels known before anything

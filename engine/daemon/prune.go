@@ -9,22 +9,31 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-// pruneLoop forgets event ids and outcomes past the retention settings
-// once at start and then every PruneEvery, following reloads.
+// pruneLoop forgets event ids and outcomes past the retention settings,
+// and removes finished outbox entries past outbox_retention, once at
+// start and then every PruneEvery, following reloads.
 func (d *Daemon) pruneLoop(ctx context.Context) {
-	p, ok := d.opt.Store.(state.Pruner)
-	if !ok {
+	p, _ := d.opt.Store.(state.Pruner)
+	op, _ := d.opt.Store.(state.OutboxPruner)
+	if p == nil && op == nil {
 		return
 	}
-	if h, err := p.IDHorizon(ctx); err == nil && !h.IsZero() {
-		d.horizon.Store(h.UnixNano())
+	if p != nil {
+		if h, err := p.IDHorizon(ctx); err == nil && !h.IsZero() {
+			d.horizon.Store(h.UnixNano())
+		}
 	}
 	every := d.opt.PruneEvery
 	if every <= 0 {
 		every = time.Hour
 	}
 	for {
-		d.pruneOnce(ctx, p)
+		if p != nil {
+			d.pruneOnce(ctx, p)
+		}
+		if op != nil {
+			d.pruneOutbox(ctx, op)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -56,6 +65,27 @@ func (d *Daemon) pruneOnce(ctx context.Context, p state.Pruner) {
 	}
 	if res.EventIDs > 0 || res.Outcomes > 0 {
 		d.log.Info("state pruned", "event_ids", res.EventIDs, "outcomes", res.Outcomes, "id_horizon", res.IDHorizon, "took", time.Since(start).Round(time.Millisecond).String())
+	}
+}
+
+// pruneOutbox removes the finished outbox entries outbox_retention no
+// longer keeps; like pruneOnce, a failure waits for the next round.
+func (d *Daemon) pruneOutbox(ctx context.Context, op state.OutboxPruner) {
+	r := d.snap.Load().Config.Settings.State.OutboxRetention
+	if r <= 0 {
+		return
+	}
+	start := time.Now()
+	n, err := op.PruneOutbox(ctx, d.opt.Now().Add(-r), false)
+	d.opt.Metrics.pruned.WithLabelValues("outbox").Add(float64(n))
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("pruning the outbox failed; it is tried again later", "err", err, "outbox", n)
+		}
+		return
+	}
+	if n > 0 {
+		d.log.Info("outbox pruned", "outbox", n, "took", time.Since(start).Round(time.Millisecond).String())
 	}
 }
 

@@ -3,12 +3,15 @@ package daemon_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
 const retention = `
@@ -93,5 +96,70 @@ func TestRetentionForgetsAndRefusesOldEvents(t *testing.T) {
 			t.Fatalf("metrics lack %s", strings.Join(missing, ", "))
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// The daemon removes sent entries past outbox_retention (90 days unless
+// set) on its own, with the text they carried, and keeps a pending one
+// however old: a daemon that runs for years does not keep every message
+// it ever sent.
+func TestDaemonPrunesTheOutbox(t *testing.T) {
+	ctx := context.Background()
+	dir, db := t.TempDir(), filepath.Join(t.TempDir(), "state.db")
+	write(t, dir, "main.hcl", base)
+	write(t, dir, "rules.hcl", rulesA)
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Begin(ctx)
+	_ = b.Enqueue([]state.Action{
+		{Key: "sent-long-ago", Kind: "send.dm", Member: "m1", At: t0, Target: "m1", Text: "Hello, Ann"},
+		// Due after the test's clock, so the dispatcher leaves it be.
+		{Key: "still-pending", Kind: "send.dm", Member: "m1", At: t0.AddDate(1, 0, 0), Target: "m1", Text: "Later, Ann"},
+	})
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListOutbox(ctx, "", 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, "sent-long-ago", 1, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Pending, though it was first due long ago: retried until later.
+	if err := s.MarkRetry(ctx, "still-pending", 1, t0.AddDate(1, 0, 0), "rate limited"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	f := startOn(t, dir, db, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return t0.AddDate(0, 0, 91) }
+		o.PruneEvery = 10 * time.Millisecond
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		es, err := f.store.ListOutbox(ctx, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 1 && es[0].Key == "still-pending" && es[0].Status == state.OutboxPending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox not pruned to the pending entry: %+v", es)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for !strings.Contains(metricsText(t, f), `hearth_state_pruned_total{kind="outbox"} 1`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack the pruned outbox entry")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_, status := get(t, f, "/v1/status")
+	if ret, _ := status["retention"].(map[string]any); ret["outbox_retention"] != "90d" {
+		t.Errorf("status retention = %v; want outbox_retention 90d", status["retention"])
 	}
 }

@@ -92,6 +92,49 @@ func (r *Runtime) endRuns(w *work, m *state.Member, c *config.Campaign, at time.
 	}
 }
 
+// dropRuns removes the member's ended keyed runs no rule needs any more,
+// so a member entering a campaign with run_key once per meetup for years
+// does not keep a run per meetup for ever. A run goes once it ended
+// longer ago than keepRun says; its number stays in RunsDropped, so the
+// same key entering again gets outbox keys of its own.
+func (r *Runtime) dropRuns(w *work, m *state.Member, now time.Time) {
+	if !m.HasKeyedRuns() {
+		return
+	}
+	for id, run := range m.Campaigns {
+		name, _, keyed := state.SplitRunID(id)
+		if !keyed || run.Active() {
+			continue
+		}
+		if keep, ok := r.keepRun(r.campaigns[name]); ok && now.Sub(run.EndedAt) >= keep {
+			m.DropRun(id)
+			w.mark(m.ID, named(r.keyIdx.campaign, name))
+		}
+	}
+}
+
+// keepRun is how long an ended keyed run of the campaign is kept: as
+// long as reentry_after still refuses its key, as long as its sends
+// count towards the campaign's frequency cap, and as long as its
+// messages stay in the outbox (outbox_retention), which name the run.
+// ok is false for runs kept for ever: with reentry = "never" the run is
+// what refuses its key (an ended run keeps no entering event, so it is
+// small), with the outbox kept for ever its messages name it, and a
+// campaign no longer configured has no rules to say.
+func (r *Runtime) keepRun(c *config.Campaign) (time.Duration, bool) {
+	keep := r.cfg.Settings.State.OutboxRetention
+	if c == nil || c.Reentry == "never" || keep <= 0 {
+		return 0, false
+	}
+	if c.Reentry == "after" {
+		keep = max(keep, c.ReentryAfter)
+	}
+	if c.FrequencyCap != nil {
+		keep = max(keep, c.FrequencyCap.Window)
+	}
+	return keep, true
+}
+
 // runKey is the key of the run an event enters: what the campaign's
 // run_key gives for it, "" without one (or for a run entered by
 // audience, view nil). ok is false when the rule failed or gave a key
@@ -162,14 +205,18 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 	if m.Campaigns == nil {
 		m.Campaigns = map[string]*state.CampaignRun{}
 	}
-	runs := 0
+	runs := 1
 	var sends []time.Time
 	if run != nil {
 		// The campaign's frequency cap is the member's, not the run's: a
 		// member entering again must not get a fresh allowance.
-		runs, sends = run.Runs, run.Sends
+		runs, sends = run.Runs+1, run.Sends
+	} else if key != "" {
+		// A key whose run was dropped (dropRuns) is numbered past it:
+		// its messages' outbox keys hold the number.
+		runs = m.NextRun(c.Name, nil)
 	}
-	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs + 1, Sends: sends, Key: key}
+	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs, Sends: sends, Key: key}
 	// The run keeps the entering event, times too: its rules and
 	// templates read it at every step (runEvent restores the declared
 	// types of what a store gives back).
@@ -238,6 +285,7 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 	if len(m.Campaigns) == 0 {
 		return
 	}
+	r.dropRuns(w, m, now)
 	for id, run := range m.Campaigns {
 		// A campaign removed from the configuration stops its runs; steps
 		// matched by index would otherwise run against another sequence.

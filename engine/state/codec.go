@@ -41,8 +41,15 @@ const memberBinaryV4 = 0x04
 // readable by it.
 const memberBinaryV5 = 0x05
 
+// memberBinaryV6 is version 5 followed by Member.RunsDropped: a count,
+// then campaign and run number in campaign order. It is written only for
+// a member with dropped keyed runs: a hearth reading up to version 5
+// would number a dropped key's next run from 1 again, and its messages
+// would take the outbox keys of the dropped run's.
+const memberBinaryV6 = 0x06
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV5
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV6
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -53,6 +60,9 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	version := byte(memberBinaryV4)
 	if m.HasKeyedRuns() {
 		version = memberBinaryV5
+	}
+	if len(m.RunsDropped) > 0 {
+		version = memberBinaryV6
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -216,6 +226,13 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	e.time(m.LeftAt)
+	if version >= memberBinaryV6 {
+		e.uint(uint64(len(m.RunsDropped)))
+		for _, k := range sortedKeys(m.RunsDropped) {
+			e.str(k)
+			e.int(int64(m.RunsDropped[k]))
+		}
+	}
 	return e.b, nil
 }
 
@@ -391,6 +408,15 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 	}
 	if data[0] >= memberBinaryV5 {
 		m.setRunKeys()
+	}
+	if data[0] >= memberBinaryV6 {
+		if n := d.count(); n > 0 {
+			m.RunsDropped = make(map[string]int, n)
+			for range n {
+				k := d.str()
+				m.RunsDropped[k] = d.int()
+			}
+		}
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))

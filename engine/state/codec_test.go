@@ -70,9 +70,10 @@ func fullMember() *Member {
 				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43",
 			},
 		},
-		Sends:     []time.Time{at(17), at(18)},
-		RecheckAt: at(48),
-		Rules:     0x9e3779b97f4a7c15,
+		RunsDropped: map[string]int{"rsvp": 3},
+		Sends:       []time.Time{at(17), at(18)},
+		RecheckAt:   at(48),
+		Rules:       0x9e3779b97f4a7c15,
 		Tally: Tally{
 			Cohort: 20500, Counted: true, Left: 20600, Weeks: 0b1011, Months: 1 << 63, Contributed: true,
 			MaxRank: 2, Tier: "core", Referred: true, Paid: true, Revenue: -5_000_000,
@@ -206,6 +207,7 @@ func TestMemberBinaryAgreesWithJSON(t *testing.T) {
 func TestMemberBinaryOlderVersions(t *testing.T) {
 	m := fullMember()
 	delete(m.Campaigns, "rsvp[Go Night #43]") // a version 5 thing
+	m.RunsDropped = nil                       // a version 6 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -382,6 +384,18 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV6 {
+		t.Fatalf("a member with dropped keyed runs written as version %d, want 6", doc[0])
+	}
+	var dropped Member
+	if err := DecodeMember(doc, &dropped); err != nil {
+		t.Fatal(err)
+	}
+	if dropped.RunsDropped["rsvp"] != 3 || dropped.NextRun("rsvp", nil) != 4 {
+		t.Fatalf("runs dropped read back as %v", dropped.RunsDropped)
+	}
+	m.RunsDropped = nil
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV5 {
 		t.Fatalf("a member with a keyed run written as version %d, want 5", doc[0])
 	}

@@ -92,6 +92,8 @@ func (s *Memory) MemberOutcomes(_ context.Context, member string, limit int) ([]
 
 // MemberOutbox returns the member's outbox entries, oldest first.
 func (s *Memory) MemberOutbox(_ context.Context, member string) ([]OutboxEntry, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	var out []OutboxEntry
 	for _, e := range s.entries {
 		if e.Member == member {
@@ -123,6 +125,8 @@ func (s *Memory) EraseMember(_ context.Context, id string) (Erased, error) {
 			o.From, o.To = blankIf(o.From, id), blankIf(o.To, id)
 		}
 	}
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	for key, en := range s.entries {
 		if en.Member == id {
 			if e.Outbox == nil {

@@ -193,6 +193,12 @@ type Member struct {
 	// campaign's name, or name[key] for the runs of a campaign with
 	// run_key, one per key.
 	Campaigns map[string]*CampaignRun `json:"campaigns,omitempty"`
+	// RunsDropped is, by campaign, the highest run number (CampaignRun.Runs)
+	// among the member's keyed runs dropped under retention (DropRun): a
+	// key entering again numbers its run above it, so its outbox keys are
+	// never those of a dropped run's messages, which the outbox would
+	// take for sent already.
+	RunsDropped map[string]int `json:"runs_dropped,omitempty"`
 	// Sends are the times of recent campaign sends, for frequency caps.
 	Sends []time.Time `json:"sends,omitempty"`
 

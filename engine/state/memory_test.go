@@ -73,3 +73,7 @@ func TestMemorySavesWhatItIsGiven(t *testing.T) {
 func TestMemoryOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
+
+func TestMemoryOutboxPrune(t *testing.T) {
+	statetest.RunOutboxPrune(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}

@@ -74,3 +74,21 @@ func DeleteInChunks(del func(limit int) (int64, error)) (int64, error) {
 		}
 	}
 }
+
+// OutboxPruner is a store that forgets finished outbox entries: sent,
+// dead and skipped ones, each with the text it carried, so a daemon that
+// runs for years does not keep every message it ever sent. Pending
+// entries always stay, however old.
+type OutboxPruner interface {
+	// PruneOutbox removes (or, on a dry run, counts) the finished
+	// entries last due and sent before the time.
+	PruneOutbox(ctx context.Context, before time.Time, dryRun bool) (int64, error)
+}
+
+// OutboxFinishedBefore reports whether an entry is one PruneOutbox
+// removes: finished, and neither due nor sent since before. A dead or
+// skipped entry keeps no time of its own; its last try was at or soon
+// after it was last due.
+func OutboxFinishedBefore(e *OutboxEntry, before time.Time) bool {
+	return e.Status != OutboxPending && e.NextAt.Before(before) && e.SentAt.Before(before)
+}

@@ -151,3 +151,30 @@ func DetailKey(detail string) string {
 	}
 	return key
 }
+
+// DropRun removes an ended keyed run from the member, keeping its run
+// number in RunsDropped so a later run with the same key is numbered
+// past it (NextRun).
+func (m *Member) DropRun(id string) {
+	run := m.Campaigns[id]
+	if run == nil {
+		return
+	}
+	if name := RunCampaign(id); run.Runs > m.RunsDropped[name] {
+		if m.RunsDropped == nil {
+			m.RunsDropped = map[string]int{}
+		}
+		m.RunsDropped[name] = run.Runs
+	}
+	delete(m.Campaigns, id)
+}
+
+// NextRun is the number of the campaign's next run after prev, the run
+// with the same key the member has kept (nil for none): one past prev's,
+// and past every dropped run's when prev was dropped or never was.
+func (m *Member) NextRun(campaign string, prev *CampaignRun) int {
+	if prev != nil {
+		return prev.Runs + 1
+	}
+	return m.RunsDropped[campaign] + 1
+}

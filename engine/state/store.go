@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -163,6 +164,9 @@ type Memory struct {
 	outcomes []Outcome
 	outbox   []Action
 	entries  map[string]*OutboxEntry // delivery state by key
+	// outboxMu guards outbox and entries: the daemon's dispatcher and
+	// its hourly prune reach them from goroutines of their own.
+	outboxMu sync.Mutex
 	cursors  map[string]string
 	tallies  Tallies
 	due      dueHeap
@@ -216,8 +220,13 @@ func (s *Memory) Members(ctx context.Context, fn func(*Member) error) error {
 // Outcomes returns what was appended, when KeepOutcomes is set.
 func (s *Memory) Outcomes() []Outcome { return s.outcomes }
 
-// Outbox returns the actions enqueued so far.
-func (s *Memory) Outbox() []Action { return s.outbox }
+// Outbox returns the actions enqueued so far (those PruneOutbox removed
+// left out).
+func (s *Memory) Outbox() []Action {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	return s.outbox
+}
 
 // Close does nothing.
 func (s *Memory) Close() error { return nil }
@@ -409,7 +418,6 @@ func (b *memBatch) Commit() error {
 		b.s.comms[name] = c
 	}
 	b.s.outcomes = append(b.s.outcomes, b.outcomes...)
-	b.s.outbox = append(b.s.outbox, b.actions...)
 	if len(b.tallies) > 0 {
 		if b.s.tallies == nil {
 			b.s.tallies = Tallies{}
@@ -420,6 +428,9 @@ func (b *memBatch) Commit() error {
 		clear(b.tallies)
 		b.s.spareTallies, b.tallies = b.tallies, nil
 	}
+	b.s.outboxMu.Lock()
+	defer b.s.outboxMu.Unlock()
+	b.s.outbox = append(b.s.outbox, b.actions...)
 	for _, a := range b.actions {
 		if b.s.entries == nil {
 			b.s.entries = map[string]*OutboxEntry{}
@@ -449,6 +460,8 @@ func (b *memBatch) Rollback() error {
 
 // DueActions lists pending actions due at now, oldest first.
 func (s *Memory) DueActions(_ context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	var out []OutboxEntry
 	for _, e := range s.entries {
 		if e.Status == OutboxPending && !e.NextAt.After(now) {
@@ -473,6 +486,8 @@ func sortEntries(es []OutboxEntry) {
 
 // MarkSent records a delivery.
 func (s *Memory) MarkSent(_ context.Context, key string, attempts int, at time.Time) error {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	if e := s.entries[key]; e != nil {
 		e.Status, e.Attempts, e.SentAt, e.LastError = OutboxSent, attempts, at, ""
 	}
@@ -481,6 +496,8 @@ func (s *Memory) MarkSent(_ context.Context, key string, attempts int, at time.T
 
 // MarkRetry schedules another try.
 func (s *Memory) MarkRetry(_ context.Context, key string, attempts int, next time.Time, reason string) error {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	if e := s.entries[key]; e != nil {
 		e.Attempts, e.NextAt, e.LastError = attempts, next, reason
 	}
@@ -489,6 +506,8 @@ func (s *Memory) MarkRetry(_ context.Context, key string, attempts int, next tim
 
 // MarkDead moves an action to the dead letters.
 func (s *Memory) MarkDead(_ context.Context, key string, attempts int, reason string) error {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	if e := s.entries[key]; e != nil {
 		e.Status, e.Attempts, e.LastError = OutboxDead, attempts, reason
 	}
@@ -497,6 +516,8 @@ func (s *Memory) MarkDead(_ context.Context, key string, attempts int, reason st
 
 // MarkSkipped drops an action without sending it, saying why.
 func (s *Memory) MarkSkipped(_ context.Context, key string, attempts int, reason string) error {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	if e := s.entries[key]; e != nil {
 		e.Status, e.Attempts, e.LastError = OutboxSkipped, attempts, reason
 	}
@@ -505,6 +526,8 @@ func (s *Memory) MarkSkipped(_ context.Context, key string, attempts int, reason
 
 // ListOutbox lists entries with a status ("" for all).
 func (s *Memory) ListOutbox(_ context.Context, status string, limit int) ([]OutboxEntry, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	var out []OutboxEntry
 	for _, e := range s.entries {
 		if status == "" || e.Status == status {
@@ -521,6 +544,8 @@ func (s *Memory) ListOutbox(_ context.Context, status string, limit int) ([]Outb
 // ListOutboxAfter is ListOutbox from the entry after (at, key) in that
 // order on.
 func (s *Memory) ListOutboxAfter(_ context.Context, status string, at time.Time, key string, limit int) ([]OutboxEntry, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	var out []OutboxEntry
 	for _, e := range s.entries {
 		if (status == "" || e.Status == status) && (e.NextAt.After(at) || e.NextAt.Equal(at) && e.Key > key) {
@@ -536,6 +561,8 @@ func (s *Memory) ListOutboxAfter(_ context.Context, status string, at time.Time,
 
 // RetryAction makes an action due now.
 func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	e := s.entries[key]
 	if e == nil {
 		return false, nil
@@ -546,6 +573,8 @@ func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool
 
 // DropAction removes an action.
 func (s *Memory) DropAction(_ context.Context, key string) (bool, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
 	_, ok := s.entries[key]
 	delete(s.entries, key)
 	return ok, nil
@@ -563,4 +592,33 @@ func (s *Memory) SetCursor(_ context.Context, stream, cursor string) error {
 	}
 	s.cursors[stream] = cursor
 	return nil
+}
+
+var _ OutboxPruner = (*Memory)(nil)
+
+// PruneOutbox removes finished entries from before the time, and their
+// actions from Outbox.
+func (s *Memory) PruneOutbox(_ context.Context, before time.Time, dryRun bool) (int64, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	var n int64
+	for key, e := range s.entries {
+		if OutboxFinishedBefore(e, before) {
+			n++
+			if !dryRun {
+				delete(s.entries, key)
+			}
+		}
+	}
+	if n > 0 && !dryRun {
+		kept := s.outbox[:0]
+		for _, a := range s.outbox {
+			if s.entries[a.Key] != nil {
+				kept = append(kept, a)
+			}
+		}
+		clear(s.outbox[len(kept):])
+		s.outbox = kept
+	}
+	return n, nil
 }

@@ -653,6 +653,11 @@ func TestReady(t *testing.T) {
 	}
 }
 
+func TestOutboxPrune(t *testing.T) {
+	testURL(t)
+	statetest.RunOutboxPrune(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
 func TestOutboxPages(t *testing.T) {
 	testURL(t)
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })

@@ -45,6 +45,10 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestOutboxPrune(t *testing.T) {
+	statetest.RunOutboxPrune(t, func(t *testing.T) state.Store { return openTemp(t) })
+}
+
 func TestOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return openTemp(t) })
 }

@@ -12,6 +12,7 @@ hearth {
     url                = var.database_url
     event_id_retention = "90d"
     outcome_retention  = "400d"
+    outbox_retention   = "30d"
   }
 }
 
