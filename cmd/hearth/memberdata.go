@@ -65,13 +65,17 @@ state (profile, identities, attributes, counts, points, badges, tier,
 segments, campaign runs, moderation record), their outcomes, every outbox
 entry addressed to them (pending ones are never sent), and the references
 other members hold to them (a referrer id, a value of a campaign's
-entering event, from and to in other members' outcomes).
+entering event, the key of a campaign run, which goes on under the key
+(forgotten), from and to in other members' outcomes).
 
 What stays: the community tallies, which are counts and not people (the
 member counts as gone from today and on no tier; joins, activity,
-retention, the funnel, points and survey answers counted before stay),
-and the ids of events already applied, kept so an event sent again is
-not applied twice, until event_id_retention forgets them.
+retention, the funnel, points and survey answers counted before stay);
+the ids of events already applied, kept so an event sent again is not
+applied twice, until event_id_retention forgets them; and a run key that
+was the id, in the details of the earlier outcomes of that run's member
+and in the keys of its outbox entries already made, as long as
+outcome_retention and outbox_retention keep those.
 
 Without -suppress, the next event that names the id makes a new member.
 With -suppress the id goes on the suppression list (as a SHA-256 hash)

@@ -17,8 +17,8 @@ import (
 const stateUsage = `Usage: hearth state list|show|rm|mv|import|prune|backup|restore [options] ... [DIR]
 
 Inspects and edits the platform resources hearth manages, prunes the
-event ids and outcome history that member state keeps, and backs the
-state up and restores it.
+event ids, outcome history and finished outbox entries that the state
+keeps, and backs the state up and restores it.
 
   hearth state list [DIR]             every managed address with its platform id
   hearth state show ADDR [DIR]        one resource: id, platform, last applied
