@@ -434,18 +434,27 @@ func stepText(c *config.Campaign, run *state.CampaignRun, after map[string]strin
 // goes. Read from the state store, which readers may open while a daemon
 // runs; nothing when it cannot be read.
 func storedStepOrders(ctx context.Context, cfg *config.Config) config.StepOrders {
+	store, err := openExistingStore(ctx, cfg, hintRun)
+	if err != nil {
+		o := config.StepOrders{}
+		o.Merge(cfg)
+		return o
+	}
+	defer store.Close()
+	return stepOrdersIn(ctx, store, cfg)
+}
+
+// stepOrdersIn is storedStepOrders from a store already open.
+func stepOrdersIn(ctx context.Context, store state.Store, cfg *config.Config) config.StepOrders {
 	o := config.StepOrders{}
-	if store, err := openExistingStore(ctx, cfg, hintRun); err == nil {
-		if cs, ok := store.(interface {
-			Cursor(ctx context.Context, stream string) (string, error)
-		}); ok {
-			if s, err := cs.Cursor(ctx, config.StepOrdersRecord); err == nil {
-				if got, err := config.ParseStepOrders(s); err == nil {
-					o = got
-				}
+	if cs, ok := store.(interface {
+		Cursor(ctx context.Context, stream string) (string, error)
+	}); ok {
+		if s, err := cs.Cursor(ctx, config.StepOrdersRecord); err == nil {
+			if got, err := config.ParseStepOrders(s); err == nil {
+				o = got
 			}
 		}
-		_ = store.Close()
 	}
 	o.Merge(cfg)
 	return o
