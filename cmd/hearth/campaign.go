@@ -200,7 +200,7 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	rep, err := campaignstats.Summarize(ctx, c, store.Members)
+	rep, err := campaignstats.Summarize(ctx, c, stepOrdersIn(ctx, store, cfg)[c.Name], store.Members)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth campaign show: %v\n", err)
 		return 1

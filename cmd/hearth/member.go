@@ -177,7 +177,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := json.NewEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(ex)
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
@@ -293,14 +293,11 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 				}
 			}
 			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, day(run.StepAt), day(run.Due))
-			// The next time is the cap's, not the step's, when a cap is
-			// full: say so, or it reads as a step that should have run.
-			if caps, free, skip := rt.CapHold(m, name, at); len(caps) > 0 {
-				if skip {
-					fmt.Fprintf(w, "  held: %s is full until %s; the step's send is skipped then (on_cap = \"skip\")\n", strings.Join(caps, " and "), day(free))
-				} else {
-					fmt.Fprintf(w, "  held: %s is full until %s; the step's send waits until then\n", strings.Join(caps, " and "), day(free))
-				}
+			// The next time is the hold's, not the step's, when quiet
+			// hours or a full cap hold the send: say so, or it reads as
+			// a step that should have run.
+			for _, h := range rt.Holds(m, addr, at) {
+				fmt.Fprintf(w, "  held: %s\n", holdText(h))
 			}
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
@@ -412,6 +409,30 @@ func orNone(s string) string {
 	return s
 }
 
+// holdText is a member why "held:" line's text.
+func holdText(h runtime.Hold) string {
+	day := h.Until.UTC().Format("2006-01-02 15:04")
+	if h.Reason == "quiet_hours" {
+		zone := "the member's time zone"
+		if h.TimeZone != "member" {
+			zone = h.TimeZone
+		}
+		return fmt.Sprintf("quiet hours (%s in %s) until %s", h.QuietHours, zone, day)
+	}
+	var caps []string
+	for _, c := range h.Caps {
+		if c.Scope == "global" {
+			caps = append(caps, "the global frequency_cap "+c.Rate)
+		} else {
+			caps = append(caps, "the campaign's frequency_cap "+c.Rate)
+		}
+	}
+	if h.Skip {
+		return fmt.Sprintf("%s is full until %s; the step's send is skipped then (on_cap = \"skip\")", strings.Join(caps, " and "), day)
+	}
+	return fmt.Sprintf("%s is full until %s; the step's send waits until then", strings.Join(caps, " and "), day)
+}
+
 // stepText names the step a run is on. A run on a step an edit removed
 // is still there, with the time it got there, until the daemon moves it
 // on at its next evaluation: it says so, and where it goes.
@@ -434,18 +455,27 @@ func stepText(c *config.Campaign, run *state.CampaignRun, after map[string]strin
 // goes. Read from the state store, which readers may open while a daemon
 // runs; nothing when it cannot be read.
 func storedStepOrders(ctx context.Context, cfg *config.Config) config.StepOrders {
+	store, err := openExistingStore(ctx, cfg, hintRun)
+	if err != nil {
+		o := config.StepOrders{}
+		o.Merge(cfg)
+		return o
+	}
+	defer store.Close()
+	return stepOrdersIn(ctx, store, cfg)
+}
+
+// stepOrdersIn is storedStepOrders from a store already open.
+func stepOrdersIn(ctx context.Context, store state.Store, cfg *config.Config) config.StepOrders {
 	o := config.StepOrders{}
-	if store, err := openExistingStore(ctx, cfg, hintRun); err == nil {
-		if cs, ok := store.(interface {
-			Cursor(ctx context.Context, stream string) (string, error)
-		}); ok {
-			if s, err := cs.Cursor(ctx, config.StepOrdersRecord); err == nil {
-				if got, err := config.ParseStepOrders(s); err == nil {
-					o = got
-				}
+	if cs, ok := store.(interface {
+		Cursor(ctx context.Context, stream string) (string, error)
+	}); ok {
+		if s, err := cs.Cursor(ctx, config.StepOrdersRecord); err == nil {
+			if got, err := config.ParseStepOrders(s); err == nil {
+				o = got
 			}
 		}
-		_ = store.Close()
 	}
 	o.Merge(cfg)
 	return o

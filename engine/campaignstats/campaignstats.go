@@ -104,15 +104,19 @@ type Report struct {
 // does other counting too (the dashboard's population).
 type Tally struct {
 	c        *config.Campaign
+	after    map[string]string // c's recorded step order (config.StepOrders)
 	rep      Report
 	waiting  []int
 	order    []string
 	variants map[string]*Counts
 }
 
-// NewTally starts a tally of c.
-func NewTally(c *config.Campaign) *Tally {
-	t := &Tally{c: c, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal()}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
+// NewTally starts a tally of c. after is c's step order as the runtime
+// last recorded it (config.StepOrders, nil when none is): a run on a step
+// an edit removed waits at the step it goes on to, as member show says,
+// not at the step now at its old index.
+func NewTally(c *config.Campaign, after map[string]string) *Tally {
+	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal()}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {
@@ -158,7 +162,7 @@ func (t *Tally) addRun(run *state.CampaignRun) bool {
 		return false
 	}
 	t.rep.Total.add(run)
-	if i := t.c.StepIndex(run.Step, run.StepName, nil); run.Active() && i >= 0 && i < len(t.waiting) {
+	if i := t.c.StepIndex(run.Step, run.StepName, t.after); run.Active() && i >= 0 && i < len(t.waiting) {
 		t.waiting[i]++
 	}
 	if run.Variant != "" {
@@ -193,9 +197,9 @@ func (t *Tally) Report() *Report {
 	return &rep
 }
 
-// Summarize reads every stored member once.
-func Summarize(ctx context.Context, c *config.Campaign, members func(context.Context, func(*state.Member) error) error) (*Report, error) {
-	t := NewTally(c)
+// Summarize reads every stored member once; after is as for NewTally.
+func Summarize(ctx context.Context, c *config.Campaign, after map[string]string, members func(context.Context, func(*state.Member) error) error) (*Report, error) {
+	t := NewTally(c, after)
 	err := members(ctx, func(m *state.Member) error {
 		t.Add(m)
 		return nil

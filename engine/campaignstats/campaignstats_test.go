@@ -54,7 +54,7 @@ func TestSummarize(t *testing.T) {
 		}
 		return nil
 	}
-	rep, err := Summarize(context.Background(), c, members)
+	rep, err := Summarize(context.Background(), c, nil, members)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +101,35 @@ func TestWaitingFollowsTheStepName(t *testing.T) {
 	c := &config.Campaign{Name: "welcome", Steps: []*config.Step{{Name: "intro"}, {Name: "hello"}, {Name: "nudge"}}}
 	m := state.NewMember("ann", state.Day(0).Time())
 	m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: "active", Step: 1, StepName: "nudge", Runs: 1}}
-	t2 := NewTally(c)
+	t2 := NewTally(c, nil)
 	t2.Add(m)
 	if got := t2.Report().Waiting; len(got) != 1 || got[0].Step != "nudge" {
 		t.Fatalf("waiting %+v; want ann at nudge", got)
+	}
+}
+
+// An edit removed the step a member waited on ([a, b, c] to [x, a, c],
+// member on b): she waits at c, the step that followed b in the recorded
+// order, not at a, the step now at b's index.
+func TestWaitingFollowsTheRecordedOrder(t *testing.T) {
+	camp := func(names ...string) *config.Campaign {
+		c := &config.Campaign{Name: "tour"}
+		for _, n := range names {
+			c.Steps = append(c.Steps, &config.Step{Name: n})
+		}
+		return c
+	}
+	o := config.StepOrders{}
+	o.Merge(&config.Config{Campaigns: []*config.Campaign{camp("a", "b", "c")}})
+	c := camp("x", "a", "c")
+	m := state.NewMember("ann", state.Day(0).Time())
+	m.Campaigns = map[string]*state.CampaignRun{"tour": {Status: "active", Step: 1, StepName: "b", Runs: 1}}
+	members := func(ctx context.Context, fn func(*state.Member) error) error { return fn(m) }
+	rep, err := Summarize(context.Background(), c, o["tour"], members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rep.Waiting) != "[{c 1}]" {
+		t.Errorf("waiting %v; want ann at c", rep.Waiting)
 	}
 }

@@ -82,7 +82,10 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return &badRequest{err}
 		}
-		body, err = json.MarshalIndent(map[string]any{"member": m.ID, "rule": addr, "at": at.UTC(), "explanations": ex}, "", "  ")
+		if ex == nil {
+			ex = []runtime.Explanation{}
+		}
+		body, err = json.MarshalIndent(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at)}, "", "  ")
 		return err
 	})
 	d.answer(w, body, err)

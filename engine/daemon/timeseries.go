@@ -158,10 +158,14 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 		out.Tiers[t.Name] = 0
 	}
 	var splits []*campaignstats.Tally
+	var orders config.StepOrders // runs on a removed step count where they go on to
+	if rt := d.rt.Load(); rt != nil {
+		orders = rt.StepOrders()
+	}
 	for _, c := range cfg.Campaigns {
 		out.Campaigns[c.Name] = map[string]int{}
 		if slices.ContainsFunc(c.Steps, func(st *config.Step) bool { return len(st.Split) > 0 }) {
-			splits = append(splits, campaignstats.NewTally(c))
+			splits = append(splits, campaignstats.NewTally(c, orders[c.Name]))
 		}
 	}
 	err := d.opt.Store.Members(ctx, func(m *state.Member) error {

@@ -210,20 +210,125 @@ func shortPath(p string) string {
 	return p
 }
 
-// CapHold says whether a frequency cap holds back the send of the step
+// WhyView is member why's answer as JSON, from hearth member why -json
+// and the admin API alike.
+type WhyView struct {
+	Member       string        `json:"member"`
+	Rule         string        `json:"rule"` // the address asked about
+	At           time.Time     `json:"at"`
+	Explanations []Explanation `json:"explanations"`
+	// Held is what holds back the sends of a campaign's runs past their
+	// step's time (Holds); absent when nothing does.
+	Held []Hold `json:"held,omitempty"`
+}
+
+// Hold is what keeps the send of the step a campaign run is on from
+// going out at the step's own time: its next time is the hold's, not the
+// step's. member why shows it as a "held:" line, and in its JSON.
+type Hold struct {
+	Run    string `json:"run"`    // the run's id: NAME, or NAME[KEY] with run_key
+	Reason string `json:"reason"` // "frequency_cap" or "quiet_hours"
+	// Caps are the full frequency caps, for frequency_cap.
+	Caps []Cap `json:"caps,omitempty"`
+	// QuietHours is the window, "22:00–08:00", for quiet_hours, and
+	// TimeZone the zone it is in: "member" (the member's own) or the
+	// one the campaign names.
+	QuietHours string `json:"quiet_hours,omitempty"`
+	TimeZone   string `json:"time_zone,omitempty"`
+	// Until is when the hold ends; with Skip (on_cap = "skip") the
+	// step's send is skipped then instead of made.
+	Until time.Time `json:"until"`
+	Skip  bool      `json:"skip,omitempty"`
+}
+
+// Cap is a full frequency cap: the campaign's own or the global one.
+type Cap struct {
+	Scope string `json:"scope"` // "campaign" or "global"
+	Rate  string `json:"rate"`  // 2/1d
+}
+
+// Holds says what holds back the sends of the member's campaign runs at
+// addr (campaign.NAME, every keyed run of it, or campaign.NAME[KEY]) at
+// at, or when their step comes due; nothing for another kind of address
+// or a run not held.
+func (r *Runtime) Holds(m *state.Member, addr string, at time.Time) []Hold {
+	kind, id, _ := strings.Cut(addr, ".")
+	if kind != "campaign" {
+		return nil
+	}
+	ids := []string{id}
+	if _, _, keyed := state.SplitRunID(id); !keyed && m.HasKeyedRuns() {
+		ids = m.RunIDs(id, nil)
+	}
+	var out []Hold
+	for _, id := range ids {
+		if q, ok := r.quietHold(m, id, at); ok {
+			out = append(out, q)
+		}
+		if caps, free, skip := r.capHold(m, id, at); len(caps) > 0 {
+			out = append(out, Hold{Run: id, Reason: "frequency_cap", Caps: caps, Until: free.UTC(), Skip: skip})
+		}
+	}
+	return out
+}
+
+// sendStep is the step with a send the member's active run id is on.
+func (r *Runtime) sendStep(m *state.Member, id string) (*config.Campaign, *state.CampaignRun, *config.Step) {
+	run := m.Campaigns[id]
+	c := r.campaigns[state.RunCampaign(id)]
+	if c == nil || !run.Active() {
+		return nil, nil, nil
+	}
+	i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name])
+	if i < 0 || i >= len(c.Steps) || c.Steps[i].Send == nil {
+		return nil, nil, nil
+	}
+	return c, run, c.Steps[i]
+}
+
+// quietHold says whether the campaign's quiet hours hold back the send
+// of the step run id is on: the step comes due (or is overdue at at)
+// inside them, or its next time is already the end of the quiet hours
+// that deferred it. A step whose own time of day is that end (at) is
+// not held: it was never deferred.
+func (r *Runtime) quietHold(m *state.Member, id string, at time.Time) (Hold, bool) {
+	c, run, st := r.sendStep(m, id)
+	if c == nil || c.QuietHours == nil {
+		return Hold{}, false
+	}
+	q := c.QuietHours
+	h := Hold{Run: id, Reason: "quiet_hours", QuietHours: q.From.String() + "–" + q.To.String(), TimeZone: "member"}
+	if q.Timezone != nil {
+		h.TimeZone = q.Timezone.String()
+	}
+	if end := r.sendBlocked(m, c, latest(at, run.Due)); !end.IsZero() {
+		h.Until = end.UTC()
+		return h, true
+	}
+	own := st.Until == nil && st.At != nil && *st.At == q.To && q.Timezone == nil
+	if end := r.sendBlocked(m, c, run.Due.Add(-time.Minute)); !own && !run.Due.Before(at) && end.Equal(run.Due) {
+		h.Until = end.UTC()
+		return h, true
+	}
+	return Hold{}, false
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// capHold says whether a frequency cap holds back the send of the step
 // the member's active run id is on: at (the run's next time is then the
 // cap's, not the step's, when the cap was full at its time), or when the
 // step comes due. It gives the caps that are full, and when they free
 // up; skip is set when the campaign skips a capped send (on_cap = "skip")
 // instead of waiting. caps is empty when no cap holds it.
-func (r *Runtime) CapHold(m *state.Member, id string, at time.Time) (caps []string, free time.Time, skip bool) {
-	run := m.Campaigns[id]
-	c := r.campaigns[state.RunCampaign(id)]
-	if c == nil || !run.Active() {
-		return nil, time.Time{}, false
-	}
-	i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name])
-	if i < 0 || i >= len(c.Steps) || c.Steps[i].Send == nil {
+func (r *Runtime) capHold(m *state.Member, id string, at time.Time) (caps []Cap, free time.Time, skip bool) {
+	c, run, _ := r.sendStep(m, id)
+	if c == nil {
 		return nil, time.Time{}, false
 	}
 	for _, t := range []time.Time{at, run.Due} {
@@ -232,10 +337,10 @@ func (r *Runtime) CapHold(m *state.Member, id string, at time.Time) (caps []stri
 		}
 		caps = caps[:0]
 		if c.FrequencyCap != nil && recent(campaignSends(m, c), t, c.FrequencyCap.Window) >= c.FrequencyCap.Count {
-			caps = append(caps, "the campaign's frequency_cap "+c.FrequencyCap.String())
+			caps = append(caps, Cap{Scope: "campaign", Rate: c.FrequencyCap.String()})
 		}
 		if g := r.cfg.Settings.FrequencyCap; g != nil && recent(m.Sends, t, g.Window) >= g.Count {
-			caps = append(caps, "the global frequency_cap "+g.String())
+			caps = append(caps, Cap{Scope: "global", Rate: g.String()})
 		}
 		// A cap full now that frees before the step's time holds
 		// nothing back.

@@ -1,0 +1,47 @@
+package daemon_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
+)
+
+// The admin API's why carries what holds a campaign's send back, as
+// hearth member why -json does: here the quiet hours, until 08:00.
+func TestAdminWhyHeld(t *testing.T) {
+	f := start(t, `
+template "t" {
+  text = { en = "Hi" }
+}
+
+campaign "night" {
+  enter_on = "message.posted"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 23, 10, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"cat","at":"2026-01-01T23:00:00Z"}`+"\n", "")
+	code, why := get(t, f, "/v1/members/cat/why?rule=campaign.night&at=2026-01-01T23:30:00Z")
+	held, _ := why["held"].([]any)
+	if code != 200 || len(held) != 1 {
+		t.Fatalf("why: %d %v; want one hold", code, why)
+	}
+	h := held[0].(map[string]any)
+	if h["reason"] != "quiet_hours" || h["quiet_hours"] != "22:00–08:00" || h["until"] != "2026-01-02T08:00:00Z" || h["run"] != "night" {
+		t.Errorf("held: %v", h)
+	}
+	if _, why := get(t, f, "/v1/members/cat/why?rule=campaign.night&at=2026-01-02T09:00:00Z"); why["held"] != nil {
+		t.Errorf("after the quiet hours: held %v", why["held"])
+	}
+}
