@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,17 +102,7 @@ func TestMemberExportAndForget(t *testing.T) {
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, ds) }()
 	url := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, derr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, url, derr.String)
 	if c, o, e := cli("", false, "member", "export", "-url", url, "u03"); c != 0 || !strings.Contains(o, `"format": "hearth.member-export/1"`) {
 		t.Errorf("export -url: %d %s %s", c, o, e)
 	}

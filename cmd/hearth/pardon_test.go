@@ -23,17 +23,7 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
 	url := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, errb.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, url, errb.String)
 	// Strikes count from the daemon's clock: the messages are an hour old.
 	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	body := fmt.Sprintf(`{"id":"p1","type":"message.posted","member":"u1","community":"tea_house","at":%q,"attrs":{"text":"加微信买茶"}}

@@ -30,17 +30,7 @@ func TestRunEndToEnd(t *testing.T) {
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
 	url := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, errb.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, url, errb.String)
 	events, err := os.ReadFile("../../examples/quickstart/events.jsonl")
 	if err != nil {
 		t.Fatal(err)
@@ -396,5 +386,26 @@ func TestRunDrain(t *testing.T) {
 	ss := &stdio{in: bytes.NewReader(nil), out: &show, err: &show, lookupEnv: func(string) (string, bool) { return "", false }}
 	if c := run(context.Background(), []string{"member", "show", "late", dir}, ss); c != 0 || !strings.Contains(show.String(), "Member late") {
 		t.Errorf("the event taken while draining is not stored: %d %s", c, show.String())
+	}
+}
+
+// waitReady waits up to ten seconds for the daemon at base to answer
+// /readyz with 200, failing the test with the daemon's log (logs) if it
+// does not.
+func waitReady(t testing.TB, base string, logs func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, logs())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

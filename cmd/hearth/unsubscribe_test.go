@@ -55,17 +55,7 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
 	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, errb.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, base, errb.String)
 	do := func(method, u, body string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, u, strings.NewReader(body))

@@ -111,17 +111,7 @@ template "hello" {
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
 	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, errb.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, base, errb.String)
 
 	event := `{"id":"crm-1","type":"member.joined","member":{"id":"u1","name":"Ann"},"at":"` + time.Now().UTC().Format(time.RFC3339) + `","attrs":{"name":"Ann"}}`
 	sign := func(ts int64, body string) string {
@@ -166,7 +156,7 @@ template "hello" {
 		t.Errorf("unknown inbound platform: %v %v", resp.StatusCode, err)
 	}
 
-	deadline = time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		mu.Lock()
 		n := len(got)
