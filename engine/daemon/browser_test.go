@@ -97,14 +97,16 @@ func TestDashboardInBrowser(t *testing.T) {
 	shot(t, ctx, shots, "dashboard-health.png")
 
 	// A dead letter: the overview counts it in red and the Dead tab lists
-	// it with its error. Marked on the processor goroutine, as the
-	// dispatcher's updates would be, so it never overlaps a commit.
+	// it with its error and when it gave up. Marked on the processor
+	// goroutine, as the dispatcher's updates would be, so it never
+	// overlaps a commit.
+	died := time.Date(2026, 11, 20, 14, 35, 0, 0, time.UTC)
 	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
 		entries, err := store.ListOutbox(ctx, "pending", 1)
 		if err != nil || len(entries) == 0 {
 			return fmt.Errorf("no pending action to kill: %v", err)
 		}
-		return store.MarkDead(ctx, entries[0].Key, 5, "platform answered 403 Forbidden: missing permission")
+		return store.MarkDead(ctx, entries[0].Key, 5, died, "platform answered 403 Forbidden: missing permission")
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -71,6 +71,21 @@ func TestDaemonSkipsMessagesToMembersWhoLeft(t *testing.T) {
 	if e["member"] != "ann" || e["kind"] != "send.dm" || e["last_error"] != "member left the community before it was sent" {
 		t.Errorf("skipped entry %v; want Ann's direct message, saying she left", e)
 	}
+	// Each finished entry says when it finished, the skipped one and the
+	// sent one alike: at delivery, after the events were posted.
+	_, out := get(t, f, "/v1/outbox?status=sent")
+	sent, _ := out["entries"].([]any)
+	if len(sent) != 1 {
+		t.Fatalf("sent entries %v; want Bob's welcome", sent)
+	}
+	posted, _ := time.Parse(time.RFC3339, now)
+	for _, x := range []map[string]any{e, sent[0].(map[string]any)} {
+		s, _ := x["finished_at"].(string)
+		at, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || at.Before(posted) || time.Since(at) > time.Minute {
+			t.Errorf("%s entry finished_at %q; want the time it was delivered, just now", x["status"], x["finished_at"])
+		}
+	}
 	if got := sender.list(); len(got) != 1 || got[0] != "campaign/welcome/bob/1/1/hello" {
 		t.Errorf("sent %q; want only Bob's welcome", got)
 	}

@@ -102,7 +102,8 @@ func TestRetentionForgetsAndRefusesOldEvents(t *testing.T) {
 // The daemon removes sent entries past outbox_retention (90 days unless
 // set) on its own, with the text they carried, and keeps a pending one
 // however old: a daemon that runs for years does not keep every message
-// it ever sent.
+// it ever sent. A dead letter is kept that long after it died, however
+// long before that it was due.
 func TestDaemonPrunesTheOutbox(t *testing.T) {
 	ctx := context.Background()
 	dir, db := t.TempDir(), filepath.Join(t.TempDir(), "state.db")
@@ -118,6 +119,7 @@ func TestDaemonPrunesTheOutbox(t *testing.T) {
 		{Key: "sent-long-ago", Kind: "send.dm", Member: "m1", At: t0, Target: "m1", Text: "Hello, Ann"},
 		// Due after the test's clock, so the dispatcher leaves it be.
 		{Key: "still-pending", Kind: "send.dm", Member: "m1", At: t0.AddDate(1, 0, 0), Target: "m1", Text: "Later, Ann"},
+		{Key: "died-lately", Kind: "send.dm", Member: "m1", At: t0, Target: "m1", Text: "Hello again, Ann"},
 	})
 	if err := b.Commit(); err != nil {
 		t.Fatal(err)
@@ -126,6 +128,9 @@ func TestDaemonPrunesTheOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.MarkSent(ctx, "sent-long-ago", 1, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDead(ctx, "died-lately", 1, t0.AddDate(0, 0, 60), "403 Forbidden"); err != nil {
 		t.Fatal(err)
 	}
 	// Pending, though it was first due long ago: retried until later.
@@ -144,11 +149,12 @@ func TestDaemonPrunesTheOutbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(es) == 1 && es[0].Key == "still-pending" && es[0].Status == state.OutboxPending {
+		if len(es) == 2 && es[0].Key == "died-lately" && es[0].Status == state.OutboxDead &&
+			es[1].Key == "still-pending" && es[1].Status == state.OutboxPending {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("outbox not pruned to the pending entry: %+v", es)
+			t.Fatalf("outbox not pruned to the pending entry and the recent dead letter: %+v", es)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

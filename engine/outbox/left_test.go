@@ -52,7 +52,9 @@ func TestMessagesToMemberWhoLeftAreSkipped(t *testing.T) {
 			}
 			r := &recorder{}
 			var observed []string
-			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return at },
+			// Delivered a while after they were due, as after a restart.
+			now := at.Add(90 * time.Minute)
+			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return now },
 				Left: func(ctx context.Context, ids []string) (map[string]bool, error) {
 					return state.LeftMembers(ctx, s, ids)
 				},
@@ -77,6 +79,9 @@ func TestMessagesToMemberWhoLeftAreSkipped(t *testing.T) {
 				keys = append(keys, e.Key)
 				if e.LastError != outbox.SkippedLeft || e.Attempts != 0 {
 					t.Errorf("skipped %s: reason %q, %d tries; want %q and none", e.Key, e.LastError, e.Attempts, outbox.SkippedLeft)
+				}
+				if !e.FinishedAt.Equal(now) || !e.NextAt.Equal(at) {
+					t.Errorf("skipped %s: finished at %v, due %v; want skipped at %v, due %v", e.Key, e.FinishedAt, e.NextAt, now, at)
 				}
 			}
 			slices.Sort(keys)

@@ -36,12 +36,14 @@ const (
 // Store is where the outbox lives; the state stores implement it.
 type Store interface {
 	DueActions(ctx context.Context, now time.Time, limit int) ([]Entry, error)
+	// MarkSent, MarkDead and MarkSkipped finish an action at the time
+	// given, which the entry keeps as FinishedAt.
 	MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
 	MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error
-	MarkDead(ctx context.Context, key string, attempts int, reason string) error
+	MarkDead(ctx context.Context, key string, attempts int, at time.Time, reason string) error
 	// MarkSkipped drops an action without sending it (status skipped),
 	// with the reason.
-	MarkSkipped(ctx context.Context, key string, attempts int, reason string) error
+	MarkSkipped(ctx context.Context, key string, attempts int, at time.Time, reason string) error
 	ListOutbox(ctx context.Context, status string, limit int) ([]Entry, error)
 	// RetryAction makes a dead or pending action due now; DropAction
 	// removes it. Both report whether the key existed.
@@ -254,7 +256,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		if reason := skipReason(e, left); reason != "" {
 			rep.Skipped++
 			d.opt.Log.Info("message skipped: "+reason, "action", e.Kind, "key", e.Key, "member", e.Member)
-			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, reason); err != nil {
+			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), reason); err != nil {
 				return rep, err
 			}
 			if d.opt.Observe != nil {
@@ -284,7 +286,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			rep.Dead++
 			result = "dead"
 			d.opt.Log.Warn("action moved to dead letters", "key", e.Key, "attempts", attempts, "err", reason)
-			err = d.store.MarkDead(ctx, e.Key, attempts, reason)
+			err = d.store.MarkDead(ctx, e.Key, attempts, now, reason)
 		default:
 			rep.Retried++
 			result = "retry"

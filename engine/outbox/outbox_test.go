@@ -153,6 +153,11 @@ func TestDeadLettersOnlyAfterMaxAttempts(t *testing.T) {
 			if dead[0].LastError != "502 Bad Gateway" || dead[0].Attempts != 4 {
 				t.Errorf("dead entry %+v", dead[0])
 			}
+			// It died at its fourth try, in the fourth round: an hour
+			// apart, from the hour it was due.
+			if died := time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC); !dead[0].FinishedAt.Equal(died) {
+				t.Errorf("dead entry finished at %v; want %v, its last try", dead[0].FinishedAt, died)
+			}
 			// hearth outbox retry: due again, and delivered once it works.
 			if ok, _ := s.RetryAction(ctx, "k000", clk.now); !ok {
 				t.Fatal("retry found no entry")
@@ -187,6 +192,9 @@ func TestPermanentFailureAndRetryAfter(t *testing.T) {
 	d = outbox.New(s, &failing{err: &outbox.PermanentError{Err: errors.New("403 Missing Access")}}, outbox.Options{Now: func() time.Time { return clk.now.Add(time.Minute) }})
 	if rep, _ := d.RunOnce(ctx); rep.Dead != 1 {
 		t.Errorf("permanent failure: %+v", rep)
+	}
+	if dead, _ := s.ListOutbox(ctx, outbox.Dead, 10); len(dead) != 1 || !dead[0].FinishedAt.Equal(clk.now.Add(time.Minute)) {
+		t.Errorf("dead letters %+v; want one, finished at its only try", dead)
 	}
 }
 

@@ -417,6 +417,10 @@ type OutboxEntry struct {
 	NextAt    time.Time `json:"next_at"`
 	LastError string    `json:"last_error,omitempty"`
 	SentAt    time.Time `json:"sent_at,omitzero"`
+	// FinishedAt is when the entry was sent, moved to the dead letters
+	// or skipped (zero while pending): what an operator asks of a dead
+	// letter, and what outbox retention counts from.
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // Outbox statuses.

@@ -77,3 +77,7 @@ func TestMemoryOutboxPages(t *testing.T) {
 func TestMemoryOutboxPrune(t *testing.T) {
 	statetest.RunOutboxPrune(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
+
+func TestMemoryOutboxFinished(t *testing.T) {
+	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}

@@ -80,15 +80,36 @@ func DeleteInChunks(del func(limit int) (int64, error)) (int64, error) {
 // runs for years does not keep every message it ever sent. Pending
 // entries always stay, however old.
 type OutboxPruner interface {
-	// PruneOutbox removes (or, on a dry run, counts) the finished
-	// entries last due and sent before the time.
+	// PruneOutbox removes (or, on a dry run, counts) the entries that
+	// finished before the time (OutboxFinishedBefore).
 	PruneOutbox(ctx context.Context, before time.Time, dryRun bool) (int64, error)
 }
 
 // OutboxFinishedBefore reports whether an entry is one PruneOutbox
-// removes: finished, and neither due nor sent since before. A dead or
-// skipped entry keeps no time of its own; its last try was at or soon
-// after it was last due.
+// removes: finished (sent, dead or skipped) before the time. An entry
+// finishes when it is last due or after, so its due and sent times are
+// before too; an entry with no FinishedAt (finished before stores
+// recorded it, or by an older hearth sharing the state) is judged by
+// those alone, as OutboxFinishedAt falls back to them. The SQL stores
+// test the same three times, which keeps their (status, next_at) index
+// of use.
 func OutboxFinishedBefore(e *OutboxEntry, before time.Time) bool {
-	return e.Status != OutboxPending && e.NextAt.Before(before) && e.SentAt.Before(before)
+	return e.Status != OutboxPending && e.FinishedAt.Before(before) && e.NextAt.Before(before) && e.SentAt.Before(before)
+}
+
+// OutboxFinishedAt is when a finished entry finished, zero for a pending
+// one. An entry finished before stores recorded FinishedAt, or by an
+// older hearth sharing the state, has none; it falls back to the time it
+// already has: a sent entry's SentAt, a dead or skipped one's NextAt
+// (when it was last due, its last try then or soon after).
+func OutboxFinishedAt(e *OutboxEntry) time.Time {
+	switch {
+	case e.Status == OutboxPending:
+		return time.Time{}
+	case !e.FinishedAt.IsZero():
+		return e.FinishedAt
+	case e.Status == OutboxSent:
+		return e.SentAt
+	}
+	return e.NextAt
 }

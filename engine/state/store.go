@@ -489,7 +489,7 @@ func (s *Memory) MarkSent(_ context.Context, key string, attempts int, at time.T
 	s.outboxMu.Lock()
 	defer s.outboxMu.Unlock()
 	if e := s.entries[key]; e != nil {
-		e.Status, e.Attempts, e.SentAt, e.LastError = OutboxSent, attempts, at, ""
+		e.Status, e.Attempts, e.SentAt, e.FinishedAt, e.LastError = OutboxSent, attempts, at, at, ""
 	}
 	return nil
 }
@@ -504,22 +504,23 @@ func (s *Memory) MarkRetry(_ context.Context, key string, attempts int, next tim
 	return nil
 }
 
-// MarkDead moves an action to the dead letters.
-func (s *Memory) MarkDead(_ context.Context, key string, attempts int, reason string) error {
+// MarkDead moves an action to the dead letters at the time.
+func (s *Memory) MarkDead(_ context.Context, key string, attempts int, at time.Time, reason string) error {
 	s.outboxMu.Lock()
 	defer s.outboxMu.Unlock()
 	if e := s.entries[key]; e != nil {
-		e.Status, e.Attempts, e.LastError = OutboxDead, attempts, reason
+		e.Status, e.Attempts, e.FinishedAt, e.LastError = OutboxDead, attempts, at, reason
 	}
 	return nil
 }
 
-// MarkSkipped drops an action without sending it, saying why.
-func (s *Memory) MarkSkipped(_ context.Context, key string, attempts int, reason string) error {
+// MarkSkipped drops an action at the time without sending it, saying
+// why.
+func (s *Memory) MarkSkipped(_ context.Context, key string, attempts int, at time.Time, reason string) error {
 	s.outboxMu.Lock()
 	defer s.outboxMu.Unlock()
 	if e := s.entries[key]; e != nil {
-		e.Status, e.Attempts, e.LastError = OutboxSkipped, attempts, reason
+		e.Status, e.Attempts, e.FinishedAt, e.LastError = OutboxSkipped, attempts, at, reason
 	}
 	return nil
 }
@@ -559,15 +560,16 @@ func (s *Memory) ListOutboxAfter(_ context.Context, status string, at time.Time,
 	return out, nil
 }
 
-// RetryAction makes an action due now.
+// RetryAction makes an action that was not sent due now, as the SQL
+// stores do: a sent one is not sent again.
 func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool, error) {
 	s.outboxMu.Lock()
 	defer s.outboxMu.Unlock()
 	e := s.entries[key]
-	if e == nil {
+	if e == nil || e.Status == OutboxSent {
 		return false, nil
 	}
-	e.Status, e.NextAt = OutboxPending, now
+	e.Status, e.NextAt, e.FinishedAt = OutboxPending, now, time.Time{}
 	return true, nil
 }
 

@@ -16,7 +16,7 @@ import (
 // The outbox: actions written with their batch, delivered by the
 // dispatcher of whichever replica claims them first.
 
-const outboxColumns = `data, status, attempts, next_at, last_error, sent_at`
+const outboxColumns = `data, status, attempts, next_at, last_error, sent_at, finished_at`
 
 func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state.OutboxEntry, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
@@ -28,8 +28,8 @@ func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state
 	for rows.Next() {
 		var e state.OutboxEntry
 		var data []byte
-		var next, sent int64
-		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent); err != nil {
+		var next, sent, finished int64
+		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent, &finished); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(data, &e.Action); err != nil {
@@ -39,6 +39,12 @@ func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state
 		if sent > 0 {
 			e.SentAt = time.Unix(0, sent).UTC()
 		}
+		if finished > 0 {
+			e.FinishedAt = time.Unix(0, finished).UTC()
+		}
+		// One a replica of an older hearth finished after the migration
+		// has none.
+		e.FinishedAt = state.OutboxFinishedAt(&e)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -101,7 +107,7 @@ func (s *Store) updateOutbox(ctx context.Context, q string, args ...any) (bool, 
 
 // MarkSent records a delivery.
 func (s *Store) MarkSent(ctx context.Context, key string, attempts int, at time.Time) error {
-	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = '', lease_until = 0 WHERE key = $3`, attempts, at.UnixNano(), key)
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, finished_at = $2, last_error = '', lease_until = 0 WHERE key = $3`, attempts, at.UnixNano(), key)
 	return err
 }
 
@@ -111,21 +117,23 @@ func (s *Store) MarkRetry(ctx context.Context, key string, attempts int, next ti
 	return err
 }
 
-// MarkDead moves an action to the dead letters.
-func (s *Store) MarkDead(ctx context.Context, key string, attempts int, reason string) error {
-	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'dead', attempts = $1, last_error = $2, lease_until = 0 WHERE key = $3`, attempts, reason, key)
+// MarkDead moves an action to the dead letters at the time.
+func (s *Store) MarkDead(ctx context.Context, key string, attempts int, at time.Time, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'dead', attempts = $1, finished_at = $2, last_error = $3, lease_until = 0 WHERE key = $4`, attempts, at.UnixNano(), reason, key)
 	return err
 }
 
-// MarkSkipped drops an action without sending it, saying why.
-func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, reason string) error {
-	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'skipped', attempts = $1, last_error = $2, lease_until = 0 WHERE key = $3`, attempts, reason, key)
+// MarkSkipped drops an action at the time without sending it, saying
+// why.
+func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, at time.Time, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'skipped', attempts = $1, finished_at = $2, last_error = $3, lease_until = 0 WHERE key = $4`, attempts, at.UnixNano(), reason, key)
 	return err
 }
 
-// RetryAction makes a dead or pending action due now.
+// RetryAction makes a dead or pending action due now; it is no longer
+// finished.
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
-	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, lease_until = 0 WHERE key = $2 AND status != 'sent'`, now.UnixNano(), key)
+	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, finished_at = 0, lease_until = 0 WHERE key = $2 AND status != 'sent'`, now.UnixNano(), key)
 }
 
 // DropAction removes an action.

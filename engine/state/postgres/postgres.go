@@ -143,6 +143,12 @@ var migrations = []string{
 		key TEXT COLLATE "C" PRIMARY KEY,
 		at  BIGINT NOT NULL
 	);`,
+	// 6: when each finished outbox entry (sent, dead, skipped) finished,
+	// which retention counts from. Entries finished before it get the
+	// time they already have (state.OutboxFinishedAt): a sent one's
+	// sent_at, a dead or skipped one's next_at, when it was last due.
+	`ALTER TABLE outbox ADD COLUMN finished_at BIGINT NOT NULL DEFAULT 0;
+	UPDATE outbox SET finished_at = CASE status WHEN 'sent' THEN sent_at ELSE next_at END WHERE status <> 'pending';`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this

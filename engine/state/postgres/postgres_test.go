@@ -318,7 +318,7 @@ func TestOutboxLeaseAndRetry(t *testing.T) {
 	if err := live.MarkRetry(ctx, "k1", 1, t0.Add(time.Minute), "503"); err != nil {
 		t.Fatal(err)
 	}
-	if err := live.MarkDead(ctx, "k2", 1, "403"); err != nil {
+	if err := live.MarkDead(ctx, "k2", 1, t0, "403"); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := live.DueActions(ctx, t0, 10); len(due) != 0 {
@@ -340,7 +340,7 @@ func TestOutboxLeaseAndRetry(t *testing.T) {
 	}
 	// A message skipped (its member left) is never due again, and is
 	// listed with its reason.
-	if err := live.MarkSkipped(ctx, "k2", 0, "member left"); err != nil {
+	if err := live.MarkSkipped(ctx, "k2", 0, t0, "member left"); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := live.DueActions(ctx, t0.Add(time.Hour), 10); slices.ContainsFunc(due, func(e state.OutboxEntry) bool { return e.Key == "k2" }) {
@@ -661,4 +661,85 @@ func TestOutboxPrune(t *testing.T) {
 func TestOutboxPages(t *testing.T) {
 	testURL(t)
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
+func TestOutboxFinished(t *testing.T) {
+	testURL(t)
+	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
+// Outbox entries finished before migration 6 recorded when they finished
+// get the time they already had: a sent one its sent_at, a dead or
+// skipped one when it was last due. One a replica of an older hearth
+// finishes after the migration (it writes no finished_at) falls back the
+// same way when read and pruned.
+func TestOutboxFinishedAtMigrates(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	c, err := pgx.Connect(ctx, testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	name := pgx.Identifier{schema}.Sanitize()
+	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (5)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:5] {
+		if _, err := c.Exec(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(n int) time.Time { return t0.AddDate(0, 0, n) }
+	insert := func(key, status string, next, sent time.Time) {
+		t.Helper()
+		var sentAt int64
+		if !sent.IsZero() {
+			sentAt = sent.UnixNano()
+		}
+		if _, err := c.Exec(ctx, `INSERT INTO outbox (key, member, kind, at, status, next_at, sent_at, data) VALUES ($1, 'ann', 'send.dm', $2, $3, $4, $5, $6)`,
+			key, day(0).UnixNano(), status, next.UnixNano(), sentAt, `{"key":"`+key+`","kind":"send.dm","member":"ann"}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert("sent", "sent", day(0), day(2))
+	insert("dead", "dead", day(3), time.Time{})
+	insert("skipped", "skipped", day(4), time.Time{})
+	insert("pending", "pending", day(5), time.Time{})
+
+	s := open(t, schema, Options{})
+	insert("older-hearth", "dead", day(6), time.Time{})
+	es, err := s.ListOutbox(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"sent": day(2), "dead": day(3), "skipped": day(4), "pending": {}, "older-hearth": day(6)}
+	for _, e := range es {
+		if !e.FinishedAt.Equal(want[e.Key]) {
+			t.Errorf("%s entry finished at %v after the migration; want %v", e.Key, e.FinishedAt, want[e.Key])
+		}
+		delete(want, e.Key)
+	}
+	if len(want) != 0 {
+		t.Errorf("the migration lost entries: %v", want)
+	}
+	// The migration stored those times, rather than only the reads
+	// falling back to them.
+	var stored string
+	if err := c.QueryRow(ctx, `SELECT string_agg(key || '=' || (finished_at / 86400000000000), ' ' ORDER BY key) FROM outbox`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if w := fmt.Sprintf("dead=%d older-hearth=0 pending=0 sent=%d skipped=%d", day(3).Unix()/86400, day(2).Unix()/86400, day(4).Unix()/86400); stored != w {
+		t.Errorf("finished_at stored in days since 1970: %s; want %s", stored, w)
+	}
+	// The prune goes by them, and by the due time of the entry without
+	// one.
+	for cut, n := range map[int]int64{2: 0, 3: 1, 5: 3, 7: 4} {
+		if got, err := s.PruneOutbox(ctx, day(cut), true); err != nil || got != n {
+			t.Errorf("prune before day %d = %d, %v; want %d", cut, got, err, n)
+		}
+	}
 }

@@ -114,17 +114,18 @@ func (s *Store) deleteChunks(ctx context.Context, query string, bound int64) (in
 
 var _ state.OutboxPruner = (*Store)(nil)
 
-// PruneOutbox removes finished entries last due and sent before the
-// time, in chunks; pending ones stay, leased or not.
+// PruneOutbox removes entries that finished before the time
+// (state.OutboxFinishedBefore), in chunks; pending ones stay, leased or
+// not.
 func (s *Store) PruneOutbox(ctx context.Context, before time.Time, dryRun bool) (int64, error) {
 	cut := before.UnixNano()
 	if dryRun {
 		var n int64
-		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < $1 AND sent_at < $1`, cut).Scan(&n)
+		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < $1 AND sent_at < $1 AND finished_at < $1`, cut).Scan(&n)
 		return n, err
 	}
 	return state.DeleteInChunks(func(limit int) (int64, error) {
-		tag, err := s.pool.Exec(ctx, `DELETE FROM outbox WHERE key IN (SELECT key FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < $1 AND sent_at < $1 LIMIT $2)`, cut, limit)
+		tag, err := s.pool.Exec(ctx, `DELETE FROM outbox WHERE key IN (SELECT key FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < $1 AND sent_at < $1 AND finished_at < $1 LIMIT $2)`, cut, limit)
 		return tag.RowsAffected(), err
 	})
 }

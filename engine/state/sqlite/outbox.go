@@ -28,8 +28,8 @@ func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state
 	for rows.Next() {
 		var e state.OutboxEntry
 		var data []byte
-		var next, sent int64
-		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent); err != nil {
+		var next, sent, finished int64
+		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent, &finished); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(data, &e.Action); err != nil {
@@ -39,12 +39,17 @@ func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state
 		if sent > 0 {
 			e.SentAt = time.Unix(0, sent).UTC()
 		}
+		if finished > 0 {
+			e.FinishedAt = time.Unix(0, finished).UTC()
+		}
+		// One an older hearth finished after the migration has none.
+		e.FinishedAt = state.OutboxFinishedAt(&e)
 		out = append(out, e)
 	}
 	return out, rows.Err()
 }
 
-const outboxColumns = `data, status, attempts, next_at, last_error, sent_at`
+const outboxColumns = `data, status, attempts, next_at, last_error, sent_at, finished_at`
 
 // DueActions lists pending actions due at now, oldest first.
 func (s *Store) DueActions(ctx context.Context, now time.Time, limit int) ([]state.OutboxEntry, error) {
@@ -79,7 +84,7 @@ func (s *Store) updateOutbox(ctx context.Context, q string, args ...any) (bool, 
 
 // MarkSent records a delivery.
 func (s *Store) MarkSent(ctx context.Context, key string, attempts int, at time.Time) error {
-	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, last_error = '' WHERE key = ?`, attempts, at.UnixNano(), key)
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, finished_at = ?, last_error = '' WHERE key = ?`, attempts, at.UnixNano(), at.UnixNano(), key)
 	return err
 }
 
@@ -89,21 +94,23 @@ func (s *Store) MarkRetry(ctx context.Context, key string, attempts int, next ti
 	return err
 }
 
-// MarkDead moves an action to the dead letters.
-func (s *Store) MarkDead(ctx context.Context, key string, attempts int, reason string) error {
-	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'dead', attempts = ?, last_error = ? WHERE key = ?`, attempts, reason, key)
+// MarkDead moves an action to the dead letters at the time.
+func (s *Store) MarkDead(ctx context.Context, key string, attempts int, at time.Time, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'dead', attempts = ?, finished_at = ?, last_error = ? WHERE key = ?`, attempts, at.UnixNano(), reason, key)
 	return err
 }
 
-// MarkSkipped drops an action without sending it, saying why.
-func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, reason string) error {
-	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'skipped', attempts = ?, last_error = ? WHERE key = ?`, attempts, reason, key)
+// MarkSkipped drops an action at the time without sending it, saying
+// why.
+func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, at time.Time, reason string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'skipped', attempts = ?, finished_at = ?, last_error = ? WHERE key = ?`, attempts, at.UnixNano(), reason, key)
 	return err
 }
 
-// RetryAction makes a dead or pending action due now.
+// RetryAction makes a dead or pending action due now; it is no longer
+// finished.
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
-	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = ? WHERE key = ? AND status != 'sent'`, now.UnixNano(), key)
+	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = ?, finished_at = 0 WHERE key = ? AND status != 'sent'`, now.UnixNano(), key)
 }
 
 // DropAction removes an action.

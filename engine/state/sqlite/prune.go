@@ -116,8 +116,9 @@ func (s *Store) deleteChunks(ctx context.Context, query string, bound int64) (in
 
 var _ state.OutboxPruner = (*Store)(nil)
 
-// PruneOutbox removes finished entries last due and sent before the
-// time, in chunks between the daemon's commits; pending ones stay.
+// PruneOutbox removes entries that finished before the time
+// (state.OutboxFinishedBefore), in chunks between the daemon's commits;
+// pending ones stay.
 func (s *Store) PruneOutbox(ctx context.Context, before time.Time, dryRun bool) (int64, error) {
 	if err := s.Flush(ctx); err != nil {
 		return 0, err
@@ -125,11 +126,11 @@ func (s *Store) PruneOutbox(ctx context.Context, before time.Time, dryRun bool) 
 	cut := before.UnixNano()
 	if dryRun {
 		var n int64
-		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < ? AND sent_at < ?`, cut, cut).Scan(&n)
+		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < ? AND sent_at < ? AND finished_at < ?`, cut, cut, cut).Scan(&n)
 		return n, err
 	}
 	return state.DeleteInChunks(func(limit int) (int64, error) {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM outbox WHERE key IN (SELECT key FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < ? AND sent_at < ? LIMIT ?)`, cut, cut, limit)
+		res, err := s.db.ExecContext(ctx, `DELETE FROM outbox WHERE key IN (SELECT key FROM outbox WHERE status IN ('sent', 'dead', 'skipped') AND next_at < ? AND sent_at < ? AND finished_at < ? LIMIT ?)`, cut, cut, cut, limit)
 		if err != nil {
 			return 0, err
 		}

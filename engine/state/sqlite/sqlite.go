@@ -136,6 +136,12 @@ var migrations = []string{
 		key TEXT PRIMARY KEY,
 		at  INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+	// 11: when each finished outbox entry (sent, dead, skipped) finished,
+	// which retention counts from. Entries finished before it get the
+	// time they already have (state.OutboxFinishedAt): a sent one's
+	// sent_at, a dead or skipped one's next_at, when it was last due.
+	`ALTER TABLE outbox ADD COLUMN finished_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE outbox SET finished_at = CASE status WHEN 'sent' THEN sent_at ELSE next_at END WHERE status != 'pending';`,
 }
 
 // pinnedDoc is a community's newest document among the batches not yet

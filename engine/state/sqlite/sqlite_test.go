@@ -53,6 +53,10 @@ func TestOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
 
+func TestOutboxFinished(t *testing.T) {
+	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return openTemp(t) })
+}
+
 func TestSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "state.db")
@@ -260,6 +264,83 @@ func TestMembersMigrateToRowidTable(t *testing.T) {
 	_ = s.Members(ctx, func(m *state.Member) error { points = m.Points; return nil })
 	if points != 43 {
 		t.Errorf("points after a write on the migrated table: %d", points)
+	}
+}
+
+// Outbox entries finished before migration 11 recorded when they
+// finished get the time they already had: a sent one its sent_at, a dead
+// or skipped one when it was last due. One an older hearth finishes
+// after the migration (it writes no finished_at) falls back the same
+// way when read and pruned.
+func TestOutboxFinishedAtMigrates(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v10.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (10)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:10] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(n int) time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+	insert := func(db *sql.DB, key, status string, next, sent time.Time) {
+		t.Helper()
+		var sentAt int64
+		if !sent.IsZero() {
+			sentAt = sent.UnixNano()
+		}
+		data, _ := json.Marshal(state.Action{Key: key, Kind: "send.dm", Member: "ann", At: day(0), Text: "Hello"})
+		if _, err := db.Exec(`INSERT INTO outbox (key, member, kind, at, status, next_at, sent_at, data) VALUES (?, 'ann', 'send.dm', ?, ?, ?, ?, ?)`,
+			key, day(0).UnixNano(), status, next.UnixNano(), sentAt, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert(db, "sent", "sent", day(0), day(2))
+	insert(db, "dead", "dead", day(3), time.Time{})
+	insert(db, "skipped", "skipped", day(4), time.Time{})
+	insert(db, "pending", "pending", day(5), time.Time{})
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	insert(s.db, "older-hearth", "dead", day(6), time.Time{})
+	es, err := s.ListOutbox(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"sent": day(2), "dead": day(3), "skipped": day(4), "pending": {}, "older-hearth": day(6)}
+	for _, e := range es {
+		if !e.FinishedAt.Equal(want[e.Key]) {
+			t.Errorf("%s entry finished at %v after the migration; want %v", e.Key, e.FinishedAt, want[e.Key])
+		}
+		delete(want, e.Key)
+	}
+	if len(want) != 0 {
+		t.Errorf("the migration lost entries: %v", want)
+	}
+	// The migration stored those times, rather than only the reads
+	// falling back to them.
+	var stored string
+	if err := s.db.QueryRow(`SELECT group_concat(key || '=' || (finished_at / 86400000000000), ' ') FROM (SELECT key, finished_at FROM outbox ORDER BY key)`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if w := fmt.Sprintf("dead=%d older-hearth=0 pending=0 sent=%d skipped=%d", day(3).Unix()/86400, day(2).Unix()/86400, day(4).Unix()/86400); stored != w {
+		t.Errorf("finished_at stored in days since 1970: %s; want %s", stored, w)
+	}
+	// The prune goes by them, and by the due time of the entry without
+	// one.
+	for cut, n := range map[int]int64{2: 0, 3: 1, 5: 3, 7: 4} {
+		if got, err := s.PruneOutbox(ctx, day(cut), true); err != nil || got != n {
+			t.Errorf("prune before day %d = %d, %v; want %d", cut, got, err, n)
+		}
 	}
 }
 

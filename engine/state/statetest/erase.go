@@ -14,7 +14,7 @@ import (
 // give entries a status other than pending.
 type outboxMarker interface {
 	MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
-	MarkDead(ctx context.Context, key string, attempts int, reason string) error
+	MarkDead(ctx context.Context, key string, attempts int, at time.Time, reason string) error
 }
 
 // runErase checks state.Eraser: erasing a member takes its document,
@@ -73,7 +73,7 @@ func runErase(t *testing.T, open Open) {
 			if err := mk.MarkSent(ctx, "k0", 1, t0); err != nil {
 				t.Fatal(err)
 			}
-			if err := mk.MarkDead(ctx, "k1", 3, "gone"); err != nil {
+			if err := mk.MarkDead(ctx, "k1", 3, t0, "gone"); err != nil {
 				t.Fatal(err)
 			}
 		}

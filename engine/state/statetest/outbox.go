@@ -15,7 +15,7 @@ import (
 type OutboxPager interface {
 	ListOutbox(ctx context.Context, status string, limit int) ([]state.OutboxEntry, error)
 	ListOutboxAfter(ctx context.Context, status string, at time.Time, key string, limit int) ([]state.OutboxEntry, error)
-	MarkDead(ctx context.Context, key string, attempts int, reason string) error
+	MarkDead(ctx context.Context, key string, attempts int, at time.Time, reason string) error
 }
 
 // RunOutboxPages checks that following ListOutboxAfter from the last
@@ -51,7 +51,7 @@ func RunOutboxPages(t *testing.T, open Open) {
 	if _, err := ob.ListOutbox(ctx, "", 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := ob.MarkDead(ctx, "k04", 3, "gone"); err != nil {
+	if err := ob.MarkDead(ctx, "k04", 3, t0.Add(time.Hour), "gone"); err != nil {
 		t.Fatal(err)
 	}
 	pages := func(status string, size int) []string {

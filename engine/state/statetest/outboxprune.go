@@ -15,13 +15,15 @@ type OutboxPruneStore interface {
 	OutboxPager
 	MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
 	MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error
-	MarkSkipped(ctx context.Context, key string, attempts int, reason string) error
+	MarkSkipped(ctx context.Context, key string, attempts int, at time.Time, reason string) error
 }
 
 // RunOutboxPrune checks outbox retention: sent, dead and skipped entries
-// from before the cut go, a pending one stays however old it is, an
-// entry due or sent since the cut stays, a dry run changes nothing, and
-// a removed key can be enqueued again as a new pending entry.
+// that finished before the cut go, a pending one stays however old it
+// is, an entry that finished since the cut stays however long before it
+// was due (a dead letter is kept the retention after it died), a dry run
+// changes nothing, and a removed key can be enqueued again as a new
+// pending entry.
 func RunOutboxPrune(t *testing.T, open Open) {
 	ctx := context.Background()
 	s := open(t)
@@ -47,7 +49,7 @@ func RunOutboxPrune(t *testing.T, open Open) {
 		return state.Action{Key: key, Kind: "send.dm", Member: "ann", At: at, Target: "ann", Text: "Hello, Ann"}
 	}
 	enqueue(act("old-sent", day(0)), act("old-dead", day(0)), act("old-skipped", day(1)), act("old-pending", day(0)),
-		act("late-sent", day(0)), act("new-sent", day(20)), act("new-dead", day(20)))
+		act("late-sent", day(0)), act("late-dead", day(0)), act("late-skipped", day(1)), act("new-sent", day(20)), act("new-dead", day(20)))
 	// Read first, as the dispatcher does before it marks an entry.
 	if _, err := ob.ListOutbox(ctx, "", 1); err != nil {
 		t.Fatal(err)
@@ -59,12 +61,16 @@ func RunOutboxPrune(t *testing.T, open Open) {
 		}
 	}
 	must(ob.MarkSent(ctx, "old-sent", 1, day(0)))
-	must(ob.MarkDead(ctx, "old-dead", 3, "gone"))
-	must(ob.MarkSkipped(ctx, "old-skipped", 1, "left"))
+	must(ob.MarkDead(ctx, "old-dead", 3, day(0).Add(time.Minute), "gone"))
+	must(ob.MarkSkipped(ctx, "old-skipped", 1, day(1), "left"))
 	must(ob.MarkRetry(ctx, "old-pending", 2, day(2), "rate limited")) // still pending, long overdue
 	must(ob.MarkSent(ctx, "late-sent", 4, day(15)))                   // due early, sent after the cut
+	// Due early, finished after the cut: the daemon was down, or the
+	// action was queued by a replay of old events.
+	must(ob.MarkDead(ctx, "late-dead", 1, day(15), "403"))
+	must(ob.MarkSkipped(ctx, "late-skipped", 0, day(12), "left"))
 	must(ob.MarkSent(ctx, "new-sent", 1, day(20)))
-	must(ob.MarkDead(ctx, "new-dead", 3, "gone"))
+	must(ob.MarkDead(ctx, "new-dead", 3, day(20), "gone"))
 
 	keys := func() string {
 		t.Helper()
@@ -89,7 +95,7 @@ func RunOutboxPrune(t *testing.T, open Open) {
 	if n, err := ob.PruneOutbox(ctx, cut, false); err != nil || n != 3 {
 		t.Fatalf("prune = %d, %v; want 3", n, err)
 	}
-	want := "late-sent=sent old-pending=pending new-dead=dead new-sent=sent"
+	want := "late-dead=dead late-sent=sent late-skipped=skipped old-pending=pending new-dead=dead new-sent=sent"
 	if got := keys(); got != want {
 		t.Fatalf("after the prune the outbox holds\n%s\nwant\n%s", got, want)
 	}

@@ -1,7 +1,9 @@
 // Package statetest is the conformance suite every state.Store passes:
 // batch atomicity, event deduplication, member round trips, recheck
 // scheduling and iteration order, tallies, and erasing members
-// (state.Eraser) with the suppression list.
+// (state.Eraser) with the suppression list; RunOutboxPages,
+// RunOutboxPrune and RunOutboxFinished hold the outbox to its paging, its
+// retention and the time each entry finished.
 package statetest
 
 import (
