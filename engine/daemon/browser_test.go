@@ -114,6 +114,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	do(t, ctx, "open the dead letters", chromedp.Click(chromedp.CSS(`#outbox .tabs button[data-status="dead"]`)))
 	waitPage(t, ctx, shots, "the dead letter is listed with its error",
 		`(() => { const r = document.querySelector("#outbox-table tr.dead"); return !!r && r.textContent.includes("403 Forbidden"); })()`)
+	waitPage(t, ctx, shots, "the dead letter says when it gave up, under Gave up",
+		fmt.Sprintf(`(() => { const r = document.querySelector("#outbox-table tr.dead td.when"), th = document.querySelectorAll("#outbox-table th")[5];
+			return !!r && !!th && th.textContent === "Gave up" && r.textContent === new Date(%q).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }); })()`, died.Format(time.RFC3339)))
 	waitPage(t, ctx, shots, "the overview counts one dead letter", `document.getElementById("k-dead").textContent === "1"`)
 
 	do(t, ctx, "look up u07",

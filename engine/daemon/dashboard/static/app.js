@@ -510,14 +510,23 @@ function outboxURL(limit, after) {
   return `/v1/outbox?limit=${limit}&status=${state.outboxStatus}` + (after ? `&after=${encodeURIComponent(after)}` : "");
 }
 
+// OUTBOX_WHEN heads the time column of each tab: when a pending action
+// is tried next, or when a finished one finished (finished_at, which
+// outbox_retention counts from); a finished one's row says when it was
+// last due in its tooltip.
+const OUTBOX_WHEN = { pending: "Next try", sent: "Sent", dead: "Gave up", skipped: "Skipped" };
+
 function outboxRow(e) {
+  const when = e.status === "pending"
+    ? h("td", { class: "when", text: fmtTime(e.next_at) })
+    : h("td", { class: "when", text: fmtTime(e.finished_at), title: `due ${fmtTime(e.next_at)}` });
   return h("tr", { class: e.status },
     h("td", {}, h("code", { text: e.kind || e.key || "" })),
     h("td", { text: e.campaign ? `${e.campaign} · ${e.step || ""}` : e.target || "" }),
     h("td", { text: e.member || "" }),
     h("td", { text: e.status }),
     h("td", { class: "num", text: fmt(e.attempts) }),
-    h("td", { text: e.status === "sent" ? fmtTime(e.sent_at) : e.status === "dead" ? "never: gave up" : e.status === "skipped" ? "never: skipped" : fmtTime(e.next_at) }),
+    when,
     h("td", { text: e.last_error || "" }));
 }
 
@@ -529,7 +538,7 @@ function renderOutbox(body) {
     replace("outbox-table", h("p", { class: "muted", text: `no ${state.outboxStatus} actions` }));
     return;
   }
-  const head = h("tr", {}, ["Action", "For", "Member", "Status", "Attempts", "Next try", "Last error"].map((t) => h("th", { text: t })));
+  const head = h("tr", {}, ["Action", "For", "Member", "Status", "Attempts", OUTBOX_WHEN[state.outboxStatus] || "When", "Last error"].map((t) => h("th", { text: t })));
   const rows = h("tbody", {});
   const count = h("span", { class: "muted count" });
   const more = h("button", { type: "button", class: "more", text: `Next ${OUTBOX_PAGE}` });
