@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
@@ -31,7 +30,11 @@ skipped, never sent (status skipped), and so is a win-back's message to a
 member who came back before it was due; role removals, bans and channel
 messages still go.
 
-  list    show actions, oldest first (default: pending, dead and skipped)
+  list    show actions, oldest first (default: pending, dead and skipped):
+          DUE is when a pending action is tried next, or when a finished
+          one was last due; FINISHED is when it was sent, moved to the
+          dead letters or skipped, and outbox_retention (90d unless set)
+          removes it that long after (-json: next_at and finished_at)
   send    deliver what is due now through the platforms, once, and report
           (hearth run does this continuously)
   retry   make a dead or pending action due now
@@ -145,7 +148,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		left := func(ctx context.Context, ids []string) (map[string]bool, error) {
 			return state.LeftMembers(ctx, st, ids)
 		}
-		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Left: left}).RunOnce(ctx)
+		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Left: left, Now: s.clock}).RunOnce(ctx)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 			return 1
@@ -155,7 +158,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	case "retry", "drop":
 		var found bool
 		if verb == "retry" {
-			found, err = ob.RetryAction(ctx, key, time.Now())
+			found, err = ob.RetryAction(ctx, key, s.clock())
 		} else {
 			found, err = ob.DropAction(ctx, key)
 		}
@@ -218,16 +221,14 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		return 0
 	}
 	tw := textwidth.NewTabWriter(s.out, 2, 0)
-	fmt.Fprintln(tw, "STATUS\tTRIES\tNEXT\tKIND\tMEMBER\tKEY\tLAST ERROR")
+	fmt.Fprintln(tw, "STATUS\tTRIES\tDUE\tFINISHED\tKIND\tMEMBER\tKEY\tLAST ERROR")
+	const minute = "2006-01-02 15:04"
 	for _, e := range entries {
-		next := e.NextAt.UTC().Format("2006-01-02 15:04")
-		switch e.Status {
-		case outbox.Sent:
-			next = "sent " + e.SentAt.UTC().Format("2006-01-02 15:04")
-		case outbox.Skipped:
-			next = "never"
+		finished := "-"
+		if e.Status != outbox.Pending {
+			finished = e.FinishedAt.UTC().Format(minute)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, next, e.Kind, e.Member, e.Key, strings.ReplaceAll(e.LastError, "\n", " "))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, e.NextAt.UTC().Format(minute), finished, e.Kind, e.Member, e.Key, strings.ReplaceAll(e.LastError, "\n", " "))
 	}
 	_ = tw.Flush()
 	return 0

@@ -119,7 +119,7 @@ func writePruned(w io.Writer, st config.StateSettings, req state.Prune, res stat
 			forget, plural64(res.Outcomes, "outcome", "outcomes"), req.OutcomesBefore.UTC().Format(time.RFC3339), durations.FormatDays(st.OutcomeRetention))
 	}
 	if !ob.before.IsZero() {
-		fmt.Fprintf(w, "%s %s last due or sent before %s (outbox_retention %s); pending ones stay.\n",
+		fmt.Fprintf(w, "%s %s that finished before %s (outbox_retention %s); pending ones stay.\n",
 			remove, plural64(ob.n, "sent, dead or skipped outbox entry", "sent, dead or skipped outbox entries"), ob.before.UTC().Format(time.RFC3339), durations.FormatDays(st.OutboxRetention))
 	}
 	if !res.IDHorizon.IsZero() {

@@ -37,8 +37,9 @@ keeps, and backs the state up and restores it.
                                       event_id_retention plus an hour,
                                       outcomes older than outcome_retention,
                                       and sent, dead and skipped outbox
-                                      entries older than outbox_retention (90d
-                                      unless set; pending ones stay)
+                                      entries that finished longer ago than
+                                      outbox_retention (90d unless set;
+                                      pending ones stay)
                                       (hearth { state { ... } }); -dry-run says
                                       what would go, changing nothing
 
