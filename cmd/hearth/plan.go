@@ -47,13 +47,15 @@ Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise).
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.1", "config_hash": ..., "config": {"dir", "files",
+  {"format_version": "1.2", "config_hash": ..., "config": {"dir", "files",
    "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
 action is create, update, delete, replace or no-op; numbers and booleans
-in before and after are JSON numbers and booleans. -out FILE saves that
-document; 'hearth apply FILE' carries it out if nothing changed since.
+in before and after are JSON numbers and booleans, and a list (a role's
+permissions) an array of names. -out FILE saves that document; 'hearth
+apply FILE' carries it out if nothing changed since, and also takes a plan
+saved by an earlier hearth (format 1.1, lists as one string).
 With -refresh-only, -out saves the drift report, for 'hearth show FILE';
 apply refuses it, since it changes nothing. An invalid configuration is
 printed as 'hearth validate -json' prints it ("valid": false), exit 1.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,90 @@ func TestInterruptAtPrompt(t *testing.T) {
 	}
 	if code, _, stderr := hearthCmd(t, "", false, "apply", "-auto-approve", dir); code != 0 {
 		t.Fatalf("apply after the interrupted one: exit %d\n%s", code, stderr)
+	}
+}
+
+// A role's permissions are a JSON array in plan -json and state show
+// -json, and the same string as ever in the plan's text; a plan saved by
+// a hearth that wrote them as one string (format 1.1) still shows and
+// applies.
+func TestPermissionsAsJSONArray(t *testing.T) {
+	dir := t.TempDir()
+	site := planSite + `
+community "d" {
+  title    = "D"
+  platform = platform.local.main
+  role "mod" {
+    permissions = ["manage_messages", "kick_members"]
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planFile := filepath.Join(t.TempDir(), "p.plan")
+	if code, out, errs := hearthCmd(t, "", false, "plan", "-out", planFile, dir); code != 0 || !strings.Contains(out, `+ permissions = "kick_members,manage_messages"`) {
+		t.Fatalf("plan: %d\n%s%s", code, out, errs)
+	}
+	raw, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	perms := func(doc map[string]any) any {
+		for _, c := range doc["changes"].([]any) {
+			if c := c.(map[string]any); c["address"] == "community.d.role.mod" {
+				return c["after"].(map[string]any)["permissions"]
+			}
+		}
+		t.Fatalf("no role in the plan:\n%s", raw)
+		return nil
+	}
+	want := []any{"kick_members", "manage_messages"}
+	if got := perms(doc); !reflect.DeepEqual(got, want) {
+		t.Fatalf("the saved plan has permissions %#v; want %#v", got, want)
+	}
+	// The same plan as hearth wrote it before: format 1.1, one string.
+	for _, c := range doc["changes"].([]any) {
+		if after, _ := c.(map[string]any)["after"].(map[string]any); after != nil {
+			if list, ok := after["permissions"].([]any); ok {
+				var names []string
+				for _, n := range list {
+					names = append(names, n.(string))
+				}
+				after["permissions"] = strings.Join(names, ",")
+			}
+		}
+	}
+	doc["format_version"] = "1.1"
+	if raw, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planFile, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "show", planFile); code != 0 || !strings.Contains(out, `+ permissions = "kick_members,manage_messages"`) {
+		t.Fatalf("show of a 1.1 plan: %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "apply", planFile, dir); code != 0 || !strings.Contains(out, "Apply complete") {
+		t.Fatalf("apply of a 1.1 plan: %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := hearthCmd(t, "", false, "state", "show", "-json", "community.d.role.mod", dir)
+	if code != 0 {
+		t.Fatalf("state show -json: %d\n%s%s", code, out, errs)
+	}
+	var res struct{ Attrs map[string]any }
+	if err := json.Unmarshal([]byte(out), &res); err != nil || !reflect.DeepEqual(res.Attrs["permissions"], want) {
+		t.Fatalf("state show -json has permissions %#v (%v); want %#v:\n%s", res.Attrs["permissions"], err, want, out)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "state", "show", "community.d.role.mod", dir); code != 0 || !strings.Contains(out, `"kick_members,manage_messages"`) {
+		t.Fatalf("state show: %d\n%s%s", code, out, errs)
+	}
+	// Nothing left to do: the state and the platform agree with the files.
+	if code, out, errs := hearthCmd(t, "", false, "plan", "-detailed-exitcode", dir); code != 0 {
+		t.Fatalf("plan after apply: %d\n%s%s", code, out, errs)
 	}
 }

@@ -56,8 +56,10 @@ keeps, and backs the state up and restores it.
                                       aside into a folder next to it
 
 rm, mv and import take the apply lock (a dry run takes none). -json
-prints list, show and prune as JSON. Only import needs variable values:
-the others read no more of the configuration than where state lives.
+prints list, show and prune as JSON, attribute values typed as in plan
+-json (numbers, booleans, and a list such as a role's permissions as an
+array). Only import needs variable values: the others read no more of the
+configuration than where state lives.
 
 hearth run prunes by itself every hour; state prune is for state no daemon
 serves (a SQLite file while hearth run is stopped, or PostgreSQL at any
@@ -304,12 +306,14 @@ func typedResource(r state.Resource) resourceJSON {
 }
 
 // attrText writes an attribute as a plan does: numbers and booleans
-// bare, text quoted (whole, since state show is where to read it all).
+// bare, text (and a list, as its names joined by ",") quoted, whole,
+// since state show is where to read it all.
 func attrText(r state.Resource, k string) string {
-	if v, ok := platform.JSONValue(platform.Kind(r.Kind), k, r.Attrs[k]).(string); ok {
-		return strconv.Quote(v)
+	switch platform.JSONValue(platform.Kind(r.Kind), k, r.Attrs[k]).(type) {
+	case bool, json.Number:
+		return r.Attrs[k]
 	}
-	return r.Attrs[k]
+	return strconv.Quote(r.Attrs[k])
 }
 
 func writeJSON(s *stdio, v any) int {

@@ -159,6 +159,11 @@ type Daemon struct {
 	stats    Counters
 	series   ring // guarded by mu
 	commits  commitTimes
+	// first is the sample New took before the daemon served, which the
+	// sampler starts from; rescan asks the sampler to count the
+	// population at once (after a reload), not at its next minute.
+	first  *Sample
+	rescan chan struct{}
 	// receivers take inbound events, by "TYPE/NAME"; guarded by mu.
 	receivers map[string]platform.Conn // Receivers and platform.Responders
 	// horizon is the store's id horizon in Unix nanoseconds, as of the
@@ -215,7 +220,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		opt.Samples = 360
 	}
 	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
-		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}}
+		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1)}
 	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
 	d.opt.Log = d.log
 	start := time.Now()
@@ -225,12 +230,19 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		return nil, diags, src
 	}
 	d.snap.Store(newSnapshot(cfg, opt.Now()))
-	opt.Metrics.initLabels(cfg)
+	opt.Metrics.initLabels(nil, cfg)
 	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
 	if c, ok := opt.Bus.(prometheus.Collector); ok {
 		// The bus's own figures (partitions, lag, leases) on /metrics.
 		opt.Metrics.Registry.MustRegister(c)
 	}
+	// The first sample is taken before anything is served, reading the
+	// store directly since nothing else runs yet: the first scrape of
+	// /metrics has every segment's and tier's size and the member and
+	// outbox counts, not 0 or no series until the sampler's first round.
+	// Run's sampler starts from it rather than reading every member twice.
+	first := d.sample(context.Background(), new(time.Time), direct)
+	d.first = &first
 	return d, diags, src
 }
 
@@ -287,7 +299,15 @@ func (d *Daemon) Reload(trigger string) Reload {
 		return r
 	}
 	d.snap.Store(newSnapshot(cfg, d.opt.Now()))
-	d.opt.Metrics.initLabels(cfg)
+	var was *config.Config
+	if old != nil {
+		was = old.Config
+	}
+	d.opt.Metrics.initLabels(was, cfg)
+	select {
+	case d.rescan <- struct{}{}:
+	default: // one is asked for already
+	}
 	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String(),
 		"warnings", r.Diagnostics.WarningCount)
 	// What the new files do that has no effect, or holds a credential in

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"sync"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -30,8 +31,8 @@ type Metrics struct {
 	// Set by the sampler, so they are as fresh as the dashboard's charts.
 	members       prometheus.Gauge
 	membersLeft   prometheus.Gauge
-	segmentSizes  *prometheus.GaugeVec
-	tierSizes     *prometheus.GaugeVec
+	segmentSizes  sizes
+	tierSizes     sizes
 	outboxEntries *prometheus.GaugeVec
 }
 
@@ -72,13 +73,13 @@ func NewMetrics() *Metrics {
 		Help: "Members in the state store, counted at most once a minute."})
 	m.membersLeft = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_left",
 		Help: "Members in the state store who have left the community, counted at most once a minute."})
-	m.segmentSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
-		Help: "Members per segment, not counting members who left, counted at most once a minute."}, []string{"segment"})
-	m.tierSizes = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
-		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at most once a minute."}, []string{"tier"})
+	m.segmentSizes.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
+		Help: "Members per segment of the configuration in force, not counting members who left, counted at start and at most once a minute."}, []string{"segment"})
+	m.tierSizes.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
+		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at start and at most once a minute."}, []string{"tier"})
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
-	m.Registry.MustRegister(m.members, m.membersLeft, m.segmentSizes, m.tierSizes, m.outboxEntries)
+	m.Registry.MustRegister(m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries)
 	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -98,9 +99,15 @@ var (
 )
 
 // initLabels starts at 0 the series of the labels known before anything
-// is counted: the fixed reasons and results, and each platform of the
-// configuration (called again after a reload, for platforms it adds).
-func (m *Metrics) initLabels(cfg *config.Config) {
+// is counted: the fixed reasons and results, and what the configuration
+// cfg names (its platforms, event types and campaigns with run_key).
+// After a reload, old is the configuration before it: the series of event
+// types and campaigns it had and cfg has not are deleted, since nothing
+// counts them any more (events of a type no longer declared count as
+// "other"), and so are those of its removed segments; segments and tiers
+// cfg adds start at 0, which is what the stored members hold of a new
+// one until the sampler counts them again.
+func (m *Metrics) initLabels(old, cfg *config.Config) {
 	for _, r := range rejectReasons {
 		m.rejected.WithLabelValues(r)
 	}
@@ -118,9 +125,114 @@ func (m *Metrics) initLabels(cfg *config.Config) {
 			m.deliveries.WithLabelValues(p.Addr(), r)
 		}
 	}
+	// Platforms a reload removes keep their series: entries for them
+	// still in the outbox are still attempted and counted.
+	m.eventType(otherType)
+	for typ := range cfg.EventTypes {
+		m.eventType(typ)
+	}
 	for _, c := range cfg.Campaigns {
 		if c.RunKey != nil {
 			m.runsRefused.WithLabelValues(c.Name)
+		}
+	}
+	if old == nil {
+		// The population gauges wait for New's first count: 0 before it
+		// would be a wrong value, not a missing one.
+		return
+	}
+	for typ := range old.EventTypes {
+		if _, still := cfg.EventTypes[typ]; !still {
+			m.ingested.DeleteLabelValues(typ)
+			m.processedVec.DeletePartialMatch(prometheus.Labels{"type": typ})
+		}
+	}
+	for _, c := range old.Campaigns {
+		if c.RunKey != nil && !keyedCampaign(cfg, c.Name) {
+			m.runsRefused.DeleteLabelValues(c.Name)
+		}
+	}
+	m.segmentSizes.keep(segmentNames(cfg), nil)
+	m.tierSizes.add(tierNames(cfg))
+}
+
+// eventType starts the event counters of typ at 0.
+func (m *Metrics) eventType(typ string) {
+	m.ingested.WithLabelValues(typ)
+	m.processedVec.WithLabelValues(typ, "false")
+	m.processedVec.WithLabelValues(typ, "true")
+}
+
+func keyedCampaign(cfg *config.Config, name string) bool {
+	for _, c := range cfg.Campaigns {
+		if c.Name == name {
+			return c.RunKey != nil
+		}
+	}
+	return false
+}
+
+func segmentNames(cfg *config.Config) []string {
+	out := make([]string, 0, len(cfg.Segments))
+	for _, s := range cfg.Segments {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// tierNames are cfg's tiers and "", for members on none.
+func tierNames(cfg *config.Config) []string {
+	out := []string{""}
+	for _, t := range cfg.Tiers {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+// sizes is a gauge per name, such as members per segment, whose names
+// come and go with the configuration.
+type sizes struct {
+	vec  *prometheus.GaugeVec
+	mu   sync.Mutex
+	have map[string]bool
+}
+
+// keep serves a series for each of names and deletes the others: at
+// counts[name], or where counts lacks the name, the last value (0 for a
+// new series). Series are changed one by one, never all reset, so a
+// scrape in between finds none missing.
+func (g *sizes) keep(names []string, counts map[string]int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+		if c, ok := counts[n]; ok {
+			g.vec.WithLabelValues(n).Set(float64(c))
+		} else if !g.have[n] {
+			g.vec.WithLabelValues(n).Set(0)
+		}
+	}
+	for n := range g.have {
+		if !want[n] {
+			g.vec.DeleteLabelValues(n)
+		}
+	}
+	g.have = want
+}
+
+// add serves a series for each of names, at 0 for a new one, and leaves
+// the others as they are.
+func (g *sizes) add(names []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.have == nil {
+		g.have = map[string]bool{}
+	}
+	for _, n := range names {
+		if !g.have[n] {
+			g.vec.WithLabelValues(n).Set(0)
+			g.have[n] = true
 		}
 	}
 }
@@ -179,6 +291,15 @@ func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
 	defer c.d.ruleMu.Unlock()
 	rt := c.d.rt.Load()
 	if rt == nil {
+		// Run has not built a runtime yet: the rules in force, at what
+		// was counted before (nothing, at a start).
+		if snap := c.d.snap.Load(); snap != nil {
+			for _, r := range snap.Config.Rules {
+				b := c.d.ruleBase[r.Address]
+				ch <- prometheus.MustNewConstMetric(c.evals, prometheus.CounterValue, float64(b.Evaluations), r.Address)
+				ch <- prometheus.MustNewConstMetric(c.errs, prometheus.CounterValue, float64(b.Errors), r.Address)
+			}
+		}
 		return
 	}
 	for _, rc := range rt.RuleCounts() {
@@ -188,19 +309,20 @@ func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// population sets the gauges from a scan; segments and tiers a reload
-// removed disappear instead of keeping their last value.
-func (m *Metrics) population(p Population) {
+// population sets the gauges from a scan. cfg is the configuration in
+// force now, which a reload may have changed during the scan: segments
+// are exactly its segments, and tiers its tiers and any a member is still
+// on (a removed tier's members move at their next evaluation), so those a
+// reload removed disappear instead of keeping their last value.
+func (m *Metrics) population(p Population, cfg *config.Config) {
 	m.members.Set(float64(p.Members))
 	m.membersLeft.Set(float64(p.Left))
-	m.segmentSizes.Reset()
-	for name, n := range p.Segments {
-		m.segmentSizes.WithLabelValues(name).Set(float64(n))
+	m.segmentSizes.keep(segmentNames(cfg), p.Segments)
+	tiers := tierNames(cfg)
+	for name := range p.Tiers {
+		tiers = append(tiers, name)
 	}
-	m.tierSizes.Reset()
-	for name, n := range p.Tiers {
-		m.tierSizes.WithLabelValues(name).Set(float64(n))
-	}
+	m.tierSizes.keep(tiers, p.Tiers)
 }
 
 func (m *Metrics) outbox(counts map[string]int) {

@@ -51,3 +51,21 @@ func (d *Daemon) giveStepOrders(ctx context.Context, cfg *config.Config, prev, n
 		d.failed(ctx, "recording the campaigns' step order failed; after a restart, members on a step removed now go on to the step at its index", "err", err)
 	}
 }
+
+// storedStepOrders is the step order the store recorded with cfg's
+// merged in, as Run's first runtime will have it: for the count New
+// makes before there is one. A record that cannot be read leaves a run
+// on a removed step at the step now at its index, as the runtime would,
+// rather than failing the count (Run logs it).
+func (d *Daemon) storedStepOrders(ctx context.Context, cfg *config.Config) config.StepOrders {
+	o := config.StepOrders{}
+	if cs, ok := d.opt.Store.(CursorStore); ok {
+		if s, err := cs.Cursor(ctx, config.StepOrdersRecord); err == nil {
+			if stored, err := config.ParseStepOrders(s); err == nil {
+				o = stored
+			}
+		}
+	}
+	o.Merge(cfg)
+	return o
+}

@@ -76,6 +76,16 @@ func (c *commitTimes) take() (p50, p99 float64, n int) {
 	return at(0.5), at(0.99), len(ms)
 }
 
+// runner runs fn where it may read the store: on the processor goroutine
+// once Run has started (inLoop), at once before that (direct).
+type runner func(ctx context.Context, fn func(context.Context) error) error
+
+func (d *Daemon) inLoop(ctx context.Context, fn func(context.Context) error) error {
+	return d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error { return fn(ctx) })
+}
+
+func direct(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+
 // outboxCounter is implemented by stores that count their outbox cheaply;
 // others get no outbox series rather than a full listing every sample.
 type outboxCounter interface {
@@ -87,13 +97,13 @@ type outboxCounter interface {
 // Like every outbox read it runs on the processor goroutine: the SQLite
 // store first waits for its background commits, and that wait must not
 // overlap the processor starting a new one.
-func (d *Daemon) outboxCounts(ctx context.Context) map[string]int {
+func (d *Daemon) outboxCounts(ctx context.Context, run runner) map[string]int {
 	oc, ok := d.opt.Store.(outboxCounter)
 	if !ok {
 		return nil
 	}
 	var n map[string]int
-	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+	err := run(ctx, func(ctx context.Context) error {
 		var err error
 		n, err = oc.CountOutbox(ctx)
 		return err
@@ -161,6 +171,8 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 	var orders config.StepOrders // runs on a removed step count where they go on to
 	if rt := d.rt.Load(); rt != nil {
 		orders = rt.StepOrders()
+	} else {
+		orders = d.storedStepOrders(ctx, cfg)
 	}
 	for _, c := range cfg.Campaigns {
 		out.Campaigns[c.Name] = map[string]int{}
@@ -180,7 +192,11 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 		} else {
 			out.Tiers[m.Tier.Name]++
 			for s := range m.Segments {
-				out.Segments[s]++
+				// Only segments configured: a member keeps a removed
+				// segment's name, which nothing moves it out of.
+				if n, ok := out.Segments[s]; ok {
+					out.Segments[s] = n + 1
+				}
 			}
 		}
 		for id, run := range m.Campaigns {
@@ -205,13 +221,24 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 	return out, err
 }
 
-// sampleLoop takes a sample now and then every SampleEvery until ctx ends.
+// sampleLoop adds the sample New took, then takes one every SampleEvery
+// until ctx ends, and counts the population at once when a reload asks.
 func (d *Daemon) sampleLoop(ctx context.Context) {
 	t := time.NewTicker(d.opt.SampleEvery)
 	defer t.Stop()
 	var lastScan time.Time
+	first := d.first
+	d.first = nil
 	for {
-		s := d.sample(ctx, &lastScan)
+		var s Sample
+		if first != nil {
+			s, first = *first, nil
+			if s.Members != nil {
+				lastScan = s.At
+			}
+		} else {
+			s = d.sample(ctx, &lastScan, d.inLoop)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -222,17 +249,21 @@ func (d *Daemon) sampleLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-d.rescan:
+			lastScan = time.Time{}
 		}
 	}
 }
 
-func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
+// sample takes a sample, counting the population too if the last count
+// (lastScan) is PopulationEvery old; run reads the store.
+func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sample {
 	now := time.Now()
 	s := Sample{At: now.UTC(), Accepted: d.stats.Accepted.Load(), Rejected: d.stats.Rejected.Load(), Duplicates: d.stats.Duplicates.Load()}
 	if p50, p99, n := d.commits.take(); n > 0 {
 		s.CommitP50Ms, s.CommitP99Ms = &p50, &p99
 	}
-	if n := d.outboxCounts(ctx); n != nil {
+	if n := d.outboxCounts(ctx, run); n != nil {
 		d.opt.Metrics.outbox(n)
 		pending, dead := n["pending"], n["dead"]
 		s.OutboxPending, s.OutboxDead = &pending, &dead
@@ -243,7 +274,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 	// The scan runs between batches, like the admin API's reads, so it
 	// counts committed state that nothing is changing.
 	var pop Population
-	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+	err := run(ctx, func(ctx context.Context) error {
 		var err error
 		pop, err = d.countPopulation(ctx)
 		return err
@@ -255,7 +286,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 		return s
 	}
 	*lastScan = now
-	d.opt.Metrics.population(pop)
+	d.opt.Metrics.population(pop, d.snap.Load().Config)
 	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits
 	return s
 }

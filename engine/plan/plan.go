@@ -29,8 +29,10 @@ import (
 
 // FormatVersion is the version of the saved plan and -json format. The
 // major number changes when a reader of the old format would misread
-// the new one; added fields change the minor number.
-const FormatVersion = "1.1"
+// the new one; added fields change the minor number, and so did 1.2's
+// lists (a role's permissions) as JSON arrays, which a 1.1 reader
+// refuses rather than misreads (Read takes both forms).
+const FormatVersion = "1.2"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -548,7 +549,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := p.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"format_version": "1.1"`, `"config_hash": "` + f.cfg.Hash + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
+	for _, want := range []string{`"format_version": "1.2"`, `"config_hash": "` + f.cfg.Hash + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
 		if !strings.Contains(b.String(), want) {
 			t.Fatalf("JSON lacks %s:\n%s", want, b.String())
 		}
@@ -621,8 +622,10 @@ func TestJSONTypes(t *testing.T) {
 			if h, ok := c.After["hoist"].(bool); !ok || h {
 				t.Errorf("hoist is %#v, want the boolean false", c.After["hoist"])
 			}
-			if perms, ok := c.After["permissions"].(string); !ok || perms != "kick_members,manage_messages" {
-				t.Errorf("permissions are %#v", c.After["permissions"])
+			for _, attrs := range []map[string]any{c.Before, c.After} {
+				if perms := attrs["permissions"]; !reflect.DeepEqual(perms, []any{"kick_members", "manage_messages"}) {
+					t.Errorf("permissions are %#v, want an array of the names", perms)
+				}
 			}
 			seen++
 		}
@@ -637,13 +640,22 @@ func TestJSONTypes(t *testing.T) {
 	if !reflect.DeepEqual(q.Changes, p.Changes) {
 		t.Fatalf("read back:\n%+v\nwant\n%+v", q.Changes, p.Changes)
 	}
-	// A plan saved before values were typed still reads.
+	// A plan saved before values were typed still reads, and so does one
+	// saved before lists were arrays (format 1.1: one string of names).
 	old := strings.NewReplacer(`"position": 0`, `"position": "0"`, `"private": false`, `"private": "false"`).Replace(b.String())
 	if old == b.String() {
 		t.Fatal("no typed value to rewrite")
 	}
 	if q, err = plan.Read(strings.NewReader(old)); err != nil || !reflect.DeepEqual(q.Changes, p.Changes) {
 		t.Fatalf("a plan with string values: %v", err)
+	}
+	list := regexp.MustCompile(`"permissions": \[\s*"kick_members",\s*"manage_messages"\s*\]`)
+	v11 := list.ReplaceAllString(strings.Replace(b.String(), `"format_version": "1.2"`, `"format_version": "1.1"`, 1), `"permissions": "kick_members,manage_messages"`)
+	if strings.Contains(v11, `"permissions": [`) || !strings.Contains(v11, `"1.1"`) {
+		t.Fatalf("the plan was not rewritten in format 1.1:\n%s", v11)
+	}
+	if q, err = plan.Read(strings.NewReader(v11)); err != nil || !reflect.DeepEqual(q.Changes, p.Changes) {
+		t.Fatalf("a plan of format 1.1, permissions as one string: %v", err)
 	}
 	if _, err := plan.Read(strings.NewReader(`{"format_version":"1.0","changes":[{"address":"a","after":{"x":[1]}}]}`)); err == nil {
 		t.Fatal("a list value was read")

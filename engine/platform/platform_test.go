@@ -488,3 +488,41 @@ func TestJSONAttrsUnusualInts(t *testing.T) {
 		}
 	}
 }
+
+// A list attribute (a role's permissions) is a JSON array of its names,
+// [] for none; a value not in the form hearth writes stays a string, so a
+// reader still sees it. Both read back to the same attributes, and so
+// does the one string older plans carry.
+func TestJSONAttrsLists(t *testing.T) {
+	for _, tc := range []struct {
+		v, json string
+	}{
+		{"kick_members,manage_messages", `["kick_members","manage_messages"]`},
+		{"manage_messages", `["manage_messages"]`},
+		{"", `[]`},
+		{"manage_messages,kick_members", `"manage_messages,kick_members"`}, // not sorted
+		{"kick members", `"kick members"`},
+	} {
+		attrs := Attrs{"name": "mods", "permissions": tc.v}
+		data, err := json.Marshal(JSONAttrs(KindRole, attrs))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.v, err)
+		}
+		if want := `"permissions":` + tc.json; !strings.Contains(string(data), want) {
+			t.Errorf("%q written as %s; want %s", tc.v, data, want)
+		}
+		back, err := JSONAttrsOf(data)
+		if err != nil || back["permissions"] != tc.v || back["name"] != "mods" {
+			t.Errorf("%q read back from %s as %q, %v", tc.v, data, back, err)
+		}
+	}
+	back, err := JSONAttrsOf([]byte(`{"permissions":"kick_members,manage_messages"}`))
+	if err != nil || back["permissions"] != "kick_members,manage_messages" {
+		t.Errorf("the string form of older plans read as %q, %v", back, err)
+	}
+	for _, bad := range []string{`{"permissions":[1]}`, `{"permissions":["a,b"]}`, `{"permissions":[""]}`, `{"permissions":[["a"]]}`, `{"permissions":["a",null]}`} {
+		if got, err := JSONAttrsOf([]byte(bad)); err == nil {
+			t.Errorf("%s read as %q; want an error", bad, got)
+		}
+	}
+}
