@@ -400,3 +400,26 @@ func TestDepartures(t *testing.T) {
 		t.Errorf("departures = %v; want %v", got, want)
 	}
 }
+
+// TestOutranks: kick_on_leave leaves alone whoever Matrix would not let
+// the bot kick (a level at least its own), and lets the homeserver judge
+// when the bot has no level of its own (a room version 12 creator).
+func TestOutranks(t *testing.T) {
+	const bot, u = id.UserID("@hearth:x"), id.UserID("@u:x")
+	for _, tc := range []struct {
+		name string
+		pl   map[string]any
+		want bool
+	}{
+		{"below", map[string]any{"users": map[string]any{"@hearth:x": float64(100), "@u:x": float64(99)}}, false},
+		{"equal", map[string]any{"users": map[string]any{"@hearth:x": float64(100), "@u:x": float64(100)}}, true},
+		{"default below", map[string]any{"users": map[string]any{"@hearth:x": float64(100)}}, false},
+		{"default equal", map[string]any{"users": map[string]any{"@hearth:x": float64(50)}, "users_default": float64(50)}, true},
+		{"bot without a level", map[string]any{"users": map[string]any{"@u:x": float64(100)}}, false},
+		{"no power levels", nil, false},
+	} {
+		if got := outranks(tc.pl, u, bot); got != tc.want {
+			t.Errorf("%s: outranks = %v; want %v", tc.name, got, tc.want)
+		}
+	}
+}

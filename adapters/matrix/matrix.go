@@ -149,6 +149,8 @@ type Conn struct {
 
 	mu     sync.Mutex
 	closed bool
+	// noted are the kick_on_leave failures already logged.
+	noted map[string]bool
 }
 
 var (

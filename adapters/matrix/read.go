@@ -159,26 +159,13 @@ func (c *Conn) space(ctx context.Context, room id.RoomID) (*space, error) {
 }
 
 func (c *Conn) communityItems(ctx context.Context) ([]item, error) {
-	rooms, err := call(ctx, c, func(ctx context.Context) (*mautrix.RespJoinedRooms, error) { return c.cli.JoinedRooms(ctx) })
+	spaces, err := c.communitySpaces(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []item
-	for _, r := range rooms.JoinedRooms {
-		// A cheap probe first: most joined rooms are channels.
-		var marker map[string]any
-		err := do(ctx, c, func(ctx context.Context) error { return c.cli.StateEvent(ctx, r, typeCommunity, "", &marker) })
-		if err != nil || len(marker) == 0 {
-			if err != nil && !isNotJoined(err) {
-				return nil, err
-			}
-			continue
-		}
-		sp, err := c.space(ctx, r)
-		if err != nil {
-			continue // left between the two calls
-		}
-		out = append(out, item{obj: communityObject(sp), sort: sortKey{N1: createdAt(sp.st), S2: string(r)}})
+	out := make([]item, 0, len(spaces))
+	for _, sp := range spaces {
+		out = append(out, item{obj: communityObject(sp), sort: sortKey{N1: createdAt(sp.st), S2: string(sp.id)}})
 	}
 	return out, nil
 }

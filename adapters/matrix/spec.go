@@ -39,7 +39,8 @@
 //   - Members are the space's joined members (the bot not included);
 //     their ids are Matrix user ids. Leaving the space is leaving the
 //     community; with kick_on_leave the stream also kicks them from the
-//     space's rooms, which would otherwise keep them. A mute sets their power level to -1
+//     space's rooms, which would otherwise keep them, and when it starts
+//     sweeps the rooms for those who left before. A mute sets their power level to -1
 //     everywhere (below events_default, so they cannot post) and records
 //     org.hearth.mute {until} (state_key "mute|USER").
 //
@@ -87,7 +88,8 @@ func Spec() config.PlatformSpec {
 		Attrs: []config.Attr{
 			{Name: "homeserver", Kind: config.KindSetting, Required: true, Doc: "Base URL of the homeserver's Client-Server API, such as https://matrix.example.org."},
 			{Name: "access_token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "Access token of the bot account; from a sensitive variable.", Example: "var.matrix_token"},
-			{Name: "kick_on_leave", Kind: config.KindBool, Doc: "Kick whoever leaves a community's space (or is removed from it in a Matrix client) from the community's rooms too, as hearth run's event stream sees them go. " +
+			{Name: "kick_on_leave", Kind: config.KindBool, Doc: "Kick whoever leaves a community's space (or is removed from it in a Matrix client) from the community's rooms too, as hearth run's event stream sees them go; " +
+				"each time the stream starts it also kicks those who left before (while hearth was not running, or before this was on) and are still in a room. " +
 				"Leaving the space is leaving the community (member.left) either way, and their messages are no longer events; off, Matrix keeps them in the rooms they had joined, where they can still read and post.", Default: "false"},
 			{Name: "max_retry_wait", Kind: config.KindDuration, Doc: "Longest 429 retry_after_ms waited out in place; longer ones are returned to the outbox as a rate limit.", Default: "10s"},
 			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends notify by what their text says (\"@room\", display names), as older clients did. Off, each message carries m.mentions naming at most the member it is for: templates quote names and messages members wrote, and a member named \"@room\" would otherwise notify the whole room.", Default: "false"},

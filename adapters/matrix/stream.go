@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -79,6 +78,14 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 		var err error
 		if cur, err = parseCursor(req.After); err != nil {
 			return err
+		}
+	}
+	// Departures from before the stream reads on: the daemon was down,
+	// or kick_on_leave was off. The stream starts again after a failure,
+	// so they are also swept after a reconnect.
+	if c.kickOnLeave && req.Follow {
+		if err := c.sweepDeparted(ctx); err != nil {
+			return fmt.Errorf("kick_on_leave: kicking who left a community's space before the stream saw it: %w", err)
 		}
 	}
 	since := cur.Since
@@ -320,50 +327,6 @@ func (c *Conn) departures(rbs []roomBatch) []departure {
 		}
 	}
 	return out
-}
-
-// kickFromRooms kicks a user who is not joined to a space from each of
-// its rooms they are joined or invited to. What it acts on is read now,
-// not taken from the event: a member who has come back since, or a
-// stream replaying old departures, kicks no one. A room that refuses
-// (the bot lost its power there) is logged and passed over, so one room
-// does not stop the stream.
-func (c *Conn) kickFromRooms(ctx context.Context, spaceID id.RoomID, user id.UserID) error {
-	sp, err := c.space(ctx, spaceID)
-	if errors.Is(err, platform.ErrNotFound) {
-		return nil // no longer a community the bot is in
-	}
-	if err != nil {
-		return err
-	}
-	if membership(sp, string(user)) == "join" {
-		return nil
-	}
-	for _, ch := range children(sp) {
-		var m map[string]any
-		err := do(ctx, c, func(ctx context.Context) error {
-			return c.cli.StateEvent(ctx, ch.room, event.StateMember, string(user), &m)
-		})
-		if err != nil && !isNotJoined(err) {
-			return err
-		}
-		if now := str(m, "membership"); err != nil || (now != "join" && now != "invite") {
-			continue
-		}
-		err = do(ctx, c, func(ctx context.Context) error {
-			_, err := c.cli.KickUser(ctx, ch.room, &mautrix.ReqKickUser{UserID: user, Reason: "left the community"})
-			return err
-		})
-		switch {
-		case err == nil:
-			c.log.Info("kicked from a room someone who left the community's space (kick_on_leave)", "room", ch.room, "user", user, "space", spaceID)
-		case platform.IsPermanent(err) || errors.Is(err, platform.ErrNotFound):
-			c.log.Warn("could not kick from a room someone who left the community's space (kick_on_leave)", "room", ch.room, "user", user, "space", spaceID, "error", err)
-		default:
-			return fmt.Errorf("kicking %s, who left community %s, from room %s: %w", user, spaceID, ch.room, err)
-		}
-	}
-	return nil
 }
 
 // joinedAt says whether a user was joined to a space at a time (a

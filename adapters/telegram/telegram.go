@@ -32,6 +32,10 @@
 //     takes roles from state.
 //   - Members cannot be listed, only looked up by id (Import).
 //
+// Messages are plain text (no parse mode), where Telegram makes
+// "@username" a mention that notifies; the spec's AtMentions has
+// templates put a word joiner after each @ in what members wrote.
+//
 // Telegram takes no idempotency key; within a process a key is performed
 // once (the key ledger), across a restart a message may be sent again. A 429 comes
 // back as a platform.RateLimitError with parameters.retry_after.
@@ -96,6 +100,9 @@ import {
 		},
 		Ignored:    map[string]string{"role.position": "Telegram administrators have no order"},
 		OneChannel: "a Telegram community has one channel, the group itself",
+		// Messages go without a parse mode, but Telegram still makes
+		// "@username" in plain text a mention that notifies the user.
+		AtMentions: true,
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's token from @BotFather (123456:ABC-...). Give it from a sensitive variable."},
 			{Name: "chats", Kind: config.KindStringList, Doc: "Ids of the groups hearth manages (-100...); the Bot API cannot list a bot's chats."},

@@ -63,19 +63,35 @@ campaign "onboarding" {
       template = template.hello
     }
   }
+  step "announce" {
+    send {
+      channel  = "channel"
+      target   = community.c.channel.group
+      template = template.announce
+    }
+  }
 }
 
 template "hello" {
   text = {
-    en = "Hello ${member.name}, glad you are here."
+    en = "Hello ${member.name}, glad you are here. Questions? Ask @club_admin."
+  }
+}
+
+template "announce" {
+  text = {
+    en = "Say hi to ${member.name}! (@club_admin greets every newcomer.)"
   }
 }
 `
 
 // TestRunTelegram is the whole loop on Telegram, against the fake: apply
 // adopts the group; hearth run long-polls getUpdates, a member's join
-// starts the campaign, whose DM and the welcome message are delivered
-// through the outbox.
+// starts the campaign, whose DM, group message and the welcome message
+// are delivered through the outbox. The member's name holds "@durov",
+// which Telegram would make a mention notifying that user: it goes with
+// a word joiner after the @, while the templates' own @club_admin stays
+// a mention.
 func TestRunTelegram(t *testing.T) {
 	const token = "777:run-test-secret"
 	f := telegramfake.New(token)
@@ -98,11 +114,26 @@ func TestRunTelegram(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", freeAddr(t), dir}, s) }()
-	ann := f.AddMember(chat, "Ann")
+	ann := f.AddMember(chat, "Ann @durov")
 	f.StartBot(ann)
-	waitFor(t, 20*time.Second, "the campaign's DM to Ann", func() bool {
-		return slices.ContainsFunc(f.Messages(ann), func(m telegramfake.Message) bool { return m.Text == "Hello Ann, glad you are here." })
-	})
+	// sent waits for a message to chat whose text starts with prefix and
+	// checks its whole text.
+	sent := func(chat int64, prefix, want string) {
+		t.Helper()
+		var got string
+		waitFor(t, 20*time.Second, "a message "+prefix+"...", func() bool {
+			i := slices.IndexFunc(f.Messages(chat), func(m telegramfake.Message) bool { return strings.HasPrefix(m.Text, prefix) })
+			if i >= 0 {
+				got = f.Messages(chat)[i].Text
+			}
+			return i >= 0
+		})
+		if got != want {
+			t.Errorf("sent %q; want %q", got, want)
+		}
+	}
+	sent(ann, "Hello", "Hello Ann @\u2060durov, glad you are here. Questions? Ask @club_admin.")
+	sent(chat, "Say hi", "Say hi to Ann @\u2060durov! (@club_admin greets every newcomer.)")
 	waitFor(t, 20*time.Second, "the welcome message in the group", func() bool {
 		return slices.ContainsFunc(f.Messages(chat), func(m telegramfake.Message) bool { return strings.Contains(m.Text, "Welcome to Club C!") })
 	})

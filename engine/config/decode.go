@@ -350,6 +350,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 	if spec.ChannelMarkdown != nil {
 		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)
 	}
+	p.AtMentions = spec.AtMentions
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }
 

@@ -61,6 +61,12 @@ type PlatformSpec struct {
 	// msgtype = "markdown"). Templates then quote what members wrote, so
 	// a name cannot add a link, an image or a mention to the message.
 	ChannelMarkdown func(settings map[string]cty.Value) bool
+	// AtMentions says that an "@" and a name anywhere in a message's
+	// text mention that user and notify them (Telegram's @username).
+	// Templates then put a word joiner after each "@" in what members
+	// wrote, so a name or a quoted message mentions no one, while the
+	// template's own @mentions still do.
+	AtMentions bool
 }
 
 // Options are what a load needs besides the directory.

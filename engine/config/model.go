@@ -98,7 +98,10 @@ type Platform struct {
 	// ChannelMarkdown is true when the platform reads channel messages
 	// as markdown (PlatformSpec.ChannelMarkdown).
 	ChannelMarkdown bool
-	DeclRange       hcl.Range
+	// AtMentions is true when "@name" in a message's text mentions that
+	// user (PlatformSpec.AtMentions).
+	AtMentions bool
+	DeclRange  hcl.Range
 }
 
 // Addr is the platform's reference address, "platform.TYPE.NAME".

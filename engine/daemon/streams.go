@@ -18,7 +18,8 @@ type CursorStore interface {
 // one and feeds the events through Submit, until ctx ends. A stream's
 // cursor is stored after its event is committed, so a restart resumes
 // there; an event delivered twice around a crash is a duplicate by id and
-// changes nothing. Platforms added by a later reload are read after the
+// changes nothing. A stream that stops is read again after a backoff, or
+// after the wait the platform asked for when that is longer. Platforms added by a later reload are read after the
 // next start.
 func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 	cs, ok := d.opt.Store.(CursorStore)
@@ -64,11 +65,14 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 				if ctx.Err() != nil {
 					return
 				}
-				d.log.Warn("event stream stopped; reading it again soon", "platform", name, "err", err, "in", wait.String())
+				// A platform that said how long to wait (a 429) is not
+				// asked again sooner.
+				pause := max(wait, platform.RetryAfter(err))
+				d.log.Warn("event stream stopped; reading it again soon", "platform", name, "err", err, "in", pause.String())
 				select {
 				case <-ctx.Done():
 					return
-				case <-time.After(wait):
+				case <-time.After(pause):
 				}
 				wait = min(wait*2, 30*time.Second)
 			}

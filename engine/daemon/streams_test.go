@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,5 +126,51 @@ func TestPlatformStreamRefusesBadEvent(t *testing.T) {
 	waitFor(t, func() bool { return f.d.Stats()["accepted"] == 1 })
 	if got := f.d.Stats()["rejected"]; got != 1 {
 		t.Errorf("rejected %d; want the event with a NUL refused", got)
+	}
+}
+
+// limitedStream is a local platform whose stream is rate limited on its
+// first start, asking for a wait of after, and records when it starts.
+type limitedStream struct {
+	after  time.Duration
+	starts chan time.Time
+	n      *atomic.Int32
+}
+
+func (f limitedStream) Type() string              { return "local" }
+func (f limitedStream) Spec() config.PlatformSpec { return local.Spec() }
+func (f limitedStream) Open(context.Context, platform.OpenRequest) (platform.Conn, error) {
+	return f, nil
+}
+func (f limitedStream) Close() error { return nil }
+func (f limitedStream) Stream(ctx context.Context, _ platform.StreamRequest, _ func(context.Context, platform.Delivery) error) error {
+	f.starts <- time.Now()
+	if f.n.Add(1) == 1 {
+		return &platform.RateLimitError{After: f.after}
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A stream stopped by a rate limit is read again after the wait the
+// platform asked for, not after the shorter backoff (one second).
+func TestPlatformStreamHonoursRetryAfter(t *testing.T) {
+	f := start(t, rulesA, "")
+	ls := limitedStream{after: 1500 * time.Millisecond, starts: make(chan time.Time, 2), n: new(atomic.Int32)}
+	reg, err := platform.NewRegistry(ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	f.d.Streams(ctx, reg)
+	first := <-ls.starts
+	select {
+	case again := <-ls.starts:
+		if gap := again.Sub(first); gap < ls.after {
+			t.Errorf("the stream started again %s after a rate limit asking for %s", gap, ls.after)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream did not start again within 10s")
 	}
 }

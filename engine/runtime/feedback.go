@@ -36,10 +36,17 @@ func (r *Runtime) message(s *config.Send, plat *config.Platform, m *state.Member
 
 // markup is how plat reads a message sent to kind (channel, dm ...).
 func markup(kind string, plat *config.Platform) templates.Markup {
-	if kind == "channel" && plat != nil && plat.ChannelMarkdown {
-		return templates.Markdown
+	m := templates.Plain
+	if plat == nil {
+		return m
 	}
-	return templates.Plain
+	if kind == "channel" && plat.ChannelMarkdown {
+		m |= templates.Markdown
+	}
+	if plat.AtMentions {
+		m |= templates.AtMentions
+	}
+	return m
 }
 
 func templateName(s *config.Send) string {

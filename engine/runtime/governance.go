@@ -16,7 +16,6 @@ import (
 	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
-	"github.com/hearth-community/hearth/engine/templates"
 )
 
 // govern is the runtime's part of governance and risk: the compiled
@@ -327,7 +326,7 @@ func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community
 		decision := strings.TrimSpace(d.Action + " " + governance.FormatDuration(d.Duration))
 		vars := map[string]any{"rule": d.Rule.Config.Name, "action": d.Action, "reason": reason, "strikes": d.Live,
 			"evidence": evidence, "duration": governance.FormatDuration(d.Duration), "decision": decision, "community": c.Name}
-		msg, err := r.render.Render(c.Ladder.Template, &r.rm, vars, nil, templates.Plain) // a direct message
+		msg, err := r.render.Render(c.Ladder.Template, &r.rm, vars, nil, markup("dm", c.Platform))
 		if err == nil {
 			return msg.Text, msg.Locale
 		}

@@ -58,23 +58,28 @@ func Locale(t *config.Template, want string) string {
 	return t.DefaultLocale
 }
 
-// Markup is how the platform a message goes through reads its text.
+// Markup is how the platform a message goes through reads its text: Plain
+// or a combination of the others.
 type Markup int
 
 const (
 	// Plain text: shown as written.
-	Plain Markup = iota
+	Plain Markup = 0
 	// Markdown: links, images and tags in the text are rendered (a WeCom
 	// or DingTalk robot's markdown messages), so what members wrote is
 	// quoted with MarkdownText.
-	Markdown
+	Markdown Markup = 1 << 0
+	// AtMentions: "@name" in the text mentions and notifies that user
+	// (Telegram), so what members wrote is quoted with MentionText.
+	AtMentions Markup = 1 << 1
 )
 
 // Render renders t for a member. A value a template reads that is missing
 // at send time (an event attribute that is absent, say) is an error, not
 // an empty string in someone's message. With Markdown, the text and
 // subject quote every string members or events could have set through
-// MarkdownText; the HTML part is always HTML-escaped.
+// MarkdownText, with AtMentions through MentionText; the HTML part is
+// always HTML-escaped.
 func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community, markup Markup) (Message, error) {
 	loc := Locale(t, m.Locale)
 	ctx, err := r.context(m, event, community)
@@ -99,8 +104,16 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 		switch {
 		case p.name == "html":
 			ectx = quotedContext(ctx, html.EscapeString)
-		case markup == Markdown:
-			ectx = quotedContext(ctx, MarkdownText)
+		case markup != Plain:
+			ectx = quotedContext(ctx, func(s string) string {
+				if markup&Markdown != 0 {
+					s = MarkdownText(s)
+				}
+				if markup&AtMentions != 0 {
+					s = MentionText(s)
+				}
+				return s
+			})
 		}
 		v, diags := expr.Value(ectx)
 		if diags.HasErrors() {
@@ -266,4 +279,13 @@ func MarkdownText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// MentionText keeps s from mentioning anyone where "@name" is a mention
+// (Telegram's @username, which notifies that user): a word joiner follows
+// every @, so "@boss" reads the same and is no mention. An @ the template
+// itself writes is the operator's and stays a mention, even before a
+// value: "@${member.name}" mentions whoever the name says.
+func MentionText(s string) string {
+	return strings.ReplaceAll(s, "@", "@"+wordJoiner)
 }

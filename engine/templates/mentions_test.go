@@ -1,0 +1,56 @@
+package templates
+
+import (
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/rules"
+)
+
+// Where "@name" mentions a user (Telegram), names, attributes and event
+// values members chose mention no one: a word joiner follows each of
+// their @s. The template's own @mentions stay, and with Markdown too both
+// quotings apply.
+func TestAtMentionsQuoteMemberValues(t *testing.T) {
+	cfg, tpl := loadTemplate(t, `
+locals {
+  admins = "@club_admin"
+}
+template "t" {
+  text = {
+    en = "Welcome ${member.name} (${member.attrs.bio}), who said: ${event.text}. Ask @club_mod or ${local.admins}."
+  }
+}`)
+	m := &rules.Member{Name: "@durov", Attrs: map[string]any{"bio": "friend of @ann_b and [x](u)"}}
+	ev := map[string]any{"text": "hey @everyone_here, mail me at a@b.example"}
+	r := New(cfg)
+	for _, tc := range []struct {
+		markup Markup
+		want   string
+	}{
+		{Plain, "Welcome @durov (friend of @ann_b and [x](u)), who said: hey @everyone_here, mail me at a@b.example. Ask @club_mod or @club_admin."},
+		{AtMentions, "Welcome @\u2060durov (friend of @\u2060ann_b and [x](u)), who said: hey @\u2060everyone_here, mail me at a@\u2060b.example. Ask @club_mod or @club_admin."},
+		{AtMentions | Markdown, "Welcome @\u2060durov (friend of @\u2060ann_b and [x]\u2060(u)), who said: hey @\u2060everyone_here, mail me at a@\u2060b.example. Ask @club_mod or @club_admin."},
+	} {
+		msg, err := r.Render(tpl, m, ev, nil, tc.markup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Text != tc.want {
+			t.Errorf("markup %d:\n got %q\nwant %q", tc.markup, msg.Text, tc.want)
+		}
+	}
+}
+
+func TestMentionText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ann":        "Ann",
+		"@ann":       "@\u2060ann",
+		"@a @b":      "@\u2060a @\u2060b",
+		"你好@用户":      "你好@\u2060用户",
+		"trailing @": "trailing @\u2060",
+	} {
+		if got := MentionText(in); got != want {
+			t.Errorf("MentionText(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
