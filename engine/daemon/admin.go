@@ -122,9 +122,9 @@ func (d *Daemon) answer(w http.ResponseWriter, body []byte, err error) {
 // population counts members per segment and tier, and campaign runs.
 func (d *Daemon) population(w http.ResponseWriter, r *http.Request) {
 	var out Population
-	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
 		var err error
-		out, err = d.countPopulation(ctx)
+		out, err = d.countPopulation(ctx, rt)
 		return err
 	})
 	if err != nil {

@@ -147,8 +147,10 @@ type Population struct {
 	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
 }
 
-// countPopulation scans the store; call it on the processor goroutine.
-func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
+// countPopulation scans the store; call it on the processor goroutine,
+// with the runtime in force, which the same scan finds the campaign steps
+// the recorded step orders may forget for (pruneStepOrders).
+func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Population, error) {
 	cfg := d.snap.Load().Config
 	out := Population{Segments: map[string]int{}, Tiers: map[string]int{"": 0}, Campaigns: map[string]map[string]int{}}
 	for _, s := range cfg.Segments {
@@ -168,8 +170,12 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 			splits = append(splits, campaignstats.NewTally(c, orders[c.Name]))
 		}
 	}
+	onRemoved := map[string]map[string]bool{}
 	err := d.opt.Store.Members(ctx, func(m *state.Member) error {
 		out.Members++
+		if rt != nil {
+			rt.OnRemovedSteps(m, onRemoved)
+		}
 		for _, t := range splits {
 			t.Add(m)
 		}
@@ -201,6 +207,9 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 		}
 		rep := t.Report()
 		out.Splits[rep.Campaign] = rep.Variants
+	}
+	if err == nil {
+		d.pruneStepOrders(ctx, rt, onRemoved)
 	}
 	return out, err
 }
@@ -243,9 +252,9 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time) Sample {
 	// The scan runs between batches, like the admin API's reads, so it
 	// counts committed state that nothing is changing.
 	var pop Population
-	err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+	err := d.Query(ctx, func(ctx context.Context, rt *runtime.Runtime) error {
 		var err error
-		pop, err = d.countPopulation(ctx)
+		pop, err = d.countPopulation(ctx, rt)
 		return err
 	})
 	if err != nil {
