@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -37,14 +38,20 @@ holds TEXT; -json prints the page as GET /v1/members answers. Through
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
 it has just accepted shows at once): profile, points, tier and its history, segments, badges,
-campaign runs (step, variant, why they ended) and the next time-based
-recheck.
+campaign runs (step, variant, why they ended, and "held by" what deferred
+a send) and the next time-based recheck.
 
 why explains a segment, tier, badge or campaign for the member: each rule
 that decides it, where it is, what it gives now, and the value of every
 input it reads ("why is she in lurkers?"). With moderation (or
 moderation.NAME) it lists the member's live strikes and each moderation
-decision with its rule and evidence.
+decision with its rule and evidence. For a campaign it says where each
+run is and, on a "held:" line, what deferred its send (quiet hours or a
+full frequency cap, as recorded when it was deferred) and until when;
+"will be held:" when the step comes due inside the quiet hours or with a
+cap full. campaign.NAME[KEY] is one run of a campaign with run_key; of a
+run retention dropped, it says how and when the run ended, as far as the
+member's outcomes still tell.
 
 eval runs any rule expression for the member, as a segment's or tier's
 rule would see it, and prints what it gives and the value of every input
@@ -67,6 +74,7 @@ Examples:
   hearth member show -json u07 examples/quickstart | jq .campaigns
   hearth member why u07 segment.lurkers examples/quickstart
   hearth member why -at 2026-12-01 u07 tier.core examples/quickstart
+  hearth member why u07 campaign.onboarding examples/quickstart
   hearth member why u07 moderation examples/moderated-community
   hearth member eval u07 "count('message.posted', '30d')" examples/quickstart
   hearth member eval u07 "member.points >= 100 && in_segment('active')" examples/quickstart
@@ -151,6 +159,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 		}
+		// A run with a key the member no longer has may have been dropped
+		// under retention: the member's outcomes may still tell of it.
+		dropped, err := runtime.DroppedRun(m, pos[1], func() ([]state.Outcome, error) { return storedOutcomes(ctx, cfg, m.ID) })
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member why: the member's outcomes could not be read, so a dropped run is told of by its number only: %v\n", err)
+		}
 		var ex []runtime.Explanation
 		var each [][]runtime.Explanation
 		for _, addr := range addrs {
@@ -167,7 +181,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i])
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil)
 			}
 			return 0
 		}
@@ -177,12 +191,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := json.NewEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at)})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped)
 		return 0
 	}
 	if *asJSON {
@@ -234,7 +248,23 @@ func storedMember(ctx context.Context, cfg *config.Config, id string) (*state.Me
 	return b.Member(id)
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation) {
+// storedOutcomes reads the member's outcomes, oldest first, from the
+// configuration's state store (which readers may open while a daemon
+// runs).
+func storedOutcomes(ctx context.Context, cfg *config.Config, id string) ([]state.Outcome, error) {
+	store, err := openExistingStore(ctx, cfg, hintRun)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	e, ok := store.(state.Eraser)
+	if !ok {
+		return nil, nil
+	}
+	return e.MemberOutcomes(ctx, id, math.MaxInt32)
+}
+
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -281,6 +311,8 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		run := m.Campaigns[name]
 		campaign, key, _ := state.SplitRunID(name)
 		switch {
+		case run == nil && dropped != nil:
+			fmt.Fprintf(w, "  stored: %s\n", droppedText(dropped, campaign, key))
 		case run == nil && key != "":
 			fmt.Fprintf(w, "  stored: never entered with key %q\n", key)
 		case run == nil:
@@ -294,10 +326,14 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			}
 			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, day(run.StepAt), day(run.Due))
 			// The next time is the hold's, not the step's, when quiet
-			// hours or a full cap hold the send: say so, or it reads as
-			// a step that should have run.
+			// hours or a full cap held the send: say so, or it reads as
+			// a step that should have run. A hold to come is said too.
 			for _, h := range rt.Holds(m, addr, at) {
-				fmt.Fprintf(w, "  held: %s\n", holdText(h))
+				if h.Expected {
+					fmt.Fprintf(w, "  will be held: %s\n", holdText(h))
+				} else {
+					fmt.Fprintf(w, "  held: %s\n", holdText(h))
+				}
 			}
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
@@ -387,6 +423,10 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 			if run.Active() {
 				step := stepText(c, run, steps[c.Name])
 				fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", what, step, day(run.StepAt), day(run.Due))
+				if run.Hold != nil {
+					// The next time is the hold's, not the step's.
+					fmt.Fprintf(w, " (held by %s)", holdCause(run.Hold))
+				}
 			} else {
 				fmt.Fprintf(w, "  campaign %s: ended (%s) %s", what, run.Reason, day(run.EndedAt))
 			}
@@ -402,22 +442,16 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	}
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-// holdText is a member why "held:" line's text.
-func holdText(h runtime.Hold) string {
-	day := h.Until.UTC().Format("2006-01-02 15:04")
-	if h.Reason == "quiet_hours" {
+// holdCause names what a run's recorded hold is: "quiet hours
+// (22:00–08:00 in the member's time zone)", "the campaign's
+// frequency_cap 2/1d".
+func holdCause(h *state.RunHold) string {
+	if h.Reason == state.HoldQuietHours {
 		zone := "the member's time zone"
 		if h.TimeZone != "member" {
 			zone = h.TimeZone
 		}
-		return fmt.Sprintf("quiet hours (%s in %s) until %s", h.QuietHours, zone, day)
+		return fmt.Sprintf("quiet hours (%s in %s)", h.QuietHours, zone)
 	}
 	var caps []string
 	for _, c := range h.Caps {
@@ -427,10 +461,43 @@ func holdText(h runtime.Hold) string {
 			caps = append(caps, "the campaign's frequency_cap "+c.Rate)
 		}
 	}
-	if h.Skip {
-		return fmt.Sprintf("%s is full until %s; the step's send is skipped then (on_cap = \"skip\")", strings.Join(caps, " and "), day)
+	return strings.Join(caps, " and ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
 	}
-	return fmt.Sprintf("%s is full until %s; the step's send waits until then", strings.Join(caps, " and "), day)
+	return s
+}
+
+// droppedText says what is still known of a run with a key that was
+// dropped, or may have been.
+func droppedText(d *runtime.Dropped, campaign, key string) string {
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+	switch {
+	case d.Found && !d.EndedAt.IsZero():
+		return fmt.Sprintf("run %d with key %q (entered %s) ended (%s) %s, and was dropped under retention: only its outcomes are left", d.Number, key, day(d.EnteredAt), d.Reason, day(d.EndedAt))
+	case d.Found:
+		return fmt.Sprintf("run %d with key %q (entered %s) was dropped under retention; its end is no longer in the outcomes", d.Number, key, day(d.EnteredAt))
+	}
+	return fmt.Sprintf("no run with key %q: it never entered, or its run ended and was dropped under retention, outcomes too (the member's dropped runs of %s are numbered up to %d)", key, campaign, d.DroppedUpTo)
+}
+
+// holdText is a member why "held:" line's text.
+func holdText(h runtime.Hold) string {
+	day := h.Until.UTC().Format("2006-01-02 15:04")
+	rh := &state.RunHold{Reason: h.Reason, QuietHours: h.QuietHours, TimeZone: h.TimeZone}
+	for _, c := range h.Caps {
+		rh.Caps = append(rh.Caps, state.HoldCap(c))
+	}
+	switch {
+	case h.Reason == state.HoldQuietHours:
+		return fmt.Sprintf("%s until %s", holdCause(rh), day)
+	case h.Skip:
+		return fmt.Sprintf("%s is full until %s; the step's send is skipped then (on_cap = \"skip\")", holdCause(rh), day)
+	}
+	return fmt.Sprintf("%s is full until %s; the step's send waits until then", holdCause(rh), day)
 }
 
 // stepText names the step a run is on. A run on a step an edit removed

@@ -51,3 +51,44 @@ func (o StepOrders) Merge(cfg *Config) {
 		}
 	}
 }
+
+// Prune forgets the names of steps cfg's campaigns no longer have that
+// no run needs: on holds, by campaign, the names of removed steps active
+// runs are on (runs on a step cfg has find it by name and read nothing
+// here). Such a name is kept, and so is every removed name its
+// successors lead through to a step cfg has or the end, which StepIndex
+// follows. A campaign left with no names goes. Prune reports whether it
+// forgot anything.
+func (o StepOrders) Prune(cfg *Config, on map[string]map[string]bool) bool {
+	have := make(map[string]*Campaign, len(cfg.Campaigns))
+	for _, c := range cfg.Campaigns {
+		have[c.Name] = c
+	}
+	pruned := false
+	for name, next := range o {
+		c := have[name]
+		removed := func(step string) bool { return c == nil || c.stepNamed(step) < 0 }
+		keep := map[string]bool{}
+		for step := range on[name] {
+			for step != "" && removed(step) && !keep[step] {
+				keep[step] = true
+				after, ok := next[step]
+				if !ok {
+					break
+				}
+				step = after
+			}
+		}
+		for step := range next {
+			if removed(step) && !keep[step] {
+				delete(next, step)
+				pruned = true
+			}
+		}
+		if len(next) == 0 {
+			delete(o, name)
+			pruned = true
+		}
+	}
+	return pruned
+}

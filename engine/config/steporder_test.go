@@ -49,3 +49,50 @@ func TestStepIndexFollowsRemovedSteps(t *testing.T) {
 		t.Error("a broken record read without error")
 	}
 }
+
+// Prune forgets removed names no run needs: not those runs are on, nor
+// the removed names their successors lead through; never a name the
+// configuration has; a campaign no longer configured goes whole unless a
+// run is on one of its steps.
+func TestStepOrdersPrune(t *testing.T) {
+	camp := func(name string, steps ...string) *Campaign {
+		c := &Campaign{Name: name}
+		for _, n := range steps {
+			c.Steps = append(c.Steps, &Step{Name: n})
+		}
+		return c
+	}
+	record := func() StepOrders {
+		o, err := ParseStepOrders(`{"tour":{"a":"b","b":"c","c":"d","d":"","x":"d","p":"q","q":"p"},"gone":{"g":""},"kept":{"k":"l","l":""}}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	cfg := &Config{Campaigns: []*Campaign{camp("tour", "x", "d")}}
+	for _, tc := range []struct {
+		name string
+		on   map[string]map[string]bool
+		want string
+	}{
+		{"no run on a removed step", nil, `{"tour":{"d":"","x":"d"}}`},
+		{"a run on a: b and c lead on to d", map[string]map[string]bool{"tour": {"a": true}}, `{"tour":{"a":"b","b":"c","c":"d","d":"","x":"d"}}`},
+		{"a run on c", map[string]map[string]bool{"tour": {"c": true}}, `{"tour":{"c":"d","d":"","x":"d"}}`},
+		{"a cycle of removed names", map[string]map[string]bool{"tour": {"p": true}}, `{"tour":{"d":"","p":"q","q":"p","x":"d"}}`},
+		{"a run of a campaign no longer configured", map[string]map[string]bool{"kept": {"k": true}}, `{"kept":{"k":"l","l":""},"tour":{"d":"","x":"d"}}`},
+		{"a removed name not recorded", map[string]map[string]bool{"tour": {"zz": true}}, `{"tour":{"d":"","x":"d"}}`},
+	} {
+		o := record()
+		if !o.Prune(cfg, tc.on) {
+			t.Errorf("%s: nothing pruned", tc.name)
+		}
+		if got := o.String(); got != tc.want {
+			t.Errorf("%s: %s; want %s", tc.name, got, tc.want)
+		}
+	}
+	o := StepOrders{}
+	o.Merge(cfg)
+	if o.Prune(cfg, nil) {
+		t.Errorf("a record of the configuration alone pruned: %s", o)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
@@ -85,7 +86,17 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		if ex == nil {
 			ex = []runtime.Explanation{}
 		}
-		body, err = json.MarshalIndent(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at)}, "", "  ")
+		// A run with a key the member no longer has may have been
+		// dropped under retention: its outcomes may still tell of it.
+		var outcomes func() ([]state.Outcome, error)
+		if ol, ok := d.opt.Store.(outcomeLister); ok {
+			outcomes = func() ([]state.Outcome, error) { return ol.Outcomes(r.Context(), m.ID, math.MaxInt32) }
+		}
+		dropped, err := runtime.DroppedRun(m, addr, outcomes)
+		if err != nil {
+			return err
+		}
+		body, err = json.MarshalIndent(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped}, "", "  ")
 		return err
 	})
 	d.answer(w, body, err)
@@ -111,9 +122,9 @@ func (d *Daemon) answer(w http.ResponseWriter, body []byte, err error) {
 // population counts members per segment and tier, and campaign runs.
 func (d *Daemon) population(w http.ResponseWriter, r *http.Request) {
 	var out Population
-	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
 		var err error
-		out, err = d.countPopulation(ctx)
+		out, err = d.countPopulation(ctx, rt)
 		return err
 	})
 	if err != nil {

@@ -220,7 +220,7 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		"last_reload": reloads[len(reloads)-1],
 		"reloads":     reloads,
 		"stats":       d.Stats(),
-		"outbox":      d.outboxCounts(r.Context(), d.inLoop),
+		"outbox":      d.outboxCounts(r.Context(), d.Query),
 		"queue":       len(d.submit),
 		"stopping":    d.stopping.Load(),
 		// Stored members still to be brought to changed rules.

@@ -69,3 +69,45 @@ func (d *Daemon) storedStepOrders(ctx context.Context, cfg *config.Config) confi
 	o.Merge(cfg)
 	return o
 }
+
+// pruneStepOrders forgets the removed steps' names the recorded step
+// orders no longer need, in the runtime and in the store: those of steps
+// rt's configuration does not have that no active run is on or goes on
+// through (config.StepOrders.Prune). onRemoved comes from the population
+// scan (countPopulation), which reads every member anyway, so knowing
+// which names runs are on costs no scan of its own. It is safe because
+// nothing happens between that scan and this: both run on the processor
+// goroutine between batches (and SQLite's scan first writes the batches
+// committed in the background), and a run only ever arrives at a step the
+// configuration in force has, so no run can be on a name rt lacks that
+// the scan did not see. A reload that brings a name back records it
+// again (giveStepOrders). Replicas each prune on their own scan; one
+// whose configuration still has a name another forgot keeps it in its
+// own runtime, and records it again at its next reload.
+func (d *Daemon) pruneStepOrders(ctx context.Context, rt *runtime.Runtime, onRemoved map[string]map[string]bool) {
+	if rt == nil {
+		return
+	}
+	cs, _ := d.opt.Store.(CursorStore)
+	if cs == nil {
+		rt.PruneStepOrders(nil, onRemoved)
+		return
+	}
+	was, err := cs.Cursor(ctx, config.StepOrdersRecord)
+	if err != nil {
+		d.failed(ctx, "reading the campaigns' recorded step order to forget removed steps failed; it is tried again at the next population scan", "err", err)
+		return
+	}
+	o, err := config.ParseStepOrders(was)
+	if err != nil {
+		o = nil // unreadable: giveStepOrders records it afresh at the next reload
+	}
+	if !rt.PruneStepOrders(o, onRemoved) {
+		return
+	}
+	if err := cs.SetCursor(ctx, config.StepOrdersRecord, o.String()); err != nil {
+		d.failed(ctx, "recording the campaigns' step order without removed steps failed; it is tried again at the next population scan", "err", err)
+		return
+	}
+	d.log.Info("the campaigns' recorded step order forgot steps that are removed and that no member's run is on")
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
 )
 
@@ -91,5 +92,81 @@ func TestRemovedStepGoesOnToItsSuccessor(t *testing.T) {
 				t.Errorf("u was sent %q; want %q", got, "a c")
 			}
 		})
+	}
+}
+
+// The recorded step order forgets a removed step's name once no run is
+// on it or goes on through it, at the population scan: here a, which u
+// had already, at the first scan after the edit; b, which u waits on,
+// only once u has gone on to c; and the removed campaign "gone", which
+// nobody entered, at once. u still goes on from b to c in between.
+func TestRemovedStepNamesForgotten(t *testing.T) {
+	ctx := context.Background()
+	var now atomic.Pointer[time.Time]
+	set := func(at time.Time) { now.Store(&at) }
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	set(t0)
+	clock := func(o *daemon.Options) { o.Now = func() time.Time { return *now.Load() } }
+	gone := `
+campaign "gone" {
+  enter_on = "reaction.added"
+  step "g" {
+    wait = "1d"
+  }
+}
+`
+	f := start(t, orderCampaign("a", "b", "c")+gone, "", clock)
+	join := fmt.Sprintf(`{"id":"j1","type":"member.joined","member":"u","at":%q}`+"\n", t0.Format(time.RFC3339))
+	if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
+		t.Fatalf("join: %d %v", code, body)
+	}
+	record := func() string {
+		t.Helper()
+		s, err := f.store.Cursor(ctx, config.StepOrdersRecord)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	scan := func() {
+		t.Helper()
+		if code, body := get(t, f, "/v1/population"); code != http.StatusOK {
+			t.Fatalf("population: %d %v", code, body)
+		}
+	}
+	scan()
+	if got, want := record(), `{"gone":{"g":""},"tour":{"a":"b","b":"c","c":""}}`; got != want {
+		t.Fatalf("record before the edit: %s; want %s", got, want)
+	}
+
+	// u had a and waits on b; the edit drops a, b and the campaign gone.
+	write(t, f.dir, "rules.hcl", orderCampaign("x", "c"))
+	if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusOK {
+		t.Fatalf("reload: %d %v", code, body)
+	}
+	scan()
+	if got, want := record(), `{"tour":{"b":"c","c":"","x":"c"}}`; got != want {
+		t.Fatalf("record with u on b: %s; want %s", got, want)
+	}
+
+	set(t0.Add(50 * time.Hour)) // b's wait is over: u goes on to c
+	waitFor(t, func() bool {
+		entries, err := f.store.MemberOutbox(ctx, "u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries) >= 2
+	})
+	entries, _ := f.store.MemberOutbox(ctx, "u")
+	var steps []string
+	for _, e := range entries {
+		steps = append(steps, e.Step)
+	}
+	if got := strings.Join(steps, " "); got != "a c" {
+		t.Errorf("u was sent %q; want %q", got, "a c")
+	}
+	scan()
+	if got, want := record(), `{"tour":{"c":"","x":"c"}}`; got != want {
+		t.Fatalf("record with u on c: %s; want %s", got, want)
 	}
 }

@@ -77,14 +77,13 @@ func (c *commitTimes) take() (p50, p99 float64, n int) {
 }
 
 // runner runs fn where it may read the store: on the processor goroutine
-// once Run has started (inLoop), at once before that (direct).
-type runner func(ctx context.Context, fn func(context.Context) error) error
+// with the runtime in force once Run has started (Daemon.Query), at once
+// and with no runtime before that (direct).
+type runner func(ctx context.Context, fn func(context.Context, *runtime.Runtime) error) error
 
-func (d *Daemon) inLoop(ctx context.Context, fn func(context.Context) error) error {
-	return d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error { return fn(ctx) })
+func direct(ctx context.Context, fn func(context.Context, *runtime.Runtime) error) error {
+	return fn(ctx, nil)
 }
-
-func direct(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
 
 // outboxCounter is implemented by stores that count their outbox cheaply;
 // others get no outbox series rather than a full listing every sample.
@@ -103,7 +102,7 @@ func (d *Daemon) outboxCounts(ctx context.Context, run runner) map[string]int {
 		return nil
 	}
 	var n map[string]int
-	err := run(ctx, func(ctx context.Context) error {
+	err := run(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
 		var err error
 		n, err = oc.CountOutbox(ctx)
 		return err
@@ -157,8 +156,10 @@ type Population struct {
 	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
 }
 
-// countPopulation scans the store; call it on the processor goroutine.
-func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
+// countPopulation scans the store; call it on the processor goroutine,
+// with the runtime in force, which the same scan finds the campaign steps
+// the recorded step orders may forget for (pruneStepOrders).
+func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Population, error) {
 	cfg := d.snap.Load().Config
 	out := Population{Segments: map[string]int{}, Tiers: map[string]int{"": 0}, Campaigns: map[string]map[string]int{}}
 	for _, s := range cfg.Segments {
@@ -180,8 +181,12 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 			splits = append(splits, campaignstats.NewTally(c, orders[c.Name]))
 		}
 	}
+	onRemoved := map[string]map[string]bool{}
 	err := d.opt.Store.Members(ctx, func(m *state.Member) error {
 		out.Members++
+		if rt != nil {
+			rt.OnRemovedSteps(m, onRemoved)
+		}
 		for _, t := range splits {
 			t.Add(m)
 		}
@@ -218,6 +223,9 @@ func (d *Daemon) countPopulation(ctx context.Context) (Population, error) {
 		rep := t.Report()
 		out.Splits[rep.Campaign] = rep.Variants
 	}
+	if err == nil {
+		d.pruneStepOrders(ctx, rt, onRemoved)
+	}
 	return out, err
 }
 
@@ -237,7 +245,7 @@ func (d *Daemon) sampleLoop(ctx context.Context) {
 				lastScan = s.At
 			}
 		} else {
-			s = d.sample(ctx, &lastScan, d.inLoop)
+			s = d.sample(ctx, &lastScan, d.Query)
 		}
 		if ctx.Err() != nil {
 			return
@@ -274,9 +282,9 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 	// The scan runs between batches, like the admin API's reads, so it
 	// counts committed state that nothing is changing.
 	var pop Population
-	err := run(ctx, func(ctx context.Context) error {
+	err := run(ctx, func(ctx context.Context, rt *runtime.Runtime) error {
 		var err error
-		pop, err = d.countPopulation(ctx)
+		pop, err = d.countPopulation(ctx, rt)
 		return err
 	})
 	if err != nil {

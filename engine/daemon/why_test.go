@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"net/url"
 	"testing"
 	"time"
 
@@ -43,5 +44,54 @@ campaign "night" {
 	}
 	if _, why := get(t, f, "/v1/members/cat/why?rule=campaign.night&at=2026-01-02T09:00:00Z"); why["held"] != nil {
 		t.Errorf("after the quiet hours: held %v", why["held"])
+	}
+}
+
+// The admin API's why tells of a keyed run retention dropped, from the
+// member's outcomes, under "dropped", as hearth member why -json does.
+func TestAdminWhyDropped(t *testing.T) {
+	f := start(t, `
+hearth {
+  state {
+    outbox_retention = "1d"
+  }
+}
+
+event "meetup.rsvp" {
+  attributes = {
+    meetup = "string"
+  }
+}
+
+template "t" {
+  text = { en = "Hi" }
+}
+
+campaign "rsvp" {
+  enter_on = "meetup.rsvp"
+  run_key  = "event.meetup"
+  reentry  = "always"
+  step "confirm" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", `{"id":"r","type":"meetup.rsvp","member":"ann","at":"2026-03-01T09:00:00Z","attrs":{"meetup":"#42"}}`+"\n", "")
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"ann","at":"2026-03-05T09:00:00Z"}`+"\n", "")
+	code, why := get(t, f, "/v1/members/ann/why?rule="+url.QueryEscape("campaign.rsvp[#42]"))
+	d, _ := why["dropped"].(map[string]any)
+	if code != 200 || d == nil {
+		t.Fatalf("why: %d %v; want the dropped run", code, why)
+	}
+	if d["found"] != true || d["number"] != 1.0 || d["reason"] != "finished" || d["ended_at"] != "2026-03-01T09:00:00Z" || d["dropped_up_to"] != 1.0 || d["run"] != "rsvp[#42]" {
+		t.Errorf("dropped: %v", d)
+	}
+	if _, why := get(t, f, "/v1/members/ann/why?rule=campaign.rsvp"); why["dropped"] != nil {
+		t.Errorf("the campaign, not a run: dropped %v", why["dropped"])
 	}
 }

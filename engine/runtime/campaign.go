@@ -236,7 +236,7 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 // set when it may proceed.
 func (r *Runtime) arrive(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, i int, now time.Time) {
 	st := c.Steps[i]
-	run.Step, run.StepName, run.StepAt, run.Deadline, run.WaitMet = i, st.Name, now, time.Time{}, false
+	run.Step, run.StepName, run.StepAt, run.Deadline, run.WaitMet, run.Hold = i, st.Name, now, time.Time{}, false, nil
 	due := now.Add(st.Wait)
 	if st.At != nil {
 		loc := r.memberZone(m)
@@ -266,7 +266,7 @@ func (r *Runtime) succeed(w *work, m *state.Member, c *config.Campaign, run *sta
 		r.arrive(w, m, c, run, i, now)
 		return
 	}
-	run.Step, run.StepName, run.StepAt, run.WaitMet, run.Deadline = i, st.Name, now, false, time.Time{}
+	run.Step, run.StepName, run.StepAt, run.WaitMet, run.Deadline, run.Hold = i, st.Name, now, false, time.Time{}, nil
 	if st.WaitUntil != nil && st.Timeout > 0 {
 		run.Deadline = run.Due.Add(st.Timeout)
 	}
@@ -274,7 +274,7 @@ func (r *Runtime) succeed(w *work, m *state.Member, c *config.Campaign, run *sta
 
 func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, at time.Time, event, reason string) {
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
-	run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
+	run.Due, run.Deadline, run.Event, run.WaitMet, run.Hold = time.Time{}, time.Time{}, nil, false, nil
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: state.RunDetail(reason, run.Key)})
 }
@@ -291,7 +291,7 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 		// matched by index would otherwise run against another sequence.
 		if name := state.RunCampaign(id); run.Active() && r.campaigns[name] == nil {
 			run.Status, run.EndedAt, run.Reason = runDone, now, "stopped"
-			run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
+			run.Due, run.Deadline, run.Event, run.WaitMet, run.Hold = time.Time{}, time.Time{}, nil, false, nil
 			w.mark(m.ID, named(r.keyIdx.campaign, name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: state.RunDetail("stopped", run.Key)})
 		}
@@ -380,7 +380,7 @@ func (r *Runtime) StopCampaign(m *state.Member, campaign, key string, at time.Ti
 			continue
 		}
 		run.Status, run.EndedAt, run.Reason = runDone, at, "stopped"
-		run.Due, run.Deadline, run.Event, run.WaitMet = time.Time{}, time.Time{}, nil, false
+		run.Due, run.Deadline, run.Event, run.WaitMet, run.Hold = time.Time{}, time.Time{}, nil, false, nil
 		out = append(out, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", Detail: state.RunDetail("stopped", run.Key)})
 	}
 	if len(out) > 0 {
@@ -429,6 +429,9 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 				continue
 			}
 		}
+		// The step's send is made, skipped or deferred afresh now: a hold
+		// recorded before is over.
+		run.Hold = nil
 		if st.Send != nil && st.Until != nil && st.IfPast != "send" && run.Due.Before(run.StepAt) {
 			// The member reached the step after its time: the send is
 			// not made, and the run goes on as if it had been.
@@ -443,6 +446,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		} else if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
+				run.Hold = r.quietRecord(c, wait)
 				w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+" until "+wait.UTC().Format(time.RFC3339), run.Key)})
 				return
@@ -452,6 +456,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap", run.Key)})
 				} else {
 					run.Due = r.capFree(m, c, now)
+					run.Hold = &state.RunHold{Reason: state.HoldFrequencyCap, Until: run.Due, Caps: r.fullCaps(m, c, now)}
 					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap until "+run.Due.UTC().Format(time.RFC3339), run.Key)})
 					return
@@ -583,6 +588,30 @@ func (r *Runtime) sendBlocked(m *state.Member, c *config.Campaign, now time.Time
 		return time.Time{}
 	}
 	return nextClock(now, q.To, loc)
+}
+
+// quietRecord is the hold the campaign's quiet hours put on a send
+// deferred until their end.
+func (r *Runtime) quietRecord(c *config.Campaign, until time.Time) *state.RunHold {
+	q := c.QuietHours
+	h := &state.RunHold{Reason: state.HoldQuietHours, Until: until, QuietHours: q.From.String() + "–" + q.To.String(), TimeZone: "member"}
+	if q.Timezone != nil {
+		h.TimeZone = q.Timezone.String()
+	}
+	return h
+}
+
+// fullCaps are the frequency caps full for the member's send of the
+// campaign at t: the campaign's own, the global one, or both.
+func (r *Runtime) fullCaps(m *state.Member, c *config.Campaign, t time.Time) []state.HoldCap {
+	var caps []state.HoldCap
+	if c.FrequencyCap != nil && recent(campaignSends(m, c), t, c.FrequencyCap.Window) >= c.FrequencyCap.Count {
+		caps = append(caps, state.HoldCap{Scope: "campaign", Rate: c.FrequencyCap.String()})
+	}
+	if g := r.cfg.Settings.FrequencyCap; g != nil && recent(m.Sends, t, g.Window) >= g.Count {
+		caps = append(caps, state.HoldCap{Scope: "global", Rate: g.String()})
+	}
+	return caps
 }
 
 func recent(ts []time.Time, now time.Time, window time.Duration) int {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
@@ -147,6 +148,25 @@ campaign "once" {
 			if m := member(); m.RunsDropped["rsvp"] != 1 || m.RunsDropped["once"] != 0 {
 				t.Errorf("runs dropped %v; want rsvp 1", m.RunsDropped)
 			}
+			// member why campaign.rsvp[#42]: the run ended and was
+			// dropped, as its outcomes tell; #43 never entered, which the
+			// member alone cannot tell from a run dropped with its
+			// outcomes; a run kept, or a campaign with none dropped, is
+			// not a dropped run.
+			outcomes := func() ([]state.Outcome, error) { return outs, nil }
+			d, err := runtime.DroppedRun(member(), "campaign.rsvp[#42]", outcomes)
+			ended := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+			if err != nil || d == nil || !d.Found || d.Number != 1 || !d.EnteredAt.Equal(ended) || !d.EndedAt.Equal(ended) || d.Reason != "finished" || d.DroppedUpTo != 1 {
+				t.Errorf("rsvp[#42] dropped: %+v, %v; want run 1, entered and finished %s", d, err, ended)
+			}
+			if d, _ := runtime.DroppedRun(member(), "campaign.rsvp[#43]", outcomes); d == nil || d.Found || d.DroppedUpTo != 1 {
+				t.Errorf("rsvp[#43], never entered: %+v; want not found, runs dropped up to 1", d)
+			}
+			for _, addr := range []string{"campaign.once[#42]", "campaign.capped[#43]", "campaign.rsvp", "segment.x"} {
+				if d, _ := runtime.DroppedRun(member(), addr, outcomes); d != nil {
+					t.Errorf("%s: dropped %+v; want nil", addr, d)
+				}
+			}
 
 			stage(ev("r2", "meetup.rsvp", "ann", 32, 9, `{"meetup":"#42"}`))
 			runs("capped[#42] once[#42] rsvp[#42]")
@@ -155,6 +175,11 @@ campaign "once" {
 			}
 			stage(ev("p3", "message.posted", "ann", 80, 9, ""))
 			runs("once[#42]") // capped's past its 45-day window; once's stays
+			// The key's latest run is the one told of.
+			again := time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)
+			if d, _ := runtime.DroppedRun(member(), "campaign.rsvp[#42]", outcomes); d == nil || d.Number != 2 || !d.EnteredAt.Equal(again) || !d.EndedAt.Equal(again) || d.DroppedUpTo != 2 {
+				t.Errorf("rsvp[#42] dropped twice: %+v; want run 2 of %s", d, again)
+			}
 
 			want := []string{
 				// Entering comes first, then each run goes its way.

@@ -220,11 +220,17 @@ type WhyView struct {
 	// Held is what holds back the sends of a campaign's runs past their
 	// step's time (Holds); absent when nothing does.
 	Held []Hold `json:"held,omitempty"`
+	// Dropped is what is still known of a keyed run, asked about as
+	// campaign.NAME[KEY], that the member has no more (DroppedRun).
+	Dropped *Dropped `json:"dropped,omitempty"`
 }
 
 // Hold is what keeps the send of the step a campaign run is on from
-// going out at the step's own time: its next time is the hold's, not the
-// step's. member why shows it as a "held:" line, and in its JSON.
+// going out at the step's own time. The runtime records it on the run
+// when it defers the send, and the run's next time is then the hold's,
+// not the step's; Expected marks one not recorded yet: the send will be
+// held when its step comes due, by the configuration now. member why
+// shows them as "held:" and "will be held:" lines, and in its JSON.
 type Hold struct {
 	Run    string `json:"run"`    // the run's id: NAME, or NAME[KEY] with run_key
 	Reason string `json:"reason"` // "frequency_cap" or "quiet_hours"
@@ -237,8 +243,9 @@ type Hold struct {
 	TimeZone   string `json:"time_zone,omitempty"`
 	// Until is when the hold ends; with Skip (on_cap = "skip") the
 	// step's send is skipped then instead of made.
-	Until time.Time `json:"until"`
-	Skip  bool      `json:"skip,omitempty"`
+	Until    time.Time `json:"until"`
+	Skip     bool      `json:"skip,omitempty"`
+	Expected bool      `json:"expected,omitempty"`
 }
 
 // Cap is a full frequency cap: the campaign's own or the global one.
@@ -249,8 +256,12 @@ type Cap struct {
 
 // Holds says what holds back the sends of the member's campaign runs at
 // addr (campaign.NAME, every keyed run of it, or campaign.NAME[KEY]) at
-// at, or when their step comes due; nothing for another kind of address
-// or a run not held.
+// at: the hold the runtime recorded on each run, as it was decided (a
+// reload since changes nothing of it), unless it is over by at; then the
+// holds expected when the run's step comes due (or at at, when it is
+// overdue then) under the configuration now. Nothing for another kind of
+// address or a run not held. A run's next time is never taken for a
+// hold: a step whose own time is the end of the quiet hours is not held.
 func (r *Runtime) Holds(m *state.Member, addr string, at time.Time) []Hold {
 	kind, id, _ := strings.Cut(addr, ".")
 	if kind != "campaign" {
@@ -262,17 +273,31 @@ func (r *Runtime) Holds(m *state.Member, addr string, at time.Time) []Hold {
 	}
 	var out []Hold
 	for _, id := range ids {
-		if q, ok := r.quietHold(m, id, at); ok {
+		run := m.Campaigns[id]
+		if !run.Active() {
+			continue
+		}
+		if h := run.Hold; h != nil && at.Before(h.Until) {
+			held := Hold{Run: id, Reason: h.Reason, QuietHours: h.QuietHours, TimeZone: h.TimeZone, Until: h.Until.UTC()}
+			for _, c := range h.Caps {
+				held.Caps = append(held.Caps, Cap(c))
+			}
+			out = append(out, held)
+		}
+		t := latest(at, run.Due)
+		if q, ok := r.quietHold(m, id, t); ok {
 			out = append(out, q)
 		}
-		if caps, free, skip := r.capHold(m, id, at); len(caps) > 0 {
-			out = append(out, Hold{Run: id, Reason: "frequency_cap", Caps: caps, Until: free.UTC(), Skip: skip})
+		if caps, free, skip := r.capHold(m, id, t); len(caps) > 0 {
+			out = append(out, Hold{Run: id, Reason: state.HoldFrequencyCap, Caps: caps, Until: free.UTC(), Skip: skip, Expected: true})
 		}
 	}
 	return out
 }
 
-// sendStep is the step with a send the member's active run id is on.
+// sendStep is the step with a send the member's active run id is on; nil
+// when there is none, or when the step's until had passed on arrival
+// and its send is skipped (if_past).
 func (r *Runtime) sendStep(m *state.Member, id string) (*config.Campaign, *state.CampaignRun, *config.Step) {
 	run := m.Campaigns[id]
 	c := r.campaigns[state.RunCampaign(id)]
@@ -283,34 +308,27 @@ func (r *Runtime) sendStep(m *state.Member, id string) (*config.Campaign, *state
 	if i < 0 || i >= len(c.Steps) || c.Steps[i].Send == nil {
 		return nil, nil, nil
 	}
+	if st := c.Steps[i]; st.Until != nil && st.IfPast != "send" && run.Due.Before(run.StepAt) {
+		return nil, nil, nil
+	}
 	return c, run, c.Steps[i]
 }
 
-// quietHold says whether the campaign's quiet hours hold back the send
-// of the step run id is on: the step comes due (or is overdue at at)
-// inside them, or its next time is already the end of the quiet hours
-// that deferred it. A step whose own time of day is that end (at) is
-// not held: it was never deferred.
-func (r *Runtime) quietHold(m *state.Member, id string, at time.Time) (Hold, bool) {
-	c, run, st := r.sendStep(m, id)
+// quietHold says whether the campaign's quiet hours will hold back the
+// send of the step run id is on when it is made at t (the step's time,
+// or later when overdue): t is inside them. The end of the quiet hours
+// is not inside them.
+func (r *Runtime) quietHold(m *state.Member, id string, t time.Time) (Hold, bool) {
+	c, _, _ := r.sendStep(m, id)
 	if c == nil || c.QuietHours == nil {
 		return Hold{}, false
 	}
-	q := c.QuietHours
-	h := Hold{Run: id, Reason: "quiet_hours", QuietHours: q.From.String() + "–" + q.To.String(), TimeZone: "member"}
-	if q.Timezone != nil {
-		h.TimeZone = q.Timezone.String()
+	end := r.sendBlocked(m, c, t)
+	if end.IsZero() {
+		return Hold{}, false
 	}
-	if end := r.sendBlocked(m, c, latest(at, run.Due)); !end.IsZero() {
-		h.Until = end.UTC()
-		return h, true
-	}
-	own := st.Until == nil && st.At != nil && *st.At == q.To && q.Timezone == nil
-	if end := r.sendBlocked(m, c, run.Due.Add(-time.Minute)); !own && !run.Due.Before(at) && end.Equal(run.Due) {
-		h.Until = end.UTC()
-		return h, true
-	}
-	return Hold{}, false
+	rec := r.quietRecord(c, end)
+	return Hold{Run: id, Reason: rec.Reason, QuietHours: rec.QuietHours, TimeZone: rec.TimeZone, Until: end.UTC(), Expected: true}, true
 }
 
 func latest(a, b time.Time) time.Time {
@@ -320,33 +338,76 @@ func latest(a, b time.Time) time.Time {
 	return b
 }
 
-// capHold says whether a frequency cap holds back the send of the step
-// the member's active run id is on: at (the run's next time is then the
-// cap's, not the step's, when the cap was full at its time), or when the
-// step comes due. It gives the caps that are full, and when they free
-// up; skip is set when the campaign skips a capped send (on_cap = "skip")
-// instead of waiting. caps is empty when no cap holds it.
-func (r *Runtime) capHold(m *state.Member, id string, at time.Time) (caps []Cap, free time.Time, skip bool) {
-	c, run, _ := r.sendStep(m, id)
+// capHold says whether a frequency cap will hold back the send of the
+// step the member's active run id is on when it is made at t. It gives
+// the caps that are full then, and when they free up; skip is set when
+// the campaign skips a capped send (on_cap = "skip") instead of waiting.
+// caps is empty when no cap holds it.
+func (r *Runtime) capHold(m *state.Member, id string, t time.Time) (caps []Cap, free time.Time, skip bool) {
+	c, _, _ := r.sendStep(m, id)
 	if c == nil {
 		return nil, time.Time{}, false
 	}
-	for _, t := range []time.Time{at, run.Due} {
-		if t.Before(at) {
+	for _, h := range r.fullCaps(m, c, t) {
+		caps = append(caps, Cap(h))
+	}
+	if len(caps) == 0 {
+		return nil, time.Time{}, false
+	}
+	return caps, r.capFree(m, c, t), c.OnCap == "skip"
+}
+
+// Dropped is what is still known of a run with a key the member no
+// longer has: an ended keyed run is dropped under retention
+// (state.Member.DropRun), its key with it, and only its number stays.
+// The member's outcomes, kept under outcome_retention, may still tell
+// of it: then Found is set, with its number and when and how it ended.
+type Dropped struct {
+	Run       string    `json:"run"` // NAME[KEY]
+	Found     bool      `json:"found"`
+	Number    int       `json:"number,omitempty"` // the run's number (run 2: entered twice)
+	EnteredAt time.Time `json:"entered_at,omitzero"`
+	EndedAt   time.Time `json:"ended_at,omitzero"`
+	Reason    string    `json:"reason,omitempty"` // how it ended: goal, finished, left, stopped
+	// DroppedUpTo is the highest number among the member's dropped runs
+	// of the campaign (state.Member.RunsDropped).
+	DroppedUpTo int `json:"dropped_up_to"`
+}
+
+// DroppedRun says what is still known of the run addr names,
+// campaign.NAME[KEY], when the member has no run with that key but has
+// had runs of the campaign dropped: nil otherwise (a run kept, a
+// campaign without dropped runs, another address). outcomes gives the
+// member's outcomes, oldest first; it is called only then, and nil
+// skips them.
+func DroppedRun(m *state.Member, addr string, outcomes func() ([]state.Outcome, error)) (*Dropped, error) {
+	kind, id, _ := strings.Cut(addr, ".")
+	name, key, keyed := state.SplitRunID(id)
+	if kind != "campaign" || !keyed || m.Campaigns[id] != nil || m.RunsDropped[name] == 0 {
+		return nil, nil
+	}
+	d := &Dropped{Run: id, DroppedUpTo: m.RunsDropped[name]}
+	if outcomes == nil {
+		return d, nil
+	}
+	outs, err := outcomes()
+	if err != nil {
+		return d, err
+	}
+	// The latest run with the key: a key dropped, entered again and
+	// dropped again has an enter and an exit for each.
+	for _, o := range outs {
+		if o.Kind != state.KindCampaign || o.Name != name || state.DetailKey(o.Detail) != key {
 			continue
 		}
-		caps = caps[:0]
-		if c.FrequencyCap != nil && recent(campaignSends(m, c), t, c.FrequencyCap.Window) >= c.FrequencyCap.Count {
-			caps = append(caps, Cap{Scope: "campaign", Rate: c.FrequencyCap.String()})
-		}
-		if g := r.cfg.Settings.FrequencyCap; g != nil && recent(m.Sends, t, g.Window) >= g.Count {
-			caps = append(caps, Cap{Scope: "global", Rate: g.String()})
-		}
-		// A cap full now that frees before the step's time holds
-		// nothing back.
-		if free = r.capFree(m, c, t); len(caps) > 0 && !free.Before(run.Due) {
-			return caps, free, c.OnCap == "skip"
+		switch o.Change {
+		case "enter":
+			n := 0
+			_, _ = fmt.Sscanf(state.DetailReason(o.Detail), "run %d", &n)
+			*d = Dropped{Run: id, Found: true, Number: n, EnteredAt: o.At.UTC(), DroppedUpTo: d.DroppedUpTo}
+		case "exit":
+			d.Found, d.EndedAt, d.Reason = true, o.At.UTC(), state.DetailReason(o.Detail)
 		}
 	}
-	return nil, time.Time{}, false
+	return d, nil
 }

@@ -48,8 +48,16 @@ const memberBinaryV5 = 0x05
 // would take the outbox keys of the dropped run's.
 const memberBinaryV6 = 0x06
 
+// memberBinaryV7 is version 6 followed by the holds of campaign runs
+// (CampaignRun.Hold): a count, then for each held run in id order its
+// id, reason, until, quiet hours, time zone and caps (a count, then scope
+// and rate). It is written only for a member with a held run, so the
+// others stay readable by a hearth that reads up to version 6 (which
+// refuses a document with more than it knows).
+const memberBinaryV7 = 0x07
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV6
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV7
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -63,6 +71,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if len(m.RunsDropped) > 0 {
 		version = memberBinaryV6
+	}
+	held := 0
+	for _, c := range m.Campaigns {
+		if c != nil && c.Hold != nil {
+			held++
+		}
+	}
+	if held > 0 {
+		version = memberBinaryV7
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -231,6 +248,26 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		for _, k := range sortedKeys(m.RunsDropped) {
 			e.str(k)
 			e.int(int64(m.RunsDropped[k]))
+		}
+	}
+	if version >= memberBinaryV7 {
+		e.uint(uint64(held))
+		for _, k := range sortedKeys(m.Campaigns) {
+			c := m.Campaigns[k]
+			if c == nil || c.Hold == nil {
+				continue
+			}
+			h := c.Hold
+			e.str(k)
+			e.str(h.Reason)
+			e.time(h.Until)
+			e.str(h.QuietHours)
+			e.str(h.TimeZone)
+			e.uint(uint64(len(h.Caps)))
+			for _, cp := range h.Caps {
+				e.str(cp.Scope)
+				e.str(cp.Rate)
+			}
 		}
 	}
 	return e.b, nil
@@ -415,6 +452,23 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 			for range n {
 				k := d.str()
 				m.RunsDropped[k] = d.int()
+			}
+		}
+	}
+	if data[0] >= memberBinaryV7 {
+		for range d.count() {
+			k := d.str()
+			h := &RunHold{Reason: d.str(), Until: d.time(), QuietHours: d.str(), TimeZone: d.str()}
+			if n := d.count(); n > 0 {
+				h.Caps = make([]HoldCap, n)
+				for i := range h.Caps {
+					h.Caps[i] = HoldCap{Scope: d.str(), Rate: d.str()}
+				}
+			}
+			if c := m.Campaigns[k]; c != nil {
+				c.Hold = h
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: hold of campaign run %q, which is not kept", k)
 			}
 		}
 	}

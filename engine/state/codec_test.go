@@ -61,6 +61,7 @@ func fullMember() *Member {
 				Status: "active", Step: 2, StepName: "nudge", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "b",
 				EnteredAt: at(1), EndedAt: at(20), Reason: "goal", Runs: 2, Seq: 3,
 				Sends: []time.Time{at(17)}, Event: map[string]any{"id": "e6", "type": "member.joined"},
+				Hold: &RunHold{Reason: HoldQuietHours, Until: at(18), QuietHours: "22:00–08:00", TimeZone: "member"},
 			},
 			"stale": nil,
 			// A campaign with run_key: one run per key.
@@ -68,6 +69,9 @@ func fullMember() *Member {
 				Status: "active", Step: 1, StepName: "reminder", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "a",
 				EnteredAt: at(1), EndedAt: at(2), Reason: "stopped", Runs: 2, Seq: 1, Sends: []time.Time{at(3)},
 				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43",
+				// Every field of a hold, so the round trip covers each.
+				Hold: &RunHold{Reason: HoldFrequencyCap, Until: at(18), QuietHours: "23:00–07:00", TimeZone: "Europe/Berlin",
+					Caps: []HoldCap{{Scope: "campaign", Rate: "2/1d"}, {Scope: "global", Rate: "5/1w"}}},
 			},
 		},
 		RunsDropped: map[string]int{"rsvp": 3},
@@ -208,6 +212,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	m := fullMember()
 	delete(m.Campaigns, "rsvp[Go Night #43]") // a version 5 thing
 	m.RunsDropped = nil                       // a version 6 thing
+	m.Campaigns["onboarding"].Hold = nil      // a version 7 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -384,6 +389,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV7 {
+		t.Fatalf("a member with a held run written as version %d, want 7", doc[0])
+	}
+	m.Campaigns["onboarding"].Hold, m.Campaigns["rsvp[Go Night #43]"].Hold = nil, nil
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV6 {
 		t.Fatalf("a member with dropped keyed runs written as version %d, want 6", doc[0])
 	}
@@ -451,5 +461,49 @@ func TestRunID(t *testing.T) {
 	}
 	if d := RunDetail("goal", ""); d != "goal" || DetailReason(d) != "goal" {
 		t.Fatalf("RunDetail without a key gave %q", d)
+	}
+}
+
+// A member with a held run is written as version 7, and its hold reads
+// back on the run it was on; one without is written as before (here
+// version 4), which a hearth reading up to version 6 still reads.
+func TestMemberBinaryHolds(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 23, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	m.Campaigns = map[string]*CampaignRun{
+		"q":    {Status: "active", StepName: "first", StepAt: t0, Due: t0.Add(9 * time.Hour), EnteredAt: t0, Runs: 1},
+		"free": {Status: "active", StepName: "a", StepAt: t0, Due: t0, EnteredAt: t0, Runs: 1},
+	}
+	doc, _ := m.AppendBinary(nil)
+	if doc[0] != memberBinaryV4 {
+		t.Fatalf("a member without a held run written as version %d, want 4", doc[0])
+	}
+	hold := &RunHold{Reason: HoldQuietHours, Until: t0.Add(9 * time.Hour), QuietHours: "22:00–08:00", TimeZone: "member"}
+	m.Campaigns["q"].Hold = hold
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV7 {
+		t.Fatalf("a member with a held run written as version %d, want 7", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if h := got.Campaigns["q"].Hold; !reflect.DeepEqual(h, hold) {
+		t.Fatalf("hold read back as %+v; want %+v", h, hold)
+	}
+	if h := got.Campaigns["free"].Hold; h != nil {
+		t.Fatalf("a run not held read back with a hold %+v", h)
+	}
+	// The hold of a run the document does not keep is corruption.
+	i := bytes.LastIndex(doc, []byte("\x01q\x0bquiet_hours"))
+	if i < 0 {
+		t.Fatal("no hold of run q in the document")
+	}
+	doc[i+1] = 'x'
+	if err := DecodeMember(doc, &got); err == nil || !strings.Contains(err.Error(), "not kept") {
+		t.Fatalf("a hold without its run: %v", err)
 	}
 }

@@ -366,6 +366,39 @@ type CampaignRun struct {
 	// run of a campaign without one. It is kept in the run's id too
 	// (RunID), and read back from there.
 	Key string `json:"key,omitempty"`
+	// Hold is what deferred the send of the step the run is on, set when
+	// the runtime defers it and cleared when the send goes out, is
+	// skipped, or the run moves on or ends: Due is then the hold's time,
+	// not the step's, and member why says why from this record rather
+	// than guessing it from the time.
+	Hold *RunHold `json:"hold,omitempty"`
+}
+
+// Hold reasons: what deferred a campaign run's send.
+const (
+	HoldQuietHours   = "quiet_hours"
+	HoldFrequencyCap = "frequency_cap"
+)
+
+// RunHold is what deferred a campaign run's send, as it was when the
+// runtime deferred it: a reload that changes the quiet hours or the caps
+// afterwards changes neither the run's next time nor this record.
+type RunHold struct {
+	Reason string    `json:"reason"` // HoldQuietHours or HoldFrequencyCap
+	Until  time.Time `json:"until"`  // the end of the quiet hours, or when the caps free up
+	// QuietHours is the window that held the send, "22:00–08:00", and
+	// TimeZone its zone: "member" for the member's own, or the zone the
+	// campaign named.
+	QuietHours string `json:"quiet_hours,omitempty"`
+	TimeZone   string `json:"time_zone,omitempty"`
+	// Caps are the frequency caps that were full.
+	Caps []HoldCap `json:"caps,omitempty"`
+}
+
+// HoldCap is a full frequency cap that held a send.
+type HoldCap struct {
+	Scope string `json:"scope"` // "campaign" or "global"
+	Rate  string `json:"rate"`  // 2/1d
 }
 
 // Active reports whether the run is under way.

@@ -141,6 +141,54 @@ func Run(t *testing.T, open Open) {
 		check("decoded from the document", decoded.Campaigns["rsvp"].Event)
 	})
 
+	// A run's recorded hold (what deferred its send, until when) comes
+	// back as it was saved, and goes once the run is saved without it.
+	t.Run("CampaignHoldRoundTrip", func(t *testing.T) {
+		s := open(t)
+		until := t0.Add(9 * time.Hour)
+		hold := &state.RunHold{Reason: state.HoldFrequencyCap, Until: until, Caps: []state.HoldCap{{Scope: "campaign", Rate: "2/1d"}}}
+		m := state.NewMember("u1", t0)
+		m.Campaigns = map[string]*state.CampaignRun{
+			"q":        {Status: "active", StepName: "first", StepAt: t0, Due: until, EnteredAt: t0, Runs: 1, Hold: hold},
+			"rsvp[#4]": {Status: "active", StepName: "remind", StepAt: t0, Due: until, EnteredAt: t0, Runs: 1, Key: "#4"},
+		}
+		b := begin(t, s)
+		if err := b.SaveMember(m); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, b)
+		read := func() *state.Member {
+			t.Helper()
+			b := begin(t, s)
+			defer b.Rollback()
+			got, err := b.Member("u1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		got := read()
+		if h := got.Campaigns["q"].Hold; h == nil || h.Reason != hold.Reason || !h.Until.Equal(until) || len(h.Caps) != 1 || h.Caps[0] != hold.Caps[0] {
+			t.Fatalf("hold read back as %+v; want %+v", h, hold)
+		}
+		if h := got.Campaigns["rsvp[#4]"].Hold; h != nil {
+			t.Fatalf("a run not held read back with a hold %+v", h)
+		}
+		b = begin(t, s)
+		again, err := b.Member("u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again.Campaigns["q"].Hold = nil
+		if err := b.SaveMember(again); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, b)
+		if h := read().Campaigns["q"].Hold; h != nil {
+			t.Fatalf("a hold cleared read back as %+v", h)
+		}
+	})
+
 	t.Run("RollbackDiscards", func(t *testing.T) {
 		s := open(t)
 		b := begin(t, s)
