@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -205,7 +204,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		}
 	}()
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		for _, e := range entries {
 			_ = enc.Encode(e)
 		}

@@ -157,7 +157,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		code = 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 		return code

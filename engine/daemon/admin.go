@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,7 +84,7 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		if ex == nil {
 			ex = []runtime.Explanation{}
 		}
-		body, err = json.MarshalIndent(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at)}, "", "  ")
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at)})
 		return err
 	})
 	d.answer(w, body, err)
