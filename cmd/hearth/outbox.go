@@ -12,7 +12,7 @@ import (
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
-const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead|skipped] [-json] [DIR]
+const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead|skipped] [-limit N] [-json] [DIR]
        hearth outbox send [DIR]
        hearth outbox retry KEY [DIR]
        hearth outbox drop KEY [DIR]
@@ -30,7 +30,9 @@ skipped, never sent (status skipped), and so is a win-back's message to a
 member who came back before it was due; role removals, bans and channel
 messages still go.
 
-  list    show actions, oldest first (default: pending, dead and skipped)
+  list    show actions, oldest first (default: pending, dead and skipped);
+          NEXT is when a pending one is tried next, and for a dead letter
+          when it was last due (it is not tried again unless retried)
   send    deliver what is due now through the platforms, once, and report
           (hearth run does this continuously)
   retry   make a dead or pending action due now
@@ -225,6 +227,10 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 			next = "sent " + e.SentAt.UTC().Format("2006-01-02 15:04")
 		case outbox.Skipped:
 			next = "never"
+		case outbox.Dead:
+			// Not sent again unless retried: the time is when it was
+			// last due, not a next try.
+			next = "last due " + next
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, next, e.Kind, e.Member, e.Key, strings.ReplaceAll(e.LastError, "\n", " "))
 	}
