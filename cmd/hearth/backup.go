@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,14 +128,7 @@ func backupFromDaemon(ctx context.Context, s *stdio, base, out string, force boo
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		var failure struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(data, &failure)
-		if failure.Error == "" {
-			failure.Error = strings.TrimSpace(string(data))
-		}
-		fmt.Fprintf(s.err, "hearth state backup: %s: %s %s%s\n", endpoint, resp.Status, failure.Error, tokenHint(resp.StatusCode, token != ""))
+		fmt.Fprintf(s.err, "hearth state backup: %s\n", daemonRefusal(endpoint, resp.Status, errorText(data), resp.StatusCode, token != ""))
 		return 1
 	}
 	tmp, err := partialFile(out)

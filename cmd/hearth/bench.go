@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -120,7 +119,7 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 	}
 	rep.Machine, rep.Disk = machine(), diskCache(tmp)
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(rep)
 		return benchCheck(s, rep, *check)

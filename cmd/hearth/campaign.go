@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -206,7 +205,7 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(rep)
 		return 0

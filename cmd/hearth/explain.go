@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -67,7 +66,7 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 				return 1
 			}
 		}
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(doc)
 		return 0

@@ -349,3 +349,23 @@ func TestFunctionExamplesPasteIntoRules(t *testing.T) {
 		}
 	}
 }
+
+// hearth run -h sends a reader who wants a backup to hearth state backup,
+// as the README does, not to copying files (which tears a running state
+// and, done by hand, is easy to get wrong), and names every command that
+// goes through the daemon's API or refuses beside it.
+func TestRunHelpBackupAndCommandsBesideIt(t *testing.T) {
+	_, out, _ := runCLI("run", "-h")
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "Back it up with 'hearth state backup', running or not") {
+		t.Errorf("hearth run -h does not point to hearth state backup:\n%s", out)
+	}
+	if strings.Contains(flat, "state.db* files together") {
+		t.Errorf("hearth run -h still says to copy the state files by hand:\n%s", out)
+	}
+	for _, c := range []string{"member pardon, forget and unsuppress", "state prune, state restore, outbox send"} {
+		if !strings.Contains(flat, c) {
+			t.Errorf("hearth run -h does not name %q among the commands beside the daemon", c)
+		}
+	}
+}

@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -381,7 +380,7 @@ func loadConfig(s *stdio, dir string, vf varFlags) (*config.Config, bool) {
 func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Config, bool) {
 	cfg, src, diags := config.Load(dir, vf.options(s))
 	if asJSON && diags.HasErrors() {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(config.ToJSON(src, diags, relBase(dir)))
 		return cfg, false

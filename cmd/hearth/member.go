@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -189,7 +188,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			if ex == nil {
 				ex = []runtime.Explanation{} // a badge without revoke_when has no rule: [], not null
 			}
-			enc := json.NewEncoder(s.out)
+			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped})
 			return 0

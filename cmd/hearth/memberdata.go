@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -198,7 +197,7 @@ func runMemberExport(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	enc := json.NewEncoder(s.out)
+	enc := jsonEncoder(s.out)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(x); err != nil {
 		fmt.Fprintf(s.err, "hearth member export: %v\n", err)

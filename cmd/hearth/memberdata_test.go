@@ -110,7 +110,7 @@ func TestMemberExportAndForget(t *testing.T) {
 		!strings.Contains(o, "Forgot member u03: state erased") || !strings.Contains(o, "Not suppressed") {
 		t.Errorf("forget through the daemon: %d %s %s", c, o, e)
 	}
-	if c, _, e := cli("", false, "member", "forget", "-force", "-url", url, "u03"); c != 1 || !strings.Contains(e, "404 Not Found the state keeps nothing about member u03") {
+	if c, _, e := cli("", false, "member", "forget", "-force", "-url", url, "u03"); c != 1 || !strings.Contains(e, "hearth member forget: the state keeps nothing about member u03 ("+url+"/v1/members/u03/forget answered 404 Not Found)\n") {
 		t.Errorf("forget twice through the daemon: %d %s", c, e)
 	}
 	cancel()

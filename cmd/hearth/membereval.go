@@ -78,7 +78,7 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
 			Member string `json:"member"`

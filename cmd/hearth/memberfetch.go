@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,7 +49,7 @@ func memberFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, id stri
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, true, state.ErrNotFound
 	case resp.StatusCode != http.StatusOK:
-		return nil, true, fmt.Errorf("%s: %s %s%s", endpoint, resp.Status, strings.TrimSpace(string(data)), tokenHint(resp.StatusCode, token != ""))
+		return nil, true, errors.New(daemonRefusal(endpoint, resp.Status, errorText(data), resp.StatusCode, token != ""))
 	}
 	m = &state.Member{}
 	if err := state.DecodeMember(data, m); err != nil {
@@ -87,11 +88,7 @@ func callDaemon(ctx context.Context, s *stdio, name, method, endpoint string, ou
 		return false
 	}
 	if resp.StatusCode != http.StatusOK {
-		var failure struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(data, &failure)
-		fmt.Fprintf(s.err, "hearth %s: %s: %s %s%s\n", name, endpoint, resp.Status, failure.Error, tokenHint(resp.StatusCode, token != ""))
+		fmt.Fprintf(s.err, "hearth %s: %s\n", name, daemonRefusal(endpoint, resp.Status, errorText(data), resp.StatusCode, token != ""))
 		return false
 	}
 	if err := json.Unmarshal(data, out); err != nil {
@@ -99,6 +96,37 @@ func callDaemon(ctx context.Context, s *stdio, name, method, endpoint string, ou
 		return false
 	}
 	return true
+}
+
+// daemonRefusal says why a daemon refused a command's request: its own
+// words first ("no such member"), then which endpoint answered with which
+// status, then what to do about a token, so the reason does not run on
+// from the status line ("404 Not Found no such member").
+func daemonRefusal(endpoint, status, msg string, code int, tokenSent bool) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return fmt.Sprintf("%s answered %s%s", endpoint, status, tokenHint(code, tokenSent))
+	}
+	return fmt.Sprintf("%s (%s answered %s)%s", msg, endpoint, status, tokenHint(code, tokenSent))
+}
+
+// errorText is the "error" of a daemon's JSON answer, or the answer
+// itself when it is not such an object (a proxy's page, plain text).
+func errorText(data []byte) string {
+	var failure struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(data, &failure) == nil && failure.Error != "" {
+		return failure.Error
+	}
+	if len(data) > 0 && data[0] == '{' {
+		return ""
+	}
+	text, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
+	if r := []rune(text); len(r) > 200 {
+		text = string(r[:200]) + "…"
+	}
+	return text
 }
 
 // tokenHint says what to do when a daemon refuses the API token that

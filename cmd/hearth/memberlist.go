@@ -227,11 +227,7 @@ func membersFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, f stat
 		return page, true, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		var failure struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(data, &failure)
-		return page, true, fmt.Errorf("%s: %s %s%s", endpoint, resp.Status, failure.Error, tokenHint(resp.StatusCode, token != ""))
+		return page, true, errors.New(daemonRefusal(endpoint, resp.Status, errorText(data), resp.StatusCode, token != ""))
 	}
 	if err := json.Unmarshal(data, &page); err != nil {
 		return page, true, fmt.Errorf("%s: the answer: %w", endpoint, err)

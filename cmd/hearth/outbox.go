@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
-const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead|skipped] [-json] [DIR]
+const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead|skipped] [-limit N] [-json] [DIR]
        hearth outbox send [DIR]
        hearth outbox retry KEY [DIR]
        hearth outbox drop KEY [DIR]
@@ -208,7 +207,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		}
 	}()
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		for _, e := range entries {
 			_ = enc.Encode(e)
 		}

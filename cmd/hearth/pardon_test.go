@@ -41,7 +41,7 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 	}
 	pout.Reset()
 	if c := run(context.Background(), []string{"member", "pardon", "-url", url, "-rule", "nope", "u1"}, ps); c != 1 ||
-		!strings.Contains(perr.String(), "400 Bad Request no moderation rule nope") {
+		!strings.Contains(perr.String(), "hearth member pardon: no moderation rule nope in the configuration ("+url+"/v1/members/u1/pardon?rule=nope answered 400 Bad Request)\n") {
 		t.Errorf("pardon unknown rule: %d %s", c, perr.String())
 	}
 	// With no -url, the command finds the daemon serving the directory's
@@ -61,7 +61,7 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 	}
 	perr.Reset()
 	if c := run(context.Background(), []string{"campaign", "stop", "-member", "nobody", "crisis_playbook", dir}, ps); c != 1 ||
-		!strings.Contains(perr.String(), "404 Not Found no member nobody") {
+		!strings.Contains(perr.String(), "hearth campaign stop: no member nobody in the state ("+url+"/v1/campaigns/crisis_playbook/stop?member=nobody answered 404 Not Found)\n") {
 		t.Errorf("campaign stop of an unknown member through the daemon: %d %s", c, perr.String())
 	}
 	perr.Reset()

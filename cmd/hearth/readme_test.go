@@ -240,6 +240,30 @@ func TestReadmeCommandsWriteOutsideTheClone(t *testing.T) {
 				}
 			}
 		}
+		// The same for a shell redirection on a code block's line that
+		// runs in the clone (it names examples/): hearth graph ... | dot
+		// -Tsvg > FILE.
+		src, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		redirect := regexp.MustCompile(`(?:^|\s)>>?\s*([^\s&|;]+)`)
+		inBlock := false
+		for _, line := range strings.Split(string(src), "\n") {
+			if strings.HasPrefix(line, "```") {
+				inBlock = !inBlock
+				continue
+			}
+			code, _, _ := strings.Cut(line, " #")
+			if !inBlock || !strings.Contains(code, "examples/") {
+				continue
+			}
+			for _, m := range redirect.FindAllStringSubmatch(code, -1) {
+				if !strings.HasPrefix(m[1], "$") && !filepath.IsAbs(m[1]) && m[1] != "/dev/null" {
+					t.Errorf("%s: %q writes %s into the clone; write it to $out/... or /tmp/...", readme, strings.TrimSpace(code), m[1])
+				}
+			}
+		}
 	}
 }
 

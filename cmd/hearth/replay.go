@@ -157,7 +157,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		code = 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 		return code
@@ -299,7 +299,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 			}
 		}
 		if len(bad) == 0 { // not about the lines: auth, size, the daemon
-			fmt.Fprintf(s.err, "hearth replay: %s: %s %s%s\n", endpoint, resp.Status, body.Error, tokenHint(resp.StatusCode, token != ""))
+			fmt.Fprintf(s.err, "hearth replay: %s\n", daemonRefusal(endpoint, resp.Status, body.Error, resp.StatusCode, token != ""))
 			return nil, false
 		}
 		return bad, true

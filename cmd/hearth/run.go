@@ -39,13 +39,15 @@ drops to 0.
 On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and
 .1) and synced; the tables are written from it a fraction of a second
-later, and after a crash the next start writes what is left. Back up a
-stopped daemon's state.db* files together. One daemon serves a SQLite
+later, and after a crash the next start writes what is left. Back it
+up with 'hearth state backup', running or not (a copy of state.db alone
+misses what the journal and -wal hold). One daemon serves a SQLite
 state at a time: it holds a lock on state.db.lock while it runs (the
 system drops it when the process ends, however it ends), and a second
 one on the same state exits 1 naming the first. Commands that write the
-state directly (replay, member pardon, campaign stop, state prune,
-outbox send) go through the daemon's API or refuse while it runs.
+state directly go through the daemon's API (replay, member pardon,
+forget and unsuppress, campaign stop) or refuse while it runs (state
+prune, state restore, outbox send); state backup asks it for its copy.
 
 `
 

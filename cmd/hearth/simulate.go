@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -114,7 +113,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		defer f.Close()
 		bw := bufio.NewWriter(f)
 		defer bw.Flush()
-		enc := json.NewEncoder(bw)
+		enc := jsonEncoder(bw)
 		opt.Outcome = func(o state.Outcome) error { return enc.Encode(o) }
 	}
 	bad := 0
@@ -156,7 +155,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		code = 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 		return code

@@ -317,7 +317,7 @@ func attrText(r state.Resource, k string) string {
 }
 
 func writeJSON(s *stdio, v any) int {
-	enc := json.NewEncoder(s.out)
+	enc := jsonEncoder(s.out)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		fmt.Fprintf(s.err, "hearth state: %v\n", err)

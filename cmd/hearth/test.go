@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -114,9 +113,8 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false) // rules hold >= and &&
 		_ = enc.Encode(hearthtest.ToJSON(src, diags, results, relBase(dir)))
 	} else {
 		if len(diags) > 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -62,7 +61,7 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	}
 	if *asJSON {
 		out := config.ToJSON(src, diags, relBase(dir))
-		enc := json.NewEncoder(s.out)
+		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(out)
 		if diags.HasErrors() {

@@ -13,6 +13,7 @@ import (
 func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // names such as "Q&A" read as written
 	return enc.Encode(r)
 }
 

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -96,7 +95,7 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		body, err = json.MarshalIndent(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped}, "", "  ")
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped})
 		return err
 	})
 	d.answer(w, body, err)

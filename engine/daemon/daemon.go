@@ -169,6 +169,8 @@ type Daemon struct {
 	// horizon is the store's id horizon in Unix nanoseconds, as of the
 	// last prune: events before it are refused at the door.
 	horizon atomic.Int64
+	// unheard are the event types warned about as heard by nothing.
+	unheard unheardTypes
 }
 
 // Counters are running totals, for status.

@@ -41,12 +41,14 @@ func metricType(cfg *config.Config, typ string) string {
 	return otherType
 }
 
-// countIngested counts events let in, by type.
+// countIngested counts events let in, by type, and warns about types
+// nothing hears.
 func (d *Daemon) countIngested(evs []events.Event) {
 	cfg := d.snap.Load().Config
 	for i := range evs {
 		d.opt.Metrics.ingested.WithLabelValues(metricType(cfg, evs[i].Type)).Inc()
 	}
+	d.warnUnheard(evs)
 }
 
 // screen checks events that parsed against the configuration in force:

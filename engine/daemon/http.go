@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -253,9 +254,26 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
+	_ = encodeJSON(w, v)
+}
+
+// encodeJSON writes v as indented JSON without Go's HTML escaping: the
+// API's answers hold rules (>=, &&) that would read \u003e= and
+// \u0026\u0026, and are served as application/json, never inside a page.
+func encodeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// marshalJSON is encodeJSON into a byte slice, without the final newline.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := encodeJSON(&b, v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // pausedCampaigns names the campaigns held with paused = true, for the

@@ -49,7 +49,7 @@ func (d *Daemon) getReport(w http.ResponseWriter, r *http.Request) {
 			// report's, not of 1970-01-01.
 			at = d.opt.Now().UTC().Truncate(24 * time.Hour)
 		}
-		body, err = json.MarshalIndent(analytics.Build(d.snap.Load().Config, t, at), "", "  ")
+		body, err = marshalJSON(analytics.Build(d.snap.Load().Config, t, at))
 		return err
 	})
 	d.answer(w, body, err)

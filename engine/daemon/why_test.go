@@ -1,7 +1,10 @@
 package daemon_test
 
 import (
+	"io"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,5 +96,30 @@ campaign "rsvp" {
 	}
 	if _, why := get(t, f, "/v1/members/ann/why?rule=campaign.rsvp"); why["dropped"] != nil {
 		t.Errorf("the campaign, not a run: dropped %v", why["dropped"])
+	}
+}
+
+// The API's answers print rules as written: >= and &&, not Go's HTML
+// escapes \u003e= and \u0026\u0026, for a reader of curl's output.
+func TestAdminWhyRulesAsWritten(t *testing.T) {
+	f := start(t, `
+segment "busy" {
+  when = "total('message.posted') >= 1 && member.points < 100"
+}
+`, "")
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"cat","at":"2026-01-01T10:00:00Z"}`+"\n", "")
+	for _, path := range []string{"/v1/members/cat/why?rule=segment.busy"} {
+		resp, err := http.Get(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Contains(string(body), `\u00`) {
+			t.Errorf("GET %s: %d, HTML-escaped:\n%s", path, resp.StatusCode, body)
+		}
+		if !strings.Contains(string(body), `"source": "total('message.posted') >= 1 && member.points < 100"`) {
+			t.Errorf("GET %s: the rule is not as written:\n%s", path, body)
+		}
 	}
 }

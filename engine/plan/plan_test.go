@@ -1112,3 +1112,18 @@ func TestApplyInterrupted(t *testing.T) {
 		t.Fatalf("left:\n%s", actions(p))
 	}
 }
+
+// A plan's JSON has attribute values as written: a topic "Q&A <here>"
+// is not \u0026 and \u003c for a reader of plan -json.
+func TestJSONNotHTMLEscaped(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	f.write(strings.Replace(base, `topic           = "Hello"`, `topic           = "Q&A <here>"`, 1))
+	var b bytes.Buffer
+	if err := f.mustPlan().WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"topic": "Q&A <here>"`) || strings.Contains(b.String(), `\u00`) {
+		t.Errorf("plan JSON escapes the topic:\n%s", b.String())
+	}
+}

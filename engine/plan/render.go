@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -230,6 +231,7 @@ func quote(s string) string {
 func (p *Plan) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // a topic's "Q&A" reads as written
 	return enc.Encode(p)
 }
 
@@ -316,7 +318,13 @@ type changeFields Change
 
 // MarshalJSON writes the change with typed attribute values.
 func (c Change) MarshalJSON() ([]byte, error) {
-	return json.Marshal(changeJSON{changeFields(c), platform.JSONAttrs(c.Kind, c.Before), platform.JSONAttrs(c.Kind, c.After)})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // json.Marshal would escape, and WriteJSON cannot undo it
+	if err := enc.Encode(changeJSON{changeFields(c), platform.JSONAttrs(c.Kind, c.Before), platform.JSONAttrs(c.Kind, c.After)}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // UnmarshalJSON reads a change written by MarshalJSON, or by a hearth

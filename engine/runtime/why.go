@@ -40,6 +40,9 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 	}
 	kind, name, ok := strings.Cut(addr, ".")
 	if !ok {
+		if named := r.addressesOf(addr); len(named) > 0 {
+			return nil, fmt.Errorf("%q: give the address, %s", addr, strings.Join(named, " or "))
+		}
 		return nil, fmt.Errorf("%q: give an address such as segment.lurkers, tier.core or moderation.spam", addr)
 	}
 	type named struct {
@@ -410,4 +413,31 @@ func DroppedRun(m *state.Member, addr string, outcomes func() ([]state.Outcome, 
 		}
 	}
 	return d, nil
+}
+
+// addressesOf are the addresses of the blocks named name that why
+// explains, for a bare name given where an address was wanted.
+func (r *Runtime) addressesOf(name string) []string {
+	var out []string
+	for _, s := range r.cfg.Segments {
+		if s.Name == name {
+			out = append(out, "segment."+name)
+		}
+	}
+	for _, t := range r.cfg.Tiers {
+		if t.Name == name {
+			out = append(out, "tier."+name)
+		}
+	}
+	for _, b := range r.cfg.Badges {
+		if b.Name == name {
+			out = append(out, "badge."+name)
+		}
+	}
+	for _, c := range r.cfg.Campaigns {
+		if c.Name == name {
+			out = append(out, "campaign."+name)
+		}
+	}
+	return out
 }
