@@ -63,18 +63,25 @@ forget erases a member, for an erasure request (GDPR article 17): their
 state (profile, identities, attributes, counts, points, badges, tier,
 segments, campaign runs, moderation record), their outcomes, every outbox
 entry addressed to them (pending ones are never sent), and the references
-other members hold to them (a referrer id, a value of a campaign's
-entering event, the key of a campaign run, which goes on under the key
-(forgotten), from and to in other members' outcomes).
+other members hold to them: a referrer id, a value of a campaign's
+entering event, from and to in other members' outcomes, and the key of a
+campaign run (run_key = "event.invitee"). Such a run goes on, sends and
+timer kept, under a key drawn for this forget, such as
+(forgotten 3fa9c2d1), which forget prints; its outcomes and outbox
+entries take that key too. Of those entries, sent ones stay sent; one not
+sent yet (pending, or dead) is skipped and never sent or retried: it
+would hand the platform what the run made of the forgotten member, and
+under a new idempotency key a message an earlier try delivered could
+arrive twice.
 
 What stays: the community tallies, which are counts and not people (the
 member counts as gone from today and on no tier; joins, activity,
 retention, the funnel, points and survey answers counted before stay);
 the ids of events already applied, kept so an event sent again is not
-applied twice, until event_id_retention forgets them; and a run key that
-was the id, in the details of the earlier outcomes of that run's member
-and in the keys of its outbox entries already made, as long as
-outcome_retention and outbox_retention keep those.
+applied twice, until event_id_retention forgets them; and the text of
+messages already made for other members, which names the member only if
+a template put their id or name in it, as long as outbox_retention keeps
+those entries.
 
 Without -suppress, the next event that names the id makes a new member.
 With -suppress the id goes on the suppression list (as a SHA-256 hash)
@@ -315,6 +322,21 @@ func printForgotten(w io.Writer, res memberdata.Result) {
 	if res.References > 0 || e.OutcomeRefs > 0 {
 		fmt.Fprintf(w, "References removed: %s, %s.\n",
 			plural(res.References, "member's document", "members' documents"), plural(int(e.OutcomeRefs), "outcome of another member", "outcomes of other members"))
+	}
+	if res.RunKey != "" {
+		var entries, skipped int64
+		for st, n := range e.RunKeyOutbox {
+			entries += n
+			if st == state.OutboxPending || st == state.OutboxDead {
+				skipped += n
+			}
+		}
+		fmt.Fprintf(w, "Other members' campaign runs keyed by %s now have the key %s, as do %s and %s of those runs",
+			res.Member, res.RunKey, plural64(e.RunKeyOutcomes, "outcome", "outcomes"), plural64(entries, "outbox entry", "outbox entries"))
+		if skipped > 0 {
+			fmt.Fprintf(w, "; %s not sent yet %s skipped, never to be sent", plural64(skipped, "entry", "entries"), map[bool]string{true: "is", false: "are"}[skipped == 1])
+		}
+		fmt.Fprintln(w, ".")
 	}
 	fmt.Fprintln(w, "Community tallies keep their counts (no ids are in them); the member counts as gone from today and on no tier.")
 	if res.Suppressed {

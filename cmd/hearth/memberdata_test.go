@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // TestMemberExportAndForget: export prints what the state keeps about a
@@ -125,4 +129,132 @@ func TestMemberExportAndForget(t *testing.T) {
 	if c, _, _ := cli("", false, "member", "show", "u03", dir); c != 1 {
 		t.Error("u03 is back after the daemon stopped")
 	}
+}
+
+// invites adds to the quickstart a campaign with a run per member a
+// member brought in: each run's key is the invitee's id.
+const invites = `
+event "invite.accepted" {
+  attributes = {
+    invitee = "string"
+  }
+}
+template "thank_inviter" {
+  text = { en = "Thanks for bringing someone in" }
+}
+campaign "thank" {
+  community = community.explorers
+  enter_on  = "invite.accepted"
+  run_key   = "event.invitee"
+  step "now" {
+    send {
+      channel  = "dm"
+      template = template.thank_inviter
+    }
+  }
+  step "later" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.thank_inviter
+    }
+  }
+}
+`
+
+// TestMemberForgetRunKey: forgetting a member whose id is the key of
+// another member's campaign runs, on the store and through a daemon,
+// leaves the id nowhere in what that member's export shows: the runs,
+// their outcomes and their messages go on under the key forget prints,
+// and the message not sent yet is skipped.
+func TestMemberForgetRunKey(t *testing.T) {
+	dir := exampleCopy(t, "quickstart", nil)
+	if err := os.WriteFile(filepath.Join(dir, "invites.hcl"), []byte(invites), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events := filepath.Join(t.TempDir(), "invites.jsonl")
+	if err := os.WriteFile(events, []byte(`{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T08:00:00Z"}
+{"id":"j2","type":"member.joined","member":"bob-77","at":"2026-01-01T08:01:00Z"}
+{"id":"j3","type":"member.joined","member":"cyd-88","at":"2026-01-01T08:02:00Z"}
+{"id":"i1","type":"invite.accepted","member":"ann","at":"2026-01-01T09:00:00Z","attrs":{"invitee":"bob-77"}}
+{"id":"i2","type":"invite.accepted","member":"ann","at":"2026-01-01T09:01:00Z","attrs":{"invitee":"cyd-88"}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	cli := func(args ...string) (int, string, string) {
+		out.Reset()
+		errb.Reset()
+		c := run(context.Background(), args, s)
+		return c, out.String(), errb.String()
+	}
+	if c, o, e := cli("replay", "-events", events, dir); c != 0 {
+		t.Fatalf("replay: %d %s %s", c, o, e)
+	}
+	export := func(id string) string {
+		t.Helper()
+		c, o, e := cli("member", "export", id, dir)
+		if c != 0 {
+			t.Fatalf("export %s: %d %s", id, c, e)
+		}
+		return o
+	}
+	for _, id := range []string{"bob-77", "cyd-88"} {
+		if x := export("ann"); !strings.Contains(x, `"thank[`+id+`]"`) || !strings.Contains(x, "campaign/thank["+id+"]/ann/1/1/now") {
+			t.Fatalf("ann's export before lacks the run keyed by %s or its message:\n%s", id, x)
+		}
+	}
+	// The daemon may have delivered the message before the forget.
+	printed := regexp.MustCompile(`Other members' campaign runs keyed by (\S+) now have the key (\(forgotten [0-9a-f]{8}\)), as do 2 outcomes and 1 outbox entry of those runs(; 1 entry not sent yet is skipped, never to be sent)?\.`)
+	check := func(o, id string, mustSkip bool) {
+		t.Helper()
+		m := printed.FindStringSubmatch(o)
+		if m == nil || m[1] != id || mustSkip && m[3] == "" {
+			t.Fatalf("forget %s printed:\n%s\nwant a line matching %s, the message skipped: %v", id, o, printed, mustSkip)
+		}
+		skipped := m[3] != ""
+		x := export("ann")
+		if strings.Contains(x, id) {
+			t.Errorf("ann's export still names %s:\n%s", id, x)
+		}
+		want := []string{`"thank[` + m[2] + `]"`, "campaign/thank[" + url.PathEscape(m[2]) + "]/ann/1/1/now"}
+		if skipped {
+			want = append(want, state.SkippedForgotten)
+		}
+		for _, w := range want {
+			if !strings.Contains(x, w) {
+				t.Errorf("ann's export lacks %s:\n%s", w, x)
+			}
+		}
+	}
+	c, o, e := cli("member", "forget", "-force", "bob-77", dir)
+	if c != 0 {
+		t.Fatalf("forget: %d %s %s", c, o, e)
+	}
+	check(o, "bob-77", true)
+
+	// Through a running daemon.
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var dout, derr bytes.Buffer
+	ds := &stdio{in: bytes.NewReader(nil), out: &dout, err: &derr, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, ds) }()
+	base := "http://" + addr
+	waitReady(t, base, derr.String)
+	c, o, e = cli("member", "forget", "-force", "-url", base, "cyd-88")
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("run exit %d\n%s", c, derr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not stop")
+	}
+	if c != 0 {
+		t.Fatalf("forget through the daemon: %d %s %s", c, o, e)
+	}
+	check(o, "cyd-88", false)
 }

@@ -27,7 +27,9 @@ a member who has left the community by the time it is due (a direct
 message, an email, a webhook message for them, or a role to add) is
 skipped, never sent (status skipped), and so is a win-back's message to a
 member who came back before it was due; role removals, bans and channel
-messages still go.
+messages still go. hearth member forget skips the messages not yet sent of
+campaign runs keyed by the forgotten member (run_key). A skipped action is
+not retried.
 
   list    show actions, oldest first (default: pending, dead and skipped):
           DUE is when a pending action is tried next, or when a finished

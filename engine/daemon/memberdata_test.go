@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -193,5 +194,83 @@ func TestForgetThroughTheAdminAPI(t *testing.T) {
 	_ = store.Members(t.Context(), func(m *state.Member) error { members = append(members, m.ID); return nil })
 	if fmt.Sprint(members) != "[ann-7 bob cat m0 m1 m2]" {
 		t.Errorf("members: %v", members)
+	}
+}
+
+const inviteRules = `
+event "invite.accepted" {
+  attributes = {
+    invitee = "string"
+  }
+}
+template "t" {
+  text = { en = "Thanks for bringing someone in" }
+}
+campaign "thank" {
+  enter_on = "invite.accepted"
+  run_key  = "event.invitee"
+  step "now" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+  step "later" {
+    wait = "3650d" # past the wall clock the daemon's timers run at
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+`
+
+// TestForgetRunKeyThroughTheAdminAPI: forgetting, through the daemon, a
+// member whose id is the key of another member's campaign run leaves the
+// id nowhere in what the state keeps about that member: the run, its
+// outcomes and its message go on under the key the answer names.
+func TestForgetRunKeyThroughTheAdminAPI(t *testing.T) {
+	f := start(t, inviteRules, "tok")
+	body := `{"id":"j1","type":"member.joined","member":"bob-77","at":"2026-01-01T08:00:00Z"}
+{"id":"i1","type":"invite.accepted","member":"ann","at":"2026-01-01T09:00:00Z","attrs":{"invitee":"bob-77"}}
+`
+	if code, out := post(t, f, "/v1/events", body, "tok"); code != 202 {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	export := func() string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", f.srv.URL+"/v1/members/ann/export", nil)
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("export of ann: %d %s", resp.StatusCode, data)
+		}
+		return string(data)
+	}
+	if x := export(); strings.Count(x, "bob-77") < 4 {
+		t.Fatalf("ann's export before names bob-77 %d times; want the run, its outcomes and its message:\n%s", strings.Count(x, "bob-77"), x)
+	}
+	code, res := post(t, f, "/v1/members/bob-77/forget", "", "tok")
+	if code != 200 {
+		t.Fatalf("forget: %d %v", code, res)
+	}
+	key, _ := res["run_key"].(string)
+	er, _ := res["erased"].(map[string]any)
+	if !strings.HasPrefix(key, "(forgotten ") || res["references"] != 1.0 || er["run_key_outcomes"] != 2.0 || er["run_key_outbox"] == nil {
+		t.Fatalf("forget: %v; want ann's run, its two outcomes and its message moved to a key", res)
+	}
+	x := export()
+	if strings.Contains(x, "bob-77") {
+		t.Errorf("ann's export still names bob-77:\n%s", x)
+	}
+	for _, want := range []string{`"thank[` + key + `]"`, `"run_key": "` + key + `"`, `"campaign/thank[` + url.PathEscape(key) + `]/ann/1/1/now"`} {
+		if !strings.Contains(x, want) {
+			t.Errorf("ann's export lacks %s:\n%s", want, x)
+		}
 	}
 }

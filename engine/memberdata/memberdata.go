@@ -7,6 +7,8 @@ package memberdata
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -123,8 +125,14 @@ type Result struct {
 	Member string       `json:"member"`
 	Erased state.Erased `json:"erased"`
 	// References are other members whose documents named the member (as
-	// their referrer, or in a campaign's entering event) and no longer do.
+	// their referrer, in a campaign's entering event, or as a run's key)
+	// and no longer do.
 	References int `json:"references"`
+	// RunKey is the key that took the member's id's place where it was
+	// the key of other members' campaign runs: in the runs, in their
+	// outcomes and in their outbox entries. Empty when it was no run's
+	// key.
+	RunKey string `json:"run_key,omitempty"`
 	// Tallies are the changes made to the community tallies: the member
 	// counts as gone from today and on no tier; counts of the past stay.
 	Tallies state.Tallies `json:"tallies,omitempty"`
@@ -134,10 +142,14 @@ type Result struct {
 
 // Forget erases member id: other members' references to them first, and
 // the tallies, in one batch; then the member's document, outcomes and
-// outbox entries (state.Eraser). Interrupted, it can be run again: each
-// step finds what the last one left. It answers state.ErrNotFound when
-// nothing was kept about the member and no suppression was asked for.
-// A daemon must call it between batches, so no batch holds the member.
+// outbox entries, and the id where it is the key of other members'
+// campaign runs in their outcomes and outbox entries (state.Eraser).
+// Interrupted, it can be run again: each step finds what the last one
+// left (a run moved to one key before the interruption keeps it, and its
+// outcomes and entries get the key the next call draws: both name
+// nobody). It answers state.ErrNotFound when nothing was
+// kept about the member and no suppression was asked for. A daemon must
+// call it between batches, so no batch holds the member.
 func Forget(ctx context.Context, store state.Store, id string, opt Options) (Result, error) {
 	res := Result{Member: id}
 	if id == "" {
@@ -158,9 +170,10 @@ func Forget(ctx context.Context, store state.Store, id string, opt Options) (Res
 		}
 		res.Suppressed = true
 	}
+	label := forgottenKey()
 	var refs []string
 	err = store.Members(ctx, func(o *state.Member) error {
-		if o.ID != id && scrub(o, id, true) > 0 {
+		if n, _ := scrub(o, id, label, true); o.ID != id && n > 0 {
 			refs = append(refs, o.ID)
 		}
 		return nil
@@ -181,7 +194,11 @@ func Forget(ctx context.Context, store state.Store, id string, opt Options) (Res
 			_ = b.Rollback()
 			return res, err
 		}
-		if n := scrub(o, id, false); n > 0 {
+		n, keyed := scrub(o, id, label, false)
+		if keyed > 0 {
+			res.RunKey = label
+		}
+		if n > 0 {
 			res.References++
 			if err := b.SaveMember(o); err != nil {
 				_ = b.Rollback()
@@ -215,8 +232,11 @@ func Forget(ctx context.Context, store state.Store, id string, opt Options) (Res
 	if err := b.Commit(); err != nil {
 		return res, err
 	}
-	if res.Erased, err = e.EraseMember(ctx, id); err != nil {
+	if res.Erased, err = e.EraseMember(ctx, id, state.EraseOptions{RunKey: label, At: opt.Now}); err != nil {
 		return res, err
+	}
+	if res.Erased.RunKeyOutcomes > 0 || len(res.Erased.RunKeyOutbox) > 0 {
+		res.RunKey = label
 	}
 	if !res.Erased.Any() && res.References == 0 && !opt.Suppress {
 		return res, state.ErrNotFound
@@ -236,10 +256,10 @@ func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
 // scrub blanks id where member o names it: as its referrer, as a value
 // anywhere in the entering event its campaign runs keep (in lists and
 // maps too, and a map key naming it goes), and as the key of a run
-// (run_key = "event.referrer": the run goes on under a neutral key). It
-// counts what it found; with dry, it changes nothing.
-func scrub(o *state.Member, id string, dry bool) int {
-	n := 0
+// (run_key = "event.referrer": the run goes on under label). It counts
+// what it found, and the runs keyed by id apart; with dry, it changes
+// nothing.
+func scrub(o *state.Member, id, label string, dry bool) (n, keyed int) {
 	if o.Referrer == id {
 		n++
 		if !dry {
@@ -256,10 +276,11 @@ func scrub(o *state.Member, id string, dry bool) int {
 		if run == nil {
 			continue
 		}
-		if campaign, key, keyed := state.SplitRunID(name); keyed && key == id {
+		if campaign, key, ok := state.SplitRunID(name); ok && key == id {
 			n++
+			keyed++
 			if !dry {
-				forgetKey(o, name, campaign)
+				forgetKey(o, name, campaign, label)
 			}
 		}
 		for k, v := range run.Event {
@@ -287,7 +308,7 @@ func scrub(o *state.Member, id string, dry bool) int {
 			n += scrubValue(v, id, dry)
 		}
 	}
-	return n
+	return n, keyed
 }
 
 // scrubValue blanks id in a list or map of an event's value, at any
@@ -342,18 +363,33 @@ func scrubValue(v any, id string, dry bool) int {
 }
 
 // forgetKey moves o's run kept under runID, whose key is an erased
-// member's id, to a key that names nobody: "(forgotten)", or
-// "(forgotten 2)" and so on beside another such run of the campaign. The
-// run keeps all it counts, under way or ended: its sends still meet the
-// frequency cap, its step and timer go on, and its outbox keys, which
-// carry the key, stay unlike those it made before.
-func forgetKey(o *state.Member, runID, campaign string) {
-	key := "(forgotten)"
+// member's id, to label, a key that names nobody (or "label 2" and so on
+// beside another run of the campaign under it, which a label drawn
+// afresh makes all but impossible). The run keeps all it counts, under
+// way or ended: its sends still meet the frequency cap, its step and
+// timer go on, and its next outbox keys carry label, after those it made
+// before, which the store moves to label too (state.EraseOptions).
+func forgetKey(o *state.Member, runID, campaign, label string) {
+	key := label
 	for i := 2; o.Campaigns[state.RunID(campaign, key)] != nil; i++ {
-		key = fmt.Sprintf("(forgotten %d)", i)
+		key = fmt.Sprintf("%s %d", label, i)
 	}
 	run := o.Campaigns[runID]
 	delete(o.Campaigns, runID)
 	run.Key = key
 	o.Campaigns[state.RunID(campaign, key)] = run
+}
+
+// forgottenKey is the key runs keyed by a forgotten member's id go on
+// under, drawn afresh for each erasure: "(forgotten 3fa9c2d1)". One fixed
+// key would not do: a member can have runs keyed by two forgotten ids
+// with the same run number, message number and step (two invitees
+// thanked the same way), whose outbox keys, which must differ, would
+// then be one. A hash of the id would differ too, but anyone who knows
+// the id could compute it and find the runs again; a random draw names
+// nobody.
+func forgottenKey() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail
+	return "(forgotten " + hex.EncodeToString(b[:]) + ")"
 }

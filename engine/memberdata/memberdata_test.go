@@ -3,8 +3,8 @@ package memberdata_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -33,7 +33,8 @@ const erased = "u-" + marker
 // fill stores the erased member, updated many times as a busy member is
 // (each update a batch, so a journal record), with outcomes and outbox
 // entries; and bob, who names them as his referrer, in a campaign's
-// entering event at the top level and nested, and as a run's key.
+// entering event at the top level and nested, and as a run's key, with
+// that run's outcomes and its message, sent.
 func fill(t *testing.T, s state.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -78,10 +79,35 @@ func fill(t *testing.T, s state.Store) {
 	if err := b.SaveMember(bob); err != nil {
 		t.Fatal(err)
 	}
+	err = b.AppendOutcomes([]state.Outcome{
+		{Kind: state.KindCampaign, Member: "bob", Name: "meetup", Change: "enter", At: t0, Rule: "campaign.meetup", Event: "m1", Detail: state.RunDetail("run 1", erased)},
+		{Kind: state.KindAction, Member: "bob", Name: "send.dm", Change: "queue", At: t0, Rule: "campaign.meetup", Event: "m1", Detail: bobSendKey},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue([]state.Action{{Key: bobSendKey, Kind: "send.dm", Member: "bob", At: t0, Campaign: "meetup", RunKey: erased, Step: "hi", Text: "See you"}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := b.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	if ob, ok := s.(interface {
+		ListOutbox(ctx context.Context, status string, limit int) ([]state.OutboxEntry, error)
+		MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
+	}); ok {
+		if _, err := ob.ListOutbox(ctx, "", 1); err != nil { // written, for MarkSent to find
+			t.Fatal(err)
+		}
+		if err := ob.MarkSent(ctx, bobSendKey, 1, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
+
+// bobSendKey is the outbox key of the message of bob's run keyed by the
+// erased member's id.
+const bobSendKey = "campaign/meetup[" + erased + "]/bob/1/1/hi"
 
 // filesHolding names the files under dir whose bytes hold s.
 func filesHolding(t *testing.T, dir, s string) []string {
@@ -130,11 +156,17 @@ func TestForgetLeavesNothingInSQLiteFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Erased.Member || res.References != 1 {
-		t.Errorf("forget: %+v; want the member erased and bob's references to them", res)
+	if !res.Erased.Member || res.References != 1 || res.Erased.RunKeyOutcomes != 2 || res.Erased.RunKeyOutbox[state.OutboxSent] != 1 {
+		t.Errorf("forget: %+v; want the member erased and bob's references to them, in his document, outcomes and outbox", res)
 	}
 	if got := filesHolding(t, dir, marker); len(got) > 0 {
 		t.Errorf("after forget, with the store open, the member is still in %v", got)
+	}
+	// Bob's message of the run keyed by them is still there, sent, under
+	// the run's new key.
+	out, err := s.MemberOutbox(ctx, "bob")
+	if want := "campaign/meetup[" + url.PathEscape(res.RunKey) + "]/bob/1/1/hi"; err != nil || len(out) != 1 || out[0].Key != want || out[0].Status != state.OutboxSent || out[0].RunKey != res.RunKey {
+		t.Errorf("bob's outbox after forget: %+v, %v; want his message sent, under %s", out, err, want)
 	}
 	// The store goes on: a batch after the forget is kept, and the
 	// journal still brings it back after a reopen.
@@ -178,12 +210,14 @@ func TestForgetLeavesNothingInSQLiteFiles(t *testing.T) {
 
 // TestForgetScrubsNestedReferences: forget blanks the member's id in
 // another member's campaign entering event wherever it sits (top level,
-// in lists, in maps, as a map key), and drops the other member's run
-// whose run_key was the member's id; the member's own id as "member"
-// and runs keyed by anything else stay.
+// in lists, in maps, as a map key), and moves the other member's run
+// whose run_key was the member's id, and that run's outcomes, to a key
+// that names nobody; the member's own id as "member" and runs keyed by
+// anything else stay.
 func TestForgetScrubsNestedReferences(t *testing.T) {
 	ctx := context.Background()
 	s := state.NewMemory()
+	s.KeepOutcomes = true
 	fill(t, s)
 	res, err := memberdata.Forget(ctx, s, erased, memberdata.Options{Now: t0.Add(time.Hour)})
 	if err != nil {
@@ -216,8 +250,15 @@ func TestForgetScrubsNestedReferences(t *testing.T) {
 	for id := range bob.Campaigns {
 		runs = append(runs, id)
 	}
-	if len(runs) != 3 || bob.Campaigns["meetup[go-night]"] == nil || bob.Campaigns["meetup[(forgotten)]"] == nil {
-		t.Errorf("bob's runs: %v; want thanks, meetup[go-night] and meetup[(forgotten)], the run keyed by the erased id renamed", runs)
+	if !strings.HasPrefix(res.RunKey, "(forgotten ") {
+		t.Errorf("forget gave runs keyed by the member the key %q; want (forgotten ...)", res.RunKey)
+	}
+	if renamed := "meetup[" + res.RunKey + "]"; len(runs) != 3 || bob.Campaigns["meetup[go-night]"] == nil || bob.Campaigns[renamed] == nil {
+		t.Errorf("bob's runs: %v; want thanks, meetup[go-night] and %s, the run keyed by the erased id renamed", runs, renamed)
+	}
+	outs, err := s.MemberOutcomes(ctx, "bob", 10)
+	if want := "run 1 (key \"" + res.RunKey + "\")"; err != nil || len(outs) != 2 || outs[0].Detail != want {
+		t.Errorf("bob's outcomes: %+v, %v; want the run's entry naming %s", outs, err, want)
 	}
 }
 
@@ -323,9 +364,12 @@ campaign "thank" {
 `
 
 // Forgetting a member whose id is the key of another member's runs
-// leaves the id nowhere in that member's document: each such run goes
-// on under a key that names nobody, with its send and its timer, and its
-// next message is queued under an outbox key without the id.
+// leaves the id nowhere in that member's document, outcomes or outbox:
+// each such run goes on under a key that names nobody, drawn for each
+// forget (two runs with the same number, message and step would
+// otherwise share an outbox key), with its send and its timer; the
+// messages it made before are under that key too, the one not sent
+// skipped, and its next message is queued under it.
 func TestForgetRunKeyNamingTheMember(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -336,8 +380,9 @@ func TestForgetRunKeyNamingTheMember(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	path := filepath.Join(t.TempDir(), "state.db")
-	open := func() state.Store {
+	stateDir := t.TempDir()
+	path := filepath.Join(stateDir, "state.db")
+	open := func() *sqlite.Store {
 		s, err := sqlite.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
@@ -359,13 +404,34 @@ func TestForgetRunKeyNamingTheMember(t *testing.T) {
 {"id":"i1","type":"invite.accepted","member":"ann","at":"2026-01-01T09:00:00Z","attrs":{"invitee":"bob-77"}}
 {"id":"i2","type":"invite.accepted","member":"ann","at":"2026-01-02T09:00:00Z","attrs":{"invitee":"cyd"}}
 `)
+	// The message for cyd's run went out; the one for bob-77's did not
+	// yet.
+	if _, err := store.ListOutbox(ctx, "", 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MarkSent(ctx, "campaign/thank[cyd]/ann/1/1/now", 1, time.Date(2026, 1, 2, 9, 0, 1, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
 	for _, id := range []string{"bob-77", "cyd"} {
 		res, err := memberdata.Forget(ctx, store, id, memberdata.Options{Now: time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.References != 1 {
-			t.Errorf("forget %s: %d references removed, want 1 (ann's run)", id, res.References)
+		if res.References != 1 || res.RunKey == "" || res.Erased.RunKeyOutcomes != 2 || len(res.Erased.RunKeyOutbox) != 1 {
+			t.Errorf("forget %s: %+v; want ann's run, its entry and message moved to a key", id, res)
+		}
+		keys[id] = res.RunKey
+	}
+	if keys["bob-77"] == keys["cyd"] {
+		t.Fatalf("both forgets gave the key %q: the runs' outbox keys would be one", keys["cyd"])
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"bob-77", "cyd"} {
+		if got := filesHolding(t, stateDir, id); len(got) > 0 {
+			t.Errorf("after forgetting %s, the state's files still hold the id: %v", id, got)
 		}
 	}
 
@@ -379,37 +445,64 @@ func TestForgetRunKeyNamingTheMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := json.Marshal(ann)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"bob-77", "cyd"} {
-		if strings.Contains(string(doc), id) {
-			t.Errorf("ann's document still names %s: %s", id, doc)
-		}
-	}
-	if ids := ann.RunIDs("thank", nil); !slices.Equal(ids, []string{"thank[(forgotten 2)]", "thank[(forgotten)]"}) {
-		t.Fatalf("ann's runs %q", ids)
+	want := []string{"thank[" + keys["bob-77"] + "]", "thank[" + keys["cyd"] + "]"}
+	slices.Sort(want)
+	if ids := ann.RunIDs("thank", nil); !slices.Equal(ids, want) {
+		t.Fatalf("ann's runs %q; want %q", ids, want)
 	}
 	for _, run := range ann.Runs("thank") {
 		if !run.Active() || run.StepName != "later" || run.Runs != 1 {
 			t.Errorf("run %q: %+v, want under way at step later", run.Key, run)
 		}
 	}
+	sendKey := func(id string, seq int, step string) string {
+		return fmt.Sprintf("campaign/thank[%s]/ann/1/%d/%s", url.PathEscape(keys[id]), seq, step)
+	}
+	out, err := store.MemberOutbox(ctx, "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range out {
+		got[e.Key] = e.Status + " " + e.RunKey
+	}
+	wantOut := map[string]string{
+		sendKey("bob-77", 1, "now"): state.OutboxSkipped + " " + keys["bob-77"],
+		sendKey("cyd", 1, "now"):    state.OutboxSent + " " + keys["cyd"],
+	}
+	if !reflect.DeepEqual(got, wantOut) {
+		t.Errorf("ann's outbox\n got %v\nwant %v", got, wantOut)
+	}
+	annOuts, err := store.Outcomes(ctx, "ann", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queued []string
+	for _, o := range annOuts {
+		if o.Change == "queue" {
+			queued = append(queued, o.Detail)
+		}
+	}
+	slices.Sort(queued)
+	wantQueued := []string{sendKey("bob-77", 1, "now"), sendKey("cyd", 1, "now")}
+	slices.Sort(wantQueued)
+	if !slices.Equal(queued, wantQueued) {
+		t.Errorf("ann's queue outcomes %q; want %q, the keys of her entries", queued, wantQueued)
+	}
 
 	outs = nil
 	feed(store, `{"id":"tick","type":"checkin","member":"zed","at":"2026-01-20T00:00:00Z"}
 `)
-	var keys []string
+	queued = nil
 	for _, o := range outs {
 		if o.Member == "ann" && o.Change == "queue" {
-			keys = append(keys, o.Detail)
+			queued = append(queued, o.Detail)
 		}
 	}
-	want := []string{"campaign/thank[%28forgotten%29]/ann/1/2/later", "campaign/thank[%28forgotten%202%29]/ann/1/2/later"}
-	slices.Sort(keys)
-	slices.Sort(want)
-	if !slices.Equal(keys, want) {
-		t.Errorf("queued %q, want %q", keys, want)
+	wantQueued = []string{sendKey("bob-77", 2, "later"), sendKey("cyd", 2, "later")}
+	slices.Sort(queued)
+	slices.Sort(wantQueued)
+	if !slices.Equal(queued, wantQueued) {
+		t.Errorf("queued %q, want %q", queued, wantQueued)
 	}
 }

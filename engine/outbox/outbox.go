@@ -45,8 +45,10 @@ type Store interface {
 	// with the reason.
 	MarkSkipped(ctx context.Context, key string, attempts int, at time.Time, reason string) error
 	ListOutbox(ctx context.Context, status string, limit int) ([]Entry, error)
-	// RetryAction makes a dead or pending action due now; DropAction
-	// removes it. Both report whether the key existed.
+	// RetryAction makes a dead or pending action due now and reports
+	// whether there was one (a sent or skipped action is not sent
+	// again); DropAction removes an action and reports whether the key
+	// existed.
 	RetryAction(ctx context.Context, key string, now time.Time) (bool, error)
 	DropAction(ctx context.Context, key string) (bool, error)
 }

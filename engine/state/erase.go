@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,12 +30,14 @@ type Eraser interface {
 	MemberOutbox(ctx context.Context, member string) ([]OutboxEntry, error)
 	// EraseMember deletes, in one transaction, the member's document, its
 	// outcomes and its outbox entries (pending, sent and dead), and
-	// blanks the id where other members' outcomes name it (from, to). It
-	// waits for batches committed before it, and what it deleted is not
-	// kept in any cache a later batch could write back. It changes no
-	// other member's document (the caller does that in a batch) and no
-	// tally.
-	EraseMember(ctx context.Context, id string) (Erased, error)
+	// blanks the id where other members' outcomes name it (from, to).
+	// With opt.RunKey it also puts that key in place of the id where the
+	// id is the key of another member's campaign run (RekeyOutcome,
+	// RekeyEntry). It waits for batches committed before it, and what it
+	// deleted is not kept in any cache a later batch could write back. It
+	// changes no other member's document (the caller does that in a
+	// batch) and no tally.
+	EraseMember(ctx context.Context, id string, opt EraseOptions) (Erased, error)
 	// Suppress puts the id on the suppression list; Unsuppress takes it
 	// off and reports whether it was on. The list keeps SuppressionKey
 	// of each id, not the id.
@@ -48,6 +53,18 @@ type SuppressionBatch interface {
 	Suppressed(id string) (bool, error)
 }
 
+// EraseOptions say what EraseMember does beyond the member's own rows.
+type EraseOptions struct {
+	// RunKey, when set, is the key that takes the member's id's place
+	// where the id is the key of another member's campaign run
+	// (run_key = "event.referrer"): in those members' outcomes and in
+	// their outbox entries' keys and run keys. The caller moves the runs
+	// themselves to the same key (memberdata.Forget).
+	RunKey string
+	// At is when the entries of such runs not yet sent are skipped.
+	At time.Time
+}
+
 // Erased is what EraseMember deleted.
 type Erased struct {
 	Member   bool  `json:"member"`   // the member's document was stored
@@ -57,16 +74,118 @@ type Erased struct {
 	OutcomeRefs int64 `json:"outcome_refs"`
 	// Outbox counts the entries addressed to the member, by status.
 	Outbox map[string]int64 `json:"outbox,omitempty"`
+	// RunKeyOutcomes are other members' outcomes of campaign runs keyed
+	// by the member's id, which now name EraseOptions.RunKey instead.
+	RunKeyOutcomes int64 `json:"run_key_outcomes,omitempty"`
+	// RunKeyOutbox counts other members' outbox entries of campaign runs
+	// keyed by the member's id, by the status they had: their keys name
+	// EraseOptions.RunKey now, and the pending and dead ones are skipped.
+	RunKeyOutbox map[string]int64 `json:"run_key_outbox,omitempty"`
 }
 
 // Any reports whether anything was erased.
 func (e Erased) Any() bool {
-	n := e.Outcomes + e.OutcomeRefs
+	n := e.Outcomes + e.OutcomeRefs + e.RunKeyOutcomes
 	for _, c := range e.Outbox {
+		n += c
+	}
+	for _, c := range e.RunKeyOutbox {
 		n += c
 	}
 	return e.Member || n > 0
 }
+
+// SkippedForgotten is why an entry of a campaign run keyed by a member
+// who was forgotten is skipped instead of sent (RekeyEntry).
+const SkippedForgotten = "not sent: its campaign run was keyed by a member who was forgotten"
+
+// RekeySendKey is an outbox key of a campaign send,
+// campaign/NAME[KEY]/member/run/seq/step, with label in place of KEY
+// when KEY (path-escaped, as the runtime writes it) is id; ok is false
+// for any other key, which stays as it is.
+func RekeySendKey(key, id, label string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "campaign/")
+	if !ok {
+		return key, false
+	}
+	// The escaped key holds no '/', so the run's id ends at the first.
+	runID, tail, ok := strings.Cut(rest, "/")
+	if !ok {
+		return key, false
+	}
+	campaign, k, keyed := SplitRunID(runID)
+	if !keyed {
+		return key, false
+	}
+	if k, err := url.PathUnescape(k); err != nil || k != id {
+		return key, false
+	}
+	return "campaign/" + RunID(campaign, url.PathEscape(label)) + "/" + tail, true
+}
+
+// RekeyOutcome puts label in place of id where id is the key of the
+// campaign run o is about: in the key a campaign outcome's detail names
+// (RunDetail) and in the outbox key a queued send's detail is. It
+// reports whether it changed o.
+func RekeyOutcome(o *Outcome, id, label string) bool {
+	if !strings.HasPrefix(o.Rule, "campaign.") {
+		return false
+	}
+	switch o.Kind {
+	case KindCampaign:
+		if o.Detail == "" || DetailKey(o.Detail) != id {
+			return false
+		}
+		o.Detail = RunDetail(DetailReason(o.Detail), label)
+		return true
+	case KindAction:
+		key, ok := RekeySendKey(o.Detail, id, label)
+		o.Detail = key
+		return ok
+	}
+	return false
+}
+
+// RekeyEntry puts label in place of id in e, an outbox entry of another
+// member's campaign run keyed by id: in its key and its run key. One not
+// sent (pending or dead) is skipped at at, never to be sent or retried:
+// sending it would hand the platform what the run made of the forgotten
+// member's data, and under the new key a platform that got an earlier
+// try (or one in flight, under the old key) could not tell it was the
+// same message, so it could arrive twice. It reports whether e was such
+// an entry; the status e had is the caller's to count.
+func RekeyEntry(e *OutboxEntry, id, label string, at time.Time) bool {
+	if e.Member == id {
+		return false
+	}
+	key, ok := RekeySendKey(e.Key, id, label)
+	if !ok {
+		return false
+	}
+	// A platform's error may quote the key.
+	lastErr := strings.ReplaceAll(e.LastError, e.Key, key)
+	e.Key = key
+	if e.RunKey == id {
+		e.RunKey = label
+	}
+	switch e.Status {
+	case OutboxPending:
+		e.Status, e.FinishedAt, lastErr = OutboxSkipped, at, SkippedForgotten
+	case OutboxDead:
+		if lastErr != "" {
+			lastErr = fmt.Sprintf("%s (it was a dead letter: %s)", SkippedForgotten, lastErr)
+		} else {
+			lastErr = SkippedForgotten
+		}
+		e.Status, e.FinishedAt = OutboxSkipped, at
+	}
+	e.LastError = lastErr
+	return true
+}
+
+// ErrRunKeyTaken is EraseMember's answer when an outbox key it would
+// give an entry is another entry's already; it changed nothing.
+var ErrRunKeyTaken = errors.New("an outbox entry already has the key the erased member's run key would give another; nothing was changed (forget again: another key is drawn)")
 
 // SuppressionKey is how the suppression list keeps an id: its SHA-256, in
 // hex, so the list does not show ids in the clear. (A known id can still
@@ -105,8 +224,24 @@ func (s *Memory) MemberOutbox(_ context.Context, member string) ([]OutboxEntry, 
 }
 
 // EraseMember deletes the member, its outcomes and its outbox entries.
-func (s *Memory) EraseMember(_ context.Context, id string) (Erased, error) {
+func (s *Memory) EraseMember(_ context.Context, id string, opt EraseOptions) (Erased, error) {
 	var e Erased
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	// Checked before anything changes, as the SQL stores' transactions
+	// leave everything as it was on a key already taken.
+	rekeyed := map[string]OutboxEntry{}
+	if opt.RunKey != "" {
+		for key, en := range s.entries {
+			c := *en
+			if RekeyEntry(&c, id, opt.RunKey, opt.At) {
+				if s.entries[c.Key] != nil {
+					return e, ErrRunKeyTaken
+				}
+				rekeyed[key] = c
+			}
+		}
+	}
 	if _, ok := s.members[id]; ok {
 		e.Member = true
 		delete(s.members, id)
@@ -125,8 +260,6 @@ func (s *Memory) EraseMember(_ context.Context, id string) (Erased, error) {
 			o.From, o.To = blankIf(o.From, id), blankIf(o.To, id)
 		}
 	}
-	s.outboxMu.Lock()
-	defer s.outboxMu.Unlock()
 	for key, en := range s.entries {
 		if en.Member == id {
 			if e.Outbox == nil {
@@ -137,6 +270,34 @@ func (s *Memory) EraseMember(_ context.Context, id string) (Erased, error) {
 		}
 	}
 	s.outbox = slices.DeleteFunc(s.outbox, func(a Action) bool { return a.Member == id })
+	if opt.RunKey == "" {
+		return e, nil
+	}
+	for i := range s.outcomes {
+		if RekeyOutcome(&s.outcomes[i], id, opt.RunKey) {
+			e.RunKeyOutcomes++
+		}
+	}
+	for key := range rekeyed {
+		if e.RunKeyOutbox == nil {
+			e.RunKeyOutbox = map[string]int64{}
+		}
+		e.RunKeyOutbox[s.entries[key].Status]++
+		delete(s.entries, key)
+	}
+	for _, c := range rekeyed {
+		s.entries[c.Key] = &c
+	}
+	for i := range s.outbox {
+		if a := &s.outbox[i]; a.Member != id {
+			if key, ok := RekeySendKey(a.Key, id, opt.RunKey); ok {
+				a.Key = key
+				if a.RunKey == id {
+					a.RunKey = opt.RunKey
+				}
+			}
+		}
+	}
 	return e, nil
 }
 

@@ -560,13 +560,14 @@ func (s *Memory) ListOutboxAfter(_ context.Context, status string, at time.Time,
 	return out, nil
 }
 
-// RetryAction makes an action that was not sent due now, as the SQL
-// stores do: a sent one is not sent again.
+// RetryAction makes a dead or pending action due now, as the SQL stores
+// do: a sent one is not sent again, and a skipped one was dropped on
+// purpose.
 func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool, error) {
 	s.outboxMu.Lock()
 	defer s.outboxMu.Unlock()
 	e := s.entries[key]
-	if e == nil || e.Status == OutboxSent {
+	if e == nil || e.Status == OutboxSent || e.Status == OutboxSkipped {
 		return false, nil
 	}
 	e.Status, e.NextAt, e.FinishedAt = OutboxPending, now, time.Time{}

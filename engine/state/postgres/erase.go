@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,7 +30,7 @@ func (s *Store) MemberOutbox(ctx context.Context, member string) ([]state.Outbox
 // whose batch read the member before finds it changed at commit
 // (ErrConflict) and applies its events again from the store, where the
 // member is gone: no replica writes the erased document back.
-func (s *Store) EraseMember(ctx context.Context, id string) (state.Erased, error) {
+func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptions) (state.Erased, error) {
 	var e state.Erased
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -63,6 +66,14 @@ func (s *Store) EraseMember(ctx context.Context, id string) (state.Erased, error
 		}
 		e.Outbox[st]++
 	}
+	if opt.RunKey != "" {
+		if e.RunKeyOutcomes, err = rekeyOutcomes(ctx, tx, id, opt.RunKey); err != nil {
+			return e, err
+		}
+		if e.RunKeyOutbox, err = rekeyOutbox(ctx, tx, id, opt); err != nil {
+			return e, err
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return e, err
 	}
@@ -76,6 +87,109 @@ func (s *Store) EraseMember(ctx context.Context, id string) (state.Erased, error
 		return e, fmt.Errorf("the member's rows are deleted, but VACUUM of their tables failed (forget again to retry): %w", err)
 	}
 	return e, nil
+}
+
+// rekeyOutcomes puts label in place of id where other members' outcomes
+// name it as their campaign run's key. The query only narrows the rows
+// down; state.RekeyOutcome decides.
+func rekeyOutcomes(ctx context.Context, tx pgx.Tx, id, label string) (int64, error) {
+	rows, err := tx.Query(ctx, `SELECT seq, kind, rule, detail FROM outcomes
+		WHERE member <> $1 AND kind IN ('campaign', 'action') AND rule LIKE 'campaign.%' AND (strpos(detail, $2) > 0 OR strpos(detail, $3) > 0)`,
+		id, "key "+strconv.Quote(id), "["+url.PathEscape(id)+"]/")
+	if err != nil {
+		return 0, err
+	}
+	seqs := map[int64]string{}
+	for rows.Next() {
+		var seq int64
+		var o state.Outcome
+		if err := rows.Scan(&seq, &o.Kind, &o.Rule, &o.Detail); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if state.RekeyOutcome(&o, id, label) {
+			seqs[seq] = o.Detail
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for seq, detail := range seqs {
+		if _, err := tx.Exec(ctx, `UPDATE outcomes SET detail = $1 WHERE seq = $2`, detail, seq); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(seqs)), nil
+}
+
+// rekeyOutbox puts opt.RunKey in place of id in other members' outbox
+// entries of campaign runs keyed by id, skipping those not sent
+// (state.RekeyEntry), and counts them by the status they had. A key
+// already taken refuses the whole erasure (the caller rolls back): the
+// key is the entry's identity, and the action that had it must not be
+// overwritten. A replica delivering one of the pending entries right now
+// finds no row under its old key when it marks it: the entry stays
+// skipped.
+func rekeyOutbox(ctx context.Context, tx pgx.Tx, id string, opt state.EraseOptions) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT key, data, status, last_error, finished_at FROM outbox
+		WHERE member <> $1 AND key LIKE 'campaign/%' AND strpos(key, $2) > 0 FOR UPDATE`, id, "["+url.PathEscape(id)+"]/")
+	if err != nil {
+		return nil, err
+	}
+	type change struct {
+		old      string
+		e        state.OutboxEntry
+		finished int64
+	}
+	var changes []change
+	var counts map[string]int64
+	for rows.Next() {
+		var c change
+		var data []byte
+		if err := rows.Scan(&c.old, &data, &c.e.Status, &c.e.LastError, &c.finished); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal(data, &c.e.Action); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("outbox entry: %w", err)
+		}
+		had := c.e.Status
+		if !state.RekeyEntry(&c.e, id, opt.RunKey, opt.At) {
+			continue
+		}
+		if c.e.Status != had {
+			c.finished = c.e.FinishedAt.UnixNano()
+		}
+		if counts == nil {
+			counts = map[string]int64{}
+		}
+		counts[had]++
+		changes = append(changes, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE key = $1)`, c.e.Key).Scan(&taken); err != nil {
+			return nil, err
+		}
+		if taken {
+			return nil, state.ErrRunKeyTaken
+		}
+		data, err := json.Marshal(c.e.Action)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE outbox SET key = $1, data = $2::jsonb, status = $3, last_error = $4, finished_at = $5, lease_until = 0 WHERE key = $6`,
+			c.e.Key, string(data), c.e.Status, c.e.LastError, c.finished, c.old); err != nil {
+			return nil, err
+		}
+	}
+	return counts, nil
 }
 
 // Suppress puts id on the suppression list, for every replica.

@@ -61,7 +61,7 @@ func TestEraseLeavesNoDeadRows(t *testing.T) {
 	if n := rowsHolding("members"); n == 0 {
 		t.Fatal("no row version of the member before erasing: the test finds nothing")
 	}
-	if _, err := s.EraseMember(ctx, id); err != nil {
+	if _, err := s.EraseMember(ctx, id, state.EraseOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range []string{"members", "outcomes", "outbox"} {

@@ -395,7 +395,7 @@ func TestEraseEmptiesTheJournal(t *testing.T) {
 	for i := range 5 {
 		commitOne(t, s, i, at)
 	}
-	if _, err := s.EraseMember(ctx, "u0"); err != nil {
+	if _, err := s.EraseMember(ctx, "u0", state.EraseOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range journalPaths(path) {

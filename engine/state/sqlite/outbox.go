@@ -108,9 +108,11 @@ func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, at ti
 }
 
 // RetryAction makes a dead or pending action due now; it is no longer
-// finished.
+// finished. A sent one is not sent again, and a skipped one was dropped
+// on purpose (its member left, or its run's key named a member who was
+// forgotten).
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
-	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = ?, finished_at = 0 WHERE key = ? AND status != 'sent'`, now.UnixNano(), key)
+	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = ?, finished_at = 0 WHERE key = ? AND status IN ('pending', 'dead')`, now.UnixNano(), key)
 }
 
 // DropAction removes an action.

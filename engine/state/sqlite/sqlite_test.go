@@ -559,7 +559,7 @@ func TestSuppressionSurvivesReopen(t *testing.T) {
 	if err := b.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EraseMember(ctx, "ann"); err != nil {
+	if _, err := s.EraseMember(ctx, "ann", state.EraseOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Suppress(ctx, "ann", time.Now()); err != nil {

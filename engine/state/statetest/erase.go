@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,7 +102,7 @@ func runErase(t *testing.T, open Open) {
 		if out, err := e.MemberOutbox(ctx, "ann"); err != nil || len(out) != 3 {
 			t.Fatalf("ann's outbox before: %d entries, %v; want 3", len(out), err)
 		}
-		got, err := e.EraseMember(ctx, "ann")
+		got, err := e.EraseMember(ctx, "ann", state.EraseOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +154,7 @@ func runErase(t *testing.T, open Open) {
 			t.Errorf("due after erasing ann: %v, %v; want [bob]", due, err)
 		}
 		// Erasing again finds nothing.
-		if again, err := e.EraseMember(ctx, "ann"); err != nil || again.Any() {
+		if again, err := e.EraseMember(ctx, "ann", state.EraseOptions{}); err != nil || again.Any() {
 			t.Errorf("erasing twice: %+v, %v; want nothing", again, err)
 		}
 	})
@@ -182,7 +184,7 @@ func runErase(t *testing.T, open Open) {
 				t.Fatal(err)
 			}
 		}
-		if got, err := e.EraseMember(ctx, "ann"); err != nil || !got.Member {
+		if got, err := e.EraseMember(ctx, "ann", state.EraseOptions{}); err != nil || !got.Member {
 			t.Fatalf("erase: %+v, %v", got, err)
 		}
 		b, err := s.Begin(ctx)
@@ -203,6 +205,8 @@ func runErase(t *testing.T, open Open) {
 			t.Errorf("the new ann: %+v, %v; want a fresh member", m, err)
 		}
 	})
+
+	t.Run("RunKeyOfOthers", func(t *testing.T) { runEraseRunKey(t, open(t)) })
 
 	t.Run("Suppression", func(t *testing.T) {
 		s := open(t)
@@ -249,4 +253,226 @@ func runErase(t *testing.T, open Open) {
 			t.Error("ann still suppressed after lifting it")
 		}
 	})
+}
+
+// runEraseRunKey: a member whose id is the key of another member's
+// campaign runs (a run per referrer or invitee) is erased with a key to
+// put in its place. The other member's outcomes and outbox entries of
+// those runs then name that key, escaped in outbox keys as the runtime
+// escapes it, and nothing else changes: runs keyed by another id (one
+// the erased id is a prefix of, too) stay as they were. Entries not sent
+// are skipped, never sent or retried. A second member erased with
+// another key collides with nothing; one erased with a key an entry
+// already has is refused, with nothing changed.
+func runEraseRunKey(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	e, ok := s.(state.Eraser)
+	if !ok {
+		t.Fatalf("%T does not implement state.Eraser", s)
+	}
+	if m, ok := s.(*state.Memory); ok {
+		m.KeepOutcomes = true
+	}
+	ob, ok := s.(OutboxFinishStore)
+	if !ok {
+		t.Fatalf("%T does not implement statetest.OutboxFinishStore", s)
+	}
+	const (
+		ann   = "ann #7" // escaped in outbox keys: ann%20%237
+		other = "ann #70"
+		cyd   = "cyd"
+		l1    = "(forgotten 1)"
+		l2    = "(forgotten 2)"
+	)
+	sendKey := func(runKey string, seq int, step string) string {
+		return fmt.Sprintf("campaign/ref[%s]/bob/1/%d/%s", url.PathEscape(runKey), seq, step)
+	}
+	b, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{ann, "bob", cyd} {
+		if err := b.SaveMember(state.NewMember(id, t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	camp := func(change, detail string) state.Outcome {
+		return state.Outcome{Kind: state.KindCampaign, Member: "bob", Name: "ref", Change: change, At: t0, Rule: "campaign.ref", Event: "e1", Detail: detail}
+	}
+	queue := func(key string) state.Outcome {
+		return state.Outcome{Kind: state.KindAction, Member: "bob", Name: "send.dm", Change: "queue", At: t0, Rule: "campaign.ref", Event: "e1", To: "bob-dm", Detail: key}
+	}
+	err = b.AppendOutcomes([]state.Outcome{
+		camp("enter", state.RunDetail("run 1", ann)),
+		queue(sendKey(ann, 1, "hi")),
+		camp("exit", state.RunDetail("", ann)),
+		camp("enter", state.RunDetail("run 1", other)),
+		queue(sendKey(other, 1, "hi")),
+		camp("enter", state.RunDetail("run 1", cyd)),
+		queue(sendKey(cyd, 1, "hi")),
+		{Kind: state.KindPoints, Member: "bob", Name: "post", Change: "grant", At: t0, Rule: "incentive.post", Event: "e2", Points: 1},
+		{Kind: state.KindCampaign, Member: ann, Name: "ref", Change: "enter", At: t0, Rule: "campaign.ref", Event: "e3", Detail: state.RunDetail("run 1", ann)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := func(key, runKey, member string, i int) state.Action {
+		return state.Action{Key: key, Kind: "send.dm", Member: member, At: t0.Add(time.Duration(i) * time.Minute), Campaign: "ref", RunKey: runKey, Step: "hi", Text: "Thanks"}
+	}
+	err = b.Enqueue([]state.Action{
+		act(sendKey(ann, 1, "hi"), ann, "bob", 0),
+		act(sendKey(ann, 2, "later"), ann, "bob", 1),
+		act(sendKey(ann, 3, "left"), ann, "bob", 2),
+		act(sendKey(ann, 4, "next"), ann, "bob", 3),
+		act(sendKey(other, 1, "hi"), other, "bob", 4),
+		act(sendKey(cyd, 1, "hi"), cyd, "bob", 5),
+		act("campaign/ref/bob/1/1/hi", "", "bob", 6),
+		act("campaign/ref["+url.PathEscape(ann)+"]/"+ann+"/1/1/hi", ann, ann, 7),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A store that writes batches behind has them in its outbox once
+	// asked for it, as the dispatcher asks before marking anything.
+	if _, err := ob.ListOutbox(ctx, "", 100); err != nil {
+		t.Fatal(err)
+	}
+	must(ob.MarkSent(ctx, sendKey(ann, 1, "hi"), 1, t0))
+	must(ob.MarkDead(ctx, sendKey(ann, 2, "later"), 3, t0, "502 for "+sendKey(ann, 2, "later")))
+	must(ob.MarkSkipped(ctx, sendKey(ann, 3, "left"), 0, t0, "member left the community before it was sent"))
+	must(ob.MarkSent(ctx, sendKey(cyd, 1, "hi"), 1, t0))
+
+	t1 := t0.Add(time.Hour)
+	got, err := e.EraseMember(ctx, ann, state.EraseOptions{RunKey: l1, At: t1})
+	must(err)
+	if !got.Member || got.Outcomes != 1 || got.Outbox[state.OutboxPending] != 1 {
+		t.Errorf("erased %+v; want ann's document, outcome and pending entry", got)
+	}
+	if got.RunKeyOutcomes != 3 {
+		t.Errorf("erased %d outcomes naming ann as a run key; want bob's enter, queue and exit", got.RunKeyOutcomes)
+	}
+	wantCount := map[string]int64{state.OutboxSent: 1, state.OutboxDead: 1, state.OutboxSkipped: 1, state.OutboxPending: 1}
+	if fmt.Sprint(got.RunKeyOutbox) != fmt.Sprint(wantCount) {
+		t.Errorf("erased run-key outbox entries %v; want %v, by the status they had", got.RunKeyOutbox, wantCount)
+	}
+
+	type entry struct{ status, runKey, lastErr string }
+	wantOutbox := map[string]entry{
+		sendKey(l1, 1, "hi"):      {state.OutboxSent, l1, ""},
+		sendKey(l1, 2, "later"):   {state.OutboxSkipped, l1, state.SkippedForgotten + " (it was a dead letter: 502 for " + sendKey(l1, 2, "later") + ")"},
+		sendKey(l1, 3, "left"):    {state.OutboxSkipped, l1, "member left the community before it was sent"},
+		sendKey(l1, 4, "next"):    {state.OutboxSkipped, l1, state.SkippedForgotten},
+		sendKey(other, 1, "hi"):   {state.OutboxPending, other, ""},
+		sendKey(cyd, 1, "hi"):     {state.OutboxSent, cyd, ""},
+		"campaign/ref/bob/1/1/hi": {state.OutboxPending, "", ""},
+	}
+	checkOutbox := func(when string, want map[string]entry) {
+		t.Helper()
+		all, err := ob.ListOutbox(ctx, "", 100)
+		must(err)
+		have := map[string]entry{}
+		for _, en := range all {
+			have[en.Key] = entry{en.Status, en.RunKey, en.LastError}
+			if en.Member != "bob" {
+				t.Errorf("%s: an entry of %q is left", when, en.Member)
+			}
+			if en.Status == state.OutboxSkipped && en.LastError == state.SkippedForgotten && !en.FinishedAt.Equal(t1) {
+				t.Errorf("%s: %s skipped at %v; want the erasure's time %v", when, en.Key, en.FinishedAt, t1)
+			}
+		}
+		if fmt.Sprint(have) != fmt.Sprint(want) {
+			t.Errorf("%s: outbox\n got %v\nwant %v", when, have, want)
+		}
+		bobs, err := e.MemberOutbox(ctx, "bob")
+		must(err)
+		if len(bobs) != len(want) {
+			t.Errorf("%s: bob's outbox has %d entries; want %d", when, len(bobs), len(want))
+		}
+	}
+	checkOutbox("after erasing ann", wantOutbox)
+
+	// Nothing of ann's runs is sent or can be retried.
+	due, err := ob.DueActions(ctx, t1.Add(24*time.Hour), 100)
+	must(err)
+	var dueKeys []string
+	for _, en := range due {
+		dueKeys = append(dueKeys, en.Key)
+	}
+	if fmt.Sprint(dueKeys) != fmt.Sprint([]string{sendKey(other, 1, "hi"), "campaign/ref/bob/1/1/hi"}) {
+		t.Errorf("due after erasing ann: %q; want only the runs keyed by others", dueKeys)
+	}
+	for _, k := range []string{sendKey(l1, 2, "later"), sendKey(l1, 4, "next")} {
+		if ok, err := ob.RetryAction(ctx, k, t1); err != nil || ok {
+			t.Errorf("retry of %s = %v, %v; want false: a skipped entry is not sent", k, ok, err)
+		}
+	}
+
+	wantOutcomes := []string{
+		"enter run 1 (key \"" + l1 + "\")",
+		"queue " + sendKey(l1, 1, "hi"),
+		"exit key \"" + l1 + "\"",
+		"enter run 1 (key \"" + other + "\")",
+		"queue " + sendKey(other, 1, "hi"),
+		"enter run 1 (key \"cyd\")",
+		"queue " + sendKey(cyd, 1, "hi"),
+		"grant ",
+	}
+	checkOutcomes := func(when string, want []string) {
+		t.Helper()
+		outs, err := e.MemberOutcomes(ctx, "bob", 100)
+		must(err)
+		var have []string
+		for _, o := range outs {
+			have = append(have, o.Change+" "+o.Detail)
+		}
+		if strings.Join(have, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: bob's outcomes\n got %q\nwant %q", when, have, want)
+		}
+	}
+	checkOutcomes("after erasing ann", wantOutcomes)
+
+	// cyd's run has the same number, sequence and step as ann's: under
+	// ann's key, its entry would take the place of hers.
+	if _, err := e.EraseMember(ctx, cyd, state.EraseOptions{RunKey: l1, At: t1}); !errors.Is(err, state.ErrRunKeyTaken) {
+		t.Fatalf("erasing cyd with a key an entry has: %v; want state.ErrRunKeyTaken", err)
+	}
+	checkOutbox("after a refused erasure", wantOutbox)
+	checkOutcomes("after a refused erasure", wantOutcomes)
+	b, err = s.Begin(ctx)
+	must(err)
+	_, err = b.Member(cyd)
+	_ = b.Rollback()
+	if err != nil {
+		t.Errorf("cyd after a refused erasure: %v; want kept", err)
+	}
+
+	got, err = e.EraseMember(ctx, cyd, state.EraseOptions{RunKey: l2, At: t1})
+	must(err)
+	if !got.Member || got.RunKeyOutcomes != 2 || fmt.Sprint(got.RunKeyOutbox) != fmt.Sprint(map[string]int64{state.OutboxSent: 1}) {
+		t.Errorf("erasing cyd: %+v; want the document, 2 outcomes and the sent entry", got)
+	}
+	delete(wantOutbox, sendKey(cyd, 1, "hi"))
+	wantOutbox[sendKey(l2, 1, "hi")] = entry{state.OutboxSent, l2, ""}
+	checkOutbox("after erasing cyd", wantOutbox)
+	wantOutcomes[5] = "enter run 1 (key \"" + l2 + "\")"
+	wantOutcomes[6] = "queue " + sendKey(l2, 1, "hi")
+	checkOutcomes("after erasing cyd", wantOutcomes)
+
+	// Without a key, nothing of the other members' runs changes.
+	got, err = e.EraseMember(ctx, other, state.EraseOptions{})
+	must(err)
+	if got.RunKeyOutcomes != 0 || len(got.RunKeyOutbox) != 0 {
+		t.Errorf("erasing without a run key: %+v; want no run key changed", got)
+	}
+	checkOutbox("after erasing without a run key", wantOutbox)
 }

@@ -22,7 +22,7 @@ type OutboxFinishStore interface {
 // finished: a sent one when it was sent, a dead one when it died, a
 // skipped one when it was skipped, to the nanosecond, in every listing;
 // a pending one has no such time, a dead letter retried has none until
-// it finishes again, and a sent entry is not retried.
+// it finishes again, and a sent or skipped entry is not retried.
 func RunOutboxFinished(t *testing.T, open Open) {
 	ctx := context.Background()
 	s := open(t)
@@ -133,6 +133,10 @@ func RunOutboxFinished(t *testing.T, open Open) {
 	// A sent action is not sent again, and keeps when it was sent.
 	if ok, err := ob.RetryAction(ctx, "sent", t0.Add(7*time.Hour)); err != nil || ok {
 		t.Errorf("retry of a sent action = %v, %v; want false: it was sent", ok, err)
+	}
+	// Nor is a skipped one: it was dropped on purpose.
+	if ok, err := ob.RetryAction(ctx, "skipped", t0.Add(7*time.Hour)); err != nil || ok {
+		t.Errorf("retry of a skipped action = %v, %v; want false: it was dropped on purpose", ok, err)
 	}
 	sent, err := ob.ListOutbox(ctx, state.OutboxSent, 10)
 	must(err)
