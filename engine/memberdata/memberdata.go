@@ -235,8 +235,9 @@ func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
 
 // scrub blanks id where member o names it: as its referrer, as a value
 // anywhere in the entering event its campaign runs keep (in lists and
-// maps too, and a map key naming it goes), and as the key of a run
-// (run_key = "event.referrer": the run goes on under a neutral key). It
+// maps too, and a map key naming it goes), as the key of a run
+// (run_key = "event.referrer": the run goes on under a neutral key), and
+// as an ended key kept of a run (removed). It
 // counts what it found; with dry, it changes nothing.
 func scrub(o *state.Member, id string, dry bool) int {
 	n := 0
@@ -244,6 +245,16 @@ func scrub(o *state.Member, id string, dry bool) int {
 		n++
 		if !dry {
 			o.Referrer = ""
+		}
+	}
+	// A key kept of an ended run (reentry = "never") is only there to
+	// refuse it again: it goes, not renamed as a run is.
+	for campaign := range o.KeysEnded {
+		if _, ok := o.KeyEnded(campaign, id); ok {
+			n++
+			if !dry {
+				o.RemoveEndedKey(campaign, id)
+			}
 		}
 	}
 	names := make([]string, 0, len(o.Campaigns))
