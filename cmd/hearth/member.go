@@ -311,7 +311,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		campaign, key, _ := state.SplitRunID(name)
 		switch {
 		case run == nil && dropped != nil:
-			fmt.Fprintf(w, "  stored: %s\n", droppedText(dropped, campaign, key))
+			fmt.Fprintf(w, "  stored: %s\n", droppedText(dropped, campaignBlock(cfg, campaign), campaign, key))
 		case run == nil && key != "":
 			fmt.Fprintf(w, "  stored: never entered with key %q\n", key)
 		case run == nil:
@@ -434,6 +434,22 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 			}
 			fmt.Fprintf(w, ", run %d, %s\n", run.Runs, plural(run.Seq, "send", "sends"))
 		}
+		// Thousands, for a member entering once per meetup for years:
+		// counted, and the latest named.
+		if keys := m.KeysEnded[c.Name]; len(keys) > 0 {
+			last := keys[0]
+			for _, k := range keys[1:] {
+				if k.At.After(last.At) {
+					last = k
+				}
+			}
+			effect := `reentry = "never" refuses them`
+			if c.Reentry != "never" {
+				effect = fmt.Sprintf("reentry = %q lets them in again", c.Reentry)
+			}
+			fmt.Fprintf(w, "  campaign %s: %s of ended runs kept, %s (latest %q, ended (%s) %s; member why 'campaign.%s[KEY]' tells of one)\n",
+				c.Name, plural(len(keys), "key", "keys"), effect, last.Key, last.Reason, day(last.At), c.Name)
+		}
 	}
 	printModeration(w, m, time.Now())
 	if !m.RecheckAt.IsZero() {
@@ -470,10 +486,29 @@ func orNone(s string) string {
 	return s
 }
 
+// campaignBlock is the configuration's campaign named name, nil when
+// there is none.
+func campaignBlock(cfg *config.Config, name string) *config.Campaign {
+	for _, c := range cfg.Campaigns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // droppedText says what is still known of a run with a key that was
-// dropped, or may have been.
-func droppedText(d *runtime.Dropped, campaign, key string) string {
+// dropped, or may have been; c is its campaign's block (nil when the
+// configuration has none).
+func droppedText(d *runtime.Dropped, c *config.Campaign, campaign, key string) string {
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+	if d.KeyKept {
+		run := fmt.Sprintf("its run with key %q", key)
+		if d.Found && d.Number > 0 && !d.EnteredAt.IsZero() {
+			run = fmt.Sprintf("run %d with key %q (entered %s)", d.Number, key, day(d.EnteredAt))
+		}
+		return fmt.Sprintf("%s ended (%s) %s; retention kept only its key and end, %s", run, d.Reason, day(d.EndedAt), keptKeyEffect(c, d.EndedAt))
+	}
 	switch {
 	case d.Found && !d.EndedAt.IsZero():
 		return fmt.Sprintf("run %d with key %q (entered %s) ended (%s) %s, and was dropped under retention: only its outcomes are left", d.Number, key, day(d.EnteredAt), d.Reason, day(d.EndedAt))
@@ -545,4 +580,18 @@ func stepOrdersIn(ctx context.Context, store state.Store, cfg *config.Config) co
 	}
 	o.Merge(cfg)
 	return o
+}
+
+// keptKeyEffect says what a key kept of an ended run does under the
+// campaign's reentry now.
+func keptKeyEffect(c *config.Campaign, ended time.Time) string {
+	switch {
+	case c == nil:
+		return "and the campaign is no longer configured"
+	case c.Reentry == "never":
+		return `and reentry = "never" refuses the key for ever`
+	case c.Reentry == "after":
+		return fmt.Sprintf("and reentry_after lets the key in again from %s", ended.Add(c.ReentryAfter).UTC().Format("2006-01-02 15:04"))
+	}
+	return fmt.Sprintf("and reentry = %q lets the key in again", c.Reentry)
 }

@@ -34,6 +34,8 @@ and 20). Nothing of the configuration is in it, so no secret either.
                (per day), badges, tier and its history, segments (and when
                entered), grants (incentives received), referrer, campaigns
                (each run: step, variant, the event that entered it, how it
+               ended), keys_ended (what is kept of ended runs with a key
+               reentry = "never" refuses: the key, when and how it
                ended), sends (times of campaign messages), recheck_at,
                moderation and tally (what the member added to the
                community's figures)

@@ -247,3 +247,53 @@ func TestStateRestoreAsks(t *testing.T) {
 	}
 	sameLedger(t, "restored after yes", ledger(t, db), ledger(t, filepath.Join(ref, ".hearth", "state.db")))
 }
+
+// restore -undo puts back, byte for byte, the files a restore moved
+// aside (the old journal too, unfolded: the state is as it was), and
+// refuses while a daemon serves the state, changing nothing.
+func TestStateRestoreUndo(t *testing.T) {
+	dir, backup, _ := restoreSetup(t)
+	db := filepath.Join(dir, ".hearth", "state.db")
+	own := func(files map[string]string) map[string]string {
+		for name := range files {
+			if name == "state.db.lock" || name == "state.db.open.lock" || !strings.HasPrefix(name, "state.db") || strings.Contains(name, "/") {
+				delete(files, name)
+			}
+		}
+		return files
+	}
+	old := own(stateFiles(t, dir))
+	if code, stdout, stderr := cli("state", "restore", "-auto-approve", backup, dir); code != 0 {
+		t.Fatalf("state restore: %d\n%s%s", code, stdout, stderr)
+	}
+
+	_, stop := daemonAt(t, dir)
+	code, stdout, stderr := cli("state", "restore", "-undo", "-auto-approve", dir)
+	if code != 1 || !strings.Contains(stderr, "hearth run (pid ") || !strings.Contains(stderr, "stop it first") || stdout != "" {
+		t.Errorf("undo while hearth run serves the state: %d\n%s%s", code, stdout, stderr)
+	}
+	stop()
+	if asides, _ := filepath.Glob(db + ".before-restore-*"); len(asides) != 1 {
+		t.Errorf("folders of replaced state after the refusal: %v", asides)
+	}
+
+	// The daemon served the restored state, writing to its files: as
+	// it left them is how the undo moves them aside.
+	restored := own(stateFiles(t, dir))
+	code, stdout, stderr = cli("state", "restore", "-undo", "-auto-approve", dir)
+	if code != 0 || !strings.Contains(stdout, "Put back the state from "+db+".before-restore-") {
+		t.Fatalf("undo: %d\n%s%s", code, stdout, stderr)
+	}
+	sameStateFiles(t, "the state put back", own(stateFiles(t, dir)), old)
+	asides, _ := filepath.Glob(db + ".before-restore-*")
+	if len(asides) != 1 {
+		t.Fatalf("folders of replaced state after the undo: %v", asides)
+	}
+	got := map[string]string{}
+	for name, data := range stateFiles(t, dir) {
+		if rel, ok := strings.CutPrefix(name, filepath.Base(asides[0])+"/"); ok {
+			got[rel] = data
+		}
+	}
+	sameStateFiles(t, "the restored state moved aside", got, restored)
+}

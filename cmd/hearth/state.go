@@ -54,6 +54,10 @@ keeps, and backs the state up and restores it.
                                       both, asks for 'yes' (-auto-approve in
                                       scripts), moves every old state file
                                       aside into a folder next to it
+  hearth state restore -undo [DIR]    put back the state the latest restore
+                                      moved aside, moving the one there now
+                                      aside the same way (so -undo again
+                                      undoes the undo); asks as restore does
 
 rm, mv and import take the apply lock (a dry run takes none). -json
 prints list, show and prune as JSON, attribute values typed as in plan
@@ -83,9 +87,18 @@ state.db and all that goes with it (-wal, -shm and the journal's
 -batches files, which would otherwise be read into the restored state)
 into state.db.before-restore-TIME next to it, deleting nothing, places
 a copy of BACKUP (which is only read), and opens it once to prove it;
-if any step fails, the old files are put back. Start hearth run after
-it: events applied after the backup was made are sent again by the
-platforms or hearth replay, and those it holds are skipped by their ids.
+if any step fails, the old files are put back. A hidden copy
+(.state.db.restore-*.tmp) left by a restore killed part way is removed,
+and said so. Start hearth run after it: events applied after the backup
+was made are sent again by the platforms or hearth replay, and those it
+holds are skipped by their ids.
+
+restore -undo puts back, as they were, the files of the newest
+state.db.before-restore-TIME folder, after moving the state there now
+into a new such folder, and removes the emptied one. It refuses and
+asks as restore does, and refuses a folder holding files that are not
+the state's. Events applied since the restore are not in the state put
+back: send them again, as after a restore.
 For PostgreSQL state, restore says how to use pg_restore.
 
 Examples:
@@ -98,6 +111,7 @@ Examples:
   hearth state backup -check backups/hearth-2026-11-24.db
   hearth state restore backups/hearth-2026-11-24.db mycommunity
   hearth state restore -auto-approve backups/hearth-2026-11-24.db /etc/hearth   # in a script
+  hearth state restore -undo mycommunity
 `
 
 func runState(ctx context.Context, s *stdio, args []string) int {
@@ -130,6 +144,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
 	autoApprove := fs.Bool("auto-approve", false, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
+	undo := fs.Bool("undo", false, "With restore, in place of BACKUP: put back the state the latest restore replaced (the newest state.db.before-restore-TIME folder), moving the state there now aside the same way.")
 	// Only import looks objects up on a platform and reads the blocks;
 	// the others need only where state lives, so no variable values.
 	vf := varFlags{readOnly: verb != "import", stateOnly: verb != "import"}
@@ -137,6 +152,16 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {
 		return code
+	}
+	if *undo && verb != "restore" {
+		return argError(s, cmd, "-undo is for restore")
+	}
+	if *undo {
+		// It puts back a folder of replaced state, not a file.
+		if len(pos) == 2 || len(pos) == 1 && isFile(pos[0]) {
+			return usageError(s, cmd+" -undo", stateUsage, "-undo takes no BACKUP: it puts back the state the latest restore moved aside; give only DIR")
+		}
+		return runRestoreUndo(ctx, s, pos, vf, *autoApprove)
 	}
 	if len(pos) < nargs {
 		want := fmt.Sprintf("%d address(es)", nargs)

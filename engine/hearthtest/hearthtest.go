@@ -299,6 +299,10 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 		if !run.Active() {
 			ended = run.Reason
 		}
+	} else if e, ok := m.KeyEnded(c.Name, key); ok && key != "" {
+		// Ended and made compact under retention (reentry = "never"):
+		// done as before, its number and variant no longer kept.
+		status, ended = statusDone, e.Reason
 	}
 	if x.Status != nil && *x.Status != status {
 		fail("status", *x.Status, status)

@@ -255,15 +255,25 @@ func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
 
 // scrub blanks id where member o names it: as its referrer, as a value
 // anywhere in the entering event its campaign runs keep (in lists and
-// maps too, and a map key naming it goes), and as the key of a run
-// (run_key = "event.referrer": the run goes on under label). It counts
-// what it found, and the runs keyed by id apart; with dry, it changes
-// nothing.
+// maps too, and a map key naming it goes), as the key of a run
+// (run_key = "event.referrer": the run goes on under label), and as an
+// ended key kept of a run (reentry = "never": removed). It counts what it
+// found, and the runs keyed by id apart; with dry, it changes nothing.
 func scrub(o *state.Member, id, label string, dry bool) (n, keyed int) {
 	if o.Referrer == id {
 		n++
 		if !dry {
 			o.Referrer = ""
+		}
+	}
+	// A key kept of an ended run (reentry = "never") is only there to
+	// refuse it again: it goes, not renamed as a run is.
+	for campaign := range o.KeysEnded {
+		if _, ok := o.KeyEnded(campaign, id); ok {
+			n++
+			if !dry {
+				o.RemoveEndedKey(campaign, id)
+			}
 		}
 	}
 	names := make([]string, 0, len(o.Campaigns))

@@ -75,7 +75,13 @@ func fill(t *testing.T, s state.Store) {
 		}},
 		"meetup[" + erased + "]": {Status: "active", EnteredAt: t0, Key: erased, Event: map[string]any{"member": "bob"}},
 		"meetup[go-night]":       {Status: "active", EnteredAt: t0, Key: "go-night", Event: map[string]any{"member": "bob", "meetup": "go-night"}},
+		// Ended runs of a campaign with reentry = "never", kept as their
+		// keys alone: one keyed by the erased id.
+		"invite[" + erased + "]": {Status: "done", EnteredAt: t0, EndedAt: t0, Reason: "finished", Runs: 1, Key: erased},
+		"invite[carol]":          {Status: "done", EnteredAt: t0, EndedAt: t0, Reason: "goal", Runs: 2, Key: "carol"},
 	}
+	bob.CompactRun("invite[" + erased + "]")
+	bob.CompactRun("invite[carol]")
 	if err := b.SaveMember(bob); err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +265,12 @@ func TestForgetScrubsNestedReferences(t *testing.T) {
 	outs, err := s.MemberOutcomes(ctx, "bob", 10)
 	if want := "run 1 (key \"" + res.RunKey + "\")"; err != nil || len(outs) != 2 || outs[0].Detail != want {
 		t.Errorf("bob's outcomes: %+v, %v; want the run's entry naming %s", outs, err, want)
+	}
+	if _, ok := bob.KeyEnded("invite", erased); ok {
+		t.Errorf("bob keeps the erased id as an ended key: %v", bob.KeysEnded)
+	}
+	if e, ok := bob.KeyEnded("invite", "carol"); !ok || e.Reason != "goal" {
+		t.Errorf("bob's other ended key: %+v %v; want carol's, kept", e, ok)
 	}
 }
 

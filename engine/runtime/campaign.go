@@ -96,7 +96,9 @@ func (r *Runtime) endRuns(w *work, m *state.Member, c *config.Campaign, at time.
 // so a member entering a campaign with run_key once per meetup for years
 // does not keep a run per meetup for ever. A run goes once it ended
 // longer ago than keepRun says; its number stays in RunsDropped, so the
-// same key entering again gets outbox keys of its own.
+// same key entering again gets outbox keys of its own. With reentry =
+// "never" the key is what refuses it again: the run is made compact
+// (state.Member.CompactRun), its key kept with when and how it ended.
 func (r *Runtime) dropRuns(w *work, m *state.Member, now time.Time) {
 	if !m.HasKeyedRuns() {
 		return
@@ -106,24 +108,28 @@ func (r *Runtime) dropRuns(w *work, m *state.Member, now time.Time) {
 		if !keyed || run.Active() {
 			continue
 		}
-		if keep, ok := r.keepRun(r.campaigns[name]); ok && now.Sub(run.EndedAt) >= keep {
-			m.DropRun(id)
+		c := r.campaigns[name]
+		if keep, ok := r.keepRun(c); ok && now.Sub(run.EndedAt) >= keep {
+			if c.Reentry == "never" {
+				m.CompactRun(id)
+			} else {
+				m.DropRun(id)
+			}
 			w.mark(m.ID, named(r.keyIdx.campaign, name))
 		}
 	}
 }
 
-// keepRun is how long an ended keyed run of the campaign is kept: as
-// long as reentry_after still refuses its key, as long as its sends
+// keepRun is how long an ended keyed run of the campaign is kept whole:
+// as long as reentry_after still refuses its key, as long as its sends
 // count towards the campaign's frequency cap, and as long as its
 // messages stay in the outbox (outbox_retention), which name the run.
-// ok is false for runs kept for ever: with reentry = "never" the run is
-// what refuses its key (an ended run keeps no entering event, so it is
-// small), with the outbox kept for ever its messages name it, and a
-// campaign no longer configured has no rules to say.
+// ok is false for runs kept for ever: with the outbox kept for ever its
+// messages name it, and a campaign no longer configured has no rules to
+// say. With reentry = "never" the key outlives the run (dropRuns).
 func (r *Runtime) keepRun(c *config.Campaign) (time.Duration, bool) {
 	keep := r.cfg.Settings.State.OutboxRetention
-	if c == nil || c.Reentry == "never" || keep <= 0 {
+	if c == nil || keep <= 0 {
 		return 0, false
 	}
 	if c.Reentry == "after" {
@@ -176,12 +182,20 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		// Removed for cause: no win-back asks them to come back.
 		return
 	}
+	ran, ended := run != nil, time.Time{}
 	if run != nil {
+		ended = run.EndedAt
+	} else if e, ok := m.KeyEnded(c.Name, key); ok && key != "" {
+		// A run with the key ended and was made compact: its key and
+		// end are what is left of it, and are enough here.
+		ran, ended = true, e.At
+	}
+	if ran {
 		switch c.Reentry {
 		case "never":
 			return
 		case "after":
-			if ev.At.Sub(run.EndedAt) < c.ReentryAfter {
+			if ev.At.Sub(ended) < c.ReentryAfter {
 				return
 			}
 		}
@@ -213,8 +227,10 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 		runs, sends = run.Runs+1, run.Sends
 	} else if key != "" {
 		// A key whose run was dropped (dropRuns) is numbered past it:
-		// its messages' outbox keys hold the number.
+		// its messages' outbox keys hold the number. One made compact
+		// has a run again (the campaign's reentry allows it now).
 		runs = m.NextRun(c.Name, nil)
+		m.RemoveEndedKey(c.Name, key)
 	}
 	run = &state.CampaignRun{Status: runActive, EnteredAt: ev.At, Runs: runs, Sends: sends, Key: key}
 	// The run keeps the entering event, times too: its rules and

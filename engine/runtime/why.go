@@ -362,11 +362,17 @@ func (r *Runtime) capHold(m *state.Member, id string, t time.Time) (caps []Cap, 
 
 // Dropped is what is still known of a run with a key the member no
 // longer has: an ended keyed run is dropped under retention
-// (state.Member.DropRun), its key with it, and only its number stays.
-// The member's outcomes, kept under outcome_retention, may still tell
-// of it: then Found is set, with its number and when and how it ended.
+// (state.Member.DropRun), its key with it, and only its number stays;
+// of a campaign with reentry = "never" its key is kept, with when and
+// how it ended (state.Member.CompactRun): then KeyKept is set. The
+// member's outcomes, kept under outcome_retention, may still tell of it:
+// then Found is set, with its number and when and how it ended.
 type Dropped struct {
-	Run       string    `json:"run"` // NAME[KEY]
+	Run string `json:"run"` // NAME[KEY]
+	// KeyKept says the key was kept when the run was dropped, which
+	// reentry = "never" refuses for ever; EndedAt and Reason are then
+	// the kept record's.
+	KeyKept   bool      `json:"key_kept"`
 	Found     bool      `json:"found"`
 	Number    int       `json:"number,omitempty"` // the run's number (run 2: entered twice)
 	EnteredAt time.Time `json:"entered_at,omitzero"`
@@ -379,23 +385,22 @@ type Dropped struct {
 
 // DroppedRun says what is still known of the run addr names,
 // campaign.NAME[KEY], when the member has no run with that key but has
-// had runs of the campaign dropped: nil otherwise (a run kept, a
-// campaign without dropped runs, another address). outcomes gives the
-// member's outcomes, oldest first; it is called only then, and nil
-// skips them.
+// had runs of the campaign dropped, or keeps the key: nil otherwise (a
+// run kept, a campaign without dropped runs, another address). outcomes
+// gives the member's outcomes, oldest first; it is called only then,
+// and nil skips them.
 func DroppedRun(m *state.Member, addr string, outcomes func() ([]state.Outcome, error)) (*Dropped, error) {
 	kind, id, _ := strings.Cut(addr, ".")
 	name, key, keyed := state.SplitRunID(id)
-	if kind != "campaign" || !keyed || m.Campaigns[id] != nil || m.RunsDropped[name] == 0 {
+	kept, isKept := m.KeyEnded(name, key)
+	if kind != "campaign" || !keyed || m.Campaigns[id] != nil || m.RunsDropped[name] == 0 && !isKept {
 		return nil, nil
 	}
 	d := &Dropped{Run: id, DroppedUpTo: m.RunsDropped[name]}
-	if outcomes == nil {
-		return d, nil
-	}
-	outs, err := outcomes()
-	if err != nil {
-		return d, err
+	var outs []state.Outcome
+	var err error
+	if outcomes != nil {
+		outs, err = outcomes()
 	}
 	// The latest run with the key: a key dropped, entered again and
 	// dropped again has an enter and an exit for each.
@@ -412,7 +417,12 @@ func DroppedRun(m *state.Member, addr string, outcomes func() ([]state.Outcome, 
 			d.Found, d.EndedAt, d.Reason = true, o.At.UTC(), state.DetailReason(o.Detail)
 		}
 	}
-	return d, nil
+	// The kept record is the run's own, whatever the outcomes still
+	// hold.
+	if isKept {
+		d.KeyKept, d.EndedAt, d.Reason = true, kept.At.UTC(), kept.Reason
+	}
+	return d, err
 }
 
 // addressesOf are the addresses of the blocks named name that why

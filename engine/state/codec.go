@@ -56,8 +56,17 @@ const memberBinaryV6 = 0x06
 // refuses a document with more than it knows).
 const memberBinaryV7 = 0x07
 
+// memberBinaryV8 is version 7 followed by Member.KeysEnded: a count, then
+// for each campaign in name order its name and a count, then for each
+// ended key in key order the key, the time and the reason (encoder.reason,
+// a byte for the usual ones). It is written
+// only for a member with such keys: a hearth reading up to version 7
+// would not know them, and would let a key reentry = "never" refuses
+// start a run again, so it must refuse the document instead.
+const memberBinaryV8 = 0x08
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV7
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV8
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -80,6 +89,9 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if held > 0 {
 		version = memberBinaryV7
+	}
+	if len(m.KeysEnded) > 0 {
+		version = memberBinaryV8
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -267,6 +279,19 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 			for _, cp := range h.Caps {
 				e.str(cp.Scope)
 				e.str(cp.Rate)
+			}
+		}
+	}
+	if version >= memberBinaryV8 {
+		e.uint(uint64(len(m.KeysEnded)))
+		for _, name := range sortedKeys(m.KeysEnded) {
+			keys := m.KeysEnded[name]
+			e.str(name)
+			e.uint(uint64(len(keys)))
+			for _, k := range keys {
+				e.str(k.Key)
+				e.time(k.At)
+				e.reason(k.Reason)
 			}
 		}
 	}
@@ -472,6 +497,23 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 			}
 		}
 	}
+	if data[0] >= memberBinaryV8 {
+		if n := d.count(); n > 0 {
+			m.KeysEnded = make(map[string][]EndedKey, n)
+			for range n {
+				name := d.str()
+				keys := make([]EndedKey, d.count())
+				for i := range keys {
+					keys[i] = EndedKey{Key: d.str(), At: d.time(), Reason: d.reason()}
+					if i > 0 && keys[i].Key <= keys[i-1].Key && d.err == nil {
+						// Looked up by binary search: out of order is corruption.
+						d.err = fmt.Errorf("member document: ended keys of campaign %q out of order", name)
+					}
+				}
+				m.KeysEnded[name] = keys
+			}
+		}
+	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("member document: %d bytes left over", len(d.b))
 	}
@@ -545,6 +587,24 @@ func (e *encoder) bool(v bool) {
 func (e *encoder) str(s string) {
 	e.uint(uint64(len(s)))
 	e.b = append(e.b, s...)
+}
+
+// runReasons are the reasons a campaign run ends, written as their
+// index, a byte, where a member keeps thousands (Member.KeysEnded); read
+// back, they share these strings rather than allocating each.
+var runReasons = [...]string{"", "goal", "finished", "left", "stopped"}
+
+// reason writes a campaign run's reason for ending: its index in
+// runReasons, or one past them and the text.
+func (e *encoder) reason(r string) {
+	for i, known := range runReasons {
+		if r == known {
+			e.uint(uint64(i))
+			return
+		}
+	}
+	e.uint(uint64(len(runReasons)))
+	e.str(r)
 }
 
 // Time tags: the zero time, a UTC time, a time with a fixed offset (which
@@ -701,6 +761,19 @@ func (d *decoder) bytes() []byte {
 }
 
 func (d *decoder) str() string { return string(d.bytes()) }
+
+// reason reads what encoder.reason writes.
+func (d *decoder) reason() string {
+	code := d.uint()
+	switch {
+	case code < uint64(len(runReasons)):
+		return runReasons[code]
+	case code == uint64(len(runReasons)):
+		return d.str()
+	}
+	d.fail(errors.New("member document: bad reason"))
+	return ""
+}
 
 func (d *decoder) time() time.Time {
 	if len(d.b) == 0 {

@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -75,9 +76,13 @@ func fullMember() *Member {
 			},
 		},
 		RunsDropped: map[string]int{"rsvp": 3},
-		Sends:       []time.Time{at(17), at(18)},
-		RecheckAt:   at(48),
-		Rules:       0x9e3779b97f4a7c15,
+		KeysEnded: map[string][]EndedKey{"rsvp": {
+			{Key: "Go Night #40", At: at(22).In(cet), Reason: "goal"},
+			{Key: "Go Night #41", At: at(23), Reason: "a reason of a later hearth"},
+		}},
+		Sends:     []time.Time{at(17), at(18)},
+		RecheckAt: at(48),
+		Rules:     0x9e3779b97f4a7c15,
 		Tally: Tally{
 			Cohort: 20500, Counted: true, Left: 20600, Weeks: 0b1011, Months: 1 << 63, Contributed: true,
 			MaxRank: 2, Tier: "core", Referred: true, Paid: true, Revenue: -5_000_000,
@@ -213,6 +218,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	delete(m.Campaigns, "rsvp[Go Night #43]") // a version 5 thing
 	m.RunsDropped = nil                       // a version 6 thing
 	m.Campaigns["onboarding"].Hold = nil      // a version 7 thing
+	m.KeysEnded = nil                         // a version 8 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -389,6 +395,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV8 {
+		t.Fatalf("a member with ended keys written as version %d, want 8", doc[0])
+	}
+	m.KeysEnded = nil
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV7 {
 		t.Fatalf("a member with a held run written as version %d, want 7", doc[0])
 	}
@@ -505,5 +516,89 @@ func TestMemberBinaryHolds(t *testing.T) {
 	doc[i+1] = 'x'
 	if err := DecodeMember(doc, &got); err == nil || !strings.Contains(err.Error(), "not kept") {
 		t.Fatalf("a hold without its run: %v", err)
+	}
+}
+
+// An ended keyed run made compact keeps its key, end and reason, and
+// its number in RunsDropped; the member is written as version 8 and
+// reads back with the keys in order, which a binary search needs: a
+// document listing them out of order is corruption. A member with
+// thousands of them is much smaller than with as many ended runs.
+func TestMemberBinaryEndedKeys(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	m.Campaigns = map[string]*CampaignRun{}
+	const n = 2000
+	for i := range n {
+		key := fmt.Sprintf("Go Night #%d", i)
+		end := t0.Add(time.Duration(i) * 7 * 24 * time.Hour)
+		m.Campaigns[RunID("rsvp", key)] = &CampaignRun{Status: "done", Step: 1, StepName: "remind", StepAt: end, EnteredAt: end.Add(-time.Hour),
+			EndedAt: end, Reason: "finished", Runs: 1, Seq: 2, Sends: []time.Time{end.Add(-time.Hour), end}, Key: key}
+	}
+	m.Campaigns["rsvp[Go Night #0]"].Reason = "goal"
+	whole, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range m.Campaigns {
+		m.CompactRun(id)
+	}
+	if len(m.Campaigns) != 0 || m.RunsDropped["rsvp"] != 1 || len(m.KeysEnded["rsvp"]) != n {
+		t.Fatalf("compacted: %d runs, dropped %v, %d ended keys", len(m.Campaigns), m.RunsDropped, len(m.KeysEnded["rsvp"]))
+	}
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV8 {
+		t.Fatalf("written as version %d, want 8", doc[0])
+	}
+	t.Logf("%d ended runs: %d bytes as runs, %d as ended keys", n, len(whole), len(doc))
+	if len(doc)*4 > len(whole) {
+		t.Errorf("%d ended keys take %d bytes, the runs %d: want less than a quarter", n, len(doc), len(whole))
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.KeysEnded, m.KeysEnded) || !reflect.DeepEqual(got.RunsDropped, m.RunsDropped) || len(got.Campaigns) != 0 {
+		t.Fatal("ended keys read back differently")
+	}
+	if e, ok := got.KeyEnded("rsvp", "Go Night #0"); !ok || e.Reason != "goal" || !e.At.Equal(t0) {
+		t.Errorf("Go Night #0: %+v %v", e, ok)
+	}
+	if _, ok := got.KeyEnded("rsvp", "Go Night #2000"); ok {
+		t.Error("a key never entered reads as ended")
+	}
+	if !got.RemoveEndedKey("rsvp", "Go Night #7") || got.RemoveEndedKey("rsvp", "Go Night #7") {
+		t.Error("removing an ended key twice")
+	}
+	if _, ok := got.KeyEnded("rsvp", "Go Night #7"); ok || len(got.KeysEnded["rsvp"]) != n-1 {
+		t.Error("a removed key reads as ended")
+	}
+
+	// Out of order: "Go Night #0" and "Go Night #1" swapped.
+	i := bytes.Index(doc, []byte("Go Night #0"))
+	j := bytes.Index(doc, []byte("Go Night #1\x01"))
+	if i < 0 || j < 0 {
+		t.Fatal("keys not found in the document")
+	}
+	bad := slices.Clone(doc)
+	bad[i+len("Go Night #")], bad[j+len("Go Night #")] = '1', '0'
+	if err := DecodeMember(bad, &got); err == nil || !strings.Contains(err.Error(), "out of order") {
+		t.Errorf("keys out of order: %v", err)
+	}
+
+	// JSON keeps them too, sorted on reading.
+	js, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromJSON Member
+	if err := DecodeMember(js, &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromJSON.KeysEnded, m.KeysEnded) {
+		t.Error("ended keys read back from JSON differently")
 	}
 }

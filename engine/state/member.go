@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/durations"
@@ -199,6 +201,13 @@ type Member struct {
 	// never those of a dropped run's messages, which the outbox would
 	// take for sent already.
 	RunsDropped map[string]int `json:"runs_dropped,omitempty"`
+	// KeysEnded is, by campaign, what is kept of the member's ended keyed
+	// runs of a campaign with reentry = "never" once retention would drop
+	// them (CompactRun): the key, which the campaign refuses for ever,
+	// and how and when the run ended, in key order. A member entering
+	// such a campaign once per meetup for years keeps this small record
+	// per meetup rather than a whole run.
+	KeysEnded map[string][]EndedKey `json:"keys_ended,omitempty"`
 	// Sends are the times of recent campaign sends, for frequency caps.
 	Sends []time.Time `json:"sends,omitempty"`
 
@@ -330,6 +339,11 @@ func (m *Member) UnmarshalJSON(data []byte) error {
 	}
 	sort.Slice(m.Grants, func(i, j int) bool { return m.Grants[i].Incentive < m.Grants[j].Incentive })
 	m.setRunKeys()
+	for _, keys := range m.KeysEnded {
+		// Looked up by binary search; a document edited by hand may
+		// list them in another order.
+		slices.SortFunc(keys, func(a, b EndedKey) int { return strings.Compare(a.Key, b.Key) })
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A campaign with run_key gives each member one run per key: the runs
@@ -177,4 +178,69 @@ func (m *Member) NextRun(campaign string, prev *CampaignRun) int {
 		return prev.Runs + 1
 	}
 	return m.RunsDropped[campaign] + 1
+}
+
+// EndedKey is what is kept of an ended run of a campaign with run_key
+// and reentry = "never" once retention would drop it (CompactRun): its
+// key, which the campaign refuses for ever, and when and how it ended,
+// for member why.
+type EndedKey struct {
+	Key    string    `json:"key"`
+	At     time.Time `json:"ended_at"`
+	Reason string    `json:"reason,omitempty"` // goal, finished, left, stopped
+}
+
+// CompactRun replaces an ended keyed run with its EndedKey in KeysEnded,
+// its number kept in RunsDropped as DropRun keeps it. A run without a
+// key, or under way, stays.
+func (m *Member) CompactRun(id string) {
+	run := m.Campaigns[id]
+	name, key, keyed := SplitRunID(id)
+	if !keyed || run == nil || run.Active() {
+		return
+	}
+	m.DropRun(id)
+	keys := m.KeysEnded[name]
+	e := EndedKey{Key: key, At: run.EndedAt, Reason: run.Reason}
+	i, found := slices.BinarySearchFunc(keys, key, compareEndedKey)
+	if found {
+		keys[i] = e
+		return
+	}
+	if m.KeysEnded == nil {
+		m.KeysEnded = map[string][]EndedKey{}
+	}
+	m.KeysEnded[name] = slices.Insert(keys, i, e)
+}
+
+func compareEndedKey(e EndedKey, key string) int { return strings.Compare(e.Key, key) }
+
+// KeyEnded is what is kept of the member's run of the campaign with key
+// once CompactRun replaced it; ok is false when there is none.
+func (m *Member) KeyEnded(campaign, key string) (e EndedKey, ok bool) {
+	keys := m.KeysEnded[campaign]
+	if i, found := slices.BinarySearchFunc(keys, key, compareEndedKey); found {
+		return keys[i], true
+	}
+	return EndedKey{}, false
+}
+
+// RemoveEndedKey forgets what KeyEnded keeps of the key: a run with it
+// starts again (the campaign's reentry allows it now), or an erased
+// member's id was the key. It reports whether there was anything.
+func (m *Member) RemoveEndedKey(campaign, key string) bool {
+	keys := m.KeysEnded[campaign]
+	i, found := slices.BinarySearchFunc(keys, key, compareEndedKey)
+	if !found {
+		return false
+	}
+	if keys = slices.Delete(keys, i, i+1); len(keys) == 0 {
+		delete(m.KeysEnded, campaign)
+		if len(m.KeysEnded) == 0 {
+			m.KeysEnded = nil
+		}
+	} else {
+		m.KeysEnded[campaign] = keys
+	}
+	return true
 }

@@ -132,6 +132,9 @@ type Restored struct {
 	// their names; both empty when there was no state.
 	Aside string
 	Moved []string
+	// Stale are the copies an earlier restore stopped part way had left
+	// next to the state, removed.
+	Stale []Stale
 	// Info is what the restored state holds.
 	Info Info
 }
@@ -140,7 +143,9 @@ type Restored struct {
 // which no process may have open: the caller holds the state lock, and
 // Restore waits a few seconds for stores open elsewhere to close, then
 // returns ErrInUse (stores opening meanwhile wait for it to finish). The
-// backup itself is only read. The copy is checked as Verify does before anything is moved;
+// backup itself is only read. Copies an earlier restore stopped part way
+// left are removed (Restored.Stale). The copy is checked as Verify does
+// before anything is moved;
 // then every file of the current state is moved into a new folder next
 // to it, named after now (nothing is deleted), the copy is renamed into
 // place and opened once as a store. If any step after the move fails,
@@ -188,6 +193,11 @@ func restore(ctx context.Context, backup, db string, now time.Time, open func(co
 	if err != nil {
 		return res, err
 	}
+	// A restore killed before it renamed its copy into place left the
+	// copy, as big as a backup, hidden from ls.
+	if res.Stale, err = removeStale(db); err != nil {
+		return res, err
+	}
 	// The old database's mode and owner go to the copy, so a daemon run
 	// as the state's owner can open what a restore run as root placed.
 	mode, uid, gid := os.FileMode(0o600), -1, -1
@@ -212,7 +222,7 @@ func restore(ctx context.Context, backup, db string, now time.Time, open func(co
 	// which either finish or are undone.
 	ctx = context.WithoutCancel(ctx)
 	if len(old) > 0 {
-		if res.Aside, err = asideFolder(dir, base, now); err != nil {
+		if res.Aside, err = asideFolder(dir, base, asideName(db, now)); err != nil {
 			return res, err
 		}
 	}
@@ -241,7 +251,7 @@ func restore(ctx context.Context, backup, db string, now time.Time, open func(co
 			os.Remove(res.Aside)
 		}
 		syncDir(dir)
-		return Restored{}, fmt.Errorf("%w; the old state was put back as it was", cause)
+		return Restored{Stale: res.Stale}, fmt.Errorf("%w; the old state was put back as it was", cause)
 	}
 	for _, p := range old {
 		if err := os.Rename(p, filepath.Join(res.Aside, filepath.Base(p))); err != nil {
@@ -331,7 +341,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // state, so moving them is a rename on the same file system, and named
 // after the time, with a number when a restore the same second made one.
 func asideFolder(dir, base string, now time.Time) (string, error) {
-	name := filepath.Join(dir, base+".before-restore-"+now.UTC().Format("20060102T150405Z"))
+	name := filepath.Join(dir, base+asideInfix+now.UTC().Format(asideTime))
 	for i := 1; ; i++ {
 		try := name
 		if i > 1 {
