@@ -125,6 +125,24 @@ segment "busy" {
 	}
 }
 
+// A member's name and texts come back as written from the member
+// endpoints, "A&B <x>", as from hearth member show -json and export.
+func TestAdminMemberAsWritten(t *testing.T) {
+	f := start(t, "", "")
+	post(t, f, "/v1/events", `{"id":"j","type":"member.joined","member":"ab","at":"2026-01-01T10:00:00Z","attrs":{"name":"A&B <x>"}}`+"\n", "")
+	for _, path := range []string{"/v1/members/ab", "/v1/members/ab/export", "/v1/members?q=ab"} {
+		resp, err := http.Get(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Contains(string(body), `\u00`) || !strings.Contains(string(body), `"A&B <x>"`) {
+			t.Errorf("GET %s: %d, the name is not as written:\n%s", path, resp.StatusCode, body)
+		}
+	}
+}
+
 // GET /v1/population counts the running sends held back, per campaign
 // and by what holds them, as hearth campaign show does per step; both
 // reasons are there for every campaign, held or not.
