@@ -122,6 +122,7 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	} else {
 		if len(diags) > 0 {
 			_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+			writeErrorCount(s.err, diags, dir)
 		}
 		if !diags.HasErrors() {
 			printResults(s, dir, files, results, failed)
