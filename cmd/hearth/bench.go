@@ -95,6 +95,7 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 			_ = writeJSON(s, config.ToJSON(src, diags, relBase(*dir)))
 		} else {
 			_ = config.WriteDiagnostics(s.err, src, diags, relBase(*dir), s.color(s.errTTY))
+			writeErrorCount(s.err, diags, *dir)
 		}
 		return 1
 	}

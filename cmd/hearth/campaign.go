@@ -20,8 +20,10 @@ const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
        hearth campaign stop [-member ID] [-key KEY] [-url URL] NAME [DIR]
 
 show: how a campaign is doing, from the stored members: how many entered,
-where the running ones wait, how the runs ended (goal, finished, left,
-stopped) and the sends made. With an A/B split, each variant's goal rate
+where the running ones wait (and how many of them have their step's send
+held back by quiet hours or a frequency cap: the held column, "held" in
+-json; 'hearth member why ID campaign.NAME' says until when), how the
+runs ended (goal, finished, left, stopped) and the sends made. With an A/B split, each variant's goal rate
 (of its ended runs: running ones may yet reach the goal) against the
 first variant's, with the p-value of a two-proportion z-test: below 0.05,
 the difference is unlikely to be chance. Each member counts with its
@@ -253,13 +255,25 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	}
 	tw := textwidth.NewTabWriter(w, 2, 0)
 	if len(rep.Waiting) > 0 {
+		// A held column only when something is held: most campaigns
+		// have neither quiet hours nor caps.
+		held := ""
+		for _, wt := range rep.Waiting {
+			if heldCounts(wt.Held) != "" {
+				held = "\theld"
+			}
+		}
 		if keyed {
-			fmt.Fprintf(tw, "\nWaiting at\truns\n")
+			fmt.Fprintf(tw, "\nWaiting at\truns%s\n", held)
 		} else {
-			fmt.Fprintf(tw, "\nWaiting at\tmembers\n")
+			fmt.Fprintf(tw, "\nWaiting at\tmembers%s\n", held)
 		}
 		for _, wt := range rep.Waiting {
-			fmt.Fprintf(tw, "  %s\t%d\n", wt.Step, wt.Members)
+			fmt.Fprintf(tw, "  %s\t%d", wt.Step, wt.Members)
+			if h := heldCounts(wt.Held); h != "" {
+				fmt.Fprintf(tw, "\t%s", h)
+			}
+			fmt.Fprintln(tw)
 		}
 	}
 	if len(rep.Variants) > 0 {
@@ -290,6 +304,19 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		}
 	}
 	_ = tw.Flush()
+}
+
+// heldCounts says how many sends at a step are held, by what: "2 by
+// quiet hours, 1 by a frequency cap"; "" for none.
+func heldCounts(held map[string]int) string {
+	var parts []string
+	if n := held[state.HoldQuietHours]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d by quiet hours", n))
+	}
+	if n := held[state.HoldFrequencyCap]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d by a frequency cap", n))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // campaignArgs splits the NAME [DIR] the campaign commands take.

@@ -387,6 +387,7 @@ func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Confi
 	}
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		writeErrorCount(s.err, diags, dir)
 	}
 	return cfg, !diags.HasErrors()
 }

@@ -206,6 +206,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 			v.Log(ctx, log)
 		} else {
 			_ = cfg.Redactor().WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+			writeErrorCount(s.err, diags, dir)
 		}
 	}
 	if diags.HasErrors() {
@@ -267,6 +268,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	d, diags, src = daemon.New(opts)
 	if d == nil {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		writeErrorCount(s.err, diags, dir)
 		store.Close()
 		return 1
 	}

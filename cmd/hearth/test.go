@@ -38,13 +38,16 @@ be in afterwards; time-based rules run up to each expectation's time.
       strikes         = 2       # live moderation strikes
       actions         = ["warn", "mute 1h"]  # moderation decisions, in order
       campaign "onboarding" {
-        key     = "#43"         # which run, in a campaign with run_key
-        status  = "active"      # active, done or none (never entered)
-        step    = "nudge"       # the step an active run is at
-        ended   = "goal"        # why the run ended: goal, finished, left, stopped
-        variant = "a"           # the A/B variant chosen
-        sent    = ["welcome"]   # steps whose messages were sent, in order
-        runs    = 1             # times entered
+        key        = "#43"        # which run, in a campaign with run_key
+        status     = "active"     # active, done or none (never entered)
+        step       = "nudge"      # the step an active run is at
+        ended      = "goal"       # why the run ended: goal, finished, left, stopped
+        variant    = "a"          # the A/B variant chosen
+        sent       = ["welcome"]  # steps whose messages were sent, in order
+        runs       = 1            # times entered
+        held       = "quiet_hours"  # what holds the step's send back now:
+                                    # quiet_hours, frequency_cap or none
+        held_until = "1d8h"       # until when, written as at is
       }
     }
     expect_alert "negative_spike" {
@@ -119,6 +122,7 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	} else {
 		if len(diags) > 0 {
 			_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+			writeErrorCount(s.err, diags, dir)
 		}
 		if !diags.HasErrors() {
 			printResults(s, dir, files, results, failed)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"path/filepath"
 
@@ -72,16 +73,7 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	color := s.color(s.errTTY)
 	if diags.HasErrors() {
 		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
-		errs, warns := count(diags)
-		where := dir
-		if where == "." {
-			where = "the current directory" // not "in .."
-		}
-		if warns > 0 {
-			fmt.Fprintf(s.err, "%s and %s in %s.\n", plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), where)
-		} else {
-			fmt.Fprintf(s.err, "%s in %s.\n", plural(errs, "error", "errors"), where)
-		}
+		writeErrorCount(s.err, diags, dir)
 		return 1
 	}
 	if len(diags) > 0 {
@@ -99,6 +91,27 @@ func relBase(string) string {
 		return ""
 	}
 	return wd
+}
+
+// writeErrorCount ends the diagnostics of a configuration that failed
+// to load with how many there were and where ("1 error in the current
+// directory."), as every command that reads one does, so the last line
+// says what stopped it whichever command was run. Nothing when there is
+// no error: warnings alone stop nothing.
+func writeErrorCount(w io.Writer, diags hcl.Diagnostics, dir string) {
+	errs, warns := count(diags)
+	if errs == 0 {
+		return
+	}
+	where := dir
+	if where == "." {
+		where = "the current directory" // not "in .."
+	}
+	if warns > 0 {
+		fmt.Fprintf(w, "%s and %s in %s.\n", plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), where)
+	} else {
+		fmt.Fprintf(w, "%s in %s.\n", plural(errs, "error", "errors"), where)
+	}
 }
 
 func count(diags hcl.Diagnostics) (errs, warns int) {

@@ -6,6 +6,7 @@ package campaignstats
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 
@@ -82,6 +83,11 @@ type Variant struct {
 type Waiting struct {
 	Step    string `json:"step"`
 	Members int    `json:"members"`
+	// Held is how many of them have the step's send held back, by what
+	// holds it (state.HoldQuietHours, state.HoldFrequencyCap), as the
+	// run records it and member show shows it. Both reasons are always
+	// present, so a reader needs no default.
+	Held map[string]int `json:"held"`
 }
 
 // Report is a campaign's standing. Each member counts once, with its
@@ -107,6 +113,7 @@ type Tally struct {
 	after    map[string]string // c's recorded step order (config.StepOrders)
 	rep      Report
 	waiting  []int
+	held     []map[string]int // by step index, then reason; nil for none
 	order    []string
 	variants map[string]*Counts
 }
@@ -116,7 +123,7 @@ type Tally struct {
 // an edit removed waits at the step it goes on to, as member show says,
 // not at the step now at its old index.
 func NewTally(c *config.Campaign, after map[string]string) *Tally {
-	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal()}, waiting: make([]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal()}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {
@@ -164,6 +171,12 @@ func (t *Tally) addRun(run *state.CampaignRun) bool {
 	t.rep.Total.add(run)
 	if i := t.c.StepIndex(run.Step, run.StepName, t.after); run.Active() && i >= 0 && i < len(t.waiting) {
 		t.waiting[i]++
+		if run.Hold != nil {
+			if t.held[i] == nil {
+				t.held[i] = map[string]int{}
+			}
+			t.held[i][run.Hold.Reason]++
+		}
 	}
 	if run.Variant != "" {
 		vc := t.variants[run.Variant]
@@ -182,7 +195,9 @@ func (t *Tally) Report() *Report {
 	rep := t.rep
 	for i, n := range t.waiting {
 		if n > 0 {
-			rep.Waiting = append(rep.Waiting, Waiting{Step: t.c.Steps[i].Name, Members: n})
+			held := map[string]int{state.HoldQuietHours: 0, state.HoldFrequencyCap: 0}
+			maps.Copy(held, t.held[i])
+			rep.Waiting = append(rep.Waiting, Waiting{Step: t.c.Steps[i].Name, Members: n, Held: held})
 		}
 	}
 	for i, name := range t.order {

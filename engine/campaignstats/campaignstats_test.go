@@ -61,7 +61,7 @@ func TestSummarize(t *testing.T) {
 	if rep.Members != 205 || rep.Total.Entered != 204 || rep.Total.Runs != 206 || rep.Total.Active != 3 || rep.Total.Goal != 95 || rep.Total.Finished != 60 || rep.Total.Left != 45 || rep.Total.Stopped != 1 {
 		t.Errorf("total: %+v of %d members", rep.Total, rep.Members)
 	}
-	if fmt.Sprint(rep.Waiting) != "[{hello 1} {nudge 2}]" {
+	if fmt.Sprint(rep.Waiting) != "[{hello 1 map[frequency_cap:0 quiet_hours:0]} {nudge 2 map[frequency_cap:0 quiet_hours:0]}]" {
 		t.Errorf("waiting: %v", rep.Waiting)
 	}
 	if len(rep.Variants) != 3 || rep.Variants[0].Name != "a" || rep.Variants[1].Name != "b" || rep.Variants[2].Name != "c" {
@@ -129,7 +129,45 @@ func TestWaitingFollowsTheRecordedOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(rep.Waiting) != "[{c 1}]" {
+	if len(rep.Waiting) != 1 || rep.Waiting[0].Step != "c" || rep.Waiting[0].Members != 1 {
 		t.Errorf("waiting %v; want ann at c", rep.Waiting)
+	}
+}
+
+// Runs whose send is held count by what holds it, at their step; a hold
+// left on a run that ended counts nowhere.
+func TestWaitingCountsHolds(t *testing.T) {
+	c := &config.Campaign{Name: "welcome", Steps: []*config.Step{{Name: "hello"}, {Name: "nudge"}}}
+	var ms []*state.Member
+	add := func(status string, step int, hold string) {
+		m := state.NewMember(fmt.Sprintf("m%d", len(ms)), state.Day(0).Time())
+		run := &state.CampaignRun{Status: status, Step: step, Runs: 1}
+		if hold != "" {
+			run.Hold = &state.RunHold{Reason: hold, Until: state.Day(1).Time()}
+		}
+		m.Campaigns = map[string]*state.CampaignRun{"welcome": run}
+		ms = append(ms, m)
+	}
+	add("active", 0, state.HoldQuietHours)
+	add("active", 0, state.HoldQuietHours)
+	add("active", 0, state.HoldFrequencyCap)
+	add("active", 0, "")
+	add("active", 1, "")
+	add("done", 1, state.HoldQuietHours)
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rep, err := Summarize(context.Background(), c, nil, members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[{hello 4 map[frequency_cap:1 quiet_hours:2]} {nudge 1 map[frequency_cap:0 quiet_hours:0]}]"
+	if got := fmt.Sprint(rep.Waiting); got != want {
+		t.Errorf("waiting %s; want %s", got, want)
 	}
 }

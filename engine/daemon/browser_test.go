@@ -653,6 +653,70 @@ func TestDashboardComparesVariants(t *testing.T) {
 	shot(t, ctx, shots, "dashboard-variants.png")
 }
 
+// A campaign card says how many of its running members have their send
+// held back, and by what, as hearth campaign show does per step.
+func TestDashboardShowsHeld(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(`
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+template "t" {
+  text = { en = "Hi" }
+}
+
+campaign "night" {
+  community = community.c
+  enter_on  = "member.joined"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+
+campaign "plain" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "wait" {
+    wait = "30d"
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evs := `{"id":"a","type":"member.joined","member":"ann","at":"2026-01-01T23:00:00Z"}
+{"id":"b","type":"member.joined","member":"bob","at":"2026-01-01T23:05:00Z"}
+`
+	srv := startDashboard(t, dir, []byte(evs), 0, func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 23, 30, 0, 0, time.UTC) }
+	}).srv
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "night's card says two sends are held by quiet hours",
+		`(document.querySelector('[data-campaign="night"] [data-held="night"]') || {textContent: ""}).textContent === "sends held back: 2 by quiet hours"`)
+	waitPage(t, ctx, shots, "plain's card has no held line",
+		`!!document.querySelector('[data-campaign="plain"]') && !document.querySelector('[data-campaign="plain"] [data-held]')`)
+	shot(t, ctx, shots, "dashboard-held.png")
+}
+
 // TestDashboardMemberSearch looks members up as an operator does: by
 // name, in pages of a long list, and from a segment's bar, whose list
 // must hold as many members as the bar counts.

@@ -98,7 +98,7 @@ func routes() []Route {
 			Doc:     "every community's figures now, its number of moderation rules, and every alert watching it: severity, holding, fired, last fired",
 			handler: func(d *Daemon) http.HandlerFunc { return d.communities }},
 		{Pattern: "GET /v1/population", Usage: "GET  /v1/population", Token: true,
-			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants",
+			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants, and the sends held back (\"held\": quiet_hours, frequency_cap)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
 		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead|skipped", Token: true,
 			Doc:     "actions to send, sent, dead letters and skipped (member left, or came back to a win-back), due first on top; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",

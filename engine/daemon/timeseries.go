@@ -37,6 +37,8 @@ type Sample struct {
 	Campaigns map[string]map[string]int `json:"campaigns,omitempty"`
 	// Splits are the A/B variants compared, from the same scan.
 	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
+	// Held are the running campaign sends held back, from the same scan.
+	Held map[string]map[string]int `json:"held,omitempty"`
 	// CommitP50Ms and CommitP99Ms are the median and 99th percentile of
 	// the time batches took from their start to their durable commit,
 	// over the batches since the sample before (none: omitted).
@@ -154,6 +156,12 @@ type Population struct {
 	// Splits are, for each campaign with an A/B split, its variants
 	// compared (hearth campaign show), counted by the same scan.
 	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
+	// Held is, for each campaign, how many of its running runs have
+	// their send held back, by what holds it (quiet_hours,
+	// frequency_cap; both always present), as hearth campaign show
+	// counts them per step. Not in Campaigns: those add up to the runs
+	// entered, and a held run is also active.
+	Held map[string]map[string]int `json:"held"`
 }
 
 // countPopulation scans the store; call it on the processor goroutine,
@@ -161,7 +169,7 @@ type Population struct {
 // the recorded step orders may forget for (pruneStepOrders).
 func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Population, error) {
 	cfg := d.snap.Load().Config
-	out := Population{Segments: map[string]int{}, Tiers: map[string]int{"": 0}, Campaigns: map[string]map[string]int{}}
+	out := Population{Segments: map[string]int{}, Tiers: map[string]int{"": 0}, Campaigns: map[string]map[string]int{}, Held: map[string]map[string]int{}}
 	for _, s := range cfg.Segments {
 		out.Segments[s.Name] = 0
 	}
@@ -177,6 +185,7 @@ func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Popu
 	}
 	for _, c := range cfg.Campaigns {
 		out.Campaigns[c.Name] = map[string]int{}
+		out.Held[c.Name] = map[string]int{state.HoldQuietHours: 0, state.HoldFrequencyCap: 0}
 		if slices.ContainsFunc(c.Steps, func(st *config.Step) bool { return len(st.Split) > 0 }) {
 			splits = append(splits, campaignstats.NewTally(c, orders[c.Name]))
 		}
@@ -212,6 +221,9 @@ func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Popu
 					key = run.Reason
 				}
 				c[key]++
+				if run.Active() && run.Hold != nil {
+					out.Held[state.RunCampaign(id)][run.Hold.Reason]++
+				}
 			}
 		}
 		return nil
@@ -295,7 +307,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 	}
 	*lastScan = now
 	d.opt.Metrics.population(pop, d.snap.Load().Config)
-	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits
+	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits, s.Held = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits, pop.Held
 	return s
 }
 

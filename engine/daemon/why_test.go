@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -123,3 +124,81 @@ segment "busy" {
 		}
 	}
 }
+
+// A member's name and texts come back as written from the member
+// endpoints, "A&B <x>", as from hearth member show -json and export.
+func TestAdminMemberAsWritten(t *testing.T) {
+	f := start(t, "", "")
+	post(t, f, "/v1/events", `{"id":"j","type":"member.joined","member":"ab","at":"2026-01-01T10:00:00Z","attrs":{"name":"A&B <x>"}}`+"\n", "")
+	for _, path := range []string{"/v1/members/ab", "/v1/members/ab/export", "/v1/members?q=ab"} {
+		resp, err := http.Get(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Contains(string(body), `\u00`) || !strings.Contains(string(body), `"A&B <x>"`) {
+			t.Errorf("GET %s: %d, the name is not as written:\n%s", path, resp.StatusCode, body)
+		}
+	}
+}
+
+// GET /v1/population counts the running sends held back, per campaign
+// and by what holds them, as hearth campaign show does per step; both
+// reasons are there for every campaign, held or not.
+func TestPopulationCountsHeld(t *testing.T) {
+	f := start(t, heldConfig, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 23, 30, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", heldEvents, "")
+	code, pop := get(t, f, "/v1/population")
+	held, _ := pop["held"].(map[string]any)
+	if code != 200 || fmt.Sprint(held["night"]) != "map[frequency_cap:1 quiet_hours:2]" || fmt.Sprint(held["plain"]) != "map[frequency_cap:0 quiet_hours:0]" {
+		t.Fatalf("population: %d held %v", code, pop["held"])
+	}
+	// A held run is active too: the funnel still adds up to the runs.
+	if c := fmt.Sprint(pop["campaigns"].(map[string]any)["night"]); c != "map[active:4]" {
+		t.Errorf("night's funnel: %s", c)
+	}
+}
+
+// heldConfig holds night's sends back: quiet hours for ann and bob, who
+// post at night, and a cap of one a day for cat's second run (a second
+// key) after the first one's send at noon.
+const heldConfig = `
+template "t" {
+  text = { en = "Hi" }
+}
+
+campaign "night" {
+  enter_on      = "message.posted"
+  run_key       = "event.id"
+  frequency_cap = "1/24h"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+  step "later" {
+    wait = "30d"
+  }
+}
+
+campaign "plain" {
+  enter_on = "message.posted"
+  step "wait" {
+    wait = "30d"
+  }
+}
+`
+
+const heldEvents = `{"id":"a","type":"message.posted","member":"ann","at":"2026-01-01T23:00:00Z"}
+{"id":"b","type":"message.posted","member":"bob","at":"2026-01-01T23:05:00Z"}
+{"id":"c1","type":"message.posted","member":"cat","at":"2026-01-01T12:00:00Z"}
+{"id":"c2","type":"message.posted","member":"cat","at":"2026-01-01T13:00:00Z"}
+`

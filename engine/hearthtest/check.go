@@ -172,7 +172,7 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 			*diags = append(*diags, errorAt(ca.rng("key"), "Campaign has no run_key", "campaign %q has one run per member, without a key: remove key, or give the campaign run_key.", c.Name))
 		case xc.Key == nil && c.RunKey != nil:
 			// Which run's state? Each key has its own.
-			for _, attr := range []string{"status", "step", "ended", "variant", "runs"} {
+			for _, attr := range []string{"status", "step", "ended", "variant", "runs", "held", "held_until"} {
 				if _, ok := ca.Attributes[attr]; ok {
 					*diags = append(*diags, errorAt(ca.rng(attr), "Which run?", "campaign %q has a run per key (run_key = %q): add key = \"...\" to this campaign block to say which run %s is about.", c.Name, c.RunKey.Source, attr))
 					break
@@ -187,6 +187,28 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 		}
 		if xc.Sent != nil {
 			knownAll(ca, "sent", "step", *xc.Sent, steps, owner, diags)
+		}
+		checkHeld(cfg, c, xc, diags)
+	}
+}
+
+// checkHeld refuses a hold the campaign can never have, so a test
+// that could only fail says why before it runs.
+func checkHeld(cfg *config.Config, c *config.Campaign, xc *ExpectCampaign, diags *hcl.Diagnostics) {
+	if xc.Held == nil {
+		return
+	}
+	ca := &xc.attrs
+	switch *xc.Held {
+	case heldQuietHours:
+		if c.QuietHours == nil {
+			*diags = append(*diags, errorAt(ca.rng("held"), "Campaign has no quiet hours",
+				"campaign %q has no quiet_hours block, so quiet hours never hold its sends: give it one, or expect another hold.", c.Name))
+		}
+	case heldFrequencyCap:
+		if c.FrequencyCap == nil && cfg.Settings.FrequencyCap == nil {
+			*diags = append(*diags, errorAt(ca.rng("held"), "No frequency cap",
+				"Neither campaign %q nor the hearth block has a frequency_cap, so no cap holds its sends: give one a frequency_cap, or expect another hold.", c.Name))
 		}
 	}
 }

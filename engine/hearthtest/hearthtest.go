@@ -132,7 +132,7 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		if x.At == nil {
 			when += ", the test's last event"
 		}
-		for _, f := range check(cfg, x, m, sum.Store) {
+		for _, f := range check(cfg, x, m, sum.Store, until, t.Start) {
 			f.At, f.When = until, when
 			res.Failures = append(res.Failures, f)
 		}
@@ -192,7 +192,7 @@ func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []
 	return out
 }
 
-func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store) []Failure {
+func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store, at, start time.Time) []Failure {
 	var out []Failure
 	a := &x.attrs
 	fail := func(rng hcl.Range, what, want, got string, rule []string) {
@@ -261,7 +261,7 @@ func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store) []
 		}
 	}
 	for _, xc := range x.Campaigns {
-		for _, f := range checkCampaign(cfg, xc, m, store) {
+		for _, f := range checkCampaign(cfg, xc, m, store, at, start) {
 			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy)
 		}
 	}
@@ -271,7 +271,7 @@ func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store) []
 // checkCampaign compares the member's run of a campaign, and the
 // messages the campaign sent them, with a campaign block. Subjects are
 // left without the member, which check adds.
-func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store state.Store) []Failure {
+func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store state.Store, at, start time.Time) []Failure {
 	c := campaign(cfg, x.Name)
 	if c == nil { // Check reported it
 		return nil
@@ -325,7 +325,64 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 	if x.Runs != nil && *x.Runs != runs {
 		fail("runs", fmt.Sprint(*x.Runs), fmt.Sprint(runs))
 	}
+	if x.Held != nil || x.HeldUntil != nil {
+		// What holds the send now, as member why reads it: a hold
+		// whose time has come no longer does.
+		var hold *state.RunHold
+		if run.Active() && run.Hold != nil && at.Before(run.Hold.Until) {
+			hold = run.Hold
+		}
+		got := heldNone
+		if hold != nil {
+			got = hold.Reason
+		}
+		if x.Held != nil && *x.Held != got {
+			fail("held", *x.Held, heldText(hold, start))
+		}
+		if x.HeldUntil != nil && (hold == nil || !hold.Until.Equal(*x.HeldUntil)) {
+			want, gotUntil := timeText(*x.HeldUntil, start), "(not held)"
+			if hold != nil {
+				gotUntil = timeText(hold.Until, start)
+			}
+			fail("held_until", want, gotUntil)
+		}
+	}
 	return out
+}
+
+// heldText says what holds a send, and until when: "quiet_hours
+// (22:00–08:00 in the member's time zone) until 1d8h
+// (2026-01-02T08:00:00Z)", or "none".
+func heldText(h *state.RunHold, start time.Time) string {
+	if h == nil {
+		return heldNone
+	}
+	what := h.Reason
+	switch {
+	case h.Reason == state.HoldQuietHours:
+		zone := "the member's time zone"
+		if h.TimeZone != "member" {
+			zone = h.TimeZone
+		}
+		what += fmt.Sprintf(" (%s in %s)", h.QuietHours, zone)
+	case len(h.Caps) > 0:
+		var caps []string
+		for _, c := range h.Caps {
+			scope := "the campaign's"
+			if c.Scope == "global" {
+				scope = "the hearth block's"
+			}
+			caps = append(caps, scope+" "+c.Rate)
+		}
+		what += " (" + strings.Join(caps, " and ") + ")"
+	}
+	return what + " until " + timeText(h.Until, start)
+}
+
+// timeText writes a time as an offset from the test's start, as at
+// takes it, and as the time it is: "1d8h (2026-01-02T08:00:00Z)".
+func timeText(t, start time.Time) string {
+	return fmt.Sprintf("%s (%s)", offset(t.Sub(start)), t.UTC().Format(time.RFC3339))
 }
 
 // sentSteps are the steps of a campaign whose messages went to the

@@ -84,6 +84,8 @@ type ExpectCampaign struct {
 	Variant   *string
 	Sent      *[]string
 	Runs      *int
+	Held      *string    // heldQuietHours, heldFrequencyCap or heldNone
+	HeldUntil *time.Time // when the hold ends
 	DeclRange hcl.Range
 	NameRange hcl.Range
 	attrs     attrs
@@ -253,7 +255,7 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	x.Actions = a.list("actions")
 	cspec := child(spec, "campaign")
 	for _, cb := range content.Blocks {
-		x.Campaigns = append(x.Campaigns, decodeCampaign(cb, cspec, diags))
+		x.Campaigns = append(x.Campaigns, decodeCampaign(cb, cspec, start, diags))
 	}
 	checks := len(content.Blocks)
 	for name := range content.Attributes {
@@ -268,7 +270,7 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	return x
 }
 
-func decodeCampaign(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *ExpectCampaign {
+func decodeCampaign(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.Diagnostics) *ExpectCampaign {
 	content, d := b.Body.Content(spec.HCLSchema())
 	*diags = append(*diags, d...)
 	c := &ExpectCampaign{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
@@ -281,12 +283,17 @@ func decodeCampaign(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *E
 	c.Variant = a.str("variant")
 	c.Sent = a.list("sent")
 	c.Runs = a.num("runs")
+	c.Held = a.str("held")
+	c.HeldUntil = a.at("held_until", start)
+	if c.Held != nil && *c.Held == heldNone && c.HeldUntil != nil {
+		a.errorf("held_until", "Held until, but not held", "held = \"none\" says nothing holds the send, so it has no end: remove held_until, or say what holds it (held = \"quiet_hours\" or \"frequency_cap\").")
+	}
 	if len(content.Attributes) == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"campaign %q gives nothing to check: add status, step, ended, variant, sent or runs.", c.Name))
+			"campaign %q gives nothing to check: add status, step, ended, variant, sent, runs or held.", c.Name))
 	} else if len(content.Attributes) == 1 && c.Key != nil && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"campaign %q names a run by its key and checks nothing of it: add status, step, ended, variant, sent or runs.", c.Name))
+			"campaign %q names a run by its key and checks nothing of it: add status, step, ended, variant, sent, runs or held.", c.Name))
 	}
 	return c
 }

@@ -10,6 +10,14 @@ const (
 	statusNone   = "none"
 )
 
+// What can hold back a campaign run's send, as an expectation names it:
+// the state's hold reasons, or none.
+const (
+	heldQuietHours   = "quiet_hours"
+	heldFrequencyCap = "frequency_cap"
+	heldNone         = "none"
+)
+
 // Schema is the format of a test file. The decoder reads test files with
 // it and `hearth explain test` prints it, so the two cannot disagree.
 // It is built on each call: callers may not change a shared one.
@@ -25,11 +33,19 @@ func Schema() *config.Block {
 			{Name: "variant", Kind: config.KindString, Doc: "The A/B variant a split step chose for the member; \"\" for none yet."},
 			{Name: "sent", Kind: config.KindStringList, Doc: "The steps whose messages the campaign sent the member, in order, over all runs. A send deferred by quiet hours or a frequency cap counts once it is sent.", Example: `["welcome", "nudge"]`},
 			{Name: "runs", Kind: config.KindNumber, Doc: "How many times the member entered the campaign."},
+			{Name: "held", Kind: config.KindEnum, Enum: []string{heldQuietHours, heldFrequencyCap, heldNone}, Doc: "What holds back the send of the step an active run is on: quiet_hours (the campaign's quiet hours), frequency_cap (a full frequency cap, the campaign's or the hearth block's) or none. A held send is not in sent until it goes out; member show and member why show the same hold."},
+			{Name: "held_until", Kind: config.KindString, Doc: "When the hold ends and the send is made again: an offset from start such as \"1d8h\", or an RFC 3339 time. The end of the quiet hours is in the member's time zone (for a member without one, the hearth block's timezone, UTC by default) unless the campaign's quiet_hours give a timezone."},
 		},
 		Example: `campaign "onboarding" {
   status = "active"
   step   = "nudge"
   sent   = ["welcome"]
+}
+
+campaign "onboarding" {
+  step       = "welcome"
+  held       = "quiet_hours"
+  held_until = "1d8h"
 }`,
 	}
 	expect := &config.Block{

@@ -231,12 +231,23 @@ type memberJSON Member
 
 // MarshalJSON writes the member with its counts as two objects keyed by
 // event type, "totals" (all time) and "counts" (per day), and its grant
-// bookkeeping as "grants", keyed by incentive; keys in order.
-func (m Member) MarshalJSON() ([]byte, error) { return m.Encode() }
+// bookkeeping as "grants", keyed by incentive; keys in order. &, < and >
+// are as written: an encoder that escapes HTML (json.Marshal) escapes
+// them again, and one that does not (hearth's -json output, member
+// export) prints "A&B <x>" rather than "A\u0026B \u003cx\u003e".
+func (m Member) MarshalJSON() ([]byte, error) {
+	b, err := m.Encode()
+	if err != nil {
+		return nil, err
+	}
+	return unescapeHTML(b), nil
+}
 
 // Encode is MarshalJSON for stores, which write every member a batch
 // touched: called directly, it skips the copy and the second pass
-// encoding/json gives a Marshaler's output.
+// encoding/json gives a Marshaler's output. It keeps json.Marshal's
+// HTML escapes (\u0026 for &): stores read either form, and what people
+// read goes through MarshalJSON or View, which undo them.
 func (m *Member) Encode() ([]byte, error) {
 	b, err := json.Marshal((*memberJSON)(m))
 	if err != nil || len(m.Types) == 0 && len(m.Grants) == 0 {

@@ -72,7 +72,50 @@ func (m *Member) View() ([]byte, error) {
 	if err := json.Indent(&pretty, out.Bytes(), "", "  "); err != nil {
 		return nil, err
 	}
-	return pretty.Bytes(), nil
+	return unescapeHTML(pretty.Bytes()), nil
+}
+
+// unescapeHTML turns the escapes json.Marshal writes for &, < and >
+// (\u0026, \u003c, \u003e) back into the characters, in place, as
+// hearth's other JSON output prints them: a member named "A&B <x>" reads
+// so in member show -json and GET /v1/members/ID. The store's documents
+// keep the escapes (Encode is on the hot path); only what is shown is
+// rewritten. A backslash in valid JSON always starts an escape, so
+// stepping over each escape whole never mistakes an escaped backslash
+// followed by "u0026" for one.
+func unescapeHTML(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u00`)) {
+		return b
+	}
+	w := 0
+	for r := 0; r < len(b); {
+		c := b[r]
+		if c != '\\' || r+1 >= len(b) {
+			b[w] = c
+			w, r = w+1, r+1
+			continue
+		}
+		if b[r+1] == 'u' && r+6 <= len(b) && string(b[r+2:r+4]) == "00" {
+			var plain byte
+			switch string(b[r+4 : r+6]) {
+			case "26":
+				plain = '&'
+			case "3c", "3C":
+				plain = '<'
+			case "3e", "3E":
+				plain = '>'
+			}
+			if plain != 0 {
+				b[w] = plain
+				w, r = w+1, r+6
+				continue
+			}
+		}
+		// Any other escape, \\ included: copied as it is.
+		b[w], b[w+1] = c, b[r+1]
+		w, r = w+2, r+2
+	}
+	return b[:w]
 }
 
 // eachValue rewrites every value of a JSON object with fn; the keys keep

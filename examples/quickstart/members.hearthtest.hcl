@@ -151,3 +151,26 @@ test "onboarding welcomes a newcomer, nudges a quiet one, and stops at a first p
     }
   }
 }
+
+test "a newcomer who joins at night is welcomed at eight, after the quiet hours" {
+  event "member.joined" {
+    member = "ivy"
+    at     = "23h"
+  }
+  expect "ivy" {
+    campaign "onboarding" {
+      step       = "welcome"
+      sent       = []
+      held       = "quiet_hours" # 22:00 to 08:00 in the member's time zone
+      held_until = "1d8h"
+    }
+  }
+  expect "ivy" {
+    at = "1d8h"
+    campaign "onboarding" {
+      step = "nudge"
+      sent = ["welcome"]
+      held = "none"
+    }
+  }
+}

@@ -271,7 +271,7 @@ function renderPopulation(p) {
   const smax = Math.max(0, ...segs.map((s) => s[1]));
   replace("segment-bars", segs.length ? segs.map(([n, c]) => listable(barRow(n, "", c, smax), "segment", n)) : h("p", { class: "muted", text: "no segments configured" }));
 
-  renderCampaigns(p.campaigns || {}, p.splits || {});
+  renderCampaigns(p.campaigns || {}, p.splits || {}, p.held || {});
 }
 
 const STAGES = ["entered", "active", "goal", "finished", "left", "stopped"];
@@ -296,7 +296,18 @@ function variantTable(name, variants) {
     })));
 }
 
-function renderCampaigns(campaigns, splits) {
+// heldNote says how many of a campaign's running members have their
+// send held back, and by what (hearth campaign show counts them per
+// step); null when none is.
+function heldNote(name, held) {
+  const parts = [];
+  if (held.quiet_hours) parts.push(`${fmt(held.quiet_hours)} by quiet hours`);
+  if (held.frequency_cap) parts.push(`${fmt(held.frequency_cap)} by a frequency cap`);
+  if (!parts.length) return null;
+  return h("p", { class: "held muted", "data-held": name, title: "running members whose step's message waits for the quiet hours to end or a frequency cap to free up (hearth member why says until when)", text: "sends held back: " + parts.join(", ") });
+}
+
+function renderCampaigns(campaigns, splits, held) {
   const names = Object.keys(campaigns).sort();
   if (!names.length) {
     replace("campaign-list", h("p", { class: "muted", text: "no campaigns configured" }));
@@ -318,6 +329,7 @@ function renderCampaigns(campaigns, splits) {
           h("div", { class: "stage-top" }, h("span", { class: "muted", text: s }), h("span", { class: "n", text: fmt(counts[s]) })),
           h("div", { class: "track" }, fill));
       })),
+      heldNote(name, held[name] || {}),
       splits[name] && splits[name].length ? variantTable(name, splits[name]) : null);
   }));
 }
@@ -357,7 +369,7 @@ function renderSeries(ts) {
   const latest = withPop[withPop.length - 1];
   if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
     state.populationAt = +new Date(latest.at);
-    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {} });
+    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {}, held: latest.held || {} });
   }
   // The page's own count when it opened may be newer than the daemon's
   // last sample (taken once a minute): it ends the lines, so the chart and
