@@ -286,7 +286,9 @@ campaign "big_news" {
 }
 `)
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	run := func(status string) *state.CampaignRun { return &state.CampaignRun{Status: status, EnteredAt: now, Runs: 1} }
+	run := func(status string) *state.CampaignRun {
+		return &state.CampaignRun{Status: status, EnteredAt: now, Runs: 1}
+	}
 	member := func(id, email string) *state.Member {
 		m := state.NewMember(id, now.AddDate(0, -1, 0))
 		m.Name, m.Rules = id, runtime.MemberRules(f.cfg)
