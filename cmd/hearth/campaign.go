@@ -23,7 +23,9 @@ show: how a campaign is doing, from the stored members: how many entered,
 where the running ones wait (and how many of them have their step's send
 held back by quiet hours or a frequency cap: the held column, "held" in
 -json; 'hearth member why ID campaign.NAME' says until when), how the
-runs ended (goal, finished, left, stopped) and the sends made. With an A/B split, each variant's goal rate
+runs ended (goal: exit_when held; exited: stop_when held, no success;
+finished; left; stopped) and the sends made. With an A/B split, each
+variant's goal rate
 (of its ended runs: running ones may yet reach the goal) against the
 first variant's, with the p-value of a two-proportion z-test: below 0.05,
 the difference is unlikely to be chance. Each member counts with its
@@ -32,7 +34,9 @@ key, it counts runs (each key's latest) and says how many members they
 belong to. It reads the state while 'hearth run' serves it.
 
 stop: ends a campaign for one member, or for every member in it: their
-runs end with the reason "stopped" and nothing more is sent. In a
+runs end with the reason "stopped" and nothing more is sent. To end runs
+on a condition instead, such as an unsubscribe, give the campaign a
+stop_when rule (hearth explain campaign). In a
 campaign with run_key that is every run of the member; -key ends only
 the run with that key (-key 'Go Night #43'). While
 'hearth run' serves the state, the stop goes through it
@@ -242,16 +246,23 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	if t.Entered == 0 {
 		return
 	}
+	// Runs stop_when ended are shown only where there can be some, so
+	// the line of a campaign without one stays as it was.
+	exits := rep.HasStopWhen || t.Exited > 0
+	exited := ""
+	if exits {
+		exited = fmt.Sprintf("%d exited (stop_when), ", t.Exited)
+	}
 	switch {
 	case t.Ended() == 0:
 	case rep.HasGoal || t.Goal > 0:
-		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %d finished, %d left, %d stopped. %s made in these runs.\n",
-			t.Goal, 100*t.GoalRate(), t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
+		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %s%d finished, %d left, %d stopped. %s made in these runs.\n",
+			t.Goal, 100*t.GoalRate(), exited, t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
 	default:
 		// A share of 0% reaching a goal that does not exist would read
 		// as a campaign that fails.
-		fmt.Fprintf(w, "Ended runs (no goal: the campaign has no exit_when): %d finished, %d left, %d stopped. %s made in these runs.\n",
-			t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
+		fmt.Fprintf(w, "Ended runs (no goal: the campaign has no exit_when): %s%d finished, %d left, %d stopped. %s made in these runs.\n",
+			exited, t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
 	}
 	tw := textwidth.NewTabWriter(w, 2, 0)
 	if len(rep.Waiting) > 0 {
@@ -278,7 +289,11 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	}
 	if len(rep.Variants) > 0 {
 		first := rep.Variants[0].Name
-		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\tfinished\tleft\tstopped\tsends\tgoal rate\tagainst %s\n", first)
+		exitedCol := ""
+		if exits {
+			exitedCol = "exited\t"
+		}
+		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\t%sfinished\tleft\tstopped\tsends\tgoal rate\tagainst %s\n", exitedCol, first)
 		for i, v := range rep.Variants {
 			against := ""
 			switch {
@@ -296,7 +311,11 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			if v.Ended() > 0 {
 				rate = fmt.Sprintf("%.1f%%", 100*v.GoalRate())
 			}
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s", v.Name, v.Entered, v.Active, v.Goal, v.Finished, v.Left, v.Stopped, v.Sends, rate)
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t", v.Name, v.Entered, v.Active, v.Goal)
+			if exits {
+				fmt.Fprintf(tw, "%d\t", v.Exited)
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s", v.Finished, v.Left, v.Stopped, v.Sends, rate)
 			if against != "" {
 				fmt.Fprintf(tw, "\t%s", against)
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ When the configuration has segments or tiers, the plan also evaluates
 their rules against the members in the state store and shows how members
 would move ("segment lurkers: +12 -3 (+ann, bea, cy, dee, ed and 7 more;
 -bob, flo, gus)"), before grace periods; -json has it as "member_impact".
+It also counts the campaign runs a stop_when would end (a stop_when added
+to a running campaign ends the runs of everyone it already holds for).
 Apply does not move members: the rules do, as events and rechecks come.
 
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
@@ -270,7 +273,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
 		// shows how the stored members would move.
-		if p != nil && (len(sess.cfg.Segments) > 0 || len(sess.cfg.Tiers) > 0) {
+		if p != nil && (len(sess.cfg.Segments) > 0 || len(sess.cfg.Tiers) > 0 || slices.ContainsFunc(sess.cfg.Campaigns, func(c *config.Campaign) bool { return c.StopWhen != nil })) {
 			im, ierr := plan.MemberImpact(ctx, sess.cfg, sess.members, time.Now())
 			if ierr != nil {
 				fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, ierr)

@@ -264,17 +264,34 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 	}
 	if len(cfg.Campaigns) > 0 {
-		section("Campaigns", "entered\tgoal\tfinished\tleft\tactive\tsends\tdeferred\tskipped")
+		// The exited column (runs stop_when ended) only when some
+		// campaign has a stop_when, so other tables stay as they were.
+		exits := false
+		for _, c := range cfg.Campaigns {
+			exits = exits || c.StopWhen != nil || sum.Campaigns[c.Name].Exited > 0
+		}
+		row := func(name string, f *simulate.Funnel) {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t", name, f.Entered, f.Goal)
+			if exits {
+				fmt.Fprintf(tw, "%d\t", f.Exited)
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\n", f.Finished, f.Left, f.Active, f.Sends, f.Deferred, f.Skipped)
+		}
+		if exits {
+			section("Campaigns", "entered\tgoal\texited\tfinished\tleft\tactive\tsends\tdeferred\tskipped")
+		} else {
+			section("Campaigns", "entered\tgoal\tfinished\tleft\tactive\tsends\tdeferred\tskipped")
+		}
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", c.Name, f.Entered, f.Goal, f.Finished, f.Left, f.Active, f.Sends, f.Deferred, f.Skipped)
+			row("  "+c.Name, f)
 			// Full rows, so the columns stay aligned for the next campaign.
 			for _, v := range simulate.Names(f.Variants) {
 				a := f.Arms[v]
 				if a == nil {
 					a = &simulate.Funnel{Entered: f.Variants[v]}
 				}
-				fmt.Fprintf(tw, "    variant %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", v, a.Entered, a.Goal, a.Finished, a.Left, a.Active, a.Sends, a.Deferred, a.Skipped)
+				row("    variant "+v, a)
 			}
 		}
 	}

@@ -41,7 +41,8 @@ be in afterwards; time-based rules run up to each expectation's time.
         key        = "#43"        # which run, in a campaign with run_key
         status     = "active"     # active, done or none (never entered)
         step       = "nudge"      # the step an active run is at
-        ended      = "goal"       # why the run ended: goal, finished, left, stopped
+        ended      = "goal"       # why the run ended: goal, exited, finished,
+                                  # left, stopped
         variant    = "a"          # the A/B variant chosen
         sent       = ["welcome"]  # steps whose messages were sent, in order
         runs       = 1            # times entered

@@ -119,8 +119,8 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 		}
 	}
 	m := ada()
-	if run := m.Campaigns["welcome_series"]; m.Attrs["email"] != "opted_out" || run.Status != "done" || run.Reason != "goal" {
-		t.Errorf("after unsubscribing: attrs %v, welcome_series %+v; want email = opted_out and the series done", m.Attrs, run)
+	if run := m.Campaigns["welcome_series"]; m.Attrs["email"] != "opted_out" || run.Status != "done" || run.Reason != "exited" {
+		t.Errorf("after unsubscribing: attrs %v, welcome_series %+v; want email = opted_out and the series ended by stop_when (exited), no goal", m.Attrs, run)
 	}
 	if n := m.Totals["email.unsubscribed"]; n != 1 {
 		t.Errorf("email.unsubscribed applied %d times; want 1", n)

@@ -137,7 +137,7 @@ func summary(c *config.Config) string {
 		rules += btoi(in.When != nil) + btoi(in.Grant.To != nil)
 	}
 	for _, cp := range c.Campaigns {
-		rules += btoi(cp.EnterWhen != nil) + btoi(cp.ExitWhen != nil)
+		rules += btoi(cp.EnterWhen != nil) + btoi(cp.ExitWhen != nil) + btoi(cp.StopWhen != nil)
 		for _, st := range cp.Steps {
 			rules += btoi(st.When != nil) + btoi(st.WaitUntil != nil) + len(st.Branches)
 		}

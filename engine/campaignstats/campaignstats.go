@@ -26,9 +26,12 @@ type Counts struct {
 	// Runs is how many times those members entered, earlier runs of
 	// members who entered again included: the rest of the counts are of
 	// the latest runs only.
-	Runs     int `json:"runs"`
-	Active   int `json:"active"`
-	Goal     int `json:"goal"`
+	Runs   int `json:"runs"`
+	Active int `json:"active"`
+	Goal   int `json:"goal"`
+	// Exited is runs stop_when ended: out of the campaign, and no
+	// success, so they count against the goal rate like any other end.
+	Exited   int `json:"exited"`
 	Finished int `json:"finished"`
 	Left     int `json:"left"`
 	Stopped  int `json:"stopped"`
@@ -39,7 +42,8 @@ type Counts struct {
 func (c Counts) Ended() int { return c.Entered - c.Active }
 
 // GoalRate is the share of ended runs that reached the goal; runs still
-// going are left out, since they may yet reach it.
+// going are left out, since they may yet reach it. Runs that ended any
+// other way, stop_when's exited among them, are not conversions.
 func (c Counts) GoalRate() float64 {
 	if c.Ended() == 0 {
 		return 0
@@ -58,6 +62,8 @@ func (c *Counts) add(run *state.CampaignRun) {
 	switch run.Reason {
 	case "goal":
 		c.Goal++
+	case "exited":
+		c.Exited++
 	case "left":
 		c.Left++
 	case "stopped":
@@ -99,11 +105,14 @@ type Report struct {
 	// HasGoal says whether the campaign has a goal (exit_when, or coming
 	// back in a campaign for members who left): without one, no run can
 	// end at the goal and goal rates mean nothing.
-	HasGoal  bool      `json:"has_goal"`
-	Total    Counts    `json:"total"`
-	Waiting  []Waiting `json:"waiting"`            // running members by step, in step order
-	Variants []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
-	Members  int       `json:"members"`            // members looked at
+	HasGoal bool `json:"has_goal"`
+	// HasStopWhen says whether the campaign has a stop_when, a way out
+	// that is no goal: runs it ends count as exited.
+	HasStopWhen bool      `json:"has_stop_when"`
+	Total       Counts    `json:"total"`
+	Waiting     []Waiting `json:"waiting"`            // running members by step, in step order
+	Variants    []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
+	Members     int       `json:"members"`            // members looked at
 }
 
 // Tally adds up one campaign's runs member by member, for a scan that
@@ -123,7 +132,7 @@ type Tally struct {
 // an edit removed waits at the step it goes on to, as member show says,
 // not at the step now at its old index.
 func NewTally(c *config.Campaign, after map[string]string) *Tally {
-	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal()}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {

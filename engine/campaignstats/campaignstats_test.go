@@ -171,3 +171,42 @@ func TestWaitingCountsHolds(t *testing.T) {
 		t.Errorf("waiting %s; want %s", got, want)
 	}
 }
+
+// Runs stop_when ended (exited) are neither goals nor finished: each
+// variant counts them apart, and they weigh against the goal rate like
+// any other end, so a variant that makes members unsubscribe does worse.
+func TestExitedRunsAreNoConversions(t *testing.T) {
+	c := &config.Campaign{Name: "welcome", StopWhen: &config.Rule{Source: "member.attrs.email == 'opted_out'"}, Steps: []*config.Step{
+		{Name: "split", Split: []*config.Variant{{Name: "a"}, {Name: "b"}}},
+	}}
+	var ms []*state.Member
+	add := func(variant, reason string) {
+		m := state.NewMember(fmt.Sprintf("m%d", len(ms)), state.Day(0).Time())
+		m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: "done", Reason: reason, Variant: variant, Runs: 1}}
+		ms = append(ms, m)
+	}
+	for _, r := range []string{"goal", "goal", "finished", "finished"} {
+		add("a", r)
+	}
+	for _, r := range []string{"goal", "goal", "exited", "exited"} {
+		add("b", r)
+	}
+	rep, err := Summarize(context.Background(), c, nil, func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.HasStopWhen || rep.Total.Exited != 2 || rep.Total.Goal != 4 || rep.Total.Finished != 2 || rep.Total.Ended() != 8 {
+		t.Errorf("total: %+v, has stop_when %v", rep.Total, rep.HasStopWhen)
+	}
+	a, b := rep.Variants[0], rep.Variants[1]
+	if a.Exited != 0 || b.Exited != 2 || b.Finished != 0 || b.GoalRate() != 0.5 || a.GoalRate() != 0.5 {
+		t.Errorf("a %+v, b %+v: want b's two exited runs apart from the goal and finished, goal rate 50%% each", a, b)
+	}
+}

@@ -673,7 +673,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	spec := Root.block("campaign")
 	b := l.open(hb, spec)
 	c := &Campaign{Name: name, Description: b.str("description"), ExitOnLeave: b.boolean("exit_on_leave", true),
-		ExitWhen: b.rule("exit_when", rules.Scope{}), Reentry: b.enum("reentry"), ReentryAfter: b.dur("reentry_after"),
+		ExitWhen: b.rule("exit_when", rules.Scope{}), StopWhen: b.rule("stop_when", rules.Scope{}), Reentry: b.enum("reentry"), ReentryAfter: b.dur("reentry_after"),
 		FrequencyCap: b.rate("frequency_cap"), OnCap: b.enum("on_cap"), Paused: b.boolean("paused", false), DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("enter_on")
 	c.EnterOn = on
@@ -716,7 +716,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 	}
 	if a := b.attr("exit_on_leave"); a != nil && b.attr("audience") == nil {
-		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use exit_when%s.", name, map[bool]string{true: "; leaving the community ends them anyway"}[c.Members == MembersCurrent])
+		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use stop_when (or exit_when, when the condition is the goal)%s.", name, map[bool]string{true: "; leaving the community ends them anyway"}[c.Members == MembersCurrent])
 	}
 	if c.Reentry == "after" && c.ReentryAfter == 0 {
 		l.errorf(b.attr("reentry").Expr.Range().Ptr(), "Missing reentry_after", "reentry = \"after\" needs reentry_after, such as \"30d\".")

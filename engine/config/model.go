@@ -310,15 +310,19 @@ type Grant struct {
 
 // Campaign is a campaign block.
 type Campaign struct {
-	Name         string
-	Description  string
-	Community    *Community
-	EnterOn      []string
-	EnterWhen    *Rule
-	Audience     *Segment
-	Members      string // who it is for: MembersCurrent, MembersLeft (a win-back) or MembersAll
-	ExitOnLeave  bool
-	ExitWhen     *Rule
+	Name        string
+	Description string
+	Community   *Community
+	EnterOn     []string
+	EnterWhen   *Rule
+	Audience    *Segment
+	Members     string // who it is for: MembersCurrent, MembersLeft (a win-back) or MembersAll
+	ExitOnLeave bool
+	ExitWhen    *Rule // the goal: ends the run as "goal"
+	// StopWhen ends the run as "exited", not a goal: the campaign is no
+	// longer for the member (they unsubscribed). Checked before
+	// ExitWhen, so it wins when both hold.
+	StopWhen     *Rule
 	Reentry      string
 	ReentryAfter time.Duration
 	// RunKey, a rule over the entering event giving a string, makes each

@@ -401,6 +401,7 @@ func (l *loader) compileAll() {
 			}
 		}
 		campaignRule(c.ExitWhen)
+		campaignRule(c.StopWhen)
 		for _, s := range c.Steps {
 			stepRule := func(r *Rule, what string) {
 				if r != nil {

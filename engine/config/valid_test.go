@@ -76,7 +76,7 @@ func allRules(cfg *config.Config) []*config.Rule {
 		add(in.When, in.Grant.To)
 	}
 	for _, c := range cfg.Campaigns {
-		add(c.EnterWhen, c.ExitWhen)
+		add(c.EnterWhen, c.ExitWhen, c.StopWhen)
 		for _, s := range c.Steps {
 			add(s.WaitUntil, s.When)
 			for _, b := range s.Branches {

@@ -64,6 +64,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitPage(t, ctx, shots, "the highest rung, core, is on top", top)
 	waitPage(t, ctx, shots, "the onboarding funnel shows entered 30",
 		`(() => { const s = document.querySelector('[data-campaign="onboarding"] [data-stage="entered"] .n'); return !!s && s.textContent === "30"; })()`)
+	waitPage(t, ctx, shots, "the funnel has a stage for runs stop_when ended, apart from the goal",
+		`(() => { const s = document.querySelector('[data-campaign="onboarding"] [data-stage="exited"] .n'); return !!s && s.textContent === "0"; })()`)
 	waitPage(t, ctx, shots, "the overview counts the members", `document.getElementById("k-members").textContent === "30"`)
 	waitPage(t, ctx, shots, "the commit time chart draws p50 and p99 of the batches",
 		`document.querySelectorAll("#commit-chart path.line").length === 2 && /^p99 \d+\.\d ms/.test(document.getElementById("commit-now").textContent)`)

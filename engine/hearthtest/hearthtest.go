@@ -429,6 +429,9 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 	if c.Members != config.MembersCurrent {
 		out = append(out, fmt.Sprintf("members = %q", c.Members))
 	}
+	if c.StopWhen != nil {
+		out = append(out, "stop_when at "+where(c.StopWhen))
+	}
 	if c.ExitWhen != nil {
 		out = append(out, "exit_when at "+where(c.ExitWhen))
 	}

@@ -21,7 +21,8 @@ const SampleSize = 5
 // Impact is how the configuration's rules would move the stored members:
 // per segment and tier, how many would enter and leave; per badge how
 // many would have it revoked (Leave); per audience campaign how many
-// would be enrolled (Enter) or leave a run (Leave).
+// would be enrolled (Enter) or leave a run (Leave), and per campaign with
+// stop_when how many runs it would end.
 type Impact struct {
 	Members int          `json:"members"`
 	Moves   []MemberMove `json:"moves"`
@@ -52,6 +53,10 @@ type MemberMove struct {
 	// Removed marks a campaign the configuration no longer has: Leave
 	// counts its runs under way, which stop with nothing more sent.
 	Removed bool `json:"removed,omitempty"`
+	// Exited is how many of a campaign's Leave are members whose run
+	// its stop_when ends (as exited, no goal): a stop_when added to a
+	// running campaign takes out everyone it already holds for.
+	Exited int `json:"exited,omitempty"`
 }
 
 // Members visits every stored member; state.Store's Members is one.
@@ -93,6 +98,19 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 				if len(mv.LeaveSample) < SampleSize {
 					mv.LeaveSample = append(mv.LeaveSample, cmp.Or(m.Name, m.ID))
 				}
+			}
+		}
+		// So do runs stop_when ends: campaign rules are not in the
+		// fingerprint either. A member leaves a campaign once, however
+		// many reasons it has.
+		leaving := map[string]bool{}
+		for _, name := range rt.Stops(m, now) {
+			leaving[name] = true
+			mv := move("campaign", name)
+			mv.Leave++
+			mv.Exited++
+			if len(mv.LeaveSample) < SampleSize {
+				mv.LeaveSample = append(mv.LeaveSample, cmp.Or(m.Name, m.ID))
 			}
 		}
 		if m.Rules == fingerprint {
@@ -146,7 +164,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 				if len(mv.EnterSample) < SampleSize {
 					mv.EnterSample = append(mv.EnterSample, who)
 				}
-			case was && !is && c.ExitOnLeave && m.ActiveRuns(c.Name) > 0:
+			case was && !is && c.ExitOnLeave && m.ActiveRuns(c.Name) > 0 && !leaving[c.Name]:
 				mv := move("campaign", c.Name)
 				mv.Leave++
 				if len(mv.LeaveSample) < SampleSize {
@@ -230,6 +248,9 @@ func (im *Impact) WriteText(w io.Writer) error {
 			}
 			if mv.Removed {
 				b.WriteString(": removed from the configuration, these runs stop with nothing more sent")
+			}
+			if mv.Exited > 0 {
+				fmt.Fprintf(&b, ": stop_when holds for %d, whose runs end as exited with nothing more sent", mv.Exited)
 			}
 			b.WriteString("\n")
 		}

@@ -249,3 +249,75 @@ func TestMemberImpactRemovedCampaignAndLeftMembers(t *testing.T) {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A stop_when added to a running campaign ends the runs of the members
+// it already holds for: the plan counts them, members under these rules
+// already too (campaign rules are not in that fingerprint), and a member
+// leaving its audience as well is counted once.
+func TestMemberImpactStopWhen(t *testing.T) {
+	f := newFixture(t, base+`
+segment "big" {
+  community = community.c
+  when      = "member.points >= 50"
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "welcome" {
+  enter_on  = "member.joined"
+  stop_when = "member.attrs.email == 'opted_out'"
+  step "hello" {
+    wait = "1d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+
+campaign "big_news" {
+  audience  = segment.big
+  stop_when = "member.attrs.email == 'opted_out'"
+  step "hello" {
+    wait = "1d"
+  }
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	run := func(status string) *state.CampaignRun {
+		return &state.CampaignRun{Status: status, EnteredAt: now, Runs: 1}
+	}
+	member := func(id, email string) *state.Member {
+		m := state.NewMember(id, now.AddDate(0, -1, 0))
+		m.Name, m.Rules = id, runtime.MemberRules(f.cfg)
+		if email != "" {
+			m.Attrs = map[string]any{"email": email}
+		}
+		return m
+	}
+	ann := member("ann", "opted_out")
+	ann.Campaigns = map[string]*state.CampaignRun{"welcome": run("active")}
+	bob := member("bob", "")
+	bob.Campaigns = map[string]*state.CampaignRun{"welcome": run("active")}
+	cy := member("cy", "opted_out")
+	cy.Campaigns = map[string]*state.CampaignRun{"welcome": run("done")}
+	// dee leaves segment big (no points) and has opted out: one leave.
+	dee := member("dee", "opted_out")
+	dee.Rules = 0
+	dee.Segments = map[string]time.Time{"big": now}
+	dee.Campaigns = map[string]*state.CampaignRun{"big_news": run("active")}
+	got := impactText(t, f, now, ann, bob, cy, dee)
+	want := `Member impact (the rules evaluated against the 4 stored members; 3 under these rules already):
+  campaign big_news: +0 -1 (-dee): stop_when holds for 1, whose runs end as exited with nothing more sent
+  campaign welcome: +0 -1 (-ann): stop_when holds for 1, whose runs end as exited with nothing more sent
+  segment big: +0 -1 (-dee)
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if ann.Campaigns["welcome"].Active() != true {
+		t.Fatal("the preview ended a stored run")
+	}
+}

@@ -341,8 +341,13 @@ func (r *Runtime) advanceRun(w *work, m *state.Member, c *config.Campaign, run *
 		return
 	case !m.Left && c.Members == config.MembersLeft:
 		// Coming back is what a win-back is for: its goal, whatever
-		// step the member was on.
-		r.endRun(w, m, c, run, now, cause, "goal")
+		// step the member was on, unless stop_when says the campaign
+		// was no longer for them.
+		reason := "goal"
+		if r.stopHolds(w, m, c, run, now) {
+			reason = "exited"
+		}
+		r.endRun(w, m, c, run, now, cause, reason)
 		return
 	}
 	// A reload that added, moved or removed steps: the run stays on
@@ -360,14 +365,12 @@ func (r *Runtime) advanceRun(w *work, m *state.Member, c *config.Campaign, run *
 	}
 	if c.Paused {
 		// A paused campaign holds its members where they are, but a
-		// member reaching the goal has converted: counted now, not
-		// at the resume (or as stopped, if it never comes). The goal
-		// reads the run's own entering event, as when not paused.
-		if c.ExitWhen != nil {
-			r.bindRun(w, m, run, c.ExitWhen, now)
-			if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
-				r.endRun(w, m, c, run, now, cause, "goal")
-			}
+		// member reaching the goal has converted, and one stop_when
+		// holds for is out: counted now, not at the resume (or as
+		// stopped, if it never comes). The rules read the run's own
+		// entering event, as when not paused.
+		if reason := r.ruleEnd(w, m, c, run, now); reason != "" {
+			r.endRun(w, m, c, run, now, cause, reason)
 		}
 		return
 	}
@@ -407,12 +410,11 @@ func (r *Runtime) StopCampaign(m *state.Member, campaign, key string, at time.Ti
 
 func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time, cause string) {
 	for range maxStepsPerAdvance {
-		if c.ExitWhen != nil {
-			r.bindRun(w, m, run, c.ExitWhen, now)
-			if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
-				r.endRun(w, m, c, run, now, cause, "goal")
-				return
-			}
+		// Before every step, so a member who has just unsubscribed
+		// (stop_when) or converted gets nothing more.
+		if reason := r.ruleEnd(w, m, c, run, now); reason != "" {
+			r.endRun(w, m, c, run, now, cause, reason)
+			return
 		}
 		if run.Step >= len(c.Steps) {
 			r.endRun(w, m, c, run, now, cause, "finished")
@@ -505,6 +507,35 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		}
 	}
 	r.log.Warn("campaign advanced too many steps at one instant; stopped until the next event", "campaign", c.Name, "member", m.ID)
+}
+
+// ruleEnd says whether the campaign's rules end the run now: "exited"
+// when stop_when holds, "goal" when exit_when does, "" when neither.
+// stop_when is asked first and wins when both hold: it says the campaign
+// is no longer for the member (they unsubscribed), and a goal reached
+// then is not the campaign's success to count.
+func (r *Runtime) ruleEnd(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time) string {
+	if r.stopHolds(w, m, c, run, now) {
+		return "exited"
+	}
+	if c.ExitWhen != nil {
+		r.bindRun(w, m, run, c.ExitWhen, now)
+		if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
+			return "goal"
+		}
+	}
+	return ""
+}
+
+// stopHolds reports whether the campaign's stop_when holds for the run;
+// false without one, and when it fails (counted and logged, like every
+// rule).
+func (r *Runtime) stopHolds(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time) bool {
+	if c.StopWhen == nil || c.StopWhen.Program == nil {
+		return false
+	}
+	r.bindRun(w, m, run, c.StopWhen, now)
+	return r.ruleBool(c.StopWhen, "campaign", c.Name, "stop_when")
 }
 
 // jump goes to the named step, the next one when name is empty, or ends

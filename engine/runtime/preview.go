@@ -138,3 +138,37 @@ type previewScratch struct {
 	m    state.Member
 	segs map[string]time.Time
 }
+
+// Stops names the campaigns, in configuration order, whose stop_when
+// holds at now for one of m's active runs: runs the runtime ends as
+// exited at the member's next event or recheck, before any further
+// send. Runs that end otherwise first (a member who left a campaign for
+// current members) are left out. Like Preview it changes nothing; it
+// reads each run's entering event. `hearth plan` counts them: campaign
+// rules are not part of MemberRules, so a stop_when added to a running
+// campaign shows here for every member.
+func (r *Runtime) Stops(m *state.Member, now time.Time) []string {
+	var out []string
+	p := &r.preview
+	if p.w == nil {
+		p.w = &work{}
+		p.segs = map[string]time.Time{}
+	}
+	for _, c := range r.cfg.Campaigns {
+		if c.StopWhen == nil || c.StopWhen.Program == nil || m.Left && c.Members == config.MembersCurrent {
+			continue
+		}
+		for _, run := range m.Runs(c.Name) {
+			if !run.Active() {
+				continue
+			}
+			p.w.gen++ // another member or run: bind afresh
+			r.bindRun(p.w, m, run, c.StopWhen, now)
+			if r.ruleBool(c.StopWhen, "campaign", c.Name, "stop_when") {
+				out = append(out, c.Name)
+				break
+			}
+		}
+	}
+	return out
+}

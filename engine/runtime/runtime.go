@@ -296,7 +296,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		memberRules(b.RevokeWhen)
 	}
 	for _, c := range cfg.Campaigns {
-		memberRules(c.ExitWhen)
+		memberRules(c.ExitWhen, c.StopWhen)
 		for _, st := range c.Steps {
 			memberRules(st.WaitUntil, st.When)
 			for _, b := range st.Branches {

@@ -80,7 +80,9 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 			if c.Name != name {
 				continue
 			}
-			found, rs = true, []named{{"exit_when", c.ExitWhen}}
+			// stop_when first, as the runtime asks it: it wins when
+			// both hold.
+			found, rs = true, []named{{"stop_when", c.StopWhen}, {"exit_when", c.ExitWhen}}
 			// A run held at a step is held by that step's rules: "why is
 			// she not moving on?"
 			if run := m.Campaigns[id]; run.Active() {
@@ -377,7 +379,7 @@ type Dropped struct {
 	Number    int       `json:"number,omitempty"` // the run's number (run 2: entered twice)
 	EnteredAt time.Time `json:"entered_at,omitzero"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
-	Reason    string    `json:"reason,omitempty"` // how it ended: goal, finished, left, stopped
+	Reason    string    `json:"reason,omitempty"` // how it ended: goal, exited, finished, left, stopped
 	// DroppedUpTo is the highest number among the member's dropped runs
 	// of the campaign (state.Member.RunsDropped).
 	DroppedUpTo int `json:"dropped_up_to"`

@@ -89,6 +89,7 @@ type Summary struct {
 type Funnel struct {
 	Entered  int `json:"entered"`
 	Goal     int `json:"goal"`
+	Exited   int `json:"exited"` // runs stop_when ended: no goal reached
 	Finished int `json:"finished"`
 	Left     int `json:"left"`
 	Active   int `json:"active"`
@@ -207,6 +208,8 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 							switch state.DetailReason(o.Detail) {
 							case "goal":
 								f.Goal++
+							case "exited":
+								f.Exited++
 							case "left":
 								f.Left++
 							default:

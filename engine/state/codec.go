@@ -591,7 +591,10 @@ func (e *encoder) str(s string) {
 
 // runReasons are the reasons a campaign run ends, written as their
 // index, a byte, where a member keeps thousands (Member.KeysEnded); read
-// back, they share these strings rather than allocating each.
+// back, they share these strings rather than allocating each. Never
+// add to them: a reason added later (exited, stop_when's) goes as its
+// text, since an index past these means text to a hearth that reads
+// an earlier version.
 var runReasons = [...]string{"", "goal", "finished", "left", "stopped"}
 
 // reason writes a campaign run's reason for ending: its index in

@@ -382,7 +382,7 @@ type CampaignRun struct {
 	Variant   string         `json:"variant,omitempty"` // the A/B variant, once split
 	EnteredAt time.Time      `json:"entered_at"`
 	EndedAt   time.Time      `json:"ended_at,omitzero"`
-	Reason    string         `json:"reason,omitempty"` // goal, finished, left, stopped
+	Reason    string         `json:"reason,omitempty"` // goal, exited, finished, left, stopped
 	Runs      int            `json:"runs"`             // times entered
 	Seq       int            `json:"seq"`              // sends so far in this run
 	Sends     []time.Time    `json:"sends,omitempty"`  // recent sends, for the campaign's cap

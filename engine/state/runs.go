@@ -187,7 +187,7 @@ func (m *Member) NextRun(campaign string, prev *CampaignRun) int {
 type EndedKey struct {
 	Key    string    `json:"key"`
 	At     time.Time `json:"ended_at"`
-	Reason string    `json:"reason,omitempty"` // goal, finished, left, stopped
+	Reason string    `json:"reason,omitempty"` // goal, exited, finished, left, stopped
 }
 
 // CompactRun replaces an ended keyed run with its EndedKey in KeysEnded,

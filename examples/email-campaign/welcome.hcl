@@ -21,8 +21,11 @@ campaign "welcome_series" {
   # member.identities.email); a member without one gets a dead letter in
   # the outbox saying so, and the series goes on for the others.
   enter_on = "member.joined"
-  # Unsubscribing ends the series at once.
-  exit_when     = "member.attrs.email == \"opted_out\""
+  # Unsubscribing ends the series at once, before any further email. It
+  # is stop_when, not exit_when: exit_when is the goal, and an
+  # unsubscribe is no success. The run ends as "exited", which hearth
+  # campaign show counts apart.
+  stop_when     = "member.attrs.email == \"opted_out\""
   frequency_cap = "1/24h"
 
   quiet_hours {

@@ -11,9 +11,11 @@ campaign "winback" {
   # identity their events carried.
   members  = "left"
   enter_on = "member.left"
-  # Not for someone who asked for no email, and never after they ask.
+  # Not for someone who asked for no email, and never after they ask:
+  # an unsubscribe ends the run as "exited", not at the goal (coming
+  # back is the goal).
   enter_when = "member.attrs.email != \"opted_out\""
-  exit_when  = "member.attrs.email == \"opted_out\""
+  stop_when  = "member.attrs.email == \"opted_out\""
   # Won back and gone again: try once more, but not within half a year.
   reentry       = "after"
   reentry_after = "180d"

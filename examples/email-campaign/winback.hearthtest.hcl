@@ -69,3 +69,25 @@ test "coming back is the goal" {
     }
   }
 }
+
+test "unsubscribing while away ends the win-back, not at the goal" {
+  event "member.joined" {
+    member = "dee"
+    at     = "1h"
+  }
+  event "member.left" {
+    member = "dee"
+    at     = "3d"
+  }
+  event "email.unsubscribed" {
+    member = "dee"
+    at     = "5d"
+  }
+  expect "dee" {
+    at = "60d"
+    campaign "winback" {
+      ended = "exited"
+      sent  = []
+    }
+  }
+}

@@ -19,6 +19,7 @@ badge "b" {
 campaign "c" {
   audience  = segment.a
   exit_when = "event.type == 'member.left'" # ERROR: A campaign rule has no event. campaign "c" enrolls members when they enter segment.a, so its runs have no entering event
+  stop_when = "event.type == 'email.unsubscribed'" # ERROR: A campaign rule has no event. campaign "c" enrolls members when they enter segment.a, so its runs have no entering event
   step "s" {
     wait_until = "event.links > 1" # ERROR: A step rule has no event.
   }
@@ -44,6 +45,7 @@ campaign "both" {
 campaign "joined" {
   enter_on  = "member.joined"
   exit_when = "event.referrer != ''"
+  stop_when = "event.referrer == 'spam'"
   step "s" {
     wait_until = "event.links > 1" # ERROR: event has no attribute "links" in this rule.
   }

@@ -21,7 +21,8 @@ incentive "d" {
 }
 
 campaign "e" {
-  enter_on = "member.joined"
+  enter_on  = "member.joined"
+  stop_when = "member.messages" # ERROR: The campaign rule must give a bool, but this one got int.
   step "s" {
     branch {
       when = "member.messages" # ERROR: The branch rule must give a bool

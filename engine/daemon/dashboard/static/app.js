@@ -274,7 +274,8 @@ function renderPopulation(p) {
   renderCampaigns(p.campaigns || {}, p.splits || {}, p.held || {});
 }
 
-const STAGES = ["entered", "active", "goal", "finished", "left", "stopped"];
+// exited: runs stop_when ended, out of the campaign and no success.
+const STAGES = ["entered", "active", "goal", "exited", "finished", "left", "stopped"];
 
 // variantTable compares a split's variants: each one's goal rate over its
 // ended runs, and against the first, the difference and the p-value of a

@@ -38,3 +38,19 @@ tier "mentor" {
   rank = 2
   when = "in_segment('mentors_to_be')"
 }
+
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "welcome" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  stop_when = "member.atrs.email == 'opted_out'"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}

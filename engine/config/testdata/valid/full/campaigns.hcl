@@ -5,6 +5,7 @@ campaign "onboarding" {
   enter_when    = "event.invite == ''"
   members       = "current"
   exit_when     = "member.messages > 0"
+  stop_when     = "member.attrs.dm == 'off'"
   reentry       = "after"
   reentry_after = "90d"
   frequency_cap = "2/24h"
