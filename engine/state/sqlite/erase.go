@@ -96,7 +96,7 @@ func (s *Store) EraseMember(ctx context.Context, id string) (state.Erased, error
 	// secure_delete overwrote the rows, but not older copies: earlier
 	// versions of the member's document and rows in the journal's
 	// records, and bytes a page split or an update left in a page's
-	// unused space. The writer rewrites the files.
+	// unused space. The writer clears the files.
 	if err := s.scrub(ctx); err != nil {
 		return e, fmt.Errorf("the member's rows are deleted, but old copies may remain in the files (forget again to retry): %w", err)
 	}
@@ -124,12 +124,12 @@ func (s *Store) scrub(ctx context.Context) error {
 }
 
 // scrubFiles runs on the writer, so no batch is journaled or written
-// meanwhile. Once the folder has folded every journaled batch, it
-// rebuilds the database (VACUUM: every page written afresh, so no
-// deleted bytes stay in free pages or unused space), checkpoints the
-// write-ahead log into it and empties that, and overwrites and empties
-// the journal's files. It costs a copy of the database: it is meant for
-// erasures, which are rare.
+// meanwhile. Once the folder has folded every journaled batch, it zeroes
+// the database's unused bytes in place (scrubPages: free pages, and the
+// space a page's rows do not fill, where split pages keep old copies of
+// rows), checkpoints the write-ahead log into the database and empties
+// it, and overwrites and empties the journal's files. It reads the whole
+// database and writes the pages it zeroes.
 func (s *Store) scrubFiles() error {
 	s.mu.Lock()
 	for s.jr != nil && s.failed == nil && (s.folded != s.journaled || len(s.toFold) > 0) {
@@ -143,9 +143,21 @@ func (s *Store) scrubFiles() error {
 		return failed
 	}
 	ctx := context.Background()
-	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
-		return fmt.Errorf("rewriting the database: %w", err)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
 	}
+	read, written, err := scrubPages(ctx, tx)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("zeroing the database's unused space: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("zeroing the database's unused space: %w", err)
+	}
+	s.mu.Lock()
+	s.scrubbed = [2]int{read, written}
+	s.mu.Unlock()
 	if err := s.checkpoint(ctx); err != nil {
 		return err
 	}

@@ -218,6 +218,10 @@ type Store struct {
 	foldCond          *sync.Cond // broadcast after each fold
 	foldStop          chan struct{}
 	foldStopped       chan struct{}
+
+	// scrubbed is how many pages the last erasure's scrub read and
+	// wrote (scrubPages), for the measurements.
+	scrubbed [2]int
 }
 
 // memberCache keeps decoded members between batches, so a busy member is
