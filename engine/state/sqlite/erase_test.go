@@ -364,3 +364,34 @@ func TestScrubPageRefusesADamagedPage(t *testing.T) {
 		}
 	}
 }
+
+// Every connection of the store zeroes what it deletes within its page
+// (secure_delete FAST), the one an erasure used (ON meanwhile) too.
+func TestConnectionsDeleteSecurely(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	b, _ := s.Begin(ctx)
+	_ = b.SaveMember(state.NewMember("ann", time.Unix(1700000000, 0).UTC()))
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EraseMember(ctx, "ann"); err != nil {
+		t.Fatal(err)
+	}
+	// All the pool's connections at once: the erasure's is among them.
+	var conns []*sql.Conn
+	for range 4 {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var mode int
+		if err := c.QueryRowContext(ctx, `PRAGMA secure_delete`).Scan(&mode); err != nil || mode != 2 {
+			t.Errorf("connection %d: secure_delete %d, %v; want 2 (FAST)", i, mode, err)
+		}
+	}
+}
