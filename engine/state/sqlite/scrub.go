@@ -15,18 +15,18 @@ import (
 // rebuilds a B-tree page it writes the page's cells afresh and keeps the
 // old bytes in the space left unused (among them, copies of rows since
 // moved to another page, which a later delete does not find); and a page
-// given back while secure_delete was off keeps its content, as free page
-// or, taken back in the same transaction for another row's overflow,
-// past the end of that row. scrubPages
-// reads every page through the sqlite_dbpage virtual table and writes
-// back, in the same transaction, those whose unused space holds anything
-// but zeros: the room between a B-tree page's cell pointers and its
-// cells, its free blocks, free pages, the unused part of a free-list
-// trunk page and of the last page of an overflow chain. The file format
-// defines those bytes as unused, so SQLite reads nothing there; the rows
-// are not touched. It reads the whole database but writes only the pages
-// it changes, where VACUUM writes a copy of everything (in memory, with
-// temp_store) and then everything again.
+// freed while secure_delete was off keeps its content, as a free page
+// or, reused in the same transaction for another row's overflow, past
+// the end of that row. scrubPages reads every page through the
+// sqlite_dbpage virtual table and writes back, in the same transaction,
+// those whose unused space holds anything but zeros: the room between a
+// B-tree page's cell pointers and its cells, its free blocks, free
+// pages, the unused part of a free-list trunk page and of the last page
+// of an overflow chain. The file format defines those bytes as unused,
+// so SQLite reads nothing there; the rows are not touched. It reads the
+// whole database but writes only the pages it changes, where VACUUM
+// writes a copy of everything (in memory, with temp_store) and then
+// everything again.
 
 // pageKind is what a page holds, for scrubPage.
 type pageKind byte
@@ -134,55 +134,45 @@ func scrubPages(ctx context.Context, tx *sql.Tx) (read, written int, err error) 
 		return 0, 0, fmt.Errorf("the free list holds %d pages, the header says %d", seen, freeCount)
 	}
 
-	// First find the pages to write, then write them: sqlite_dbpage is
-	// not written while it is read.
-	var dirty []int
+	// Each page is read, zeroed in a buffer of its own and, when that
+	// changed anything, written back. sqlite_dbpage reads each page as
+	// the cursor reaches it, so pages written behind it do not disturb
+	// it.
+	write, err := tx.PrepareContext(ctx, `UPDATE sqlite_dbpage SET data = ? WHERE pgno = ?`)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer write.Close()
 	rows, err = tx.QueryContext(ctx, `SELECT pgno, data FROM sqlite_dbpage`)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading pages: %w", err)
 	}
+	defer rows.Close()
+	buf := make([]byte, pageSize)
 	for rows.Next() {
 		var n int
-		var data []byte
+		var data sql.RawBytes
 		if err := rows.Scan(&n, &data); err != nil {
-			rows.Close()
-			return read, 0, err
+			return read, written, err
 		}
 		read++
 		if n < 1 || n > pages || len(data) != pageSize {
-			rows.Close()
-			return read, 0, fmt.Errorf("page %d of %d has %d bytes", n, pages, len(data))
+			return read, written, fmt.Errorf("page %d of %d has %d bytes", n, pages, len(data))
 		}
-		changed, err := scrubPage(data, n, kinds[n], usable, tails[n])
+		copy(buf, data)
+		changed, err := scrubPage(buf, n, kinds[n], usable, tails[n])
 		if err != nil {
-			rows.Close()
-			return read, 0, err
+			return read, written, err
 		}
 		if changed {
-			dirty = append(dirty, n)
+			if _, err := write.ExecContext(ctx, buf, n); err != nil {
+				return read, written, fmt.Errorf("writing page %d: %w", n, err)
+			}
+			written++
 		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return read, 0, fmt.Errorf("reading pages: %w", err)
-	}
-	write, err := tx.PrepareContext(ctx, `UPDATE sqlite_dbpage SET data = ? WHERE pgno = ?`)
-	if err != nil {
-		return read, 0, err
-	}
-	defer write.Close()
-	for _, n := range dirty {
-		data, err := page(n)
-		if err != nil {
-			return read, written, err
-		}
-		if _, err := scrubPage(data, n, kinds[n], usable, tails[n]); err != nil {
-			return read, written, err
-		}
-		if _, err := write.ExecContext(ctx, data, n); err != nil {
-			return read, written, fmt.Errorf("writing page %d: %w", n, err)
-		}
-		written++
+		return read, written, fmt.Errorf("reading pages: %w", err)
 	}
 	return read, written, nil
 }
