@@ -76,6 +76,11 @@ was the id, in the details of the earlier outcomes of that run's member
 and in the keys of its outbox entries already made, as long as
 outcome_retention and outbox_retention keep those.
 
+On SQLite, forget also zeroes every byte of the state's files that no
+row holds, where SQLite leaves old copies of rows: it reads the whole
+database while other batches wait (a daemon holds events meanwhile),
+about 1 second for 200,000 members and 4 to 7 for 1,000,000.
+
 Without -suppress, the next event that names the id makes a new member.
 With -suppress the id goes on the suppression list (as a SHA-256 hash)
 and later events for it are refused: counted in
