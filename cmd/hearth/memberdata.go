@@ -85,6 +85,11 @@ messages already made for other members, which names the member only if
 a template put their id or name in it, as long as outbox_retention keeps
 those entries.
 
+On SQLite, forget also zeroes every byte of the state's files that no
+row holds, where SQLite leaves old copies of rows: it reads the whole
+database while other batches wait (a daemon holds events meanwhile),
+about 1 second for 200,000 members and 4 to 7 for 1,000,000.
+
 Without -suppress, the next event that names the id makes a new member.
 With -suppress the id goes on the suppression list (as a SHA-256 hash)
 and later events for it are refused: counted in

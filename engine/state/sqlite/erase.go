@@ -28,8 +28,8 @@ func (s *Store) MemberOutbox(ctx context.Context, member string) ([]state.Outbox
 // EraseMember deletes the member's rows in one transaction, once the
 // batches committed before are in the database, and drops the member
 // from the cache, so no later batch starts from the erased document.
-// The connection it uses overwrites what it deletes (secure_delete), so
-// the bytes do not linger in the file's free pages.
+// The connection it uses overwrites what it deletes, free pages too
+// (secure_delete ON, where the store's connections have FAST).
 func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptions) (state.Erased, error) {
 	var e state.Erased
 	if err := s.Flush(ctx); err != nil {
@@ -44,7 +44,7 @@ func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptio
 		return e, err
 	}
 	// The connection goes back to the pool: the setting goes with it.
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = FAST`)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return e, err
@@ -108,7 +108,7 @@ func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptio
 	// secure_delete overwrote the rows, but not older copies: earlier
 	// versions of the member's document and rows in the journal's
 	// records, and bytes a page split or an update left in a page's
-	// unused space. The writer rewrites the files.
+	// unused space. The writer clears the files.
 	if err := s.scrub(ctx); err != nil {
 		return e, fmt.Errorf("the member's rows are deleted, but old copies may remain in the files (forget again to retry): %w", err)
 	}
@@ -237,12 +237,12 @@ func (s *Store) scrub(ctx context.Context) error {
 }
 
 // scrubFiles runs on the writer, so no batch is journaled or written
-// meanwhile. Once the folder has folded every journaled batch, it
-// rebuilds the database (VACUUM: every page written afresh, so no
-// deleted bytes stay in free pages or unused space), checkpoints the
-// write-ahead log into it and empties that, and overwrites and empties
-// the journal's files. It costs a copy of the database: it is meant for
-// erasures, which are rare.
+// meanwhile. Once the folder has folded every journaled batch, it zeroes
+// the database's unused bytes in place (scrubPages: free pages, and the
+// space a page's rows do not fill, where split pages keep old copies of
+// rows), checkpoints the write-ahead log into the database and empties
+// it, and overwrites and empties the journal's files. It reads the whole
+// database and writes the pages it zeroes.
 func (s *Store) scrubFiles() error {
 	s.mu.Lock()
 	for s.jr != nil && s.failed == nil && (s.folded != s.journaled || len(s.toFold) > 0) {
@@ -256,9 +256,21 @@ func (s *Store) scrubFiles() error {
 		return failed
 	}
 	ctx := context.Background()
-	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
-		return fmt.Errorf("rewriting the database: %w", err)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
 	}
+	read, written, err := scrubPages(ctx, tx)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("zeroing the database's unused space: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("zeroing the database's unused space: %w", err)
+	}
+	s.mu.Lock()
+	s.scrubbed = [2]int{read, written}
+	s.mu.Unlock()
 	if err := s.checkpoint(ctx); err != nil {
 		return err
 	}
