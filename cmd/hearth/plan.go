@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +30,17 @@ state store who are in the tier or segment get the role on the platform,
 and those who left it lose it (role_assignment changes); a plan taking
 more than 25% of those roles is refused unless -allow-removals.
 
-When the configuration has segments or tiers, the plan also evaluates
-their rules against the members in the state store and shows how members
-would move ("segment lurkers: +12 -3 (+ann, bea, cy, dee, ed and 7 more;
--bob, flo, gus)"), before grace periods; -json has it as "member_impact".
-It also counts the campaign runs a stop_when would end (a stop_when added
-to a running campaign ends the runs of everyone it already holds for).
-Apply does not move members: the rules do, as events and rechecks come.
+The plan also evaluates the member rules against the members in the
+state store and shows how members would move ("segment lurkers: +12 -3
+(+ann, bea, cy, dee, ed and 7 more; -bob, flo, gus)"), before grace
+periods: segments and tiers entered and left, badges a revoke_when would
+take, audience campaigns entered and left, and the campaign runs that
+would end: as goal where exit_when holds, as exited where stop_when
+does (a goal or stop_when added or loosened ends the runs of everyone it
+already holds for), and stopped for a campaign removed from the files.
+It reads the members and changes nothing. -json and a saved plan (-out,
+then 'hearth show') have it as "member_impact". Apply does not move
+members: the rules do, as events and rechecks come.
 
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
@@ -123,7 +126,9 @@ Examples:
 
 const showUsage = `Usage: hearth show [-json] PLANFILE
 
-Prints a plan saved with 'hearth plan -out', as text or as its JSON document.
+Prints a plan saved with 'hearth plan -out', as text or as its JSON
+document: the changes, and the member impact as the plan worked it out
+when it was made (how the rules would move the stored members then).
 
 Examples:
   hearth plan -out changes.plan mycommunity && hearth show changes.plan
@@ -272,22 +277,23 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		// Rules are not applied by apply but by the runtime as events
 		// come; still, a plan is where people review a rule change, so it
-		// shows how the stored members would move.
-		if p != nil && (len(sess.cfg.Segments) > 0 || len(sess.cfg.Tiers) > 0 || slices.ContainsFunc(sess.cfg.Campaigns, func(c *config.Campaign) bool { return c.StopWhen != nil })) {
+		// shows how the stored members would move. It is worked out for
+		// every configuration, since removing the last segment, tier or
+		// campaign moves members too, and shown where the configuration
+		// has such rules or something moves.
+		if p != nil {
 			im, ierr := plan.MemberImpact(ctx, sess.cfg, sess.members, time.Now())
 			if ierr != nil {
 				fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, ierr)
 				return 1
 			}
-			p.MemberImpact = im
+			if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 {
+				p.MemberImpact = im
+			}
 		}
 	}
 	if p != nil && !*asJSON {
-		_ = p.WriteText(s.out, s.color(s.outTTY))
-		if p.MemberImpact != nil {
-			fmt.Fprintln(s.out)
-			_ = p.MemberImpact.WriteText(s.out)
-		}
+		writePlanText(s, p)
 	}
 	if err != nil {
 		printErr(s, name, err)
@@ -363,13 +369,30 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 	if *asJSON {
 		err = p.WriteJSON(s.out)
 	} else {
-		err = p.WriteText(s.out, s.color(s.outTTY))
+		err = writePlanText(s, p)
 	}
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth show: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// writePlanText writes a plan as text, with its member impact when it
+// has one: plan and show print the same, so a saved plan reads as it was
+// reviewed.
+func writePlanText(s *stdio, p *plan.Plan) error {
+	color := s.color(s.outTTY)
+	if err := p.WriteText(s.out, color); err != nil {
+		return err
+	}
+	if p.MemberImpact == nil {
+		return nil
+	}
+	if _, err := fmt.Fprintln(s.out); err != nil {
+		return err
+	}
+	return p.MemberImpact.WriteText(s.out, color)
 }
 
 func runApply(ctx context.Context, s *stdio, args []string) int {

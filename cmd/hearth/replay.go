@@ -46,6 +46,11 @@ Bad lines are reported with their line number and skipped; the exit
 status stays 0 unless -strict is given. Problems while applying events are
 logged to stderr as text lines, or as JSON lines with -json.
 
+It prints the summary 'hearth simulate' prints (see 'hearth simulate
+-h'), of what these events did; a campaign no longer in the files whose
+runs in the store they stopped shows as "NAME (removed)" ("removed": true
+in -json).
+
 Use 'hearth simulate' to try rules without touching the store.
 
 Examples:

@@ -22,8 +22,18 @@ const simulateUsage = `Usage: hearth simulate -events FILE.jsonl [options] [DIR]
 Replays member events through the rules of DIR in a sandbox: an in-memory
 store, no platform contacted, nothing sent. Prints what the rules did:
 firings per incentive, points granted, badge holders, the tier
-distribution, segment sizes and the sends that would happen. Use it to ask
-"what would this rule have done last quarter?" before merging it.
+distribution, segment sizes, campaign funnels and the sends that would
+happen. Use it to ask "what would this rule have done last quarter?"
+before merging it.
+
+A campaign's funnel counts the runs entered, the runs that ended by each
+reason apart, as 'hearth campaign show' counts them: goal (exit_when
+held), exited (stop_when held; a column only where some campaign has a
+stop_when), finished (past the last step), left (the audience or the
+community) and stopped (the campaign was removed from the files); then
+the runs still active, and the sends made, deferred and skipped. -json
+has them per campaign under "campaigns", with each A/B variant's funnel
+under "arms".
 
 Events are JSON lines, one event per line:
   {"id":"e1","type":"message.posted","member":"u1","at":"2026-11-02T10:00:00Z","attrs":{"channel":"help"}}
@@ -263,9 +273,18 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			fmt.Fprintf(tw, "  %s\t%d\n", s.Name, sum.Segments[s.Name])
 		}
 	}
-	if len(cfg.Campaigns) > 0 {
-		// The exited column (runs stop_when ended) only when some
-		// campaign has a stop_when, so other tables stay as they were.
+	// Campaigns removed from the files whose runs a replay stopped.
+	var removed []string
+	for name, f := range sum.Campaigns {
+		if f.Removed {
+			removed = append(removed, name)
+		}
+	}
+	sort.Strings(removed)
+	if len(cfg.Campaigns) > 0 || len(removed) > 0 {
+		// Runs that ended are counted by reason, as hearth campaign show
+		// counts them. The exited column (runs stop_when ended) only when
+		// some campaign has a stop_when, as there.
 		exits := false
 		for _, c := range cfg.Campaigns {
 			exits = exits || c.StopWhen != nil || sum.Campaigns[c.Name].Exited > 0
@@ -275,12 +294,12 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			if exits {
 				fmt.Fprintf(tw, "%d\t", f.Exited)
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\n", f.Finished, f.Left, f.Active, f.Sends, f.Deferred, f.Skipped)
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", f.Finished, f.Left, f.Stopped, f.Active, f.Sends, f.Deferred, f.Skipped)
 		}
 		if exits {
-			section("Campaigns", "entered\tgoal\texited\tfinished\tleft\tactive\tsends\tdeferred\tskipped")
+			section("Campaigns", "entered\tgoal\texited\tfinished\tleft\tstopped\tactive\tsends\tdeferred\tskipped")
 		} else {
-			section("Campaigns", "entered\tgoal\tfinished\tleft\tactive\tsends\tdeferred\tskipped")
+			section("Campaigns", "entered\tgoal\tfinished\tleft\tstopped\tactive\tsends\tdeferred\tskipped")
 		}
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]
@@ -293,6 +312,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				}
 				row("    variant "+v, a)
 			}
+		}
+		for _, name := range removed {
+			row("  "+name+" (removed)", sum.Campaigns[name])
 		}
 	}
 	printGovernance(tw, cfg, sum)

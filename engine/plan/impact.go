@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,17 +58,49 @@ type MemberMove struct {
 	// its stop_when ends (as exited, no goal): a stop_when added to a
 	// running campaign takes out everyone it already holds for.
 	Exited int `json:"exited,omitempty"`
+	// Goal is how many of a campaign's Leave are members whose run its
+	// exit_when ends as goal (a win-back's: the member is back): a goal
+	// added or loosened counts everyone it already holds for as
+	// converted at their next event or recheck.
+	Goal int `json:"goal,omitempty"`
+}
+
+// HasMemberRules reports whether cfg has rules the member impact
+// evaluates: segments, tiers, a badge's revoke_when, or a campaign with
+// an audience, exit_when, stop_when or members = "left". hearth plan
+// shows the impact for such a configuration, and for any other only when
+// something moves: what a configuration that lost its last segment or
+// campaign ends.
+func HasMemberRules(cfg *config.Config) bool {
+	if len(cfg.Segments) > 0 || len(cfg.Tiers) > 0 {
+		return true
+	}
+	for _, b := range cfg.Badges {
+		if b.RevokeWhen != nil {
+			return true
+		}
+	}
+	for _, c := range cfg.Campaigns {
+		if c.Audience != nil || c.ExitWhen != nil || c.StopWhen != nil || c.Members == config.MembersLeft {
+			return true
+		}
+	}
+	return false
 }
 
 // Members visits every stored member; state.Store's Members is one.
 type Members func(ctx context.Context, fn func(*state.Member) error) error
 
-// MemberImpact evaluates cfg's segment and tier rules against every
-// stored member at now and counts who would move. Grace periods and
+// MemberImpact evaluates cfg's segment, tier and badge rules against
+// every stored member at now and counts who would move. Grace periods and
 // qualification windows are not applied (runtime.Preview), so the figures
 // are what the rules say, before time-based delays. Members already
-// evaluated under these very rules are left out: the configuration
-// changes nothing for them.
+// evaluated under these very rules are left out of those: the
+// configuration changes nothing for them. Campaign runs are counted for
+// every member: those of removed campaigns, and those whose stop_when or
+// exit_when holds now (runtime.Ends).
+//
+// It reads members and writes nothing, to the store or anywhere else.
 func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now time.Time) (*Impact, error) {
 	rt := runtime.New(cfg, slog.New(slog.DiscardHandler))
 	moves := map[[2]string]*MemberMove{}
@@ -84,6 +117,8 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 	for _, c := range cfg.Campaigns {
 		kept[c.Name] = true
 	}
+	var ends []runtime.RunEnd // reused: most members have none
+	leaving := map[string]bool{}
 	err := members(ctx, func(m *state.Member) error {
 		out.Members++
 		// Runs of a removed campaign stop whatever rules the member was
@@ -100,15 +135,24 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 				}
 			}
 		}
-		// So do runs stop_when ends: campaign rules are not in the
-		// fingerprint either. A member leaves a campaign once, however
-		// many reasons it has.
-		leaving := map[string]bool{}
-		for _, name := range rt.Stops(m, now) {
-			leaving[name] = true
-			mv := move("campaign", name)
+		// So do runs their campaign's stop_when or exit_when ends:
+		// campaign rules are not in the fingerprint either, and a run
+		// still active is what the rules in force left running. A member
+		// leaves a campaign once, however many reasons it has.
+		ends = rt.Ends(m, now, ends[:0])
+		if len(leaving) > 0 {
+			clear(leaving)
+		}
+		for _, e := range ends {
+			leaving[e.Campaign] = true
+			mv := move("campaign", e.Campaign)
 			mv.Leave++
-			mv.Exited++
+			if e.Exited {
+				mv.Exited++
+			}
+			if e.Goal {
+				mv.Goal++
+			}
 			if len(mv.LeaveSample) < SampleSize {
 				mv.LeaveSample = append(mv.LeaveSample, cmp.Or(m.Name, m.ID))
 			}
@@ -214,8 +258,22 @@ func sample(names []string, n int) string {
 }
 
 // WriteText writes the impact as "segment lurkers: +7 -1 (+ann, bob,
-// cy, dee, ed and 2 more; -flo)".
-func (im *Impact) WriteText(w io.Writer) error {
+// cy, dee, ed and 2 more; -flo)". With color, for a terminal, the
+// heading is bold and the counts that are not zero are green (+) and
+// red (-), as the plan's symbols are.
+func (im *Impact) WriteText(w io.Writer, color bool) error {
+	paint := func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + reset
+	}
+	count := func(c, sign string, n int) string {
+		if n == 0 {
+			return sign + "0"
+		}
+		return paint(c, sign+strconv.Itoa(n))
+	}
 	var b strings.Builder
 	switch {
 	case im.Members == 0:
@@ -229,13 +287,13 @@ func (im *Impact) WriteText(w io.Writer) error {
 	case len(im.Moves) == 0:
 		fmt.Fprintf(&b, "Member impact: none of %s would change segment, tier, badge or campaign.\n", storedMembers(im.Members))
 	default:
-		fmt.Fprintf(&b, "Member impact (the rules evaluated against %s", storedMembers(im.Members))
+		fmt.Fprintf(&b, "%s (the rules evaluated against %s", paint(bold, "Member impact"), storedMembers(im.Members))
 		if im.Current > 0 {
 			fmt.Fprintf(&b, "; %d under these rules already", im.Current)
 		}
 		b.WriteString("):\n")
 		for _, mv := range im.Moves {
-			fmt.Fprintf(&b, "  %s %s: +%d -%d", mv.Kind, mv.Name, mv.Enter, mv.Leave)
+			fmt.Fprintf(&b, "  %s %s: %s %s", mv.Kind, mv.Name, count(green, "+", mv.Enter), count(red, "-", mv.Leave))
 			var parts []string
 			if len(mv.EnterSample) > 0 {
 				parts = append(parts, "+"+sample(mv.EnterSample, mv.Enter))
@@ -249,8 +307,15 @@ func (im *Impact) WriteText(w io.Writer) error {
 			if mv.Removed {
 				b.WriteString(": removed from the configuration, these runs stop with nothing more sent")
 			}
+			var ends []string
 			if mv.Exited > 0 {
-				fmt.Fprintf(&b, ": stop_when holds for %d, whose runs end as exited with nothing more sent", mv.Exited)
+				ends = append(ends, fmt.Sprintf("stop_when holds for %d, whose runs end as exited", mv.Exited))
+			}
+			if mv.Goal > 0 {
+				ends = append(ends, fmt.Sprintf("the goal (exit_when) holds for %d, whose runs end as goal", mv.Goal))
+			}
+			if len(ends) > 0 {
+				fmt.Fprintf(&b, ": %s with nothing more sent", strings.Join(ends, "; "))
 			}
 			b.WriteString("\n")
 		}

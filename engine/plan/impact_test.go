@@ -3,6 +3,7 @@ package plan_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -154,9 +155,25 @@ segment "core_members" {
 }
 
 // impactText is hearth plan's member impact text for the given stored
-// members under the fixture's configuration at now.
+// members under the fixture's configuration at now. It fails the test
+// when the preview changed any of them: it only reads.
 func impactText(t *testing.T, f *fixture, now time.Time, ms ...*state.Member) string {
 	t.Helper()
+	before := make([][]byte, len(ms))
+	for i, m := range ms {
+		b, err := m.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[i] = b
+	}
+	defer func() {
+		for i, m := range ms {
+			if b, err := m.AppendBinary(nil); err != nil || !bytes.Equal(b, before[i]) {
+				t.Errorf("the preview changed stored member %s (%v)", m.ID, err)
+			}
+		}
+	}()
 	members := func(ctx context.Context, fn func(*state.Member) error) error {
 		for _, m := range ms {
 			if err := fn(m); err != nil {
@@ -170,7 +187,7 @@ func impactText(t *testing.T, f *fixture, now time.Time, ms ...*state.Member) st
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := im.WriteText(&b); err != nil {
+	if err := im.WriteText(&b, false); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -181,7 +198,7 @@ func TestImpactSampleSaysWhenTruncated(t *testing.T) {
 		{Kind: "tier", Name: "active", Enter: 2, Leave: 9, EnterSample: []string{"Ann", "Bob"}, LeaveSample: []string{"Ada", "Bo", "Chen Wei", "Farah", "Kofi"}},
 	}}
 	var b bytes.Buffer
-	if err := im.WriteText(&b); err != nil {
+	if err := im.WriteText(&b, false); err != nil {
 		t.Fatal(err)
 	}
 	if want := "  tier active: +2 -9 (+Ann, Bob; -Ada, Bo, Chen Wei, Farah, Kofi and 4 more)\n"; !strings.Contains(b.String(), want) {
@@ -319,5 +336,185 @@ campaign "big_news" {
 	}
 	if ann.Campaigns["welcome"].Active() != true {
 		t.Fatal("the preview ended a stored run")
+	}
+}
+
+// A goal (exit_when) added or loosened ends, at the next event or
+// recheck, the runs of everyone it already holds for: as goal, with
+// nothing more sent. The plan counts them, members under these rules
+// already too (campaign rules are not in that fingerprint); stop_when
+// wins where both hold, as in the runtime; a win-back run of a member
+// who is back ends at the goal; a member who left a campaign for current
+// members, and runs already ended, are left out.
+func TestMemberImpactGoal(t *testing.T) {
+	f := newFixture(t, base+`
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "welcome" {
+  enter_on  = "member.joined"
+  exit_when = "member.points > 0"
+  stop_when = "member.attrs.email == 'opted_out'"
+  step "hello" {
+    wait = "1d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+
+campaign "winback" {
+  members  = "left"
+  enter_on = "member.left"
+  step "hello" {
+    wait = "1d"
+  }
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	member := func(id string, points int, campaign, status string) *state.Member {
+		m := state.NewMember(id, now.AddDate(0, -1, 0))
+		m.Name, m.Rules, m.Points = id, runtime.MemberRules(f.cfg), points
+		m.Campaigns = map[string]*state.CampaignRun{campaign: {Status: status, EnteredAt: now, Runs: 1}}
+		return m
+	}
+	ann := member("ann", 1, "welcome", "active") // the goal holds
+	bob := member("bob", 0, "welcome", "active") // it does not
+	cy := member("cy", 3, "welcome", "done")     // ended already
+	dee := member("dee", 2, "welcome", "active") // opted out too: exited
+	dee.Attrs = map[string]any{"email": "opted_out"}
+	eve := member("eve", 5, "welcome", "active") // left: ends as left
+	eve.Left = true
+	flo := member("flo", 0, "winback", "active") // back: the win-back's goal
+	gus := member("gus", 0, "winback", "active") // still away
+	gus.Left = true
+	got := impactText(t, f, now, ann, bob, cy, dee, eve, flo, gus)
+	want := `Member impact (the rules evaluated against the 7 stored members; 7 under these rules already):
+  campaign welcome: +0 -2 (-ann, dee): stop_when holds for 1, whose runs end as exited; the goal (exit_when) holds for 1, whose runs end as goal with nothing more sent
+  campaign winback: +0 -1 (-flo): the goal (exit_when) holds for 1, whose runs end as goal with nothing more sent
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if !ann.Campaigns["welcome"].Active() || !flo.Campaigns["winback"].Active() {
+		t.Fatal("the preview ended a stored run")
+	}
+
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range []*state.Member{ann, dee} {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := json.Marshal(im.Moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[{"kind":"campaign","name":"welcome","enter":0,"leave":2,"leave_sample":["ann","dee"],"exited":1,"goal":1}]`; string(doc) != want {
+		t.Errorf("-json moves:\ngot  %s\nwant %s", doc, want)
+	}
+}
+
+// A configuration with badges alone previews their revoke_when, and so
+// does one whose campaigns have only a goal: hearth plan shows the impact
+// for them (HasMemberRules). One with nothing of the kind shows none.
+func TestHasMemberRules(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      bool
+	}{
+		{"nothing", base, false},
+		{"badge without revoke_when", base + `
+badge "keen" {
+  title = "Keen"
+}
+`, false},
+		{"badge with revoke_when", base + `
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < 20"
+}
+`, true},
+		{"campaign with a goal", base + `
+campaign "welcome" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  step "hello" {
+    wait = "1d"
+  }
+}
+`, true},
+		{"campaign without rules", base + `
+campaign "welcome" {
+  enter_on = "member.joined"
+  step "hello" {
+    wait = "1d"
+  }
+}
+`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := plan.HasMemberRules(newFixture(t, tc.src).cfg); got != tc.want {
+				t.Errorf("HasMemberRules = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// A badge's revoke_when is previewed in a configuration with nothing
+// else: a member not yet under it who holds the badge and for whom it
+// holds loses it.
+func TestMemberImpactBadgesAlone(t *testing.T) {
+	f := newFixture(t, base+`
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < 20"
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	hold := map[string]*state.BadgeHold{"keen": {Count: 1, First: now, Last: now}}
+	ann := state.NewMember("ann", now.AddDate(0, -1, 0))
+	ann.Name, ann.Points, ann.Badges = "Ann", 5, hold
+	bob := state.NewMember("bob", now.AddDate(0, -1, 0))
+	bob.Name, bob.Points, bob.Badges = "Bob", 50, hold
+	got := impactText(t, f, now, ann, bob)
+	want := `Member impact (the rules evaluated against the 2 stored members):
+  badge keen: +0 -1 (-Ann)
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if ann.Badges["keen"].Count != 1 {
+		t.Fatal("the preview revoked a stored badge")
+	}
+}
+
+// On a terminal the counts that are not zero are colored as the plan's
+// symbols are, and the heading is bold; without color the text is plain.
+func TestImpactColor(t *testing.T) {
+	im := &plan.Impact{Members: 3, Moves: []plan.MemberMove{{Kind: "segment", Name: "big", Enter: 2, LeaveSample: nil}}}
+	var plain, colored bytes.Buffer
+	if err := im.WriteText(&plain, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.WriteText(&colored, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Errorf("plain text has escape sequences: %q", plain.String())
+	}
+	if want := "  segment big: \x1b[32m+2\x1b[0m -0\n"; !strings.Contains(colored.String(), want) {
+		t.Errorf("colored:\n%q\nwant a line %q", colored.String(), want)
+	}
+	if want := "\x1b[1mMember impact\x1b[0m (the rules"; !strings.HasPrefix(colored.String(), want) {
+		t.Errorf("colored:\n%q\nwant it to start %q", colored.String(), want)
 	}
 }

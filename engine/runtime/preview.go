@@ -139,35 +139,84 @@ type previewScratch struct {
 	segs map[string]time.Time
 }
 
-// Stops names the campaigns, in configuration order, whose stop_when
-// holds at now for one of m's active runs: runs the runtime ends as
-// exited at the member's next event or recheck, before any further
-// send. Runs that end otherwise first (a member who left a campaign for
-// current members) are left out. Like Preview it changes nothing; it
-// reads each run's entering event. `hearth plan` counts them: campaign
-// rules are not part of MemberRules, so a stop_when added to a running
-// campaign shows here for every member.
-func (r *Runtime) Stops(m *state.Member, now time.Time) []string {
-	var out []string
+// RunEnd is a campaign whose own rules end runs of a member at the
+// member's next event or recheck, before any further send.
+type RunEnd struct {
+	Campaign string
+	// Exited says stop_when holds for one of the runs (it ends as
+	// exited), Goal that exit_when does for one where stop_when does not
+	// (it ends as goal). Both may be set for a member with several runs
+	// (run_key).
+	Exited, Goal bool
+}
+
+// Ends appends to out the campaigns, in configuration order, whose
+// stop_when or exit_when holds at now for one of m's active runs: runs
+// the runtime ends at the member's next event or recheck, as exited or
+// at the goal, before any further send (Runtime.ruleEnd, in the same
+// order: stop_when first). A win-back run of a member who is back ends
+// at the goal too. Runs that end otherwise first (a member who left a
+// campaign for current members) are left out. Like Preview it changes
+// nothing; it reads each run's entering event.
+//
+// `hearth plan` counts them: campaign rules are not part of MemberRules,
+// and an active run is what the rules in force left running, so a
+// stop_when or exit_when added or loosened shows here for every member
+// it now holds for. A member with no runs costs a length check; one
+// with runs, a bind and a rule per active run of a campaign with such a
+// rule.
+func (r *Runtime) Ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
+	if len(m.Campaigns) == 0 {
+		return out
+	}
 	p := &r.preview
 	if p.w == nil {
 		p.w = &work{}
 		p.segs = map[string]time.Time{}
 	}
+	p.w.gen++ // another member: bind afresh (bindRun rebinds for a run's event)
+	keyed := m.HasKeyedRuns()
 	for _, c := range r.cfg.Campaigns {
-		if c.StopWhen == nil || c.StopWhen.Program == nil || m.Left && c.Members == config.MembersCurrent {
+		stop := c.StopWhen != nil && c.StopWhen.Program != nil
+		goal := c.ExitWhen != nil && c.ExitWhen.Program != nil
+		back := c.Members == config.MembersLeft && !m.Left // coming back is the goal
+		if !stop && !goal && !back || m.Left && c.Members == config.MembersCurrent {
 			continue
 		}
-		for _, run := range m.Runs(c.Name) {
+		end := RunEnd{Campaign: c.Name}
+		check := func(run *state.CampaignRun) {
 			if !run.Active() {
-				continue
+				return
 			}
-			p.w.gen++ // another member or run: bind afresh
-			r.bindRun(p.w, m, run, c.StopWhen, now)
-			if r.ruleBool(c.StopWhen, "campaign", c.Name, "stop_when") {
-				out = append(out, c.Name)
-				break
+			if stop {
+				r.bindRun(p.w, m, run, c.StopWhen, now)
+				if r.ruleBool(c.StopWhen, "campaign", c.Name, "stop_when") {
+					end.Exited = true
+					return
+				}
 			}
+			if back {
+				end.Goal = true
+				return
+			}
+			if goal {
+				r.bindRun(p.w, m, run, c.ExitWhen, now)
+				if r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when") {
+					end.Goal = true
+				}
+			}
+		}
+		if !keyed {
+			if run := m.Campaigns[c.Name]; run != nil {
+				check(run)
+			}
+		} else {
+			for _, run := range m.Runs(c.Name) {
+				check(run)
+			}
+		}
+		if end.Exited || end.Goal {
+			out = append(out, end)
 		}
 	}
 	return out

@@ -85,17 +85,25 @@ type Summary struct {
 	Store        state.Store    `json:"-"`
 }
 
-// Funnel is what happened in one campaign.
+// Funnel is what happened in one campaign. Runs that ended are counted
+// by their reason, as hearth campaign show counts them: goal (exit_when),
+// exited (stop_when: no goal reached), finished (past the last step),
+// left (the audience or the community) and stopped (the campaign was
+// removed from the files, or an operator stopped it).
 type Funnel struct {
 	Entered  int `json:"entered"`
 	Goal     int `json:"goal"`
-	Exited   int `json:"exited"` // runs stop_when ended: no goal reached
+	Exited   int `json:"exited"`
 	Finished int `json:"finished"`
 	Left     int `json:"left"`
-	Active   int `json:"active"`
-	Sends    int `json:"sends"`
-	Deferred int `json:"deferred"`
-	Skipped  int `json:"skipped"`
+	Stopped  int `json:"stopped"`
+	// Removed marks a campaign the configuration does not have: a replay
+	// into a store holding its runs stops them, counted here.
+	Removed  bool `json:"removed,omitempty"`
+	Active   int  `json:"active"`
+	Sends    int  `json:"sends"`
+	Deferred int  `json:"deferred"`
+	Skipped  int  `json:"skipped"`
 	// Refused counts entries with a new key turned away because the
 	// member had max_runs runs under way (run_key).
 	Refused  int            `json:"refused,omitempty"`
@@ -192,6 +200,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			case state.KindModeration, state.KindAlert:
 				tally(sum, o)
 			case state.KindCampaign:
+				if sum.Campaigns[o.Name] == nil && o.Change == "exit" {
+					// A run of a campaign removed from the files, in a
+					// store that held it: it stops, and the summary says so.
+					sum.Campaigns[o.Name] = &Funnel{Removed: true, Variants: map[string]int{}}
+				}
 				if f := sum.Campaigns[o.Name]; f != nil {
 					r, a := armOf(f, o.Name, o.Member, state.DetailKey(o.Detail))
 					switch o.Change {
@@ -212,7 +225,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 								f.Exited++
 							case "left":
 								f.Left++
-							default:
+							case "stopped":
+								f.Stopped++
+							default: // "finished", and any reason this hearth does not know
 								f.Finished++
 							}
 						}
