@@ -439,6 +439,7 @@ var Root = &Block{
 								{Name: "survey", Kind: KindRef, Refs: []string{"survey"}, Doc: "A survey to send: survey.NAME. Its questions and how to answer follow the template's text, in the member's locale."},
 								{Name: "target", Kind: KindRef, Refs: []string{"channel"}, Doc: "With channel = \"channel\": community.NAME.channel.CHANNEL."},
 								{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "Platform to send through; defaults to the member's community's. Email goes through an email platform (platform.email.NAME): validate refuses channel = \"email\" through any other."},
+								{Name: "transactional", Kind: KindBool, Doc: "With channel = \"email\": a message the member must get even after unsubscribing from the platform (a receipt, a password reset, an RSVP's confirmation). It is sent to unsubscribed members too, and carries no List-Unsubscribe header, since the link would not stop it. Without it, a member who unsubscribed (email.unsubscribed) gets no email through that platform: the step's send is skipped and the run goes on, and one queued before the unsubscribe is skipped at delivery.", Default: "false"},
 							},
 						},
 						{
