@@ -58,7 +58,7 @@ func routes() []Route {
 				"signed (X-Hearth-Timestamp, X-Hearth-Signature), no token; a bad, stale or replayed signature gets 401 or 409 " +
 				"and changes nothing. An email platform's List-Unsubscribe link, GET|POST /v1/inbound/email/NAME?member=ID&token=T: " +
 				"a one-click POST (List-Unsubscribe=One-Click) with a valid token ingests email.unsubscribed for the member, " +
-				"once; GET shows a confirm button; a bad token gets 403",
+				"once a day, and no more email goes to them through that platform; GET shows a confirm button; a bad token gets 403",
 			handler: func(d *Daemon) http.HandlerFunc { return d.inbound }},
 		{Pattern: "POST /v1/reload", Usage: "POST /v1/reload", Token: true,
 			Doc:     "reload now; 200 (\"unchanged\": true when the files mean the configuration in force) or 422 with diagnostics",
