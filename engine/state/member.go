@@ -830,27 +830,3 @@ func Recipients(ctx context.Context, s Store, ids []string) (map[string]Recipien
 	}
 	return out, nil
 }
-
-// LeftMembers reads, for each of ids stored, whether they have left the
-// community (Member.Left), in one batch that it rolls back; unknown ids
-// are absent (and so read as not left). Where a store's batches share
-// members with a running processor, call it from there.
-func LeftMembers(ctx context.Context, s Store, ids []string) (map[string]bool, error) {
-	b, err := s.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = b.Rollback() }()
-	out := map[string]bool{}
-	for _, id := range ids {
-		m, err := b.Member(id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[id] = m.Left
-	}
-	return out, nil
-}
