@@ -465,7 +465,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// The member asked for no more of this email; the run goes
 			// on, so a later step can still reach them another way.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+UnsubscribedText(from), run.Key)})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+unsubscribedText(from), run.Key)})
 		} else if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
@@ -821,10 +821,10 @@ func (r *Runtime) unsubscribedFrom(m *state.Member, c *config.Campaign, send *co
 	return from
 }
 
-// UnsubscribedText says why an email is not sent to a member who
+// unsubscribedText says why an email is not sent to a member who
 // unsubscribed from, as unsubscribedFrom or state.Member.UnsubscribedFrom
 // give it.
-func UnsubscribedText(from string) string {
+func unsubscribedText(from string) string {
 	if from == state.UnsubscribedAll {
 		return "the member unsubscribed from all email"
 	}
