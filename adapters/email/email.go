@@ -5,7 +5,8 @@
 // the template's text and, when the template has one, its HTML; it
 // carries List-Unsubscribe (an HTTPS link, a mailto: address or both) and,
 // with an HTTPS link, List-Unsubscribe-Post for one-click unsubscribe
-// (RFC 8058); `hearth run` answers that link (see RespondInbound). Its
+// (RFC 8058), except a transactional message, which goes to members who
+// unsubscribed too; `hearth run` answers that link (see RespondInbound). Its
 // Message-ID is derived from the action's idempotency key, so a message
 // resent after a crash is recognisably the same one.
 //
@@ -61,7 +62,9 @@ func Spec() config.PlatformSpec {
 			"(events' member.identities.email). Messages are text with an HTML alternative from the template, carry " +
 			"List-Unsubscribe headers and a Message-ID derived from the idempotency key; SMTP 4xx replies are retried, 5xx are not. " +
 			"`hearth run` answers the unsubscribe link at /v1/inbound/email/NAME: a one-click POST (RFC 8058) with a valid {token} " +
-			"ingests the standard event email.unsubscribed for the member, once; a GET only shows a confirm button.",
+			"ingests the standard event email.unsubscribed for the member, once a day; a GET only shows a confirm button. From then on hearth sends " +
+			"the member no email through this platform, even one already in the outbox (skipped, with the reason), except sends with " +
+			"transactional = true, which carry no List-Unsubscribe; email.resubscribed lifts it.",
 		Example: `platform "email" "news" {
   host               = "smtp.example.org"
   username           = "news@example.org"

@@ -109,7 +109,9 @@ func (c *Conn) message(req platform.MailRequest) (*gomail.Msg, string, error) {
 	if c.s.listID != "" {
 		m.SetGenHeader(gomail.Header("List-Id"), c.s.listID)
 	}
-	if links := c.unsubscribe(req); len(links) > 0 {
+	// A transactional message goes to members who unsubscribed too: a
+	// link promising to stop it would not.
+	if links := c.unsubscribe(req); len(links) > 0 && !req.Transactional {
 		m.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, strings.Join(links, ", "))
 		if strings.HasPrefix(links[0], "<http") {
 			m.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")

@@ -27,7 +27,7 @@ var _ platform.Responder = (*Conn)(nil)
 // /v1/inbound/email/NAME. A POST carrying List-Unsubscribe=One-Click
 // (RFC 8058; mail clients send it, and so does the confirm page)
 // unsubscribes the member with one email.unsubscribed event, whose id
-// depends only on the platform and the member, so a repeat is a
+// depends only on the platform, the member and the day, so a repeat is a
 // duplicate. A GET only shows a page with a confirm button: mail
 // scanners fetch links, and that must not unsubscribe anyone. The {token}
 // of the link authenticates the request; nothing else does.
@@ -77,7 +77,7 @@ func (s *settings) unsubscribe(req platform.InboundRequest, name string, now tim
 	}
 	r := page(http.StatusOK, "Unsubscribed", "You will receive no more of these emails.", false)
 	r.Events = []events.Event{{
-		ID:     UnsubscribeEventID(name, member),
+		ID:     UnsubscribeEventID(name, member, now),
 		Type:   UnsubscribedEvent,
 		Member: events.Member{ID: member},
 		At:     now,
@@ -87,11 +87,15 @@ func (s *settings) unsubscribe(req platform.InboundRequest, name string, now tim
 }
 
 // UnsubscribeEventID is the id of the email.unsubscribed event for a
-// member of the platform block NAME: the same for every request, so
-// clicking twice (or a mail client retrying) unsubscribes once.
-func UnsubscribeEventID(name, member string) string {
+// member of the platform block NAME at a time: the same for every request
+// of that day (UTC), so clicking twice (or a mail client retrying)
+// unsubscribes once. A click on a later day is a new event: a member who
+// resubscribed since (email.resubscribed) and clicks again is unsubscribed
+// again, where an id kept for ever would be a duplicate, dropped; for a
+// member still unsubscribed it changes nothing but the count.
+func UnsubscribeEventID(name, member string, at time.Time) string {
 	sum := sha256.Sum256([]byte(Type + "\x00" + name + "\x00" + member))
-	return "email.unsubscribed:" + name + ":" + hex.EncodeToString(sum[:16])
+	return "email.unsubscribed:" + name + ":" + hex.EncodeToString(sum[:16]) + ":" + at.UTC().Format("2006-01-02")
 }
 
 // tokenOK compares in constant time, so the token cannot be guessed a

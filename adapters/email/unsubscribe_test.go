@@ -68,7 +68,8 @@ func TestUnsubscribeEvent(t *testing.T) {
 	c := openUnsub(t, "https://hearth.example.org/v1/inbound/email/news?member={member}&token={token}", testSecret)
 	link := "https://hearth.example.org/v1/inbound/email/news?member=ada&token=" + email.UnsubscribeToken(testSecret, "ada")
 	evs := oneClick(t, c, link)
-	want := events.Event{ID: email.UnsubscribeEventID("news", "ada"), Type: "email.unsubscribed", Member: events.Member{ID: "ada"},
+	day := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	want := events.Event{ID: email.UnsubscribeEventID("news", "ada", day), Type: "email.unsubscribed", Member: events.Member{ID: "ada"},
 		At: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Attrs: map[string]any{"platform": "email.news", "list": "News <news.example.org>"}}
 	if len(evs) != 1 || evs[0].ID != want.ID || evs[0].Type != want.Type || evs[0].Member.ID != "ada" || !evs[0].At.Equal(want.At) ||
 		evs[0].Attrs["platform"] != "email.news" || evs[0].Attrs["list"] != want.Attrs["list"] {
@@ -77,8 +78,16 @@ func TestUnsubscribeEvent(t *testing.T) {
 	if again := oneClick(t, c, link); len(again) != 1 || again[0].ID != want.ID {
 		t.Errorf("a repeat gave %+v; want the same event id", again)
 	}
-	if other := email.UnsubscribeEventID("other", "ada"); other == want.ID {
+	if other := email.UnsubscribeEventID("other", "ada", day); other == want.ID {
 		t.Error("two platforms give one event id for a member")
+	}
+	// Later that day, the same event; the next day, another one, so a
+	// member who resubscribed in between is unsubscribed again.
+	if later := email.UnsubscribeEventID("news", "ada", day.Add(13*time.Hour+59*time.Minute)); later != want.ID {
+		t.Errorf("later the same day: %s; want %s", later, want.ID)
+	}
+	if next := email.UnsubscribeEventID("news", "ada", day.Add(14*time.Hour)); next == want.ID {
+		t.Error("the next day gives the same event id")
 	}
 	if r := respond(t, c, http.MethodGet, link, "", ""); r.Status != http.StatusOK || len(r.Events) != 0 || !strings.Contains(string(r.Body), "<button") {
 		t.Errorf("GET: %d, %d events, %s", r.Status, len(r.Events), r.Body)
@@ -160,7 +169,7 @@ func FuzzUnsubscribe(f *testing.F) {
 			t.Fatalf("%s %q gave %d events with %d", method, query, len(r.Events), r.Status)
 		case ev.Member.ID != q.Get("member") || q.Get("token") != email.UnsubscribeToken(testSecret, ev.Member.ID):
 			t.Fatalf("event for %q without that member's token: %q", ev.Member.ID, query)
-		case ev.ID != email.UnsubscribeEventID("news", ev.Member.ID) || ev.Type != "email.unsubscribed":
+		case ev.ID != email.UnsubscribeEventID("news", ev.Member.ID, ev.At) || ev.Type != "email.unsubscribed":
 			t.Fatalf("event %+v", ev)
 		}
 		if err := ev.Check(); err != nil {

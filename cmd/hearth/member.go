@@ -36,7 +36,9 @@ holds TEXT; -json prints the page as GET /v1/members answers. Through
 
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
-it has just accepted shows at once): profile, points, tier and its history, segments, badges,
+it has just accepted shows at once): profile, the email platforms they
+unsubscribed from (email.unsubscribed; email.resubscribed lifts it),
+points, tier and its history, segments, badges,
 campaign runs (step, variant, why they ended, and "held by" what deferred
 a send) and the next time-based recheck.
 
@@ -381,7 +383,21 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 			fmt.Fprintf(w, " (%s)", day(m.LeftAt))
 		}
 	}
-	fmt.Fprintf(w, "\n  points %d (earned %d), referrals %d\n", m.Points, m.PointsEarned, m.Referrals)
+	fmt.Fprintln(w)
+	if len(m.Unsubscribed) > 0 {
+		var from []string
+		for _, k := range m.UnsubscribedList() {
+			what := k
+			if k == state.UnsubscribedAll {
+				what = "all email"
+			}
+			from = append(from, fmt.Sprintf("%s (%s)", what, day(m.Unsubscribed[k])))
+		}
+		// What the outbox does about it, so nobody wonders why the
+		// campaign's emails stopped.
+		fmt.Fprintf(w, "  unsubscribed from %s: only transactional sends go there\n", strings.Join(from, ", "))
+	}
+	fmt.Fprintf(w, "  points %d (earned %d), referrals %d\n", m.Points, m.PointsEarned, m.Referrals)
 	if m.Tier.Name != "" {
 		fmt.Fprintf(w, "  tier %s since %s\n", m.Tier.Name, day(m.Tier.Since))
 	} else {

@@ -146,15 +146,15 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	case "send":
 		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
 		defer sender.Close()
-		left := func(ctx context.Context, ids []string) (map[string]bool, error) {
-			return state.LeftMembers(ctx, st, ids)
+		recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
+			return state.Recipients(ctx, st, ids)
 		}
-		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Left: left, Now: s.clock}).RunOnce(ctx)
+		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock}).RunOnce(ctx)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left or came back) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
+		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
 		return 0
 	case "retry", "drop":
 		var found bool

@@ -37,6 +37,7 @@ be in afterwards; time-based rules run up to each expectation's time.
       attrs           = { email = "opted_out" }  # member.attrs
       strikes         = 2       # live moderation strikes
       actions         = ["warn", "mute 1h"]  # moderation decisions, in order
+      unsubscribed    = ["email.news"]  # email platforms unsubscribed from
       campaign "onboarding" {
         key        = "#43"        # which run, in a campaign with run_key
         status     = "active"     # active, done or none (never entered)

@@ -19,7 +19,7 @@ import (
 // TestRunEmailUnsubscribe runs `hearth run` on examples/email-campaign:
 // Ada joins and enters the welcome series; opening her unsubscribe link
 // only shows a confirm page, a forged link is refused, and the one-click
-// POST her mail client sends marks her opted out and ends the series,
+// POST her mail client sends records her unsubscribe and ends the series,
 // once however often it comes.
 func TestRunEmailUnsubscribe(t *testing.T) {
 	const secret = "e2e-unsubscribe-secret"
@@ -71,10 +71,11 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	type member struct {
-		Attrs     map[string]any `json:"attrs"`
-		Points    int            `json:"points"`
-		Totals    map[string]int `json:"totals"`
-		Campaigns map[string]struct {
+		Unsubscribed map[string]time.Time `json:"unsubscribed"`
+		Attrs        map[string]any       `json:"attrs"`
+		Points       int                  `json:"points"`
+		Totals       map[string]int       `json:"totals"`
+		Campaigns    map[string]struct {
 			Status string `json:"status"`
 			Reason string `json:"reason"`
 		} `json:"campaigns"`
@@ -109,7 +110,7 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 	if c, b := do(http.MethodPost, link("ada", email.UnsubscribeToken(secret, "bo")), "List-Unsubscribe=One-Click"); c != http.StatusForbidden {
 		t.Errorf("someone else's token: %d %s", c, b)
 	}
-	if m := ada(); m.Campaigns["welcome_series"].Status != "active" || m.Attrs["email"] != nil {
+	if m := ada(); m.Campaigns["welcome_series"].Status != "active" || m.Unsubscribed != nil {
 		t.Fatalf("a GET or a refused POST unsubscribed ada: %+v", m)
 	}
 
@@ -119,8 +120,8 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 		}
 	}
 	m := ada()
-	if run := m.Campaigns["welcome_series"]; m.Attrs["email"] != "opted_out" || run.Status != "done" || run.Reason != "exited" {
-		t.Errorf("after unsubscribing: attrs %v, welcome_series %+v; want email = opted_out and the series ended by stop_when (exited), no goal", m.Attrs, run)
+	if run := m.Campaigns["welcome_series"]; m.Unsubscribed["email.news"].IsZero() || len(m.Unsubscribed) != 1 || run.Status != "done" || run.Reason != "exited" {
+		t.Errorf("after unsubscribing: unsubscribed %v, welcome_series %+v; want email.news and the series ended by stop_when (exited), no goal", m.Unsubscribed, run)
 	}
 	if n := m.Totals["email.unsubscribed"]; n != 1 {
 		t.Errorf("email.unsubscribed applied %d times; want 1", n)
@@ -137,5 +138,162 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 	}
 	if strings.Contains(errb.String(), secret) || strings.Contains(errb.String(), token) {
 		t.Error("the secret or a token appears in the logs")
+	}
+}
+
+// TestRunUnsubscribeSkipsQueuedEmail runs `hearth run` with a campaign
+// that has no rule about unsubscribing: Ada joins, and a newsletter and a
+// transactional receipt wait in the outbox for a relay that refuses
+// them. Her one-click unsubscribe makes the dispatcher skip the
+// newsletter, queued before it, with the reason; the receipt stays
+// pending, to be retried.
+func TestRunUnsubscribeSkipsQueuedEmail(t *testing.T) {
+	const secret = "e2e-unsubscribe-secret"
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	base := "http://" + addr
+	cfg := `
+variable "unsubscribe_secret" {
+  type      = string
+  sensitive = true
+}
+platform "local" "main" {
+  path = "platform.json"
+}
+platform "email" "news" {
+  host               = "127.0.0.1"
+  port               = 1 # nothing listens: every send is retried
+  security           = "none"
+  from               = "news@example.org"
+  unsubscribe_url    = "` + base + `/v1/inbound/email/news?member={member}&token={token}"
+  unsubscribe_secret = var.unsubscribe_secret
+}
+community "club" {
+  title    = "Club"
+  platform = platform.local.main
+}
+template "news" {
+  subject = { en = "News" }
+  text    = { en = "What is new" }
+}
+template "receipt" {
+  subject = { en = "Your receipt" }
+  text    = { en = "Thanks" }
+}
+campaign "shop" {
+  enter_on = "member.joined"
+  step "news" {
+    send {
+      channel  = "email"
+      template = template.news
+      platform = platform.email.news
+    }
+  }
+  step "receipt" {
+    send {
+      channel       = "email"
+      template      = template.receipt
+      platform      = platform.email.news
+      transactional = true
+    }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	env := func(k string) (string, bool) {
+		if k == "HEARTH_VAR_unsubscribe_secret" {
+			return secret, true
+		}
+		return "", false
+	}
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: env}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+	waitReady(t, base, errb.String)
+	do := func(method, u, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	type entry struct {
+		Key, Step, Status string
+		LastError         string `json:"last_error"`
+		Attempts          int
+	}
+	outbox := func() map[string]entry {
+		t.Helper()
+		c, b := do(http.MethodGet, base+"/v1/outbox?status=&limit=100", "")
+		var page struct{ Entries []entry }
+		if c != http.StatusOK || json.Unmarshal([]byte(b), &page) != nil {
+			t.Fatalf("GET /v1/outbox: %d %s", c, b)
+		}
+		by := map[string]entry{}
+		for _, e := range page.Entries {
+			by[e.Step] = e
+		}
+		return by
+	}
+	wait := func(what string, ok func(map[string]entry) bool) map[string]entry {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			ob := outbox()
+			if ok(ob) {
+				return ob
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: outbox %+v", what, ob)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	join := `{"id":"join-ada","type":"member.joined","member":{"id":"ada","name":"Ada","identities":{"email":"ada@example.org"}},"at":"` +
+		time.Now().UTC().Format(time.RFC3339) + `"}`
+	if c, b := do(http.MethodPost, base+"/v1/events", join); c != http.StatusAccepted {
+		t.Fatalf("member.joined: %d %s", c, b)
+	}
+	// Both tried and refused by the relay: queued, waiting for a retry.
+	wait("both emails tried once", func(ob map[string]entry) bool {
+		return ob["news"].Status == "pending" && ob["news"].Attempts > 0 && ob["receipt"].Attempts > 0
+	})
+
+	link := base + "/v1/inbound/email/news?" + url.Values{"member": {"ada"}, "token": {email.UnsubscribeToken(secret, "ada")}}.Encode()
+	if c, b := do(http.MethodPost, link, "List-Unsubscribe=One-Click"); c != http.StatusOK {
+		t.Fatalf("one-click POST: %d %s", c, b)
+	}
+	ob := wait("the newsletter skipped", func(ob map[string]entry) bool { return ob["news"].Status == "skipped" })
+	if e := ob["news"]; e.LastError != "member unsubscribed from email.news before it was sent" {
+		t.Errorf("newsletter skipped with %q; want the unsubscribe as the reason", e.LastError)
+	}
+	// The receipt is tried again after the unsubscribe, and not skipped.
+	tries := ob["receipt"].Attempts
+	ob = wait("the receipt tried again", func(ob map[string]entry) bool { return ob["receipt"].Attempts > tries })
+	if e := ob["receipt"]; e.Status != "pending" {
+		t.Errorf("transactional receipt %+v; want pending, retried", e)
+	}
+
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit %d\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not stop")
 	}
 }

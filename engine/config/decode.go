@@ -805,7 +805,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 		for _, sendb := range s.blocks("send") {
 			sd := l.open(sendb, stepSpec.block("send"))
-			send := &Send{Channel: sd.enum("channel")}
+			send := &Send{Channel: sd.enum("channel"), Transactional: sd.boolean("transactional", false)}
 			from := addr
 			l.refLater(sd, "template", from, func(v any) { send.Template, _ = v.(*Template) })
 			l.refLater(sd, "survey", from, func(v any) { send.Survey, _ = v.(*Survey) })
@@ -819,6 +819,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			}
 			if a := sd.attr("target"); a != nil && sd.attr("channel") != nil && send.Channel != "channel" {
 				l.errorf(a.Expr.Range().Ptr(), "target without channel = \"channel\"", "target names the channel of a channel message; a %s send does not use it. Set channel = \"channel\" or remove target.", send.Channel)
+			}
+			if a := sd.attr("transactional"); a != nil && sd.attr("channel") != nil && send.Channel != "email" && send.Transactional {
+				l.errorf(a.Expr.Range().Ptr(), "transactional without channel = \"email\"", "transactional lets an email reach a member who unsubscribed from email; a %s send is not stopped by an unsubscribe. Remove transactional.", send.Channel)
 			}
 			if a := sd.attr("channel"); a != nil {
 				rng := a.Expr.Range()

@@ -463,6 +463,10 @@ type Send struct {
 	Survey   *Survey // questions sent after the template's text
 	Target   *Channel
 	Platform *Platform
+	// Transactional marks an email the member must get even after
+	// unsubscribing (a receipt, a password reset): it is sent, and
+	// carries no List-Unsubscribe.
+	Transactional bool
 }
 
 // Branch goes to a step when a rule holds.

@@ -817,6 +817,8 @@ func (l *loader) sampleTemplateContext() *hcl.EvalContext {
 				m[f.Name] = cty.UnknownVal(cty.Bool)
 			case "map":
 				m[f.Name] = cty.DynamicVal
+			case "list":
+				m[f.Name] = cty.UnknownVal(cty.List(cty.String))
 			default:
 				m[f.Name] = cty.UnknownVal(cty.String)
 			}

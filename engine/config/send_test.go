@@ -70,3 +70,49 @@ campaign "welcome" {
 		})
 	}
 }
+
+// transactional = true lets an email reach members who unsubscribed; on
+// any other send it would promise what an unsubscribe never takes away,
+// so validate refuses it there, at the attribute.
+func TestTransactionalIsForEmail(t *testing.T) {
+	opts := config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "email": email.Spec()}}
+	src := func(channel, platform string) string {
+		return `
+platform "local" "main" {}
+platform "email" "news" {
+  host = "smtp.example.org"
+  from = "news@example.org"
+}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+template "receipt" {
+  subject = { en = "Your receipt" }
+  text    = { en = "Thanks" }
+}
+campaign "orders" {
+  enter_on = "purchase.made"
+  step "receipt" {
+    send {
+      channel       = "` + channel + `"
+      template      = template.receipt
+      transactional = true
+      ` + platform + `
+    }
+  }
+}
+`
+	}
+	cfg, diags := loadSrc(t, src("email", "platform = platform.email.news"), opts)
+	if diags.HasErrors() {
+		t.Fatalf("a transactional email:%s", describe(diags))
+	}
+	if st := cfg.Campaigns[0].Steps[0]; st.Send == nil || !st.Send.Transactional {
+		t.Fatalf("transactional not decoded: %+v", st.Send)
+	}
+	_, diags = loadSrc(t, src("dm", ""), opts)
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), `transactional without channel = "email"`) || !strings.Contains(diags.Error(), "main.hcl:21,") {
+		t.Fatalf("a transactional direct message: want an error at line 21; got:%s", describe(diags))
+	}
+}

@@ -428,23 +428,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if every <= 0 {
 			every = time.Second
 		}
-		// Which members left is read on the processor goroutine, whose
-		// batches share member documents with the store; once it has
-		// stopped, for the last round, directly.
+		// Which members left or unsubscribed is read on the processor
+		// goroutine, whose batches share member documents with the
+		// store; once it has stopped, for the last round, directly.
 		var processorDone atomic.Bool
-		left := func(ctx context.Context, ids []string) (map[string]bool, error) {
+		recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
 			if processorDone.Load() {
-				return state.LeftMembers(ctx, d.opt.Store, ids)
+				return state.Recipients(ctx, d.opt.Store, ids)
 			}
-			var out map[string]bool
+			var out map[string]state.Recipient
 			err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
 				var err error
-				out, err = state.LeftMembers(ctx, d.opt.Store, ids)
+				out, err = state.Recipients(ctx, d.opt.Store, ids)
 				return err
 			})
 			return out, err
 		}
-		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact, Left: left,
+		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact, Recipients: recipients,
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})

@@ -58,7 +58,7 @@ func routes() []Route {
 				"signed (X-Hearth-Timestamp, X-Hearth-Signature), no token; a bad, stale or replayed signature gets 401 or 409 " +
 				"and changes nothing. An email platform's List-Unsubscribe link, GET|POST /v1/inbound/email/NAME?member=ID&token=T: " +
 				"a one-click POST (List-Unsubscribe=One-Click) with a valid token ingests email.unsubscribed for the member, " +
-				"once; GET shows a confirm button; a bad token gets 403",
+				"once a day, and no more email goes to them through that platform; GET shows a confirm button; a bad token gets 403",
 			handler: func(d *Daemon) http.HandlerFunc { return d.inbound }},
 		{Pattern: "POST /v1/reload", Usage: "POST /v1/reload", Token: true,
 			Doc:     "reload now; 200 (\"unchanged\": true when the files mean the configuration in force) or 422 with diagnostics",
@@ -101,7 +101,7 @@ func routes() []Route {
 			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants, and the sends held back (\"held\": quiet_hours, frequency_cap)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
 		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead|skipped", Token: true,
-			Doc:     "actions to send, sent, dead letters and skipped (member left, or came back to a win-back), due first on top; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",
+			Doc:     "actions to send, sent, dead letters and skipped (member left, came back to a win-back, or unsubscribed from the email), due first on top; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",
 			handler: func(d *Daemon) http.HandlerFunc { return d.listOutbox }},
 		{Pattern: "GET /v1/timeseries", Usage: "GET  /v1/timeseries", Token: true,
 			Doc:     "the dashboard's charts: counters sampled every 10s, the last hour, in memory",

@@ -140,6 +140,10 @@ func TestEmailUnsubscribe(t *testing.T) {
 	if m == nil || m.Points != 1 || m.Attrs["email"] != "opted_out" {
 		t.Fatalf("after unsubscribing, ada is %+v; want 1 point and email = opted_out", m)
 	}
+	// Recorded on her without any rule: the outbox reads it.
+	if from, ok := m.UnsubscribedFrom("email.news"); !ok || from != "email.news" {
+		t.Fatalf("after unsubscribing, ada is unsubscribed from %v; want email.news", m.Unsubscribed)
+	}
 	// Again, as multipart/form-data (what RFC 8058 prefers), and once
 	// more from the confirm page: the same event, a duplicate.
 	var mp bytes.Buffer

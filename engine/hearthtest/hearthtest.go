@@ -248,6 +248,14 @@ func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store, at
 			fail(a.rng("actions"), "moderation actions", fmt.Sprint(*x.Actions), fmt.Sprint(got), nil)
 		}
 	}
+	if x.Unsubscribed != nil {
+		got := m.UnsubscribedList()
+		want := slices.Clone(*x.Unsubscribed)
+		sort.Strings(want)
+		if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
+			fail(a.rng("unsubscribed"), "email platforms unsubscribed from", fmt.Sprint(want), fmt.Sprint(got), nil)
+		}
+	}
 	if !x.Attrs.IsNull() {
 		for _, k := range sortedKeys(x.Attrs.AsValueMap()) {
 			want := ctyString(x.Attrs.AsValueMap()[k])

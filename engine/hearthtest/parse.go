@@ -69,6 +69,7 @@ type Expect struct {
 	Attrs         cty.Value
 	Strikes       *int
 	Actions       *[]string
+	Unsubscribed  *[]string
 	Campaigns     []*ExpectCampaign
 	DeclRange     hcl.Range
 	attrs         attrs
@@ -253,6 +254,7 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	x.Attrs = a.object("attrs")
 	x.Strikes = a.num("strikes")
 	x.Actions = a.list("actions")
+	x.Unsubscribed = a.list("unsubscribed")
 	cspec := child(spec, "campaign")
 	for _, cb := range content.Blocks {
 		x.Campaigns = append(x.Campaigns, decodeCampaign(cb, cspec, start, diags))
@@ -265,7 +267,7 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	}
 	if checks == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"expect %q gives nothing to check: add points, tier, badges, segments, attrs, strikes, actions or a campaign block (`hearth explain test.expect`).", x.Member))
+			"expect %q gives nothing to check: add points, tier, badges, segments, attrs, strikes, actions, unsubscribed or a campaign block (`hearth explain test.expect`).", x.Member))
 	}
 	return x
 }

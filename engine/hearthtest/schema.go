@@ -61,6 +61,7 @@ campaign "onboarding" {
 			{Name: "attrs", Kind: config.KindAny, Doc: "Member attributes (member.attrs) and their values; other attributes are not checked.", Example: `{ email = "opted_out" }`},
 			{Name: "strikes", Kind: config.KindNumber, Doc: "The member's live moderation strikes."},
 			{Name: "actions", Kind: config.KindStringList, Doc: "The moderation decisions taken about the member, in order, with their durations.", Example: `["warn", "mute 1h"]`},
+			{Name: "unsubscribed", Kind: config.KindStringList, Doc: "The email platforms the member is unsubscribed from (member.unsubscribed_from), in any order: \"email.news\", or \"email\" for all of them (an email.unsubscribed naming no platform); [] for none.", Example: `["email.news"]`},
 		},
 		Blocks: []*config.Block{campaign},
 	}

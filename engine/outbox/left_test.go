@@ -55,8 +55,8 @@ func TestMessagesToMemberWhoLeftAreSkipped(t *testing.T) {
 			// Delivered a while after they were due, as after a restart.
 			now := at.Add(90 * time.Minute)
 			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return now },
-				Left: func(ctx context.Context, ids []string) (map[string]bool, error) {
-					return state.LeftMembers(ctx, s, ids)
+				Recipients: func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
+					return state.Recipients(ctx, s, ids)
 				},
 				Observe: func(e outbox.Entry, result string) { observed = append(observed, e.Key+" "+result) }})
 			rep, err := d.RunOnce(ctx)
@@ -147,8 +147,8 @@ func TestMessagesForMembersWhoLeftGoWhileTheyStayAway(t *testing.T) {
 			}
 			r := &recorder{}
 			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return at },
-				Left: func(ctx context.Context, ids []string) (map[string]bool, error) {
-					return state.LeftMembers(ctx, s, ids)
+				Recipients: func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
+					return state.Recipients(ctx, s, ids)
 				}})
 			rep, err := d.RunOnce(ctx)
 			if err != nil {

@@ -8,7 +8,8 @@
 // An action whose community, channel or role hearth apply has not made
 // yet waits for it instead, using up none of its tries. A message to a
 // member who has left the community by the time it is due is skipped,
-// never sent (Options.Left).
+// never sent, and so is an email to a member who has unsubscribed from
+// its platform by then (Options.Recipients).
 package outbox
 
 import (
@@ -114,9 +115,13 @@ type Options struct {
 	Now  func() time.Time
 	Rand *rand.Rand // jitter source; nil seeds one
 	Log  *slog.Logger
-	// Left, when set, tells for each of the members named that state
-	// holds whether they have left the community, as state has it now. A
-	// message to such a member (a direct message, an email, a webhook
+	// Recipients, when set, tells for each of the members named that
+	// state holds whether they have left the community and which email
+	// platforms they unsubscribed from, as state has it now. An email to a
+	// member who unsubscribed from its platform (or from all email) is
+	// skipped, however long before the unsubscribe it was queued, unless
+	// it is transactional (Action.Transactional). A message to a member
+	// who left (a direct message, an email, a webhook
 	// message for them) is skipped rather than sent: it was decided while
 	// they were a member, and would now reach someone who left, or fail
 	// on a platform that no longer knows them. A message decided while its
@@ -124,7 +129,7 @@ type Options struct {
 	// skipped once they are back. Other actions go as usual: a role
 	// removal, a ban or a channel message still makes sense after a
 	// member left.
-	Left func(ctx context.Context, members []string) (map[string]bool, error)
+	Recipients func(ctx context.Context, members []string) (map[string]state.Recipient, error)
 	// Observe, when set, hears each attempt's result: sent, retry,
 	// wait (the target is not there yet), dead or skipped.
 	Observe func(e Entry, result string)
@@ -187,6 +192,16 @@ const (
 	SkippedBack = "member came back to the community before it was sent"
 )
 
+// SkippedUnsubscribed is the reason stored with an email skipped because
+// its member unsubscribed from its platform ("email.news") or from all
+// email ("email") before it was sent.
+func SkippedUnsubscribed(from string) string {
+	if from == state.UnsubscribedAll {
+		return "member unsubscribed from all email before it was sent"
+	}
+	return "member unsubscribed from " + from + " before it was sent"
+}
+
 // toMember reports whether an action of kind is pointless once its
 // member left: a message for them, or a role for them to hold (someone
 // outside the community holds no roles; hearth plan gives tier roles back
@@ -200,15 +215,22 @@ func toMember(kind string) bool {
 }
 
 // skipReason says why an action is no longer to be sent to its member,
-// or "" when it is: a message decided while they were in the community
-// whose member has left since, or one decided while they were away (a
-// win-back's) whose member has come back. left maps the members stored
-// to whether they have left.
-func skipReason(e Entry, left map[string]bool) string {
+// or "" when it is: an email through a platform they unsubscribed from
+// (not a transactional one), a message decided while they were in the
+// community whose member has left since, or one decided while they were
+// away (a win-back's) whose member has come back. recipients maps the
+// members stored to what state says of them.
+func skipReason(e Entry, recipients map[string]state.Recipient) string {
 	if !toMember(e.Kind) {
 		return ""
 	}
-	gone, known := left[e.Member]
+	rec, known := recipients[e.Member]
+	if e.Kind == "send.email" && !e.Transactional {
+		if from, ok := rec.UnsubscribedFrom(state.SubscriptionKey(e.Platform)); ok {
+			return SkippedUnsubscribed(from)
+		}
+	}
+	gone := rec.Left
 	switch {
 	case !e.ToLeft && gone:
 		return SkippedLeft
@@ -218,10 +240,10 @@ func skipReason(e Entry, left map[string]bool) string {
 	return ""
 }
 
-// leftOf asks Options.Left, once per round, about the members the due
-// messages are for.
-func (d *Dispatcher) leftOf(ctx context.Context, due []Entry) (map[string]bool, error) {
-	if d.opt.Left == nil {
+// recipientsOf asks Options.Recipients, once per round, about the
+// members the due messages are for.
+func (d *Dispatcher) recipientsOf(ctx context.Context, due []Entry) (map[string]state.Recipient, error) {
+	if d.opt.Recipients == nil {
 		return nil, nil
 	}
 	var members []string
@@ -235,7 +257,7 @@ func (d *Dispatcher) leftOf(ctx context.Context, due []Entry) (map[string]bool, 
 	if len(members) == 0 {
 		return nil, nil
 	}
-	return d.opt.Left(ctx, members)
+	return d.opt.Recipients(ctx, members)
 }
 
 // RunOnce sends what is due now, once each, and returns.
@@ -245,17 +267,17 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	left, err := d.leftOf(ctx, due)
+	recipients, err := d.recipientsOf(ctx, due)
 	if err != nil {
-		// Sending without knowing could message someone who left; the
-		// round waits for the next one instead.
-		return rep, fmt.Errorf("reading which members left: %w", err)
+		// Sending without knowing could message someone who left or
+		// unsubscribed; the round waits for the next one instead.
+		return rep, fmt.Errorf("reading which members left or unsubscribed: %w", err)
 	}
 	for _, e := range due {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		if reason := skipReason(e, left); reason != "" {
+		if reason := skipReason(e, recipients); reason != "" {
 			rep.Skipped++
 			d.opt.Log.Info("message skipped: "+reason, "action", e.Kind, "key", e.Key, "member", e.Member)
 			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), reason); err != nil {

@@ -136,7 +136,7 @@ func mail(ctx context.Context, conn platform.Conn, plat *config.Platform, a stat
 	if !strings.Contains(a.Target, "@") {
 		return &PermanentError{Err: fmt.Errorf("member %s has no email address: events must carry it as member.identities.%s", a.Member, plat.Type)}
 	}
-	_, err = m.Mail(ctx, platform.MailRequest{Key: a.Key, To: a.Target, Member: a.Member, Subject: a.Subject, Text: a.Text, HTML: a.HTML, Locale: a.Locale})
+	_, err = m.Mail(ctx, platform.MailRequest{Key: a.Key, To: a.Target, Member: a.Member, Subject: a.Subject, Text: a.Text, HTML: a.HTML, Locale: a.Locale, Transactional: a.Transactional})
 	return err
 }
 

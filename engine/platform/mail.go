@@ -42,6 +42,10 @@ type MailRequest struct {
 	HTML string
 	// Locale is the message's locale ("zh-CN"), for Content-Language.
 	Locale string
+	// Transactional marks a message the member gets even after
+	// unsubscribing (a receipt): it carries no List-Unsubscribe, since
+	// the link would not stop it.
+	Transactional bool
 }
 
 // MailResponse is the result of Mail.

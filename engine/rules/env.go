@@ -12,29 +12,31 @@ import (
 // are computed against the evaluation time, not the wall clock, so replays
 // give the same answers as live runs.
 type Member struct {
-	ID              string         `expr:"id" doc:"The member's hearth id."`
-	Name            string         `expr:"name" doc:"Display name."`
-	Platform        string         `expr:"platform" doc:"Platform the member was first seen on."`
-	Locale          string         `expr:"locale" doc:"Preferred locale, such as \"en\" or \"zh-CN\"."`
-	Timezone        string         `expr:"timezone" doc:"IANA time zone, such as \"Europe/Berlin\"."`
-	JoinedAt        time.Time      `expr:"joined_at" doc:"When the member joined (first event if no member.joined was seen)."`
-	LastActiveAt    time.Time      `expr:"last_active_at" doc:"Time of the member's latest activity event."`
-	DaysSinceJoined int            `expr:"days_since_joined" doc:"Whole days since joined_at."`
-	DaysSinceActive int            `expr:"days_since_active" doc:"Whole days since last_active_at (very large when never active)."`
-	Left            bool           `expr:"left" doc:"Whether the member has left the community (member.left) and not come back (member.joined)."`
-	LeftAt          time.Time      `expr:"left_at" doc:"When the member last left the community; kept when they come back, so a welcome back can tell how long they were away. The zero time when they never left."`
-	DaysSinceLeft   int            `expr:"days_since_left" doc:"Whole days since left_at (very large when never left): member.left && member.days_since_left >= 7 is a week away."`
-	Points          int            `expr:"points" doc:"Current points balance (granted minus spent and expired)."`
-	PointsEarned    int            `expr:"points_earned" doc:"All points ever granted."`
-	Messages        int            `expr:"messages" doc:"Messages posted, all time."`
-	Posts           int            `expr:"posts" doc:"Posts (questions, answers, topics) created, all time."`
-	Reactions       int            `expr:"reactions" doc:"Reactions given, all time."`
-	Referrals       int            `expr:"referrals" doc:"Referred members who converted."`
-	Badges          int            `expr:"badges" doc:"Badge awards held."`
-	Tier            string         `expr:"tier" doc:"Current tier name, empty when on no tier."`
-	TierRank        int            `expr:"tier_rank" doc:"Rank of the current tier, 0 when on no tier."`
-	Strikes         int            `expr:"strikes" doc:"Moderation strikes not yet decayed."`
-	Attrs           map[string]any `expr:"attrs" doc:"Profile attributes from member.profile_updated and imports, such as member.attrs.reputation. They have no declared type and a missing one is nil, so give a default before comparing: (member.attrs.reputation ?? 0) > 10."`
+	ID               string         `expr:"id" doc:"The member's hearth id."`
+	Name             string         `expr:"name" doc:"Display name."`
+	Platform         string         `expr:"platform" doc:"Platform the member was first seen on."`
+	Locale           string         `expr:"locale" doc:"Preferred locale, such as \"en\" or \"zh-CN\"."`
+	Timezone         string         `expr:"timezone" doc:"IANA time zone, such as \"Europe/Berlin\"."`
+	JoinedAt         time.Time      `expr:"joined_at" doc:"When the member joined (first event if no member.joined was seen)."`
+	LastActiveAt     time.Time      `expr:"last_active_at" doc:"Time of the member's latest activity event."`
+	DaysSinceJoined  int            `expr:"days_since_joined" doc:"Whole days since joined_at."`
+	DaysSinceActive  int            `expr:"days_since_active" doc:"Whole days since last_active_at (very large when never active)."`
+	Left             bool           `expr:"left" doc:"Whether the member has left the community (member.left) and not come back (member.joined)."`
+	LeftAt           time.Time      `expr:"left_at" doc:"When the member last left the community; kept when they come back, so a welcome back can tell how long they were away. The zero time when they never left."`
+	DaysSinceLeft    int            `expr:"days_since_left" doc:"Whole days since left_at (very large when never left): member.left && member.days_since_left >= 7 is a week away."`
+	Unsubscribed     bool           `expr:"unsubscribed" doc:"Whether the member unsubscribed from email (email.unsubscribed, through any email platform's List-Unsubscribe link) and has not resubscribed (email.resubscribed). hearth sends them no email through the platforms they left, whatever the rules say, except sends with transactional = true; stop_when = \"member.unsubscribed\" also ends a campaign at it, as exited."`
+	UnsubscribedFrom []string       `expr:"unsubscribed_from" doc:"The email platforms the member unsubscribed from, in order, such as [\"email.news\"]; \"email\" stands for all of them (an email.unsubscribed that names no platform): \"email.news\" in member.unsubscribed_from || \"email\" in member.unsubscribed_from asks about one. Empty when subscribed."`
+	Points           int            `expr:"points" doc:"Current points balance (granted minus spent and expired)."`
+	PointsEarned     int            `expr:"points_earned" doc:"All points ever granted."`
+	Messages         int            `expr:"messages" doc:"Messages posted, all time."`
+	Posts            int            `expr:"posts" doc:"Posts (questions, answers, topics) created, all time."`
+	Reactions        int            `expr:"reactions" doc:"Reactions given, all time."`
+	Referrals        int            `expr:"referrals" doc:"Referred members who converted."`
+	Badges           int            `expr:"badges" doc:"Badge awards held."`
+	Tier             string         `expr:"tier" doc:"Current tier name, empty when on no tier."`
+	TierRank         int            `expr:"tier_rank" doc:"Rank of the current tier, 0 when on no tier."`
+	Strikes          int            `expr:"strikes" doc:"Moderation strikes not yet decayed."`
+	Attrs            map[string]any `expr:"attrs" doc:"Profile attributes from member.profile_updated and imports, such as member.attrs.reputation. They have no declared type and a missing one is nil, so give a default before comparing: (member.attrs.reputation ?? 0) > 10."`
 }
 
 // Community is what a rule sees as `community`.
@@ -97,6 +99,8 @@ func typeName(t reflect.Type) string {
 		return "time"
 	case reflect.TypeOf(map[string]any{}):
 		return "map"
+	case reflect.TypeOf([]string{}):
+		return "list"
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64:
@@ -169,7 +173,8 @@ func StandardEvents() []EventType {
 		{Name: "badge.awarded", Doc: "The member was awarded a badge (emitted by hearth).", Attrs: map[string]AttrType{"badge": TypeString, "class": TypeString}},
 		{Name: "invite.sent", Doc: "The member invited someone; the invitee's member.joined carries the member as referrer.", Attrs: map[string]AttrType{"invite": TypeString, "to": TypeString, "channel": TypeString}},
 		{Name: "message.direct", Doc: "The member wrote to hearth directly (a direct message to the app), such as a reply to a survey.", Attrs: map[string]AttrType{"text": TypeString}},
-		{Name: "email.unsubscribed", Doc: "The member asked for no more email from an email platform: its List-Unsubscribe link, answered by `hearth run` at /v1/inbound/email/NAME.", Attrs: map[string]AttrType{"platform": TypeString, "list": TypeString}},
+		{Name: "email.unsubscribed", Doc: "The member asked for no more email from an email platform: its List-Unsubscribe link, answered by `hearth run` at /v1/inbound/email/NAME. hearth records it on the member (member.unsubscribed, member.unsubscribed_from) and sends them no more email through that platform (platform, such as \"email.news\"; all email platforms when it names none), queued or not, except transactional sends.", Attrs: map[string]AttrType{"platform": TypeString, "list": TypeString}},
+		{Name: "email.resubscribed", Doc: "The member asked for email again: lifts an email.unsubscribed from the platform (platform, such as \"email.news\"; every email platform when it names none). An unsubscribe recorded after the event's time stays.", Attrs: map[string]AttrType{"platform": TypeString}},
 		{Name: "feedback.submitted", Doc: "The member answered a survey question: score (0-10) for score questions, choice for the others. Emitted by hearth for survey replies.", Attrs: map[string]AttrType{"survey": TypeString, "question": TypeString, "score": TypeInt, "choice": TypeString, "comment": TypeString}},
 	}
 }

@@ -461,6 +461,11 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// on, so a branch can reach them by email instead.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": the member has left, and a direct message cannot reach them", run.Key)})
+		} else if from := r.unsubscribedFrom(m, c, st.Send); from != "" {
+			// The member asked for no more of this email; the run goes
+			// on, so a later step can still reach them another way.
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+unsubscribedText(from), run.Key)})
 		} else if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
@@ -761,7 +766,8 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		target = st.Send.Target.Name
 	}
 	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
-		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left}
+		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left,
+		Transactional: st.Send.Transactional}
 	w.actions = append(w.actions, a)
 	if r.sendKeep > 0 { // only frequency caps read send times
 		run.Sends = append(prune(run.Sends, now, r.sendKeep), now)
@@ -797,6 +803,32 @@ func (r *Runtime) unreachable(m *state.Member, c *config.Campaign, send *config.
 	}
 	_, plat := r.sendPlatform(c, send)
 	return plat == nil || plat.Type != "webhook"
+}
+
+// unsubscribedFrom is what the member unsubscribed from that a send would
+// go through: the email platform ("email.news"), state.UnsubscribedAll,
+// or "" when the send goes (not an email, or a transactional one, or a
+// member still subscribed).
+func (r *Runtime) unsubscribedFrom(m *state.Member, c *config.Campaign, send *config.Send) string {
+	if send == nil || send.Channel != "email" || send.Transactional || len(m.Unsubscribed) == 0 {
+		return ""
+	}
+	_, plat := r.sendPlatform(c, send)
+	if plat == nil {
+		return ""
+	}
+	from, _ := m.UnsubscribedFrom(plat.Type + "." + plat.Name)
+	return from
+}
+
+// unsubscribedText says why an email is not sent to a member who
+// unsubscribed from, as unsubscribedFrom or state.Member.UnsubscribedFrom
+// give it.
+func unsubscribedText(from string) string {
+	if from == state.UnsubscribedAll {
+		return "the member unsubscribed from all email"
+	}
+	return "the member unsubscribed from " + from
 }
 
 // until works out the time a step's until gives for the run; the zero

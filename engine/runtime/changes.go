@@ -17,8 +17,8 @@ type keyIndex struct {
 	// The numbers of the keys the engine itself marks, looked up once
 	// (fix) rather than by name on every event; -1 when no rule reads
 	// the key, so marking it only touches the member.
-	joined, left, community, profile, active, referrals, points, tier, strikes, anyBadge int
-	badge, segment, campaign                                                             map[string]int // by badge, segment, campaign name
+	joined, left, community, profile, active, referrals, points, tier, strikes, anyBadge, unsubscribed int
+	badge, segment, campaign                                                                           map[string]int // by badge, segment, campaign name
 }
 
 func newKeyIndex() *keyIndex {
@@ -52,7 +52,7 @@ func (k *keyIndex) of(key string) int {
 func (k *keyIndex) fix(cfg *config.Config) {
 	k.joined, k.left, k.community, k.profile = k.of("joined"), k.of("left"), k.of("community"), k.of("profile")
 	k.active, k.referrals, k.points = k.of("active"), k.of("referrals"), k.of("points")
-	k.tier, k.strikes, k.anyBadge = k.of("tier"), k.of("strikes"), k.of("badge:*")
+	k.tier, k.strikes, k.anyBadge, k.unsubscribed = k.of("tier"), k.of("strikes"), k.of("badge:*"), k.of("unsubscribed")
 	k.badge, k.segment, k.campaign = map[string]int{}, map[string]int{}, map[string]int{}
 	for _, b := range cfg.Badges {
 		k.badge[b.Name] = k.of("badge:" + b.Name)

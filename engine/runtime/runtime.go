@@ -1150,6 +1150,31 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 	case "referral.converted":
 		m.Referrals++
 		w.mark(id, r.keyIdx.referrals)
+	case "email.unsubscribed", "email.resubscribed":
+		r.subscription(w, m, ev)
+	}
+}
+
+// subscription records an email.unsubscribed or email.resubscribed on the
+// member, for the platform the event names or, naming none, for every
+// email platform: the outbox reads it before every email it sends.
+func (r *Runtime) subscription(w *work, m *state.Member, ev *events.Event) {
+	p, _ := ev.Attrs["platform"].(string)
+	key := state.SubscriptionKey(p)
+	var changed bool
+	if ev.Type == "email.unsubscribed" {
+		changed = m.Unsubscribe(key, ev.At)
+	} else {
+		var emails []string
+		for _, pl := range r.cfg.Platforms {
+			if pl.Type == state.UnsubscribedAll {
+				emails = append(emails, pl.Type+"."+pl.Name)
+			}
+		}
+		changed = m.Resubscribe(key, ev.At, emails)
+	}
+	if changed {
+		w.mark(m.ID, r.keyIdx.unsubscribed)
 	}
 }
 

@@ -40,14 +40,14 @@ func (s *memberState) BadgeCount(name string) int {
 // fillMember writes the rules' whole view of m at now into out, for
 // templates, which may read anything.
 func fillMember(out *rules.Member, m *state.Member, now time.Time, noAttrs map[string]any) {
-	all := memberFields{messages: true, posts: true, reactions: true, badges: true, days: true}
+	all := memberFields{messages: true, posts: true, reactions: true, badges: true, days: true, unsubscribedFrom: true}
 	fillMemberFields(out, m, now, noAttrs, all)
 }
 
 // memberFields says which of the member view's derived fields some rule
 // reads: those cost a map lookup or a loop each, on every bind.
 type memberFields struct {
-	messages, posts, reactions, badges, days bool
+	messages, posts, reactions, badges, days, unsubscribedFrom bool
 }
 
 // fieldsRead are the derived member fields the programs read.
@@ -69,6 +69,8 @@ func fieldsRead(ps []*rules.Program) memberFields {
 				f.badges = true
 			case "days_since_joined", "days_since_active", "days_since_left":
 				f.days = true
+			case "unsubscribed_from":
+				f.unsubscribedFrom = true
 			}
 		}
 		// Functions such as count() read the member state, not the view.
@@ -84,7 +86,10 @@ func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs
 		JoinedAt: m.JoinedAt, LastActiveAt: m.LastActiveAt, Left: m.Left, LeftAt: m.LeftAt,
 		Points: m.Points, PointsEarned: m.PointsEarned,
 		Referrals: m.Referrals, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
-		Attrs: m.Attrs,
+		Attrs: m.Attrs, Unsubscribed: len(m.Unsubscribed) > 0,
+	}
+	if f.unsubscribedFrom {
+		out.UnsubscribedFrom = m.UnsubscribedList()
 	}
 	if f.days {
 		out.DaysSinceJoined, out.DaysSinceActive = rules.DaysBetween(m.JoinedAt, now), rules.DaysBetween(m.LastActiveAt, now)
@@ -111,7 +116,7 @@ func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs
 
 // changeKeys are what a rule depends on, in the vocabulary of changes:
 // "points", "count:TYPE", "active", "segment:NAME", "badge:NAME", "tier",
-// "profile", "referrals", "strikes", "joined", "left". A rule runs again only when
+// "profile", "referrals", "strikes", "joined", "left", "unsubscribed". A rule runs again only when
 // one of its keys changed, or when time passed for time-dependent rules.
 func changeKeys(p *rules.Program) []string {
 	if p == nil {
@@ -138,6 +143,8 @@ func changeKeys(p *rules.Program) []string {
 			keys = append(keys, "joined")
 		case "left", "left_at", "days_since_left":
 			keys = append(keys, "left")
+		case "unsubscribed", "unsubscribed_from":
+			keys = append(keys, "unsubscribed")
 		case "referrals", "strikes":
 			keys = append(keys, f)
 		default:

@@ -65,8 +65,15 @@ const memberBinaryV7 = 0x07
 // start a run again, so it must refuse the document instead.
 const memberBinaryV8 = 0x08
 
+// memberBinaryV9 is version 8 followed by Member.Unsubscribed: a count,
+// then platform and time in platform order. It is written only for a
+// member with an unsubscribe: a hearth reading up to version 8 would not
+// know it and would email them again, so it must refuse the document
+// instead.
+const memberBinaryV9 = 0x09
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV8
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV9
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -92,6 +99,9 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if len(m.KeysEnded) > 0 {
 		version = memberBinaryV8
+	}
+	if len(m.Unsubscribed) > 0 {
+		version = memberBinaryV9
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -293,6 +303,13 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 				e.time(k.At)
 				e.reason(k.Reason)
 			}
+		}
+	}
+	if version >= memberBinaryV9 {
+		e.uint(uint64(len(m.Unsubscribed)))
+		for _, k := range sortedKeys(m.Unsubscribed) {
+			e.str(k)
+			e.time(m.Unsubscribed[k])
 		}
 	}
 	return e.b, nil
@@ -511,6 +528,15 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 					}
 				}
 				m.KeysEnded[name] = keys
+			}
+		}
+	}
+	if data[0] >= memberBinaryV9 {
+		if n := d.count(); n > 0 {
+			m.Unsubscribed = make(map[string]time.Time, n)
+			for range n {
+				k := d.str()
+				m.Unsubscribed[k] = d.time()
 			}
 		}
 	}

@@ -28,6 +28,7 @@ func fullMember() *Member {
 		EvaluatedAt:  at(7),
 		Left:         true,
 		LeftAt:       at(8),
+		Unsubscribed: map[string]time.Time{"email.news": at(9), "email.digest": at(10).In(cet)},
 		Points:       -40, PointsEarned: 1 << 40, Referrals: 3, Strikes: 2,
 		Moderation: &Moderation{
 			Strikes:    []Strike{{Rule: "community.c.moderation.spam", At: at(1), Count: 2, Event: "e1"}},
@@ -219,6 +220,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	m.RunsDropped = nil                       // a version 6 thing
 	m.Campaigns["onboarding"].Hold = nil      // a version 7 thing
 	m.KeysEnded = nil                         // a version 8 thing
+	m.Unsubscribed = nil                      // a version 9 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -395,6 +397,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV9 {
+		t.Fatalf("a member with unsubscribes written as version %d, want 9", doc[0])
+	}
+	m.Unsubscribed = nil
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV8 {
 		t.Fatalf("a member with ended keys written as version %d, want 8", doc[0])
 	}
@@ -600,5 +607,89 @@ func TestMemberBinaryEndedKeys(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fromJSON.KeysEnded, m.KeysEnded) {
 		t.Error("ended keys read back from JSON differently")
+	}
+}
+
+// A member who unsubscribed is written as version 9, and reads back with
+// the platforms and times; one who did not stays at an older version,
+// readable by a hearth that knows no unsubscribes. A version 8 reader
+// refuses a version 9 document rather than lose the unsubscribe.
+func TestMemberBinaryUnsubscribed(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	doc, _ := m.AppendBinary(nil)
+	if doc[0] != memberBinaryV4 {
+		t.Fatalf("a member without an unsubscribe written as version %d, want 4", doc[0])
+	}
+	if !m.Unsubscribe("email.news", t0.Add(time.Hour)) || m.Unsubscribe("email.news", t0.Add(2*time.Hour)) {
+		t.Fatal("unsubscribing twice changed the member twice")
+	}
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV9 {
+		t.Fatalf("a member with an unsubscribe written as version %d, want 9", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Unsubscribed, m.Unsubscribed) || !got.Unsubscribed["email.news"].Equal(t0.Add(time.Hour)) {
+		t.Fatalf("unsubscribes read back as %v; want %v (the first time kept)", got.Unsubscribed, m.Unsubscribed)
+	}
+	old := slices.Clone(doc)
+	old[0] = memberBinaryV8
+	if err := DecodeMember(old, &got); err == nil {
+		t.Fatal("a version 9 document read as version 8 (losing the unsubscribe) decoded")
+	}
+}
+
+// Unsubscribing from one platform, from all, and resubscribing: to one
+// after all leaves the member unsubscribed from the others; a
+// resubscribe older than the unsubscribe (a late event) changes nothing.
+func TestUnsubscribeResubscribe(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	if _, ok := m.UnsubscribedFrom("email.news"); ok {
+		t.Fatal("a new member is unsubscribed")
+	}
+	m.Unsubscribe("email.news", t0)
+	if k, ok := m.UnsubscribedFrom("email.news"); !ok || k != "email.news" {
+		t.Fatalf("after unsubscribing from email.news: %q %v", k, ok)
+	}
+	if _, ok := m.UnsubscribedFrom("email.digest"); ok {
+		t.Fatal("unsubscribing from email.news unsubscribed from email.digest")
+	}
+	if m.Resubscribe("email.news", t0.Add(-time.Hour), nil) {
+		t.Fatal("a resubscribe from before the unsubscribe lifted it")
+	}
+	if !m.Resubscribe("email.news", t0.Add(time.Hour), nil) || m.Unsubscribed != nil {
+		t.Fatalf("resubscribed: %v", m.Unsubscribed)
+	}
+
+	if !m.Unsubscribe(UnsubscribedAll, t0) || m.Unsubscribe("email.news", t0) {
+		t.Fatal("unsubscribing from one platform after all of them changed something")
+	}
+	for _, p := range []string{"email.news", "email.digest"} {
+		if k, ok := m.UnsubscribedFrom(p); !ok || k != UnsubscribedAll {
+			t.Errorf("unsubscribed from all, %s: %q %v", p, k, ok)
+		}
+	}
+	if _, ok := m.UnsubscribedFrom("webhook.crm"); ok {
+		t.Error("unsubscribing from email stopped a webhook")
+	}
+	if !m.Resubscribe("email.news", t0.Add(time.Hour), []string{"email.news", "email.digest"}) {
+		t.Fatal("resubscribing to one after all changed nothing")
+	}
+	if want := []string{"email.digest"}; !slices.Equal(m.UnsubscribedList(), want) {
+		t.Fatalf("after resubscribing to email.news: %q; want %q", m.UnsubscribedList(), want)
+	}
+	m.Unsubscribe(UnsubscribedAll, t0.Add(2*time.Hour))
+	if want := []string{UnsubscribedAll}; !slices.Equal(m.UnsubscribedList(), want) {
+		t.Fatalf("all after one: %q; want %q", m.UnsubscribedList(), want)
+	}
+	if !m.Resubscribe(UnsubscribedAll, t0.Add(3*time.Hour), nil) || m.Unsubscribed != nil {
+		t.Fatalf("resubscribed to all: %v", m.Unsubscribed)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -163,6 +164,12 @@ type Member struct {
 	// LeftAt is when the member last left the community; it stays when
 	// they come back.
 	LeftAt time.Time `json:"left_at,omitzero"`
+	// Unsubscribed are the email platforms the member unsubscribed from
+	// (email.unsubscribed) and has not resubscribed to since
+	// (email.resubscribed), with when: by address, "email.news", or
+	// UnsubscribedAll for every email platform. The outbox skips email
+	// to them through those platforms, however long before it was queued.
+	Unsubscribed map[string]time.Time `json:"unsubscribed,omitempty"`
 
 	Points       int `json:"points"`
 	PointsEarned int `json:"points_earned"`
@@ -465,6 +472,9 @@ type Action struct {
 	// win-back's): it is for someone who left, so their having left does
 	// not skip it, and their coming back before it is due does.
 	ToLeft bool `json:"to_left,omitempty"`
+	// Transactional marks an email sent even to a member who unsubscribed
+	// from its platform (send { transactional = true }).
+	Transactional bool `json:"transactional,omitempty"`
 }
 
 // OutboxEntry is an action with its delivery state.
@@ -487,7 +497,8 @@ const (
 	OutboxSent    = "sent"
 	OutboxDead    = "dead"
 	// OutboxSkipped is an action dropped at delivery, never sent: a
-	// message to a member who had left by then.
+	// message to a member who had left by then, or an email to one who
+	// had unsubscribed.
 	OutboxSkipped = "skipped"
 )
 
@@ -685,17 +696,127 @@ func (m *Member) GrantsInWindow(incentive string, at time.Time, window time.Dura
 	return len(pruneBefore(g.Recent, at.Add(-window)))
 }
 
-// LeftMembers reads, for each of ids stored, whether they have left the
-// community (Member.Left), in one batch that it rolls back; unknown ids
-// are absent (and so read as not left). Where a store's batches share
-// members with a running processor, call it from there.
-func LeftMembers(ctx context.Context, s Store, ids []string) (map[string]bool, error) {
+// UnsubscribedAll is the key of Member.Unsubscribed that stands for every
+// email platform: an email.unsubscribed that names none.
+const UnsubscribedAll = "email"
+
+// SubscriptionKey is the key of Member.Unsubscribed for the platform an
+// email.unsubscribed or email.resubscribed names, or an email action is
+// sent through: "email.news" as the unsubscribe endpoint writes it (also
+// "news", or "platform.email.news" as actions name it), or
+// UnsubscribedAll for none ("" or "email").
+func SubscriptionKey(platform string) string {
+	p := strings.TrimPrefix(strings.TrimSpace(platform), "platform.")
+	switch {
+	case p == "" || p == UnsubscribedAll:
+		return UnsubscribedAll
+	case !strings.Contains(p, "."):
+		return UnsubscribedAll + "." + p
+	}
+	return p
+}
+
+// UnsubscribedFrom reports whether the member unsubscribed from email
+// through the platform at address ("email.news"): from that platform, or
+// from all email; what it gives is the key that says so.
+func (m *Member) UnsubscribedFrom(address string) (string, bool) {
+	if len(m.Unsubscribed) == 0 {
+		return "", false
+	}
+	if _, ok := m.Unsubscribed[address]; ok && address != "" {
+		return address, true
+	}
+	if _, ok := m.Unsubscribed[UnsubscribedAll]; ok && strings.HasPrefix(address, UnsubscribedAll+".") {
+		return UnsubscribedAll, true
+	}
+	return "", false
+}
+
+// UnsubscribedList is the keys of Member.Unsubscribed in order: what rules
+// see as member.unsubscribed_from.
+func (m *Member) UnsubscribedList() []string { return sortedKeys(m.Unsubscribed) }
+
+// Unsubscribe records that the member unsubscribed from the platform at
+// key (an address, or UnsubscribedAll) at t, and reports whether that
+// changed anything: unsubscribing again keeps the first time, and
+// unsubscribing from one platform after all of them adds nothing.
+func (m *Member) Unsubscribe(key string, t time.Time) bool {
+	if _, ok := m.UnsubscribedFrom(key); ok {
+		return false
+	}
+	if key == UnsubscribedAll {
+		// All of them covers each: one record says it.
+		clear(m.Unsubscribed)
+	}
+	if m.Unsubscribed == nil {
+		m.Unsubscribed = map[string]time.Time{}
+	}
+	m.Unsubscribed[key] = t
+	return true
+}
+
+// Resubscribe lifts, at t, the member's unsubscribe from the platform at
+// key (an address, or UnsubscribedAll for every one) and reports whether
+// that changed anything. An unsubscribe recorded after t stays: a late
+// event does not undo a later choice. others are the configured email
+// platforms' addresses: resubscribing to one of them after unsubscribing
+// from all leaves the member unsubscribed from the others.
+func (m *Member) Resubscribe(key string, t time.Time, others []string) bool {
+	changed := false
+	if key == UnsubscribedAll {
+		for k, at := range m.Unsubscribed {
+			if !at.After(t) {
+				delete(m.Unsubscribed, k)
+				changed = true
+			}
+		}
+	} else {
+		if at, ok := m.Unsubscribed[key]; ok && !at.After(t) {
+			delete(m.Unsubscribed, key)
+			changed = true
+		}
+		if at, ok := m.Unsubscribed[UnsubscribedAll]; ok && !at.After(t) {
+			delete(m.Unsubscribed, UnsubscribedAll)
+			for _, o := range others {
+				if o != key {
+					m.Unsubscribed[o] = at
+				}
+			}
+			changed = true
+		}
+	}
+	if len(m.Unsubscribed) == 0 {
+		m.Unsubscribed = nil
+	}
+	return changed
+}
+
+// Recipient is what the outbox needs to know of a message's member when
+// it delivers: whether they left the community, and the email platforms
+// they unsubscribed from.
+type Recipient struct {
+	Left         bool
+	Unsubscribed map[string]time.Time
+}
+
+// UnsubscribedFrom is Member.UnsubscribedFrom of the recipient.
+func (r Recipient) UnsubscribedFrom(address string) (string, bool) {
+	m := Member{Unsubscribed: r.Unsubscribed}
+	return m.UnsubscribedFrom(address)
+}
+
+// Recipients reads, for each of ids stored, what the outbox needs to know
+// of them (Recipient), in one batch that it rolls back; unknown ids are
+// absent (and so read as members who neither left nor unsubscribed).
+// Where a store's batches share members with a running processor, call it
+// from there.
+func Recipients(ctx context.Context, s Store, ids []string) (map[string]Recipient, error) {
 	b, err := s.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = b.Rollback() }()
-	out := map[string]bool{}
+	out := map[string]Recipient{}
 	for _, id := range ids {
 		m, err := b.Member(id)
 		if errors.Is(err, ErrNotFound) {
@@ -704,7 +825,8 @@ func LeftMembers(ctx context.Context, s Store, ids []string) (map[string]bool, e
 		if err != nil {
 			return nil, err
 		}
-		out[id] = m.Left
+		// A copy: the memory store hands out the member it keeps.
+		out[id] = Recipient{Left: m.Left, Unsubscribed: maps.Clone(m.Unsubscribed)}
 	}
 	return out, nil
 }

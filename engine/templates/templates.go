@@ -173,7 +173,19 @@ func memberValue(m *rules.Member) cty.Value {
 		"reactions": cty.NumberIntVal(int64(m.Reactions)), "referrals": cty.NumberIntVal(int64(m.Referrals)),
 		"badges": cty.NumberIntVal(int64(m.Badges)), "tier": cty.StringVal(m.Tier), "tier_rank": cty.NumberIntVal(int64(m.TierRank)),
 		"strikes": cty.NumberIntVal(int64(m.Strikes)), "attrs": cty.ObjectVal(attrs),
+		"unsubscribed": cty.BoolVal(m.Unsubscribed), "unsubscribed_from": stringList(m.UnsubscribedFrom),
 	})
+}
+
+func stringList(ss []string) cty.Value {
+	if len(ss) == 0 {
+		return cty.ListValEmpty(cty.String)
+	}
+	vals := make([]cty.Value, len(ss))
+	for i, s := range ss {
+		vals[i] = cty.StringVal(s)
+	}
+	return cty.ListVal(vals)
 }
 
 // toCty converts decoded JSON-ish values.

@@ -3,16 +3,10 @@
 
 # email.unsubscribed is a standard event: `hearth run` ingests it when a
 # member's mail client sends the one-click POST to the unsubscribe_url of
-# platform.email.news, or they confirm on the page the link opens.
-
-# Remember the choice on the member, so every campaign can respect it.
-incentive "email_opt_out" {
-  description = "Record that the member wants no email"
-  on          = "email.unsubscribed"
-  grant {
-    set = { email = "opted_out" }
-  }
-}
+# platform.email.news, or they confirm on the page the link opens. hearth
+# records it on the member (member.unsubscribed) and sends them no more
+# email through platform.email.news, in this campaign or any other, even
+# one already waiting in the outbox: no rule is needed for that.
 
 campaign "welcome_series" {
   description = "Welcome new members by email and point them at help and at contributing"
@@ -21,11 +15,11 @@ campaign "welcome_series" {
   # member.identities.email); a member without one gets a dead letter in
   # the outbox saying so, and the series goes on for the others.
   enter_on = "member.joined"
-  # Unsubscribing ends the series at once, before any further email. It
-  # is stop_when, not exit_when: exit_when is the goal, and an
-  # unsubscribe is no success. The run ends as "exited", which hearth
-  # campaign show counts apart.
-  stop_when     = "member.attrs.email == \"opted_out\""
+  # No email reaches an unsubscribed member anyway; stop_when also ends
+  # their run at once, so it counts as "exited" in hearth campaign show
+  # rather than running on to "finished". It is stop_when, not
+  # exit_when: exit_when is the goal, and an unsubscribe is no success.
+  stop_when     = "member.unsubscribed"
   frequency_cap = "1/24h"
 
   quiet_hours {

@@ -6,18 +6,18 @@ test "unsubscribing records the choice and ends the series, as no success" {
     member = "ada"
     at     = "1h"
   }
+  # As the unsubscribe link of platform.email.news sends it.
   event "email.unsubscribed" {
     member = "ada"
     at     = "2d"
     attrs = {
-      list = "welcome"
+      platform = "email.news"
+      list     = "Lantern welcome <welcome.lantern.example>"
     }
   }
   expect "ada" {
-    at = "3d"
-    attrs = {
-      email = "opted_out"
-    }
+    at           = "3d"
+    unsubscribed = ["email.news"]
   }
   # stop_when ended the series at the unsubscribe: "exited", not "goal",
   # and the quick start due on day three never went.
@@ -41,6 +41,42 @@ test "a member who stays subscribed gets the whole series" {
     campaign "welcome_series" {
       ended = "finished"
       sent  = ["welcome", "first_steps", "contribute"]
+    }
+  }
+}
+
+test "resubscribing lifts the unsubscribe" {
+  event "member.joined" {
+    member = "cyd"
+    at     = "1h"
+  }
+  event "email.unsubscribed" {
+    member = "cyd"
+    at     = "2h"
+    attrs = {
+      platform = "email.news"
+    }
+  }
+  event "email.resubscribed" {
+    member = "cyd"
+    at     = "5d"
+    attrs = {
+      platform = "email.news"
+    }
+  }
+  expect "cyd" {
+    at           = "4d"
+    unsubscribed = ["email.news"]
+  }
+  expect "cyd" {
+    at           = "6d"
+    unsubscribed = []
+    # The welcome waited for the end of the quiet hours (08:00), and the
+    # unsubscribe came first: the series ended with nothing sent, and
+    # does not start again.
+    campaign "welcome_series" {
+      ended = "exited"
+      sent  = []
     }
   }
 }

@@ -13,9 +13,9 @@ campaign "winback" {
   enter_on = "member.left"
   # Not for someone who asked for no email, and never after they ask:
   # an unsubscribe ends the run as "exited", not at the goal (coming
-  # back is the goal).
-  enter_when = "member.attrs.email != \"opted_out\""
-  stop_when  = "member.attrs.email == \"opted_out\""
+  # back is the goal). hearth would send them no email either way.
+  enter_when = "!member.unsubscribed"
+  stop_when  = "member.unsubscribed"
   # Won back and gone again: try once more, but not within half a year.
   reentry       = "after"
   reentry_after = "180d"

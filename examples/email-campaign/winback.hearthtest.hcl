@@ -79,12 +79,14 @@ test "unsubscribing while away ends the win-back, not at the goal" {
     member = "dee"
     at     = "3d"
   }
+  # Naming no platform: no email from any email platform.
   event "email.unsubscribed" {
     member = "dee"
     at     = "5d"
   }
   expect "dee" {
-    at = "60d"
+    at           = "60d"
+    unsubscribed = ["email"]
     campaign "winback" {
       ended = "exited"
       sent  = []

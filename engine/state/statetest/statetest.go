@@ -52,6 +52,7 @@ func Run(t *testing.T, open Open) {
 		m.Tier = state.TierState{Name: "regular", Rank: 1, Since: t0, History: []state.TierChange{{From: "", To: "regular", At: t0, Event: "e1"}}}
 		m.Segments = map[string]time.Time{"active": t0}
 		m.Grant("first", t0, 10, nil, true)
+		m.Unsubscribe("email.news", t0.Add(time.Hour))
 		return m
 	}
 

@@ -72,6 +72,9 @@ campaign "onboarding" {
     send {
       channel  = "webhook"
       template = template.nudge
+      # true is for email alone (send_test.go covers it): this corpus
+      # has no email platform.
+      transactional = false
     }
   }
 }

@@ -1,0 +1,141 @@
+package email_test
+
+import (
+	"bufio"
+	"net"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hearth-community/hearth/adapters/email"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
+)
+
+// relay is a loopback SMTP relay that takes every message and keeps it:
+// the little of RFC 5321 a mail submission needs, enough to read the
+// headers a message went out with, where mailpit would be a build away.
+type relay struct {
+	port int
+	mu   sync.Mutex
+	msgs []string
+}
+
+func startRelay(t *testing.T) *relay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	r := &relay{port: ln.Addr().(*net.TCPAddr).Port}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go r.serve(c)
+		}
+	}()
+	return r
+}
+
+func (r *relay) serve(c net.Conn) {
+	defer c.Close()
+	in := bufio.NewReader(c)
+	say := func(s string) { _, _ = c.Write([]byte(s + "\r\n")) }
+	say("220 relay.test ESMTP")
+	for {
+		line, err := in.ReadString('\n')
+		if err != nil {
+			return
+		}
+		verb := strings.ToUpper(strings.Fields(line + " x")[0])
+		switch verb {
+		case "EHLO", "HELO":
+			say("250 relay.test")
+		case "DATA":
+			say("354 go on")
+			var msg strings.Builder
+			for {
+				l, err := in.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				msg.WriteString(strings.TrimPrefix(l, "."))
+			}
+			r.mu.Lock()
+			r.msgs = append(r.msgs, msg.String())
+			r.mu.Unlock()
+			say("250 queued")
+		case "QUIT":
+			say("221 bye")
+			return
+		default: // MAIL, RCPT, RSET, NOOP
+			say("250 ok")
+		}
+	}
+}
+
+// headers are the headers of the message the relay took with subject.
+func (r *relay) headers(t *testing.T, subject string) mail.Header {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, raw := range r.msgs {
+		m, err := mail.ReadMessage(strings.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Header.Get("Subject") == subject {
+			return m.Header
+		}
+	}
+	t.Fatalf("the relay took no message %q (%d messages)", subject, len(r.msgs))
+	return nil
+}
+
+// A transactional email (a receipt) goes to members who unsubscribed
+// too, so it carries no List-Unsubscribe: the link would promise what
+// it cannot do. Every other message carries it, one-click included.
+func TestTransactionalHasNoListUnsubscribe(t *testing.T) {
+	r := startRelay(t)
+	c, err := email.New().Open(ctxBG, platform.OpenRequest{Name: "news", Settings: map[string]cty.Value{
+		"host":               cty.StringVal("127.0.0.1"),
+		"port":               cty.StringVal(strconv.Itoa(r.port)),
+		"security":           cty.StringVal("none"),
+		"from":               cty.StringVal("News <news@example.org>"),
+		"unsubscribe_url":    cty.StringVal("https://hearth.example.org/v1/inbound/email/news?member={member}&token={token}"),
+		"unsubscribe_mailto": cty.StringVal("leave@example.org"),
+		"unsubscribe_secret": cty.StringVal(testSecret).Mark(config.Sensitive),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := c.(platform.Mailer)
+	for _, req := range []platform.MailRequest{
+		{Key: "k-news", To: "ada@example.org", Member: "ada", Subject: "News", Text: "What is new"},
+		{Key: "k-receipt", To: "ada@example.org", Member: "ada", Subject: "Your receipt", Text: "Thanks", Transactional: true},
+	} {
+		if _, err := m.Mail(ctxBG, req); err != nil {
+			t.Fatalf("%s: %v", req.Key, err)
+		}
+	}
+	news := r.headers(t, "News")
+	if !strings.Contains(news.Get("List-Unsubscribe"), "token="+email.UnsubscribeToken(testSecret, "ada")) || news.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Errorf("a campaign email's List-Unsubscribe %q, List-Unsubscribe-Post %q", news.Get("List-Unsubscribe"), news.Get("List-Unsubscribe-Post"))
+	}
+	receipt := r.headers(t, "Your receipt")
+	if v, p := receipt.Get("List-Unsubscribe"), receipt.Get("List-Unsubscribe-Post"); v != "" || p != "" {
+		t.Errorf("a transactional email carries List-Unsubscribe %q, List-Unsubscribe-Post %q; want neither", v, p)
+	}
+}
