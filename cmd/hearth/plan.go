@@ -37,10 +37,15 @@ periods: segments and tiers entered and left, badges a revoke_when would
 take, audience campaigns entered and left, and the campaign runs that
 would end: as goal where exit_when holds, as exited where stop_when
 does (a goal or stop_when added or loosened ends the runs of everyone it
-already holds for), and stopped for a campaign removed from the files.
-It reads the members and changes nothing. -json and a saved plan (-out,
-then 'hearth show') have it as "member_impact". Apply does not move
-members: the rules do, as events and rechecks come.
+already holds for), as left for members who left a campaign for current
+members (members = "current": switched from "all", it ends their runs),
+as goal for members in the community in a win-back (members = "left"),
+and stopped for a campaign removed from the files. A change of members
+starts no run by itself. It reads the members and changes nothing.
+-json and a saved plan (-out, then 'hearth show') have it as
+"member_impact"; 'hearth apply' without a saved plan shows it before
+it asks. Apply does not move members: the rules do, as events and
+rechecks come.
 
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
@@ -100,12 +105,15 @@ func runDrift(ctx context.Context, s *stdio, args []string) int {
 
 const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
 
-Carries out a plan. Without PLANFILE it plans first, shows the plan and
-asks for confirmation ("yes"); -auto-approve skips the question, which is
-required when standard input is not a terminal. With PLANFILE (from
-'hearth plan -out') it applies exactly that plan, whole, and refuses it
-when it was made for another configuration, or the configuration or
-state changed since it was made (it says which). Without DIR, a saved
+Carries out a plan. Without PLANFILE it plans first, shows the plan with
+its member impact (how the rules would move the stored members: tiers,
+segments, badges, campaign runs, as 'hearth plan' shows it) and asks for
+confirmation ("yes"); -auto-approve skips the question, which is
+required when standard input is not a terminal. Apply changes the
+platforms only: members move as the daemon applies the rules. With
+PLANFILE (from 'hearth plan -out') it applies exactly that plan, whole,
+and refuses it when it was made for another configuration, or the
+configuration or state changed since it was made (it says which). Without DIR, a saved
 plan applies to the directory it was made in, if it is still there, else
 the current one. -target goes in the 'hearth plan -target ADDR -out FILE'
 that makes it.
@@ -275,21 +283,8 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	} else {
 		warnTargets(ctx, s, name, sess, targets)
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
-		// Rules are not applied by apply but by the runtime as events
-		// come; still, a plan is where people review a rule change, so it
-		// shows how the stored members would move. It is worked out for
-		// every configuration, since removing the last segment, tier or
-		// campaign moves members too, and shown where the configuration
-		// has such rules or something moves.
-		if p != nil {
-			im, ierr := plan.MemberImpact(ctx, sess.cfg, sess.members, time.Now())
-			if ierr != nil {
-				fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, ierr)
-				return 1
-			}
-			if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 {
-				p.MemberImpact = im
-			}
+		if !addMemberImpact(ctx, s, name, sess, p) {
+			return 1
 		}
 	}
 	if p != nil && !*asJSON {
@@ -323,6 +318,30 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		return 2
 	}
 	return 0
+}
+
+// addMemberImpact works out how the stored members would move under the
+// configuration and puts it in p (nil: nothing to do), for plan and for
+// apply without a saved plan. Rules are not applied by apply but by the
+// runtime as events come; still, a plan is where people review a rule
+// change, and apply's is what they approve, so it shows how the stored
+// members would move. It is worked out for every configuration, since
+// removing the last segment, tier or campaign moves members too, and
+// kept where the configuration has such rules or something moves. It
+// reports false, having said why, when the members cannot be read.
+func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan) bool {
+	if p == nil {
+		return true
+	}
+	im, err := plan.MemberImpact(ctx, sess.cfg, sess.members, s.clock())
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, err)
+		return false
+	}
+	if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 {
+		p.MemberImpact = im
+	}
+	return true
 }
 
 func savePlan(path string, p *plan.Plan) error {
@@ -468,8 +487,14 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		held = lockID
 		warnTargets(ctx, s, "apply", sess, targets)
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
+		// The plan to approve shows the member impact as hearth plan
+		// does: whoever answers "yes" should see that the new rules would
+		// demote 300 members, though the daemon, not apply, moves them.
+		if !addMemberImpact(ctx, s, "apply", sess, p) {
+			return 1
+		}
 		if p != nil {
-			_ = p.WriteText(s.out, s.color(s.outTTY))
+			_ = writePlanText(s, p)
 		}
 		if err != nil {
 			printErr(s, "apply", err)

@@ -229,6 +229,51 @@ func TestNoColor(t *testing.T) {
 	}
 }
 
+// On a terminal, apply shows the member impact in color with the plan,
+// before it asks: whoever answers sees how the rules would move members.
+func TestApplyShowsMemberImpactBeforeAsking(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	write("main.hcl", planSite+`
+tier "regular" {
+  rank = 1
+  when = "member.points >= 0"
+}
+`)
+	events := write("events.jsonl", `{"id":"1","type":"member.joined","member":{"id":"ann","name":"Ann"},"at":"2026-01-01T09:00:00Z"}`+"\n")
+	if code, out, errs := hearthCmd(t, "", false, "replay", "-events", events, dir); code != 0 {
+		t.Fatalf("replay: exit %d\n%s%s", code, out, errs)
+	}
+	if err := os.Remove(events); err != nil {
+		t.Fatal(err)
+	}
+	write("main.hcl", planSite+`
+tier "regular" {
+  rank = 1
+  when = "member.points >= 100"
+}
+`)
+	var out, errb bytes.Buffer
+	s := &stdio{in: strings.NewReader("no\n"), inTTY: true, outTTY: true, out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if code := run(context.Background(), []string{"apply", dir}, s); code != 1 || !strings.Contains(errb.String(), "cancelled") {
+		t.Fatalf("declined: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	text := out.String()
+	impact := strings.Index(text, "\x1b[1mMember impact\x1b[0m (the rules evaluated against the 1 stored member)")
+	demoted := strings.Index(text, "  tier regular: +0 \x1b[31m-1\x1b[0m (-Ann)\n")
+	prompt := strings.Index(text, "Do you want to perform these actions?")
+	if impact < 0 || demoted < impact || prompt < demoted {
+		t.Fatalf("want the colored impact, then the prompt:\n%q", text)
+	}
+}
+
 // The lock holder's name: $USER, else the account name, else the uid
 // (it was "unknown" as root in a container, where $USER is unset).
 func TestWhoName(t *testing.T) {

@@ -22,8 +22,9 @@ const SampleSize = 5
 // Impact is how the configuration's rules would move the stored members:
 // per segment and tier, how many would enter and leave; per badge how
 // many would have it revoked (Leave); per audience campaign how many
-// would be enrolled (Enter) or leave a run (Leave), and per campaign with
-// stop_when how many runs it would end.
+// would be enrolled (Enter) or leave a run (Leave), and per campaign how
+// many runs its rules (stop_when, exit_when) or its members setting would
+// end.
 type Impact struct {
 	Members int          `json:"members"`
 	Moves   []MemberMove `json:"moves"`
@@ -63,6 +64,15 @@ type MemberMove struct {
 	// added or loosened counts everyone it already holds for as
 	// converted at their next event or recheck.
 	Goal int `json:"goal,omitempty"`
+	// Back is how many of Goal are members in the community whose run
+	// of a win-back (members = "left") ends as goal: a campaign switched
+	// to "left" counts everyone still in the community as back.
+	Back int `json:"back,omitempty"`
+	// Left is how many of a campaign's Leave are members who left the
+	// community, whose runs a campaign for current members (members =
+	// "current") ends as left: a campaign switched from "all" to
+	// "current" ends the runs of everyone who left.
+	Left int `json:"left,omitempty"`
 }
 
 // HasMemberRules reports whether cfg has rules the member impact
@@ -98,7 +108,8 @@ type Members func(ctx context.Context, fn func(*state.Member) error) error
 // evaluated under these very rules are left out of those: the
 // configuration changes nothing for them. Campaign runs are counted for
 // every member: those of removed campaigns, and those whose stop_when or
-// exit_when holds now (runtime.Ends).
+// exit_when holds now, or that the campaign's members setting ends
+// (runtime.Ends).
 //
 // It reads members and writes nothing, to the store or anywhere else.
 func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now time.Time) (*Impact, error) {
@@ -135,10 +146,11 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 				}
 			}
 		}
-		// So do runs their campaign's stop_when or exit_when ends:
-		// campaign rules are not in the fingerprint either, and a run
-		// still active is what the rules in force left running. A member
-		// leaves a campaign once, however many reasons it has.
+		// So do runs their campaign's stop_when, exit_when or members
+		// setting ends: campaign rules are not in the fingerprint
+		// either, and a run still active is what the configuration in
+		// force left running. A member leaves a campaign once, however
+		// many reasons it has.
 		ends = rt.Ends(m, now, ends[:0])
 		if len(leaving) > 0 {
 			clear(leaving)
@@ -152,6 +164,12 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 			}
 			if e.Goal {
 				mv.Goal++
+			}
+			if e.Back {
+				mv.Back++
+			}
+			if e.Left {
+				mv.Left++
 			}
 			if len(mv.LeaveSample) < SampleSize {
 				mv.LeaveSample = append(mv.LeaveSample, cmp.Or(m.Name, m.ID))
@@ -308,11 +326,21 @@ func (im *Impact) WriteText(w io.Writer, color bool) error {
 				b.WriteString(": removed from the configuration, these runs stop with nothing more sent")
 			}
 			var ends []string
+			if mv.Left > 0 {
+				ends = append(ends, fmt.Sprintf("it is for current members (members = \"current\") and %d left the community, whose runs end as left", mv.Left))
+			}
 			if mv.Exited > 0 {
 				ends = append(ends, fmt.Sprintf("stop_when holds for %d, whose runs end as exited", mv.Exited))
 			}
-			if mv.Goal > 0 {
-				ends = append(ends, fmt.Sprintf("the goal (exit_when) holds for %d, whose runs end as goal", mv.Goal))
+			if mv.Back > 0 {
+				are := "are"
+				if mv.Back == 1 {
+					are = "is"
+				}
+				ends = append(ends, fmt.Sprintf("it is for members who left (members = \"left\") and %d %s in the community, whose runs end as goal", mv.Back, are))
+			}
+			if n := mv.Goal - mv.Back; n > 0 {
+				ends = append(ends, fmt.Sprintf("the goal (exit_when) holds for %d, whose runs end as goal", n))
 			}
 			if len(ends) > 0 {
 				fmt.Fprintf(&b, ": %s with nothing more sent", strings.Join(ends, "; "))

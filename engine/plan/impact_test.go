@@ -344,8 +344,9 @@ campaign "big_news" {
 // nothing more sent. The plan counts them, members under these rules
 // already too (campaign rules are not in that fingerprint); stop_when
 // wins where both hold, as in the runtime; a win-back run of a member
-// who is back ends at the goal; a member who left a campaign for current
-// members, and runs already ended, are left out.
+// who is back ends at the goal, said apart from exit_when; the run of a
+// member who left a campaign for current members ends as left, whatever
+// its rules say; runs already ended are left out.
 func TestMemberImpactGoal(t *testing.T) {
 	f := newFixture(t, base+`
 template "hi" {
@@ -392,8 +393,8 @@ campaign "winback" {
 	gus.Left = true
 	got := impactText(t, f, now, ann, bob, cy, dee, eve, flo, gus)
 	want := `Member impact (the rules evaluated against the 7 stored members; 7 under these rules already):
-  campaign welcome: +0 -2 (-ann, dee): stop_when holds for 1, whose runs end as exited; the goal (exit_when) holds for 1, whose runs end as goal with nothing more sent
-  campaign winback: +0 -1 (-flo): the goal (exit_when) holds for 1, whose runs end as goal with nothing more sent
+  campaign welcome: +0 -3 (-ann, dee, eve): it is for current members (members = "current") and 1 left the community, whose runs end as left; stop_when holds for 1, whose runs end as exited; the goal (exit_when) holds for 1, whose runs end as goal with nothing more sent
+  campaign winback: +0 -1 (-flo): it is for members who left (members = "left") and 1 is in the community, whose runs end as goal with nothing more sent
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
@@ -403,7 +404,7 @@ campaign "winback" {
 	}
 
 	members := func(ctx context.Context, fn func(*state.Member) error) error {
-		for _, m := range []*state.Member{ann, dee} {
+		for _, m := range []*state.Member{ann, dee, eve, flo} {
 			if err := fn(m); err != nil {
 				return err
 			}
@@ -418,7 +419,8 @@ campaign "winback" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `[{"kind":"campaign","name":"welcome","enter":0,"leave":2,"leave_sample":["ann","dee"],"exited":1,"goal":1}]`; string(doc) != want {
+	if want := `[{"kind":"campaign","name":"welcome","enter":0,"leave":3,"leave_sample":["ann","dee","eve"],"exited":1,"goal":1,"left":1},` +
+		`{"kind":"campaign","name":"winback","enter":0,"leave":1,"leave_sample":["flo"],"goal":1,"back":1}]`; string(doc) != want {
 		t.Errorf("-json moves:\ngot  %s\nwant %s", doc, want)
 	}
 }

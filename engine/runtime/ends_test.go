@@ -87,3 +87,95 @@ func TestEndsAgreesWithTheRuntime(t *testing.T) {
 		t.Errorf("the runtime ended %q, want %q", ended, want)
 	}
 }
+
+// membersCampaigns has a campaign per way a change of members moves
+// runs, all entered on joining and waiting a month: news (for news),
+// reach (for reach, with stopWhen) and lurk, whose audience everyone is in
+// (for lurk).
+func membersCampaigns(news, reach, stopWhen, lurk string) string {
+	send := `
+  step "later" {
+    wait = "30d"
+    send {
+      channel  = "email"
+      template = template.hi
+      platform = platform.email.news
+    }
+  }
+`
+	return `
+segment "everyone" {
+  community = community.c
+  when      = "member.points >= 0"
+}
+campaign "news" {
+  enter_on = "member.joined"
+  members  = "` + news + `"` + send + `}
+campaign "reach" {
+  enter_on  = "member.joined"
+  members   = "` + reach + `"
+  stop_when = "` + stopWhen + `"` + send + `}
+campaign "lurk" {
+  audience = segment.everyone
+  members  = "` + lurk + `"` + send + `}
+`
+}
+
+// A change of a campaign's members ends runs as the runtime then ends
+// them, and Ends says so beforehand: from "all" to "current" the runs of
+// members who left end as left, to "left" those of members in the
+// community as goal (exited where stop_when holds). It starts none: a
+// member who left, in an audience campaign's segment, is not taken in
+// when the campaign comes to be for them too, at their next event or
+// later.
+func TestEndsOfAChangedMembersSetting(t *testing.T) {
+	join := func(id, who string) string {
+		return `{"id":"` + id + `","type":"member.joined","member":{"id":"` + who + `","name":"` + who + `","identities":{"email":"` + who + `@example.org"}},"at":"2026-01-01T09:00:00Z"}` + "\n"
+	}
+	before := loadEmail(t, membersCampaigns("all", "all", "false", "current"))
+	stream := join("j1", "ann") + join("j2", "bob") + join("j3", "cy") + ev("l1", "member.left", "ann", 1, 9, "")
+	sum, err := simulate.Run(context.Background(), before, strings.NewReader(stream), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := loadEmail(t, membersCampaigns("current", "left", "member.id == 'cy'", "all"))
+	rt := runtime.New(after, slog.New(slog.DiscardHandler))
+	now := time.Date(2026, 1, 3, 9, 0, 0, 0, time.UTC)
+	want := map[string][]runtime.RunEnd{
+		"ann": {{Campaign: "news", Left: true}},
+		"bob": {{Campaign: "reach", Goal: true, Back: true}},
+		"cy":  {{Campaign: "reach", Exited: true}},
+	}
+	err = sum.Store.Members(context.Background(), func(m *state.Member) error {
+		if got := rt.Ends(m, now, nil); !reflect.DeepEqual(got, want[m.ID]) {
+			t.Errorf("Ends(%s) = %+v, want %+v", m.ID, got, want[m.ID])
+		}
+		if _, in := m.Segments["everyone"]; m.ID == "ann" && (!in || !m.Left || m.Campaigns["lurk"].Active()) {
+			t.Errorf("ann should have left, be in segment everyone and out of lurk: %+v", m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The members' next events under the new settings end what Ends
+	// said and enter nobody anywhere, then or a month later, when the
+	// runs left finish.
+	var moved []string
+	next := ev("a", "checkin", "ann", 2, 9, "") + ev("b", "checkin", "bob", 2, 9, "") + ev("c", "checkin", "cy", 2, 9, "") +
+		ev("z", "checkin", "zed", 40, 9, "")
+	_, err = simulate.Run(context.Background(), after, strings.NewReader(next), simulate.Options{Store: sum.Store, Outcome: func(o state.Outcome) error {
+		if o.Kind == state.KindCampaign && o.Member != "zed" && o.Detail != "finished" {
+			moved = append(moved, o.Member+" "+o.Name+" "+o.Change+" "+o.Detail)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(moved)
+	if want := []string{"ann news exit left", "bob reach exit goal", "cy reach exit exited"}; !slices.Equal(moved, want) {
+		t.Errorf("the runtime moved %q, want %q", moved, want)
+	}
+}

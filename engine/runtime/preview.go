@@ -139,32 +139,40 @@ type previewScratch struct {
 	segs map[string]time.Time
 }
 
-// RunEnd is a campaign whose own rules end runs of a member at the
-// member's next event or recheck, before any further send.
+// RunEnd is a campaign whose own settings or rules end runs of a member
+// at the member's next event or recheck, before any further send.
 type RunEnd struct {
 	Campaign string
-	// Exited says stop_when holds for one of the runs (it ends as
-	// exited), Goal that exit_when does for one where stop_when does not
-	// (it ends as goal). Both may be set for a member with several runs
-	// (run_key).
-	Exited, Goal bool
+	// Left says the member has left the community and the campaign is
+	// for current members (members = "current"): every run ends as left,
+	// whatever its rules say. Exited says stop_when holds for one of the
+	// runs (it ends as exited), Goal that exit_when does for one where
+	// stop_when does not, or that the member is in the community and the
+	// campaign a win-back (members = "left"; Back is set too): it ends as
+	// goal. Exited and Goal may both be set for a member with several
+	// runs (run_key).
+	Left, Exited, Goal, Back bool
 }
 
-// Ends appends to out the campaigns, in configuration order, whose
-// stop_when or exit_when holds at now for one of m's active runs: runs
-// the runtime ends at the member's next event or recheck, as exited or
-// at the goal, before any further send (Runtime.ruleEnd, in the same
-// order: stop_when first). A win-back run of a member who is back ends
-// at the goal too. Runs that end otherwise first (a member who left a
-// campaign for current members) are left out. Like Preview it changes
-// nothing; it reads each run's entering event.
+// Ends appends to out the campaigns, in configuration order, that end
+// one of m's active runs at now: runs the runtime ends at the member's
+// next event or recheck, before any further send, in the order it checks
+// (Runtime.advanceRun): as left where the member left and the campaign is
+// for current members; in a win-back (members = "left") of a member in
+// the community, as goal, or exited where stop_when holds; otherwise as
+// exited where stop_when holds, else as goal where exit_when does. Like
+// Preview it changes nothing; it reads each run's entering event.
 //
-// `hearth plan` counts them: campaign rules are not part of MemberRules,
-// and an active run is what the rules in force left running, so a
-// stop_when or exit_when added or loosened shows here for every member
-// it now holds for. A member with no runs costs a length check; one
-// with runs, a bind and a rule per active run of a campaign with such a
-// rule.
+// `hearth plan` counts them: campaign rules and settings are not part of
+// MemberRules, and an active run is what the configuration in force left
+// running, so a stop_when or exit_when added or loosened, or members
+// changed (from "all" to "current" ends the runs of members who left,
+// to "left" those of members in the community), shows here for every
+// member it ends a run of. A change of members starts no run by itself:
+// the runtime enrolls on an event (enter_on, an audience segment
+// entered, a member joining or leaving), never on a reload. A member with
+// no runs costs a length check; one with runs, a bind and a rule per
+// active run of a campaign with such a rule.
 func (r *Runtime) Ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
 	if len(m.Campaigns) == 0 {
 		return out
@@ -177,15 +185,20 @@ func (r *Runtime) Ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
 	p.w.gen++ // another member: bind afresh (bindRun rebinds for a run's event)
 	keyed := m.HasKeyedRuns()
 	for _, c := range r.cfg.Campaigns {
+		gone := m.Left && c.Members == config.MembersCurrent // before any rule
 		stop := c.StopWhen != nil && c.StopWhen.Program != nil
 		goal := c.ExitWhen != nil && c.ExitWhen.Program != nil
 		back := c.Members == config.MembersLeft && !m.Left // coming back is the goal
-		if !stop && !goal && !back || m.Left && c.Members == config.MembersCurrent {
+		if !gone && !stop && !goal && !back {
 			continue
 		}
 		end := RunEnd{Campaign: c.Name}
 		check := func(run *state.CampaignRun) {
 			if !run.Active() {
+				return
+			}
+			if gone {
+				end.Left = true
 				return
 			}
 			if stop {
@@ -196,7 +209,7 @@ func (r *Runtime) Ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
 				}
 			}
 			if back {
-				end.Goal = true
+				end.Goal, end.Back = true, true
 				return
 			}
 			if goal {
@@ -215,7 +228,7 @@ func (r *Runtime) Ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
 				check(run)
 			}
 		}
-		if end.Exited || end.Goal {
+		if end.Left || end.Exited || end.Goal {
 			out = append(out, end)
 		}
 	}
