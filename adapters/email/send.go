@@ -110,8 +110,10 @@ func (c *Conn) message(req platform.MailRequest) (*gomail.Msg, string, error) {
 		m.SetGenHeader(gomail.Header("List-Id"), c.s.listID)
 	}
 	// A transactional message goes to members who unsubscribed too: a
-	// link promising to stop it would not.
-	if links := c.unsubscribe(req); len(links) > 0 && !req.Transactional {
+	// link promising to stop it would not. A message to no member (an
+	// alert's notify, to the operators) has no one the link could
+	// unsubscribe: the endpoint would refuse it.
+	if links := c.unsubscribe(req); len(links) > 0 && !req.Transactional && req.Member != "" {
 		m.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, strings.Join(links, ", "))
 		if strings.HasPrefix(links[0], "<http") {
 			m.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")

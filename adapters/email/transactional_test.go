@@ -125,6 +125,7 @@ func TestTransactionalHasNoListUnsubscribe(t *testing.T) {
 	for _, req := range []platform.MailRequest{
 		{Key: "k-news", To: "ada@example.org", Member: "ada", Subject: "News", Text: "What is new"},
 		{Key: "k-receipt", To: "ada@example.org", Member: "ada", Subject: "Your receipt", Text: "Thanks", Transactional: true},
+		{Key: "k-alert", To: "ops@example.org", Subject: "Alert: negative spike", Text: "Sentiment fell"},
 	} {
 		if _, err := m.Mail(ctxBG, req); err != nil {
 			t.Fatalf("%s: %v", req.Key, err)
@@ -137,5 +138,11 @@ func TestTransactionalHasNoListUnsubscribe(t *testing.T) {
 	receipt := r.headers(t, "Your receipt")
 	if v, p := receipt.Get("List-Unsubscribe"), receipt.Get("List-Unsubscribe-Post"); v != "" || p != "" {
 		t.Errorf("a transactional email carries List-Unsubscribe %q, List-Unsubscribe-Post %q; want neither", v, p)
+	}
+	// An alert's notify goes to the operators, not to a member: a link
+	// with an empty member would only be refused by the endpoint.
+	alert := r.headers(t, "Alert: negative spike")
+	if v, p := alert.Get("List-Unsubscribe"), alert.Get("List-Unsubscribe-Post"); v != "" || p != "" {
+		t.Errorf("an email to no member carries List-Unsubscribe %q, List-Unsubscribe-Post %q; want neither", v, p)
 	}
 }
