@@ -348,7 +348,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		}
 		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
 		for _, v := range e.Values {
-			fmt.Fprintf(w, "      %-36s %v\n", v.Name, v.Value)
+			fmt.Fprintf(w, "      %-36s %s\n", v.Name, inputText(v.Value))
 		}
 	}
 }
