@@ -440,3 +440,24 @@ func TestTimeRulesAndDurations(t *testing.T) {
 		t.Errorf("two days and six hours < 3d: %v, %v", ok, err)
 	}
 }
+
+// A value where a condition or a key goes is refused with what to write
+// instead, not only the type it got.
+func TestResultTypeHint(t *testing.T) {
+	c := NewCompiler()
+	for _, tc := range []struct {
+		src    string
+		result Result
+		hint   string
+	}{
+		{"member.points", Bool, "compare the value"},
+		{"member.points", String, "string(event.seats)"},
+	} {
+		sc := testScope
+		sc.Result = tc.result
+		_, errs := c.Compile(tc.src, sc)
+		if len(errs) != 1 || !strings.Contains(errs[0].Message, "must give a") || !strings.Contains(errs[0].Hint, tc.hint) {
+			t.Errorf("%s as %v: errors %v; want a must-give error with a hint naming %q", tc.src, tc.result, errs, tc.hint)
+		}
+	}
+}
