@@ -336,11 +336,27 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 		if hold != nil {
 			got = hold.Reason
 		}
+		// Nothing holds a run that is not under way: say which, or
+		// "none" reads as a hold that should have been.
+		why := ""
+		switch {
+		case status == statusNone:
+			why = "no run: never entered"
+		case !run.Active():
+			why = "the run ended: " + ended
+		}
 		if x.Held != nil && *x.Held != got {
-			fail("held", *x.Held, heldText(hold, start))
+			gotText := heldText(hold, start)
+			if hold == nil && why != "" {
+				gotText += " (" + why + ")"
+			}
+			fail("held", *x.Held, gotText)
 		}
 		if x.HeldUntil != nil && (hold == nil || !hold.Until.Equal(*x.HeldUntil)) {
 			want, gotUntil := timeText(*x.HeldUntil, start), "(not held)"
+			if why != "" {
+				gotUntil = "(not held: " + why + ")"
+			}
 			if hold != nil {
 				gotUntil = timeText(hold.Until, start)
 			}
