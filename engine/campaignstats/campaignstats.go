@@ -202,6 +202,7 @@ func (t *Tally) addRun(run *state.CampaignRun) bool {
 // Report is the tally so far.
 func (t *Tally) Report() *Report {
 	rep := t.rep
+	rep.Waiting = []Waiting{} // [] in JSON when nobody runs, not null: jq '.waiting[]' reads both alike
 	for i, n := range t.waiting {
 		if n > 0 {
 			held := map[string]int{state.HoldQuietHours: 0, state.HoldFrequencyCap: 0}
