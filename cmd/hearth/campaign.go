@@ -31,7 +31,8 @@ first variant's, with the p-value of a two-proportion z-test: below 0.05,
 the difference is unlikely to be chance. Each member counts with its
 latest run. In a campaign with run_key, where a member has a run per
 key, it counts runs (each key's latest) and says how many members they
-belong to. It reads the state while 'hearth run' serves it.
+belong to; ended runs retention kept as their key alone (reentry =
+"never") are not in the counts, and it says how many there are. It reads the state while 'hearth run' serves it.
 
 stop: ends a campaign for one member, or for every member in it: their
 runs end with the reason "stopped" and nothing more is sent. To end runs
@@ -242,6 +243,10 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	}
 	if rep.Paused {
 		fmt.Fprintln(w, "Paused (paused = true): nobody enters, the running members wait at their step, and its messages wait in the outbox.")
+	}
+	if rep.KeysKept > 0 {
+		// Else a meetup campaign a season old reads "0 members entered".
+		fmt.Fprintf(w, "Not counted here: %s retention kept as the key alone (reentry = \"never\" refuses those keys; hearth member show counts them per member).\n", plural(rep.KeysKept, "ended run", "ended runs"))
 	}
 	if t.Entered == 0 {
 		return

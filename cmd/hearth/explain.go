@@ -25,6 +25,8 @@ Topics:
                      campaign, template, event, variable, locals, hearth
   BLOCK.CHILD        a nested block: campaign.step, campaign.step.send,
                      community.channel, hearth.state ...
+  BLOCK.ATTRIBUTE    one attribute: campaign.stop_when,
+                     test.expect.campaign.held ...
   platform.TYPE      the settings of a platform type, such as platform.local
   rules              how rules are written: names, operators, quoting
   functions          rule functions and HCL functions
@@ -43,6 +45,7 @@ rule expression on a stored member.
 Examples:
   hearth explain tier
   hearth explain campaign.step
+  hearth explain campaign.stop_when
   hearth explain count
   hearth explain -json > hearth-schema.json
   hearth explain -json campaign.step     # one topic's part of the schema
@@ -125,8 +128,18 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		}
 		return 0
 	}
+	// campaign.stop_when, test.expect.campaign.held: one attribute, with
+	// its block named for the rest.
+	if a, path := findAttr(topic); a != nil {
+		fmt.Fprintf(w, "%s: an attribute of %s (hearth explain %s for the whole block)\n\n", topic, path, path)
+		explainAttr(w, a, 16)
+		return 0
+	}
 	if topic == "test" || strings.HasPrefix(topic, "test.") {
 		b := findIn(hearthtest.Schema(), topic)
+		if b == nil && unknownChild(s, topic) {
+			return 1
+		}
 		if b == nil {
 			fmt.Fprintf(s.err, "hearth explain: no topic %q.%s Run 'hearth explain test' for the blocks of a test file.\n", topic, didYouMean(topic, blockPaths(hearthtest.Schema(), "")))
 			return 1
@@ -188,7 +201,43 @@ func nestedPath(typ string) string {
 	return found[0]
 }
 
+// unknownChild reports a topic naming a block that exists and a part of
+// it that does not (campaign.stop_whn), with the parts it has; false
+// when the block does not exist either.
+func unknownChild(s *stdio, topic string) bool {
+	i := strings.LastIndex(topic, ".")
+	if i < 0 {
+		return false
+	}
+	path, name := topic[:i], topic[i+1:]
+	var b *config.Block
+	if path == "test" || strings.HasPrefix(path, "test.") {
+		b = findIn(hearthtest.Schema(), path)
+	} else {
+		b = findBlock(path)
+	}
+	if b == nil {
+		return false
+	}
+	var parts []string
+	for _, a := range b.Attrs {
+		parts = append(parts, a.Name)
+	}
+	for _, c := range b.Blocks {
+		parts = append(parts, c.Type)
+	}
+	hint := ""
+	if m := didYouMean(name, parts); m != "" {
+		hint = fmt.Sprintf(" Did you mean %q?", path+"."+strings.TrimSuffix(strings.TrimPrefix(m, ` Did you mean "`), `"?`))
+	}
+	fmt.Fprintf(s.err, "hearth explain: %s has no attribute or block %q.%s Run 'hearth explain %s' for what it has.\n", path, name, hint, path)
+	return true
+}
+
 func unknownTopic(s *stdio, topic string) {
+	if !strings.HasPrefix(topic, "platform.") && unknownChild(s, topic) {
+		return
+	}
 	if typ, ok := strings.CutPrefix(topic, "platform."); ok {
 		fmt.Fprintf(s.err, "hearth explain: no platform type %q.%s Known: %s.\n", typ, didYouMean(typ, keys(platformSpecs())), strings.Join(keys(platformSpecs()), ", "))
 		return
@@ -280,6 +329,59 @@ func firstSentence(s string) string {
 	return s
 }
 
+// explainAttr writes one attribute of a block: its name, kind and doc.
+func explainAttr(w io.Writer, a *config.Attr, width int) {
+	kind := a.Kind.String()
+	switch {
+	case a.Kind == config.KindEnum:
+		kind = "one of " + strings.Join(quoteAll(a.Enum), ", ")
+	case a.Kind == config.KindRef:
+		kind = "reference to " + strings.Join(a.Refs, " or ")
+	}
+	flags := ""
+	if a.Required {
+		flags += ", required"
+	}
+	if a.Secret {
+		flags += ", secret"
+	}
+	fmt.Fprintf(w, "  %-*s %s%s\n", width, a.Name, kind, flags)
+	doc := a.Doc
+	if a.Default != "" {
+		doc += " Default: " + a.Default + "."
+	}
+	if a.Example != "" {
+		doc += " Example: " + a.Example
+	}
+	fmt.Fprintln(w, wrap(doc, 72, "      "))
+}
+
+// findAttr finds the attribute a dotted path names, campaign.stop_when
+// or test.expect.campaign.held, with the path of its block; nil when the
+// path names none.
+func findAttr(topic string) (*config.Attr, string) {
+	i := strings.LastIndex(topic, ".")
+	if i < 0 {
+		return nil, ""
+	}
+	path, name := topic[:i], topic[i+1:]
+	var b *config.Block
+	if path == "test" || strings.HasPrefix(path, "test.") {
+		b = findIn(hearthtest.Schema(), path)
+	} else {
+		b = findBlock(path)
+	}
+	if b == nil {
+		return nil, ""
+	}
+	for i := range b.Attrs {
+		if b.Attrs[i].Name == name {
+			return &b.Attrs[i], path
+		}
+	}
+	return nil, ""
+}
+
 func explainBlock(w io.Writer, b *config.Block, path string) {
 	header := path
 	if i := strings.LastIndex(path, "."); i >= 0 && b.Type != "platform" {
@@ -306,30 +408,8 @@ func explainBlock(w io.Writer, b *config.Block, path string) {
 		for _, a := range b.Attrs {
 			width = max(width, len(a.Name))
 		}
-		for _, a := range b.Attrs {
-			kind := a.Kind.String()
-			switch {
-			case a.Kind == config.KindEnum:
-				kind = "one of " + strings.Join(quoteAll(a.Enum), ", ")
-			case a.Kind == config.KindRef:
-				kind = "reference to " + strings.Join(a.Refs, " or ")
-			}
-			flags := ""
-			if a.Required {
-				flags += ", required"
-			}
-			if a.Secret {
-				flags += ", secret"
-			}
-			fmt.Fprintf(w, "  %-*s %s%s\n", width, a.Name, kind, flags)
-			doc := a.Doc
-			if a.Default != "" {
-				doc += " Default: " + a.Default + "."
-			}
-			if a.Example != "" {
-				doc += " Example: " + a.Example
-			}
-			fmt.Fprintln(w, wrap(doc, 72, "      "))
+		for i := range b.Attrs {
+			explainAttr(w, &b.Attrs[i], width)
 		}
 	}
 	if len(b.Blocks) > 0 {
@@ -628,6 +708,11 @@ func topicJSON(whole map[string]any, topic string) (map[string]any, bool) {
 		return out, true
 	case "events":
 		out["events"] = whole["events"]
+		return out, true
+	}
+	if a, path := findAttr(topic); a != nil {
+		out["block"] = path
+		out["attributes"] = []attrJSON{{a.Name, a.Kind.String(), a.Required, a.Secret, a.Enum, a.Refs, a.Default, a.Doc}}
 		return out, true
 	}
 	if topic == "test" || strings.HasPrefix(topic, "test.") {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -119,7 +118,7 @@ func runImportStackExchange(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(s.err)
+		enc := jsonEncoder(s.err)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 		return 0

@@ -317,7 +317,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		case run == nil && key != "":
 			fmt.Fprintf(w, "  stored: never entered with key %q\n", key)
 		case run == nil:
-			fmt.Fprintln(w, "  stored: never entered")
+			fmt.Fprintf(w, "  stored: %s\n", noRunText(campaignBlock(cfg, campaign), m, campaign))
 		case run.Active():
 			step := "(end)"
 			for _, c := range cfg.Campaigns {
@@ -350,7 +350,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		}
 		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
 		for _, v := range e.Values {
-			fmt.Fprintf(w, "      %-36s %v\n", v.Name, v.Value)
+			fmt.Fprintf(w, "      %-36s %s\n", v.Name, inputText(v.Value))
 		}
 	}
 }
@@ -453,18 +453,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		// Thousands, for a member entering once per meetup for years:
 		// counted, and the latest named.
 		if keys := m.KeysEnded[c.Name]; len(keys) > 0 {
-			last := keys[0]
-			for _, k := range keys[1:] {
-				if k.At.After(last.At) {
-					last = k
-				}
-			}
-			effect := `reentry = "never" refuses them`
-			if c.Reentry != "never" {
-				effect = fmt.Sprintf("reentry = %q lets them in again", c.Reentry)
-			}
-			fmt.Fprintf(w, "  campaign %s: %s of ended runs kept, %s (latest %q, ended (%s) %s; member why 'campaign.%s[KEY]' tells of one)\n",
-				c.Name, plural(len(keys), "key", "keys"), effect, last.Key, last.Reason, day(last.At), c.Name)
+			fmt.Fprintf(w, "  campaign %s: %s\n", c.Name, keptKeysText(c, c.Name, keys))
 		}
 	}
 	printModeration(w, m, time.Now())
@@ -511,6 +500,39 @@ func campaignBlock(cfg *config.Config, name string) *config.Campaign {
 		}
 	}
 	return nil
+}
+
+// keptKeysText counts the keys of a member's ended runs that retention
+// made compact (KeysEnded), naming the latest and what they do.
+func keptKeysText(c *config.Campaign, campaign string, keys []state.EndedKey) string {
+	last := keys[0]
+	for _, k := range keys[1:] {
+		if k.At.After(last.At) {
+			last = k
+		}
+	}
+	effect := `reentry = "never" refuses them`
+	switch {
+	case c == nil:
+		effect = "the campaign is no longer configured"
+	case c.Reentry != "never":
+		effect = fmt.Sprintf("reentry = %q lets them in again", c.Reentry)
+	}
+	return fmt.Sprintf("%s of ended runs kept, %s (latest %q, ended (%s) %s; member why 'campaign.%s[KEY]' tells of one)",
+		plural(len(keys), "key", "keys"), effect, last.Key, last.Reason, last.At.UTC().Format("2006-01-02 15:04"), campaign)
+}
+
+// noRunText is member why's stored line for a campaign the member has no
+// run of. In a campaign with run_key, retention drops ended runs or keeps
+// only their keys: "never entered" would be false for such a member.
+func noRunText(c *config.Campaign, m *state.Member, campaign string) string {
+	if keys := m.KeysEnded[campaign]; len(keys) > 0 {
+		return "no run kept; " + keptKeysText(c, campaign, keys)
+	}
+	if n := m.RunsDropped[campaign]; n > 0 {
+		return fmt.Sprintf("no run kept; its runs numbered up to %d ended and were dropped under retention (member why 'campaign.%s[KEY]' tells what the outcomes still say of one)", n, campaign)
+	}
+	return "never entered"
 }
 
 // droppedText says what is still known of a run with a key that was

@@ -66,10 +66,12 @@ state (profile, identities, attributes, counts, points, badges, tier,
 segments, campaign runs, moderation record), their outcomes, every outbox
 entry addressed to them (pending ones are never sent), and the references
 other members hold to them: a referrer id, a value of a campaign's
-entering event, from and to in other members' outcomes, and the key of a
-campaign run (run_key = "event.invitee"). Such a run goes on, sends and
-timer kept, under a key drawn for this forget, such as
-(forgotten 3fa9c2d1), which forget prints; its outcomes and outbox
+entering event, from and to in other members' outcomes, a key kept of
+an ended run (reentry = "never", made compact under retention: removed,
+so the id no longer refuses anything), and the key of a campaign run
+(run_key = "event.invitee"). Such a run goes on, sends and timer kept,
+under a key drawn for this forget, such as (forgotten 3fa9c2d1), which
+forget prints; its outcomes and outbox
 entries take that key too. Of those entries, sent ones stay sent; one not
 sent yet (pending, or dead) is skipped and never sent or retried: it
 would hand the platform what the run made of the forgotten member, and

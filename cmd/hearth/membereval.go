@@ -131,13 +131,19 @@ func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanatio
 			if v.Value == nil && strings.Contains(v.Name, "…") {
 				continue // a call with computed arguments: its value is in the result
 			}
-			val := fmt.Sprint(v.Value)
-			if _, str := v.Value.(string); !str || val == "" {
-				val = formatValue(v.Value)
-			}
-			fmt.Fprintf(w, "    %-36s %s\n", v.Name, val)
+			fmt.Fprintf(w, "    %-36s %s\n", v.Name, inputText(v.Value))
 		}
 	}
+}
+
+// inputText writes the value of an input a rule read: a string as it
+// is (quoted when empty, to be seen), anything else as formatValue does,
+// so member.attrs reads {"email":"opted_out"}, not Go's map[email:opted_out].
+func inputText(v any) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return formatValue(v)
 }
 
 // formatValue writes a result as it would be written in a rule: strings
@@ -153,8 +159,11 @@ func formatValue(v any) string {
 	case nil:
 		return "nil"
 	}
-	if b, err := json.Marshal(v); err == nil && (strings.HasPrefix(string(b), "[") || strings.HasPrefix(string(b), "{")) {
-		return string(b)
+	var b strings.Builder
+	if err := jsonEncoder(&b).Encode(v); err == nil {
+		if out := strings.TrimSuffix(b.String(), "\n"); strings.HasPrefix(out, "[") || strings.HasPrefix(out, "{") {
+			return out // as written: & and < not escaped
+		}
 	}
 	return fmt.Sprint(v)
 }

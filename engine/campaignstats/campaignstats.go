@@ -113,6 +113,10 @@ type Report struct {
 	Waiting     []Waiting `json:"waiting"`            // running members by step, in step order
 	Variants    []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
 	Members     int       `json:"members"`            // members looked at
+	// KeysKept are ended runs of a run_key campaign that retention kept
+	// as their key alone (reentry = "never": the key still refuses
+	// entry); they are in none of the counts above.
+	KeysKept int `json:"keys_kept,omitempty"`
 }
 
 // Tally adds up one campaign's runs member by member, for a scan that
@@ -147,6 +151,7 @@ func NewTally(c *config.Campaign, after map[string]string) *Tally {
 // Add counts one member.
 func (t *Tally) Add(m *state.Member) {
 	t.rep.Members++
+	t.rep.KeysKept += len(m.KeysEnded[t.c.Name])
 	runs := []*state.CampaignRun{m.Campaigns[t.c.Name]}
 	if m.HasKeyedRuns() {
 		// Each key's run counts as a run of its own; the member once.
@@ -202,6 +207,7 @@ func (t *Tally) addRun(run *state.CampaignRun) bool {
 // Report is the tally so far.
 func (t *Tally) Report() *Report {
 	rep := t.rep
+	rep.Waiting = []Waiting{} // [] in JSON when nobody runs, not null: jq '.waiting[]' reads both alike
 	for i, n := range t.waiting {
 		if n > 0 {
 			held := map[string]int{state.HoldQuietHours: 0, state.HoldFrequencyCap: 0}

@@ -2,8 +2,10 @@ package campaignstats
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -208,5 +210,22 @@ func TestExitedRunsAreNoConversions(t *testing.T) {
 	a, b := rep.Variants[0], rep.Variants[1]
 	if a.Exited != 0 || b.Exited != 2 || b.Finished != 0 || b.GoalRate() != 0.5 || a.GoalRate() != 0.5 {
 		t.Errorf("a %+v, b %+v: want b's two exited runs apart from the goal and finished, goal rate 50%% each", a, b)
+	}
+}
+
+// Nobody running: waiting is [] in JSON, not null, so jq '.waiting[]'
+// and a dashboard loop read it as they read a list with steps.
+func TestWaitingEmptyIsAList(t *testing.T) {
+	c := &config.Campaign{Name: "welcome", Steps: []*config.Step{{Name: "hello"}}}
+	m := state.NewMember("ann", state.Day(0).Time())
+	m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: "done", Reason: "finished", Runs: 1}}
+	tally := NewTally(c, nil)
+	tally.Add(m)
+	b, err := json.Marshal(tally.Report())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"waiting":[]`) {
+		t.Fatalf("report %s; want \"waiting\":[]", b)
 	}
 }

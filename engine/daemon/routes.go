@@ -92,7 +92,7 @@ func routes() []Route {
 			Doc:     "take the member off the suppression list, so their events are applied again; 404 when not on it",
 			handler: func(d *Daemon) http.HandlerFunc { return d.liftSuppression }},
 		{Pattern: "POST /v1/campaigns/{name}/stop", Usage: "POST /v1/campaigns/NAME/stop", Token: true,
-			Doc:     "end the campaign's runs, as hearth campaign stop does; ?member=ID for one member's",
+			Doc:     "end the campaign's runs, as hearth campaign stop does; ?member=ID for one member's, &key=KEY for the runs with that run_key key alone",
 			handler: func(d *Daemon) http.HandlerFunc { return d.stopCampaign }},
 		{Pattern: "GET /v1/communities", Usage: "GET  /v1/communities", Token: true,
 			Doc:     "every community's figures now, its number of moderation rules, and every alert watching it: severity, holding, fired, last fired",

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -74,8 +75,52 @@ func (s *Suite) Run(ctx context.Context, cfg *config.Config) ([]Result, hcl.Diag
 	return results, diags
 }
 
+// ruleErrors keeps, once per rule, the rules that failed at run time in
+// a replay (the runtime logs each with its rule, place and error, and
+// counts it as false), so that a failing expectation can say a rule it
+// may rest on never ran: stop_when = "member.attrs.email" compiles, but
+// gives a string, and the run ends "finished" for no visible reason.
+type ruleErrors struct {
+	seen  map[string]bool
+	lines []string
+}
+
+func (h *ruleErrors) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h *ruleErrors) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h *ruleErrors) WithGroup(string) slog.Handler                { return h }
+
+func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
+	var rule, at, msg string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "rule":
+			rule = a.Value.String()
+		case "at":
+			at = a.Value.String()
+		case "err":
+			msg = a.Value.String()
+		}
+		return true
+	})
+	if rule == "" || msg == "" || h.seen[rule] {
+		return nil
+	}
+	if h.seen == nil {
+		h.seen = map[string]bool{}
+	}
+	h.seen[rule] = true
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i] // expr's snippet lines: the rule is named already
+	}
+	if i := strings.Index(msg, "\": "); strings.HasPrefix(msg, "rule \"") && i > 0 {
+		msg = msg[i+3:] // rule "SOURCE": the line above names it
+	}
+	h.lines = append(h.lines, fmt.Sprintf("rule error: %s at %s failed at run time and counted as false: %s", rule, filepath.Base(at), msg))
+	return nil
+}
+
 // replay runs the test's events up to until, the last one included.
-func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (*simulate.Summary, *hcl.Diagnostic) {
+func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (*simulate.Summary, []string, *hcl.Diagnostic) {
 	var buf strings.Builder
 	var sent []line
 	for _, l := range t.stream {
@@ -85,9 +130,10 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 			sent = append(sent, l)
 		}
 	}
-	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until})
+	errs := &ruleErrors{}
+	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs)})
 	if err == nil {
-		return sum, nil
+		return sum, errs.lines, nil
 	}
 	// Check refuses what the event reader would; should one still be
 	// refused, it is reported at its event block, not at a line of the
@@ -98,7 +144,7 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 		rng = sent[bad.Line-1].src.DeclRange
 		err = bad.Err
 	}
-	return nil, errorAt(rng, "Test event rejected", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": "))
+	return nil, nil, errorAt(rng, "Test event rejected", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": "))
 }
 
 func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diagnostics) {
@@ -113,7 +159,7 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		if x.At != nil {
 			until = *x.At
 		}
-		sum, d := replay(ctx, cfg, t, until)
+		sum, ruleErrs, d := replay(ctx, cfg, t, until)
 		if d != nil {
 			diags = append(diags, d)
 			continue
@@ -134,11 +180,12 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		}
 		for _, f := range check(cfg, x, m, sum.Store, until, t.Start) {
 			f.At, f.When = until, when
+			f.DecidedBy = append(slices.Clip(f.DecidedBy), ruleErrs...) // Clip: failures share their campaign's rule lines
 			res.Failures = append(res.Failures, f)
 		}
 	}
 	if len(t.Alerts) > 0 {
-		sum, d := replay(ctx, cfg, t, last)
+		sum, ruleErrs, d := replay(ctx, cfg, t, last)
 		if d != nil {
 			return res, append(diags, d)
 		}
@@ -147,7 +194,10 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 			comms, _ = cr.Communities()
 		}
 		for _, x := range t.Alerts {
-			res.Failures = append(res.Failures, checkAlert(cfg, x, comms)...)
+			for _, f := range checkAlert(cfg, x, comms) {
+				f.DecidedBy = append(slices.Clip(f.DecidedBy), ruleErrs...)
+				res.Failures = append(res.Failures, f)
+			}
 		}
 	}
 	return res, diags
@@ -344,11 +394,27 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 		if hold != nil {
 			got = hold.Reason
 		}
+		// Nothing holds a run that is not under way: say which, or
+		// "none" reads as a hold that should have been.
+		why := ""
+		switch {
+		case status == statusNone:
+			why = "no run: never entered"
+		case !run.Active():
+			why = "the run ended: " + ended
+		}
 		if x.Held != nil && *x.Held != got {
-			fail("held", *x.Held, heldText(hold, start))
+			gotText := heldText(hold, start)
+			if hold == nil && why != "" {
+				gotText += " (" + why + ")"
+			}
+			fail("held", *x.Held, gotText)
 		}
 		if x.HeldUntil != nil && (hold == nil || !hold.Until.Equal(*x.HeldUntil)) {
 			want, gotUntil := timeText(*x.HeldUntil, start), "(not held)"
+			if why != "" {
+				gotUntil = "(not held: " + why + ")"
+			}
 			if hold != nil {
 				gotUntil = timeText(hold.Until, start)
 			}

@@ -930,6 +930,14 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 	case strings.HasPrefix(msg, "expected "):
 		e.Message = fmt.Sprintf("The %s must give a %s, but this one %s.", orRule(scope.What), scope.Result, strings.TrimPrefix(msg, "expected "+map[Result]string{Bool: "bool", String: "string", Number: "float64"}[scope.Result]+", but "))
 		e.From, e.To = 0, len(src)
+		// Say what to write: a bare value where a condition goes is the
+		// usual slip (stop_when = "member.messages").
+		switch scope.Result {
+		case Bool:
+			e.Hint = "A condition gives true or false: compare the value, such as \"member.points > 100\" or \"member.attrs.email == 'opted_out'\"."
+		case String:
+			e.Hint = "Make it a string, such as string(event.seats)."
+		}
 	case reNoField.MatchString(msg):
 		m := reNoField.FindStringSubmatch(msg)
 		what, name := strings.ToLower(m[1]), m[2]

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"reflect"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -90,13 +92,39 @@ func (e *Evaluator) Bool(p *Program) (bool, error) {
 	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
-		return false, &RunError{Source: p.Source, Err: err}
+		return false, &RunError{Source: p.Source, Err: notBool(err)}
 	}
 	b, ok := out.(bool)
 	if !ok {
 		return false, &RunError{Source: p.Source, Err: fmt.Errorf("gave %T, not bool", out)}
 	}
 	return b, nil
+}
+
+// reNotBool is expr's run-time error for a condition whose value, of a
+// type not known when it compiled (a profile attribute), is no bool.
+var reNotBool = regexp.MustCompile(`^invalid operation: bool\(([^()]*(?:\{\})?)\)`)
+
+// notBool words expr's "invalid operation: bool(string) (1:1)" and its
+// snippet lines as what the rule gave and what to write, on one line:
+// it is logged, counted, and shown by member why.
+func notBool(err error) error {
+	m := reNotBool.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	what := m[1]
+	switch {
+	case what == "string":
+		what = "a string"
+	case strings.HasPrefix(what, "int"), strings.HasPrefix(what, "uint"), strings.HasPrefix(what, "float"):
+		what = "a number"
+	case strings.HasPrefix(what, "[]"):
+		what = "a list"
+	case strings.HasPrefix(what, "map["):
+		what = "a map"
+	}
+	return fmt.Errorf("gave %s, not true or false: compare it, such as member.attrs.email == 'opted_out' or member.attrs.score > 3", what)
 }
 
 // String runs a rule compiled with Result String.

@@ -440,3 +440,54 @@ func TestTimeRulesAndDurations(t *testing.T) {
 		t.Errorf("two days and six hours < 3d: %v, %v", ok, err)
 	}
 }
+
+// A value where a condition or a key goes is refused with what to write
+// instead, not only the type it got.
+func TestResultTypeHint(t *testing.T) {
+	c := NewCompiler()
+	for _, tc := range []struct {
+		src    string
+		result Result
+		hint   string
+	}{
+		{"member.points", Bool, "compare the value"},
+		{"member.points", String, "string(event.seats)"},
+	} {
+		sc := testScope
+		sc.Result = tc.result
+		_, errs := c.Compile(tc.src, sc)
+		if len(errs) != 1 || !strings.Contains(errs[0].Message, "must give a") || !strings.Contains(errs[0].Hint, tc.hint) {
+			t.Errorf("%s as %v: errors %v; want a must-give error with a hint naming %q", tc.src, tc.result, errs, tc.hint)
+		}
+	}
+}
+
+// A condition over an untyped value (a profile attribute) that turns out
+// not to be true or false says so in words, with what to write instead.
+func TestBoolRunErrorSaysWhatItGave(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Result = Bool
+	ev := NewEvaluator()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ev.Bind(&Member{ID: "u1", Attrs: map[string]any{"email": "opted_out", "n": 3.0, "tags": []any{"a"}}}, nil, nil, now, &fakeState{now: now})
+	for src, want := range map[string]string{
+		"member.attrs.email": "gave a string, not true or false: compare it",
+		"member.attrs.n":     "gave a number, not true or false",
+		"member.attrs.tags":  "gave a list, not true or false",
+	} {
+		p, errs := c.Compile(src, sc)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", src, errs[0])
+		}
+		_, err := ev.Bool(p)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q; want one line with %q", src, err, want)
+		}
+	}
+	// A missing attribute is no error: false.
+	p, _ := c.Compile("member.attrs.nope", sc)
+	if ok, err := ev.Bool(p); ok || err != nil {
+		t.Errorf("member.attrs.nope = %v, %v; want false, nil", ok, err)
+	}
+}

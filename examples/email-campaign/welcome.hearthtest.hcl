@@ -80,3 +80,37 @@ test "resubscribing lifts the unsubscribe" {
     }
   }
 }
+
+# Joined at night, the welcome waits for the end of the quiet hours;
+# an unsubscribe before then ends the series, and the held welcome never
+# goes: nothing holds a run that ended.
+test "an unsubscribe at night ends the series before the held welcome" {
+  event "member.joined" {
+    member = "cy"
+    at     = "22h"
+  }
+  expect "cy" {
+    at = "22h30m"
+    campaign "welcome_series" {
+      step       = "welcome"
+      held       = "quiet_hours"
+      held_until = "1d8h"
+    }
+  }
+  event "email.unsubscribed" {
+    member = "cy"
+    at     = "23h"
+    attrs = {
+      platform = "email.news"
+    }
+  }
+  expect "cy" {
+    at = "2d"
+    campaign "welcome_series" {
+      status = "done"
+      ended  = "exited"
+      held   = "none"
+      sent   = []
+    }
+  }
+}

@@ -109,7 +109,7 @@ func AsideFiles(db, folder string) ([]string, error) {
 	var out []string
 	for _, e := range entries {
 		if !e.Type().IsRegular() || !slices.Contains(names, e.Name()) {
-			return nil, fmt.Errorf("%s holds %s, which is not a file of the state; put back by hand what you want of it", folder, e.Name())
+			return nil, fmt.Errorf("%s holds %s, which is not a file of the state: move it out of the folder and undo again, or put back by hand what you want of it", folder, e.Name())
 		}
 		out = append(out, filepath.Join(folder, e.Name()))
 	}

@@ -156,7 +156,7 @@ func TestUndoRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := dirFiles(t, dir)
-	if _, err := Undo(ctx, res.Aside, db, time.Now()); err == nil || !strings.Contains(err.Error(), "holds notes.txt, which is not a file of the state") {
+	if _, err := Undo(ctx, res.Aside, db, time.Now()); err == nil || !strings.Contains(err.Error(), "holds notes.txt, which is not a file of the state: move it out of the folder and undo again") {
 		t.Errorf("undo of a folder with notes: %v", err)
 	}
 	sameFiles(t, "after refusing a folder with notes", dirFiles(t, dir), before)
