@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -333,4 +334,45 @@ func (s *Memory) IsSuppressed(_ context.Context, id string) (bool, error) {
 // Suppressed reports whether id is on the suppression list.
 func (b *memBatch) Suppressed(id string) (bool, error) {
 	return len(b.s.suppressed) > 0 && b.s.suppressed[SuppressionKey(id)], nil
+}
+
+// OutboxRekey is one outbox entry a forget renames: the key it had, and
+// the entry as it is to be written (new key, and skipped where it was
+// not sent yet) with its finished time in Unix nanoseconds.
+type OutboxRekey struct {
+	Old      string
+	Entry    OutboxEntry
+	Finished int64
+}
+
+// RekeyRows reads the rows of a SQL store's candidate outbox entries for
+// a forget of id (columns key, data, status, last_error, finished_at) and
+// returns those RekeyEntry changes, with how many of each status there
+// were. The caller closes the rows.
+func RekeyRows(rows Rows, id string, opt EraseOptions) ([]OutboxRekey, map[string]int64, error) {
+	var changes []OutboxRekey
+	var counts map[string]int64
+	for rows.Next() {
+		var c OutboxRekey
+		var data []byte
+		if err := rows.Scan(&c.Old, &data, &c.Entry.Status, &c.Entry.LastError, &c.Finished); err != nil {
+			return nil, nil, err
+		}
+		if err := json.Unmarshal(data, &c.Entry.Action); err != nil {
+			return nil, nil, fmt.Errorf("outbox entry: %w", err)
+		}
+		had := c.Entry.Status
+		if !RekeyEntry(&c.Entry, id, opt.RunKey, opt.At) {
+			continue
+		}
+		if c.Entry.Status != had {
+			c.Finished = c.Entry.FinishedAt.UnixNano()
+		}
+		if counts == nil {
+			counts = map[string]int64{}
+		}
+		counts[had]++
+		changes = append(changes, c)
+	}
+	return changes, counts, rows.Err()
 }

@@ -137,55 +137,25 @@ func rekeyOutbox(ctx context.Context, tx pgx.Tx, id string, opt state.EraseOptio
 	if err != nil {
 		return nil, err
 	}
-	type change struct {
-		old      string
-		e        state.OutboxEntry
-		finished int64
-	}
-	var changes []change
-	var counts map[string]int64
-	for rows.Next() {
-		var c change
-		var data []byte
-		if err := rows.Scan(&c.old, &data, &c.e.Status, &c.e.LastError, &c.finished); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if err := json.Unmarshal(data, &c.e.Action); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("outbox entry: %w", err)
-		}
-		had := c.e.Status
-		if !state.RekeyEntry(&c.e, id, opt.RunKey, opt.At) {
-			continue
-		}
-		if c.e.Status != had {
-			c.finished = c.e.FinishedAt.UnixNano()
-		}
-		if counts == nil {
-			counts = map[string]int64{}
-		}
-		counts[had]++
-		changes = append(changes, c)
-	}
+	changes, counts, err := state.RekeyRows(rows, id, opt)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	for _, c := range changes {
 		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE key = $1)`, c.e.Key).Scan(&taken); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE key = $1)`, c.Entry.Key).Scan(&taken); err != nil {
 			return nil, err
 		}
 		if taken {
 			return nil, state.ErrRunKeyTaken
 		}
-		data, err := json.Marshal(c.e.Action)
+		data, err := json.Marshal(c.Entry.Action)
 		if err != nil {
 			return nil, err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE outbox SET key = $1, data = $2::jsonb, status = $3, last_error = $4, finished_at = $5, lease_until = 0 WHERE key = $6`,
-			c.e.Key, string(data), c.e.Status, c.e.LastError, c.finished, c.old); err != nil {
+			c.Entry.Key, string(data), c.Entry.Status, c.Entry.LastError, c.Finished, c.Old); err != nil {
 			return nil, err
 		}
 	}

@@ -161,55 +161,25 @@ func rekeyOutbox(ctx context.Context, tx *sql.Tx, id string, opt state.EraseOpti
 	if err != nil {
 		return nil, err
 	}
-	type change struct {
-		old      string
-		e        state.OutboxEntry
-		finished int64
-	}
-	var changes []change
-	var counts map[string]int64
-	for rows.Next() {
-		var c change
-		var data []byte
-		if err := rows.Scan(&c.old, &data, &c.e.Status, &c.e.LastError, &c.finished); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if err := json.Unmarshal(data, &c.e.Action); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("outbox entry: %w", err)
-		}
-		had := c.e.Status
-		if !state.RekeyEntry(&c.e, id, opt.RunKey, opt.At) {
-			continue
-		}
-		if c.e.Status != had {
-			c.finished = c.e.FinishedAt.UnixNano()
-		}
-		if counts == nil {
-			counts = map[string]int64{}
-		}
-		counts[had]++
-		changes = append(changes, c)
-	}
+	changes, counts, err := state.RekeyRows(rows, id, opt)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	for _, c := range changes {
 		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE key = ?`, c.e.Key).Scan(&taken); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE key = ?`, c.Entry.Key).Scan(&taken); err != nil {
 			return nil, err
 		}
 		if taken > 0 {
 			return nil, state.ErrRunKeyTaken
 		}
-		data, err := json.Marshal(c.e.Action)
+		data, err := json.Marshal(c.Entry.Action)
 		if err != nil {
 			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET key = ?, data = ?, status = ?, last_error = ?, finished_at = ? WHERE key = ?`,
-			c.e.Key, data, c.e.Status, c.e.LastError, c.finished, c.old); err != nil {
+			c.Entry.Key, data, c.Entry.Status, c.Entry.LastError, c.Finished, c.Old); err != nil {
 			return nil, err
 		}
 	}
