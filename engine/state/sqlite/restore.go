@@ -164,24 +164,37 @@ func openOnce(ctx context.Context, db string) error {
 	return s.Close()
 }
 
-func restore(ctx context.Context, backup, db string, now time.Time, open func(context.Context, string) error, wait time.Duration) (res Restored, err error) {
+// holdForSwap takes what moving the state's files needs, until release:
+// the journal, so no store opens the old state meanwhile and folds it,
+// and the open lock exclusively, since no store may have the state open
+// while its files move, readers included, which take no state lock and
+// may not hold the journal (every store holds the open lock shared).
+func holdForSwap(ctx context.Context, db string, wait time.Duration) (release func(), err error) {
 	jf, err := lockJournal(db)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	if jf != nil {
-		// Held until the end, so no store opens the old state meanwhile
-		// and folds its journal.
-		defer jf.Close()
-	}
-	// No store may have the state open while its files move, readers
-	// included, which take no state lock and may not hold the journal:
-	// every store holds the open lock shared.
 	ex, err := holdExclusive(ctx, db, wait)
+	if err != nil {
+		if jf != nil {
+			jf.Close()
+		}
+		return nil, err
+	}
+	return func() {
+		ex.Close()
+		if jf != nil {
+			jf.Close()
+		}
+	}, nil
+}
+
+func restore(ctx context.Context, backup, db string, now time.Time, open func(context.Context, string) error, wait time.Duration) (res Restored, err error) {
+	release, err := holdForSwap(ctx, db, wait)
 	if err != nil {
 		return res, err
 	}
-	defer ex.Close()
+	defer release()
 	dir, base := filepath.Split(db)
 	if dir == "" {
 		dir = "."

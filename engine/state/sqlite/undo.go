@@ -207,18 +207,11 @@ func Undo(ctx context.Context, folder, db string, now time.Time) (Undone, error)
 }
 
 func undo(ctx context.Context, folder, db string, now time.Time, wait time.Duration) (res Undone, err error) {
-	jf, err := lockJournal(db)
+	release, err := holdForSwap(ctx, db, wait)
 	if err != nil {
 		return res, err
 	}
-	if jf != nil {
-		defer jf.Close()
-	}
-	ex, err := holdExclusive(ctx, db, wait)
-	if err != nil {
-		return res, err
-	}
-	defer ex.Close()
+	defer release()
 	dir, base := filepath.Split(db)
 	if dir == "" {
 		dir = "."
