@@ -65,7 +65,7 @@ func (c *warnCap) report(w io.Writer, cmd string) {
 	n := c.st.dropped
 	c.st.mu.Unlock()
 	if n > 0 {
-		fmt.Fprintf(w, "hearth %s: %d more log lines like those above were not shown (each kind is shown %d times).\n", cmd, n, c.st.limit)
+		fmt.Fprintf(w, "hearth %s: %s like those above %s not shown (each kind is shown %d times).\n", cmd, plural(n, "more log line", "more log lines"), map[bool]string{true: "was", false: "were"}[n == 1], c.st.limit)
 	}
 }
 

@@ -69,7 +69,7 @@ func runPrune(ctx context.Context, s *stdio, dir string, vf varFlags, dryRun, as
 	var res state.Pruned
 	if !req.IDsBefore.IsZero() || !req.OutcomesBefore.IsZero() {
 		if res, err = p.Prune(ctx, req); err != nil {
-			fmt.Fprintf(s.err, "hearth state prune: %v (forgot %d event ids and %d outcomes before it)\n", err, res.EventIDs, res.Outcomes)
+			fmt.Fprintf(s.err, "hearth state prune: %v (forgot %s and %s before it)\n", err, plural64(res.EventIDs, "event id", "event ids"), plural64(res.Outcomes, "outcome", "outcomes"))
 			return 1
 		}
 	}

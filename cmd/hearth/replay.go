@@ -356,7 +356,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 	if rejected > 10 {
 		fmt.Fprintf(s.err, "hearth replay: %d more bad lines skipped\n", rejected-10)
 	}
-	fmt.Fprintf(s.out, "Sent %d lines to %s: %d applied, %d duplicates, %d rejected.\n", lines, url, accepted, dups, rejected)
+	fmt.Fprintf(s.out, "Sent %s to %s: %d applied, %s, %d rejected.\n", plural(lines, "line", "lines"), url, accepted, plural(dups, "duplicate", "duplicates"), rejected)
 	if strict && rejected > 0 {
 		return 1
 	}

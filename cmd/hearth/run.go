@@ -414,7 +414,7 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	if res.Future > 0 {
 		tooOld += fmt.Sprintf(", %d dated in the future (past -max-ahead; skipped)", res.Future)
 	}
-	fmt.Fprintf(s.out, "applied %s: %d events, %d duplicates, %d bad%s, in %s\n", path, res.Accepted, res.Duplicates, res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(s.out, "applied %s: %s, %s, %d bad%s, in %s\n", path, plural(res.Accepted, "event", "events"), plural(res.Duplicates, "duplicate", "duplicates"), res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
 }
 
 // logHandler writes text or JSON to stderr.

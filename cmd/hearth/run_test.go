@@ -64,7 +64,7 @@ func TestRunEndToEnd(t *testing.T) {
 	rout.Reset()
 	rerr.Reset()
 	if c := run(context.Background(), []string{"replay", "-strict", "-events", bad, "-url", url}, rs); c != 1 ||
-		!strings.Contains(rout.String(), "0 applied, 1 duplicates, 1 rejected") {
+		!strings.Contains(rout.String(), "0 applied, 1 duplicate, 1 rejected") {
 		t.Errorf("replay -strict -url with a bad line: %d %s %s", c, rout.String(), rerr.String())
 	}
 	cancel()

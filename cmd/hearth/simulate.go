@@ -218,11 +218,12 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	if !sum.To.IsZero() {
 		span += " to " + sum.To.Format("2006-01-02")
 	}
-	fmt.Fprintf(w, "Replayed %d events%s for %s in %s (%d duplicates, %d rejected, %d out of range).\n",
-		sum.Events, span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond), sum.Duplicates, sum.Rejected, sum.Skipped)
+	fmt.Fprintf(w, "Replayed %s%s for %s in %s (%s, %d rejected, %d out of range).\n",
+		plural(sum.Events, "event", "events"), span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond),
+		plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected, sum.Skipped)
 	printUnknownTypes(w, cfg, sum.UnknownTypes)
 	if sum.TooOld > 0 {
-		fmt.Fprintf(w, "%d events were older than the event ids the state remembers (event_id_retention) and were not applied: hearth could not tell them apart from events already applied.\n", sum.TooOld)
+		fmt.Fprintf(w, "%s older than the event ids the state remembers (event_id_retention) and not applied: hearth could not tell them apart from events already applied.\n", plural(sum.TooOld, "event was", "events were"))
 	}
 	if sum.Suppressed > 0 {
 		fmt.Fprintf(w, "%s refused: their member asked to be forgotten and is suppressed (hearth member unsuppress lifts it).\n", plural(sum.Suppressed, "event was", "events were"))
