@@ -719,6 +719,91 @@ campaign "plain" {
 	shot(t, ctx, shots, "dashboard-held.png")
 }
 
+// A campaign card says how many ended runs retention kept as their key
+// alone, which its funnel does not count, as hearth campaign show does.
+func TestDashboardShowsKeysKept(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(`
+hearth {
+  state {
+    outbox_retention = "1d"
+  }
+}
+
+platform "local" "main" {}
+
+community "club" {
+  title    = "Club"
+  platform = platform.local.main
+}
+
+event "meetup.rsvp" {
+  attributes = {
+    meetup = "string"
+  }
+}
+
+template "t" {
+  text = { en = "See you at ${event.meetup}" }
+}
+
+campaign "once" {
+  enter_on = "meetup.rsvp"
+  run_key  = "event.meetup"
+  step "confirm" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+
+campaign "plain" {
+  community = community.club
+  enter_on  = "member.joined"
+  step "wait" {
+    wait = "30d"
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The run for #42 ends at once; an event days later, past
+	// outbox_retention, makes it compact: only its key is kept.
+	evs := `{"id": "a42", "type": "meetup.rsvp", "member": "ann", "at": "2026-03-01T09:00:00Z", "attrs": {"meetup": "Go Night #42"}}
+{"id": "a1", "type": "message.posted", "member": "ann", "at": "2026-03-05T09:00:00Z"}
+{"id": "a2", "type": "message.posted", "member": "ann", "at": "2026-03-07T09:00:00Z"}
+`
+	srv := startDashboard(t, dir, []byte(evs), 0).srv
+	var pop daemon.Population
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		getJSON(t, srv.URL+"/v1/population", &pop)
+		if pop.KeysKept["once"] == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if pop.KeysKept["once"] != 1 || pop.KeysKept["plain"] != 0 {
+		t.Fatalf("population keys_kept = %v, want once: 1", pop.KeysKept)
+	}
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "once's card says one ended run is kept as its key alone",
+		`(document.querySelector('[data-campaign="once"] [data-keys-kept="once"]') || {textContent: ""}).textContent === "not counted here: 1 ended run retention kept as the key alone"`)
+	waitPage(t, ctx, shots, "plain's card has no kept-keys line",
+		`!!document.querySelector('[data-campaign="plain"]') && !document.querySelector('[data-campaign="plain"] [data-keys-kept]')`)
+	shot(t, ctx, shots, "dashboard-keys-kept.png")
+}
+
 // TestDashboardMemberSearch looks members up as an operator does: by
 // name, in pages of a long list, and from a segment's bar, whose list
 // must hold as many members as the bar counts.

@@ -39,6 +39,9 @@ type Sample struct {
 	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
 	// Held are the running campaign sends held back, from the same scan.
 	Held map[string]map[string]int `json:"held,omitempty"`
+	// KeysKept are the ended runs kept as their key alone, from the
+	// same scan.
+	KeysKept map[string]int `json:"keys_kept,omitempty"`
 	// CommitP50Ms and CommitP99Ms are the median and 99th percentile of
 	// the time batches took from their start to their durable commit,
 	// over the batches since the sample before (none: omitted).
@@ -162,6 +165,11 @@ type Population struct {
 	// counts them per step. Not in Campaigns: those add up to the runs
 	// entered, and a held run is also active.
 	Held map[string]map[string]int `json:"held"`
+	// KeysKept is, for each campaign with any, how many ended runs
+	// retention kept as their key alone (reentry = "never" refuses the
+	// key still), as hearth campaign show counts them. Not in
+	// Campaigns: no run is left to count by status.
+	KeysKept map[string]int `json:"keys_kept,omitempty"`
 }
 
 // countPopulation scans the store; call it on the processor goroutine,
@@ -224,6 +232,14 @@ func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Popu
 				if run.Active() && run.Hold != nil {
 					out.Held[state.RunCampaign(id)][run.Hold.Reason]++
 				}
+			}
+		}
+		for name, keys := range m.KeysEnded {
+			if _, ok := out.Campaigns[name]; ok && len(keys) > 0 {
+				if out.KeysKept == nil {
+					out.KeysKept = map[string]int{}
+				}
+				out.KeysKept[name] += len(keys)
 			}
 		}
 		return nil
@@ -307,7 +323,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 	}
 	*lastScan = now
 	d.opt.Metrics.population(pop, d.snap.Load().Config)
-	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits, s.Held = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits, pop.Held
+	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits, s.Held, s.KeysKept = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits, pop.Held, pop.KeysKept
 	return s
 }
 

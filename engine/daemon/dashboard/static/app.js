@@ -271,7 +271,7 @@ function renderPopulation(p) {
   const smax = Math.max(0, ...segs.map((s) => s[1]));
   replace("segment-bars", segs.length ? segs.map(([n, c]) => listable(barRow(n, "", c, smax), "segment", n)) : h("p", { class: "muted", text: "no segments configured" }));
 
-  renderCampaigns(p.campaigns || {}, p.splits || {}, p.held || {});
+  renderCampaigns(p.campaigns || {}, p.splits || {}, p.held || {}, p.keys_kept || {});
 }
 
 // exited: runs stop_when ended, out of the campaign and no success.
@@ -308,7 +308,16 @@ function heldNote(name, held) {
   return h("p", { class: "held muted", "data-held": name, title: "running members whose step's message waits for the quiet hours to end or a frequency cap to free up (hearth member why says until when)", text: "sends held back: " + parts.join(", ") });
 }
 
-function renderCampaigns(campaigns, splits, held) {
+// keysKeptNote says how many of a campaign's ended runs retention kept
+// as their key alone, which the funnel does not count (hearth campaign
+// show says the same); null when none is.
+function keysKeptNote(name, n) {
+  if (!n) return null;
+  return h("p", { class: "kept muted", "data-keys-kept": name, title: "ended runs of a run_key campaign with reentry = \"never\" that retention made compact: only the key and its end are kept, and the key is still refused (hearth member show counts them per member)",
+    text: `not counted here: ${fmt(n)} ended ${n === 1 ? "run" : "runs"} retention kept as the key alone` });
+}
+
+function renderCampaigns(campaigns, splits, held, keysKept) {
   const names = Object.keys(campaigns).sort();
   if (!names.length) {
     replace("campaign-list", h("p", { class: "muted", text: "no campaigns configured" }));
@@ -331,6 +340,7 @@ function renderCampaigns(campaigns, splits, held) {
           h("div", { class: "track" }, fill));
       })),
       heldNote(name, held[name] || {}),
+      keysKeptNote(name, keysKept[name] || 0),
       splits[name] && splits[name].length ? variantTable(name, splits[name]) : null);
   }));
 }
@@ -370,7 +380,7 @@ function renderSeries(ts) {
   const latest = withPop[withPop.length - 1];
   if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
     state.populationAt = +new Date(latest.at);
-    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {}, held: latest.held || {} });
+    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {}, held: latest.held || {}, keys_kept: latest.keys_kept || {} });
   }
   // The page's own count when it opened may be newer than the daemon's
   // last sample (taken once a minute): it ends the lines, so the chart and
