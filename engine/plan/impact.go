@@ -218,9 +218,9 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 			}
 			_, was := m.Segments[c.Audience.Name]
 			is := slices.Contains(segs, c.Audience.Name)
-			run := m.Campaigns[c.Name]
 			switch {
-			case is && !was && c.For(m.Left) && enrollable(c, run, now):
+			// The runtime's own test: members, a ban for cause, reentry.
+			case is && !was && runtime.Enrollable(m, c, "", now):
 				mv := move("campaign", c.Name)
 				mv.Enter++
 				if len(mv.EnterSample) < SampleSize {
@@ -357,23 +357,6 @@ func (im *Impact) WriteText(w io.Writer, color bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// enrollable mirrors the runtime's reentry rules: an active run or
-// reentry = "never" after a run keeps a member out, and "after" until
-// the wait has passed.
-func enrollable(c *config.Campaign, run *state.CampaignRun, now time.Time) bool {
-	switch {
-	case run == nil:
-		return true
-	case run.Active():
-		return false
-	case c.Reentry == "never":
-		return false
-	case c.Reentry == "after":
-		return now.Sub(run.EndedAt) >= c.ReentryAfter
-	}
-	return true
 }
 
 // storedMembers is "the 1 stored member" or "the n stored members".

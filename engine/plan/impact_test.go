@@ -11,6 +11,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -518,5 +519,103 @@ func TestImpactColor(t *testing.T) {
 	}
 	if want := "\x1b[1mMember impact\x1b[0m (the rules"; !strings.HasPrefix(colored.String(), want) {
 		t.Errorf("colored:\n%q\nwant it to start %q", colored.String(), want)
+	}
+}
+
+// winbackBefore has a moderation ladder that bans, and no win-back yet;
+// winbackAfter adds one by audience, for members who left.
+const winbackBefore = `
+platform "local" "main" {}
+
+community "m" {
+  title    = "M"
+  platform = platform.local.main
+  ladder {
+    decay = "30d"
+    rung { action = "ban" }
+  }
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+  }
+}
+`
+
+const winbackAfter = winbackBefore + `
+segment "gone" {
+  community = community.m
+  when      = "member.left"
+}
+
+campaign "winback" {
+  community = community.m
+  audience  = segment.gone
+  members   = "left"
+  step "later" {
+    wait = "30d"
+  }
+}
+`
+
+// The member impact counts a win-back's audience enrollments as the
+// runtime makes them: a member who left after a ban for cause enters
+// the segment but never the campaign, a member still in the community
+// neither.
+func TestMemberImpactWinBackLeavesBannedMembersOut(t *testing.T) {
+	before := newFixture(t, winbackBefore).cfg
+	after := newFixture(t, winbackAfter).cfg
+	stream := `{"id":"j1","type":"member.joined","member":"ann","community":"m","at":"2026-01-01T09:00:00Z"}
+{"id":"j2","type":"member.joined","member":"bob","community":"m","at":"2026-01-01T09:00:00Z"}
+{"id":"j3","type":"member.joined","member":"cy","community":"m","at":"2026-01-01T09:00:00Z"}
+{"id":"p1","type":"message.posted","member":"bob","community":"m","at":"2026-01-02T09:00:00Z","attrs":{"text":"buy now"}}
+{"id":"l1","type":"member.left","member":"ann","community":"m","at":"2026-01-03T09:00:00Z"}
+{"id":"l2","type":"member.left","member":"bob","community":"m","at":"2026-01-03T09:00:00Z","attrs":{"reason":"banned"}}
+`
+	ctx := context.Background()
+	sum, err := simulate.Run(ctx, before, strings.NewReader(stream), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 4, 9, 0, 0, 0, time.UTC)
+	im, err := plan.MemberImpact(ctx, after, sum.Store.Members, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moves := map[string]plan.MemberMove{}
+	for _, mv := range im.Moves {
+		moves[mv.Kind+" "+mv.Name] = mv
+	}
+	if mv := moves["segment gone"]; mv.Enter != 2 {
+		t.Fatalf("segment gone: %+v, want ann and bob entering: the test no longer shows what it is about", mv)
+	}
+	banned := false
+	_ = sum.Store.Members(ctx, func(m *state.Member) error {
+		if m.ID == "bob" {
+			banned, _ = m.Moderation.BannedAt(now)
+		}
+		return nil
+	})
+	if !banned {
+		t.Fatal("bob is not banned: the test no longer shows what it is about")
+	}
+
+	// The runtime under the new rules, at the members' next events.
+	var entered []string
+	next := `{"id":"a","type":"checkin","member":"ann","community":"m","at":"2026-01-04T09:00:00Z"}
+{"id":"b","type":"checkin","member":"bob","community":"m","at":"2026-01-04T09:00:00Z"}
+`
+	_, err = simulate.Run(ctx, after, strings.NewReader(next), simulate.Options{Store: sum.Store, Outcome: func(o state.Outcome) error {
+		if o.Kind == state.KindCampaign && o.Change == "enter" {
+			entered = append(entered, o.Member)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := moves["campaign winback"]; got.Enter != len(entered) || strings.Join(got.EnterSample, ",") != strings.Join(entered, ",") {
+		t.Errorf("impact: winback %+v; the runtime enrolled %v", got, entered)
+	}
+	if strings.Join(entered, ",") != "ann" {
+		t.Errorf("the runtime enrolled %v in the win-back, want ann alone", entered)
 	}
 }

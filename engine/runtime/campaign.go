@@ -165,22 +165,26 @@ func (r *Runtime) runKey(w *work, m *state.Member, c *config.Campaign, ev *event
 	return key, true
 }
 
-func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) {
-	key, ok := r.runKey(w, m, c, ev, view)
-	if !ok {
-		return
-	}
-	id := state.RunID(c.Name, key)
-	run := m.Campaigns[id]
+// Enrollable reports whether m may start a run of c with key (""
+// without run_key) at at, by the rules that hold whatever started it:
+// not while a run with the key is under way; not a member the campaign
+// is not for (members); not a member who left after a ban for cause, for
+// whom no win-back is meant; and after an ended run with the key (kept
+// whole or as its key alone), only as reentry allows. enroll applies it,
+// and hearth plan's member impact counts audience enrollments with it,
+// so the two agree. max_runs, a paused campaign and the entering rules
+// are the callers'.
+func Enrollable(m *state.Member, c *config.Campaign, key string, at time.Time) bool {
+	run := m.Campaigns[state.RunID(c.Name, key)]
 	if run.Active() || !c.For(m.Left) {
 		// A member who left the community is not messaged, unless the
 		// campaign is for them (members = "left" or "all"); joining
 		// again (member.joined) makes them a member first.
-		return
+		return false
 	}
-	if banned, _ := m.Moderation.BannedAt(ev.At); banned && m.Left {
+	if banned, _ := m.Moderation.BannedAt(at); banned && m.Left {
 		// Removed for cause: no win-back asks them to come back.
-		return
+		return false
 	}
 	ran, ended := run != nil, time.Time{}
 	if run != nil {
@@ -193,12 +197,23 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 	if ran {
 		switch c.Reentry {
 		case "never":
-			return
+			return false
 		case "after":
-			if ev.At.Sub(ended) < c.ReentryAfter {
-				return
-			}
+			return at.Sub(ended) >= c.ReentryAfter
 		}
+	}
+	return true
+}
+
+func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any) {
+	key, ok := r.runKey(w, m, c, ev, view)
+	if !ok {
+		return
+	}
+	id := state.RunID(c.Name, key)
+	run := m.Campaigns[id]
+	if !Enrollable(m, c, key, ev.At) {
+		return
 	}
 	if key != "" {
 		// Runs under way are never dropped for a new one: the new key
