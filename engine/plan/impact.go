@@ -219,8 +219,9 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 			_, was := m.Segments[c.Audience.Name]
 			is := slices.Contains(segs, c.Audience.Name)
 			switch {
-			// The runtime's own test: members, a ban for cause, reentry.
-			case is && !was && runtime.Enrollable(m, c, "", now):
+			// The runtime's own test: members, a ban for cause, reentry;
+			// nobody enters a paused campaign, nor later at the resume.
+			case is && !was && !c.Paused && runtime.Enrollable(m, c, "", now):
 				mv := move("campaign", c.Name)
 				mv.Enter++
 				if len(mv.EnterSample) < SampleSize {

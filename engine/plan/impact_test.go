@@ -619,3 +619,49 @@ func TestMemberImpactWinBackLeavesBannedMembersOut(t *testing.T) {
 		t.Errorf("the runtime enrolled %v in the win-back, want ann alone", entered)
 	}
 }
+
+// Nobody enters a paused campaign, and entering its audience while it is
+// paused does not enroll at the resume: the impact counts no entry.
+func TestMemberImpactPausedCampaignEnrollsNobody(t *testing.T) {
+	before := newFixture(t, winbackBefore).cfg
+	after := newFixture(t, strings.Replace(winbackAfter, `members   = "left"`, `members   = "left"
+  paused    = true`, 1)).cfg
+	stream := `{"id":"j1","type":"member.joined","member":"ann","community":"m","at":"2026-01-01T09:00:00Z"}
+{"id":"l1","type":"member.left","member":"ann","community":"m","at":"2026-01-03T09:00:00Z"}
+`
+	ctx := context.Background()
+	sum, err := simulate.Run(ctx, before, strings.NewReader(stream), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 4, 9, 0, 0, 0, time.UTC)
+	im, err := plan.MemberImpact(ctx, after, sum.Store.Members, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segment := false
+	for _, mv := range im.Moves {
+		if mv.Kind == "campaign" && mv.Name == "winback" && mv.Enter > 0 {
+			t.Errorf("a paused campaign counted %d entering: %+v", mv.Enter, mv)
+		}
+		segment = segment || mv.Kind == "segment" && mv.Name == "gone" && mv.Enter == 1
+	}
+	if !segment {
+		t.Fatalf("ann does not enter the segment: the test no longer shows what it is about (%+v)", im.Moves)
+	}
+	entered := 0
+	next := `{"id":"a","type":"checkin","member":"ann","community":"m","at":"2026-01-04T09:00:00Z"}
+`
+	_, err = simulate.Run(ctx, after, strings.NewReader(next), simulate.Options{Store: sum.Store, Outcome: func(o state.Outcome) error {
+		if o.Kind == state.KindCampaign && o.Change == "enter" {
+			entered++
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entered != 0 {
+		t.Errorf("the runtime enrolled %d in a paused campaign; the impact's rule is not the runtime's", entered)
+	}
+}
