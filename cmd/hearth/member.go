@@ -192,7 +192,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1])})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's

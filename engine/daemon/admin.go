@@ -95,7 +95,7 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr)})
 		return err
 	})
 	d.answer(w, body, err)

@@ -95,8 +95,17 @@ campaign "rsvp" {
 	if d["found"] != true || d["number"] != 1.0 || d["reason"] != "finished" || d["ended_at"] != "2026-03-01T09:00:00Z" || d["dropped_up_to"] != 1.0 || d["run"] != "rsvp[#42]" {
 		t.Errorf("dropped: %v", d)
 	}
-	if _, why := get(t, f, "/v1/members/ann/why?rule=campaign.rsvp"); why["dropped"] != nil {
+	_, why = get(t, f, "/v1/members/ann/why?rule=campaign.rsvp")
+	if why["dropped"] != nil {
 		t.Errorf("the campaign, not a run: dropped %v", why["dropped"])
+	}
+	// Asked about the campaign, with no run kept: what retention left.
+	e, _ := why["ended_runs"].(map[string]any)
+	if e == nil || e["campaign"] != "rsvp" || e["keys_kept"] != 0.0 || e["dropped_up_to"] != 1.0 || e["latest_key_kept"] != nil {
+		t.Errorf("ended_runs: %v", why["ended_runs"])
+	}
+	if _, why := get(t, f, "/v1/members/ann/why?rule="+url.QueryEscape("campaign.rsvp[#42]")); why["ended_runs"] != nil {
+		t.Errorf("a run, not the campaign: ended_runs %v", why["ended_runs"])
 	}
 }
 

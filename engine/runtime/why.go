@@ -228,6 +228,9 @@ type WhyView struct {
 	// Dropped is what is still known of a keyed run, asked about as
 	// campaign.NAME[KEY], that the member has no more (DroppedRun).
 	Dropped *Dropped `json:"dropped,omitempty"`
+	// EndedRuns is what retention left of the member's ended keyed runs
+	// of a campaign asked about as campaign.NAME (EndedRunsOf).
+	EndedRuns *EndedRuns `json:"ended_runs,omitempty"`
 }
 
 // Hold is what keeps the send of the step a campaign run is on from
@@ -425,6 +428,45 @@ func DroppedRun(m *state.Member, addr string, outcomes func() ([]state.Outcome, 
 		d.KeyKept, d.EndedAt, d.Reason = true, kept.At.UTC(), kept.Reason
 	}
 	return d, err
+}
+
+// EndedRuns is what retention left of a member's ended runs of a
+// campaign with run_key: the keys it kept (reentry = "never"), the
+// latest of them, and the highest number of the runs it dropped. With
+// no run kept, it is what says the member did enter.
+type EndedRuns struct {
+	Campaign string `json:"campaign"`
+	// KeysKept counts the keys kept of ended runs (state.Member.KeysEnded),
+	// as campaign show's keys_kept does for all members.
+	KeysKept      int             `json:"keys_kept"`
+	LatestKeyKept *state.EndedKey `json:"latest_key_kept,omitempty"`
+	// DroppedUpTo is as Dropped's: the highest number among the
+	// member's dropped runs, counting those whose key was kept.
+	DroppedUpTo int `json:"dropped_up_to"`
+}
+
+// EndedRunsOf says what retention left of the member's ended keyed runs
+// of the campaign addr names, campaign.NAME: nil when it kept or dropped
+// none, or for another address (a run's own, campaign.NAME[KEY], has
+// Dropped).
+func EndedRunsOf(m *state.Member, addr string) *EndedRuns {
+	kind, id, _ := strings.Cut(addr, ".")
+	if _, _, keyed := state.SplitRunID(id); kind != "campaign" || keyed {
+		return nil
+	}
+	keys := m.KeysEnded[id]
+	if len(keys) == 0 && m.RunsDropped[id] == 0 {
+		return nil
+	}
+	e := &EndedRuns{Campaign: id, KeysKept: len(keys), DroppedUpTo: m.RunsDropped[id]}
+	for i := range keys {
+		if e.LatestKeyKept == nil || keys[i].At.After(e.LatestKeyKept.At) {
+			k := keys[i]
+			k.At = k.At.UTC()
+			e.LatestKeyKept = &k
+		}
+	}
+	return e
 }
 
 // addressesOf are the addresses of the blocks named name that why
