@@ -50,9 +50,12 @@ decision with its rule and evidence. For a campaign it says where each
 run is and, on a "held:" line, what deferred its send (quiet hours or a
 full frequency cap, as recorded when it was deferred) and until when;
 "will be held:" when the step comes due inside the quiet hours or with a
-cap full. campaign.NAME[KEY] is one run of a campaign with run_key; of a
-run retention dropped, it says how and when the run ended, as far as the
-member's outcomes still tell.
+cap full. A "skipped:" line says the run's latest send was not made
+because the member unsubscribed from its email platform or left (at its
+step, or at delivery when queued before), and "will be skipped:" that
+the step's send will not be. campaign.NAME[KEY] is one run of a campaign
+with run_key; of a run retention dropped, it says how and when the run
+ended, as far as the member's outcomes still tell.
 
 eval runs any rule expression for the member, as a segment's or tier's
 rule would see it, and prints what it gives and the value of every input
@@ -162,9 +165,27 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		}
 		// A run with a key the member no longer has may have been dropped
 		// under retention: the member's outcomes may still tell of it.
-		dropped, err := runtime.DroppedRun(m, pos[1], func() ([]state.Outcome, error) { return storedOutcomes(ctx, cfg, m.ID) })
+		// The member's outcomes and outbox entries, read once and only
+		// for a campaign: they tell of dropped runs and skipped sends.
+		var outs []state.Outcome
+		var sends []state.OutboxEntry
+		var readErr error
+		read := false
+		records := func() ([]state.Outcome, error) {
+			if !read {
+				read = true
+				outs, sends, readErr = storedRecords(ctx, cfg, m.ID)
+			}
+			return outs, readErr
+		}
+		dropped, err := runtime.DroppedRun(m, pos[1], records)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth member why: the member's outcomes could not be read, so a dropped run is told of by its number only: %v\n", err)
+		}
+		if strings.HasPrefix(pos[1], "campaign.") && len(m.Campaigns) > 0 {
+			if _, err := records(); err != nil && dropped == nil {
+				fmt.Fprintf(s.err, "hearth member why: the member's outcomes and outbox could not be read, so sends skipped before are not told of: %v\n", err)
+			}
 		}
 		var ex []runtime.Explanation
 		var each [][]runtime.Explanation
@@ -182,7 +203,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends))
 			}
 			return 0
 		}
@@ -192,12 +213,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends))
 		return 0
 	}
 	if *asJSON {
@@ -249,23 +270,28 @@ func storedMember(ctx context.Context, cfg *config.Config, id string) (*state.Me
 	return b.Member(id)
 }
 
-// storedOutcomes reads the member's outcomes, oldest first, from the
-// configuration's state store (which readers may open while a daemon
-// runs).
-func storedOutcomes(ctx context.Context, cfg *config.Config, id string) ([]state.Outcome, error) {
+// storedRecords reads the member's outcomes and outbox entries, oldest
+// first, from the configuration's state store (which readers may open
+// while a daemon runs).
+func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.Outcome, []state.OutboxEntry, error) {
 	store, err := openExistingStore(ctx, cfg, hintRun)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer store.Close()
 	e, ok := store.(state.Eraser)
 	if !ok {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return e.MemberOutcomes(ctx, id, math.MaxInt32)
+	outs, err := e.MemberOutcomes(ctx, id, math.MaxInt32)
+	if err != nil {
+		return nil, nil, err
+	}
+	sends, err := e.MemberOutbox(ctx, id)
+	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -338,6 +364,15 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			}
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
+		}
+		// A send not made because the member unsubscribed or left: the
+		// run went on without it, and nothing else would say so.
+		for _, sk := range skips {
+			if sk.Expected {
+				fmt.Fprintf(w, "  will be skipped: %s\n", skipText(sk))
+			} else {
+				fmt.Fprintf(w, "  skipped: %s\n", skipText(sk))
+			}
 		}
 	}
 	if len(ex) == 0 {
@@ -554,6 +589,26 @@ func droppedText(d *runtime.Dropped, c *config.Campaign, campaign, key string) s
 		return fmt.Sprintf("run %d with key %q (entered %s) was dropped under retention; its end is no longer in the outcomes", d.Number, key, day(d.EnteredAt))
 	}
 	return fmt.Sprintf("no run with key %q: it never entered, or its run ended and was dropped under retention, outcomes too (the member's dropped runs of %s are numbered up to %d)", key, campaign, d.DroppedUpTo)
+}
+
+// skipText is a member why "skipped:" line's text.
+func skipText(sk runtime.Skip) string {
+	why := "the member has left the community"
+	if sk.Reason == runtime.SkipUnsubscribed {
+		why = "the member unsubscribed from " + sk.From
+		if sk.From == state.UnsubscribedAll {
+			why = "the member unsubscribed from all email"
+		}
+		why += " (only transactional sends reach them)"
+	}
+	day := sk.At.UTC().Format("2006-01-02 15:04")
+	switch {
+	case sk.Expected:
+		return fmt.Sprintf("step %s's send, when it comes due: %s", sk.Step, why)
+	case sk.Queued:
+		return fmt.Sprintf("step %s's send, queued before, at delivery %s: %s", sk.Step, day, why)
+	}
+	return fmt.Sprintf("step %s's send %s: %s; the run went on", sk.Step, day, why)
 }
 
 // holdText is a member why "held:" line's text.

@@ -95,7 +95,25 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped})
+		// A send skipped because the member unsubscribed or left is
+		// told by the outcomes (at its step) or the outbox (at delivery).
+		var skipped []runtime.Skip
+		if strings.HasPrefix(addr, "campaign.") && len(m.Campaigns) > 0 {
+			var outs []state.Outcome
+			var sends []state.OutboxEntry
+			if outcomes != nil {
+				if outs, err = outcomes(); err != nil {
+					return err
+				}
+			}
+			if ob, ok := d.opt.Store.(outboxLister); ok {
+				if sends, err = ob.MemberOutbox(r.Context(), m.ID); err != nil {
+					return err
+				}
+			}
+			skipped = rt.Skips(m, addr, outs, sends)
+		}
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped})
 		return err
 	})
 	d.answer(w, body, err)
@@ -287,6 +305,11 @@ func listed(names []string) string {
 		return "(none)"
 	}
 	return strings.Join(names, ", ")
+}
+
+// outboxLister is a store that lists a member's outbox entries.
+type outboxLister interface {
+	MemberOutbox(ctx context.Context, member string) ([]state.OutboxEntry, error)
 }
 
 // outcomeLister is a store that keeps each member's outcomes.

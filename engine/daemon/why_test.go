@@ -95,8 +95,17 @@ campaign "rsvp" {
 	if d["found"] != true || d["number"] != 1.0 || d["reason"] != "finished" || d["ended_at"] != "2026-03-01T09:00:00Z" || d["dropped_up_to"] != 1.0 || d["run"] != "rsvp[#42]" {
 		t.Errorf("dropped: %v", d)
 	}
-	if _, why := get(t, f, "/v1/members/ann/why?rule=campaign.rsvp"); why["dropped"] != nil {
+	_, why = get(t, f, "/v1/members/ann/why?rule=campaign.rsvp")
+	if why["dropped"] != nil {
 		t.Errorf("the campaign, not a run: dropped %v", why["dropped"])
+	}
+	// Asked about the campaign, with no run kept: what retention left.
+	e, _ := why["ended_runs"].(map[string]any)
+	if e == nil || e["campaign"] != "rsvp" || e["keys_kept"] != 0.0 || e["dropped_up_to"] != 1.0 || e["latest_key_kept"] != nil {
+		t.Errorf("ended_runs: %v", why["ended_runs"])
+	}
+	if _, why := get(t, f, "/v1/members/ann/why?rule="+url.QueryEscape("campaign.rsvp[#42]")); why["ended_runs"] != nil {
+		t.Errorf("a run, not the campaign: ended_runs %v", why["ended_runs"])
 	}
 }
 
@@ -202,3 +211,54 @@ const heldEvents = `{"id":"a","type":"message.posted","member":"ann","at":"2026-
 {"id":"c1","type":"message.posted","member":"cat","at":"2026-01-01T12:00:00Z"}
 {"id":"c2","type":"message.posted","member":"cat","at":"2026-01-01T13:00:00Z"}
 `
+
+// The admin API's why tells of a send skipped because the member left,
+// under "skipped", as hearth member why -json does: the direct message
+// of the step the timer ran after she left, and the next one's, to come.
+func TestAdminWhySkipped(t *testing.T) {
+	f := start(t, `
+template "t" {
+  text = { en = "Hi" }
+}
+
+campaign "all" {
+  enter_on = "message.posted"
+  members  = "all"
+  step "ping" {
+    wait = "1h"
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+  step "after" {
+    wait = "1d"
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }
+	})
+	// In one batch, so the step's timer cannot run between them.
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"cat","at":"2026-01-01T09:00:00Z"}`+"\n"+
+		`{"id":"l","type":"member.left","member":"cat","at":"2026-01-01T09:30:00Z"}`+"\n", "")
+	var skipped []any
+	waitFor(t, func() bool {
+		_, why := get(t, f, "/v1/members/cat/why?rule=campaign.all")
+		skipped, _ = why["skipped"].([]any)
+		return len(skipped) == 2
+	})
+	s, next := skipped[0].(map[string]any), skipped[1].(map[string]any)
+	if s["run"] != "all" || s["step"] != "ping" || s["reason"] != "left" || s["at"] == nil || s["expected"] != nil || s["queued"] != nil {
+		t.Errorf("skipped: %v", s)
+	}
+	if next["step"] != "after" || next["reason"] != "left" || next["expected"] != true {
+		t.Errorf("to be skipped: %v", next)
+	}
+	if _, why := get(t, f, "/v1/members/cat/why?rule=segment.none"); why["skipped"] != nil {
+		t.Errorf("not a campaign: skipped %v", why["skipped"])
+	}
+}

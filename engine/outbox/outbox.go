@@ -187,19 +187,17 @@ type Report struct {
 // SkippedLeft is the reason stored with a message skipped because its
 // member left the community; SkippedBack with a message for a member who
 // had left (a win-back's) skipped because they came back before it was due.
+// state keeps them, so member why can read them back.
 const (
-	SkippedLeft = "member left the community before it was sent"
-	SkippedBack = "member came back to the community before it was sent"
+	SkippedLeft = state.OutboxSkippedLeft
+	SkippedBack = state.OutboxSkippedBack
 )
 
 // SkippedUnsubscribed is the reason stored with an email skipped because
 // its member unsubscribed from its platform ("email.news") or from all
 // email ("email") before it was sent.
 func SkippedUnsubscribed(from string) string {
-	if from == state.UnsubscribedAll {
-		return "member unsubscribed from all email before it was sent"
-	}
-	return "member unsubscribed from " + from + " before it was sent"
+	return state.OutboxSkippedUnsubscribed(from)
 }
 
 // toMember reports whether an action of kind is pointless once its

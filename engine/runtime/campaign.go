@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -475,7 +476,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// message could only go to the dead letters. The run goes
 			// on, so a branch can reach them by email instead.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": the member has left, and a direct message cannot reach them", run.Key)})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+leftText, run.Key)})
 		} else if from := r.unsubscribedFrom(m, c, st.Send); from != "" {
 			// The member asked for no more of this email; the run goes
 			// on, so a later step can still reach them another way.
@@ -836,14 +837,28 @@ func (r *Runtime) unsubscribedFrom(m *state.Member, c *config.Campaign, send *co
 	return from
 }
 
+// leftText says why a direct message is not sent to a member who left,
+// in the skip outcome's detail (member why reads it back).
+const leftText = "the member has left, and a direct message cannot reach them"
+
+const unsubscribedPrefix = "the member unsubscribed from "
+
 // unsubscribedText says why an email is not sent to a member who
 // unsubscribed from, as unsubscribedFrom or state.Member.UnsubscribedFrom
-// give it.
+// give it; unsubscribedOf reads it back.
 func unsubscribedText(from string) string {
 	if from == state.UnsubscribedAll {
-		return "the member unsubscribed from all email"
+		return unsubscribedPrefix + "all email"
 	}
-	return "the member unsubscribed from " + from
+	return unsubscribedPrefix + from
+}
+
+func unsubscribedOf(text string) (from string, ok bool) {
+	from, ok = strings.CutPrefix(text, unsubscribedPrefix)
+	if from == "all email" {
+		from = state.UnsubscribedAll
+	}
+	return from, ok && from != ""
 }
 
 // until works out the time a step's until gives for the run; the zero

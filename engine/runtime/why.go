@@ -228,6 +228,119 @@ type WhyView struct {
 	// Dropped is what is still known of a keyed run, asked about as
 	// campaign.NAME[KEY], that the member has no more (DroppedRun).
 	Dropped *Dropped `json:"dropped,omitempty"`
+	// EndedRuns is what retention left of the member's ended keyed runs
+	// of a campaign asked about as campaign.NAME (EndedRunsOf).
+	EndedRuns *EndedRuns `json:"ended_runs,omitempty"`
+	// Skipped is the sends of the campaign's runs not made because the
+	// member unsubscribed or left (Skips); absent when none is.
+	Skipped []Skip `json:"skipped,omitempty"`
+}
+
+// Skip is a campaign run's send not made for the member's own sake: an
+// email to a member who unsubscribed from its platform, or a message to
+// one who left the community. The runtime skips it at its step (the
+// run goes on), or the outbox at delivery when it was queued before.
+// Expected marks one not made yet: the step the run is on will skip it
+// when it comes due, by the member now. member why shows them as
+// "skipped:" and "will be skipped:" lines, and in its JSON.
+type Skip struct {
+	Run    string `json:"run"` // the run's id: NAME, or NAME[KEY] with run_key
+	Step   string `json:"step"`
+	Reason string `json:"reason"` // SkipUnsubscribed or SkipLeft
+	// From is what the member unsubscribed from: the email platform,
+	// "email.news", or "email" for all email.
+	From string `json:"from,omitempty"`
+	// At is when it was skipped; Queued says the send was queued and
+	// the outbox skipped it at delivery.
+	At       time.Time `json:"at,omitzero"`
+	Queued   bool      `json:"queued,omitempty"`
+	Expected bool      `json:"expected,omitempty"`
+}
+
+// Skip reasons.
+const (
+	SkipUnsubscribed = "unsubscribed"
+	SkipLeft         = "left"
+)
+
+// Skips says, of the member's runs at addr (as Holds takes it), whether
+// the latest send of each run was skipped because the member
+// unsubscribed or left: at its step, as the member's outcomes tell, or
+// at delivery, as their outbox entries do (both oldest first; nil tells
+// nothing, and neither tells once retention removed it). A later send,
+// or a send skipped for another reason (if_past, a frequency cap), is
+// the latest instead, and nothing is said. It says too whether the send
+// of the step an active run is on will be skipped when it comes due.
+func (r *Runtime) Skips(m *state.Member, addr string, outcomes []state.Outcome, outbox []state.OutboxEntry) []Skip {
+	kind, id, _ := strings.Cut(addr, ".")
+	if kind != "campaign" {
+		return nil
+	}
+	ids := []string{id}
+	if _, _, keyed := state.SplitRunID(id); !keyed && m.HasKeyedRuns() {
+		ids = m.RunIDs(id, nil)
+	}
+	var out []Skip
+	for _, id := range ids {
+		run := m.Campaigns[id]
+		if run == nil {
+			continue
+		}
+		name, key, _ := state.SplitRunID(id)
+		var last *Skip
+		var lastAt time.Time
+		for _, o := range outcomes {
+			if o.Kind != state.KindCampaign || o.Name != name || o.Change != "skip" || o.At.Before(run.EnteredAt) || o.At.Before(lastAt) || state.DetailKey(o.Detail) != key {
+				continue
+			}
+			lastAt, last = o.At, nil
+			step, text, _ := strings.Cut(state.DetailReason(o.Detail), ": ")
+			if from, ok := unsubscribedOf(text); ok {
+				last = &Skip{Run: id, Step: step, Reason: SkipUnsubscribed, From: from, At: o.At.UTC()}
+			} else if text == leftText {
+				last = &Skip{Run: id, Step: step, Reason: SkipLeft, At: o.At.UTC()}
+			}
+		}
+		for _, e := range outbox {
+			if e.Campaign != name || e.RunKey != key || e.At.Before(run.EnteredAt) || e.At.Before(lastAt) {
+				continue
+			}
+			lastAt, last = e.At, nil
+			if e.Status != state.OutboxSkipped {
+				continue
+			}
+			if from, ok := state.OutboxSkippedFrom(e.LastError); ok {
+				last = &Skip{Run: id, Step: e.Step, Reason: SkipUnsubscribed, From: from, At: e.FinishedAt.UTC(), Queued: true}
+			} else if e.LastError == state.OutboxSkippedLeft {
+				last = &Skip{Run: id, Step: e.Step, Reason: SkipLeft, At: e.FinishedAt.UTC(), Queued: true}
+			}
+		}
+		if last != nil {
+			out = append(out, *last)
+		}
+		if s, ok := r.expectedSkip(m, id); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// expectedSkip says whether the send of the step the member's active run
+// id is on will be skipped when it comes due, as advance decides it.
+func (r *Runtime) expectedSkip(m *state.Member, id string) (Skip, bool) {
+	c, _, st := r.sendStep(m, id)
+	switch {
+	case c == nil:
+	case c.Members == config.MembersCurrent && m.Left:
+		// The run ends, as left, rather than skip the send.
+	case r.unreachable(m, c, st.Send):
+		return Skip{Run: id, Step: st.Name, Reason: SkipLeft, Expected: true}, true
+	default:
+		if from := r.unsubscribedFrom(m, c, st.Send); from != "" {
+			return Skip{Run: id, Step: st.Name, Reason: SkipUnsubscribed, From: from, Expected: true}, true
+		}
+	}
+	return Skip{}, false
 }
 
 // Hold is what keeps the send of the step a campaign run is on from
@@ -325,7 +438,7 @@ func (r *Runtime) sendStep(m *state.Member, id string) (*config.Campaign, *state
 // is not inside them.
 func (r *Runtime) quietHold(m *state.Member, id string, t time.Time) (Hold, bool) {
 	c, _, _ := r.sendStep(m, id)
-	if c == nil || c.QuietHours == nil {
+	if _, skip := r.expectedSkip(m, id); skip || c == nil || c.QuietHours == nil {
 		return Hold{}, false
 	}
 	end := r.sendBlocked(m, c, t)
@@ -350,7 +463,7 @@ func latest(a, b time.Time) time.Time {
 // caps is empty when no cap holds it.
 func (r *Runtime) capHold(m *state.Member, id string, t time.Time) (caps []Cap, free time.Time, skip bool) {
 	c, _, _ := r.sendStep(m, id)
-	if c == nil {
+	if _, skip := r.expectedSkip(m, id); skip || c == nil {
 		return nil, time.Time{}, false
 	}
 	for _, h := range r.fullCaps(m, c, t) {
@@ -425,6 +538,45 @@ func DroppedRun(m *state.Member, addr string, outcomes func() ([]state.Outcome, 
 		d.KeyKept, d.EndedAt, d.Reason = true, kept.At.UTC(), kept.Reason
 	}
 	return d, err
+}
+
+// EndedRuns is what retention left of a member's ended runs of a
+// campaign with run_key: the keys it kept (reentry = "never"), the
+// latest of them, and the highest number of the runs it dropped. With
+// no run kept, it is what says the member did enter.
+type EndedRuns struct {
+	Campaign string `json:"campaign"`
+	// KeysKept counts the keys kept of ended runs (state.Member.KeysEnded),
+	// as campaign show's keys_kept does for all members.
+	KeysKept      int             `json:"keys_kept"`
+	LatestKeyKept *state.EndedKey `json:"latest_key_kept,omitempty"`
+	// DroppedUpTo is as Dropped's: the highest number among the
+	// member's dropped runs, counting those whose key was kept.
+	DroppedUpTo int `json:"dropped_up_to"`
+}
+
+// EndedRunsOf says what retention left of the member's ended keyed runs
+// of the campaign addr names, campaign.NAME: nil when it kept or dropped
+// none, or for another address (a run's own, campaign.NAME[KEY], has
+// Dropped).
+func EndedRunsOf(m *state.Member, addr string) *EndedRuns {
+	kind, id, _ := strings.Cut(addr, ".")
+	if _, _, keyed := state.SplitRunID(id); kind != "campaign" || keyed {
+		return nil
+	}
+	keys := m.KeysEnded[id]
+	if len(keys) == 0 && m.RunsDropped[id] == 0 {
+		return nil
+	}
+	e := &EndedRuns{Campaign: id, KeysKept: len(keys), DroppedUpTo: m.RunsDropped[id]}
+	for i := range keys {
+		if e.LatestKeyKept == nil || keys[i].At.After(e.LatestKeyKept.At) {
+			k := keys[i]
+			k.At = k.At.UTC()
+			e.LatestKeyKept = &k
+		}
+	}
+	return e
 }
 
 // addressesOf are the addresses of the blocks named name that why

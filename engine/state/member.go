@@ -502,6 +502,46 @@ const (
 	OutboxSkipped = "skipped"
 )
 
+// The reasons stored with a skipped outbox entry (its LastError):
+// OutboxSkippedLeft with a message skipped because its member left the
+// community; OutboxSkippedBack with a message for a member who had left
+// (a win-back's) skipped because they came back before it was due.
+const (
+	OutboxSkippedLeft = "member left the community before it was sent"
+	OutboxSkippedBack = "member came back to the community before it was sent"
+)
+
+const (
+	skippedUnsubscribed = "member unsubscribed from "
+	skippedSent         = " before it was sent"
+)
+
+// OutboxSkippedUnsubscribed is the reason stored with an email skipped
+// because its member unsubscribed from its platform ("email.news") or
+// from all email (UnsubscribedAll) before it was sent.
+func OutboxSkippedUnsubscribed(from string) string {
+	if from == UnsubscribedAll {
+		return skippedUnsubscribed + "all email" + skippedSent
+	}
+	return skippedUnsubscribed + from + skippedSent
+}
+
+// OutboxSkippedFrom reads back what an OutboxSkippedUnsubscribed reason
+// says the member unsubscribed from; ok is false for another reason.
+func OutboxSkippedFrom(reason string) (from string, ok bool) {
+	rest, ok := strings.CutPrefix(reason, skippedUnsubscribed)
+	if !ok {
+		return "", false
+	}
+	if from, ok = strings.CutSuffix(rest, skippedSent); !ok || from == "" {
+		return "", false
+	}
+	if from == "all email" {
+		from = UnsubscribedAll
+	}
+	return from, true
+}
+
 // BadgeHold is a badge a member holds.
 type BadgeHold struct {
 	Count int       `json:"count"`
