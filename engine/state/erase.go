@@ -376,3 +376,22 @@ func RekeyRows(rows Rows, id string, opt EraseOptions) ([]OutboxRekey, map[strin
 	}
 	return changes, counts, rows.Err()
 }
+
+// RekeyOutcomeRows reads the rows of a SQL store's candidate outcomes for
+// a forget of id (columns seq, kind, rule, detail) and returns, by seq,
+// the new detail of those RekeyOutcome changes to name label instead.
+// The caller closes the rows.
+func RekeyOutcomeRows(rows Rows, id, label string) (map[int64]string, error) {
+	seqs := map[int64]string{}
+	for rows.Next() {
+		var seq int64
+		var o Outcome
+		if err := rows.Scan(&seq, &o.Kind, &o.Rule, &o.Detail); err != nil {
+			return nil, err
+		}
+		if RekeyOutcome(&o, id, label) {
+			seqs[seq] = o.Detail
+		}
+	}
+	return seqs, rows.Err()
+}

@@ -99,20 +99,9 @@ func rekeyOutcomes(ctx context.Context, tx pgx.Tx, id, label string) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	seqs := map[int64]string{}
-	for rows.Next() {
-		var seq int64
-		var o state.Outcome
-		if err := rows.Scan(&seq, &o.Kind, &o.Rule, &o.Detail); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		if state.RekeyOutcome(&o, id, label) {
-			seqs[seq] = o.Detail
-		}
-	}
+	seqs, err := state.RekeyOutcomeRows(rows, id, label)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return 0, err
 	}
 	for seq, detail := range seqs {
