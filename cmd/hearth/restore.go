@@ -67,14 +67,9 @@ func runRestore(ctx context.Context, s *stdio, backup string, rest []string, vf 
 	}
 
 	res, err := sqlite.Restore(ctx, backup, db, s.clock())
-	if err != nil {
-		staleDone(s, res.Stale)
-		if errors.Is(err, sqlite.ErrInUse) {
-			return fail("%s: another hearth command has it open; run this again once it is done. The state was not changed.", db)
-		}
-		return fail("%v", err)
+	if !swapDone(s, name, db, res.Stale, err) {
+		return 1
 	}
-	staleDone(s, res.Stale)
 	fmt.Fprintf(s.out, "Restored %s to %s: %s.\n", backup, db, describeState(res.Info))
 	if res.Aside != "" {
 		fmt.Fprintf(s.out, "The state it replaced (%s) is in %s; hearth state restore -undo puts it back, or remove that folder once the restored state serves you well.\n",
@@ -202,6 +197,21 @@ func staleDone(s *stdio, stale []sqlite.Stale) {
 	}
 }
 
+// swapDone says which stale copies a restore or its undo removed and,
+// when it failed (err), why; false when it failed.
+func swapDone(s *stdio, name, db string, stale []sqlite.Stale, err error) bool {
+	staleDone(s, stale)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, sqlite.ErrInUse):
+		fmt.Fprintf(s.err, "hearth %s: %s: another hearth command has it open; run this again once it is done. The state was not changed.\n", name, db)
+	default:
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+	}
+	return false
+}
+
 // confirmRestore asks for 'yes' on a terminal unless auto; false (said
 // on stderr) when it was not given.
 func confirmRestore(ctx context.Context, s *stdio, name, question string, auto bool) bool {
@@ -290,14 +300,9 @@ func runRestoreUndo(ctx context.Context, s *stdio, rest []string, vf varFlags, a
 	}
 
 	res, err := sqlite.Undo(ctx, from, db, s.clock())
-	if err != nil {
-		staleDone(s, res.Stale)
-		if errors.Is(err, sqlite.ErrInUse) {
-			return fail("%s: another hearth command has it open; run this again once it is done. The state was not changed.", db)
-		}
-		return fail("%v", err)
+	if !swapDone(s, name, db, res.Stale, err) {
+		return 1
 	}
-	staleDone(s, res.Stale)
 	holds := describeState(res.Info)
 	if res.Unreadable != nil {
 		holds = fmt.Sprintf("a state that cannot be read (%v), as it was", res.Unreadable)

@@ -310,6 +310,13 @@ func (d *Daemon) Reload(trigger string) Reload {
 	case d.rescan <- struct{}{}:
 	default: // one is asked for already
 	}
+	// The processor takes the new rules at once, so the members they
+	// move are listed (hearth_members_reevaluation_pending) now, not at
+	// its next tick.
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
 	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String(),
 		"warnings", r.Diagnostics.WarningCount)
 	// What the new files do that has no effect, or holds a credential in
@@ -484,7 +491,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return rt
 	}
-	timer := time.NewTimer(time.Second)
+	// The first round is at once: a start under edited rules lists the
+	// members to re-evaluate before the first second is out.
+	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		var reqs []*request
