@@ -37,8 +37,11 @@ periods: segments and tiers entered and left, badges a revoke_when would
 take, audience campaigns entered and left, and the campaign runs that
 would end: as goal where exit_when holds, as exited where stop_when
 does (a goal or stop_when added or loosened ends the runs of everyone it
-already holds for), as left for members who left a campaign for current
-members (members = "current": switched from "all", it ends their runs),
+already holds for; both read each member in the segments, on the tier and
+without the badges the new rules give, so a goal of member.tier == 'core'
+counts those a lowered threshold takes onto core), as left for members
+who left a campaign for current members (members = "current": switched
+from "all", it ends their runs),
 as goal for members in the community in a win-back (members = "left"),
 and stopped for a campaign removed from the files. A change of members
 starts no run by itself. It reads the members and changes nothing.

@@ -109,7 +109,8 @@ type Members func(ctx context.Context, fn func(*state.Member) error) error
 // configuration changes nothing for them. Campaign runs are counted for
 // every member: those of removed campaigns, and those whose stop_when or
 // exit_when holds now, or that the campaign's members setting ends
-// (runtime.Ends).
+// (runtime.Ends), the rules reading the member in the segments, on the
+// tier and without the badges the preview gives (runtime.PreviewEnds).
 //
 // It reads members and writes nothing, to the store or anywhere else.
 func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now time.Time) (*Impact, error) {
@@ -149,9 +150,18 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 		// So do runs their campaign's stop_when, exit_when or members
 		// setting ends: campaign rules are not in the fingerprint
 		// either, and a run still active is what the configuration in
-		// force left running. A member leaves a campaign once, however
-		// many reasons it has.
-		ends = rt.Ends(m, now, ends[:0])
+		// force left running. The rules read the member where these
+		// rules put them: as stored when evaluated under them already,
+		// else as previewed (the runtime settles segments, tier and
+		// badges before it advances a run). A member leaves a campaign
+		// once, however many reasons it has.
+		current := m.Rules == fingerprint
+		var st runtime.Standing
+		if current {
+			ends = rt.Ends(m, now, ends[:0])
+		} else {
+			st, ends = rt.PreviewEnds(m, now, ends[:0])
+		}
 		if len(leaving) > 0 {
 			clear(leaving)
 		}
@@ -175,7 +185,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 				mv.LeaveSample = append(mv.LeaveSample, cmp.Or(m.Name, m.ID))
 			}
 		}
-		if m.Rules == fingerprint {
+		if current {
 			out.Current++
 			return nil
 		}
@@ -183,7 +193,6 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 			out.Stale++
 		}
 		who := cmp.Or(m.Name, m.ID)
-		st := rt.Preview(m, now)
 		segs, tier := st.Segments, st.Tier
 		for _, b := range st.Revoked {
 			mv := move("badge", b)

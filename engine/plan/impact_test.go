@@ -426,6 +426,55 @@ campaign "winback" {
 	}
 }
 
+// A goal over the tier, in a plan that lowers the tier's threshold, ends
+// the runs of the members the new threshold takes onto the tier: the
+// campaign rules read each member where the new rules put them, as the
+// runtime settles the tier before it advances a run. A member already
+// evaluated under these rules is read as stored.
+func TestMemberImpactGoalReadsTheNewTier(t *testing.T) {
+	f := newFixture(t, base+`
+tier "core" {
+  rank = 1
+  when = "member.points >= 10"
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "welcome" {
+  enter_on  = "member.joined"
+  exit_when = "member.tier == 'core'"
+  step "hello" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	member := func(id string, points int) *state.Member {
+		m := state.NewMember(id, now.AddDate(0, -1, 0))
+		m.Name, m.Points = id, points
+		m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: "active", EnteredAt: now, Runs: 1}}
+		return m
+	}
+	ann := member("ann", 12) // the new threshold takes her onto core
+	bob := member("bob", 5)  // not there yet
+	cy := member("cy", 40)   // on core already, under these rules
+	cy.Rules, cy.Tier = runtime.MemberRules(f.cfg), state.TierState{Name: "core", Rank: 1}
+	got := impactText(t, f, now, ann, bob, cy)
+	want := `Member impact (the rules evaluated against the 3 stored members; 1 under these rules already):
+  campaign welcome: +0 -2 (-ann, cy): the goal (exit_when) holds for 2, whose runs end as goal with nothing more sent
+  tier core: +1 -0 (+ann)
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // A configuration with badges alone previews their revoke_when, and so
 // does one whose campaigns have only a goal: hearth plan shows the impact
 // for them (HasMemberRules). One with nothing of the kind shows none.

@@ -179,3 +179,116 @@ func TestEndsOfAChangedMembersSetting(t *testing.T) {
 		t.Errorf("the runtime moved %q, want %q", moved, want)
 	}
 }
+
+// settledCampaigns has a tier, a segment and a badge whose thresholds
+// are the arguments, and two campaigns whose rules read them: onboard's
+// goal is the tier and stop_when the segment, tips' stop_when is having
+// posted and holding no badge (member.badges, which a bind counts). Each
+// post gives 10 points and the badge.
+func settledCampaigns(tier, quiet, revoke string) string {
+	return templates + `
+tier "core" {
+  rank = 1
+  when = "member.points >= ` + tier + `"
+}
+segment "quiet" {
+  community = community.c
+  when      = "member.points < ` + quiet + `"
+}
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < ` + revoke + `"
+}
+incentive "post" {
+  on = "message.posted"
+  grant {
+    points = 10
+    badge  = badge.keen
+  }
+}
+campaign "onboard" {
+  enter_on  = "member.joined"
+  exit_when = "member.tier == 'core'"
+  stop_when = "in_segment('quiet')"
+  step "later" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+campaign "tips" {
+  enter_on  = "member.joined"
+  stop_when = "member.points > 0 && member.badges == 0"
+  step "later" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`
+}
+
+// PreviewEnds reads the member as the new rules leave them: a tier
+// threshold lowered takes ann onto the tier her run's goal asks for, and
+// bob into the segment and out of the badge that the stop_when rules
+// read. Ends, reading the members as stored, sees none of it; the
+// runtime, at their next events, ends what PreviewEnds said.
+func TestPreviewEndsReadsTheSettledMember(t *testing.T) {
+	before := load(t, settledCampaigns("50", "0", "0"))
+	stream := ev("j1", "member.joined", "ann", 0, 9, "") + ev("j2", "member.joined", "bob", 0, 9, "") +
+		ev("p1", "message.posted", "ann", 0, 10, "") + ev("p2", "message.posted", "ann", 0, 11, "") +
+		ev("p3", "message.posted", "bob", 0, 10, "")
+	sum, err := simulate.Run(context.Background(), before, strings.NewReader(stream), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := load(t, settledCampaigns("20", "15", "15"))
+	rt := runtime.New(after, slog.New(slog.DiscardHandler))
+	now := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
+	want := map[string][]runtime.RunEnd{
+		"ann": {{Campaign: "onboard", Goal: true}},
+		"bob": {{Campaign: "onboard", Exited: true}, {Campaign: "tips", Exited: true}},
+	}
+	err = sum.Store.Members(context.Background(), func(m *state.Member) error {
+		if m.Tier.Name != "" || len(m.Segments) != 0 || m.Badges["keen"].Count != 1 {
+			t.Fatalf("%s: tier %q, segments %v, keen %d: the test no longer shows what it is about", m.ID, m.Tier.Name, m.Segments, m.Badges["keen"].Count)
+		}
+		if got := rt.Ends(m, now, nil); got != nil {
+			t.Errorf("Ends(%s) as stored = %+v, want none", m.ID, got)
+		}
+		st, got := rt.PreviewEnds(m, now, nil)
+		if !reflect.DeepEqual(got, want[m.ID]) {
+			t.Errorf("PreviewEnds(%s) = %+v, want %+v", m.ID, got, want[m.ID])
+		}
+		if m.ID == "bob" && !slices.Equal(st.Revoked, []string{"keen"}) {
+			t.Errorf("PreviewEnds(bob) revoked %v, want keen", st.Revoked)
+		}
+		if m.Tier.Name != "" || len(m.Segments) != 0 || m.Badges["keen"].Count != 1 {
+			t.Errorf("PreviewEnds changed stored member %s", m.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var ended []string
+	next := ev("a", "checkin", "ann", 1, 9, "") + ev("b", "checkin", "bob", 1, 9, "")
+	_, err = simulate.Run(context.Background(), after, strings.NewReader(next), simulate.Options{Store: sum.Store, Outcome: func(o state.Outcome) error {
+		if o.Kind == state.KindCampaign && o.Change == "exit" {
+			ended = append(ended, o.Member+" "+o.Name+" "+o.Detail)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ended)
+	if want := []string{"ann onboard goal", "bob onboard exited", "bob tips exited"}; !slices.Equal(ended, want) {
+		t.Errorf("the runtime ended %q, want %q", ended, want)
+	}
+}

@@ -27,11 +27,7 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 	var st Standing
 	// One scratch copy, reused: previews run over every stored member,
 	// and a fresh copy of each would be most of the cost.
-	p := &r.preview
-	if p.w == nil {
-		p.w = &work{}
-		p.segs = map[string]time.Time{}
-	}
+	p := r.scratch()
 	clear(p.segs)
 	maps.Copy(p.segs, m.Segments)
 	p.m = *m
@@ -83,8 +79,35 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 			st.Revoked = append(st.Revoked, b.Name)
 		}
 	}
+	if len(st.Revoked) > 0 {
+		// The previewed member no longer holds them, for the campaign
+		// rules PreviewEnds asks next, as the runtime revokes before it
+		// advances runs. The holdings are m's: change a copy.
+		clear(p.badges)
+		maps.Copy(p.badges, m.Badges)
+		p.holds = slices.Grow(p.holds[:0], len(st.Revoked)) // no move while pointed into
+		for _, b := range st.Revoked {
+			p.holds = append(p.holds, *m.Badges[b])
+			h := &p.holds[len(p.holds)-1]
+			h.Count = 0
+			p.badges[b] = h
+		}
+		c.Badges = p.badges
+		w.gen++ // member.badges counts them: bind again
+	}
 	st.Tier = c.Tier.Name
 	return st
+}
+
+// scratch is the memory previews reuse, made on first use.
+func (r *Runtime) scratch() *previewScratch {
+	p := &r.preview
+	if p.w == nil {
+		p.w = &work{}
+		p.segs = map[string]time.Time{}
+		p.badges = map[string]*state.BadgeHold{}
+	}
+	return p
 }
 
 func (r *Runtime) previewTier(m *state.Member) string {
@@ -132,11 +155,15 @@ func (r *Runtime) previewTier(m *state.Member) string {
 	return ""
 }
 
-// previewScratch is the memory Preview reuses.
+// previewScratch is the memory Preview reuses: m is the member as
+// previewed, with segs for its segments and, when Preview revoked some of
+// its badges, badges and holds for its holdings.
 type previewScratch struct {
-	w    *work
-	m    state.Member
-	segs map[string]time.Time
+	w      *work
+	m      state.Member
+	segs   map[string]time.Time
+	badges map[string]*state.BadgeHold
+	holds  []state.BadgeHold
 }
 
 // RunEnd is a campaign whose own settings or rules end runs of a member
@@ -173,16 +200,37 @@ type RunEnd struct {
 // entered, a member joining or leaving), never on a reload. A member with
 // no runs costs a length check; one with runs, a bind and a rule per
 // active run of a campaign with such a rule.
+//
+// Ends reads m as it is: for a member already evaluated under these
+// rules (MemberRules). For one the rules would move, PreviewEnds reads
+// the member as they would leave it.
 func (r *Runtime) Ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
 	if len(m.Campaigns) == 0 {
 		return out
 	}
-	p := &r.preview
-	if p.w == nil {
-		p.w = &work{}
-		p.segs = map[string]time.Time{}
+	r.scratch().w.gen++ // another member: bind afresh (bindRun rebinds for a run's event)
+	return r.ends(m, now, out)
+}
+
+// PreviewEnds is Preview, and Ends of the member as Preview would leave
+// them: in the segments and on the tier it gives, without the badges it
+// revokes. The runtime settles those before it advances a run, so a goal
+// such as member.tier == "core" ends the runs of members a lowered
+// threshold takes onto the tier. It costs Preview's work and Ends' rules,
+// and no bind of its own: Ends reads the member Preview last bound (bound
+// again only when a badge was revoked, or for a rule reading the run's
+// event).
+func (r *Runtime) PreviewEnds(m *state.Member, now time.Time, out []RunEnd) (Standing, []RunEnd) {
+	st := r.Preview(m, now)
+	if len(m.Campaigns) == 0 {
+		return st, out
 	}
-	p.w.gen++ // another member: bind afresh (bindRun rebinds for a run's event)
+	return st, r.ends(&r.preview.m, now, out)
+}
+
+// ends is Ends over m, bound or to be bound with the preview's work.
+func (r *Runtime) ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
+	p := &r.preview
 	keyed := m.HasKeyedRuns()
 	for _, c := range r.cfg.Campaigns {
 		gone := m.Left && c.Members == config.MembersCurrent // before any rule
