@@ -556,6 +556,19 @@ compared with member.tier, segment.entered's and segment.left's segment,
 tier.changed's from and to, and badge.awarded's badge
 (event.segment == 'lurkers').
 
+Profile attributes (member.attrs.NAME) have no type hearth can check: they
+hold what member.profile_updated events, imports and grants' set put there,
+and nil for a member without one. Give a default before ordering or
+arithmetic, and compare with true to use one as a condition:
+  when = "(member.attrs.reputation ?? 0) > 10"
+  when = "member.attrs.vip == true && member.points > 100"
+  when = "member.attrs.muted != true"
+member.attrs.vip == true is false when vip is missing or anything but true.
+A bare member.attrs.vip fails at run time when it is a string or a number;
+with !, beside && or ||, or before ?: it fails when it is missing too. The
+rule then counts as false. validate warns about each, with the comparison
+to write. Event attributes declared "any" are the same.
+
 Segment, tier and badge-revocation rules read member state only; they have
 no event, and neither have the rules of a campaign entered by audience.
 duration('1d12h') is a duration in hearth's units (s, m, h, d, w) to add to

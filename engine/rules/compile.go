@@ -136,7 +136,8 @@ type Program struct {
 	Reads  Reads
 	// Warnings are problems the rule may have at run time, for validate
 	// to show: an ordering or arithmetic on member.attrs.x, which is
-	// missing (nil) for members without the attribute.
+	// missing (nil) for members without the attribute, or member.attrs.x
+	// used as a condition, which may be no bool.
 	Warnings []*Error
 	program  *vm.Program
 }
@@ -307,6 +308,9 @@ func (c *Compiler) Compile(src string, scope Scope) (*Program, []*Error) {
 				Hint: "Give a time such as event.starts_at - duration('24h'), member.joined_at + duration('30d') or now + duration('2h').", From: 0, To: len(src)}}
 		}
 	}
+	if scope.Result == Bool && pc.root != nil {
+		pc.condition(pc.root, "", true)
+	}
 	return &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}, nil
 }
 
@@ -344,6 +348,25 @@ type precheck struct {
 	// compares with nil or tests with in, which it handles itself.
 	untyped map[int]untypedUse
 	guarded map[string]bool
+	// conds are values of no known type used as conditions
+	// (member.attrs.vip && ...), by source offset.
+	conds map[int]condUse
+	// root is the whole rule, after patching.
+	root ast.Node
+}
+
+// condUse is a value of no known type where true or false is needed.
+type condUse struct {
+	name     string // member.attrs.vip
+	from, to int    // what the suggestion replaces in the source
+	value    string // the value as written
+	// op needs the bool: "&&", "||", "and", "or", "!", "not", "?:",
+	// "if"; "" when the value is the rule's own result.
+	op string
+	// negated is !member.attrs.vip, whose suggestion is != true.
+	negated bool
+	// paren says the suggestion needs brackets where it stands.
+	paren bool
 }
 
 // untypedUse is an operator applied to a value of no known type.
@@ -410,7 +433,23 @@ func runeToByte(s string, r int) int {
 }
 
 func (p *precheck) Visit(node *ast.Node) {
+	p.visit(node)
+	// The walk is post-order: the root is visited last.
+	p.root = *node
+}
+
+func (p *precheck) visit(node *ast.Node) {
 	switch n := (*node).(type) {
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			p.negation(n)
+		}
+	case *ast.ConditionalNode:
+		op := "?:"
+		if !n.Ternary {
+			op = "if"
+		}
+		p.condition(n.Cond, op, true)
 	case *ast.IdentifierNode:
 		switch n.Value {
 		case "event":
@@ -502,6 +541,14 @@ func (p *precheck) Visit(node *ast.Node) {
 	case *ast.BinaryNode:
 		p.checkUntyped(n)
 		p.checkNamed(n)
+		switch n.Operator {
+		case "&&", "||", "and", "or":
+			// == binds tighter than these: the suggestion needs no
+			// brackets.
+			p.condition(n.Left, n.Operator, true)
+			p.condition(n.Right, n.Operator, true)
+			return
+		}
 		switch n.Operator {
 		case "<", "<=", ">", ">=", "==", "!=":
 		default:
@@ -642,14 +689,7 @@ func (p *precheck) checkUntyped(n *ast.BinaryNode) {
 		if !ok {
 			continue
 		}
-		from, to := p.bytes(span(pair[0]))
-		if strings.Count(p.src[from:to], "[") > strings.Count(p.src[from:to], "]") {
-			// member.attrs['x']: span ends at the key, before its quote
-			// and bracket.
-			if i := strings.IndexByte(p.src[to:], ']'); i >= 0 {
-				to += i + 1
-			}
-		}
+		from, to := p.valueBytes(pair[0])
 		def := "0"
 		if _, isStr := pair[1].(*ast.StringNode); isStr || n.Operator == "+" && isString(pair[1]) {
 			def = "''"
@@ -668,6 +708,121 @@ func (p *precheck) checkUntyped(n *ast.BinaryNode) {
 		}
 		p.untyped[from] = untypedUse{name: name, from: from, to: to, suggestion: suggestion, op: n.Operator}
 	}
+}
+
+// valueBytes is the byte range of a value in the source, a field path
+// with its closing bracket: span ends member.attrs['x'] at the key,
+// before its quote and bracket.
+func (p *precheck) valueBytes(n ast.Node) (int, int) {
+	from, to := p.bytes(span(n))
+	if strings.Count(p.src[from:to], "[") > strings.Count(p.src[from:to], "]") {
+		if i := strings.IndexByte(p.src[to:], ']'); i >= 0 {
+			to += i + 1
+		}
+	}
+	return from, to
+}
+
+// negation records ! or not applied to a value of no known type: its
+// suggestion replaces the whole negation. It needs brackets unless the
+// negation turns out to stand where a condition goes.
+func (p *precheck) negation(n *ast.UnaryNode) {
+	name, ok := p.untypedValue(n.Node)
+	if !ok {
+		p.condition(n.Node, n.Operator, false)
+		return
+	}
+	from, _ := p.bytes(n.Location())
+	vfrom, to := p.valueBytes(n.Node)
+	// The range covers the operator and its value, whichever position
+	// the parser gave the operator.
+	from = min(from, vfrom)
+	p.addCond(condUse{name: name, from: from, to: to, value: p.src[vfrom:to], op: n.Operator, negated: true, paren: true})
+}
+
+// condition records n if it is a value of no known type used as a
+// condition by op ("" for the rule's result). bare says an == in its
+// place needs no brackets.
+func (p *precheck) condition(n ast.Node, op string, bare bool) {
+	switch n := n.(type) {
+	case *ast.UnaryNode:
+		// A negation recorded when it was visited, which stands
+		// where a condition goes.
+		if u, ok := p.conds[runeToByte(p.src, n.Location().From)]; ok && u.negated && bare {
+			u.paren = false
+			p.conds[u.from] = u
+		}
+	case *ast.ConditionalNode:
+		// Both branches give the condition; a branch ends at : or at
+		// the end of the ?:, so an == there needs no brackets.
+		p.condition(n.Exp1, op, true)
+		p.condition(n.Exp2, op, true)
+	default:
+		name, ok := p.untypedValue(n)
+		if !ok {
+			return
+		}
+		from, to := p.valueBytes(n)
+		p.addCond(condUse{name: name, from: from, to: to, value: p.src[from:to], op: op, paren: !bare})
+	}
+}
+
+func (p *precheck) addCond(u condUse) {
+	if p.conds == nil {
+		p.conds = map[int]condUse{}
+	}
+	// A value may be seen more than once (the walk can repeat):
+	// brackets are needed only if every sighting needs them.
+	if prev, ok := p.conds[u.from]; ok && !prev.paren {
+		u.paren = false
+	}
+	p.conds[u.from] = u
+}
+
+// condWarning says what to write instead of a value of no known type
+// used as a condition: a comparison with true, which is false for a
+// missing value and for anything but true.
+func (p *precheck) condWarning(u condUse) *Error {
+	what := "members without that attribute"
+	if strings.HasPrefix(u.name, "event.") {
+		what = "events without that attribute (it is declared \"any\")"
+	}
+	var msg string
+	switch {
+	case u.op == "":
+		// A missing value as the whole result is false, not an error.
+		msg = fmt.Sprintf("%s has no type hearth can check, and the %s gives it as its condition: where it is not true or false (a string such as \"yes\", or a number), the rule fails at run time and counts as false.", u.name, orRule(p.scope.What))
+	case p.guarded[u.name]:
+		msg = fmt.Sprintf("%s has no type hearth can check; %s, so where it is a string or a number the rule fails at run time and counts as false.", u.name, needsBool(u.op))
+	default:
+		msg = fmt.Sprintf("%s has no type hearth can check and is missing (nil) for %s; %s, so the rule fails at run time for them (and where it is a string or a number), and then counts as false.", u.name, what, needsBool(u.op))
+	}
+	fixed, when := u.value+" == true", "false when it is missing or anything else"
+	if u.negated {
+		fixed, when = u.value+" != true", "true when it is missing or anything but true"
+	}
+	if u.paren {
+		fixed = "(" + fixed + ")"
+	}
+	// The whole rule rewritten, when it is short enough to read in
+	// one line.
+	if whole := p.src[:u.from] + fixed + p.src[u.to:]; len(whole) <= 80 && !strings.Contains(whole, "\n") {
+		fixed = whole
+	}
+	return &Error{Message: msg, Hint: fmt.Sprintf("Compare it with true (%s): %s.", when, fixed), From: u.from, To: u.to}
+}
+
+// needsBool says what an operator needs of its operand.
+func needsBool(op string) string {
+	switch op {
+	case "!", "not":
+		return op + " takes true or false"
+	case "?:":
+		return "the condition of ?: must be true or false"
+	case "if":
+		return "the condition of if must be true or false"
+	}
+	return "both sides of " + op + " must be true or false"
 }
 
 func isString(n ast.Node) bool {
@@ -702,6 +857,9 @@ func (p *precheck) warnings() []*Error {
 			Hint:    fmt.Sprintf("Give it a default: %s.", u.suggestion),
 			From:    u.from, To: u.to,
 		})
+	}
+	for _, u := range p.conds {
+		out = append(out, p.condWarning(u))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].From < out[j].From })
 	return out

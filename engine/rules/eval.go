@@ -102,29 +102,42 @@ func (e *Evaluator) Bool(p *Program) (bool, error) {
 }
 
 // reNotBool is expr's run-time error for a condition whose value, of a
-// type not known when it compiled (a profile attribute), is no bool.
-var reNotBool = regexp.MustCompile(`^invalid operation: bool\(([^()]*(?:\{\})?)\)`)
+// type not known when it compiled (a profile attribute), is no bool: the
+// rule's result, or (reOperandNotBool) what &&, ||, !, or ?: needs.
+var (
+	reNotBool        = regexp.MustCompile(`^invalid operation: bool\(([^()]*(?:\{\})?)\)`)
+	reOperandNotBool = regexp.MustCompile(`^interface conversion: interface \{\} is ([^,]+), not bool`)
+)
 
-// notBool words expr's "invalid operation: bool(string) (1:1)" and its
+// notBool words expr's "invalid operation: bool(string) (1:1)" or
+// "interface conversion: interface {} is nil, not bool (1:18)" and its
 // snippet lines as what the rule gave and what to write, on one line:
 // it is logged, counted, and shown by member why.
 func notBool(err error) error {
-	m := reNotBool.FindStringSubmatch(err.Error())
-	if m == nil {
-		return err
+	if m := reNotBool.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("gave %s, not true or false: compare it, such as member.attrs.email == 'opted_out' or member.attrs.score > 3", typeWords(m[1]))
 	}
-	what := m[1]
+	if m := reOperandNotBool.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("used %s as a condition, where true or false is needed: compare it, such as member.attrs.vip == true or member.attrs.email == 'opted_out'", typeWords(m[1]))
+	}
+	return err
+}
+
+// typeWords names a Go type as expr prints it in a rule author's words.
+func typeWords(what string) string {
 	switch {
+	case what == "nil":
+		return "a missing value (nil)"
 	case what == "string":
-		what = "a string"
+		return "a string"
 	case strings.HasPrefix(what, "int"), strings.HasPrefix(what, "uint"), strings.HasPrefix(what, "float"):
-		what = "a number"
+		return "a number"
 	case strings.HasPrefix(what, "[]"):
-		what = "a list"
+		return "a list"
 	case strings.HasPrefix(what, "map["):
-		what = "a map"
+		return "a map"
 	}
-	return fmt.Errorf("gave %s, not true or false: compare it, such as member.attrs.email == 'opted_out' or member.attrs.score > 3", what)
+	return what
 }
 
 // String runs a rule compiled with Result String.
@@ -134,7 +147,7 @@ func (e *Evaluator) String(p *Program) (string, error) {
 	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
-		return "", &RunError{Source: p.Source, Err: err}
+		return "", &RunError{Source: p.Source, Err: notBool(err)}
 	}
 	s, ok := out.(string)
 	if !ok {
@@ -150,7 +163,7 @@ func (e *Evaluator) Number(p *Program) (float64, error) {
 	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
-		return 0, &RunError{Source: p.Source, Err: err}
+		return 0, &RunError{Source: p.Source, Err: notBool(err)}
 	}
 	f, ok := out.(float64)
 	if !ok {
@@ -166,7 +179,7 @@ func (e *Evaluator) Value(p *Program) (any, error) {
 	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
-		return nil, &RunError{Source: p.Source, Err: err}
+		return nil, &RunError{Source: p.Source, Err: notBool(err)}
 	}
 	return out, nil
 }
@@ -189,7 +202,7 @@ func (e *Evaluator) Time(p *Program) (time.Time, error) {
 	}
 	out, err := e.vm.Run(p.program, e.env)
 	if err != nil {
-		return time.Time{}, &RunError{Source: p.Source, Err: err}
+		return time.Time{}, &RunError{Source: p.Source, Err: notBool(err)}
 	}
 	t, ok := out.(time.Time)
 	if !ok {

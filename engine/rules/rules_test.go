@@ -224,6 +224,7 @@ func FuzzCompile(f *testing.F) {
 	}
 	f.Add(`event.score > 2 && event.kind in ["a"] && member.attrs.bio != nil`)
 	f.Add(`days_since(member.joined_at) / count("checkin", "7d")`)
+	f.Add(`!member.attrs['vip'] || (member.points > 1 ? member.attrs.a : not member.attrs.b)`)
 	c := NewCompiler()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	st := &fakeState{now: now, counts: map[string]int{"message.posted": 30}, segments: map[string]bool{"active": true}, badges: map[string]int{"first_post": 2}, rank: 2}
@@ -244,6 +245,11 @@ func FuzzCompile(f *testing.F) {
 				}
 				if p == nil {
 					continue
+				}
+				for _, w := range p.Warnings {
+					if w.From < 0 || w.To > len(src) || w.From >= w.To {
+						t.Fatalf("bad warning range %d-%d for %q", w.From, w.To, src)
+					}
 				}
 				// A rule that compiles may fail at run time (x % 0), but
 				// not with another Go panic the VM caught: that is a bug
@@ -489,5 +495,136 @@ func TestBoolRunErrorSaysWhatItGave(t *testing.T) {
 	p, _ := c.Compile("member.attrs.nope", sc)
 	if ok, err := ev.Bool(p); ok || err != nil {
 		t.Errorf("member.attrs.nope = %v, %v; want false, nil", ok, err)
+	}
+}
+
+// member.attrs.x has no type, so a rule that uses it as a condition
+// (alone, or beside && and !) compiles, and fails at run time where it is
+// not a bool. The warning points at it and says what to write, and what
+// it says to write compiles with no warning and runs for every value.
+func TestUntypedConditionWarnings(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Result = Bool
+	withAny := sc
+	withAny.Event = map[string]AttrType{"flag": TypeAny, "ok": TypeBool}
+	for _, tc := range []struct {
+		src, at, fix string
+		sc           Scope
+		says         string
+	}{
+		{"member.attrs.vip", "member.attrs.vip", "member.attrs.vip == true", sc, "the segment rule gives it as its condition"},
+		{"member.attrs['vip']", "member.attrs['vip']", "member.attrs['vip'] == true", sc, "a string such as \"yes\""},
+		{"member.attrs.vip && member.points > 1", "member.attrs.vip", "member.attrs.vip == true && member.points > 1", sc, "missing (nil) for members without that attribute; both sides of && must be true or false"},
+		{"member.points < 1 or member.attrs.vip", "member.attrs.vip", "member.points < 1 or member.attrs.vip == true", sc, "both sides of or"},
+		{"!member.attrs.vip", "!member.attrs.vip", "member.attrs.vip != true", sc, "! takes true or false"},
+		{"member.points > 1 && not member.attrs.vip", "not member.attrs.vip", "member.points > 1 && member.attrs.vip != true", sc, "not takes true or false"},
+		{"true == !member.attrs.vip", "!member.attrs.vip", "true == (member.attrs.vip != true)", sc, "! takes"},
+		{"member.attrs.vip ? member.points > 1 : false", "member.attrs.vip", "member.attrs.vip == true ? member.points > 1 : false", sc, "the condition of ?: must be"},
+		{"member.points > 1 ? member.attrs.vip : false", "member.attrs.vip", "member.points > 1 ? member.attrs.vip == true : false", sc, "gives it as its condition"},
+		{"member.attrs.vip != nil && member.attrs.vip", "member.attrs.vip", "member.attrs.vip != nil && member.attrs.vip == true", sc, "so where it is a string or a number"},
+		{"event.ok && event.flag", "event.flag", "event.ok && event.flag == true", withAny, "events without that attribute (it is declared \"any\")"},
+	} {
+		p, errs := c.Compile(tc.src, tc.sc)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", tc.src, errs[0])
+		}
+		if len(p.Warnings) != 1 {
+			t.Errorf("%s: warnings %v; want one", tc.src, p.Warnings)
+			continue
+		}
+		w := p.Warnings[0]
+		if got := tc.src[w.From:w.To]; got != tc.at || !strings.HasSuffix(w.Hint, ": "+tc.fix+".") || !strings.Contains(w.Message, tc.says) {
+			t.Errorf("%s: warning at %q: %s %s; want it at %q, saying %q and ending %q", tc.src, got, w.Message, w.Hint, tc.at, tc.says, tc.fix)
+		}
+		fixed, errs := c.Compile(tc.fix, tc.sc)
+		if len(errs) > 0 || len(fixed.Warnings) > 0 {
+			t.Fatalf("%s: %v %v", tc.fix, errs, fixed.Warnings)
+		}
+		now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+		for _, v := range []any{nil, true, false, "yes", 1.0} {
+			attrs := map[string]any{}
+			if v != nil {
+				attrs["vip"] = v
+			}
+			ev := NewEvaluator()
+			ev.Bind(&Member{ID: "u1", Points: 5, Attrs: attrs}, map[string]any{"ok": true, "flag": v}, nil, now, &fakeState{now: now})
+			if _, err := ev.Bool(fixed); err != nil {
+				t.Errorf("%s with %v: %v", tc.fix, v, err)
+			}
+			if _, err := ev.Bool(p); v == "yes" && err == nil {
+				t.Errorf("%s with %q ran; the warning would be needless", tc.src, v)
+			}
+		}
+	}
+	// Two in one rule: each is rewritten on its own.
+	p, _ := c.Compile("member.attrs.a || member.attrs.b", sc)
+	if len(p.Warnings) != 2 || !strings.HasSuffix(p.Warnings[1].Hint, "member.attrs.a || member.attrs.b == true.") {
+		t.Errorf("two conditions: %v", p.Warnings)
+	}
+	// A long rule gets the part to change, not the whole rule again.
+	long := "member.points > 100 && member.messages > 10 && member.reactions > 10 && !member.attrs.muted"
+	p, _ = c.Compile(long, sc)
+	if len(p.Warnings) != 1 || !strings.HasSuffix(p.Warnings[0].Hint, ": member.attrs.muted != true.") {
+		t.Errorf("long rule: %v", p.Warnings)
+	}
+	for _, src := range []string{
+		"member.attrs.vip == true",
+		"member.attrs.vip != true && member.points > 1",
+		"member.attrs.plan == 'pro' || member.attrs.vip == true",
+		"(member.attrs.vip ?? false) || member.points > 1",
+		"'vip' in member.attrs",
+		"member.left && !member.unsubscribed",
+	} {
+		p, errs := c.Compile(src, sc)
+		if len(errs) > 0 || len(p.Warnings) > 0 {
+			t.Errorf("%s: %v %v; want no warning", src, errs, p.Warnings)
+		}
+	}
+	// Only a rule giving a bool gives its condition: a string rule may
+	// give an attribute as it is.
+	str := sc
+	str.Result = String
+	if p, errs := c.Compile("member.attrs.vip", str); len(errs) > 0 || len(p.Warnings) > 0 {
+		t.Errorf("string rule: %v %v; want no warning", errs, p.Warnings)
+	}
+	// An event attribute of a declared type is checked by expr itself.
+	if p, errs := c.Compile("event.ok && member.points > 1", withAny); len(errs) > 0 || len(p.Warnings) > 0 {
+		t.Errorf("typed event attribute: %v %v; want no warning", errs, p.Warnings)
+	}
+}
+
+// A value of no known type used beside && or ! that is no bool at run
+// time says so in words, on one line, as the rule's own result does.
+func TestOperandRunErrorSaysWhatItGave(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Result = Bool
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ev := NewEvaluator()
+	ev.Bind(&Member{ID: "u1", Points: 5, Attrs: map[string]any{"plan": "pro"}}, nil, nil, now, &fakeState{now: now})
+	for src, want := range map[string]string{
+		"member.attrs.vip && member.points > 1":  "used a missing value (nil) as a condition, where true or false is needed: compare it, such as member.attrs.vip == true",
+		"!member.attrs.plan":                     "used a string as a condition",
+		"member.attrs.plan ? true : false":       "used a string as a condition",
+		"member.points < 1 || member.attrs.plan": "gave a string, not true or false",
+	} {
+		p, errs := c.Compile(src, sc)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", src, errs[0])
+		}
+		_, err := ev.Bool(p)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q; want one line with %q", src, err, want)
+		}
+	}
+	str := sc
+	str.Result = String
+	p, errs := c.Compile("member.attrs.vip ? 'a' : 'b'", str)
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	if _, err := ev.String(p); err == nil || !strings.Contains(err.Error(), "used a missing value (nil) as a condition") {
+		t.Errorf("string rule: error %v", err)
 	}
 }

@@ -54,3 +54,18 @@ campaign "welcome" {
     }
   }
 }
+
+segment "vips" {
+  when = "member.attrs.vip"
+}
+
+campaign "vip_tour" {
+  enter_on = "member.joined"
+  step "tour" {
+    when = "member.points > 10 && !member.attrs['opted_out']"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
