@@ -35,6 +35,15 @@ the runs still active, and the sends made, deferred and skipped. -json
 has them per campaign under "campaigns", with each A/B variant's funnel
 under "arms".
 
+The sandbox delivers each send when it is queued, after every event of
+that instant, as hearth run's outbox would: an email to a member who
+unsubscribed from its platform (unless transactional), a message to one
+who left, or a win-back's to one who came back, by then, is skipped. It
+is not among the sends that would happen, counts in its campaign's
+skipped column, is listed under "Skipped at delivery"
+("skipped_at_delivery" in -json), and is an outcome with "kind":"action",
+"change":"skip", its detail the action's key and why.
+
 Events are JSON lines, one event per line:
   {"id":"e1","type":"message.posted","member":"u1","at":"2026-11-02T10:00:00Z","attrs":{"channel":"help"}}
 (see 'hearth explain events'). Bad lines are reported with their line
@@ -329,6 +338,13 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	}
 	for _, name := range simulate.Names(sum.Sends) {
 		fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.Sends[name])
+	}
+	if len(sum.SkippedAtDelivery) > 0 {
+		// Queued, then skipped when due, as hearth run's outbox skips them.
+		section("Skipped at delivery (the member unsubscribed, left or came back first)", "count")
+		for _, name := range simulate.Names(sum.SkippedAtDelivery) {
+			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.SkippedAtDelivery[name])
+		}
 	}
 	_ = tw.Flush()
 	for _, c := range cfg.Campaigns {

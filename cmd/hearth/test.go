@@ -46,6 +46,8 @@ be in afterwards; time-based rules run up to each expectation's time.
                                   # left, stopped
         variant    = "a"          # the A/B variant chosen
         sent       = ["welcome"]  # steps whose messages were sent, in order
+        skipped    = ["nudge"]    # steps whose sends were not made: at the
+                                  # step, or by the outbox at delivery
         runs       = 1            # times entered
         held       = "quiet_hours"  # what holds the step's send back now:
                                     # quiet_hours, frequency_cap or none
@@ -63,6 +65,12 @@ every block and attribute. Event types, their attributes' types, and the
 tiers, badges, segments, campaigns and alerts named must exist in the
 configuration; every problem is reported before any test runs. A failure
 prints what was expected, what happened, and the rules that decided.
+
+Sends are delivered as hearth run's outbox delivers them: when queued,
+after every event of that instant. An email queued the instant its member
+unsubscribes (unless transactional), a message the instant they leave, or
+a win-back's the instant they come back, is skipped then: it is not in
+sent, and skipped says when and why.
 
 With -json, the result is one JSON object: format_version ("1.0"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints

@@ -188,6 +188,9 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 		if xc.Sent != nil {
 			knownAll(ca, "sent", "step", *xc.Sent, steps, owner, diags)
 		}
+		if xc.Skipped != nil {
+			knownAll(ca, "skipped", "step", *xc.Skipped, steps, owner, diags)
+		}
 		checkHeld(cfg, c, xc, diags)
 	}
 }

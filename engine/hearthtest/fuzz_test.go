@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/hearth-community/hearth/adapters/email"
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
@@ -111,7 +112,7 @@ func loadConfig(f *testing.F, src []byte) *config.Config {
 		f.Fatal(err)
 	}
 	cfg, _, diags := config.Load(dir, config.Options{
-		Platforms: map[string]config.PlatformSpec{"local": local.Spec()},
+		Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "email": email.Spec()},
 		LookupEnv: func(string) (string, bool) { return "", false },
 	})
 	if diags.HasErrors() {

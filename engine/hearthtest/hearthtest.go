@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -119,8 +120,20 @@ func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// replay runs the test's events up to until, the last one included.
-func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (*simulate.Summary, []string, *hcl.Diagnostic) {
+// replayed is what a replay of a test's events did.
+type replayed struct {
+	sum *simulate.Summary
+	// ruleErrs are the rules that failed at run time (ruleErrors).
+	ruleErrs []string
+	// skips are the campaigns' skip outcomes: sends not made at their
+	// step. The sandbox's outbox has those skipped at delivery.
+	skips []state.Outcome
+}
+
+// replay runs the test's events up to until, the last one included. The
+// sandbox delivers what the rules queue as the outbox would, each action
+// when it is due (simulate.Options.Store).
+func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (*replayed, *hcl.Diagnostic) {
 	var buf strings.Builder
 	var sent []line
 	for _, l := range t.stream {
@@ -131,9 +144,16 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 		}
 	}
 	errs := &ruleErrors{}
-	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs)})
+	var skips []state.Outcome
+	keep := func(o state.Outcome) error {
+		if o.Change == "skip" && o.Kind == state.KindCampaign {
+			skips = append(skips, o)
+		}
+		return nil
+	}
+	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs), Outcome: keep})
 	if err == nil {
-		return sum, errs.lines, nil
+		return &replayed{sum: sum, ruleErrs: errs.lines, skips: skips}, nil
 	}
 	// Check refuses what the event reader would; should one still be
 	// refused, it is reported at its event block, not at a line of the
@@ -144,7 +164,7 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 		rng = sent[bad.Line-1].src.DeclRange
 		err = bad.Err
 	}
-	return nil, nil, errorAt(rng, "Test event rejected", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": "))
+	return nil, errorAt(rng, "Test event rejected", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": "))
 }
 
 func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diagnostics) {
@@ -159,13 +179,13 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		if x.At != nil {
 			until = *x.At
 		}
-		sum, ruleErrs, d := replay(ctx, cfg, t, until)
+		r, d := replay(ctx, cfg, t, until)
 		if d != nil {
 			diags = append(diags, d)
 			continue
 		}
 		var m *state.Member
-		_ = sum.Store.Members(ctx, func(mm *state.Member) error {
+		_ = r.sum.Store.Members(ctx, func(mm *state.Member) error {
 			if mm.ID == x.Member {
 				m = mm
 			}
@@ -178,24 +198,24 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		if x.At == nil {
 			when += ", the test's last event"
 		}
-		for _, f := range check(cfg, x, m, sum.Store, until, t.Start) {
+		for _, f := range check(cfg, x, m, r, until, t.Start) {
 			f.At, f.When = until, when
-			f.DecidedBy = append(slices.Clip(f.DecidedBy), ruleErrs...) // Clip: failures share their campaign's rule lines
+			f.DecidedBy = append(slices.Clip(f.DecidedBy), r.ruleErrs...) // Clip: failures share their campaign's rule lines
 			res.Failures = append(res.Failures, f)
 		}
 	}
 	if len(t.Alerts) > 0 {
-		sum, ruleErrs, d := replay(ctx, cfg, t, last)
+		r, d := replay(ctx, cfg, t, last)
 		if d != nil {
 			return res, append(diags, d)
 		}
 		var comms []*state.Community
-		if cr, ok := sum.Store.(state.CommunityReader); ok {
+		if cr, ok := r.sum.Store.(state.CommunityReader); ok {
 			comms, _ = cr.Communities()
 		}
 		for _, x := range t.Alerts {
 			for _, f := range checkAlert(cfg, x, comms) {
-				f.DecidedBy = append(slices.Clip(f.DecidedBy), ruleErrs...)
+				f.DecidedBy = append(slices.Clip(f.DecidedBy), r.ruleErrs...)
 				res.Failures = append(res.Failures, f)
 			}
 		}
@@ -242,7 +262,7 @@ func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []
 	return out
 }
 
-func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store, at, start time.Time) []Failure {
+func check(cfg *config.Config, x *Expect, m *state.Member, r *replayed, at, start time.Time) []Failure {
 	var out []Failure
 	a := &x.attrs
 	fail := func(rng hcl.Range, what, want, got string, rule []string) {
@@ -319,7 +339,7 @@ func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store, at
 		}
 	}
 	for _, xc := range x.Campaigns {
-		for _, f := range checkCampaign(cfg, xc, m, store, at, start) {
+		for _, f := range checkCampaign(cfg, xc, m, r, at, start) {
 			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy)
 		}
 	}
@@ -329,7 +349,7 @@ func check(cfg *config.Config, x *Expect, m *state.Member, store state.Store, at
 // checkCampaign compares the member's run of a campaign, and the
 // messages the campaign sent them, with a campaign block. Subjects are
 // left without the member, which check adds.
-func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store state.Store, at, start time.Time) []Failure {
+func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, r *replayed, at, start time.Time) []Failure {
 	c := campaign(cfg, x.Name)
 	if c == nil { // Check reported it
 		return nil
@@ -374,10 +394,32 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, store
 	if x.Variant != nil && *x.Variant != variant {
 		fail("variant", show(*x.Variant), show(variant))
 	}
+	var skips []skipped
+	if x.Sent != nil || x.Skipped != nil {
+		skips = skippedSteps(r, m.ID, c.Name, x.Key)
+	}
 	if x.Sent != nil {
-		got := sentSteps(store, m.ID, c.Name, x.Key)
+		got := sentSteps(r.sum.Store, m.ID, c.Name, x.Key)
 		if !slices.Equal(got, *x.Sent) {
-			fail("sent", fmt.Sprint(*x.Sent), fmt.Sprint(got))
+			// The sends not made say why a step expected is not there.
+			gotText := fmt.Sprint(got)
+			if len(skips) > 0 {
+				gotText += " (skipped: " + skipsText(skips, start) + ")"
+			}
+			fail("sent", fmt.Sprint(*x.Sent), gotText)
+		}
+	}
+	if x.Skipped != nil {
+		got := []string{}
+		for _, s := range skips {
+			got = append(got, s.step)
+		}
+		if !slices.Equal(got, *x.Skipped) {
+			gotText := fmt.Sprint(got)
+			if len(skips) > 0 {
+				gotText += " (" + skipsText(skips, start) + ")"
+			}
+			fail("skipped", fmt.Sprint(*x.Skipped), gotText)
 		}
 	}
 	if x.Runs != nil && *x.Runs != runs {
@@ -460,20 +502,95 @@ func timeText(t, start time.Time) string {
 }
 
 // sentSteps are the steps of a campaign whose messages went to the
-// member's outbox, in order: the sandbox sends nothing, so what is
-// queued is what a daemon would send.
+// member's outbox, in order, less those the outbox skipped at delivery:
+// the sandbox decides each as a daemon's outbox would when it is due.
 func sentSteps(store state.Store, member, campaign string, key *string) []string {
 	got := []string{}
-	ob, ok := store.(interface{ Outbox() []state.Action })
+	ob, ok := store.(sandboxOutbox)
 	if !ok {
 		return got
 	}
+	skipped := map[string]bool{}
+	for _, e := range skippedEntries(ob) {
+		skipped[e.Key] = true
+	}
 	for _, act := range ob.Outbox() {
-		if act.Member == member && act.Campaign == campaign && (key == nil || act.RunKey == *key) {
+		if act.Member == member && act.Campaign == campaign && (key == nil || act.RunKey == *key) && !skipped[act.Key] {
 			got = append(got, act.Step)
 		}
 	}
 	return got
+}
+
+// sandboxOutbox is the outbox of the sandbox's store: what was queued, in
+// order, and each entry's delivery.
+type sandboxOutbox interface {
+	Outbox() []state.Action
+	ListOutbox(ctx context.Context, status string, limit int) ([]state.OutboxEntry, error)
+}
+
+func skippedEntries(ob sandboxOutbox) []state.OutboxEntry {
+	// The memory store's list cannot fail; a test queues far fewer.
+	es, _ := ob.ListOutbox(context.Background(), state.OutboxSkipped, math.MaxInt)
+	return es
+}
+
+// skipped is a campaign's send not made: skipped at its step by the
+// runtime, or at delivery by the outbox.
+type skipped struct {
+	step, reason string
+	at           time.Time
+	delivery     bool
+}
+
+// skippedSteps are the sends of a campaign not made to the member, in the
+// order they were not, with why.
+func skippedSteps(r *replayed, member, campaign string, key *string) []skipped {
+	var out []skipped
+	for _, o := range r.skips {
+		if o.Member == member && o.Name == campaign && (key == nil || state.DetailKey(o.Detail) == *key) {
+			// Detail is "STEP: why", with the run's key after it.
+			step, why, _ := strings.Cut(state.DetailReason(o.Detail), ": ")
+			out = append(out, skipped{step: step, reason: why, at: o.At})
+		}
+	}
+	if ob, ok := r.sum.Store.(sandboxOutbox); ok {
+		entries := map[string]state.OutboxEntry{}
+		for _, e := range skippedEntries(ob) {
+			entries[e.Key] = e
+		}
+		for _, act := range ob.Outbox() { // in the order they were queued
+			e, ok := entries[act.Key]
+			if ok && act.Member == member && act.Campaign == campaign && (key == nil || act.RunKey == *key) {
+				out = append(out, skipped{step: act.Step, reason: e.LastError, at: e.FinishedAt, delivery: true})
+				delete(entries, act.Key) // one entry per key
+			}
+		}
+	}
+	// At one instant, a step skipped goes before a send queued then and
+	// skipped at delivery, decided after every event of the instant.
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].at.Equal(out[j].at) {
+			return out[i].at.Before(out[j].at)
+		}
+		return !out[i].delivery && out[j].delivery
+	})
+	return out
+}
+
+// skipsText says which sends were not made, when and why: "second at
+// 1d9h, at delivery: member unsubscribed from email.news before it was
+// sent".
+func skipsText(skips []skipped, start time.Time) string {
+	parts := make([]string, len(skips))
+	for i, s := range skips {
+		where := "at its step"
+		if s.delivery {
+			where = "at delivery"
+		}
+		parts[i] = fmt.Sprintf("%s at %s, %s: %s", s.step, offset(s.at.Sub(start)), where, s.reason)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // campaignRule is where a campaign and its steps are, with the rules

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/hearth-community/hearth/adapters/email"
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
@@ -36,7 +37,7 @@ func load(t *testing.T, ar *txtar.Archive) (*config.Config, *hearthtest.Suite, h
 		}
 	}
 	cfg, _, diags := config.Load(dir, config.Options{
-		Platforms: map[string]config.PlatformSpec{"local": local.Spec()},
+		Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "email": email.Spec()},
 		LookupEnv: func(string) (string, bool) { return "", false },
 	})
 	if diags.HasErrors() {

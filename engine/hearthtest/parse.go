@@ -84,6 +84,7 @@ type ExpectCampaign struct {
 	Ended     *string
 	Variant   *string
 	Sent      *[]string
+	Skipped   *[]string
 	Runs      *int
 	Held      *string    // heldQuietHours, heldFrequencyCap or heldNone
 	HeldUntil *time.Time // when the hold ends
@@ -284,6 +285,7 @@ func decodeCampaign(b *hcl.Block, spec *config.Block, start time.Time, diags *hc
 	c.Ended = a.str("ended")
 	c.Variant = a.str("variant")
 	c.Sent = a.list("sent")
+	c.Skipped = a.list("skipped")
 	c.Runs = a.num("runs")
 	c.Held = a.str("held")
 	c.HeldUntil = a.at("held_until", start)
@@ -292,10 +294,10 @@ func decodeCampaign(b *hcl.Block, spec *config.Block, start time.Time, diags *hc
 	}
 	if len(content.Attributes) == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"campaign %q gives nothing to check: add status, step, ended, variant, sent, runs or held.", c.Name))
+			"campaign %q gives nothing to check: add status, step, ended, variant, sent, skipped, runs or held.", c.Name))
 	} else if len(content.Attributes) == 1 && c.Key != nil && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"campaign %q names a run by its key and checks nothing of it: add status, step, ended, variant, sent, runs or held.", c.Name))
+			"campaign %q names a run by its key and checks nothing of it: add status, step, ended, variant, sent, skipped, runs or held.", c.Name))
 	}
 	return c
 }

@@ -212,27 +212,30 @@ func toMember(kind string) bool {
 	return false
 }
 
-// skipReason says why an action is no longer to be sent to its member,
-// or "" when it is: an email through a platform they unsubscribed from
-// (not a transactional one), a message decided while they were in the
-// community whose member has left since, or one decided while they were
-// away (a win-back's) whose member has come back. recipients maps the
-// members stored to what state says of them.
-func skipReason(e Entry, recipients map[string]state.Recipient) string {
-	if !toMember(e.Kind) {
+// SkipReason says why an action is no longer to be sent to its member at
+// delivery, or "" when it is: an email through a platform they
+// unsubscribed from (not a transactional one), a message decided while
+// they were in the community whose member has left since, or one decided
+// while they were away (a win-back's) whose member has come back.
+// recipients maps the members stored to what state says of them at
+// delivery. The dispatcher decides each due action with it, and the
+// sandbox (hearth simulate, hearth test) each queued one at the time it
+// would be delivered, so the two cannot disagree.
+func SkipReason(a state.Action, recipients map[string]state.Recipient) string {
+	if !toMember(a.Kind) {
 		return ""
 	}
-	rec, known := recipients[e.Member]
-	if e.Kind == "send.email" && !e.Transactional {
-		if from, ok := rec.UnsubscribedFrom(state.SubscriptionKey(e.Platform)); ok {
+	rec, known := recipients[a.Member]
+	if a.Kind == "send.email" && !a.Transactional {
+		if from, ok := rec.UnsubscribedFrom(state.SubscriptionKey(a.Platform)); ok {
 			return SkippedUnsubscribed(from)
 		}
 	}
 	gone := rec.Left
 	switch {
-	case !e.ToLeft && gone:
+	case !a.ToLeft && gone:
 		return SkippedLeft
-	case e.ToLeft && known && !gone:
+	case a.ToLeft && known && !gone:
 		return SkippedBack
 	}
 	return ""
@@ -275,7 +278,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		if reason := skipReason(e, recipients); reason != "" {
+		if reason := SkipReason(e.Action, recipients); reason != "" {
 			rep.Skipped++
 			d.opt.Log.Info("message skipped: "+reason, "action", e.Kind, "key", e.Key, "member", e.Member)
 			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), reason); err != nil {

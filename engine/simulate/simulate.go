@@ -39,6 +39,9 @@ type Options struct {
 	// Store is where state goes; nil means a fresh in-memory store (the
 	// sandbox). `hearth replay` passes the durable store instead: the code
 	// path is the same, so a simulation predicts exactly what a replay does.
+	// Only the sandbox delivers what the rules queue, deciding each action
+	// sent or skipped as the daemon's outbox would when it is due; in a
+	// store passed here the actions stay pending, for the daemon's outbox.
 	Store state.Store
 	// BatchSize is how many events are committed together (default 1000).
 	BatchSize int
@@ -70,7 +73,13 @@ type Summary struct {
 	Awards   map[string]int `json:"badge_awards"`   // badge -> awards
 	Tiers    map[string]int `json:"tiers"`          // tier -> members ("" none)
 	Segments map[string]int `json:"segments"`       // segment -> members in it at the end
-	Sends    map[string]int `json:"sends"`          // action name -> count
+	// Sends counts the actions queued, by name, less those the outbox
+	// would skip at delivery, counted in SkippedAtDelivery: a message to a
+	// member who left, or came back to a win-back, by the time it is due,
+	// or an email to one who unsubscribed from its platform by then. Only
+	// the sandbox delivers (Options.Store).
+	Sends             map[string]int `json:"sends"`
+	SkippedAtDelivery map[string]int `json:"skipped_at_delivery,omitempty"`
 	// Campaigns are funnels: entered, ended by reason, still active,
 	// sends, and members per A/B variant.
 	Campaigns map[string]*Funnel `json:"campaigns"`
@@ -103,7 +112,10 @@ type Funnel struct {
 	Active   int  `json:"active"`
 	Sends    int  `json:"sends"`
 	Deferred int  `json:"deferred"`
-	Skipped  int  `json:"skipped"`
+	// Skipped counts sends not made: skipped at their step (the member
+	// unsubscribed or left, an until passed, a full frequency cap with
+	// on_cap = "skip") or by the outbox at delivery (Summary.SkippedAtDelivery).
+	Skipped int `json:"skipped"`
 	// Refused counts entries with a new key turned away because the
 	// member had max_runs runs under way (run_key).
 	Refused  int            `json:"refused,omitempty"`
@@ -133,12 +145,40 @@ type armRun struct {
 	sends   int
 }
 
+// unsend takes back a send the outbox skips at delivery from the funnels
+// that counted it, and counts it skipped.
+func (q *queued) unsend() {
+	if q.funnel == nil {
+		return
+	}
+	q.funnel.Sends--
+	q.funnel.Skipped++
+	switch {
+	case q.arm != nil:
+		q.arm.Sends--
+		q.arm.Skipped++
+	case q.run != nil && q.run.variant != "":
+		// Counted for the variant at the split, as a send before it: a
+		// skip before the split is the campaign's alone, as at a step.
+		q.funnel.arm(q.run.variant).Sends--
+	case q.run != nil:
+		q.run.sends--
+	}
+}
+
 // Run replays events from r through cfg.
 func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Summary, error) {
-	var store state.Store = state.NewMemory()
+	var store state.Store
+	var dl *delivery // the sandbox's outbox; nil for a store of the caller's
 	if opt.Store != nil {
 		store = opt.Store
+	} else {
+		mem := state.NewMemory()
+		store, dl = mem, newDelivery(mem)
 	}
+	// last is the time the replay stands at: the latest event time
+	// applied, which an event from before it does not move back.
+	var last time.Time
 	rt := runtime.New(cfg, opt.Log)
 	rt.SetStepOrders(opt.StepOrders)
 	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
@@ -187,13 +227,26 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			case state.KindAction:
 				if o.Change == "queue" {
 					sum.Sends[o.Name]++
-					name := strings.TrimPrefix(o.Rule, "campaign.")
-					if f := sum.Campaigns[name]; f != nil {
+					var q *queued
+					if dl != nil {
+						// Delivered once every event of its time is in.
+						q = &queued{o: o, at: o.At}
+						if last.After(q.at) {
+							q.at = last
+						}
+						dl.queued[o.Detail] = q
+					}
+					name, ok := strings.CutPrefix(o.Rule, "campaign.")
+					if f := sum.Campaigns[name]; ok && f != nil {
 						f.Sends++
-						if r, a := armOf(f, name, o.Member, sendKey(o.Detail)); a != nil {
+						r, a := armOf(f, name, o.Member, sendKey(o.Detail))
+						if a != nil {
 							a.Sends++
 						} else if r != nil {
 							r.sends++
+						}
+						if q != nil {
+							q.funnel, q.arm, q.run = f, a, r
 						}
 					}
 				}
@@ -356,8 +409,35 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		due, err := p.DueBy(t)
 		return !due, err
 	}
+	// deliver decides the actions queued so far, as the outbox would:
+	// called once time has moved past them, with what they were
+	// queued by committed.
+	deliver := func() error {
+		if dl == nil || len(dl.queued) == 0 {
+			return nil
+		}
+		if err := commit(); err != nil {
+			return err
+		}
+		return dl.deliver(ctx, func(q *queued, a state.Action, reason string) error {
+			if sum.Sends[a.Kind]--; sum.Sends[a.Kind] <= 0 {
+				delete(sum.Sends, a.Kind)
+			}
+			if sum.SkippedAtDelivery == nil {
+				sum.SkippedAtDelivery = map[string]int{}
+			}
+			sum.SkippedAtDelivery[a.Kind]++
+			q.unsend()
+			if opt.Outcome == nil {
+				return nil
+			}
+			// The queue outcome's rule, event and target, at the time
+			// the outbox skips it; the detail is the action's key and why.
+			return opt.Outcome(state.Outcome{Kind: state.KindAction, Member: a.Member, Name: a.Kind, Change: "skip", At: q.at,
+				Rule: q.o.Rule, Event: q.o.Event, To: q.o.To, Detail: a.Key + ": " + reason})
+		})
+	}
 	read := 0
-	var last time.Time
 	var view map[string]any // the attribute check's scratch space
 	for {
 		ev, err := reader.Next()
@@ -402,7 +482,12 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			continue
 		}
 		if ev.At.After(last) {
-			// Time moved on: run what became due before this event. A
+			// Time moved on: what was queued before is delivered, every
+			// event of its time in.
+			if err := deliver(); err != nil {
+				return sum, err
+			}
+			// Run what became due before this event. A
 			// store that can tell nothing is due keeps the batch open
 			// (rechecks see only committed members, so running them
 			// means committing first); the alerts are looked at either way.
@@ -444,6 +529,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		if err := emit(res.Outcomes); err != nil {
 			return sum, err
 		}
+		if dl != nil && !res.Duplicate && !res.TooOld && !res.Suppressed {
+			if err := dl.observe(b, ev.Member.ID, last); err != nil {
+				return sum, err
+			}
+		}
 		if sum.From.IsZero() || ev.At.Before(sum.From) {
 			sum.From = ev.At
 		}
@@ -474,6 +564,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		if err := recheck(sum.To); err != nil {
 			return sum, err
 		}
+	}
+	if err := deliver(); err != nil {
+		return sum, err
 	}
 	st := rt.Stats()
 	// Rechecks counted by the runtime include those run before a member's
