@@ -40,7 +40,8 @@ it has just accepted shows at once): profile, the email platforms they
 unsubscribed from (email.unsubscribed; email.resubscribed lifts it),
 points, tier and its history, segments, badges,
 campaign runs (step, variant, why they ended, and "held by" what deferred
-a send) and the next time-based recheck.
+a send; those of a campaign removed from the configuration marked so,
+and "campaign_removed": true in -json) and the next time-based recheck.
 
 why explains a segment, tier, badge or campaign for the member: each rule
 that decides it, where it is, what it gives now, and the value of every
@@ -51,11 +52,14 @@ run is and, on a "held:" line, what deferred its send (quiet hours or a
 full frequency cap, as recorded when it was deferred) and until when;
 "will be held:" when the step comes due inside the quiet hours or with a
 cap full. A "skipped:" line says the run's latest send was not made
-because the member unsubscribed from its email platform or left (at its
-step, or at delivery when queued before), and "will be skipped:" that
-the step's send will not be. campaign.NAME[KEY] is one run of a campaign
-with run_key; of a run retention dropped, it says how and when the run
-ended, as far as the member's outcomes still tell.
+because the member unsubscribed from its email platform, left, or came
+back before a win-back's message went (at its step, or at delivery when
+queued before), and "will be skipped:" that the step's send, or a send
+queued and not yet delivered, will not be. campaign.NAME[KEY] is one run
+of a campaign with run_key; of a run retention dropped, it says how and
+when the run ended, as far as the member's outcomes still tell. A
+campaign removed from the configuration has no rules left to explain,
+but of one the member has runs of, why says where they are.
 
 eval runs any rule expression for the member, as a segment's or tier's
 rule would see it, and prints what it gives and the value of every input
@@ -213,7 +217,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends)})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1])})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
@@ -222,7 +226,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		return 0
 	}
 	if *asJSON {
-		view, err := m.View()
+		view, err := m.View(configuredIn(cfg))
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth member show: %v\n", err)
 			return 1
@@ -337,6 +341,12 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 	case "campaign":
 		run := m.Campaigns[name]
 		campaign, key, _ := state.SplitRunID(name)
+		removed := campaignBlock(cfg, campaign) == nil
+		if removed {
+			// Why answers of a removed campaign only for a member whose
+			// document still holds its runs: say whose rules are gone.
+			fmt.Fprintf(w, "  campaign %s is removed from the configuration: no rules to explain; the member's document keeps its runs\n", campaign)
+		}
 		switch {
 		case run == nil && dropped != nil:
 			fmt.Fprintf(w, "  stored: %s\n", droppedText(dropped, campaignBlock(cfg, campaign), campaign, key))
@@ -344,6 +354,10 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			fmt.Fprintf(w, "  stored: never entered with key %q\n", key)
 		case run == nil:
 			fmt.Fprintf(w, "  stored: %s\n", noRunText(campaignBlock(cfg, campaign), m, campaign))
+		case run.Active() && removed:
+			// The runtime stops it, and a hold recorded on it holds
+			// nothing any more.
+			fmt.Fprintf(w, "  stored: run %d at step %s since %s; %s\n", run.Runs, orNone(run.StepName), day(run.StepAt), removedRunEnds)
 		case run.Active():
 			step := "(end)"
 			for _, c := range cfg.Campaigns {
@@ -365,8 +379,9 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
 		}
-		// A send not made because the member unsubscribed or left: the
-		// run went on without it, and nothing else would say so.
+		// A send not made because the member unsubscribed, left or came
+		// back: the run went on (or had ended) without it, and nothing
+		// else would say so.
 		for _, sk := range skips {
 			if sk.Expected {
 				fmt.Fprintf(w, "  will be skipped: %s\n", skipText(sk))
@@ -375,7 +390,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			}
 		}
 	}
-	if len(ex) == 0 {
+	if len(ex) == 0 && (kind != "campaign" || campaignBlock(cfg, state.RunCampaign(name)) != nil) {
 		fmt.Fprintf(w, "  %s has no rule over member state to evaluate\n", addr)
 	}
 	for _, e := range ex {
@@ -463,21 +478,31 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	}
 	sort.Strings(badges)
 	fmt.Fprintf(w, "  badges: %s\n", orNone(strings.Join(badges, ", ")))
-	for _, c := range cfg.Campaigns {
+	printRuns := func(c *config.Campaign, name string) {
+		label := name
+		if c == nil {
+			label = name + " (removed from the configuration)"
+		}
 		// A campaign with run_key has a run per key: each on its line.
-		for _, run := range m.Runs(c.Name) {
-			what := c.Name
+		for _, run := range m.Runs(name) {
+			what := label
 			if run.Key != "" {
-				what = fmt.Sprintf("%s, key %q", c.Name, run.Key)
+				what = fmt.Sprintf("%s, key %q", name, run.Key)
+				if c == nil {
+					what += " (removed from the configuration)"
+				}
 			}
-			if run.Active() {
+			switch {
+			case run.Active() && c == nil:
+				fmt.Fprintf(w, "  campaign %s: at step %s since %s; %s", what, orNone(run.StepName), day(run.StepAt), removedRunEnds)
+			case run.Active():
 				step := stepText(c, run, steps[c.Name])
 				fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", what, step, day(run.StepAt), day(run.Due))
 				if run.Hold != nil {
 					// The next time is the hold's, not the step's.
 					fmt.Fprintf(w, " (held by %s)", holdCause(run.Hold))
 				}
-			} else {
+			default:
 				fmt.Fprintf(w, "  campaign %s: ended (%s) %s", what, run.Reason, day(run.EndedAt))
 			}
 			if run.Variant != "" {
@@ -487,9 +512,18 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		}
 		// Thousands, for a member entering once per meetup for years:
 		// counted, and the latest named.
-		if keys := m.KeysEnded[c.Name]; len(keys) > 0 {
-			fmt.Fprintf(w, "  campaign %s: %s\n", c.Name, keptKeysText(c, c.Name, keys))
+		if keys := m.KeysEnded[name]; len(keys) > 0 {
+			fmt.Fprintf(w, "  campaign %s: %s\n", label, keptKeysText(c, name, keys))
 		}
+	}
+	for _, c := range cfg.Campaigns {
+		printRuns(c, c.Name)
+	}
+	// The document keeps the runs of a campaign removed since: listed
+	// after the others, marked, rather than left out as if they never
+	// were.
+	for _, name := range m.RemovedCampaigns(configuredIn(cfg)) {
+		printRuns(nil, name)
 	}
 	printModeration(w, m, time.Now())
 	if !m.RecheckAt.IsZero() {
@@ -524,6 +558,16 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// removedRunEnds says what becomes of an active run of a campaign
+// removed from the configuration (runtime.advanceCampaigns).
+const removedRunEnds = "it stops, with nothing sent, at the member's next event or recheck"
+
+// configuredIn reports, for state.Member.View and RemovedCampaigns,
+// whether cfg has a campaign.
+func configuredIn(cfg *config.Config) func(string) bool {
+	return func(name string) bool { return campaignBlock(cfg, name) != nil }
 }
 
 // campaignBlock is the configuration's campaign named name, nil when
@@ -594,15 +638,20 @@ func droppedText(d *runtime.Dropped, c *config.Campaign, campaign, key string) s
 // skipText is a member why "skipped:" line's text.
 func skipText(sk runtime.Skip) string {
 	why := "the member has left the community"
-	if sk.Reason == runtime.SkipUnsubscribed {
+	switch sk.Reason {
+	case runtime.SkipUnsubscribed:
 		why = "the member unsubscribed from " + sk.From
 		if sk.From == state.UnsubscribedAll {
 			why = "the member unsubscribed from all email"
 		}
 		why += " (only transactional sends reach them)"
+	case runtime.SkipBack:
+		why = "the member came back to the community (it was decided while they were away)"
 	}
 	day := sk.At.UTC().Format("2006-01-02 15:04")
 	switch {
+	case sk.Expected && sk.Queued:
+		return fmt.Sprintf("step %s's send, queued and not yet delivered, at delivery: %s", sk.Step, why)
 	case sk.Expected:
 		return fmt.Sprintf("step %s's send, when it comes due: %s", sk.Step, why)
 	case sk.Queued:

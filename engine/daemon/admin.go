@@ -49,12 +49,12 @@ func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body []byte
-	err := d.member(r.Context(), r.PathValue("id"), func(_ *runtime.Runtime, m *state.Member) error {
+	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, m *state.Member) error {
 		var err error
 		if form == "stored" {
 			body, err = m.Encode()
 		} else {
-			body, err = m.View()
+			body, err = m.View(rt.Configured)
 		}
 		return err
 	})
@@ -95,8 +95,9 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		// A send skipped because the member unsubscribed or left is
-		// told by the outcomes (at its step) or the outbox (at delivery).
+		// A send skipped because the member unsubscribed, left or came
+		// back is told by the outcomes (at its step) or the outbox (at
+		// delivery).
 		var skipped []runtime.Skip
 		if strings.HasPrefix(addr, "campaign.") && len(m.Campaigns) > 0 {
 			var outs []state.Outcome
@@ -113,7 +114,7 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 			}
 			skipped = rt.Skips(m, addr, outs, sends)
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr)})
 		return err
 	})
 	d.answer(w, body, err)

@@ -262,3 +262,63 @@ campaign "all" {
 		t.Errorf("not a campaign: skipped %v", why["skipped"])
 	}
 }
+
+// A campaign removed by a reload leaves its runs in the member's
+// document: GET /v1/members/ID marks them (campaign_removed on the run,
+// removed_campaigns), and the why of the campaign answers, with no rules
+// and campaign_removed, rather than 400, as hearth member show and why
+// -json do.
+func TestAdminRemovedCampaign(t *testing.T) {
+	const tmpl = `
+template "t" {
+  text = { en = "Hi" }
+}
+`
+	f := start(t, tmpl+`
+campaign "welcome" {
+  enter_on = "message.posted"
+  step "greet" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+  step "nudge" {
+    wait = "7d"
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"ann","at":"2026-01-01T09:00:00Z"}`+"\n", "")
+	var m map[string]any
+	waitFor(t, func() bool {
+		_, m = get(t, f, "/v1/members/ann")
+		campaigns, _ := m["campaigns"].(map[string]any)
+		return campaigns["welcome"] != nil
+	})
+	if run := m["campaigns"].(map[string]any)["welcome"].(map[string]any); run["campaign_removed"] != nil || m["removed_campaigns"] != nil {
+		t.Errorf("a campaign configured is marked removed: %v", m)
+	}
+
+	write(t, f.dir, "rules.hcl", tmpl)
+	if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusOK {
+		t.Fatalf("reload: %d %v", code, body)
+	}
+	code, m := get(t, f, "/v1/members/ann")
+	run, _ := m["campaigns"].(map[string]any)["welcome"].(map[string]any)
+	if code != http.StatusOK || run["campaign_removed"] != true || run["step_name"] != "nudge" || fmt.Sprint(m["removed_campaigns"]) != "[welcome]" {
+		t.Errorf("after the reload: %d, run %v, removed_campaigns %v", code, run, m["removed_campaigns"])
+	}
+	code, why := get(t, f, "/v1/members/ann/why?rule=campaign.welcome")
+	if ex, _ := why["explanations"].([]any); code != http.StatusOK || why["campaign_removed"] != true || ex == nil || len(ex) != 0 {
+		t.Errorf("why of the removed campaign: %d %v", code, why)
+	}
+	if code, why := get(t, f, "/v1/members/ann/why?rule=campaign.never"); code != http.StatusBadRequest {
+		t.Errorf("why of a campaign never configured: %d %v", code, why)
+	}
+}

@@ -200,45 +200,15 @@ func SkippedUnsubscribed(from string) string {
 	return state.OutboxSkippedUnsubscribed(from)
 }
 
-// toMember reports whether an action of kind is pointless once its
-// member left: a message for them, or a role for them to hold (someone
-// outside the community holds no roles; hearth plan gives tier roles back
-// when they return).
-func toMember(kind string) bool {
-	switch kind {
-	case "send.dm", "send.email", "send.webhook", "role.add":
-		return true
-	}
-	return false
-}
-
 // SkipReason says why an action is no longer to be sent to its member at
-// delivery, or "" when it is: an email through a platform they
-// unsubscribed from (not a transactional one), a message decided while
-// they were in the community whose member has left since, or one decided
-// while they were away (a win-back's) whose member has come back.
-// recipients maps the members stored to what state says of them at
-// delivery. The dispatcher decides each due action with it, and the
-// sandbox (hearth simulate, hearth test) each queued one at the time it
-// would be delivered, so the two cannot disagree.
+// delivery, or "" when it is (state.Recipient.SkipReason); recipients
+// maps the members stored to what state says of them at delivery. The
+// dispatcher decides each due action with it, and the sandbox (hearth
+// simulate, hearth test) each queued one at the time it would be
+// delivered, so the two cannot disagree.
 func SkipReason(a state.Action, recipients map[string]state.Recipient) string {
-	if !toMember(a.Kind) {
-		return ""
-	}
 	rec, known := recipients[a.Member]
-	if a.Kind == "send.email" && !a.Transactional {
-		if from, ok := rec.UnsubscribedFrom(state.SubscriptionKey(a.Platform)); ok {
-			return SkippedUnsubscribed(from)
-		}
-	}
-	gone := rec.Left
-	switch {
-	case !a.ToLeft && gone:
-		return SkippedLeft
-	case a.ToLeft && known && !gone:
-		return SkippedBack
-	}
-	return ""
+	return rec.SkipReason(&a, known)
 }
 
 // recipientsOf asks Options.Recipients, once per round, about the
@@ -250,7 +220,7 @@ func (d *Dispatcher) recipientsOf(ctx context.Context, due []Entry) (map[string]
 	var members []string
 	seen := map[string]bool{}
 	for _, e := range due {
-		if toMember(e.Kind) && e.Member != "" && !seen[e.Member] {
+		if state.ToMember(e.Kind) && e.Member != "" && !seen[e.Member] {
 			seen[e.Member] = true
 			members = append(members, e.Member)
 		}

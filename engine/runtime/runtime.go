@@ -332,6 +332,10 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	return r
 }
 
+// Configured reports whether the configuration has the campaign named
+// name: a member's document keeps the runs of one removed since.
+func (r *Runtime) Configured(name string) bool { return r.campaigns[name] != nil }
+
 // MemberRules is the fingerprint of what decides a member's standing
 // without an event: segment rules, the tier ladder, badge revocation and
 // which campaigns are paused.

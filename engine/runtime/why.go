@@ -97,6 +97,12 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 				}
 			}
 		}
+		// A campaign removed from the configuration has no rules left,
+		// but the member's document still holds what it did with them:
+		// member why tells of that rather than refuse.
+		if !found && r.campaigns[name] == nil && hasRunsOf(m, name) {
+			return nil, nil
+		}
 	default:
 		return nil, fmt.Errorf("%q: only segments, tiers, badges and campaigns have member rules", addr)
 	}
@@ -118,6 +124,13 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// hasRunsOf reports whether the member's document holds anything of the
+// campaign's runs: a run, a key kept of an ended one, or a dropped one's
+// number.
+func hasRunsOf(m *state.Member, campaign string) bool {
+	return len(m.RunIDs(campaign, nil)) > 0 || len(m.KeysEnded[campaign]) > 0 || m.RunsDropped[campaign] > 0
 }
 
 // explainBound runs p on what is bound and says what it gave and the
@@ -232,26 +245,43 @@ type WhyView struct {
 	// of a campaign asked about as campaign.NAME (EndedRunsOf).
 	EndedRuns *EndedRuns `json:"ended_runs,omitempty"`
 	// Skipped is the sends of the campaign's runs not made because the
-	// member unsubscribed or left (Skips); absent when none is.
+	// member unsubscribed, left or came back (Skips); absent when none is.
 	Skipped []Skip `json:"skipped,omitempty"`
+	// CampaignRemoved marks a campaign the configuration no longer has,
+	// asked about for the runs the member's document still holds of it:
+	// it has no rules to explain, and its active runs stop at the
+	// member's next event or recheck.
+	CampaignRemoved bool `json:"campaign_removed,omitempty"`
+}
+
+// CampaignRemoved reports whether addr is a campaign's (campaign.NAME or
+// campaign.NAME[KEY]) that the configuration no longer has, for WhyView.
+func (r *Runtime) CampaignRemoved(addr string) bool {
+	kind, id, _ := strings.Cut(addr, ".")
+	return kind == "campaign" && !r.Configured(state.RunCampaign(id))
 }
 
 // Skip is a campaign run's send not made for the member's own sake: an
-// email to a member who unsubscribed from its platform, or a message to
-// one who left the community. The runtime skips it at its step (the
-// run goes on), or the outbox at delivery when it was queued before.
-// Expected marks one not made yet: the step the run is on will skip it
-// when it comes due, by the member now. member why shows them as
+// email to a member who unsubscribed from its platform, a message to one
+// who left the community, or a message decided while they were away (a
+// win-back's) for one who came back before it went. The runtime skips it
+// at its step (the run goes on), or the outbox at delivery when it was
+// queued before; only the outbox skips one because the member came
+// back, since the runtime makes no send for them then (a win-back's run
+// ends, its goal reached). Expected marks one not made yet, by the
+// member now: the step the run is on will skip it when it comes due, or,
+// with Queued, the outbox will at delivery. member why shows them as
 // "skipped:" and "will be skipped:" lines, and in its JSON.
 type Skip struct {
 	Run    string `json:"run"` // the run's id: NAME, or NAME[KEY] with run_key
 	Step   string `json:"step"`
-	Reason string `json:"reason"` // SkipUnsubscribed or SkipLeft
+	Reason string `json:"reason"` // SkipUnsubscribed, SkipLeft or SkipBack
 	// From is what the member unsubscribed from: the email platform,
 	// "email.news", or "email" for all email.
 	From string `json:"from,omitempty"`
-	// At is when it was skipped; Queued says the send was queued and
-	// the outbox skipped it at delivery.
+	// At is when it was skipped (zero for an expected one); Queued says
+	// the send was queued and the outbox skipped it, or will, at
+	// delivery.
 	At       time.Time `json:"at,omitzero"`
 	Queued   bool      `json:"queued,omitempty"`
 	Expected bool      `json:"expected,omitempty"`
@@ -261,16 +291,21 @@ type Skip struct {
 const (
 	SkipUnsubscribed = "unsubscribed"
 	SkipLeft         = "left"
+	SkipBack         = "back" // came back to the community
 )
 
 // Skips says, of the member's runs at addr (as Holds takes it), whether
 // the latest send of each run was skipped because the member
-// unsubscribed or left: at its step, as the member's outcomes tell, or
-// at delivery, as their outbox entries do (both oldest first; nil tells
-// nothing, and neither tells once retention removed it). A later send,
-// or a send skipped for another reason (if_past, a frequency cap), is
-// the latest instead, and nothing is said. It says too whether the send
-// of the step an active run is on will be skipped when it comes due.
+// unsubscribed, left or came back: at its step, as the member's outcomes
+// tell, or at delivery, as their outbox entries do (both oldest first;
+// nil tells nothing, and neither tells once retention removed it). A
+// later send, or a send skipped for another reason (if_past, a frequency
+// cap), is the latest instead, and nothing is said. When the latest is
+// still queued, it says whether the outbox will skip it at delivery, by
+// the member now; and whether the send of the step an active run is on
+// will be skipped when it comes due. Runs of a campaign no longer
+// configured are told of as well: what their sends met is in the
+// records.
 func (r *Runtime) Skips(m *state.Member, addr string, outcomes []state.Outcome, outbox []state.OutboxEntry) []Skip {
 	kind, id, _ := strings.Cut(addr, ".")
 	if kind != "campaign" {
@@ -281,6 +316,7 @@ func (r *Runtime) Skips(m *state.Member, addr string, outcomes []state.Outcome, 
 		ids = m.RunIDs(id, nil)
 	}
 	var out []Skip
+	rec := state.Recipient{Left: m.Left, Unsubscribed: m.Unsubscribed}
 	for _, id := range ids {
 		run := m.Campaigns[id]
 		if run == nil {
@@ -306,13 +342,19 @@ func (r *Runtime) Skips(m *state.Member, addr string, outcomes []state.Outcome, 
 				continue
 			}
 			lastAt, last = e.At, nil
-			if e.Status != state.OutboxSkipped {
-				continue
-			}
-			if from, ok := state.OutboxSkippedFrom(e.LastError); ok {
-				last = &Skip{Run: id, Step: e.Step, Reason: SkipUnsubscribed, From: from, At: e.FinishedAt.UTC(), Queued: true}
-			} else if e.LastError == state.OutboxSkippedLeft {
-				last = &Skip{Run: id, Step: e.Step, Reason: SkipLeft, At: e.FinishedAt.UTC(), Queued: true}
+			switch e.Status {
+			case state.OutboxSkipped:
+				last = queuedSkip(id, e.Step, e.LastError)
+				if last != nil {
+					last.At = e.FinishedAt.UTC()
+				}
+			case state.OutboxPending:
+				// Not delivered yet: the outbox decides at delivery, as
+				// it would by the member now.
+				last = queuedSkip(id, e.Step, rec.SkipReason(&e.Action, true))
+				if last != nil {
+					last.Expected = true
+				}
 			}
 		}
 		if last != nil {
@@ -325,14 +367,27 @@ func (r *Runtime) Skips(m *state.Member, addr string, outcomes []state.Outcome, 
 	return out
 }
 
+// queuedSkip is the skip of run id's send queued at step, by the reason
+// the outbox stores (or would) with it: nil for another reason, or none.
+func queuedSkip(id, step, reason string) *Skip {
+	if from, ok := state.OutboxSkippedFrom(reason); ok {
+		return &Skip{Run: id, Step: step, Reason: SkipUnsubscribed, From: from, Queued: true}
+	}
+	switch reason {
+	case state.OutboxSkippedLeft:
+		return &Skip{Run: id, Step: step, Reason: SkipLeft, Queued: true}
+	case state.OutboxSkippedBack:
+		return &Skip{Run: id, Step: step, Reason: SkipBack, Queued: true}
+	}
+	return nil
+}
+
 // expectedSkip says whether the send of the step the member's active run
 // id is on will be skipped when it comes due, as advance decides it.
 func (r *Runtime) expectedSkip(m *state.Member, id string) (Skip, bool) {
 	c, _, st := r.sendStep(m, id)
 	switch {
 	case c == nil:
-	case c.Members == config.MembersCurrent && m.Left:
-		// The run ends, as left, rather than skip the send.
 	case r.unreachable(m, c, st.Send):
 		return Skip{Run: id, Step: st.Name, Reason: SkipLeft, Expected: true}, true
 	default:
@@ -414,12 +469,14 @@ func (r *Runtime) Holds(m *state.Member, addr string, at time.Time) []Hold {
 }
 
 // sendStep is the step with a send the member's active run id is on; nil
-// when there is none, or when the step's until had passed on arrival
-// and its send is skipped (if_past).
+// when there is none, when the step's until had passed on arrival and
+// its send is skipped (if_past), or when the run ends before the step
+// is made, as advanceRun ends it: for a member who left a campaign for
+// current members, or came back to a win-back (its goal).
 func (r *Runtime) sendStep(m *state.Member, id string) (*config.Campaign, *state.CampaignRun, *config.Step) {
 	run := m.Campaigns[id]
 	c := r.campaigns[state.RunCampaign(id)]
-	if c == nil || !run.Active() {
+	if c == nil || !run.Active() || c.Members == config.MembersCurrent && m.Left || c.Members == config.MembersLeft && !m.Left {
 		return nil, nil, nil
 	}
 	i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name])

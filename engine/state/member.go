@@ -845,6 +845,43 @@ func (r Recipient) UnsubscribedFrom(address string) (string, bool) {
 	return m.UnsubscribedFrom(address)
 }
 
+// ToMember reports whether an action of kind is pointless once its
+// member left: a message for them, or a role for them to hold (someone
+// outside the community holds no roles; hearth plan gives tier roles back
+// when they return).
+func ToMember(kind string) bool {
+	switch kind {
+	case "send.dm", "send.email", "send.webhook", "role.add":
+		return true
+	}
+	return false
+}
+
+// SkipReason is the reason the outbox stores when it skips a at delivery
+// by what r says of its member (known: the member is stored), or "" when
+// a goes: an email through a platform they unsubscribed from (not a
+// transactional one), a message decided while they were in the community
+// whose member has left since, or one decided while they were away (a
+// win-back's) whose member has come back. The outbox decides with it, and
+// member why forecasts with it what a queued send will meet.
+func (r Recipient) SkipReason(a *Action, known bool) string {
+	if !ToMember(a.Kind) {
+		return ""
+	}
+	if a.Kind == "send.email" && !a.Transactional {
+		if from, ok := r.UnsubscribedFrom(SubscriptionKey(a.Platform)); ok {
+			return OutboxSkippedUnsubscribed(from)
+		}
+	}
+	switch {
+	case !a.ToLeft && r.Left:
+		return OutboxSkippedLeft
+	case a.ToLeft && known && !r.Left:
+		return OutboxSkippedBack
+	}
+	return ""
+}
+
 // Recipients reads, for each of ids stored, what the outbox needs to know
 // of them (Recipient), in one batch that it rolls back; unknown ids are
 // absent (and so read as members who neither left nor unsubscribed).

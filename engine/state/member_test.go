@@ -176,7 +176,7 @@ func FuzzMemberJSON(f *testing.F) {
 		}
 		// The admin API and hearth member show -json show a stored
 		// member through View, which reads the document again.
-		if _, err := a.View(); err != nil {
+		if _, err := a.View(nil); err != nil {
 			t.Fatalf("a member that decodes cannot be shown: %v\n%s", err, first)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // View is a member as the admin API and `hearth member show -json` show
@@ -12,7 +13,14 @@ import (
 // [day, count ...] arrays, and without the bookkeeping of reports (tally)
 // and of rule changes (rules), which says what the engine has counted or
 // evaluated of the member rather than anything about the member.
-func (m *Member) View() ([]byte, error) {
+//
+// configured says whether the configuration has a campaign: the runs of
+// one it no longer has, which the document keeps, carry
+// "campaign_removed": true, and "removed_campaigns" lists, sorted, every
+// such campaign the document holds runs, kept keys or dropped runs of, so
+// that nobody reads them as runs of a campaign still in force. nil marks
+// none.
+func (m *Member) View(configured func(campaign string) bool) ([]byte, error) {
 	stored, err := m.Encode()
 	if err != nil {
 		return nil, err
@@ -40,6 +48,10 @@ func (m *Member) View() ([]byte, error) {
 			raw, err = seriesByDate(raw)
 		case "counts":
 			raw, err = eachValue(raw, seriesByDate)
+		case "campaigns":
+			if configured != nil {
+				raw, err = markRemovedRuns(raw, configured)
+			}
 		case "grants":
 			raw, err = eachValue(raw, func(log json.RawMessage) (json.RawMessage, error) {
 				var fields map[string]json.RawMessage
@@ -67,12 +79,69 @@ func (m *Member) View() ([]byte, error) {
 		out.WriteByte(':')
 		out.Write(raw)
 	}
+	if removed := m.RemovedCampaigns(configured); len(removed) > 0 {
+		list, err := json.Marshal(removed)
+		if err != nil {
+			return nil, err
+		}
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
+		out.WriteString(`"removed_campaigns":`)
+		out.Write(list)
+	}
 	out.WriteByte('}')
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, out.Bytes(), "", "  "); err != nil {
 		return nil, err
 	}
 	return unescapeHTML(pretty.Bytes()), nil
+}
+
+// RemovedCampaigns are the campaigns, sorted, the member's document holds
+// runs, kept keys or dropped runs of that configured says are no longer
+// configured; nil when configured is.
+func (m *Member) RemovedCampaigns(configured func(string) bool) []string {
+	if configured == nil {
+		return nil
+	}
+	var out []string
+	add := func(name string) {
+		if !configured(name) && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for id := range m.Campaigns {
+		add(RunCampaign(id))
+	}
+	for name := range m.KeysEnded {
+		add(name)
+	}
+	for name := range m.RunsDropped {
+		add(name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// markRemovedRuns adds "campaign_removed": true to each run, in the
+// campaigns object of a member's document, of a campaign configured says
+// is no longer configured. The run's own fields keep their order.
+func markRemovedRuns(campaigns json.RawMessage, configured func(string) bool) (json.RawMessage, error) {
+	return eachKeyValue(campaigns, func(id string, run json.RawMessage) (json.RawMessage, error) {
+		if configured(RunCampaign(id)) {
+			return run, nil
+		}
+		run = bytes.TrimSpace(run)
+		if len(run) < 2 || run[0] != '{' || run[len(run)-1] != '}' {
+			return nil, fmt.Errorf("run %s is not an object", id)
+		}
+		out := append([]byte{}, run[:len(run)-1]...)
+		if len(bytes.TrimSpace(run[1:len(run)-1])) > 0 {
+			out = append(out, ',')
+		}
+		return append(out, `"campaign_removed":true}`...), nil
+	})
 }
 
 // unescapeHTML turns the escapes json.Marshal writes for &, < and >
@@ -121,12 +190,17 @@ func unescapeHTML(b []byte) []byte {
 // eachValue rewrites every value of a JSON object with fn; the keys keep
 // their (sorted) order, as encoding/json writes maps.
 func eachValue(obj json.RawMessage, fn func(json.RawMessage) (json.RawMessage, error)) (json.RawMessage, error) {
+	return eachKeyValue(obj, func(_ string, v json.RawMessage) (json.RawMessage, error) { return fn(v) })
+}
+
+// eachKeyValue is eachValue with fn told each value's key.
+func eachKeyValue(obj json.RawMessage, fn func(string, json.RawMessage) (json.RawMessage, error)) (json.RawMessage, error) {
 	var values map[string]json.RawMessage
 	if err := json.Unmarshal(obj, &values); err != nil {
 		return nil, err
 	}
 	for k, v := range values {
-		nv, err := fn(v)
+		nv, err := fn(k, v)
 		if err != nil {
 			return nil, err
 		}

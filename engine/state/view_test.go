@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 )
@@ -18,7 +19,7 @@ func TestMemberView(t *testing.T) {
 	m.AddPoints(5, day)
 	m.GrantLog("posting").Record(day, 5, nil, true)
 	m.Tally.Cohort = DayOf(day)
-	data, err := m.View()
+	data, err := m.View(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestMemberJSONAsWritten(t *testing.T) {
 	m := NewMember("ann", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
 	m.Name = "A&B <x>"
 	m.Attrs = map[string]any{"bio": `C:\u0026 & \\u003e "q" <`}
-	view, err := m.View()
+	view, err := m.View(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +117,85 @@ func TestUnescapeHTML(t *testing.T) {
 	} {
 		if got := string(unescapeHTML([]byte(c.in))); got != c.want {
 			t.Errorf("unescapeHTML(%s) = %s; want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// The view marks the runs of a campaign the configuration no longer has,
+// which the document keeps, and lists every such campaign, runs, kept
+// keys and dropped runs alike; a run of one still configured is as
+// stored, and without a configuration nothing is marked.
+func TestMemberViewMarksRemovedCampaigns(t *testing.T) {
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	m := NewMember("ann", at)
+	m.Campaigns = map[string]*CampaignRun{
+		"keep":     {Status: "active", StepName: "a", StepAt: at, Runs: 1},
+		"old":      {Status: "done", Reason: "stopped", EndedAt: at, Runs: 2},
+		"meet[k1]": {Status: "active", StepName: "b", Key: "k1", Runs: 1},
+	}
+	m.KeysEnded = map[string][]EndedKey{"once": {{Key: "x", At: at, Reason: "finished"}}}
+	m.RunsDropped = map[string]int{"gone": 2, "keep": 1}
+	configured := func(name string) bool { return name == "keep" }
+	data, err := m.View(configured)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Campaigns map[string]map[string]any `json:"campaigns"`
+		Removed   []string                  `json:"removed_campaigns"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	for id, removed := range map[string]bool{"keep": false, "old": true, "meet[k1]": true} {
+		run := v.Campaigns[id]
+		if got, _ := run["campaign_removed"].(bool); got != removed || run["status"] == nil {
+			t.Errorf("run %s: %v; want campaign_removed %v and the run as stored", id, run, removed)
+		}
+	}
+	if want := []string{"gone", "meet", "old", "once"}; !slices.Equal(v.Removed, want) {
+		t.Errorf("removed_campaigns %q; want %q", v.Removed, want)
+	}
+	// The run's own fields keep their order, status first.
+	if !bytes.Contains(data, []byte("\"old\": {\n      \"status\": \"done\",")) {
+		t.Errorf("the marked run's fields moved:\n%s", data)
+	}
+	for name, fn := range map[string]func(string) bool{"nil": nil, "all configured": func(string) bool { return true }} {
+		data, err := m.View(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte("removed")) {
+			t.Errorf("%s: something marked removed:\n%s", name, data)
+		}
+	}
+}
+
+// What the outbox skips at delivery, by what it knows of the member: the
+// reasons member why reads back.
+func TestRecipientSkipReason(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	email := &Action{Kind: "send.email", Platform: "platform.email.news"}
+	winback := &Action{Kind: "send.email", Platform: "platform.email.news", ToLeft: true}
+	for _, c := range []struct {
+		name  string
+		rec   Recipient
+		known bool
+		a     *Action
+		want  string
+	}{
+		{"a member", Recipient{}, true, email, ""},
+		{"left", Recipient{Left: true}, true, email, OutboxSkippedLeft},
+		{"a win-back's, still away", Recipient{Left: true}, true, winback, ""},
+		{"a win-back's, back", Recipient{}, true, winback, OutboxSkippedBack},
+		{"a win-back's, unknown", Recipient{}, false, winback, ""},
+		{"unsubscribed", Recipient{Unsubscribed: map[string]time.Time{"email.news": at}}, true, email, OutboxSkippedUnsubscribed("email.news")},
+		{"unsubscribed from all", Recipient{Unsubscribed: map[string]time.Time{UnsubscribedAll: at}}, true, winback, OutboxSkippedUnsubscribed(UnsubscribedAll)},
+		{"transactional", Recipient{Unsubscribed: map[string]time.Time{"email.news": at}}, true, &Action{Kind: "send.email", Platform: "platform.email.news", Transactional: true}, ""},
+		{"not to the member", Recipient{Left: true}, true, &Action{Kind: "role.remove"}, ""},
+	} {
+		if got := c.rec.SkipReason(c.a, c.known); got != c.want {
+			t.Errorf("%s: %q; want %q", c.name, got, c.want)
 		}
 	}
 }

@@ -622,7 +622,10 @@ async function lookup(id) {
     return;
   }
   const segs = Object.keys(m.segments || {}).sort();
-  const campaigns = Object.entries(m.campaigns || {}).map(([n, r]) => `${n}: ${r.status === "done" ? r.reason : r.status}`);
+  // A run of a campaign removed from the configuration is still the
+  // member's: listed, and said to be a removed campaign's.
+  const campaigns = Object.entries(m.campaigns || {}).map(([n, r]) =>
+    `${n}${r.campaign_removed ? " (removed campaign)" : ""}: ${r.status === "done" ? r.reason : r.status}`);
   const facts = h("dl", { class: "facts" },
     h("dt", { text: "Member" }), h("dd", {}, h("strong", { text: m.name || m.id }), " ", h("code", { class: "muted", text: m.id })),
     h("dt", { text: "Points" }), h("dd", { class: "points", text: `${fmt(m.points)} points` }),
