@@ -77,6 +77,11 @@ func TestSkipsCameBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The sandbox delivers what it queues; a daemon's outbox may
+		// not have yet: the sends are taken as still waiting.
+		for i := range sends {
+			sends[i].Status, sends[i].LastError, sends[i].FinishedAt = state.OutboxPending, "", time.Time{}
+		}
 		return sends
 	}
 	want := func(run, step string) runtime.Skip {
