@@ -590,7 +590,9 @@ tier.changed, badge.awarded) for incentives and campaigns to hear.
 const durationsText = `Durations, rates and times of day
 
 Duration: a number and a unit, or several: "90s", "15m", "72h", "14d", "2w",
-"1d12h". Units: s, m, h, d (24 hours) and w (7 days).
+"1d12h", written with no space. Units: ms, s, m, h, d (24 hours) and w (7
+days); there are no months or years, whose length varies: write days
+("180d").
 
 Rate: a count and a window. For limit and frequency_cap the window slides:
 "5/30d" means at most 5 in any 30 days, the 30 days up to now. points_cap

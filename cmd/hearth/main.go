@@ -342,8 +342,8 @@ type varFlags struct {
 }
 
 func (v *varFlags) register(fs *flag.FlagSet) {
-	fs.Func("var", "Set a variable: -var name=value (repeatable).", func(s string) error { v.vars = append(v.vars, s); return nil })
-	fs.Func("var-file", "Read variables from an HCL file of name = value lines (repeatable).", func(s string) error { v.files = append(v.files, s); return nil })
+	fs.Func("var", "Set a variable: -var `NAME=VALUE` (repeatable).", func(s string) error { v.vars = append(v.vars, s); return nil })
+	fs.Func("var-file", "Read variables from an HCL `FILE` of name = value lines (repeatable).", func(s string) error { v.files = append(v.files, s); return nil })
 }
 
 func (v *varFlags) options(s *stdio) config.Options {

@@ -34,7 +34,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		UpdateScripts: os.Getenv("HEARTH_UPDATE_SCRIPTS") == "1",
-		Cmds:          map[string]func(*testscript.TestScript, bool, []string){"exitcode": cmdExitCode, "discordfake": cmdDiscordFake, "telegramfake": cmdTelegramFake},
+		Cmds:          map[string]func(*testscript.TestScript, bool, []string){"exitcode": cmdExitCode, "discordfake": cmdDiscordFake, "telegramfake": cmdTelegramFake, "applylock": cmdApplyLock},
 	})
 }
 

@@ -141,6 +141,9 @@ Prints a plan saved with 'hearth plan -out', as text or as its JSON
 document: the changes, and the member impact as the plan worked it out
 when it was made (how the rules would move the stored members then).
 
+Related: unlike terraform show, it does not print the state: 'hearth
+state list DIR' and 'hearth state show ADDR DIR' do.
+
 Examples:
   hearth plan -out changes.plan mycommunity && hearth show changes.plan
   hearth show -json changes.plan | jq '.summary'
@@ -230,8 +233,6 @@ func runPlan(ctx context.Context, s *stdio, args []string) int {
 	return planCommand(ctx, s, "plan", planUsage, args)
 }
 
-// planCommand is hearth plan, and hearth drift (name) with its own usage
-// and error labels.
 // planCommand is hearth plan, and hearth drift (name "drift"), which is
 // plan -refresh-only with only the options that mean something for a
 // drift report, so that drift -h lists what it takes.
@@ -244,7 +245,11 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		outDoc = "Save the drift report as JSON to `FILE`, for 'hearth show FILE'."
 	}
 	out := fs.String("out", "", outDoc)
-	asJSON := fs.Bool("json", false, "Print the plan as JSON.")
+	jsonDoc := "Print the plan as JSON."
+	if drift {
+		jsonDoc = "Print the drift report as JSON."
+	}
+	asJSON := fs.Bool("json", false, jsonDoc)
 	detailedDoc := "Exit 2 when there are changes."
 	if drift {
 		detailedDoc = "Exit 2 when there is drift."
@@ -383,6 +388,12 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 	if len(pos) != 1 {
 		return argError(s, "show", "expected one plan file")
 	}
+	// terraform show with no plan shows the state; here a directory gets
+	// a pointer to the commands that do.
+	if fi, err := os.Stat(pos[0]); err == nil && fi.IsDir() {
+		fmt.Fprintf(s.err, "hearth show: %s is a directory, not a plan file: show prints a plan saved with hearth plan -out FILE; hearth state list %s lists what state manages\n", pos[0], pos[0])
+		return 1
+	}
 	p, err := loadPlan(pos[0])
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth show: %v\n", err)
@@ -424,7 +435,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
-	lockWait := fs.Duration("lock-timeout", 0, "How long to wait for the state lock while another apply holds it (e.g. 2m); 0 fails at once.")
+	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
 	var vf varFlags
@@ -483,7 +494,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		// one made stale.
 		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: *lockWait})
 		if lerr != nil {
-			fmt.Fprintf(s.err, "hearth apply: %v\n", lerr)
+			fmt.Fprintf(s.err, "hearth apply: %v\n", lockedIn(lerr, dir))
 			return 1
 		}
 		defer sess.store.Unlock(context.WithoutCancel(ctx), lockID)
@@ -518,15 +529,15 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 			}
 		}
 	}
-	if p.HasChanges() {
-		fmt.Fprintln(s.out)
-	}
-	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Source: plan.SourceOf(sess.cfg), Who: who(s), Progress: s.out, HeldLock: held, LockWait: *lockWait})
+	// The blank line before the progress comes with its first line: a
+	// saved plan refused as stale or locked prints nothing on stdout.
+	progress := &blankFirst{w: s.out}
+	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Source: plan.SourceOf(sess.cfg), Who: who(s), Progress: progress, HeldLock: held, LockWait: *lockWait})
 	if err != nil {
 		if errors.Is(err, plan.ErrStale) && planFile != "" {
 			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)
 		} else {
-			printErr(s, "apply", err)
+			printErr(s, "apply", lockedIn(err, dir))
 		}
 		switch {
 		case res.Failed != "":
@@ -548,6 +559,33 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed%s.\n", res.Added, res.Changed, res.Destroyed, moves)
 	return 0
+}
+
+// lockedIn gives a lock error the configuration directory, so the
+// force-unlock command it suggests names it: typed as shown from where
+// apply ran, it then finds the same state.
+func lockedIn(err error, dir string) error {
+	var locked *state.LockedError
+	if errors.As(err, &locked) {
+		locked.Dir = dir
+	}
+	return err
+}
+
+// blankFirst writes a blank line before the first thing written to w.
+type blankFirst struct {
+	w       io.Writer
+	started bool
+}
+
+func (b *blankFirst) Write(p []byte) (int, error) {
+	if !b.started && len(p) > 0 {
+		b.started = true
+		if _, err := io.WriteString(b.w, "\n"); err != nil {
+			return 0, err
+		}
+	}
+	return b.w.Write(p)
 }
 
 // warnTargets says on stderr that -target is in effect, as Terraform

@@ -61,7 +61,7 @@ Examples:
 
 func runReplay(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "replay", replayUsage)
-	eventsPath := fs.String("events", "", "JSON lines file of events (\"-\" for standard input). Required.")
+	eventsPath := fs.String("events", "", "JSON lines `FILE` of events (\"-\" for standard input). Required.")
 	batch := fs.Int("batch", 1000, "Events committed per transaction.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
 	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")

@@ -46,7 +46,7 @@ Examples:
 func runReport(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "report", reportUsage)
 	asJSON := fs.Bool("json", false, "Print the report as JSON (schema hearth.report/v1).")
-	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this file.")
+	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this `FILE`.")
 	atFlag := fs.String("at", "", "The report's day (YYYY-MM-DD); default the latest day with events.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)

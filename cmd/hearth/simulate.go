@@ -71,12 +71,12 @@ Examples:
 
 func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "simulate", simulateUsage)
-	eventsPath := fs.String("events", "", "JSON lines file of events to replay (\"-\" for standard input). Required.")
-	from := fs.String("from", "", "Skip events before this time (RFC 3339 or YYYY-MM-DD).")
-	to := fs.String("to", "", "Skip events after this time (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
+	eventsPath := fs.String("events", "", "JSON lines `FILE` of events to replay (\"-\" for standard input). Required.")
+	from := fs.String("from", "", "Skip events before this `TIME` (RFC 3339 or YYYY-MM-DD).")
+	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
-	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this file.")
-	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this file.")
+	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`.")
+	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
 	var vf varFlags
 	vf.register(fs)

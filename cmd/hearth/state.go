@@ -220,7 +220,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		return 1
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
+		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, lockedIn(err, dir))
 		return 1
 	}
 	switch verb {

@@ -168,7 +168,7 @@ func printResults(s *stdio, dir string, files []string, results []hearthtest.Res
 			if f.When != "" {
 				subject += ", at " + f.When
 			}
-			fmt.Fprintf(s.out, "      %s:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, subject, f.Expected, f.Got)
+			fmt.Fprintf(s.out, "      %s:%d:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, subject, f.Expected, f.Got)
 			if len(f.DecidedBy) > 0 {
 				fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
 			}

@@ -42,8 +42,9 @@ func routes() []Route {
 	return []Route{
 		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true,
 			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, or JSON lines; "+
-				"at most %d MiB and %d events a request (413 beyond); a Content-Type that is not JSON, such as a form upload (curl -F), "+
-				"gets 415; 202 once durably stored; a request with a bad event "+
+				"at most %d MiB and %d events a request (413 beyond); the body is sent as itself (curl --data-binary @FILE; any JSON "+
+				"or JSON-lines Content-Type, text/plain, or the form type curl sends by default); a form upload (curl -F), XML or "+
+				"another type that is not JSON gets 415; 202 once durably stored; a request with a bad event "+
 				"changes nothing and gets 400 with each problem, its index and line (an attribute of the wrong type for its "+
 				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
 				"clock gets 422, as from platform streams and -events files; ?backfill=true marks history sent in time order "+

@@ -9,6 +9,7 @@ package durations
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +45,10 @@ func Parse(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%w %q: durations cannot be negative", ErrSyntax, s)
 	}
 	if strings.ContainsAny(in, " \t") {
-		return 0, fmt.Errorf("%w %q: write it without spaces and with a one-letter unit, such as %q", ErrSyntax, s, compact(in))
+		if hint, ok := compact(in); ok {
+			return 0, fmt.Errorf("%w %q: write a number and a unit with no space between, such as %s", ErrSyntax, s, hint)
+		}
+		return 0, fmt.Errorf("%w %q: write a number and a unit with no space between, such as \"30m\", \"72h\" or \"14d\" (units s, m, h, d, w and ms)", ErrSyntax, s)
 	}
 	var total time.Duration
 	for i := 0; i < len(in); {
@@ -104,17 +108,61 @@ func secondsHint(n int64) string {
 	return secs
 }
 
-// compact suggests a spelling for "2 weeks" or "3 days": "2w", "3d".
-func compact(s string) string {
-	fields := strings.Fields(s)
-	if len(fields) == 2 && len(fields[1]) > 0 {
-		unit := strings.ToLower(fields[1])[:1]
-		if unit == "m" && strings.HasPrefix(strings.ToLower(fields[1]), "mo") {
-			return fields[0] + "d (months vary: use days)"
-		}
-		return fields[0] + unit
+// compact spells "2 weeks", "90 minutes" or "three days" as hearth
+// writes them ("2w", "90m", "3d"), quoted, and says false when the text
+// is not a number and a unit it knows: a suggestion glued together from
+// whatever was written ("twow", "1y") would be wrong. Months and years
+// have no unit, since their length varies: they are suggested in days.
+func compact(s string) (string, bool) {
+	fields := strings.Fields(strings.ToLower(s))
+	if len(fields) != 2 {
+		return "", false
 	}
-	return strings.Join(fields, "")
+	n, err := strconv.ParseInt(fields[0], 10, 64)
+	if err != nil {
+		var ok bool
+		if n, ok = numberWords[fields[0]]; !ok {
+			return "", false
+		}
+	}
+	if n < 0 || n > 1<<31 {
+		return "", false
+	}
+	word := fields[1]
+	for unit, names := range unitWords {
+		if slices.Contains(names, word) {
+			return strconv.Quote(strconv.FormatInt(n, 10) + unit), true
+		}
+	}
+	for _, about := range []struct {
+		names []string
+		days  int64
+		what  string
+	}{
+		{[]string{"mo", "mon", "month", "months"}, 30, "months"},
+		{[]string{"y", "yr", "yrs", "year", "years"}, 365, "years"},
+	} {
+		if slices.Contains(about.names, word) {
+			return fmt.Sprintf("%q (%s vary in length, so write days)", strconv.FormatInt(n*about.days, 10)+"d", about.what), true
+		}
+	}
+	return "", false
+}
+
+// unitWords are the ways people write hearth's units out.
+var unitWords = map[string][]string{
+	"ms": {"ms", "msec", "msecs", "millisecond", "milliseconds"},
+	"s":  {"s", "sec", "secs", "second", "seconds"},
+	"m":  {"m", "min", "mins", "minute", "minutes"},
+	"h":  {"h", "hr", "hrs", "hour", "hours"},
+	"d":  {"d", "day", "days"},
+	"w":  {"w", "wk", "wks", "week", "weeks"},
+}
+
+// numberWords are the small numbers written as words ("two weeks").
+var numberWords = map[string]int64{
+	"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+	"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }
 
 // Format writes d in the largest whole units, the inverse of Parse for

@@ -37,16 +37,25 @@ func TestParse(t *testing.T) {
 
 func TestParseMessages(t *testing.T) {
 	for in, want := range map[string]string{
-		"2 weeks": `such as "2w"`,
-		"3 days":  `such as "3d"`,
-		"-1d":     "cannot be negative",
-		"14x":     `unknown unit "x"`,
-		"86400":   `a duration needs a unit (s, m, h, d or w); if 86400 is seconds, write "1d" (or "86400s")`,
-		"90":      `if 90 is seconds, write "90s"`,
-		"7200":    `write "2h" (or "7200s")`,
-		"1209600": `write "2w" (or "1209600s")`,
-		"0":       `write "0s"`,
-		"1d12":    "missing unit after 12; every number needs a unit",
+		"2 weeks":      `no space between, such as "2w"`,
+		"3 days":       `such as "3d"`,
+		"two weeks":    `such as "2w"`,
+		"90 minutes":   `such as "90m"`,
+		"2 Hours":      `such as "2h"`,
+		"500 ms":       `such as "500ms"`,
+		"6 months":     `such as "180d" (months vary in length, so write days)`,
+		"1 year":       `such as "365d" (years vary in length, so write days)`,
+		"some days":    `such as "30m", "72h" or "14d"`,
+		"2 fortnights": `such as "30m", "72h" or "14d"`,
+		"1 d 12 h":     `such as "30m", "72h" or "14d"`,
+		"-1d":          "cannot be negative",
+		"14x":          `unknown unit "x"`,
+		"86400":        `a duration needs a unit (s, m, h, d or w); if 86400 is seconds, write "1d" (or "86400s")`,
+		"90":           `if 90 is seconds, write "90s"`,
+		"7200":         `write "2h" (or "7200s")`,
+		"1209600":      `write "2w" (or "1209600s")`,
+		"0":            `write "0s"`,
+		"1d12":         "missing unit after 12; every number needs a unit",
 	} {
 		_, err := Parse(in)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -178,9 +179,24 @@ func jsonMessage(err error) string {
 		return strings.TrimPrefix(msg, "json: ") + "; an event has id, type, member, at, source, community and attrs (custom data goes in attrs)"
 	}
 	if strings.Contains(msg, "parsing time") || strings.Contains(msg, "Time.UnmarshalJSON") {
+		// At is the event's only time: name the value it had, so a
+		// sender sees "2026-11-22 10:00:00" lacks its T and zone.
+		var pe *time.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Sprintf("at %s is not an RFC 3339 time; write one such as \"2026-11-22T10:00:00Z\" (a date, a T, a time and a zone)", shortQuote(pe.Value))
+		}
 		return "at must be an RFC 3339 time such as \"2026-11-22T10:00:00Z\""
 	}
 	return strings.TrimPrefix(msg, "json: ")
+}
+
+// shortQuote quotes a value from an event for a message, cut to 40
+// characters: enough to see the mistake, never a whole pasted body.
+func shortQuote(v string) string {
+	if r := []rune(v); len(r) > 40 {
+		return strconv.Quote(string(r[:40])) + "..."
+	}
+	return strconv.Quote(v)
 }
 
 // goTypeName says in JSON's terms what a Go type of Event takes.
@@ -252,7 +268,7 @@ func (ev *Event) Check() error {
 	case !typeRe.MatchString(ev.Type):
 		return invalid("type %q is not a dotted lower-case name such as \"message.posted\"", ev.Type)
 	case ev.Member.ID == "":
-		return invalid("missing member id")
+		return invalid("missing member: the id of the member the event is about, such as \"member\": \"u42\"")
 	case len(ev.Member.ID) > MaxIDLen:
 		return invalid("member id longer than %d bytes", MaxIDLen)
 	case ev.At.IsZero():

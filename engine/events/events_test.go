@@ -56,6 +56,8 @@ func TestParseErrors(t *testing.T) {
 		`{"id":"1","type":"a.b","member":7,"at":"2026-01-01T00:00:00Z"}`:                               `field "member" must be a member id string or an object with an id, not a number`,
 		`{"id":"1","type":"a.b","member":{"id":"u","identities":{"a":1}},"at":"2026-01-01T00:00:00Z"}`: `field "member.identities" must be an object of strings (platform: id), not a number`,
 		`{"id":"1","type":"a.b","member":"u","at":1}`:                                                  "at must be an RFC 3339 time",
+		`{"id":"1","type":"a.b","member":"u","at":"next week"}`:                                        `at "next week" is not an RFC 3339 time; write one such as "2026-11-22T10:00:00Z"`,
+		`{"id":"1","type":"a.b","member":"u","at":"2026-11-22 10:00:00"}`:                              `at "2026-11-22 10:00:00" is not an RFC 3339 time`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","source":{}}`:                 `field "source" must be a string, not an object`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":true}`:                `field "attrs" must be an object, not true or false`,
 		// PostgreSQL keeps no NUL in text or JSONB: such an event would

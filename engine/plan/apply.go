@@ -98,7 +98,7 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		return res, fmt.Errorf("%w (the configuration changed since the plan was made)", ErrStale)
 	}
 	if p.StateSerial != serial {
-		return res, fmt.Errorf("%w (state is at serial %d, the plan was made at %d)", ErrStale, serial, p.StateSerial)
+		return res, fmt.Errorf("%w (the state changed since the plan was made, by another apply or a hearth state command: it is at serial %d, the plan was made at %d)", ErrStale, serial, p.StateSerial)
 	}
 	a := &applier{st: st, conns: conns, opts: opts, byAddr: map[string]state.Resource{}, interrupt: ctx}
 	// A change once started is finished and recorded whatever the

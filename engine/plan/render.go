@@ -240,6 +240,12 @@ func Read(r io.Reader) (*Plan, error) {
 	var p Plan
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&p); err != nil {
+		// A configuration file or a text plan given by mistake: say what
+		// a plan file is rather than only where the JSON broke.
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("not a hearth plan: it is not the JSON document hearth plan -out FILE saves (%w)", err)
+		}
 		return nil, fmt.Errorf("not a hearth plan: %w", err)
 	}
 	if p.FormatVersion == "" {

@@ -39,11 +39,19 @@ type LockInfo struct {
 // LockedError is returned by Lock when someone else holds the lock.
 type LockedError struct {
 	Holder LockInfo
+	// Dir is the configuration directory the command was given, set by
+	// the command, so the force-unlock it suggests works where it is
+	// typed; "" and "." are left out.
+	Dir string
 }
 
 func (e *LockedError) Error() string {
+	unlock := e.Holder.ID
+	if e.Dir != "" && e.Dir != "." {
+		unlock += " " + e.Dir
+	}
 	return fmt.Sprintf("the state is locked by %s since %s (lock id %s); if that apply is no longer running, run hearth force-unlock %s",
-		e.Holder.Who, e.Holder.When.UTC().Format(time.RFC3339), e.Holder.ID, e.Holder.ID)
+		e.Holder.Who, e.Holder.When.UTC().Format(time.RFC3339), e.Holder.ID, unlock)
 }
 
 // ErrNotLocked is returned by Unlock for a lock id nobody holds.
