@@ -109,8 +109,9 @@ type Members func(ctx context.Context, fn func(*state.Member) error) error
 // configuration changes nothing for them. Campaign runs are counted for
 // every member: those of removed campaigns, and those whose stop_when or
 // exit_when holds now, or that the campaign's members setting ends
-// (runtime.Ends), the rules reading the member in the segments, on the
-// tier and without the badges the preview gives (runtime.PreviewEnds).
+// (runtime.Ends), the rules reading the member as each pass of the
+// preview's settling leaves them: in its segments, on its tier and
+// without the badges it revokes (runtime.PreviewEnds).
 //
 // It reads members and writes nothing, to the store or anywhere else.
 func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now time.Time) (*Impact, error) {

@@ -102,6 +102,17 @@ type changes struct {
 
 func (c *changes) set(i int) { c.touched = true; c.bits[i/64] |= 1 << (i % 64) }
 
+// mark records that keys changed, by their numbers (keyIndex); -1, a key
+// no rule reads, only touches.
+func (c *changes) mark(keys ...int) {
+	c.touched = true
+	for _, i := range keys {
+		if i >= 0 {
+			c.set(i)
+		}
+	}
+}
+
 func (c *changes) has(i int) bool { return c.bits[i/64]&(1<<(i%64)) != 0 }
 
 // any reports whether c holds a key of mask.

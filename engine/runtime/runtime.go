@@ -38,28 +38,25 @@ const maxDerivedDepth = 4
 
 // Runtime evaluates one configuration snapshot.
 type Runtime struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	eval     *rules.Evaluator
-	byType   map[string][]*config.Incentive
-	segOrder []*config.Segment
-	// segmentsReadTier is set when a segment's rule reads the member's
-	// tier, so a previewed tier move needs another pass over segments.
-	segmentsReadTier bool
-	ranks            map[string]int
-	runs             map[*config.Incentive]*incentiveRun
-	locked           map[string]*config.Tier
-	keyIdx           *keyIndex
-	masks            map[*rules.Program][]uint64 // the change keys each member rule reads
-	maskOf           [][]uint64                  // the same by config.Rule.ID, for the hot path
-	tierMask         []uint64                    // the keys some tier rule reads
-	badges           map[string]*config.Badge
-	revocable        []*config.Badge // badges with a revoke_when rule
-	timing           timing          // what member rules say about time passing
-	rm               rules.Member
-	render           *templates.Renderer
-	enters           map[string]bool // event types some campaign reacts to
-	campaigns        map[string]*config.Campaign
+	cfg       *config.Config
+	log       *slog.Logger
+	eval      *rules.Evaluator
+	byType    map[string][]*config.Incentive
+	segOrder  []*config.Segment
+	ranks     map[string]int
+	runs      map[*config.Incentive]*incentiveRun
+	locked    map[string]*config.Tier
+	keyIdx    *keyIndex
+	masks     map[*rules.Program][]uint64 // the change keys each member rule reads
+	maskOf    [][]uint64                  // the same by config.Rule.ID, for the hot path
+	tierMask  []uint64                    // the keys some tier rule reads
+	badges    map[string]*config.Badge
+	revocable []*config.Badge // badges with a revoke_when rule
+	timing    timing          // what member rules say about time passing
+	rm        rules.Member
+	render    *templates.Renderer
+	enters    map[string]bool // event types some campaign reacts to
+	campaigns map[string]*config.Campaign
 	// stepOrders is the campaigns' step order as last run, so a run on a
 	// removed step goes on to the step that followed it (SetStepOrders).
 	stepOrders config.StepOrders
@@ -248,11 +245,6 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r.pending = make([]uint64, len(cfg.Rules))
 	r.gov = newGovern(cfg)
 	r.segOrder = segmentOrder(cfg.Segments)
-	for _, s := range cfg.Segments {
-		if s.When != nil && slices.Contains(changeKeys(s.When.Program), "tier") {
-			r.segmentsReadTier = true
-		}
-	}
 	r.render = templates.New(cfg)
 	r.enters = map[string]bool{}
 	r.campaigns = map[string]*config.Campaign{}
@@ -631,13 +623,7 @@ func (w *work) changes(id string) *changes {
 // mark records that keys of member id changed, by their numbers
 // (keyIndex); -1, a key no rule reads, only touches the member.
 func (w *work) mark(id string, keys ...int) {
-	c := w.changes(id)
-	c.touched = true
-	for _, i := range keys {
-		if i >= 0 {
-			c.set(i)
-		}
-	}
+	w.changes(id).mark(keys...)
 }
 
 // newWork readies the runtime's one work value for an event: its maps
@@ -1500,6 +1486,8 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 			if ev.At.After(m.EvaluatedAt) {
 				m.EvaluatedAt = ev.At
 			}
+			// hearth plan's preview (settlePreview) takes these steps in
+			// this order too: a change here is one there.
 			r.expirePoints(w, m, ev)
 			r.revokeBadges(w, m, ch, ev)
 			r.tier(w, m, ch, ev)
@@ -1671,7 +1659,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 		}
 	}
 	if cur == nil { // the tier was removed from the configuration
-		r.moveTier(w, m, r.highestHolding(w, m, ev, 1<<30), ev, "demote")
+		r.moveTier(w, m, r.highestHolding(w, m, ev.At, 1<<30), ev, "demote")
 		return
 	}
 	keep := cur.Keep
@@ -1693,13 +1681,13 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 			return
 		}
 	}
-	r.moveTier(w, m, r.highestHolding(w, m, ev, cur.Rank), ev, "demote")
+	r.moveTier(w, m, r.highestHolding(w, m, ev.At, cur.Rank), ev, "demote")
 }
 
 // highestHolding is the highest tier below rank whose keep (or when)
 // holds; nil for none.
-func (r *Runtime) highestHolding(w *work, m *state.Member, ev *events.Event, below int) *config.Tier {
-	r.bind(w, m, nil, nil, ev.At)
+func (r *Runtime) highestHolding(w *work, m *state.Member, now time.Time, below int) *config.Tier {
+	r.bind(w, m, nil, nil, now)
 	for i := len(r.cfg.Tiers) - 1; i >= 0; i-- {
 		t := r.cfg.Tiers[i]
 		if t.Rank >= below {

@@ -1,0 +1,430 @@
+package plan_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// TestMemberImpactPredictsTheSweep holds the member impact to what it
+// promises: the moves the daemon's re-evaluation after the reload makes
+// (runtime.Reevaluate over every stored member, as the rules sweep runs
+// it). Each case is a set of rules that read each other (tiers and
+// segments over badges the rules revoke, revocations over the tier and
+// segments the rules give, campaign rules over all of them) and a
+// population drawn at random in every combination of stored points,
+// badges, segments, tier and runs. The impact is computed, then the sweep
+// run over the same members, and what it changed is counted as the
+// impact counts: any difference in the order or the passes the two
+// settle a member in shows as a count that differs. Waits (grace,
+// qualification windows) are left out: the impact is before them, by
+// design. So is an audience campaign over a segment a pass enters and a
+// later one leaves: the sweep reacts to each segment.entered and
+// segment.left, the impact compares where the member starts and ends
+// (README); the audience campaign here is over a segment no pass undoes.
+func TestMemberImpactPredictsTheSweep(t *testing.T) {
+	const step = `
+  step "later" {
+    wait = "30d"
+  }`
+	cases := []struct {
+		name string
+		src  string
+		// ladder is the tiers the stored members are on, with the
+		// ranks stored: the old configuration's, not always the new.
+		ladder map[string]int
+	}{{
+		name: "tiers and segments over revoked badges",
+		src: `
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < 20"
+}
+badge "helper" {
+  title       = "Helper"
+  revoke_when = "!has_badge('keen')"
+}
+tier "regular" {
+  rank = 1
+  when = "has_badge('keen') || member.points >= 40"
+}
+tier "core" {
+  rank = 2
+  when = "has_badge('helper') && member.points >= 15"
+  keep = "has_badge('helper')"
+}
+segment "decorated" {
+  when = "member.badges >= 2"
+}
+segment "keen_core" {
+  when = "member.tier == 'core' && has_badge('keen')"
+}
+`,
+		ladder: map[string]int{"regular": 1, "core": 2},
+	}, {
+		name: "revocations over the new tier and segments",
+		src: `
+tier "core" {
+  rank = 1
+  when = "member.points >= 30"
+  keep = "member.points >= 25"
+}
+tier "gold" {
+  rank = 2
+  when = "has_badge('crown') && has_badge('star') && member.points >= 45"
+}
+badge "crown" {
+  title       = "Crown"
+  revoke_when = "member.tier != 'core'"
+}
+badge "star" {
+  title       = "Star"
+  revoke_when = "in_segment('quiet')"
+}
+segment "quiet" {
+  when = "member.points < 10"
+}
+segment "crowned" {
+  when = "has_badge('crown')"
+}
+`,
+		ladder: map[string]int{"core": 1, "gold": 2},
+	}, {
+		name: "tiers and segments feeding each other",
+		src: `
+segment "active" {
+  when = "member.points >= 15"
+}
+tier "regular" {
+  rank = 1
+  when = "in_segment('active')"
+}
+segment "regulars" {
+  when = "member.tier == 'regular' || tier_rank() >= rank_of('core')"
+}
+tier "core" {
+  rank = 2
+  when = "in_segment('regulars') && member.points >= 40"
+  keep = "in_segment('active')"
+}
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "!in_segment('active') || tier_rank() == 0"
+}
+segment "keen_members" {
+  when = "has_badge('keen')"
+}
+campaign "welcome_active" {
+  audience      = segment.active
+  exit_on_leave = true` + step + `
+}
+`,
+		ladder: map[string]int{"regular": 1, "core": 2},
+	}, {
+		name: "a ladder renumbered and a rung removed",
+		src: `
+tier "regular" {
+  rank = 1
+  when = "member.points >= 20"
+  keep = "member.points >= 10 || has_badge('keen')"
+}
+tier "core" {
+  rank = 2
+  when = "member.points >= 40"
+}
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "tier_rank() < rank_of('core') && member.points < 30"
+}
+segment "ranked" {
+  when = "tier_rank() > 0"
+}
+`,
+		ladder: map[string]int{"newbie": 1, "regular": 2, "core": 3},
+	}, {
+		name: "campaign rules over the states the settling passes through",
+		src: `
+tier "core" {
+  rank = 1
+  when = "member.points >= 10"
+  keep = "has_badge('pioneer')"
+}
+segment "new_core" {
+  when = "member.tier == 'core'"
+}
+badge "pioneer" {
+  title       = "Pioneer"
+  revoke_when = "in_segment('new_core') && member.points < 30"
+}
+campaign "onboard" {
+  enter_on  = "member.joined"
+  stop_when = "member.tier == 'core'"` + step + `
+}
+campaign "nudge" {
+  enter_on  = "member.joined"
+  exit_when = "in_segment('new_core') && !has_badge('pioneer')"` + step + `
+}
+campaign "news" {
+  enter_on = "member.joined"
+  members  = "current"` + step + `
+}
+`,
+		ladder: map[string]int{"core": 1},
+	}, {
+		name: "rules over points expired and strikes decayed since",
+		src: `
+community "m" {
+  title    = "M"
+  platform = platform.local.main
+  ladder {
+    decay = "7d"
+    rung { action = "warn" }
+  }
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+  }
+}
+segment "on_probation" {
+  when = "member.strikes >= 2"
+}
+tier "trusted" {
+  rank = 1
+  when = "member.strikes == 0 && member.points >= 20"
+  keep = "!in_segment('on_probation')"
+}
+badge "clean" {
+  title       = "Clean"
+  revoke_when = "member.strikes > 0 || member.points < 10"
+}
+`,
+		ladder: map[string]int{"trusted": 1},
+	}}
+	for ci, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, base+c.src)
+			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+			rng := rand.New(rand.NewPCG(uint64(ci), 7))
+			store := state.NewMemory()
+			before := map[string]*state.Member{}
+			b, err := store.Begin(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 400 {
+				m := randomMember(rng, f.cfg, c.ladder, fmt.Sprintf("m%03d", i), now)
+				if err := b.SaveMember(m); err != nil {
+					t.Fatal(err)
+				}
+				before[m.ID] = copyMember(t, m)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+
+			im, err := plan.MemberImpact(context.Background(), f.cfg, store.Members, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if im.Members != len(before) || im.Current != 0 {
+				t.Fatalf("impact over %d members, %d current; want %d, 0", im.Members, im.Current, len(before))
+			}
+
+			rt := runtime.New(f.cfg, nil)
+			ids := make([]string, 0, len(before))
+			for id := range before {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			b, err = store.Begin(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _, err := rt.Reevaluate(context.Background(), b, ids, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if n != len(ids) {
+				t.Fatalf("the sweep re-evaluated %d members, want %d", n, len(ids))
+			}
+			var swept []plan.MemberMove
+			err = store.Members(context.Background(), func(m *state.Member) error {
+				swept = sweptMoves(f.cfg, swept, before[m.ID], m)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := movesText(im.Moves), movesText(swept)
+			if got != want {
+				t.Errorf("the impact and the sweep differ\nimpact:\n%s\nsweep:\n%s", got, want)
+			}
+			if !strings.Contains(want, "badge ") || !strings.Contains(want, "tier ") || !strings.Contains(want, "segment ") {
+				t.Errorf("the sweep moved no badge, tier or segment: the population no longer tests the order\n%s", want)
+			}
+		})
+	}
+}
+
+// randomMember is a stored member evaluated under other rules an hour
+// ago (or, for a few, a little after now), with points, the configuration's badges, segments and runs, and a
+// tier of ladder, each drawn at random.
+func randomMember(rng *rand.Rand, cfg *config.Config, ladder map[string]int, id string, now time.Time) *state.Member {
+	m := state.NewMember(id, now.AddDate(0, -2, 0))
+	m.Name, m.EvaluatedAt, m.LastEventAt = id, now.Add(-time.Hour), now.Add(-time.Hour)
+	if rng.IntN(10) == 0 { // evaluated after the plan's now: the sweep takes the member's time
+		m.EvaluatedAt = now.Add(3 * time.Hour)
+	}
+	m.Points = rng.IntN(61)
+	if rng.IntN(8) == 0 { // a grant of points that expired since
+		lot := rng.IntN(15) + 1
+		m.Points += lot
+		m.Expiring = []state.Lot{{Points: lot, ExpiresAt: now.Add(-time.Minute), Reason: "grant"}}
+	}
+	m.Left = rng.IntN(10) == 0
+	// Strikes from a moderation rule with a 7-day decay, some of them
+	// decayed between the member's evaluation and now; member.strikes
+	// counts those live at the evaluation. Without the rule, none count.
+	if k := rng.IntN(4); k > 0 {
+		m.Moderation = &state.Moderation{}
+		for range k {
+			at := now.AddDate(0, 0, -7).Add(time.Duration(rng.IntN(240)-120) * time.Minute)
+			m.Moderation.Strikes = append(m.Moderation.Strikes, state.Strike{Rule: "community.m.moderation.ads", At: at, Count: 1})
+			if at.After(m.EvaluatedAt.AddDate(0, 0, -7)) {
+				m.Strikes++
+			}
+		}
+		slices.SortFunc(m.Moderation.Strikes, func(a, b state.Strike) int { return a.At.Compare(b.At) })
+	}
+	for _, bd := range cfg.Badges {
+		if rng.IntN(3) > 0 {
+			if m.Badges == nil {
+				m.Badges = map[string]*state.BadgeHold{}
+			}
+			m.Badges[bd.Name] = &state.BadgeHold{Count: rng.IntN(2) + rng.IntN(2), First: now.AddDate(0, 0, -9), Last: now.AddDate(0, 0, -9)}
+		}
+	}
+	for _, s := range cfg.Segments {
+		if rng.IntN(2) == 0 {
+			if m.Segments == nil {
+				m.Segments = map[string]time.Time{}
+			}
+			m.Segments[s.Name] = now.AddDate(0, 0, -5)
+		}
+	}
+	names := make([]string, 0, len(ladder))
+	for name := range ladder {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if i := rng.IntN(len(names) + 1); i < len(names) {
+		m.Tier = state.TierState{Name: names[i], Rank: ladder[names[i]], Since: now.AddDate(0, 0, -30)}
+	}
+	for _, c := range cfg.Campaigns {
+		if rng.IntN(3) > 0 {
+			if m.Campaigns == nil {
+				m.Campaigns = map[string]*state.CampaignRun{}
+			}
+			at := now.AddDate(0, 0, -1)
+			m.Campaigns[c.Name] = &state.CampaignRun{Status: "active", StepName: c.Steps[0].Name, StepAt: at, Due: at.AddDate(0, 0, 30), EnteredAt: at, Runs: 1}
+		}
+	}
+	return m
+}
+
+// copyMember is m as stored now, apart from it.
+func copyMember(t *testing.T, m *state.Member) *state.Member {
+	t.Helper()
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &state.Member{}
+	if err := c.UnmarshalBinary(doc); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// sweptMoves adds to moves what the sweep changed in a member, counted as
+// the member impact counts: segments and tiers entered and left, badges
+// revoked, campaign runs entered and ended (ended by what).
+func sweptMoves(cfg *config.Config, moves []plan.MemberMove, was, is *state.Member) []plan.MemberMove {
+	move := func(kind, name string) *plan.MemberMove {
+		for i := range moves {
+			if moves[i].Kind == kind && moves[i].Name == name {
+				return &moves[i]
+			}
+		}
+		moves = append(moves, plan.MemberMove{Kind: kind, Name: name})
+		return &moves[len(moves)-1]
+	}
+	for s := range is.Segments {
+		if _, in := was.Segments[s]; !in {
+			move("segment", s).Enter++
+		}
+	}
+	for s := range was.Segments {
+		if _, in := is.Segments[s]; !in {
+			move("segment", s).Leave++
+		}
+	}
+	if was.Tier.Name != is.Tier.Name {
+		if is.Tier.Name != "" {
+			move("tier", is.Tier.Name).Enter++
+		}
+		if was.Tier.Name != "" {
+			move("tier", was.Tier.Name).Leave++
+		}
+	}
+	for name, h := range was.Badges {
+		if now := is.Badges[name]; h.Count > 0 && (now == nil || now.Count == 0) {
+			move("badge", name).Leave++
+		}
+	}
+	for _, c := range cfg.Campaigns {
+		wasRun, isRun := was.Campaigns[c.Name], is.Campaigns[c.Name]
+		switch {
+		case wasRun.Active() && !isRun.Active():
+			mv := move("campaign", c.Name)
+			mv.Leave++
+			switch isRun.Reason {
+			case "exited":
+				mv.Exited++
+			case "goal":
+				mv.Goal++
+				if c.Members == config.MembersLeft {
+					mv.Back++
+				}
+			case "left": // or out of the audience (exit_on_leave), which the impact does not tell apart
+				if is.Left && c.Members == config.MembersCurrent {
+					mv.Left++
+				}
+			}
+		case !wasRun.Active() && isRun.Active():
+			move("campaign", c.Name).Enter++
+		}
+	}
+	return moves
+}
+
+// movesText is moves one a line, in order, without the samples.
+func movesText(moves []plan.MemberMove) string {
+	var lines []string
+	for _, mv := range moves {
+		lines = append(lines, fmt.Sprintf("%s %s +%d -%d exited=%d goal=%d back=%d left=%d", mv.Kind, mv.Name, mv.Enter, mv.Leave, mv.Exited, mv.Goal, mv.Back, mv.Left))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
