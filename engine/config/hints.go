@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -15,10 +16,41 @@ import (
 // the usual cause: a block or an attribute one level off.
 func (l *loader) content(body hcl.Body, spec *Block) (*hcl.BodyContent, hcl.Diagnostics) {
 	content, diags := body.Content(spec.HCLSchema())
+	missingInstead(diags)
 	for _, d := range diags {
 		l.improve(d, spec)
 	}
 	return content, diags
+}
+
+var (
+	requiredName = regexp.MustCompile(`^The argument "([^"]+)" is required`)
+	suggested    = regexp.MustCompile(` Did you mean "[^"]+"\?$`)
+)
+
+// missingInstead points an argument the block does not take at the one
+// required argument it lacks, the likelier meaning (rule = ... where when
+// is required), in place of hcl's nearest name by spelling (role).
+func missingInstead(diags hcl.Diagnostics) {
+	var missing []string
+	var unsupported []*hcl.Diagnostic
+	for _, d := range diags {
+		switch d.Summary {
+		case "Missing required argument":
+			if m := requiredName.FindStringSubmatch(d.Detail); m != nil {
+				missing = append(missing, m[1])
+			}
+		case "Unsupported argument":
+			unsupported = append(unsupported, d)
+		}
+	}
+	// One for one, or the pairing is a guess.
+	if len(missing) != 1 || len(unsupported) != 1 {
+		return
+	}
+	d := unsupported[0]
+	d.Detail = suggested.ReplaceAllString(d.Detail, "") +
+		fmt.Sprintf(" Did you mean %q? This block requires it and does not set it.", missing[0])
 }
 
 func (l *loader) improve(d *hcl.Diagnostic, spec *Block) {

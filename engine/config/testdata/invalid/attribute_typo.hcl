@@ -23,3 +23,9 @@ tier "regular" { # ERROR: The argument "when" is required
   rank = 1
   wen  = "member.points >= 100" # ERROR: Did you mean "when"?
 }
+
+# An argument the block does not take, in a block that lacks its one
+# required argument, is taken for that one, however it is spelt.
+segment "vips" { # ERROR: The argument "when" is required
+  rule = "member.points > 100" # ERROR: Did you mean "when"? This block requires it and does not set it.
+}
