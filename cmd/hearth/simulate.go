@@ -60,6 +60,9 @@ Problems while applying events (rules that fail at run time, attributes
 that do not match their declared types) are logged to stderr as text
 lines, or as JSON lines with -json.
 
+The sandbox reaches no platform, so sensitive variables (tokens,
+passwords) may go unset.
+
 Examples:
   hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
@@ -78,7 +81,8 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this file.")
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this file.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
-	var vf varFlags
+	// The sandbox reaches no platform: no production tokens needed.
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
