@@ -612,7 +612,10 @@ interpolations and %{ if } / %{ for } directives, rendered when a message is
 sent with these names in scope:
 
   member      the recipient (hearth explain member)
-  event       the event that caused the send, when there is one
+  event       in a campaign's send, the event that enrolled the member
+              (a campaign entered with enter_on; one entered by
+              audience has none); in a moderation ladder's or an
+              alert's message, the decision or the alert
   community   the member's community
   var, local  variables and locals (never sensitive ones)
 
@@ -627,7 +630,14 @@ A member gets their own locale's text, then their language's ("zh" for
   }
 
 validate checks every name a template reads and renders it once with
-placeholder values, so type errors show up before anything is sent.
+placeholder values, so type errors show up before anything is sent. An
+event attribute is checked against the event types of each campaign that
+sends the template: ${event.titel} in an invitation entered on an event
+with a title is an error with "Did you mean", as in a rule, and so is any
+event.NAME in a campaign entered by audience. A profile attribute,
+${member.attrs.first_name}, is missing for members without it, and the
+send to them fails (logged, a "failed" outcome): validate warns, and
+${lookup(member.attrs, "first_name", "there")} gives a default.
 `
 
 // schemaJSON is the schema for -json.

@@ -246,6 +246,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		// rejected as they are read, so what is left here is rules.
 		fmt.Fprintf(w, "%s failed at run time and counted as false (see the log).\n", plural(sum.RuleErrors, "rule evaluation", "rule evaluations"))
 	}
+	if sum.SendErrors > 0 {
+		fmt.Fprintf(w, "%s not made: the message could not be made from its template (see the log).\n", plural(sum.SendErrors, "campaign send was", "campaign sends were"))
+	}
 	if stored && sum.Events == 0 && sum.Duplicates > 0 {
 		if sum.Duplicates == 1 {
 			fmt.Fprintln(w, "Nothing new: the event was applied before.")

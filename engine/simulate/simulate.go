@@ -62,6 +62,10 @@ type Summary struct {
 	Members    int `json:"members"`
 	Rechecks   int `json:"rechecks"`
 	RuleErrors int `json:"rule_errors"`
+	// SendErrors are campaign sends not made because their message could
+	// not be made (a template reading what the event lacks); each is
+	// logged.
+	SendErrors int `json:"send_errors"`
 	// From and To are the window simulated: Options.From and Options.To
 	// where set (time-based rules run up to To even after the last
 	// event), else the first and the last event applied.
@@ -572,7 +576,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	// Rechecks counted by the runtime include those run before a member's
 	// own event, so the figure does not depend on commit timing.
 	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks, sum.TooOld = st.Events, st.Duplicates, st.RuleErrors, st.Rechecks, st.TooOld
-	sum.Suppressed = st.Suppressed
+	sum.Suppressed, sum.SendErrors = st.Suppressed, st.SendErrors
 	sum.Rejected += st.Suppressed
 	for k, v := range st.Firings {
 		sum.Firings[k] = v
