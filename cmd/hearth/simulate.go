@@ -33,7 +33,12 @@ stop_when), finished (past the last step), left (the audience or the
 community) and stopped (the campaign was removed from the files); then
 the runs still active, and the sends made, deferred and skipped. -json
 has them per campaign under "campaigns", with each A/B variant's funnel
-under "arms".
+under "arms". A split in a campaign with a goal is then compared as
+'hearth campaign show' compares it: each variant's goal rate (of its
+ended runs: running ones may yet reach the goal) and, against the first
+variant, the difference with the p-value of a two-proportion z-test;
+below 0.05 it is unlikely to be chance (goal_rate, lift and p in each
+arm).
 
 The sandbox delivers each send when it is queued, after every event of
 that instant, as hearth run's outbox would: an email to a member who
@@ -332,6 +337,29 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 		for _, name := range removed {
 			row("  "+name+" (removed)", sum.Campaigns[name])
+		}
+		// Each split's variants compared on the goal, as hearth campaign
+		// show compares them: the rate of ended runs, and the p-value.
+		for _, c := range cfg.Campaigns {
+			f := sum.Campaigns[c.Name]
+			if f == nil || len(f.Arms) == 0 || !c.HasGoal() {
+				continue
+			}
+			order := simulate.ArmOrder(c, f)
+			first := f.Arms[order[0]]
+			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tagainst "+order[0])
+			for i, name := range order {
+				a := f.Arms[name]
+				rate := "–"
+				if a.GoalRate != nil {
+					rate = fmt.Sprintf("%.1f%%", 100**a.GoalRate)
+				}
+				against := "–" // a cell, so the column stays aligned
+				if i > 0 && a.Lift != nil && a.P != nil {
+					against = againstFirst(*a.Lift, *a.P, a.Ended(), first.Ended())
+				}
+				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", name, a.Ended(), a.Goal, rate, against)
+			}
 		}
 	}
 	printGovernance(tw, cfg, sum)
