@@ -48,6 +48,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,7 +351,7 @@ func (c *Conn) call(ctx context.Context, method, url string, body, out any, opts
 	opts = append(opts, discordgo.WithContext(ctx))
 	resp, err := c.s.RequestWithBucketID(method, url, body, bucket, opts...)
 	if err != nil {
-		return c.classify(ctx, method, path, err, note)
+		return c.classify(ctx, method, path, c.realURL(err), note)
 	}
 	if out != nil && len(resp) > 0 {
 		if err := json.Unmarshal(resp, out); err != nil {
@@ -358,6 +359,22 @@ func (c *Conn) call(ctx context.Context, method, url string, body, out any, opts
 		}
 	}
 	return nil
+}
+
+// realURL names, in a failed request's error, the address the request
+// went to: discordgo builds its URLs on its own base (API v9), which the
+// transport turns into api_url, and the client's error names the first,
+// so "dial tcp ... discord.com/api/v9" sent someone checking api_url
+// after the wrong host.
+func (c *Conn) realURL(err error) error {
+	t, ok := c.s.Client.Transport.(*transport)
+	var ue *neturl.Error
+	if ok && errors.As(err, &ue) {
+		if rest, cut := strings.CutPrefix(ue.URL, discordgo.EndpointAPI); cut {
+			ue.URL = t.base + rest
+		}
+	}
+	return err
 }
 
 // bucketWait is how long discordgo would sleep before this route's next

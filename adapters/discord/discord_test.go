@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -56,6 +57,26 @@ func TestOpenRefusesABadToken(t *testing.T) {
 	_, err = discord.New().Open(bg, platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{"api_url": cty.StringVal(f.APIURL())}})
 	if !errors.Is(err, platform.ErrInvalid) {
 		t.Errorf("open without a token: %v; want ErrInvalid", err)
+	}
+}
+
+// A request that fails before an answer names the address it went to,
+// api_url's, not the one discordgo built it on.
+func TestUnreachableNamesAPIURL(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now: the connection is refused
+	_, err = discord.New().Open(bg, platform.OpenRequest{Name: "main", Settings: map[string]cty.Value{
+		"token": cty.StringVal(testToken), "api_url": cty.StringVal("http://" + addr + "/api/v10"),
+	}})
+	if err == nil {
+		t.Fatal("open against a closed port succeeded")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "http://"+addr+"/api/v10/users/@me") || strings.Contains(msg, "discord.com") {
+		t.Errorf("open against a closed port: %v; want the error to name http://%s/api/v10/users/@me", err, addr)
 	}
 }
 

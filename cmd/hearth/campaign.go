@@ -300,17 +300,11 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		}
 		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\t%sfinished\tleft\tstopped\tsends\tgoal rate\tagainst %s\n", exitedCol, first)
 		for i, v := range rep.Variants {
-			against := ""
-			switch {
-			case i == 0:
-			case v.Ended() == 0 || rep.Variants[0].Ended() == 0:
-				against = "no ended runs to compare"
-			default:
-				verdict := "could be chance"
-				if *v.P < 0.05 {
-					verdict = "significant at 0.05"
-				}
-				against = fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100**v.Lift, *v.P, verdict)
+			// The first variant's cell is a dash, not empty: a row that
+			// ends before the column would break its alignment.
+			against := "–"
+			if i > 0 {
+				against = againstFirst(*v.Lift, *v.P, v.Ended(), rep.Variants[0].Ended())
 			}
 			rate := "–"
 			if v.Ended() > 0 {
@@ -320,14 +314,25 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			if exits {
 				fmt.Fprintf(tw, "%d\t", v.Exited)
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s", v.Finished, v.Left, v.Stopped, v.Sends, rate)
-			if against != "" {
-				fmt.Fprintf(tw, "\t%s", against)
-			}
-			fmt.Fprintln(tw)
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%s\n", v.Finished, v.Left, v.Stopped, v.Sends, rate, against)
 		}
 	}
 	_ = tw.Flush()
+}
+
+// againstFirst compares an A/B variant with the split's first: the
+// difference in goal rate and the p-value of the z-test, read out so that
+// a lucky week is not taken for a winner. ended and firstEnded are the
+// runs each has ended, which the rates are of.
+func againstFirst(lift, p float64, ended, firstEnded int) string {
+	if ended == 0 || firstEnded == 0 {
+		return "no ended runs to compare"
+	}
+	verdict := "could be chance"
+	if p < 0.05 {
+		verdict = "significant at 0.05"
+	}
+	return fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100*lift, p, verdict)
 }
 
 // heldCounts says how many sends at a step are held, by what: "2 by

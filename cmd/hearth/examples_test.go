@@ -83,8 +83,8 @@ func simulateExample(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("simulate: %v", err)
 	}
-	if sum.Events == 0 || sum.Rejected > 0 || sum.RuleErrors > 0 {
-		t.Errorf("simulate: %d events, %d rejected, %d rule errors", sum.Events, sum.Rejected, sum.RuleErrors)
+	if sum.Events == 0 || sum.Rejected > 0 || sum.RuleErrors > 0 || sum.SendErrors > 0 {
+		t.Errorf("simulate: %d events, %d rejected, %d rule errors, %d send errors", sum.Events, sum.Rejected, sum.RuleErrors, sum.SendErrors)
 	}
 	// With the configuration unchanged, hearth plan's preview of every
 	// member, at the time it was last evaluated, is where the runtime put

@@ -27,6 +27,8 @@ Topics:
                      community.channel, hearth.state ...
   BLOCK.ATTRIBUTE    one attribute: campaign.stop_when,
                      test.expect.campaign.held ...
+  ATTRIBUTE          an attribute by its name alone, in every block that
+                     has it: frequency_cap (hearth and campaign)
   platform.TYPE      the settings of a platform type, such as platform.local
   rules              how rules are written: names, operators, quoting
   functions          rule functions and HCL functions
@@ -46,6 +48,7 @@ Examples:
   hearth explain tier
   hearth explain campaign.step
   hearth explain campaign.stop_when
+  hearth explain frequency_cap
   hearth explain count
   hearth explain -json > hearth-schema.json
   hearth explain -json campaign.step     # one topic's part of the schema
@@ -182,8 +185,61 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		explainBlock(w, findBlock(path), path)
 		return 0
 	}
+	// "frequency_cap", "stop_when": an attribute named alone is explained
+	// in every block that has it, each under its path.
+	if paths := attrPaths(config.Root, "", topic); len(paths) > 0 {
+		if len(paths) == 1 {
+			a, _ := findAttr(paths[0] + "." + topic)
+			fmt.Fprintf(w, "%s is an attribute of %s: this is `hearth explain %s.%s`.\n\n", topic, paths[0], paths[0], topic)
+			explainAttr(w, a, 16)
+			return 0
+		}
+		fmt.Fprintf(w, "%s is an attribute of %d blocks: %s.\n", topic, len(paths), strings.Join(paths, ", "))
+		for _, path := range paths {
+			a, _ := findAttr(path + "." + topic)
+			fmt.Fprintf(w, "\n%s.%s (hearth explain %s for the whole block)\n", path, topic, path)
+			explainAttr(w, a, 16)
+		}
+		return 0
+	}
 	unknownTopic(s, topic)
 	return 1
+}
+
+// attrNames are the names of every attribute of the blocks under root,
+// for suggestions (explain explains one named alone).
+func attrNames(root *config.Block) []string {
+	var out []string
+	for _, b := range root.Blocks {
+		for _, a := range b.Attrs {
+			if !slices.Contains(out, a.Name) {
+				out = append(out, a.Name)
+			}
+		}
+		for _, n := range attrNames(b) {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// attrPaths are the dotted paths of the blocks under root that have an
+// attribute of that name, in schema order.
+func attrPaths(root *config.Block, prefix, name string) []string {
+	var out []string
+	for _, b := range root.Blocks {
+		p := prefix + b.Type
+		for _, a := range b.Attrs {
+			if a.Name == name {
+				out = append(out, p)
+				break
+			}
+		}
+		out = append(out, attrPaths(b, p+".", name)...)
+	}
+	return out
 }
 
 // nestedPath is the one dotted path of a nested block of that type, ""
@@ -250,6 +306,7 @@ func unknownTopic(s *stdio, topic string) {
 		all = append(all, f.Name)
 	}
 	all = append(all, "rules", "functions", "member", "events", "durations", "templates", "test")
+	all = append(all, attrNames(config.Root)...)
 	for _, c := range commands() {
 		if c.name == topic {
 			// "hearth explain report": the language has no such topic,
@@ -614,7 +671,10 @@ interpolations and %{ if } / %{ for } directives, rendered when a message is
 sent with these names in scope:
 
   member      the recipient (hearth explain member)
-  event       the event that caused the send, when there is one
+  event       in a campaign's send, the event that enrolled the member
+              (a campaign entered with enter_on; one entered by
+              audience has none); in a moderation ladder's or an
+              alert's message, the decision or the alert
   community   the member's community
   var, local  variables and locals (never sensitive ones)
 
@@ -629,7 +689,14 @@ A member gets their own locale's text, then their language's ("zh" for
   }
 
 validate checks every name a template reads and renders it once with
-placeholder values, so type errors show up before anything is sent.
+placeholder values, so type errors show up before anything is sent. An
+event attribute is checked against the event types of each campaign that
+sends the template: ${event.titel} in an invitation entered on an event
+with a title is an error with "Did you mean", as in a rule, and so is any
+event.NAME in a campaign entered by audience. A profile attribute,
+${member.attrs.first_name}, is missing for members without it, and the
+send to them fails (logged, a "failed" outcome): validate warns, and
+${lookup(member.attrs, "first_name", "there")} gives a default.
 `
 
 // schemaJSON is the schema for -json.

@@ -49,7 +49,8 @@ input it reads ("why is she in lurkers?"). With moderation (or
 moderation.NAME) it lists the member's live strikes and each moderation
 decision with its rule and evidence. For a campaign it says where each
 run is and, on a "held:" line, what deferred its send (quiet hours or a
-full frequency cap, as recorded when it was deferred) and until when;
+full frequency cap, as recorded when it was deferred) and until when
+(in UTC, and on the clock of the quiet hours' zone when that is another);
 "will be held:" when the step comes due inside the quiet hours or with a
 cap full. A "skipped:" line says the run's latest send was not made
 because the member unsubscribed from its email platform, left, or came
@@ -371,9 +372,9 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			// a step that should have run. A hold to come is said too.
 			for _, h := range rt.Holds(m, addr, at) {
 				if h.Expected {
-					fmt.Fprintf(w, "  will be held: %s\n", holdText(h))
+					fmt.Fprintf(w, "  will be held: %s\n", holdText(h, holdZone(cfg, m, h.TimeZone)))
 				} else {
-					fmt.Fprintf(w, "  held: %s\n", holdText(h))
+					fmt.Fprintf(w, "  held: %s\n", holdText(h, holdZone(cfg, m, h.TimeZone)))
 				}
 			}
 		default:
@@ -500,7 +501,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 				fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", what, step, day(run.StepAt), day(run.Due))
 				if run.Hold != nil {
 					// The next time is the hold's, not the step's.
-					fmt.Fprintf(w, " (held by %s)", holdCause(run.Hold))
+					fmt.Fprintf(w, " (held by %s%s)", holdCause(run.Hold), localClock(run.Due, run.Hold, holdZone(cfg, m, run.Hold.TimeZone)))
 				}
 			default:
 				fmt.Fprintf(w, "  campaign %s: ended (%s) %s", what, run.Reason, day(run.EndedAt))
@@ -660,8 +661,36 @@ func skipText(sk runtime.Skip) string {
 	return fmt.Sprintf("step %s's send %s: %s; the run went on", sk.Step, day, why)
 }
 
-// holdText is a member why "held:" line's text.
-func holdText(h runtime.Hold) string {
+// holdZone is the zone quiet hours are kept in: the one the campaign
+// names, else the member's, else the hearth block's.
+func holdZone(cfg *config.Config, m *state.Member, tz string) *time.Location {
+	name := tz
+	if tz == "member" || tz == "" {
+		name = m.Timezone
+	}
+	if loc, err := time.LoadLocation(name); err == nil && name != "" {
+		return loc
+	}
+	if cfg.Settings.Timezone != nil {
+		return cfg.Settings.Timezone
+	}
+	return time.UTC
+}
+
+// localClock says when a quiet-hours hold ends on the clock of the zone
+// its hours are in (", 09:00 in Asia/Tokyo"), beside the UTC time the
+// commands print: "21:00–09:00 ... until 00:00" alone reads as a bug.
+// Nothing for a hold in UTC, or one that is not quiet hours.
+func localClock(t time.Time, h *state.RunHold, loc *time.Location) string {
+	if h.Reason != state.HoldQuietHours || loc == nil || loc.String() == "UTC" || t.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(", %s in %s", t.In(loc).Format("15:04"), loc)
+}
+
+// holdText is a member why "held:" line's text; loc is the zone of the
+// quiet hours (holdZone).
+func holdText(h runtime.Hold, loc *time.Location) string {
 	day := h.Until.UTC().Format("2006-01-02 15:04")
 	rh := &state.RunHold{Reason: h.Reason, QuietHours: h.QuietHours, TimeZone: h.TimeZone}
 	for _, c := range h.Caps {
@@ -669,6 +698,9 @@ func holdText(h runtime.Hold) string {
 	}
 	switch {
 	case h.Reason == state.HoldQuietHours:
+		if local := localClock(h.Until, rh, loc); local != "" {
+			return fmt.Sprintf("%s until %s UTC%s", holdCause(rh), day, local)
+		}
 		return fmt.Sprintf("%s until %s", holdCause(rh), day)
 	case h.Skip:
 		return fmt.Sprintf("%s is full until %s; the step's send is skipped then (on_cap = \"skip\")", holdCause(rh), day)

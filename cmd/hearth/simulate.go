@@ -33,7 +33,12 @@ stop_when), finished (past the last step), left (the audience or the
 community) and stopped (the campaign was removed from the files); then
 the runs still active, and the sends made, deferred and skipped. -json
 has them per campaign under "campaigns", with each A/B variant's funnel
-under "arms".
+under "arms". A split in a campaign with a goal is then compared as
+'hearth campaign show' compares it: each variant's goal rate (of its
+ended runs: running ones may yet reach the goal) and, against the first
+variant, the difference with the p-value of a two-proportion z-test;
+below 0.05 it is unlikely to be chance (goal_rate, lift and p in each
+arm).
 
 The sandbox delivers each send when it is queued, after every event of
 that instant, as hearth run's outbox would: an email to a member who
@@ -60,6 +65,9 @@ Problems while applying events (rules that fail at run time, attributes
 that do not match their declared types) are logged to stderr as text
 lines, or as JSON lines with -json.
 
+The sandbox reaches no platform, so sensitive variables (tokens,
+passwords) may go unset.
+
 Examples:
   hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
@@ -78,7 +86,8 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`.")
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
-	var vf varFlags
+	// The sandbox reaches no platform: no production tokens needed.
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -242,6 +251,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		// rejected as they are read, so what is left here is rules.
 		fmt.Fprintf(w, "%s failed at run time and counted as false (see the log).\n", plural(sum.RuleErrors, "rule evaluation", "rule evaluations"))
 	}
+	if sum.SendErrors > 0 {
+		fmt.Fprintf(w, "%s not made: the message could not be made from its template (see the log).\n", plural(sum.SendErrors, "campaign send was", "campaign sends were"))
+	}
 	if stored && sum.Events == 0 && sum.Duplicates > 0 {
 		if sum.Duplicates == 1 {
 			fmt.Fprintln(w, "Nothing new: the event was applied before.")
@@ -325,6 +337,29 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 		for _, name := range removed {
 			row("  "+name+" (removed)", sum.Campaigns[name])
+		}
+		// Each split's variants compared on the goal, as hearth campaign
+		// show compares them: the rate of ended runs, and the p-value.
+		for _, c := range cfg.Campaigns {
+			f := sum.Campaigns[c.Name]
+			if f == nil || len(f.Arms) == 0 || !c.HasGoal() {
+				continue
+			}
+			order := simulate.ArmOrder(c, f)
+			first := f.Arms[order[0]]
+			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tagainst "+order[0])
+			for i, name := range order {
+				a := f.Arms[name]
+				rate := "–"
+				if a.GoalRate != nil {
+					rate = fmt.Sprintf("%.1f%%", 100**a.GoalRate)
+				}
+				against := "–" // a cell, so the column stays aligned
+				if i > 0 && a.Lift != nil && a.P != nil {
+					against = againstFirst(*a.Lift, *a.P, a.Ended(), first.Ended())
+				}
+				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", name, a.Ended(), a.Goal, rate, against)
+			}
 		}
 	}
 	printGovernance(tw, cfg, sum)

@@ -219,7 +219,7 @@ func (t *Tally) Report() *Report {
 		v := Variant{Name: name, Counts: *t.variants[name]}
 		if i > 0 {
 			first := t.variants[t.order[0]]
-			lift, p := v.GoalRate()-first.GoalRate(), twoProportionP(first.Goal, first.Ended(), v.Goal, v.Ended())
+			lift, p := v.GoalRate()-first.GoalRate(), TwoProportionP(first.Goal, first.Ended(), v.Goal, v.Ended())
 			v.Lift, v.P = &lift, &p
 		}
 		rep.Variants = append(rep.Variants, v)
@@ -240,11 +240,11 @@ func Summarize(ctx context.Context, c *config.Campaign, after map[string]string,
 	return t.Report(), nil
 }
 
-// twoProportionP is the two-sided p-value of a z-test that two goal
+// TwoProportionP is the two-sided p-value of a z-test that two goal
 // rates, x1 of n1 and x2 of n2, are the same, with the pooled rate's
 // standard error. With no run on a side, or the same rate of 0 or 1 on
 // both, nothing can be told apart: 1.
-func twoProportionP(x1, n1, x2, n2 int) float64 {
+func TwoProportionP(x1, n1, x2, n2 int) float64 {
 	if n1 == 0 || n2 == 0 {
 		return 1
 	}

@@ -88,11 +88,11 @@ func TestSummarize(t *testing.T) {
 
 func TestTwoProportionPEdges(t *testing.T) {
 	for _, c := range []struct{ x1, n1, x2, n2 int }{{0, 0, 5, 10}, {3, 10, 0, 0}, {0, 10, 0, 10}, {10, 10, 10, 10}} {
-		if p := twoProportionP(c.x1, c.n1, c.x2, c.n2); p != 1 {
+		if p := TwoProportionP(c.x1, c.n1, c.x2, c.n2); p != 1 {
 			t.Errorf("%v: p = %v; want 1", c, p)
 		}
 	}
-	if p := twoProportionP(5, 10, 5, 10); p != 1 {
+	if p := TwoProportionP(5, 10, 5, 10); p != 1 {
 		t.Errorf("equal rates: p = %v; want 1", p)
 	}
 }

@@ -465,6 +465,78 @@ func (l *loader) compileAll() {
 	for _, a := range l.cfg.Alerts {
 		l.checkAlertRule(a)
 	}
+	l.checkTemplateEvents(eventScope)
+}
+
+// checkTemplateEvents checks the event attributes read by the templates
+// campaigns send against the event they are rendered with: the one that
+// enrolled the member, kept for the run. A template can only be checked
+// here, where its campaigns are known, and a name that event lacks would
+// fail every such send at run time, as it does in a rule.
+func (l *loader) checkTemplateEvents(eventScope func([]string) (map[string]rules.AttrType, map[string]bool)) {
+	reported := map[hcl.Range]bool{}
+	for _, c := range l.cfg.Campaigns {
+		if len(c.EnterOn) == 0 && c.Audience == nil {
+			continue // already an error
+		}
+		runEvent := len(c.EnterOn) > 0 && c.Audience == nil
+		var attrs map[string]rules.AttrType
+		var partial map[string]bool
+		if runEvent {
+			attrs, partial = eventScope(c.EnterOn)
+			if _, open := attrs[exprtypes.Extra]; open {
+				continue // an event type whose attributes are not all known
+			}
+		}
+		for _, st := range c.Steps {
+			if st.Send == nil || st.Send.Template == nil {
+				continue
+			}
+			t := st.Send.Template
+			for _, texts := range []map[string]hcl.Expression{t.Text, t.Subject, t.HTML} {
+				for _, loc := range sortedNames(texts) {
+					for _, tr := range texts[loc].Variables() {
+						if tr.RootName() != "event" || len(tr) < 2 {
+							continue
+						}
+						a, ok := tr[1].(hcl.TraverseAttr)
+						if !ok {
+							continue
+						}
+						if _, common := rules.EventCommon[a.Name]; common && runEvent {
+							continue
+						}
+						if _, has := attrs[a.Name]; has {
+							continue
+						}
+						rng := tr.SourceRange()
+						if reported[rng] {
+							continue
+						}
+						reported[rng] = true
+						if !runEvent {
+							what := "enrolls members when they enter segment." + c.Audience.Name + ", so its runs have no entering event"
+							if len(c.EnterOn) > 0 {
+								what = "also enrolls members when they enter segment." + c.Audience.Name + ", and those runs have no entering event"
+							}
+							l.errorf(&rng, "Unknown template variable", "campaign %q sends this template (step %s) and %s: event.%s would fail the send. A template reads event only in campaigns entered with enter_on alone.", c.Name, st.Name, what, a.Name)
+							continue
+						}
+						names := append(sortedNames(attrs), sortedNames(rules.EventCommon)...)
+						sort.Strings(names)
+						var detail string
+						if partial[a.Name] {
+							detail = fmt.Sprintf("campaign %q sends this template (step %s) with the event that enrolled the member, and only some of the event types it enters on (%s) have %q, so a send to a member who entered on another would fail.", c.Name, st.Name, strings.Join(c.EnterOn, ", "), a.Name)
+						} else {
+							detail = fmt.Sprintf("campaign %q sends this template (step %s) with the event that enrolled the member, %s, which has no attribute %q, so the send would fail.", c.Name, st.Name, strings.Join(c.EnterOn, " or "), a.Name) + suggest(a.Name, names)
+						}
+						detail += fmt.Sprintf(" It has %s (`hearth explain events`; declare a custom type's attributes in its event block).", strings.Join(names, ", "))
+						l.errorf(&rng, "Unknown template variable", "%s", detail)
+					}
+				}
+			}
+		}
+	}
 }
 
 // parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines; small
@@ -772,6 +844,13 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 			if field != "" && !slices.Contains(names, field) {
 				l.errorf(&rng, "Unknown template variable", "%s has no field %q.%s See `hearth explain %s`.", root, field, suggest(field, names), root)
 				ok = false
+			}
+			if root == "member" && field == "attrs" && len(t) > 2 {
+				// A member without the attribute has no such key: the
+				// send would fail for them, not print an empty string.
+				if a, isAttr := t[2].(hcl.TraverseAttr); isAttr {
+					l.warnf(&rng, "Template may fail at send time", "member.attrs.%s is missing for a member who has no such attribute, and the send to them then fails. Give a default: ${lookup(member.attrs, %q, \"\")} (or a word such as \"there\"), unless every member has it.", a.Name, a.Name)
+				}
 			}
 		case "var":
 			for _, v := range l.cfg.Variables {

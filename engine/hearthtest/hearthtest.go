@@ -81,6 +81,8 @@ func (s *Suite) Run(ctx context.Context, cfg *config.Config) ([]Result, hcl.Diag
 // counts it as false), so that a failing expectation can say a rule it
 // may rest on never ran: stop_when = "member.attrs.email" compiles, but
 // gives a string, and the run ends "finished" for no visible reason.
+// It keeps, once per step, the campaign sends whose message could not be
+// made too, which are otherwise missing from sent for no visible reason.
 type ruleErrors struct {
 	seen  map[string]bool
 	lines []string
@@ -91,7 +93,7 @@ func (h *ruleErrors) WithAttrs([]slog.Attr) slog.Handler           { return h }
 func (h *ruleErrors) WithGroup(string) slog.Handler                { return h }
 
 func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
-	var rule, at, msg string
+	var rule, at, msg, campaign, step string
 	r.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
 		case "rule":
@@ -100,14 +102,27 @@ func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
 			at = a.Value.String()
 		case "err":
 			msg = a.Value.String()
+		case "campaign":
+			campaign = a.Value.String()
+		case "step":
+			step = a.Value.String()
 		}
 		return true
 	})
-	if rule == "" || msg == "" || h.seen[rule] {
-		return nil
-	}
 	if h.seen == nil {
 		h.seen = map[string]bool{}
+	}
+	if rule == "" && campaign != "" && step != "" && msg != "" {
+		// A send whose template failed: the step is listed, yet its
+		// message is in neither sent nor skipped.
+		if key := "send " + campaign + "." + step; !h.seen[key] {
+			h.seen[key] = true
+			h.lines = append(h.lines, fmt.Sprintf("send error: campaign %s step %s made no message, so nothing was sent: %s", campaign, step, msg))
+		}
+		return nil
+	}
+	if rule == "" || msg == "" || h.seen[rule] {
+		return nil
 	}
 	h.seen[rule] = true
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
@@ -123,7 +138,8 @@ func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
 // replayed is what a replay of a test's events did.
 type replayed struct {
 	sum *simulate.Summary
-	// ruleErrs are the rules that failed at run time (ruleErrors).
+	// ruleErrs are the rules that failed at run time and the sends that
+	// made no message (ruleErrors).
 	ruleErrs []string
 	// skips are the campaigns' skip outcomes: sends not made at their
 	// step. The sandbox's outbox has those skipped at delivery.

@@ -766,7 +766,10 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run))
 	if err != nil {
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: err.Error()})
-		r.stats.RuleErrors++
+		r.stats.SendErrors++
+		// Logged as well as kept as an outcome: nothing else tells an
+		// operator that a step's messages are not going out.
+		r.log.Warn("campaign send not made: its message could not be made", "campaign", c.Name, "step", st.Name, "member", m.ID, "err", err)
 		return
 	}
 	platformAddr := ""

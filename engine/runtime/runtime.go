@@ -196,6 +196,9 @@ type Stats struct {
 	Derived    int
 	Rechecks   int
 	RuleErrors int
+	// SendErrors counts campaign sends not made because their message
+	// could not be made (a template reading what the event lacks).
+	SendErrors int
 	// RunsRefused counts entries into a campaign with run_key that a
 	// member's max_runs runs under way turned away.
 	RunsRefused int

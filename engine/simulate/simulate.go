@@ -10,11 +10,13 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -62,6 +64,10 @@ type Summary struct {
 	Members    int `json:"members"`
 	Rechecks   int `json:"rechecks"`
 	RuleErrors int `json:"rule_errors"`
+	// SendErrors are campaign sends not made because their message could
+	// not be made (a template reading what the event lacks); each is
+	// logged.
+	SendErrors int `json:"send_errors"`
 	// From and To are the window simulated: Options.From and Options.To
 	// where set (time-based rules run up to To even after the last
 	// event), else the first and the last event applied.
@@ -123,6 +129,70 @@ type Funnel struct {
 	// Arms is the funnel of each A/B variant: the runs that were given
 	// it, with every send of those runs, those before the split included.
 	Arms map[string]*Funnel `json:"arms,omitempty"`
+	// GoalRate, Lift and P are set on an arm of a campaign with a goal,
+	// as hearth campaign show gives them: the share of the arm's ended
+	// runs that reached the goal (absent without one), and against the
+	// split's first variant (absent on it), the difference in that share
+	// and the two-sided p-value of a two-proportion z-test.
+	GoalRate *float64 `json:"goal_rate,omitempty"`
+	Lift     *float64 `json:"lift,omitempty"`
+	P        *float64 `json:"p,omitempty"`
+}
+
+// Ended is the runs that ended, for whatever reason.
+func (f *Funnel) Ended() int { return f.Entered - f.Active }
+
+// ArmOrder is the order of a split campaign's variants: the split's,
+// then any the configuration no longer has, by name. The first is the
+// one the others are compared with.
+func ArmOrder(c *config.Campaign, f *Funnel) []string {
+	var out []string
+	for _, st := range c.Steps {
+		for _, v := range st.Split {
+			if f.Arms[v.Name] != nil && !slices.Contains(out, v.Name) {
+				out = append(out, v.Name)
+			}
+		}
+	}
+	var rest []string
+	for name := range f.Arms {
+		if !slices.Contains(out, name) {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// compareArms gives the arms of every campaign with a goal their goal
+// rate and their comparison with the first, so a sandbox run tells a
+// winner from noise as hearth campaign show does.
+func compareArms(cfg *config.Config, sum *Summary) {
+	for _, c := range cfg.Campaigns {
+		f := sum.Campaigns[c.Name]
+		if f == nil || len(f.Arms) == 0 || !c.HasGoal() {
+			continue
+		}
+		order := ArmOrder(c, f)
+		first := f.Arms[order[0]]
+		rate := func(a *Funnel) float64 {
+			if a.Ended() == 0 {
+				return 0
+			}
+			return float64(a.Goal) / float64(a.Ended())
+		}
+		for i, name := range order {
+			a := f.Arms[name]
+			if a.Ended() > 0 {
+				r := rate(a)
+				a.GoalRate = &r
+			}
+			if i > 0 {
+				lift, p := rate(a)-rate(first), campaignstats.TwoProportionP(first.Goal, first.Ended(), a.Goal, a.Ended())
+				a.Lift, a.P = &lift, &p
+			}
+		}
+	}
 }
 
 // arm is the funnel of one variant, made on first use.
@@ -572,7 +642,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	// Rechecks counted by the runtime include those run before a member's
 	// own event, so the figure does not depend on commit timing.
 	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks, sum.TooOld = st.Events, st.Duplicates, st.RuleErrors, st.Rechecks, st.TooOld
-	sum.Suppressed = st.Suppressed
+	sum.Suppressed, sum.SendErrors = st.Suppressed, st.SendErrors
 	sum.Rejected += st.Suppressed
 	for k, v := range st.Firings {
 		sum.Firings[k] = v
@@ -604,7 +674,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		}
 		return nil
 	})
-	return sum, err
+	if err != nil {
+		return sum, err
+	}
+	compareArms(cfg, sum)
+	return sum, nil
 }
 
 // heardTypes are the event types a configuration knows: the standard
