@@ -65,7 +65,9 @@ func (a *Adapter) Spec() config.PlatformSpec { return Spec() }
 
 // Open opens the platform file, creating an empty platform when there is
 // none, and checks it: a damaged file is reported here, with what is
-// wrong (ErrCorrupt), before anything else runs.
+// wrong (ErrCorrupt), before anything else runs. Opened ReadOnly (for a
+// plan) it creates nothing and changes nothing: a missing file reads as
+// an empty platform, and changes fail with ErrReadOnly.
 func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
 	log := req.Logger
 	if log == nil {
@@ -89,18 +91,30 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if now == nil {
 		now = time.Now
 	}
-	st, err := openStore(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening the local platform: %w", err)
-	}
 	ws := Workspace{ID: "ws-" + randomHex(4), Name: name, CreatedAt: now().UTC()}
-	created, err := st.create(ctx, ws)
-	if err != nil {
-		st.close()
-		return nil, err
-	}
-	if created {
-		log.Info("created an empty local platform", "path", path, "workspace", name)
+	var st *store
+	if req.ReadOnly {
+		if st, err = openReadOnly(path, ws); err != nil {
+			return nil, fmt.Errorf("opening the local platform: %w", err)
+		}
+		// Read it now, so a damaged file is reported here as it is
+		// when opened to write.
+		if err := st.view(ctx, func(*db) error { return nil }); err != nil {
+			st.close()
+			return nil, err
+		}
+	} else {
+		if st, err = openStore(path); err != nil {
+			return nil, fmt.Errorf("opening the local platform: %w", err)
+		}
+		created, err := st.create(ctx, ws)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		if created {
+			log.Info("created an empty local platform", "path", path, "workspace", name)
+		}
 	}
 	pageSize := a.PageSize
 	if pageSize <= 0 {

@@ -250,12 +250,16 @@ func TestCorruptFile(t *testing.T) {
 			if err := os.WriteFile(path, tc.data(), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := local.New().Open(ctx, platform.OpenRequest{Name: "main", Dir: dir})
-			if !errors.Is(err, local.ErrCorrupt) {
-				t.Fatalf("Open: %v; want ErrCorrupt", err)
-			}
-			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q should name the file and say %q", err, tc.want)
+			// Opened to read (a plan) or to write, the damage is reported
+			// at once.
+			for _, readOnly := range []bool{true, false} {
+				_, err := local.New().Open(ctx, platform.OpenRequest{Name: "main", Dir: dir, ReadOnly: readOnly})
+				if !errors.Is(err, local.ErrCorrupt) {
+					t.Fatalf("Open (read-only %v): %v; want ErrCorrupt", readOnly, err)
+				}
+				if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("error %q should name the file and say %q", err, tc.want)
+				}
 			}
 		})
 	}
@@ -268,6 +272,84 @@ func TestCorruptFile(t *testing.T) {
 	_, err := f.c.Read(ctx, platform.ReadRequest{Kind: platform.KindChannel, Community: f.community})
 	if !errors.Is(err, local.ErrCorrupt) {
 		t.Errorf("Read of a damaged file: %v", err)
+	}
+}
+
+// listDir is every file under dir with its size and modification time,
+// to tell that nothing was created or written.
+func listDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		out[path] = fi.ModTime().String() + " " + itoa(int(fi.Size()))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A plan opens the platform read-only: where it was never applied to, it
+// reads as empty and nothing is created, neither the file nor its
+// directory nor the lock; changes are refused.
+func TestOpenReadOnlyCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	c, err := local.New().Open(ctx, platform.OpenRequest{Name: "main", Dir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := c.(*local.Conn)
+	page, err := lc.Read(ctx, platform.ReadRequest{Kind: platform.KindCommunity})
+	if err != nil || len(page.Objects) != 0 {
+		t.Fatalf("Read of an absent platform: %v, %v; want no communities", page.Objects, err)
+	}
+	if snap, err := lc.Snapshot(ctx); err != nil || len(snap.Communities) != 0 {
+		t.Fatalf("Snapshot of an absent platform: %v, %v", snap, err)
+	}
+	_, err = lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: platform.Attrs{"name": "explorers"}})
+	if class, _ := platform.Classify(err); !errors.Is(err, local.ErrReadOnly) || class != platform.ClassPermanent {
+		t.Fatalf("Apply through a read-only Conn: %v; want a permanent ErrReadOnly", err)
+	}
+	if _, err := lc.Join(ctx, local.JoinRequest{Community: "co-1", Name: "Ann"}); !errors.Is(err, local.ErrReadOnly) {
+		t.Fatalf("Join through a read-only Conn: %v; want ErrReadOnly", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := listDir(t, dir); len(files) != 1 {
+		t.Fatalf("a read-only Open created files: %v", files)
+	}
+}
+
+// Read-only, an existing platform reads as it is, and is left as it was:
+// a workspace setting that differs does not rename the workspace (as
+// opening to write does), and the file, the lock and their times stay.
+func TestOpenReadOnlyReadsExisting(t *testing.T) {
+	f := setup(t, local.New())
+	f.c.Close()
+	before := listDir(t, f.dir)
+	c, err := local.New().Open(ctx, platform.OpenRequest{Name: "main", Dir: f.dir, ReadOnly: true,
+		Settings: map[string]cty.Value{"workspace": cty.StringVal("Renamed")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	page, err := c.(*local.Conn).Read(ctx, platform.ReadRequest{Kind: platform.KindChannel, Community: f.community})
+	if err != nil || len(page.Objects) != 1 || page.Objects[0].ID != f.channel {
+		t.Fatalf("Read: %v, %v; want channel %s", page.Objects, err, f.channel)
+	}
+	if after := listDir(t, f.dir); len(after) != len(before) {
+		t.Fatalf("files changed: %v -> %v", before, after)
+	} else {
+		for k, v := range before {
+			if after[k] != v {
+				t.Errorf("%s changed: %s -> %s", k, v, after[k])
+			}
+		}
 	}
 }
 

@@ -30,6 +30,9 @@
 //   - Perform records each idempotency key with the action's effect in
 //     one write, so an action is done at most once per key, across
 //     processes and restarts.
+//   - Opened read-only (platform.OpenRequest.ReadOnly, as hearth plan,
+//     drift and local show open it) it writes nothing: a missing file
+//     reads as an empty platform, and the first apply creates it.
 //   - Members act through Join, Leave, Post, React, Pin and WriteToApp,
 //     which record events; Stream delivers them with stable ids
 //     ("WORKSPACE.ev-N") and resumable cursors.
@@ -52,7 +55,7 @@ func Spec() config.PlatformSpec {
   path = ".hearth/local-platform.json"
 }`,
 		Attrs: []config.Attr{
-			{Name: "path", Kind: config.KindSetting, Doc: "File holding the emulated platform, relative to the configuration directory.", Default: ".hearth/local-platform.json"},
+			{Name: "path", Kind: config.KindSetting, Doc: "File holding the emulated platform, relative to the configuration directory. hearth apply (or hearth run) creates it; a plan reads a missing one as an empty platform and writes nothing.", Default: ".hearth/local-platform.json"},
 			{Name: "workspace", Kind: config.KindString, Doc: "Name of the emulated workspace or server.", Default: "the platform block's name"},
 		},
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // store is the platform file with its lock. Every operation takes the
@@ -34,7 +36,12 @@ import (
 // (an inode number reused within one coarse timestamp tick).
 type store struct {
 	path string
-	lock *os.File
+	lock *os.File // nil for a read-only store without a lock file
+
+	// empty is set on a read-only store only, which refuses changes:
+	// it is what the store reads while there is no file, so a plan of a
+	// platform never applied to sees an empty one and creates nothing.
+	empty *db
 
 	cache    *db
 	cacheKey fileKey
@@ -63,13 +70,41 @@ func openStore(path string) (*store, error) {
 	return &store{path: path, lock: lf}, nil
 }
 
-func (s *store) close() error { return s.lock.Close() }
+// openReadOnly opens the platform file at path to read only: it creates
+// neither the file, nor its directory, nor the lock file. Without a lock
+// file reads take no lock, which is safe because writers replace the
+// file by rename: a read sees the old file or the new one, whole.
+func openReadOnly(path string, ws Workspace) (*store, error) {
+	s := &store{path: path, empty: newDB(ws)}
+	lf, err := os.Open(path + ".lock")
+	switch {
+	case err == nil:
+		s.lock = lf
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	return s, nil
+}
+
+// ErrReadOnly is returned by changes through a Conn opened read-only
+// (platform.OpenRequest.ReadOnly).
+var ErrReadOnly = errors.New("the local platform was opened read-only (for a plan), so it cannot be changed through this connection")
+
+func (s *store) close() error {
+	if s.lock == nil {
+		return nil
+	}
+	return s.lock.Close()
+}
 
 // flock takes the lock, waiting until ctx ends. It polls with LOCK_NB
 // instead of blocking in the kernel, because a blocked flock cannot be
 // cancelled and a plan must stop on Ctrl-C even while an apply elsewhere
 // holds the platform.
 func (s *store) flock(ctx context.Context, how int) error {
+	if s.lock == nil {
+		return nil
+	}
 	wait := time.Millisecond
 	for {
 		err := syscall.Flock(int(s.lock.Fd()), how|syscall.LOCK_NB)
@@ -93,6 +128,9 @@ func (s *store) flock(ctx context.Context, how int) error {
 }
 
 func (s *store) unlock() {
+	if s.lock == nil {
+		return
+	}
 	// Closing the file at the end would unlock too; an error here leaves
 	// the lock held only until then.
 	_ = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
@@ -122,6 +160,9 @@ func (s *store) view(ctx context.Context, fn func(*db) error) error {
 func (s *store) update(ctx context.Context, fn func(*db) (bool, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.empty != nil {
+		return platform.Permanent(ErrReadOnly)
 	}
 	if err := s.flock(ctx, syscall.LOCK_EX); err != nil {
 		return err
@@ -184,6 +225,9 @@ func (s *store) create(ctx context.Context, ws Workspace) (created bool, err err
 // when the file has not changed. The lock is held.
 func (s *store) load() (*db, error) {
 	key, err := s.key()
+	if s.empty != nil && errors.Is(err, fs.ErrNotExist) {
+		return s.empty, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -224,6 +268,9 @@ func (s *store) key() (fileKey, error) {
 // gen reads the write counter; a short or unreadable lock file counts as
 // zero, which only costs a reread.
 func (s *store) gen() uint64 {
+	if s.lock == nil {
+		return 0
+	}
 	var b [8]byte
 	if n, _ := s.lock.ReadAt(b[:], 0); n < 8 {
 		return 0
@@ -324,6 +371,10 @@ func (s *store) readFile(ctx context.Context) (*File, error) {
 	var f *File
 	err := s.view(ctx, func(*db) error {
 		data, err := os.ReadFile(s.path)
+		if s.empty != nil && errors.Is(err, fs.ErrNotExist) {
+			f = s.empty.file()
+			return nil
+		}
 		if err != nil {
 			return s.missing(err)
 		}

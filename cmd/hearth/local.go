@@ -86,7 +86,14 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if plat == nil {
 		return fail(fmt.Errorf("the configuration in %s has no platform \"local\" block", dir))
 	}
-	conn, err := registry().Open(ctx, plat, cfg.Dir, nil)
+	// show only reads: before the first apply it finds nothing, and
+	// leaves no platform file behind.
+	reg := registry()
+	open := reg.Open
+	if verb == "show" {
+		open = reg.OpenReadOnly
+	}
+	conn, err := open(ctx, plat, cfg.Dir, nil)
 	if err != nil {
 		return fail(err)
 	}

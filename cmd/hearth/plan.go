@@ -53,6 +53,9 @@ rechecks come.
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
 
+A plan writes nothing: not the state, nor the local platform's file,
+which the first apply creates (before it, both read as empty).
+
 A plan that destroys an object with prevent_destroy, or more than 25%
 (-max-removal-share, from 0 for no destroys to 1) of the managed
 resources, is refused (the second unless -allow-removals).
@@ -129,10 +132,28 @@ a failure the next plan shows only what is left. Apply stops at the first
 failure and says what it applied before it and what it did not attempt. Rate-limited changes
 are retried after the wait the platform asks for.
 
+-json prints one JSON object per line on stdout, for CI, and nothing
+on stderr; it never asks, so it needs -auto-approve or PLANFILE. Each
+has "type", "message" (the text line) and "timestamp":
+  version         format_version (of these messages, 1.0), hearth,
+                  plan_format_version
+  plan            the plan applied, as 'hearth plan -json' prints it
+                  (member_impact included), with plan_file and dir
+  apply_start     change: {address, kind, action, platform, id}
+  apply_retry     rate limited: retry_in_seconds
+  apply_complete  change (id: the object's id now), elapsed_seconds
+  apply_errored   change, elapsed_seconds, error (secrets redacted)
+  diagnostic      diagnostic: {severity, summary, detail, range} as in
+                  'hearth validate -json': errors, -target warnings
+  change_summary  last, always: outcome (complete, failed, interrupted),
+                  summary {add, change, destroy}, failed, not_attempted
+The exit status is as without -json: 0 complete, 1 otherwise.
+
 Examples:
   hearth apply mycommunity
   hearth plan -out changes.plan mycommunity && hearth apply changes.plan mycommunity
   hearth apply -auto-approve -lock-timeout 5m mycommunity     # in CI, queue behind another apply
+  hearth apply -json -auto-approve mycommunity | jq -c 'select(.type == "apply_errored")'
 `
 
 const showUsage = `Usage: hearth show [-json] PLANFILE
@@ -201,32 +222,53 @@ type planSession struct {
 }
 
 // openPlanSession opens what plan and apply need. Where there is no state
-// yet, a plan (readOnly) reads an empty one rather than create it: a
-// plan changes nothing, not even the directory.
+// yet, a plan (readOnly) reads an empty one rather than create it, and
+// opens the platforms to read only: a plan changes nothing, not even the
+// directory.
 func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags, readOnly, asJSON bool) (*planSession, bool) {
 	cfg, ok := loadConfigAs(s, dir, vf, asJSON)
 	if !ok {
 		return nil, false
 	}
+	sess, err := openSession(ctx, cfg, readOnly)
+	if err != nil {
+		printErr(s, name, err)
+		return nil, false
+	}
+	return sess, true
+}
+
+// openSession opens the state and the platforms of a loaded
+// configuration, for openPlanSession.
+func openSession(ctx context.Context, cfg *config.Config, readOnly bool) (*planSession, error) {
 	var st state.Store
 	if readOnly && missingState(cfg, hintApply) != nil {
 		st = state.NewMemory()
-	} else if st, ok = openStoreFor(ctx, s, cfg, name); !ok {
-		return nil, false
+	} else {
+		var err error
+		if st, err = openStore(ctx, cfg); err != nil {
+			if len(cfg.MissingSecrets) > 0 {
+				err = fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s; set them with -var NAME=VALUE or %sNAME)",
+					err, strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
+			}
+			return nil, err
+		}
 	}
 	ps, ok := st.(plan.Store)
 	if !ok {
 		st.Close()
-		fmt.Fprintf(s.err, "hearth %s: the %s state backend cannot hold platform resources\n", name, cfg.Settings.State.Backend)
-		return nil, false
+		return nil, fmt.Errorf("the %s state backend cannot hold platform resources", cfg.Settings.State.Backend)
 	}
-	conns, err := plan.Open(ctx, registry(), cfg, nil)
+	open := plan.Open
+	if readOnly {
+		open = plan.OpenReadOnly
+	}
+	conns, err := open(ctx, registry(), cfg, nil)
 	if err != nil {
 		st.Close()
-		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
-		return nil, false
+		return nil, err
 	}
-	return &planSession{cfg: cfg, store: ps, members: st.Members, conns: conns, close: func() { conns.Close(); st.Close() }}, true
+	return &planSession{cfg: cfg, store: ps, members: st.Members, conns: conns, close: func() { conns.Close(); st.Close() }}, nil
 }
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
@@ -289,7 +331,9 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	if *refreshOnly {
 		p, err = plan.Drift(ctx, sess.cfg, sess.store, sess.conns)
 	} else {
-		warnTargets(ctx, s, name, sess, targets)
+		for _, l := range targetWarnings(ctx, sess, targets) {
+			fmt.Fprintf(s.err, "hearth %s: %s\n", name, l)
+		}
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
 		if !addMemberImpact(ctx, s, name, sess, p) {
 			return 1
@@ -329,27 +373,37 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 }
 
 // addMemberImpact works out how the stored members would move under the
-// configuration and puts it in p (nil: nothing to do), for plan and for
-// apply without a saved plan. Rules are not applied by apply but by the
-// runtime as events come; still, a plan is where people review a rule
-// change, and apply's is what they approve, so it shows how the stored
-// members would move. It is worked out for every configuration, since
-// removing the last segment, tier or campaign moves members too, and
-// kept where the configuration has such rules or something moves. It
-// reports false, having said why, when the members cannot be read.
+// configuration and puts it in p (nil: nothing to do), for plan. Rules
+// are not applied by apply but by the runtime as events come; still, a
+// plan is where people review a rule change, and apply's is what they
+// approve, so it shows how the stored members would move. It reports
+// false, having said why, when the members cannot be read.
 func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan) bool {
 	if p == nil {
 		return true
 	}
-	im, err := plan.MemberImpact(ctx, sess.cfg, sess.members, s.clock())
+	im, err := memberImpact(ctx, s, sess, p)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, err)
 		return false
 	}
-	if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 {
-		p.MemberImpact = im
-	}
+	p.MemberImpact = im
 	return true
+}
+
+// memberImpact is the member impact of a plan, for plan and apply. It is
+// worked out for every configuration, since removing the last segment,
+// tier or campaign moves members too, and kept (not nil) where the
+// configuration has such rules or something moves.
+func memberImpact(ctx context.Context, s *stdio, sess *planSession, p *plan.Plan) (*plan.Impact, error) {
+	im, err := plan.MemberImpact(ctx, sess.cfg, sess.members, s.clock())
+	if err != nil {
+		return nil, err
+	}
+	if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 {
+		return im, nil
+	}
+	return nil, nil
 }
 
 func savePlan(path string, p *plan.Plan) error {
@@ -436,6 +490,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
+	asJSON := fs.Bool("json", false, "Print one JSON object per line on stdout: the plan, each change's start and outcome, diagnostics, a change summary (needs -auto-approve or PLANFILE).")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
 	var vf varFlags
@@ -444,6 +499,25 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
+	v := newApplyView(s, *asJSON)
+	code = apply(ctx, v, pos, applyFlags{auto: *auto, allow: *allow, share: share.p, lockWait: *lockWait, targets: targets, vars: vf})
+	v.close(code)
+	return code
+}
+
+// applyFlags are hearth apply's options.
+type applyFlags struct {
+	auto, allow bool
+	share       *float64
+	lockWait    time.Duration
+	targets     []string
+	vars        varFlags
+}
+
+// apply is hearth apply once its flags are parsed: everything it says
+// goes through v, as text or as -json messages.
+func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
+	s := v.s
 	planFile, dir := "", "."
 	switch len(pos) {
 	case 0:
@@ -453,7 +527,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		case errors.Is(err, os.ErrNotExist):
 			// Either could be meant; naming only the directory would
 			// hide a mistyped plan file.
-			fmt.Fprintf(s.err, "hearth apply: %s: no such plan file or configuration directory\n", pos[0])
+			v.failf("%s: no such plan file or configuration directory", pos[0])
 			return 1
 		case err == nil && !fi.IsDir():
 			planFile = pos[0]
@@ -463,28 +537,57 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	case 2:
 		planFile, dir = pos[0], pos[1]
 	default:
+		if v.json() {
+			v.failf("expected [PLANFILE] [DIR], got %d arguments: %s", len(pos), strings.Join(pos, " "))
+			return 1
+		}
 		return argError(s, "apply", fmt.Sprintf("expected [PLANFILE] [DIR], got %d arguments: %s", len(pos), strings.Join(pos, " ")))
+	}
+	// A program reading -json cannot answer a question: Terraform
+	// requires the same.
+	if v.json() && planFile == "" && !f.auto {
+		v.failf("-json needs -auto-approve or a saved plan\nhearth cannot ask for confirmation while it prints JSON: pass -auto-approve, or apply a saved plan (hearth plan -out FILE, then hearth apply -json FILE).")
+		return 1
 	}
 	// A saved plan is applied whole, as reviewed: targeting it afterwards
 	// would apply something nobody saw.
-	if planFile != "" && len(targets) > 0 {
-		fmt.Fprintf(s.err, "hearth apply: -target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE\n", planFile)
+	if planFile != "" && len(f.targets) > 0 {
+		v.failf("-target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE", planFile)
 		return 1
 	}
 	var p *plan.Plan
 	var err error
 	if planFile != "" {
 		if p, err = loadPlan(planFile); err != nil {
-			fmt.Fprintf(s.err, "hearth apply: %v\n", err)
+			v.fail(err)
 			return 1
 		}
 		if len(pos) == 1 {
-			dir = planDir(s, planFile, p)
+			var moved bool
+			if dir, moved = planDir(p); moved && !v.json() {
+				fmt.Fprintf(s.out, "Applying %s to the configuration it was made for, in %s.\n", planFile, dir)
+			}
 		}
 	}
-	sess, ok := openPlanSession(ctx, s, "apply", dir, vf, false, false)
-	if !ok {
-		return 1
+	var sess *planSession
+	if v.json() {
+		cfg, src, diags := config.Load(dir, f.vars.options(s))
+		if cfg != nil {
+			v.redact = cfg.Redactor()
+		}
+		if !v.configDiagnostics(src, diags, dir) {
+			return 1
+		}
+		if sess, err = openSession(ctx, cfg, false); err != nil {
+			v.fail(err)
+			return 1
+		}
+	} else {
+		var ok bool
+		if sess, ok = openPlanSession(ctx, s, "apply", dir, f.vars, false, false); !ok {
+			return 1
+		}
+		v.redact = sess.cfg.Redactor()
 	}
 	defer sess.close()
 	held := ""
@@ -492,29 +595,32 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		// Plan and apply under one lock, so a second apply waits (or
 		// fails) before planning rather than applying a plan the first
 		// one made stale.
-		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: *lockWait})
+		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: f.lockWait})
 		if lerr != nil {
-			fmt.Fprintf(s.err, "hearth apply: %v\n", lockedIn(lerr, dir))
+			v.fail(lockedIn(lerr, dir))
 			return 1
 		}
 		defer sess.store.Unlock(context.WithoutCancel(ctx), lockID)
 		held = lockID
-		warnTargets(ctx, s, "apply", sess, targets)
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
+		v.notes(targetWarnings(ctx, sess, f.targets))
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: f.allow, MaxRemovalShare: f.share, Targets: f.targets, Members: sess.members})
 		// The plan to approve shows the member impact as hearth plan
 		// does: whoever answers "yes" should see that the new rules would
 		// demote 300 members, though the daemon, not apply, moves them.
-		if !addMemberImpact(ctx, s, "apply", sess, p) {
-			return 1
-		}
 		if p != nil {
-			_ = writePlanText(s, p)
+			im, ierr := memberImpact(ctx, s, sess, p)
+			if ierr != nil {
+				v.failf("member impact: %v", ierr)
+				return 1
+			}
+			p.MemberImpact = im
+			v.plan(p, "", dir)
 		}
 		if err != nil {
-			printErr(s, "apply", err)
+			v.fail(err)
 			return 1
 		}
-		if p.HasChanges() && !*auto {
+		if p.HasChanges() && !f.auto {
 			if !s.inTTY {
 				fmt.Fprintln(s.err, "hearth apply: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve, or apply a saved plan (hearth plan -out FILE, then hearth apply FILE).")
 				return 1
@@ -528,36 +634,23 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 				return 1
 			}
 		}
+	} else if v.json() {
+		v.plan(p, planFile, dir)
 	}
-	// The blank line before the progress comes with its first line: a
-	// saved plan refused as stale or locked prints nothing on stdout.
-	progress := &blankFirst{w: s.out}
-	res, err := plan.Apply(ctx, p, sess.store, sess.conns, plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Source: plan.SourceOf(sess.cfg), Who: who(s), Progress: progress, HeldLock: held, LockWait: *lockWait})
+	opts := plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Source: plan.SourceOf(sess.cfg), Who: who(s), HeldLock: held, LockWait: f.lockWait}
+	if v.json() {
+		opts.Events = v.event
+	} else {
+		// The blank line before the progress comes with its first line:
+		// a saved plan refused as stale or locked prints nothing on
+		// stdout.
+		opts.Progress = &blankFirst{w: s.out}
+	}
+	res, err := plan.Apply(ctx, p, sess.store, sess.conns, opts)
+	v.applied(res, err, planFile, dir)
 	if err != nil {
-		if errors.Is(err, plan.ErrStale) && planFile != "" {
-			fmt.Fprintf(s.err, "hearth apply: %s: %v\n", planFile, err)
-		} else {
-			printErr(s, "apply", lockedIn(err, dir))
-		}
-		switch {
-		case res.Failed != "":
-			fmt.Fprintf(s.err, "\nApply failed at %s: %d added, %d changed, %d destroyed before it (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
-				res.Failed, res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "more change was", "more changes were"))
-		case errors.Is(err, plan.ErrInterrupted):
-			fmt.Fprintf(s.err, "\nApply interrupted: %d added, %d changed, %d destroyed (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
-				res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "change was", "changes were"))
-		}
 		return 1
 	}
-	// Moves and imports are counted as the plan counted them.
-	moves := ""
-	if res.Moved > 0 {
-		moves = fmt.Sprintf(", %d moved", res.Moved)
-	}
-	if res.Imported > 0 {
-		moves += fmt.Sprintf(", %d imported", res.Imported)
-	}
-	fmt.Fprintf(s.out, "\nApply complete! Resources: %d added, %d changed, %d destroyed%s.\n", res.Added, res.Changed, res.Destroyed, moves)
 	return 0
 }
 
@@ -588,12 +681,13 @@ func (b *blankFirst) Write(p []byte) (int, error) {
 	return b.w.Write(p)
 }
 
-// warnTargets says on stderr that -target is in effect, as Terraform
-// does, and names each target that is in neither the configuration nor
-// state, which would otherwise plan "No changes" without a word.
-func warnTargets(ctx context.Context, s *stdio, cmd string, sess *planSession, targets []string) {
+// targetWarnings are what plan and apply say (on stderr) when -target
+// is in effect, as Terraform does: a warning naming each target that is
+// in neither the configuration nor state, which would otherwise plan
+// "No changes" without a word, and a note that -target is in effect.
+func targetWarnings(ctx context.Context, sess *planSession, targets []string) []string {
 	if len(targets) == 0 {
-		return
+		return nil
 	}
 	var known []string
 	if desired, err := plan.DesiredObjects(sess.cfg); err == nil {
@@ -606,6 +700,7 @@ func warnTargets(ctx context.Context, s *stdio, cmd string, sess *planSession, t
 			known = append(known, r.Address)
 		}
 	}
+	var out []string
 	for _, t := range targets {
 		found := false
 		for _, k := range known {
@@ -615,10 +710,10 @@ func warnTargets(ctx context.Context, s *stdio, cmd string, sess *planSession, t
 			}
 		}
 		if !found {
-			fmt.Fprintf(s.err, "hearth %s: warning: -target %s matches nothing in the configuration or state.%s\n", cmd, t, didYouMean(t, known))
+			out = append(out, fmt.Sprintf("warning: -target %s matches nothing in the configuration or state.%s", t, didYouMean(t, known)))
 		}
 	}
-	fmt.Fprintf(s.err, "hearth %s: note: -target is in effect, so the plan may leave out changes that the targeted objects need or that go with them; use it for exceptional cases, not routinely.\n", cmd)
+	return append(out, "note: -target is in effect, so the plan may leave out changes that the targeted objects need or that go with them; use it for exceptional cases, not routinely.")
 }
 
 // printErr prints each of joined errors (guards report all they refuse)
@@ -758,16 +853,16 @@ func readAnswer(ctx context.Context, in io.Reader) (string, error) {
 // given: the directory it was made in, when that is still there and is
 // not the current one (a plan made with 'hearth plan -out p.plan site'
 // is applied with 'hearth apply p.plan'), else the current directory.
-func planDir(s *stdio, planFile string, p *plan.Plan) string {
+// moved says it is the plan's directory, which apply then names.
+func planDir(p *plan.Plan) (dir string, moved bool) {
 	if p.Source == nil || p.Source.Dir == "" {
-		return "."
+		return ".", false
 	}
 	if fi, err := os.Stat(p.Source.Dir); err != nil || !fi.IsDir() {
-		return "."
+		return ".", false
 	}
 	if cwd, err := filepath.Abs("."); err == nil && cwd == p.Source.Dir {
-		return "."
+		return ".", false
 	}
-	fmt.Fprintf(s.out, "Applying %s to the configuration it was made for, in %s.\n", planFile, p.Source.Dir)
-	return p.Source.Dir
+	return p.Source.Dir, true
 }

@@ -286,7 +286,8 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			fmt.Fprintln(s.out, "Dry run: state is unchanged.")
 		}
 	case "import":
-		conns, err := plan.Open(ctx, registry(), cfg, nil)
+		// Adopting reads the object and writes state only.
+		conns, err := plan.OpenReadOnly(ctx, registry(), cfg, nil)
 		if err != nil {
 			return fail(err)
 		}

@@ -36,6 +36,10 @@ type ApplyOptions struct {
 	Who string
 	// Progress receives one line per change; nil discards.
 	Progress io.Writer
+	// Events, when set, is told of each change as it starts, waits out
+	// a rate limit and ends, for machine-readable progress (hearth
+	// apply -json). It is called on Apply's goroutine.
+	Events func(ApplyEvent)
 	// MaxRetries bounds the retries of a rate-limited change; 0 means 5.
 	MaxRetries int
 	// Sleep waits out a rate limit; nil waits on a timer.
@@ -48,6 +52,44 @@ type ApplyOptions struct {
 	// LockWait.
 	HeldLock string
 	LockWait time.Duration
+}
+
+// ApplyPhase is where a change is when an ApplyEvent reports it.
+type ApplyPhase string
+
+const (
+	PhaseStart    ApplyPhase = "start"
+	PhaseRetry    ApplyPhase = "retry" // rate limited, to be retried after RetryIn
+	PhaseComplete ApplyPhase = "complete"
+	PhaseErrored  ApplyPhase = "errored"
+)
+
+// ApplyEvent is one step of one change, for ApplyOptions.Events.
+type ApplyEvent struct {
+	Phase    ApplyPhase
+	Address  string
+	Kind     platform.Kind
+	Platform string
+	// Action is the change's: create, update, delete or replace; or
+	// move and import for the state changes of moved and import blocks,
+	// which Apply makes before the others.
+	Action string
+	// ID is the object's platform id once known: the one made, updated,
+	// imported or (for a delete) destroyed.
+	ID string
+	// PreviousID is the id of the object a replace destroyed, also when
+	// it then failed to create the new one.
+	PreviousID string
+	MovedFrom  string
+	// Elapsed is the time since the change started (complete, errored).
+	Elapsed time.Duration
+	// RetryIn is how long a rate-limited call waits (retry).
+	RetryIn time.Duration
+	// Err is why the change failed (errored).
+	Err error
+	// Message is the progress line's text for this step, as Progress
+	// has it: "community.c: Creating...", "community.c: Created (id co-1)".
+	Message string
 }
 
 // Result counts what Apply did. When a change fails, Apply stops there:
@@ -100,7 +142,7 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	if p.StateSerial != serial {
 		return res, fmt.Errorf("%w (the state changed since the plan was made, by another apply or a hearth state command: it is at serial %d, the plan was made at %d)", ErrStale, serial, p.StateSerial)
 	}
-	a := &applier{st: st, conns: conns, opts: opts, byAddr: map[string]state.Resource{}, interrupt: ctx}
+	a := &applier{st: st, conns: conns, opts: opts, now: now, byAddr: map[string]state.Resource{}, interrupt: ctx}
 	// A change once started is finished and recorded whatever the
 	// interrupt: cancelling a platform call in flight, or the state
 	// write after it, would leave an object made but not in state (a
@@ -138,7 +180,7 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		if ctx.Err() != nil {
 			return stopped(c.Address+" (moved from "+c.MovedFrom+")", p.Changes)
 		}
-		if err := a.move(work, c.MovedFrom, c.Address); err != nil {
+		if err := a.move(work, c); err != nil {
 			return res, err
 		}
 		res.Moved++
@@ -182,15 +224,82 @@ type applier struct {
 	st     Store
 	conns  Conns
 	opts   ApplyOptions
+	now    func() time.Time
 	byAddr map[string]state.Resource // state as it is now, kept in step
 	// interrupt is Apply's own context: the changes run without its
 	// cancellation, but a rate-limit wait, where nothing is in flight,
 	// ends on it.
 	interrupt context.Context
+	// current is the start event of the change in hand, for the
+	// events of its rate-limit waits.
+	current ApplyEvent
 }
 
 func (a *applier) progress(format string, args ...any) {
 	fmt.Fprintf(a.opts.Progress, format, args...)
+}
+
+func (a *applier) event(e ApplyEvent) {
+	if a.opts.Events != nil {
+		a.opts.Events(e)
+	}
+}
+
+// outcome is how a change went, for its progress line and events.
+type outcome struct {
+	// done ends the progress line: "Created (id co-1)"; after a
+	// failure, what follows " failed" (" after destroying ch-1").
+	done string
+	// id is the object's id after the change; previousID the one a
+	// replace destroyed.
+	id, previousID string
+}
+
+// step carries out one change: its progress line, in two halves around
+// do ("community.c: Creating..." and " Created (id co-1)"), and its
+// start and complete or errored events.
+func (a *applier) step(c Change, action, doing, id string, do func() (outcome, error)) error {
+	begin := fmt.Sprintf("%s: %s...", c.Address, doing)
+	a.progress("%s", begin)
+	ev := ApplyEvent{Phase: PhaseStart, Address: c.Address, Kind: c.Kind, Platform: c.Platform, Action: action, ID: id, MovedFrom: c.MovedFrom, Message: begin}
+	a.current = ev
+	a.event(ev)
+	start := a.now()
+	o, err := do()
+	ev.Elapsed = a.now().Sub(start)
+	ev.PreviousID = o.previousID
+	if o.id != "" || o.previousID != "" {
+		// Made, or destroyed by a replace: the start's id is gone.
+		ev.ID = o.id
+	}
+	if err != nil {
+		a.progress(" failed%s\n", o.done)
+		ev.Phase, ev.Err, ev.Message = PhaseErrored, err, begin+" failed"+o.done
+		a.event(ev)
+		return err
+	}
+	a.progress(" %s\n", o.done)
+	ev.Phase, ev.Message = PhaseComplete, c.Address+": "+o.done
+	a.event(ev)
+	return nil
+}
+
+// track reports a state change of a moved or import block, which has a
+// progress line of its own, as a start and a complete or errored event.
+func (a *applier) track(ev ApplyEvent, doing, done string, do func() error) error {
+	ev.Phase, ev.Message = PhaseStart, ev.Address+": "+doing+"..."
+	a.current = ev
+	a.event(ev)
+	start := a.now()
+	err := do()
+	ev.Elapsed = a.now().Sub(start)
+	if err != nil {
+		ev.Phase, ev.Err, ev.Message = PhaseErrored, err, ev.Address+": "+doing+"... failed"
+	} else {
+		ev.Phase, ev.Message = PhaseComplete, ev.Address+": "+done
+	}
+	a.event(ev)
+	return err
 }
 
 func (a *applier) change(ctx context.Context, c Change, res *Result) error {
@@ -215,71 +324,66 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 		}
 		return nil
 	case Create:
-		a.progress("%s: Creating...", c.Address)
-		r, err := a.create(ctx, c)
-		if err != nil {
-			a.progress(" failed\n")
-			return err
-		}
-		a.progress(" Created (id %s)\n", r.ID)
-		res.Added++
-		return nil
+		return a.step(c, string(Create), "Creating", "", func() (outcome, error) {
+			r, err := a.create(ctx, c)
+			if err != nil {
+				return outcome{}, err
+			}
+			res.Added++
+			return outcome{done: fmt.Sprintf("Created (id %s)", r.ID), id: r.ID}, nil
+		})
 	case Update:
 		if !inState {
 			return fmt.Errorf("%s: %w (it is no longer in state)", c.Address, ErrStale)
 		}
-		a.progress("%s: Updating...", c.Address)
-		attrs := platform.Attrs{}
-		for _, k := range c.Changed {
-			attrs[k] = c.After[k]
-		}
-		resp, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpUpdate, Kind: c.Kind, Community: old.Community, ID: old.ID, Address: c.Address, Attrs: attrs})
-		if err != nil {
-			a.progress(" failed\n")
-			return err
-		}
-		// State takes the object as it now is: what was live at plan
-		// time with the changes made on top.
-		next := old
-		next.Attrs = maps.Clone(c.Before)
-		if next.Attrs == nil {
-			next.Attrs = maps.Clone(old.Attrs)
-		}
-		if next.Attrs == nil {
-			next.Attrs = map[string]string{}
-		}
-		maps.Copy(next.Attrs, attrs)
-		next.PreventDestroy = c.PreventDestroy
-		if err := a.put(ctx, next); err != nil {
-			return err
-		}
-		a.progress(" Updated (id %s)\n", resp.Object.ID)
-		res.Changed++
-		return nil
+		return a.step(c, string(Update), "Updating", old.ID, func() (outcome, error) {
+			attrs := platform.Attrs{}
+			for _, k := range c.Changed {
+				attrs[k] = c.After[k]
+			}
+			resp, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpUpdate, Kind: c.Kind, Community: old.Community, ID: old.ID, Address: c.Address, Attrs: attrs})
+			if err != nil {
+				return outcome{}, err
+			}
+			// State takes the object as it now is: what was live at plan
+			// time with the changes made on top.
+			next := old
+			next.Attrs = maps.Clone(c.Before)
+			if next.Attrs == nil {
+				next.Attrs = maps.Clone(old.Attrs)
+			}
+			if next.Attrs == nil {
+				next.Attrs = map[string]string{}
+			}
+			maps.Copy(next.Attrs, attrs)
+			next.PreventDestroy = c.PreventDestroy
+			if err := a.put(ctx, next); err != nil {
+				return outcome{}, err
+			}
+			res.Changed++
+			return outcome{done: fmt.Sprintf("Updated (id %s)", resp.Object.ID), id: resp.Object.ID}, nil
+		})
 	case Delete:
-		a.progress("%s: Destroying...", c.Address)
-		if err := a.destroy(ctx, c.Address); err != nil {
-			a.progress(" failed\n")
-			return err
-		}
-		a.progress(" Destroyed (id %s)\n", old.ID)
-		res.Destroyed++
-		return nil
+		return a.step(c, string(Delete), "Destroying", old.ID, func() (outcome, error) {
+			if err := a.destroy(ctx, c.Address); err != nil {
+				return outcome{}, err
+			}
+			res.Destroyed++
+			return outcome{done: fmt.Sprintf("Destroyed (id %s)", old.ID)}, nil
+		})
 	case Replace:
-		a.progress("%s: Replacing...", c.Address)
-		if err := a.destroy(ctx, c.Address); err != nil {
-			a.progress(" failed\n")
-			return err
-		}
-		r, err := a.create(ctx, c)
-		if err != nil {
-			a.progress(" failed after destroying %s\n", old.ID)
-			return err
-		}
-		a.progress(" Replaced (id %s -> %s)\n", old.ID, r.ID)
-		res.Added++
-		res.Destroyed++
-		return nil
+		return a.step(c, string(Replace), "Replacing", old.ID, func() (outcome, error) {
+			if err := a.destroy(ctx, c.Address); err != nil {
+				return outcome{}, err
+			}
+			r, err := a.create(ctx, c)
+			if err != nil {
+				return outcome{done: " after destroying " + old.ID, previousID: old.ID}, err
+			}
+			res.Added++
+			res.Destroyed++
+			return outcome{done: fmt.Sprintf("Replaced (id %s -> %s)", old.ID, r.ID), id: r.ID, previousID: old.ID}, nil
+		})
 	}
 	return fmt.Errorf("%s: unknown action %q in the plan", c.Address, c.Action)
 }
@@ -287,21 +391,25 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 // move renames an object in state (moved blocks): the new address is
 // written before the old one is removed, so a failure in between leaves
 // the object known under both rather than under none.
-func (a *applier) move(ctx context.Context, from, to string) error {
+func (a *applier) move(ctx context.Context, c Change) error {
+	from, to := c.MovedFrom, c.Address
 	r, ok := a.byAddr[from]
 	if !ok {
 		return fmt.Errorf("%w: state has nothing at %s to move to %s", ErrStale, from, to)
 	}
-	r.Address = to
-	if err := a.put(ctx, r); err != nil {
-		return err
-	}
-	if _, err := a.st.DeleteResource(ctx, from); err != nil {
-		return err
-	}
-	delete(a.byAddr, from)
-	a.progress("%s: Moved from %s\n", to, from)
-	return nil
+	ev := ApplyEvent{Address: to, Kind: c.Kind, Platform: c.Platform, Action: "move", ID: r.ID, MovedFrom: from}
+	return a.track(ev, "Moving from "+from, "Moved from "+from, func() error {
+		r.Address = to
+		if err := a.put(ctx, r); err != nil {
+			return err
+		}
+		if _, err := a.st.DeleteResource(ctx, from); err != nil {
+			return err
+		}
+		delete(a.byAddr, from)
+		a.progress("%s: Moved from %s\n", to, from)
+		return nil
+	})
 }
 
 // adopt records an object an import block adopts, as it was when
@@ -319,11 +427,15 @@ func (a *applier) adopt(ctx context.Context, c Change) error {
 		}
 		r.Community = co.ID
 	}
-	if err := a.put(ctx, r); err != nil {
-		return err
-	}
-	a.progress("%s: Imported (id %s)\n", c.Address, c.ImportID)
-	return nil
+	ev := ApplyEvent{Address: c.Address, Kind: c.Kind, Platform: c.Platform, Action: "import", ID: c.ImportID}
+	done := fmt.Sprintf("Imported (id %s)", c.ImportID)
+	return a.track(ev, "Importing", done, func() error {
+		if err := a.put(ctx, r); err != nil {
+			return err
+		}
+		a.progress("%s: %s\n", c.Address, done)
+		return nil
+	})
 }
 
 // assignment gives or takes a member's role. Assignments are not kept
@@ -336,26 +448,24 @@ func (a *applier) assignment(ctx context.Context, c Change, res *Result) error {
 	}
 	switch c.Action {
 	case Create:
-		a.progress("%s: Assigning...", c.Address)
-		if _, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpCreate, Kind: c.Kind, Community: co.ID, Address: c.Address, Attrs: c.After}); err != nil {
-			a.progress(" failed\n")
-			return err
-		}
-		a.progress(" Assigned\n")
-		res.Added++
+		return a.step(c, string(Create), "Assigning", "", func() (outcome, error) {
+			if _, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpCreate, Kind: c.Kind, Community: co.ID, Address: c.Address, Attrs: c.After}); err != nil {
+				return outcome{}, err
+			}
+			res.Added++
+			return outcome{done: "Assigned"}, nil
+		})
 	case Delete:
-		a.progress("%s: Removing...", c.Address)
-		_, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpDelete, Kind: c.Kind, Community: co.ID, ID: c.ID, Address: c.Address})
-		if err != nil && !errors.Is(err, platform.ErrNotFound) {
-			a.progress(" failed\n")
-			return err
-		}
-		a.progress(" Removed\n")
-		res.Destroyed++
-	default:
-		return fmt.Errorf("%s: a role assignment cannot be %sd", c.Address, c.Action)
+		return a.step(c, string(Delete), "Removing", c.ID, func() (outcome, error) {
+			_, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpDelete, Kind: c.Kind, Community: co.ID, ID: c.ID, Address: c.Address})
+			if err != nil && !errors.Is(err, platform.ErrNotFound) {
+				return outcome{}, err
+			}
+			res.Destroyed++
+			return outcome{done: "Removed"}, nil
+		})
 	}
-	return nil
+	return fmt.Errorf("%s: a role assignment cannot be %sd", c.Address, c.Action)
 }
 
 // communityAddr is the address of the community an address is in.
@@ -437,7 +547,11 @@ func (a *applier) apply(ctx context.Context, paddr string, req platform.ApplyReq
 		if err == nil || !errors.As(err, &rl) || attempt >= a.opts.MaxRetries {
 			return resp, err
 		}
-		a.progress(" (rate limited, retrying in %s)", rl.After.Round(time.Millisecond))
+		wait := rl.After.Round(time.Millisecond)
+		a.progress(" (rate limited, retrying in %s)", wait)
+		ev := a.current
+		ev.Phase, ev.RetryIn, ev.Message = PhaseRetry, rl.After, fmt.Sprintf("%s: rate limited, retrying in %s", ev.Address, wait)
+		a.event(ev)
 		if err := a.opts.Sleep(a.interrupt, rl.After); err != nil {
 			return resp, fmt.Errorf("%w while waiting out a rate limit (%v)", ErrInterrupted, err)
 		}

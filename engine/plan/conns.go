@@ -11,9 +11,20 @@ import (
 
 // Open opens every platform block of cfg.
 func Open(ctx context.Context, reg *platform.Registry, cfg *config.Config, log *slog.Logger) (Conns, error) {
+	return open(ctx, reg.Open, cfg, log)
+}
+
+// OpenReadOnly opens every platform block of cfg to read only
+// (platform.OpenRequest.ReadOnly), for a plan or a drift report, which
+// change nothing; apply needs Open.
+func OpenReadOnly(ctx context.Context, reg *platform.Registry, cfg *config.Config, log *slog.Logger) (Conns, error) {
+	return open(ctx, reg.OpenReadOnly, cfg, log)
+}
+
+func open(ctx context.Context, openOne func(context.Context, *config.Platform, string, *slog.Logger) (platform.Conn, error), cfg *config.Config, log *slog.Logger) (Conns, error) {
 	conns := Conns{}
 	for _, p := range cfg.Platforms {
-		c, err := reg.Open(ctx, p, cfg.Dir, log)
+		c, err := openOne(ctx, p, cfg.Dir, log)
 		if err != nil {
 			conns.Close()
 			return nil, err

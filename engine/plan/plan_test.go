@@ -511,6 +511,58 @@ func TestRateLimitRetried(t *testing.T) {
 	}
 }
 
+// Events tell each change's start and end, in the plan's order, with
+// the same words as the progress lines: the rate-limit wait of the
+// third, and the fourth failing, with its error and how long it took.
+func TestApplyEvents(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newFixture(t, base)
+	f.adapter.RateLimit = durations.Rate{Count: 2, Window: time.Minute}
+	f.adapter.Now = func() time.Time { return now }
+	calls := 0
+	f.adapter.Fault = func(_ context.Context, c local.Call) error {
+		calls++
+		if calls == 4 {
+			return platform.Permanent(errors.New("missing permissions"))
+		}
+		return nil
+	}
+	f.write(base)
+	p := f.mustPlan()
+	var progress bytes.Buffer
+	var events []plan.ApplyEvent
+	res, err := plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{
+		ConfigHash: f.cfg.Hash, Progress: &progress, Now: func() time.Time { return now },
+		Events: func(e plan.ApplyEvent) { events = append(events, e) },
+		Sleep:  func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil },
+	})
+	if err == nil || res.Failed != p.Changes[3].Address {
+		t.Fatalf("%+v, %v\n%s", res, err, progress.String())
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, fmt.Sprintf("%s %s %s id=%q elapsed=%s retry=%s err=%v | %s", e.Phase, e.Action, e.Address, e.ID, e.Elapsed, e.RetryIn, e.Err, e.Message))
+	}
+	c := p.Changes
+	want := []string{
+		`start create community.c id="" elapsed=0s retry=0s err=<nil> | community.c: Creating...`,
+		`complete create community.c id="co-1" elapsed=0s retry=0s err=<nil> | community.c: Created (id co-1)`,
+		`start create ` + c[1].Address + ` id="" elapsed=0s retry=0s err=<nil> | ` + c[1].Address + `: Creating...`,
+		`complete create ` + c[1].Address + ` id="ch-1" elapsed=0s retry=0s err=<nil> | ` + c[1].Address + `: Created (id ch-1)`,
+		`start create ` + c[2].Address + ` id="" elapsed=0s retry=0s err=<nil> | ` + c[2].Address + `: Creating...`,
+		`retry create ` + c[2].Address + ` id="" elapsed=0s retry=1m0s err=<nil> | ` + c[2].Address + `: rate limited, retrying in 1m0s`,
+		`complete create ` + c[2].Address + ` id="ch-2" elapsed=1m0s retry=0s err=<nil> | ` + c[2].Address + `: Created (id ch-2)`,
+		`start create ` + c[3].Address + ` id="" elapsed=0s retry=0s err=<nil> | ` + c[3].Address + `: Creating...`,
+		`errored create ` + c[3].Address + ` id="" elapsed=0s retry=0s err=missing permissions | ` + c[3].Address + `: Creating... failed`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.HasSuffix(progress.String(), c[3].Address+": Creating... failed\n") {
+		t.Fatalf("progress:\n%s", progress.String())
+	}
+}
+
 func TestGoldenText(t *testing.T) {
 	f := newFixture(t, base)
 	create := f.mustPlan()

@@ -47,7 +47,8 @@ type Adapter interface {
 	Spec() config.PlatformSpec
 	// Open connects to one platform block. It checks the settings and
 	// may talk to the platform (log in, create the local file), so it
-	// can fail with the same errors as any call.
+	// can fail with the same errors as any call. With ReadOnly it must
+	// change nothing, here or on the platform.
 	Open(ctx context.Context, req OpenRequest) (Conn, error)
 }
 
@@ -65,6 +66,11 @@ type OpenRequest struct {
 	Dir string
 	// Logger receives the adapter's logs; nil means discard.
 	Logger *slog.Logger
+	// ReadOnly says the caller will only read (a plan, a drift report):
+	// Open must write nothing, not even to set up a platform that is not
+	// there yet (the local platform's file), and calls that would change
+	// the platform may fail. A platform not set up yet reads as empty.
+	ReadOnly bool
 }
 
 // Conn is an open connection to one platform block. It implements any of

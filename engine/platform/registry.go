@@ -67,6 +67,16 @@ func (r *Registry) Specs() map[string]config.PlatformSpec {
 // (nil: discard) is given the platform's address as an attribute, so
 // every line an adapter logs says which block it is about.
 func (r *Registry) Open(ctx context.Context, p *config.Platform, dir string, log *slog.Logger) (Conn, error) {
+	return r.open(ctx, p, dir, log, false)
+}
+
+// OpenReadOnly is Open for a caller that only reads (OpenRequest.ReadOnly):
+// a plan must leave the platforms and the directory as they are.
+func (r *Registry) OpenReadOnly(ctx context.Context, p *config.Platform, dir string, log *slog.Logger) (Conn, error) {
+	return r.open(ctx, p, dir, log, true)
+}
+
+func (r *Registry) open(ctx context.Context, p *config.Platform, dir string, log *slog.Logger, readOnly bool) (Conn, error) {
 	a, ok := r.byType[p.Type]
 	if !ok {
 		return nil, fmt.Errorf("%s: platform type %q is not in this binary (it has %s): %w", p.Addr(), p.Type, strings.Join(r.Types(), ", "), ErrUnsupported)
@@ -74,7 +84,7 @@ func (r *Registry) Open(ctx context.Context, p *config.Platform, dir string, log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c, err := a.Open(ctx, OpenRequest{Name: p.Name, Settings: p.Settings, Dir: dir, Logger: log.With("platform", p.Addr())})
+	c, err := a.Open(ctx, OpenRequest{Name: p.Name, Settings: p.Settings, Dir: dir, Logger: log.With("platform", p.Addr()), ReadOnly: readOnly})
 	if err != nil {
 		return nil, fmt.Errorf("%s%s: %w", p.Addr(), where(p), err)
 	}
