@@ -92,7 +92,10 @@ func simulateExample(t *testing.T, dir string) {
 	rt := runtime.New(cfg, nil)
 	differ := 0
 	err = sum.Store.Members(context.Background(), func(m *state.Member) error {
-		st := rt.Preview(m, m.EvaluatedAt)
+		st, err := rt.Preview(m, m.EvaluatedAt)
+		if err != nil {
+			return err
+		}
 		stored := slices.Sorted(maps.Keys(m.Segments))
 		if !slices.Equal(stored, st.Segments) || st.Tier != m.Tier.Name {
 			if differ++; differ <= 3 {

@@ -32,9 +32,12 @@ more than 25% of those roles is refused unless -allow-removals.
 
 The plan also evaluates the member rules against the members in the
 state store and shows how members would move ("segment lurkers: +12 -3
-(+ann, bea, cy, dee, ed and 7 more; -bob, flo, gus)"), before grace
-periods: segments and tiers entered and left, badges a revoke_when would
-take, audience campaigns entered and left, and the campaign runs that
+(+ann, bea, cy, dee, ed and 7 more; -bob, flo, gus)"), as the daemon's
+re-evaluation moves them, with what the moves set off (incentives,
+campaigns and rules on tier.changed and segment.entered or left), before
+grace periods: segments and tiers entered and left, badges a revoke_when
+would take or an incentive award, campaigns entered (an audience's, one
+entering on tier.changed) and left, and the campaign runs that
 would end: as goal where exit_when holds, as exited where stop_when
 does (a goal or stop_when added or loosened ends the runs of everyone it
 already holds for; both read each member in the segments, on the tier and

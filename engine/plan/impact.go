@@ -21,10 +21,11 @@ const SampleSize = 5
 
 // Impact is how the configuration's rules would move the stored members:
 // per segment and tier, how many would enter and leave; per badge how
-// many would have it revoked (Leave); per audience campaign how many
-// would be enrolled (Enter) or leave a run (Leave), and per campaign how
-// many runs its rules (stop_when, exit_when) or its members setting would
-// end.
+// many an incentive on the moves would award it to (Enter) and how many
+// would have it revoked (Leave); per campaign how many would start a run
+// (Enter: an audience campaign's, one entering on tier.changed) and how
+// many runs would end (Leave), by its rules (stop_when, exit_when), its
+// members setting, leaving its audience or a removal.
 type Impact struct {
 	Members int          `json:"members"`
 	Moves   []MemberMove `json:"moves"`
@@ -102,16 +103,19 @@ func HasMemberRules(cfg *config.Config) bool {
 type Members func(ctx context.Context, fn func(*state.Member) error) error
 
 // MemberImpact evaluates cfg's segment, tier and badge rules against
-// every stored member at now and counts who would move. Grace periods and
-// qualification windows are not applied (runtime.Preview), so the figures
-// are what the rules say, before time-based delays. Members already
-// evaluated under these very rules are left out of those: the
-// configuration changes nothing for them. Campaign runs are counted for
-// every member: those of removed campaigns, and those whose stop_when or
-// exit_when holds now, or that the campaign's members setting ends
-// (runtime.Ends), the rules reading the member as each pass of the
-// preview's settling leaves them: in its segments, on its tier and
-// without the badges it revokes (runtime.PreviewEnds).
+// every stored member at now and counts who would move, as the daemon's
+// re-evaluation after the reload moves them (runtime.PreviewEnds): with
+// what the moves set off, the incentives, campaigns and rules on the
+// tier.changed and segment events they send, and the rechecks come due
+// that it runs first. Grace periods and qualification windows are not
+// applied, so the figures are what the rules say, before time-based
+// delays. Members already evaluated under these very rules are left out
+// of those: the configuration changes nothing for them. Campaign runs
+// are counted for every member: those of removed campaigns, and those
+// whose stop_when or exit_when holds now, or that the campaign's members
+// setting ends (runtime.Ends), the rules reading the member as each pass
+// of the settling leaves them: in its segments, on its tier and without
+// the badges it revokes.
 //
 // It reads members and writes nothing, to the store or anywhere else.
 func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now time.Time) (*Impact, error) {
@@ -131,7 +135,6 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 		kept[c.Name] = true
 	}
 	var ends []runtime.RunEnd // reused: most members have none
-	leaving := map[string]bool{}
 	err := members(ctx, func(m *state.Member) error {
 		out.Members++
 		// Runs of a removed campaign stop whatever rules the member was
@@ -153,7 +156,7 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 		// either, and a run still active is what the configuration in
 		// force left running. The rules read the member where these
 		// rules put them: as stored when evaluated under them already,
-		// else as previewed (the runtime settles segments, tier and
+		// else as settled (the runtime settles segments, tier and
 		// badges before it advances a run). A member leaves a campaign
 		// once, however many reasons it has.
 		current := m.Rules == fingerprint
@@ -161,13 +164,12 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 		if current {
 			ends = rt.Ends(m, now, ends[:0])
 		} else {
-			st, ends = rt.PreviewEnds(m, now, ends[:0])
-		}
-		if len(leaving) > 0 {
-			clear(leaving)
+			var err error
+			if st, ends, err = rt.PreviewEnds(m, now, ends[:0]); err != nil {
+				return err
+			}
 		}
 		for _, e := range ends {
-			leaving[e.Campaign] = true
 			mv := move("campaign", e.Campaign)
 			mv.Leave++
 			if e.Exited {
@@ -194,71 +196,49 @@ func MemberImpact(ctx context.Context, cfg *config.Config, members Members, now 
 			out.Stale++
 		}
 		who := cmp.Or(m.Name, m.ID)
-		segs, tier := st.Segments, st.Tier
-		for _, b := range st.Revoked {
-			mv := move("badge", b)
+		enter := func(kind, name string) {
+			mv := move(kind, name)
+			mv.Enter++
+			if len(mv.EnterSample) < SampleSize {
+				mv.EnterSample = append(mv.EnterSample, who)
+			}
+		}
+		leave := func(kind, name string) {
+			mv := move(kind, name)
 			mv.Leave++
 			if len(mv.LeaveSample) < SampleSize {
 				mv.LeaveSample = append(mv.LeaveSample, who)
 			}
 		}
+		segs, tier := st.Segments, st.Tier
+		for _, b := range st.Awarded {
+			enter("badge", b)
+		}
+		for _, b := range st.Revoked {
+			leave("badge", b)
+		}
 		for _, s := range segs {
 			if _, was := m.Segments[s]; !was {
-				mv := move("segment", s)
-				mv.Enter++
-				if len(mv.EnterSample) < SampleSize {
-					mv.EnterSample = append(mv.EnterSample, who)
-				}
+				enter("segment", s)
 			}
 		}
 		for s := range m.Segments {
 			if !slices.Contains(segs, s) {
-				mv := move("segment", s)
-				mv.Leave++
-				if len(mv.LeaveSample) < SampleSize {
-					mv.LeaveSample = append(mv.LeaveSample, who)
-				}
+				leave("segment", s)
 			}
 		}
-		// Audience campaigns enroll members entering their segment and,
-		// with exit_on_leave, end the runs of those leaving it.
-		for _, c := range cfg.Campaigns {
-			if c.Audience == nil {
-				continue
-			}
-			_, was := m.Segments[c.Audience.Name]
-			is := slices.Contains(segs, c.Audience.Name)
-			switch {
-			// The runtime's own test: members, a ban for cause, reentry;
-			// nobody enters a paused campaign, nor later at the resume.
-			case is && !was && !c.Paused && runtime.Enrollable(m, c, "", now):
-				mv := move("campaign", c.Name)
-				mv.Enter++
-				if len(mv.EnterSample) < SampleSize {
-					mv.EnterSample = append(mv.EnterSample, who)
-				}
-			case was && !is && c.ExitOnLeave && m.ActiveRuns(c.Name) > 0 && !leaving[c.Name]:
-				mv := move("campaign", c.Name)
-				mv.Leave++
-				if len(mv.LeaveSample) < SampleSize {
-					mv.LeaveSample = append(mv.LeaveSample, who)
-				}
-			}
+		// The runs started: an audience campaign's on a segment entered,
+		// one entering on an event the moves sent. Those ended on
+		// leaving the audience are among the ends above.
+		for _, c := range st.Entered {
+			enter("campaign", c)
 		}
 		if tier != m.Tier.Name {
 			if tier != "" {
-				mv := move("tier", tier)
-				mv.Enter++
-				if len(mv.EnterSample) < SampleSize {
-					mv.EnterSample = append(mv.EnterSample, who)
-				}
+				enter("tier", tier)
 			}
 			if m.Tier.Name != "" {
-				mv := move("tier", m.Tier.Name)
-				mv.Leave++
-				if len(mv.LeaveSample) < SampleSize {
-					mv.LeaveSample = append(mv.LeaveSample, who)
-				}
+				leave("tier", m.Tier.Name)
 			}
 		}
 		return nil

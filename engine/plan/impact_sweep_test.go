@@ -20,17 +20,15 @@ import (
 // (runtime.Reevaluate over every stored member, as the rules sweep runs
 // it). Each case is a set of rules that read each other (tiers and
 // segments over badges the rules revoke, revocations over the tier and
-// segments the rules give, campaign rules over all of them) and a
-// population drawn at random in every combination of stored points,
-// badges, segments, tier and runs. The impact is computed, then the sweep
-// run over the same members, and what it changed is counted as the
-// impact counts: any difference in the order or the passes the two
-// settle a member in shows as a count that differs. Waits (grace,
-// qualification windows) are left out: the impact is before them, by
-// design. So is an audience campaign over a segment a pass enters and a
-// later one leaves: the sweep reacts to each segment.entered and
-// segment.left, the impact compares where the member starts and ends
-// (README); the audience campaign here is over a segment no pass undoes.
+// segments the rules give, campaign rules over all of them, incentives,
+// campaigns and rules on the events the moves set off) and a population
+// drawn at random in every combination of stored points, badges,
+// segments, tier, runs and rechecks come due. The impact is computed,
+// then the sweep run over the same members, and what it changed is
+// counted as the impact counts: any difference in the order or the
+// passes the two settle a member in, or in what the moves' events set
+// off, shows as a count that differs. Waits (grace, qualification
+// windows) are left out: the impact is before them, by design.
 func TestMemberImpactPredictsTheSweep(t *testing.T) {
 	const step = `
   step "later" {
@@ -207,6 +205,79 @@ badge "clean" {
 }
 `,
 		ladder: map[string]int{"trusted": 1},
+	}, {
+		// Every move sets something off: a promotion grants points and
+		// a badge, which take the member further up and into segments;
+		// entering a segment grants points; a demotion takes some away;
+		// rules count tier.changed and badge.awarded; an audience
+		// campaign takes in members entering a segment that the grants
+		// take them out of again in the same settling; a campaign
+		// enters on tier.changed. Some members have a recheck come due
+		// before now, with a grant of points still to expire then.
+		name: "what the moves set off",
+		src: `
+badge "climber" {
+  title = "Climber"
+}
+badge "starter" {
+  title       = "Starter"
+  revoke_when = "member.points < 5"
+}
+tier "regular" {
+  rank = 1
+  when = "member.points >= 20"
+  keep = "member.points >= 15"
+}
+tier "core" {
+  rank = 2
+  when = "member.points >= 45 && has_badge('climber')"
+  keep = "member.points >= 35"
+}
+incentive "promoted" {
+  on   = "tier.changed"
+  when = "event.direction == 'up'"
+  grant {
+    points = 10
+    badge  = badge.climber
+  }
+}
+incentive "demoted" {
+  on   = "tier.changed"
+  when = "event.direction == 'down'"
+  grant {
+    points = -6
+  }
+}
+incentive "activated" {
+  on   = "segment.entered"
+  when = "event.segment == 'active'"
+  grant {
+    points = 8
+    badge  = badge.starter
+  }
+}
+segment "active" {
+  when = "member.points >= 12"
+}
+segment "fresh" {
+  when = "member.points >= 12 && member.points < 30"
+}
+segment "restless" {
+  when = "total('tier.changed') >= 1"
+}
+segment "decorated" {
+  when = "total('badge.awarded') >= 2"
+}
+campaign "hello_fresh" {
+  audience      = segment.fresh
+  exit_on_leave = true` + step + `
+}
+campaign "core_welcome" {
+  enter_on   = "tier.changed"
+  enter_when = "event.to == 'core'"` + step + `
+}
+`,
+		ladder: map[string]int{"regular": 1, "core": 2},
 	}}
 	for ci, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -278,8 +349,9 @@ badge "clean" {
 }
 
 // randomMember is a stored member evaluated under other rules an hour
-// ago (or, for a few, a little after now), with points, the configuration's badges, segments and runs, and a
-// tier of ladder, each drawn at random.
+// ago (or, for a few, a little after now; for others, with a recheck
+// come due), with points, the configuration's badges, segments and runs,
+// and a tier of ladder, each drawn at random.
 func randomMember(rng *rand.Rand, cfg *config.Config, ladder map[string]int, id string, now time.Time) *state.Member {
 	m := state.NewMember(id, now.AddDate(0, -2, 0))
 	m.Name, m.EvaluatedAt, m.LastEventAt = id, now.Add(-time.Hour), now.Add(-time.Hour)
@@ -291,6 +363,12 @@ func randomMember(rng *rand.Rand, cfg *config.Config, ladder map[string]int, id 
 		lot := rng.IntN(15) + 1
 		m.Points += lot
 		m.Expiring = []state.Lot{{Points: lot, ExpiresAt: now.Add(-time.Minute), Reason: "grant"}}
+	}
+	if rng.IntN(6) == 0 {
+		// A recheck come due that the daemon did not run yet (stopped,
+		// or behind): the sweep runs it first, at its own time, with
+		// the grant of points that expired since still there.
+		m.EvaluatedAt, m.RecheckAt = now.Add(-3*time.Hour), now.Add(-2*time.Hour)
 	}
 	m.Left = rng.IntN(10) == 0
 	// Strikes from a moderation rule with a 7-day decay, some of them
@@ -337,6 +415,9 @@ func randomMember(rng *rand.Rand, cfg *config.Config, ladder map[string]int, id 
 				m.Campaigns = map[string]*state.CampaignRun{}
 			}
 			at := now.AddDate(0, 0, -1)
+			if rng.IntN(6) == 0 { // its wait over: the sweep takes it on (to its end)
+				at = now.AddDate(0, 0, -31)
+			}
 			m.Campaigns[c.Name] = &state.CampaignRun{Status: "active", StepName: c.Steps[0].Name, StepAt: at, Due: at.AddDate(0, 0, 30), EnteredAt: at, Runs: 1}
 		}
 	}
@@ -359,7 +440,8 @@ func copyMember(t *testing.T, m *state.Member) *state.Member {
 
 // sweptMoves adds to moves what the sweep changed in a member, counted as
 // the member impact counts: segments and tiers entered and left, badges
-// revoked, campaign runs entered and ended (ended by what).
+// awarded (held more times than before) and revoked, campaign runs
+// started, and runs under way or started ended (by what).
 func sweptMoves(cfg *config.Config, moves []plan.MemberMove, was, is *state.Member) []plan.MemberMove {
 	move := func(kind, name string) *plan.MemberMove {
 		for i := range moves {
@@ -388,15 +470,27 @@ func sweptMoves(cfg *config.Config, moves []plan.MemberMove, was, is *state.Memb
 			move("tier", was.Tier.Name).Leave++
 		}
 	}
-	for name, h := range was.Badges {
-		if now := is.Badges[name]; h.Count > 0 && (now == nil || now.Count == 0) {
-			move("badge", name).Leave++
+	held := func(m *state.Member, name string) int {
+		if h := m.Badges[name]; h != nil {
+			return h.Count
+		}
+		return 0
+	}
+	for _, b := range cfg.Badges {
+		switch before, after := held(was, b.Name), held(is, b.Name); {
+		case after > before:
+			move("badge", b.Name).Enter++
+		case before > 0 && after == 0:
+			move("badge", b.Name).Leave++
 		}
 	}
 	for _, c := range cfg.Campaigns {
 		wasRun, isRun := was.Campaigns[c.Name], is.Campaigns[c.Name]
-		switch {
-		case wasRun.Active() && !isRun.Active():
+		started := isRun != nil && (wasRun == nil || isRun.Runs != wasRun.Runs || !isRun.EnteredAt.Equal(wasRun.EnteredAt))
+		if started {
+			move("campaign", c.Name).Enter++
+		}
+		if (started || wasRun.Active()) && isRun != nil && !isRun.Active() {
 			mv := move("campaign", c.Name)
 			mv.Leave++
 			switch isRun.Reason {
@@ -404,7 +498,7 @@ func sweptMoves(cfg *config.Config, moves []plan.MemberMove, was, is *state.Memb
 				mv.Exited++
 			case "goal":
 				mv.Goal++
-				if c.Members == config.MembersLeft {
+				if c.Members == config.MembersLeft && !is.Left {
 					mv.Back++
 				}
 			case "left": // or out of the audience (exit_on_leave), which the impact does not tell apart
@@ -412,8 +506,6 @@ func sweptMoves(cfg *config.Config, moves []plan.MemberMove, was, is *state.Memb
 					mv.Left++
 				}
 			}
-		case !wasRun.Active() && isRun.Active():
-			move("campaign", c.Name).Enter++
 		}
 	}
 	return moves

@@ -50,7 +50,7 @@ func TestMemberImpact(t *testing.T) {
 	bob.Segments = map[string]time.Time{"big": now.AddDate(0, 0, -3)}
 	bob.Tier = state.TierState{Name: "regular", Rank: 1}
 	bob.Badges = map[string]*state.BadgeHold{"keen": {Count: 1, First: now, Last: now}}
-	bob.Campaigns = map[string]*state.CampaignRun{"welcome_big": {Status: "active", EnteredAt: now}}
+	bob.Campaigns = map[string]*state.CampaignRun{"welcome_big": {Status: "active", StepName: "hello", StepAt: now, Due: now.AddDate(0, 0, 1), EnteredAt: now, Runs: 1}}
 	cy := state.NewMember("cy", now.AddDate(0, -1, 0))
 	cy.Points = 70
 	cy.Segments = map[string]time.Time{"big": now.AddDate(0, 0, -3)}
@@ -458,7 +458,9 @@ campaign "welcome" {
 	member := func(id string, points int) *state.Member {
 		m := state.NewMember(id, now.AddDate(0, -1, 0))
 		m.Name, m.Points = id, points
-		m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: "active", EnteredAt: now, Runs: 1}}
+		// On the first step, its wait under way: a run whose step has
+		// come due the daemon would take on, to the end of the campaign.
+		m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: "active", StepName: "hello", StepAt: now, Due: now.AddDate(0, 0, 30), EnteredAt: now, Runs: 1}}
 		return m
 	}
 	ann := member("ann", 12) // the new threshold takes her onto core
@@ -469,6 +471,73 @@ campaign "welcome" {
 	want := `Member impact (the rules evaluated against the 3 stored members; 1 under these rules already):
   campaign welcome: +0 -2 (-ann, cy): the goal (exit_when) holds for 2, whose runs end as goal with nothing more sent
   tier core: +1 -0 (+ann)
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// The impact counts what the moves set off, as the daemon's
+// re-evaluation does it: the promotion's incentive on tier.changed
+// awards a badge and the points that take Ann into a segment, whose
+// audience campaign takes her in; Bob enters a segment whose incentive
+// takes him out of it again, and the audience campaign he entered on
+// the way ends his run as he leaves: he is counted entering and leaving.
+func TestMemberImpactCountsWhatTheMovesSetOff(t *testing.T) {
+	f := newFixture(t, base+`
+badge "climber" {
+  title = "Climber"
+}
+tier "core" {
+  rank = 1
+  when = "member.points >= 10"
+}
+incentive "promoted" {
+  on = "tier.changed"
+  grant {
+    points = 10
+    badge  = badge.climber
+  }
+}
+segment "big" {
+  when = "member.points >= 20"
+}
+segment "quiet" {
+  when = "member.points < 5"
+}
+incentive "cheer_up" {
+  on   = "segment.entered"
+  when = "event.segment == 'quiet'"
+  grant {
+    points = 5
+  }
+}
+campaign "big_news" {
+  audience = segment.big
+  step "hello" {
+    wait = "30d"
+  }
+}
+campaign "pep_talk" {
+  audience      = segment.quiet
+  exit_on_leave = true
+  step "hello" {
+    wait = "30d"
+  }
+}
+`)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	ann := state.NewMember("ann", now.AddDate(0, -1, 0))
+	ann.Name, ann.Points = "Ann", 12
+	bob := state.NewMember("bob", now.AddDate(0, -1, 0))
+	bob.Name, bob.Points = "Bob", 2
+	got := impactText(t, f, now, ann, bob)
+	want := `Member impact (the rules evaluated against the 2 stored members):
+  badge climber: +1 -0 (+Ann)
+  campaign big_news: +1 -0 (+Ann)
+  campaign pep_talk: +1 -1 (+Bob; -Bob)
+  segment big: +1 -0 (+Ann)
+  tier core: +1 -0 (+Ann)
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)

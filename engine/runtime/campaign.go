@@ -171,10 +171,10 @@ func (r *Runtime) runKey(w *work, m *state.Member, c *config.Campaign, ev *event
 // not while a run with the key is under way; not a member the campaign
 // is not for (members); not a member who left after a ban for cause, for
 // whom no win-back is meant; and after an ended run with the key (kept
-// whole or as its key alone), only as reentry allows. enroll applies it,
-// and hearth plan's member impact counts audience enrollments with it,
-// so the two agree. max_runs, a paused campaign and the entering rules
-// are the callers'.
+// whole or as its key alone), only as reentry allows. enroll applies it
+// (and so does hearth plan's member impact, which settles the members
+// whose moves an audience campaign hears through enroll). max_runs, a
+// paused campaign and the entering rules are the callers'.
 func Enrollable(m *state.Member, c *config.Campaign, key string, at time.Time) bool {
 	run := m.Campaigns[state.RunID(c.Name, key)]
 	if run.Active() || !c.For(m.Left) {

@@ -260,7 +260,10 @@ func TestPreviewEndsReadsTheSettledMember(t *testing.T) {
 		if got := rt.Ends(m, now, nil); got != nil {
 			t.Errorf("Ends(%s) as stored = %+v, want none", m.ID, got)
 		}
-		st, got := rt.PreviewEnds(m, now, nil)
+		st, got, err := rt.PreviewEnds(m, now, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !reflect.DeepEqual(got, want[m.ID]) {
 			t.Errorf("PreviewEnds(%s) = %+v, want %+v", m.ID, got, want[m.ID])
 		}

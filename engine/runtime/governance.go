@@ -164,9 +164,14 @@ func (r *Runtime) communityDoc(w *work, name string) (*state.Community, state.Co
 
 // figures are what rules see as community for an event, when some rule
 // reads them. Member rules have no event: they see the only community,
-// or none when there are several.
+// or none when there are several. The preview has no community
+// documents: it reads none, on its scratch copy (no batch) as in its
+// sandbox.
 func (r *Runtime) figures(w *work, ev *events.Event, now time.Time) *rules.Community {
 	if !r.gov.readsComm || w == nil || w.b == nil {
+		return nil
+	}
+	if _, preview := w.b.(*sandbox); preview {
 		return nil
 	}
 	if ev == nil {

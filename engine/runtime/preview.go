@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -13,35 +15,57 @@ import (
 type Standing struct {
 	Segments []string // sorted
 	Tier     string   // "" for none
-	// Revoked are the badges the member holds whose revoke_when takes
-	// them, in the order the settling revokes them.
+	// Revoked are the badges the member holds that the settling takes
+	// (revoke_when) and no incentive gives back.
 	Revoked []string
+	// Awarded are the badges an incentive on the moves' events gives
+	// the member, or gives again (repeat), in configuration order.
+	Awarded []string
+	// Entered are the campaigns the member would start a run of, in
+	// configuration order: an audience campaign on a segment entered, one
+	// entering on an event the moves send (enter_on = "tier.changed"). A
+	// run ended again at once is among the runs ended too.
+	Entered []string
 }
 
 // Preview says where m would stand under this runtime's configuration at
 // now (or at m's own evaluation time, if later, as Reevaluate takes it),
 // without changing m or writing anything: the segments whose rules hold,
-// the tier the rules would give, and the badges they would revoke.
-// `hearth plan` uses it to show how new rules would move the stored
-// members, so it settles a copy of m as the daemon's re-evaluation after
-// a reload does (Reevaluate, settle): the strikes live then counted, and
-// in each pass the points due by then expired, each badge's revoke_when,
-// the tier, then the segments in dependency order; every rule in the
-// first pass, and in each later one only the rules reading what the pass
-// before changed, until nothing changes or the runtime's bound on passes
-// is reached. So a tier over has_badge reads the member without the
-// badges the new rules revoke, and a revoke_when over member.tier reads
-// the tier they give. A pass after the first costs a few bit tests when
-// nothing reads what moved.
+// the tier the rules would give, the badges they would revoke and award,
+// and the campaigns the member would enter. `hearth plan` uses it to show
+// how new rules would move the stored members, so it settles m as the
+// daemon's re-evaluation after a reload does (Reevaluate), as if m were
+// new to the rules, before any wait (qualification windows, grace
+// periods and demote_after are not applied; locked tiers are).
 //
-// What it leaves out waits for time to pass or for the events the moves
-// set off: grace periods, demote_after and qualification windows are not
-// applied (locked tiers are), and neither are what the tier.changed and
-// segment.* events of the moves bring (an incentive or an audience
-// campaign on them, a rule counting them), nor the rechecks a member
-// long unevaluated would have run first.
-func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
-	return r.settlePreview(m, now, false)
+// Most members it settles on a scratch copy, at a few rules each: the
+// strikes live then counted, and in each pass the points due by then
+// expired, each badge's revoke_when, the tier, then the segments in
+// dependency order; every rule in the first pass, and in each later one
+// only the rules reading what the pass before changed, until nothing
+// changes or the runtime's bound on passes is reached. So a tier over
+// has_badge reads the member without the badges the new rules revoke,
+// and a revoke_when over member.tier reads the tier they give. A pass
+// after the first costs a few bit tests when nothing reads what moved.
+//
+// A member whose moves send an event something hears (an incentive on
+// tier.changed or segment.entered, an audience campaign on the segment,
+// a campaign entering on it, a rule counting it), or with a recheck come
+// due that the re-evaluation runs first, it settles the runtime's own
+// way instead (settleExact): Reevaluate on a copy of m, in a batch of its
+// own. That costs a few times a scratch settling, for those members only.
+// What it cannot see is other members: what an incentive grants another
+// member (grant.to) is left out of that member's standing, and so is what
+// community figures (community.*) would read from the store.
+//
+// The error is a member whose document cannot be copied.
+func (r *Runtime) Preview(m *state.Member, now time.Time) (Standing, error) {
+	st, ok := r.settlePreview(m, now, false)
+	if ok {
+		return st, nil
+	}
+	st, _, err := r.settleExact(m, now, false, nil)
+	return st, err
 }
 
 // settlePreview settles a copy of m as Preview says, with ends set
@@ -49,20 +73,27 @@ func (r *Runtime) Preview(m *state.Member, now time.Time) Standing {
 // them after every pass: a run ends on the first pass whose member its
 // rules end it for, though a later pass moves the member again. The runs
 // ended are left in the scratch, for collectEnds.
-func (r *Runtime) settlePreview(m *state.Member, now time.Time, ends bool) Standing {
+//
+// ok is false, and the standing not to be used, for a member the scratch
+// settling does not settle as the runtime would: one with a recheck come
+// due, one whose moves send an event something hears, or (with ends) one
+// with a run that would go on rather than only end (runsGoOn).
+func (r *Runtime) settlePreview(m *state.Member, now time.Time, ends bool) (st Standing, ok bool) {
 	if m.EvaluatedAt.After(now) {
 		now = m.EvaluatedAt
 	}
-	var st Standing
+	p := r.scratch()
+	p.ended = p.ended[:0]
+	if !m.RecheckAt.IsZero() && !m.RecheckAt.After(now) || ends && r.runsGoOn(m, now) {
+		return st, false
+	}
 	// One scratch copy, reused: previews run over every stored member,
 	// and a fresh copy of each would be most of the cost.
-	p := r.scratch()
 	clear(p.segs)
 	maps.Copy(p.segs, m.Segments)
 	p.m = *m
 	p.m.Segments = p.segs
-	p.ownBadges = false
-	p.ended = p.ended[:0]
+	p.ownBadges, p.heard = false, false
 	c, ch, next := &p.m, p.ch, p.next
 	p.w.gen++ // another member: bind afresh
 	// Reevaluate counts the strikes live at its time first
@@ -81,6 +112,9 @@ func (r *Runtime) settlePreview(m *state.Member, now time.Time, ends bool) Stand
 		r.previewRevoke(p, ch, next, now, &st)
 		r.previewTier(p, ch, next, now)
 		r.previewSegments(p, ch, next, now)
+		if p.heard {
+			return Standing{}, false // the runs noted are PreviewEnds' to drop
+		}
 		if ends {
 			r.endsPass(c, now)
 		}
@@ -93,7 +127,143 @@ func (r *Runtime) settlePreview(m *state.Member, now time.Time, ends bool) Stand
 	}
 	slices.Sort(st.Segments)
 	st.Tier = c.Tier.Name
-	return st
+	return st, true
+}
+
+// heard is which moves send an event something listens to (movesHeard).
+type heard struct {
+	tier          bool
+	entered, left map[string]bool // by segment
+}
+
+// movesHeard works out which moves of a settling send an event that
+// something hears: an incentive on it, a campaign entering on it, a rule
+// counting it (total('tier.changed')), and for a segment an audience
+// campaign on it (on leaving, with exit_on_leave). The runtime applies
+// such an event (the others it only counts, quietly); Preview settles a
+// member with such a move the runtime's way.
+func (r *Runtime) movesHeard() heard {
+	on := func(typ string) bool {
+		_, counted := r.keyIdx.count[typ]
+		return len(r.byType[typ]) > 0 || counted ||
+			slices.ContainsFunc(r.cfg.Campaigns, func(c *config.Campaign) bool { return slices.Contains(c.EnterOn, typ) })
+	}
+	h := heard{tier: on("tier.changed"), entered: map[string]bool{}, left: map[string]bool{}}
+	entered, left := on("segment.entered"), on("segment.left")
+	for _, s := range r.cfg.Segments {
+		h.entered[s.Name], h.left[s.Name] = entered, left
+	}
+	for _, c := range r.cfg.Campaigns {
+		if c.Audience != nil {
+			h.entered[c.Audience.Name] = true
+			h.left[c.Audience.Name] = h.left[c.Audience.Name] || c.ExitOnLeave
+		}
+	}
+	return h
+}
+
+// runsGoOn reports whether advancing m's active runs at now would do
+// more than end them by their campaign's settings and rules, which is
+// all endsPass follows: a step come due, a run whose step a reload moved
+// or removed, a run past its campaign's last step. A paused campaign's
+// runs only end; a removed one's stop, which the plan counts itself.
+func (r *Runtime) runsGoOn(m *state.Member, now time.Time) bool {
+	for id, run := range m.Campaigns {
+		if !run.Active() {
+			continue
+		}
+		c := r.campaigns[state.RunCampaign(id)]
+		if c == nil || c.Paused {
+			continue
+		}
+		i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name])
+		if i != run.Step || i >= len(c.Steps) || c.Steps[i].Name != run.StepName || !now.Before(run.Due) {
+			return true
+		}
+	}
+	return false
+}
+
+// settleExact is Preview (and with ends, PreviewEnds) the runtime's way:
+// Reevaluate, waits aside, on a copy of m made through the member codec
+// (what the daemon reads from a store), new to these rules, in a batch
+// of its own that keeps nothing; the standing and the runs ended are
+// what it changed in the copy. Other members it reaches (grant.to) are
+// made afresh there, and what they get is dropped.
+func (r *Runtime) settleExact(m *state.Member, now time.Time, ends bool, out []RunEnd) (Standing, []RunEnd, error) {
+	var st Standing
+	p := r.scratch()
+	doc, err := m.AppendBinary(p.doc[:0])
+	if err != nil {
+		return st, out, fmt.Errorf("copying member %s: %w", m.ID, err)
+	}
+	p.doc = doc
+	c := &state.Member{}
+	if err := c.UnmarshalBinary(doc); err != nil {
+		return st, out, fmt.Errorf("copying member %s: %w", m.ID, err)
+	}
+	c.Rules = 0 // as Preview takes every member: new to these rules
+	p.box.m, p.ids[0] = c, c.ID
+	r.noWaits = true
+	_, _, err = r.Reevaluate(context.Background(), &p.box, p.ids[:], now)
+	r.noWaits = false
+	p.box.m = nil
+	if err != nil {
+		return st, out, fmt.Errorf("settling member %s: %w", m.ID, err)
+	}
+	for _, s := range r.cfg.Segments {
+		if _, in := c.Segments[s.Name]; in {
+			st.Segments = append(st.Segments, s.Name)
+		}
+	}
+	slices.Sort(st.Segments)
+	st.Tier = c.Tier.Name
+	held := func(m *state.Member, badge string) int {
+		if h := m.Badges[badge]; h != nil {
+			return h.Count
+		}
+		return 0
+	}
+	for _, b := range r.cfg.Badges {
+		switch was, is := held(m, b.Name), held(c, b.Name); {
+		case is > was:
+			st.Awarded = append(st.Awarded, b.Name)
+		case was > 0 && is == 0:
+			st.Revoked = append(st.Revoked, b.Name)
+		}
+	}
+	for _, camp := range r.cfg.Campaigns {
+		var end RunEnd
+		entered, ended := false, false
+		for _, run := range c.Runs(camp.Name) {
+			was := m.Campaigns[state.RunID(camp.Name, run.Key)]
+			started := was == nil || was.Runs != run.Runs || !was.EnteredAt.Equal(run.EnteredAt)
+			entered = entered || started
+			// Ended: a run under way before, or one started here and
+			// ended again (its goal held at once, its audience left).
+			if run.Active() || !started && !was.Active() {
+				continue
+			}
+			ended = true
+			switch run.Reason {
+			case "left": // or out of the audience (exit_on_leave): no reason to give
+				end.Left = end.Left || c.Left && camp.Members == config.MembersCurrent
+			case "exited":
+				end.Exited = true
+			case "goal":
+				end.Goal = true
+				end.Back = end.Back || !c.Left && camp.Members == config.MembersLeft
+			}
+		}
+		if entered {
+			st.Entered = append(st.Entered, camp.Name)
+		}
+		if ended && ends {
+			end.Campaign = camp.Name
+			out = append(out, end)
+		}
+	}
+	return st, out, nil
 }
 
 // previewExpire is expirePoints on the preview's copy: the grants due to
@@ -172,6 +342,7 @@ func (r *Runtime) previewTier(p *previewScratch, ch, next *changes, now time.Tim
 	c.Tier.Name, c.Tier.Rank = name, rank
 	p.w.gen++ // member.tier: bind again
 	next.mark(r.keyIdx.tier)
+	p.heard = p.heard || r.heard.tier
 }
 
 // tierFor is where tier moves a bound member that no lock holds, waits
@@ -226,8 +397,10 @@ func (r *Runtime) previewSegments(p *previewScratch, ch, next *changes, now time
 		}
 		if in {
 			c.Segments[s.Name] = now
+			p.heard = p.heard || r.heard.entered[s.Name]
 		} else {
 			delete(c.Segments, s.Name)
+			p.heard = p.heard || r.heard.left[s.Name]
 		}
 		i := named(r.keyIdx.segment, s.Name)
 		if i >= 0 {
@@ -253,8 +426,10 @@ func (r *Runtime) scratch() *previewScratch {
 // previewScratch is the memory Preview reuses: m is the member as
 // previewed, with segs for its segments and, once Preview revoked one of
 // its badges (ownBadges), badges and holds for its holdings; ch and next
-// are the change keys of a pass and of the pass after it; ended are the
-// runs Ends or PreviewEnds found their rules end.
+// are the change keys of a pass and of the pass after it; heard says a
+// move sent an event something hears; ended are the runs Ends or
+// PreviewEnds found their rules end. doc, box and ids are settleExact's:
+// the copy's document, its batch and the id list for Reevaluate.
 type previewScratch struct {
 	w         *work
 	m         state.Member
@@ -262,8 +437,36 @@ type previewScratch struct {
 	badges    map[string]*state.BadgeHold
 	holds     []state.BadgeHold
 	ownBadges bool
+	heard     bool
 	ch, next  *changes
 	ended     []runEnd
+	doc       []byte
+	box       sandbox
+	ids       [1]string
+}
+
+// sandbox is the batch settleExact settles its copy in: it holds that
+// one member and keeps nothing it is given.
+type sandbox struct{ m *state.Member }
+
+var _ state.Batch = (*sandbox)(nil)
+
+func (b *sandbox) Seen(string) (bool, error)             { return false, nil }
+func (b *sandbox) MarkSeen(string, time.Time) error      { return nil }
+func (b *sandbox) Claim(string, time.Time) (bool, error) { return true, nil }
+func (b *sandbox) SaveMember(*state.Member) error        { return nil }
+func (b *sandbox) Due(time.Time, int) ([]string, error)  { return nil, nil }
+func (b *sandbox) AppendOutcomes([]state.Outcome) error  { return nil }
+func (b *sandbox) Enqueue([]state.Action) error          { return nil }
+func (b *sandbox) Commit() error                         { return nil }
+func (b *sandbox) Rollback() error                       { return nil }
+
+// Member is the copy; any other member is not stored here.
+func (b *sandbox) Member(id string) (*state.Member, error) {
+	if b.m != nil && b.m.ID == id {
+		return b.m, nil
+	}
+	return nil, state.ErrNotFound
 }
 
 // runEnd is an active run whose campaign's settings or rules end it.
@@ -330,9 +533,21 @@ func (r *Runtime) Ends(m *state.Member, now time.Time, out []RunEnd) []RunEnd {
 // work and Ends' rules once per pass that moved the member (one pass
 // for most), and no bind of its own: Ends reads the member Preview last
 // bound (bound again only for a rule reading the run's event).
-func (r *Runtime) PreviewEnds(m *state.Member, now time.Time, out []RunEnd) (Standing, []RunEnd) {
-	st := r.settlePreview(m, now, len(m.Campaigns) > 0)
-	return st, r.collectEnds(out)
+//
+// A member Preview settles the runtime's way, or with a run that would
+// go on rather than only end (a step come due, a step a reload moved),
+// it settles so here too: the runs ended are those the re-evaluation
+// ends, for whatever reason ("finished" gives no flag), an audience
+// campaign's runs ended on leaving the segment included, and so are runs
+// it starts and ends again (Standing.Entered has those too).
+func (r *Runtime) PreviewEnds(m *state.Member, now time.Time, out []RunEnd) (Standing, []RunEnd, error) {
+	st, ok := r.settlePreview(m, now, len(m.Campaigns) > 0)
+	if ok {
+		return st, r.collectEnds(out), nil
+	}
+	clear(r.preview.ended) // the runs are m's: hold none past the call
+	r.preview.ended = r.preview.ended[:0]
+	return r.settleExact(m, now, true, out)
 }
 
 // endsPass notes in the scratch the active runs of m, not ended in an

@@ -92,6 +92,14 @@ type Runtime struct {
 	// memberRules is MemberRules of cfg.
 	memberRules uint64
 	shared      shared // strings and attributes derived events share
+
+	// heard is which moves send an event something listens to: the
+	// preview settles a member with such a move as the runtime does.
+	heard heard
+	// noWaits has tier ignore qualification windows, grace periods and
+	// demote_after, while the preview settles a member the runtime's way
+	// (settleExact): the preview's moves are before them.
+	noWaits bool
 }
 
 // TimeRules turns on timing of rule evaluations (Stats.EvalNanos over
@@ -324,6 +332,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		}
 	}
 	r.memberRules = MemberRules(cfg)
+	r.heard = r.movesHeard()
 	return r
 }
 
@@ -1630,7 +1639,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 		if !r.ruleBool(t.When, "tier", t.Name, "when") {
 			continue
 		}
-		if t.Window > 0 {
+		if t.Window > 0 && !r.noWaits {
 			if m.Tier.QualifyingFor != t.Name {
 				m.Tier.QualifyingFor, m.Tier.QualifyingSince = t.Name, ev.At
 			}
@@ -1673,10 +1682,10 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 		m.Tier.FailingSince = time.Time{}
 		return
 	}
-	if ev.At.Sub(m.Tier.Since) < cur.Grace {
+	if ev.At.Sub(m.Tier.Since) < cur.Grace && !r.noWaits {
 		return
 	}
-	if cur.DemoteAfter > 0 {
+	if cur.DemoteAfter > 0 && !r.noWaits {
 		if m.Tier.FailingSince.IsZero() {
 			m.Tier.FailingSince = ev.At
 		}
