@@ -32,7 +32,24 @@ the difference is unlikely to be chance. Each member counts with its
 latest run. In a campaign with run_key, where a member has a run per
 key, it counts runs (each key's latest) and says how many members they
 belong to; ended runs retention kept as their key alone (reentry =
-"never") are not in the counts, and it says how many there are. It reads the state while 'hearth run' serves it.
+"never") are not in the counts, and it says how many there are.
+
+Then what became of each step's message, from the campaign's outcomes
+and outbox entries (one pass over each): reached (runs whose step came
+due: sent, skipped, held, failed or timed out; a run that reached the
+goal while it waited for the step did not), sends queued, delivered,
+pending in the outbox, skipped (at the step, or by the outbox at
+delivery; why: unsubscribed, left, came back, past its until, a
+frequency cap), held back at least once by quiet hours or a frequency
+cap, failed (the message could not be made, or the outbox gave up: dead
+letters), and the goal reached after the step's send, with its rate of
+the ended runs given it. Every run the outcomes tell of counts, earlier
+runs of members who entered again too, as long as outcome_retention
+keeps them; delivered, pending, dead and skipped at delivery count the
+outbox entries outbox_retention keeps (90d after they finish, unless
+set). -json has them in "steps", and what retention leaves in
+"step_records". It reads the state while 'hearth run' serves it
+(GET /v1/campaigns/NAME gives the same through the daemon).
 
 stop: ends a campaign for one member, or for every member in it: their
 runs end with the reason "stopped" and nothing more is sent. To end runs
@@ -206,7 +223,7 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	rep, err := campaignstats.Summarize(ctx, c, stepOrdersIn(ctx, store, cfg)[c.Name], store.Members)
+	rep, err := campaignstats.Read(ctx, c, stepOrdersIn(ctx, store, cfg)[c.Name], store, campaignstats.RetentionOf(cfg))
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth campaign show: %v\n", err)
 		return 1
@@ -292,6 +309,7 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			fmt.Fprintln(tw)
 		}
 	}
+	printSteps(tw, rep)
 	if len(rep.Variants) > 0 {
 		first := rep.Variants[0].Name
 		exitedCol := ""
@@ -318,6 +336,96 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		}
 	}
 	_ = tw.Flush()
+}
+
+// printSteps writes what became of each step's message, from the
+// campaign's outcomes and outbox entries, with what retention leaves of
+// them; nothing when the store keeps none to read.
+func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
+	if len(rep.Steps) == 0 || rep.StepRecords == nil {
+		return
+	}
+	goal := rep.HasGoal
+	for _, st := range rep.Steps {
+		goal = goal || st.Goal > 0
+	}
+	goalCols := ""
+	if goal {
+		goalCols = "\tgoal\tgoal rate"
+	}
+	fmt.Fprintf(tw, "\nStep\treached\tsends\tdelivered\tpending\tskipped\theld\tfailed%s\n", goalCols)
+	var skipped, held, timedOut []string
+	for _, st := range rep.Steps {
+		name := st.Step
+		if st.Removed {
+			name += " (removed)"
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d", name, st.Reached, st.Sends, st.Delivered, st.Pending, st.Skipped, st.Held, st.Failed+st.Dead)
+		if goal {
+			rate := "–"
+			if st.RunsSentEnded > 0 {
+				rate = fmt.Sprintf("%.1f%%", 100*st.GoalRate())
+			}
+			fmt.Fprintf(tw, "\t%d\t%s", st.Goal, rate)
+		}
+		fmt.Fprintln(tw)
+		if why := skipReasons(st.SkippedBy); why != "" {
+			skipped = append(skipped, st.Step+" "+why)
+		}
+		if h := heldCounts(st.HeldBy); h != "" {
+			held = append(held, st.Step+" "+h)
+		}
+		if st.TimedOut > 0 {
+			timedOut = append(timedOut, fmt.Sprintf("%s %d", st.Step, st.TimedOut))
+		}
+	}
+	// The lines below have no tab: they end the table's columns.
+	if len(skipped) > 0 {
+		fmt.Fprintf(tw, "Skipped: %s.\n", strings.Join(skipped, "; "))
+	}
+	if len(held) > 0 {
+		fmt.Fprintf(tw, "Held back at least once: %s.\n", strings.Join(held, "; "))
+	}
+	if len(timedOut) > 0 {
+		fmt.Fprintf(tw, "Timed out waiting (wait_until): %s.\n", strings.Join(timedOut, "; "))
+	}
+	rec := rep.StepRecords
+	if rec.FailedNoStep > 0 {
+		fmt.Fprintf(tw, "In no step: %s an older hearth recorded without its step.\n", plural(rec.FailedNoStep, "failed send", "failed sends"))
+	}
+	kept := "outcomes are kept for good (no outcome_retention)"
+	if rec.OutcomeRetention != "" {
+		kept = "outcome_retention forgets outcomes after " + rec.OutcomeRetention
+		if !rec.OutcomesSince.IsZero() {
+			kept += " (the oldest kept is from " + rec.OutcomesSince.UTC().Format(time.DateOnly) + ")"
+		}
+	}
+	fmt.Fprintf(tw, "Steps count every run the campaign's outcomes tell of, earlier runs of members who entered again too; %s.\n", kept)
+	outbox := "all are kept (outbox_retention = \"0s\")"
+	if rec.OutboxRetention != "" {
+		outbox = "outbox_retention removes finished ones after " + rec.OutboxRetention
+	}
+	fmt.Fprintf(tw, "Delivered, pending, dead (counted in failed) and skipped at delivery count its outbox entries; %s.\n", outbox)
+}
+
+// skipReasons says why a step's sends were skipped: "1 unsubscribed, 2
+// left"; "" for none.
+func skipReasons(by map[string]int) string {
+	var parts []string
+	for _, r := range []struct{ key, text string }{
+		{runtime.SkipUnsubscribed, "unsubscribed"},
+		{runtime.SkipLeft, "left"},
+		{runtime.SkipBack, "came back"},
+		{runtime.SkipUntil, "past its until"},
+		{runtime.SkipCapped, "frequency cap (on_cap = \"skip\")"},
+		{runtime.SkipForgotten, "run of a forgotten member"},
+		{runtime.SkipOther, "other"},
+	} {
+		if n := by[r.key]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, r.text))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // againstFirst compares an A/B variant with the split's first: the

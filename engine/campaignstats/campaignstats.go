@@ -1,7 +1,9 @@
 // Package campaignstats sums up how a campaign is doing from the stored
 // members: where its running members wait, how its runs ended, and for an
 // A/B split, how each variant converts against the first one, with a
-// two-proportion z-test so a difference from noise is not read as a win.
+// two-proportion z-test so a difference from noise is not read as a win;
+// and from the campaign's outcomes and outbox entries, what became of
+// each step's message.
 package campaignstats
 
 import (
@@ -117,6 +119,12 @@ type Report struct {
 	// as their key alone (reentry = "never": the key still refuses
 	// entry); they are in none of the counts above.
 	KeysKept int `json:"keys_kept,omitempty"`
+	// Steps are each step's figures from the campaign's outcomes and
+	// outbox entries, in step order (Step); StepRecords says what
+	// retention leaves of those. Both are absent when the store keeps
+	// no records to read.
+	Steps       []Step       `json:"steps,omitempty"`
+	StepRecords *StepRecords `json:"step_records,omitempty"`
 }
 
 // Tally adds up one campaign's runs member by member, for a scan that
@@ -129,6 +137,7 @@ type Tally struct {
 	held     []map[string]int // by step index, then reason; nil for none
 	order    []string
 	variants map[string]*Counts
+	steps    *stepTally // nil until ReadRecords
 }
 
 // NewTally starts a tally of c. after is c's step order as the runtime
@@ -224,6 +233,11 @@ func (t *Tally) Report() *Report {
 		}
 		rep.Variants = append(rep.Variants, v)
 	}
+	if t.steps != nil {
+		rep.Steps = t.steps.report()
+		rec := t.steps.rec
+		rep.StepRecords = &rec
+	}
 	return &rep
 }
 
@@ -231,6 +245,26 @@ func (t *Tally) Report() *Report {
 func Summarize(ctx context.Context, c *config.Campaign, after map[string]string, members func(context.Context, func(*state.Member) error) error) (*Report, error) {
 	t := NewTally(c, after)
 	err := members(ctx, func(m *state.Member) error {
+		t.Add(m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t.Report(), nil
+}
+
+// Read is c's report from store: the campaign's records first, where the
+// store keeps them (state.CampaignRecords), each kind in one pass, then
+// every member once. after and ret are as for NewTally and ReadRecords.
+func Read(ctx context.Context, c *config.Campaign, after map[string]string, store state.Store, ret Retention) (*Report, error) {
+	t := NewTally(c, after)
+	if rec, ok := store.(state.CampaignRecords); ok {
+		if err := t.ReadRecords(ctx, rec, ret); err != nil {
+			return nil, err
+		}
+	}
+	err := store.Members(ctx, func(m *state.Member) error {
 		t.Add(m)
 		return nil
 	})

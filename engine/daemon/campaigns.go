@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hearth-community/hearth/engine/campaignstats"
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -27,16 +29,7 @@ type StopResult struct {
 // on a store no daemon serves.
 func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	snap := d.Snapshot()
-	known := false
-	var names []string
-	for _, c := range snap.Config.Campaigns {
-		names = append(names, c.Name)
-		known = known || c.Name == name
-	}
-	if !known {
-		sort.Strings(names)
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no campaign " + name + " in the configuration in force; the campaigns are: " + strings.Join(names, ", ")})
+	if campaignNamed(w, d.Snapshot().Config, name) == nil {
 		return
 	}
 	member, key := r.URL.Query().Get("member"), r.URL.Query().Get("key")
@@ -95,4 +88,52 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// campaignNamed is cfg's campaign named name, or nil once it has
+// answered 404 with the campaigns there are.
+func campaignNamed(w http.ResponseWriter, cfg *config.Config, name string) *config.Campaign {
+	var names []string
+	for _, c := range cfg.Campaigns {
+		if c.Name == name {
+			return c
+		}
+		names = append(names, c.Name)
+	}
+	sort.Strings(names)
+	writeJSON(w, http.StatusNotFound, map[string]any{"error": "no campaign " + name + " in the configuration in force; the campaigns are: " + strings.Join(names, ", ")})
+	return nil
+}
+
+// campaignView answers GET /v1/campaigns/{name} with what hearth campaign
+// show -json prints: the funnel, where running members wait, the A/B
+// variants and each step's figures from the campaign's outcomes and
+// outbox entries. It reads on the processor goroutine, as the population
+// count does: it scans every member, and the store's wait for
+// background commits must not overlap the processor starting one. The
+// dashboard asks for it only when a campaign's steps are opened.
+func (d *Daemon) campaignView(w http.ResponseWriter, r *http.Request) {
+	// One configuration for the campaign and the settings, whatever a
+	// reload meanwhile swaps in.
+	cfg := d.Snapshot().Config
+	c := campaignNamed(w, cfg, r.PathValue("name"))
+	if c == nil {
+		return
+	}
+	var rep *campaignstats.Report
+	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
+		// A run on a removed step waits where it goes on to.
+		orders := d.storedStepOrders(ctx, cfg)
+		if rt != nil {
+			orders = rt.StepOrders()
+		}
+		var err error
+		rep, err = campaignstats.Read(ctx, c, orders[c.Name], d.opt.Store, campaignstats.RetentionOf(cfg))
+		return err
+	})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -115,5 +116,37 @@ func TestOutboxListSaysWhenThereAreMore(t *testing.T) {
 		if code != 200 || len(entries) != tc.entries || out["more"] != tc.more {
 			t.Errorf("limit %s: %d, %d entries, more %v; want %d entries, more %v", tc.limit, code, len(entries), out["more"], tc.entries, tc.more)
 		}
+	}
+}
+
+// GET /v1/campaigns/NAME is hearth campaign show -json: the funnel and
+// each step's figures from the outcomes and outbox entries; unknown names
+// are 404s that list the campaigns.
+func TestCampaignView(t *testing.T) {
+	f := start(t, rulesA+strings.Replace(welcome, `wait = "30d"`, "", 1), "")
+	var joins strings.Builder
+	for i := range 3 {
+		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
+	}
+	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
+		t.Fatalf("joins: %d %v", code, body)
+	}
+	if code, body := get(t, f, "/v1/campaigns/welcom"); code != http.StatusNotFound || !strings.Contains(fmt.Sprint(body["error"]), "the campaigns are: welcome") {
+		t.Errorf("an unknown campaign: %d %v", code, body)
+	}
+	var view campaignstats.Report
+	getJSON(t, f.srv.URL+"/v1/campaigns/welcome", &view)
+	if view.Campaign != "welcome" || view.Total.Entered != 3 || len(view.Steps) != 1 || view.StepRecords == nil {
+		t.Fatalf("view: %+v", view)
+	}
+	// The dispatcher may have tried the sends since: their statuses add
+	// up to the sends either way.
+	hello := view.Steps[0]
+	if hello.Step != "hello" || hello.Reached != 3 || hello.Sends != 3 || hello.RunsSent != 3 ||
+		hello.Delivered+hello.Pending+hello.Dead+hello.SkippedAtDelivery != 3 {
+		t.Errorf("hello: %+v", hello)
+	}
+	if view.StepRecords.OutboxRetention != "90d" || view.StepRecords.OutcomeRetention != "" {
+		t.Errorf("records: %+v", view.StepRecords)
 	}
 }

@@ -92,6 +92,12 @@ func routes() []Route {
 		{Pattern: "POST /v1/members/{id}/unsuppress", Usage: "POST /v1/members/ID/unsuppress", Token: true,
 			Doc:     "take the member off the suppression list, so their events are applied again; 404 when not on it",
 			handler: func(d *Daemon) http.HandlerFunc { return d.liftSuppression }},
+		{Pattern: "GET /v1/campaigns/{name}", Usage: "GET  /v1/campaigns/NAME", Token: true,
+			Doc: "how the campaign is doing, as hearth campaign show -json prints it: entered, running by step, how runs ended, " +
+				"A/B variants compared, and \"steps\": each step's runs reached, sends, delivered, pending, dead, failed, skipped " +
+				"(by why), held (by what), timed out and the goal reached after its send, from the outcomes and outbox entries " +
+				"retention keeps (\"step_records\"); it reads every member, so ask for it, not poll it",
+			handler: func(d *Daemon) http.HandlerFunc { return d.campaignView }},
 		{Pattern: "POST /v1/campaigns/{name}/stop", Usage: "POST /v1/campaigns/NAME/stop", Token: true,
 			Doc:     "end the campaign's runs, as hearth campaign stop does; ?member=ID for one member's, &key=KEY for the runs with that run_key key alone",
 			handler: func(d *Daemon) http.HandlerFunc { return d.stopCampaign }},

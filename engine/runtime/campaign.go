@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"hash/fnv"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -751,27 +750,27 @@ func prune(ts []time.Time, now time.Time, keep time.Duration) []time.Time {
 
 // send renders the step's template and puts the action in the outbox.
 func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time, cause string) {
-	run.Seq++
 	// Unique per run: runs with keys count their entries and sends each
 	// on their own, so the key is in it too, escaped so that no key can
-	// pass for another run's member or step.
-	id := c.Name
-	if run.Key != "" {
-		id = state.RunID(c.Name, url.PathEscape(run.Key))
-	}
-	key := fmt.Sprintf("campaign/%s/%s/%d/%d/%s", id, m.ID, run.Runs, run.Seq, st.Name)
+	// pass for another run's member or step. Seq counts the sends made:
+	// one whose message fails takes no number, so campaign show and
+	// member show do not count it among them.
+	key := state.SendKey{Campaign: c.Name, RunKey: run.Key, Member: m.ID, Run: run.Runs, Seq: run.Seq + 1, Step: st.Name}.String()
 	rule := "campaign." + c.Name
 	fillMember(&r.rm, m, now, r.noAttrs)
 	community, plat := r.sendPlatform(c, st.Send)
 	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run))
 	if err != nil {
-		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: err.Error()})
+		// The step leads the detail, as a skip's does, so campaign show
+		// can count the failure at its step.
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: state.RunDetail(st.Name+": "+err.Error(), run.Key)})
 		r.stats.SendErrors++
 		// Logged as well as kept as an outcome: nothing else tells an
 		// operator that a step's messages are not going out.
 		r.log.Warn("campaign send not made: its message could not be made", "campaign", c.Name, "step", st.Name, "member", m.ID, "err", err)
 		return
 	}
+	run.Seq++
 	platformAddr := ""
 	target := m.ID
 	if plat != nil {

@@ -81,3 +81,11 @@ func TestMemoryOutboxPrune(t *testing.T) {
 func TestMemoryOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
+
+func TestMemoryCampaignRecords(t *testing.T) {
+	statetest.RunCampaignRecords(t, func(t *testing.T) state.Store {
+		s := state.NewMemory()
+		s.KeepOutcomes = true
+		return s
+	})
+}

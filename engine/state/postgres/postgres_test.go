@@ -668,6 +668,11 @@ func TestOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
 }
 
+func TestCampaignRecords(t *testing.T) {
+	testURL(t)
+	statetest.RunCampaignRecords(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
 // Outbox entries finished before migration 6 recorded when they finished
 // get the time they already had: a sent one its sent_at, a dead or
 // skipped one when it was last due. One a replica of an older hearth

@@ -57,6 +57,10 @@ func TestOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
 
+func TestCampaignRecords(t *testing.T) {
+	statetest.RunCampaignRecords(t, func(t *testing.T) state.Store { return openTemp(t) })
+}
+
 func TestSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "state.db")

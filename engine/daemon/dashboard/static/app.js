@@ -10,7 +10,7 @@ const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
 const COMMIT_COLORS = { p50: "#3d6fb4", p99: "#d9622b" };
 
-const state = { outboxStatus: "pending", outboxLimit: 25, outboxCounts: {}, populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false };
+const state = { outboxStatus: "pending", outboxLimit: 25, outboxCounts: {}, populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false, stepsOpen: new Set() };
 
 // ---- DOM helpers ----
 
@@ -317,6 +317,69 @@ function keysKeptNote(name, n) {
     text: `not counted here: ${fmt(n)} ended ${n === 1 ? "run" : "runs"} retention kept as the key alone` });
 }
 
+// SKIP_TEXT names why a step's sends were skipped, as hearth campaign
+// show does.
+const SKIP_TEXT = { unsubscribed: "unsubscribed", left: "left", back: "came back", until: "past its until", frequency_cap: "frequency cap", forgotten: "forgotten member", other: "other" };
+
+// stepsTable draws GET /v1/campaigns/NAME's steps: what became of each
+// step's message (hearth campaign show prints the same table).
+function stepsTable(name, view) {
+  const steps = view.steps || [];
+  const rec = view.step_records;
+  if (!rec) return h("p", { class: "muted", text: "this state store keeps no records to count steps from" });
+  if (!steps.length) return h("p", { class: "muted", text: "no step sends a message, and none has records" });
+  const goal = view.has_goal || steps.some((st) => st.goal > 0);
+  const head = ["step", "reached", "sends", "delivered", "pending", "skipped", "held", "failed"].concat(goal ? ["goal", "goal rate"] : []);
+  const why = (st) => Object.entries(st.skipped_by || {}).filter(([, n]) => n > 0).map(([k, n]) => `${fmt(n)} ${SKIP_TEXT[k] || k}`).join(", ");
+  const rows = steps.map((st) => {
+    const cells = [st.step + (st.removed ? " (removed)" : ""), fmt(st.reached), fmt(st.sends), fmt(st.delivered), fmt(st.pending),
+      fmt(st.skipped), fmt(st.held), fmt(st.failed + st.dead)];
+    if (goal) cells.push(fmt(st.goal), st.runs_sent_ended ? (100 * st.goal / st.runs_sent_ended).toFixed(1) + "%" : "–");
+    return h("tr", { "data-step": st.step }, cells.map((t, i) => h("td", { text: t, title: i === 5 && why(st) ? why(st) : null })));
+  });
+  const kept = rec.outcome_retention ? `outcomes are forgotten after ${rec.outcome_retention}` : "outcomes are kept for good";
+  const outbox = rec.outbox_retention ? `finished outbox entries after ${rec.outbox_retention}` : "outbox entries too";
+  return [
+    h("table", { class: "steps", "data-steps": name }, h("thead", {}, h("tr", {}, head.map((t) => h("th", { text: t })))), h("tbody", {}, rows)),
+    h("p", { class: "kept muted", title: "reached: runs whose step came due (sent, skipped, held, failed or timed out); goal: runs given the step's message that reached the goal, of those that ended; failed counts dead letters too",
+      text: `every run the records tell of; ${kept}, ${outbox}` }),
+  ];
+}
+
+// stepsDetails is a campaign card's steps, read when opened: the view
+// scans every member, so it is not polled with the rest of the page.
+function stepsDetails(name) {
+  const body = h("div", { class: "steps-body" });
+  // A details element made open fires its toggle too: loaded keeps that
+  // from reading twice.
+  let loaded = false;
+  const load = () => {
+    loaded = true;
+    api(`/v1/campaigns/${encodeURIComponent(name)}`)
+      .then((view) => body.replaceChildren(...[stepsTable(name, view)].flat()))
+      .catch((e) => {
+        if (e instanceof AuthNeeded) return askToken();
+        body.replaceChildren(h("p", { class: "error", text: e.message }));
+      });
+  };
+  const open = state.stepsOpen.has(name);
+  const det = h("details", { class: "steps", open: open, "data-steps-for": name }, h("summary", { text: "messages by step" }), body);
+  body.append(h("p", { class: "muted", text: "counting…" }));
+  det.addEventListener("toggle", () => {
+    if (!det.open) {
+      state.stepsOpen.delete(name);
+      loaded = false;
+      return;
+    }
+    state.stepsOpen.add(name);
+    if (!loaded) load();
+  });
+  // Drawn again with the population (once a minute): an open one reads
+  // again, so its figures keep up.
+  if (open) load();
+  return det;
+}
+
 function renderCampaigns(campaigns, splits, held, keysKept) {
   const names = Object.keys(campaigns).sort();
   if (!names.length) {
@@ -341,7 +404,8 @@ function renderCampaigns(campaigns, splits, held, keysKept) {
       })),
       heldNote(name, held[name] || {}),
       keysKeptNote(name, keysKept[name] || 0),
-      splits[name] && splits[name].length ? variantTable(name, splits[name]) : null);
+      splits[name] && splits[name].length ? variantTable(name, splits[name]) : null,
+      stepsDetails(name));
   }));
 }
 

@@ -1,0 +1,136 @@
+package campaignstats_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hearth-community/hearth/adapters/local"
+	"github.com/hearth-community/hearth/engine/campaignstats"
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// The step figures read what the runtime writes: a send queued, held by
+// quiet hours and delivered, one skipped at its step because the member
+// left, one whose message fails (nobody has the attribute bye's
+// template needs), and the goal reached after a step's send. A failed
+// send is not among the sends the runs made.
+func TestStepsFromTheRuntime(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+
+template "bye" {
+  text = { en = "Bye ${member.attrs.nick}" }
+}
+
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  members   = "all"
+  exit_when = "member.messages > 0"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "nudge" {
+    wait = "1d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "bye" {
+    send {
+      channel  = "dm"
+      template = template.bye
+    }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	// ann is sent hello and posts: the goal. bob joins at night: hello
+	// waits for 08:00, then the nudge, and his run finishes. cat leaves
+	// after hello: her nudge is skipped at its step.
+	events := `{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
+{"id":"j3","type":"member.joined","member":"cat","at":"2026-01-01T10:00:00Z"}
+{"id":"l3","type":"member.left","member":"cat","at":"2026-01-01T11:00:00Z"}
+{"id":"p1","type":"message.posted","member":"ann","at":"2026-01-01T12:00:00Z"}
+{"id":"j2","type":"member.joined","member":"bob","at":"2026-01-01T23:00:00Z"}
+{"id":"x","type":"checkin","member":"zed","at":"2026-01-10T00:00:00Z"}
+`
+	var outs []state.Outcome
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(events), simulate.Options{
+		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := sum.Store.(*state.Memory)
+	rep, err := campaignstats.Read(context.Background(), cfg.Campaigns[0], nil, kept{mem, outs}, campaignstats.Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Steps) != 3 {
+		t.Fatalf("steps: %+v", rep.Steps)
+	}
+	hello, nudge, bye := rep.Steps[0], rep.Steps[1], rep.Steps[2]
+	if hello.Reached != 3 || hello.Sends != 3 || hello.Delivered != 3 || hello.Held != 1 || hello.HeldBy[state.HoldQuietHours] != 1 ||
+		hello.RunsSent != 3 || hello.RunsSentEnded != 3 || hello.Goal != 1 || hello.Skipped != 0 {
+		t.Errorf("hello: %+v", hello)
+	}
+	if nudge.Reached != 2 || nudge.Sends != 1 || nudge.Delivered != 1 || nudge.Skipped != 1 || nudge.SkippedBy["left"] != 1 ||
+		nudge.RunsSent != 1 || nudge.RunsSentEnded != 1 || nudge.Goal != 0 || nudge.Held != 0 {
+		t.Errorf("nudge: %+v", nudge)
+	}
+	// bob's bye fails; cat's is skipped, as she left.
+	if bye.Reached != 2 || bye.Failed != 1 || bye.Sends != 0 || bye.Skipped != 1 || rep.StepRecords.FailedNoStep != 0 {
+		t.Errorf("bye: %+v, %+v", bye, rep.StepRecords)
+	}
+	if rep.Total.Sends != hello.Sends+nudge.Sends {
+		t.Errorf("the runs made %d sends; the steps queued %d", rep.Total.Sends, hello.Sends+nudge.Sends)
+	}
+}
+
+// kept is the sandbox's store with the outcomes the simulation handed
+// out, which it does not keep itself.
+type kept struct {
+	*state.Memory
+	outcomes []state.Outcome
+}
+
+func (k kept) CampaignOutcomes(_ context.Context, campaign string, fn func(*state.Outcome) error) error {
+	for i := range k.outcomes {
+		if k.outcomes[i].Rule == "campaign."+campaign {
+			if err := fn(&k.outcomes[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

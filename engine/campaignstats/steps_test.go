@@ -1,0 +1,214 @@
+package campaignstats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// records is a store's records of a campaign, as CampaignRecords gives
+// them.
+type records struct {
+	outcomes []state.Outcome
+	sends    []state.SendStatus
+	err      error
+}
+
+func (r *records) CampaignOutcomes(_ context.Context, _ string, fn func(*state.Outcome) error) error {
+	for i := range r.outcomes {
+		if err := fn(&r.outcomes[i]); err != nil {
+			return err
+		}
+	}
+	return r.err
+}
+
+func (r *records) CampaignSends(_ context.Context, _ string, fn func(state.SendStatus) error) error {
+	for _, s := range r.sends {
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stepsCampaign sends at hello and nudge; wait_step waits with a
+// timeout and sends nothing, and so does quiet, of which nothing is
+// recorded. A step old was removed.
+func stepsCampaign() *config.Campaign {
+	send := &config.Send{Channel: "dm"}
+	return &config.Campaign{Name: "welcome", Steps: []*config.Step{
+		{Name: "hello", Send: send},
+		{Name: "wait_step"},
+		{Name: "nudge", Send: send},
+		{Name: "quiet"},
+	}}
+}
+
+// stepsRecords: ann is sent both messages, held once by quiet hours
+// before the nudge, and reaches the goal. bob is sent hello in a first
+// run that finishes; his second skips hello (unsubscribed) and has the
+// nudge held by a frequency cap and then quiet hours, still running.
+// cat's entry is no longer kept: her hello went out, her wait_until
+// timed out, and she left. dan, in a run with a key, has hello fail and
+// skip (its until passed), and is queued a message at a removed step.
+// An older hearth recorded eve's failed send without its step. The
+// outbox delivered ann's two, gave up on bob's first hello, skipped
+// cat's (she had left) and eve's (she came back), and holds dan's.
+func stepsRecords() *records {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	var r records
+	n := 0
+	o := func(member, kind, change, detail string) {
+		n++
+		r.outcomes = append(r.outcomes, state.Outcome{Kind: kind, Member: member, Name: "welcome", Change: change, At: t0.Add(time.Duration(n) * time.Minute), Rule: "campaign.welcome", Detail: detail})
+	}
+	c, a := state.KindCampaign, state.KindAction
+	o("ann", c, "enter", "run 1")
+	o("ann", a, "queue", "campaign/welcome/ann/1/1/hello")
+	o("bob", c, "enter", "run 1")
+	o("ann", c, "defer", "nudge until 2026-01-02T08:00:00Z")
+	o("bob", a, "queue", "campaign/welcome/bob/1/1/hello")
+	o("ann", a, "queue", "campaign/welcome/ann/1/2/nudge")
+	o("ann", c, "exit", "goal")
+	o("bob", c, "exit", "finished")
+	o("bob", c, "enter", "run 2")
+	o("bob", c, "skip", "hello: the member unsubscribed from email.news")
+	o("bob", c, "defer", "nudge: frequency cap until 2026-01-03T10:00:00Z")
+	o("bob", c, "defer", "nudge until 2026-01-04T08:00:00Z")
+	o("bob", c, "defer", "nudge until 2026-01-05T08:00:00Z")
+	o("cat", a, "queue", "campaign/welcome/cat/2/1/hello")
+	o("cat", c, "timeout", "wait_step")
+	o("cat", c, "exit", "left")
+	o("dan", c, "enter", `run 1 (key "k1")`)
+	o("dan", c, "variant", `a (key "k1")`)
+	o("dan", a, "failed", `hello: template hi text (en): boom (key "k1")`)
+	o("dan", c, "skip", `hello: until 2026-01-01T09:00:00Z had passed (key "k1")`)
+	o("dan", c, "skip", `old: frequency cap (key "k1")`)
+	o("dan", a, "queue", "campaign/welcome[k1]/dan/1/1/old")
+	o("eve", a, "failed", "template hi text (en): boom")
+	o("fay", c, "enter", "run 1")
+	o("fay", c, "exit", "goal") // ended before any step came due
+	r.sends = []state.SendStatus{
+		{Key: "campaign/welcome/ann/1/1/hello", Status: state.OutboxSent},
+		{Key: "campaign/welcome/ann/1/2/nudge", Status: state.OutboxSent},
+		{Key: "campaign/welcome/bob/1/1/hello", Status: state.OutboxDead, Reason: "403 Forbidden"},
+		{Key: "campaign/welcome/cat/2/1/hello", Status: state.OutboxSkipped, Reason: state.OutboxSkippedLeft},
+		{Key: "campaign/welcome/eve/1/1/hello", Status: state.OutboxSkipped, Reason: state.OutboxSkippedBack},
+		{Key: "campaign/welcome[k1]/dan/1/1/old", Status: state.OutboxPending},
+		{Key: "campaign/welcome2/ann/1/1/hello", Status: state.OutboxSent}, // another campaign's
+	}
+	return &r
+}
+
+// Each step counts its runs once however often their records name it,
+// the message's fate from the outcomes and the outbox, skips and holds
+// by reason, and the goal of the runs it was sent to; a removed step
+// with records comes last, a step without a send or records is left
+// out, and the runs still open are only the running ones.
+func TestStepFigures(t *testing.T) {
+	c := stepsCampaign()
+	rec := stepsRecords()
+	st := newStepTally(c, Retention{Outcomes: 400 * 24 * time.Hour, Outbox: 90 * 24 * time.Hour})
+	for i := range rec.outcomes {
+		st.outcome(&rec.outcomes[i])
+	}
+	for _, s := range rec.sends {
+		st.send(s)
+	}
+	if len(st.open) != 2 || st.open["bob\x00"] == nil || st.open["dan\x00k1"] == nil {
+		t.Errorf("open runs: %v; want bob's second and dan's", st.open)
+	}
+	got := st.report()
+	want := []Step{
+		{Step: "hello", Reached: 5, Sends: 3, Delivered: 1, Dead: 1, Failed: 1, Skipped: 4, SkippedAtDelivery: 2,
+			SkippedBy: reasons(map[string]int{"unsubscribed": 1, "until": 1, "left": 1, "back": 1}), HeldBy: holds(nil),
+			RunsSent: 3, RunsSentEnded: 3, Goal: 1},
+		{Step: "wait_step", Reached: 1, TimedOut: 1, SkippedBy: reasons(nil), HeldBy: holds(nil)},
+		{Step: "nudge", Reached: 2, Sends: 1, Delivered: 1, SkippedBy: reasons(nil),
+			Held: 2, HeldBy: holds(map[string]int{"quiet_hours": 2, "frequency_cap": 1}), RunsSent: 1, RunsSentEnded: 1, Goal: 1},
+		{Step: "old", Removed: true, Reached: 1, Sends: 1, Pending: 1, Skipped: 1, SkippedBy: reasons(map[string]int{"frequency_cap": 1}),
+			HeldBy: holds(nil), RunsSent: 1},
+	}
+	gj, _ := json.MarshalIndent(got, "", " ")
+	wj, _ := json.MarshalIndent(want, "", " ")
+	if string(gj) != string(wj) {
+		t.Errorf("steps:\n%s\nwant\n%s", gj, wj)
+	}
+	if g := got[0].GoalRate(); g != 1.0/3 {
+		t.Errorf("hello's goal rate %v; want 1/3", g)
+	}
+	wantRec := StepRecords{OutcomesSince: rec.outcomes[0].At, OutcomeRetention: "400d", OutboxRetention: "90d", FailedNoStep: 1}
+	if st.rec != wantRec {
+		t.Errorf("records: %+v; want %+v", st.rec, wantRec)
+	}
+}
+
+func reasons(n map[string]int) map[string]int {
+	out := map[string]int{"unsubscribed": 0, "left": 0, "back": 0, "until": 0, "frequency_cap": 0, "forgotten": 0, "other": 0}
+	for k, v := range n {
+		out[k] = v
+	}
+	return out
+}
+
+func holds(n map[string]int) map[string]int {
+	out := map[string]int{"quiet_hours": 0, "frequency_cap": 0}
+	for k, v := range n {
+		out[k] = v
+	}
+	return out
+}
+
+// Read gives the steps with the funnel; a store that keeps no records
+// gives none, and says nothing of them; a failing read fails it.
+func TestReadSteps(t *testing.T) {
+	ctx := context.Background()
+	c := stepsCampaign()
+	mem := state.NewMemory()
+	rep, err := Read(ctx, c, nil, plainStore{mem}, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Steps != nil || rep.StepRecords != nil {
+		t.Errorf("a store without records: steps %+v, %+v", rep.Steps, rep.StepRecords)
+	}
+	out, _ := json.Marshal(rep)
+	if strings.Contains(string(out), "steps") {
+		t.Errorf("JSON without records: %s", out)
+	}
+	rep, err = Read(ctx, c, nil, recordStore{mem, stepsRecords()}, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Steps) != 4 || rep.Steps[0].Sends != 3 || rep.StepRecords == nil || rep.StepRecords.OutcomeRetention != "" {
+		t.Errorf("steps %+v, records %+v", rep.Steps, rep.StepRecords)
+	}
+	// Steps that send and have no records yet are listed, at zero.
+	rep, err = Read(ctx, c, nil, recordStore{mem, &records{}}, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Steps) != 2 || rep.Steps[0].Step != "hello" || rep.Steps[1].Step != "nudge" || rep.Steps[1].Reached != 0 {
+		t.Errorf("no records: %+v", rep.Steps)
+	}
+	boom := errors.New("boom")
+	if _, err := Read(ctx, c, nil, recordStore{mem, &records{err: boom}}, Retention{}); !errors.Is(err, boom) {
+		t.Errorf("a failing read: %v", err)
+	}
+}
+
+// plainStore is a store with members only.
+type plainStore struct{ state.Store }
+
+// recordStore is a store with records.
+type recordStore struct {
+	state.Store
+	*records
+}

@@ -1,0 +1,93 @@
+package runtime
+
+import (
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// More skip reasons, of sends skipped for the campaign's own rules
+// rather than for the member's sake (those member why leaves out), and
+// of the outbox's for a forgotten member's run: hearth campaign show
+// counts every reason per step.
+const (
+	SkipUntil     = "until"         // the step's until had passed when the run reached it
+	SkipCapped    = "frequency_cap" // a full frequency cap, with on_cap = "skip"
+	SkipForgotten = "forgotten"     // the run was keyed by a member who was forgotten
+	SkipOther     = "other"         // a reason this hearth does not write
+)
+
+// StepSkip reads back the reason of a campaign's "skip" outcome (its
+// detail without the run's key, state.DetailReason): the step and why,
+// SkipUnsubscribed, SkipLeft, SkipUntil, SkipCapped or SkipOther; ok is
+// false when it names no step.
+func StepSkip(reason string) (step, why string, ok bool) {
+	step, text, ok := strings.Cut(reason, ": ")
+	if !ok || !stepName(step) {
+		return "", "", false
+	}
+	switch {
+	case text == leftText:
+		why = SkipLeft
+	case text == "frequency cap":
+		why = SkipCapped
+	case strings.HasPrefix(text, "until ") && strings.HasSuffix(text, " had passed"):
+		why = SkipUntil
+	default:
+		why = SkipOther
+		if _, unsub := unsubscribedOf(text); unsub {
+			why = SkipUnsubscribed
+		}
+	}
+	return step, why, true
+}
+
+// StepHold reads back the reason of a campaign's "defer" outcome: the
+// step and what held its send, state.HoldQuietHours or
+// state.HoldFrequencyCap.
+func StepHold(reason string) (step, hold string, ok bool) {
+	if step, rest, ok := strings.Cut(reason, ": "); ok && stepName(step) && strings.HasPrefix(rest, "frequency cap until ") {
+		return step, state.HoldFrequencyCap, true
+	}
+	if step, _, ok := strings.Cut(reason, " until "); ok && stepName(step) {
+		return step, state.HoldQuietHours, true
+	}
+	return "", "", false
+}
+
+// StepFailed reads back the step of a send whose message could not be
+// made (a "failed" action outcome's reason); ok is false for one written
+// by a hearth that did not put the step first, whose error text ("template
+// hi text (en): ...") names none.
+func StepFailed(reason string) (step string, ok bool) {
+	step, _, ok = strings.Cut(reason, ": ")
+	return step, ok && stepName(step)
+}
+
+// DeliverySkip is why the outbox skipped a send, by the reason it stored
+// (state.OutboxSkipped*, state.SkippedForgotten): SkipUnsubscribed,
+// SkipLeft, SkipBack, SkipForgotten or SkipOther.
+func DeliverySkip(reason string) string {
+	if reason == state.SkippedForgotten {
+		return SkipForgotten
+	}
+	if s := queuedSkip("", "", reason); s != nil {
+		return s.Reason
+	}
+	return SkipOther
+}
+
+// stepName reports whether s can be a step's name, which is an HCL
+// label the configuration holds to letters, digits, '_' and '-': an
+// error's text before its first ": " is not one.
+func stepName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
