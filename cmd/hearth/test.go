@@ -19,6 +19,10 @@ be in afterwards; time-based rules run up to each expectation's time.
 
   test "ten points promote to regular" {
     start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
+    member "ann" {              # optional: set for ann in place of the rules
+      variants = { onboarding = "a" }  # the A/B variant a campaign's split
+                                       # gives her, instead of the hash's
+    }
     event "message.posted" {
       member = "ann"
       at     = "1h"             # offset from start, or an RFC 3339 time
@@ -44,7 +48,7 @@ be in afterwards; time-based rules run up to each expectation's time.
         step       = "nudge"      # the step an active run is at
         ended      = "goal"       # why the run ended: goal, exited, finished,
                                   # left, stopped
-        variant    = "a"          # the A/B variant chosen
+        variant    = "a"          # the A/B variant chosen (or pinned)
         sent       = ["welcome"]  # steps whose messages were sent, in order
         skipped    = ["nudge"]    # steps whose sends were not made: at the
                                   # step, or by the outbox at delivery
@@ -60,11 +64,19 @@ be in afterwards; time-based rules run up to each expectation's time.
     }
   }
 
+A campaign's split chooses each member's variant by a stable hash of the
+member id and the campaign; a member block's variants pins it instead, so
+one test can run each arm with the members it likes. The run takes the
+pinned variant as if the split had chosen it: recorded, and on to that
+variant's goto. The campaign must have a split, and the variant be one of
+its variants. hearth run, simulate and replay never pin.
+
 Only the attributes given are checked. 'hearth explain test' describes
 every block and attribute. Event types, their attributes' types, and the
-tiers, badges, segments, campaigns and alerts named must exist in the
-configuration; every problem is reported before any test runs. A failure
-prints what was expected, what happened, and the rules that decided.
+tiers, badges, segments, campaigns, variants and alerts named must exist
+in the configuration; every problem is reported before any test runs. A
+failure prints what was expected, what happened, and the rules that
+decided.
 
 Sends are delivered as hearth run's outbox delivers them: when queued,
 after every event of that instant. An email queued the instant its member

@@ -452,7 +452,7 @@ var Root = &Block{
 						},
 						{
 							Type: "split", Single: true,
-							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded. One split per campaign: a run keeps its variant. `hearth campaign show NAME` (and the dashboard, and hearth simulate) compares the variants' goal rates, with a p-value. A run that has ended can no longer reach the goal: a variant whose last message ends the run (goto = \"exit\", or the last step) counts only members who converted before it. Give each variant a conversion window, a step with only a wait (wait = \"7d\", goto = \"exit\") after its message, so a goal reached in the days after it counts for the variant.",
+							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded. A rule test can pin a member's variant instead (hearth explain test.member). One split per campaign: a run keeps its variant. `hearth campaign show NAME` (and the dashboard, and hearth simulate) compares the variants' goal rates, with a p-value. A run that has ended can no longer reach the goal: a variant whose last message ends the run (goto = \"exit\", or the last step) counts only members who converted before it. Give each variant a conversion window, a step with only a wait (wait = \"7d\", goto = \"exit\") after its message, so a goal reached in the days after it counts for the variant.",
 							Blocks: []*Block{{
 								Type: "variant", Labels: []string{"name"},
 								Doc: "One arm of the split.",

@@ -54,12 +54,22 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 }
 
 // Check checks the tests against the configuration they run on: event
-// types and attribute types, and the tiers, badges, segments, alerts and
-// campaigns the expectations name. It prepares the events Run sends; Run
-// only a suite whose Parse and Check found no errors.
+// types and attribute types, the tiers, badges, segments, alerts and
+// campaigns the expectations name, and the variants member blocks pin.
+// It prepares the events and pins Run sends; Run only a suite whose Parse
+// and Check found no errors.
 func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, t := range s.Tests {
+		t.variants = nil
+		for _, p := range t.Members {
+			if pins := checkMember(cfg, p, &diags); len(pins) > 0 {
+				if t.variants == nil {
+					t.variants = map[string]map[string]string{}
+				}
+				t.variants[p.ID] = pins
+			}
+		}
 		for _, e := range t.Events {
 			checkEvent(cfg, e, &diags)
 		}
@@ -193,6 +203,74 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 		}
 		checkHeld(cfg, c, xc, diags)
 	}
+}
+
+// checkMember checks a member block's pinned variants: each campaign
+// must exist and have a split, and each variant be one of its split's. It
+// returns the pins that are (campaign -> variant).
+func checkMember(cfg *config.Config, p *Member, diags *hcl.Diagnostics) map[string]string {
+	if len(p.Variants) == 0 {
+		return nil
+	}
+	expr := p.attrs.Attributes["variants"].Expr
+	var campaigns, splits []string
+	for _, c := range cfg.Campaigns {
+		campaigns = append(campaigns, c.Name)
+		if split(c) != nil {
+			splits = append(splits, c.Name)
+		}
+	}
+	pins := map[string]string{}
+	for _, name := range sortedKeys(p.Variants) {
+		keyRng, valueRng := keyAndValue(expr, name)
+		c := campaign(cfg, name)
+		if c == nil {
+			known(keyRng, "campaign", name, campaigns, "", diags)
+			continue
+		}
+		st := split(c)
+		if st == nil {
+			others := " The configuration has no campaign with a split."
+			if len(splits) > 0 {
+				others = " Campaigns with a split: " + quoteList(splits) + "."
+			}
+			*diags = append(*diags, errorAt(keyRng, "Campaign has no split",
+				"campaign %q has no split step, so it gives no member a variant to pin: remove it from variants.%s", c.Name, others))
+			continue
+		}
+		v := p.Variants[name]
+		var names []string
+		weight := -1
+		for _, x := range st.Split {
+			names = append(names, x.Name)
+			if x.Name == v {
+				weight = x.Weight
+			}
+		}
+		if weight < 0 {
+			known(valueRng, "variant", v, names, "campaign "+c.Name, diags)
+			continue
+		}
+		if weight == 0 {
+			// A run under way may have it from before its weight went to
+			// 0, so the test may run it; no new run gets it.
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Variant no member gets",
+				Detail:  fmt.Sprintf("Variant %q of campaign %q has weight 0, so its split gives it to no new run; the test runs it all the same. Pin a variant with a weight, unless the test is about runs given it before its weight went to 0.", v, c.Name),
+				Subject: valueRng.Ptr()})
+		}
+		pins[name] = v
+	}
+	return pins
+}
+
+// split is a campaign's split step (one per campaign at most), or nil.
+func split(c *config.Campaign) *config.Step {
+	for _, st := range c.Steps {
+		if len(st.Split) > 0 {
+			return st
+		}
+	}
+	return nil
 }
 
 // checkHeld refuses a hold the campaign can never have, so a test

@@ -167,7 +167,9 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 		}
 		return nil
 	}
-	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs), Outcome: keep})
+	// The members' pinned variants go to the runtime, whose split gives
+	// them as its own choice.
+	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs), Outcome: keep, Variants: t.variants})
 	if err == nil {
 		return &replayed{sum: sum, ruleErrs: errs.lines, skips: skips}, nil
 	}
@@ -214,7 +216,7 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		if x.At == nil {
 			when += ", the test's last event"
 		}
-		for _, f := range check(cfg, x, m, r, until, t.Start) {
+		for _, f := range check(cfg, t, x, m, r, until) {
 			f.At, f.When = until, when
 			f.DecidedBy = append(slices.Clip(f.DecidedBy), r.ruleErrs...) // Clip: failures share their campaign's rule lines
 			res.Failures = append(res.Failures, f)
@@ -278,7 +280,7 @@ func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []
 	return out
 }
 
-func check(cfg *config.Config, x *Expect, m *state.Member, r *replayed, at, start time.Time) []Failure {
+func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed, at time.Time) []Failure {
 	var out []Failure
 	a := &x.attrs
 	fail := func(rng hcl.Range, what, want, got string, rule []string) {
@@ -355,7 +357,7 @@ func check(cfg *config.Config, x *Expect, m *state.Member, r *replayed, at, star
 		}
 	}
 	for _, xc := range x.Campaigns {
-		for _, f := range checkCampaign(cfg, xc, m, r, at, start) {
+		for _, f := range checkCampaign(cfg, t, xc, m, r, at) {
 			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy)
 		}
 	}
@@ -365,14 +367,18 @@ func check(cfg *config.Config, x *Expect, m *state.Member, r *replayed, at, star
 // checkCampaign compares the member's run of a campaign, and the
 // messages the campaign sent them, with a campaign block. Subjects are
 // left without the member, which check adds.
-func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, r *replayed, at, start time.Time) []Failure {
+func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Member, r *replayed, at time.Time) []Failure {
 	c := campaign(cfg, x.Name)
 	if c == nil { // Check reported it
 		return nil
 	}
 	var out []Failure
 	a := &x.attrs
+	start := t.Start
 	rule := campaignRule(cfg, c)
+	if pin := t.pinned(m.ID, c.Name); pin != "" {
+		rule = append(rule, pin)
+	}
 	key := ""
 	if x.Key != nil {
 		key = *x.Key
@@ -480,6 +486,22 @@ func checkCampaign(cfg *config.Config, x *ExpectCampaign, m *state.Member, r *re
 		}
 	}
 	return out
+}
+
+// pinned says where the test pins the member's variant of a campaign:
+// "variant b pinned for ann at ab.hearthtest.hcl:3"; "" when it does not.
+func (t *Test) pinned(member, campaign string) string {
+	v, ok := t.variants[member][campaign]
+	if !ok {
+		return ""
+	}
+	for _, p := range t.Members {
+		if at, ok := p.attrs.Attributes["variants"]; ok && p.ID == member {
+			rng, _ := keyAndValue(at.Expr, campaign)
+			return fmt.Sprintf("variant %s pinned for %s at %s:%d", v, member, filepath.Base(rng.Filename), rng.Start.Line)
+		}
+	}
+	return ""
 }
 
 // heldText says what holds a send, and until when: "quiet_hours

@@ -31,6 +31,7 @@ type Test struct {
 	Name      string
 	File      string
 	Start     time.Time
+	Members   []*Member
 	Events    []*Event
 	Expects   []*Expect
 	Alerts    []*ExpectAlert
@@ -38,6 +39,21 @@ type Test struct {
 	// stream is the test's events as JSON lines in time order, built by
 	// Check once the configuration is known.
 	stream []line
+	// variants are the members' pinned variants Check found valid:
+	// member id -> campaign -> variant, as runtime.PinVariants takes them.
+	variants map[string]map[string]string
+}
+
+// Member is a member block: what a test sets for a member in place of
+// the rules.
+type Member struct {
+	ID string
+	// Variants pins the A/B variant each campaign's split gives the
+	// member: campaign -> variant.
+	Variants  map[string]string
+	DeclRange hcl.Range
+	IDRange   hcl.Range
+	attrs     attrs
 }
 
 // Event is one event block. At is resolved against the test's start.
@@ -160,9 +176,20 @@ func decodeTest(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Test 
 			a.errorf("start", "Invalid start", "start = %q must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\".", *s)
 		}
 	}
+	members := map[string]hcl.Range{}
 	for _, cb := range content.Blocks {
 		cspec := child(spec, cb.Type)
 		switch cb.Type {
+		case "member":
+			p := decodeMember(cb, cspec, diags)
+			if prev, ok := members[p.ID]; ok {
+				*diags = append(*diags, errorAt(p.IDRange, "Duplicate member block",
+					"Member %q already has a member block at %s:%d in this test: put everything the test sets for them in that one.",
+					p.ID, filepath.Base(prev.Filename), prev.Start.Line))
+				continue
+			}
+			members[p.ID] = cb.DefRange
+			t.Members = append(t.Members, p)
 		case "event":
 			t.Events = append(t.Events, decodeEvent(cb, cspec, t.Start, diags))
 		case "expect":
@@ -171,6 +198,7 @@ func decodeTest(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Test 
 			t.Alerts = append(t.Alerts, decodeAlert(cb, cspec, diags))
 		}
 	}
+	unheard(t, diags)
 	if len(t.Expects)+len(t.Alerts) == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Test checks nothing",
 			"Test %q has no expect or expect_alert block, so it would pass whatever the rules do. Say what the events must lead to.", t.Name))
@@ -185,6 +213,46 @@ func child(b *config.Block, typ string) *config.Block {
 		}
 	}
 	return nil
+}
+
+// decodeMember reads a member block; Check checks the campaigns and
+// variants it names.
+func decodeMember(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Member {
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	p := &Member{ID: b.Labels[0], DeclRange: b.DefRange, IDRange: b.LabelRanges[0]}
+	p.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	switch {
+	case p.ID == "":
+		*diags = append(*diags, errorAt(p.IDRange, "Invalid member", "A member block's label must be a member's id, such as \"ann\"; it is empty."))
+	case len(p.ID) > events.MaxIDLen:
+		*diags = append(*diags, errorAt(p.IDRange, "Invalid member", "The member id is %d bytes long; an id has at most %d.", len(p.ID), events.MaxIDLen))
+	}
+	p.Variants = p.attrs.stringMap("variants")
+	if len(content.Attributes) == 0 && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Member block sets nothing",
+			"member %q sets nothing: add variants, the A/B variant each campaign's split gives them (`hearth explain test.member`).", p.ID))
+	}
+	return p
+}
+
+// unheard warns of a member block for a member no event of the test
+// names: what it sets is never used, and the id may be a typo.
+func unheard(t *Test, diags *hcl.Diagnostics) {
+	var ids []string
+	for _, e := range t.Events {
+		if e.Member != "" && !slices.Contains(ids, e.Member) {
+			ids = append(ids, e.Member)
+		}
+	}
+	for _, p := range t.Members {
+		if p.ID == "" || slices.Contains(ids, p.ID) {
+			continue
+		}
+		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Member in no event",
+			Detail:  fmt.Sprintf("No event of test %q is about member %q, so what its member block sets is never used.%s", t.Name, p.ID, suggest(p.ID, ids)),
+			Subject: p.IDRange.Ptr()})
+	}
 }
 
 func decodeEvent(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.Diagnostics) *Event {
@@ -412,13 +480,41 @@ func (a *attrs) object(name string) cty.Value {
 		return cty.NilVal
 	}
 	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
-		a.errorf(name, "Invalid "+name, "%s must be an object such as { channel = \"help\" }, not %s.", name, friendly(v.Type()))
+		example := `{ channel = "help" }`
+		if spec := a.attrSpec(name); spec != nil && spec.Example != "" {
+			example = spec.Example
+		}
+		a.errorf(name, "Invalid "+name, "%s must be an object such as %s, not %s.", name, example, friendly(v.Type()))
 		return cty.NilVal
 	}
 	if !v.IsWhollyKnown() {
 		return cty.NilVal
 	}
 	return v
+}
+
+// stringMap reads an attribute written as an object of strings, such as
+// { onboarding = "short" }; nil when unset, and without the entries that
+// are not strings (reported at each).
+func (a *attrs) stringMap(name string) map[string]string {
+	v := a.object(name)
+	if v.IsNull() {
+		return nil
+	}
+	out := map[string]string{}
+	for k, e := range v.AsValueMap() {
+		if e.IsNull() || e.Type() != cty.String {
+			what := "null"
+			if !e.IsNull() {
+				what = friendly(e.Type())
+			}
+			*a.diags = append(*a.diags, errorAt(element(a.Attributes[name].Expr, k), "Invalid "+name,
+				"%s.%s must be a string, not %s.", name, k, what))
+			continue
+		}
+		out[k] = e.AsString()
+	}
+	return out
 }
 
 // at reads a time: an offset from start, or an RFC 3339 time.
@@ -466,6 +562,19 @@ func element(e hcl.Expression, value string) hcl.Range {
 		}
 	}
 	return e.Range()
+}
+
+// keyAndValue are where an object's key and its value are written in e,
+// or e's range for both when it cannot tell.
+func keyAndValue(e hcl.Expression, k string) (hcl.Range, hcl.Range) {
+	if x, ok := e.(*hclsyntax.ObjectConsExpr); ok {
+		for _, item := range x.Items {
+			if key(item.KeyExpr) == k {
+				return item.KeyExpr.Range(), item.ValueExpr.Range()
+			}
+		}
+	}
+	return e.Range(), e.Range()
 }
 
 // key is the name an object key stands for: a bare word or a string.

@@ -30,7 +30,7 @@ func Schema() *config.Block {
 			{Name: "status", Kind: config.KindEnum, Enum: []string{statusActive, statusDone, statusNone}, Doc: "The member's run: active (under way), done (ended), or none (never entered)."},
 			{Name: "step", Kind: config.KindString, Doc: "The step an active run is at: the one it waits on or runs next. \"\" when no run is active."},
 			{Name: "ended", Kind: config.KindEnum, Enum: []string{"goal", "exited", "finished", "left", "stopped"}, Doc: "Why the last run ended: goal (exit_when held, or the member came back, in a campaign with members = \"left\"), exited (stop_when held), finished (after its last step or at exit), left (the member left the audience, or the community in a campaign for current members) or stopped (hearth campaign stop)."},
-			{Name: "variant", Kind: config.KindString, Doc: "The A/B variant a split step chose for the member; \"\" for none yet. The choice is a stable hash of the member id and the campaign, so a test cannot pick it: to test each variant, use member ids that get it (a failing expectation says which variant a member got)."},
+			{Name: "variant", Kind: config.KindString, Doc: "The A/B variant a split step chose for the member; \"\" for none yet. The choice is a stable hash of the member id and the campaign; to test a variant, pin it with the test's member block (variants = { onboarding = \"short\" })."},
 			{Name: "sent", Kind: config.KindStringList, Doc: "The steps whose messages the campaign sent the member, in order, over all runs. A send deferred by quiet hours or a frequency cap counts once it is sent. Sends are delivered as hearth run's outbox delivers them, when queued and after every event of that instant: one the outbox skips then (an email to a member who unsubscribed from its platform, unless transactional; a message to one who left; a win-back's to one who came back) is not sent, and is in skipped.", Example: `["welcome", "nudge"]`},
 			{Name: "skipped", Kind: config.KindStringList, Doc: "The steps whose sends were not made, in order, over all runs: skipped at the step (the member unsubscribed or left, an until had passed, a full frequency cap with on_cap = \"skip\") or by the outbox at delivery (the member unsubscribed, left or came back at the instant it was queued). A failure says when and why each was skipped.", Example: `["nudge"]`},
 			{Name: "runs", Kind: config.KindNumber, Doc: "How many times the member entered the campaign."},
@@ -86,13 +86,23 @@ campaign "onboarding" {
 			{Name: "suppressed", Kind: config.KindNumber, Doc: "Times its cool-down held it back."},
 		},
 	}
+	member := &config.Block{
+		Type: "member", Labels: []string{"id"},
+		Doc: "What the test sets for a member in place of the rules, from the test's start: the A/B variant of a campaign's split. At most one per member in a test.",
+		Attrs: []config.Attr{
+			{Name: "variants", Kind: config.KindStringMap, Doc: "The A/B variant each campaign's split gives the member: campaign name = variant name. The member's runs of the campaign take it at the split as if the split had chosen it (recorded, counted in the variant's arm, and on to its goto), where hearth run and simulate choose by a stable hash of the member id and the campaign. The campaign must have a split, and the variant be one of its variants.", Example: `{ onboarding = "short" }`},
+		},
+		Example: `member "ann" {
+  variants = { onboarding = "short" }
+}`,
+	}
 	test := &config.Block{
 		Type: "test", Labels: []string{"name"},
-		Doc: "A rule unit test in a *.hearthtest.hcl file, run by hearth test: timed events, then the state members must be in and how often alerts fired. Each test starts from no members; names are unique in a directory, and a test must have at least one expect or expect_alert block.",
+		Doc: "A rule unit test in a *.hearthtest.hcl file, run by hearth test: timed events, then the state members must be in and how often alerts fired; member blocks pin what the rules would otherwise choose, such as an A/B variant. Each test starts from no members; names are unique in a directory, and a test must have at least one expect or expect_alert block.",
 		Attrs: []config.Attr{
 			{Name: "start", Kind: config.KindString, Doc: "The RFC 3339 time that offsets such as at = \"1h\" count from.", Default: "2026-01-01T00:00:00Z"},
 		},
-		Blocks: []*config.Block{event, expect, alert},
+		Blocks: []*config.Block{member, event, expect, alert},
 		Example: `test "ten posts make a regular" {
   event "message.posted" {
     member = "ann"

@@ -513,7 +513,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		}
 		if len(st.Split) > 0 {
 			if run.Variant == "" {
-				run.Variant = pickVariant(st.Split, c.Name, m.ID)
+				run.Variant = r.variant(st.Split, c.Name, m.ID)
 				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "variant", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(run.Variant, run.Key)})
 			}
 			for _, v := range st.Split {
@@ -579,6 +579,19 @@ func (r *Runtime) jump(w *work, m *state.Member, c *config.Campaign, run *state.
 	}
 	r.arrive(w, m, c, run, next, now)
 	return true
+}
+
+// variant is the variant a split gives the member: the one a rule test
+// pinned (PinVariants), else the hash's choice.
+func (r *Runtime) variant(vs []*config.Variant, campaign, member string) string {
+	if pin, ok := r.pins[member][campaign]; ok {
+		for _, v := range vs {
+			if v.Name == pin {
+				return pin
+			}
+		}
+	}
+	return pickVariant(vs, campaign, member)
 }
 
 // pickVariant chooses a variant by a stable hash of campaign and member,

@@ -285,6 +285,102 @@ campaign "ab" {
 	}
 }
 
+// A pinned variant (hearth test's member block) goes the way the split
+// would have sent it, recorded and counted as the split's own choice; a
+// member without a pin, or with one naming no variant, gets the hash's.
+func TestPinnedVariant(t *testing.T) {
+	cfg := load(t, templates+`
+campaign "ab" {
+  enter_on = "member.joined"
+  step "split" {
+    split {
+      variant "a" {
+        weight = 1
+        goto   = "send_a"
+      }
+      variant "b" {
+        weight = 1
+        goto   = "send_b"
+      }
+    }
+  }
+  step "send_a" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+    goto = "exit"
+  }
+  step "send_b" {
+    wait = "1h"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	var s strings.Builder
+	const n = 40
+	for i := range n {
+		s.WriteString(ev(fmt.Sprintf("j%d", i), "member.joined", fmt.Sprintf("m%d", i), 0, 9, ""))
+	}
+	_, _, hashed := run(t, cfg, s.String())
+	// Pin every member to the variant the hash did not give them, but
+	// m0 to a variant the split has not, and leave m1 alone.
+	pins := map[string]map[string]string{"m0": {"ab": "c"}}
+	for i := 2; i < n; i++ {
+		id := fmt.Sprintf("m%d", i)
+		other := "a"
+		if hashed[id].Campaigns["ab"].Variant == "a" {
+			other = "b"
+		}
+		pins[id] = map[string]string{"ab": other}
+	}
+	var outs []state.Outcome
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(s.String()), simulate.Options{
+		Variants: pins,
+		Outcome:  func(o state.Outcome) error { outs = append(outs, o); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := map[string]*state.Member{}
+	_ = sum.Store.Members(context.Background(), func(m *state.Member) error { pinned[m.ID] = m; return nil })
+	arms := map[string]int{}
+	for i := range n {
+		id := fmt.Sprintf("m%d", i)
+		want := hashed[id].Campaigns["ab"].Variant
+		if p, ok := pins[id]; ok && p["ab"] != "c" {
+			want = p["ab"]
+		}
+		run := pinned[id].Campaigns["ab"]
+		if run.Variant != want {
+			t.Errorf("%s got variant %q; want %q", id, run.Variant, want)
+		}
+		// The variant's goto was taken: a waits on nothing and is done,
+		// b waits an hour before its send.
+		if active := run.Active(); active != (want == "b") {
+			t.Errorf("%s (variant %s): run active %v", id, want, active)
+		}
+		arms[want]++
+	}
+	for v, count := range arms {
+		if f := sum.Campaigns["ab"].Arms[v]; f == nil || f.Entered != count {
+			t.Errorf("arm %s: funnel %+v; want %d entered", v, f, count)
+		}
+	}
+	variants := 0
+	for _, o := range outs {
+		if o.Change == "variant" {
+			variants++
+		}
+	}
+	if variants != n {
+		t.Errorf("%d variant outcomes; want one per member, %d", variants, n)
+	}
+}
+
 func TestReentryAndAudience(t *testing.T) {
 	cfg := load(t, templates+`
 segment "quiet" {

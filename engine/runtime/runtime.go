@@ -100,6 +100,9 @@ type Runtime struct {
 	// demote_after, while the preview settles a member the runtime's way
 	// (settleExact): the preview's moves are before them.
 	noWaits bool
+	// pins are the variants rule tests give members in place of the
+	// split's hash: member id -> campaign -> variant (PinVariants).
+	pins map[string]map[string]string
 }
 
 // TimeRules turns on timing of rule evaluations (Stats.EvalNanos over
@@ -395,6 +398,16 @@ func (r *Runtime) SetStepOrders(o config.StepOrders) { r.stepOrders = o }
 
 // StepOrders is what SetStepOrders gave.
 func (r *Runtime) StepOrders() config.StepOrders { return r.stepOrders }
+
+// PinVariants has each campaign's split give the members named the
+// variant named (member id -> campaign -> variant) in place of its
+// hash's choice, so a rule test can run each arm of an A/B test with the
+// members it likes. The run then goes on exactly as if the split had
+// chosen it: the variant is recorded, with its outcome, and the run
+// takes its goto. A pin naming no variant of the split is ignored. Only
+// hearth test pins: the daemon, simulate and replay leave the choice to
+// the hash. Set it before the runtime handles anything; it keeps pins.
+func (r *Runtime) PinVariants(pins map[string]map[string]string) { r.pins = pins }
 
 // MemberRules is the fingerprint of the runtime's configuration; see the
 // function of the same name.

@@ -30,6 +30,11 @@ type Options struct {
 	// made under (config.StepOrders): a run on a step cfg removed goes on
 	// to the step that followed it. nil: to the step now at its index.
 	StepOrders config.StepOrders
+	// Variants pins the A/B variant campaigns' splits give members:
+	// member id -> campaign -> variant (runtime.PinVariants). Only hearth
+	// test sets it; nil leaves every choice to the split's hash, as the
+	// daemon does.
+	Variants map[string]map[string]string
 	// Outcome receives every outcome as it happens; may be nil.
 	Outcome func(state.Outcome) error
 	// Progress is called now and then with the events read so far.
@@ -251,6 +256,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	var last time.Time
 	rt := runtime.New(cfg, opt.Log)
 	rt.SetStepOrders(opt.StepOrders)
+	rt.PinVariants(opt.Variants)
 	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
 		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store,
 		Campaigns: map[string]*Funnel{}}
