@@ -82,8 +82,11 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if len(args) > 0 && args[0] == "show" {
 		return runCampaignShow(ctx, s, args[1:])
 	}
-	if len(args) == 0 || args[0] != "stop" {
+	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, campaignUsage)
+	}
+	if args[0] != "stop" {
+		return unknownVerb(s, "campaign", args[0], []string{"show", "stop"}, campaignUsage)
 	}
 	fs := newFlags(s, "campaign stop", campaignUsage)
 	member := fs.String("member", "", "Stop only this member's run.")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hearth-community/hearth/adapters/local"
@@ -41,8 +42,11 @@ Examples:
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
-	if len(args) == 0 || (args[0] != "join" && args[0] != "post" && args[0] != "react" && args[0] != "reply" && args[0] != "show") {
+	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, localUsage)
+	}
+	if verbs := []string{"join", "post", "react", "reply", "show"}; !slices.Contains(verbs, args[0]) {
+		return unknownVerb(s, "local", args[0], verbs, localUsage)
 	}
 	verb := args[0]
 	fs := newFlags(s, "local "+verb, localUsage)
@@ -99,6 +103,10 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	}
 	defer conn.Close()
 	lc := conn.(*local.Conn)
+	// names gathers what find saw, so a name it misses can be told
+	// apart: a typo of one there ("Did you mean"), or nothing there yet
+	// (apply has not run).
+	names := map[platform.Kind][]string{}
 	find := func(req platform.ReadRequest, name string) (string, error) {
 		objs, err := platform.ReadAll(ctx, lc, req)
 		if err != nil {
@@ -108,8 +116,11 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 			if o.Attrs["name"] == name {
 				return o.ID, nil
 			}
+			if !slices.Contains(names[req.Kind], o.Attrs["name"]) {
+				names[req.Kind] = append(names[req.Kind], o.Attrs["name"])
+			}
 		}
-		return "", fmt.Errorf("no %s named %q on the local platform; run hearth apply first", req.Kind, name)
+		return "", notOnLocal(req.Kind, name, names[req.Kind], inConfig(cfg, req.Kind, name))
 	}
 	community := func() (string, error) {
 		return find(platform.ReadRequest{Kind: platform.KindCommunity}, pos[len(pos)-1])
@@ -138,7 +149,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 			}
 		}
 		if chID == "" {
-			return fail(fmt.Errorf("no channel named %q on the local platform; run hearth apply first", *channel))
+			return fail(notOnLocal(platform.KindChannel, *channel, names[platform.KindChannel], inConfig(cfg, platform.KindChannel, *channel)))
 		}
 		msg, err := lc.Post(ctx, local.PostRequest{Channel: chID, Member: *member, Text: strings.Join(pos, " ")})
 		if err != nil {
@@ -189,6 +200,38 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	return 0
+}
+
+// notOnLocal says that the local platform has no kind named name, and
+// what it has instead: nothing of the kind before hearth apply has made
+// it (or a configured one it has yet to make), else a near name or the
+// names there are.
+func notOnLocal(kind platform.Kind, name string, there []string, configured bool) error {
+	if len(there) == 0 || configured {
+		return fmt.Errorf("no %s named %q on the local platform; run hearth apply first", kind, name)
+	}
+	plural := string(kind) + "s"
+	if kind == platform.KindCommunity {
+		plural = "communities"
+	}
+	slices.Sort(there)
+	return fmt.Errorf("no %s named %q on the local platform.%s", kind, name, suggestOrList(name, there, plural))
+}
+
+// inConfig reports whether the configuration has a community or channel
+// named name: one apply has yet to make.
+func inConfig(cfg *config.Config, kind platform.Kind, name string) bool {
+	for _, c := range cfg.Communities {
+		if kind == platform.KindCommunity && c.Name == name {
+			return true
+		}
+		for _, ch := range c.Channels {
+			if kind == platform.KindChannel && ch.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // localShowKinds are what hearth local show lists.

@@ -215,6 +215,21 @@ func groupUsage(s *stdio, args []string, usage string) int {
 	return 1
 }
 
+// unknownVerb answers a group called with a verb it does not have, the
+// way a mistyped flag is answered: the problem with a suggestion, the
+// group's synopsis and where the rest is, rather than the whole usage
+// without a word of what was wrong.
+func unknownVerb(s *stdio, group, verb string, verbs []string, usage string) int {
+	list := strings.Join(verbs[:len(verbs)-1], ", ") + " or " + verbs[len(verbs)-1]
+	head, _, _ := strings.Cut(usage, "\n\n")
+	msg := fmt.Sprintf("unknown subcommand %q; use %s.%s", verb, list, didYouMean(verb, verbs))
+	if strings.HasPrefix(verb, "-") {
+		msg = fmt.Sprintf("the subcommand (%s) comes first, then options such as %s", list, verb)
+	}
+	fmt.Fprintf(s.err, "hearth %s: %s\n%s\nRun 'hearth %s -h' for its options and examples.\n", group, msg, head, group)
+	return 1
+}
+
 // newFlags makes a flag set whose -h prints the command's usage.
 // The usage goes to stdout when asked for (-h). A flag error gets a
 // short answer on stderr: the error, a suggestion for a mistyped flag,

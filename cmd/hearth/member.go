@@ -111,8 +111,11 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	if len(args) > 0 && args[0] == "list" {
 		return runMemberList(ctx, s, args[1:])
 	}
-	if len(args) == 0 || (args[0] != "show" && args[0] != "why") {
+	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, memberUsage)
+	}
+	if args[0] != "show" && args[0] != "why" {
+		return unknownVerb(s, "member", args[0], []string{"list", "show", "why", "eval", "pardon", "export", "forget", "unsuppress"}, memberUsage)
 	}
 	verb := args[0]
 	fs := newFlags(s, "member "+verb, memberUsage)

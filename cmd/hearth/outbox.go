@@ -62,8 +62,7 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	verb := args[0]
 	takesKey, known := outboxVerbs[verb]
 	if !known {
-		fmt.Fprintf(s.err, "hearth outbox: unknown subcommand %q; use list, send, retry or drop.\n\n", verb)
-		return groupUsage(s, nil, outboxUsage)
+		return unknownVerb(s, "outbox", verb, []string{"list", "send", "retry", "drop"}, outboxUsage)
 	}
 	fs := newFlags(s, "outbox "+verb, outboxUsage)
 	status := fs.String("status", "", "With list: only this status (pending, sent, dead or skipped).")

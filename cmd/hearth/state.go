@@ -129,8 +129,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	verb := args[0]
 	nargs, ok := verbs[verb]
 	if !ok {
-		fmt.Fprintf(s.err, "hearth state: unknown subcommand %q; use list, show, rm, mv, import, prune, backup or restore.\n", verb)
-		return 1
+		return unknownVerb(s, "state", verb, []string{"list", "show", "rm", "mv", "import", "prune", "backup", "restore"}, stateUsage)
 	}
 	cmd := verb
 	if group != "" {

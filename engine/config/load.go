@@ -238,6 +238,13 @@ func (l *loader) warnf(rng *hcl.Range, summary, detail string, args ...any) {
 func (l *loader) parseDir() []*hcl.File {
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
+		// A file given for the directory ("hearth validate main.hcl")
+		// is a slip worth naming: a configuration is all the *.hcl files
+		// of a directory together.
+		if st, serr := os.Stat(l.dir); serr == nil && !st.IsDir() {
+			l.errorf(nil, "Not a configuration directory", "%s is a file. A configuration is every *.hcl file of a directory together: give the directory, %s.", l.dir, filepath.Dir(l.dir))
+			return nil
+		}
 		l.errorf(nil, "Cannot read configuration directory", "%s", err)
 		return nil
 	}

@@ -107,7 +107,11 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		return nil, fmt.Errorf("%q: only segments, tiers, badges and campaigns have member rules", addr)
 	}
 	if !found {
-		return nil, fmt.Errorf("there is no %s named %q in the configuration", kind, name)
+		hint := rules.DidYouMean(name, r.namesOf(kind))
+		if hint != "" {
+			hint = ". " + hint
+		}
+		return nil, fmt.Errorf("there is no %s named %q in the configuration%s", kind, name, hint)
 	}
 	w := r.newWork(context.Background(), nil)
 	r.bound = bindKey{}
@@ -124,6 +128,31 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// namesOf lists the names of the configuration's blocks of a kind
+// member why explains, for a suggestion when a name is mistyped.
+func (r *Runtime) namesOf(kind string) []string {
+	var names []string
+	switch kind {
+	case "segment":
+		for _, s := range r.cfg.Segments {
+			names = append(names, s.Name)
+		}
+	case "tier":
+		for _, t := range r.cfg.Tiers {
+			names = append(names, t.Name)
+		}
+	case "badge":
+		for _, b := range r.cfg.Badges {
+			names = append(names, b.Name)
+		}
+	case "campaign":
+		for _, c := range r.cfg.Campaigns {
+			names = append(names, c.Name)
+		}
+	}
+	return names
 }
 
 // hasRunsOf reports whether the member's document holds anything of the
