@@ -167,13 +167,15 @@ func TestReportByHand(t *testing.T) {
 	check("members", r.Members, analytics.Members{Joined: 5, Left: 1, Current: 4})
 	// Last active: a Feb 2, b Jan 15, d Feb 4; c and e never.
 	// 1 day: d; 7 days (Jan 29-Feb 4): a, d; 30 days (Jan 6-Feb 4): a, b, d.
-	check("active", r.Active, analytics.Active{D1: 1, D7: 2, D30: 3, Ratio1: 0.25, Ratio7: 0.5, Ratio30: 0.75})
+	// The shares are of the members there in the window: c left on
+	// Jan 20, inside the 30 days, so the 30-day base is 5.
+	check("active", r.Active, analytics.Active{D1: 1, D7: 2, D30: 3, Of1: 4, Of7: 4, Of30: 5, Ratio1: 0.25, Ratio7: 0.5, Ratio30: 0.6})
 
 	// Active counts are exact on any day, not only the latest: as of
 	// January 15 a (13th) and b (14th, 15th) were active in the week, b
 	// that day; a, b and c were members.
 	jan15 := analytics.Build(cfg, tallies, at(1, 15, 0))
-	check("active on Jan 15", jan15.Active, analytics.Active{D1: 1, D7: 2, D30: 2, Ratio1: 0.3333, Ratio7: 0.6667, Ratio30: 0.6667})
+	check("active on Jan 15", jan15.Active, analytics.Active{D1: 1, D7: 2, D30: 2, Of1: 3, Of7: 3, Of30: 3, Ratio1: 0.3333, Ratio7: 0.6667, Ratio30: 0.6667})
 	check("members on Jan 15", jan15.Members, analytics.Members{Joined: 3, Current: 3})
 	// The daily series: a rolling count per day. On Feb 4: 7 days a and
 	// d, 30 days a, b and d. In the 7 days to Jan 19: a (13th) and b

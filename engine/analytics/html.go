@@ -56,7 +56,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 <div class="kpi">current<b>{{.Members.Current}}</b><span class="muted">{{.Members.Joined}} joined, {{.Members.Left}} left</span></div>
 <div class="kpi">active 1 day<b>{{pct .Active.Ratio1}}</b><span class="muted">{{.Active.D1}} members</span></div>
 <div class="kpi">active 7 days<b>{{pct .Active.Ratio7}}</b><span class="muted">{{.Active.D7}} members</span></div>
-<div class="kpi">active 30 days<b>{{pct .Active.Ratio30}}</b><span class="muted">{{.Active.D30}} members</span></div>
+<div class="kpi">active 30 days<b>{{pct .Active.Ratio30}}</b><span class="muted">{{.Active.D30}} of {{.Active.Of30}} members</span></div>
 </div>
 <p>Members active per day (bars), in the 7 days (orange) and the 30 days (green) ending on it, last 90 days</p>
 {{daily .Daily}}

@@ -40,12 +40,19 @@ type Members struct {
 }
 
 // Active is how many members were active in the 1, 7 and 30 days ending
-// on the report's day, and their share of the members at that day. The
-// counts are exact for any day, not only the latest.
+// on the report's day, and their share of the members who were in the
+// community at some time in those days: the current members and those
+// who left in the window and are still gone (Of1, Of7, Of30). A member
+// active in the window who left before its end counts on both sides, so
+// a share never passes 100%. The counts are exact for any day, not only
+// the latest.
 type Active struct {
 	D1      int64   `json:"d1"`
 	D7      int64   `json:"d7"`
 	D30     int64   `json:"d30"`
+	Of1     int64   `json:"of_1d"`
+	Of7     int64   `json:"of_7d"`
+	Of30    int64   `json:"of_30d"`
 	Ratio1  float64 `json:"ratio_1d"`
 	Ratio7  float64 `json:"ratio_7d"`
 	Ratio30 float64 `json:"ratio_30d"`
@@ -244,9 +251,23 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	r.Active.D1 = p.activeDay[day]
 	w7, w30 := p.rolling(p.window7, day-dailyDays), p.rolling(p.window30, day-dailyDays)
 	r.Active.D7, r.Active.D30 = w7(day), w30(day)
-	r.Active.Ratio1 = ratio(r.Active.D1, r.Members.Current)
-	r.Active.Ratio7 = ratio(r.Active.D7, r.Members.Current)
-	r.Active.Ratio30 = ratio(r.Active.D30, r.Members.Current)
+	// The base of each share: the members now and those who left in the
+	// window (members who left earlier were not there to be active).
+	leftSince := func(days int) int64 {
+		var n int64
+		for d, k := range p.left {
+			if d <= day && d > day-state.Day(days) {
+				n += k
+			}
+		}
+		return n
+	}
+	r.Active.Of1 = r.Members.Current + leftSince(1)
+	r.Active.Of7 = r.Members.Current + leftSince(7)
+	r.Active.Of30 = r.Members.Current + leftSince(30)
+	r.Active.Ratio1 = ratio(r.Active.D1, r.Active.Of1)
+	r.Active.Ratio7 = ratio(r.Active.D7, r.Active.Of7)
+	r.Active.Ratio30 = ratio(r.Active.D30, r.Active.Of30)
 	for d := day - dailyDays + 1; d <= day; d++ {
 		r.Daily = append(r.Daily, DayPoint{Date: d.Time().Format(time.DateOnly), Active: p.activeDay[d], Active7: w7(d), Active30: w30(d), Joined: p.join[d]})
 	}

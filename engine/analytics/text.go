@@ -26,8 +26,9 @@ func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "Community health as of %s\n\n", r.AsOf)
 
 	fmt.Fprintf(&b, "Members\n  joined %d, left %d, current %d\n", r.Members.Joined, r.Members.Left, r.Members.Current)
-	fmt.Fprintf(&b, "  active in 1 day %d (%s), 7 days %d (%s), 30 days %d (%s)\n\n",
-		r.Active.D1, pct(r.Active.Ratio1), r.Active.D7, pct(r.Active.Ratio7), r.Active.D30, pct(r.Active.Ratio30))
+	fmt.Fprintf(&b, "  active in 1 day %d (%s of %d), 7 days %d (%s of %d), 30 days %d (%s of %d)\n\n",
+		r.Active.D1, pct(r.Active.Ratio1), r.Active.Of1, r.Active.D7, pct(r.Active.Ratio7), r.Active.Of7,
+		r.Active.D30, pct(r.Active.Ratio30), r.Active.Of30)
 
 	cohorts := func(title, period string, cs []Cohort) {
 		fmt.Fprintf(&b, "%s (share of the cohort active in its %s and each %s after)\n", title, period, period)
@@ -38,9 +39,12 @@ func WriteText(w io.Writer, r *Report) error {
 				width = max(width, len(c.Rate))
 			}
 		}
+		// Every rate column is as wide as "100.0%" and every row has
+		// every column, so the younger cohorts' shorter rows line up
+		// under the older ones.
 		fmt.Fprint(tw, "  start\tsize\t")
 		for k := range width {
-			fmt.Fprintf(tw, "%s%d\t", period[:1], k)
+			fmt.Fprintf(tw, "%6s\t", fmt.Sprintf("%s%d", period[:1], k))
 		}
 		fmt.Fprintln(tw)
 		shown := 0
@@ -50,8 +54,12 @@ func WriteText(w io.Writer, r *Report) error {
 			}
 			shown++
 			fmt.Fprintf(tw, "  %s\t%d\t", c.Start, c.Size)
-			for _, rate := range c.Rate {
-				fmt.Fprintf(tw, "%s\t", pct(rate))
+			for k := range width {
+				cell := ""
+				if k < len(c.Rate) {
+					cell = pct(c.Rate[k])
+				}
+				fmt.Fprintf(tw, "%6s\t", cell)
 			}
 			fmt.Fprintln(tw)
 		}
@@ -163,7 +171,12 @@ func WriteText(w io.Writer, r *Report) error {
 		groups("segment", s.BySegment)
 		groups("month", s.ByMonth)
 	}
-	_, err := io.WriteString(w, b.String())
+	// Tables pad their last cells; no line ends in spaces.
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n"))
 	return err
 }
 
