@@ -42,6 +42,7 @@ points, tier and its history, segments, badges,
 campaign runs (step, variant, why they ended, and "held by" what deferred
 a send; those of a campaign removed from the configuration marked so,
 and "campaign_removed": true in -json) and the next time-based recheck.
+Its times are in UTC, and say so; -json prints them in RFC 3339.
 
 why explains a segment, tier, badge or campaign for the member: each rule
 that decides it, where it is, what it gives now, and the value of every
@@ -409,12 +410,19 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 	}
 }
 
+// utcMinute is a time as member show prints it: to the minute, in UTC,
+// and saying so (as backup and restore do), since a member with a time
+// zone of their own is shown beside it.
+func utcMinute(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+}
+
 func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *state.Member) {
 	day := func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
 		}
-		return t.UTC().Format("2006-01-02 15:04")
+		return utcMinute(t)
 	}
 	name := m.Name
 	if name == "" {
@@ -427,9 +435,6 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why -at evaluates at any time)\n", day(m.EvaluatedAt))
 	}
 	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
-	if m.Timezone != "" || m.Locale != "" {
-		fmt.Fprintf(w, " (%s)", strings.Trim(m.Locale+" "+m.Timezone, " "))
-	}
 	if m.Left {
 		// Kept in the store for a return; counted by no tier or segment.
 		fmt.Fprint(w, "; has left the community")
@@ -438,6 +443,18 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		}
 	}
 	fmt.Fprintln(w)
+	// On a line of its own and named: "10:00 UTC (Asia/Tokyo)" would read
+	// as a time in Tokyo.
+	var profile []string
+	if m.Locale != "" {
+		profile = append(profile, "locale "+m.Locale)
+	}
+	if m.Timezone != "" {
+		profile = append(profile, "time zone "+m.Timezone)
+	}
+	if len(profile) > 0 {
+		fmt.Fprintf(w, "  %s\n", strings.Join(profile, ", "))
+	}
 	if len(m.Unsubscribed) > 0 {
 		var from []string
 		for _, k := range m.UnsubscribedList() {
@@ -517,7 +534,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		// Thousands, for a member entering once per meetup for years:
 		// counted, and the latest named.
 		if keys := m.KeysEnded[name]; len(keys) > 0 {
-			fmt.Fprintf(w, "  campaign %s: %s\n", label, keptKeysText(c, name, keys))
+			fmt.Fprintf(w, "  campaign %s: %s\n", label, keptKeysText(c, name, keys, utcMinute))
 		}
 	}
 	for _, c := range cfg.Campaigns {
@@ -586,8 +603,9 @@ func campaignBlock(cfg *config.Config, name string) *config.Campaign {
 }
 
 // keptKeysText counts the keys of a member's ended runs that retention
-// made compact (KeysEnded), naming the latest and what they do.
-func keptKeysText(c *config.Campaign, campaign string, keys []state.EndedKey) string {
+// made compact (KeysEnded), naming the latest and what they do; stamp
+// prints the latest's end as the caller prints its other times.
+func keptKeysText(c *config.Campaign, campaign string, keys []state.EndedKey, stamp func(time.Time) string) string {
 	last := keys[0]
 	for _, k := range keys[1:] {
 		if k.At.After(last.At) {
@@ -602,7 +620,7 @@ func keptKeysText(c *config.Campaign, campaign string, keys []state.EndedKey) st
 		effect = fmt.Sprintf("reentry = %q lets them in again", c.Reentry)
 	}
 	return fmt.Sprintf("%s of ended runs kept, %s (latest %q, ended (%s) %s; member why 'campaign.%s[KEY]' tells of one)",
-		plural(len(keys), "key", "keys"), effect, last.Key, last.Reason, last.At.UTC().Format("2006-01-02 15:04"), campaign)
+		plural(len(keys), "key", "keys"), effect, last.Key, last.Reason, stamp(last.At), campaign)
 }
 
 // noRunText is member why's stored line for a campaign the member has no
@@ -610,7 +628,7 @@ func keptKeysText(c *config.Campaign, campaign string, keys []state.EndedKey) st
 // only their keys: "never entered" would be false for such a member.
 func noRunText(c *config.Campaign, m *state.Member, campaign string) string {
 	if keys := m.KeysEnded[campaign]; len(keys) > 0 {
-		return "no run kept; " + keptKeysText(c, campaign, keys)
+		return "no run kept; " + keptKeysText(c, campaign, keys, func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") })
 	}
 	if n := m.RunsDropped[campaign]; n > 0 {
 		return fmt.Sprintf("no run kept; its runs numbered up to %d ended and were dropped under retention (member why 'campaign.%s[KEY]' tells what the outcomes still say of one)", n, campaign)

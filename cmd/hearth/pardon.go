@@ -172,12 +172,12 @@ func printModeration(w io.Writer, m *state.Member, now time.Time) {
 	}
 	fmt.Fprintf(w, "  moderation: %s", plural(m.Strikes, "live strike", "live strikes"))
 	if mod.MutedUntil.After(now) && mod.MutedUntil.After(m.EvaluatedAt) {
-		fmt.Fprintf(w, ", muted until %s", mod.MutedUntil.UTC().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, ", muted until %s", utcMinute(mod.MutedUntil))
 	}
 	if banned, until := mod.BannedAt(now); banned && until.IsZero() {
 		fmt.Fprint(w, ", banned")
 	} else if banned {
-		fmt.Fprintf(w, ", banned until %s", until.UTC().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, ", banned until %s", utcMinute(until))
 	}
 	fmt.Fprintln(w)
 	for _, d := range mod.Decisions {
@@ -185,7 +185,7 @@ func printModeration(w io.Writer, m *state.Member, now time.Time) {
 		if d.Duration != "" {
 			action += " " + d.Duration
 		}
-		fmt.Fprintf(w, "    %s  %-10s %s: %s (strikes %d)\n", d.At.UTC().Format("2006-01-02 15:04"), action, d.Rule, d.Evidence, d.Strikes)
+		fmt.Fprintf(w, "    %s  %-10s %s: %s (strikes %d)\n", utcMinute(d.At), action, d.Rule, d.Evidence, d.Strikes)
 	}
 }
 
