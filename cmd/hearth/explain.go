@@ -625,6 +625,14 @@ A bare member.attrs.vip fails at run time when it is a string or a number;
 with !, beside && or ||, or before ?: it fails when it is missing too. The
 rule then counts as false. validate warns about each, with the comparison
 to write. Event attributes declared "any" are the same.
+Inside a predicate it is the same: any, all, filter and the rest fail on a
+missing list, and a field of an element may be missing too; a predicate's
+# over such a list has no type either:
+  when = "any(member.attrs.tags ?? [], {# == 'mentor'})"
+  when = "all(member.attrs.items ?? [], {(.score ?? 0) >= 2})"
+member.attrs?.x is no different from member.attrs.x, nor is a default of no
+type (member.attrs.a ?? member.attrs.b). An operator cannot follow a ??
+unbracketed: write (member.attrs.level ?? 0) > 2.
 
 Segment, tier and badge-revocation rules read member state only; they have
 no event, and neither have the rules of a campaign entered by audience.

@@ -136,8 +136,10 @@ type Program struct {
 	Reads  Reads
 	// Warnings are problems the rule may have at run time, for validate
 	// to show: an ordering or arithmetic on member.attrs.x, which is
-	// missing (nil) for members without the attribute, or member.attrs.x
-	// used as a condition, which may be no bool.
+	// missing (nil) for members without the attribute, member.attrs.x
+	// used as a condition, which may be no bool, or as the list of a
+	// predicate (any, filter); and the same of an element's field inside
+	// such a predicate.
 	Warnings []*Error
 	program  *vm.Program
 }
@@ -351,17 +353,48 @@ type precheck struct {
 	// conds are values of no known type used as conditions
 	// (member.attrs.vip && ...), by source offset.
 	conds map[int]condUse
+	// elems are the predicates (any, filter, ...) the walk is in,
+	// innermost last: what # stands for there.
+	elems []elemScope
 	// root is the whole rule, after patching.
 	root ast.Node
 }
 
+// untypedVal is a value of no type hearth can check: a profile
+// attribute, an event attribute declared "any", an element of a list of
+// them or a field of one, or such a value with a default (??) that is
+// one too.
+type untypedVal struct {
+	// name is what a nil check guarding it names: member.attrs.x
+	// however the rule writes it (member.attrs?.['x']).
+	name string
+	// label is how messages name it.
+	label string
+	// absent is whom it is missing (nil) for: "members without that
+	// attribute"; "" when it cannot be missing (an element of a list).
+	absent string
+	// coalesce is set for a ?? b, which needs brackets beside another
+	// operator.
+	coalesce bool
+}
+
+// elemScope is what # stands for inside one predicate.
+type elemScope struct {
+	// untyped says the elements have no type hearth can check: the
+	// list is a profile attribute, say.
+	untyped bool
+	// list is the list as the rule writes it, for messages.
+	list string
+}
+
 // condUse is a value of no known type where true or false is needed.
 type condUse struct {
-	name     string // member.attrs.vip
+	val      untypedVal
 	from, to int    // what the suggestion replaces in the source
 	value    string // the value as written
 	// op needs the bool: "&&", "||", "and", "or", "!", "not", "?:",
-	// "if"; "" when the value is the rule's own result.
+	// "if", or a builtin whose predicate it is (any, filter); "" when
+	// the value is the rule's own result.
 	op string
 	// negated is !member.attrs.vip, whose suggestion is != true.
 	negated bool
@@ -369,12 +402,13 @@ type condUse struct {
 	paren bool
 }
 
-// untypedUse is an operator applied to a value of no known type.
+// untypedUse is an operator or a builtin applied to a value of no known
+// type.
 type untypedUse struct {
-	name       string // member.attrs.reputation
+	val        untypedVal
 	from, to   int    // the value in the source
 	suggestion string // (member.attrs.reputation ?? 0) > 10
-	op         string
+	use        string // "> on a missing value"
 }
 
 func add(m *map[string]bool, k string) {
@@ -440,16 +474,8 @@ func (p *precheck) Visit(node *ast.Node) {
 
 func (p *precheck) visit(node *ast.Node) {
 	switch n := (*node).(type) {
-	case *ast.UnaryNode:
-		if n.Operator == "!" || n.Operator == "not" {
-			p.negation(n)
-		}
-	case *ast.ConditionalNode:
-		op := "?:"
-		if !n.Ternary {
-			op = "if"
-		}
-		p.condition(n.Cond, op, true)
+	case *ast.UnaryNode, *ast.ConditionalNode, *ast.BuiltinNode:
+		p.uses(n)
 	case *ast.IdentifierNode:
 		switch n.Value {
 		case "event":
@@ -539,16 +565,8 @@ func (p *precheck) visit(node *ast.Node) {
 		ast.Patch(node, patched)
 		p.timing(f, patched)
 	case *ast.BinaryNode:
-		p.checkUntyped(n)
+		p.uses(n)
 		p.checkNamed(n)
-		switch n.Operator {
-		case "&&", "||", "and", "or":
-			// == binds tighter than these: the suggestion needs no
-			// brackets.
-			p.condition(n.Left, n.Operator, true)
-			p.condition(n.Right, n.Operator, true)
-			return
-		}
 		switch n.Operator {
 		case "<", "<=", ">", ">=", "==", "!=":
 		default:
@@ -629,33 +647,117 @@ func (p *precheck) namedValue(n ast.Node) (ArgKind, bool) {
 	return 0, false
 }
 
-// untypedValue names a value whose type the rule cannot know and which
-// is nil when absent: member.attrs.x, or an event attribute declared
-// "any".
-func (p *precheck) untypedValue(n ast.Node) (string, bool) {
-	m, ok := n.(*ast.MemberNode)
-	if !ok {
-		return "", false
-	}
-	key, ok := m.Property.(*ast.StringNode)
-	if !ok {
-		return "", false
-	}
-	switch base := m.Node.(type) {
-	case *ast.MemberNode:
-		id, ok := base.Node.(*ast.IdentifierNode)
-		prop, isStr := base.Property.(*ast.StringNode)
-		if ok && isStr && id.Value == "member" && prop.Value == "attrs" {
-			return "member.attrs." + key.Value, true
+// uses records the values of no known type that n uses where they may
+// fail at run time: as an operand of an ordering or arithmetic, as a
+// condition, or as the list of a builtin such as any.
+func (p *precheck) uses(n ast.Node) {
+	switch n := n.(type) {
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			p.negation(n)
 		}
-	case *ast.IdentifierNode:
-		if base.Value == "event" && p.scope.Event != nil {
-			if t, declared := p.scope.Event[key.Value]; declared && t == TypeAny {
-				return "event." + key.Value, true
+	case *ast.ConditionalNode:
+		op := "?:"
+		if !n.Ternary {
+			op = "if"
+		}
+		p.condition(n.Cond, op, true)
+	case *ast.BinaryNode:
+		p.checkUntyped(n)
+		switch n.Operator {
+		case "&&", "||", "and", "or":
+			// == binds tighter than these: the suggestion needs no
+			// brackets.
+			p.condition(n.Left, n.Operator, true)
+			p.condition(n.Right, n.Operator, true)
+		}
+	case *ast.BuiltinNode:
+		p.predicate(n)
+	}
+}
+
+// untypedValue says whether n is a value whose type the rule cannot know
+// and which is nil when absent: member.attrs.x, or an event attribute
+// declared "any", also read with ?. or given a default (??) that is
+// such a value too; and inside a predicate over a list of such values,
+// an element (#) or its field (.x, #.x).
+func (p *precheck) untypedValue(n ast.Node) (untypedVal, bool) {
+	switch n := n.(type) {
+	case *ast.ChainNode:
+		// member.attrs?.x: ?. gives nil where member.attrs is nil,
+		// which it never is; the attribute is as missing as ever.
+		return p.untypedValue(n.Node)
+	case *ast.BinaryNode:
+		return p.coalesced(n)
+	case *ast.PointerNode:
+		if e, ok := p.elem(); ok && n.Name == "" {
+			return untypedVal{name: "#" + e.list, label: "# (an element of " + e.list + ")"}, true
+		}
+	case *ast.MemberNode:
+		key, ok := n.Property.(*ast.StringNode)
+		if !ok {
+			return untypedVal{}, false
+		}
+		switch base := n.Node.(type) {
+		case *ast.MemberNode:
+			id, ok := base.Node.(*ast.IdentifierNode)
+			prop, isStr := base.Property.(*ast.StringNode)
+			if ok && isStr && id.Value == "member" && prop.Value == "attrs" {
+				name := "member.attrs." + key.Value
+				return untypedVal{name: name, label: name, absent: "members without that attribute"}, true
+			}
+		case *ast.IdentifierNode:
+			if base.Value == "event" && p.scope.Event != nil {
+				if t, declared := p.scope.Event[key.Value]; declared && t == TypeAny {
+					name := "event." + key.Value
+					return untypedVal{name: name, label: name, absent: "events without that attribute (it is declared \"any\")"}, true
+				}
+			}
+		case *ast.PointerNode:
+			if e, ok := p.elem(); ok && base.Name == "" {
+				return untypedVal{name: "#" + e.list + "." + key.Value, label: "." + key.Value + " of an element of " + e.list, absent: "elements without it"}, true
 			}
 		}
 	}
-	return "", false
+	return untypedVal{}, false
+}
+
+// coalesced says whether a ?? b still has no known type: where the
+// default is such a value too, or nil, it is missing where both are. A
+// default of a type (0, false, [], a string) makes a value the rule
+// handles.
+func (p *precheck) coalesced(n *ast.BinaryNode) (untypedVal, bool) {
+	if n.Operator != "??" {
+		return untypedVal{}, false
+	}
+	l, ok := p.untypedValue(n.Left)
+	if !ok {
+		return untypedVal{}, false
+	}
+	if _, isNil := n.Right.(*ast.NilNode); isNil {
+		l.coalesce = true
+		return l, true
+	}
+	r, ok := p.untypedValue(n.Right)
+	if !ok {
+		return untypedVal{}, false
+	}
+	v := untypedVal{name: l.name + " ?? " + r.name, label: l.label + " ?? " + r.label, coalesce: true}
+	if l.absent != "" && r.absent != "" {
+		who, _, _ := strings.Cut(r.absent, " ")
+		v.absent = who + " without any of them"
+	}
+	return v, true
+}
+
+// elem is what # stands for where the walk is, when the elements have
+// no type hearth can check.
+func (p *precheck) elem() (elemScope, bool) {
+	if len(p.elems) == 0 {
+		return elemScope{}, false
+	}
+	e := p.elems[len(p.elems)-1]
+	return e, e.untyped
 }
 
 // checkUntyped records an ordering or arithmetic on a value that may be
@@ -666,18 +768,17 @@ func (p *precheck) checkUntyped(n *ast.BinaryNode) {
 	case "==", "!=":
 		for _, pair := range [][2]ast.Node{{n.Left, n.Right}, {n.Right, n.Left}} {
 			if _, isNil := pair[1].(*ast.NilNode); isNil {
-				if name, ok := p.untypedValue(pair[0]); ok {
-					add(&p.guarded, name)
+				if v, ok := p.untypedValue(pair[0]); ok {
+					add(&p.guarded, v.name)
 				}
 			}
 		}
 		return
 	case "in":
+		// 'x' in member.attrs, 'x' in # (an element of a list of maps).
 		if s, ok := n.Left.(*ast.StringNode); ok {
-			if m, ok := n.Right.(*ast.MemberNode); ok {
-				if name, ok := p.untypedValue(&ast.MemberNode{Node: m, Property: s}); ok {
-					add(&p.guarded, name)
-				}
+			if v, ok := p.untypedValue(&ast.MemberNode{Node: n.Right, Property: s}); ok {
+				add(&p.guarded, v.name)
 			}
 		}
 		return
@@ -685,16 +786,17 @@ func (p *precheck) checkUntyped(n *ast.BinaryNode) {
 		return
 	}
 	for i, pair := range [][2]ast.Node{{n.Left, n.Right}, {n.Right, n.Left}} {
-		name, ok := p.untypedValue(pair[0])
-		if !ok {
+		v, ok := p.untypedValue(pair[0])
+		if !ok || v.absent == "" {
+			// An element (#) is never missing: its list holds it.
 			continue
 		}
 		from, to := p.valueBytes(pair[0])
 		def := "0"
-		if _, isStr := pair[1].(*ast.StringNode); isStr || n.Operator == "+" && isString(pair[1]) {
+		if isString(pair[1]) {
 			def = "''"
 		}
-		fixed := "(" + p.src[from:to] + " ?? " + def + ")"
+		fixed := "(" + p.withoutNil(pair[0]) + " ?? " + def + ")"
 		suggestion := fixed
 		if other, ok := p.literalSource(pair[1]); ok {
 			if i == 0 {
@@ -703,41 +805,370 @@ func (p *precheck) checkUntyped(n *ast.BinaryNode) {
 				suggestion = other + " " + n.Operator + " " + fixed
 			}
 		}
-		if p.untyped == nil {
-			p.untyped = map[int]untypedUse{}
-		}
-		p.untyped[from] = untypedUse{name: name, from: from, to: to, suggestion: suggestion, op: n.Operator}
+		p.addUntyped(untypedUse{val: v, from: from, to: to, suggestion: suggestion, use: n.Operator + " on a missing value"})
 	}
 }
 
-// valueBytes is the byte range of a value in the source, a field path
-// with its closing bracket: span ends member.attrs['x'] at the key,
-// before its quote and bracket.
-func (p *precheck) valueBytes(n ast.Node) (int, int) {
-	from, to := p.bytes(span(n))
-	if strings.Count(p.src[from:to], "[") > strings.Count(p.src[from:to], "]") {
-		if i := strings.IndexByte(p.src[to:], ']'); i >= 0 {
-			to += i + 1
+// withoutNil is the source of a value without a default of nil, which
+// the default to add replaces: member.attrs.a for member.attrs.a ?? nil.
+func (p *precheck) withoutNil(n ast.Node) string {
+	for {
+		c, ok := n.(*ast.BinaryNode)
+		if !ok || c.Operator != "??" {
+			break
+		}
+		if _, isNil := c.Right.(*ast.NilNode); !isNil {
+			break
+		}
+		n = c.Left
+	}
+	from, to := p.valueBytes(n)
+	return p.src[from:to]
+}
+
+func (p *precheck) addUntyped(u untypedUse) {
+	if p.untyped == nil {
+		p.untyped = map[int]untypedUse{}
+	}
+	p.untyped[u.from] = u
+}
+
+// predicate checks a builtin that takes a predicate (any, filter, map):
+// its list fails at run time where it is missing, its predicate may have
+// to give true or false, and in the predicate # stands for an element
+// of the list, of no known type where the list has none. The walk over
+// the tree visits a predicate before the one around it, where # was not
+// yet known, so each predicate walks the ones inside it again.
+func (p *precheck) predicate(n *ast.BuiltinNode) {
+	if len(n.Arguments) < 2 {
+		return
+	}
+	body, ok := n.Arguments[1].(*ast.PredicateNode)
+	if !ok {
+		return
+	}
+	p.listUse(n)
+	// Messages name the list without its default: the elements of
+	// member.attrs.tags, not of member.attrs.tags ?? [].
+	list := n.Arguments[0]
+	for {
+		c, ok := list.(*ast.BinaryNode)
+		if !ok || c.Operator != "??" {
+			break
+		}
+		list = c.Left
+	}
+	from, to := p.valueBytes(list)
+	label := strings.Join(strings.Fields(p.src[from:to]), " ")
+	p.elems = append(p.elems, elemScope{untyped: p.elemsUntyped(n.Arguments[0]), list: label})
+	defer func() { p.elems = p.elems[:len(p.elems)-1] }()
+	p.walkUses(body.Node)
+	if boolPredicate(n.Name) {
+		// The predicate ends at } or at the call's ): an == there
+		// needs no brackets.
+		p.condition(result(body.Node), n.Name, true)
+	}
+}
+
+// boolPredicate reports whether the builtin's predicate must give true
+// or false; map, sum, sortBy and the rest take any value from theirs.
+func boolPredicate(name string) bool {
+	switch name {
+	case "all", "any", "none", "one", "filter", "find", "findIndex", "findLast", "findLastIndex", "count":
+		return true
+	}
+	return false
+}
+
+// result is the node whose value a predicate gives: the last of a
+// sequence ({a; b}), the expression after let.
+func result(n ast.Node) ast.Node {
+	for {
+		switch s := n.(type) {
+		case *ast.SequenceNode:
+			if len(s.Nodes) == 0 {
+				return n
+			}
+			n = s.Nodes[len(s.Nodes)-1]
+		case *ast.VariableDeclaratorNode:
+			n = s.Expr
+		default:
+			return n
 		}
 	}
+}
+
+// listUse records a builtin over a list that may be missing: any,
+// filter and the rest fail at run time on nil.
+func (p *precheck) listUse(n *ast.BuiltinNode) {
+	v, ok := p.untypedValue(n.Arguments[0])
+	if !ok || v.absent == "" {
+		return
+	}
+	from, to := p.valueBytes(n.Arguments[0])
+	fixed := p.withoutNil(n.Arguments[0]) + " ?? []"
+	suggestion := ""
+	if call := runeToByte(p.src, n.Location().From); call < from {
+		// any(member.attrs.tags, ...): the call as it would be.
+		if end := p.callEnd(to); end > 0 {
+			suggestion = p.src[call:from] + fixed + p.src[to:end]
+		}
+	} else {
+		// member.attrs.tags | any(...): the rule as it would be.
+		suggestion = p.src[:from] + fixed + p.src[to:]
+	}
+	if suggestion == "" || len(suggestion) > 80 || strings.Contains(suggestion, "\n") {
+		suggestion = n.Name + "(" + fixed + ", …)"
+	}
+	p.addUntyped(untypedUse{val: v, from: from, to: to, suggestion: suggestion, use: n.Name + " on a missing list"})
+}
+
+// elemsUntyped reports whether the elements of list have no type hearth
+// can check: it is such a value itself (member.attrs.tags), maybe with
+// a default (?? []), filtered or sorted, or an event attribute declared
+// "list", which may hold anything.
+func (p *precheck) elemsUntyped(list ast.Node) bool {
+	if _, ok := p.untypedValue(list); ok {
+		return true
+	}
+	switch l := list.(type) {
+	case *ast.ChainNode:
+		return p.elemsUntyped(l.Node)
+	case *ast.BinaryNode:
+		return l.Operator == "??" && p.elemsUntyped(l.Left)
+	case *ast.BuiltinNode:
+		return (l.Name == "filter" || l.Name == "sortBy") && len(l.Arguments) > 0 && p.elemsUntyped(l.Arguments[0])
+	case *ast.MemberNode:
+		id, isID := l.Node.(*ast.IdentifierNode)
+		key, isStr := l.Property.(*ast.StringNode)
+		return isID && isStr && id.Value == "event" && p.scope.Event != nil && p.scope.Event[key.Value] == TypeList
+	}
+	return false
+}
+
+// walkUses records the uses in a predicate, where what # is is known,
+// children first as in the walk over the whole tree.
+func (p *precheck) walkUses(n ast.Node) {
+	if n == nil {
+		return
+	}
+	for _, c := range children(n) {
+		if _, ok := c.(*ast.PredicateNode); ok {
+			continue // walked by uses, with its own #
+		}
+		p.walkUses(c)
+	}
+	p.uses(n)
+}
+
+// children are the nodes directly under n, as ast.Walk visits them.
+func children(n ast.Node) []ast.Node {
+	switch n := n.(type) {
+	case *ast.UnaryNode:
+		return []ast.Node{n.Node}
+	case *ast.BinaryNode:
+		return []ast.Node{n.Left, n.Right}
+	case *ast.ChainNode:
+		return []ast.Node{n.Node}
+	case *ast.MemberNode:
+		return []ast.Node{n.Node, n.Property}
+	case *ast.SliceNode:
+		return []ast.Node{n.Node, n.From, n.To}
+	case *ast.CallNode:
+		return append([]ast.Node{n.Callee}, n.Arguments...)
+	case *ast.BuiltinNode:
+		return n.Arguments
+	case *ast.PredicateNode:
+		return []ast.Node{n.Node}
+	case *ast.VariableDeclaratorNode:
+		return []ast.Node{n.Value, n.Expr}
+	case *ast.SequenceNode:
+		return n.Nodes
+	case *ast.ConditionalNode:
+		return []ast.Node{n.Cond, n.Exp1, n.Exp2}
+	case *ast.ArrayNode:
+		return n.Nodes
+	case *ast.MapNode:
+		return n.Pairs
+	case *ast.PairNode:
+		return []ast.Node{n.Key, n.Value}
+	}
+	return nil
+}
+
+// extent is the source range of a whole subtree: expr records only the
+// position of each node's own token (the property of a.b, the operator
+// of a ?? b). Nodes hearth put in (the state argument of its functions)
+// have no position and are left out.
+func extent(n ast.Node) file.Location {
+	loc := n.Location()
+	for _, c := range children(n) {
+		if c == nil {
+			continue
+		}
+		l := extent(c)
+		if l.From == 0 && l.To == 0 {
+			continue
+		}
+		if loc.From == 0 && loc.To == 0 {
+			loc = l
+			continue
+		}
+		loc.From = min(loc.From, l.From)
+		loc.To = max(loc.To, l.To)
+	}
+	return loc
+}
+
+// valueBytes is the byte range of a value in the source, with the
+// brackets and quotes it opens closed: extent ends member.attrs['x'] at
+// the key, before its bracket.
+func (p *precheck) valueBytes(n ast.Node) (int, int) {
+	from, to := p.bytes(extent(n))
+	to = p.closeOpen(from, to)
+	// ((member.attrs.a ?? nil) ?? nil) ends at a bracket that opens
+	// before the first token.
+	for open := p.unopened(from, to); open > 0; open-- {
+		i := from
+		for i > 0 && p.src[i-1] == ' ' {
+			i--
+		}
+		if i == 0 || p.src[i-1] != '(' {
+			break
+		}
+		from = i - 1
+	}
 	return from, to
+}
+
+// unopened counts the brackets src[from:to] closes without opening.
+func (p *precheck) unopened(from, to int) int {
+	depth, n, quote := 0, 0, byte(0)
+	for i := from; i < to; i++ {
+		c := p.src[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			if depth == 0 {
+				n++
+			} else {
+				depth--
+			}
+		}
+	}
+	return n
+}
+
+// closeOpen moves to past the brackets and quotes that src[from:to]
+// leaves open; it is to as it is when they do not close.
+func (p *precheck) closeOpen(from, to int) int {
+	depth, quote := 0, byte(0)
+	for i := from; i < len(p.src); i++ {
+		if i >= to && depth == 0 && quote == 0 {
+			return i
+		}
+		c := p.src[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			if depth == 0 {
+				return to
+			}
+			depth--
+		}
+	}
+	if depth == 0 && quote == 0 {
+		return len(p.src)
+	}
+	return to
+}
+
+// callEnd is the byte after the ) that closes the call an argument
+// ending at i is in, or -1.
+func (p *precheck) callEnd(i int) int {
+	depth, quote := 0, byte(0)
+	for ; i < len(p.src); i++ {
+		c := p.src[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			if depth == 0 {
+				return -1
+			}
+			depth--
+		case c == ')':
+			if depth == 0 {
+				return i + 1
+			}
+			depth--
+		}
+	}
+	return -1
+}
+
+// condValue is the range and the text of a value used as a condition,
+// for its comparison with true: a ?? b goes in brackets, since expr
+// refuses an == right after a ??.
+func (p *precheck) condValue(n ast.Node, v untypedVal) (int, int, string) {
+	from, to := p.valueBytes(n)
+	if !v.coalesce {
+		return from, to, p.src[from:to]
+	}
+	i, j := from, to
+	for i > 0 && p.src[i-1] == ' ' {
+		i--
+	}
+	for j < len(p.src) && p.src[j] == ' ' {
+		j++
+	}
+	if i > 0 && j < len(p.src) && p.src[i-1] == '(' && p.src[j] == ')' {
+		return i - 1, j + 1, p.src[i-1 : j+1]
+	}
+	return from, to, "(" + p.src[from:to] + ")"
 }
 
 // negation records ! or not applied to a value of no known type: its
 // suggestion replaces the whole negation. It needs brackets unless the
 // negation turns out to stand where a condition goes.
 func (p *precheck) negation(n *ast.UnaryNode) {
-	name, ok := p.untypedValue(n.Node)
+	v, ok := p.untypedValue(n.Node)
 	if !ok {
 		p.condition(n.Node, n.Operator, false)
 		return
 	}
 	from, _ := p.bytes(n.Location())
-	vfrom, to := p.valueBytes(n.Node)
+	vfrom, to, value := p.condValue(n.Node, v)
 	// The range covers the operator and its value, whichever position
 	// the parser gave the operator.
 	from = min(from, vfrom)
-	p.addCond(condUse{name: name, from: from, to: to, value: p.src[vfrom:to], op: n.Operator, negated: true, paren: true})
+	p.addCond(condUse{val: v, from: from, to: to, value: value, op: n.Operator, negated: true, paren: true})
 }
 
 // condition records n if it is a value of no known type used as a
@@ -758,12 +1189,12 @@ func (p *precheck) condition(n ast.Node, op string, bare bool) {
 		p.condition(n.Exp1, op, true)
 		p.condition(n.Exp2, op, true)
 	default:
-		name, ok := p.untypedValue(n)
+		v, ok := p.untypedValue(n)
 		if !ok {
 			return
 		}
-		from, to := p.valueBytes(n)
-		p.addCond(condUse{name: name, from: from, to: to, value: p.src[from:to], op: op, paren: !bare})
+		from, to, value := p.condValue(n, v)
+		p.addCond(condUse{val: v, from: from, to: to, value: value, op: op, paren: !bare})
 	}
 }
 
@@ -783,23 +1214,23 @@ func (p *precheck) addCond(u condUse) {
 // used as a condition: a comparison with true, which is false for a
 // missing value and for anything but true.
 func (p *precheck) condWarning(u condUse) *Error {
-	what := "members without that attribute"
-	if strings.HasPrefix(u.name, "event.") {
-		what = "events without that attribute (it is declared \"any\")"
-	}
 	var msg string
 	switch {
 	case u.op == "":
 		// A missing value as the whole result is false, not an error.
-		msg = fmt.Sprintf("%s has no type hearth can check, and the %s gives it as its condition: where it is not true or false (a string such as \"yes\", or a number), the rule fails at run time and counts as false.", u.name, orRule(p.scope.What))
-	case p.guarded[u.name]:
-		msg = fmt.Sprintf("%s has no type hearth can check; %s, so where it is a string or a number the rule fails at run time and counts as false.", u.name, needsBool(u.op))
+		msg = fmt.Sprintf("%s has no type hearth can check, and the %s gives it as its condition: where it is not true or false (a string such as \"yes\", or a number), the rule fails at run time and counts as false.", u.val.label, orRule(p.scope.What))
+	case p.guarded[u.val.name] || u.val.absent == "":
+		msg = fmt.Sprintf("%s has no type hearth can check; %s, so where it is a string or a number the rule fails at run time and counts as false.", u.val.label, needsBool(u.op))
 	default:
-		msg = fmt.Sprintf("%s has no type hearth can check and is missing (nil) for %s; %s, so the rule fails at run time for them (and where it is a string or a number), and then counts as false.", u.name, what, needsBool(u.op))
+		msg = fmt.Sprintf("%s has no type hearth can check and is missing (nil) for %s; %s, so the rule fails at run time for them (and where it is a string or a number), and then counts as false.", u.val.label, u.val.absent, needsBool(u.op))
 	}
 	fixed, when := u.value+" == true", "false when it is missing or anything else"
 	if u.negated {
 		fixed, when = u.value+" != true", "true when it is missing or anything but true"
+	}
+	if u.val.absent == "" {
+		// An element of a list, which holds it.
+		when = strings.Replace(when, "missing or ", "", 1)
 	}
 	if u.paren {
 		fixed = "(" + fixed + ")"
@@ -821,8 +1252,10 @@ func needsBool(op string) string {
 		return "the condition of ?: must be true or false"
 	case "if":
 		return "the condition of if must be true or false"
+	case "&&", "||", "and", "or":
+		return "both sides of " + op + " must be true or false"
 	}
-	return "both sides of " + op + " must be true or false"
+	return "the predicate of " + op + " must give true or false"
 }
 
 func isString(n ast.Node) bool {
@@ -834,7 +1267,7 @@ func isString(n ast.Node) bool {
 // span knows; other nodes are not rewritten in a suggestion.
 func (p *precheck) literalSource(n ast.Node) (string, bool) {
 	switch n.(type) {
-	case *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode, *ast.MemberNode, *ast.IdentifierNode:
+	case *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode, *ast.MemberNode, *ast.IdentifierNode, *ast.PointerNode:
 		from, to := p.bytes(span(n))
 		return p.src[from:to], true
 	}
@@ -845,15 +1278,11 @@ func (p *precheck) literalSource(n ast.Node) (string, bool) {
 func (p *precheck) warnings() []*Error {
 	var out []*Error
 	for _, u := range p.untyped {
-		if p.guarded[u.name] {
+		if p.guarded[u.val.name] {
 			continue
 		}
-		what := "members without that attribute"
-		if strings.HasPrefix(u.name, "event.") {
-			what = "events without that attribute (it is declared \"any\")"
-		}
 		out = append(out, &Error{
-			Message: fmt.Sprintf("%s has no type hearth can check and is missing (nil) for %s; %s on a missing value fails at run time, and the rule then counts as false for them.", u.name, what, u.op),
+			Message: fmt.Sprintf("%s has no type hearth can check and is missing (nil) for %s; %s fails at run time, and the rule then counts as false for them.", u.val.label, u.val.absent, u.use),
 			Hint:    fmt.Sprintf("Give it a default: %s.", u.suggestion),
 			From:    u.from, To: u.to,
 		})
@@ -1023,6 +1452,7 @@ var (
 	reNoField      = regexp.MustCompile(`^type \*?\S*\.(Member|Community) has no field (\S+)`)
 	reUnknownField = regexp.MustCompile(`^unknown field (\S+)`)
 	reUnknownFunc  = regexp.MustCompile(`^unknown func (\S+)`)
+	reCoalesceMix  = regexp.MustCompile(`^Operator \((.+?)\) and coalesce expressions \(\?\?\) cannot be mixed`)
 )
 
 // explain turns an expr error into one that names hearth's concepts and
@@ -1121,10 +1551,73 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 		if e.Hint == "" {
 			e.Hint = "The attributes of the event types this rule listens to are: " + strings.Join(all, ", ") + ". Declare custom attributes in an event block."
 		}
+	case reCoalesceMix.MatchString(msg):
+		// expr gives ?? no precedence against the other operators:
+		// member.attrs.level ?? 0 > 2 could compare the default alone.
+		op := reCoalesceMix.FindStringSubmatch(msg)[1]
+		e.To = from + len(op)
+		if e.To > len(src) {
+			e.To = len(src)
+		}
+		e.Message = fmt.Sprintf("A value with a default (??) cannot be followed by %s without brackets.", op)
+		fixed := c.coalesceFix(src, from)
+		if fixed == "" {
+			e.Hint = "Put the value and its default in brackets, such as (member.attrs.reputation ?? 0) > 10."
+		} else {
+			e.Hint = fmt.Sprintf("Put the value and its default in brackets: %s.", fixed)
+		}
 	default:
-		e.Message = upperFirst(strings.TrimSpace(msg)) + "."
+		e.Message = strings.TrimSuffix(upperFirst(strings.TrimSpace(msg)), ".") + "."
 	}
 	return e
+}
+
+// coalesceFix brackets the ?? that ends before src[at:], where expr
+// refuses the operator that follows it: member.attrs.level ?? 0 > 2
+// becomes (member.attrs.level ?? 0) > 2. It tries each place the bracket
+// may open, nearest first, and keeps the first where what it brackets is
+// a ?? and the rule then parses, up to a later mistake. It gives the
+// whole rule when it parses and is short, else the bracketed part, or ""
+// when no place works.
+func (c *Compiler) coalesceFix(src string, at int) string {
+	if at <= 0 || at > len(src) {
+		return ""
+	}
+	end := len(strings.TrimRight(src[:at], " \t\r\n"))
+	cfg := conf.CreateNew()
+	for _, o := range c.funcOpts {
+		o(cfg)
+	}
+	for i := end - 1; i >= 0; i-- {
+		// A value starts after a space or an opening bracket, not
+		// within a name or a path.
+		if i > 0 && !strings.ContainsRune(" \t\r\n([{,!", rune(src[i-1])) || src[i] == ' ' {
+			continue
+		}
+		inner := src[i:end]
+		tree, err := parser.ParseWithConfig(inner, cfg)
+		if err != nil {
+			continue
+		}
+		if b, ok := tree.Node.(*ast.BinaryNode); !ok || b.Operator != "??" {
+			continue
+		}
+		whole := src[:i] + "(" + inner + ")" + src[end:]
+		if _, err := parser.ParseWithConfig(whole, cfg); err != nil {
+			// Another mistake after this one: the bracketed part
+			// alone, not a rule that still fails.
+			var fe *file.Error
+			if !errors.As(err, &fe) || runeToByte(whole, fe.From) <= at+2 {
+				continue
+			}
+			return "(" + inner + ")"
+		}
+		if len(whole) <= 80 && !strings.Contains(whole, "\n") {
+			return whole
+		}
+		return "(" + inner + ")"
+	}
+	return ""
 }
 
 // article is "An" before a vowel, else "A".

@@ -36,7 +36,7 @@ type Member struct {
 	Tier             string         `expr:"tier" doc:"Current tier name, empty when on no tier."`
 	TierRank         int            `expr:"tier_rank" doc:"Rank of the current tier, 0 when on no tier."`
 	Strikes          int            `expr:"strikes" doc:"Moderation strikes not yet decayed."`
-	Attrs            map[string]any `expr:"attrs" doc:"Profile attributes from member.profile_updated and imports, such as member.attrs.reputation. They have no declared type and a missing one is nil, so give a default before comparing: (member.attrs.reputation ?? 0) > 10. As a condition, compare one with true: member.attrs.vip == true, false when it is missing or anything but true (validate warns about a bare member.attrs.vip, which fails at run time when it is a string or a number, and beside &&, || or ! when it is missing too)."`
+	Attrs            map[string]any `expr:"attrs" doc:"Profile attributes from member.profile_updated and imports, such as member.attrs.reputation. They have no declared type and a missing one is nil, so give a default before comparing: (member.attrs.reputation ?? 0) > 10. As a condition, compare one with true: member.attrs.vip == true, false when it is missing or anything but true (validate warns about a bare member.attrs.vip, which fails at run time when it is a string or a number, and beside &&, || or ! when it is missing too). In a predicate, give the list a default too: any(member.attrs.tags ?? [], {# == 'mentor'})."`
 }
 
 // Community is what a rule sees as `community`.

@@ -225,6 +225,11 @@ func FuzzCompile(f *testing.F) {
 	f.Add(`event.score > 2 && event.kind in ["a"] && member.attrs.bio != nil`)
 	f.Add(`days_since(member.joined_at) / count("checkin", "7d")`)
 	f.Add(`!member.attrs['vip'] || (member.points > 1 ? member.attrs.a : not member.attrs.b)`)
+	// Predicates, ?. and ??, whose untyped values are looked for.
+	f.Add(`any(member.attrs.l, {# > 3}) || all(member.attrs.x ?? [], {.y ?? #?.z}) && none(event.tags, {!#['k']})`)
+	f.Add(`(member.attrs?.a ?? member.attrs?.['b'] ?? nil) > 1 || member.attrs.l | any(any(#, {#}))`)
+	f.Add(`member.attrs.level ?? 0 > 2 && member.attrs.b ?? 0 > 3`)
+	f.Add(`any(map(member.attrs.l ?? [], {let v = .x; {a: v}}), {.a ? #index : #})`)
 	c := NewCompiler()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	st := &fakeState{now: now, counts: map[string]int{"message.posted": 30}, segments: map[string]bool{"active": true}, badges: map[string]int{"first_post": 2}, rank: 2}
@@ -626,5 +631,204 @@ func TestOperandRunErrorSaysWhatItGave(t *testing.T) {
 	}
 	if _, err := ev.String(p); err == nil || !strings.Contains(err.Error(), "used a missing value (nil) as a condition") {
 		t.Errorf("string rule: error %v", err)
+	}
+}
+
+// An untyped value inside a predicate (any, filter, ...), read with ?.
+// or given a default (??) of no type is warned about like a bare one:
+// at the value, with a fix that compiles with no warning and runs for
+// every member, where the rule as written fails for some.
+func TestUntypedInClosuresChainsAndDefaults(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Result = Bool
+	sc.Event = map[string]AttrType{"extra": TypeAny, "ok": TypeBool, "tags": TypeList}
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	// A member without the attributes, one with them all (some elements
+	// lacking fields), and one with strings where bools go.
+	members := []map[string]any{
+		nil,
+		{"tags": []any{1.0, 5.0}, "items": []any{map[string]any{"score": 4.0, "verified": true, "kind": "x"}, map[string]any{}},
+			"flags": []any{true, false}, "vip": true, "beta": false, "level": 3.0, "rank": 1.0, "verified": true},
+		{"flags": []any{"yes"}, "items": []any{map[string]any{"verified": "yes"}}, "vip": "yes", "verified": "yes"},
+	}
+	for _, tc := range []struct {
+		src, at, says string
+		hint          string // what the hint ends with, after ": "
+		fix           string // the rule fixed; the hint when empty
+	}{
+		// The list of a predicate, missing for members without it.
+		{"any(member.attrs.tags, {# > 3})", "member.attrs.tags", "member.attrs.tags has no type hearth can check and is missing (nil) for members without that attribute; any on a missing list fails", "any(member.attrs.tags ?? [], {# > 3})", ""},
+		{"all(member.attrs.tags, # > 0)", "member.attrs.tags", "all on a missing list", "all(member.attrs.tags ?? [], # > 0)", ""},
+		{"member.points > 10 || none(member.attrs.tags, {# == 2})", "member.attrs.tags", "none on a missing list", "none(member.attrs.tags ?? [], {# == 2})", "member.points > 10 || none(member.attrs.tags ?? [], {# == 2})"},
+		{"len(filter(member.attrs['tags'], {# > 3})) > 1", "member.attrs['tags']", "filter on a missing list", "filter(member.attrs['tags'] ?? [], {# > 3})", "len(filter(member.attrs['tags'] ?? [], {# > 3})) > 1"},
+		{"member.attrs.tags | any(# > 3)", "member.attrs.tags", "any on a missing list", "member.attrs.tags ?? [] | any(# > 3)", ""},
+		{"any(member.attrs?.tags, {# > 3})", "member.attrs?.tags", "any on a missing list", "any(member.attrs?.tags ?? [], {# > 3})", ""},
+		// A field of an element, missing where the element lacks it.
+		{"any(member.attrs.items ?? [], {.score > 3})", ".score", ".score of an element of member.attrs.items has no type hearth can check and is missing (nil) for elements without it; > on a missing value fails", "(.score ?? 0) > 3", "any(member.attrs.items ?? [], {(.score ?? 0) > 3})"},
+		{"all(member.attrs.items ?? [], {#.kind != 'bot' && #['score'] >= 0})", "#['score']", "of an element of member.attrs.items", "(#['score'] ?? 0) >= 0", "all(member.attrs.items ?? [], {#.kind != 'bot' && (#['score'] ?? 0) >= 0})"},
+		{"any(member.attrs.items ?? [], {#?.score < 10})", "#?.score", "for elements without it", "(#?.score ?? 0) < 10", "any(member.attrs.items ?? [], {(#?.score ?? 0) < 10})"},
+		// What a predicate gives where true or false is needed.
+		{"any(member.attrs.flags ?? [], {#})", "#", "# (an element of member.attrs.flags) has no type hearth can check; the predicate of any must give true or false", "any(member.attrs.flags ?? [], {# == true})", ""},
+		{"all(member.attrs.flags ?? [], {!#})", "!#", "! takes true or false", "all(member.attrs.flags ?? [], {# != true})", ""},
+		{"one(member.attrs.items ?? [], .verified)", ".verified", "missing (nil) for elements without it; the predicate of one must give true or false", "one(member.attrs.items ?? [], .verified == true)", ""},
+		{"any([1, 2], {member.attrs.vip})", "member.attrs.vip", "missing (nil) for members without that attribute; the predicate of any must give", "any([1, 2], {member.attrs.vip == true})", ""},
+		{"any([1, 2], {# > member.attrs.level})", "member.attrs.level", "> on a missing value", "# > (member.attrs.level ?? 0)", "any([1, 2], {# > (member.attrs.level ?? 0)})"},
+		// Optional chaining: ?. does not give the attribute a type.
+		{"member.attrs?.verified && member.points > 1", "member.attrs?.verified", "member.attrs.verified has no type hearth can check and is missing (nil) for members without that attribute; both sides of &&", "member.attrs?.verified == true && member.points > 1", ""},
+		{"!member.attrs?.['verified']", "!member.attrs?.['verified']", "! takes true or false", "member.attrs?.['verified'] != true", ""},
+		{"member.attrs?.level > 2", "member.attrs?.level", "> on a missing value", "(member.attrs?.level ?? 0) > 2", ""},
+		{"event?.extra > 2", "event?.extra", "events without that attribute (it is declared \"any\")", "(event?.extra ?? 0) > 2", ""},
+		// A default that has no type either.
+		{"(member.attrs.level ?? member.attrs.rank) > 2", "member.attrs.level ?? member.attrs.rank", "member.attrs.level ?? member.attrs.rank has no type hearth can check and is missing (nil) for members without any of them", "(member.attrs.level ?? member.attrs.rank ?? 0) > 2", ""},
+		{"(member.attrs.level ?? nil) > 2", "member.attrs.level ?? nil", "member.attrs.level has no type", "(member.attrs.level ?? 0) > 2", ""},
+		{"((member.attrs.level ?? nil) ?? nil) > 2", "(member.attrs.level ?? nil) ?? nil", "member.attrs.level has no type", "(member.attrs.level ?? 0) > 2", ""},
+		{"(member.attrs.vip ?? member.attrs.beta) || member.points > 1", "(member.attrs.vip ?? member.attrs.beta)", "both sides of ||", "(member.attrs.vip ?? member.attrs.beta) == true || member.points > 1", ""},
+		{"member.points > 1 && member.attrs.vip ?? member.attrs.beta", "member.attrs.vip ?? member.attrs.beta", "both sides of &&", "member.points > 1 && (member.attrs.vip ?? member.attrs.beta) == true", ""},
+	} {
+		p, errs := c.Compile(tc.src, sc)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", tc.src, errs[0])
+		}
+		if len(p.Warnings) != 1 {
+			t.Errorf("%s: warnings %v; want one", tc.src, p.Warnings)
+			continue
+		}
+		w := p.Warnings[0]
+		if got := tc.src[w.From:w.To]; got != tc.at || !strings.HasSuffix(w.Hint, ": "+tc.hint+".") || !strings.Contains(w.Message, tc.says) {
+			t.Errorf("%s: warning at %q: %s %s; want it at %q, saying %q and ending %q", tc.src, got, w.Message, w.Hint, tc.at, tc.says, tc.hint)
+		}
+		fix := tc.fix
+		if fix == "" {
+			fix = tc.hint
+		}
+		fixed, errs := c.Compile(fix, sc)
+		if len(errs) > 0 || len(fixed.Warnings) > 0 {
+			t.Fatalf("%s: %v %v", fix, errs, fixed.Warnings)
+		}
+		failed := false
+		for _, attrs := range members {
+			ev := NewEvaluator()
+			ev.Bind(&Member{ID: "u1", Points: 5, Attrs: attrs}, map[string]any{"ok": true}, nil, now, &fakeState{now: now})
+			if _, err := ev.Bool(fixed); err != nil {
+				t.Errorf("%s with %v: %v", fix, attrs, err)
+			}
+			if _, err := ev.Bool(p); err != nil {
+				failed = true
+			}
+		}
+		if !failed {
+			t.Errorf("%s ran for every member; the warning would be needless", tc.src)
+		}
+	}
+	// Guarded values, defaults of a type and typed lists: no warning.
+	for _, src := range []string{
+		"any(member.attrs.tags ?? [], {# > 3})",
+		"member.attrs.tags != nil && any(member.attrs.tags, {# > 3})",
+		"'tags' in member.attrs && all(member.attrs.tags, {# > 3})",
+		"any(member.attrs.items ?? [], {(.score ?? 0) > 3})",
+		"any(member.attrs.items ?? [], {.score != nil && .score > 3})",
+		"any(member.attrs.items ?? [], {'score' in # && #.score > 3})",
+		"any(member.attrs.flags ?? [], {# == true})",
+		"len(map(member.attrs.items ?? [], {.score})) > 1",
+		"any(member.unsubscribed_from, {# == 'email'})",
+		"any([1, 2], {# > 1})",
+		"any(event.tags, {# == 'a'}) && event.ok",
+		"(member.attrs.level ?? 0) > 2",
+		"(member.attrs?.level ?? 0) > 2",
+		"2 < member.attrs.level ?? 0", // ?? binds tighter than <
+		"member.attrs?.verified == true",
+		"member.attrs?.level != nil && member.attrs.level > 2",
+		"(member.attrs.vip ?? member.attrs.beta ?? false) || member.points > 1",
+		"!member.attrs.vip ?? false", // !(member.attrs.vip ?? false)
+	} {
+		p, errs := c.Compile(src, sc)
+		if len(errs) > 0 || len(p.Warnings) > 0 {
+			t.Errorf("%s: %v %v; want no warning", src, errs, p.Warnings)
+		}
+	}
+	// A predicate inside another: # is the inner list's element, whose
+	// list is a field of the outer one's.
+	p, errs := c.Compile("any(member.attrs.groups ?? [], {any(.tags, {# > 1})})", sc)
+	if len(errs) > 0 || len(p.Warnings) != 1 || !strings.HasSuffix(p.Warnings[0].Hint, ": any(.tags ?? [], {# > 1}).") {
+		t.Errorf("nested predicates: %v %v", errs, p.Warnings)
+	}
+	// A long rule gets the call to change, not the whole rule.
+	long := "member.points > 100 && member.messages > 10 && any(member.attrs.badges_held, {# == 'helper'})"
+	p, _ = c.Compile(long, sc)
+	if len(p.Warnings) != 1 || !strings.HasSuffix(p.Warnings[0].Hint, ": any(member.attrs.badges_held ?? [], {# == 'helper'}).") {
+		t.Errorf("long rule: %v", p.Warnings)
+	}
+}
+
+// expr refuses an operator after a ?? (member.attrs.level ?? 0 > 2):
+// the error points at the operator and gives the rule with the value
+// and its default in brackets, which compiles.
+func TestCoalesceNeedsBrackets(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Result = Bool
+	for _, tc := range []struct{ src, at, fix string }{
+		{"member.attrs.level ?? 0 > 2", ">", "(member.attrs.level ?? 0) > 2"},
+		{"member.points > 1 && member.attrs['level'] ?? 0 >= 2", ">=", "member.points > 1 && (member.attrs['level'] ?? 0) >= 2"},
+		{"member.attrs.a ?? member.attrs.b ?? 0 > 2", ">", "(member.attrs.a ?? member.attrs.b ?? 0) > 2"},
+		{"member.attrs?.level ?? 0 + 1 > 2", "+", "(member.attrs?.level ?? 0) + 1 > 2"},
+		{"(member.attrs.vip ?? false == true)", "==", "((member.attrs.vip ?? false) == true)"},
+	} {
+		_, errs := c.Compile(tc.src, sc)
+		if len(errs) != 1 {
+			t.Errorf("%s: errors %v; want one", tc.src, errs)
+			continue
+		}
+		e := errs[0]
+		if got := tc.src[e.From:e.To]; got != tc.at || !strings.HasSuffix(e.Hint, ": "+tc.fix+".") || strings.Contains(e.Error(), "..") || !strings.Contains(e.Message, "cannot be followed by "+tc.at+" without brackets") {
+			t.Errorf("%s: error at %q: %s; want it at %q, ending %q", tc.src, got, e, tc.at, tc.fix)
+		}
+		if p, errs := c.Compile(tc.fix, sc); len(errs) > 0 || len(p.Warnings) > 0 {
+			t.Errorf("%s: %v %v", tc.fix, errs, p.Warnings)
+		}
+	}
+	// With a second mistake after it, the bracketed part alone.
+	_, errs := c.Compile("member.attrs.a ?? 0 > 2 && member.attrs.b ?? 0 > 3", sc)
+	if len(errs) != 1 || !strings.HasSuffix(errs[0].Hint, ": (member.attrs.a ?? 0).") {
+		t.Errorf("two mistakes: %v", errs)
+	}
+}
+
+// Odd shapes around untyped values compile or fail without a panic, and
+// every warning lies within the rule and says what to write.
+func TestUntypedOddShapes(t *testing.T) {
+	c := NewCompiler()
+	sc := testScope
+	sc.Event = map[string]AttrType{"extra": TypeAny, "tags": TypeList}
+	for _, src := range []string{
+		"any(member.attrs.l, {;})",
+		"any(member.attrs.l, {})",
+		"filter(member.attrs.x, {let a = #; a}) != []",
+		"member.attrs?.[member.attrs.k] > 1",
+		"(((member.attrs.a ?? nil) ?? nil) ?? nil) > 1",
+		"any(member.attrs.l, #.x?.y > #index)",
+		"reduce(member.attrs.l, #acc + #, 0) > 1",
+		"len(sortBy(member.attrs.l, .x, 'desc')) > 0",
+		"any(member.attrs.l, {any(#, {any(#, {#})})})",
+		"member.attrs.l | filter(.a) | any(.b)",
+		"any(event.tags | filter(#), {.x > 1})",
+		"any(member.attrs.l, {# ? .a : .b})",
+		"member.attrs.a ?? 0 ??",
+		"any(member.attrs.l,\n  {.x > 3 &&\n   !.y})",
+		"any(member.attrs['l\\'s'], {.x > 3})",
+	} {
+		for _, res := range []Result{Bool, Number, String, Any} {
+			sc.Result = res
+			p, _ := c.Compile(src, sc)
+			if p == nil {
+				continue
+			}
+			for _, w := range p.Warnings {
+				if w.From < 0 || w.To > len(src) || w.From >= w.To || w.Hint == "" {
+					t.Errorf("%s as %v: warning %q at %d-%d", src, res, w, w.From, w.To)
+				}
+			}
+		}
 	}
 }

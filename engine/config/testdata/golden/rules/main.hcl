@@ -69,3 +69,11 @@ campaign "vip_tour" {
     }
   }
 }
+
+segment "tagged" {
+  when = "member.points > 1 && any(member.attrs.tags, {# == 'mentor'})"
+}
+
+segment "levelled" {
+  when = "member.attrs?.level ?? 0 > 2"
+}
