@@ -266,6 +266,10 @@ func (c *Conn) deliver(ctx context.Context, req platform.PerformRequest, body []
 	return req.Key, nil
 }
 
+// TakesInbound reports whether the block takes events (inbound = true);
+// hearth run announces only those.
+func (c *Conn) TakesInbound() bool { return c.verifier != nil }
+
 // VerifyInbound checks a request to the block's inbound endpoint; commit
 // is to be called once its events are durably stored, after which the
 // same signed request is refused as a replay. Errors carry HTTPStatus:

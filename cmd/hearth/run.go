@@ -34,7 +34,9 @@ runs campaign timers and time-based rules, and reloads the configuration
 when its files change (or on SIGHUP, or POST /v1/reload). A configuration
 that fails validation never replaces the running one: the error is logged
 and shown by GET /v1/status, and the metric hearth_config_reload_success
-drops to 0.
+drops to 0. The state settings and platform blocks are read at start: a
+reload that changes them takes the rest, and warns and lists them in
+GET /v1/status (restart_needed) until hearth run restarts.
 
 On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and

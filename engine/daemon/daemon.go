@@ -123,6 +123,11 @@ type Reload struct {
 	Hash        string                `json:"hash,omitempty"`
 	Duration    string                `json:"duration"`
 	Diagnostics config.JSONValidation `json:"diagnostics"`
+
+	// RestartNeeded lists what the configuration in force changed that
+	// is read only at start (state settings, platform blocks), so it is
+	// not in effect until hearth run restarts (restartNeeded).
+	RestartNeeded []string `json:"restart_needed,omitempty"`
 }
 
 // Daemon runs the engine.
@@ -171,6 +176,10 @@ type Daemon struct {
 	horizon atomic.Int64
 	// unheard are the event types warned about as heard by nothing.
 	unheard unheardTypes
+
+	// started is the configuration the daemon started with: its state
+	// settings and platform blocks stay in force until a restart.
+	started *config.Config
 }
 
 // Counters are running totals, for status.
@@ -232,6 +241,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		return nil, diags, src
 	}
 	d.snap.Store(newSnapshot(cfg, opt.Now()))
+	d.started = cfg
 	opt.Metrics.initLabels(nil, cfg)
 	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
 	if c, ok := opt.Bus.(prometheus.Collector); ok {
@@ -261,6 +271,9 @@ func (d *Daemon) Reloads() []Reload {
 func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, took time.Duration) Reload {
 	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Unchanged: unchanged, Duration: took.String(),
 		Diagnostics: config.ToJSON(src, diags, d.opt.Dir)}
+	if r.OK && cfg != nil {
+		r.RestartNeeded = restartNeeded(d.started, cfg)
+	}
 	// The new files' secrets, and those in force (a failed load may not
 	// have got as far as its own).
 	if cfg != nil {
@@ -319,6 +332,10 @@ func (d *Daemon) Reload(trigger string) Reload {
 	}
 	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String(),
 		"warnings", r.Diagnostics.WarningCount)
+	if len(r.RestartNeeded) > 0 {
+		d.log.Warn("some changes take effect only when hearth run restarts: it keeps the state store and platform connections it started with",
+			"trigger", trigger, "restart_needed", r.RestartNeeded)
+	}
 	// What the new files do that has no effect, or holds a credential in
 	// plain text, is said once, when they come into force.
 	r.Diagnostics.Log(context.Background(), d.log)

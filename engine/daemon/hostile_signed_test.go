@@ -2,6 +2,8 @@ package daemon_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -117,5 +119,52 @@ platform "webhook" "in" {
 	}
 	if after := points(t, f); after != before+1 {
 		t.Errorf("the good request gave %d points; want 1", after-before)
+	}
+}
+
+// A webhook block without inbound = true is not announced as taking
+// events at start (an operator reading the log would look for events
+// there), and a request to it is told how to turn it on.
+func TestWebhookWithoutInboundIsNotAnnounced(t *testing.T) {
+	var logs syncBuffer
+	f := start(t, rulesA+`
+variable "hook" {
+  type      = string
+  sensitive = true
+}
+platform "webhook" "out" {
+  url    = "http://127.0.0.1:9/hook"
+  secret = var.hook
+}
+platform "webhook" "in" {
+  secret  = var.hook
+  inbound = true
+}
+`, "api-token", func(o *daemon.Options) {
+		o.Load.Platforms = map[string]config.PlatformSpec{"local": local.Spec(), "webhook": webhook.Spec()}
+		o.Load.LookupEnv = func(k string) (string, bool) { return "hook-secret", k == "HEARTH_VAR_hook" }
+		o.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	})
+	reg, err := platform.NewRegistry(local.New(), webhook.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAll := f.d.Receivers(context.Background(), reg)
+	defer closeAll()
+	got := logs.String()
+	if !strings.Contains(got, `"msg":"taking inbound events","platform":"platform.webhook.in"`) {
+		t.Errorf("the inbound webhook is not announced:\n%s", got)
+	}
+	if strings.Contains(got, `"platform":"platform.webhook.out"`) {
+		t.Errorf("a webhook without inbound = true is announced as taking events:\n%s", got)
+	}
+	resp, err := http.Post(f.srv.URL+"/v1/inbound/webhook/out", "application/json", strings.NewReader(events(0, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "set inbound = true") {
+		t.Errorf("a request to the outbound-only webhook: %d %s; want 404 saying to set inbound = true", resp.StatusCode, body)
 	}
 }

@@ -23,6 +23,12 @@ type Receiver interface {
 	VerifyInbound(h http.Header, body []byte) (commit func() bool, err error)
 }
 
+// InboundSwitch is a Receiver whose block may leave inbound events off
+// (a webhook without inbound = true): it refuses every request itself.
+type InboundSwitch interface {
+	TakesInbound() bool
+}
+
 // Receivers opens every configured platform whose connection is a
 // Receiver or a platform.Responder and serves it until the returned function closes them.
 // Platforms added or changed by a later reload take effect at the next
@@ -45,6 +51,11 @@ func (d *Daemon) Receivers(ctx context.Context, reg *platform.Registry) (closeAl
 		}
 		conns = append(conns, conn)
 		got[p.Type+"/"+p.Name] = conn
+		if o, ok := conn.(InboundSwitch); ok && !o.TakesInbound() {
+			// Kept, so that a request there is told how to turn it on,
+			// but not announced as taking events.
+			continue
+		}
 		d.log.Info("taking inbound events", "platform", p.Addr(), "path", "/v1/inbound/"+p.Type+"/"+p.Name)
 	}
 	d.mu.Lock()

@@ -240,6 +240,9 @@ function renderReloads(reloads) {
         r.ok && r.hash ? h("code", { class: "muted", text: r.hash.slice(0, 10) }) : null,
         r.unchanged ? h("span", { class: "muted", text: "same configuration; nothing was swapped" }) : null,
         !r.ok ? h("span", { class: "muted", text: "the previous configuration stays in force" }) : null),
+      // Read only at start: in force once hearth run restarts.
+      r.restart_needed && r.restart_needed.length ? h("div", { class: "diag warning" },
+        h("span", { class: "summary", text: "takes effect when hearth run restarts: " + r.restart_needed.join(", ") })) : null,
       diags.map((d) => h("div", { class: "diag " + d.severity },
         d.range ? h("span", { class: "where", text: `${d.range.filename}:${d.range.start.line}  ` }) : null,
         h("span", { class: "summary", text: d.summary }),
