@@ -28,27 +28,32 @@ type backupFlags struct {
 // (POST /v1/state/backup) and streamed here: its journal holds commits
 // that are not in state.db yet, and only it can fold them first. With no
 // daemon, the command holds the state lock and copies the file itself.
-func runBackup(ctx context.Context, s *stdio, out string, rest []string, vf varFlags, bf backupFlags) int {
+func runBackup(ctx context.Context, s *stdio, pos []string, vf varFlags, bf backupFlags) int {
 	const name = "state backup"
+	// -check and -url take the file alone, no DIR to mistake it for.
 	if bf.check {
-		if len(rest) > 0 || bf.url != "" || bf.force {
+		if len(pos) != 1 || bf.url != "" || bf.force {
 			return argError(s, name, "-check takes the backup FILE only")
 		}
-		return checkBackup(ctx, s, out)
+		return checkBackup(ctx, s, pos[0])
 	}
 	if bf.url != "" {
-		if len(rest) > 0 {
+		if len(pos) != 1 {
 			return argError(s, name, "with -url the daemon names the state: give OUT only")
 		}
-		if !outFree(s, out, bf.force) {
+		if !outFree(s, pos[0], bf.force) {
 			return 1
 		}
-		return backupFromDaemon(ctx, s, bf.url, out, bf.force, "the daemon at "+bf.url)
+		return backupFromDaemon(ctx, s, bf.url, pos[0], bf.force, "the daemon at "+bf.url)
 	}
-	dir, ok := dirArg(rest, s, name)
+	// A directory holding a configuration as OUT is DIR with OUT left
+	// out (no backup could be written in its place); any other directory
+	// stays OUT, for outFree to refuse as a directory.
+	pos, dir, ok := leadArgs(s, name, pos, "OUT", "the file to write the backup to")
 	if !ok {
 		return 1
 	}
+	out := pos[0]
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
 		return 1

@@ -98,17 +98,14 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if *daemonURL != "" {
-		// The daemon knows its campaigns; the directory, if given, is
-		// not read (it may be on another machine).
-		if len(pos) == 0 || len(pos) > 2 {
-			return argError(s, "campaign stop", "give the campaign's name and, optionally, the configuration directory")
-		}
-		return stopViaDaemon(ctx, s, *daemonURL, pos[0], *member, *key)
-	}
 	name, dir, ok := campaignArgs(s, "campaign stop", pos)
 	if !ok {
 		return 1
+	}
+	if *daemonURL != "" {
+		// The daemon knows its campaigns; the directory, if given, is
+		// not read (it may be on another machine).
+		return stopViaDaemon(ctx, s, *daemonURL, name, *member, *key)
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -461,12 +458,11 @@ func heldCounts(held map[string]int) string {
 
 // campaignArgs splits the NAME [DIR] the campaign commands take.
 func campaignArgs(s *stdio, verb string, pos []string) (name, dir string, ok bool) {
-	if len(pos) == 0 {
-		argError(s, verb, "give the campaign's name")
+	pos, dir, ok = leadArgs(s, verb, pos, "NAME", "the campaign's name")
+	if !ok {
 		return "", "", false
 	}
-	dir, ok = dirArg(pos[1:], s, verb)
-	return pos[0], dir, ok
+	return pos[0], dir, true
 }
 
 // lookupCampaign finds the named campaign, or says there is none and

@@ -299,9 +299,3 @@ func writeTextRows(w io.Writer, rows [][]string) {
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
 }
-
-// isConfigDir reports whether path is a directory with *.hcl files.
-func isConfigDir(path string) bool {
-	files, err := hclFiles([]string{path}, false)
-	return err == nil && len(files) > 0
-}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -416,6 +417,46 @@ func dirArg(pos []string, s *stdio, name string) (string, bool) {
 	}
 	argError(s, name, fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " ")))
 	return "", false
+}
+
+// leadArgs splits the arguments of a command of the form "CMD ARG...
+// [DIR]" (name; form names the ARGs, as "ID ADDRESS") into the ARGs and
+// DIR, "." when not given; what says what the ARGs are ("the member ID")
+// for the message when some are missing. ok is false once it has
+// answered a usage error.
+//
+// Given no more than the ARGs, the last of them a configuration
+// directory, the user has left an ARG out and the directory took its
+// place: loading "." would only say that it has no configuration, so
+// it says that instead, with the command as it should be. Only when "."
+// holds a configuration too and the argument is a bare name (a campaign
+// "welcome" beside a folder welcome/) could it be either; it is then
+// taken as the ARG, as the usage reads (DIR given as well settles it).
+func leadArgs(s *stdio, name string, pos []string, form, what string) (args []string, dir string, ok bool) {
+	n := len(strings.Fields(form))
+	if k := len(pos); k > 0 && k <= n && isConfigDir(pos[k-1]) {
+		last := pos[k-1]
+		bare := !strings.ContainsRune(last, '/') && !strings.ContainsRune(last, filepath.Separator) && last != "." && last != ".."
+		if k < n || !bare || !isConfigDir(".") {
+			argError(s, name, fmt.Sprintf("%s is a configuration directory; give %s before it: hearth %s %s %s", last, what, name, form, last))
+			return nil, "", false
+		}
+	}
+	if len(pos) < n {
+		argError(s, name, "give "+what+" and, optionally, the configuration directory")
+		return nil, "", false
+	}
+	dir, ok = dirArg(pos[n:], s, name)
+	return pos[:n], dir, ok
+}
+
+// isConfigDir reports whether path is a directory with *.hcl files.
+func isConfigDir(path string) bool {
+	if info, err := os.Stat(path); err != nil || !info.IsDir() {
+		return false
+	}
+	files, err := hclFiles([]string{path}, false)
+	return err == nil && len(files) > 0
 }
 
 // argError answers missing or extra arguments the way a flag error is

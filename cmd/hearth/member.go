@@ -128,16 +128,13 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	want := 1
+	form, what := "ID", "the member ID"
 	if verb == "why" {
-		want = 2
+		form, what = "ID ADDRESS", "the member ID and an address such as segment.lurkers"
 	}
-	if len(pos) < want || len(pos) > want+1 {
-		return argError(s, "member "+verb, fmt.Sprintf("give a member id%s and, optionally, the configuration directory", map[bool]string{true: " and an address such as segment.lurkers", false: ""}[verb == "why"]))
-	}
-	dir := "."
-	if len(pos) == want+1 {
-		dir = pos[want]
+	pos, dir, ok := leadArgs(s, "member "+verb, pos, form, what)
+	if !ok {
+		return 1
 	}
 	at := time.Now().UTC()
 	if *atFlag != "" {

@@ -149,15 +149,11 @@ func openMemberTarget(ctx context.Context, s *stdio, name, dir string, vf varFla
 }
 
 // memberTargetOf is where a member command given ID [DIR] works: the
-// daemon at daemonURL when one is named, else DIR's state (through the
+// daemon at daemonURL when one is named, else dir's state (through the
 // daemon serving it, if any). release lets it go.
-func memberTargetOf(ctx context.Context, s *stdio, name, daemonURL string, pos []string, vf varFlags) (memberTarget, bool) {
+func memberTargetOf(ctx context.Context, s *stdio, name, daemonURL, dir string, vf varFlags) (memberTarget, bool) {
 	if daemonURL != "" {
 		return memberTarget{base: daemonURL}, true
-	}
-	dir := "."
-	if len(pos) == 2 {
-		dir = pos[1]
 	}
 	return openMemberTarget(ctx, s, name, dir, vf)
 }
@@ -200,11 +196,12 @@ func runMemberExport(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 || len(pos) > 2 {
-		return argError(s, "member export", "give a member id and, optionally, the configuration directory")
+	pos, dir, ok := leadArgs(s, "member export", pos, "ID", "the member ID")
+	if !ok {
+		return 1
 	}
 	id := pos[0]
-	t, ok := memberTargetOf(ctx, s, "member export", *daemonURL, pos, vf)
+	t, ok := memberTargetOf(ctx, s, "member export", *daemonURL, dir, vf)
 	if !ok {
 		return 1
 	}
@@ -234,15 +231,16 @@ func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 || len(pos) > 2 {
-		return argError(s, "member forget", "give a member id and, optionally, the configuration directory")
+	pos, dir, ok := leadArgs(s, "member forget", pos, "ID", "the member ID")
+	if !ok {
+		return 1
 	}
 	id := pos[0]
 	if !*force && !s.inTTY {
 		fmt.Fprintln(s.err, "hearth member forget: standard input is not a terminal, so hearth cannot ask for confirmation; pass -force (or -auto-approve) to erase the member.")
 		return 1
 	}
-	t, ok := memberTargetOf(ctx, s, "member forget", *daemonURL, pos, vf)
+	t, ok := memberTargetOf(ctx, s, "member forget", *daemonURL, dir, vf)
 	if !ok {
 		return 1
 	}
@@ -364,11 +362,12 @@ func runMemberUnsuppress(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 || len(pos) > 2 {
-		return argError(s, "member unsuppress", "give a member id and, optionally, the configuration directory")
+	pos, dir, ok := leadArgs(s, "member unsuppress", pos, "ID", "the member ID")
+	if !ok {
+		return 1
 	}
 	id := pos[0]
-	t, ok := memberTargetOf(ctx, s, "member unsuppress", *daemonURL, pos, vf)
+	t, ok := memberTargetOf(ctx, s, "member unsuppress", *daemonURL, dir, vf)
 	if !ok {
 		return 1
 	}

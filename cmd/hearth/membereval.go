@@ -27,13 +27,11 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) < 2 || len(pos) > 3 {
-		return argError(s, "member eval", "give a member id, an expression and, optionally, the configuration directory")
+	pos, dir, ok := leadArgs(s, "member eval", pos, "ID EXPRESSION", "the member ID and an expression")
+	if !ok {
+		return 1
 	}
-	id, src, dir := pos[0], pos[1], "."
-	if len(pos) == 3 {
-		dir = pos[2]
-	}
+	id, src := pos[0], pos[1]
 	at := time.Now().UTC()
 	if *atFlag != "" {
 		var err error

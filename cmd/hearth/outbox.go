@@ -74,16 +74,17 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	key := ""
+	form := ""
 	if takesKey {
-		if len(pos) == 0 {
-			return argError(s, "outbox "+verb, "give the action's key (hearth outbox list shows them)")
-		}
-		key, pos = pos[0], pos[1:]
+		form = "KEY"
 	}
-	dir, ok := dirArg(pos, s, "outbox "+verb)
+	pos, dir, ok := leadArgs(s, "outbox "+verb, pos, form, "the action's key, which hearth outbox list shows,")
 	if !ok {
 		return 1
+	}
+	key := ""
+	if takesKey {
+		key = pos[0]
 	}
 	if verb == "list" {
 		if *status != "" && *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead && *status != outbox.Skipped {

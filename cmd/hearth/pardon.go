@@ -46,16 +46,13 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 || len(pos) > 2 {
-		return argError(s, "member pardon", "give a member id and, optionally, the configuration directory")
+	pos, dir, ok := leadArgs(s, "member pardon", pos, "ID", "the member ID")
+	if !ok {
+		return 1
 	}
 	id := pos[0]
 	if *daemonURL != "" {
 		return pardonViaDaemon(ctx, s, *daemonURL, id, *rule)
-	}
-	dir := "."
-	if len(pos) == 2 {
-		dir = pos[1]
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {

@@ -762,10 +762,7 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) < 1 {
-		return argError(s, "force-unlock", "expected the lock id")
-	}
-	dir, ok := dirArg(pos[1:], s, "force-unlock")
+	pos, dir, ok := leadArgs(s, "force-unlock", pos, "LOCK_ID", "the lock id, which the apply that found the lock printed,")
 	if !ok {
 		return 1
 	}

@@ -332,6 +332,48 @@ func TestReadmeCommandTable(t *testing.T) {
 	}
 }
 
+// A row of the README's command table that gives a command's options
+// gives them all: a reader takes `hearth apply [...] DIR` for the whole
+// synopsis, and an option left out of it (apply's -target and removal
+// guard were) goes unknown. -var, -var-file and -no-color, which every
+// command that reads a configuration or colors takes, are said once
+// under the table. Rows of a group's verbs are left out: the group's -h
+// lists the options of all its verbs.
+func TestReadmeCommandTableRowsAreWhole(t *testing.T) {
+	src, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, common := range []string{"`-var NAME=VALUE`", "`-var-file FILE`", "`-no-color`"} {
+		if !strings.Contains(string(src), common) {
+			t.Errorf("README: no %s, which the command table leaves to the text under it", common)
+		}
+	}
+	row := regexp.MustCompile("(?m)^\\| `hearth ([a-z-]+) ([^`]*\\[-[^`]*)` \\|(.*)\\|$")
+	option := regexp.MustCompile(`(?m)^  (-[a-z][a-z-]*)`)
+	groups := map[string]bool{"local": true, "member": true, "state": true, "outbox": true, "campaign": true, "import": true}
+	checked := 0
+	for _, r := range row.FindAllStringSubmatch(string(src), -1) {
+		if groups[r[1]] {
+			continue
+		}
+		checked++
+		_, help, _ := runCLI(r[1], "-h")
+		_, opts, _ := strings.Cut(help, "\nOptions:\n")
+		for _, m := range option.FindAllStringSubmatch(opts, -1) {
+			if m[1] == "-var" || m[1] == "-var-file" || m[1] == "-no-color" {
+				continue
+			}
+			if !regexp.MustCompile(`(^|[^a-z-])` + m[1] + `($|[^a-z-])`).MatchString(r[0]) {
+				t.Errorf("README: the row of hearth %s lists options but not %s, which 'hearth %s -h' has", r[1], m[1], r[1])
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("found %d rows of the command table with options; has its form changed?", checked)
+	}
+}
+
 // The README's Members' data commands run as written on a state of the
 // quickstart's members, from the configuration directory ("."), and do
 // what the text says: export prints u07's data, forget erases it, and

@@ -16,16 +16,17 @@ import (
 // a SQLite state no process uses, with every old file moved aside (the
 // manual procedure's step that goes wrong: a journal left behind is
 // folded into the restored state).
-func runRestore(ctx context.Context, s *stdio, backup string, rest []string, vf varFlags, auto bool) int {
+func runRestore(ctx context.Context, s *stdio, pos []string, vf varFlags, auto bool) int {
 	const name = "state restore"
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(s.err, "hearth state restore: "+format+"\n", args...)
 		return 1
 	}
-	dir, ok := dirArg(rest, s, name)
+	pos, dir, ok := leadArgs(s, name, pos, "BACKUP", "the backup file to restore")
 	if !ok {
 		return 1
 	}
+	backup := pos[0]
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
 		return 1

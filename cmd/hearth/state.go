@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -122,12 +123,23 @@ func runState(ctx context.Context, s *stdio, args []string) int {
 // ADDR ID" is state import, and its messages should name the command the
 // user typed.
 func runStateAs(ctx context.Context, s *stdio, group string, args []string) int {
-	verbs := map[string]int{"list": 0, "show": 1, "rm": 1, "mv": 2, "import": 2, "prune": 0, "backup": 1, "restore": 1}
+	// Each verb's arguments before DIR, and what they are.
+	type argForm struct{ form, what string }
+	verbs := map[string]argForm{
+		"list":    {},
+		"show":    {"ADDR", "the resource's address, which hearth state list shows,"},
+		"rm":      {"ADDR", "the resource's address, which hearth state list shows,"},
+		"mv":      {"FROM TO", "the address to move and the new one"},
+		"import":  {"ADDR ID", "the block's address and the platform object's id"},
+		"prune":   {},
+		"backup":  {"OUT", "the file to write the backup to"},
+		"restore": {"BACKUP", "the backup file to restore"},
+	}
 	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, stateUsage)
 	}
 	verb := args[0]
-	nargs, ok := verbs[verb]
+	want, ok := verbs[verb]
 	if !ok {
 		return unknownVerb(s, "state", verb, []string{"list", "show", "rm", "mv", "import", "prune", "backup", "restore"}, stateUsage)
 	}
@@ -162,26 +174,13 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		}
 		return runRestoreUndo(ctx, s, pos, vf, *autoApprove)
 	}
-	if len(pos) < nargs {
-		want := fmt.Sprintf("%d address(es)", nargs)
-		switch verb {
-		case "import":
-			want = "ADDR ID, the block's address and the platform object's id"
-		case "backup":
-			want = "OUT, the file to write the backup to (or FILE with -check)"
-		case "restore":
-			want = "BACKUP, the backup file to restore"
-		}
-		return argError(s, cmd, "expected "+want)
-	}
-	addrs, pos := pos[:nargs], pos[nargs:]
 	if verb == "backup" {
-		return runBackup(ctx, s, addrs[0], pos, vf, bf)
+		return runBackup(ctx, s, pos, vf, bf)
 	}
 	if verb == "restore" {
-		return runRestore(ctx, s, addrs[0], pos, vf, *autoApprove)
+		return runRestore(ctx, s, pos, vf, *autoApprove)
 	}
-	dir, ok := dirArg(pos, s, cmd)
+	addrs, dir, ok := leadArgs(s, cmd, pos, want.form, want.what)
 	if !ok {
 		return 1
 	}
@@ -219,7 +218,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		return 1
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, lockedIn(err, dir))
+		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, lockedIn(notInState(err), dir))
 		return 1
 	}
 	switch verb {
@@ -231,7 +230,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		if verb == "show" {
 			i := slices.IndexFunc(rs, func(r state.Resource) bool { return r.Address == addrs[0] })
 			if i < 0 {
-				return fail(fmt.Errorf("state has nothing at %s (see hearth state list)", addrs[0]))
+				return fail(plan.NothingAt(addrs[0], rs))
 			}
 			r := rs[i]
 			if *asJSON {
@@ -313,6 +312,19 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		}
 	}
 	return 0
+}
+
+// notInState adds to "state has nothing at ADDR" the address meant when
+// one is close, as plan -target does, else where to see them all.
+func notInState(err error) error {
+	var e *plan.NothingAtError
+	if !errors.As(err, &e) {
+		return err
+	}
+	if hint := didYouMean(e.Addr, e.Known); hint != "" {
+		return fmt.Errorf("%w.%s", err, hint)
+	}
+	return fmt.Errorf("%w (see hearth state list)", err)
 }
 
 // resourceJSON is a resource as -json prints it: attributes with the

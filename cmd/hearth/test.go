@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"strings"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -173,18 +172,21 @@ func printResults(s *stdio, dir string, files []string, results []hearthtest.Res
 		}
 		return code + text + "\x1b[0m"
 	}
+	// Files are named as validate names them, from where the command
+	// ran, so that an editor or a CI annotation opens the right one.
+	base := relBase(dir)
 	for _, r := range results {
 		if r.Passed() {
-			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, filepath.Base(r.File))
+			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, config.RelPath(r.File, base))
 			continue
 		}
-		fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, filepath.Base(r.File))
+		fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, config.RelPath(r.File, base))
 		for _, f := range r.Failures {
 			subject := f.Subject
 			if f.When != "" {
 				subject += ", at " + f.When
 			}
-			fmt.Fprintf(s.out, "      %s:%d:%d: %s\n        expected: %s\n        got:      %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, subject, f.Expected, f.Got)
+			fmt.Fprintf(s.out, "      %s:%d:%d: %s\n        expected: %s\n        got:      %s\n", config.RelPath(f.Where.Filename, base), f.Where.Start.Line, f.Where.Start.Column, subject, f.Expected, f.Got)
 			if len(f.DecidedBy) > 0 {
 				fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
 			}

@@ -56,7 +56,7 @@ func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base strin
 	fmt.Fprintf(w, "%s %s\n", paint(ansiBold+code, label+":"), paint(ansiBold, rd.Redact(d.Summary)))
 	if d.Subject != nil {
 		rng := *d.Subject
-		where := fmt.Sprintf("%s line %d, column %d", relPath(rng.Filename, base), rng.Start.Line, rng.Start.Column)
+		where := fmt.Sprintf("%s line %d, column %d", RelPath(rng.Filename, base), rng.Start.Line, rng.Start.Column)
 		if f := src[rng.Filename]; f != nil {
 			if cs, ok := f.Nav.(interface{ ContextString(int) string }); ok {
 				if ctx := cs.ContextString(rng.Start.Byte); ctx != "" {
@@ -170,7 +170,10 @@ func wide(r rune) bool {
 	return false
 }
 
-func relPath(path, base string) string {
+// RelPath is path as diagnostics print it: relative to base (the
+// directory the command was run in) when inside it, else as given, so
+// an editor or a CI annotation opens it from where the command ran.
+func RelPath(path, base string) string {
 	if base == "" {
 		return path
 	}
@@ -236,7 +239,7 @@ func ToJSON(src Sources, diags hcl.Diagnostics, base string) JSONValidation {
 			out.ErrorCount++
 		}
 		if r := d.Subject; r != nil {
-			jd.Range = &JSONRange{Filename: relPath(r.Filename, base),
+			jd.Range = &JSONRange{Filename: RelPath(r.Filename, base),
 				Start: JSONPos{r.Start.Line, r.Start.Column, r.Start.Byte}, End: JSONPos{r.End.Line, r.End.Column, r.End.Byte}}
 			if f := src[r.Filename]; f != nil {
 				jd.Snippet = snippet(f, *r)

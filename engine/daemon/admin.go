@@ -33,12 +33,27 @@ func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runti
 		}
 		defer b.Rollback()
 		m, err := b.Member(id)
+		if errors.Is(err, state.ErrNotFound) {
+			return &noMemberError{id}
+		}
 		if err != nil {
 			return err
 		}
 		return then(rt, m)
 	})
 }
+
+// noMemberError is a member id the state does not have. Its text, the
+// 404's error, names the id (a client reading it from a log needs it)
+// and how to find the one meant; close ids are not suggested, as finding
+// them would read every member.
+type noMemberError struct{ id string }
+
+func (e *noMemberError) Error() string {
+	return fmt.Sprintf("no member %q in the state (GET /v1/members?q=TEXT finds members by id or name)", e.id)
+}
+
+func (e *noMemberError) Unwrap() error { return state.ErrNotFound }
 
 func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
 	// ?form=stored gives the document as the store keeps it, which the CLI
@@ -125,6 +140,8 @@ type badRequest struct{ error }
 func (d *Daemon) answer(w http.ResponseWriter, body []byte, err error) {
 	var bad *badRequest
 	switch {
+	case errors.As(err, new(*noMemberError)):
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": err.Error()})
 	case errors.Is(err, state.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such member"})
 	case errors.As(err, &bad):

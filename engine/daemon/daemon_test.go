@@ -395,8 +395,12 @@ segment "posters" {
 	if code, all := get(t, f, "/v1/members?q="); code != 200 || len(all["members"].([]any)) != 7 {
 		t.Errorf("an empty search lists every member: %d %v", code, all)
 	}
-	if code, _ := get(t, f, "/v1/members/nobody"); code != 404 {
-		t.Errorf("unknown member: %d", code)
+	// A 404 names the member it did not find, and how to look one up.
+	if code, out := get(t, f, "/v1/members/nobody"); code != 404 || out["error"] != `no member "nobody" in the state (GET /v1/members?q=TEXT finds members by id or name)` {
+		t.Errorf("unknown member: %d %v", code, out)
+	}
+	if code, out := get(t, f, "/v1/members/nobody/why?rule=segment.posters"); code != 404 || !strings.Contains(fmt.Sprint(out["error"]), `no member "nobody"`) {
+		t.Errorf("why of an unknown member: %d %v", code, out)
 	}
 	code, why := get(t, f, "/v1/members/m3/why?rule=segment.posters")
 	ex, _ := why["explanations"].([]any)

@@ -103,7 +103,7 @@ func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
 		return b.Commit()
 	})
 	if errors.Is(err, state.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such member"})
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": (&noMemberError{r.PathValue("id")}).Error()})
 		return
 	}
 	if err != nil {

@@ -3,9 +3,11 @@ package daemon_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,8 +75,8 @@ func TestPardonThroughTheAdminAPI(t *testing.T) {
 	if code, _ := post(t, f, "/v1/members/u1/pardon", `{"rules":"ads"}`, "tok"); code != 400 {
 		t.Errorf("bad body: %d", code)
 	}
-	if code, _ := post(t, f, "/v1/members/ghost/pardon", "", "tok"); code != 404 {
-		t.Errorf("unknown member: %d", code)
+	if code, out := post(t, f, "/v1/members/ghost/pardon", "", "tok"); code != 404 || !strings.Contains(fmt.Sprint(out["error"]), `no member "ghost" in the state`) {
+		t.Errorf("unknown member: %d %v", code, out)
 	}
 	if _, m := getTok(t, f, "/v1/members/u1", "tok"); m["strikes"] != 3.0 {
 		t.Fatalf("refused requests changed strikes: %v", m["strikes"])

@@ -72,7 +72,7 @@ func routes() []Route {
 				"(members who left are in neither), &left=true or false (who left, or who did not); 50 a page (&limit=N, at most 1000), with \"more\": true and \"next\" to give as &after= for the next page",
 			handler: func(d *Daemon) http.HandlerFunc { return d.searchMembers }},
 		{Pattern: "GET /v1/members/{id}", Usage: "GET  /v1/members/ID", Token: true,
-			Doc:     "one member's state, as hearth member show -json prints it; ?form=stored as the store keeps it",
+			Doc:     "one member's state, as hearth member show -json prints it; ?form=stored as the store keeps it; 404 naming the id when the state has no such member",
 			handler: func(d *Daemon) http.HandlerFunc { return d.getMember }},
 		{Pattern: "GET /v1/members/{id}/history", Usage: "GET  /v1/members/ID/history", Token: true,
 			Doc:     "what happened to the member: points, badges, tier and segment moves, campaign steps and actions",

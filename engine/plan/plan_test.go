@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -808,6 +809,21 @@ func TestMoveAndForget(t *testing.T) {
 	}
 	if after, _, _ := f.store.Resources(ctx); !reflect.DeepEqual(before, after) {
 		t.Fatalf("a dry run changed state:\n%v\n%v", before, after)
+	}
+	// An address state has nothing at says so, with the addresses there
+	// and their communities, for the caller to suggest the one meant.
+	for _, try := range []func() error{
+		func() error { _, err := plan.Forget(ctx, f.store, "community.cc", "test", true); return err },
+		func() error {
+			_, err := plan.Move(ctx, f.store, "community.cc", "community.d", "test", false)
+			return err
+		},
+	} {
+		var nothing *plan.NothingAtError
+		if err := try(); !errors.As(err, &nothing) || nothing.Addr != "community.cc" || err.Error() != "state has nothing at community.cc" ||
+			!slices.Contains(nothing.Known, "community.c") || !slices.Contains(nothing.Known, "community.c.channel.general") {
+			t.Fatalf("nothing at community.cc: %v %+v", err, nothing)
+		}
 	}
 	// Moving a community moves what is in it.
 	done, err := plan.Move(ctx, f.store, "community.c", "community.d", "test", false)

@@ -18,6 +18,34 @@ func under(addr, root string) bool {
 	return addr == root || strings.HasPrefix(addr, root+".")
 }
 
+// NothingAtError is a state command's address that state has nothing
+// at or under. Known holds the addresses state has, and the communities
+// they are in, for the caller to suggest the one meant.
+type NothingAtError struct {
+	Addr  string
+	Known []string
+}
+
+func (e *NothingAtError) Error() string { return "state has nothing at " + e.Addr }
+
+// NothingAt is the NothingAtError for addr among the resources rs.
+func NothingAt(addr string, rs []state.Resource) *NothingAtError {
+	e := &NothingAtError{Addr: addr}
+	for _, r := range rs {
+		// A community's address is a prefix of those in it (rm and mv
+		// take it whole), and may not be a resource of its own.
+		if parts := strings.SplitN(r.Address, ".", 3); len(parts) == 3 && parts[0] == "community" {
+			if c := parts[0] + "." + parts[1]; !slices.Contains(e.Known, c) {
+				e.Known = append(e.Known, c)
+			}
+		}
+		if !slices.Contains(e.Known, r.Address) {
+			e.Known = append(e.Known, r.Address)
+		}
+	}
+	return e
+}
+
 // withLock runs fn holding the apply lock, so state commands never
 // interleave with an apply.
 func withLock(ctx context.Context, st Store, who string, fn func([]state.Resource) error) error {
@@ -46,7 +74,7 @@ func Forget(ctx context.Context, st Store, addr, who string, dryRun bool) ([]str
 			}
 		}
 		if len(done) == 0 {
-			return fmt.Errorf("state has nothing at %s", addr)
+			return NothingAt(addr, rs)
 		}
 		if dryRun {
 			return nil
@@ -87,7 +115,7 @@ func Move(ctx context.Context, st Store, from, to, who string, dryRun bool) ([]s
 			}
 		}
 		if len(moving) == 0 {
-			return fmt.Errorf("state has nothing at %s", from)
+			return NothingAt(from, rs)
 		}
 		for _, r := range moving {
 			old := r.Address
