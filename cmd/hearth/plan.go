@@ -34,8 +34,10 @@ The plan also evaluates the member rules against the members in the
 state store and shows how members would move ("segment lurkers: +12 -3
 (+ann, bea, cy, dee, ed and 7 more; -bob, flo, gus)"), as the daemon's
 re-evaluation moves them, with what the moves set off (incentives,
-campaigns and rules on tier.changed and segment.entered or left), before
-grace periods: segments and tiers entered and left, badges a revoke_when
+campaigns and rules on tier.changed and segment.entered or left; what an
+incentive grants another member, with grant.to, and what that member's
+moves set off in turn), rules over community.* reading the stored
+community figures, before grace periods: segments and tiers entered and left, badges a revoke_when
 would take or an incentive award, campaigns entered (an audience's, one
 entering on tier.changed) and left, and the campaign runs that
 would end: as goal where exit_when holds, as exited where stop_when
@@ -220,6 +222,7 @@ type planSession struct {
 	cfg     *config.Config
 	store   plan.Store
 	members plan.Members
+	pop     plan.Population // the members and what the member impact reads besides
 	conns   plan.Conns
 	close   func()
 }
@@ -271,7 +274,7 @@ func openSession(ctx context.Context, cfg *config.Config, readOnly bool) (*planS
 		st.Close()
 		return nil, err
 	}
-	return &planSession{cfg: cfg, store: ps, members: st.Members, conns: conns, close: func() { conns.Close(); st.Close() }}, nil
+	return &planSession{cfg: cfg, store: ps, members: st.Members, pop: plan.StoredPopulation(st), conns: conns, close: func() { conns.Close(); st.Close() }}, nil
 }
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
@@ -399,7 +402,7 @@ func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSessi
 // tier or campaign moves members too, and kept (not nil) where the
 // configuration has such rules or something moves.
 func memberImpact(ctx context.Context, s *stdio, sess *planSession, p *plan.Plan) (*plan.Impact, error) {
-	im, err := plan.MemberImpact(ctx, sess.cfg, sess.members, s.clock())
+	im, err := plan.MemberImpact(ctx, sess.cfg, sess.pop, s.clock())
 	if err != nil {
 		return nil, err
 	}

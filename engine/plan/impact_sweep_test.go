@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -21,14 +22,17 @@ import (
 // it). Each case is a set of rules that read each other (tiers and
 // segments over badges the rules revoke, revocations over the tier and
 // segments the rules give, campaign rules over all of them, incentives,
-// campaigns and rules on the events the moves set off) and a population
-// drawn at random in every combination of stored points, badges,
-// segments, tier, runs and rechecks come due. The impact is computed,
-// then the sweep run over the same members, and what it changed is
-// counted as the impact counts: any difference in the order or the
-// passes the two settle a member in, or in what the moves' events set
-// off, shows as a count that differs. Waits (grace, qualification
-// windows) are left out: the impact is before them, by design.
+// campaigns and rules on the events the moves set off, incentives
+// granting to other members, rules over community figures, rules that
+// keep changing each other) and a population drawn at random in every
+// combination of stored points, badges, segments, tier, runs, rechecks
+// come due, sponsors and coaches. The impact is computed, then the sweep
+// run over the same members, in one batch and in many, and what it
+// changed is counted as the impact counts: any difference in the order
+// or the passes the two settle a member in, in what the moves' events
+// set off, or in what one member's grants do to another, shows as a
+// count that differs. Waits (grace, qualification windows) are left out:
+// the impact is before them, by design.
 func TestMemberImpactPredictsTheSweep(t *testing.T) {
 	const step = `
   step "later" {
@@ -40,6 +44,15 @@ func TestMemberImpactPredictsTheSweep(t *testing.T) {
 		// ladder is the tiers the stored members are on, with the
 		// ranks stored: the old configuration's, not always the new.
 		ladder map[string]int
+		// sponsors gives members a sponsor and a coach (attrs), other
+		// stored members or ids no member is stored for.
+		sponsors bool
+		// community stores a document for community c, whose figures
+		// rules read.
+		community bool
+		// seed picks another population: one that has what the case
+		// is about.
+		seed uint64
 	}{{
 		name: "tiers and segments over revoked badges",
 		src: `
@@ -278,30 +291,189 @@ campaign "core_welcome" {
 }
 `,
 		ladder: map[string]int{"regular": 1, "core": 2},
+	}, {
+		// Incentives granting to another member (grant.to): a member's
+		// promotion pays their sponsor, whose own promotion pays theirs
+		// in turn, in chains and circles through the population, and to
+		// sponsors no member is stored for yet (the sweep makes them).
+		// once, limit and points_cap read the receiving member's log.
+		name: "grants to other members",
+		src: `
+badge "mentor" {
+  title = "Mentor"
+}
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < 10"
+}
+tier "regular" {
+  rank = 1
+  when = "member.points >= 25"
+  keep = "member.points >= 18"
+}
+tier "core" {
+  rank = 2
+  when = "member.points >= 50"
+  keep = "member.points >= 40"
+}
+incentive "sponsor_promoted" {
+  on   = "tier.changed"
+  when = "event.direction == 'up'"
+  grant {
+    to     = "member.attrs.sponsor ?? ''"
+    points = 11
+  }
+}
+incentive "sponsor_demoted" {
+  on   = "tier.changed"
+  when = "event.direction == 'down'"
+  grant {
+    to     = "member.attrs.sponsor ?? ''"
+    points = -4
+  }
+}
+incentive "mentor" {
+  on   = "segment.entered"
+  when = "event.segment == 'active'"
+  once = true
+  grant {
+    to    = "member.attrs.sponsor ?? ''"
+    badge = badge.mentor
+  }
+}
+incentive "mentored" {
+  on   = "badge.awarded"
+  when = "event.badge == 'mentor'"
+  grant {
+    points = 6
+  }
+}
+incentive "coached" {
+  on         = "segment.entered"
+  limit      = "1/1d"
+  points_cap = "9/1d"
+  grant {
+    to     = "member.attrs.coach ?? ''"
+    points = 5
+  }
+}
+segment "active" {
+  when = "member.points >= 15"
+}
+segment "mentors" {
+  when = "has_badge('mentor')"
+}
+segment "restless" {
+  when = "total('tier.changed') >= 1"
+}
+campaign "core_welcome" {
+  enter_on   = "tier.changed"
+  enter_when = "event.to == 'core'"` + step + `
+}
+campaign "hello_active" {
+  audience      = segment.active
+  exit_on_leave = true` + step + `
+}
+`,
+		ladder:   map[string]int{"regular": 1, "core": 2},
+		sponsors: true,
+		// Among them a member with a recheck come due that a grant
+		// reaches first, giving nothing: the recheck still runs first
+		// at the member's turn, whichever batch the grant came from.
+		seed: 2,
+	}, {
+		// Rules over the community's figures, as the stored community
+		// document gives them at each member's time: an hour later,
+		// messages_1h reads another hour.
+		name: "rules over community figures",
+		src: `
+badge "early" {
+  title       = "Early"
+  revoke_when = "community.joined_24h > 5 && member.points < 30"
+}
+tier "regular" {
+  rank = 1
+  when = "member.points * 2 >= community.active_7d"
+  keep = "member.points >= 10"
+}
+tier "core" {
+  rank = 2
+  when = "member.points >= 45 && community.members >= 100"
+}
+segment "big_room" {
+  when = "community.members >= 100 && member.points >= 20"
+}
+segment "busy_hour" {
+  when = "community.messages_1h >= 3 && member.points >= 5"
+}
+incentive "welcome_core" {
+  on   = "tier.changed"
+  when = "event.to == 'core' && community.capacity_used < 2"
+  grant {
+    points = 3
+  }
+}
+`,
+		ladder:    map[string]int{"regular": 1, "core": 2},
+		community: true,
+	}, {
+		// Rules that keep changing each other: the tier reads a segment
+		// over the tier, and a badge's revoke_when the tier, so a member
+		// swings on and off them for as long as the settling goes on;
+		// it stops after the runtime's four passes, wherever that
+		// leaves the member, whoever is settled next.
+		name: "rules changing each other past the passes",
+		src: `
+badge "steady" {
+  title       = "Steady"
+  revoke_when = "member.tier == 'regular' && member.points < 30"
+}
+tier "regular" {
+  rank = 1
+  when = "in_segment('outside') && member.points >= 10"
+  keep = "in_segment('outside') || has_badge('steady')"
+}
+segment "outside" {
+  when = "member.tier == ''"
+}
+segment "steady_ones" {
+  when = "has_badge('steady')"
+}
+`,
+		ladder: map[string]int{"regular": 1},
 	}}
 	for ci, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, base+c.src)
 			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-			rng := rand.New(rand.NewPCG(uint64(ci), 7))
+			rng := rand.New(rand.NewPCG(uint64(ci), 7+c.seed))
 			store := state.NewMemory()
 			before := map[string]*state.Member{}
 			b, err := store.Begin(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
+			people := rand.New(rand.NewPCG(uint64(ci), 11+c.seed)) // the other populations stay as they were
 			for i := range 400 {
 				m := randomMember(rng, f.cfg, c.ladder, fmt.Sprintf("m%03d", i), now)
+				if c.sponsors {
+					sponsor(people, m, 400)
+				}
 				if err := b.SaveMember(m); err != nil {
 					t.Fatal(err)
 				}
 				before[m.ID] = copyMember(t, m)
 			}
+			if c.community {
+				if err := b.(state.CommunityBatch).SaveCommunity(communityDoc(now)); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := b.Commit(); err != nil {
 				t.Fatal(err)
 			}
 
-			im, err := plan.MemberImpact(context.Background(), f.cfg, store.Members, now)
+			im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: store.Members, Communities: store.Communities}, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -309,40 +481,83 @@ campaign "core_welcome" {
 				t.Fatalf("impact over %d members, %d current; want %d, 0", im.Members, im.Current, len(before))
 			}
 
-			rt := runtime.New(f.cfg, nil)
+			// The daemon sweeps in batches (of 500): where they split
+			// the members must not matter, grants between members in
+			// different batches included. One batch, and batches of 7.
 			ids := make([]string, 0, len(before))
 			for id := range before {
 				ids = append(ids, id)
 			}
 			slices.Sort(ids)
-			b, err = store.Begin(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, _, err := rt.Reevaluate(context.Background(), b, ids, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Commit(); err != nil {
-				t.Fatal(err)
-			}
-			if n != len(ids) {
-				t.Fatalf("the sweep re-evaluated %d members, want %d", n, len(ids))
-			}
-			var swept []plan.MemberMove
-			err = store.Members(context.Background(), func(m *state.Member) error {
-				swept = sweptMoves(f.cfg, swept, before[m.ID], m)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, want := movesText(im.Moves), movesText(swept)
-			if got != want {
-				t.Errorf("the impact and the sweep differ\nimpact:\n%s\nsweep:\n%s", got, want)
+			var want string
+			made := 0
+			for _, size := range []int{len(ids), 7} {
+				st := state.NewMemory()
+				b, err := st.Begin(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range ids {
+					if err := b.SaveMember(copyMember(t, before[id])); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if c.community {
+					if err := b.(state.CommunityBatch).SaveCommunity(communityDoc(now)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := b.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				rt := runtime.New(f.cfg, slog.New(slog.DiscardHandler))
+				n := 0
+				for chunk := range slices.Chunk(ids, size) {
+					b, err := st.Begin(context.Background())
+					if err != nil {
+						t.Fatal(err)
+					}
+					k, _, err := rt.Reevaluate(context.Background(), b, chunk, now)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := b.Commit(); err != nil {
+						t.Fatal(err)
+					}
+					n += k
+				}
+				// A member a grant reached before its turn was settled
+				// then, and is passed over at its turn.
+				if n != len(ids) && !c.sponsors || n == 0 {
+					t.Fatalf("the sweep re-evaluated %d members, want %d", n, len(ids))
+				}
+				var swept []plan.MemberMove
+				made = 0
+				err = st.Members(context.Background(), func(m *state.Member) error {
+					was := before[m.ID]
+					if was == nil { // a grant made them
+						was = &state.Member{ID: m.ID}
+						made++
+					}
+					swept = sweptMoves(f.cfg, swept, was, m)
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = movesText(swept)
+				if got := movesText(im.Moves); got != want {
+					t.Errorf("the impact and the sweep in batches of %d differ\nimpact:\n%s\nsweep:\n%s", size, got, want)
+				}
+				if im.Made != made {
+					t.Errorf("the impact says grants make %d members; the sweep in batches of %d made %d", im.Made, size, made)
+				}
 			}
 			if !strings.Contains(want, "badge ") || !strings.Contains(want, "tier ") || !strings.Contains(want, "segment ") {
 				t.Errorf("the sweep moved no badge, tier or segment: the population no longer tests the order\n%s", want)
+			}
+			if c.sponsors && made == 0 {
+				t.Error("the sweep made no member: the population no longer tests grants to members not stored")
 			}
 		})
 	}
@@ -422,6 +637,49 @@ func randomMember(rng *rand.Rand, cfg *config.Config, ladder map[string]int, id 
 		}
 	}
 	return m
+}
+
+// sponsor gives m a sponsor and a coach (member.attrs), each one of the
+// n stored members (m itself at times), one of a few ids no member is
+// stored for, or none.
+func sponsor(rng *rand.Rand, m *state.Member, n int) {
+	pick := func() any {
+		switch k := rng.IntN(10); {
+		case k < 7:
+			return fmt.Sprintf("m%03d", rng.IntN(n))
+		case k < 8:
+			return fmt.Sprintf("newcomer%d", rng.IntN(4))
+		default:
+			return nil
+		}
+	}
+	for _, attr := range []string{"sponsor", "coach"} {
+		if id := pick(); id != nil {
+			if m.Attrs == nil {
+				m.Attrs = map[string]any{}
+			}
+			m.Attrs[attr] = id
+		}
+	}
+}
+
+// communityDoc is a stored document of community c as of now: 120
+// members, joins over the last day, messages this hour and fewer in the
+// hours after it (members evaluated a little after now read those), and
+// members active over the last week.
+func communityDoc(now time.Time) *state.Community {
+	c := &state.Community{Name: "c", Members: 120}
+	for h := range 30 {
+		at := now.Add(time.Duration(h-26) * time.Hour)
+		c.CountHour("joined", at, h%2)
+	}
+	c.CountHour("messages", now.Add(-2*time.Hour), 2)
+	c.CountHour("messages", now, 4)
+	c.CountHour("messages", now.Add(2*time.Hour), 1)
+	for d := range 10 {
+		c.LastActive = c.LastActive.Add(state.DayOf(now)-state.Day(9-d), 3+d)
+	}
+	return c
 }
 
 // copyMember is m as stored now, apart from it.

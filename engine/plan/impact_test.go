@@ -90,7 +90,7 @@ func BenchmarkMemberImpact1M(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
+		im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, now)
 		if err != nil || im.Members != len(ms) {
 			b.Fatal(err)
 		}
@@ -183,7 +183,7 @@ func impactText(t *testing.T, f *fixture, now time.Time, ms ...*state.Member) st
 		}
 		return nil
 	}
-	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
+	im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ campaign "winback" {
 		}
 		return nil
 	}
-	im, err := plan.MemberImpact(context.Background(), f.cfg, members, now)
+	im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,6 +541,100 @@ campaign "pep_talk" {
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+const referralSrc = base + `
+tier "regular" {
+  rank = 1
+  when = "member.points >= 20"
+}
+segment "pointed" {
+  when = "member.points >= 10"
+}
+incentive "referral_bonus" {
+  on   = "tier.changed"
+  when = "event.to == 'regular'"
+  grant {
+    to     = "member.attrs.sponsor ?? ''"
+    points = 10
+  }
+}
+`
+
+// An incentive granting to another member (grant.to) counts for that
+// member, and for those that member's moves grant to in turn: ann's
+// promotion pays bob, who is under these rules already and is promoted
+// by it, which pays cy, who is not stored yet: the daemon makes dan.
+func TestMemberImpactFollowsGrantsToOtherMembers(t *testing.T) {
+	f := newFixture(t, referralSrc)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	member := func(id string, points int, sponsor string) *state.Member {
+		m := state.NewMember(id, now.AddDate(0, -1, 0))
+		m.Points, m.EvaluatedAt = points, now.Add(-time.Hour)
+		m.Attrs = map[string]any{"sponsor": sponsor}
+		return m
+	}
+	ann, bob, cy := member("ann", 25, "bob"), member("bob", 12, "cy"), member("cy", 12, "dan")
+	bob.Rules, bob.Segments = runtime.MemberRules(f.cfg), map[string]time.Time{"pointed": now.AddDate(0, 0, -1)}
+	eve := member("eve", 3, "ann") // moves nobody
+	got := impactText(t, f, now, ann, bob, cy, eve)
+	want := `Member impact (the rules evaluated against the 4 stored members; 1 under these rules already):
+  segment pointed: +3 -0 (+ann, cy, dan)
+  tier regular: +3 -0 (+ann, bob, cy)
+  (incentives grant to 1 member not stored yet (grant.to), whom the daemon makes: their moves are counted too)
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Grants reaching further than the plan follows, a sponsor promoted by
+// what the one before gets in a chain longer than its rounds (here two:
+// the members' own previews find m01, the first settling m02, the second
+// m03), make the impact say the figures for that incentive are
+// approximate; with rounds enough, they are exact.
+func TestMemberImpactSaysWhenGrantsReachTooFar(t *testing.T) {
+	f := newFixture(t, referralSrc)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var ms []*state.Member
+	for i := range 6 {
+		m := state.NewMember(fmt.Sprintf("m%02d", i), now.AddDate(0, -1, 0))
+		m.Points, m.EvaluatedAt = 12, now.Add(-time.Hour)
+		m.Attrs = map[string]any{"sponsor": fmt.Sprintf("m%02d", i+1)}
+		ms = append(ms, m)
+	}
+	ms[0].Points = 25
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		rounds int
+		want   string
+	}{{2, `Member impact (the rules evaluated against the 6 stored members):
+  segment pointed: +6 -0 (+m00, m01, m02, m03, m04 and 1 more)
+  tier regular: +3 -0 (+m00, m01, m02)
+  (approximate: incentive.referral_bonus: its grants to other members (grant.to) reach further than the 2 steps the plan follows: members past them are counted without what they get)
+`}, {8, `Member impact (the rules evaluated against the 6 stored members):
+  segment pointed: +6 -0 (+m00, m01, m02, m03, m04 and 1 more)
+  tier regular: +5 -0 (+m00, m01, m02, m03, m04)
+`}} {
+		im, err := plan.MemberImpactRounds(context.Background(), f.cfg, plan.Population{Members: members}, now, c.rounds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := im.WriteText(&b, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.String(); got != c.want {
+			t.Errorf("in %d rounds, got:\n%s\nwant:\n%s", c.rounds, got, c.want)
+		}
 	}
 }
 
@@ -694,7 +788,7 @@ func TestMemberImpactWinBackLeavesBannedMembersOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 4, 9, 0, 0, 0, time.UTC)
-	im, err := plan.MemberImpact(ctx, after, sum.Store.Members, now)
+	im, err := plan.MemberImpact(ctx, after, plan.StoredPopulation(sum.Store), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -753,7 +847,7 @@ func TestMemberImpactPausedCampaignEnrollsNobody(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 4, 9, 0, 0, 0, time.UTC)
-	im, err := plan.MemberImpact(ctx, after, sum.Store.Members, now)
+	im, err := plan.MemberImpact(ctx, after, plan.StoredPopulation(sum.Store), now)
 	if err != nil {
 		t.Fatal(err)
 	}

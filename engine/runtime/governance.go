@@ -164,15 +164,22 @@ func (r *Runtime) communityDoc(w *work, name string) (*state.Community, state.Co
 
 // figures are what rules see as community for an event, when some rule
 // reads them. Member rules have no event: they see the only community,
-// or none when there are several. The preview has no community
-// documents: it reads none, on its scratch copy (no batch) as in its
-// sandbox.
+// or none when there are several. The preview, on its scratch copy as
+// in its sandboxes, reads the documents PreviewCommunities gave it as
+// the runtime reads the stored ones: a community with none stored has
+// the figures of a new one.
 func (r *Runtime) figures(w *work, ev *events.Event, now time.Time) *rules.Community {
-	if !r.gov.readsComm || w == nil || w.b == nil {
+	if !r.gov.readsComm || w == nil {
 		return nil
 	}
-	if _, preview := w.b.(*sandbox); preview {
-		return nil
+	preview := w == r.preview.w
+	switch w.b.(type) {
+	case nil:
+		if !preview {
+			return nil // an explanation (member why, member eval): no store
+		}
+	case *sandbox, *groupBox:
+		preview = true
 	}
 	if ev == nil {
 		ev = &events.Event{}
@@ -181,12 +188,28 @@ func (r *Runtime) figures(w *work, ev *events.Event, now time.Time) *rules.Commu
 	if c == nil {
 		return nil
 	}
-	doc, _, err := r.communityDoc(w, c.Name)
-	if err != nil {
-		return nil
+	var doc *state.Community
+	if preview {
+		doc = r.preview.comms[c.Name]
+	} else {
+		var err error
+		if doc, _, err = r.communityDoc(w, c.Name); err != nil {
+			return nil
+		}
 	}
 	f := risk.Figures(doc, c, now)
 	return &f
+}
+
+// PreviewCommunities gives the previews (Preview, PreviewEnds,
+// PreviewGroup) the stored community documents, which rules over
+// community figures read; without, they read those of new communities.
+// The documents are read, never changed.
+func (r *Runtime) PreviewCommunities(docs []*state.Community) {
+	r.preview.comms = make(map[string]*state.Community, len(docs))
+	for _, d := range docs {
+		r.preview.comms[d.Name] = d
+	}
 }
 
 func intAttr(v any) int {

@@ -26,6 +26,12 @@ type Standing struct {
 	// entering on an event the moves send (enter_on = "tier.changed"). A
 	// run ended again at once is among the runs ended too.
 	Entered []string
+	// Reached are the other members an incentive on the moves grants to
+	// (grant.to), by id, in the order first reached. The preview made
+	// each afresh and dropped what they got, and what their moves would
+	// have done in turn (to this member too): PreviewGroup settles such
+	// members together.
+	Reached []string
 }
 
 // Preview says where m would stand under this runtime's configuration at
@@ -55,8 +61,10 @@ type Standing struct {
 // way instead (settleExact): Reevaluate on a copy of m, in a batch of its
 // own. That costs a few times a scratch settling, for those members only.
 // What it cannot see is other members: what an incentive grants another
-// member (grant.to) is left out of that member's standing, and so is what
-// community figures (community.*) would read from the store.
+// member (grant.to) is left out of that member's standing (Reached names
+// them; PreviewGroup settles them together). Rules over community figures
+// (community.*) read the documents PreviewCommunities gives, as the
+// runtime reads the stored ones.
 //
 // The error is a member whose document cannot be copied.
 func (r *Runtime) Preview(m *state.Member, now time.Time) (Standing, error) {
@@ -189,28 +197,51 @@ func (r *Runtime) runsGoOn(m *state.Member, now time.Time) bool {
 // (what the daemon reads from a store), new to these rules, in a batch
 // of its own that keeps nothing; the standing and the runs ended are
 // what it changed in the copy. Other members it reaches (grant.to) are
-// made afresh there, and what they get is dropped.
+// made afresh there, and what they get is dropped; Standing.Reached
+// names them.
 func (r *Runtime) settleExact(m *state.Member, now time.Time, ends bool, out []RunEnd) (Standing, []RunEnd, error) {
-	var st Standing
 	p := r.scratch()
-	doc, err := m.AppendBinary(p.doc[:0])
+	c, err := r.copyMember(m)
 	if err != nil {
-		return st, out, fmt.Errorf("copying member %s: %w", m.ID, err)
-	}
-	p.doc = doc
-	c := &state.Member{}
-	if err := c.UnmarshalBinary(doc); err != nil {
-		return st, out, fmt.Errorf("copying member %s: %w", m.ID, err)
+		return Standing{}, out, err
 	}
 	c.Rules = 0 // as Preview takes every member: new to these rules
 	p.box.m, p.ids[0] = c, c.ID
+	p.box.reached = p.box.reached[:0]
 	r.noWaits = true
 	_, _, err = r.Reevaluate(context.Background(), &p.box, p.ids[:], now)
 	r.noWaits = false
 	p.box.m = nil
 	if err != nil {
-		return st, out, fmt.Errorf("settling member %s: %w", m.ID, err)
+		return Standing{}, out, fmt.Errorf("settling member %s: %w", m.ID, err)
 	}
+	st, out := r.settled(m, c, ends, out)
+	if len(p.box.reached) > 0 {
+		st.Reached = slices.Clone(p.box.reached)
+	}
+	return st, out, nil
+}
+
+// copyMember is a copy of m made through the member codec, as the daemon
+// reads members from a store.
+func (r *Runtime) copyMember(m *state.Member) (*state.Member, error) {
+	p := r.scratch()
+	doc, err := m.AppendBinary(p.doc[:0])
+	if err != nil {
+		return nil, fmt.Errorf("copying member %s: %w", m.ID, err)
+	}
+	p.doc = doc
+	c := &state.Member{}
+	if err := c.UnmarshalBinary(doc); err != nil {
+		return nil, fmt.Errorf("copying member %s: %w", m.ID, err)
+	}
+	return c, nil
+}
+
+// settled is the standing and, with ends, the runs ended of a member
+// that was m and the runtime left as c.
+func (r *Runtime) settled(m, c *state.Member, ends bool, out []RunEnd) (Standing, []RunEnd) {
+	var st Standing
 	for _, s := range r.cfg.Segments {
 		if _, in := c.Segments[s.Name]; in {
 			st.Segments = append(st.Segments, s.Name)
@@ -263,7 +294,90 @@ func (r *Runtime) settleExact(m *state.Member, now time.Time, ends bool, out []R
 			out = append(out, end)
 		}
 	}
-	return st, out, nil
+	return st, out
+}
+
+// Group is members PreviewGroup settles together: those whose moves
+// grant to others (Standing.Reached) and those they reach, in turn.
+type Group struct {
+	// Docs are the group's stored members as stored, by id, in the
+	// member codec's form (state.Member.AppendBinary): a group can be
+	// most of the members, which are several times that size decoded.
+	Docs map[string][]byte
+	// Absent are the ids the group's grants reach that no stored member
+	// has: the runtime makes such a member afresh, but none (true here)
+	// for an id on the suppression list.
+	Absent map[string]bool
+}
+
+// Settled is where PreviewGroup leaves one member of its group: its
+// standing and the runs ended, as PreviewEnds gives them for a member
+// settled alone. Made marks one of the group's Absent that a grant made.
+type Settled struct {
+	Standing
+	Ends []RunEnd
+	Made bool
+}
+
+// PreviewGroup is PreviewEnds of the members of g together, as the
+// daemon's re-evaluation after a reload settles them among the others:
+// Reevaluate, waits aside, on copies of them in id order, each in a
+// batch of its own that holds the copies and keeps nothing else. What an
+// incentive on one's moves grants another (grant.to) is applied to that
+// other as it stands then: before its own turn, in which case the
+// runtime settles it there and then (new to these rules: every rule)
+// and passes it over at its turn, or after it, settling it again for
+// what the grant changed; and so on for what that sets off. Where that
+// leaves each is what the group's previews say. It costs what
+// PreviewEnds costs a member settled the runtime's way, per member, and
+// a decoding and an encoding per member a grant reaches.
+//
+// The members of the group must reach only one another and g.Absent: a
+// member outside it would be settled among the others, which the group
+// does not hold. missed lists the ids reached outside it, made afresh
+// there and what they got dropped: add their members (or their ids to
+// Absent) and settle the group again for figures that hold.
+func (r *Runtime) PreviewGroup(g Group, now time.Time) (settled map[string]Settled, missed []string, err error) {
+	box := &groupBox{held: make(map[string][]byte, len(g.Docs)), absent: g.Absent, made: map[string][]byte{}}
+	ids := make([]string, 0, len(g.Docs))
+	for id, doc := range g.Docs {
+		box.held[id] = doc // replaced, never written into
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	r.noWaits = true
+	defer func() { r.noWaits = false }()
+	for i := range ids {
+		// A batch per member, as the daemon's sweep takes members in
+		// batches: what one's grants gave another is in the store by
+		// the other's turn.
+		if _, _, err := r.Reevaluate(context.Background(), box, ids[i:i+1], now); err != nil {
+			return nil, nil, fmt.Errorf("settling members together: %w", err)
+		}
+		if box.err != nil {
+			return nil, nil, box.err
+		}
+	}
+	settled = make(map[string]Settled, len(ids)+len(box.made))
+	var was, is state.Member
+	for _, id := range ids {
+		if err := was.UnmarshalBinary(g.Docs[id]); err != nil {
+			return nil, nil, fmt.Errorf("reading member %s: %w", id, err)
+		}
+		if err := is.UnmarshalBinary(box.held[id]); err != nil {
+			return nil, nil, fmt.Errorf("reading member %s: %w", id, err)
+		}
+		st, ends := r.settled(&was, &is, true, nil)
+		settled[id] = Settled{Standing: st, Ends: ends}
+	}
+	for id, doc := range box.made {
+		if err := is.UnmarshalBinary(doc); err != nil {
+			return nil, nil, fmt.Errorf("reading member %s: %w", id, err)
+		}
+		st, ends := r.settled(&state.Member{ID: id}, &is, true, nil)
+		settled[id] = Settled{Standing: st, Ends: ends, Made: true}
+	}
+	return settled, box.missed, nil
 }
 
 // previewExpire is expirePoints on the preview's copy: the grants due to
@@ -429,7 +543,8 @@ func (r *Runtime) scratch() *previewScratch {
 // are the change keys of a pass and of the pass after it; heard says a
 // move sent an event something hears; ended are the runs Ends or
 // PreviewEnds found their rules end. doc, box and ids are settleExact's:
-// the copy's document, its batch and the id list for Reevaluate.
+// the copy's document, its batch and the id list for Reevaluate; comms
+// the community documents rules over community figures read.
 type previewScratch struct {
 	w         *work
 	m         state.Member
@@ -443,13 +558,22 @@ type previewScratch struct {
 	doc       []byte
 	box       sandbox
 	ids       [1]string
+	// comms are the community documents by name (PreviewCommunities).
+	comms map[string]*state.Community
 }
 
 // sandbox is the batch settleExact settles its copy in: it holds that
-// one member and keeps nothing it is given.
-type sandbox struct{ m *state.Member }
+// one member and keeps nothing it is given. reached are the other ids
+// asked for: the members grants reach (grant.to).
+type sandbox struct {
+	m       *state.Member
+	reached []string
+}
 
-var _ state.Batch = (*sandbox)(nil)
+var (
+	_ state.Batch = (*sandbox)(nil)
+	_ state.Batch = (*groupBox)(nil)
+)
 
 func (b *sandbox) Seen(string) (bool, error)             { return false, nil }
 func (b *sandbox) MarkSeen(string, time.Time) error      { return nil }
@@ -466,8 +590,77 @@ func (b *sandbox) Member(id string) (*state.Member, error) {
 	if b.m != nil && b.m.ID == id {
 		return b.m, nil
 	}
+	if !slices.Contains(b.reached, id) {
+		b.reached = append(b.reached, id)
+	}
 	return nil, state.ErrNotFound
 }
+
+// groupBox is the batch PreviewGroup settles its copies in: it holds
+// them encoded, handing out a fresh copy of each when asked and taking
+// back what the runtime saves, the members it makes for absent ids
+// (made) too, and keeps nothing else. missed are the ids asked for that
+// it knows nothing of; err a member it could not encode.
+type groupBox struct {
+	held   map[string][]byte
+	absent map[string]bool // true: suppressed
+	made   map[string][]byte
+	missed []string
+	err    error
+}
+
+func (b *groupBox) Seen(string) (bool, error)             { return false, nil }
+func (b *groupBox) MarkSeen(string, time.Time) error      { return nil }
+func (b *groupBox) Claim(string, time.Time) (bool, error) { return true, nil }
+func (b *groupBox) Due(time.Time, int) ([]string, error)  { return nil, nil }
+func (b *groupBox) AppendOutcomes([]state.Outcome) error  { return nil }
+func (b *groupBox) Enqueue([]state.Action) error          { return nil }
+func (b *groupBox) Commit() error                         { return nil }
+func (b *groupBox) Rollback() error                       { return nil }
+
+// SaveMember keeps a held member, or one the runtime made for an absent
+// id, as it stands now.
+func (b *groupBox) SaveMember(m *state.Member) error {
+	into := b.held
+	if _, ok := into[m.ID]; !ok {
+		if _, ok := b.absent[m.ID]; !ok {
+			return nil // missed: dropped
+		}
+		into = b.made
+	}
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		b.err = fmt.Errorf("copying member %s: %w", m.ID, err)
+		return b.err
+	}
+	into[m.ID] = doc
+	return nil
+}
+
+// Member is a copy of a held member, or of one made for an absent id; an
+// absent id not made yet, or one it knows nothing of (noted as missed),
+// is not stored here.
+func (b *groupBox) Member(id string) (*state.Member, error) {
+	doc, ok := b.held[id]
+	if !ok {
+		doc, ok = b.made[id]
+	}
+	if ok {
+		m := &state.Member{}
+		if err := m.UnmarshalBinary(doc); err != nil {
+			return nil, fmt.Errorf("reading member %s: %w", id, err)
+		}
+		return m, nil
+	}
+	if _, ok := b.absent[id]; !ok && !slices.Contains(b.missed, id) {
+		b.missed = append(b.missed, id)
+	}
+	return nil, state.ErrNotFound
+}
+
+// Suppressed answers for the absent ids as the store's list does: the
+// runtime makes no member for one on it.
+func (b *groupBox) Suppressed(id string) (bool, error) { return b.absent[id], nil }
 
 // runEnd is an active run whose campaign's settings or rules end it.
 type runEnd struct {

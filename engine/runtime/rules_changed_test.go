@@ -3,6 +3,8 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +128,139 @@ tier "one" {
 		t.Fatalf("second pass re-evaluated %d members", n)
 	}
 	_ = b.Rollback()
+}
+
+// A member that an incentive on an earlier member's moves reaches
+// (grant.to) in the same re-evaluation is settled then when the grant
+// gives them something, and at their own turn when it gives nothing (a
+// badge they hold): in one batch as in one each, as the daemon's sweep
+// splits the members in batches wherever it does.
+func TestReevaluateSettlesMembersAGrantReached(t *testing.T) {
+	cfg := load(t, `
+badge "thanked" {}
+tier "regular" {
+  rank = 1
+  when = "member.points >= 10"
+}
+incentive "thanks" {
+  on = "tier.changed"
+  grant {
+    to    = "member.attrs.sponsor ?? ''"
+    badge = badge.thanked
+  }
+}
+`)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	for _, batches := range [][][]string{{{"ann", "bob", "cy"}}, {{"ann"}, {"bob"}, {"cy"}}} {
+		store := state.NewMemory()
+		b, _ := store.Begin(ctx)
+		for _, id := range []string{"ann", "bob", "cy"} {
+			m := state.NewMember(id, at.AddDate(0, -1, 0))
+			m.Points, m.EvaluatedAt = 20, at.Add(-time.Hour)
+			m.Attrs = map[string]any{"sponsor": map[string]string{"ann": "bob", "bob": "cy"}[id]}
+			if id == "bob" {
+				m.Badges = map[string]*state.BadgeHold{"thanked": {Count: 1, First: at, Last: at}}
+			}
+			if err := b.SaveMember(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		rt := runtime.New(cfg, nil)
+		evaluated := 0
+		for _, ids := range batches {
+			b, _ := store.Begin(ctx)
+			n, _, err := rt.Reevaluate(ctx, b, ids, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			evaluated += n
+		}
+		var got []string
+		err := store.Members(ctx, func(m *state.Member) error {
+			held := 0
+			if h := m.Badges["thanked"]; h != nil {
+				held = h.Count
+			}
+			got = append(got, fmt.Sprintf("%s:%s:%d", m.ID, m.Tier.Name, held))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// bob's grant from ann gave nothing: bob is settled at his turn,
+		// and his promotion thanks cy, who is settled then and passed
+		// over at her turn.
+		if want := []string{"ann:regular:0", "bob:regular:1", "cy:regular:1"}; !slices.Equal(got, want) || evaluated != 2 {
+			t.Errorf("in batches %v: %v, %d evaluated; want %v, 2", batches, got, evaluated, want)
+		}
+	}
+}
+
+// Rules that keep changing each other stop after the runtime's passes,
+// wherever those leave the member: what the last pass changed is not
+// settled on with the next member settled in the same batch (at that
+// member's time: here bob's, evaluated later), so one batch and a batch
+// per member leave the members alike.
+func TestSettlingStopsWhereThePassesLeaveTheMember(t *testing.T) {
+	cfg := load(t, `
+badge "steady" {
+  revoke_when = "member.tier == 'regular' && member.points < 30"
+}
+tier "regular" {
+  rank = 1
+  when = "in_segment('outside') && member.points >= 10"
+  keep = "in_segment('outside') || has_badge('steady')"
+}
+segment "outside" {
+  when = "member.tier == ''"
+}
+`)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	ids := []string{"ann", "bob"}
+	var results []string
+	for _, batches := range [][][]string{{ids}, {{"ann"}, {"bob"}}} {
+		store := state.NewMemory()
+		b, _ := store.Begin(ctx)
+		ann := state.NewMember("ann", at.AddDate(0, -1, 0))
+		ann.Points, ann.EvaluatedAt = 20, at.Add(-time.Hour)
+		bob := state.NewMember("bob", at.AddDate(0, -1, 0))
+		bob.Points, bob.EvaluatedAt = 5, at.Add(3*time.Hour)
+		for _, m := range []*state.Member{ann, bob} {
+			if err := b.SaveMember(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		rt := runtime.New(cfg, slog.New(slog.DiscardHandler))
+		for _, chunk := range batches {
+			b, _ := store.Begin(ctx)
+			if _, _, err := rt.Reevaluate(ctx, b, chunk, at); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		_ = store.Members(ctx, func(m *state.Member) error {
+			got = append(got, fmt.Sprintf("%s:%q:%v:%s", m.ID, m.Tier.Name, slices.Sorted(maps.Keys(m.Segments)), m.EvaluatedAt.Format("15:04")))
+			return nil
+		})
+		results = append(results, strings.Join(got, " "))
+	}
+	if results[0] != results[1] {
+		t.Errorf("in one batch: %s\nin a batch each: %s", results[0], results[1])
+	}
 }
 
 // A paused campaign takes no one in and moves no one on; resumed, the

@@ -766,9 +766,10 @@ func (r *Runtime) Recheck(ctx context.Context, b state.Batch, t time.Time, limit
 // later), as if time alone had moved: after the rules change, members
 // move as the plan's member impact said, without waiting for their next
 // event. Members already evaluated under these rules, and ids with no
-// stored member, are left alone. It returns how many members it
-// evaluated and the outcomes, good until the next Apply, Recheck or
-// Reevaluate.
+// stored member, are left alone; so is one that an incentive on an
+// earlier member's moves granted something (grant.to), settled then, at
+// that member's time. It returns how many members it evaluated and the
+// outcomes, good until the next Apply, Recheck or Reevaluate.
 func (r *Runtime) Reevaluate(ctx context.Context, b state.Batch, ids []string, at time.Time) (int, []state.Outcome, error) {
 	if len(ids) == 0 {
 		return 0, nil, nil
@@ -784,18 +785,24 @@ func (r *Runtime) Reevaluate(ctx context.Context, b state.Batch, ids []string, a
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
 		}
-		if w.find(id) >= 0 {
-			continue // listed twice
-		}
-		m, err := b.Member(id)
-		if errors.Is(err, state.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return 0, nil, err
+		var m *state.Member
+		if i := w.find(id); i >= 0 && w.touched[i].m != nil {
+			// Listed twice, or reached by a grant of a member before
+			// (grant.to): settled already if the grant gave them
+			// anything, and not if it gave nothing (once, limit).
+			m = w.touched[i].m
+		} else {
+			var err error
+			m, err = b.Member(id)
+			if errors.Is(err, state.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return 0, nil, err
+			}
 		}
 		if m.Rules == r.memberRules {
-			continue // an event of its own got there first
+			continue // an event of its own, or a grant, got there first
 		}
 		w.touched[w.entry(id)].m = m
 		when := at
@@ -863,7 +870,14 @@ func (r *Runtime) finish(w *work, at time.Time) error {
 		if t.m == nil {
 			continue
 		}
-		r.schedule(t.m)
+		// A member the work only read, still under other rules (a grant
+		// of a member before gave them nothing: once, limit), keeps the
+		// recheck time those rules gave: the re-evaluation after a
+		// reload runs it first (catchUp) at the member's turn, whether
+		// or not the member it reached them from was in the same batch.
+		if t.m.Rules == r.memberRules || t.m.EvaluatedAt.IsZero() {
+			r.schedule(t.m)
+		}
 		t.m.RecheckAt = state.Earlier(t.m.RecheckAt, t.due)
 		if err := w.b.SaveMember(t.m); err != nil {
 			return err
@@ -1497,6 +1511,14 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 			}
 			if pass == maxDerivedDepth {
 				r.log.Warn("rules keep changing each other: settling stopped", "member", m.ID, "event", ev.ID)
+				// What the last pass changed goes unread: left in the
+				// batch, it would be settled on with the next member
+				// settled there, so where the member stops would hang on
+				// who else the batch holds (and hearth plan could not
+				// say).
+				w.touched[i].ch = nil
+				ch.reset()
+				r.spare = append(r.spare, ch)
 				break
 			}
 			w.touched[i].ch = nil
@@ -1695,7 +1717,11 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 		m.Tier.FailingSince = time.Time{}
 		return
 	}
-	if ev.At.Sub(m.Tier.Since) < cur.Grace && !r.noWaits {
+	// The preview (noWaits) skips the grace period, but not what the
+	// comparison also does without one: keep the tier against an event
+	// from before the member reached it, such as a grant (grant.to) of a
+	// member settled at an earlier time than the one reached.
+	if ev.At.Sub(m.Tier.Since) < cur.Grace && (!r.noWaits || ev.At.Before(m.Tier.Since)) {
 		return
 	}
 	if cur.DemoteAfter > 0 && !r.noWaits {
