@@ -26,6 +26,18 @@ func TestMemberTextPingsNoCrowd(t *testing.T) {
 	if ms[0].MentionEveryone || len(ms[0].MentionRoles) > 0 {
 		t.Errorf("the message pinged everyone=%v roles=%v", ms[0].MentionEveryone, ms[0].MentionRoles)
 	}
+	// hearth template render shows the text as sent, and says why the
+	// crowd mentions in it notify no one.
+	for _, tc := range []struct {
+		settings map[string]cty.Value
+		text     string
+		note     bool
+	}{{nil, text, true}, {nil, "Welcome, <@123>!", false}, {map[string]cty.Value{"mass_mentions": cty.True}, text, false}} {
+		res, err := discord.New().Shape(platform.ShapeRequest{Action: platform.ActionChannelMessage, Settings: tc.settings, Text: tc.text})
+		if err != nil || res.Text != tc.text || (res.Note != "") != tc.note {
+			t.Errorf("Shape(%q, %v) = %q, note %q, %v; want the text as it is, a note: %v", tc.text, tc.settings, res.Text, res.Note, err, tc.note)
+		}
+	}
 
 	loud := openConn(t, discord.New(), f, map[string]cty.Value{"mass_mentions": cty.True})
 	if _, err := loud.Perform(bg, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "k2", Community: g, Channel: ch.ID, Text: text}); err != nil {

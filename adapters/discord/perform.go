@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -108,6 +109,21 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string
 		return "", c.call(ctx, "DELETE", discordgo.EndpointChannelMessage(ch, req.Message), nil, nil, opts...)
 	}
 	return "", fmt.Errorf("discord cannot %s: %w", req.Action, platform.ErrUnsupported)
+}
+
+// Shape is the text of a message as Discord gets it (platform.Shaper):
+// as it is, since allowed_mentions, not the text, keeps crowd mentions
+// quiet; the note says so where the text has one.
+func (a *Adapter) Shape(req platform.ShapeRequest) (platform.ShapeResponse, error) {
+	mass, err := platform.SettingBool(req.Settings, "mass_mentions", false)
+	if err != nil {
+		return platform.ShapeResponse{}, err
+	}
+	out := platform.ShapeResponse{Text: req.Text}
+	if !mass && (strings.Contains(req.Text, "@everyone") || strings.Contains(req.Text, "@here") || strings.Contains(req.Text, "<@&")) {
+		out.Note = "Discord shows @everyone, @here and role mentions in this text as written, and they notify no one (mass_mentions is off): only mentions of single users do."
+	}
+	return out, nil
 }
 
 // send posts a message with a nonce from the key and enforce_nonce, so

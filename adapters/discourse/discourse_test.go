@@ -414,6 +414,18 @@ func TestMemberTextNotifiesNoGroup(t *testing.T) {
 	if msgs := f.Messages("ann"); len(msgs) != 1 || !strings.HasPrefix(msgs[0], want+"\n") {
 		t.Errorf("private message %q; want it to start %q", msgs, want)
 	}
+	// Which names are groups only the forum knows: hearth template
+	// render shows the text as written, and a note says what happens.
+	for _, tc := range []struct {
+		settings map[string]cty.Value
+		text     string
+		note     bool
+	}{{nil, text, true}, {nil, "mail team@staff.example.org", false}, {map[string]cty.Value{"mass_mentions": cty.True}, text, false}} {
+		res, err := discourse.New().Shape(platform.ShapeRequest{Action: platform.ActionDirectMessage, Settings: tc.settings, Text: tc.text})
+		if err != nil || res.Text != tc.text || (res.Note != "") != tc.note {
+			t.Errorf("Shape(%q, %v) = %q, note %q, %v; want the text as it is, a note: %v", tc.text, tc.settings, res.Text, res.Note, err, tc.note)
+		}
+	}
 	ch, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: forum(f), Attrs: platform.Attrs{"name": "Welcome"}})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hearth-community/hearth/engine/platform"
 )
 
 // atName is an @name Discourse could turn into a mention: the @ must not
@@ -49,6 +51,21 @@ func (c *Conn) quietMentions(ctx context.Context, text string) string {
 		}
 		return m
 	})
+}
+
+// Shape is the text of a message as Discourse gets it (platform.Shaper):
+// which @names are groups only the forum knows, so the text is left as
+// it is and the note says what happens to them at send time.
+func (a *Adapter) Shape(req platform.ShapeRequest) (platform.ShapeResponse, error) {
+	mass, err := platform.SettingBool(req.Settings, "mass_mentions", false)
+	if err != nil {
+		return platform.ShapeResponse{}, err
+	}
+	out := platform.ShapeResponse{Text: req.Text}
+	if !mass && atName.MatchString(req.Text) {
+		out.Note = "Discourse gets each @name of a group (and @here, @all) in this text as text, a word joiner after its @, by the forum's groups as read at send time: those notify no one; mentions of single users do."
+	}
+	return out, nil
 }
 
 func (c *Conn) crowdNames(ctx context.Context) (map[string]bool, error) {

@@ -192,6 +192,25 @@ func NoMentionAll(text string) string {
 	return mentionAll.ReplaceAllString(text, "＜$1")
 }
 
+// sentText is the text Feishu gets for a message's: <at user_id="all">
+// shown as text unless mass_mentions is on. send sends it and Shape
+// shows it.
+func sentText(text string, massMentions bool) string {
+	if massMentions {
+		return text
+	}
+	return NoMentionAll(text)
+}
+
+// Shape is the text Feishu gets for a message's (platform.Shaper).
+func (a *Adapter) Shape(req platform.ShapeRequest) (platform.ShapeResponse, error) {
+	mass, err := platform.SettingBool(req.Settings, "mass_mentions", false)
+	if err != nil {
+		return platform.ShapeResponse{}, err
+	}
+	return platform.ShapeResponse{Text: sentText(req.Text, mass)}, nil
+}
+
 // Message is the request body of a text message.
 type Message struct {
 	Timestamp string      `json:"timestamp,omitempty"`
@@ -231,9 +250,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 
 func (c *Conn) send(ctx context.Context, text string) (string, error) {
 	now := c.now()
-	if !c.massMentions {
-		text = NoMentionAll(text)
-	}
+	text = sentText(text, c.massMentions)
 	msg := Message{MsgType: "text", Content: TextContent{Text: text}}
 	if c.secret != "" {
 		msg.Timestamp = strconv.FormatInt(now.Unix(), 10)

@@ -207,6 +207,18 @@ func TestMemberTextMentionsNoGroup(t *testing.T) {
 	if got := f.texts("tok-1"); !slices.Equal(got, []string{`Hi ＜at user_id="all"></at>`}) {
 		t.Errorf("group got %q", got)
 	}
+	// hearth template render shows the text as it is sent.
+	shape := func(s map[string]cty.Value, text string) string {
+		t.Helper()
+		res, err := feishu.New().Shape(platform.ShapeRequest{Action: platform.ActionChannelMessage, Settings: s, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Text
+	}
+	if got := shape(nil, `Hi <at user_id="all"></at>`); got != `Hi ＜at user_id="all"></at>` {
+		t.Errorf("Shape gave %q; the group got the text with ＜at", got)
+	}
 	s := map[string]cty.Value{"webhook_url": cty.StringVal(hook).Mark(config.Sensitive), "secret": cty.StringVal(secret).Mark(config.Sensitive), "mass_mentions": cty.True}
 	conn, err := feishu.New().Open(context.Background(), platform.OpenRequest{Name: "group", Settings: s})
 	if err != nil {
@@ -218,5 +230,8 @@ func TestMemberTextMentionsNoGroup(t *testing.T) {
 	}
 	if got := f.texts("tok-1"); len(got) != 2 || got[1] != `All: <at user_id="all"></at>` {
 		t.Errorf("with mass_mentions the group got %q", got)
+	}
+	if got := shape(s, `All: <at user_id="all"></at>`); got != `All: <at user_id="all"></at>` {
+		t.Errorf("with mass_mentions Shape gave %q", got)
 	}
 }

@@ -35,6 +35,18 @@ func TestMemberTextNotifiesNoCrowd(t *testing.T) {
 	if !strings.Contains(got, "<@"+ann+">") || !strings.Contains(got, "&lt;!channel&gt;") {
 		t.Errorf("sent %q: want the user mention kept and <!channel> shown as text", got)
 	}
+	// hearth template render shows the text as it was sent.
+	shape := func(s map[string]cty.Value) string {
+		t.Helper()
+		res, err := slack.New().Shape(platform.ShapeRequest{Action: platform.ActionDirectMessage, Settings: s, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Text
+	}
+	if shaped := shape(settings(f, nil)); shaped != got {
+		t.Errorf("Shape gave %q; the message was sent as %q", shaped, got)
+	}
 
 	s := settings(f, nil)
 	s["mass_mentions"] = cty.True
@@ -45,5 +57,8 @@ func TestMemberTextNotifiesNoCrowd(t *testing.T) {
 	defer loud.Close()
 	if got := send(loud.(*slack.Conn), "loud"); got != text {
 		t.Errorf("with mass_mentions = true sent %q, want %q", got, text)
+	}
+	if shaped := shape(s); shaped != text {
+		t.Errorf("with mass_mentions = true Shape gave %q, want %q", shaped, text)
 	}
 }

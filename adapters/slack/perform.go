@@ -137,10 +137,7 @@ func (c *Conn) post(ctx context.Context, channel string, req platform.PerformReq
 		}
 		return channel + "/" + m.Timestamp, true, nil
 	}
-	text := req.Text
-	if !c.massMentions {
-		text = quietMentions(text)
-	}
+	text := sentText(req.Text, c.massMentions)
 	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metaType, EventPayload: map[string]any{"key": req.Key, "fp": fp}}))
 	if err != nil {
@@ -239,6 +236,24 @@ func (c *Conn) adminCall(ctx context.Context, method string, form url.Values) er
 // at once: <!channel>, <!here>, <!everyone> and <!subteam^ID>, with an
 // optional |label.
 var crowdMention = regexp.MustCompile(`<!(?:channel|here|everyone|subteam\^[^>|]*)(?:\|[^>]*)?>`)
+
+// sentText is the text Slack gets for a message's: crowd mentions shown
+// as text unless mass_mentions is on. post sends it and Shape shows it.
+func sentText(text string, massMentions bool) string {
+	if massMentions {
+		return text
+	}
+	return quietMentions(text)
+}
+
+// Shape is the text Slack gets for a message's (platform.Shaper).
+func (a *Adapter) Shape(req platform.ShapeRequest) (platform.ShapeResponse, error) {
+	mass, err := platform.SettingBool(req.Settings, "mass_mentions", false)
+	if err != nil {
+		return platform.ShapeResponse{}, err
+	}
+	return platform.ShapeResponse{Text: sentText(req.Text, mass)}, nil
+}
 
 // quietMentions shows crowd mentions as text (&lt;!channel&gt;): the text
 // may quote what members wrote, and user mentions (<@U...>) still work.

@@ -705,6 +705,11 @@ event.NAME in a campaign entered by audience. A profile attribute,
 ${member.attrs.first_name}, is missing for members without it, and the
 send to them fails (logged, a "failed" outcome): validate warns, and
 ${lookup(member.attrs, "first_name", "there")} gives a default.
+
+hearth template render NAME DIR shows a template's message as a member
+would get it, before anything is sent, made as the campaign's send
+makes it (hearth template render -h); hearth template list DIR names
+what sends each template.
 `
 
 // schemaJSON is the schema for -json.

@@ -32,7 +32,7 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	cmds = append(cmds, []string{"local", "join"}, []string{"member", "list"}, []string{"member", "show"}, []string{"member", "why"}, []string{"member", "pardon"},
 		[]string{"campaign", "show"}, []string{"campaign", "stop"}, []string{"outbox", "list"}, []string{"state", "list"},
-		[]string{"import", "stackexchange"}, []string{"state", "prune"})
+		[]string{"import", "stackexchange"}, []string{"state", "prune"}, []string{"template", "render"}, []string{"template", "list"})
 	for _, c := range cmds {
 		for _, h := range []string{"-h", "-help", "--help"} {
 			args := append(append([]string{}, c...), h)
@@ -58,7 +58,7 @@ func TestFlagErrorUsageOnStderr(t *testing.T) {
 		cmds = append(cmds, []string{c.name})
 	}
 	cmds = append(cmds, []string{"member", "list"}, []string{"member", "show"}, []string{"campaign", "show"}, []string{"outbox", "list"},
-		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"}, []string{"local", "join"})
+		[]string{"state", "list"}, []string{"state", "show"}, []string{"import", "stackexchange"}, []string{"local", "join"}, []string{"template", "render"}, []string{"template", "list"})
 	for _, c := range cmds {
 		args := append(append([]string{}, c...), "-no-such-flag")
 		code, out, errs := runCLI(args...)
@@ -113,6 +113,7 @@ func TestCommandListNamesEveryVerb(t *testing.T) {
 		"campaign": {"Show", "stop"},
 		"member":   {"List", "show", "why", "try an expression", "pardon"}, // list show why eval pardon
 		"local":    {"join", "post", "react", "reply", "show"},
+		"template": {"List", "render"},
 	} {
 		var line string
 		for _, l := range strings.Split(out, "\n") {
@@ -132,7 +133,7 @@ func TestCommandListNamesEveryVerb(t *testing.T) {
 // error: exit 1 (as every usage error of hearth: 2 and 3 mean "changes"
 // and "not formatted" for plan and fmt), the usage on stderr.
 func TestGroupWithoutVerb(t *testing.T) {
-	for _, args := range [][]string{{"local"}, {"member"}, {"campaign"}, {"outbox"}, {"state"}, {"import"}, {"member", "shwo"}, {"outbox", "lst"}} {
+	for _, args := range [][]string{{"local"}, {"member"}, {"campaign"}, {"outbox"}, {"state"}, {"import"}, {"template"}, {"member", "shwo"}, {"outbox", "lst"}, {"template", "rendr"}} {
 		code, out, errs := runCLI(args...)
 		if code != 1 || out != "" || !strings.Contains(errs, "Usage: hearth") {
 			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.60q; want exit 1 and the usage on stderr", strings.Join(args, " "), code, out, errs)
@@ -258,6 +259,8 @@ func TestMissingArguments(t *testing.T) {
 		{"member pardon", nil},
 		{"campaign show", nil},
 		{"campaign stop", nil},
+		{"template render", nil},
+		{"template render", []string{"a", "b", "c"}},
 		{"outbox retry", nil},
 		{"state show", nil},
 		{"state mv", []string{"a"}},

@@ -140,6 +140,7 @@ func commands() []command {
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"member", "List members, show one member's state, why a rule decides for them, try an expression on them, pardon their strikes, export or erase their data", memberUsage, runMember},
 		{"campaign", "Show how a campaign is doing (A/B variants compared), or stop it", campaignUsage, runCampaign},
+		{"template", "List the templates and what sends them, or render one as a member would get it", templateUsage, runTemplate},
 		{"outbox", "List, send, retry or drop the actions waiting to be sent", outboxUsage, runOutbox},
 		{"test", "Run the rule unit tests in *.hearthtest.hcl files", testUsage, runTest},
 		{"simulate", "Replay events through the rules in a sandbox and report what they did", simulateUsage, runSimulate},

@@ -315,7 +315,7 @@ func TestReadmeCommandTable(t *testing.T) {
 	// Every verb of a command group, as its -h synopsis lists them, has
 	// a place in the table: a new subcommand is where a reader looks.
 	synopsis := regexp.MustCompile(`(?m)^(?:Usage: |       )hearth ([a-z]+) ([a-z|]+)`)
-	for _, group := range []string{"state", "member", "outbox", "campaign", "local"} {
+	for _, group := range []string{"state", "member", "outbox", "campaign", "local", "template"} {
 		_, help, _ := runCLI(group, "-h")
 		found := 0
 		for _, m := range synopsis.FindAllStringSubmatch(help, -1) {

@@ -49,3 +49,45 @@ func TestTerminalShowsEscapesAsText(t *testing.T) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }
+
+// A template quotes what members wrote: on a terminal, hearth template
+// render shows the escape sequences in a member's name as text, in the
+// rendered message and the lines about the member alike.
+func TestTemplateRenderShowsEscapesAsText(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../examples/quickstart")); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.RemoveAll(filepath.Join(dir, ".hearth"))
+	tmp := t.TempDir()
+	evs := filepath.Join(tmp, "events.jsonl")
+	line := `{"id":"e1","type":"member.joined","member":{"id":"eve","name":"Eve\u001b]0;pwned\u0007\u001b[2J"},"at":"2026-01-01T00:00:00Z"}` + "\n"
+	if err := os.WriteFile(evs, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open := func(name string) *os.File {
+		f, err := os.Create(filepath.Join(tmp, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	s := fileIO(open("in"), open("out"), open("err"), func(int) bool { return true })
+	if code := run(context.Background(), []string{"replay", "-events", evs, dir}, s); code != 0 {
+		t.Fatalf("replay exited %d", code)
+	}
+	if code := run(context.Background(), []string{"template", "render", "-member", "eve", "welcome", dir}, s); code != 0 {
+		t.Fatalf("template render exited %d", code)
+	}
+	out, err := os.ReadFile(filepath.Join(tmp, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(string(out), 0x1b) || strings.ContainsRune(string(out), 0x07) {
+		t.Errorf("the terminal got raw escape characters:\n%q", out)
+	}
+	if want := `Welcome, Eve\x1b]0;pwned\x07\x1b[2J!`; !strings.Contains(string(out), want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+}

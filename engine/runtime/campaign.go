@@ -11,6 +11,7 @@ import (
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/templates"
 )
 
 // maxStepsPerAdvance bounds how many steps one member may pass through at
@@ -251,12 +252,7 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 	// The run keeps the entering event, times too: its rules and
 	// templates read it at every step (runEvent restores the declared
 	// types of what a store gives back).
-	if view != nil {
-		run.Event = make(map[string]any, len(view))
-		for k, v := range view {
-			run.Event[k] = v
-		}
-	}
+	run.Event = keepEvent(view)
 	m.Campaigns[id] = run
 	r.arrive(w, m, c, run, 0, ev.At)
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
@@ -770,17 +766,13 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	// member show do not count it among them.
 	key := state.SendKey{Campaign: c.Name, RunKey: run.Key, Member: m.ID, Run: run.Runs, Seq: run.Seq + 1, Step: st.Name}.String()
 	rule := "campaign." + c.Name
-	fillMember(&r.rm, m, now, r.noAttrs)
-	community, plat := r.sendPlatform(c, st.Send)
-	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run))
+	community, plat, msg, err := r.sendMessage(m, c, run, st, now)
 	if err != nil {
 		// The step leads the detail, as a skip's does, so campaign show
 		// can count the failure at its step.
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send." + st.Send.Channel, Change: "failed", At: now, Rule: rule, Event: cause, Detail: state.RunDetail(st.Name+": "+err.Error(), run.Key)})
 		r.stats.SendErrors++
-		// Logged as well as kept as an outcome: nothing else tells an
-		// operator that a step's messages are not going out.
-		r.log.Warn("campaign send not made: its message could not be made", "campaign", c.Name, "step", st.Name, "member", m.ID, "err", err)
+		r.sendFailed(c, st, m, err)
 		return
 	}
 	run.Seq++
@@ -806,6 +798,24 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	}
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: now, Rule: rule, Event: cause, To: target, Detail: key})
+}
+
+// sendMessage is the message of step st's send to m at now in run: the
+// member as rules see them then, the run's entering event, and the markup
+// of the platform it goes through, with the community it is about. send
+// queues it, and hearth template render (PreviewSend) shows it.
+func (r *Runtime) sendMessage(m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time) (string, *config.Platform, templates.Message, error) {
+	fillMember(&r.rm, m, now, r.noAttrs)
+	community, plat := r.sendPlatform(c, st.Send)
+	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run))
+	return community, plat, msg, err
+}
+
+// sendFailed logs a send whose message could not be made: logged as well
+// as kept as an outcome, since nothing else tells an operator that a
+// step's messages are not going out.
+func (r *Runtime) sendFailed(c *config.Campaign, st *config.Step, m *state.Member, err error) {
+	r.log.Warn("campaign send not made: its message could not be made", "campaign", c.Name, "step", st.Name, "member", m.ID, "err", err)
 }
 
 // sendPlatform is the community a send is about and the platform it goes
@@ -912,6 +922,20 @@ func (r *Runtime) bindRun(w *work, m *state.Member, run *state.CampaignRun, p *c
 	r.bound = bindKey{}
 	r.bind(w, m, r.runEvent(run), nil, now)
 	r.bound = bindKey{}
+}
+
+// keepEvent is what a run keeps of the view of its entering event: all
+// of it, in a map of its own (the view is reused for the next event).
+// Nil without one.
+func keepEvent(view map[string]any) map[string]any {
+	if view == nil {
+		return nil
+	}
+	kept := make(map[string]any, len(view))
+	for k, v := range view {
+		kept[k] = v
+	}
+	return kept
 }
 
 // runEvent is the run's entering event with the types its event type

@@ -202,10 +202,8 @@ func (r *Runtime) explainBound(rule, at string, p *rules.Program, now time.Time)
 func (r *Runtime) Eval(m *state.Member, p *rules.Program, ev *events.Event, now time.Time) (Explanation, error) {
 	var view map[string]any
 	if ev != nil {
-		ti := r.typeOf(ev.Type)
-		plan := r.viewPlan(ev.Type, &ti.et, true)
 		var err error
-		if view, err = plan.Fill(make(map[string]any, 8), ev); err != nil {
+		if view, err = r.EventView(ev); err != nil {
 			return Explanation{}, err
 		}
 	}

@@ -37,13 +37,37 @@ func New(cfg *config.Config) *Renderer { return &Renderer{cfg: cfg} }
 // Locale picks the text a member gets: their locale, then its language
 // ("zh" for "zh-TW", or any "zh-*" text), then the template's default.
 func Locale(t *config.Template, want string) string {
+	loc, _ := Pick(t, want)
+	return loc
+}
+
+// Fallback is how Pick came to the locale it gives.
+type Fallback int
+
+const (
+	// Exact: the member's locale has a text.
+	Exact Fallback = iota
+	// Language: the language of the member's locale has one ("zh" for
+	// "zh-TW").
+	Language
+	// Sibling: another locale of that language has one, the first by
+	// name ("zh-CN" for "zh-TW").
+	Sibling
+	// Default: none of those (or the member has no locale), so the
+	// template's default locale.
+	Default
+)
+
+// Pick is Locale, with how it came to the locale: hearth template render
+// says why a member gets the text they get.
+func Pick(t *config.Template, want string) (string, Fallback) {
 	if _, ok := t.Text[want]; ok && want != "" {
-		return want
+		return want, Exact
 	}
 	if want != "" {
 		lang, _, _ := strings.Cut(want, "-")
 		if _, ok := t.Text[lang]; ok {
-			return lang
+			return lang, Language
 		}
 		best := ""
 		for loc := range t.Text {
@@ -52,10 +76,10 @@ func Locale(t *config.Template, want string) string {
 			}
 		}
 		if best != "" {
-			return best
+			return best, Sibling
 		}
 	}
-	return t.DefaultLocale
+	return t.DefaultLocale, Default
 }
 
 // Markup is how the platform a message goes through reads its text: Plain

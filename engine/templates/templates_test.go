@@ -41,6 +41,29 @@ template "t" {
 	}
 }
 
+// Pick says how it came to the locale, for hearth template render's
+// "why this locale" line.
+func TestPickSaysHow(t *testing.T) {
+	_, tpl := loadTemplate(t, `
+template "t" {
+  text = {
+    en    = "Hello"
+    zh    = "你好"
+    pt-BR = "Olá"
+  }
+}`)
+	for want, exp := range map[string]struct {
+		loc string
+		how Fallback
+	}{
+		"en": {"en", Exact}, "zh-TW": {"zh", Language}, "pt-PT": {"pt-BR", Sibling}, "de": {"en", Default}, "": {"en", Default},
+	} {
+		if loc, how := Pick(tpl, want); loc != exp.loc || how != exp.how {
+			t.Errorf("Pick(%q) = %q, %d; want %q, %d", want, loc, how, exp.loc, exp.how)
+		}
+	}
+}
+
 func TestRender(t *testing.T) {
 	cfg, tpl := loadTemplate(t, `
 variable "site" {
