@@ -17,8 +17,9 @@ const validateUsage = `Usage: hearth validate [options] [DIR]
 
 Checks every *.hcl file in DIR (default: the current directory) and reports
 every problem at once, each with file, line, column, the source line and a
-hint. Rules are compiled and type-checked; references, templates, durations
-and variables are checked. Rule test files (*.hearthtest.hcl) are checked
+hint. Rules are compiled and type-checked, each mistake of a rule reported
+(a misspelt field, an unknown event type, a function's argument); references,
+templates, durations and variables are checked. Rule test files (*.hearthtest.hcl) are checked
 for syntax and their schema but not run; hearth test runs them. Nothing is
 contacted: no platform, no state, so sensitive string variables (tokens)
 need no value here; the other variables do.

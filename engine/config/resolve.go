@@ -346,6 +346,7 @@ func (l *loader) compileAll() {
 		partial map[string]bool
 		prog    *rules.Program
 		errs    []*rules.Error
+		warns   []*rules.Error
 	}
 	var jobs []*job
 	compile := func(r *Rule, from string, event []string, withEvent bool) {
@@ -430,7 +431,7 @@ func (l *loader) compileAll() {
 	}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
-		j.prog, j.errs = l.rc.Compile(j.r.Source, j.sc)
+		j.prog, j.errs, j.warns = l.rc.Validate(j.r.Source, j.sc)
 	})
 	for _, j := range jobs {
 		r := j.r
@@ -446,11 +447,13 @@ func (l *loader) compileAll() {
 			}
 			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid rule", Detail: detail, Subject: &rng, Context: r.Range.Ptr()})
 		}
+		// The warnings of a rule with errors too: validate shows every
+		// problem of a rule in one run.
+		for _, w := range j.warns {
+			rng := l.ruleRange(r, w.From, w.To)
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Rule may fail at run time", Detail: w.Message + " " + w.Hint, Subject: &rng, Context: r.Range.Ptr()})
+		}
 		if j.prog != nil {
-			for _, w := range j.prog.Warnings {
-				rng := l.ruleRange(r, w.From, w.To)
-				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Rule may fail at run time", Detail: w.Message + " " + w.Hint, Subject: &rng, Context: r.Range.Ptr()})
-			}
 			r.Program = j.prog
 			for _, s := range j.prog.Reads.Segments {
 				l.edges = append(l.edges, Edge{From: j.from, To: "segment." + s, Via: "in_segment"})

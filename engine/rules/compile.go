@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -166,6 +167,9 @@ type Compiler struct {
 	funcs     map[string]Function
 	funcOpts  []expr.Option
 	funcNames []string
+	// callable are the names of functions a rule may use, hearth's and
+	// expr's builtins, which are names like member to expr's checker.
+	callable map[string]bool
 }
 
 // NewCompiler prepares the function library.
@@ -189,6 +193,16 @@ func NewCompiler() *Compiler {
 			}
 			return call(s, params[1:]), nil
 		}, f.sig))
+	}
+	cfg := conf.CreateNew()
+	for _, o := range c.funcOpts {
+		o(cfg)
+	}
+	c.callable = map[string]bool{}
+	for _, t := range []conf.FunctionsTable{cfg.Functions, cfg.Builtins} {
+		for name := range t {
+			c.callable[name] = name != "now"
+		}
 	}
 	return c
 }
@@ -276,8 +290,30 @@ func (s Scope) env() types.Map {
 // Compile type-checks and compiles one rule. All problems found are
 // returned; positions are byte offsets into src.
 func (c *Compiler) Compile(src string, scope Scope) (*Program, []*Error) {
+	prog, errs, _, _ := c.compile(src, scope)
+	return prog, errs
+}
+
+// Validate compiles a rule as Compile does and also gives its warnings,
+// which a Program carries, when the rule has errors too: validate shows
+// every problem of a rule in one run.
+func (c *Compiler) Validate(src string, scope Scope) (*Program, []*Error, []*Error) {
+	prog, errs, warnings, _ := c.compile(src, scope)
+	return prog, errs, warnings
+}
+
+// compile is Compile, with the walk over the rule for the tests.
+//
+// expr's checker reports only the first problem of a rule. hearth's own
+// walk (precheck) finds the problems it knows of all over the rule: the
+// arguments of its functions, names compared with a tier or segment,
+// and names that do not exist (names). expr's error is added where it is
+// about a part of the rule hearth's walk found nothing wrong with, such
+// as a type mismatch: an error about a part hearth already reported is
+// the same problem or follows from it.
+func (c *Compiler) compile(src string, scope Scope) (*Program, []*Error, []*Error, *precheck) {
 	if strings.TrimSpace(src) == "" {
-		return nil, []*Error{{Message: "The rule is empty.", Hint: "Write an expression such as \"member.points >= 100\".", From: 0, To: len(src)}}
+		return nil, []*Error{{Message: "The rule is empty.", Hint: "Write an expression such as \"member.points >= 100\".", From: 0, To: len(src)}}, nil, nil
 	}
 	pc := &precheck{c: c, scope: scope, src: src}
 	opts := []expr.Option{
@@ -295,11 +331,25 @@ func (c *Compiler) Compile(src string, scope Scope) (*Program, []*Error) {
 	}
 	opts = append(opts, c.funcOpts...)
 	prog, err := expr.Compile(src, opts...)
-	if len(pc.errs) > 0 {
-		return nil, pc.errs
+	if pc.root != nil {
+		pc.names(pc.root, nil)
+		if scope.Result == Bool {
+			pc.condition(pc.root, "", true)
+		}
 	}
+	errs := pc.errs
 	if err != nil {
-		return nil, []*Error{c.explain(err, src, scope)}
+		errs = append(errs, pc.nameErrs...)
+		if e := c.explain(err, src, scope); !pc.tainted(e.From) {
+			errs = append(errs, e)
+		}
+	} else {
+		// expr's checker knows every name hearth's walk does: a name
+		// the walk missed where expr found none is the walk's mistake.
+		pc.spurious = pc.nameErrs
+	}
+	if len(errs) > 0 {
+		return nil, sortErrors(errs), pc.untainted(pc.warnings()), pc
 	}
 	if scope.Result == Time {
 		// expr has no option asking for a struct type: the checked tree
@@ -307,13 +357,26 @@ func (c *Compiler) Compile(src string, scope Scope) (*Program, []*Error) {
 		// attribute) is checked when the rule runs.
 		if t := prog.Node().Type(); t != nil && t != timeType && t.Kind() != reflect.Interface {
 			return nil, []*Error{{Message: fmt.Sprintf("The %s must give a time, but this one gives %s.", orRule(scope.What), typeWord(t)),
-				Hint: "Give a time such as event.starts_at - duration('24h'), member.joined_at + duration('30d') or now + duration('2h').", From: 0, To: len(src)}}
+				Hint: "Give a time such as event.starts_at - duration('24h'), member.joined_at + duration('30d') or now + duration('2h').", From: 0, To: len(src)}}, pc.warnings(), pc
 		}
 	}
-	if scope.Result == Bool && pc.root != nil {
-		pc.condition(pc.root, "", true)
+	p := &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}
+	return p, nil, p.Warnings, pc
+}
+
+// sortErrors orders errors by where they start and drops repeats.
+func sortErrors(errs []*Error) []*Error {
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].From < errs[j].From })
+	out := errs[:0]
+	for i, e := range errs {
+		if i > 0 {
+			if prev := out[len(out)-1]; prev.From == e.From && prev.To == e.To && prev.Message == e.Message {
+				continue
+			}
+		}
+		out = append(out, e)
 	}
-	return &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}, nil
+	return out
 }
 
 // precheck walks the parsed rule before expr type-checks it: it validates
@@ -358,6 +421,21 @@ type precheck struct {
 	elems []elemScope
 	// root is the whole rule, after patching.
 	root ast.Node
+	// nameErrs are the names the rule reads that do not exist, found by
+	// names; spurious are those of a rule expr found no error in, which
+	// only a mistake of the walk can give (the fuzz test looks for them).
+	nameErrs    []*Error
+	spurious    []*Error
+	noEventSaid bool
+	// taints are the byte ranges hearth reported errors about, where an
+	// error of expr is about the same problem or follows from it: a call
+	// of a function with a wrong argument is not patched, so expr finds
+	// its arguments wrong too.
+	taints [][2]int
+	// skip are the subtrees names does not look into, as an error about
+	// the whole of them was reported: an argument that must be a literal,
+	// a call with the wrong number of arguments.
+	skip map[ast.Node]bool
 }
 
 // untypedVal is a value of no type hearth can check: a profile
@@ -421,6 +499,40 @@ func add(m *map[string]bool, k string) {
 func (p *precheck) errAt(n ast.Node, msg, hint string) {
 	from, to := p.bytes(span(n))
 	p.errs = append(p.errs, &Error{Message: msg, Hint: hint, From: from, To: to})
+	p.taint(from, to)
+}
+
+func (p *precheck) taint(from, to int) {
+	p.taints = append(p.taints, [2]int{from, to})
+}
+
+// tainted reports whether the byte at is in a part of the rule an error
+// was reported about.
+func (p *precheck) tainted(at int) bool {
+	for _, t := range p.taints {
+		if at >= t[0] && at < t[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// untainted are the warnings about parts of the rule no error is about.
+func (p *precheck) untainted(warnings []*Error) []*Error {
+	var out []*Error
+	for _, w := range warnings {
+		if !p.tainted(w.From) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (p *precheck) skipNames(n ast.Node) {
+	if p.skip == nil {
+		p.skip = map[ast.Node]bool{}
+	}
+	p.skip[n] = true
 }
 
 func (p *precheck) bytes(loc file.Location) (int, int) {
@@ -489,6 +601,8 @@ func (p *precheck) visit(node *ast.Node) {
 			p.daily = true
 		case stateVar:
 			p.errAt(n, fmt.Sprintf("%q is reserved.", stateVar), "")
+			// Whatever expr says of its use follows from it.
+			p.taint(0, len(p.src))
 		}
 	case *ast.MemberNode:
 		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "event" {
@@ -542,15 +656,23 @@ func (p *precheck) visit(node *ast.Node) {
 		}
 		if len(n.Arguments) != len(f.Args) {
 			p.errAt(n, fmt.Sprintf("%s takes %d argument(s), got %d.", f.Name, len(f.Args), len(n.Arguments)), "Use "+f.Signature+", for example "+f.Example+".")
+			p.skipNames(n)
+			p.taint(p.valueBytes(n))
 			return
 		}
 		args := []ast.Node{&ast.IdentifierNode{Value: stateVar}}
+		valid := true
 		for i, kind := range f.Args {
+			// Every argument is checked, not only up to the first
+			// wrong one.
 			arg, ok := p.checkArg(f, kind, n.Arguments[i])
-			if !ok {
-				return
-			}
+			valid = valid && ok
 			args = append(args, arg)
+		}
+		if !valid {
+			// Left unpatched, the call is wrong to expr too.
+			p.taint(p.valueBytes(n))
+			return
 		}
 		patched := &ast.CallNode{Callee: n.Callee, Arguments: args}
 		call := Call{Func: f.Name}
@@ -961,6 +1083,101 @@ func (p *precheck) walkUses(n ast.Node) {
 	p.uses(n)
 }
 
+// names reports the names the rule reads that do not exist, all over
+// the rule: unknown names (memer), fields member and community lack, and
+// attributes the rule's event lacks. They are what expr's checker reports
+// too, but it stops at the first. vars are the names let declared where
+// the walk is.
+func (p *precheck) names(n ast.Node, vars []string) {
+	if n == nil || p.skip[n] {
+		return
+	}
+	switch n := n.(type) {
+	case *ast.IdentifierNode:
+		if !p.knownName(n.Value, vars) {
+			e := p.c.explain(&file.Error{Location: n.Location(), Message: "unknown name " + n.Value}, p.src, p.scope)
+			p.taint(e.From, e.To)
+			// A misspelt name is shown wherever it stands; a rule
+			// without an event is told so once.
+			if n.Value != "event" || !p.noEventSaid {
+				p.nameErrs = append(p.nameErrs, e)
+			}
+			p.noEventSaid = p.noEventSaid || n.Value == "event"
+		}
+		return
+	case *ast.VariableDeclaratorNode:
+		p.names(n.Value, vars)
+		p.names(n.Expr, append(vars[:len(vars):len(vars)], n.Name))
+		return
+	case *ast.MemberNode:
+		p.field(n)
+	}
+	for _, c := range children(n) {
+		p.names(c, vars)
+	}
+}
+
+func (p *precheck) knownName(name string, vars []string) bool {
+	switch name {
+	case "member", "community", "now", stateVar, "$env":
+		return true
+	case "event":
+		return p.scope.Event != nil
+	}
+	return p.c.callable[name] || slices.Contains(vars, name)
+}
+
+// field reports member.x, community.x or event.x where there is no x.
+func (p *precheck) field(n *ast.MemberNode) {
+	id, isID := n.Node.(*ast.IdentifierNode)
+	prop, isStr := n.Property.(*ast.StringNode)
+	if !isID || !isStr || n.Method {
+		return
+	}
+	var msg, hint string
+	switch id.Value {
+	case "member", "community":
+		if hasField(id.Value, prop.Value) {
+			return
+		}
+		msg, hint = noField(id.Value, prop.Value)
+	case "event":
+		if p.scope.Event == nil {
+			return // the name event is the error
+		}
+		if _, open := p.scope.Event[types.Extra]; open {
+			return
+		}
+		if _, ok := p.scope.Event[prop.Value]; ok {
+			return
+		}
+		if _, ok := EventCommon[prop.Value]; ok {
+			return
+		}
+		msg, hint = noEventAttr(p.scope, prop.Value)
+	default:
+		return
+	}
+	// The property, also in member['x'], where expr points at the [.
+	from, to := p.bytes(prop.Location())
+	p.nameErrs = append(p.nameErrs, &Error{Message: msg, Hint: hint, From: from, To: to})
+	p.taint(p.valueBytes(n))
+}
+
+// hasField reports whether member or community (what) has the field.
+func hasField(what, name string) bool {
+	fields := MemberFields()
+	if what == "community" {
+		fields = CommunityFields()
+	}
+	for _, f := range fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // children are the nodes directly under n, as ast.Walk visits them.
 func children(n ast.Node) []ast.Node {
 	switch n := n.(type) {
@@ -1339,14 +1556,23 @@ func (p *precheck) timing(f Function, call *ast.CallNode) {
 func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, bool) {
 	if kind == ArgTime {
 		if err := p.checkAlone(arg); err != nil {
-			p.errs = append(p.errs, p.c.explain(err, p.src, p.scope))
+			// expr's first error in the argument stands for all of
+			// them: names does not look into it again.
+			e := p.c.explain(err, p.src, p.scope)
+			p.errs = append(p.errs, e)
+			p.taint(e.From, e.To)
+			p.skipNames(arg)
 			return nil, false
 		}
 		return arg, true
 	}
 	lit, ok := arg.(*ast.StringNode)
 	if !ok {
-		p.errAt(arg, fmt.Sprintf("The argument of %s must be a quoted literal.", f.Name), "hearth checks these names and windows when it validates, so they cannot be computed; for example "+f.Example+".")
+		from, to := p.valueBytes(arg)
+		p.errs = append(p.errs, &Error{Message: fmt.Sprintf("The argument of %s must be a quoted literal.", f.Name),
+			Hint: "hearth checks these names and windows when it validates, so they cannot be computed; for example " + f.Example + ".", From: from, To: to})
+		p.taint(from, to)
+		p.skipNames(arg)
 		return nil, false
 	}
 	v := lit.Value
@@ -1528,29 +1754,9 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 		}
 	case reNoField.MatchString(msg):
 		m := reNoField.FindStringSubmatch(msg)
-		what, name := strings.ToLower(m[1]), m[2]
-		fields := MemberFields()
-		if what == "community" {
-			fields = CommunityFields()
-		}
-		var fn []string
-		for _, f := range fields {
-			fn = append(fn, f.Name)
-		}
-		e.Message = fmt.Sprintf("%s has no field %q.", what, name)
-		e.Hint = DidYouMean(name, fn)
-		if e.Hint == "" {
-			e.Hint = fmt.Sprintf("See `hearth explain %s` for its fields.", what)
-		}
+		e.Message, e.Hint = noField(strings.ToLower(m[1]), m[2])
 	case reUnknownField.MatchString(msg) && scope.Event != nil:
-		name := reUnknownField.FindStringSubmatch(msg)[1]
-		all := sortedKeys(scope.Event)
-		all = append(all, sortedKeys(EventCommon)...)
-		e.Message = fmt.Sprintf("event has no attribute %q in this rule.", name)
-		e.Hint = DidYouMean(name, all)
-		if e.Hint == "" {
-			e.Hint = "The attributes of the event types this rule listens to are: " + strings.Join(all, ", ") + ". Declare custom attributes in an event block."
-		}
+		e.Message, e.Hint = noEventAttr(scope, reUnknownField.FindStringSubmatch(msg)[1])
 	case reCoalesceMix.MatchString(msg):
 		// expr gives ?? no precedence against the other operators:
 		// member.attrs.level ?? 0 > 2 could compare the default alone.
@@ -1570,6 +1776,34 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 		e.Message = strings.TrimSuffix(upperFirst(strings.TrimSpace(msg)), ".") + "."
 	}
 	return e
+}
+
+// noField says that member or community (what) has no field name.
+func noField(what, name string) (msg, hint string) {
+	fields := MemberFields()
+	if what == "community" {
+		fields = CommunityFields()
+	}
+	var fn []string
+	for _, f := range fields {
+		fn = append(fn, f.Name)
+	}
+	hint = DidYouMean(name, fn)
+	if hint == "" {
+		hint = fmt.Sprintf("See `hearth explain %s` for its fields.", what)
+	}
+	return fmt.Sprintf("%s has no field %q.", what, name), hint
+}
+
+// noEventAttr says that the event of a rule has no attribute name.
+func noEventAttr(scope Scope, name string) (msg, hint string) {
+	all := sortedKeys(scope.Event)
+	all = append(all, sortedKeys(EventCommon)...)
+	hint = DidYouMean(name, all)
+	if hint == "" {
+		hint = "The attributes of the event types this rule listens to are: " + strings.Join(all, ", ") + ". Declare custom attributes in an event block."
+	}
+	return fmt.Sprintf("event has no attribute %q in this rule.", name), hint
 }
 
 // coalesceFix brackets the ?? that ends before src[at:], where expr

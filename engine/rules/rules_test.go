@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -230,6 +231,9 @@ func FuzzCompile(f *testing.F) {
 	f.Add(`(member.attrs?.a ?? member.attrs?.['b'] ?? nil) > 1 || member.attrs.l | any(any(#, {#}))`)
 	f.Add(`member.attrs.level ?? 0 > 2 && member.attrs.b ?? 0 > 3`)
 	f.Add(`any(map(member.attrs.l ?? [], {let v = .x; {a: v}}), {.a ? #index : #})`)
+	// Several mistakes, each reported.
+	f.Add(`count('mesage.posted', '3x') == 0 && member.pointz > 1 || memer.x && event['refferer'] > community.membrs`)
+	f.Add(`let n = member.messagez; days_since(member.joined) > n && karma(q) && $env.member.y`)
 	c := NewCompiler()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	st := &fakeState{now: now, counts: map[string]int{"message.posted": 30}, segments: map[string]bool{"active": true}, badges: map[string]int{"first_post": 2}, rank: 2}
@@ -242,19 +246,23 @@ func FuzzCompile(f *testing.F) {
 		for _, sc := range []Scope{testScope, withEvent} {
 			for _, res := range []Result{Bool, Number, String, Any} {
 				sc.Result = res
-				p, errs := c.Compile(src, sc)
+				p, errs, warnings, pc := c.compile(src, sc)
 				for _, e := range errs {
 					if e.From < 0 || e.To > len(src)+1 || e.From > e.To {
 						t.Fatalf("bad range %d-%d for %q", e.From, e.To, src)
 					}
 				}
-				if p == nil {
-					continue
-				}
-				for _, w := range p.Warnings {
+				for _, w := range warnings {
 					if w.From < 0 || w.To > len(src) || w.From >= w.To {
 						t.Fatalf("bad warning range %d-%d for %q", w.From, w.To, src)
 					}
+				}
+				// expr's checker knows every name hearth's walk does.
+				if pc != nil && len(pc.spurious) > 0 {
+					t.Fatalf("%q compiles, but the walk says: %v", src, pc.spurious[0])
+				}
+				if p == nil {
+					continue
 				}
 				// A rule that compiles may fail at run time (x % 0), but
 				// not with another Go panic the VM caught: that is a bug
@@ -830,5 +838,132 @@ func TestUntypedOddShapes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCompileReportsEveryError: a rule with several independent mistakes
+// gets an error for each in one run, in the order they stand, each at its
+// own place; a mistake inside a part already reported wrong adds none.
+func TestCompileReportsEveryError(t *testing.T) {
+	c := NewCompiler()
+	// at is what the error is about; in, when at stands more than once,
+	// the text it begins, which stands once.
+	type want struct{ msg, at, in string }
+	for _, tc := range []struct {
+		src, scope string
+		want       []want
+	}{
+		{`count('mesage.posted', '30d') == 0 && member.pointz > 1`, "", []want{
+			{`no event type named "mesage.posted". Did you mean "message.posted"?`, `'mesage.posted'`, ""},
+			{`member has no field "pointz". Did you mean "points"?`, "pointz", ""},
+		}},
+		{`member.pointz > 1 && community.membrs > 2 || memer.points > 3`, "", []want{
+			{`member has no field "pointz"`, "pointz", ""},
+			{`community has no field "membrs". Did you mean "members"?`, "membrs", ""},
+			{`Unknown name "memer". Did you mean "member"?`, "memer", ""},
+		}},
+		// Every argument of a function, and the literals compared with
+		// a tier.
+		{`count('mesage.posted', '3x') > 1 || in_segment('lurker') || member.tier == 'cor'`, "", []want{
+			{`no event type named "mesage.posted"`, `'mesage.posted'`, ""},
+			{`Invalid window`, `'3x'`, ""},
+			{`no segment named "lurker". Did you mean "lurkers"?`, `'lurker'`, ""},
+			{`no tier named "cor". Did you mean "core"?`, `'cor'`, ""},
+		}},
+		{`event.refferer != '' && in_segment('activ') && member['strikez'] > 2`, "event", []want{
+			{`event has no attribute "refferer" in this rule. Did you mean "referrer"?`, "refferer", ""},
+			{`no segment named "activ". Did you mean "active"?`, `'activ'`, ""},
+			{`member has no field "strikez". Did you mean "strikes"?`, `'strikez'`, ""},
+		}},
+		// A rule without an event: event is the mistake, not its
+		// attribute.
+		{`event.refferer != '' && member.pointz > 1 && event.a > 1`, "", []want{
+			{`segment rule has no event`, "event", "event.refferer"},
+			{`member has no field "pointz"`, "pointz", ""},
+		}},
+		// A misspelt name wherever it stands.
+		{`memer.points > 1 && (memer.messages > 2 || member.strikez < 1)`, "", []want{
+			{`Unknown name "memer"`, "memer", "memer.points"},
+			{`Unknown name "memer"`, "memer", "memer.messages"},
+			{`member has no field "strikez"`, "strikez", ""},
+		}},
+		// expr's type error, where hearth's walk found nothing wrong.
+		{`member.points >= 'x' && member.pointz > 1`, "", []want{
+			{`Invalid operation: >= (mismatched types int and string)`, ">=", ""},
+			{`member has no field "pointz"`, "pointz", ""},
+		}},
+		{`member.tier == 'regulr' ? 1 : 0`, "", []want{
+			{`must give a bool, but this one got int`, `member.tier == 'regulr' ? 1 : 0`, ""},
+			{`no tier named "regulr"`, `'regulr'`, ""},
+		}},
+		// Computed arguments, a name in a let and an unknown function.
+		{`days_since(member.joined) > 3 && (let n = member.messagez; n > 1) && karma(memer) > 2`, "", []want{
+			{`member has no field "joined". Did you mean "joined_at"?`, "joined", ""},
+			{`member has no field "messagez". Did you mean "messages"?`, "messagez", ""},
+			{`Unknown name "karma"`, "karma", ""},
+			{`Unknown name "memer"`, "memer", ""},
+		}},
+		// Byte offsets after multibyte text.
+		{`member.name == '名字' && member.strikez > 2 && community.titel != ''`, "", []want{
+			{`member has no field "strikez"`, "strikez", ""},
+			{`community has no field "titel". Did you mean "title"?`, "titel", ""},
+		}},
+		// No follow-on errors about what was already reported: a field
+		// where a literal must be, in a call with too few arguments, and
+		// the comparisons of an unknown field and of an unpatched call.
+		{`count(member.pointz, '30d') > 1`, "", []want{{`must be a quoted literal`, "member.pointz", ""}}},
+		{`count(member.pointz) > 1`, "", []want{{`count takes 2 argument(s), got 1`, "count", ""}}},
+		{`member.pointz + 1 > 'x'`, "", []want{{`member has no field "pointz"`, "pointz", ""}}},
+		{`in_segment('lurker') + 1 > 'x'`, "", []want{{`no segment named "lurker"`, `'lurker'`, ""}}},
+		{`days_since(member.joined + 1) > 'x'`, "", []want{{`member has no field "joined"`, "joined", ""}}},
+	} {
+		sc := testScope
+		if tc.scope == "event" {
+			sc.Event = map[string]AttrType{"referrer": TypeString}
+		}
+		_, errs := c.Compile(tc.src, sc)
+		var got []string
+		for _, e := range errs {
+			got = append(got, fmt.Sprintf("%d-%d %s %s", e.From, e.To, e.Message, e.Hint))
+		}
+		if len(errs) != len(tc.want) {
+			t.Errorf("%s: %d errors; want %d:\n%s", tc.src, len(errs), len(tc.want), strings.Join(got, "\n"))
+			continue
+		}
+		for i, w := range tc.want {
+			e := errs[i]
+			if !strings.Contains(e.Message+" "+e.Hint, w.msg) {
+				t.Errorf("%s: error %d = %q; want %q", tc.src, i, e.Message+" "+e.Hint, w.msg)
+			}
+			in := w.in
+			if in == "" {
+				in = w.at
+			}
+			from := strings.Index(tc.src, in)
+			if from < 0 || strings.Count(tc.src, in) != 1 || !strings.HasPrefix(in, w.at) {
+				t.Fatalf("%s: %q must stand once in the rule", tc.src, in)
+			}
+			if e.From != from || e.To != from+len(w.at) {
+				t.Errorf("%s: error %d at %d-%d (%q); want %d-%d (%q)", tc.src, i, e.From, e.To, tc.src[e.From:e.To], from, from+len(w.at), w.at)
+			}
+		}
+	}
+}
+
+// TestValidateWarnsBesideErrors: the warnings of a rule that does not
+// compile are given too, except about a part an error is about.
+func TestValidateWarnsBesideErrors(t *testing.T) {
+	c := NewCompiler()
+	src := `member.pointz > 1 && member.attrs.level > 2 && count(member.attrs.n > 1, '7d') > 0`
+	p, errs, warns := c.Validate(src, testScope)
+	if p != nil || len(errs) != 2 {
+		t.Fatalf("program %v, errors %v", p, errs)
+	}
+	if len(warns) != 1 || src[warns[0].From:warns[0].To] != "member.attrs.level" {
+		t.Errorf("warnings %v", warns)
+	}
+	p, errs, warns = c.Validate(`member.attrs.level > 2`, testScope)
+	if p == nil || errs != nil || len(warns) != 1 || len(p.Warnings) != 1 {
+		t.Errorf("program %v, errors %v, warnings %v", p, errs, warns)
 	}
 }

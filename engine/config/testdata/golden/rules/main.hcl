@@ -77,3 +77,8 @@ segment "tagged" {
 segment "levelled" {
   when = "member.attrs?.level ?? 0 > 2"
 }
+
+# Every mistake of a rule, in one run.
+segment "quiet" {
+  when = "count('mesage.posted', '30d') == 0 && member.pointz > 1 && (member.attrs.karma ?? 0) > 2 && member.attrs.level > 3"
+}
