@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -40,9 +39,13 @@ daemon applies them as it applies everything else, and holds its timers
 while they come, so members are not taken to the present between two
 requests and back to the past by the next. Lines the daemon refuses are
 reported and skipped, as without a daemon (the rest of their request is
-sent again; ids make that safe).
+sent again; ids make that safe); lines that are not events are reported
+here and not sent. Event types the daemon names as likely typos of known
+ones are listed after the count of lines sent.
 
-Bad lines are reported with their line number and skipped; the exit
+Bad lines are reported with the file and their line (and column, for
+malformed JSON: "events.jsonl line 2, column 7: invalid event: malformed
+JSON: ...", in the words POST /v1/events uses) and skipped; the exit
 status stays 0 unless -strict is given. Problems while applying events are
 logged to stderr as text lines, or as JSON lines with -json.
 
@@ -117,7 +120,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	opt := simulate.Options{Store: store, BatchSize: *batch, BadEvent: func(e *events.Error) {
 		bad++
 		if bad <= 10 {
-			fmt.Fprintf(s.err, "hearth replay: %s: %v (skipped)\n", *eventsPath, e)
+			fmt.Fprintf(s.err, "hearth replay: %s (skipped)\n", e.In(eventsName(*eventsPath)))
 		}
 	}}
 	if s.errTTY {
@@ -227,9 +230,12 @@ func storeWhere(cfg *config.Config) string {
 }
 
 // replayToDaemon posts a JSON-lines file to a running daemon in chunks.
-// A line the daemon refuses is reported with its line number and left
-// out, and the rest of its chunk sent again, so a replay through a
-// daemon skips bad lines as one straight to the store does.
+// A line that is not an event is reported as a replay to the store
+// reports it, and not sent; a line the daemon refuses is reported with
+// its line number and left out, and the rest of its chunk sent again, so
+// a replay through a daemon skips bad lines as one straight to the store
+// does. Types the daemon warns about as likely typos are listed at the
+// end, as the summary of a replay to the store lists them.
 func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, strict bool) int {
 	if path == "" {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
@@ -251,14 +257,23 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 	// present before their older events arrive).
 	endpoint := strings.TrimRight(url, "/") + "/v1/events?backfill=true"
 	client := &http.Client{Timeout: 5 * time.Minute}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
+	rd := events.NewReader(in)
 	type line struct {
 		no   int // in the file
 		text []byte
 	}
 	var pending []line
-	lines, accepted, dups, rejected := 0, 0, 0, 0
+	accepted, dups, rejected := 0, 0, 0
+	typos := map[string]int{}        // likely typos the daemon named, by type
+	suggested := map[string]string{} // the type each looks like
+	skip := func(msg string) {
+		// The first ten, as a replay to the store prints them: history
+		// past the retention can refuse thousands.
+		if rejected < 10 {
+			fmt.Fprintf(s.err, "hearth replay: %s (skipped)\n", msg)
+		}
+		rejected++
+	}
 	// post sends the pending lines once; bad is nil unless the daemon
 	// refused some of them, by their place in the request (from 1).
 	post := func() (bad map[int]string, ok bool) {
@@ -290,11 +305,16 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 				Line  int    `json:"line"`
 				Error string `json:"error"`
 			} `json:"events"`
+			Warnings []daemon.TypeWarning `json:"warnings"`
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&body)
 		if resp.StatusCode == http.StatusAccepted {
 			accepted += body.Accepted
 			dups += body.Duplicates
+			for _, w := range body.Warnings {
+				typos[w.Type] += w.Events
+				suggested[w.Type] = w.Suggestion
+			}
 			return nil, true
 		}
 		bad = map[int]string{}
@@ -321,12 +341,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 			kept := pending[:0]
 			for i, l := range pending {
 				if msg, refused := bad[i+1]; refused {
-					// The first ten, as a replay to the store prints them:
-					// history past the retention can refuse thousands.
-					if rejected < 10 {
-						fmt.Fprintf(s.err, "hearth replay: %s line %d: %s (skipped)\n", path, l.no, msg)
-					}
-					rejected++
+					skip(fmt.Sprintf("%s line %d: %s", eventsName(path), l.no, msg))
 					continue
 				}
 				kept = append(kept, l)
@@ -336,19 +351,25 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 		pending = pending[:0]
 		return true
 	}
-	for sc.Scan() {
-		lines++
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+	for {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var e *events.Error
+		if errors.As(err, &e) {
+			// Not an event: said here as a replay to the store says it.
+			skip(e.In(eventsName(path)))
 			continue
 		}
-		pending = append(pending, line{no: lines, text: bytes.Clone(sc.Bytes())})
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth replay: %s: %v\n", eventsName(path), err)
+			return 1
+		}
+		pending = append(pending, line{no: rd.Line(), text: bytes.Clone(rd.Raw())})
 		if len(pending) >= chunk && !send() {
 			return 1
 		}
-	}
-	if err := sc.Err(); err != nil {
-		fmt.Fprintf(s.err, "hearth replay: %s: %v\n", path, err)
-		return 1
 	}
 	if !send() {
 		return 1
@@ -356,7 +377,8 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 	if rejected > 10 {
 		fmt.Fprintf(s.err, "hearth replay: %d more bad lines skipped\n", rejected-10)
 	}
-	fmt.Fprintf(s.out, "Sent %s to %s: %d applied, %s, %d rejected.\n", plural(lines, "line", "lines"), url, accepted, plural(dups, "duplicate", "duplicates"), rejected)
+	fmt.Fprintf(s.out, "Sent %s to %s: %d applied, %s, %d rejected.\n", plural(rd.Line(), "line", "lines"), url, accepted, plural(dups, "duplicate", "duplicates"), rejected)
+	printUnknownTypes(s.out, typos, suggested)
 	if strict && rejected > 0 {
 		return 1
 	}

@@ -52,3 +52,49 @@ func TestReplayToDaemonCapsRefusedLines(t *testing.T) {
 		t.Errorf("summary: %s", out.String())
 	}
 }
+
+// A replay through a daemon says what a replay to the store says: a line
+// that is not an event is placed in the file, malformed JSON with its
+// column, and not sent; a likely typo of an event type the daemon warns
+// about in its answers is listed at the end, with the type it looks like.
+func TestReplayToDaemonSaysWhatAReplaySays(t *testing.T) {
+	dir := quickstartCopy(t)
+	url, stop := daemonAt(t, dir)
+	defer stop()
+	file := filepath.Join(t.TempDir(), "h.jsonl")
+	lines := `{"id":"r1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
+{"id":
+   xyz
+{"id":"r2","type":"mesage.posted","member":"u1","at":"2026-01-01T10:00:00Z"}
+
+{"id":"r3","type":"mesage.posted","member":"u1","at":"2026-01-01T11:00:00Z"}
+{"id":"r4","type":"meetup.attended","member":"u1","at":"2026-01-01T12:00:00Z"}
+`
+	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"hearth replay: " + file + ` line 2, column 7: invalid event: malformed JSON: the JSON ends inside a value: a closing }, ] or " is missing; each line must hold a whole event (skipped)`,
+		"hearth replay: " + file + ` line 3, column 4: invalid event: malformed JSON: invalid character 'x' where a value should start (skipped)`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, want := range []string{
+		"Sent 7 lines to " + url + ": 4 applied, 0 duplicates, 2 rejected.",
+		"Warning: events of 1 type that nothing hears",
+		`  mesage.posted  2 events  Did you mean "message.posted"?`,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "meetup.attended") {
+		t.Errorf("a type that looks like no known one is listed as a typo:\n%s", stdout)
+	}
+}

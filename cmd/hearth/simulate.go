@@ -51,11 +51,15 @@ skipped column, is listed under "Skipped at delivery"
 
 Events are JSON lines, one event per line:
   {"id":"e1","type":"message.posted","member":"u1","at":"2026-11-02T10:00:00Z","attrs":{"channel":"help"}}
-(see 'hearth explain events'). Bad lines are reported with their line
-number and skipped; the exit status stays 0 unless -strict is given.
+(see 'hearth explain events'). Bad lines are reported with the file and
+their line (and column, for malformed JSON: "events.jsonl line 2, column
+7: invalid event: malformed JSON: ...", in the words POST /v1/events
+uses) and skipped; the exit status stays 0 unless -strict is given.
 Events of a type that is neither standard nor declared, and that no rule
 reads, are replayed but heard by nothing: the summary warns about them,
-with a suggestion where the type looks like a known one mistyped.
+those with the most events first, with a suggestion where the type looks
+like a known one mistyped ("unknown_types" and
+"unknown_type_suggestions" in -json).
 
 -from and -to bound the window simulated, and the summary reports that
 window: with -to, time-based rules (segments, tiers, campaign waits) run
@@ -148,7 +152,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	opt.BadEvent = func(e *events.Error) {
 		bad++
 		if bad <= 10 {
-			fmt.Fprintf(s.err, "hearth simulate: %s: %v (skipped)\n", *eventsPath, e)
+			fmt.Fprintf(s.err, "hearth simulate: %s (skipped)\n", e.In(eventsName(*eventsPath)))
 		}
 	}
 	start := time.Now()
@@ -192,24 +196,40 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	return code
 }
 
+// maxUnknownTypesShown bounds the unknown types a summary lists: a file
+// making up a type per event would otherwise bury the rest of it.
+const maxUnknownTypesShown = 20
+
 // printUnknownTypes warns about events of types nothing hears: not
-// standard, not declared, read by no rule (often a typo of a known type).
-func printUnknownTypes(w io.Writer, cfg *config.Config, unknown map[string]int) {
+// standard, not declared, read by no rule (often a typo of a known type,
+// which suggested gives), those with the most events first.
+func printUnknownTypes(w io.Writer, unknown map[string]int, suggested map[string]string) {
 	if len(unknown) == 0 {
 		return
 	}
-	known := make([]string, 0, len(cfg.EventTypes))
-	for name := range cfg.EventTypes {
-		known = append(known, name)
-	}
-	sort.Strings(known)
 	fmt.Fprintf(w, "Warning: events of %s that nothing hears (neither standard nor declared with an event block, and read by no rule):\n",
 		plural(len(unknown), "type", "types"))
 	tw := textwidth.NewTabWriter(w, 2, 0)
-	for _, t := range simulate.Names(unknown) {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t, plural(unknown[t], "event", "events"), strings.TrimSpace(didYouMean(t, known)))
+	types := simulate.ByCount(unknown)
+	for _, t := range types[:min(len(types), maxUnknownTypesShown)] {
+		hint := "" // none ends the line at the count, not in spaces
+		if s := suggested[t]; s != "" {
+			hint = fmt.Sprintf("\tDid you mean %q?", s)
+		}
+		fmt.Fprintf(tw, "  %s\t%s%s\n", t, plural(unknown[t], "event", "events"), hint)
 	}
 	_ = tw.Flush()
+	if more := len(types) - maxUnknownTypesShown; more > 0 {
+		fmt.Fprintf(w, "  and %s more\n", plural(more, "type", "types"))
+	}
+}
+
+// eventsName is how messages name the events file path.
+func eventsName(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
 }
 
 func parseTimeFlag(v string) (time.Time, error) {
@@ -239,7 +259,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	fmt.Fprintf(w, "Replayed %s%s for %s in %s (%s, %d rejected, %d out of range).\n",
 		plural(sum.Events, "event", "events"), span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond),
 		plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected, sum.Skipped)
-	printUnknownTypes(w, cfg, sum.UnknownTypes)
+	printUnknownTypes(w, sum.UnknownTypes, sum.UnknownTypeSuggestions)
 	if sum.TooOld > 0 {
 		fmt.Fprintf(w, "%s older than the event ids the state remembers (event_id_retention) and not applied: hearth could not tell them apart from events already applied.\n", plural(sum.TooOld, "event was", "events were"))
 	}

@@ -510,3 +510,14 @@ type Import struct {
 	To, ID    string
 	DeclRange hcl.Range
 }
+
+// LikelyEventType is the standard or declared event type that typ looks
+// like a slip of ("message.posted" for "mesage.posted"), or "" when typ
+// is one itself or looks like none. Events of an undeclared type are
+// taken, but no rule reads them, so a sender's typo would go unseen.
+func (c *Config) LikelyEventType(typ string) string {
+	if _, known := c.EventTypes[typ]; known {
+		return ""
+	}
+	return rules.Closest(typ, sortedNames(c.EventTypes))
+}

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -176,33 +175,29 @@ func parseArray(body []byte) ([]events.Event, []place, []EventError) {
 	return evs, places, bad
 }
 
-// parseLines reads JSON lines, each line an event.
+// parseLines reads JSON lines, each line an event, as an events file is
+// read: a bad line is reported with its line (and, for malformed JSON,
+// where on it), in the words simulate and replay use for it.
 func parseLines(body []byte) ([]events.Event, []place, []EventError) {
 	var evs []events.Event
 	var places []place
 	var bad []EventError
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 64<<10), events.MaxLineBytes+1)
-	line, idx := 0, 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		ev, err := events.Parse(b)
-		if err != nil {
-			bad = append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
-		} else {
-			evs, places = append(evs, ev), append(places, place{index: idx, line: line})
-		}
-		idx++
-		if idx > MaxEventsPerRequest {
+	rd := events.NewReader(bytes.NewReader(body))
+	for idx := 0; idx <= MaxEventsPerRequest; idx++ {
+		ev, err := rd.Next()
+		if errors.Is(err, io.EOF) {
 			break
 		}
-	}
-	if err := sc.Err(); err != nil {
-		bad = append(bad, EventError{Index: idx, Line: line + 1, Error: "line too long or unreadable: " + err.Error()})
+		var e *events.Error
+		switch {
+		case errors.As(err, &e):
+			bad = append(bad, EventError{Index: e.Index, Line: e.Line, Error: e.Err.Error()})
+		case err != nil: // a bytes.Reader fails no read
+			bad = append(bad, EventError{Index: idx, Line: rd.Line() + 1, Error: "unreadable: " + err.Error()})
+			return evs, places, bad
+		default:
+			evs, places = append(evs, ev), append(places, place{index: idx, line: rd.Line()})
+		}
 	}
 	return evs, places, bad
 }
@@ -219,23 +214,20 @@ func firstLineWhole(body []byte) bool {
 }
 
 // malformed describes JSON that cannot be read, from the line its value
-// starts on (from) to where reading it failed.
+// starts on (from) to where reading it failed, as events.ExplainSyntax
+// explains it wherever events come in.
 func malformed(idx, from int, body []byte, err error) EventError {
-	at := from
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		at = 1 + bytes.Count(body[:min(int(se.Offset), len(body))], []byte{'\n'})
+	if errors.Is(err, io.EOF) {
+		// Only inside an array, whose ] is missing: the body ends there.
+		err = io.ErrUnexpectedEOF
 	}
-	msg := err.Error()
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		msg = "the body ends inside a JSON value"
-	case se != nil:
-		msg = se.Error()
+	se := events.ExplainSyntax(body, err)
+	if se == nil { // not about syntax: the decoder says what
+		return EventError{Index: idx, Line: from, Error: fmt.Sprintf("%v: %v; send %s", events.ErrInvalid, err, bodyForms)}
 	}
-	where := fmt.Sprintf("line %d", at)
-	if at != from {
-		where = fmt.Sprintf("line %d (in the value that starts on line %d)", at, from)
+	where := fmt.Sprintf("line %d, column %d", se.Line, se.Column)
+	if se.Line != from {
+		where += fmt.Sprintf(" (in the value that starts on line %d)", from)
 	}
-	return EventError{Index: idx, Line: from, Error: fmt.Sprintf("%v: malformed JSON at %s: %s; send %s", events.ErrInvalid, where, msg, bodyForms)}
+	return EventError{Index: idx, Line: from, Error: fmt.Sprintf("%v: malformed JSON at %s: %s; send %s", events.ErrInvalid, where, se.Reason, bodyForms)}
 }

@@ -58,7 +58,13 @@ func TestBodyForms(t *testing.T) {
 		{"more after an array", "[" + strings.TrimSpace(events(320, 1)) + "]\n{}", "invalid", []int{1}, []int{2}},
 		{"an empty array", "[]", "no events in the body", nil, nil},
 		{"an array of strings", `["a","b"]`, "all 2 events are invalid", []int{0, 1}, []int{1, 1}},
-		{"an unclosed array", "[" + events(330, 1), "the body ends inside a JSON value", []int{1}, []int{1}},
+		{"an unclosed array", "[" + events(330, 1), `malformed JSON at line 1, column 81: the JSON ends inside a value: a closing }, ] or " is missing; send one JSON event`, []int{1}, []int{1}},
+		{"a pretty-printed event cut short", strings.TrimSuffix(prettyEvent("b5"), "}\n"), `malformed JSON at line 5, column 33 (in the value that starts on line 1): the JSON ends inside a value`, []int{0}, []int{1}},
+		{"a pretty-printed event with a trailing comma", strings.Replace(prettyEvent("b6"), `"2026-01-01T10:00:00Z"`, `"2026-01-01T10:00:00Z",`, 1),
+			`malformed JSON at line 6, column 1 (in the value that starts on line 1): invalid character '}' where a field name in double quotes should start`, []int{0}, []int{1}},
+		{"JSON lines with garbage", events(340, 1) + "  xyz\n", `invalid event: malformed JSON at line 2, column 3: invalid character 'x' where a value should start`, []int{1}, []int{2}},
+		{"JSON lines with a line cut short", events(341, 1) + `{"id":` + "\n", `invalid event: malformed JSON at line 2, column 7: the JSON ends inside a value: a closing }, ] or " is missing; each line must hold a whole event`, []int{1}, []int{2}},
+		{"garbage", "xyz", `malformed JSON at line 1, column 1: invalid character 'x' where a value should start`, []int{0}, []int{1}},
 	}
 	for _, tc := range refused {
 		code, out := post(t, f, "/v1/events", tc.body, "")

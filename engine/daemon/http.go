@@ -159,7 +159,11 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": len(evs) - dups, "duplicates": dups})
+	answer := map[string]any{"accepted": len(evs) - dups, "duplicates": dups}
+	if warnings := typoWarnings(d.snap.Load().Config, evs, places); len(warnings) > 0 {
+		answer["warnings"] = warnings
+	}
+	writeJSON(w, http.StatusAccepted, answer)
 }
 
 // reject refuses a request. The rejected counters count events, as
@@ -226,6 +230,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		"stopping":    d.stopping.Load(),
 		// Stored members still to be brought to changed rules.
 		"reevaluating": d.reevaluating.Load(),
+		// Event types taken that no rule reads, with the known type each
+		// looks like a typo of.
+		"undeclared_types": d.unheard.list(snap.Config),
 	}
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()

@@ -44,8 +44,9 @@ func routes() []Route {
 			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, or JSON lines; "+
 				"at most %d MiB and %d events a request (413 beyond); the body is sent as itself (curl --data-binary @FILE; any JSON "+
 				"or JSON-lines Content-Type, text/plain, or the form type curl sends by default); a form upload (curl -F), XML or "+
-				"another type that is not JSON gets 415; 202 once durably stored; a request with a bad event "+
-				"changes nothing and gets 400 with each problem, its index and line (an attribute of the wrong type for its "+
+				"another type that is not JSON gets 415; 202 once durably stored, with \"warnings\" naming an event type neither "+
+				"standard nor declared that looks like a typo of one that is (taken all the same); a request with a bad event "+
+				"changes nothing and gets 400 with each problem, its index and line (malformed JSON with the line and column where it breaks; an attribute of the wrong type for its "+
 				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
 				"clock gets 422, as from platform streams and -events files; ?backfill=true marks history sent in time order "+
 				"(hearth replay does): timers wait until 10s after the last such request, so members are not taken to today "+
@@ -65,7 +66,7 @@ func routes() []Route {
 			Doc:     "reload now; 200 (\"unchanged\": true when the files mean the configuration in force) or 422 with diagnostics",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postReload }},
 		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
-			Doc:     "configuration, reloads, counters, outbox, retention, bus",
+			Doc:     "configuration, reloads, counters, outbox, retention, bus, and the event types neither standard nor declared taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.status }},
 		{Pattern: "GET /v1/members", Usage: "GET  /v1/members?q=TEXT", Token: true,
 			Doc: "members in id order whose id or name contains TEXT (any case; no q lists all), &segment=NAME, &tier=NAME " +

@@ -76,17 +76,112 @@ var typeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 type Error struct {
 	Index int // 0-based position in the stream
 	Line  int // 1-based line, for JSON lines input
-	Err   error
+	// Column is where on Line malformed JSON stops being readable (Err
+	// holds a *SyntaxError), from 1; 0 for every other problem.
+	Column int
+	Err    error
 }
 
+// Error says where and what: "line 2, column 7: invalid event:
+// malformed JSON: ...", "line 5: invalid event: missing id".
 func (e *Error) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.what())
+	case e.Line > 0:
 		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
 	}
 	return fmt.Sprintf("event %d: %v", e.Index, e.Err)
 }
 
+// In is Error in the file or stream called name, written as hearth
+// writes places in files: "events.jsonl line 2, column 7: invalid
+// event: malformed JSON: ...".
+func (e *Error) In(name string) string {
+	if e.Line > 0 {
+		return name + " " + e.Error()
+	}
+	return name + ": " + e.Error()
+}
+
+// what is the problem without its place, which Error puts first.
+func (e *Error) what() string {
+	var se *SyntaxError
+	if errors.As(e.Err, &se) {
+		return fmt.Sprintf("%v: malformed JSON: %s", ErrInvalid, se.Reason)
+	}
+	return e.Err.Error()
+}
+
 func (e *Error) Unwrap() error { return e.Err }
+
+// SyntaxError is JSON that cannot be read: where reading stopped and
+// why, in JSON's terms. Every way events come in (POST /v1/events, an
+// events file, hearth simulate and replay) explains malformed JSON with
+// it, so an operator reads the same words wherever a sender's JSON broke.
+type SyntaxError struct {
+	// Line and Column are where, from 1, in the input read (a line, a
+	// file, a request body); Column counts characters, not bytes.
+	Line, Column int
+	// Reason is what is wrong, such as "invalid character 'x' where a
+	// value should start".
+	Reason string
+	// cut is JSON that ends inside a value.
+	cut bool
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("malformed JSON at line %d, column %d: %s", e.Line, e.Column, e.Reason)
+}
+
+// ExplainSyntax explains err, from reading JSON out of data, as a
+// *SyntaxError placed in data: at the character that broke the syntax,
+// or just past the last one when data ends inside a value. It is nil
+// when err is not about JSON syntax (a field of the wrong type, say).
+func ExplainSyntax(data []byte, err error) *SyntaxError {
+	var se *json.SyntaxError
+	isSyntax := errors.As(err, &se)
+	if errors.Is(err, io.ErrUnexpectedEOF) || (isSyntax && se.Error() == "unexpected end of JSON input") {
+		line, col := position(data, len(bytes.TrimRight(data, " \t\r\n")))
+		return &SyntaxError{Line: line, Column: col, cut: true,
+			Reason: `the JSON ends inside a value: a closing }, ] or " is missing`}
+	}
+	if !isSyntax {
+		return nil
+	}
+	line, col := position(data, int(se.Offset)-1) // Offset is just past the bad byte
+	return &SyntaxError{Line: line, Column: col, Reason: syntaxReason(se.Error())}
+}
+
+// syntaxReasons reword encoding/json's syntax errors, by how they end,
+// to say what was expected where the bad character is.
+var syntaxReasons = []struct{ goSays, says string }{
+	{" looking for beginning of value", " where a value should start"},
+	{" looking for beginning of object key string", ` where a field name in double quotes should start (is there a comma after the last field?)`},
+	{" after object key", " after a field name, where a : should be"},
+	{" after object key:value pair", " after a field's value, where a , or } should be"},
+	{" after array element", " after an array element, where a , or ] should be"},
+	{" in string literal", ` in a string: a tab or line break in text is written \t or \n`},
+	{" in string escape code", ` in a string's escape: a backslash in text is written \\`},
+}
+
+func syntaxReason(msg string) string {
+	for _, r := range syntaxReasons {
+		if rest, ok := strings.CutSuffix(msg, r.goSays); ok {
+			return rest + r.says
+		}
+	}
+	return msg
+}
+
+// position is the line and column, from 1, of byte off of data; columns
+// count characters.
+func position(data []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(data))
+	before := data[:off]
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return 1 + bytes.Count(before, []byte{'\n'}), 1 + utf8.RuneCount(before[start:])
+}
 
 // ErrInvalid is wrapped by every validation error.
 var ErrInvalid = errors.New("invalid event")
@@ -140,10 +235,21 @@ func parse(data []byte) (Event, error) {
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ev); err != nil {
+		if se := ExplainSyntax(data, err); se != nil {
+			return ev, fmt.Errorf("%w: %w", ErrInvalid, se)
+		}
+		if errors.Is(err, io.EOF) {
+			return ev, invalid("no JSON: an event is a JSON object")
+		}
 		return ev, invalid("%s", jsonMessage(err))
 	}
-	if dec.More() {
-		return ev, invalid("more than one JSON value; send JSON lines, one event per line")
+	// Anything after the event, a closing ] included (which the
+	// decoder's More lets pass), is a second value or a broken one.
+	end := int(dec.InputOffset())
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		line, col := position(data, len(data)-len(rest))
+		return ev, fmt.Errorf("%w: %w", ErrInvalid, &SyntaxError{Line: line, Column: col,
+			Reason: "more after the event's closing }; send JSON lines, one event per line"})
 	}
 	if err := ev.Check(); err != nil {
 		return ev, err
@@ -169,10 +275,6 @@ func jsonMessage(err error) string {
 			want, te.Field = "an object of strings (platform: id)", "member.identities"
 		}
 		return fmt.Sprintf("field %q must be %s, not %s", te.Field, want, jsonKindName(te.Value))
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err)
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "unknown field") {
@@ -417,45 +519,103 @@ func normalize(v any) any {
 
 // Reader reads a stream of events: JSON lines, blank lines skipped.
 type Reader struct {
-	sc    *bufio.Scanner
+	br    *bufio.Reader
+	buf   []byte // the line read last
+	raw   []byte // the event's part of it
 	line  int
 	index int
+	err   error // the read error that ended the stream
 }
 
 // NewReader reads JSON lines from r.
 func NewReader(r io.Reader) *Reader {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), MaxLineBytes+1)
-	return &Reader{sc: sc}
+	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
 }
 
-// Next returns the next event, io.EOF at the end, or an *Error for a bad
-// line (the stream can go on after it).
 // Line is the line of the event Next returned last.
 func (r *Reader) Line() int { return r.line }
 
+// Raw is the text of the event Next returned last, without the blanks
+// around it; it is valid until the next call to Next.
+func (r *Reader) Raw() []byte { return r.raw }
+
+// Next returns the next event, io.EOF at the end, or an *Error for a bad
+// line: the stream goes on after it, a line longer than MaxLineBytes
+// included.
 func (r *Reader) Next() (Event, error) {
-	for r.sc.Scan() {
+	for {
+		b, tooLong, err := r.readLine()
+		if err != nil {
+			return Event{}, err
+		}
 		r.line++
-		b := bytes.TrimSpace(r.sc.Bytes())
-		if len(b) == 0 {
+		if tooLong {
+			idx := r.index
+			r.index++
+			r.raw = nil
+			return Event{}, &Error{Index: idx, Line: r.line, Err: invalid("line longer than %d bytes", MaxLineBytes)}
+		}
+		r.raw = bytes.TrimSpace(b)
+		if len(r.raw) == 0 {
 			continue
 		}
 		idx := r.index
 		r.index++
-		ev, err := Parse(b)
+		ev, err := Parse(r.raw)
 		if err != nil {
-			return ev, &Error{Index: idx, Line: r.line, Err: err}
+			e := &Error{Index: idx, Line: r.line, Err: err}
+			var se *SyntaxError
+			if errors.As(err, &se) {
+				// Placed in the stream, not in the trimmed line; and a
+				// line that ends inside its event is most often one event
+				// written over several lines.
+				placed := *se
+				placed.Line += r.line - 1
+				placed.Column += utf8.RuneCount(b[:len(b)-len(bytes.TrimLeftFunc(b, unicode.IsSpace))])
+				if se.cut {
+					placed.Reason += "; each line must hold a whole event"
+				}
+				e.Column, e.Err = placed.Column, fmt.Errorf("%w: %w", ErrInvalid, &placed)
+			}
+			return ev, e
 		}
 		return ev, nil
 	}
-	if err := r.sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return Event{}, &Error{Index: r.index, Line: r.line + 1, Err: invalid("line longer than %d bytes", MaxLineBytes)}
-		}
-		return Event{}, err
+}
+
+// readLine reads the next line, without its line break. A line longer
+// than MaxLineBytes is read to its end and dropped (tooLong), so the
+// stream goes on at the line after it. The error is io.EOF at the end.
+func (r *Reader) readLine() (b []byte, tooLong bool, err error) {
+	if r.err != nil {
+		return nil, false, r.err
 	}
-	return Event{}, io.EOF
+	r.buf = r.buf[:0]
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if err == nil {
+			chunk = chunk[:len(chunk)-1] // the line break
+		}
+		if !tooLong {
+			if len(r.buf)+len(chunk) > MaxLineBytes {
+				tooLong, r.buf = true, r.buf[:0]
+			} else {
+				r.buf = append(r.buf, chunk...)
+			}
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == nil:
+			return r.buf, tooLong, nil
+		case errors.Is(err, io.EOF) && (len(r.buf) > 0 || tooLong):
+			// The last line, with no line break after it.
+			r.err = err
+			return r.buf, tooLong, nil
+		}
+		r.err = err
+		return nil, false, err
+	}
 }
 
 // RuleView is what rules see as `event`: the attrs converted to the types

@@ -1,6 +1,8 @@
 package events
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/rules"
 )
@@ -42,10 +45,14 @@ func TestParseErrors(t *testing.T) {
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","extra":1}`:   "unknown field",
 		`{"id":1,"type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:               `field "id" must be a string`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":[1]}`: "must be an object",
-		`{"id":"1"`: "unexpected EOF",
+		`{"id":"1"`: `malformed JSON at line 1, column 10: the JSON ends inside a value: a closing }, ] or " is missing`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"a":[[[[[[1]]]]]]}}`: "nested deeper",
 		"{\"id\":\"\xff\"}": "UTF-8",
-		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"} {}`: "more than one",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"} {}`: "malformed JSON at line 1, column 66: more after the event's closing }",
+		// A closing ] after the event is more too, though the decoder's
+		// More lets it pass.
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}]`: "column 65: more after the event's closing }",
+		``: "no JSON",
 		// A line that is not an object, and fields of the wrong kind, are
 		// told in JSON's terms, never with a Go type name.
 		`[1,2,3]`: "each line must be a JSON object (an event), not an array",
@@ -124,6 +131,113 @@ not json
 	}
 }
 
+// Malformed JSON is explained the same way wherever it comes in: the
+// line and column of the character that broke it (or just past the end
+// of JSON cut short), and what was expected there, in JSON's terms.
+func TestSyntaxErrors(t *testing.T) {
+	for _, c := range []struct {
+		in         string
+		line, col  int
+		wantReason string
+	}{
+		{`{"id":`, 1, 7, `the JSON ends inside a value: a closing }, ] or " is missing`},
+		{`{"id":"x`, 1, 9, `the JSON ends inside a value`},
+		{"{\n  \"id\": \"x\",\n", 2, 13, `the JSON ends inside a value`},
+		{`xyz`, 1, 1, `invalid character 'x' where a value should start`},
+		{`{"id":"1",}`, 1, 11, `invalid character '}' where a field name in double quotes should start (is there a comma after the last field?)`},
+		{`{'id':"1"}`, 1, 2, `invalid character '\'' where a field name in double quotes should start`},
+		{`{"id" "1"}`, 1, 7, `invalid character '"' after a field name, where a : should be`},
+		{`{"id":"1" "type":"a"}`, 1, 11, `invalid character '"' after a field's value, where a , or } should be`},
+		{`{"attrs":{"l":[1 2]}}`, 1, 18, `invalid character '2' after an array element, where a , or ] should be`},
+		{"{\"id\":\"a\tb\"}", 1, 9, `invalid character '\t' in a string: a tab or line break in text is written \t or \n`},
+		{`{"id":"a\qb"}`, 1, 10, `invalid character 'q' in a string's escape: a backslash in text is written \\`},
+		{`{"id":tru}`, 1, 10, `invalid character '}' in literal true (expecting 'e')`},
+		// Columns count characters, not bytes.
+		{`{"id":"ü名", x}`, 1, 13, `invalid character 'x' where a field name`},
+		{"{\"id\":\"1\"}\n\n  ]", 3, 3, `more after the event's closing }`},
+	} {
+		_, err := Parse([]byte(c.in))
+		var se *SyntaxError
+		if !errors.As(err, &se) || !errors.Is(err, ErrInvalid) {
+			t.Errorf("Parse(%q) = %v; want a SyntaxError", c.in, err)
+			continue
+		}
+		if se.Line != c.line || se.Column != c.col || !strings.HasPrefix(se.Reason, c.wantReason) {
+			t.Errorf("Parse(%q) = line %d, column %d: %q; want line %d, column %d: %q", c.in, se.Line, se.Column, se.Reason, c.line, c.col, c.wantReason)
+		}
+		if want := fmt.Sprintf("invalid event: malformed JSON at line %d, column %d: %s", se.Line, se.Column, se.Reason); err.Error() != want {
+			t.Errorf("Parse(%q) says %q; want %q", c.in, err, want)
+		}
+		if goTypeRe.MatchString(err.Error()) || strings.Contains(err.Error(), "byte") {
+			t.Errorf("Parse(%q) = %v: in Go's terms", c.in, err)
+		}
+	}
+	// A request body is explained as a line is: the same words, placed in
+	// the whole body.
+	body := []byte("{\"id\":\"1\"}\n{\"id\":\n")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var raw json.RawMessage
+	_ = dec.Decode(&raw)
+	se := ExplainSyntax(body, dec.Decode(&raw))
+	if se == nil || se.Line != 2 || se.Column != 7 || !strings.HasPrefix(se.Reason, "the JSON ends inside a value") {
+		t.Errorf("body cut short: %+v", se)
+	}
+	if se := ExplainSyntax(body, &json.UnmarshalTypeError{Value: "number"}); se != nil {
+		t.Errorf("a type error explained as syntax: %v", se)
+	}
+}
+
+// A stream's bad lines are placed in the stream, with the column of
+// malformed JSON, and written as hearth writes places in files.
+func TestReaderPlaces(t *testing.T) {
+	long := `{"id":"l","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"t":"` + strings.Repeat("a", MaxLineBytes) + `"}}`
+	in := `{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}
+{"id":
+   xyz
+` + long + "\r\n" + `{"type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}
+{` + "\n" + `  {"id":"2","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}  ` + "\r\n" + long + "\n" + long
+	r := NewReader(strings.NewReader(in))
+	var got []string
+	for i := 0; i < 20; i++ {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var e *Error
+		switch {
+		case errors.As(err, &e):
+			got = append(got, e.In("ev.jsonl"))
+		case err != nil:
+			t.Fatal(err)
+		default:
+			got = append(got, fmt.Sprintf("%d: %s %q", r.Line(), ev.ID, r.Raw()))
+		}
+	}
+	want := []string{
+		`1: 1 "{\"id\":\"1\",\"type\":\"a.b\",\"member\":\"u\",\"at\":\"2026-01-01T00:00:00Z\"}"`,
+		`ev.jsonl line 2, column 7: invalid event: malformed JSON: the JSON ends inside a value: a closing }, ] or " is missing; each line must hold a whole event`,
+		`ev.jsonl line 3, column 4: invalid event: malformed JSON: invalid character 'x' where a value should start`,
+		`ev.jsonl line 4: invalid event: line longer than 262144 bytes`,
+		`ev.jsonl line 5: invalid event: missing id: every event needs a unique id, its idempotency key`,
+		`ev.jsonl line 6, column 2: invalid event: malformed JSON: the JSON ends inside a value: a closing }, ] or " is missing; each line must hold a whole event`,
+		`7: 2 "{\"id\":\"2\",\"type\":\"a.b\",\"member\":\"u\",\"at\":\"2026-01-01T00:00:00Z\"}"`,
+		`ev.jsonl line 8: invalid event: line longer than 262144 bytes`,
+		`ev.jsonl line 9: invalid event: line longer than 262144 bytes`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("read:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The error itself names the line of the stream, not of the line.
+	r = NewReader(strings.NewReader("\n\n{\"id\":\n"))
+	_, err := r.Next()
+	if want := "invalid event: malformed JSON at line 3, column 7: the JSON ends inside a value"; err == nil || !strings.Contains(errors.Unwrap(err).Error(), want) {
+		t.Errorf("the error within: %v; want %q", errors.Unwrap(err), want)
+	}
+	if e := (&Error{Index: 3, Err: ErrInvalid}); e.In("-") != "-: event 3: invalid event" {
+		t.Errorf("without a line: %q", e.In("-"))
+	}
+}
+
 func TestRuleView(t *testing.T) {
 	et := &rules.EventType{Name: "x.y", Attrs: map[string]rules.AttrType{"referrer": rules.TypeString, "n": rules.TypeInt, "f": rules.TypeFloat, "when": rules.TypeTime}}
 	ev := Event{ID: "1", Type: "x.y", Member: Member{ID: "u"}, At: time.Unix(0, 0), Attrs: map[string]any{"n": 3.0, "f": 2, "when": "2026-01-01T00:00:00Z"}}
@@ -157,12 +271,26 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"id":"e2","type":"member.joined","member":{"id":"u2"},"at":"2026-11-22T10:00:00Z"}`))
 	f.Add([]byte(`[[[[[[[`))
 	f.Add([]byte(`{"id":"e3","type":"x","member":"u","at":"2026-11-22T10:00:00.5+14:00","attrs":{"t":"<&>\u2028","n":1.0,"big":1e400,"l":[1,{"a":null}]}}`))
+	// Malformed JSON, which is placed by line and column.
+	f.Add([]byte(`{"id":`))
+	f.Add([]byte("{\n\"id\": \"ü\",\n\"type\" x"))
+	f.Add([]byte(`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}]`))
+	f.Add([]byte(`{"id":"a\qb"}`))
+	f.Add([]byte(`{'id':1,}`))
+	f.Add([]byte(""))
 	et := &rules.EventType{Attrs: map[string]rules.AttrType{"length": rules.TypeInt, "x": rules.TypeTime}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := Parse(data)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error not ErrInvalid: %v", err)
+			}
+			var se *SyntaxError
+			if errors.As(err, &se) {
+				checkPlace(t, data, se.Line, se.Column)
+				if se.Reason == "" || strings.Contains(se.Reason, "looking for") {
+					t.Fatalf("reason in Go's terms: %q", se.Reason)
+				}
 			}
 			return
 		}
@@ -182,6 +310,60 @@ func FuzzParse(f *testing.F) {
 		}
 		if second, err := Marshal(&back); err != nil || string(second) != string(first) {
 			t.Fatalf("encoded twice, the event differs:\n%s\n%s (%v)", first, second, err)
+		}
+	})
+}
+
+// checkPlace fails unless line and column are in data, or just past
+// the end of a line.
+func checkPlace(t *testing.T, data []byte, line, col int) {
+	t.Helper()
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) || col < 1 || col > utf8.RuneCountInString(lines[line-1])+1 {
+		t.Fatalf("line %d, column %d is not in %q", line, col, data)
+	}
+}
+
+// A stream of any bytes is read to its end, a bad line at a time, each
+// placed on its own line.
+func FuzzReader(f *testing.F) {
+	f.Add([]byte("{\"id\":\"1\",\"type\":\"a.b\",\"member\":\"u\",\"at\":\"2026-01-01T00:00:00Z\"}\n\n{\"id\":\n  xyz\r\n"))
+	f.Add([]byte("{\n  \"id\": \"1\"\n}"))
+	f.Add([]byte("\n\n\n"))
+	f.Add([]byte("  \u00a0{\"id\" 1}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := strings.Split(string(data), "\n")
+		r := NewReader(bytes.NewReader(data))
+		last := 0
+		for n := 0; ; n++ {
+			if n > len(lines) {
+				t.Fatalf("more than %d results from %d lines", n, len(lines))
+			}
+			_, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			var e *Error
+			if err != nil && !errors.As(err, &e) {
+				t.Fatalf("not an *Error: %v", err)
+			}
+			line := r.Line()
+			if e != nil {
+				line = e.Line
+				var se *SyntaxError
+				if errors.As(e, &se) {
+					if se.Line != e.Line || se.Column != e.Column {
+						t.Fatalf("error at line %d, column %d; within, %d, %d", e.Line, e.Column, se.Line, se.Column)
+					}
+					checkPlace(t, data, e.Line, e.Column)
+				} else if e.Column != 0 {
+					t.Fatalf("a column for %v", e)
+				}
+			}
+			if line <= last || line > len(lines) {
+				t.Fatalf("line %d after line %d, of %d", line, last, len(lines))
+			}
+			last = line
 		}
 	})
 }

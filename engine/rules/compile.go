@@ -1879,6 +1879,14 @@ func upperFirst(s string) string {
 
 // DidYouMean suggests the candidate closest to name, if one is close.
 func DidYouMean(name string, candidates []string) string {
+	if c := Closest(name, candidates); c != "" {
+		return fmt.Sprintf("Did you mean %q?", c)
+	}
+	return ""
+}
+
+// Closest is the candidate DidYouMean suggests for name, or "".
+func Closest(name string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
 		d := levenshtein.Distance(name, c, nil)
@@ -1890,7 +1898,7 @@ func DidYouMean(name string, candidates []string) string {
 	// A candidate that needs every character of a short name changed
 	// ("zz" to "a") is not a typo of it.
 	if best != "" && bestD <= limit && bestD > 0 && bestD < len(name) {
-		return fmt.Sprintf("Did you mean %q?", best)
+		return best
 	}
 	// A name with its suffix left off (joined for joined_at) is too far
 	// for the distance, but there is only one way to read it.
@@ -1901,7 +1909,7 @@ func DidYouMean(name string, candidates []string) string {
 		}
 	}
 	if len(longer) == 1 {
-		return fmt.Sprintf("Did you mean %q?", longer[0])
+		return longer[0]
 	}
 	return ""
 }

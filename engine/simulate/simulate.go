@@ -102,7 +102,12 @@ type Summary struct {
 	// standard nor declared and that no rule reads: nothing hears them,
 	// and a mistyped type ("mesage.posted") looks like this.
 	UnknownTypes map[string]int `json:"unknown_types,omitempty"`
-	Store        state.Store    `json:"-"`
+	// UnknownTypeSuggestions are the known types unknown ones look like
+	// slips of ("mesage.posted": "message.posted"), for the
+	// MaxSuggested unknown types with the most events.
+	UnknownTypeSuggestions map[string]string `json:"unknown_type_suggestions,omitempty"`
+
+	Store state.Store `json:"-"`
 }
 
 // Funnel is what happened in one campaign. Runs that ended are counted
@@ -684,7 +689,33 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		return sum, err
 	}
 	compareArms(cfg, sum)
+	suggestTypes(cfg, sum)
 	return sum, nil
+}
+
+// MaxSuggested bounds the unknown types a summary looks for a known type
+// like: a file making up a type per event could have millions.
+const MaxSuggested = 100
+
+// suggestTypes fills UnknownTypeSuggestions.
+func suggestTypes(cfg *config.Config, sum *Summary) {
+	types := ByCount(sum.UnknownTypes)
+	for _, t := range types[:min(len(types), MaxSuggested)] {
+		if s := cfg.LikelyEventType(t); s != "" {
+			if sum.UnknownTypeSuggestions == nil {
+				sum.UnknownTypeSuggestions = map[string]string{}
+			}
+			sum.UnknownTypeSuggestions[t] = s
+		}
+	}
+}
+
+// ByCount returns the keys of a count map, the largest count first, then
+// by name.
+func ByCount(m map[string]int) []string {
+	out := Names(m)
+	sort.SliceStable(out, func(i, j int) bool { return m[out[i]] > m[out[j]] })
+	return out
 }
 
 // heardTypes are the event types a configuration knows: the standard

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
@@ -158,5 +159,45 @@ func TestSummaryWindowAndUnknownTypes(t *testing.T) {
 		if len(sum.UnknownTypes) != 1 || sum.UnknownTypes["mesage.posted"] != c.unknown {
 			t.Errorf("%s: unknown types %v; want mesage.posted: %d", c.name, sum.UnknownTypes, c.unknown)
 		}
+		if len(sum.UnknownTypeSuggestions) != 1 || sum.UnknownTypeSuggestions["mesage.posted"] != "message.posted" {
+			t.Errorf("%s: suggestions %v; want mesage.posted: message.posted", c.name, sum.UnknownTypeSuggestions)
+		}
+	}
+}
+
+// Bad lines reach BadEvent placed in the file, malformed JSON with its
+// column, in the words POST /v1/events uses; undeclared types are
+// counted, and only those that look like a known type get a suggestion.
+func TestBadLinesAndUndeclaredTypes(t *testing.T) {
+	cfg, _, diags := config.Load("../../examples/quickstart", config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	stream := `{"id":"e1","type":"member.joined","member":"u1","at":"2026-10-01T10:00:00Z"}
+{"id":
+  xyz
+{"id":"e2","type":"member.jioned","member":"u2","at":"2026-10-01T11:00:00Z"}
+{"id":"e3","type":"meetup.attended","member":"u2","at":"2026-10-01T12:00:00Z"}
+{"id":"e4","type":"meetup.attended","member":"u2","at":"2026-10-01T13:00:00Z"}
+`
+	var bad []string
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(stream), simulate.Options{
+		BadEvent: func(e *events.Error) { bad = append(bad, e.In("h.jsonl")) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantBad := []string{
+		`h.jsonl line 2, column 7: invalid event: malformed JSON: the JSON ends inside a value: a closing }, ] or " is missing; each line must hold a whole event`,
+		`h.jsonl line 3, column 3: invalid event: malformed JSON: invalid character 'x' where a value should start`,
+	}
+	if strings.Join(bad, "\n") != strings.Join(wantBad, "\n") || sum.Rejected != 2 {
+		t.Errorf("bad lines (%d rejected):\n%s\nwant:\n%s", sum.Rejected, strings.Join(bad, "\n"), strings.Join(wantBad, "\n"))
+	}
+	if fmt.Sprint(sum.UnknownTypes) != "map[meetup.attended:2 member.jioned:1]" || fmt.Sprint(sum.UnknownTypeSuggestions) != "map[member.jioned:member.joined]" {
+		t.Errorf("unknown types %v, suggestions %v", sum.UnknownTypes, sum.UnknownTypeSuggestions)
+	}
+	if got := simulate.ByCount(sum.UnknownTypes); fmt.Sprint(got) != "[meetup.attended member.jioned]" {
+		t.Errorf("by count: %v", got)
 	}
 }
