@@ -107,7 +107,9 @@ type EventError struct {
 
 // postEvents takes one JSON event or JSON lines. A request with any bad
 // event changes nothing and gets every problem back with its index; a
-// good one gets 202 once its events are durably committed.
+// good one gets 202 once its events are durably committed, with warnings
+// for likely typos of event types and for ids reused with different
+// content within the request.
 //
 // With ?backfill=true the events are history sent in time order (hearth
 // replay sends them so): timers wait while a backfill goes on
@@ -160,7 +162,20 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer := map[string]any{"accepted": len(evs) - dups, "duplicates": dups}
-	if warnings := typoWarnings(d.snap.Load().Config, evs, places); len(warnings) > 0 {
+	var warnings []any
+	for _, w := range typoWarnings(d.snap.Load().Config, evs, places) {
+		warnings = append(warnings, w)
+	}
+	reused, n := reusedIDs(evs, places)
+	if n > 0 {
+		// Once per request: a sender with the bug has it in every batch.
+		d.log.Warn("a request reused event ids with different content; the later events were not applied (counted as duplicates)",
+			"events", n, "id", reused[0].ID, "index", reused[0].Index, "first_index", reused[0].FirstIndex)
+	}
+	for _, w := range reused {
+		warnings = append(warnings, w)
+	}
+	if len(warnings) > 0 {
 		answer["warnings"] = warnings
 	}
 	writeJSON(w, http.StatusAccepted, answer)
