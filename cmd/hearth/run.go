@@ -66,7 +66,12 @@ Logs go to stderr: -log-format json|text (default: text on a terminal,
 JSON otherwise) and -log-level debug|info|warn|error (default info), or
 HEARTH_LOG_FORMAT and HEARTH_LOG_LEVEL; a flag wins. At debug the daemon
 writes each batch committed, each outbox delivery try and each reload
-decision. Secrets are taken out of every line.
+decision. Warnings include an action's first failed delivery (at most
+one a minute per platform) and its move to the dead letters, requests
+refused for the API token (at most one a minute, with the remote
+address), and the batches a start folded after an unclean stop. The
+stopping line names the signal; the last one gives the uptime and the
+events committed. Secrets are taken out of every line.
 
 A bearer token (HEARTH_API_TOKEN, or -token-file) protects /v1 and
 /metrics; it is required when listening on anything but loopback, and
@@ -366,7 +371,7 @@ wait:
 		}
 		signal.Stop(again)
 	}
-	log.Info("stopping: taking no more events; committing those accepted")
+	log.Info("stopping: taking no more events; committing those accepted", "signal", stopSignal(ctx))
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Refuse new connections and wait for requests in flight, whose
@@ -387,8 +392,29 @@ wait:
 		log.Error("stopped with an error", "err", runErr)
 		return 1
 	}
-	log.Info("stopped")
+	st := d.Stats()
+	log.Info("stopped", "uptime", d.Uptime().Round(time.Second).String(), "events_committed", st["accepted"], "duplicates", st["duplicates"], "rejected", st["rejected"])
 	return 0
+}
+
+// stopSignals names the signals that stop hearth run by the cause
+// signal.NotifyContext gives its context (main).
+var stopSignals = map[string]string{
+	os.Interrupt.String() + " signal received":    "SIGINT",
+	syscall.SIGTERM.String() + " signal received": "SIGTERM",
+}
+
+// stopSignal names the signal that ended ctx, such as SIGTERM; the
+// cause's own text for another cause, such as a test cancelling it.
+func stopSignal(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		return ""
+	}
+	if name, ok := stopSignals[cause.Error()]; ok {
+		return name
+	}
+	return cause.Error()
 }
 
 // feedFile applies a JSON lines file through the daemon's ingestion path,

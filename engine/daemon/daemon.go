@@ -20,6 +20,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -180,6 +181,11 @@ type Daemon struct {
 	// started is the configuration the daemon started with: its state
 	// settings and platform blocks stay in force until a restart.
 	started *config.Config
+	// startedAt is when New ran, by the wall clock, for the uptime.
+	startedAt time.Time
+	// unauthorizedLog keeps the warnings of refused bearer tokens to
+	// one a minute (http.go).
+	unauthorizedLog *lograte.Limiter
 }
 
 // Counters are running totals, for status.
@@ -231,7 +237,8 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		opt.Samples = 360
 	}
 	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
-		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1)}
+		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1),
+		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery)}
 	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
 	d.opt.Log = d.log
 	start := time.Now()
@@ -242,8 +249,16 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	d.snap.Store(newSnapshot(cfg, opt.Now()))
 	d.started = cfg
+	if rc, ok := opt.Store.(state.Recoverer); ok {
+		// Nothing was lost, but the operator should know the last stop
+		// was no clean one, and how much the start had to finish.
+		if r := rc.Recovered(); r.Batches > 0 {
+			d.log.Warn(fmt.Sprintf("folded %d journaled batches (%d events) left by an unclean stop", r.Batches, r.Events),
+				"batches", r.Batches, "events", r.Events)
+		}
+	}
 	opt.Metrics.initLabels(nil, cfg)
-	opt.Metrics.Registry.MustRegister(newRuleCollector(d))
+	opt.Metrics.Registry.MustRegister(newRuleCollector(d), newInfoCollector(d))
 	if c, ok := opt.Bus.(prometheus.Collector); ok {
 		// The bus's own figures (partitions, lag, leases) on /metrics.
 		opt.Metrics.Registry.MustRegister(c)
@@ -260,6 +275,18 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 
 // Snapshot is the configuration in force.
 func (d *Daemon) Snapshot() *Snapshot { return d.snap.Load() }
+
+// version is hearth's version, which the configuration is loaded
+// against (config.Options.Version), or "unknown" when none was given.
+func (d *Daemon) version() string {
+	if v := d.opt.Load.Version; v != "" {
+		return v
+	}
+	return "unknown"
+}
+
+// Uptime is how long since the daemon was made (New).
+func (d *Daemon) Uptime() time.Duration { return time.Since(d.startedAt) }
 
 // Reloads lists recent reload attempts, newest last.
 func (d *Daemon) Reloads() []Reload {
@@ -292,7 +319,7 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 	}
 	d.sources = src
 	d.mu.Unlock()
-	d.opt.Metrics.reload(r.OK, took)
+	d.opt.Metrics.reload(r.OK, r.At, took)
 	return r
 }
 
@@ -429,9 +456,13 @@ func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 		return 0, ErrStopping
 	}
 	req := &request{events: evs, done: make(chan error, 1)}
+	// Counted before the processor can take it, so the count never
+	// dips below what is waiting; finish takes it off.
+	d.opt.Metrics.queued.Add(int64(len(evs)))
 	select {
 	case d.submit <- req:
 	case <-ctx.Done():
+		d.opt.Metrics.queued.Add(-int64(len(evs)))
 		return 0, ctx.Err()
 	}
 	select {
@@ -597,7 +628,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	start := time.Now()
 	b, err := d.opt.Store.Begin(ctx)
 	if err != nil {
-		fail(reqs, err)
+		d.fail(reqs, err)
 		return
 	}
 	if pl, ok := b.(state.Preloader); ok {
@@ -609,7 +640,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		}
 		if err := pl.Preload(ids, members); err != nil {
 			_ = b.Rollback()
-			fail(reqs, err)
+			d.fail(reqs, err)
 			return
 		}
 	}
@@ -626,7 +657,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			if err != nil {
 				_ = b.Rollback()
 				d.failed(ctx, "applying events failed; the batch is rolled back", "event", ev.ID, "err", err)
-				fail(reqs, err)
+				d.fail(reqs, err)
 				return
 			}
 			if res.Duplicate {
@@ -674,7 +705,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				d.stats.Duplicates.Add(int64(r.dups))
 				d.stats.TooOld.Add(int64(r.tooOld))
 			}
-			r.done <- err
+			d.finish(r, err)
 		}
 		took := time.Since(start)
 		d.opt.Metrics.latency.Observe(took.Seconds())
@@ -704,10 +735,16 @@ type processedLabels struct {
 	dup bool
 }
 
-func fail(reqs []*request, err error) {
+func (d *Daemon) fail(reqs []*request, err error) {
 	for _, r := range reqs {
-		r.done <- err
+		d.finish(r, err)
 	}
+}
+
+// finish reports to a request that its events are committed, or failed.
+func (d *Daemon) finish(r *request, err error) {
+	d.opt.Metrics.queued.Add(-int64(len(r.events)))
+	r.done <- err
 }
 
 // recheck runs timers that came due: campaign steps, time-based rules,

@@ -9,9 +9,13 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
@@ -27,40 +31,88 @@ const MaxEventsPerRequest = 10000
 // token, the routes marked Token (every /v1 route but inbound, and
 // /metrics) require "Authorization: Bearer TOKEN". Those routes refuse
 // cross-site writes from browsers, and without a token they answer only
-// under loopback host names (see guard).
+// under loopback host names (see guard). Every request is counted and
+// timed under its route's pattern (unmatchedRoute when none takes it).
 func (d *Daemon) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
-	auth := func(h http.HandlerFunc) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if token != "" {
-				got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-				if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-					w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
-					writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "missing or wrong bearer token"})
-					return
-				}
-			}
-			h(w, r)
-		}
-	}
+	m := d.opt.Metrics
 	for _, rt := range routes() {
 		var h http.Handler = rt.handler(d)
 		if rt.Token {
-			h = d.guard(token, auth(h.ServeHTTP))
+			h = d.guard(token, d.auth(token, rt.Pattern, h))
+			if token != "" {
+				for _, reason := range unauthorizedReasons {
+					m.unauthorized.WithLabelValues(rt.Pattern, reason)
+				}
+			}
 		}
-		mux.Handle(rt.Pattern, h)
+		mux.Handle(rt.Pattern, m.instrument(rt.Pattern, h))
 	}
+	unmatched := m.instrument(unmatchedRoute, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, _ := mux.Handler(r)
+		unrouted(w, r, h)
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Answers quote what members wrote (names, messages); a browser
 		// opening one must not sniff it as HTML.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if h, pattern := mux.Handler(r); pattern == "" {
+		if _, pattern := mux.Handler(r); pattern == "" {
 			// No route: the mux would answer in plain text, where every
 			// other answer of the API is a JSON {"error": ...}.
-			unrouted(w, r, h)
+			unmatched.ServeHTTP(w, r)
 			return
 		}
 		mux.ServeHTTP(w, r)
+	})
+}
+
+// unmatchedRoute is the route label of requests no route takes: raw
+// paths, which anyone can make up, would give a series each.
+const unmatchedRoute = "unmatched"
+
+// instrument counts and times a route's requests.
+func (m *Metrics) instrument(route string, h http.Handler) http.Handler {
+	labels := prometheus.Labels{"route": route}
+	duration := m.httpDuration.MustCurryWith(labels)
+	duration.WithLabelValues() // served from the start, at 0
+	return promhttp.InstrumentHandlerCounter(m.httpRequests.MustCurryWith(labels),
+		promhttp.InstrumentHandlerDuration(duration, h))
+}
+
+// The reasons a bearer token is refused: none was sent, or another.
+var unauthorizedReasons = []string{"missing", "wrong"}
+
+// unauthorizedLogEvery is how often a refused token is logged: a client
+// left with an old token, or someone guessing, would fill the log.
+const unauthorizedLogEvery = time.Minute
+
+// auth refuses requests to route without the bearer token, when one is
+// set: each is counted, and logged at most once a minute (with the
+// remote address; never what was sent).
+func (d *Daemon) auth(token, route string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		reason := "wrong"
+		if !ok || got == "" {
+			reason = "missing"
+		}
+		d.opt.Metrics.unauthorized.WithLabelValues(route, reason).Inc()
+		if log, held := d.unauthorizedLog.Allow("", time.Now()); log {
+			args := []any{"route", route, "reason", reason, "remote", r.RemoteAddr}
+			if held > 0 {
+				args = append(args, "not_logged", held)
+			}
+			d.log.Warn("request refused: missing or wrong bearer token", args...)
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "missing or wrong bearer token"})
 	})
 }
 
@@ -230,6 +282,10 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		dir = abs
 	}
 	body := map[string]any{
+		"version":        d.version(),
+		"go_version":     goruntime.Version(),
+		"started_at":     d.startedAt.UTC().Format(time.RFC3339),
+		"uptime_seconds": int64(d.Uptime().Seconds()),
 		"config": map[string]any{
 			"dir": dir, "hash": snap.Config.Hash, "loaded_at": snap.LoadedAt.UTC().Format(time.RFC3339),
 			"communities": len(snap.Config.Communities), "segments": len(snap.Config.Segments), "tiers": len(snap.Config.Tiers),
@@ -242,7 +298,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		"stats":       d.Stats(),
 		"outbox":      d.outboxCounts(r.Context(), d.Query),
 		"queue":       len(d.submit),
-		"stopping":    d.stopping.Load(),
+		// Events accepted and not yet committed (hearth_ingest_queue_events).
+		"queue_events": d.opt.Metrics.queued.Load(),
+		"stopping":     d.stopping.Load(),
 		// Stored members still to be brought to changed rules.
 		"reevaluating": d.reevaluating.Load(),
 		// Event types taken that no rule reads, with the known type each

@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	goruntime "runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -34,6 +36,16 @@ type Metrics struct {
 	segmentSizes  sizes
 	tierSizes     sizes
 	outboxEntries *prometheus.GaugeVec
+	outboxOldest  prometheus.Gauge
+	// queued counts the events handed to the processor and not yet
+	// committed (or failed), for hearth_ingest_queue_events and status.
+	queued      atomic.Int64
+	queueEvents prometheus.GaugeFunc
+	// The HTTP API, by route pattern (routes.go), never by raw path.
+	httpRequests    *prometheus.CounterVec
+	httpDuration    *prometheus.HistogramVec
+	unauthorized    *prometheus.CounterVec
+	reloadSuccessAt prometheus.Gauge
 }
 
 // NewMetrics registers the metrics.
@@ -79,7 +91,20 @@ func NewMetrics() *Metrics {
 		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at start and at most once a minute."}, []string{"tier"})
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
-	m.Registry.MustRegister(m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries)
+	m.outboxOldest = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_outbox_oldest_pending_seconds",
+		Help: "Age of the oldest pending outbox entry (since its action was decided), 0 when none is pending, as of the last sample."})
+	m.Registry.MustRegister(m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.outboxOldest)
+	m.queueEvents = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_ingest_queue_events",
+		Help: "Events accepted and handed to the processor, not yet committed."}, func() float64 { return float64(m.queued.Load()) })
+	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_http_requests_total",
+		Help: "HTTP requests answered, by route pattern (route=\"unmatched\" for paths no route takes) and status code."}, []string{"route", "code"})
+	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hearth_http_request_duration_seconds",
+		Help: "Time to answer an HTTP request, by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	m.unauthorized = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_http_unauthorized_total",
+		Help: "Requests refused with 401 for their bearer token, by route pattern and reason (missing, wrong)."}, []string{"route", "reason"})
+	m.reloadSuccessAt = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_last_reload_success_timestamp_seconds",
+		Help: "When the configuration was last loaded successfully (at start, or a reload, unchanged or not), in Unix seconds."})
+	m.Registry.MustRegister(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt)
 	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -244,10 +269,11 @@ func (m *Metrics) refused(by map[string]int) {
 	}
 }
 
-func (m *Metrics) reload(ok bool, took time.Duration) {
+func (m *Metrics) reload(ok bool, at time.Time, took time.Duration) {
 	result := "success"
 	if ok {
 		m.reloadSuccess.Set(1)
+		m.reloadSuccessAt.Set(float64(at.UnixNano()) / 1e9)
 	} else {
 		result = "failure"
 		m.reloadSuccess.Set(0)
@@ -309,6 +335,37 @@ func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// infoCollector serves what runs: hearth's version, and the hash of the
+// configuration in force, read from the snapshot at each scrape so the
+// label cannot lag behind a reload, nor two reloads at once leave the
+// wrong one.
+type infoCollector struct {
+	d      *Daemon
+	build  *prometheus.Desc
+	config *prometheus.Desc
+}
+
+func newInfoCollector(d *Daemon) *infoCollector {
+	return &infoCollector{d: d,
+		build: prometheus.NewDesc("hearth_build_info", "1, labelled with hearth's version and the Go version it was built with.",
+			[]string{"version", "goversion"}, nil),
+		config: prometheus.NewDesc("hearth_config_info", "1, labelled with the first 12 characters of the hash of the configuration in force (GET /v1/status config.hash).",
+			[]string{"hash"}, nil),
+	}
+}
+
+func (c *infoCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.build
+	ch <- c.config
+}
+
+func (c *infoCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(c.build, prometheus.GaugeValue, 1, c.d.version(), goruntime.Version())
+	if snap := c.d.snap.Load(); snap != nil {
+		ch <- prometheus.MustNewConstMetric(c.config, prometheus.GaugeValue, 1, shortHash(snap.Config.Hash))
+	}
+}
+
 // population sets the gauges from a scan. cfg is the configuration in
 // force now, which a reload may have changed during the scan: segments
 // are exactly its segments, and tiers its tiers and any a member is still
@@ -324,6 +381,9 @@ func (m *Metrics) population(p Population, cfg *config.Config) {
 	}
 	m.tierSizes.keep(tiers, p.Tiers)
 }
+
+// shortHash is how a configuration's hash is written in logs and labels.
+func shortHash(h string) string { return h[:min(12, len(h))] }
 
 func (m *Metrics) outbox(counts map[string]int) {
 	for status, n := range counts {

@@ -24,6 +24,7 @@ func TestMetricsAreDocumented(t *testing.T) {
 	collectors := []prometheus.Collector{
 		m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		m.deliveries, m.pruned, m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.reevaluated, m.reevaluatePending, m.runsRefused, newRuleCollector(&Daemon{}),
+		m.outboxOldest, m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt, newInfoCollector(&Daemon{}),
 		(*bus.Bus)(nil), // served with -bus; Describe needs no connection
 	}
 	name := regexp.MustCompile(`fqName: "([^"]+)"`)
@@ -42,7 +43,7 @@ func TestMetricsAreDocumented(t *testing.T) {
 	}
 	// The collectors listed above are all the registry holds besides Go's
 	// and the process's: gathering finds no other hearth_ family.
-	m.Registry.MustRegister(newRuleCollector(&Daemon{}))
+	m.Registry.MustRegister(newRuleCollector(&Daemon{}), newInfoCollector(&Daemon{}))
 	families, err := m.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)

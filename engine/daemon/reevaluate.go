@@ -93,7 +93,7 @@ func (d *Daemon) reevaluate(ctx context.Context, rt *runtime.Runtime) {
 		}
 		return
 	}
-	d.log.Info("stored members are under the rules in force", "checked", s.total, "re-evaluated", s.done, "changes", s.changes, "took", time.Since(s.started).Round(time.Millisecond).String())
+	d.log.Info("stored members are under the rules in force", "checked", s.total, "reevaluated", s.done, "changes", s.changes, "took", time.Since(s.started).Round(time.Millisecond).String())
 	d.markSwept(ctx)
 }
 

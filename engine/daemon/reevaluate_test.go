@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/hearth-community/hearth/engine/daemon"
@@ -19,7 +21,8 @@ import (
 func TestReloadMovesStoredMembers(t *testing.T) {
 	strict := rulesA + `segment "talkers" { when = "member.points >= 3" }`
 	loose := rulesA + `segment "talkers" { when = "member.points >= 2" }`
-	f := start(t, strict, "")
+	var logs syncBuffer
+	f := start(t, strict, "", func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	if code, body := post(t, f, "/v1/events", events(0, 14), ""); code != http.StatusAccepted {
 		t.Fatalf("events: %d %v", code, body)
 	}
@@ -47,6 +50,10 @@ func TestReloadMovesStoredMembers(t *testing.T) {
 	})
 	if got := metric(t, f.srv.URL, "hearth_members_reevaluated_total"); got != "7" {
 		t.Errorf("hearth_members_reevaluated_total %s; want 7", got)
+	}
+	// Log keys are snake_case, as a collector's queries expect.
+	if !strings.Contains(logs.String(), `"msg":"stored members are under the rules in force","checked":7,"reevaluated":7,`) {
+		t.Errorf("the sweep's last line:\n%s", logs.String())
 	}
 
 	// Another daemon on the same store and rules finds nothing to do.

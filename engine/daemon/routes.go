@@ -67,7 +67,9 @@ func routes() []Route {
 			Doc:     "reload now; 200 (\"unchanged\": true when the files mean the configuration in force) or 422 with diagnostics",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postReload }},
 		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
-			Doc:     "configuration, reloads, counters, outbox, retention, bus, and the event types neither standard nor declared taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like)",
+			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, counters, " +
+				"queue_events (accepted, not yet committed), outbox, retention, bus, and the event types neither standard nor declared " +
+				"taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.status }},
 		{Pattern: "GET /v1/members", Usage: "GET  /v1/members?q=TEXT", Token: true,
 			Doc: "members in id order whose id or name contains TEXT (any case; no q lists all), &segment=NAME, &tier=NAME " +
@@ -126,7 +128,8 @@ func routes() []Route {
 				"events go on being applied meanwhile; 409 while another backup is being made, 501 for PostgreSQL state (use pg_dump)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.backupState }},
 		{Pattern: "GET /metrics", Usage: "GET  /metrics", Token: true,
-			Doc: "Prometheus metrics",
+			Doc: "Prometheus metrics (the README lists them): events, rules, outbox, reloads, HTTP requests by route pattern, " +
+				"refused tokens (hearth_http_unauthorized_total), hearth_build_info and hearth_config_info",
 			handler: func(d *Daemon) http.HandlerFunc {
 				return promhttp.HandlerFor(d.opt.Metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP
 			}},

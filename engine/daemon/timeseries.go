@@ -124,6 +124,34 @@ func (d *Daemon) outboxCounts(ctx context.Context, run runner) map[string]int {
 	return n
 }
 
+// oldestPending is how long the oldest pending outbox entry has waited
+// since its action was decided, by the daemon's clock: 0 when none is
+// pending (or the oldest is not due yet); false when the store cannot
+// tell or the read failed (logged). It runs on the processor goroutine,
+// as outboxCounts does.
+func (d *Daemon) oldestPending(ctx context.Context, run runner) (time.Duration, bool) {
+	oa, ok := d.opt.Store.(state.OutboxAger)
+	if !ok {
+		return 0, false
+	}
+	var at time.Time
+	err := run(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+		var err error
+		at, err = oa.OldestPending(ctx)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("reading the oldest pending outbox entry failed", "err", err)
+		}
+		return 0, false
+	}
+	if at.IsZero() {
+		return 0, true
+	}
+	return max(0, d.opt.Now().Sub(at)), true
+}
+
 // ring keeps the last len(buf) samples.
 type ring struct {
 	buf  []Sample
@@ -303,6 +331,9 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 		d.opt.Metrics.outbox(n)
 		pending, dead := n["pending"], n["dead"]
 		s.OutboxPending, s.OutboxDead = &pending, &dead
+		if age, ok := d.oldestPending(ctx, run); ok {
+			d.opt.Metrics.outboxOldest.Set(age.Seconds())
+		}
 	}
 	if now.Sub(*lastScan) < d.opt.PopulationEvery {
 		return s

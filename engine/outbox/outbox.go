@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -148,7 +149,13 @@ type Dispatcher struct {
 	// told are the reasons to wait already logged, so a hundred actions
 	// waiting for one community log it once.
 	told map[string]bool
+	// failing keeps the warnings of first failures to one a minute per
+	// platform: an outage fails every action due on it.
+	failing *lograte.Limiter
 }
+
+// failWarnEvery is how often a platform's first failures are warned of.
+const failWarnEvery = time.Minute
 
 // New returns a dispatcher.
 func New(store Store, sender Sender, opt Options) *Dispatcher {
@@ -176,7 +183,7 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: store, sender: sender, opt: opt}
+	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery)}
 }
 
 // Report counts what one round did.
@@ -280,12 +287,16 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
 			rep.Dead++
 			result = "dead"
-			d.opt.Log.Warn("action moved to dead letters", "key", e.Key, "attempts", attempts, "err", reason)
+			d.opt.Log.Warn("action moved to dead letters", "action", e.Kind, "key", e.Key, "platform", e.Platform, "attempts", attempts, "err", reason)
 			err = d.store.MarkDead(ctx, e.Key, attempts, now, reason)
 		default:
 			rep.Retried++
 			result = "retry"
-			err = d.store.MarkRetry(ctx, e.Key, attempts, now.Add(d.delay(attempts, sendErr)), reason)
+			next := now.Add(d.delay(attempts, sendErr))
+			if attempts == 1 {
+				d.tellFailing(e, reason, next.Sub(now))
+			}
+			err = d.store.MarkRetry(ctx, e.Key, attempts, next, reason)
 		}
 		// One line per try, for an operator following deliveries at
 		// -log-level debug; reason is already redacted.
@@ -322,6 +333,22 @@ func (d *Dispatcher) redact(s string) string {
 		return s
 	}
 	return d.opt.Redact(s)
+}
+
+// tellFailing warns of an action's first failed try, whose retries are
+// logged at debug only until it is sent or dead; at most one a minute per
+// platform, with how many more first failures there were since.
+func (d *Dispatcher) tellFailing(e Entry, reason string, retryIn time.Duration) {
+	ok, held := d.failing.Allow(e.Platform, d.opt.Now())
+	if !ok {
+		return
+	}
+	args := []any{"action", e.Kind, "key", e.Key, "platform", e.Platform, "retry_in", retryIn.Round(time.Millisecond).String(),
+		"max_attempts", d.opt.MaxAttempts, "err", reason}
+	if held > 0 {
+		args = append(args, "not_logged", held)
+	}
+	d.opt.Log.Warn("delivery failed; it is retried, logged at debug until it is sent or moved to dead letters", args...)
 }
 
 // tellWaiting logs, once per reason, that actions wait: for their target

@@ -82,6 +82,10 @@ func TestMemoryOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
 
+func TestMemoryOutboxOldestPending(t *testing.T) {
+	statetest.RunOutboxOldestPending(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}
+
 func TestMemoryCampaignRecords(t *testing.T) {
 	statetest.RunCampaignRecords(t, func(t *testing.T) state.Store {
 		s := state.NewMemory()

@@ -152,6 +152,27 @@ type Flusher interface {
 	Flush(ctx context.Context) error
 }
 
+// Recovery is what opening a store finished that an unclean stop (a
+// crash, kill -9, a power cut) left: batches committed and acknowledged
+// but not yet written into the store's tables, and their events.
+type Recovery struct {
+	Batches int
+	Events  int
+}
+
+// Recoverer is a store that can say what its opening recovered (the
+// SQLite store folds its journal), for the daemon to log.
+type Recoverer interface {
+	Recovered() Recovery
+}
+
+// OutboxAger is a store that tells when its oldest pending outbox entry
+// was decided (its action's At), zero when none is pending, in one
+// query: the daemon samples it for hearth_outbox_oldest_pending_seconds.
+type OutboxAger interface {
+	OldestPending(ctx context.Context) (time.Time, error)
+}
+
 // Memory is an in-memory store for simulation and tests, used by one
 // batch at a time. A batch works on the stored members themselves, so
 // what it does is visible at once: members it saves and event ids it
@@ -473,6 +494,20 @@ func (s *Memory) DueActions(_ context.Context, now time.Time, limit int) ([]Outb
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// OldestPending is when the oldest pending action was decided; zero when
+// none is pending.
+func (s *Memory) OldestPending(context.Context) (time.Time, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	var oldest time.Time
+	for _, e := range s.entries {
+		if e.Status == OutboxPending && (oldest.IsZero() || e.At.Before(oldest)) {
+			oldest = e.At
+		}
+	}
+	return oldest, nil
 }
 
 func sortEntries(es []OutboxEntry) {

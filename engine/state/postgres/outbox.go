@@ -162,6 +162,16 @@ func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
+// OldestPending is when the oldest pending action was decided; zero when
+// none is pending.
+func (s *Store) OldestPending(ctx context.Context) (time.Time, error) {
+	var at *int64
+	if err := s.pool.QueryRow(ctx, `SELECT min(at) FROM outbox WHERE status = 'pending'`).Scan(&at); err != nil || at == nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, *at).UTC(), nil
+}
+
 // Cursor returns where an event stream was read up to; "" when never.
 func (s *Store) Cursor(ctx context.Context, stream string) (string, error) {
 	var c string

@@ -668,6 +668,11 @@ func TestOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
 }
 
+func TestOutboxOldestPending(t *testing.T) {
+	testURL(t)
+	statetest.RunOutboxOldestPending(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
 func TestCampaignRecords(t *testing.T) {
 	testURL(t)
 	statetest.RunCampaignRecords(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })

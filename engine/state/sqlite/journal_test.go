@@ -114,6 +114,11 @@ func TestJournalRecoversCommittedBatches(t *testing.T) {
 		t.Fatalf("events in the database before the crash: %d, %v; want 1 (the rest only journaled)", inDB, err)
 	}
 	s, b := crashAndReopen(t, s, path, 10)
+	// The opening says what it folded, for the daemon to log: the nine
+	// batches of one event each that only the journal held.
+	if got := s.Recovered(); got != (state.Recovery{Batches: 9, Events: 9}) {
+		t.Errorf("recovered %+v; want 9 batches of 9 events", got)
+	}
 	// u0 got events 0, 3, 6, 9; u1 1, 4, 7; u2 2, 5, 8.
 	for id, want := range map[string]int{"u0": 20, "u1": 15, "u2": 15} {
 		m, err := b.Member(id)
@@ -165,6 +170,9 @@ func TestCloseEmptiesTheJournal(t *testing.T) {
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := s.Recovered(); got != (state.Recovery{}) {
+		t.Errorf("recovered %+v after a clean close; want nothing", got)
 	}
 	commitOne(t, s, 2, at)
 	s.stopFolding(t)

@@ -143,6 +143,20 @@ func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
+// OldestPending is when the oldest pending action was decided; zero when
+// none is pending. The status index narrows it to the pending entries,
+// few while delivery keeps up.
+func (s *Store) OldestPending(ctx context.Context) (time.Time, error) {
+	if err := s.Flush(ctx); err != nil {
+		return time.Time{}, err
+	}
+	var at sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT min(at) FROM outbox WHERE status = 'pending'`).Scan(&at); err != nil || !at.Valid {
+		return time.Time{}, err
+	}
+	return time.Unix(0, at.Int64).UTC(), nil
+}
+
 // Cursor returns where a platform's event stream was read up to; "" when
 // never.
 func (s *Store) Cursor(ctx context.Context, stream string) (string, error) {

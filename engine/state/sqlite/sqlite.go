@@ -224,6 +224,9 @@ type Store struct {
 	foldCond          *sync.Cond // broadcast after each fold
 	foldStop          chan struct{}
 	foldStopped       chan struct{}
+	// recovered is what opening folded that an unclean stop left in
+	// the journal (Recovered).
+	recovered state.Recovery
 
 	// scrubbed is how many pages the last erasure's scrub read and
 	// wrote (scrubPages), for the measurements.
@@ -403,6 +406,10 @@ func (s *Store) openJournal(ctx context.Context) error {
 			return fmt.Errorf("folding the journal: %w", err)
 		}
 		folded = int64(last)
+		s.recovered.Batches = len(jobs)
+		for _, j := range jobs {
+			s.recovered.Events += len(j.ids)
+		}
 	}
 	s.jr, s.folded, s.journaled = jr, uint64(folded), uint64(folded)
 	s.foldKick = make(chan struct{}, 1)
@@ -410,6 +417,14 @@ func (s *Store) openJournal(ctx context.Context) error {
 	go s.folder(s.foldStop, s.foldStopped)
 	return nil
 }
+
+// Recovered says what opening the store folded from the journal that
+// the process before left there: batches it acknowledged and had not
+// written into the database when it stopped without closing the store
+// (a crash, kill -9, a power cut). A clean stop leaves none.
+func (s *Store) Recovered() state.Recovery { return s.recovered }
+
+var _ state.Recoverer = (*Store)(nil)
 
 // closeJournal stops the folder and closes the journal; batches still in
 // it are folded when the store is opened next.

@@ -57,6 +57,10 @@ func TestOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
 
+func TestOutboxOldestPending(t *testing.T) {
+	statetest.RunOutboxOldestPending(t, func(t *testing.T) state.Store { return openTemp(t) })
+}
+
 func TestCampaignRecords(t *testing.T) {
 	statetest.RunCampaignRecords(t, func(t *testing.T) state.Store { return openTemp(t) })
 }

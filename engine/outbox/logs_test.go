@@ -1,0 +1,98 @@
+package outbox_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// records decodes JSON log lines at level.
+func records(t *testing.T, logs *bytes.Buffer, level string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if r["level"] == level {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// An entry's first failed try and its move to the dead letters are
+// warnings; the retries between are debug lines. The first failures of
+// an outage are warned of once a minute per platform, with how many
+// were not.
+func TestDeliveryFailuresWarnedOnce(t *testing.T) {
+	ctx := context.Background()
+	s := state.NewMemory()
+	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	enqueue(t, s, 3, clk.now)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := &failing{err: errors.New("503 Service Unavailable")}
+	d := outbox.New(s, f, outbox.Options{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: time.Second, Now: clk.Now, Log: log})
+	round := func() {
+		t.Helper()
+		logs.Reset()
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.now = clk.now.Add(10 * time.Second)
+	}
+
+	round() // three first failures, one warning
+	warns := records(t, &logs, "WARN")
+	if len(warns) != 1 || !strings.HasPrefix(warns[0]["msg"].(string), "delivery failed") || warns[0]["key"] != "k000" ||
+		warns[0]["err"] != "503 Service Unavailable" || warns[0]["retry_in"] == nil {
+		t.Fatalf("first round warnings: %v", warns)
+	}
+	if _, ok := warns[0]["not_logged"]; ok {
+		t.Errorf("the first warning counts lines not logged: %v", warns[0])
+	}
+	if debug := records(t, &logs, "DEBUG"); len(debug) != 3 {
+		t.Errorf("first round: %d debug lines; want one per try", len(debug))
+	}
+	round() // second tries: debug only
+	if warns := records(t, &logs, "WARN"); len(warns) != 0 {
+		t.Errorf("retries logged as warnings: %v", warns)
+	}
+	round() // third tries: dead, each warned of
+	warns = records(t, &logs, "WARN")
+	if len(warns) != 3 {
+		t.Fatalf("dead letters: %d warnings; want 3: %v", len(warns), warns)
+	}
+	for _, w := range warns {
+		if w["msg"] != "action moved to dead letters" || w["attempts"] != 3.0 {
+			t.Errorf("dead letter warning: %v", w)
+		}
+	}
+
+	// A minute on, the next first failure on the platform is warned of,
+	// with the two held back before.
+	clk.now = clk.now.Add(time.Minute)
+	b, _ := s.Begin(ctx)
+	_ = b.Enqueue([]state.Action{{Key: "later", Kind: "send.dm", Member: "u", At: clk.now, Text: "hi"}})
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	round()
+	warns = records(t, &logs, "WARN")
+	if len(warns) != 1 || warns[0]["key"] != "later" || warns[0]["not_logged"] != 2.0 {
+		t.Errorf("a minute later: %v; want the failure of later, with 2 not logged", warns)
+	}
+}
