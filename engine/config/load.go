@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -171,7 +172,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	}
 	l.compileAll()
 	l.cfg.Graph = l.buildGraph()
-	l.cfg.Hash = l.hash()
+	l.cfg.Hash, l.cfg.Fingerprint = l.hash()
 	l.dropEchoes()
 	sortDiagnostics(l.diags)
 	return l.cfg, l.sources(), l.diags
@@ -373,19 +374,23 @@ func (l *loader) declare(kind, name string, rng hcl.Range) bool {
 	return true
 }
 
-func (l *loader) hash() string {
-	h := sha256.New()
+func (l *loader) hash() (hash, fingerprint string) {
+	h, f := sha256.New(), sha256.New()
+	both := io.MultiWriter(h, f)
 	names := make([]string, 0, len(l.cfg.Files))
 	for n := range l.cfg.Files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(n), len(l.cfg.Files[n].Bytes))
-		h.Write(l.cfg.Files[n].Bytes)
+		fmt.Fprintf(both, "%s\x00%d\x00", filepath.Base(n), len(l.cfg.Files[n].Bytes))
+		both.Write(l.cfg.Files[n].Bytes)
 	}
 	for _, v := range l.cfg.Variables {
 		fmt.Fprintf(h, "var\x00%s\x00%s\x00", v.Name, v.Value.GoString())
+		if !v.Sensitive {
+			fmt.Fprintf(f, "var\x00%s\x00%s\x00", v.Name, v.Value.GoString())
+		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)), hex.EncodeToString(f.Sum(nil))
 }

@@ -14,10 +14,14 @@ import (
 // Config is one loaded, validated configuration directory: the immutable
 // snapshot the runtime evaluates and plan compares against platforms.
 type Config struct {
-	Dir      string
-	Files    map[string]*hcl.File
-	Hash     string // hash of the sources and variable values
-	Settings Settings
+	Dir   string
+	Files map[string]*hcl.File
+	Hash  string // hash of the sources and variable values
+	// Fingerprint is Hash without the sensitive variables' values: what
+	// the daemon shows (status, metrics, logs) to say which configuration
+	// it runs, which must not let anyone test a guess at a secret.
+	Fingerprint string
+	Settings    Settings
 
 	Variables []*Variable
 	// MissingSecrets are the sensitive variables left without a value

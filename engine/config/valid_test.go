@@ -467,3 +467,42 @@ func TestOutboxRetentionDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestFingerprintLeavesOutSecrets: the hash changes with every value, so
+// a reload notices a rotated token; the fingerprint the daemon shows
+// changes with the sources and plain values only, so it cannot be used
+// to test a guess at a secret.
+func TestFingerprintLeavesOutSecrets(t *testing.T) {
+	dir := filepath.Join("testdata", "valid", "full")
+	load := func(env map[string]string) *config.Config {
+		t.Helper()
+		cfg, _, diags := config.Load(dir, testOptions(env))
+		if diags.HasErrors() {
+			t.Fatalf("diagnostics:%s", describe(diags))
+		}
+		return cfg
+	}
+	with := func(k, v string) map[string]string {
+		env := map[string]string{}
+		for name, val := range validEnv {
+			env[name] = val
+		}
+		env[k] = v
+		return env
+	}
+	base := load(validEnv)
+	rotated := load(with("HEARTH_VAR_chat_token", "xoxb-other"))
+	if rotated.Hash == base.Hash {
+		t.Error("a new secret value left the hash as it was: a reload would not take it")
+	}
+	if rotated.Fingerprint != base.Fingerprint {
+		t.Error("the fingerprint changed with a secret value")
+	}
+	plain := load(with("HEARTH_VAR_capacity", "200"))
+	if plain.Fingerprint == base.Fingerprint || plain.Hash == base.Hash {
+		t.Error("a plain variable's value left the hash or the fingerprint as it was")
+	}
+	if base.Fingerprint == base.Hash {
+		t.Error("the fingerprint is the hash, with the secrets in it")
+	}
+}

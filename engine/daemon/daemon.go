@@ -310,7 +310,7 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 		r.Diagnostics.Redact(old.redactor)
 	}
 	if r.OK && cfg != nil {
-		r.Hash = cfg.Hash
+		r.Hash = cfg.Fingerprint
 	}
 	d.mu.Lock()
 	d.reloads = append(d.reloads, r)
@@ -357,7 +357,7 @@ func (d *Daemon) Reload(trigger string) Reload {
 	case d.wake <- struct{}{}:
 	default:
 	}
-	d.log.Info("configuration reloaded", "trigger", trigger, "hash", cfg.Hash[:12], "took", time.Since(start).Round(time.Microsecond).String(),
+	d.log.Info("configuration reloaded", "trigger", trigger, "hash", shortHash(cfg.Fingerprint), "took", time.Since(start).Round(time.Microsecond).String(),
 		"warnings", r.Diagnostics.WarningCount)
 	if len(r.RestartNeeded) > 0 {
 		d.log.Warn("some changes take effect only when hearth run restarts: it keeps the state store and platform connections it started with",

@@ -287,7 +287,7 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		"started_at":     d.startedAt.UTC().Format(time.RFC3339),
 		"uptime_seconds": int64(d.Uptime().Seconds()),
 		"config": map[string]any{
-			"dir": dir, "hash": snap.Config.Hash, "loaded_at": snap.LoadedAt.UTC().Format(time.RFC3339),
+			"dir": dir, "hash": snap.Config.Fingerprint, "loaded_at": snap.LoadedAt.UTC().Format(time.RFC3339),
 			"communities": len(snap.Config.Communities), "segments": len(snap.Config.Segments), "tiers": len(snap.Config.Tiers),
 			"incentives": len(snap.Config.Incentives), "campaigns": len(snap.Config.Campaigns),
 			"ladder": ladder,

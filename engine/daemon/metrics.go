@@ -362,7 +362,7 @@ func (c *infoCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *infoCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.build, prometheus.GaugeValue, 1, c.d.version(), goruntime.Version())
 	if snap := c.d.snap.Load(); snap != nil {
-		ch <- prometheus.MustNewConstMetric(c.config, prometheus.GaugeValue, 1, shortHash(snap.Config.Hash))
+		ch <- prometheus.MustNewConstMetric(c.config, prometheus.GaugeValue, 1, shortHash(snap.Config.Fingerprint))
 	}
 }
 
