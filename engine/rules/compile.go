@@ -1260,21 +1260,13 @@ func (p *precheck) valueBytes(n ast.Node) (int, int) {
 
 // unopened counts the brackets src[from:to] closes without opening.
 func (p *precheck) unopened(from, to int) int {
-	depth, n, quote := 0, 0, byte(0)
+	var q quotes
+	depth, n := 0, 0
 	for i := from; i < to; i++ {
-		c := p.src[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '(' || c == '[' || c == '{':
+		switch q.bracket(p.src, &i) {
+		case +1:
 			depth++
-		case c == ')' || c == ']' || c == '}':
+		case -1:
 			if depth == 0 {
 				n++
 			} else {
@@ -1285,34 +1277,52 @@ func (p *precheck) unopened(from, to int) int {
 	return n
 }
 
+// quotes follows the quoted strings of an expression's source as the
+// bracket scanners walk it, so brackets inside strings are not counted.
+type quotes struct{ open byte }
+
+// bracket says what src[*i] is outside quoted text: +1 an opening
+// bracket, -1 a closing one, 0 anything else; it steps *i over an
+// escaped character in a string.
+func (q *quotes) bracket(src string, i *int) int {
+	c := src[*i]
+	switch {
+	case q.open != 0:
+		if c == '\\' {
+			*i++
+		} else if c == q.open {
+			q.open = 0
+		}
+	case c == '\'' || c == '"' || c == '`':
+		q.open = c
+	case c == '(' || c == '[' || c == '{':
+		return +1
+	case c == ')' || c == ']' || c == '}':
+		return -1
+	}
+	return 0
+}
+
 // closeOpen moves to past the brackets and quotes that src[from:to]
 // leaves open; it is to as it is when they do not close.
 func (p *precheck) closeOpen(from, to int) int {
-	depth, quote := 0, byte(0)
+	var q quotes
+	depth := 0
 	for i := from; i < len(p.src); i++ {
-		if i >= to && depth == 0 && quote == 0 {
+		if i >= to && depth == 0 && q.open == 0 {
 			return i
 		}
-		c := p.src[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '(' || c == '[' || c == '{':
+		switch q.bracket(p.src, &i) {
+		case +1:
 			depth++
-		case c == ')' || c == ']' || c == '}':
+		case -1:
 			if depth == 0 {
 				return to
 			}
 			depth--
 		}
 	}
-	if depth == 0 && quote == 0 {
+	if depth == 0 && q.open == 0 {
 		return len(p.src)
 	}
 	return to
@@ -1321,30 +1331,20 @@ func (p *precheck) closeOpen(from, to int) int {
 // callEnd is the byte after the ) that closes the call an argument
 // ending at i is in, or -1.
 func (p *precheck) callEnd(i int) int {
-	depth, quote := 0, byte(0)
+	var q quotes
+	depth := 0
 	for ; i < len(p.src); i++ {
-		c := p.src[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '(' || c == '[' || c == '{':
+		switch q.bracket(p.src, &i) {
+		case +1:
 			depth++
-		case c == ']' || c == '}':
-			if depth == 0 {
+		case -1:
+			if depth > 0 {
+				depth--
+			} else if p.src[i] == ')' {
+				return i + 1
+			} else {
 				return -1
 			}
-			depth--
-		case c == ')':
-			if depth == 0 {
-				return i + 1
-			}
-			depth--
 		}
 	}
 	return -1
