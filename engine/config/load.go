@@ -12,9 +12,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -387,10 +389,35 @@ func (l *loader) hash() (hash, fingerprint string) {
 		both.Write(l.cfg.Files[n].Bytes)
 	}
 	for _, v := range l.cfg.Variables {
-		fmt.Fprintf(h, "var\x00%s\x00%s\x00", v.Name, v.Value.GoString())
+		writeVariable(h, v)
 		if !v.Sensitive {
-			fmt.Fprintf(f, "var\x00%s\x00%s\x00", v.Name, v.Value.GoString())
+			writeVariable(f, v)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), hex.EncodeToString(f.Sum(nil))
+}
+
+// writeVariable is how a variable's name and value go into a hash.
+func writeVariable(h hash.Hash, v *Variable) {
+	fmt.Fprintf(h, "var\x00%s\x00%s\x00", v.Name, v.Value.GoString())
+}
+
+// HashSensitive writes the names and values of the sensitive variables,
+// by name, to h, and reports whether there were any: what Hash covers
+// and Fingerprint leaves out, so that a saved plan can check them with
+// a slow, salted hash of its own rather than carry Hash, with which a
+// guess at a secret is tested in a nanosecond. It takes a hash rather
+// than any writer so that the values cannot be printed by mistake.
+func (c *Config) HashSensitive(h hash.Hash) bool {
+	var vars []*Variable
+	for _, v := range c.Variables {
+		if v.Sensitive {
+			vars = append(vars, v)
+		}
+	}
+	slices.SortFunc(vars, func(a, b *Variable) int { return strings.Compare(a.Name, b.Name) })
+	for _, v := range vars {
+		writeVariable(h, v)
+	}
+	return len(vars) > 0
 }

@@ -1,6 +1,9 @@
 package config_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -504,5 +507,47 @@ func TestFingerprintLeavesOutSecrets(t *testing.T) {
 	}
 	if base.Fingerprint == base.Hash {
 		t.Error("the fingerprint is the hash, with the secrets in it")
+	}
+}
+
+// TestHashSensitive: what a saved plan checks besides the fingerprint,
+// the sensitive values, changes with a secret and not with a plain value,
+// and there is nothing to hash without sensitive variables.
+func TestHashSensitive(t *testing.T) {
+	dir := filepath.Join("testdata", "valid", "full")
+	sum := func(env map[string]string) string {
+		t.Helper()
+		cfg, _, diags := config.Load(dir, testOptions(env))
+		if diags.HasErrors() {
+			t.Fatalf("diagnostics:%s", describe(diags))
+		}
+		h := sha256.New()
+		if !cfg.HashSensitive(h) {
+			t.Fatal("no sensitive variables in testdata/valid/full")
+		}
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	with := func(k, v string) map[string]string {
+		env := maps.Clone(validEnv)
+		env[k] = v
+		return env
+	}
+	base := sum(validEnv)
+	if sum(with("HEARTH_VAR_chat_token", "xoxb-other")) == base {
+		t.Error("a new secret value left the sensitive hash as it was")
+	}
+	if sum(with("HEARTH_VAR_capacity", "200")) != base {
+		t.Error("a plain value changed the sensitive hash")
+	}
+	plain := t.TempDir()
+	if err := os.WriteFile(filepath.Join(plain, "main.hcl"), []byte("variable \"x\" {\n  default = \"y\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(plain, config.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		t.Fatalf("a plain variable:%s", describe(diags))
+	}
+	if cfg.HashSensitive(sha256.New()) {
+		t.Error("a configuration without sensitive variables has sensitive values")
 	}
 }
