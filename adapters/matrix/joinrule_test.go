@@ -78,7 +78,7 @@ community "makers" {
 	}
 	mustApply := func(p *plan.Plan) {
 		t.Helper()
-		if _, err := plan.Apply(ctxBG, p, store, conns, plan.ApplyOptions{ConfigHash: cfg.Hash}); err != nil {
+		if _, err := plan.Apply(ctxBG, p, store, conns, plan.ApplyOptions{Config: cfg}); err != nil {
 			t.Fatal(err)
 		}
 	}

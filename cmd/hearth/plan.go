@@ -69,15 +69,20 @@ Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise).
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.2", "config_hash": ..., "config": {"dir", "files",
-   "communities"}, "state_serial": N,
+  {"format_version": "1.3", "config_hash": ..., "sensitive_check": ...,
+   "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
 action is create, update, delete, replace or no-op; numbers and booleans
 in before and after are JSON numbers and booleans, and a list (a role's
-permissions) an array of names. -out FILE saves that document; 'hearth
-apply FILE' carries it out if nothing changed since, and also takes a plan
-saved by an earlier hearth (format 1.1, lists as one string).
+permissions) an array of names. config_hash is a hash of the files and of
+the values of the variables that are not sensitive; sensitive_check (only
+with sensitive variables) a salted Argon2id hash of the sensitive values,
+so that a plan file cannot be used to test a guess at a token quickly.
+-out FILE saves that document; 'hearth apply FILE' carries it out if
+nothing changed since, a sensitive variable's value included, and also
+takes a plan saved by an earlier hearth (format 1.1 with lists as one
+string, 1.2).
 With -refresh-only, -out saves the drift report, for 'hearth show FILE';
 apply refuses it, since it changes nothing. An invalid configuration is
 printed as 'hearth validate -json' prints it ("valid": false), exit 1.
@@ -124,10 +129,11 @@ required when standard input is not a terminal. Apply changes the
 platforms only: members move as the daemon applies the rules. With
 PLANFILE (from 'hearth plan -out') it applies exactly that plan, whole,
 and refuses it when it was made for another configuration, or the
-configuration or state changed since it was made (it says which). Without DIR, a saved
-plan applies to the directory it was made in, if it is still there, else
-the current one. -target goes in the 'hearth plan -target ADDR -out FILE'
-that makes it.
+configuration (a sensitive variable's value included) or state changed
+since it was made (it says which). Without DIR, a saved plan applies to
+the directory it was made in, if it is still there, else the current
+one. -target goes in the 'hearth plan -target ADDR -out FILE' that makes
+it.
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
@@ -643,7 +649,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 	} else if v.json() {
 		v.plan(p, planFile, dir)
 	}
-	opts := plan.ApplyOptions{ConfigHash: sess.cfg.Hash, Source: plan.SourceOf(sess.cfg), Who: who(s), HeldLock: held, LockWait: f.lockWait}
+	opts := plan.ApplyOptions{Config: sess.cfg, Who: who(s), HeldLock: held, LockWait: f.lockWait}
 	if v.json() {
 		opts.Events = v.event
 	} else {

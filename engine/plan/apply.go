@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -26,12 +28,11 @@ var ErrInterrupted = errors.New("interrupted")
 
 // ApplyOptions tune Apply.
 type ApplyOptions struct {
-	// ConfigHash is the hash of the configuration loaded now; a plan made
-	// from another is stale.
-	ConfigHash string
-	// Source describes the configuration loaded now (SourceOf), so a
-	// plan made for another one is told apart from a changed one.
-	Source *Source
+	// Config is the configuration loaded now. A plan made from another,
+	// or from this one before a file or a variable's value changed
+	// (sensitive or not), is stale; the plan's Source tells a plan made
+	// for another configuration apart from a changed one.
+	Config *config.Config
 	// Who is recorded with the lock, for the message another apply gets.
 	Who string
 	// Progress receives one line per change; nil discards.
@@ -104,6 +105,50 @@ type Result struct {
 	NotAttempted    int
 }
 
+// checkConfig refuses a plan made from another configuration than cfg,
+// or from cfg before it changed.
+func checkConfig(p *Plan, cfg *config.Config) error {
+	if cfg == nil {
+		return errors.New("no configuration to check the plan against")
+	}
+	// Before 1.3, config_hash is the hash with the sensitive values in
+	// it: such a plan still applies, checked against that hash, which
+	// it already carries.
+	legacy := formatBefore(p.FormatVersion, 3)
+	want := cfg.Fingerprint
+	if legacy {
+		want = cfg.Hash
+	}
+	if p.ConfigHash != want {
+		if e := mismatch(p.Source, SourceOf(cfg)); e != nil {
+			return e
+		}
+		return fmt.Errorf("%w (the configuration changed since the plan was made)", ErrStale)
+	}
+	if legacy {
+		return nil
+	}
+	err := checkSensitive(p.SensitiveCheck, cfg)
+	if errors.Is(err, errSensitiveChanged) {
+		e := &ConfigMismatchError{Sensitive: true, Dir: SourceOf(cfg).Dir}
+		if p.Source != nil {
+			e.PlanDir = p.Source.Dir
+		}
+		return e
+	}
+	return err
+}
+
+// formatBefore reports whether a 1.x format version is older than
+// 1.minor. A minor number that is not one is taken as new: its plan is
+// then checked as this hearth makes them, and refused if it was not
+// made so.
+func formatBefore(version string, minor int) bool {
+	_, m, _ := strings.Cut(version, ".")
+	n, err := strconv.Atoi(m)
+	return err == nil && n < minor
+}
+
 // Apply carries out a plan's changes one by one, in the plan's order,
 // holding the state lock. Each result is recorded in state as soon as
 // the platform confirms it, so when a change fails, the changes before
@@ -133,11 +178,8 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 	if err != nil {
 		return res, fmt.Errorf("reading state: %w", err)
 	}
-	if p.ConfigHash != opts.ConfigHash {
-		if e := mismatch(p.Source, opts.Source); e != nil {
-			return res, e
-		}
-		return res, fmt.Errorf("%w (the configuration changed since the plan was made)", ErrStale)
+	if err := checkConfig(p, opts.Config); err != nil {
+		return res, err
 	}
 	if p.StateSerial != serial {
 		return res, fmt.Errorf("%w (the state changed since the plan was made, by another apply or a hearth state command: it is at serial %d, the plan was made at %d)", ErrStale, serial, p.StateSerial)

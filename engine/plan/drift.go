@@ -33,7 +33,7 @@ func Drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, Source: SourceOf(cfg), StateSerial: serial, RefreshOnly: true, Changes: []Change{}, Warnings: warnings}
+	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, Source: SourceOf(cfg), StateSerial: serial, RefreshOnly: true, Changes: []Change{}, Warnings: warnings}
 	for _, r := range resources {
 		c := Change{Address: r.Address, Kind: platform.Kind(r.Kind), Platform: r.Platform, ID: r.ID, Before: platform.Attrs(maps.Clone(r.Attrs))}
 		o, ok := live[liveKey{r.Platform, c.Kind, r.ID}]

@@ -31,8 +31,10 @@ import (
 // major number changes when a reader of the old format would misread
 // the new one; added fields change the minor number, and so did 1.2's
 // lists (a role's permissions) as JSON arrays, which a 1.1 reader
-// refuses rather than misreads (Read takes both forms).
-const FormatVersion = "1.2"
+// refuses rather than misreads (Read takes both forms). 1.3's
+// config_hash leaves out the sensitive variables' values, which
+// sensitive_check covers; before it, config_hash is config.Config.Hash.
+const FormatVersion = "1.3"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.
@@ -112,9 +114,17 @@ type Summary struct {
 type Plan struct {
 	FormatVersion string `json:"format_version"`
 	// ConfigHash and StateSerial are what the plan was made from; apply
-	// refuses the plan when either has moved on.
+	// refuses the plan when either has moved on. ConfigHash is the
+	// configuration's Fingerprint, without the sensitive variables'
+	// values (their Hash in plans before 1.3).
 	ConfigHash  string `json:"config_hash"`
 	StateSerial int64  `json:"state_serial"`
+	// SensitiveCheck is a salted Argon2id hash of the sensitive
+	// variables' values, so apply also refuses the plan when one of
+	// them changed, while a guess at a secret costs as much to test as
+	// a plan to make; absent without sensitive variables, and in a
+	// drift report, which apply refuses anyway. Added in 1.3.
+	SensitiveCheck string `json:"sensitive_check,omitempty"`
 	// Source is the configuration the plan was made for, so apply can
 	// say whether a plan is for another one or its configuration
 	// changed. Added in 1.1.
@@ -191,7 +201,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Hash, Source: SourceOf(cfg), StateSerial: serial, Changes: []Change{}}
+	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, SensitiveCheck: sensitiveCheck(cfg), Source: SourceOf(cfg), StateSerial: serial, Changes: []Change{}}
 	byAddr := make(map[string]state.Resource, len(resources))
 	for _, r := range resources {
 		byAddr[r.Address] = r

@@ -62,6 +62,8 @@ type fixture struct {
 	store   *sqlite.Store
 	conns   plan.Conns
 	cfg     *config.Config
+	// vars are -var arguments, "name=value", for the next write.
+	vars []string
 }
 
 func newFixture(t testing.TB, src string) *fixture {
@@ -87,7 +89,7 @@ func (f *fixture) write(src string) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	cfg, _, diags := config.Load(f.dir, config.Options{Platforms: reg.Specs(), LookupEnv: func(string) (string, bool) { return "", false }})
+	cfg, _, diags := config.Load(f.dir, config.Options{Vars: f.vars, Platforms: reg.Specs(), LookupEnv: func(string) (string, bool) { return "", false }})
 	if diags.HasErrors() {
 		f.t.Fatal(diags.Error())
 	}
@@ -115,7 +117,7 @@ func (f *fixture) mustPlan() *plan.Plan {
 }
 
 func (f *fixture) apply(p *plan.Plan) (plan.Result, error) {
-	return plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash, Source: plan.SourceOf(f.cfg), Who: "test"})
+	return plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{Config: f.cfg, Who: "test"})
 }
 
 func (f *fixture) mustApply(p *plan.Plan) plan.Result {
@@ -362,8 +364,8 @@ func TestStalePlan(t *testing.T) {
 		t.Fatalf("state moved on: err = %v", err)
 	}
 	p2 := f.mustPlan()
-	_, err := plan.Apply(context.Background(), p2, f.store, f.conns, plan.ApplyOptions{ConfigHash: "other"})
-	if !errors.Is(err, plan.ErrStale) {
+	p2.ConfigHash = "other"
+	if _, err := f.apply(p2); !errors.Is(err, plan.ErrStale) {
 		t.Fatalf("config changed: err = %v", err)
 	}
 }
@@ -413,7 +415,12 @@ func TestPlanForOtherConfiguration(t *testing.T) {
 	}
 
 	// Same files, another hash: the variable values differ.
-	_, err = plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{ConfigHash: "other", Source: p.Source})
+	if err := os.Remove(filepath.Join(f.dir, "more.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	f.write(base)
+	p.ConfigHash = "other"
+	_, err = f.apply(p)
 	if err == nil || !strings.Contains(err.Error(), "same files, other variable values") {
 		t.Fatalf("other variable values: %v", err)
 	}
@@ -501,7 +508,7 @@ func TestRateLimitRetried(t *testing.T) {
 	f.write(base)
 	var progress bytes.Buffer
 	r, err := plan.Apply(context.Background(), f.mustPlan(), f.store, f.conns, plan.ApplyOptions{
-		ConfigHash: f.cfg.Hash, Progress: &progress,
+		Config: f.cfg, Progress: &progress,
 		Sleep: func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil },
 	})
 	if err != nil || r.Added != 6 {
@@ -533,7 +540,7 @@ func TestApplyEvents(t *testing.T) {
 	var progress bytes.Buffer
 	var events []plan.ApplyEvent
 	res, err := plan.Apply(context.Background(), p, f.store, f.conns, plan.ApplyOptions{
-		ConfigHash: f.cfg.Hash, Progress: &progress, Now: func() time.Time { return now },
+		Config: f.cfg, Progress: &progress, Now: func() time.Time { return now },
 		Events: func(e plan.ApplyEvent) { events = append(events, e) },
 		Sleep:  func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil },
 	})
@@ -602,7 +609,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := p.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"format_version": "1.2"`, `"config_hash": "` + f.cfg.Hash + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
+	for _, want := range []string{`"format_version": "1.3"`, `"config_hash": "` + f.cfg.Fingerprint + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
 		if !strings.Contains(b.String(), want) {
 			t.Fatalf("JSON lacks %s:\n%s", want, b.String())
 		}
@@ -703,7 +710,7 @@ func TestJSONTypes(t *testing.T) {
 		t.Fatalf("a plan with string values: %v", err)
 	}
 	list := regexp.MustCompile(`"permissions": \[\s*"kick_members",\s*"manage_messages"\s*\]`)
-	v11 := list.ReplaceAllString(strings.Replace(b.String(), `"format_version": "1.2"`, `"format_version": "1.1"`, 1), `"permissions": "kick_members,manage_messages"`)
+	v11 := list.ReplaceAllString(strings.Replace(b.String(), `"format_version": "`+plan.FormatVersion+`"`, `"format_version": "1.1"`, 1), `"permissions": "kick_members,manage_messages"`)
 	if strings.Contains(v11, `"permissions": [`) || !strings.Contains(v11, `"1.1"`) {
 		t.Fatalf("the plan was not rewritten in format 1.1:\n%s", v11)
 	}
@@ -1010,7 +1017,7 @@ func TestMemoryStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plan.Apply(context.Background(), p, mem, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash}); err != nil {
+	if _, err := plan.Apply(context.Background(), p, mem, f.conns, plan.ApplyOptions{Config: f.cfg}); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := plan.Make(context.Background(), f.cfg, mem, f.conns, plan.Options{}); err != nil || p.HasChanges() {
@@ -1159,7 +1166,7 @@ func TestApplyInterrupted(t *testing.T) {
 	}
 	f.write(base)
 	p := f.mustPlan()
-	res, err := plan.Apply(ctx, p, f.store, f.conns, plan.ApplyOptions{ConfigHash: f.cfg.Hash, Source: plan.SourceOf(f.cfg), Who: "test"})
+	res, err := plan.Apply(ctx, p, f.store, f.conns, plan.ApplyOptions{Config: f.cfg, Who: "test"})
 	if !errors.Is(err, plan.ErrInterrupted) || !strings.Contains(err.Error(), "interrupted before community.c.channel.random") {
 		t.Fatalf("err = %v", err)
 	}

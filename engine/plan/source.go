@@ -60,6 +60,10 @@ type ConfigMismatchError struct {
 	// Changed, Added and Removed are file names that differ; all empty
 	// when only variable values differ.
 	Changed, Added, Removed []string
+	// Sensitive is set when the files and plain values are the same
+	// but the value of a sensitive variable is not. Which one, the plan
+	// cannot say: it checks them together, without keeping them.
+	Sensitive bool
 }
 
 func (e *ConfigMismatchError) Unwrap() error { return ErrStale }
@@ -80,6 +84,8 @@ func (e *ConfigMismatchError) Error() string {
 	}
 	differ := "files differ: " + strings.Join(files, ", ")
 	switch {
+	case e.Sensitive:
+		return "a sensitive variable's value changed since the plan was made (the files are the same; values come from -var, -var-file or " + config.EnvVarPrefix + " variables): run hearth plan again and review the new plan"
 	case e.Other && e.PlanDir != e.Dir:
 		return fmt.Sprintf("this plan was made for a different configuration, in %s (this one is in %s; %s): run hearth plan for this configuration and apply that plan",
 			e.PlanDir, e.Dir, differ)
