@@ -162,16 +162,10 @@ func locales(t *config.Template) []string {
 	return out
 }
 
+// lookupTemplate finds the named template, or says there is none and
+// which there are.
 func lookupTemplate(s *stdio, verb string, cfg *config.Config, name string) (*config.Template, bool) {
-	var names []string
-	for _, t := range cfg.Templates {
-		if t.Name == name {
-			return t, true
-		}
-		names = append(names, t.Name)
-	}
-	fmt.Fprintf(s.err, "hearth %s: there is no template named %q in the configuration.%s\n", verb, name, suggestOrList(name, names, "templates"))
-	return nil, false
+	return lookupNamed(s, verb, "template", "templates", cfg.Templates, func(t *config.Template) string { return t.Name }, name)
 }
 
 func runTemplateList(s *stdio, args []string) int {
