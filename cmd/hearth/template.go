@@ -455,7 +455,7 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 		} else {
-			msg, err = rt.PreviewTemplate(t, m, event, at)
+			msg, err = rt.PreviewTemplate(t, m, event, nil, at)
 		}
 		r := rendered{Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML}
 		if r.Locale == "" {
