@@ -468,15 +468,24 @@ func campaignArgs(s *stdio, verb string, pos []string) (name, dir string, ok boo
 // lookupCampaign finds the named campaign, or says there is none and
 // which there are.
 func lookupCampaign(s *stdio, verb string, cfg *config.Config, name string) (*config.Campaign, bool) {
-	var names []string
-	for _, c := range cfg.Campaigns {
-		if c.Name == name {
-			return c, true
+	return lookupNamed(s, verb, "campaign", "campaigns", cfg.Campaigns, func(c *config.Campaign) string { return c.Name }, name)
+}
+
+// lookupNamed finds the block called name among a configuration's blocks
+// of one kind ("campaign", plural "campaigns"), or says on s.err that
+// there is none, with a near name or the names there are: every lookup
+// of a NAME argument answers a typo the same way.
+func lookupNamed[T any](s *stdio, verb, kind, plural string, blocks []T, nameOf func(T) string, name string) (T, bool) {
+	names := make([]string, 0, len(blocks))
+	for _, b := range blocks {
+		if nameOf(b) == name {
+			return b, true
 		}
-		names = append(names, c.Name)
+		names = append(names, nameOf(b))
 	}
-	fmt.Fprintf(s.err, "hearth %s: there is no campaign named %q in the configuration.%s\n", verb, name, suggestOrList(name, names, "campaigns"))
-	return nil, false
+	fmt.Fprintf(s.err, "hearth %s: there is no %s named %q in the configuration.%s\n", verb, kind, name, suggestOrList(name, names, plural))
+	var none T
+	return none, false
 }
 
 // suggestOrList is didYouMean, or when no name is close, the names there

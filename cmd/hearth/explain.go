@@ -708,8 +708,9 @@ ${lookup(member.attrs, "first_name", "there")} gives a default.
 
 hearth template render NAME DIR shows a template's message as a member
 would get it, before anything is sent, made as the campaign's send
-makes it (hearth template render -h); hearth template list DIR names
-what sends each template.
+makes it, or a ladder's or an alert's with a sample decision or alert
+made from the configuration (hearth template render -h); hearth
+template list DIR names what sends each template.
 `
 
 // schemaJSON is the schema for -json.

@@ -97,7 +97,9 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 // printMemberList writes a page: on a terminal, a table with a header
 // and a count; elsewhere, one tab-separated line per member (id, name,
 // tier, points, last active, "left"), for cut and awk, and where the
-// next page starts on stderr.
+// next page starts on stderr. Times are in UTC, as member show's are:
+// the table says so once in its header, to keep the column narrow; the
+// lines, which have no header, give RFC 3339 with its Z.
 func printMemberList(s *stdio, page state.MemberPage, args []string) {
 	last := func(m state.MemberHit) string {
 		if m.LastActiveAt.IsZero() {
@@ -133,7 +135,7 @@ func printMemberList(s *stdio, page state.MemberPage, args []string) {
 	}
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE\t")
+	fmt.Fprintln(tw, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE (UTC)\t")
 	for _, m := range page.Members {
 		tier := m.Tier
 		if tier == "" {

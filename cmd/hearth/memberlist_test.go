@@ -106,7 +106,7 @@ func TestMemberList(t *testing.T) {
 	}
 	// A terminal gets a table with a header and a count.
 	_, out, _ = cli(true, "member", "list", "-segment", "lurkers", dir)
-	if lines := strings.Split(out, "\n"); lines[0] != "ID   NAME      TIER  POINTS  LAST ACTIVE" ||
+	if lines := strings.Split(out, "\n"); lines[0] != "ID   NAME      TIER  POINTS  LAST ACTIVE (UTC)" ||
 		!strings.Contains(out, "\nu03  Chen Wei  -     0       2026-11-12 13:58\n") || !strings.HasSuffix(out, "\n3 members.\n") {
 		t.Errorf("table:\n%s", out)
 	}

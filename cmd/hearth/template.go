@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -43,11 +44,24 @@ to a stored member's).
 
 The send is that of -campaign NAME, at -step STEP when several of its
 steps send the template; without -campaign, that of the first campaign
-sending it ('hearth template list' names them all). A template no
-campaign sends (a moderation ladder's, an alert's) is rendered as plain
-text outside a send, with -event as its event: an event as below, or
-the object a ladder or an alert passes, without a type
-('{"reason": "spam", "strikes": 2}'; hearth explain templates).
+sending it ('hearth template list' names them all).
+
+A template no campaign sends (a moderation ladder's, an alert's) is
+rendered as plain text outside a send, with a sample of the object the
+first ladder or alert sending it passes as its event, made by the code
+that makes the real one. A ladder's is a decision at its first rung: the
+first moderation rule that climbs the ladder (one adding no more strikes
+than the rung needs, when there is one; else the first with an action of
+its own) matching a message made to match it, with the evidence, reason
+and live strikes a real match has. An alert's fires in its community at
+sample figures at which its rule holds: those of a quiet community with
+as few of the figures it reads moved as make it hold, near the numbers
+in the rule; the template reads them as community, as the real
+notification reads the figures it fired at. The output says the object
+is a sample (-json: "event_from": "sample", "event_sample", "figures").
+-event replaces the object: an event as below, or the object without a
+type ('{"reason": "spam", "strikes": 2}'; hearth explain templates); an
+alert's template still reads the sample figures.
 
 event is the event the campaign's run was entered by: -event JSON (type
 and attrs as in an events file; id, member and at are filled in), which
@@ -78,6 +92,7 @@ Examples:
   hearth template render -locale zh-TW welcome examples/quickstart
   hearth template render -all-locales nudge examples/quickstart
   hearth template render -member u07 welcome examples/quickstart
+  hearth template render -locale en moderation_notice examples/moderated-community
   hearth template render -campaign invitation -event '{"type":"meetup.invited","attrs":{"meetup":"Go Night #43","venue":"Kraftwerk","starts_at":"2026-04-14T19:00:00+02:00"}}' invite examples/meetup-invitations
   hearth template render -json welcome examples/quickstart | jq -r '.messages[0].text'
 `
@@ -103,8 +118,10 @@ type sender struct {
 	Channel  string `json:"channel,omitempty"` // dm, channel, email, webhook
 	Platform string `json:"platform,omitempty"`
 
-	campaign *config.Campaign
-	step     *config.Step
+	campaign  *config.Campaign
+	step      *config.Step
+	community *config.Community // a ladder's
+	alert     *config.Alert
 }
 
 func (x sender) String() string {
@@ -134,13 +151,13 @@ func sendersOf(cfg *config.Config, t *config.Template) []sender {
 	}
 	for _, c := range cfg.Communities {
 		if c.Ladder != nil && c.Ladder.Template == t {
-			out = append(out, sender{Kind: "ladder", Name: c.Name, Channel: "dm"})
+			out = append(out, sender{Kind: "ladder", Name: c.Name, Channel: "dm", community: c})
 		}
 	}
 	for _, a := range cfg.Alerts {
 		for _, n := range a.Notify {
 			if n.Template == t {
-				x := sender{Kind: "alert", Name: a.Name, Channel: n.Channel}
+				x := sender{Kind: "alert", Name: a.Name, Channel: n.Channel, alert: a}
 				if n.Platform != nil {
 					x.Platform = n.Platform.Addr()
 				}
@@ -162,16 +179,10 @@ func locales(t *config.Template) []string {
 	return out
 }
 
+// lookupTemplate finds the named template, or says there is none and
+// which there are.
 func lookupTemplate(s *stdio, verb string, cfg *config.Config, name string) (*config.Template, bool) {
-	var names []string
-	for _, t := range cfg.Templates {
-		if t.Name == name {
-			return t, true
-		}
-		names = append(names, t.Name)
-	}
-	fmt.Fprintf(s.err, "hearth %s: there is no template named %q in the configuration.%s\n", verb, name, suggestOrList(name, names, "templates"))
-	return nil, false
+	return lookupNamed(s, verb, "template", "templates", cfg.Templates, func(t *config.Template) string { return t.Name }, name)
 }
 
 func runTemplateList(s *stdio, args []string) int {
@@ -284,8 +295,19 @@ type renderView struct {
 	// Event is event as the template reads it; null when there is none.
 	Event map[string]any `json:"event"`
 	// EventFrom says where it came from: flag (-event), run (the stored
-	// member's run under way), sample (no attributes).
+	// member's run under way), sample (a campaign's: no attributes; a
+	// ladder's or an alert's: EventSample says how it was made).
 	EventFrom string `json:"event_from,omitempty"`
+	// EventSample says what the sample of a ladder's decision or of an
+	// alert is.
+	EventSample string `json:"event_sample,omitempty"`
+	// SentBy is what sends a template no campaign sends, the first when
+	// several do: what its event is (-event's, or a sample).
+	SentBy *sender `json:"sent_by,omitempty"`
+	// Figures are the sample figures an alert's template reads as
+	// community, those its alert fires at.
+	Figures      *rules.Community `json:"figures,omitempty"`
+	figuresAbout string
 	// RunKey is the run_key key of the run the event came from.
 	RunKey string `json:"run_key,omitempty"`
 	// Locale is the locale the member gets, Fallback how (exact,
@@ -303,7 +325,7 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, name, templateUsage)
 	memberID := fs.String("member", "", "Render for this stored member (`ID`); without it, for the sample member.")
 	attrsFlag := fs.String("attrs", "", "Profile attributes of the member, as a `JSON` object (added to a stored member's).")
-	eventFlag := fs.String("event", "", "The event the run was entered by (`JSON` with type and attrs; id, member and at are filled in).")
+	eventFlag := fs.String("event", "", "The event the run was entered by (`JSON` with type and attrs; id, member and at are filled in), or the object a ladder or an alert passes (default: a sample).")
 	campaignFlag := fs.String("campaign", "", "Render as this campaign's send (`NAME`); default: the first campaign sending the template.")
 	stepFlag := fs.String("step", "", "The campaign's step whose send to render (`NAME`), when several send the template.")
 	localeFlag := fs.String("locale", "", "Render as for a member with this `LOCALE` (zh-TW falls back as such a member's would).")
@@ -380,13 +402,6 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 	} else if snd != nil && len(campaigns) > 1 {
 		view.Notes = append(view.Notes, fmt.Sprintf("campaigns %s send this template; this is %s's send (-campaign picks another).", strings.Join(campaigns, ", "), snd.Name))
 	}
-	if snd == nil {
-		note := "no campaign sends this template: it is rendered as plain text, outside a send, with -event as its event."
-		if by := sendersOf(cfg, t); len(by) > 0 {
-			note = fmt.Sprintf("no campaign sends this template, only %s: it is rendered as plain text, outside a send, with -event as its event (-event '{\"NAME\": ...}' gives what that passes, the names under Event above).", by[0])
-		}
-		view.Notes = append(view.Notes, note)
-	}
 
 	// The member.
 	var m *state.Member
@@ -420,7 +435,25 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 		c = snd.campaign
 		view.Campaign, view.Step, view.Channel = c.Name, snd.Step, snd.Channel
 	}
-	event, from, run, err := renderEvent(rt, cfg, c, m, *eventFlag, at)
+	var sample *runtime.GovernSample
+	if snd == nil {
+		sample = outsideSend(rt, cfg, t, m.Locale, *eventFlag != "", at, &view)
+	}
+	var (
+		event map[string]any
+		from  string
+		run   *state.CampaignRun
+		err   error
+	)
+	if sample != nil {
+		view.Figures, view.figuresAbout = sample.Community, sample.FiguresAbout
+	}
+	if sample != nil && *eventFlag == "" {
+		event, from = sample.Event, "sample"
+		view.EventSample = sample.About
+	} else {
+		event, from, run, err = renderEvent(rt, cfg, c, m, *eventFlag, at)
+	}
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: -event: %v\n", name, err)
 		return 1
@@ -429,7 +462,7 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 	if run != nil {
 		view.RunKey = run.Key
 	}
-	if reads, whole := eventReads(t); from == "sample" && (whole || len(reads) > 0) {
+	if reads, whole := eventReads(t); c != nil && from == "sample" && (whole || len(reads) > 0) {
 		view.Notes = append(view.Notes, fmt.Sprintf("the event is a %s with no attributes: -event gives one with them.", event["type"]))
 	}
 
@@ -461,7 +494,7 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 		} else {
-			msg, err = rt.PreviewTemplate(t, m, event, at)
+			msg, err = rt.PreviewTemplate(t, m, event, view.Figures, at)
 		}
 		r := rendered{Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML}
 		if r.Locale == "" {
@@ -488,6 +521,47 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// outsideSend prepares the render of a template no campaign sends: it
+// names what sends it in view (the first ladder or alert that does), says
+// in its notes how the template is rendered, and returns a sample of the
+// object that passes, made by the code that makes the real one, with the
+// figures an alert's template reads as community (kept with -event,
+// given, which replaces only the event); nil when there is none to make.
+func outsideSend(rt *runtime.Runtime, cfg *config.Config, t *config.Template, locale string, given bool, at time.Time, view *renderView) *runtime.GovernSample {
+	by := sendersOf(cfg, t)
+	if len(by) == 0 {
+		view.Notes = append(view.Notes, "no campaign sends this template: it is rendered as plain text, outside a send, with -event as its event.")
+		return nil
+	}
+	x := by[0]
+	view.SentBy = &x
+	var sample runtime.GovernSample
+	ok, why := false, ""
+	switch x.Kind {
+	case "ladder":
+		if sample, ok = rt.SampleLadder(x.community, locale, at); !ok {
+			why = fmt.Sprintf(" There is no decision to sample: no moderation rule of community %s sends a message, so its ladder's is never sent.", x.Name)
+		}
+	case "alert":
+		sample, ok = rt.SampleAlert(x.alert, at)
+	}
+	if given || !ok {
+		view.Notes = append(view.Notes, fmt.Sprintf("no campaign sends this template, only %s: it is rendered as plain text, outside a send, with -event as its event (-event '{\"NAME\": ...}' gives what that passes, the names under Event above).%s", x, why))
+	} else {
+		view.Notes = append(view.Notes, fmt.Sprintf("no campaign sends this template, only %s: it is rendered as plain text, outside a send, with a sample of what that passes as its event (-event '{\"NAME\": ...}' gives another, the names under Event above).", x))
+	}
+	if !ok {
+		return nil
+	}
+	if sample.Note != "" {
+		view.Notes = append(view.Notes, sample.Note)
+	}
+	if names, whole := reads(t, "member"); x.Kind == "alert" && (whole || len(names) > 0) {
+		view.Notes = append(view.Notes, "an alert's message goes to no member: when it is sent, member.* is empty, not the member shown here.")
+	}
+	return &sample
 }
 
 // noSuchSend answers -campaign (and -step) naming no send of the template.
@@ -634,6 +708,7 @@ func printRendered(w io.Writer, cfg *config.Config, t *config.Template, v *rende
 	}
 	fmt.Fprintf(w, "Member:  %s\n", who)
 	printEvent(w, cfg, t, v)
+	printFigures(w, t, v)
 	fmt.Fprintf(w, "Locale:  %s\n", localeWhy(v, forced))
 	for _, r := range v.Messages {
 		if len(v.Messages) > 1 && r.Locale == v.Locale {
@@ -681,6 +756,9 @@ func printEvent(w io.Writer, cfg *config.Config, t *config.Template, v *renderVi
 	}
 	typ, _ := v.Event["type"].(string)
 	from := map[string]string{"flag": "from -event", "run": "the one that started the member's run under way", "sample": "a sample, every attribute empty"}[v.EventFrom]
+	if v.EventSample != "" {
+		from = "a sample: " + v.EventSample
+	}
 	if v.RunKey != "" {
 		from += fmt.Sprintf(" (key %q)", v.RunKey)
 	}
@@ -722,14 +800,45 @@ func printEvent(w io.Writer, cfg *config.Config, t *config.Template, v *renderVi
 	}
 }
 
+// printFigures shows the sample figures an alert's template reads as
+// community: those it reads, or all when it reads community whole.
+func printFigures(w io.Writer, t *config.Template, v *renderView) {
+	if v.Figures == nil {
+		return
+	}
+	names, whole := reads(t, "community")
+	if whole {
+		names = nil
+		for _, f := range rules.CommunityFields() {
+			names = append(names, f.Name)
+		}
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(w, "Figures: %s, as community (the template reads none of them)\n", v.figuresAbout)
+		return
+	}
+	fmt.Fprintf(w, "Figures: %s, as community\n", v.figuresAbout)
+	for _, k := range names {
+		if val := risk.Value(*v.Figures, k); val != nil {
+			fmt.Fprintf(w, "           %s = %s\n", k, formatValue(val))
+		} else {
+			fmt.Fprintf(w, "           %s (none)\n", k)
+		}
+	}
+}
+
 // eventReads are the event attributes t reads, sorted; whole is set when
 // it reads event otherwise than by attribute (lookup(event, ...)).
-func eventReads(t *config.Template) (names []string, whole bool) {
+func eventReads(t *config.Template) (names []string, whole bool) { return reads(t, "event") }
+
+// reads are the attributes of root (event, community) t reads, sorted;
+// whole is set when it reads root otherwise than by attribute.
+func reads(t *config.Template, root string) (names []string, whole bool) {
 	seen := map[string]bool{}
 	for _, texts := range []map[string]hcl.Expression{t.Text, t.Subject, t.HTML} {
 		for _, e := range texts {
 			for _, tr := range e.Variables() {
-				if tr.RootName() != "event" {
+				if tr.RootName() != root {
 					continue
 				}
 				var a hcl.TraverseAttr

@@ -257,7 +257,7 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 				continue
 			}
 			if !ok {
-				evd = governance.Evidence{Kind: "rule", Phrase: when.Source}
+				evd = governance.RuleEvidence(when.Source)
 			}
 		}
 		m.Moderation = mod
@@ -318,10 +318,7 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 			target = id
 		}
 	}
-	reason := d.Rule.Config.Reason
-	if reason == "" {
-		reason = d.Rule.Config.Name
-	}
+	reason := decisionReason(d)
 	queue := func(kind string, a state.Action) {
 		a.Key = "moderation/" + ev.ID + "/" + kind
 		a.Kind, a.Member, a.At, a.Platform, a.Community, a.Event = kind, m.ID, ev.At, platformAddr, c.Name, ev.ID
@@ -346,15 +343,30 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 	}
 }
 
+// decisionReason is the reason a decision gives: its rule's, else the
+// rule's name.
+func decisionReason(d governance.Decision) string {
+	if d.Rule.Config.Reason != "" {
+		return d.Rule.Config.Reason
+	}
+	return d.Rule.Config.Name
+}
+
+// ladderEvent is what a ladder's template reads as event with decision d
+// of community c: the warning's, and hearth template render's sample
+// (SampleLadder), so both have the same fields of the same types.
+func ladderEvent(c *config.Community, d governance.Decision, reason, evidence string) map[string]any {
+	decision := strings.TrimSpace(d.Action + " " + governance.FormatDuration(d.Duration))
+	return map[string]any{"rule": d.Rule.Config.Name, "action": d.Action, "reason": reason, "strikes": d.Live,
+		"evidence": evidence, "duration": governance.FormatDuration(d.Duration), "decision": decision, "community": c.Name}
+}
+
 // warning is the direct message a member gets with a decision: the
 // ladder's template, or a plain text.
 func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community, d governance.Decision, reason, evidence string) (string, string) {
 	if c.Ladder != nil && c.Ladder.Template != nil {
 		fillMember(&r.rm, m, ev.At, r.noAttrs)
-		decision := strings.TrimSpace(d.Action + " " + governance.FormatDuration(d.Duration))
-		vars := map[string]any{"rule": d.Rule.Config.Name, "action": d.Action, "reason": reason, "strikes": d.Live,
-			"evidence": evidence, "duration": governance.FormatDuration(d.Duration), "decision": decision, "community": c.Name}
-		msg, err := r.render.Render(c.Ladder.Template, &r.rm, vars, nil, markup("dm", c.Platform))
+		msg, err := r.render.Render(c.Ladder.Template, &r.rm, ladderEvent(c, d, reason, evidence), nil, markup("dm", c.Platform))
 		if err == nil {
 			return msg.Text, msg.Locale
 		}
@@ -446,11 +458,18 @@ func (r *Runtime) checkAlerts(w *work, c *config.Community, doc *state.Community
 	return nil
 }
 
+// alertEvent is what an alert's notify template reads as event when it
+// fires in community c: raise's, and hearth template render's sample
+// (SampleAlert), so both have the same fields of the same types.
+func alertEvent(a *config.Alert, c *config.Community, summary string) map[string]any {
+	return map[string]any{"alert": a.Name, "severity": a.Severity, "community": c.Name, "summary": summary, "description": a.Description}
+}
+
 // raise sends an alert to its ops channels and its responders.
 func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.Community, st *state.AlertState, now time.Time, cause string) error {
 	summary := risk.Summary(a, f)
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "fire", At: now, Rule: "alert." + a.Name, Event: cause, Detail: summary})
-	vars := map[string]any{"alert": a.Name, "severity": a.Severity, "community": c.Name, "summary": summary, "description": a.Description}
+	vars := alertEvent(a, c, summary)
 	for i, n := range a.Notify {
 		plat := c.Platform
 		if n.Platform != nil {

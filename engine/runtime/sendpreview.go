@@ -5,6 +5,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/templates"
 )
@@ -64,8 +65,10 @@ func (r *Runtime) EventView(ev *events.Event) (map[string]any, error) {
 // PreviewTemplate renders t for m at now outside a campaign's send, for a
 // template no campaign sends (a moderation ladder's, an alert's, or one
 // not sent yet): the member as rules see them then, event as given (nil:
-// none), as plain text.
-func (r *Runtime) PreviewTemplate(t *config.Template, m *state.Member, event map[string]any, now time.Time) (templates.Message, error) {
+// none), community as given (nil: a new community's figures, as a
+// ladder's warning reads them; an alert's reads those it fired at), as
+// plain text.
+func (r *Runtime) PreviewTemplate(t *config.Template, m *state.Member, event map[string]any, community *rules.Community, now time.Time) (templates.Message, error) {
 	fillMember(&r.rm, m, now, r.noAttrs)
-	return r.render.Render(t, &r.rm, event, nil, templates.Plain)
+	return r.render.Render(t, &r.rm, event, community, templates.Plain)
 }
