@@ -41,7 +41,10 @@ requests and back to the past by the next. Lines the daemon refuses are
 reported and skipped, as without a daemon (the rest of their request is
 sent again; ids make that safe); lines that are not events are reported
 here and not sent. Event types the daemon names as likely typos of known
-ones are listed after the count of lines sent.
+ones are listed after the count of lines sent. Lines the daemon did not
+apply because an event with different content came first under their id
+(in the file, or applied before) are named, the first ten, and counted
+after the count of lines sent.
 
 Bad lines are reported with the file and their line (and column, for
 malformed JSON: "events.jsonl line 2, column 7: invalid event: malformed
@@ -258,14 +261,11 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 	endpoint := strings.TrimRight(url, "/") + "/v1/events?backfill=true"
 	client := &http.Client{Timeout: 5 * time.Minute}
 	rd := events.NewReader(in)
-	type line struct {
-		no   int // in the file
-		text []byte
-	}
-	var pending []line
+	var pending []replayLine
 	accepted, dups, rejected := 0, 0, 0
 	typos := map[string]int{}        // likely typos the daemon named, by type
 	suggested := map[string]string{} // the type each looks like
+	reused := 0                      // events not applied: their id was another event's
 	skip := func(msg string) {
 		// The first ten, as a replay to the store prints them: history
 		// past the retention can refuse thousands.
@@ -305,15 +305,24 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 				Line  int    `json:"line"`
 				Error string `json:"error"`
 			} `json:"events"`
-			Warnings []daemon.TypeWarning `json:"warnings"`
+			Warnings []json.RawMessage `json:"warnings"`
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&body)
 		if resp.StatusCode == http.StatusAccepted {
 			accepted += body.Accepted
 			dups += body.Duplicates
-			for _, w := range body.Warnings {
-				typos[w.Type] += w.Events
-				suggested[w.Type] = w.Suggestion
+			for _, raw := range body.Warnings {
+				var iw daemon.IDWarning
+				if json.Unmarshal(raw, &iw) == nil && iw.ID != "" {
+					reusedLine(s.err, path, pending, &iw, reused)
+					reused++
+					continue
+				}
+				var w daemon.TypeWarning
+				if json.Unmarshal(raw, &w) == nil && w.Type != "" {
+					typos[w.Type] += w.Events
+					suggested[w.Type] = w.Suggestion
+				}
 			}
 			return nil, true
 		}
@@ -366,7 +375,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 			fmt.Fprintf(s.err, "hearth replay: %s: %v\n", eventsName(path), err)
 			return 1
 		}
-		pending = append(pending, line{no: rd.Line(), text: bytes.Clone(rd.Raw())})
+		pending = append(pending, replayLine{no: rd.Line(), text: bytes.Clone(rd.Raw())})
 		if len(pending) >= chunk && !send() {
 			return 1
 		}
@@ -377,10 +386,57 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 	if rejected > 10 {
 		fmt.Fprintf(s.err, "hearth replay: %d more bad lines skipped\n", rejected-10)
 	}
+	if reused > maxReusedShown {
+		fmt.Fprintf(s.err, "hearth replay: %d more events under reused ids\n", reused-maxReusedShown)
+	}
 	fmt.Fprintf(s.out, "Sent %s to %s: %d applied, %s, %d rejected.\n", plural(rd.Line(), "line", "lines"), url, accepted, plural(dups, "duplicate", "duplicates"), rejected)
+	if reused > 0 {
+		fmt.Fprintf(s.out, "Warning: %s not applied: an event with different content came first under the same id (counted as duplicates); an id names one event, so give each event its own.\n",
+			plural(reused, "event", "events"))
+	}
 	printUnknownTypes(s.out, typos, suggested)
 	if strict && rejected > 0 {
 		return 1
 	}
 	return 0
+}
+
+// replayLine is a line of an events file being sent to a daemon.
+type replayLine struct {
+	no   int // in the file
+	text []byte
+}
+
+// maxReusedShown is how many events under reused ids a replay through a
+// daemon names, one line each; the rest are counted.
+const maxReusedShown = 10
+
+// reusedLine reports, as the n-th, an event of the file that the daemon
+// did not apply because its id was another event's (w), placed by its
+// line in the file: w places it in the request, whose lines are pending.
+func reusedLine(w io.Writer, path string, pending []replayLine, iw *daemon.IDWarning, n int) {
+	if n >= maxReusedShown {
+		return
+	}
+	fileLine := func(reqLine int) int {
+		if reqLine >= 1 && reqLine <= len(pending) {
+			return pending[reqLine-1].no
+		}
+		return 0
+	}
+	at := eventsName(path)
+	if no := fileLine(iw.Line); no > 0 {
+		at = fmt.Sprintf("%s line %d", at, no)
+	}
+	switch first := fileLine(iw.FirstLine); {
+	case iw.Earlier && iw.FirstAt != nil:
+		fmt.Fprintf(w, "hearth replay: %s: id %q was applied before, to an event of %s with different content; this one was not applied (counted as a duplicate)\n",
+			at, iw.ID, iw.FirstAt.UTC().Format(time.RFC3339Nano))
+	case iw.Earlier:
+		fmt.Fprintf(w, "hearth replay: %s: id %q was applied before, to an event with different content; this one was not applied (counted as a duplicate)\n", at, iw.ID)
+	case first > 0:
+		fmt.Fprintf(w, "hearth replay: %s: id %q is reused with different content from line %d; this one was not applied (counted as a duplicate)\n", at, iw.ID, first)
+	default:
+		fmt.Fprintf(w, "hearth replay: %s: id %q is reused with different content; this one was not applied (counted as a duplicate)\n", at, iw.ID)
+	}
 }

@@ -98,3 +98,53 @@ func TestReplayToDaemonSaysWhatAReplaySays(t *testing.T) {
 		t.Errorf("a type that looks like no known one is listed as a typo:\n%s", stdout)
 	}
 }
+
+// A replay through a daemon names the lines the daemon did not apply
+// because their id was another event's, in the request or applied
+// before (an earlier request of the replay, or an earlier replay), by
+// their line in the file, and warns after the count; the same events
+// sent again are duplicates without a word.
+func TestReplayToDaemonNamesReusedIDs(t *testing.T) {
+	dir := quickstartCopy(t)
+	url, stop := daemonAt(t, dir)
+	defer stop()
+	file := filepath.Join(t.TempDir(), "h.jsonl")
+	lines := `{"id":"q1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
+{"id":"q2","type":"message.posted","member":"u1","at":"2026-01-01T10:00:00Z"}
+{"id":"q3","type":"message.posted","member":"u1","at":"2026-01-01T11:00:00Z"}
+{"id":"q3","type":"message.posted","member":"u1","at":"2026-01-01T11:30:00Z"}
+{"id":"q2","type":"message.posted","member":"u2","at":"2026-01-01T10:00:00Z"}
+{"id":"q1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
+`
+	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Requests of two lines: q3's second event comes in the request of
+	// its first, q2's two requests after its first.
+	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"hearth replay: " + file + ` line 5: id "q2" was applied before, to an event of 2026-01-01T10:00:00Z with different content; this one was not applied (counted as a duplicate)`,
+		"hearth replay: " + file + ` line 4: id "q3" is reused with different content from line 3; this one was not applied (counted as a duplicate)`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "line 6") {
+		t.Errorf("the same event sent again is named:\n%s", stderr)
+	}
+	for _, want := range []string{
+		"Sent 6 lines to " + url + ": 3 applied, 3 duplicates, 0 rejected.",
+		"Warning: 2 events not applied: an event with different content came first under the same id (counted as duplicates); an id names one event, so give each event its own.",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "nothing hears") {
+		t.Errorf("id warnings read as event type warnings:\n%s", stdout)
+	}
+}

@@ -203,11 +203,35 @@ type Counters struct {
 // commit result.
 type request struct {
 	events []events.Event
-	done   chan error
-	dups   int
-	tooOld int
+	// digests are the events' content digests (events.Digest), which
+	// the store keeps with their ids.
+	digests []uint64
+	done    chan error
+	dups    int
+	tooOld  int
 	// suppressed are events of members on the suppression list.
 	suppressed int
+	// reused are the duplicates whose id was applied to an event with
+	// other content, in order.
+	reused []reusedEvent
+}
+
+// reusedEvent is an event not applied because an event with different
+// content was applied under its id before: a sender reusing ids.
+type reusedEvent struct {
+	index   int // in the request's events
+	earlier state.Claimed
+}
+
+// applied is what applying a group of events found.
+type applied struct {
+	// skipped are the events not applied: duplicates, events from
+	// before the id horizon, events of suppressed members.
+	skipped int
+	// reused are the duplicates whose id an event with other content
+	// has, from before the group: those under an id reused within the
+	// group are left out (reusedIDs tells them, by their places).
+	reused []reusedEvent
 }
 
 // New loads the configuration; a daemon never starts on a broken one.
@@ -392,13 +416,19 @@ var ErrStopping = errors.New("hearth is shutting down")
 // returns once the bus holds the events durably; duplicates are then
 // found when they are applied, so it reports none.
 func (d *Daemon) Submit(ctx context.Context, evs []events.Event) (int, error) {
-	return d.submitEvents(ctx, evs, false)
+	a, err := d.submitEvents(ctx, evs, false)
+	return a.skipped, err
 }
 
 // SubmitBackfill is Submit for events of a backfill of history: timers
 // are held while it goes on (HoldTimers), here or on the replica that
 // applies them.
 func (d *Daemon) SubmitBackfill(ctx context.Context, evs []events.Event) (int, error) {
+	a, err := d.submitBackfill(ctx, evs)
+	return a.skipped, err
+}
+
+func (d *Daemon) submitBackfill(ctx context.Context, evs []events.Event) (applied, error) {
 	if d.opt.Bus == nil {
 		d.HoldTimers(BackfillHold)
 		defer d.HoldTimers(BackfillHold) // from the commit on
@@ -408,14 +438,14 @@ func (d *Daemon) SubmitBackfill(ctx context.Context, evs []events.Event) (int, e
 
 // submitEvents applies events, or publishes them to the bus, marked as a
 // backfill or not.
-func (d *Daemon) submitEvents(ctx context.Context, evs []events.Event, backfill bool) (int, error) {
+func (d *Daemon) submitEvents(ctx context.Context, evs []events.Event, backfill bool) (applied, error) {
 	if d.opt.Bus == nil {
-		return d.Apply(ctx, evs)
+		return d.applyEvents(ctx, evs)
 	}
 	if d.stopping.Load() {
-		return 0, ErrStopping
+		return applied{}, ErrStopping
 	}
-	return 0, d.opt.Bus.Publish(ctx, evs, backfill)
+	return applied{}, d.opt.Bus.Publish(ctx, evs, backfill)
 }
 
 // BackfillHold is how long timers wait after a backfill's last batch.
@@ -452,10 +482,23 @@ func (d *Daemon) timersHeld() bool {
 // be forgotten with suppression; the last two are logged and counted
 // apart.
 func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
+	a, err := d.applyEvents(ctx, evs)
+	return a.skipped, err
+}
+
+// applyEvents is Apply saying which duplicates reused an id applied
+// before with other content, which it logs (once for the group) and
+// counts. Their content digests are computed here, on the caller's
+// goroutine, not the processor's.
+func (d *Daemon) applyEvents(ctx context.Context, evs []events.Event) (applied, error) {
 	if d.stopping.Load() {
-		return 0, ErrStopping
+		return applied{}, ErrStopping
 	}
-	req := &request{events: evs, done: make(chan error, 1)}
+	req := &request{events: evs, digests: make([]uint64, len(evs)), done: make(chan error, 1)}
+	var dg events.Digester
+	for i := range evs {
+		req.digests[i] = dg.Digest(&evs[i])
+	}
 	// Counted before the processor can take it, so the count never
 	// dips below what is waiting; finish takes it off.
 	d.opt.Metrics.queued.Add(int64(len(evs)))
@@ -463,16 +506,49 @@ func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 	case d.submit <- req:
 	case <-ctx.Done():
 		d.opt.Metrics.queued.Add(-int64(len(evs)))
-		return 0, ctx.Err()
+		return applied{}, ctx.Err()
 	}
 	select {
 	case err := <-req.done:
-		return req.dups + req.tooOld + req.suppressed, err
+		if err != nil {
+			return applied{}, err
+		}
+		a := applied{skipped: req.dups + req.tooOld + req.suppressed, reused: reusedBefore(evs, req.reused)}
+		if n := len(a.reused); n > 0 {
+			d.opt.Metrics.idReused.Add(float64(n))
+			first := a.reused[0]
+			// Once per group: a sender with the bug has it in every batch.
+			d.log.Warn("events came under ids applied earlier to events with different content; they were not applied (counted as duplicates)",
+				"events", n, "id", evs[first.index].ID, "index", first.index, "first_at", first.earlier.At)
+		}
+		return a, nil
 	case <-ctx.Done():
 		// The events are queued and will be applied; the caller may
 		// resend them safely, since ids make that idempotent.
-		return 0, ctx.Err()
+		return applied{}, ctx.Err()
 	}
+}
+
+// reusedBefore keeps the events of reused whose id no earlier event of
+// evs has: the others are either the same event again, or one that
+// reusedIDs warns of with the place of the first.
+func reusedBefore(evs []events.Event, reused []reusedEvent) []reusedEvent {
+	if len(reused) == 0 {
+		return nil
+	}
+	first := make(map[string]int, len(evs))
+	for i := range evs {
+		if _, ok := first[evs[i].ID]; !ok {
+			first[evs[i].ID] = i
+		}
+	}
+	out := reused[:0]
+	for _, r := range reused {
+		if first[evs[r.index].ID] == r.index {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Run processes events and timers until ctx ends, then finishes what was
@@ -653,7 +729,11 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	for _, r := range reqs {
 		for i := range r.events {
 			ev := &r.events[i]
-			res, err := rt.Apply(ctx, b, ev)
+			var digest uint64
+			if i < len(r.digests) {
+				digest = r.digests[i]
+			}
+			res, err := rt.ApplyDigest(ctx, b, ev, digest)
 			if err != nil {
 				_ = b.Rollback()
 				d.failed(ctx, "applying events failed; the batch is rolled back", "event", ev.ID, "err", err)
@@ -662,6 +742,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 			}
 			if res.Duplicate {
 				r.dups++
+			}
+			if res.Reused {
+				r.reused = append(r.reused, reusedEvent{index: i, earlier: res.Earlier})
 			}
 			if res.TooOld {
 				// Only an event that slipped past the door's check gets

@@ -161,7 +161,7 @@ type EventError struct {
 // event changes nothing and gets every problem back with its index; a
 // good one gets 202 once its events are durably committed, with warnings
 // for likely typos of event types and for ids reused with different
-// content within the request.
+// content, within the request or after an event applied before it.
 //
 // With ?backfill=true the events are history sent in time order (hearth
 // replay sends them so): timers wait while a backfill goes on
@@ -200,11 +200,12 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.countIngested(evs)
-	submit := d.Submit
+	var done applied
 	if backfill {
-		submit = d.SubmitBackfill
+		done, err = d.submitBackfill(r.Context(), evs)
+	} else {
+		done, err = d.submitEvents(r.Context(), evs, false)
 	}
-	dups, err := submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the events to another replica or again later"})
@@ -213,17 +214,21 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
 		return
 	}
-	answer := map[string]any{"accepted": len(evs) - dups, "duplicates": dups}
+	answer := map[string]any{"accepted": len(evs) - done.skipped, "duplicates": done.skipped}
 	var warnings []any
 	for _, w := range typoWarnings(d.snap.Load().Config, evs, places) {
 		warnings = append(warnings, w)
 	}
 	reused, n := reusedIDs(evs, places)
 	if n > 0 {
+		d.opt.Metrics.idReused.Add(float64(n))
 		// Once per request: a sender with the bug has it in every batch.
 		d.log.Warn("a request reused event ids with different content; the later events were not applied (counted as duplicates)",
-			"events", n, "id", reused[0].ID, "index", reused[0].Index, "first_index", reused[0].FirstIndex)
+			"events", n, "id", reused[0].ID, "index", reused[0].Index, "first_index", *reused[0].FirstIndex)
 	}
+	// Ids applied before the request (applyEvents logged them), after
+	// those reused within it; the two together at most 100.
+	reused = append(reused, earlierIDs(evs, places, done.reused, maxReusedWarnings-len(reused))...)
 	for _, w := range reused {
 		warnings = append(warnings, w)
 	}

@@ -61,10 +61,11 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		d.countIngested(buf)
 		// A backfill: through a bus, the replicas applying the file hold
 		// their timers as this one does while feeding.
-		dups, err := d.submitEvents(ctx, buf, true)
+		a, err := d.submitEvents(ctx, buf, true)
 		if err != nil {
 			return err
 		}
+		dups := a.skipped
 		res.Accepted += len(buf) - dups
 		res.Duplicates += dups
 		// Submit hands the slice to the processor; never reuse it.

@@ -15,10 +15,12 @@ import (
 // Metrics are the daemon's Prometheus metrics, on their own registry so
 // tests and several daemons in one process never collide.
 type Metrics struct {
-	Registry      *prometheus.Registry
-	ingested      *prometheus.CounterVec
-	processedVec  *prometheus.CounterVec
-	rejected      *prometheus.CounterVec
+	Registry     *prometheus.Registry
+	ingested     *prometheus.CounterVec
+	processedVec *prometheus.CounterVec
+	rejected     *prometheus.CounterVec
+	// idReused counts duplicates that reused an id with other content.
+	idReused      prometheus.Counter
 	latency       prometheus.Histogram
 	timersDue     prometheus.Counter
 	reloadSuccess prometheus.Gauge
@@ -81,6 +83,9 @@ func NewMetrics() *Metrics {
 	m.reevaluatePending = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_reevaluation_pending",
 		Help: "Stored members still to be evaluated against the segment, tier and badge rules in force after they changed."})
 	m.Registry.MustRegister(m.reevaluated, m.reevaluatePending)
+	m.idReused = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_events_id_reused_total",
+		Help: "Events not applied because their id was given before to an event with different content, in the same request or applied earlier: a sender reusing ids. Also counted as duplicates."})
+	m.Registry.MustRegister(m.idReused)
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
 	m.membersLeft = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_left",

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // idWarnings are the warnings of a 202 that name a reused id.
@@ -80,8 +81,8 @@ func TestReusedIDWarnedIn202(t *testing.T) {
 		t.Errorf("want the typo warning then two id warnings, got %v", out["warnings"])
 	}
 	ws := idWarnings(t, out)
-	if len(ws) != 2 || ws[0].ID != "x2" || ws[0].Index != 2 || ws[0].FirstIndex != 1 ||
-		ws[1].ID != "x1" || ws[1].Index != 6 || ws[1].Line != 7 || ws[1].FirstIndex != 0 || ws[1].FirstLine != 1 {
+	if len(ws) != 2 || ws[0].ID != "x2" || ws[0].Index != 2 || firstIndex(ws[0]) != 1 ||
+		ws[1].ID != "x1" || ws[1].Index != 6 || ws[1].Line != 7 || firstIndex(ws[1]) != 0 || ws[1].FirstLine != 1 {
 		t.Errorf("id warnings: %+v", ws)
 	}
 	logged := logs.String()[before:]
@@ -90,9 +91,17 @@ func TestReusedIDWarnedIn202(t *testing.T) {
 	}
 }
 
-// Sending the same event twice in one request, or again in a later one
-// with other content (ids are only compared within a request), gets no
-// id warning and no log line.
+func firstIndex(w daemon.IDWarning) int {
+	if w.FirstIndex == nil {
+		return -1
+	}
+	return *w.FirstIndex
+}
+
+// Sending the same event twice in one request, or again in later ones
+// (written otherwise: keys in another order, the time in another zone,
+// a number as 3.0, the member told more fully), gets no id warning and
+// no log line.
 func TestRepeatedEventNotWarned(t *testing.T) {
 	var logs syncBuffer
 	f := start(t, rulesA, "", func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
@@ -100,14 +109,98 @@ func TestRepeatedEventNotWarned(t *testing.T) {
 	for _, body := range []string{
 		ev + "\n" + ev + "\n",
 		`[` + ev + `,` + `{"at":"2026-11-24T19:00:00+01:00","attrs":{"length":3},"member":{"id":"u01","name":"Ann"},"type":"message.posted","id":"r1"}]`,
-		`{"id":"r1","type":"member.left","member":"u01","at":"2026-11-24T18:00:00Z"}`,
+		`{"at":"2026-11-24T19:00:00+01:00","attrs":{"length":3.0},"member":{"id":"u01","name":"Ann"},"type":"message.posted","id":"r1"}`,
+		ev + "\n" + `{"id":"r1","type":"message.posted","member":"u01","at":"2026-11-24T18:00:00Z","attrs":{"length":30e-1}}`,
 	} {
 		code, out := post(t, f, "/v1/events", body, "")
 		if code != http.StatusAccepted || len(idWarnings(t, out)) != 0 {
 			t.Errorf("%s: %d %v; want 202 without an id warning", body, code, out)
 		}
 	}
-	if strings.Contains(logs.String(), "reused event ids") {
+	if strings.Contains(logs.String(), "reused event ids") || strings.Contains(logs.String(), "applied earlier") {
 		t.Errorf("logged:\n%s", logs.String())
+	}
+	if m := metricsText(t, f); !strings.Contains(m, "\nhearth_events_id_reused_total 0\n") {
+		t.Errorf("metrics: want hearth_events_id_reused_total 0 in\n%s", m)
+	}
+}
+
+// An event sent in a later request under an id applied before, with
+// different content, is not applied either (the first event under an id
+// wins), but the 202 warns, with the time of the event applied, and the
+// log warns once for the request, and the metric counts it. So it goes
+// after a restart too, when the id is read back from the database.
+func TestEarlierIDWarnedIn202(t *testing.T) {
+	var logs syncBuffer
+	logTo := func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) }
+	f := start(t, rulesA, "", logTo)
+	first := `{"id":"e7","type":"message.posted","member":"u01","at":"2026-11-24T18:00:00.5Z"}`
+	if code, out := post(t, f, "/v1/events", first, ""); code != http.StatusAccepted || out["accepted"] != float64(1) {
+		t.Fatalf("first: %d %v", code, out)
+	}
+	body := `{"id":"e8","type":"message.posted","member":"u01","at":"2026-11-24T18:01:00Z"}
+{"id":"e7","type":"message.posted","member":"u02","at":"2026-11-24T18:00:00.5Z"}
+`
+	code, out := post(t, f, "/v1/events", body, "")
+	if code != http.StatusAccepted || out["accepted"] != float64(1) || out["duplicates"] != float64(1) {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	got, _ := json.Marshal(out["warnings"])
+	want := `[{"earlier":true,"first_at":"2026-11-24T18:00:00.5Z","id":"e7","index":1,"line":2,` +
+		`"warning":"id \"e7\" was applied before this request, to an event of 2026-11-24T18:00:00.5Z with different content: ` +
+		`the event at index 1 (line 2) was not applied (counted as a duplicate); an id names one event, so give each event its own"}]`
+	if string(got) != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if n := strings.Count(logs.String(), "ids applied earlier"); n != 1 || !strings.Contains(logs.String(), `"events":1,"id":"e7","index":1,"first_at":"2026-11-24T18:00:00.5Z"`) {
+		t.Errorf("want one log line naming e7, got %d:\n%s", n, logs.String())
+	}
+	if m := metricsText(t, f); !strings.Contains(m, "\nhearth_events_id_reused_total 1\n") {
+		t.Errorf("metrics: want hearth_events_id_reused_total 1 in\n%s", m)
+	}
+	if code, m := get(t, f, "/v1/members/u01"); code != http.StatusOK || m["points"] != float64(2) {
+		t.Errorf("u01: %d %v; want e7 and e8 applied (2 points)", code, m)
+	}
+	if code, _ := get(t, f, "/v1/members/u02"); code != http.StatusNotFound {
+		t.Errorf("u02, whose event reused the id: %d; want 404 (not applied)", code)
+	}
+
+	// In one request: the id applied before under another event, then
+	// again with yet other content. The first is warned of as applied
+	// earlier, the second as reused within the request (the place of
+	// the first is what the sender can look at).
+	body = `{"id":"e7","type":"member.left","member":"u01","at":"2026-11-24T18:00:00Z"}
+{"id":"e7","type":"member.left","member":"u03","at":"2026-11-24T18:00:00Z"}
+{"id":"e7","type":"member.left","member":"u01","at":"2026-11-24T18:00:00Z"}
+`
+	code, out = post(t, f, "/v1/events", body, "")
+	if code != http.StatusAccepted || out["accepted"] != float64(0) || out["duplicates"] != float64(3) {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	ws := idWarnings(t, out)
+	if len(ws) != 2 || ws[0].Index != 1 || firstIndex(ws[0]) != 0 || ws[0].Earlier ||
+		ws[1].Index != 0 || !ws[1].Earlier || ws[1].FirstIndex != nil {
+		t.Errorf("id warnings: %+v", ws)
+	}
+
+	// After a restart, from the database.
+	f.stop()
+	f = startOn(t, f.dir, f.db, "", logTo)
+	code, out = post(t, f, "/v1/events", `{"id":"e7","type":"message.posted","member":"u01","at":"2026-11-24T18:00:00Z"}`, "")
+	if ws := idWarnings(t, out); code != http.StatusAccepted || out["duplicates"] != float64(1) || len(ws) != 1 || !ws[0].Earlier {
+		t.Errorf("after a restart: %d %v", code, out)
+	}
+	if code, m := get(t, f, "/v1/members/u01"); code != http.StatusOK || m["points"] != float64(2) {
+		t.Errorf("u01 after it all: %d %v; want 2 points, nothing more applied", code, m)
+	}
+}
+
+// The memory store (state backend "memory") keeps digests too.
+func TestEarlierIDWarnedOnMemoryStore(t *testing.T) {
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Store = state.NewMemory() })
+	post(t, f, "/v1/events", `{"id":"m1","type":"message.posted","member":"u01","at":"2026-11-24T18:00:00Z"}`, "")
+	code, out := post(t, f, "/v1/events", `{"id":"m1","type":"message.posted","member":"u01","at":"2026-11-24T18:00:01Z"}`, "")
+	if ws := idWarnings(t, out); code != http.StatusAccepted || out["duplicates"] != float64(1) || len(ws) != 1 || !ws[0].Earlier || ws[0].FirstAt == nil {
+		t.Errorf("%d %v", code, out)
 	}
 }

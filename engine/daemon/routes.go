@@ -45,8 +45,8 @@ func routes() []Route {
 				"at most %d MiB and %d events a request (413 beyond); the body is sent as itself (curl --data-binary @FILE; any JSON "+
 				"or JSON-lines Content-Type, text/plain, or the form type curl sends by default); a form upload (curl -F), XML or "+
 				"another type that is not JSON gets 415; 202 once durably stored, with \"warnings\" naming an event type neither "+
-				"standard nor declared that looks like a typo of one that is (taken all the same) and an id reused within the request "+
-				"with different content (the first event applied, the later ones counted as duplicates); a request with a bad event "+
+				"standard nor declared that looks like a typo of one that is (taken all the same) and an id reused with different content, "+
+				"within the request or after an event applied earlier (the first event applied, the later ones counted as duplicates); a request with a bad event "+
 				"changes nothing and gets 400 with each problem, its index and line (malformed JSON with the line and column where it breaks; an attribute of the wrong type for its "+
 				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
 				"clock gets 422, as from platform streams and -events files; ?backfill=true marks history sent in time order "+

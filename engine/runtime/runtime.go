@@ -678,6 +678,11 @@ func (r *Runtime) newWork(ctx context.Context, b state.Batch) *work {
 // Result says what happened to one event.
 type Result struct {
 	Duplicate bool
+	// Reused says the duplicate is another event under an id applied
+	// before: the store kept a digest of that event (ApplyDigest), and
+	// it differs. Earlier is what the store kept.
+	Reused  bool
+	Earlier state.Claimed
 	// TooOld says the event is from before the store's id horizon
 	// (state.ErrTooOld) and was not applied.
 	TooOld bool
@@ -695,7 +700,23 @@ type Result struct {
 // (the caller rolls the batch back) keeps neither. After an error the
 // batch must be rolled back.
 func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (Result, error) {
-	fresh, err := b.Claim(ev.ID, ev.At)
+	return r.ApplyDigest(ctx, b, ev, 0)
+}
+
+// ApplyDigest is Apply for an event whose content digest
+// (events.Digest) is known, 0 for unknown. A store that keeps digests
+// (state.DigestClaimer) keeps it with the id, and a duplicate whose
+// digest differs from the one kept is Reused: the sender gave one id to
+// two events. The first event under an id wins all the same.
+func (r *Runtime) ApplyDigest(ctx context.Context, b state.Batch, ev *events.Event, digest uint64) (Result, error) {
+	var fresh bool
+	var earlier state.Claimed
+	var err error
+	if dc, ok := b.(state.DigestClaimer); ok && digest != 0 {
+		fresh, earlier, err = dc.ClaimDigest(ev.ID, ev.At, digest)
+	} else {
+		fresh, err = b.Claim(ev.ID, ev.At)
+	}
 	if errors.Is(err, state.ErrTooOld) {
 		r.stats.TooOld++
 		return Result{TooOld: true}, nil
@@ -705,7 +726,8 @@ func (r *Runtime) Apply(ctx context.Context, b state.Batch, ev *events.Event) (R
 	}
 	if !fresh {
 		r.stats.Duplicates++
-		return Result{Duplicate: true}, nil
+		reused := earlier.Digest != 0 && earlier.Digest != digest
+		return Result{Duplicate: true, Reused: reused, Earlier: earlier}, nil
 	}
 	w := r.newWork(ctx, b)
 	if err := r.applyEvent(w, ev, 0); err != nil {

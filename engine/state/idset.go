@@ -1,6 +1,9 @@
 package state
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"time"
+)
 
 // idSet is the memory store's set of seen event ids. Every event looks
 // up an id that is almost always new, in a set that outgrows the caches,
@@ -20,6 +23,17 @@ type idSet struct {
 	chunks [][]string // the ids, idChunk to a chunk, in the order added
 	n      int        // ids in chunks
 	gone   int        // ids removed (rolled back) but still in chunks
+	// info holds the content digest and event time of ids added with a
+	// digest (AddDigest), in chunks beside the ids' chunks; a chunk is
+	// made when the first such id lands in it, so a set that never gets
+	// one (simulate, bench) pays nothing for them.
+	info [][]idInfo
+}
+
+// idInfo is a digest (0: unknown) and an event time in Unix nanoseconds.
+type idInfo struct {
+	digest uint64
+	at     int64
 }
 
 // idChunk is how many ids a chunk of the list holds.
@@ -89,17 +103,55 @@ func (s *idSet) Has(id string) bool {
 
 // Add puts id in the set and reports whether it was new.
 func (s *idSet) Add(id string) bool {
+	fresh, _ := s.add(id, idInfo{})
+	return fresh
+}
+
+// AddDigest is Add keeping digest and at with a new id; for an id in the
+// set it returns what was kept with it.
+func (s *idSet) AddDigest(id string, at time.Time, digest uint64) (bool, Claimed) {
+	fresh, was := s.add(id, idInfo{digest: digest, at: at.UnixNano()})
+	if fresh || was.digest == 0 {
+		return fresh, Claimed{}
+	}
+	return false, Claimed{Digest: was.digest, At: time.Unix(0, was.at).UTC()}
+}
+
+func (s *idSet) add(id string, inf idInfo) (bool, idInfo) {
 	hi := s.hash(id)
 	i, ok := s.find(id, hi)
 	if ok {
-		return false
+		return false, infoAt(s.info, int(uint32(s.slots[i]))-1)
 	}
-	s.slots[i] = hi<<32 | uint64(s.push(id)+1)
+	k := s.push(id)
+	if inf.digest != 0 {
+		s.setInfo(k, inf)
+	}
+	s.slots[i] = hi<<32 | uint64(k+1)
 	// Kept at most half full, so a probe seldom leaves its cache line.
 	if 2*s.n > len(s.slots) {
 		s.rebuild()
 	}
-	return true
+	return true, idInfo{}
+}
+
+// infoAt is what info holds for the id at list index k.
+func infoAt(info [][]idInfo, k int) idInfo {
+	if c := k / idChunk; c < len(info) && info[c] != nil {
+		return info[c][k%idChunk]
+	}
+	return idInfo{}
+}
+
+func (s *idSet) setInfo(k int, inf idInfo) {
+	c := k / idChunk
+	for len(s.info) <= c {
+		s.info = append(s.info, nil)
+	}
+	if s.info[c] == nil {
+		s.info[c] = make([]idInfo, idChunk)
+	}
+	s.info[c][k%idChunk] = inf
 }
 
 // Remove takes ids out, as a rolled-back batch does. Their places in the
@@ -144,12 +196,15 @@ func (s *idSet) rebuild() {
 	}
 	// The slots name exactly the ids still in the set: they get new
 	// places in a new list.
-	chunks := s.chunks
-	s.chunks, s.n, s.gone = nil, 0, 0
+	chunks, info := s.chunks, s.info
+	s.chunks, s.info, s.n, s.gone = nil, nil, 0, 0
 	for _, v := range old {
 		if v != 0 {
 			k := int(uint32(v)) - 1
 			i := s.push(chunks[k/idChunk][k%idChunk])
+			if inf := infoAt(info, k); inf.digest != 0 {
+				s.setInfo(i, inf)
+			}
 			place(s.slots, v>>32<<32|uint64(i+1))
 		}
 	}

@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // The set agrees with a map through adds, repeats and rollbacks, across
@@ -81,4 +82,55 @@ func FuzzIDSet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Digests stay with their ids through growth and the rebuilds that
+// removals cause; ids added without one have none.
+func TestIDSetKeepsDigests(t *testing.T) {
+	s := newIDSet()
+	model := map[string]uint64{} // id -> digest, 0 for none
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var batch []string
+	for i := range 20000 {
+		id := fmt.Sprintf("ev-%d", i%15000)
+		want, had := model[id]
+		var fresh bool
+		var was Claimed
+		if i%3 == 0 {
+			fresh = s.Add(id)
+		} else {
+			fresh, was = s.AddDigest(id, at.Add(time.Duration(i)), uint64(i+1))
+		}
+		if fresh == had {
+			t.Fatalf("add %q: fresh = %v with the id in the set %v", id, fresh, had)
+		}
+		if !fresh && was.Digest != want && i%3 != 0 {
+			t.Fatalf("AddDigest(%q) again: earlier digest %d, want %d", id, was.Digest, want)
+		}
+		if fresh {
+			model[id] = 0
+			if i%3 != 0 {
+				model[id] = uint64(i + 1)
+			}
+			batch = append(batch, id)
+		}
+		if i%700 == 699 {
+			if i%1400 == 1399 {
+				s.Remove(batch)
+				for _, id := range batch {
+					delete(model, id)
+				}
+			}
+			batch = batch[:0]
+		}
+	}
+	for id, want := range model {
+		fresh, was := s.AddDigest(id, at, 12345)
+		if fresh || was.Digest != want {
+			t.Fatalf("AddDigest(%q) at the end = %v, %d; want false, %d", id, fresh, was.Digest, want)
+		}
+		if want != 0 && (was.At.Before(at) || was.At.After(at.Add(20000))) {
+			t.Fatalf("AddDigest(%q): earlier time %v", id, was.At)
+		}
+	}
 }

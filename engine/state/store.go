@@ -73,6 +73,26 @@ type Batch interface {
 	Rollback() error
 }
 
+// DigestClaimer is a batch that keeps, beside each event id it claims,
+// a digest of the event's content (events.Digest), so that an event sent
+// under an id already applied can be told apart from the same event sent
+// again: a sender reusing ids for different events loses them, and
+// should hear of it. The first event under an id still wins.
+type DigestClaimer interface {
+	// ClaimDigest is Claim keeping digest (0: unknown) with the id. For
+	// an id claimed before, earlier is what was kept with it.
+	ClaimDigest(id string, at time.Time, digest uint64) (fresh bool, earlier Claimed, err error)
+}
+
+// Claimed is what a store kept with an event id it claimed.
+type Claimed struct {
+	// Digest is the content digest of the event claimed under the id, 0
+	// when unknown: claimed without one, or before the store kept them.
+	Digest uint64
+	// At is that event's time, zero when the store does not keep it.
+	At time.Time
+}
+
 // AsyncBatch is a batch that can be committed in the background: done is
 // called once it is durable (or failed). Batches are made durable in the
 // order they were committed. Stores offering it let the engine build the
@@ -288,6 +308,19 @@ func (b *memBatch) Claim(id string, _ time.Time) (bool, error) {
 	}
 	b.claimed = append(b.claimed, id)
 	return true, nil
+}
+
+var _ DigestClaimer = (*memBatch)(nil)
+
+func (b *memBatch) ClaimDigest(id string, at time.Time, digest uint64) (bool, Claimed, error) {
+	if b.done {
+		return false, Claimed{}, errBatchDone
+	}
+	fresh, earlier := b.s.seen.AddDigest(id, at, digest)
+	if fresh {
+		b.claimed = append(b.claimed, id)
+	}
+	return fresh, earlier, nil
 }
 
 func (b *memBatch) MarkSeen(id string, _ time.Time) error {

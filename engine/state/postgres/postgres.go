@@ -159,6 +159,11 @@ var migrations = []string{
 	// CONCURRENTLY under this name and definition, and this step keeps
 	// it.
 	`CREATE INDEX IF NOT EXISTS outcomes_campaign ON outcomes (rule, seq) WHERE rule LIKE 'campaign.%';`,
+	// 8: the content digest of each event beside its id
+	// (state.DigestClaimer), so an id sent again with other content can
+	// be told from a retry. NULL for ids stored before: unknown, never
+	// warned about. A nullable column with no default changes no row.
+	`ALTER TABLE events ADD COLUMN digest BIGINT;`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this
@@ -384,7 +389,11 @@ type batch struct {
 	absent   map[string]bool          // members known not to exist
 	known    map[string]bool          // event ids looked up: committed or not
 	seen     map[string]int64         // event ids claimed in this batch
-	saved    map[string]bool          // members to write
+	// digests are the content digests of ids in seen claimed with one;
+	// keptIDs what the database holds with ids known to be committed.
+	digests  map[string]uint64
+	keptIDs  map[string]state.Claimed
+	saved    map[string]bool // members to write
 	outcomes []state.Outcome
 	actions  []state.Action
 	tallies  state.Tallies
@@ -399,7 +408,7 @@ type batch struct {
 // round trip per event.
 func (b *batch) Preload(eventIDs, memberIDs []string) error {
 	if len(eventIDs) > 0 {
-		rows, err := b.s.pool.Query(b.ctx, `SELECT id FROM events WHERE id = ANY($1)`, eventIDs)
+		rows, err := b.s.pool.Query(b.ctx, `SELECT id, at, digest FROM events WHERE id = ANY($1)`, eventIDs)
 		if err != nil {
 			return err
 		}
@@ -408,11 +417,14 @@ func (b *batch) Preload(eventIDs, memberIDs []string) error {
 		}
 		for rows.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			var at int64
+			var digest *int64
+			if err := rows.Scan(&id, &at, &digest); err != nil {
 				rows.Close()
 				return err
 			}
 			b.known[id] = true
+			b.keep(id, at, digest)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -489,35 +501,74 @@ func (b *batch) preloadSuppressed(want []string) error {
 }
 
 func (b *batch) Seen(id string) (bool, error) {
-	if _, ok := b.seen[id]; ok {
-		return true, nil
+	seen, _, err := b.lookup(id)
+	return seen, err
+}
+
+// keep notes what the database holds with a committed id: a digest,
+// when it has one.
+func (b *batch) keep(id string, at int64, digest *int64) {
+	if digest == nil || *digest == 0 {
+		return
+	}
+	if b.keptIDs == nil {
+		b.keptIDs = map[string]state.Claimed{}
+	}
+	b.keptIDs[id] = state.Claimed{Digest: uint64(*digest), At: time.Unix(0, at).UTC()}
+}
+
+// lookup reports whether an event id was claimed, in this batch or
+// committed, and what was kept with it, read with its presence.
+func (b *batch) lookup(id string) (bool, state.Claimed, error) {
+	if at, ok := b.seen[id]; ok {
+		if d := b.digests[id]; d != 0 {
+			return true, state.Claimed{Digest: d, At: time.Unix(0, at).UTC()}, nil
+		}
+		return true, state.Claimed{}, nil
 	}
 	if seen, ok := b.known[id]; ok {
-		return seen, nil
+		return seen, b.keptIDs[id], nil
 	}
-	var one int
-	err := b.s.pool.QueryRow(b.ctx, `SELECT 1 FROM events WHERE id = $1`, id).Scan(&one)
+	var at int64
+	var digest *int64
+	err := b.s.pool.QueryRow(b.ctx, `SELECT at, digest FROM events WHERE id = $1`, id).Scan(&at, &digest)
 	if errors.Is(err, pgx.ErrNoRows) {
 		b.known[id] = false
-		return false, nil
+		return false, state.Claimed{}, nil
 	}
 	if err != nil {
-		return false, err
+		return false, state.Claimed{}, err
 	}
 	b.known[id] = true
-	return true, nil
+	b.keep(id, at, digest)
+	return true, b.keptIDs[id], nil
 }
 
 func (b *batch) Claim(id string, at time.Time) (bool, error) {
+	fresh, _, err := b.ClaimDigest(id, at, 0)
+	return fresh, err
+}
+
+var _ state.DigestClaimer = (*batch)(nil)
+
+// ClaimDigest is Claim writing the digest with the id; a duplicate's
+// earlier digest comes from the same read that finds it.
+func (b *batch) ClaimDigest(id string, at time.Time, digest uint64) (bool, state.Claimed, error) {
 	if at.UnixNano() < b.s.idsBefore.Load() {
-		return false, state.ErrTooOld
+		return false, state.Claimed{}, state.ErrTooOld
 	}
-	seen, err := b.Seen(id)
+	seen, earlier, err := b.lookup(id)
 	if err != nil || seen {
-		return false, err
+		return false, earlier, err
 	}
 	b.seen[id] = at.UnixNano()
-	return true, nil
+	if digest != 0 {
+		if b.digests == nil {
+			b.digests = map[string]uint64{}
+		}
+		b.digests[id] = digest
+	}
+	return true, state.Claimed{}, nil
 }
 
 func (b *batch) MarkSeen(id string, at time.Time) error {
@@ -651,7 +702,21 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 		if oldest < before {
 			return fmt.Errorf("%w: another replica forgot event ids from before %s", ErrConflict, time.Unix(0, before).UTC().Format(time.RFC3339))
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO events (id, at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (id) DO NOTHING`, ids, at)
+		var tag pgconn.CommandTag
+		var err error
+		if len(b.digests) == 0 {
+			tag, err = tx.Exec(ctx, `INSERT INTO events (id, at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (id) DO NOTHING`, ids, at)
+		} else {
+			// 0, unknown, is NULL: as for the ids stored before digests.
+			digests := make([]*int64, len(ids))
+			for i, id := range ids {
+				if d := b.digests[id]; d != 0 {
+					v := int64(d)
+					digests[i] = &v
+				}
+			}
+			tag, err = tx.Exec(ctx, `INSERT INTO events (id, at, digest) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ON CONFLICT (id) DO NOTHING`, ids, at, digests)
+		}
 		if err != nil {
 			return fmt.Errorf("events: %w", err)
 		}

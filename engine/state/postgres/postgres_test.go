@@ -753,3 +753,71 @@ func TestOutboxFinishedAtMigrates(t *testing.T) {
 		}
 	}
 }
+
+// Event ids stored before migration 8 have no digest: a later event
+// under one of them is a duplicate with nothing to compare, never a
+// reused id; ids claimed after it keep theirs, looked up one by one or
+// ahead of a batch (Preload).
+func TestEventDigestsMigrate(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	c, err := pgx.Connect(ctx, testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	name := pgx.Identifier{schema}.Sanitize()
+	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (7)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:7] {
+		if _, err := c.Exec(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO events (id, at) VALUES ('old', $1)`, t0.UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, schema, Options{})
+	claim := func(preload bool, id string, digest uint64) (bool, state.Claimed) {
+		t.Helper()
+		b, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if preload {
+			if err := b.(state.Preloader).Preload([]string{id}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fresh, earlier, err := b.(state.DigestClaimer).ClaimDigest(id, t0, digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return fresh, earlier
+	}
+	for _, preload := range []bool{false, true} {
+		if fresh, earlier := claim(preload, "old", 7); fresh || earlier != (state.Claimed{}) {
+			t.Errorf("an id from before digests (preload %v): fresh %v, earlier %+v; want a duplicate with nothing kept", preload, fresh, earlier)
+		}
+	}
+	if fresh, _ := claim(false, "new", 1<<64-1); !fresh {
+		t.Fatal("new id not fresh")
+	}
+	for _, preload := range []bool{false, true} {
+		if fresh, earlier := claim(preload, "new", 9); fresh || earlier.Digest != 1<<64-1 || !earlier.At.Equal(t0) {
+			t.Errorf("preload %v: fresh %v, earlier %+v; want the top digest (stored as a negative BIGINT) at %v", preload, fresh, earlier, t0)
+		}
+	}
+	var v int
+	if err := c.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil || v != 8 {
+		t.Errorf("schema version %d, %v; want 8", v, err)
+	}
+}

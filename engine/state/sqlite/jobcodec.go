@@ -11,17 +11,30 @@ import (
 )
 
 // A job's journal record holds what writeJob writes, nothing more: event
-// ids with their times, member documents with their recheck times,
-// community documents, outcomes, outbox actions and tally changes.
+// ids with their times (and, from version 2, their content digests),
+// member documents with their recheck times, community documents,
+// outcomes, outbox actions and tally changes.
 
-const jobVersion = 1
+// Record versions: a job with no digests is written as version 1, as
+// before digests were kept, and one with digests as version 2.
+const (
+	jobVersion        = 1
+	jobVersionDigests = 2
+)
 
 func appendJob(b []byte, j *job) []byte {
-	e := jobEncoder{b: append(b, jobVersion)}
+	v := byte(jobVersion)
+	if j.digest != nil {
+		v = jobVersionDigests
+	}
+	e := jobEncoder{b: append(b, v)}
 	e.uint(uint64(len(j.ids)))
 	for i, id := range j.ids {
 		e.str(id)
 		e.int(j.at[i])
+		if j.digest != nil {
+			e.uint(j.digest[i])
+		}
 	}
 	e.uint(uint64(len(j.mids)))
 	for i, id := range j.mids {
@@ -59,14 +72,18 @@ var errJobShort = errors.New("journal record: truncated")
 // decodeJob reads a record written by appendJob. It never panics on bad
 // input: the journal is read back after crashes.
 func decodeJob(data []byte) (*job, error) {
-	if len(data) == 0 || data[0] != jobVersion {
+	if len(data) == 0 || (data[0] != jobVersion && data[0] != jobVersionDigests) {
 		return nil, fmt.Errorf("journal record: unknown version")
 	}
+	digests := data[0] == jobVersionDigests
 	d := jobDecoder{b: data[1:]}
 	j := &job{}
 	for range d.count() {
 		j.ids = append(j.ids, d.str())
 		j.at = append(j.at, d.int())
+		if digests {
+			j.digest = append(j.digest, d.uint())
+		}
 	}
 	for range d.count() {
 		j.mids = append(j.mids, d.str())

@@ -307,17 +307,25 @@ func TestJobRoundTrip(t *testing.T) {
 		adocs:    [][]byte{mustJSON(t, a)},
 		tallies:  []string{"x"}, tallyN: []int64{-3},
 	}
-	got, err := decodeJob(appendJob(nil, j))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, j) {
-		t.Errorf("round trip:\n got %+v\nwant %+v", got, j)
-	}
-	enc := appendJob(nil, j)
-	for n := range len(enc) {
-		if _, err := decodeJob(enc[:n]); err == nil {
-			t.Errorf("a record cut to %d of %d bytes decoded", n, len(enc))
+	// Without digests (version 1, as records from before them), and
+	// with them (version 2).
+	for _, digest := range [][]uint64{nil, {0, 1<<64 - 1}} {
+		j.digest = digest
+		enc := appendJob(nil, j)
+		if want := byte(1 + len(digest)/2); enc[0] != want {
+			t.Errorf("record version %d; want %d", enc[0], want)
+		}
+		got, err := decodeJob(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, j) {
+			t.Errorf("round trip:\n got %+v\nwant %+v", got, j)
+		}
+		for n := range len(enc) {
+			if _, err := decodeJob(enc[:n]); err == nil {
+				t.Errorf("a record cut to %d of %d bytes decoded", n, len(enc))
+			}
 		}
 	}
 }
@@ -335,6 +343,7 @@ func FuzzJournal(f *testing.F) {
 	j := &job{ids: []string{"e1"}, at: []int64{5}, mids: []string{"u"}, docs: [][]byte{{1}}, recheck: []int64{0}}
 	f.Add(appendJob(nil, j))
 	f.Add(appendRecord(nil, 1, appendJob(nil, j)))
+	f.Add(appendJob(nil, &job{ids: []string{"e1", "e2"}, at: []int64{5, 6}, digest: []uint64{0, 7}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if got, err := decodeJob(data); err == nil {
 			// What decodes encodes to a record that decodes the same.

@@ -148,6 +148,11 @@ var migrations = []string{
 	// leave are not written to it. A query uses it only when it says
 	// the predicate itself (campaignOutcomesQuery).
 	`CREATE INDEX outcomes_campaign ON outcomes (rule, seq) WHERE rule LIKE 'campaign.%';`,
+	// 13: the content digest of each event beside its id
+	// (state.DigestClaimer), so an id sent again with other content can
+	// be told from a retry. NULL for ids stored before: unknown, never
+	// warned about.
+	`ALTER TABLE events ADD COLUMN digest INTEGER;`,
 }
 
 // pinnedDoc is a community's newest document among the batches not yet
@@ -167,11 +172,13 @@ type Store struct {
 
 	mu         sync.Mutex
 	cache      memberCache
-	seen       *bloom                   // committed event ids
-	pendingIDs map[string]int           // ids in batches being written
-	pinned     map[string]*state.Member // members in batches being written
-	pins       map[string]int
-	queue      chan *job
+	seen       *bloom         // committed event ids
+	pendingIDs map[string]int // ids in batches being written
+	// pendingDigests are the digests of pendingIDs claimed with one.
+	pendingDigests map[string]kept
+	pinned         map[string]*state.Member // members in batches being written
+	pins           map[string]int
+	queue          chan *job
 	// submitted counts batches handed to the writer, finished those
 	// written into the database or failed (in the same order); a Flush
 	// waits for the count at its call, through flushes. (Waiting for the
@@ -635,25 +642,52 @@ type batch struct {
 	minRecheck time.Time
 	comms      map[string]*state.Community
 	seen       map[string]int64
-	outcomes   []state.Outcome
-	actions    []state.Action
-	tallies    state.Tallies
-	done       bool
+	// digests are the content digests of the ids in seen claimed with
+	// one; keptIDs what the database holds with the ids Preload found.
+	digests  map[string]uint64
+	keptIDs  map[string]kept
+	outcomes []state.Outcome
+	actions  []state.Action
+	tallies  state.Tallies
+	done     bool
 }
 
 func (b *batch) Seen(id string) (bool, error) {
-	if _, ok := b.seen[id]; ok {
-		return true, nil
+	seen, _, err := b.lookup(id)
+	return seen, err
+}
+
+// kept is what the store holds with an event id: its event time in Unix
+// nanoseconds and its content digest (0: unknown).
+type kept struct {
+	at     int64
+	digest uint64
+}
+
+func (k kept) claimed() state.Claimed {
+	if k.digest == 0 {
+		return state.Claimed{}
+	}
+	return state.Claimed{Digest: k.digest, At: time.Unix(0, k.at).UTC()}
+}
+
+// lookup reports whether an event id was claimed, by this batch, a batch
+// being written or one in the database, and what was kept with it. The
+// digest of an id seen is read where its presence is: no more reads.
+func (b *batch) lookup(id string) (bool, kept, error) {
+	if at, ok := b.seen[id]; ok {
+		return true, kept{at, b.digests[id]}, nil
 	}
 	if applied, ok := b.known[id]; ok {
 		if applied {
-			return true, nil
+			return true, b.keptIDs[id], nil
 		}
 		s := b.store
 		s.mu.Lock()
 		_, pending := s.pendingIDs[id]
+		k := s.pendingDigests[id]
 		s.mu.Unlock()
-		return pending, nil
+		return pending, k, nil
 	}
 	return b.store.committedOrPending(b.ctx, id)
 }
@@ -695,12 +729,20 @@ func (b *batch) Preload(eventIDs, memberIDs []string) error {
 	for _, id := range maybe {
 		b.known[id] = false
 	}
-	err := s.queryIn(b.ctx, `SELECT id FROM events WHERE id IN `, maybe, func(rows *sql.Rows) error {
+	err := s.queryIn(b.ctx, `SELECT id, at, digest FROM events WHERE id IN `, maybe, func(rows *sql.Rows) error {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var k kept
+		var digest sql.NullInt64
+		if err := rows.Scan(&id, &k.at, &digest); err != nil {
 			return err
 		}
 		b.known[id] = true
+		if k.digest = uint64(digest.Int64); k.digest != 0 {
+			if b.keptIDs == nil {
+				b.keptIDs = map[string]kept{}
+			}
+			b.keptIDs[id] = k
+		}
 		return nil
 	})
 	if err != nil {
@@ -761,39 +803,56 @@ func (s *Store) queryIn(ctx context.Context, query string, values []string, fn f
 }
 
 // committedOrPending reports whether an event id is written, or in a batch
-// being written.
-func (s *Store) committedOrPending(ctx context.Context, id string) (bool, error) {
+// being written, and what is kept with it.
+func (s *Store) committedOrPending(ctx context.Context, id string) (bool, kept, error) {
 	s.mu.Lock()
 	_, pending := s.pendingIDs[id]
+	k := s.pendingDigests[id]
 	maybe := s.seen.mayContain(id)
 	s.mu.Unlock()
 	if pending {
-		return true, nil
+		return true, k, nil
 	}
 	if !maybe {
-		return false, nil
+		return false, kept{}, nil
 	}
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM events WHERE id = ?`, id).Scan(&one)
+	var digest sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT at, digest FROM events WHERE id = ?`, id).Scan(&k.at, &digest)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return false, kept{}, nil
 	}
-	return err == nil, err
+	k.digest = uint64(digest.Int64)
+	return err == nil, k, err
 }
 
 // Claim checks the id against the batch, the batches being written, and
 // a filter of committed ids; only an id the filter may hold is looked up
 // in the database. The id is written with the batch.
 func (b *batch) Claim(id string, at time.Time) (bool, error) {
+	fresh, _, err := b.ClaimDigest(id, at, 0)
+	return fresh, err
+}
+
+var _ state.DigestClaimer = (*batch)(nil)
+
+// ClaimDigest is Claim writing the digest with the id; a duplicate's
+// earlier digest comes from the same read that finds it.
+func (b *batch) ClaimDigest(id string, at time.Time, digest uint64) (bool, state.Claimed, error) {
 	if at.UnixNano() < b.store.idsBefore.Load() {
-		return false, state.ErrTooOld
+		return false, state.Claimed{}, state.ErrTooOld
 	}
-	seen, err := b.Seen(id)
+	seen, k, err := b.lookup(id)
 	if err != nil || seen {
-		return false, err
+		return false, k.claimed(), err
 	}
 	b.seen[id] = at.UnixNano()
-	return true, nil
+	if digest != 0 {
+		if b.digests == nil {
+			b.digests = map[string]uint64{}
+		}
+		b.digests[id] = digest
+	}
+	return true, state.Claimed{}, nil
 }
 
 func (b *batch) MarkSeen(id string, at time.Time) error {
@@ -985,8 +1044,11 @@ func (b *batch) CommitAsync(done func(error)) {
 
 // job is one batch, encoded, waiting to be written.
 type job struct {
-	ids      []string
-	at       []int64
+	ids []string
+	at  []int64
+	// digest holds the ids' content digests (0: unknown), nil when the
+	// batch claimed none with one.
+	digest   []uint64
 	members  []*state.Member // nil in a job read back from the journal
 	mids     []string        // the members' ids
 	docs     [][]byte
@@ -1031,6 +1093,12 @@ func (b *batch) job() (*job, error) {
 	for _, id := range j.ids {
 		j.at = append(j.at, b.seen[id])
 	}
+	if len(b.digests) > 0 {
+		j.digest = make([]uint64, len(j.ids))
+		for i, id := range j.ids {
+			j.digest[i] = b.digests[id]
+		}
+	}
 	for _, m := range b.members {
 		j.members = append(j.members, m)
 	}
@@ -1074,8 +1142,14 @@ func (b *batch) job() (*job, error) {
 func (s *Store) submit(j *job) {
 	s.mu.Lock()
 	q := s.writerQueue()
-	for _, id := range j.ids {
+	for i, id := range j.ids {
 		s.pendingIDs[id]++
+		if j.digest != nil && j.digest[i] != 0 {
+			if s.pendingDigests == nil {
+				s.pendingDigests = map[string]kept{}
+			}
+			s.pendingDigests[id] = kept{j.at[i], j.digest[i]}
+		}
 	}
 	for _, m := range j.members {
 		s.pinned[m.ID] = m
@@ -1284,6 +1358,9 @@ func (s *Store) written(group []*job, err error) {
 		for _, id := range j.ids {
 			if s.pendingIDs[id]--; s.pendingIDs[id] <= 0 {
 				delete(s.pendingIDs, id)
+				if len(s.pendingDigests) > 0 {
+					delete(s.pendingDigests, id)
+				}
 			}
 			if err == nil {
 				s.seen.add(id)
@@ -1401,10 +1478,15 @@ func mergeJobs(group []*job) *job {
 	members := map[string]doc{}
 	comms := map[string][]byte{}
 	tallies := map[string]int64{}
-	ids := map[string]int64{}
+	ids := map[string]kept{}
+	digests := false
 	for _, j := range group {
 		for i, id := range j.ids {
-			ids[id] = j.at[i]
+			k := kept{at: j.at[i]}
+			if j.digest != nil {
+				k.digest, digests = j.digest[i], true
+			}
+			ids[id] = k
 		}
 		for i, id := range j.mids {
 			members[id] = doc{j.docs[i], j.recheck[i]}
@@ -1421,7 +1503,13 @@ func mergeJobs(group []*job) *job {
 	}
 	m.ids = slices.Sorted(maps.Keys(ids))
 	for _, id := range m.ids {
-		m.at = append(m.at, ids[id])
+		m.at = append(m.at, ids[id].at)
+	}
+	if digests {
+		m.digest = make([]uint64, len(m.ids))
+		for i, id := range m.ids {
+			m.digest[i] = ids[id].digest
+		}
 	}
 	m.mids = slices.Sorted(maps.Keys(members))
 	for _, id := range m.mids {
@@ -1443,9 +1531,19 @@ func mergeJobs(group []*job) *job {
 // several batches is written by each, the last one winning.
 func (s *Store) writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 	var err error
-	err = s.insertRows(ctx, tx, `INSERT INTO events (id, at) VALUES `, `(?, ?)`, ``, len(j.ids), func(i int) []any {
-		return []any{j.ids[i], j.at[i]}
-	})
+	if j.digest == nil {
+		err = s.insertRows(ctx, tx, `INSERT INTO events (id, at) VALUES `, `(?, ?)`, ``, len(j.ids), func(i int) []any {
+			return []any{j.ids[i], j.at[i]}
+		})
+	} else {
+		// 0, unknown, is NULL: as for the ids stored before digests.
+		err = s.insertRows(ctx, tx, `INSERT INTO events (id, at, digest) VALUES `, `(?, ?, ?)`, ``, len(j.ids), func(i int) []any {
+			if j.digest[i] == 0 {
+				return []any{j.ids[i], j.at[i], nil}
+			}
+			return []any{j.ids[i], j.at[i], int64(j.digest[i])}
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}

@@ -211,6 +211,70 @@ func Run(t *testing.T, open Open) {
 		}
 	})
 
+	t.Run("ClaimDigest", func(t *testing.T) {
+		s := open(t)
+		dc := func(b state.Batch) state.DigestClaimer {
+			t.Helper()
+			c, ok := b.(state.DigestClaimer)
+			if !ok {
+				t.Skip("the store keeps no digests with event ids")
+			}
+			return c
+		}
+		claim := func(b state.Batch, id string, at time.Time, digest uint64, wantFresh bool, want state.Claimed) {
+			t.Helper()
+			fresh, earlier, err := dc(b).ClaimDigest(id, at, digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fresh != wantFresh || earlier.Digest != want.Digest || (want.Digest != 0 && !earlier.At.Equal(want.At)) {
+				t.Fatalf("ClaimDigest(%s, %x) = %v, %x at %v; want %v, %x at %v", id, digest, fresh, earlier.Digest, earlier.At, wantFresh, want.Digest, want.At)
+			}
+		}
+		t1 := t0.Add(time.Hour)
+		b := begin(t, s)
+		claim(b, "e1", t0, 0xa1, true, state.Claimed{})
+		claim(b, "e1", t1, 0xb2, false, state.Claimed{Digest: 0xa1, At: t0}) // in the same batch
+		claim(b, "nodigest", t0, 0, true, state.Claimed{})
+		if fresh, err := b.Claim("plain", t0); !fresh || err != nil {
+			t.Fatalf("Claim(plain) = %v, %v", fresh, err)
+		}
+		commit(t, b)
+		b = begin(t, s)
+		claim(b, "rolledback", t0, 0xc3, true, state.Claimed{})
+		_ = b.Rollback()
+
+		// Committed (and for some stores still being written), then
+		// written for sure, then looked up ahead (Preload): the first
+		// digest under an id stays; ids claimed without one have none
+		// (as ids stored before the store kept digests).
+		check := func(t *testing.T, preload bool) {
+			b := begin(t, s)
+			defer b.Rollback()
+			if pl, ok := b.(state.Preloader); ok && preload {
+				if err := pl.Preload([]string{"e1", "nodigest", "plain", "rolledback"}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			claim(b, "e1", t1, 0xd4, false, state.Claimed{Digest: 0xa1, At: t0})
+			claim(b, "e1", t1, 0xa1, false, state.Claimed{Digest: 0xa1, At: t0})
+			claim(b, "nodigest", t1, 0xe5, false, state.Claimed{})
+			claim(b, "plain", t1, 0xe5, false, state.Claimed{})
+			claim(b, "rolledback", t1, 0xf6, true, state.Claimed{})
+			if seen, err := b.Seen("e1"); !seen || err != nil {
+				t.Fatalf("Seen(e1) = %v, %v", seen, err)
+			}
+		}
+		check(t, false)
+		if f, ok := s.(state.Flusher); ok {
+			if err := f.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, false)
+		check(t, true)
+	})
+
 	t.Run("SeenAfterCommit", func(t *testing.T) {
 		s := open(t)
 		b := begin(t, s)
