@@ -8,6 +8,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
+	"github.com/hearth-community/hearth/engine/runtime"
 )
 
 const testUsage = `Usage: hearth test [options] [DIR]
@@ -74,8 +75,16 @@ Only the attributes given are checked. 'hearth explain test' describes
 every block and attribute. Event types, their attributes' types, and the
 tiers, badges, segments, campaigns, variants and alerts named must exist
 in the configuration; every problem is reported before any test runs. A
-failure prints what was expected, what happened, and the rules that
-decided.
+failure prints what was expected, what happened, the rules that decided,
+and, under "evaluated then:", each member rule among them (a tier's,
+segment's, badge's revoke_when, or a campaign run's) run for the member
+at the time looked at, as 'hearth member why' runs it: its result and the
+values it read:
+
+  tier.regular.when = false: member.points = 28, active_days('30d') = 3
+
+A tier's grace period, window or demote_after under way says since and
+until when.
 
 Sends are delivered as hearth run's outbox delivers them: when queued,
 after every event of that instant. An email queued the instant its member
@@ -83,11 +92,13 @@ unsubscribes (unless transactional), a message the instant they leave, or
 a win-back's the instant they come back, is skipped then: it is not in
 sent, and skipped says when and why.
 
-With -json, the result is one JSON object: format_version ("1.0"), valid,
+With -json, the result is one JSON object: format_version ("1.1"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints
 them; tests, each with name, file, passed and failures (location {file,
 line, column}, subject, at (the time looked at, RFC 3339), expected, got,
-decided_by); and summary {tests, passed, failed}.
+decided_by, evaluated: the rules run, each with rule, source, at
+(file:line), result, error and values [{name, value}] as in hearth member
+why -json); and summary {tests, passed, failed}.
 
 Tests reach no platform, so sensitive variables (tokens, passwords) may
 go unset: CI runs them without production secrets.
@@ -103,7 +114,7 @@ Examples:
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
 	s.registerNoColor(fs)
-	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.0; see above).")
+	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.1; see above).")
 	// Tests reach no platform: CI runs them without production tokens.
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -130,7 +141,7 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 		if !diags.HasErrors() {
 			// No test runs while one is wrong: a result beside an
 			// error would be read as meaning something.
-			results, d = suite.Run(ctx, cfg)
+			results, d = suite.Run(ctx, cfg, hearthtest.RunOptions{})
 			diags = append(diags, d...)
 		}
 	}
@@ -190,7 +201,35 @@ func printResults(s *stdio, dir string, files []string, results []hearthtest.Res
 			if len(f.DecidedBy) > 0 {
 				fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
 			}
+			if len(f.Evaluated) > 0 {
+				fmt.Fprintln(s.out, "        evaluated then:")
+				for _, e := range f.Evaluated {
+					fmt.Fprintf(s.out, "          %s\n", evaluatedLine(e))
+				}
+			}
 		}
 	}
 	fmt.Fprintf(s.out, "%s, %d passed, %d failed\n", plural(len(results), "test", "tests"), len(results)-failed, failed)
+}
+
+// evaluatedLine is a rule run for the member, as member why shows it but
+// on one line: "tier.regular.when = false: member.points = 28,
+// active_days('30d') = 3".
+func evaluatedLine(e runtime.Explanation) string {
+	line := e.Rule + " = " + inputText(e.Result)
+	if e.Error != "" {
+		msg, _, _ := strings.Cut(e.Error, "\n") // expr's snippet lines
+		if i := strings.Index(msg, "\": "); strings.HasPrefix(msg, "rule \"") && i > 0 {
+			msg = msg[i+3:] // rule "SOURCE": the rule is named already
+		}
+		line = e.Rule + ": error: " + msg
+	}
+	var inputs []string
+	for _, v := range e.Values {
+		inputs = append(inputs, v.Name+" = "+inputText(v.Value))
+	}
+	if len(inputs) > 0 {
+		line += ": " + strings.Join(inputs, ", ")
+	}
+	return line
 }
