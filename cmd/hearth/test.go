@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
+	"github.com/hearth-community/hearth/engine/runtime"
 )
 
 const testUsage = `Usage: hearth test [options] [DIR]
@@ -74,8 +79,26 @@ Only the attributes given are checked. 'hearth explain test' describes
 every block and attribute. Event types, their attributes' types, and the
 tiers, badges, segments, campaigns, variants and alerts named must exist
 in the configuration; every problem is reported before any test runs. A
-failure prints what was expected, what happened, and the rules that
-decided.
+failure prints what was expected, what happened, the rules that decided,
+and, under "evaluated then:", each member rule among them (a tier's,
+segment's, badge's revoke_when, or a campaign run's) run for the member
+at the time looked at, as 'hearth member why' runs it: its result and the
+values it read:
+
+  tier.regular.when = false: member.points = 28, active_days('30d') = 3
+
+A tier's grace period, window or demote_after under way says since and
+until when.
+
+Each test prints a PASS or FAIL line with its name and file. -run REGEXP
+runs only the tests whose name matches: the test block's label, as those
+lines print it, matched anywhere in it (anchor with ^ and $ for one test;
+a / is not special). Every test file is still checked, and only the
+tests selected run. A -run that selects no test is a failure (exit 1)
+that lists the names, where go test would pass: a CI job whose pattern
+no longer matches a renamed test would otherwise test nothing. -v prints
+a RUN line as each test starts, and each test's time, and the whole
+run's, on its PASS or FAIL line and the summary.
 
 Sends are delivered as hearth run's outbox delivers them: when queued,
 after every event of that instant. An email queued the instant its member
@@ -83,27 +106,38 @@ unsubscribes (unless transactional), a message the instant they leave, or
 a win-back's the instant they come back, is skipped then: it is not in
 sent, and skipped says when and why.
 
-With -json, the result is one JSON object: format_version ("1.0"), valid,
+With -json, the result is one JSON object: format_version ("1.1"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints
-them; tests, each with name, file, passed and failures (location {file,
-line, column}, subject, at (the time looked at, RFC 3339), expected, got,
-decided_by); and summary {tests, passed, failed}.
+them; tests (those -run selects), each with name, file, passed and
+failures (location {file, line, column}, subject, at (the time looked at,
+RFC 3339), expected, got, decided_by, evaluated: the rules run, each with
+rule, source, at (file:line), result, error and values [{name, value}] as
+in hearth member why -json); and summary {tests, passed, failed}. -v
+changes nothing in it.
 
 Tests reach no platform, so sensitive variables (tokens, passwords) may
 go unset: CI runs them without production secrets.
 
-Exit status: 0 all tests pass (or there are none), 1 a test failed or the
-configuration or a test file is invalid.
+Exit status: 0 all tests pass (or there are none), 1 a test failed, -run
+selected no test, or the configuration or a test file is invalid.
 
 Examples:
   hearth test examples/discourse-trust-levels
+  hearth test -v -run '^level 3: ' examples/discourse-trust-levels
   hearth test -json . | jq '.tests[] | select(.passed | not)'
 `
 
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
 	s.registerNoColor(fs)
-	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.0; see above).")
+	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.1; see above).")
+	verbose := fs.Bool("v", false, "Print each test as it starts and as it ends, with how long it took.")
+	var match *regexp.Regexp
+	fs.Func("run", "Run only the tests whose name matches `REGEXP` (see above).", func(v string) error {
+		re, err := regexp.Compile(v)
+		match = re
+		return err
+	})
 	// Tests reach no platform: CI runs them without production tokens.
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -118,20 +152,43 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	cfg, src, diags := config.Load(dir, vf.options(s))
 	var results []hearthtest.Result
 	var files []string
+	var opt hearthtest.RunOptions
+	if match != nil {
+		opt.Match = match.MatchString
+	}
+	var out *testPrinter
+	if !*asJSON {
+		out = &testPrinter{s: s, dir: dir, color: s.color(s.outTTY), verbose: *verbose}
+	}
+	noMatch := false
+	var suite *hearthtest.Suite
 	if !diags.HasErrors() {
 		var err error
 		if files, err = hearthtest.Files(dir); err != nil {
 			fmt.Fprintf(s.err, "hearth test: %v\n", err)
 			return 1
 		}
-		suite, d := hearthtest.Load(cfg, files)
+		var d hcl.Diagnostics
+		suite, d = hearthtest.Load(cfg, files)
 		maps.Copy(src, suite.Sources)
 		diags = append(diags, d...)
-		if !diags.HasErrors() {
+		// Every test file is checked, selected or not; only the
+		// selected tests run.
+		noMatch = match != nil && suite.Selected(opt) == 0
+		if !diags.HasErrors() && !noMatch {
+			if out != nil && *verbose {
+				// Told as they happen, as go test -v does: a slow test
+				// shows which it is.
+				opt.Started, opt.Done = out.started, out.result
+			}
 			// No test runs while one is wrong: a result beside an
 			// error would be read as meaning something.
-			results, d = suite.Run(ctx, cfg)
+			begin := time.Now()
+			results, d = suite.Run(ctx, cfg, opt)
 			diags = append(diags, d...)
+			if out != nil {
+				out.took = time.Since(begin)
+			}
 		}
 	}
 	failed := 0
@@ -149,9 +206,22 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 			_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 			writeErrorCount(s.err, diags, dir)
 		}
-		if !diags.HasErrors() {
-			printResults(s, dir, files, results, failed)
+		switch {
+		case diags.HasErrors():
+		case len(files) == 0:
+			// As go test and terraform test: no tests is not a failure
+			// (unless -run asked for some, below).
+			fmt.Fprintf(s.out, "No *%s files in %s: no tests to run.\n", config.TestFileSuffix, dir)
+		case !noMatch:
+			out.all(results, failed)
 		}
+	}
+	if noMatch && !diags.HasErrors() {
+		// go test passes a -run that matches nothing; a CI job whose
+		// pattern no longer matches a renamed test would then pass
+		// without testing anything.
+		writeNoMatch(s, match, dir, suite)
+		return 1
 	}
 	if failed > 0 || diags.HasErrors() {
 		return 1
@@ -159,38 +229,113 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	return 0
 }
 
-func printResults(s *stdio, dir string, files []string, results []hearthtest.Result, failed int) {
-	if len(files) == 0 {
-		// As go test and terraform test: no tests is not a failure.
-		fmt.Fprintf(s.out, "No *%s files in %s: no tests to run.\n", config.TestFileSuffix, dir)
+// writeNoMatch says that -run selected no test, and lists the names it
+// could have matched, as the PASS and FAIL lines print them.
+func writeNoMatch(s *stdio, match *regexp.Regexp, dir string, suite *hearthtest.Suite) {
+	fmt.Fprintf(s.err, "hearth test: -run %q matches no test in %s, so none ran.\n", match.String(), dir)
+	if n := len(suite.Tests); n > 0 {
+		fmt.Fprintf(s.err, "Its %s:\n", plural(n, "test is", "tests are"))
+		for _, t := range suite.Tests {
+			fmt.Fprintf(s.err, "  %s\n", t.Name)
+		}
+	}
+}
+
+// testPrinter writes hearth test's results as text: every test at the
+// end, or each as it starts and ends with -v.
+type testPrinter struct {
+	s       *stdio
+	dir     string
+	color   bool
+	verbose bool
+	took    time.Duration // the whole run, for -v's summary
+}
+
+func (p *testPrinter) paint(code, text string) string {
+	if !p.color {
+		return text
+	}
+	return code + text + "\x1b[0m"
+}
+
+// file names a test file as validate does, from where the command ran,
+// so that an editor or a CI annotation opens the right one.
+func (p *testPrinter) file(path string) string {
+	return config.RelPath(path, relBase(p.dir))
+}
+
+func (p *testPrinter) started(t *hearthtest.Test) {
+	fmt.Fprintf(p.s.out, "RUN   %s (%s)\n", t.Name, p.file(t.File))
+}
+
+// all writes the results not written as they happened, and the summary.
+func (p *testPrinter) all(results []hearthtest.Result, failed int) {
+	if !p.verbose {
+		for _, r := range results {
+			p.result(r)
+		}
+	}
+	summary := fmt.Sprintf("%s, %d passed, %d failed", plural(len(results), "test", "tests"), len(results)-failed, failed)
+	if p.verbose {
+		summary += " in " + tookText(p.took)
+	}
+	fmt.Fprintln(p.s.out, summary)
+}
+
+// result writes a test's outcome and, for a failure, each expectation not
+// met: where, expected against got, the rules that decided it, and what
+// those rules gave and read then.
+func (p *testPrinter) result(r hearthtest.Result) {
+	took := ""
+	if p.verbose {
+		took = " in " + tookText(r.Duration)
+	}
+	if r.Passed() {
+		fmt.Fprintf(p.s.out, "%s  %s (%s)%s\n", p.paint("\x1b[32m", "PASS"), r.Name, p.file(r.File), took)
 		return
 	}
-	color := s.color(s.outTTY)
-	paint := func(code, text string) string {
-		if !color {
-			return text
+	fmt.Fprintf(p.s.out, "%s  %s (%s)%s\n", p.paint("\x1b[31m", "FAIL"), r.Name, p.file(r.File), took)
+	for _, f := range r.Failures {
+		subject := f.Subject
+		if f.When != "" {
+			subject += ", at " + f.When
 		}
-		return code + text + "\x1b[0m"
-	}
-	// Files are named as validate names them, from where the command
-	// ran, so that an editor or a CI annotation opens the right one.
-	base := relBase(dir)
-	for _, r := range results {
-		if r.Passed() {
-			fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[32m", "PASS"), r.Name, config.RelPath(r.File, base))
-			continue
+		fmt.Fprintf(p.s.out, "      %s:%d:%d: %s\n        expected: %s\n        got:      %s\n", p.file(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, subject, f.Expected, f.Got)
+		if len(f.DecidedBy) > 0 {
+			fmt.Fprintf(p.s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
 		}
-		fmt.Fprintf(s.out, "%s  %s (%s)\n", paint("\x1b[31m", "FAIL"), r.Name, config.RelPath(r.File, base))
-		for _, f := range r.Failures {
-			subject := f.Subject
-			if f.When != "" {
-				subject += ", at " + f.When
-			}
-			fmt.Fprintf(s.out, "      %s:%d:%d: %s\n        expected: %s\n        got:      %s\n", config.RelPath(f.Where.Filename, base), f.Where.Start.Line, f.Where.Start.Column, subject, f.Expected, f.Got)
-			if len(f.DecidedBy) > 0 {
-				fmt.Fprintf(s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
+		if len(f.Evaluated) > 0 {
+			fmt.Fprintln(p.s.out, "        evaluated then:")
+			for _, e := range f.Evaluated {
+				fmt.Fprintf(p.s.out, "          %s\n", evaluatedLine(e))
 			}
 		}
 	}
-	fmt.Fprintf(s.out, "%s, %d passed, %d failed\n", plural(len(results), "test", "tests"), len(results)-failed, failed)
+}
+
+// evaluatedLine is a rule run for the member, as member why shows it but
+// on one line: "tier.regular.when = false: member.points = 28,
+// active_days('30d') = 3".
+func evaluatedLine(e runtime.Explanation) string {
+	line := e.Rule + " = " + inputText(e.Result)
+	if e.Error != "" {
+		msg, _, _ := strings.Cut(e.Error, "\n") // expr's snippet lines
+		if i := strings.Index(msg, "\": "); strings.HasPrefix(msg, "rule \"") && i > 0 {
+			msg = msg[i+3:] // rule "SOURCE": the rule is named already
+		}
+		line = e.Rule + ": error: " + msg
+	}
+	var inputs []string
+	for _, v := range e.Values {
+		inputs = append(inputs, v.Name+" = "+inputText(v.Value))
+	}
+	if len(inputs) > 0 {
+		line += ": " + strings.Join(inputs, ", ")
+	}
+	return line
+}
+
+// tookText writes a duration as go test does: "0.01s".
+func tookText(d time.Duration) string {
+	return fmt.Sprintf("%.2fs", d.Seconds())
 }

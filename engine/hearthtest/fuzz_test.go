@@ -63,7 +63,7 @@ func FuzzTestFile(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		results, diags := suite.Run(ctx, cfg)
+		results, diags := suite.Run(ctx, cfg, hearthtest.RunOptions{})
 		inFile(t, path, src, diags)
 		for _, r := range results {
 			for _, fl := range r.Failures {

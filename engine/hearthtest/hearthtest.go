@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -43,6 +44,15 @@ type Failure struct {
 	// with its file and line: "tier regular when at members.hcl:23:
 	// member.points >= 100".
 	DecidedBy []string
+	// Evaluated are the member rules behind the outcome (a tier's,
+	// segment's, badge's revoke_when or campaign's) run for the member
+	// at At, as hearth member why runs them: each one's result and the
+	// value of everything it read, so a failure shows why, not only
+	// which rule.
+	Evaluated []runtime.Explanation
+	// explain are the addresses whose rules Evaluated holds, as member
+	// why takes them: tier.regular, campaign.rsvp[#43].
+	explain []string
 }
 
 // Result is the outcome of one test.
@@ -50,6 +60,8 @@ type Result struct {
 	Name     string
 	File     string
 	Failures []Failure
+	// Duration is how long the test took to run.
+	Duration time.Duration
 }
 
 // Passed reports whether every expectation of the test was met.
@@ -62,16 +74,48 @@ func Files(dir string) ([]string, error) {
 	return matches, err
 }
 
-// Run runs every test of a suite that Parse and Check passed against
-// cfg. Each expectation replays the test's events up to its time in a
-// fresh sandbox, so time-based rules run up to then.
-func (s *Suite) Run(ctx context.Context, cfg *config.Config) ([]Result, hcl.Diagnostics) {
+// RunOptions choose the tests Run runs and tell of each as it goes.
+type RunOptions struct {
+	// Match selects the tests to run by name; nil runs them all.
+	Match func(name string) bool
+	// Started, when set, is called as a test starts, and Done with its
+	// result as it ends: hearth test -v prints them as they happen.
+	Started func(*Test)
+	Done    func(Result)
+}
+
+// Selected counts the tests of the suite that opt.Match selects.
+func (s *Suite) Selected(opt RunOptions) int {
+	n := 0
+	for _, t := range s.Tests {
+		if opt.Match == nil || opt.Match(t.Name) {
+			n++
+		}
+	}
+	return n
+}
+
+// Run runs the tests opt selects of a suite that Parse and Check passed
+// against cfg. Each expectation replays the test's events up to its time
+// in a fresh sandbox, so time-based rules run up to then.
+func (s *Suite) Run(ctx context.Context, cfg *config.Config, opt RunOptions) ([]Result, hcl.Diagnostics) {
 	var results []Result
 	var diags hcl.Diagnostics
 	for _, t := range s.Tests {
+		if opt.Match != nil && !opt.Match(t.Name) {
+			continue
+		}
+		if opt.Started != nil {
+			opt.Started(t)
+		}
+		begin := time.Now()
 		res, d := runTest(ctx, cfg, t)
+		res.Duration = time.Since(begin)
 		diags = append(diags, d...)
 		results = append(results, res)
+		if opt.Done != nil {
+			opt.Done(res)
+		}
 	}
 	return results, diags
 }
@@ -188,6 +232,7 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diagnostics) {
 	res := Result{Name: t.Name, File: t.File}
 	var diags hcl.Diagnostics
+	var rt *runtime.Runtime // to explain a failure's rules, made for the first
 	last := t.Start
 	if len(t.stream) > 0 {
 		last = t.stream[len(t.stream)-1].at
@@ -219,6 +264,12 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		for _, f := range check(cfg, t, x, m, r, until) {
 			f.At, f.When = until, when
 			f.DecidedBy = append(slices.Clip(f.DecidedBy), r.ruleErrs...) // Clip: failures share their campaign's rule lines
+			if len(f.explain) > 0 {
+				if rt == nil {
+					rt = runtime.New(cfg, nil)
+				}
+				f.Evaluated = evaluate(rt, m, f.explain, until)
+			}
 			res.Failures = append(res.Failures, f)
 		}
 	}
@@ -239,6 +290,22 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 		}
 	}
 	return res, diags
+}
+
+// evaluate runs the rules at addrs for the member at at, as hearth
+// member why does: one runtime explains them all, and the member's state
+// is the replay's then.
+func evaluate(rt *runtime.Runtime, m *state.Member, addrs []string, at time.Time) []runtime.Explanation {
+	var out []runtime.Explanation
+	for _, addr := range addrs {
+		// Check refused a name the configuration does not have, so an
+		// error here is a rule without member state, which says nothing.
+		ex, err := rt.Why(m, addr, at)
+		if err == nil {
+			out = append(out, ex...)
+		}
+	}
+	return out
 }
 
 // offset writes a time since the test's start as at does: "8d1h".
@@ -283,14 +350,25 @@ func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []
 func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed, at time.Time) []Failure {
 	var out []Failure
 	a := &x.attrs
-	fail := func(rng hcl.Range, what, want, got string, rule []string) {
-		out = append(out, Failure{Where: rng, Subject: fmt.Sprintf("%s of %s", what, x.Member), Expected: want, Got: got, DecidedBy: rule})
+	// explain are the addresses of the member rules behind a failure,
+	// which runTest evaluates as member why does.
+	fail := func(rng hcl.Range, what, want, got string, rule []string, explain ...string) {
+		out = append(out, Failure{Where: rng, Subject: fmt.Sprintf("%s of %s", what, x.Member), Expected: want, Got: got, DecidedBy: rule, explain: explain})
 	}
 	if x.Points != nil && *x.Points != m.Points {
+		// Incentives read the event they grant on: nothing to evaluate
+		// at a moment without one.
 		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m))
 	}
 	if x.Tier != nil && *x.Tier != m.Tier.Name {
-		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, m, *x.Tier))
+		// The rules of the tier expected and of the tier held.
+		var explain []string
+		for _, name := range []string{*x.Tier, m.Tier.Name} {
+			if name != "" {
+				explain = append(explain, "tier."+name)
+			}
+		}
+		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, m, *x.Tier, at, t.Start), explain...)
 	}
 	if x.Badges != nil {
 		// A badge awarded more than once (repeat = true) is listed once
@@ -305,17 +383,25 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 		sort.Strings(got)
 		sort.Strings(want)
 		if !slices.Equal(got, want) {
-			fail(a.rng("badges"), "badges", fmt.Sprint(want), fmt.Sprint(got), badgeRule(cfg, m, want, got))
+			// The revoke_when of each badge miscounted (those without
+			// one have no rule to evaluate).
+			var explain []string
+			for _, b := range cfg.Badges {
+				if countOf(want, b.Name) != countOf(got, b.Name) && b.RevokeWhen != nil {
+					explain = append(explain, "badge."+b.Name)
+				}
+			}
+			fail(a.rng("badges"), "badges", fmt.Sprint(want), fmt.Sprint(got), badgeRule(cfg, m, want, got), explain...)
 		}
 	}
 	for _, s := range x.InSegments {
 		if _, ok := m.Segments[s]; !ok {
-			fail(element(a.Attributes["in_segments"].Expr, s), "segment "+s, "in", "not in", segmentRule(cfg, s))
+			fail(element(a.Attributes["in_segments"].Expr, s), "segment "+s, "in", "not in", segmentRule(cfg, s), "segment."+s)
 		}
 	}
 	for _, s := range x.NotInSegments {
 		if _, ok := m.Segments[s]; ok {
-			fail(element(a.Attributes["not_in_segments"].Expr, s), "segment "+s, "not in", "in", segmentRule(cfg, s))
+			fail(element(a.Attributes["not_in_segments"].Expr, s), "segment "+s, "not in", "in", segmentRule(cfg, s), "segment."+s)
 		}
 	}
 	if x.Strikes != nil && *x.Strikes != m.Strikes {
@@ -358,7 +444,7 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 	}
 	for _, xc := range x.Campaigns {
 		for _, f := range checkCampaign(cfg, t, xc, m, r, at) {
-			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy)
+			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy, f.explain...)
 		}
 	}
 	return out
@@ -385,7 +471,9 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 	}
 	id := state.RunID(c.Name, key) // the run with the key: rsvp[Go Night #43]
 	fail := func(attr, want, got string) {
-		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " " + attr, Expected: want, Got: got, DecidedBy: rule})
+		// Its stop_when and exit_when, and the rules of the step the
+		// run is on, as member why explains the run.
+		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " " + attr, Expected: want, Got: got, DecidedBy: rule, explain: []string{"campaign." + id}})
 	}
 	run := m.Campaigns[id]
 	status, step, ended, variant, runs := statusNone, "", "", "", 0
@@ -725,7 +813,9 @@ func where(r *config.Rule) string {
 // what else moves a member between them: a grace period or demote_after
 // can hold a member on a tier the rules no longer give, a window can
 // hold a promotion back, and a locked member stays whatever the rules say.
-func tierRule(cfg *config.Config, m *state.Member, want string) []string {
+// Where one of them is under way at at, it says since and until when,
+// as offsets from the test's start.
+func tierRule(cfg *config.Config, m *state.Member, want string, at, start time.Time) []string {
 	got := m.Tier.Name
 	var parts []string
 	for _, t := range cfg.Tiers {
@@ -740,17 +830,30 @@ func tierRule(cfg *config.Config, m *state.Member, want string) []string {
 			parts = append(parts, fmt.Sprintf("tier %s locked: %s is held on it whatever the rules say", t.Name, m.ID))
 		}
 		if t.Window > 0 {
-			parts = append(parts, fmt.Sprintf("tier %s window %s: when must hold that long without a break before a promotion", t.Name, offset(t.Window)))
+			s := fmt.Sprintf("tier %s window %s: when must hold that long without a break before a promotion", t.Name, offset(t.Window))
+			if m.Tier.QualifyingFor == t.Name && !m.Tier.QualifyingSince.IsZero() {
+				s += fmt.Sprintf(" (when holding since %s: promotion at %s if it still holds)", timeText(m.Tier.QualifyingSince, start), timeText(m.Tier.QualifyingSince.Add(t.Window), start))
+			}
+			parts = append(parts, s)
 		}
 		if t.Grace > 0 {
 			s := fmt.Sprintf("tier %s grace %s: no demotion for that long after a promotion", t.Name, offset(t.Grace))
 			if t.Name == got && !m.Tier.Since.IsZero() {
-				s += fmt.Sprintf(" (on it since %s)", m.Tier.Since.UTC().Format(time.RFC3339))
+				end := m.Tier.Since.Add(t.Grace)
+				until := "in grace until"
+				if !at.Before(end) {
+					until = "grace over at"
+				}
+				s += fmt.Sprintf(" (on it since %s; %s %s)", timeText(m.Tier.Since, start), until, timeText(end, start))
 			}
 			parts = append(parts, s)
 		}
 		if t.DemoteAfter > 0 {
-			parts = append(parts, fmt.Sprintf("tier %s demote_after %s: keep must fail that long before a demotion", t.Name, offset(t.DemoteAfter)))
+			s := fmt.Sprintf("tier %s demote_after %s: keep must fail that long before a demotion", t.Name, offset(t.DemoteAfter))
+			if t.Name == got && !m.Tier.FailingSince.IsZero() {
+				s += fmt.Sprintf(" (keep failing since %s: demotion at %s if it still fails)", timeText(m.Tier.FailingSince, start), timeText(m.Tier.FailingSince.Add(t.DemoteAfter), start))
+			}
+			parts = append(parts, s)
 		}
 	}
 	return parts

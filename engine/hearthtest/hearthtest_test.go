@@ -156,7 +156,7 @@ func TestRun(t *testing.T) {
 			if len(diags) > 0 {
 				t.Fatalf("test files: %s", diags.Error())
 			}
-			results, diags := suite.Run(context.Background(), cfg)
+			results, diags := suite.Run(context.Background(), cfg, hearthtest.RunOptions{})
 			if len(diags) > 0 {
 				t.Fatalf("run: %s", diags.Error())
 			}
@@ -191,6 +191,16 @@ func render(results []hearthtest.Result) string {
 			fmt.Fprintf(&b, "  %s:%d,%d: %s, at %s: expected %s, got %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, f.Subject, f.When, f.Expected, f.Got)
 			for _, d := range f.DecidedBy {
 				fmt.Fprintf(&b, "    %s\n", d)
+			}
+			for _, e := range f.Evaluated {
+				fmt.Fprintf(&b, "    = %s = %v", e.Rule, e.Result)
+				if e.Error != "" {
+					fmt.Fprintf(&b, " (error: %s)", e.Error)
+				}
+				for _, v := range e.Values {
+					fmt.Fprintf(&b, ", %s = %v", v.Name, v.Value)
+				}
+				b.WriteString("\n")
 			}
 		}
 	}

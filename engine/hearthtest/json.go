@@ -8,11 +8,13 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/runtime"
 )
 
-// FormatVersion is the version of the `hearth test -json` document,
-// bumped on incompatible changes.
-const FormatVersion = "1.0"
+// FormatVersion is the version of the `hearth test -json` document: the
+// major number changes on incompatible changes, the minor one on
+// additions (1.1: evaluated).
+const FormatVersion = "1.1"
 
 // JSONReport is the `hearth test -json` document. Its first fields are
 // those of `hearth validate -json`: valid is false, and diagnostics say
@@ -34,16 +36,19 @@ type JSONTest struct {
 
 // JSONFailure is one expectation not met. Expected and got are shown as
 // the text output shows them; decided_by lists the rules and incentives
-// behind the outcome, each with its file and line.
+// behind the outcome, each with its file and line; evaluated has the
+// member rules among them run at at, as hearth member why -json has them
+// (rule, source, at, result, error, values).
 type JSONFailure struct {
 	Location JSONLocation `json:"location"`
 	Subject  string       `json:"subject"`
 	// At is the time the member's state was looked at (RFC 3339); absent
 	// for alerts, counted over all the events.
-	At        string   `json:"at,omitempty"`
-	Expected  string   `json:"expected"`
-	Got       string   `json:"got"`
-	DecidedBy []string `json:"decided_by"`
+	At        string                `json:"at,omitempty"`
+	Expected  string                `json:"expected"`
+	Got       string                `json:"got"`
+	DecidedBy []string              `json:"decided_by"`
+	Evaluated []runtime.Explanation `json:"evaluated"`
 }
 
 // JSONLocation is where an expectation is written.
@@ -72,6 +77,15 @@ func ToJSON(src config.Sources, diags hcl.Diagnostics, results []Result, base st
 			if by == nil {
 				by = []string{}
 			}
+			// [] rather than null, as decided_by: a rule that reads
+			// nothing (keep = "true") has no values.
+			ev := make([]runtime.Explanation, len(f.Evaluated))
+			for i, e := range f.Evaluated {
+				if e.Values == nil {
+					e.Values = []runtime.Value{}
+				}
+				ev[i] = e
+			}
 			at := ""
 			if !f.At.IsZero() {
 				at = f.At.UTC().Format(time.RFC3339)
@@ -79,7 +93,7 @@ func ToJSON(src config.Sources, diags hcl.Diagnostics, results []Result, base st
 			t.Failures = append(t.Failures, JSONFailure{
 				At:       at,
 				Location: JSONLocation{File: rel(f.Where.Filename, base), Line: f.Where.Start.Line, Column: f.Where.Start.Column},
-				Subject:  f.Subject, Expected: f.Expected, Got: f.Got, DecidedBy: by,
+				Subject:  f.Subject, Expected: f.Expected, Got: f.Got, DecidedBy: by, Evaluated: ev,
 			})
 		}
 		out.Tests = append(out.Tests, t)
