@@ -481,17 +481,7 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 // has one: plan and show print the same, so a saved plan reads as it was
 // reviewed.
 func writePlanText(s *stdio, p *plan.Plan) error {
-	color := s.color(s.outTTY)
-	if err := p.WriteText(s.out, color); err != nil {
-		return err
-	}
-	if p.MemberImpact == nil {
-		return nil
-	}
-	if _, err := fmt.Fprintln(s.out); err != nil {
-		return err
-	}
-	return p.MemberImpact.WriteText(s.out, color)
+	return p.WriteText(s.out, s.color(s.outTTY))
 }
 
 func runApply(ctx context.Context, s *stdio, args []string) int {
