@@ -161,11 +161,7 @@ func (v *applyView) plan(p *plan.Plan, planFile, dir string) {
 		_ = writePlanText(v.s, p)
 		return
 	}
-	msg := "Plan: no changes."
-	if p.HasChanges() {
-		msg = fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
-	}
-	v.emit(uiMessage{Type: "plan", Message: msg, PlanFile: planFile, Dir: dir, Plan: p})
+	v.emit(uiMessage{Type: "plan", Message: p.SummaryLine(), PlanFile: planFile, Dir: dir, Plan: p})
 }
 
 // event reports one step of a change with -json; the text has the

@@ -51,9 +51,12 @@ as goal for members in the community in a win-back (members = "left"),
 and stopped for a campaign removed from the files. A change of members
 starts no run by itself. It reads the members and changes nothing.
 -json and a saved plan (-out, then 'hearth show') have it as
-"member_impact"; 'hearth apply' without a saved plan shows it before
-it asks. Apply does not move members: the rules do, as events and
-rechecks come.
+"member_impact", with "moved", the number of members with a move;
+'hearth apply' without a saved plan shows it too. Apply does not move
+members: the daemon (hearth run) does, as soon as it loads the new
+rules (it reloads when a file of its directory is saved), whether or
+not apply runs. A plan that changes no platform but moves members says
+"No changes to the platforms" and how many members would move.
 
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
@@ -66,13 +69,21 @@ A plan that destroys an object with prevent_destroy, or more than 25%
 resources, is refused (the second unless -allow-removals).
 
 Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
-there are changes (0 otherwise).
+there are changes (0 otherwise): changes to the platforms, or members
+the rules would move (member_impact.moved above 0), since a rules change
+moves them without any apply. A rules change that moves no stored
+member exits 0, and so does any with no members stored (the impact
+reads the members of the configured state store). Campaign runs the
+rules would end at the members' next event or recheck (a stop_when over
+time) count as moves even where the rules did not change.
 
 -json prints the plan as a versioned document:
   {"format_version": "1.3", "config_hash": ..., "sensitive_check": ...,
    "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
-   "after", "changed", "reason"}], "summary": {"add", "change", "destroy"}}
+   "after", "changed", "reason"}], "summary": {"add", "change", "destroy"},
+   "member_impact": {"members", "moved", "moves": [{"kind", "name",
+   "enter", "leave", ...}], ...}}
 action is create, update, delete, replace or no-op; numbers and booleans
 in before and after are JSON numbers and booleans, and a list (a role's
 permissions) an array of names. config_hash is a hash of the files and of
@@ -123,10 +134,16 @@ const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
 
 Carries out a plan. Without PLANFILE it plans first, shows the plan with
 its member impact (how the rules would move the stored members: tiers,
-segments, badges, campaign runs, as 'hearth plan' shows it) and asks for
-confirmation ("yes"); -auto-approve skips the question, which is
-required when standard input is not a terminal. Apply changes the
-platforms only: members move as the daemon applies the rules. With
+segments, badges, campaign runs, as 'hearth plan' shows it) and, when
+the plan changes a platform, asks for confirmation ("yes");
+-auto-approve skips the question, which is required when standard input
+is not a terminal. Apply changes the platforms only: members move when
+the daemon (hearth run) loads the new rules, at once when it runs on the
+same directory, whether or not apply runs and whatever the answer. So a
+plan that only moves members is not asked about: apply says there is
+nothing to approve and when the members move, and changes no platform. To
+hold a rules change back, keep it out of the daemon's directory; 'hearth
+plan -detailed-exitcode' exits 2 for it, for a CI gate. With
 PLANFILE (from 'hearth plan -out') it applies exactly that plan, whole,
 and refuses it when it was made for another configuration, or the
 configuration (a sensitive variable's value included) or state changed
@@ -304,7 +321,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		jsonDoc = "Print the drift report as JSON."
 	}
 	asJSON := fs.Bool("json", false, jsonDoc)
-	detailedDoc := "Exit 2 when there are changes."
+	detailedDoc := "Exit 2 when there are changes: to the platforms, or members the rules would move."
 	if drift {
 		detailedDoc = "Exit 2 when there is drift."
 	}
@@ -378,7 +395,10 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 			fmt.Fprintf(s.out, "\nSaved the plan to %s. Apply exactly this plan with: hearth apply %s %s\n", *out, *out, dir)
 		}
 	}
-	if *detailed && p.HasChanges() {
+	// Members the new rules would move are changes too, though the
+	// daemon makes them, not apply: a CI gate on -detailed-exitcode must
+	// not pass a rules change that demotes 300 members as "no changes".
+	if *detailed && (p.HasChanges() || p.MovesMembers()) {
 		return 2
 	}
 	return 0
@@ -481,17 +501,7 @@ func runShow(_ context.Context, s *stdio, args []string) int {
 // has one: plan and show print the same, so a saved plan reads as it was
 // reviewed.
 func writePlanText(s *stdio, p *plan.Plan) error {
-	color := s.color(s.outTTY)
-	if err := p.WriteText(s.out, color); err != nil {
-		return err
-	}
-	if p.MemberImpact == nil {
-		return nil
-	}
-	if _, err := fmt.Fprintln(s.out); err != nil {
-		return err
-	}
-	return p.MemberImpact.WriteText(s.out, color)
+	return p.WriteText(s.out, s.color(s.outTTY))
 }
 
 func runApply(ctx context.Context, s *stdio, args []string) int {
@@ -617,8 +627,8 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		v.notes(targetWarnings(ctx, sess, f.targets))
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: f.allow, MaxRemovalShare: f.share, Targets: f.targets, Members: sess.members})
 		// The plan to approve shows the member impact as hearth plan
-		// does: whoever answers "yes" should see that the new rules would
-		// demote 300 members, though the daemon, not apply, moves them.
+		// does, and says that the daemon, not apply, moves them: "yes"
+		// or "no" to the platform changes holds back no member's move.
 		if p != nil {
 			im, ierr := memberImpact(ctx, s, sess, p)
 			if ierr != nil {
@@ -632,6 +642,11 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 			v.fail(err)
 			return 1
 		}
+		if p.MovesMembers() && !v.json() {
+			fmt.Fprintf(s.out, "\n%s\n", membersNote(p))
+		}
+		// A plan that only moves members is not asked about: apply does
+		// nothing with it, so a "no" would hold nothing back.
 		if p.HasChanges() && !f.auto {
 			if !s.inTTY {
 				fmt.Fprintln(s.err, "hearth apply: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve, or apply a saved plan (hearth plan -out FILE, then hearth apply FILE).")
@@ -664,6 +679,17 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		return 1
 	}
 	return 0
+}
+
+// membersNote is what apply says under a plan whose rules move members:
+// that apply does not move them, so neither its question nor its
+// absence holds them back, and when they do move.
+func membersNote(p *plan.Plan) string {
+	lead := "Apply changes the platforms only"
+	if !p.HasChanges() {
+		lead = "Nothing to approve: apply changes the platforms only, and they match"
+	}
+	return lead + ". hearth run moves the members above when it loads these rules, whether or not apply runs: at once if it runs on this directory (it reloads when a file is saved), else at its next reload (SIGHUP, POST /v1/reload) or start."
 }
 
 // lockedIn gives a lock error the configuration directory, so the

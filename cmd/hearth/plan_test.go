@@ -268,9 +268,30 @@ tier "regular" {
 	text := out.String()
 	impact := strings.Index(text, "\x1b[1mMember impact\x1b[0m (the rules evaluated against the 1 stored member)")
 	demoted := strings.Index(text, "  tier regular: +0 \x1b[31m-1\x1b[0m (-Ann)\n")
+	// The answer is to the platform changes: the note says the members
+	// move with the daemon's reload, whatever it is.
+	note := strings.Index(text, "\nApply changes the platforms only. hearth run moves the members above when it loads these rules, whether or not apply runs")
 	prompt := strings.Index(text, "Do you want to perform these actions?")
-	if impact < 0 || demoted < impact || prompt < demoted {
-		t.Fatalf("want the colored impact, then the prompt:\n%q", text)
+	if impact < 0 || demoted < impact || note < demoted || prompt < note {
+		t.Fatalf("want the colored impact, the note, then the prompt:\n%q", text)
+	}
+	// "no" applied nothing: the plan still has both objects to add.
+	if code, out, errs := hearthCmd(t, "", false, "plan", "-no-color", dir); code != 0 || !strings.Contains(out, "Plan: 2 to add, 0 to change, 0 to destroy. Members: 1 would move") {
+		t.Fatalf("plan after no: exit %d\n%s%s", code, out, errs)
+	}
+
+	// With the platforms applied, what is left only moves members:
+	// apply asks nothing on a terminal either, since no answer would
+	// hold the moves back, and says so.
+	if code, out, errs := hearthCmd(t, "yes\n", true, "apply", "-no-color", dir); code != 0 || !strings.Contains(out, "Apply complete! Resources: 2 added") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errs)
+	}
+	code, text, errs := hearthCmd(t, "no\n", true, "apply", "-no-color", dir)
+	if code != 0 || strings.Contains(text, "Do you want to perform these actions?") || errs != "" ||
+		!strings.Contains(text, "No changes to the platforms: they match the configuration. Members: 1 would move when hearth run loads these rules.\n") ||
+		!strings.Contains(text, "\nNothing to approve: apply changes the platforms only, and they match.") ||
+		!strings.Contains(text, "Apply complete! Resources: 0 added, 0 changed, 0 destroyed.") {
+		t.Fatalf("apply of a plan that only moves members: exit %d\n%s%s", code, text, errs)
 	}
 }
 

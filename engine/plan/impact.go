@@ -27,8 +27,13 @@ const SampleSize = 5
 // many runs would end (Leave), by its rules (stop_when, exit_when), its
 // members setting, leaving its audience or a removal.
 type Impact struct {
-	Members int          `json:"members"`
-	Moves   []MemberMove `json:"moves"`
+	Members int `json:"members"`
+	// Moved counts the members with at least one of Moves (those a
+	// grant makes, Made, included): what the plan's summary line says
+	// would move. 0 in plans saved before it was added, which may still
+	// have Moves.
+	Moved int          `json:"moved"`
+	Moves []MemberMove `json:"moves"`
 	// Current counts the members already evaluated under these rules
 	// (runtime.MemberRules): nothing in this configuration moves them,
 	// and what time alone does to them is their own rechecks' business.
@@ -341,6 +346,9 @@ type tally struct {
 	moves       map[[2]string]*MemberMove
 	out         *Impact
 	ends        []runtime.RunEnd // reused: most members have none
+	// touched says the member being counted has moved: move sets it,
+	// since every move it hands out is counted.
+	touched bool
 }
 
 func newTally(cfg *config.Config, rt *runtime.Runtime, now time.Time) *tally {
@@ -352,6 +360,7 @@ func newTally(cfg *config.Config, rt *runtime.Runtime, now time.Time) *tally {
 }
 
 func (t *tally) move(kind, name string) *MemberMove {
+	t.touched = true
 	k := [2]string{kind, name}
 	if t.moves[k] == nil {
 		t.moves[k] = &MemberMove{Kind: kind, Name: name}
@@ -362,7 +371,18 @@ func (t *tally) move(kind, name string) *MemberMove {
 // member counts a stored member's moves: as settled with others when s
 // is given, else as the member's own preview has them, which it returns
 // the other members reached by grants of (runtime.Standing.Reached).
+// A member with any move counts once in Moved.
 func (t *tally) member(m *state.Member, s *runtime.Settled) ([]string, error) {
+	t.touched = false
+	reached, err := t.stored(m, s)
+	if t.touched {
+		t.out.Moved++
+	}
+	return reached, err
+}
+
+// stored counts a stored member's moves, for member.
+func (t *tally) stored(m *state.Member, s *runtime.Settled) ([]string, error) {
 	t.out.Members++
 	// Runs of a removed campaign stop whatever rules the member was
 	// evaluated under: the fingerprint does not cover campaigns.
@@ -418,9 +438,13 @@ func (t *tally) member(m *state.Member, s *runtime.Settled) ([]string, error) {
 // made counts the moves of a member a grant makes, not stored.
 func (t *tally) made(id string, s runtime.Settled) {
 	t.out.Made++
+	t.touched = false
 	t.ends = append(t.ends[:0], s.Ends...)
 	t.countEnds(id)
 	t.countMoves(id, &state.Member{ID: id}, s.Standing)
+	if t.touched {
+		t.out.Moved++
+	}
 }
 
 // stands reports whether st is where m stands: in the same segments, on

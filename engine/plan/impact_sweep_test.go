@@ -533,6 +533,7 @@ segment "steady_ones" {
 				}
 				var swept []plan.MemberMove
 				made = 0
+				moved := 0
 				err = st.Members(context.Background(), func(m *state.Member) error {
 					was := before[m.ID]
 					if was == nil { // a grant made them
@@ -540,6 +541,9 @@ segment "steady_ones" {
 						made++
 					}
 					swept = sweptMoves(f.cfg, swept, was, m)
+					if len(sweptMoves(f.cfg, nil, was, m)) > 0 {
+						moved++
+					}
 					return nil
 				})
 				if err != nil {
@@ -551,6 +555,10 @@ segment "steady_ones" {
 				}
 				if im.Made != made {
 					t.Errorf("the impact says grants make %d members; the sweep in batches of %d made %d", im.Made, size, made)
+				}
+				// The summary line's count and -detailed-exitcode's reason.
+				if im.Moved != moved {
+					t.Errorf("the impact says %d members move; the sweep in batches of %d moved %d", im.Moved, size, moved)
 				}
 			}
 			if !strings.Contains(want, "badge ") || !strings.Contains(want, "tier ") || !strings.Contains(want, "segment ") {

@@ -147,6 +147,16 @@ func (p *Plan) HasChanges() bool {
 	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move+p.Summary.Import > 0
 }
 
+// MovesMembers reports whether the plan's member impact moves anyone:
+// the rules would change a stored member's segments, tier, badges or
+// campaign runs when the daemon loads them. Apply does not make those
+// moves, but they are changes a review (plan -detailed-exitcode) must
+// not miss. A rule changed in a way that moves no stored member is not
+// one.
+func (p *Plan) MovesMembers() bool {
+	return p.MemberImpact != nil && len(p.MemberImpact.Moves) > 0
+}
+
 // Options tune the guards.
 type Options struct {
 	// AllowRemovals lets a plan delete more than MaxRemovalShare.

@@ -586,7 +586,18 @@ func TestGoldenText(t *testing.T) {
 	f.mustApply(f.mustPlan())
 	f.write(strings.Replace(base, `"Be kind."`, `"`+strings.Replace(rules, "No spam.", "No spam or self-promotion.", 1)+`"`, 1))
 	rulesPlan := f.mustPlan()
-	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none, "rules": rulesPlan} {
+	// A rules change moves members, with or without platform changes:
+	// the summary says how many, and never a bare "No changes." above.
+	moves := &plan.Impact{Members: 3, Moved: 2, Moves: []plan.MemberMove{
+		{Kind: "segment", Name: "big", Enter: 1, EnterSample: []string{"Bob"}},
+		{Kind: "tier", Name: "regular", Leave: 1, LeaveSample: []string{"Ann"}},
+	}}
+	membersOnly, changeMembers := *none, *change
+	membersOnly.MemberImpact, changeMembers.MemberImpact = moves, moves
+	quiet := *none
+	quiet.MemberImpact = &plan.Impact{Members: 3, Moves: []plan.MemberMove{}}
+	for name, p := range map[string]*plan.Plan{"create": create, "change": change, "none": none, "rules": rulesPlan,
+		"members_only": &membersOnly, "change_members": &changeMembers, "none_quiet_members": &quiet} {
 		var b bytes.Buffer
 		if err := p.WriteText(&b, false); err != nil {
 			t.Fatal(err)
@@ -598,6 +609,34 @@ func TestGoldenText(t *testing.T) {
 		}
 		if p.HasChanges() && !bytes.Contains(c.Bytes(), []byte("\x1b[")) {
 			t.Fatalf("%s: no color on a terminal", name)
+		}
+	}
+}
+
+// The summary line counts the members the rules would move, as the text
+// plan's and hearth apply -json's plan message say it; a plan saved
+// before the count was kept still says that some would.
+func TestSummaryLineCountsMovedMembers(t *testing.T) {
+	moves := []plan.MemberMove{{Kind: "tier", Name: "regular", Leave: 1}}
+	for _, c := range []struct {
+		summary plan.Summary
+		impact  *plan.Impact
+		moves   bool
+		want    string
+	}{
+		{plan.Summary{}, nil, false, "Plan: no changes."},
+		{plan.Summary{}, &plan.Impact{Members: 3, Moves: []plan.MemberMove{}}, false, "Plan: no changes."},
+		{plan.Summary{Add: 1}, nil, false, "Plan: 1 to add, 0 to change, 0 to destroy."},
+		{plan.Summary{}, &plan.Impact{Members: 3, Moved: 1, Moves: moves}, true, "Plan: no changes to the platforms. Members: 1 would move when hearth run loads these rules."},
+		{plan.Summary{Change: 2}, &plan.Impact{Members: 3, Moved: 3, Moves: moves}, true, "Plan: 0 to add, 2 to change, 0 to destroy. Members: 3 would move when hearth run loads these rules."},
+		{plan.Summary{}, &plan.Impact{Members: 3, Moves: moves}, true, "Plan: no changes to the platforms. Members: some would move when hearth run loads these rules."},
+	} {
+		p := &plan.Plan{Summary: c.summary, MemberImpact: c.impact}
+		if got := p.MovesMembers(); got != c.moves {
+			t.Errorf("%+v, %+v: MovesMembers() = %v, want %v", c.summary, c.impact, got, c.moves)
+		}
+		if got := p.SummaryLine(); got != c.want {
+			t.Errorf("%+v, %+v: SummaryLine() = %q, want %q", c.summary, c.impact, got, c.want)
 		}
 	}
 }

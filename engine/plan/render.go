@@ -34,8 +34,10 @@ var symbols = map[Action]struct{ sym, color, verb string }{
 }
 
 // WriteText writes the plan the way Terraform does: one block per change
-// with its symbol, the attributes, and a summary line. With color it uses
-// ANSI colors, for terminals.
+// with its symbol, the attributes, and a summary line, then the member
+// impact when the plan has one. With color it uses ANSI colors, for
+// terminals. A plan that changes no platform but moves members says
+// both, never a bare "No changes." above the moves.
 func (p *Plan) WriteText(w io.Writer, color bool) error {
 	paint := func(c, s string) string {
 		if !color {
@@ -51,9 +53,12 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		fmt.Fprintf(&b, "%s %s\n\n", paint(yellow, "Warning:"), w)
 	}
 	if !p.HasChanges() {
-		b.WriteString("No changes. The platforms match the configuration.\n")
-		_, err := io.WriteString(w, b.String())
-		return err
+		if p.MovesMembers() {
+			fmt.Fprintf(&b, "No changes to the platforms: they match the configuration. %s\n", p.membersLine())
+		} else {
+			b.WriteString("No changes. The platforms match the configuration.\n")
+		}
+		return p.writeImpact(w, &b, color)
 	}
 	b.WriteString("hearth will perform the following actions:\n")
 	for _, c := range p.Changes {
@@ -113,9 +118,51 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 	if p.Summary.Import > 0 {
 		moves += fmt.Sprintf(", %d to import", p.Summary.Import)
 	}
-	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.\n", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, moves)
+	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, moves)
+	if p.MovesMembers() {
+		b.WriteString(" " + p.membersLine())
+	}
+	b.WriteString("\n")
+	return p.writeImpact(w, &b, color)
+}
+
+// writeImpact ends the text plan in b with the member impact, when the
+// plan has one, and writes it all to w.
+func (p *Plan) writeImpact(w io.Writer, b *strings.Builder, color bool) error {
+	if p.MemberImpact != nil {
+		b.WriteString("\n")
+		if err := p.MemberImpact.WriteText(b, color); err != nil {
+			return err
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// SummaryLine is the plan's summary in one line, as the text plan has
+// it ("Plan: 1 to add, 0 to change, 0 to destroy."), with the members
+// the rules would move; for hearth apply -json's plan message.
+func (p *Plan) SummaryLine() string {
+	switch {
+	case p.HasChanges() && p.MovesMembers():
+		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy. %s", p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.membersLine())
+	case p.HasChanges():
+		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+	case p.MovesMembers():
+		return "Plan: no changes to the platforms. " + p.membersLine()
+	}
+	return "Plan: no changes."
+}
+
+// membersLine says how many members the rules would move, and that the
+// daemon, not apply, moves them: "Members: 3 would move when hearth run
+// loads these rules."
+func (p *Plan) membersLine() string {
+	who := "some" // a plan saved before Impact.Moved was counted
+	if n := p.MemberImpact.Moved; n > 0 {
+		who = strconv.Itoa(n)
+	}
+	return "Members: " + who + " would move when hearth run loads these rules."
 }
 
 // changedAttr writes one changed attribute as Terraform does: one that
