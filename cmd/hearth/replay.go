@@ -54,6 +54,10 @@ It prints the summary 'hearth simulate' prints (see 'hearth simulate
 runs in the store they stopped shows as "NAME (removed)" ("removed": true
 in -json).
 
+The replay reaches no platform (the daemon delivers what it queues), so
+sensitive variables (tokens, passwords) may go unset, except one the
+state's url reads.
+
 Use 'hearth simulate' to try rules without touching the store.
 
 Examples:
@@ -69,7 +73,9 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
 	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
-	var vf varFlags
+	// The replay writes the store and reaches no platform: the daemon
+	// delivers what it queues, with its own tokens.
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -99,9 +105,8 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		return replayToDaemon(ctx, s, *eventsPath, a.URL, *batch, *strict)
 	}
 	defer lock.release()
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth replay: %v\n", err)
+	store, ok := openStoreFor(ctx, s, cfg, "replay")
+	if !ok {
 		return 1
 	}
 	defer store.Close()
