@@ -19,15 +19,17 @@ import (
 	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
-// daemonAt runs hearth run on dir until the returned stop is called.
-func daemonAt(t *testing.T, dir string) (url string, stop func()) {
+// daemonAt runs hearth run on dir, with flags, until the returned stop
+// is called.
+func daemonAt(t *testing.T, dir string, flags ...string) (url string, stop func()) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb syncBuffer
 	s := &stdio{in: bytes.NewReader(nil), out: &bytes.Buffer{}, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
 	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+	args := append(append([]string{"run", "-listen", addr}, flags...), dir)
+	go func() { code <- run(ctx, args, s) }()
 	url = "http://" + addr
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -48,14 +47,33 @@ after the count of lines sent.
 
 Bad lines are reported with the file and their line (and column, for
 malformed JSON: "events.jsonl line 2, column 7: invalid event: malformed
-JSON: ...", in the words POST /v1/events uses) and skipped; the exit
-status stays 0 unless -strict is given. Problems while applying events are
-logged to stderr as text lines, or as JSON lines with -json.
+JSON: ...", in the words POST /v1/events uses) and skipped, the first ten
+on stderr; the exit status stays 0 unless -strict is given. With -json
+none is printed: the summary lists the first 100 under "rejected_lines",
+each {"line", "column" (malformed JSON only), "error"}, and "rejected"
+counts them all. Problems while applying events are logged to stderr as
+text lines, or as JSON lines with -json.
 
 It prints the summary 'hearth simulate' prints (see 'hearth simulate
 -h'), of what these events did; a campaign no longer in the files whose
 runs in the store they stopped shows as "NAME (removed)" ("removed": true
-in -json).
+in -json). Through a daemon it prints what the daemon's answers say: the
+lines sent, the events applied, duplicates and rejected lines, and the
+likely typos of event types; with -json, as one JSON object under the
+names of the summary ("daemon", "lines", "events", "duplicates",
+"rejected", "rejected_lines", "out_of_order", "unknown_types",
+"unknown_type_suggestions").
+
+Events are applied in the order of the file, with or without a daemon;
+one dated before an event above it is applied at its own time, as a late
+event is, and the summary ends with a warning counting such events
+("out_of_order" in -json). -sort reads the whole file into memory and
+applies its events sorted stably by "at"; -strict exits 1 for events out
+of order too, unless -sort put them in order. See 'hearth simulate -h'.
+
+The replay reaches no platform (the daemon delivers what it queues), so
+sensitive variables (tokens, passwords) may go unset, except one the
+state's url reads.
 
 Use 'hearth simulate' to try rules without touching the store.
 
@@ -63,23 +81,28 @@ Examples:
   hearth replay -events examples/quickstart/events.jsonl examples/quickstart
   hearth import stackexchange dump/ | hearth replay -events - examples/stackexchange
   hearth replay -events history.jsonl -url http://127.0.0.1:7341
+  hearth replay -sort -strict -events unsorted.jsonl .
 `
 
 func runReplay(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "replay", replayUsage)
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events (\"-\" for standard input). Required.")
 	batch := fs.Int("batch", 1000, "Events committed per transaction.")
-	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
+	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
 	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")
-	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
-	var vf varFlags
+	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
+	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and apply its events sorted by time (stably).")
+	// The replay writes the store and reaches no platform: the daemon
+	// delivers what it queues, with its own tokens.
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
 	}
+	to := daemonReplay{path: *eventsPath, url: *url, chunk: *batch, strict: *strict, asJSON: *asJSON, sort: *sortEvents}
 	if *url != "" {
-		return replayToDaemon(ctx, s, *eventsPath, *url, *batch, *strict)
+		return to.run(ctx, s)
 	}
 	dir, ok := dirArg(pos, s, "replay")
 	if !ok {
@@ -98,34 +121,30 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if lock == nil {
-		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the events go through its API at %s.\n", a.PID, a.URL)
-		return replayToDaemon(ctx, s, *eventsPath, a.URL, *batch, *strict)
+		if !*asJSON { // -json says it in "daemon"
+			fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the events go through its API at %s.\n", a.PID, a.URL)
+		}
+		to.url = a.URL
+		return to.run(ctx, s)
 	}
 	defer lock.release()
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth replay: %v\n", err)
+	store, ok := openStoreFor(ctx, s, cfg, "replay")
+	if !ok {
 		return 1
 	}
 	defer store.Close()
-	var in io.Reader = s.in
-	if *eventsPath != "-" {
-		f, err := os.Open(*eventsPath)
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth replay: %v\n", err)
-			return 1
-		}
-		defer f.Close()
-		in = f
+	in, closeIn, ok := openEvents(s, "replay", *eventsPath)
+	if !ok {
+		return 1
 	}
-	bad := 0
+	defer closeIn()
+	bad := &skips{s: s, cmd: "replay", asJSON: *asJSON}
 	start := time.Now()
-	opt := simulate.Options{Store: store, BatchSize: *batch, BadEvent: func(e *events.Error) {
-		bad++
-		if bad <= 10 {
-			fmt.Fprintf(s.err, "hearth replay: %s (skipped)\n", e.In(eventsName(*eventsPath)))
-		}
-	}}
+	opt := simulate.Options{Store: store, BatchSize: *batch, Sort: *sortEvents,
+		BadEvent: func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }}
+	if opt.Sort {
+		opt.Loading = sortProgress(s)
+	}
 	if s.errTTY {
 		opt.Progress = func(n int) {
 			fmt.Fprintf(s.err, "\r  applied %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
@@ -159,12 +178,9 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth replay: %v (events of the failed batch were not applied; run again to resume)\n", err)
 		return 1
 	}
-	if bad > 10 {
-		fmt.Fprintf(s.err, "hearth replay: %d more bad lines skipped\n", bad-10)
-	}
+	bad.done()
 	code = 0
-	if *strict && bad > 0 {
-		fmt.Fprintf(s.err, "hearth replay: %s rejected (-strict).\n", plural(bad, "line was", "lines were"))
+	if *strict && strictFails(s, "replay", bad.n, sum.OutOfOrder) {
 		code = 1
 	}
 	if *asJSON {
@@ -175,6 +191,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "State: %s %s\n", cfg.Settings.State.Backend, storeWhere(cfg))
 	printSummary(s.out, cfg, sum, time.Since(start), true)
+	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
 	return code
 }
 
@@ -232,47 +249,85 @@ func storeWhere(cfg *config.Config) string {
 	return ""
 }
 
-// replayToDaemon posts a JSON-lines file to a running daemon in chunks.
-// A line that is not an event is reported as a replay to the store
-// reports it, and not sent; a line the daemon refuses is reported with
-// its line number and left out, and the rest of its chunk sent again, so
-// a replay through a daemon skips bad lines as one straight to the store
-// does. Types the daemon warns about as likely typos are listed at the
-// end, as the summary of a replay to the store lists them.
-func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, strict bool) int {
-	if path == "" {
+// daemonReplay is a replay through a running daemon: the options of
+// replay that apply to it.
+type daemonReplay struct {
+	path, url      string
+	chunk          int
+	strict, asJSON bool
+	sort           bool
+}
+
+// daemonSummary is replay -json through a daemon: the figures of the
+// daemon's answers, under the names of a replay's summary.
+type daemonSummary struct {
+	Daemon                 string                  `json:"daemon"`
+	Lines                  int                     `json:"lines"`
+	Events                 int                     `json:"events"`
+	Duplicates             int                     `json:"duplicates"`
+	Rejected               int                     `json:"rejected"`
+	RejectedLines          []simulate.RejectedLine `json:"rejected_lines,omitempty"`
+	OutOfOrder             *simulate.OutOfOrder    `json:"out_of_order,omitempty"`
+	UnknownTypes           map[string]int          `json:"unknown_types,omitempty"`
+	UnknownTypeSuggestions map[string]string       `json:"unknown_type_suggestions,omitempty"`
+	// ReusedIDs counts events the daemon did not apply because their id
+	// was another event's, with different content.
+	ReusedIDs int `json:"reused_ids,omitempty"`
+}
+
+// run posts a JSON-lines file to a running daemon in chunks. A line that
+// is not an event is reported as a replay to the store reports it, and
+// not sent; a line the daemon refuses is reported with its line number
+// and left out, and the rest of its chunk sent again, so a replay
+// through a daemon skips bad lines as one straight to the store does.
+// Types the daemon warns about as likely typos are listed at the end, as
+// the summary of a replay to the store lists them.
+func (d daemonReplay) run(ctx context.Context, s *stdio) int {
+	if d.path == "" {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
 		return 1
 	}
-	var in io.Reader = s.in
-	if path != "-" {
-		f, err := os.Open(path)
+	in, closeIn, ok := openEvents(s, "replay", d.path)
+	if !ok {
+		return 1
+	}
+	defer closeIn()
+	// The lines in the file's order, checked for time order, or sorted.
+	var rd simulate.Source
+	var file *events.Reader
+	var order simulate.OrderCheck
+	var sorted *simulate.Sorted
+	if d.sort {
+		var err error
+		sorted, err = simulate.Sort(in, sortProgress(s))
+		if s.errTTY {
+			fmt.Fprint(s.err, "\r\033[K")
+		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth replay: %v\n", err)
+			fmt.Fprintf(s.err, "hearth replay: %s: %v\n", eventsName(d.path), err)
 			return 1
 		}
-		defer f.Close()
-		in = f
+		rd = sorted
+	} else {
+		file = events.NewReader(in)
+		rd = file
 	}
 	token, _ := s.lookupEnv("HEARTH_API_TOKEN")
 	// History, in time order: the daemon holds its timers while it comes
 	// (a timer round between two requests would take members to the
 	// present before their older events arrive).
-	endpoint := strings.TrimRight(url, "/") + "/v1/events?backfill=true"
+	endpoint := strings.TrimRight(d.url, "/") + "/v1/events?backfill=true"
 	client := &http.Client{Timeout: 5 * time.Minute}
-	rd := events.NewReader(in)
 	var pending []replayLine
-	accepted, dups, rejected := 0, 0, 0
-	typos := map[string]int{}        // likely typos the daemon named, by type
-	suggested := map[string]string{} // the type each looks like
-	reused := 0                      // events not applied: their id was another event's
-	skip := func(msg string) {
-		// The first ten, as a replay to the store prints them: history
-		// past the retention can refuse thousands.
-		if rejected < 10 {
-			fmt.Fprintf(s.err, "hearth replay: %s (skipped)\n", msg)
+	reused := 0 // events not applied: their id was another event's
+	sum := daemonSummary{Daemon: d.url, UnknownTypes: map[string]int{}, UnknownTypeSuggestions: map[string]string{}}
+	bad := &skips{s: s, cmd: "replay", asJSON: d.asJSON}
+	reject := func(r simulate.RejectedLine, msg string) {
+		bad.skip(msg)
+		sum.Rejected++
+		if len(sum.RejectedLines) < simulate.MaxRejectedLines {
+			sum.RejectedLines = append(sum.RejectedLines, r)
 		}
-		rejected++
 	}
 	// post sends the pending lines once; bad is nil unless the daemon
 	// refused some of them, by their place in the request (from 1).
@@ -309,19 +364,23 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&body)
 		if resp.StatusCode == http.StatusAccepted {
-			accepted += body.Accepted
-			dups += body.Duplicates
+			sum.Events += body.Accepted
+			sum.Duplicates += body.Duplicates
 			for _, raw := range body.Warnings {
 				var iw daemon.IDWarning
 				if json.Unmarshal(raw, &iw) == nil && iw.ID != "" {
-					reusedLine(s.err, path, pending, &iw, reused)
+					if !d.asJSON {
+						reusedLine(s.err, d.path, pending, &iw, reused)
+					}
 					reused++
 					continue
 				}
 				var w daemon.TypeWarning
 				if json.Unmarshal(raw, &w) == nil && w.Type != "" {
-					typos[w.Type] += w.Events
-					suggested[w.Type] = w.Suggestion
+					sum.UnknownTypes[w.Type] += w.Events
+					if w.Suggestion != "" {
+						sum.UnknownTypeSuggestions[w.Type] = w.Suggestion
+					}
 				}
 			}
 			return nil, true
@@ -350,7 +409,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 			kept := pending[:0]
 			for i, l := range pending {
 				if msg, refused := bad[i+1]; refused {
-					skip(fmt.Sprintf("%s line %d: %s", eventsName(path), l.no, msg))
+					reject(simulate.RejectedLine{Line: l.no, Error: msg}, fmt.Sprintf("%s line %d: %s", eventsName(d.path), l.no, msg))
 					continue
 				}
 				kept = append(kept, l)
@@ -361,44 +420,57 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 		return true
 	}
 	for {
-		_, err := rd.Next()
+		ev, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		var e *events.Error
 		if errors.As(err, &e) {
 			// Not an event: said here as a replay to the store says it.
-			skip(e.In(eventsName(path)))
+			reject(simulate.Rejection(e), e.In(eventsName(d.path)))
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth replay: %s: %v\n", eventsName(path), err)
+			fmt.Fprintf(s.err, "hearth replay: %s: %v\n", eventsName(d.path), err)
 			return 1
 		}
+		order.See(rd.Line(), ev.At) // in time order when sorted
 		pending = append(pending, replayLine{no: rd.Line(), text: bytes.Clone(rd.Raw())})
-		if len(pending) >= chunk && !send() {
+		if len(pending) >= d.chunk && !send() {
 			return 1
 		}
 	}
 	if !send() {
 		return 1
 	}
-	if rejected > 10 {
-		fmt.Fprintf(s.err, "hearth replay: %d more bad lines skipped\n", rejected-10)
+	bad.done()
+	if sorted != nil {
+		sum.Lines, sum.OutOfOrder = sorted.Lines(), sorted.OutOfOrder()
+	} else {
+		sum.Lines, sum.OutOfOrder = file.Line(), order.Report()
+	}
+	sum.ReusedIDs = reused
+	code := 0
+	if d.strict && strictFails(s, "replay", sum.Rejected, sum.OutOfOrder) {
+		code = 1
+	}
+	if d.asJSON {
+		enc := jsonEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(sum)
+		return code
 	}
 	if reused > maxReusedShown {
 		fmt.Fprintf(s.err, "hearth replay: %d more events under reused ids\n", reused-maxReusedShown)
 	}
-	fmt.Fprintf(s.out, "Sent %s to %s: %d applied, %s, %d rejected.\n", plural(rd.Line(), "line", "lines"), url, accepted, plural(dups, "duplicate", "duplicates"), rejected)
+	fmt.Fprintf(s.out, "Sent %s to %s: %d applied, %s, %d rejected.\n", plural(sum.Lines, "line", "lines"), d.url, sum.Events, plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected)
 	if reused > 0 {
 		fmt.Fprintf(s.out, "Warning: %s not applied: an event with different content came first under the same id (counted as duplicates); an id names one event, so give each event its own.\n",
 			plural(reused, "event", "events"))
 	}
-	printUnknownTypes(s.out, typos, suggested)
-	if strict && rejected > 0 {
-		return 1
-	}
-	return 0
+	printUnknownTypes(s.out, sum.UnknownTypes, sum.UnknownTypeSuggestions)
+	printOutOfOrder(s.out, eventsName(d.path), sum.OutOfOrder, true)
+	return code
 }
 
 // replayLine is a line of an events file being sent to a daemon.

@@ -148,3 +148,180 @@ func TestReplayToDaemonNamesReusedIDs(t *testing.T) {
 		t.Errorf("id warnings read as event type warnings:\n%s", stdout)
 	}
 }
+
+// secretConfig has a platform whose token is a sensitive variable, as a
+// production configuration has: hearth run needs it, replay does not.
+const secretConfig = `variable "hook_token" {
+  type      = string
+  sensitive = true
+}
+
+platform "local" "main" {}
+
+platform "webhook" "hook" {
+  url    = "http://127.0.0.1:1/hook"
+  secret = var.hook_token
+}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+campaign "welcome" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  step "nudge" {
+    wait = "3d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+
+// The joins before the posts, and a line that is not an event.
+const joinsFirstWithBad = `{"id":"j1","type":"member.joined","member":"ann","at":"2026-10-01T10:00:00Z"}
+{"id":"j2","type":"member.joined","member":"bob","at":"2026-10-05T10:00:00Z"}
+{"id":
+{"id":"p1","type":"message.posted","member":"ann","at":"2026-10-02T10:00:00Z","attrs":{"channel":"general"}}
+{"id":"p2","type":"message.posted","member":"bob","at":"2026-10-06T10:00:00Z","attrs":{"channel":"general"}}
+`
+
+// A replay into the state a daemon serves goes through its API without
+// the platform's token (the daemon has it); with -json it prints one
+// JSON object under the names of a replay's summary, the rejected lines
+// and the order of the file in it, and nothing about them on stderr;
+// -strict fails on the events out of order, and -sort sends them in
+// time order.
+func TestReplayThroughDaemonJSONWithoutSecret(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(secretConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url, stop := daemonAt(t, dir, "-var", "hook_token=s3cret-hook-token")
+	defer stop()
+	file := filepath.Join(t.TempDir(), "h.jsonl")
+	if err := os.WriteFile(file, []byte(joinsFirstWithBad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := cli("replay", "-json", "-strict", "-events", file, dir)
+	if code != 1 {
+		t.Fatalf("exit %d; want 1 (-strict):\n%s%s", code, stdout, stderr)
+	}
+	var sum struct {
+		Daemon        string `json:"daemon"`
+		Lines         int    `json:"lines"`
+		Events        int    `json:"events"`
+		Duplicates    int    `json:"duplicates"`
+		Rejected      int    `json:"rejected"`
+		RejectedLines []struct {
+			Line   int    `json:"line"`
+			Column int    `json:"column"`
+			Error  string `json:"error"`
+		} `json:"rejected_lines"`
+		OutOfOrder *struct {
+			Count      int    `json:"count"`
+			FirstLine  int    `json:"first_line"`
+			LatestLine int    `json:"latest_line"`
+			Sorted     bool   `json:"sorted"`
+			FirstAt    string `json:"first_at"`
+		} `json:"out_of_order"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
+	}
+	if sum.Daemon != url || sum.Lines != 5 || sum.Events != 4 || sum.Duplicates != 0 || sum.Rejected != 1 {
+		t.Errorf("summary %+v", sum)
+	}
+	if len(sum.RejectedLines) != 1 || sum.RejectedLines[0].Line != 3 || sum.RejectedLines[0].Column != 7 ||
+		!strings.HasPrefix(sum.RejectedLines[0].Error, "invalid event: malformed JSON: ") {
+		t.Errorf("rejected lines %+v", sum.RejectedLines)
+	}
+	if o := sum.OutOfOrder; o == nil || o.Count != 1 || o.FirstLine != 4 || o.LatestLine != 2 || o.Sorted || o.FirstAt != "2026-10-02T10:00:00Z" {
+		t.Errorf("out of order %+v", o)
+	}
+	for _, unwanted := range []string{"No value", "skipped", "serves this state"} {
+		if strings.Contains(stderr, unwanted) {
+			t.Errorf("stderr has %q:\n%s", unwanted, stderr)
+		}
+	}
+	if !strings.Contains(stderr, "hearth replay: 1 event was out of time order (-strict)") {
+		t.Errorf("stderr does not say why -strict failed:\n%s", stderr)
+	}
+
+	// -sort: in time order, the same events are duplicates now; the file's
+	// order is reported as sorted, and -strict does not fail on it.
+	code, stdout, stderr = cli("replay", "-sort", "-events", file, "-url", url)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"Sent 5 lines to " + url + ": 0 applied, 4 duplicates, 1 rejected.",
+		"Sorted: 1 event was dated before an event above it in " + file + ", the first on line 4 (2026-10-02T10:00:00Z) after line 2 (2026-10-05T10:00:00Z)",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, file+" line 3, column 7: invalid event: malformed JSON") {
+		t.Errorf("stderr does not report line 3:\n%s", stderr)
+	}
+}
+
+// Through a daemon, -sort posts the events in time order (those of one
+// time in file order), the lines that are not events left out; without
+// it they go as the file has them, and the summary warns.
+func TestReplayThroughDaemonSorts(t *testing.T) {
+	var posted []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := 0
+		sc := bufio.NewScanner(r.Body)
+		for sc.Scan() {
+			var ev struct{ ID string }
+			_ = json.Unmarshal(sc.Bytes(), &ev)
+			posted = append(posted, ev.ID)
+			n++
+		}
+		w.WriteHeader(http.StatusAccepted)
+		_ = json.NewEncoder(w).Encode(map[string]any{"accepted": n})
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "h.jsonl")
+	if err := os.WriteFile(file, []byte(joinsFirstWithBad+`{"id":"p3","type":"message.posted","member":"ann","at":"2026-10-02T10:00:00Z"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sort bool
+		want string
+	}{
+		{false, "[j1 j2 p1 p2 p3]"},
+		{true, "[j1 p1 p3 j2 p2]"},
+	} {
+		posted = nil
+		args := []string{"replay", "-events", file, "-url", srv.URL, "-batch", "2"}
+		if c.sort {
+			args = append(args, "-sort")
+		}
+		code, stdout, stderr := cli(args...)
+		if code != 0 {
+			t.Fatalf("sort %v: exit %d:\n%s%s", c.sort, code, stdout, stderr)
+		}
+		if got := fmt.Sprint(posted); got != c.want {
+			t.Errorf("sort %v: posted %s; want %s", c.sort, got, c.want)
+		}
+		if !strings.Contains(stdout, "Sent 6 lines to "+srv.URL+": 5 applied, 0 duplicates, 1 rejected.") {
+			t.Errorf("sort %v: stdout:\n%s", c.sort, stdout)
+		}
+		warning := "Warning: 2 events are dated before an event above them in " + file + "; the first, line 4 (2026-10-02T10:00:00Z) comes after line 2 (2026-10-05T10:00:00Z). The daemon applies a late event at its own time; it holds its timers while a backfill comes, but"
+		if warned := strings.Contains(stdout, warning); warned == c.sort {
+			t.Errorf("sort %v: warned %v:\n%s", c.sort, warned, stdout)
+		}
+	}
+}

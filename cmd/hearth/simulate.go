@@ -54,7 +54,25 @@ Events are JSON lines, one event per line:
 (see 'hearth explain events'). Bad lines are reported with the file and
 their line (and column, for malformed JSON: "events.jsonl line 2, column
 7: invalid event: malformed JSON: ...", in the words POST /v1/events
-uses) and skipped; the exit status stays 0 unless -strict is given.
+uses) and skipped, the first ten on stderr; the exit status stays 0
+unless -strict is given. With -json none is printed: the summary lists
+the first 100 under "rejected_lines", each {"line", "column" (malformed
+JSON only), "error"}, and "rejected" counts them all.
+
+Events are replayed in the order of the file. One dated before an event
+above it is applied at its own time, as hearth run applies a late event,
+but time-based rules and campaign timers have by then run to the later
+time: a nudge can go to a member whose post, further down the file,
+would have reached the campaign's goal before it. The summary ends with
+a warning counting such events, naming the first and the line and time
+of the latest event above it ("out_of_order" in -json: count,
+first_line, first_at, latest_line, latest_at). -sort reads the whole
+file into memory, sorts its events stably by "at" (those of one time
+keep their order) and replays them so; lines that are not events are
+reported first, by their line in the file, and the summary notes how
+many events were out of order ("sorted": true). -strict exits 1 for
+events out of order too, unless -sort put them in order. 'hearth import
+stackexchange' writes its events in time order.
 Events of a type that is neither standard nor declared, and that no rule
 reads, are replayed but heard by nothing: the summary warns about them,
 those with the most events first, with a suggestion where the type looks
@@ -78,7 +96,8 @@ Examples:
   hearth import stackexchange dump/ > se.jsonl
   hearth simulate -events se.jsonl -outcomes /tmp/awards.jsonl examples/stackexchange
   hearth simulate -events examples/health-report/events.jsonl -report-json /tmp/health.json examples/health-report
-  hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected
+  hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected or out of order
+  hearth simulate -sort -events unsorted.jsonl .     # sort by time in memory first
 `
 
 func runSimulate(ctx context.Context, s *stdio, args []string) int {
@@ -86,10 +105,11 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events to replay (\"-\" for standard input). Required.")
 	from := fs.String("from", "", "Skip events before this `TIME` (RFC 3339 or YYYY-MM-DD).")
 	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
-	asJSON := fs.Bool("json", false, "Print the summary as JSON.")
+	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`.")
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
-	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped).")
+	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
+	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and replay its events sorted by time (stably).")
 	// The sandbox reaches no platform: no production tokens needed.
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -126,16 +146,11 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	var in io.Reader = s.in
-	if *eventsPath != "-" {
-		f, err := os.Open(*eventsPath)
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth simulate: %v\n", err)
-			return 1
-		}
-		defer f.Close()
-		in = f
+	in, closeIn, ok := openEvents(s, "simulate", *eventsPath)
+	if !ok {
+		return 1
 	}
+	defer closeIn()
 	if *outcomes != "" {
 		f, err := os.Create(*outcomes)
 		if err != nil {
@@ -148,12 +163,10 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		enc := jsonEncoder(bw)
 		opt.Outcome = func(o state.Outcome) error { return enc.Encode(o) }
 	}
-	bad := 0
-	opt.BadEvent = func(e *events.Error) {
-		bad++
-		if bad <= 10 {
-			fmt.Fprintf(s.err, "hearth simulate: %s (skipped)\n", e.In(eventsName(*eventsPath)))
-		}
+	bad := &skips{s: s, cmd: "simulate", asJSON: *asJSON}
+	opt.BadEvent = func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }
+	if opt.Sort = *sortEvents; opt.Sort {
+		opt.Loading = sortProgress(s)
 	}
 	start := time.Now()
 	if s.errTTY {
@@ -172,9 +185,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth simulate: %v\n", err)
 		return 1
 	}
-	if bad > 10 {
-		fmt.Fprintf(s.err, "hearth simulate: %d more bad lines skipped\n", bad-10)
-	}
+	bad.done()
 	if *reportJSON != "" {
 		if err := simulationReport(ctx, cfg, sum.Store, opt.To, *reportJSON); err != nil {
 			fmt.Fprintf(s.err, "hearth simulate: -report-json: %v\n", err)
@@ -182,8 +193,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	code = 0
-	if *strict && bad > 0 {
-		fmt.Fprintf(s.err, "hearth simulate: %s rejected (-strict).\n", plural(bad, "line was", "lines were"))
+	if *strict && strictFails(s, "simulate", bad.n, sum.OutOfOrder) {
 		code = 1
 	}
 	if *asJSON {
@@ -193,6 +203,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	printSummary(s.out, cfg, sum, time.Since(start), false)
+	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
 	return code
 }
 

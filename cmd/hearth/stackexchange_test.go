@@ -65,7 +65,7 @@ func TestStackExchangeBadges(t *testing.T) {
 		titles[b.Name] = b.Title
 	}
 	got := map[string]map[string]time.Time{} // title -> member -> first award
-	_, err = simulate.Run(ctx, cfg, &stream, simulate.Options{Outcome: func(o state.Outcome) error {
+	sum, err := simulate.Run(ctx, cfg, &stream, simulate.Options{Outcome: func(o state.Outcome) error {
 		if o.Kind == state.KindBadge && o.Change == "award" {
 			title := titles[o.Name]
 			if got[title] == nil {
@@ -79,6 +79,11 @@ func TestStackExchangeBadges(t *testing.T) {
 	}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The importer writes its events in time order, so a replay of them
+	// needs no -sort.
+	if sum.OutOfOrder != nil {
+		t.Errorf("the imported events are out of time order: %+v", *sum.OutOfOrder)
 	}
 	want := readBadges(t, filepath.Join(dump, "Badges.xml"))
 

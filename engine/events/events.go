@@ -87,7 +87,7 @@ type Error struct {
 func (e *Error) Error() string {
 	switch {
 	case e.Line > 0 && e.Column > 0:
-		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.what())
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Problem())
 	case e.Line > 0:
 		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
 	}
@@ -104,8 +104,9 @@ func (e *Error) In(name string) string {
 	return name + ": " + e.Error()
 }
 
-// what is the problem without its place, which Error puts first.
-func (e *Error) what() string {
+// Problem is what is wrong, without the place Error puts first:
+// "invalid event: malformed JSON: ...", "invalid event: missing id".
+func (e *Error) Problem() string {
 	var se *SyntaxError
 	if errors.As(e.Err, &se) {
 		return fmt.Sprintf("%v: malformed JSON: %s", ErrInvalid, se.Reason)

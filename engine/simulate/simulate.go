@@ -52,6 +52,11 @@ type Options struct {
 	Store state.Store
 	// BatchSize is how many events are committed together (default 1000).
 	BatchSize int
+	// Sort reads the whole stream into memory and replays its events
+	// in time order (Sort), not in the order of the stream; Loading is
+	// then called now and then with the events read so far.
+	Sort    bool
+	Loading func(read int)
 }
 
 // Summary is what a replay did.
@@ -66,9 +71,17 @@ type Summary struct {
 	// member forget -suppress): not applied.
 	Suppressed int `json:"suppressed,omitempty"`
 	Rejected   int `json:"rejected"`
-	Members    int `json:"members"`
-	Rechecks   int `json:"rechecks"`
-	RuleErrors int `json:"rule_errors"`
+	// RejectedLines are the first MaxRejectedLines lines Rejected
+	// counts: those that are not events, or whose attributes do not
+	// have their declared types.
+	RejectedLines []RejectedLine `json:"rejected_lines,omitempty"`
+	// OutOfOrder is set when events of the stream are dated before an
+	// event above them: replayed so, the result can differ from the
+	// same events in time order (Options.Sort replays them in order).
+	OutOfOrder *OutOfOrder `json:"out_of_order,omitempty"`
+	Members    int         `json:"members"`
+	Rechecks   int         `json:"rechecks"`
+	RuleErrors int         `json:"rule_errors"`
 	// SendErrors are campaign sends not made because their message could
 	// not be made (a template reading what the event lacks); each is
 	// logged.
@@ -108,6 +121,24 @@ type Summary struct {
 	UnknownTypeSuggestions map[string]string `json:"unknown_type_suggestions,omitempty"`
 
 	Store state.Store `json:"-"`
+}
+
+// MaxRejectedLines bounds Summary.RejectedLines: a file of the wrong
+// kind would list every one of its lines.
+const MaxRejectedLines = 100
+
+// RejectedLine is a line of the stream that was not replayed, and why.
+type RejectedLine struct {
+	Line int `json:"line"`
+	// Column is where malformed JSON stops being readable, from 1;
+	// absent for every other problem.
+	Column int    `json:"column,omitempty"`
+	Error  string `json:"error"`
+}
+
+// Rejection is how a summary lists a line that is not an event.
+func Rejection(e *events.Error) RejectedLine {
+	return RejectedLine{Line: e.Line, Column: e.Column, Error: e.Problem()}
 }
 
 // Funnel is what happened in one campaign. Runs that ended are counted
@@ -400,7 +431,30 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		}
 		return nil
 	}
-	reader := events.NewReader(r)
+	var reader Source
+	var order *OrderCheck // of a stream replayed as it comes
+	if opt.Sort {
+		sorted, err := Sort(r, opt.Loading)
+		if err != nil {
+			return sum, err
+		}
+		reader, sum.OutOfOrder = sorted, sorted.OutOfOrder()
+	} else {
+		reader, order = events.NewReader(r), &OrderCheck{}
+	}
+	// reject counts a line that is not replayed and passes it on; an
+	// error when no one takes it.
+	reject := func(bad *events.Error) error {
+		sum.Rejected++
+		if len(sum.RejectedLines) < MaxRejectedLines {
+			sum.RejectedLines = append(sum.RejectedLines, Rejection(bad))
+		}
+		if opt.BadEvent == nil {
+			return bad
+		}
+		opt.BadEvent(bad)
+		return nil
+	}
 	batchSize := opt.BatchSize
 	if batchSize <= 0 {
 		batchSize = 1000
@@ -531,15 +585,16 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		}
 		var bad *events.Error
 		if errors.As(err, &bad) {
-			sum.Rejected++
-			if opt.BadEvent == nil {
-				return sum, bad
+			if err := reject(bad); err != nil {
+				return sum, err
 			}
-			opt.BadEvent(bad)
 			continue
 		}
 		if err != nil {
 			return sum, err
+		}
+		if order != nil {
+			order.See(reader.Line(), ev.At)
 		}
 		if et, declared := cfg.EventTypes[ev.Type]; declared && len(ev.Attrs) > 0 {
 			// An attribute of the wrong type is refused here as the
@@ -549,12 +604,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				view = make(map[string]any, len(et.Attrs)+5)
 			}
 			if _, err := events.RuleViewInto(view, &ev, &et); err != nil {
-				sum.Rejected++
-				bad := &events.Error{Index: read - 1, Line: reader.Line(), Err: err}
-				if opt.BadEvent == nil {
-					return sum, bad
+				if err := reject(&events.Error{Index: read - 1, Line: reader.Line(), Err: err}); err != nil {
+					return sum, err
 				}
-				opt.BadEvent(bad)
 				continue
 			}
 		}
@@ -626,6 +678,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				return sum, err
 			}
 		}
+	}
+	if order != nil {
+		sum.OutOfOrder = order.Report()
 	}
 	if err := commit(); err != nil {
 		return sum, err
