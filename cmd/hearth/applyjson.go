@@ -140,7 +140,7 @@ func (v *applyView) notes(lines []string) {
 func (v *applyView) configDiagnostics(src config.Sources, diags hcl.Diagnostics, dir string) bool {
 	if !v.json() {
 		if len(diags) > 0 {
-			_ = config.WriteDiagnostics(v.s.err, src, diags, relBase(dir), v.s.color(v.s.errTTY))
+			_ = v.redact.WriteDiagnostics(v.s.err, src, diags, relBase(dir), v.s.color(v.s.errTTY))
 			writeErrorCount(v.s.err, diags, dir)
 		}
 		return !diags.HasErrors()

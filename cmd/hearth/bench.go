@@ -92,9 +92,11 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 	cfg, src, diags := config.Load(*dir, opts)
 	if diags.HasErrors() {
 		if *asJSON {
-			_ = writeJSON(s, config.ToJSON(src, diags, relBase(*dir)))
+			doc := config.ToJSON(src, diags, relBase(*dir))
+			doc.Redact(cfg.Redactor())
+			_ = writeJSON(s, doc)
 		} else {
-			_ = config.WriteDiagnostics(s.err, src, diags, relBase(*dir), s.color(s.errTTY))
+			_ = cfg.Redactor().WriteDiagnostics(s.err, src, diags, relBase(*dir), s.color(s.errTTY))
 			writeErrorCount(s.err, diags, *dir)
 		}
 		return 1

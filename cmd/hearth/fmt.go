@@ -19,6 +19,13 @@ tests) in the canonical style: indentation, aligned equals signs, spacing.
 Formatting is idempotent: a formatted file stays as it is. Files with
 syntax errors are reported and left alone.
 
+Secrets written in the files are shown as "(sensitive)" in -diff and in
+the lines quoted under a syntax error, since both end up in CI logs: the
+values of platform credentials (token, secret, webhook_url ...), of a
+state url with a password, of a sensitive variable's default, and every
+value in a file of variable values (-var-file). The files themselves
+are written with their secrets as they are.
+
 Exit status: 0 success; 1 error; 3 with -check when a file is not
 formatted (as terraform fmt -check).
 
@@ -49,6 +56,7 @@ func runFmt(_ context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	changed, failed := 0, false
+	specs := platformSpecs()
 	for _, path := range files {
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -58,7 +66,8 @@ func runFmt(_ context.Context, s *stdio, args []string) int {
 		}
 		out, diags := config.Format(src, path)
 		if diags.HasErrors() {
-			_ = config.WriteDiagnostics(s.err, config.Sources{path: diags.File}, diags.Diagnostics, relBase(""), s.color(s.errTTY))
+			src := config.Sources{path: config.MaskSecrets(diags.File, specs)}
+			_ = config.WriteDiagnostics(s.err, src, diags.Diagnostics, relBase(""), s.color(s.errTTY))
 			failed = true
 			continue
 		}
@@ -70,7 +79,10 @@ func runFmt(_ context.Context, s *stdio, args []string) int {
 			fmt.Fprintln(s.out, path)
 		}
 		if *diff {
-			fmt.Fprint(s.out, textdiff.Unified("old/"+filepath.ToSlash(path), "new/"+filepath.ToSlash(path), string(src), string(out)))
+			// Both sides masked: fmt moves no literal, so this is the
+			// diff of the files with their secrets taken out.
+			old, formatted := config.MaskedSource(src, path, specs), config.MaskedSource(out, path, specs)
+			fmt.Fprint(s.out, textdiff.Unified("old/"+filepath.ToSlash(path), "new/"+filepath.ToSlash(path), old, formatted))
 		}
 		if !*check {
 			info, err := os.Stat(path)

@@ -396,14 +396,20 @@ func loadConfig(s *stdio, dir string, vf varFlags) (*config.Config, bool) {
 // stdout holds only the command's own document.
 func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Config, bool) {
 	cfg, src, diags := config.Load(dir, vf.options(s))
+	// Snippets mask the secrets written in the files; the redactor takes
+	// the values of sensitive variables out of messages too, since the
+	// output of every command ends up in CI logs.
+	rd := cfg.Redactor()
 	if asJSON && diags.HasErrors() {
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(config.ToJSON(src, diags, relBase(dir)))
+		doc := config.ToJSON(src, diags, relBase(dir))
+		doc.Redact(rd)
+		_ = enc.Encode(doc)
 		return cfg, false
 	}
 	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+		_ = rd.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		writeErrorCount(s.err, diags, dir)
 	}
 	return cfg, !diags.HasErrors()

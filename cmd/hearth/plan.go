@@ -277,7 +277,7 @@ func openSession(ctx context.Context, cfg *config.Config, readOnly bool) (*planS
 		var err error
 		if st, err = openStore(ctx, cfg); err != nil {
 			if len(cfg.MissingSecrets) > 0 {
-				err = fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s; set them with -var NAME=VALUE or %sNAME)",
+				err = fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s; set them with %sNAME or a -var-file, not -var, which the shell history keeps)",
 					err, strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
 			}
 			return nil, err

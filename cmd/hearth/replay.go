@@ -202,7 +202,7 @@ func openStoreFor(ctx context.Context, s *stdio, cfg *config.Config, name string
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 		if len(cfg.MissingSecrets) > 0 {
-			fmt.Fprintf(s.err, "These sensitive variables have no value, which may be why: %s. Set them with -var NAME=VALUE or %sNAME.\n",
+			fmt.Fprintf(s.err, "These sensitive variables have no value, which may be why: %s. Set them with %sNAME or a -var-file, not -var, which the shell history keeps.\n",
 				strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
 		}
 		return nil, false

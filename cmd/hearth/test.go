@@ -200,10 +200,12 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if *asJSON {
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(hearthtest.ToJSON(src, diags, results, relBase(dir)))
+		doc := hearthtest.ToJSON(src, diags, results, relBase(dir))
+		doc.JSONValidation.Redact(cfg.Redactor())
+		_ = enc.Encode(doc)
 	} else {
 		if len(diags) > 0 {
-			_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
+			_ = cfg.Redactor().WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 			writeErrorCount(s.err, diags, dir)
 		}
 		switch {

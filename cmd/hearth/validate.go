@@ -22,7 +22,9 @@ hint. Rules are compiled and type-checked, each mistake of a rule reported
 templates, durations and variables are checked. Rule test files (*.hearthtest.hcl) are checked
 for syntax and their schema but not run; hearth test runs them. Nothing is
 contacted: no platform, no state, so sensitive string variables (tokens)
-need no value here; the other variables do.
+need no value here; the other variables do. A secret written in a file
+(a token in plain text, which is a warning) is shown as "(sensitive)" in
+the quoted lines, in text and in -json, as every command shows it.
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 
@@ -61,8 +63,13 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 		maps.Copy(src, suite.Sources)
 		diags = append(diags, d...)
 	}
+	// Snippets mask the secrets written in the files (a plain-text
+	// token's warning quotes its line); rd takes the sensitive values
+	// out of messages too: validate runs in CI, whose logs are kept.
+	rd := cfg.Redactor()
 	if *asJSON {
 		out := config.ToJSON(src, diags, relBase(dir))
+		out.Redact(rd)
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(out)
@@ -73,12 +80,12 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	}
 	color := s.color(s.errTTY)
 	if diags.HasErrors() {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
+		_ = rd.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
 		writeErrorCount(s.err, diags, dir)
 		return 1
 	}
 	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
+		_ = rd.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
 	}
 	fmt.Fprintf(s.out, "Success! The configuration in %s is valid: %s.\n", dir, summary(cfg))
 	return 0

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -66,7 +65,7 @@ func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base strin
 		}
 		fmt.Fprintf(w, "\n  on %s:\n", where)
 		if f := src[rng.Filename]; f != nil {
-			writeSnippet(w, f.Bytes, rng, color, rd)
+			writeSnippet(w, f, rng, color, rd)
 		}
 	}
 	if d.Detail != "" {
@@ -75,9 +74,10 @@ func writeDiagnostic(w *bufio.Writer, src Sources, d *hcl.Diagnostic, base strin
 	fmt.Fprintln(w)
 }
 
-// writeSnippet prints the lines of rng with a caret line under the range.
-func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool, rd *Redactor) {
-	lines := bytes.Split(source, []byte("\n"))
+// writeSnippet prints the lines of rng with a caret line under the range,
+// with the file's secrets and rd's values masked.
+func writeSnippet(w *bufio.Writer, f *hcl.File, rng hcl.Range, color bool, rd *Redactor) {
+	lines := bytes.Split(f.Bytes, []byte("\n"))
 	first, last := rng.Start.Line, rng.End.Line
 	if last < first {
 		last = first
@@ -86,8 +86,13 @@ func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool, rd 
 		last = first + 4
 	}
 	width := len(fmt.Sprint(last))
+	start := 0 // byte offset of line n in the file
+	for n := 1; n < first && n-1 < len(lines); n++ {
+		start += len(lines[n-1]) + 1
+	}
 	for n := first; n <= last && n-1 < len(lines); n++ {
-		line := strings.TrimRight(string(lines[n-1]), "\r")
+		raw := lines[n-1]
+		line := strings.TrimRight(string(raw), "\r")
 		line = strings.ReplaceAll(line, "\t", " ")
 		// Underline the part of this line inside the range. Columns
 		// count characters; the terminal shows East Asian wide ones in
@@ -105,13 +110,12 @@ func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool, rd 
 		}
 		from = min(max(from, 1), len(runes)+1)
 		to = min(max(to, from), len(runes)+1)
-		if red := rd.Redact(line); red != line {
-			runes, from, to = redactUnderlined(rd, runes, from, to)
-			line = string(runes)
-		}
+		// Masking works on bytes, which the secrets' ranges count in.
+		line, bfrom, bto := hideLine(f, rd, line, start, byteCol(line, from), byteCol(line, to))
+		start += len(raw) + 1
 		fmt.Fprintf(w, "  %*d: %s\n", width, n, line)
-		pad := cells(runes[:from-1])
-		carets := strings.Repeat("^", max(cells(runes[from-1:to-1]), 1))
+		pad := cells([]rune(line[:bfrom]))
+		carets := strings.Repeat("^", max(cells([]rune(line[bfrom:bto])), 1))
 		if color {
 			carets = ansiRed + carets + ansiReset
 		}
@@ -119,19 +123,22 @@ func writeSnippet(w *bufio.Writer, source []byte, rng hcl.Range, color bool, rd 
 	}
 }
 
-// redactUnderlined redacts a source line in three parts, before, inside
-// and after the underlined columns [from, to), so the underline moves
-// with the text; a secret across an edge of the underline takes the
-// whole line under it.
-func redactUnderlined(rd *Redactor, runes []rune, from, to int) ([]rune, int, int) {
-	head := []rune(rd.Redact(string(runes[:from-1])))
-	mid := []rune(rd.Redact(string(runes[from-1 : to-1])))
-	tail := []rune(rd.Redact(string(runes[to-1:])))
-	out := slices.Concat(head, mid, tail)
-	if whole := []rune(rd.Redact(string(runes))); string(whole) != string(out) {
-		return whole, 1, len(whole) + 1
+// redactSplit redacts a line in three parts, before, inside and after
+// the highlighted bytes [from, to), so the highlight moves with the
+// text; a secret across an edge of the highlight takes the whole line
+// under it.
+func redactSplit(rd *Redactor, line string, from, to int) (string, int, int) {
+	if rd == nil || rd.Redact(line) == line {
+		return line, from, to
 	}
-	return out, len(head) + 1, len(head) + len(mid) + 1
+	from = min(max(from, 0), len(line))
+	to = min(max(to, from), len(line))
+	head, mid, tail := rd.Redact(line[:from]), rd.Redact(line[from:to]), rd.Redact(line[to:])
+	out := head + mid + tail
+	if whole := rd.Redact(line); whole != out {
+		return whole, 0, len(whole)
+	}
+	return out, len(head), len(head) + len(mid)
 }
 
 // cells is the display width of runes in a terminal: two cells for
@@ -284,16 +291,8 @@ func (v *JSONValidation) Redact(rd *Redactor) {
 	for i := range v.Diagnostics {
 		d := &v.Diagnostics[i]
 		d.Summary, d.Detail = rd.Redact(d.Summary), rd.Redact(d.Detail)
-		s := d.Snippet
-		if s == nil || rd.Redact(s.Code) == s.Code {
-			continue
-		}
-		start, end := min(s.HighlightStartOffset, len(s.Code)), min(s.HighlightEndOffset, len(s.Code))
-		head, mid, tail := rd.Redact(s.Code[:start]), rd.Redact(s.Code[start:end]), rd.Redact(s.Code[end:])
-		s.Code, s.HighlightStartOffset, s.HighlightEndOffset = head+mid+tail, len(head), len(head)+len(mid)
-		if red := rd.Redact(s.Code); red != s.Code {
-			// A secret across the highlight's edge: the whole line then.
-			s.Code, s.HighlightStartOffset, s.HighlightEndOffset = red, 0, len(red)
+		if s := d.Snippet; s != nil {
+			s.Code, s.HighlightStartOffset, s.HighlightEndOffset = redactSplit(rd, s.Code, s.HighlightStartOffset, s.HighlightEndOffset)
 		}
 	}
 }
@@ -303,15 +302,19 @@ func snippet(f *hcl.File, r hcl.Range) *JSONSnippet {
 	if r.Start.Line < 1 || r.Start.Line > len(lines) {
 		return nil
 	}
-	code := strings.TrimRight(string(lines[r.Start.Line-1]), "\r")
-	s := &JSONSnippet{Code: code, StartLine: r.Start.Line}
-	// Offsets are bytes into code, as Terraform's are.
-	s.HighlightStartOffset = max(0, min(len(code), byteCol(code, r.Start.Column)))
-	if r.End.Line == r.Start.Line {
-		s.HighlightEndOffset = max(s.HighlightStartOffset, min(len(code), byteCol(code, r.End.Column)))
-	} else {
-		s.HighlightEndOffset = len(code)
+	start := 0 // byte offset of the line in the file
+	for _, l := range lines[:r.Start.Line-1] {
+		start += len(l) + 1
 	}
+	code := strings.TrimRight(string(lines[r.Start.Line-1]), "\r")
+	s := &JSONSnippet{StartLine: r.Start.Line}
+	// Offsets are bytes into code, as Terraform's are.
+	from := max(0, min(len(code), byteCol(code, r.Start.Column)))
+	to := len(code)
+	if r.End.Line == r.Start.Line {
+		to = max(from, min(len(code), byteCol(code, r.End.Column)))
+	}
+	s.Code, s.HighlightStartOffset, s.HighlightEndOffset = hideLine(f, nil, code, start, from, to)
 	if cs, ok := f.Nav.(interface{ ContextString(int) string }); ok {
 		s.Context = cs.ContextString(r.Start.Byte)
 	}

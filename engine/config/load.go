@@ -102,6 +102,7 @@ type Options struct {
 }
 
 // Sources are the parsed files, for printing diagnostics with snippets.
+// Load's mask the secrets written in them (see SecretRanges).
 type Sources map[string]*hcl.File
 
 type loader struct {
@@ -184,11 +185,19 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 // the var files, which is where secrets are kept (-var-file
 // secrets.hcl in CI). A mistake there is still placed by file, line and
 // column, but its line, token and all, is not printed into a log.
+// The secrets written in the configuration's files are masked in their
+// snippets (SecretRanges), and so are the values of sensitive variables
+// and credentials wherever a line holds one (a local a token is read
+// from).
 func (l *loader) sources() Sources {
+	var values *Redactor
+	if v := l.cfg.SensitiveValues(); len(v) > 0 {
+		values = NewRedactor(v)
+	}
 	src := make(Sources, len(l.files))
 	for name, f := range l.files {
 		if !l.varFiles[name] {
-			src[name] = f
+			src[name] = masked(f, SecretRanges(f, l.opts.Platforms), values)
 		}
 	}
 	return src

@@ -155,9 +155,7 @@ func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
 			// it is left unset, quietly.
 			continue
 		} else {
-			l.errorf(&v.DeclRange, "No value for required variable",
-				"The variable %q has no default. Set it with -var %s=VALUE, a -var-file, or the environment variable %s%s.",
-				v.Name, v.Name, EnvVarPrefix, v.Name)
+			l.errorf(&v.DeclRange, "No value for required variable", "%s", noValueDetail(v))
 			continue
 		}
 		if p.typeDefault != nil {
@@ -194,6 +192,18 @@ func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
 			l.failedVars = append(l.failedVars, p.v.Name)
 		}
 	}
+}
+
+// noValueDetail says how to give v a value. A sensitive one is not
+// offered -var: a value on the command line stays in the shell's history
+// and shows in the process list to every user of the machine.
+func noValueDetail(v *Variable) string {
+	if v.Sensitive {
+		return fmt.Sprintf("The variable %q has no default. It is sensitive: set it with the environment variable %s%s, or in a file passed with -var-file and kept out of git; not with -var, which leaves it in the shell history and the process list.",
+			v.Name, EnvVarPrefix, v.Name)
+	}
+	return fmt.Sprintf("The variable %q has no default. Set it with -var %s=VALUE, a -var-file, or the environment variable %s%s.",
+		v.Name, v.Name, EnvVarPrefix, v.Name)
 }
 
 func (l *loader) checkValidations(v *Variable, blocks []*hcl.Block) {

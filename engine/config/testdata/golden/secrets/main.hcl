@@ -35,3 +35,16 @@ template "t" {
     en = "Your token is ${var.token}"
   }
 }
+
+# The snippets below mask the secrets: a sensitive variable's default and
+# a credential's literal, whatever is wrong with them.
+variable "pin" {
+  type      = number
+  sensitive = true
+  default   = "pin-4417-secret"
+}
+
+platform "chat" "other" {
+  token  = ["xoxb-in-a-list-9"]
+  server = "chat.example"
+}
