@@ -2,18 +2,24 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
-const outboxUsage = `Usage: hearth outbox list [-status pending|sent|dead|skipped] [-limit N] [-json] [DIR]
+const outboxUsage = `Usage: hearth outbox list [options] [DIR]
        hearth outbox send [DIR]
        hearth outbox retry KEY [DIR]
+       hearth outbox retry -status dead|pending [options] [DIR]
        hearth outbox drop KEY [DIR]
 
 The outbox holds every side effect the rules decided on (messages, direct
@@ -31,197 +37,313 @@ messages still go. hearth member forget skips the messages not yet sent of
 campaign runs keyed by the forgotten member (run_key). A skipped action is
 not retried.
 
-  list    show actions, oldest first (default: pending, dead and skipped):
-          DUE is when a pending action is tried next, or when a finished
-          one was last due; FINISHED is when it was sent, moved to the
-          dead letters or skipped, and outbox_retention (90d unless set)
-          removes it that long after (-json: next_at and finished_at)
+  list    show actions in the order they are due (default: pending, dead
+          and skipped), 100 a page (-limit N): when more follow, it says
+          on stderr how to get the next page (-after NEXT). DUE is when a
+          pending action is tried next, or when a finished one was last
+          due; FINISHED is when it was sent, moved to the dead letters or
+          skipped, and outbox_retention (90d unless set) removes it that
+          long after. -json prints one object, as GET /v1/outbox answers
+          and as member list -json prints its page: {"entries": [...],
+          "more": true or false, "next": where the next page starts}
   send    deliver what is due now through the platforms, once, and report
           (hearth run does this continuously)
-  retry   make a dead or pending action due now
+  retry   make a dead or pending action due now. With -status dead (or
+          pending) in place of a KEY, every action of that status the
+          filters select: it shows how many and the first of them and
+          asks for 'yes' (-auto-approve in scripts); -dry-run lists them
+          all and changes nothing
   drop    remove an action without sending it
+
+list and retry -status select with these filters, all of them together:
+-status S, -member ID, -campaign NAME (its sends), -platform P (an
+address, discord.main, or a type, discord, for all its platforms), and
+-since T: actions that finished (were sent, moved to the dead letters or
+skipped) at T or later, and pending ones queued at T or later; T is a
+duration back from now (6h, 2d) or a time (RFC 3339 or YYYY-MM-DD).
+
+retry and drop write the outbox directly, also while hearth run serves
+the state: the daemon reads the outbox afresh at each delivery round
+(every second), so what retry makes due goes out at its next round; with
+no daemon, hearth outbox send delivers it. Run 'hearth outbox VERB -h'
+for the options of one verb.
 
 Examples:
   hearth outbox list -status dead examples/quickstart
+  hearth outbox list -campaign onboarding -member u07 examples/quickstart
+  hearth outbox list -json examples/quickstart | jq -r '.entries[].key'
   hearth outbox retry campaign/onboarding/u07/1/2/nudge examples/quickstart
+  hearth outbox retry -status dead -platform local -since 6h -dry-run examples/quickstart
+  hearth outbox retry -status dead -campaign onboarding examples/quickstart
+  hearth outbox retry -status dead -auto-approve /etc/hearth   # in a script
 `
 
-// outboxVerbs are the verbs and whether each takes an action's key
-// before the directory, as the usage says.
-var outboxVerbs = map[string]bool{"list": false, "send": false, "retry": true, "drop": true}
+// outboxVerbs are the outbox group's verbs, in the order its usage
+// gives them.
+var outboxVerbs = []string{"list", "send", "retry", "drop"}
 
 func runOutbox(ctx context.Context, s *stdio, args []string) int {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		fmt.Fprint(s.out, outboxUsage)
-		return 0
+	if len(args) == 0 || isHelp(args[0]) {
+		return groupUsage(s, args, outboxUsage)
 	}
-	if len(args) == 0 {
-		fmt.Fprint(s.err, outboxUsage)
-		return 1
+	switch args[0] {
+	case "list":
+		return runOutboxList(ctx, s, args[1:])
+	case "send":
+		return runOutboxSend(ctx, s, args[1:])
+	case "retry":
+		return runOutboxRetry(ctx, s, args[1:])
+	case "drop":
+		return runOutboxDrop(ctx, s, args[1:])
 	}
-	verb := args[0]
-	takesKey, known := outboxVerbs[verb]
-	if !known {
-		return unknownVerb(s, "outbox", verb, []string{"list", "send", "retry", "drop"}, outboxUsage)
+	return unknownVerb(s, "outbox", args[0], outboxVerbs, outboxUsage)
+}
+
+// outboxFilterFlags are the filters outbox list and retry -status share.
+type outboxFilterFlags struct {
+	status, member, campaign, platform, since string
+}
+
+func (o *outboxFilterFlags) register(fs *flag.FlagSet, status string) {
+	fs.StringVar(&o.status, "status", "", status)
+	fs.StringVar(&o.member, "member", "", "Only actions for the member with this `ID`.")
+	fs.StringVar(&o.campaign, "campaign", "", "Only the sends of the campaign with this `NAME`.")
+	fs.StringVar(&o.platform, "platform", "", "Only actions through the platform `P`: an address (discord.main) or a type (discord) for all its platforms.")
+	fs.StringVar(&o.since, "since", "", "Only actions that finished (sent, dead or skipped) at `T` or later, and pending ones queued at T or later: a duration back from now (6h, 2d) or a time (RFC 3339 or YYYY-MM-DD).")
+}
+
+// narrowed reports whether a filter other than -status is set.
+func (o *outboxFilterFlags) narrowed() bool {
+	return o.member != "" || o.campaign != "" || o.platform != "" || o.since != ""
+}
+
+// filter is the selection the flags make at now; its error names the
+// flag that is wrong. The status is checked by each verb, which takes
+// different ones.
+func (o *outboxFilterFlags) filter(now time.Time) (state.OutboxFilter, error) {
+	f := state.OutboxFilter{Member: o.member, Campaign: o.campaign, Platform: platformFilter(o.platform)}
+	if o.status != "" {
+		f.Statuses = []string{o.status}
 	}
-	fs := newFlags(s, "outbox "+verb, outboxUsage)
-	status := fs.String("status", "", "With list: only this status (pending, sent, dead or skipped).")
-	asJSON := fs.Bool("json", false, "With list: print JSON lines.")
-	limit := fs.Int("limit", 100, "With list: at most this many of each status; it says when there are more.")
-	vf := varFlags{readOnly: verb != "send"} // only send reaches the platforms
+	if o.since != "" {
+		at, err := parseSince(o.since, now)
+		if err != nil {
+			return f, err
+		}
+		f.Since = at
+	}
+	return f, nil
+}
+
+// platformFilter is -platform as actions keep platform addresses:
+// "discord.main" and "platform.discord.main" alike are
+// "platform.discord.main", and a type alone "platform.discord".
+func platformFilter(p string) string {
+	if p == "" || strings.HasPrefix(p, "platform.") {
+		return p
+	}
+	return "platform." + p
+}
+
+// parseSince reads -since: a duration back from now, or a time, which
+// cannot be after now (nothing has finished then, and stores count time
+// in nanoseconds, which end in 2262).
+func parseSince(v string, now time.Time) (time.Time, error) {
+	if d, err := durations.Parse(v); err == nil {
+		return now.Add(-d), nil
+	}
+	t, err := parseTimeFlag(v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("-since: %q is neither a duration back from now (6h, 2d) nor a time (RFC 3339, 2026-11-22T10:00:00Z, or a date, 2026-11-22)", v)
+	}
+	if t.After(now) {
+		return time.Time{}, fmt.Errorf("-since %s is after now: nothing has finished or been queued since", v)
+	}
+	return t, nil
+}
+
+// unknownNames says, for a selection that found nothing, which of the
+// campaign and platform it names the configuration does not have: a
+// typo, more likely than a campaign removed with entries left behind.
+func (o *outboxFilterFlags) unknownNames(cfg *config.Config) []string {
+	var notes []string
+	if o.campaign != "" && !slices.ContainsFunc(cfg.Campaigns, func(c *config.Campaign) bool { return c.Name == o.campaign }) {
+		names := make([]string, 0, len(cfg.Campaigns))
+		for _, c := range cfg.Campaigns {
+			names = append(names, c.Name)
+		}
+		notes = append(notes, fmt.Sprintf("there is no campaign named %q in the configuration.%s", o.campaign, suggestOrList(o.campaign, names, "campaigns")))
+	}
+	if o.platform != "" {
+		want := platformFilter(o.platform)
+		var addrs, near []string // near: addresses and types, for a typo of either
+		known := false
+		for _, p := range cfg.Platforms {
+			addr := p.Addr()
+			known = known || state.PlatformMatches(addr, want)
+			addrs = append(addrs, strings.TrimPrefix(addr, "platform."))
+			near = append(near, strings.TrimPrefix(addr, "platform."), p.Type)
+		}
+		if !known {
+			short := strings.TrimPrefix(want, "platform.")
+			hint := didYouMean(short, near)
+			if hint == "" {
+				hint = suggestOrList(short, addrs, "platforms")
+			}
+			notes = append(notes, fmt.Sprintf("there is no platform %q in the configuration.%s", short, hint))
+		}
+	}
+	return notes
+}
+
+// openOutbox opens cfg's store for the outbox verb name, once the
+// configuration says there is a state: the store, which the caller
+// closes, and its outbox.
+func openOutbox(ctx context.Context, s *stdio, cfg *config.Config, name string) (state.Store, outbox.Store, bool) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return nil, nil, false
+	}
+	ob, ok := st.(outbox.Store)
+	if !ok {
+		st.Close()
+		fmt.Fprintf(s.err, "hearth %s: the %s store keeps no outbox.\n", name, cfg.Settings.State.Backend)
+		return nil, nil, false
+	}
+	return st, ob, true
+}
+
+// outboxPage is a page of hearth outbox list -json, in the shape of GET
+// /v1/outbox's answer and of member list -json's page.
+type outboxPage struct {
+	Entries []outbox.Entry `json:"entries"`
+	More    bool           `json:"more"`
+	Next    string         `json:"next,omitempty"`
+}
+
+// outboxListMax is the largest page, as GET /v1/outbox takes.
+const outboxListMax = 10000
+
+func runOutboxList(ctx context.Context, s *stdio, args []string) int {
+	const name = "outbox list"
+	fs := newFlags(s, name, outboxUsage)
+	var sel outboxFilterFlags
+	sel.register(fs, "Only actions of status `S`: pending, sent, dead or skipped (default: pending, dead and skipped).")
+	limit := fs.Int("limit", 100, fmt.Sprintf("At most `N` actions, 1 to %d; when more follow, it says how to get the next page.", outboxListMax))
+	after := fs.String("after", "", "Start past `NEXT`: the next page, as the line about more actions (or -json's \"next\") gives it.")
+	asJSON := fs.Bool("json", false, "Print the page as one object, as GET /v1/outbox answers: {\"entries\": [...], \"more\", \"next\"}.")
+	vf := varFlags{readOnly: true}
 	vf.register(fs)
-	pos, code, ok := parse(fs, args[1:])
+	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
 	}
-	form := ""
-	if takesKey {
-		form = "KEY"
-	}
-	pos, dir, ok := leadArgs(s, "outbox "+verb, pos, form, "the action's key, which hearth outbox list shows,")
+	dir, ok := dirArg(pos, s, name)
 	if !ok {
 		return 1
 	}
-	key := ""
-	if takesKey {
-		key = pos[0]
+	if sel.status != "" && !slices.Contains([]string{outbox.Pending, outbox.Sent, outbox.Dead, outbox.Skipped}, sel.status) {
+		return argError(s, name, "-status must be pending, sent, dead or skipped")
 	}
-	if verb == "list" {
-		if *status != "" && *status != outbox.Pending && *status != outbox.Sent && *status != outbox.Dead && *status != outbox.Skipped {
-			fmt.Fprintf(s.err, "hearth outbox list: -status must be pending, sent, dead or skipped.\n")
-			return 1
-		}
-		if *limit < 1 {
-			fmt.Fprintf(s.err, "hearth outbox list: -limit must be 1 or more.\n")
-			return 1
+	if *limit < 1 || *limit > outboxListMax {
+		return argError(s, name, fmt.Sprintf("-limit must be 1 or more, up to %d", outboxListMax))
+	}
+	f, err := sel.filter(s.clock())
+	if err != nil {
+		return argError(s, name, err.Error())
+	}
+	if len(f.Statuses) == 0 {
+		f.Statuses = []string{outbox.Pending, outbox.Dead, outbox.Skipped}
+	}
+	if *after != "" {
+		if f.After, err = state.ParseOutboxCursor(*after); err != nil {
+			return argError(s, name, fmt.Sprintf("-after %q is not where a page ends (give the next a page of hearth outbox list or GET /v1/outbox gave)", *after))
 		}
 	}
 	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}
-	missing := missingState(cfg, hintRun)
-	if verb == "send" {
-		missing = missingForWrite(cfg, hintRun)
-	}
-	if err := missing; err != nil {
+	if missingState(cfg, hintRun) != nil {
 		// Nothing was ever queued, and a look must not create state.
-		switch {
-		case verb == "list" && *asJSON:
-		case verb == "list":
-			fmt.Fprintf(s.out, "The outbox is empty: there is no state yet at %s.\n", cfg.Settings.State.Path)
-		case verb == "send":
-			fmt.Fprintf(s.out, "Nothing to send: there is no state yet at %s.\n", cfg.Settings.State.Path)
-		default:
-			fmt.Fprintf(s.err, "hearth outbox %s: %v\n", verb, err)
-			return 1
+		if *asJSON {
+			return writeJSON(s, outboxPage{Entries: []outbox.Entry{}})
 		}
+		fmt.Fprintf(s.out, "The outbox is empty: there is no state yet at %s.\n", cfg.Settings.State.Path)
 		return 0
 	}
-	if verb == "send" {
-		// A daemon delivers the outbox by itself; delivering beside it
-		// would send the same actions twice.
-		lock, a, ok := lockForWrite(s, cfg, "outbox send")
-		if !ok {
-			return 1
-		}
-		if lock == nil {
-			fmt.Fprintf(s.err, "hearth outbox send: hearth run (pid %d, %s) serves this state and delivers the outbox by itself; hearth outbox retry KEY makes an action due now.\n", a.PID, a.URL)
-			return 1
-		}
-		defer lock.release()
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(s.err, "hearth outbox: %v\n", err)
+	st, _, ok := openOutbox(ctx, s, cfg, name)
+	if !ok {
 		return 1
 	}
 	defer st.Close()
-	ob, ok := st.(outbox.Store)
+	selector, ok := st.(state.OutboxSelector)
 	if !ok {
-		fmt.Fprintf(s.err, "hearth outbox: the %s store keeps no outbox.\n", cfg.Settings.State.Backend)
+		fmt.Fprintf(s.err, "hearth %s: the %s store cannot select outbox entries.\n", name, cfg.Settings.State.Backend)
 		return 1
 	}
-	switch verb {
-	case "send":
-		sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
-		defer sender.Close()
-		recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
-			return state.Recipients(ctx, st, ids)
+	// One past the page, to tell whether more follow.
+	f.Limit = *limit + 1
+	entries, err := selector.SelectOutbox(ctx, f)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return 1
+	}
+	page := outboxPage{Entries: entries, More: len(entries) > *limit}
+	if page.More {
+		page.Entries = entries[:*limit]
+		page.Next = state.CursorOf(&page.Entries[*limit-1]).String()
+	}
+	if page.Entries == nil {
+		page.Entries = []outbox.Entry{}
+	}
+	redactEntries(cfg, page.Entries)
+	if *asJSON {
+		return writeJSON(s, page)
+	}
+	if len(page.Entries) == 0 {
+		fmt.Fprintln(s.out, emptyListing(&sel, *after != ""))
+		for _, note := range sel.unknownNames(cfg) {
+			fmt.Fprintf(s.err, "hearth %s: %s\n", name, note)
 		}
-		rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock}).RunOnce(ctx)
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
-		return 0
-	case "retry", "drop":
-		var found bool
-		if verb == "retry" {
-			found, err = ob.RetryAction(ctx, key, s.clock())
-		} else {
-			found, err = ob.DropAction(ctx, key)
-		}
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth outbox %s: %v\n", verb, err)
-			return 1
-		}
-		if !found && verb == "drop" {
-			fmt.Fprintf(s.err, "hearth outbox drop: no action %q in the outbox (hearth outbox list shows the keys).\n", key)
-			return 1
-		}
-		if !found {
-			fmt.Fprintf(s.err, "hearth outbox retry: no pending or dead action %q in the outbox (hearth outbox list shows the keys; a sent action is not sent again).\n", key)
-			return 1
-		}
-		fmt.Fprintf(s.out, "%s: %s\n", map[string]string{"retry": "due now", "drop": "dropped"}[verb], key)
 		return 0
 	}
-	statuses := []string{outbox.Pending, outbox.Dead, outbox.Skipped}
-	if *status != "" {
-		statuses = []string{*status}
+	printOutboxTable(s.out, page.Entries)
+	// Said on stderr, so stdout holds the listing alone, as for member
+	// list's lines.
+	if page.More {
+		fmt.Fprintf(s.err, "More actions follow: hearth outbox list -after %s%s\n", page.Next, againArgs(args))
 	}
-	// Each status is read one past the limit, to tell whether more
-	// remain than are shown.
-	var entries []outbox.Entry
-	var more []string
-	for _, st := range statuses {
-		es, err := ob.ListOutbox(ctx, st, *limit+1)
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth outbox list: %v\n", err)
-			return 1
-		}
-		if len(es) > *limit {
-			es = es[:*limit]
-			more = append(more, st)
-		}
-		entries = append(entries, es...)
+	return 0
+}
+
+// emptyListing says that a listing found nothing, in the words of what
+// was asked: with -status alone, only that list is known to be empty.
+func emptyListing(sel *outboxFilterFlags, after bool) string {
+	switch {
+	case after:
+		return "No more actions."
+	case sel.narrowed():
+		return "No action matches."
 	}
+	return map[string]string{"": "The outbox is empty.", outbox.Pending: "No action is pending.",
+		outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters.", outbox.Skipped: "No skipped action."}[sel.status]
+}
+
+// redactEntries takes secrets out of the entries' errors: they were
+// stored redacted, and are redacted again with the configuration in
+// force, for entries older than a secret's place in it.
+func redactEntries(cfg *config.Config, entries []outbox.Entry) {
 	redact := cfg.Redactor()
 	for i := range entries {
 		entries[i].LastError = redact.Redact(entries[i].LastError)
 	}
-	// Said on stderr, so the listing itself stays what -json promises.
-	defer func() {
-		if len(more) > 0 {
-			fmt.Fprintf(s.err, "More %s actions than the %d shown: raise -limit, or narrow with -status.\n", strings.Join(more, " and "), *limit)
-		}
-	}()
-	if *asJSON {
-		enc := jsonEncoder(s.out)
-		for _, e := range entries {
-			_ = enc.Encode(e)
-		}
-		return 0
-	}
-	if len(entries) == 0 {
-		// With -status, only that list is known to be empty.
-		fmt.Fprintln(s.out, map[string]string{"": "The outbox is empty.", outbox.Pending: "No action is pending.",
-			outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters.", outbox.Skipped: "No skipped action."}[*status])
-		return 0
-	}
-	tw := textwidth.NewTabWriter(s.out, 2, 0)
+}
+
+// printOutboxTable writes entries as outbox list shows them.
+func printOutboxTable(w io.Writer, entries []outbox.Entry) {
+	tw := textwidth.NewTabWriter(w, 2, 0)
 	fmt.Fprintln(tw, "STATUS\tTRIES\tDUE\tFINISHED\tKIND\tMEMBER\tKEY\tLAST ERROR")
 	const minute = "2006-01-02 15:04"
 	for _, e := range entries {
@@ -232,7 +354,107 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, e.NextAt.UTC().Format(minute), finished, e.Kind, e.Member, e.Key, strings.ReplaceAll(e.LastError, "\n", " "))
 	}
 	_ = tw.Flush()
+}
+
+func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
+	const name = "outbox send"
+	fs := newFlags(s, name, outboxUsage)
+	vf := varFlags{} // send reaches the platforms
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := dirArg(pos, s, name)
+	if !ok {
+		return 1
+	}
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	if missingForWrite(cfg, hintRun) != nil {
+		fmt.Fprintf(s.out, "Nothing to send: there is no state yet at %s.\n", cfg.Settings.State.Path)
+		return 0
+	}
+	// A daemon delivers the outbox by itself; delivering beside it
+	// would send the same actions twice.
+	lock, a, ok := lockForWrite(s, cfg, name)
+	if !ok {
+		return 1
+	}
+	if lock == nil {
+		fmt.Fprintf(s.err, "hearth outbox send: hearth run (pid %d, %s) serves this state and delivers the outbox by itself; hearth outbox retry KEY makes an action due now.\n", a.PID, a.URL)
+		return 1
+	}
+	defer lock.release()
+	st, ob, ok := openOutbox(ctx, s, cfg, name)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
+	defer sender.Close()
+	recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
+		return state.Recipients(ctx, st, ids)
+	}
+	rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock}).RunOnce(ctx)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
 	return 0
+}
+
+func runOutboxDrop(ctx context.Context, s *stdio, args []string) int {
+	const name = "outbox drop"
+	fs := newFlags(s, name, outboxUsage)
+	vf := varFlags{readOnly: true}
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	pos, dir, ok := leadArgs(s, name, pos, "KEY", "the action's key, which hearth outbox list shows,")
+	if !ok {
+		return 1
+	}
+	key := pos[0]
+	ob, done, ok := outboxForKey(ctx, s, dir, vf, name)
+	if !ok {
+		return 1
+	}
+	defer done()
+	found, err := ob.DropAction(ctx, key)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth outbox drop: %v\n", err)
+		return 1
+	}
+	if !found {
+		fmt.Fprintf(s.err, "hearth outbox drop: no action %q in the outbox (hearth outbox list shows the keys).\n", key)
+		return 1
+	}
+	fmt.Fprintf(s.out, "dropped: %s\n", key)
+	return 0
+}
+
+// outboxForKey opens the outbox of DIR's state for retry KEY or drop
+// KEY, which need one: done closes it.
+func outboxForKey(ctx context.Context, s *stdio, dir string, vf varFlags, name string) (ob outbox.Store, done func(), ok bool) {
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return nil, nil, false
+	}
+	if err := missingState(cfg, hintRun); err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return nil, nil, false
+	}
+	st, ob, ok := openOutbox(ctx, s, cfg, name)
+	if !ok {
+		return nil, nil, false
+	}
+	return ob, func() { st.Close() }, true
 }
 
 // stateResources lists the objects apply made, for the outbox to find

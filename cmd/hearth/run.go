@@ -50,6 +50,8 @@ one on the same state exits 1 naming the first. Commands that write the
 state directly go through the daemon's API (replay, member pardon,
 forget and unsuppress, campaign stop) or refuse while it runs (state
 prune, state restore, outbox send); state backup asks it for its copy.
+outbox retry and drop write the outbox beside it, which it reads afresh
+at each delivery round.
 
 `
 

@@ -74,6 +74,10 @@ func TestMemoryOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
 
+func TestMemoryOutboxSelect(t *testing.T) {
+	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}
+
 func TestMemoryOutboxPrune(t *testing.T) {
 	statetest.RunOutboxPrune(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }

@@ -642,6 +642,42 @@ func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool
 	return true, nil
 }
 
+var _ OutboxSelector = (*Memory)(nil)
+
+// SelectOutbox lists the entries f selects, as the SQL stores do.
+func (s *Memory) SelectOutbox(_ context.Context, f OutboxFilter) ([]OutboxEntry, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	var out []OutboxEntry
+	for _, e := range s.entries {
+		if f.Match(e) && f.After.Before(e) {
+			out = append(out, *e)
+		}
+	}
+	sortEntries(out)
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// RetryActions makes due at now the entries of keys still in status.
+func (s *Memory) RetryActions(_ context.Context, keys []string, status string, now time.Time) (int, error) {
+	if err := RetryStatus(status); err != nil {
+		return 0, err
+	}
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	n := 0
+	for _, k := range keys {
+		if e := s.entries[k]; e != nil && e.Status == status {
+			e.Status, e.NextAt, e.FinishedAt = OutboxPending, now, time.Time{}
+			n++
+		}
+	}
+	return n, nil
+}
+
 // DropAction removes an action.
 func (s *Memory) DropAction(_ context.Context, key string) (bool, error) {
 	s.outboxMu.Lock()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -136,6 +138,70 @@ func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, at ti
 // forgotten).
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
 	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, finished_at = 0, lease_until = 0 WHERE key = $2 AND status IN ('pending', 'dead')`, now.UnixNano(), key)
+}
+
+var _ state.OutboxSelector = (*Store)(nil)
+
+// outboxSince is when an entry counts as having happened for
+// OutboxFilter.Since: when it finished (an entry a replica of an older
+// hearth finished has no finished_at, and gets the time
+// state.OutboxFinishedAt gives it), or, pending, when it was queued.
+const outboxSince = `CASE WHEN status = 'pending' THEN at WHEN finished_at > 0 THEN finished_at WHEN status = 'sent' THEN sent_at ELSE next_at END`
+
+// SelectOutbox lists the entries f selects, in next_at and key order.
+func (s *Store) SelectOutbox(ctx context.Context, f state.OutboxFilter) ([]state.OutboxEntry, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, `status = ANY(`+arg(f.Statuses)+`)`)
+	}
+	if f.Member != "" {
+		where = append(where, `member = `+arg(f.Member))
+	}
+	if f.Campaign != "" {
+		where = append(where, `data->>'campaign' = `+arg(f.Campaign))
+	}
+	switch {
+	case f.Platform != "" && !state.PlatformIsType(f.Platform):
+		where = append(where, `data->>'platform' = `+arg(f.Platform))
+	case f.Platform != "":
+		// A type: the addresses that start with it and a dot (not LIKE,
+		// which reads _ as a wildcard).
+		where = append(where, `starts_with(data->>'platform', `+arg(f.Platform+".")+`)`)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, outboxSince+` >= `+arg(f.Since.UnixNano()))
+	}
+	if !f.After.IsZero() {
+		where = append(where, `(next_at, key) > (`+arg(f.After.At.UnixNano())+`, `+arg(f.After.Key)+`)`)
+	}
+	q := `SELECT ` + outboxColumns + ` FROM outbox`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY next_at, key`
+	if f.Limit > 0 {
+		q += ` LIMIT ` + arg(f.Limit)
+	}
+	return s.queryOutbox(ctx, q, args...)
+}
+
+// RetryActions makes due at now the entries of keys still in status, in
+// one statement. A lease is left as it is: a pending entry a replica
+// has claimed is being sent, and that replica settles it.
+func (s *Store) RetryActions(ctx context.Context, keys []string, status string, now time.Time) (int, error) {
+	if err := state.RetryStatus(status); err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, finished_at = 0 WHERE status = $2 AND key = ANY($3)`, now.UnixNano(), status, keys)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // DropAction removes an action.

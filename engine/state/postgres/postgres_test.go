@@ -663,6 +663,11 @@ func TestOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
 }
 
+func TestOutboxSelect(t *testing.T) {
+	testURL(t)
+	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
 func TestOutboxFinished(t *testing.T) {
 	testURL(t)
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })

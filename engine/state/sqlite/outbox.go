@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -113,6 +116,105 @@ func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, at ti
 // forgotten).
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
 	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = ?, finished_at = 0 WHERE key = ? AND status IN ('pending', 'dead')`, now.UnixNano(), key)
+}
+
+var _ state.OutboxSelector = (*Store)(nil)
+
+// outboxSince is when an entry counts as having happened for
+// OutboxFilter.Since: when it finished (an entry finished by an older
+// hearth has no finished_at, and gets the time state.OutboxFinishedAt
+// gives it), or, pending, when it was queued.
+const outboxSince = `CASE WHEN status = 'pending' THEN at WHEN finished_at > 0 THEN finished_at WHEN status = 'sent' THEN sent_at ELSE next_at END`
+
+// outboxField is a field of the action, which only the JSON document
+// holds. The document is stored as a BLOB, which SQLite's JSON functions
+// would read as its binary JSONB: it is read as the text it is.
+func outboxField(name string) string {
+	return `json_extract(CAST(data AS TEXT), '$.` + name + `')`
+}
+
+// SelectOutbox lists the entries f selects, in next_at and key order.
+func (s *Store) SelectOutbox(ctx context.Context, f state.OutboxFilter) ([]state.OutboxEntry, error) {
+	var where []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		where = append(where, `status IN (?`+strings.Repeat(`, ?`, len(f.Statuses)-1)+`)`)
+		for _, st := range f.Statuses {
+			args = append(args, st)
+		}
+	}
+	if f.Member != "" {
+		where = append(where, `member = ?`)
+		args = append(args, f.Member)
+	}
+	if f.Campaign != "" {
+		where = append(where, outboxField("campaign")+` = ?`)
+		args = append(args, f.Campaign)
+	}
+	switch {
+	case f.Platform != "" && !state.PlatformIsType(f.Platform):
+		where = append(where, outboxField("platform")+` = ?`)
+		args = append(args, f.Platform)
+	case f.Platform != "":
+		// A type: the addresses that start with it and a dot. substr,
+		// not LIKE, which ignores case and reads _ as a wildcard.
+		prefix := f.Platform + "."
+		where = append(where, `substr(`+outboxField("platform")+`, 1, ?) = ?`)
+		args = append(args, utf8.RuneCountInString(prefix), prefix)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, outboxSince+` >= ?`)
+		args = append(args, f.Since.UnixNano())
+	}
+	if !f.After.IsZero() {
+		at := f.After.At.UnixNano()
+		where = append(where, `(next_at > ? OR (next_at = ? AND key > ?))`)
+		args = append(args, at, at, f.After.Key)
+	}
+	q := `SELECT ` + outboxColumns + ` FROM outbox`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY next_at, key`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return s.queryOutbox(ctx, q, args...)
+}
+
+// RetryActions makes due at now the entries of keys still in status,
+// in one transaction: the selection an operator approved is retried
+// whole or not at all.
+func (s *Store) RetryActions(ctx context.Context, keys []string, status string, now time.Time) (int, error) {
+	if err := state.RetryStatus(status); err != nil {
+		return 0, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var n int64
+	for chunk := range slices.Chunk(keys, state.RetryChunk) {
+		args := []any{now.UnixNano(), status}
+		for _, k := range chunk {
+			args = append(args, k)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'pending', next_at = ?, finished_at = 0 WHERE status = ? AND key IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return 0, err
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return int(n), nil
 }
 
 // DropAction removes an action.

@@ -53,6 +53,10 @@ func TestOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
 
+func TestOutboxSelect(t *testing.T) {
+	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return openTemp(t) })
+}
+
 func TestOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return openTemp(t) })
 }

@@ -3,7 +3,8 @@
 // scheduling and iteration order, tallies, and erasing members
 // (state.Eraser) with the suppression list; RunOutboxPages,
 // RunOutboxPrune and RunOutboxFinished hold the outbox to its paging, its
-// retention and the time each entry finished.
+// retention and the time each entry finished, and RunOutboxSelect to its
+// filters and retrying many entries at once.
 package statetest
 
 import (

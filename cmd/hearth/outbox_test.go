@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+)
+
+// deadLetterSite is a configuration whose welcome DMs to n members all
+// die when sent (the members are not on the local platform apply made),
+// as after a platform's outage: the directory, with its n dead letters.
+func deadLetterSite(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	const hcl = `platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+campaign "welcome" {
+  enter_on = "member.joined"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hello
+    }
+  }
+}
+
+template "hello" {
+  text = {
+    en = "Welcome, ${member.name}!"
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var events strings.Builder
+	for i := range n {
+		fmt.Fprintf(&events, `{"id":"%d","type":"member.joined","member":{"id":"m%02d","name":"M%d"},"at":"2026-01-01T09:%02d:00Z"}`+"\n", i, i, i, i)
+	}
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(file, []byte(events.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"replay", "-events", file, dir}, {"apply", "-auto-approve", dir}, {"outbox", "send", dir}} {
+		if code, out, errs := runCLI(args...); code != 0 {
+			t.Fatalf("hearth %s: %d\n%s%s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	return dir
+}
+
+// outboxTries lists the outbox as outbox list -json prints it: each
+// entry's key, status and tries.
+func outboxTries(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	code, out, errs := runCLI("outbox", "list", "-json", "-limit", "1000", dir)
+	if code != 0 {
+		t.Fatalf("outbox list -json: %d %s", code, errs)
+	}
+	var page struct {
+		Entries []struct {
+			Key      string `json:"key"`
+			Status   string `json:"status"`
+			Attempts int    `json:"attempts"`
+		} `json:"entries"`
+		More *bool `json:"more"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); err != nil || page.More == nil {
+		t.Fatalf("outbox list -json is not one page object: %v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for _, e := range page.Entries {
+		got[e.Key] = fmt.Sprintf("%s %d", e.Status, e.Attempts)
+	}
+	return got
+}
+
+// counts tallies outboxTries' "status tries" values.
+func counts(m map[string]string) map[string]int {
+	c := map[string]int{}
+	for _, v := range m {
+		c[v]++
+	}
+	return c
+}
+
+// TestOutboxRetryAsks: a bulk retry on a terminal shows how many actions
+// it selected and the first ten, and asks; anything but yes (an empty
+// line, end of input) changes nothing, and yes retries them all.
+func TestOutboxRetryAsks(t *testing.T) {
+	dir := deadLetterSite(t, 12)
+	if c := counts(outboxTries(t, dir)); c["dead 1"] != 12 {
+		t.Fatalf("before: %v; want 12 dead letters tried once", c)
+	}
+	var out, errb bytes.Buffer
+	cli := func(in string, args ...string) int {
+		out.Reset()
+		errb.Reset()
+		s := &stdio{in: strings.NewReader(in), inTTY: true, out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+		return run(context.Background(), args, s)
+	}
+	for _, answer := range []string{"no\n", "\n", "", "y\n"} {
+		if c := cli(answer, "outbox", "retry", "-status", "dead", dir); c != 1 {
+			t.Errorf("answer %q: exit %d; want 1", answer, c)
+		}
+		o := out.String()
+		rows := regexp.MustCompile(`(?m)^dead +1 .* campaign/welcome/m\d\d/`).FindAllString(o, -1)
+		if !strings.Contains(o, "hearth will make 12 dead actions due now; the first 10:") || len(rows) != 10 ||
+			!strings.Contains(o, "... and 2 more (-dry-run lists them all).") ||
+			!strings.Contains(o, "Do you want to retry these actions?") || !strings.Contains(o, "Only 'yes' will be accepted.\n  Enter a value: ") {
+			t.Errorf("answer %q: the question shows %d rows:\n%s", answer, len(rows), o)
+		}
+		if !strings.Contains(errb.String(), "hearth outbox retry: cancelled; nothing was changed.") {
+			t.Errorf("answer %q: stderr %q", answer, errb.String())
+		}
+		if c := counts(outboxTries(t, dir)); c["dead 1"] != 12 {
+			t.Fatalf("after answering %q: %v; want the 12 dead letters as they were", answer, c)
+		}
+	}
+	// A selection of ten or fewer is shown whole.
+	if c := cli("no\n", "outbox", "retry", "-status", "dead", "-member", "m03", dir); c != 1 ||
+		!strings.Contains(out.String(), "hearth will make 1 dead action due now:\n") || strings.Contains(out.String(), "more (-dry-run") {
+		t.Errorf("one selected: exit %d\n%s", c, out.String())
+	}
+	// Yes retries what the question showed and is still dead: one
+	// dropped while the question waited is not there to retry, and said
+	// so.
+	out.Reset()
+	errb.Reset()
+	dropFirst := &answerAfter{answer: "yes\n", before: func() {
+		if c, o, e := runCLI("outbox", "drop", "campaign/welcome/m05/1/1/hello", dir); c != 0 {
+			t.Errorf("drop while asked: %d %s%s", c, o, e)
+		}
+	}}
+	s := &stdio{in: dropFirst, inTTY: true, out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"outbox", "retry", "-status", "dead", dir}, s); c != 0 ||
+		!strings.Contains(out.String(), "Retried 11 of the 12 dead actions: due now; 1 was no longer dead (sent, retried, dropped or pruned since they were listed), and left alone.") {
+		t.Fatalf("answered yes: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if c := counts(outboxTries(t, dir)); c["pending 1"] != 11 || len(c) != 1 {
+		t.Errorf("after yes: %v; want 11 pending", c)
+	}
+}
+
+// answerAfter is standard input that runs before, then gives answer:
+// what happens while a question waits.
+type answerAfter struct {
+	answer string
+	before func()
+	done   bool
+}
+
+func (a *answerAfter) Read(p []byte) (int, error) {
+	if !a.done {
+		a.before()
+		a.done = true
+	}
+	if a.answer == "" {
+		return 0, io.EOF
+	}
+	n := copy(p, a.answer)
+	a.answer = a.answer[n:]
+	return n, nil
+}
+
+// TestOutboxRetryBesideDaemon: while hearth run serves the SQLite state,
+// a bulk retry writes the outbox directly, as retry KEY does (the daemon
+// reads the outbox afresh each round, and keeps none of it in memory),
+// and the daemon delivers what it made due: the dead letters are tried
+// again, and die again on this platform, with one more try each.
+func TestOutboxRetryBesideDaemon(t *testing.T) {
+	dir := deadLetterSite(t, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", "127.0.0.1:0", dir}, s) }()
+	cfg := &config.Config{Settings: config.Settings{State: config.StateSettings{Backend: "sqlite", Path: filepath.Join(dir, ".hearth", "state.db")}}}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if _, ok := readAnnouncement(cfg); ok {
+			break
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("the daemon exited %d:\n%s", c, errb.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no announcement:\n%s", errb.String())
+		}
+	}
+	if c, o, e := runCLI("outbox", "retry", "-status", "dead", "-auto-approve", dir); c != 0 || !strings.Contains(o, "Retried 3 dead actions: due now.") {
+		t.Fatalf("retry beside the daemon: exit %d\n%s%s", c, o, e)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		c := counts(outboxTries(t, dir))
+		if c["dead 2"] == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not try the retried actions again: %v\n%s", c, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit %d\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not stop")
+	}
+}
