@@ -160,8 +160,9 @@ type EventError struct {
 // postEvents takes one JSON event or JSON lines. A request with any bad
 // event changes nothing and gets every problem back with its index; a
 // good one gets 202 once its events are durably committed, with warnings
-// for likely typos of event types and for ids reused with different
-// content, within the request or after an event applied before it.
+// for likely typos of event types and of attributes, and for ids reused
+// with different content, within the request or after an event applied
+// before it.
 //
 // With ?backfill=true the events are history sent in time order (hearth
 // replay sends them so): timers wait while a backfill goes on
@@ -199,7 +200,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, no)
 		return
 	}
-	d.countIngested(evs)
+	slips := d.countIngested(evs)
 	var done applied
 	if backfill {
 		done, err = d.submitBackfill(r.Context(), evs)
@@ -217,6 +218,9 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	answer := map[string]any{"accepted": len(evs) - done.skipped, "duplicates": done.skipped}
 	var warnings []any
 	for _, w := range typoWarnings(d.snap.Load().Config, evs, places) {
+		warnings = append(warnings, w)
+	}
+	for _, w := range attrWarnings(evs, places, slips) {
 		warnings = append(warnings, w)
 	}
 	reused, n := reusedIDs(evs, places)
@@ -311,6 +315,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		// Event types taken that no rule reads, with the known type each
 		// looks like a typo of.
 		"undeclared_types": d.unheard.list(snap.Config),
+		// Attributes taken that their type does not declare, each with
+		// the declared one it looks like a typo of.
+		"attr_typos": d.attrTypos.list(snap.Config),
 	}
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()

@@ -20,7 +20,10 @@ type Metrics struct {
 	processedVec *prometheus.CounterVec
 	rejected     *prometheus.CounterVec
 	// idReused counts duplicates that reused an id with other content.
-	idReused      prometheus.Counter
+	idReused prometheus.Counter
+	// attrWarnings counts attributes that look like typos, by event
+	// type: standard or declared ones alone, a bounded set.
+	attrWarnings  *prometheus.CounterVec
 	latency       prometheus.Histogram
 	timersDue     prometheus.Counter
 	reloadSuccess prometheus.Gauge
@@ -85,7 +88,9 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.reevaluated, m.reevaluatePending)
 	m.idReused = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_events_id_reused_total",
 		Help: "Events not applied because their id was given before to an event with different content, in the same request or applied earlier: a sender reusing ids. Also counted as duplicates."})
-	m.Registry.MustRegister(m.idReused)
+	m.attrWarnings = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_attr_warnings_total",
+		Help: "Attributes of events taken that their standard or declared type does not declare and that look like a typo of one it does, which the event lacks (so no rule reads the value), by event type."}, []string{"type"})
+	m.Registry.MustRegister(m.idReused, m.attrWarnings)
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
 	m.membersLeft = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_left",
@@ -175,6 +180,7 @@ func (m *Metrics) initLabels(old, cfg *config.Config) {
 		if _, still := cfg.EventTypes[typ]; !still {
 			m.ingested.DeleteLabelValues(typ)
 			m.processedVec.DeletePartialMatch(prometheus.Labels{"type": typ})
+			m.attrWarnings.DeleteLabelValues(typ)
 		}
 	}
 	for _, c := range old.Campaigns {
@@ -191,6 +197,9 @@ func (m *Metrics) eventType(typ string) {
 	m.ingested.WithLabelValues(typ)
 	m.processedVec.WithLabelValues(typ, "false")
 	m.processedVec.WithLabelValues(typ, "true")
+	if typ != otherType && typ != config.ProfileEventType { // attributes never typos
+		m.attrWarnings.WithLabelValues(typ)
+	}
 }
 
 func keyedCampaign(cfg *config.Config, name string) bool {
