@@ -40,8 +40,8 @@ while they come, so members are not taken to the present between two
 requests and back to the past by the next. Lines the daemon refuses are
 reported and skipped, as without a daemon (the rest of their request is
 sent again; ids make that safe); lines that are not events are reported
-here and not sent. Event types the daemon names as likely typos of known
-ones are listed after the count of lines sent. Lines the daemon did not
+here and not sent. Event types and attributes the daemon names as
+likely typos of known ones are listed after the count of lines sent. Lines the daemon did not
 apply because an event with different content came first under their id
 (in the file, or applied before) are named, the first ten, and counted
 after the count of lines sent.
@@ -237,8 +237,8 @@ func storeWhere(cfg *config.Config) string {
 // reports it, and not sent; a line the daemon refuses is reported with
 // its line number and left out, and the rest of its chunk sent again, so
 // a replay through a daemon skips bad lines as one straight to the store
-// does. Types the daemon warns about as likely typos are listed at the
-// end, as the summary of a replay to the store lists them.
+// does. Types and attributes the daemon warns about as likely typos are
+// listed at the end, as the summary of a replay to the store lists them.
 func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, strict bool) int {
 	if path == "" {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
@@ -265,6 +265,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 	accepted, dups, rejected := 0, 0, 0
 	typos := map[string]int{}        // likely typos the daemon named, by type
 	suggested := map[string]string{} // the type each looks like
+	var attrTypos simulate.AttrTypos // likely attribute typos the daemon named
 	reused := 0                      // events not applied: their id was another event's
 	skip := func(msg string) {
 		// The first ten, as a replay to the store prints them: history
@@ -312,6 +313,11 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 			accepted += body.Accepted
 			dups += body.Duplicates
 			for _, raw := range body.Warnings {
+				var aw daemon.AttrWarning
+				if json.Unmarshal(raw, &aw) == nil && aw.Attribute != "" {
+					attrTypos.Add(aw.Type, aw.Attribute, aw.Suggestion, aw.Events)
+					continue
+				}
 				var iw daemon.IDWarning
 				if json.Unmarshal(raw, &iw) == nil && iw.ID != "" {
 					reusedLine(s.err, path, pending, &iw, reused)
@@ -395,6 +401,7 @@ func replayToDaemon(ctx context.Context, s *stdio, path, url string, chunk int, 
 			plural(reused, "event", "events"))
 	}
 	printUnknownTypes(s.out, typos, suggested)
+	printAttrTypos(s.out, attrTypos.List())
 	if strict && rejected > 0 {
 		return 1
 	}
