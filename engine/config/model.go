@@ -254,6 +254,11 @@ type Segment struct {
 	DeclRange   hcl.Range
 }
 
+// NoTier is the name members on no tier go by where a name is needed,
+// such as the label of hearth run's hearth_tier_members metric: no tier
+// may be named so.
+const NoTier = "none"
+
 // Tier is a tier block.
 type Tier struct {
 	Name        string

@@ -98,7 +98,7 @@ func NewMetrics() *Metrics {
 	m.segmentSizes.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
 		Help: "Members per segment of the configuration in force, not counting members who left, counted at start and at most once a minute."}, []string{"segment"})
 	m.tierSizes.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
-		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at start and at most once a minute."}, []string{"tier"})
+		Help: "Members per tier (tier=\"" + noTier + "\" for none), not counting members who left, counted at start and at most once a minute."}, []string{"tier"})
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
 	m.outboxOldest = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_outbox_oldest_pending_seconds",
@@ -219,12 +219,35 @@ func segmentNames(cfg *config.Config) []string {
 	return out
 }
 
-// tierNames are cfg's tiers and "", for members on none.
+// noTier is the tier label of members on no tier: an empty label value
+// is the same as no label to Prometheus, so {tier=""} would also match
+// series without one. Validation refuses a tier of this name
+// (config.NoTier).
+const noTier = config.NoTier
+
+// tierNames are the tier labels: cfg's tiers and noTier.
 func tierNames(cfg *config.Config) []string {
-	out := []string{""}
+	out := []string{noTier}
 	for _, t := range cfg.Tiers {
 		out = append(out, t.Name)
 	}
+	return out
+}
+
+// tierLabels are counts of members by tier, "" for none, by tier label.
+// Members stored on a tier named "none" before validation refused the
+// name count with those on none until their next evaluation moves them.
+func tierLabels(counts map[string]int) map[string]int {
+	n, ok := counts[""]
+	if !ok {
+		return counts
+	}
+	out := make(map[string]int, len(counts))
+	for name, c := range counts {
+		out[name] = c
+	}
+	delete(out, "")
+	out[noTier] += n
 	return out
 }
 
@@ -389,11 +412,12 @@ func (m *Metrics) population(p Population, cfg *config.Config) {
 	m.members.Set(float64(p.Members))
 	m.membersLeft.Set(float64(p.Left))
 	m.segmentSizes.keep(segmentNames(cfg), p.Segments)
+	counts := tierLabels(p.Tiers)
 	tiers := tierNames(cfg)
-	for name := range p.Tiers {
+	for name := range counts {
 		tiers = append(tiers, name)
 	}
-	m.tierSizes.keep(tiers, p.Tiers)
+	m.tierSizes.keep(tiers, counts)
 }
 
 // shortHash is how a configuration's hash is written in logs and labels.
