@@ -24,6 +24,10 @@ type Route struct {
 	Doc string
 	// Token says whether it needs the bearer token, when one is set.
 	Token bool
+	// Events says it takes events: a request to its path with another
+	// method is refused as its events would be, counted in
+	// hearth_events_rejected_total{reason="method"}.
+	Events bool
 
 	handler func(d *Daemon) http.HandlerFunc
 }
@@ -40,7 +44,7 @@ func Routes() []Route {
 // routes is the table the server registers from.
 func routes() []Route {
 	return []Route{
-		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true,
+		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true, Events: true,
 			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, or JSON lines; "+
 				"at most %d MiB and %d events a request (413 beyond); the body is sent as itself (curl --data-binary @FILE; any JSON "+
 				"or JSON-lines Content-Type, text/plain, or the form type curl sends by default); a form upload (curl -F), XML or "+
@@ -122,7 +126,7 @@ func routes() []Route {
 		{Pattern: "GET /v1/report", Usage: "GET  /v1/report", Token: true,
 			Doc:     "the community health report of hearth report -json; ?at=YYYY-MM-DD",
 			handler: func(d *Daemon) http.HandlerFunc { return d.getReport }},
-		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true,
+		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true, Events: true,
 			Doc:     "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202, or 400 with every problem",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postFeedback }},
 		{Pattern: "POST /v1/state/backup", Usage: "POST /v1/state/backup", Token: true,
