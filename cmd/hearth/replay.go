@@ -39,8 +39,8 @@ while they come, so members are not taken to the present between two
 requests and back to the past by the next. Lines the daemon refuses are
 reported and skipped, as without a daemon (the rest of their request is
 sent again; ids make that safe); lines that are not events are reported
-here and not sent. Event types the daemon names as likely typos of known
-ones are listed after the count of lines sent. Lines the daemon did not
+here and not sent. Event types and attributes the daemon names as
+likely typos of known ones are listed after the count of lines sent. Lines the daemon did not
 apply because an event with different content came first under their id
 (in the file, or applied before) are named, the first ten, and counted
 after the count of lines sent.
@@ -273,6 +273,9 @@ type daemonSummary struct {
 	// ReusedIDs counts events the daemon did not apply because their id
 	// was another event's, with different content.
 	ReusedIDs int `json:"reused_ids,omitempty"`
+	// AttrTypos are the attributes the daemon named as likely typos of
+	// declared ones.
+	AttrTypos []simulate.AttrTypo `json:"attr_typos,omitempty"`
 }
 
 // run posts a JSON-lines file to a running daemon in chunks. A line that
@@ -280,8 +283,8 @@ type daemonSummary struct {
 // not sent; a line the daemon refuses is reported with its line number
 // and left out, and the rest of its chunk sent again, so a replay
 // through a daemon skips bad lines as one straight to the store does.
-// Types the daemon warns about as likely typos are listed at the end, as
-// the summary of a replay to the store lists them.
+// Types and attributes the daemon warns about as likely typos are listed
+// at the end, as the summary of a replay to the store lists them.
 func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 	if d.path == "" {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
@@ -319,7 +322,8 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 	endpoint := strings.TrimRight(d.url, "/") + "/v1/events?backfill=true"
 	client := &http.Client{Timeout: 5 * time.Minute}
 	var pending []replayLine
-	reused := 0 // events not applied: their id was another event's
+	reused := 0                      // events not applied: their id was another event's
+	var attrTypos simulate.AttrTypos // likely attribute typos the daemon named
 	sum := daemonSummary{Daemon: d.url, UnknownTypes: map[string]int{}, UnknownTypeSuggestions: map[string]string{}}
 	bad := &skips{s: s, cmd: "replay", asJSON: d.asJSON}
 	reject := func(r simulate.RejectedLine, msg string) {
@@ -367,6 +371,11 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 			sum.Events += body.Accepted
 			sum.Duplicates += body.Duplicates
 			for _, raw := range body.Warnings {
+				var aw daemon.AttrWarning
+				if json.Unmarshal(raw, &aw) == nil && aw.Attribute != "" {
+					attrTypos.Add(aw.Type, aw.Attribute, aw.Suggestion, aw.Events)
+					continue
+				}
 				var iw daemon.IDWarning
 				if json.Unmarshal(raw, &iw) == nil && iw.ID != "" {
 					if !d.asJSON {
@@ -450,6 +459,7 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 		sum.Lines, sum.OutOfOrder = file.Line(), order.Report()
 	}
 	sum.ReusedIDs = reused
+	sum.AttrTypos = attrTypos.List()
 	code := 0
 	if d.strict && strictFails(s, "replay", sum.Rejected, sum.OutOfOrder) {
 		code = 1
@@ -469,6 +479,7 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 			plural(reused, "event", "events"))
 	}
 	printUnknownTypes(s.out, sum.UnknownTypes, sum.UnknownTypeSuggestions)
+	printAttrTypos(s.out, sum.AttrTypos)
 	printOutOfOrder(s.out, eventsName(d.path), sum.OutOfOrder, true)
 	return code
 }

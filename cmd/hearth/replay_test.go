@@ -325,3 +325,37 @@ func TestReplayThroughDaemonSorts(t *testing.T) {
 		}
 	}
 }
+
+// A replay through a daemon lists the attribute typos the daemon's
+// answers named, as a replay to the store does, and reads none of them
+// as a type typo or a reused id.
+func TestReplayToDaemonListsAttrTypos(t *testing.T) {
+	dir := quickstartCopy(t)
+	url, stop := daemonAt(t, dir)
+	defer stop()
+	file := filepath.Join(t.TempDir(), "h.jsonl")
+	lines := `{"id":"a1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
+{"id":"a2","type":"message.posted","member":"u1","at":"2026-01-01T10:00:00Z","attrs":{"chanel":"help"}}
+{"id":"a3","type":"message.posted","member":"u1","at":"2026-01-01T11:00:00Z","attrs":{"chanel":"help"}}
+{"id":"a4","type":"message.posted","member":"u1","at":"2026-01-01T12:00:00Z","attrs":{"channel":"help","colour":"red"}}
+`
+	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"Sent 4 lines to " + url + ": 4 applied, 0 duplicates, 0 rejected.",
+		"Warning: events with 1 attribute that looks like a typo: their type does not declare it, so no rule reads it:",
+		`  message.posted  chanel  2 events  Did you mean "channel"?`,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "nothing hears") || strings.Contains(stdout, "not applied") || strings.Contains(stderr, "reused") || strings.Contains(stdout, "colour") {
+		t.Errorf("attribute warnings read as something else:\n%s%s", stdout, stderr)
+	}
+}

@@ -77,7 +77,10 @@ Events of a type that is neither standard nor declared, and that no rule
 reads, are replayed but heard by nothing: the summary warns about them,
 those with the most events first, with a suggestion where the type looks
 like a known one mistyped ("unknown_types" and
-"unknown_type_suggestions" in -json).
+"unknown_type_suggestions" in -json). So are attributes a type does not
+declare that look like a typo of one it does, which the event lacks
+("chanel" on a message.posted without "channel": no rule reads it),
+with the attribute each looks like ("attr_typos" in -json).
 
 -from and -to bound the window simulated, and the summary reports that
 window: with -to, time-based rules (segments, tiers, campaign waits) run
@@ -235,6 +238,27 @@ func printUnknownTypes(w io.Writer, unknown map[string]int, suggested map[string
 	}
 }
 
+// printAttrTypos warns about attributes no rule reads that look like a
+// typo of one their event type declares, the most events first.
+func printAttrTypos(w io.Writer, typos []simulate.AttrTypo) {
+	if len(typos) == 0 {
+		return
+	}
+	if len(typos) == 1 {
+		fmt.Fprintln(w, "Warning: events with 1 attribute that looks like a typo: their type does not declare it, so no rule reads it:")
+	} else {
+		fmt.Fprintf(w, "Warning: events with %d attributes that look like typos: their types do not declare them, so no rule reads them:\n", len(typos))
+	}
+	tw := textwidth.NewTabWriter(w, 2, 0)
+	for _, t := range typos[:min(len(typos), maxUnknownTypesShown)] {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\tDid you mean %q?\n", t.Type, t.Attribute, plural(t.Events, "event", "events"), t.Suggestion)
+	}
+	_ = tw.Flush()
+	if more := len(typos) - maxUnknownTypesShown; more > 0 {
+		fmt.Fprintf(w, "  and %s more\n", plural(more, "attribute", "attributes"))
+	}
+}
+
 // eventsName is how messages name the events file path.
 func eventsName(path string) string {
 	if path == "-" {
@@ -271,6 +295,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		plural(sum.Events, "event", "events"), span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond),
 		plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected, sum.Skipped)
 	printUnknownTypes(w, sum.UnknownTypes, sum.UnknownTypeSuggestions)
+	printAttrTypos(w, sum.AttrTypos)
 	if sum.TooOld > 0 {
 		fmt.Fprintf(w, "%s older than the event ids the state remembers (event_id_retention) and not applied: hearth could not tell them apart from events already applied.\n", plural(sum.TooOld, "event was", "events were"))
 	}

@@ -599,6 +599,9 @@ func (l *loader) decodeTier(hb *hcl.Block) {
 	if !l.checkName("tier", hb) || !l.declare("tier", name, hb.DefRange) {
 		return
 	}
+	if name == NoTier {
+		l.errorf(&hb.LabelRanges[0], "Reserved tier name", "%q stands for members on no tier (hearth_tier_members{tier=%q}); name the tier differently.", NoTier, NoTier)
+	}
 	b := l.open(hb, Root.block("tier"))
 	rank, rankOK := b.numOK("rank")
 	t := &Tier{Name: name, Rank: rank, Title: b.str("title"), Description: b.str("description"),

@@ -254,6 +254,11 @@ type Segment struct {
 	DeclRange   hcl.Range
 }
 
+// NoTier is the name members on no tier go by where a name is needed,
+// such as the label of hearth run's hearth_tier_members metric: no tier
+// may be named so.
+const NoTier = "none"
+
 // Tier is a tier block.
 type Tier struct {
 	Name        string
@@ -524,4 +529,28 @@ func (c *Config) LikelyEventType(typ string) string {
 		return ""
 	}
 	return rules.Closest(typ, sortedNames(c.EventTypes))
+}
+
+// ProfileEventType is the event type whose attributes are all merged
+// into member.attrs, declared or not: none of its names is a slip.
+const ProfileEventType = "member.profile_updated"
+
+// LikelyEventAttr is the attribute of event type typ that attr looks
+// like a slip of ("channel" for "chanel" on message.posted), or "" when
+// typ is neither standard nor declared, declares attr, or declares
+// nothing close. Attributes an event type does not declare are taken
+// and no rule reads them, as `hearth test` warns: a sender's typo of a
+// declared one would leave the rules reading "" without a word. The
+// names are those of the type's event block or of `hearth explain
+// events`, never the fields every event has (id, type, at, member,
+// source), which are not attributes.
+func (c *Config) LikelyEventAttr(typ, attr string) string {
+	et, known := c.EventTypes[typ]
+	if !known || typ == ProfileEventType {
+		return ""
+	}
+	if _, declared := et.Attrs[attr]; declared {
+		return ""
+	}
+	return rules.Closest(attr, sortedNames(et.Attrs))
 }

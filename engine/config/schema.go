@@ -293,7 +293,7 @@ var Root = &Block{
 		},
 		{
 			Type: "tier", Labels: []string{"name"},
-			Doc: "One rung of the membership ladder. Members are promoted to the highest tier whose `when` holds; they leave a tier only when its `keep` rule fails, after any grace period.",
+			Doc: "One rung of the membership ladder. Members are promoted to the highest tier whose `when` holds; they leave a tier only when its `keep` rule fails, after any grace period. No tier may be named \"none\": hearth run's metrics name members on no tier so.",
 			Example: `tier "core" {
   rank  = 2
   when  = "member.points >= 1000 && active_days(\"30d\") >= 10"

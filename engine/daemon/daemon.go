@@ -177,6 +177,8 @@ type Daemon struct {
 	horizon atomic.Int64
 	// unheard are the event types warned about as heard by nothing.
 	unheard unheardTypes
+	// attrTypos are the attributes warned about as likely typos.
+	attrTypos attrTypos
 
 	// started is the configuration the daemon started with: its state
 	// settings and platform blocks stay in force until a restart.

@@ -42,13 +42,15 @@ func metricType(cfg *config.Config, typ string) string {
 }
 
 // countIngested counts events let in, by type, and warns about types
-// nothing hears.
-func (d *Daemon) countIngested(evs []events.Event) {
+// nothing hears and attributes that look like typos, which it returns
+// for a request's answer.
+func (d *Daemon) countIngested(evs []events.Event) []attrSlip {
 	cfg := d.snap.Load().Config
 	for i := range evs {
 		d.opt.Metrics.ingested.WithLabelValues(metricType(cfg, evs[i].Type)).Inc()
 	}
 	d.warnUnheard(evs)
+	return d.warnAttrTypos(cfg, evs)
 }
 
 // screen checks events that parsed against the configuration in force:

@@ -36,7 +36,9 @@ const MaxEventsPerRequest = 10000
 func (d *Daemon) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
 	m := d.opt.Metrics
+	takesEvents := map[string]bool{} // route patterns
 	for _, rt := range routes() {
+		takesEvents[rt.Pattern] = rt.Events
 		var h http.Handler = rt.handler(d)
 		if rt.Token {
 			h = d.guard(token, d.auth(token, rt.Pattern, h))
@@ -50,7 +52,15 @@ func (d *Daemon) Handler(token string) http.Handler {
 	}
 	unmatched := m.instrument(unmatchedRoute, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, _ := mux.Handler(r)
-		unrouted(w, r, h)
+		code, msg := unrouted(w, r, h)
+		if code == http.StatusMethodNotAllowed && takesEvents[postPattern(mux, r)] {
+			// A sender of events with the wrong method: refused as its
+			// events would be, so hearth_events_rejected_total tells it
+			// as it tells the inbound route's.
+			d.reject(w, code, "method", msg, nil)
+			return
+		}
+		writeJSON(w, code, map[string]any{"error": msg})
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Answers quote what members wrote (names, messages); a browser
@@ -116,22 +126,31 @@ func (d *Daemon) auth(token, route string, h http.Handler) http.Handler {
 	})
 }
 
-// unrouted answers a request no route takes with the status the mux
-// chose (404, or 405 with its Allow header), as a JSON error that says
-// what to do instead.
-func unrouted(w http.ResponseWriter, r *http.Request, mux http.Handler) {
+// unrouted is how to answer a request no route takes: the status the
+// mux chose (404, or 405 with its Allow header, which it sets on w) and
+// an error that says what to do instead.
+func unrouted(w http.ResponseWriter, r *http.Request, mux http.Handler) (code int, msg string) {
 	rec := &headerRecorder{header: http.Header{}}
 	mux.ServeHTTP(rec, r)
-	code := rec.code
+	code = rec.code
 	if code == 0 {
 		code = http.StatusNotFound
 	}
-	msg := fmt.Sprintf("no route %s %s; hearth run -h lists the API", r.Method, r.URL.Path)
+	msg = fmt.Sprintf("no route %s %s; hearth run -h lists the API", r.Method, r.URL.Path)
 	if allow := rec.header.Get("Allow"); code == http.StatusMethodNotAllowed && allow != "" {
 		w.Header().Set("Allow", allow)
 		msg = fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, allow)
 	}
-	writeJSON(w, code, map[string]any{"error": msg})
+	return code, msg
+}
+
+// postPattern is the pattern of the route that would take r were it a
+// POST, or "".
+func postPattern(mux *http.ServeMux, r *http.Request) string {
+	post := r.Clone(r.Context())
+	post.Method = http.MethodPost
+	_, pattern := mux.Handler(post)
+	return pattern
 }
 
 // headerRecorder keeps the status and headers of an answer and drops its
@@ -160,8 +179,9 @@ type EventError struct {
 // postEvents takes one JSON event or JSON lines. A request with any bad
 // event changes nothing and gets every problem back with its index; a
 // good one gets 202 once its events are durably committed, with warnings
-// for likely typos of event types and for ids reused with different
-// content, within the request or after an event applied before it.
+// for likely typos of event types and of attributes, and for ids reused
+// with different content, within the request or after an event applied
+// before it.
 //
 // With ?backfill=true the events are history sent in time order (hearth
 // replay sends them so): timers wait while a backfill goes on
@@ -199,7 +219,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, no)
 		return
 	}
-	d.countIngested(evs)
+	slips := d.countIngested(evs)
 	var done applied
 	if backfill {
 		done, err = d.submitBackfill(r.Context(), evs)
@@ -217,6 +237,9 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	answer := map[string]any{"accepted": len(evs) - done.skipped, "duplicates": done.skipped}
 	var warnings []any
 	for _, w := range typoWarnings(d.snap.Load().Config, evs, places) {
+		warnings = append(warnings, w)
+	}
+	for _, w := range attrWarnings(evs, places, slips) {
 		warnings = append(warnings, w)
 	}
 	reused, n := reusedIDs(evs, places)
@@ -311,6 +334,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		// Event types taken that no rule reads, with the known type each
 		// looks like a typo of.
 		"undeclared_types": d.unheard.list(snap.Config),
+		// Attributes taken that their type does not declare, each with
+		// the declared one it looks like a typo of.
+		"attr_typos": d.attrTypos.list(snap.Config),
 	}
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()

@@ -20,7 +20,10 @@ type Metrics struct {
 	processedVec *prometheus.CounterVec
 	rejected     *prometheus.CounterVec
 	// idReused counts duplicates that reused an id with other content.
-	idReused      prometheus.Counter
+	idReused prometheus.Counter
+	// attrWarnings counts attributes that look like typos, by event
+	// type: standard or declared ones alone, a bounded set.
+	attrWarnings  *prometheus.CounterVec
 	latency       prometheus.Histogram
 	timersDue     prometheus.Counter
 	reloadSuccess prometheus.Gauge
@@ -85,7 +88,9 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.reevaluated, m.reevaluatePending)
 	m.idReused = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_events_id_reused_total",
 		Help: "Events not applied because their id was given before to an event with different content, in the same request or applied earlier: a sender reusing ids. Also counted as duplicates."})
-	m.Registry.MustRegister(m.idReused)
+	m.attrWarnings = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_attr_warnings_total",
+		Help: "Attributes of events taken that their standard or declared type does not declare and that look like a typo of one it does, which the event lacks (so no rule reads the value), by event type."}, []string{"type"})
+	m.Registry.MustRegister(m.idReused, m.attrWarnings)
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
 	m.membersLeft = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_left",
@@ -93,7 +98,7 @@ func NewMetrics() *Metrics {
 	m.segmentSizes.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_segment_members",
 		Help: "Members per segment of the configuration in force, not counting members who left, counted at start and at most once a minute."}, []string{"segment"})
 	m.tierSizes.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_tier_members",
-		Help: "Members per tier (tier=\"\" for none), not counting members who left, counted at start and at most once a minute."}, []string{"tier"})
+		Help: "Members per tier (tier=\"" + noTier + "\" for none), not counting members who left, counted at start and at most once a minute."}, []string{"tier"})
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
 	m.outboxOldest = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_outbox_oldest_pending_seconds",
@@ -175,6 +180,7 @@ func (m *Metrics) initLabels(old, cfg *config.Config) {
 		if _, still := cfg.EventTypes[typ]; !still {
 			m.ingested.DeleteLabelValues(typ)
 			m.processedVec.DeletePartialMatch(prometheus.Labels{"type": typ})
+			m.attrWarnings.DeleteLabelValues(typ)
 		}
 	}
 	for _, c := range old.Campaigns {
@@ -191,6 +197,9 @@ func (m *Metrics) eventType(typ string) {
 	m.ingested.WithLabelValues(typ)
 	m.processedVec.WithLabelValues(typ, "false")
 	m.processedVec.WithLabelValues(typ, "true")
+	if typ != otherType && typ != config.ProfileEventType { // attributes never typos
+		m.attrWarnings.WithLabelValues(typ)
+	}
 }
 
 func keyedCampaign(cfg *config.Config, name string) bool {
@@ -210,12 +219,35 @@ func segmentNames(cfg *config.Config) []string {
 	return out
 }
 
-// tierNames are cfg's tiers and "", for members on none.
+// noTier is the tier label of members on no tier: an empty label value
+// is the same as no label to Prometheus, so {tier=""} would also match
+// series without one. Validation refuses a tier of this name
+// (config.NoTier).
+const noTier = config.NoTier
+
+// tierNames are the tier labels: cfg's tiers and noTier.
 func tierNames(cfg *config.Config) []string {
-	out := []string{""}
+	out := []string{noTier}
 	for _, t := range cfg.Tiers {
 		out = append(out, t.Name)
 	}
+	return out
+}
+
+// tierLabels are counts of members by tier, "" for none, by tier label.
+// Members stored on a tier named "none" before validation refused the
+// name count with those on none until their next evaluation moves them.
+func tierLabels(counts map[string]int) map[string]int {
+	n, ok := counts[""]
+	if !ok {
+		return counts
+	}
+	out := make(map[string]int, len(counts))
+	for name, c := range counts {
+		out[name] = c
+	}
+	delete(out, "")
+	out[noTier] += n
 	return out
 }
 
@@ -380,11 +412,12 @@ func (m *Metrics) population(p Population, cfg *config.Config) {
 	m.members.Set(float64(p.Members))
 	m.membersLeft.Set(float64(p.Left))
 	m.segmentSizes.keep(segmentNames(cfg), p.Segments)
+	counts := tierLabels(p.Tiers)
 	tiers := tierNames(cfg)
-	for name := range p.Tiers {
+	for name := range counts {
 		tiers = append(tiers, name)
 	}
-	m.tierSizes.keep(tiers, p.Tiers)
+	m.tierSizes.keep(tiers, counts)
 }
 
 // shortHash is how a configuration's hash is written in logs and labels.

@@ -91,7 +91,7 @@ func TestMetricsServedFromTheStart(t *testing.T) {
 		`hearth_segment_members{segment="posters"} 7`,
 		`hearth_segment_members{segment="chatty"} 7`,
 		`hearth_segment_members{segment="lurkers"} 0`,
-		`hearth_tier_members{tier=""} 7`,
+		`hearth_tier_members{tier="none"} 7`,
 		`hearth_tier_members{tier="regular"} 0`,
 		`hearth_members 7`,
 		`hearth_members_left 0`,
@@ -105,12 +105,21 @@ func TestMetricsServedFromTheStart(t *testing.T) {
 		`hearth_events_processed_total{duplicate="true",type="message.posted"} 0`,
 		`hearth_events_processed_total{duplicate="false",type="meetup.rsvp"} 0`,
 		`hearth_events_processed_total{duplicate="true",type="other"} 0`,
+		`hearth_events_attr_warnings_total{type="message.posted"} 0`,
+		`hearth_events_attr_warnings_total{type="meetup.rsvp"} 0`,
 		`hearth_campaign_runs_refused_total{campaign="rsvp"} 0`,
 		`hearth_rule_evaluations_total{rule="segment.posters.when"} 0`,
 		`hearth_rule_errors_total{rule="tier.regular.when"} 0`,
 	} {
 		if !strings.Contains(m, want+"\n") {
 			t.Errorf("the first scrape lacks %s", want)
+		}
+	}
+	// An empty label value is no label to Prometheus; the profile's
+	// attributes are all kept, so none of them is a typo.
+	for _, never := range []string{`tier=""`, `hearth_events_attr_warnings_total{type="member.profile_updated"}`, `hearth_events_attr_warnings_total{type="other"}`} {
+		if strings.Contains(m, never) {
+			t.Errorf("the first scrape has %s", never)
 		}
 	}
 	if t.Failed() {
@@ -126,6 +135,7 @@ func TestMetricsServedFromTheStart(t *testing.T) {
 		`hearth_segment_members{segment="chatty"} 7`, // counted before, kept
 		`hearth_segment_members{segment="fans"} 0`,
 		`hearth_tier_members{tier="core"} 0`,
+		`hearth_tier_members{tier="none"} 7`,
 		`hearth_tier_members{tier="regular"} 0`,
 		`hearth_events_ingested_total{type="other"} 0`,
 	} {

@@ -24,6 +24,10 @@ type Route struct {
 	Doc string
 	// Token says whether it needs the bearer token, when one is set.
 	Token bool
+	// Events says it takes events: a request to its path with another
+	// method is refused as its events would be, counted in
+	// hearth_events_rejected_total{reason="method"}.
+	Events bool
 
 	handler func(d *Daemon) http.HandlerFunc
 }
@@ -40,12 +44,13 @@ func Routes() []Route {
 // routes is the table the server registers from.
 func routes() []Route {
 	return []Route{
-		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true,
+		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true, Events: true,
 			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, or JSON lines; "+
 				"at most %d MiB and %d events a request (413 beyond); the body is sent as itself (curl --data-binary @FILE; any JSON "+
 				"or JSON-lines Content-Type, text/plain, or the form type curl sends by default); a form upload (curl -F), XML or "+
 				"another type that is not JSON gets 415; 202 once durably stored, with \"warnings\" naming an event type neither "+
-				"standard nor declared that looks like a typo of one that is (taken all the same) and an id reused with different content, "+
+				"standard nor declared that looks like a typo of one that is (taken all the same), an attribute its type does not declare "+
+				"that looks like a typo of one it does, which the event lacks (\"chanel\" for channel: taken, and no rule reads it), and an id reused with different content, "+
 				"within the request or after an event applied earlier (the first event applied, the later ones counted as duplicates); a request with a bad event "+
 				"changes nothing and gets 400 with each problem, its index and line (malformed JSON with the line and column where it breaks; an attribute of the wrong type for its "+
 				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
@@ -69,7 +74,8 @@ func routes() []Route {
 		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
 			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, counters, " +
 				"queue_events (accepted, not yet committed), outbox, retention, bus, and the event types neither standard nor declared " +
-				"taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like)",
+				"taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like), and the attributes taken " +
+				"that look like a typo of one their type declares (\"attr_typos\": type, attribute, events, first and last seen, suggestion)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.status }},
 		{Pattern: "GET /v1/members", Usage: "GET  /v1/members?q=TEXT", Token: true,
 			Doc: "members in id order whose id or name contains TEXT (any case; no q lists all), &segment=NAME, &tier=NAME " +
@@ -120,7 +126,7 @@ func routes() []Route {
 		{Pattern: "GET /v1/report", Usage: "GET  /v1/report", Token: true,
 			Doc:     "the community health report of hearth report -json; ?at=YYYY-MM-DD",
 			handler: func(d *Daemon) http.HandlerFunc { return d.getReport }},
-		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true,
+		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true, Events: true,
 			Doc:     "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202, or 400 with every problem",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postFeedback }},
 		{Pattern: "POST /v1/state/backup", Usage: "POST /v1/state/backup", Token: true,
@@ -128,7 +134,7 @@ func routes() []Route {
 				"events go on being applied meanwhile; 409 while another backup is being made, 501 for PostgreSQL state (use pg_dump)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.backupState }},
 		{Pattern: "GET /metrics", Usage: "GET  /metrics", Token: true,
-			Doc: "Prometheus metrics (the README lists them): events, rules, outbox, reloads, HTTP requests by route pattern, " +
+			Doc: "Prometheus metrics (the README lists them): events (refused by reason, likely attribute typos by type), rules, outbox, reloads, HTTP requests by route pattern, " +
 				"refused tokens (hearth_http_unauthorized_total), hearth_build_info and hearth_config_info",
 			handler: func(d *Daemon) http.HandlerFunc {
 				return promhttp.HandlerFor(d.opt.Metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP

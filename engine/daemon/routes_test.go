@@ -57,7 +57,9 @@ func TestRoutesServed(t *testing.T) {
 
 // A request no route takes gets the JSON error every other answer of the
 // API has, saying what to do: the methods the path takes (with the Allow
-// header) or where the routes are listed.
+// header) or where the routes are listed. Each is counted as unmatched
+// with its code; those to a route that takes events are refused events
+// too, for their method, as the inbound route counts them.
 func TestUnroutedAnswersJSON(t *testing.T) {
 	f := start(t, rulesA, "tok")
 	cases := []struct {
@@ -67,6 +69,7 @@ func TestUnroutedAnswersJSON(t *testing.T) {
 	}{
 		{"PUT", "/v1/events", http.StatusMethodNotAllowed, "POST", "PUT is not allowed on /v1/events; use POST"},
 		{"GET", "/v1/events", http.StatusMethodNotAllowed, "POST", "use POST"},
+		{"GET", "/v1/feedback", http.StatusMethodNotAllowed, "POST", "use POST"},
 		{"POST", "/v1/status", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
 		{"DELETE", "/metrics", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
 		{"POST", "/healthz", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
@@ -91,6 +94,17 @@ func TestUnroutedAnswersJSON(t *testing.T) {
 		}
 		if got := resp.Header.Get("Allow"); got != c.allow {
 			t.Errorf("%s %s: Allow %q; want %q", c.method, c.path, got, c.allow)
+		}
+	}
+	_, m := fetch(t, "GET", f.srv.URL+"/metrics", "tok", "")
+	for series, want := range map[string]float64{
+		`hearth_events_rejected_total{reason="method"}`:                  3,
+		`hearth_http_requests_total{code="405",route="unmatched"}`:       6,
+		`hearth_http_requests_total{code="404",route="unmatched"}`:       2,
+		`hearth_http_requests_total{code="405",route="POST /v1/events"}`: -1, // none
+	} {
+		if got := sampleValue(t, m, series); got != want {
+			t.Errorf("%s = %v; want %v", series, got, want)
 		}
 	}
 }

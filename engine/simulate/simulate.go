@@ -119,6 +119,11 @@ type Summary struct {
 	// slips of ("mesage.posted": "message.posted"), for the
 	// MaxSuggested unknown types with the most events.
 	UnknownTypeSuggestions map[string]string `json:"unknown_type_suggestions,omitempty"`
+	// AttrTypos are the attributes (in range) of events of standard or
+	// declared types that the type does not declare and that look like
+	// a typo of one it does, which the event lacks ("chanel" on a
+	// message.posted without "channel"), the most events first.
+	AttrTypos []AttrTypo `json:"attr_typos,omitempty"`
 
 	Store state.Store `json:"-"`
 }
@@ -327,6 +332,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		return r, f.arm(r.variant)
 	}
 	heard := heardTypes(cfg)
+	typos := newAttrTypoCounter(cfg)
 	emit := func(os []state.Outcome) error {
 		for _, o := range os {
 			switch o.Kind {
@@ -652,6 +658,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			}
 			sum.UnknownTypes[ev.Type]++
 		}
+		typos.see(ev.Type, ev.Attrs)
 		if err := begin(); err != nil {
 			return sum, err
 		}
@@ -745,6 +752,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	compareArms(cfg, sum)
 	suggestTypes(cfg, sum)
+	sum.AttrTypos = typos.List()
 	return sum, nil
 }
 
