@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -46,13 +47,30 @@ a send; those of a campaign removed from the configuration marked so,
 and "campaign_removed": true in -json) and the next time-based recheck.
 Its times are in UTC, and say so; -json prints them in RFC 3339.
 
-why explains a segment, tier, badge or campaign for the member: each rule
-that decides it, where it is, what it gives now, and the value of every
-input it reads ("why is she in lurkers?"). With moderation (or
-moderation.NAME) it lists the member's live strikes and each moderation
-decision with its rule and evidence. For a campaign it says where each
-run is and, on a "held:" line, what deferred its send (quiet hours or a
-full frequency cap, as recorded when it was deferred) and until when
+why explains a segment, tier, badge, campaign or incentive for the
+member: each rule that decides it, where it is, what it gives now, and
+the value of every input it reads ("why is she in lurkers?"). For a tier
+and an incentive, a "verdict:" line says what the runtime would do, by
+its own decision ("verdict" in -json): for a tier, at the next
+evaluation: holds it (keep holds), held by grace until a time though
+keep fails, demote_after (keep failing since a time, demoted at a later
+one unless it holds again), would be demoted (and why: the grace period
+ended, demote_after passed, or no grace or demote_after to hold the
+member), would be promoted (when holds, and a qualifying window until a
+time), with a warning when a keep stricter than when would make the
+member flap. For an incentive ("why no points from it?"), the member's
+grants and where once, cooldown, limit and points_cap stand, with the
+next grant possible ("incentive" in -json). Its rules read the member as
+an event of its first type now would, that event counted as the runtime
+counts it; a when reading the event's attributes, which member state
+does not keep, shows what it reads of the member, and -event '{"type":
+..., "attrs": {...}}' gives an event, of the member or of another
+("member": ID; with grant.to, the grant goes to the member it names).
+With moderation (or moderation.NAME) it lists the member's live strikes
+and each moderation decision with its rule and evidence. For a campaign
+it says where each run is and, on a "held:" line, what deferred its
+send (quiet hours or a full frequency cap, as recorded when it was
+deferred) and until when
 (in UTC, and on the clock of the quiet hours' zone when that is another);
 "will be held:" when the step comes due inside the quiet hours or with a
 cap full. A "skipped:" line says the run's latest send was not made
@@ -88,6 +106,8 @@ Examples:
   hearth member why -at 2026-12-01 u07 tier.core examples/quickstart
   hearth member why u07 campaign.onboarding examples/quickstart
   hearth member why u07 moderation examples/moderated-community
+  hearth member why u07 incentive.posting examples/quickstart
+  hearth member why -event '{"type":"member.joined","member":"u99","attrs":{"referrer":"u07"}}' u07 incentive.referral examples/quickstart
   hearth member eval u07 "count('message.posted', '30d')" examples/quickstart
   hearth member eval u07 "member.points >= 100 && in_segment('active')" examples/quickstart
   hearth member eval -event '{"type":"message.posted","attrs":{"channel":"introductions"}}' u07 "event.channel == 'introductions'" examples/quickstart
@@ -124,6 +144,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member "+verb, memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON.")
 	atFlag := fs.String("at", "", "With why: evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
+	eventFlag := fs.String("event", "", "With why of an incentive: the event (`JSON` with type and attrs; id, member and at are filled in) it is asked about, for its when.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
@@ -146,6 +167,18 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
+	var ev *events.Event
+	if *eventFlag != "" {
+		if verb != "why" || !strings.HasPrefix(pos[1], "incentive.") {
+			fmt.Fprintf(s.err, "hearth member %s: -event is for why of an incentive (incentive.NAME), whose rules read the event it fires on\n", verb)
+			return 1
+		}
+		var err error
+		if ev, err = evalEvent(*eventFlag, pos[0], at); err != nil {
+			fmt.Fprintf(s.err, "hearth member why: -event: %v\n", err)
+			return 1
+		}
+	}
 	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
@@ -156,6 +189,15 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	}
 	steps := storedStepOrders(ctx, cfg)
 	if verb == "why" {
+		// An event of another member (one who joined naming this one as
+		// referrer, for a grant.to) is seen with its own member's state.
+		var by *state.Member
+		if ev != nil && ev.Member.ID != m.ID {
+			var ok bool
+			if by, ok = eventMember(ctx, s, cfg, ev); !ok {
+				return 1
+			}
+		}
 		rt := runtime.New(cfg, nil)
 		rt.SetStepOrders(steps)
 		// A campaign with run_key: each of the member's runs is explained
@@ -198,7 +240,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		var ex []runtime.Explanation
 		var each [][]runtime.Explanation
 		for _, addr := range addrs {
-			e, err := rt.Why(m, addr, at)
+			e, err := rt.WhyOn(m, addr, ev, by, at)
 			if err != nil {
 				fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 				return 1
@@ -211,9 +253,14 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends))
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), nil, nil)
 			}
 			return 0
+		}
+		verdict, check, err := rt.Verdict(m, pos[1], ev, by, at)
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
+			return 1
 		}
 		if *asJSON {
 			if ex == nil {
@@ -221,12 +268,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1])})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1])})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends))
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), verdict, check)
 		return 0
 	}
 	if *asJSON {
@@ -255,6 +302,24 @@ func lookupMember(ctx context.Context, s *stdio, cfg *config.Config, id, cmd str
 	}
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
+		return nil, false
+	}
+	return m, true
+}
+
+// eventMember is the member of an event -event gives for another member
+// than the one asked about, as the runtime would see them: stored, or
+// new when the store has none (the event would make them).
+func eventMember(ctx context.Context, s *stdio, cfg *config.Config, ev *events.Event) (*state.Member, bool) {
+	m, viaDaemon, err := memberFromDaemon(ctx, s, cfg, ev.Member.ID)
+	if !viaDaemon {
+		m, err = storedMember(ctx, cfg, ev.Member.ID)
+	}
+	if errors.Is(err, state.ErrNotFound) {
+		return state.NewMember(ev.Member.ID, ev.At), true
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth member why: -event: member %s: %v\n", ev.Member.ID, err)
 		return nil, false
 	}
 	return m, true
@@ -299,7 +364,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, verdict *runtime.Verdict, check *runtime.IncentiveCheck) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -342,6 +407,10 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		}
 	case "tier":
 		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+	case "incentive":
+		if check != nil {
+			printIncentiveCheck(w, check)
+		}
 	case "campaign":
 		run := m.Campaigns[name]
 		campaign, key, _ := state.SplitRunID(name)
@@ -394,13 +463,28 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			}
 		}
 	}
-	if len(ex) == 0 && (kind != "campaign" || campaignBlock(cfg, state.RunCampaign(name)) != nil) {
+	if verdict != nil {
+		// What the runtime would do, by its own decision: the rules'
+		// values below do not say it alone (a grace period, a window, a
+		// cooldown).
+		fmt.Fprintf(w, "  verdict: %s\n", verdict.Text)
+	}
+	switch {
+	case len(ex) == 0 && kind == "incentive":
+		fmt.Fprintf(w, "  %s has no when: every event it fires on passes it\n", addr)
+	case len(ex) == 0 && (kind != "campaign" || campaignBlock(cfg, state.RunCampaign(name)) != nil):
 		fmt.Fprintf(w, "  %s has no rule over member state to evaluate\n", addr)
 	}
 	for _, e := range ex {
 		result := fmt.Sprint(e.Result)
-		if e.Error != "" {
+		switch {
+		case e.Error != "":
 			result = "error: " + e.Error
+		case len(e.EventReads) > 0:
+			result = "not evaluated: it reads " + strings.Join(e.EventReads, ", ") + ", and member state keeps no event (give one with -event)"
+			if len(e.Values) > 0 {
+				result += "; what it reads of the member:"
+			}
 		}
 		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
 		for _, v := range e.Values {
@@ -788,4 +872,50 @@ func keptKeyEffect(c *config.Campaign, ended time.Time) string {
 		return fmt.Sprintf("and reentry_after lets the key in again from %s", ended.Add(c.ReentryAfter).UTC().Format("2006-01-02 15:04"))
 	}
 	return fmt.Sprintf("and reentry = %q lets the key in again", c.Reentry)
+}
+
+// printIncentiveCheck writes member why's lines on an incentive's
+// bookkeeping for the member: what it fires on, its grants, and each of
+// once, cooldown, limit and points_cap the block has, with where it
+// stands.
+func printIncentiveCheck(w io.Writer, c *runtime.IncentiveCheck) {
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+	fmt.Fprintf(w, "  on %s", strings.Join(c.On, ", "))
+	if c.GrantTo {
+		fmt.Fprint(w, "; grants to the member grant.to names")
+	}
+	fmt.Fprintln(w)
+	if c.AssumedEvent != "" {
+		// Rules over counts read them with the firing event counted.
+		fmt.Fprintf(w, "  rules read the member as a %s event now would, counted (-event gives one with its attributes)\n", c.AssumedEvent)
+	}
+	if c.Grants == 0 {
+		fmt.Fprintln(w, "  stored: never granted to the member")
+	} else {
+		fmt.Fprintf(w, "  stored: %s, latest %s\n", plural(c.Grants, "grant", "grants"), day(c.LastGrant))
+	}
+	if c.Once {
+		if c.Grants > 0 {
+			fmt.Fprintf(w, "  once: granted %s, so never again\n", day(c.LastGrant))
+		} else {
+			fmt.Fprintln(w, "  once: not granted yet")
+		}
+	}
+	if c.Cooldown != "" {
+		if c.CooldownUntil.IsZero() {
+			fmt.Fprintf(w, "  cooldown %s: not running\n", c.Cooldown)
+		} else {
+			fmt.Fprintf(w, "  cooldown %s: last grant %s, next possible %s\n", c.Cooldown, day(c.LastGrant), day(c.CooldownUntil))
+		}
+	}
+	if c.Limit != "" {
+		fmt.Fprintf(w, "  limit %s: %s in the window", c.Limit, plural(c.GrantsInWindow, "grant", "grants"))
+		if !c.LimitUntil.IsZero() {
+			fmt.Fprintf(w, ", the limit reached: next possible %s", day(c.LimitUntil))
+		}
+		fmt.Fprintln(w)
+	}
+	if c.PointsCap != "" {
+		fmt.Fprintf(w, "  points_cap %s: %d points in the window; a grant gives %d of %d\n", c.PointsCap, c.PointsInWindow, c.PointsNow, c.Points)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,15 @@ ended runs: running ones may yet reach the goal) and, against the first
 variant, the difference with the p-value of a two-proportion z-test;
 below 0.05 it is unlikely to be chance (goal_rate, lift and p in each
 arm).
+
+Members who moved back and forth on a tier (promoted to it, demoted from
+it and promoted to it again) are reported per tier, with how often and
+the member who came back most ("flapping" in -json), and what makes them
+flap: a keep stricter than when, with no grace or demote_after, demotes
+a member the next evaluation promotes again, each flip queueing a
+role.remove and a role.add. Hysteresis stops it: a lower keep
+threshold, grace or demote_after. 'hearth member why ID tier.NAME' on
+the replayed state tells one member's case.
 
 The sandbox delivers each send when it is queued, after every event of
 that instant, as hearth run's outbox would: an email to a member who
@@ -443,7 +453,38 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			fmt.Fprintf(w, "\nCampaign %s turned away %s with a new key: the member had max_runs (%d) runs under way.\n", c.Name, plural(f.Refused, "entry", "entries"), c.MaxRuns)
 		}
 	}
+	printFlapping(w, cfg, sum.Flapping, stored)
 	if stored && len(sum.Sends) > 0 {
 		fmt.Fprintln(w, "\nhearth run delivers them (hearth outbox list shows them; hearth outbox send sends them now).")
+	}
+}
+
+// printFlapping tells of the tiers members moved back and forth on, the
+// ladder's order from the top, with what makes them flap and a member
+// whose case member why shows (in the store a replay, not a simulation,
+// leaves): each flip is a role taken and given back.
+func printFlapping(w io.Writer, cfg *config.Config, flapping map[string]*simulate.Flapping, stored bool) {
+	var names []string
+	for i := len(cfg.Tiers) - 1; i >= 0; i-- {
+		if flapping[cfg.Tiers[i].Name] != nil {
+			names = append(names, cfg.Tiers[i].Name)
+		}
+	}
+	var gone []string // tiers the files no longer have
+	for name := range flapping {
+		if !slices.Contains(names, name) {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	names = append(names, gone...)
+	for _, name := range names {
+		f := flapping[name]
+		tell := "after hearth replay, hearth member why"
+		if stored {
+			tell = "hearth member why"
+		}
+		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most: %s, %s).\n  %s; %s %s tier.%s tells one member's case.\n",
+			name, plural(f.Members, "member was", "members were"), plural(f.Returns, "time", "times"), f.Example, plural(f.ExampleReturns, "time", "times"), f.Hint, tell, f.Example, name)
 	}
 }

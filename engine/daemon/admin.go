@@ -79,7 +79,7 @@ func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 	addr := r.URL.Query().Get("rule")
 	if addr == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "give ?rule=segment.NAME (or tier., badge., campaign.)"})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "give ?rule=segment.NAME (or tier., badge., campaign., incentive.)"})
 		return
 	}
 	at := d.opt.Now()
@@ -129,7 +129,11 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 			}
 			skipped = rt.Skips(m, addr, outs, sends)
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr)})
+		verdict, incentive, err := rt.Verdict(m, addr, nil, nil, at)
+		if err != nil {
+			return err
+		}
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr)})
 		return err
 	})
 	d.answer(w, body, err)

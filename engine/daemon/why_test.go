@@ -322,3 +322,37 @@ campaign "welcome" {
 		t.Errorf("why of a campaign never configured: %d %v", code, why)
 	}
 }
+
+// The admin API's why carries the verdict on a tier and on an incentive,
+// as hearth member why -json does: the member is held by the grace
+// period, and the cooldown stops the incentive's next grant.
+func TestAdminWhyVerdict(t *testing.T) {
+	f := start(t, `
+tier "regular" {
+  rank  = 1
+  when  = "count('message.posted', '7d') >= 1"
+  keep  = "count('message.posted', '1d') >= 1"
+  grace = "14d"
+}
+
+incentive "post" {
+  on       = "message.posted"
+  cooldown = "1h"
+  grant { points = 1 }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"cat","at":"2026-01-01T09:30:00Z"}`+"\n", "")
+	code, why := get(t, f, "/v1/members/cat/why?rule=tier.regular&at=2026-01-03T09:00:00Z")
+	v, _ := why["verdict"].(map[string]any)
+	if code != 200 || v["decision"] != "grace" || v["until"] != "2026-01-15T09:30:00Z" || !strings.Contains(fmt.Sprint(v["text"]), "held by grace until 2026-01-15 09:30") {
+		t.Errorf("tier verdict: %d %v", code, why)
+	}
+	code, why = get(t, f, "/v1/members/cat/why?rule=incentive.post&at=2026-01-01T10:00:00Z")
+	v, _ = why["verdict"].(map[string]any)
+	in, _ := why["incentive"].(map[string]any)
+	if code != 200 || v["decision"] != "cooldown" || in["cooldown_until"] != "2026-01-01T10:30:00Z" || in["grants"] != 1.0 {
+		t.Errorf("incentive verdict: %d %v", code, why)
+	}
+}

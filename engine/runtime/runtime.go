@@ -1344,23 +1344,10 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 		}
 	}
 	log := to.Log(in.Name)
-	switch {
-	case in.Once && log != nil && log.Count > 0:
-		return nil
-	case in.Cooldown > 0 && log != nil && ev.At.Sub(log.Last) < in.Cooldown:
-		return nil
-	case in.Limit != nil && to.GrantsInWindow(in.Name, ev.At, in.Limit.Window) >= in.Limit.Count:
+	if grantGate(in, to, log, ev.At) != gateOpen {
 		return nil
 	}
-	points := in.Grant.Points
-	if in.PointsCap != nil && points > 0 {
-		days := int((in.PointsCap.Window + 24*time.Hour - 1) / (24 * time.Hour))
-		got := 0
-		if log != nil {
-			got = log.Points.Sum(state.DayOf(ev.At), days)
-		}
-		points = min(points, max(0, in.PointsCap.Count-got))
-	}
+	points, _ := grantPoints(in, log, ev.At)
 	granted := false
 	rule := run.rule
 	if points != 0 {
@@ -1400,6 +1387,49 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 		run.fired++
 	}
 	return nil
+}
+
+// gate is what keeps an incentive from granting to a member.
+type gate uint8
+
+const (
+	gateOpen     gate = iota
+	gateOnce          // once, and granted before
+	gateCooldown      // the cooldown since the last grant runs
+	gateLimit         // limit's grants in its window are made
+)
+
+// grantGate is what keeps incentive in from granting to the member to,
+// whose bookkeeping for it is log (nil: none), on an event at at: the
+// runtime's check before a grant, and member why's.
+func grantGate(in *config.Incentive, to *state.Member, log *state.IncentiveLog, at time.Time) gate {
+	switch {
+	case in.Once && log != nil && log.Count > 0:
+		return gateOnce
+	case in.Cooldown > 0 && log != nil && at.Sub(log.Last) < in.Cooldown:
+		return gateCooldown
+	case in.Limit != nil && to.GrantsInWindow(in.Name, at, in.Limit.Window) >= in.Limit.Count:
+		return gateLimit
+	}
+	return gateOpen
+}
+
+// grantPoints is the points a grant of in gives at at, points_cap
+// applied, and the points already granted in the cap's window (got).
+func grantPoints(in *config.Incentive, log *state.IncentiveLog, at time.Time) (points, got int) {
+	points = in.Grant.Points
+	if in.PointsCap != nil && points > 0 {
+		if log != nil {
+			got = log.Points.Sum(state.DayOf(at), capDays(in.PointsCap.Window))
+		}
+		points = min(points, max(0, in.PointsCap.Count-got))
+	}
+	return points, got
+}
+
+// capDays is the days a points_cap window spans: it counts whole days.
+func capDays(window time.Duration) int {
+	return int((window + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
 // welcome posts the community's welcome message in its first channel when
@@ -1666,8 +1696,7 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events
 // holds (after its qualification window), down only when the current
 // tier's keep fails past its grace period and demote_after.
 func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) {
-	tiers := r.cfg.Tiers
-	if len(tiers) == 0 {
+	if len(r.cfg.Tiers) == 0 {
 		return
 	}
 	// Time passing can move any tier (needs); otherwise only a change
@@ -1675,51 +1704,96 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 	if !ch.all && !ch.has(r.keyIdx.time) && !ch.any(r.tierMask) {
 		return
 	}
+	d := r.decideTier(w, m, ev.At, true)
+	m.Tier.QualifyingFor, m.Tier.QualifyingSince, m.Tier.FailingSince = d.state.QualifyingFor, d.state.QualifyingSince, d.state.FailingSince
+	if d.move != "" {
+		r.moveTier(w, m, d.to, ev, d.move)
+	}
+}
+
+// tierDecision is what the tier rules decide for a member at a time:
+// tier carries it out, and member why tells it (Verdict), so the two
+// never disagree.
+type tierDecision struct {
+	move string       // "" (stays), "promote", "demote" or "lock"
+	to   *config.Tier // where a move goes; nil: off the ladder
+	// cur is the tier held, as configured, once the decision is about
+	// keeping it; nil before, or for a tier the configuration no longer
+	// has.
+	cur  *config.Tier
+	lock *config.Tier // the tier the member is locked on, if any
+	// keep is what decided about cur, when the member is on a tier that
+	// no promotion or lock moved them off.
+	keep keepState
+	// state is the member's tier bookkeeping after the decision, before
+	// a move (which clears it): the tier qualifying for a window and
+	// since when, and since when keep fails (demote_after).
+	state state.TierState
+}
+
+// keepState is how the tier held fares at a decision.
+type keepState uint8
+
+const (
+	keepUnknown keepState = iota // not asked: promoted, locked, on no tier
+	keepHolds
+	keepGrace   // keep fails; the grace period after the promotion holds the tier
+	keepFailing // keep fails; demote_after has not passed
+	keepFails   // keep fails past grace and demote_after: demoted
+)
+
+// decideTier is the tier decision for m at at, which tier applies and
+// member why explains. It changes nothing of m; count says whether its
+// rule evaluations count in the runtime's figures (not for why).
+func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool) tierDecision {
+	tiers := r.cfg.Tiers
+	d := tierDecision{state: m.Tier}
+	st := &d.state
 	now := struct {
 		Name string
 		Rank int
 	}{m.Tier.Name, m.Tier.Rank}
 	if lock, ok := r.locked[m.ID]; ok {
+		d.lock = lock
 		if now.Name != lock.Name {
-			r.moveTier(w, m, lock, ev, "lock")
-			return
+			d.move, d.to = "lock", lock
 		}
-		return
+		return d
 	}
-	r.bind(w, m, nil, nil, ev.At)
+	r.bind(w, m, nil, nil, at)
 	// Promotion: the highest tier above the current one whose rule holds.
 	for i := len(tiers) - 1; i >= 0; i-- {
 		t := tiers[i]
 		if t.Rank <= now.Rank {
 			break
 		}
-		if !r.ruleBool(t.When, "tier", t.Name, "when") {
+		if !r.tierRule(t.When, t.Name, "when", count) {
 			continue
 		}
 		if t.Window > 0 && !r.noWaits {
-			if m.Tier.QualifyingFor != t.Name {
-				m.Tier.QualifyingFor, m.Tier.QualifyingSince = t.Name, ev.At
+			if st.QualifyingFor != t.Name {
+				st.QualifyingFor, st.QualifyingSince = t.Name, at
 			}
-			if ev.At.Sub(m.Tier.QualifyingSince) < t.Window {
+			if at.Sub(st.QualifyingSince) < t.Window {
 				continue
 			}
 		}
-		r.moveTier(w, m, t, ev, "promote")
-		return
+		d.move, d.to = "promote", t
+		return d
 	}
-	if m.Tier.QualifyingFor != "" {
+	if st.QualifyingFor != "" {
 		stillQualifying := false
 		for _, t := range tiers {
-			if t.Name == m.Tier.QualifyingFor && t.Rank > now.Rank {
-				stillQualifying = r.ruleBool(t.When, "tier", t.Name, "when")
+			if t.Name == st.QualifyingFor && t.Rank > now.Rank {
+				stillQualifying = r.tierRule(t.When, t.Name, "when", count)
 			}
 		}
 		if !stillQualifying {
-			m.Tier.QualifyingFor, m.Tier.QualifyingSince = "", time.Time{}
+			st.QualifyingFor, st.QualifyingSince = "", time.Time{}
 		}
 	}
 	if now.Rank == 0 {
-		return
+		return d
 	}
 	var cur *config.Tier
 	for _, t := range tiers {
@@ -1727,39 +1801,63 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 			cur = t
 		}
 	}
+	d.cur = cur
 	if cur == nil { // the tier was removed from the configuration
-		r.moveTier(w, m, r.highestHolding(w, m, ev.At, 1<<30), ev, "demote")
-		return
+		d.move, d.to = "demote", r.holding(w, m, at, 1<<30, count)
+		return d
 	}
 	keep := cur.Keep
 	if keep == nil {
 		keep = cur.When
 	}
-	if r.ruleBool(keep, "tier", cur.Name, "keep") {
-		m.Tier.FailingSince = time.Time{}
-		return
+	if r.tierRule(keep, cur.Name, "keep", count) {
+		st.FailingSince = time.Time{}
+		d.keep = keepHolds
+		return d
 	}
 	// The preview (noWaits) skips the grace period, but not what the
 	// comparison also does without one: keep the tier against an event
 	// from before the member reached it, such as a grant (grant.to) of a
 	// member settled at an earlier time than the one reached.
-	if ev.At.Sub(m.Tier.Since) < cur.Grace && (!r.noWaits || ev.At.Before(m.Tier.Since)) {
-		return
+	if at.Sub(m.Tier.Since) < cur.Grace && (!r.noWaits || at.Before(m.Tier.Since)) {
+		d.keep = keepGrace
+		return d
 	}
 	if cur.DemoteAfter > 0 && !r.noWaits {
-		if m.Tier.FailingSince.IsZero() {
-			m.Tier.FailingSince = ev.At
+		if st.FailingSince.IsZero() {
+			st.FailingSince = at
 		}
-		if ev.At.Sub(m.Tier.FailingSince) < cur.DemoteAfter {
-			return
+		if at.Sub(st.FailingSince) < cur.DemoteAfter {
+			d.keep = keepFailing
+			return d
 		}
 	}
-	r.moveTier(w, m, r.highestHolding(w, m, ev.At, cur.Rank), ev, "demote")
+	d.keep = keepFails
+	d.move, d.to = "demote", r.holding(w, m, at, cur.Rank, count)
+	return d
+}
+
+// tierRule evaluates a bound tier rule as ruleBool does, counted in the
+// runtime's figures or (for why) not: a failure is false either way.
+func (r *Runtime) tierRule(p *config.Rule, name, attr string, count bool) bool {
+	if count {
+		return r.ruleBool(p, "tier", name, attr)
+	}
+	if p == nil || p.Program == nil {
+		return true
+	}
+	ok, err := r.eval.Bool(p.Program)
+	return err == nil && ok
 }
 
 // highestHolding is the highest tier below rank whose keep (or when)
 // holds; nil for none.
 func (r *Runtime) highestHolding(w *work, m *state.Member, now time.Time, below int) *config.Tier {
+	return r.holding(w, m, now, below, true)
+}
+
+// holding is highestHolding, its evaluations counted or not (tierRule).
+func (r *Runtime) holding(w *work, m *state.Member, now time.Time, below int, count bool) *config.Tier {
 	r.bind(w, m, nil, nil, now)
 	for i := len(r.cfg.Tiers) - 1; i >= 0; i-- {
 		t := r.cfg.Tiers[i]
@@ -1770,7 +1868,7 @@ func (r *Runtime) highestHolding(w *work, m *state.Member, now time.Time, below 
 		if rule == nil {
 			rule = t.When
 		}
-		if r.ruleBool(rule, "tier", t.Name, "keep") {
+		if r.tierRule(rule, t.Name, "keep", count) {
 			return t
 		}
 	}

@@ -18,12 +18,18 @@ import (
 // Explanation says how one rule decides for one member now: its source,
 // where it is, its result, and the value of everything it reads.
 type Explanation struct {
-	Rule   string  `json:"rule"` // segment.lurkers.when
-	Source string  `json:"source"`
-	At     string  `json:"at"` // file:line
-	Result any     `json:"result"`
-	Error  string  `json:"error,omitempty"`
-	Values []Value `json:"values"`
+	Rule   string `json:"rule"` // segment.lurkers.when
+	Source string `json:"source"`
+	At     string `json:"at"` // file:line
+	Result any    `json:"result"`
+	Error  string `json:"error,omitempty"`
+	// EventReads, for a rule not evaluated, are the event's fields it
+	// reads ("event.channel", or "event" for the whole event): member
+	// state does not keep an event, so an incentive's rules are
+	// evaluated only on one given (hearth member why -event). Values then
+	// has what the rule reads of the member, and Result is nil.
+	EventReads []string `json:"event_reads,omitempty"`
+	Values     []Value  `json:"values"`
 }
 
 // Value is one input of a rule.
@@ -32,9 +38,19 @@ type Value struct {
 	Value any    `json:"value"`
 }
 
-// Why explains the rules of a segment, tier, badge or campaign for a
-// member at now: "why is she in lurkers?".
+// Why explains the rules of a segment, tier, badge, campaign or
+// incentive for a member at now: "why is she in lurkers?".
 func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanation, error) {
+	return r.WhyOn(m, addr, nil, nil, now)
+}
+
+// WhyOn is Why with an event for an incentive's rules, which read the
+// event they fire on: ev is bound as the event (nil: none, and a rule
+// reading it is not evaluated, its EventReads set), and by as its member
+// (nil: m), who is another than m when the question is a grant.to's
+// ("why did she get nothing for the member she referred?"). Other
+// addresses leave ev aside.
+func (r *Runtime) WhyOn(m *state.Member, addr string, ev *events.Event, by *state.Member, now time.Time) ([]Explanation, error) {
 	if addr == "moderation" || strings.HasPrefix(addr, "moderation.") || strings.Contains(addr, ".moderation.") {
 		return r.whyModeration(m, addr, now)
 	}
@@ -50,7 +66,10 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		rule *config.Rule
 	}
 	var rs []named
-	var view map[string]any // a campaign run's entering event
+	var view map[string]any // a campaign run's entering event, or an incentive's
+	// bound is the event an incentive is asked about on, and counting the
+	// one counted on the member for its rules: bound, or the one assumed.
+	var bound, counting *events.Event
 	found := false
 	switch kind {
 	case "segment":
@@ -103,8 +122,26 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		if !found && r.campaigns[name] == nil && hasRunsOf(m, name) {
 			return nil, nil
 		}
+	case "incentive":
+		in := r.incentiveNamed(name)
+		if in == nil {
+			break
+		}
+		found, rs = true, []named{{"when", in.When}, {"grant.to", in.Grant.To}}
+		if ev == nil {
+			counting = assumedEvent(in, m, now)
+			break
+		}
+		if !slices.Contains(in.On, ev.Type) {
+			return nil, fmt.Errorf("incentive %s fires on %s, not on a %s event", name, strings.Join(in.On, ", "), ev.Type)
+		}
+		var err error
+		if view, err = r.EventView(ev); err != nil {
+			return nil, err
+		}
+		bound, counting = ev, ev
 	default:
-		return nil, fmt.Errorf("%q: only segments, tiers, badges and campaigns have member rules", addr)
+		return nil, fmt.Errorf("%q: only segments, tiers, badges, campaigns and incentives have member rules (and moderation its decisions)", addr)
 	}
 	if !found {
 		hint := rules.DidYouMean(name, r.namesOf(kind))
@@ -114,8 +151,17 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 		return nil, fmt.Errorf("there is no %s named %q in the configuration%s", kind, name, hint)
 	}
 	w := r.newWork(context.Background(), nil)
+	if counting != nil {
+		if bound != nil && by != nil {
+			m = by // the event's member, whom its rules read
+		}
+		var err error
+		if m, err = r.counted(w, m, counting); err != nil {
+			return nil, err
+		}
+	}
 	r.bound = bindKey{}
-	r.bind(w, m, view, nil, now)
+	r.bind(w, m, view, bound, now)
 	r.bound = bindKey{}
 	var out []Explanation
 	for _, n := range rs {
@@ -123,6 +169,10 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 			continue
 		}
 		at := fmt.Sprintf("%s:%d", shortPath(n.rule.Range.Filename), n.rule.Range.Start.Line)
+		if kind == "incentive" && bound == nil && n.rule.Program.Reads.Event {
+			out = append(out, r.explainUnbound(addr+"."+n.attr, at, n.rule.Program, now))
+			continue
+		}
 		e := r.explainBound(addr+"."+n.attr, at, n.rule.Program, now)
 		eventValues(&e, n.rule.Program, view)
 		out = append(out, e)
@@ -151,8 +201,48 @@ func (r *Runtime) namesOf(kind string) []string {
 		for _, c := range r.cfg.Campaigns {
 			names = append(names, c.Name)
 		}
+	case "incentive":
+		for _, in := range r.cfg.Incentives {
+			names = append(names, in.Name)
+		}
 	}
 	return names
+}
+
+// counted is m as an incentive's rules see it on ev: a copy, with the
+// event counted as applyEvent counts it before any incentive runs, so a
+// rule over count('message.posted', '1d') counts the event asked about.
+func (r *Runtime) counted(w *work, m *state.Member, ev *events.Event) (*state.Member, error) {
+	b, err := m.AppendBinary(nil)
+	if err != nil {
+		return nil, err
+	}
+	c := new(state.Member)
+	if err := state.DecodeMember(b, c); err != nil {
+		return nil, err
+	}
+	r.updateBase(w, c, ev, r.typeOf(ev.Type), false)
+	return c, nil
+}
+
+// assumedEvent is the event member why counts on m for an incentive's
+// rules when it is given none: the incentive's first type, at at, without
+// attributes. Member state keeps no event, and rules over counts read
+// them with the event that fires the incentive counted (member.messages
+// == 1 holds on a first post); what the rules read of the event itself
+// is not known, and those rules are not evaluated.
+func assumedEvent(in *config.Incentive, m *state.Member, at time.Time) *events.Event {
+	return &events.Event{ID: "why", Type: in.On[0], Member: events.Member{ID: m.ID}, At: at}
+}
+
+// incentiveNamed is the configuration's incentive of that name, or nil.
+func (r *Runtime) incentiveNamed(name string) *config.Incentive {
+	for _, in := range r.cfg.Incentives {
+		if in.Name == name {
+			return in
+		}
+	}
+	return nil
 }
 
 // hasRunsOf reports whether the member's document holds anything of the
@@ -171,6 +261,8 @@ func (r *Runtime) explainBound(rule, at string, p *rules.Program, now time.Time)
 	switch p.Result {
 	case rules.Any:
 		res, err = r.eval.Value(p)
+	case rules.String: // grant.to
+		res, err = r.eval.String(p)
 	case rules.Time:
 		var t time.Time
 		if t, err = r.eval.Time(p); err == nil {
@@ -184,6 +276,35 @@ func (r *Runtime) explainBound(rule, at string, p *rules.Program, now time.Time)
 	} else {
 		e.Result = res
 	}
+	r.boundValues(&e, p, now)
+	return e
+}
+
+// explainUnbound is explainBound for a rule that reads an event when
+// there is none: it says what the rule reads of the event and the value
+// of what it reads of the member, without running it.
+func (r *Runtime) explainUnbound(rule, at string, p *rules.Program, now time.Time) Explanation {
+	e := Explanation{Rule: rule, Source: p.Source, At: at, EventReads: eventReads(p)}
+	r.boundValues(&e, p, now)
+	return e
+}
+
+// eventReads names what p reads of the event: its fields by name, or
+// "event" when it may read any.
+func eventReads(p *rules.Program) []string {
+	if p.Reads.EventWhole || len(p.Reads.EventFields) == 0 {
+		return []string{"event"}
+	}
+	out := make([]string, len(p.Reads.EventFields))
+	for i, f := range p.Reads.EventFields {
+		out[i] = "event." + f
+	}
+	return out
+}
+
+// boundValues adds the value of everything p reads of the bound member
+// and of now to what e shows.
+func (r *Runtime) boundValues(e *Explanation, p *rules.Program, now time.Time) {
 	for _, f := range p.Reads.Member {
 		e.Values = append(e.Values, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
 	}
@@ -193,7 +314,6 @@ func (r *Runtime) explainBound(rule, at string, p *rules.Program, now time.Time)
 	if p.Reads.Now {
 		e.Values = append(e.Values, Value{Name: "now", Value: now.UTC().Format(time.RFC3339)})
 	}
-	return e
 }
 
 // Eval runs an expression compiled against this configuration
@@ -262,6 +382,12 @@ type WhyView struct {
 	Rule         string        `json:"rule"` // the address asked about
 	At           time.Time     `json:"at"`
 	Explanations []Explanation `json:"explanations"`
+	// Verdict is what the runtime would do at At with the tier or
+	// incentive asked about, and Incentive the member's bookkeeping for
+	// an incentive behind it (Runtime.Verdict); absent for other
+	// addresses.
+	Verdict   *Verdict        `json:"verdict,omitempty"`
+	Incentive *IncentiveCheck `json:"incentive,omitempty"`
 	// Held is what holds back the sends of a campaign's runs past their
 	// step's time (Holds); absent when nothing does.
 	Held []Hold `json:"held,omitempty"`
@@ -686,6 +812,9 @@ func (r *Runtime) addressesOf(name string) []string {
 		if c.Name == name {
 			out = append(out, "campaign."+name)
 		}
+	}
+	if r.incentiveNamed(name) != nil {
+		out = append(out, "incentive."+name)
 	}
 	return out
 }

@@ -89,14 +89,17 @@ type Summary struct {
 	// From and To are the window simulated: Options.From and Options.To
 	// where set (time-based rules run up to To even after the last
 	// event), else the first and the last event applied.
-	From     time.Time      `json:"from,omitzero"`
-	To       time.Time      `json:"to,omitzero"`
-	Firings  map[string]int `json:"firings"`        // incentive -> grants
-	Points   int            `json:"points_granted"` // net points granted
-	Badges   map[string]int `json:"badge_holders"`  // badge -> members holding it
-	Awards   map[string]int `json:"badge_awards"`   // badge -> awards
-	Tiers    map[string]int `json:"tiers"`          // tier -> members ("" none)
-	Segments map[string]int `json:"segments"`       // segment -> members in it at the end
+	From    time.Time      `json:"from,omitzero"`
+	To      time.Time      `json:"to,omitzero"`
+	Firings map[string]int `json:"firings"`        // incentive -> grants
+	Points  int            `json:"points_granted"` // net points granted
+	Badges  map[string]int `json:"badge_holders"`  // badge -> members holding it
+	Awards  map[string]int `json:"badge_awards"`   // badge -> awards
+	Tiers   map[string]int `json:"tiers"`          // tier -> members ("" none)
+	// Flapping are the tiers members moved back and forth on during the
+	// replay: promoted to the tier again after a demotion from it.
+	Flapping map[string]*Flapping `json:"flapping,omitempty"`
+	Segments map[string]int       `json:"segments"` // segment -> members in it at the end
 	// Sends counts the actions queued, by name, less those the outbox
 	// would skip at delivery, counted in SkippedAtDelivery: a message to a
 	// member who left, or came back to a win-back, by the time it is due,
@@ -144,6 +147,93 @@ type RejectedLine struct {
 // Rejection is how a summary lists a line that is not an event.
 func Rejection(e *events.Error) RejectedLine {
 	return RejectedLine{Line: e.Line, Column: e.Column, Error: e.Problem()}
+}
+
+// Flapping is how members moved back and forth on one tier: each was
+// demoted from it and promoted to it again, each return queueing its
+// role's removal and its grant again. A keep stricter than when with
+// nothing to hold a member (grace, demote_after) does it.
+type Flapping struct {
+	Members int `json:"members"` // members promoted to the tier again
+	Returns int `json:"returns"` // promotions back to it, all members
+	// Example is the member who came back most often (the first by id
+	// among equals), and ExampleReturns how often.
+	Example        string `json:"example"`
+	ExampleReturns int    `json:"example_returns"`
+	Hint           string `json:"hint"`
+}
+
+// flapKey is a member with one tier; flapState what the replay saw of
+// them: demoted from it and not promoted back since, and how often they
+// were promoted back.
+type flapKey struct{ member, tier string }
+
+type flapState struct {
+	demoted bool
+	returns int
+}
+
+// flaps follows tier outcomes for Summary.Flapping: an entry only for a
+// member demoted from a tier, so the cost is a map lookup per tier move.
+type flaps map[flapKey]flapState
+
+func (f flaps) observe(o *state.Outcome) {
+	switch o.Change {
+	case "demote":
+		if o.From != "" {
+			k := flapKey{o.Member, o.From}
+			s := f[k]
+			s.demoted = true
+			f[k] = s
+		}
+	case "promote":
+		k := flapKey{o.Member, o.To}
+		if s, ok := f[k]; ok && s.demoted {
+			s.demoted = false
+			s.returns++
+			f[k] = s
+		}
+	}
+}
+
+// report fills sum.Flapping with the tiers members came back to.
+func (f flaps) report(cfg *config.Config, sum *Summary) {
+	for k, s := range f {
+		if s.returns == 0 {
+			continue
+		}
+		if sum.Flapping == nil {
+			sum.Flapping = map[string]*Flapping{}
+		}
+		fl := sum.Flapping[k.tier]
+		if fl == nil {
+			fl = &Flapping{Hint: flapHint(cfg, k.tier)}
+			sum.Flapping[k.tier] = fl
+		}
+		fl.Members++
+		fl.Returns += s.returns
+		if s.returns > fl.ExampleReturns || s.returns == fl.ExampleReturns && k.member < fl.Example {
+			fl.Example, fl.ExampleReturns = k.member, s.returns
+		}
+	}
+}
+
+// flapHint says what makes members flap on a tier and what stops it:
+// hysteresis, a way back down harder than the way up.
+func flapHint(cfg *config.Config, tier string) string {
+	for _, t := range cfg.Tiers {
+		if t.Name != tier {
+			continue
+		}
+		switch {
+		case t.Grace > 0 || t.DemoteAfter > 0:
+			return "Grace or demote_after is shorter than the members' swings: lengthen it, or lower keep's threshold"
+		case t.Keep == nil:
+			return "With no keep, when decides staying too, and members at its threshold flap: add hysteresis (a keep with a lower threshold, grace or demote_after)"
+		}
+		return "A keep stricter than when, with no grace or demote_after, makes members flap: add hysteresis (a lower keep threshold, grace or demote_after)"
+	}
+	return "The tier is no longer in the configuration"
 }
 
 // Funnel is what happened in one campaign. Runs that ended are counted
@@ -333,9 +423,12 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	heard := heardTypes(cfg)
 	typos := newAttrTypoCounter(cfg)
+	flapped := flaps{}
 	emit := func(os []state.Outcome) error {
 		for _, o := range os {
 			switch o.Kind {
+			case state.KindTier:
+				flapped.observe(&o)
 			case state.KindPoints:
 				sum.Points += o.Points
 			case state.KindBadge:
@@ -753,6 +846,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	compareArms(cfg, sum)
 	suggestTypes(cfg, sum)
 	sum.AttrTypos = typos.List()
+	flapped.report(cfg, sum)
 	return sum, nil
 }
 

@@ -201,3 +201,86 @@ func TestBadLinesAndUndeclaredTypes(t *testing.T) {
 		t.Errorf("by count: %v", got)
 	}
 }
+
+// A keep stricter than when, with nothing to hold the member, makes them
+// flap: promoted on a busy day, demoted when the week thins, promoted
+// again. The summary counts the returns per tier, names the member who
+// came back most, and says what stops it; a member promoted once and
+// never demoted is not counted, nor a tier nobody came back to.
+func TestSummaryReportsFlappingTiers(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+tier "member" {
+  rank = 1
+  when = "true"
+}
+tier "regular" {
+  rank = 2
+  when = "active_days('30d') >= 3"
+  keep = "active_days('7d') >= 2"
+}
+tier "core" {
+  rank  = 3
+  when  = "active_days('30d') >= 20"
+  grace = "30d"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	type post struct {
+		member string
+		day    int
+	}
+	var posts []post
+	// m1 and m2 post every few days: three active days a month reach
+	// regular, and a week with fewer than two loses it, while when still
+	// holds. m3 posts every third day: reaches regular and keeps it.
+	for _, d := range []int{0, 3, 7, 30, 33, 60} {
+		posts = append(posts, post{"m1", d})
+	}
+	for _, d := range []int{1, 4, 8, 31} {
+		posts = append(posts, post{"m2", d})
+	}
+	for d := 0; d <= 60; d += 3 {
+		posts = append(posts, post{"m3", d})
+	}
+	slices.SortStableFunc(posts, func(a, b post) int { return a.day - b.day })
+	var lines strings.Builder
+	for _, p := range posts {
+		at := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, p.day)
+		fmt.Fprintf(&lines, `{"id":"%s-%d","type":"message.posted","member":%q,"at":%q}`+"\n", p.member, p.day, p.member, at.Format(time.RFC3339))
+	}
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines.String()), simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := sum.Flapping["regular"]
+	if f == nil || len(sum.Flapping) != 1 {
+		t.Fatalf("flapping = %v; want regular only", sum.Flapping)
+	}
+	// m1 comes back to regular 5 times, m2 4 times (the daily rechecks
+	// of its windows flip it on each evaluation).
+	if f.Members != 2 || f.Returns != 9 || f.Example != "m1" || f.ExampleReturns != 5 {
+		t.Errorf("regular: %+v; want 2 members, 9 returns, m1 the most with 5", *f)
+	}
+	if !strings.Contains(f.Hint, "keep stricter than when") || !strings.Contains(f.Hint, "grace or demote_after") {
+		t.Errorf("hint %q", f.Hint)
+	}
+	b, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"flapping":{"regular":{"members":2,`) {
+		t.Errorf("JSON: %s", b)
+	}
+}
