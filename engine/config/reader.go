@@ -61,6 +61,28 @@ func (b *body) attr(name string) *hcl.Attribute {
 	return b.content.Attributes[name]
 }
 
+// reported says whether an error was reported about the attribute, such
+// as an invalid duration or a value not in its enum. A check that depends
+// on the attribute's value (on_timeout without timeout) keeps quiet then:
+// the attribute is written, only wrong, and its own error says so.
+func (b *body) reported(name string) bool {
+	a := b.content.Attributes[name]
+	if a == nil {
+		return false
+	}
+	for _, d := range b.l.diags {
+		if d.Severity == hcl.DiagError && d.Subject != nil && within(*d.Subject, a.Range) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether r lies inside outer.
+func within(r, outer hcl.Range) bool {
+	return r.Filename == outer.Filename && r.Start.Byte >= outer.Start.Byte && r.End.Byte <= outer.End.Byte
+}
+
 // value evaluates an attribute. ok is false when it is absent, null,
 // unknown (an earlier error) or failed to evaluate.
 func (b *body) value(name string) (cty.Value, *hcl.Attribute, bool) {
