@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
@@ -120,7 +121,7 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 			s.DefaultLocale = loc
 		}
 	}
-	s.FrequencyCap = b.rate("frequency_cap")
+	s.FrequencyCap = b.rate("frequency_cap", durations.Long)
 	for _, sb := range b.blocks("state") {
 		st := l.open(sb, Root.block("hearth").block("state"))
 		s.State.Backend = st.enum("backend")
@@ -632,7 +633,7 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	spec := Root.block("incentive")
 	b := l.open(hb, spec)
 	in := &Incentive{Name: name, Description: b.str("description"), Once: b.boolean("once", false),
-		Cooldown: b.dur("cooldown"), Limit: b.rate("limit"), PointsCap: b.dayRate("points_cap"), Expires: b.dur("expires"),
+		Cooldown: b.dur("cooldown"), Limit: b.rate("limit", durations.Long), PointsCap: b.dayRate("points_cap"), Expires: b.dur("expires"),
 		DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("on")
 	in.On = on
@@ -674,7 +675,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	b := l.open(hb, spec)
 	c := &Campaign{Name: name, Description: b.str("description"), ExitOnLeave: b.boolean("exit_on_leave", true),
 		ExitWhen: b.rule("exit_when", rules.Scope{}), StopWhen: b.rule("stop_when", rules.Scope{}), Reentry: b.enum("reentry"), ReentryAfter: b.dur("reentry_after"),
-		FrequencyCap: b.rate("frequency_cap"), OnCap: b.enum("on_cap"), Paused: b.boolean("paused", false), DeclRange: hb.DefRange}
+		FrequencyCap: b.rate("frequency_cap", durations.Long), OnCap: b.enum("on_cap"), Paused: b.boolean("paused", false), DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("enter_on")
 	c.EnterOn = on
 	l.later = append(l.later, func() { l.checkEventTypes(onAttr, c.EnterOn) })

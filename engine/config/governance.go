@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
@@ -51,7 +52,7 @@ func (l *loader) decodeModeration(c *Community, hb *hcl.Block, b *body, spec *Bl
 		}
 		ms := l.open(mb, spec.block("moderation"))
 		m := &Moderation{Name: mb.Labels[0], Keywords: ms.localeLists("keywords"), Patterns: ms.strList("patterns"),
-			Links: ms.num("links", 0), Mentions: ms.num("mentions", 0), Rate: ms.rate("rate"),
+			Links: ms.num("links", 0), Mentions: ms.num("mentions", 0), Rate: ms.rate("rate", durations.Short),
 			Action: ms.enum("action"), Duration: ms.dur("duration"), Delete: ms.boolean("delete", false),
 			Reason: ms.str("reason"), DeclRange: mb.DefRange}
 		if ms.attr("action") == nil {

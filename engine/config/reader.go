@@ -198,12 +198,13 @@ func durationMessage(err error) string {
 	return msg
 }
 
-func (b *body) rate(name string) *durations.Rate {
+// rate reads a rate; scale is what its window is usually counted in.
+func (b *body) rate(name string, scale durations.Scale) *durations.Rate {
 	v, a, ok := b.convert(name, cty.String)
 	if !ok {
 		return nil
 	}
-	r, err := durations.ParseRate(v.AsString())
+	r, err := durations.ParseRate(v.AsString(), scale)
 	if err != nil {
 		b.l.errorf(a.Expr.Range().Ptr(), "Invalid rate", "%s: %s.", name, durationMessage(err))
 		return nil
@@ -214,7 +215,7 @@ func (b *body) rate(name string) *durations.Rate {
 // dayRate is rate for a window counted in whole UTC days (points_cap):
 // a window that is not a whole number of days, such as "36h", is an error.
 func (b *body) dayRate(name string) *durations.Rate {
-	r := b.rate(name)
+	r := b.rate(name, durations.Long)
 	if r == nil || r.Window%durations.Day == 0 {
 		return r
 	}
