@@ -19,6 +19,9 @@ tests) in the canonical style: indentation, aligned equals signs, spacing.
 Formatting is idempotent: a formatted file stays as it is. Files with
 syntax errors are reported and left alone.
 
+-diff prints what changes and still rewrites the files, as terraform fmt
+-diff does; add -write=false (or -check) to look without writing.
+
 Exit status: 0 success; 1 error; 3 with -check when a file is not
 formatted (as terraform fmt -check).
 
@@ -27,13 +30,15 @@ Related: hearth validate checks what the files mean; fmt only their layout.
 Examples:
   hearth fmt                         # format the current directory
   hearth fmt -check -recursive .     # in CI: fail on unformatted files
-  hearth fmt -diff examples/quickstart
+  hearth fmt -diff examples/quickstart  # rewrite, printing the changes
+  hearth fmt -diff -write=false .    # print the changes, write nothing
 `
 
 func runFmt(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "fmt", fmtUsage)
 	check := fs.Bool("check", false, "Do not write; exit 3 if any file would change.")
-	diff := fs.Bool("diff", false, "Print the changes as a unified diff.")
+	diff := fs.Bool("diff", false, "Print the changes as a unified diff; the files are rewritten too, unless -check or -write=false.")
+	write := fs.Bool("write", true, "Write the formatted files; -write=false only reports (exit 0, unlike -check).")
 	recursive := fs.Bool("recursive", false, "Also format files in subdirectories.")
 	list := fs.Bool("list", true, "Print the names of files that change.")
 	pos, code, ok := parse(fs, args)
@@ -70,9 +75,11 @@ func runFmt(_ context.Context, s *stdio, args []string) int {
 			fmt.Fprintln(s.out, path)
 		}
 		if *diff {
-			fmt.Fprint(s.out, textdiff.Unified("old/"+filepath.ToSlash(path), "new/"+filepath.ToSlash(path), string(src), string(out)))
+			// The path as given: a prefix such as old/ would make
+			// old//tmp/a.hcl of an absolute one.
+			fmt.Fprint(s.out, textdiff.Unified(path, path+" (formatted)", string(src), string(out)))
 		}
-		if !*check {
+		if *write && !*check {
 			info, err := os.Stat(path)
 			if err == nil {
 				err = os.WriteFile(path, out, info.Mode().Perm())
