@@ -154,7 +154,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	fs.StringVar(&bf.url, "url", "", "With backup: ask the daemon at this address (HEARTH_API_TOKEN as the bearer token) instead of finding the one serving DIR's state.")
 	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
-	autoApprove := fs.Bool("auto-approve", false, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
+	approve := autoApprove(fs, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
 	undo := fs.Bool("undo", false, "With restore, in place of BACKUP: put back the state the latest restore replaced (the newest state.db.before-restore-TIME folder), moving the state there now aside the same way.")
 	// Only import looks objects up on a platform and reads the blocks;
 	// the others need only where state lives, so no variable values.
@@ -172,13 +172,13 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		if len(pos) == 2 || len(pos) == 1 && isFile(pos[0]) {
 			return usageError(s, cmd+" -undo", stateUsage, "-undo takes no BACKUP: it puts back the state the latest restore moved aside; give only DIR")
 		}
-		return runRestoreUndo(ctx, s, pos, vf, *autoApprove)
+		return runRestoreUndo(ctx, s, pos, vf, *approve)
 	}
 	if verb == "backup" {
 		return runBackup(ctx, s, pos, vf, bf)
 	}
 	if verb == "restore" {
-		return runRestore(ctx, s, pos, vf, *autoApprove)
+		return runRestore(ctx, s, pos, vf, *approve)
 	}
 	addrs, dir, ok := leadArgs(s, cmd, pos, want.form, want.what)
 	if !ok {
