@@ -17,10 +17,11 @@ import (
 	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
-// backupFlags are state backup's own flags.
+// backupFlags are state backup's own flags; json is state's -json, which
+// backup takes with -check only.
 type backupFlags struct {
-	url          string
-	force, check bool
+	url                string
+	force, check, json bool
 }
 
 // runBackup is hearth state backup OUT [DIR] and hearth state backup
@@ -35,7 +36,7 @@ func runBackup(ctx context.Context, s *stdio, pos []string, vf varFlags, bf back
 		if len(pos) != 1 || bf.url != "" || bf.force {
 			return argError(s, name, "-check takes the backup FILE only")
 		}
-		return checkBackup(ctx, s, pos[0])
+		return checkBackup(ctx, s, pos[0], bf.json)
 	}
 	if bf.url != "" {
 		if len(pos) != 1 {
@@ -178,9 +179,54 @@ func finishBackup(ctx context.Context, s *stdio, tmp, out string, force bool, fr
 	return 0
 }
 
+// backupCheckJSON is state backup -check -json: what the file holds, or
+// why it is no hearth state (valid false, error, exit 1), on stdout
+// either way, so a script before a restore always has JSON to read.
+type backupCheckJSON struct {
+	File  string `json:"file"`
+	Valid bool   `json:"valid"`
+	Error string `json:"error,omitempty"`
+	// What a valid file holds, at the top level; nil for an invalid one.
+	*backupFigures
+}
+
+type backupFigures struct {
+	Bytes int64 `json:"bytes"`
+	// SchemaVersion is the file's; CurrentSchemaVersion the one this
+	// hearth brings it to when it opens it (Migrates: they differ).
+	SchemaVersion        int    `json:"schema_version"`
+	CurrentSchemaVersion int    `json:"current_schema_version"`
+	Migrates             bool   `json:"migrates"`
+	Members              int64  `json:"members"`
+	EventIDs             int64  `json:"event_ids"`
+	NewestEvent          string `json:"newest_event,omitempty"` // RFC 3339, UTC
+	Outbox               int64  `json:"outbox"`
+	Outcomes             int64  `json:"outcomes"`
+	Resources            int64  `json:"resources"`
+}
+
+func newBackupCheckJSON(file string, info sqlite.Info, err error) backupCheckJSON {
+	if err != nil {
+		return backupCheckJSON{File: file, Error: err.Error()}
+	}
+	f := &backupFigures{Bytes: info.Bytes, SchemaVersion: info.Schema, CurrentSchemaVersion: info.Current,
+		Migrates: info.Schema < info.Current, Members: info.Members, EventIDs: info.EventIDs,
+		Outbox: info.Outbox, Outcomes: info.Outcomes, Resources: info.Resources}
+	if !info.Newest.IsZero() {
+		f.NewestEvent = info.Newest.UTC().Format(time.RFC3339)
+	}
+	return backupCheckJSON{File: file, Valid: true, backupFigures: f}
+}
+
 // checkBackup is state backup -check FILE.
-func checkBackup(ctx context.Context, s *stdio, file string) int {
+func checkBackup(ctx context.Context, s *stdio, file string, asJSON bool) int {
 	info, err := sqlite.Verify(ctx, file)
+	if asJSON {
+		if code := writeJSON(s, newBackupCheckJSON(file, info, err)); code != 0 || err != nil {
+			return 1
+		}
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth state backup -check: %v\n", err)
 		return 1

@@ -19,6 +19,9 @@ tests) in the canonical style: indentation, aligned equals signs, spacing.
 Formatting is idempotent: a formatted file stays as it is. Files with
 syntax errors are reported and left alone.
 
+-diff prints what changes and still rewrites the files, as terraform fmt
+-diff does; add -write=false (or -check) to look without writing.
+
 Secrets written in the files are shown as "(sensitive)" in -diff and in
 the lines quoted under a syntax error, since both end up in CI logs: the
 values of platform credentials (token, secret, webhook_url ...), of a
@@ -34,13 +37,15 @@ Related: hearth validate checks what the files mean; fmt only their layout.
 Examples:
   hearth fmt                         # format the current directory
   hearth fmt -check -recursive .     # in CI: fail on unformatted files
-  hearth fmt -diff examples/quickstart
+  hearth fmt -diff examples/quickstart  # rewrite, printing the changes
+  hearth fmt -diff -write=false .    # print the changes, write nothing
 `
 
 func runFmt(_ context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "fmt", fmtUsage)
 	check := fs.Bool("check", false, "Do not write; exit 3 if any file would change.")
-	diff := fs.Bool("diff", false, "Print the changes as a unified diff.")
+	diff := fs.Bool("diff", false, "Print the changes as a unified diff; the files are rewritten too, unless -check or -write=false.")
+	write := fs.Bool("write", true, "Write the formatted files; -write=false only reports (exit 0, unlike -check).")
 	recursive := fs.Bool("recursive", false, "Also format files in subdirectories.")
 	list := fs.Bool("list", true, "Print the names of files that change.")
 	pos, code, ok := parse(fs, args)
@@ -80,11 +85,13 @@ func runFmt(_ context.Context, s *stdio, args []string) int {
 		}
 		if *diff {
 			// Both sides masked: fmt moves no literal, so this is the
-			// diff of the files with their secrets taken out.
+			// diff of the files with their secrets taken out. The path as
+			// given: a prefix such as old/ would make old//tmp/a.hcl of an
+			// absolute one.
 			old, formatted := config.MaskedSource(src, path, specs), config.MaskedSource(out, path, specs)
-			fmt.Fprint(s.out, textdiff.Unified("old/"+filepath.ToSlash(path), "new/"+filepath.ToSlash(path), old, formatted))
+			fmt.Fprint(s.out, textdiff.Unified(path, path+" (formatted)", old, formatted))
 		}
-		if !*check {
+		if *write && !*check {
 			info, err := os.Stat(path)
 			if err == nil {
 				err = os.WriteFile(path, out, info.Mode().Perm())

@@ -17,7 +17,7 @@ const localUsage = `Usage: hearth local join -name NAME [-referrer ID] COMMUNITY
        hearth local post -member ID -channel CHANNEL TEXT... [DIR]
        hearth local react -member ID -message MSG [-emoji E] [DIR]
        hearth local reply -member ID COMMUNITY TEXT... [DIR]
-       hearth local show members|messages|dms COMMUNITY [DIR]
+       hearth local show [-json] members|messages|dms COMMUNITY [DIR]
 
 Acts as the people on hearth's built-in local platform, so the whole loop
 can be tried with no account: apply the configuration, start the daemon,
@@ -30,7 +30,10 @@ COMMUNITY and CHANNEL are block names (community "explorers", channel
 hearth directly, as a member answering a direct message: a survey's
 answers are replies such as "pulse recommend 9 more_of=events". DIR is the
 configuration directory (default .); the first local platform block is
-used.
+used. show -json prints {"community": ..., "members": [...]} (or
+"messages", "dms"): each object's id and its attributes as the platform
+keeps them (name, joined_at; channel, author, text, posted_at, pinned;
+member, author, text, posted_at), empty ones left out.
 
 Examples:
   hearth apply -auto-approve examples/quickstart
@@ -38,6 +41,7 @@ Examples:
   hearth local join -name Ann explorers examples/quickstart
   hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
   hearth local show dms explorers examples/quickstart
+  hearth local show -json members explorers examples/quickstart
   hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
 `
 
@@ -56,6 +60,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	channel := fs.String("channel", "", "With post: the channel block's name.")
 	message := fs.String("message", "", "With react: the message id.")
 	emoji := fs.String("emoji", "👍", "With react: the emoji.")
+	asJSON := fs.Bool("json", false, "With show: print JSON.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
@@ -75,6 +80,9 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	// one is the problem to report, wherever the command runs.
 	if msg := localArgsProblem(verb, pos, *name, *member, *channel, *message); msg != "" {
 		return argError(s, "local "+verb, msg)
+	}
+	if *asJSON && verb != "show" {
+		return argError(s, "local "+verb, "-json is for show")
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -181,6 +189,9 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
+		if *asJSON {
+			return writeJSON(s, map[string]any{"community": pos[len(pos)-1], pos[0]: localObjectsJSON(objs)})
+		}
 		rows := make([][]string, len(objs))
 		for i, o := range objs {
 			who := o.Attrs["name"] + o.Attrs["author"]
@@ -200,6 +211,22 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	return 0
+}
+
+// localObjectsJSON is what local show -json lists: each object's id and
+// its attributes, empty ones (no mute) left out; [] when there is none.
+func localObjectsJSON(objs []platform.Object) []map[string]string {
+	out := make([]map[string]string, 0, len(objs))
+	for _, o := range objs {
+		m := map[string]string{"id": o.ID}
+		for k, v := range o.Attrs {
+			if v != "" {
+				m[k] = v
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // notOnLocal says that the local platform has no kind named name, and

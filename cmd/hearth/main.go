@@ -253,13 +253,9 @@ func newFlags(s *stdio, name, usage string) *flag.FlagSet {
 			return
 		}
 		fmt.Fprint(s.out, usage)
-		hasFlags := false
-		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
-		if hasFlags {
-			fmt.Fprintln(s.out, "\nOptions:")
-			fs.SetOutput(s.out)
-			fs.PrintDefaults()
-			fs.SetOutput(&msg)
+		var opts bytes.Buffer
+		if printOptions(&opts, fs) {
+			fmt.Fprint(s.out, "\nOptions:\n", opts.String())
 		}
 	}
 	return fs
@@ -274,7 +270,7 @@ func flagSuggestion(fs *flag.FlagSet, errText string) string {
 		best, bestD := "", 3
 		fs.VisitAll(func(f *flag.Flag) {
 			if d := editDistance(bad, f.Name); d < bestD && d < len(bad) {
-				best, bestD = f.Name, d
+				best, bestD = flagName(f), d
 			}
 		})
 		if best == "" {

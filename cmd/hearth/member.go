@@ -507,11 +507,11 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		}
 		return utcMinute(t)
 	}
-	name := m.Name
-	if name == "" {
-		name = "(no name)"
+	if m.Name == "" {
+		fmt.Fprintf(w, "Member %s (no name)\n", m.ID)
+	} else {
+		fmt.Fprintf(w, "Member %s, %s\n", m.ID, m.Name)
 	}
-	fmt.Fprintf(w, "Member %s, %s\n", m.ID, name)
 	if !m.EvaluatedAt.IsZero() && time.Since(m.EvaluatedAt) > 24*time.Hour {
 		// Stored state is as of the last event or recheck; a replay with no
 		// daemon leaves members at their history's end.

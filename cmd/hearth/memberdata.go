@@ -98,15 +98,16 @@ and later events for it are refused: counted in
 hearth_events_rejected_total{reason="suppressed"} and logged, without the
 id. unsuppress takes an id off the list.
 
-forget asks for confirmation on a terminal; -force (or -auto-approve)
-skips the question, for scripts. While 'hearth run' serves the state,
+forget asks for confirmation on a terminal; -auto-approve skips the
+question, for scripts, as in every hearth command that asks (-force, its
+earlier name, still works). While 'hearth run' serves the state,
 both go through it (POST /v1/members/ID/forget?suppress=true,
 POST /v1/members/ID/unsuppress; HEARTH_API_TOKEN is sent when set): it
 finds a daemon on this machine by itself; -url names one anywhere.
 
 Examples:
   hearth member forget u07 examples/quickstart
-  hearth member forget -suppress -force u07 .
+  hearth member forget -suppress -auto-approve u07 .
   hearth member forget -url https://hearth.example.org -suppress u07
   hearth member unsuppress u07 .
 `
@@ -222,8 +223,7 @@ func runMemberExport(ctx context.Context, s *stdio, args []string) int {
 func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member forget", forgetUsage)
 	suppress := fs.Bool("suppress", false, "Also refuse the id's later events, so they do not make the member again.")
-	force := fs.Bool("force", false, "Erase without asking for confirmation.")
-	fs.BoolVar(force, "auto-approve", false, "The same as -force.")
+	force := autoApprove(fs, "Erase without asking for confirmation (required when standard input is not a terminal).", "force")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
 	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
@@ -237,7 +237,7 @@ func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 	}
 	id := pos[0]
 	if !*force && !s.inTTY {
-		fmt.Fprintln(s.err, "hearth member forget: standard input is not a terminal, so hearth cannot ask for confirmation; pass -force (or -auto-approve) to erase the member.")
+		fmt.Fprintln(s.err, "hearth member forget: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve to erase the member.")
 		return 1
 	}
 	t, ok := memberTargetOf(ctx, s, "member forget", *daemonURL, dir, vf)

@@ -55,9 +55,9 @@ func TestMemberExportAndForget(t *testing.T) {
 		t.Errorf("export of an unknown member: %d %s", c, e)
 	}
 
-	// Scripts must say -force; a terminal is asked, and anything but yes
-	// changes nothing.
-	if c, _, e := cli("", false, "member", "forget", "u02", dir); c != 1 || !strings.Contains(e, "pass -force") {
+	// Scripts must say -auto-approve; a terminal is asked, and anything
+	// but yes changes nothing.
+	if c, _, e := cli("", false, "member", "forget", "u02", dir); c != 1 || !strings.Contains(e, "pass -auto-approve") {
 		t.Errorf("forget with no terminal: %d %s", c, e)
 	}
 	if c, o, e := cli("no\n", true, "member", "forget", "u02", dir); c != 1 || !strings.Contains(o, "hearth will erase member u02") || !strings.Contains(e, "cancelled; nothing was changed") {

@@ -203,14 +203,15 @@ const forceUnlockUsage = `Usage: hearth force-unlock LOCK_ID [DIR]
 Removes the apply lock with that id from the state store, after an apply
 was killed and left it. Make sure no apply is running first. The id is in
 the message of the apply that found the lock. It shows who holds the lock
-and since when, and asks for 'yes' unless -force is given (standard input
-not a terminal needs -force).
+and since when, and asks for 'yes' unless -auto-approve is given (standard
+input not a terminal needs -auto-approve), as every hearth command that
+asks does; -force, its earlier name, still works.
 
 Related: hearth apply -lock-timeout waits for a lock instead of failing.
 
 Examples:
   hearth force-unlock 5f0c2a9e71b3d480 mycommunity
-  hearth force-unlock -force 5f0c2a9e71b3d480 mycommunity   # in a script
+  hearth force-unlock -auto-approve 5f0c2a9e71b3d480 mycommunity   # in a script
 `
 
 // targetFlags collects -target addresses.
@@ -507,7 +508,7 @@ func writePlanText(s *stdio, p *plan.Plan) error {
 func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "apply", applyUsage)
 	s.registerNoColor(fs)
-	auto := fs.Bool("auto-approve", false, "Apply without asking for confirmation.")
+	auto := autoApprove(fs, "Apply without asking for confirmation (required when standard input is not a terminal, unless a plan file is given).")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
@@ -790,7 +791,7 @@ func hostname() string {
 
 func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "force-unlock", forceUnlockUsage)
-	force := fs.Bool("force", false, "Do not ask for confirmation.")
+	force := autoApprove(fs, "Remove the lock without asking for confirmation (required when standard input is not a terminal).", "force")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -836,7 +837,7 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		case errors.As(err, &locked):
 			if !s.inTTY {
-				fmt.Fprintln(s.err, "hearth force-unlock: standard input is not a terminal, so hearth cannot ask for confirmation; pass -force.")
+				fmt.Fprintln(s.err, "hearth force-unlock: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve.")
 				return 1
 			}
 			fmt.Fprintf(s.out, "The state is locked by %s since %s (lock id %s).\nRemoving the lock while that apply runs lets another apply change the same objects.\n\nDo you really want to force-unlock? Only 'yes' will be accepted.\n  Enter a value: ",

@@ -58,10 +58,10 @@ func TestApplyLockAndForceUnlock(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 	// force-unlock shows the holder and asks, as Terraform does.
-	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "dead1234", dir); code != 1 || !strings.Contains(stderr, "pass -force") {
-		t.Fatalf("force-unlock with no terminal and no -force: exit %d\n%s", code, stderr)
+	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "dead1234", dir); code != 1 || !strings.Contains(stderr, "pass -auto-approve") {
+		t.Fatalf("force-unlock with no terminal and no -auto-approve: exit %d\n%s", code, stderr)
 	}
-	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "-force", "other99", dir); code != 1 || !strings.Contains(stderr, `not locked with id "other99"`) {
+	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "-auto-approve", "other99", dir); code != 1 || !strings.Contains(stderr, `not locked with id "other99"`) {
 		t.Fatalf("force-unlock of another id: exit %d\n%s", code, stderr)
 	}
 	if code, _, stderr := hearthCmd(t, "", false, "force-unlock", "other99", dir); code != 1 || !strings.Contains(stderr, "it is locked by ann@ci since") || !strings.Contains(stderr, "with id dead1234") {

@@ -381,8 +381,8 @@ func TestReadmeCommandTableRowsAreWhole(t *testing.T) {
 // what the text says: export prints u07's data, forget erases it, and
 // forget -suppress refuses u07's later events until unsuppress. Standard
 // input is not a terminal here, so forget answers as in a script: it
-// refuses without -force, which the README's comment names, and the
-// test then adds it.
+// refuses without -auto-approve, which the README's comment names, and
+// the test then adds it.
 func TestReadmeMembersDataCommands(t *testing.T) {
 	src, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -414,10 +414,10 @@ func TestReadmeMembersDataCommands(t *testing.T) {
 	for i, c := range cmds {
 		code, out, errs := runCLI(c...)
 		if c[1] == "forget" {
-			if code != 1 || !strings.Contains(errs, "-force") {
-				t.Errorf("hearth %s without a terminal: exit %d, %s; want exit 1 naming -force", strings.Join(c, " "), code, errs)
+			if code != 1 || !strings.Contains(errs, "-auto-approve") {
+				t.Errorf("hearth %s without a terminal: exit %d, %s; want exit 1 naming -auto-approve", strings.Join(c, " "), code, errs)
 			}
-			code, out, errs = runCLI(append([]string{c[0], c[1], "-force"}, c[2:]...)...)
+			code, out, errs = runCLI(append([]string{c[0], c[1], "-auto-approve"}, c[2:]...)...)
 		}
 		if code != 0 {
 			t.Fatalf("hearth %s: exit %d\n%s%s", strings.Join(c, " "), code, out, errs)

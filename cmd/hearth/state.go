@@ -49,7 +49,8 @@ keeps, and backs the state up and restores it.
                                       replace it), while hearth run serves it
                                       or not; -url URL asks a daemon elsewhere
   hearth state backup -check FILE     check that FILE is a whole hearth state
-                                      this hearth can open, before relying on it
+                                      this hearth can open, before relying on
+                                      it (-json: what it holds, or why not)
   hearth state restore BACKUP [DIR]   put a copy of BACKUP in place of the
                                       SQLite state, hearth run stopped: shows
                                       both, asks for 'yes' (-auto-approve in
@@ -63,7 +64,10 @@ keeps, and backs the state up and restores it.
 rm, mv and import take the apply lock (a dry run takes none). -json
 prints list, show and prune as JSON, attribute values typed as in plan
 -json (numbers, booleans, and a list such as a role's permissions as an
-array). Only import needs variable values: the others read no more of the
+array), and backup -check's result: "valid", then file, bytes,
+schema_version, current_schema_version, migrates, members, event_ids,
+newest_event, outbox, outcomes and resources, or "valid": false and
+"error" (exit 1). The other verbs refuse -json. Only import needs variable values: the others read no more of the
 configuration than where state lives.
 
 hearth run prunes by itself every hour; state prune is for state no daemon
@@ -110,6 +114,7 @@ Examples:
   hearth state prune -dry-run mycommunity
   hearth state backup backups/hearth-2026-11-24.db mycommunity
   hearth state backup -check backups/hearth-2026-11-24.db
+  hearth state backup -check -json backups/hearth-2026-11-24.db | jq .members
   hearth state restore backups/hearth-2026-11-24.db mycommunity
   hearth state restore -auto-approve backups/hearth-2026-11-24.db /etc/hearth   # in a script
   hearth state restore -undo mycommunity
@@ -148,13 +153,13 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		cmd = group + " " + verb
 	}
 	fs := newFlags(s, cmd, stateUsage)
-	asJSON := fs.Bool("json", false, "With list, show and prune: print JSON.")
+	asJSON := fs.Bool("json", false, "With list, show, prune and backup -check: print JSON.")
 	dryRun := fs.Bool("dry-run", false, "With rm and mv: print what would be removed or moved; with prune: count what would be forgotten. Nothing changes.")
 	var bf backupFlags
 	fs.StringVar(&bf.url, "url", "", "With backup: ask the daemon at this address (HEARTH_API_TOKEN as the bearer token) instead of finding the one serving DIR's state.")
 	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
-	autoApprove := fs.Bool("auto-approve", false, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
+	approve := autoApprove(fs, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
 	undo := fs.Bool("undo", false, "With restore, in place of BACKUP: put back the state the latest restore replaced (the newest state.db.before-restore-TIME folder), moving the state there now aside the same way.")
 	// Only import looks objects up on a platform and reads the blocks;
 	// the others need only where state lives, so no variable values.
@@ -164,6 +169,12 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	if !ok {
 		return code
 	}
+	// -json elsewhere would be taken and print text, which a script
+	// could not parse.
+	if *asJSON && (verb == "rm" || verb == "mv" || verb == "import" || verb == "restore" || verb == "backup" && !bf.check) {
+		return argError(s, cmd, "-json is for list, show, prune and backup -check")
+	}
+	bf.json = *asJSON
 	if *undo && verb != "restore" {
 		return argError(s, cmd, "-undo is for restore")
 	}
@@ -172,13 +183,13 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		if len(pos) == 2 || len(pos) == 1 && isFile(pos[0]) {
 			return usageError(s, cmd+" -undo", stateUsage, "-undo takes no BACKUP: it puts back the state the latest restore moved aside; give only DIR")
 		}
-		return runRestoreUndo(ctx, s, pos, vf, *autoApprove)
+		return runRestoreUndo(ctx, s, pos, vf, *approve)
 	}
 	if verb == "backup" {
 		return runBackup(ctx, s, pos, vf, bf)
 	}
 	if verb == "restore" {
-		return runRestore(ctx, s, pos, vf, *autoApprove)
+		return runRestore(ctx, s, pos, vf, *approve)
 	}
 	addrs, dir, ok := leadArgs(s, cmd, pos, want.form, want.what)
 	if !ok {

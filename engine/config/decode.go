@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
@@ -120,7 +121,7 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 			s.DefaultLocale = loc
 		}
 	}
-	s.FrequencyCap = b.rate("frequency_cap")
+	s.FrequencyCap = b.rate("frequency_cap", durations.Long)
 	for _, sb := range b.blocks("state") {
 		st := l.open(sb, Root.block("hearth").block("state"))
 		s.State.Backend = st.enum("backend")
@@ -635,7 +636,7 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	spec := Root.block("incentive")
 	b := l.open(hb, spec)
 	in := &Incentive{Name: name, Description: b.str("description"), Once: b.boolean("once", false),
-		Cooldown: b.dur("cooldown"), Limit: b.rate("limit"), PointsCap: b.dayRate("points_cap"), Expires: b.dur("expires"),
+		Cooldown: b.dur("cooldown"), Limit: b.rate("limit", durations.Long), PointsCap: b.dayRate("points_cap"), Expires: b.dur("expires"),
 		DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("on")
 	in.On = on
@@ -677,7 +678,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	b := l.open(hb, spec)
 	c := &Campaign{Name: name, Description: b.str("description"), ExitOnLeave: b.boolean("exit_on_leave", true),
 		ExitWhen: b.rule("exit_when", rules.Scope{}), StopWhen: b.rule("stop_when", rules.Scope{}), Reentry: b.enum("reentry"), ReentryAfter: b.dur("reentry_after"),
-		FrequencyCap: b.rate("frequency_cap"), OnCap: b.enum("on_cap"), Paused: b.boolean("paused", false), DeclRange: hb.DefRange}
+		FrequencyCap: b.rate("frequency_cap", durations.Long), OnCap: b.enum("on_cap"), Paused: b.boolean("paused", false), DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("enter_on")
 	c.EnterOn = on
 	l.later = append(l.later, func() { l.checkEventTypes(onAttr, c.EnterOn) })
@@ -712,7 +713,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	}
 	if a := b.attr("max_runs"); a != nil {
 		switch {
-		case c.RunKey == nil:
+		case c.RunKey == nil && !b.reported("run_key"):
 			l.errorf(a.Expr.Range().Ptr(), "max_runs without run_key", "max_runs limits the runs a member has under way at once, one per key; without run_key a member has one run of campaign %q at a time.", name)
 		case c.MaxRuns < 1:
 			l.errorf(a.Expr.Range().Ptr(), "Invalid max_runs", "max_runs must be 1 or more.")
@@ -721,10 +722,12 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	if a := b.attr("exit_on_leave"); a != nil && b.attr("audience") == nil {
 		l.warnf(a.Expr.Range().Ptr(), "exit_on_leave without audience", "exit_on_leave ends a run when the member leaves the audience segment, and campaign %q has none. To end runs on a condition, use stop_when (or exit_when, when the condition is the goal)%s.", name, map[bool]string{true: "; leaving the community ends them anyway"}[c.Members == MembersCurrent])
 	}
-	if c.Reentry == "after" && c.ReentryAfter == 0 {
+	// A reentry or reentry_after that is written but wrong is reported
+	// for itself, not again as missing or unused.
+	if c.Reentry == "after" && c.ReentryAfter == 0 && !b.reported("reentry_after") {
 		l.errorf(b.attr("reentry").Expr.Range().Ptr(), "Missing reentry_after", "reentry = \"after\" needs reentry_after, such as \"30d\".")
 	}
-	if c.ReentryAfter != 0 && c.Reentry != "after" {
+	if c.ReentryAfter != 0 && c.Reentry != "after" && !b.reported("reentry") {
 		l.errorf(b.attr("reentry_after").Expr.Range().Ptr(), "reentry_after without reentry = \"after\"", "Set reentry = \"after\" for reentry_after to apply.")
 	}
 	for _, qb := range b.blocks("quiet_hours") {
@@ -796,10 +799,12 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 		addGoto(s, "goto", st.Goto)
 		addGoto(s, "on_timeout", st.OnTimeout)
-		if st.Timeout != 0 && st.WaitUntil == nil {
+		// As above: a timeout or wait_until written but wrong (timeout =
+		// "-1d") is reported for itself, not again as missing.
+		if st.Timeout != 0 && st.WaitUntil == nil && !s.reported("wait_until") {
 			l.errorf(s.attr("timeout").Expr.Range().Ptr(), "timeout without wait_until", "timeout limits a wait_until; add one or remove timeout.")
 		}
-		if st.OnTimeout != "" && st.Timeout == 0 {
+		if st.OnTimeout != "" && st.Timeout == 0 && !s.reported("timeout") {
 			l.errorf(s.attr("on_timeout").Expr.Range().Ptr(), "on_timeout without timeout", "Set timeout for on_timeout to apply.")
 		}
 		// Both in the member's zone: a send at that time never goes then.
@@ -820,15 +825,18 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			if send.Channel == "channel" && sd.attr("target") == nil {
 				l.errorf(&sendb.DefRange, "Missing target", "A send with channel = \"channel\" needs target = community.NAME.channel.CHANNEL.")
 			}
-			if a := sd.attr("target"); a != nil && sd.attr("channel") != nil && send.Channel != "channel" {
+			if a := sd.attr("target"); a != nil && sd.attr("channel") != nil && send.Channel != "channel" && !sd.reported("channel") {
 				l.errorf(a.Expr.Range().Ptr(), "target without channel = \"channel\"", "target names the channel of a channel message; a %s send does not use it. Set channel = \"channel\" or remove target.", send.Channel)
 			}
-			if a := sd.attr("transactional"); a != nil && sd.attr("channel") != nil && send.Channel != "email" && send.Transactional {
+			if a := sd.attr("transactional"); a != nil && sd.attr("channel") != nil && send.Channel != "email" && send.Transactional && !sd.reported("channel") {
 				l.errorf(a.Expr.Range().Ptr(), "transactional without channel = \"email\"", "transactional lets an email reach a member who unsubscribed from email; a %s send is not stopped by an unsubscribe. Remove transactional.", send.Channel)
 			}
 			if a := sd.attr("channel"); a != nil {
 				rng := a.Expr.Range()
-				l.later = append(l.later, func() { l.checkSend(c, send, rng) })
+				// A template written but not resolved (a typo in its
+				// name) is reported for itself, not as a missing subject.
+				wrote := sd.attr("template") != nil
+				l.later = append(l.later, func() { l.checkSend(c, send, rng, wrote) })
 			}
 			st.Send = send
 		}
@@ -900,7 +908,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 // all members), what can reach someone no longer in the community: email
 // or a webhook platform, not a direct message on a chat platform. It runs
 // once references are resolved.
-func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range) {
+func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range, wroteTemplate bool) {
 	plat := send.Platform
 	if plat == nil && c.Community != nil {
 		plat = c.Community.Platform
@@ -915,7 +923,9 @@ func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range) {
 	case "email":
 		switch {
 		case send.Template == nil:
-			l.errorf(&rng, "Email without a subject", "campaign %q sends an email with no template, and an email needs a subject: every such message would end in the outbox's dead letters. Add template = template.NAME with a subject (the survey's question follows its text).", c.Name)
+			if !wroteTemplate {
+				l.errorf(&rng, "Email without a subject", "campaign %q sends an email with no template, and an email needs a subject: every such message would end in the outbox's dead letters. Add template = template.NAME with a subject (the survey's question follows its text).", c.Name)
+			}
 		case len(send.Template.Subject) == 0:
 			l.errorf(&rng, "Email without a subject", "campaign %q sends template %q by email, and it has no subject: every such message would end in the outbox's dead letters. Add subject = { en = \"...\" } to template %q (%s).", c.Name, send.Template.Name, send.Template.Name, at(send.Template.DeclRange))
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
@@ -28,7 +29,7 @@ func (l *loader) decodeLadder(c *Community, b *body, spec *Block) {
 			if r.Action == "mute" && rs.attr("duration") == nil {
 				l.errorf(&rb.DefRange, "Missing mute duration", "A mute needs duration = \"1h\" (or another duration).")
 			}
-			if a := rs.attr("duration"); a != nil && r.Action != "mute" && r.Action != "ban" && rs.attr("action") != nil {
+			if a := rs.attr("duration"); a != nil && r.Action != "mute" && r.Action != "ban" && rs.attr("action") != nil && !rs.reported("action") {
 				l.errorf(a.Expr.Range().Ptr(), "duration without mute or ban", "Only a mute or a ban lasts; a %s does not use duration.", r.Action)
 			}
 			prev = max(prev, r.Strikes)
@@ -51,7 +52,7 @@ func (l *loader) decodeModeration(c *Community, hb *hcl.Block, b *body, spec *Bl
 		}
 		ms := l.open(mb, spec.block("moderation"))
 		m := &Moderation{Name: mb.Labels[0], Keywords: ms.localeLists("keywords"), Patterns: ms.strList("patterns"),
-			Links: ms.num("links", 0), Mentions: ms.num("mentions", 0), Rate: ms.rate("rate"),
+			Links: ms.num("links", 0), Mentions: ms.num("mentions", 0), Rate: ms.rate("rate", durations.Short),
 			Action: ms.enum("action"), Duration: ms.dur("duration"), Delete: ms.boolean("delete", false),
 			Reason: ms.str("reason"), DeclRange: mb.DefRange}
 		if ms.attr("action") == nil {
@@ -92,7 +93,7 @@ func (l *loader) decodeModeration(c *Community, hb *hcl.Block, b *body, spec *Bl
 		if m.Action == "mute" && ms.attr("duration") == nil {
 			l.errorf(&mb.DefRange, "Missing mute duration", "A mute needs duration = \"1h\" (or another duration).")
 		}
-		if a := ms.attr("duration"); a != nil && ms.attr("action") != nil && m.Action != "mute" && m.Action != "ban" {
+		if a := ms.attr("duration"); a != nil && ms.attr("action") != nil && m.Action != "mute" && m.Action != "ban" && !ms.reported("action") {
 			l.errorf(a.Expr.Range().Ptr(), "duration without mute or ban", "Only a mute or a ban lasts; a %s does not use duration.", m.Action)
 		}
 		if ms.attr("action") == nil && c.Ladder == nil && !written(hb.Body, "ladder") {
@@ -148,7 +149,7 @@ func (l *loader) decodeAlert(hb *hcl.Block) {
 		case (n.Channel == "email" || n.Channel == "webhook") && n.To == "" && ns.attr("to") == nil:
 			l.errorf(&nb.DefRange, "Missing to", "A notify with channel = %q needs to, the %s.", n.Channel, map[string]string{"email": "address", "webhook": "recipient the receiving system knows"}[n.Channel])
 		}
-		if t := ns.attr("target"); t != nil && n.Channel != "channel" && ns.attr("channel") != nil {
+		if t := ns.attr("target"); t != nil && n.Channel != "channel" && ns.attr("channel") != nil && !ns.reported("channel") {
 			l.errorf(t.Expr.Range().Ptr(), "target without channel = \"channel\"", "target names the channel of a channel message; a %s notify does not use it.", n.Channel)
 		}
 		a.Notify = append(a.Notify, n)

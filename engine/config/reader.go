@@ -61,6 +61,28 @@ func (b *body) attr(name string) *hcl.Attribute {
 	return b.content.Attributes[name]
 }
 
+// reported says whether an error was reported about the attribute, such
+// as an invalid duration or a value not in its enum. A check that depends
+// on the attribute's value (on_timeout without timeout) keeps quiet then:
+// the attribute is written, only wrong, and its own error says so.
+func (b *body) reported(name string) bool {
+	a := b.content.Attributes[name]
+	if a == nil {
+		return false
+	}
+	for _, d := range b.l.diags {
+		if d.Severity == hcl.DiagError && d.Subject != nil && within(*d.Subject, a.Range) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether r lies inside outer.
+func within(r, outer hcl.Range) bool {
+	return r.Filename == outer.Filename && r.Start.Byte >= outer.Start.Byte && r.End.Byte <= outer.End.Byte
+}
+
 // value evaluates an attribute. ok is false when it is absent, null,
 // unknown (an earlier error) or failed to evaluate.
 func (b *body) value(name string) (cty.Value, *hcl.Attribute, bool) {
@@ -176,12 +198,13 @@ func durationMessage(err error) string {
 	return msg
 }
 
-func (b *body) rate(name string) *durations.Rate {
+// rate reads a rate; scale is what its window is usually counted in.
+func (b *body) rate(name string, scale durations.Scale) *durations.Rate {
 	v, a, ok := b.convert(name, cty.String)
 	if !ok {
 		return nil
 	}
-	r, err := durations.ParseRate(v.AsString())
+	r, err := durations.ParseRate(v.AsString(), scale)
 	if err != nil {
 		b.l.errorf(a.Expr.Range().Ptr(), "Invalid rate", "%s: %s.", name, durationMessage(err))
 		return nil
@@ -192,7 +215,7 @@ func (b *body) rate(name string) *durations.Rate {
 // dayRate is rate for a window counted in whole UTC days (points_cap):
 // a window that is not a whole number of days, such as "36h", is an error.
 func (b *body) dayRate(name string) *durations.Rate {
-	r := b.rate(name)
+	r := b.rate(name, durations.Long)
 	if r == nil || r.Window%durations.Day == 0 {
 		return r
 	}

@@ -116,7 +116,8 @@ func (l *loader) decodeSurvey(hb *hcl.Block) {
 		switch {
 		case q.Score && ca != nil:
 			l.errorf(ca.Expr.Range().Ptr(), "Score question with choices", "question %q is a 0-10 score; remove choices, or remove score = true to make it a choice question.", q.ID)
-		case !q.Score && len(q.Choices) == 0:
+		case !q.Score && len(q.Choices) == 0 && !qd.reported("score") && !qd.reported("choices"):
+			// A score or choices written but wrong is reported for itself.
 			l.errorf(&qb.DefRange, "Question without answers", "question %q needs score = true (a 0-10 score) or choices = [\"...\", ...].", q.ID)
 		}
 		cseen := map[string]bool{}

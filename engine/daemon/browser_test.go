@@ -95,6 +95,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		fmt.Sprintf(`document.querySelectorAll("#hr-daily rect.day").length === %d && document.querySelectorAll("#hr-daily path.active_7d, #hr-daily path.active_30d").length === 2`, activeDays))
 	waitPage(t, ctx, shots, fmt.Sprintf("the retention table has %d cohorts", cohorts),
 		fmt.Sprintf(`document.querySelectorAll("#hr-retention tbody tr").length === %d`, cohorts))
+	lookupExample(t, ctx, shots, srv.URL)
 	do(t, ctx, "scroll to the health section", chromedp.Evaluate[chromedp.Void](`document.getElementById("health-report").scrollIntoView()`))
 	shot(t, ctx, shots, "dashboard-health.png")
 
@@ -511,6 +512,21 @@ func copyQuickstart(t *testing.T) string {
 	return dst
 }
 
+// lookupExample checks that the member lookup's placeholder gives as its
+// example an id of this state, the first member who has not left, and
+// not the quickstart's u07 on every configuration.
+func lookupExample(t *testing.T, ctx context.Context, shots, base string) {
+	t.Helper()
+	var page struct{ Members []struct{ ID string } }
+	getJSON(t, base+"/v1/members?limit=1&left=false", &page)
+	if len(page.Members) == 0 {
+		t.Fatal("the state has no member to give as an example")
+	}
+	want := "member id or name, e.g. " + page.Members[0].ID
+	waitPage(t, ctx, shots, fmt.Sprintf("the member lookup's placeholder reads %q", want),
+		fmt.Sprintf(`document.getElementById("member-id").placeholder === %q`, want))
+}
+
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -837,6 +853,8 @@ func TestDashboardMemberSearch(t *testing.T) {
 	shots := t.TempDir()
 	do(t, ctx, "open the dashboard", chromedp.Navigate(q.srv.URL+"/"))
 	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+
+	lookupExample(t, ctx, shots, q.srv.URL)
 
 	find := func(text string) {
 		do(t, ctx, "look up "+text,

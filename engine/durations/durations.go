@@ -200,8 +200,21 @@ type Rate struct {
 
 func (r Rate) String() string { return strconv.Itoa(r.Count) + "/" + Format(r.Window) }
 
-// ParseRate reads a rate such as "5/30d" or "2/24h".
-func ParseRate(s string) (Rate, error) {
+// Scale is the range of windows a rate is usually set in: a window
+// written without a unit ("2/24") is refused with a suggestion in the
+// units that fit the setting, not in seconds as a bare duration is.
+type Scale int
+
+const (
+	// Short windows, seconds to minutes: a message rate ("5/10s").
+	Short Scale = iota
+	// Long windows, hours to days: a frequency cap or a limit ("2/24h").
+	Long
+)
+
+// ParseRate reads a rate such as "5/30d" or "2/24h"; scale is what its
+// window is usually counted in, for the suggestion when it has no unit.
+func ParseRate(s string, scale Scale) (Rate, error) {
 	count, window, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
 		return Rate{}, fmt.Errorf("%w %q: a rate is a count and a window, such as \"5/30d\"", ErrSyntax, s)
@@ -211,6 +224,9 @@ func ParseRate(s string) (Rate, error) {
 	if err != nil || n < 1 || !digits(count) {
 		return Rate{}, fmt.Errorf("%w %q: the count before \"/\" must be a whole number of at least 1", ErrSyntax, s)
 	}
+	if bare := strings.TrimSpace(window); bare != "" && digits(bare) {
+		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" needs a unit: %s", ErrSyntax, s, windowHint(count, bare, scale))
+	}
 	w, err := Parse(window)
 	if err != nil {
 		return Rate{}, err
@@ -219,6 +235,22 @@ func ParseRate(s string) (Rate, error) {
 		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" must be longer than zero", ErrSyntax, s)
 	}
 	return Rate{Count: n, Window: w}, nil
+}
+
+// windowHint suggests units for a rate's window written as a bare number,
+// the likelier first: for a long window, hours where the number is a
+// round number of them (12, 24, 48, 72), else days; for a short one,
+// seconds, then minutes.
+func windowHint(count, window string, scale Scale) string {
+	type unit struct{ c, word string }
+	first, second := unit{"s", "seconds"}, unit{"m", "minutes"}
+	if scale == Long {
+		first, second = unit{"d", "days"}, unit{"h", "hours"}
+		if n, err := strconv.Atoi(window); err == nil && n > 0 && n%12 == 0 {
+			first, second = second, first
+		}
+	}
+	return fmt.Sprintf("write \"%s/%s%s\" for %s %s, or \"%s/%s%s\" for %s %s", count, window, first.c, window, first.word, count, window, second.c, window, second.word)
 }
 
 // ClockTime is a time of day, "22:00", in minutes after midnight.

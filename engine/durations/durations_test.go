@@ -81,13 +81,37 @@ func TestFormatRoundTrip(t *testing.T) {
 }
 
 func TestParseRate(t *testing.T) {
-	r, err := ParseRate("5/30d")
+	r, err := ParseRate("5/30d", Long)
 	if err != nil || r.Count != 5 || r.Window != 30*Day {
 		t.Fatalf("ParseRate = %+v, %v", r, err)
 	}
 	for _, in := range []string{"5", "0/1d", "x/1d", "5/", "5/0s", "/1d", "+5/30d"} {
-		if _, err := ParseRate(in); !errors.Is(err, ErrSyntax) {
+		if _, err := ParseRate(in, Long); !errors.Is(err, ErrSyntax) {
 			t.Errorf("ParseRate(%q) error = %v", in, err)
+		}
+	}
+}
+
+// TestRateWindowWithoutUnit: a bare number after the "/" is suggested in
+// the units the setting is counted in, with the rate written in full, not
+// in seconds as a bare duration is.
+func TestRateWindowWithoutUnit(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		scale Scale
+		want  string
+	}{
+		{"2/24", Long, `"2/24": the window after "/" needs a unit: write "2/24h" for 24 hours, or "2/24d" for 24 days`},
+		{" 3 / 48 ", Long, `write "3/48h" for 48 hours, or "3/48d" for 48 days`},
+		{"1/7", Long, `write "1/7d" for 7 days, or "1/7h" for 7 hours`},
+		{"5/10", Short, `write "5/10s" for 10 seconds, or "5/10m" for 10 minutes`},
+	} {
+		_, err := ParseRate(tc.in, tc.scale)
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseRate(%q) error = %v; want %s", tc.in, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "seconds, write") {
+			t.Errorf("ParseRate(%q) suggests a bare duration's seconds: %v", tc.in, err)
 		}
 	}
 }
@@ -122,8 +146,8 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("Parse(%q) = %v, written %q, reads back as %v, %v", s, d, FormatDays(d), back, err)
 			}
 		}
-		if r, err := ParseRate(s); err == nil {
-			if back, err := ParseRate(r.String()); err != nil || back != r {
+		if r, err := ParseRate(s, Long); err == nil {
+			if back, err := ParseRate(r.String(), Long); err != nil || back != r {
 				t.Fatalf("ParseRate(%q) = %+v, written %q, reads back as %+v, %v", s, r, r, back, err)
 			}
 			if count, _, _ := strings.Cut(strings.TrimSpace(s), "/"); strings.Trim(strings.TrimSpace(count), "0123456789") != "" {

@@ -341,6 +341,7 @@ func (c *Compiler) compile(src string, scope Scope) (*Program, []*Error, []*Erro
 	if err != nil {
 		errs = append(errs, pc.nameErrs...)
 		if e := c.explain(err, src, scope); !pc.tainted(e.From) {
+			pc.mismatch(err, e)
 			errs = append(errs, e)
 		}
 	} else {
@@ -1559,6 +1560,7 @@ func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, b
 			// expr's first error in the argument stands for all of
 			// them: names does not look into it again.
 			e := p.c.explain(err, p.src, p.scope)
+			p.mismatch(err, e)
 			p.errs = append(p.errs, e)
 			p.taint(e.From, e.To)
 			p.skipNames(arg)
@@ -1679,6 +1681,7 @@ var (
 	reUnknownField = regexp.MustCompile(`^unknown field (\S+)`)
 	reUnknownFunc  = regexp.MustCompile(`^unknown func (\S+)`)
 	reCoalesceMix  = regexp.MustCompile(`^Operator \((.+?)\) and coalesce expressions \(\?\?\) cannot be mixed`)
+	reMismatch     = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (\S+) and (\S+)\)`)
 )
 
 // explain turns an expr error into one that names hearth's concepts and

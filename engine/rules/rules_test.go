@@ -93,7 +93,14 @@ func TestCompileErrors(t *testing.T) {
 		{`event.referrer != ""`, "", `segment rule has no event`, "", "event"},
 		{`event.refferer != ""`, "event", `event has no attribute "refferer"`, `Did you mean "referrer"?`, ""},
 		{`member.points + 1`, "", `must give a bool`, "", ""},
-		{`member.points >= "x"`, "", `Invalid operation`, "", ""},
+		{`member.points >= "x"`, "", `Invalid operation`, `compare member.points with a number, as in member.points >= 10.`, `"x"`},
+		// A number in quotes, the usual slip: the error is on the quotes
+		// and says to drop them.
+		{`member.points >= '50'`, "", `mismatched types int and string`, `'50' is a string: write 50 without quotes to compare numbers, as in member.points >= 50.`, `'50'`},
+		{`'2.5' < member.points`, "", `mismatched types string and int`, `write 2.5 without quotes to compare numbers, as in 2.5 < member.points.`, `'2.5'`},
+		{`member.name > 5`, "", `mismatched types string and int`, `write '5' in quotes to compare strings, or read a number from the string with int(member.name)`, `5`},
+		{`member.points != member.name`, "", `mismatched types int and string`, `convert one of them, with int(member.name) or float(member.name) to compare numbers, or string(member.points) to compare strings.`, `!=`},
+		{`days_since(member.joined_at) > '3'`, "", `mismatched types int and string`, `'3' is a string: write 3 without quotes`, `'3'`},
 		{`member.points >=`, "", `Unexpected token`, "", ""},
 		{`   `, "", `empty`, "", ""},
 		{`tier_rank() >= rank_of("cor")`, "", `no tier named "cor"`, `Did you mean "core"?`, ""},
@@ -889,7 +896,7 @@ func TestCompileReportsEveryError(t *testing.T) {
 		}},
 		// expr's type error, where hearth's walk found nothing wrong.
 		{`member.points >= 'x' && member.pointz > 1`, "", []want{
-			{`Invalid operation: >= (mismatched types int and string)`, ">=", ""},
+			{`Invalid operation: >= (mismatched types int and string)`, "'x'", ""},
 			{`member has no field "pointz"`, "pointz", ""},
 		}},
 		{`member.tier == 'regulr' ? 1 : 0`, "", []want{

@@ -20,6 +20,9 @@ func TestServesEmbeddedAssets(t *testing.T) {
 		code             int
 	}{
 		{"/", "text/html", `<script src="/dashboard/app.js">`, 200},
+		// No example id of one configuration (the quickstart's u07) on
+		// all of them: the page puts one of this state's in.
+		{"/", "text/html", `placeholder="member id or name"`, 200},
 		{"/dashboard/app.js", "javascript", "sessionStorage", 200},
 		{"/dashboard/style.css", "text/css", "prefers-color-scheme: dark", 200},
 		{"/dashboard/nope.js", "", "", 404},

@@ -16,6 +16,10 @@ community "calm" {
     action   = "warn"
     duration = "1h" # ERROR: a warn does not use duration
   }
+  moderation "flood" {
+    rate   = "5/10" # ERROR: write "5/10s" for 10 seconds, or "5/10m" for 10 minutes.
+    action = "warn"
+  }
 }
 
 community "strict" {

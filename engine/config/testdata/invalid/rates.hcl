@@ -54,3 +54,21 @@ incentive "replying" {
     points = 1
   }
 }
+
+# A window without a unit is suggested in the units of the setting:
+# hours or days for a cap or a limit, not seconds.
+campaign "capped" {
+  enter_on      = "member.joined"
+  frequency_cap = "2/24" # ERROR: frequency_cap: "2/24": the window after "/" needs a unit: write "2/24h" for 24 hours, or "2/24d" for 24 days.
+  step "wait" {
+    wait = "1d"
+  }
+}
+
+incentive "weekly" {
+  on    = "message.posted"
+  limit = "1/7" # ERROR: write "1/7d" for 7 days, or "1/7h" for 7 hours.
+  grant {
+    points = 1
+  }
+}

@@ -767,6 +767,21 @@ $("member-form").addEventListener("submit", (ev) => {
   if (text) find(text);
 });
 
+// memberExample puts a member's id from this state in the lookup's
+// placeholder, so it shows what an id looks like in this community (the
+// quickstart's u07 means nothing elsewhere); without one, the placeholder
+// stays "member id or name".
+async function memberExample() {
+  try {
+    const page = await api("/v1/members?limit=1&left=false");
+    const m = (page.members || [])[0];
+    if (m && m.id) $("member-id").placeholder = "member id or name, e.g. " + m.id;
+  } catch (e) {
+    // The refresh beside it reports a failure; the placeholder can do
+    // without an example.
+  }
+}
+
 // find opens the member whose id is text, or else lists the members
 // whose id or name holds it, as an admin's user search does: people are
 // looked up by name more often than by id.
@@ -902,6 +917,7 @@ async function refresh(force) {
     ];
     if (force) {
       jobs.push(api("/v1/population").then((p) => { state.populationAt = Date.now(); renderPopulation(p); }));
+      jobs.push(memberExample());
     }
     await Promise.all(jobs);
     $("footer").textContent = "updated " + new Date().toLocaleTimeString("en-GB") + " · refreshes every " + REFRESH_MS / 1000 + " s";

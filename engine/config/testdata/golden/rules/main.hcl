@@ -82,3 +82,8 @@ segment "levelled" {
 segment "quiet" {
   when = "count('mesage.posted', '30d') == 0 && member.pointz > 1 && (member.attrs.karma ?? 0) > 2 && member.attrs.level > 3"
 }
+
+# A number in quotes: the error points at the quotes.
+segment "regulars" {
+  when = "member.points >= '50'"
+}
