@@ -23,7 +23,7 @@ const memberUsage = `Usage: hearth member list [options] [DIR]
        hearth member eval [options] ID EXPRESSION [DIR]
        hearth member pardon [-rule NAME] [-url URL] ID [DIR]
        hearth member export [-url URL] ID [DIR]
-       hearth member forget [-suppress] [-force] [-url URL] ID [DIR]
+       hearth member forget [-suppress] [-auto-approve] [-url URL] ID [DIR]
        hearth member unsuppress [-url URL] ID [DIR]
 
 list prints the members, in id order, a page at a time (-limit, 100;

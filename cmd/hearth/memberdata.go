@@ -58,7 +58,7 @@ Examples:
   hearth member export -url http://127.0.0.1:7341 u07
 `
 
-const forgetUsage = `Usage: hearth member forget [-suppress] [-force] [-url URL] ID [DIR]
+const forgetUsage = `Usage: hearth member forget [-suppress] [-auto-approve] [-url URL] ID [DIR]
        hearth member unsuppress [-url URL] ID [DIR]
 
 forget erases a member, for an erasure request (GDPR article 17): their
