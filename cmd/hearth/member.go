@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -41,7 +42,9 @@ show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
 it has just accepted shows at once): profile, the email platforms they
 unsubscribed from (email.unsubscribed; email.resubscribed lifts it),
-points, tier and its history, segments, badges,
+points, tier and its history, the tiers above whose when holds through
+their qualification windows (each since when, and until when),
+segments, badges,
 campaign runs (step, variant, why they ended, and "held by" what deferred
 a send; those of a campaign removed from the configuration marked so,
 and "campaign_removed": true in -json) and the next time-based recheck.
@@ -556,6 +559,16 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		fmt.Fprintf(w, "  tier %s since %s\n", m.Tier.Name, day(m.Tier.Since))
 	} else {
 		fmt.Fprintln(w, "  no tier")
+	}
+	// Each tier above whose when holds counts its own window.
+	for _, q := range m.Tier.Qualifying {
+		fmt.Fprintf(w, "  qualifying for %s since %s", q.Tier, day(q.Since))
+		for _, t := range cfg.Tiers {
+			if t.Name == q.Tier && t.Window > 0 {
+				fmt.Fprintf(w, " (window %s: promoted from %s if its when holds until then)", durations.FormatDays(t.Window), day(q.Since.Add(t.Window)))
+			}
+		}
+		fmt.Fprintln(w)
 	}
 	for _, h := range m.Tier.History {
 		from := h.From

@@ -26,9 +26,10 @@ func TestMemberShowTimesSayUTC(t *testing.T) {
 		ID: "kai", Name: "Kai", Locale: "ja", Timezone: "Asia/Tokyo",
 		JoinedAt: at(1, 9), LastActiveAt: at(2, 9), EvaluatedAt: at(3, 9), Left: true, LeftAt: at(3, 9),
 		Unsubscribed: map[string]time.Time{"email.news": at(2, 10)},
-		Tier:         state.TierState{Name: "core", Since: at(2, 11), History: []state.TierChange{{To: "core", At: at(2, 11), Event: "e2"}}},
-		Segments:     map[string]time.Time{"lurkers": at(2, 12)},
-		Badges:       map[string]*state.BadgeHold{"first_post": {Count: 1, First: at(2, 13), Last: at(2, 13)}},
+		Tier: state.TierState{Name: "core", Since: at(2, 11), History: []state.TierChange{{To: "core", At: at(2, 11), Event: "e2"}},
+			Qualifying: []state.Qualification{{Tier: "gold", Since: at(2, 17)}, {Tier: "removed", Since: at(2, 18)}}},
+		Segments: map[string]time.Time{"lurkers": at(2, 12)},
+		Badges:   map[string]*state.BadgeHold{"first_post": {Count: 1, First: at(2, 13), Last: at(2, 13)}},
 		Campaigns: map[string]*state.CampaignRun{
 			"welcome": {Status: "active", StepName: "nudge", StepAt: at(2, 14), Due: at(9, 14), EnteredAt: at(1, 9), Runs: 1, Seq: 1},
 			"meet":    {Status: "done", EndedAt: at(3, 8), Reason: "finished", EnteredAt: at(1, 9), Runs: 1, Key: "Go Night"},
@@ -40,7 +41,7 @@ func TestMemberShowTimesSayUTC(t *testing.T) {
 	}
 	m.Campaigns = map[string]*state.CampaignRun{"welcome": m.Campaigns["welcome"], state.RunID("meet", "Go Night"): m.Campaigns["meet"]}
 	var b strings.Builder
-	printMember(&b, &config.Config{}, nil, m)
+	printMember(&b, &config.Config{Tiers: []*config.Tier{{Name: "gold", Rank: 2, Window: 14 * 24 * time.Hour}}}, nil, m)
 	out := b.String()
 	if bare := bareTime.FindAllString(out, -1); len(bare) > 0 {
 		t.Errorf("times without their zone %q in:\n%s", bare, out)
@@ -52,6 +53,8 @@ func TestMemberShowTimesSayUTC(t *testing.T) {
 		"unsubscribed from email.news (2026-01-02 01:00 UTC)",
 		"  tier core since 2026-01-02 02:00 UTC\n",
 		"    2026-01-02 02:00 UTC  (none) -> core",
+		"  qualifying for gold since 2026-01-02 08:00 UTC (window 14d: promoted from 2026-01-16 08:00 UTC if its when holds until then)\n",
+		"  qualifying for removed since 2026-01-02 09:00 UTC\n",
 		"lurkers (since 2026-01-02 03:00 UTC)",
 		"first_post x1 (first 2026-01-02 04:00 UTC)",
 		"at step nudge since 2026-01-02 05:00 UTC;",

@@ -310,7 +310,7 @@ var Root = &Block{
 				{Name: "keep", Kind: KindRule, Doc: "Rule to stay on the tier (hysteresis); defaults to `when`." + ruleDoc},
 				{Name: "grace", Kind: KindDuration, Doc: "After a promotion, no demotion for this long.", Default: "0s"},
 				{Name: "demote_after", Kind: KindDuration, Doc: "How long `keep` must keep failing before the member is demoted.", Default: "0s"},
-				{Name: "window", Kind: KindDuration, Doc: "Qualification window: how long `when` must hold without a break before the promotion.", Default: "0s"},
+				{Name: "window", Kind: KindDuration, Doc: "Qualification window: how long `when` must hold without a break before the promotion. Each tier's window counts from when its own `when` started holding, and starts again after an evaluation where it fails: a member whose `when` holds for several tiers with windows reaches each as its window ends (the highest whose window has ended, at an evaluation), and a promotion to a lower tier does not restart a higher one's.", Default: "0s"},
 				{Name: "role", Kind: KindRef, Refs: []string{"role"}, Doc: "Role given while on the tier: community.NAME.role.ROLE."},
 				{Name: "benefits", Kind: KindStringList, Doc: "Perks that come with the tier, shown to members."},
 				{Name: "locked", Kind: KindStringList, Doc: "Member ids held on this tier whatever the rules say."},

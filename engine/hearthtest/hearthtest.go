@@ -831,8 +831,8 @@ func tierRule(cfg *config.Config, m *state.Member, want string, at, start time.T
 		}
 		if t.Window > 0 {
 			s := fmt.Sprintf("tier %s window %s: when must hold that long without a break before a promotion", t.Name, offset(t.Window))
-			if m.Tier.QualifyingFor == t.Name && !m.Tier.QualifyingSince.IsZero() {
-				s += fmt.Sprintf(" (when holding since %s: promotion at %s if it still holds)", timeText(m.Tier.QualifyingSince, start), timeText(m.Tier.QualifyingSince.Add(t.Window), start))
+			if since, ok := m.Tier.QualifyingSince(t.Name); ok && !since.IsZero() {
+				s += fmt.Sprintf(" (when holding since %s: promotion at %s if it still holds)", timeText(since, start), timeText(since.Add(t.Window), start))
 			}
 			parts = append(parts, s)
 		}

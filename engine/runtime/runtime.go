@@ -1000,11 +1000,10 @@ func (r *Runtime) schedule(m *state.Member) {
 		}
 	}
 	consider(r.nextDecay(m, now))
-	if m.Tier.QualifyingFor != "" {
-		for _, t := range r.cfg.Tiers {
-			if t.Name == m.Tier.QualifyingFor {
-				consider(m.Tier.QualifyingSince.Add(t.Window))
-			}
+	// Every tier the member qualifies for: each window ends on its own.
+	for _, q := range m.Tier.Qualifying {
+		if t := r.tierNamed(q.Tier); t != nil && t.Window > 0 {
+			consider(q.Since.Add(t.Window))
 		}
 	}
 	m.RecheckAt = next
@@ -1705,7 +1704,7 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 		return
 	}
 	d := r.decideTier(w, m, ev.At, true)
-	m.Tier.QualifyingFor, m.Tier.QualifyingSince, m.Tier.FailingSince = d.state.QualifyingFor, d.state.QualifyingSince, d.state.FailingSince
+	m.Tier.Qualifying, m.Tier.FailingSince = d.state.Qualifying, d.state.FailingSince
 	if d.move != "" {
 		r.moveTier(w, m, d.to, ev, d.move)
 	}
@@ -1726,8 +1725,10 @@ type tierDecision struct {
 	// no promotion or lock moved them off.
 	keep keepState
 	// state is the member's tier bookkeeping after the decision, before
-	// a move (which clears it): the tier qualifying for a window and
-	// since when, and since when keep fails (demote_after).
+	// a move (which clears what the new tier makes moot): the tiers
+	// qualifying for their windows and since when, and since when keep
+	// fails (demote_after). Its Qualifying is the member's own unless the
+	// decision changed it, then a copy.
 	state state.TierState
 }
 
@@ -1758,39 +1759,44 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 		if now.Name != lock.Name {
 			d.move, d.to = "lock", lock
 		}
+		// No rule of a locked member is evaluated, so no when can be
+		// said to hold without a break: windows count again from the
+		// unlock.
+		st.Qualifying = nil
 		return d
 	}
 	r.bind(w, m, nil, nil, at)
-	// Promotion: the highest tier above the current one whose rule holds.
+	// Promotion: the highest tier above the current one whose when
+	// holds, and has held for its window. Every tier above the one
+	// promoted to is evaluated on the way down, so each qualification
+	// the member keeps is one whose when held at this evaluation: a tier
+	// whose when fails loses its own, not the others'.
+	q := qualifying{list: st.Qualifying}
 	for i := len(tiers) - 1; i >= 0; i-- {
 		t := tiers[i]
 		if t.Rank <= now.Rank {
 			break
 		}
 		if !r.tierRule(t.When, t.Name, "when", count) {
+			q.drop(t.Name)
 			continue
 		}
-		if t.Window > 0 && !r.noWaits {
-			if st.QualifyingFor != t.Name {
-				st.QualifyingFor, st.QualifyingSince = t.Name, at
-			}
-			if at.Sub(st.QualifyingSince) < t.Window {
-				continue
-			}
+		if t.Window > 0 && !r.noWaits && at.Sub(q.since(t.Name, at)) < t.Window {
+			continue
 		}
 		d.move, d.to = "promote", t
-		return d
+		break
 	}
-	if st.QualifyingFor != "" {
-		stillQualifying := false
-		for _, t := range tiers {
-			if t.Name == st.QualifyingFor && t.Rank > now.Rank {
-				stillQualifying = r.tierRule(t.When, t.Name, "when", count)
-			}
+	// Qualifications the configuration makes moot: a tier removed, its
+	// window removed, or at or below the tier held.
+	for i := len(q.list) - 1; i >= 0; i-- {
+		if t := r.tierNamed(q.list[i].Tier); t == nil || t.Window == 0 || t.Rank <= now.Rank {
+			q.remove(i)
 		}
-		if !stillQualifying {
-			st.QualifyingFor, st.QualifyingSince = "", time.Time{}
-		}
+	}
+	st.Qualifying = q.list
+	if d.move != "" {
+		return d
 	}
 	if now.Rank == 0 {
 		return d
@@ -1835,6 +1841,66 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 	d.keep = keepFails
 	d.move, d.to = "demote", r.holding(w, m, at, cur.Rank, count)
 	return d
+}
+
+// qualifying is the member's tier qualifications as decideTier works on
+// them: the member's own list until the first change, then a copy of
+// it, so a decision changes nothing of the member (member why takes
+// one), and a member whose qualifications stay as they were, or who has
+// none, costs no allocation.
+type qualifying struct {
+	list  []state.Qualification
+	owned bool
+}
+
+// since is since when the member qualifies for tier, at from now on if
+// they did not.
+func (q *qualifying) since(tier string, at time.Time) time.Time {
+	for _, x := range q.list {
+		if x.Tier == tier {
+			return x.Since
+		}
+	}
+	q.own(1)
+	q.list = append(q.list, state.Qualification{Tier: tier, Since: at})
+	return at
+}
+
+// drop ends the member's qualification for tier, if any.
+func (q *qualifying) drop(tier string) {
+	for i := range q.list {
+		if q.list[i].Tier == tier {
+			q.remove(i)
+			return
+		}
+	}
+}
+
+// remove removes the i-th qualification; none left is nil.
+func (q *qualifying) remove(i int) {
+	q.own(0)
+	q.list = slices.Delete(q.list, i, i+1)
+	if len(q.list) == 0 {
+		q.list = nil
+	}
+}
+
+// own makes the list a copy with room for more, once.
+func (q *qualifying) own(more int) {
+	if !q.owned {
+		q.list = append(make([]state.Qualification, 0, len(q.list)+more), q.list...)
+		q.owned = true
+	}
+}
+
+// tierNamed is the configured tier of that name, or nil.
+func (r *Runtime) tierNamed(name string) *config.Tier {
+	for _, t := range r.cfg.Tiers {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
 }
 
 // tierRule evaluates a bound tier rule as ruleBool does, counted in the
@@ -1886,7 +1952,19 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	}
 	m.Tier.History = append(m.Tier.History, state.TierChange{From: from, To: to, At: ev.At, Event: ev.ID})
 	m.Tier.Name, m.Tier.Rank, m.Tier.Since = to, rank, ev.At
-	m.Tier.QualifyingFor, m.Tier.QualifyingSince, m.Tier.FailingSince = "", time.Time{}, time.Time{}
+	m.Tier.FailingSince = time.Time{}
+	// The qualifications for tiers above the new one go on counting:
+	// their when held at this evaluation (decideTier). Those at or below
+	// it are moot.
+	if len(m.Tier.Qualifying) > 0 {
+		m.Tier.Qualifying = slices.DeleteFunc(m.Tier.Qualifying, func(x state.Qualification) bool {
+			t := r.tierNamed(x.Tier)
+			return t == nil || t.Rank <= rank
+		})
+		if len(m.Tier.Qualifying) == 0 {
+			m.Tier.Qualifying = nil
+		}
+	}
 	w.mark(m.ID, r.keyIdx.tier)
 	rule := r.shared.rule("tier.", to)
 	if to == "" {

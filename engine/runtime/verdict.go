@@ -101,7 +101,7 @@ func (r *Runtime) tierVerdict(m *state.Member, t *config.Tier, at time.Time) *Ve
 	when := r.tierRule(t.When, t.Name, "when", false)
 	keep := r.tierRule(keepRule(t), t.Name, "keep", false)
 	r.bound = bindKey{}
-	return tierText(t, m, d, at, when, keep)
+	return tierText(r.cfg.Tiers, t, m, d, at, when, keep)
 }
 
 // keepRule is the rule that keeps a member on t: keep, or when without one.
@@ -112,12 +112,16 @@ func keepRule(t *config.Tier) *config.Rule {
 	return t.When
 }
 
-// tierText puts decision d for m at at into words for tier t, whose when
-// and keep give what they are given.
-func tierText(t *config.Tier, m *state.Member, d tierDecision, at time.Time, when, keep bool) *Verdict {
+// tierText puts decision d for m at at into words for tier t, one of
+// tiers, whose when and keep give what they are given.
+func tierText(tiers []*config.Tier, t *config.Tier, m *state.Member, d tierDecision, at time.Time, when, keep bool) *Verdict {
 	v := &Verdict{On: m.Tier.Name}
 	name, on := t.Name, m.Tier.Name
 	rank := m.Tier.Rank
+	// Since when t's when has held, if the member qualifies for its
+	// window: each tier's window counts on its own.
+	since, qualifies := d.state.QualifyingSince(name)
+	qualifies = qualifies && t.Window > 0
 	if d.to != nil {
 		v.To = d.to.Name
 	}
@@ -138,8 +142,8 @@ func tierText(t *config.Tier, m *state.Member, d tierDecision, at time.Time, whe
 		switch {
 		case to == t:
 			v.Text = fmt.Sprintf("would be promoted to %s at the next evaluation: when holds", name)
-			if t.Window > 0 {
-				v.Since, v.Until = d.state.QualifyingSince.UTC(), d.state.QualifyingSince.Add(t.Window).UTC()
+			if qualifies {
+				v.Since, v.Until = since.UTC(), since.Add(t.Window).UTC()
 				v.Text += fmt.Sprintf(", and has since %s, for the qualifying window (%s, ended %s)", stamp(v.Since), durations.FormatDays(t.Window), stamp(v.Until))
 			}
 			if !keep && t.Keep != nil && t.Grace == 0 && t.DemoteAfter == 0 {
@@ -155,7 +159,7 @@ func tierText(t *config.Tier, m *state.Member, d tierDecision, at time.Time, whe
 		case t.Rank < to.Rank:
 			v.Text = fmt.Sprintf("would be promoted past %s to %s at the next evaluation: %s's when holds", name, to.Name, to.Name)
 		default:
-			v.Text = fmt.Sprintf("would be promoted to %s at the next evaluation, not to %s: %s", to.Name, name, notReached(t, m, when))
+			v.Text = fmt.Sprintf("would be promoted to %s at the next evaluation, not to %s: %s", to.Name, name, notReached(t, d, when))
 		}
 	case d.move == "demote":
 		v.Decision = VerdictDemote
@@ -171,7 +175,7 @@ func tierText(t *config.Tier, m *state.Member, d tierDecision, at time.Time, whe
 			v.Text = fmt.Sprintf("would be demoted from %s to %s at the next evaluation: %s", on, name, reason)
 		case t.Rank > rank:
 			v.Decision = VerdictNotReached
-			v.Text = fmt.Sprintf("not on %s: %s; and the member would be demoted from %s to %s at the next evaluation: %s", name, notReached(t, m, when), on, orNoTier(d.to), reason)
+			v.Text = fmt.Sprintf("not on %s: %s; and the member would be demoted from %s to %s at the next evaluation: %s", name, notReached(t, d, when), on, orNoTier(d.to), reason)
 		default:
 			v.Text = fmt.Sprintf("would be demoted from %s past %s to %s at the next evaluation: %s", on, name, orNoTier(d.to), reason)
 			if d.to != nil && d.to.Rank > t.Rank {
@@ -179,10 +183,13 @@ func tierText(t *config.Tier, m *state.Member, d tierDecision, at time.Time, whe
 				v.Text = fmt.Sprintf("on %s, above %s; would be demoted to %s at the next evaluation: %s", on, name, d.to.Name, reason)
 			}
 		}
-	case d.state.QualifyingFor == name && t.Window > 0:
+	case qualifies:
 		v.Decision = VerdictQualifying
-		v.Since, v.Until = d.state.QualifyingSince.UTC(), d.state.QualifyingSince.Add(t.Window).UTC()
+		v.Since, v.Until = since.UTC(), since.Add(t.Window).UTC()
 		v.Text = fmt.Sprintf("would be promoted to %s at the first evaluation from %s: when holds, and has since %s; it must hold for the qualifying window (%s)", name, stamp(v.Until), stamp(v.Since), durations.FormatDays(t.Window))
+		if first, end, ok := firstWindow(tiers, d, t); ok {
+			v.Text += fmt.Sprintf("; %s's own window ends first, at %s", first, stamp(end))
+		}
 	case on == name:
 		switch d.keep {
 		case keepHolds:
@@ -221,20 +228,40 @@ func tierText(t *config.Tier, m *state.Member, d tierDecision, at time.Time, whe
 		v.Text = fmt.Sprintf("on %s, above %s: %s's rules decide only once the member loses %s", on, name, name, on)
 	default:
 		v.Decision = VerdictNotReached
-		v.Text = fmt.Sprintf("not on %s: %s", name, notReached(t, m, when))
+		v.Text = fmt.Sprintf("not on %s: %s", name, notReached(t, d, when))
 	}
 	return v
 }
 
-// notReached says why a member below t is not promoted to it.
-func notReached(t *config.Tier, m *state.Member, when bool) string {
+// notReached says why a member below t is not promoted to it at
+// decision d.
+func notReached(t *config.Tier, d tierDecision, when bool) string {
 	switch {
 	case !when:
 		return "its when does not hold"
-	case t.Window > 0 && m.Tier.QualifyingFor != t.Name:
-		return fmt.Sprintf("its when holds, but must hold for the qualifying window (%s), which the member is counting for %s", durations.FormatDays(t.Window), orNone(m.Tier.QualifyingFor))
+	case t.Window > 0:
+		if since, ok := d.state.QualifyingSince(t.Name); ok {
+			return fmt.Sprintf("its when holds, since %s, but must hold for the qualifying window (%s), until %s", stamp(since), durations.FormatDays(t.Window), stamp(since.Add(t.Window)))
+		}
+		return fmt.Sprintf("its when holds, but must hold for the qualifying window (%s)", durations.FormatDays(t.Window))
 	}
 	return "its when holds"
+}
+
+// firstWindow is, when the member qualifies at decision d for another
+// tier below t whose window ends before t's, the one whose window ends
+// first, and when: the promotion that comes first. ok is false for none.
+func firstWindow(tiers []*config.Tier, d tierDecision, t *config.Tier) (first string, end time.Time, ok bool) {
+	since, _ := d.state.QualifyingSince(t.Name)
+	end = since.Add(t.Window)
+	for _, q := range d.state.Qualifying {
+		for _, o := range tiers {
+			if o.Name == q.Tier && o.Rank < t.Rank && q.Since.Add(o.Window).Before(end) {
+				first, end, ok = o.Name, q.Since.Add(o.Window), true
+			}
+		}
+	}
+	return first, end, ok
 }
 
 // demoteReason says why the tier held is lost at a decision to demote.
@@ -265,13 +292,6 @@ func orNoTier(t *config.Tier) string {
 		return "no tier"
 	}
 	return t.Name
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }
 
 // stamp is a time in a verdict: to the minute, in UTC, as member why

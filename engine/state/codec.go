@@ -72,8 +72,17 @@ const memberBinaryV8 = 0x08
 // instead.
 const memberBinaryV9 = 0x09
 
+// memberBinaryV10 is version 9 followed by the member's qualifications
+// for tiers past the first (TierState.Qualifying[1:]; the first is where
+// versions 1 to 9 keep the one tier they know): a count, then tier and
+// since. It is written only for a member qualifying for more than one
+// tier at once: a hearth reading up to version 9 would keep one of them
+// and count the others' windows again from the start, so it must refuse
+// the document instead.
+const memberBinaryV10 = 0x0a
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV9
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV10
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -102,6 +111,9 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if len(m.Unsubscribed) > 0 {
 		version = memberBinaryV9
+	}
+	if len(m.Tier.Qualifying) > 1 {
+		version = memberBinaryV10
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -175,8 +187,12 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	e.str(t.Name)
 	e.int(int64(t.Rank))
 	e.time(t.Since)
-	e.str(t.QualifyingFor)
-	e.time(t.QualifyingSince)
+	var first Qualification
+	if len(t.Qualifying) > 0 {
+		first = t.Qualifying[0]
+	}
+	e.str(first.Tier)
+	e.time(first.Since)
 	e.time(t.FailingSince)
 	e.uint(uint64(len(t.History)))
 	for _, c := range t.History {
@@ -312,6 +328,14 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 			e.time(m.Unsubscribed[k])
 		}
 	}
+	if version >= memberBinaryV10 {
+		more := t.Qualifying[1:]
+		e.uint(uint64(len(more)))
+		for _, q := range more {
+			e.str(q.Tier)
+			e.time(q.Since)
+		}
+	}
 	return e.b, nil
 }
 
@@ -408,8 +432,9 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 	t.Name = d.str()
 	t.Rank = d.int()
 	t.Since = d.time()
-	t.QualifyingFor = d.str()
-	t.QualifyingSince = d.time()
+	if tier, since := d.str(), d.time(); tier != "" {
+		t.Qualifying = []Qualification{{Tier: tier, Since: since}}
+	}
 	t.FailingSince = d.time()
 	if n := d.count(); n > 0 {
 		t.History = make([]TierChange, n)
@@ -537,6 +562,14 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 			for range n {
 				k := d.str()
 				m.Unsubscribed[k] = d.time()
+			}
+		}
+	}
+	if data[0] >= memberBinaryV10 {
+		if n := d.count(); n > 0 {
+			t.Qualifying = slices.Grow(t.Qualifying, n)
+			for range n {
+				t.Qualifying = append(t.Qualifying, Qualification{Tier: d.str(), Since: d.time()})
 			}
 		}
 	}

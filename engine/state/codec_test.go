@@ -49,8 +49,9 @@ func fullMember() *Member {
 			"gone":    nil,
 		},
 		Tier: TierState{
-			Name: "core", Rank: 2, Since: at(10), QualifyingFor: "partner", QualifyingSince: at(11), FailingSince: at(12),
-			History: []TierChange{{From: "member", To: "core", At: at(10), Event: "e5"}},
+			Name: "core", Rank: 2, Since: at(10), FailingSince: at(12),
+			Qualifying: []Qualification{{Tier: "partner", Since: at(11)}, {Tier: "patron", Since: at(9).In(cet)}},
+			History:    []TierChange{{From: "member", To: "core", At: at(10), Event: "e5"}},
 		},
 		Segments: map[string]time.Time{"active": at(13), "loyal": at(14)},
 		Grants: []IncentiveLog{
@@ -221,6 +222,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	m.Campaigns["onboarding"].Hold = nil      // a version 7 thing
 	m.KeysEnded = nil                         // a version 8 thing
 	m.Unsubscribed = nil                      // a version 9 thing
+	m.Tier.Qualifying = m.Tier.Qualifying[:1] // more than one is a version 10 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -397,6 +399,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV10 {
+		t.Fatalf("a member qualifying for two tiers written as version %d, want 10", doc[0])
+	}
+	m.Tier.Qualifying = m.Tier.Qualifying[:1]
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV9 {
 		t.Fatalf("a member with unsubscribes written as version %d, want 9", doc[0])
 	}
@@ -691,5 +698,89 @@ func TestUnsubscribeResubscribe(t *testing.T) {
 	}
 	if !m.Resubscribe(UnsubscribedAll, t0.Add(3*time.Hour), nil) || m.Unsubscribed != nil {
 		t.Fatalf("resubscribed to all: %v", m.Unsubscribed)
+	}
+}
+
+// A member qualifying for one tier is written as before, the tier where
+// versions 1 to 9 keep it, readable by a hearth that knows one
+// qualification; one qualifying for several is written as version 10,
+// which a version 9 reader refuses rather than lose all but the first.
+func TestMemberBinaryQualifying(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	m.Tier.Qualifying = []Qualification{{Tier: "core", Since: t0}}
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV4 {
+		t.Fatalf("a member qualifying for one tier written as version %d, want 4", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Tier.Qualifying, m.Tier.Qualifying) {
+		t.Fatalf("one qualification read back as %v", got.Tier.Qualifying)
+	}
+
+	m.Tier.Qualifying = append(m.Tier.Qualifying, Qualification{Tier: "regular", Since: t0.Add(-time.Hour)}, Qualification{Tier: "gold", Since: t0.Add(time.Hour)})
+	if doc, err = m.AppendBinary(nil); err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV10 {
+		t.Fatalf("a member qualifying for three tiers written as version %d, want 10", doc[0])
+	}
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Tier.Qualifying, m.Tier.Qualifying) {
+		t.Fatalf("three qualifications read back as %v; want %v", got.Tier.Qualifying, m.Tier.Qualifying)
+	}
+	if since, ok := got.Tier.QualifyingSince("gold"); !ok || !since.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("QualifyingSince(gold) = %s, %v", since, ok)
+	}
+	if _, ok := got.Tier.QualifyingSince("partner"); ok {
+		t.Fatal("qualifying for a tier never qualified for")
+	}
+	old := slices.Clone(doc)
+	old[0] = memberBinaryV9
+	if err := DecodeMember(old, &got); err == nil {
+		t.Fatal("a version 10 document read as version 9 (losing qualifications) decoded")
+	}
+}
+
+// Tier state stored as JSON before each tier's qualification was kept
+// apart, with one tier in qualifying_for and qualifying_since, reads as
+// that tier's qualification; the current form writes neither field.
+func TestTierStateOlderJSON(t *testing.T) {
+	since := time.Date(2026, 1, 3, 9, 0, 0, 0, time.UTC)
+	older := `{"id":"ann","joined_at":"2026-01-01T09:00:00Z","points":150,"points_earned":150,` +
+		`"tier":{"name":"regular","rank":1,"since":"2026-01-02T09:00:00Z","qualifying_for":"core","qualifying_since":"2026-01-03T09:00:00Z","failing_since":"2026-01-04T09:00:00Z"}}`
+	var m Member
+	if err := DecodeMember([]byte(older), &m); err != nil {
+		t.Fatal(err)
+	}
+	want := []Qualification{{Tier: "core", Since: since}}
+	if !reflect.DeepEqual(m.Tier.Qualifying, want) || m.Tier.Name != "regular" || m.Tier.FailingSince.IsZero() {
+		t.Fatalf("older tier state read as %+v; want qualifying %v", m.Tier, want)
+	}
+	js, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(js, []byte("qualifying_for")) || !bytes.Contains(js, []byte(`"qualifying":[{"tier":"core","since":"2026-01-03T09:00:00Z"}]`)) {
+		t.Fatalf("written as %s", js)
+	}
+	var again Member
+	if err := DecodeMember(js, &again); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again.Tier, m.Tier) {
+		t.Fatalf("round trip: %+v; want %+v", again.Tier, m.Tier)
+	}
+	// Neither form: no qualification.
+	if err := DecodeMember([]byte(`{"id":"bob","tier":{"name":"regular"}}`), &again); err != nil || again.Tier.Qualifying != nil {
+		t.Fatalf("no qualification read as %v (%v)", again.Tier.Qualifying, err)
 	}
 }

@@ -555,13 +555,52 @@ type TierState struct {
 	Name  string    `json:"name,omitempty"`
 	Rank  int       `json:"rank,omitempty"`
 	Since time.Time `json:"since,omitzero"`
-	// QualifyingSince is when the next tier's rule started to hold, for
-	// tiers with a qualification window.
-	QualifyingFor   string    `json:"qualifying_for,omitempty"`
-	QualifyingSince time.Time `json:"qualifying_since,omitzero"`
+	// Qualifying are the tiers above the one held that have a
+	// qualification window and whose when holds, each with since when it
+	// has held without a break. Each window counts on its own: a member
+	// can qualify for several tiers at once, and reaches each when its
+	// own window ends.
+	Qualifying []Qualification `json:"qualifying,omitempty"`
 	// FailingSince is when keep started to fail, for demote_after.
 	FailingSince time.Time    `json:"failing_since,omitzero"`
 	History      []TierChange `json:"history,omitempty"`
+}
+
+// Qualification is a tier whose when holds, for its qualification
+// window: since when it has held at every evaluation.
+type Qualification struct {
+	Tier  string    `json:"tier"`
+	Since time.Time `json:"since"`
+}
+
+// QualifyingSince is since when the member has qualified for tier, for
+// its window; ok is false when they do not qualify for it.
+func (t *TierState) QualifyingSince(tier string) (since time.Time, ok bool) {
+	for _, q := range t.Qualifying {
+		if q.Tier == tier {
+			return q.Since, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// UnmarshalJSON reads the tier state, and the form stored before each
+// tier's qualification was kept apart: one tier, qualifying_for, since
+// qualifying_since, which becomes that tier's qualification.
+func (t *TierState) UnmarshalJSON(data []byte) error {
+	type plain TierState
+	aux := struct {
+		*plain
+		For   string    `json:"qualifying_for"`
+		Since time.Time `json:"qualifying_since"`
+	}{plain: (*plain)(t)}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	if aux.For != "" && len(t.Qualifying) == 0 {
+		t.Qualifying = []Qualification{{Tier: aux.For, Since: aux.Since}}
+	}
+	return nil
 }
 
 // TierChange records one move on the ladder.

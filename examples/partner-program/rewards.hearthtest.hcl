@@ -90,3 +90,35 @@ test "partners are appointed" {
     tier = "partner"
   }
 }
+
+# Ten friends who became active make 1,700 points earned at once, but
+# ambassador also takes 10 active days in 30: ivy is a supporter on her
+# sixth (from 6d), qualifies for ambassador on her tenth (10d), and is
+# promoted when its 14-day window, counted from then, ends.
+test "an ambassador qualifies for two weeks first" {
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h"
+    repeat = 10
+    attrs  = { referee = "friend" }
+  }
+  event "message.posted" {
+    member = "ivy"
+    at     = "1d"
+    repeat = 10
+    every  = "1d"
+    attrs  = { channel = "general", length = 5 }
+  }
+  expect "ivy" {
+    at   = "6d1h"
+    tier = "supporter"
+  }
+  expect "ivy" {
+    at   = "23d23h"
+    tier = "supporter"
+  }
+  expect "ivy" {
+    at   = "24d1h"
+    tier = "ambassador"
+  }
+}
