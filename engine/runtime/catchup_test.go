@@ -232,3 +232,112 @@ func storedMember(t *testing.T, store state.Store, id string) *state.Member {
 	}
 	return m
 }
+
+// applyAll applies events to store one batch each, nil being a run of
+// the recheck loop at until, as replicas' partitions or a late delivery
+// would bring them.
+func applyAll(t *testing.T, rt *runtime.Runtime, store state.Store, until time.Time, lines ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, line := range lines {
+		for done := false; !done; {
+			b, err := store.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if line == "" {
+				n, _, err := rt.Recheck(ctx, b, until, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				done = n == 0
+			} else {
+				e, err := events.Parse([]byte(strings.TrimSpace(line)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := rt.Apply(ctx, b, &e); err != nil {
+					t.Fatal(err)
+				}
+				done = true
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// Rules on an event read the member's counts as of the event's day. With
+// replicas, a reaction credits its author from the reacting member's
+// partition, which can be ahead of the author's own: here the reaction of
+// day 30 is applied before the author's post of day 10, and the post's
+// rule must not count it (it did: a badge 20 days early, where one
+// process gives none for that post).
+func TestRulesCountAsOfTheirEvent(t *testing.T) {
+	cfg := load(t, `
+badge "liked" {}
+incentive "liked" {
+  on   = "message.posted"
+  when = "total('reaction.received') >= 1 && member.reactions == 0"
+  once = true
+  grant { badge = badge.liked }
+}
+`)
+	until := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	store := state.NewMemory()
+	rt := runtime.New(cfg, nil)
+	applyAll(t, rt, store, until,
+		ev("j", "member.joined", "ann", 0, 9, ""),
+		ev("r", "reaction.added", "cat", 30, 9, `{"target_member":"ann"}`),
+		ev("p1", "message.posted", "ann", 10, 9, ""),
+		"")
+	if ann := storedMember(t, store, "ann"); ann.Badges["liked"] != nil {
+		t.Fatalf("post of day 10 counted the reaction of day 30: badge %+v", ann.Badges["liked"])
+	}
+	applyAll(t, rt, store, until,
+		ev("ra", "reaction.added", "ann", 32, 9, `{"target_member":"cat"}`),
+		ev("p2", "message.posted", "ann", 31, 9, ""))
+	ann := storedMember(t, store, "ann")
+	want := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, 31)
+	if h := ann.Badges["liked"]; h == nil || !h.First.Equal(want) {
+		t.Fatalf("badge %+v; want one awarded at %v, the post after the reaction", h, want)
+	}
+	// member.reactions is as of the event too: ann's own reaction of
+	// day 32, applied first, did not stop the badge of day 31.
+	if ann.Total("reaction.added") != 1 || ann.Total("reaction.received") != 1 {
+		t.Errorf("totals %+v", ann.Types)
+	}
+}
+
+// A late event's rules see counts as of its day, lower than the member's
+// rules last saw; the recheck it makes due at the time the member had
+// been evaluated at looks at every rule again, so one that reads only
+// member.messages (and no time) ends as it would in order.
+func TestLateEventRecheckReadsEveryRule(t *testing.T) {
+	cfg := load(t, `
+segment "talker" {
+  when = "member.messages >= 2"
+}
+`)
+	until := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	store := state.NewMemory()
+	rt := runtime.New(cfg, nil)
+	applyAll(t, rt, store, until,
+		ev("j", "member.joined", "ann", 0, 9, ""),
+		ev("p20", "message.posted", "ann", 20, 9, ""),
+		ev("p21", "message.posted", "ann", 21, 9, ""),
+		ev("p5", "message.posted", "ann", 5, 9, ""))
+	// The late post of day 5 counts one message then: out.
+	if _, in := storedMember(t, store, "ann").Segments["talker"]; in {
+		t.Fatal("after the late post: in talker; want out, one message as of day 5")
+	}
+	applyAll(t, rt, store, until, "")
+	ann := storedMember(t, store, "ann")
+	if _, ok := ann.Segments["talker"]; !ok {
+		t.Errorf("after the recheck: segments %v; want talker, as in order", ann.Segments)
+	}
+	if !ann.RecheckAt.IsZero() && !ann.RecheckAt.After(ann.EvaluatedAt) {
+		t.Errorf("recheck at %v, evaluated at %v: still due", ann.RecheckAt, ann.EvaluatedAt)
+	}
+}

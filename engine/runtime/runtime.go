@@ -853,6 +853,13 @@ func (r *Runtime) Reevaluate(ctx context.Context, b state.Batch, ids []string, a
 func (r *Runtime) recheckMember(w *work, m *state.Member) error {
 	at := m.RecheckAt
 	w.mark(m.ID, r.keyIdx.time)
+	if at.Equal(m.EvaluatedAt) {
+		// Due at the time it was evaluated at: a late event's recheck
+		// (applyEvent), whose rules saw counts as of the late event's
+		// day. Every rule looks again now, not only those time moves:
+		// one that reads only member.messages saw it lower back then.
+		w.changes(m.ID).all = true
+	}
 	r.refreshStrikes(w, m, at)
 	ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
 	if err := r.settle(w, m, ev, 0); err != nil {

@@ -8,7 +8,11 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-// memberState answers rule functions from a member's state at a time.
+// memberState answers rule functions from a member's state at a time:
+// counts as of today, the day rules are evaluated on, leaving out days
+// after it that a late event, or another replica's partition ahead of
+// this member's, applied first. Points are a running balance and read
+// as they stand.
 type memberState struct {
 	m     *state.Member
 	now   time.Time
@@ -22,7 +26,7 @@ func (s *memberState) Now() time.Time { return s.now }
 func (s *memberState) Count(t string, days int) int {
 	return s.m.Count(t, s.today, days)
 }
-func (s *memberState) Total(t string) int         { return s.m.Total(t) }
+func (s *memberState) Total(t string) int         { return s.m.TotalAsOf(t, s.today) }
 func (s *memberState) ActiveDays(days int) int    { return s.m.Active.Days(s.today, days) }
 func (s *memberState) PointsIn(days int) int      { return s.m.Earned.Sum(s.today, days) }
 func (s *memberState) Streak(t string) int        { return s.m.Daily(t).Streak(s.today) }
@@ -95,14 +99,16 @@ func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs
 		out.DaysSinceJoined, out.DaysSinceActive = rules.DaysBetween(m.JoinedAt, now), rules.DaysBetween(m.LastActiveAt, now)
 		out.DaysSinceLeft = rules.DaysBetween(m.LeftAt, now)
 	}
+	// Totals as of now's day, as total() reads them (memberState).
+	today := state.DayOf(now)
 	if f.messages {
-		out.Messages = m.Total("message.posted")
+		out.Messages = m.TotalAsOf("message.posted", today)
 	}
 	if f.posts {
-		out.Posts = m.Total("post.created")
+		out.Posts = m.TotalAsOf("post.created", today)
 	}
 	if f.reactions {
-		out.Reactions = m.Total("reaction.added")
+		out.Reactions = m.TotalAsOf("reaction.added", today)
 	}
 	if f.badges {
 		for _, h := range m.Badges {

@@ -129,6 +129,20 @@ func (s Series) Days(today Day, days int) int {
 	return n
 }
 
+// After sums the days later than today: what a series holds beyond the
+// day rules are evaluated on, when events of a later date were applied
+// first (a late event, or another replica's partition ahead of this
+// member's). Days are in order, so the common case, nothing later, costs
+// one comparison. Trimming to the horizon keeps the latest days, so these
+// are always in the series.
+func (s Series) After(today Day) int {
+	total := 0
+	for i := len(s) - 1; i >= 0 && s[i].Day > today; i-- {
+		total += s[i].Count
+	}
+	return total
+}
+
 // Streak counts consecutive days with a count, ending today or yesterday.
 func (s Series) Streak(today Day) int {
 	i := len(s) - 1
@@ -646,6 +660,16 @@ func (m *Member) typeCount(typ string) *TypeCount {
 func (m *Member) Total(typ string) int {
 	if c := m.typeCount(typ); c != nil {
 		return c.Total
+	}
+	return 0
+}
+
+// TotalAsOf is the member's events of a type up to the end of today: the
+// all-time total less the days after it (Series.After), so rules on an
+// event see the totals as of its day whatever was applied before it.
+func (m *Member) TotalAsOf(typ string, today Day) int {
+	if c := m.typeCount(typ); c != nil {
+		return c.Total - c.Days.After(today)
 	}
 	return 0
 }

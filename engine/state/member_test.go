@@ -48,6 +48,57 @@ func TestSeries(t *testing.T) {
 	}
 }
 
+// TestAsOf: counts read on a day leave out the days after it, as they
+// are when events of a later date were applied first.
+func TestAsOf(t *testing.T) {
+	t0 := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	day := DayOf(t0)
+	m := NewMember("u", t0)
+	// Older than the horizon: in the total, not in the days.
+	m.SetCount("reaction.received", 7, nil)
+	for _, d := range []int{0, 1, 2, 30, 31} { // 30 and 31 applied first would read the same
+		m.Record("reaction.received", t0.AddDate(0, 0, d), true)
+	}
+	cases := []struct {
+		today                            Day
+		total, count30, active30, streak int
+	}{
+		{day - 1, 7, 0, 0, 0},
+		{day, 8, 1, 1, 1},
+		{day + 2, 10, 3, 3, 3},
+		{day + 29, 10, 3, 3, 0},
+		{day + 30, 11, 3, 3, 1},
+		{day + 31, 12, 3, 3, 2},
+		{day + 32, 12, 2, 2, 2}, // days 0 to 2 left the window
+		{day + 400, 12, 0, 0, 0},
+	}
+	for _, c := range cases {
+		if got := m.TotalAsOf("reaction.received", c.today); got != c.total {
+			t.Errorf("TotalAsOf(+%d) = %d; want %d", c.today-day, got, c.total)
+		}
+		if got := m.Count("reaction.received", c.today, 30); got != c.count30 {
+			t.Errorf("Count(+%d, 30) = %d; want %d", c.today-day, got, c.count30)
+		}
+		if got := m.Active.Days(c.today, 30); got != c.active30 {
+			t.Errorf("Active.Days(+%d, 30) = %d; want %d", c.today-day, got, c.active30)
+		}
+		if got := m.Daily("reaction.received").Streak(c.today); got != c.streak {
+			t.Errorf("Streak(+%d) = %d; want %d", c.today-day, got, c.streak)
+		}
+	}
+	if got := m.Total("reaction.received"); got != 12 {
+		t.Errorf("Total = %d; want 12, every day", got)
+	}
+	if got := m.TotalAsOf("message.posted", day); got != 0 {
+		t.Errorf("TotalAsOf of a type never seen = %d", got)
+	}
+	// A day past the horizon trims the days before it, never itself.
+	s := Series{{Day: 10, Count: 1}}.Add(10+Horizon+5, 2)
+	if got := s.After(10); got != 2 {
+		t.Errorf("After with a day past the horizon = %d; want 2 (%v)", got, s)
+	}
+}
+
 func TestGrantBookkeeping(t *testing.T) {
 	m := NewMember("u", time.Unix(0, 0))
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
