@@ -77,7 +77,13 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		out.Runs = len(outs)
-		return b.Commit()
+		if err := b.Commit(); err != nil {
+			return err
+		}
+		did := d.opt.Metrics.domain.tally()
+		did.outcomes(outs)
+		did.add()
+		return nil
 	})
 	if errors.Is(err, state.ErrNotFound) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no member " + member + " in the state"})

@@ -727,6 +727,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	// again (by its client, or by the bus after a conflict), and its
 	// events are applied then.
 	processed := make(map[processedLabels]int)
+	did := d.opt.Metrics.domain.tally()
 	tooOld, suppressed := 0, 0
 	for _, r := range reqs {
 		for i := range r.events {
@@ -764,6 +765,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				continue
 			}
 			processed[processedLabels{metricType(cfg, ev.Type), res.Duplicate}]++
+			did.outcomes(res.Outcomes)
 		}
 	}
 	d.stats.Batches.Add(1)
@@ -775,6 +777,7 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				d.opt.Metrics.processed(l.typ, l.dup, n)
 			}
 			d.opt.Metrics.refused(refused)
+			did.add()
 			if tooOld > 0 {
 				d.opt.Metrics.rejected.WithLabelValues("too_old").Add(float64(tooOld))
 			}
@@ -850,7 +853,9 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 			// that cannot tell is not shared: all timers are ours.)
 			rb = ownedDue{Batch: b, pd: pd, partitions: po.Partitions(), owned: po.Owned()}
 		}
-		n, _, err := rt.Recheck(ctx, rb, d.opt.Now(), 500)
+		n, outs, err := rt.Recheck(ctx, rb, d.opt.Now(), 500)
+		did := d.opt.Metrics.domain.tally()
+		did.outcomes(outs)
 		rt.PublishCounts()
 		refused := rt.TakeRefused() // a timer's segment.entered may enter a campaign
 		if err != nil {
@@ -869,6 +874,7 @@ func (d *Daemon) recheck(ctx context.Context, rt *runtime.Runtime) {
 			return
 		}
 		d.opt.Metrics.refused(refused)
+		did.add()
 	}
 }
 

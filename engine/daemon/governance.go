@@ -139,7 +139,9 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 		d.log.Error("alerts: begin failed", "err", err)
 		return
 	}
-	n, _, err := rt.CheckAlerts(ctx, b, d.opt.Now())
+	n, outs, err := rt.CheckAlerts(ctx, b, d.opt.Now())
+	did := d.opt.Metrics.domain.tally()
+	did.outcomes(outs)
 	refused := rt.TakeRefused() // responders entering the alert's campaign
 	if err != nil {
 		_ = b.Rollback()
@@ -151,6 +153,7 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 		return
 	}
 	d.opt.Metrics.refused(refused)
+	did.add()
 	if n > 0 {
 		d.log.Warn("alerts fired", "count", n)
 	}

@@ -51,6 +51,8 @@ type Metrics struct {
 	httpDuration    *prometheus.HistogramVec
 	unauthorized    *prometheus.CounterVec
 	reloadSuccessAt prometheus.Gauge
+	// What the rules did: campaigns, segments, moderation, alerts.
+	domain *domainMetrics
 }
 
 // NewMetrics registers the metrics.
@@ -114,6 +116,8 @@ func NewMetrics() *Metrics {
 		Help: "Requests refused with 401 for their bearer token, by route pattern and reason (missing, wrong)."}, []string{"route", "reason"})
 	m.reloadSuccessAt = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_last_reload_success_timestamp_seconds",
 		Help: "When the configuration was last loaded successfully (at start, or a reload, unchanged or not), in Unix seconds."})
+	m.domain = newDomainMetrics()
+	m.Registry.MustRegister(m.domain.collectors()...)
 	m.Registry.MustRegister(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt)
 	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -135,7 +139,8 @@ var (
 
 // initLabels starts at 0 the series of the labels known before anything
 // is counted: the fixed reasons and results, and what the configuration
-// cfg names (its platforms, event types and campaigns with run_key).
+// cfg names (its platforms, event types, campaigns, segments, moderated
+// communities and alerts; domainMetrics.load).
 // After a reload, old is the configuration before it: the series of event
 // types and campaigns it had and cfg has not are deleted, since nothing
 // counts them any more (events of a type no longer declared count as
@@ -155,6 +160,7 @@ func (m *Metrics) initLabels(old, cfg *config.Config) {
 	if cfg == nil {
 		return
 	}
+	m.domain.load(old, cfg)
 	for _, p := range cfg.Platforms {
 		for _, r := range deliveryResults {
 			m.deliveries.WithLabelValues(p.Addr(), r)
@@ -418,6 +424,11 @@ func (m *Metrics) population(p Population, cfg *config.Config) {
 		tiers = append(tiers, name)
 	}
 	m.tierSizes.keep(tiers, counts)
+	active := make(map[string]int, len(p.Campaigns))
+	for name, byStatus := range p.Campaigns {
+		active[name] = byStatus["active"]
+	}
+	m.domain.activeRuns.keep(campaignNames(cfg), active)
 }
 
 // shortHash is how a configuration's hash is written in logs and labels.

@@ -27,6 +27,7 @@ func TestMetricsAreDocumented(t *testing.T) {
 		m.outboxOldest, m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt, newInfoCollector(&Daemon{}),
 		(*bus.Bus)(nil), // served with -bus; Describe needs no connection
 	}
+	collectors = append(collectors, m.domain.collectors()...)
 	name := regexp.MustCompile(`fqName: "([^"]+)"`)
 	served := map[string]bool{}
 	for _, c := range collectors {
@@ -131,5 +132,30 @@ func TestRejectReasonsStartAtZero(t *testing.T) {
 	}
 	if found < 10 {
 		t.Errorf("found %d refusals in the package's files; has their form changed?", found)
+	}
+}
+
+// Every reason the runtime ends a campaign run with is among those
+// hearth_campaign_exits_total starts at 0 and counts: an exit of
+// another reason would be counted nowhere.
+func TestCampaignExitReasonsAreCounted(t *testing.T) {
+	src, err := os.ReadFile("../runtime/campaign.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := regexp.MustCompile(`(?:endRuns?\([^()]*, "([a-z_]+)"\)|Reason = runDone, [^,]+, "([a-z_]+)")`)
+	known := map[string]bool{}
+	for _, r := range campaignExitReasons {
+		known[r] = true
+	}
+	found := 0
+	for _, m := range ends.FindAllStringSubmatch(string(src), -1) {
+		found++
+		if r := m[1] + m[2]; !known[r] {
+			t.Errorf("the runtime ends runs with reason %q, which is not in campaignExitReasons", r)
+		}
+	}
+	if found < 5 {
+		t.Errorf("found %d run ends in the runtime's campaign.go; has their form changed?", found)
 	}
 }

@@ -80,6 +80,9 @@ func (d *Daemon) reevaluate(ctx context.Context, rt *runtime.Runtime) {
 		d.failed(ctx, "re-evaluating members: commit failed; retried next round", "err", err)
 		return
 	}
+	did := d.opt.Metrics.domain.tally()
+	did.outcomes(outs)
+	did.add()
 	s.ids = s.ids[len(chunk):]
 	s.done += n
 	s.changes += len(outs)

@@ -152,6 +152,31 @@ func (d *Daemon) oldestPending(ctx context.Context, run runner) (time.Duration, 
 	return max(0, d.opt.Now().Sub(at)), true
 }
 
+// countAlerts sets hearth_alerts_firing from the community documents,
+// which are few and small, at every sample: an alert is checked at most
+// once a minute, and the gauge should not lag that by the population's
+// interval. A store that keeps no community documents fires no alerts.
+func (d *Daemon) countAlerts(ctx context.Context, run runner) {
+	cr, ok := d.opt.Store.(state.CommunityReader)
+	cfg := d.snap.Load().Config
+	if !ok || len(cfg.Alerts) == 0 {
+		return
+	}
+	var docs []*state.Community
+	err := run(ctx, func(context.Context, *runtime.Runtime) error {
+		var err error
+		docs, err = cr.Communities()
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("counting the alerts firing failed", "err", err)
+		}
+		return
+	}
+	d.opt.Metrics.domain.alertsFiring.keep(alertNames(cfg), alertsFiring(cfg, docs))
+}
+
 // ring keeps the last len(buf) samples.
 type ring struct {
 	buf  []Sample
@@ -335,6 +360,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 			d.opt.Metrics.outboxOldest.Set(age.Seconds())
 		}
 	}
+	d.countAlerts(ctx, run)
 	if now.Sub(*lastScan) < d.opt.PopulationEvery {
 		return s
 	}

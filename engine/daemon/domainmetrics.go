@@ -1,0 +1,298 @@
+package daemon
+
+import (
+	"strings"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// domainMetrics count what the rules did, from the outcomes of committed
+// work: campaign entries, sends, goals and exits, segment moves,
+// moderation decisions and alerts. Their labels are names from the
+// configuration only, never a member's id, so the series are bounded by
+// what the configuration declares.
+type domainMetrics struct {
+	campaignEntries *prometheus.CounterVec
+	campaignSends   *prometheus.CounterVec
+	campaignGoals   *prometheus.CounterVec
+	campaignExits   *prometheus.CounterVec
+	segmentEntries  *prometheus.CounterVec
+	segmentExits    *prometheus.CounterVec
+	moderation      *prometheus.CounterVec
+	alertsFired     *prometheus.CounterVec
+	// Set by the sampler, as hearth_segment_members is.
+	activeRuns   sizes
+	alertsFiring sizes
+	// counters is the configuration in force's counters, each series
+	// looked up once when the configuration is loaded, so counting an
+	// outcome is a map lookup by name and never formats a label.
+	counters atomic.Pointer[domainCounters]
+}
+
+// campaignExitReasons are the reasons a run ends with (its exit
+// outcome's detail): exit_when held (goal), stop_when held (exited), it
+// went past its last step or to exit (finished), its member left the
+// community (left), or an operator or a reload removing the campaign
+// stopped it (stopped).
+var campaignExitReasons = []string{"goal", "exited", "finished", "left", "stopped"}
+
+// moderationActions are the actions a moderation decision takes.
+var moderationActions = []string{"flag", "warn", "mute", "remove", "kick", "ban"}
+
+func newDomainMetrics() *domainMetrics {
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	}
+	d := &domainMetrics{
+		campaignEntries: counter("hearth_campaign_entries_total", "Runs started in a campaign (members entering it), by campaign.", "campaign"),
+		campaignSends:   counter("hearth_campaign_sends_total", "Messages a campaign's steps queued in the outbox, by campaign and step.", "campaign", "step"),
+		campaignGoals:   counter("hearth_campaign_goals_total", "Campaign runs that ended on their goal (exit_when held), by campaign.", "campaign"),
+		campaignExits: counter("hearth_campaign_exits_total",
+			"Campaign runs that ended, by campaign and reason (goal, exited: stop_when held, finished, left, stopped).", "campaign", "reason"),
+		segmentEntries: counter("hearth_segment_entries_total", "Members entering a segment, by segment.", "segment"),
+		segmentExits:   counter("hearth_segment_exits_total", "Members leaving a segment, by segment.", "segment"),
+		moderation: counter("hearth_moderation_actions_total",
+			"Decisions of the moderation rules, by community and action (flag, warn, mute, remove, kick, ban).", "community", "action"),
+		alertsFired: counter("hearth_alerts_fired_total", "Times an alert fired (not those its cool-down held back), by alert.", "alert"),
+	}
+	d.activeRuns.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_campaign_active_runs",
+		Help: "Campaign runs under way, by campaign of the configuration in force, counted at start and at most once a minute."}, []string{"campaign"})
+	d.alertsFiring.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_alerts_firing",
+		Help: "Communities in which the alert's rule held at its last check (it fired, or its cool-down held it back), by alert, as of the last sample."}, []string{"alert"})
+	d.counters.Store(&domainCounters{})
+	return d
+}
+
+func (d *domainMetrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{d.campaignEntries, d.campaignSends, d.campaignGoals, d.campaignExits,
+		d.segmentEntries, d.segmentExits, d.moderation, d.alertsFired, d.activeRuns.vec, d.alertsFiring.vec}
+}
+
+// domainCounters are the series of one configuration, by name.
+type domainCounters struct {
+	campaigns map[string]*campaignCounters
+	segments  map[string]*segmentCounters
+	// moderation is by rule address (the decision's outcome's rule),
+	// then action: the address names the community.
+	moderation map[string]map[string]prometheus.Counter
+	alerts     map[string]prometheus.Counter
+}
+
+type campaignCounters struct {
+	entries, goals prometheus.Counter
+	sends          map[string]prometheus.Counter // by step
+	exits          map[string]prometheus.Counter // by reason
+}
+
+type segmentCounters struct {
+	entries, exits prometheus.Counter
+}
+
+// load starts at 0 the series of what cfg names and puts its counters in
+// force. After a reload, old is the configuration before it: the series
+// of its campaigns, steps, segments, moderated communities and alerts
+// that cfg no longer has are deleted, since nothing counts them any more.
+func (d *domainMetrics) load(old, cfg *config.Config) {
+	dc := &domainCounters{campaigns: map[string]*campaignCounters{}, segments: map[string]*segmentCounters{},
+		moderation: map[string]map[string]prometheus.Counter{}, alerts: map[string]prometheus.Counter{}}
+	for _, c := range cfg.Campaigns {
+		cc := &campaignCounters{entries: d.campaignEntries.WithLabelValues(c.Name), goals: d.campaignGoals.WithLabelValues(c.Name),
+			sends: map[string]prometheus.Counter{}, exits: map[string]prometheus.Counter{}}
+		for _, st := range c.Steps {
+			if st.Send != nil {
+				cc.sends[st.Name] = d.campaignSends.WithLabelValues(c.Name, st.Name)
+			}
+		}
+		for _, r := range campaignExitReasons {
+			cc.exits[r] = d.campaignExits.WithLabelValues(c.Name, r)
+		}
+		dc.campaigns[c.Name] = cc
+	}
+	for _, s := range cfg.Segments {
+		dc.segments[s.Name] = &segmentCounters{entries: d.segmentEntries.WithLabelValues(s.Name), exits: d.segmentExits.WithLabelValues(s.Name)}
+	}
+	for _, c := range cfg.Communities {
+		for _, m := range c.Moderation {
+			byAction := map[string]prometheus.Counter{}
+			for _, a := range moderationActions {
+				byAction[a] = d.moderation.WithLabelValues(c.Name, a)
+			}
+			dc.moderation[moderationAddress(c, m)] = byAction
+		}
+	}
+	for _, a := range cfg.Alerts {
+		dc.alerts[a.Name] = d.alertsFired.WithLabelValues(a.Name)
+	}
+	d.counters.Store(dc)
+	if old == nil {
+		// The gauges wait for New's first count: 0 before it would be a
+		// wrong value, not a missing one.
+		return
+	}
+	for _, c := range old.Campaigns {
+		cc := dc.campaigns[c.Name]
+		if cc == nil {
+			for _, v := range []*prometheus.CounterVec{d.campaignEntries, d.campaignSends, d.campaignGoals, d.campaignExits} {
+				v.DeletePartialMatch(prometheus.Labels{"campaign": c.Name})
+			}
+			continue
+		}
+		for _, st := range c.Steps {
+			if _, still := cc.sends[st.Name]; !still && st.Send != nil {
+				d.campaignSends.DeleteLabelValues(c.Name, st.Name)
+			}
+		}
+	}
+	for _, s := range old.Segments {
+		if dc.segments[s.Name] == nil {
+			d.segmentEntries.DeleteLabelValues(s.Name)
+			d.segmentExits.DeleteLabelValues(s.Name)
+		}
+	}
+	for _, c := range old.Communities {
+		if len(c.Moderation) > 0 && !moderated(cfg, c.Name) {
+			d.moderation.DeletePartialMatch(prometheus.Labels{"community": c.Name})
+		}
+	}
+	for _, a := range old.Alerts {
+		if dc.alerts[a.Name] == nil {
+			d.alertsFired.DeleteLabelValues(a.Name)
+		}
+	}
+	d.activeRuns.keep(campaignNames(cfg), nil)
+	d.alertsFiring.keep(alertNames(cfg), nil)
+}
+
+// moderationAddress is the rule address a decision of moderation rule m
+// of community c carries (governance.Rule.Address).
+func moderationAddress(c *config.Community, m *config.Moderation) string {
+	return "community." + c.Name + ".moderation." + m.Name
+}
+
+func moderated(cfg *config.Config, community string) bool {
+	for _, c := range cfg.Communities {
+		if c.Name == community {
+			return len(c.Moderation) > 0
+		}
+	}
+	return false
+}
+
+func campaignNames(cfg *config.Config) []string {
+	out := make([]string, 0, len(cfg.Campaigns))
+	for _, c := range cfg.Campaigns {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func alertNames(cfg *config.Config) []string {
+	out := make([]string, 0, len(cfg.Alerts))
+	for _, a := range cfg.Alerts {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// tally is what a unit of work counted, one counter per count, added to
+// the metrics once the work is committed (add): a batch rolled back
+// counts nothing, and its events are applied, and counted, again.
+type tally struct {
+	c   *domainCounters
+	inc []prometheus.Counter
+}
+
+// tally starts a tally under the configuration in force.
+func (d *domainMetrics) tally() tally { return tally{c: d.counters.Load()} }
+
+// outcomes counts what outs did. Outcomes of names the configuration
+// does not have (a campaign a reload removed, whose runs stop) count
+// nowhere.
+func (t *tally) outcomes(outs []state.Outcome) {
+	for i := range outs {
+		t.outcome(&outs[i])
+	}
+}
+
+func (t *tally) outcome(o *state.Outcome) {
+	switch o.Kind {
+	case state.KindCampaign:
+		c := t.c.campaigns[o.Name]
+		if c == nil {
+			return
+		}
+		switch o.Change {
+		case "enter":
+			t.inc = append(t.inc, c.entries)
+		case "exit":
+			reason := state.DetailReason(o.Detail)
+			if e := c.exits[reason]; e != nil {
+				t.inc = append(t.inc, e)
+			}
+			if reason == "goal" {
+				t.inc = append(t.inc, c.goals)
+			}
+		}
+	case state.KindAction:
+		// A campaign's send: its rule is the campaign's, its detail the
+		// outbox key, which ends with the step (state.SendKey).
+		name, ok := strings.CutPrefix(o.Rule, "campaign.")
+		if !ok || o.Change != "queue" {
+			return
+		}
+		if c := t.c.campaigns[name]; c != nil {
+			if s := c.sends[o.Detail[strings.LastIndexByte(o.Detail, '/')+1:]]; s != nil {
+				t.inc = append(t.inc, s)
+			}
+		}
+	case state.KindSegment:
+		s := t.c.segments[o.Name]
+		if s == nil {
+			return
+		}
+		switch o.Change {
+		case "enter":
+			t.inc = append(t.inc, s.entries)
+		case "leave":
+			t.inc = append(t.inc, s.exits)
+		}
+	case state.KindModeration:
+		// A pardon's rule is what the operator named, no address: not
+		// a decision of the rules, and not counted.
+		if a := t.c.moderation[o.Rule][o.Change]; a != nil {
+			t.inc = append(t.inc, a)
+		}
+	case state.KindAlert:
+		if a := t.c.alerts[o.Name]; a != nil && o.Change == "fire" {
+			t.inc = append(t.inc, a)
+		}
+	}
+}
+
+// add counts the tally in the metrics; call it once the work is
+// committed.
+func (t *tally) add() {
+	for _, c := range t.inc {
+		c.Inc()
+	}
+	t.inc = t.inc[:0]
+}
+
+// alertsFiring counts, per alert of cfg, the communities in docs where
+// its rule held at the last check.
+func alertsFiring(cfg *config.Config, docs []*state.Community) map[string]int {
+	out := make(map[string]int, len(cfg.Alerts))
+	for _, a := range cfg.Alerts {
+		out[a.Name] = 0
+		for _, doc := range docs {
+			if st := doc.Alerts[a.Name]; st != nil && st.Holding && (a.Community == nil || a.Community.Name == doc.Name) {
+				out[a.Name]++
+			}
+		}
+	}
+	return out
+}

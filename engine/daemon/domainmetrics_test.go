@@ -1,0 +1,171 @@
+package daemon_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/daemon"
+)
+
+const domainMain = `
+platform "local" "main" {}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+  channel "ops" {}
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+    action   = "warn"
+  }
+}
+alert "spam" {
+  community = community.c
+  when      = "community.flagged_1h >= 1"
+  notify {
+    channel = "channel"
+    target  = community.c.channel.ops
+  }
+}
+`
+
+const domainRules = `
+segment "posters" {
+  when = "member.messages > 0"
+}
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  exit_when = "member.messages >= 1"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+
+// What the rules did is counted by configured name once committed: a
+// member entering a campaign and getting its first message, reaching its
+// goal, entering a segment, a moderation decision and the alert it
+// fires. A reload that removes the campaign deletes its series.
+func TestDomainMetrics(t *testing.T) {
+	f := start(t, domainRules, "", func(o *daemon.Options) {
+		write(t, o.Dir, "main.hcl", domainMain)
+		o.SampleEvery, o.PopulationEvery = 20*time.Millisecond, 20*time.Millisecond
+	})
+	m := metricsText(t, f)
+	for _, want := range []string{
+		`hearth_campaign_entries_total{campaign="welcome"} 0`,
+		`hearth_campaign_sends_total{campaign="welcome",step="hello"} 0`,
+		`hearth_campaign_sends_total{campaign="welcome",step="later"} 0`,
+		`hearth_campaign_goals_total{campaign="welcome"} 0`,
+		`hearth_campaign_exits_total{campaign="welcome",reason="goal"} 0`,
+		`hearth_campaign_exits_total{campaign="welcome",reason="stopped"} 0`,
+		`hearth_campaign_active_runs{campaign="welcome"} 0`,
+		`hearth_segment_entries_total{segment="posters"} 0`,
+		`hearth_segment_exits_total{segment="posters"} 0`,
+		`hearth_moderation_actions_total{action="warn",community="c"} 0`,
+		`hearth_moderation_actions_total{action="ban",community="c"} 0`,
+		`hearth_alerts_fired_total{alert="spam"} 0`,
+		`hearth_alerts_firing{alert="spam"} 0`,
+	} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("the first scrape lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("served:\n%s", grepLines([]byte(m), "hearth_"))
+	}
+
+	now := time.Now().UTC()
+	at := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
+	joins := fmt.Sprintf(`{"id":"j1","type":"member.joined","member":"ann","at":%q}
+{"id":"j2","type":"member.joined","member":"bob","at":%q}
+{"id":"j3","type":"member.joined","member":"cat","at":%q}
+`, at(-time.Hour), at(-time.Hour), at(-time.Hour))
+	if code, out := post(t, f, "/v1/events", joins, ""); code != http.StatusAccepted {
+		t.Fatalf("joins: %d %v", code, out)
+	}
+	// ann posts: the campaign's goal, the segment; bob's ad: a warning,
+	// and the alert on flagged messages fires.
+	posts := fmt.Sprintf(`{"id":"p1","type":"message.posted","member":"ann","at":%q,"attrs":{"text":"hello"}}
+{"id":"p2","type":"message.posted","member":"bob","at":%q,"attrs":{"text":"buy now"}}
+`, at(-time.Minute), at(-time.Minute))
+	if code, out := post(t, f, "/v1/events", posts, ""); code != http.StatusAccepted {
+		t.Fatalf("posts: %d %v", code, out)
+	}
+	m = metricsText(t, f)
+	for series, want := range map[string]float64{
+		`hearth_campaign_entries_total{campaign="welcome"}`:                      3,
+		`hearth_campaign_sends_total{campaign="welcome",step="hello"}`:           3,
+		`hearth_campaign_sends_total{campaign="welcome",step="later"}`:           0,
+		`hearth_campaign_goals_total{campaign="welcome"}`:                        2, // bob's ad is a message too
+		`hearth_campaign_exits_total{campaign="welcome",reason="goal"}`:          2,
+		`hearth_campaign_exits_total{campaign="welcome",reason="finished"}`:      0,
+		`hearth_segment_entries_total{segment="posters"}`:                        2,
+		`hearth_segment_exits_total{segment="posters"}`:                          0,
+		`hearth_moderation_actions_total{action="warn",community="c"}`:           1,
+		`hearth_moderation_actions_total{action="mute",community="c"}`:           0,
+		`hearth_alerts_fired_total{alert="spam"}`:                                1,
+		`hearth_events_processed_total{duplicate="false",type="message.posted"}`: 2,
+		// Derived events are not events sent: their effects are counted
+		// above.
+		`hearth_events_processed_total{duplicate="false",type="moderation.violated"}`: 0,
+	} {
+		if got := sampleValue(t, m, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("served:\n%s", grepLines([]byte(m), "hearth_"))
+	}
+
+	// The gauges come from the sampler's counts: cat's run is under way,
+	// and the alert's rule holds.
+	waitFor(t, func() bool {
+		m = metricsText(t, f)
+		return sampleValue(t, m, `hearth_alerts_firing{alert="spam"}`) == 1 && sampleValue(t, m, `hearth_campaign_active_runs{campaign="welcome"}`) == 1
+	})
+
+	// An operator stopping cat's run: an exit, and no run under way.
+	if code, out := post(t, f, "/v1/campaigns/welcome/stop?member=cat", "", ""); code != http.StatusOK {
+		t.Fatalf("stop: %d %v", code, out)
+	}
+	waitFor(t, func() bool {
+		m = metricsText(t, f)
+		return sampleValue(t, m, `hearth_campaign_active_runs{campaign="welcome"}`) == 0
+	})
+	if got := sampleValue(t, m, `hearth_campaign_exits_total{campaign="welcome",reason="stopped"}`); got != 1 {
+		t.Errorf("exits stopped = %v after the stop, want 1", got)
+	}
+
+	write(t, f.dir, "rules.hcl", `
+segment "posters" {
+  when = "member.messages > 0"
+}
+`)
+	if r := f.d.Reload("test"); !r.OK {
+		t.Fatalf("reload: %+v", r.Diagnostics)
+	}
+	m = metricsText(t, f)
+	if strings.Contains(m, `campaign="welcome"`) {
+		t.Errorf("after the reload that removed the campaign, /metrics still has its series:\n%s", grepLines([]byte(m), "hearth_campaign"))
+	}
+	if got := sampleValue(t, m, `hearth_segment_entries_total{segment="posters"}`); got != 2 {
+		t.Errorf("a segment the reload kept counts on: %v, want 2", got)
+	}
+}
