@@ -246,6 +246,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	if *busURL == "" {
 		*busURL, _ = s.lookupEnv("HEARTH_BUS_URL")
 	}
+	var d *daemon.Daemon
 	var eb *bus.Bus
 	var cursors bus.Cursors
 	if *busURL != "" {
@@ -259,7 +260,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 			log.Warn("the event bus is shared, the state is not: every replica must use the same PostgreSQL state (hearth { state { backend = \"postgres\" } }), or each applies only its own partitions' events", "state", cfg.Settings.State.Backend)
 		}
 		eb, err = bus.Open(ctx, bus.Options{URL: *busURL, Stream: *busStream, Partitions: *busPartitions, Lease: *busLease,
-			Replica: *replica, Batch: *batch, Log: log})
+			Replica: *replica, Batch: *batch, Log: log, Info: func() bus.Info { return replicaInfo(d, *listen) }})
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth run: -bus: %v\n", err)
 			store.Close()
@@ -267,7 +268,6 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer eb.Close()
 	}
-	var d *daemon.Daemon
 	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
 	defer sender.Close()
 	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
@@ -397,6 +397,16 @@ wait:
 	st := d.Stats()
 	log.Info("stopped", "uptime", d.Uptime().Round(time.Second).String(), "events_committed", st["accepted"], "duplicates", st["duplicates"], "rejected", st["rejected"])
 	return 0
+}
+
+// replicaInfo is what this replica's heartbeats on the bus say about
+// it, so that the others can tell it runs another configuration.
+func replicaInfo(d *daemon.Daemon, listen string) bus.Info {
+	info := bus.Info{Version: Version, Address: listen}
+	if d != nil {
+		info.Hash = d.Snapshot().Config.Fingerprint
+	}
+	return info
 }
 
 // stopSignals names the signals that stop hearth run by the cause
