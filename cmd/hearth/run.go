@@ -20,6 +20,7 @@ import (
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/state/postgres"
 )
 
 // runUsage is hearth run -h: the HTTP API part is written from the
@@ -63,6 +64,12 @@ is read by one replica at a time, in order, and acknowledged only after
 the state commit. Partitions move when replicas start and stop (a killed
 replica's after -bus-lease). 202 then means the stream holds the events.
 Put credentials in HEARTH_BUS_URL rather than on the command line.
+Replicas compare their configurations' hashes through their heartbeats:
+when they differ, each logs a warning once and GET /v1/status says
+config_mismatch (normal during a rolling deploy; /readyz stays 200).
+A daemon without -bus refuses a PostgreSQL state that replicas on a bus
+serve, and a replica refuses one that a daemon without -bus serves,
+until the other's heartbeat is 3 x -bus-lease old.
 
 Logs go to stderr: -log-format json|text (default: text on a terminal,
 JSON otherwise) and -log-level debug|info|warn|error (default info), or
@@ -246,6 +253,25 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	if *busURL == "" {
 		*busURL, _ = s.lookupEnv("HEARTH_BUS_URL")
 	}
+	// A shared state says who serves it: replicas on a bus and a daemon
+	// without one must not both apply events to it.
+	name := bus.ReplicaName(*replica)
+	me := postgres.Server{ID: name, Address: *listen}
+	if *busURL != "" {
+		me.Bus = *busStream
+	}
+	leave, err := serveState(ctx, store, me, *busLease, log)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
+		var served *postgres.ServedError
+		if errors.As(err, &served) {
+			fmt.Fprintln(s.err, servedAdvice(served, me, serveTTL(*busLease)))
+		}
+		store.Close()
+		return 1
+	}
+	defer leave()
+	var d *daemon.Daemon
 	var eb *bus.Bus
 	var cursors bus.Cursors
 	if *busURL != "" {
@@ -259,7 +285,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 			log.Warn("the event bus is shared, the state is not: every replica must use the same PostgreSQL state (hearth { state { backend = \"postgres\" } }), or each applies only its own partitions' events", "state", cfg.Settings.State.Backend)
 		}
 		eb, err = bus.Open(ctx, bus.Options{URL: *busURL, Stream: *busStream, Partitions: *busPartitions, Lease: *busLease,
-			Replica: *replica, Batch: *batch, Log: log})
+			Replica: name, Batch: *batch, Log: log, Info: func() bus.Info { return replicaInfo(d, *listen) }})
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth run: -bus: %v\n", err)
 			store.Close()
@@ -267,7 +293,6 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer eb.Close()
 	}
-	var d *daemon.Daemon
 	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
 	defer sender.Close()
 	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
@@ -387,6 +412,7 @@ wait:
 	<-busDone
 	stop()
 	wg.Wait()
+	leave() // before the store closes: a daemon of the other kind may start at once
 	if err := store.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -397,6 +423,29 @@ wait:
 	st := d.Stats()
 	log.Info("stopped", "uptime", d.Uptime().Round(time.Second).String(), "events_committed", st["accepted"], "duplicates", st["duplicates"], "rejected", st["rejected"])
 	return 0
+}
+
+// servedAdvice says what to do about a state that daemons of another
+// kind serve.
+func servedAdvice(served *postgres.ServedError, me postgres.Server, ttl time.Duration) string {
+	wait := fmt.Sprintf("(a daemon that was killed stops counting %s after its last heartbeat)", ttl)
+	switch {
+	case served.Other.Bus == "":
+		return "Stop it first, or start it with -bus too: replicas on a bus split the members between them, and a daemon without one would apply any member's events " + wait + "."
+	case me.Bus == "":
+		return fmt.Sprintf("Start this one with -bus NATS_URL -bus-stream %s to join them, or stop them first %s.", served.Other.Bus, wait)
+	}
+	return fmt.Sprintf("Start this one with -bus-stream %s to join them, or stop them first %s.", served.Other.Bus, wait)
+}
+
+// replicaInfo is what this replica's heartbeats on the bus say about
+// it, so that the others can tell it runs another configuration.
+func replicaInfo(d *daemon.Daemon, listen string) bus.Info {
+	info := bus.Info{Version: Version, Address: listen}
+	if d != nil {
+		info.Hash = d.Snapshot().Config.Fingerprint
+	}
+	return info
 }
 
 // stopSignals names the signals that stop hearth run by the cause

@@ -56,7 +56,11 @@ type Options struct {
 	// Batch is how many events are fetched and applied at a time
 	// (default 500).
 	Batch int
-	Log   *slog.Logger
+	// Info, when set, is what each heartbeat says about this replica
+	// besides the partitions it holds: other replicas compare
+	// configurations by it (Replicas).
+	Info func() Info
+	Log  *slog.Logger
 }
 
 // Sink applies events durably: Apply returns once they are committed.
@@ -95,6 +99,7 @@ type Bus struct {
 	members jetstream.KeyValue
 	subject string
 	created time.Time // the stream's creation, part of each cursor
+	started time.Time
 
 	mu     sync.Mutex
 	owned  map[int]*lease
@@ -102,6 +107,14 @@ type Bus struct {
 	// pending is, per partition this replica reads, how many events the
 	// stream holds past the last one it received: its lag.
 	pending map[int]uint64
+	// replicas are the live replicas as last read; mismatch describes
+	// their differing configurations ("" when they agree).
+	replicas []Replica
+	mismatch string
+	// warned is the mismatch last logged, agreeSince when replicas
+	// were first seen to agree after it (noteReplicas).
+	warned     string
+	agreeSince time.Time
 
 	// wrapReader, when set (by tests), wraps each partition's reader.
 	wrapReader func(p int, r reader) reader
@@ -151,11 +164,7 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	if opt.Replica == "" {
-		host, _ := os.Hostname()
-		opt.Replica = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
-	}
-	opt.Replica = keyChars.ReplaceAllString(opt.Replica, "_")
+	opt.Replica = ReplicaName(opt.Replica)
 	log := opt.Log.With("replica", opt.Replica)
 	nc, err := nats.Connect(opt.URL, nats.Name("hearth "+opt.Replica), nats.MaxReconnects(-1),
 		// What the connection goes through is logged: a slow consumer
@@ -179,7 +188,7 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
 	}
 	b := &Bus{opt: opt, log: log, nc: nc, owned: map[int]*lease{}, pending: map[int]uint64{},
-		subject: strings.ToLower(opt.Stream)}
+		subject: strings.ToLower(opt.Stream), started: time.Now().UTC()}
 	if err := b.setup(ctx); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
@@ -251,6 +260,11 @@ func bucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.D
 		return nil, fmt.Errorf("key-value bucket %s: %w", name, err)
 	}
 	return kv, nil
+}
+
+func defaultReplica() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
 }
 
 // redact drops credentials from a NATS URL for messages.

@@ -45,7 +45,7 @@ func (b *Bus) Run(ctx context.Context, sink Sink, cursors Cursors) error {
 func (b *Bus) rebalance(ctx context.Context, sink Sink, cursors Cursors) error {
 	// Leases first, all at once: a slow round must not let them lapse.
 	b.renew(ctx)
-	if _, err := b.members.Put(ctx, b.opt.Replica, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+	if err := b.heartbeat(ctx); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
 	live, err := b.liveReplicas(ctx)
@@ -130,6 +130,11 @@ func (b *Bus) liveReplicas(ctx context.Context) ([]string, error) {
 	for k := range lister.Keys() {
 		live = append(live, k)
 	}
+	rs, err := b.readReplicas(ctx, live)
+	if err != nil {
+		return nil, err
+	}
+	b.noteReplicas(rs)
 	if !contains(live, b.opt.Replica) {
 		live = append(live, b.opt.Replica)
 	}

@@ -11,6 +11,7 @@ import (
 // updates a metric.
 type metricDescs struct {
 	owned, pending, events, leases, resets, retries *prometheus.Desc
+	replicas, mismatch                              *prometheus.Desc
 }
 
 func newMetricDescs() metricDescs {
@@ -27,6 +28,10 @@ func newMetricDescs() metricDescs {
 			"Times a partition was read again from its committed position after a failure.", nil, nil),
 		retries: prometheus.NewDesc("hearth_bus_apply_retries_total",
 			"Batches applied again after a commit failed (another replica changed one of their members).", nil, nil),
+		replicas: prometheus.NewDesc("hearth_replicas",
+			"Live replicas on the event bus, this one included, by their heartbeats.", nil, nil),
+		mismatch: prometheus.NewDesc("hearth_config_mismatch",
+			"1 when live replicas run configurations with different fingerprints (hearth_config_info's hash), 0 when they agree.", nil, nil),
 	}
 }
 
@@ -34,7 +39,7 @@ func newMetricDescs() metricDescs {
 // bus's metrics on /metrics beside its own.
 func (b *Bus) Describe(ch chan<- *prometheus.Desc) {
 	d := newMetricDescs()
-	for _, desc := range []*prometheus.Desc{d.owned, d.pending, d.events, d.leases, d.resets, d.retries} {
+	for _, desc := range []*prometheus.Desc{d.owned, d.pending, d.events, d.leases, d.resets, d.retries, d.replicas, d.mismatch} {
 		ch <- desc
 	}
 }
@@ -55,4 +60,11 @@ func (b *Bus) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(d.resets, prometheus.CounterValue, float64(c.Resets))
 	ch <- prometheus.MustNewConstMetric(d.retries, prometheus.CounterValue, float64(c.Retries))
+	rs, mismatched := b.Replicas()
+	ch <- prometheus.MustNewConstMetric(d.replicas, prometheus.GaugeValue, float64(len(rs)))
+	flag := 0.0
+	if mismatched {
+		flag = 1
+	}
+	ch <- prometheus.MustNewConstMetric(d.mismatch, prometheus.GaugeValue, flag)
 }

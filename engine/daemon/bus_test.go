@@ -89,3 +89,37 @@ func TestBusTakesIngestedEvents(t *testing.T) {
 		t.Errorf("status bus = %v", st["bus"])
 	}
 }
+
+// replicaBus is a bus that knows the live replicas, as the real one
+// does from their heartbeats.
+type replicaBus struct {
+	fakeBus
+	replicas []map[string]any
+	mismatch bool
+}
+
+func (b *replicaBus) ReplicaStatus() (any, bool) { return b.replicas, b.mismatch }
+
+// Replicas running different configurations show in /v1/status, and
+// /readyz stays 200: during a rolling deploy that is normal.
+func TestStatusShowsReplicasAndConfigMismatch(t *testing.T) {
+	for _, mismatch := range []bool{false, true} {
+		eb := &replicaBus{mismatch: mismatch, replicas: []map[string]any{
+			{"id": "a", "hash": "h1", "partitions": []int{0, 1}}, {"id": "b", "hash": "h2", "partitions": []int{2}}}}
+		f := start(t, rulesA, "", func(o *daemon.Options) { o.Bus = eb })
+		var st map[string]any
+		getJSON(t, f.srv.URL+"/v1/status", &st)
+		rs, _ := st["replicas"].([]any)
+		if st["config_mismatch"] != mismatch || len(rs) != 2 {
+			t.Errorf("mismatch %v: status config_mismatch %v, replicas %v", mismatch, st["config_mismatch"], st["replicas"])
+		}
+		resp, err := http.Get(f.srv.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("mismatch %v: /readyz %d; want 200", mismatch, resp.StatusCode)
+		}
+	}
+}

@@ -101,6 +101,12 @@ type BusStatus interface {
 	Status() any
 }
 
+// ReplicaSet is a bus that knows the live replicas, for GET /v1/status:
+// the list, and whether their configurations differ.
+type ReplicaSet interface {
+	ReplicaStatus() (replicas any, configMismatch bool)
+}
+
 // Snapshot is one loaded configuration and the runtime built for it.
 type Snapshot struct {
 	Config   *config.Config

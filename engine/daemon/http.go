@@ -341,6 +341,11 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()
 	}
+	// Replicas running different configurations are normal during a
+	// rolling deploy: said here and in the log, never a 503 on /readyz.
+	if rs, ok := d.opt.Bus.(ReplicaSet); ok {
+		body["replicas"], body["config_mismatch"] = rs.ReplicaStatus()
+	}
 	// Retention, so an operator can see why events are refused as too old.
 	st := snap.Config.Settings.State
 	retention := map[string]any{}

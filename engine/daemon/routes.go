@@ -73,7 +73,8 @@ func routes() []Route {
 			handler: func(d *Daemon) http.HandlerFunc { return d.postReload }},
 		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
 			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, counters, " +
-				"queue_events (accepted, not yet committed), outbox, retention, bus, and the event types neither standard nor declared " +
+				"queue_events (accepted, not yet committed), outbox, retention, bus; with -bus, the live \"replicas\" (id, address, hash, version, " +
+				"partitions, started_at, last_seen) and \"config_mismatch\": true when their configuration hashes differ; the event types neither standard nor declared " +
 				"taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like), and the attributes taken " +
 				"that look like a typo of one their type declares (\"attr_typos\": type, attribute, events, first and last seen, suggestion)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.status }},

@@ -164,6 +164,17 @@ var migrations = []string{
 	// be told from a retry. NULL for ids stored before: unknown, never
 	// warned about. A nullable column with no default changes no row.
 	`ALTER TABLE events ADD COLUMN digest BIGINT;`,
+	// 9: the daemons serving this state, each with the bus stream it
+	// reads ('' for one applying what it takes) and a heartbeat, so that
+	// a daemon without -bus does not start beside replicas on a bus, nor
+	// one on a bus beside it (Serve). Times are the database's clock.
+	`CREATE TABLE servers (
+		id         TEXT COLLATE "C" PRIMARY KEY,
+		bus        TEXT NOT NULL,
+		address    TEXT NOT NULL DEFAULT '',
+		seen_at    BIGINT NOT NULL,
+		expires_at BIGINT NOT NULL
+	);`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this
