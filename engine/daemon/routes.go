@@ -128,7 +128,8 @@ func routes() []Route {
 			Doc:     "the community health report of hearth report -json; ?at=YYYY-MM-DD",
 			handler: func(d *Daemon) http.HandlerFunc { return d.getReport }},
 		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true, Events: true,
-			Doc:     "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202, or 400 with every problem",
+			Doc: "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202 (with a warning when the member was not known: created, joined at the feedback's time), " +
+				"or 400 with every problem under \"problems\" ({\"field\", \"error\"}) and \"error\" summing them up",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postFeedback }},
 		{Pattern: "POST /v1/state/backup", Usage: "POST /v1/state/backup", Token: true,
 			Doc: "a consistent copy of the SQLite state, as one file in the answer (what hearth state backup saves); " +
