@@ -40,7 +40,8 @@ requests and back to the past by the next. Lines the daemon refuses are
 reported and skipped, as without a daemon (the rest of their request is
 sent again; ids make that safe); lines that are not events are reported
 here and not sent. Event types and attributes the daemon names as
-likely typos of known ones are listed after the count of lines sent. Lines the daemon did not
+likely typos of known ones, and member time zones it names as not IANA
+names, are listed after the count of lines sent. Lines the daemon did not
 apply because an event with different content came first under their id
 (in the file, or applied before) are named, the first ten, and counted
 after the count of lines sent.
@@ -276,6 +277,9 @@ type daemonSummary struct {
 	// AttrTypos are the attributes the daemon named as likely typos of
 	// declared ones.
 	AttrTypos []simulate.AttrTypo `json:"attr_typos,omitempty"`
+	// BadTimezones are the member time zones the daemon named as not
+	// IANA time zone names.
+	BadTimezones []simulate.BadTimezone `json:"bad_timezones,omitempty"`
 }
 
 // run posts a JSON-lines file to a running daemon in chunks. A line that
@@ -322,8 +326,9 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 	endpoint := strings.TrimRight(d.url, "/") + "/v1/events?backfill=true"
 	client := &http.Client{Timeout: 5 * time.Minute}
 	var pending []replayLine
-	reused := 0                      // events not applied: their id was another event's
-	var attrTypos simulate.AttrTypos // likely attribute typos the daemon named
+	reused := 0                        // events not applied: their id was another event's
+	var attrTypos simulate.AttrTypos   // likely attribute typos the daemon named
+	var badZones simulate.BadTimezones // time zones the daemon named
 	sum := daemonSummary{Daemon: d.url, UnknownTypes: map[string]int{}, UnknownTypeSuggestions: map[string]string{}}
 	bad := &skips{s: s, cmd: "replay", asJSON: d.asJSON}
 	reject := func(r simulate.RejectedLine, msg string) {
@@ -371,6 +376,13 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 			sum.Events += body.Accepted
 			sum.Duplicates += body.Duplicates
 			for _, raw := range body.Warnings {
+				// Before attribute typos: a time zone warning has an
+				// attribute too, and a value.
+				var zw daemon.ZoneWarning
+				if json.Unmarshal(raw, &zw) == nil && zw.Value != "" {
+					badZones.Add(zw.Type, zw.Value, zw.Suggestion, zw.Events)
+					continue
+				}
 				var aw daemon.AttrWarning
 				if json.Unmarshal(raw, &aw) == nil && aw.Attribute != "" {
 					attrTypos.Add(aw.Type, aw.Attribute, aw.Suggestion, aw.Events)
@@ -460,6 +472,7 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 	}
 	sum.ReusedIDs = reused
 	sum.AttrTypos = attrTypos.List()
+	sum.BadTimezones = badZones.List()
 	code := 0
 	if d.strict && strictFails(s, "replay", sum.Rejected, sum.OutOfOrder) {
 		code = 1
@@ -480,6 +493,7 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 	}
 	printUnknownTypes(s.out, sum.UnknownTypes, sum.UnknownTypeSuggestions)
 	printAttrTypos(s.out, sum.AttrTypos)
+	printBadTimezones(s.out, sum.BadTimezones)
 	printOutOfOrder(s.out, eventsName(d.path), sum.OutOfOrder, true)
 	return code
 }

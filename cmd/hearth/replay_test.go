@@ -359,3 +359,38 @@ func TestReplayToDaemonListsAttrTypos(t *testing.T) {
 		t.Errorf("attribute warnings read as something else:\n%s%s", stdout, stderr)
 	}
 }
+
+// A replay through a daemon lists the member time zones the daemon's
+// answers named as not IANA names, summed over its requests, and reads
+// none of them as an attribute typo.
+func TestReplayToDaemonListsBadTimezones(t *testing.T) {
+	dir := quickstartCopy(t)
+	url, stop := daemonAt(t, dir)
+	defer stop()
+	file := filepath.Join(t.TempDir(), "h.jsonl")
+	lines := `{"id":"a1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z","attrs":{"timezone":"Mars/Olympus"}}
+{"id":"a2","type":"member.joined","member":"u2","at":"2026-01-01T10:00:00Z","attrs":{"timezone":"Europe/Berlin"}}
+{"id":"a3","type":"member.joined","member":"u3","at":"2026-01-01T11:00:00Z","attrs":{"timezone":"Mars/Olympus"}}
+{"id":"a4","type":"member.profile_updated","member":"u2","at":"2026-01-01T12:00:00Z","attrs":{"timezone":"Europe/Berln"}}
+`
+	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"Sent 4 lines to " + url + ": 4 applied, 0 duplicates, 0 rejected.",
+		"Warning: events with 2 timezones that are not IANA time zone names:",
+		`  member.joined           "Mars/Olympus"  2 events`,
+		`  member.profile_updated  "Europe/Berln"  1 event  Did you mean "Europe/Berlin"?`,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "looks like a typo") || strings.Contains(stdout, "look like typos") {
+		t.Errorf("time zone warnings read as attribute typos:\n%s", stdout)
+	}
+}

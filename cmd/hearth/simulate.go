@@ -90,7 +90,12 @@ like a known one mistyped ("unknown_types" and
 "unknown_type_suggestions" in -json). So are attributes a type does not
 declare that look like a typo of one it does, which the event lacks
 ("chanel" on a message.posted without "channel": no rule reads it),
-with the attribute each looks like ("attr_typos" in -json).
+with the attribute each looks like ("attr_typos" in -json), and time
+zones of member.joined and member.profile_updated events that are not
+IANA names ("Mars/Olympus", "Europe/Berln"): they do not set the
+member's time zone, so quiet hours go by the zone the member had or the
+community's; each is listed with the zone it looks like, if one is
+close ("bad_timezones" in -json).
 
 -from and -to bound the window simulated, and the summary reports that
 window: with -to, time-based rules (segments, tiers, campaign waits) run
@@ -291,6 +296,31 @@ func parseTimeFlag(v string) (time.Time, error) {
 	return t, nil
 }
 
+// printBadTimezones warns about member time zones the runtime dropped,
+// the most events first.
+func printBadTimezones(w io.Writer, bad []simulate.BadTimezone) {
+	if len(bad) == 0 {
+		return
+	}
+	if len(bad) == 1 {
+		fmt.Fprintln(w, "Warning: events with 1 timezone that is not an IANA time zone name: it does not set the member's time zone, so their quiet hours go by the zone they had or the community's:")
+	} else {
+		fmt.Fprintf(w, "Warning: events with %d timezones that are not IANA time zone names: they do not set the member's time zone, so their quiet hours go by the zone they had or the community's:\n", len(bad))
+	}
+	tw := textwidth.NewTabWriter(w, 2, 0)
+	for _, b := range bad[:min(len(bad), maxUnknownTypesShown)] {
+		hint := "" // a last cell, so a line without one ends unpadded
+		if b.Suggestion != "" {
+			hint = fmt.Sprintf("\tDid you mean %q?", b.Suggestion)
+		}
+		fmt.Fprintf(tw, "  %s\t%q\t%s%s\n", b.Type, b.Value, plural(b.Events, "event", "events"), hint)
+	}
+	_ = tw.Flush()
+	if more := len(bad) - maxUnknownTypesShown; more > 0 {
+		fmt.Fprintf(w, "  and %s more\n", plural(more, "time zone", "time zones"))
+	}
+}
+
 // printSummary writes what a simulation or a replay did; stored is for a
 // replay, whose sends are queued in the outbox rather than imagined.
 func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took time.Duration, stored bool) {
@@ -306,6 +336,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected, sum.Skipped)
 	printUnknownTypes(w, sum.UnknownTypes, sum.UnknownTypeSuggestions)
 	printAttrTypos(w, sum.AttrTypos)
+	printBadTimezones(w, sum.BadTimezones)
 	if sum.TooOld > 0 {
 		fmt.Fprintf(w, "%s older than the event ids the state remembers (event_id_retention) and not applied: hearth could not tell them apart from events already applied.\n", plural(sum.TooOld, "event was", "events were"))
 	}

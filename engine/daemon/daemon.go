@@ -185,6 +185,9 @@ type Daemon struct {
 	unheard unheardTypes
 	// attrTypos are the attributes warned about as likely typos.
 	attrTypos attrTypos
+	// zoneLogs keeps the lines about time zones the runtime drops to
+	// one per event type every zoneLogEvery.
+	zoneLogs *lograte.Limiter
 
 	// started is the configuration the daemon started with: its state
 	// settings and platform blocks stay in force until a restart.
@@ -270,7 +273,8 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1),
-		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery)}
+		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery),
+		zoneLogs: lograte.New(zoneLogEvery)}
 	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
 	d.opt.Log = d.log
 	start := time.Now()

@@ -42,15 +42,22 @@ func metricType(cfg *config.Config, typ string) string {
 }
 
 // countIngested counts events let in, by type, and warns about types
-// nothing hears and attributes that look like typos, which it returns
-// for a request's answer.
-func (d *Daemon) countIngested(evs []events.Event) []attrSlip {
+// nothing hears, attributes that look like typos and time zones the
+// runtime drops, the last two of which it returns for a request's
+// answer.
+func (d *Daemon) countIngested(evs []events.Event) doorWarnings {
 	cfg := d.snap.Load().Config
 	for i := range evs {
 		d.opt.Metrics.ingested.WithLabelValues(metricType(cfg, evs[i].Type)).Inc()
 	}
 	d.warnUnheard(evs)
-	return d.warnAttrTypos(cfg, evs)
+	return doorWarnings{attrs: d.warnAttrTypos(cfg, evs), zones: d.warnZones(evs)}
+}
+
+// doorWarnings are what countIngested found worth a request's warnings.
+type doorWarnings struct {
+	attrs []attrSlip
+	zones []zoneSlip
 }
 
 // screen checks events that parsed against the configuration in force:

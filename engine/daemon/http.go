@@ -179,9 +179,9 @@ type EventError struct {
 // postEvents takes one JSON event or JSON lines. A request with any bad
 // event changes nothing and gets every problem back with its index; a
 // good one gets 202 once its events are durably committed, with warnings
-// for likely typos of event types and of attributes, and for ids reused
-// with different content, within the request or after an event applied
-// before it.
+// for likely typos of event types and of attributes, for time zones the
+// runtime drops, and for ids reused with different content, within the
+// request or after an event applied before it.
 //
 // With ?backfill=true the events are history sent in time order (hearth
 // replay sends them so): timers wait while a backfill goes on
@@ -219,7 +219,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, no)
 		return
 	}
-	slips := d.countIngested(evs)
+	found := d.countIngested(evs)
 	var done applied
 	if backfill {
 		done, err = d.submitBackfill(r.Context(), evs)
@@ -239,7 +239,10 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	for _, w := range typoWarnings(d.snap.Load().Config, evs, places) {
 		warnings = append(warnings, w)
 	}
-	for _, w := range attrWarnings(evs, places, slips) {
+	for _, w := range attrWarnings(evs, places, found.attrs) {
+		warnings = append(warnings, w)
+	}
+	for _, w := range zoneWarnings(evs, places, found.zones) {
 		warnings = append(warnings, w)
 	}
 	reused, n := reusedIDs(evs, places)

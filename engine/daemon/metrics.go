@@ -23,7 +23,9 @@ type Metrics struct {
 	idReused prometheus.Counter
 	// attrWarnings counts attributes that look like typos, by event
 	// type: standard or declared ones alone, a bounded set.
-	attrWarnings  *prometheus.CounterVec
+	attrWarnings *prometheus.CounterVec
+	// zoneWarnings counts events whose timezone the runtime drops.
+	zoneWarnings  prometheus.Counter
 	latency       prometheus.Histogram
 	timersDue     prometheus.Counter
 	reloadSuccess prometheus.Gauge
@@ -92,7 +94,9 @@ func NewMetrics() *Metrics {
 		Help: "Events not applied because their id was given before to an event with different content, in the same request or applied earlier: a sender reusing ids. Also counted as duplicates."})
 	m.attrWarnings = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_attr_warnings_total",
 		Help: "Attributes of events taken that their standard or declared type does not declare and that look like a typo of one it does, which the event lacks (so no rule reads the value), by event type."}, []string{"type"})
-	m.Registry.MustRegister(m.idReused, m.attrWarnings)
+	m.zoneWarnings = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_events_timezone_warnings_total",
+		Help: "Events taken (member.joined, member.profile_updated) whose timezone is not an IANA time zone name the runtime loads, so it does not set the member's time zone."})
+	m.Registry.MustRegister(m.idReused, m.attrWarnings, m.zoneWarnings)
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
 	m.membersLeft = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_left",

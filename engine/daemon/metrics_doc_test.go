@@ -23,7 +23,7 @@ func TestMetricsAreDocumented(t *testing.T) {
 	m := NewMetrics()
 	collectors := []prometheus.Collector{
 		m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
-		m.deliveries, m.pruned, m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.reevaluated, m.reevaluatePending, m.runsRefused, m.idReused, m.attrWarnings, newRuleCollector(&Daemon{}),
+		m.deliveries, m.pruned, m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.reevaluated, m.reevaluatePending, m.runsRefused, m.idReused, m.attrWarnings, m.zoneWarnings, newRuleCollector(&Daemon{}),
 		m.outboxOldest, m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt, newInfoCollector(&Daemon{}),
 		(*bus.Bus)(nil), // served with -bus; Describe needs no connection
 	}

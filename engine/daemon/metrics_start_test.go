@@ -107,6 +107,7 @@ func TestMetricsServedFromTheStart(t *testing.T) {
 		`hearth_events_processed_total{duplicate="true",type="other"} 0`,
 		`hearth_events_attr_warnings_total{type="message.posted"} 0`,
 		`hearth_events_attr_warnings_total{type="meetup.rsvp"} 0`,
+		`hearth_events_timezone_warnings_total 0`,
 		`hearth_campaign_runs_refused_total{campaign="rsvp"} 0`,
 		`hearth_rule_evaluations_total{rule="segment.posters.when"} 0`,
 		`hearth_rule_errors_total{rule="tier.regular.when"} 0`,

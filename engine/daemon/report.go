@@ -67,8 +67,27 @@ type FeedbackRequest struct {
 	Comment string         `json:"comment"`
 }
 
+// FeedbackProblem is one thing wrong with a POST /v1/feedback body, as
+// the 400 lists them under "problems", the way POST /v1/events lists its
+// bad events: Field is the body's key at fault (id, member, survey,
+// answers, comment), answers.QUESTION for one answer, or body when the
+// body is not a feedback object at all.
+type FeedbackProblem struct {
+	Field string `json:"field"`
+	Error string `json:"error"`
+}
+
 // postFeedback checks every answer against the survey and submits them as
-// feedback.submitted events, all or none, like POST /v1/events.
+// feedback.submitted events, all or none, like POST /v1/events. A 400
+// lists every problem under "problems", with "error" summing them up.
+//
+// Feedback for a member the state does not have is taken, as events
+// for an unknown member are (a form may be answered before the join
+// arrives from the platform): the runtime creates the member, joined at
+// the feedback's time. Feedback names no survey send, so hearth cannot
+// tell a form the member was never sent from one they were; the 202
+// warns instead, as an id mistyped by the form would otherwise make a
+// member out of nothing without a word.
 func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 	if err != nil {
@@ -80,7 +99,8 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
-		d.reject(w, http.StatusBadRequest, "invalid", "the body must be one JSON object with id, member, survey, answers and optionally at and comment: "+strings.TrimPrefix(err.Error(), "json: "), nil)
+		msg := "the body must be one JSON object with id, member, survey, answers and optionally at and comment: " + strings.TrimPrefix(err.Error(), "json: ")
+		d.rejectFeedback(w, http.StatusBadRequest, "invalid", msg, []FeedbackProblem{{Field: "body", Error: msg}})
 		return
 	}
 	if req.At.IsZero() {
@@ -88,11 +108,20 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, problems := feedbackEvents(d.snap.Load().Config, req)
 	if len(problems) > 0 {
-		d.reject(w, http.StatusBadRequest, "invalid", "the feedback was not accepted: "+strings.Join(problems, "; "), nil)
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Error
+		}
+		d.rejectFeedback(w, http.StatusBadRequest, "invalid", "the feedback was not accepted: "+strings.Join(msgs, "; "), problems)
 		return
 	}
 	if ahead := d.future(evs); len(ahead) > 0 {
 		d.reject(w, http.StatusUnprocessableEntity, "future", "the feedback was not accepted: "+ahead[0].Error, nil)
+		return
+	}
+	known, err := d.knownMember(r.Context(), req.Member)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback's member could not be looked up: " + err.Error() + "; send it again"})
 		return
 	}
 	d.countIngested(evs)
@@ -105,27 +134,60 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback could not be stored: " + err.Error() + "; send it again (its id makes it safe)"})
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": len(evs) - dups, "duplicates": dups})
+	answer := map[string]any{"accepted": len(evs) - dups, "duplicates": dups}
+	if !known && dups < len(evs) {
+		answer["warnings"] = []MemberWarning{{Member: req.Member, Warning: fmt.Sprintf(
+			"member %q was not known; created, joined at the feedback's time: check the form sends the id hearth knows the member by", req.Member)}}
+	}
+	writeJSON(w, http.StatusAccepted, answer)
+}
+
+// MemberWarning is a member a request named whom the state did not
+// have, and whom it created: one of the "warnings" of POST /v1/feedback's
+// 202.
+type MemberWarning struct {
+	Member  string `json:"member"`
+	Warning string `json:"warning"`
+}
+
+// knownMember says whether the state has the member id.
+func (d *Daemon) knownMember(ctx context.Context, id string) (bool, error) {
+	err := d.member(ctx, id, func(*runtime.Runtime, *state.Member) error { return nil })
+	if errors.Is(err, state.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// rejectFeedback refuses a feedback request with each of its problems,
+// counted as one refused request.
+func (d *Daemon) rejectFeedback(w http.ResponseWriter, code int, reason, msg string, problems []FeedbackProblem) {
+	d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
+	d.stats.Rejected.Add(1)
+	writeJSON(w, code, map[string]any{"error": msg, "problems": problems})
 }
 
 // feedbackEvents turns a request into events, or says everything wrong
 // with it.
-func feedbackEvents(surveys survey.Lookup, req FeedbackRequest) ([]events.Event, []string) {
-	var problems []string
+func feedbackEvents(surveys survey.Lookup, req FeedbackRequest) ([]events.Event, []FeedbackProblem) {
+	var problems []FeedbackProblem
+	bad := func(field, format string, args ...any) {
+		problems = append(problems, FeedbackProblem{Field: field, Error: fmt.Sprintf(format, args...)})
+	}
 	if req.ID == "" {
-		problems = append(problems, "id is missing: give each submission a unique id, so sending it again is safe")
+		bad("id", "id is missing: give each submission a unique id, so sending it again is safe")
 	}
 	if req.Member == "" {
-		problems = append(problems, "member is missing")
+		bad("member", "member is missing")
 	}
 	if surveys.Survey(req.Survey) == nil {
-		problems = append(problems, fmt.Sprintf("there is no survey %q", req.Survey))
+		bad("survey", "there is no survey %q", req.Survey)
 	}
 	if len(req.Answers) == 0 {
-		problems = append(problems, "answers is empty: give {\"QUESTION\": score or choice}")
+		bad("answers", "answers is empty: give {\"QUESTION\": score or choice}")
 	}
 	if len(req.Comment) > events.MaxStringLen {
-		problems = append(problems, "comment is too long")
+		bad("comment", "comment is too long")
 	}
 	if len(problems) > 0 {
 		return nil, problems
@@ -144,18 +206,18 @@ func feedbackEvents(surveys survey.Lookup, req FeedbackRequest) ([]events.Event,
 		case string:
 			value = v
 		default:
-			problems = append(problems, fmt.Sprintf("the answer to %q must be a number or a string", q))
+			bad("answers."+q, "the answer to %q must be a number or a string", q)
 			continue
 		}
 		a, err := survey.Value(surveys, req.Survey, q, value)
 		if err != nil {
-			problems = append(problems, strings.TrimPrefix(err.Error(), survey.ErrInvalid.Error()+": "))
+			bad("answers."+q, "%s", strings.TrimPrefix(err.Error(), survey.ErrInvalid.Error()+": "))
 			continue
 		}
 		a.Comment = req.Comment
 		ev := survey.Event(req.ID+"/"+q, req.Member, req.At, "http", a)
 		if err := ev.Check(); err != nil {
-			problems = append(problems, err.Error())
+			bad("answers."+q, "%s", err.Error())
 			continue
 		}
 		evs = append(evs, ev)

@@ -50,7 +50,8 @@ func routes() []Route {
 				"or JSON-lines Content-Type, text/plain, or the form type curl sends by default); a form upload (curl -F), XML or "+
 				"another type that is not JSON gets 415; 202 once durably stored, with \"warnings\" naming an event type neither "+
 				"standard nor declared that looks like a typo of one that is (taken all the same), an attribute its type does not declare "+
-				"that looks like a typo of one it does, which the event lacks (\"chanel\" for channel: taken, and no rule reads it), and an id reused with different content, "+
+				"that looks like a typo of one it does, which the event lacks (\"chanel\" for channel: taken, and no rule reads it), a member's timezone that is not an IANA time zone name "+
+				"(\"Europe/Berln\", with the zone it looks like: taken, and the member's time zone is not set from it), and an id reused with different content, "+
 				"within the request or after an event applied earlier (the first event applied, the later ones counted as duplicates); a request with a bad event "+
 				"changes nothing and gets 400 with each problem, its index and line (malformed JSON with the line and column where it breaks; an attribute of the wrong type for its "+
 				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
@@ -128,7 +129,8 @@ func routes() []Route {
 			Doc:     "the community health report of hearth report -json; ?at=YYYY-MM-DD",
 			handler: func(d *Daemon) http.HandlerFunc { return d.getReport }},
 		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true, Events: true,
-			Doc:     "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202, or 400 with every problem",
+			Doc: "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202 (with a warning when the member was not known: created, joined at the feedback's time), " +
+				"or 400 with every problem under \"problems\" ({\"field\", \"error\"}) and \"error\" summing them up",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postFeedback }},
 		{Pattern: "POST /v1/state/backup", Usage: "POST /v1/state/backup", Token: true,
 			Doc: "a consistent copy of the SQLite state, as one file in the answer (what hearth state backup saves); " +

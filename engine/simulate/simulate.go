@@ -127,6 +127,11 @@ type Summary struct {
 	// a typo of one it does, which the event lacks ("chanel" on a
 	// message.posted without "channel"), the most events first.
 	AttrTypos []AttrTypo `json:"attr_typos,omitempty"`
+	// BadTimezones are the timezones (in range) of member.joined and
+	// member.profile_updated events that are not IANA time zone names
+	// the runtime loads, so it drops them and the member's quiet hours go
+	// by the zone they had or the community's, the most events first.
+	BadTimezones []BadTimezone `json:"bad_timezones,omitempty"`
 
 	Store state.Store `json:"-"`
 }
@@ -423,6 +428,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	heard := heardTypes(cfg)
 	typos := newAttrTypoCounter(cfg)
+	var badZones BadTimezones
 	flapped := flaps{}
 	emit := func(os []state.Outcome) error {
 		for _, o := range os {
@@ -752,6 +758,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			sum.UnknownTypes[ev.Type]++
 		}
 		typos.see(ev.Type, ev.Attrs)
+		badZones.see(ev.Type, ev.Attrs)
 		if err := begin(); err != nil {
 			return sum, err
 		}
@@ -846,6 +853,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	compareArms(cfg, sum)
 	suggestTypes(cfg, sum)
 	sum.AttrTypos = typos.List()
+	sum.BadTimezones = badZones.List()
 	flapped.report(cfg, sum)
 	return sum, nil
 }
