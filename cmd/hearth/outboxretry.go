@@ -13,10 +13,6 @@ import (
 // question shows; -dry-run lists them all.
 const retrySample = 10
 
-// retryPage is how many entries a bulk retry reads at a time, so a
-// selection of thousands is not held in memory with its messages.
-const retryPage = 1000
-
 func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	const name = "outbox retry"
 	fs := newFlags(s, name, outboxUsage)
@@ -80,7 +76,7 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	// the first few are kept, for the question.
 	var keys []string
 	var shown []outbox.Entry
-	err = selectAll(ctx, selector, f, func(page []outbox.Entry) {
+	err = state.SelectAll(ctx, selector, f, func(page []outbox.Entry) {
 		for _, e := range page {
 			keys = append(keys, e.Key)
 		}
@@ -128,24 +124,6 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintln(s.out, "hearth run delivers what is due at its next round (each second); with no daemon running, hearth outbox send does.")
 	return 0
-}
-
-// selectAll hands every entry f selects to visit, a page at a time.
-func selectAll(ctx context.Context, sel state.OutboxSelector, f state.OutboxFilter, visit func([]outbox.Entry)) error {
-	f.Limit = retryPage
-	for {
-		page, err := sel.SelectOutbox(ctx, f)
-		if err != nil {
-			return err
-		}
-		if len(page) > 0 {
-			visit(page)
-		}
-		if len(page) < f.Limit {
-			return nil
-		}
-		f.After = state.CursorOf(&page[len(page)-1])
-	}
 }
 
 // confirmRetry shows how many actions a bulk retry selected and the first

@@ -118,8 +118,16 @@ func routes() []Route {
 			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants, and the sends held back (\"held\": quiet_hours, frequency_cap)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
 		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead|skipped", Token: true,
-			Doc:     "actions to send, sent, dead letters and skipped (member left, came back to a win-back, or unsubscribed from the email), due first on top; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",
+			Doc: "actions to send, sent, dead letters and skipped (member left, came back to a win-back, or unsubscribed from the email), due first on top; " +
+				"filters as hearth outbox list's: &member=ID, &campaign=NAME, &platform=P (discord.main, or a type, discord), &since=T " +
+				"(finished, or queued for pending ones, at T or later: 6h, 2d, RFC 3339 or YYYY-MM-DD), 400 for a bad value; when nothing matches, " +
+				"\"warnings\" name a campaign or platform the configuration lacks; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",
 			handler: func(d *Daemon) http.HandlerFunc { return d.listOutbox }},
+		{Pattern: "POST /v1/outbox/retry", Usage: "POST /v1/outbox/retry?status=dead|pending", Token: true,
+			Doc: "make due now every action of that status GET /v1/outbox's filters select (&member, &campaign, &platform, &since), as hearth outbox retry -status does: " +
+				"only those still in that status by then, so a sent one is never sent again; answers \"selected\", \"retried\" and the first 1000 \"keys\"; " +
+				"?key=KEY for one action instead (404 when it is not pending or dead)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.retryOutbox }},
 		{Pattern: "GET /v1/timeseries", Usage: "GET  /v1/timeseries", Token: true,
 			Doc:     "the dashboard's charts: counters sampled every 10s, the last hour, in memory",
 			handler: func(d *Daemon) http.HandlerFunc { return d.timeseries }},
