@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -24,8 +25,9 @@ import (
 // event processing.
 
 // member reads one member's committed state as JSON bytes, so the
-// handler serializes nothing the processor may change later.
-func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runtime, *state.Member) error) error {
+// handler serializes nothing the processor may change later; then gets
+// the batch it was read in, to read others in the same state.
+func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runtime, state.Batch, *state.Member) error) error {
 	return d.Query(ctx, func(ctx context.Context, rt *runtime.Runtime) error {
 		b, err := d.opt.Store.Begin(ctx)
 		if err != nil {
@@ -39,7 +41,7 @@ func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runti
 		if err != nil {
 			return err
 		}
-		return then(rt, m)
+		return then(rt, b, m)
 	})
 }
 
@@ -64,7 +66,7 @@ func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body []byte
-	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, m *state.Member) error {
+	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, _ state.Batch, m *state.Member) error {
 		var err error
 		if form == "stored" {
 			body, err = m.Encode()
@@ -91,9 +93,30 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		}
 		at = t
 	}
+	d.explain(w, r, addr, at, nil)
+}
+
+// explain answers GET and POST /v1/members/{id}/why: the rules of addr
+// for the member at at, as hearth member why -json prints them; ev is
+// the event an incentive is asked about on (POST's), nil for none.
+func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at time.Time, ev *events.Event) {
 	var body []byte
-	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, m *state.Member) error {
-		ex, err := rt.Why(m, addr, at)
+	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, b state.Batch, m *state.Member) error {
+		// An event of another member (one who joined naming this one
+		// as referrer, for a grant.to) is seen with its own member's
+		// state, or a new one's when the state has none.
+		var by *state.Member
+		if ev != nil && ev.Member.ID != m.ID {
+			var err error
+			by, err = b.Member(ev.Member.ID)
+			if errors.Is(err, state.ErrNotFound) {
+				by, err = state.NewMember(ev.Member.ID, ev.At), nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+		ex, err := rt.WhyOn(m, addr, ev, by, at)
 		if err != nil {
 			return &badRequest{err}
 		}
@@ -129,7 +152,10 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 			}
 			skipped = rt.Skips(m, addr, outs, sends)
 		}
-		verdict, incentive, err := rt.Verdict(m, addr, nil, nil, at)
+		verdict, incentive, err := rt.Verdict(m, addr, ev, by, at)
+		if err != nil && ev != nil {
+			return &badRequest{err} // about the event asked on
+		}
 		if err != nil {
 			return err
 		}

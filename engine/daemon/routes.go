@@ -88,8 +88,13 @@ func routes() []Route {
 			Doc:     "what happened to the member: points, badges, tier and segment moves, campaign steps and actions",
 			handler: func(d *Daemon) http.HandlerFunc { return d.history }},
 		{Pattern: "GET /v1/members/{id}/why", Usage: "GET  /v1/members/ID/why?rule=segment.NAME", Token: true,
-			Doc:     "which rule decides for the member and with which values (tier., badge., campaign. too); &at=RFC3339 for another time",
+			Doc:     "which rule decides for the member and with which values (tier., badge., campaign., incentive. too); &at=RFC3339 for another time; POST asks an incentive's with an event",
 			handler: func(d *Daemon) http.HandlerFunc { return d.why }},
+		{Pattern: "POST /v1/members/{id}/why", Usage: "POST /v1/members/ID/why", Token: true,
+			Doc: "GET's why with the event an incentive is asked about, as hearth member why -event: the body {\"rule\": \"incentive.NAME\", " +
+				"\"event\": {\"type\": ..., \"attrs\": {...}}, \"at\": RFC3339} (the event's id, member and at may be left out; rule and at may be " +
+				"?rule= and ?at=); the incentive's when and verdict are evaluated on that event, which is not applied; a bad event gets 400 in the words POST /v1/events has for it",
+			handler: func(d *Daemon) http.HandlerFunc { return d.whyOn }},
 		{Pattern: "POST /v1/members/{id}/pardon", Usage: "POST /v1/members/ID/pardon", Token: true,
 			Doc:     "clear the member's moderation strikes, as hearth member pardon does; ?rule=NAME for one rule's",
 			handler: func(d *Daemon) http.HandlerFunc { return d.pardon }},
