@@ -61,6 +61,8 @@ address, discord.main, or a type, discord, for all its platforms), and
 -since T: actions that finished (were sent, moved to the dead letters or
 skipped) at T or later, and pending ones queued at T or later; T is a
 duration back from now (6h, 2d) or a time (RFC 3339 or YYYY-MM-DD).
+hearth run's GET /v1/outbox and POST /v1/outbox/retry take the same
+filters as query parameters (status, member, campaign, platform, since).
 
 retry and drop write the outbox directly, also while hearth run serves
 the state: the daemon reads the outbox afresh at each delivery round
