@@ -68,7 +68,8 @@ an event of its first type now would, that event counted as the runtime
 counts it; a when reading the event's attributes, which member state
 does not keep, shows what it reads of the member, and -event '{"type":
 ..., "attrs": {...}}' gives an event, of the member or of another
-("member": ID; with grant.to, the grant goes to the member it names).
+("member": ID; with grant.to, the grant goes to the member it names);
+POST /v1/members/ID/why takes it as "event" in its body.
 With moderation (or moderation.NAME) it lists the member's live strikes
 and each moderation decision with its rule and evidence. For a campaign
 it says where each run is and, on a "held:" line, what deferred its
@@ -177,7 +178,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 		var err error
-		if ev, err = evalEvent(*eventFlag, pos[0], at); err != nil {
+		if ev, err = events.ParseAsked([]byte(*eventFlag), pos[0], at); err != nil {
 			fmt.Fprintf(s.err, "hearth member why: -event: %v\n", err)
 			return 1
 		}

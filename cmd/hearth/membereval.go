@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -47,7 +46,7 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 	var ev *events.Event
 	if *eventFlag != "" {
 		var err error
-		if ev, err = evalEvent(*eventFlag, id, at); err != nil {
+		if ev, err = events.ParseAsked([]byte(*eventFlag), id, at); err != nil {
 			fmt.Fprintf(s.err, "hearth member eval: -event: %v\n", err)
 			return 1
 		}
@@ -90,30 +89,6 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// evalEvent reads -event: an event as in an events file, with what a
-// try-out need not say filled in.
-func evalEvent(raw, member string, at time.Time) (*events.Event, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %v", err)
-	}
-	fill := func(k string, v any) {
-		if _, ok := fields[k]; !ok {
-			b, _ := json.Marshal(v)
-			fields[k] = b
-		}
-	}
-	fill("id", "eval")
-	fill("member", member)
-	fill("at", at.Format(time.RFC3339Nano))
-	b, _ := json.Marshal(fields)
-	ev, err := events.Parse(b)
-	if err != nil {
-		return nil, err
-	}
-	return &ev, nil
 }
 
 func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanation) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
-	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/textwidth"
@@ -61,6 +61,8 @@ address, discord.main, or a type, discord, for all its platforms), and
 -since T: actions that finished (were sent, moved to the dead letters or
 skipped) at T or later, and pending ones queued at T or later; T is a
 duration back from now (6h, 2d) or a time (RFC 3339 or YYYY-MM-DD).
+hearth run's GET /v1/outbox and POST /v1/outbox/retry take the same
+filters as query parameters (status, member, campaign, platform, since).
 
 retry and drop write the outbox directly, also while hearth run serves
 the state: the daemon reads the outbox afresh at each delivery round
@@ -99,99 +101,38 @@ func runOutbox(ctx context.Context, s *stdio, args []string) int {
 	return unknownVerb(s, "outbox", args[0], outboxVerbs, outboxUsage)
 }
 
-// outboxFilterFlags are the filters outbox list and retry -status share.
+// outboxFilterFlags are the filters outbox list and retry -status share,
+// read as GET /v1/outbox and POST /v1/outbox/retry read theirs.
 type outboxFilterFlags struct {
-	status, member, campaign, platform, since string
+	outbox.Selection
 }
 
 func (o *outboxFilterFlags) register(fs *flag.FlagSet, status string) {
-	fs.StringVar(&o.status, "status", "", status)
-	fs.StringVar(&o.member, "member", "", "Only actions for the member with this `ID`.")
-	fs.StringVar(&o.campaign, "campaign", "", "Only the sends of the campaign with this `NAME`.")
-	fs.StringVar(&o.platform, "platform", "", "Only actions through the platform `P`: an address (discord.main) or a type (discord) for all its platforms.")
-	fs.StringVar(&o.since, "since", "", "Only actions that finished (sent, dead or skipped) at `T` or later, and pending ones queued at T or later: a duration back from now (6h, 2d) or a time (RFC 3339 or YYYY-MM-DD).")
-}
-
-// narrowed reports whether a filter other than -status is set.
-func (o *outboxFilterFlags) narrowed() bool {
-	return o.member != "" || o.campaign != "" || o.platform != "" || o.since != ""
+	fs.StringVar(&o.Status, "status", "", status)
+	fs.StringVar(&o.Member, "member", "", "Only actions for the member with this `ID`.")
+	fs.StringVar(&o.Campaign, "campaign", "", "Only the sends of the campaign with this `NAME`.")
+	fs.StringVar(&o.Platform, "platform", "", "Only actions through the platform `P`: an address (discord.main) or a type (discord) for all its platforms.")
+	fs.StringVar(&o.Since, "since", "", "Only actions that finished (sent, dead or skipped) at `T` or later, and pending ones queued at T or later: a duration back from now (6h, 2d) or a time (RFC 3339 or YYYY-MM-DD).")
 }
 
 // filter is the selection the flags make at now; its error names the
 // flag that is wrong. The status is checked by each verb, which takes
 // different ones.
 func (o *outboxFilterFlags) filter(now time.Time) (state.OutboxFilter, error) {
-	f := state.OutboxFilter{Member: o.member, Campaign: o.campaign, Platform: platformFilter(o.platform)}
-	if o.status != "" {
-		f.Statuses = []string{o.status}
+	f, err := o.Filter(now)
+	var bad *outbox.SelectionError
+	if errors.As(err, &bad) {
+		return f, errors.New(bad.Named("-" + bad.Field))
 	}
-	if o.since != "" {
-		at, err := parseSince(o.since, now)
-		if err != nil {
-			return f, err
-		}
-		f.Since = at
-	}
-	return f, nil
-}
-
-// platformFilter is -platform as actions keep platform addresses:
-// "discord.main" and "platform.discord.main" alike are
-// "platform.discord.main", and a type alone "platform.discord".
-func platformFilter(p string) string {
-	if p == "" || strings.HasPrefix(p, "platform.") {
-		return p
-	}
-	return "platform." + p
-}
-
-// parseSince reads -since: a duration back from now, or a time, which
-// cannot be after now (nothing has finished then, and stores count time
-// in nanoseconds, which end in 2262).
-func parseSince(v string, now time.Time) (time.Time, error) {
-	if d, err := durations.Parse(v); err == nil {
-		return now.Add(-d), nil
-	}
-	t, err := parseTimeFlag(v)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("-since: %q is neither a duration back from now (6h, 2d) nor a time (RFC 3339, 2026-11-22T10:00:00Z, or a date, 2026-11-22)", v)
-	}
-	if t.After(now) {
-		return time.Time{}, fmt.Errorf("-since %s is after now: nothing has finished or been queued since", v)
-	}
-	return t, nil
+	return f, err
 }
 
 // unknownNames says, for a selection that found nothing, which of the
-// campaign and platform it names the configuration does not have: a
-// typo, more likely than a campaign removed with entries left behind.
+// campaign and platform it names the configuration does not have.
 func (o *outboxFilterFlags) unknownNames(cfg *config.Config) []string {
 	var notes []string
-	if o.campaign != "" && !slices.ContainsFunc(cfg.Campaigns, func(c *config.Campaign) bool { return c.Name == o.campaign }) {
-		names := make([]string, 0, len(cfg.Campaigns))
-		for _, c := range cfg.Campaigns {
-			names = append(names, c.Name)
-		}
-		notes = append(notes, fmt.Sprintf("there is no campaign named %q in the configuration.%s", o.campaign, suggestOrList(o.campaign, names, "campaigns")))
-	}
-	if o.platform != "" {
-		want := platformFilter(o.platform)
-		var addrs, near []string // near: addresses and types, for a typo of either
-		known := false
-		for _, p := range cfg.Platforms {
-			addr := p.Addr()
-			known = known || state.PlatformMatches(addr, want)
-			addrs = append(addrs, strings.TrimPrefix(addr, "platform."))
-			near = append(near, strings.TrimPrefix(addr, "platform."), p.Type)
-		}
-		if !known {
-			short := strings.TrimPrefix(want, "platform.")
-			hint := didYouMean(short, near)
-			if hint == "" {
-				hint = suggestOrList(short, addrs, "platforms")
-			}
-			notes = append(notes, fmt.Sprintf("there is no platform %q in the configuration.%s", short, hint))
-		}
+	for _, u := range o.UnknownNames(cfg) {
+		notes = append(notes, u.Warning)
 	}
 	return notes
 }
@@ -243,7 +184,7 @@ func runOutboxList(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if sel.status != "" && !slices.Contains([]string{outbox.Pending, outbox.Sent, outbox.Dead, outbox.Skipped}, sel.status) {
+	if sel.Status != "" && !slices.Contains([]string{outbox.Pending, outbox.Sent, outbox.Dead, outbox.Skipped}, sel.Status) {
 		return argError(s, name, "-status must be pending, sent, dead or skipped")
 	}
 	if *limit < 1 || *limit > outboxListMax {
@@ -324,11 +265,11 @@ func emptyListing(sel *outboxFilterFlags, after bool) string {
 	switch {
 	case after:
 		return "No more actions."
-	case sel.narrowed():
+	case sel.Narrowed():
 		return "No action matches."
 	}
 	return map[string]string{"": "The outbox is empty.", outbox.Pending: "No action is pending.",
-		outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters.", outbox.Skipped: "No skipped action."}[sel.status]
+		outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters.", outbox.Skipped: "No skipped action."}[sel.Status]
 }
 
 // redactEntries takes secrets out of the entries' errors: they were

@@ -13,10 +13,6 @@ import (
 // question shows; -dry-run lists them all.
 const retrySample = 10
 
-// retryPage is how many entries a bulk retry reads at a time, so a
-// selection of thousands is not held in memory with its messages.
-const retryPage = 1000
-
 func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	const name = "outbox retry"
 	fs := newFlags(s, name, outboxUsage)
@@ -30,8 +26,8 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	if sel.status == "" {
-		if sel.narrowed() || *dryRun || *auto {
+	if sel.Status == "" {
+		if sel.Narrowed() || *dryRun || *auto {
 			return argError(s, name, "-member, -campaign, -platform, -since, -dry-run and -auto-approve go with -status dead (or pending), which retries every action they select; one KEY needs none of them")
 		}
 		return retryOne(ctx, s, pos, vf)
@@ -43,7 +39,7 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if sel.status != outbox.Dead && sel.status != outbox.Pending {
+	if sel.Status != outbox.Dead && sel.Status != outbox.Pending {
 		return argError(s, name, "-status must be dead or pending: a sent action is not sent again, and a skipped one was dropped on purpose")
 	}
 	f, err := sel.filter(s.clock())
@@ -80,7 +76,7 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	// the first few are kept, for the question.
 	var keys []string
 	var shown []outbox.Entry
-	err = selectAll(ctx, selector, f, func(page []outbox.Entry) {
+	err = state.SelectAll(ctx, selector, f, func(page []outbox.Entry) {
 		for _, e := range page {
 			keys = append(keys, e.Key)
 		}
@@ -96,16 +92,16 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if len(keys) == 0 {
-		fmt.Fprintf(s.out, "No %s actions match; nothing to retry.\n", sel.status)
+		fmt.Fprintf(s.out, "No %s actions match; nothing to retry.\n", sel.Status)
 		for _, note := range sel.unknownNames(cfg) {
 			fmt.Fprintf(s.err, "hearth %s: %s\n", name, note)
 		}
 		return 0
 	}
 	redactEntries(cfg, shown)
-	count := plural(len(keys), sel.status+" action", sel.status+" actions")
+	count := plural(len(keys), sel.Status+" action", sel.Status+" actions")
 	if *dryRun {
-		fmt.Fprintf(s.out, "hearth outbox retry would make these %s actions due now:\n\n", sel.status)
+		fmt.Fprintf(s.out, "hearth outbox retry would make these %s actions due now:\n\n", sel.Status)
 		printOutboxTable(s.out, shown)
 		fmt.Fprintf(s.out, "\n%s would be made due now. -dry-run: nothing was changed.\n", count)
 		return 0
@@ -113,7 +109,7 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	if !*auto && !confirmRetry(ctx, s, count, len(keys), shown) {
 		return 1
 	}
-	n, err := selector.RetryActions(ctx, keys, sel.status, s.clock())
+	n, err := selector.RetryActions(ctx, keys, sel.Status, s.clock())
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v; nothing was changed.\n", name, err)
 		return 1
@@ -124,28 +120,10 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 		// Settled between the listing and the update: a daemon sent a
 		// pending one, or someone retried or dropped one meanwhile.
 		fmt.Fprintf(s.out, "Retried %d of the %s: due now; %s no longer %s (sent, retried, dropped or pruned since they were listed), and left alone.\n",
-			n, count, plural(len(keys)-n, "was", "were"), sel.status)
+			n, count, plural(len(keys)-n, "was", "were"), sel.Status)
 	}
 	fmt.Fprintln(s.out, "hearth run delivers what is due at its next round (each second); with no daemon running, hearth outbox send does.")
 	return 0
-}
-
-// selectAll hands every entry f selects to visit, a page at a time.
-func selectAll(ctx context.Context, sel state.OutboxSelector, f state.OutboxFilter, visit func([]outbox.Entry)) error {
-	f.Limit = retryPage
-	for {
-		page, err := sel.SelectOutbox(ctx, f)
-		if err != nil {
-			return err
-		}
-		if len(page) > 0 {
-			visit(page)
-		}
-		if len(page) < f.Limit {
-			return nil
-		}
-		f.After = state.CursorOf(&page[len(page)-1])
-	}
 }
 
 // confirmRetry shows how many actions a bulk retry selected and the first

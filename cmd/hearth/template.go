@@ -617,7 +617,7 @@ func renderEvent(rt *runtime.Runtime, cfg *config.Config, c *config.Campaign, m 
 	var ev *events.Event
 	if raw != "" {
 		var err error
-		if ev, err = evalEvent(raw, m.ID, at); err != nil {
+		if ev, err = events.ParseAsked([]byte(raw), m.ID, at); err != nil {
 			return nil, "", nil, err
 		}
 		if _, err := cfg.ExprScope(ev.Type); err != nil {

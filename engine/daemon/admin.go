@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
@@ -24,8 +25,9 @@ import (
 // event processing.
 
 // member reads one member's committed state as JSON bytes, so the
-// handler serializes nothing the processor may change later.
-func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runtime, *state.Member) error) error {
+// handler serializes nothing the processor may change later; then gets
+// the batch it was read in, to read others in the same state.
+func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runtime, state.Batch, *state.Member) error) error {
 	return d.Query(ctx, func(ctx context.Context, rt *runtime.Runtime) error {
 		b, err := d.opt.Store.Begin(ctx)
 		if err != nil {
@@ -39,7 +41,7 @@ func (d *Daemon) member(ctx context.Context, id string, then func(*runtime.Runti
 		if err != nil {
 			return err
 		}
-		return then(rt, m)
+		return then(rt, b, m)
 	})
 }
 
@@ -64,7 +66,7 @@ func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body []byte
-	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, m *state.Member) error {
+	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, _ state.Batch, m *state.Member) error {
 		var err error
 		if form == "stored" {
 			body, err = m.Encode()
@@ -91,9 +93,30 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 		}
 		at = t
 	}
+	d.explain(w, r, addr, at, nil)
+}
+
+// explain answers GET and POST /v1/members/{id}/why: the rules of addr
+// for the member at at, as hearth member why -json prints them; ev is
+// the event an incentive is asked about on (POST's), nil for none.
+func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at time.Time, ev *events.Event) {
 	var body []byte
-	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, m *state.Member) error {
-		ex, err := rt.Why(m, addr, at)
+	err := d.member(r.Context(), r.PathValue("id"), func(rt *runtime.Runtime, b state.Batch, m *state.Member) error {
+		// An event of another member (one who joined naming this one
+		// as referrer, for a grant.to) is seen with its own member's
+		// state, or a new one's when the state has none.
+		var by *state.Member
+		if ev != nil && ev.Member.ID != m.ID {
+			var err error
+			by, err = b.Member(ev.Member.ID)
+			if errors.Is(err, state.ErrNotFound) {
+				by, err = state.NewMember(ev.Member.ID, ev.At), nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+		ex, err := rt.WhyOn(m, addr, ev, by, at)
 		if err != nil {
 			return &badRequest{err}
 		}
@@ -129,7 +152,10 @@ func (d *Daemon) why(w http.ResponseWriter, r *http.Request) {
 			}
 			skipped = rt.Skips(m, addr, outs, sends)
 		}
-		verdict, incentive, err := rt.Verdict(m, addr, nil, nil, at)
+		verdict, incentive, err := rt.Verdict(m, addr, ev, by, at)
+		if err != nil && ev != nil {
+			return &badRequest{err} // about the event asked on
+		}
 		if err != nil {
 			return err
 		}
@@ -175,20 +201,22 @@ func (d *Daemon) population(w http.ResponseWriter, r *http.Request) {
 
 // listOutbox reads on the processor goroutine, like outboxCounts, for the
 // same reason: the store's wait for background commits must not overlap
-// the processor starting one.
+// the processor starting one. Its filters are hearth outbox list's, read
+// with the same code (outboxSelection).
 func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
-	ob, ok := d.opt.Store.(outbox.Store)
+	sel, ok := d.opt.Store.(state.OutboxSelector)
 	if !ok {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no outbox"})
 		return
 	}
-	status := r.URL.Query().Get("status")
-	if status != "" && status != outbox.Pending && status != outbox.Sent && status != outbox.Dead && status != outbox.Skipped {
+	qs := r.URL.Query()
+	pick := outboxSelection(qs)
+	if pick.Status != "" && pick.Status != outbox.Pending && pick.Status != outbox.Sent && pick.Status != outbox.Dead && pick.Status != outbox.Skipped {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "status must be pending, sent, dead or skipped"})
 		return
 	}
 	limit := 100
-	if s := r.URL.Query().Get("limit"); s != "" {
+	if s := qs.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 10000 {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "limit must be 1 to 10000"})
@@ -196,48 +224,36 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	var afterAt time.Time
-	afterKey := ""
-	pager, pages := d.opt.Store.(outboxPager)
-	if after := r.URL.Query().Get("after"); after != "" {
-		nanos, key, ok := strings.Cut(after, "/")
-		n, err := strconv.ParseInt(nanos, 10, 64)
-		if !ok || err != nil || key == "" {
+	f, err := pick.Filter(d.opt.Now())
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+		return
+	}
+	if after := qs.Get("after"); after != "" {
+		if f.After, err = state.ParseOutboxCursor(after); err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "after must be the next of the page before"})
 			return
 		}
-		if !pages {
-			writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store lists the outbox in one page"})
-			return
-		}
-		afterAt, afterKey = time.Unix(0, n).UTC(), key
 	}
+	// One more than asked, to tell whether there are more.
+	f.Limit = limit + 1
 	var entries []outbox.Entry
-	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+	err = d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
 		var err error
-		// One more than asked, to tell whether there are more.
-		if afterKey != "" {
-			entries, err = pager.ListOutboxAfter(ctx, status, afterAt, afterKey, limit+1)
-		} else {
-			entries, err = ob.ListOutbox(ctx, status, limit+1)
-		}
+		entries, err = sel.SelectOutbox(ctx, f)
 		return err
 	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return
 	}
-	more := len(entries) > limit
-	next := ""
-	if more {
+	body := map[string]any{"more": len(entries) > limit}
+	if len(entries) > limit {
 		entries = entries[:limit] // the store lists them in order: next_at, key
 		// Where the next page starts: after this entry, in that order.
 		// Opaque to clients, who pass it back as ?after=.
-		if last := entries[limit-1]; pages {
-			next = strconv.FormatInt(last.NextAt.UnixNano(), 10) + "/" + last.Key
-		}
+		body["next"] = state.CursorOf(&entries[limit-1]).String()
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].NextAt.Before(entries[j].NextAt) })
 	for i := range entries {
 		// Stored redacted; redacted again with the configuration in
 		// force, for entries older than a secret's place in it.
@@ -246,17 +262,23 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	if entries == nil {
 		entries = []outbox.Entry{}
 	}
-	body := map[string]any{"entries": entries, "more": more}
-	if next != "" {
-		body["next"] = next
+	body["entries"] = entries
+	// A campaign or platform the configuration lacks is no error: its
+	// entries stay until retention prunes them. When nothing matches,
+	// it is more likely a typo, said as hearth outbox list says it.
+	if len(entries) == 0 {
+		if unknown := pick.UnknownNames(d.Snapshot().Config); len(unknown) > 0 {
+			body["warnings"] = unknown
+		}
 	}
 	writeJSON(w, http.StatusOK, body)
 }
 
-// outboxPager is a store that lists the outbox a page at a time, from
-// the entry after the last one of the page before.
-type outboxPager interface {
-	ListOutboxAfter(ctx context.Context, status string, at time.Time, key string, limit int) ([]outbox.Entry, error)
+// outboxSelection is the selection a request's query parameters make,
+// as hearth outbox list's flags of the same names make theirs.
+func outboxSelection(qs url.Values) outbox.Selection {
+	return outbox.Selection{Status: qs.Get("status"), Member: qs.Get("member"), Campaign: qs.Get("campaign"),
+		Platform: qs.Get("platform"), Since: qs.Get("since")}
 }
 
 // memberPage is the most members one page of GET /v1/members holds, and

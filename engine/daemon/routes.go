@@ -90,8 +90,13 @@ func routes() []Route {
 			Doc:     "what happened to the member: points, badges, tier and segment moves, campaign steps and actions",
 			handler: func(d *Daemon) http.HandlerFunc { return d.history }},
 		{Pattern: "GET /v1/members/{id}/why", Usage: "GET  /v1/members/ID/why?rule=segment.NAME", Token: true,
-			Doc:     "which rule decides for the member and with which values (tier., badge., campaign. too); &at=RFC3339 for another time",
+			Doc:     "which rule decides for the member and with which values (tier., badge., campaign., incentive. too); &at=RFC3339 for another time; POST asks an incentive's with an event",
 			handler: func(d *Daemon) http.HandlerFunc { return d.why }},
+		{Pattern: "POST /v1/members/{id}/why", Usage: "POST /v1/members/ID/why", Token: true,
+			Doc: "GET's why with the event an incentive is asked about, as hearth member why -event: the body {\"rule\": \"incentive.NAME\", " +
+				"\"event\": {\"type\": ..., \"attrs\": {...}}, \"at\": RFC3339} (the event's id, member and at may be left out; rule and at may be " +
+				"?rule= and ?at=); the incentive's when and verdict are evaluated on that event, which is not applied; a bad event gets 400 in the words POST /v1/events has for it",
+			handler: func(d *Daemon) http.HandlerFunc { return d.whyOn }},
 		{Pattern: "POST /v1/members/{id}/pardon", Usage: "POST /v1/members/ID/pardon", Token: true,
 			Doc:     "clear the member's moderation strikes, as hearth member pardon does; ?rule=NAME for one rule's",
 			handler: func(d *Daemon) http.HandlerFunc { return d.pardon }},
@@ -120,8 +125,16 @@ func routes() []Route {
 			Doc:     "members stored and how many left, members per segment and tier (not counting those who left), campaign funnels and their A/B variants, and the sends held back (\"held\": quiet_hours, frequency_cap)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.population }},
 		{Pattern: "GET /v1/outbox", Usage: "GET  /v1/outbox?status=pending|sent|dead|skipped", Token: true,
-			Doc:     "actions to send, sent, dead letters and skipped (member left, came back to a win-back, or unsubscribed from the email), due first on top; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",
+			Doc: "actions to send, sent, dead letters and skipped (member left, came back to a win-back, or unsubscribed from the email), due first on top; " +
+				"filters as hearth outbox list's: &member=ID, &campaign=NAME, &platform=P (discord.main, or a type, discord), &since=T " +
+				"(finished, or queued for pending ones, at T or later: 6h, 2d, RFC 3339 or YYYY-MM-DD), 400 for a bad value; when nothing matches, " +
+				"\"warnings\" name a campaign or platform the configuration lacks; &limit=N (100), with \"more\": true and \"next\" to pass as &after= for the next page",
 			handler: func(d *Daemon) http.HandlerFunc { return d.listOutbox }},
+		{Pattern: "POST /v1/outbox/retry", Usage: "POST /v1/outbox/retry?status=dead|pending", Token: true,
+			Doc: "make due now every action of that status GET /v1/outbox's filters select (&member, &campaign, &platform, &since), as hearth outbox retry -status does: " +
+				"only those still in that status by then, so a sent one is never sent again; answers \"selected\", \"retried\" and the first 1000 \"keys\"; " +
+				"?key=KEY for one action instead (404 when it is not pending or dead)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.retryOutbox }},
 		{Pattern: "GET /v1/timeseries", Usage: "GET  /v1/timeseries", Token: true,
 			Doc:     "the dashboard's charts: counters sampled every 10s, the last hour, in memory",
 			handler: func(d *Daemon) http.HandlerFunc { return d.timeseries }},

@@ -356,3 +356,107 @@ incentive "post" {
 		t.Errorf("incentive verdict: %d %v", code, why)
 	}
 }
+
+// POST /v1/members/ID/why takes the event an incentive is asked about,
+// as hearth member why -event does: its when and verdict are evaluated on
+// it, another member's event (a grant.to's) with that member's state.
+func TestAdminWhyOnEvent(t *testing.T) {
+	f := start(t, `
+incentive "post" {
+  on   = "message.posted"
+  when = "event.channel == 'help'"
+  grant { points = 2 }
+}
+
+incentive "referral" {
+  on   = "member.joined"
+  when = "event.referrer != '' && event.referrer != member.id"
+  grant {
+    to     = "event.referrer"
+    points = 50
+  }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"cat","at":"2026-01-01T09:30:00Z","attrs":{"channel":"help"}}`+"\n", "")
+	ask := func(path, body string) (int, map[string]any, string, map[string]any) {
+		t.Helper()
+		code, why := post(t, f, path, body, "")
+		v, _ := why["verdict"].(map[string]any)
+		ex, _ := why["explanations"].([]any)
+		var first map[string]any
+		if len(ex) > 0 {
+			first, _ = ex[0].(map[string]any)
+		}
+		return code, why, fmt.Sprint(v["text"]), first
+	}
+
+	// Without an event, when is not evaluated: it reads the event.
+	_, why := get(t, f, "/v1/members/cat/why?rule=incentive.post")
+	if ex := why["explanations"].([]any)[0].(map[string]any); ex["result"] != nil || fmt.Sprint(ex["event_reads"]) != "[event.channel]" {
+		t.Errorf("GET, no event: %v", ex)
+	}
+	code, why, verdict, ex := ask("/v1/members/cat/why", `{"rule": "incentive.post", "event": {"type": "message.posted", "attrs": {"channel": "help"}}}`)
+	if code != 200 || why["rule"] != "incentive.post" || verdict != "this message.posted event would grant 2 points" || ex["result"] != true || !strings.Contains(fmt.Sprint(ex["values"]), "event.channel value:help") {
+		t.Errorf("on a help post: %d %q %v", code, verdict, why)
+	}
+	// The rule and the time as GET takes them, the event in the body.
+	code, why, verdict, ex = ask("/v1/members/cat/why?rule=incentive.post&at=2026-01-01T11:00:00Z", `{"event": {"type": "message.posted", "attrs": {"channel": "random"}}}`)
+	if code != 200 || why["at"] != "2026-01-01T11:00:00Z" || verdict != "no grant on this message.posted event: when does not hold" || ex["result"] != false {
+		t.Errorf("on a random post: %d %q %v", code, verdict, why)
+	}
+	// Another member's event: zed, whom the state has not met, joins
+	// naming cat as referrer; the grant would be cat's.
+	code, why, verdict, _ = ask("/v1/members/cat/why", `{"rule": "incentive.referral", "event": {"type": "member.joined", "member": "zed", "attrs": {"referrer": "cat"}}}`)
+	if code != 200 || verdict != "this member.joined event would grant 50 points" {
+		t.Errorf("a referral: %d %q %v", code, verdict, why)
+	}
+	// A body without an event is GET's question.
+	if code, why, _, ex := ask("/v1/members/cat/why", `{"rule": "incentive.post"}`); code != 200 || ex["result"] != nil {
+		t.Errorf("no event: %d %v", code, why)
+	}
+}
+
+// A bad event, or a body that is no question, gets 400 saying what is
+// wrong, in the words POST /v1/events has for the same event.
+func TestAdminWhyOnBadEvent(t *testing.T) {
+	f := start(t, `
+incentive "post" {
+  on   = "message.posted"
+  when = "event.length > 10"
+  grant { points = 2 }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", `{"id":"p","type":"message.posted","member":"cat","at":"2026-01-01T09:30:00Z"}`+"\n", "")
+	// What POST /v1/events says of an attribute of the wrong type.
+	_, refused := post(t, f, "/v1/events", `{"id":"x","type":"message.posted","member":"cat","at":"2026-01-01T09:40:00Z","attrs":{"length":"long"}}`, "")
+	typeErr := fmt.Sprint(refused["events"].([]any)[0].(map[string]any)["error"])
+	if !strings.Contains(typeErr, "length") {
+		t.Fatalf("POST /v1/events of a bad attribute: %v", refused)
+	}
+	cases := []struct{ path, body, want string }{
+		{"cat/why", `{"rule": "incentive.post", "event": {"type": "message.posted", "attrs": {"length": "long"}}}`, "event: " + typeErr},
+		{"cat/why", `{"rule": "incentive.post", "event": {"type": 1}}`, `event: invalid event: field "type" must be a string, not a number`},
+		{"cat/why", `{"rule": "incentive.post", "event": "message.posted"}`, "event: invalid event: each line must be a JSON object (an event), not a string"},
+		{"cat/why", `{"rule": "incentive.post", "event": {"type": "message.posted", "colour": "red"}}`, `event: invalid event: unknown field "colour"`},
+		{"cat/why", `{"rule": "incentive.post", "event": {"type": "checkin"}}`, "incentive post fires on message.posted, not on a checkin event"},
+		{"cat/why", `{"rule": "segment.x", "event": {"type": "message.posted"}}`, "event is for why of an incentive (incentive.NAME), whose rules read the event it fires on"},
+		{"cat/why", `{"rule": "incentive.post",`, "the body is malformed JSON at line 1, column 27: the JSON ends inside a value"},
+		{"cat/why", `{"rul": "incentive.post"}`, `the body must be {"rule": "incentive.NAME", "event": {"type": ..., "attrs": {...}}, "at": RFC 3339}`},
+		{"cat/why", `{"rule": "incentive.post"} {}`, "there is more after its closing }"},
+		{"cat/why", `{"event": {"type": "message.posted"}}`, `give "rule": "incentive.NAME" in the body`},
+		{"cat/why", `{"rule": "incentive.post", "at": "yesterday"}`, "at must be an RFC 3339 time"},
+	}
+	for _, c := range cases {
+		code, out := post(t, f, "/v1/members/"+c.path, c.body, "")
+		if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out["error"]), c.want) {
+			t.Errorf("%s: %d %v; want 400 saying %q", c.body, code, out, c.want)
+		}
+	}
+	if code, out := post(t, f, "/v1/members/nobody/why", `{"rule": "incentive.post", "event": {"type": "message.posted"}}`, ""); code != http.StatusNotFound || !strings.Contains(fmt.Sprint(out["error"]), `no member "nobody"`) {
+		t.Errorf("an unknown member: %d %v", code, out)
+	}
+}

@@ -143,3 +143,27 @@ func RetryStatus(status string) error {
 // RetryChunk bounds the keys one statement of RetryActions names, well
 // under SQLite's limit on a statement's parameters.
 const RetryChunk = 500
+
+// SelectPage is how many entries SelectAll reads at a time, so a
+// selection of thousands is not held in memory with its messages.
+const SelectPage = 1000
+
+// SelectAll hands every entry f selects to visit, a page at a time:
+// what the bulk retries (hearth outbox retry -status, POST
+// /v1/outbox/retry) read. f.Limit is ignored.
+func SelectAll(ctx context.Context, sel OutboxSelector, f OutboxFilter, visit func([]OutboxEntry)) error {
+	f.Limit = SelectPage
+	for {
+		page, err := sel.SelectOutbox(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 {
+			visit(page)
+		}
+		if len(page) < f.Limit {
+			return nil
+		}
+		f.After = CursorOf(&page[len(page)-1])
+	}
+}
