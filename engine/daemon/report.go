@@ -152,7 +152,7 @@ type MemberWarning struct {
 
 // knownMember says whether the state has the member id.
 func (d *Daemon) knownMember(ctx context.Context, id string) (bool, error) {
-	err := d.member(ctx, id, func(*runtime.Runtime, *state.Member) error { return nil })
+	err := d.member(ctx, id, func(*runtime.Runtime, state.Batch, *state.Member) error { return nil })
 	if errors.Is(err, state.ErrNotFound) {
 		return false, nil
 	}
