@@ -110,7 +110,8 @@ type Summary struct {
 	// Campaigns are funnels: entered, ended by reason, still active,
 	// sends, and members per A/B variant.
 	Campaigns map[string]*Funnel `json:"campaigns"`
-	// Moderation counts decisions by rule and action; Alerts counts
+	// Moderation counts decisions by rule and action, and the messages
+	// each rule removed (MessagesRemoved); Alerts counts
 	// alert firings, cool-down suppressions and resolutions by alert.
 	Moderation map[string]map[string]int `json:"moderation,omitempty"`
 	Alerts     map[string]map[string]int `json:"alerts,omitempty"`
@@ -438,6 +439,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			case state.KindAction:
 				if o.Change == "queue" {
 					sum.Sends[o.Name]++
+					if o.Name == "moderation.delete" {
+						countRemoved(sum, o.Rule)
+					}
 					var q *queued
 					if dl != nil {
 						// Delivered once every event of its time is in.
@@ -915,6 +919,24 @@ func tally(sum *Summary, o state.Outcome) {
 		(*m)[o.Name] = map[string]int{}
 	}
 	(*m)[o.Name][o.Change]++
+}
+
+// MessagesRemoved is the key of Summary.Moderation's count of the
+// messages a rule removed: its decisions with action "remove" and those
+// of a rule with delete = true, whatever their action; each is one
+// moderation.delete in the outbox. The other keys are actions.
+const MessagesRemoved = "messages_removed"
+
+// countRemoved counts a queued moderation.delete against the rule at
+// address (community.C.moderation.R): the decision's action alone says
+// flag or warn for a rule with delete = true, which removes the message
+// too.
+func countRemoved(sum *Summary, address string) {
+	i := strings.LastIndex(address, ".moderation.")
+	if i < 0 {
+		return
+	}
+	tally(sum, state.Outcome{Kind: state.KindModeration, Name: address[i+len(".moderation."):], Change: MessagesRemoved})
 }
 
 // sendKey is the run key in a campaign send's outbox key
