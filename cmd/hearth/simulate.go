@@ -47,8 +47,10 @@ the member who came back most ("flapping" in -json), and what makes them
 flap: a keep stricter than when, with no grace or demote_after, demotes
 a member the next evaluation promotes again, each flip queueing a
 role.remove and a role.add. Hysteresis stops it: a lower keep
-threshold, grace or demote_after. 'hearth member why ID tier.NAME' on
-the replayed state tells one member's case.
+threshold, grace or demote_after. A tier with no keep follows its when
+both ways, which may be meant (a privilege recomputed from a score): the
+hint says so. 'hearth member why ID tier.NAME' on the replayed state
+tells one member's case.
 
 The sandbox delivers each send when it is queued, after every event of
 that instant, as hearth run's outbox would: an email to a member who

@@ -230,7 +230,10 @@ func flapHint(cfg *config.Config, tier string) string {
 		case t.Grace > 0 || t.DemoteAfter > 0:
 			return "Grace or demote_after is shorter than the members' swings: lengthen it, or lower keep's threshold"
 		case t.Keep == nil:
-			return "With no keep, when decides staying too, and members at its threshold flap: add hysteresis (a keep with a lower threshold, grace or demote_after)"
+			// A tier may follow its when both ways on purpose (Stack
+			// Exchange's privileges, recomputed from reputation): say
+			// so, rather than call the design a mistake.
+			return "With no keep, when decides staying too, so members at its threshold come and go with it. If the tier is meant to follow when both ways (a privilege recomputed from a score, say), that is expected; if not, add hysteresis (a keep with a lower threshold, grace or demote_after)"
 		}
 		return "A keep stricter than when, with no grace or demote_after, makes members flap: add hysteresis (a lower keep threshold, grace or demote_after)"
 	}
