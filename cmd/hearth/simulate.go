@@ -105,6 +105,10 @@ lines, or as JSON lines with -json.
 The sandbox reaches no platform, so sensitive variables (tokens,
 passwords) may go unset.
 
+On a terminal, a progress line counts the events replayed and their
+rate; reading a file (not standard input) it also gives the percent of
+the file read and the time left at the rate so far.
+
 Examples:
   hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
@@ -180,15 +184,12 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	}
 	bad := &skips{s: s, cmd: "simulate", asJSON: *asJSON}
 	opt.BadEvent = func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }
+	lines := 0 // with -sort, the lines of the file, once read
 	if opt.Sort = *sortEvents; opt.Sort {
-		opt.Loading = sortProgress(s)
+		opt.Loading = sortProgress(s, in, &lines)
 	}
 	start := time.Now()
-	if s.errTTY {
-		opt.Progress = func(n int) {
-			fmt.Fprintf(s.err, "\r  replayed %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
-		}
-	}
+	opt.Progress = eventsProgress(s, in, "replayed %d events", &lines)
 	log, logCap := sandboxLogger(s, *asJSON)
 	opt.Log = log
 	sum, err := simulate.Run(ctx, cfg, in, opt)
