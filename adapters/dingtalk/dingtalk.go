@@ -76,7 +76,17 @@ func Spec() config.PlatformSpec {
 		Doc: "A DingTalk (钉钉) custom robot: channel messages posted to the robot's group, signed with timestamp (ms) and " +
 			"sign = urlencode(base64(HMAC-SHA256(secret, timestamp + \"\\n\" + secret))); at most 20 messages a minute. " +
 			"The robot cannot send direct messages or change roles.",
-		Example: `platform "dingtalk" "group" {
+		Example: `variable "dingtalk_webhook_url" {
+  type      = string
+  sensitive = true
+}
+
+variable "dingtalk_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "dingtalk" "group" {
   webhook_url = var.dingtalk_webhook_url
   secret      = var.dingtalk_secret
   channel     = "announcements"

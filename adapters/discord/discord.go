@@ -80,9 +80,18 @@ func Spec() config.PlatformSpec {
   sensitive = true
 }
 
+variable "discord_public_key" {
+  type = string
+}
+
 platform "discord" "main" {
   token      = var.discord_token
   public_key = var.discord_public_key
+}
+
+community "explorers" {
+  title    = "Explorers"
+  platform = platform.discord.main
 }
 
 import {

@@ -85,7 +85,17 @@ func Spec() config.PlatformSpec {
 			"role.mentionable": "hearth does not manage who may mention a Discourse group",
 			"role.position":    "Discourse groups have no order",
 		},
-		Example: `platform "discourse" "forum" {
+		Example: `variable "discourse_api_key" {
+  type      = string
+  sensitive = true
+}
+
+variable "discourse_webhook_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "discourse" "forum" {
   url            = "https://forum.example.org"
   api_key        = var.discourse_api_key
   api_username   = "system"

@@ -65,7 +65,17 @@ func Spec() config.PlatformSpec {
 			"ingests the standard event email.unsubscribed for the member, once a day; a GET only shows a confirm button. From then on hearth sends " +
 			"the member no email through this platform, even one already in the outbox (skipped, with the reason), except sends with " +
 			"transactional = true, which carry no List-Unsubscribe; email.resubscribed lifts it.",
-		Example: `platform "email" "news" {
+		Example: `variable "smtp_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "unsubscribe_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "email" "news" {
   host               = "smtp.example.org"
   username           = "news@example.org"
   password           = var.smtp_password

@@ -73,7 +73,17 @@ func Spec() config.PlatformSpec {
 		Type: Type,
 		Doc: "A Feishu (飞书) or Lark custom bot: channel messages posted to the bot's group, signed with " +
 			"base64(HMAC-SHA256(key = timestamp + \"\\n\" + secret, message = \"\")). The bot cannot send direct messages or change roles.",
-		Example: `platform "feishu" "group" {
+		Example: `variable "feishu_webhook_url" {
+  type      = string
+  sensitive = true
+}
+
+variable "feishu_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "feishu" "group" {
   webhook_url = var.feishu_webhook_url
   secret      = var.feishu_secret
   channel     = "announcements"

@@ -77,7 +77,12 @@ func Spec() config.PlatformSpec {
 		Type: Type,
 		Doc: "A Matrix homeserver through the Client-Server API, as one bot account: communities are spaces, channels their rooms, " +
 			"roles become power levels; messages, direct messages (m.direct), invites, kicks, bans and mutes; /sync as the event stream.",
-		Example: `platform "matrix" "main" {
+		Example: `variable "matrix_token" {
+  type      = string
+  sensitive = true
+}
+
+platform "matrix" "main" {
   homeserver   = "https://matrix.example.org"
   access_token = var.matrix_token
 }`,

@@ -78,7 +78,17 @@ func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
 		Type: Type,
 		Doc:  "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",
-		Example: `platform "slack" "main" {
+		Example: `variable "slack_bot_token" {
+  type      = string
+  sensitive = true
+}
+
+variable "slack_signing_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "slack" "main" {
   token          = var.slack_bot_token
   signing_secret = var.slack_signing_secret
   team_id        = "T0123ABCD"

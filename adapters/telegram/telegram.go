@@ -83,6 +83,11 @@ platform "telegram" "main" {
   chats = ["-1001234567890"]
 }
 
+community "explorers" {
+  title    = "Explorers"
+  platform = platform.telegram.main
+}
+
 import {
   to = "community.explorers"
   id = "-1001234567890"

@@ -59,7 +59,12 @@ func Spec() config.PlatformSpec {
 			"(X-Hearth-Timestamp, X-Hearth-Signature: v1=hex of HMAC(secret, timestamp + \".\" + body)) with an Idempotency-Key header; " +
 			"408, 429 and 5xx answers are retried through the outbox honouring Retry-After, other 4xx answers are permanent. " +
 			"With inbound = true, `hearth run` also takes events signed the same way at POST /v1/inbound/webhook/NAME.",
-		Example: `platform "webhook" "crm" {
+		Example: `variable "crm_webhook_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "webhook" "crm" {
   url     = "https://crm.example.com/hooks/hearth"
   secret  = var.crm_webhook_secret
   inbound = true

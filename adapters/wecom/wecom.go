@@ -92,7 +92,17 @@ func Spec() config.PlatformSpec {
 		Doc: "WeCom (企业微信): channel messages through a group robot (robot_key) and direct messages to members " +
 			"(by WeCom userid) through an application (corp_id, corp_secret, agent_id). Give either or both. " +
 			"Robots send at most 20 messages a minute; application tokens are cached and renewed on errcode 40014/42001.",
-		Example: `platform "wecom" "corp" {
+		Example: `variable "wecom_robot_key" {
+  type      = string
+  sensitive = true
+}
+
+variable "wecom_corp_secret" {
+  type      = string
+  sensitive = true
+}
+
+platform "wecom" "corp" {
   robot_key   = var.wecom_robot_key
   channel     = "announcements"
   corp_id     = "ww0123456789abcdef"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -58,7 +59,12 @@ edits) run through the rules of -config (default examples/stackexchange).
 Each figure with a target is marked met or MISSED. The targets are for
 2 cores; a segment or impact figure taken over fewer members than its
 target is for is shown but not judged. -json also gives "missed", the
-names of the figures that missed, and -check exits 1 when any did.
+names of the figures that missed, and -check exits 1 when any did; a
+figure skipped (-segment-members 0, -impact-members 0, -skip-plan) is
+null in -json and is never a miss.
+
+Run outside a hearth checkout, name the rules with -config DIR: the
+default, examples/stackexchange, is relative to the current directory.
 
 Related: hearth simulate replays your own events through your own rules
 and says how long it took.
@@ -86,6 +92,13 @@ func runBench(ctx context.Context, s *stdio, args []string) int {
 	}
 	if *members < 1 || *nEvents <= *members {
 		fmt.Fprintf(s.err, "hearth bench: -events (%d) must be more than -members (%d), and -members at least 1: the first event of each member is its join.\n", *nEvents, *members)
+		return 1
+	}
+	if _, err := os.Stat(*dir); err != nil {
+		// Run from anywhere but a checkout, the default is not there:
+		// say which flag names the rules rather than only that a
+		// directory could not be opened.
+		fmt.Fprintf(s.err, "hearth bench: no configuration directory %s (%v): name the rules to measure with -config DIR (the default, examples/stackexchange, is relative to the current directory, as in a hearth checkout)\n", *dir, errors.Unwrap(err))
 		return 1
 	}
 	opts := config.Options{LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version}
@@ -197,10 +210,10 @@ func writeBenchTable(w io.Writer, rep *bench.Report, color bool) {
 	row("  rule_eval_ns", fmt.Sprintf("%.0f", rep.RuleEvalNs))
 	row("  rules_per_event", fmt.Sprintf("%.1f", rep.RulesPerEvent))
 	if rep.Segment1MMs > 0 {
-		row("segment_1m_ms", ms(rep.Segment1MMs))
+		row("segment_1m_ms", ms(float64(rep.Segment1MMs)))
 	}
 	if rep.Impact1MMs > 0 {
-		row("impact_1m_ms", ms(rep.Impact1MMs))
+		row("impact_1m_ms", ms(float64(rep.Impact1MMs)))
 	}
 	if rep.Plan10kMs > 0 {
 		row("plan_10k_ms", fmt.Sprintf("%.0f", rep.Plan10kMs))

@@ -111,3 +111,38 @@ bytes_per_member        2000
 		t.Errorf("all met: exit %d, missed %v", code, rep.Missed)
 	}
 }
+
+// Run where the default rules directory is not (outside a checkout),
+// bench names the flag that says where the rules are.
+func TestBenchNamesConfigFlagWhenNoRules(t *testing.T) {
+	code, _, stderr := hearthCmd(t, "", false, "bench", "-config", t.TempDir()+"/none")
+	if code != 1 || !strings.Contains(stderr, "-config DIR") {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming -config DIR", code, stderr)
+	}
+}
+
+// A figure skipped by its flag is null in -json, not 0, and is no miss.
+func TestBenchJSONSkippedFiguresAreNull(t *testing.T) {
+	rep := &bench.Report{EventsPerSecMemory: 150000, EventsPerSecDurable: 40000, P99MsAt10k: 8,
+		EngineOverheadRatio: 1.5, Impact1MMs: 1500, ImpactMembers: 1000000, Reload1000RulesMs: 40}
+	rep.CheckTargets()
+	if len(rep.Missed) != 0 {
+		t.Errorf("missed %v; want none: skipped figures are not judged", rep.Missed)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"segment_1m_ms", "plan_10k_ms"} {
+		if v, ok := doc[name]; !ok || v != nil {
+			t.Errorf("%s = %v (present %v); want null", name, v, ok)
+		}
+	}
+	if doc["impact_1m_ms"] != 1500.0 {
+		t.Errorf("impact_1m_ms = %v; want 1500", doc["impact_1m_ms"])
+	}
+}

@@ -32,7 +32,10 @@ the difference is unlikely to be chance. Each member counts with its
 latest run. In a campaign with run_key, where a member has a run per
 key, it counts runs (each key's latest) and says how many members they
 belong to; ended runs retention kept as their key alone (reentry =
-"never") are not in the counts, and it says how many there are.
+"never") are not in the counts, and it says how many there are. -json
+lists them in "variants", each with goal_rate and, but for the first,
+lift and p: the names hearth simulate -json gives each variant's funnel
+under "arms".
 
 Then what became of each step's message, from the campaign's outcomes
 and outbox entries (one pass over each): reached (runs whose step came

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/simulate"
@@ -38,28 +39,95 @@ func (k *skips) done() {
 	}
 }
 
+// eventsInput is the events file being read. It counts the bytes read,
+// so the progress line can say how far through a regular file it is and
+// how long the rest should take.
+type eventsInput struct {
+	r    io.Reader
+	size int64 // of a regular file; 0 for standard input or a pipe
+	read atomic.Int64
+}
+
+func (e *eventsInput) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.read.Add(int64(n))
+	return n, err
+}
+
+// fraction is the share of the file read so far; ok is false when its
+// size is unknown (not a regular file) or zero.
+func (e *eventsInput) fraction() (float64, bool) {
+	if e == nil || e.size <= 0 {
+		return 0, false
+	}
+	return min(float64(e.read.Load())/float64(e.size), 1), true
+}
+
 // openEvents opens the events file of -events ("-" is standard input).
-func openEvents(s *stdio, cmd, path string) (io.Reader, func(), bool) {
+func openEvents(s *stdio, cmd, path string) (*eventsInput, func(), bool) {
 	if path == "-" {
-		return s.in, func() {}, true
+		return &eventsInput{r: s.in}, func() {}, true
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
 		return nil, nil, false
 	}
-	return f, func() { _ = f.Close() }, true
+	in := &eventsInput{r: f}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		in.size = fi.Size()
+	}
+	return in, func() { _ = f.Close() }, true
 }
 
-// sortProgress is the progress line of -sort reading the whole file, on
-// a terminal; nil elsewhere.
-func sortProgress(s *stdio) func(int) {
+// progressLine is a progress line on a terminal: n things done and the
+// rate, then, where the share done is known (a regular file), the percent
+// and the time left at the rate so far. It clears to the line's end, as a
+// shorter line would leave the longer one's tail.
+func progressLine(what string, n int, elapsed time.Duration, frac float64, known bool) string {
+	line := fmt.Sprintf("\r  %s (%.0f/s)", fmt.Sprintf(what, n), float64(n)/max(elapsed.Seconds(), 1e-9))
+	if known {
+		line += fmt.Sprintf(", %.0f%%", 100*frac)
+		// Under a second in, or a percent done, the rate says little yet.
+		if frac > 0.01 && frac < 1 && elapsed >= time.Second {
+			left := time.Duration(float64(elapsed) * (1 - frac) / frac)
+			line += ", about " + left.Round(time.Second).String() + " left"
+		}
+	}
+	return line + "...\033[K"
+}
+
+// eventsProgress is the progress line of simulate and replay applying
+// the events of in, on a terminal; nil elsewhere. what is the line's
+// start with a %d for the events ("replayed %d events"). With -sort the
+// file was read whole first (sortProgress), so the share done is of the
+// lines it held.
+func eventsProgress(s *stdio, in *eventsInput, what string, sorted *int) func(int) {
 	if !s.errTTY {
 		return nil
 	}
 	start := time.Now()
 	return func(n int) {
-		fmt.Fprintf(s.err, "\r  read %d lines to sort (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
+		frac, known := in.fraction()
+		if *sorted > 0 {
+			frac, known = min(float64(n)/float64(*sorted), 1), true
+		}
+		fmt.Fprint(s.err, progressLine(what, n, time.Since(start), frac, known))
+	}
+}
+
+// sortProgress is the progress line of -sort reading the whole file, on
+// a terminal; nil elsewhere. It keeps the lines read in *lines, for the
+// share done while they are applied.
+func sortProgress(s *stdio, in *eventsInput, lines *int) func(int) {
+	if !s.errTTY {
+		return nil
+	}
+	start := time.Now()
+	return func(n int) {
+		*lines = n
+		frac, known := in.fraction()
+		fmt.Fprint(s.err, progressLine("read %d lines to sort", n, time.Since(start), frac, known))
 	}
 }
 

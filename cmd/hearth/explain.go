@@ -34,6 +34,9 @@ Topics:
   functions          rule functions and HCL functions
   FUNCTION           one rule function, such as count or days_since
   member, community  the fields rules and templates can read
+  member.FIELD, community.FIELD, event.ATTR
+                     one name a rule reads, as alert and moderation rules
+                     write it: community.negative_1h, member.strikes
   events             the standard event types and their attributes
   EVENT_TYPE         one event type, such as message.posted
   durations          how durations, rates and times of day are written
@@ -138,6 +141,11 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		explainAttr(w, a, 16)
 		return 0
 	}
+	// community.negative_1h, member.strikes, event.channel: a name a rule
+	// reads, as alert and moderation rules name them.
+	if explainRuleName(w, topic) {
+		return 0
+	}
 	if topic == "test" || strings.HasPrefix(topic, "test.") {
 		b := findIn(hearthtest.Schema(), topic)
 		if b == nil && unknownChild(s, topic) {
@@ -181,7 +189,12 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 	// "moderation", "ladder", "step", "question": a block that only
 	// lives inside another is explained under its path, named first.
 	if path := nestedPath(topic); path != "" {
-		fmt.Fprintf(w, "%s blocks go inside a %s block: this is `hearth explain %s`.\n\n", topic, strings.TrimSuffix(path, "."+topic), path)
+		parent := strings.TrimSuffix(path, "."+topic)
+		article := "a"
+		if strings.ContainsRune("aeiou", rune(parent[0])) {
+			article = "an" // inside an alert block
+		}
+		fmt.Fprintf(w, "%s blocks go inside %s %s block: this is `hearth explain %s`.\n\n", topic, article, parent, path)
 		explainBlock(w, findBlock(path), path)
 		return 0
 	}
@@ -541,6 +554,63 @@ func explainFields(w io.Writer, name string, fields []rules.Field) {
 	for _, f := range fields {
 		fmt.Fprintf(w, "  %-18s %-6s %s\n", f.Name, f.Type, f.Doc)
 	}
+}
+
+// explainRuleName explains member.FIELD, community.FIELD or event.ATTR
+// as a rule reads it, and reports whether topic was one: these are not
+// attributes of the blocks of the same names, but what people copy out of
+// a rule (community.negative_1h from an alert's when).
+func explainRuleName(w io.Writer, topic string) bool {
+	root, name, ok := strings.Cut(topic, ".")
+	if !ok {
+		return false
+	}
+	var fields []rules.Field
+	all := ""
+	switch root {
+	case "member":
+		fields, all = rules.MemberFields(), "member"
+	case "community":
+		fields, all = rules.CommunityFields(), "community.fields"
+	case "event":
+		return explainEventAttr(w, name)
+	default:
+		return false
+	}
+	for _, f := range fields {
+		if f.Name == name {
+			fmt.Fprintf(w, "%s (%s), as rules and templates read it:\n\n%s\n\n", topic, f.Type, wrap(f.Doc, 72, "  "))
+			if root == "community" {
+				fmt.Fprintln(w, "A figure hearth keeps per community, not an attribute of the community block.")
+			}
+			fmt.Fprintf(w, "Every %s.FIELD: hearth explain %s. How rules are written: hearth explain rules.\n", root, all)
+			return true
+		}
+	}
+	return false
+}
+
+// explainEventAttr explains event.NAME: the standard event types with an
+// attribute of that name.
+func explainEventAttr(w io.Writer, name string) bool {
+	var has []string
+	for _, e := range rules.StandardEvents() {
+		if t, ok := e.Attrs[name]; ok {
+			has = append(has, fmt.Sprintf("%s (%s)", e.Name, t))
+		}
+	}
+	common := slices.Contains([]string{"id", "type", "at", "member", "source"}, name)
+	if len(has) == 0 && !common {
+		return false
+	}
+	fmt.Fprintf(w, "event.%s: an attribute of the event being handled, as rules read it.\n\n", name)
+	if common {
+		fmt.Fprintln(w, "  Every event has it.")
+	} else {
+		fmt.Fprintln(w, wrap("The standard event types with it: "+strings.Join(has, ", ")+".", 72, "  "))
+	}
+	fmt.Fprintln(w, "\nEvent types you declare have the attributes their event block gives. Every event type: hearth explain events.")
+	return true
 }
 
 func explainEvents(w io.Writer) {

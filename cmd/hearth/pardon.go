@@ -198,10 +198,13 @@ func printGovernance(tw io.Writer, cfg *config.Config, sum *simulate.Summary) {
 		}
 	}
 	if len(rules) > 0 {
-		fmt.Fprintf(tw, "\nModeration\tflag\twarn\tmute\tremove\tkick\tban\n")
+		// removed counts messages removed, not decisions whose action is
+		// remove: a rule with delete = true removes them with a flag,
+		// warn or mute too, and each is a moderation.delete send.
+		fmt.Fprintf(tw, "\nModeration\tflag\twarn\tmute\tremoved\tkick\tban\n")
 		for _, name := range rules {
 			n := sum.Moderation[name]
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\n", name, n["flag"], n["warn"], n["mute"], n["remove"], n["kick"], n["ban"])
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\n", name, n["flag"], n["warn"], n["mute"], n[simulate.MessagesRemoved], n["kick"], n["ban"])
 		}
 	}
 	if len(cfg.Alerts) > 0 {

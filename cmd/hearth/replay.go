@@ -143,14 +143,11 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	start := time.Now()
 	opt := simulate.Options{Store: store, BatchSize: *batch, Sort: *sortEvents,
 		BadEvent: func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }}
+	lines := 0 // with -sort, the lines of the file, once read
 	if opt.Sort {
-		opt.Loading = sortProgress(s)
+		opt.Loading = sortProgress(s, in, &lines)
 	}
-	if s.errTTY {
-		opt.Progress = func(n int) {
-			fmt.Fprintf(s.err, "\r  applied %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
-		}
-	}
+	opt.Progress = eventsProgress(s, in, "applied %d events", &lines)
 	log, logCap := sandboxLogger(s, *asJSON)
 	opt.Log = log
 	// A replay into the state is a run of these files over it, as the
@@ -306,7 +303,8 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 	var sorted *simulate.Sorted
 	if d.sort {
 		var err error
-		sorted, err = simulate.Sort(in, sortProgress(s))
+		lines := 0
+		sorted, err = simulate.Sort(in, sortProgress(s, in, &lines))
 		if s.errTTY {
 			fmt.Fprint(s.err, "\r\033[K")
 		}

@@ -18,8 +18,10 @@ Prints the community health report from the configuration's state store:
 members and the share active over 1, 7 and 30 days; join cohorts by week
 and month with the share of each still active in every period after;
 the funnel from joining to a first contribution and up each tier; referral
-growth (invites, referred joins, K-factor); points granted, spent and
-expired; lifetime value from events with an amount; and survey answers,
+growth (invites, referred joins, K-factor; "–", null in -json, for a
+month that started with no members); points granted, spent and expired;
+lifetime value from events with an amount, with revenue by month of
+payment and by join cohort; and survey answers,
 with the NPS of score questions per tier, segment and month.
 
 The figures are kept up to date as events are applied (hearth run,

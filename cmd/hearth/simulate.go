@@ -47,8 +47,10 @@ the member who came back most ("flapping" in -json), and what makes them
 flap: a keep stricter than when, with no grace or demote_after, demotes
 a member the next evaluation promotes again, each flip queueing a
 role.remove and a role.add. Hysteresis stops it: a lower keep
-threshold, grace or demote_after. 'hearth member why ID tier.NAME' on
-the replayed state tells one member's case.
+threshold, grace or demote_after. A tier with no keep follows its when
+both ways, which may be meant (a privilege recomputed from a score): the
+hint says so. 'hearth member why ID tier.NAME' on the replayed state
+tells one member's case.
 
 The sandbox delivers each send when it is queued, after every event of
 that instant, as hearth run's outbox would: an email to a member who
@@ -107,6 +109,10 @@ lines, or as JSON lines with -json.
 
 The sandbox reaches no platform, so sensitive variables (tokens,
 passwords) may go unset.
+
+On a terminal, a progress line counts the events replayed and their
+rate; reading a file (not standard input) it also gives the percent of
+the file read and the time left at the rate so far.
 
 Examples:
   hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
@@ -183,15 +189,12 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	}
 	bad := &skips{s: s, cmd: "simulate", asJSON: *asJSON}
 	opt.BadEvent = func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }
+	lines := 0 // with -sort, the lines of the file, once read
 	if opt.Sort = *sortEvents; opt.Sort {
-		opt.Loading = sortProgress(s)
+		opt.Loading = sortProgress(s, in, &lines)
 	}
 	start := time.Now()
-	if s.errTTY {
-		opt.Progress = func(n int) {
-			fmt.Fprintf(s.err, "\r  replayed %d events (%.0f/s)...", n, float64(n)/time.Since(start).Seconds())
-		}
-	}
+	opt.Progress = eventsProgress(s, in, "replayed %d events", &lines)
 	log, logCap := sandboxLogger(s, *asJSON)
 	opt.Log = log
 	sum, err := simulate.Run(ctx, cfg, in, opt)

@@ -46,8 +46,10 @@ keeps, and backs the state up and restores it.
 
   hearth state backup OUT [DIR]       write a consistent copy of the SQLite
                                       state to the new file OUT (-force to
-                                      replace it), while hearth run serves it
-                                      or not; -url URL asks a daemon elsewhere
+                                      replace it; -out OUT names it too, as
+                                      in import and plan), while hearth run
+                                      serves it or not; -url URL asks a
+                                      daemon elsewhere
   hearth state backup -check FILE     check that FILE is a whole hearth state
                                       this hearth can open, before relying on
                                       it (-json: what it holds, or why not)
@@ -113,6 +115,7 @@ Examples:
   hearth state import community.explorers.role.core 1122334455 mycommunity
   hearth state prune -dry-run mycommunity
   hearth state backup backups/hearth-2026-11-24.db mycommunity
+  hearth state backup -out backups/hearth-2026-11-24.db mycommunity
   hearth state backup -check backups/hearth-2026-11-24.db
   hearth state backup -check -json backups/hearth-2026-11-24.db | jq .members
   hearth state restore backups/hearth-2026-11-24.db mycommunity
@@ -159,6 +162,8 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	fs.StringVar(&bf.url, "url", "", "With backup: ask the daemon at this address (HEARTH_API_TOKEN as the bearer token) instead of finding the one serving DIR's state.")
 	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
+	// -out as import and plan take it: OUT may be named either way.
+	outFlag := fs.String("out", "", "With backup: the `FILE` to write the backup to, in place of OUT.")
 	approve := autoApprove(fs, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
 	undo := fs.Bool("undo", false, "With restore, in place of BACKUP: put back the state the latest restore replaced (the newest state.db.before-restore-TIME folder), moving the state there now aside the same way.")
 	// Only import looks objects up on a platform and reads the blocks;
@@ -185,7 +190,19 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		}
 		return runRestoreUndo(ctx, s, pos, vf, *approve)
 	}
+	if *outFlag != "" && verb != "backup" {
+		return argError(s, cmd, "-out is for backup")
+	}
 	if verb == "backup" {
+		if *outFlag != "" {
+			if bf.check {
+				return argError(s, cmd, "-check reads FILE; -out names a backup to write")
+			}
+			if len(pos) > 1 || len(pos) == 1 && bf.url != "" {
+				return argError(s, cmd, "give OUT once: as -out, or as the first argument")
+			}
+			pos = append([]string{*outFlag}, pos...)
+		}
 		return runBackup(ctx, s, pos, vf, bf)
 	}
 	if verb == "restore" {

@@ -228,8 +228,8 @@ func TestReportByHand(t *testing.T) {
 	last := ref.Monthly[len(ref.Monthly)-2:]
 	// January starts with nobody; February with a and b (c left).
 	check("referrals by month", last, []analytics.RefMonth{
-		{Month: "2026-01", Base: 0, Invites: 2, Conversions: 1, KFactor: 0},
-		{Month: "2026-02", Base: 2, Invites: 1, Conversions: 1, KFactor: 0.5},
+		{Month: "2026-01", Base: 0, Invites: 2, Conversions: 1, KFactor: nil}, // no base: no K
+		{Month: "2026-02", Base: 2, Invites: 1, Conversions: 1, KFactor: ptr(0.5)},
 	})
 
 	// Points: January a 30, b 20; February a 10, d 50; a spent 15.
@@ -372,3 +372,5 @@ event "donation.made" {
 		t.Errorf("revenue %v from %d payers; want 17.5 from 3 (a, b, c)", r.Revenue.Total, r.Revenue.Payers)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -93,7 +93,7 @@ func TestHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	for _, want := range []string{"<title>Community health · 2026-02-04</title>", "NPS <b>-25.0</b>", "K-factor<b>0.67</b>",
+	for _, want := range []string{"<title>Community health of C · 2026-02-04</title>", `<div class="scroll"><table><tr><th>week of</th>`, `text-anchor="end" dominant-baseline="middle">0</text>`, "NPS <b>-25.0</b>", "K-factor<b>0.67</b>",
 		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<script"} {
 		if has := strings.Contains(page, want); has != (want != "<script") {
 			t.Errorf("page: %q present = %v", want, has)

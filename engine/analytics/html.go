@@ -27,12 +27,14 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"count":     count[int64],
 	"nonzero":   func(c Cohort) bool { return c.Size > 0 },
 	"offsets":   offsets,
+	"title":     title,
+	"k":         kFactor,
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Community health · {{.AsOf}}</title>
+<title>{{title .}} · {{.AsOf}}</title>
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1d2330; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin-top: 2rem; border-bottom: 1px solid #dde2ea; }
@@ -40,15 +42,16 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin-top: 2rem; border-botto
 .kpi { border: 1px solid #dde2ea; border-radius: 6px; padding: .5rem .8rem; min-width: 8rem; }
 .kpi b { display: block; font-size: 1.4rem; }
 table { border-collapse: collapse; margin: .5rem 0; }
-th, td { padding: .2rem .5rem; text-align: right; } th:first-child, td:first-child { text-align: left; }
-.bar { background: #e8ecf2; width: 16rem; height: .8rem; border-radius: 3px; }
+th, td { padding: .2rem .5rem; text-align: right; white-space: nowrap; } th:first-child, td:first-child { text-align: left; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.bar { background: #e8ecf2; width: 16rem; max-width: 40vw; height: .8rem; border-radius: 3px; }
 .bar span { display: block; height: 100%; background: #3d6fb4; border-radius: 3px; }
 .muted { color: #6b7384; }
 svg text { font-size: 10px; fill: #6b7384; }
 </style>
 </head>
 <body>
-<h1>Community health as of {{.AsOf}}</h1>
+<h1>{{title .}} as of {{.AsOf}}</h1>
 <p class="muted">{{.Schema}}</p>
 
 <h2>Members</h2>
@@ -62,16 +65,16 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{daily .Daily}}
 
 <h2>Retention by weekly cohort</h2>
-<table><tr><th>week of</th><th>size</th>{{range offsets .Weekly}}<th>w{{.}}</th>{{end}}</tr>
+<div class="scroll"><table><tr><th>week of</th><th>size</th>{{range offsets .Weekly}}<th>w{{.}}</th>{{end}}</tr>
 {{range .Weekly}}{{if nonzero .}}<tr><td>{{.Start}}</td><td>{{.Size}}</td>{{range .Rate}}<td style="{{heat .}}">{{pct .}}</td>{{end}}</tr>{{end}}{{end}}
-</table>
+</table></div>
 <h2>Retention by monthly cohort</h2>
-<table><tr><th>month of</th><th>size</th>{{range offsets .Monthly}}<th>m{{.}}</th>{{end}}</tr>
+<div class="scroll"><table><tr><th>month of</th><th>size</th>{{range offsets .Monthly}}<th>m{{.}}</th>{{end}}</tr>
 {{range .Monthly}}{{if nonzero .}}<tr><td>{{.Start}}</td><td>{{.Size}}</td>{{range .Rate}}<td style="{{heat .}}">{{pct .}}</td>{{end}}</tr>{{end}}{{end}}
-</table>
+</table></div>
 
 <h2>Funnel</h2>
-<table>{{range .Funnel}}<tr><td>{{.Name}}</td><td>{{.Members}}</td><td><div class="bar"><span style="width: {{width .Rate}}"></span></div></td><td>{{pct .Rate}}</td><td class="muted">{{pct .Step}} of the step before</td></tr>{{end}}</table>
+<div class="scroll"><table>{{range .Funnel}}<tr><td>{{.Name}}</td><td>{{.Members}}</td><td><div class="bar"><span style="width: {{width .Rate}}"></span></div></td><td>{{pct .Rate}}</td><td class="muted">{{pct .Step}} of the step before</td></tr>{{end}}</table></div>
 {{if .Tiers}}<p>On each tier now: {{range $i, $t := .Tiers}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Members}}{{end}}</p>{{end}}
 
 <h2>Referrals</h2>
@@ -80,27 +83,29 @@ svg text { font-size: 10px; fill: #6b7384; }
 <div class="kpi">referred joins<b>{{.Referrals.Conversions}}</b><span class="muted">{{if .Referrals.Invites}}{{pct .Referrals.ConvRate}} of invites{{else}}no invites counted{{end}}</span></div>
 <div class="kpi">K-factor<b>{{printf "%.2f" .Referrals.KFactor}}</b></div>
 </div>
-<table><tr><th>month</th><th>base</th><th>invites</th><th>joins</th><th>K</th></tr>
-{{range .Referrals.Monthly}}{{if or .Invites .Conversions}}<tr><td>{{.Month}}</td><td>{{.Base}}</td><td>{{.Invites}}</td><td>{{.Conversions}}</td><td>{{printf "%.2f" .KFactor}}</td></tr>{{end}}{{end}}</table>
+<div class="scroll"><table><tr><th>month</th><th>base</th><th>invites</th><th>joins</th><th>K</th></tr>
+{{range .Referrals.Monthly}}{{if or .Invites .Conversions}}<tr><td>{{.Month}}</td><td>{{.Base}}</td><td>{{.Invites}}</td><td>{{.Conversions}}</td><td>{{k .KFactor}}</td></tr>{{end}}{{end}}</table></div>
 
 <h2>Points</h2>
 <p>Granted {{.Points.Granted}}, spent {{.Points.Spent}}, expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
-<table><tr><th>month</th><th>granted</th><th>spent</th><th>expired</th></tr>
-{{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table>
+<div class="scroll"><table><tr><th>month</th><th>granted</th><th>spent</th><th>expired</th></tr>
+{{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table></div>
 
 <h2>Lifetime value</h2>
 {{if or .Revenue.Payers .Revenue.Total}}{{if .Revenue.ToDate}}<p>Revenue {{money .Revenue.Total}} by {{.AsOf}}: {{money .Revenue.LTV}} per member. {{paying .Revenue.Payers}} and the cohorts below count to the latest day: they are kept by cohort, not by month of payment.</p>{{else}}<p>Revenue {{money .Revenue.Total}} from {{paying .Revenue.Payers}}: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>{{end}}
-<table><tr><th>cohort</th><th>members</th><th>payers</th><th>revenue</th><th>LTV</th></tr>
-{{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table>{{else}}<p class="muted">{{noRevenue}}</p>{{end}}
+{{if .Revenue.Monthly}}<div class="scroll"><table><tr><th>month</th><th>revenue</th></tr>
+{{range .Revenue.Monthly}}{{if .Amount}}<tr><td>{{.Month}}</td><td>{{money .Amount}}</td></tr>{{end}}{{end}}</table></div>{{end}}
+<div class="scroll"><table><tr><th>cohort</th><th>members</th><th>payers</th><th>revenue</th><th>LTV</th></tr>
+{{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table></div>{{else}}<p class="muted">{{noRevenue}}</p>{{end}}
 
 <h2>Surveys</h2>
 {{range .Surveys}}<h3>{{.Survey}}.{{.Question}}</h3>
 {{if .NPS}}<p>NPS <b>{{signed .NPS.Score}}</b> from {{count .Responses "answer" "answers"}}: {{count .NPS.Promoters "promoter" "promoters"}}, {{count .NPS.Passives "passive" "passives"}}, {{count .NPS.Detractors "detractor" "detractors"}}.</p>
-<table><tr><th>group</th><th>answers</th><th>NPS</th></tr>
+<div class="scroll"><table><tr><th>group</th><th>answers</th><th>NPS</th></tr>
 {{range .ByTier}}<tr><td>tier {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
 {{range .BySegment}}<tr><td>segment {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
 {{range .ByMonth}}<tr><td>month {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
-</table>{{else}}<table>{{range .Choices}}<tr><td>{{.Choice}}</td><td>{{.Count}}</td><td><div class="bar"><span style="width: {{width .Share}}"></span></div></td><td>{{pct .Share}}</td></tr>{{end}}</table>{{end}}
+</table></div>{{else}}<div class="scroll"><table>{{range .Choices}}<tr><td>{{.Choice}}</td><td>{{.Count}}</td><td><div class="bar"><span style="width: {{width .Share}}"></span></div></td><td>{{pct .Share}}</td></tr>{{end}}</table></div>{{end}}
 {{else}}<p class="muted">No surveys configured.</p>{{end}}
 </body>
 </html>
@@ -126,20 +131,28 @@ func heat(f float64) template.CSS {
 	return template.CSS(fmt.Sprintf("background: rgba(61, 111, 180, %.2f)", 0.08+0.7*f))
 }
 
-// dailyChart draws members active per day as bars.
+// dailyChart draws members active per day as bars, with the 7- and
+// 30-day counts as lines, over a y axis labelled at round steps from 0
+// to the top, so a bar can be read off it.
 func dailyChart(days []DayPoint) template.HTML {
-	const w, h, pad = 720.0, 120.0, 16.0
-	var top int64 = 1
+	const w, h, pad, left = 720.0, 120.0, 16.0, 36.0 // left: room for the axis labels
+	var most int64 = 1
 	for _, d := range days {
-		top = max(top, d.Active, d.Active7, d.Active30)
+		most = max(most, d.Active, d.Active7, d.Active30)
 	}
+	step := tickStep(most)
+	top := (most + step - 1) / step * step // the axis ends on a tick
+	y := func(v int64) float64 { return pad/2 + h - float64(v)/float64(top)*h }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-label="members active per day">`, w, h+pad)
-	bw := w / float64(max(1, len(days)))
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-label="members active per day">`, w, h+pad*2)
+	for v := int64(0); v <= top; v += step {
+		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#dde2ea"/><text x="%.0f" y="%.1f" text-anchor="end" dominant-baseline="middle">%d</text>`,
+			left, w, y(v), y(v), left-4, y(v), v)
+	}
+	bw := (w - left) / float64(max(1, len(days)))
 	for i, d := range days {
-		bh := float64(d.Active) / float64(top) * h
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#3d6fb4"><title>%s: %d active</title></rect>`,
-			float64(i)*bw, h-bh, max(bw-1, 1), bh, template.HTMLEscapeString(d.Date), d.Active)
+			left+float64(i)*bw, y(d.Active), max(bw-1, 1), y(0)-y(d.Active), template.HTMLEscapeString(d.Date), d.Active)
 	}
 	for _, line := range []struct {
 		color string
@@ -147,14 +160,26 @@ func dailyChart(days []DayPoint) template.HTML {
 	}{{"#d9622b", func(d DayPoint) int64 { return d.Active7 }}, {"#2f8a57", func(d DayPoint) int64 { return d.Active30 }}} {
 		b.WriteString(`<polyline fill="none" stroke-width="2" stroke="` + line.color + `" points="`)
 		for i, d := range days {
-			fmt.Fprintf(&b, "%.1f,%.1f ", (float64(i)+0.5)*bw, h-float64(line.value(d))/float64(top)*h)
+			fmt.Fprintf(&b, "%.1f,%.1f ", left+(float64(i)+0.5)*bw, y(line.value(d)))
 		}
 		b.WriteString(`"/>`)
 	}
 	if len(days) > 0 {
-		fmt.Fprintf(&b, `<text x="0" y="%.0f">%s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text>`,
-			h+pad-2, template.HTMLEscapeString(days[0].Date), w, h+pad-2, template.HTMLEscapeString(days[len(days)-1].Date))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">%s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text>`,
+			left, h+pad*2-2, template.HTMLEscapeString(days[0].Date), w, h+pad*2-2, template.HTMLEscapeString(days[len(days)-1].Date))
 	}
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">max %d</text></svg>`, w/2, h+pad-2, top)
+	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// tickStep is the y axis's step for values up to most: 1, 2 or 5 times
+// a power of ten, giving two to five steps.
+func tickStep(most int64) int64 {
+	for pow := int64(1); ; pow *= 10 {
+		for _, m := range []int64{1, 2, 5} {
+			if most <= m*pow*5 {
+				return m * pow
+			}
+		}
+	}
 }

@@ -17,7 +17,10 @@ const Schema = "hearth.report/v1"
 
 // Report is the community health report.
 type Report struct {
-	Schema    string         `json:"schema"`
+	Schema string `json:"schema"`
+	// Community names what the report is of: the communities' titles
+	// (else names) in the configuration, joined by ", ".
+	Community string         `json:"community,omitempty"`
 	AsOf      string         `json:"as_of"` // the report's day, YYYY-MM-DD
 	Members   Members        `json:"members"`
 	Active    Active         `json:"active"`
@@ -108,11 +111,14 @@ type Referrals struct {
 
 // RefMonth is referral growth in one month.
 type RefMonth struct {
-	Month       string  `json:"month"` // YYYY-MM
-	Base        int64   `json:"base"`  // members at the start of the month
-	Invites     int64   `json:"invites"`
-	Conversions int64   `json:"conversions"`
-	KFactor     float64 `json:"k_factor"`
+	Month       string `json:"month"` // YYYY-MM
+	Base        int64  `json:"base"`  // members at the start of the month
+	Invites     int64  `json:"invites"`
+	Conversions int64  `json:"conversions"`
+	// KFactor is joins over base; nil (null) for a month that started
+	// with no members, where there is no base to grow from: 0 would read
+	// as no growth.
+	KFactor *float64 `json:"k_factor"`
 }
 
 // Points is the points economy.
@@ -234,7 +240,7 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	if !asOf.IsZero() {
 		day = state.DayOf(asOf)
 	}
-	r := &Report{Schema: Schema, AsOf: day.Time().Format(time.DateOnly)}
+	r := &Report{Schema: Schema, Community: communityNames(cfg), AsOf: day.Time().Format(time.DateOnly)}
 
 	// Members and activity.
 	for d, n := range p.join {
@@ -355,7 +361,10 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	for mo := month - monthlyShown + 1; mo <= month; mo++ {
 		x := rm(mo)
 		x.Base = p.membersBefore(monthTime(mo))
-		x.KFactor = ratio(x.Conversions, x.Base)
+		if x.Base > 0 {
+			k := ratio(x.Conversions, x.Base)
+			x.KFactor = &k
+		}
 		r.Referrals.Monthly = append(r.Referrals.Monthly, *x)
 	}
 
@@ -647,6 +656,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// communityNames is what a report of cfg is of: each community's title,
+// or its name where it has none.
+func communityNames(cfg *config.Config) string {
+	if cfg == nil {
+		return ""
+	}
+	var names []string
+	for _, c := range cfg.Communities {
+		if c.Title != "" {
+			names = append(names, c.Title)
+		} else {
+			names = append(names, c.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 func ratio(a, b int64) float64 {

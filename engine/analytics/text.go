@@ -23,7 +23,7 @@ func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
 // months with nothing counted are left out.
 func WriteText(w io.Writer, r *Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Community health as of %s\n\n", r.AsOf)
+	fmt.Fprintf(&b, "%s as of %s\n\n", title(r), r.AsOf)
 
 	fmt.Fprintf(&b, "Members\n  joined %d, left %d, current %d\n", r.Members.Joined, r.Members.Left, r.Members.Current)
 	fmt.Fprintf(&b, "  active in 1 day %d (%s of %d), 7 days %d (%s of %d), 30 days %d (%s of %d)\n\n",
@@ -102,7 +102,7 @@ func WriteText(w io.Writer, r *Report) error {
 		if m.Invites == 0 && m.Conversions == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t%.2f\t\n", head, m.Month, m.Base, m.Invites, m.Conversions, m.KFactor)
+		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t%s\t\n", head, m.Month, m.Base, m.Invites, m.Conversions, kFactor(m.KFactor))
 		head = "" // a header over no row says nothing
 	}
 	tw.Flush()
@@ -134,6 +134,7 @@ func WriteText(w io.Writer, r *Report) error {
 		} else {
 			fmt.Fprintf(&b, "  revenue %.2f from %s; %.2f per member, %.2f per paying member\n", v.Total, payingMembers(v.Payers), v.LTV, v.ARPPU)
 		}
+		writeRevenueMonths(&b, v.Monthly)
 		writeRevenueCohorts(&b, v.Cohorts)
 	}
 
@@ -182,6 +183,41 @@ func WriteText(w io.Writer, r *Report) error {
 
 // noRevenue is what the report says when no event carried an amount.
 const noRevenue = "no purchases counted (events with an amount attribute, such as purchase.made)"
+
+// writeRevenueMonths is the revenue by month of payment, the months with
+// none left out.
+func writeRevenueMonths(b *strings.Builder, months []MonthAmount) {
+	tw := textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+	head := "  paid in\trevenue\t\n"
+	for _, m := range months {
+		if m.Amount == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "%s  %s\t%.2f\t\n", head, m.Month, m.Amount)
+		head = ""
+	}
+	tw.Flush()
+	if head == "" {
+		b.WriteString("\n") // apart from the cohorts' table, which counts by join month
+	}
+}
+
+// title is what the report is of: "Community health", with the
+// communities' names when the report has them.
+func title(r *Report) string {
+	if r.Community == "" {
+		return "Community health"
+	}
+	return "Community health of " + r.Community
+}
+
+// kFactor writes a month's K-factor, "–" for a month with no base.
+func kFactor(k *float64) string {
+	if k == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", *k)
+}
 
 // writeRevenueCohorts is the lifetime value table by join month.
 func writeRevenueCohorts(b *strings.Builder, cohorts []RevenueCohort) {

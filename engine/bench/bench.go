@@ -7,6 +7,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -32,27 +33,40 @@ type Report struct {
 	Machine string `json:"machine"`
 	// Disk is how the disk under the SQLite runs keeps writes, where the
 	// system says (Linux): it bounds p99_ms_at_10k.
-	Disk                string  `json:"disk,omitempty"`
-	Config              string  `json:"config"`
-	Events              int     `json:"events"`
-	Members             int     `json:"members"`
-	EventsPerSecMemory  float64 `json:"events_per_sec_memory"`
-	EventsPerSecDurable float64 `json:"events_per_sec_durable"`
-	P50MsAt10k          float64 `json:"p50_ms_at_10k"`
-	P99MsAt10k          float64 `json:"p99_ms_at_10k"`
-	P999MsAt10k         float64 `json:"p999_ms_at_10k"`
-	EngineOverheadRatio float64 `json:"engine_overhead_ratio"`
-	RuleEvalNs          float64 `json:"rule_eval_ns"`
-	RulesPerEvent       float64 `json:"rules_per_event"`
-	Segment1MMs         float64 `json:"segment_1m_ms"`
-	SegmentMembers      int     `json:"segment_members"` // what segment_1m_ms was measured over
-	Impact1MMs          float64 `json:"impact_1m_ms"`
-	ImpactMembers       int     `json:"impact_members"` // what impact_1m_ms was measured over
-	Plan10kMs           float64 `json:"plan_10k_ms"`
-	Reload1000RulesMs   float64 `json:"reload_1000_rules_ms"`
-	BytesPerMember      float64 `json:"bytes_per_member"`
+	Disk                string    `json:"disk,omitempty"`
+	Config              string    `json:"config"`
+	Events              int       `json:"events"`
+	Members             int       `json:"members"`
+	EventsPerSecMemory  float64   `json:"events_per_sec_memory"`
+	EventsPerSecDurable float64   `json:"events_per_sec_durable"`
+	P50MsAt10k          float64   `json:"p50_ms_at_10k"`
+	P99MsAt10k          float64   `json:"p99_ms_at_10k"`
+	P999MsAt10k         float64   `json:"p999_ms_at_10k"`
+	EngineOverheadRatio float64   `json:"engine_overhead_ratio"`
+	RuleEvalNs          float64   `json:"rule_eval_ns"`
+	RulesPerEvent       float64   `json:"rules_per_event"`
+	Segment1MMs         Skippable `json:"segment_1m_ms"`
+	SegmentMembers      int       `json:"segment_members"` // what segment_1m_ms was measured over
+	Impact1MMs          Skippable `json:"impact_1m_ms"`
+	ImpactMembers       int       `json:"impact_members"` // what impact_1m_ms was measured over
+	Plan10kMs           Skippable `json:"plan_10k_ms"`
+	Reload1000RulesMs   float64   `json:"reload_1000_rules_ms"`
+	BytesPerMember      float64   `json:"bytes_per_member"`
 	// Missed names the figures that missed their target (see Targets).
 	Missed []string `json:"missed"`
+}
+
+// Skippable is a figure a flag can skip (-segment-members 0,
+// -impact-members 0, -skip-plan). Skipped, it is zero and its JSON is
+// null: a 0 would read as a time better than any target.
+type Skippable float64
+
+// MarshalJSON writes a skipped figure as null.
+func (v Skippable) MarshalJSON() ([]byte, error) {
+	if v <= 0 {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(v))
 }
 
 // Target is what a figure should reach on the reference machine (2
@@ -103,11 +117,11 @@ func (r *Report) Figure(name string) (value float64, members int, ok bool) {
 	case "engine_overhead_ratio":
 		value = r.EngineOverheadRatio
 	case "segment_1m_ms":
-		value, members = r.Segment1MMs, r.SegmentMembers
+		value, members = float64(r.Segment1MMs), r.SegmentMembers
 	case "impact_1m_ms":
-		value, members = r.Impact1MMs, r.ImpactMembers
+		value, members = float64(r.Impact1MMs), r.ImpactMembers
 	case "plan_10k_ms":
-		value = r.Plan10kMs
+		value = float64(r.Plan10kMs)
 	case "reload_1000_rules_ms":
 		value = r.Reload1000RulesMs
 	default:
@@ -240,22 +254,26 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 
 	if opt.SegmentMembers > 0 {
 		say(fmt.Sprintf("a segment over %d members", opt.SegmentMembers))
-		rep.Segment1MMs, rep.SegmentMembers = segmentMs(opt.SegmentMembers), opt.SegmentMembers
+		rep.Segment1MMs, rep.SegmentMembers = Skippable(segmentMs(opt.SegmentMembers)), opt.SegmentMembers
 	}
 
 	if opt.ImpactMembers > 0 {
 		say(fmt.Sprintf("member impact over %d members", opt.ImpactMembers))
 		rep.ImpactMembers = opt.ImpactMembers
-		if rep.Impact1MMs, err = impactMs(ctx, opt.Config, opt.ImpactMembers); err != nil {
+		impact, err := impactMs(ctx, opt.Config, opt.ImpactMembers)
+		if err != nil {
 			return nil, err
 		}
+		rep.Impact1MMs = Skippable(impact)
 	}
 
 	if opt.Plan10k != nil {
 		say("a plan of 10,000 resources")
-		if rep.Plan10kMs, err = opt.Plan10k(ctx, filepath.Join(opt.TempDir, "plan10k")); err != nil {
+		planMs, err := opt.Plan10k(ctx, filepath.Join(opt.TempDir, "plan10k"))
+		if err != nil {
 			return nil, err
 		}
+		rep.Plan10kMs = Skippable(planMs)
 	}
 
 	say("loading 1,000 rules")

@@ -79,6 +79,11 @@ func (c *Counts) add(run *state.CampaignRun) {
 type Variant struct {
 	Name string `json:"name"`
 	Counts
+	// Rate is Counts.GoalRate (goal_rate) in a campaign with a goal
+	// where the variant has an ended run; absent otherwise (a rate of
+	// nothing), as on hearth simulate -json's arms. Not named GoalRate:
+	// that would hide the method.
+	Rate *float64 `json:"goal_rate,omitempty"`
 	// Against the first variant, when this is not it: the difference in
 	// goal rate (in points of a share, 0.05 for five points) and the
 	// two-sided p-value of a two-proportion z-test; P is 1 when either
@@ -226,6 +231,10 @@ func (t *Tally) Report() *Report {
 	}
 	for i, name := range t.order {
 		v := Variant{Name: name, Counts: *t.variants[name]}
+		if rep.HasGoal && v.Ended() > 0 {
+			r := v.GoalRate()
+			v.Rate = &r
+		}
 		if i > 0 {
 			first := t.variants[t.order[0]]
 			lift, p := v.GoalRate()-first.GoalRate(), TwoProportionP(first.Goal, first.Ended(), v.Goal, v.Ended())

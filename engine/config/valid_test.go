@@ -176,7 +176,7 @@ func TestFullConfigValues(t *testing.T) {
 		if s.TimezoneName != "Europe/Berlin" || s.Timezone.String() != "Europe/Berlin" || s.DefaultLocale != "en" {
 			t.Errorf("timezone %q, locale %q", s.TimezoneName, s.DefaultLocale)
 		}
-		if s.FrequencyCap == nil || *s.FrequencyCap != (durations.Rate{Count: 3, Window: 24 * time.Hour}) {
+		if s.FrequencyCap == nil || !s.FrequencyCap.Same(durations.Rate{Count: 3, Window: 24 * time.Hour}) {
 			t.Errorf("frequency cap %v", s.FrequencyCap)
 		}
 		if s.State.EventIDRetention != 90*24*time.Hour || s.State.OutcomeRetention != 400*24*time.Hour {
@@ -313,7 +313,7 @@ func TestFullConfigValues(t *testing.T) {
 			t.Errorf("first_post %+v", fp)
 		}
 		p := in["posting"]
-		if p.Cooldown != time.Minute || *p.Limit != (durations.Rate{Count: 100, Window: durations.Day}) || *p.PointsCap != (durations.Rate{Count: 20, Window: durations.Day}) || p.Grant.Reason != "posting" || p.Grant.Points != 1 {
+		if p.Cooldown != time.Minute || !p.Limit.Same(durations.Rate{Count: 100, Window: durations.Day}) || !p.PointsCap.Same(durations.Rate{Count: 20, Window: durations.Day}) || p.Grant.Reason != "posting" || p.Grant.Points != 1 {
 			t.Errorf("posting %+v", p)
 		}
 		ref := in["referral"]

@@ -196,9 +196,25 @@ func Format(d time.Duration) string {
 type Rate struct {
 	Count  int
 	Window time.Duration
+	// Written is the rate as the file wrote it ("1/24h"), set by
+	// ParseRate, so output shows the unit its author chose: "1/1d"
+	// for "1/24h" reads as another setting. Empty for a Rate built in
+	// code.
+	Written string
 }
 
-func (r Rate) String() string { return strconv.Itoa(r.Count) + "/" + Format(r.Window) }
+// String is the rate as written, else with its window in the largest
+// units that divide it ("5/30d").
+func (r Rate) String() string {
+	if r.Written != "" {
+		return r.Written
+	}
+	return strconv.Itoa(r.Count) + "/" + Format(r.Window)
+}
+
+// Same reports whether r and o allow the same sends, however each was
+// written.
+func (r Rate) Same(o Rate) bool { return r.Count == o.Count && r.Window == o.Window }
 
 // Scale is the range of windows a rate is usually set in: a window
 // written without a unit ("2/24") is refused with a suggestion in the
@@ -234,7 +250,7 @@ func ParseRate(s string, scale Scale) (Rate, error) {
 	if w <= 0 {
 		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" must be longer than zero", ErrSyntax, s)
 	}
-	return Rate{Count: n, Window: w}, nil
+	return Rate{Count: n, Window: w, Written: strconv.Itoa(n) + "/" + strings.TrimSpace(window)}, nil
 }
 
 // windowHint suggests units for a rate's window written as a bare number,

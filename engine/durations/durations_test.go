@@ -85,6 +85,16 @@ func TestParseRate(t *testing.T) {
 	if err != nil || r.Count != 5 || r.Window != 30*Day {
 		t.Fatalf("ParseRate = %+v, %v", r, err)
 	}
+	// Shown as written: "1/24h" is not "1/1d", though it allows the same.
+	for in, want := range map[string]string{"1/24h": "1/24h", " 2 / 7d ": "2/7d", "3/1w": "3/1w"} {
+		r, err := ParseRate(in, Long)
+		if err != nil || r.String() != want {
+			t.Errorf("ParseRate(%q) = %q, %v; want %q", in, r, err, want)
+		}
+	}
+	if r, _ := ParseRate("1/24h", Long); !r.Same(Rate{Count: 1, Window: Day}) || (Rate{Count: 1, Window: Day}).String() != "1/1d" {
+		t.Errorf("1/24h: Same %v, built in code %q; want true, 1/1d", r.Same(Rate{Count: 1, Window: Day}), Rate{Count: 1, Window: Day})
+	}
 	for _, in := range []string{"5", "0/1d", "x/1d", "5/", "5/0s", "/1d", "+5/30d"} {
 		if _, err := ParseRate(in, Long); !errors.Is(err, ErrSyntax) {
 			t.Errorf("ParseRate(%q) error = %v", in, err)

@@ -152,7 +152,7 @@ func (r *Rule) Detect(msg Message) (Evidence, bool) {
 	if m.Rate != nil {
 		n := 1 + inWindow(msg.Recent, msg.At, m.Rate.Window)
 		if n > m.Rate.Count {
-			return Evidence{Kind: "rate", Count: n, Limit: m.Rate.Count, Window: durations.Format(m.Rate.Window)}, true
+			return Evidence{Kind: "rate", Count: n, Limit: m.Rate.Count, Window: rateWindow(m.Rate)}, true
 		}
 	}
 	return Evidence{}, false
@@ -336,4 +336,13 @@ func FormatDuration(d time.Duration) string {
 		return ""
 	}
 	return durations.Format(d)
+}
+
+// rateWindow is a rate's window in the unit its rule wrote ("60s" stays
+// seconds), for the evidence.
+func rateWindow(r *durations.Rate) string {
+	if _, w, ok := strings.Cut(r.Written, "/"); ok {
+		return w
+	}
+	return durations.Format(r.Window)
 }

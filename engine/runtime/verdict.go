@@ -527,8 +527,12 @@ func gateText(in *config.Incentive, c *IncentiveCheck, v *Verdict) string {
 	return strings.Join(parts, ", and ") + fmt.Sprintf(": the next grant is possible from %s", stamp(next))
 }
 
-// rateText writes a rate as it is usually set: "2/7d", not "2/1w".
+// rateText writes a rate as the file wrote it, or for one built in code
+// as it is usually set: "2/7d", not "2/1w".
 func rateText(r durations.Rate) string {
+	if r.Written != "" {
+		return r.Written // as the file wrote it: "1/24h" stays hours
+	}
 	return fmt.Sprintf("%d/%s", r.Count, durations.FormatDays(r.Window))
 }
 

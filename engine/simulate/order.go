@@ -105,7 +105,8 @@ type sortedLine struct {
 
 // Sort reads every line of r and sorts the events by time. It holds the
 // whole file in memory. progress, if not nil, is called every 10,000
-// events with the events (and lines that are not events) read so far.
+// events with the events (and lines that are not events) read so far,
+// and at the end with all of them.
 func Sort(r io.Reader, progress func(read int)) (*Sorted, error) {
 	rd := events.NewReader(r)
 	s := &Sorted{}
@@ -113,6 +114,9 @@ func Sort(r io.Reader, progress func(read int)) (*Sorted, error) {
 	for n := 1; ; n++ {
 		ev, err := rd.Next()
 		if errors.Is(err, io.EOF) {
+			if progress != nil {
+				progress(rd.Line()) // the whole file: what applying it counts against
+			}
 			break
 		}
 		if progress != nil && n%10000 == 0 {

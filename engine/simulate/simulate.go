@@ -110,7 +110,8 @@ type Summary struct {
 	// Campaigns are funnels: entered, ended by reason, still active,
 	// sends, and members per A/B variant.
 	Campaigns map[string]*Funnel `json:"campaigns"`
-	// Moderation counts decisions by rule and action; Alerts counts
+	// Moderation counts decisions by rule and action, and the messages
+	// each rule removed (MessagesRemoved); Alerts counts
 	// alert firings, cool-down suppressions and resolutions by alert.
 	Moderation map[string]map[string]int `json:"moderation,omitempty"`
 	Alerts     map[string]map[string]int `json:"alerts,omitempty"`
@@ -234,7 +235,10 @@ func flapHint(cfg *config.Config, tier string) string {
 		case t.Grace > 0 || t.DemoteAfter > 0:
 			return "Grace or demote_after is shorter than the members' swings: lengthen it, or lower keep's threshold"
 		case t.Keep == nil:
-			return "With no keep, when decides staying too, and members at its threshold flap: add hysteresis (a keep with a lower threshold, grace or demote_after)"
+			// A tier may follow its when both ways on purpose (Stack
+			// Exchange's privileges, recomputed from reputation): say
+			// so, rather than call the design a mistake.
+			return "With no keep, when decides staying too, so members at its threshold come and go with it. If the tier is meant to follow when both ways (a privilege recomputed from a score, say), that is expected; if not, add hysteresis (a keep with a lower threshold, grace or demote_after)"
 		}
 		return "A keep stricter than when, with no grace or demote_after, makes members flap: add hysteresis (a lower keep threshold, grace or demote_after)"
 	}
@@ -444,6 +448,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			case state.KindAction:
 				if o.Change == "queue" {
 					sum.Sends[o.Name]++
+					if o.Name == "moderation.delete" {
+						countRemoved(sum, o.Rule)
+					}
 					var q *queued
 					if dl != nil {
 						// Delivered once every event of its time is in.
@@ -923,6 +930,24 @@ func tally(sum *Summary, o state.Outcome) {
 		(*m)[o.Name] = map[string]int{}
 	}
 	(*m)[o.Name][o.Change]++
+}
+
+// MessagesRemoved is the key of Summary.Moderation's count of the
+// messages a rule removed: its decisions with action "remove" and those
+// of a rule with delete = true, whatever their action; each is one
+// moderation.delete in the outbox. The other keys are actions.
+const MessagesRemoved = "messages_removed"
+
+// countRemoved counts a queued moderation.delete against the rule at
+// address (community.C.moderation.R): the decision's action alone says
+// flag or warn for a rule with delete = true, which removes the message
+// too.
+func countRemoved(sum *Summary, address string) {
+	i := strings.LastIndex(address, ".moderation.")
+	if i < 0 {
+		return
+	}
+	tally(sum, state.Outcome{Kind: state.KindModeration, Name: address[i+len(".moderation."):], Change: MessagesRemoved})
 }
 
 // sendKey is the run key in a campaign send's outbox key
