@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,6 +131,9 @@ func (b *Bus) liveReplicas(ctx context.Context) ([]string, error) {
 	for k := range lister.Keys() {
 		live = append(live, k)
 	}
+	// A key written while the list is read can come twice.
+	slices.Sort(live)
+	live = slices.Compact(live)
 	rs, err := b.readReplicas(ctx, live)
 	if err != nil {
 		return nil, err

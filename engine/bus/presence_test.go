@@ -68,9 +68,16 @@ func TestReplicasCompareConfigurations(t *testing.T) {
 				rb, _ := b.Replicas()
 				return len(ra) == 2 && len(rb) == 2 && len(a.Owned())+len(b.Owned()) == 4
 			})
-			// Several heartbeats more: the warning is not repeated.
+			// Several heartbeats more: the warning is not repeated. A
+			// heartbeat late on a busy machine can drop a replica from
+			// one rebalance, so the list is awaited, not sampled once.
 			time.Sleep(time.Second)
-			rs, mismatched := a.Replicas()
+			var rs []Replica
+			var mismatched bool
+			waitFor(t, "a seeing a and b with all partitions", func() bool {
+				rs, mismatched = a.Replicas()
+				return len(rs) == 2 && rs[0].ID == "a" && rs[1].ID == "b" && len(rs[0].Partitions)+len(rs[1].Partitions) == 4
+			})
 			if mismatched != tc.differ {
 				t.Errorf("mismatch %v; want %v (replicas %+v)", mismatched, tc.differ, rs)
 			}
