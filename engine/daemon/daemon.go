@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
@@ -294,11 +293,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		}
 	}
 	opt.Metrics.initLabels(nil, cfg)
-	opt.Metrics.Registry.MustRegister(newRuleCollector(d), newInfoCollector(d))
-	if c, ok := opt.Bus.(prometheus.Collector); ok {
-		// The bus's own figures (partitions, lag, leases) on /metrics.
-		opt.Metrics.Registry.MustRegister(c)
-	}
+	opt.Metrics.registerDaemon(d, opt.Bus)
 	// The first sample is taken before anything is served, reading the
 	// store directly since nothing else runs yet: the first scrape of
 	// /metrics has every segment's and tier's size and the member and

@@ -55,6 +55,16 @@ type Metrics struct {
 	reloadSuccessAt prometheus.Gauge
 	// What the rules did: campaigns, segments, moderation, alerts.
 	domain *domainMetrics
+	// registered is every collector on Registry, so a test can describe
+	// them all: gathering misses a labelled metric with no series yet.
+	registered []prometheus.Collector
+}
+
+// register puts collectors on the registry and keeps them in registered.
+// Every registration goes through it (metrics_doc_test.go checks).
+func (m *Metrics) register(cs ...prometheus.Collector) {
+	m.Registry.MustRegister(cs...)
+	m.registered = append(m.registered, cs...)
 }
 
 // NewMetrics registers the metrics.
@@ -84,19 +94,19 @@ func NewMetrics() *Metrics {
 	}
 	m.runsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_campaign_runs_refused_total",
 		Help: "Entries into a campaign with run_key turned away because the member had max_runs runs under way, by campaign."}, []string{"campaign"})
-	m.Registry.MustRegister(m.runsRefused)
+	m.register(m.runsRefused)
 	m.reevaluated = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_members_reevaluated_total",
 		Help: "Stored members evaluated again after the segment, tier or badge rules changed."})
 	m.reevaluatePending = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_reevaluation_pending",
 		Help: "Stored members still to be evaluated against the segment, tier and badge rules in force after they changed."})
-	m.Registry.MustRegister(m.reevaluated, m.reevaluatePending)
+	m.register(m.reevaluated, m.reevaluatePending)
 	m.idReused = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_events_id_reused_total",
 		Help: "Events not applied because their id was given before to an event with different content, in the same request or applied earlier: a sender reusing ids. Also counted as duplicates."})
 	m.attrWarnings = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_attr_warnings_total",
 		Help: "Attributes of events taken that their standard or declared type does not declare and that look like a typo of one it does, which the event lacks (so no rule reads the value), by event type."}, []string{"type"})
 	m.zoneWarnings = prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_events_timezone_warnings_total",
 		Help: "Events taken (member.joined, member.profile_updated) whose timezone is not an IANA time zone name the runtime loads, so it does not set the member's time zone."})
-	m.Registry.MustRegister(m.idReused, m.attrWarnings, m.zoneWarnings)
+	m.register(m.idReused, m.attrWarnings, m.zoneWarnings)
 	m.members = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members",
 		Help: "Members in the state store, counted at most once a minute."})
 	m.membersLeft = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_members_left",
@@ -109,7 +119,7 @@ func NewMetrics() *Metrics {
 		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
 	m.outboxOldest = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_outbox_oldest_pending_seconds",
 		Help: "Age of the oldest pending outbox entry (since its action was decided), 0 when none is pending, as of the last sample."})
-	m.Registry.MustRegister(m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.outboxOldest)
+	m.register(m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.outboxOldest)
 	m.queueEvents = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_ingest_queue_events",
 		Help: "Events accepted and handed to the processor, not yet committed."}, func() float64 { return float64(m.queued.Load()) })
 	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_http_requests_total",
@@ -121,9 +131,9 @@ func NewMetrics() *Metrics {
 	m.reloadSuccessAt = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_last_reload_success_timestamp_seconds",
 		Help: "When the configuration was last loaded successfully (at start, or a reload, unchanged or not), in Unix seconds."})
 	m.domain = newDomainMetrics()
-	m.Registry.MustRegister(m.domain.collectors()...)
-	m.Registry.MustRegister(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt)
-	m.Registry.MustRegister(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
+	m.register(m.domain.collectors()...)
+	m.register(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt)
+	m.register(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -441,5 +451,15 @@ func shortHash(h string) string { return h[:min(12, len(h))] }
 func (m *Metrics) outbox(counts map[string]int) {
 	for status, n := range counts {
 		m.outboxEntries.WithLabelValues(status).Set(float64(n))
+	}
+}
+
+// registerDaemon registers what a daemon serves besides NewMetrics' own:
+// the rule and info collectors, which read the daemon, and the bus's
+// figures (partitions, lag, leases) when it has one that collects.
+func (m *Metrics) registerDaemon(d *Daemon, b Publisher) {
+	m.register(newRuleCollector(d), newInfoCollector(d))
+	if c, ok := b.(prometheus.Collector); ok {
+		m.register(c)
 	}
 }

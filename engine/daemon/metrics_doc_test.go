@@ -4,54 +4,42 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/hearth-community/hearth/engine/bus"
 )
 
-// Every metric the daemon serves is in the README's table, and the table
-// names none it does not serve.
+// Every metric the daemon registers is in the README's table, and the
+// table names none it does not register. The names come from each
+// registered collector's Describe, not from gathering, which finds a
+// labelled metric only once it has a series.
 func TestMetricsAreDocumented(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// With -bus the bus's figures are served too; its Describe needs no
+	// connection (its Collect does, so the gathering below has none).
+	withBus := NewMetrics()
+	withBus.registerDaemon(&Daemon{}, (*bus.Bus)(nil))
+	served := describedNames(t, withBus.registered...)
+	// Gathering finds no hearth_ family the registered collectors did
+	// not describe: nothing reached the registry around register.
 	m := NewMetrics()
-	collectors := []prometheus.Collector{
-		m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
-		m.deliveries, m.pruned, m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.reevaluated, m.reevaluatePending, m.runsRefused, m.idReused, m.attrWarnings, m.zoneWarnings, newRuleCollector(&Daemon{}),
-		m.outboxOldest, m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt, newInfoCollector(&Daemon{}),
-		(*bus.Bus)(nil), // served with -bus; Describe needs no connection
-	}
-	collectors = append(collectors, m.domain.collectors()...)
-	name := regexp.MustCompile(`fqName: "([^"]+)"`)
-	served := map[string]bool{}
-	for _, c := range collectors {
-		ch := make(chan *prometheus.Desc, 8)
-		c.Describe(ch)
-		close(ch)
-		for d := range ch {
-			match := name.FindStringSubmatch(d.String())
-			if match == nil {
-				t.Fatalf("no name in %s", d)
-			}
-			served[match[1]] = true
-		}
-	}
-	// The collectors listed above are all the registry holds besides Go's
-	// and the process's: gathering finds no other hearth_ family.
-	m.Registry.MustRegister(newRuleCollector(&Daemon{}), newInfoCollector(&Daemon{}))
+	m.registerDaemon(&Daemon{}, nil)
 	families, err := m.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range families {
 		if n := f.GetName(); strings.HasPrefix(n, "hearth_") && !served[n] {
-			t.Errorf("%s is registered but not in this test's list", n)
+			t.Errorf("%s is registered but not through Metrics.register", n)
 		}
 	}
 	row := regexp.MustCompile("(?m)^\\| `(hearth_[a-z_]+)` \\|")
@@ -82,6 +70,67 @@ func TestMetricsAreDocumented(t *testing.T) {
 	}
 	if len(documented) < 10 {
 		t.Errorf("found %d rows in the README's metrics table; has its form changed?", len(documented))
+	}
+}
+
+// describedNames is the hearth_ metric names the collectors describe.
+func describedNames(t *testing.T, cs ...prometheus.Collector) map[string]bool {
+	t.Helper()
+	name := regexp.MustCompile(`fqName: "([^"]+)"`)
+	names := map[string]bool{}
+	for _, c := range cs {
+		ch := make(chan *prometheus.Desc)
+		go func() {
+			c.Describe(ch)
+			close(ch)
+		}()
+		for d := range ch {
+			match := name.FindStringSubmatch(d.String())
+			if match == nil {
+				t.Fatalf("no name in %s", d)
+			}
+			if strings.HasPrefix(match[1], "hearth_") {
+				names[match[1]] = true
+			}
+		}
+	}
+	return names
+}
+
+// A labelled metric with no series yet is still found, so one added
+// without a README row fails TestMetricsAreDocumented.
+func TestDescribedNamesSeeUnusedVecs(t *testing.T) {
+	m := NewMetrics()
+	m.register(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_undocumented_total", Help: "x"}, []string{"kind"}))
+	if families, _ := m.Registry.Gather(); slices.ContainsFunc(families, func(f *dto.MetricFamily) bool { return f.GetName() == "hearth_undocumented_total" }) {
+		t.Fatal("gathered a vec with no series; this test no longer shows anything")
+	}
+	if !describedNames(t, m.registered...)["hearth_undocumented_total"] {
+		t.Error("a registered vec with no series is not among the described names")
+	}
+}
+
+// Every registration in the package goes through Metrics.register, so
+// m.registered is all the registry holds.
+func TestMetricsRegisterOnlyThroughRegister(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := regexp.MustCompile(`\.(?:Must)?Register\(`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if direct.MatchString(line) && !strings.Contains(line, "m.Registry.MustRegister(cs...)") {
+				t.Errorf("%s:%d registers a collector directly; use Metrics.register so TestMetricsAreDocumented sees it: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
 	}
 }
 
