@@ -20,6 +20,7 @@ import (
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state/postgres"
 )
 
@@ -93,6 +94,14 @@ seconds while it still takes events, so a load balancer (a Kubernetes
 Service) stops sending it requests before it stops; a second signal
 stops at once.
 
+-events FILE applies a JSON lines file after starting, through the same
+path as POST /v1/events, with timers held until it is in. Events dated
+before an event above them in the file are applied at their own time,
+but their members' rules saw the events above them first: when the file
+is in, one warning gives their count and the first one's line and time.
+-sort reads the whole file into memory first and applies its events
+sorted stably by "at", as hearth replay -sort does.
+
 The dashboard at http://ADDR/ shows all of this in a browser.
 
 Examples:
@@ -143,6 +152,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	tokenFile := fs.String("token-file", "", "`FILE` holding the API bearer token (default: $HEARTH_API_TOKEN).")
 	batch := fs.Int("batch", 1000, "Most events applied per transaction.")
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events to apply after starting, as if posted to /v1/events (for a demo or a backfill); timers wait until it is applied.")
+	sortEvents := fs.Bool("sort", false, "With -events: read the whole file into memory and apply its events sorted by time (stably).")
 	busURL := fs.String("bus", "", "NATS URL of the JetStream event bus shared by several replicas (default: $HEARTH_BUS_URL; none: this process applies what it takes).")
 	busStream := fs.String("bus-stream", "HEARTH_EVENTS", "JetStream stream of the event bus.")
 	busPartitions := fs.Int("bus-partitions", 16, "Partitions of the event bus; the same for every replica, fixed by the first.")
@@ -199,6 +209,10 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	}
 	if token == "" && !loopback(*listen) {
 		fmt.Fprintf(s.err, "hearth run: %s is not a loopback address; set HEARTH_API_TOKEN or -token-file so the API is not open to anyone.\n", *listen)
+		return 1
+	}
+	if *sortEvents && *eventsPath == "" {
+		fmt.Fprintln(s.err, "hearth run: -sort sorts the -events file; give -events FILE too.")
 		return 1
 	}
 	// A missing events file is a typo to report now, not after starting.
@@ -371,7 +385,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		ln.Addr(), Version, dir, ln.Addr(), ln.Addr(), ln.Addr())
 	if feed != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); feedFile(ctx, s, d, feed, *batch, log) }()
+		go func() { defer wg.Done(); feedFile(ctx, s, d, feed, *batch, *sortEvents, log) }()
 	}
 	if eb != nil {
 		log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend, "bus", *busStream, "replica", eb.Replica())
@@ -471,12 +485,23 @@ func stopSignal(ctx context.Context) string {
 // feedFile applies a JSON lines file through the daemon's ingestion path,
 // while the API and dashboard are already up, so the operator can watch
 // it arrive.
-func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch int, log *slog.Logger) {
+// With sortEvents the whole file is read and sorted by time first.
+func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch int, sortEvents bool, log *slog.Logger) {
 	path := f.Name()
 	start := time.Now()
-	res, err := d.Feed(ctx, f, batch, func(e *events.Error) {
+	var src simulate.Source = events.NewReader(f)
+	if sortEvents {
+		sorted, err := simulate.Sort(f, nil)
+		if err != nil {
+			log.Error("reading the events file to sort it failed; nothing applied", "file", path, "err", err)
+			return
+		}
+		src = sorted
+	}
+	res, err := d.FeedSource(ctx, src, batch, func(e *events.Error) {
 		log.Warn("bad event skipped", "file", path, "line", e.Line, "index", e.Index, "err", e.Err)
 	})
+	logOutOfOrder(log, path, res.OutOfOrder)
 	if err != nil && ctx.Err() != nil {
 		// Stopped on purpose (SIGTERM, Ctrl-C): no error, and the way on.
 		log.Info("stopped before the end of the events file; start again with the same -events to go on (the events applied are skipped as duplicates)", "file", path, "applied", res.Accepted)
@@ -494,6 +519,22 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 		tooOld += fmt.Sprintf(", %d dated in the future (past -max-ahead; skipped)", res.Future)
 	}
 	fmt.Fprintf(s.out, "applied %s: %s, %s, %d bad%s, in %s\n", path, plural(res.Accepted, "event", "events"), plural(res.Duplicates, "duplicate", "duplicates"), res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
+}
+
+// logOutOfOrder logs, once a file is fed, the events it held dated
+// before an event above them: applied as they came, a warning, as
+// hearth replay gives; sorted by -sort, information that it was done.
+func logOutOfOrder(log *slog.Logger, path string, o *simulate.OutOfOrder) {
+	if o == nil {
+		return
+	}
+	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	args := []any{"file", path, "count", o.Count, "first_line", o.Line, "first_at", at(o.At), "after_line", o.LatestLine, "after_at", at(o.Latest)}
+	if o.Sorted {
+		log.Info(fmt.Sprintf("sorted the events file: %s dated before an event above in the file; -sort applied every event in time order", plural(o.Count, "event was", "events were")), args...)
+		return
+	}
+	log.Warn(fmt.Sprintf("%s dated before an event above in the file; each was applied at its own time, but its member's rules saw the later events first: sort the file by \"at\", or give -sort", plural(o.Count, "event was", "events were")), args...)
 }
 
 // logHandler writes text or JSON to stderr.

@@ -409,3 +409,62 @@ func waitReady(t testing.TB, base string, logs func() string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// An events file with events dated before one above them is applied as
+// it comes, with one warning naming the count and the first; with -sort
+// it is applied in time order and the log says it was sorted.
+func TestRunEventsOutOfOrder(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3)
+	var b strings.Builder
+	for i, h := range []int{0, 5, 2, 3, 9, 1} { // lines 3, 4 and 6 are late
+		fmt.Fprintf(&b, `{"id":"o%d","type":"message.posted","member":"m1","at":%q}`+"\n", i, day.Add(time.Duration(h)*time.Hour).Format(time.RFC3339))
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	feed := func(extra ...string) string {
+		t.Helper()
+		dir := quickstartCopy(t) // a state of its own: the second feed's events are new
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var out, errb syncBuffer
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+		code := make(chan int, 1)
+		args := append(append([]string{"run", "-listen", addr, "-log-format", "json"}, extra...), "-events", file, dir)
+		go func() { code <- run(ctx, args, s) }()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), "applied "+file) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the events file was not applied:\n%s\n%s", out.String(), errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		if c := <-code; c != 0 {
+			t.Fatalf("exit %d\n%s", c, errb.String())
+		}
+		if !strings.Contains(out.String(), "6 events, 0 duplicates, 0 bad") {
+			t.Errorf("output: %s", out.String())
+		}
+		return errb.String()
+	}
+	first := fmt.Sprintf(`"count":3,"first_line":3,"first_at":%q,"after_line":2,"after_at":%q`,
+		day.Add(2*time.Hour).Format(time.RFC3339), day.Add(5*time.Hour).Format(time.RFC3339))
+	logs := feed()
+	if !strings.Contains(logs, `"level":"WARN","msg":"3 events were dated before an event above in the file; each was applied at its own time`) ||
+		!strings.Contains(logs, first) || strings.Count(logs, "dated before an event above") != 1 {
+		t.Errorf("no one warning with %s:\n%s", first, logs)
+	}
+	logs = feed("-sort")
+	if !strings.Contains(logs, `"level":"INFO","msg":"sorted the events file: 3 events were dated before an event above in the file; -sort applied every event in time order"`) ||
+		!strings.Contains(logs, first) || strings.Contains(logs, `"level":"WARN"`) {
+		t.Errorf("-sort:\n%s", logs)
+	}
+	var errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: io.Discard, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if c := run(context.Background(), []string{"run", "-sort", quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), "-sort sorts the -events file") {
+		t.Errorf("-sort without -events: %d %s", c, errb.String())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/simulate"
 )
 
 // FeedResult is what Feed did.
@@ -19,6 +20,10 @@ type FeedResult struct {
 	// Future are events dated past the clock by more than MaxAhead;
 	// they are skipped.
 	Future int
+	// OutOfOrder is the events of the file dated before an event above
+	// them, nil when there were none; with Sorted set when the file was
+	// sorted by time before it was fed (a simulate.Sorted source).
+	OutOfOrder *simulate.OutOfOrder
 }
 
 // Feed reads JSON lines from r and submits them in batches of up to
@@ -26,6 +31,15 @@ type FeedResult struct {
 // counted only once it is committed. A bad line is skipped and reported
 // to bad (when set), so one typo in a long file does not stop the rest.
 func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*events.Error)) (FeedResult, error) {
+	return d.FeedSource(ctx, events.NewReader(r), batch, bad)
+}
+
+// FeedSource is Feed from a stream of events: an *events.Reader in the
+// file's order, or a *simulate.Sorted in time order. The result says
+// which events were out of time order in the file (a late event is
+// applied at its own time, but its member's rules saw the events above
+// it first); the first line and time are of the file.
+func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, bad func(*events.Error)) (res FeedResult, _ error) {
 	if batch <= 0 {
 		batch = 1000
 	}
@@ -34,8 +48,14 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 	// event is applied (the runtime's catch-up).
 	d.feeding.Add(1)
 	defer d.feeding.Add(-1)
-	var res FeedResult
-	rd := events.NewReader(r)
+	var order simulate.OrderCheck
+	defer func() { // on every return: a stop halfway reports what was read
+		if sorted, ok := rd.(*simulate.Sorted); ok {
+			res.OutOfOrder = sorted.OutOfOrder()
+		} else {
+			res.OutOfOrder = order.Report()
+		}
+	}()
 	buf := make([]events.Event, 0, batch)
 	flush := func() error {
 		if len(buf) == 0 {
@@ -93,6 +113,7 @@ func (d *Daemon) Feed(ctx context.Context, r io.Reader, batch int, bad func(*eve
 		if err != nil {
 			return res, err
 		}
+		order.See(rd.Line(), ev.At)
 		if err := d.checkAhead(d.opt.Now(), &ev); err != nil {
 			res.Future++
 			d.opt.Metrics.rejected.WithLabelValues("future").Inc()
