@@ -17,7 +17,7 @@ import (
 )
 
 const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
-       hearth campaign stop [-member ID] [-key KEY] [-url URL] NAME [DIR]
+       hearth campaign stop [-member ID] [-key KEY] [-drop] [-url URL] NAME [DIR]
 
 show: how a campaign is doing, from the stored members: how many entered,
 where the running ones wait (and how many of them have their step's send
@@ -64,7 +64,10 @@ the run with that key (-key 'Go Night #43'). While
 (POST /v1/campaigns/NAME/stop; HEARTH_API_TOKEN is sent when set): it
 finds a daemon on this machine by itself, and -url names one anywhere
 (another host, or replicas sharing PostgreSQL behind one address). Sends
-already in the outbox stay there; drop them with 'hearth outbox drop'.
+already in the outbox stay there (drop one with 'hearth outbox drop'):
+-drop also drops the stopped runs' sends still pending, those queued for
+the member, campaign and run key since the run entered, and says how
+many (drop=true through the daemon). Sent, dead and skipped entries stay.
 Members may enter the campaign again as its reentry policy allows.
 
 To hold a campaign instead, with the daemon running, set paused = true in
@@ -76,6 +79,7 @@ Examples:
   hearth campaign show onboarding examples/quickstart
   hearth campaign show -json winback . | jq '.variants'
   hearth campaign stop -member u07 onboarding examples/quickstart
+  hearth campaign stop -drop -member u07 onboarding examples/quickstart
   hearth campaign stop winback .
   hearth campaign stop -key 'Go Night #43' rsvp examples/meetup-invitations
   hearth campaign stop -url https://hearth.example.org -member u07 winback
@@ -94,6 +98,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "campaign stop", campaignUsage)
 	member := fs.String("member", "", "Stop only this member's run.")
 	key := fs.String("key", "", "Stop only the runs with this key, in a campaign with run_key.")
+	drop := fs.Bool("drop", false, "Also drop the stopped runs' sends still pending in the outbox.")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -108,7 +113,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if *daemonURL != "" {
 		// The daemon knows its campaigns; the directory, if given, is
 		// not read (it may be on another machine).
-		return stopViaDaemon(ctx, s, *daemonURL, name, *member, *key)
+		return stopViaDaemon(ctx, s, *daemonURL, name, *member, *key, *drop)
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -130,7 +135,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the stop goes through its API at %s.\n", a.PID, a.URL)
-		return stopViaDaemon(ctx, s, a.URL, name, *member, *key)
+		return stopViaDaemon(ctx, s, a.URL, name, *member, *key, *drop)
 	}
 	defer lock.release()
 	store, err := openStore(ctx, cfg)
@@ -163,6 +168,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	now := time.Now().UTC()
 	stopped := 0
 	var outs []state.Outcome
+	var runs []state.StoppedRun
 	for _, id := range ids {
 		m, err := b.Member(id)
 		if errors.Is(err, state.ErrNotFound) && *member != "" {
@@ -178,8 +184,10 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 			return 1
 		}
+		ending := m.RunsToStop(name, *key)
 		if os := rt.StopCampaign(m, name, *key, now); len(os) > 0 {
 			outs = append(outs, os...)
+			runs = append(runs, ending...)
 			stopped++
 			if err := b.SaveMember(m); err != nil {
 				_ = b.Rollback()
@@ -197,7 +205,34 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	printStopped(s, name, *member, *key, stopped, len(outs))
+	if !*drop {
+		return 0
+	}
+	// After the commit: the runs have ended, so nothing queues a send of
+	// theirs again, and a failure here leaves them stopped all the same.
+	dropped, err := dropRunSends(ctx, store, runs)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth campaign stop: the runs are stopped, but dropping their sends: %v\n", err)
+		return 1
+	}
+	printDropped(s, dropped)
 	return 0
+}
+
+// dropRunSends drops the stopped runs' pending sends from the store's
+// outbox, as hearth outbox drop would one by one.
+func dropRunSends(ctx context.Context, store state.Store, runs []state.StoppedRun) (int, error) {
+	sel, ok := store.(state.OutboxSelector)
+	dr, ok2 := store.(state.ActionDropper)
+	if !ok || !ok2 {
+		return 0, errors.New("this state store keeps no outbox")
+	}
+	return state.DropRunSends(ctx, sel, dr, runs)
+}
+
+// printDropped says how many pending sends -drop dropped.
+func printDropped(s *stdio, n int) {
+	fmt.Fprintf(s.out, "Dropped %s pending in the outbox.\n", plural(n, "send", "sends"))
 }
 
 func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
@@ -505,7 +540,7 @@ func suggestOrList(name string, names []string, what string) string {
 
 // stopViaDaemon asks the running daemon to stop the campaign, between
 // its batches, as it would write over a change made to the store.
-func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string) int {
+func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string, drop bool) int {
 	endpoint := strings.TrimRight(base, "/") + "/v1/campaigns/" + url.PathEscape(name) + "/stop"
 	q := url.Values{}
 	if member != "" {
@@ -514,17 +549,29 @@ func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string
 	if key != "" {
 		q.Set("key", key)
 	}
+	if drop {
+		q.Set("drop", "true")
+	}
 	if len(q) > 0 {
 		endpoint += "?" + q.Encode()
 	}
 	var body struct {
-		Stopped int `json:"stopped"`
-		Runs    int `json:"runs"`
+		Stopped int  `json:"stopped"`
+		Runs    int  `json:"runs"`
+		Dropped *int `json:"dropped"`
 	}
 	if !postToDaemon(ctx, s, "campaign stop", endpoint, &body) {
 		return 1
 	}
 	printStopped(s, name, member, key, body.Stopped, body.Runs)
+	if drop && body.Dropped == nil {
+		// An older daemon ignores drop=true: say so rather than claim 0.
+		fmt.Fprintln(s.err, "hearth campaign stop: the daemon did not drop the sends (it predates drop=true); drop them with 'hearth outbox drop'.")
+		return 1
+	}
+	if drop {
+		printDropped(s, *body.Dropped)
+	}
 	return 0
 }
 

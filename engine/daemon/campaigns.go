@@ -3,8 +3,10 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
@@ -22,6 +24,9 @@ type StopResult struct {
 	Key     string `json:"key,omitempty"`
 	Stopped int    `json:"stopped"` // members
 	Runs    int    `json:"runs"`    // their runs ended: several with run_key
+	// Dropped is how many of the stopped runs' pending sends were
+	// dropped from the outbox (?drop=true); absent without it.
+	Dropped *int `json:"dropped,omitempty"`
 }
 
 // stopCampaign ends a campaign's active runs between batches, for one
@@ -33,8 +38,19 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	member, key := r.URL.Query().Get("member"), r.URL.Query().Get("key")
+	drop, err := dropParam(r.URL.Query().Get("drop"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+		return
+	}
+	sel, isSel := d.opt.Store.(state.OutboxSelector)
+	dr, isDr := d.opt.Store.(state.ActionDropper)
+	if drop && (!isSel || !isDr) {
+		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no outbox"})
+		return
+	}
 	out := StopResult{Campaign: name, Member: member, Key: key}
-	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
+	err = d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
 		ids := []string{member}
 		if member == "" {
 			ids = nil
@@ -54,6 +70,7 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		}
 		now := d.opt.Now().UTC()
 		var outs []state.Outcome
+		var runs []state.StoppedRun
 		for _, id := range ids {
 			m, err := b.Member(id)
 			if errors.Is(err, state.ErrNotFound) && member == "" {
@@ -63,8 +80,10 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 				_ = b.Rollback()
 				return err
 			}
+			ending := m.RunsToStop(name, key)
 			if os := rt.StopCampaign(m, name, key, now); len(os) > 0 {
 				outs = append(outs, os...)
+				runs = append(runs, ending...)
 				out.Stopped++
 				if err := b.SaveMember(m); err != nil {
 					_ = b.Rollback()
@@ -83,6 +102,16 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		did := d.opt.Metrics.domain.tally()
 		did.outcomes(outs)
 		did.add()
+		if !drop {
+			return nil
+		}
+		// After the commit, on the processor goroutine: the runs have
+		// ended, so no batch queues a send of theirs again.
+		n, err := state.DropRunSends(ctx, sel, dr, runs)
+		if err != nil {
+			return fmt.Errorf("the runs are stopped, but dropping their sends: %w", err)
+		}
+		out.Dropped = &n
 		return nil
 	})
 	if errors.Is(err, state.ErrNotFound) {
@@ -94,6 +123,18 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// dropParam reads ?drop=: true or false, absent as false.
+func dropParam(v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("drop must be true or false, not %q", v)
+	}
+	return b, nil
 }
 
 // campaignNamed is cfg's campaign named name, or nil once it has

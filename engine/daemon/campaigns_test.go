@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,92 @@ func TestCampaignView(t *testing.T) {
 	}
 	if view.StepRecords.OutboxRetention != "90d" || view.StepRecords.OutcomeRetention != "" {
 		t.Errorf("records: %+v", view.StepRecords)
+	}
+}
+
+// ?drop=true drops the pending sends of the runs the stop ends, and of
+// those alone: another campaign's, and those of a run stopped without
+// it, stay.
+func TestStopCampaignDropsPendingSends(t *testing.T) {
+	twoSteps := `
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "30d"
+  }
+}
+campaign "tips" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "tip" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "30d"
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+	f := start(t, rulesA+twoSteps, "")
+	var joins strings.Builder
+	for i := range 3 {
+		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
+	}
+	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
+		t.Fatalf("joins: %d %v", code, body)
+	}
+	// The fixture has no sender: every send stays pending.
+	pending := func() []string {
+		t.Helper()
+		var keys []string
+		err := state.SelectAll(context.Background(), f.store, state.OutboxFilter{Statuses: []string{state.OutboxPending}}, func(page []state.OutboxEntry) {
+			for _, e := range page {
+				keys = append(keys, e.Campaign+"/"+e.Member)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(keys)
+		return keys
+	}
+	if got := pending(); len(got) != 6 {
+		t.Fatalf("pending before: %v", got)
+	}
+	if code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m1&drop=maybe", "", ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["error"]), "drop must be true or false") {
+		t.Errorf("drop=maybe: %d %v", code, body)
+	}
+	code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m0", "", "")
+	if _, ok := body["dropped"]; code != http.StatusOK || body["stopped"] != 1.0 || ok {
+		t.Fatalf("stop m0 without drop: %d %v", code, body)
+	}
+	code, body = post(t, f, "/v1/campaigns/welcome/stop?member=m1&drop=true", "", "")
+	if code != http.StatusOK || body["stopped"] != 1.0 || body["dropped"] != 1.0 {
+		t.Fatalf("stop m1 with drop: %d %v", code, body)
+	}
+	want := "[tips/m0 tips/m1 tips/m2 welcome/m0 welcome/m2]"
+	if got := fmt.Sprint(pending()); got != want {
+		t.Fatalf("pending after stopping m1: %s; want %s", got, want)
+	}
+	// Everyone still in it: m2 alone; m0's run ended before.
+	code, body = post(t, f, "/v1/campaigns/welcome/stop?drop=true", "", "")
+	if code != http.StatusOK || body["stopped"] != 1.0 || body["dropped"] != 1.0 {
+		t.Fatalf("stop all with drop: %d %v", code, body)
+	}
+	want = "[tips/m0 tips/m1 tips/m2 welcome/m0]"
+	if got := fmt.Sprint(pending()); got != want {
+		t.Fatalf("pending after stopping everyone: %s; want %s", got, want)
 	}
 }

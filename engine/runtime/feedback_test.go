@@ -59,7 +59,7 @@ func TestSurveyLoop(t *testing.T) {
 	if len(outbox) != 2 {
 		t.Fatalf("outbox: %+v; want the survey and one reply about the bad answer", outbox)
 	}
-	want := "Hi Ann!\n\nPulse\n1. Recommend us?\n   recommend: score from 0 (not at all) to 10 (very)\n2. More of what?\n   more_of: events | tutorials\nReply with the survey, the question and your answer, such as \"pulse recommend 9\"."
+	want := "Hi Ann!\n\nPulse\n1. Recommend us?\n   recommend: score from 0 (not at all) to 10 (very)\n2. More of what?\n   more_of: events | tutorials\nReply with the survey, the question and your answer, such as \"pulse recommend 9\"; or answer several at once, such as \"pulse recommend 9 more_of events\"."
 	if outbox[0].Kind != "send.dm" || outbox[0].Text != want || outbox[0].Campaign != "ask" {
 		t.Errorf("survey message: %+v\nwant text:\n%s", outbox[0], want)
 	}

@@ -219,11 +219,35 @@ func example(s *config.Survey) string {
 	if len(s.Questions) == 0 {
 		return s.Name
 	}
-	q := s.Questions[0]
-	if q.Score {
-		return s.Name + " " + q.ID + " 9"
+	return s.Name + " " + exampleAnswer(s.Questions[0])
+}
+
+// exampleQuestions bounds the questions the example of several answers
+// names: enough to show the form, short enough for a chat message.
+const exampleQuestions = 3
+
+// exampleSeveral is a reply answering the survey's first questions at
+// once, in the form ParseReply reads ("pulse recommend 9 more_of
+// workshops"); "" for a survey of one question, where there is nothing
+// more to show.
+func exampleSeveral(s *config.Survey) string {
+	if len(s.Questions) < 2 {
+		return ""
 	}
-	return s.Name + " " + q.ID + " " + q.Choices[0]
+	parts := []string{s.Name}
+	for _, q := range s.Questions[:min(len(s.Questions), exampleQuestions)] {
+		parts = append(parts, exampleAnswer(q))
+	}
+	return strings.Join(parts, " ")
+}
+
+// exampleAnswer is a question and an answer to it: 9 for a score, the
+// first choice otherwise.
+func exampleAnswer(q *config.Question) string {
+	if q.Score || len(q.Choices) == 0 {
+		return q.ID + " 9"
+	}
+	return q.ID + " " + q.Choices[0]
 }
 
 // Event is the feedback.submitted event of an answer. id must be unique
@@ -263,10 +287,12 @@ func FromEvent(ev *events.Event) (Answer, bool) {
 	return a, a.Survey != "" && a.Question != ""
 }
 
-// words holds the few fixed phrases of a survey message per language.
-var words = map[string][2]string{
-	"en": {"score from 0 (not at all) to 10 (very)", "Reply with the survey, the question and your answer, such as"},
-	"zh": {"打分：0（完全不会）到 10（非常可能）", "回复问卷名、问题和答案即可，例如"},
+// words holds the few fixed phrases of a survey message per language:
+// the score's scale, how to reply, and how to answer several questions
+// in one reply.
+var words = map[string][3]string{
+	"en": {"score from 0 (not at all) to 10 (very)", "Reply with the survey, the question and your answer, such as", "or answer several at once, such as"},
+	"zh": {"打分：0（完全不会）到 10（非常可能）", "回复问卷名、问题和答案即可，例如", "也可以一次回答多个问题，例如"},
 }
 
 // Text is the survey as a message in the member's locale: the title, each
@@ -288,7 +314,11 @@ func Text(s *config.Survey, locale string) string {
 			fmt.Fprintf(&b, "   %s: %s\n", q.ID, strings.Join(q.Choices, " | "))
 		}
 	}
-	fmt.Fprintf(&b, "%s \"%s\".", w[1], example(s))
+	fmt.Fprintf(&b, "%s \"%s\"", w[1], example(s))
+	if several := exampleSeveral(s); several != "" {
+		fmt.Fprintf(&b, "; %s \"%s\"", w[2], several)
+	}
+	b.WriteString(".")
 	return b.String()
 }
 

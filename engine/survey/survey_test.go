@@ -2,6 +2,8 @@ package survey_test
 
 import (
 	"errors"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +35,7 @@ func TestText(t *testing.T) {
 	want := "Guild pulse\n" +
 		"1. Recommend us?\n   recommend: score from 0 (not at all) to 10 (very)\n" +
 		"2. More of what?\n   more_of: workshops | market\n" +
-		"Reply with the survey, the question and your answer, such as \"pulse recommend 9\"."
+		"Reply with the survey, the question and your answer, such as \"pulse recommend 9\"; or answer several at once, such as \"pulse recommend 9 more_of workshops\"."
 	if got := survey.Text(pulse[0], "en-GB"); got != want {
 		t.Errorf("en:\n%s\nwant:\n%s", got, want)
 	}
@@ -41,6 +43,59 @@ func TestText(t *testing.T) {
 	if !strings.Contains(zh, "1. 推荐我们吗？") || !strings.Contains(zh, "2. More of what?") || !strings.Contains(zh, "回复问卷名") {
 		t.Errorf("zh-TW falls back to zh-CN, then to the default locale:\n%s", zh)
 	}
+}
+
+// The replies a survey message gives as examples are read back as the
+// answers they show: one answer, then several at once (the first three
+// questions at most); a survey of one question shows no second form.
+func TestTextExamplesParse(t *testing.T) {
+	long := &config.Survey{Name: "long", Title: "Long", DefaultLocale: "en", Questions: []*config.Question{
+		{ID: "mood", Choices: []string{"good", "bad"}, Text: map[string]string{"en": "Mood?"}},
+		{ID: "nps", Score: true, Text: map[string]string{"en": "Recommend?"}},
+		{ID: "Topic", Choices: []string{"Go", "rust"}, Text: map[string]string{"en": "Topic?"}},
+		{ID: "fourth", Score: true, Text: map[string]string{"en": "Fourth?"}},
+	}}
+	one := &config.Survey{Name: "one", Title: "One", DefaultLocale: "en", Questions: []*config.Question{
+		{ID: "nps", Score: true, Text: map[string]string{"en": "Recommend?"}},
+	}}
+	all := append(surveys{long, one}, pulse...)
+	quoted := regexp.MustCompile(`"([^"]*)"`)
+	for _, c := range []struct {
+		s    *config.Survey
+		want []string
+	}{
+		{pulse[0], []string{"recommend=9", "recommend=9 more_of=workshops"}},
+		{long, []string{"mood=good", "mood=good nps=9 Topic=Go"}},
+		{one, []string{"nps=9"}},
+	} {
+		for _, locale := range []string{"en", "zh-CN"} {
+			text := survey.Text(c.s, locale)
+			var got []string
+			for _, m := range quoted.FindAllStringSubmatch(text, -1) {
+				answers, ok, err := survey.ParseReply(all, m[1])
+				if !ok || err != nil {
+					t.Errorf("%s %s: example %q: ok %v, %v", c.s.Name, locale, m[1], ok, err)
+				}
+				got = append(got, answerList(answers))
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s %s: examples read as %q; want %q\n%s", c.s.Name, locale, got, c.want, text)
+			}
+		}
+	}
+}
+
+// answerList is answers as "question=value ...".
+func answerList(answers []survey.Answer) string {
+	var out []string
+	for _, a := range answers {
+		v := a.Choice
+		if a.Score >= 0 {
+			v = strconv.Itoa(a.Score)
+		}
+		out = append(out, a.Question+"="+v)
+	}
+	return strings.Join(out, " ")
 }
 
 func TestParseReply(t *testing.T) {
