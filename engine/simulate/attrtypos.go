@@ -1,8 +1,6 @@
 package simulate
 
 import (
-	"sort"
-
 	"github.com/hearth-community/hearth/engine/config"
 )
 
@@ -24,39 +22,23 @@ type AttrTypo struct {
 
 // AttrTypos counts events by attribute typo.
 type AttrTypos struct {
-	by map[[2]string]*AttrTypo // type, attribute
+	pairs pairCounts // type, attribute
 }
 
 // Add counts n events of type typ with attribute attr, a slip of
 // suggestion.
 func (a *AttrTypos) Add(typ, attr, suggestion string, n int) {
-	k := [2]string{typ, attr}
-	if t := a.by[k]; t != nil {
-		t.Events += n
-		return
-	}
-	if a.by == nil {
-		a.by = map[[2]string]*AttrTypo{}
-	}
-	a.by[k] = &AttrTypo{Type: typ, Attribute: attr, Suggestion: suggestion, Events: n}
+	a.pairs.add(typ, attr, suggestion, n, 0)
 }
 
 // List is the typos counted, the one with the most events first, then
 // by type and attribute.
 func (a *AttrTypos) List() []AttrTypo {
-	out := make([]AttrTypo, 0, len(a.by))
-	for _, t := range a.by {
-		out = append(out, *t)
+	pairs := a.pairs.sorted()
+	out := make([]AttrTypo, 0, len(pairs))
+	for _, c := range pairs {
+		out = append(out, AttrTypo{Type: c.typ, Attribute: c.name, Suggestion: c.suggestion, Events: c.events})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Events != out[j].Events {
-			return out[i].Events > out[j].Events
-		}
-		if out[i].Type != out[j].Type {
-			return out[i].Type < out[j].Type
-		}
-		return out[i].Attribute < out[j].Attribute
-	})
 	return out
 }
 

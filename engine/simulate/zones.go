@@ -1,8 +1,6 @@
 package simulate
 
 import (
-	"sort"
-
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/zones"
 )
@@ -23,42 +21,23 @@ type BadTimezone struct {
 // MaxAttrChecks type and value pairs: a file making up a zone per event
 // could have millions.
 type BadTimezones struct {
-	by map[[2]string]*BadTimezone // type, value
+	pairs pairCounts // type, value
 }
 
 // Add counts n events of type typ with the timezone value, a slip of
 // suggestion ("" when it looks like no zone).
 func (z *BadTimezones) Add(typ, value, suggestion string, n int) {
-	k := [2]string{typ, value}
-	if t := z.by[k]; t != nil {
-		t.Events += n
-		return
-	}
-	if len(z.by) >= MaxAttrChecks {
-		return
-	}
-	if z.by == nil {
-		z.by = map[[2]string]*BadTimezone{}
-	}
-	z.by[k] = &BadTimezone{Type: typ, Value: value, Suggestion: suggestion, Events: n}
+	z.pairs.add(typ, value, suggestion, n, MaxAttrChecks)
 }
 
 // List is the time zones counted, the one with the most events first,
 // then by type and value.
 func (z *BadTimezones) List() []BadTimezone {
-	out := make([]BadTimezone, 0, len(z.by))
-	for _, t := range z.by {
-		out = append(out, *t)
+	pairs := z.pairs.sorted()
+	out := make([]BadTimezone, 0, len(pairs))
+	for _, c := range pairs {
+		out = append(out, BadTimezone{Type: c.typ, Value: c.name, Suggestion: c.suggestion, Events: c.events})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Events != out[j].Events {
-			return out[i].Events > out[j].Events
-		}
-		if out[i].Type != out[j].Type {
-			return out[i].Type < out[j].Type
-		}
-		return out[i].Value < out[j].Value
-	})
 	return out
 }
 
@@ -73,8 +52,7 @@ func (z *BadTimezones) see(typ string, attrs map[string]any) {
 	if !ok {
 		return
 	}
-	if t := z.by[[2]string{typ, v}]; t != nil {
-		t.Events++
+	if z.pairs.seen(typ, v) {
 		return
 	}
 	if zones.Valid(v) {
