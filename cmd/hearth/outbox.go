@@ -357,12 +357,7 @@ func runOutboxDrop(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	pos, dir, ok := leadArgs(s, name, pos, "KEY", "the action's key, which hearth outbox list shows,")
-	if !ok {
-		return 1
-	}
-	key := pos[0]
-	ob, done, ok := outboxForKey(ctx, s, dir, vf, name)
+	key, ob, done, ok := outboxForKey(ctx, s, pos, vf, name)
 	if !ok {
 		return 1
 	}
@@ -380,22 +375,26 @@ func runOutboxDrop(ctx context.Context, s *stdio, args []string) int {
 	return 0
 }
 
-// outboxForKey opens the outbox of DIR's state for retry KEY or drop
-// KEY, which need one: done closes it.
-func outboxForKey(ctx context.Context, s *stdio, dir string, vf varFlags, name string) (ob outbox.Store, done func(), ok bool) {
+// outboxForKey reads the KEY [DIR] arguments of retry KEY or drop KEY
+// and opens the outbox of DIR's state, which they need: done closes it.
+func outboxForKey(ctx context.Context, s *stdio, pos []string, vf varFlags, name string) (key string, ob outbox.Store, done func(), ok bool) {
+	pos, dir, ok := leadArgs(s, name, pos, "KEY", "the action's key, which hearth outbox list shows,")
+	if !ok {
+		return "", nil, nil, false
+	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
-		return nil, nil, false
+		return "", nil, nil, false
 	}
 	if err := missingState(cfg, hintRun); err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
-		return nil, nil, false
+		return "", nil, nil, false
 	}
 	st, ob, ok := openOutbox(ctx, s, cfg, name)
 	if !ok {
-		return nil, nil, false
+		return "", nil, nil, false
 	}
-	return ob, func() { st.Close() }, true
+	return pos[0], ob, func() { st.Close() }, true
 }
 
 // stateResources lists the objects apply made, for the outbox to find

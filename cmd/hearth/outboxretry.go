@@ -155,12 +155,7 @@ func confirmRetry(ctx context.Context, s *stdio, count string, n int, sample []o
 // retryOne is hearth outbox retry KEY: one action made due now.
 func retryOne(ctx context.Context, s *stdio, pos []string, vf varFlags) int {
 	const name = "outbox retry"
-	pos, dir, ok := leadArgs(s, name, pos, "KEY", "the action's key, which hearth outbox list shows,")
-	if !ok {
-		return 1
-	}
-	key := pos[0]
-	ob, done, ok := outboxForKey(ctx, s, dir, vf, name)
+	key, ob, done, ok := outboxForKey(ctx, s, pos, vf, name)
 	if !ok {
 		return 1
 	}
