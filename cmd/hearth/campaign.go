@@ -67,7 +67,9 @@ finds a daemon on this machine by itself, and -url names one anywhere
 already in the outbox stay there (drop one with 'hearth outbox drop'):
 -drop also drops the stopped runs' sends still pending, those queued for
 the member, campaign and run key since the run entered, and says how
-many (drop=true through the daemon). Sent, dead and skipped entries stay.
+many (drop=true through the daemon). Sent, dead and skipped entries stay,
+and so does a send being delivered at that moment: it goes out and is
+kept as sent (the count of those is said too).
 Members may enter the campaign again as its reentry policy allows.
 
 To hold a campaign instead, with the daemon running, set paused = true in
@@ -221,18 +223,22 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 
 // dropRunSends drops the stopped runs' pending sends from the store's
 // outbox, as hearth outbox drop would one by one.
-func dropRunSends(ctx context.Context, store state.Store, runs []state.StoppedRun) (int, error) {
+func dropRunSends(ctx context.Context, store state.Store, runs []state.StoppedRun) (state.Dropped, error) {
 	sel, ok := store.(state.OutboxSelector)
-	dr, ok2 := store.(state.ActionDropper)
+	dr, ok2 := store.(state.PendingDropper)
 	if !ok || !ok2 {
-		return 0, errors.New("this state store keeps no outbox")
+		return state.Dropped{}, errors.New("this state store keeps no outbox")
 	}
-	return state.DropRunSends(ctx, sel, dr, runs)
+	return state.DropRunSends(ctx, sel, dr, runs, time.Now())
 }
 
-// printDropped says how many pending sends -drop dropped.
-func printDropped(s *stdio, n int) {
-	fmt.Fprintf(s.out, "Dropped %s pending in the outbox.\n", plural(n, "send", "sends"))
+// printDropped says how many pending sends -drop dropped, and how many
+// it left because they were going out at that moment.
+func printDropped(s *stdio, n state.Dropped) {
+	fmt.Fprintf(s.out, "Dropped %s pending in the outbox.\n", plural(n.Dropped, "send", "sends"))
+	if n.GoingOut > 0 {
+		fmt.Fprintf(s.out, "%s going out at that moment %s sent and kept as sent.\n", plural(n.GoingOut, "send", "sends"), map[bool]string{true: "was", false: "were"}[n.GoingOut == 1])
+	}
 }
 
 func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
@@ -556,9 +562,10 @@ func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string
 		endpoint += "?" + q.Encode()
 	}
 	var body struct {
-		Stopped int  `json:"stopped"`
-		Runs    int  `json:"runs"`
-		Dropped *int `json:"dropped"`
+		Stopped  int  `json:"stopped"`
+		Runs     int  `json:"runs"`
+		Dropped  *int `json:"dropped"`
+		GoingOut int  `json:"going_out"`
 	}
 	if !postToDaemon(ctx, s, "campaign stop", endpoint, &body) {
 		return 1
@@ -570,7 +577,7 @@ func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string
 		return 1
 	}
 	if drop {
-		printDropped(s, *body.Dropped)
+		printDropped(s, state.Dropped{Dropped: *body.Dropped, GoingOut: body.GoingOut})
 	}
 	return 0
 }

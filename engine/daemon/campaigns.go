@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
@@ -27,6 +28,9 @@ type StopResult struct {
 	// Dropped is how many of the stopped runs' pending sends were
 	// dropped from the outbox (?drop=true); absent without it.
 	Dropped *int `json:"dropped,omitempty"`
+	// GoingOut is how many of them were being sent at that moment: they
+	// go out and stay recorded as sent.
+	GoingOut int `json:"going_out,omitempty"`
 }
 
 // stopCampaign ends a campaign's active runs between batches, for one
@@ -44,7 +48,11 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sel, isSel := d.opt.Store.(state.OutboxSelector)
-	dr, isDr := d.opt.Store.(state.ActionDropper)
+	dr, isDr := d.opt.Store.(state.PendingDropper)
+	if guarded := d.dropper.Load(); guarded != nil {
+		// While the daemon delivers, never under the send going out.
+		dr = *guarded
+	}
 	if drop && (!isSel || !isDr) {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no outbox"})
 		return
@@ -107,11 +115,11 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		}
 		// After the commit, on the processor goroutine: the runs have
 		// ended, so no batch queues a send of theirs again.
-		n, err := state.DropRunSends(ctx, sel, dr, runs)
+		n, err := state.DropRunSends(ctx, sel, dr, runs, time.Now())
 		if err != nil {
 			return fmt.Errorf("the runs are stopped, but dropping their sends: %w", err)
 		}
-		out.Dropped = &n
+		out.Dropped, out.GoingOut = &n.Dropped, n.GoingOut
 		return nil
 	})
 	if errors.Is(err, state.ErrNotFound) {

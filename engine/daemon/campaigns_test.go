@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
+	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -236,5 +237,83 @@ template "hi" {
 	want = "[tips/m0 tips/m1 tips/m2 welcome/m0]"
 	if got := fmt.Sprint(pending()); got != want {
 		t.Fatalf("pending after stopping everyone: %s; want %s", got, want)
+	}
+}
+
+// blockingSender holds the first send until released, as a slow
+// platform call does.
+type blockingSender struct {
+	sending chan string
+	release chan struct{}
+}
+
+func (b *blockingSender) Send(_ context.Context, a state.Action) error {
+	b.sending <- a.Key
+	<-b.release
+	return nil
+}
+
+// A stop with ?drop=true while the daemon is delivering one of the runs'
+// sends leaves that send: it goes out and stays recorded as sent, counted
+// as going_out, not dropped.
+func TestStopCampaignDropLeavesTheSendGoingOut(t *testing.T) {
+	rules := `
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "30d"
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+	bs := &blockingSender{sending: make(chan string, 1), release: make(chan struct{})}
+	f := start(t, rulesA+rules, "", func(o *daemon.Options) {
+		o.Sender = bs
+		o.DeliverEvery = 10 * time.Millisecond
+	})
+	released := false
+	defer func() {
+		if !released {
+			close(bs.release)
+		}
+	}()
+	join := fmt.Sprintf(`{"id":"j0","type":"member.joined","member":"m0","at":%q}`, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
+		t.Fatalf("join: %d %v", code, body)
+	}
+	var key string
+	select {
+	case key = <-bs.sending:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the welcome was never sent")
+	}
+	code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m0&drop=true", "", "")
+	if code != http.StatusOK || body["stopped"] != 1.0 || body["dropped"] != 0.0 || body["going_out"] != 1.0 {
+		t.Fatalf("stop with drop while sending: %d %v; want stopped 1, dropped 0, going_out 1", code, body)
+	}
+	close(bs.release)
+	released = true
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sent, err := f.store.ListOutbox(context.Background(), state.OutboxSent, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) == 1 && sent[0].Key == key {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sent records: %v; want the welcome %s recorded as sent", sent, key)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

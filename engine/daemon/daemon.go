@@ -162,6 +162,9 @@ type Daemon struct {
 	// Unix nanoseconds of the wall clock (HoldTimers).
 	heldUntil atomic.Int64
 	rt        atomic.Pointer[runtime.Runtime] // in force, for metrics
+	// dropper drops pending sends around the dispatcher's delivery (set
+	// by Run while it delivers; nil otherwise): campaign stop -drop.
+	dropper atomic.Pointer[state.PendingDropper]
 	// ruleBase holds what the runtimes a reload retired counted per rule,
 	// so the rule counters go on from there instead of starting again;
 	// ruleMu makes a swap and a scrape exclude each other.
@@ -586,6 +589,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})
+		if pd, ok := d.opt.Store.(state.PendingDropper); ok {
+			guarded := disp.Dropper(pd)
+			d.dropper.Store(&guarded)
+		}
 		delivered := make(chan struct{})
 		dctx, stopDelivery := context.WithCancel(context.Background())
 		go func() { _ = disp.Run(dctx, every); close(delivered) }()

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/lograte"
@@ -152,6 +153,16 @@ type Dispatcher struct {
 	// failing keeps the warnings of first failures to one a minute per
 	// platform: an outage fails every action due on it.
 	failing *lograte.Limiter
+
+	// mu guards sending and dropped, which Dropper reads from another
+	// goroutine while a round is under way.
+	mu sync.Mutex
+	// sending is the key of the action being delivered now ("" between
+	// actions): a drop leaves it, so its delivery is recorded.
+	sending string
+	// dropped are the keys dropped since this round read its due
+	// actions: the round has them in its list and must not send them.
+	dropped map[string]bool
 }
 
 // failWarnEvery is how often a platform's first failures are warned of.
@@ -241,6 +252,11 @@ func (d *Dispatcher) recipientsOf(ctx context.Context, due []Entry) (map[string]
 // RunOnce sends what is due now, once each, and returns.
 func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 	var rep Report
+	// Drops made before this read are not in it; those made after are
+	// kept in dropped until the next round.
+	d.mu.Lock()
+	clear(d.dropped)
+	d.mu.Unlock()
 	due, err := d.store.DueActions(ctx, d.opt.Now(), d.opt.Batch)
 	if err != nil {
 		return rep, err
@@ -251,9 +267,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		// unsubscribed; the round waits for the next one instead.
 		return rep, fmt.Errorf("reading which members left or unsubscribed: %w", err)
 	}
+	defer d.take("")
 	for _, e := range due {
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if !d.take(e.Key) {
+			continue // dropped after this round read it
 		}
 		if reason := SkipReason(e.Action, recipients); reason != "" {
 			rep.Skipped++
@@ -310,6 +330,49 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// take marks key as the action being delivered, unless it was dropped
+// since the round read it; "" marks none.
+func (d *Dispatcher) take(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if key != "" && d.dropped[key] {
+		d.sending = ""
+		return false
+	}
+	d.sending = key
+	return true
+}
+
+// Dropper wraps a store's DropPending so that a drop made while this
+// dispatcher runs (from another goroutine, as hearth campaign stop -drop
+// through the daemon does) never removes the action it is delivering at
+// that moment, whose "sent" record would be lost, and keeps it from
+// sending one its round read as due before the drop.
+func (d *Dispatcher) Dropper(st state.PendingDropper) state.PendingDropper {
+	return dispatcherDropper{d: d, st: st}
+}
+
+type dispatcherDropper struct {
+	d  *Dispatcher
+	st state.PendingDropper
+}
+
+func (g dispatcherDropper) DropPending(ctx context.Context, key string, now time.Time) (bool, error) {
+	g.d.mu.Lock()
+	defer g.d.mu.Unlock()
+	if key == g.d.sending {
+		return false, nil
+	}
+	ok, err := g.st.DropPending(ctx, key, now)
+	if ok {
+		if g.d.dropped == nil {
+			g.d.dropped = map[string]bool{}
+		}
+		g.d.dropped[key] = true
+	}
+	return ok, err
 }
 
 // Run delivers until ctx ends, polling every interval.

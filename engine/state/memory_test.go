@@ -74,6 +74,11 @@ func TestMemoryOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
 
+// DropPending is campaign stop -drop's: pending actions only.
+func TestDropPending(t *testing.T) {
+	statetest.RunDropPending(t, func(t *testing.T) state.Store { return state.NewMemory() }, false)
+}
+
 func TestMemoryOutboxSelect(t *testing.T) {
 	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }

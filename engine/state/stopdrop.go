@@ -37,14 +37,31 @@ type ActionDropper interface {
 	DropAction(ctx context.Context, key string) (bool, error)
 }
 
-// DropRunSends removes the pending outbox actions of the runs given and
-// returns how many it removed. An action is a run's when it names the
-// run's member, campaign and key and was queued since the run entered:
-// a send an earlier run of the member left pending is not this run's.
-// Only pending actions are read, so a sent, dead or skipped one stays as
-// the record it is.
-func DropRunSends(ctx context.Context, sel OutboxSelector, drop ActionDropper, runs []StoppedRun) (int, error) {
-	n := 0
+// PendingDropper removes an outbox action only while it is pending and
+// nobody is sending it: a send that went out keeps its "sent" record.
+// A store whose replicas lease the actions they send (PostgreSQL) also
+// leaves a leased one, as it may be going out at that moment; now is
+// the wall clock leases are read against.
+type PendingDropper interface {
+	DropPending(ctx context.Context, key string, now time.Time) (bool, error)
+}
+
+// Dropped is what DropRunSends did: the pending sends it removed, and
+// those it found pending but could not remove because they were going
+// out at that moment (they are sent, and recorded as sent).
+type Dropped struct {
+	Dropped  int
+	GoingOut int
+}
+
+// DropRunSends removes the pending outbox actions of the runs given. An
+// action is a run's when it names the run's member, campaign and key and
+// was queued since the run entered: a send an earlier run of the member
+// left pending is not this run's. Only pending actions are read, and
+// only pending ones nobody is sending are removed, so a sent, dead or
+// skipped one stays as the record it is.
+func DropRunSends(ctx context.Context, sel OutboxSelector, drop PendingDropper, runs []StoppedRun, now time.Time) (Dropped, error) {
+	var out Dropped
 	for _, run := range runs {
 		var keys []string
 		f := OutboxFilter{Statuses: []string{OutboxPending}, Member: run.Member, Campaign: run.Campaign}
@@ -56,17 +73,19 @@ func DropRunSends(ctx context.Context, sel OutboxSelector, drop ActionDropper, r
 			}
 		})
 		if err != nil {
-			return n, err
+			return out, err
 		}
 		for _, k := range keys {
-			ok, err := drop.DropAction(ctx, k)
+			ok, err := drop.DropPending(ctx, k, now)
 			if err != nil {
-				return n, err
+				return out, err
 			}
 			if ok {
-				n++
+				out.Dropped++
+			} else {
+				out.GoingOut++
 			}
 		}
 	}
-	return n, nil
+	return out, nil
 }

@@ -687,6 +687,19 @@ func (s *Memory) DropAction(_ context.Context, key string) (bool, error) {
 	return ok, nil
 }
 
+// DropPending removes an action while it is pending (PendingDropper);
+// the memory store leases nothing, so the dispatcher guards its own sends.
+func (s *Memory) DropPending(_ context.Context, key string, _ time.Time) (bool, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	e, ok := s.entries[key]
+	if !ok || e.Status != OutboxPending {
+		return false, nil
+	}
+	delete(s.entries, key)
+	return true, nil
+}
+
 // Cursor returns where a platform's event stream was read up to.
 func (s *Memory) Cursor(_ context.Context, stream string) (string, error) {
 	return s.cursors[stream], nil

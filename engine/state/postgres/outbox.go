@@ -209,6 +209,13 @@ func (s *Store) DropAction(ctx context.Context, key string) (bool, error) {
 	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = $1`, key)
 }
 
+// DropPending removes an action while it is pending and no replica
+// holds its lease (state.PendingDropper): a leased one may be going out
+// at that moment, and MarkSent must find it to record the send.
+func (s *Store) DropPending(ctx context.Context, key string, now time.Time) (bool, error) {
+	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = $1 AND status = 'pending' AND lease_until < $2`, key, now.UnixNano())
+}
+
 // CountOutbox counts entries by status, for the dashboard.
 func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM outbox GROUP BY status`)

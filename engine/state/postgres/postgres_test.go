@@ -663,6 +663,12 @@ func TestOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
 }
 
+// DropPending is campaign stop -drop's: pending actions only, leased ones left.
+func TestDropPending(t *testing.T) {
+	testURL(t)
+	statetest.RunDropPending(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) }, true)
+}
+
 func TestOutboxSelect(t *testing.T) {
 	testURL(t)
 	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })

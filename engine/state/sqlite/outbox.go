@@ -222,6 +222,13 @@ func (s *Store) DropAction(ctx context.Context, key string) (bool, error) {
 	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = ?`, key)
 }
 
+// DropPending removes an action while it is pending
+// (state.PendingDropper). One process writes this store, so its
+// dispatcher guards the send it is making (outbox.Dispatcher.Dropper).
+func (s *Store) DropPending(ctx context.Context, key string, _ time.Time) (bool, error) {
+	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = ? AND status = 'pending'`, key)
+}
+
 // CountOutbox counts entries by status; the dashboard samples it, so it
 // is one indexed aggregate rather than a listing.
 func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {

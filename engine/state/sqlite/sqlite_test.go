@@ -53,6 +53,11 @@ func TestOutboxPages(t *testing.T) {
 	statetest.RunOutboxPages(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
 
+// DropPending is campaign stop -drop's: pending actions only.
+func TestDropPending(t *testing.T) {
+	statetest.RunDropPending(t, func(t *testing.T) state.Store { return openTemp(t) }, false)
+}
+
 func TestOutboxSelect(t *testing.T) {
 	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return openTemp(t) })
 }

@@ -85,3 +85,75 @@ func RunOutboxPages(t *testing.T, open Open) {
 		t.Errorf("dead pages list %s; want k04", got)
 	}
 }
+
+// DropStore is the part of a store hearth campaign stop -drop uses, with
+// what the check needs to settle and claim actions.
+type DropStore interface {
+	state.PendingDropper
+	DueActions(ctx context.Context, now time.Time, limit int) ([]state.OutboxEntry, error)
+	MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
+	ListOutbox(ctx context.Context, status string, limit int) ([]state.OutboxEntry, error)
+}
+
+// RunDropPending checks that DropPending removes a pending action and
+// nothing else: a sent one keeps its record, an unknown key is no error,
+// and, in a store whose replicas lease what they send (leases), one
+// claimed by DueActions stays until its lease runs out.
+func RunDropPending(t *testing.T, open Open, leases bool) {
+	ctx := context.Background()
+	s := open(t)
+	ds, ok := s.(DropStore)
+	if !ok {
+		t.Fatalf("%T cannot drop pending actions", s)
+	}
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	b, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Enqueue([]state.Action{
+		{Key: "sent", Kind: "send.dm", Member: "ann", At: t0, Target: "ann", Text: "hi"},
+		{Key: "claimed", Kind: "send.dm", Member: "ann", At: t0.Add(time.Minute), Target: "ann", Text: "hi"},
+		{Key: "later", Kind: "send.dm", Member: "ann", At: t0.Add(time.Hour), Target: "ann", Text: "hi"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// Claims "sent" and "claimed" ("later" is not due yet).
+	due, err := ds.DueActions(ctx, t0.Add(time.Minute), 10)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("due: %d actions, %v; want 2", len(due), err)
+	}
+	if err := ds.MarkSent(ctx, "sent", 1, t0); err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Now()
+	for _, c := range []struct {
+		key  string
+		want bool
+	}{{"sent", false}, {"claimed", !leases}, {"later", true}, {"later", false}, {"nothing", false}} {
+		got, err := ds.DropPending(ctx, c.key, wall)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("DropPending(%s) = %v, want %v", c.key, got, c.want)
+		}
+	}
+	sent, err := ds.ListOutbox(ctx, state.OutboxSent, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 1 || sent[0].Key != "sent" {
+		t.Errorf("sent records after the drops: %v, want the one sent", sent)
+	}
+	if leases {
+		// Once the lease has run out (its claimer died), it can go.
+		if got, err := ds.DropPending(ctx, "claimed", wall.Add(24*time.Hour)); err != nil || !got {
+			t.Errorf("DropPending(claimed) after its lease = %v, %v; want true", got, err)
+		}
+	}
+}
