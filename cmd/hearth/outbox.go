@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -64,10 +65,14 @@ duration back from now (6h, 2d) or a time (RFC 3339 or YYYY-MM-DD).
 hearth run's GET /v1/outbox and POST /v1/outbox/retry take the same
 filters as query parameters (status, member, campaign, platform, since).
 
-retry and drop write the outbox directly, also while hearth run serves
-the state: the daemon reads the outbox afresh at each delivery round
-(every second), so what retry makes due goes out at its next round; with
-no daemon, hearth outbox send delivers it. Run 'hearth outbox VERB -h'
+retry writes the outbox directly, also while hearth run serves the
+state: the daemon reads the outbox afresh at each delivery round (every
+second), so what retry makes due goes out at its next round; with no
+daemon, hearth outbox send delivers it. drop goes through a daemon
+serving a SQLite state (POST /v1/outbox/drop), so it never removes an
+action at the moment it is being sent, whose record as sent would be
+lost: it says so and exits 1, as it does for an action a replica on
+PostgreSQL is sending (drop it afterwards if it is still there). Run 'hearth outbox VERB -h'
 for the options of one verb.
 
 Examples:
@@ -357,12 +362,34 @@ func runOutboxDrop(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return code
 	}
-	key, ob, done, ok := outboxForKey(ctx, s, pos, vf, name)
+	key, cfg, ob, done, ok := outboxForKey(ctx, s, pos, vf, name)
 	if !ok {
 		return 1
 	}
 	defer done()
+	// A daemon on this SQLite state may be sending the action right now:
+	// the drop goes through it, which never removes that send's record.
+	lock, a, ok := lockForWrite(s, cfg, name)
+	if !ok {
+		return 1
+	}
+	if lock == nil {
+		var out struct {
+			Dropped string `json:"dropped"`
+		}
+		endpoint := strings.TrimRight(a.URL, "/") + "/v1/outbox/drop?" + url.Values{"key": {key}}.Encode()
+		if !postToDaemon(ctx, s, name, endpoint, &out) {
+			return 1
+		}
+		fmt.Fprintf(s.out, "dropped: %s\n", key)
+		return 0
+	}
+	defer lock.release()
 	found, err := ob.DropAction(ctx, key)
+	if errors.Is(err, state.ErrBeingSent) {
+		fmt.Fprintf(s.err, "hearth outbox drop: action %q is %v by a replica: it will be recorded as sent, or retried; drop it afterwards if it is still there.\n", key, err)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth outbox drop: %v\n", err)
 		return 1
@@ -377,24 +404,24 @@ func runOutboxDrop(ctx context.Context, s *stdio, args []string) int {
 
 // outboxForKey reads the KEY [DIR] arguments of retry KEY or drop KEY
 // and opens the outbox of DIR's state, which they need: done closes it.
-func outboxForKey(ctx context.Context, s *stdio, pos []string, vf varFlags, name string) (key string, ob outbox.Store, done func(), ok bool) {
+func outboxForKey(ctx context.Context, s *stdio, pos []string, vf varFlags, name string) (key string, cfg *config.Config, ob outbox.Store, done func(), ok bool) {
 	pos, dir, ok := leadArgs(s, name, pos, "KEY", "the action's key, which hearth outbox list shows,")
 	if !ok {
-		return "", nil, nil, false
+		return "", nil, nil, nil, false
 	}
-	cfg, ok := loadConfig(s, dir, vf)
+	cfg, ok = loadConfig(s, dir, vf)
 	if !ok {
-		return "", nil, nil, false
+		return "", nil, nil, nil, false
 	}
 	if err := missingState(cfg, hintRun); err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
-		return "", nil, nil, false
+		return "", nil, nil, nil, false
 	}
 	st, ob, ok := openOutbox(ctx, s, cfg, name)
 	if !ok {
-		return "", nil, nil, false
+		return "", nil, nil, nil, false
 	}
-	return pos[0], ob, func() { st.Close() }, true
+	return pos[0], cfg, ob, func() { st.Close() }, true
 }
 
 // stateResources lists the objects apply made, for the outbox to find

@@ -185,10 +185,57 @@ func (a *answerAfter) Read(p []byte) (int, error) {
 // again, and die again on this platform, with one more try each.
 func TestOutboxRetryBesideDaemon(t *testing.T) {
 	dir := deadLetterSite(t, 3)
+	errb, stop := serveSite(t, dir)
+	if c, o, e := runCLI("outbox", "retry", "-status", "dead", "-auto-approve", dir); c != 0 || !strings.Contains(o, "Retried 3 dead actions: due now.") {
+		t.Fatalf("retry beside the daemon: exit %d\n%s%s", c, o, e)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		c := counts(outboxTries(t, dir))
+		if c["dead 2"] == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not try the retried actions again: %v\n%s", c, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+}
+
+// While a daemon serves the SQLite state, outbox drop goes through its
+// API (POST /v1/outbox/drop), which never removes a send going out.
+func TestOutboxDropThroughDaemon(t *testing.T) {
+	dir := deadLetterSite(t, 2)
+	var key string
+	for k := range outboxTries(t, dir) {
+		key = k
+		break
+	}
+	errb, stop := serveSite(t, dir)
+	if c, o, e := runCLI("outbox", "drop", key, dir); c != 0 || !strings.Contains(o, "dropped: "+key) {
+		t.Fatalf("drop beside the daemon: exit %d\n%s%s", c, o, e)
+	}
+	if c, _, e := runCLI("outbox", "drop", key, dir); c != 1 || !strings.Contains(e, "no action") || !strings.Contains(e, "404") {
+		t.Errorf("dropping it again: exit %d, %s; want 1 and the daemon's 404", c, e)
+	}
+	stop()
+	if !strings.Contains(errb.String(), "outbox action dropped through the API") {
+		t.Errorf("the daemon did not log the drop:\n%s", errb.String())
+	}
+	if left := outboxTries(t, dir); len(left) != 1 || left[key] != "" {
+		t.Errorf("left in the outbox: %v; want the other action alone", left)
+	}
+}
+
+// serveSite runs hearth run on dir until stop, which checks it exited 0;
+// errb holds its log.
+func serveSite(t *testing.T, dir string) (errb *syncBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb syncBuffer
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	t.Cleanup(cancel)
+	var out syncBuffer
+	errb = &syncBuffer{}
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: errb, lookupEnv: func(string) (string, bool) { return "", false }}
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", "127.0.0.1:0", dir}, s) }()
 	cfg := &config.Config{Settings: config.Settings{State: config.StateSettings{Backend: "sqlite", Path: filepath.Join(dir, ".hearth", "state.db")}}}
@@ -205,26 +252,16 @@ func TestOutboxRetryBesideDaemon(t *testing.T) {
 			t.Fatalf("no announcement:\n%s", errb.String())
 		}
 	}
-	if c, o, e := runCLI("outbox", "retry", "-status", "dead", "-auto-approve", dir); c != 0 || !strings.Contains(o, "Retried 3 dead actions: due now.") {
-		t.Fatalf("retry beside the daemon: exit %d\n%s%s", c, o, e)
-	}
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		c := counts(outboxTries(t, dir))
-		if c["dead 2"] == 3 {
-			break
+	return errb, func() {
+		t.Helper()
+		cancel()
+		select {
+		case c := <-code:
+			if c != 0 {
+				t.Fatalf("exit %d\n%s", c, errb.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("did not stop")
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the daemon did not try the retried actions again: %v\n%s", c, errb.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
 	}
 }

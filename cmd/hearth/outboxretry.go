@@ -155,7 +155,7 @@ func confirmRetry(ctx context.Context, s *stdio, count string, n int, sample []o
 // retryOne is hearth outbox retry KEY: one action made due now.
 func retryOne(ctx context.Context, s *stdio, pos []string, vf varFlags) int {
 	const name = "outbox retry"
-	key, ob, done, ok := outboxForKey(ctx, s, pos, vf, name)
+	key, _, ob, done, ok := outboxForKey(ctx, s, pos, vf, name)
 	if !ok {
 		return 1
 	}

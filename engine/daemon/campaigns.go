@@ -49,9 +49,9 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	sel, isSel := d.opt.Store.(state.OutboxSelector)
 	dr, isDr := d.opt.Store.(state.PendingDropper)
-	if guarded := d.dropper.Load(); guarded != nil {
+	if disp := d.disp.Load(); disp != nil && isDr {
 		// While the daemon delivers, never under the send going out.
-		dr = *guarded
+		dr = disp.Dropper(dr)
 	}
 	if drop && (!isSel || !isDr) {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no outbox"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -315,5 +316,89 @@ template "hi" {
 			t.Fatalf("sent records: %v; want the welcome %s recorded as sent", sent, key)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// POST /v1/outbox/drop removes one action; 409 while the daemon is
+// sending it, 404 for none, 400 without a key.
+func TestDropOutboxAction(t *testing.T) {
+	rules := `
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+	bs := &blockingSender{sending: make(chan string, 1), release: make(chan struct{})}
+	f := start(t, rulesA+rules, "", func(o *daemon.Options) {
+		o.Sender = bs
+		o.DeliverEvery = 10 * time.Millisecond
+	})
+	released := false
+	defer func() {
+		if !released {
+			close(bs.release)
+		}
+	}()
+	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	joins := fmt.Sprintf(`{"id":"j0","type":"member.joined","member":"m0","at":%q}`+"\n"+`{"id":"j1","type":"member.joined","member":"m1","at":%q}`, at, at)
+	if code, body := post(t, f, "/v1/events", joins, ""); code != http.StatusAccepted {
+		t.Fatalf("joins: %d %v", code, body)
+	}
+	var sending string
+	select {
+	case sending = <-bs.sending:
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing was sent")
+	}
+	if code, body := post(t, f, "/v1/outbox/drop", "", ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["error"]), "key is missing") {
+		t.Errorf("no key: %d %v", code, body)
+	}
+	if code, body := post(t, f, "/v1/outbox/drop?key=nope", "", ""); code != http.StatusNotFound {
+		t.Errorf("unknown key: %d %v", code, body)
+	}
+	if code, body := post(t, f, "/v1/outbox/drop?key="+url.QueryEscape(sending), "", ""); code != http.StatusConflict || !strings.Contains(fmt.Sprint(body["error"]), "being sent") {
+		t.Errorf("the action being sent: %d %v; want 409", code, body)
+	}
+	// The other welcome waits behind the first: it can go.
+	pending, err := f.store.ListOutbox(context.Background(), state.OutboxPending, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other string
+	for _, e := range pending {
+		if e.Key != sending {
+			other = e.Key
+		}
+	}
+	if code, body := post(t, f, "/v1/outbox/drop?key="+url.QueryEscape(other), "", ""); code != http.StatusOK || body["dropped"] != other {
+		t.Fatalf("the waiting action %q: %d %v", other, code, body)
+	}
+	close(bs.release)
+	released = true
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		sent, err := f.store.ListOutbox(context.Background(), "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) == 1 && sent[0].Key == sending && sent[0].Status == state.OutboxSent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox: %v; want only %s, sent", sent, sending)
+		}
+	}
+	select {
+	case k := <-bs.sending:
+		t.Errorf("the dropped action was sent: %s", k)
+	default:
 	}
 }

@@ -162,9 +162,9 @@ type Daemon struct {
 	// Unix nanoseconds of the wall clock (HoldTimers).
 	heldUntil atomic.Int64
 	rt        atomic.Pointer[runtime.Runtime] // in force, for metrics
-	// dropper drops pending sends around the dispatcher's delivery (set
-	// by Run while it delivers; nil otherwise): campaign stop -drop.
-	dropper atomic.Pointer[state.PendingDropper]
+	// disp is the outbox dispatcher while Run delivers (nil otherwise):
+	// drops go through it, so none removes the send going out.
+	disp atomic.Pointer[outbox.Dispatcher]
 	// ruleBase holds what the runtimes a reload retired counted per rule,
 	// so the rule counters go on from there instead of starting again;
 	// ruleMu makes a swap and a scrape exclude each other.
@@ -589,10 +589,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})
-		if pd, ok := d.opt.Store.(state.PendingDropper); ok {
-			guarded := disp.Dropper(pd)
-			d.dropper.Store(&guarded)
-		}
+		d.disp.Store(disp)
 		delivered := make(chan struct{})
 		dctx, stopDelivery := context.WithCancel(context.Background())
 		go func() { _ = disp.Run(dctx, every); close(delivered) }()

@@ -136,6 +136,10 @@ func routes() []Route {
 				"only those still in that status by then, so a sent one is never sent again; answers \"selected\", \"retried\" and the first 1000 \"keys\"; " +
 				"?key=KEY for one action instead (404 when it is not pending or dead)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.retryOutbox }},
+		{Pattern: "POST /v1/outbox/drop", Usage: "POST /v1/outbox/drop?key=KEY", Token: true,
+			Doc: "remove one action from the outbox, whatever its status, as hearth outbox drop KEY does; answers {\"dropped\": KEY}, " +
+				"404 when there is none, 409 while it is being sent (it is then recorded as sent, or retried)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.dropOutbox }},
 		{Pattern: "GET /v1/timeseries", Usage: "GET  /v1/timeseries", Token: true,
 			Doc:     "the dashboard's charts: counters sampled every 10s, the last hour, in memory",
 			handler: func(d *Daemon) http.HandlerFunc { return d.timeseries }},

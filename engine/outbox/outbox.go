@@ -345,11 +345,31 @@ func (d *Dispatcher) take(key string) bool {
 	return true
 }
 
-// Dropper wraps a store's DropPending so that a drop made while this
-// dispatcher runs (from another goroutine, as hearth campaign stop -drop
-// through the daemon does) never removes the action it is delivering at
-// that moment, whose "sent" record would be lost, and keeps it from
-// sending one its round read as due before the drop.
+// Drop runs drop, which removes the action key names from the store,
+// between two of this dispatcher's sends: never while it is delivering
+// that action (state.ErrBeingSent: its "sent" record would be lost), and
+// a round that read the action as due before the drop does not send it.
+// The daemon drops through it (campaign stop -drop, outbox drop) while
+// it delivers on another goroutine.
+func (d *Dispatcher) Drop(key string, drop func() (bool, error)) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if key == d.sending {
+		return false, state.ErrBeingSent
+	}
+	ok, err := drop()
+	if ok {
+		if d.dropped == nil {
+			d.dropped = map[string]bool{}
+		}
+		d.dropped[key] = true
+	}
+	return ok, err
+}
+
+// Dropper is st's DropPending through Drop: an action being delivered
+// at that moment is left (false), as DropPending leaves one that is not
+// pending.
 func (d *Dispatcher) Dropper(st state.PendingDropper) state.PendingDropper {
 	return dispatcherDropper{d: d, st: st}
 }
@@ -360,17 +380,9 @@ type dispatcherDropper struct {
 }
 
 func (g dispatcherDropper) DropPending(ctx context.Context, key string, now time.Time) (bool, error) {
-	g.d.mu.Lock()
-	defer g.d.mu.Unlock()
-	if key == g.d.sending {
+	ok, err := g.d.Drop(key, func() (bool, error) { return g.st.DropPending(ctx, key, now) })
+	if errors.Is(err, state.ErrBeingSent) {
 		return false, nil
-	}
-	ok, err := g.st.DropPending(ctx, key, now)
-	if ok {
-		if g.d.dropped == nil {
-			g.d.dropped = map[string]bool{}
-		}
-		g.d.dropped[key] = true
 	}
 	return ok, err
 }

@@ -2,8 +2,15 @@ package state
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrBeingSent is returned by a drop of an action that is being
+// delivered at that moment (a replica holds its lease, or the daemon's
+// dispatcher is sending it): it goes out and is recorded as sent, or is
+// retried, and can be dropped afterwards if it is still there.
+var ErrBeingSent = errors.New("being sent at this moment")
 
 // StoppedRun is a campaign run an operator stopped, as hearth campaign
 // stop -drop needs it to find the run's sends still in the outbox.
@@ -31,8 +38,9 @@ func (m *Member) RunsToStop(campaign, key string) []StoppedRun {
 	return out
 }
 
-// ActionDropper removes an outbox action by its key: hearth outbox
-// drop's store.
+// ActionDropper removes an outbox action by its key, whatever its
+// status: hearth outbox drop's store. A store whose replicas lease what
+// they send answers ErrBeingSent for a leased one.
 type ActionDropper interface {
 	DropAction(ctx context.Context, key string) (bool, error)
 }

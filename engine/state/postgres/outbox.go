@@ -204,9 +204,22 @@ func (s *Store) RetryActions(ctx context.Context, keys []string, status string, 
 	return int(tag.RowsAffected()), nil
 }
 
-// DropAction removes an action.
+// DropAction removes an action, unless a replica holds its lease and may
+// be sending it (state.ErrBeingSent): MarkSent must find it to record
+// the send.
 func (s *Store) DropAction(ctx context.Context, key string) (bool, error) {
-	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = $1`, key)
+	ok, err := s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = $1 AND (status <> 'pending' OR lease_until < $2)`, key, time.Now().UnixNano())
+	if ok || err != nil {
+		return ok, err
+	}
+	var there bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE key = $1)`, key).Scan(&there); err != nil {
+		return false, err
+	}
+	if there {
+		return false, state.ErrBeingSent
+	}
+	return false, nil
 }
 
 // DropPending removes an action while it is pending and no replica

@@ -2,6 +2,7 @@ package statetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -151,6 +152,10 @@ func RunDropPending(t *testing.T, open Open, leases bool) {
 		t.Errorf("sent records after the drops: %v, want the one sent", sent)
 	}
 	if leases {
+		// Nor does hearth outbox drop's DropAction, which says why.
+		if got, err := s.(state.ActionDropper).DropAction(ctx, "claimed"); got || !errors.Is(err, state.ErrBeingSent) {
+			t.Errorf("DropAction(claimed) while leased = %v, %v; want false, %v", got, err, state.ErrBeingSent)
+		}
 		// Once the lease has run out (its claimer died), it can go.
 		if got, err := ds.DropPending(ctx, "claimed", wall.Add(24*time.Hour)); err != nil || !got {
 			t.Errorf("DropPending(claimed) after its lease = %v, %v; want true", got, err)
