@@ -50,6 +50,7 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 			step.decode(b)
 		}
 	}
+	l.checkSubCommunityNames()
 	for _, b := range blocks["moved"] {
 		l.decodeMoved(b)
 	}
@@ -437,6 +438,27 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
 	}
 	l.cfg.Communities = append(l.cfg.Communities, c)
+}
+
+// checkSubCommunityNames refuses a community block named as another
+// block's sub-community (oss-2 beside an oss that splits): plan would
+// take the one for the other, merging two communities into one object
+// and sending one's members the other's messages.
+func (l *loader) checkSubCommunityNames() {
+	for _, c := range l.cfg.Communities {
+		parent, n, ok := SplitName(c.Name)
+		if !ok {
+			continue
+		}
+		for _, p := range l.cfg.Communities {
+			if p.Name != parent || !p.Splits() {
+				continue
+			}
+			l.errorf(&c.DeclRange, "Community name taken by a sub-community",
+				"community %q splits past its capacity of %d (%s), and %q is the name hearth gives its sub-community number %d. Rename community %q, or set on_capacity = \"warn\" on community %q.",
+				parent, p.Capacity, at(p.DeclRange), c.Name, n, c.Name, parent)
+		}
+	}
 }
 
 // setting is a channel or role attribute set to something other than
@@ -1116,10 +1138,6 @@ func (l *loader) checkMoved() {
 	l.cfg.Moved = ok
 }
 
-// subCommunityRe matches the names plan gives a full community's
-// sub-communities: NAME-2, NAME-3 ...
-var subCommunityRe = regexp.MustCompile(`^(.+)-([2-9]|[1-9][0-9]+)$`)
-
 // importTarget says what an import block's address lacks in the
 // configuration, or "" when its block is there. Sub-communities
 // (NAME-2 ...) of a community that splits have no block of their own.
@@ -1132,9 +1150,9 @@ func (l *loader) importTarget(addr string) string {
 		}
 	}
 	if co == nil {
-		if m := subCommunityRe.FindStringSubmatch(parts[1]); m != nil {
+		if parent, _, ok := SplitName(parts[1]); ok {
 			for _, c := range l.cfg.Communities {
-				if c.Name == m[1] && c.Capacity > 0 && (c.OnCapacity == "" || c.OnCapacity == "split") {
+				if c.Name == parent && c.Splits() {
 					co = c
 				}
 			}

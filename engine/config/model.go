@@ -1,6 +1,8 @@
 package config
 
 import (
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -134,6 +136,60 @@ type Community struct {
 	Ladder         *Ladder
 	Lifecycle      Lifecycle
 	DeclRange      hcl.Range
+}
+
+// Splits reports whether the community opens sub-communities past its
+// capacity: a capacity and on_capacity = "split" (the default).
+func (c *Community) Splits() bool {
+	return c.Capacity > 0 && (c.OnCapacity == "" || c.OnCapacity == "split")
+}
+
+// Place is the name of the community at place i of its family: the
+// community itself at 1, its sub-community NAME-i from 2.
+func (c *Community) Place(i int) string {
+	if i <= 1 {
+		return c.Name
+	}
+	return c.Name + "-" + strconv.Itoa(i)
+}
+
+// subCommunityRe matches the names plan gives a full community's
+// sub-communities: NAME-2, NAME-3 ...
+var subCommunityRe = regexp.MustCompile(`^(.+)-([2-9]|[1-9][0-9]+)$`)
+
+// SplitName reads a sub-community's name, NAME-N with N from 2, into
+// NAME and N; ok is false for any other name.
+func SplitName(name string) (parent string, place int, ok bool) {
+	m := subCommunityRe.FindStringSubmatch(name)
+	if m == nil {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(m[2])
+	if err != nil {
+		return "", 0, false
+	}
+	return m[1], n, true
+}
+
+// Family finds the community block a community on a platform belongs
+// to, and its place in the block's family: the block of that name at
+// place 1, or, for NAME-N, the block NAME that splits at place N. nil
+// when there is none. validate refuses a block named like another's
+// sub-community, so the answer is never ambiguous.
+func (cfg *Config) Family(name string) (*Community, int) {
+	for _, c := range cfg.Communities {
+		if c.Name == name {
+			return c, 1
+		}
+	}
+	if parent, n, ok := SplitName(name); ok {
+		for _, c := range cfg.Communities {
+			if c.Name == parent && c.Splits() {
+				return c, n
+			}
+		}
+	}
+	return nil, 0
 }
 
 // Channel is a channel inside a community.

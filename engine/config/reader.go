@@ -255,6 +255,10 @@ func (b *body) enum(name string) string {
 			return s
 		}
 	}
+	if why, ok := spec.Dropped[s]; ok {
+		b.l.errorf(a.Expr.Range().Ptr(), "Unsupported value for "+name, "%s = %q is no longer supported: %s.", name, s, why)
+		return spec.Default
+	}
 	b.l.errorf(a.Expr.Range().Ptr(), "Invalid value for "+name, "%q is not one of %s.%s", s, quoteList(spec.Enum), suggest(s, spec.Enum))
 	return spec.Default
 }

@@ -50,6 +50,10 @@ type Attr struct {
 	Required bool
 	Doc      string
 	Enum     []string // KindEnum: allowed values
+	// Dropped are KindEnum values hearth once took and no longer does,
+	// each with why and what to write instead: validate says so, rather
+	// than only listing the values there are.
+	Dropped map[string]string
 	Refs     []string // KindRef: allowed reference kinds, such as "template" or "role"
 	Default  string   // shown by explain
 	Secret   bool     // a credential: should come from a sensitive variable
@@ -194,8 +198,15 @@ var Root = &Block{
 				{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Required: true, Doc: "The platform the community lives on: platform.TYPE.NAME."},
 				{Name: "purpose", Kind: KindString, Doc: "Why the community exists."},
 				{Name: "audience", Kind: KindString, Doc: "Who it is for."},
-				{Name: "capacity", Kind: KindNumber, Doc: "Members beyond which the community splits (about 150 keeps a group personal); 0 means no limit.", Default: "0"},
-				{Name: "on_capacity", Kind: KindEnum, Enum: []string{"split", "waitlist", "warn"}, Doc: "What happens past capacity: split into sub-communities NAME-2, NAME-3 ...; hold new members on a waitlist; or only warn in plans.", Default: "split"},
+				{Name: "capacity", Kind: KindNumber, Doc: "Members one community holds (about 150 keeps a group personal); past it, on_capacity decides. 0 means no limit.", Default: "0"},
+				{Name: "on_capacity", Kind: KindEnum, Enum: []string{"split", "warn"},
+					Doc: "What happens past capacity. split: plan adds a sub-community NAME-2, NAME-3 ... (same channels, roles and pinned rules) when every one the community has is full, " +
+						"and hearth run welcomes each member in the one they are in, gives tier and segment roles there and runs the community's campaigns and incentives for them; " +
+						"on a platform that can move members (local), a member joining a full one is moved to the first with room. " +
+						"A block named like a sub-community (NAME-2) is an error. warn: plans only warn.",
+					Default: "split",
+					Dropped: map[string]string{"waitlist": "hearth cannot keep a person who joined a platform's community out of it, so a waitlist would only be a warning: " +
+						"write on_capacity = \"warn\" for that, or \"split\" to open sub-communities"}},
 				{Name: "house_rules", Kind: KindString, Doc: "House rules, pinned in every channel with pin_house_rules = true."},
 				{Name: "welcome_message", Kind: KindString, Doc: "Message posted in the first channel when a member joins."},
 				lifecycleAttrs[0],

@@ -238,7 +238,7 @@ func TestFullConfigValues(t *testing.T) {
 
 	c := cfg.Communities[0]
 	t.Run("community", func(t *testing.T) {
-		if c.Name != "explorers" || c.Title != "EXPLORERS" || c.Platform != cfg.Platforms[0] || c.Capacity != 150 || c.OnCapacity != "waitlist" || !c.Lifecycle.PreventDestroy {
+		if c.Name != "explorers" || c.Title != "EXPLORERS" || c.Platform != cfg.Platforms[0] || c.Capacity != 150 || c.OnCapacity != "warn" || !c.Lifecycle.PreventDestroy {
 			t.Errorf("community %+v", c)
 		}
 		if !strings.HasPrefix(c.HouseRules, "1. Be kind.") || !strings.Contains(c.WelcomeMessage, "#help") {

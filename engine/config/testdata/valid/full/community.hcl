@@ -4,7 +4,7 @@ community "explorers" {
   purpose         = "Builders sharing what they make"
   audience        = "Makers, students and engineers"
   capacity        = var.capacity
-  on_capacity     = "waitlist"
+  on_capacity     = "warn"
   house_rules     = file("house-rules.md")
   welcome_message = local.welcome_text
   prevent_destroy = true
