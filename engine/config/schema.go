@@ -54,10 +54,10 @@ type Attr struct {
 	// each with why and what to write instead: validate says so, rather
 	// than only listing the values there are.
 	Dropped map[string]string
-	Refs     []string // KindRef: allowed reference kinds, such as "template" or "role"
-	Default  string   // shown by explain
-	Secret   bool     // a credential: should come from a sensitive variable
-	Example  string
+	Refs    []string // KindRef: allowed reference kinds, such as "template" or "role"
+	Default string   // shown by explain
+	Secret  bool     // a credential: should come from a sensitive variable
+	Example string
 }
 
 // Block describes one block type.
