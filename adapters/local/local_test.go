@@ -495,6 +495,68 @@ func TestModeration(t *testing.T) {
 	}
 }
 
+// A move takes a member out of one community, with their roles there,
+// into another, once per key and with no event; a second move is
+// success, a ban from the other community refuses it.
+func TestMoveMember(t *testing.T) {
+	clk := newClock()
+	f := setup(t, &local.Adapter{Now: clk.Now})
+	sub := apply(t, f.c, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: platform.Attrs{"name": "explorers-2"}}).ID
+	role := apply(t, f.c, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: f.community, Attrs: platform.Attrs{"name": "core"}}).ID
+	move := platform.PerformRequest{Action: platform.ActionMoveMember, Key: "mv1", Community: f.community, Member: f.ann, Into: sub}
+	if _, err := f.c.Perform(ctx, platform.PerformRequest{Action: platform.ActionRoleAdd, Key: "r1", Community: f.community, Member: f.ann, Role: role}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Perform(ctx, platform.PerformRequest{Action: platform.ActionMute, Key: "m1", Community: f.community, Member: f.ann, Duration: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := f.c.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Perform(ctx, move); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := f.c.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Memberships) != 1 || snap.Memberships[0].Community != sub || snap.Memberships[0].MutedUntil.IsZero() {
+		t.Errorf("memberships after the move: %+v", snap.Memberships)
+	}
+	if len(snap.RoleAssignments) != 0 {
+		t.Errorf("the role in the community left stays: %+v", snap.RoleAssignments)
+	}
+	if len(snap.Events) != len(before.Events) {
+		t.Errorf("a move emitted %d events", len(snap.Events)-len(before.Events))
+	}
+	if r, err := f.c.Perform(ctx, move); err != nil || !r.Duplicate {
+		t.Errorf("the same key again: %+v %v", r, err)
+	}
+	move.Key = "mv2"
+	if _, err := f.c.Perform(ctx, move); err != nil {
+		t.Errorf("moving a member moved already: %v", err)
+	}
+	move.Key, move.Into = "mv3", f.community
+	move.Community = f.community
+	if _, err := f.c.Perform(ctx, move); !errors.Is(err, platform.ErrInvalid) {
+		t.Errorf("a move into the same community: %v", err)
+	}
+	bo, err := f.c.Join(ctx, local.JoinRequest{Community: f.community, Name: "Bo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBan, Key: "b1", Community: sub, Member: bo.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Perform(ctx, platform.PerformRequest{Action: platform.ActionMoveMember, Key: "mv4", Community: f.community, Member: bo.ID, Into: sub}); !errors.Is(err, platform.ErrConflict) {
+		t.Errorf("a move into a community the member is banned from: %v", err)
+	}
+	if _, err := f.c.Perform(ctx, platform.PerformRequest{Action: platform.ActionMoveMember, Key: "mv5", Community: f.community, Member: bo.ID, Into: "co-99"}); !errors.Is(err, platform.ErrNotFound) {
+		t.Errorf("a move into no community: %v", err)
+	}
+}
+
 func TestRateLimit(t *testing.T) {
 	clk := newClock()
 	f := setup(t, &local.Adapter{Now: clk.Now, RateLimit: durations.Rate{Count: 5, Window: time.Minute}})

@@ -19,7 +19,9 @@ import (
 //
 // Kicks and bans emit member.left events (reason "kicked" or "banned"),
 // as a gateway reports members removed by a moderator; messages the app
-// sends emit nothing, as adapters ignore their own messages.
+// sends emit nothing, as adapters ignore their own messages, and neither
+// does a move into a sub-community (ActionMoveMember): hearth decided it
+// and counted it when it did.
 func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platform.PerformResponse, error) {
 	var resp platform.PerformResponse
 	if err := platform.CheckPerform(req); err != nil {
@@ -146,6 +148,8 @@ func (d *db) perform(req platform.PerformRequest, now time.Time) (string, error)
 		}
 		delete(d.bans[co], req.Member)
 		return "", nil
+	case platform.ActionMoveMember:
+		return "", d.move(co, req.Into, req.Member, now)
 	case platform.ActionDeleteMessage:
 		m := d.messages[req.Message]
 		if m == nil || m.Community != co || (req.Channel != "" && m.Channel != req.Channel) {
@@ -155,6 +159,30 @@ func (d *db) perform(req platform.PerformRequest, now time.Time) (string, error)
 		return "", nil
 	}
 	return "", fmt.Errorf("%w: action %q", platform.ErrUnsupported, req.Action)
+}
+
+// move takes member out of community from, with their roles there,
+// into community into, keeping a mute. Moved already is success; a ban
+// from into is ErrConflict.
+func (d *db) move(from, into, member string, now time.Time) error {
+	if d.communities[into] == nil {
+		return fmt.Errorf("community %q: %w", into, platform.ErrNotFound)
+	}
+	ms := d.membership(from, member)
+	if ms == nil {
+		if d.membership(into, member) != nil {
+			return nil
+		}
+		return fmt.Errorf("member %q is not in community %s: %w", member, from, platform.ErrNotFound)
+	}
+	if d.banned(into, member, now) {
+		return fmt.Errorf("%w: member %s is banned from community %s", platform.ErrConflict, member, into)
+	}
+	d.removeMember(from, member)
+	if d.membership(into, member) == nil {
+		d.setMembership(&Membership{Community: into, Member: member, JoinedAt: now, MutedUntil: ms.MutedUntil})
+	}
+	return nil
 }
 
 // banned reports whether a ban keeps member out of community now.

@@ -54,6 +54,9 @@ func Spec() config.PlatformSpec {
 		Example: `platform "local" "main" {
   path = ".hearth/local-platform.json"
 }`,
+		// Members can be moved between communities, as hearth run does
+		// to fill a capacity family's sub-communities in order.
+		MovesMembers: true,
 		Attrs: []config.Attr{
 			{Name: "path", Kind: config.KindSetting, Doc: "File holding the emulated platform, relative to the configuration directory. hearth apply (or hearth run) creates it; a plan reads a missing one as an empty platform and writes nothing.", Default: ".hearth/local-platform.json"},
 			{Name: "workspace", Kind: config.KindString, Doc: "Name of the emulated workspace or server.", Default: "the platform block's name"},

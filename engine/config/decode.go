@@ -353,6 +353,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)
 	}
 	p.AtMentions = spec.AtMentions
+	p.MovesMembers = spec.MovesMembers
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }
 

@@ -70,6 +70,13 @@ type PlatformSpec struct {
 	// wrote, so a name or a quoted message mentions no one, while the
 	// template's own @mentions still do.
 	AtMentions bool
+	// MovesMembers says that the platform can move a member from one of
+	// its communities into another (platform.ActionMoveMember): hearth
+	// run then moves a member joining a full community of a capacity
+	// family into the first of the family with room. Elsewhere a member
+	// stays where they joined, and plans warn of communities past their
+	// capacity.
+	MovesMembers bool
 }
 
 // Options are what a load needs besides the directory.

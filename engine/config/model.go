@@ -107,7 +107,10 @@ type Platform struct {
 	// AtMentions is true when "@name" in a message's text mentions that
 	// user (PlatformSpec.AtMentions).
 	AtMentions bool
-	DeclRange  hcl.Range
+	// MovesMembers is true when the platform can move a member into
+	// another of its communities (PlatformSpec.MovesMembers).
+	MovesMembers bool
+	DeclRange    hcl.Range
 }
 
 // Addr is the platform's reference address, "platform.TYPE.NAME".

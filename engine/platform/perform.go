@@ -22,6 +22,7 @@ var actionFields = map[Action][]string{
 	ActionUnban:          {"member", "?", "reason"},
 	ActionDeleteMessage:  {"message", "?", "channel", "reason"},
 	ActionBadgeGrant:     {"member", "badge", "?", "reason"},
+	ActionMoveMember:     {"member", "into", "?", "reason"},
 }
 
 // CheckPerform checks the shape of a request — a known action, a key, a
@@ -48,7 +49,7 @@ func CheckPerform(req PerformRequest) error {
 	have := map[string]bool{
 		"channel": req.Channel != "", "member": req.Member != "", "role": req.Role != "",
 		"message": req.Message != "", "text": req.Text != "", "reason": req.Reason != "",
-		"duration": req.Duration != 0, "badge": req.Badge != "",
+		"duration": req.Duration != 0, "badge": req.Badge != "", "into": req.Into != "",
 	}
 	allowed := map[string]bool{}
 	optional := false
@@ -63,13 +64,16 @@ func CheckPerform(req PerformRequest) error {
 		}
 	}
 	var extra []string
-	for _, f := range []string{"channel", "member", "role", "message", "badge", "text", "reason", "duration"} {
+	for _, f := range []string{"channel", "member", "role", "message", "badge", "into", "text", "reason", "duration"} {
 		if have[f] && !allowed[f] {
 			extra = append(extra, f)
 		}
 	}
 	if len(extra) > 0 {
 		return fmt.Errorf("%w: %s does not take %s", ErrInvalid, req.Action, strings.Join(extra, ", "))
+	}
+	if req.Action == ActionMoveMember && req.Into == req.Community {
+		return fmt.Errorf("%w: %s into the community the member is in", ErrInvalid, req.Action)
 	}
 	return nil
 }

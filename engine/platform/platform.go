@@ -262,12 +262,18 @@ const (
 	// ActionBadgeGrant gives Member the platform's own badge named Badge
 	// (a Discourse badge), mirroring a hearth badge they earned.
 	ActionBadgeGrant Action = "badge_grant"
+	// ActionMoveMember moves Member out of Community into the community
+	// Into, a sub-community of the same capacity family with room (see
+	// config.PlatformSpec.MovesMembers): the person keeps their account,
+	// leaves Community's channels and roles and is in Into's. A member
+	// already in Into, and out of Community, is success.
+	ActionMoveMember Action = "member_move"
 )
 
 // Actions lists every action, in a stable order.
 func Actions() []Action {
 	return []Action{ActionChannelMessage, ActionDirectMessage, ActionRoleAdd, ActionRoleRemove,
-		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage, ActionBadgeGrant}
+		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage, ActionBadgeGrant, ActionMoveMember}
 }
 
 // PerformRequest is one action. Which fields an action reads is said at
@@ -285,6 +291,9 @@ type PerformRequest struct {
 	Message string
 	// Badge is the platform's name of a badge, for ActionBadgeGrant.
 	Badge string
+	// Into is the platform id of the community ActionMoveMember moves
+	// Member into.
+	Into string
 	Text  string
 	// Reason is recorded with moderation actions (audit log).
 	Reason   string
