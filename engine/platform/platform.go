@@ -294,7 +294,7 @@ type PerformRequest struct {
 	// Into is the platform id of the community ActionMoveMember moves
 	// Member into.
 	Into string
-	Text  string
+	Text string
 	// Reason is recorded with moderation actions (audit log).
 	Reason   string
 	Duration time.Duration
