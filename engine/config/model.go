@@ -176,9 +176,11 @@ func SplitName(name string) (parent string, place int, ok bool) {
 
 // Family finds the community block a community on a platform belongs
 // to, and its place in the block's family: the block of that name at
-// place 1, or, for NAME-N, the block NAME that splits at place N. nil
-// when there is none. validate refuses a block named like another's
-// sub-community, so the answer is never ambiguous.
+// place 1, or, for NAME-N with no block of its own, the block NAME at
+// place N: a sub-community it opened, which stays in its family while
+// it has members, even once the block no longer splits. nil when there
+// is none. validate refuses a block named like the sub-community of one
+// that splits, so the answer is the one plan and the runtime agree on.
 func (cfg *Config) Family(name string) (*Community, int) {
 	for _, c := range cfg.Communities {
 		if c.Name == name {
@@ -187,7 +189,7 @@ func (cfg *Config) Family(name string) (*Community, int) {
 	}
 	if parent, n, ok := SplitName(name); ok {
 		for _, c := range cfg.Communities {
-			if c.Name == parent && c.Splits() {
+			if c.Name == parent {
 				return c, n
 			}
 		}

@@ -216,7 +216,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	for _, r := range resources {
 		byAddr[r.Address] = r
 	}
-	subs, warnings, err := subCommunities(ctx, cfg, desired, byAddr, conns, st)
+	subs, warnings, subReasons, err := subCommunities(ctx, cfg, desired, byAddr, conns, st)
 	if err != nil {
 		return nil, err
 	}
@@ -242,9 +242,10 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		c := Change{Address: r.Address, Kind: platform.Kind(r.Kind), Action: Delete, Platform: r.Platform, ID: r.ID, PreventDestroy: r.PreventDestroy, MovedFrom: movedFrom[r.Address]}
 		if o, ok := live[liveKey{r.Platform, platform.Kind(r.Kind), r.ID}]; ok {
 			c.Before = settable(o)
+			c.Reason = subReason(subReasons, r.Address)
 		} else {
 			c.Before = platform.Attrs(maps.Clone(r.Attrs))
-			c.Reason = "already deleted outside hearth; only forgotten"
+			c.Reason = onlyForgotten
 		}
 		p.Changes = append(p.Changes, c)
 	}
@@ -263,7 +264,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		o, isLive := live[liveKey{r.Platform, d.Kind, r.ID}]
 		switch {
 		case !inState:
-			c.Action = Create
+			c.Action, c.Reason = Create, subReasons[d.Address]
 		case r.Platform != d.Platform:
 			c.Action, c.ID, c.Reason = Replace, r.ID, "moves from "+r.Platform
 			c.Before = platform.Attrs(maps.Clone(r.Attrs))
@@ -485,6 +486,9 @@ func settable(o platform.Object) platform.Attrs {
 	return out
 }
 
+// onlyForgotten is the reason of a delete of what is gone already.
+const onlyForgotten = "already deleted outside hearth; only forgotten"
+
 // guard refuses plans that destroy protected objects or too much.
 func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) error {
 	var errs []error
@@ -499,7 +503,7 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 		}
 		if c.Action == Delete {
 			deletes++
-			if c.Reason != "" { // already gone: nothing is destroyed
+			if c.Reason == onlyForgotten { // already gone: nothing is destroyed
 				continue
 			}
 		}

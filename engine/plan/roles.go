@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -38,18 +39,40 @@ func roleHolders(cfg *config.Config) map[string]func(*state.Member) bool {
 	return out
 }
 
+// familyRoles gives the roles of a community's sub-communities the
+// holders of the community's own: community.c.role.r's holders hold
+// community.c-2.role.r in c-2, for each sub-community state has.
+func familyRoles(cfg *config.Config, holders map[string]func(*state.Member) bool, byAddr map[string]state.Resource) {
+	for addr, r := range byAddr {
+		name, ok := strings.CutPrefix(addr, "community.")
+		if !ok || strings.Contains(name, ".") || r.Kind != string(platform.KindCommunity) {
+			continue
+		}
+		parent, place := cfg.Family(name)
+		if parent == nil || place < 2 {
+			continue
+		}
+		for _, role := range parent.Roles {
+			if h, ok := holders[role.Addr()]; ok {
+				holders[addr+".role."+role.Name] = h
+			}
+		}
+	}
+}
+
 // roleSync plans the role assignments of members: a member in a tier or
 // segment with a role holds that role on the platform, and loses it on
 // leaving. Only roles that tiers and segments give are touched, so roles
 // moderators hand out by hand stay. Roles not created yet are synced by
 // the plan after the one creating them, once they have ids. Members are
 // those of the state store that are in the role's community on the
-// platform.
+// platform; in a sub-community, they hold its copy of the role.
 func roleSync(ctx context.Context, cfg *config.Config, members Members, byAddr map[string]state.Resource, conns Conns) ([]Change, int, error) {
 	holders := roleHolders(cfg)
 	if len(holders) == 0 {
 		return nil, 0, nil
 	}
+	familyRoles(cfg, holders, byAddr)
 	type roleRef struct {
 		addr string
 		res  state.Resource

@@ -79,30 +79,38 @@ tier "regular" {
 	}
 }
 
-func TestSplitPastCapacity(t *testing.T) {
-	ctx := context.Background()
-	src := strings.Replace(base, `purpose     = "Testing plans"`, `purpose     = "Testing plans"
-  capacity    = 2`, 1)
-	f := newFixture(t, src)
+// A tier's role is synced in sub-communities too: a member in c-2 holds
+// c-2's copy of the role, and is not given c's.
+func TestMemberRoleSyncInSubCommunity(t *testing.T) {
+	f := newFixture(t, withCapacity(`capacity    = 2`)+`
+tier "regular" {
+  rank = 1
+  when = "member.points >= 100"
+  role = community.c.role.mod
+}
+`)
 	f.mustApply(f.mustPlan())
-	conn := f.conns["platform.local.main"].(*local.Conn)
-	for i := range 5 {
-		if _, err := conn.Join(ctx, local.JoinRequest{Community: f.id("community.c"), Name: "M" + string(rune('a'+i))}); err != nil {
-			t.Fatal(err)
+	f.join("community.c", 3)
+	f.mustApply(f.mustPlan())
+	sub := f.join("community.c-2", 1)[0]
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := state.NewMember(sub, t0)
+	m.Tier = state.TierState{Name: "regular", Rank: 1}
+	members := func(ctx context.Context, fn func(*state.Member) error) error { return fn(m) }
+	p, err := f.plan(plan.Options{Members: members})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := actions(p), "create community.c-2.role.mod.member."+sub+"\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	for _, c := range p.Changes {
+		if c.Action == plan.Create && c.After["role"] != f.id("community.c-2.role.mod") {
+			t.Errorf("assigned role %s; want c-2's", c.After["role"])
 		}
 	}
-	p := f.mustPlan()
-	if p.Summary != (plan.Summary{Add: 12}) || len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "splitting into 3 communities") {
-		t.Fatalf("%+v %q\n%s", p.Summary, p.Warnings, actions(p))
-	}
-	if c := p.Changes[6]; c.Address != "community.c-2" || c.After["name"] != "c-2" || c.After["title"] != "C 2" {
-		t.Fatalf("first sub-community: %+v", c)
-	}
-	if !strings.Contains(actions(p), "create community.c-3.channel.general.pin.house_rules\n") {
-		t.Fatalf("sub-communities get the pins too:\n%s", actions(p))
-	}
 	f.mustApply(p)
-	if p := f.mustPlan(); p.HasChanges() {
-		t.Fatalf("after the split:\n%s", actions(p))
+	if p, err := f.plan(plan.Options{Members: members}); err != nil || p.HasChanges() {
+		t.Fatalf("after sync: %v\n%s", err, actions(p))
 	}
 }
