@@ -81,8 +81,16 @@ const memberBinaryV9 = 0x09
 // the document instead.
 const memberBinaryV10 = 0x0a
 
+// memberBinaryV11 is version 10 followed by Member.Places: a count, then
+// community block and the community of its family, in block order. It
+// is written only for a member with a place: a hearth reading up to
+// version 10 would give a member of a sub-community their roles and
+// messages in the community they are not in, and not keep their place
+// as they leave or move, so it must refuse the document instead.
+const memberBinaryV11 = 0x0b
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV10
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV11
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -114,6 +122,9 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if len(m.Tier.Qualifying) > 1 {
 		version = memberBinaryV10
+	}
+	if len(m.Places) > 0 {
+		version = memberBinaryV11
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -329,11 +340,21 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	if version >= memberBinaryV10 {
-		more := t.Qualifying[1:]
+		var more []Qualification // a later version has none past the first
+		if len(t.Qualifying) > 1 {
+			more = t.Qualifying[1:]
+		}
 		e.uint(uint64(len(more)))
 		for _, q := range more {
 			e.str(q.Tier)
 			e.time(q.Since)
+		}
+	}
+	if version >= memberBinaryV11 {
+		e.uint(uint64(len(m.Places)))
+		for _, k := range sortedKeys(m.Places) {
+			e.str(k)
+			e.str(m.Places[k])
 		}
 	}
 	return e.b, nil
@@ -570,6 +591,15 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 			t.Qualifying = slices.Grow(t.Qualifying, n)
 			for range n {
 				t.Qualifying = append(t.Qualifying, Qualification{Tier: d.str(), Since: d.time()})
+			}
+		}
+	}
+	if data[0] >= memberBinaryV11 {
+		if n := d.count(); n > 0 {
+			m.Places = make(map[string]string, n)
+			for range n {
+				k := d.str()
+				m.Places[k] = d.str()
 			}
 		}
 	}

@@ -29,6 +29,7 @@ func fullMember() *Member {
 		Left:         true,
 		LeftAt:       at(8),
 		Unsubscribed: map[string]time.Time{"email.news": at(9), "email.digest": at(10).In(cet)},
+		Places:       map[string]string{"oss": "oss-2", "makers": "makers"},
 		Points:       -40, PointsEarned: 1 << 40, Referrals: 3, Strikes: 2,
 		Moderation: &Moderation{
 			Strikes:    []Strike{{Rule: "community.c.moderation.spam", At: at(1), Count: 2, Event: "e1"}},
@@ -223,6 +224,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	m.KeysEnded = nil                         // a version 8 thing
 	m.Unsubscribed = nil                      // a version 9 thing
 	m.Tier.Qualifying = m.Tier.Qualifying[:1] // more than one is a version 10 thing
+	m.Places = nil                            // a version 11 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -399,6 +401,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV11 {
+		t.Fatalf("a member with places written as version %d, want 11", doc[0])
+	}
+	m.Places = nil
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV10 {
 		t.Fatalf("a member qualifying for two tiers written as version %d, want 10", doc[0])
 	}
@@ -747,6 +754,47 @@ func TestMemberBinaryQualifying(t *testing.T) {
 	old[0] = memberBinaryV9
 	if err := DecodeMember(old, &got); err == nil {
 		t.Fatal("a version 10 document read as version 9 (losing qualifications) decoded")
+	}
+}
+
+// A member with a place in a capacity family is written as version 11,
+// which a version 10 reader refuses rather than give them roles and
+// messages in the community they are not in; one without, as before.
+func TestMemberBinaryPlaces(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV4 {
+		t.Fatalf("a member with no place written as version %d, want 4", doc[0])
+	}
+	m.Places = map[string]string{"oss": "oss-2", "docs": "docs"}
+	if doc, err = m.AppendBinary(nil); err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV11 {
+		t.Fatalf("a member with places written as version %d, want 11", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Places, m.Places) || got.Place("oss") != "oss-2" || got.Place("makers") != "makers" {
+		t.Fatalf("places read back as %v", got.Places)
+	}
+	old := slices.Clone(doc)
+	old[0] = memberBinaryV10
+	if err := DecodeMember(old, &got); err == nil {
+		t.Fatal("a version 11 document read as version 10 (losing places) decoded")
+	}
+	js, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(js, []byte(`"places":{"docs":"docs","oss":"oss-2"}`)) {
+		t.Fatalf("JSON: %s", js)
 	}
 }
 

@@ -184,6 +184,13 @@ type Member struct {
 	// UnsubscribedAll for every email platform. The outbox skips email
 	// to them through those platforms, however long before it was queued.
 	Unsubscribed map[string]time.Time `json:"unsubscribed,omitempty"`
+	// Places are where the member is in capacity families: by community
+	// block (one with a capacity that splits, or one whose sub-community
+	// they are in), the community of its family they are in, the block
+	// itself or a sub-community NAME-N. hearth run keeps them from the
+	// joins and leaves it sees and the moves it makes, and gives the
+	// member's welcome, roles, campaign messages and moderation there.
+	Places map[string]string `json:"places,omitempty"`
 
 	Points       int `json:"points"`
 	PointsEarned int `json:"points_earned"`
@@ -466,7 +473,10 @@ type Action struct {
 	Target string `json:"target,omitempty"`
 	// Role is the role's name on the platform, for role changes; the
 	// platform's badge name, for badge grants.
-	Role     string `json:"role,omitempty"`
+	Role string `json:"role,omitempty"`
+	// Into is the community block or sub-community a member.move moves
+	// the member into, out of Community.
+	Into     string `json:"into,omitempty"`
 	Campaign string `json:"campaign,omitempty"`
 	// RunKey is the key of the campaign run that sent it (run_key).
 	RunKey   string `json:"run_key,omitempty"`
@@ -969,4 +979,13 @@ func Recipients(ctx context.Context, s Store, ids []string) (map[string]Recipien
 		out[id] = Recipient{Left: m.Left, Unsubscribed: maps.Clone(m.Unsubscribed)}
 	}
 	return out, nil
+}
+
+// Place is the community of block's capacity family the member is in:
+// their sub-community, or block itself when they have no place in it.
+func (m *Member) Place(block string) string {
+	if p := m.Places[block]; p != "" {
+		return p
+	}
+	return block
 }
