@@ -140,6 +140,9 @@ type Reload struct {
 type Daemon struct {
 	opt     Options
 	log     *slog.Logger
+	// platComms lists the communities on the platforms, for the
+	// runtime's moves into sub-communities; made with the first runtime.
+	platComms *platformCommunities
 	snap    atomic.Pointer[Snapshot]
 	submit  chan *request
 	queries chan *query
@@ -621,6 +624,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if snap := d.snap.Load(); rtFor != snap {
 			next := runtime.New(snap.Config, d.log)
 			d.giveStepOrders(ctx, snap.Config, rt, next)
+			d.givePlatformCommunities(next)
 			d.swapRuntime(rt, next)
 			rt, rtFor = next, snap
 		}

@@ -118,6 +118,13 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	case "badge.grant":
 		// The runtime puts the platform's badge name in Role.
 		req.Action, req.Member, req.Badge, req.Text = platform.ActionBadgeGrant, a.Target, a.Role, ""
+	case "member.move":
+		// Into a sub-community apply made; one not made yet waits.
+		into, err := p.id(ctx, conn, plat.Addr(), "community."+a.Into, platform.ReadRequest{Kind: platform.KindCommunity}, a.Into)
+		if err != nil {
+			return err
+		}
+		req.Action, req.Member, req.Into, req.Text = platform.ActionMoveMember, a.Target, into, ""
 	default:
 		return &PermanentError{Err: fmt.Errorf("%s cannot deliver %s; configure a platform that can", plat.Addr(), a.Kind)}
 	}

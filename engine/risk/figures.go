@@ -30,6 +30,9 @@ type Signal struct {
 	// activity before it (zero: never active).
 	Active     bool
 	PrevActive time.Time
+	// KeepMembers leaves the member count alone: a community of a
+	// capacity family has it kept by where the runtime places members.
+	KeepMembers bool
 }
 
 // Observe counts one event in the community's document.
@@ -45,10 +48,10 @@ func Observe(c *state.Community, at time.Time, s Signal) {
 	count(s.Report, Reports)
 	count(s.Joined, Joined)
 	count(s.Left, Left)
-	if s.Joined {
+	if s.Joined && !s.KeepMembers {
 		c.Members++
 	}
-	if s.Left && c.Members > 0 {
+	if s.Left && c.Members > 0 && !s.KeepMembers {
 		c.Members--
 	}
 	if s.Active {

@@ -28,7 +28,7 @@ const (
 // types, and segment.entered / segment.left for audience campaigns.
 func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view map[string]any) {
 	for _, c := range r.cfg.Campaigns {
-		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+		if c.Community != nil && ev.Community != "" && !r.inFamily(ev.Community, c.Community) {
 			continue
 		}
 		leaving := c.Audience != nil && c.ExitOnLeave && ev.Type == "segment.left" && ev.Attrs["segment"] == c.Audience.Name
@@ -70,7 +70,7 @@ func (r *Runtime) audiencesOnMove(w *work, m *state.Member, ev *events.Event) {
 		if c.Audience == nil || c.Paused || c.Members == config.MembersAll || !c.For(m.Left) {
 			continue
 		}
-		if c.Community != nil && ev.Community != "" && ev.Community != c.Community.Name {
+		if c.Community != nil && ev.Community != "" && !r.inFamily(ev.Community, c.Community) {
 			continue
 		}
 		if _, in := m.Segments[c.Audience.Name]; in {
@@ -792,6 +792,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		return
 	}
 	run.Seq++
+	community = r.placeOn(m, community, plat)
 	platformAddr := ""
 	target := m.ID
 	if plat != nil {
@@ -849,6 +850,21 @@ func (r *Runtime) sendPlatform(c *config.Campaign, send *config.Send) (string, *
 		plat = send.Platform
 	}
 	return community, plat
+}
+
+// placeOn is where a message about community goes through plat to
+// member m: their sub-community when they are in one of community's
+// capacity family and it goes through the community's own platform.
+func (r *Runtime) placeOn(m *state.Member, community string, plat *config.Platform) string {
+	if community == "" || len(m.Places) == 0 {
+		return community
+	}
+	for _, c := range r.cfg.Communities {
+		if c.Name == community && c.Platform == plat {
+			return m.Place(community)
+		}
+	}
+	return community
 }
 
 // unreachable reports whether a send cannot reach the member because they

@@ -132,12 +132,17 @@ func (r *Runtime) trackFinish(w *work) error {
 func (r *Runtime) replyError(w *work, m *state.Member, ev *events.Event, err error) {
 	var c *config.Community
 	for _, x := range r.cfg.Communities {
-		if x.Name == ev.Community || ev.Community == "" && len(r.cfg.Communities) == 1 {
+		if r.inFamily(ev.Community, x) || ev.Community == "" && len(r.cfg.Communities) == 1 {
 			c = x
 		}
 	}
 	if c == nil || c.Platform == nil {
 		return
+	}
+	// The reply goes where the member wrote: a sub-community, maybe.
+	community := ev.Community
+	if community == "" {
+		community = c.Name
 	}
 	target := m.ID
 	if id := m.Identities[c.Platform.Type]; id != "" {
@@ -145,7 +150,7 @@ func (r *Runtime) replyError(w *work, m *state.Member, ev *events.Event, err err
 	}
 	key := "survey-reply/" + ev.ID
 	w.actions = append(w.actions, state.Action{Key: key, Kind: "send.dm", Member: m.ID, At: ev.At, Platform: c.Platform.Addr(),
-		Community: c.Name, Target: target, Locale: m.Locale, Text: survey.NotUnderstood(err, m.Locale), Event: ev.ID})
+		Community: community, Target: target, Locale: m.Locale, Text: survey.NotUnderstood(err, m.Locale), Event: ev.ID})
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send.dm", Change: "queue",
 		At: ev.At, Rule: "survey", Event: ev.ID, To: target, Detail: key})
 }

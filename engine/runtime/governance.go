@@ -77,15 +77,27 @@ func (r *Runtime) SetScorer(s risk.Scorer) {
 	}
 }
 
-// communityOf is the community an event belongs to: the one it names, or
-// the only one configured.
+// communityOf is the community block an event belongs to: the one it
+// names, the one whose capacity family the sub-community it names is in
+// (its moderation and alerts apply there too), or the only one
+// configured.
 func (r *Runtime) communityOf(ev *events.Event) *config.Community {
 	for _, c := range r.cfg.Communities {
-		if ev.Community == c.Name || ev.Community == "" && len(r.cfg.Communities) == 1 {
+		if ev.Community == "" && len(r.cfg.Communities) == 1 || ev.Community != "" && r.inFamily(ev.Community, c) {
 			return c
 		}
 	}
 	return nil
+}
+
+// whereOf is the community an event of block c happened in: c itself or
+// its sub-community the event names. Figures are kept, and moderation
+// acts, there.
+func whereOf(ev *events.Event, c *config.Community) string {
+	if ev.Community == "" {
+		return c.Name
+	}
+	return ev.Community
 }
 
 // before is what governance needs of a member as it was before an event.
@@ -119,11 +131,14 @@ func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was be
 	if !r.gov.track {
 		return nil
 	}
-	doc, cb, err := r.communityDoc(w, c.Name)
+	where := whereOf(ev, c)
+	doc, cb, err := r.communityDoc(w, where)
 	if doc == nil || err != nil {
 		return err
 	}
-	sig := risk.Signal{Active: activity, PrevActive: was.active}
+	_, place := r.cfg.Family(where)
+	// In a capacity family, joinFamily and leaveFamily keep the count.
+	sig := risk.Signal{Active: activity, PrevActive: was.active, KeepMembers: placesKept(c, place)}
 	switch ev.Type {
 	case "message.posted":
 		sig.Message, sig.Flagged = true, flagged
@@ -190,10 +205,10 @@ func (r *Runtime) figures(w *work, ev *events.Event, now time.Time) *rules.Commu
 	}
 	var doc *state.Community
 	if preview {
-		doc = r.preview.comms[c.Name]
+		doc = r.preview.comms[whereOf(ev, c)]
 	} else {
 		var err error
-		if doc, _, err = r.communityDoc(w, c.Name); err != nil {
+		if doc, _, err = r.communityDoc(w, whereOf(ev, c)); err != nil {
 			return nil
 		}
 	}
@@ -321,7 +336,7 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 	reason := decisionReason(d)
 	queue := func(kind string, a state.Action) {
 		a.Key = "moderation/" + ev.ID + "/" + kind
-		a.Kind, a.Member, a.At, a.Platform, a.Community, a.Event = kind, m.ID, ev.At, platformAddr, c.Name, ev.ID
+		a.Kind, a.Member, a.At, a.Platform, a.Community, a.Event = kind, m.ID, ev.At, platformAddr, whereOf(ev, c), ev.ID
 		if a.Target == "" {
 			a.Target = target
 		}
@@ -444,14 +459,14 @@ func (r *Runtime) checkAlerts(w *work, c *config.Community, doc *state.Community
 		}
 		switch risk.Step(st, holds, now, a.Cooldown) {
 		case risk.Fire:
-			if err := r.raise(w, a, c, f, st, now, cause); err != nil {
+			if err := r.raise(w, a, c, doc.Name, f, st, now, cause); err != nil {
 				return err
 			}
 		case risk.Suppressed:
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "suppressed", At: now, Rule: "alert." + a.Name, Event: cause,
 				Detail: fmt.Sprintf("within the %s cool-down of %s", governance.FormatDuration(a.Cooldown), st.LastFired.UTC().Format(time.RFC3339))})
 		case risk.Resolved:
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "resolved", At: now, Rule: "alert." + a.Name, Event: cause, Detail: c.Name})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "resolved", At: now, Rule: "alert." + a.Name, Event: cause, Detail: doc.Name})
 		}
 	}
 	r.bound = bindKey{}
@@ -459,17 +474,19 @@ func (r *Runtime) checkAlerts(w *work, c *config.Community, doc *state.Community
 }
 
 // alertEvent is what an alert's notify template reads as event when it
-// fires in community c: raise's, and hearth template render's sample
-// (SampleAlert), so both have the same fields of the same types.
-func alertEvent(a *config.Alert, c *config.Community, summary string) map[string]any {
-	return map[string]any{"alert": a.Name, "severity": a.Severity, "community": c.Name, "summary": summary, "description": a.Description}
+// fires in community name (c's, or its sub-community's): raise's, and
+// hearth template render's sample (SampleAlert), so both have the same
+// fields of the same types.
+func alertEvent(a *config.Alert, name string, summary string) map[string]any {
+	return map[string]any{"alert": a.Name, "severity": a.Severity, "community": name, "summary": summary, "description": a.Description}
 }
 
-// raise sends an alert to its ops channels and its responders.
-func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.Community, st *state.AlertState, now time.Time, cause string) error {
+// raise sends an alert of block c's, fired in community name (c or its
+// sub-community), to its ops channels (there) and its responders.
+func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, name string, f rules.Community, st *state.AlertState, now time.Time, cause string) error {
 	summary := risk.Summary(a, f)
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAlert, Name: a.Name, Change: "fire", At: now, Rule: "alert." + a.Name, Event: cause, Detail: summary})
-	vars := alertEvent(a, c, summary)
+	vars := alertEvent(a, name, summary)
 	for i, n := range a.Notify {
 		plat := c.Platform
 		if n.Platform != nil {
@@ -487,8 +504,8 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.C
 				}
 			}
 		}
-		act := state.Action{Key: fmt.Sprintf("alert/%s/%s/%d/%d", c.Name, a.Name, st.Fired, i), Kind: "send." + n.Channel, At: now,
-			Community: c.Name, Target: n.To, Text: text, Event: cause, Reason: "alert." + a.Name}
+		act := state.Action{Key: fmt.Sprintf("alert/%s/%s/%d/%d", name, a.Name, st.Fired, i), Kind: "send." + n.Channel, At: now,
+			Community: name, Target: n.To, Text: text, Event: cause, Reason: "alert." + a.Name}
 		if plat != nil {
 			act.Platform = plat.Addr()
 		}
@@ -509,8 +526,8 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, f rules.C
 		if err != nil {
 			return err
 		}
-		ev := &events.Event{ID: fmt.Sprintf("alert/%s/%s/%d/%s", c.Name, a.Name, st.Fired, id), Type: "alert.raised", Member: events.Member{ID: id},
-			At: now, Source: "hearth", Community: c.Name, Attrs: map[string]any{"alert": a.Name, "severity": a.Severity, "community": c.Name, "summary": summary}}
+		ev := &events.Event{ID: fmt.Sprintf("alert/%s/%s/%d/%s", name, a.Name, st.Fired, id), Type: "alert.raised", Member: events.Member{ID: id},
+			At: now, Source: "hearth", Community: name, Attrs: map[string]any{"alert": a.Name, "severity": a.Severity, "community": name, "summary": summary}}
 		if a.Campaign != nil {
 			r.enroll(w, m, a.Campaign, ev, ev.Attrs)
 		}
@@ -539,15 +556,22 @@ func (r *Runtime) CheckAlerts(ctx context.Context, b state.Batch, now time.Time)
 		if len(r.gov.alerts[c.Name]) == 0 {
 			continue
 		}
-		doc, cb, err := r.communityDoc(w, c.Name)
-		if doc == nil || err != nil {
-			return 0, nil, err
-		}
-		if err := r.checkAlerts(w, c, doc, now, cause); err != nil {
-			return 0, nil, err
-		}
-		if err := cb.SaveCommunity(doc); err != nil {
-			return 0, nil, err
+		// The community, then its sub-communities hearth keeps figures
+		// of, in order.
+		for i := 1; ; i++ {
+			doc, cb, err := r.communityDoc(w, c.Place(i))
+			if doc == nil || err != nil {
+				return 0, nil, err
+			}
+			if i > 1 && doc.Hours == nil && doc.Members == 0 && doc.Alerts == nil {
+				break // no figures kept there: a new document, not stored
+			}
+			if err := r.checkAlerts(w, c, doc, now, cause); err != nil {
+				return 0, nil, err
+			}
+			if err := cb.SaveCommunity(doc); err != nil {
+				return 0, nil, err
+			}
 		}
 	}
 	fired := 0

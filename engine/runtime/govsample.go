@@ -105,7 +105,7 @@ func (r *Runtime) SampleAlert(a *config.Alert, now time.Time) (GovernSample, boo
 		return GovernSample{}, false
 	}
 	f, holds := risk.Sample(a, risk.Figures(nil, c, now), now)
-	s := GovernSample{Event: alertEvent(a, c, risk.Summary(a, f)), Community: &f}
+	s := GovernSample{Event: alertEvent(a, c.Name, risk.Summary(a, f)), Community: &f}
 	s.About = fmt.Sprintf("alert %s firing in community %s, at the sample figures below", a.Name, c.Name)
 	s.FiguresAbout = fmt.Sprintf("a sample at which alert %s's rule holds", a.Name)
 	if !holds {

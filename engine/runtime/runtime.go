@@ -103,6 +103,9 @@ type Runtime struct {
 	// pins are the variants rule tests give members in place of the
 	// split's hash: member id -> campaign -> variant (PinVariants).
 	pins map[string]map[string]string
+	// onPlatform lists the communities on the platforms, for moves into
+	// a capacity family's sub-communities (SetPlatformCommunities).
+	onPlatform PlatformCommunities
 }
 
 // TimeRules turns on timing of rule evaluations (Stats.EvalNanos over
@@ -1068,7 +1071,9 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		if r.gov.track || len(r.gov.sets) > 0 {
 			was = snapshot(m) // only governance compares before and after
 		}
-		r.updateBase(w, m, ev, ti, created)
+		if err := r.updateBase(w, m, ev, ti, created); err != nil {
+			return err
+		}
 		r.track(w, m, ev, ti.kind)
 		r.replies(w, m, ev)
 		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
@@ -1151,7 +1156,7 @@ func (r *Runtime) viewPlan(typ string, et *rules.EventType, whole bool) *events.
 }
 
 // updateBase applies what every event does regardless of rules.
-func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typeInfo, created bool) {
+func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typeInfo, created bool) error {
 	activity := ti.activity
 	id := m.ID
 	if created {
@@ -1177,7 +1182,11 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 	}
 	switch ev.Type {
 	case "member.joined":
-		r.welcome(w, m, ev)
+		in, err := r.joinFamily(w, m, ev)
+		if err != nil {
+			return err
+		}
+		r.welcome(w, m, ev, in)
 		if !m.JoinedAt.Equal(ev.At) && (m.Total("member.joined") == 1 || created) {
 			m.JoinedAt = ev.At
 			w.mark(id, r.keyIdx.joined)
@@ -1192,6 +1201,9 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 		r.profile(w, m, ev.Attrs, "name", "locale", "timezone")
 		w.mark(id, r.keyIdx.community)
 	case "member.left":
+		if err := r.leaveFamily(w, m, ev, !m.Left); err != nil {
+			return err
+		}
 		if !m.Left || m.LeftAt.IsZero() {
 			// A second member.left while away (a platform telling it
 			// twice) does not move the time they left.
@@ -1210,6 +1222,7 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 	case "email.unsubscribed", "email.resubscribed":
 		r.subscription(w, m, ev)
 	}
+	return nil
 }
 
 // subscription records an email.unsubscribed or email.resubscribed on the
@@ -1315,7 +1328,7 @@ func (r *Runtime) ruleFailed(p *config.Rule, kind, name, attr string, err error)
 
 func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *events.Event, view map[string]any) error {
 	in := run.in
-	if in.Community != nil && ev.Community != "" && ev.Community != in.Community.Name {
+	if in.Community != nil && ev.Community != "" && !r.inFamily(ev.Community, in.Community) {
 		return nil
 	}
 	r.bind(w, m, view, ev, ev.At)
@@ -1439,14 +1452,20 @@ func capDays(window time.Duration) int {
 }
 
 // welcome posts the community's welcome message in its first channel when
-// a member joins, through the outbox like every other message.
-func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event) {
+// a member joins, through the outbox like every other message: in the
+// community they are in, in, which for a member of a sub-community, or
+// moved to one, is that sub-community's copy of the channel.
+func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event, in string) {
 	for _, c := range r.cfg.Communities {
 		if c.WelcomeMessage == "" || len(c.Channels) == 0 || c.Platform == nil {
 			continue
 		}
-		if ev.Community != "" && ev.Community != c.Name || ev.Community == "" && len(r.cfg.Communities) > 1 {
+		if ev.Community != "" && !r.inFamily(ev.Community, c) || ev.Community == "" && len(r.cfg.Communities) > 1 {
 			continue
+		}
+		where := in
+		if where == "" || ev.Community == "" {
+			where = c.Name
 		}
 		first := c.Channels[0]
 		for _, ch := range c.Channels {
@@ -1454,9 +1473,9 @@ func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event) {
 				first = ch
 			}
 		}
-		key := "welcome/" + c.Name + "/" + ev.ID
+		key := "welcome/" + where + "/" + ev.ID
 		w.actions = append(w.actions, state.Action{Key: key, Kind: "send.channel", Member: m.ID, At: ev.At,
-			Platform: c.Platform.Addr(), Community: c.Name, Target: first.Name, Text: c.WelcomeMessage, Event: ev.ID})
+			Platform: c.Platform.Addr(), Community: where, Target: first.Name, Text: c.WelcomeMessage, Event: ev.ID})
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send.channel", Change: "queue",
 			At: ev.At, Rule: "community." + c.Name + ".welcome_message", Event: ev.ID, To: first.Name, Detail: key})
 	}
@@ -1474,9 +1493,10 @@ func (r *Runtime) roleAction(w *work, m *state.Member, role *config.Role, kind s
 			target = id
 		}
 	}
+	// In a sub-community, its copy of the role.
 	key := fmt.Sprintf("%s/%s/%s/%s", kind, ev.ID, m.ID, role.Addr())
 	w.actions = append(w.actions, state.Action{Key: key, Kind: kind, Member: m.ID, At: ev.At, Platform: platformAddr,
-		Community: c.Name, Target: target, Role: role.Title, Event: ev.ID})
+		Community: m.Place(c.Name), Target: target, Role: role.Title, Event: ev.ID})
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: kind, Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: role.Addr(), Detail: key})
 }
 

@@ -413,7 +413,7 @@ func (r *Runtime) incentiveVerdict(m *state.Member, in *config.Incentive, ev *ev
 		case !slices.Contains(in.On, ev.Type):
 			v.Decision, v.Text = VerdictNotOnEvent, fmt.Sprintf("no grant on a %s event: %s fires on %s", ev.Type, in.Name, strings.Join(in.On, ", "))
 			return v, c, nil
-		case in.Community != nil && ev.Community != "" && ev.Community != in.Community.Name:
+		case in.Community != nil && ev.Community != "" && !r.inFamily(ev.Community, in.Community):
 			v.Decision, v.Text = VerdictNotOnEvent, fmt.Sprintf("no grant on this event: it is of community %s, and %s is for %s", ev.Community, in.Name, in.Community.Name)
 			return v, c, nil
 		}

@@ -919,12 +919,12 @@ func (r Recipient) UnsubscribedFrom(address string) (string, bool) {
 }
 
 // ToMember reports whether an action of kind is pointless once its
-// member left: a message for them, or a role for them to hold (someone
+// member left: a message for them, a role for them to hold (someone
 // outside the community holds no roles; hearth plan gives tier roles back
-// when they return).
+// when they return), or a move into a sub-community.
 func ToMember(kind string) bool {
 	switch kind {
-	case "send.dm", "send.email", "send.webhook", "role.add":
+	case "send.dm", "send.email", "send.webhook", "role.add", "member.move":
 		return true
 	}
 	return false

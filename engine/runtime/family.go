@@ -1,0 +1,236 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Capacity families: a community block with a capacity that splits, and
+// the sub-communities NAME-2, NAME-3 ... plan opens for it. The runtime
+// keeps which community of its family each member is in (their place,
+// state.Member.Places) and how many members each one has (the Members of
+// its community document), from the joins and leaves it hears and the
+// moves it makes; it welcomes members, gives their roles and sends the
+// family's messages in their place.
+
+// PlatformCommunities lists the hearth names of the communities that
+// exist on the platforms (those state has: "oss", "oss-2" ...), so a
+// member is moved only into a sub-community apply has made.
+type PlatformCommunities func(ctx context.Context) (map[string]bool, error)
+
+// SetPlatformCommunities tells the runtime which communities exist on
+// the platforms. Without it, a community of a family exists for moves
+// when hearth has counted something in it (its document): enough for
+// previews and simulations, where no platform is involved.
+func (r *Runtime) SetPlatformCommunities(fn PlatformCommunities) { r.onPlatform = fn }
+
+// inFamily reports whether community name, an event's, is c or one of
+// its sub-communities. It is on the path of every event a scoped
+// incentive or campaign hears, so it parses no more than it must.
+func (r *Runtime) inFamily(name string, c *config.Community) bool {
+	if name == c.Name {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, c.Name+"-")
+	if !ok || rest == "" || rest[0] == '0' {
+		return false
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 2 {
+		return false
+	}
+	for _, b := range r.cfg.Communities {
+		if b.Name == name {
+			return false // a block of its own
+		}
+	}
+	return true
+}
+
+// placesKept reports whether members' places and counts are kept for
+// community place of c's family: c splits, or it is a sub-community
+// (which stays in the family after the split is off, while it has
+// members).
+func placesKept(c *config.Community, place int) bool {
+	return c.Splits() || place > 1
+}
+
+// count adds n to the member count of community name (clamped at 0:
+// members who joined before counts were kept leave uncounted).
+func (r *Runtime) count(w *work, name string, n int) error {
+	doc, cb, err := r.communityDoc(w, name)
+	if doc == nil || err != nil {
+		return err
+	}
+	doc.Members = max(0, doc.Members+n)
+	return cb.SaveCommunity(doc)
+}
+
+// joinFamily keeps the place of a member joining a community of a
+// capacity family, and moves them on when the community is full and
+// another of the family has room, where the platform can move members.
+// It returns the community the member ends up in: ev.Community, or the
+// one they are moved to.
+func (r *Runtime) joinFamily(w *work, m *state.Member, ev *events.Event) (string, error) {
+	if ev.Community == "" {
+		return ev.Community, nil
+	}
+	c, place := r.cfg.Family(ev.Community)
+	if c == nil || !placesKept(c, place) {
+		return ev.Community, nil
+	}
+	old := m.Places[c.Name]
+	if old == ev.Community {
+		return ev.Community, nil // told twice
+	}
+	if old != "" {
+		if err := r.count(w, old, -1); err != nil {
+			return "", err
+		}
+	}
+	if err := r.count(w, ev.Community, 1); err != nil {
+		return "", err
+	}
+	to := ev.Community
+	if c.Splits() && c.Platform != nil && c.Platform.MovesMembers {
+		room, err := r.roomIn(w, c, ev.Community)
+		if err != nil {
+			return "", err
+		}
+		if room != "" {
+			if err := r.count(w, ev.Community, -1); err != nil {
+				return "", err
+			}
+			if err := r.count(w, room, 1); err != nil {
+				return "", err
+			}
+			r.move(w, m, c, ev, room)
+			to = room
+		}
+	}
+	if m.Places == nil {
+		m.Places = map[string]string{}
+	}
+	m.Places[c.Name] = to
+	return to, nil
+}
+
+// leaveFamily keeps the place of a member leaving a community of a
+// capacity family: they leave their place, or a community they were
+// never placed in (then nothing changes).
+func (r *Runtime) leaveFamily(w *work, m *state.Member, ev *events.Event, present bool) error {
+	if ev.Community == "" {
+		return nil
+	}
+	c, place := r.cfg.Family(ev.Community)
+	if c == nil || !placesKept(c, place) {
+		return nil
+	}
+	old := m.Places[c.Name]
+	switch {
+	case old == ev.Community:
+		delete(m.Places, c.Name)
+		if len(m.Places) == 0 {
+			m.Places = nil
+		}
+		return r.count(w, ev.Community, -1)
+	case old == "" && place == 1 && present:
+		// Joined before places were kept: counted with the community's
+		// figures then, if at all.
+		return r.count(w, ev.Community, -1)
+	}
+	return nil
+}
+
+// roomIn is the first community of c's family, other than full one,
+// that exists on the platform and has room, or "" when full has room
+// itself or none has.
+func (r *Runtime) roomIn(w *work, c *config.Community, full string) (string, error) {
+	cb, ok := w.b.(state.CommunityBatch)
+	if !ok {
+		return "", nil
+	}
+	members := func(name string) (int, bool, error) {
+		doc, err := cb.Community(name)
+		if err == state.ErrNotFound {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		return doc.Members, true, nil
+	}
+	if n, _, err := members(full); err != nil || n <= c.Capacity {
+		return "", err
+	}
+	places, err := r.places(w, c, members)
+	if err != nil {
+		return "", err
+	}
+	for _, i := range places {
+		name := c.Place(i)
+		if name == full {
+			continue
+		}
+		n, _, err := members(name)
+		if err != nil {
+			return "", err
+		}
+		if n < c.Capacity {
+			return name, nil
+		}
+	}
+	return "", nil
+}
+
+// places are the places of c's family that exist on the platform, in
+// order: those the platform communities name, or without them those
+// hearth has a document of, up to the first it has none of.
+func (r *Runtime) places(w *work, c *config.Community, members func(string) (int, bool, error)) ([]int, error) {
+	if r.onPlatform != nil {
+		names, err := r.onPlatform(w.ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing the communities on the platforms: %w", err)
+		}
+		var out []int
+		for name := range names {
+			if b, i := r.cfg.Family(name); b == c {
+				out = append(out, i)
+			}
+		}
+		slices.Sort(out)
+		return out, nil
+	}
+	var out []int
+	for i := 1; ; i++ {
+		_, ok, err := members(c.Place(i))
+		if err != nil || !ok {
+			return out, err
+		}
+		out = append(out, i)
+	}
+}
+
+// move puts the member's move into the community room in the outbox.
+// Its key sorts before those of the other actions the join causes
+// (badge.grant, campaign, role, welcome), which the outbox sends in key
+// order at one time: the member is in room before they are spoken to
+// there.
+func (r *Runtime) move(w *work, m *state.Member, c *config.Community, ev *events.Event, room string) {
+	target := m.ID
+	if id := m.Identities[c.Platform.Type]; id != "" {
+		target = id
+	}
+	key := fmt.Sprintf("assign/%s/%s/%s", c.Name, ev.ID, m.ID)
+	w.actions = append(w.actions, state.Action{Key: key, Kind: "member.move", Member: m.ID, At: ev.At, Platform: c.Platform.Addr(),
+		Community: ev.Community, Into: room, Target: target, Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "member.move", Change: "queue", At: ev.At,
+		Rule: "community." + c.Name + ".capacity", Event: ev.ID, To: room, Detail: key})
+}
