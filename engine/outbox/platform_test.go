@@ -298,3 +298,62 @@ func TestPausedCampaignHoldsItsMessages(t *testing.T) {
 		t.Fatalf("after resuming: %+v %v; want the held message sent", rep, err)
 	}
 }
+
+// A member.move reaches the local platform as a move into the
+// sub-community, before the join's other actions (its key sorts first),
+// so the welcome and direct message there find the member in it; a move
+// into a sub-community apply has not made waits for it.
+func TestPlatformSenderMovesIntoSubCommunity(t *testing.T) {
+	ctx := context.Background()
+	dir, reg, cfg := loadClub(t, local.New())
+	conn := openLocal(t, cfg, dir)
+	co, _ := makeClub(t, conn, "club", "general")
+	sub, _ := makeClub(t, conn, "club-2", "general")
+	ann, err := conn.Join(ctx, local.JoinRequest{Community: co, Name: "Ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, err := conn.Join(ctx, local.JoinRequest{Community: co, Name: "Bo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	at := time.Now().Add(-time.Minute)
+	_ = b.Enqueue([]state.Action{
+		{Key: "welcome/club-2/e1", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: "general", Text: "Welcome!"},
+		{Key: "campaign/onboarding/ann/1/1/hello", Kind: "send.dm", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: ann.ID, Text: "Hi Ann"},
+		{Key: "assign/club/e1/ann", Kind: "member.move", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Into: "club-2", Target: ann.ID},
+		{Key: "assign/club/e2/bo", Kind: "member.move", Member: "bo", At: at, Platform: "platform.local.main", Community: "club", Into: "club-3", Target: bo.ID},
+	})
+	_ = b.Commit()
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	defer sender.Close()
+	d := outbox.New(store, sender, outbox.Options{})
+	rep, err := d.RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 3 || rep.Waiting != 1 {
+		t.Fatalf("report %+v; want 3 sent and the move into club-3 waiting", rep)
+	}
+	rd := openLocal(t, cfg, dir)
+	in := func(community string) []string {
+		objs, err := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindMember, Community: community})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, o := range objs {
+			names = append(names, o.Attrs["name"])
+		}
+		return names
+	}
+	if got := fmt.Sprint(in(co), in(sub)); got != "[Bo] [Ann]" {
+		t.Errorf("members of club and club-2: %s", got)
+	}
+	dms, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindDirectMessage, Community: sub})
+	if len(dms) != 1 || dms[0].Attrs["member"] != ann.ID {
+		t.Errorf("direct messages in club-2: %+v", dms)
+	}
+}

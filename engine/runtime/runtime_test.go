@@ -35,10 +35,16 @@ func load(t *testing.T, src string) *config.Config {
 // loadDir loads src as the only file of dir.
 func loadDir(t *testing.T, dir, src string) *config.Config {
 	t.Helper()
+	return loadDirWith(t, dir, src, local.Spec())
+}
+
+// loadDirWith is loadDir with the local platform described by spec.
+func loadDirWith(t *testing.T, dir, src string, spec config.PlatformSpec) *config.Config {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": spec}})
 	if diags.HasErrors() {
 		t.Fatalf("config: %s", diags.Error())
 	}
