@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -554,6 +556,19 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		// What the outbox does about it, so nobody wonders why the
 		// campaign's emails stopped.
 		fmt.Fprintf(w, "  unsubscribed from %s: only transactional sends go there\n", strings.Join(from, ", "))
+	}
+	if len(m.Places) > 0 {
+		// Where the member's welcome, roles and messages go in each
+		// capacity family.
+		var in []string
+		for _, block := range slices.Sorted(maps.Keys(m.Places)) {
+			if p := m.Places[block]; p == block {
+				in = append(in, block)
+			} else {
+				in = append(in, fmt.Sprintf("%s (sub-community of %s)", p, block))
+			}
+		}
+		fmt.Fprintf(w, "  in community %s\n", strings.Join(in, ", "))
 	}
 	fmt.Fprintf(w, "  points %d (earned %d), referrals %d\n", m.Points, m.PointsEarned, m.Referrals)
 	if m.Tier.Name != "" {

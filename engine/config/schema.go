@@ -198,12 +198,11 @@ var Root = &Block{
 				{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Required: true, Doc: "The platform the community lives on: platform.TYPE.NAME."},
 				{Name: "purpose", Kind: KindString, Doc: "Why the community exists."},
 				{Name: "audience", Kind: KindString, Doc: "Who it is for."},
-				{Name: "capacity", Kind: KindNumber, Doc: "Members one community holds (about 150 keeps a group personal); past it, on_capacity decides. 0 means no limit.", Default: "0"},
+				{Name: "capacity", Kind: KindNumber, Doc: "Members one community holds (about 150 keeps a group personal): counted in each community of its family on its own, on the platform where it lists members, else by hearth from the joins and leaves it hears. 0 means no limit.", Default: "0"},
 				{Name: "on_capacity", Kind: KindEnum, Enum: []string{"split", "warn"},
-					Doc: "What happens past capacity. split: plan adds a sub-community NAME-2, NAME-3 ... (same channels, roles and pinned rules) when every one the community has is full, " +
-						"and hearth run welcomes each member in the one they are in, gives tier and segment roles there and runs the community's campaigns and incentives for them; " +
-						"on a platform that can move members (local), a member joining a full one is moved to the first with room. " +
-						"A block named like a sub-community (NAME-2) is an error. warn: plans only warn.",
+					Doc: "What happens past capacity. split: plan adds a sub-community NAME-2, NAME-3 ..., with the same channels, roles and pinned rules, once every community of the family is full and one is past its capacity, " +
+						"and removes an empty one the family no longer needs (never one with members); hearth run welcomes each member, gives their tier and segment roles and runs the community's campaigns, incentives and moderation in the community of the family they are in, " +
+						"and on a platform that can move members (local) moves one joining a full community into the first with room. No other block may be named like a sub-community (NAME-2). warn: plans only warn.",
 					Default: "split",
 					Dropped: map[string]string{"waitlist": "hearth cannot keep a person who joined a platform's community out of it, so a waitlist would only be a warning: " +
 						"write on_capacity = \"warn\" for that, or \"split\" to open sub-communities"}},

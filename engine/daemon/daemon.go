@@ -138,15 +138,15 @@ type Reload struct {
 
 // Daemon runs the engine.
 type Daemon struct {
-	opt     Options
-	log     *slog.Logger
+	opt Options
+	log *slog.Logger
 	// platComms lists the communities on the platforms, for the
 	// runtime's moves into sub-communities; made with the first runtime.
 	platComms *platformCommunities
-	snap    atomic.Pointer[Snapshot]
-	submit  chan *request
-	queries chan *query
-	wake    chan struct{}
+	snap      atomic.Pointer[Snapshot]
+	submit    chan *request
+	queries   chan *query
+	wake      chan struct{}
 	// sweep is the processor's re-evaluation of stored members after the
 	// rules changed; reevaluating is how many it has left, for status.
 	sweep        rulesSweep

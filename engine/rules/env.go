@@ -48,7 +48,7 @@ type Community struct {
 	Capacity int    `expr:"capacity" json:"capacity" doc:"Configured capacity (0 when unlimited)."`
 	// Figures over rolling windows, kept incrementally per community
 	// from its events (engine/risk), for alerts and rules.
-	CapacityUsed     float64 `expr:"capacity_used" json:"capacity_used" doc:"members / capacity (0 when unlimited); past 1 plan proposes a sub-community."`
+	CapacityUsed     float64 `expr:"capacity_used" json:"capacity_used" doc:"members / capacity (0 when unlimited), of the community the event is in (a sub-community has its own); past 1 it is over capacity (see on_capacity)."`
 	Joined24h        int     `expr:"joined_24h" json:"joined_24h" doc:"Members who joined in the last 24 hours."`
 	Left24h          int     `expr:"left_24h" json:"left_24h" doc:"Members who left in the last 24 hours."`
 	Left7d           int     `expr:"left_7d" json:"left_7d" doc:"Members who left in the last 7 days."`
