@@ -150,6 +150,17 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	opt.Progress = eventsProgress(s, in, "applied %d events", &lines)
 	log, logCap := sandboxLogger(s, *asJSON)
 	opt.Log = log
+	// Joins into a full community of a capacity family are moved into a
+	// sub-community apply made, as the daemon moves them.
+	if list := stateResources(store); list != nil {
+		opt.PlatformCommunities = func(ctx context.Context) (map[string]bool, error) {
+			rs, err := list(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return communityNames(rs), nil
+		}
+	}
 	// A replay into the state is a run of these files over it, as the
 	// daemon's: runs on a removed step go on to the step after it, and
 	// the order is recorded for the next run.
@@ -534,4 +545,16 @@ func reusedLine(w io.Writer, path string, pending []replayLine, iw *daemon.IDWar
 	default:
 		fmt.Fprintf(w, "hearth replay: %s: id %q is reused with different content; this one was not applied (counted as a duplicate)\n", at, iw.ID)
 	}
+}
+
+// communityNames are the hearth names of the communities among the
+// resources apply made: "oss", "oss-2" ...
+func communityNames(rs []state.Resource) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range rs {
+		if name, ok := strings.CutPrefix(r.Address, "community."); ok && !strings.Contains(name, ".") {
+			out[name] = true
+		}
+	}
+	return out
 }

@@ -40,6 +40,14 @@ drops to 0. The state settings and platform blocks are read at start: a
 reload that changes them takes the rest, and warns and lists them in
 GET /v1/status (restart_needed) until hearth run restarts.
 
+A community whose capacity splits keeps each member's place in its
+family (hearth member show: "in community oss-2"): on a platform that can
+move members (the local platform), one joining a full community is moved
+into the first of the family that apply made and that has room, before
+the join's welcome, roles and campaign messages, which all go where the
+member is. Elsewhere members stay where they join, and hearth plan warns
+and says which community has room.
+
 On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and
 .1) and synced; the tables are written from it a fraction of a second

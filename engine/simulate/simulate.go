@@ -35,6 +35,11 @@ type Options struct {
 	// test sets it; nil leaves every choice to the split's hash, as the
 	// daemon does.
 	Variants map[string]map[string]string
+	// PlatformCommunities, when set, lists the communities on the
+	// platforms (state's), which the runtime moves members of a capacity
+	// family into (runtime.SetPlatformCommunities): a replay into the
+	// state sets it, as the daemon does.
+	PlatformCommunities runtime.PlatformCommunities
 	// Outcome receives every outcome as it happens; may be nil.
 	Outcome func(state.Outcome) error
 	// Progress is called now and then with the events read so far.
@@ -397,6 +402,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	rt := runtime.New(cfg, opt.Log)
 	rt.SetStepOrders(opt.StepOrders)
 	rt.PinVariants(opt.Variants)
+	if opt.PlatformCommunities != nil {
+		rt.SetPlatformCommunities(opt.PlatformCommunities)
+	}
 	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
 		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store,
 		Campaigns: map[string]*Funnel{}}
