@@ -50,7 +50,7 @@ const Type = "local"
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
 		Type: Type,
-		Doc:  "The built-in platform: channels, roles, members, role assignments, messages and direct messages kept in a local JSON file. Needs no account; use it to try hearth and in tests.",
+		Doc:  "The built-in platform: channels, roles, members, role assignments, messages and direct messages kept in a local JSON file. Needs no account; use it to try hearth and in tests. It can move a member from one of its communities into another, as hearth run does to fill a capacity family's sub-communities.",
 		Example: `platform "local" "main" {
   path = ".hearth/local-platform.json"
 }`,

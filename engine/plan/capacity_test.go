@@ -203,3 +203,34 @@ func TestSubCommunityPreventDestroy(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Where bots cannot make communities (a Discord server), a
+// sub-community made by hand is adopted with an import block; its
+// channels and roles are then made in it.
+func TestImportSubCommunity(t *testing.T) {
+	src := withCapacity(`capacity    = 2`)
+	f := newFixture(t, src)
+	f.mustApply(f.mustPlan())
+	f.join("community.c", 3)
+	made, err := f.direct().Apply(context.Background(), platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindCommunity, Attrs: platform.Attrs{"name": "c-2", "title": "C 2", "description": "Testing plans"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.write(src + `
+import {
+  to = community.c-2
+  id = "` + made.Object.ID + `"
+}
+`)
+	p := f.mustPlan()
+	if p.Summary.Import != 1 || p.Summary.Add != 5 || !strings.Contains(actions(p), "create community.c-2.channel.general\n") {
+		t.Fatalf("%+v\n%s", p.Summary, actions(p))
+	}
+	f.mustApply(p)
+	if f.id("community.c-2") != made.Object.ID {
+		t.Fatal("c-2 is not the one made by hand")
+	}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("after the import:\n%s", actions(p))
+	}
+}

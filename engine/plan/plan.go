@@ -203,7 +203,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
 	resources, movedFrom, blocked := applyMoved(cfg.Moved, resources)
-	resources, imported, err := planImports(ctx, cfg.Imports, desired, resources, conns)
+	resources, imported, err := planImports(ctx, cfg, desired, resources, conns)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +384,8 @@ func where(r hcl.Range) string {
 // a copy of the resources, as if state had them, so the plan diffs them
 // against their blocks. Blocks whose address state has are done and
 // skipped. Communities are imported before what is in them.
-func planImports(ctx context.Context, imports []*config.Import, desired []Desired, resources []state.Resource, conns Conns) ([]state.Resource, map[string]string, error) {
+func planImports(ctx context.Context, cfg *config.Config, desired []Desired, resources []state.Resource, conns Conns) ([]state.Resource, map[string]string, error) {
+	imports := cfg.Imports
 	done := map[string]string{}
 	if len(imports) == 0 {
 		return resources, done, nil
@@ -402,11 +403,10 @@ func planImports(ctx context.Context, imports []*config.Import, desired []Desire
 		if _, ok := byAddr[im.To]; ok {
 			continue
 		}
-		i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == im.To })
-		if i < 0 {
+		d, ok := importable(cfg, desired, im.To)
+		if !ok {
 			return nil, nil, fmt.Errorf("import block (%s): the configuration has no %s; write its block too", where(im.DeclRange), im.To)
 		}
-		d := desired[i]
 		community := ""
 		if d.Community != "" {
 			co, ok := byAddr[d.Community]
@@ -484,6 +484,25 @@ func settable(o platform.Object) platform.Attrs {
 		}
 	}
 	return out
+}
+
+// importable is the desired object an import block adopts at addr: one
+// of the configuration's, or of a sub-community of a community's
+// capacity family (community.oss-2, made by hand where the platform's
+// bots cannot make communities, such as a Discord server).
+func importable(cfg *config.Config, desired []Desired, addr string) (Desired, bool) {
+	if i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == addr }); i >= 0 {
+		return desired[i], true
+	}
+	name, _, _ := strings.Cut(strings.TrimPrefix(addr, "community."), ".")
+	if parent, place := cfg.Family(name); parent != nil && place > 1 {
+		for _, d := range mirror(parent, desired, place) {
+			if d.Address == addr {
+				return d, true
+			}
+		}
+	}
+	return Desired{}, false
 }
 
 // onlyForgotten is the reason of a delete of what is gone already.
