@@ -79,39 +79,40 @@ func (r *Runtime) count(w *work, name string, n int) error {
 // It returns the community the member ends up in: ev.Community, or the
 // one they are moved to.
 func (r *Runtime) joinFamily(w *work, m *state.Member, ev *events.Event) (string, error) {
-	if ev.Community == "" {
-		return ev.Community, nil
+	name := r.eventCommunity(ev)
+	if name == "" {
+		return name, nil
 	}
-	c, place := r.cfg.Family(ev.Community)
+	c, place := r.cfg.Family(name)
 	if c == nil || !placesKept(c, place) {
-		return ev.Community, nil
+		return name, nil
 	}
 	old := m.Places[c.Name]
-	if old == ev.Community {
-		return ev.Community, nil // told twice
+	if old == name {
+		return name, nil // told twice
 	}
 	if old != "" {
 		if err := r.count(w, old, -1); err != nil {
 			return "", err
 		}
 	}
-	if err := r.count(w, ev.Community, 1); err != nil {
+	if err := r.count(w, name, 1); err != nil {
 		return "", err
 	}
-	to := ev.Community
+	to := name
 	if c.Splits() && c.Platform != nil && c.Platform.MovesMembers {
-		room, err := r.roomIn(w, c, ev.Community)
+		room, err := r.roomIn(w, c, name)
 		if err != nil {
 			return "", err
 		}
 		if room != "" {
-			if err := r.count(w, ev.Community, -1); err != nil {
+			if err := r.count(w, name, -1); err != nil {
 				return "", err
 			}
 			if err := r.count(w, room, 1); err != nil {
 				return "", err
 			}
-			r.move(w, m, c, ev, room)
+			r.move(w, m, c, ev, name, room)
 			to = room
 		}
 	}
@@ -126,27 +127,37 @@ func (r *Runtime) joinFamily(w *work, m *state.Member, ev *events.Event) (string
 // capacity family: they leave their place, or a community they were
 // never placed in (then nothing changes).
 func (r *Runtime) leaveFamily(w *work, m *state.Member, ev *events.Event, present bool) error {
-	if ev.Community == "" {
+	name := r.eventCommunity(ev)
+	if name == "" {
 		return nil
 	}
-	c, place := r.cfg.Family(ev.Community)
+	c, place := r.cfg.Family(name)
 	if c == nil || !placesKept(c, place) {
 		return nil
 	}
 	old := m.Places[c.Name]
 	switch {
-	case old == ev.Community:
+	case old == name:
 		delete(m.Places, c.Name)
 		if len(m.Places) == 0 {
 			m.Places = nil
 		}
-		return r.count(w, ev.Community, -1)
+		return r.count(w, name, -1)
 	case old == "" && place == 1 && present:
 		// Joined before places were kept: counted with the community's
 		// figures then, if at all.
-		return r.count(w, ev.Community, -1)
+		return r.count(w, name, -1)
 	}
 	return nil
+}
+
+// eventCommunity is the community an event happened in: the one it
+// names, or the only one configured.
+func (r *Runtime) eventCommunity(ev *events.Event) string {
+	if ev.Community == "" && len(r.cfg.Communities) == 1 {
+		return r.cfg.Communities[0].Name
+	}
+	return ev.Community
 }
 
 // roomIn is the first community of c's family, other than full one,
@@ -223,14 +234,14 @@ func (r *Runtime) places(w *work, c *config.Community, members func(string) (int
 // (badge.grant, campaign, role, welcome), which the outbox sends in key
 // order at one time: the member is in room before they are spoken to
 // there.
-func (r *Runtime) move(w *work, m *state.Member, c *config.Community, ev *events.Event, room string) {
+func (r *Runtime) move(w *work, m *state.Member, c *config.Community, ev *events.Event, from, room string) {
 	target := m.ID
 	if id := m.Identities[c.Platform.Type]; id != "" {
 		target = id
 	}
 	key := fmt.Sprintf("assign/%s/%s/%s", c.Name, ev.ID, m.ID)
 	w.actions = append(w.actions, state.Action{Key: key, Kind: "member.move", Member: m.ID, At: ev.At, Platform: c.Platform.Addr(),
-		Community: ev.Community, Into: room, Target: target, Event: ev.ID})
+		Community: from, Into: room, Target: target, Event: ev.ID})
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "member.move", Change: "queue", At: ev.At,
 		Rule: "community." + c.Name + ".capacity", Event: ev.ID, To: room, Detail: key})
 }

@@ -1464,7 +1464,7 @@ func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event, in string)
 			continue
 		}
 		where := in
-		if where == "" || ev.Community == "" {
+		if where == "" {
 			where = c.Name
 		}
 		first := c.Channels[0]
