@@ -26,7 +26,9 @@ platform's stream, runs the rules, and delivers its messages back, which
 'hearth local show dms' lists.
 
 COMMUNITY and CHANNEL are block names (community "explorers", channel
-"welcome"); members are the ids join prints (mb-1 ...). reply writes to
+"welcome"), or the name of a sub-community plan made for a full community
+(explorers-2), to join it by its own invitation or show who hearth run
+moved there; members are the ids join prints (mb-1 ...). reply writes to
 hearth directly, as a member answering a direct message: a survey's
 answers are replies such as "pulse recommend 9 more_of=events". DIR is the
 configuration directory (default .); the first local platform block is

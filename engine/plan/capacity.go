@@ -229,7 +229,10 @@ func (f *family) room() int {
 
 // whereNew says where new members go while place room has room.
 func (f *family) whereNew(room int) string {
-	if f.c.Platform != nil && f.c.Platform.MovesMembers {
+	switch {
+	case f.c.Platform == nil:
+		return "invite new members to " + f.addr(room)
+	case f.c.Platform.MovesMembers:
 		return "hearth run moves members who join a full community of the family there"
 	}
 	return "members stay where they join on " + f.c.Platform.Addr() + ", so invite new members to " + f.addr(room)

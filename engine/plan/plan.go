@@ -86,8 +86,9 @@ type Change struct {
 	After platform.Attrs `json:"after"`
 	// Changed lists the attributes that differ, for update and replace.
 	Changed []string `json:"changed,omitempty"`
-	// Reason says why, when the action alone does not: drift, or which
-	// attribute forces a replacement.
+	// Reason says why, when the action alone does not: drift, which
+	// attribute forces a replacement, or why a capacity family's
+	// sub-community (and what is in it) is created or destroyed.
 	Reason         string `json:"reason,omitempty"`
 	PreventDestroy bool   `json:"prevent_destroy,omitempty"`
 	// MovedFrom is the address state has the object at, when a moved
