@@ -372,3 +372,19 @@ func TestRunHelpBackupAndCommandsBesideIt(t *testing.T) {
 		}
 	}
 }
+
+// hearth run -h teaches how the watcher reads a change: the settle
+// window, the hold of an emptied file and how to remove one's blocks.
+func TestRunHelpReloadSettleAndGrace(t *testing.T) {
+	_, out, _ := runCLI("run", "-h")
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"-reload-settle duration", "(default 500ms)", "-reload-grace duration", "(default 10s)",
+		"is taken as a save under way", "To remove a file's blocks at once, delete the file.",
+		"SIGHUP and POST /v1/reload read the files as they are", "hearth_config_reload_held", "removed_campaigns",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("hearth run -h lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -311,7 +311,7 @@ func TestWatchReloadsOnRenameAndSymlinkSwap(t *testing.T) {
 	f := start(t, rulesA, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { _ = f.d.Watch(ctx, 50*time.Millisecond) }()
+	go func() { _ = f.d.Watch(ctx, daemon.WatchOptions{Settle: 50 * time.Millisecond}) }()
 	time.Sleep(100 * time.Millisecond)
 	before := f.d.Snapshot().Config.Hash
 	// An editor's save: write a temporary file, rename it over the old.

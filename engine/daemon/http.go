@@ -326,6 +326,8 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		},
 		"last_reload": reloads[len(reloads)-1],
 		"reloads":     reloads,
+		// A change to the files the watcher holds back (null: none).
+		"reload_held": d.Held(),
 		"stats":       d.Stats(),
 		"outbox":      d.outboxCounts(r.Context(), d.Query),
 		"queue":       len(d.submit),

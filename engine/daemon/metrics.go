@@ -31,6 +31,7 @@ type Metrics struct {
 	reloadSuccess prometheus.Gauge
 	reloads       *prometheus.CounterVec
 	reloadSeconds prometheus.Histogram
+	reloadHeldG   prometheus.Gauge
 	deliveries    *prometheus.CounterVec
 	pruned        *prometheus.CounterVec
 	runsRefused   *prometheus.CounterVec
@@ -132,7 +133,9 @@ func NewMetrics() *Metrics {
 		Help: "When the configuration was last loaded successfully (at start, or a reload, unchanged or not), in Unix seconds."})
 	m.domain = newDomainMetrics()
 	m.register(m.domain.collectors()...)
-	m.register(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt)
+	m.reloadHeldG = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_reload_held",
+		Help: "1 while the watcher holds back a change to the files because a file that had blocks in force has none left (a save under way, or emptied: applied after -reload-grace), 0 otherwise."})
+	m.register(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt, m.reloadHeldG)
 	m.register(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -337,6 +340,14 @@ func (m *Metrics) reload(ok bool, at time.Time, took time.Duration) {
 	}
 	m.reloads.WithLabelValues(result).Inc()
 	m.reloadSeconds.Observe(took.Seconds())
+}
+
+func (m *Metrics) reloadHeld(held bool) {
+	if held {
+		m.reloadHeldG.Set(1)
+	} else {
+		m.reloadHeldG.Set(0)
+	}
 }
 
 func (m *Metrics) processed(typ string, dup bool, n int) {
