@@ -222,6 +222,9 @@ type Daemon struct {
 	// unauthorizedLog keeps the warnings of refused bearer tokens to
 	// one a minute (http.go).
 	unauthorizedLog *lograte.Limiter
+	// refusedLog keeps the log lines of refused requests to one a minute
+	// per reason (the metrics count them all).
+	refusedLog *lograte.Limiter
 }
 
 // Counters are running totals, for status.
@@ -298,7 +301,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1),
-		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery),
+		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery), refusedLog: lograte.New(unauthorizedLogEvery),
 		zoneLogs: lograte.New(zoneLogEvery)}
 	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
 	d.opt.Log = d.log

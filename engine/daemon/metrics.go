@@ -148,7 +148,7 @@ func NewMetrics() *Metrics {
 // never fire for the first dead letter.
 var (
 	deliveryResults = []string{"sent", "retry", "wait", "dead", "skipped"}
-	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type",
+	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type", "content_encoding",
 		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host", "suppressed"}
 	reloadResults = []string{"success", "failure"}
 	pruneKinds    = []string{"event_ids", "outcomes", "outbox"}

@@ -153,6 +153,9 @@ type Dispatcher struct {
 	// failing keeps the warnings of first failures to one a minute per
 	// platform: an outage fails every action due on it.
 	failing *lograte.Limiter
+	// dead keeps the warnings of dead letters to one a minute per
+	// platform: a platform that refuses a batch kills it all at once.
+	dead *lograte.Limiter
 
 	// mu guards sending and dropped, which Dropper reads from another
 	// goroutine while a round is under way.
@@ -194,7 +197,7 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery)}
+	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery), dead: lograte.New(failWarnEvery)}
 }
 
 // Report counts what one round did.
@@ -307,7 +310,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
 			rep.Dead++
 			result = "dead"
-			d.opt.Log.Warn("action moved to dead letters", "action", e.Kind, "key", e.Key, "platform", e.Platform, "attempts", attempts, "err", reason)
+			d.tellDead(e, attempts, reason)
 			err = d.store.MarkDead(ctx, e.Key, attempts, now, reason)
 		default:
 			rep.Retried++
@@ -424,6 +427,21 @@ func (d *Dispatcher) tellFailing(e Entry, reason string, retryIn time.Duration) 
 		args = append(args, "not_logged", held)
 	}
 	d.opt.Log.Warn("delivery failed; it is retried, logged at debug until it is sent or moved to dead letters", args...)
+}
+
+// tellDead warns that an action moved to the dead letters, once a minute
+// per platform with how many more did since (hearth outbox list -status
+// dead lists them all; hearth_outbox_deliveries_total counts them).
+func (d *Dispatcher) tellDead(e Entry, attempts int, reason string) {
+	ok, held := d.dead.Allow(e.Platform, d.opt.Now())
+	if !ok {
+		return
+	}
+	args := []any{"action", e.Kind, "key", e.Key, "platform", e.Platform, "attempts", attempts, "err", reason}
+	if held > 0 {
+		args = append(args, "more_dead", held)
+	}
+	d.opt.Log.Warn("action moved to dead letters", args...)
 }
 
 // tellWaiting logs, once per reason, that actions wait: for their target
