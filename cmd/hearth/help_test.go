@@ -147,7 +147,7 @@ func TestGroupWithoutVerb(t *testing.T) {
 // Every explain topic ends its text with a newline; -json with a topic
 // gives that topic's part of the schema, under the whole schema's keys.
 func TestExplainTopics(t *testing.T) {
-	topics := []string{"", "rules", "functions", "member", "community.fields", "events", "durations", "templates"}
+	topics := []string{"", "rules", "functions", "member", "community.fields", "events", "durations", "templates", "outcomes"}
 	var walk func(prefix string, b *config.Block)
 	walk = func(prefix string, b *config.Block) {
 		for _, c := range b.Blocks {

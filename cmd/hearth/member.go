@@ -61,7 +61,12 @@ one unless it holds again), would be demoted (and why: the grace period
 ended, demote_after passed, or no grace or demote_after to hold the
 member), would be promoted (when holds, and a qualifying window until a
 time), with a warning when a keep stricter than when would make the
-member flap. For an incentive ("why no points from it?"), the member's
+member flap. For a tier it also lists the member's moves onto and off
+it from their tier history, each promoted or demoted, when and by which
+event, with how often they were promoted back to it after a demotion
+from it (the latest 10; member show has them all; "tier_moves" in
+-json): the case simulate and replay name a member for when a tier
+flaps. For an incentive ("why no points from it?"), the member's
 grants and where once, cooldown, limit and points_cap stand, with the
 next grant possible ("incentive" in -json). Its rules read the member as
 an event of its first type now would, that event counted as the runtime
@@ -272,7 +277,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1])})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1])})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
@@ -411,6 +416,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		}
 	case "tier":
 		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+		printTierMoves(w, m, name, rt.TierMoves(m, addr))
 	case "incentive":
 		if check != nil {
 			printIncentiveCheck(w, check)
@@ -494,6 +500,54 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		for _, v := range e.Values {
 			fmt.Fprintf(w, "      %-36s %s\n", v.Name, inputText(v.Value))
 		}
+	}
+}
+
+// maxTierMovesShown bounds the moves member why lists: the latest tell
+// how a member comes and goes, and member show has them all.
+const maxTierMovesShown = 10
+
+// printTierMoves writes member why's lines on the member's moves onto
+// and off tier, the latest last, with how often they were promoted back
+// to it after a demotion from it, as simulate's flapping report counts:
+// the case that report names a member for, which the verdict at one
+// time cannot show.
+func printTierMoves(w io.Writer, m *state.Member, tier string, moves []runtime.TierMove) {
+	if len(moves) == 0 {
+		fmt.Fprintf(w, "  moves on %s: none in the member's tier history\n", tier)
+		return
+	}
+	returns, demoted := 0, false
+	for _, mv := range moves {
+		switch {
+		case mv.Change == "demote" && mv.From == tier:
+			demoted = true
+		case mv.Change == "promote" && mv.To == tier && demoted:
+			returns++
+			demoted = false
+		}
+	}
+	head := plural(len(moves), "move", "moves")
+	if returns > 0 {
+		head += fmt.Sprintf(", promoted back to it %s after a demotion from it", plural(returns, "time", "times"))
+	}
+	shown := moves[max(0, len(moves)-maxTierMovesShown):]
+	if len(shown) < len(moves) {
+		head += fmt.Sprintf("; the latest %d here, hearth member show %s lists them all", len(shown), m.ID)
+	}
+	fmt.Fprintf(w, "  moves on %s (%s):\n", tier, head)
+	end := func(t string) string { // as member show writes them
+		if t == "" {
+			return "(none)"
+		}
+		return t
+	}
+	for _, mv := range shown {
+		what := map[string]string{"promote": "promoted", "demote": "demoted"}[mv.Change]
+		if what == "" {
+			what = "moved"
+		}
+		fmt.Fprintf(w, "    %s UTC  %-8s  %s -> %s  (event %s)\n", mv.At.UTC().Format("2006-01-02 15:04"), what, end(mv.From), end(mv.To), mv.Event)
 	}
 }
 

@@ -159,7 +159,7 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		if err != nil {
 			return err
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr)})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr)})
 		return err
 	})
 	d.answer(w, body, err)

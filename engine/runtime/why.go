@@ -405,6 +405,56 @@ type WhyView struct {
 	// it has no rules to explain, and its active runs stop at the
 	// member's next event or recheck.
 	CampaignRemoved bool `json:"campaign_removed,omitempty"`
+	// TierMoves are the member's moves onto and off a tier asked about
+	// (Runtime.TierMoves); absent for another address or a member who
+	// never moved on it.
+	TierMoves []TierMove `json:"tier_moves,omitempty"`
+}
+
+// TierMove is one of a member's moves onto or off a tier: an entry of
+// their tier history with its direction, as tier outcomes name it.
+type TierMove struct {
+	// Change is promote (up the ladder) or demote; move when a tier the
+	// files no longer have leaves the direction unknown.
+	Change string `json:"change"`
+	state.TierChange
+}
+
+// TierMoves are the member's moves onto and off the tier addr names
+// (tier.NAME), oldest first, from their tier history: how they came and
+// went, which the verdict at one time cannot tell and simulate's
+// flapping report sends one to see. nil for another address.
+func (r *Runtime) TierMoves(m *state.Member, addr string) []TierMove {
+	kind, name, _ := strings.Cut(addr, ".")
+	if kind != "tier" || name == "" {
+		return nil
+	}
+	rank := func(tier string) (int, bool) {
+		if tier == "" {
+			return 0, true
+		}
+		if t := r.tierNamed(tier); t != nil {
+			return t.Rank, true
+		}
+		return 0, false
+	}
+	var out []TierMove
+	for _, c := range m.Tier.History {
+		if c.From != name && c.To != name {
+			continue
+		}
+		mv := TierMove{Change: "move", TierChange: c}
+		from, okFrom := rank(c.From)
+		to, okTo := rank(c.To)
+		switch {
+		case okFrom && okTo && to > from:
+			mv.Change = "promote"
+		case okFrom && okTo && to < from:
+			mv.Change = "demote"
+		}
+		out = append(out, mv)
+	}
+	return out
 }
 
 // CampaignRemoved reports whether addr is a campaign's (campaign.NAME or
