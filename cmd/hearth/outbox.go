@@ -339,7 +339,7 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	defer st.Close()
-	sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
+	sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st), Grants: stateGrants(st)}
 	defer sender.Close()
 	recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
 		return state.Recipients(ctx, st, ids)
@@ -427,6 +427,13 @@ func outboxForKey(ctx context.Context, s *stdio, pos []string, vf varFlags, name
 // stateResources lists the objects apply made, for the outbox to find
 // communities, channels and roles by address; nil for a store that
 // keeps none.
+// stateGrants is the state's record of the role assignments hearth made,
+// for the sender: every state store keeps one.
+func stateGrants(st state.Store) outbox.RoleGrants {
+	g, _ := st.(outbox.RoleGrants)
+	return g
+}
+
 func stateResources(st state.Store) func(context.Context) ([]state.Resource, error) {
 	rs, ok := st.(interface {
 		Resources(context.Context) ([]state.Resource, int64, error)
