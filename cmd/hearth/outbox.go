@@ -34,7 +34,9 @@ a member who has left the community by the time it is due (a direct
 message, an email, a webhook message for them, or a role to add) is
 skipped, never sent (status skipped), and so is a win-back's message to a
 member who came back before it was due; role removals, bans and channel
-messages still go. hearth member forget skips the messages not yet sent of
+messages still go, except the removal of a role hearth did not give (a
+moderator gave it by hand, or the member held it before a tier or segment
+did), which is skipped and the role left. hearth member forget skips the messages not yet sent of
 campaign runs keyed by the forgotten member (run_key). A skipped action is
 not retried.
 
@@ -349,7 +351,7 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
+	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed, or a role hearth did not give) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
 	return 0
 }
 
