@@ -351,7 +351,13 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed, or a role hearth did not give) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
+	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
+	switch {
+	case rep.LeftAlone == 1:
+		fmt.Fprintln(s.out, "Skipped 1 role removal: hearth did not give that role (it was given by hand), so it stays.")
+	case rep.LeftAlone > 1:
+		fmt.Fprintf(s.out, "Skipped %d role removals: hearth did not give those roles (they were given by hand), so they stay.\n", rep.LeftAlone)
+	}
 	return 0
 }
 

@@ -208,6 +208,9 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 // Report counts what one round did.
 type Report struct {
 	Sent, Retried, Waiting, Dead, Skipped int
+	// LeftAlone counts the actions skipped with a SkipError (role
+	// removals of a role hearth did not give); Skipped does not.
+	LeftAlone int
 }
 
 // SkippedLeft is the reason stored with a message skipped because its
@@ -309,7 +312,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			rep.Sent++
 			err = d.store.MarkSent(ctx, e.Key, attempts, now)
 		case errors.As(sendErr, &skip):
-			rep.Skipped++
+			rep.LeftAlone++
 			result = "skipped"
 			d.opt.Log.Info("action skipped: "+skip.Reason, "action", e.Kind, "key", e.Key, "member", e.Member)
 			err = d.store.MarkSkipped(ctx, e.Key, e.Attempts, now, skip.Reason)

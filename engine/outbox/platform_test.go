@@ -361,7 +361,7 @@ func TestPlatformSenderTakesOnlyRolesItGave(t *testing.T) {
 	enqueue("role.remove", "remove-ann", ann)
 	enqueue("role.remove", "remove-bob", bob)
 	rep, err := d.RunOnce(ctx)
-	if err != nil || rep.Sent != 1 || rep.Skipped != 1 {
+	if err != nil || rep.Sent != 1 || rep.LeftAlone != 1 || rep.Skipped != 0 {
 		t.Fatalf("removes: %+v %v", rep, err)
 	}
 	skipped, _ := store.ListOutbox(ctx, state.OutboxSkipped, 10)
