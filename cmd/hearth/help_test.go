@@ -112,7 +112,7 @@ func TestCommandListNamesEveryVerb(t *testing.T) {
 		"outbox":   {"List", "send", "retry", "drop"},
 		"campaign": {"Show", "stop"},
 		"member":   {"List", "show", "why", "try an expression", "pardon"}, // list show why eval pardon
-		"local":    {"join", "post", "react", "reply", "show"},
+		"local":    {"join", "post", "react", "reply", "show", "role"},
 		"template": {"List", "render"},
 	} {
 		var line string
@@ -277,6 +277,7 @@ func TestMissingArguments(t *testing.T) {
 		{"local react", []string{"-member", "mb-1"}},
 		{"local reply", []string{"-member", "mb-1", "club"}},
 		{"local show", []string{"dms"}},
+		{"local role", []string{"-member", "mb-1", "club"}},
 		{"local show", []string{"dm", "club"}},
 	} {
 		args := append(strings.Fields(tc.name), tc.args...)

@@ -27,8 +27,12 @@ what 'hearth apply' would change: + create, ~ update in place, - destroy,
 
 Tiers and segments with a role also sync member roles: members in the
 state store who are in the tier or segment get the role on the platform,
-and those who left it lose it (role_assignment changes); a plan taking
-more than 25% of those roles is refused unless -allow-removals.
+and those who left it lose it (role_assignment changes), but only where
+hearth gave it (apply or hearth run): a role given by hand stays, even
+of a role a tier gives, and a member who holds it by hand is not given
+it again. One hearth gave and someone removed is given back while the
+member qualifies ("was removed outside hearth"). A plan taking more than
+25% of the roles hearth gave is refused unless -allow-removals.
 
 The plan also evaluates the member rules against the members in the
 state store and shows how members would move ("segment lurkers: +12 -3
@@ -110,8 +114,11 @@ const driftUsage = `Usage: hearth drift [options] [DIR]
 
 Reports what changed on the platforms outside hearth since the last
 apply: attributes edited by hand and objects deleted, as the values hearth
-applied -> the live ones. Attributes in a block's ignore_changes are not
-drift. It changes nothing. Same as 'hearth plan -refresh-only'.
+applied -> the live ones, and member roles hearth gave (for a tier or
+segment) that were taken. Attributes in a block's ignore_changes are not
+drift. Members holding such a role that hearth did not give them (by
+hand) are named in a warning, not as drift: hearth leaves them alone. It
+changes nothing. Same as 'hearth plan -refresh-only'.
 
 Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
 there is drift (0 otherwise). -out saves the report for 'hearth show';

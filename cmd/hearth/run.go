@@ -328,7 +328,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer eb.Close()
 	}
-	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
+	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store), Grants: stateGrants(store)}
 	defer sender.Close()
 	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
 	if eb != nil {

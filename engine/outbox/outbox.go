@@ -87,6 +87,14 @@ func (e *NotReadyError) Error() string  { return e.Err.Error() }
 func (e *NotReadyError) Unwrap() error  { return e.Err }
 func (e *NotReadyError) NotReady() bool { return true }
 
+// SkipError says the action is not to be sent at all: the dispatcher
+// marks it skipped with Reason, as it does a message to a member who
+// left. PlatformSender answers it for a role.remove of a role hearth
+// did not give.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return e.Reason }
+
 // RateLimitError says to wait before the next try.
 type RateLimitError struct {
 	After time.Duration
@@ -203,6 +211,9 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 // Report counts what one round did.
 type Report struct {
 	Sent, Retried, Waiting, Dead, Skipped int
+	// LeftAlone counts the actions skipped with a SkipError (role
+	// removals of a role hearth did not give); Skipped does not.
+	LeftAlone int
 }
 
 // SkippedLeft is the reason stored with a message skipped because its
@@ -298,10 +309,16 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		if sendErr != nil {
 			reason = d.redact(sendErr.Error())
 		}
+		var skip *SkipError
 		switch {
 		case sendErr == nil:
 			rep.Sent++
 			err = d.store.MarkSent(ctx, e.Key, attempts, now)
+		case errors.As(sendErr, &skip):
+			rep.LeftAlone++
+			result = "skipped"
+			d.opt.Log.Info("action skipped: "+skip.Reason, "action", e.Kind, "key", e.Key, "member", e.Member)
+			err = d.store.MarkSkipped(ctx, e.Key, e.Attempts, now, skip.Reason)
 		case isNotReady(sendErr):
 			rep.Waiting++
 			result = "wait"

@@ -523,6 +523,11 @@ const (
 const (
 	OutboxSkippedLeft = "member left the community before it was sent"
 	OutboxSkippedBack = "member came back to the community before it was sent"
+	// OutboxSkippedNotGiven is the reason stored with a role.remove
+	// skipped because hearth did not give the member the role (a
+	// moderator did, by hand, or it was there before a tier or segment
+	// gave it): hearth takes back only what it gave.
+	OutboxSkippedNotGiven = "hearth did not give the member this role (given by hand, or before hearth did): left alone"
 )
 
 const (
