@@ -336,6 +336,10 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		refreshOnly = fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift), as hearth drift does.")
 		fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable; not with -refresh-only).")
 	}
+	listAll := new(bool)
+	if !drift {
+		listAll = fs.Bool("members", false, "List every member of each member impact move, one a line, by id and name (without it, the text names 5 per move and -json lists up to 1000).")
+	}
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -365,7 +369,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 			fmt.Fprintf(s.err, "hearth %s: %s\n", name, l)
 		}
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
-		if !addMemberImpact(ctx, s, name, sess, p) {
+		if !addMemberImpact(ctx, s, name, sess, p, *listAll) {
 			return 1
 		}
 	}
@@ -399,6 +403,8 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	// Members the new rules would move are changes too, though the
 	// daemon makes them, not apply: a CI gate on -detailed-exitcode must
 	// not pass a rules change that demotes 300 members as "no changes".
+	// What time does with the rules unchanged is not: the daemon does
+	// it whatever the change.
 	if *detailed && (p.HasChanges() || p.MovesMembers()) {
 		return 2
 	}
@@ -411,11 +417,11 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 // plan is where people review a rule change, and apply's is what they
 // approve, so it shows how the stored members would move. It reports
 // false, having said why, when the members cannot be read.
-func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan) bool {
+func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan, listAll bool) bool {
 	if p == nil {
 		return true
 	}
-	im, err := memberImpact(ctx, s, sess, p)
+	im, err := memberImpact(ctx, s, sess, listAll)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, err)
 		return false
@@ -424,16 +430,22 @@ func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSessi
 	return true
 }
 
-// memberImpact is the member impact of a plan, for plan and apply. It is
-// worked out for every configuration, since removing the last segment,
-// tier or campaign moves members too, and kept (not nil) where the
-// configuration has such rules or something moves.
-func memberImpact(ctx context.Context, s *stdio, sess *planSession, p *plan.Plan) (*plan.Impact, error) {
-	im, err := plan.MemberImpact(ctx, sess.cfg, sess.pop, s.clock())
+// memberImpact is the member impact of a plan, for plan and apply, with
+// every member of each move listed (listAll, plan -members) or the
+// first plan.DefaultList. It is worked out for every configuration,
+// since removing the last segment, tier or campaign moves members too,
+// and kept (not nil) where the configuration has such rules, something
+// moves, or a change of incentives has something to say.
+func memberImpact(ctx context.Context, s *stdio, sess *planSession, listAll bool) (*plan.Impact, error) {
+	opt := plan.ImpactOptions{Now: s.clock()}
+	if listAll {
+		opt.List = -1
+	}
+	im, err := plan.MemberImpact(ctx, sess.cfg, sess.pop, opt)
 	if err != nil {
 		return nil, err
 	}
-	if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 {
+	if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 || len(im.TimeMoves) > 0 || im.Incentives.Says(im.Members) {
 		return im, nil
 	}
 	return nil, nil
@@ -631,7 +643,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		// does, and says that the daemon, not apply, moves them: "yes"
 		// or "no" to the platform changes holds back no member's move.
 		if p != nil {
-			im, ierr := memberImpact(ctx, s, sess, p)
+			im, ierr := memberImpact(ctx, s, sess, false)
 			if ierr != nil {
 				v.failf("member impact: %v", ierr)
 				return 1

@@ -162,8 +162,13 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 				err = cs.SetCursor(ctx, config.StepOrdersRecord, now)
 			}
 		}
+		// And the rules it ran with, as the daemon records them: hearth
+		// plan names the incentives a later change edits.
+		if err == nil {
+			err = recordRules(ctx, cs, cfg)
+		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order: %v\n", err)
+			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order and rules: %v\n", err)
 			return 1
 		}
 	}
@@ -534,4 +539,15 @@ func reusedLine(w io.Writer, path string, pending []replayLine, iw *daemon.IDWar
 	default:
 		fmt.Fprintf(w, "hearth replay: %s: id %q is reused with different content; this one was not applied (counted as a duplicate)\n", at, iw.ID)
 	}
+}
+
+// recordRules writes the record of the rules the state runs with
+// (config.RulesRecord), as the daemon does when it loads them.
+func recordRules(ctx context.Context, cs daemon.CursorStore, cfg *config.Config) error {
+	now := config.DigestRules(cfg).String()
+	was, err := cs.Cursor(ctx, config.RulesRecord)
+	if err != nil || was == now {
+		return err
+	}
+	return cs.SetCursor(ctx, config.RulesRecord, now)
 }
