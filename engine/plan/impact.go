@@ -231,7 +231,8 @@ type Population struct {
 	// (grant.to) makes no member of it. nil for none.
 	Suppressed func(ctx context.Context, id string) (bool, error)
 	// Rules reads the record of the rules the state last ran with
-	// (config.RulesRecord; "" for none). nil for a store without one.
+	// (config.RulesRecord; "" for none). nil for a store without one:
+	// the impact then says nothing of incentives.
 	Rules func(ctx context.Context) (string, error)
 }
 
@@ -411,7 +412,7 @@ func incentiveChanges(ctx context.Context, cfg *config.Config, pop Population) (
 		}
 		was, recorded = config.ParseRulesDigest(s)
 	}
-	if len(now.Incentives) == 0 && len(was.Incentives) == 0 {
+	if pop.Rules == nil || len(now.Incentives) == 0 && len(was.Incentives) == 0 {
 		return nil, nil
 	}
 	ic := &IncentiveChanges{Recorded: recorded}
@@ -950,12 +951,12 @@ func (im *Impact) WriteText(w io.Writer, color bool) error {
 	if more {
 		b.WriteString("  (the ids are for hearth member show ID; hearth plan -members lists every member, -json lists them under enter_members and leave_members)\n")
 	}
-	writeIncentives(&b, im.Incentives, im.Members)
 	// Said whatever moves: the figures, none included, are not to be
 	// relied on.
 	for _, a := range im.Approximate {
 		fmt.Fprintf(&b, "  (approximate: %s: %s)\n", a.Rule, a.Why)
 	}
+	writeIncentives(&b, im.Incentives, im.Members)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
