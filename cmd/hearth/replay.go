@@ -162,13 +162,13 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 				err = cs.SetCursor(ctx, config.StepOrdersRecord, now)
 			}
 		}
-		// And the rules it ran with, as the daemon records them: hearth
+		// And the incentives it ran with, as the daemon records them: hearth
 		// plan names the incentives a later change edits.
 		if err == nil {
-			err = recordRules(ctx, cs, cfg)
+			err = recordIncentives(ctx, cs, cfg)
 		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order and rules: %v\n", err)
+			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order and incentives: %v\n", err)
 			return 1
 		}
 	}
@@ -541,13 +541,13 @@ func reusedLine(w io.Writer, path string, pending []replayLine, iw *daemon.IDWar
 	}
 }
 
-// recordRules writes the record of the rules the state runs with
-// (config.RulesRecord), as the daemon does when it loads them.
-func recordRules(ctx context.Context, cs daemon.CursorStore, cfg *config.Config) error {
-	now := config.DigestRules(cfg).String()
-	was, err := cs.Cursor(ctx, config.RulesRecord)
+// recordIncentives writes the record of the incentives the state runs
+// with (config.IncentivesRecord), as the daemon does when it loads them.
+func recordIncentives(ctx context.Context, cs daemon.CursorStore, cfg *config.Config) error {
+	now := config.DigestIncentives(cfg).String()
+	was, err := cs.Cursor(ctx, config.IncentivesRecord)
 	if err != nil || was == now {
 		return err
 	}
-	return cs.SetCursor(ctx, config.RulesRecord, now)
+	return cs.SetCursor(ctx, config.IncentivesRecord, now)
 }

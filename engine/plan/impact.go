@@ -90,7 +90,7 @@ type Impact struct {
 	// most; 0 when every one is listed (hearth plan -members).
 	ListCap int `json:"list_cap"`
 	// Incentives are the incentives changed since the state last ran
-	// (config.RulesRecord). Incentives act on new events only: a change
+	// (config.IncentivesRecord). Incentives act on new events only: a change
 	// moves no stored member, so it is not in Moves. nil for a
 	// configuration and a record with none.
 	Incentives *IncentiveChanges `json:"incentives,omitempty"`
@@ -230,14 +230,14 @@ type Population struct {
 	// state.Eraser's IsSuppressed): an incentive granting to such an id
 	// (grant.to) makes no member of it. nil for none.
 	Suppressed func(ctx context.Context, id string) (bool, error)
-	// Rules reads the record of the rules the state last ran with
-	// (config.RulesRecord; "" for none). nil for a store without one:
-	// the impact then says nothing of incentives.
-	Rules func(ctx context.Context) (string, error)
+	// Incentives reads the record of the incentives the state last ran
+	// with (config.IncentivesRecord; "" for none). nil for a store
+	// without one: the impact then says nothing of incentives.
+	Incentives func(ctx context.Context) (string, error)
 }
 
 // cursorReader is a store's record of cursors, where the record of the
-// rules is kept.
+// incentives is kept.
 type cursorReader interface {
 	Cursor(ctx context.Context, stream string) (string, error)
 }
@@ -253,7 +253,7 @@ func StoredPopulation(st state.Store) Population {
 		pop.Suppressed = e.IsSuppressed
 	}
 	if c, ok := st.(cursorReader); ok {
-		pop.Rules = func(ctx context.Context) (string, error) { return c.Cursor(ctx, config.RulesRecord) }
+		pop.Incentives = func(ctx context.Context) (string, error) { return c.Cursor(ctx, config.IncentivesRecord) }
 	}
 	return pop
 }
@@ -305,7 +305,7 @@ func StoredPopulation(st state.Store) Population {
 //
 // Incentives act only on new events: a change to one moves no stored
 // member. Impact.Incentives names those changed since the state last ran
-// (pop.Rules).
+// (pop.Incentives).
 //
 // It reads members and writes nothing, to the store or anywhere else.
 func MemberImpact(ctx context.Context, cfg *config.Config, pop Population, opt ImpactOptions) (*Impact, error) {
@@ -402,17 +402,17 @@ func memberImpact(ctx context.Context, cfg *config.Config, pop Population, opt I
 // incentiveChanges compares cfg's incentives with the record of those
 // the state last ran with: nil when neither has any.
 func incentiveChanges(ctx context.Context, cfg *config.Config, pop Population) (*IncentiveChanges, error) {
-	now := config.DigestRules(cfg)
-	var was config.RulesDigest
+	now := config.DigestIncentives(cfg)
+	var was config.IncentivesDigest
 	recorded := false
-	if pop.Rules != nil {
-		s, err := pop.Rules(ctx)
+	if pop.Incentives != nil {
+		s, err := pop.Incentives(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("reading the record of the rules the state ran with: %w", err)
+			return nil, fmt.Errorf("reading the record of the incentives the state ran with: %w", err)
 		}
-		was, recorded = config.ParseRulesDigest(s)
+		was, recorded = config.ParseIncentivesDigest(s)
 	}
-	if pop.Rules == nil || len(now.Incentives) == 0 && len(was.Incentives) == 0 {
+	if pop.Incentives == nil || len(now.Incentives) == 0 && len(was.Incentives) == 0 {
 		return nil, nil
 	}
 	ic := &IncentiveChanges{Recorded: recorded}
@@ -508,8 +508,8 @@ type tally struct {
 	rt          *runtime.Runtime
 	now         time.Time
 	fingerprint uint64
-	list        int  // members listed per move and direction; negative: all
-	whole       bool // ImpactOptions.whole
+	list        int             // members listed per move and direction; negative: all
+	whole       bool            // ImpactOptions.whole
 	kept        map[string]bool // the configuration's campaigns
 	rule, time  moves           // the rules change's, and time's
 	out         *Impact
@@ -1052,10 +1052,7 @@ func writeIncentives(b *strings.Builder, ic *IncentiveChanges, members int) {
 		return
 	}
 	if ic.Recorded {
-		var names []string
-		for _, n := range ic.Changed {
-			names = append(names, n)
-		}
+		names := slices.Clone(ic.Changed)
 		for _, n := range ic.Added {
 			names = append(names, n+" (added)")
 		}

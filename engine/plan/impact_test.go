@@ -415,7 +415,7 @@ With the rules unchanged, as time has passed (1 member has a recheck overdue sin
 
 // Incentives act on new events only: a change to one moves no stored
 // member, and the impact names the incentives changed since the state
-// last ran (config.RulesRecord), or says it cannot tell without a record.
+// last ran (config.IncentivesRecord), or says it cannot tell without a record.
 func TestMemberImpactNamesChangedIncentives(t *testing.T) {
 	const src = base + `
 badge "nice" {
@@ -468,7 +468,7 @@ incentive "welcome" {
 	if want := "\nIncentives: nice_answer, welcome (the state has no record of those it last ran with, so the plan cannot tell which changed; hearth run and hearth replay record them).\n" + act; !strings.HasSuffix(got, want) {
 		t.Errorf("no record:\ngot:\n%s\nwant it to end:\n%s", got, want)
 	}
-	if err := store.SetCursor(ctx, config.RulesRecord, config.DigestRules(f.cfg).String()); err != nil {
+	if err := store.SetCursor(ctx, config.IncentivesRecord, config.DigestIncentives(f.cfg).String()); err != nil {
 		t.Fatal(err)
 	}
 	if got, im := text(); strings.Contains(got, "Incentives") || im.Incentives == nil || !im.Incentives.Recorded {

@@ -13,51 +13,53 @@ import (
 	"github.com/hearth-community/hearth/engine/durations"
 )
 
-// RulesRecord names the record, kept with the stream cursors as
-// StepOrdersRecord is, of the rules a state was last run with: hearth
-// run writes it when it loads a configuration, hearth replay when it
-// replays into the state. The member fingerprint (runtime.MemberRules)
-// says whether a member's segment, tier and badge rules changed;
-// incentives are not in it, since they act only on new events, so
-// hearth plan reads this record to name the incentives a change edits.
-const RulesRecord = "hearth.rules"
+// IncentivesRecord names the record, kept with the stream cursors as
+// StepOrdersRecord is, of the incentives a state was last run with:
+// hearth run writes it when it loads a configuration, hearth replay when
+// it replays into the state. The member fingerprint
+// (runtime.MemberRules, which the daemon's sweep keeps as the
+// "hearth.rules" cursor) says whether a member's segment, tier and badge
+// rules changed; incentives are not in it, since they act only on new
+// events, so hearth plan reads this record to name the incentives a
+// change edits.
+const IncentivesRecord = "hearth.incentives"
 
-// RulesDigest is what RulesRecord holds: a digest of each incentive by
+// IncentivesDigest is what IncentivesRecord holds: a digest of each incentive by
 // name, of everything that decides what it grants (not its
 // description).
-type RulesDigest struct {
+type IncentivesDigest struct {
 	Incentives map[string]string `json:"incentives"`
 }
 
-// DigestRules is cfg's RulesDigest.
-func DigestRules(cfg *Config) RulesDigest {
-	d := RulesDigest{Incentives: map[string]string{}}
+// DigestIncentives is cfg's IncentivesDigest.
+func DigestIncentives(cfg *Config) IncentivesDigest {
+	d := IncentivesDigest{Incentives: map[string]string{}}
 	for _, in := range cfg.Incentives {
 		d.Incentives[in.Name] = digestIncentive(in)
 	}
 	return d
 }
 
-// ParseRulesDigest reads what String wrote. ok is false for "" (no
+// ParseIncentivesDigest reads what String wrote. ok is false for "" (no
 // record: a state last run by a hearth that kept none) and for a record
 // it cannot read.
-func ParseRulesDigest(s string) (d RulesDigest, ok bool) {
+func ParseIncentivesDigest(s string) (d IncentivesDigest, ok bool) {
 	if s == "" || json.Unmarshal([]byte(s), &d) != nil || d.Incentives == nil {
-		return RulesDigest{}, false
+		return IncentivesDigest{}, false
 	}
 	return d, true
 }
 
 // String is the record as stored: JSON, its names in order, so an
 // unchanged configuration writes the same bytes.
-func (d RulesDigest) String() string {
+func (d IncentivesDigest) String() string {
 	b, _ := json.Marshal(d) // maps of strings always encode
 	return string(b)
 }
 
 // IncentiveChanges are the incentives of now that differ from was:
 // changed, added and removed, each sorted by name.
-func (d RulesDigest) IncentiveChanges(was RulesDigest) (changed, added, removed []string) {
+func (d IncentivesDigest) IncentiveChanges(was IncentivesDigest) (changed, added, removed []string) {
 	for name, sum := range d.Incentives {
 		switch old, ok := was.Incentives[name]; {
 		case !ok:
