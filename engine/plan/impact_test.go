@@ -413,6 +413,47 @@ With the rules unchanged, as time has passed (1 member has a recheck overdue sin
 	}
 }
 
+// A campaign's stop_when over time that came to hold since a member's
+// last evaluation (its recheck overdue) ends the run with the rules
+// unchanged: time's move. One the change added holds as of that
+// evaluation already, when the rules in force left the run going: the
+// change's move, though campaign rules are not in the fingerprint.
+func TestMemberImpactCampaignEndsOverTime(t *testing.T) {
+	const src = base + `
+campaign "nudge" {
+  enter_on  = "member.joined"
+  stop_when = "%s"
+  step "later" {
+    wait = "90d"
+  }
+}
+`
+	f := newFixture(t, fmt.Sprintf(src, "count('message.posted', '7d') == 0"))
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	posted := now.AddDate(0, 0, -10)
+	ann := state.NewMember("ann", posted.AddDate(0, 0, -1))
+	ann.Record("message.posted", posted, true)
+	ann.Campaigns = map[string]*state.CampaignRun{"nudge": {Status: "active", StepName: "later", StepAt: posted, Due: posted.AddDate(0, 0, 90), EnteredAt: posted, Runs: 1}}
+	ann.EvaluatedAt, ann.LastEventAt, ann.RecheckAt, ann.Rules = posted, posted, posted.AddDate(0, 0, 7), runtime.MemberRules(f.cfg)
+	got := impactText(t, f, now, ann)
+	want := `Member impact: none; the 1 stored member was evaluated under these segment, tier and badge rules already.
+
+With the rules unchanged, as time has passed (1 member has a recheck overdue since the last evaluation; the daemon makes these moves at its next recheck, whether or not these rules load; not counted above):
+  campaign nudge: +0 -1 (-ann): stop_when holds for 1, whose runs end as exited with nothing more sent
+`
+	if got != want {
+		t.Errorf("stop_when over time:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	f.write(fmt.Sprintf(src, "member.points < 100"))
+	got = impactText(t, f, now, ann)
+	want = `Member impact (the rules evaluated against the 1 stored member; 1 under these rules already):
+  campaign nudge: +0 -1 (-ann): stop_when holds for 1, whose runs end as exited with nothing more sent
+`
+	if got != want {
+		t.Errorf("stop_when changed:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // Incentives act on new events only: a change to one moves no stored
 // member, and the impact names the incentives changed since the state
 // last ran (config.IncentivesRecord), or says it cannot tell without a record.
