@@ -162,8 +162,13 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 				err = cs.SetCursor(ctx, config.StepOrdersRecord, now)
 			}
 		}
+		// And the incentives it ran with, as the daemon records them: hearth
+		// plan names the incentives a later change edits.
+		if err == nil {
+			err = recordIncentives(ctx, cs, cfg)
+		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order: %v\n", err)
+			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order and incentives: %v\n", err)
 			return 1
 		}
 	}
@@ -534,4 +539,15 @@ func reusedLine(w io.Writer, path string, pending []replayLine, iw *daemon.IDWar
 	default:
 		fmt.Fprintf(w, "hearth replay: %s: id %q is reused with different content; this one was not applied (counted as a duplicate)\n", at, iw.ID)
 	}
+}
+
+// recordIncentives writes the record of the incentives the state runs
+// with (config.IncentivesRecord), as the daemon does when it loads them.
+func recordIncentives(ctx context.Context, cs daemon.CursorStore, cfg *config.Config) error {
+	now := config.DigestIncentives(cfg).String()
+	was, err := cs.Cursor(ctx, config.IncentivesRecord)
+	if err != nil || was == now {
+		return err
+	}
+	return cs.SetCursor(ctx, config.IncentivesRecord, now)
 }

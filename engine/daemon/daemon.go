@@ -747,6 +747,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if snap := d.snap.Load(); rtFor != snap {
 			next := runtime.New(snap.Config, d.log)
 			d.giveStepOrders(ctx, snap.Config, rt, next)
+			d.recordIncentives(ctx, snap.Config)
 			d.swapRuntime(rt, next)
 			rt, rtFor = next, snap
 		}

@@ -34,7 +34,10 @@ import (
 // refuses rather than misreads (Read takes both forms). 1.3's
 // config_hash leaves out the sensitive variables' values, which
 // sensitive_check covers; before it, config_hash is config.Config.Hash.
-const FormatVersion = "1.3"
+// 1.4's member_impact lists members by id (enter_members, leave_members,
+// in place of enter_sample and leave_sample's names) and tells the rules
+// change (moves) from what time does (time_moves, in place of stale).
+const FormatVersion = "1.4"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.
