@@ -344,12 +344,14 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 	recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
 		return state.Recipients(ctx, st, ids)
 	}
-	rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock}).RunOnce(ctx)
+	rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock,
+		Config: func() *config.Config { return cfg }}).RunOnce(ctx)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
+	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, held by quiet hours %d, dead %d, skipped (member left, came back or unsubscribed) %d, expired %d.\n",
+		rep.Sent, rep.Retried, rep.Waiting, rep.Held, rep.Dead, rep.Skipped-rep.Expired, rep.Expired)
 	return 0
 }
 
