@@ -352,8 +352,8 @@ type Campaign struct {
 	// days, retries through an outage). DefaultExpireAfter unless set;
 	// zero never expires (expire_after = "never").
 	ExpireAfter time.Duration
-	Steps      []*Step
-	DeclRange  hcl.Range
+	Steps       []*Step
+	DeclRange   hcl.Range
 }
 
 // Who a campaign is for (Campaign.Members).
