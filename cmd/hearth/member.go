@@ -77,10 +77,14 @@ send (quiet hours or a full frequency cap, as recorded when it was
 deferred) and until when
 (in UTC, and on the clock of the quiet hours' zone when that is another);
 "will be held:" when the step comes due inside the quiet hours or with a
-cap full. A "skipped:" line says the run's latest send was not made
+cap full. A "held: step NAME's send, queued, at delivery:" line says the
+outbox holds a send it was to deliver inside the quiet hours (late:
+after a restart, a retry or an event posted after its time) until they
+end. A "skipped:" line says the run's latest send was not made
 because the member unsubscribed from its email platform, left, or came
 back before a win-back's message went (at its step, or at delivery when
-queued before), and "will be skipped:" that the step's send, or a send
+queued before), or because it expired: not delivered within the
+campaign's expire_after of its time; "will be skipped:" that the step's send, or a send
 queued and not yet delivered, will not be. campaign.NAME[KEY] is one run
 of a campaign with run_key; of a run retention dropped, it says how and
 when the run ended, as far as the member's outcomes still tell. A

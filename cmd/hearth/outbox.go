@@ -35,8 +35,14 @@ message, an email, a webhook message for them, or a role to add) is
 skipped, never sent (status skipped), and so is a win-back's message to a
 member who came back before it was due; role removals, bans and channel
 messages still go. hearth member forget skips the messages not yet sent of
-campaign runs keyed by the forgotten member (run_key). A skipped action is
-not retried.
+campaign runs keyed by the forgotten member (run_key). A campaign's
+message is decided again when it goes out, which may be late (hearth run
+stopped, retries, an event posted after it happened): inside its
+campaign's quiet hours it stays pending, using none of its tries, due
+when they end (LAST ERROR says "held by quiet hours ..."); not delivered
+within its campaign's expire_after (7d unless set) of its time, it is
+skipped as expired ("expired: not sent within ..."). A transactional
+email is neither held nor expires. A skipped action is not retried.
 
   list    show actions in the order they are due (default: pending, dead
           and skipped), 100 a page (-limit N): when more follow, it says
@@ -350,8 +356,15 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, held by quiet hours %d, dead %d, skipped (member left, came back or unsubscribed) %d, expired %d.\n",
-		rep.Sent, rep.Retried, rep.Waiting, rep.Held, rep.Dead, rep.Skipped-rep.Expired, rep.Expired)
+	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n",
+		rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped-rep.Expired)
+	// Only when they happened: both are about sends going out late.
+	if rep.Held > 0 {
+		fmt.Fprintf(s.out, "Held by their campaign's quiet hours until they end: %d.\n", rep.Held)
+	}
+	if rep.Expired > 0 {
+		fmt.Fprintf(s.out, "Skipped as expired, not sent within their campaign's expire_after of their time: %d.\n", rep.Expired)
+	}
 	return 0
 }
 
