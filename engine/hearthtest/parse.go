@@ -58,13 +58,13 @@ type Member struct {
 
 // Event is one event block. At is resolved against the test's start.
 type Event struct {
-	Type      string
-	Member    string
-	At        time.Time
-	ID        string
-	Attrs     cty.Value
-	Repeat    int
-	Every     time.Duration
+	Type   string
+	Member string
+	At     time.Time
+	ID     string
+	Attrs  cty.Value
+	Repeat int
+	Every  time.Duration
 	// Received is when hearth receives the event, later than At; nil
 	// for at its time.
 	Received  *time.Time
