@@ -9,7 +9,10 @@
 // yet waits for it instead, using up none of its tries. A message to a
 // member who has left the community by the time it is due is skipped,
 // never sent, and so is an email to a member who has unsubscribed from
-// its platform by then (Options.Recipients).
+// its platform by then (Options.Recipients). A campaign's message is
+// decided again when it goes out (Rules): held until the end of its
+// campaign's quiet hours when it would go out inside them, and skipped
+// as expired past its campaign's expire_after.
 package outbox
 
 import (
