@@ -82,10 +82,14 @@ send (quiet hours or a full frequency cap, as recorded when it was
 deferred) and until when
 (in UTC, and on the clock of the quiet hours' zone when that is another);
 "will be held:" when the step comes due inside the quiet hours or with a
-cap full. A "skipped:" line says the run's latest send was not made
+cap full. A "held: step NAME's send, queued, at delivery:" line says the
+outbox holds a send it was to deliver inside the quiet hours (late:
+after a restart, a retry or an event posted after its time) until they
+end. A "skipped:" line says the run's latest send was not made
 because the member unsubscribed from its email platform, left, or came
 back before a win-back's message went (at its step, or at delivery when
-queued before), and "will be skipped:" that the step's send, or a send
+queued before), or because it expired: not delivered within the
+campaign's expire_after of its time; "will be skipped:" that the step's send, or a send
 queued and not yet delivered, will not be. campaign.NAME[KEY] is one run
 of a campaign with run_key; of a run retention dropped, it says how and
 when the run ended, as far as the member's outcomes still tell. A
@@ -262,7 +266,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), nil, nil)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil)
 			}
 			return 0
 		}
@@ -277,12 +281,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1])})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1])})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), verdict, check)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check)
 		return 0
 	}
 	if *asJSON {
@@ -373,7 +377,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, verdict *runtime.Verdict, check *runtime.IncentiveCheck) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -462,9 +466,14 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
 		}
+		// A send queued and held by quiet hours when it was to go out:
+		// the run went on (or ended) while it waits in the outbox.
+		for _, h := range delivery {
+			fmt.Fprintf(w, "  held: step %s's send, queued, at delivery: %s\n", h.Step, holdText(h, holdZone(cfg, m, h.TimeZone)))
+		}
 		// A send not made because the member unsubscribed, left or came
-		// back: the run went on (or had ended) without it, and nothing
-		// else would say so.
+		// back, or that expired: the run went on (or had ended) without
+		// it, and nothing else would say so.
 		for _, sk := range skips {
 			if sk.Expected {
 				fmt.Fprintf(w, "  will be skipped: %s\n", skipText(sk))
@@ -820,6 +829,8 @@ func skipText(sk runtime.Skip) string {
 		why += " (only transactional sends reach them)"
 	case runtime.SkipBack:
 		why = "the member came back to the community (it was decided while they were away)"
+	case runtime.SkipExpired:
+		why = "it " + sk.Detail + ", past the campaign's expire_after"
 	}
 	day := sk.At.UTC().Format("2006-01-02 15:04")
 	switch {

@@ -60,7 +60,13 @@ who left, or a win-back's to one who came back, by then, is skipped. It
 is not among the sends that would happen, counts in its campaign's
 skipped column, is listed under "Skipped at delivery"
 ("skipped_at_delivery" in -json), and is an outcome with "kind":"action",
-"change":"skip", its detail the action's key and why.
+"change":"skip", its detail the action's key and why. A send queued at
+a time the sandbox had passed (a late event's: see below) is delivered
+at the time the sandbox stands at, as hearth run's outbox delivers it
+late: older than its campaign's expire_after, it is skipped as expired
+("expired_at_delivery" in -json); inside its campaign's quiet hours, it
+waits for their end ("Held at delivery", "held_at_delivery", and a
+"change":"defer" outcome).
 
 -outcomes FILE writes everything the rules did, one JSON line each, as
 GET /v1/members/ID/history gives a member's:
@@ -515,9 +521,26 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	}
 	if len(sum.SkippedAtDelivery) > 0 {
 		// Queued, then skipped when due, as hearth run's outbox skips them.
-		section("Skipped at delivery (the member unsubscribed, left or came back first)", "count")
+		title := "Skipped at delivery (the member unsubscribed, left or came back first)"
+		if len(sum.ExpiredAtDelivery) > 0 {
+			title = "Skipped at delivery (the member unsubscribed, left or came back first, or it expired)"
+		}
+		section(title, "count")
 		for _, name := range simulate.Names(sum.SkippedAtDelivery) {
 			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.SkippedAtDelivery[name])
+		}
+	}
+	if len(sum.ExpiredAtDelivery) > 0 {
+		section("Of them expired (delivered later than the campaign's expire_after)", "count")
+		for _, name := range simulate.Names(sum.ExpiredAtDelivery) {
+			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.ExpiredAtDelivery[name])
+		}
+	}
+	if len(sum.HeldAtDelivery) > 0 {
+		// Delivered late, inside the campaign's quiet hours: they waited.
+		section("Held at delivery by quiet hours (delivered late, they waited for the end)", "count")
+		for _, name := range simulate.Names(sum.HeldAtDelivery) {
+			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.HeldAtDelivery[name])
 		}
 	}
 	_ = tw.Flush()

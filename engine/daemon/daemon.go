@@ -710,6 +710,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return out, err
 		}
 		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact, Recipients: recipients,
+			Config: func() *config.Config { return d.snap.Load().Config },
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})

@@ -89,7 +89,7 @@ func NewMetrics() *Metrics {
 		reloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_config_reload_seconds",
 			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
-			Help: "Outbox delivery attempts by platform and result (sent, retry, wait, dead, skipped)."}, []string{"platform", "result"}),
+			Help: "Outbox delivery attempts by platform and result (sent, retry, wait, held: by a campaign's quiet hours when it was to go out, dead, skipped: for the member's sake, expired: past its campaign's expire_after)."}, []string{"platform", "result"}),
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_state_pruned_total",
 			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes, outbox)."}, []string{"kind"}),
 	}
@@ -147,7 +147,7 @@ func NewMetrics() *Metrics {
 // increase(hearth_outbox_deliveries_total{result="dead"}[1h]) > 0 would
 // never fire for the first dead letter.
 var (
-	deliveryResults = []string{"sent", "retry", "wait", "dead", "skipped"}
+	deliveryResults = []string{"sent", "retry", "wait", "held", "dead", "skipped", "expired"}
 	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type", "content_encoding",
 		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host", "suppressed"}
 	reloadResults = []string{"success", "failure"}

@@ -9,7 +9,10 @@
 // yet waits for it instead, using up none of its tries. A message to a
 // member who has left the community by the time it is due is skipped,
 // never sent, and so is an email to a member who has unsubscribed from
-// its platform by then (Options.Recipients).
+// its platform by then (Options.Recipients). A campaign's message is
+// decided again when it goes out (Rules): held until the end of its
+// campaign's quiet hours when it would go out inside them, and skipped
+// as expired past its campaign's expire_after.
 package outbox
 
 import (
@@ -21,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -140,8 +144,13 @@ type Options struct {
 	// removal, a ban or a channel message still makes sense after a
 	// member left.
 	Recipients func(ctx context.Context, members []string) (map[string]state.Recipient, error)
+	// Config, when set, gives the configuration in force (it may change
+	// on reload): its campaigns' quiet hours and expire_after apply to
+	// their sends when they go out (Rules). nil applies none.
+	Config func() *config.Config
 	// Observe, when set, hears each attempt's result: sent, retry,
-	// wait (the target is not there yet), dead or skipped.
+	// wait (the target is not there yet), held (by quiet hours at
+	// delivery), dead, skipped (for the member's sake) or expired.
 	Observe func(e Entry, result string)
 	// Redact, when set, takes secrets out of a send error's text before
 	// it is stored as the entry's last error or logged: platforms'
@@ -164,6 +173,10 @@ type Dispatcher struct {
 	// dead keeps the warnings of dead letters to one a minute per
 	// platform: a platform that refuses a batch kills it all at once.
 	dead *lograte.Limiter
+	// rules are the delivery rules of rulesOf, the configuration they
+	// were made from: made again when a reload gives another.
+	rules   *Rules
+	rulesOf *config.Config
 
 	// mu guards sending and dropped, which Dropper reads from another
 	// goroutine while a round is under way.
@@ -208,9 +221,11 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery), dead: lograte.New(failWarnEvery)}
 }
 
-// Report counts what one round did.
+// Report counts what one round did. Skipped counts the expired ones
+// too, and Expired those alone; Held the sends quiet hours held at
+// delivery.
 type Report struct {
-	Sent, Retried, Waiting, Dead, Skipped int
+	Sent, Retried, Waiting, Held, Dead, Skipped, Expired int
 	// LeftAlone counts the actions skipped with a SkipError (role
 	// removals of a role hearth did not give); Skipped does not.
 	LeftAlone int
@@ -252,7 +267,9 @@ func (d *Dispatcher) recipientsOf(ctx context.Context, due []Entry) (map[string]
 	var members []string
 	seen := map[string]bool{}
 	for _, e := range due {
-		if state.ToMember(e.Kind) && e.Member != "" && !seen[e.Member] {
+		// A campaign's message to a channel is about its member too:
+		// their time zone places its quiet hours.
+		if (state.ToMember(e.Kind) || campaignSend(&e.Action)) && e.Member != "" && !seen[e.Member] {
 			seen[e.Member] = true
 			members = append(members, e.Member)
 		}
@@ -281,6 +298,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		// unsubscribed; the round waits for the next one instead.
 		return rep, fmt.Errorf("reading which members left or unsubscribed: %w", err)
 	}
+	rules := d.currentRules()
 	defer d.take("")
 	for _, e := range due {
 		if err := ctx.Err(); err != nil {
@@ -289,14 +307,33 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		if !d.take(e.Key) {
 			continue // dropped after this round read it
 		}
-		if reason := SkipReason(e.Action, recipients); reason != "" {
+		dec := rules.Decide(e.Action, recipients, d.opt.Now())
+		if dec.Skip != "" {
 			rep.Skipped++
-			d.opt.Log.Info("message skipped: "+reason, "action", e.Kind, "key", e.Key, "member", e.Member)
-			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), reason); err != nil {
+			result := "skipped"
+			if dec.Expired {
+				rep.Expired++
+				result = "expired"
+			}
+			d.opt.Log.Info("message skipped: "+dec.Skip, "action", e.Kind, "key", e.Key, "member", e.Member)
+			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), dec.Skip); err != nil {
 				return rep, err
 			}
 			if d.opt.Observe != nil {
-				d.opt.Observe(e, "skipped")
+				d.opt.Observe(e, result)
+			}
+			continue
+		}
+		if dec.Hold != "" {
+			// Due again when the quiet hours end, with its tries as
+			// they were: holding it is no failure.
+			rep.Held++
+			d.opt.Log.Info("message held: "+dec.Hold, "action", e.Kind, "key", e.Key, "member", e.Member, "until", dec.Until.UTC().Format(time.RFC3339))
+			if err := d.store.MarkRetry(ctx, e.Key, e.Attempts, dec.Until, dec.Hold); err != nil {
+				return rep, err
+			}
+			if d.opt.Observe != nil {
+				d.opt.Observe(e, "held")
 			}
 			continue
 		}
@@ -350,6 +387,17 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// currentRules are the delivery rules of the configuration in force.
+func (d *Dispatcher) currentRules() *Rules {
+	if d.opt.Config == nil {
+		return nil
+	}
+	if cfg := d.opt.Config(); d.rules == nil || cfg != d.rulesOf {
+		d.rules, d.rulesOf = NewRules(cfg), cfg
+	}
+	return d.rules
 }
 
 // take marks key as the action being delivered, unless it was dropped

@@ -478,7 +478,10 @@ func (r *Runtime) CampaignRemoved(addr string) bool {
 type Skip struct {
 	Run    string `json:"run"` // the run's id: NAME, or NAME[KEY] with run_key
 	Step   string `json:"step"`
-	Reason string `json:"reason"` // SkipUnsubscribed, SkipLeft or SkipBack
+	Reason string `json:"reason"` // SkipUnsubscribed, SkipLeft, SkipBack or SkipExpired
+	// Detail is the outbox's reason for an expired send: "expired: not
+	// sent within 1w of its time (2026-03-02 09:00 UTC)".
+	Detail string `json:"detail,omitempty"`
 	// From is what the member unsubscribed from: the email platform,
 	// "email.news", or "email" for all email.
 	From string `json:"from,omitempty"`
@@ -495,11 +498,16 @@ const (
 	SkipUnsubscribed = "unsubscribed"
 	SkipLeft         = "left"
 	SkipBack         = "back" // came back to the community
+	// SkipExpired is a send the outbox did not deliver within its
+	// campaign's expire_after of its time: decided from history
+	// replayed or backdated, or waiting while hearth run was stopped.
+	SkipExpired = "expired"
 )
 
 // Skips says, of the member's runs at addr (as Holds takes it), whether
 // the latest send of each run was skipped because the member
-// unsubscribed, left or came back: at its step, as the member's outcomes
+// unsubscribed, left or came back, or because it expired before the
+// outbox could deliver it: at its step, as the member's outcomes
 // tell, or at delivery, as their outbox entries do (both oldest first;
 // nil tells nothing, and neither tells once retention removed it). A
 // later send, or a send skipped for another reason (if_past, a frequency
@@ -576,6 +584,9 @@ func queuedSkip(id, step, reason string) *Skip {
 	if from, ok := state.OutboxSkippedFrom(reason); ok {
 		return &Skip{Run: id, Step: step, Reason: SkipUnsubscribed, From: from, Queued: true}
 	}
+	if state.IsOutboxExpired(reason) {
+		return &Skip{Run: id, Step: step, Reason: SkipExpired, Detail: reason, Queued: true}
+	}
 	switch reason {
 	case state.OutboxSkippedLeft:
 		return &Skip{Run: id, Step: step, Reason: SkipLeft, Queued: true}
@@ -622,6 +633,45 @@ type Hold struct {
 	Until    time.Time `json:"until"`
 	Skip     bool      `json:"skip,omitempty"`
 	Expected bool      `json:"expected,omitempty"`
+	// AtDelivery marks quiet hours that hold a send the outbox was to
+	// deliver (DeliveryHolds): queued at Step, it was to go out inside
+	// them (late, after a restart, a retry or an event posted after its
+	// time) and waits in the outbox until Until.
+	AtDelivery bool   `json:"at_delivery,omitempty"`
+	Step       string `json:"step,omitempty"`
+}
+
+// DeliveryHolds says which sends of the member's runs at addr (as Holds
+// takes it) the outbox holds at delivery at at: queued, to go out inside
+// their campaign's quiet hours, and pending until they end, as the
+// member's outbox entries tell (nil tells nothing). Runs that ended
+// count too: a run may finish with its last send still waiting.
+func DeliveryHolds(m *state.Member, addr string, outbox []state.OutboxEntry, at time.Time) []Hold {
+	kind, id, _ := strings.Cut(addr, ".")
+	if kind != "campaign" || len(outbox) == 0 {
+		return nil
+	}
+	ids := []string{id}
+	if _, _, keyed := state.SplitRunID(id); !keyed && m.HasKeyedRuns() {
+		ids = m.RunIDs(id, nil)
+	}
+	var out []Hold
+	for _, id := range ids {
+		run := m.Campaigns[id]
+		if run == nil {
+			continue
+		}
+		name, key, _ := state.SplitRunID(id)
+		for _, e := range outbox {
+			if e.Status != state.OutboxPending || e.Campaign != name || e.RunKey != key || e.At.Before(run.EnteredAt) || !at.Before(e.NextAt) {
+				continue
+			}
+			if window, zone, ok := state.OutboxHeldQuiet(e.LastError); ok {
+				out = append(out, Hold{Run: id, Reason: state.HoldQuietHours, QuietHours: window, TimeZone: zone, Until: e.NextAt.UTC(), AtDelivery: true, Step: e.Step})
+			}
+		}
+	}
+	return out
 }
 
 // Cap is a full frequency cap: the campaign's own or the global one.
