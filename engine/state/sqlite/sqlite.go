@@ -1202,7 +1202,7 @@ func (s *Store) submit(j *job, gen uint64) error {
 	}
 	if gen != s.gen {
 		s.mu.Unlock()
-		return &FailedError{Err: errors.New("it failed and recovered while this batch was built: nothing of it was written"), Since: time.Now()}
+		return fmt.Errorf("%w: it failed and recovered while this batch was built on what it held in memory; nothing of the batch was written", state.ErrFailing)
 	}
 	q := s.writerQueue()
 	for i, id := range j.ids {
