@@ -56,7 +56,12 @@ each ends as stopped at its member's next event or timer.
 On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and
 .1) and synced; the tables are written from it a fraction of a second
-later, and after a crash the next start writes what is left. Back it
+later, and after a crash the next start writes what is left. When a
+write fails (a full disk), events get 503 and /readyz answers 503 with
+the reason (GET /v1/status says since when) until the daemon recovers by
+itself, once there is room again; an error it cannot recover from (an
+I/O error on a sync) makes /healthz answer 503 and stops it with exit 1,
+for a supervisor to restart it. Back it
 up with 'hearth state backup', running or not (a copy of state.db alone
 misses what the journal and -wal hold). One daemon serves a SQLite
 state at a time: it holds a lock on state.db.lock while it runs (the
@@ -363,7 +368,11 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	var wg sync.WaitGroup
 	var runErr error
 	wg.Add(2)
-	go func() { defer wg.Done(); runErr = d.Run(runCtx) }()
+	// Run ends early when the state store failed for good: then the
+	// daemon stops as for a signal, and exits 1 for a supervisor to
+	// restart it.
+	runDone := make(chan struct{})
+	go func() { defer wg.Done(); runErr = d.Run(runCtx); close(runDone) }()
 	go d.Streams(runCtx, registry())
 	busCtx, stopBus := context.WithCancel(context.Background())
 	busDone := make(chan struct{})
@@ -413,16 +422,22 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	} else {
 		log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend)
 	}
+	failed := false
 wait:
 	for {
 		select {
 		case <-ctx.Done():
 			break wait
+		case <-runDone:
+			failed = true
+			break wait
 		case <-hup:
 			d.Reload("signal")
 		}
 	}
-	if *drain > 0 {
+	if failed {
+		log.Error("stopping: the state store failed and cannot recover by itself; exiting 1 so that a supervisor restarts hearth")
+	} else if *drain > 0 {
 		d.Drain()
 		log.Info("draining: /readyz answers 503 while events are still taken; a second signal stops now", "for", drain.String())
 		again := make(chan os.Signal, 1)
@@ -433,7 +448,9 @@ wait:
 		}
 		signal.Stop(again)
 	}
-	log.Info("stopping: taking no more events; committing those accepted", "signal", stopSignal(ctx))
+	if !failed {
+		log.Info("stopping: taking no more events; committing those accepted", "signal", stopSignal(ctx))
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Refuse new connections and wait for requests in flight, whose

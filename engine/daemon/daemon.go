@@ -225,6 +225,9 @@ type Daemon struct {
 	// refusedLog keeps the log lines of refused requests to one a minute
 	// per reason (the metrics count them all).
 	refusedLog *lograte.Limiter
+	// storeLogs keeps the lines about work a failing state store
+	// refused to one a minute per message (storehealth.go).
+	storeLogs *lograte.Limiter
 }
 
 // Counters are running totals, for status.
@@ -302,7 +305,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1),
 		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery), refusedLog: lograte.New(unauthorizedLogEvery),
-		zoneLogs: lograte.New(zoneLogEvery)}
+		zoneLogs: lograte.New(zoneLogEvery), storeLogs: lograte.New(storeLogEvery)}
 	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
 	d.opt.Log = d.log
 	start := time.Now()
@@ -758,7 +761,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// members to re-evaluate before the first second is out.
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var watch storeWatch
 	for {
+		if err := d.watchStore(&watch); err != nil {
+			// Nothing more can be written: what is waiting is refused
+			// by the store, and the daemon stops for a restart.
+			d.stopping.Store(true)
+			d.applyWaiting(context.Background(), current())
+			return err
+		}
 		var reqs []*request
 		select {
 		case r := <-d.submit:
@@ -771,20 +782,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-d.wake:
 		case <-ctx.Done():
 			d.stopping.Store(true)
-			// Drain what was accepted before the stop.
-			for {
-				select {
-				case r := <-d.submit:
-					reqs = append(reqs, r)
-					continue
-				default:
-				}
-				break
-			}
-			if len(reqs) > 0 {
-				rt = current()
-				d.apply(context.Background(), rt, reqs)
-			}
+			// Apply what was accepted before the stop.
+			d.applyWaiting(context.Background(), current())
 			if f, ok := d.opt.Store.(state.Flusher); ok {
 				return f.Flush(context.Background())
 			}
@@ -814,6 +813,25 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.reevaluate(ctx, rt)
 		}
 		timer.Reset(time.Second)
+	}
+}
+
+// applyWaiting applies the requests waiting for the processor once
+// stopping is set (no more are added): at a stop, what was accepted;
+// after the store failed for good, it refuses them.
+func (d *Daemon) applyWaiting(ctx context.Context, rt *runtime.Runtime) {
+	var reqs []*request
+	for {
+		select {
+		case r := <-d.submit:
+			reqs = append(reqs, r)
+			continue
+		default:
+		}
+		break
+	}
+	if len(reqs) > 0 {
+		d.apply(ctx, rt, reqs)
 	}
 }
 
@@ -1049,10 +1067,8 @@ func (d *Daemon) Stats() map[string]int64 {
 // failed logs work that failed as an error, unless the daemon is
 // stopping: then the context cancelled it, nothing was committed, and the
 // work is done again at the next start, so it is no error to page about.
+// Work a failing state store refused is logged at a limited rate
+// (logFailure): the store's failure itself is logged once (watchStore).
 func (d *Daemon) failed(ctx context.Context, msg string, args ...any) {
-	if ctx.Err() != nil {
-		d.log.Debug("stopped during work; it is done again at the next start: "+msg, args...)
-		return
-	}
-	d.log.Error(msg, args...)
+	d.logFailure(ctx, slog.LevelError, msg, args...)
 }

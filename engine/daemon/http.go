@@ -20,6 +20,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // MaxBody is the largest request body accepted.
@@ -281,6 +282,9 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrStopping):
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the events to another replica or again later"})
 		return
+	case errors.Is(err, state.ErrFailing):
+		storeFailing(w, "the events", err)
+		return
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
 		return
@@ -405,6 +409,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		// Attributes taken that their type does not declare, each with
 		// the declared one it looks like a typo of.
 		"attr_typos": d.attrTypos.list(snap.Config),
+	}
+	if st := d.storeStatus(); st != nil {
+		body["state"] = st
 	}
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()

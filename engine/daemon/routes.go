@@ -170,10 +170,10 @@ func routes() []Route {
 			Doc:     "the dashboard's scripts and styles",
 			handler: func(*Daemon) http.HandlerFunc { return dashboard.Assets().ServeHTTP }},
 		{Pattern: "GET /healthz", Usage: "GET  /healthz",
-			Doc:     "200 while the process serves",
-			handler: func(*Daemon) http.HandlerFunc { return healthz }},
+			Doc:     "200 while the process serves and can recover by itself; 503 once the state store failed in a way only a restart mends (the daemon then stops, exit 1)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.healthz }},
 		{Pattern: "GET /readyz", Usage: "GET  /readyz",
-			Doc:     "200 when it takes events and its PostgreSQL state and NATS bus answer, 503 with the reason otherwise; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
+			Doc:     "200 when it takes events: its state store writes (a SQLite state whose disk is full does not) and its PostgreSQL state and NATS bus answer; 503 with the reason otherwise; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
 			handler: func(d *Daemon) http.HandlerFunc { return d.readyz }},
 	}
 }
@@ -192,13 +192,9 @@ func (d *Daemon) postReload(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, res)
 }
 
-func healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
-}
-
 // readiness is a dependency that can say whether it answers: the
-// PostgreSQL store and the NATS bus (a SQLite file has nothing to lose
-// touch with).
+// PostgreSQL store, the NATS bus, and the SQLite store, which fails
+// while it cannot write (storehealth.go).
 type readiness interface {
 	Ready(ctx context.Context) error
 }

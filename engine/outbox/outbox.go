@@ -455,13 +455,33 @@ func (g dispatcherDropper) DropPending(ctx context.Context, key string, now time
 	return ok, err
 }
 
-// Run delivers until ctx ends, polling every interval.
+// Run delivers until ctx ends, polling every interval. A round that
+// fails (the state store is failing) is logged when it starts to, then
+// at most once a minute while rounds go on failing (with failed_rounds
+// and not_logged), and its end once a round works again.
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var failedRounds int
+	var roundLog *lograte.Limiter
 	for {
-		if _, err := d.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			d.opt.Log.Error("outbox round failed", "err", err)
+		_, err := d.RunOnce(ctx)
+		switch {
+		case err != nil && !errors.Is(err, context.Canceled):
+			if failedRounds == 0 {
+				roundLog = lograte.New(failWarnEvery)
+			}
+			failedRounds++
+			if ok, held := roundLog.Allow("round", d.opt.Now()); ok {
+				args := []any{"err", err, "failed_rounds", failedRounds}
+				if held > 0 {
+					args = append(args, "not_logged", held)
+				}
+				d.opt.Log.Error("outbox round failed; tried again every round, logged at most once a minute until one works", args...)
+			}
+		case err == nil && failedRounds > 0:
+			d.opt.Log.Info("outbox rounds work again", "failed_rounds", failedRounds)
+			failedRounds = 0
 		}
 		select {
 		case <-ctx.Done():

@@ -189,6 +189,37 @@ type Recoverer interface {
 	Recovered() Recovery
 }
 
+// ErrFailing is what a store that is failing answers (errors.Is): it
+// refuses work until it recovers, or for good when the failure is fatal.
+// The daemon answers 503 for it and logs it at a limited rate.
+var ErrFailing = errors.New("state store failing")
+
+// Health is how a store that keeps state between transactions (the
+// SQLite store's journal and in-memory members) is doing at writing.
+type Health struct {
+	// Err is why writes are refused; nil while the store takes them.
+	Err error
+	// Since is when the failure began.
+	Since time.Time
+	// Fatal says the store cannot recover by itself: only a restart,
+	// which reads back what reached the disk, can.
+	Fatal bool
+	// Retries counts the attempts to recover from this failure so far,
+	// and RetryErr is the last one's error (nil before the first).
+	Retries  int
+	RetryErr error
+	// Failures counts the times the store began failing since it opened.
+	Failures int64
+}
+
+// HealthReporter is a store whose writes can fail for a while, all of
+// them at once: the SQLite store after its disk filled, until it has
+// space again. A store whose every transaction stands alone (PostgreSQL)
+// has nothing to report here.
+type HealthReporter interface {
+	Health() Health
+}
+
 // OutboxAger is a store that tells when its oldest pending outbox entry
 // was decided (its action's At), zero when none is pending, in one
 // query: the daemon samples it for hearth_outbox_oldest_pending_seconds.
