@@ -204,6 +204,16 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		}
 		rt := runtime.New(cfg, nil)
 		rt.SetStepOrders(steps)
+		// An -at before the member's stored state: the rules read the
+		// member as of then, as far as the state tells (warned about).
+		past, ok := memberAsOf(ctx, s, cfg, rt, m, at, "member why")
+		if !ok {
+			return 1
+		}
+		ruled := m // the member the rules read
+		if past != nil {
+			ruled = past.Member
+		}
 		// A campaign with run_key: each of the member's runs is explained
 		// with its own entering event, campaign.NAME[KEY] one of them.
 		addrs := []string{pos[1]}
@@ -244,7 +254,13 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		var ex []runtime.Explanation
 		var each [][]runtime.Explanation
 		for _, addr := range addrs {
-			e, err := rt.WhyOn(m, addr, ev, by, at)
+			var e []runtime.Explanation
+			var err error
+			if past != nil {
+				e, err = rt.WhyAsOf(past, addr, ev, by)
+			} else {
+				e, err = rt.WhyOn(m, addr, ev, by, at)
+			}
 			if err != nil {
 				fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 				return 1
@@ -252,16 +268,17 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			ex = append(ex, e...)
 			each = append(each, e)
 		}
+		warnAsOf(s.err, "member why", past, dir)
 		if len(addrs) > 1 && !*asJSON {
 			for i, addr := range addrs {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), nil, nil)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), nil, nil, past)
 			}
 			return 0
 		}
-		verdict, check, err := rt.Verdict(m, pos[1], ev, by, at)
+		verdict, check, err := rt.Verdict(ruled, pos[1], ev, by, at)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 			return 1
@@ -272,12 +289,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1])})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), verdict, check)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), verdict, check, past)
 		return 0
 	}
 	if *asJSON {
@@ -368,7 +385,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, verdict *runtime.Verdict, check *runtime.IncentiveCheck) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -410,6 +427,11 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			fmt.Fprintln(w, "  stored: not in the segment")
 		}
 	case "tier":
+		if past != nil && past.Member.Tier.Name != m.Tier.Name {
+			// From the tier's history: the stored tier is of now.
+			fmt.Fprintf(w, "  at -at: tier %s (from its history); stored now: tier %s\n", orNone(past.Member.Tier.Name), orNone(m.Tier.Name))
+			break
+		}
 		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
 	case "incentive":
 		if check != nil {
@@ -492,7 +514,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		}
 		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
 		for _, v := range e.Values {
-			fmt.Fprintf(w, "      %-36s %s\n", v.Name, inputText(v.Value))
+			fmt.Fprintf(w, "      %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
 		}
 	}
 }
@@ -519,7 +541,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	if !m.EvaluatedAt.IsZero() && time.Since(m.EvaluatedAt) > 24*time.Hour {
 		// Stored state is as of the last event or recheck; a replay with no
 		// daemon leaves members at their history's end.
-		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why -at evaluates at any time)\n", day(m.EvaluatedAt))
+		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why and eval -at a later time evaluate the rules then, -at an earlier one what the state still tells, with a warning for the rest)\n", day(m.EvaluatedAt))
 	}
 	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
 	if m.Left {

@@ -305,6 +305,9 @@ func eventReads(p *rules.Program) []string {
 // boundValues adds the value of everything p reads of the bound member
 // and of now to what e shows.
 func (r *Runtime) boundValues(e *Explanation, p *rules.Program, now time.Time) {
+	if r.asOf != nil {
+		r.asOf.read(p)
+	}
 	for _, f := range p.Reads.Member {
 		e.Values = append(e.Values, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
 	}
@@ -405,6 +408,10 @@ type WhyView struct {
 	// it has no rules to explain, and its active runs stop at the
 	// member's next event or recheck.
 	CampaignRemoved bool `json:"campaign_removed,omitempty"`
+	// Warnings are, for an At before the member's stored state, the
+	// inputs and bookkeeping read that the state cannot give as of At
+	// (AsOf): they are as they stand, or not known.
+	Warnings []AsOfNote `json:"warnings,omitempty"`
 }
 
 // CampaignRemoved reports whether addr is a campaign's (campaign.NAME or
