@@ -93,6 +93,24 @@ it reads: try a rule on real members before writing it into a block.
 With -event '{"type": ..., "attrs": {...}}' the expression may read
 'event' too, as an incentive's when does.
 
+-at TIME (why and eval; a date is its midnight, UTC) evaluates at another
+time. At or after the member's stored state (its latest event or
+evaluation, in show's "as of" line) it is what time-based rules will see:
+days_since_*, windows emptying. Before it, the rules read the member as
+of then where the state still tells: counts from the per-day counts
+(kept for 400 days; all of them when none were trimmed), the tier from
+its history, points, badges and segments from the member's outcomes when
+they add up to what the member holds now, leaving from the joins and
+leaves counted. What it cannot give as of then (a window or total that
+reaches past the days kept, a balance whose outcomes were pruned, a
+profile updated since, the time of day of the latest activity, a day's
+counts when TIME is inside it) stays as it stands and is named in a
+warning on stderr, marked "(not as of -at)" in the output and listed
+under "warnings" in -json; why also says when a tier's verdict or a
+campaign's runs are of the member now. For the member's history, replay
+the events up to the time in a sandbox: hearth simulate -events FILE -to
+TIME -outcomes OUT DIR.
+
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
 export prints everything hearth keeps about the member as JSON, and
@@ -115,6 +133,7 @@ Examples:
   hearth member eval u07 "count('message.posted', '30d')" examples/quickstart
   hearth member eval u07 "member.points >= 100 && in_segment('active')" examples/quickstart
   hearth member eval -event '{"type":"message.posted","attrs":{"channel":"introductions"}}' u07 "event.channel == 'introductions'" examples/quickstart
+  hearth member eval -at 2026-11-01 u07 "member.points" examples/quickstart   # before u07's state: as of then, or a warning
   hearth member pardon -rule ads u07 examples/moderated-community
 `
 
@@ -147,7 +166,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	verb := args[0]
 	fs := newFlags(s, "member "+verb, memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON.")
-	atFlag := fs.String("at", "", "With why: evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
+	atFlag := fs.String("at", "", "With why: evaluate at this `TIME` (RFC 3339 or YYYY-MM-DD, its midnight UTC); default now. Before the member's stored state: as of then where the state tells, with a warning for the rest.")
 	eventFlag := fs.String("event", "", "With why of an incentive: the event (`JSON` with type and attrs; id, member and at are filled in) it is asked about, for its when.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -541,7 +560,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	if !m.EvaluatedAt.IsZero() && time.Since(m.EvaluatedAt) > 24*time.Hour {
 		// Stored state is as of the last event or recheck; a replay with no
 		// daemon leaves members at their history's end.
-		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why and eval -at a later time evaluate the rules then, -at an earlier one what the state still tells, with a warning for the rest)\n", day(m.EvaluatedAt))
+		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why and eval -at a later time evaluate as the rules will then, an earlier one as far as the state tells, with a warning for the rest)\n", day(m.EvaluatedAt))
 	}
 	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
 	if m.Left {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member eval", memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON: the result, any error, and every input with its value.")
-	atFlag := fs.String("at", "", "Evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
+	atFlag := fs.String("at", "", "Evaluate at this `TIME` (RFC 3339 or YYYY-MM-DD, its midnight UTC); default now. Before the member's stored state: as of then where the state tells, with a warning for the rest.")
 	eventFlag := fs.String("event", "", "Bind this event (`JSON` with type and attrs; id, member and at are filled in) as event, as a rule listening to its type sees it.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -111,7 +112,7 @@ func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanatio
 	if ex.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", ex.Error)
 	} else if len(asOfNotes(past)) > 0 {
-		fmt.Fprintf(w, "  = %s   (not as of -at: it reads inputs the state keeps only as they stand; see the warning)\n", formatValue(ex.Result))
+		fmt.Fprintf(w, "  = %s   (not as of -at: see the warning)\n", formatValue(ex.Result))
 	} else {
 		fmt.Fprintf(w, "  = %s\n", formatValue(ex.Result))
 	}
@@ -133,18 +134,34 @@ func memberAsOf(ctx context.Context, s *stdio, cfg *config.Config, rt *runtime.R
 	if !at.Before(runtime.StateTime(m)) {
 		return nil, true
 	}
-	outs, _, err := storedRecords(ctx, cfg, m.ID)
+	outs, read, err := storedOutcomes(ctx, cfg, m.ID)
 	if err != nil {
 		// Without them points, badges and segments are told from the
 		// member alone, and what it cannot tell is warned about.
 		fmt.Fprintf(s.err, "hearth %s: the member's outcomes could not be read: %v\n", cmd, err)
 	}
-	past, err := rt.MemberAsOf(m, at, outs)
+	past, err := rt.MemberAsOf(m, at, outs, read)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
 		return nil, false
 	}
 	return past, true
+}
+
+// storedOutcomes reads the member's outcomes from the state store; read
+// is false when the store keeps none.
+func storedOutcomes(ctx context.Context, cfg *config.Config, id string) (outs []state.Outcome, read bool, err error) {
+	store, err := openExistingStore(ctx, cfg, hintRun)
+	if err != nil {
+		return nil, false, err
+	}
+	defer store.Close()
+	e, ok := store.(state.Eraser)
+	if !ok {
+		return nil, false, nil
+	}
+	outs, err = e.MemberOutcomes(ctx, id, math.MaxInt32)
+	return outs, err == nil, err
 }
 
 // warnAsOf tells on stderr what an evaluation as of an earlier time read

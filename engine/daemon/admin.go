@@ -133,7 +133,7 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 					return err
 				}
 			}
-			if past, err = rt.MemberAsOf(m, at, outs); err != nil {
+			if past, err = rt.MemberAsOf(m, at, outs, outcomes != nil); err != nil {
 				return err
 			}
 			ruled = past.Member

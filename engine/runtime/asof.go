@@ -46,6 +46,7 @@ type AsOf struct {
 	badges    map[string]string // a note by badge name, for those not known
 	segments  map[string]string // the same by segment
 	revocable map[string]bool
+	history   bool // the outcomes tell badges and segments as of At
 	tiers     []*config.Tier
 	notes     []AsOfNote
 	seen      map[string]bool
@@ -53,10 +54,10 @@ type AsOf struct {
 
 // MemberAsOf is m as of at, or nil when at is not before the time m's
 // state is of: then m is as of at already (time-based rules see at).
-// outcomes are the member's outcomes, oldest first, as the store keeps
-// them (nil when it keeps none): they give points, badges and segments
-// as of at when they account for all the member holds now.
-func (r *Runtime) MemberAsOf(m *state.Member, at time.Time, outcomes []state.Outcome) (*AsOf, error) {
+// outcomes are the member's outcomes, oldest first, and read says they
+// were read from a store that keeps them: they give points, badges and
+// segments as of at when they account for what the member holds now.
+func (r *Runtime) MemberAsOf(m *state.Member, at time.Time, outcomes []state.Outcome, read bool) (*AsOf, error) {
 	latest := StateTime(m)
 	if !at.Before(latest) {
 		return nil, nil
@@ -80,6 +81,10 @@ func (r *Runtime) MemberAsOf(m *state.Member, at time.Time, outcomes []state.Out
 	for _, x := range r.revocable {
 		a.revocable[x.Name] = true
 	}
+	// The outcomes tell the member's history of badges and segments
+	// from at on when none were pruned (no outcome_retention), or at is
+	// after the oldest kept: pruning takes the oldest first.
+	a.history = read && r.cfg.Settings.State.OutcomeRetention <= 0 || len(outcomes) > 0 && !at.Before(outcomes[0].At)
 	a.counts()
 	a.profile()
 	if a.changedSince("email.unsubscribed", "email.resubscribed") {
@@ -195,7 +200,7 @@ func (a *AsOf) active() {
 		return
 	default:
 		c.LastActiveAt = time.Time{}
-		note = "no activity by then among the per-day activity kept (from " + dayText(m.Active[0].Day) + "); what came before is not kept"
+		note = keptNote(m.Active[len(m.Active)-1].Day, "the latest activity by then")
 	}
 	a.field("last_active_at", note)
 	a.field("days_since_active", note)
@@ -319,6 +324,13 @@ func (a *AsOf) tier(ranks map[string]int) {
 		}
 		return
 	}
+	if h[0].From != "" && h[0].At.After(a.At) {
+		// A history begun after the member held a tier (an older store):
+		// what they held before it is not kept.
+		note := "the tier's history begins at " + h[0].At.UTC().Format("2006-01-02 15:04") + ", after " + a.when() + ", on " + h[0].From + ": the tier before is not kept"
+		a.field("tier", note)
+		a.field("tier_rank", note)
+	}
 	name, since, n := h[0].From, time.Time{}, 0
 	for i := len(h) - 1; i >= 0; i-- {
 		if !h[i].At.After(a.At) {
@@ -339,7 +351,7 @@ func (a *AsOf) tier(ranks map[string]int) {
 func (a *AsOf) badgesAsOf(outcomes []state.Outcome) {
 	m, c := a.orig, a.Member
 	for name, h := range m.Badges {
-		if n, ok := replayBadge(outcomes, name, h.Count, a.At); ok {
+		if n, ok := replayBadge(outcomes, name, h.Count, a.At); ok && a.history {
 			c.Badges[name].Count = n
 			continue
 		}
@@ -354,8 +366,8 @@ func (a *AsOf) badgesAsOf(outcomes []state.Outcome) {
 			exact = !a.revocable[name] // else it may have been held, then revoked
 		default: // revoked since
 			exact = false
-			if !a.At.After(h.Last) {
-				held = 1
+			if !h.First.After(a.At) && !a.At.After(h.Last) {
+				held = 1 // between awards of the hold revoked since
 			}
 		}
 		c.Badges[name].Count = held
@@ -371,11 +383,12 @@ func (a *AsOf) badgesAsOf(outcomes []state.Outcome) {
 // outcomes do not lead to the count held now, or revoke what they never
 // awarded: some were pruned.
 func replayBadge(outcomes []state.Outcome, name string, now int, at time.Time) (int, bool) {
-	n, nAt := 0, 0
+	n, nAt, seen := 0, 0, false
 	for _, o := range outcomes {
 		if o.Kind != state.KindBadge || o.Name != name {
 			continue
 		}
+		seen = true
 		switch o.Change {
 		case "award":
 			n++
@@ -389,7 +402,9 @@ func replayBadge(outcomes []state.Outcome, name string, now int, at time.Time) (
 			nAt = n
 		}
 	}
-	return nAt, n == now
+	// A badge the member has a record of was awarded: outcomes with none
+	// of it lost them.
+	return nAt, seen && n == now
 }
 
 // segmentsAsOf works out the segments the member was in at At: a segment
@@ -413,7 +428,7 @@ func (a *AsOf) segmentsAsOf(outcomes []state.Outcome) {
 			in[s] = true
 			continue
 		}
-		if was, ok := replaySegment(outcomes, s, now, entered, a.At); ok {
+		if was, ok := replaySegment(outcomes, s, now, entered, a.At); ok && a.history {
 			in[s] = was
 			continue
 		}
@@ -422,6 +437,11 @@ func (a *AsOf) segmentsAsOf(outcomes []state.Outcome) {
 		} else {
 			a.segments[s] = fmt.Sprintf("the member is not in %s now, and the outcomes do not tell whether they were at %s", s, a.when())
 		}
+	}
+	if !a.history {
+		// Of a segment the member is in neither now nor in the outcomes
+		// kept, nothing is known as of At either.
+		a.segments[""] = "the member's outcomes before " + a.when() + " are not all kept (outcome_retention), so the segments they were in then are not known, past those entered before and still held"
 	}
 	c.Segments = map[string]time.Time{}
 	for s, was := range in {
@@ -506,7 +526,13 @@ func seriesNote(s state.Series, from state.Day, total int, what string) string {
 	if sum == total {
 		return ""
 	}
-	return fmt.Sprintf("per-day counts are kept for the last %d days, here from %s; %s needs days before, which are gone, so it is not the value then", state.Horizon, dayText(s[0].Day), what)
+	return keptNote(last, what)
+}
+
+// keptNote says that what needs per-day counts from before the horizon
+// of a series whose latest day is last.
+func keptNote(last state.Day, what string) string {
+	return fmt.Sprintf("per-day counts are kept for the %d days to the latest (%s to %s); %s needs days before, which are not kept, so it is not known as of then", state.Horizon, dayText(last-state.Horizon+1), dayText(last), what)
 }
 
 // Notes are what the rules explained or evaluated so far read that is
@@ -598,7 +624,7 @@ func (a *AsOf) callNote(c rules.Call) string {
 		}
 	case "active_days":
 		if f := from(0); !activeKept(a.orig, f) {
-			return fmt.Sprintf("per-day activity is kept for the last %d days, here from %s; the window needs days before, which are gone, so it is not the value then", state.Horizon, dayText(a.orig.Active[0].Day))
+			return keptNote(a.orig.Active[len(a.orig.Active)-1].Day, "the window")
 		}
 		return a.sameDay(a.orig.Active)
 	case "points_in":
@@ -607,6 +633,11 @@ func (a *AsOf) callNote(c rules.Call) string {
 		}
 		return a.sameDay(a.orig.Earned)
 	case "in_segment":
+		if t, in := a.Member.Segments[arg(0)]; in && !t.After(a.At) && a.segments[arg(0)] == "" {
+			if e, now := a.orig.Segments[arg(0)]; now && e.Equal(t) {
+				return "" // entered before At and in it since
+			}
+		}
 		return pick(a.segments, arg(0))
 	case "has_badge", "badge_count":
 		return pick(a.badges, arg(0))
@@ -616,11 +647,14 @@ func (a *AsOf) callNote(c rules.Call) string {
 	return ""
 }
 
-// pick is the note of a name, or for a computed name (""), the first
-// note of any.
+// pick is the note of a name, else the note of any name ("", when
+// set); for a computed name, the first note of any.
 func pick(notes map[string]string, name string) string {
 	if name != "" {
-		return notes[name]
+		if n, ok := notes[name]; ok {
+			return n
+		}
+		return notes[""]
 	}
 	if keys := sortedKeys(notes); len(keys) > 0 {
 		return notes[keys[0]]

@@ -111,7 +111,7 @@ func TestMemberAsOfMatchesHistory(t *testing.T) {
 		t.Run(at.Format("01-02T15"), func(t *testing.T) {
 			truth := runTo(t, cfg, stream, at)["u"]
 			rt := runtime.New(cfg, nil)
-			past, err := rt.MemberAsOf(full, at, mine)
+			past, err := rt.MemberAsOf(full, at, mine, true)
 			if err != nil || past == nil {
 				t.Fatalf("as of %s: %v, %v", at, past, err)
 			}
@@ -137,9 +137,28 @@ func TestMemberAsOfMatchesHistory(t *testing.T) {
 					fixed++
 				}
 			}
+			// Without the outcomes (a store that keeps none), what the
+			// member alone tells is still right, and the rest warned
+			// about.
+			bare, err := rt.MemberAsOf(full, at, nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, src := range asOfExprs {
+				p := compile(t, cfg, src)
+				want, _ := rt.Eval(truth, p, nil, at)
+				got, _ := rt.EvalAsOf(bare, p, nil)
+				known := true
+				for _, v := range got.Values {
+					known = known && bare.Known(v.Name)
+				}
+				if known && !reflect.DeepEqual(got.Result, want.Result) {
+					t.Errorf("without outcomes, %s as of %s = %v, with no warning; the member then: %v", src, at, got.Result, want.Result)
+				}
+			}
 			// Only the name, changed on day 41, the time of day of the
 			// latest activity and the counts of a day At is inside may be
-			// unknown here.
+			// unknown with the outcomes.
 			for _, n := range past.Notes() {
 				t.Logf("%s: %s", n.Input, n.Note)
 				switch {
@@ -157,7 +176,7 @@ func TestMemberAsOfMatchesHistory(t *testing.T) {
 		t.Errorf("only %d values as of an earlier time differ from the stored member's", fixed)
 	}
 	// Now and later: the member as stored, no copy.
-	if past, err := runtime.New(cfg, nil).MemberAsOf(full, runtime.StateTime(full), mine); past != nil || err != nil {
+	if past, err := runtime.New(cfg, nil).MemberAsOf(full, runtime.StateTime(full), mine, true); past != nil || err != nil {
 		t.Errorf("as of the member's state: %v, %v; want nil", past, err)
 	}
 }
@@ -180,7 +199,7 @@ func TestMemberAsOfWarns(t *testing.T) {
 			kept = append(kept, o)
 		}
 	}
-	past, err := rt.MemberAsOf(m, day(3, 0), kept)
+	past, err := rt.MemberAsOf(m, day(3, 0), kept, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +213,7 @@ func TestMemberAsOfWarns(t *testing.T) {
 		notes[n.Input] = n.Note
 	}
 	for input, want := range map[string]string{
-		"total('message.posted')":       "per-day counts are kept for the last 400 days",
+		"total('message.posted')":       "per-day counts are kept for the 400 days to the latest",
 		"count('message.posted', '7d')": "the window needs days before",
 		"member.points":                 "the balance now",
 		"member.name":                   "the profile as it stands now",
@@ -207,7 +226,7 @@ func TestMemberAsOfWarns(t *testing.T) {
 		t.Errorf("the tier comes from its history: %q", notes["member.tier"])
 	}
 	// Inside the horizon the counts are exact.
-	past, _ = rt.MemberAsOf(m, day(300, 0), outs)
+	past, _ = rt.MemberAsOf(m, day(300, 0), outs, true)
 	e, _ := rt.EvalAsOf(past, compile(t, cfg, "count('message.posted', '7d')"), nil)
 	if len(past.Notes()) != 0 || e.Result != 0 {
 		t.Errorf("a window inside the horizon: %v, notes %v", e.Result, past.Notes())

@@ -330,8 +330,15 @@ func (r *Runtime) Eval(m *state.Member, p *rules.Program, ev *events.Event, now 
 			return Explanation{}, err
 		}
 	}
+	// The derived fields the expression reads are filled in too, though
+	// no rule of the configuration reads them (member.messages, say).
+	saved := r.fields
+	r.fields = r.fields.or(fieldsRead([]*rules.Program{p}))
+	defer func() { r.fields = saved }()
 	w := r.newWork(context.Background(), nil)
+	r.bound = bindKey{}
 	r.bind(w, m, view, ev, now)
+	r.bound = bindKey{}
 	e := r.explainBound("expression", "", p, now)
 	eventValues(&e, p, view)
 	return e, nil
