@@ -84,7 +84,16 @@ func (r *Runtime) MemberAsOf(m *state.Member, at time.Time, outcomes []state.Out
 	// The outcomes tell the member's history of badges and segments
 	// from at on when none were pruned (no outcome_retention), or at is
 	// after the oldest kept: pruning takes the oldest first.
-	a.history = read && r.cfg.Settings.State.OutcomeRetention <= 0 || len(outcomes) > 0 && !at.Before(outcomes[0].At)
+	a.history = read && r.cfg.Settings.State.OutcomeRetention <= 0
+	if !a.history && len(outcomes) > 0 {
+		oldest := outcomes[0].At
+		for _, o := range outcomes[1:] {
+			if o.At.Before(oldest) {
+				oldest = o.At // a late event's
+			}
+		}
+		a.history = !at.Before(oldest)
+	}
 	a.counts()
 	a.profile()
 	if a.changedSince("email.unsubscribed", "email.resubscribed") {
@@ -116,7 +125,7 @@ func StateTime(m *state.Member) time.Time {
 	return m.EvaluatedAt
 }
 
-// day writes a day as people read it.
+// dayText writes a day as people read it.
 func dayText(d state.Day) string { return d.Time().Format(time.DateOnly) }
 
 func (a *AsOf) when() string { return a.At.UTC().Format("2006-01-02 15:04") }
