@@ -44,9 +44,12 @@ importing the same dump twice gives the same bytes.
 Progress and a summary (events per type, members, time span, and the rows
 skipped with why) go to stderr.
 
-Votes carry only a date: votes cast on a post's creation day are spread
-over the hour after its creation, later ones over their day. About Me is
-dated to the account's creation. View counts are final values: a question
+Votes carry only a date, so times within a day are estimates: a day's
+votes keep the order of their Ids (the order they were cast in), the
+votes on a post created that day are spread over the hour after its
+creation, and the others fill the middle of the time between those (a
+day with no new post: 06:00 to 18:00). About Me is dated to the
+account's creation. View counts are final values: a question
 is taken to gain views at a steady rate until the end of the dump.
 
 Examples:

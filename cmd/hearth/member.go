@@ -61,7 +61,12 @@ one unless it holds again), would be demoted (and why: the grace period
 ended, demote_after passed, or no grace or demote_after to hold the
 member), would be promoted (when holds, and a qualifying window until a
 time), with a warning when a keep stricter than when would make the
-member flap. For an incentive ("why no points from it?"), the member's
+member flap. For a tier it also lists the member's moves onto and off
+it from their tier history, each promoted or demoted, when and by which
+event, with how often they were promoted back to it after a demotion
+from it (the latest 10; member show has them all; "tier_moves" in
+-json): the case simulate and replay name a member for when a tier
+flaps. For an incentive ("why no points from it?"), the member's
 grants and where once, cooldown, limit and points_cap stand, with the
 next grant possible ("incentive" in -json). Its rules read the member as
 an event of its first type now would, that event counted as the runtime
@@ -77,10 +82,14 @@ send (quiet hours or a full frequency cap, as recorded when it was
 deferred) and until when
 (in UTC, and on the clock of the quiet hours' zone when that is another);
 "will be held:" when the step comes due inside the quiet hours or with a
-cap full. A "skipped:" line says the run's latest send was not made
+cap full. A "held: step NAME's send, queued, at delivery:" line says the
+outbox holds a send it was to deliver inside the quiet hours (late:
+after a restart, a retry or an event posted after its time) until they
+end. A "skipped:" line says the run's latest send was not made
 because the member unsubscribed from its email platform, left, or came
 back before a win-back's message went (at its step, or at delivery when
-queued before), and "will be skipped:" that the step's send, or a send
+queued before), or because it expired: not delivered within the
+campaign's expire_after of its time; "will be skipped:" that the step's send, or a send
 queued and not yet delivered, will not be. campaign.NAME[KEY] is one run
 of a campaign with run_key; of a run retention dropped, it says how and
 when the run ended, as far as the member's outcomes still tell. A
@@ -293,7 +302,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), nil, nil, past)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past)
 			}
 			return 0
 		}
@@ -308,12 +317,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), Warnings: asOfNotes(past)})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), verdict, check, past)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past)
 		return 0
 	}
 	if *asJSON {
@@ -404,7 +413,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -449,9 +458,10 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		if past != nil && past.Member.Tier.Name != m.Tier.Name {
 			// From the tier's history: the stored tier is of now.
 			fmt.Fprintf(w, "  at -at: tier %s (from its history); stored now: tier %s\n", orNone(past.Member.Tier.Name), orNone(m.Tier.Name))
-			break
+		} else {
+			fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
 		}
-		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+		printTierMoves(w, m, name, rt.TierMoves(m, addr))
 	case "incentive":
 		if check != nil {
 			printIncentiveCheck(w, check)
@@ -497,9 +507,14 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
 		}
+		// A send queued and held by quiet hours when it was to go out:
+		// the run went on (or ended) while it waits in the outbox.
+		for _, h := range delivery {
+			fmt.Fprintf(w, "  held: step %s's send, queued, at delivery: %s\n", h.Step, holdText(h, holdZone(cfg, m, h.TimeZone)))
+		}
 		// A send not made because the member unsubscribed, left or came
-		// back: the run went on (or had ended) without it, and nothing
-		// else would say so.
+		// back, or that expired: the run went on (or had ended) without
+		// it, and nothing else would say so.
 		for _, sk := range skips {
 			if sk.Expected {
 				fmt.Fprintf(w, "  will be skipped: %s\n", skipText(sk))
@@ -535,6 +550,54 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		for _, v := range e.Values {
 			fmt.Fprintf(w, "      %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
 		}
+	}
+}
+
+// maxTierMovesShown bounds the moves member why lists: the latest tell
+// how a member comes and goes, and member show has them all.
+const maxTierMovesShown = 10
+
+// printTierMoves writes member why's lines on the member's moves onto
+// and off tier, the latest last, with how often they were promoted back
+// to it after a demotion from it, as simulate's flapping report counts:
+// the case that report names a member for, which the verdict at one
+// time cannot show.
+func printTierMoves(w io.Writer, m *state.Member, tier string, moves []runtime.TierMove) {
+	if len(moves) == 0 {
+		fmt.Fprintf(w, "  moves on %s: none in the member's tier history\n", tier)
+		return
+	}
+	returns, demoted := 0, false
+	for _, mv := range moves {
+		switch {
+		case mv.Change == "demote" && mv.From == tier:
+			demoted = true
+		case mv.Change == "promote" && mv.To == tier && demoted:
+			returns++
+			demoted = false
+		}
+	}
+	head := plural(len(moves), "move", "moves")
+	if returns > 0 {
+		head += fmt.Sprintf(", promoted back to it %s after a demotion from it", plural(returns, "time", "times"))
+	}
+	shown := moves[max(0, len(moves)-maxTierMovesShown):]
+	if len(shown) < len(moves) {
+		head += fmt.Sprintf("; the latest %d here, hearth member show %s lists them all", len(shown), m.ID)
+	}
+	fmt.Fprintf(w, "  moves on %s (%s):\n", tier, head)
+	end := func(t string) string { // as member show writes them
+		if t == "" {
+			return "(none)"
+		}
+		return t
+	}
+	for _, mv := range shown {
+		what := map[string]string{"promote": "promoted", "demote": "demoted"}[mv.Change]
+		if what == "" {
+			what = "moved"
+		}
+		fmt.Fprintf(w, "    %s UTC  %-8s  %s -> %s  (event %s)\n", mv.At.UTC().Format("2006-01-02 15:04"), what, end(mv.From), end(mv.To), mv.Event)
 	}
 }
 
@@ -807,6 +870,8 @@ func skipText(sk runtime.Skip) string {
 		why += " (only transactional sends reach them)"
 	case runtime.SkipBack:
 		why = "the member came back to the community (it was decided while they were away)"
+	case runtime.SkipExpired:
+		why = "it " + sk.Detail + ", past the campaign's expire_after"
 	}
 	day := sk.At.UTC().Format("2006-01-02 15:04")
 	switch {

@@ -40,6 +40,19 @@ drops to 0. The state settings and platform blocks are read at start: a
 reload that changes them takes the rest, and warns and lists them in
 GET /v1/status (restart_needed) until hearth run restarts.
 
+A change to the files is read once the directory has been quiet for
+-reload-settle (500ms), so a save, or a git checkout of many files,
+reloads once, when written. A file that had blocks and has none left
+(cat > FILE, cp, and editors that truncate a file before writing it
+leave it so for a moment) is taken as a save under way: the reload that
+would remove its blocks waits, logged at info, shown in GET /v1/status
+(reload_held) and by hearth_config_reload_held, until the file is
+written, or has stayed so for -reload-grace (10s). To remove a file's
+blocks at once, delete the file. SIGHUP and POST /v1/reload read the
+files as they are, at once. A reload that removes a campaign logs how
+many runs it had under way (removed_campaigns in the reload's status):
+each ends as stopped at its member's next event or timer.
+
 On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and
 .1) and synced; the tables are written from it a fraction of a second
@@ -159,6 +172,8 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	busLease := fs.Duration("bus-lease", 10*time.Second, "How long a partition stays with a replica that stopped renewing it.")
 	replica := fs.String("replica", "", "This replica's name on the bus (default: host-pid-random).")
 	drain := fs.Duration("drain", 0, "On SIGTERM or Ctrl-C, answer /readyz with 503 for `DURATION` while still taking events, then stop.")
+	reloadSettle := fs.Duration("reload-settle", daemon.DefaultReloadSettle, "How long the configuration directory must be quiet after a change before the files are read and reloaded, so a save or a git checkout of many files reloads once, when written.")
+	reloadGrace := fs.Duration("reload-grace", daemon.DefaultReloadGrace, "How long a file that had blocks and has none left (emptied, as a save that truncates first leaves it) must stay so before the reload that removes its blocks is applied; deleting the file removes them after -reload-settle.")
 	maxAhead := fs.Duration("max-ahead", daemon.DefaultMaxAhead, "How far past this machine's clock an event's time may be; events dated later are refused (422, reason future) wherever they come in.")
 	var vf varFlags
 	vf.register(fs)
@@ -197,6 +212,12 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	case *busLease <= 0:
 		fmt.Fprintf(s.err, "hearth run: -bus-lease must be more than 0, such as 10s.\n")
+		return 1
+	case *reloadSettle <= 0:
+		fmt.Fprintf(s.err, "hearth run: -reload-settle must be more than 0 (%s by default): a reload while a save is still being written reads half a file.\n", daemon.DefaultReloadSettle)
+		return 1
+	case *reloadGrace <= 0:
+		fmt.Fprintf(s.err, "hearth run: -reload-grace must be more than 0 (%s by default); to remove a file's blocks at once, delete the file.\n", daemon.DefaultReloadGrace)
 		return 1
 	}
 	token, warnings, err := apiToken(s, *tokenFile, *listen)
@@ -307,7 +328,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer eb.Close()
 	}
-	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
+	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store), Grants: stateGrants(store)}
 	defer sender.Close()
 	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
 	if eb != nil {
@@ -360,7 +381,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	defer closeReceivers()
 	go func() {
 		defer wg.Done()
-		if err := d.Watch(runCtx, 200*time.Millisecond); err != nil {
+		if err := d.Watch(runCtx, daemon.WatchOptions{Settle: *reloadSettle, Grace: *reloadGrace}); err != nil {
 			log.Warn("not watching the configuration directory; reload with SIGHUP or POST /v1/reload", "err", err)
 		}
 	}()

@@ -85,6 +85,13 @@ func TestStackExchangeBadges(t *testing.T) {
 	if sum.OutOfOrder != nil {
 		t.Errorf("the imported events are out of time order: %+v", *sum.OutOfOrder)
 	}
+	// Placed post by post instead of in vote Id order, a day's votes made
+	// score dips that never happened, and tiers flapped on them (member 57
+	// lost vote_down on 2018-02-08 to a downvote cast after two upvotes
+	// placed around it). In Id order conlang.meta has no flapping tier.
+	for tier, f := range sum.Flapping {
+		t.Errorf("tier %s flapped for %d members (most: %s): reputation went back and forth", tier, f.Members, f.Example)
+	}
 	want := readBadges(t, filepath.Join(dump, "Badges.xml"))
 
 	names := []string{"Student", "Teacher", "Scholar", "Commentator", "Editor", "Nice Question", "Nice Answer", "Self-Learner", "Popular Question", "Autobiographer"}

@@ -160,9 +160,9 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		// back is told by the outcomes (at its step) or the outbox (at
 		// delivery).
 		var skipped []runtime.Skip
+		var sends []state.OutboxEntry
 		if strings.HasPrefix(addr, "campaign.") && len(m.Campaigns) > 0 {
 			var outs []state.Outcome
-			var sends []state.OutboxEntry
 			if outcomes != nil {
 				if outs, err = outcomes(); err != nil {
 					return err
@@ -182,7 +182,7 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		if err != nil {
 			return err
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), Warnings: asOfNotes(past)})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Warnings: asOfNotes(past)})
 		return err
 	})
 	d.answer(w, body, err)

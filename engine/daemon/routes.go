@@ -70,10 +70,12 @@ func routes() []Route {
 				"once a day, and no more email goes to them through that platform; GET shows a confirm button; a bad token gets 403",
 			handler: func(d *Daemon) http.HandlerFunc { return d.inbound }},
 		{Pattern: "POST /v1/reload", Usage: "POST /v1/reload", Token: true,
-			Doc:     "reload now; 200 (\"unchanged\": true when the files mean the configuration in force) or 422 with diagnostics",
+			Doc: "reload now, reading the files as they are; 200 (\"unchanged\": true when the files mean the configuration in force; " +
+				"\"removed_campaigns\" with their active_runs) or 422 with diagnostics",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postReload }},
 		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
-			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, counters, " +
+			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, " +
+				"the change to the files held back while a file has no blocks left (\"reload_held\": since, until, files), counters, " +
 				"queue_events (accepted, not yet committed), outbox, retention, bus; with -bus, the live \"replicas\" (id, address, hash, version, " +
 				"partitions, started_at, last_seen) and \"config_mismatch\": true when their configuration hashes differ; the event types neither standard nor declared " +
 				"taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like), and the attributes taken " +

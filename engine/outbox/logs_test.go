@@ -35,8 +35,8 @@ func records(t *testing.T, logs *bytes.Buffer, level string) []map[string]any {
 
 // An entry's first failed try and its move to the dead letters are
 // warnings; the retries between are debug lines. The first failures of
-// an outage are warned of once a minute per platform, with how many
-// were not.
+// an outage, and its dead letters, are warned of once a minute per
+// platform, with how many were not.
 func TestDeliveryFailuresWarnedOnce(t *testing.T) {
 	ctx := context.Background()
 	s := state.NewMemory()
@@ -71,15 +71,13 @@ func TestDeliveryFailuresWarnedOnce(t *testing.T) {
 	if warns := records(t, &logs, "WARN"); len(warns) != 0 {
 		t.Errorf("retries logged as warnings: %v", warns)
 	}
-	round() // third tries: dead, each warned of
+	round() // third tries: dead, the first warned of
 	warns = records(t, &logs, "WARN")
-	if len(warns) != 3 {
-		t.Fatalf("dead letters: %d warnings; want 3: %v", len(warns), warns)
+	if len(warns) != 1 || warns[0]["msg"] != "action moved to dead letters" || warns[0]["attempts"] != 3.0 {
+		t.Fatalf("dead letters: %v; want one warning", warns)
 	}
-	for _, w := range warns {
-		if w["msg"] != "action moved to dead letters" || w["attempts"] != 3.0 {
-			t.Errorf("dead letter warning: %v", w)
-		}
+	if _, ok := warns[0]["more_dead"]; ok {
+		t.Errorf("the first dead letter counts more: %v", warns[0])
 	}
 
 	// A minute on, the next first failure on the platform is warned of,
@@ -94,5 +92,13 @@ func TestDeliveryFailuresWarnedOnce(t *testing.T) {
 	warns = records(t, &logs, "WARN")
 	if len(warns) != 1 || warns[0]["key"] != "later" || warns[0]["not_logged"] != 2.0 {
 		t.Errorf("a minute later: %v; want the failure of later, with 2 not logged", warns)
+	}
+	// When later dies too, over a minute after k000, its warning counts
+	// the two dead letters held back.
+	round()
+	round()
+	warns = records(t, &logs, "WARN")
+	if len(warns) != 1 || warns[0]["key"] != "later" || warns[0]["msg"] != "action moved to dead letters" || warns[0]["more_dead"] != 2.0 {
+		t.Errorf("later's death: %v; want its dead letter warning, with 2 more dead", warns)
 	}
 }

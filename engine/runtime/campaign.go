@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"hash/fnv"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -591,7 +592,11 @@ func (r *Runtime) variant(vs []*config.Variant, campaign, member string) string 
 }
 
 // pickVariant chooses a variant by a stable hash of campaign and member,
-// weighted, so the same member always gets the same arm.
+// weighted, so the same member always gets the same arm. FNV-1a alone
+// keeps ids that differ in their last characters (mb-1, mb-2 ..., or a
+// platform's numeric ids) close in its low bits, and taking it modulo
+// the weights gave such runs of members the same arm: the hash is mixed
+// (SplitMix64's finalizer) and scaled to the weights by its high bits.
 func pickVariant(vs []*config.Variant, campaign, member string) string {
 	total := 0
 	for _, v := range vs {
@@ -604,14 +609,25 @@ func pickVariant(vs []*config.Variant, campaign, member string) string {
 	h.Write([]byte(campaign))
 	h.Write([]byte{0})
 	h.Write([]byte(member))
-	x := int(h.Sum64() % uint64(total))
+	x, _ := bits.Mul64(mix64(h.Sum64()), uint64(total))
 	for _, v := range vs {
-		if x < max(v.Weight, 0) {
+		if x < uint64(max(v.Weight, 0)) {
 			return v.Name
 		}
-		x -= max(v.Weight, 0)
+		x -= uint64(max(v.Weight, 0))
 	}
 	return vs[len(vs)-1].Name
+}
+
+// mix64 is SplitMix64's finalizer: every input bit moves every output
+// bit, so nearby inputs land far apart.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }
 
 func (r *Runtime) memberZone(m *state.Member) *time.Location {
@@ -650,31 +666,22 @@ func nextClock(t time.Time, clock durations.ClockTime, loc *time.Location) time.
 
 // sendBlocked returns the end of the quiet hours when now is inside them
 // in the member's zone, else zero. A send is deferred, never dropped.
+// The outbox applies the same window again when the send goes out
+// (outbox.Rules), in case that is later than now.
 func (r *Runtime) sendBlocked(m *state.Member, c *config.Campaign, now time.Time) time.Time {
 	q := c.QuietHours
 	if q == nil {
 		return time.Time{}
 	}
-	loc := q.Timezone
-	if loc == nil {
-		loc = r.memberZone(m)
-	}
-	lt := now.In(loc)
-	if !q.Holds(durations.ClockTime(lt.Hour()*60 + lt.Minute())) {
-		return time.Time{}
-	}
-	return nextClock(now, q.To, loc)
+	end, _ := q.End(now, r.memberZone(m))
+	return end
 }
 
 // quietRecord is the hold the campaign's quiet hours put on a send
 // deferred until their end.
 func (r *Runtime) quietRecord(c *config.Campaign, until time.Time) *state.RunHold {
 	q := c.QuietHours
-	h := &state.RunHold{Reason: state.HoldQuietHours, Until: until, QuietHours: q.From.String() + "–" + q.To.String(), TimeZone: "member"}
-	if q.Timezone != nil {
-		h.TimeZone = q.Timezone.String()
-	}
-	return h
+	return &state.RunHold{Reason: state.HoldQuietHours, Until: until, QuietHours: q.Window(), TimeZone: q.Zone()}
 }
 
 // fullCaps are the frequency caps full for the member's send of the

@@ -75,15 +75,15 @@ campaign "second" {
 }
 `
 
-// m4 leaves the instant they join, and m5 the instant their nudge is
-// queued; m6 leaves a minute after theirs, too late to miss it. All three
+// m4 leaves the instant they join, and m7 the instant their nudge is
+// queued; m2 leaves a minute after theirs, too late to miss it. All three
 // get variant a, by the stable hash.
 const deliveryEvents = `{"id":"j4","type":"member.joined","member":"m4","at":"2026-01-01T10:00:00Z"}
 {"id":"l4","type":"member.left","member":"m4","at":"2026-01-01T10:00:00Z"}
-{"id":"j5","type":"member.joined","member":"m5","at":"2026-01-01T10:05:00Z"}
-{"id":"j6","type":"member.joined","member":"m6","at":"2026-01-01T10:06:00Z"}
-{"id":"l5","type":"member.left","member":"m5","at":"2026-01-02T10:05:00Z"}
-{"id":"l6","type":"member.left","member":"m6","at":"2026-01-02T10:07:00Z"}
+{"id":"j5","type":"member.joined","member":"m7","at":"2026-01-01T10:05:00Z"}
+{"id":"j6","type":"member.joined","member":"m2","at":"2026-01-01T10:06:00Z"}
+{"id":"l5","type":"member.left","member":"m7","at":"2026-01-02T10:05:00Z"}
+{"id":"l6","type":"member.left","member":"m2","at":"2026-01-02T10:07:00Z"}
 `
 
 func loadDeliveryConfig(t *testing.T) *config.Config {
@@ -119,8 +119,8 @@ func TestSandboxSkipsAtDeliveryAsTheOutbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Queued: welcome's hello to m4, m5 and m6, the nudge to m5 and m6,
-	// and second's hello to the three. Skipped: m4's two hellos and m5's
+	// Queued: welcome's hello to m4, m7 and m2, the nudge to m7 and m2,
+	// and second's hello to the three. Skipped: m4's two hellos and m7's
 	// nudge.
 	if sum.Sends["send.dm"] != 5 || sum.SkippedAtDelivery["send.dm"] != 3 {
 		t.Errorf("sends %v, skipped at delivery %v; want 5 and 3 send.dm", sum.Sends, sum.SkippedAtDelivery)
@@ -129,8 +129,8 @@ func TestSandboxSkipsAtDeliveryAsTheOutbox(t *testing.T) {
 	if w.Sends != 3 || w.Skipped != 2 || second.Sends != 2 || second.Skipped != 1 {
 		t.Errorf("welcome sends %d skipped %d, second sends %d skipped %d; want 3, 2, 2, 1", w.Sends, w.Skipped, second.Sends, second.Skipped)
 	}
-	// Variant a: m5's and m6's hellos, counted at the split, and m6's
-	// nudge; m5's nudge, queued after the split, is its skip.
+	// Variant a: m7's and m2's hellos, counted at the split, and m2's
+	// nudge; m7's nudge, queued after the split, is its skip.
 	if a := w.Arms["a"]; a == nil || a.Sends != 3 || a.Skipped != 1 {
 		t.Errorf("variant a: %+v; want 3 sends and 1 skipped", a)
 	}
@@ -139,9 +139,9 @@ func TestSandboxSkipsAtDeliveryAsTheOutbox(t *testing.T) {
 	}
 	nudge := skips[2]
 	wantAt := time.Date(2026, 1, 2, 10, 5, 0, 0, time.UTC)
-	if nudge.Member != "m5" || !nudge.At.Equal(wantAt) || nudge.Rule != "campaign.welcome" ||
+	if nudge.Member != "m7" || !nudge.At.Equal(wantAt) || nudge.Rule != "campaign.welcome" ||
 		!strings.HasSuffix(nudge.Detail, "/nudge_a: "+outbox.SkippedLeft) {
-		t.Errorf("m5's nudge: %+v; want skipped at %s, member left", nudge, wantAt)
+		t.Errorf("m7's nudge: %+v; want skipped at %s, member left", nudge, wantAt)
 	}
 	mem := sum.Store.(*state.Memory)
 	skipped, _ := mem.ListOutbox(context.Background(), state.OutboxSkipped, 100)
@@ -151,7 +151,7 @@ func TestSandboxSkipsAtDeliveryAsTheOutbox(t *testing.T) {
 		t.Fatalf("outbox: %d skipped, %d sent, %d pending; want 3, 5, 0", len(skipped), len(sent), len(pending))
 	}
 	for _, e := range skipped {
-		if e.LastError != outbox.SkippedLeft || e.Member == "m6" {
+		if e.LastError != outbox.SkippedLeft || e.Member == "m2" {
 			t.Errorf("skipped %s of %s: %q", e.Key, e.Member, e.LastError)
 		}
 	}

@@ -13,10 +13,13 @@ import (
 // tier or segment change, a campaign step, an action to send. Outcomes
 // are appended to the store and are what `hearth simulate -outcomes`
 // writes.
+//
+// OutcomeFields and OutcomeKinds are its reference (hearth explain
+// outcomes): a field, kind or change added here is added there too.
 type Outcome struct {
-	Kind   string    `json:"kind"`             // points, badge, tier, segment, campaign, action
+	Kind   string    `json:"kind"`             // points, badge, tier, segment, campaign, action, moderation, alert
 	Member string    `json:"member"`           // who it happened to
-	Name   string    `json:"name"`             // the badge, tier, segment, campaign or action name
+	Name   string    `json:"name"`             // the badge, segment, campaign or action; the tier whose rule decided
 	Change string    `json:"change,omitempty"` // grant, award, revoke, promote, demote, enter, leave ...
 	At     time.Time `json:"at"`               // event time
 	Rule   string    `json:"rule"`             // the block that decided: incentive.first_post

@@ -68,24 +68,29 @@ func TestSmallByHand(t *testing.T) {
 		"2020-01-05T12:30:00Z message.posted 2 se:comment:200:posted",
 		"2020-01-05T12:40:00Z post.voted 1 se:vote:101:voted",
 		"2020-01-05T13:00:00Z post.created 2 se:post:11:created",
+		// Vote 102, on answer 11 from the day before, has a smaller Id
+		// than 104, the one vote on answer 12 created at 08:00, which is
+		// aimed at the middle of 08:00-09:00: 102 is the middle of
+		// 00:00-08:30.
+		"2020-01-06T04:15:00Z post.voted 2 se:vote:102:voted",
 		"2020-01-06T08:00:00Z post.created 1 se:post:12:created",
-		// One vote on the creation day (08:00): the middle of 08:00-09:00.
 		"2020-01-06T08:30:00Z post.voted 1 se:vote:104:voted",
 		"2020-01-06T10:00:00Z post.edited 2 se:history:302:edited",
 		"2020-01-06T10:00:00Z post.edited 2 se:history:303:edited",
 		"2020-01-06T11:00:00Z post.edited 1 se:history:304:edited",
-		// One vote on a later day: noon.
-		"2020-01-06T12:00:00Z post.voted 2 se:vote:102:voted",
-		// Question 13 has no owner; its answer 14 was accepted with no
-		// accept vote row: dated like a vote on 14's creation day.
+		// Question 13 (no owner, created 00:00) gets vote 109 (no event)
+		// aimed at 00:30; accept 103 has a smaller Id: 00:15. Answer 14
+		// was accepted with no accept vote row: dated like a vote on 14's
+		// creation day, after the day's real votes.
+		"2020-01-07T00:15:00Z post.accepted 2 se:vote:103:accepted",
 		"2020-01-07T01:00:00Z post.created 3 se:post:14:created",
 		"2020-01-07T01:30:00Z post.accepted 3 se:post:14:accepted",
-		"2020-01-07T12:00:00Z post.accepted 2 se:vote:103:accepted",
-		// Two votes (the favorite 107 is not one) on a later day: 08:00, 16:00.
-		"2020-01-08T08:00:00Z post.voted 1 se:vote:105:voted",
+		// Two votes (the favorite 107 is not one) with no anchor that
+		// day: thirds of its middle half, 06:00-18:00.
 		"2020-01-08T09:00:00Z post.edited 3 se:history:305:edited",
 		"2020-01-08T10:00:00Z post.edited 1 se:history:308:edited",
-		"2020-01-08T16:00:00Z post.voted 1 se:vote:106:voted",
+		"2020-01-08T10:00:00Z post.voted 1 se:vote:105:voted",
+		"2020-01-08T14:00:00Z post.voted 1 se:vote:106:voted",
 		"2020-01-09T00:00:00Z message.posted 3 se:comment:203:posted",
 		// 2000 views from 2020-01-05T12:00 to the dump's end (user 1's last
 		// access, 2020-03-01T00:00, 55.5 days): 1000 after 27.75 days.
@@ -208,22 +213,35 @@ func TestAboutElsewhere(t *testing.T) {
 }
 
 func TestPlaceVotes(t *testing.T) {
-	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
-	created := time.Date(2020, 1, 5, 23, 30, 0, 0, time.UTC)
-	votes := []vote{
-		{id: 1, day: day("2020-01-05")}, {id: 2, day: day("2020-01-05")}, {id: 3, day: day("2020-01-05")},
-		{id: 4, day: day("2020-01-07")},
-		{id: 5, day: day("2020-01-04")}, // dated before the post: must still come after it
+	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
+	day := func(s string) time.Time { return at(s + "T00:00:00Z") }
+	a := &post{id: 1, created: at("2020-01-05T23:30:00Z")}
+	b := &post{id: 2, created: at("2020-01-07T10:00:00Z")}
+	c := &post{id: 3, created: at("2020-01-07T09:00:00Z")}
+	d := &post{id: 4, created: at("2020-01-10T05:00:00Z")}
+	votes := []castVote{
+		{post: a, id: 1, day: day("2020-01-05")}, {post: a, id: 2, day: day("2020-01-05")}, {post: a, id: 3, day: day("2020-01-05")},
+		{post: b, id: 10, day: day("2020-01-07")}, {post: c, id: 11, day: day("2020-01-07")},
+		{post: a, id: 20, day: day("2020-01-08")}, {post: a, id: 21, day: day("2020-01-08")}, {post: a, id: 22, day: day("2020-01-08")},
+		{post: d, id: 30, day: day("2020-01-09")}, // dated before its post: must still come after it
+		{post: a, id: 31, day: day("2020-01-10")},
 	}
-	// Sorted by day, as the importer does, the anomaly comes first.
-	votes = []vote{votes[4], votes[0], votes[1], votes[2], votes[3]}
-	got := placeVotes(created, votes)
+	got := placeVotes(votes)
 	want := []string{
-		"2020-01-05T23:30:00.001Z", // before the post: pushed 1ms after it
-		"2020-01-05T23:37:30Z",     // 3 votes in the 30 minutes left of the day: quarters
+		"2020-01-05T23:37:30Z", // 3 votes in the 30 minutes left of the day: quarters
 		"2020-01-05T23:45:00Z",
 		"2020-01-05T23:52:30Z",
-		"2020-01-07T12:00:00Z",
+		"2020-01-07T10:30:00Z", // the middle of the hour after b
+		// c's vote aims at 09:30, but its Id is after b's vote: it is
+		// spread over what is left of the day instead.
+		"2020-01-07T17:15:00Z",
+		// Votes on an older post, with no anchor that day: quarters of
+		// the day's middle half, 06:00-18:00.
+		"2020-01-08T09:00:00Z",
+		"2020-01-08T12:00:00Z",
+		"2020-01-08T15:00:00Z",
+		"2020-01-10T05:00:00.001Z", // d's creation day is later: 1ms after it
+		"2020-01-10T12:00:00Z",     // the next day's vote is its middle
 	}
 	for i := range want {
 		if s := got[i].Format(time.RFC3339Nano); s != want[i] {
@@ -231,11 +249,12 @@ func TestPlaceVotes(t *testing.T) {
 		}
 	}
 	// Many votes in a short window still get strictly increasing times.
-	many := make([]vote, 5000)
+	late := &post{id: 5, created: at("2020-01-05T23:59:59Z").Add(999 * time.Millisecond)}
+	many := make([]castVote, 5000)
 	for i := range many {
-		many[i] = vote{id: int64(i), day: day("2020-01-05")}
+		many[i] = castVote{post: late, id: int64(i), day: day("2020-01-05")}
 	}
-	ts := placeVotes(time.Date(2020, 1, 5, 23, 59, 59, 999e6, time.UTC), many)
+	ts := placeVotes(many)
 	for i := 1; i < len(ts); i++ {
 		if !ts[i].After(ts[i-1]) {
 			t.Fatalf("vote %d at %s is not after %s", i, ts[i], ts[i-1])

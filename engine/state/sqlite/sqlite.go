@@ -153,6 +153,18 @@ var migrations = []string{
 	// be told from a retry. NULL for ids stored before: unknown, never
 	// warned about.
 	`ALTER TABLE events ADD COLUMN digest INTEGER;`,
+	// 14: the role assignments hearth made (state.RoleGrant), by apply
+	// or by the daemon's outbox: hearth takes back only those, so roles
+	// given by hand stay. Written beside the daemon, like resources, and
+	// read afresh each time.
+	`CREATE TABLE role_grants (
+		platform  TEXT NOT NULL,
+		community TEXT NOT NULL,
+		role      TEXT NOT NULL,
+		member    TEXT NOT NULL,
+		at        INTEGER NOT NULL,
+		PRIMARY KEY (platform, community, role, member)
+	) WITHOUT ROWID;`,
 }
 
 // pinnedDoc is a community's newest document among the batches not yet
