@@ -102,6 +102,24 @@ it reads: try a rule on real members before writing it into a block.
 With -event '{"type": ..., "attrs": {...}}' the expression may read
 'event' too, as an incentive's when does.
 
+-at TIME (why and eval; a date is its midnight, UTC) evaluates at another
+time. At or after the member's stored state (its latest event or
+evaluation, in show's "as of" line) it is what time-based rules will see:
+days_since_*, windows emptying. Before it, the rules read the member as
+of then where the state still tells: counts from the per-day counts
+(kept for 400 days; all of them when none were trimmed), the tier from
+its history, points, badges and segments from the member's outcomes when
+they add up to what the member holds now, leaving from the joins and
+leaves counted. What it cannot give as of then (a window or total that
+reaches past the days kept, a balance whose outcomes were pruned, a
+profile updated since, the time of day of the latest activity, a day's
+counts when TIME is inside it) stays as it stands and is named in a
+warning on stderr, marked "(not as of -at)" in the output and listed
+under "warnings" in -json; why also says when a tier's verdict or a
+campaign's runs are of the member now. For the member's history, replay
+the events up to the time in a sandbox: hearth simulate -events FILE -to
+TIME -outcomes OUT DIR.
+
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
 export prints everything hearth keeps about the member as JSON, and
@@ -124,6 +142,7 @@ Examples:
   hearth member eval u07 "count('message.posted', '30d')" examples/quickstart
   hearth member eval u07 "member.points >= 100 && in_segment('active')" examples/quickstart
   hearth member eval -event '{"type":"message.posted","attrs":{"channel":"introductions"}}' u07 "event.channel == 'introductions'" examples/quickstart
+  hearth member eval -at 2026-11-01 u07 "member.points" examples/quickstart   # before u07's state: as of then, or a warning
   hearth member pardon -rule ads u07 examples/moderated-community
 `
 
@@ -156,7 +175,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	verb := args[0]
 	fs := newFlags(s, "member "+verb, memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON.")
-	atFlag := fs.String("at", "", "With why: evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
+	atFlag := fs.String("at", "", "With why: evaluate at this `TIME` (RFC 3339 or YYYY-MM-DD, its midnight UTC); default now. Before the member's stored state: as of then where the state tells, with a warning for the rest.")
 	eventFlag := fs.String("event", "", "With why of an incentive: the event (`JSON` with type and attrs; id, member and at are filled in) it is asked about, for its when.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -213,6 +232,16 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		}
 		rt := runtime.New(cfg, nil)
 		rt.SetStepOrders(steps)
+		// An -at before the member's stored state: the rules read the
+		// member as of then, as far as the state tells (warned about).
+		past, ok := memberAsOf(ctx, s, cfg, rt, m, at, "member why")
+		if !ok {
+			return 1
+		}
+		ruled := m // the member the rules read
+		if past != nil {
+			ruled = past.Member
+		}
 		// A campaign with run_key: each of the member's runs is explained
 		// with its own entering event, campaign.NAME[KEY] one of them.
 		addrs := []string{pos[1]}
@@ -253,7 +282,13 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		var ex []runtime.Explanation
 		var each [][]runtime.Explanation
 		for _, addr := range addrs {
-			e, err := rt.WhyOn(m, addr, ev, by, at)
+			var e []runtime.Explanation
+			var err error
+			if past != nil {
+				e, err = rt.WhyAsOf(past, addr, ev, by)
+			} else {
+				e, err = rt.WhyOn(m, addr, ev, by, at)
+			}
 			if err != nil {
 				fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 				return 1
@@ -261,16 +296,17 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			ex = append(ex, e...)
 			each = append(each, e)
 		}
+		warnAsOf(s.err, "member why", past, dir)
 		if len(addrs) > 1 && !*asJSON {
 			for i, addr := range addrs {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past)
 			}
 			return 0
 		}
-		verdict, check, err := rt.Verdict(m, pos[1], ev, by, at)
+		verdict, check, err := rt.Verdict(ruled, pos[1], ev, by, at)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 			return 1
@@ -281,12 +317,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1])})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past)
 		return 0
 	}
 	if *asJSON {
@@ -377,7 +413,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -419,7 +455,12 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			fmt.Fprintln(w, "  stored: not in the segment")
 		}
 	case "tier":
-		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+		if past != nil && past.Member.Tier.Name != m.Tier.Name {
+			// From the tier's history: the stored tier is of now.
+			fmt.Fprintf(w, "  at -at: tier %s (from its history); stored now: tier %s\n", orNone(past.Member.Tier.Name), orNone(m.Tier.Name))
+		} else {
+			fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+		}
 		printTierMoves(w, m, name, rt.TierMoves(m, addr))
 	case "incentive":
 		if check != nil {
@@ -507,7 +548,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		}
 		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
 		for _, v := range e.Values {
-			fmt.Fprintf(w, "      %-36s %s\n", v.Name, inputText(v.Value))
+			fmt.Fprintf(w, "      %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
 		}
 	}
 }
@@ -582,7 +623,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	if !m.EvaluatedAt.IsZero() && time.Since(m.EvaluatedAt) > 24*time.Hour {
 		// Stored state is as of the last event or recheck; a replay with no
 		// daemon leaves members at their history's end.
-		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why -at evaluates at any time)\n", day(m.EvaluatedAt))
+		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why and eval -at a later time evaluate as the rules will then, an earlier one as far as the state tells, with a warning for the rest)\n", day(m.EvaluatedAt))
 	}
 	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
 	if m.Left {

@@ -424,6 +424,21 @@ segment "posters" {
 	if code != 200 || len(ex) != 1 || ex[0].(map[string]any)["result"] != true {
 		t.Fatalf("why: %d %v", code, why)
 	}
+	if why["warnings"] != nil {
+		t.Errorf("why now: warnings %v", why["warnings"])
+	}
+	// At a time before the member's state (its posts, on January 1 at
+	// 10:00): the member as of then, and what the state cannot tell of
+	// it named. The day before, none of the posts counts.
+	_, why = get(t, f, "/v1/members/m3/why?rule=segment.posters&at=2025-12-31T00:00:00Z")
+	if ex, _ := why["explanations"].([]any); len(ex) != 1 || ex[0].(map[string]any)["result"] != false || why["warnings"] != nil {
+		t.Errorf("why the day before: %v", why)
+	}
+	// Inside the day of the posts, counts are by day: warned about.
+	_, why = get(t, f, "/v1/members/m3/why?rule=segment.posters&at=2026-01-01T09:00:00Z")
+	if ws, _ := why["warnings"].([]any); len(ws) != 1 || ws[0].(map[string]any)["input"] != "total('message.posted')" {
+		t.Errorf("why inside the day of the posts: warnings %v", why["warnings"])
+	}
 	if code, _ := get(t, f, "/v1/members/m3/why?rule=segment.nope"); code != 400 {
 		t.Errorf("why unknown segment: %d", code)
 	}

@@ -103,6 +103,10 @@ type Runtime struct {
 	// pins are the variants rule tests give members in place of the
 	// split's hash: member id -> campaign -> variant (PinVariants).
 	pins map[string]map[string]string
+	// asOf, while member eval or why explains a member as of an earlier
+	// time (EvalAsOf, WhyAsOf), collects what the rules read that the
+	// member's state cannot tell as of then.
+	asOf *AsOf
 }
 
 // TimeRules turns on timing of rule evaluations (Stats.EvalNanos over

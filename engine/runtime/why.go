@@ -305,6 +305,9 @@ func eventReads(p *rules.Program) []string {
 // boundValues adds the value of everything p reads of the bound member
 // and of now to what e shows.
 func (r *Runtime) boundValues(e *Explanation, p *rules.Program, now time.Time) {
+	if r.asOf != nil {
+		r.asOf.read(p)
+	}
 	for _, f := range p.Reads.Member {
 		e.Values = append(e.Values, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
 	}
@@ -327,8 +330,15 @@ func (r *Runtime) Eval(m *state.Member, p *rules.Program, ev *events.Event, now 
 			return Explanation{}, err
 		}
 	}
+	// The derived fields the expression reads are filled in too, though
+	// no rule of the configuration reads them (member.messages, say).
+	saved := r.fields
+	r.fields = r.fields.or(fieldsRead([]*rules.Program{p}))
+	defer func() { r.fields = saved }()
 	w := r.newWork(context.Background(), nil)
+	r.bound = bindKey{}
 	r.bind(w, m, view, ev, now)
+	r.bound = bindKey{}
 	e := r.explainBound("expression", "", p, now)
 	eventValues(&e, p, view)
 	return e, nil
@@ -409,6 +419,10 @@ type WhyView struct {
 	// (Runtime.TierMoves); absent for another address or a member who
 	// never moved on it.
 	TierMoves []TierMove `json:"tier_moves,omitempty"`
+	// Warnings are, for an At before the member's stored state, the
+	// inputs and bookkeeping read that the state cannot give as of At
+	// (AsOf): they are as they stand, or not known.
+	Warnings []AsOfNote `json:"warnings,omitempty"`
 }
 
 // TierMove is one of a member's moves onto or off a tier: an entry of
