@@ -30,7 +30,29 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if c.isClosed() {
 		return platform.PerformResponse{}, platform.Permanent(ErrClosed)
 	}
+	if req.Action == platform.ActionRoleAdd {
+		return c.keys.DoHeld(ctx, req.Key, ledger.Fingerprint(req), func() (string, platform.Holding, error) { return c.addRole(ctx, req) })
+	}
 	return c.keys.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.perform(ctx, req) })
+}
+
+// addRole gives a member a role and says whether they held it: Discord's
+// PUT answers 204 either way, so the member is read first (one more
+// call, for an action that comes with a tier change), and a member who
+// holds it already is left as they are.
+func (c *Conn) addRole(ctx context.Context, req platform.PerformRequest) (string, platform.Holding, error) {
+	if !snowflake(req.Role) {
+		return "", platform.HeldUnknown, notFound(platform.KindRole, req.Role)
+	}
+	m, err := c.member(ctx, req.Community, req.Member)
+	if err != nil {
+		return "", platform.HeldUnknown, err
+	}
+	if slices.Contains(m.Roles, req.Role) {
+		return "", platform.HeldYes, nil
+	}
+	_, err = c.perform(ctx, req)
+	return "", platform.HeldNo, err
 }
 
 func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string, error) {

@@ -47,6 +47,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	}
 	var id string
 	var dup bool
+	var held platform.Holding
 	var err error
 	switch req.Action {
 	case platform.ActionChannelMessage:
@@ -60,7 +61,11 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 			id = strconv.Itoa(p.ID)
 		}
 	case platform.ActionRoleAdd, platform.ActionRoleRemove:
-		_, err = c.setMember(ctx, req.Member, req.Role, req.Action == platform.ActionRoleAdd, once)
+		var had bool
+		had, err = c.setMember(ctx, req.Member, req.Role, req.Action == platform.ActionRoleAdd, once)
+		if req.Action == platform.ActionRoleAdd {
+			held = platform.HeldIf(had)
+		}
 	case platform.ActionMute:
 		err = c.moderate(ctx, req.Member, func(uid int) error { return c.api.Silence(ctx, uid, c.now().Add(req.Duration), reason) })
 	case platform.ActionUnmute:
@@ -97,8 +102,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if err != nil {
 		return resp, fmt.Errorf("%s: %w", req.Action, err)
 	}
-	c.a.keys.Put(req.Key, fp, id)
-	return platform.PerformResponse{ID: id, Duplicate: dup}, nil
+	c.a.keys.PutHeld(req.Key, fp, id, held)
+	return platform.PerformResponse{ID: id, Duplicate: dup, Held: held}, nil
 }
 
 // mustUser reads a member id for a call that will answer not found for

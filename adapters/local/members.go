@@ -215,6 +215,33 @@ func (c *Conn) Pin(ctx context.Context, message string, pinned bool) error {
 	})
 }
 
+// SetRole gives a member a role (hold) or takes it, by hand, as a
+// moderator does outside hearth: with no idempotency key, so nothing
+// records it as hearth's, and plan then sees an assignment it did not
+// make (or one it made gone). It reports whether anything changed: a
+// member who holds the role already is not given it again.
+func (c *Conn) SetRole(ctx context.Context, community, member, role string, hold bool) (bool, error) {
+	changed := false
+	err := c.update(ctx, func(d *db) (bool, error) {
+		if !hold {
+			if d.membership(community, member) == nil {
+				return false, fmt.Errorf("member %q is not in community %q: %w", member, community, platform.ErrNotFound)
+			}
+			if r := d.roles[role]; r == nil || r.Community != community {
+				return false, notFound(platform.KindRole, role)
+			}
+			id := member + ":" + role
+			changed = d.assignments[id] != nil
+			delete(d.assignments, id)
+			return changed, nil
+		}
+		var err error
+		_, changed, err = d.assign(community, member, role, c.now().UTC())
+		return changed, err
+	})
+	return changed, err
+}
+
 // WriteToApp has a member send the app a direct message, which the app
 // can read back as a direct_message object, and emits message.direct, so
 // replies (to a survey, say) reach the rules.

@@ -167,9 +167,12 @@ type ActionRecord struct {
 	Action string `json:"action"`
 	// Fingerprint is a hash of the request without its key, to refuse a
 	// key reused for a different action.
-	Fingerprint string    `json:"fingerprint"`
-	Result      string    `json:"result,omitempty"`
-	At          time.Time `json:"at"`
+	Fingerprint string `json:"fingerprint"`
+	Result      string `json:"result,omitempty"`
+	// Held is, for a role_add, whether the member held the role before
+	// (platform.Holding), so a retry answers as the first call did.
+	Held string    `json:"held,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // EventRecord is one inbound event. Event holds the JSON of an

@@ -42,25 +42,28 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 			if rec.Fingerprint != fp {
 				return false, fmt.Errorf("key %q was used for a %s on %s: %w", req.Key, rec.Action, rec.At.Format(time.RFC3339), platform.ErrKeyReused)
 			}
-			resp = platform.PerformResponse{ID: rec.Result, Duplicate: true}
+			resp = platform.PerformResponse{ID: rec.Result, Duplicate: true, Held: platform.Holding(rec.Held)}
 			return false, nil
 		}
 		if d.communities[req.Community] == nil {
 			return false, fmt.Errorf("community %q: %w", req.Community, platform.ErrNotFound)
 		}
 		now := c.now().UTC()
+		if req.Action == platform.ActionRoleAdd {
+			resp.Held = platform.HeldIf(d.assignments[req.Member+":"+req.Role] != nil)
+		}
 		id, err := d.perform(req, now)
 		if err != nil {
 			return false, err
 		}
-		d.actions[req.Key] = &ActionRecord{Key: req.Key, Action: string(req.Action), Fingerprint: fp, Result: id, At: now}
+		d.actions[req.Key] = &ActionRecord{Key: req.Key, Action: string(req.Action), Fingerprint: fp, Result: id, Held: string(resp.Held), At: now}
 		resp.ID = id
 		return true, nil
 	})
 	if err != nil {
 		return platform.PerformResponse{}, fmt.Errorf("%s: %w", req.Action, err)
 	}
-	c.log.Debug("performed", "action", req.Action, "key", req.Key, "duplicate", resp.Duplicate, "id", resp.ID)
+	c.log.Debug("performed", "action", req.Action, "key", req.Key, "duplicate", resp.Duplicate, "id", resp.ID, "held", resp.Held)
 	return resp, nil
 }
 

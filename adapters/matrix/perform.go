@@ -22,6 +22,9 @@ type performed struct {
 	ID     string `json:"id"`
 	Action string `json:"action"`
 	At     string `json:"at"`
+	// Held is, for a role_add, whether the member held the role before
+	// (platform.Holding), so a retry answers as the first call did.
+	Held string `json:"held,omitempty"`
 }
 
 // keyHash names a key in account data types and transaction ids, which
@@ -84,21 +87,22 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		if prev.Digest != digest {
 			return platform.PerformResponse{}, fmt.Errorf("%w: key %q was used for %s", platform.ErrKeyReused, req.Key, prev.Action)
 		}
-		return platform.PerformResponse{ID: prev.ID, Duplicate: true}, nil
+		return platform.PerformResponse{ID: prev.ID, Duplicate: true, Held: platform.Holding(prev.Held)}, nil
 	case err != nil && !errors.Is(err, platform.ErrNotFound):
 		return platform.PerformResponse{}, err
 	}
-	resultID, err := c.perform(ctx, req, "hearth."+h)
+	var held platform.Holding
+	resultID, err := c.perform(ctx, req, "hearth."+h, &held)
 	if err != nil {
 		return platform.PerformResponse{}, err
 	}
-	rec := performed{Digest: digest, ID: resultID, Action: string(req.Action), At: time.Now().UTC().Format(time.RFC3339)}
+	rec := performed{Digest: digest, ID: resultID, Action: string(req.Action), At: time.Now().UTC().Format(time.RFC3339), Held: string(held)}
 	if err := do(ctx, c, func(ctx context.Context) error { return c.cli.SetAccountData(ctx, dataType, rec) }); err != nil {
 		// Done but not recorded: a retry repeats it, and for messages the
 		// homeserver's transaction id makes that harmless.
 		return platform.PerformResponse{}, fmt.Errorf("%s was done, but recording its key failed: %w", req.Action, err)
 	}
-	return platform.PerformResponse{ID: resultID}, nil
+	return platform.PerformResponse{ID: resultID, Held: held}, nil
 }
 
 // messageID is the platform id of a message: its room and event, since
@@ -129,7 +133,9 @@ func (c *Conn) send(ctx context.Context, room id.RoomID, text, txn, member strin
 	return messageID(room, resp.EventID), nil
 }
 
-func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn string) (string, error) {
+// perform does the action; for a role_add it sets held to whether the
+// member held the role before.
+func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn string, held *platform.Holding) (string, error) {
 	sp, err := c.space(ctx, id.RoomID(req.Community))
 	if err != nil {
 		return "", err
@@ -157,7 +163,9 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn str
 		}
 		return c.send(ctx, room, req.Text, txn, req.Member)
 	case platform.ActionRoleAdd:
-		return "", c.assign(ctx, sp, assignment{role: req.Role, member: req.Member})
+		a := assignment{role: req.Role, member: req.Member}
+		*held = platform.HeldIf(raw(sp.st, typeAssignment, a.id()) != nil)
+		return "", c.assign(ctx, sp, a)
 	case platform.ActionRoleRemove:
 		if _, ok := roleByID(sp, req.Role); !ok {
 			return "", fmt.Errorf("%w: no role %s in community %s", platform.ErrNotFound, req.Role, sp.id)

@@ -58,6 +58,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	}
 	var id string
 	var dup bool
+	var held platform.Holding
 	var err error
 	switch req.Action {
 	case platform.ActionChannelMessage:
@@ -72,7 +73,11 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 			id, dup, err = c.post(ctx, ch.ID, req, fp)
 		}
 	case platform.ActionRoleAdd, platform.ActionRoleRemove:
-		_, err = c.setMember(ctx, req.Member, req.Role, req.Action == platform.ActionRoleAdd, c.once)
+		var had bool
+		had, err = c.setMember(ctx, req.Member, req.Role, req.Action == platform.ActionRoleAdd, c.once)
+		if req.Action == platform.ActionRoleAdd {
+			held = platform.HeldIf(had)
+		}
 	case platform.ActionKick:
 		err = c.kick(ctx, req.Member)
 	case platform.ActionDeleteMessage:
@@ -85,8 +90,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if err != nil {
 		return resp, fmt.Errorf("%s: %w", req.Action, err)
 	}
-	c.a.keys.Put(req.Key, fp, id)
-	return platform.PerformResponse{ID: id, Duplicate: dup}, nil
+	c.a.keys.PutHeld(req.Key, fp, id, held)
+	return platform.PerformResponse{ID: id, Duplicate: dup, Held: held}, nil
 }
 
 // once makes a Web API call without waiting out a rate limit: Perform

@@ -43,7 +43,8 @@ due: sent, skipped, held, failed or timed out; a run that reached the
 goal while it waited for the step did not), sends queued, delivered,
 pending in the outbox, skipped (at the step, or by the outbox at
 delivery; why: unsubscribed, left, came back, past its until, a
-frequency cap), held back at least once by quiet hours or a frequency
+frequency cap, expired: not delivered within the campaign's
+expire_after of its time), held back at least once by quiet hours or a frequency
 cap, failed (the message could not be made, or the outbox gave up: dead
 letters), and the goal reached after the step's send, with its rate of
 the ended runs given it. Every run the outcomes tell of counts, earlier
@@ -462,6 +463,7 @@ func skipReasons(by map[string]int) string {
 		{runtime.SkipBack, "came back"},
 		{runtime.SkipUntil, "past its until"},
 		{runtime.SkipCapped, "frequency cap (on_cap = \"skip\")"},
+		{runtime.SkipExpired, "expired (expire_after)"},
 		{runtime.SkipForgotten, "run of a forgotten member"},
 		{runtime.SkipOther, "other"},
 	} {

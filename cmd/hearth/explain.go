@@ -42,6 +42,9 @@ Topics:
   durations          how durations, rates and times of day are written
   templates          how message templates are written
   test, test.BLOCK   rule test files (*.hearthtest.hcl), which hearth test runs
+  outcomes           the JSON lines of what the rules did (hearth simulate
+                     -outcomes, GET /v1/members/ID/history): each kind, its
+                     changes and fields
 
 Related: hearth init writes a starter configuration to edit; hearth
 validate checks one against this reference; hearth member eval tries a
@@ -53,6 +56,7 @@ Examples:
   hearth explain campaign.stop_when
   hearth explain frequency_cap
   hearth explain count
+  hearth explain outcomes
   hearth explain -json > hearth-schema.json
   hearth explain -json campaign.step     # one topic's part of the schema
 `
@@ -107,6 +111,9 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		return 0
 	case "templates":
 		fmt.Fprint(w, templatesText)
+		return 0
+	case "outcomes":
+		explainOutcomes(w)
 		return 0
 	}
 	if strings.HasPrefix(topic, "platform.") {
@@ -318,7 +325,7 @@ func unknownTopic(s *stdio, topic string) {
 	for _, f := range rules.Functions() {
 		all = append(all, f.Name)
 	}
-	all = append(all, "rules", "functions", "member", "events", "durations", "templates", "test")
+	all = append(all, "rules", "functions", "member", "events", "durations", "templates", "test", "outcomes")
 	all = append(all, attrNames(config.Root)...)
 	for _, c := range commands() {
 		if c.name == topic {
@@ -386,6 +393,7 @@ func explainOverview(w io.Writer) {
 		{"durations", "Durations, rates and times of day."},
 		{"templates", "Message templates."},
 		{"test", "Rule unit test files (*.hearthtest.hcl), run by hearth test."},
+		{"outcomes", "The JSON lines of what the rules did (hearth simulate -outcomes)."},
 	} {
 		fmt.Fprintf(w, "  %-11s %s\n", t[0], t[1])
 	}
@@ -874,6 +882,9 @@ func topicJSON(whole map[string]any, topic string) (map[string]any, bool) {
 		return out, true
 	case "events":
 		out["events"] = whole["events"]
+		return out, true
+	case "outcomes":
+		out["outcomes"] = outcomesJSON()
 		return out, true
 	}
 	if a, path := findAttr(topic); a != nil {

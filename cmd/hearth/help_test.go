@@ -112,7 +112,7 @@ func TestCommandListNamesEveryVerb(t *testing.T) {
 		"outbox":   {"List", "send", "retry", "drop"},
 		"campaign": {"Show", "stop"},
 		"member":   {"List", "show", "why", "try an expression", "pardon"}, // list show why eval pardon
-		"local":    {"join", "post", "react", "reply", "show"},
+		"local":    {"join", "post", "react", "reply", "show", "role"},
 		"template": {"List", "render"},
 	} {
 		var line string
@@ -147,7 +147,7 @@ func TestGroupWithoutVerb(t *testing.T) {
 // Every explain topic ends its text with a newline; -json with a topic
 // gives that topic's part of the schema, under the whole schema's keys.
 func TestExplainTopics(t *testing.T) {
-	topics := []string{"", "rules", "functions", "member", "community.fields", "events", "durations", "templates"}
+	topics := []string{"", "rules", "functions", "member", "community.fields", "events", "durations", "templates", "outcomes"}
 	var walk func(prefix string, b *config.Block)
 	walk = func(prefix string, b *config.Block) {
 		for _, c := range b.Blocks {
@@ -277,6 +277,7 @@ func TestMissingArguments(t *testing.T) {
 		{"local react", []string{"-member", "mb-1"}},
 		{"local reply", []string{"-member", "mb-1", "club"}},
 		{"local show", []string{"dms"}},
+		{"local role", []string{"-member", "mb-1", "club"}},
 		{"local show", []string{"dm", "club"}},
 	} {
 		args := append(strings.Fields(tc.name), tc.args...)
@@ -369,6 +370,22 @@ func TestRunHelpBackupAndCommandsBesideIt(t *testing.T) {
 	for _, c := range []string{"member pardon, forget and unsuppress", "state prune, state restore, outbox send"} {
 		if !strings.Contains(flat, c) {
 			t.Errorf("hearth run -h does not name %q among the commands beside the daemon", c)
+		}
+	}
+}
+
+// hearth run -h teaches how the watcher reads a change: the settle
+// window, the hold of an emptied file and how to remove one's blocks.
+func TestRunHelpReloadSettleAndGrace(t *testing.T) {
+	_, out, _ := runCLI("run", "-h")
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"-reload-settle duration", "(default 500ms)", "-reload-grace duration", "(default 10s)",
+		"is taken as a save under way", "To remove a file's blocks at once, delete the file.",
+		"SIGHUP and POST /v1/reload read the files as they are", "hearth_config_reload_held", "removed_campaigns",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("hearth run -h lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -17,7 +18,8 @@ const localUsage = `Usage: hearth local join -name NAME [-referrer ID] COMMUNITY
        hearth local post -member ID -channel CHANNEL TEXT... [DIR]
        hearth local react -member ID -message MSG [-emoji E] [DIR]
        hearth local reply -member ID COMMUNITY TEXT... [DIR]
-       hearth local show [-json] members|messages|dms COMMUNITY [DIR]
+       hearth local role -member ID -role ROLE [-take] COMMUNITY [DIR]
+       hearth local show [-json] members|messages|dms|roles COMMUNITY [DIR]
 
 Acts as the people on hearth's built-in local platform, so the whole loop
 can be tried with no account: apply the configuration, start the daemon,
@@ -30,12 +32,18 @@ COMMUNITY and CHANNEL are block names (community "explorers", channel
 (explorers-2), to join it by its own invitation or show who hearth run
 moved there; members are the ids join prints (mb-1 ...). reply writes to
 hearth directly, as a member answering a direct message: a survey's
-answers are replies such as "pulse recommend 9 more_of=events". DIR is the
+answers are replies such as "pulse recommend 9 more_of=events". role gives
+a member a role by hand (-take takes it), as a moderator does outside
+hearth: hearth plan and hearth run take back only the roles hearth gave,
+so one given by hand stays, even of a role a tier gives, and hearth drift
+reports a role hearth gave that was taken outside it. ROLE is the role
+block's name. DIR is the
 configuration directory (default .); the first local platform block is
 used. show -json prints {"community": ..., "members": [...]} (or
 "messages", "dms"): each object's id and its attributes as the platform
 keeps them (name, joined_at; channel, author, text, posted_at, pinned;
-member, author, text, posted_at), empty ones left out.
+member, author, text, posted_at; member, role), empty ones left out.
+show roles lists who holds which role, by the role's name.
 
 Examples:
   hearth apply -auto-approve examples/quickstart
@@ -44,6 +52,8 @@ Examples:
   hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
   hearth local show dms explorers examples/quickstart
   hearth local show -json members explorers examples/quickstart
+  hearth local role -member mb-2 -role regular explorers examples/quickstart
+  hearth local show roles explorers examples/quickstart
   hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
 `
 
@@ -51,14 +61,16 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, localUsage)
 	}
-	if verbs := []string{"join", "post", "react", "reply", "show"}; !slices.Contains(verbs, args[0]) {
+	if verbs := []string{"join", "post", "react", "reply", "role", "show"}; !slices.Contains(verbs, args[0]) {
 		return unknownVerb(s, "local", args[0], verbs, localUsage)
 	}
 	verb := args[0]
 	fs := newFlags(s, "local "+verb, localUsage)
 	name := fs.String("name", "", "With join: the new member's display name.")
 	referrer := fs.String("referrer", "", "With join: the member id of whoever invited them.")
-	member := fs.String("member", "", "With post, react and reply: the member id.")
+	member := fs.String("member", "", "With post, react, reply and role: the member id.")
+	role := fs.String("role", "", "With role: the role block's name.")
+	take := fs.Bool("take", false, "With role: take the role instead of giving it.")
 	channel := fs.String("channel", "", "With post: the channel block's name.")
 	message := fs.String("message", "", "With react: the message id.")
 	emoji := fs.String("emoji", "👍", "With react: the emoji.")
@@ -80,7 +92,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	}
 	// Arguments are checked before the configuration is read: a missing
 	// one is the problem to report, wherever the command runs.
-	if msg := localArgsProblem(verb, pos, *name, *member, *channel, *message); msg != "" {
+	if msg := localArgsProblem(verb, pos, *name, *member, *channel, *message, *role); msg != "" {
 		return argError(s, "local "+verb, msg)
 	}
 	if *asJSON && verb != "show" {
@@ -181,6 +193,29 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 			return fail(err)
 		}
 		fmt.Fprintf(s.out, "replied %s\n", dm.ID)
+	case "role":
+		co, err := community()
+		if err != nil {
+			return fail(err)
+		}
+		ro, err := find(platform.ReadRequest{Kind: platform.KindRole, Community: co}, *role)
+		if err != nil {
+			return fail(err)
+		}
+		changed, err := lc.SetRole(ctx, co, *member, ro, !*take)
+		if err != nil {
+			return fail(err)
+		}
+		switch {
+		case *take && changed:
+			fmt.Fprintf(s.out, "took %s from %s by hand\n", *role, *member)
+		case *take:
+			fmt.Fprintf(s.out, "%s did not hold %s\n", *member, *role)
+		case changed:
+			fmt.Fprintf(s.out, "gave %s to %s by hand\n", *role, *member)
+		default:
+			fmt.Fprintf(s.out, "%s holds %s already\n", *member, *role)
+		}
 	case "show":
 		kind := localShowKinds[pos[0]]
 		co, err := community()
@@ -190,6 +225,23 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		objs, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: kind, Community: co})
 		if err != nil {
 			return fail(err)
+		}
+		if kind == platform.KindRoleAssignment {
+			// By role name, as the configuration calls them.
+			roles, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindRole, Community: co})
+			if err != nil {
+				return fail(err)
+			}
+			names := map[string]string{}
+			for _, r := range roles {
+				names[r.ID] = r.Attrs["name"]
+			}
+			for i := range objs {
+				objs[i].Attrs = maps.Clone(objs[i].Attrs)
+				if n, ok := names[objs[i].Attrs["role"]]; ok {
+					objs[i].Attrs["role"] = n
+				}
+			}
 		}
 		if *asJSON {
 			return writeJSON(s, map[string]any{"community": pos[len(pos)-1], pos[0]: localObjectsJSON(objs)})
@@ -206,6 +258,9 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 			rows[i] = []string{o.ID, who, o.Attrs["posted_at"] + o.Attrs["joined_at"], o.Attrs["text"]}
+			if kind == platform.KindRoleAssignment {
+				rows[i] = []string{o.Attrs["member"], o.Attrs["role"]}
+			}
 		}
 		writeTextRows(s.out, rows)
 		if len(objs) == 0 {
@@ -264,11 +319,11 @@ func inConfig(cfg *config.Config, kind platform.Kind, name string) bool {
 }
 
 // localShowKinds are what hearth local show lists.
-var localShowKinds = map[string]platform.Kind{"members": platform.KindMember, "messages": platform.KindMessage, "dms": platform.KindDirectMessage}
+var localShowKinds = map[string]platform.Kind{"members": platform.KindMember, "messages": platform.KindMessage, "dms": platform.KindDirectMessage, "roles": platform.KindRoleAssignment}
 
 // localArgsProblem says what is missing or extra in a hearth local
 // command's arguments (DIR taken off), or "" when they are complete.
-func localArgsProblem(verb string, pos []string, name, member, channel, message string) string {
+func localArgsProblem(verb string, pos []string, name, member, channel, message, role string) string {
 	switch verb {
 	case "join":
 		if name == "" || len(pos) != 1 {
@@ -286,12 +341,16 @@ func localArgsProblem(verb string, pos []string, name, member, channel, message 
 		if member == "" || len(pos) < 2 {
 			return "give -member, the community and the text"
 		}
+	case "role":
+		if member == "" || role == "" || len(pos) != 1 {
+			return "give -member, -role and the community block's name"
+		}
 	case "show":
 		if len(pos) != 2 {
-			return "give what to show (members, messages or dms) and the community"
+			return "give what to show (members, messages, dms or roles) and the community"
 		}
 		if _, ok := localShowKinds[pos[0]]; !ok {
-			return fmt.Sprintf("%q: show members, messages or dms", pos[0])
+			return fmt.Sprintf("%q: show members, messages, dms or roles", pos[0])
 		}
 	}
 	return ""

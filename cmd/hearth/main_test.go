@@ -3,19 +3,37 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // TestMain lets testscript run the hearth binary in-process as "hearth".
+// A script sets the clock of the commands that read one (stdio.clock:
+// outbox send, retry, state prune ...) with env HEARTH_TEST_NOW=RFC3339,
+// so that what they do with events of fixed dates (expire_after, quiet
+// hours at delivery) does not depend on the day the tests run. Only
+// tests have it: hearth itself always reads the real clock.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"hearth": func() { os.Exit(run(context.Background(), os.Args[1:], newIO())) },
+		"hearth": func() {
+			s := newIO()
+			if v := os.Getenv("HEARTH_TEST_NOW"); v != "" {
+				now, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "HEARTH_TEST_NOW: %v\n", err)
+					os.Exit(2)
+				}
+				s.now = func() time.Time { return now }
+			}
+			os.Exit(run(context.Background(), os.Args[1:], s))
+		},
 	})
 }
 

@@ -63,7 +63,12 @@ one unless it holds again), would be demoted (and why: the grace period
 ended, demote_after passed, or no grace or demote_after to hold the
 member), would be promoted (when holds, and a qualifying window until a
 time), with a warning when a keep stricter than when would make the
-member flap. For an incentive ("why no points from it?"), the member's
+member flap. For a tier it also lists the member's moves onto and off
+it from their tier history, each promoted or demoted, when and by which
+event, with how often they were promoted back to it after a demotion
+from it (the latest 10; member show has them all; "tier_moves" in
+-json): the case simulate and replay name a member for when a tier
+flaps. For an incentive ("why no points from it?"), the member's
 grants and where once, cooldown, limit and points_cap stand, with the
 next grant possible ("incentive" in -json). Its rules read the member as
 an event of its first type now would, that event counted as the runtime
@@ -79,10 +84,14 @@ send (quiet hours or a full frequency cap, as recorded when it was
 deferred) and until when
 (in UTC, and on the clock of the quiet hours' zone when that is another);
 "will be held:" when the step comes due inside the quiet hours or with a
-cap full. A "skipped:" line says the run's latest send was not made
+cap full. A "held: step NAME's send, queued, at delivery:" line says the
+outbox holds a send it was to deliver inside the quiet hours (late:
+after a restart, a retry or an event posted after its time) until they
+end. A "skipped:" line says the run's latest send was not made
 because the member unsubscribed from its email platform, left, or came
 back before a win-back's message went (at its step, or at delivery when
-queued before), and "will be skipped:" that the step's send, or a send
+queued before), or because it expired: not delivered within the
+campaign's expire_after of its time; "will be skipped:" that the step's send, or a send
 queued and not yet delivered, will not be. campaign.NAME[KEY] is one run
 of a campaign with run_key; of a run retention dropped, it says how and
 when the run ended, as far as the member's outcomes still tell. A
@@ -94,6 +103,24 @@ rule would see it, and prints what it gives and the value of every input
 it reads: try a rule on real members before writing it into a block.
 With -event '{"type": ..., "attrs": {...}}' the expression may read
 'event' too, as an incentive's when does.
+
+-at TIME (why and eval; a date is its midnight, UTC) evaluates at another
+time. At or after the member's stored state (its latest event or
+evaluation, in show's "as of" line) it is what time-based rules will see:
+days_since_*, windows emptying. Before it, the rules read the member as
+of then where the state still tells: counts from the per-day counts
+(kept for 400 days; all of them when none were trimmed), the tier from
+its history, points, badges and segments from the member's outcomes when
+they add up to what the member holds now, leaving from the joins and
+leaves counted. What it cannot give as of then (a window or total that
+reaches past the days kept, a balance whose outcomes were pruned, a
+profile updated since, the time of day of the latest activity, a day's
+counts when TIME is inside it) stays as it stands and is named in a
+warning on stderr, marked "(not as of -at)" in the output and listed
+under "warnings" in -json; why also says when a tier's verdict or a
+campaign's runs are of the member now. For the member's history, replay
+the events up to the time in a sandbox: hearth simulate -events FILE -to
+TIME -outcomes OUT DIR.
 
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
@@ -117,6 +144,7 @@ Examples:
   hearth member eval u07 "count('message.posted', '30d')" examples/quickstart
   hearth member eval u07 "member.points >= 100 && in_segment('active')" examples/quickstart
   hearth member eval -event '{"type":"message.posted","attrs":{"channel":"introductions"}}' u07 "event.channel == 'introductions'" examples/quickstart
+  hearth member eval -at 2026-11-01 u07 "member.points" examples/quickstart   # before u07's state: as of then, or a warning
   hearth member pardon -rule ads u07 examples/moderated-community
 `
 
@@ -149,7 +177,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	verb := args[0]
 	fs := newFlags(s, "member "+verb, memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON.")
-	atFlag := fs.String("at", "", "With why: evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
+	atFlag := fs.String("at", "", "With why: evaluate at this `TIME` (RFC 3339 or YYYY-MM-DD, its midnight UTC); default now. Before the member's stored state: as of then where the state tells, with a warning for the rest.")
 	eventFlag := fs.String("event", "", "With why of an incentive: the event (`JSON` with type and attrs; id, member and at are filled in) it is asked about, for its when.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -206,6 +234,16 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		}
 		rt := runtime.New(cfg, nil)
 		rt.SetStepOrders(steps)
+		// An -at before the member's stored state: the rules read the
+		// member as of then, as far as the state tells (warned about).
+		past, ok := memberAsOf(ctx, s, cfg, rt, m, at, "member why")
+		if !ok {
+			return 1
+		}
+		ruled := m // the member the rules read
+		if past != nil {
+			ruled = past.Member
+		}
 		// A campaign with run_key: each of the member's runs is explained
 		// with its own entering event, campaign.NAME[KEY] one of them.
 		addrs := []string{pos[1]}
@@ -246,7 +284,13 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		var ex []runtime.Explanation
 		var each [][]runtime.Explanation
 		for _, addr := range addrs {
-			e, err := rt.WhyOn(m, addr, ev, by, at)
+			var e []runtime.Explanation
+			var err error
+			if past != nil {
+				e, err = rt.WhyAsOf(past, addr, ev, by)
+			} else {
+				e, err = rt.WhyOn(m, addr, ev, by, at)
+			}
 			if err != nil {
 				fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 				return 1
@@ -254,16 +298,17 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			ex = append(ex, e...)
 			each = append(each, e)
 		}
+		warnAsOf(s.err, "member why", past, dir)
 		if len(addrs) > 1 && !*asJSON {
 			for i, addr := range addrs {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), nil, nil)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past)
 			}
 			return 0
 		}
-		verdict, check, err := rt.Verdict(m, pos[1], ev, by, at)
+		verdict, check, err := rt.Verdict(ruled, pos[1], ev, by, at)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 			return 1
@@ -274,12 +319,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: rt.Holds(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1])})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), verdict, check)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past)
 		return 0
 	}
 	if *asJSON {
@@ -370,7 +415,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, verdict *runtime.Verdict, check *runtime.IncentiveCheck) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -412,7 +457,13 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			fmt.Fprintln(w, "  stored: not in the segment")
 		}
 	case "tier":
-		fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+		if past != nil && past.Member.Tier.Name != m.Tier.Name {
+			// From the tier's history: the stored tier is of now.
+			fmt.Fprintf(w, "  at -at: tier %s (from its history); stored now: tier %s\n", orNone(past.Member.Tier.Name), orNone(m.Tier.Name))
+		} else {
+			fmt.Fprintf(w, "  stored: tier %s\n", orNone(m.Tier.Name))
+		}
+		printTierMoves(w, m, name, rt.TierMoves(m, addr))
 	case "incentive":
 		if check != nil {
 			printIncentiveCheck(w, check)
@@ -458,9 +509,14 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		default:
 			fmt.Fprintf(w, "  stored: run %d ended (%s) %s\n", run.Runs, run.Reason, day(run.EndedAt))
 		}
+		// A send queued and held by quiet hours when it was to go out:
+		// the run went on (or ended) while it waits in the outbox.
+		for _, h := range delivery {
+			fmt.Fprintf(w, "  held: step %s's send, queued, at delivery: %s\n", h.Step, holdText(h, holdZone(cfg, m, h.TimeZone)))
+		}
 		// A send not made because the member unsubscribed, left or came
-		// back: the run went on (or had ended) without it, and nothing
-		// else would say so.
+		// back, or that expired: the run went on (or had ended) without
+		// it, and nothing else would say so.
 		for _, sk := range skips {
 			if sk.Expected {
 				fmt.Fprintf(w, "  will be skipped: %s\n", skipText(sk))
@@ -494,8 +550,56 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		}
 		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
 		for _, v := range e.Values {
-			fmt.Fprintf(w, "      %-36s %s\n", v.Name, inputText(v.Value))
+			fmt.Fprintf(w, "      %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
 		}
+	}
+}
+
+// maxTierMovesShown bounds the moves member why lists: the latest tell
+// how a member comes and goes, and member show has them all.
+const maxTierMovesShown = 10
+
+// printTierMoves writes member why's lines on the member's moves onto
+// and off tier, the latest last, with how often they were promoted back
+// to it after a demotion from it, as simulate's flapping report counts:
+// the case that report names a member for, which the verdict at one
+// time cannot show.
+func printTierMoves(w io.Writer, m *state.Member, tier string, moves []runtime.TierMove) {
+	if len(moves) == 0 {
+		fmt.Fprintf(w, "  moves on %s: none in the member's tier history\n", tier)
+		return
+	}
+	returns, demoted := 0, false
+	for _, mv := range moves {
+		switch {
+		case mv.Change == "demote" && mv.From == tier:
+			demoted = true
+		case mv.Change == "promote" && mv.To == tier && demoted:
+			returns++
+			demoted = false
+		}
+	}
+	head := plural(len(moves), "move", "moves")
+	if returns > 0 {
+		head += fmt.Sprintf(", promoted back to it %s after a demotion from it", plural(returns, "time", "times"))
+	}
+	shown := moves[max(0, len(moves)-maxTierMovesShown):]
+	if len(shown) < len(moves) {
+		head += fmt.Sprintf("; the latest %d here, hearth member show %s lists them all", len(shown), m.ID)
+	}
+	fmt.Fprintf(w, "  moves on %s (%s):\n", tier, head)
+	end := func(t string) string { // as member show writes them
+		if t == "" {
+			return "(none)"
+		}
+		return t
+	}
+	for _, mv := range shown {
+		what := map[string]string{"promote": "promoted", "demote": "demoted"}[mv.Change]
+		if what == "" {
+			what = "moved"
+		}
+		fmt.Fprintf(w, "    %s UTC  %-8s  %s -> %s  (event %s)\n", mv.At.UTC().Format("2006-01-02 15:04"), what, end(mv.From), end(mv.To), mv.Event)
 	}
 }
 
@@ -521,7 +625,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	if !m.EvaluatedAt.IsZero() && time.Since(m.EvaluatedAt) > 24*time.Hour {
 		// Stored state is as of the last event or recheck; a replay with no
 		// daemon leaves members at their history's end.
-		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why -at evaluates at any time)\n", day(m.EvaluatedAt))
+		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why and eval -at a later time evaluate as the rules will then, an earlier one as far as the state tells, with a warning for the rest)\n", day(m.EvaluatedAt))
 	}
 	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
 	if m.Left {
@@ -781,6 +885,8 @@ func skipText(sk runtime.Skip) string {
 		why += " (only transactional sends reach them)"
 	case runtime.SkipBack:
 		why = "the member came back to the community (it was decided while they were away)"
+	case runtime.SkipExpired:
+		why = "it " + sk.Detail + ", past the campaign's expire_after"
 	}
 	day := sk.At.UTC().Format("2006-01-02 15:04")
 	switch {

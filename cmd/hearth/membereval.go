@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
@@ -18,7 +20,7 @@ import (
 func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member eval", memberUsage)
 	asJSON := fs.Bool("json", false, "Print JSON: the result, any error, and every input with its value.")
-	atFlag := fs.String("at", "", "Evaluate at this time (RFC 3339 or YYYY-MM-DD); default now.")
+	atFlag := fs.String("at", "", "Evaluate at this `TIME` (RFC 3339 or YYYY-MM-DD, its midnight UTC); default now. Before the member's stored state: as of then where the state tells, with a warning for the rest.")
 	eventFlag := fs.String("event", "", "Bind this event (`JSON` with type and attrs; id, member and at are filled in) as event, as a rule listening to its type sees it.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -69,11 +71,22 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	ex, err := runtime.New(cfg, nil).Eval(m, prog, ev, at)
+	rt := runtime.New(cfg, nil)
+	past, ok := memberAsOf(ctx, s, cfg, rt, m, at, "member eval")
+	if !ok {
+		return 1
+	}
+	var ex runtime.Explanation
+	if past != nil {
+		ex, err = rt.EvalAsOf(past, prog, ev)
+	} else {
+		ex, err = rt.Eval(m, prog, ev, at)
+	}
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth member eval: -event: %v\n", err)
 		return 1
 	}
+	warnAsOf(s.err, "member eval", past, dir)
 	if *asJSON {
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
@@ -81,9 +94,12 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 			Member string `json:"member"`
 			At     string `json:"at"`
 			runtime.Explanation
-		}{m.ID, at.Format(time.RFC3339), ex})
+			// Warnings are the inputs read that the member's state cannot
+			// give as of an -at before it (runtime.AsOf).
+			Warnings []runtime.AsOfNote `json:"warnings,omitempty"`
+		}{m.ID, at.Format(time.RFC3339), ex, asOfNotes(past)})
 	} else {
-		printEval(s.out, m, at, ex)
+		printEval(s.out, m, at, ex, past)
 	}
 	if ex.Error != "" {
 		return 1
@@ -91,10 +107,12 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 	return 0
 }
 
-func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanation) {
+func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanation, past *runtime.AsOf) {
 	fmt.Fprintf(w, "Member %s at %s:\n  %s\n", m.ID, at.Format("2006-01-02 15:04"), ex.Source)
 	if ex.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", ex.Error)
+	} else if len(asOfNotes(past)) > 0 {
+		fmt.Fprintf(w, "  = %s   (not as of -at: see the warning)\n", formatValue(ex.Result))
 	} else {
 		fmt.Fprintf(w, "  = %s\n", formatValue(ex.Result))
 	}
@@ -104,9 +122,79 @@ func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanatio
 			if v.Value == nil && strings.Contains(v.Name, "…") {
 				continue // a call with computed arguments: its value is in the result
 			}
-			fmt.Fprintf(w, "    %-36s %s\n", v.Name, inputText(v.Value))
+			fmt.Fprintf(w, "    %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
 		}
 	}
+}
+
+// memberAsOf is the member as of an -at before their stored state, read
+// with their outcomes, or nil for an -at at or after it. It says on
+// stderr why it could not.
+func memberAsOf(ctx context.Context, s *stdio, cfg *config.Config, rt *runtime.Runtime, m *state.Member, at time.Time, cmd string) (*runtime.AsOf, bool) {
+	if !at.Before(runtime.StateTime(m)) {
+		return nil, true
+	}
+	outs, read, err := storedOutcomes(ctx, cfg, m.ID)
+	if err != nil {
+		// Without them points, badges and segments are told from the
+		// member alone, and what it cannot tell is warned about.
+		fmt.Fprintf(s.err, "hearth %s: the member's outcomes could not be read: %v\n", cmd, err)
+	}
+	past, err := rt.MemberAsOf(m, at, outs, read)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
+		return nil, false
+	}
+	return past, true
+}
+
+// storedOutcomes reads the member's outcomes from the state store; read
+// is false when the store keeps none.
+func storedOutcomes(ctx context.Context, cfg *config.Config, id string) (outs []state.Outcome, read bool, err error) {
+	store, err := openExistingStore(ctx, cfg, hintRun)
+	if err != nil {
+		return nil, false, err
+	}
+	defer store.Close()
+	e, ok := store.(state.Eraser)
+	if !ok {
+		return nil, false, nil
+	}
+	outs, err = e.MemberOutcomes(ctx, id, math.MaxInt32)
+	return outs, err == nil, err
+}
+
+// warnAsOf tells on stderr what an evaluation as of an earlier time read
+// that the member's state cannot give as of then, and where to get it.
+func warnAsOf(w io.Writer, cmd string, past *runtime.AsOf, dir string) {
+	notes := asOfNotes(past)
+	if len(notes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "hearth %s: warning: -at %s is before the member's stored state (%s); these inputs are not as of -at:\n",
+		cmd, past.At.UTC().Format("2006-01-02 15:04"), utcMinute(past.Latest))
+	for _, n := range notes {
+		fmt.Fprintf(w, "  %s: %s\n", n.Input, n.Note)
+	}
+	fmt.Fprintf(w, "  For the member's history, replay the events up to that time in a sandbox: hearth simulate -events FILE -to %s -outcomes OUT.jsonl %s\n",
+		past.At.UTC().Format(time.RFC3339), dir)
+}
+
+// asOfNotes are the warnings of an evaluation as of an earlier time;
+// none for one at or after the member's state.
+func asOfNotes(past *runtime.AsOf) []runtime.AsOfNote {
+	if past == nil {
+		return nil
+	}
+	return past.Notes()
+}
+
+// notAsOfMark marks an input whose value is not as of -at.
+func notAsOfMark(past *runtime.AsOf, input string) string {
+	if past == nil || past.Known(input) {
+		return ""
+	}
+	return "   (not as of -at: see the warning)"
 }
 
 // inputText writes the value of an input a rule read: a string as it

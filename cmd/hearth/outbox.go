@@ -34,9 +34,17 @@ a member who has left the community by the time it is due (a direct
 message, an email, a webhook message for them, or a role to add) is
 skipped, never sent (status skipped), and so is a win-back's message to a
 member who came back before it was due; role removals, bans and channel
-messages still go. hearth member forget skips the messages not yet sent of
-campaign runs keyed by the forgotten member (run_key). A skipped action is
-not retried.
+messages still go, except the removal of a role hearth did not give (a
+moderator gave it by hand, or the member held it before a tier or segment
+did), which is skipped and the role left. hearth member forget skips the messages not yet sent of
+campaign runs keyed by the forgotten member (run_key). A campaign's
+message is decided again when it goes out, which may be late (hearth run
+stopped, retries, an event posted after it happened): inside its
+campaign's quiet hours it stays pending, using none of its tries, due
+when they end (LAST ERROR says "held by quiet hours ..."); not delivered
+within its campaign's expire_after (7d unless set) of its time, it is
+skipped as expired ("expired: not sent within ..."). A transactional
+email is neither held nor expires. A skipped action is not retried.
 
   list    show actions in the order they are due (default: pending, dead
           and skipped), 100 a page (-limit N): when more follow, it says
@@ -339,17 +347,32 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	defer st.Close()
-	sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st)}
+	sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st), Grants: stateGrants(st)}
 	defer sender.Close()
 	recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
 		return state.Recipients(ctx, st, ids)
 	}
-	rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock}).RunOnce(ctx)
+	rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock,
+		Config: func() *config.Config { return cfg }}).RunOnce(ctx)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n", rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped)
+	fmt.Fprintf(s.out, "Sent %d, to retry %d, waiting for their target %d, dead %d, skipped (member left, came back or unsubscribed) %d.\n",
+		rep.Sent, rep.Retried, rep.Waiting, rep.Dead, rep.Skipped-rep.Expired)
+	// Only when they happened: both are about sends going out late.
+	if rep.Held > 0 {
+		fmt.Fprintf(s.out, "Held by their campaign's quiet hours until they end: %d.\n", rep.Held)
+	}
+	if rep.Expired > 0 {
+		fmt.Fprintf(s.out, "Skipped as expired, not sent within their campaign's expire_after of their time: %d.\n", rep.Expired)
+	}
+	switch {
+	case rep.LeftAlone == 1:
+		fmt.Fprintln(s.out, "Skipped 1 role removal: hearth did not give that role (it was given by hand), so it stays.")
+	case rep.LeftAlone > 1:
+		fmt.Fprintf(s.out, "Skipped %d role removals: hearth did not give those roles (they were given by hand), so they stay.\n", rep.LeftAlone)
+	}
 	return 0
 }
 
@@ -427,6 +450,13 @@ func outboxForKey(ctx context.Context, s *stdio, pos []string, vf varFlags, name
 // stateResources lists the objects apply made, for the outbox to find
 // communities, channels and roles by address; nil for a store that
 // keeps none.
+// stateGrants is the state's record of the role assignments hearth made,
+// for the sender: every state store keeps one.
+func stateGrants(st state.Store) outbox.RoleGrants {
+	g, _ := st.(outbox.RoleGrants)
+	return g
+}
+
 func stateResources(st state.Store) func(context.Context) ([]state.Resource, error) {
 	rs, ok := st.(interface {
 		Resources(context.Context) ([]state.Resource, int64, error)

@@ -30,7 +30,8 @@ community "c" {
 }
 
 campaign "welcome" {
-  enter_on = "member.joined"
+  enter_on     = "member.joined"
+  expire_after = "never" # its January messages go, and die, whenever sent
   step "hello" {
     send {
       channel  = "dm"

@@ -27,33 +27,57 @@ what 'hearth apply' would change: + create, ~ update in place, - destroy,
 
 Tiers and segments with a role also sync member roles: members in the
 state store who are in the tier or segment get the role on the platform,
-and those who left it lose it (role_assignment changes); a plan taking
-more than 25% of those roles is refused unless -allow-removals.
+and those who left it lose it (role_assignment changes), but only where
+hearth gave it (apply or hearth run): a role given by hand stays, even
+of a role a tier gives, and a member who holds it by hand is not given
+it again. One hearth gave and someone removed is given back while the
+member qualifies ("was removed outside hearth"). A plan taking more than
+25% of the roles hearth gave is refused unless -allow-removals.
 
 The plan also evaluates the member rules against the members in the
 state store and shows how members would move ("segment lurkers: +12 -3
-(+ann, bea, cy, dee, ed and 7 more; -bob, flo, gus)"), as the daemon's
-re-evaluation moves them, with what the moves set off (incentives,
-campaigns and rules on tier.changed and segment.entered or left; what an
-incentive grants another member, with grant.to, and what that member's
-moves set off in turn), rules over community.* reading the stored
-community figures, before grace periods: segments and tiers entered and left, badges a revoke_when
-would take or an incentive award, campaigns entered (an audience's, one
-entering on tier.changed) and left, and the campaign runs that
-would end: as goal where exit_when holds, as exited where stop_when
-does (a goal or stop_when added or loosened ends the runs of everyone it
-already holds for; both read each member in the segments, on the tier and
-without the badges the new rules give, so a goal of member.tier == 'core'
-counts those a lowered threshold takes onto core), as left for members
-who left a campaign for current members (members = "current": switched
-from "all", it ends their runs),
-as goal for members in the community in a win-back (members = "left"),
-and stopped for a campaign removed from the files. A change of members
-starts no run by itself. It reads the members and changes nothing.
+(+Ann (u17), Bea (u4), cy, dee, ed and 7 more; -bob, flo, gus)", by name
+and id, the id for 'hearth member show ID'; -members lists every member,
+one a line, id first; -json lists up to 1000 per move, all with
+-members), as the daemon's re-evaluation moves them, with what the moves
+set off (incentives, campaigns and rules on tier.changed and
+segment.entered or left; what an incentive grants another member, with
+grant.to, and what that member's moves set off in turn), rules over
+community.* reading the stored community figures, before grace periods:
+segments and tiers entered and left, badges a revoke_when would take or
+an incentive award, campaigns entered (an audience's, one entering on
+tier.changed) and left, and the campaign runs that would end: as goal
+where exit_when holds, as exited where stop_when does (a goal or
+stop_when added or loosened ends the runs of everyone it already holds
+for; both read each member in the segments, on the tier and without the
+badges the new rules give, so a goal of member.tier == 'core' counts
+those a lowered threshold takes onto core), as left for members who left
+a campaign for current members (members = "current": switched from
+"all", it ends their runs), as goal for members in the community in a
+win-back (members = "left"), and stopped for a campaign removed from the
+files. A change of members starts no run by itself. It reads the
+members and changes nothing.
+
+The moves are those of the rules change: the new rules against the
+rules in force, as of the same moment. A member with no recheck due
+stands where the rules in force leave it now, and is compared now. A
+member with a recheck overdue (a replayed history, a daemon stopped) is
+out of date: what time does to it with the rules unchanged (a window
+ended, a days_since rule turned) is shown apart, under "With the rules
+unchanged" ("time_moves" in -json): the daemon makes those moves at its
+next recheck whatever the change. hearth keeps no copy of older rules,
+so for such a member evaluated under other rules the change is measured
+as of its last evaluation (the plan says for how many, and when).
+Incentives act only on new events: a change to one grants nothing for
+what members did before and moves no stored member; the plan names the
+incentives changed since the state last ran (hearth run and hearth
+replay record them) and points to 'hearth simulate -events FILE DIR'
+for their effect on a history.
+
 -json and a saved plan (-out, then 'hearth show') have it as
-"member_impact", with "moved", the number of members with a move;
-'hearth apply' without a saved plan shows it too. Apply does not move
-members: the daemon (hearth run) does, as soon as it loads the new
+"member_impact", with "moved", the number of members the rules change
+moves; 'hearth apply' without a saved plan shows it too. Apply does not
+move members: the daemon (hearth run) does, as soon as it loads the new
 rules (it reloads when a file of its directory is saved), whether or
 not apply runs. A plan that changes no platform but moves members says
 "No changes to the platforms" and how many members would move.
@@ -70,20 +94,22 @@ resources, is refused (the second unless -allow-removals).
 
 Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise): changes to the platforms, or members
-the rules would move (member_impact.moved above 0), since a rules change
-moves them without any apply. A rules change that moves no stored
+the rules change would move (member_impact.moved above 0), since a rules
+change moves them without any apply. A rules change that moves no stored
 member exits 0, and so does any with no members stored (the impact
-reads the members of the configured state store). Campaign runs the
-rules would end at the members' next event or recheck (a stop_when over
-time) count as moves even where the rules did not change.
+reads the members of the configured state store), a change of
+incentives alone, and moves time makes with the rules unchanged
+(time_moves): the daemon makes those whatever the change.
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.3", "config_hash": ..., "sensitive_check": ...,
+  {"format_version": "1.4", "config_hash": ..., "sensitive_check": ...,
    "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"},
    "member_impact": {"members", "moved", "moves": [{"kind", "name",
-   "enter", "leave", ...}], ...}}
+   "enter", "leave", "enter_members": [{"id", "name"}], "leave_members",
+   ...}], "time_moved", "time_moves", "overdue", "at_evaluation",
+   "list_cap", "incentives": {"changed", "added", "removed"}, ...}}
 action is create, update, delete, replace or no-op; numbers and booleans
 in before and after are JSON numbers and booleans, and a list (a role's
 permissions) an array of names. config_hash is a hash of the files and of
@@ -93,7 +119,7 @@ so that a plan file cannot be used to test a guess at a token quickly.
 -out FILE saves that document; 'hearth apply FILE' carries it out if
 nothing changed since, a sensitive variable's value included, and also
 takes a plan saved by an earlier hearth (format 1.1 with lists as one
-string, 1.2).
+string, 1.2, 1.3 with member names in enter_sample and leave_sample).
 With -refresh-only, -out saves the drift report, for 'hearth show FILE';
 apply refuses it, since it changes nothing. An invalid configuration is
 printed as 'hearth validate -json' prints it ("valid": false), exit 1.
@@ -104,14 +130,19 @@ Examples:
   hearth plan mycommunity
   hearth plan -target community.explorers.channel.welcome mycommunity
   hearth plan -out changes.plan -detailed-exitcode mycommunity
+  hearth plan -members mycommunity    # every member each move takes, by id and name
+  hearth plan -json mycommunity | jq -r '.member_impact.moves[] | select(.name == "regular") | .leave_members[].id'
 `
 
 const driftUsage = `Usage: hearth drift [options] [DIR]
 
 Reports what changed on the platforms outside hearth since the last
 apply: attributes edited by hand and objects deleted, as the values hearth
-applied -> the live ones. Attributes in a block's ignore_changes are not
-drift. It changes nothing. Same as 'hearth plan -refresh-only'.
+applied -> the live ones, and member roles hearth gave (for a tier or
+segment) that were taken. Attributes in a block's ignore_changes are not
+drift. Members holding such a role that hearth did not give them (by
+hand) are named in a warning, not as drift: hearth leaves them alone. It
+changes nothing. Same as 'hearth plan -refresh-only'.
 
 Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
 there is drift (0 otherwise). -out saves the report for 'hearth show';
@@ -322,7 +353,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		jsonDoc = "Print the drift report as JSON."
 	}
 	asJSON := fs.Bool("json", false, jsonDoc)
-	detailedDoc := "Exit 2 when there are changes: to the platforms, or members the rules would move."
+	detailedDoc := "Exit 2 when there are changes: to the platforms, or members the rules change would move (not what time does with the rules unchanged)."
 	if drift {
 		detailedDoc = "Exit 2 when there is drift."
 	}
@@ -335,6 +366,10 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 		refreshOnly = fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift), as hearth drift does.")
 		fs.Var(&targets, "target", "Plan only this `ADDR`, what is under it and what it is in (repeatable; not with -refresh-only).")
+	}
+	listAll := new(bool)
+	if !drift {
+		listAll = fs.Bool("members", false, "List every member of each member impact move, one a line, by id and name (without it, the text names 5 per move and -json lists up to 1000).")
 	}
 	var vf varFlags
 	vf.register(fs)
@@ -365,7 +400,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 			fmt.Fprintf(s.err, "hearth %s: %s\n", name, l)
 		}
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
-		if !addMemberImpact(ctx, s, name, sess, p) {
+		if !addMemberImpact(ctx, s, name, sess, p, *listAll) {
 			return 1
 		}
 	}
@@ -399,6 +434,8 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	// Members the new rules would move are changes too, though the
 	// daemon makes them, not apply: a CI gate on -detailed-exitcode must
 	// not pass a rules change that demotes 300 members as "no changes".
+	// What time does with the rules unchanged is not: the daemon does
+	// it whatever the change.
 	if *detailed && (p.HasChanges() || p.MovesMembers()) {
 		return 2
 	}
@@ -411,11 +448,11 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 // plan is where people review a rule change, and apply's is what they
 // approve, so it shows how the stored members would move. It reports
 // false, having said why, when the members cannot be read.
-func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan) bool {
+func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan, listAll bool) bool {
 	if p == nil {
 		return true
 	}
-	im, err := memberImpact(ctx, s, sess, p)
+	im, err := memberImpact(ctx, s, sess, listAll)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, err)
 		return false
@@ -424,16 +461,22 @@ func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSessi
 	return true
 }
 
-// memberImpact is the member impact of a plan, for plan and apply. It is
-// worked out for every configuration, since removing the last segment,
-// tier or campaign moves members too, and kept (not nil) where the
-// configuration has such rules or something moves.
-func memberImpact(ctx context.Context, s *stdio, sess *planSession, p *plan.Plan) (*plan.Impact, error) {
-	im, err := plan.MemberImpact(ctx, sess.cfg, sess.pop, s.clock())
+// memberImpact is the member impact of a plan, for plan and apply, with
+// every member of each move listed (listAll, plan -members) or the
+// first plan.DefaultList. It is worked out for every configuration,
+// since removing the last segment, tier or campaign moves members too,
+// and kept (not nil) where the configuration has such rules, something
+// moves, or a change of incentives has something to say.
+func memberImpact(ctx context.Context, s *stdio, sess *planSession, listAll bool) (*plan.Impact, error) {
+	opt := plan.ImpactOptions{Now: s.clock()}
+	if listAll {
+		opt.List = -1
+	}
+	im, err := plan.MemberImpact(ctx, sess.cfg, sess.pop, opt)
 	if err != nil {
 		return nil, err
 	}
-	if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 {
+	if plan.HasMemberRules(sess.cfg) || len(im.Moves) > 0 || len(im.TimeMoves) > 0 || im.Incentives.Says(im.Members) {
 		return im, nil
 	}
 	return nil, nil
@@ -631,7 +674,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		// does, and says that the daemon, not apply, moves them: "yes"
 		// or "no" to the platform changes holds back no member's move.
 		if p != nil {
-			im, ierr := memberImpact(ctx, s, sess, p)
+			im, ierr := memberImpact(ctx, s, sess, false)
 			if ierr != nil {
 				v.failf("member impact: %v", ierr)
 				return 1

@@ -267,7 +267,7 @@ tier "regular" {
 	}
 	text := out.String()
 	impact := strings.Index(text, "\x1b[1mMember impact\x1b[0m (the rules evaluated against the 1 stored member)")
-	demoted := strings.Index(text, "  tier regular: +0 \x1b[31m-1\x1b[0m (-Ann)\n")
+	demoted := strings.Index(text, "  tier regular: +0 \x1b[31m-1\x1b[0m (-Ann (ann))\n")
 	// The answer is to the platform changes: the note says the members
 	// move with the daemon's reload, whatever it is.
 	note := strings.Index(text, "\nApply changes the platforms only. hearth run moves the members above when it loads these rules, whether or not apply runs")

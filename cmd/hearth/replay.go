@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/postgres"
@@ -173,8 +174,13 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 				err = cs.SetCursor(ctx, config.StepOrdersRecord, now)
 			}
 		}
+		// And the incentives it ran with, as the daemon records them: hearth
+		// plan names the incentives a later change edits.
+		if err == nil {
+			err = recordIncentives(ctx, cs, cfg)
+		}
 		if err != nil {
-			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order: %v\n", err)
+			fmt.Fprintf(s.err, "hearth replay: recording the campaigns' step order and incentives: %v\n", err)
 			return 1
 		}
 	}
@@ -200,8 +206,40 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	}
 	fmt.Fprintf(s.out, "State: %s %s\n", cfg.Settings.State.Backend, storeWhere(cfg))
 	printSummary(s.out, cfg, sum, time.Since(start), true)
+	if n := expiredPending(ctx, store, cfg, s.clock()); n > 0 {
+		fmt.Fprintf(s.out, "%s already older than their campaign's expire_after (7d unless set): hearth run will skip them as expired, not send them.\n",
+			plural(n, "message queued is", "messages queued are"))
+	}
 	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
 	return code
+}
+
+// maxExpiredScan bounds the pending actions expiredPending reads: they
+// come oldest first, and the oldest are the ones that expired.
+const maxExpiredScan = 100000
+
+// expiredPending counts the campaign messages pending in store that the
+// outbox would skip as expired if it delivered them at now: history
+// replayed from long ago decides messages nobody should get today.
+func expiredPending(ctx context.Context, store state.Store, cfg *config.Config, now time.Time) int {
+	ob, ok := store.(interface {
+		ListOutbox(ctx context.Context, status string, limit int) ([]state.OutboxEntry, error)
+	})
+	if !ok {
+		return 0
+	}
+	pending, err := ob.ListOutbox(ctx, state.OutboxPending, maxExpiredScan)
+	if err != nil {
+		return 0 // a hint only: the replay is done
+	}
+	rules := outbox.NewRules(cfg)
+	n := 0
+	for _, e := range pending {
+		if rules.Decide(e.Action, nil, now).Expired {
+			n++
+		}
+	}
+	return n
 }
 
 // openStoreFor opens cfg's state store for command name, saying why not
@@ -557,4 +595,15 @@ func communityNames(rs []state.Resource) map[string]bool {
 		}
 	}
 	return out
+}
+
+// recordIncentives writes the record of the incentives the state runs
+// with (config.IncentivesRecord), as the daemon does when it loads them.
+func recordIncentives(ctx context.Context, cs daemon.CursorStore, cfg *config.Config) error {
+	now := config.DigestIncentives(cfg).String()
+	was, err := cs.Cursor(ctx, config.IncentivesRecord)
+	if err != nil || was == now {
+		return err
+	}
+	return cs.SetCursor(ctx, config.IncentivesRecord, now)
 }

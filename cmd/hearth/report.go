@@ -28,10 +28,16 @@ The figures are kept up to date as events are applied (hearth run,
 hearth replay), in counters stored next to member state, so the report
 reads no member and no event and takes the same time for a million
 members as for ten. It is as of the latest day with events, or -at: the
-members, the active counts, cohorts, referrals, points and revenue are
-then as they were on that day (months and weeks count whole), while the
-funnel, the tiers now, the survey answers, the paying members and each
-cohort's revenue are as they stand (the report says so).
+members, the active counts, cohorts, the funnel, the members on each
+tier, referrals, points and revenue are then as they were on that day
+(months and weeks count whole). A few figures are kept only as they
+stand on the latest day, and a report of an earlier day says so under
+each (in -json, "not_as_of" names them): the survey answers (a member's
+later answer replaces the one before), the paying members and each
+cohort's revenue, and the funnel and tiers of a state store written
+before hearth counted them by day. For those as of an earlier day,
+replay the events to it: hearth simulate -events FILE -to DAY
+-report-json OUT DIR.
 
 -json prints the report as JSON whose "schema" field is
 "hearth.report/v1": fields may be added within a version, never renamed
@@ -43,6 +49,7 @@ Examples:
   hearth report examples/health-report
   hearth report -json examples/health-report | jq .surveys
   hearth report -html /tmp/health.html -at 2026-03-31 examples/health-report
+  hearth report -json -at 2026-02-28 examples/health-report | jq .not_as_of
 `
 
 func runReport(ctx context.Context, s *stdio, args []string) int {

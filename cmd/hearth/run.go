@@ -40,6 +40,19 @@ drops to 0. The state settings and platform blocks are read at start: a
 reload that changes them takes the rest, and warns and lists them in
 GET /v1/status (restart_needed) until hearth run restarts.
 
+A change to the files is read once the directory has been quiet for
+-reload-settle (500ms), so a save, or a git checkout of many files,
+reloads once, when written. A file that had blocks and has none left
+(cat > FILE, cp, and editors that truncate a file before writing it
+leave it so for a moment) is taken as a save under way: the reload that
+would remove its blocks waits, logged at info, shown in GET /v1/status
+(reload_held) and by hearth_config_reload_held, until the file is
+written, or has stayed so for -reload-grace (10s). To remove a file's
+blocks at once, delete the file. SIGHUP and POST /v1/reload read the
+files as they are, at once. A reload that removes a campaign logs how
+many runs it had under way (removed_campaigns in the reload's status):
+each ends as stopped at its member's next event or timer.
+
 A community whose capacity splits keeps each member's place in its
 family (hearth member show: "in community oss-2"): on a platform that can
 move members (the local platform), one joining a full community is moved
@@ -51,7 +64,12 @@ and says which community has room.
 On SQLite state (the default, .hearth/state.db), a commit is durable once
 its batch is in the journal beside the database (state.db-batches.0 and
 .1) and synced; the tables are written from it a fraction of a second
-later, and after a crash the next start writes what is left. Back it
+later, and after a crash the next start writes what is left. When a
+write fails (a full disk), events get 503 and /readyz answers 503 with
+the reason (GET /v1/status says since when) until the daemon recovers by
+itself, once there is room again; an error it cannot recover from (an
+I/O error on a sync) makes /healthz answer 503 and stops it with exit 1,
+for a supervisor to restart it. Back it
 up with 'hearth state backup', running or not (a copy of state.db alone
 misses what the journal and -wal hold). One daemon serves a SQLite
 state at a time: it holds a lock on state.db.lock while it runs (the
@@ -167,6 +185,8 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	busLease := fs.Duration("bus-lease", 10*time.Second, "How long a partition stays with a replica that stopped renewing it.")
 	replica := fs.String("replica", "", "This replica's name on the bus (default: host-pid-random).")
 	drain := fs.Duration("drain", 0, "On SIGTERM or Ctrl-C, answer /readyz with 503 for `DURATION` while still taking events, then stop.")
+	reloadSettle := fs.Duration("reload-settle", daemon.DefaultReloadSettle, "How long the configuration directory must be quiet after a change before the files are read and reloaded, so a save or a git checkout of many files reloads once, when written.")
+	reloadGrace := fs.Duration("reload-grace", daemon.DefaultReloadGrace, "How long a file that had blocks and has none left (emptied, as a save that truncates first leaves it) must stay so before the reload that removes its blocks is applied; deleting the file removes them after -reload-settle.")
 	maxAhead := fs.Duration("max-ahead", daemon.DefaultMaxAhead, "How far past this machine's clock an event's time may be; events dated later are refused (422, reason future) wherever they come in.")
 	var vf varFlags
 	vf.register(fs)
@@ -205,6 +225,12 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	case *busLease <= 0:
 		fmt.Fprintf(s.err, "hearth run: -bus-lease must be more than 0, such as 10s.\n")
+		return 1
+	case *reloadSettle <= 0:
+		fmt.Fprintf(s.err, "hearth run: -reload-settle must be more than 0 (%s by default): a reload while a save is still being written reads half a file.\n", daemon.DefaultReloadSettle)
+		return 1
+	case *reloadGrace <= 0:
+		fmt.Fprintf(s.err, "hearth run: -reload-grace must be more than 0 (%s by default); to remove a file's blocks at once, delete the file.\n", daemon.DefaultReloadGrace)
 		return 1
 	}
 	token, warnings, err := apiToken(s, *tokenFile, *listen)
@@ -315,7 +341,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		}
 		defer eb.Close()
 	}
-	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store)}
+	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store), Grants: stateGrants(store)}
 	defer sender.Close()
 	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
 	if eb != nil {
@@ -350,7 +376,11 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	var wg sync.WaitGroup
 	var runErr error
 	wg.Add(2)
-	go func() { defer wg.Done(); runErr = d.Run(runCtx) }()
+	// Run ends early when the state store failed for good: then the
+	// daemon stops as for a signal, and exits 1 for a supervisor to
+	// restart it.
+	runDone := make(chan struct{})
+	go func() { defer wg.Done(); runErr = d.Run(runCtx); close(runDone) }()
 	go d.Streams(runCtx, registry())
 	busCtx, stopBus := context.WithCancel(context.Background())
 	busDone := make(chan struct{})
@@ -368,7 +398,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	defer closeReceivers()
 	go func() {
 		defer wg.Done()
-		if err := d.Watch(runCtx, 200*time.Millisecond); err != nil {
+		if err := d.Watch(runCtx, daemon.WatchOptions{Settle: *reloadSettle, Grace: *reloadGrace}); err != nil {
 			log.Warn("not watching the configuration directory; reload with SIGHUP or POST /v1/reload", "err", err)
 		}
 	}()
@@ -400,16 +430,22 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	} else {
 		log.Info("started", "dir", dir, "listen", ln.Addr().String(), "state", cfg.Settings.State.Backend)
 	}
+	failed := false
 wait:
 	for {
 		select {
 		case <-ctx.Done():
 			break wait
+		case <-runDone:
+			failed = true
+			break wait
 		case <-hup:
 			d.Reload("signal")
 		}
 	}
-	if *drain > 0 {
+	if failed {
+		log.Error("stopping: the state store failed and cannot recover by itself; exiting 1 so that a supervisor restarts hearth")
+	} else if *drain > 0 {
 		d.Drain()
 		log.Info("draining: /readyz answers 503 while events are still taken; a second signal stops now", "for", drain.String())
 		again := make(chan os.Signal, 1)
@@ -420,7 +456,9 @@ wait:
 		}
 		signal.Stop(again)
 	}
-	log.Info("stopping: taking no more events; committing those accepted", "signal", stopSignal(ctx))
+	if !failed {
+		log.Info("stopping: taking no more events; committing those accepted", "signal", stopSignal(ctx))
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Refuse new connections and wait for requests in flight, whose

@@ -288,6 +288,8 @@ func TestRunMaxAheadFlag(t *testing.T) {
 		{"-bus-partitions", "0", "-bus-partitions must be 1 or more (16 by default), not 0"},
 		{"-bus-lease", "0s", "-bus-lease must be more than 0"},
 		{"-drain", "-5s", "-drain -5s is negative"},
+		{"-reload-settle", "0s", "-reload-settle must be more than 0 (500ms by default)"},
+		{"-reload-grace", "-1s", "-reload-grace must be more than 0 (10s by default); to remove a file's blocks at once, delete the file"},
 	} {
 		var out, errb syncBuffer
 		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}

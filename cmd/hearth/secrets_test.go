@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/adapters/slack/slacktest"
 )
@@ -165,7 +166,9 @@ template "hello" {
 	hearth := func(args ...string) string {
 		t.Helper()
 		var out, errb bytes.Buffer
-		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+			// Delivered two hours after the join, within expire_after.
+			now: func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }}
 		if code := run(context.Background(), args, s); code != 0 {
 			t.Fatalf("hearth %s: %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
 		}

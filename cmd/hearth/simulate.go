@@ -50,7 +50,8 @@ role.remove and a role.add. Hysteresis stops it: a lower keep
 threshold, grace or demote_after. A tier with no keep follows its when
 both ways, which may be meant (a privilege recomputed from a score): the
 hint says so. 'hearth member why ID tier.NAME' on the replayed state
-tells one member's case.
+lists that member's moves on and off the tier (promoted and demoted,
+when, by which event) and what its rules give now.
 
 The sandbox delivers each send when it is queued, after every event of
 that instant, as hearth run's outbox would: an email to a member who
@@ -59,7 +60,25 @@ who left, or a win-back's to one who came back, by then, is skipped. It
 is not among the sends that would happen, counts in its campaign's
 skipped column, is listed under "Skipped at delivery"
 ("skipped_at_delivery" in -json), and is an outcome with "kind":"action",
-"change":"skip", its detail the action's key and why.
+"change":"skip", its detail the action's key and why. A send queued at
+a time the sandbox had passed (a late event's: see below) is delivered
+at the time the sandbox stands at, as hearth run's outbox delivers it
+late: older than its campaign's expire_after, it is skipped as expired
+("expired_at_delivery" in -json); inside its campaign's quiet hours, it
+waits for their end ("Held at delivery", "held_at_delivery", and a
+"change":"defer" outcome).
+
+-outcomes FILE writes everything the rules did, one JSON line each, as
+GET /v1/members/ID/history gives a member's:
+  {"kind":"tier","member":"57","name":"comment_everywhere","change":"demote","at":"2018-02-06T22:07:52.777Z","rule":"tier.comment_everywhere","event":"se:vote:85:voted","from":"comment_everywhere","to":"vote_up"}
+'hearth explain outcomes' is their reference: each kind (points, badge,
+tier, segment, campaign, action, moderation, alert), its changes and
+what each field holds. name is a block's name: a badge's is its block
+name (nice_answer) where the summary shows its title (Nice Answer), so
+badge and tier lines add the title the files give it as "title". A
+tier line names the tier whose rule decided the move, in name and rule
+alike: the tier entered on a promotion, the tier left (its keep failed)
+on a demotion, not the lower one landed on; from and to give both ends.
 
 Events are JSON lines, one event per line:
   {"id":"e1","type":"message.posted","member":"u1","at":"2026-11-02T10:00:00Z","attrs":{"channel":"help"}}
@@ -130,7 +149,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	from := fs.String("from", "", "Skip events before this `TIME` (RFC 3339 or YYYY-MM-DD).")
 	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
-	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`.")
+	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE` (the fields, kinds and changes: hearth explain outcomes).")
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and replay its events sorted by time (stably).")
@@ -185,7 +204,8 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 		bw := bufio.NewWriter(f)
 		defer bw.Flush()
 		enc := jsonEncoder(bw)
-		opt.Outcome = func(o state.Outcome) error { return enc.Encode(o) }
+		titles := outcomeTitles(cfg)
+		opt.Outcome = func(o state.Outcome) error { return enc.Encode(newOutcomeLine(o, titles)) }
 	}
 	bad := &skips{s: s, cmd: "simulate", asJSON: *asJSON}
 	opt.BadEvent = func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }
@@ -226,6 +246,31 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	printSummary(s.out, cfg, sum, time.Since(start), false)
 	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
 	return code
+}
+
+// outcomeLine is an -outcomes line: the outcome as the store keeps it,
+// and the title of the badge or tier it names, which the summary shows
+// where the outcome has the block name.
+type outcomeLine struct {
+	state.Outcome
+	Title string `json:"title,omitempty"`
+}
+
+// outcomeTitles are the titles of cfg's badges and tiers (their names
+// when they set none), by kind and block name.
+func outcomeTitles(cfg *config.Config) map[[2]string]string {
+	titles := map[[2]string]string{}
+	for _, b := range cfg.Badges {
+		titles[[2]string{state.KindBadge, b.Name}] = b.Title
+	}
+	for _, t := range cfg.Tiers {
+		titles[[2]string{state.KindTier, t.Name}] = t.Title
+	}
+	return titles
+}
+
+func newOutcomeLine(o state.Outcome, titles map[[2]string]string) outcomeLine {
+	return outcomeLine{Outcome: o, Title: titles[[2]string{o.Kind, o.Name}]}
 }
 
 // maxUnknownTypesShown bounds the unknown types a summary lists: a file
@@ -476,9 +521,26 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	}
 	if len(sum.SkippedAtDelivery) > 0 {
 		// Queued, then skipped when due, as hearth run's outbox skips them.
-		section("Skipped at delivery (the member unsubscribed, left or came back first)", "count")
+		title := "Skipped at delivery (the member unsubscribed, left or came back first)"
+		if len(sum.ExpiredAtDelivery) > 0 {
+			title = "Skipped at delivery (the member unsubscribed, left or came back first, or it expired)"
+		}
+		section(title, "count")
 		for _, name := range simulate.Names(sum.SkippedAtDelivery) {
 			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.SkippedAtDelivery[name])
+		}
+	}
+	if len(sum.ExpiredAtDelivery) > 0 {
+		section("Of them expired (delivered later than the campaign's expire_after)", "count")
+		for _, name := range simulate.Names(sum.ExpiredAtDelivery) {
+			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.ExpiredAtDelivery[name])
+		}
+	}
+	if len(sum.HeldAtDelivery) > 0 {
+		// Delivered late, inside the campaign's quiet hours: they waited.
+		section("Held at delivery by quiet hours (delivered late, they waited for the end)", "count")
+		for _, name := range simulate.Names(sum.HeldAtDelivery) {
+			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.HeldAtDelivery[name])
 		}
 	}
 	_ = tw.Flush()
@@ -495,7 +557,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 
 // printFlapping tells of the tiers members moved back and forth on, the
 // ladder's order from the top, with what makes them flap and a member
-// whose case member why shows (in the store a replay, not a simulation,
+// whose moves member why lists (in the store a replay, not a simulation,
 // leaves): each flip is a role taken and given back.
 func printFlapping(w io.Writer, cfg *config.Config, flapping map[string]*simulate.Flapping, stored bool) {
 	var names []string
@@ -514,11 +576,18 @@ func printFlapping(w io.Writer, cfg *config.Config, flapping map[string]*simulat
 	names = append(names, gone...)
 	for _, name := range names {
 		f := flapping[name]
-		tell := "after hearth replay, hearth member why"
+		tell := "after hearth replay, "
 		if stored {
-			tell = "hearth member why"
+			tell = ""
 		}
-		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most: %s, %s).\n  %s; %s %s tier.%s tells one member's case.\n",
-			name, plural(f.Members, "member was", "members were"), plural(f.Returns, "time", "times"), f.Example, plural(f.ExampleReturns, "time", "times"), f.Hint, tell, f.Example, name)
+		// member why lists the member's moves on a tier the files have;
+		// of one they dropped, member show's history is what is left.
+		if slices.Contains(gone, name) {
+			tell += fmt.Sprintf("hearth member show %s lists that member's tier history", f.Example)
+		} else {
+			tell += fmt.Sprintf("hearth member why %s tier.%s lists that member's moves on and off the tier, with what its rules give now", f.Example, name)
+		}
+		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most: %s, %s).\n  %s; %s.\n",
+			name, plural(f.Members, "member was", "members were"), plural(f.Returns, "time", "times"), f.Example, plural(f.ExampleReturns, "time", "times"), f.Hint, tell)
 	}
 }

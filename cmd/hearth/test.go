@@ -28,12 +28,14 @@ be in afterwards; time-based rules run up to each expectation's time.
                                        # gives her, instead of the hash's
     }
     event "message.posted" {
-      member = "ann"
-      at     = "1h"             # offset from start, or an RFC 3339 time
-      id     = "post-1"         # optional; default test-N
-      attrs  = { channel = "help" }  # of the types the event type declares
-      repeat = 10               # optional: ten such events,
-      every  = "1m"             # one minute apart
+      member   = "ann"
+      at       = "1h"           # offset from start, or an RFC 3339 time
+      id       = "post-1"       # optional; default test-N
+      attrs    = { channel = "help" }  # of the types the event type declares
+      repeat   = 10             # optional: ten such events,
+      every    = "1m"           # one minute apart
+      received = "3d"           # optional: when hearth gets it, if later
+                                # (a backdated event): see below
     }
     expect "ann" {
       at              = "2d"    # optional: look at the state then
@@ -59,6 +61,7 @@ be in afterwards; time-based rules run up to each expectation's time.
         runs       = 1            # times entered
         held       = "quiet_hours"  # what holds the step's send back now:
                                     # quiet_hours, frequency_cap or none
+                                    # (or, queued, quiet hours at delivery)
         held_until = "1d8h"       # until when, written as at is
       }
     }
@@ -67,6 +70,15 @@ be in afterwards; time-based rules run up to each expectation's time.
       suppressed = 0            # times its cool-down held it back
     }
   }
+
+An event with received is one hearth gets after it happened (posted
+late, or replayed): it is applied at its time, as hearth run applies a
+late event, once the test's clock has moved to received, and the
+messages it leads to are delivered from received on, as hearth run's
+outbox delivers them late. Those older than their campaign's
+expire_after (7 days unless set) are skipped as expired (in skipped);
+one that would go out inside its campaign's quiet hours waits for their
+end (held = "quiet_hours", held_until), and is not in sent until then.
 
 A campaign's split chooses each member's variant by a stable hash of the
 member id and the campaign; a member block's variants pins it instead, so

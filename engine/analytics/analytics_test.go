@@ -1,11 +1,13 @@
 package analytics_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,9 +220,28 @@ func TestReportByHand(t *testing.T) {
 		{Name: "tier core", Members: 1, Rate: 0.2, Step: 0.3333},
 	})
 	check("tiers", r.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 2}, {Name: "core", Rank: 2, Members: 1}})
-	// The funnel is as it stands on any report day, its shares of every
-	// member who joined, not of those joined by then.
-	check("funnel on Jan 15", jan15.Funnel, r.Funnel)
+	check("nothing as it stands on the latest day", r.NotAsOf, []string{})
+	// The funnel and the tiers are as of the report's day too, the
+	// funnel's shares of the members who had joined by then. On January
+	// 15: a, b and c had joined; a and b had posted, and had 20 points
+	// (a on the 6th, b that day).
+	check("funnel on Jan 15", jan15.Funnel, []analytics.Stage{
+		{Name: "joined", Members: 3, Rate: 1, Step: 1},
+		{Name: "first contribution", Members: 2, Rate: 0.6667, Step: 0.6667},
+		{Name: "tier regular", Members: 2, Rate: 0.6667, Step: 1},
+		{Name: "tier core", Members: 0, Rate: 0, Step: 0},
+	})
+	check("tiers on Jan 15", jan15.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 2}, {Name: "core", Rank: 2, Members: 0}})
+	// On February 3 d had 40 points (regular) and reached core on the
+	// 4th: the members on each tier are counted by day, both ways.
+	feb3 := analytics.Build(cfg, tallies, at(2, 3, 0))
+	check("tiers on Feb 3", feb3.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 3}, {Name: "core", Rank: 2, Members: 0}})
+	check("funnel on Feb 3", feb3.Funnel[3].Members, int64(0))
+	// What is kept only as it stands is named: the survey answers (a
+	// later one replaces the one before) and the paying members by
+	// cohort, d's payments being in February.
+	check("as it stands on Jan 15", jan15.NotAsOf, []string{"surveys", "revenue.payers", "revenue.cohorts"})
+	check("latest", jan15.Latest, "2026-02-04")
 
 	// Invites: a 2, d 1. Referred joins: b, e. K = 2 referred / 3 organic.
 	ref := r.Referrals
@@ -373,4 +394,100 @@ event "donation.made" {
 	}
 }
 
+// TestFunnelOfAnOlderStore: a store written before the funnel and the
+// tiers were counted by day has them only as they stand; a report of an
+// earlier day gives them so and says so, rather than mix the day's
+// members with today's funnel.
+func TestFunnelOfAnOlderStore(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	tallies := simulateTallies(t, cfg, healthEvents())
+	// Counting by day began on February 1: the keys of the days before
+	// are missing, as in a store upgraded then.
+	for k := range tallies {
+		for _, prefix := range []string{"f/cday/", "f/rday/", "t/day/"} {
+			if rest, ok := strings.CutPrefix(k, prefix); ok {
+				day := rest[strings.LastIndexByte(rest, '/')+1:]
+				if d, err := strconv.Atoi(day); err == nil && state.Day(d) < state.DayOf(at(2, 1, 0)) {
+					delete(tallies, k)
+				}
+			}
+		}
+	}
+	now := analytics.Build(cfg, tallies, time.Time{})
+	jan15 := analytics.Build(cfg, tallies, at(1, 15, 0))
+	if !reflect.DeepEqual(jan15.Funnel, now.Funnel) || !reflect.DeepEqual(jan15.Tiers, now.Tiers) {
+		t.Errorf("the funnel and tiers of Jan 15 should be as they stand:\n%+v %+v\nwant\n%+v %+v", jan15.Funnel, jan15.Tiers, now.Funnel, now.Tiers)
+	}
+	if jan15.Funnel[0].Members != 5 {
+		t.Errorf("the funnel's first step counts every join, as its other steps do: %+v", jan15.Funnel[0])
+	}
+	if want := []string{"funnel", "tiers", "surveys", "revenue.payers", "revenue.cohorts"}; !reflect.DeepEqual(jan15.NotAsOf, want) {
+		t.Errorf("not as of Jan 15: %q; want %q", jan15.NotAsOf, want)
+	}
+	if len(now.NotAsOf) != 0 {
+		t.Errorf("a report of the latest day is as of it: %q", now.NotAsOf)
+	}
+	var text, page bytes.Buffer
+	if err := analytics.WriteText(&text, jan15); err != nil {
+		t.Fatal(err)
+	}
+	if err := analytics.WriteHTML(&page, jan15); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Funnel\n  as it stands on 2026-02-04, the latest day, not on 2026-01-15",
+		"on each tier on 2026-02-04, the latest day (not on 2026-01-15",
+		"Surveys\n  the answers as they stand on 2026-02-04",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text: want %q in\n%s", want, text.String())
+		}
+	}
+	for _, want := range []string{"The funnel is as it stands on 2026-02-04", "On each tier on 2026-02-04, the latest day", "These are the answers as they stand on 2026-02-04"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("html: want %q", want)
+		}
+	}
+	// With the days kept from the start, the same report is as of its day.
+	full := analytics.Build(cfg, simulateTallies(t, cfg, healthEvents()), at(1, 15, 0))
+	text.Reset()
+	if err := analytics.WriteText(&text, full); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "on each tier on 2026-01-15: regular 2, core 0") || strings.Contains(text.String(), "as it stands on") {
+		t.Errorf("a report of Jan 15 from a store with every day:\n%s", text.String())
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
+
+// TestTiersByDay: the members on each tier are counted by day as they
+// move: onto a tier, off it when they leave, back on it when they come
+// back, so a report of any day has the members on it then.
+func TestTiersByDay(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	n = 0
+	stream := line("member.joined", "x", at(1, 1, 9), "") +
+		line("message.posted", "x", at(1, 2, 10), "") +
+		line("message.posted", "x", at(1, 3, 10), "") + // 20 points: regular
+		line("member.left", "x", at(1, 10, 9), "") +
+		line("member.joined", "x", at(1, 20, 9), "") +
+		line("message.posted", "x", at(1, 21, 10), "")
+	tallies := simulateTallies(t, cfg, stream)
+	for _, c := range []struct {
+		day     time.Time
+		members int64
+		reached int64
+	}{{at(1, 2, 0), 0, 0}, {at(1, 5, 0), 1, 1}, {at(1, 12, 0), 0, 1}, {at(1, 20, 0), 1, 1}, {at(1, 21, 0), 1, 1}} {
+		r := analytics.Build(cfg, tallies, c.day)
+		if got := r.Tiers[0].Members; got != c.members {
+			t.Errorf("%s: %d on regular; want %d", r.AsOf, got, c.members)
+		}
+		if got := r.Funnel[2].Members; got != c.reached {
+			t.Errorf("%s: %d reached regular; want %d", r.AsOf, got, c.reached)
+		}
+		if len(r.NotAsOf) != 0 {
+			t.Errorf("%s: not as of the day: %q", r.AsOf, r.NotAsOf)
+		}
+	}
+}

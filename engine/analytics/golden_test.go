@@ -45,17 +45,21 @@ func TestTextGolden(t *testing.T) {
 }
 
 // TestJSONSchemaStable pins the report's JSON field names: version 1 may
-// gain fields, never lose or rename one. The golden lists every path.
+// gain fields, never lose or rename one. The golden lists every path of
+// the latest day's report and of an earlier day's, which has the fields
+// naming what is not as of that day.
 func TestJSONSchemaStable(t *testing.T) {
 	cfg := loadConfig(t, healthConfig)
-	r := analytics.Build(cfg, simulateTallies(t, cfg, healthEvents()), time.Time{})
-	var b bytes.Buffer
-	if err := analytics.WriteJSON(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	var doc any
-	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
-		t.Fatal(err)
+	tallies := simulateTallies(t, cfg, healthEvents())
+	var doc, earlier any
+	for day, into := range map[time.Time]*any{{}: &doc, at(1, 15, 0): &earlier} {
+		var b bytes.Buffer
+		if err := analytics.WriteJSON(&b, analytics.Build(cfg, tallies, day)); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b.Bytes(), into); err != nil {
+			t.Fatal(err)
+		}
 	}
 	paths := map[string]bool{}
 	var walk func(prefix string, v any)
@@ -74,6 +78,7 @@ func TestJSONSchemaStable(t *testing.T) {
 		}
 	}
 	walk("", doc)
+	walk("", earlier)
 	var list []string
 	for p := range paths {
 		list = append(list, p)

@@ -15,20 +15,23 @@ func WriteHTML(w io.Writer, r *Report) error {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":       func(f float64) string { return pct(f) },
-	"money":     func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"noRevenue": func() string { return noRevenue },
-	"paying":    payingMembers,
-	"signed":    func(f float64) string { return fmt.Sprintf("%+.1f", f) },
-	"heat":      heat,
-	"daily":     dailyChart,
-	"width":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
-	"answers":   func(n NPS) int64 { return n.total() },
-	"count":     count[int64],
-	"nonzero":   func(c Cohort) bool { return c.Size > 0 },
-	"offsets":   offsets,
-	"title":     title,
-	"k":         kFactor,
+	"pct":         func(f float64) string { return pct(f) },
+	"money":       func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"noRevenue":   func() string { return noRevenue },
+	"paying":      payingMembers,
+	"signed":      func(f float64) string { return fmt.Sprintf("%+.1f", f) },
+	"heat":        heat,
+	"daily":       dailyChart,
+	"width":       func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+	"answers":     func(n NPS) int64 { return n.total() },
+	"count":       count[int64],
+	"nonzero":     func(c Cohort) bool { return c.Size > 0 },
+	"offsets":     offsets,
+	"title":       title,
+	"k":           kFactor,
+	"funnelNote":  func(r *Report) string { return r.funnelNote() },
+	"tiersWhen":   func(r *Report) string { return r.tiersWhen() },
+	"surveysNote": func(r *Report) string { return r.surveysNote() },
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -74,8 +77,9 @@ svg text { font-size: 10px; fill: #6b7384; }
 </table></div>
 
 <h2>Funnel</h2>
+{{with funnelNote .}}<p class="muted">The funnel is {{.}}.</p>{{end}}
 <div class="scroll"><table>{{range .Funnel}}<tr><td>{{.Name}}</td><td>{{.Members}}</td><td><div class="bar"><span style="width: {{width .Rate}}"></span></div></td><td>{{pct .Rate}}</td><td class="muted">{{pct .Step}} of the step before</td></tr>{{end}}</table></div>
-{{if .Tiers}}<p>On each tier now: {{range $i, $t := .Tiers}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Members}}{{end}}</p>{{end}}
+{{if .Tiers}}<p>On each tier {{tiersWhen .}}: {{range $i, $t := .Tiers}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Members}}{{end}}</p>{{end}}
 
 <h2>Referrals</h2>
 <div class="kpis">
@@ -99,6 +103,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{range .Revenue.Cohorts}}{{if or .Members .Revenue}}<tr><td>{{.Month}}</td><td>{{.Members}}</td><td>{{.Payers}}</td><td>{{money .Revenue}}</td><td>{{money .LTV}}</td></tr>{{end}}{{end}}</table></div>{{else}}<p class="muted">{{noRevenue}}</p>{{end}}
 
 <h2>Surveys</h2>
+{{with surveysNote .}}<p class="muted">These are {{.}}.</p>{{end}}
 {{range .Surveys}}<h3>{{.Survey}}.{{.Question}}</h3>
 {{if .NPS}}<p>NPS <b>{{signed .NPS.Score}}</b> from {{count .Responses "answer" "answers"}}: {{count .NPS.Promoters "promoter" "promoters"}}, {{count .NPS.Passives "passive" "passives"}}, {{count .NPS.Detractors "detractor" "detractors"}}.</p>
 <div class="scroll"><table><tr><th>group</th><th>answers</th><th>NPS</th></tr>

@@ -33,6 +33,17 @@ type Report struct {
 	Points    Points         `json:"points"`
 	Revenue   Revenue        `json:"revenue"`
 	Surveys   []SurveyResult `json:"surveys"`
+	// Latest is the latest day with events, YYYY-MM-DD; absent before
+	// any.
+	Latest string `json:"latest,omitempty"`
+	// NotAsOf names the sections of a report of a day before Latest
+	// whose figures are as they stand on Latest, not on AsOf: "funnel"
+	// and "tiers" from a store that did not count them by day from its
+	// start (written by an earlier version), "surveys" (a later answer
+	// replaces the one before), "revenue.payers" and "revenue.cohorts"
+	// (kept by cohort, not by month of payment; Revenue.ToDate). Empty
+	// when every figure is as of AsOf.
+	NotAsOf []string `json:"not_as_of"`
 }
 
 // Members counts the population.
@@ -89,7 +100,7 @@ type Stage struct {
 	Step    float64 `json:"step_rate"` // of the stage before
 }
 
-// TierCount is a tier and the current members on it.
+// TierCount is a tier and the members on it on the report's day.
 type TierCount struct {
 	Name    string `json:"name"`
 	Rank    int    `json:"rank"`
@@ -240,7 +251,10 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	if !asOf.IsZero() {
 		day = state.DayOf(asOf)
 	}
-	r := &Report{Schema: Schema, Community: communityNames(cfg), AsOf: day.Time().Format(time.DateOnly)}
+	r := &Report{Schema: Schema, Community: communityNames(cfg), AsOf: day.Time().Format(time.DateOnly), NotAsOf: []string{}}
+	if p.latest != 0 {
+		r.Latest = p.latest.Time().Format(time.DateOnly)
+	}
 
 	// Members and activity.
 	for d, n := range p.join {
@@ -310,12 +324,33 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 		r.Monthly = append(r.Monthly, c)
 	}
 
-	// Funnel and tiers, as they stand whatever the report's day: its
-	// first step counts every join, so the steps after it are shares of
-	// the same members.
-	var joined int64
-	for _, n := range p.join {
-		joined += n
+	// Funnel and tiers, as of the day where the store counted them by day
+	// from its start (the days add up to the totals); a store written
+	// before they were counted by day has them only as they stand, and
+	// the report says so (NotAsOf). The funnel's first step counts the
+	// joins by the same day as the steps after it, so those are shares
+	// of the same members.
+	current := day >= p.latest // nothing was counted after the day
+	funnelAsOf := true
+	contrib, ok := upTo(p.contrib, t[keyContrib], day)
+	funnelAsOf = funnelAsOf && ok
+	reached := make([]int64, len(cfg.Tiers))
+	for i, x := range cfg.Tiers {
+		reached[i], ok = upTo(p.reached[x.Name], t[keyReached+x.Name], day)
+		funnelAsOf = funnelAsOf && ok
+	}
+	joined := r.Members.Joined
+	if !funnelAsOf {
+		contrib, joined = t[keyContrib], 0
+		for _, n := range p.join {
+			joined += n
+		}
+		for i, x := range cfg.Tiers {
+			reached[i] = t[keyReached+x.Name]
+		}
+		if !current {
+			r.NotAsOf = append(r.NotAsOf, "funnel")
+		}
 	}
 	stage := func(name string, n int64) {
 		s := Stage{Name: name, Members: n, Rate: ratio(n, joined), Step: 1}
@@ -325,10 +360,21 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 		r.Funnel = append(r.Funnel, s)
 	}
 	stage("joined", joined)
-	stage("first contribution", t[keyContrib])
-	for _, x := range cfg.Tiers {
-		stage("tier "+x.Name, t[keyReached+x.Name])
-		r.Tiers = append(r.Tiers, TierCount{Name: x.Name, Rank: x.Rank, Members: t[keyTier+x.Name]})
+	stage("first contribution", contrib)
+	tiersAsOf := true
+	for i, x := range cfg.Tiers {
+		stage("tier "+x.Name, reached[i])
+		n, ok := upTo(p.onTier[x.Name], t[keyTier+x.Name], day)
+		tiersAsOf = tiersAsOf && ok
+		r.Tiers = append(r.Tiers, TierCount{Name: x.Name, Rank: x.Rank, Members: n})
+	}
+	if !tiersAsOf {
+		for i, x := range cfg.Tiers {
+			r.Tiers[i].Members = t[keyTier+x.Name]
+		}
+		if !current {
+			r.NotAsOf = append(r.NotAsOf, "tiers")
+		}
 	}
 
 	// Referrals.
@@ -419,14 +465,45 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	}
 
 	r.Surveys = p.surveys(cfg)
+	if !current {
+		// A member's later answer replaces the one before it, which is
+		// not kept: the answers are as they stand.
+		for _, x := range r.Surveys {
+			if x.Responses > 0 {
+				r.NotAsOf = append(r.NotAsOf, "surveys")
+				break
+			}
+		}
+	}
+	if r.Revenue.ToDate {
+		r.NotAsOf = append(r.NotAsOf, "revenue.payers", "revenue.cohorts")
+	}
 	return r
+}
+
+// upTo sums a by-day count up to day, when its days add up to total: the
+// store counted it by day from its start. Otherwise it is total, and ok
+// is false.
+func upTo(byDay map[state.Day]int64, total int64, day state.Day) (n int64, ok bool) {
+	var sum int64
+	for d, k := range byDay {
+		sum += k
+		if d <= day {
+			n += k
+		}
+	}
+	if sum != total {
+		return total, false
+	}
+	return n, true
 }
 
 // parsed is the tallies read into maps by figure.
 type parsed struct {
 	latest                                   state.Day
 	join, left, activeDay, window7, window30 map[state.Day]int64
-	invites, referred, activated             map[state.Day]int64
+	invites, referred, activated, contrib    map[state.Day]int64
+	reached, onTier                          map[string]map[state.Day]int64 // tier -> day -> members reached, change on it
 	weeks, months                            map[int]map[int]int64
 	granted, spent, expired                  map[int]int64
 	revenue, cohortRev, payers               map[int]int64
@@ -438,7 +515,8 @@ type parsed struct {
 func parse(t state.Tallies) *parsed {
 	p := &parsed{
 		join: map[state.Day]int64{}, left: map[state.Day]int64{}, activeDay: map[state.Day]int64{}, window7: map[state.Day]int64{}, window30: map[state.Day]int64{},
-		invites: map[state.Day]int64{}, referred: map[state.Day]int64{}, activated: map[state.Day]int64{},
+		invites: map[state.Day]int64{}, referred: map[state.Day]int64{}, activated: map[state.Day]int64{}, contrib: map[state.Day]int64{},
+		reached: map[string]map[state.Day]int64{}, onTier: map[string]map[state.Day]int64{},
 		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},
 		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{},
 		revenue: map[int]int64{}, cohortRev: map[int]int64{}, payers: map[int]int64{},
@@ -448,7 +526,7 @@ func parse(t state.Tallies) *parsed {
 		prefix string
 		m      map[state.Day]int64
 	}{{keyJoin, p.join}, {keyLeft, p.left}, {keyActiveDay, p.activeDay}, {keyWindow7, p.window7}, {keyWindow30, p.window30},
-		{keyInvite, p.invites}, {keyReferred, p.referred}, {keyActivated, p.activated}}
+		{keyInvite, p.invites}, {keyReferred, p.referred}, {keyActivated, p.activated}, {keyContribDay, p.contrib}}
 	months := []struct {
 		prefix string
 		m      map[int]int64
@@ -477,6 +555,24 @@ next:
 			}
 		}
 		switch {
+		case strings.HasPrefix(k, keyReachedDay), strings.HasPrefix(k, keyTierDay):
+			into, rest := p.reached, k[len(keyReachedDay):]
+			if strings.HasPrefix(k, keyTierDay) {
+				into, rest = p.onTier, k[len(keyTierDay):]
+			}
+			i := strings.LastIndexByte(rest, '/')
+			if i < 0 {
+				continue
+			}
+			d, err := strconv.Atoi(rest[i+1:])
+			if err != nil {
+				continue
+			}
+			tier := rest[:i]
+			if into[tier] == nil {
+				into[tier] = map[state.Day]int64{}
+			}
+			into[tier][state.Day(d)] += n
 		case strings.HasPrefix(k, keyWeek), strings.HasPrefix(k, keyMonth):
 			into := p.weeks
 			if strings.HasPrefix(k, keyMonth) {

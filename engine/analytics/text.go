@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hearth-community/hearth/engine/textwidth"
@@ -18,6 +19,40 @@ func WriteJSON(w io.Writer, r *Report) error {
 }
 
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
+
+// notAsOf reports whether a section of the report is as it stands on
+// the latest day rather than as of the report's.
+func (r *Report) notAsOf(section string) bool { return slices.Contains(r.NotAsOf, section) }
+
+// funnelNote says, for a report of an earlier day, that its funnel is
+// as it stands; "" when it is as of the report's day.
+func (r *Report) funnelNote() string {
+	if !r.notAsOf("funnel") {
+		return ""
+	}
+	return fmt.Sprintf("as it stands on %s, the latest day, not on %s: the state store has it by day only since an upgrade (hearth simulate -to %s -report-json FILE replays the events to that day)", r.Latest, r.AsOf, r.AsOf)
+}
+
+// tiersWhen is the day the members on each tier are counted on: "now"
+// in a report of the latest day.
+func (r *Report) tiersWhen() string {
+	switch {
+	case r.Latest == "" || r.AsOf >= r.Latest:
+		return "now"
+	case r.notAsOf("tiers"):
+		return fmt.Sprintf("on %s, the latest day (not on %s: kept by day only since an upgrade)", r.Latest, r.AsOf)
+	}
+	return "on " + r.AsOf
+}
+
+// surveysNote says, for a report of an earlier day, that the answers
+// are as they stand.
+func (r *Report) surveysNote() string {
+	if !r.notAsOf("surveys") {
+		return ""
+	}
+	return fmt.Sprintf("the answers as they stand on %s, the latest day, not on %s: a member's later answer replaces the one before", r.Latest, r.AsOf)
+}
 
 // WriteText writes the report for people: periods with no members and
 // months with nothing counted are left out.
@@ -73,6 +108,9 @@ func WriteText(w io.Writer, r *Report) error {
 	cohorts("Monthly cohorts, the last 12 months", "month", r.Monthly)
 
 	b.WriteString("Funnel\n")
+	if note := r.funnelNote(); note != "" {
+		fmt.Fprintf(&b, "  %s\n", note)
+	}
 	tw := textwidth.NewTabWriter(&b, 2, 0)
 	for _, s := range r.Funnel {
 		fmt.Fprintf(tw, "  %s\t%d\t%s of joined\t%s of the step before\n", s.Name, s.Members, pct(s.Rate), pct(s.Step))
@@ -83,7 +121,7 @@ func WriteText(w io.Writer, r *Report) error {
 		for _, t := range r.Tiers {
 			parts = append(parts, fmt.Sprintf("%s %d", t.Name, t.Members))
 		}
-		fmt.Fprintf(&b, "  on each tier now: %s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "  on each tier %s: %s\n", r.tiersWhen(), strings.Join(parts, ", "))
 	}
 	b.WriteString("\n")
 
@@ -139,6 +177,9 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 
 	b.WriteString("Surveys\n")
+	if note := r.surveysNote(); note != "" {
+		fmt.Fprintf(&b, "  %s\n", note)
+	}
 	if len(r.Surveys) == 0 {
 		b.WriteString("  none configured\n")
 	}

@@ -48,6 +48,13 @@ const (
 	keyNPS       = "n/"        // SURVEY/QUESTION/DIM/p|s|d: score answers by group
 	keyScore     = "sc/"       // SURVEY/QUESTION/SCORE
 	keyChoice    = "ch/"       // SURVEY/QUESTION/CHOICE
+
+	// The funnel and the tiers by day, so a report can give them as of
+	// an earlier day. Stores written before these keys lack them for
+	// their past, which the report sees as sums short of the totals.
+	keyContribDay = "f/cday/" // DAY: first contributions made that day
+	keyReachedDay = "f/rday/" // TIER/DAY: members who reached the tier (or a higher one) that day
+	keyTierDay    = "t/day/"  // TIER/DAY: change of the members on the tier that day
 )
 
 // micro is the scale amounts are summed at: exact to a millionth.
@@ -67,6 +74,7 @@ type Tracker struct {
 	// (a day's, a month's) come up again on most events, and building
 	// each anew would cost a conversion and an allocation.
 	join, left, activeDay, w7, w30, invite, referred, activated keyCache // by day
+	contrib                                                     keyCache // by day
 	week, month                                                 keyCache // by period and offset
 	cohortRev, payers, revenue, expired, granted, spent         keyCache // by the month of a day
 }
@@ -135,7 +143,7 @@ func NewTracker(cfg *config.Config) *Tracker {
 	t := &Tracker{cfg: cfg, tiers: cfg.Tiers, ranks: map[string]int{},
 		join: newKeyCache(keyJoin), left: newKeyCache(keyLeft), activeDay: newKeyCache(keyActiveDay),
 		w7: newKeyCache(keyWindow7), w30: newKeyCache(keyWindow30), invite: newKeyCache(keyInvite),
-		referred: newKeyCache(keyReferred), activated: newKeyCache(keyActivated),
+		referred: newKeyCache(keyReferred), activated: newKeyCache(keyActivated), contrib: newKeyCache(keyContribDay),
 		week: newKeyCache(keyWeek), month: newKeyCache(keyMonth),
 		cohortRev: newMonthCache(keyCohortRev), payers: newMonthCache(keyPayers), revenue: newMonthCache(keyRevenue),
 		expired: newMonthCache(keyExpired), granted: newMonthCache(keyGranted), spent: newMonthCache(keySpent),
@@ -283,6 +291,7 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, kind
 		if !tl.Contributed {
 			tl.Contributed = true
 			d.Add(keyContrib, 1)
+			d.Add(t.contrib.of(day), 1)
 		}
 	}
 	switch ev.Type {
@@ -387,30 +396,44 @@ func (t *Tracker) answer(d state.Tallies, m *state.Member, tl *state.Tally, ev *
 // event's rules ran: leaving, the latest activity, the tier, a referral.
 func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 	tl := t.cohort(d, m)
+	back := false
 	if m.Left && tl.Left == 0 {
 		tl.Left = state.DayOf(m.LastEventAt)
 		d.Add(t.left.of(tl.Left), 1)
 	} else if !m.Left && tl.Left != 0 {
 		d.Add(t.left.of(tl.Left), -1)
-		tl.Left = 0
+		tl.Left, back = 0, true
 	}
 	tier := m.Tier.Name
 	if m.Left {
 		tier = ""
 	}
 	if tier != tl.Tier {
+		// The day the distribution changed: the member left, came back,
+		// or moved on the ladder.
+		day := tierDay(m)
+		switch {
+		case m.Left:
+			day = tl.Left
+		case back:
+			day = state.DayOf(m.LastEventAt)
+		}
 		if tl.Tier != "" {
 			d.Add(keyTier+tl.Tier, -1)
+			d.Add(tierDayKey(keyTierDay, tl.Tier, day), -1)
 		}
 		if tier != "" {
 			d.Add(keyTier+tier, 1)
+			d.Add(tierDayKey(keyTierDay, tier, day), 1)
 		}
 		tl.Tier = tier
 	}
 	if rank := t.rankOf(m.Tier.Name); rank > tl.MaxRank {
+		day := tierDay(m)
 		for _, x := range t.tiers {
 			if x.Rank > tl.MaxRank && x.Rank <= rank {
 				d.Add(keyReached+x.Name, 1)
+				d.Add(tierDayKey(keyReachedDay, x.Name, day), 1)
 			}
 		}
 		tl.MaxRank = rank
@@ -419,6 +442,21 @@ func (t *Tracker) Member(d state.Tallies, m *state.Member) {
 		tl.Referred = true
 		d.Add(t.referred.of(tl.Cohort), 1)
 	}
+}
+
+// tierDay is the day the member's tier last changed: when it moved, or,
+// for a member stored before tier changes were timed, their latest event.
+func tierDay(m *state.Member) state.Day {
+	if m.Tier.Since.IsZero() {
+		return state.DayOf(m.LastEventAt)
+	}
+	return state.DayOf(m.Tier.Since)
+}
+
+// tierDayKey is a by-day key of a tier: prefix, tier, "/", day. Tiers
+// change seldom, so these are built when needed rather than cached.
+func tierDayKey(prefix, tier string, day state.Day) string {
+	return prefix + tier + "/" + strconv.Itoa(int(day))
 }
 
 // rankOf is the configured rank of tier name, 0 for none or a tier no
@@ -514,6 +552,7 @@ func Forget(d state.Tallies, m *state.Member, day state.Day) {
 	}
 	if tl.Tier != "" {
 		d.Add(keyTier+tl.Tier, -1)
+		d.Add(tierDayKey(keyTierDay, tl.Tier, day), -1)
 		tl.Tier = ""
 	}
 }

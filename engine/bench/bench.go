@@ -588,7 +588,7 @@ func impactMs(ctx context.Context, cfg *config.Config, n int) (float64, error) {
 		return nil
 	}
 	start := time.Now()
-	im, err := plan.MemberImpact(ctx, cfg, plan.Population{Members: members}, now)
+	im, err := plan.MemberImpact(ctx, cfg, plan.Population{Members: members}, plan.ImpactOptions{Now: now})
 	if err != nil {
 		return 0, err
 	}

@@ -150,8 +150,22 @@ func TestStepFigures(t *testing.T) {
 	}
 }
 
+// A send the outbox skipped as expired (past the campaign's
+// expire_after) counts among the skips at delivery, by its own reason.
+func TestStepFiguresCountExpired(t *testing.T) {
+	st := newStepTally(stepsCampaign(), Retention{})
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	st.outcome(&state.Outcome{Kind: state.KindCampaign, Member: "ann", Name: "welcome", Change: "enter", At: at, Rule: "campaign.welcome", Detail: "run 1"})
+	st.outcome(&state.Outcome{Kind: state.KindAction, Member: "ann", Name: "welcome", Change: "queue", At: at, Rule: "campaign.welcome", Detail: "campaign/welcome/ann/1/1/hello"})
+	st.send(state.SendStatus{Key: "campaign/welcome/ann/1/1/hello", Status: state.OutboxSkipped, Reason: state.OutboxExpired("1w", at)})
+	hello := st.report()[0]
+	if hello.Step != "hello" || hello.Skipped != 1 || hello.SkippedAtDelivery != 1 || hello.SkippedBy["expired"] != 1 || hello.SkippedBy["other"] != 0 {
+		t.Errorf("hello: %+v; want its send skipped at delivery as expired", hello)
+	}
+}
+
 func reasons(n map[string]int) map[string]int {
-	out := map[string]int{"unsubscribed": 0, "left": 0, "back": 0, "until": 0, "frequency_cap": 0, "forgotten": 0, "other": 0}
+	out := map[string]int{"unsubscribed": 0, "left": 0, "back": 0, "until": 0, "frequency_cap": 0, "expired": 0, "forgotten": 0, "other": 0}
 	for k, v := range n {
 		out[k] = v
 	}

@@ -692,6 +692,28 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	l.cfg.Incentives = append(l.cfg.Incentives, in)
 }
 
+// expireAfter reads a campaign's expire_after: a duration of at least
+// MinExpireAfter, or "never"; DefaultExpireAfter when absent (or wrong,
+// reported at the value).
+func (b *body) expireAfter() time.Duration {
+	v, a, ok := b.convert("expire_after", cty.String)
+	if !ok {
+		return DefaultExpireAfter
+	}
+	if strings.TrimSpace(v.AsString()) == ExpireNever {
+		return 0
+	}
+	d := b.dur("expire_after")
+	switch {
+	case b.reported("expire_after"):
+		return DefaultExpireAfter
+	case d < MinExpireAfter:
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid expire_after", "expire_after must be at least %s (the outbox delivers in rounds a second or so apart), or %q for sends that never expire; got %q.", durations.Format(MinExpireAfter), ExpireNever, v.AsString())
+		return DefaultExpireAfter
+	}
+	return d
+}
+
 func (l *loader) decodeCampaign(hb *hcl.Block) {
 	name := hb.Labels[0]
 	if !l.checkName("campaign", hb) || !l.declare("campaign", name, hb.DefRange) {
@@ -753,6 +775,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	if c.ReentryAfter != 0 && c.Reentry != "after" && !b.reported("reentry") {
 		l.errorf(b.attr("reentry_after").Expr.Range().Ptr(), "reentry_after without reentry = \"after\"", "Set reentry = \"after\" for reentry_after to apply.")
 	}
+	c.ExpireAfter = b.expireAfter()
 	for _, qb := range b.blocks("quiet_hours") {
 		q := l.open(qb, spec.block("quiet_hours"))
 		from, to := q.clock("from"), q.clock("to")

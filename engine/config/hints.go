@@ -64,6 +64,26 @@ func (l *loader) improve(d *hcl.Diagnostic, spec *Block) {
 	paths := schemaPaths()
 	switch d.Summary {
 	case "Unsupported block type":
+		if name == "lifecycle" {
+			// Terraform's lifecycle block: hearth has its settings as
+			// attributes of the block they guard.
+			var here []string
+			for _, a := range []string{"prevent_destroy", "ignore_changes"} {
+				if spec.attr(a) != nil {
+					here = append(here, a)
+				}
+			}
+			if len(here) > 0 {
+				what := "is an attribute"
+				if len(here) > 1 {
+					what = "are attributes"
+				}
+				d.Detail = fmt.Sprintf("hearth has no lifecycle block: %s %s of the %s block itself, such as prevent_destroy = true.", strings.Join(here, " and "), what, spec.Type)
+			} else {
+				d.Detail = fmt.Sprintf("hearth has no lifecycle block; prevent_destroy and ignore_changes are attributes of communities, channels and roles, and %s block has neither.", an(spec.Type))
+			}
+			return
+		}
 		path, ok := paths[name]
 		if !ok {
 			return

@@ -407,8 +407,14 @@ type Campaign struct {
 	// Paused holds the campaign: no entries, no steps, no sends.
 	Paused     bool
 	QuietHours *QuietHours
-	Steps      []*Step
-	DeclRange  hcl.Range
+	// ExpireAfter is how long after its time a send of the campaign may
+	// still go out: the outbox skips one it has not delivered by then
+	// as expired (history replayed or backdated, a daemon stopped for
+	// days, retries through an outage). DefaultExpireAfter unless set;
+	// zero never expires (expire_after = "never").
+	ExpireAfter time.Duration
+	Steps       []*Step
+	DeclRange   hcl.Range
 }
 
 // Who a campaign is for (Campaign.Members).
@@ -417,6 +423,19 @@ const (
 	MembersLeft    = "left"    // gone from it; coming back is the goal
 	MembersAll     = "all"     // either, and moving between them changes nothing
 )
+
+// DefaultExpireAfter is expire_after when not set: a week covers a
+// daemon stopped over a long weekend and a platform's outage with its
+// retries, while history replayed from months ago, or a join backdated
+// by weeks, sends nothing today.
+const DefaultExpireAfter = 7 * 24 * time.Hour
+
+// MinExpireAfter is the shortest expire_after: the outbox delivers in
+// rounds a second or so apart, and a send must have a chance to go.
+const MinExpireAfter = time.Minute
+
+// ExpireNever is how expire_after says a campaign's sends never expire.
+const ExpireNever = "never"
 
 // DefaultMaxRuns is max_runs when not set.
 const DefaultMaxRuns = 10
@@ -500,6 +519,44 @@ func (q *QuietHours) Holds(t durations.ClockTime) bool {
 		return t >= q.From && t < q.To
 	}
 	return t >= q.From || t < q.To
+}
+
+// End is the end of the window when t is inside it, in the window's own
+// zone, or else member's (the member's zone, or the hearth block's for a
+// member without one), in UTC; ok is false when t is outside it. The
+// runtime defers a step's send with it, and the outbox a send whose
+// delivery comes late (after a restart, a retry, a backdated event), so
+// the two cannot disagree on what the window is.
+func (q *QuietHours) End(t time.Time, member *time.Location) (time.Time, bool) {
+	loc := q.Timezone
+	if loc == nil {
+		loc = member
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	if !q.Holds(durations.ClockTime(lt.Hour()*60 + lt.Minute())) {
+		return time.Time{}, false
+	}
+	end := time.Date(lt.Year(), lt.Month(), lt.Day(), q.To.Hour(), q.To.Minute(), 0, 0, loc)
+	if end.Before(t) {
+		end = time.Date(lt.Year(), lt.Month(), lt.Day()+1, q.To.Hour(), q.To.Minute(), 0, 0, loc)
+	}
+	return end.UTC(), true
+}
+
+// Window is the quiet hours as member show and the outbox write them,
+// "22:00–08:00", and Zone the zone they are in: "member" for the
+// member's own, or the zone the campaign names.
+func (q *QuietHours) Window() string { return q.From.String() + "–" + q.To.String() }
+
+// Zone is "member", or the zone the campaign's quiet hours name.
+func (q *QuietHours) Zone() string {
+	if q.Timezone != nil {
+		return q.Timezone.String()
+	}
+	return "member"
 }
 
 // Step is one campaign step.

@@ -359,12 +359,42 @@ func (b *body) eventTypes(name string) ([]string, *hcl.Attribute) {
 
 // rule reads a rule's source; it is compiled once every name is known.
 func (b *body) rule(name string, scope rules.Scope) *Rule {
+	if a := b.attr(name); a != nil && b.l.unquotedRule(a) {
+		return nil
+	}
 	v, a, ok := b.convert(name, cty.String)
 	if !ok {
 		return nil
 	}
 	scope.What = b.spec.Type + " rule"
 	return &Rule{Source: v.AsString(), Range: a.Expr.Range(), expr: a.Expr, scope: scope, attr: name}
+}
+
+// unquotedRule reports a rule written as an HCL expression rather than
+// a string (when = member.points > 5, a Terraform habit): HCL would say
+// only that there is no variable named member. A reference to a
+// variable or local, which may hold a rule's text, is left to convert.
+func (l *loader) unquotedRule(a *hcl.Attribute) bool {
+	switch e := a.Expr.(type) {
+	case *hclsyntax.BinaryOpExpr, *hclsyntax.UnaryOpExpr, *hclsyntax.ConditionalExpr:
+	case *hclsyntax.ScopeTraversalExpr:
+		if root := e.Traversal.RootName(); root == "var" || root == "local" {
+			return false
+		}
+	default:
+		return false
+	}
+	rng := a.Expr.Range()
+	text := ""
+	if f := l.files[rng.Filename]; f != nil && rng.End.Byte <= len(f.Bytes) {
+		text = string(f.Bytes[rng.Start.Byte:rng.End.Byte])
+	}
+	fix := "in double quotes"
+	if text != "" && !strings.ContainsAny(text, "\"\n") {
+		fix = fmt.Sprintf("in double quotes: %s = %q", a.Name, text)
+	}
+	l.errorf(rng.Ptr(), "Rule not in quotes", "%s is a rule, written as a string of the rule language (expr) rather than as an HCL expression; put it %s.", a.Name, fix)
+	return true
 }
 
 // localeText keeps each locale's template unevaluated for send time. ok

@@ -413,12 +413,13 @@ var Root = &Block{
 				{Name: "max_runs", Kind: KindNumber, Doc: "With run_key: how many runs a member may have under way at once. Entering with a new key beyond it starts no run (the runs under way are never dropped for it): the refusal is logged, kept as the member's outcome \"refused\" and counted by hearth simulate and, in hearth run, by hearth_campaign_runs_refused_total.", Default: "10"},
 				{Name: "frequency_cap", Kind: KindRate, Doc: "At most N sends per member per window from this campaign, such as \"2/24h\"."},
 				{Name: "on_cap", Kind: KindEnum, Enum: []string{"defer", "skip"}, Doc: "What happens to a send over a frequency cap.", Default: "defer"},
+				{Name: "expire_after", Kind: KindString, Doc: "How long after its time a send of the campaign may still go out, such as \"2d\" (at least 1m), or \"never\". The outbox skips a send it has not delivered by then, recorded as skipped with the reason \"expired\" (hearth outbox list, member why, campaign show, hearth_outbox_deliveries_total{result=\"expired\"}): messages decided from history replayed into the state, from an event posted days after its time, or waiting while hearth run was stopped or a platform was down, are not sent late. Its time is when the step came due, or when quiet hours or a frequency cap let it go. A transactional send never expires. hearth simulate and hearth test deliver as hearth run does, each send when the events that queued it arrived (a test event's received).", Default: "7d", Example: `expire_after = "2d"`},
 				{Name: "paused", Kind: KindBool, Doc: "Hold the campaign, the emergency brake: nobody enters, members in it stay at their step (reaching the goal, stop_when or leaving still ends a run), and its messages waiting in the outbox are held. Set it back to false to go on from where each member was; a running hearth run takes it at the next reload, in seconds.", Default: "false"},
 			},
 			Blocks: []*Block{
 				{
 					Type: "quiet_hours", Single: true,
-					Doc: "Hours in the member's time zone when nothing is sent; sends wait for the end of the window.",
+					Doc: "Hours in the member's time zone when nothing is sent; sends wait for the end of the window. They hold when the message goes out, not only when its step comes due: the outbox holds a send whose delivery falls inside them (hearth run restarted late, a retry, an event posted after its time) until they end, and says so in hearth outbox list and member why.",
 					Attrs: []Attr{
 						{Name: "from", Kind: KindClock, Required: true, Doc: "Start, \"HH:MM\"."},
 						{Name: "to", Kind: KindClock, Required: true, Doc: "End, \"HH:MM\"; may be earlier than from (overnight)."},

@@ -327,8 +327,12 @@ func TestFullConfigValues(t *testing.T) {
 
 	t.Run("campaigns", func(t *testing.T) {
 		on := cfg.Campaigns[0]
-		if on.ReentryAfter != 90*durations.Day || on.Reentry != "after" || on.OnCap != "skip" || !on.ExitOnLeave || on.Community != c {
+		if on.ReentryAfter != 90*durations.Day || on.Reentry != "after" || on.OnCap != "skip" || on.ExpireAfter != 2*durations.Day || !on.ExitOnLeave || on.Community != c {
 			t.Errorf("onboarding %+v", on)
+		}
+		// Unset, a campaign's sends expire after a week.
+		if wb := cfg.Campaigns[1]; wb.ExpireAfter != config.DefaultExpireAfter {
+			t.Errorf("winback expire_after %s; want the default %s", wb.ExpireAfter, config.DefaultExpireAfter)
 		}
 		if q := on.QuietHours; q.From.String() != "22:00" || q.To.String() != "08:00" || q.Timezone.String() != "Asia/Shanghai" {
 			t.Errorf("quiet hours %+v", q)

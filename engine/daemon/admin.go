@@ -116,7 +116,34 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 				return err
 			}
 		}
-		ex, err := rt.WhyOn(m, addr, ev, by, at)
+		var outcomes func() ([]state.Outcome, error)
+		if ol, ok := d.opt.Store.(outcomeLister); ok {
+			outcomes = func() ([]state.Outcome, error) { return ol.Outcomes(r.Context(), m.ID, math.MaxInt32) }
+		}
+		// An at before the member's stored state: the rules read the
+		// member as of then, as far as the state and the outcomes tell,
+		// and the answer warns about the rest.
+		var past *runtime.AsOf
+		var err error
+		ruled := m
+		if at.Before(runtime.StateTime(m)) {
+			var outs []state.Outcome
+			if outcomes != nil {
+				if outs, err = outcomes(); err != nil {
+					return err
+				}
+			}
+			if past, err = rt.MemberAsOf(m, at, outs, outcomes != nil); err != nil {
+				return err
+			}
+			ruled = past.Member
+		}
+		var ex []runtime.Explanation
+		if past != nil {
+			ex, err = rt.WhyAsOf(past, addr, ev, by)
+		} else {
+			ex, err = rt.WhyOn(m, addr, ev, by, at)
+		}
 		if err != nil {
 			return &badRequest{err}
 		}
@@ -125,10 +152,6 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		}
 		// A run with a key the member no longer has may have been
 		// dropped under retention: its outcomes may still tell of it.
-		var outcomes func() ([]state.Outcome, error)
-		if ol, ok := d.opt.Store.(outcomeLister); ok {
-			outcomes = func() ([]state.Outcome, error) { return ol.Outcomes(r.Context(), m.ID, math.MaxInt32) }
-		}
 		dropped, err := runtime.DroppedRun(m, addr, outcomes)
 		if err != nil {
 			return err
@@ -137,9 +160,9 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		// back is told by the outcomes (at its step) or the outbox (at
 		// delivery).
 		var skipped []runtime.Skip
+		var sends []state.OutboxEntry
 		if strings.HasPrefix(addr, "campaign.") && len(m.Campaigns) > 0 {
 			var outs []state.Outcome
-			var sends []state.OutboxEntry
 			if outcomes != nil {
 				if outs, err = outcomes(); err != nil {
 					return err
@@ -152,17 +175,26 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 			}
 			skipped = rt.Skips(m, addr, outs, sends)
 		}
-		verdict, incentive, err := rt.Verdict(m, addr, ev, by, at)
+		verdict, incentive, err := rt.Verdict(ruled, addr, ev, by, at)
 		if err != nil && ev != nil {
 			return &badRequest{err} // about the event asked on
 		}
 		if err != nil {
 			return err
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: rt.Holds(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr)})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Warnings: asOfNotes(past)})
 		return err
 	})
 	d.answer(w, body, err)
+}
+
+// asOfNotes are a why's warnings: none for an at at or after the
+// member's stored state.
+func asOfNotes(past *runtime.AsOf) []runtime.AsOfNote {
+	if past == nil {
+		return nil
+	}
+	return past.Notes()
 }
 
 type badRequest struct{ error }

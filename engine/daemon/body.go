@@ -57,6 +57,7 @@ type place struct {
 // on its own, so every bad one is reported with its index and the line
 // it starts on; places gives the good ones' positions.
 func parseBody(body []byte) ([]events.Event, []place, []EventError) {
+	body = events.TrimBOM(body)
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		return parseArray(body)

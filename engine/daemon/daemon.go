@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,6 +135,19 @@ type Reload struct {
 	// is read only at start (state settings, platform blocks), so it is
 	// not in effect until hearth run restarts (restartNeeded).
 	RestartNeeded []string `json:"restart_needed,omitempty"`
+
+	// RemovedCampaigns are the campaigns the reload took out of force,
+	// with the runs they had under way: each ends as stopped at its
+	// member's next event or timer.
+	RemovedCampaigns []RemovedCampaign `json:"removed_campaigns,omitempty"`
+}
+
+// RemovedCampaign is a campaign a reload removed.
+type RemovedCampaign struct {
+	Name string `json:"name"`
+	// ActiveRuns is how many runs it had under way when it was removed;
+	// absent when they could not be counted.
+	ActiveRuns *int `json:"active_runs,omitempty"`
 }
 
 // Daemon runs the engine.
@@ -157,6 +171,15 @@ type Daemon struct {
 	stopping     atomic.Bool
 	draining     atomic.Bool // /readyz says 503 while events are still taken
 	backingUp    atomic.Bool // a state backup is being made (backup.go)
+
+	// held is the reload the watcher holds back (watch.go); guarded by mu.
+	held *HeldReload
+	// reloadMu makes reloads one at a time: two loads swapping in the
+	// order they finish could leave older files' configuration in force.
+	reloadMu sync.Mutex
+	// processing is whether Run's loop takes queries (Query).
+	processing atomic.Bool
+
 	// feeding counts events files being applied (Feed): timers wait for
 	// them, since a recheck at the wall clock between two of a file's
 	// batches would take members past events the file has still to give.
@@ -202,6 +225,12 @@ type Daemon struct {
 	// unauthorizedLog keeps the warnings of refused bearer tokens to
 	// one a minute (http.go).
 	unauthorizedLog *lograte.Limiter
+	// refusedLog keeps the log lines of refused requests to one a minute
+	// per reason (the metrics count them all).
+	refusedLog *lograte.Limiter
+	// storeLogs keeps the lines about work a failing state store
+	// refused to one a minute per message (storehealth.go).
+	storeLogs *lograte.Limiter
 }
 
 // Counters are running totals, for status.
@@ -278,13 +307,13 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1),
-		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery),
-		zoneLogs: lograte.New(zoneLogEvery)}
+		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery), refusedLog: lograte.New(unauthorizedLogEvery),
+		zoneLogs: lograte.New(zoneLogEvery), storeLogs: lograte.New(storeLogEvery)}
 	d.log = slog.New(redactHandler{next: opt.Log.Handler(), redact: d.Redact})
 	d.opt.Log = d.log
 	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
-	d.record("start", cfg, src, diags, false, time.Since(start))
+	d.record("start", cfg, src, diags, false, nil, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}
@@ -332,9 +361,9 @@ func (d *Daemon) Reloads() []Reload {
 	return append([]Reload(nil), d.reloads...)
 }
 
-func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, took time.Duration) Reload {
+func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, removed []RemovedCampaign, took time.Duration) Reload {
 	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Unchanged: unchanged, Duration: took.String(),
-		Diagnostics: config.ToJSON(src, diags, d.opt.Dir)}
+		Diagnostics: config.ToJSON(src, diags, d.opt.Dir), RemovedCampaigns: removed}
 	if r.OK && cfg != nil {
 		r.RestartNeeded = restartNeeded(d.started, cfg)
 	}
@@ -360,22 +389,56 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 	return r
 }
 
+// Held is the reload the watcher holds back, or nil (see HeldReload).
+func (d *Daemon) Held() *HeldReload {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.held
+}
+
+func (d *Daemon) setHeld(h *HeldReload) {
+	d.mu.Lock()
+	d.held = h
+	d.mu.Unlock()
+	d.opt.Metrics.reloadHeld(h != nil)
+}
+
 // Reload builds a new snapshot with the same code as validate and swaps
 // it in; on any error the running one stays and the diagnostics are kept.
+// It reads the files as they are: SIGHUP and POST /v1/reload come after
+// a write, unlike the watcher's reloads, which wait for one to finish.
 func (d *Daemon) Reload(trigger string) Reload {
+	r, _ := d.reload(trigger, nil)
+	return r
+}
+
+// reload is Reload, where hold, when given, sees the configuration
+// loaded (valid or not) beside the one in force and may hold it back:
+// then nothing is recorded or swapped, and held is true.
+func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool) (r Reload, held bool) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
 	start := time.Now()
 	d.log.Debug("reloading the configuration", "trigger", trigger, "dir", d.opt.Dir)
 	cfg, src, diags := config.Load(d.opt.Dir, d.opt.Load)
 	old := d.snap.Load()
+	if hold != nil && old != nil && hold(old.Config, cfg) {
+		return Reload{}, true
+	}
+	d.setHeld(nil)
 	unchanged := !diags.HasErrors() && old != nil && old.Config.Hash == cfg.Hash
-	r := d.record(trigger, cfg, src, diags, unchanged, time.Since(start))
+	var removed []RemovedCampaign
+	if !diags.HasErrors() && !unchanged && old != nil {
+		removed = d.removedCampaigns(old.Config, cfg)
+	}
+	r = d.record(trigger, cfg, src, diags, unchanged, removed, time.Since(start))
 	if !r.OK {
 		d.log.Error("reload failed; the running configuration stays", "trigger", trigger, "errors", r.Diagnostics.ErrorCount, "first", firstSummary(r))
-		return r
+		return r, false
 	}
 	if unchanged {
 		d.log.Info("reload: configuration unchanged", "trigger", trigger)
-		return r
+		return r, false
 	}
 	d.snap.Store(newSnapshot(cfg, d.opt.Now()))
 	var was *config.Config
@@ -396,6 +459,18 @@ func (d *Daemon) Reload(trigger string) Reload {
 	}
 	d.log.Info("configuration reloaded", "trigger", trigger, "hash", shortHash(cfg.Fingerprint), "took", time.Since(start).Round(time.Microsecond).String(),
 		"warnings", r.Diagnostics.WarningCount)
+	for _, c := range removed {
+		switch {
+		case c.ActiveRuns == nil:
+			d.log.Warn(fmt.Sprintf("the reload removed campaign %s; its runs under way (not counted) end as stopped at their members' next event or timer", c.Name),
+				"trigger", trigger, "campaign", c.Name)
+		case *c.ActiveRuns > 0:
+			d.log.Warn(fmt.Sprintf("the reload removed campaign %s with %d active runs: each ends as stopped at its member's next event or timer, and does not resume if the campaign comes back later", c.Name, *c.ActiveRuns),
+				"trigger", trigger, "campaign", c.Name, "active_runs", *c.ActiveRuns)
+		default:
+			d.log.Info(fmt.Sprintf("the reload removed campaign %s, which had no active runs", c.Name), "trigger", trigger, "campaign", c.Name)
+		}
+	}
 	if len(r.RestartNeeded) > 0 {
 		d.log.Warn("some changes take effect only when hearth run restarts: it keeps the state store and platform connections it started with",
 			"trigger", trigger, "restart_needed", r.RestartNeeded)
@@ -403,8 +478,60 @@ func (d *Daemon) Reload(trigger string) Reload {
 	// What the new files do that has no effect, or holds a credential in
 	// plain text, is said once, when they come into force.
 	r.Diagnostics.Log(context.Background(), d.log)
-	return r
+	return r, false
 }
+
+// removedCampaigns are the campaigns of old that cfg does not have, each
+// with its runs under way, counted between batches by a scan of the
+// members (only when a reload removes a campaign, which is rare).
+func (d *Daemon) removedCampaigns(old, cfg *config.Config) []RemovedCampaign {
+	var names []string
+	for _, c := range old.Campaigns {
+		if !slices.ContainsFunc(cfg.Campaigns, func(n *config.Campaign) bool { return n.Name == c.Name }) {
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	out := make([]RemovedCampaign, len(names))
+	for i, n := range names {
+		out[i].Name = n
+	}
+	run := runner(direct)
+	switch {
+	case d.stopping.Load():
+		return out // the loop takes no more queries; the count is not worth the wait
+	case d.processing.Load():
+		run = d.Query
+	}
+	counts := make([]int, len(names))
+	ctx, cancel := context.WithTimeout(context.Background(), activeRunsTimeout)
+	defer cancel()
+	err := run(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+		return d.opt.Store.Members(ctx, func(m *state.Member) error {
+			if len(m.Campaigns) == 0 {
+				return nil
+			}
+			for i, n := range names {
+				counts[i] += m.ActiveRuns(n)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		d.log.Warn("counting the active runs of the campaigns a reload removes", "campaigns", names, "err", err)
+		return out
+	}
+	for i := range out {
+		out[i].ActiveRuns = &counts[i]
+	}
+	return out
+}
+
+// activeRunsTimeout bounds the count of a removed campaign's runs, which
+// waits for the batch under way.
+const activeRunsTimeout = 30 * time.Second
 
 func firstSummary(r Reload) string {
 	for _, dg := range r.Diagnostics.Diagnostics {
@@ -589,6 +716,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return out, err
 		}
 		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact, Recipients: recipients,
+			Config: func() *config.Config { return d.snap.Load().Config },
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})
@@ -608,6 +736,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 			_, _ = disp.RunOnce(last)
 		}()
 	}
+	d.processing.Store(true)
+	defer d.processing.Store(false)
 	sampleCtx, stopSampling := context.WithCancel(ctx)
 	var sampling sync.WaitGroup
 	sampling.Go(func() { d.sampleLoop(sampleCtx) })
@@ -624,6 +754,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if snap := d.snap.Load(); rtFor != snap {
 			next := runtime.New(snap.Config, d.log)
 			d.giveStepOrders(ctx, snap.Config, rt, next)
+			d.recordIncentives(ctx, snap.Config)
 			d.givePlatformCommunities(next)
 			d.swapRuntime(rt, next)
 			rt, rtFor = next, snap
@@ -634,7 +765,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// members to re-evaluate before the first second is out.
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var watch storeWatch
 	for {
+		if err := d.watchStore(&watch); err != nil {
+			// Nothing more can be written: what is waiting is refused
+			// by the store, and the daemon stops for a restart.
+			d.stopping.Store(true)
+			d.applyWaiting(context.Background(), current())
+			return err
+		}
 		var reqs []*request
 		select {
 		case r := <-d.submit:
@@ -647,20 +786,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-d.wake:
 		case <-ctx.Done():
 			d.stopping.Store(true)
-			// Drain what was accepted before the stop.
-			for {
-				select {
-				case r := <-d.submit:
-					reqs = append(reqs, r)
-					continue
-				default:
-				}
-				break
-			}
-			if len(reqs) > 0 {
-				rt = current()
-				d.apply(context.Background(), rt, reqs)
-			}
+			// Apply what was accepted before the stop.
+			d.applyWaiting(context.Background(), current())
 			if f, ok := d.opt.Store.(state.Flusher); ok {
 				return f.Flush(context.Background())
 			}
@@ -690,6 +817,25 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.reevaluate(ctx, rt)
 		}
 		timer.Reset(time.Second)
+	}
+}
+
+// applyWaiting applies the requests waiting for the processor once
+// stopping is set (no more are added): at a stop, what was accepted;
+// after the store failed for good, it refuses them.
+func (d *Daemon) applyWaiting(ctx context.Context, rt *runtime.Runtime) {
+	var reqs []*request
+	for {
+		select {
+		case r := <-d.submit:
+			reqs = append(reqs, r)
+			continue
+		default:
+		}
+		break
+	}
+	if len(reqs) > 0 {
+		d.apply(ctx, rt, reqs)
 	}
 }
 
@@ -925,10 +1071,8 @@ func (d *Daemon) Stats() map[string]int64 {
 // failed logs work that failed as an error, unless the daemon is
 // stopping: then the context cancelled it, nothing was committed, and the
 // work is done again at the next start, so it is no error to page about.
+// Work a failing state store refused is logged at a limited rate
+// (logFailure): the store's failure itself is logged once (watchStore).
 func (d *Daemon) failed(ctx context.Context, msg string, args ...any) {
-	if ctx.Err() != nil {
-		d.log.Debug("stopped during work; it is done again at the next start: "+msg, args...)
-		return
-	}
-	d.log.Error(msg, args...)
+	d.logFailure(ctx, slog.LevelError, msg, args...)
 }

@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -209,6 +210,22 @@ func TestBearerToken(t *testing.T) {
 	if code, _ := post(t, f, "/v1/events", events(0, 1), "s3cret"); code != http.StatusAccepted {
 		t.Errorf("right token: %d", code)
 	}
+	// The scheme's name is case-insensitive (RFC 9110); the token is not.
+	for header, want := range map[string]int{
+		"bearer s3cret": http.StatusAccepted, "BEARER s3cret": http.StatusAccepted, "Bearer  s3cret": http.StatusAccepted,
+		"Bearer S3CRET": http.StatusUnauthorized, "Basic s3cret": http.StatusUnauthorized, "Bearers3cret": http.StatusUnauthorized,
+	} {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/v1/events", strings.NewReader(events(0, 1)))
+		req.Header.Set("Authorization", header)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Authorization: %s: %d, want %d", header, resp.StatusCode, want)
+		}
+	}
 	resp, err := http.Get(f.srv.URL + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("healthz: %v %v", resp, err)
@@ -311,7 +328,7 @@ func TestWatchReloadsOnRenameAndSymlinkSwap(t *testing.T) {
 	f := start(t, rulesA, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { _ = f.d.Watch(ctx, 50*time.Millisecond) }()
+	go func() { _ = f.d.Watch(ctx, daemon.WatchOptions{Settle: 50 * time.Millisecond}) }()
 	time.Sleep(100 * time.Millisecond)
 	before := f.d.Snapshot().Config.Hash
 	// An editor's save: write a temporary file, rename it over the old.
@@ -406,6 +423,21 @@ segment "posters" {
 	ex, _ := why["explanations"].([]any)
 	if code != 200 || len(ex) != 1 || ex[0].(map[string]any)["result"] != true {
 		t.Fatalf("why: %d %v", code, why)
+	}
+	if why["warnings"] != nil {
+		t.Errorf("why now: warnings %v", why["warnings"])
+	}
+	// At a time before the member's state (its posts, on January 1 at
+	// 10:00): the member as of then, and what the state cannot tell of
+	// it named. The day before, none of the posts counts.
+	_, why = get(t, f, "/v1/members/m3/why?rule=segment.posters&at=2025-12-31T00:00:00Z")
+	if ex, _ := why["explanations"].([]any); len(ex) != 1 || ex[0].(map[string]any)["result"] != false || why["warnings"] != nil {
+		t.Errorf("why the day before: %v", why)
+	}
+	// Inside the day of the posts, counts are by day: warned about.
+	_, why = get(t, f, "/v1/members/m3/why?rule=segment.posters&at=2026-01-01T09:00:00Z")
+	if ws, _ := why["warnings"].([]any); len(ws) != 1 || ws[0].(map[string]any)["input"] != "total('message.posted')" {
+		t.Errorf("why inside the day of the posts: warnings %v", why["warnings"])
 	}
 	if code, _ := get(t, f, "/v1/members/m3/why?rule=segment.nope"); code != 400 {
 		t.Errorf("why unknown segment: %d", code)
@@ -732,5 +764,84 @@ template "hi" {
 		if code, body := get(t, f, "/v1/outbox?"+bad); code != 400 || body["error"] == "" {
 			t.Errorf("?%s: %d %v; want 400 with an error", bad, code, body)
 		}
+	}
+}
+
+// postEncoded posts body with a Content-Encoding, as log shippers do.
+func postEncoded(t *testing.T, f *fixture, encoding string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/events", bytes.NewReader(body))
+	req.Header.Set("Content-Encoding", encoding)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(data, &out)
+	return resp.StatusCode, out
+}
+
+func gzipped(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// A gzip-compressed body is read, the limit applies to what it holds,
+// other encodings are a 415 that names them, a body that is not the gzip
+// it says is a 400, and a byte order mark before the events is passed
+// over; no refused request changes anything.
+func TestEventsBodyEncodings(t *testing.T) {
+	f := start(t, rulesA, "")
+	if code, body := postEncoded(t, f, "gzip", gzipped(t, []byte(events(0, 5)))); code != http.StatusAccepted || body["accepted"] != 5.0 {
+		t.Fatalf("gzip: %d %v", code, body)
+	}
+	if code, body := postEncoded(t, f, "identity", []byte("\xef\xbb\xbf"+events(5, 2))); code != http.StatusAccepted || body["accepted"] != 2.0 {
+		t.Fatalf("a body starting with a byte order mark: %d %v", code, body)
+	}
+	if code, body := postEncoded(t, f, "br", []byte(events(7, 1))); code != http.StatusUnsupportedMediaType || !strings.Contains(fmt.Sprint(body["error"]), `Content-Encoding "br" cannot be read`) {
+		t.Errorf("br: %d %v", code, body)
+	}
+	if code, body := postEncoded(t, f, "gzip", []byte(events(7, 1))); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["error"]), "not gzip data") {
+		t.Errorf("plain text said to be gzip: %d %v", code, body)
+	}
+	// 8 MiB of blanks compress to a few KiB.
+	if code, body := postEncoded(t, f, "gzip", gzipped(t, bytes.Repeat([]byte(" "), daemon.MaxBody+1))); code != http.StatusRequestEntityTooLarge || !strings.Contains(fmt.Sprint(body["error"]), "uncompressed") {
+		t.Errorf("a gzip body holding more than the limit: %d %v", code, body)
+	}
+	if p := points(t, f); p != 7 {
+		t.Errorf("points %d; want 7 (the 5 gzipped and 2 plain events alone)", p)
+	}
+}
+
+// A refused request is logged, once a minute per reason, with what was
+// wrong; the metrics count every one.
+func TestRefusedRequestsLogged(t *testing.T) {
+	var logs syncBuffer
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	bad := `{"id":"x","type":"message.posted","member":"m1","at":"yesterday"}`
+	for range 3 {
+		if code, _ := post(t, f, "/v1/events", bad, ""); code != http.StatusBadRequest {
+			t.Fatalf("bad event: %d", code)
+		}
+	}
+	var refused []map[string]any
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var r map[string]any
+		if json.Unmarshal([]byte(line), &r) == nil && r["msg"] == "request refused" {
+			refused = append(refused, r)
+		}
+	}
+	if len(refused) != 1 || refused[0]["reason"] != "invalid" || refused[0]["status"] != 400.0 || !strings.Contains(fmt.Sprint(refused[0]["first"]), "RFC 3339") {
+		t.Errorf("refusals logged: %v; want one line, reason invalid, naming the bad time", refused)
 	}
 }

@@ -136,7 +136,7 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 	}
 	b, err := d.opt.Store.Begin(ctx)
 	if err != nil {
-		d.log.Error("alerts: begin failed", "err", err)
+		d.failed(ctx, "alerts: begin failed", "err", err)
 		return
 	}
 	n, outs, err := rt.CheckAlerts(ctx, b, d.opt.Now())
@@ -145,11 +145,11 @@ func (d *Daemon) checkAlerts(ctx context.Context, rt *runtime.Runtime) {
 	refused := rt.TakeRefused() // responders entering the alert's campaign
 	if err != nil {
 		_ = b.Rollback()
-		d.log.Error("alerts: check failed", "err", err)
+		d.failed(ctx, "alerts: check failed", "err", err)
 		return
 	}
 	if err := b.Commit(); err != nil {
-		d.log.Error("alerts: commit failed", "err", err)
+		d.failed(ctx, "alerts: commit failed", "err", err)
 		return
 	}
 	d.opt.Metrics.refused(refused)

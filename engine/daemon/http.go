@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // MaxBody is the largest request body accepted.
@@ -92,6 +94,17 @@ func (m *Metrics) instrument(route string, h http.Handler) http.Handler {
 // The reasons a bearer token is refused: none was sent, or another.
 var unauthorizedReasons = []string{"missing", "wrong"}
 
+// bearer is the token of an Authorization header of the Bearer scheme,
+// whose name is case-insensitive (RFC 9110 11.1): "bearer" and "BEARER"
+// are Bearer too.
+func bearer(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimLeft(token, " "), true
+}
+
 // unauthorizedLogEvery is how often a refused token is logged: a client
 // left with an old token, or someone guessing, would fill the log.
 const unauthorizedLogEvery = time.Minute
@@ -104,7 +117,7 @@ func (d *Daemon) auth(token, route string, h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got, ok := bearer(r.Header.Get("Authorization"))
 		if ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1 {
 			h.ServeHTTP(w, r)
 			return
@@ -186,6 +199,50 @@ type EventError struct {
 // With ?backfill=true the events are history sent in time order (hearth
 // replay sends them so): timers wait while a backfill goes on
 // (HoldTimers).
+// readEventsBody reads a body of events, as sent or gzip-compressed
+// (Content-Encoding: gzip, as log shippers send by default), at most
+// MaxBody bytes either way; it answers the request itself when it cannot.
+func (d *Daemon) readEventsBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	tooLarge := func() ([]byte, bool) {
+		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes (uncompressed); send fewer events per request", MaxBody), nil)
+		return nil, false
+	}
+	var src io.Reader = http.MaxBytesReader(w, r.Body, MaxBody)
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return tooLarge()
+			}
+			d.reject(w, http.StatusBadRequest, "unreadable", "Content-Encoding is gzip, but the body is not gzip data: "+err.Error(), nil)
+			return nil, false
+		}
+		defer zr.Close()
+		// A small gzip body can hold a huge one: the limit is on what
+		// it holds.
+		src = io.LimitReader(zr, MaxBody+1)
+	default:
+		d.reject(w, http.StatusUnsupportedMediaType, "content_encoding", fmt.Sprintf("Content-Encoding %q cannot be read; send the body as it is, or gzip-compressed (Content-Encoding: gzip)", enc), nil)
+		return nil, false
+	}
+	body, err := io.ReadAll(src)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return tooLarge()
+		}
+		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
+		return nil, false
+	}
+	if len(body) > MaxBody {
+		return tooLarge()
+	}
+	return body, true
+}
+
 func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	backfill := false
 	switch v := r.URL.Query().Get("backfill"); v {
@@ -204,14 +261,8 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody), nil)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody), nil)
-			return
-		}
-		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
+	body, ok := d.readEventsBody(w, r)
+	if !ok {
 		return
 	}
 	evs, places, bad := parseBody(body)
@@ -221,6 +272,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	found := d.countIngested(evs)
 	var done applied
+	var err error
 	if backfill {
 		done, err = d.submitBackfill(r.Context(), evs)
 	} else {
@@ -229,6 +281,9 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrStopping):
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the events to another replica or again later"})
+		return
+	case errors.Is(err, state.ErrFailing):
+		storeFailing(w, "the events", err)
 		return
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
@@ -271,6 +326,18 @@ func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad
 	n := max(1, len(bad))
 	d.opt.Metrics.rejected.WithLabelValues(reason).Add(float64(n))
 	d.stats.Rejected.Add(int64(n))
+	// A sender whose events are refused finds out from its own logs, if
+	// it reads the answers; ours say it too, once a minute per reason.
+	if ok, held := d.refusedLog.Allow(reason, time.Now()); ok {
+		args := []any{"status", code, "reason", reason, "events", n, "error", msg}
+		if len(bad) > 0 {
+			args = append(args, "first", bad[0].Error)
+		}
+		if held > 0 {
+			args = append(args, "not_logged", held)
+		}
+		d.log.Info("request refused", args...)
+	}
 	body := map[string]any{"error": msg}
 	if len(bad) > 0 {
 		if len(bad) > 100 {
@@ -326,6 +393,8 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		},
 		"last_reload": reloads[len(reloads)-1],
 		"reloads":     reloads,
+		// A change to the files the watcher holds back (null: none).
+		"reload_held": d.Held(),
 		"stats":       d.Stats(),
 		"outbox":      d.outboxCounts(r.Context(), d.Query),
 		"queue":       len(d.submit),
@@ -340,6 +409,9 @@ func (d *Daemon) status(w http.ResponseWriter, r *http.Request) {
 		// Attributes taken that their type does not declare, each with
 		// the declared one it looks like a typo of.
 		"attr_typos": d.attrTypos.list(snap.Config),
+	}
+	if st := d.storeStatus(); st != nil {
+		body["state"] = st
 	}
 	if bs, ok := d.opt.Bus.(BusStatus); ok {
 		body["bus"] = bs.Status()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // Receiver is a platform connection that takes events pushed to hearth
@@ -134,6 +135,9 @@ func (d *Daemon) inbound(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrStopping):
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the events again later"})
 		return
+	case errors.Is(err, state.ErrFailing):
+		storeFailing(w, "the events", err)
+		return
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
 		return
@@ -182,8 +186,12 @@ func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platf
 		d.countIngested(reply.Events)
 		if _, err := d.Submit(r.Context(), reply.Events); err != nil {
 			code, msg := http.StatusInternalServerError, "could not be stored: "+err.Error()+"; try again"
-			if errors.Is(err, ErrStopping) {
+			switch {
+			case errors.Is(err, ErrStopping):
 				code, msg = http.StatusServiceUnavailable, "hearth is stopping; try again in a moment"
+			case errors.Is(err, state.ErrFailing):
+				code, msg = http.StatusServiceUnavailable, "could not be stored: "+err.Error()+"; try again later"
+				w.Header().Set("Retry-After", storeRetryAfter)
 			}
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(code)

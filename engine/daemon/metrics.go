@@ -31,6 +31,7 @@ type Metrics struct {
 	reloadSuccess prometheus.Gauge
 	reloads       *prometheus.CounterVec
 	reloadSeconds prometheus.Histogram
+	reloadHeldG   prometheus.Gauge
 	deliveries    *prometheus.CounterVec
 	pruned        *prometheus.CounterVec
 	runsRefused   *prometheus.CounterVec
@@ -88,7 +89,7 @@ func NewMetrics() *Metrics {
 		reloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_config_reload_seconds",
 			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
-			Help: "Outbox delivery attempts by platform and result (sent, retry, wait, dead, skipped)."}, []string{"platform", "result"}),
+			Help: "Outbox delivery attempts by platform and result (sent, retry, wait, held: by a campaign's quiet hours when it was to go out, dead, skipped: for the member's sake, expired: past its campaign's expire_after)."}, []string{"platform", "result"}),
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_state_pruned_total",
 			Help: "Rows forgotten under the state's retention settings, by kind (event_ids, outcomes, outbox)."}, []string{"kind"}),
 	}
@@ -132,7 +133,9 @@ func NewMetrics() *Metrics {
 		Help: "When the configuration was last loaded successfully (at start, or a reload, unchanged or not), in Unix seconds."})
 	m.domain = newDomainMetrics()
 	m.register(m.domain.collectors()...)
-	m.register(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt)
+	m.reloadHeldG = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_reload_held",
+		Help: "1 while the watcher holds back a change to the files because a file that had blocks in force has none left (a save under way, or emptied: applied after -reload-grace), 0 otherwise."})
+	m.register(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt, m.reloadHeldG)
 	m.register(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -144,8 +147,8 @@ func NewMetrics() *Metrics {
 // increase(hearth_outbox_deliveries_total{result="dead"}[1h]) > 0 would
 // never fire for the first dead letter.
 var (
-	deliveryResults = []string{"sent", "retry", "wait", "dead", "skipped"}
-	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type",
+	deliveryResults = []string{"sent", "retry", "wait", "held", "dead", "skipped", "expired"}
+	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type", "content_encoding",
 		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host", "suppressed"}
 	reloadResults = []string{"success", "failure"}
 	pruneKinds    = []string{"event_ids", "outcomes", "outbox"}
@@ -339,6 +342,14 @@ func (m *Metrics) reload(ok bool, at time.Time, took time.Duration) {
 	m.reloadSeconds.Observe(took.Seconds())
 }
 
+func (m *Metrics) reloadHeld(held bool) {
+	if held {
+		m.reloadHeldG.Set(1)
+	} else {
+		m.reloadHeldG.Set(0)
+	}
+}
+
 func (m *Metrics) processed(typ string, dup bool, n int) {
 	d := "false"
 	if dup {
@@ -459,6 +470,22 @@ func (m *Metrics) outbox(counts map[string]int) {
 // figures (partitions, lag, leases) when it has one that collects.
 func (m *Metrics) registerDaemon(d *Daemon, b Publisher) {
 	m.register(newRuleCollector(d), newInfoCollector(d))
+	// Read from the store at each scrape: a failure and its recovery
+	// show at once, and 0 from the start for every store.
+	m.register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_state_store_failing",
+		Help: "1 while the state store refuses writes after one failed (a full disk), until it recovers by itself (or, when it cannot, the daemon stops); 0 otherwise."},
+		func() float64 {
+			if h, ok := d.storeHealth(); ok && h.Err != nil {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hearth_state_store_failures_total",
+			Help: "Times the state store began failing (refusing writes after one failed) since the daemon started."},
+			func() float64 {
+				h, _ := d.storeHealth()
+				return float64(h.Failures)
+			}))
 	if c, ok := b.(prometheus.Collector); ok {
 		m.register(c)
 	}

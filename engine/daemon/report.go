@@ -120,6 +120,10 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	known, err := d.knownMember(r.Context(), req.Member)
+	if errors.Is(err, state.ErrFailing) {
+		storeFailing(w, "the feedback", err)
+		return
+	}
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback's member could not be looked up: " + err.Error() + "; send it again"})
 		return
@@ -129,6 +133,9 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrStopping):
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + "; send the feedback again later"})
+		return
+	case errors.Is(err, state.ErrFailing):
+		storeFailing(w, "the feedback", err)
 		return
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback could not be stored: " + err.Error() + "; send it again (its id makes it safe)"})

@@ -70,10 +70,12 @@ func routes() []Route {
 				"once a day, and no more email goes to them through that platform; GET shows a confirm button; a bad token gets 403",
 			handler: func(d *Daemon) http.HandlerFunc { return d.inbound }},
 		{Pattern: "POST /v1/reload", Usage: "POST /v1/reload", Token: true,
-			Doc:     "reload now; 200 (\"unchanged\": true when the files mean the configuration in force) or 422 with diagnostics",
+			Doc: "reload now, reading the files as they are; 200 (\"unchanged\": true when the files mean the configuration in force; " +
+				"\"removed_campaigns\" with their active_runs) or 422 with diagnostics",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postReload }},
 		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
-			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, counters, " +
+			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, " +
+				"the change to the files held back while a file has no blocks left (\"reload_held\": since, until, files), counters, " +
 				"queue_events (accepted, not yet committed), outbox, retention, bus; with -bus, the live \"replicas\" (id, address, hash, version, " +
 				"partitions, started_at, last_seen) and \"config_mismatch\": true when their configuration hashes differ; the event types neither standard nor declared " +
 				"taken lately (\"undeclared_types\": events, first and last seen, the known type each looks like), and the attributes taken " +
@@ -168,10 +170,10 @@ func routes() []Route {
 			Doc:     "the dashboard's scripts and styles",
 			handler: func(*Daemon) http.HandlerFunc { return dashboard.Assets().ServeHTTP }},
 		{Pattern: "GET /healthz", Usage: "GET  /healthz",
-			Doc:     "200 while the process serves",
-			handler: func(*Daemon) http.HandlerFunc { return healthz }},
+			Doc:     "200 while the process serves and can recover by itself; 503 once the state store failed in a way only a restart mends (the daemon then stops, exit 1)",
+			handler: func(d *Daemon) http.HandlerFunc { return d.healthz }},
 		{Pattern: "GET /readyz", Usage: "GET  /readyz",
-			Doc:     "200 when it takes events and its PostgreSQL state and NATS bus answer, 503 with the reason otherwise; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
+			Doc:     "200 when it takes events: its state store writes (a SQLite state whose disk is full does not) and its PostgreSQL state and NATS bus answer; 503 with the reason otherwise; from SIGTERM on, the listener is closed, so probes are refused like any new connection",
 			handler: func(d *Daemon) http.HandlerFunc { return d.readyz }},
 	}
 }
@@ -190,13 +192,9 @@ func (d *Daemon) postReload(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, res)
 }
 
-func healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
-}
-
 // readiness is a dependency that can say whether it answers: the
-// PostgreSQL store and the NATS bus (a SQLite file has nothing to lose
-// touch with).
+// PostgreSQL store, the NATS bus, and the SQLite store, which fails
+// while it cannot write (storehealth.go).
 type readiness interface {
 	Ready(ctx context.Context) error
 }

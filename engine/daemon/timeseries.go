@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
@@ -114,7 +115,7 @@ func (d *Daemon) outboxCounts(ctx context.Context, run runner) map[string]int {
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Warn("counting the outbox failed", "err", err)
+			d.logFailure(ctx, slog.LevelWarn, "counting the outbox failed", "err", err)
 		}
 		return nil
 	}
@@ -142,7 +143,7 @@ func (d *Daemon) oldestPending(ctx context.Context, run runner) (time.Duration, 
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Warn("reading the oldest pending outbox entry failed", "err", err)
+			d.logFailure(ctx, slog.LevelWarn, "reading the oldest pending outbox entry failed", "err", err)
 		}
 		return 0, false
 	}
@@ -170,7 +171,7 @@ func (d *Daemon) countAlerts(ctx context.Context, run runner) {
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Warn("counting the alerts firing failed", "err", err)
+			d.logFailure(ctx, slog.LevelWarn, "counting the alerts firing failed", "err", err)
 		}
 		return
 	}
@@ -374,7 +375,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Warn("sampling the population failed", "err", err)
+			d.logFailure(ctx, slog.LevelWarn, "sampling the population failed", "err", err)
 		}
 		return s
 	}

@@ -349,6 +349,15 @@ incentive "post" {
 	if code != 200 || v["decision"] != "grace" || v["until"] != "2026-01-15T09:30:00Z" || !strings.Contains(fmt.Sprint(v["text"]), "held by grace until 2026-01-15 09:30") {
 		t.Errorf("tier verdict: %d %v", code, why)
 	}
+	// The member's moves on the tier, as member why -json lists them.
+	moves, _ := why["tier_moves"].([]any)
+	var mv map[string]any
+	if len(moves) == 1 {
+		mv, _ = moves[0].(map[string]any)
+	}
+	if mv["change"] != "promote" || mv["to"] != "regular" || mv["event"] != "p" {
+		t.Errorf("tier_moves: %v; want the promotion to regular alone", why["tier_moves"])
+	}
 	code, why = get(t, f, "/v1/members/cat/why?rule=incentive.post&at=2026-01-01T10:00:00Z")
 	v, _ = why["verdict"].(map[string]any)
 	in, _ := why["incentive"].(map[string]any)

@@ -50,6 +50,9 @@ func Parse(s string) (time.Duration, error) {
 		}
 		return 0, fmt.Errorf("%w %q: write a number and a unit with no space between, such as \"30m\", \"72h\" or \"14d\" (units s, m, h, d, w and ms)", ErrSyntax, s)
 	}
+	if hint, ok := spelledOut(in); ok {
+		return 0, fmt.Errorf("%w %q: units are one letter (s, m, h, d or w): write %s", ErrSyntax, s, hint)
+	}
 	var total time.Duration
 	for i := 0; i < len(in); {
 		j := i
@@ -134,6 +137,13 @@ func compact(s string) (string, bool) {
 			return strconv.Quote(strconv.FormatInt(n, 10) + unit), true
 		}
 	}
+	// A unit word misspelt ("dayz", "minuts", "hourss"): the unit whose
+	// spelled-out name it starts like.
+	for _, u := range []struct{ stem, unit string }{{"milli", "ms"}, {"sec", "s"}, {"min", "m"}, {"hour", "h"}, {"day", "d"}, {"week", "w"}} {
+		if len(word) > len(u.stem) && strings.HasPrefix(word, u.stem) {
+			return strconv.Quote(strconv.FormatInt(n, 10) + u.unit), true
+		}
+	}
 	for _, about := range []struct {
 		names []string
 		days  int64
@@ -147,6 +157,21 @@ func compact(s string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// spelledOut suggests the short form of a number followed by a unit
+// written out ("3days", "2weeks", "1year"); ok is false for anything
+// else, a valid duration included.
+func spelledOut(in string) (string, bool) {
+	i := 0
+	for i < len(in) && in[i] >= '0' && in[i] <= '9' {
+		i++
+	}
+	word := in[i:]
+	if i == 0 || len(word) < 2 || word == "ms" || strings.TrimLeft(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return "", false
+	}
+	return compact(in[:i] + " " + word)
 }
 
 // unitWords are the ways people write hearth's units out.

@@ -56,6 +56,14 @@ func TestParseMessages(t *testing.T) {
 		"1209600":      `write "2w" (or "1209600s")`,
 		"0":            `write "0s"`,
 		"1d12":         "missing unit after 12; every number needs a unit",
+		// Units written out without a space, or misspelt.
+		"3days":    `units are one letter (s, m, h, d or w): write "3d"`,
+		"2weeks":   `write "2w"`,
+		"1year":    `write "365d" (years vary in length, so write days)`,
+		"3 dayz":   `such as "3d"`,
+		"5 minuts": `such as "5m"`,
+		"10mins":   `write "10m"`,
+		"14xyz":    `unknown unit "x"`,
 	} {
 		_, err := Parse(in)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -12,6 +12,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -335,25 +336,59 @@ func jsonKindName(v string) string {
 	return "a " + v
 }
 
-// checkDepth refuses deeply nested JSON before decoding it.
+// checkDepth refuses deeply nested JSON before decoding it, and an
+// object that names a field twice: encoding/json keeps the last, so
+// {"id":"a","id":"b"} would be taken as event b without a word, and id is
+// the idempotency key.
 func checkDepth(data []byte) error {
-	depth, inString, escaped := 0, false, false
-	for _, c := range data {
+	type frame struct {
+		object  bool
+		keyNext bool     // the next string is a field name
+		keys    []string // the object's field names so far
+	}
+	var stack []frame
+	inString, escaped, hasEscape, start := false, false, false, 0
+	for i, c := range data {
 		switch {
 		case escaped:
 			escaped = false
 		case inString && c == '\\':
-			escaped = true
+			escaped, hasEscape = true, true
+		case c == '"' && !inString:
+			inString, hasEscape, start = true, false, i
 		case c == '"':
-			inString = !inString
+			inString = false
+			top := len(stack) - 1
+			if top < 0 || !stack[top].object || !stack[top].keyNext {
+				continue
+			}
+			stack[top].keyNext = false
+			key := string(data[start+1 : i])
+			if hasEscape {
+				// "\u0069d" is id too.
+				if err := json.Unmarshal(data[start:i+1], &key); err != nil {
+					continue // the decoder says what is wrong with it
+				}
+			}
+			if slices.Contains(stack[top].keys, key) {
+				line, col := position(data, start)
+				return invalid("field %q appears twice in one object (line %d, column %d); JSON readers disagree on which to keep, so hearth takes neither", key, line, col)
+			}
+			stack[top].keys = append(stack[top].keys, key)
 		case inString:
 		case c == '{' || c == '[':
-			depth++
-			if depth > MaxDepth+1 {
+			stack = append(stack, frame{object: c == '{', keyNext: c == '{'})
+			if len(stack) > MaxDepth+1 {
 				return invalid("nested deeper than %d levels", MaxDepth)
 			}
 		case c == '}' || c == ']':
-			depth--
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case c == ',':
+			if top := len(stack) - 1; top >= 0 && stack[top].object {
+				stack[top].keyNext = true
+			}
 		}
 	}
 	return nil
@@ -528,6 +563,13 @@ type Reader struct {
 	err   error // the read error that ended the stream
 }
 
+// bom is the UTF-8 byte order mark some editors and tools put at the
+// start of a file or body: no event holds it, so it is passed over.
+var bom = []byte("\xef\xbb\xbf")
+
+// TrimBOM drops a UTF-8 byte order mark at the start of data.
+func TrimBOM(data []byte) []byte { return bytes.TrimPrefix(data, bom) }
+
 // NewReader reads JSON lines from r.
 func NewReader(r io.Reader) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
@@ -550,6 +592,10 @@ func (r *Reader) Next() (Event, error) {
 			return Event{}, err
 		}
 		r.line++
+		if r.line == 1 {
+			// Windows editors start a UTF-8 file with a byte order mark.
+			b = bytes.TrimPrefix(b, bom)
+		}
 		if tooLong {
 			idx := r.index
 			r.index++

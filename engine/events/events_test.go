@@ -87,6 +87,11 @@ func TestParseErrors(t *testing.T) {
 		`{"id":"1","type":"a.b","member":{"id":"u","identities":{"d":"\u2066x"}},"at":"2026-01-01T00:00:00Z"}`: `member identity "d" holds the character U+2066`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","source":"s\u0008"}`:                  "source holds the character U+0008",
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","community":"c\n"}`:                   "community holds the character U+000A",
+		// A field twice: encoding/json would keep the last without a word.
+		`{"id":"dk1","id":"dk2","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:          `field "id" appears twice in one object (line 1, column 13)`,
+		`{"id":"1","\u0069d":"2","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:         `field "id" appears twice`,
+		`{"id":"1","type":"a.b","member":{"id":"u","id":"v"},"at":"2026-01-01T00:00:00Z"}`:       `field "id" appears twice in one object (line 1, column 43)`,
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"n":1,"n":2}}`: `field "n" appears twice`,
 	}
 	for in, want := range cases {
 		_, err := Parse([]byte(in))
@@ -434,5 +439,27 @@ func TestTextKeepsControlsIdsDoNot(t *testing.T) {
 	}
 	if ev.Member.Name != "דני\u200f\nline two" || ev.Attrs["text"] != "a\r\nb\u202e" {
 		t.Errorf("text changed: name %q, text %q", ev.Member.Name, ev.Attrs["text"])
+	}
+}
+
+// The same field name in different objects, strings that look like
+// field names, and arrays of objects are not duplicates.
+func TestSameNameInOtherObjects(t *testing.T) {
+	in := `{"id":"1","type":"a.b","member":{"id":"u","name":"id"},"at":"2026-01-01T00:00:00Z","attrs":{"id":"x","l":[{"id":1},{"id":2}],"s":"\"id\",\"id\""}}`
+	ev, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.ID != "1" || ev.Member.ID != "u" || ev.Attrs["id"] != "x" {
+		t.Errorf("parsed %+v", ev)
+	}
+}
+
+// A file saved with a byte order mark reads as one without.
+func TestReaderPassesOverAByteOrderMark(t *testing.T) {
+	r := NewReader(strings.NewReader("\xef\xbb\xbf" + `{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}` + "\n"))
+	ev, err := r.Next()
+	if err != nil || ev.ID != "1" {
+		t.Fatalf("first event: %+v, %v", ev, err)
 	}
 }

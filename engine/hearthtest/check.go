@@ -18,9 +18,11 @@ import (
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
-// line is one event of a test's stream.
+// line is one event of a test's stream: at is when the test receives
+// it, its own time or its received.
 type line struct {
 	at   time.Time
+	id   string
 	json []byte
 	src  *Event
 }
@@ -346,8 +348,8 @@ func campaign(cfg *config.Config, name string) *config.Campaign {
 	return nil
 }
 
-// stream is the test's events as JSON lines in time order, or nil when
-// one of them is wrong.
+// stream is the test's events as JSON lines in the order they are
+// received (their time, or received), or nil when one of them is wrong.
 func stream(t *Test) []line {
 	var out []line
 	for i, e := range t.Events {
@@ -363,9 +365,14 @@ func stream(t *Test) []line {
 				id = fmt.Sprintf("%s-%d", id, n+1)
 			}
 			at := e.At.Add(time.Duration(n) * e.Every)
-			out = append(out, line{at: at, json: eventJSON(e, id, at), src: e})
+			l := line{at: at, id: id, json: eventJSON(e, id, at), src: e}
+			if e.Received != nil && e.Received.After(at) {
+				l.at = *e.Received
+			}
+			out = append(out, l)
 		}
 	}
+	// In the order the test receives them, as hearth run would.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
 	return out
 }

@@ -196,11 +196,18 @@ type replayed struct {
 func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (*replayed, *hcl.Diagnostic) {
 	var buf strings.Builder
 	var sent []line
+	var received map[string]time.Time
 	for _, l := range t.stream {
 		if !l.at.After(until) {
 			buf.Write(l.json)
 			buf.WriteByte('\n')
 			sent = append(sent, l)
+			if l.src.Received != nil {
+				if received == nil {
+					received = map[string]time.Time{}
+				}
+				received[l.id] = l.at
+			}
 		}
 	}
 	errs := &ruleErrors{}
@@ -213,7 +220,7 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 	}
 	// The members' pinned variants go to the runtime, whose split gives
 	// them as its own choice.
-	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs), Outcome: keep, Variants: t.variants})
+	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs), Outcome: keep, Variants: t.variants, Received: received})
 	if err == nil {
 		return &replayed{sum: sum, ruleErrs: errs.lines, skips: skips}, nil
 	}
@@ -516,6 +523,10 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 			if len(skips) > 0 {
 				gotText += " (skipped: " + skipsText(skips, start) + ")"
 			}
+			// So do those queued and held at delivery, not sent yet.
+			if h, step := deliveryHold(r, m, id, at); h != nil {
+				gotText += fmt.Sprintf(" (held at delivery: %s by quiet hours until %s)", step, offset(h.Until.Sub(start)))
+			}
 			fail("sent", fmt.Sprint(*x.Sent), gotText)
 		}
 	}
@@ -542,6 +553,12 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 		if run.Active() && run.Hold != nil && at.Before(run.Hold.Until) {
 			hold = run.Hold
 		}
+		// Else a send of the run's the outbox holds at delivery, as
+		// member why tells it.
+		step := ""
+		if hold == nil {
+			hold, step = deliveryHold(r, m, id, at)
+		}
 		got := heldNone
 		if hold != nil {
 			got = hold.Reason
@@ -557,6 +574,9 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 		}
 		if x.Held != nil && *x.Held != got {
 			gotText := heldText(hold, start)
+			if step != "" {
+				gotText += " (step " + step + "'s send, queued, at delivery)"
+			}
 			if hold == nil && why != "" {
 				gotText += " (" + why + ")"
 			}
@@ -574,6 +594,24 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 		}
 	}
 	return out
+}
+
+// deliveryHold is the quiet hours that hold a send of the member's run
+// id in the sandbox's outbox at at, and the send's step: queued, it was
+// to go out inside them (runtime.DeliveryHolds). nil when none does.
+func deliveryHold(r *replayed, m *state.Member, id string, at time.Time) (*state.RunHold, string) {
+	ob, ok := r.sum.Store.(sandboxOutbox)
+	if !ok {
+		return nil, ""
+	}
+	// The memory store's list cannot fail; a test queues far fewer.
+	pending, _ := ob.ListOutbox(context.Background(), state.OutboxPending, math.MaxInt)
+	hs := runtime.DeliveryHolds(m, "campaign."+id, pending, at)
+	if len(hs) == 0 {
+		return nil, ""
+	}
+	h := hs[0]
+	return &state.RunHold{Reason: h.Reason, Until: h.Until, QuietHours: h.QuietHours, TimeZone: h.TimeZone}, h.Step
 }
 
 // pinned says where the test pins the member's variant of a campaign:
@@ -628,8 +666,9 @@ func timeText(t, start time.Time) string {
 }
 
 // sentSteps are the steps of a campaign whose messages went to the
-// member's outbox, in order, less those the outbox skipped at delivery:
-// the sandbox decides each as a daemon's outbox would when it is due.
+// member's outbox, in order, less those the outbox skipped at delivery
+// and those it still holds (quiet hours at delivery): the sandbox
+// decides each as a daemon's outbox would when it is due.
 func sentSteps(store state.Store, member, campaign string, key *string) []string {
 	got := []string{}
 	ob, ok := store.(sandboxOutbox)
@@ -638,6 +677,11 @@ func sentSteps(store state.Store, member, campaign string, key *string) []string
 	}
 	skipped := map[string]bool{}
 	for _, e := range skippedEntries(ob) {
+		skipped[e.Key] = true
+	}
+	// The memory store's list cannot fail.
+	pending, _ := ob.ListOutbox(context.Background(), state.OutboxPending, math.MaxInt)
+	for _, e := range pending {
 		skipped[e.Key] = true
 	}
 	for _, act := range ob.Outbox() {

@@ -58,13 +58,16 @@ type Member struct {
 
 // Event is one event block. At is resolved against the test's start.
 type Event struct {
-	Type      string
-	Member    string
-	At        time.Time
-	ID        string
-	Attrs     cty.Value
-	Repeat    int
-	Every     time.Duration
+	Type   string
+	Member string
+	At     time.Time
+	ID     string
+	Attrs  cty.Value
+	Repeat int
+	Every  time.Duration
+	// Received is when hearth receives the event, later than At; nil
+	// for at its time.
+	Received  *time.Time
 	DeclRange hcl.Range
 	TypeRange hcl.Range
 	attrs     attrs
@@ -298,6 +301,14 @@ func decodeEvent(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.D
 		default:
 			e.Every = every
 		}
+	}
+	e.Received = a.at("received", start)
+	if last := e.At.Add(time.Duration(max(e.Repeat-1, 0)) * e.Every); e.Received != nil && len(*diags) == n && e.Received.Before(last) {
+		what := "its time"
+		if e.Repeat > 1 {
+			what = "its last repetition's time"
+		}
+		a.errorf("received", "Invalid received", "received is when hearth receives the event, so it cannot be before %s (%s); it is %s.", what, last.UTC().Format(time.RFC3339), e.Received.UTC().Format(time.RFC3339))
 	}
 	e.Attrs = a.object("attrs")
 	e.bad = e.bad || len(*diags) > n

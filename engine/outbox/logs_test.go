@@ -35,8 +35,8 @@ func records(t *testing.T, logs *bytes.Buffer, level string) []map[string]any {
 
 // An entry's first failed try and its move to the dead letters are
 // warnings; the retries between are debug lines. The first failures of
-// an outage are warned of once a minute per platform, with how many
-// were not.
+// an outage, and its dead letters, are warned of once a minute per
+// platform, with how many were not.
 func TestDeliveryFailuresWarnedOnce(t *testing.T) {
 	ctx := context.Background()
 	s := state.NewMemory()
@@ -71,15 +71,13 @@ func TestDeliveryFailuresWarnedOnce(t *testing.T) {
 	if warns := records(t, &logs, "WARN"); len(warns) != 0 {
 		t.Errorf("retries logged as warnings: %v", warns)
 	}
-	round() // third tries: dead, each warned of
+	round() // third tries: dead, the first warned of
 	warns = records(t, &logs, "WARN")
-	if len(warns) != 3 {
-		t.Fatalf("dead letters: %d warnings; want 3: %v", len(warns), warns)
+	if len(warns) != 1 || warns[0]["msg"] != "action moved to dead letters" || warns[0]["attempts"] != 3.0 {
+		t.Fatalf("dead letters: %v; want one warning", warns)
 	}
-	for _, w := range warns {
-		if w["msg"] != "action moved to dead letters" || w["attempts"] != 3.0 {
-			t.Errorf("dead letter warning: %v", w)
-		}
+	if _, ok := warns[0]["more_dead"]; ok {
+		t.Errorf("the first dead letter counts more: %v", warns[0])
 	}
 
 	// A minute on, the next first failure on the platform is warned of,
@@ -94,5 +92,59 @@ func TestDeliveryFailuresWarnedOnce(t *testing.T) {
 	warns = records(t, &logs, "WARN")
 	if len(warns) != 1 || warns[0]["key"] != "later" || warns[0]["not_logged"] != 2.0 {
 		t.Errorf("a minute later: %v; want the failure of later, with 2 not logged", warns)
+	}
+	// When later dies too, over a minute after k000, its warning counts
+	// the two dead letters held back.
+	round()
+	round()
+	warns = records(t, &logs, "WARN")
+	if len(warns) != 1 || warns[0]["key"] != "later" || warns[0]["msg"] != "action moved to dead letters" || warns[0]["more_dead"] != 2.0 {
+		t.Errorf("later's death: %v; want its dead letter warning, with 2 more dead", warns)
+	}
+}
+
+// failingDue is a store whose due actions cannot be read for its first
+// rounds (a state store that is failing); then calls ends the run.
+type failingDue struct {
+	outbox.Store
+	fails, calls int
+	stop         func()
+}
+
+func (f *failingDue) DueActions(ctx context.Context, now time.Time, limit int) ([]outbox.Entry, error) {
+	f.calls++
+	switch {
+	case f.calls <= f.fails:
+		return nil, errors.New("state store failing since 2026-01-01T00:00:00Z: no space left on device")
+	case f.calls == f.fails+3:
+		f.stop()
+	}
+	return f.Store.DueActions(ctx, now, limit)
+}
+
+// Rounds that keep failing are logged once, not every round: then at
+// most once a minute (the clock stands still here), and their end once
+// a round works again, with how many failed.
+func TestFailingRoundsLoggedOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	store := &failingDue{Store: state.NewMemory(), fails: 20, stop: cancel}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	d := outbox.New(store, &failing{}, outbox.Options{Now: clk.Now, Log: log})
+	if err := d.Run(ctx, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if store.calls < store.fails+3 {
+		t.Fatalf("%d rounds; want at least %d", store.calls, store.fails+3)
+	}
+	errs := records(t, &logs, "ERROR")
+	if len(errs) != 1 || !strings.HasPrefix(errs[0]["msg"].(string), "outbox round failed") || errs[0]["failed_rounds"] != 1.0 {
+		t.Errorf("error lines for %d failed rounds: %v; want one, for the first", store.fails, errs)
+	}
+	infos := records(t, &logs, "INFO")
+	if len(infos) != 1 || infos[0]["msg"] != "outbox rounds work again" || infos[0]["failed_rounds"] != float64(store.fails) {
+		t.Errorf("info lines: %v; want one saying the rounds work again after %d failed", infos, store.fails)
 	}
 }

@@ -9,7 +9,10 @@
 // yet waits for it instead, using up none of its tries. A message to a
 // member who has left the community by the time it is due is skipped,
 // never sent, and so is an email to a member who has unsubscribed from
-// its platform by then (Options.Recipients).
+// its platform by then (Options.Recipients). A campaign's message is
+// decided again when it goes out (Rules): held until the end of its
+// campaign's quiet hours when it would go out inside them, and skipped
+// as expired past its campaign's expire_after.
 package outbox
 
 import (
@@ -21,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -87,6 +91,14 @@ func (e *NotReadyError) Error() string  { return e.Err.Error() }
 func (e *NotReadyError) Unwrap() error  { return e.Err }
 func (e *NotReadyError) NotReady() bool { return true }
 
+// SkipError says the action is not to be sent at all: the dispatcher
+// marks it skipped with Reason, as it does a message to a member who
+// left. PlatformSender answers it for a role.remove of a role hearth
+// did not give.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return e.Reason }
+
 // RateLimitError says to wait before the next try.
 type RateLimitError struct {
 	After time.Duration
@@ -132,8 +144,13 @@ type Options struct {
 	// removal, a ban or a channel message still makes sense after a
 	// member left.
 	Recipients func(ctx context.Context, members []string) (map[string]state.Recipient, error)
+	// Config, when set, gives the configuration in force (it may change
+	// on reload): its campaigns' quiet hours and expire_after apply to
+	// their sends when they go out (Rules). nil applies none.
+	Config func() *config.Config
 	// Observe, when set, hears each attempt's result: sent, retry,
-	// wait (the target is not there yet), dead or skipped.
+	// wait (the target is not there yet), held (by quiet hours at
+	// delivery), dead, skipped (for the member's sake) or expired.
 	Observe func(e Entry, result string)
 	// Redact, when set, takes secrets out of a send error's text before
 	// it is stored as the entry's last error or logged: platforms'
@@ -153,6 +170,13 @@ type Dispatcher struct {
 	// failing keeps the warnings of first failures to one a minute per
 	// platform: an outage fails every action due on it.
 	failing *lograte.Limiter
+	// dead keeps the warnings of dead letters to one a minute per
+	// platform: a platform that refuses a batch kills it all at once.
+	dead *lograte.Limiter
+	// rules are the delivery rules of rulesOf, the configuration they
+	// were made from: made again when a reload gives another.
+	rules   *Rules
+	rulesOf *config.Config
 
 	// mu guards sending and dropped, which Dropper reads from another
 	// goroutine while a round is under way.
@@ -194,12 +218,17 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery)}
+	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery), dead: lograte.New(failWarnEvery)}
 }
 
-// Report counts what one round did.
+// Report counts what one round did. Skipped counts the expired ones
+// too, and Expired those alone; Held the sends quiet hours held at
+// delivery.
 type Report struct {
-	Sent, Retried, Waiting, Dead, Skipped int
+	Sent, Retried, Waiting, Held, Dead, Skipped, Expired int
+	// LeftAlone counts the actions skipped with a SkipError (role
+	// removals of a role hearth did not give); Skipped does not.
+	LeftAlone int
 }
 
 // SkippedLeft is the reason stored with a message skipped because its
@@ -238,7 +267,9 @@ func (d *Dispatcher) recipientsOf(ctx context.Context, due []Entry) (map[string]
 	var members []string
 	seen := map[string]bool{}
 	for _, e := range due {
-		if state.ToMember(e.Kind) && e.Member != "" && !seen[e.Member] {
+		// A campaign's message to a channel is about its member too:
+		// their time zone places its quiet hours.
+		if (state.ToMember(e.Kind) || campaignSend(&e.Action)) && e.Member != "" && !seen[e.Member] {
 			seen[e.Member] = true
 			members = append(members, e.Member)
 		}
@@ -267,6 +298,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		// unsubscribed; the round waits for the next one instead.
 		return rep, fmt.Errorf("reading which members left or unsubscribed: %w", err)
 	}
+	rules := d.currentRules()
 	defer d.take("")
 	for _, e := range due {
 		if err := ctx.Err(); err != nil {
@@ -275,14 +307,33 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		if !d.take(e.Key) {
 			continue // dropped after this round read it
 		}
-		if reason := SkipReason(e.Action, recipients); reason != "" {
+		dec := rules.Decide(e.Action, recipients, d.opt.Now())
+		if dec.Skip != "" {
 			rep.Skipped++
-			d.opt.Log.Info("message skipped: "+reason, "action", e.Kind, "key", e.Key, "member", e.Member)
-			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), reason); err != nil {
+			result := "skipped"
+			if dec.Expired {
+				rep.Expired++
+				result = "expired"
+			}
+			d.opt.Log.Info("message skipped: "+dec.Skip, "action", e.Kind, "key", e.Key, "member", e.Member)
+			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), dec.Skip); err != nil {
 				return rep, err
 			}
 			if d.opt.Observe != nil {
-				d.opt.Observe(e, "skipped")
+				d.opt.Observe(e, result)
+			}
+			continue
+		}
+		if dec.Hold != "" {
+			// Due again when the quiet hours end, with its tries as
+			// they were: holding it is no failure.
+			rep.Held++
+			d.opt.Log.Info("message held: "+dec.Hold, "action", e.Kind, "key", e.Key, "member", e.Member, "until", dec.Until.UTC().Format(time.RFC3339))
+			if err := d.store.MarkRetry(ctx, e.Key, e.Attempts, dec.Until, dec.Hold); err != nil {
+				return rep, err
+			}
+			if d.opt.Observe != nil {
+				d.opt.Observe(e, "held")
 			}
 			continue
 		}
@@ -295,10 +346,16 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		if sendErr != nil {
 			reason = d.redact(sendErr.Error())
 		}
+		var skip *SkipError
 		switch {
 		case sendErr == nil:
 			rep.Sent++
 			err = d.store.MarkSent(ctx, e.Key, attempts, now)
+		case errors.As(sendErr, &skip):
+			rep.LeftAlone++
+			result = "skipped"
+			d.opt.Log.Info("action skipped: "+skip.Reason, "action", e.Kind, "key", e.Key, "member", e.Member)
+			err = d.store.MarkSkipped(ctx, e.Key, e.Attempts, now, skip.Reason)
 		case isNotReady(sendErr):
 			rep.Waiting++
 			result = "wait"
@@ -307,7 +364,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
 			rep.Dead++
 			result = "dead"
-			d.opt.Log.Warn("action moved to dead letters", "action", e.Kind, "key", e.Key, "platform", e.Platform, "attempts", attempts, "err", reason)
+			d.tellDead(e, attempts, reason)
 			err = d.store.MarkDead(ctx, e.Key, attempts, now, reason)
 		default:
 			rep.Retried++
@@ -330,6 +387,17 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// currentRules are the delivery rules of the configuration in force.
+func (d *Dispatcher) currentRules() *Rules {
+	if d.opt.Config == nil {
+		return nil
+	}
+	if cfg := d.opt.Config(); d.rules == nil || cfg != d.rulesOf {
+		d.rules, d.rulesOf = NewRules(cfg), cfg
+	}
+	return d.rules
 }
 
 // take marks key as the action being delivered, unless it was dropped
@@ -387,13 +455,33 @@ func (g dispatcherDropper) DropPending(ctx context.Context, key string, now time
 	return ok, err
 }
 
-// Run delivers until ctx ends, polling every interval.
+// Run delivers until ctx ends, polling every interval. A round that
+// fails (the state store is failing) is logged when it starts to, then
+// at most once a minute while rounds go on failing (with failed_rounds
+// and not_logged), and its end once a round works again.
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var failedRounds int
+	var roundLog *lograte.Limiter
 	for {
-		if _, err := d.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			d.opt.Log.Error("outbox round failed", "err", err)
+		_, err := d.RunOnce(ctx)
+		switch {
+		case err != nil && !errors.Is(err, context.Canceled):
+			if failedRounds == 0 {
+				roundLog = lograte.New(failWarnEvery)
+			}
+			failedRounds++
+			if ok, held := roundLog.Allow("round", d.opt.Now()); ok {
+				args := []any{"err", err, "failed_rounds", failedRounds}
+				if held > 0 {
+					args = append(args, "not_logged", held)
+				}
+				d.opt.Log.Error("outbox round failed; tried again every round, logged at most once a minute until one works", args...)
+			}
+		case err == nil && failedRounds > 0:
+			d.opt.Log.Info("outbox rounds work again", "failed_rounds", failedRounds)
+			failedRounds = 0
 		}
 		select {
 		case <-ctx.Done():
@@ -424,6 +512,21 @@ func (d *Dispatcher) tellFailing(e Entry, reason string, retryIn time.Duration) 
 		args = append(args, "not_logged", held)
 	}
 	d.opt.Log.Warn("delivery failed; it is retried, logged at debug until it is sent or moved to dead letters", args...)
+}
+
+// tellDead warns that an action moved to the dead letters, once a minute
+// per platform with how many more did since (hearth outbox list -status
+// dead lists them all; hearth_outbox_deliveries_total counts them).
+func (d *Dispatcher) tellDead(e Entry, attempts int, reason string) {
+	ok, held := d.dead.Allow(e.Platform, d.opt.Now())
+	if !ok {
+		return
+	}
+	args := []any{"action", e.Kind, "key", e.Key, "platform", e.Platform, "attempts", attempts, "err", reason}
+	if held > 0 {
+		args = append(args, "more_dead", held)
+	}
+	d.opt.Log.Warn("action moved to dead letters", args...)
 }
 
 // tellWaiting logs, once per reason, that actions wait: for their target

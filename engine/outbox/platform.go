@@ -30,6 +30,14 @@ type PlatformSender struct {
 	// name (a Discord server or a Telegram group is named by its title)
 	// need it.
 	Resources func(ctx context.Context) ([]state.Resource, error)
+	// Grants, when set, is hearth's record of the role assignments it
+	// made (state.RoleGrant), which apply keeps too: a role.add that
+	// gave the member the role is recorded (one they held already, by
+	// hand, is not), and a role.remove takes only a role with a record,
+	// and is skipped (SkipError) otherwise, so the daemon never takes a
+	// role a moderator gave. Without it, roles are given and taken as
+	// the rules say.
+	Grants RoleGrants
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 
@@ -40,6 +48,14 @@ type PlatformSender struct {
 	// looked for: the actions waiting for one of them read the platform
 	// once per missingFor between them, not once each.
 	missing map[string]time.Time
+}
+
+// RoleGrants is the record of role assignments hearth made
+// (engine/plan.RoleGrants); the state stores implement it.
+type RoleGrants interface {
+	HasRoleGrant(ctx context.Context, g state.RoleGrant) (bool, error)
+	PutRoleGrant(ctx context.Context, g state.RoleGrant) error
+	DeleteRoleGrant(ctx context.Context, g state.RoleGrant) error
 }
 
 // missingFor is how long an object found missing is taken to be still
@@ -108,6 +124,7 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		if a.Kind == "role.remove" {
 			req.Action = platform.ActionRoleRemove
 		}
+		return p.role(ctx, perf, plat.Addr(), req)
 	case "moderation.mute", "moderation.kick", "moderation.ban":
 		req.Action, req.Member, req.Text, req.Reason = moderationActions[a.Kind], a.Target, "", a.Reason
 		if a.Kind != "moderation.kick" { // a kick does not last
@@ -130,6 +147,42 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	}
 	_, err = perf.Perform(ctx, req)
 	return err
+}
+
+// role gives or takes a role, keeping the record of what hearth gave
+// (Grants): a role is taken only where hearth gave it. The record of a
+// gift is written after the platform gave it: should that write fail or
+// the process stop between the two, hearth counts the role as given by
+// hand and never takes it, rather than take one it did not give.
+func (p *PlatformSender) role(ctx context.Context, perf platform.Performer, plat string, req platform.PerformRequest) error {
+	if p.Grants == nil {
+		_, err := perf.Perform(ctx, req)
+		return err
+	}
+	g := state.RoleGrant{Platform: plat, Community: req.Community, Role: req.Role, Member: req.Member, At: p.now().UTC()}
+	if req.Action == platform.ActionRoleRemove {
+		made, err := p.Grants.HasRoleGrant(ctx, g)
+		if err != nil {
+			return err
+		}
+		if !made {
+			return &SkipError{Reason: state.OutboxSkippedNotGiven}
+		}
+		if _, err := perf.Perform(ctx, req); err != nil {
+			return err
+		}
+		return p.Grants.DeleteRoleGrant(ctx, g)
+	}
+	resp, err := perf.Perform(ctx, req)
+	if err != nil {
+		return err
+	}
+	if resp.Held == platform.HeldYes {
+		// Held before: by hand, or given by hearth already (then its
+		// record is there and stays).
+		return nil
+	}
+	return p.Grants.PutRoleGrant(ctx, g)
 }
 
 // mail sends an email action through a platform that can (an "email"

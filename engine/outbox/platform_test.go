@@ -299,6 +299,85 @@ func TestPausedCampaignHoldsItsMessages(t *testing.T) {
 	}
 }
 
+// With Grants, the sender records the roles it gives and takes back only
+// those: a role.remove of a role a moderator gave by hand, before or
+// after the member qualified, is skipped, never sent, and the role
+// stays.
+func TestPlatformSenderTakesOnlyRolesItGave(t *testing.T) {
+	ctx := context.Background()
+	dir, reg, cfg := loadClub(t, local.New())
+	conn := openLocal(t, cfg, dir)
+	co, _ := makeClub(t, conn, "club", "general")
+	role, err := conn.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: co, Attrs: map[string]string{"name": "core"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, name := range []string{"Ann", "Bob"} {
+		m, err := conn.Join(ctx, local.JoinRequest{Community: co, Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	ann, bob := ids[0], ids[1]
+	if _, err := conn.SetRole(ctx, co, bob, role.Object.ID, true); err != nil {
+		t.Fatal(err)
+	}
+
+	store := state.NewMemory()
+	enqueue := func(kind, key, target string) {
+		b, _ := store.Begin(ctx)
+		_ = b.Enqueue([]state.Action{{Key: key, Kind: kind, Member: target, At: time.Now().Add(-time.Minute), Platform: "platform.local.main", Community: "club", Target: target, Role: "core"}})
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }, Grants: store}
+	defer sender.Close()
+	d := outbox.New(store, sender, outbox.Options{})
+	grant := func(member string) state.RoleGrant {
+		return state.RoleGrant{Platform: "platform.local.main", Community: co, Role: role.Object.ID, Member: member}
+	}
+	given := func(member string) bool {
+		ok, err := store.HasRoleGrant(ctx, grant(member))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+
+	// Both are promoted: Ann is given the role, Bob holds it by hand.
+	enqueue("role.add", "add-ann", ann)
+	enqueue("role.add", "add-bob", bob)
+	if rep, err := d.RunOnce(ctx); err != nil || rep.Sent != 2 {
+		t.Fatalf("adds: %+v %v", rep, err)
+	}
+	if !given(ann) || given(bob) {
+		t.Fatalf("recorded as given: ann %v, bob %v; want ann only", given(ann), given(bob))
+	}
+
+	// Both are demoted: Ann's goes, Bob's stays.
+	enqueue("role.remove", "remove-ann", ann)
+	enqueue("role.remove", "remove-bob", bob)
+	rep, err := d.RunOnce(ctx)
+	if err != nil || rep.Sent != 1 || rep.LeftAlone != 1 || rep.Skipped != 0 {
+		t.Fatalf("removes: %+v %v", rep, err)
+	}
+	skipped, _ := store.ListOutbox(ctx, state.OutboxSkipped, 10)
+	if len(skipped) != 1 || skipped[0].Key != "remove-bob" || skipped[0].LastError != state.OutboxSkippedNotGiven {
+		t.Fatalf("skipped %+v", skipped)
+	}
+	if given(ann) {
+		t.Error("Ann's record outlived her role")
+	}
+	rd := openLocal(t, cfg, dir)
+	held, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindRoleAssignment, Community: co})
+	if len(held) != 1 || held[0].Attrs["member"] != bob {
+		t.Errorf("role assignments %+v; want Bob's only", held)
+	}
+}
+
 // A member.move reaches the local platform as a move into the
 // sub-community, before the join's other actions (its key sorts first),
 // so the welcome and direct message there find the member in it; a move

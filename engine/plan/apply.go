@@ -488,6 +488,11 @@ func (a *applier) assignment(ctx context.Context, c Change, res *Result) error {
 	if !ok {
 		return fmt.Errorf("%s: its community %s is not in state", c.Address, communityAddr(c.Address))
 	}
+	attrs := c.After
+	if c.Action == Delete {
+		attrs = c.Before
+	}
+	g := state.RoleGrant{Platform: c.Platform, Community: co.ID, Role: attrs["role"], Member: attrs["member"], At: a.now().UTC()}
 	switch c.Action {
 	case Create:
 		return a.step(c, string(Create), "Assigning", "", func() (outcome, error) {
@@ -495,19 +500,66 @@ func (a *applier) assignment(ctx context.Context, c Change, res *Result) error {
 				return outcome{}, err
 			}
 			res.Added++
+			// Recorded after the platform call: should it fail, hearth
+			// counts the role as given by hand and never takes it,
+			// rather than take one it did not give.
+			if err := a.st.PutRoleGrant(ctx, g); err != nil {
+				return outcome{}, fmt.Errorf("%s was assigned on %s but state could not record that hearth gave it: %w", c.Address, c.Platform, err)
+			}
 			return outcome{done: "Assigned"}, nil
 		})
 	case Delete:
+		if c.ID == "" {
+			// Gone already: only hearth's record of giving it goes.
+			return a.step(c, string(Delete), "Forgetting", "", func() (outcome, error) {
+				if err := a.st.DeleteRoleGrant(ctx, g); err != nil {
+					return outcome{}, err
+				}
+				res.Destroyed++
+				return outcome{done: "Forgotten"}, nil
+			})
+		}
 		return a.step(c, string(Delete), "Removing", c.ID, func() (outcome, error) {
-			_, err := a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpDelete, Kind: c.Kind, Community: co.ID, ID: c.ID, Address: c.Address})
+			// The record is read again: the daemon may have taken the
+			// role since the plan (and a moderator given it back by
+			// hand), and a role hearth did not give is not taken.
+			made, err := a.st.HasRoleGrant(ctx, g)
+			if err != nil {
+				return outcome{}, err
+			}
+			if !made {
+				return outcome{done: "Left alone (no longer recorded as given by hearth: hearth run took it since the plan was made)"}, nil
+			}
+			_, err = a.apply(ctx, c.Platform, platform.ApplyRequest{Op: platform.OpDelete, Kind: c.Kind, Community: co.ID, ID: c.ID, Address: c.Address})
 			if err != nil && !errors.Is(err, platform.ErrNotFound) {
 				return outcome{}, err
 			}
 			res.Destroyed++
+			if err := a.st.DeleteRoleGrant(ctx, g); err != nil {
+				return outcome{}, fmt.Errorf("%s was removed on %s but state could not record it: %w", c.Address, c.Platform, err)
+			}
 			return outcome{done: "Removed"}, nil
 		})
 	}
 	return fmt.Errorf("%s: a role assignment cannot be %sd", c.Address, c.Action)
+}
+
+// forgetGrants drops the records of the assignments hearth made of a
+// role that is destroyed: they went with it, and the ids are not reused.
+func (a *applier) forgetGrants(ctx context.Context, role state.Resource) error {
+	gs, err := a.st.RoleGrants(ctx, role.Platform, role.Community)
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		if g.Role != role.ID {
+			continue
+		}
+		if err := a.st.DeleteRoleGrant(ctx, g); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // communityAddr is the address of the community an address is in.
@@ -562,6 +614,11 @@ func (a *applier) destroy(ctx context.Context, addr string) error {
 		return fmt.Errorf("%s was deleted on %s but state could not record it: %w", addr, old.Platform, err)
 	}
 	delete(a.byAddr, addr)
+	if old.Kind == string(platform.KindRole) {
+		if err := a.forgetGrants(ctx, old); err != nil {
+			return fmt.Errorf("%s was deleted on %s but state could not forget the role assignments hearth made of it: %w", addr, old.Platform, err)
+		}
+	}
 	return nil
 }
 

@@ -15,7 +15,10 @@ import (
 // hearth last applied, as a refresh-only plan. Updates have the applied
 // values as Before and the live ones as After; objects gone are
 // deletes. ignore_changes holds here too, so known noise is not drift.
-// Nothing is changed, on platforms or in state.
+// Role assignments hearth made (RoleGrants) that were removed are
+// deletes too; holders of a role a tier or segment gives whom hearth
+// did not give it to are warned of, not drift, since hearth leaves them
+// alone. Nothing is changed, on platforms or in state.
 func Drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Plan, error) {
 	desired, err := DesiredObjects(cfg)
 	if err != nil {
@@ -59,5 +62,12 @@ func Drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Pla
 		p.Changes = append(p.Changes, c)
 		p.Summary.Change++
 	}
+	roles, warnings, err := roleDrift(ctx, cfg, st, resources, conns)
+	if err != nil {
+		return nil, err
+	}
+	p.Changes = append(p.Changes, roles...)
+	p.Summary.Destroy += len(roles)
+	p.Warnings = append(p.Warnings, warnings...)
 	return p, nil
 }

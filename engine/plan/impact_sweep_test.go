@@ -473,7 +473,7 @@ segment "steady_ones" {
 				t.Fatal(err)
 			}
 
-			im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: store.Members, Communities: store.Communities}, now)
+			im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: store.Members, Communities: store.Communities}, plan.Whole(plan.ImpactOptions{Now: now}))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
@@ -56,10 +57,10 @@ func TestMemberImpact(t *testing.T) {
 	cy.Segments = map[string]time.Time{"big": now.AddDate(0, 0, -3)}
 	got := impactText(t, f, now, ann, bob, cy)
 	want := `Member impact (the rules evaluated against the 3 stored members):
-  badge keen: +0 -1 (-Bob)
-  campaign welcome_big: +1 -1 (+Ann; -Bob)
-  segment big: +1 -1 (+Ann; -Bob)
-  tier regular: +1 -1 (+Ann; -Bob)
+  badge keen: +0 -1 (-Bob (bob))
+  campaign welcome_big: +1 -1 (+Ann (ann); -Bob (bob))
+  segment big: +1 -1 (+Ann (ann); -Bob (bob))
+  tier regular: +1 -1 (+Ann (ann); -Bob (bob))
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
@@ -90,7 +91,7 @@ func BenchmarkMemberImpact1M(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, now)
+		im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, plan.ImpactOptions{Now: now})
 		if err != nil || im.Members != len(ms) {
 			b.Fatal(err)
 		}
@@ -144,8 +145,8 @@ segment "core_members" {
 	ann.Name, ann.Points = "Ann", 12
 	got := impactText(t, f, now, ann)
 	want := `Member impact (the rules evaluated against the 1 stored member):
-  segment core_members: +1 -0 (+Ann)
-  tier core: +1 -0 (+Ann)
+  segment core_members: +1 -0 (+Ann (ann))
+  tier core: +1 -0 (+Ann (ann))
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
@@ -183,7 +184,7 @@ func impactText(t *testing.T, f *fixture, now time.Time, ms ...*state.Member) st
 		}
 		return nil
 	}
-	im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, now)
+	im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, plan.ImpactOptions{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,39 +208,322 @@ func TestImpactSampleSaysWhenTruncated(t *testing.T) {
 	}
 }
 
-// Members already evaluated under the configuration's rules are not moved
-// by it, however long ago that was: what time does to them comes with
-// their own rechecks. Members under other rules are evaluated at now, and
-// the impact says when some of them were last evaluated long ago, since
-// their moves then include time passing.
-func TestMemberImpactLeavesCurrentMembersAndNamesStaleOnes(t *testing.T) {
+// A plan saved before format 1.4 has samples of names, no ids: its text
+// still names them.
+func TestImpactOldSamples(t *testing.T) {
+	im := &plan.Impact{Members: 20, Stale: 3, Moves: []plan.MemberMove{
+		{Kind: "tier", Name: "active", Enter: 2, Leave: 9, EnterSample: []string{"Ann", "Bob"}, LeaveSample: []string{"Ada", "Bo", "Chen Wei", "Farah", "Kofi"}},
+	}}
+	var b bytes.Buffer
+	if err := im.WriteText(&b, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"  tier active: +2 -9 (+Ann, Bob; -Ada, Bo, Chen Wei, Farah, Kofi and 4 more)\n",
+		"  (3 of these members were last evaluated over a day ago, as after a replay of history: the moves include what time alone does since)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Fatalf("got\n%s\nwant a line\n%s", b.String(), want)
+		}
+	}
+}
+
+// Each move lists its members by id, with the name where it is not the
+// id: a few in the text, with how many more and how to see them all,
+// up to ListCap in -json, every one with List < 0 (plan -members), one a
+// line with the id first. A name with a control character is quoted.
+func TestImpactListsMembers(t *testing.T) {
 	f := newFixture(t, base+`
-segment "recent" {
+segment "big" {
   community = community.c
-  when      = "count('message.posted', '30d') >= 1"
+  when      = "member.points >= 50"
 }
 `)
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	long := now.AddDate(0, -6, 0)
-	member := func(id string, rules uint64) *state.Member {
-		m := state.NewMember(id, long)
-		m.Name = id
-		m.Record("message.posted", long, true)
-		m.Segments = map[string]time.Time{"recent": long}
-		m.EvaluatedAt, m.Rules = long, rules
+	var ms []*state.Member
+	for i := range 8 {
+		m := state.NewMember(fmt.Sprintf("u%d", i), now.AddDate(0, -1, 0))
+		m.Points = 60
+		m.Name = fmt.Sprintf("Name %d", i)
+		ms = append(ms, m)
+	}
+	ms[0].Name = "Evil\x1b[31m"
+	ms[1].Name = ms[1].ID // a name that is the id is not repeated
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	impact := func(list int) *plan.Impact {
+		im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, plan.ImpactOptions{Now: now, List: list})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im
+	}
+	text := func(im *plan.Impact) string {
+		var b bytes.Buffer
+		if err := im.WriteText(&b, false); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	im := impact(0)
+	if im.ListCap != plan.DefaultList || len(im.Moves) != 1 || len(im.Moves[0].EnterMembers) != 8 {
+		t.Fatalf("list cap %d, moves %+v: want every one of 8 members listed under the default cap", im.ListCap, im.Moves)
+	}
+	if got, want := im.Moves[0].EnterMembers[1], (plan.MemberRef{ID: "u1"}); got != want {
+		t.Errorf("a member whose name is its id: %+v, want %+v", got, want)
+	}
+	want := `Member impact (the rules evaluated against the 8 stored members):
+  segment big: +8 -0 (+"Evil\x1b[31m" (u0), u1, Name 2 (u2), Name 3 (u3), Name 4 (u4) and 3 more)
+  (the ids are for hearth member show ID; hearth plan -members lists every member, -json lists them under enter_members and leave_members)
+`
+	if got := text(im); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if im := impact(3); im.ListCap != 3 || im.Moves[0].Enter != 8 || len(im.Moves[0].EnterMembers) != 3 {
+		t.Errorf("a cap of 3: list cap %d, %+v", im.ListCap, im.Moves[0])
+	}
+	im = impact(-1)
+	if im.ListCap != 0 {
+		t.Errorf("every member listed: list cap %d, want 0", im.ListCap)
+	}
+	want = `Member impact (the rules evaluated against the 8 stored members):
+  segment big: +8 -0
+      + u0  "Evil\x1b[31m"
+      + u1
+      + u2  Name 2
+      + u3  Name 3
+      + u4  Name 4
+      + u5  Name 5
+      + u6  Name 6
+      + u7  Name 7
+`
+	if got := text(im); got != want {
+		t.Errorf("-members: got:\n%s\nwant:\n%s", got, want)
+	}
+	doc, err := json.Marshal(im.Moves[0].EnterMembers[:3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[{"id":"u0","name":"Evil\u001b[31m"},{"id":"u1"},{"id":"u2","name":"Name 2"}]`; string(doc) != want {
+		t.Errorf("-json members:\ngot  %s\nwant %s", doc, want)
+	}
+}
+
+// The impact of a rules change is the new rules against the rules in
+// force as of one moment, not the new rules now against members stored
+// long ago: what time does with the rules unchanged (a window ended, as
+// after a replay of last year's history) is told apart, as TimeMoves,
+// and moves no one in Moves, which -detailed-exitcode reads.
+func TestMemberImpactTellsTimeFromTheRulesChange(t *testing.T) {
+	const weeks = `
+segment "recent" {
+  community = community.c
+  when      = "count('message.posted', '%s') >= 1"
+}
+`
+	f := newFixture(t, base+fmt.Sprintf(weeks, "30d"))
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	current := runtime.MemberRules(f.cfg)
+	// member posted at posted and was evaluated then under rules, in
+	// recent, with the recheck the 30-day window sets.
+	member := func(id string, posted time.Time, rules uint64) *state.Member {
+		m := state.NewMember(id, posted.AddDate(0, 0, -1))
+		m.Record("message.posted", posted, true)
+		m.Segments = map[string]time.Time{"recent": posted}
+		m.EvaluatedAt, m.LastEventAt, m.RecheckAt, m.Rules = posted, posted, posted.AddDate(0, 0, 30), rules
 		return m
 	}
-	current := runtime.MemberRules(f.cfg)
-	if got, want := impactText(t, f, now, member("ann", current)), "Member impact: none; the 1 stored member was evaluated under these rules already.\n"; got != want {
-		t.Errorf("a member under these rules:\ngot  %q\nwant %q", got, want)
+	long := now.AddDate(0, -6, 0)
+	impact := func(ms ...*state.Member) *plan.Impact {
+		t.Helper()
+		_ = impactText(t, f, now, ms...) // reads only
+		members := func(ctx context.Context, fn func(*state.Member) error) error {
+			for _, m := range ms {
+				if err := fn(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, plan.ImpactOptions{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im
 	}
-	got := impactText(t, f, now, member("ann", current), member("bob", current+1))
-	want := `Member impact (the rules evaluated against the 2 stored members; 1 under these rules already):
-  segment recent: +0 -1 (-bob)
-  (1 of these members was last evaluated over a day ago, as after a replay of history: the moves include what time alone does since)
+
+	// Unchanged rules: nothing from the change; time takes ann out.
+	got := impactText(t, f, now, member("ann", long, current))
+	want := `Member impact: none; the 1 stored member was evaluated under these segment, tier and badge rules already.
+
+With the rules unchanged, as time has passed (1 member has a recheck overdue since the last evaluation; the daemon makes these moves at its next recheck, whether or not these rules load; not counted above):
+  segment recent: +0 -1 (-ann)
 `
 	if got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		t.Errorf("rules unchanged:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	if im := impact(member("ann", long, current)); im.Moved != 0 || im.TimeMoved != 1 || im.Overdue != 1 || im.AtEvaluation != 0 {
+		t.Errorf("rules unchanged: moved %d, time moved %d, overdue %d, at evaluation %d; want 0, 1, 1, 0", im.Moved, im.TimeMoved, im.Overdue, im.AtEvaluation)
+	}
+
+	// bob was evaluated under other rules, which hearth has no copy of:
+	// these rules as of his last evaluation keep him in, so the change
+	// moves him nowhere, and time takes him out. cy, evaluated under
+	// other rules yesterday with nothing due, stands where those rules
+	// leave him now: these rules keep him in too.
+	yesterday := now.AddDate(0, 0, -1)
+	got = impactText(t, f, now, member("ann", long, current), member("bob", long, current+1), member("cy", yesterday, current+1))
+	want = `Member impact: none; the rules change moves none of the 3 stored members.
+  (1 member was last evaluated under other rules with a recheck overdue, as after a replay of history: hearth keeps no copy of those rules, so for it the change is measured as of the last evaluation (2025-09-01), not now)
+
+With the rules unchanged, as time has passed (2 members have rechecks overdue since the last evaluation; the daemon makes these moves at its next recheck, whether or not these rules load; not counted above):
+  segment recent: +0 -2 (-ann, bob)
+`
+	if got != want {
+		t.Errorf("other rules:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+
+	// A window shortened to 7 days: dan, who posted 10 days ago and
+	// whom the 30-day rules in force keep in recent until day 30, is
+	// out now under the new ones: the change moves him, both read now.
+	// eve posted 40 days ago: the rules in force would have taken her
+	// out 10 days ago, and these rules as of her last evaluation keep
+	// her in, so it is time that moves her.
+	f.write(base + fmt.Sprintf(weeks, "7d"))
+	dan, eve := member("dan", now.AddDate(0, 0, -10), current), member("eve", now.AddDate(0, 0, -40), current)
+	got = impactText(t, f, now, dan, eve)
+	want = `Member impact (the rules evaluated against the 2 stored members):
+  segment recent: +0 -1 (-dan)
+  (1 member was last evaluated under other rules with a recheck overdue, as after a replay of history: hearth keeps no copy of those rules, so for it the change is measured as of the last evaluation (2026-01-20), not now)
+
+With the rules unchanged, as time has passed (1 member has a recheck overdue since the last evaluation; the daemon makes these moves at its next recheck, whether or not these rules load; not counted above):
+  segment recent: +0 -1 (-eve)
+`
+	if got != want {
+		t.Errorf("a shorter window:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	if im := impact(dan, eve); im.Moved != 1 || im.TimeMoved != 1 {
+		t.Errorf("a shorter window: moved %d, time moved %d; want 1, 1", im.Moved, im.TimeMoved)
+	}
+}
+
+// A campaign's stop_when over time that came to hold since a member's
+// last evaluation (its recheck overdue) ends the run with the rules
+// unchanged: time's move. One the change added holds as of that
+// evaluation already, when the rules in force left the run going: the
+// change's move, though campaign rules are not in the fingerprint.
+func TestMemberImpactCampaignEndsOverTime(t *testing.T) {
+	const src = base + `
+campaign "nudge" {
+  enter_on  = "member.joined"
+  stop_when = "%s"
+  step "later" {
+    wait = "90d"
+  }
+}
+`
+	f := newFixture(t, fmt.Sprintf(src, "count('message.posted', '7d') == 0"))
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	posted := now.AddDate(0, 0, -10)
+	ann := state.NewMember("ann", posted.AddDate(0, 0, -1))
+	ann.Record("message.posted", posted, true)
+	ann.Campaigns = map[string]*state.CampaignRun{"nudge": {Status: "active", StepName: "later", StepAt: posted, Due: posted.AddDate(0, 0, 90), EnteredAt: posted, Runs: 1}}
+	ann.EvaluatedAt, ann.LastEventAt, ann.RecheckAt, ann.Rules = posted, posted, posted.AddDate(0, 0, 7), runtime.MemberRules(f.cfg)
+	got := impactText(t, f, now, ann)
+	want := `Member impact: none; the 1 stored member was evaluated under these segment, tier and badge rules already.
+
+With the rules unchanged, as time has passed (1 member has a recheck overdue since the last evaluation; the daemon makes these moves at its next recheck, whether or not these rules load; not counted above):
+  campaign nudge: +0 -1 (-ann): stop_when holds for 1, whose runs end as exited with nothing more sent
+`
+	if got != want {
+		t.Errorf("stop_when over time:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	f.write(fmt.Sprintf(src, "member.points < 100"))
+	got = impactText(t, f, now, ann)
+	want = `Member impact (the rules evaluated against the 1 stored member; 1 under these rules already):
+  campaign nudge: +0 -1 (-ann): stop_when holds for 1, whose runs end as exited with nothing more sent
+`
+	if got != want {
+		t.Errorf("stop_when changed:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Incentives act on new events only: a change to one moves no stored
+// member, and the impact names the incentives changed since the state
+// last ran (config.IncentivesRecord), or says it cannot tell without a record.
+func TestMemberImpactNamesChangedIncentives(t *testing.T) {
+	const src = base + `
+badge "nice" {
+  title = "Nice"
+}
+incentive "nice_answer" {
+  on   = "post.voted"
+  when = "event.score == %d"
+  grant {
+    badge = badge.nice
+  }
+}
+incentive "welcome" {
+  on = "member.joined"
+  grant {
+    points = 1
+  }
+}
+`
+	f := newFixture(t, fmt.Sprintf(src, 10))
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	store := state.NewMemory()
+	b, err := store.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := state.NewMember("ann", now.AddDate(0, -1, 0))
+	ann.Rules = runtime.MemberRules(f.cfg)
+	if err := b.SaveMember(ann); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	text := func() (string, *plan.Impact) {
+		t.Helper()
+		im, err := plan.MemberImpact(ctx, f.cfg, plan.StoredPopulation(store), plan.ImpactOptions{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := im.WriteText(&buf, false); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String(), im
+	}
+	const act = "Incentives act only on new events: a change grants nothing for what members did before, and takes back nothing granted, so it moves no stored member and is not counted above. What they would have granted over a history: hearth simulate -events FILE DIR.\n"
+	got, _ := text()
+	if want := "\nIncentives: nice_answer, welcome (the state has no record of those it last ran with, so the plan cannot tell which changed; hearth run and hearth replay record them).\n" + act; !strings.HasSuffix(got, want) {
+		t.Errorf("no record:\ngot:\n%s\nwant it to end:\n%s", got, want)
+	}
+	if err := store.SetCursor(ctx, config.IncentivesRecord, config.DigestIncentives(f.cfg).String()); err != nil {
+		t.Fatal(err)
+	}
+	if got, im := text(); strings.Contains(got, "Incentives") || im.Incentives == nil || !im.Incentives.Recorded {
+		t.Errorf("unchanged incentives: %+v\n%s", im.Incentives, got)
+	}
+	f.write(fmt.Sprintf(src, 5))
+	got, im := text()
+	want := "Member impact: none; the 1 stored member was evaluated under these segment, tier and badge rules already.\n\nIncentives changed since the state last ran: nice_answer.\n" + act
+	if got != want || im.Moved != 0 {
+		t.Errorf("a changed incentive: moved %d\ngot:\n%s\nwant:\n%s", im.Moved, got, want)
+	}
+	f.write(strings.Replace(fmt.Sprintf(src, 5), `incentive "welcome"`, `incentive "hello"`, 1))
+	if got, _ := text(); !strings.Contains(got, "Incentives changed since the state last ran: nice_answer, hello (added), welcome (removed).\n") {
+		t.Errorf("incentives added and removed:\n%s", got)
 	}
 }
 
@@ -260,8 +544,8 @@ func TestMemberImpactRemovedCampaignAndLeftMembers(t *testing.T) {
 	gone.Name, gone.Points, gone.Left = "Gus", 60, true
 	got := impactText(t, f, now, ann, gone)
 	want := `Member impact (the rules evaluated against the 2 stored members; 1 under these rules already):
-  campaign winback: +0 -1 (-Ann): removed from the configuration, these runs stop with nothing more sent
-  segment big: +1 -0 (+Gus)
+  campaign winback: +0 -1 (-Ann (ann)): removed from the configuration, these runs stop with nothing more sent
+  segment big: +1 -0 (+Gus (gus))
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
@@ -412,7 +696,7 @@ campaign "winback" {
 		}
 		return nil
 	}
-	im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, now)
+	im, err := plan.MemberImpact(context.Background(), f.cfg, plan.Population{Members: members}, plan.ImpactOptions{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,8 +704,8 @@ campaign "winback" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `[{"kind":"campaign","name":"welcome","enter":0,"leave":3,"leave_sample":["ann","dee","eve"],"exited":1,"goal":1,"left":1},` +
-		`{"kind":"campaign","name":"winback","enter":0,"leave":1,"leave_sample":["flo"],"goal":1,"back":1}]`; string(doc) != want {
+	if want := `[{"kind":"campaign","name":"welcome","enter":0,"leave":3,"leave_members":[{"id":"ann"},{"id":"dee"},{"id":"eve"}],"exited":1,"goal":1,"left":1},` +
+		`{"kind":"campaign","name":"winback","enter":0,"leave":1,"leave_members":[{"id":"flo"}],"goal":1,"back":1}]`; string(doc) != want {
 		t.Errorf("-json moves:\ngot  %s\nwant %s", doc, want)
 	}
 }
@@ -533,11 +817,11 @@ campaign "pep_talk" {
 	bob.Name, bob.Points = "Bob", 2
 	got := impactText(t, f, now, ann, bob)
 	want := `Member impact (the rules evaluated against the 2 stored members):
-  badge climber: +1 -0 (+Ann)
-  campaign big_news: +1 -0 (+Ann)
-  campaign pep_talk: +1 -1 (+Bob; -Bob)
-  segment big: +1 -0 (+Ann)
-  tier core: +1 -0 (+Ann)
+  badge climber: +1 -0 (+Ann (ann))
+  campaign big_news: +1 -0 (+Ann (ann))
+  campaign pep_talk: +1 -1 (+Bob (bob); -Bob (bob))
+  segment big: +1 -0 (+Ann (ann))
+  tier core: +1 -0 (+Ann (ann))
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
@@ -619,12 +903,14 @@ func TestMemberImpactSaysWhenGrantsReachTooFar(t *testing.T) {
 	}{{2, `Member impact (the rules evaluated against the 6 stored members):
   segment pointed: +6 -0 (+m00, m01, m02, m03, m04 and 1 more)
   tier regular: +3 -0 (+m00, m01, m02)
+  (the ids are for hearth member show ID; hearth plan -members lists every member, -json lists them under enter_members and leave_members)
   (approximate: incentive.referral_bonus: its grants to other members (grant.to) reach further than the 2 steps the plan follows: members past them are counted without what they get)
 `}, {8, `Member impact (the rules evaluated against the 6 stored members):
   segment pointed: +6 -0 (+m00, m01, m02, m03, m04 and 1 more)
   tier regular: +5 -0 (+m00, m01, m02, m03, m04)
+  (the ids are for hearth member show ID; hearth plan -members lists every member, -json lists them under enter_members and leave_members)
 `}} {
-		im, err := plan.MemberImpactRounds(context.Background(), f.cfg, plan.Population{Members: members}, now, c.rounds)
+		im, err := plan.MemberImpactRounds(context.Background(), f.cfg, plan.Population{Members: members}, plan.ImpactOptions{Now: now}, c.rounds)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -702,7 +988,7 @@ badge "keen" {
 	bob.Name, bob.Points, bob.Badges = "Bob", 50, hold
 	got := impactText(t, f, now, ann, bob)
 	want := `Member impact (the rules evaluated against the 2 stored members):
-  badge keen: +0 -1 (-Ann)
+  badge keen: +0 -1 (-Ann (ann))
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
@@ -788,7 +1074,7 @@ func TestMemberImpactWinBackLeavesBannedMembersOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 4, 9, 0, 0, 0, time.UTC)
-	im, err := plan.MemberImpact(ctx, after, plan.StoredPopulation(sum.Store), now)
+	im, err := plan.MemberImpact(ctx, after, plan.StoredPopulation(sum.Store), plan.ImpactOptions{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -824,7 +1110,11 @@ func TestMemberImpactWinBackLeavesBannedMembersOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := moves["campaign winback"]; got.Enter != len(entered) || strings.Join(got.EnterSample, ",") != strings.Join(entered, ",") {
+	var ids []string
+	for _, r := range moves["campaign winback"].EnterMembers {
+		ids = append(ids, r.ID)
+	}
+	if got := moves["campaign winback"]; got.Enter != len(entered) || strings.Join(ids, ",") != strings.Join(entered, ",") {
 		t.Errorf("impact: winback %+v; the runtime enrolled %v", got, entered)
 	}
 	if strings.Join(entered, ",") != "ann" {
@@ -847,7 +1137,7 @@ func TestMemberImpactPausedCampaignEnrollsNobody(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 4, 9, 0, 0, 0, time.UTC)
-	im, err := plan.MemberImpact(ctx, after, plan.StoredPopulation(sum.Store), now)
+	im, err := plan.MemberImpact(ctx, after, plan.StoredPopulation(sum.Store), plan.ImpactOptions{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,10 @@ import (
 // refuses rather than misreads (Read takes both forms). 1.3's
 // config_hash leaves out the sensitive variables' values, which
 // sensitive_check covers; before it, config_hash is config.Config.Hash.
-const FormatVersion = "1.3"
+// 1.4's member_impact lists members by id (enter_members, leave_members,
+// in place of enter_sample and leave_sample's names) and tells the rules
+// change (moves) from what time does (time_moves, in place of stale).
+const FormatVersion = "1.4"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.
@@ -53,6 +56,7 @@ type Store interface {
 	Lock(ctx context.Context, info state.LockInfo) error
 	// Unlock releases a lock by id, or fails with state.ErrNotLocked.
 	Unlock(ctx context.Context, id string) error
+	RoleGrants
 }
 
 // Conns are open platform connections by platform block address
@@ -297,7 +301,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	held := 0
 	if opts.Members != nil {
 		var roles []Change
-		roles, held, err = roleSync(ctx, cfg, opts.Members, byAddr, conns)
+		roles, held, err = roleSync(ctx, cfg, opts.Members, st, byAddr, conns)
 		if err != nil {
 			return nil, err
 		}
@@ -518,7 +522,9 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 			continue
 		}
 		if c.Kind == platform.KindRoleAssignment {
-			roleDeletes++
+			if c.ID != "" { // else only hearth's record of it is forgotten
+				roleDeletes++
+			}
 			continue
 		}
 		if c.Action == Delete {
@@ -547,7 +553,7 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share))
 	}
 	if !opts.AllowRemovals && heldRoles > 0 && float64(roleDeletes) > share*float64(heldRoles) {
-		errs = append(errs, fmt.Errorf("%w: it takes %d of %d member roles given by tiers and segments (%.0f%%), more than the %.0f%% allowed; check the rules, or pass -allow-removals",
+		errs = append(errs, fmt.Errorf("%w: it takes %d of %d member roles hearth gave for tiers and segments (%.0f%%), more than the %.0f%% allowed; check the rules, or pass -allow-removals",
 			ErrRefused, roleDeletes, heldRoles, 100*float64(roleDeletes)/float64(heldRoles), 100*share))
 	}
 	return errors.Join(errs...)

@@ -335,11 +335,17 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 		return err
 	}
 	b.WriteString("Objects changed outside hearth since the last apply:\n")
+	roles := 0 // role assignments hearth gave, removed
 	for _, c := range p.Changes {
-		switch c.Action {
-		case Delete:
+		switch {
+		case c.Action == Delete && c.Kind == platform.KindRoleAssignment:
+			roles++
+			fmt.Fprintf(&b, "\n  %s %s was removed outside hearth, which had given it\n  %s %s {\n", paint(bold, "#"), paint(bold, c.Address), paint(red, "-"), c.Kind)
+			writeAttrs(&b, c.Kind, c.Before, paint(red, "-"), false)
+			b.WriteString("    }\n")
+		case c.Action == Delete:
 			fmt.Fprintf(&b, "\n  %s %s was deleted outside hearth\n  %s %s %s\n", paint(bold, "#"), paint(bold, c.Address), paint(red, "-"), c.Kind, c.ID)
-		case Update:
+		case c.Action == Update:
 			fmt.Fprintf(&b, "\n  %s %s changed outside hearth\n  %s %s %s {\n", paint(bold, "#"), paint(bold, c.Address), paint(yellow, "~"), c.Kind, c.ID)
 			width := 0
 			for _, k := range c.Changed {
@@ -351,7 +357,14 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 			b.WriteString("    }\n")
 		}
 	}
-	fmt.Fprintf(&b, "\n%s %d changed, %d deleted outside hearth. Run hearth plan to see what apply would do about it.\n", paint(bold, "Drift:"), p.Summary.Change, p.Summary.Destroy)
+	of := ""
+	switch {
+	case roles == 1:
+		of = " (1 of them a role assignment hearth gave)"
+	case roles > 1:
+		of = fmt.Sprintf(" (%d of them role assignments hearth gave)", roles)
+	}
+	fmt.Fprintf(&b, "\n%s %d changed, %d deleted outside hearth%s. Run hearth plan to see what apply would do about it.\n", paint(bold, "Drift:"), p.Summary.Change, p.Summary.Destroy, of)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -3,12 +3,14 @@ package plan_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/plan"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -112,5 +114,240 @@ tier "regular" {
 	f.mustApply(p)
 	if p, err := f.plan(plan.Options{Members: members}); err != nil || p.HasChanges() {
 		t.Fatalf("after sync: %v\n%s", err, actions(p))
+	}
+}
+
+// roleFixture is a community whose tier "regular" gives the role mod,
+// applied, with members Ann, Bob and Cy on the platform and in the
+// state store (none on the tier yet).
+type roleFixture struct {
+	*fixture
+	conn          *local.Conn
+	ann, bob, cy  *state.Member
+	members       plan.Members
+	co, role      string
+	withRoles     plan.Options
+	allowRemovals plan.Options
+}
+
+func newRoleFixture(t *testing.T) *roleFixture {
+	ctx := context.Background()
+	f := &roleFixture{fixture: newFixture(t, base+`
+tier "regular" {
+  rank = 1
+  when = "member.points >= 100"
+  role = community.c.role.mod
+}
+`)}
+	f.mustApply(f.mustPlan())
+	f.conn = f.conns["platform.local.main"].(*local.Conn)
+	f.co, f.role = f.id("community.c"), f.id("community.c.role.mod")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ms []*state.Member
+	for _, name := range []string{"Ann", "Bob", "Cy"} {
+		o, err := f.conn.Join(ctx, local.JoinRequest{Community: f.co, Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, state.NewMember(o.ID, t0))
+	}
+	f.ann, f.bob, f.cy = ms[0], ms[1], ms[2]
+	f.members = func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	f.withRoles = plan.Options{Members: f.members}
+	f.allowRemovals = plan.Options{Members: f.members, AllowRemovals: true}
+	return f
+}
+
+// byHand gives or takes the role outside hearth.
+func (f *roleFixture) byHand(m *state.Member, hold bool) {
+	f.t.Helper()
+	if _, err := f.conn.SetRole(context.Background(), f.co, m.ID, f.role, hold); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// holders lists who holds the role on the platform.
+func (f *roleFixture) holders() string {
+	f.t.Helper()
+	objs, err := platform.ReadAll(context.Background(), f.conn, platform.ReadRequest{Kind: platform.KindRoleAssignment, Community: f.co})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var ids []string
+	for _, o := range objs {
+		if o.Attrs["role"] == f.role {
+			ids = append(ids, o.Attrs["member"])
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, " ")
+}
+
+func (f *roleFixture) mustPlanRoles(opts plan.Options, want string) *plan.Plan {
+	f.t.Helper()
+	p, err := f.plan(opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if got := actions(p); got != want {
+		f.t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	return p
+}
+
+func (f *roleFixture) addr(m *state.Member) string { return "community.c.role.mod.member." + m.ID }
+
+var regular = state.TierState{Name: "regular", Rank: 1}
+
+// A role given by hand stays, also of a role a tier gives: hearth takes
+// back only the assignments it made, and does not give again one a
+// member holds by hand.
+func TestHandGivenRolesStay(t *testing.T) {
+	f := newRoleFixture(t)
+	f.byHand(f.bob, true) // never on the tier
+	f.byHand(f.cy, true)  // on the tier later
+	f.ann.Tier = regular
+	f.mustApply(f.mustPlanRoles(f.withRoles, "create "+f.addr(f.ann)+"\n"))
+
+	// Cy qualifies: he holds the role by hand already, so nothing is
+	// given twice, nor recorded as hearth's.
+	f.cy.Tier = regular
+	f.mustPlanRoles(f.withRoles, "")
+
+	// Everyone is demoted: only Ann's role, which hearth gave, goes. It
+	// is all of the roles hearth gave, so the guard wants -allow-removals;
+	// the hand-given ones do not count towards it.
+	f.ann.Tier, f.cy.Tier = state.TierState{}, state.TierState{}
+	if _, err := f.plan(f.withRoles); !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "1 of 1 member roles hearth gave") {
+		t.Fatalf("err = %v", err)
+	}
+	if r := f.mustApply(f.mustPlanRoles(f.allowRemovals, "delete "+f.addr(f.ann)+"\n")); r.Destroyed != 1 {
+		t.Fatalf("applied %+v", r)
+	}
+	if got, want := f.holders(), f.bob.ID+" "+f.cy.ID; got != want {
+		t.Fatalf("holders %q; want %q", got, want)
+	}
+	f.mustPlanRoles(f.allowRemovals, "")
+
+	// Given by hand to Ann now, after hearth took its own: hers too.
+	f.byHand(f.ann, true)
+	f.mustPlanRoles(f.allowRemovals, "")
+}
+
+// A role hearth gave and someone removed is drift: hearth drift reports
+// it, and plan gives it back while the member qualifies; once they do
+// not, plan only forgets hearth's record of it, so a role given to them
+// by hand later is theirs to keep.
+func TestRoleRemovedOutsideHearth(t *testing.T) {
+	ctx := context.Background()
+	f := newRoleFixture(t)
+	f.ann.Tier = regular
+	f.byHand(f.bob, true)
+	f.mustApply(f.mustPlanRoles(f.withRoles, "create "+f.addr(f.ann)+"\n"))
+	d, err := plan.Drift(ctx, f.cfg, f.store, f.conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.HasChanges() || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "community.c.role.mod: 1 member holds it without hearth having given it ("+f.bob.ID+")") {
+		t.Fatalf("drift before: %s %q", actions(d), d.Warnings)
+	}
+
+	f.byHand(f.ann, false)
+	d, err = plan.Drift(ctx, f.cfg, f.store, f.conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := actions(d), "delete "+f.addr(f.ann)+"\n"; got != want || d.Summary.Destroy != 1 {
+		t.Fatalf("drift:\n%s\nwant:\n%s", got, want)
+	}
+	var text strings.Builder
+	if err := d.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{f.addr(f.ann) + " was removed outside hearth, which had given it", `- member = "` + f.ann.ID + `"`, "(1 of them a role assignment hearth gave)"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("drift text lacks %q:\n%s", want, text.String())
+		}
+	}
+	p := f.mustPlanRoles(f.withRoles, "create "+f.addr(f.ann)+"\n")
+	if p.Changes[len(p.Changes)-1].Reason != "was removed outside hearth" {
+		t.Errorf("reason %q", p.Changes[len(p.Changes)-1].Reason)
+	}
+	f.mustApply(p)
+	if d, err := plan.Drift(ctx, f.cfg, f.store, f.conns); err != nil || d.HasChanges() {
+		t.Fatalf("drift after apply: %v %s", err, actions(d))
+	}
+
+	// Removed again, and Ann no longer qualifies: the record goes, and
+	// nothing is taken, so the guard has nothing to refuse.
+	f.byHand(f.ann, false)
+	f.ann.Tier = state.TierState{}
+	p = f.mustPlanRoles(f.withRoles, "delete "+f.addr(f.ann)+"\n")
+	if c := p.Changes[len(p.Changes)-1]; c.ID != "" || c.Reason != "already removed outside hearth; only forgotten" {
+		t.Fatalf("change %+v", c)
+	}
+	f.mustApply(p)
+	f.byHand(f.ann, true)
+	f.mustPlanRoles(f.withRoles, "")
+	if got, want := f.holders(), f.ann.ID+" "+f.bob.ID; got != want {
+		t.Fatalf("holders %q; want %q", got, want)
+	}
+}
+
+// Apply reads hearth's record again before it takes a role: where hearth
+// run took it since the plan (and a moderator gave it back by hand), the
+// plan's removal leaves it alone.
+func TestApplyTakesOnlyWhatHearthStillGave(t *testing.T) {
+	ctx := context.Background()
+	f := newRoleFixture(t)
+	f.ann.Tier = regular
+	f.mustApply(f.mustPlanRoles(f.withRoles, "create "+f.addr(f.ann)+"\n"))
+	f.ann.Tier = state.TierState{}
+	p := f.mustPlanRoles(f.allowRemovals, "delete "+f.addr(f.ann)+"\n")
+	// The daemon takes the role meanwhile and forgets its record, and a
+	// moderator gives it back.
+	if err := f.store.DeleteRoleGrant(ctx, state.RoleGrant{Platform: "platform.local.main", Community: f.co, Role: f.role, Member: f.ann.ID}); err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	r, err := plan.Apply(ctx, p, f.store, f.conns, plan.ApplyOptions{Config: f.cfg, Who: "test", Progress: &progress})
+	if err != nil || r.Destroyed != 0 {
+		t.Fatalf("apply: %+v %v", r, err)
+	}
+	if !strings.Contains(progress.String(), "Left alone") || f.holders() != f.ann.ID {
+		t.Fatalf("holders %q after:\n%s", f.holders(), progress.String())
+	}
+}
+
+// Destroying a role forgets hearth's records of its assignments, which
+// went with it.
+func TestDestroyedRoleForgetsItsGrants(t *testing.T) {
+	ctx := context.Background()
+	f := newRoleFixture(t)
+	f.ann.Tier = regular
+	f.mustApply(f.mustPlanRoles(f.withRoles, "create "+f.addr(f.ann)+"\n"))
+	if gs, err := f.store.RoleGrants(ctx, "platform.local.main", f.co); err != nil || len(gs) != 1 {
+		t.Fatalf("grants: %v %v", gs, err)
+	}
+	f.write(strings.Replace(base, `  role "mod" {
+    title       = "Moderator"
+    color       = "#F1C40F"
+    permissions = ["manage_messages", "kick_members"]
+  }
+`, "", 1))
+	p, err := f.plan(plan.Options{Members: f.members, AllowRemovals: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mustApply(p)
+	if gs, err := f.store.RoleGrants(ctx, "platform.local.main", f.co); err != nil || len(gs) != 0 {
+		t.Fatalf("grants after the role went: %v %v", gs, err)
 	}
 }

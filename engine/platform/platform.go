@@ -242,7 +242,8 @@ const (
 	ActionChannelMessage Action = "channel_message"
 	// ActionDirectMessage sends Text to Member privately.
 	ActionDirectMessage Action = "direct_message"
-	// ActionRoleAdd gives Role to Member; holding it already is success.
+	// ActionRoleAdd gives Role to Member; holding it already is success
+	// (PerformResponse.Held says which).
 	ActionRoleAdd Action = "role_add"
 	// ActionRoleRemove takes Role from Member; not holding it is success.
 	ActionRoleRemove Action = "role_remove"
@@ -308,6 +309,33 @@ type PerformResponse struct {
 	// Duplicate says the key had been performed before and nothing was
 	// done now; ID is the first call's.
 	Duplicate bool
+	// Held says, for ActionRoleAdd, whether the member held the role
+	// before the action (for a duplicate, before the first call): a
+	// role given by hand stays the moderators' to take, so the engine
+	// records as its own only a role the action gave. HeldUnknown when
+	// the adapter cannot tell.
+	Held Holding
+}
+
+// Holding is whether a member held a role before ActionRoleAdd.
+type Holding string
+
+const (
+	// HeldUnknown: the adapter cannot tell; the engine takes the role as
+	// given by the action.
+	HeldUnknown Holding = ""
+	// HeldYes: the member held the role; the action changed nothing.
+	HeldYes Holding = "held"
+	// HeldNo: the action gave the member the role.
+	HeldNo Holding = "not_held"
+)
+
+// HeldIf is HeldYes when held, else HeldNo: for adapters that know.
+func HeldIf(held bool) Holding {
+	if held {
+		return HeldYes
+	}
+	return HeldNo
 }
 
 // Streamer delivers what members do as hearth events.

@@ -666,31 +666,22 @@ func nextClock(t time.Time, clock durations.ClockTime, loc *time.Location) time.
 
 // sendBlocked returns the end of the quiet hours when now is inside them
 // in the member's zone, else zero. A send is deferred, never dropped.
+// The outbox applies the same window again when the send goes out
+// (outbox.Rules), in case that is later than now.
 func (r *Runtime) sendBlocked(m *state.Member, c *config.Campaign, now time.Time) time.Time {
 	q := c.QuietHours
 	if q == nil {
 		return time.Time{}
 	}
-	loc := q.Timezone
-	if loc == nil {
-		loc = r.memberZone(m)
-	}
-	lt := now.In(loc)
-	if !q.Holds(durations.ClockTime(lt.Hour()*60 + lt.Minute())) {
-		return time.Time{}
-	}
-	return nextClock(now, q.To, loc)
+	end, _ := q.End(now, r.memberZone(m))
+	return end
 }
 
 // quietRecord is the hold the campaign's quiet hours put on a send
 // deferred until their end.
 func (r *Runtime) quietRecord(c *config.Campaign, until time.Time) *state.RunHold {
 	q := c.QuietHours
-	h := &state.RunHold{Reason: state.HoldQuietHours, Until: until, QuietHours: q.From.String() + "–" + q.To.String(), TimeZone: "member"}
-	if q.Timezone != nil {
-		h.TimeZone = q.Timezone.String()
-	}
-	return h
+	return &state.RunHold{Reason: state.HoldQuietHours, Until: until, QuietHours: q.Window(), TimeZone: q.Zone()}
 }
 
 // fullCaps are the frequency caps full for the member's send of the

@@ -66,7 +66,7 @@ func StepFailed(reason string) (step string, ok bool) {
 
 // DeliverySkip is why the outbox skipped a send, by the reason it stored
 // (state.OutboxSkipped*, state.SkippedForgotten): SkipUnsubscribed,
-// SkipLeft, SkipBack, SkipForgotten or SkipOther.
+// SkipLeft, SkipBack, SkipExpired, SkipForgotten or SkipOther.
 func DeliverySkip(reason string) string {
 	if reason == state.SkippedForgotten {
 		return SkipForgotten

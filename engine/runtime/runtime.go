@@ -103,6 +103,10 @@ type Runtime struct {
 	// pins are the variants rule tests give members in place of the
 	// split's hash: member id -> campaign -> variant (PinVariants).
 	pins map[string]map[string]string
+	// asOf, while member eval or why explains a member as of an earlier
+	// time (EvalAsOf, WhyAsOf), collects what the rules read that the
+	// member's state cannot tell as of then.
+	asOf *AsOf
 	// onPlatform lists the communities on the platforms, for moves into
 	// a capacity family's sub-communities (SetPlatformCommunities).
 	onPlatform PlatformCommunities
@@ -1993,11 +1997,17 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 		}
 	}
 	w.mark(m.ID, r.keyIdx.tier)
-	rule := r.shared.rule("tier.", to)
-	if to == "" {
-		rule = r.shared.rule("tier.", from)
+	// The outcome names the tier whose rule decided the move, and its
+	// rule is that tier's block: the tier entered on a promotion (its
+	// when) or a lock (its locked), the tier left on a demotion (its
+	// keep, or when without one, failed; or the files dropped it), not
+	// the one landed on. from and to give both ends.
+	decided := to
+	if change == "demote" {
+		decided = from
 	}
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: to, Change: change, At: ev.At, Rule: rule, Event: ev.ID, From: from, To: to})
+	rule := r.shared.rule("tier.", decided)
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: decided, Change: change, At: ev.At, Rule: rule, Event: ev.ID, From: from, To: to})
 	r.tierRoles(w, m, from, t, ev, rule)
 	direction := "up"
 	if change == "demote" {

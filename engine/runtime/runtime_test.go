@@ -195,6 +195,56 @@ incentive "spend" {
 	}
 }
 
+// A tier outcome names the tier whose rule decided the move, in name and
+// rule alike: the tier entered on a promotion, the tier left (its keep
+// failed) on a demotion, whether it lands on a lower tier or on none. The
+// role changes a move queues name the same rule.
+func TestTierOutcomeNamesTheDecidingTier(t *testing.T) {
+	cfg := load(t, `
+tier "regular" {
+  rank = 1
+  when = "member.points >= 10"
+}
+tier "core" {
+  rank = 2
+  when = "member.points >= 100"
+  keep = "member.points >= 90"
+  role = community.c.role.core
+}
+incentive "earn" {
+  on = "purchase.made"
+  grant { points = 100 }
+}
+incentive "spend" {
+  on = "checkin"
+  grant { points = -50 }
+}
+`)
+	stream := ev("p1", "purchase.made", "u", 0, 9, "") + // 100: none -> core
+		ev("s1", "checkin", "u", 1, 9, "") + // 50: core -> regular
+		ev("s2", "checkin", "u", 2, 9, "") // 0: regular -> none
+	_, outs, _ := run(t, cfg, stream)
+	var got []string
+	for _, o := range outs {
+		switch {
+		case o.Kind == state.KindTier:
+			got = append(got, fmt.Sprintf("%s %s [%s->%s] by %s", o.Change, o.Name, o.From, o.To, o.Rule))
+		case o.Kind == state.KindAction && strings.HasPrefix(o.Name, "role."):
+			got = append(got, fmt.Sprintf("%s by %s", o.Name, o.Rule))
+		}
+	}
+	want := []string{
+		"promote core [->core] by tier.core",
+		"role.add by tier.core",
+		"demote core [core->regular] by tier.core",
+		"role.remove by tier.core",
+		"demote regular [regular->] by tier.regular",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("tier outcomes:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
 func TestSegmentsFollowTimeWithoutEvents(t *testing.T) {
 	cfg := load(t, `
 segment "active" {

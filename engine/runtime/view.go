@@ -54,6 +54,12 @@ type memberFields struct {
 	messages, posts, reactions, badges, days, unsubscribedFrom bool
 }
 
+// or is the fields either reads.
+func (f memberFields) or(g memberFields) memberFields {
+	return memberFields{messages: f.messages || g.messages, posts: f.posts || g.posts, reactions: f.reactions || g.reactions,
+		badges: f.badges || g.badges, days: f.days || g.days, unsubscribedFrom: f.unsubscribedFrom || g.unsubscribedFrom}
+}
+
 // fieldsRead are the derived member fields the programs read.
 func fieldsRead(ps []*rules.Program) memberFields {
 	var f memberFields

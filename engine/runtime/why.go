@@ -305,6 +305,9 @@ func eventReads(p *rules.Program) []string {
 // boundValues adds the value of everything p reads of the bound member
 // and of now to what e shows.
 func (r *Runtime) boundValues(e *Explanation, p *rules.Program, now time.Time) {
+	if r.asOf != nil {
+		r.asOf.read(p)
+	}
 	for _, f := range p.Reads.Member {
 		e.Values = append(e.Values, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
 	}
@@ -327,8 +330,15 @@ func (r *Runtime) Eval(m *state.Member, p *rules.Program, ev *events.Event, now 
 			return Explanation{}, err
 		}
 	}
+	// The derived fields the expression reads are filled in too, though
+	// no rule of the configuration reads them (member.messages, say).
+	saved := r.fields
+	r.fields = r.fields.or(fieldsRead([]*rules.Program{p}))
+	defer func() { r.fields = saved }()
 	w := r.newWork(context.Background(), nil)
+	r.bound = bindKey{}
 	r.bind(w, m, view, ev, now)
+	r.bound = bindKey{}
 	e := r.explainBound("expression", "", p, now)
 	eventValues(&e, p, view)
 	return e, nil
@@ -405,6 +415,60 @@ type WhyView struct {
 	// it has no rules to explain, and its active runs stop at the
 	// member's next event or recheck.
 	CampaignRemoved bool `json:"campaign_removed,omitempty"`
+	// TierMoves are the member's moves onto and off a tier asked about
+	// (Runtime.TierMoves); absent for another address or a member who
+	// never moved on it.
+	TierMoves []TierMove `json:"tier_moves,omitempty"`
+	// Warnings are, for an At before the member's stored state, the
+	// inputs and bookkeeping read that the state cannot give as of At
+	// (AsOf): they are as they stand, or not known.
+	Warnings []AsOfNote `json:"warnings,omitempty"`
+}
+
+// TierMove is one of a member's moves onto or off a tier: an entry of
+// their tier history with its direction, as tier outcomes name it.
+type TierMove struct {
+	// Change is promote (up the ladder) or demote; move when a tier the
+	// files no longer have leaves the direction unknown.
+	Change string `json:"change"`
+	state.TierChange
+}
+
+// TierMoves are the member's moves onto and off the tier addr names
+// (tier.NAME), oldest first, from their tier history: how they came and
+// went, which the verdict at one time cannot tell and simulate's
+// flapping report sends one to see. nil for another address.
+func (r *Runtime) TierMoves(m *state.Member, addr string) []TierMove {
+	kind, name, _ := strings.Cut(addr, ".")
+	if kind != "tier" || name == "" {
+		return nil
+	}
+	rank := func(tier string) (int, bool) {
+		if tier == "" {
+			return 0, true
+		}
+		if t := r.tierNamed(tier); t != nil {
+			return t.Rank, true
+		}
+		return 0, false
+	}
+	var out []TierMove
+	for _, c := range m.Tier.History {
+		if c.From != name && c.To != name {
+			continue
+		}
+		mv := TierMove{Change: "move", TierChange: c}
+		from, okFrom := rank(c.From)
+		to, okTo := rank(c.To)
+		switch {
+		case okFrom && okTo && to > from:
+			mv.Change = "promote"
+		case okFrom && okTo && to < from:
+			mv.Change = "demote"
+		}
+		out = append(out, mv)
+	}
+	return out
 }
 
 // CampaignRemoved reports whether addr is a campaign's (campaign.NAME or
@@ -428,7 +492,10 @@ func (r *Runtime) CampaignRemoved(addr string) bool {
 type Skip struct {
 	Run    string `json:"run"` // the run's id: NAME, or NAME[KEY] with run_key
 	Step   string `json:"step"`
-	Reason string `json:"reason"` // SkipUnsubscribed, SkipLeft or SkipBack
+	Reason string `json:"reason"` // SkipUnsubscribed, SkipLeft, SkipBack or SkipExpired
+	// Detail is the outbox's reason for an expired send: "expired: not
+	// sent within 1w of its time (2026-03-02 09:00 UTC)".
+	Detail string `json:"detail,omitempty"`
 	// From is what the member unsubscribed from: the email platform,
 	// "email.news", or "email" for all email.
 	From string `json:"from,omitempty"`
@@ -445,11 +512,16 @@ const (
 	SkipUnsubscribed = "unsubscribed"
 	SkipLeft         = "left"
 	SkipBack         = "back" // came back to the community
+	// SkipExpired is a send the outbox did not deliver within its
+	// campaign's expire_after of its time: decided from history
+	// replayed or backdated, or waiting while hearth run was stopped.
+	SkipExpired = "expired"
 )
 
 // Skips says, of the member's runs at addr (as Holds takes it), whether
 // the latest send of each run was skipped because the member
-// unsubscribed, left or came back: at its step, as the member's outcomes
+// unsubscribed, left or came back, or because it expired before the
+// outbox could deliver it: at its step, as the member's outcomes
 // tell, or at delivery, as their outbox entries do (both oldest first;
 // nil tells nothing, and neither tells once retention removed it). A
 // later send, or a send skipped for another reason (if_past, a frequency
@@ -526,6 +598,9 @@ func queuedSkip(id, step, reason string) *Skip {
 	if from, ok := state.OutboxSkippedFrom(reason); ok {
 		return &Skip{Run: id, Step: step, Reason: SkipUnsubscribed, From: from, Queued: true}
 	}
+	if state.IsOutboxExpired(reason) {
+		return &Skip{Run: id, Step: step, Reason: SkipExpired, Detail: reason, Queued: true}
+	}
 	switch reason {
 	case state.OutboxSkippedLeft:
 		return &Skip{Run: id, Step: step, Reason: SkipLeft, Queued: true}
@@ -572,6 +647,45 @@ type Hold struct {
 	Until    time.Time `json:"until"`
 	Skip     bool      `json:"skip,omitempty"`
 	Expected bool      `json:"expected,omitempty"`
+	// AtDelivery marks quiet hours that hold a send the outbox was to
+	// deliver (DeliveryHolds): queued at Step, it was to go out inside
+	// them (late, after a restart, a retry or an event posted after its
+	// time) and waits in the outbox until Until.
+	AtDelivery bool   `json:"at_delivery,omitempty"`
+	Step       string `json:"step,omitempty"`
+}
+
+// DeliveryHolds says which sends of the member's runs at addr (as Holds
+// takes it) the outbox holds at delivery at at: queued, to go out inside
+// their campaign's quiet hours, and pending until they end, as the
+// member's outbox entries tell (nil tells nothing). Runs that ended
+// count too: a run may finish with its last send still waiting.
+func DeliveryHolds(m *state.Member, addr string, outbox []state.OutboxEntry, at time.Time) []Hold {
+	kind, id, _ := strings.Cut(addr, ".")
+	if kind != "campaign" || len(outbox) == 0 {
+		return nil
+	}
+	ids := []string{id}
+	if _, _, keyed := state.SplitRunID(id); !keyed && m.HasKeyedRuns() {
+		ids = m.RunIDs(id, nil)
+	}
+	var out []Hold
+	for _, id := range ids {
+		run := m.Campaigns[id]
+		if run == nil {
+			continue
+		}
+		name, key, _ := state.SplitRunID(id)
+		for _, e := range outbox {
+			if e.Status != state.OutboxPending || e.Campaign != name || e.RunKey != key || e.At.Before(run.EnteredAt) || !at.Before(e.NextAt) {
+				continue
+			}
+			if window, zone, ok := state.OutboxHeldQuiet(e.LastError); ok {
+				out = append(out, Hold{Run: id, Reason: state.HoldQuietHours, QuietHours: window, TimeZone: zone, Until: e.NextAt.UTC(), AtDelivery: true, Step: e.Step})
+			}
+		}
+	}
+	return out
 }
 
 // Cap is a full frequency cap: the campaign's own or the global one.

@@ -6,26 +6,37 @@ import (
 	"maps"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
 // delivery stands in for the daemon's outbox in the sandbox. Each action
-// the rules queue is decided as the outbox decides it (outbox.SkipReason),
-// by what state says of its member at the time it would be delivered:
-// the time it was queued (quiet hours and frequency caps hold a send back
-// by queueing it later), after every event of that time. An outbox
-// delivers a moment after the queueing, so an unsubscribe or a leave at
-// the same instant wins, and one after it does not.
+// the rules queue is decided as the outbox decides it (outbox.Rules), by
+// what state says of its member at the time it would be delivered: the
+// time it was queued (quiet hours and frequency caps hold a send back by
+// queueing it later), or, for one queued at a time the sandbox had
+// passed already (a late event's, Options.Received), the time the
+// sandbox stood at; in either case after every event of that time. An
+// outbox delivers a moment after the queueing, so an unsubscribe or a
+// leave at the same instant wins, and one after it does not. A campaign's
+// send delivered late may meet its quiet hours, and wait for their end,
+// or its expire_after, and be skipped as expired.
 type delivery struct {
 	store *state.Memory
-	done  int // the actions of store.Outbox() decided (the sandbox prunes none)
+	rules *outbox.Rules
+	done  int // the actions of store.Outbox() taken into waiting (the sandbox prunes none)
 	// history is what the outbox would read of a member from each time
-	// on, oldest first, for members whose Left or Unsubscribed changed
-	// (the others stay as new: neither left nor unsubscribed).
+	// on, oldest first, for members whose Left, Unsubscribed or
+	// Timezone changed (the others stay as new: neither left nor
+	// unsubscribed, and in no zone of their own).
 	history map[string][]recipientAt
 	// queued are the actions queued and not decided yet, by key.
 	queued map[string]*queued
+	// waiting are the actions taken from the store's outbox and not
+	// decided yet, in the order they were queued: those whose time has
+	// not come, held by quiet hours until after the time decided up to.
+	waiting []state.Action
 }
 
 type recipientAt struct {
@@ -42,10 +53,15 @@ type queued struct {
 	// else run holds the sends of the run before its split.
 	funnel, arm *Funnel
 	run         *armRun
+	// taken marks an action in waiting: one queued twice under one key
+	// is one entry, decided once.
+	taken bool
+	// held marks one quiet hours held at delivery, counted once.
+	held bool
 }
 
-func newDelivery(store *state.Memory) *delivery {
-	return &delivery{store: store, history: map[string][]recipientAt{}, queued: map[string]*queued{}}
+func newDelivery(store *state.Memory, cfg *config.Config) *delivery {
+	return &delivery{store: store, rules: outbox.NewRules(cfg), history: map[string][]recipientAt{}, queued: map[string]*queued{}}
 }
 
 // observe records what the outbox would read of member from at on, when
@@ -58,15 +74,16 @@ func (d *delivery) observe(b state.Batch, member string, at time.Time) error {
 	if err != nil {
 		return err
 	}
+	rec := state.Recipient{Left: m.Left, Unsubscribed: m.Unsubscribed, Timezone: m.Timezone}
 	h := d.history[member]
 	if len(h) == 0 {
-		if !m.Left && len(m.Unsubscribed) == 0 {
+		if sameRecipient(state.Recipient{}, rec) {
 			return nil
 		}
-	} else if last := h[len(h)-1].rec; last.Left == m.Left && maps.Equal(last.Unsubscribed, m.Unsubscribed) {
+	} else if sameRecipient(h[len(h)-1].rec, rec) {
 		return nil
 	}
-	rec := state.Recipient{Left: m.Left, Unsubscribed: maps.Clone(m.Unsubscribed)}
+	rec.Unsubscribed = maps.Clone(m.Unsubscribed)
 	if len(h) > 0 && h[len(h)-1].at.Equal(at) {
 		h[len(h)-1].rec = rec // the latest event of the instant is what the outbox reads
 	} else {
@@ -74,6 +91,10 @@ func (d *delivery) observe(b state.Batch, member string, at time.Time) error {
 	}
 	d.history[member] = h
 	return nil
+}
+
+func sameRecipient(a, b state.Recipient) bool {
+	return a.Left == b.Left && a.Timezone == b.Timezone && maps.Equal(a.Unsubscribed, b.Unsubscribed)
 }
 
 // recipients is what the outbox would read of the action's member when it
@@ -93,31 +114,69 @@ func (d *delivery) recipients(a state.Action, at time.Time) map[string]state.Rec
 	return map[string]state.Recipient{a.Member: rec}
 }
 
-// deliver decides the actions committed since the last call, every one of
-// whose time has passed: all events up to it are applied. It marks each
-// sent or skipped in the store, as the outbox does, and calls skip for
-// each skipped one.
-func (d *delivery) deliver(ctx context.Context, skip func(q *queued, a state.Action, reason string) error) error {
+// deliveryHooks hear what the sandbox's outbox decides: skip of each
+// action skipped (expired for expire_after), hold of each held by quiet
+// hours until a later time, every time it is.
+type deliveryHooks struct {
+	skip func(q *queued, a state.Action, reason string, expired bool) error
+	hold func(q *queued, a state.Action, reason string, until time.Time) error
+}
+
+// deliver decides the actions committed since the last call and those
+// still waiting, each whose time is at or before until (all events up to
+// it are applied), as often as quiet hours hold it until a time that is
+// too. It marks each sent or skipped in the store, as the outbox does,
+// and a held one pending with its reason and next time.
+func (d *delivery) deliver(ctx context.Context, until time.Time, h deliveryHooks) error {
 	actions := d.store.Outbox()
 	for _, a := range actions[d.done:] {
-		q := d.queued[a.Key]
-		if q == nil {
-			continue // queued twice under one key: one entry, decided once
-		}
-		delete(d.queued, a.Key)
-		if reason := outbox.SkipReason(a, d.recipients(a, q.at)); reason != "" {
-			if err := d.store.MarkSkipped(ctx, a.Key, 0, q.at, reason); err != nil {
-				return err
-			}
-			if err := skip(q, a, reason); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := d.store.MarkSent(ctx, a.Key, 1, q.at); err != nil {
-			return err
+		if q := d.queued[a.Key]; q != nil && !q.taken {
+			q.taken = true
+			d.waiting = append(d.waiting, a)
 		}
 	}
 	d.done = len(actions)
+	kept := d.waiting[:0]
+	for _, a := range d.waiting {
+		decided, err := d.decide(ctx, a, until, h)
+		if err != nil {
+			return err
+		}
+		if !decided {
+			kept = append(kept, a)
+		}
+	}
+	clear(d.waiting[len(kept):])
+	d.waiting = kept
 	return nil
+}
+
+// decide decides a at its delivery time, again at the end of each quiet
+// hours that hold it, while that time is not after until; it reports
+// whether a was sent or skipped.
+func (d *delivery) decide(ctx context.Context, a state.Action, until time.Time, h deliveryHooks) (bool, error) {
+	q := d.queued[a.Key]
+	for !q.at.After(until) {
+		dec := d.rules.Decide(a, d.recipients(a, q.at), q.at)
+		switch {
+		case dec.Skip != "":
+			delete(d.queued, a.Key)
+			if err := d.store.MarkSkipped(ctx, a.Key, 0, q.at, dec.Skip); err != nil {
+				return false, err
+			}
+			return true, h.skip(q, a, dec.Skip, dec.Expired)
+		case dec.Hold != "":
+			if err := d.store.MarkRetry(ctx, a.Key, 0, dec.Until, dec.Hold); err != nil {
+				return false, err
+			}
+			if err := h.hold(q, a, dec.Hold, dec.Until); err != nil {
+				return false, err
+			}
+			q.at = dec.Until
+		default:
+			delete(d.queued, a.Key)
+			return true, d.store.MarkSent(ctx, a.Key, 1, q.at)
+		}
+	}
+	return false, nil
 }

@@ -35,6 +35,16 @@ type Options struct {
 	// test sets it; nil leaves every choice to the split's hash, as the
 	// daemon does.
 	Variants map[string]map[string]string
+	// Received says when the sandbox receives the events with these ids,
+	// where that is later than their time: events backdated, or posted
+	// long after they happened, as a daemon would take them (a test
+	// event's received). The sandbox's clock moves to that time before
+	// the event is applied, at its own time as a late event, and the
+	// sandbox's outbox delivers what it leads to from then on, where
+	// its campaigns' quiet hours and expire_after may hold or skip it.
+	// Stream events in the order they are received. Only the sandbox
+	// delivers (Store).
+	Received map[string]time.Time
 	// PlatformCommunities, when set, lists the communities on the
 	// platforms (state's), which the runtime moves members of a capacity
 	// family into (runtime.SetPlatformCommunities): a replay into the
@@ -112,6 +122,15 @@ type Summary struct {
 	// the sandbox delivers (Options.Store).
 	Sends             map[string]int `json:"sends"`
 	SkippedAtDelivery map[string]int `json:"skipped_at_delivery,omitempty"`
+	// ExpiredAtDelivery counts, of SkippedAtDelivery, the campaigns'
+	// sends the outbox would skip because they were not delivered within
+	// their campaign's expire_after of their time (delivered late: a
+	// late event's, Options.Received). HeldAtDelivery counts the sends
+	// whose delivery would fall inside their campaign's quiet hours, held
+	// until they end (those still held at the end are in Sends, not yet
+	// delivered).
+	ExpiredAtDelivery map[string]int `json:"expired_at_delivery,omitempty"`
+	HeldAtDelivery    map[string]int `json:"held_at_delivery,omitempty"`
 	// Campaigns are funnels: entered, ended by reason, still active,
 	// sends, and members per A/B variant.
 	Campaigns map[string]*Funnel `json:"campaigns"`
@@ -394,7 +413,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		store = opt.Store
 	} else {
 		mem := state.NewMemory()
-		store, dl = mem, newDelivery(mem)
+		store, dl = mem, newDelivery(mem, cfg)
 	}
 	// last is the time the replay stands at: the latest event time
 	// applied, which an event from before it does not move back.
@@ -664,24 +683,21 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		due, err := p.DueBy(t)
 		return !due, err
 	}
-	// deliver decides the actions queued so far, as the outbox would:
-	// called once time has moved past them, with what they were
-	// queued by committed.
-	deliver := func() error {
-		if dl == nil || len(dl.queued) == 0 {
-			return nil
+	count := func(m *map[string]int, kind string) {
+		if *m == nil {
+			*m = map[string]int{}
 		}
-		if err := commit(); err != nil {
-			return err
-		}
-		return dl.deliver(ctx, func(q *queued, a state.Action, reason string) error {
+		(*m)[kind]++
+	}
+	hooks := deliveryHooks{
+		skip: func(q *queued, a state.Action, reason string, expired bool) error {
 			if sum.Sends[a.Kind]--; sum.Sends[a.Kind] <= 0 {
 				delete(sum.Sends, a.Kind)
 			}
-			if sum.SkippedAtDelivery == nil {
-				sum.SkippedAtDelivery = map[string]int{}
+			count(&sum.SkippedAtDelivery, a.Kind)
+			if expired {
+				count(&sum.ExpiredAtDelivery, a.Kind)
 			}
-			sum.SkippedAtDelivery[a.Kind]++
 			q.unsend()
 			if opt.Outcome == nil {
 				return nil
@@ -690,7 +706,30 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			// the outbox skips it; the detail is the action's key and why.
 			return opt.Outcome(state.Outcome{Kind: state.KindAction, Member: a.Member, Name: a.Kind, Change: "skip", At: q.at,
 				Rule: q.o.Rule, Event: q.o.Event, To: q.o.To, Detail: a.Key + ": " + reason})
-		})
+		},
+		hold: func(q *queued, a state.Action, reason string, until time.Time) error {
+			if !q.held {
+				q.held = true
+				count(&sum.HeldAtDelivery, a.Kind)
+			}
+			if opt.Outcome == nil {
+				return nil
+			}
+			return opt.Outcome(state.Outcome{Kind: state.KindAction, Member: a.Member, Name: a.Kind, Change: "defer", At: q.at,
+				Rule: q.o.Rule, Event: q.o.Event, To: q.o.To, Detail: a.Key + ": " + reason + ", until " + until.UTC().Format(time.RFC3339)})
+		},
+	}
+	// deliver decides the actions queued so far whose time is at or
+	// before until, as the outbox would: called once time has moved
+	// past them, with what they were queued by committed.
+	deliver := func(until time.Time) error {
+		if dl == nil || len(dl.queued) == 0 {
+			return nil
+		}
+		if err := commit(); err != nil {
+			return err
+		}
+		return dl.deliver(ctx, until, hooks)
 	}
 	read := 0
 	var view map[string]any // the attribute check's scratch space
@@ -734,22 +773,28 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			sum.Skipped++
 			continue
 		}
-		if ev.At.After(last) {
+		// The time the sandbox takes the event in: its own, or when it
+		// is received, for one received late.
+		now := ev.At
+		if r, ok := opt.Received[ev.ID]; ok && r.After(now) {
+			now = r
+		}
+		if now.After(last) {
 			// Time moved on: what was queued before is delivered, every
 			// event of its time in.
-			if err := deliver(); err != nil {
+			if err := deliver(last); err != nil {
 				return sum, err
 			}
 			// Run what became due before this event. A
 			// store that can tell nothing is due keeps the batch open
 			// (rechecks see only committed members, so running them
 			// means committing first); the alerts are looked at either way.
-			quiet, err := nothingDue(ev.At)
+			quiet, err := nothingDue(now)
 			if err != nil {
 				return sum, err
 			}
 			if quiet {
-				_, alerts, err := rt.CheckAlerts(ctx, b, ev.At)
+				_, alerts, err := rt.CheckAlerts(ctx, b, now)
 				if err != nil {
 					return sum, err
 				}
@@ -760,11 +805,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				if err := commit(); err != nil {
 					return sum, err
 				}
-				if err := recheck(ev.At); err != nil {
+				if err := recheck(now); err != nil {
 					return sum, err
 				}
 			}
-			last = ev.At
+			last = now
 		}
 		if !heard[ev.Type] {
 			if sum.UnknownTypes == nil {
@@ -818,12 +863,16 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	if !opt.To.IsZero() {
 		sum.To = opt.To
 	}
-	if !sum.To.IsZero() {
-		if err := recheck(sum.To); err != nil {
+	// Time-based rules run up to the end: To, or the time the sandbox
+	// stands at when an event was received after it (Received).
+	end := latest(last, sum.To)
+	if !end.IsZero() {
+		if err := recheck(end); err != nil {
 			return sum, err
 		}
 	}
-	if err := deliver(); err != nil {
+	// Sends held past the end stay pending, as in an outbox then.
+	if err := deliver(end); err != nil {
 		return sum, err
 	}
 	st := rt.Stats()
@@ -972,4 +1021,12 @@ func sendKey(outboxKey string) string {
 		return ""
 	}
 	return k
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -533,12 +533,71 @@ const (
 const (
 	OutboxSkippedLeft = "member left the community before it was sent"
 	OutboxSkippedBack = "member came back to the community before it was sent"
+	// OutboxSkippedNotGiven is the reason stored with a role.remove
+	// skipped because hearth did not give the member the role (a
+	// moderator did, by hand, or it was there before a tier or segment
+	// gave it): hearth takes back only what it gave.
+	OutboxSkippedNotGiven = "hearth did not give the member this role (given by hand, or before hearth did): left alone"
 )
 
 const (
 	skippedUnsubscribed = "member unsubscribed from "
 	skippedSent         = " before it was sent"
 )
+
+// OutboxSkippedExpired begins the reason stored with a campaign's send
+// the outbox did not deliver within its campaign's expire_after of its
+// time (OutboxExpired writes it whole).
+const OutboxSkippedExpired = "expired: "
+
+// OutboxExpired is the reason stored with a send skipped as expired:
+// "expired: not sent within 1w of its time (2026-03-02 09:00 UTC)",
+// after written as the configuration writes durations.
+func OutboxExpired(after string, due time.Time) string {
+	return OutboxSkippedExpired + "not sent within " + after + " of its time (" + due.UTC().Format("2006-01-02 15:04") + " UTC)"
+}
+
+// IsOutboxExpired reports whether reason is an OutboxExpired one.
+func IsOutboxExpired(reason string) bool { return strings.HasPrefix(reason, OutboxSkippedExpired) }
+
+// outboxHeldQuiet begins the reason stored with a campaign's send the
+// outbox holds because it would go out inside the campaign's quiet hours
+// (OutboxHeldQuietHours); the entry's next time is when they end.
+const outboxHeldQuiet = "held by quiet hours ("
+
+// OutboxHeldQuietHours is the reason stored with a campaign's send held
+// at delivery by its quiet hours, window ("22:00–08:00") in zone
+// ("member" for the member's own, or the campaign's zone): "held by
+// quiet hours (22:00–08:00 in the member's time zone) when it was to go
+// out". The entry stays pending, due at the window's end.
+func OutboxHeldQuietHours(window, zone string) string {
+	where := "the member's time zone"
+	if zone != "member" {
+		where = zone
+	}
+	return outboxHeldQuiet + window + " in " + where + ") when it was to go out"
+}
+
+// OutboxHeldQuiet reads back an OutboxHeldQuietHours reason: the window
+// and the zone, as given to it; ok is false for another reason.
+func OutboxHeldQuiet(reason string) (window, zone string, ok bool) {
+	rest, ok := strings.CutPrefix(reason, outboxHeldQuiet)
+	if !ok {
+		return "", "", false
+	}
+	rest, ok = strings.CutSuffix(rest, ") when it was to go out")
+	if !ok {
+		return "", "", false
+	}
+	window, where, ok := strings.Cut(rest, " in ")
+	if !ok || window == "" || where == "" {
+		return "", "", false
+	}
+	if where == "the member's time zone" {
+		where = "member"
+	}
+	return window, where, true
+}
 
 // OutboxSkippedUnsubscribed is the reason stored with an email skipped
 // because its member unsubscribed from its platform ("email.news") or
@@ -905,11 +964,14 @@ func (m *Member) Resubscribe(key string, t time.Time, others []string) bool {
 }
 
 // Recipient is what the outbox needs to know of a message's member when
-// it delivers: whether they left the community, and the email platforms
-// they unsubscribed from.
+// it delivers: whether they left the community, the email platforms
+// they unsubscribed from, and their time zone (the quiet hours of a
+// campaign's send are in it).
 type Recipient struct {
 	Left         bool
 	Unsubscribed map[string]time.Time
+	// Timezone is the member's IANA zone; "" for none.
+	Timezone string
 }
 
 // UnsubscribedFrom is Member.UnsubscribedFrom of the recipient.
@@ -976,7 +1038,7 @@ func Recipients(ctx context.Context, s Store, ids []string) (map[string]Recipien
 			return nil, err
 		}
 		// A copy: the memory store hands out the member it keeps.
-		out[id] = Recipient{Left: m.Left, Unsubscribed: maps.Clone(m.Unsubscribed)}
+		out[id] = Recipient{Left: m.Left, Unsubscribed: maps.Clone(m.Unsubscribed), Timezone: m.Timezone}
 	}
 	return out, nil
 }

@@ -19,6 +19,10 @@ func TestMemoryResources(t *testing.T) {
 	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore { return state.NewMemory() })
 }
 
+func TestMemoryRoleGrants(t *testing.T) {
+	statetest.RunRoleGrants(t, func(t *testing.T) statetest.RoleGrantStore { return state.NewMemory() })
+}
+
 func TestMemoryCommunities(t *testing.T) {
 	statetest.RunCommunities(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }

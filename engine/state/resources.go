@@ -63,6 +63,10 @@ type memResources struct {
 	resources map[string]Resource
 	serial    int64
 	lock      *LockInfo
+	// grants are the role assignments hearth made (RoleGrant); they
+	// change no serial: the daemon writes them as it gives roles, and
+	// a saved plan must not go stale for it.
+	grants map[grantKey]RoleGrant
 }
 
 func cloneResource(r Resource) Resource {

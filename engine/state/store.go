@@ -13,10 +13,13 @@ import (
 // tier or segment change, a campaign step, an action to send. Outcomes
 // are appended to the store and are what `hearth simulate -outcomes`
 // writes.
+//
+// OutcomeFields and OutcomeKinds are its reference (hearth explain
+// outcomes): a field, kind or change added here is added there too.
 type Outcome struct {
-	Kind   string    `json:"kind"`             // points, badge, tier, segment, campaign, action
+	Kind   string    `json:"kind"`             // points, badge, tier, segment, campaign, action, moderation, alert
 	Member string    `json:"member"`           // who it happened to
-	Name   string    `json:"name"`             // the badge, tier, segment, campaign or action name
+	Name   string    `json:"name"`             // the badge, segment, campaign or action; the tier whose rule decided
 	Change string    `json:"change,omitempty"` // grant, award, revoke, promote, demote, enter, leave ...
 	At     time.Time `json:"at"`               // event time
 	Rule   string    `json:"rule"`             // the block that decided: incentive.first_post
@@ -184,6 +187,37 @@ type Recovery struct {
 // SQLite store folds its journal), for the daemon to log.
 type Recoverer interface {
 	Recovered() Recovery
+}
+
+// ErrFailing is what a store that is failing answers (errors.Is): it
+// refuses work until it recovers, or for good when the failure is fatal.
+// The daemon answers 503 for it and logs it at a limited rate.
+var ErrFailing = errors.New("state store failing")
+
+// Health is how a store that keeps state between transactions (the
+// SQLite store's journal and in-memory members) is doing at writing.
+type Health struct {
+	// Err is why writes are refused; nil while the store takes them.
+	Err error
+	// Since is when the failure began.
+	Since time.Time
+	// Fatal says the store cannot recover by itself: only a restart,
+	// which reads back what reached the disk, can.
+	Fatal bool
+	// Retries counts the attempts to recover from this failure so far,
+	// and RetryErr is the last one's error (nil before the first).
+	Retries  int
+	RetryErr error
+	// Failures counts the times the store began failing since it opened.
+	Failures int64
+}
+
+// HealthReporter is a store whose writes can fail for a while, all of
+// them at once: the SQLite store after its disk filled, until it has
+// space again. A store whose every transaction stands alone (PostgreSQL)
+// has nothing to report here.
+type HealthReporter interface {
+	Health() Health
 }
 
 // OutboxAger is a store that tells when its oldest pending outbox entry

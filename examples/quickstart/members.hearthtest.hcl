@@ -174,3 +174,46 @@ test "a newcomer who joins at night is welcomed at eight, after the quiet hours"
     }
   }
 }
+
+# An event posted after it happened (received) is applied at its time, and
+# its messages go out when hearth gets it: the quiet hours hold when the
+# message goes out, and what is older than the campaign's expire_after (7
+# days unless set) is not sent at all.
+test "a join received late at night is welcomed at eight" {
+  event "member.joined" {
+    member   = "kim"
+    at       = "20h"
+    received = "23h"
+  }
+  expect "kim" {
+    campaign "onboarding" {
+      step       = "nudge"
+      sent       = []
+      held       = "quiet_hours" # when it was to go out, at 23:00
+      held_until = "1d8h"
+    }
+  }
+  expect "kim" {
+    at = "1d8h"
+    campaign "onboarding" {
+      sent = ["welcome"]
+      held = "none"
+    }
+  }
+}
+
+test "a join received 15 days late sends nothing stale" {
+  event "member.joined" {
+    member   = "lou"
+    at       = "10h"
+    received = "15d10h"
+  }
+  expect "lou" {
+    campaign "onboarding" {
+      status  = "done"
+      ended   = "finished"
+      sent    = []
+      skipped = ["welcome", "nudge"] # expired: older than 7 days
+    }
+  }
+}

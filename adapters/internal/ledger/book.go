@@ -48,17 +48,23 @@ func (b *Book) Done(key, fingerprint string) (platform.PerformResponse, bool, er
 	if e.fingerprint != fingerprint {
 		return platform.PerformResponse{}, true, fmt.Errorf("key %q: %w", key, platform.ErrKeyReused)
 	}
-	return platform.PerformResponse{ID: e.id, Duplicate: true}, true, nil
+	return platform.PerformResponse{ID: e.id, Duplicate: true, Held: e.held}, true, nil
 }
 
 // Put records that key was done, with the id of what it made.
 func (b *Book) Put(key, fingerprint, id string) {
+	b.PutHeld(key, fingerprint, id, platform.HeldUnknown)
+}
+
+// PutHeld is Put for a role_add, with whether the member held the role
+// before, which a duplicate answers with too.
+func (b *Book) PutHeld(key, fingerprint, id string, held platform.Holding) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.done == nil {
 		b.done = map[string]entry{}
 	}
-	b.done[key] = entry{fingerprint: fingerprint, id: id}
+	b.done[key] = entry{fingerprint: fingerprint, id: id, held: held}
 }
 
 // Digest is a short fingerprint of what a request does, for platforms

@@ -32,6 +32,7 @@ type Ledger struct {
 type entry struct {
 	fingerprint string
 	id          string
+	held        platform.Holding // role_add only (DoHeld, Book.PutHeld)
 }
 
 // Do runs send once per key. fingerprint identifies the action (its
@@ -39,6 +40,16 @@ type entry struct {
 // platform.ErrKeyReused. A key already done answers Duplicate with the
 // first call's id; a failed send is not recorded, so it may be retried.
 func (l *Ledger) Do(ctx context.Context, key, fingerprint string, send func() (string, error)) (platform.PerformResponse, error) {
+	return l.DoHeld(ctx, key, fingerprint, func() (string, platform.Holding, error) {
+		id, err := send()
+		return id, platform.HeldUnknown, err
+	})
+}
+
+// DoHeld is Do for a send that also says, for a role_add, whether the
+// member held the role before (PerformResponse.Held); a duplicate
+// answers with what the first call said.
+func (l *Ledger) DoHeld(ctx context.Context, key, fingerprint string, send func() (string, platform.Holding, error)) (platform.PerformResponse, error) {
 	for {
 		l.mu.Lock()
 		if e, ok := l.done[key]; ok {
@@ -46,7 +57,7 @@ func (l *Ledger) Do(ctx context.Context, key, fingerprint string, send func() (s
 			if e.fingerprint != fingerprint {
 				return platform.PerformResponse{}, fmt.Errorf("key %q: %w", key, platform.ErrKeyReused)
 			}
-			return platform.PerformResponse{ID: e.id, Duplicate: true}, nil
+			return platform.PerformResponse{ID: e.id, Duplicate: true, Held: e.held}, nil
 		}
 		wait, busy := l.busy[key]
 		if !busy {
@@ -65,7 +76,7 @@ func (l *Ledger) Do(ctx context.Context, key, fingerprint string, send func() (s
 			return platform.PerformResponse{}, ctx.Err()
 		}
 	}
-	id, err := send()
+	id, held, err := send()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	close(l.busy[key])
@@ -76,8 +87,8 @@ func (l *Ledger) Do(ctx context.Context, key, fingerprint string, send func() (s
 	if l.done == nil {
 		l.done = map[string]entry{}
 	}
-	l.done[key] = entry{fingerprint: fingerprint, id: id}
-	return platform.PerformResponse{ID: id}, nil
+	l.done[key] = entry{fingerprint: fingerprint, id: id, held: held}
+	return platform.PerformResponse{ID: id, Held: held}, nil
 }
 
 // Fingerprint is the usual fingerprint of a request: every field that

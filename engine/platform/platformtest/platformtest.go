@@ -830,8 +830,21 @@ func (s *suite) perform(t *testing.T) {
 				return o.Attrs["member"] == ann && o.Attrs["role"] == role
 			})
 		}
-		do(t, platform.PerformRequest{Action: platform.ActionRoleAdd, Key: key(), Community: co, Member: ann, Role: role})
-		do(t, platform.PerformRequest{Action: platform.ActionRoleAdd, Key: key(), Community: co, Member: ann, Role: role})
+		// Held says whether the member held the role before, so the
+		// engine takes back only what it gave; HeldUnknown where the
+		// adapter cannot tell, but never a wrong answer, and a retry of
+		// a key answers as its first call did.
+		add := platform.PerformRequest{Action: platform.ActionRoleAdd, Key: key(), Community: co, Member: ann, Role: role}
+		first := do(t, add)
+		if first.Held == platform.HeldYes {
+			t.Errorf("the first add says the member held the role already")
+		}
+		if again := do(t, add); again.Held != first.Held {
+			t.Errorf("a retry of the first add says held %q, the first call %q", again.Held, first.Held)
+		}
+		if second := do(t, platform.PerformRequest{Action: platform.ActionRoleAdd, Key: key(), Community: co, Member: ann, Role: role}); second.Held == platform.HeldNo {
+			t.Errorf("a second add says the member did not hold the role")
+		}
 		if n := holds(); n >= 0 && n != 1 {
 			t.Errorf("after two adds, %d assignments", n)
 		}

@@ -175,6 +175,17 @@ var migrations = []string{
 		seen_at    BIGINT NOT NULL,
 		expires_at BIGINT NOT NULL
 	);`,
+	// 10: the role assignments hearth made (state.RoleGrant), by apply
+	// or by a replica's outbox: hearth takes back only those, so roles
+	// given by hand stay.
+	`CREATE TABLE role_grants (
+		platform  TEXT COLLATE "C" NOT NULL,
+		community TEXT COLLATE "C" NOT NULL,
+		role      TEXT COLLATE "C" NOT NULL,
+		member    TEXT COLLATE "C" NOT NULL,
+		at        BIGINT NOT NULL,
+		PRIMARY KEY (platform, community, role, member)
+	);`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this

@@ -69,6 +69,11 @@ func TestResources(t *testing.T) {
 	statetest.RunResources(t, func(t *testing.T) statetest.ResourceStore { return open(t, freshSchema(t), Options{}) })
 }
 
+func TestRoleGrants(t *testing.T) {
+	testURL(t)
+	statetest.RunRoleGrants(t, func(t *testing.T) statetest.RoleGrantStore { return open(t, freshSchema(t), Options{}) })
+}
+
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func commitMember(t *testing.T, s *Store, id string, points int, recheck time.Time) {
@@ -826,6 +831,55 @@ func TestEventDigestsMigrate(t *testing.T) {
 		if fresh, earlier := claim(preload, "new", 9); fresh || earlier.Digest != 1<<64-1 || !earlier.At.Equal(t0) {
 			t.Errorf("preload %v: fresh %v, earlier %+v; want the top digest (stored as a negative BIGINT) at %v", preload, fresh, earlier, t0)
 		}
+	}
+	var v int
+	if err := c.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations) {
+		t.Errorf("schema version %d, %v; want %d", v, err, len(migrations))
+	}
+}
+
+// A schema from before migration 10 gets an empty role_grants table,
+// its resources and serial untouched: every assignment on the platforms
+// then counts as not given by hearth (README, Member roles).
+func TestRoleGrantsMigrate(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	c, err := pgx.Connect(ctx, testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	name := pgx.Identifier{schema}.Sanitize()
+	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (9)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:9] {
+		if _, err := c.Exec(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO resources (address, platform, kind, id, attrs) VALUES ('community.c', 'platform.local.main', 'community', 'co-1', '{}')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `UPDATE state_meta SET serial = 7`); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, schema, Options{})
+	if gs, err := s.RoleGrants(ctx, "platform.local.main", "co-1"); err != nil || len(gs) != 0 {
+		t.Fatalf("grants after the migration: %v, %v", gs, err)
+	}
+	g := state.RoleGrant{Platform: "platform.local.main", Community: "co-1", Role: "ro-1", Member: "mb-1", At: t0}
+	if err := s.PutRoleGrant(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.HasRoleGrant(ctx, g); err != nil || !ok {
+		t.Fatalf("the grant put: %v, %v", ok, err)
+	}
+	if rs, serial, err := s.Resources(ctx); err != nil || serial != 7 || len(rs) != 1 {
+		t.Fatalf("resources after the migration: %v, serial %d, %v", rs, serial, err)
 	}
 	var v int
 	if err := c.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations) {

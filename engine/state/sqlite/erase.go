@@ -209,7 +209,7 @@ func (s *Store) scrubFiles() error {
 		s.kickFolder()
 		s.foldCond.Wait()
 	}
-	failed := s.failed
+	failed := s.refusal()
 	s.mu.Unlock()
 	if failed != nil {
 		return failed

@@ -53,6 +53,14 @@ type journal struct {
 	cur   int    // the file being written
 	seq   uint64 // the last record's number
 	buf   []byte
+	// After an append failed (repair): dirty says it may have written
+	// part of its records at the current file's end, need is the size
+	// it could not allocate.
+	dirty bool
+	need  int64
+	// fault, when set, is asked before each step that writes, by name
+	// ("allocate", "write", "sync"): Store.InjectFaults.
+	fault func(op string) error
 }
 
 type journalFile struct {
@@ -212,24 +220,77 @@ func (j *journal) append(payloads [][]byte, folded uint64) (uint64, error) {
 	end := fl.off + int64(len(j.buf))
 	if end > fl.alloc {
 		size := (end/journalChunk + 1) * journalChunk
-		if err := allocate(fl.f, size); err != nil {
-			return 0, fmt.Errorf("allocating journal space: %w", err)
-		}
-		// The new size is file metadata: synced once here, so the
-		// writes into the space sync their data only.
-		if err := fl.f.Sync(); err != nil {
+		if err := j.grow(fl, size); err != nil {
+			j.need = size
 			return 0, err
 		}
-		fl.alloc = size
 	}
-	if _, err := fl.f.WriteAt(j.buf, fl.off); err != nil {
+	// From here a failure may leave part of the records in the file,
+	// readable by the next open unless repair unmakes them.
+	j.dirty = true
+	if err := j.step("write", func() error { _, err := fl.f.WriteAt(j.buf, fl.off); return err }); err != nil {
 		return 0, err
 	}
-	if err := datasync(fl.f); err != nil {
+	if err := j.step("sync", func() error { return datasync(fl.f) }); err != nil {
 		return 0, err
 	}
+	j.dirty = false
 	fl.off, fl.last, j.seq = end, seq, seq
 	return seq, nil
+}
+
+// grow allocates the file's space up to size.
+func (j *journal) grow(fl *journalFile, size int64) error {
+	if err := j.step("allocate", func() error { return allocate(fl.f, size) }); err != nil {
+		return fmt.Errorf("allocating journal space: %w", err)
+	}
+	// The new size is file metadata: synced once here, so the writes
+	// into the space sync their data only.
+	if err := j.step("sync", fl.f.Sync); err != nil {
+		return fmt.Errorf("allocating journal space: %w", err)
+	}
+	fl.alloc = size
+	return nil
+}
+
+// step runs one write step, unless the injected fault fails it first.
+func (j *journal) step(op string, fn func() error) error {
+	if j.fault != nil {
+		if err := j.fault(op); err != nil {
+			return err
+		}
+	}
+	return fn()
+}
+
+// repair readies the journal for the next append after one failed, and
+// fails while the cause lasts (no space yet). Its records were answered
+// as failed, so none of them may be folded by a later open: the header
+// where they began is zeroed and synced, which is where a reader stops
+// (a failed sync may still have put them on disk, or may later). The
+// space it could not allocate is allocated, so a success means there is
+// room again. The numbers go on from the last record written.
+func (j *journal) repair() error {
+	fl := &j.files[j.cur]
+	if j.dirty {
+		var zero [journalHeader]byte
+		if err := j.step("write", func() error { _, err := fl.f.WriteAt(zero[:], fl.off); return err }); err != nil {
+			return fmt.Errorf("unmaking the failed records: %w", err)
+		}
+		// A full sync: on a file system without fallocate the failed
+		// write may have grown the file.
+		if err := j.step("sync", fl.f.Sync); err != nil {
+			return fmt.Errorf("unmaking the failed records: %w", err)
+		}
+		j.dirty = false
+	}
+	if j.need > fl.alloc {
+		if err := j.grow(fl, j.need); err != nil {
+			return err
+		}
+	}
+	j.need = 0
+	return nil
 }
 
 // empty truncates both files, once everything in them is folded.

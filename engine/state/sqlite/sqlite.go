@@ -153,6 +153,18 @@ var migrations = []string{
 	// be told from a retry. NULL for ids stored before: unknown, never
 	// warned about.
 	`ALTER TABLE events ADD COLUMN digest INTEGER;`,
+	// 14: the role assignments hearth made (state.RoleGrant), by apply
+	// or by the daemon's outbox: hearth takes back only those, so roles
+	// given by hand stay. Written beside the daemon, like resources, and
+	// read afresh each time.
+	`CREATE TABLE role_grants (
+		platform  TEXT NOT NULL,
+		community TEXT NOT NULL,
+		role      TEXT NOT NULL,
+		member    TEXT NOT NULL,
+		at        INTEGER NOT NULL,
+		PRIMARY KEY (platform, community, role, member)
+	) WITHOUT ROWID;`,
 }
 
 // pinnedDoc is a community's newest document among the batches not yet
@@ -185,7 +197,31 @@ type Store struct {
 	// writer to be idle could wait for ever under steady load.)
 	submitted, finished int64
 	flushes             []flushWait
-	failed              error
+	// Failure (health.go): failed is why writes are refused, nil while
+	// they are taken, since failedAt; fatal when the store cannot
+	// recover by itself. retries and retryErr are the repair's attempts
+	// at this failure, failures the failures since the store opened.
+	// gen goes up with each failure: a batch begun before it is refused
+	// at its commit. repairing says a repairLoop runs (stopped through
+	// repairStop, which closes repairDone).
+	failed                 error
+	failedAt               time.Time
+	fatal                  bool
+	retries                int
+	retryErr               error
+	failures               int64
+	gen                    uint64
+	repairing              bool
+	repairStop, repairDone chan struct{}
+	// closing says Close has begun: no repair starts any more.
+	closing bool
+	// writerDone is closed when the writer has ended every job queued.
+	writerDone chan struct{}
+	// writeMu is held by the writer while it journals or writes a group
+	// or scrubs, and by the repair, so they never touch the files at once.
+	writeMu sync.Mutex
+	// faults is the injected fault (InjectFaults), nil in production.
+	faults atomic.Pointer[func(op string) error]
 	// comms holds the newest community documents, committed or being
 	// written: there are few, and every batch reads them.
 	comms map[string]*state.Community
@@ -227,6 +263,7 @@ type Store struct {
 	unfoldedEvents    int
 	oldestUnfolded    time.Time
 	foldUrgent        bool
+	folding           bool // the folder is writing a group
 	foldKick          chan struct{}
 	foldCond          *sync.Cond // broadcast after each fold
 	foldStop          chan struct{}
@@ -418,6 +455,7 @@ func (s *Store) openJournal(ctx context.Context) error {
 			s.recovered.Events += len(j.ids)
 		}
 	}
+	jr.fault = s.fault
 	s.jr, s.folded, s.journaled = jr, uint64(folded), uint64(folded)
 	s.foldKick = make(chan struct{}, 1)
 	s.foldStop, s.foldStopped = make(chan struct{}), make(chan struct{})
@@ -540,11 +578,28 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Close() error {
 	werr := s.Flush(context.Background())
 	s.mu.Lock()
+	s.closing = true
+	repairStop, repairDone := s.repairStop, s.repairDone
+	if s.repairing {
+		s.repairing = false
+		close(repairStop)
+	}
+	s.mu.Unlock()
+	if repairDone != nil {
+		<-repairDone
+	}
+	s.mu.Lock()
+	writerDone := s.writerDone
 	if s.queue != nil {
 		close(s.queue)
 		s.queue = nil
 	}
 	s.mu.Unlock()
+	if writerDone != nil {
+		// A failing store's Flush does not wait: the jobs still queued
+		// are failed before the files close.
+		<-writerDone
+	}
 	jerr := s.closeJournal()
 	err := s.db.Close()
 	if s.openLock != nil {
@@ -561,14 +616,15 @@ func (s *Store) Close() error {
 // batches committed in the background are still writing (kept pinned in
 // memory until written), so a batch can be built while the previous one
 // is written: the engine and the disk work at the same time.
+// While the store fails (health.go) it refuses, with a *FailedError.
 func (s *Store) Begin(ctx context.Context) (state.Batch, error) {
 	s.mu.Lock()
-	failed := s.failed
+	err, gen := s.refusal(), s.gen
 	s.mu.Unlock()
-	if failed != nil {
-		return nil, fmt.Errorf("state store failed earlier: %w", failed)
+	if err != nil {
+		return nil, err
 	}
-	return &batch{ctx: ctx, store: s, members: map[string]*state.Member{}, seen: map[string]int64{}}, nil
+	return &batch{ctx: ctx, store: s, gen: gen, members: map[string]*state.Member{}, seen: map[string]int64{}}, nil
 }
 
 type flushWait struct {
@@ -577,12 +633,13 @@ type flushWait struct {
 }
 
 // Flush waits until every batch committed before it is written into the
-// database, and returns the first write error.
+// database. While the store fails it returns the failure at once: what
+// it would wait for is not written until the store recovers.
 func (s *Store) Flush(ctx context.Context) error {
 	s.mu.Lock()
-	if s.finished >= s.submitted {
+	if err := s.refusal(); err != nil || s.finished >= s.submitted {
 		defer s.mu.Unlock()
-		return s.failed
+		return err
 	}
 	if s.jr != nil {
 		s.foldUrgent = true
@@ -598,7 +655,7 @@ func (s *Store) Flush(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.failed
+	return s.refusal()
 }
 
 // Members visits every member in id order, after background writes.
@@ -631,8 +688,11 @@ func (s *Store) MemberIDs(ctx context.Context) ([]string, error) {
 // batch collects one unit of work in memory; it touches the database only
 // to read, until it is committed.
 type batch struct {
-	ctx     context.Context
-	store   *Store
+	ctx   context.Context
+	store *Store
+	// gen is the store's failure count at Begin: a batch built on what
+	// memory held before a failure is refused at its commit.
+	gen     uint64
 	members map[string]*state.Member
 	// absent and known are what Preload found: members not stored, and
 	// whether event ids the filter may hold were applied.
@@ -1039,7 +1099,10 @@ func (b *batch) CommitAsync(done func(error)) {
 		return
 	}
 	j.done = done
-	b.store.submit(j)
+	if err := b.store.submit(j, b.gen); err != nil {
+		b.store.restore(b.members, b.comms)
+		done(err)
+	}
 }
 
 // job is one batch, encoded, waiting to be written.
@@ -1062,6 +1125,8 @@ type job struct {
 	tallies  []string // keys in order, for deterministic writes
 	tallyN   []int64
 	done     func(error)
+	// seq is the job's journal record, once journaled.
+	seq uint64
 	// scrub, when not nil, makes this no batch but a request to the
 	// writer to leave no old bytes in the files (scrubFiles), answered
 	// on the channel.
@@ -1138,9 +1203,19 @@ func (b *batch) job() (*job, error) {
 	return j, nil
 }
 
-// submit pins the job's members and ids in memory and queues the job.
-func (s *Store) submit(j *job) {
+// submit pins the job's members and ids in memory and queues the job,
+// unless the store fails or failed since the batch began (gen): then
+// the batch was built on changes that are not written.
+func (s *Store) submit(j *job, gen uint64) error {
 	s.mu.Lock()
+	if err := s.refusal(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if gen != s.gen {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: it failed and recovered while this batch was built on what it held in memory; nothing of the batch was written", state.ErrFailing)
+	}
 	q := s.writerQueue()
 	for i, id := range j.ids {
 		s.pendingIDs[id]++
@@ -1180,13 +1255,15 @@ func (s *Store) submit(j *job) {
 	s.submitted++
 	s.mu.Unlock()
 	q <- j
+	return nil
 }
 
 // writerQueue is the writer's queue, started on first use; s.mu is held.
 func (s *Store) writerQueue() chan *job {
 	if s.queue == nil {
 		s.queue = make(chan *job, 4)
-		go s.writer(s.queue)
+		s.writerDone = make(chan struct{})
+		go s.writer(s.queue, s.writerDone)
 	}
 	return s.queue
 }
@@ -1199,7 +1276,8 @@ func (s *Store) writerQueue() chan *job {
 // database here. After a failure every later job fails too, since it was
 // built on the failed one's state.
 // A scrub request ends a group: the jobs before it are journaled first.
-func (s *Store) writer(q chan *job) {
+func (s *Store) writer(q chan *job, done chan<- struct{}) {
+	defer close(done)
 	for j := range q {
 		var scrub chan error
 		group := []*job{j}
@@ -1218,26 +1296,39 @@ func (s *Store) writer(q chan *job) {
 		if last := group[len(group)-1]; last.scrub != nil {
 			scrub, group = last.scrub, group[:len(group)-1]
 		}
+		s.writeMu.Lock()
 		if len(group) > 0 {
 			s.writeGroup(group)
 		}
 		if scrub != nil {
 			scrub <- s.scrubFiles()
 		}
+		s.writeMu.Unlock()
 	}
 }
 
-// writeGroup journals a group, or writes it into the database.
+// writeGroup journals a group, or writes it into the database. A group
+// that fails fails the store (health.go); while it fails, groups fail
+// without a try: they were built on the failed ones.
 func (s *Store) writeGroup(group []*job) {
 	s.mu.Lock()
-	err := s.failed
+	err := s.refusal()
 	s.mu.Unlock()
-	if err == nil && s.jr != nil {
-		if err = s.journalGroup(group); err == nil {
-			return
+	if err == nil {
+		if s.jr != nil {
+			err = s.journalGroup(group)
+			if err == nil {
+				return
+			}
+		} else {
+			err = s.write(group, 0)
 		}
-	} else if err == nil {
-		err = s.write(group, 0)
+		var failed *FailedError
+		if err != nil && !errors.As(err, &failed) {
+			// Failed before the committers are told, so none of them
+			// begins a batch on what memory holds.
+			err = s.fail(err)
+		}
 	}
 	s.written(group, err)
 }
@@ -1271,7 +1362,7 @@ func (s *Store) journalGroup(group []*job) error {
 		s.kickFolder()
 		s.foldCond.Wait()
 	}
-	folded, failed := s.folded, s.failed
+	folded, failed := s.folded, s.refusal()
 	s.mu.Unlock()
 	if failed != nil {
 		return failed
@@ -1279,6 +1370,9 @@ func (s *Store) journalGroup(group []*job) error {
 	seq, err := s.jr.append(payloads, folded)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
+	}
+	for i, j := range group {
+		j.seq = seq - uint64(len(group)-1-i)
 	}
 	// Durable now: tell the committers before the folder has the jobs,
 	// which ends them again (without telling) once they are folded.
@@ -1320,7 +1414,8 @@ func (s *Store) folder(stop <-chan struct{}, stopped chan<- struct{}) {
 			return
 		}
 		s.mu.Lock()
-		if len(s.toFold) == 0 {
+		if len(s.toFold) == 0 || s.failed != nil {
+			// While the store fails, its repair folds.
 			s.mu.Unlock()
 			continue
 		}
@@ -1329,16 +1424,25 @@ func (s *Store) folder(stop <-chan struct{}, stopped chan<- struct{}) {
 			s.mu.Unlock()
 			continue
 		}
-		group, last := s.toFold, s.journaled
-		s.toFold, s.unfoldedEvents, s.foldUrgent = nil, 0, false
+		group, last, events := s.toFold, s.journaled, s.unfoldedEvents
+		s.toFold, s.unfoldedEvents, s.foldUrgent, s.folding = nil, 0, false, true
 		s.mu.Unlock()
 		err := s.write(group, last)
 		s.mu.Lock()
+		s.folding = false
 		if err == nil {
 			s.folded = last
+		} else {
+			// Acknowledged and in the journal: kept, pinned, for the
+			// repair to fold again.
+			s.toFold = slices.Concat(group, s.toFold)
+			s.unfoldedEvents += events
+			s.failLocked(fmt.Errorf("folding the journal into the database: %w", err))
 		}
 		s.mu.Unlock()
-		s.written(group, err)
+		if err == nil {
+			s.written(group, nil)
+		}
 		s.mu.Lock()
 		s.foldCond.Broadcast()
 		s.mu.Unlock()
@@ -1349,10 +1453,6 @@ func (s *Store) folder(stop <-chan struct{}, stopped chan<- struct{}) {
 // ids are let go of, and whoever waits on them is told.
 func (s *Store) written(group []*job, err error) {
 	s.mu.Lock()
-	if err != nil && s.failed == nil {
-		s.failed = err
-		s.cache = memberCache{limit: s.cache.limit}
-	}
 	s.writes++
 	for _, j := range group {
 		for _, id := range j.ids {
@@ -1445,6 +1545,9 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, row, tail stri
 // several is written once. seq, when not 0, is the last journal record
 // among them.
 func (s *Store) write(group []*job, seq uint64) error {
+	if err := s.fault("database"); err != nil {
+		return err
+	}
 	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -1460,7 +1563,12 @@ func (s *Store) write(group []*job, seq uint64) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// A commit can fail after its data is durable (a failed sync):
+	// "committed" stands for that in tests.
+	return s.fault("committed")
 }
 
 // mergeJobs makes one job of several, as if they were one batch: each
@@ -1616,7 +1724,7 @@ func (s *Store) restore(members map[string]*state.Member, comms map[string]*stat
 		if err := state.DecodeMember(doc, m); err != nil {
 			// Not for a document this store encoded; the store stops
 			// rather than go on from a changed member.
-			s.failed = errors.Join(s.failed, fmt.Errorf("restoring member %s: %w", id, err))
+			s.failLocked(fmt.Errorf("restoring member %s: %w", id, err))
 			continue
 		}
 		s.pinned[id] = m
@@ -1630,7 +1738,7 @@ func (s *Store) restore(members map[string]*state.Member, comms map[string]*stat
 		}
 		c := &state.Community{}
 		if err := json.Unmarshal(p.doc, c); err != nil {
-			s.failed = errors.Join(s.failed, fmt.Errorf("restoring community %s: %w", name, err))
+			s.failLocked(fmt.Errorf("restoring community %s: %w", name, err))
 			continue
 		}
 		s.comms[name] = c

@@ -176,6 +176,10 @@ func TestResources(t *testing.T) {
 	})
 }
 
+func TestRoleGrants(t *testing.T) {
+	statetest.RunRoleGrants(t, func(t *testing.T) statetest.RoleGrantStore { return openTemp(t) })
+}
+
 // Flush may be called from any goroutine while batches are being
 // committed from another, as the daemon's outbox readers do.
 func TestFlushWhileCommitting(t *testing.T) {

@@ -26,3 +26,12 @@ campaign "onboarding" {
     wait = "1.5d" # ERROR: Invalid duration
   }
 }
+
+incentive "spelled" {
+  on       = "message.posted"
+  cooldown = "3days" # ERROR: cooldown: "3days": units are one letter (s, m, h, d or w): write "3d"
+  expires  = "3 dayz" # ERROR: expires: "3 dayz": write a number and a unit with no space between, such as "3d"
+  grant {
+    points = 1
+  }
+}

@@ -16,3 +16,11 @@ community "explorers" {
     ignore_changes = "color" # ERROR: ignore_changes must be a list of string; got string.
   }
 }
+
+community "terraformers" {
+  title    = "Terraformers"
+  platform = platform.local.main
+  lifecycle { # ERROR: hearth has no lifecycle block: prevent_destroy is an attribute of the community block itself, such as prevent_destroy = true.
+    prevent_destroy = true
+  }
+}

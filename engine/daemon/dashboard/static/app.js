@@ -322,7 +322,7 @@ function keysKeptNote(name, n) {
 
 // SKIP_TEXT names why a step's sends were skipped, as hearth campaign
 // show does.
-const SKIP_TEXT = { unsubscribed: "unsubscribed", left: "left", back: "came back", until: "past its until", frequency_cap: "frequency cap", forgotten: "forgotten member", other: "other" };
+const SKIP_TEXT = { unsubscribed: "unsubscribed", left: "left", back: "came back", until: "past its until", frequency_cap: "frequency cap", expired: "expired", forgotten: "forgotten member", other: "other" };
 
 // stepsTable draws GET /v1/campaigns/NAME's steps: what became of each
 // step's message (hearth campaign show prints the same table).

@@ -10,6 +10,7 @@ campaign "onboarding" {
   reentry_after = "90d"
   frequency_cap = "2/24h"
   on_cap        = "skip"
+  expire_after  = "2d"
 
   quiet_hours {
     from     = "22:00"
