@@ -1239,7 +1239,13 @@ func (l *loader) importTarget(addr string) string {
 
 func (l *loader) decodeImport(hb *hcl.Block, seen map[string]bool) {
 	b := l.open(hb, Root.block("import"))
-	im := &Import{To: b.address("to"), ID: b.str("id"), DeclRange: hb.DefRange}
+	im := &Import{To: b.address("to"), ID: b.str("id"), DeclRange: hb.DefRange, ToRange: hb.DefRange, IDRange: hb.DefRange}
+	if a := b.attr("to"); a != nil {
+		im.ToRange = a.Expr.Range()
+	}
+	if a := b.attr("id"); a != nil {
+		im.IDRange = a.Expr.Range()
+	}
 	if a := b.attr("to"); a != nil && im.To != "" && !movedAddrRe.MatchString(im.To) {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", im.To)
 		return

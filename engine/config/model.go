@@ -524,6 +524,9 @@ type Moved struct {
 type Import struct {
 	To, ID    string
 	DeclRange hcl.Range
+	// ToRange and IDRange are where to and id are written, for the
+	// errors a plan finds about each.
+	ToRange, IDRange hcl.Range
 }
 
 // LikelyEventType is the standard or declared event type that typ looks
