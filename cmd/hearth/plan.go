@@ -274,6 +274,7 @@ type planSession struct {
 // yet, a plan (readOnly) reads an empty one rather than create it, and
 // opens the platforms to read only: a plan changes nothing, not even the
 // directory.
+//
 // With -json (asJSON), every error is printed on stdout as JSON: an
 // invalid configuration as validate -json prints it, a state or platform
 // that does not open as a planFailure.
