@@ -73,6 +73,9 @@ const (
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
 		Type: Type,
+		// The robot's group stands for the channel this setting names;
+		// validate refuses a name no channel block has.
+		ChannelSetting: "channel",
 		Doc: "A DingTalk (钉钉) custom robot: channel messages posted to the robot's group, signed with timestamp (ms) and " +
 			"sign = urlencode(base64(HMAC-SHA256(secret, timestamp + \"\\n\" + secret))); at most 20 messages a minute. " +
 			"The robot cannot send direct messages or change roles.",
@@ -94,7 +97,7 @@ platform "dingtalk" "group" {
 		Attrs: []config.Attr{
 			{Name: "webhook_url", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The robot's webhook, https://oapi.dingtalk.com/robot/send?access_token=TOKEN; the token is the credential."},
 			{Name: "secret", Kind: config.KindSetting, Secret: true, Doc: "The signing secret (加签, \"SEC...\"); without it requests are not signed."},
-			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused. Empty: every channel message goes to the group."},
+			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
 			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "text, or markdown (the first line of the message is its title; templates quote what members wrote, so a name adds no link or image).", Default: "text"},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 		},

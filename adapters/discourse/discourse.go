@@ -103,12 +103,15 @@ platform "discourse" "forum" {
   community      = "explorers"
   events_listen  = ":8791"
 }`,
+		// The block holds one community, named by this setting; validate
+		// refuses a name no community block on it has.
+		CommunitySetting: "community",
 		Attrs: []config.Attr{
 			{Name: "url", Kind: config.KindSetting, Required: true, Doc: "The forum's address, such as \"https://forum.example.org\"."},
 			{Name: "api_key", Kind: config.KindSetting, Required: true, Secret: true, Doc: "An admin API key (Admin > API > New key, scope \"global\" or the routes hearth uses), sent as the Api-Key header."},
 			{Name: "api_username", Kind: config.KindString, Doc: "The user the API acts as, sent as Api-Username; an admin.", Default: "system"},
 			{Name: "webhook_secret", Kind: config.KindSetting, Secret: true, Doc: "The secret of the forum's webhook to hearth; deliveries must carry a valid X-Discourse-Event-Signature made with it."},
-			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this forum holds.", Default: "the platform block's name"},
+			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this forum holds: the one community on this platform block (validate refuses another, or a name no community on it has).", Default: "the platform block's name"},
 			{Name: "color", Kind: config.KindString, Doc: "Background color of categories hearth creates, as Discourse writes it (hex without #).", Default: "0088CC"},
 			{Name: "text_color", Kind: config.KindString, Doc: "Text color of categories hearth creates.", Default: "FFFFFF"},
 			{Name: "group_visibility", Kind: config.KindNumber, Doc: "visibility_level of groups hearth creates: 0 public, 1 logged-in users, 2 members, 3 staff, 4 owners.", Default: "0"},

@@ -71,6 +71,9 @@ const (
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
 		Type: Type,
+		// The robot's group stands for the channel this setting names;
+		// validate refuses a name no channel block has.
+		ChannelSetting: "channel",
 		Doc: "A Feishu (飞书) or Lark custom bot: channel messages posted to the bot's group, signed with " +
 			"base64(HMAC-SHA256(key = timestamp + \"\\n\" + secret, message = \"\")). The bot cannot send direct messages or change roles.",
 		Example: `variable "feishu_webhook_url" {
@@ -91,7 +94,7 @@ platform "feishu" "group" {
 		Attrs: []config.Attr{
 			{Name: "webhook_url", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's webhook address, https://open.feishu.cn/open-apis/bot/v2/hook/TOKEN; the token in it is the credential."},
 			{Name: "secret", Kind: config.KindSetting, Secret: true, Doc: "The signing secret shown when signature verification (签名校验) is on; without it requests are not signed."},
-			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the bot's group stands for; messages for other channels are refused. Empty: every channel message goes to the group."},
+			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the bot's group stands for; messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends mention everyone with <at user_id=\"all\"></at>. Off, such a tag is shown as text: templates quote names and messages members wrote, and a member who wrote one would otherwise notify the whole group through the bot.", Default: "false"},
 		},

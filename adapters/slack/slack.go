@@ -105,11 +105,14 @@ platform "slack" "main" {
 			"role.mentionable": "every Slack user group can be mentioned by its handle",
 			"role.position":    "Slack user groups have no order",
 		},
+		// The block holds one community, named by this setting; validate
+		// refuses a name no community block on it has.
+		CommunitySetting: "community",
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: channels:manage, channels:join, channels:read, groups:read, groups:write, channels:history, groups:history, chat:write, im:write, pins:read, pins:write, usergroups:read, usergroups:write, users:read, team:read."},
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},
 			{Name: "team_id", Kind: config.KindString, Required: true, Doc: "The workspace's id (T...), the platform id of the community it holds."},
-			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this workspace holds.", Default: "the platform block's name"},
+			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this workspace holds: the one community on this platform block (validate refuses another, or a name no community on it has).", Default: "the platform block's name"},
 			{Name: "admin_token", Kind: config.KindSetting, Secret: true, Doc: "An org admin token (Enterprise Grid) for what bot tokens cannot do: removing members from the workspace on kick, changing whether a channel is private."},
 			{Name: "events_listen", Kind: config.KindSetting, Doc: "Address `hearth run` serves the Events API endpoint on, such as \":8790\"; the app's Request URL points there. Empty: no inbound events."},
 			{Name: "events_path", Kind: config.KindSetting, Doc: "Path of the Events API endpoint.", Default: DefaultEventsPath},

@@ -89,6 +89,9 @@ const (
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
 		Type: Type,
+		// The robot's group stands for the channel this setting names;
+		// validate refuses a name no channel block has.
+		ChannelSetting: "channel",
 		Doc: "WeCom (企业微信): channel messages through a group robot (robot_key) and direct messages to members " +
 			"(by WeCom userid) through an application (corp_id, corp_secret, agent_id). Give either or both. " +
 			"Robots send at most 20 messages a minute; application tokens are cached and renewed on errcode 40014/42001.",
@@ -111,7 +114,7 @@ platform "wecom" "corp" {
 }`,
 		Attrs: []config.Attr{
 			{Name: "robot_key", Kind: config.KindSetting, Secret: true, Doc: "The group robot's key, the key= part of its webhook address; channel messages go to that group."},
-			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused. Empty: every channel message goes to the group."},
+			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
 			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "How robot messages are sent: text (2048 bytes) or markdown (4096 bytes; templates quote what members wrote, so a name adds no link or <@userid> mention).", Default: "text"},
 			{Name: "corp_id", Kind: config.KindSetting, Doc: "The company's corpid, for application messages (direct messages)."},
 			{Name: "corp_secret", Kind: config.KindSetting, Secret: true, Doc: "The application's Secret, for gettoken."},

@@ -30,6 +30,10 @@ type applyView struct {
 	// redact takes the configuration's secrets out of errors: a
 	// platform's error may quote what it was sent or called.
 	redact *config.Redactor
+	// src are the configuration's sources, for the source line of an
+	// error about a block (an import block the plan cannot follow).
+	src config.Sources
+	dir string
 
 	// What the closing change_summary of -json says.
 	res         plan.Result
@@ -99,19 +103,19 @@ func (v *applyView) emit(m uiMessage) {
 	_ = v.enc.Encode(m)
 }
 
-// fail reports an error that ends apply: in text, each of its lines
-// (guards report all they refuse) on stderr; with -json, one error
-// diagnostic, its first line the summary and the rest the detail.
+// fail reports an error that ends apply as plan reports one: in text,
+// an error about a block with its source line and each line of the
+// others on stderr; with -json, an error diagnostic for each error it
+// joins (guards report all they refuse), a block's with its range.
 func (v *applyView) fail(err error) {
-	text := v.redact.Redact(err.Error())
+	pe := planErrors{src: v.src, dir: v.dir, rd: v.redact}
 	if !v.json() {
-		for _, line := range strings.Split(text, "\n") {
-			fmt.Fprintf(v.s.err, "hearth apply: %s\n", line)
-		}
+		pe.write(v.s, "apply", err)
 		return
 	}
-	summary, detail, _ := strings.Cut(text, "\n")
-	v.diagnostic(config.JSONDiagnostic{Severity: "error", Summary: summary, Detail: strings.TrimSpace(detail)})
+	for _, d := range pe.diagnostics(err) {
+		v.diagnostic(d)
+	}
 }
 
 // failf is fail of a message made here.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hearth-community/hearth/engine/config"
 )
 
 const initUsage = `Usage: hearth init [-force] [DIR]
@@ -21,12 +23,16 @@ run 'hearth test' after each change.
 
 A directory that already holds *.hcl files is refused: the starter's
 blocks would clash with the configuration there, and its tests would fail.
-With -force, init writes the starter files that are missing beside them.
-Existing files are never overwritten, even with -force.
+With -force, init writes only the starter files that are missing and fit
+what is there: main.hcl where the directory has no other configuration
+file, main.hearthtest.hcl where the configuration is the starter's
+main.hcl (written now, or as init wrote it), and .gitignore. It says
+which it skipped and why. Existing files are never overwritten.
 
 Examples:
   hearth init mycommunity && hearth validate mycommunity && hearth test mycommunity
-  hearth init -force .      # add the starter to a directory with other files
+  hearth init mycommunity/starter  # a starter to copy from, beside a configuration
+  hearth init -force mycommunity   # put back a starter file deleted by mistake
 `
 
 const starterConfig = `# A hearth starter. Run 'hearth validate' after each change and
@@ -230,7 +236,7 @@ test "two silent weeks make a lurker" {
 
 func runInit(_ context.Context, s *stdio, args []string) int {
 	fset := newFlags(s, "init", initUsage)
-	force := fset.Bool("force", false, "Write the starter files even when DIR already holds *.hcl files (existing files are still kept).")
+	force := fset.Bool("force", false, "Write the starter files that are missing and fit the configuration DIR already holds (existing files are kept).")
 	pos, code, ok := parse(fset, args)
 	if !ok {
 		return code
@@ -239,29 +245,33 @@ func runInit(_ context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if !*force {
-		existing, err := filepath.Glob(filepath.Join(dir, "*.hcl"))
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth init: %v\n", err)
-			return 1
+	files, existing, err := starterFiles(dir)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth init: %v\n", err)
+		return 1
+	}
+	if !*force && len(existing) > 0 {
+		fits := "adds nothing here"
+		if names := fitting(files); len(names) > 0 {
+			fits = "adds only the starter files that fit beside it (" + strings.Join(names, ", ") + ")"
 		}
-		if len(existing) > 0 {
-			fmt.Fprintf(s.err, "hearth init: %s already holds a configuration (%s); the starter would clash with it, so nothing was written.\nRun 'hearth init -force %s' to add the starter files that are missing anyway, or choose an empty directory.\n", dir, strings.Join(existing, ", "), dir)
-			return 1
-		}
+		// A subdirectory is not part of the configuration (hearth reads
+		// DIR's own *.hcl files), so a starter there clashes with nothing.
+		fmt.Fprintf(s.err, "hearth init: %s already holds a configuration (%s); the starter would clash with it, so nothing was written.\nRun 'hearth init %s' for a starter beside it to copy blocks and tests from (hearth reads no subdirectory); 'hearth init -force %s' %s.\n",
+			dir, strings.Join(existing, ", "), filepath.Join(dir, "starter"), dir, fits)
+		return 1
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(s.err, "hearth init: %v\n", err)
 		return 1
 	}
-	files := []struct{ name, body string }{
-		{"main.hcl", starterConfig},
-		{"main.hearthtest.hcl", starterTests},
-		{".gitignore", ".hearth/\n"},
-	}
 	wrote := 0
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
+		if f.skip != "" {
+			fmt.Fprintf(s.out, "skipped  %s (%s)\n", path, f.skip)
+			continue
+		}
 		file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			fmt.Fprintf(s.out, "kept     %s (already exists)\n", path)
@@ -284,4 +294,67 @@ func runInit(_ context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.out, "\nNext: hearth validate %s && hearth test %s\n", dir, dir)
 	}
 	return 0
+}
+
+// starterFile is one file init writes, unless skip says why it does not.
+type starterFile struct {
+	name, body string
+	exists     bool
+	skip       string
+}
+
+// starterFiles are the starter's files for dir, each marked as already
+// there or skipped because it does not fit the configuration dir holds:
+// the starter's main.hcl would mix its hearth block, platform and
+// community into another configuration, and its tests are of that
+// main.hcl, so beside any other configuration hearth test would fail on
+// names it lacks (There is no tier "regular"). existing are dir's *.hcl
+// files, whose presence makes init without -force refuse.
+func starterFiles(dir string) (files []starterFile, existing []string, err error) {
+	if existing, err = filepath.Glob(filepath.Join(dir, "*.hcl")); err != nil {
+		return nil, nil, err
+	}
+	files = []starterFile{
+		{name: "main.hcl", body: starterConfig},
+		{name: "main.hearthtest.hcl", body: starterTests},
+		{name: ".gitignore", body: ".hearth/\n"},
+	}
+	for i := range files {
+		_, err := os.Lstat(filepath.Join(dir, files[i].name))
+		files[i].exists = err == nil
+	}
+	var others []string // configuration files besides main.hcl
+	for _, path := range existing {
+		if base := filepath.Base(path); base != "main.hcl" && !strings.HasSuffix(base, config.TestFileSuffix) {
+			others = append(others, base)
+		}
+	}
+	main := &files[0]
+	switch {
+	case main.exists:
+	case len(others) > 0:
+		main.skip = fmt.Sprintf("its blocks would be mixed into the configuration of %s", strings.Join(others, ", "))
+	}
+	// The tests fit only the starter's own main.hcl: written now, or as
+	// init wrote it, with nothing beside it.
+	starter := !main.exists && main.skip == ""
+	if main.exists && len(others) == 0 {
+		b, err := os.ReadFile(filepath.Join(dir, main.name))
+		starter = err == nil && string(b) == starterConfig
+	}
+	if tests := &files[1]; !tests.exists && !starter {
+		tests.skip = "it tests the starter's main.hcl, not the configuration there; 'hearth explain test' shows how to write tests of yours"
+	}
+	return files, existing, nil
+}
+
+// fitting names the files init -force would write.
+func fitting(files []starterFile) []string {
+	var out []string
+	for _, f := range files {
+		if !f.exists && f.skip == "" {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }

@@ -391,6 +391,14 @@ func loadConfig(s *stdio, dir string, vf varFlags) (*config.Config, bool) {
 // than nothing. Warnings of a valid one still go to stderr as text, so
 // stdout holds only the command's own document.
 func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Config, bool) {
+	cfg, _, ok := loadConfigSrc(s, dir, vf, asJSON)
+	return cfg, ok
+}
+
+// loadConfigSrc is loadConfigAs that also returns the configuration's
+// sources, for a command that prints diagnostics of its own about its
+// blocks later (plan's about an import block).
+func loadConfigSrc(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Config, config.Sources, bool) {
 	cfg, src, diags := config.Load(dir, vf.options(s))
 	// Snippets mask the secrets written in the files; the redactor takes
 	// the values of sensitive variables out of messages too, since the
@@ -402,13 +410,13 @@ func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Confi
 		doc := config.ToJSON(src, diags, relBase(dir))
 		doc.Redact(rd)
 		_ = enc.Encode(doc)
-		return cfg, false
+		return cfg, src, false
 	}
 	if len(diags) > 0 {
 		_ = rd.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		writeErrorCount(s.err, diags, dir)
 	}
-	return cfg, !diags.HasErrors()
+	return cfg, src, !diags.HasErrors()
 }
 
 func dirArg(pos []string, s *stdio, name string) (string, bool) {

@@ -281,7 +281,9 @@ func emptyListing(sel *outboxFilterFlags, after bool) string {
 	case sel.Narrowed():
 		return "No action matches."
 	}
-	return map[string]string{"": "The outbox is empty.", outbox.Pending: "No action is pending.",
+	// Without -status the listing leaves out sent actions: "empty" would
+	// read as if none had gone out.
+	return map[string]string{"": "No pending, dead or skipped action (sent ones are listed with -status sent).", outbox.Pending: "No action is pending.",
 		outbox.Sent: "No sent action is on record.", outbox.Dead: "No dead letters.", outbox.Skipped: "No skipped action."}[sel.Status]
 }
 

@@ -121,8 +121,23 @@ nothing changed since, a sensitive variable's value included, and also
 takes a plan saved by an earlier hearth (format 1.1 with lists as one
 string, 1.2, 1.3 with member names in enter_sample and leave_sample).
 With -refresh-only, -out saves the drift report, for 'hearth show FILE';
-apply refuses it, since it changes nothing. An invalid configuration is
-printed as 'hearth validate -json' prints it ("valid": false), exit 1.
+apply refuses it, since it changes nothing. With -json, whatever stops
+the plan is printed on stdout as JSON, exit 1, in the document 'hearth
+validate -json' prints ("valid": false, "diagnostics" as apply -json's
+diagnostic lines have them): an invalid configuration, a state or
+platform that does not open, an import block the plan cannot follow
+(with its "range" and "snippet"), each refusal of a guard, with the plan
+refused as "plan":
+  hearth plan -json . | jq -r '.diagnostics[]? | .summary'
+
+An import block is an error at its line, not a no-op, when state already
+manages its object at another address (a moved block renames it; 'hearth
+state rm' forgets the other address) or binds its address to another
+object ('hearth state rm' it first to adopt this one). One whose object
+state already has at its address is done, and plans nothing. A moved
+block that moves nothing while the plan destroys an object at a near
+miss of its from (a slip: channel.chatt for channel.chat) is a warning
+naming the address meant.
 
 -target ADDR limits the plan to ADDR, what is under it and what it is in.
 
@@ -148,8 +163,10 @@ Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
 there is drift (0 otherwise). -out saves the report for 'hearth show';
 'hearth apply' refuses it, since it changes nothing: 'hearth plan' makes
 the changes that put the platforms back as the configuration says.
-With -json, an invalid configuration is printed as 'hearth validate
--json' prints it ("valid": false), exit 1.
+With -json, whatever stops it (an invalid configuration, a state or
+platform that does not open) is printed on stdout as 'hearth validate
+-json' prints a configuration's errors ("valid": false, "diagnostics"),
+exit 1.
 
 Examples:
   hearth drift mycommunity
@@ -280,22 +297,30 @@ type planSession struct {
 	pop     plan.Population // the members and what the member impact reads besides
 	conns   plan.Conns
 	close   func()
+	// errs reports an error that stops plan or apply.
+	errs planErrors
 }
 
 // openPlanSession opens what plan and apply need. Where there is no state
 // yet, a plan (readOnly) reads an empty one rather than create it, and
 // opens the platforms to read only: a plan changes nothing, not even the
 // directory.
+//
+// With -json (asJSON), every error is printed on stdout as JSON: an
+// invalid configuration as validate -json prints it, a state or platform
+// that does not open as a planFailure.
 func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlags, readOnly, asJSON bool) (*planSession, bool) {
-	cfg, ok := loadConfigAs(s, dir, vf, asJSON)
+	cfg, src, ok := loadConfigSrc(s, dir, vf, asJSON)
 	if !ok {
 		return nil, false
 	}
+	errs := planErrors{src: src, dir: dir, rd: cfg.Redactor()}
 	sess, err := openSession(ctx, cfg, readOnly)
 	if err != nil {
-		printErr(s, name, err)
+		errs.report(s, name, asJSON, err, nil)
 		return nil, false
 	}
+	sess.errs = errs
 	return sess, true
 }
 
@@ -379,8 +404,21 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	}
 	// A drift report covers every managed resource: a -target it
 	// ignored would let a reader think the rest was checked and clean.
-	if *refreshOnly && len(targets) > 0 {
-		return argError(s, name, "-target cannot be used with -refresh-only: the drift report covers every managed resource (filter -json with jq instead)")
+	mistake := ""
+	switch {
+	case *refreshOnly && len(targets) > 0:
+		mistake = "-target cannot be used with -refresh-only: the drift report covers every managed resource (filter -json with jq instead)"
+	case len(pos) > 1:
+		mistake = fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " "))
+	}
+	if mistake != "" {
+		// With -json, a usage mistake is an error a program reading
+		// stdout must see too, as apply -json reports its own.
+		if *asJSON {
+			planErrors{}.writeJSON(s, errors.New(mistake), nil)
+			return 1
+		}
+		return argError(s, name, mistake)
 	}
 	dir, ok := dirArg(pos, s, name)
 	if !ok {
@@ -400,7 +438,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 			fmt.Fprintf(s.err, "hearth %s: %s\n", name, l)
 		}
 		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
-		if !addMemberImpact(ctx, s, name, sess, p, *listAll) {
+		if !addMemberImpact(ctx, s, name, sess, p, *listAll, *asJSON) {
 			return 1
 		}
 	}
@@ -408,8 +446,18 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		writePlanText(s, p)
 	}
 	if err != nil {
-		printErr(s, name, err)
+		// A refused plan comes with the plan (printed above as text),
+		// which -json puts beside the error.
+		sess.errs.report(s, name, *asJSON, err, p)
 		return 1
+	}
+	// The file first, so that with -json stdout holds one document: the
+	// plan, or the error that kept it from being saved.
+	if *out != "" {
+		if err := savePlan(*out, p); err != nil {
+			sess.errs.report(s, name, *asJSON, err, nil)
+			return 1
+		}
 	}
 	if *asJSON {
 		if err := p.WriteJSON(s.out); err != nil {
@@ -418,10 +466,6 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		}
 	}
 	if *out != "" {
-		if err := savePlan(*out, p); err != nil {
-			fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
-			return 1
-		}
 		switch {
 		case *asJSON:
 		case *refreshOnly:
@@ -448,13 +492,13 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 // plan is where people review a rule change, and apply's is what they
 // approve, so it shows how the stored members would move. It reports
 // false, having said why, when the members cannot be read.
-func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan, listAll bool) bool {
+func addMemberImpact(ctx context.Context, s *stdio, name string, sess *planSession, p *plan.Plan, listAll, asJSON bool) bool {
 	if p == nil {
 		return true
 	}
 	im, err := memberImpact(ctx, s, sess, listAll)
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth %s: member impact: %v\n", name, err)
+		sess.errs.report(s, name, asJSON, fmt.Errorf("member impact: %w", err), nil)
 		return false
 	}
 	p.MemberImpact = im
@@ -641,6 +685,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		if cfg != nil {
 			v.redact = cfg.Redactor()
 		}
+		v.src, v.dir = src, dir
 		if !v.configDiagnostics(src, diags, dir) {
 			return 1
 		}
@@ -653,7 +698,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		if sess, ok = openPlanSession(ctx, s, "apply", dir, f.vars, false, false); !ok {
 			return 1
 		}
-		v.redact = sess.cfg.Redactor()
+		v.redact, v.src, v.dir = sess.errs.rd, sess.errs.src, dir
 	}
 	defer sess.close()
 	held := ""
@@ -796,14 +841,6 @@ func targetWarnings(ctx context.Context, sess *planSession, targets []string) []
 		}
 	}
 	return append(out, "note: -target is in effect, so the plan may leave out changes that the targeted objects need or that go with them; use it for exceptional cases, not routinely.")
-}
-
-// printErr prints each of joined errors (guards report all they refuse)
-// on its own line.
-func printErr(s *stdio, cmd string, err error) {
-	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintf(s.err, "hearth %s: %s\n", cmd, line)
-	}
 }
 
 // who names this apply in the lock, for the message another apply gets.

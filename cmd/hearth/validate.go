@@ -19,8 +19,11 @@ Checks every *.hcl file in DIR (default: the current directory) and reports
 every problem at once, each with file, line, column, the source line and a
 hint. Rules are compiled and type-checked, each mistake of a rule reported
 (a misspelt field, an unknown event type, a function's argument); references,
-templates, durations and variables are checked. Rule test files (*.hearthtest.hcl) are checked
-for syntax and their schema but not run; hearth test runs them. Nothing is
+templates, durations and variables are checked. Rule test files
+(*.hearthtest.hcl) are checked but not run: their syntax and schema, and
+what they name in the configuration (event types, tiers, badges,
+segments, campaigns, alerts), as hearth test checks them before it runs
+any; hearth test runs them. Nothing is
 contacted: no platform, no state, so sensitive string variables (tokens)
 need no value here; the other variables do. A secret written in a file
 (a token in plain text, which is a warning) is shown as "(sensitive)" in
@@ -57,9 +60,19 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	}
 	cfg, src, diags := config.Load(dir, vf.options(s))
 	// Test files are read too, as far as they can be without running
-	// them, so a broken one is not found only by hearth test.
+	// them, so a broken one is not found only by hearth test: their
+	// syntax and schema always, and, on a configuration that loaded,
+	// what they name in it (tiers, badges, event types ...), as hearth
+	// test checks them before running any, so that validate and test
+	// agree on a test file naming a tier the configuration lacks.
 	if files, err := hearthtest.Files(dir); err == nil && len(files) > 0 {
-		suite, d := hearthtest.Parse(files)
+		var suite *hearthtest.Suite
+		var d hcl.Diagnostics
+		if diags.HasErrors() {
+			suite, d = hearthtest.Parse(files)
+		} else {
+			suite, d = hearthtest.Load(cfg, files)
+		}
 		maps.Copy(src, suite.Sources)
 		diags = append(diags, d...)
 	}

@@ -304,12 +304,13 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 	}
 	block := &Block{Type: "platform", Attrs: spec.Attrs}
 	b := l.open(hb, block)
-	p := &Platform{Type: typ, Name: name, Settings: map[string]cty.Value{}, DeclRange: hb.DefRange}
+	p := &Platform{Type: typ, Name: name, Settings: map[string]cty.Value{}, DeclRange: hb.DefRange, SettingRanges: map[string]hcl.Range{}}
 	for _, a := range spec.Attrs {
 		attr := b.attr(a.Name)
 		if attr == nil {
 			continue
 		}
+		p.SettingRanges[a.Name] = attr.Expr.Range()
 		var v cty.Value
 		var ok bool
 		switch a.Kind {
@@ -1093,12 +1094,19 @@ func (b *body) address(name string) string {
 
 func (l *loader) decodeMoved(hb *hcl.Block) {
 	b := l.open(hb, Root.block("moved"))
-	m := &Moved{From: b.address("from"), To: b.address("to"), DeclRange: hb.DefRange}
+	m := &Moved{From: b.address("from"), To: b.address("to"), DeclRange: hb.DefRange, FromRange: hb.DefRange, ToRange: hb.DefRange}
 	for _, name := range []string{"from", "to"} {
 		a := b.attr(name)
 		v := m.From
 		if name == "to" {
 			v = m.To
+		}
+		if a != nil {
+			if name == "to" {
+				m.ToRange = a.Expr.Range()
+			} else {
+				m.FromRange = a.Expr.Range()
+			}
 		}
 		if a != nil && v != "" && !movedAddrRe.MatchString(v) {
 			l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", v)
@@ -1160,6 +1168,69 @@ func (l *loader) checkMoved() {
 		}
 	}
 	l.cfg.Moved = ok
+	l.checkMovedAddresses()
+}
+
+// checkMovedAddresses refuses moved blocks whose addresses contradict
+// the configuration, as Terraform does. A to naming no block (a typo,
+// channel.rulez) would leave the object at an address the configuration
+// no longer has: the plan would destroy it, and what is in it, and
+// create the block's object anew, which is what the moved block was
+// written to prevent. A from that still names a block would take that
+// block's object away from it, and the plan would create another. A to
+// that is the from of another moved block is a step of a chain, whose
+// last to is checked.
+func (l *loader) checkMovedAddresses() {
+	froms := map[string]bool{}
+	for _, m := range l.cfg.Moved {
+		froms[m.From] = true
+	}
+	for _, m := range l.cfg.Moved {
+		if !froms[m.To] {
+			if msg := l.importTarget(m.To); msg != "" {
+				l.errorf(m.ToRange.Ptr(), "Moved target not in the configuration",
+					"%s A moved block renames an object to the block at its to address; without that block, the plan would destroy the object (and what is in it) and create nothing in its place. Correct to, or write the block.", msg)
+			}
+		}
+		if r, ok := l.blockAt(m.From); ok {
+			l.errorf(m.FromRange.Ptr(), "Moved object still declared",
+				"%s still has its block, at %s, so this moved block would take its object from it and the plan would create another. Rename that block to %s (the move), or remove the moved block.", m.From, at(r), m.To)
+		}
+	}
+}
+
+// blockAt is where the block of a community, channel or role address
+// is declared, if the configuration has one.
+func (l *loader) blockAt(addr string) (hcl.Range, bool) {
+	parts := strings.Split(addr, ".")
+	if len(parts) < 2 {
+		return hcl.Range{}, false
+	}
+	for _, c := range l.cfg.Communities {
+		if c.Name != parts[1] {
+			continue
+		}
+		if len(parts) == 2 {
+			return c.DeclRange, true
+		}
+		if len(parts) != 4 {
+			return hcl.Range{}, false
+		}
+		if parts[2] == "channel" {
+			for _, ch := range c.Channels {
+				if ch.Name == parts[3] {
+					return ch.DeclRange, true
+				}
+			}
+		} else {
+			for _, r := range c.Roles {
+				if r.Name == parts[3] {
+					return r.DeclRange, true
+				}
+			}
+		}
+	}
+	return hcl.Range{}, false
 }
 
 // importTarget says what an import block's address lacks in the
@@ -1210,7 +1281,13 @@ func (l *loader) importTarget(addr string) string {
 
 func (l *loader) decodeImport(hb *hcl.Block, seen map[string]bool) {
 	b := l.open(hb, Root.block("import"))
-	im := &Import{To: b.address("to"), ID: b.str("id"), DeclRange: hb.DefRange}
+	im := &Import{To: b.address("to"), ID: b.str("id"), DeclRange: hb.DefRange, ToRange: hb.DefRange, IDRange: hb.DefRange}
+	if a := b.attr("to"); a != nil {
+		im.ToRange = a.Expr.Range()
+	}
+	if a := b.attr("id"); a != nil {
+		im.IDRange = a.Expr.Range()
+	}
 	if a := b.attr("to"); a != nil && im.To != "" && !movedAddrRe.MatchString(im.To) {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", im.To)
 		return

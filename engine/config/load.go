@@ -59,6 +59,19 @@ type PlatformSpec struct {
 	// who is in it.
 	ReservedRoles []string
 	Reserved      string
+	// CommunitySetting, when set, is the setting that names the one
+	// community block a platform block of this type holds (Slack's and
+	// Discourse's community; unset, the block's name): the platform
+	// cannot create a community, so apply adopts the block's for the
+	// community block it names. validate refuses a setting naming no
+	// community block on the platform block, and another community on
+	// it, which apply could not create.
+	CommunitySetting string
+	// ChannelSetting, when set, is the setting that names the hearth
+	// channel a platform block of this type posts in (a WeCom, Feishu or
+	// DingTalk group robot); other channels' messages are refused.
+	// validate refuses one naming no channel block.
+	ChannelSetting string
 	// ChannelMarkdown, when set, says whether channel messages sent with
 	// these settings are read as markdown (a WeCom or DingTalk robot with
 	// msgtype = "markdown"). Templates then quote what members wrote, so
@@ -180,6 +193,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	for _, f := range l.later {
 		f()
 	}
+	l.checkPlatformBlocks()
 	l.compileAll()
 	l.cfg.Graph = l.buildGraph()
 	l.cfg.Hash, l.cfg.Fingerprint = l.hash()

@@ -111,6 +111,9 @@ type Platform struct {
 	// another of its communities (PlatformSpec.MovesMembers).
 	MovesMembers bool
 	DeclRange    hcl.Range
+	// SettingRanges are where each setting written is, by name, for
+	// diagnostics about a setting's value found after the block is read.
+	SettingRanges map[string]hcl.Range
 }
 
 // Addr is the platform's reference address, "platform.TYPE.NAME".
@@ -630,12 +633,18 @@ type EventDecl struct {
 type Moved struct {
 	From, To  string
 	DeclRange hcl.Range
+	// FromRange and ToRange are where from and to are written, for the
+	// diagnostics about each.
+	FromRange, ToRange hcl.Range
 }
 
 // Import is an import block: an existing platform object to adopt.
 type Import struct {
 	To, ID    string
 	DeclRange hcl.Range
+	// ToRange and IDRange are where to and id are written, for the
+	// errors a plan finds about each.
+	ToRange, IDRange hcl.Range
 }
 
 // LikelyEventType is the standard or declared event type that typ looks

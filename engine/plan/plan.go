@@ -24,6 +24,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -207,6 +208,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
+	stored := resources
 	resources, movedFrom, blocked := applyMoved(cfg.Moved, resources)
 	resources, imported, err := planImports(ctx, cfg, desired, resources, conns)
 	if err != nil {
@@ -231,6 +233,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	for _, d := range desired {
 		wanted[d.Address] = true
 	}
+	p.Warnings = append(p.Warnings, strayMoves(cfg.Moved, stored, resources, wanted)...)
 
 	// Deletes come first, deepest first, so a community goes after what
 	// is in it and a name is free before something new takes it.
@@ -379,16 +382,80 @@ func applyMoved(moved []*config.Moved, resources []state.Resource) ([]state.Reso
 	return out, from, blocked
 }
 
+// strayMoves warns about moved blocks that moved nothing while the plan
+// destroys an object whose address is a near miss of the block's from,
+// and creates the block's to: the from has a slip (channel.chatt), and
+// the object meant is destroyed and made anew, as if the block were not
+// there. validate cannot see it: a from names an address the
+// configuration no longer has, which only state knows. A block whose to
+// state has is one applied before, and says nothing.
+func strayMoves(moved []*config.Moved, stored, resources []state.Resource, wanted map[string]bool) []string {
+	var out []string
+	for _, m := range moved {
+		if slices.ContainsFunc(stored, func(r state.Resource) bool { return under(r.Address, m.From) }) ||
+			slices.ContainsFunc(resources, func(r state.Resource) bool { return r.Address == m.To }) {
+			continue
+		}
+		i := strings.LastIndex(m.From, ".")
+		if i < 0 {
+			continue
+		}
+		parent, name := m.From[:i], m.From[i+1:]
+		var gone []string // destroyed beside the from: the same kind, in the same community
+		for _, r := range resources {
+			if j := strings.LastIndex(r.Address, "."); j >= 0 && !wanted[r.Address] && r.Address[:j] == parent {
+				gone = append(gone, r.Address[j+1:])
+			}
+		}
+		if c := rules.Closest(name, gone); c != "" {
+			out = append(out, fmt.Sprintf("the moved block at %s moved nothing: state has no %s. Did you mean from = %s.%s? As written, this plan destroys %s.%s and creates %s anew.",
+				where(m.DeclRange), m.From, parent, c, parent, c, m.To))
+		}
+	}
+	return out
+}
+
 // where names a block's file and line for an error that is not a
 // diagnostic (it comes from the platform, at plan time).
 func where(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d", filepath.Base(r.Filename), r.Start.Line)
 }
 
+// BlockError is a plan error about one block of the configuration, such
+// as an import block the plan cannot follow. Diagnostic has the block's
+// range and says what to do, so commands print it as they print a
+// configuration's problems: with file, line, column and source line.
+type BlockError struct {
+	Diagnostic *hcl.Diagnostic
+	// Err is what the platform answered, when that is the cause.
+	Err error
+}
+
+func (e *BlockError) Error() string {
+	at := ""
+	if r := e.Diagnostic.Subject; r != nil {
+		at = fmt.Sprintf(" (%s:%d:%d)", filepath.Base(r.Filename), r.Start.Line, r.Start.Column)
+	}
+	return fmt.Sprintf("%s%s: %s", e.Diagnostic.Summary, at, e.Diagnostic.Detail)
+}
+
+func (e *BlockError) Unwrap() error { return e.Err }
+
+// blockError is a BlockError at rng.
+func blockError(rng hcl.Range, cause error, summary, detail string, args ...any) *BlockError {
+	return &BlockError{Err: cause, Diagnostic: &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng.Ptr()}}
+}
+
 // planImports looks up the objects import blocks adopt and adds them to
 // a copy of the resources, as if state had them, so the plan diffs them
-// against their blocks. Blocks whose address state has are done and
-// skipped. Communities are imported before what is in them.
+// against their blocks. A block whose address state binds to its id is
+// done and skipped. Communities are imported before what is in them.
+//
+// A block the plan cannot follow is an error, as in Terraform: its
+// object managed at another address (one object, one address: a moved
+// block renames), or its address bound in state to another object. Left
+// alone, either would plan as if the block were not there, and the
+// object it names would stay where it is or unmanaged, in silence.
 func planImports(ctx context.Context, cfg *config.Config, desired []Desired, resources []state.Resource, conns Conns) ([]state.Resource, map[string]string, error) {
 	imports := cfg.Imports
 	done := map[string]string{}
@@ -405,36 +472,53 @@ func planImports(ctx context.Context, cfg *config.Config, desired []Desired, res
 	todo := slices.Clone(imports)
 	slices.SortStableFunc(todo, func(a, b *config.Import) int { return cmp.Compare(strings.Count(a.To, "."), strings.Count(b.To, ".")) })
 	for _, im := range todo {
-		if _, ok := byAddr[im.To]; ok {
-			continue
+		bound, inState := byAddr[im.To]
+		if inState && bound.ID == im.ID {
+			continue // imported before
 		}
 		d, ok := importable(cfg, desired, im.To)
 		if !ok {
-			return nil, nil, fmt.Errorf("import block (%s): the configuration has no %s; write its block too", where(im.DeclRange), im.To)
+			return nil, nil, blockError(im.ToRange, nil, "Import target not in the configuration", "The configuration has no %s; write its block too.", im.To)
+		}
+		if other, ok := owner[liveKey{d.Platform, d.Kind, im.ID}]; ok {
+			return nil, nil, managedElsewhere(im, d.Kind, im.ID, other, bound, inState)
 		}
 		community := ""
 		if d.Community != "" {
 			co, ok := byAddr[d.Community]
 			if !ok {
-				return nil, nil, fmt.Errorf("import block for %s (%s): its community %s is not in state; import or apply it first", im.To, where(im.DeclRange), d.Community)
+				return nil, nil, blockError(im.ToRange, nil, "Import into a community not in state", "%s is in %s, which state does not have yet; import or apply the community first.", im.To, d.Community)
 			}
 			community = co.ID
 		}
 		conn, ok := conns[d.Platform]
 		if !ok {
-			return nil, nil, fmt.Errorf("import block for %s (%s): %s is not open", im.To, where(im.DeclRange), d.Platform)
+			return nil, nil, blockError(im.ToRange, nil, "Platform not open", "%s is on %s, which is not open.", im.To, d.Platform)
 		}
 		imp, err := platform.Require[platform.Importer](conn, d.Platform)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, blockError(im.DeclRange, err, "Platform cannot import", "%s.", err)
 		}
+		// The platform may know the object by another id than the one
+		// written (the id state holds): what it answers decides.
 		resp, err := imp.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: im.ID, Address: im.To})
 		if err != nil {
-			return nil, nil, fmt.Errorf("import block for %s (%s): %s %s: %w", im.To, where(im.DeclRange), d.Kind, im.ID, err)
+			detail := "%s %s: %s."
+			if inState {
+				detail += fmt.Sprintf(" %s is bound in state to %s %s already.", im.To, bound.Kind, bound.ID)
+			}
+			return nil, nil, blockError(im.IDRange, err, "Cannot import", detail, d.Kind, im.ID, err)
 		}
 		k := liveKey{d.Platform, d.Kind, resp.Object.ID}
-		if other, ok := owner[k]; ok {
-			return nil, nil, fmt.Errorf("import block for %s (%s): %s %s is already managed as %s", im.To, where(im.DeclRange), d.Kind, im.ID, other)
+		switch other, ok := owner[k]; {
+		case ok && other == im.To:
+			continue // the object state binds here, by another id
+		case ok:
+			return nil, nil, managedElsewhere(im, d.Kind, resp.Object.ID, other, bound, inState)
+		case inState:
+			return nil, nil, blockError(im.IDRange, nil, "Import target already in state",
+				"%s is bound in state to %s %s, not to %s %s, and an address holds one object. Remove this import block if %s is the object meant; to adopt %s instead, run hearth state rm %s first (%s %s stays on the platform, no longer managed), then plan again.",
+				im.To, bound.Kind, bound.ID, d.Kind, im.ID, bound.ID, im.ID, im.To, bound.Kind, bound.ID)
 		}
 		r := state.Resource{Address: im.To, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
 			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
@@ -443,6 +527,19 @@ func planImports(ctx context.Context, cfg *config.Config, desired []Desired, res
 		done[im.To] = r.ID
 	}
 	return out, done, nil
+}
+
+// managedElsewhere is the error of an import block whose object state
+// already manages at another address: importing it again would give one
+// object two addresses, and two blocks would fight over it.
+func managedElsewhere(im *config.Import, kind platform.Kind, id, other string, bound state.Resource, inState bool) *BlockError {
+	also := ""
+	if inState {
+		also = fmt.Sprintf(" State binds %s to %s %s already, which a move there needs forgotten first (hearth state rm %s).", im.To, bound.Kind, bound.ID, im.To)
+	}
+	return blockError(im.IDRange, nil, "Object already managed",
+		"%s %s is already managed at %s, so it cannot be imported to %s too: an object has one address. To move it there, replace this import block with a moved block (from = %s, to = %s), or run hearth state rm %s first; if it belongs at %s, remove this import block.%s",
+		kind, id, other, im.To, other, im.To, other, other, also)
 }
 
 // targeted reports whether addr is a target, under one, or holds one.

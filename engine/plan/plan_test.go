@@ -978,6 +978,40 @@ moved {
 	}
 }
 
+// A moved block whose from has a slip moves nothing, and the plan
+// destroys the object meant and creates the new block's: the plan warns
+// with the address state has. validate cannot know it (only state has
+// the old address). Once the new address is in state, or with nothing in
+// state near the from, there is nothing to say.
+func TestMovedFromSlip(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	slip := strings.Replace(base, `channel "general" {`, `channel "lobby" {`, 1) + `
+moved {
+  from = community.c.channel.genral
+  to   = community.c.channel.lobby
+}
+`
+	f.write(slip)
+	p, err := f.plan(plan.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "the moved block at main.hcl:26 moved nothing: state has no community.c.channel.genral. Did you mean from = community.c.channel.general? As written, this plan destroys community.c.channel.general and creates community.c.channel.lobby anew."
+	if !slices.Contains(p.Warnings, want) {
+		t.Fatalf("warnings %q, want %q", p.Warnings, want)
+	}
+	far := strings.Replace(slip, "genral", "elsewhere", 1)
+	f.write(far)
+	p, err = f.plan(plan.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) != 0 {
+		t.Fatalf("a from near no address in state: %q", p.Warnings)
+	}
+}
+
 // A moved block whose new address state already has, while state still
 // has the old one too, cannot be followed: the plan says so, with the
 // block's line, instead of destroying the old object without a word.
@@ -1040,6 +1074,71 @@ import {
 	}
 	if p := f.mustPlan(); p.HasChanges() {
 		t.Fatalf("after import:\n%s", actions(p))
+	}
+}
+
+// An import block the plan cannot follow is an error at its id, as in
+// Terraform, not a no-op: its object managed at another address, or its
+// address bound in state to another object. The id state binds there
+// already is an import done, and plans nothing.
+func TestImportConflicts(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	general, random := f.id("community.c.channel.general"), f.id("community.c.channel.random")
+	loose, err := f.direct().Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.id("community.c"),
+		Attrs: platform.Attrs{"name": "loose", "position": "9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importing := func(to, id string) string {
+		return base + fmt.Sprintf(`
+import {
+  to = %s
+  id = %q
+}
+`, to, id)
+	}
+	line := strings.Count(base, "\n") + 4 // the id line
+	for _, tc := range []struct {
+		name, to, id, summary string
+		detail                []string
+	}{
+		{"managed at another address, target in state", "community.c.channel.random", general, "Object already managed", []string{
+			"channel " + general + " is already managed at community.c.channel.general, so it cannot be imported to community.c.channel.random",
+			"moved block (from = community.c.channel.general, to = community.c.channel.random)",
+			"hearth state rm community.c.channel.general",
+			"State binds community.c.channel.random to channel " + random,
+		}},
+		{"target bound to another object", "community.c.channel.random", loose.Object.ID, "Import target already in state", []string{
+			"community.c.channel.random is bound in state to channel " + random + ", not to channel " + loose.Object.ID,
+			"run hearth state rm community.c.channel.random first",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.write(importing(tc.to, tc.id))
+			_, err := f.plan(plan.Options{})
+			var be *plan.BlockError
+			if !errors.As(err, &be) {
+				t.Fatalf("want a BlockError, got %v", err)
+			}
+			d := be.Diagnostic
+			if d.Summary != tc.summary || d.Subject == nil || d.Subject.Start.Line != line || filepath.Base(d.Subject.Filename) != "main.hcl" {
+				t.Fatalf("diagnostic %s at %v, want %s at main.hcl:%d", d.Summary, d.Subject, tc.summary, line)
+			}
+			for _, want := range tc.detail {
+				if !strings.Contains(d.Detail, want) {
+					t.Errorf("detail lacks %q:\n%s", want, d.Detail)
+				}
+			}
+		})
+	}
+
+	// The id state binds there: done, nothing to import.
+	f.write(importing("community.c.channel.random", random))
+	p := f.mustPlan()
+	if p.HasChanges() || p.Summary.Import != 0 {
+		t.Fatalf("an import already done plans:\n%s", actions(p))
 	}
 }
 

@@ -105,7 +105,7 @@ community "makers" {
 
 moved {
   from = "community.explorers.channel.chat"
-  to   = "community.explorers.channel.general"
+  to   = "community.explorers.channel.help"
 }
 
 import {
