@@ -443,6 +443,18 @@ func TestOutcomesOfExamples(t *testing.T) {
 						t.Errorf("%s: tier %s has title %v; want %q", dir, name, line["title"], tr.Title)
 					}
 				}
+			case state.KindCampaign:
+				// A deferral says why, as a skip does: the step, then
+				// what held its send and until when.
+				detail, _ := line["detail"].(string)
+				if change != "defer" {
+					break
+				}
+				if m := deferDetail.FindStringSubmatch(detail); m != nil {
+					seen["campaign defer "+m[1]] = true
+				} else {
+					t.Errorf("%s: a defer's detail %q does not say what held the send (want STEP: quiet hours until TIME or STEP: frequency cap until TIME): %s", dir, detail, sc.Text())
+				}
 			case state.KindBadge:
 				for _, b := range cfg.Badges {
 					if b.Name == name && line["title"] != b.Title {
@@ -469,12 +481,15 @@ func TestOutcomesOfExamples(t *testing.T) {
 	}
 	// The examples make the common kinds of outcome, so this test
 	// checks lines of each.
-	for _, want := range []string{"points grant", "badge award", "tier promote", "tier demote", "segment enter", "campaign enter", "action queue", "moderation warn", "alert fire"} {
+	for _, want := range []string{"points grant", "badge award", "tier promote", "tier demote", "segment enter", "campaign enter", "campaign defer quiet hours", "action queue", "moderation warn", "alert fire"} {
 		if !seen[want] {
 			t.Errorf("no example made a %s outcome; has an example changed?", want)
 		}
 	}
 }
+
+// deferDetail is the form of a campaign defer's detail.
+var deferDetail = regexp.MustCompile(`^[A-Za-z0-9_-]+: (quiet hours|frequency cap) until \d{4}-\d\d-\d\dT\S+Z( \(key "[^"]*"\))?$`)
 
 // The README's outcome reference has every kind, change and field the
 // reference data has: a row per kind naming its changes.

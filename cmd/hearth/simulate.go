@@ -32,9 +32,11 @@ reason apart, as 'hearth campaign show' counts them: goal (exit_when
 held), exited (stop_when held; a column only where some campaign has a
 stop_when), finished (past the last step), left (the audience or the
 community) and stopped (the campaign was removed from the files); then
-the runs still active, and the sends made, deferred and skipped. -json
-has them per campaign under "campaigns", with each A/B variant's funnel
-under "arms". A split in a campaign with a goal is then compared as
+the runs still active, and the sends made, deferred and skipped. The
+deferred ones are then split by what held them back: quiet hours or a
+frequency cap. -json has them per campaign under "campaigns" (deferred,
+and "deferred_by" with quiet_hours and frequency_cap), with each A/B
+variant's funnel under "arms". A split in a campaign with a goal is then compared as
 'hearth campaign show' compares it: each variant's goal rate (of its
 ended runs: running ones may yet reach the goal) and, against the first
 variant, the difference with the p-value of a two-proportion z-test;
@@ -482,6 +484,19 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 		for _, name := range removed {
 			row("  "+name+" (removed)", sum.Campaigns[name])
+		}
+		// What held the deferred sends back: the night, or a cap.
+		deferred := false
+		for _, f := range sum.Campaigns {
+			deferred = deferred || f.Deferred > 0
+		}
+		if deferred {
+			section("Deferred sends by what held them", "quiet hours\tfrequency cap")
+			for _, c := range cfg.Campaigns {
+				if f := sum.Campaigns[c.Name]; f != nil && f.Deferred > 0 {
+					fmt.Fprintf(tw, "  %s\t%d\t%d\n", c.Name, f.DeferredBy[state.HoldQuietHours], f.DeferredBy[state.HoldFrequencyCap])
+				}
+			}
 		}
 		// Each split's variants compared on the goal, as hearth campaign
 		// show compares them: the rate of ended runs, and the p-value.

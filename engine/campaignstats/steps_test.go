@@ -81,7 +81,7 @@ func stepsRecords() *records {
 	o("bob", c, "enter", "run 2")
 	o("bob", c, "skip", "hello: the member unsubscribed from email.news")
 	o("bob", c, "defer", "nudge: frequency cap until 2026-01-03T10:00:00Z")
-	o("bob", c, "defer", "nudge until 2026-01-04T08:00:00Z")
+	o("bob", c, "defer", "nudge: quiet hours until 2026-01-04T08:00:00Z") // as hearth writes it now; ann's as before
 	o("bob", c, "defer", "nudge until 2026-01-05T08:00:00Z")
 	o("cat", a, "queue", "campaign/welcome/cat/2/1/hello")
 	o("cat", c, "timeout", "wait_step")

@@ -483,7 +483,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 				run.Due = wait
 				run.Hold = r.quietRecord(c, wait)
 				w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+" until "+wait.UTC().Format(time.RFC3339), run.Key)})
+				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+deferText(state.HoldQuietHours, wait), run.Key)})
 				return
 			}
 			if r.capped(m, c, now) {
@@ -493,7 +493,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 					run.Due = r.capFree(m, c, now)
 					run.Hold = &state.RunHold{Reason: state.HoldFrequencyCap, Until: run.Due, Caps: r.fullCaps(m, c, now)}
 					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap until "+run.Due.UTC().Format(time.RFC3339), run.Key)})
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+deferText(state.HoldFrequencyCap, run.Due), run.Key)})
 					return
 				}
 			} else {

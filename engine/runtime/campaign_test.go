@@ -820,7 +820,7 @@ campaign "c" {
 	_, outs, m := run(t, cfg, stream)
 	want := []string{
 		"01-01T21:00 enter run 1",
-		"01-01T23:00 defer thanks until 2026-01-02T08:00:00Z",
+		"01-01T23:00 defer thanks: quiet hours until 2026-01-02T08:00:00Z",
 		"01-02T08:00 queue campaign/c/u/1/1/thanks",
 		"01-02T08:00 exit finished",
 	}

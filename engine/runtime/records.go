@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"strings"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -42,12 +43,30 @@ func StepSkip(reason string) (step, why string, ok bool) {
 	return step, why, true
 }
 
+// deferText is the detail of a campaign's "defer" outcome after the
+// step's name: what held the send, and until when ("quiet hours until
+// 2026-03-16T15:00:00Z", "frequency cap until ..."), so the outcome
+// line says why as well as how long.
+func deferText(hold string, until time.Time) string {
+	what := "quiet hours"
+	if hold == state.HoldFrequencyCap {
+		what = "frequency cap"
+	}
+	return what + " until " + until.UTC().Format(time.RFC3339)
+}
+
 // StepHold reads back the reason of a campaign's "defer" outcome: the
 // step and what held its send, state.HoldQuietHours or
-// state.HoldFrequencyCap.
+// state.HoldFrequencyCap. A quiet-hours deferral recorded by a hearth
+// from before deferText ("nudge until ...", no reason) reads as one.
 func StepHold(reason string) (step, hold string, ok bool) {
-	if step, rest, ok := strings.Cut(reason, ": "); ok && stepName(step) && strings.HasPrefix(rest, "frequency cap until ") {
-		return step, state.HoldFrequencyCap, true
+	if step, rest, ok := strings.Cut(reason, ": "); ok && stepName(step) {
+		switch {
+		case strings.HasPrefix(rest, "frequency cap until "):
+			return step, state.HoldFrequencyCap, true
+		case strings.HasPrefix(rest, "quiet hours until "):
+			return step, state.HoldQuietHours, true
+		}
 	}
 	if step, _, ok := strings.Cut(reason, " until "); ok && stepName(step) {
 		return step, state.HoldQuietHours, true

@@ -28,6 +28,9 @@ func TestStepRecordReaders(t *testing.T) {
 			}
 		}
 		for detail, want := range map[string]string{
+			"nudge: " + deferText(state.HoldQuietHours, due):   state.HoldQuietHours,
+			"nudge: " + deferText(state.HoldFrequencyCap, due): state.HoldFrequencyCap,
+			// As a hearth from before deferText wrote it.
 			"nudge until " + due.Format(time.RFC3339):                state.HoldQuietHours,
 			"nudge: frequency cap until " + due.Format(time.RFC3339): state.HoldFrequencyCap,
 		} {

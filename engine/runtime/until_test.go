@@ -243,7 +243,7 @@ campaign "c" {
 		"ann": {
 			"01-01T09:00 enter run 1",
 			"01-01T09:00 queue campaign/c/ann/1/1/confirm",
-			"01-04T23:30 defer reminder until 2026-01-05T08:00:00Z",
+			"01-04T23:30 defer reminder: quiet hours until 2026-01-05T08:00:00Z",
 			"01-05T08:00 queue campaign/c/ann/1/2/reminder",
 			"01-05T08:00 exit finished",
 		},

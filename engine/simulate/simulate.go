@@ -287,6 +287,10 @@ type Funnel struct {
 	Active   int  `json:"active"`
 	Sends    int  `json:"sends"`
 	Deferred int  `json:"deferred"`
+	// DeferredBy splits Deferred by what held the send: quiet_hours
+	// and frequency_cap (state.HoldQuietHours, state.HoldFrequencyCap),
+	// both present once anything was deferred.
+	DeferredBy map[string]int `json:"deferred_by,omitempty"`
 	// Skipped counts sends not made: skipped at their step (the member
 	// unsubscribed or left, an until passed, a full frequency cap with
 	// on_cap = "skip") or by the outbox at delivery (Summary.SkippedAtDelivery).
@@ -365,6 +369,19 @@ func compareArms(cfg *config.Config, sum *Summary) {
 }
 
 // arm is the funnel of one variant, made on first use.
+// deferred counts a send deferred by hold (state.HoldQuietHours or
+// state.HoldFrequencyCap; "" for a detail this hearth cannot read,
+// counted in Deferred alone).
+func (f *Funnel) deferred(hold string) {
+	f.Deferred++
+	if f.DeferredBy == nil {
+		f.DeferredBy = map[string]int{state.HoldQuietHours: 0, state.HoldFrequencyCap: 0}
+	}
+	if hold != "" {
+		f.DeferredBy[hold]++
+	}
+}
+
 func (f *Funnel) arm(variant string) *Funnel {
 	if f.Arms == nil {
 		f.Arms = map[string]*Funnel{}
@@ -539,9 +556,10 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 							delete(arms[o.Name], o.Member+"\x00"+state.DetailKey(o.Detail))
 						}
 					case "defer":
-						f.Deferred++
+						_, hold, _ := runtime.StepHold(state.DetailReason(o.Detail))
+						f.deferred(hold)
 						if a != nil {
-							a.Deferred++
+							a.deferred(hold)
 						}
 					case "skip":
 						f.Skipped++

@@ -108,7 +108,7 @@ func OutcomeKinds() []OutcomeKind {
 				{"enter", "A run began; detail is run N, the member's Nth.", []string{"detail"}},
 				{"exit", "A run ended; detail is why: goal (exit_when held), exited (stop_when held), finished, left, stopped (removed from the files, or hearth campaign stop).", []string{"detail"}},
 				{"refused", "An entry with a new key turned away: the member had max_runs runs under way; detail says how many.", []string{"detail"}},
-				{"defer", "A step's send put off by quiet hours or a frequency cap; detail is the step and until when.", []string{"detail"}},
+				{"defer", "A step's send put off; detail is the step, what held it and until when: hello: quiet hours until 2026-01-02T08:00:00Z, or hello: frequency cap until ... (before hearth said why, a quiet-hours one read hello until ...).", []string{"detail"}},
 				{"skip", "A step's send not made (its until had passed, the member left or unsubscribed, a frequency cap); detail is the step and why.", []string{"detail"}},
 				{"timeout", "A step's wait_until did not hold within its timeout; detail is the step.", []string{"detail"}},
 				{"variant", "The run was given an A/B variant; detail is the variant.", []string{"detail"}},
