@@ -854,6 +854,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		if st.OnTimeout != "" && st.Timeout == 0 && !s.reported("timeout") {
 			l.errorf(s.attr("on_timeout").Expr.Range().Ptr(), "on_timeout without timeout", "Set timeout for on_timeout to apply.")
 		}
+		if a := s.attr("wait_until"); a != nil && s.attr("timeout") == nil && s.attr("until") == nil && !s.reported("wait_until") {
+			l.warnf(a.NameRange.Ptr(), "wait_until without timeout", "step %q of campaign %q waits until its wait_until holds, with nothing to end the wait: a member for whom it never holds waits for ever, counted as running by hearth campaign show and kept in the state. Add timeout = \"7d\": the run then goes on to the next step, or to on_timeout = \"STEP\" (\"exit\" ends it).", st.Name, name)
+		}
 		// Both in the member's zone: a send at that time never goes then.
 		if q := c.QuietHours; st.At != nil && q != nil && q.Timezone == nil && q.From != q.To && len(s.content.Blocks.OfType("send")) > 0 && q.Holds(*st.At) {
 			l.warnf(s.attr("at").Expr.Range().Ptr(), "Time of day in quiet hours", "%s is inside campaign %q's quiet hours (%s to %s), so this step's message always waits until %s. Pick a time outside them, or say %s.", st.At, name, q.From, q.To, q.To, q.To)
@@ -919,6 +922,8 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 				l.errorf(&spb.DefRange, "Split needs two variants", "An A/B split needs at least two variant blocks.")
 			} else if total == 0 {
 				l.errorf(&spb.DefRange, "Split weights are all zero", "Give at least one variant a weight above 0.")
+			} else if total != 100 && !evenWeights(st.Split) && !slices.ContainsFunc(st.Split, func(v *Variant) bool { return v.Weight < 0 }) {
+				l.warnf(&spb.DefRange, "Split weights are relative", "the weights of campaign %q's split add up to %d, not 100: each variant gets its weight's share of the sum, so members split %s. Write weights that add up to 100 to say the shares as they are.", name, total, splitShares(st.Split, total))
 			}
 		}
 		// By what is written, not what decoded: a step whose wait is
@@ -935,10 +940,12 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	for _, s := range c.Steps {
 		stepNames = append(stepNames, s.Name)
 	}
+	unknown := false // a goto naming no step: what reaches what is unclear
 	for _, g := range gotos {
 		if g.name == Exit || seen[g.name] != (hcl.Range{}) {
 			continue
 		}
+		unknown = true
 		rng := g.rng
 		l.errorf(&rng, "Unknown step", "campaign %q has no step %q.%s Use \"exit\" to end the campaign.", name, g.name, suggest(g.name, stepNames))
 	}
@@ -946,7 +953,150 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		l.warnf(&firstSplit.DefRange, "A/B split without a goal", "campaign %q has no exit_when, so no variant can do better than another: hearth campaign show compares the share of each variant's runs that reach the goal. Add exit_when, such as exit_when = \"member.messages > 0\".", name)
 	}
 	l.checkStepLoops(c, gotos, waiting)
+	if !unknown {
+		l.checkUnreachable(c)
+	}
 	l.cfg.Campaigns = append(l.cfg.Campaigns, c)
+}
+
+// evenWeights reports whether every variant has the same weight: 1 and
+// 1 split members in halves as plainly as 50 and 50 do.
+func evenWeights(vs []*Variant) bool {
+	for _, v := range vs {
+		if v.Weight != vs[0].Weight {
+			return false
+		}
+	}
+	return true
+}
+
+// splitShares writes the share of members each variant gets, "a 66.7%,
+// b 33.3%", from weights adding up to total.
+func splitShares(vs []*Variant, total int) string {
+	parts := make([]string, 0, len(vs))
+	for _, v := range vs {
+		w := max(v.Weight, 0)
+		if 100*w%total == 0 {
+			parts = append(parts, fmt.Sprintf("%s %d%%", v.Name, 100*w/total))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %.1f%%", v.Name, 100*float64(w)/float64(total)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// stepNext are the steps a run on step i of c can go on to: the goto,
+// or the next step when there is none (also when its when is false),
+// each branch's, each variant's (the next step when it has no goto),
+// and on_timeout's (likewise) when it has a timeout. "" stands for the
+// end of the campaign.
+func stepNext(c *Campaign, i int) []string {
+	st := c.Steps[i]
+	or := func(name string) string {
+		if name == "" {
+			if i+1 < len(c.Steps) {
+				return c.Steps[i+1].Name
+			}
+			return ""
+		}
+		if name == Exit {
+			return ""
+		}
+		return name
+	}
+	var out []string
+	if len(st.Split) == 0 || st.When != nil {
+		out = append(out, or(st.Goto))
+	}
+	for _, v := range st.Split {
+		out = append(out, or(v.Goto))
+	}
+	for _, b := range st.Branches {
+		out = append(out, or(b.Goto))
+	}
+	if st.WaitUntil != nil && st.Timeout > 0 {
+		out = append(out, or(st.OnTimeout))
+	}
+	return out
+}
+
+// checkUnreachable warns about steps no run can reach from the first:
+// after a step that always goes elsewhere (goto = "exit"), with no goto,
+// branch, variant or on_timeout naming them. Such a step is most often
+// one a goto was meant to name. The first of a run of such steps is
+// reported, with those only it leads to.
+func (l *loader) checkUnreachable(c *Campaign) {
+	if len(c.Steps) == 0 {
+		return
+	}
+	index := map[string]int{}
+	for i, st := range c.Steps {
+		index[st.Name] = i
+	}
+	reached := make([]bool, len(c.Steps))
+	var visit func(i int)
+	visit = func(i int) {
+		if reached[i] {
+			return
+		}
+		reached[i] = true
+		for _, n := range stepNext(c, i) {
+			if j, ok := index[n]; ok {
+				visit(j)
+			}
+		}
+	}
+	visit(0)
+	// led[i]: some other unreached step leads to step i.
+	led := make([]bool, len(c.Steps))
+	for i := range c.Steps {
+		if reached[i] {
+			continue
+		}
+		for _, n := range stepNext(c, i) {
+			if j, ok := index[n]; ok && j != i {
+				led[j] = true
+			}
+		}
+	}
+	for i, st := range c.Steps {
+		if reached[i] || led[i] {
+			continue
+		}
+		// The unreached steps only this one leads to.
+		var after []string
+		seen := map[int]bool{i: true}
+		var follow func(k int)
+		follow = func(k int) {
+			for _, n := range stepNext(c, k) {
+				if j, ok := index[n]; ok && !reached[j] && !seen[j] {
+					seen[j] = true
+					after = append(after, fmt.Sprintf("%q", c.Steps[j].Name))
+					follow(j)
+				}
+			}
+		}
+		follow(i)
+		why := "it is not the first step"
+		if i > 0 {
+			prev := c.Steps[i-1]
+			switch {
+			case !reached[i-1]:
+				why = fmt.Sprintf("step %q before it is not reached either", prev.Name)
+			case prev.Goto == Exit:
+				why = fmt.Sprintf("step %q before it ends the run (goto = \"exit\")", prev.Name)
+			case prev.Goto != "":
+				why = fmt.Sprintf("step %q before it goes to %q", prev.Name, prev.Goto)
+			default:
+				why = fmt.Sprintf("step %q before it sends every member elsewhere", prev.Name)
+			}
+		}
+		also := ""
+		if len(after) > 0 {
+			also = fmt.Sprintf(", nor, through it, step %s", strings.Join(after, ", "))
+		}
+		l.warnf(&st.DeclRange, "Step nobody reaches", "no run of campaign %q reaches step %q%s: %s, and no goto, branch, variant or on_timeout names it. Name it in a goto (or on_timeout) of a step that should lead to it, or remove it.", c.Name, st.Name, also, why)
+	}
 }
 
 // checkSend checks a send against what its platform can deliver: email

@@ -435,7 +435,7 @@ var Root = &Block{
 						{Name: "until", Kind: KindTimeRule, Doc: "Wait until the time this rule gives, such as a day before a time the entering event carries. It is worked out when the member reaches the step; if that time has passed already, if_past decides. Not with wait, at or wait_until." + ruleDoc, Example: `until = "event.starts_at - duration('24h')"`},
 						{Name: "if_past", Kind: KindEnum, Enum: []string{"skip", "send"}, Doc: "With until: what the step does when its time has passed already as the member reaches it (they RSVP two hours before the meetup, and a day before is gone). skip: its send is not made, and the run goes on (branches, goto) as if it had been; send: it is sent at once. Quiet hours and frequency caps apply to the send either way.", Default: "skip"},
 						{Name: "wait_until", Kind: KindRule, Doc: "Wait until this rule holds: a rule over member state (and the entering event, in a campaign entered with enter_on)." + ruleDoc},
-						{Name: "timeout", Kind: KindDuration, Doc: "With wait_until: give up after this long."},
+						{Name: "timeout", Kind: KindDuration, Doc: "With wait_until: give up after this long, from when the step's wait (if any) is over, and go on to the next step or to on_timeout. Without it a member for whom the rule never holds waits for ever: validate warns."},
 						{Name: "on_timeout", Kind: KindString, Doc: "With timeout: step to go to on timeout; \"exit\" ends the campaign.", Default: "the next step"},
 						{Name: "when", Kind: KindRule, Doc: "Skip the step unless this holds." + ruleDoc},
 						{Name: "goto", Kind: KindString, Doc: "Step to go to after this one; \"exit\" ends the campaign.", Default: "the next step"},
@@ -468,7 +468,7 @@ var Root = &Block{
 								Type: "variant", Labels: []string{"name"},
 								Doc: "One arm of the split.",
 								Attrs: []Attr{
-									{Name: "weight", Kind: KindNumber, Required: true, Doc: "Relative weight."},
+									{Name: "weight", Kind: KindNumber, Required: true, Doc: "The variant's share of members, relative to the split's other weights: 60 and 30 give 66.7% and 33.3%. Validate warns, with the shares, when the weights neither add up to 100 nor are all equal."},
 									{Name: "goto", Kind: KindString, Required: true, Doc: "Step name, or \"exit\"."},
 								},
 							}},

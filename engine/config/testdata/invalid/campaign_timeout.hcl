@@ -7,7 +7,7 @@ campaign "onboarding" {
     timeout = "3d" # ERROR: timeout limits a wait_until; add one or remove timeout.
   }
   step "b" {
-    wait_until = "member.messages > 0"
+    wait_until = "member.messages > 0" # WARNING: wait_until without timeout
     on_timeout = "exit" # ERROR: on_timeout without timeout
   }
   step "c" {
@@ -49,7 +49,7 @@ campaign "late" {
   }
   step "check" {
     at         = "23:00"
-    wait_until = "member.messages > 0"
+    wait_until = "member.messages > 0" # WARNING: wait_until without timeout
   }
 }
 

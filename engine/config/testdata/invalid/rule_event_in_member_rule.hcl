@@ -21,7 +21,7 @@ campaign "c" {
   exit_when = "event.type == 'member.left'" # ERROR: A campaign rule has no event. campaign "c" enrolls members when they enter segment.a, so its runs have no entering event
   stop_when = "event.type == 'email.unsubscribed'" # ERROR: A campaign rule has no event. campaign "c" enrolls members when they enter segment.a, so its runs have no entering event
   step "s" {
-    wait_until = "event.links > 1" # ERROR: A step rule has no event.
+    wait_until = "event.links > 1" # ERROR: A step rule has no event. # WARNING: wait_until without timeout
   }
   step "t" {
     until = "event.at" # ERROR: A step rule has no event.
@@ -47,6 +47,6 @@ campaign "joined" {
   exit_when = "event.referrer != ''"
   stop_when = "event.referrer == 'spam'"
   step "s" {
-    wait_until = "event.links > 1" # ERROR: event has no attribute "links" in this rule.
+    wait_until = "event.links > 1" # ERROR: event has no attribute "links" in this rule. # WARNING: wait_until without timeout
   }
 }

@@ -51,11 +51,11 @@ campaign "onboarding" {
     }
     split {
       variant "friendly" {
-        weight = 3
+        weight = 75
         goto   = "friendly"
       }
       variant "direct" {
-        weight = 1
+        weight = 25
         goto   = "direct"
       }
     }
