@@ -24,8 +24,9 @@ type domainMetrics struct {
 	segmentExits    *prometheus.CounterVec
 	moderation      *prometheus.CounterVec
 	alertsFired     *prometheus.CounterVec
-	// Set by the sampler, as hearth_segment_members is.
-	activeRuns   sizes
+	// Set by the sampler, as hearth_segment_members is; the active runs
+	// also move with each committed entry and end in between.
+	activeRuns   runGauge
 	alertsFiring sizes
 	// counters is the configuration in force's counters, each series
 	// looked up once when the configuration is loaded, so counting an
@@ -60,7 +61,7 @@ func newDomainMetrics() *domainMetrics {
 		alertsFired: counter("hearth_alerts_fired_total", "Times an alert fired (not those its cool-down held back), by alert.", "alert"),
 	}
 	d.activeRuns.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_campaign_active_runs",
-		Help: "Campaign runs under way, by campaign of the configuration in force, counted at start and at most once a minute."}, []string{"campaign"})
+		Help: "Campaign runs under way, by campaign of the configuration in force: counted at start and at most once a minute, and moved by each run entered or ended in between."}, []string{"campaign"})
 	d.alertsFiring.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_alerts_firing",
 		Help: "Communities in which the alert's rule held at its last check (it fired, or its cool-down held it back), by alert, as of the last sample."}, []string{"alert"})
 	d.counters.Store(&domainCounters{})
@@ -204,10 +205,19 @@ func alertNames(cfg *config.Config) []string {
 type tally struct {
 	c   *domainCounters
 	inc []prometheus.Counter
+	// runs moves the active runs by campaign (entered minus ended), as
+	// of the scan the work began after (epoch).
+	runs  map[string]int
+	g     *runGauge
+	epoch uint64
 }
 
-// tally starts a tally under the configuration in force.
-func (d *domainMetrics) tally() tally { return tally{c: d.counters.Load()} }
+// tally starts a tally under the configuration in force. Call it on the
+// processor goroutine, before the work reads the store: the population
+// scan runs there too, between units of work.
+func (d *domainMetrics) tally() tally {
+	return tally{c: d.counters.Load(), g: &d.activeRuns, epoch: d.activeRuns.current()}
+}
 
 // outcomes counts what outs did. Outcomes of names the configuration
 // does not have (a campaign a reload removed, whose runs stop) count
@@ -228,7 +238,9 @@ func (t *tally) outcome(o *state.Outcome) {
 		switch o.Change {
 		case "enter":
 			t.inc = append(t.inc, c.entries)
+			t.moveRuns(o.Name, 1)
 		case "exit":
+			t.moveRuns(o.Name, -1)
 			reason := state.DetailReason(o.Detail)
 			if e := c.exits[reason]; e != nil {
 				t.inc = append(t.inc, e)
@@ -273,6 +285,13 @@ func (t *tally) outcome(o *state.Outcome) {
 	}
 }
 
+func (t *tally) moveRuns(campaign string, by int) {
+	if t.runs == nil {
+		t.runs = map[string]int{}
+	}
+	t.runs[campaign] += by
+}
+
 // add counts the tally in the metrics; call it once the work is
 // committed.
 func (t *tally) add() {
@@ -280,6 +299,85 @@ func (t *tally) add() {
 		c.Inc()
 	}
 	t.inc = t.inc[:0]
+	if len(t.runs) > 0 && t.g != nil {
+		t.g.move(t.epoch, t.runs)
+	}
+	clear(t.runs)
+}
+
+// runGauge is hearth_campaign_active_runs. A scan of the members sets it
+// (at start, then at most once a minute), and each committed unit of
+// work moves it by the runs it entered and ended, so it is right from
+// the first scrape, and stays right between scans: after a start on an
+// empty state fed events at once, it does not read 0 for a minute.
+//
+// A scan and the moves must not count a run twice, nor miss one. Scans
+// start on the processor goroutine, between units of work, and read what
+// every earlier unit committed; each tally notes the scan it began after
+// (its epoch). A unit from before the latest scan moves the gauge only
+// until that scan's result is in (which counts it); a unit from after is
+// kept in since, added to the scan's result when it comes.
+type runGauge struct {
+	sizes
+	epoch uint64         // the latest scan started; 0 before any
+	set   bool           // whether that scan's result is in
+	since map[string]int // moves of units from after the latest scan
+}
+
+// current is the latest scan started, for a tally beginning now.
+func (g *runGauge) current() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.epoch
+}
+
+// scanStarts notes a scan beginning, and returns its epoch for settle.
+func (g *runGauge) scanStarts() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.epoch++
+	g.set = false
+	g.since = map[string]int{}
+	return g.epoch
+}
+
+// move adds the runs a committed unit of work that began after scan
+// epoch entered (positive) and ended (negative), by campaign. Only the
+// series served move: a campaign a reload removed has none.
+func (g *runGauge) move(epoch uint64, runs map[string]int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if epoch < g.epoch && g.set {
+		return // the latest scan counted them
+	}
+	for name, n := range runs {
+		if n == 0 || !g.have[name] {
+			continue
+		}
+		g.vec.WithLabelValues(name).Add(float64(n))
+		if epoch == g.epoch && g.since != nil {
+			g.since[name] += n
+		}
+	}
+}
+
+// settle sets the gauge from the result of scan epoch: counts by
+// campaign, plus what units begun since moved, for each of names (the
+// campaigns of the configuration in force); other series are deleted.
+// The result of a scan a later one has overtaken only sets the names.
+func (g *runGauge) settle(epoch uint64, names []string, counts map[string]int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if epoch != g.epoch {
+		g.keepLocked(names, nil)
+		return
+	}
+	now := make(map[string]int, len(counts))
+	for name, n := range counts {
+		now[name] = n + g.since[name]
+	}
+	g.keepLocked(names, now)
+	g.set = true
 }
 
 // alertsFiring counts, per alert of cfg, the communities in docs where

@@ -169,3 +169,48 @@ segment "posters" {
 		t.Errorf("a segment the reload kept counts on: %v, want 2", got)
 	}
 }
+
+// hearth_campaign_active_runs is right from the first scrape: at start,
+// from the scan of the stored members, and after, moved by every run
+// entered or ended, not only at the sampler's next count a minute later
+// (a daemon started on an empty state and fed events at once read 0).
+// A restart on the same state counts the runs again.
+func TestCampaignActiveRunsBetweenScans(t *testing.T) {
+	f := start(t, domainRules, "", func(o *daemon.Options) {
+		write(t, o.Dir, "main.hcl", domainMain)
+		o.PopulationEvery = time.Hour // no count but the one at start
+	})
+	active := func(f *fixture) float64 {
+		return sampleValue(t, metricsText(t, f), `hearth_campaign_active_runs{campaign="welcome"}`)
+	}
+	if got := active(f); got != 0 {
+		t.Fatalf("active runs at start = %v, want 0", got)
+	}
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	joins := fmt.Sprintf(`{"id":"j1","type":"member.joined","member":"ann","at":%q}
+{"id":"j2","type":"member.joined","member":"bob","at":%q}
+{"id":"j3","type":"member.joined","member":"cat","at":%q}
+`, at, at, at)
+	if code, out := post(t, f, "/v1/events", joins, ""); code != http.StatusAccepted {
+		t.Fatalf("joins: %d %v", code, out)
+	}
+	if got := active(f); got != 3 {
+		t.Errorf("active runs after 3 joins = %v, want 3", got)
+	}
+	// ann reaches the goal; the operator stops bob's run.
+	post1 := fmt.Sprintf(`{"id":"p1","type":"message.posted","member":"ann","at":%q}`, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	if code, out := post(t, f, "/v1/events", post1, ""); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if code, out := post(t, f, "/v1/campaigns/welcome/stop?member=bob", "", ""); code != http.StatusOK {
+		t.Fatalf("stop: %d %v", code, out)
+	}
+	if got := active(f); got != 1 {
+		t.Errorf("active runs after a goal and a stop = %v, want 1", got)
+	}
+	f.stop()
+	g := startOn(t, f.dir, f.db, "", func(o *daemon.Options) { o.PopulationEvery = time.Hour })
+	if got := active(g); got != 1 {
+		t.Errorf("active runs at a restart = %v, want 1", got)
+	}
+}

@@ -289,6 +289,11 @@ type sizes struct {
 func (g *sizes) keep(names []string, counts map[string]int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.keepLocked(names, counts)
+}
+
+// keepLocked is keep, with g.mu held.
+func (g *sizes) keepLocked(names []string, counts map[string]int) {
 	want := make(map[string]bool, len(names))
 	for _, n := range names {
 		want[n] = true
@@ -434,12 +439,13 @@ func (c *infoCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// population sets the gauges from a scan. cfg is the configuration in
+// population sets the gauges from a scan, the scan-th (runGauge.scanStarts,
+// called as it began). cfg is the configuration in
 // force now, which a reload may have changed during the scan: segments
 // are exactly its segments, and tiers its tiers and any a member is still
 // on (a removed tier's members move at their next evaluation), so those a
 // reload removed disappear instead of keeping their last value.
-func (m *Metrics) population(p Population, cfg *config.Config) {
+func (m *Metrics) population(p Population, cfg *config.Config, scan uint64) {
 	m.members.Set(float64(p.Members))
 	m.membersLeft.Set(float64(p.Left))
 	m.segmentSizes.keep(segmentNames(cfg), p.Segments)
@@ -453,7 +459,7 @@ func (m *Metrics) population(p Population, cfg *config.Config) {
 	for name, byStatus := range p.Campaigns {
 		active[name] = byStatus["active"]
 	}
-	m.domain.activeRuns.keep(campaignNames(cfg), active)
+	m.domain.activeRuns.settle(scan, campaignNames(cfg), active)
 }
 
 // shortHash is how a configuration's hash is written in logs and labels.

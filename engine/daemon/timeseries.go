@@ -368,7 +368,11 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 	// The scan runs between batches, like the admin API's reads, so it
 	// counts committed state that nothing is changing.
 	var pop Population
+	var scan uint64
 	err := run(ctx, func(ctx context.Context, rt *runtime.Runtime) error {
+		// Between batches: every batch built before counts in the scan,
+		// every one after moves the active runs from its result on.
+		scan = d.opt.Metrics.domain.activeRuns.scanStarts()
 		var err error
 		pop, err = d.countPopulation(ctx, rt)
 		return err
@@ -380,7 +384,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 		return s
 	}
 	*lastScan = now
-	d.opt.Metrics.population(pop, d.snap.Load().Config)
+	d.opt.Metrics.population(pop, d.snap.Load().Config, scan)
 	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits, s.Held, s.KeysKept = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits, pop.Held, pop.KeysKept
 	return s
 }
