@@ -48,8 +48,10 @@ points, tier and its history, the tiers above whose when holds through
 their qualification windows (each since when, and until when),
 segments, badges,
 campaign runs (step, variant, why they ended, and "held by" what deferred
-a send; those of a campaign removed from the configuration marked so,
-and "campaign_removed": true in -json) and the next time-based recheck.
+a send; for a run on a wait_until step, the rule it waits for, when it
+is next checked and when it times out, "waiting" in -json; those of a
+campaign removed from the configuration marked so, and
+"campaign_removed": true in -json) and the next time-based recheck.
 Its times are in UTC, and say so; -json prints them in RFC 3339.
 
 why explains a segment, tier, badge, campaign or incentive for the
@@ -79,7 +81,10 @@ does not keep, shows what it reads of the member, and -event '{"type":
 POST /v1/members/ID/why takes it as "event" in its body.
 With moderation (or moderation.NAME) it lists the member's live strikes
 and each moderation decision with its rule and evidence. For a campaign
-it says where each run is and, on a "held:" line, what deferred its
+it says where each run is (on a wait_until step: the rule it waits for,
+checked at every event of the member, the next check by time, and the
+timeout with the step it goes on to then; "waiting" in -json) and, on a
+"held:" line, what deferred its
 send (quiet hours or a full frequency cap, as recorded when it was
 deferred) and until when
 (in UTC, and on the clock of the quiet hours' zone when that is another);
@@ -319,7 +324,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Warnings: asOfNotes(past)})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Waiting: rt.Waits(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
@@ -328,7 +333,9 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		return 0
 	}
 	if *asJSON {
-		view, err := m.View(configuredIn(cfg))
+		rt := runtime.New(cfg, nil)
+		rt.SetStepOrders(steps)
+		view, err := m.ViewNoted(configuredIn(cfg), rt.WaitNote(m, time.Now()))
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth member show: %v\n", err)
 			return 1
@@ -336,7 +343,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.out, "%s\n", view)
 		return 0
 	}
-	printMember(s.out, cfg, steps, m)
+	printMember(s.out, cfg, steps, m, time.Now())
 	return 0
 }
 
@@ -495,7 +502,13 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 					step = stepText(c, run, rt.StepOrders()[c.Name])
 				}
 			}
-			fmt.Fprintf(w, "  stored: run %d at step %s since %s, next %s\n", run.Runs, step, day(run.StepAt), day(run.Due))
+			next := "next " + day(run.Due)
+			if wait, ok := rt.WaitOf(m, name, at); ok {
+				// Past its due time a wait_until's run waits for the
+				// rule: the due time is no next time.
+				next = waitText(wait, day)
+			}
+			fmt.Fprintf(w, "  stored: run %d at step %s since %s, %s\n", run.Runs, step, day(run.StepAt), next)
 			// The next time is the hold's, not the step's, when quiet
 			// hours or a full cap held the send: say so, or it reads as
 			// a step that should have run. A hold to come is said too.
@@ -610,7 +623,9 @@ func utcMinute(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04") + " UTC"
 }
 
-func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *state.Member) {
+func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *state.Member, now time.Time) {
+	rt := runtime.New(cfg, nil)
+	rt.SetStepOrders(steps)
 	day := func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
@@ -734,7 +749,11 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 				fmt.Fprintf(w, "  campaign %s: at step %s since %s; %s", what, orNone(run.StepName), day(run.StepAt), removedRunEnds)
 			case run.Active():
 				step := stepText(c, run, steps[c.Name])
-				fmt.Fprintf(w, "  campaign %s: at step %s since %s, next %s", what, step, day(run.StepAt), day(run.Due))
+				next := "next " + day(run.Due)
+				if wait, ok := rt.WaitOf(m, state.RunID(name, run.Key), now); ok {
+					next = waitText(wait, day)
+				}
+				fmt.Fprintf(w, "  campaign %s: at step %s since %s, %s", what, step, day(run.StepAt), next)
 				if run.Hold != nil {
 					// The next time is the hold's, not the step's.
 					fmt.Fprintf(w, " (held by %s%s)", holdCause(run.Hold), localClock(run.Due, run.Hold, holdZone(cfg, m, run.Hold.TimeZone)))
@@ -762,10 +781,40 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	for _, name := range m.RemovedCampaigns(configuredIn(cfg)) {
 		printRuns(nil, name)
 	}
-	printModeration(w, m, time.Now())
+	printModeration(w, m, now)
 	if !m.RecheckAt.IsZero() {
 		fmt.Fprintf(w, "  next recheck %s\n", day(m.RecheckAt))
 	}
+}
+
+// waitText says what a run on a wait_until step waits for, in place of
+// its next time: "next 2026-01-02 09:00, then waiting until RULE" while
+// the step's own wait runs, "waiting until RULE (checked at every event
+// of the member, next by time ...)" after, each with the timeout.
+func waitText(wt runtime.Wait, day func(time.Time) string) string {
+	var b strings.Builder
+	if !wt.Checking {
+		fmt.Fprintf(&b, "next %s, then waiting until: %s", day(wt.From), wt.Rule)
+	} else {
+		fmt.Fprintf(&b, "waiting until: %s", wt.Rule)
+		switch {
+		case wt.Paused:
+			b.WriteString(" (the campaign is paused: checked again when it goes on)")
+		case !wt.NextCheck.IsZero():
+			fmt.Fprintf(&b, " (checked at every event of the member, next by time %s)", day(wt.NextCheck))
+		default:
+			b.WriteString(" (checked at every event of the member)")
+		}
+	}
+	switch {
+	case wt.Deadline.IsZero():
+		b.WriteString("; no timeout: it waits until that holds")
+	case wt.OnTimeout == config.Exit:
+		fmt.Fprintf(&b, "; times out %s, and the run ends", day(wt.Deadline))
+	default:
+		fmt.Fprintf(&b, "; times out %s, then step %s", day(wt.Deadline), wt.OnTimeout)
+	}
+	return b.String()
 }
 
 // holdCause names what a run's recorded hold is: "quiet hours

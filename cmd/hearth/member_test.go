@@ -41,7 +41,7 @@ func TestMemberShowTimesSayUTC(t *testing.T) {
 	}
 	m.Campaigns = map[string]*state.CampaignRun{"welcome": m.Campaigns["welcome"], state.RunID("meet", "Go Night"): m.Campaigns["meet"]}
 	var b strings.Builder
-	printMember(&b, &config.Config{Tiers: []*config.Tier{{Name: "gold", Rank: 2, Window: 14 * 24 * time.Hour}}}, nil, m)
+	printMember(&b, &config.Config{Tiers: []*config.Tier{{Name: "gold", Rank: 2, Window: 14 * 24 * time.Hour}}}, nil, m, time.Now())
 	out := b.String()
 	if bare := bareTime.FindAllString(out, -1); len(bare) > 0 {
 		t.Errorf("times without their zone %q in:\n%s", bare, out)

@@ -71,7 +71,7 @@ func (d *Daemon) getMember(w http.ResponseWriter, r *http.Request) {
 		if form == "stored" {
 			body, err = m.Encode()
 		} else {
-			body, err = m.View(rt.Configured)
+			body, err = m.ViewNoted(rt.Configured, rt.WaitNote(m, d.opt.Now()))
 		}
 		return err
 	})
@@ -182,7 +182,7 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		if err != nil {
 			return err
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Warnings: asOfNotes(past)})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Waiting: rt.Waits(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Warnings: asOfNotes(past)})
 		return err
 	})
 	d.answer(w, body, err)

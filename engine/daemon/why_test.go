@@ -469,3 +469,45 @@ incentive "post" {
 		t.Errorf("an unknown member: %d %v", code, out)
 	}
 }
+
+// The admin API says what a run on a wait_until step waits for, in the
+// member's view and in why, as hearth member show -json and member why
+// -json do: the rule, checked at every event once the step's wait is
+// over, and the timeout with the step it goes on to.
+func TestAdminCampaignWaiting(t *testing.T) {
+	f := start(t, `
+template "t" {
+  text = { en = "Hi" }
+}
+
+campaign "patient" {
+  enter_on = "member.joined"
+  step "settle" {
+    wait       = "1d"
+    wait_until = "member.messages > 0"
+    timeout    = "3d"
+    on_timeout = "nudge"
+  }
+  step "nudge" {
+    send {
+      channel  = "dm"
+      template = template.t
+    }
+  }
+}
+`, "", func(o *daemon.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC) }
+	})
+	post(t, f, "/v1/events", `{"id":"j","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}`+"\n", "")
+	want := "map[checking:true deadline:2026-01-05T10:00:00Z from:2026-01-02T10:00:00Z on_timeout:nudge rule:member.messages > 0 run:patient step:settle]"
+	_, m := get(t, f, "/v1/members/ann")
+	runs, _ := m["campaigns"].(map[string]any)
+	run, _ := runs["patient"].(map[string]any)
+	if got := fmt.Sprint(run["waiting"]); got != want {
+		t.Errorf("member view's waiting: %s\nwant %s", got, want)
+	}
+	_, why := get(t, f, "/v1/members/ann/why?rule=campaign.patient&at=2026-01-03T00:00:00Z")
+	if got := fmt.Sprint(why["waiting"]); got != "["+want+"]" {
+		t.Errorf("why's waiting: %s\nwant [%s]", got, want)
+	}
+}

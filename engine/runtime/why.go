@@ -401,6 +401,10 @@ type WhyView struct {
 	// Held is what holds back the sends of a campaign's runs past their
 	// step's time (Holds); absent when nothing does.
 	Held []Hold `json:"held,omitempty"`
+	// Waiting is what a campaign's runs on a wait_until step wait for,
+	// when it is next checked and when it times out (Waits); absent when
+	// no run waits so.
+	Waiting []Wait `json:"waiting,omitempty"`
 	// Dropped is what is still known of a keyed run, asked about as
 	// campaign.NAME[KEY], that the member has no more (DroppedRun).
 	Dropped *Dropped `json:"dropped,omitempty"`

@@ -21,6 +21,17 @@ import (
 // that nobody reads them as runs of a campaign still in force. nil marks
 // none.
 func (m *Member) View(configured func(campaign string) bool) ([]byte, error) {
+	return m.ViewNoted(configured, nil)
+}
+
+// RunNote gives what to add to a run in View as "waiting" (what a run on
+// a wait_until step waits for, worked out from the configuration, which
+// this package does not read); nil adds nothing.
+type RunNote func(id string) any
+
+// ViewNoted is View, with each run note gives something for carrying it
+// as "waiting". note may be nil.
+func (m *Member) ViewNoted(configured func(campaign string) bool, note RunNote) ([]byte, error) {
 	stored, err := m.Encode()
 	if err != nil {
 		return nil, err
@@ -51,6 +62,9 @@ func (m *Member) View(configured func(campaign string) bool) ([]byte, error) {
 		case "campaigns":
 			if configured != nil {
 				raw, err = markRemovedRuns(raw, configured)
+			}
+			if note != nil && err == nil {
+				raw, err = noteRuns(raw, note)
 			}
 		case "grants":
 			raw, err = eachValue(raw, func(log json.RawMessage) (json.RawMessage, error) {
@@ -141,6 +155,32 @@ func markRemovedRuns(campaigns json.RawMessage, configured func(string) bool) (j
 			out = append(out, ',')
 		}
 		return append(out, `"campaign_removed":true}`...), nil
+	})
+}
+
+// noteRuns adds "waiting" to each run, in the campaigns object of a
+// member's document, that note gives something for.
+func noteRuns(campaigns json.RawMessage, note RunNote) (json.RawMessage, error) {
+	return eachKeyValue(campaigns, func(id string, run json.RawMessage) (json.RawMessage, error) {
+		v := note(id)
+		if v == nil {
+			return run, nil
+		}
+		w, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		// Appended, so the run's own fields keep their order.
+		run = bytes.TrimSpace(run)
+		if len(run) < 2 || run[0] != '{' || run[len(run)-1] != '}' {
+			return nil, fmt.Errorf("run %s is not an object", id)
+		}
+		out := append([]byte{}, run[:len(run)-1]...)
+		if len(bytes.TrimSpace(run[1:len(run)-1])) > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, `"waiting":`...)
+		return append(append(out, w...), '}'), nil
 	})
 }
 

@@ -199,3 +199,36 @@ func TestRecipientSkipReason(t *testing.T) {
 		}
 	}
 }
+
+// ViewNoted adds "waiting" to the runs its note gives something for,
+// after their own fields, and leaves the others as View shows them.
+func TestViewNotedRuns(t *testing.T) {
+	m := &Member{ID: "ann", Campaigns: map[string]*CampaignRun{
+		"welcome": {Status: "active", StepName: "wait", Runs: 1},
+		"other":   {Status: "active", StepName: "hello", Runs: 1},
+	}}
+	data, err := m.ViewNoted(nil, func(id string) any {
+		if id == "welcome" {
+			return map[string]string{"rule": "member.messages > 0"}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Campaigns map[string]map[string]any `json:"campaigns"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if w, ok := doc.Campaigns["welcome"]["waiting"].(map[string]any); !ok || w["rule"] != "member.messages > 0" {
+		t.Errorf("welcome's waiting = %v; want the note", doc.Campaigns["welcome"]["waiting"])
+	}
+	if _, ok := doc.Campaigns["other"]["waiting"]; ok {
+		t.Errorf("other has waiting: %v", doc.Campaigns["other"])
+	}
+	if i, j := bytes.Index(data, []byte(`"step_name": "wait"`)), bytes.Index(data, []byte(`"waiting"`)); i < 0 || j < i {
+		t.Errorf("waiting is not after the run's own fields:\n%s", data)
+	}
+}
