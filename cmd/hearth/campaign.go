@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/textwidth"
@@ -71,12 +73,20 @@ the member, campaign and run key since the run entered, and says how
 many (drop=true through the daemon). Sent, dead and skipped entries stay,
 and so does a send being delivered at that moment: it goes out and is
 kept as sent (the count of those is said too).
-Members may enter the campaign again as its reentry policy allows.
+A stop ends runs and holds nothing: members who trigger the campaign
+afterwards still enter it (one who joins a second later gets the
+welcome), and those stopped enter it again as its reentry allows
+("never", the default, keeps them out); the stop's output says which,
+and "paused" and "reentry" in the daemon's answer.
 
 To hold a campaign instead, with the daemon running, set paused = true in
 its block: at the reload nobody enters, members stay at their step and
 its messages already in the outbox wait; paused = false goes on from
-there (hearth explain campaign).
+there (hearth explain campaign). A member who triggers a paused campaign
+(its enter_on event, or entering its audience) does not enter it at the
+resume: the trigger is not kept, and hearth run logs so at the reload
+that pauses it ("paused_campaigns" in the reload's answer and in GET
+/v1/status).
 
 Examples:
   hearth campaign show onboarding examples/quickstart
@@ -116,7 +126,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if *daemonURL != "" {
 		// The daemon knows its campaigns; the directory, if given, is
 		// not read (it may be on another machine).
-		return stopViaDaemon(ctx, s, *daemonURL, name, *member, *key, *drop)
+		return stopViaDaemon(ctx, s, *daemonURL, nil, name, *member, *key, *drop)
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -124,7 +134,8 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	// A campaign taken out of the configuration needs no stopping: the
 	// daemon ends its runs the next time it looks at them.
-	if _, ok := lookupCampaign(s, "campaign stop", cfg, name); !ok {
+	c, ok := lookupCampaign(s, "campaign stop", cfg, name)
+	if !ok {
 		return 1
 	}
 	// Nothing runs without state; stopping must not create it.
@@ -138,7 +149,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the stop goes through its API at %s.\n", a.PID, a.URL)
-		return stopViaDaemon(ctx, s, a.URL, name, *member, *key, *drop)
+		return stopViaDaemon(ctx, s, a.URL, c, name, *member, *key, *drop)
 	}
 	defer lock.release()
 	store, err := openStore(ctx, cfg)
@@ -207,7 +218,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 		return 1
 	}
-	printStopped(s, name, *member, *key, stopped, len(outs))
+	printStopped(s, stopAfterOf(c), name, *member, *key, stopped, len(outs))
 	if !*drop {
 		return 0
 	}
@@ -304,7 +315,7 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		fmt.Fprintf(w, "Campaign %s: %s entered of %s%s, %d running.\n", rep.Campaign, plural(t.Entered, "member", "members"), plural(rep.Members, "stored", "stored"), again, t.Active)
 	}
 	if rep.Paused {
-		fmt.Fprintln(w, "Paused (paused = true): nobody enters, the running members wait at their step, and its messages wait in the outbox.")
+		fmt.Fprintln(w, "Paused (paused = true): nobody enters (members who trigger it meanwhile do not enter it at the resume either), the running members wait at their step, and its messages wait in the outbox.")
 	}
 	if rep.KeysKept > 0 {
 		// Else a meetup campaign a season old reads "0 members entered".
@@ -548,7 +559,7 @@ func suggestOrList(name string, names []string, what string) string {
 
 // stopViaDaemon asks the running daemon to stop the campaign, between
 // its batches, as it would write over a change made to the store.
-func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string, drop bool) int {
+func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaign, name, member, key string, drop bool) int {
 	endpoint := strings.TrimRight(base, "/") + "/v1/campaigns/" + url.PathEscape(name) + "/stop"
 	q := url.Values{}
 	if member != "" {
@@ -564,15 +575,25 @@ func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string
 		endpoint += "?" + q.Encode()
 	}
 	var body struct {
-		Stopped  int  `json:"stopped"`
-		Runs     int  `json:"runs"`
-		Dropped  *int `json:"dropped"`
-		GoingOut int  `json:"going_out"`
+		Stopped      int    `json:"stopped"`
+		Runs         int    `json:"runs"`
+		Dropped      *int   `json:"dropped"`
+		GoingOut     int    `json:"going_out"`
+		Paused       bool   `json:"paused"`
+		Reentry      string `json:"reentry"`
+		ReentryAfter string `json:"reentry_after"`
 	}
 	if !postToDaemon(ctx, s, "campaign stop", endpoint, &body) {
 		return 1
 	}
-	printStopped(s, name, member, key, body.Stopped, body.Runs)
+	// The daemon's configuration is the one in force: what it says of
+	// the campaign, with where the block is when this one has it too.
+	after := stopAfter{paused: body.Paused, reentry: body.Reentry, reentryAfter: body.ReentryAfter}
+	if c != nil {
+		local := stopAfterOf(c)
+		after.enter, after.block = local.enter, local.block
+	}
+	printStopped(s, after, name, member, key, body.Stopped, body.Runs)
 	if drop && body.Dropped == nil {
 		// An older daemon ignores drop=true: say so rather than claim 0.
 		fmt.Fprintln(s.err, "hearth campaign stop: the daemon did not drop the sends (it predates drop=true); drop them with 'hearth outbox drop'.")
@@ -584,8 +605,9 @@ func stopViaDaemon(ctx context.Context, s *stdio, base, name, member, key string
 	return 0
 }
 
-// printStopped says what a stop did.
-func printStopped(s *stdio, name, member, key string, stopped, runs int) {
+// printStopped says what a stop did, and what it does not: a campaign
+// that is not paused takes members in still.
+func printStopped(s *stdio, after stopAfter, name, member, key string, stopped, runs int) {
 	what := name
 	if key != "" {
 		what = fmt.Sprintf("%s's run with key %q", name, key)
@@ -599,4 +621,58 @@ func printStopped(s *stdio, name, member, key string, stopped, runs int) {
 		more = fmt.Sprintf(" (%s)", plural(runs, "run", "runs"))
 	}
 	fmt.Fprintf(s.out, "Stopped %s for %s%s.\n", what, plural(stopped, "member", "members"), more)
+	fmt.Fprintln(s.out, after.text(name))
+}
+
+// stopAfter is what follows a stop: whether the campaign is paused, and
+// how members enter it and enter it again.
+type stopAfter struct {
+	paused       bool
+	reentry      string // never, always, after
+	reentryAfter string // with after: 30d
+	enter        string // "member.joined", "entering segment.new"; "" when not known
+	block        string // where the campaign block is, main.hcl:12; "" when not known
+}
+
+// stopAfterOf is stopAfter of a campaign block.
+func stopAfterOf(c *config.Campaign) stopAfter {
+	a := stopAfter{paused: c.Paused, reentry: c.Reentry, block: fmt.Sprintf("%s:%d", filepath.Base(c.DeclRange.Filename), c.DeclRange.Start.Line)}
+	if c.Reentry == "after" {
+		a.reentryAfter = durations.Format(c.ReentryAfter)
+	}
+	var ways []string
+	if len(c.EnterOn) > 0 {
+		ways = append(ways, strings.Join(c.EnterOn, " or "))
+	}
+	if c.Audience != nil {
+		ways = append(ways, "entering segment."+c.Audience.Name)
+	}
+	a.enter = strings.Join(ways, ", or ")
+	return a
+}
+
+// text says that a stop holds nothing: who may enter the campaign after
+// it, and how to hold it instead.
+func (a stopAfter) text(name string) string {
+	if a.paused {
+		return fmt.Sprintf("%s is paused (paused = true): nobody enters it until paused = false.", name)
+	}
+	how := ""
+	if a.enter != "" {
+		how = " (on " + a.enter + ")"
+	}
+	var again string
+	switch a.reentry {
+	case "always":
+		again = "enter it again the same way (reentry = \"always\")"
+	case "after":
+		again = fmt.Sprintf("enter it again the same way once reentry_after (%s) has passed since the stop (reentry = \"after\")", orNone(a.reentryAfter))
+	default:
+		again = "do not enter it again (reentry = \"never\")"
+	}
+	block := "its campaign block"
+	if a.block != "" {
+		block = "its block (" + a.block + ")"
+	}
+	return fmt.Sprintf("A stop ends runs and holds nothing: members still enter %s%s, and those stopped %s. To hold the campaign, set paused = true in %s; hearth run takes it at the reload, nobody enters it while it is paused, and paused = false goes on from where each member was.", name, how, again, block)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -31,6 +32,13 @@ type StopResult struct {
 	// GoingOut is how many of them were being sent at that moment: they
 	// go out and stay recorded as sent.
 	GoingOut int `json:"going_out,omitempty"`
+	// A stop ends runs, and holds nothing: unless the campaign is paused,
+	// members still enter it, those stopped as Reentry ("never",
+	// "always" or "after", with ReentryAfter) allows. paused = true in
+	// its block holds it.
+	Paused       bool   `json:"paused"`
+	Reentry      string `json:"reentry"`
+	ReentryAfter string `json:"reentry_after,omitempty"`
 }
 
 // stopCampaign ends a campaign's active runs between batches, for one
@@ -38,7 +46,8 @@ type StopResult struct {
 // on a store no daemon serves.
 func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if campaignNamed(w, d.Snapshot().Config, name) == nil {
+	c := campaignNamed(w, d.Snapshot().Config, name)
+	if c == nil {
 		return
 	}
 	member, key := r.URL.Query().Get("member"), r.URL.Query().Get("key")
@@ -57,7 +66,10 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no outbox"})
 		return
 	}
-	out := StopResult{Campaign: name, Member: member, Key: key}
+	out := StopResult{Campaign: name, Member: member, Key: key, Paused: c.Paused, Reentry: c.Reentry}
+	if c.Reentry == "after" {
+		out.ReentryAfter = durations.Format(c.ReentryAfter)
+	}
 	err = d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
 		ids := []string{member}
 		if member == "" {

@@ -140,6 +140,14 @@ type Reload struct {
 	// with the runs they had under way: each ends as stopped at its
 	// member's next event or timer.
 	RemovedCampaigns []RemovedCampaign `json:"removed_campaigns,omitempty"`
+
+	// PausedCampaigns are the campaigns this reload paused (paused =
+	// true; at start, every paused one), and ResumedCampaigns those it
+	// set going again. While a campaign is paused nobody enters it, and
+	// a member who triggers it meanwhile does not enter it at the resume
+	// either: the trigger is not kept.
+	PausedCampaigns  []string `json:"paused_campaigns,omitempty"`
+	ResumedCampaigns []string `json:"resumed_campaigns,omitempty"`
 }
 
 // RemovedCampaign is a campaign a reload removed.
@@ -313,10 +321,11 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	d.opt.Log = d.log
 	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
-	d.record("start", cfg, src, diags, false, nil, time.Since(start))
+	started := d.record("start", cfg, src, diags, false, nil, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}
+	d.logPauses(started, "start")
 	d.snap.Store(newSnapshot(cfg, opt.Now()))
 	d.started = cfg
 	if rc, ok := opt.Store.(state.Recoverer); ok {
@@ -377,6 +386,11 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 	}
 	if r.OK && cfg != nil {
 		r.Hash = cfg.Fingerprint
+		var was *config.Config
+		if old := d.snap.Load(); old != nil {
+			was = old.Config
+		}
+		r.PausedCampaigns, r.ResumedCampaigns = pauseChanges(was, cfg)
 	}
 	d.mu.Lock()
 	d.reloads = append(d.reloads, r)
@@ -387,6 +401,40 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 	d.mu.Unlock()
 	d.opt.Metrics.reload(r.OK, r.At, took)
 	return r
+}
+
+// pauseChanges are the campaigns cfg pauses that old did not (all that
+// cfg pauses, without old), and those old paused that cfg runs.
+func pauseChanges(old, cfg *config.Config) (paused, resumed []string) {
+	was := map[string]bool{}
+	if old != nil {
+		for _, c := range old.Campaigns {
+			was[c.Name] = c.Paused
+		}
+	}
+	for _, c := range cfg.Campaigns {
+		switch {
+		case c.Paused && !was[c.Name]:
+			paused = append(paused, c.Name)
+		case !c.Paused && was[c.Name]:
+			resumed = append(resumed, c.Name)
+		}
+	}
+	return paused, resumed
+}
+
+// logPauses says what pausing and resuming campaigns does to members
+// who trigger them meanwhile, which nothing else would tell: they are
+// not kept for the resume.
+func (d *Daemon) logPauses(r Reload, trigger string) {
+	for _, name := range r.PausedCampaigns {
+		d.log.Warn(fmt.Sprintf("campaign %s is paused: nobody enters it until paused = false, and members who trigger it meanwhile (its enter_on events, entering its audience) do not enter it at the resume; runs under way wait at their step, and its queued messages wait in the outbox", name),
+			"trigger", trigger, "campaign", name)
+	}
+	for _, name := range r.ResumedCampaigns {
+		d.log.Info(fmt.Sprintf("campaign %s goes on: runs carry on from their step, and members enter it again from now on (those who triggered it while it was paused did not enter it)", name),
+			"trigger", trigger, "campaign", name)
+	}
 }
 
 // Held is the reload the watcher holds back, or nil (see HeldReload).
@@ -459,6 +507,7 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	}
 	d.log.Info("configuration reloaded", "trigger", trigger, "hash", shortHash(cfg.Fingerprint), "took", time.Since(start).Round(time.Microsecond).String(),
 		"warnings", r.Diagnostics.WarningCount)
+	d.logPauses(r, trigger)
 	for _, c := range removed {
 		switch {
 		case c.ActiveRuns == nil:

@@ -202,8 +202,10 @@ func TestCampaignActiveRunsBetweenScans(t *testing.T) {
 	if code, out := post(t, f, "/v1/events", post1, ""); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, out)
 	}
-	if code, out := post(t, f, "/v1/campaigns/welcome/stop?member=bob", "", ""); code != http.StatusOK {
-		t.Fatalf("stop: %d %v", code, out)
+	// The answer says the stop holds nothing: welcome is not paused,
+	// and bob does not enter it again (reentry = "never").
+	if code, out := post(t, f, "/v1/campaigns/welcome/stop?member=bob", "", ""); code != http.StatusOK || out["paused"] != false || out["reentry"] != "never" {
+		t.Fatalf("stop: %d %v; want paused false, reentry never", code, out)
 	}
 	if got := active(f); got != 1 {
 		t.Errorf("active runs after a goal and a stop = %v, want 1", got)

@@ -119,7 +119,8 @@ func routes() []Route {
 			handler: func(d *Daemon) http.HandlerFunc { return d.campaignView }},
 		{Pattern: "POST /v1/campaigns/{name}/stop", Usage: "POST /v1/campaigns/NAME/stop", Token: true,
 			Doc: "end the campaign's runs, as hearth campaign stop does; ?member=ID for one member's, &key=KEY for the runs with that run_key key alone; " +
-				"&drop=true also drops the stopped runs' sends still pending in the outbox and answers how many as \"dropped\"",
+				"&drop=true also drops the stopped runs' sends still pending in the outbox and answers how many as \"dropped\"; " +
+				"a stop holds nothing: the answer's \"paused\" and \"reentry\" say whether members still enter it (paused = true in its block holds it)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.stopCampaign }},
 		{Pattern: "GET /v1/communities", Usage: "GET  /v1/communities", Token: true,
 			Doc:     "every community's figures now, its number of moderation rules, and every alert watching it: severity, holding, fired, last fired",

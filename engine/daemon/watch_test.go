@@ -335,3 +335,38 @@ func TestReloadRemovingCampaignCountsItsActiveRuns(t *testing.T) {
 		t.Errorf("an explicit reload was held: %+v", f.d.Held())
 	}
 }
+
+// A reload that pauses a campaign says, in its answer, the status and
+// the log, that members who trigger it meanwhile will not enter it at
+// the resume; the one that sets it going says so too.
+func TestCampaignPausedAtReloadSaysTriggersAreNotKept(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "main.hcl", base)
+	write(t, dir, "rules.hcl", rulesA)
+	write(t, dir, "onboarding.hcl", welcome)
+	f, logs := startLogged(t, dir)
+	write(t, dir, "onboarding.hcl", strings.Replace(welcome, `enter_on  = "member.joined"`, `enter_on  = "member.joined"
+  paused    = true`, 1))
+	code, body := post(t, f, "/v1/reload", "", "")
+	if code != http.StatusOK || fmt.Sprint(body["paused_campaigns"]) != "[welcome]" || body["resumed_campaigns"] != nil {
+		t.Fatalf("reload: %d %v; want paused_campaigns [welcome]", code, body)
+	}
+	if _, st := get(t, f, "/v1/status"); fmt.Sprint(st["last_reload"].(map[string]any)["paused_campaigns"]) != "[welcome]" {
+		t.Errorf("status last_reload: %v", st["last_reload"])
+	}
+	if !strings.Contains(logs.String(), "campaign welcome is paused: nobody enters it until paused = false, and members who trigger it meanwhile") {
+		t.Errorf("the log does not say what pausing drops:\n%s", logs.String())
+	}
+	// Paused, a join enters nothing, and does not wait for the resume.
+	joinAnHourAgo(t, f, "j1", "m1")
+	write(t, dir, "onboarding.hcl", welcome)
+	if code, body = post(t, f, "/v1/reload", "", ""); code != http.StatusOK || fmt.Sprint(body["resumed_campaigns"]) != "[welcome]" {
+		t.Fatalf("resume: %d %v; want resumed_campaigns [welcome]", code, body)
+	}
+	if !strings.Contains(logs.String(), "campaign welcome goes on") {
+		t.Errorf("the log does not say the campaign goes on:\n%s", logs.String())
+	}
+	if _, m := get(t, f, "/v1/members/m1"); m["campaigns"] != nil {
+		t.Errorf("m1 joined while welcome was paused and entered it: %v", m["campaigns"])
+	}
+}
