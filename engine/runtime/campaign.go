@@ -31,6 +31,17 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 		if c.Community != nil && ev.Community != "" && !r.inFamily(ev.Community, c.Community) {
 			continue
 		}
+		// With run_key, an event with the key of a run under way is news
+		// of that run's meetup (a changed RSVP): it becomes the run's
+		// event, paused or not, and starts nothing.
+		key, keyed := "", false
+		if c.RunKey != nil && view != nil && slices.Contains(c.EnterOn, ev.Type) && m.ActiveRuns(c.Name) > 0 {
+			k, ok := r.runKey(w, m, c, ev, view)
+			if !ok || r.follow(w, m, c, k, view) {
+				continue
+			}
+			key, keyed = k, true
+		}
 		leaving := c.Audience != nil && c.ExitOnLeave && ev.Type == "segment.left" && ev.Attrs["segment"] == c.Audience.Name
 		if c.Paused {
 			// Nobody enters a paused campaign; leaving its audience still
@@ -48,7 +59,11 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 					continue
 				}
 			}
-			r.enroll(w, m, c, ev, view)
+			if keyed {
+				r.enrollKey(w, m, c, ev, view, key)
+			} else {
+				r.enroll(w, m, c, ev, view)
+			}
 		case c.Audience != nil && ev.Type == "segment.entered" && ev.Attrs["segment"] == c.Audience.Name:
 			r.enroll(w, m, c, ev, nil)
 		case leaving:
@@ -212,6 +227,27 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 	if !ok {
 		return
 	}
+	r.enrollKey(w, m, c, ev, view, key)
+}
+
+// follow makes view, an event of one of c's enter_on types giving key,
+// the event of the member's run of c with that key, when that run is
+// under way, whatever c's enter_when says of it: the rules and templates
+// of a run with a key read the latest event about its key (an RSVP
+// changed to no), while the times it worked out on arrival at a step
+// (until) stay. It reports whether there was such a run.
+func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key string, view map[string]any) bool {
+	run := m.Campaigns[state.RunID(c.Name, key)]
+	if !run.Active() {
+		return false
+	}
+	run.Event = keepEvent(view)
+	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+	return true
+}
+
+// enrollKey is enroll with the run's key worked out already.
+func (r *Runtime) enrollKey(w *work, m *state.Member, c *config.Campaign, ev *events.Event, view map[string]any, key string) {
 	id := state.RunID(c.Name, key)
 	run := m.Campaigns[id]
 	if !Enrollable(m, c, key, ev.At) {

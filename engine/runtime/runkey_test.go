@@ -263,3 +263,98 @@ func TestRunKeyStop(t *testing.T) {
 		t.Fatalf("stop all: %+v, %d active", outs, m.ActiveRuns("rsvp"))
 	}
 }
+
+// With run_key, an event with the key of a run under way becomes the
+// run's event, whatever enter_when says of it, and starts nothing: a
+// yes changed to no ends the run by stop_when before the reminder, and
+// the no enters the regrets campaign. Without run_key the run keeps its
+// entering event. Each event is applied on a SQLite store opened afresh,
+// so the followed event is read back from the member's document.
+func TestRunKeyFollowsTheLatestEvent(t *testing.T) {
+	cfg := load(t, templates+`
+event "meetup.rsvp" {
+  attributes = {
+    meetup    = "string"
+    answer    = "string"
+    starts_at = "time"
+  }
+}
+campaign "rsvp" {
+  enter_on   = "meetup.rsvp"
+  enter_when = "event.answer == 'yes'"
+  run_key    = "event.meetup"
+  reentry    = "always"
+  stop_when  = "event.answer != 'yes'"
+  step "confirm" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "reminder" {
+    until = "event.starts_at - duration('24h')"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+campaign "regrets" {
+  enter_on   = "meetup.rsvp"
+  enter_when = "event.answer != 'yes'"
+  run_key    = "event.meetup"
+  reentry    = "always"
+  step "thanks" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+campaign "plain" {
+  enter_on  = "meetup.rsvp"
+  stop_when = "event.answer != 'yes'"
+  step "later" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	const at42 = `"starts_at":"2026-01-11T18:00:00Z"`
+	lines := []string{
+		ev("y", "meetup.rsvp", "ann", 0, 9, `{"meetup":"#42","answer":"yes",`+at42+`}`),
+		ev("n", "meetup.rsvp", "ann", 2, 9, `{"meetup":"#42","answer":"no",`+at42+`}`),
+		ev("tick", "checkin", "other", 12, 0, ""),
+	}
+	path := filepath.Join(t.TempDir(), "state.db")
+	ctx := context.Background()
+	var outs []state.Outcome
+	for _, l := range lines {
+		s, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = simulate.Run(ctx, cfg, strings.NewReader(l), simulate.Options{Store: s, Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil }})
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// rsvp and plain enter on the yes; on the no, regrets enters and
+	// rsvp's run exits (stop_when), while plain's keeps its yes.
+	want := []string{
+		`01-01T09:00 enter run 1 (key "#42")`,
+		`01-01T09:00 enter run 1`,
+		`01-01T09:00 queue campaign/rsvp[%2342]/ann/1/1/confirm`,
+		`01-03T09:00 enter run 1 (key "#42")`,
+		`01-03T09:00 exit exited (key "#42")`,
+		`01-03T09:00 queue campaign/regrets[%2342]/ann/1/1/thanks`,
+		`01-03T09:00 exit finished (key "#42")`,
+	}
+	if got := campaignOutcomes(outs, "ann"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outcomes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,6 +1,6 @@
-# Invitations and RSVPs. Both campaigns are entered on an event, so their
+# Invitations and RSVPs. The campaigns are entered on an event, so their
 # rules and templates read it all through the run: the RSVP's answer
-# picks the branch, and its starts_at sets the reminder's time.
+# picks the campaign, and its starts_at sets the reminder's time.
 
 campaign "invitation" {
   description = "Invite members to each meetup"
@@ -22,9 +22,10 @@ campaign "invitation" {
 }
 
 campaign "rsvp" {
-  description = "Confirm an RSVP, remind the day before, and get people to the door"
+  description = "Confirm a yes, remind the day before, and get people to the door"
   community   = community.gophers
   enter_on    = "meetup.rsvp"
+  enter_when  = "event.answer == 'yes'" # a no goes to regrets
   # One run per meetup: an RSVP for April while March's run goes on
   # starts a run of its own, with its own confirmation and reminder.
   run_key  = "event.meetup"
@@ -32,19 +33,16 @@ campaign "rsvp" {
   reentry  = "always"
   # The goal: they came to this run's meetup, checked in on its day. A
   # check-in at March's meetup ends March's run, not April's.
-  exit_when     = "count('meetup.checked_in', '1d') > 0 && now >= event.starts_at - duration('12h')"
+  exit_when = "count('meetup.checked_in', '1d') > 0 && now >= event.starts_at - duration('12h')"
+  # A later RSVP for the same meetup becomes the run's event: a yes
+  # changed to no ends the run here, with no reminder and no "we missed
+  # you" (regrets thanks them for letting us know).
+  stop_when     = "event.answer != 'yes'"
   frequency_cap = "3/24h"
 
   quiet_hours {
     from = "22:00"
     to   = "08:00"
-  }
-
-  step "route" {
-    branch {
-      when = "event.answer != 'yes'"
-      goto = "regrets"
-    }
   }
 
   step "confirm" {
@@ -73,10 +71,23 @@ campaign "rsvp" {
       channel  = "dm"
       template = template.missed_you
     }
-    goto = "exit"
+  }
+}
+
+campaign "regrets" {
+  description = "Thank a no, first answer or changed"
+  community   = community.gophers
+  enter_on    = "meetup.rsvp"
+  enter_when  = "event.answer != 'yes'"
+  run_key     = "event.meetup"
+  reentry     = "always"
+
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
   }
 
-  step "regrets" {
+  step "thanks" {
     send {
       channel  = "dm"
       template = template.regrets

@@ -55,11 +55,69 @@ test "a no gets thanks and no reminder" {
   }
   expect "bob" {
     at = "12d"
-    campaign "rsvp" {
+    campaign "regrets" {
       key    = "Go Night #42"
       status = "done"
       ended  = "finished"
-      sent   = ["regrets"]
+      sent   = ["thanks"]
+    }
+    campaign "rsvp" {
+      key    = "Go Night #42"
+      status = "none"
+    }
+  }
+}
+
+test "a yes changed to no gets thanks, and no reminder or we-missed-you" {
+  start = "2026-03-01T00:00:00Z"
+  event "meetup.rsvp" {
+    member = "ivy"
+    at     = "2d10h"
+    attrs  = { meetup = "Go Night #42", answer = "yes", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  event "meetup.rsvp" {
+    member = "ivy"
+    at     = "5d10h"
+    attrs  = { meetup = "Go Night #42", answer = "no", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  expect "ivy" {
+    at = "12d"
+    campaign "rsvp" {
+      key    = "Go Night #42"
+      status = "done"
+      ended  = "exited"
+      sent   = ["confirm"]
+    }
+    campaign "regrets" {
+      key  = "Go Night #42"
+      sent = ["thanks"]
+    }
+  }
+}
+
+test "a no changed to yes gets the confirmation and the reminder" {
+  start = "2026-03-01T00:00:00Z"
+  event "meetup.rsvp" {
+    member = "jon"
+    at     = "2d10h"
+    attrs  = { meetup = "Go Night #42", answer = "no", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  event "meetup.rsvp" {
+    member = "jon"
+    at     = "5d10h"
+    attrs  = { meetup = "Go Night #42", answer = "yes", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  expect "jon" {
+    at = "10d19h"
+    campaign "regrets" {
+      key  = "Go Night #42"
+      sent = ["thanks"]
+    }
+    campaign "rsvp" {
+      key    = "Go Night #42"
+      status = "active"
+      step   = "missed_you"
+      sent   = ["confirm", "reminder"]
     }
   }
 }
