@@ -256,13 +256,21 @@ func serveSite(t *testing.T, dir string) (errb *syncBuffer, stop func()) {
 	return errb, func() {
 		t.Helper()
 		cancel()
-		select {
-		case c := <-code:
-			if c != 0 {
-				t.Fatalf("exit %d\n%s", c, errb.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("did not stop")
+		stoppedWith0(t, code, errb.String)
+	}
+}
+
+// stoppedWith0 waits for a hearth run whose context was cancelled to
+// exit, and fails the test unless it exits 0; log is its stderr, shown
+// on failure.
+func stoppedWith0(t *testing.T, code <-chan int, log func() string) {
+	t.Helper()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit %d\n%s", c, log())
 		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not stop")
 	}
 }

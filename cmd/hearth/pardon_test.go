@@ -91,14 +91,7 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		t.Errorf("the running daemon's announcement: %v", err)
 	}
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 	if _, err := os.Stat(announced); !os.IsNotExist(err) {
 		t.Errorf("announcement left after the daemon stopped: %v", err)
 	}

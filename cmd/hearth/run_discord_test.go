@@ -124,14 +124,7 @@ func TestRunDiscord(t *testing.T) {
 		return slices.ContainsFunc(f.Messages(general), func(m discordfake.Message) bool { return strings.Contains(m.Content, "Welcome to Club C!") })
 	})
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 	if strings.Contains(out.String()+errb.String(), "run-test-token") {
 		t.Error("the token shows in the output")
 	}

@@ -138,14 +138,7 @@ func TestRunTelegram(t *testing.T) {
 		return slices.ContainsFunc(f.Messages(chat), func(m telegramfake.Message) bool { return strings.Contains(m.Text, "Welcome to Club C!") })
 	})
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 	if strings.Contains(out.String()+errb.String(), "run-test-secret") {
 		t.Error("the token shows in the output")
 	}

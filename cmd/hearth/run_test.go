@@ -68,14 +68,7 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("replay -strict -url with a bad line: %d %s %s", c, rout.String(), rerr.String())
 	}
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 	if !strings.Contains(out.String(), "API      http://"+addr+"/v1/events") {
 		t.Errorf("startup output: %s", out.String())
 	}

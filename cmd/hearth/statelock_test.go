@@ -237,14 +237,7 @@ func TestRunRefusesASecondDaemon(t *testing.T) {
 		t.Errorf("the first daemon's announcement after the second gave up: %q %v", after, err)
 	}
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 	// Stopped, it leaves the state free for the next one.
 	lock, err := lockState(cfg, "test")
 	if err != nil {

@@ -128,14 +128,7 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 	if strings.Contains(errb.String(), secret) || strings.Contains(errb.String(), token) {
 		t.Error("the secret or a token appears in the logs")
 	}
@@ -288,12 +281,5 @@ campaign "shop" {
 	}
 
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 }

@@ -170,14 +170,7 @@ template "hello" {
 		time.Sleep(100 * time.Millisecond)
 	}
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d\n%s", c, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not stop")
-	}
+	stoppedWith0(t, code, errb.String)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != 1 || calls != 2 {
