@@ -779,39 +779,27 @@ func (t *tally) countMoves(ms *moves, who MemberRef, m *state.Member, st runtime
 // campaign run the rules gave at from and not at to counts as left, one
 // they took at from and not at to as entered.
 func (t *tally) countShift(ms *moves, who MemberRef, from, to runtime.Standing) {
-	for _, b := range to.Awarded {
-		if !slices.Contains(from.Awarded, b) {
-			t.enter(ms, "badge", b, who)
-		}
-	}
-	for _, b := range from.Revoked {
-		if !slices.Contains(to.Revoked, b) {
-			t.enter(ms, "badge", b, who)
-		}
-	}
-	for _, b := range to.Revoked {
-		if !slices.Contains(from.Revoked, b) {
-			t.leave(ms, "badge", b, who)
-		}
-	}
-	for _, b := range from.Awarded {
-		if !slices.Contains(to.Awarded, b) {
-			t.leave(ms, "badge", b, who)
-		}
-	}
-	for _, s := range to.Segments {
-		if !slices.Contains(from.Segments, s) {
-			t.enter(ms, "segment", s, who)
-		}
-	}
-	for _, s := range from.Segments {
-		if !slices.Contains(to.Segments, s) {
-			t.leave(ms, "segment", s, who)
-		}
-	}
-	for _, c := range to.Entered {
-		if !slices.Contains(from.Entered, c) {
-			t.enter(ms, "campaign", c, who)
+	// Each pair: what now counts as entered when it is in the first list
+	// and not the second.
+	for _, d := range []struct {
+		kind      string
+		in, notIn []string
+		enter     bool
+	}{
+		{"badge", to.Awarded, from.Awarded, true}, {"badge", from.Revoked, to.Revoked, true},
+		{"badge", to.Revoked, from.Revoked, false}, {"badge", from.Awarded, to.Awarded, false},
+		{"segment", to.Segments, from.Segments, true}, {"segment", from.Segments, to.Segments, false},
+		{"campaign", to.Entered, from.Entered, true},
+	} {
+		for _, name := range d.in {
+			if slices.Contains(d.notIn, name) {
+				continue
+			}
+			if d.enter {
+				t.enter(ms, d.kind, name, who)
+			} else {
+				t.leave(ms, d.kind, name, who)
+			}
 		}
 	}
 	if from.Tier != to.Tier {
