@@ -81,6 +81,9 @@ incentive "popular" {
 
 campaign "welcome" {
   enter_on = "member.joined"
+  # The workload is dated 2025: its welcomes would be past the default
+  # expire_after (7d) by the time they go out.
+  expire_after = "never"
   step "hello" {
     send {
       channel  = "dm"
