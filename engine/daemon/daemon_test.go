@@ -136,6 +136,12 @@ func post(t *testing.T, f *fixture, path, body, token string) (int, map[string]a
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return sendJSON(t, req)
+}
+
+// sendJSON sends req and reads its JSON answer.
+func sendJSON(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -772,15 +778,7 @@ func postEncoded(t *testing.T, f *fixture, encoding string, body []byte) (int, m
 	t.Helper()
 	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/events", bytes.NewReader(body))
 	req.Header.Set("Content-Encoding", encoding)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	data, _ := io.ReadAll(resp.Body)
-	_ = json.Unmarshal(data, &out)
-	return resp.StatusCode, out
+	return sendJSON(t, req)
 }
 
 func gzipped(t *testing.T, data []byte) []byte {
