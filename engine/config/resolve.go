@@ -465,6 +465,7 @@ func (l *loader) compileAll() {
 	}
 	l.checkSegmentCycles()
 	l.checkTierSegmentLoops()
+	l.checkTierLadder()
 	for _, a := range l.cfg.Alerts {
 		l.checkAlertRule(a)
 	}
