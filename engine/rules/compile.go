@@ -1586,7 +1586,7 @@ func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, b
 			return nil, false
 		}
 		if d <= 0 || d%durations.Day != 0 {
-			p.errAt(arg, fmt.Sprintf("Invalid window %q: windows are counted in whole days.", v), "Use a number of days or weeks, such as \"1d\", \"30d\" or \"4w\".")
+			p.errAt(arg, fmt.Sprintf("Invalid window %q: windows are counted in whole days.", v), "Use a number of days or weeks, such as \"1d\", \"30d\" or \"4w\". Windows are UTC calendar days ending with the event's: \"1d\" is that day so far, \"7d\" adds the six days before. To limit how often something happens within hours, an incentive has limit = \"3/1h\" and cooldown, a campaign frequency_cap.")
 			return nil, false
 		}
 		if d > 400*durations.Day {
