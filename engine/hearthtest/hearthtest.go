@@ -942,7 +942,7 @@ func pointsRule(cfg *config.Config, m *state.Member) []string {
 		if log := m.Log(in.Name); log != nil && in.PointsCap != nil {
 			points = log.Points.Sum(state.DayOf(log.Last), state.Horizon)
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s, %s", incentiveAt(in), plural(n, "grant", "grants"), plural(points, "point", "points")))
+		parts = append(parts, fmt.Sprintf("%s: %s, %s%s", incentiveAt(in), plural(n, "grant", "grants"), plural(points, "point", "points"), gatesOf(in)))
 	}
 	if lost := m.PointsEarned - m.Points; lost != 0 {
 		parts = append(parts, fmt.Sprintf("earned %d; %d spent or expired", m.PointsEarned, lost))
@@ -951,6 +951,29 @@ func pointsRule(cfg *config.Config, m *state.Member) []string {
 		return []string{"no incentive grants points"}
 	}
 	return parts
+}
+
+// gatesOf names what can hold an incentive's grants below the events
+// it hears ("(points_cap 20/1d, cooldown 1h)"), so a test expecting
+// points per event sees why it got fewer.
+func gatesOf(in *config.Incentive) string {
+	var gates []string
+	if in.Once {
+		gates = append(gates, "once")
+	}
+	if in.Limit != nil {
+		gates = append(gates, "limit "+in.Limit.String())
+	}
+	if in.Cooldown > 0 {
+		gates = append(gates, "cooldown "+durations.Format(in.Cooldown))
+	}
+	if in.PointsCap != nil {
+		gates = append(gates, "points_cap "+in.PointsCap.String())
+	}
+	if len(gates) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(gates, ", ") + ")"
 }
 
 // badgeRule lists, for each badge expected and not held or held and not
