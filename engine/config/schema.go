@@ -292,7 +292,7 @@ var Root = &Block{
 			Doc: "A set of members defined by a rule over member state. Members enter and leave as their state changes; entering and leaving are events (segment.entered, segment.left).",
 			Example: `segment "lurkers" {
   description = "Joined, read, never post"
-  when        = "member.days_since_joined >= 14 && count(\"message.posted\", \"30d\") == 0"
+  when        = "member.days_since_joined >= 14 && count('message.posted', '30d') == 0"
 }`,
 			Attrs: []Attr{
 				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the segment to one community's members."},
@@ -306,7 +306,7 @@ var Root = &Block{
 			Doc: "One rung of the membership ladder. Members are promoted to the highest tier whose `when` holds; they leave a tier only when its `keep` rule fails, after any grace period. No tier may be named \"none\": hearth run's metrics name members on no tier so.",
 			Example: `tier "core" {
   rank  = 2
-  when  = "member.points >= 1000 && active_days(\"30d\") >= 10"
+  when  = "member.points >= 1000 && active_days('30d') >= 10"
   keep  = "member.points >= 900"
   grace = "14d"
   role  = community.explorers.role.core
@@ -348,7 +348,7 @@ var Root = &Block{
 			Doc: "Grants points, badges, roles or attributes when a member event matches.",
 			Example: `incentive "referral" {
   on    = "member.joined"
-  when  = "event.referrer != \"\""
+  when  = "event.referrer != ''"
   limit = "5/30d"
   grant {
     to     = "event.referrer"
