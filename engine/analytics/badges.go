@@ -60,20 +60,23 @@ func (p *parsed) namedDays(k string, n int64) bool {
 }
 
 // badgesFrom is the day badges and segment moves are counted from, when
-// that is after the store's first event: the earliest mark of a tracker
-// that counts them, or, with none, the day after the latest (the store
-// was written before: events applied from now on count). "" when they
-// are counted from the start.
+// that is after the store's start: some members were counted by a
+// version of hearth that did not count them (fewer marks than joins).
+// It is the earliest mark's day (the upgrade's, but for a join dated
+// back), or with none the day after the latest (events applied from now
+// on count). "" when every member was counted with the badges.
 func (p *parsed) badgesFrom() string {
+	var joined int64
+	for _, n := range p.join {
+		joined += n
+	}
 	switch {
-	case p.first == 0:
+	case p.marked == joined:
 		return ""
 	case !p.hasSince:
 		return (p.latest + 1).Time().Format(time.DateOnly)
-	case p.since > p.first:
-		return p.since.Time().Format(time.DateOnly)
 	}
-	return ""
+	return p.since.Time().Format(time.DateOnly)
 }
 
 // badges lists the configured badges in order, then those with tallies

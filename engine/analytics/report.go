@@ -550,10 +550,12 @@ type parsed struct {
 	reached, onTier                          map[string]map[state.Day]int64 // tier -> day -> members reached, change on it
 	awarded, revoked, holders                map[string]map[state.Day]int64 // badge -> day -> awards, revocations, change of holders
 	entered, exited                          map[string]map[state.Day]int64 // segment -> day -> members in, out
-	// first is the earliest day with a join or activity, since the
-	// earliest day a tracker counting badges marked (hasSince).
+	// first is the earliest day with a join or activity; since the
+	// earliest day of members counted with the badges (hasSince), and
+	// marked how many they are.
 	first, since               state.Day
 	hasSince                   bool
+	marked                     int64
 	weeks, months              map[int]map[int]int64
 	granted, spent, expired    map[int]int64
 	revenue, cohortRev, payers map[int]int64
@@ -610,8 +612,11 @@ next:
 			}
 		}
 		if rest, ok := strings.CutPrefix(k, keySince); ok {
-			if d, err := strconv.Atoi(rest); err == nil && (!p.hasSince || state.Day(d) < p.since) {
-				p.since, p.hasSince = state.Day(d), true
+			if d, err := strconv.Atoi(rest); err == nil {
+				p.marked += n
+				if n != 0 && (!p.hasSince || state.Day(d) < p.since) {
+					p.since, p.hasSince = state.Day(d), true
+				}
 			}
 			continue
 		}

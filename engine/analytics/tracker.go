@@ -64,7 +64,7 @@ const (
 	keyBadgeHeld   = "b/held/"  // BADGE/DAY: change of the members holding the badge that day
 	keySegEnter    = "s/in/"    // SEGMENT/DAY: members who entered the segment that day
 	keySegLeave    = "s/out/"   // SEGMENT/DAY: members who left the segment that day
-	keySince       = "b/since/" // DAY: a tracker counting badges and segment moves counted an event of that day
+	keySince       = "b/since/" // DAY: members of that day's joins first counted by a tracker that counts badges
 )
 
 // micro is the scale amounts are summed at: exact to a millionth.
@@ -87,11 +87,7 @@ type Tracker struct {
 	contrib                                                     keyCache // by day
 	week, month                                                 keyCache // by period and offset
 	cohortRev, payers, revenue, expired, granted, spent         keyCache // by the month of a day
-	// since is the earliest day this tracker marked (keySince), when
-	// marked: the report learns from the earliest mark from when badges
-	// and segment moves were counted.
-	since  state.Day
-	marked bool
+	since                                                       keyCache // by day
 }
 
 // keyCache builds and remembers the tally keys of one prefix.
@@ -162,6 +158,7 @@ func NewTracker(cfg *config.Config) *Tracker {
 		week: newKeyCache(keyWeek), month: newKeyCache(keyMonth),
 		cohortRev: newMonthCache(keyCohortRev), payers: newMonthCache(keyPayers), revenue: newMonthCache(keyRevenue),
 		expired: newMonthCache(keyExpired), granted: newMonthCache(keyGranted), spent: newMonthCache(keySpent),
+		since: newKeyCache(keySince),
 	}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank
@@ -221,6 +218,13 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 			d.Add(t.referred.of(old), -1)
 			tl.Referred = false
 		}
+	}
+	if !tl.Counted {
+		// Counted since badges are: when every member is, the badges
+		// and segment moves are counted from the store's start. Only
+		// the first count marks, so a member counted by an earlier
+		// version is never marked, even if their join moves later.
+		d.Add(t.since.of(join), 1)
 	}
 	tl.Counted, tl.Cohort = true, join
 	d.Add(t.join.of(join), 1)
@@ -290,13 +294,6 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, kind
 	activity := kind.Activity
 	tl := t.cohort(d, m)
 	day := state.DayOf(ev.At)
-	if !t.marked || day < t.since {
-		// Once per tracker, and again only for an earlier day: a
-		// batch rolled back loses its mark, which makes the report
-		// count from a later day than it might, never an earlier one.
-		t.since, t.marked = day, true
-		d.Add(keySince+strconv.Itoa(int(day)), 1)
-	}
 	if activity {
 		if m.Active.Sum(day, 1) == 1 {
 			d.Add(t.activeDay.of(day), 1)
