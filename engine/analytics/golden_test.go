@@ -113,7 +113,7 @@ func TestHTML(t *testing.T) {
 	}
 	page := b.String()
 	for _, want := range []string{"<title>Community health of C · 2026-02-04</title>", `<div class="scroll"><table><tr><th>week of</th>`, `text-anchor="end" dominant-baseline="middle">0</text>`, "NPS <b>-25.0</b>", "K-factor<b>0.67</b>",
-		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<script"} {
+		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<h2>Badges</h2>", "<tr><td>Welcome</td><td>5</td><td>5</td><td>2</td><td>4</td><td>–</td><td>2026-01-05</td><td>2026-02-04</td></tr>", "<script"} {
 		if has := strings.Contains(page, want); has != (want != "<script") {
 			t.Errorf("page: %q present = %v", want, has)
 		}

@@ -19,7 +19,7 @@ segment "at_risk" {
 tier "regular" {
   rank  = 1
   title = "Regular"
-  when = "member.points_earned >= 50"
+  when  = "member.points_earned >= 50"
 }
 
 tier "core" {
