@@ -21,8 +21,10 @@ the funnel from joining to a first contribution and up each tier; referral
 growth (invites, referred joins, K-factor; "–", null in -json, for a
 month that started with no members); points granted, spent and expired;
 lifetime value from events with an amount, with revenue by month of
-payment and by join cohort; and survey answers,
-with the NPS of score questions per tier, segment and month.
+payment and by join cohort; badges (members holding each, awards in all
+and in the last 7 and 30 days, revocations, first and latest award); and
+survey answers, with the NPS of score questions per tier, segment and
+month. Tiers are shown by their title, in rank order.
 
 The figures are kept up to date as events are applied (hearth run,
 hearth replay), in counters stored next to member state, so the report
@@ -39,10 +41,34 @@ before hearth counted them by day. For those as of an earlier day,
 replay the events to it: hearth simulate -events FILE -to DAY
 -report-json OUT DIR.
 
+-by day|week|month adds the figures period by period, the last period
+holding the report's day (-periods N of them; default 30 days, 12 weeks,
+12 months): members who joined, left, were active (distinct members;
+a week and a month count whole) and made a first contribution, the
+members at the end of each period and on each tier, each badge's
+awards, and the members who entered and left each segment. Segment
+sizes have no past in the state store (a member's segments are kept,
+not their history), and a store written before hearth counted tiers by
+day has no past for them: the output says which it leaves out ("not_kept"
+in -json). Badges and segment moves are counted from the version of
+hearth that added them; a store with events from before says from when
+("badges_counted_from" in -json).
+
 -json prints the report as JSON whose "schema" field is
 "hearth.report/v1": fields may be added within a version, never renamed
 or removed. The daemon serves the same JSON at GET /v1/report, and
 hearth simulate -report-json FILE writes it for a replay.
+
+-csv prints the report as one tidy CSV table, a row per figure with the
+columns section, period, name, value: section is the part of the report
+(members, active, daily, weekly_cohorts, monthly_cohorts, funnel, tiers,
+badges, referrals, points, revenue, surveys, and by_day, by_week or
+by_month with -by); period the report's day for figures as of it, else
+the day, week (its Monday) or month (YYYY-MM) the figure is of; name the
+figure, after the tier, badge, segment or question it is of
+(core/members, badge/first_post/awarded, pulse/recommend/tier:core/nps).
+Values are numbers, but a badge's first_award and last_award (days) and
+an empty K-factor for a month with no base.
 
 Examples:
   hearth replay -events examples/health-report/events.jsonl examples/health-report
@@ -50,13 +76,18 @@ Examples:
   hearth report -json examples/health-report | jq .surveys
   hearth report -html /tmp/health.html -at 2026-03-31 examples/health-report
   hearth report -json -at 2026-02-28 examples/health-report | jq .not_as_of
+  hearth report -by week examples/health-report
+  hearth report -csv -by month examples/health-report > health.csv
 `
 
 func runReport(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "report", reportUsage)
 	asJSON := fs.Bool("json", false, "Print the report as JSON (schema hearth.report/v1).")
 	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this `FILE`.")
+	asCSV := fs.Bool("csv", false, "Print the report as one tidy CSV table: section, period, name, value.")
 	atFlag := fs.String("at", "", "The report's day (YYYY-MM-DD); default the latest day with events.")
+	by := fs.String("by", "", "Add the figures period by period: `day`, week or month.")
+	periods := fs.Int("periods", 0, "With -by, how many periods (default 30 days, 12 weeks, 12 months).")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -65,6 +96,19 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 	}
 	dir, ok := dirArg(pos, s, "report")
 	if !ok {
+		return 1
+	}
+	if *asJSON && *asCSV {
+		fmt.Fprintln(s.err, "hearth report: -json and -csv print the report two ways: give one")
+		return 1
+	}
+	if *by != "" {
+		if err := analytics.CheckSeries(*by, *periods); err != nil {
+			fmt.Fprintf(s.err, "hearth report: -by, -periods: %v\n", err)
+			return 1
+		}
+	} else if *periods != 0 {
+		fmt.Fprintln(s.err, "hearth report: -periods counts the periods of -by day, week or month: give -by too")
 		return 1
 	}
 	var at time.Time
@@ -103,16 +147,19 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 			at = time.Now().UTC().Truncate(24 * time.Hour)
 		}
 	}
-	r := analytics.Build(cfg, tallies, at)
+	r := analytics.BuildWith(cfg, tallies, at, analytics.Options{By: *by, Periods: *periods})
 	if *htmlPath != "" {
 		if err := writeReportFile(*htmlPath, r, analytics.WriteHTML); err != nil {
 			fmt.Fprintf(s.err, "hearth report: %v\n", err)
 			return 1
 		}
 	}
-	if *asJSON {
+	switch {
+	case *asJSON:
 		err = analytics.WriteJSON(s.out, r)
-	} else {
+	case *asCSV:
+		err = analytics.WriteCSV(s.out, r)
+	default:
 		err = analytics.WriteText(s.out, r)
 	}
 	if err != nil {

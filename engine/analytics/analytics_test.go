@@ -51,6 +51,16 @@ tier "core" {
   rank = 2
   when = "member.points >= 50"
 }
+badge "welcome" {
+  title = "Welcome"
+}
+incentive "welcome" {
+  on   = "member.joined"
+  once = true
+  grant {
+    badge = badge.welcome
+  }
+}
 segment "engaged" {
   when = "member.messages >= 2"
 }
@@ -216,10 +226,10 @@ func TestReportByHand(t *testing.T) {
 	check("funnel", r.Funnel, []analytics.Stage{
 		{Name: "joined", Members: 5, Rate: 1, Step: 1},
 		{Name: "first contribution", Members: 3, Rate: 0.6, Step: 0.6},
-		{Name: "tier regular", Members: 3, Rate: 0.6, Step: 1},
-		{Name: "tier core", Members: 1, Rate: 0.2, Step: 0.3333},
+		{Name: "tier regular", Title: "regular", Members: 3, Rate: 0.6, Step: 1},
+		{Name: "tier core", Title: "core", Members: 1, Rate: 0.2, Step: 0.3333},
 	})
-	check("tiers", r.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 2}, {Name: "core", Rank: 2, Members: 1}})
+	check("tiers", r.Tiers, []analytics.TierCount{{Name: "regular", Title: "regular", Rank: 1, Members: 2}, {Name: "core", Title: "core", Rank: 2, Members: 1}})
 	check("nothing as it stands on the latest day", r.NotAsOf, []string{})
 	// The funnel and the tiers are as of the report's day too, the
 	// funnel's shares of the members who had joined by then. On January
@@ -228,14 +238,14 @@ func TestReportByHand(t *testing.T) {
 	check("funnel on Jan 15", jan15.Funnel, []analytics.Stage{
 		{Name: "joined", Members: 3, Rate: 1, Step: 1},
 		{Name: "first contribution", Members: 2, Rate: 0.6667, Step: 0.6667},
-		{Name: "tier regular", Members: 2, Rate: 0.6667, Step: 1},
-		{Name: "tier core", Members: 0, Rate: 0, Step: 0},
+		{Name: "tier regular", Title: "regular", Members: 2, Rate: 0.6667, Step: 1},
+		{Name: "tier core", Title: "core", Members: 0, Rate: 0, Step: 0},
 	})
-	check("tiers on Jan 15", jan15.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 2}, {Name: "core", Rank: 2, Members: 0}})
+	check("tiers on Jan 15", jan15.Tiers, []analytics.TierCount{{Name: "regular", Title: "regular", Rank: 1, Members: 2}, {Name: "core", Title: "core", Rank: 2, Members: 0}})
 	// On February 3 d had 40 points (regular) and reached core on the
 	// 4th: the members on each tier are counted by day, both ways.
 	feb3 := analytics.Build(cfg, tallies, at(2, 3, 0))
-	check("tiers on Feb 3", feb3.Tiers, []analytics.TierCount{{Name: "regular", Rank: 1, Members: 3}, {Name: "core", Rank: 2, Members: 0}})
+	check("tiers on Feb 3", feb3.Tiers, []analytics.TierCount{{Name: "regular", Title: "regular", Rank: 1, Members: 3}, {Name: "core", Title: "core", Rank: 2, Members: 0}})
 	check("funnel on Feb 3", feb3.Funnel[3].Members, int64(0))
 	// What is kept only as it stands is named: the survey answers (a
 	// later one replaces the one before) and the paying members by

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,15 +47,27 @@ func TestTextGolden(t *testing.T) {
 
 // TestJSONSchemaStable pins the report's JSON field names: version 1 may
 // gain fields, never lose or rename one. The golden lists every path of
-// the latest day's report and of an earlier day's, which has the fields
-// naming what is not as of that day.
+// the latest day's report, of an earlier day's, which has the fields
+// naming what is not as of that day, and of one with a series (-by).
 func TestJSONSchemaStable(t *testing.T) {
 	cfg := loadConfig(t, healthConfig)
 	tallies := simulateTallies(t, cfg, healthEvents())
-	var doc, earlier any
-	for day, into := range map[time.Time]*any{{}: &doc, at(1, 15, 0): &earlier} {
+	var doc, earlier, series any
+	for _, x := range []struct {
+		day  time.Time
+		by   string
+		into *any
+	}{{time.Time{}, "", &doc}, {at(1, 15, 0), "", &earlier}, {time.Time{}, "week", &series}} {
+		day, into := x.day, x.into
+		tl := tallies
+		if x.by != "" {
+			// As a store upgraded from before badges were counted:
+			// badges_counted_from says since when.
+			tl = maps.Clone(tallies)
+			maps.DeleteFunc(tl, func(k string, _ int64) bool { return strings.HasPrefix(k, "b/since/") })
+		}
 		var b bytes.Buffer
-		if err := analytics.WriteJSON(&b, analytics.Build(cfg, tallies, day)); err != nil {
+		if err := analytics.WriteJSON(&b, analytics.BuildWith(cfg, tl, day, analytics.Options{By: x.by})); err != nil {
 			t.Fatal(err)
 		}
 		if err := json.Unmarshal(b.Bytes(), into); err != nil {
@@ -79,6 +92,7 @@ func TestJSONSchemaStable(t *testing.T) {
 	}
 	walk("", doc)
 	walk("", earlier)
+	walk("", series)
 	var list []string
 	for p := range paths {
 		list = append(list, p)
@@ -99,7 +113,7 @@ func TestHTML(t *testing.T) {
 	}
 	page := b.String()
 	for _, want := range []string{"<title>Community health of C · 2026-02-04</title>", `<div class="scroll"><table><tr><th>week of</th>`, `text-anchor="end" dominant-baseline="middle">0</text>`, "NPS <b>-25.0</b>", "K-factor<b>0.67</b>",
-		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<script"} {
+		`<td>2026-01-05</td><td>2</td><td style="background: rgba(61, 111, 180, 0.43)">50.0%</td>`, "<title>2026-02-04: 1 active</title>", "<h2>Badges</h2>", "<tr><td>Welcome</td><td>5</td><td>5</td><td>2</td><td>4</td><td>–</td><td>2026-01-05</td><td>2026-02-04</td></tr>", "<script"} {
 		if has := strings.Contains(page, want); has != (want != "<script") {
 			t.Errorf("page: %q present = %v", want, has)
 		}

@@ -32,6 +32,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"funnelNote":  func(r *Report) string { return r.funnelNote() },
 	"tiersWhen":   func(r *Report) string { return r.tiersWhen() },
 	"surveysNote": func(r *Report) string { return r.surveysNote() },
+	"badgesNote":  func(r *Report) string { return r.badgesNote() },
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -78,8 +79,8 @@ svg text { font-size: 10px; fill: #6b7384; }
 
 <h2>Funnel</h2>
 {{with funnelNote .}}<p class="muted">The funnel is {{.}}.</p>{{end}}
-<div class="scroll"><table>{{range .Funnel}}<tr><td>{{.Name}}</td><td>{{.Members}}</td><td><div class="bar"><span style="width: {{width .Rate}}"></span></div></td><td>{{pct .Rate}}</td><td class="muted">{{pct .Step}} of the step before</td></tr>{{end}}</table></div>
-{{if .Tiers}}<p>On each tier {{tiersWhen .}}: {{range $i, $t := .Tiers}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Members}}{{end}}</p>{{end}}
+<div class="scroll"><table>{{range .Funnel}}<tr><td>{{if .Title}}tier {{.Title}}{{else}}{{.Name}}{{end}}</td><td>{{.Members}}</td><td><div class="bar"><span style="width: {{width .Rate}}"></span></div></td><td>{{pct .Rate}}</td><td class="muted">{{pct .Step}} of the step before</td></tr>{{end}}</table></div>
+{{if .Tiers}}<p>On each tier {{tiersWhen .}}: {{range $i, $t := .Tiers}}{{if $i}}, {{end}}{{or $t.Title $t.Name}} {{$t.Members}}{{end}}</p>{{end}}
 
 <h2>Referrals</h2>
 <div class="kpis">
@@ -94,6 +95,11 @@ svg text { font-size: 10px; fill: #6b7384; }
 <p>Granted {{.Points.Granted}}, spent {{.Points.Spent}}, expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
 <div class="scroll"><table><tr><th>month</th><th>granted</th><th>spent</th><th>expired</th></tr>
 {{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table></div>
+
+<h2>Badges</h2>
+{{with badgesNote .}}<p class="muted">Badges are {{.}}.</p>{{end}}
+{{if .Badges}}<div class="scroll"><table><tr><th>badge</th><th>holders</th><th>awarded</th><th>7 days</th><th>30 days</th><th>revoked</th><th>first</th><th>latest</th></tr>
+{{range .Badges}}<tr><td>{{.Title}}</td><td>{{.Holders}}</td><td>{{.Awarded}}</td><td>{{.Awarded7}}</td><td>{{.Awarded30}}</td><td>{{if or .Revocable .Revoked}}{{.Revoked}}{{else}}–{{end}}</td><td>{{or .First "–"}}</td><td>{{or .Last "–"}}</td></tr>{{end}}</table></div>{{else}}<p>None configured.</p>{{end}}
 
 <h2>Lifetime value</h2>
 {{if or .Revenue.Payers .Revenue.Total}}{{if .Revenue.ToDate}}<p>Revenue {{money .Revenue.Total}} by {{.AsOf}}: {{money .Revenue.LTV}} per member. {{paying .Revenue.Payers}} and the cohorts below count to the latest day: they are kept by cohort, not by month of payment.</p>{{else}}<p>Revenue {{money .Revenue.Total}} from {{paying .Revenue.Payers}}: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>{{end}}

@@ -33,6 +33,17 @@ type Report struct {
 	Points    Points         `json:"points"`
 	Revenue   Revenue        `json:"revenue"`
 	Surveys   []SurveyResult `json:"surveys"`
+	// Badges are each badge's holders and awards, configured badges in
+	// order, then badges no longer configured, by name.
+	Badges []BadgeCount `json:"badges"`
+	// BadgesFrom is set when the badges (and the segment moves of
+	// Series) are counted only from that day: the state store applied
+	// events before the version of hearth that counts them did. Absent
+	// when they are counted from the store's first event.
+	BadgesFrom string `json:"badges_counted_from,omitempty"`
+	// Series is the figures period by period (hearth report -by),
+	// absent unless asked for.
+	Series *Series `json:"series,omitempty"`
 	// Latest is the latest day with events, YYYY-MM-DD; absent before
 	// any.
 	Latest string `json:"latest,omitempty"`
@@ -94,7 +105,9 @@ type Cohort struct {
 
 // Stage is one step of the funnel joined → first contribution → tiers.
 type Stage struct {
-	Name    string  `json:"name"`
+	Name string `json:"name"`
+	// Title is a tier stage's tier title (its name when it has none).
+	Title   string  `json:"title,omitempty"`
 	Members int64   `json:"members"`
 	Rate    float64 `json:"rate"`      // of those who joined
 	Step    float64 `json:"step_rate"` // of the stage before
@@ -103,6 +116,7 @@ type Stage struct {
 // TierCount is a tier and the members on it on the report's day.
 type TierCount struct {
 	Name    string `json:"name"`
+	Title   string `json:"title"` // the tier's title, its name when it has none
 	Rank    int    `json:"rank"`
 	Members int64  `json:"members"`
 }
@@ -246,6 +260,21 @@ const (
 // Build makes the report from tallies as of a day; a zero asOf means the
 // latest day any event was counted on.
 func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
+	return BuildWith(cfg, t, asOf, Options{})
+}
+
+// Options are what a report holds beyond its sections.
+type Options struct {
+	// By adds the figures period by period (Series): "day", "week" or
+	// "month"; "" for none.
+	By string
+	// Periods is how many periods, the last ending on the report's day;
+	// 0 for the default of each (DefaultPeriods).
+	Periods int
+}
+
+// BuildWith makes the report with options; Build is BuildWith with none.
+func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options) *Report {
 	p := parse(t)
 	day := p.latest
 	if !asOf.IsZero() {
@@ -364,9 +393,10 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	tiersAsOf := true
 	for i, x := range cfg.Tiers {
 		stage("tier "+x.Name, reached[i])
+		r.Funnel[len(r.Funnel)-1].Title = x.Title
 		n, ok := upTo(p.onTier[x.Name], t[keyTier+x.Name], day)
 		tiersAsOf = tiersAsOf && ok
-		r.Tiers = append(r.Tiers, TierCount{Name: x.Name, Rank: x.Rank, Members: n})
+		r.Tiers = append(r.Tiers, TierCount{Name: x.Name, Title: tierTitle(x), Rank: x.Rank, Members: n})
 	}
 	if !tiersAsOf {
 		for i, x := range cfg.Tiers {
@@ -478,7 +508,21 @@ func Build(cfg *config.Config, t state.Tallies, asOf time.Time) *Report {
 	if r.Revenue.ToDate {
 		r.NotAsOf = append(r.NotAsOf, "revenue.payers", "revenue.cohorts")
 	}
+
+	r.BadgesFrom = p.badgesFrom()
+	r.Badges = p.badges(cfg, day)
+	if opt.By != "" && CheckSeries(opt.By, opt.Periods) == nil {
+		r.Series = p.series(cfg, t, day, opt, tiersAsOf)
+	}
 	return r
+}
+
+// tierTitle is what a tier is shown as: its title, else its name.
+func tierTitle(x *config.Tier) string {
+	if x.Title != "" {
+		return x.Title
+	}
+	return x.Name
 }
 
 // upTo sums a by-day count up to day, when its days add up to total: the
@@ -504,12 +548,20 @@ type parsed struct {
 	join, left, activeDay, window7, window30 map[state.Day]int64
 	invites, referred, activated, contrib    map[state.Day]int64
 	reached, onTier                          map[string]map[state.Day]int64 // tier -> day -> members reached, change on it
-	weeks, months                            map[int]map[int]int64
-	granted, spent, expired                  map[int]int64
-	revenue, cohortRev, payers               map[int]int64
-	nps                                      map[[2]string]map[string]*NPS // survey/question -> dim -> counts
-	scores                                   map[[2]string][]int64
-	choices                                  map[[2]string]map[string]int64
+	awarded, revoked, holders                map[string]map[state.Day]int64 // badge -> day -> awards, revocations, change of holders
+	entered, exited                          map[string]map[state.Day]int64 // segment -> day -> members in, out
+	// first is the earliest day with a join or activity; since the
+	// earliest day of members counted with the badges (hasSince), and
+	// marked how many they are.
+	first, since               state.Day
+	hasSince                   bool
+	marked                     int64
+	weeks, months              map[int]map[int]int64
+	granted, spent, expired    map[int]int64
+	revenue, cohortRev, payers map[int]int64
+	nps                        map[[2]string]map[string]*NPS // survey/question -> dim -> counts
+	scores                     map[[2]string][]int64
+	choices                    map[[2]string]map[string]int64
 }
 
 func parse(t state.Tallies) *parsed {
@@ -517,6 +569,8 @@ func parse(t state.Tallies) *parsed {
 		join: map[state.Day]int64{}, left: map[state.Day]int64{}, activeDay: map[state.Day]int64{}, window7: map[state.Day]int64{}, window30: map[state.Day]int64{},
 		invites: map[state.Day]int64{}, referred: map[state.Day]int64{}, activated: map[state.Day]int64{}, contrib: map[state.Day]int64{},
 		reached: map[string]map[state.Day]int64{}, onTier: map[string]map[state.Day]int64{},
+		awarded: map[string]map[state.Day]int64{}, revoked: map[string]map[state.Day]int64{}, holders: map[string]map[state.Day]int64{},
+		entered: map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{},
 		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},
 		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{},
 		revenue: map[int]int64{}, cohortRev: map[int]int64{}, payers: map[int]int64{},
@@ -542,6 +596,9 @@ next:
 						// Window changes run ahead of the events.
 						p.latest = max(p.latest, state.Day(d))
 					}
+					if (x.prefix == keyJoin || x.prefix == keyActiveDay) && (p.first == 0 || state.Day(d) < p.first) {
+						p.first = state.Day(d)
+					}
 				}
 				continue next
 			}
@@ -553,6 +610,18 @@ next:
 				}
 				continue next
 			}
+		}
+		if rest, ok := strings.CutPrefix(k, keySince); ok {
+			if d, err := strconv.Atoi(rest); err == nil {
+				p.marked += n
+				if n != 0 && (!p.hasSince || state.Day(d) < p.since) {
+					p.since, p.hasSince = state.Day(d), true
+				}
+			}
+			continue
+		}
+		if p.namedDays(k, n) {
+			continue
 		}
 		switch {
 		case strings.HasPrefix(k, keyReachedDay), strings.HasPrefix(k, keyTierDay):

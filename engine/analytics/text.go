@@ -113,13 +113,17 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	tw := textwidth.NewTabWriter(&b, 2, 0)
 	for _, s := range r.Funnel {
-		fmt.Fprintf(tw, "  %s\t%d\t%s of joined\t%s of the step before\n", s.Name, s.Members, pct(s.Rate), pct(s.Step))
+		name := s.Name
+		if s.Title != "" {
+			name = "tier " + s.Title
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s of joined\t%s of the step before\n", name, s.Members, pct(s.Rate), pct(s.Step))
 	}
 	tw.Flush()
 	if len(r.Tiers) > 0 {
 		var parts []string
 		for _, t := range r.Tiers {
-			parts = append(parts, fmt.Sprintf("%s %d", t.Name, t.Members))
+			parts = append(parts, fmt.Sprintf("%s %d", t.shown(), t.Members))
 		}
 		fmt.Fprintf(&b, "  on each tier %s: %s\n", r.tiersWhen(), strings.Join(parts, ", "))
 	}
@@ -159,6 +163,8 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	tw.Flush()
 	b.WriteString("\n")
+
+	writeBadges(&b, r)
 
 	v := r.Revenue
 	b.WriteString("Lifetime value\n")
@@ -212,6 +218,10 @@ func WriteText(w io.Writer, r *Report) error {
 		groups("tier", s.ByTier)
 		groups("segment", s.BySegment)
 		groups("month", s.ByMonth)
+	}
+	if r.Series != nil {
+		b.WriteString("\n")
+		writeSeries(&b, r)
 	}
 	// Tables pad their last cells; no line ends in spaces.
 	lines := strings.Split(b.String(), "\n")
@@ -289,4 +299,141 @@ func payingMembers(n int64) string {
 		return "1 paying member"
 	}
 	return fmt.Sprintf("%d paying members", n)
+}
+
+// shown is the tier's title, or its name for a report without titles.
+func (t TierCount) shown() string {
+	if t.Title != "" {
+		return t.Title
+	}
+	return t.Name
+}
+
+// badgesNote says from when badges are counted, when not from the
+// state store's first event; "" when they are.
+func (r *Report) badgesNote() string {
+	if r.BadgesFrom == "" {
+		return ""
+	}
+	return fmt.Sprintf("counted from %s: the state store has events from before hearth counted badges, whose awards are not in these figures", r.BadgesFrom)
+}
+
+// writeBadges is each badge's holders and awards.
+func writeBadges(b *strings.Builder, r *Report) {
+	b.WriteString("Badges\n")
+	if note := r.badgesNote(); note != "" {
+		fmt.Fprintf(b, "  %s\n", note)
+	}
+	if len(r.Badges) == 0 {
+		b.WriteString("  none configured\n\n")
+		return
+	}
+	tw := textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+	fmt.Fprint(tw, "  badge\tholders\tawarded\t7 days\t30 days\trevoked\tfirst\tlatest\t\n")
+	for _, x := range r.Badges {
+		revoked := "–" // no rule takes it back, and nothing did
+		if x.Revocable || x.Revoked != 0 {
+			revoked = fmt.Sprint(x.Revoked)
+		}
+		first, last := x.First, x.Last
+		if first == "" {
+			first, last = "–", "–"
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", x.Title, x.Holders, x.Awarded, x.Awarded7, x.Awarded30, revoked, first, last)
+	}
+	tw.Flush()
+	b.WriteString("\n")
+}
+
+// writeSeries is the figures period by period: members, then the awards
+// of each badge, then the moves in and out of each segment.
+func writeSeries(b *strings.Builder, r *Report) {
+	s := r.Series
+	head := map[string]string{"day": "day", "week": "week of", "month": "month"}[s.By]
+	label := func(p Period) string {
+		if s.By == "month" {
+			return p.Start[:7]
+		}
+		return p.Start
+	}
+	fmt.Fprintf(b, "By %s, the last %s", s.By, count(len(s.Periods), s.By, s.By+"s"))
+	if s.By != "day" {
+		fmt.Fprintf(b, " (the %s holding %s counts whole)", s.By, r.AsOf)
+	}
+	b.WriteString("\n")
+	if len(s.Periods) == 0 {
+		return
+	}
+	tw := textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+	fmt.Fprintf(tw, "  %s\tjoined\tleft\tactive\tfirst contributions\tmembers\t", head)
+	for _, t := range r.Tiers {
+		if len(s.Periods[0].Tiers) > 0 {
+			fmt.Fprintf(tw, "%s\t", t.shown())
+		}
+	}
+	fmt.Fprintln(tw)
+	for _, p := range s.Periods {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t", label(p), p.Joined, p.Left, p.Active, p.Contributed, p.Members)
+		for _, t := range p.Tiers {
+			fmt.Fprintf(tw, "%d\t", t.Count)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	if slices.Contains(s.NotKept, "tiers") {
+		fmt.Fprintf(b, "  members on each tier by %s: not kept, the state store counts tiers by day only since an upgrade\n", s.By)
+	}
+	if len(s.Periods[0].Badges) > 0 {
+		if note := r.badgesNote(); note != "" {
+			fmt.Fprintf(b, "  badges and segment moves %s\n", note)
+		}
+		fmt.Fprintf(b, "  badges awarded\n")
+		tw = textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+		fmt.Fprintf(tw, "  %s\t", head)
+		for _, x := range s.Periods[0].Badges {
+			fmt.Fprintf(tw, "%s\t", badgeTitle(r, x.Name))
+		}
+		fmt.Fprintln(tw)
+		for _, p := range s.Periods {
+			fmt.Fprintf(tw, "  %s\t", label(p))
+			for _, x := range p.Badges {
+				fmt.Fprintf(tw, "%d\t", x.Count)
+			}
+			fmt.Fprintln(tw)
+		}
+		tw.Flush()
+	}
+	if len(s.Periods[0].Entered) > 0 {
+		if note := r.badgesNote(); note != "" && len(s.Periods[0].Badges) == 0 {
+			fmt.Fprintf(b, "  segment moves %s\n", note)
+		}
+		fmt.Fprintf(b, "  segments: members in and out\n")
+		tw = textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+		fmt.Fprintf(tw, "  %s\t", head)
+		for _, x := range s.Periods[0].Entered {
+			fmt.Fprintf(tw, "%s\t", x.Name)
+		}
+		fmt.Fprintln(tw)
+		for _, p := range s.Periods {
+			fmt.Fprintf(tw, "  %s\t", label(p))
+			for i, x := range p.Entered {
+				fmt.Fprintf(tw, "+%d -%d\t", x.Count, p.Exited[i].Count)
+			}
+			fmt.Fprintln(tw)
+		}
+		tw.Flush()
+	}
+	if slices.Contains(s.NotKept, "segment_sizes") {
+		fmt.Fprintf(b, "  segment sizes by %s: not kept, a member's segments are stored but not their history (today's sizes: GET /v1/population, the dashboard)\n", s.By)
+	}
+}
+
+// badgeTitle is a badge's title in the report, else its name.
+func badgeTitle(r *Report, name string) string {
+	for _, x := range r.Badges {
+		if x.Name == name {
+			return x.Title
+		}
+	}
+	return name
 }

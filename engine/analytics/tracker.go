@@ -55,6 +55,16 @@ const (
 	keyContribDay = "f/cday/" // DAY: first contributions made that day
 	keyReachedDay = "f/rday/" // TIER/DAY: members who reached the tier (or a higher one) that day
 	keyTierDay    = "t/day/"  // TIER/DAY: change of the members on the tier that day
+
+	// Badges and segment moves by day, counted from the version that
+	// added them: a store written before has none for its past, which
+	// keySince tells the report (BadgesFrom).
+	keyBadgeAward  = "b/aw/"    // BADGE/DAY: awards that day
+	keyBadgeRevoke = "b/rv/"    // BADGE/DAY: revocations that day
+	keyBadgeHeld   = "b/held/"  // BADGE/DAY: change of the members holding the badge that day
+	keySegEnter    = "s/in/"    // SEGMENT/DAY: members who entered the segment that day
+	keySegLeave    = "s/out/"   // SEGMENT/DAY: members who left the segment that day
+	keySince       = "b/since/" // DAY: members of that day's joins first counted by a tracker that counts badges
 )
 
 // micro is the scale amounts are summed at: exact to a millionth.
@@ -77,6 +87,7 @@ type Tracker struct {
 	contrib                                                     keyCache // by day
 	week, month                                                 keyCache // by period and offset
 	cohortRev, payers, revenue, expired, granted, spent         keyCache // by the month of a day
+	since                                                       keyCache // by day
 }
 
 // keyCache builds and remembers the tally keys of one prefix.
@@ -147,6 +158,7 @@ func NewTracker(cfg *config.Config) *Tracker {
 		week: newKeyCache(keyWeek), month: newKeyCache(keyMonth),
 		cohortRev: newMonthCache(keyCohortRev), payers: newMonthCache(keyPayers), revenue: newMonthCache(keyRevenue),
 		expired: newMonthCache(keyExpired), granted: newMonthCache(keyGranted), spent: newMonthCache(keySpent),
+		since: newKeyCache(keySince),
 	}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank
@@ -206,6 +218,13 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 			d.Add(t.referred.of(old), -1)
 			tl.Referred = false
 		}
+	}
+	if !tl.Counted {
+		// Counted since badges are: when every member is, the badges
+		// and segment moves are counted from the store's start. Only
+		// the first count marks, so a member counted by an earlier
+		// version is never marked, even if their join moves later.
+		d.Add(t.since.of(join), 1)
 	}
 	tl.Counted, tl.Cohort = true, join
 	d.Add(t.join.of(join), 1)
@@ -456,7 +475,20 @@ func tierDay(m *state.Member) state.Day {
 // tierDayKey is a by-day key of a tier: prefix, tier, "/", day. Tiers
 // change seldom, so these are built when needed rather than cached.
 func tierDayKey(prefix, tier string, day state.Day) string {
-	return prefix + tier + "/" + strconv.Itoa(int(day))
+	return nameDayKey(prefix, tier, day)
+}
+
+// nameDayKey is a by-day key of a named thing (tier, badge, segment):
+// prefix, name, "/", day.
+func nameDayKey(prefix, name string, day state.Day) string {
+	return prefix + name + "/" + strconv.Itoa(int(day))
+}
+
+// BadgeHolders counts a member starting (n = 1) or ceasing (n = -1) to
+// hold a badge at t. The runtime calls it where it knows: an award of a
+// repeatable badge already held, or a revocation, is not a new holder.
+func BadgeHolders(d state.Tallies, badge string, t time.Time, n int64) {
+	d.Add(nameDayKey(keyBadgeHeld, badge, state.DayOf(t)), n)
 }
 
 // rankOf is the configured rank of tier name, 0 for none or a tier no
@@ -472,10 +504,29 @@ func (t *Tracker) rankOf(name string) int {
 	return t.lastRank
 }
 
-// Outcomes counts the points economy: grants, spending (negative grants)
-// and expiry, by month.
+// Outcomes counts the points economy (grants, spending, which is
+// negative grants, and expiry, by month), badge awards and revocations,
+// and members entering and leaving segments, by day.
 func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 	for _, o := range os {
+		switch o.Kind {
+		case state.KindBadge:
+			switch o.Change {
+			case "award":
+				d.Add(nameDayKey(keyBadgeAward, o.Name, state.DayOf(o.At)), 1)
+			case "revoke":
+				d.Add(nameDayKey(keyBadgeRevoke, o.Name, state.DayOf(o.At)), 1)
+			}
+			continue
+		case state.KindSegment:
+			switch o.Change {
+			case "enter":
+				d.Add(nameDayKey(keySegEnter, o.Name, state.DayOf(o.At)), 1)
+			case "leave":
+				d.Add(nameDayKey(keySegLeave, o.Name, state.DayOf(o.At)), 1)
+			}
+			continue
+		}
 		if o.Kind != state.KindPoints || o.Points == 0 {
 			continue
 		}
@@ -541,7 +592,8 @@ func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 // already) and on no tier, so the figures of members now agree with the
 // members stored. What was counted before stays, since those are counts
 // of people, not people: joins and cohorts, activity and retention, the
-// tier funnel, referrals, points, revenue and survey answers. The
+// tier funnel, referrals, points, revenue, survey answers and badge
+// awards (only the badge's holders lose them). The
 // member's own record of what it counted is updated too, so forgetting
 // again after an interruption changes nothing twice.
 func Forget(d state.Tallies, m *state.Member, day state.Day) {
@@ -554,5 +606,14 @@ func Forget(d state.Tallies, m *state.Member, day state.Day) {
 		d.Add(keyTier+tl.Tier, -1)
 		d.Add(tierDayKey(keyTierDay, tl.Tier, day), -1)
 		tl.Tier = ""
+	}
+	// An erased member holds no badge: the holders are of the members
+	// stored. The awards stay counted, like the other counts of people.
+	// The holds are emptied with it, so a second run counts none out.
+	for name, h := range m.Badges {
+		if h != nil && h.Count > 0 {
+			BadgeHolders(d, name, day.Time(), -1)
+			h.Count = 0
+		}
 	}
 }

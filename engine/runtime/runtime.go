@@ -1519,6 +1519,9 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 	}
 	if h.Count == 0 {
 		h.First = ev.At
+		if d := w.talliesOf(); d != nil {
+			analytics.BadgeHolders(d, b.Name, ev.At, 1)
+		}
 	}
 	h.Count++
 	h.Last = ev.At
@@ -1716,6 +1719,9 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events
 		r.bind(w, m, nil, nil, ev.At)
 		if r.ruleBool(b.RevokeWhen, "badge", b.Name, "revoke_when") {
 			h.Count = 0
+			if d := w.talliesOf(); d != nil {
+				analytics.BadgeHolders(d, b.Name, ev.At, -1)
+			}
 			w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "revoke", At: ev.At, Rule: r.shared.rule("badge.", b.Name), Event: ev.ID})
 		}

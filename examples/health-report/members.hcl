@@ -17,12 +17,14 @@ segment "at_risk" {
 }
 
 tier "regular" {
-  rank = 1
-  when = "member.points_earned >= 50"
+  rank  = 1
+  title = "Regular"
+  when  = "member.points_earned >= 50"
 }
 
 tier "core" {
   rank  = 2
+  title = "Core maker"
   when  = "member.points_earned >= 150 && active_days('30d') >= 6"
   keep  = "member.points_earned >= 150"
   grace = "14d"
@@ -63,5 +65,36 @@ incentive "redeem" {
   grant {
     points = -20
     reason = "reward"
+  }
+}
+
+badge "first_post" {
+  title = "First post"
+  class = "bronze"
+}
+
+# A patron bought in the market twice in 60 days, and stops being one
+# after 60 days without a purchase: the report counts the badge's holders,
+# awards and revocations.
+badge "patron" {
+  title       = "Market patron"
+  class       = "silver"
+  revoke_when = "count('purchase.made', '60d') == 0"
+}
+
+incentive "first_post" {
+  on   = "message.posted"
+  when = "member.messages == 1"
+  once = true
+  grant {
+    badge = badge.first_post
+  }
+}
+
+incentive "patron" {
+  on   = "purchase.made"
+  when = "count('purchase.made', '60d') >= 2"
+  grant {
+    badge = badge.patron
   }
 }

@@ -1,0 +1,199 @@
+package analytics
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
+)
+
+// Series is the report's figures period by period, the last period
+// holding the report's day. Periods over before the state store's first
+// event are left out.
+type Series struct {
+	By      string   `json:"by"` // day, week (Monday to Sunday) or month
+	Periods []Period `json:"periods"`
+	// NotKept names the figures the state store cannot give for past
+	// periods, so the periods leave them out: "segment_sizes" (a member's
+	// segments are stored, not their history), "tiers" (a store that did
+	// not count the tiers by day from its start).
+	NotKept []string `json:"not_kept"`
+}
+
+// Period is one day, week or month.
+type Period struct {
+	Start string `json:"start"` // its first day, YYYY-MM-DD
+	// End is its last day, or the report's day for the period holding it.
+	End    string `json:"end"`
+	Joined int64  `json:"joined"`
+	Left   int64  `json:"left"`
+	// Active is the distinct members active in the period. The week and
+	// month holding the report's day count whole, as the cohorts do.
+	Active int64 `json:"active"`
+	// Contributed is the members who made their first contribution.
+	Contributed int64 `json:"first_contributions"`
+	Members     int64 `json:"members"` // joined and not gone at the end
+	// Tiers is the members on each tier at the end, in rank order;
+	// absent when the store cannot give it (Series.NotKept).
+	Tiers []NamedCount `json:"tiers,omitempty"`
+	// Badges is each badge's awards in the period.
+	Badges []NamedCount `json:"badges_awarded"`
+	// Entered and Exited are the members who entered and left each
+	// segment in the period.
+	Entered []NamedCount `json:"segments_entered"`
+	Exited  []NamedCount `json:"segments_left"`
+}
+
+// NamedCount is a count of one tier, badge or segment.
+type NamedCount struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+// DefaultPeriods is how many periods a series by day, week or month
+// shows unless told: 30 days, 12 weeks, 12 months; 0 for another unit.
+func DefaultPeriods(by string) int {
+	switch by {
+	case "day":
+		return 30
+	case "week", "month":
+		return 12
+	}
+	return 0
+}
+
+// MaxPeriods bounds a series: a report stays a report.
+const MaxPeriods = 1000
+
+// CheckSeries says what is wrong with a period unit and count, if
+// anything.
+func CheckSeries(by string, periods int) error {
+	if DefaultPeriods(by) == 0 {
+		return fmt.Errorf("a series is by day, week or month, not %q", by)
+	}
+	if periods < 0 || periods > MaxPeriods {
+		return fmt.Errorf("a series has 1 to %d periods, not %d", MaxPeriods, periods)
+	}
+	return nil
+}
+
+// series builds the periods ending on day. tiersByDay says the store
+// counted the tiers by day from its start.
+func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt Options, tiersByDay bool) *Series {
+	n := opt.Periods
+	if n <= 0 {
+		n = DefaultPeriods(opt.By)
+	}
+	s := &Series{By: opt.By, NotKept: []string{}}
+	if len(cfg.Segments) > 0 {
+		s.NotKept = append(s.NotKept, "segment_sizes")
+	}
+	if !tiersByDay && len(cfg.Tiers) > 0 {
+		s.NotKept = append(s.NotKept, "tiers")
+	}
+	// The periods, oldest first: [start, end] with end at most day.
+	type span struct{ start, end state.Day }
+	var spans []span
+	switch opt.By {
+	case "day":
+		for d := day - state.Day(n) + 1; d <= day; d++ {
+			spans = append(spans, span{d, d})
+		}
+	case "week":
+		for w := WeekOf(day) - state.Day(7*(n-1)); w <= WeekOf(day); w += 7 {
+			spans = append(spans, span{w, min(w+6, day)})
+		}
+	default:
+		for mo := MonthOf(day) - n + 1; mo <= MonthOf(day); mo++ {
+			start := state.DayOf(monthTime(mo))
+			spans = append(spans, span{start, min(state.DayOf(monthTime(mo+1))-1, day)})
+		}
+	}
+	// Periods over before the store's first event would be rows of
+	// zeros that say nothing: left out.
+	for len(spans) > 1 && p.first != 0 && spans[0].end < p.first {
+		spans = spans[1:]
+	}
+	w7 := p.rolling(p.window7, spans[0].start-1)
+	badges, segments := p.badgeNames(cfg), p.segmentNames(cfg)
+	for _, x := range spans {
+		per := Period{Start: x.start.Time().Format(time.DateOnly), End: x.end.Time().Format(time.DateOnly),
+			Joined: sumIn(p.join, x.start, x.end, true), Left: sumIn(p.left, x.start, x.end, true),
+			Contributed: sumIn(p.contrib, x.start, x.end, true),
+			Members:     sumIn(p.join, 0, x.end, false) - sumIn(p.left, 0, x.end, false),
+			Badges:      []NamedCount{}, Entered: []NamedCount{}, Exited: []NamedCount{}}
+		switch {
+		case opt.By == "day":
+			per.Active = p.activeDay[x.start]
+		case opt.By == "week" && x.end == x.start+6:
+			// A whole week: the 7 days ending on its Sunday.
+			per.Active = w7(x.end)
+		case opt.By == "week":
+			// The week under way: its cohorts' retention cells.
+			for k := 0; k < 64; k++ {
+				per.Active += p.weeks[int(x.start)-7*k][k]
+			}
+		default:
+			mo := MonthOf(x.start)
+			for k := 0; k < 64; k++ {
+				per.Active += p.months[mo-k][k]
+			}
+		}
+		if tiersByDay {
+			for _, tr := range cfg.Tiers {
+				c, _ := upTo(p.onTier[tr.Name], t[keyTier+tr.Name], x.end)
+				per.Tiers = append(per.Tiers, NamedCount{Name: tr.Name, Count: c})
+			}
+		}
+		for _, b := range badges {
+			per.Badges = append(per.Badges, NamedCount{Name: b, Count: sumIn(p.awarded[b], x.start, x.end, true)})
+		}
+		for _, sg := range segments {
+			per.Entered = append(per.Entered, NamedCount{Name: sg, Count: sumIn(p.entered[sg], x.start, x.end, true)})
+			per.Exited = append(per.Exited, NamedCount{Name: sg, Count: sumIn(p.exited[sg], x.start, x.end, true)})
+		}
+		s.Periods = append(s.Periods, per)
+	}
+	return s
+}
+
+// badgeNames are the configured badges in order, then badges awarded
+// that are no longer configured, by name.
+func (p *parsed) badgeNames(cfg *config.Config) []string {
+	var names []string
+	for _, b := range cfg.Badges {
+		names = append(names, b.Name)
+	}
+	return append(names, extraNames(names, p.awarded)...)
+}
+
+// segmentNames are the configured segments in order, then segments
+// entered or left that are no longer configured, by name.
+func (p *parsed) segmentNames(cfg *config.Config) []string {
+	var names []string
+	for _, s := range cfg.Segments {
+		names = append(names, s.Name)
+	}
+	extra := extraNames(names, p.entered)
+	extra = append(extra, extraNames(append(names, extra...), p.exited)...)
+	sort.Strings(extra)
+	return append(names, extra...)
+}
+
+// extraNames are the keys of m not in names, sorted.
+func extraNames(names []string, m map[string]map[state.Day]int64) []string {
+	known := map[string]bool{}
+	for _, n := range names {
+		known[n] = true
+	}
+	var out []string
+	for n := range m {
+		if !known[n] {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
