@@ -155,6 +155,9 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and replay its events sorted by time (stably).")
+	var cf compareFlags
+	cf.register(fs)
+	s.registerNoColor(fs)
 	// The sandbox reaches no platform: no production tokens needed.
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -186,6 +189,13 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	if !opt.From.IsZero() && !opt.To.IsZero() && opt.From.After(opt.To) {
 		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
 		return 1
+	}
+	if cf.comparing() || cf.detailed || cf.members {
+		if msg := cf.mistake(*outcomes, *reportJSON); msg != "" {
+			return argError(s, "simulate", msg)
+		}
+		opt.Sort = *sortEvents
+		return runSimulateCompare(ctx, s, dir, *eventsPath, vf, opt, cf, *asJSON, *strict)
 	}
 	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
