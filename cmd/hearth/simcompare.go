@@ -36,7 +36,7 @@ type compareFlags struct {
 }
 
 func (c *compareFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.baseline, "baseline", "", "Compare: replay the events through the rules of this `DIR` as well (the baseline: say, the rules before a change) and print how the rules of DIR change what they do.")
+	fs.StringVar(&c.baseline, "baseline", "", "Compare: replay the events through the rules of this `BASEDIR` as well (the baseline: say, the rules before a change) and print how the rules of DIR change what they do.")
 	fs.StringVar(&c.ref, "baseline-ref", "", "Compare with the rules of DIR as they are at this git `REF` (a branch, tag or commit), taken with git archive into a temporary directory.")
 	fs.BoolVar(&c.detailed, "detailed-exitcode", false, "With -baseline or -baseline-ref: exit 2 when the two replays differ (0 when they do not).")
 	fs.BoolVar(&c.members, "members", false, "With -baseline or -baseline-ref: name the members of each change (up to 20 per change; 1000 with -json).")
@@ -50,9 +50,9 @@ func (c *compareFlags) mistake(outcomes, reportJSON string) string {
 	case c.baseline != "" && c.ref != "":
 		return "-baseline and -baseline-ref both name the baseline rules; give one"
 	case !c.comparing() && c.detailed:
-		return "-detailed-exitcode needs -baseline DIR or -baseline-ref REF: it tells whether two replays differ"
+		return "-detailed-exitcode needs -baseline BASEDIR or -baseline-ref REF: it tells whether two replays differ"
 	case !c.comparing():
-		return "-members needs -baseline DIR or -baseline-ref REF: it names the members a rules change affects"
+		return "-members needs -baseline BASEDIR or -baseline-ref REF: it names the members a rules change affects"
 	case outcomes != "":
 		return "-outcomes writes the outcomes of one replay: run without -baseline for them"
 	case reportJSON != "":
