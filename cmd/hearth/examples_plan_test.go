@@ -12,7 +12,7 @@ import (
 	"github.com/hearth-community/hearth/engine/textdiff"
 )
 
-var updatePlans = flag.Bool("update", false, "rewrite the golden plans in testdata/plans")
+var updatePlans = flag.Bool("update", false, "rewrite the golden plans in testdata/plans and the comparisons in testdata/simcompare")
 
 // coveredElsewhere are the examples whose platforms need a server: their
 // plan and apply run against the platform's fake in the test named.

@@ -19,6 +19,7 @@ import (
 )
 
 const simulateUsage = `Usage: hearth simulate -events FILE.jsonl [options] [DIR]
+       hearth simulate -events FILE.jsonl (-baseline BASEDIR | -baseline-ref REF) [options] [DIR]
 
 Replays member events through the rules of DIR in a sandbox: an in-memory
 store, no platform contacted, nothing sent. Prints what the rules did:
@@ -135,6 +136,36 @@ On a terminal, a progress line counts the events replayed and their
 rate; reading a file (not standard input) it also gives the percent of
 the file read and the time left at the rate so far.
 
+Comparing two rule sets: -baseline BASEDIR replays the same events a
+second time, through the rules of BASEDIR (the baseline: the rules before
+a change), each replay in a sandbox of its own, and prints how the
+rules of DIR change what they do, in place of the summary: what differs
+of the grants and net points per incentive, the badge holders, the
+members per tier, the tier moves (members who end on another tier,
+from -> to, how many), the segment sizes, the sends per campaign and
+per action kind; then how many members end in another state (tier,
+points, badges held, segments), and per badge and segment how many
+gain it and lose it. A tier members flap on with the new rules more
+than with the baseline's is told of as above. -baseline-ref REF takes
+the baseline from git instead: the files of DIR as they are at REF (a
+branch, tag or commit), copied with git archive into a temporary
+directory; the working tree is left as it is. -members names the
+members of each change, by id: up to 20 per change in the text, then
+"and N more", and up to 1000 with -json, which prints
+  {"baseline": {"dir", "ref", "commit", "summary"}, "new": {"dir", "summary"},
+   "differs", "replay", "incentives", "points", "points_by_rule",
+   "badge_holders", "tiers", "tier_moves", "segments", "campaign_sends",
+   "sends", "members", "members_changed", "member_shifts", "list_cap"}
+each figure as {"name", "baseline", "new", "change"}, each tier move as
+{"from", "to", "members", "member_ids"} ("" is no tier) and each member
+shift as hearth plan's member moves: {"kind", "name", "enter", "leave",
+"enter_members", "leave_members"}. The exit status is 0, 1 on an error
+(or with -strict, for the new rules' replay), and with
+-detailed-exitcode 2 when the replays differ, as 'hearth plan
+-detailed-exitcode' exits 2 for changes: a CI job can fail a rules
+change that moves members nobody meant to move. The bad lines are
+reported once; -outcomes and -report-json, of one replay, are refused.
+
 Examples:
   hearth simulate -events examples/quickstart/events.jsonl examples/quickstart
   hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 -json .
@@ -143,6 +174,8 @@ Examples:
   hearth simulate -events examples/health-report/events.jsonl -report-json /tmp/health.json examples/health-report
   hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected or out of order
   hearth simulate -sort -events unsorted.jsonl .     # sort by time in memory first
+  hearth simulate -events history.jsonl -baseline-ref main .   # what this branch's rules change
+  hearth simulate -events history.jsonl -baseline ../rules-before -members -detailed-exitcode .
 `
 
 func runSimulate(ctx context.Context, s *stdio, args []string) int {
@@ -155,6 +188,9 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and replay its events sorted by time (stably).")
+	var cf compareFlags
+	cf.register(fs)
+	s.registerNoColor(fs)
 	// The sandbox reaches no platform: no production tokens needed.
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
@@ -186,6 +222,13 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	if !opt.From.IsZero() && !opt.To.IsZero() && opt.From.After(opt.To) {
 		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
 		return 1
+	}
+	if cf.comparing() || cf.detailed || cf.members {
+		if msg := cf.mistake(*outcomes, *reportJSON); msg != "" {
+			return argError(s, "simulate", msg)
+		}
+		opt.Sort = *sortEvents
+		return runSimulateCompare(ctx, s, dir, *eventsPath, vf, opt, cf, *asJSON, *strict)
 	}
 	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/textdiff"
+)
+
+// quickstartChange is a rules change to the quickstart: a lower bar for
+// the regular tier (below its keep, so members flap), a helper badge for
+// five reactions rather than ten, half the points of a first post, a
+// lurker who posted up to three times, and a nudge after a day.
+func quickstartChange(src []byte) []byte {
+	for _, r := range [][2]string{
+		{`when     = "member.points >= 100"`, `when     = "member.points >= 60"`},
+		{`total('reaction.received') >= 10`, `total('reaction.received') >= 5`},
+		{"points = 10\n    badge  = badge.first_post", "points = 5\n    badge  = badge.first_post"},
+		{`count('message.posted', '30d') == 0`, `count('message.posted', '30d') <= 3`},
+		{`wait = "72h"`, `wait = "24h"`},
+	} {
+		src = bytes.ReplaceAll(src, []byte(r[0]), []byte(r[1]))
+	}
+	return src
+}
+
+// simulateCLI runs hearth with standard input in and gives the exit
+// status, stdout and stderr.
+func simulateCLI(in string, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	s := &stdio{in: strings.NewReader(in), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := run(context.Background(), args, s)
+	return code, out.String(), errb.String()
+}
+
+// simulate -baseline replays the quickstart's events through its rules
+// and through changed ones and prints what the change does: the text is
+// a golden file (go test -run TestSimulateCompare -update rewrites it),
+// and -json's figures are the same.
+func TestSimulateCompare(t *testing.T) {
+	events := "../../examples/quickstart/events.jsonl"
+	base := exampleCopy(t, "quickstart", nil)
+	changed := exampleCopy(t, "quickstart", quickstartChange)
+	for _, f := range []string{"members.hcl", "onboarding.hcl"} {
+		a, _ := os.ReadFile(filepath.Join(base, f))
+		b, _ := os.ReadFile(filepath.Join(changed, f))
+		if bytes.Equal(a, b) {
+			t.Fatalf("quickstartChange left %s as it was: has the example changed?", f)
+		}
+	}
+
+	code, out, errs := simulateCLI("", "simulate", "-no-color", "-members", "-detailed-exitcode", "-events", events, "-baseline", base, changed)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 (the replays differ)\n%s%s", code, out, errs)
+	}
+	if errs != "" {
+		t.Errorf("stderr: %s", errs)
+	}
+	text := strings.NewReplacer(base, "BASELINE", changed, "NEW").Replace(out)
+	golden := filepath.Join("testdata", "simcompare", "quickstart.txt")
+	if *updatePlans {
+		if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text != string(want) {
+		t.Errorf("the comparison differs from %s (-update rewrites it):\n%s", golden, textdiff.Unified(golden, "got", string(want), text))
+	}
+
+	// On a terminal, gains are green and losses red; -no-color (above)
+	// and NO_COLOR leave them plain.
+	for _, noColor := range []bool{false, true} {
+		var o, e bytes.Buffer
+		s := &stdio{in: strings.NewReader(""), out: &o, err: &e, outTTY: true, lookupEnv: func(k string) (string, bool) { return "", noColor && k == "NO_COLOR" }}
+		run(context.Background(), []string{"simulate", "-events", events, "-baseline", base, changed}, s)
+		colored := strings.Contains(o.String(), "\x1b[32m+3\x1b[0m") && strings.Contains(o.String(), "\x1b[31m-135\x1b[0m")
+		if colored == noColor || noColor && strings.Contains(o.String(), "\x1b[") {
+			t.Errorf("on a terminal (NO_COLOR %v): colored %v\n%s", noColor, colored, o.String())
+		}
+	}
+
+	code, out, errs = simulateCLI("", "simulate", "-json", "-members", "-events", events, "-baseline", base, changed)
+	if code != 0 {
+		t.Fatalf("-json: exit %d, want 0 without -detailed-exitcode\n%s", code, errs)
+	}
+	var doc struct {
+		Baseline struct {
+			Dir     string            `json:"dir"`
+			Summary *simulate.Summary `json:"summary"`
+		} `json:"baseline"`
+		New struct {
+			Dir     string            `json:"dir"`
+			Summary *simulate.Summary `json:"summary"`
+		} `json:"new"`
+		simulate.Comparison
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("-json: %v\n%s", err, out)
+	}
+	c := &doc.Comparison
+	if !c.Differs || doc.Baseline.Dir != base || doc.New.Dir != changed || doc.Baseline.Summary == nil || doc.New.Summary == nil {
+		t.Fatalf("-json: differs %v, baseline %q, new %q, summaries %v %v", c.Differs, doc.Baseline.Dir, doc.New.Dir, doc.Baseline.Summary != nil, doc.New.Summary != nil)
+	}
+	if doc.Baseline.Summary.Firings["helper"] != 14 || doc.New.Summary.Firings["helper"] != 17 {
+		t.Errorf("summaries: helper granted %d and %d, want 14 and 17", doc.Baseline.Summary.Firings["helper"], doc.New.Summary.Firings["helper"])
+	}
+	find := func(ds []simulate.Delta, name string) simulate.Delta {
+		t.Helper()
+		for _, d := range ds {
+			if d.Name == name {
+				return d
+			}
+		}
+		t.Fatalf("no row %q in %+v", name, ds)
+		return simulate.Delta{}
+	}
+	for _, tc := range []struct {
+		what             string
+		got              simulate.Delta
+		base, new, delta int
+	}{
+		{"helper grants", find(c.Incentives, "helper"), 14, 17, 3},
+		{"first_post grants", find(c.Incentives, "first_post"), 27, 27, 0},
+		{"first_post points", find(c.PointsByRule, "first_post"), 270, 135, -135},
+		{"helper points", find(c.PointsByRule, "helper"), 350, 425, 75},
+		{"net points", c.Points, 2947, 2887, -60},
+		{"Helper holders", find(c.Badges, "helper"), 14, 17, 3},
+		{"regular", find(c.Tiers, "regular"), 13, 18, 5},
+		{"no tier", find(c.Tiers, ""), 17, 12, -5},
+		{"lurkers", find(c.Segments, "lurkers"), 3, 6, 3},
+		{"onboarding sends", find(c.CampaignSends, "onboarding"), 40, 47, 7},
+		{"send.dm", find(c.Sends, "send.dm"), 40, 47, 7},
+	} {
+		if tc.got.Baseline != tc.base || tc.got.New != tc.new || tc.got.Change != tc.delta {
+			t.Errorf("%s: %d -> %d (%+d), want %d -> %d (%+d)", tc.what, tc.got.Baseline, tc.got.New, tc.got.Change, tc.base, tc.new, tc.delta)
+		}
+	}
+	if len(c.TierMoves) != 1 || c.TierMoves[0].From != "" || c.TierMoves[0].To != "regular" || c.TierMoves[0].Count != 5 ||
+		!slices.Equal(c.TierMoves[0].Members, []string{"u04", "u09", "u13", "u17", "u19"}) {
+		t.Errorf("tier moves: %+v, want 5 members from no tier to regular", c.TierMoves)
+	}
+	if c.Members != 30 || c.MembersChanged == 0 || c.ListCap != compareJSONCap {
+		t.Errorf("members %d, changed %d, list cap %d", c.Members, c.MembersChanged, c.ListCap)
+	}
+	var badge *simulate.MemberShift
+	for i := range c.Shifts {
+		if c.Shifts[i].Kind == "badge" && c.Shifts[i].Name == "helper" {
+			badge = &c.Shifts[i]
+		}
+	}
+	if badge == nil || badge.Enter != 3 || badge.Leave != 0 || !slices.Equal(badge.EnterMembers, []string{"u13", "u28", "u29"}) {
+		t.Errorf("badge helper shift: %+v, want +3 (u13, u28, u29)", badge)
+	}
+}
+
+// The two replays are independent and deterministic: the same rules
+// twice differ in nothing (exit 0 with -detailed-exitcode), events read
+// from standard input too, and the same comparison twice prints the
+// same JSON.
+func TestSimulateCompareSameRules(t *testing.T) {
+	events := "../../examples/quickstart/events.jsonl"
+	dir := exampleCopy(t, "quickstart", nil)
+	code, out, errs := simulateCLI("", "simulate", "-detailed-exitcode", "-events", events, "-baseline", "../../examples/quickstart", dir)
+	if code != 0 || !strings.Contains(out, "\nNo difference: the new rules do with these events what the baseline rules do.\n") {
+		t.Fatalf("same rules: exit %d, want 0 and no difference\n%s%s", code, out, errs)
+	}
+	src, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := exampleCopy(t, "quickstart", quickstartChange)
+	code, fromStdin, errs := simulateCLI(string(src), "simulate", "-json", "-events", "-", "-baseline", dir, changed)
+	if code != 0 {
+		t.Fatalf("standard input: exit %d\n%s", code, errs)
+	}
+	_, fromFile, _ := simulateCLI("", "simulate", "-json", "-events", events, "-baseline", dir, changed)
+	if fromStdin != fromFile || !strings.Contains(fromFile, `"differs": true`) {
+		t.Errorf("the comparison of events from standard input differs from that of the file:\n%s", textdiff.Unified("file", "stdin", fromFile, fromStdin))
+	}
+}
+
+// -baseline-ref takes the baseline from git: the directory's files at a
+// commit, whatever the working tree holds now.
+func TestSimulateCompareRef(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "rules")
+	if err := os.CopyFS(dir, os.DirFS(exampleCopy(t, "quickstart", nil))); err != nil {
+		t.Fatal(err)
+	}
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-q", "-m", "quickstart")
+	for _, f := range []string{"members.hcl", "onboarding.hcl"} {
+		p := filepath.Join(dir, f)
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, quickstartChange(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events := "../../examples/quickstart/events.jsonl"
+	code, out, errs := simulateCLI("", "simulate", "-no-color", "-detailed-exitcode", "-events", events, "-baseline-ref", "main", dir)
+	if code != 2 || !strings.Contains(out, "  baseline  "+dir+" at main (") || !strings.Contains(out, "\n  helper             14        17   +3\n") {
+		t.Errorf("-baseline-ref main: exit %d, want 2 and helper's grants 14 -> 17\n%s%s", code, out, errs)
+	}
+	// Committed, the change is the baseline too.
+	git("commit", "-q", "-am", "change")
+	code, out, errs = simulateCLI("", "simulate", "-detailed-exitcode", "-events", events, "-baseline-ref", "main", dir)
+	if code != 0 || !strings.Contains(out, "No difference") {
+		t.Errorf("-baseline-ref main after the commit: exit %d, want 0\n%s%s", code, out, errs)
+	}
+	code, _, errs = simulateCLI("", "simulate", "-events", events, "-baseline-ref", "nosuch", dir)
+	if code != 1 || !strings.Contains(errs, `hearth simulate: -baseline-ref: "nosuch" names no commit of the repository holding `) {
+		t.Errorf("-baseline-ref nosuch: exit %d\n%s", code, errs)
+	}
+}
+
+// Flags of a comparison without one, or with what only one replay
+// gives, are usage errors.
+func TestSimulateCompareMistakes(t *testing.T) {
+	ev := "../../examples/quickstart/events.jsonl"
+	qs := "../../examples/quickstart"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-detailed-exitcode"}, "-detailed-exitcode needs -baseline BASEDIR or -baseline-ref REF"},
+		{[]string{"-members"}, "-members needs -baseline BASEDIR or -baseline-ref REF"},
+		{[]string{"-baseline", qs, "-baseline-ref", "main"}, "-baseline and -baseline-ref both name the baseline rules; give one"},
+		{[]string{"-baseline", qs, "-outcomes", filepath.Join(t.TempDir(), "o.jsonl")}, "-outcomes writes the outcomes of one replay"},
+		{[]string{"-baseline", qs, "-report-json", filepath.Join(t.TempDir(), "r.json")}, "-report-json writes the report of one replay"},
+		{[]string{"-baseline-ref", "--upload-pack=x"}, `-baseline-ref "--upload-pack=x" is not a git ref`},
+	} {
+		args := append(append([]string{"simulate", "-events", ev}, tc.args...), qs)
+		code, out, errs := simulateCLI("", args...)
+		if code != 1 || out != "" || !strings.HasPrefix(errs, "hearth simulate: "+tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", tc.args, code, out, errs, tc.want)
+		}
+	}
+}
