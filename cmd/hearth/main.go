@@ -130,6 +130,7 @@ func commands() []command {
 		{"graph", "Print the dependency graph of a configuration in DOT", graphUsage, runGraph},
 		{"plan", "Show what apply would change on the platforms", planUsage, runPlan},
 		{"apply", "Change the platforms to match the configuration", applyUsage, runApply},
+		{"destroy", "Destroy everything hearth manages (what its state holds), after showing the plan", destroyUsage, runDestroy},
 		{"drift", "Show what changed on the platforms outside hearth", driftUsage, runDrift},
 		{"show", "Print a plan saved with hearth plan -out", showUsage, runShow},
 		{"state", "List, show, remove, rename or adopt the platform resources hearth manages; prune old event ids and history; back the state up and restore it", stateUsage, runState},

@@ -86,7 +86,7 @@ func TestDestroyHonoursPreventDestroy(t *testing.T) {
 	f2 := newFixture(t, base)
 	f2.mustApply(f2.mustPlan())
 	f2.write(protected)
-	if _, err := f2.plan(plan.Options{Destroy: true, AllowRemovals: true}); !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "community.c.channel.random has prevent_destroy set") {
+	if _, err := f2.plan(plan.Options{Destroy: true, AllowRemovals: true}); !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "community.c.channel.random has prevent_destroy set") || !strings.Contains(err.Error(), "would destroy community.c;") {
 		t.Fatalf("prevent_destroy in the block only: err = %v", err)
 	}
 	// A target away from the protected channel destroys what it names.

@@ -411,6 +411,12 @@ func planDestroy(ctx context.Context, cfg *config.Config, st Store, conns Conns,
 			protected[d.Address] = d.PreventDestroy
 		}
 	}
+	// The guard reads prevent_destroy from the resources: a block's
+	// protects its object, and what the object is in, as an applied one.
+	resources = slices.Clone(resources)
+	for i, r := range resources {
+		resources[i].PreventDestroy = r.PreventDestroy || protected[r.Address]
+	}
 	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, SensitiveCheck: sensitiveCheck(cfg), Source: SourceOf(cfg), StateSerial: serial, Destroy: true, Changes: []Change{}, Warnings: warnings}
 	var gone []state.Resource
 	for _, r := range resources {
@@ -420,9 +426,7 @@ func planDestroy(ctx context.Context, cfg *config.Config, st Store, conns Conns,
 	}
 	slices.SortFunc(gone, deepestFirst)
 	for _, r := range gone {
-		c := removal(r, live, conns)
-		c.PreventDestroy = c.PreventDestroy || protected[r.Address]
-		p.Changes = append(p.Changes, c)
+		p.Changes = append(p.Changes, removal(r, live, conns))
 	}
 	p.count()
 	return p, guard(p, resources, 0, opts)
