@@ -85,6 +85,15 @@ not apply runs. A plan that changes no platform but moves members says
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
 
+-destroy plans the removal of everything hearth manages: every object
+its state holds (with -target ADDR, that object and what is under it),
+deepest first, under the same guards (a whole destroy needs
+-allow-removals); a community its platform never deletes (a Discord
+server, a Telegram group, a Slack workspace, a Discourse forum) is
+forgotten, left as it is (". community ID", "forget" in -json). It has
+no member impact, and "destroy": true in -json; -out saves it for
+'hearth apply FILE'. 'hearth destroy' makes and applies it.
+
 A plan writes nothing: not the state, nor the local platform's file,
 which the first apply creates (before it, both read as empty).
 
@@ -106,11 +115,12 @@ incentives alone, and moves time makes with the rules unchanged
    "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"},
-   "member_impact": {"members", "moved", "moves": [{"kind", "name",
+   "destroy" (a -destroy plan), "member_impact": {"members", "moved",
+   "moves": [{"kind", "name",
    "enter", "leave", "enter_members": [{"id", "name"}], "leave_members",
    ...}], "time_moved", "time_moves", "overdue", "at_evaluation",
    "list_cap", "incentives": {"changed", "added", "removed"}, ...}}
-action is create, update, delete, replace or no-op; numbers and booleans
+action is create, update, delete, replace, forget or no-op; numbers and booleans
 in before and after are JSON numbers and booleans, and a list (a role's
 permissions) an array of names. config_hash is a hash of the files and of
 the values of the variables that are not sensitive; sensitive_check (only
@@ -146,6 +156,7 @@ Examples:
   hearth plan -target community.explorers.channel.welcome mycommunity
   hearth plan -out changes.plan -detailed-exitcode mycommunity
   hearth plan -members mycommunity    # every member each move takes, by id and name
+  hearth plan -destroy -allow-removals -out gone.plan mycommunity   # what hearth destroy would do
   hearth plan -json mycommunity | jq -r '.member_impact.moves[] | select(.name == "regular") | .leave_members[].id'
 `
 
@@ -198,7 +209,9 @@ configuration (a sensitive variable's value included) or state changed
 since it was made (it says which). Without DIR, a saved plan applies to
 the directory it was made in, if it is still there, else the current
 one. -target goes in the 'hearth plan -target ADDR -out FILE' that makes
-it.
+it. -destroy destroys everything hearth manages instead, as 'hearth
+destroy' does (a saved plan of 'hearth plan -destroy -out FILE' applies
+the same way, and ends "Destroy complete!").
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
