@@ -389,3 +389,12 @@ func TestRunHelpReloadSettleAndGrace(t *testing.T) {
 		}
 	}
 }
+
+// hearth with no arguments is a usage error: the usage on stderr,
+// nothing on stdout, exit 2.
+func TestNoArgumentsIsUsageError(t *testing.T) {
+	code, out, errs := runCLI()
+	if code != 2 || out != "" || !strings.Contains(errs, "Usage: hearth <command>") || !strings.Contains(errs, "  destroy ") {
+		t.Fatalf("hearth: exit %d, stdout %.60q, stderr %.80q; want exit 2 and the usage on stderr", code, out, errs)
+	}
+}
