@@ -451,7 +451,7 @@ community "d" {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || !reflect.DeepEqual(res.Attrs["permissions"], want) {
 		t.Fatalf("state show -json has permissions %#v (%v); want %#v:\n%s", res.Attrs["permissions"], err, want, out)
 	}
-	if code, out, errs := hearthCmd(t, "", false, "state", "show", "community.d.role.mod", dir); code != 0 || !strings.Contains(out, `"kick_members,manage_messages"`) {
+	if code, out, errs := hearthCmd(t, "", false, "state", "show", "community.d.role.mod", dir); code != 0 || !strings.Contains(out, `permissions = ["kick_members", "manage_messages"]`) {
 		t.Fatalf("state show: %d\n%s%s", code, out, errs)
 	}
 	// Nothing left to do: the state and the platform agree with the files.
