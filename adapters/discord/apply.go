@@ -50,12 +50,26 @@ func (c *Conn) Apply(ctx context.Context, req platform.ApplyRequest) (platform.A
 	return out, nil
 }
 
+// noDeleteServer is why a community (a server) is never deleted.
+const noDeleteServer = "hearth does not delete Discord servers"
+
+// Keeps is platform.Keeper: bots cannot make servers, and hearth does
+// not delete one it adopted.
+func (c *Conn) Keeps(kind platform.Kind) string {
+	if kind == platform.KindCommunity {
+		return noDeleteServer
+	}
+	return ""
+}
+
+var _ platform.Keeper = (*Conn)(nil)
+
 func (c *Conn) applyGuild(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
 	switch req.Op {
 	case platform.OpCreate:
 		return platform.Object{}, fmt.Errorf("bots cannot create Discord servers; create the server in Discord, invite the bot, and adopt it with an import block (to = the community, id = the server id): %w", platform.ErrUnsupported)
 	case platform.OpDelete:
-		return platform.Object{}, fmt.Errorf("hearth does not delete Discord servers; remove the community from state with `hearth state rm` and delete the server in Discord: %w", platform.ErrUnsupported)
+		return platform.Object{}, fmt.Errorf("%s; remove the community from state with `hearth state rm` and delete the server in Discord: %w", noDeleteServer, platform.ErrUnsupported)
 	}
 	if _, ok := req.Attrs["name"]; ok {
 		return platform.Object{}, fmt.Errorf("%w: a Discord server has no hearth name; change its title", platform.ErrInvalid)

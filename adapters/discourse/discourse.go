@@ -253,6 +253,11 @@ func (c *Conn) Close() error {
 var errClosed = fmt.Errorf("%w: the discourse connection is closed", platform.ErrInvalid)
 
 // block is the forum as the one community of this platform block.
+// Keeps is platform.Keeper: the block's community is never deleted.
+func (c *Conn) Keeps(kind platform.Kind) string { return c.block().Keeps(kind) }
+
+var _ platform.Keeper = (*Conn)(nil)
+
 func (c *Conn) block() single.Block {
 	return single.Block{Platform: Type, Noun: "forum", ID: c.id, Name: c.community,
 		NoDelete: "hearth does not delete a Discourse forum", Closed: &c.closed, ErrClosed: errClosed}

@@ -288,6 +288,11 @@ func (c *Conn) Close() error {
 var errClosed = fmt.Errorf("%w: the slack connection is closed", platform.ErrInvalid)
 
 // block is the workspace as the one community of this platform block.
+// Keeps is platform.Keeper: the block's community is never deleted.
+func (c *Conn) Keeps(kind platform.Kind) string { return c.block().Keeps(kind) }
+
+var _ platform.Keeper = (*Conn)(nil)
+
 func (c *Conn) block() single.Block {
 	return single.Block{Platform: Type, Noun: "workspace", ID: c.team, Name: c.community,
 		NoDelete: "an app cannot delete a Slack workspace", Closed: &c.closed, ErrClosed: errClosed}

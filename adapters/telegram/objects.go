@@ -486,12 +486,26 @@ func (c *Conn) applyRole(ctx context.Context, req platform.ApplyRequest) (platfo
 	return roleObject(req.Community, "", rights), nil
 }
 
+// noDeleteGroup is why a community (a group) is never deleted.
+const noDeleteGroup = "hearth does not delete Telegram groups"
+
+// Keeps is platform.Keeper: bots cannot make groups, and hearth does not
+// delete one it adopted.
+func (c *Conn) Keeps(kind platform.Kind) string {
+	if kind == platform.KindCommunity {
+		return noDeleteGroup
+	}
+	return ""
+}
+
+var _ platform.Keeper = (*Conn)(nil)
+
 func (c *Conn) applyCommunity(ctx context.Context, req platform.ApplyRequest) (platform.Object, error) {
 	switch req.Op {
 	case platform.OpCreate:
 		return platform.Object{}, fmt.Errorf("bots cannot create Telegram groups; create the group, make the bot an administrator, and adopt it with an import block (id = the chat id): %w", platform.ErrUnsupported)
 	case platform.OpDelete:
-		return platform.Object{}, fmt.Errorf("hearth does not delete Telegram groups; remove the community from state with `hearth state rm`: %w", platform.ErrUnsupported)
+		return platform.Object{}, fmt.Errorf("%s; remove the community from state with `hearth state rm`: %w", noDeleteGroup, platform.ErrUnsupported)
 	}
 	if _, ok := req.Attrs["name"]; ok {
 		return platform.Object{}, fmt.Errorf("%w: a Telegram group has no hearth name; change its title", platform.ErrInvalid)

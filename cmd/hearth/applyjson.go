@@ -34,6 +34,10 @@ type applyView struct {
 	// error about a block (an import block the plan cannot follow).
 	src config.Sources
 	dir string
+	// name is the command, for its errors: apply or destroy.
+	name string
+	// destroy marks a destroy plan being applied, for the closing line.
+	destroy bool
 
 	// What the closing change_summary of -json says.
 	res         plan.Result
@@ -87,7 +91,7 @@ type uiChange struct {
 
 // newApplyView starts apply's output; with -json, with the version line.
 func newApplyView(s *stdio, asJSON bool) *applyView {
-	v := &applyView{s: s}
+	v := &applyView{s: s, name: "apply"}
 	if asJSON {
 		v.enc = jsonEncoder(s.out)
 		v.emit(uiMessage{Type: "version", Message: "hearth " + Version, FormatVersion: applyJSONVersion, Hearth: Version, PlanFormatVersion: plan.FormatVersion})
@@ -110,7 +114,7 @@ func (v *applyView) emit(m uiMessage) {
 func (v *applyView) fail(err error) {
 	pe := planErrors{src: v.src, dir: v.dir, rd: v.redact}
 	if !v.json() {
-		pe.write(v.s, "apply", err)
+		pe.write(v.s, v.name, err)
 		return
 	}
 	for _, d := range pe.diagnostics(err) {
@@ -131,7 +135,7 @@ func (v *applyView) diagnostic(d config.JSONDiagnostic) {
 func (v *applyView) notes(lines []string) {
 	for _, l := range lines {
 		if !v.json() {
-			fmt.Fprintf(v.s.err, "hearth apply: %s\n", l)
+			fmt.Fprintf(v.s.err, "hearth %s: %s\n", v.name, l)
 			continue
 		}
 		summary := strings.TrimPrefix(strings.TrimPrefix(l, "warning: "), "note: ")
@@ -203,7 +207,7 @@ func (v *applyView) applied(res plan.Result, err error, planFile, dir string) {
 	v.res = res
 	if err == nil {
 		if !v.json() {
-			fmt.Fprintf(v.s.out, "\n%s\n", completeLine(res))
+			fmt.Fprintf(v.s.out, "\n%s\n", completeLine(res, v.destroy))
 		}
 		return
 	}
@@ -219,23 +223,38 @@ func (v *applyView) applied(res plan.Result, err error, planFile, dir string) {
 	}
 	switch {
 	case res.Failed != "":
-		fmt.Fprintf(v.s.err, "\nApply failed at %s: %d added, %d changed, %d destroyed before it (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
-			res.Failed, res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "more change was", "more changes were"))
+		fmt.Fprintf(v.s.err, "\nApply failed at %s: %d added, %d changed, %d destroyed before it (recorded in state); %s not attempted. Run %s to see what is left.\n",
+			res.Failed, res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "more change was", "more changes were"), v.planAgain())
 	case v.interrupted:
-		fmt.Fprintf(v.s.err, "\nApply interrupted: %d added, %d changed, %d destroyed (recorded in state); %s not attempted. Run hearth plan to see what is left.\n",
-			res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "change was", "changes were"))
+		fmt.Fprintf(v.s.err, "\nApply interrupted: %d added, %d changed, %d destroyed (recorded in state); %s not attempted. Run %s to see what is left.\n",
+			res.Added, res.Changed, res.Destroyed, plural(res.NotAttempted, "change was", "changes were"), v.planAgain())
 	}
 }
 
-// completeLine is the line that ends a successful apply. Moves and
-// imports are counted as the plan counted them.
-func completeLine(res plan.Result) string {
+// planAgain is the command that shows what a failed apply left.
+func (v *applyView) planAgain() string {
+	if v.destroy {
+		return "hearth plan -destroy"
+	}
+	return "hearth plan"
+}
+
+// completeLine is the line that ends a successful apply. Moves, imports
+// and forgotten objects are counted as the plan counted them. A destroy
+// plan's says so, as Terraform's destroy does.
+func completeLine(res plan.Result, destroy bool) string {
 	moves := ""
 	if res.Moved > 0 {
 		moves = fmt.Sprintf(", %d moved", res.Moved)
 	}
 	if res.Imported > 0 {
 		moves += fmt.Sprintf(", %d imported", res.Imported)
+	}
+	if res.Forgotten > 0 {
+		moves += fmt.Sprintf(", %d forgotten (left on the platform)", res.Forgotten)
+	}
+	if destroy {
+		return fmt.Sprintf("Destroy complete! Resources: %d destroyed%s.", res.Destroyed, moves)
 	}
 	return fmt.Sprintf("Apply complete! Resources: %d added, %d changed, %d destroyed%s.", res.Added, res.Changed, res.Destroyed, moves)
 }
@@ -249,8 +268,8 @@ func (v *applyView) close(code int) {
 		return
 	}
 	res := v.res
-	m := uiMessage{Type: "change_summary", Outcome: "complete", Message: completeLine(res),
-		Summary:      &plan.Summary{Add: res.Added, Change: res.Changed, Destroy: res.Destroyed, Move: res.Moved, Import: res.Imported},
+	m := uiMessage{Type: "change_summary", Outcome: "complete", Message: completeLine(res, v.destroy),
+		Summary:      &plan.Summary{Add: res.Added, Change: res.Changed, Destroy: res.Destroyed, Move: res.Moved, Import: res.Imported, Forget: res.Forgotten},
 		Failed:       res.Failed,
 		NotAttempted: &res.NotAttempted}
 	counts := fmt.Sprintf("%d added, %d changed, %d destroyed", res.Added, res.Changed, res.Destroyed)

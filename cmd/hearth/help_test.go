@@ -130,8 +130,9 @@ func TestCommandListNamesEveryVerb(t *testing.T) {
 }
 
 // A command group without a verb, or with an unknown one, is a usage
-// error: exit 1 (as every usage error of hearth: 2 and 3 mean "changes"
-// and "not formatted" for plan and fmt), the usage on stderr.
+// error: exit 1 (as hearth's usage errors are, 2 and 3 meaning "changes"
+// and "not formatted" for plan and fmt; only hearth with no command at
+// all exits 2, as the go command does), the usage on stderr.
 func TestGroupWithoutVerb(t *testing.T) {
 	for _, args := range [][]string{{"local"}, {"member"}, {"campaign"}, {"outbox"}, {"state"}, {"import"}, {"template"}, {"member", "shwo"}, {"outbox", "lst"}, {"template", "rendr"}} {
 		code, out, errs := runCLI(args...)
@@ -139,9 +140,7 @@ func TestGroupWithoutVerb(t *testing.T) {
 			t.Errorf("hearth %s: exit %d, stdout %.60q, stderr %.60q; want exit 1 and the usage on stderr", strings.Join(args, " "), code, out, errs)
 		}
 	}
-	if code, out, _ := runCLI(); code != 1 || !strings.Contains(out, "Commands:") {
-		t.Errorf("hearth with no arguments: exit %d; want the command list and exit 1, a usage error", code)
-	}
+	// hearth with no command at all exits 2: TestNoArgumentsIsUsageError.
 }
 
 // Every explain topic ends its text with a newline; -json with a topic
@@ -387,5 +386,14 @@ func TestRunHelpReloadSettleAndGrace(t *testing.T) {
 		if !strings.Contains(flat, want) {
 			t.Errorf("hearth run -h lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// hearth with no arguments is a usage error: the usage on stderr,
+// nothing on stdout, exit 2.
+func TestNoArgumentsIsUsageError(t *testing.T) {
+	code, out, errs := runCLI()
+	if code != 2 || out != "" || !strings.Contains(errs, "Usage: hearth <command>") || !strings.Contains(errs, "Commands:") || !strings.Contains(errs, "  destroy ") {
+		t.Fatalf("hearth: exit %d, stdout %.60q, stderr %.80q; want exit 2 and the usage on stderr", code, out, errs)
 	}
 }

@@ -37,9 +37,11 @@ a member a role by hand (-take takes it), as a moderator does outside
 hearth: hearth plan and hearth run take back only the roles hearth gave,
 so one given by hand stays, even of a role a tier gives, and hearth drift
 reports a role hearth gave that was taken outside it. ROLE is the role
-block's name. DIR is the
-configuration directory (default .); the first local platform block is
-used. show -json prints {"community": ..., "members": [...]} (or
+block's name. DIR is the configuration directory (default .). With
+several local platform blocks, -platform NAME (or platform.local.NAME)
+picks one; without it, the one of the community the command names is
+used, and otherwise (post, react, a community on none) hearth asks for
+-platform, naming the choices. show -json prints {"community": ..., "members": [...]} (or
 "messages", "dms"): each object's id and its attributes as the platform
 keeps them (name, joined_at; channel, author, text, posted_at, pinned;
 member, author, text, posted_at; member, role), empty ones left out.
@@ -55,6 +57,7 @@ Examples:
   hearth local role -member mb-2 -role regular explorers examples/quickstart
   hearth local show roles explorers examples/quickstart
   hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
+  hearth local post -platform lab -member mb-1 -channel general "Hello" mycommunity   # with several local platforms
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
@@ -75,6 +78,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	message := fs.String("message", "", "With react: the message id.")
 	emoji := fs.String("emoji", "👍", "With react: the emoji.")
 	asJSON := fs.Bool("json", false, "With show: print JSON.")
+	platName := fs.String("platform", "", "The local platform block to act on, by `NAME` (main) or address (platform.local.main), when the configuration has several.")
 	var vf varFlags
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
@@ -102,15 +106,18 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	var plat *config.Platform
-	for _, p := range cfg.Platforms {
-		if p.Type == local.Type {
-			plat = p
-			break
-		}
+	// The community the command names, which picks the platform when
+	// there are several and -platform does not.
+	named := ""
+	switch verb {
+	case "join", "role", "show":
+		named = pos[len(pos)-1]
+	case "reply":
+		named = pos[0]
 	}
-	if plat == nil {
-		return fail(fmt.Errorf("the configuration in %s has no platform \"local\" block", dir))
+	plat, err := localPlatform(cfg, dir, *platName, named)
+	if err != nil {
+		return fail(err)
 	}
 	// show only reads: before the first apply it finds nothing, and
 	// leaves no platform file behind.
@@ -268,6 +275,42 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	return 0
+}
+
+// localPlatform is the local platform block a hearth local command acts
+// on: the one named by -platform (name, NAME, or address,
+// platform.local.NAME), else the only one, else the one of the community
+// the command names (a sub-community's is its block's). Several and no
+// way to choose, or a name that is none of them, is an error naming the
+// choices.
+func localPlatform(cfg *config.Config, dir, name, community string) (*config.Platform, error) {
+	var all []*config.Platform
+	var names []string
+	for _, p := range cfg.Platforms {
+		if p.Type == local.Type {
+			all = append(all, p)
+			names = append(names, p.Name)
+		}
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("the configuration in %s has no platform \"local\" block", dir)
+	}
+	if name != "" {
+		short := strings.TrimPrefix(name, "platform."+local.Type+".")
+		for _, p := range all {
+			if p.Name == short {
+				return p, nil
+			}
+		}
+		return nil, fmt.Errorf("-platform %s: the configuration has no local platform of that name.%s The local platforms are: %s", name, didYouMean(short, names), strings.Join(names, ", "))
+	}
+	if len(all) == 1 {
+		return all[0], nil
+	}
+	if c, _ := cfg.Family(community); c != nil && c.Platform != nil && c.Platform.Type == local.Type {
+		return c.Platform, nil
+	}
+	return nil, fmt.Errorf("the configuration has %d local platforms (%s): choose one with -platform NAME", len(all), strings.Join(names, ", "))
 }
 
 // localObjectsJSON is what local show -json lists: each object's id and

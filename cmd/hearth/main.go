@@ -130,6 +130,7 @@ func commands() []command {
 		{"graph", "Print the dependency graph of a configuration in DOT", graphUsage, runGraph},
 		{"plan", "Show what apply would change on the platforms", planUsage, runPlan},
 		{"apply", "Change the platforms to match the configuration", applyUsage, runApply},
+		{"destroy", "Destroy everything hearth manages (what its state holds), after showing the plan", destroyUsage, runDestroy},
 		{"drift", "Show what changed on the platforms outside hearth", driftUsage, runDrift},
 		{"show", "Print a plan saved with hearth plan -out", showUsage, runShow},
 		{"state", "List, show, remove, rename or adopt the platform resources hearth manages; prune old event ids and history; back the state up and restore it", stateUsage, runState},
@@ -166,11 +167,16 @@ Every command takes -h for its options and examples. Start with:
 `
 
 func run(ctx context.Context, args []string, s *stdio) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+	// No command is a usage error, as a mistyped flag is: the usage on
+	// stderr (stdout may be a file a command's output was meant for) and
+	// exit 2, as Terraform and the go command answer it. Asked for, help
+	// goes to stdout and exits 0.
+	if len(args) == 0 {
+		printMainUsage(s.err)
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
 		printMainUsage(s.out)
-		if len(args) == 0 {
-			return 1
-		}
 		return 0
 	}
 	if args[0] == "help" {

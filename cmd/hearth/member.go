@@ -31,9 +31,11 @@ const memberUsage = `Usage: hearth member list [options] [DIR]
 
 list prints the members, in id order, a page at a time (-limit, 100;
 -after ID for the next page, as the last line says): on a terminal a
-table, elsewhere one tab-separated line per member (id, name, tier,
-points, last active, "left"). Last active is in UTC: the table's header
-says so, the lines give RFC 3339 (2026-11-15T05:16:03Z). -segment NAME
+table, elsewhere a header row (ID, NAME, TIER, POINTS, LAST ACTIVE,
+LEFT; -no-header leaves it out) and one tab-separated line per member
+(id, name, tier, points, last active, "left"); -json has no header. Last
+active is in UTC: the table's header says so, the lines give RFC 3339
+(2026-11-15T05:16:03Z). -segment NAME
 and -tier NAME keep a segment's or tier's members (members who left are
 in none), -left those who left (-left=false those who did not), -q TEXT
 those whose id or name holds TEXT; -json prints the page as GET

@@ -34,6 +34,7 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	fs.Var(&left, "left", "Only members who left; -left=false only those who did not.")
 	limit := fs.Int("limit", 100, "Members per page, 1 to 1000.")
 	after := fs.String("after", "", "Start past this member id: the next page, as the last one printed says.")
+	noHeader := fs.Bool("no-header", false, "Leave out the header row of the tab-separated lines (not a terminal), for a script reading every line as a member.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -90,17 +91,18 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	if *asJSON {
 		return writeJSON(s, page)
 	}
-	printMemberList(s, page, args)
+	printMemberList(s, page, args, !*noHeader)
 	return 0
 }
 
 // printMemberList writes a page: on a terminal, a table with a header
-// and a count; elsewhere, one tab-separated line per member (id, name,
-// tier, points, last active, "left"), for cut and awk, and where the
-// next page starts on stderr. Times are in UTC, as member show's are:
-// the table says so once in its header, to keep the column narrow; the
-// lines, which have no header, give RFC 3339 with its Z.
-func printMemberList(s *stdio, page state.MemberPage, args []string) {
+// and a count; elsewhere, a header row (unless header is false,
+// -no-header) and one tab-separated line per member (id, name, tier,
+// points, last active, "left"), for cut and awk, and where the next
+// page starts on stderr. Times are in UTC, as member show's are: the
+// table says so once in its header, to keep the column narrow; the
+// lines give RFC 3339 with its Z.
+func printMemberList(s *stdio, page state.MemberPage, args []string, header bool) {
 	last := func(m state.MemberHit) string {
 		if m.LastActiveAt.IsZero() {
 			return "-"
@@ -121,6 +123,9 @@ func printMemberList(s *stdio, page state.MemberPage, args []string) {
 		nextHint = fmt.Sprintf("More follow: hearth member list -after %s%s", page.Next, againArgs(args))
 	}
 	if !s.outTTY {
+		if header && len(page.Members) > 0 {
+			fmt.Fprintln(s.out, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE\tLEFT")
+		}
 		for _, m := range page.Members {
 			fmt.Fprintf(s.out, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, oneLine(m.Name), m.Tier, m.Points, last(m), leftMark(m))
 		}

@@ -46,15 +46,18 @@ func TestMemberList(t *testing.T) {
 	ids := func(out string) string {
 		var got []string
 		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			if f := strings.Split(line, "\t"); len(f) == 6 {
+			if f := strings.Split(line, "\t"); len(f) == 6 && f[0] != "ID" {
 				got = append(got, f[0])
 			}
 		}
 		return strings.Join(got, " ")
 	}
 	code, out, errs := cli(false, "member", "list", dir)
-	if code != 0 || strings.Count(out, "\n") != 30 || errs != "" {
-		t.Fatalf("all 30 members, a line each: %d\n%s%s", code, out, errs)
+	if code != 0 || strings.Count(out, "\n") != 31 || errs != "" || !strings.HasPrefix(out, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE\tLEFT\n") {
+		t.Fatalf("a header row, then all 30 members, a line each: %d\n%s%s", code, out, errs)
+	}
+	if code, bare, _ := cli(false, "member", "list", "-no-header", dir); code != 0 || bare != strings.SplitN(out, "\n", 2)[1] {
+		t.Fatalf("-no-header: the same lines without the header:\n%s", bare)
 	}
 	if !strings.Contains(out, "u02\tBo\tregular\t121\t2026-11-15T05:16:03Z\t\n") || !strings.Contains(out, "u04\tDana\t\t77\t2026-11-14T21:32:00Z\tleft\n") {
 		t.Errorf("lines are id, name, tier, points, last active and left:\n%s", out)
@@ -62,7 +65,7 @@ func TestMemberList(t *testing.T) {
 	if _, out, _ := cli(false, "member", "list", "-left", dir); ids(out) != "u04" {
 		t.Errorf("-left lists %q; want u04", ids(out))
 	}
-	if _, out, _ := cli(false, "member", "list", "-left=false", dir); strings.Contains(out, "u04") || strings.Count(out, "\n") != 29 {
+	if _, out, _ := cli(false, "member", "list", "-left=false", dir); strings.Contains(out, "u04") || strings.Count(out, "\n") != 30 {
 		t.Errorf("-left=false lists:\n%s", out)
 	}
 	if _, out, _ := cli(false, "member", "list", "-segment", "lurkers", dir); ids(out) != "u01 u03 u20" {
@@ -94,6 +97,9 @@ func TestMemberList(t *testing.T) {
 		More bool `json:"more"`
 	}
 	_, out, _ = cli(false, "member", "list", "-json", "-tier", "regular", "-limit", "1000", dir)
+	if strings.Contains(out, "LAST ACTIVE") {
+		t.Errorf("-json has no header row:\n%s", out)
+	}
 	if err := json.Unmarshal([]byte(out), &js); err != nil || js.More || len(js.Members) < 13 {
 		t.Fatalf("-json: %v %+v\n%s", err, js, out)
 	}

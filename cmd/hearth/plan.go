@@ -85,6 +85,15 @@ not apply runs. A plan that changes no platform but moves members says
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
 
+-destroy plans the removal of everything hearth manages: every object
+its state holds (with -target ADDR, that object and what is under it),
+deepest first, under the same guards (a whole destroy needs
+-allow-removals); a community its platform never deletes (a Discord
+server, a Telegram group, a Slack workspace, a Discourse forum) is
+forgotten, left as it is (". community ID", "forget" in -json). It has
+no member impact, and "destroy": true in -json; -out saves it for
+'hearth apply FILE'. 'hearth destroy' makes and applies it.
+
 A plan writes nothing: not the state, nor the local platform's file,
 which the first apply creates (before it, both read as empty).
 
@@ -106,11 +115,12 @@ incentives alone, and moves time makes with the rules unchanged
    "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"},
-   "member_impact": {"members", "moved", "moves": [{"kind", "name",
+   "destroy" (a -destroy plan), "member_impact": {"members", "moved",
+   "moves": [{"kind", "name",
    "enter", "leave", "enter_members": [{"id", "name"}], "leave_members",
    ...}], "time_moved", "time_moves", "overdue", "at_evaluation",
    "list_cap", "incentives": {"changed", "added", "removed"}, ...}}
-action is create, update, delete, replace or no-op; numbers and booleans
+action is create, update, delete, replace, forget or no-op; numbers and booleans
 in before and after are JSON numbers and booleans, and a list (a role's
 permissions) an array of names. config_hash is a hash of the files and of
 the values of the variables that are not sensitive; sensitive_check (only
@@ -146,6 +156,7 @@ Examples:
   hearth plan -target community.explorers.channel.welcome mycommunity
   hearth plan -out changes.plan -detailed-exitcode mycommunity
   hearth plan -members mycommunity    # every member each move takes, by id and name
+  hearth plan -destroy -allow-removals -out gone.plan mycommunity   # what hearth destroy would do
   hearth plan -json mycommunity | jq -r '.member_impact.moves[] | select(.name == "regular") | .leave_members[].id'
 `
 
@@ -198,7 +209,9 @@ configuration (a sensitive variable's value included) or state changed
 since it was made (it says which). Without DIR, a saved plan applies to
 the directory it was made in, if it is still there, else the current
 one. -target goes in the 'hearth plan -target ADDR -out FILE' that makes
-it.
+it. -destroy destroys everything hearth manages instead, as 'hearth
+destroy' does (a saved plan of 'hearth plan -destroy -out FILE' applies
+the same way, and ends "Destroy complete!").
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
@@ -383,10 +396,11 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		detailedDoc = "Exit 2 when there is drift."
 	}
 	detailed := fs.Bool("detailed-exitcode", false, detailedDoc)
-	allow, refreshOnly := new(bool), &drift
+	allow, refreshOnly, destroy := new(bool), &drift, new(bool)
 	var share shareFlag
 	var targets targetFlags
 	if !drift {
+		destroy = fs.Bool("destroy", false, "Plan the removal of everything hearth manages (what its state holds; with -target, the targets and what is under them), for hearth apply FILE or to review what hearth destroy would do.")
 		allow = fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 		fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 		refreshOnly = fs.Bool("refresh-only", false, "Only report what changed outside hearth since the last apply (drift), as hearth drift does.")
@@ -408,6 +422,8 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	switch {
 	case *refreshOnly && len(targets) > 0:
 		mistake = "-target cannot be used with -refresh-only: the drift report covers every managed resource (filter -json with jq instead)"
+	case *refreshOnly && *destroy:
+		mistake = "-destroy cannot be used with -refresh-only: one plans removals, the other only reports drift"
 	case len(pos) > 1:
 		mistake = fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " "))
 	}
@@ -437,8 +453,10 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		for _, l := range targetWarnings(ctx, sess, targets) {
 			fmt.Fprintf(s.err, "hearth %s: %s\n", name, l)
 		}
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members})
-		if !addMemberImpact(ctx, s, name, sess, p, *listAll, *asJSON) {
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: *allow, MaxRemovalShare: share.p, Targets: targets, Members: sess.members, Destroy: *destroy})
+		// A destroy changes no rule: the members stay where the rules
+		// in force put them, so there is no member impact to show.
+		if !*destroy && !addMemberImpact(ctx, s, name, sess, p, *listAll, *asJSON) {
 			return 1
 		}
 	}
@@ -601,6 +619,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
 	asJSON := fs.Bool("json", false, "Print one JSON object per line on stdout: the plan, each change's start and outcome, diagnostics, a change summary (needs -auto-approve or PLANFILE).")
+	destroy := fs.Bool("destroy", false, "Destroy everything hearth manages instead, as hearth destroy does.")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Apply only this `ADDR`, what is under it and what it is in (repeatable).")
 	var vf varFlags
@@ -610,7 +629,93 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 		return code
 	}
 	v := newApplyView(s, *asJSON)
-	code = apply(ctx, v, pos, applyFlags{auto: *auto, allow: *allow, share: share.p, lockWait: *lockWait, targets: targets, vars: vf})
+	code = apply(ctx, v, pos, applyFlags{auto: *auto, allow: *allow, share: share.p, lockWait: *lockWait, targets: targets, vars: vf, destroy: *destroy})
+	v.close(code)
+	return code
+}
+
+const destroyUsage = `Usage: hearth destroy [options] [DIR]
+
+Destroys everything hearth manages for the configuration in DIR: every
+community, channel, role and pinned house rules its state holds (with
+-target ADDR, that object and what is under it, not what it is in),
+what is in an object before the object, as 'hearth apply' destroys the
+objects of blocks taken out of the files. The files are left as they
+are, so the next 'hearth apply' makes it all again. It is 'hearth apply
+-destroy'; 'hearth plan -destroy' shows the same plan and, with -out
+FILE, saves it for 'hearth apply FILE'.
+
+It prints the plan first and asks for confirmation ("yes");
+-auto-approve skips the question, which is required when standard input
+is not a terminal (in CI). It holds the state lock as apply does
+(-lock-timeout waits for another apply), records each removal in state
+as the platform confirms it, and stops at the first failure; 'hearth
+plan -destroy' then shows what is left.
+
+What hearth removes is what its state holds, as for any removal:
+objects it made, and objects adopted with an import block or 'hearth
+state import' (to keep one, 'hearth state rm ADDR' it first, or set
+prevent_destroy). Objects never in state (made by hand and not
+imported) are not touched, nor member roles given by hand; an import
+block not yet applied adopts nothing here. A community its platform
+never deletes (a Discord server, a Telegram group, a Slack workspace, a
+Discourse forum: hearth adopts them, it cannot make them) is forgotten,
+taken out of state and left as it is, once what hearth made in it is
+destroyed (". community ID" in the plan, "forget" in -json).
+
+The guards hold as for any removal: an object with prevent_destroy (as
+last applied, or set in its block now), or a community holding one, is
+refused (set prevent_destroy = false and apply first), and so is a plan
+destroying more than 25% (-max-removal-share) of the managed resources
+unless -allow-removals, which a whole destroy therefore needs.
+
+-json prints what apply -json prints (it needs -auto-approve); the plan
+message has "destroy": true, and the changes the action "delete", or
+"forget" for what is left on its platform. Exit status: 0 when
+everything was destroyed (or there was nothing to destroy), 1 otherwise.
+
+Examples:
+  hearth plan -destroy mycommunity                    # review it first
+  hearth destroy -allow-removals mycommunity
+  hearth destroy -auto-approve -allow-removals mycommunity         # in a script or CI
+  hearth destroy -allow-removals -target community.explorers.channel.welcome mycommunity
+  hearth plan -destroy -allow-removals -out gone.plan mycommunity && hearth apply gone.plan mycommunity
+`
+
+func runDestroy(ctx context.Context, s *stdio, args []string) int {
+	fs := newFlags(s, "destroy", destroyUsage)
+	s.registerNoColor(fs)
+	auto := autoApprove(fs, "Destroy without asking for confirmation (required when standard input is not a terminal).")
+	allow := fs.Bool("allow-removals", false, "Allow destroying more than 25% of the managed resources (a whole destroy needs it).")
+	var share shareFlag
+	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
+	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
+	asJSON := fs.Bool("json", false, "Print one JSON object per line on stdout, as hearth apply -json does (needs -auto-approve).")
+	var targets targetFlags
+	fs.Var(&targets, "target", "Destroy only this `ADDR` and what is under it (repeatable).")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	// A destroy takes no saved plan: 'hearth apply FILE' applies one
+	// made with plan -destroy -out FILE.
+	if len(pos) > 1 {
+		if *asJSON {
+			newApplyView(s, true).failf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " "))
+			return 1
+		}
+		return argError(s, "destroy", fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " ")))
+	}
+	if len(pos) == 1 {
+		if fi, err := os.Stat(pos[0]); err == nil && !fi.IsDir() {
+			return argError(s, "destroy", fmt.Sprintf("%s is a file, not a configuration directory: a saved plan (hearth plan -destroy -out FILE) is applied with hearth apply %s", pos[0], pos[0]))
+		}
+	}
+	v := newApplyView(s, *asJSON)
+	v.name = "destroy"
+	code = apply(ctx, v, pos, applyFlags{auto: *auto, allow: *allow, share: share.p, lockWait: *lockWait, targets: targets, vars: vf, destroy: true})
 	v.close(code)
 	return code
 }
@@ -622,6 +727,9 @@ type applyFlags struct {
 	lockWait    time.Duration
 	targets     []string
 	vars        varFlags
+	// destroy plans the removal of everything state holds (hearth
+	// destroy, apply -destroy).
+	destroy bool
 }
 
 // apply is hearth apply once its flags are parsed: everything it says
@@ -634,6 +742,8 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 	case 1:
 		fi, err := os.Stat(pos[0])
 		switch {
+		case v.name == "destroy": // takes no plan file
+			dir = pos[0]
 		case errors.Is(err, os.ErrNotExist):
 			// Either could be meant; naming only the directory would
 			// hide a mistyped plan file.
@@ -655,6 +765,10 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 	}
 	// A program reading -json cannot answer a question: Terraform
 	// requires the same.
+	if v.json() && v.name == "destroy" && !f.auto {
+		v.failf("-json needs -auto-approve\nhearth cannot ask for confirmation while it prints JSON: pass -auto-approve, or save the plan (hearth plan -destroy -out FILE) and apply it (hearth apply -json FILE).")
+		return 1
+	}
 	if v.json() && planFile == "" && !f.auto {
 		v.failf("-json needs -auto-approve or a saved plan\nhearth cannot ask for confirmation while it prints JSON: pass -auto-approve, or apply a saved plan (hearth plan -out FILE, then hearth apply -json FILE).")
 		return 1
@@ -663,6 +777,10 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 	// would apply something nobody saw.
 	if planFile != "" && len(f.targets) > 0 {
 		v.failf("-target cannot be used with a saved plan (%s), which is applied whole; make a targeted plan instead: hearth plan -target ADDR -out FILE", planFile)
+		return 1
+	}
+	if planFile != "" && f.destroy {
+		v.failf("-destroy cannot be used with a saved plan (%s), which is applied as it was made; make a destroy plan instead: hearth plan -destroy -out FILE", planFile)
 		return 1
 	}
 	var p *plan.Plan
@@ -678,6 +796,10 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 				fmt.Fprintf(s.out, "Applying %s to the configuration it was made for, in %s.\n", planFile, dir)
 			}
 		}
+		v.destroy = p.Destroy
+	}
+	if f.destroy {
+		v.destroy = true
 	}
 	var sess *planSession
 	if v.json() {
@@ -695,7 +817,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		}
 	} else {
 		var ok bool
-		if sess, ok = openPlanSession(ctx, s, "apply", dir, f.vars, false, false); !ok {
+		if sess, ok = openPlanSession(ctx, s, v.name, dir, f.vars, false, false); !ok {
 			return 1
 		}
 		v.redact, v.src, v.dir = sess.errs.rd, sess.errs.src, dir
@@ -714,11 +836,14 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		defer sess.store.Unlock(context.WithoutCancel(ctx), lockID)
 		held = lockID
 		v.notes(targetWarnings(ctx, sess, f.targets))
-		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: f.allow, MaxRemovalShare: f.share, Targets: f.targets, Members: sess.members})
+		p, err = plan.Make(ctx, sess.cfg, sess.store, sess.conns, plan.Options{AllowRemovals: f.allow, MaxRemovalShare: f.share, Targets: f.targets, Members: sess.members, Destroy: f.destroy})
 		// The plan to approve shows the member impact as hearth plan
 		// does, and says that the daemon, not apply, moves them: "yes"
 		// or "no" to the platform changes holds back no member's move.
-		if p != nil {
+		// A destroy changes no rule, and has none.
+		if p != nil && f.destroy {
+			v.plan(p, "", dir)
+		} else if p != nil {
 			im, ierr := memberImpact(ctx, s, sess, false)
 			if ierr != nil {
 				v.failf("member impact: %v", ierr)
@@ -738,15 +863,23 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		// nothing with it, so a "no" would hold nothing back.
 		if p.HasChanges() && !f.auto {
 			if !s.inTTY {
-				fmt.Fprintln(s.err, "hearth apply: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve, or apply a saved plan (hearth plan -out FILE, then hearth apply FILE).")
+				saved := "hearth plan -out FILE"
+				if f.destroy {
+					saved = "hearth plan -destroy -out FILE"
+				}
+				fmt.Fprintf(s.err, "hearth %s: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve, or apply a saved plan (%s, then hearth apply FILE).\n", v.name, saved)
 				return 1
 			}
-			fmt.Fprint(s.out, "\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ")
+			question := "Do you want to perform these actions? Only 'yes' will be accepted."
+			if f.destroy {
+				question = "Do you really want to destroy what hearth manages, as shown above? There is no undo. Only 'yes' will be accepted."
+			}
+			fmt.Fprintf(s.out, "\n%s\n  Enter a value: ", question)
 			if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
 				if err != nil {
 					fmt.Fprintln(s.out) // the prompt's line, ended by Ctrl-C
 				}
-				fmt.Fprintln(s.err, "hearth apply: cancelled; nothing was changed.")
+				fmt.Fprintf(s.err, "hearth %s: cancelled; nothing was changed.\n", v.name)
 				return 1
 			}
 		}

@@ -376,7 +376,7 @@ func TestInterruptAtPrompt(t *testing.T) {
 }
 
 // A role's permissions are a JSON array in plan -json and state show
-// -json, and the same string as ever in the plan's text; a plan saved by
+// -json, a sorted list in the text (["a", "b"]); a plan saved by
 // a hearth that wrote them as one string (format 1.1) still shows and
 // applies.
 func TestPermissionsAsJSONArray(t *testing.T) {
@@ -394,7 +394,7 @@ community "d" {
 		t.Fatal(err)
 	}
 	planFile := filepath.Join(t.TempDir(), "p.plan")
-	if code, out, errs := hearthCmd(t, "", false, "plan", "-out", planFile, dir); code != 0 || !strings.Contains(out, `+ permissions = "kick_members,manage_messages"`) {
+	if code, out, errs := hearthCmd(t, "", false, "plan", "-out", planFile, dir); code != 0 || !strings.Contains(out, `+ permissions = ["kick_members", "manage_messages"]`) {
 		t.Fatalf("plan: %d\n%s%s", code, out, errs)
 	}
 	raw, err := os.ReadFile(planFile)
@@ -437,7 +437,7 @@ community "d" {
 	if err := os.WriteFile(planFile, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errs := hearthCmd(t, "", false, "show", planFile); code != 0 || !strings.Contains(out, `+ permissions = "kick_members,manage_messages"`) {
+	if code, out, errs := hearthCmd(t, "", false, "show", planFile); code != 0 || !strings.Contains(out, `+ permissions = ["kick_members", "manage_messages"]`) {
 		t.Fatalf("show of a 1.1 plan: %d\n%s%s", code, out, errs)
 	}
 	if code, out, errs := hearthCmd(t, "", false, "apply", planFile, dir); code != 0 || !strings.Contains(out, "Apply complete") {
@@ -451,7 +451,7 @@ community "d" {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || !reflect.DeepEqual(res.Attrs["permissions"], want) {
 		t.Fatalf("state show -json has permissions %#v (%v); want %#v:\n%s", res.Attrs["permissions"], err, want, out)
 	}
-	if code, out, errs := hearthCmd(t, "", false, "state", "show", "community.d.role.mod", dir); code != 0 || !strings.Contains(out, `"kick_members,manage_messages"`) {
+	if code, out, errs := hearthCmd(t, "", false, "state", "show", "community.d.role.mod", dir); code != 0 || !strings.Contains(out, `permissions = ["kick_members", "manage_messages"]`) {
 		t.Fatalf("state show: %d\n%s%s", code, out, errs)
 	}
 	// Nothing left to do: the state and the platform agree with the files.

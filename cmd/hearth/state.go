@@ -371,12 +371,14 @@ func typedResource(r state.Resource) resourceJSON {
 }
 
 // attrText writes an attribute as a plan does: numbers and booleans
-// bare, text (and a list, as its names joined by ",") quoted, whole,
-// since state show is where to read it all.
+// bare, a list as ["a", "b"], text quoted, whole, since state show is
+// where to read it all.
 func attrText(r state.Resource, k string) string {
 	switch platform.JSONValue(platform.Kind(r.Kind), k, r.Attrs[k]).(type) {
 	case bool, json.Number:
 		return r.Attrs[k]
+	case []string:
+		return plan.ListText(r.Attrs[k])
 	}
 	return strconv.Quote(r.Attrs[k])
 }

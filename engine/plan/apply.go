@@ -71,7 +71,8 @@ type ApplyEvent struct {
 	Address  string
 	Kind     platform.Kind
 	Platform string
-	// Action is the change's: create, update, delete or replace; or
+	// Action is the change's: create, update, delete, replace or
+	// forget; or
 	// move and import for the state changes of moved and import blocks,
 	// which Apply makes before the others.
 	Action string
@@ -101,8 +102,11 @@ type Result struct {
 	Added, Changed, Destroyed int
 	// Moved and Imported count moved and import blocks carried out.
 	Moved, Imported int
-	Failed          string
-	NotAttempted    int
+	// Forgotten counts objects taken out of state and left on their
+	// platform (ForgetAction).
+	Forgotten    int
+	Failed       string
+	NotAttempted int
 }
 
 // checkConfig refuses a plan made from another configuration than cfg,
@@ -413,6 +417,14 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 			res.Destroyed++
 			return outcome{done: fmt.Sprintf("Destroyed (id %s)", old.ID)}, nil
 		})
+	case ForgetAction:
+		return a.step(c, string(ForgetAction), "Forgetting", old.ID, func() (outcome, error) {
+			if err := a.forget(ctx, c.Address); err != nil {
+				return outcome{}, err
+			}
+			res.Forgotten++
+			return outcome{done: fmt.Sprintf("Forgotten (id %s, left on the platform)", old.ID)}, nil
+		})
 	case Replace:
 		return a.step(c, string(Replace), "Replacing", old.ID, func() (outcome, error) {
 			if err := a.destroy(ctx, c.Address); err != nil {
@@ -618,6 +630,24 @@ func (a *applier) destroy(ctx context.Context, addr string) error {
 		if err := a.forgetGrants(ctx, old); err != nil {
 			return fmt.Errorf("%s was deleted on %s but state could not forget the role assignments hearth made of it: %w", addr, old.Platform, err)
 		}
+	}
+	return nil
+}
+
+// forget takes addr out of state and leaves its object on the platform,
+// which never deletes it (platform.Keeper); the records of a role's
+// assignments go with it, as with a destroy.
+func (a *applier) forget(ctx context.Context, addr string) error {
+	old, ok := a.byAddr[addr]
+	if !ok {
+		return nil
+	}
+	if _, err := a.st.DeleteResource(ctx, addr); err != nil {
+		return err
+	}
+	delete(a.byAddr, addr)
+	if old.Kind == string(platform.KindRole) {
+		return a.forgetGrants(ctx, old)
 	}
 	return nil
 }

@@ -38,7 +38,11 @@ import (
 // 1.4's member_impact lists members by id (enter_members, leave_members,
 // in place of enter_sample and leave_sample's names) and tells the rules
 // change (moves) from what time does (time_moves, in place of stale).
-const FormatVersion = "1.4"
+// 1.5 adds destroy plans ("destroy": true, hearth plan -destroy) and the
+// forget action, which takes an object out of state and leaves it on
+// its platform (one the platform never deletes: platform.Keeper); a 1.4
+// reader refuses a forget as an unknown action rather than misread it.
+const FormatVersion = "1.5"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.
@@ -73,6 +77,11 @@ const (
 	Delete  Action = "delete"
 	Replace Action = "replace"
 	NoOp    Action = "no-op"
+	// ForgetAction takes an object out of state and leaves it on its platform:
+	// one the platform never deletes (platform.Keeper), such as an
+	// adopted Discord server, whose removal would otherwise fail at
+	// apply.
+	ForgetAction Action = "forget"
 )
 
 // Change is one object's change.
@@ -114,6 +123,9 @@ type Summary struct {
 	Move int `json:"move,omitempty"`
 	// Import counts existing objects adopted by import blocks.
 	Import int `json:"import,omitempty"`
+	// Forget counts objects taken out of state and left on their
+	// platform (ForgetAction). Added in 1.5.
+	Forget int `json:"forget,omitempty"`
 }
 
 // Plan is the saved plan and the -json document.
@@ -137,9 +149,13 @@ type Plan struct {
 	Source *Source `json:"config,omitempty"`
 	// RefreshOnly marks a drift report (Drift): changes made outside
 	// hearth, not changes to make. Apply refuses it.
-	RefreshOnly bool     `json:"refresh_only,omitempty"`
-	Changes     []Change `json:"changes"`
-	Summary     Summary  `json:"summary"`
+	RefreshOnly bool `json:"refresh_only,omitempty"`
+	// Destroy marks a destroy plan (Options.Destroy): every object
+	// state holds (or the targeted ones) removed, whatever the
+	// configuration says. Added in 1.5.
+	Destroy bool     `json:"destroy,omitempty"`
+	Changes []Change `json:"changes"`
+	Summary Summary  `json:"summary"`
 	// Warnings are things people should know that are not changes, such
 	// as a community past its capacity.
 	Warnings []string `json:"warnings,omitempty"`
@@ -150,7 +166,7 @@ type Plan struct {
 
 // HasChanges reports whether applying the plan would change a platform.
 func (p *Plan) HasChanges() bool {
-	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move+p.Summary.Import > 0
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move+p.Summary.Import+p.Summary.Forget > 0
 }
 
 // MovesMembers reports whether the plan's member impact moves anyone:
@@ -177,8 +193,17 @@ type Options struct {
 	Members Members
 	// Targets, when not empty, limit the plan to these addresses, what
 	// is under them (a community's channels) and what they are in (a
-	// channel's community), which must exist for them to.
+	// channel's community), which must exist for them to. In a destroy
+	// plan, only the targets and what is under them: what they are in
+	// stays.
 	Targets []string
+	// Destroy plans the removal of everything state holds, as
+	// hearth plan -destroy and hearth destroy do: deepest first, objects
+	// a platform never deletes forgotten, under the same guards as any
+	// removal. Moved and import blocks are not followed (an object not
+	// imported yet is not hearth's to remove), and member roles are not
+	// synced: destroying a role takes its assignments along.
+	Destroy bool
 }
 
 // ErrRefused wraps the errors of plans a guard refuses; Make returns
@@ -195,6 +220,9 @@ type liveKey struct {
 func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts Options) (*Plan, error) {
 	if m := opts.MaxRemovalShare; m != nil && !(*m >= 0 && *m <= 1) {
 		return nil, fmt.Errorf("max removal share %v is not a fraction from 0 to 1", *m)
+	}
+	if opts.Destroy {
+		return planDestroy(ctx, cfg, st, conns, opts)
 	}
 	desired, err := DesiredObjects(cfg)
 	if err != nil {
@@ -243,17 +271,16 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 			gone = append(gone, r)
 		}
 	}
-	slices.SortFunc(gone, func(a, b state.Resource) int {
-		return cmp.Or(-cmp.Compare(strings.Count(a.Address, "."), strings.Count(b.Address, ".")), -strings.Compare(a.Address, b.Address))
-	})
+	slices.SortFunc(gone, deepestFirst)
 	for _, r := range gone {
-		c := Change{Address: r.Address, Kind: platform.Kind(r.Kind), Action: Delete, Platform: r.Platform, ID: r.ID, PreventDestroy: r.PreventDestroy, MovedFrom: movedFrom[r.Address]}
-		if o, ok := live[liveKey{r.Platform, platform.Kind(r.Kind), r.ID}]; ok {
-			c.Before = settable(o)
-			c.Reason = subReason(subReasons, r.Address)
-		} else {
-			c.Before = platform.Attrs(maps.Clone(r.Attrs))
-			c.Reason = onlyForgotten
+		c := removal(r, live, conns)
+		c.MovedFrom = movedFrom[r.Address]
+		switch why := subReason(subReasons, r.Address); {
+		case why == "":
+		case c.Action == Delete && c.Reason == "":
+			c.Reason = why
+		case c.Action == ForgetAction:
+			c.Reason = why + "; " + c.Reason
 		}
 		p.Changes = append(p.Changes, c)
 	}
@@ -313,6 +340,13 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	if len(opts.Targets) > 0 {
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
 	}
+	p.count()
+	return p, guard(p, resources, held, opts)
+}
+
+// count sets the plan's summary from its changes.
+func (p *Plan) count() {
+	p.Summary = Summary{}
 	for _, c := range p.Changes {
 		if c.MovedFrom != "" {
 			p.Summary.Move++
@@ -330,9 +364,78 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		case Replace:
 			p.Summary.Add++
 			p.Summary.Destroy++
+		case ForgetAction:
+			p.Summary.Forget++
 		}
 	}
-	return p, guard(p, resources, held, opts)
+}
+
+// removal is the change that removes what state has in r: a delete, of
+// what is live (its attributes as they are) or of what is gone already
+// (only forgotten, with the attributes last applied), or a forget of an
+// object its platform never deletes (platform.Keeper), which stays there.
+func removal(r state.Resource, live map[liveKey]platform.Object, conns Conns) Change {
+	c := Change{Address: r.Address, Kind: platform.Kind(r.Kind), Action: Delete, Platform: r.Platform, ID: r.ID, PreventDestroy: r.PreventDestroy}
+	o, isLive := live[liveKey{r.Platform, platform.Kind(r.Kind), r.ID}]
+	if !isLive {
+		c.Before = platform.Attrs(maps.Clone(r.Attrs))
+		c.Reason = onlyForgotten
+		return c
+	}
+	c.Before = settable(o)
+	if k, ok := conns[r.Platform].(platform.Keeper); ok {
+		if why := k.Keeps(c.Kind); why != "" {
+			c.Action, c.Reason = ForgetAction, why+": it stays on the platform, no longer managed by hearth"
+		}
+	}
+	return c
+}
+
+// planDestroy is Make for a destroy plan: every object state holds (or
+// the targeted ones and what is under them) removed, deepest first, as
+// removed blocks are. prevent_destroy protects an object whether state
+// has it (as last applied) or its block says so now: a destroy is the
+// one plan that removes objects whose blocks are still there.
+func planDestroy(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts Options) (*Plan, error) {
+	resources, serial, err := st.Resources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	live, warnings, err := readLive(ctx, conns, resources)
+	if err != nil {
+		return nil, err
+	}
+	protected := map[string]bool{}
+	if desired, err := DesiredObjects(cfg); err == nil {
+		for _, d := range desired {
+			protected[d.Address] = d.PreventDestroy
+		}
+	}
+	// The guard reads prevent_destroy from the resources: a block's
+	// protects its object, and what the object is in, as an applied one.
+	resources = slices.Clone(resources)
+	for i, r := range resources {
+		resources[i].PreventDestroy = r.PreventDestroy || protected[r.Address]
+	}
+	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, SensitiveCheck: sensitiveCheck(cfg), Source: SourceOf(cfg), StateSerial: serial, Destroy: true, Changes: []Change{}, Warnings: warnings}
+	var gone []state.Resource
+	for _, r := range resources {
+		if len(opts.Targets) == 0 || slices.ContainsFunc(opts.Targets, func(t string) bool { return under(r.Address, t) }) {
+			gone = append(gone, r)
+		}
+	}
+	slices.SortFunc(gone, deepestFirst)
+	for _, r := range gone {
+		p.Changes = append(p.Changes, removal(r, live, conns))
+	}
+	p.count()
+	return p, guard(p, resources, 0, opts)
+}
+
+// deepestFirst orders removals: what is in an object before it (a pin
+// before its channel, a channel before its community).
+func deepestFirst(a, b state.Resource) int {
+	return cmp.Or(-cmp.Compare(strings.Count(a.Address, "."), strings.Count(b.Address, ".")), -strings.Compare(a.Address, b.Address))
 }
 
 // applyMoved renames, in a copy of the state's resources, what moved
@@ -646,8 +749,12 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 		share = *opts.MaxRemovalShare
 	}
 	if n := len(resources); !opts.AllowRemovals && n > 0 && float64(deletes) > share*float64(n) {
-		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; check the configuration, or pass -allow-removals",
-			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share))
+		what := "check the configuration, or pass -allow-removals"
+		if p.Destroy {
+			what = "a destroy is a removal like any other: pass -allow-removals to destroy this much"
+		}
+		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; %s",
+			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share, what))
 	}
 	if !opts.AllowRemovals && heldRoles > 0 && float64(roleDeletes) > share*float64(heldRoles) {
 		errs = append(errs, fmt.Errorf("%w: it takes %d of %d member roles hearth gave for tiers and segments (%.0f%%), more than the %.0f%% allowed; check the rules, or pass -allow-removals",

@@ -31,6 +31,9 @@ var symbols = map[Action]struct{ sym, color, verb string }{
 	Update:  {"~", yellow, "will be updated in place"},
 	Delete:  {"-", red, "will be destroyed"},
 	Replace: {"-/+", magenta, "will be replaced"},
+	// As Terraform marks what it stops managing: "." for nothing done
+	// to the object itself.
+	ForgetAction: {".", yellow, "will be forgotten"},
 }
 
 // WriteText writes the plan the way Terraform does: one block per change
@@ -52,6 +55,10 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "%s %s\n\n", paint(yellow, "Warning:"), w)
 	}
+	if !p.HasChanges() && p.Destroy {
+		b.WriteString("No changes. No objects need to be destroyed: state holds nothing hearth manages there.\n")
+		return p.writeImpact(w, &b, color)
+	}
 	if !p.HasChanges() {
 		if p.MovesMembers() {
 			fmt.Fprintf(&b, "No changes to the platforms: they match the configuration. %s\n", p.membersLine())
@@ -60,7 +67,11 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		}
 		return p.writeImpact(w, &b, color)
 	}
-	b.WriteString("hearth will perform the following actions:\n")
+	if p.Destroy {
+		b.WriteString("hearth will destroy everything it manages (what its state holds), with the following actions:\n")
+	} else {
+		b.WriteString("hearth will perform the following actions:\n")
+	}
 	for _, c := range p.Changes {
 		s, ok := symbols[c.Action]
 		if !ok {
@@ -93,6 +104,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 			writeAttrs(&b, c.Kind, c.After, paint(green, "+"), c.Kind == platform.KindPin)
 		case Delete:
 			writeAttrs(&b, c.Kind, c.Before, paint(red, "-"), false)
+		case ForgetAction:
+			// What stays on the platform, untouched.
+			writeAttrs(&b, c.Kind, c.Before, " ", false)
 		case Update, Replace:
 			width := 0
 			for _, k := range c.Changed {
@@ -111,14 +125,7 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		}
 		b.WriteString("    }\n")
 	}
-	moves := ""
-	if p.Summary.Move > 0 {
-		moves = fmt.Sprintf(", %d to move", p.Summary.Move)
-	}
-	if p.Summary.Import > 0 {
-		moves += fmt.Sprintf(", %d to import", p.Summary.Import)
-	}
-	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, moves)
+	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.Summary.extra())
 	if p.MovesMembers() {
 		b.WriteString(" " + p.membersLine())
 	}
@@ -145,13 +152,29 @@ func (p *Plan) writeImpact(w io.Writer, b *strings.Builder, color bool) error {
 func (p *Plan) SummaryLine() string {
 	switch {
 	case p.HasChanges() && p.MovesMembers():
-		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy. %s", p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.membersLine())
+		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy%s. %s", p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.Summary.extra(), p.membersLine())
 	case p.HasChanges():
-		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy%s.", p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.Summary.extra())
 	case p.MovesMembers():
 		return "Plan: no changes to the platforms. " + p.membersLine()
 	}
 	return "Plan: no changes."
+}
+
+// extra is what the summary line adds after "N to destroy" when there is
+// any: ", 1 to move, 2 to import, 1 to forget".
+func (s Summary) extra() string {
+	out := ""
+	if s.Move > 0 {
+		out = fmt.Sprintf(", %d to move", s.Move)
+	}
+	if s.Import > 0 {
+		out += fmt.Sprintf(", %d to import", s.Import)
+	}
+	if s.Forget > 0 {
+		out += fmt.Sprintf(", %d to forget", s.Forget)
+	}
+	return out
 }
 
 // membersLine says how many members the rules would move, and that the
@@ -254,14 +277,32 @@ func writeAttrs(b *strings.Builder, kind platform.Kind, attrs map[string]string,
 }
 
 // show writes an attribute's value by its format: numbers and booleans
-// bare, everything else quoted.
+// bare, a list (a role's permissions) as the configuration writes it,
+// ["a", "b"] in sorted order, everything else quoted.
 func show(kind platform.Kind, attr, v string) string {
 	if spec, ok := platform.SpecOf(kind); ok && v != "" {
-		if a, ok := spec.Attr(attr); ok && (a.Format == platform.FormatBool || a.Format == platform.FormatInt) {
-			return v
+		if a, ok := spec.Attr(attr); ok {
+			switch a.Format {
+			case platform.FormatBool, platform.FormatInt:
+				return v
+			case platform.FormatList:
+				return ListText(v)
+			}
 		}
 	}
 	return quote(v)
+}
+
+// ListText writes a list value (platform.FormatList: names joined by
+// ",") as HCL writes a list of strings, sorted: ["a", "b"]. The names
+// are quoted, so one from a plan file of elsewhere cannot pass for two.
+func ListText(v string) string {
+	items := slices.Clone(platform.SplitList(v))
+	slices.Sort(items)
+	for i, it := range items {
+		items[i] = strconv.Quote(it)
+	}
+	return "[" + strings.Join(items, ", ") + "]"
 }
 
 // quote shows a value on one line; long texts such as house rules are

@@ -194,6 +194,20 @@ type DeriveResponse struct {
 	Attrs Attrs
 }
 
+// Keeper is a platform that never deletes objects of some kinds: a
+// Discord server, a Telegram group, a Slack workspace, a Discourse forum,
+// which hearth adopts (an import block, or the platform block's own
+// community) but cannot make, and so does not unmake. A plan that
+// removes such an object forgets it (takes it out of state) and leaves
+// it on the platform, instead of a delete that Apply would refuse. It is
+// not a capability: it only says what Apply's delete would answer.
+type Keeper interface {
+	// Keeps says why the platform does not delete objects of kind, in
+	// words for the plan ("hearth does not delete Discord servers"), or
+	// "" when it does delete them.
+	Keeps(kind Kind) string
+}
+
 // Importer looks up one existing object by its platform id, so hearth
 // can adopt objects made outside it (`import` blocks, `hearth import`).
 type Importer interface {

@@ -102,6 +102,16 @@ func (b Block) Adopt(req platform.ApplyRequest) (platform.Object, error) {
 	return b.Object(), nil
 }
 
+// Keeps says why hearth does not delete the block's community (its
+// NoDelete), and "" for other kinds: a plan forgets the community
+// rather than delete it (platform.Keeper).
+func (b Block) Keeps(kind platform.Kind) string {
+	if kind == platform.KindCommunity {
+		return b.NoDelete
+	}
+	return ""
+}
+
 // Apply carries out one change: community changes go to Adopt, those of
 // other kinds to kinds (after Check), and a kind not there is
 // ErrUnsupported. Errors name the operation and kind.
