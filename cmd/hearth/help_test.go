@@ -390,10 +390,10 @@ func TestRunHelpReloadSettleAndGrace(t *testing.T) {
 }
 
 // hearth with no arguments is a usage error: the usage on stderr,
-// nothing on stdout, exit 2.
+// nothing on stdout, exit 1 as for every usage error.
 func TestNoArgumentsIsUsageError(t *testing.T) {
 	code, out, errs := runCLI()
-	if code != 2 || out != "" || !strings.Contains(errs, "Usage: hearth <command>") || !strings.Contains(errs, "Commands:") || !strings.Contains(errs, "  destroy ") {
-		t.Fatalf("hearth: exit %d, stdout %.60q, stderr %.80q; want exit 2 and the usage on stderr", code, out, errs)
+	if code != 1 || out != "" || !strings.Contains(errs, "Usage: hearth <command>") || !strings.Contains(errs, "Commands:") || !strings.Contains(errs, "  destroy ") {
+		t.Fatalf("hearth: exit %d, stdout %.60q, stderr %.80q; want exit 1 and the usage on stderr", code, out, errs)
 	}
 }

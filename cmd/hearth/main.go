@@ -167,13 +167,14 @@ Every command takes -h for its options and examples. Start with:
 `
 
 func run(ctx context.Context, args []string, s *stdio) int {
-	// No command is a usage error, as a mistyped flag is: the usage on
-	// stderr (stdout may be a file a command's output was meant for) and
-	// exit 2, as Terraform and the go command answer it. Asked for, help
-	// goes to stdout and exits 0.
+	// No command is a usage error, as a mistyped flag or command is: the
+	// usage on stderr (stdout may be a file a command's output was meant
+	// for) and exit 1, hearth's code for every usage error, since 2 means
+	// "changes pending" to plan -detailed-exitcode. Asked for, help goes
+	// to stdout and exits 0.
 	if len(args) == 0 {
 		printMainUsage(s.err)
-		return 2
+		return 1
 	}
 	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
 		printMainUsage(s.out)

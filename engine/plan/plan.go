@@ -748,15 +748,14 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 	if opts.MaxRemovalShare != nil {
 		share = *opts.MaxRemovalShare
 	}
-	if n := len(resources); !opts.AllowRemovals && n > 0 && float64(deletes) > share*float64(n) {
-		what := "check the configuration, or pass -allow-removals"
-		if p.Destroy {
-			what = "a destroy is a removal like any other: pass -allow-removals to destroy this much"
-		}
-		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; %s",
-			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share, what))
+	// The share guards a configuration that lost blocks by mistake; a
+	// destroy asks for the removals by name, and apply confirms them.
+	allowed := opts.AllowRemovals || p.Destroy
+	if n := len(resources); !allowed && n > 0 && float64(deletes) > share*float64(n) {
+		errs = append(errs, fmt.Errorf("%w: it destroys %d of %d managed resources (%.0f%%), more than the %.0f%% allowed; check the configuration, or pass -allow-removals",
+			ErrRefused, deletes, n, 100*float64(deletes)/float64(n), 100*share))
 	}
-	if !opts.AllowRemovals && heldRoles > 0 && float64(roleDeletes) > share*float64(heldRoles) {
+	if !allowed && heldRoles > 0 && float64(roleDeletes) > share*float64(heldRoles) {
 		errs = append(errs, fmt.Errorf("%w: it takes %d of %d member roles hearth gave for tiers and segments (%.0f%%), more than the %.0f%% allowed; check the rules, or pass -allow-removals",
 			ErrRefused, roleDeletes, heldRoles, 100*float64(roleDeletes)/float64(heldRoles), 100*share))
 	}
