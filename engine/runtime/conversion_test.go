@@ -101,3 +101,40 @@ func TestNoConversionWindowNoGoalAfterTheLastStep(t *testing.T) {
 		t.Errorf("funnel %+v; want finished", f)
 	}
 }
+
+// The goal of a finished run reads the run's entering event, kept for
+// the window: a goal over it converts only the runs it holds for.
+func TestConversionWindowReadsTheEnteringEvent(t *testing.T) {
+	cfg := load(t, templates+`
+event "signup" {
+  attributes = {
+    channel = "string"
+  }
+}
+campaign "ads" {
+  enter_on          = "signup"
+  exit_when         = "member.messages > 0 && event.channel == 'ads'"
+  conversion_window = "7d"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	stream := ev("s1", "signup", "ann", 0, 9, `{"channel":"ads"}`) +
+		ev("s2", "signup", "bob", 0, 9, `{"channel":"friend"}`) +
+		ev("m1", "message.posted", "ann", 1, 10, "") +
+		ev("m2", "message.posted", "bob", 1, 10, "")
+	sum, _, m := run(t, cfg, stream)
+	if got := m["ann"].Campaigns["ads"].Reason; got != "goal" {
+		t.Errorf("ann's run ended %s; want goal", got)
+	}
+	if got := m["bob"].Campaigns["ads"].Reason; got != "finished" {
+		t.Errorf("bob's run ended %s; want finished", got)
+	}
+	if f := sum.Campaigns["ads"]; f.Goal != 1 || f.Converted != 1 || f.Finished != 1 {
+		t.Errorf("funnel %+v", f)
+	}
+}
