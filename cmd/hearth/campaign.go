@@ -342,6 +342,12 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		fmt.Fprintf(w, "Ended runs (no goal: the campaign has no exit_when): %s%d finished, %d left, %d stopped. %s made in these runs.\n",
 			exited, t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
 	}
+	if rep.ConversionWindow != "" {
+		// Finished runs may still convert: the goal rate of a campaign
+		// whose runs finished lately may rise.
+		fmt.Fprintf(w, "Conversion window %s: a run that finished counts as goal when the goal holds within %s of its entry; %s did so after the last step (counted in goal, from the outcomes kept).\n",
+			rep.ConversionWindow, rep.ConversionWindow, plural(rep.Converted, "run", "runs"))
+	}
 	tw := textwidth.NewTabWriter(w, 2, 0)
 	if len(rep.Waiting) > 0 {
 		// A held column only when something is held: most campaigns

@@ -87,7 +87,7 @@ func TestFlagErrorSuggests(t *testing.T) {
 	}{
 		{[]string{"validate", "-jsn"}, "flag provided but not defined: -jsn. Did you mean -json?"},
 		{[]string{"run", "-lisen", "x"}, "Did you mean -listen?"},
-		{[]string{"local", "join", "-nmae", "Ann"}, "Did you mean -name?\nUsage: hearth local join -name NAME [-referrer ID] COMMUNITY [DIR]\n"},
+		{[]string{"local", "join", "-nmae", "Ann"}, "Did you mean -name?\nUsage: hearth local join -name NAME [-referrer ID] [-timezone ZONE] [-locale LOCALE] COMMUNITY [DIR]\n"},
 		{[]string{"plan", "--detailed-exitcodes"}, "Did you mean -detailed-exitcode?"},
 		{[]string{"apply", "-lock-timeout", "5"}, `invalid value "5" for flag -lock-timeout: parse error (a duration such as 30s, 5m or 2h)`},
 		{[]string{"replay", "-batch", "many"}, "parse error (a whole number)"},

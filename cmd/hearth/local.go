@@ -12,9 +12,10 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/textwidth"
+	"github.com/hearth-community/hearth/engine/zones"
 )
 
-const localUsage = `Usage: hearth local join -name NAME [-referrer ID] COMMUNITY [DIR]
+const localUsage = `Usage: hearth local join -name NAME [-referrer ID] [-timezone ZONE] [-locale LOCALE] COMMUNITY [DIR]
        hearth local post -member ID -channel CHANNEL TEXT... [DIR]
        hearth local react -member ID -message MSG [-emoji E] [DIR]
        hearth local reply -member ID COMMUNITY TEXT... [DIR]
@@ -37,7 +38,11 @@ a member a role by hand (-take takes it), as a moderator does outside
 hearth: hearth plan and hearth run take back only the roles hearth gave,
 so one given by hand stays, even of a role a tier gives, and hearth drift
 reports a role hearth gave that was taken outside it. ROLE is the role
-block's name. DIR is the configuration directory (default .). With
+block's name. join -timezone
+gives the new member an IANA time zone (Europe/Berlin), as a platform's
+profile does: their quiet hours, times of day (at) and localdate() in
+their messages follow it; -locale (zh-CN) picks their templates' text.
+DIR is the configuration directory (default .). With
 several local platform blocks, -platform NAME (or platform.local.NAME)
 picks one; without it, the one of the community the command names is
 used, and otherwise (post, react, a community on none) hearth asks for
@@ -51,6 +56,7 @@ Examples:
   hearth apply -auto-approve examples/quickstart
   hearth run examples/quickstart &
   hearth local join -name Ann explorers examples/quickstart
+  hearth local join -name Bo -timezone Asia/Tokyo -locale zh-CN explorers examples/quickstart
   hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
   hearth local show dms explorers examples/quickstart
   hearth local show -json members explorers examples/quickstart
@@ -71,6 +77,8 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "local "+verb, localUsage)
 	name := fs.String("name", "", "With join: the new member's display name.")
 	referrer := fs.String("referrer", "", "With join: the member id of whoever invited them.")
+	timezone := fs.String("timezone", "", "With join: the new member's IANA time zone, such as Europe/Berlin.")
+	locale := fs.String("locale", "", "With join: the new member's locale, such as zh-CN.")
 	member := fs.String("member", "", "With post, react, reply and role: the member id.")
 	role := fs.String("role", "", "With role: the role block's name.")
 	take := fs.Bool("take", false, "With role: take the role instead of giving it.")
@@ -101,6 +109,18 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	}
 	if *asJSON && verb != "show" {
 		return argError(s, "local "+verb, "-json is for show")
+	}
+	if (*timezone != "" || *locale != "") && verb != "join" {
+		return argError(s, "local "+verb, "-timezone and -locale are for join")
+	}
+	if *timezone != "" && !zones.Valid(*timezone) {
+		// hearth run would drop the zone, and quiet hours would run in
+		// the configuration's: say so now, not after the join.
+		hint := ""
+		if near := zones.Closest(*timezone); near != "" {
+			hint = fmt.Sprintf(" Did you mean %q?", near)
+		}
+		return argError(s, "local "+verb, fmt.Sprintf("-timezone %q is not an IANA time zone name, such as Europe/Berlin.%s", *timezone, hint))
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -160,7 +180,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		m, err := lc.Join(ctx, local.JoinRequest{Community: co, Name: *name, Referrer: *referrer})
+		m, err := lc.Join(ctx, local.JoinRequest{Community: co, Name: *name, Referrer: *referrer, Timezone: *timezone, Locale: *locale})
 		if err != nil {
 			return fail(err)
 		}

@@ -762,6 +762,11 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 				}
 			default:
 				fmt.Fprintf(w, "  campaign %s: ended (%s) %s", what, run.Reason, day(run.EndedAt))
+				if c != nil && run.Reason == "finished" && c.Converts(run.EnteredAt, m.EvaluatedAt) {
+					// The goal may still make it a conversion: the window
+					// is open as of the state (event time), not the clock.
+					fmt.Fprintf(w, " (counts as goal if the goal holds by %s: conversion_window %s)", day(run.EnteredAt.Add(c.ConversionWindow)), durations.Format(c.ConversionWindow))
+				}
 			}
 			if run.Variant != "" {
 				fmt.Fprintf(w, ", variant %s", run.Variant)

@@ -85,3 +85,23 @@ func TestMemberShowModerationUntilSaysUTC(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
 	}
 }
+
+// member show says when a finished run may still count as goal, while
+// its conversion window is open as of the state.
+func TestMemberShowConversionWindow(t *testing.T) {
+	at := func(day, hour int) time.Time { return time.Date(2026, 1, day, hour, 0, 0, 0, time.UTC) }
+	c := &config.Campaign{Name: "welcome", ConversionWindow: 7 * 24 * time.Hour, Steps: []*config.Step{{Name: "hello"}}}
+	for _, tc := range []struct {
+		evaluated time.Time
+		want      bool
+	}{{at(3, 0), true}, {at(9, 0), false}} {
+		m := &state.Member{ID: "u1", JoinedAt: at(1, 0), LastEventAt: tc.evaluated, EvaluatedAt: tc.evaluated,
+			Campaigns: map[string]*state.CampaignRun{"welcome": {Status: "done", EnteredAt: at(1, 9), EndedAt: at(1, 9), Reason: "finished", Runs: 1, Seq: 1}}}
+		var b strings.Builder
+		printMember(&b, &config.Config{Campaigns: []*config.Campaign{c}}, nil, m, time.Now())
+		hint := "(counts as goal if the goal holds by 2026-01-08 09:00 UTC: conversion_window 1w)"
+		if got := strings.Contains(b.String(), hint); got != tc.want {
+			t.Errorf("evaluated %s: hint shown %v, want %v:\n%s", tc.evaluated, got, tc.want, b.String())
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
@@ -538,6 +539,25 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			for _, c := range cfg.Campaigns {
 				if f := sum.Campaigns[c.Name]; f != nil && f.Deferred > 0 {
 					fmt.Fprintf(tw, "  %s\t%d\t%d\n", c.Name, f.DeferredBy[state.HoldQuietHours], f.DeferredBy[state.HoldFrequencyCap])
+				}
+			}
+		}
+		// Runs that finished and then reached the goal within their
+		// campaign's conversion window: in goal above, said apart here.
+		windows := false
+		for _, c := range cfg.Campaigns {
+			windows = windows || c.ConversionWindow > 0
+		}
+		if windows {
+			section("Goal after the last step (conversion_window)", "window\tconverted")
+			for _, c := range cfg.Campaigns {
+				f := sum.Campaigns[c.Name]
+				if f == nil || c.ConversionWindow <= 0 {
+					continue
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%d\n", c.Name, durations.Format(c.ConversionWindow), f.Converted)
+				for _, name := range simulate.ArmOrder(c, f) {
+					fmt.Fprintf(tw, "    variant %s\t\t%d\n", name, f.Arms[name].Converted)
 				}
 			}
 		}

@@ -63,6 +63,13 @@ be in afterwards; time-based rules run up to each expectation's time.
                                     # quiet_hours, frequency_cap or none
                                     # (or, queued, quiet hours at delivery)
         held_until = "1d8h"       # until when, written as at is
+        message "welcome" {       # the step's latest message that went out
+          text       = "Welcome, Ann!"  # its whole text, exactly
+          contains   = ["Ann"]    # pieces its text holds
+          subject    = "Hello"    # an email's subject
+          at         = "1h"       # when it went out, written as at is
+          not_before = "1h"       # it went out then or later
+        }
       }
     }
     expect_alert "negative_spike" {

@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -130,6 +131,13 @@ type Report struct {
 	// no records to read.
 	Steps       []Step       `json:"steps,omitempty"`
 	StepRecords *StepRecords `json:"step_records,omitempty"`
+	// ConversionWindow is the campaign's conversion_window ("7d"),
+	// absent without one; Converted is the runs the outcomes kept tell
+	// of that finished and then reached the goal within it (earlier
+	// runs of members who entered again too): counted in Goal above as
+	// goal, not finished.
+	ConversionWindow string `json:"conversion_window,omitempty"`
+	Converted        int    `json:"converted_after_finishing,omitempty"`
 }
 
 // Tally adds up one campaign's runs member by member, for a scan that
@@ -150,7 +158,7 @@ type Tally struct {
 // an edit removed waits at the step it goes on to, as member show says,
 // not at the step now at its old index.
 func NewTally(c *config.Campaign, after map[string]string) *Tally {
-	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {
@@ -160,6 +168,14 @@ func NewTally(c *config.Campaign, after map[string]string) *Tally {
 		}
 	}
 	return t
+}
+
+// window is c's conversion_window as the file writes it, "" for none.
+func window(c *config.Campaign) string {
+	if c.ConversionWindow <= 0 {
+		return ""
+	}
+	return durations.Format(c.ConversionWindow)
 }
 
 // Add counts one member.

@@ -134,3 +134,100 @@ func (k kept) CampaignOutcomes(_ context.Context, campaign string, fn func(*stat
 	}
 	return nil
 }
+
+// A run that finished and reached the goal within the conversion window
+// counts once, as goal, for its variant, in the funnel and in the goal
+// of the step whose message it was given; one past the window stays
+// finished.
+func TestConversionWindowInTheReport(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "welcome" {
+  community         = community.c
+  enter_on          = "member.joined"
+  exit_when         = "member.messages > 0"
+  conversion_window = "2d"
+  step "split" {
+    split {
+      variant "a" {
+        weight = 1
+        goto   = "hello"
+      }
+      variant "b" {
+        weight = 1
+        goto   = "hello"
+      }
+    }
+  }
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	events := `{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
+{"id":"j2","type":"member.joined","member":"bob","at":"2026-01-01T10:00:00Z"}
+{"id":"p1","type":"message.posted","member":"ann","at":"2026-01-02T12:00:00Z"}
+{"id":"p2","type":"message.posted","member":"ann","at":"2026-01-02T13:00:00Z"}
+{"id":"p3","type":"message.posted","member":"bob","at":"2026-01-03T11:00:00Z"}
+`
+	var outs []state.Outcome
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(events), simulate.Options{
+		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := campaignstats.Read(context.Background(), cfg.Campaigns[0], nil, kept{sum.Store.(*state.Memory), outs}, campaignstats.Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Goal != 1 || rep.Total.Finished != 1 || rep.Converted != 1 || rep.ConversionWindow != "2d" {
+		t.Errorf("total %+v, converted %d, window %q; want 1 goal (converted after finishing), 1 finished, 2d", rep.Total, rep.Converted, rep.ConversionWindow)
+	}
+	variant := ""
+	for _, o := range outs {
+		if o.Member == "ann" && o.Change == "variant" {
+			variant = o.Detail
+		}
+	}
+	goals := 0
+	for _, v := range rep.Variants {
+		goals += v.Goal
+		if v.Name == variant && v.Goal != 1 {
+			t.Errorf("variant %s: %+v; want ann's goal", v.Name, v)
+		}
+	}
+	if goals != 1 {
+		t.Errorf("variants %+v; want one goal in all", rep.Variants)
+	}
+	var hello campaignstats.Step
+	for _, st := range rep.Steps {
+		if st.Step == "hello" {
+			hello = st
+		}
+	}
+	if hello.RunsSent != 2 || hello.RunsSentEnded != 2 || hello.Goal != 1 {
+		t.Errorf("hello: %+v; want 2 runs sent and ended, 1 of them converted", hello)
+	}
+}

@@ -151,7 +151,13 @@ type stepTally struct {
 	// and run key; a run leaves it at its end, so it holds the running
 	// runs, not every run there ever was.
 	open map[string]*openRun
-	rec  StepRecords
+	// finished holds, in a campaign with a conversion window, the runs
+	// that finished: a convert outcome later credits their sends with
+	// the goal.
+	finished map[string]*openRun
+	// converted counts the convert outcomes.
+	converted int
+	rec       StepRecords
 }
 
 func newStepTally(c *config.Campaign, ret Retention) *stepTally {
@@ -217,6 +223,7 @@ func (t *stepTally) outcome(o *state.Outcome) {
 	case o.Kind == state.KindCampaign && o.Change == "enter":
 		n, _ := strconv.Atoi(strings.TrimPrefix(reason, "run "))
 		t.open[o.Member+"\x00"+key] = &openRun{run: n}
+		delete(t.finished, o.Member+"\x00"+key) // a run replaced converts no more
 	case o.Kind == state.KindCampaign && o.Change == "exit":
 		id := o.Member + "\x00" + key
 		r := t.open[id]
@@ -232,6 +239,25 @@ func (t *stepTally) outcome(o *state.Outcome) {
 			}
 		}
 		delete(t.open, id)
+		if reason == "finished" && t.c.ConversionWindow > 0 {
+			if t.finished == nil {
+				t.finished = map[string]*openRun{}
+			}
+			t.finished[id] = r
+		}
+	case o.Kind == state.KindCampaign && o.Change == "convert":
+		// The run finished, counted among the ended runs then, and has
+		// reached the goal since: its sends are credited now, once.
+		t.converted++
+		id := o.Member + "\x00" + key
+		if r := t.finished[id]; r != nil {
+			for _, m := range r.marks {
+				if m.flags&markSent != 0 {
+					t.steps[m.step].Goal++
+				}
+			}
+			delete(t.finished, id)
+		}
 	case o.Kind == state.KindCampaign && o.Change == "skip":
 		if step, why, ok := runtime.StepSkip(reason); ok {
 			i := t.step(step)
@@ -348,7 +374,8 @@ func (t *Tally) ReadRecords(ctx context.Context, rec state.CampaignRecords, ret 
 	}
 	// The runs still open are not needed past here: the member scan
 	// that follows does not read them.
-	st.open = nil
+	st.open, st.finished = nil, nil
+	t.rep.Converted = st.converted
 	t.steps = st
 	return nil
 }

@@ -777,6 +777,15 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		l.errorf(b.attr("reentry_after").Expr.Range().Ptr(), "reentry_after without reentry = \"after\"", "Set reentry = \"after\" for reentry_after to apply.")
 	}
 	c.ExpireAfter = b.expireAfter()
+	c.ConversionWindow = b.dur("conversion_window")
+	if a := b.attr("conversion_window"); a != nil && !b.reported("conversion_window") {
+		switch {
+		case c.ConversionWindow <= 0:
+			l.errorf(a.Expr.Range().Ptr(), "Invalid conversion_window", "conversion_window must be longer than zero, such as \"7d\".")
+		case !c.HasGoal() && !b.reported("exit_when"):
+			l.errorf(a.Expr.Range().Ptr(), "conversion_window without a goal", "conversion_window counts a finished run as goal when the goal holds within it of entering, and campaign %q has none: add exit_when, such as exit_when = \"member.messages > 0\".", name)
+		}
+	}
 	for _, qb := range b.blocks("quiet_hours") {
 		q := l.open(qb, spec.block("quiet_hours"))
 		from, to := q.clock("from"), q.clock("to")

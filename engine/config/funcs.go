@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/zclconf/go-cty/cty"
@@ -68,6 +69,9 @@ func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]
 		"tobool": stdlib.MakeToFunc(cty.Bool), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
 		"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 	}
+	// Outside a message there is no member: UTC. The template renderer
+	// binds it to each member's zone (LocalDateFunc).
+	f[LocalDate] = LocalDateFunc(time.UTC)
 	f["env"] = function.New(&function.Spec{
 		Description: "Value of an environment variable; a second argument is the default when unset.",
 		Params:      []function.Parameter{{Name: "name", Type: cty.String}},
@@ -131,6 +135,31 @@ func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]
 		},
 	})
 	return f
+}
+
+// LocalDate is the name of the function that formats a time in the
+// member's time zone.
+const LocalDate = "localdate"
+
+// LocalDateFunc is localdate(spec, timestamp): formatdate's spec and
+// timestamp (RFC 3339, as templates give every time), with the time
+// shown in loc, so "hh:mm" is the member's clock, not UTC's. A message
+// renders it with the member's zone (or the configuration's timezone,
+// for a member with none); anywhere else it is UTC.
+func LocalDateFunc(loc *time.Location) function.Function {
+	return function.New(&function.Spec{
+		Description: "formatdate(spec, timestamp) in the member's time zone: in a message, the time as the member's clock shows it (their timezone, else the configuration's timezone, else UTC), such as localdate(\"EEE D MMM, hh:mm\", event.starts_at) for \"Fri 6 Mar, 19:00\"; outside one, in UTC. The spec is formatdate's: YYYY, MM, MMM, MMMM, D, DD, EEE, EEEE, hh and h for the 24-hour clock, HH and H with AA or aa for the 12-hour one, mm, ss, ZZZZ for the offset, 'quoted literal text'. A timestamp that is not RFC 3339 (an empty one, say) is an error, and the message is not sent.",
+		Params:      []function.Parameter{{Name: "spec", Type: cty.String}, {Name: "timestamp", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			ts := args[1].AsString()
+			t, err := time.Parse(time.RFC3339, ts)
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("not an RFC 3339 timestamp: %q", ts)
+			}
+			return stdlib.FormatDate(args[0], cty.StringVal(t.In(loc).Format(time.RFC3339)))
+		},
+	})
 }
 
 // HCLFunctionDocs lists the HCL functions with their descriptions, for

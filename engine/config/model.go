@@ -395,9 +395,13 @@ type Campaign struct {
 	// StopWhen ends the run as "exited", not a goal: the campaign is no
 	// longer for the member (they unsubscribed). Checked before
 	// ExitWhen, so it wins when both hold.
-	StopWhen     *Rule
-	Reentry      string
-	ReentryAfter time.Duration
+	StopWhen *Rule
+	// ConversionWindow is how long after entering a run that finished
+	// may still reach the goal and count as goal (conversion_window);
+	// zero: only while the run is under way.
+	ConversionWindow time.Duration
+	Reentry          string
+	ReentryAfter     time.Duration
 	// RunKey, a rule over the entering event giving a string, makes each
 	// distinct value its own run for the member (one per meetup);
 	// reentry applies per key. Only with enter_on.
@@ -457,6 +461,14 @@ func (c *Campaign) For(left bool) bool {
 		return left
 	}
 	return !left
+}
+
+// Converts reports whether a finished run of c that entered at entered
+// may still count as goal at now: c has a conversion window, and now is
+// within it of the entry. Event time
+// decides, so a replay converts the runs a live run did.
+func (c *Campaign) Converts(entered, now time.Time) bool {
+	return c.ConversionWindow > 0 && !now.After(entered.Add(c.ConversionWindow))
 }
 
 // HasGoal reports whether a run can end at the goal: with exit_when, or

@@ -51,7 +51,7 @@ func newDomainMetrics() *domainMetrics {
 	d := &domainMetrics{
 		campaignEntries: counter("hearth_campaign_entries_total", "Runs started in a campaign (members entering it), by campaign.", "campaign"),
 		campaignSends:   counter("hearth_campaign_sends_total", "Messages a campaign's steps queued in the outbox, by campaign and step.", "campaign", "step"),
-		campaignGoals:   counter("hearth_campaign_goals_total", "Campaign runs that ended on their goal (exit_when held), by campaign.", "campaign"),
+		campaignGoals:   counter("hearth_campaign_goals_total", "Campaign runs that reached their goal (exit_when held, also after finishing within conversion_window), by campaign.", "campaign"),
 		campaignExits: counter("hearth_campaign_exits_total",
 			"Campaign runs that ended, by campaign and reason (goal, exited: stop_when held, finished, left, stopped).", "campaign", "reason"),
 		segmentEntries: counter("hearth_segment_entries_total", "Members entering a segment, by segment.", "segment"),
@@ -248,6 +248,10 @@ func (t *tally) outcome(o *state.Outcome) {
 			if reason == "goal" {
 				t.inc = append(t.inc, c.goals)
 			}
+		case "convert":
+			// A finished run reached the goal within its conversion
+			// window: a goal, though its exit was counted as finished.
+			t.inc = append(t.inc, c.goals)
 		}
 	case state.KindAction:
 		// A campaign's send: its rule is the campaign's, its detail the

@@ -204,6 +204,25 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 			knownAll(ca, "skipped", "step", *xc.Skipped, steps, owner, diags)
 		}
 		checkHeld(cfg, c, xc, diags)
+		var sends []string
+		for _, st := range c.Steps {
+			if st.Send != nil {
+				sends = append(sends, st.Name)
+			}
+		}
+		for _, xm := range xc.Messages {
+			switch {
+			case !slices.Contains(steps, xm.Step):
+				known(xm.NameRange, "step", xm.Step, steps, owner, diags)
+			case !slices.Contains(sends, xm.Step):
+				others := " It has no step that sends."
+				if len(sends) > 0 {
+					others = " Steps that send: " + quoteList(sends) + "."
+				}
+				*diags = append(*diags, errorAt(xm.NameRange, "Step sends nothing",
+					"step %q of campaign %q has no send, so it has no message to check.%s", xm.Step, c.Name, others))
+			}
+		}
 	}
 }
 

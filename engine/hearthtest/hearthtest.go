@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -546,6 +547,9 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 	if x.Runs != nil && *x.Runs != runs {
 		fail("runs", fmt.Sprint(*x.Runs), fmt.Sprint(runs))
 	}
+	for _, xm := range x.Messages {
+		out = append(out, checkMessage(xm, id, rule, m, r, x.Key, start, at)...)
+	}
 	if x.Held != nil || x.HeldUntil != nil {
 		// What holds the send now, as member why reads it: a hold
 		// whose time has come no longer does.
@@ -594,6 +598,101 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 		}
 	}
 	return out
+}
+
+// checkMessage compares the latest message of a step that went out to
+// the member with a message block: its text and when it went out.
+func checkMessage(xm *ExpectMessage, id string, rule []string, m *state.Member, r *replayed, key *string, start, at time.Time) []Failure {
+	var out []Failure
+	a := &xm.attrs
+	campaign := state.RunCampaign(id)
+	fail := func(attr, want, got string) {
+		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " message " + xm.Step + " " + attr, Expected: want, Got: got, DecidedBy: rule, explain: []string{"campaign." + id}})
+	}
+	e, ok := sentMessage(r.sum.Store, m.ID, campaign, xm.Step, key, at)
+	if !ok {
+		// Say why there is none: never queued, skipped, or held.
+		why := "none: the step's message never went out"
+		if run := m.Campaigns[id]; run == nil {
+			why += " (no run: never entered)"
+		} else if !run.Active() {
+			why += " (the run ended: " + run.Reason + ")"
+		}
+		if skips := skippedSteps(r, m.ID, campaign, key); len(skips) > 0 {
+			why += " (skipped: " + skipsText(skips, start) + ")"
+		}
+		if h, step := deliveryHold(r, m, id, at); h != nil {
+			why += fmt.Sprintf(" (held at delivery: %s by quiet hours until %s)", step, offset(h.Until.Sub(start)))
+		}
+		for _, attr := range []string{"text", "contains", "subject", "at", "not_before"} {
+			if _, set := a.Attributes[attr]; set {
+				fail(attr, messageWant(xm, attr, start), why)
+				break
+			}
+		}
+		return out
+	}
+	if xm.Text != nil && *xm.Text != e.Text {
+		fail("text", strconv.Quote(*xm.Text), strconv.Quote(e.Text))
+	}
+	if xm.Contains != nil {
+		for _, piece := range *xm.Contains {
+			if !strings.Contains(e.Text, piece) {
+				fail("contains", "a text holding "+strconv.Quote(piece), strconv.Quote(e.Text))
+			}
+		}
+	}
+	if xm.Subject != nil && *xm.Subject != e.Subject {
+		fail("subject", strconv.Quote(*xm.Subject), strconv.Quote(e.Subject))
+	}
+	if xm.At != nil && !e.SentAt.Equal(*xm.At) {
+		fail("at", timeText(*xm.At, start), timeText(e.SentAt, start))
+	}
+	if xm.NotBefore != nil && e.SentAt.Before(*xm.NotBefore) {
+		fail("not_before", "at "+timeText(*xm.NotBefore, start)+" or later", timeText(e.SentAt, start))
+	}
+	return out
+}
+
+// messageWant is what a message block expects of attr, for a failure
+// where no message went out.
+func messageWant(xm *ExpectMessage, attr string, start time.Time) string {
+	switch {
+	case attr == "text" && xm.Text != nil:
+		return strconv.Quote(*xm.Text)
+	case attr == "contains" && xm.Contains != nil:
+		return "a text holding " + fmt.Sprint(*xm.Contains)
+	case attr == "subject" && xm.Subject != nil:
+		return strconv.Quote(*xm.Subject)
+	case attr == "at" && xm.At != nil:
+		return "sent at " + timeText(*xm.At, start)
+	case attr == "not_before" && xm.NotBefore != nil:
+		return "sent at " + timeText(*xm.NotBefore, start) + " or later"
+	}
+	return "a message"
+}
+
+// sentMessage is the latest message of the campaign's step that the
+// sandbox's outbox delivered to the member by at (of the run with key,
+// when given), with its text and when it went out.
+func sentMessage(store state.Store, member, campaign, step string, key *string, at time.Time) (state.OutboxEntry, bool) {
+	ob, ok := store.(sandboxOutbox)
+	if !ok {
+		return state.OutboxEntry{}, false
+	}
+	// The memory store's list cannot fail; a test queues far fewer.
+	sent, _ := ob.ListOutbox(context.Background(), state.OutboxSent, math.MaxInt)
+	var best state.OutboxEntry
+	found := false
+	for _, e := range sent {
+		if e.Member != member || e.Campaign != campaign || e.Step != step || key != nil && e.RunKey != *key || e.SentAt.After(at) {
+			continue
+		}
+		if !found || !e.SentAt.Before(best.SentAt) {
+			best, found = e, true
+		}
+	}
+	return best, found
 }
 
 // deliveryHold is the quiet hours that hold a send of the member's run

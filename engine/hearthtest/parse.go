@@ -107,6 +107,21 @@ type ExpectCampaign struct {
 	Runs      *int
 	Held      *string    // heldQuietHours, heldFrequencyCap or heldNone
 	HeldUntil *time.Time // when the hold ends
+	Messages  []*ExpectMessage
+	DeclRange hcl.Range
+	NameRange hcl.Range
+	attrs     attrs
+}
+
+// ExpectMessage is a message block inside an expect's campaign block:
+// the latest message of a step that went out to the member.
+type ExpectMessage struct {
+	Step      string
+	Text      *string
+	Contains  *[]string
+	Subject   *string
+	At        *time.Time // when it went out
+	NotBefore *time.Time // it went out at this time or later
 	DeclRange hcl.Range
 	NameRange hcl.Range
 	attrs     attrs
@@ -371,14 +386,37 @@ func decodeCampaign(b *hcl.Block, spec *config.Block, start time.Time, diags *hc
 	if c.Held != nil && *c.Held == heldNone && c.HeldUntil != nil {
 		a.errorf("held_until", "Held until, but not held", "held = \"none\" says nothing holds the send, so it has no end: remove held_until, or say what holds it (held = \"quiet_hours\" or \"frequency_cap\").")
 	}
-	if len(content.Attributes) == 0 && !d.HasErrors() {
+	mspec := child(spec, "message")
+	for _, mb := range content.Blocks {
+		c.Messages = append(c.Messages, decodeMessage(mb, mspec, start, diags))
+	}
+	checks := len(content.Attributes) + len(content.Blocks)
+	if checks == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"campaign %q gives nothing to check: add status, step, ended, variant, sent, skipped, runs or held.", c.Name))
-	} else if len(content.Attributes) == 1 && c.Key != nil && !d.HasErrors() {
+			"campaign %q gives nothing to check: add status, step, ended, variant, sent, skipped, runs, held or a message block.", c.Name))
+	} else if checks == 1 && c.Key != nil && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"campaign %q names a run by its key and checks nothing of it: add status, step, ended, variant, sent, skipped, runs or held.", c.Name))
+			"campaign %q names a run by its key and checks nothing of it: add status, step, ended, variant, sent, skipped, runs, held or a message block.", c.Name))
 	}
 	return c
+}
+
+func decodeMessage(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.Diagnostics) *ExpectMessage {
+	content, d := b.Body.Content(spec.HCLSchema())
+	*diags = append(*diags, d...)
+	x := &ExpectMessage{Step: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
+	x.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
+	a := &x.attrs
+	x.Text = a.str("text")
+	x.Contains = a.list("contains")
+	x.Subject = a.str("subject")
+	x.At = a.at("at", start)
+	x.NotBefore = a.at("not_before", start)
+	if len(content.Attributes) == 0 && !d.HasErrors() {
+		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
+			"message %q gives nothing to check: add text, contains, subject, at or not_before.", x.Step))
+	}
+	return x
 }
 
 func decodeAlert(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *ExpectAlert {

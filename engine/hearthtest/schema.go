@@ -22,6 +22,21 @@ const (
 // it and `hearth explain test` prints it, so the two cannot disagree.
 // It is built on each call: callers may not change a shared one.
 func Schema() *config.Block {
+	message := &config.Block{
+		Type: "message", Labels: []string{"step"},
+		Doc: "The message of one of the campaign's steps that went out to the member: the latest one sent at that step (of the run with key, in a campaign with run_key; else of any run), as the test's outbox delivered it. Its text is the member's locale's, made from the template as hearth run makes it; its time is when it went out, after quiet hours or a frequency cap held it, or a late event's received. A failure prints the expected against what went out, or says the step's message never did and why. Only the attributes given are checked.",
+		Attrs: []config.Attr{
+			{Name: "text", Kind: config.KindString, Doc: "The whole text, exactly (an email's text part)."},
+			{Name: "contains", Kind: config.KindStringList, Doc: "Pieces the text must hold, each anywhere in it.", Example: `["Ann", "#welcome"]`},
+			{Name: "subject", Kind: config.KindString, Doc: "An email's subject, exactly."},
+			{Name: "at", Kind: config.KindString, Doc: "When the message went out: an offset from the test's start such as \"1d8h\", or an RFC 3339 time."},
+			{Name: "not_before", Kind: config.KindString, Doc: "The message went out at this time or later: an offset from the test's start, or an RFC 3339 time (a welcome held to the morning by quiet hours)."},
+		},
+		Example: `message "welcome" {
+  contains   = ["Welcome, Ann"]
+  not_before = "1d8h"
+}`,
+	}
 	campaign := &config.Block{
 		Type: "campaign", Labels: []string{"name"},
 		Doc: "Where the member is in a campaign of the configuration: the state of their run and the messages the campaign sent them. Only the attributes given are checked.",
@@ -37,10 +52,15 @@ func Schema() *config.Block {
 			{Name: "held", Kind: config.KindEnum, Enum: []string{heldQuietHours, heldFrequencyCap, heldNone}, Doc: "What holds back the send of the step an active run is on: quiet_hours (the campaign's quiet hours), frequency_cap (a full frequency cap, the campaign's or the hearth block's) or none. A send of the run already queued that the outbox holds because it was to go out inside the quiet hours (delivered late: an event's received) counts too, as quiet_hours, whether or not the run is still under way. A held send is not in sent until it goes out; member show and member why show the same hold."},
 			{Name: "held_until", Kind: config.KindString, Doc: "When the hold ends and the send is made again: an offset from start such as \"1d8h\", or an RFC 3339 time. The end of the quiet hours is in the member's time zone (for a member without one, the hearth block's timezone, UTC by default) unless the campaign's quiet_hours give a timezone."},
 		},
+		Blocks: []*config.Block{message},
 		Example: `campaign "onboarding" {
   status = "active"
   step   = "nudge"
   sent   = ["welcome"]
+  message "welcome" {
+    contains = ["Welcome, Ann"]
+    at       = "1h"
+  }
 }
 
 campaign "onboarding" {

@@ -155,6 +155,8 @@ func (r *Runtime) keepRun(c *config.Campaign) (time.Duration, bool) {
 	if c.FrequencyCap != nil {
 		keep = max(keep, c.FrequencyCap.Window)
 	}
+	// A finished run may still convert (conversion_window).
+	keep = max(keep, c.ConversionWindow)
 	return keep, true
 }
 
@@ -337,8 +339,14 @@ func (r *Runtime) succeed(w *work, m *state.Member, c *config.Campaign, run *sta
 }
 
 func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, at time.Time, event, reason string) {
+	kept := run.Event
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
 	run.Due, run.Deadline, run.Event, run.WaitMet, run.Hold = time.Time{}, time.Time{}, nil, false, nil
+	if reason == "finished" && c.Converts(run.EnteredAt, at) {
+		// The goal may still hold within the conversion window, and it
+		// reads the entering event as while the run went on.
+		run.Event = kept
+	}
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: state.RunDetail(reason, run.Key)})
 }
@@ -365,6 +373,8 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 		if !keyed {
 			if run := m.Campaigns[c.Name]; run.Active() {
 				r.advanceRun(w, m, c, run, now, cause)
+			} else if run != nil {
+				r.convertRun(w, m, c, run, now, cause)
 			}
 			continue
 		}
@@ -374,9 +384,47 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 		for _, run := range m.Runs(c.Name) {
 			if run.Active() {
 				r.advanceRun(w, m, c, run, now, cause)
+			} else {
+				r.convertRun(w, m, c, run, now, cause)
 			}
 		}
 	}
+}
+
+// convertRun counts a run that finished as goal when the campaign's
+// goal holds within its conversion window of the run's entry, as
+// Customer.io's conversion goals count a member who converts after the
+// last message: the run's reason becomes goal (counted once, for its
+// variant, wherever ended runs are counted) and a convert outcome says
+// when. Only a finished run converts: one stop_when, leaving or an
+// operator ended was not the campaign's to win, and stop_when holding
+// now wins over the goal as it does while a run goes on. Past the
+// window the entering event kept for the goal is dropped.
+func (r *Runtime) convertRun(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, now time.Time, cause string) {
+	if run.Reason != "finished" || run.Status != runDone || c.ConversionWindow <= 0 {
+		return
+	}
+	if !c.Converts(run.EnteredAt, now) {
+		if run.Event != nil {
+			run.Event = nil
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+		}
+		return
+	}
+	if m.Left && c.Members == config.MembersCurrent || r.stopHolds(w, m, c, run, now) {
+		return
+	}
+	goal := c.Members == config.MembersLeft && !m.Left // a win-back's: they came back
+	if !goal && c.ExitWhen != nil {
+		r.bindRun(w, m, run, c.ExitWhen, now)
+		goal = r.ruleBool(c.ExitWhen, "campaign", c.Name, "exit_when")
+	}
+	if !goal {
+		return
+	}
+	run.Reason, run.Event = "goal", nil
+	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "convert", At: now, Rule: "campaign." + c.Name, Event: cause, To: run.Variant, Detail: state.RunDetail("goal", run.Key)})
 }
 
 // advanceRun moves one active run as far as it can go at now.

@@ -831,3 +831,87 @@ campaign "c" {
 		t.Errorf("run %+v", run)
 	}
 }
+
+// Changing a step's wait moves no run already waiting on it: the run
+// keeps the time worked out when it reached the step, and only runs
+// reaching the step after the change wait the new time (README, Editing
+// a running campaign).
+func TestChangedWaitKeepsTheWaitingRunsTime(t *testing.T) {
+	campaign := func(wait string) *config.Config {
+		return load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"
+  step "later" {
+    wait = "`+wait+`"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	}
+	store := state.NewMemory()
+	ctx := context.Background()
+	if _, err := simulate.Run(ctx, campaign("10d"), strings.NewReader(ev("j1", "member.joined", "ann", 0, 9, "")), simulate.Options{Store: store}); err != nil {
+		t.Fatal(err)
+	}
+	var outs []state.Outcome
+	stream := ev("j2", "member.joined", "bob", 1, 9, "") + ev("c1", "checkin", "ann", 5, 9, "") + ev("x", "checkin", "zed", 20, 9, "")
+	if _, err := simulate.Run(ctx, campaign("2d"), strings.NewReader(stream), simulate.Options{Store: store, Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	queued := func(member string) []string {
+		var got []string
+		for _, line := range campaignOutcomes(outs, member) {
+			if strings.Contains(line, " queue ") {
+				got = append(got, line)
+			}
+		}
+		return got
+	}
+	if got, want := queued("ann"), "01-11T09:00 queue campaign/c/ann/1/1/later"; len(got) != 1 || got[0] != want {
+		t.Errorf("ann, waiting when the wait changed: %q; want %q (the old 10d)", got, want)
+	}
+	if got, want := queued("bob"), "01-04T09:00 queue campaign/c/bob/1/1/later"; len(got) != 1 || got[0] != want {
+		t.Errorf("bob, entered after the change: %q; want %q (the new 2d)", got, want)
+	}
+}
+
+// A wait_until is checked against the rule in force: an edited threshold
+// applies to a run already waiting, at its next check.
+func TestChangedWaitUntilAppliesToWaitingRuns(t *testing.T) {
+	campaign := func(days string) *config.Config {
+		return load(t, templates+`
+campaign "c" {
+  enter_on = "member.joined"
+  step "later" {
+    wait_until = "member.days_since_joined >= `+days+`"
+    timeout    = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	}
+	store := state.NewMemory()
+	ctx := context.Background()
+	if _, err := simulate.Run(ctx, campaign("10"), strings.NewReader(ev("j1", "member.joined", "ann", 0, 9, "")), simulate.Options{Store: store}); err != nil {
+		t.Fatal(err)
+	}
+	var outs []state.Outcome
+	if _, err := simulate.Run(ctx, campaign("2"), strings.NewReader(ev("c1", "checkin", "ann", 3, 9, "")), simulate.Options{Store: store, Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range campaignOutcomes(outs, "ann") {
+		if strings.Contains(line, " queue ") {
+			got = append(got, line)
+		}
+	}
+	if want := "01-04T09:00 queue campaign/c/ann/1/1/later"; len(got) != 1 || got[0] != want {
+		t.Errorf("ann: %q; want %q (the edited rule, at her next event)", got, want)
+	}
+}

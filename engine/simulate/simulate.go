@@ -281,6 +281,10 @@ type Funnel struct {
 	Finished int `json:"finished"`
 	Left     int `json:"left"`
 	Stopped  int `json:"stopped"`
+	// Converted is the runs among Goal that finished first and reached
+	// the goal within the campaign's conversion_window of entering: each
+	// counted once, in Goal and no longer in Finished.
+	Converted int `json:"converted,omitempty"`
 	// Removed marks a campaign the configuration does not have: a replay
 	// into a store holding its runs stops them, counted here.
 	Removed  bool `json:"removed,omitempty"`
@@ -380,6 +384,15 @@ func (f *Funnel) deferred(hold string) {
 	if hold != "" {
 		f.DeferredBy[hold]++
 	}
+}
+
+// armNamed is the funnel of the variant, nil for none or one never
+// counted.
+func armNamed(f *Funnel, variant string) *Funnel {
+	if variant == "" {
+		return nil
+	}
+	return f.Arms[variant]
 }
 
 func (f *Funnel) arm(variant string) *Funnel {
@@ -554,6 +567,20 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 						}
 						if r != nil {
 							delete(arms[o.Name], o.Member+"\x00"+state.DetailKey(o.Detail))
+						}
+					case "convert":
+						// A finished run reached the goal within its
+						// conversion window: it moves from finished to
+						// goal, in its variant's funnel too (to names
+						// it; the run left arms when it finished).
+						for _, f := range []*Funnel{f, armNamed(f, o.To)} {
+							if f != nil {
+								// A run that finished before a replay into
+								// a store is in no count of this one.
+								f.Finished = max(f.Finished-1, 0)
+								f.Goal++
+								f.Converted++
+							}
 						}
 					case "defer":
 						_, hold, _ := runtime.StepHold(state.DetailReason(o.Detail))

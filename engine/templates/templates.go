@@ -6,12 +6,15 @@ package templates
 import (
 	"fmt"
 	"html"
+	"maps"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -26,13 +29,46 @@ type Message struct {
 	HTML    string `json:"html,omitempty"`
 }
 
-// Renderer renders the templates of one configuration snapshot.
+// Renderer renders the templates of one configuration snapshot. It is
+// safe for concurrent use.
 type Renderer struct {
 	cfg *config.Config
+	// zoned are cfg's functions with localdate bound to one zone, by
+	// zone name: made once per zone members have, not per message.
+	mu    sync.Mutex
+	zoned map[string]map[string]function.Function
 }
 
 // New returns a renderer for cfg.
 func New(cfg *config.Config) *Renderer { return &Renderer{cfg: cfg} }
+
+// functions are cfg's HCL functions for a message to a member in zone
+// (an IANA name; "" or one Go does not know: the configuration's
+// timezone), localdate showing times on the member's clock.
+func (r *Renderer) functions(zone string) map[string]function.Function {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if fs, ok := r.zoned[zone]; ok {
+		return fs
+	}
+	loc := r.cfg.Settings.Timezone
+	if zone != "" {
+		if l, err := time.LoadLocation(zone); err == nil {
+			loc = l
+		}
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	fs := make(map[string]function.Function, len(r.cfg.Functions)+1)
+	maps.Copy(fs, r.cfg.Functions)
+	fs[config.LocalDate] = config.LocalDateFunc(loc)
+	if r.zoned == nil {
+		r.zoned = map[string]map[string]function.Function{}
+	}
+	r.zoned[zone] = fs
+	return fs
+}
 
 // Locale picks the text a member gets: their locale, then its language
 // ("zh" for "zh-TW", or any "zh-*" text), then the template's default.
@@ -172,7 +208,7 @@ func (r *Renderer) context(m *rules.Member, event map[string]any, community *rul
 		ev[k] = toCty(v)
 	}
 	vars["event"] = cty.ObjectVal(ev)
-	return &hcl.EvalContext{Variables: vars, Functions: r.cfg.Functions}, nil
+	return &hcl.EvalContext{Variables: vars, Functions: r.functions(m.Timezone)}, nil
 }
 
 func memberValue(m *rules.Member) cty.Value {

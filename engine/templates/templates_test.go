@@ -94,3 +94,32 @@ template "t" {
 		t.Errorf("missing attribute: err = %v", err)
 	}
 }
+
+// localdate shows a time on the member's clock: their zone, across a
+// daylight-saving change, else the configuration's, and an unusable
+// timestamp fails the message rather than sending a wrong time.
+func TestLocalDateInTheMembersZone(t *testing.T) {
+	cfg, tpl := loadTemplate(t, `
+hearth {
+  timezone = "Asia/Tokyo"
+}
+template "t" {
+  text = { en = "${localdate("EEE D MMM, hh:mm", event.starts_at)} (${formatdate("hh:mm", event.starts_at)} UTC)" }
+}`)
+	r := New(cfg)
+	for _, c := range []struct{ zone, at, want string }{
+		{"Europe/Berlin", "2026-03-06T18:00:00Z", "Fri 6 Mar, 19:00 (18:00 UTC)"},
+		{"Europe/Berlin", "2026-04-06T18:00:00Z", "Mon 6 Apr, 20:00 (18:00 UTC)"}, // summer time
+		{"America/Los_Angeles", "2026-03-06T02:00:00Z", "Thu 5 Mar, 18:00 (02:00 UTC)"},
+		{"", "2026-03-06T18:00:00Z", "Sat 7 Mar, 03:00 (18:00 UTC)"}, // the configuration's zone
+		{"Not/AZone", "2026-03-06T18:00:00Z", "Sat 7 Mar, 03:00 (18:00 UTC)"},
+	} {
+		msg, err := r.Render(tpl, &rules.Member{ID: "u1", Timezone: c.zone}, map[string]any{"starts_at": c.at}, nil, Plain)
+		if err != nil || msg.Text != c.want {
+			t.Errorf("zone %q, %s: %q, %v; want %q", c.zone, c.at, msg.Text, err, c.want)
+		}
+	}
+	if _, err := r.Render(tpl, &rules.Member{ID: "u1"}, map[string]any{"starts_at": ""}, nil, Plain); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Errorf("an empty time rendered, err %v; want an error naming RFC 3339", err)
+	}
+}

@@ -1,16 +1,17 @@
 campaign "onboarding" {
-  description   = "Welcome newcomers and get them to post once"
-  community     = community.explorers
-  enter_on      = "member.joined"
-  enter_when    = "event.invite == ''"
-  members       = "current"
-  exit_when     = "member.messages > 0"
-  stop_when     = "member.attrs.dm == 'off'"
-  reentry       = "after"
-  reentry_after = "90d"
-  frequency_cap = "2/24h"
-  on_cap        = "skip"
-  expire_after  = "2d"
+  description       = "Welcome newcomers and get them to post once"
+  community         = community.explorers
+  enter_on          = "member.joined"
+  enter_when        = "event.invite == ''"
+  members           = "current"
+  exit_when         = "member.messages > 0"
+  stop_when         = "member.attrs.dm == 'off'"
+  conversion_window = "7d"
+  reentry           = "after"
+  reentry_after     = "90d"
+  frequency_cap     = "2/24h"
+  on_cap            = "skip"
+  expire_after      = "2d"
 
   quiet_hours {
     from     = "22:00"

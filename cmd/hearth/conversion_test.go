@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// A run that finished and then reached the goal within the campaign's
+// conversion window is counted as goal by hearth campaign show, which
+// says how many did so after the last step, and by hearth simulate.
+func TestConversionWindowInCampaignShowAndSimulate(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "welcome" {
+  community         = community.c
+  enter_on          = "member.joined"
+  exit_when         = "member.messages > 0"
+  conversion_window = "3d"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`
+	events := `{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
+{"id":"j2","type":"member.joined","member":"bob","at":"2026-01-01T10:00:00Z"}
+{"id":"p1","type":"message.posted","member":"ann","at":"2026-01-02T10:00:00Z"}
+{"id":"p2","type":"message.posted","member":"bob","at":"2026-01-05T10:00:00Z"}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(file, []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	cli := func(args ...string) (int, string) {
+		out.Reset()
+		errb.Reset()
+		c := run(context.Background(), args, s)
+		return c, out.String() + errb.String()
+	}
+	c, o := cli("simulate", "-events", file, dir)
+	if c != 0 || !strings.Contains(o, "Goal after the last step (conversion_window)") || !regexpLine(o, `^\s+welcome\s+3d\s+1\s*$`) {
+		t.Errorf("simulate: %d\n%s", c, o)
+	}
+	if c, o := cli("replay", "-events", file, dir); c != 0 {
+		t.Fatalf("replay: %d %s", c, o)
+	}
+	c, o = cli("campaign", "show", "welcome", dir)
+	if c != 0 || !strings.Contains(o, "Ended runs: 1 reached the goal (50.0%), 1 finished") ||
+		!strings.Contains(o, "Conversion window 3d: a run that finished counts as goal when the goal holds within 3d of its entry; 1 run did so after the last step") {
+		t.Errorf("campaign show: %d\n%s", c, o)
+	}
+	c, o = cli("campaign", "show", "-json", "welcome", dir)
+	if c != 0 || !strings.Contains(o, `"conversion_window": "3d"`) || !strings.Contains(o, `"converted_after_finishing": 1`) {
+		t.Errorf("campaign show -json: %d\n%s", c, o)
+	}
+}
+
+// regexpLine reports whether a line of s matches the pattern.
+func regexpLine(s, pattern string) bool {
+	re := regexp.MustCompile(`(?m)` + pattern)
+	return re.MatchString(s)
+}
