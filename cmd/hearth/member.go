@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -561,9 +562,18 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 				result += "; what it reads of the member:"
 			}
 		}
-		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
+		// A heredoc's lines are indented as in the file, relative to the
+		// first.
+		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, strings.Join(rules.SourceLines(e.Source), "\n    "), e.At)
 		for _, v := range e.Values {
 			fmt.Fprintf(w, "      %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
+		}
+		if len(e.Clauses) > 0 {
+			// Each part alone, as hearth test's failures show them.
+			fmt.Fprintf(w, "    %s:\n", opWords(e.Op))
+			for _, line := range clauseLines(e.Clauses) {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
 		}
 	}
 }

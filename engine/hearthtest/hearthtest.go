@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
@@ -805,14 +806,16 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 		if st.At != nil {
 			how = append(how, "at "+st.At.String())
 		}
+		// A step's rules are listed with the rest of it, on its line:
+		// one written on several lines is put on one.
 		if st.Until != nil {
-			how = append(how, "until "+st.Until.Source)
+			how = append(how, "until "+oneLine(st.Until.Source))
 		}
 		if st.WaitUntil != nil {
-			how = append(how, "wait_until "+st.WaitUntil.Source)
+			how = append(how, "wait_until "+oneLine(st.WaitUntil.Source))
 		}
 		if st.When != nil {
-			how = append(how, "when "+st.When.Source)
+			how = append(how, "when "+oneLine(st.When.Source))
 		}
 		if len(st.Split) > 0 {
 			var vs []string
@@ -831,6 +834,10 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 	return out
 }
 
+// oneLine is a rule's source with each run of white space, line breaks
+// included, one space.
+func oneLine(src string) string { return strings.Join(strings.Fields(src), " ") }
+
 func ctyString(v cty.Value) string {
 	if v.Type() == cty.String {
 		return v.AsString()
@@ -846,11 +853,25 @@ func show(s string) string {
 	return s
 }
 
+// where is a rule's file and line, then its source: after them on a
+// one-line rule, and under them for a rule on several lines (a heredoc),
+// each line indented by two, and as written relative to the first.
 func where(r *config.Rule) string {
 	if r == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s:%d: %s", filepath.Base(r.Range.Filename), r.Range.Start.Line, r.Source)
+	return fmt.Sprintf("%s:%d:%s", filepath.Base(r.Range.Filename), r.Range.Start.Line, ruleText(r.Source))
+}
+
+// ruleText is where's source: " SOURCE" for a one-line rule, else a
+// line break and the rule's lines (rules.SourceLines), each indented by
+// two.
+func ruleText(src string) string {
+	lines := rules.SourceLines(src)
+	if len(lines) == 1 {
+		return " " + lines[0]
+	}
+	return "\n  " + strings.Join(lines, "\n  ")
 }
 
 // tierRule lists the rules of the tier expected and the tier held, and

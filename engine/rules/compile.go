@@ -143,6 +143,7 @@ type Program struct {
 	// such a predicate.
 	Warnings []*Error
 	program  *vm.Program
+	split    *clauseSplit // nil for a rule that gives no bool
 }
 
 // Error is a compile error at a byte range of the rule's source.
@@ -362,6 +363,9 @@ func (c *Compiler) compile(src string, scope Scope) (*Program, []*Error, []*Erro
 		}
 	}
 	p := &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}
+	if scope.Result == Bool {
+		p.split = &clauseSplit{c: c, scope: scope}
+	}
 	return p, nil, p.Warnings, pc
 }
 
