@@ -25,7 +25,9 @@ be in afterwards; time-based rules run up to each expectation's time.
     start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
     member "ann" {              # optional: set for ann in place of the rules
       variants = { onboarding = "a" }  # the A/B variant a campaign's split
-                                       # gives her, instead of the hash's
+                                       # gives her, instead of the hash's;
+                                       # "rsvp[#43]" = "b": her run with
+                                       # that key (a campaign with run_key)
     }
     event "message.posted" {
       member   = "ann"
@@ -85,7 +87,9 @@ member id and the campaign; a member block's variants pins it instead, so
 one test can run each arm with the members it likes. The run takes the
 pinned variant as if the split had chosen it: recorded, and on to that
 variant's goto. The campaign must have a split, and the variant be one of
-its variants. hearth run, simulate and replay never pin.
+its variants. In a campaign with run_key, "rsvp[#43]" pins the member's
+run with key #43 alone, over a pin of the campaign (rsvp), which every
+other run takes. hearth run, simulate and replay never pin.
 
 Only the attributes given are checked. 'hearth explain test' describes
 every block and attribute. Event types, their attributes' types, and the

@@ -470,12 +470,12 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 	a := &x.attrs
 	start := t.Start
 	rule := campaignRule(cfg, c)
-	if pin := t.pinned(m.ID, c.Name); pin != "" {
-		rule = append(rule, pin)
-	}
 	key := ""
 	if x.Key != nil {
 		key = *x.Key
+	}
+	if pin := t.pinned(m.ID, c.Name, key); pin != "" {
+		rule = append(rule, pin)
 	}
 	id := state.RunID(c.Name, key) // the run with the key: rsvp[Go Night #43]
 	fail := func(attr, want, got string) {
@@ -615,17 +615,29 @@ func deliveryHold(r *replayed, m *state.Member, id string, at time.Time) (*state
 	return &state.RunHold{Reason: h.Reason, Until: h.Until, QuietHours: h.QuietHours, TimeZone: h.TimeZone}, h.Step
 }
 
-// pinned says where the test pins the member's variant of a campaign:
-// "variant b pinned for ann at ab.hearthtest.hcl:3"; "" when it does not.
-func (t *Test) pinned(member, campaign string) string {
-	v, ok := t.variants[member][campaign]
-	if !ok {
-		return ""
+// pinned says where the test pins the member's variant of a campaign's
+// run with the key ("" without run_key): "variant b pinned for ann at
+// ab.hearthtest.hcl:3", or, pinned for that run alone, "variant b pinned
+// for ann's run rsvp[#43] at ...". "" when it does not.
+func (t *Test) pinned(member, campaign, key string) string {
+	names := []string{campaign}
+	if key != "" {
+		names = []string{state.RunID(campaign, key), campaign}
 	}
-	for _, p := range t.Members {
-		if at, ok := p.attrs.Attributes["variants"]; ok && p.ID == member {
-			rng, _ := keyAndValue(at.Expr, campaign)
-			return fmt.Sprintf("variant %s pinned for %s at %s:%d", v, member, filepath.Base(rng.Filename), rng.Start.Line)
+	for _, name := range names {
+		v, ok := t.variants[member][name]
+		if !ok {
+			continue
+		}
+		whose := member
+		if name != campaign {
+			whose += "'s run " + name
+		}
+		for _, p := range t.Members {
+			if at, ok := p.attrs.Attributes["variants"]; ok && p.ID == member {
+				rng, _ := keyAndValue(at.Expr, name)
+				return fmt.Sprintf("variant %s pinned for %s at %s:%d", v, whose, filepath.Base(rng.Filename), rng.Start.Line)
+			}
 		}
 	}
 	return ""
