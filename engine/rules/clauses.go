@@ -24,7 +24,7 @@ type Clause struct {
 	Parts []*Clause
 }
 
-// clauseSplit is what a bool Program needs to split itself into its
+// clauseSplit is what a bool (or Any) Program needs to split itself into its
 // clauses when first asked: only explanations ask, so rules that are
 // never explained cost nothing more to compile.
 type clauseSplit struct {

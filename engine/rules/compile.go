@@ -363,7 +363,9 @@ func (c *Compiler) compile(src string, scope Scope) (*Program, []*Error, []*Erro
 		}
 	}
 	p := &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}
-	if scope.Result == Bool {
+	if scope.Result == Bool || scope.Result == Any {
+		// An expression tried out (Any) that joins parts with && or ||
+		// gives a bool as well.
 		p.split = &clauseSplit{c: c, scope: scope}
 	}
 	return p, nil, p.Warnings, pc
