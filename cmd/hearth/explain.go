@@ -671,8 +671,9 @@ Names:
   now         the time of the event being handled (not the wall clock, so
               replays and simulations give the same answers)
 
-Functions: count, total, active_days, days_since, in_segment, has_badge,
-badge_count, tier_rank, rank_of, points_in, streak (hearth explain functions).
+Functions: count, total, active_days, days, days_since, in_segment,
+has_badge, badge_count, tier_rank, rank_of, points_in, streak (hearth
+explain functions).
 
 Operators: == != < <= > >= && || ! and or not, + - * / % **, in, matches,
 contains, startsWith, endsWith, ?: and ?? (nil coalescing).

@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -58,7 +59,10 @@ Its times are in UTC, and say so; -json prints them in RFC 3339.
 
 why explains a segment, tier, badge, campaign or incentive for the
 member: each rule that decides it, where it is, what it gives now, and
-the value of every input it reads ("why is she in lurkers?"). For a tier
+the value of every input it reads ("why is she in lurkers?"); a rule
+of parts joined by && or || is split into them, each run alone with
+what it read, → marking those that alone gave the rule its value
+("clauses" in -json), as hearth test's failures show them. For a tier
 and an incentive, a "verdict:" line says what the runtime would do, by
 its own decision ("verdict" in -json): for a tier, at the next
 evaluation: holds it (keep holds), held by grace until a time though
@@ -107,7 +111,8 @@ but of one the member has runs of, why says where they are.
 
 eval runs any rule expression for the member, as a segment's or tier's
 rule would see it, and prints what it gives and the value of every input
-it reads: try a rule on real members before writing it into a block.
+it reads, and each && or || part alone, as why does: try a rule on real
+members before writing it into a block.
 With -event '{"type": ..., "attrs": {...}}' the expression may read
 'event' too, as an incentive's when does.
 
@@ -563,9 +568,18 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 				result += "; what it reads of the member:"
 			}
 		}
-		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, e.Source, e.At)
+		// A heredoc's lines are indented as in the file, relative to the
+		// first.
+		fmt.Fprintf(w, "\n  %s = %s\n    %s\n    at %s\n", e.Rule, result, strings.Join(rules.SourceLines(e.Source), "\n    "), e.At)
 		for _, v := range e.Values {
 			fmt.Fprintf(w, "      %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
+		}
+		if len(e.Clauses) > 0 {
+			// Each part alone, as hearth test's failures show them.
+			fmt.Fprintf(w, "    %s:\n", opWords(e.Op))
+			for _, line := range clauseLines(e.Clauses) {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
 		}
 	}
 }

@@ -125,6 +125,13 @@ func printEval(w io.Writer, m *state.Member, at time.Time, ex runtime.Explanatio
 			fmt.Fprintf(w, "    %-36s %s%s\n", v.Name, inputText(v.Value), notAsOfMark(past, v.Name))
 		}
 	}
+	if len(ex.Clauses) > 0 {
+		// Each part alone, as member why and hearth test show them.
+		fmt.Fprintf(w, "\n  %s:\n", opWords(ex.Op))
+		for _, line := range clauseLines(ex.Clauses) {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
 }
 
 // memberAsOf is the member as of an -at before their stored state, read

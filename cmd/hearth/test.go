@@ -25,7 +25,9 @@ be in afterwards; time-based rules run up to each expectation's time.
     start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
     member "ann" {              # optional: set for ann in place of the rules
       variants = { onboarding = "a" }  # the A/B variant a campaign's split
-                                       # gives her, instead of the hash's
+                                       # gives her, instead of the hash's;
+                                       # "rsvp[#43]" = "b": her run with
+                                       # that key (a campaign with run_key)
     }
     event "message.posted" {
       member   = "ann"
@@ -92,7 +94,9 @@ member id and the campaign; a member block's variants pins it instead, so
 one test can run each arm with the members it likes. The run takes the
 pinned variant as if the split had chosen it: recorded, and on to that
 variant's goto. The campaign must have a split, and the variant be one of
-its variants. hearth run, simulate and replay never pin.
+its variants. In a campaign with run_key, "rsvp[#43]" pins the member's
+run with key #43 alone, over a pin of the campaign (rsvp), which every
+other run takes. hearth run, simulate and replay never pin.
 
 Only the attributes given are checked. 'hearth explain test' describes
 every block and attribute. Event types, their attributes' types, and the
@@ -104,10 +108,21 @@ segment's, badge's revoke_when, or a campaign run's) run for the member
 at the time looked at, as 'hearth member why' runs it: its result and the
 values it read:
 
-  tier.regular.when = false: member.points = 28, active_days('30d') = 3
+  segment.quiet.when = false: count('message.posted', '7d') = 7
 
-A tier's grace period, window or demote_after under way says since and
-until when.
+A rule of parts joined by && or || is split into them, each run alone
+and listed under it with its value and what it read; → marks the parts
+that alone gave the rule its value (the false ones of a false &&, the
+true ones of a true ||), and a bracketed group of the other operator is
+split under its line:
+
+  tier.regular.when = false, all of:
+    → member.points >= 1000      false (member.points = 640)
+      active_days('30d') >= 10   true (active_days('30d') = 12)
+
+A rule written on several lines (a heredoc) is shown under its file and
+line, indented as written. A tier's grace period, window or demote_after
+under way says since and until when.
 
 Each test prints a PASS or FAIL line with its name and file. -run REGEXP
 runs only the tests whose name matches: the test block's label, as those
@@ -125,13 +140,14 @@ unsubscribes (unless transactional), a message the instant they leave, or
 a win-back's the instant they come back, is skipped then: it is not in
 sent, and skipped says when and why.
 
-With -json, the result is one JSON object: format_version ("1.1"), valid,
+With -json, the result is one JSON object: format_version ("1.2"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints
 them; tests (those -run selects), each with name, file, passed and
 failures (location {file, line, column}, subject, at (the time looked at,
 RFC 3339), expected, got, decided_by, evaluated: the rules run, each with
-rule, source, at (file:line), result, error and values [{name, value}] as
-in hearth member why -json); and summary {tests, passed, failed}. -v
+rule, source, at (file:line), result, error, values [{name, value}], and
+op and clauses [{source, result, error, decided, values, op, clauses}]
+as in hearth member why -json); and summary {tests, passed, failed}. -v
 changes nothing in it.
 
 Tests reach no platform, so sensitive variables (tokens, passwords) may
@@ -149,7 +165,7 @@ Examples:
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
 	s.registerNoColor(fs)
-	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.1; see above).")
+	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.2; see above).")
 	verbose := fs.Bool("v", false, "Print each test as it starts and as it ends, with how long it took.")
 	var match *regexp.Regexp
 	fs.Func("run", "Run only the tests whose name matches `REGEXP` (see above).", func(v string) error {
@@ -323,22 +339,45 @@ func (p *testPrinter) result(r hearthtest.Result) {
 		}
 		fmt.Fprintf(p.s.out, "      %s:%d:%d: %s\n        expected: %s\n        got:      %s\n", p.file(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, subject, f.Expected, f.Got)
 		if len(f.DecidedBy) > 0 {
-			fmt.Fprintf(p.s.out, "        decided by:\n          %s\n", strings.Join(f.DecidedBy, "\n          "))
+			// A rule written on several lines comes under its header,
+			// each line indented as in the file (hearthtest's where).
+			fmt.Fprintln(p.s.out, "        decided by:")
+			for _, d := range f.DecidedBy {
+				for _, line := range strings.Split(d, "\n") {
+					fmt.Fprintf(p.s.out, "          %s\n", line)
+				}
+			}
 		}
 		if len(f.Evaluated) > 0 {
 			fmt.Fprintln(p.s.out, "        evaluated then:")
 			for _, e := range f.Evaluated {
 				fmt.Fprintf(p.s.out, "          %s\n", evaluatedLine(e))
+				for _, line := range clauseLines(e.Clauses) {
+					fmt.Fprintf(p.s.out, "            %s\n", p.markClause(line))
+				}
 			}
 		}
 	}
 }
 
+// markClause paints a clause line that decided its rule, in color.
+func (p *testPrinter) markClause(line string) string {
+	if strings.HasPrefix(strings.TrimLeft(line, " "), clauseMark) {
+		return p.paint("\x1b[1m", line)
+	}
+	return line
+}
+
 // evaluatedLine is a rule run for the member, as member why shows it but
-// on one line: "tier.regular.when = false: member.points = 28,
-// active_days('30d') = 3".
+// on one line: "segment.quiet.when = false: count('message.posted',
+// '7d') = 7". A rule split into its parts says how they
+// join, and leaves what it read to the parts' lines under it:
+// "tier.regular.when = false, all of:".
 func evaluatedLine(e runtime.Explanation) string {
 	line := e.Rule + " = " + inputText(e.Result)
+	if len(e.Clauses) > 0 {
+		return line + ", " + opWords(e.Op) + ":"
+	}
 	if e.Error != "" {
 		msg, _, _ := strings.Cut(e.Error, "\n") // expr's snippet lines
 		if i := strings.Index(msg, "\": "); strings.HasPrefix(msg, "rule \"") && i > 0 {

@@ -507,17 +507,18 @@ func latencyAt(ctx context.Context, rt *runtime.Runtime, store *sqlite.Store, ev
 
 type benchState struct{ now time.Time }
 
-func (s benchState) Now() time.Time      { return s.now }
-func (benchState) Count(string, int) int { return 3 }
-func (benchState) Total(string) int      { return 12 }
-func (benchState) ActiveDays(int) int    { return 5 }
-func (benchState) PointsIn(int) int      { return 40 }
-func (benchState) InSegment(string) bool { return true }
-func (benchState) HasBadge(string) bool  { return false }
-func (benchState) BadgeCount(string) int { return 0 }
-func (benchState) TierRank() int         { return 1 }
-func (benchState) RankOf(string) int     { return 2 }
-func (benchState) Streak(string) int     { return 2 }
+func (s benchState) Now() time.Time          { return s.now }
+func (benchState) Count(string, int) int     { return 3 }
+func (benchState) Total(string) int          { return 12 }
+func (benchState) ActiveDays(int) int        { return 5 }
+func (benchState) EventDays(string, int) int { return 4 }
+func (benchState) PointsIn(int) int          { return 40 }
+func (benchState) InSegment(string) bool     { return true }
+func (benchState) HasBadge(string) bool      { return false }
+func (benchState) BadgeCount(string) int     { return 0 }
+func (benchState) TierRank() int             { return 1 }
+func (benchState) RankOf(string) int         { return 2 }
+func (benchState) Streak(string) int         { return 2 }
 
 // segmentMs recomputes one realistic segment rule over n members held in
 // memory: the cost of a full recompute after a rule change.

@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // line is one event of a test's stream: at is when the test receives
@@ -227,8 +228,9 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 }
 
 // checkMember checks a member block's pinned variants: each campaign
-// must exist and have a split, and each variant be one of its split's. It
-// returns the pins that are (campaign -> variant).
+// must exist and have a split, and each variant be one of its split's; a
+// run's pin (rsvp[#43]) needs a campaign with run_key and a key. It
+// returns the pins that are (campaign or run id -> variant).
 func checkMember(cfg *config.Config, p *Member, diags *hcl.Diagnostics) map[string]string {
 	if len(p.Variants) == 0 {
 		return nil
@@ -244,9 +246,21 @@ func checkMember(cfg *config.Config, p *Member, diags *hcl.Diagnostics) map[stri
 	pins := map[string]string{}
 	for _, name := range sortedKeys(p.Variants) {
 		keyRng, valueRng := keyAndValue(expr, name)
-		c := campaign(cfg, name)
+		// campaign[key] pins the member's run with that key alone.
+		cname, runKey, keyed := state.SplitRunID(name)
+		c := campaign(cfg, cname)
 		if c == nil {
-			known(keyRng, "campaign", name, campaigns, "", diags)
+			known(keyRng, "campaign", cname, campaigns, "", diags)
+			continue
+		}
+		if keyed && c.RunKey == nil {
+			*diags = append(*diags, errorAt(keyRng, "Campaign has no run_key",
+				"campaign %q has no run_key, so a member has one run of it, not one per key: pin it as %s = %q.", c.Name, c.Name, p.Variants[name]))
+			continue
+		}
+		if keyed && runKey == "" {
+			*diags = append(*diags, errorAt(keyRng, "Empty run key",
+				"%q names no key: write the key of the run to pin between the brackets, as run_key gives it (\"%s[Go Night #43]\"), or pin every run of the campaign as %s.", name, c.Name, c.Name))
 			continue
 		}
 		st := split(c)

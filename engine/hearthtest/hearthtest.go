@@ -23,6 +23,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
@@ -470,12 +471,12 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 	a := &x.attrs
 	start := t.Start
 	rule := campaignRule(cfg, c)
-	if pin := t.pinned(m.ID, c.Name); pin != "" {
-		rule = append(rule, pin)
-	}
 	key := ""
 	if x.Key != nil {
 		key = *x.Key
+	}
+	if pin := t.pinned(m.ID, c.Name, key); pin != "" {
+		rule = append(rule, pin)
 	}
 	id := state.RunID(c.Name, key) // the run with the key: rsvp[Go Night #43]
 	fail := func(attr, want, got string) {
@@ -713,17 +714,29 @@ func deliveryHold(r *replayed, m *state.Member, id string, at time.Time) (*state
 	return &state.RunHold{Reason: h.Reason, Until: h.Until, QuietHours: h.QuietHours, TimeZone: h.TimeZone}, h.Step
 }
 
-// pinned says where the test pins the member's variant of a campaign:
-// "variant b pinned for ann at ab.hearthtest.hcl:3"; "" when it does not.
-func (t *Test) pinned(member, campaign string) string {
-	v, ok := t.variants[member][campaign]
-	if !ok {
-		return ""
+// pinned says where the test pins the member's variant of a campaign's
+// run with the key ("" without run_key): "variant b pinned for ann at
+// ab.hearthtest.hcl:3", or, pinned for that run alone, "variant b pinned
+// for ann's run rsvp[#43] at ...". "" when it does not.
+func (t *Test) pinned(member, campaign, key string) string {
+	names := []string{campaign}
+	if key != "" {
+		names = []string{state.RunID(campaign, key), campaign}
 	}
-	for _, p := range t.Members {
-		if at, ok := p.attrs.Attributes["variants"]; ok && p.ID == member {
-			rng, _ := keyAndValue(at.Expr, campaign)
-			return fmt.Sprintf("variant %s pinned for %s at %s:%d", v, member, filepath.Base(rng.Filename), rng.Start.Line)
+	for _, name := range names {
+		v, ok := t.variants[member][name]
+		if !ok {
+			continue
+		}
+		whose := member
+		if name != campaign {
+			whose += "'s run " + name
+		}
+		for _, p := range t.Members {
+			if at, ok := p.attrs.Attributes["variants"]; ok && p.ID == member {
+				rng, _ := keyAndValue(at.Expr, name)
+				return fmt.Sprintf("variant %s pinned for %s at %s:%d", v, whose, filepath.Base(rng.Filename), rng.Start.Line)
+			}
 		}
 	}
 	return ""
@@ -904,14 +917,16 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 		if st.At != nil {
 			how = append(how, "at "+st.At.String())
 		}
+		// A step's rules are listed with the rest of it, on its line:
+		// one written on several lines is put on one.
 		if st.Until != nil {
-			how = append(how, "until "+st.Until.Source)
+			how = append(how, "until "+oneLine(st.Until.Source))
 		}
 		if st.WaitUntil != nil {
-			how = append(how, "wait_until "+st.WaitUntil.Source)
+			how = append(how, "wait_until "+oneLine(st.WaitUntil.Source))
 		}
 		if st.When != nil {
-			how = append(how, "when "+st.When.Source)
+			how = append(how, "when "+oneLine(st.When.Source))
 		}
 		if len(st.Split) > 0 {
 			var vs []string
@@ -930,6 +945,10 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 	return out
 }
 
+// oneLine is a rule's source with each run of white space, line breaks
+// included, one space.
+func oneLine(src string) string { return strings.Join(strings.Fields(src), " ") }
+
 func ctyString(v cty.Value) string {
 	if v.Type() == cty.String {
 		return v.AsString()
@@ -945,11 +964,25 @@ func show(s string) string {
 	return s
 }
 
+// where is a rule's file and line, then its source: after them on a
+// one-line rule, and under them for a rule on several lines (a heredoc),
+// each line indented by two, and as written relative to the first.
 func where(r *config.Rule) string {
 	if r == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s:%d: %s", filepath.Base(r.Range.Filename), r.Range.Start.Line, r.Source)
+	return fmt.Sprintf("%s:%d:%s", filepath.Base(r.Range.Filename), r.Range.Start.Line, ruleText(r.Source))
+}
+
+// ruleText is where's source: " SOURCE" for a one-line rule, else a
+// line break and the rule's lines (rules.SourceLines), each indented by
+// two.
+func ruleText(src string) string {
+	lines := rules.SourceLines(src)
+	if len(lines) == 1 {
+		return " " + lines[0]
+	}
+	return "\n  " + strings.Join(lines, "\n  ")
 }
 
 // tierRule lists the rules of the tier expected and the tier held, and

@@ -18,6 +18,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/textdiff"
 )
 
@@ -190,7 +191,8 @@ func render(results []hearthtest.Result) string {
 		for _, f := range r.Failures {
 			fmt.Fprintf(&b, "  %s:%d,%d: %s, at %s: expected %s, got %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, f.Subject, f.When, f.Expected, f.Got)
 			for _, d := range f.DecidedBy {
-				fmt.Fprintf(&b, "    %s\n", d)
+				// A rule on several lines comes under its header.
+				fmt.Fprintf(&b, "    %s\n", strings.ReplaceAll(d, "\n", "\n    "))
 			}
 			for _, e := range f.Evaluated {
 				fmt.Fprintf(&b, "    = %s = %v", e.Rule, e.Result)
@@ -201,8 +203,29 @@ func render(results []hearthtest.Result) string {
 					fmt.Fprintf(&b, ", %s = %v", v.Name, v.Value)
 				}
 				b.WriteString("\n")
+				renderClauses(&b, e.Op, e.Clauses, "      ")
 			}
 		}
 	}
 	return b.String()
+}
+
+// renderClauses writes a rule's parts under it, one a line: "*" marks
+// those that decided it, and a group's parts are indented under it.
+func renderClauses(b *strings.Builder, op string, cs []runtime.Clause, indent string) {
+	for _, c := range cs {
+		mark := " "
+		if c.Decided {
+			mark = "*"
+		}
+		fmt.Fprintf(b, "%s%s %s %s = %v", indent, op, mark, c.Source, c.Result)
+		if c.Error != "" {
+			fmt.Fprintf(b, " (error: %s)", c.Error)
+		}
+		for _, v := range c.Values {
+			fmt.Fprintf(b, ", %s = %v", v.Name, v.Value)
+		}
+		b.WriteString("\n")
+		renderClauses(b, c.Op, c.Clauses, indent+"    ")
+	}
 }

@@ -13,8 +13,8 @@ import (
 
 // FormatVersion is the version of the `hearth test -json` document: the
 // major number changes on incompatible changes, the minor one on
-// additions (1.1: evaluated).
-const FormatVersion = "1.1"
+// additions (1.1: evaluated; 1.2: op and clauses of an evaluated rule).
+const FormatVersion = "1.2"
 
 // JSONReport is the `hearth test -json` document. Its first fields are
 // those of `hearth validate -json`: valid is false, and diagnostics say

@@ -111,7 +111,7 @@ campaign "onboarding" {
 		Type: "member", Labels: []string{"id"},
 		Doc: "What the test sets for a member in place of the rules, from the test's start: the A/B variant of a campaign's split. At most one per member in a test.",
 		Attrs: []config.Attr{
-			{Name: "variants", Kind: config.KindStringMap, Doc: "The A/B variant each campaign's split gives the member: campaign name = variant name. The member's runs of the campaign take it at the split as if the split had chosen it (recorded, counted in the variant's arm, and on to its goto), where hearth run and simulate choose by a stable hash of the member id and the campaign. The campaign must have a split, and the variant be one of its variants.", Example: `{ onboarding = "short" }`},
+			{Name: "variants", Kind: config.KindStringMap, Doc: "The A/B variant each campaign's split gives the member: campaign name = variant name. The member's runs of the campaign take it at the split as if the split had chosen it (recorded, counted in the variant's arm, and on to its goto), where hearth run and simulate choose by a stable hash of the member id and the campaign. The campaign must have a split, and the variant be one of its variants. In a campaign with run_key, \"CAMPAIGN[KEY]\" pins the member's run with that key alone, over the campaign's pin: { rsvp = \"short\", \"rsvp[Go Night #43]\" = \"long\" }.", Example: `{ onboarding = "short" }`},
 		},
 		Example: `member "ann" {
   variants = { onboarding = "short" }

@@ -81,7 +81,7 @@ type Reads struct {
 	EventWhole  bool
 	Community   bool
 	Now         bool
-	EventTypes  []string // event types passed to count, total, streak
+	EventTypes  []string // event types passed to count, days, total, streak
 	Segments    []string
 	Badges      []string
 	Tiers       []string
@@ -90,7 +90,7 @@ type Reads struct {
 	// arguments as written, for explaining a result ("why").
 	Calls         []Call
 	TimeDependent bool // can change with no event, as time passes
-	// Windows are the day windows of count, active_days and points_in: a
+	// Windows are the day windows of count, days, active_days and points_in: a
 	// day's count leaves a window exactly Window days later.
 	Windows []int
 	// Anchors are comparisons of day counts with constants, such as
@@ -143,6 +143,7 @@ type Program struct {
 	// such a predicate.
 	Warnings []*Error
 	program  *vm.Program
+	split    *clauseSplit // nil for a rule that gives no bool
 }
 
 // Error is a compile error at a byte range of the rule's source.
@@ -362,6 +363,11 @@ func (c *Compiler) compile(src string, scope Scope) (*Program, []*Error, []*Erro
 		}
 	}
 	p := &Program{Source: src, Result: scope.Result, Reads: pc.reads(), Warnings: pc.warnings(), program: prog}
+	if scope.Result == Bool || scope.Result == Any {
+		// An expression tried out (Any) that joins parts with && or ||
+		// gives a bool as well.
+		p.split = &clauseSplit{c: c, scope: scope}
+	}
 	return p, nil, p.Warnings, pc
 }
 
@@ -1523,7 +1529,7 @@ func (p *precheck) dayCount(n ast.Node, base string) {
 // its rule change with time.
 func (p *precheck) timing(f Function, call *ast.CallNode) {
 	switch f.Name {
-	case "count", "active_days", "points_in":
+	case "count", "days", "active_days", "points_in":
 		if w, ok := call.Arguments[len(call.Arguments)-1].(*ast.IntegerNode); ok {
 			if p.windows == nil {
 				p.windows = map[int]bool{}

@@ -14,6 +14,9 @@ type State interface {
 	Count(eventType string, days int) int
 	Total(eventType string) int
 	ActiveDays(days int) int
+	// EventDays is the number of days in the window with at least one
+	// event of the type.
+	EventDays(eventType string, days int) int
 	PointsIn(days int) int
 	InSegment(name string) bool
 	HasBadge(name string) bool
@@ -78,6 +81,14 @@ func Functions() []Function {
 			Args:    []ArgKind{ArgWindow}, TimeDependent: true,
 			call: func(s State, a []any) any { return s.ActiveDays(days(a[0])) },
 			sig:  new(func(stateBox, int) int),
+		},
+		{
+			Name: "days", Signature: "days(type string, window string) int",
+			Doc:     "Distinct days within the window on which the member had at least one event of the type, however many that day (Discourse's days visited), from the same per-day buckets as count.",
+			Example: `days('forum.visited', '100d') >= 50`,
+			Args:    []ArgKind{ArgEventType, ArgWindow}, TimeDependent: true,
+			call: func(s State, a []any) any { return s.EventDays(a[0].(string), days(a[1])) },
+			sig:  new(func(stateBox, string, int) int),
 		},
 		{
 			Name: "days_since", Signature: "days_since(t time) int",
@@ -180,6 +191,10 @@ func CallValue(c Call, s State) any {
 	case "count":
 		if n, ok := window(1); ok {
 			return s.Count(arg(0), n)
+		}
+	case "days":
+		if n, ok := window(1); ok {
+			return s.EventDays(arg(0), n)
 		}
 	case "total":
 		return s.Total(arg(0))

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,17 +16,18 @@ type fakeState struct {
 	rank     int
 }
 
-func (f *fakeState) Now() time.Time               { return f.now }
-func (f *fakeState) Count(t string, days int) int { return f.counts[t] * days / 30 }
-func (f *fakeState) Total(t string) int           { return f.counts[t] }
-func (f *fakeState) ActiveDays(days int) int      { return min(days, 12) }
-func (f *fakeState) PointsIn(days int) int        { return days * 10 }
-func (f *fakeState) InSegment(n string) bool      { return f.segments[n] }
-func (f *fakeState) HasBadge(n string) bool       { return f.badges[n] > 0 }
-func (f *fakeState) BadgeCount(n string) int      { return f.badges[n] }
-func (f *fakeState) TierRank() int                { return f.rank }
-func (f *fakeState) RankOf(t string) int          { return map[string]int{"regular": 1, "core": 2}[t] }
-func (f *fakeState) Streak(t string) int          { return 3 }
+func (f *fakeState) Now() time.Time                   { return f.now }
+func (f *fakeState) Count(t string, days int) int     { return f.counts[t] * days / 30 }
+func (f *fakeState) Total(t string) int               { return f.counts[t] }
+func (f *fakeState) ActiveDays(days int) int          { return min(days, 12) }
+func (f *fakeState) PointsIn(days int) int            { return days * 10 }
+func (f *fakeState) InSegment(n string) bool          { return f.segments[n] }
+func (f *fakeState) HasBadge(n string) bool           { return f.badges[n] > 0 }
+func (f *fakeState) BadgeCount(n string) int          { return f.badges[n] }
+func (f *fakeState) TierRank() int                    { return f.rank }
+func (f *fakeState) RankOf(t string) int              { return map[string]int{"regular": 1, "core": 2}[t] }
+func (f *fakeState) Streak(t string) int              { return 3 }
+func (f *fakeState) EventDays(t string, days int) int { return min(f.counts[t], days) }
 
 var testScope = Scope{
 	What:       "segment rule",
@@ -50,6 +52,7 @@ func TestCompileAndEval(t *testing.T) {
 		{"member.points >= 100", false, true},
 		{`count("message.posted", "30d") == 30`, false, true},
 		{`count("message.posted", "3d") == 3`, false, true},
+		{`days("message.posted", "7d") == 7 && days("checkin", "7d") == 0`, false, true},
 		{`days_since(member.last_active_at) >= 14`, false, true},
 		{`days_since(member.joined_at) == 1000000`, false, true},
 		{`in_segment("active") && !in_segment("lurkers")`, false, true},
@@ -90,6 +93,10 @@ func TestCompileErrors(t *testing.T) {
 		{`in_segment("lurker")`, "", `no segment named "lurker"`, `Did you mean "lurkers"?`, `"lurker"`},
 		{`has_badge(member.name)`, "", `must be a quoted literal`, "", `member.name`},
 		{`count("message.posted")`, "", `count takes 2 argument(s), got 1`, "", ""},
+		{`days("mesage.posted", "30d") > 1`, "", `no event type named "mesage.posted"`, `Did you mean "message.posted"?`, `"mesage.posted"`},
+		{`days("message.posted", "36h") > 1`, "", `whole days`, "", `"36h"`},
+		{`days("message.posted", "500d") > 1`, "", `longer than the 400 days`, "", `"500d"`},
+		{`days("message.posted") > 1`, "", `days takes 2 argument(s), got 1`, "", ""},
 		{`event.referrer != ""`, "", `segment rule has no event`, "", "event"},
 		{`event.refferer != ""`, "event", `event has no attribute "refferer"`, `Did you mean "referrer"?`, ""},
 		{`member.points + 1`, "", `must give a bool`, "", ""},
@@ -178,6 +185,16 @@ func TestReads(t *testing.T) {
 	if strings.Join(r.Member, ",") != "points" || strings.Join(r.EventTypes, ",") != "message.posted" ||
 		strings.Join(r.Segments, ",") != "active" || !r.TimeDependent || r.Event {
 		t.Errorf("reads = %+v", r)
+	}
+	// days reads its event type's per-day counts and, like count, changes
+	// when its oldest day leaves the window.
+	p, errs = c.Compile(`days("checkin", "100d") >= 50`, testScope)
+	if errs != nil {
+		t.Fatal(errs[0])
+	}
+	if r := p.Reads; strings.Join(r.EventTypes, ",") != "checkin" || !r.TimeDependent || r.Daily || !slices.Equal(r.Windows, []int{100}) ||
+		len(r.Calls) != 1 || r.Calls[0].String() != "days('checkin', '100d')" {
+		t.Errorf("days reads = %+v", r)
 	}
 	p, _ = c.Compile(`member.points >= 10`, testScope)
 	if p.Reads.TimeDependent {

@@ -618,7 +618,7 @@ func (a *AsOf) callNote(c rules.Call) string {
 				return note
 			}
 		}
-	case "count":
+	case "count", "days":
 		for _, t := range types() {
 			if note := a.typeNote(t, from(1), "the window"); note != "" {
 				return note

@@ -594,7 +594,7 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 		}
 		if len(st.Split) > 0 {
 			if run.Variant == "" {
-				run.Variant = r.variant(st.Split, c.Name, m.ID)
+				run.Variant = r.variant(st.Split, c.Name, run.Key, m.ID)
 				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "variant", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(run.Variant, run.Key)})
 			}
 			for _, v := range st.Split {
@@ -662,13 +662,21 @@ func (r *Runtime) jump(w *work, m *state.Member, c *config.Campaign, run *state.
 	return true
 }
 
-// variant is the variant a split gives the member: the one a rule test
-// pinned (PinVariants), else the hash's choice.
-func (r *Runtime) variant(vs []*config.Variant, campaign, member string) string {
-	if pin, ok := r.pins[member][campaign]; ok {
-		for _, v := range vs {
-			if v.Name == pin {
-				return pin
+// variant is the variant a split gives the member's run with the key
+// ("" without run_key): the one a rule test pinned for that run
+// (PinVariants: campaign[key]), else for the campaign, else the hash's
+// choice.
+func (r *Runtime) variant(vs []*config.Variant, campaign, key, member string) string {
+	ids := []string{campaign}
+	if key != "" {
+		ids = []string{state.RunID(campaign, key), campaign}
+	}
+	for _, id := range ids {
+		if pin, ok := r.pins[member][id]; ok {
+			for _, v := range vs {
+				if v.Name == pin {
+					return pin
+				}
 			}
 		}
 	}

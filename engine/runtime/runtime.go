@@ -409,7 +409,11 @@ func (r *Runtime) StepOrders() config.StepOrders { return r.stepOrders }
 // PinVariants has each campaign's split give the members named the
 // variant named (member id -> campaign -> variant) in place of its
 // hash's choice, so a rule test can run each arm of an A/B test with the
-// members it likes. The run then goes on exactly as if the split had
+// members it likes. A campaign with run_key may be pinned per run too,
+// by its run id (campaign[key], state.RunID), which wins over the
+// campaign's pin for that run: the hash gives all of a member's runs
+// one variant, but a run keeps the one it was given when the weights
+// change, so a member's runs can differ. The run then goes on exactly as if the split had
 // chosen it: the variant is recorded, with its outcome, and the run
 // takes its goto. A pin naming no variant of the split is ignored. Only
 // hearth test pins: the daemon, simulate and replay leave the choice to

@@ -26,8 +26,11 @@ func (s *memberState) Now() time.Time { return s.now }
 func (s *memberState) Count(t string, days int) int {
 	return s.m.Count(t, s.today, days)
 }
-func (s *memberState) Total(t string) int         { return s.m.TotalAsOf(t, s.today) }
-func (s *memberState) ActiveDays(days int) int    { return s.m.Active.Days(s.today, days) }
+func (s *memberState) Total(t string) int      { return s.m.TotalAsOf(t, s.today) }
+func (s *memberState) ActiveDays(days int) int { return s.m.Active.Days(s.today, days) }
+func (s *memberState) EventDays(t string, days int) int {
+	return s.m.Daily(t).Days(s.today, days)
+}
 func (s *memberState) PointsIn(days int) int      { return s.m.Earned.Sum(s.today, days) }
 func (s *memberState) Streak(t string) int        { return s.m.Daily(t).Streak(s.today) }
 func (s *memberState) TierRank() int              { return s.m.Tier.Rank }

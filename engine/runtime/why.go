@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -30,6 +31,30 @@ type Explanation struct {
 	// has what the rule reads of the member, and Result is nil.
 	EventReads []string `json:"event_reads,omitempty"`
 	Values     []Value  `json:"values"`
+	// Op and Clauses split a rule joined by && or || into its parts
+	// (rules.Program.Clauses), each run alone on the same member, event
+	// and time: which of them gave the rule its value. Absent for a rule
+	// without && or || at its top, or not run.
+	Op      string   `json:"op,omitempty"`
+	Clauses []Clause `json:"clauses,omitempty"`
+}
+
+// Clause is one part of a rule that && or || join to the others, run
+// alone.
+type Clause struct {
+	Source string `json:"source"`
+	Result any    `json:"result"` // true or false; nil with Error
+	Error  string `json:"error,omitempty"`
+	// Decided says the part alone gives the rule its value (or its
+	// group's, itself decided): of a && that is false, the parts that are
+	// false; of a || that is true, those that are true. Of a && that is
+	// true (a || that is false) no part does: each one had to be.
+	Decided bool    `json:"decided"`
+	Values  []Value `json:"values"`
+	// Op and Clauses split a bracketed group of the other operator:
+	// a && (b || c).
+	Op      string   `json:"op,omitempty"`
+	Clauses []Clause `json:"clauses,omitempty"`
 }
 
 // Value is one input of a rule.
@@ -173,9 +198,7 @@ func (r *Runtime) WhyOn(m *state.Member, addr string, ev *events.Event, by *stat
 			out = append(out, r.explainUnbound(addr+"."+n.attr, at, n.rule.Program, now))
 			continue
 		}
-		e := r.explainBound(addr+"."+n.attr, at, n.rule.Program, now)
-		eventValues(&e, n.rule.Program, view)
-		out = append(out, e)
+		out = append(out, r.explainRule(addr+"."+n.attr, at, n.rule.Program, now, view))
 	}
 	return out, nil
 }
@@ -280,6 +303,56 @@ func (r *Runtime) explainBound(rule, at string, p *rules.Program, now time.Time)
 	return e
 }
 
+// explainRule is explainBound with the event's values the rule reads
+// (view) and, for a rule of && or || parts, each part run alone.
+func (r *Runtime) explainRule(rule, at string, p *rules.Program, now time.Time, view map[string]any) Explanation {
+	e := r.explainBound(rule, at, p, now)
+	e.Values = append(e.Values, eventValues(p, view)...)
+	if root := p.Clauses(); root != nil {
+		e.Op = root.Op
+		e.Clauses = r.explainClauses(root, e.Result, true, now, view)
+	}
+	return e
+}
+
+// explainClauses runs each part of c alone on what is bound; the parts
+// whose value alone gives c its value (whole) are marked as deciding it,
+// when c itself decided.
+func (r *Runtime) explainClauses(c *rules.Clause, whole any, decided bool, now time.Time, view map[string]any) []Clause {
+	// false decides a &&, true a ||.
+	decided = decided && whole == any(c.Op == "||")
+	out := make([]Clause, 0, len(c.Parts))
+	for _, part := range c.Parts {
+		cl := Clause{Source: part.Source, Op: part.Op, Values: []Value{}}
+		v, err := r.eval.Bool(part.Program)
+		if err != nil {
+			cl.Error = clauseError(err)
+		} else {
+			cl.Result = v
+			cl.Decided = decided && whole == any(v)
+		}
+		if part.Op != "" && err == nil {
+			// A group's values are its parts'.
+			cl.Clauses = r.explainClauses(part, cl.Result, cl.Decided, now, view)
+		} else {
+			cl.Values = append(append(cl.Values, r.valuesOf(part.Program, now)...), eventValues(part.Program, view)...)
+		}
+		out = append(out, cl)
+	}
+	return out
+}
+
+// clauseError is what a part's run error says, without the part (its
+// source is beside it) and expr's snippet lines.
+func clauseError(err error) string {
+	var re *rules.RunError
+	if errors.As(err, &re) {
+		err = re.Err
+	}
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
+}
+
 // explainUnbound is explainBound for a rule that reads an event when
 // there is none: it says what the rule reads of the event and the value
 // of what it reads of the member, without running it.
@@ -308,15 +381,23 @@ func (r *Runtime) boundValues(e *Explanation, p *rules.Program, now time.Time) {
 	if r.asOf != nil {
 		r.asOf.read(p)
 	}
+	e.Values = append(e.Values, r.valuesOf(p, now)...)
+}
+
+// valuesOf is the value of everything p reads of the bound member and
+// of now.
+func (r *Runtime) valuesOf(p *rules.Program, now time.Time) []Value {
+	var out []Value
 	for _, f := range p.Reads.Member {
-		e.Values = append(e.Values, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
+		out = append(out, Value{Name: "member." + f, Value: memberField(&r.rm, f)})
 	}
 	for _, c := range p.Reads.Calls {
-		e.Values = append(e.Values, Value{Name: c.String(), Value: rules.CallValue(c, &r.ms)})
+		out = append(out, Value{Name: c.String(), Value: rules.CallValue(c, &r.ms)})
 	}
 	if p.Reads.Now {
-		e.Values = append(e.Values, Value{Name: "now", Value: now.UTC().Format(time.RFC3339)})
+		out = append(out, Value{Name: "now", Value: now.UTC().Format(time.RFC3339)})
 	}
+	return out
 }
 
 // Eval runs an expression compiled against this configuration
@@ -339,25 +420,25 @@ func (r *Runtime) Eval(m *state.Member, p *rules.Program, ev *events.Event, now 
 	r.bound = bindKey{}
 	r.bind(w, m, view, ev, now)
 	r.bound = bindKey{}
-	e := r.explainBound("expression", "", p, now)
-	eventValues(&e, p, view)
-	return e, nil
+	return r.explainRule("expression", "", p, now, view), nil
 }
 
-// eventValues adds the event attributes p reads to what e shows.
-func eventValues(e *Explanation, p *rules.Program, view map[string]any) {
+// eventValues are the event attributes p reads, from view.
+func eventValues(p *rules.Program, view map[string]any) []Value {
 	if !p.Reads.Event {
-		return
+		return nil
 	}
+	var out []Value
 	for _, k := range slices.Sorted(maps.Keys(view)) {
 		if p.Reads.EventWhole || slices.Contains(p.Reads.EventFields, k) {
 			v := view[k]
 			if t, ok := v.(time.Time); ok {
 				v = t.UTC().Format(time.RFC3339)
 			}
-			e.Values = append(e.Values, Value{Name: "event." + k, Value: v})
+			out = append(out, Value{Name: "event." + k, Value: v})
 		}
 	}
+	return out
 }
 
 func memberField(m *rules.Member, name string) any {

@@ -888,6 +888,56 @@ test "level 3: 49 days visited in 100 days are not enough" {
   }
 }
 
+# Days visited are distinct days: a second forum.visited on a day already
+# visited (a retried job) does not make the 50th.
+test "level 3: a second visit on one day is not another day visited" {
+  event "forum.visited" {
+    member = "tl3_visits_twice"
+    at     = "100d1h"
+    repeat = 49
+    every  = "1d"
+  }
+  event "forum.visited" {
+    member = "tl3_visits_twice"
+    at     = "148d20h"
+  }
+  event "reading.time" {
+    member = "tl3_visits_twice"
+    at     = "100d2h"
+    repeat = 90
+  }
+  event "topic.entered" {
+    member = "tl3_visits_twice"
+    at     = "101d"
+    repeat = 220
+  }
+  event "post.read" {
+    member = "tl3_visits_twice"
+    at     = "102d"
+    repeat = 650
+  }
+  event "topic.replied" {
+    member = "tl3_visits_twice"
+    at     = "103d"
+    repeat = 12
+    every  = "1h"
+  }
+  event "like.given" {
+    member = "tl3_visits_twice"
+    at     = "103d"
+    repeat = 33
+  }
+  event "like.received" {
+    member = "tl3_visits_twice"
+    at     = "104d"
+    repeat = 22
+  }
+  expect "tl3_visits_twice" {
+    at   = "156d"
+    tier = "member"
+  }
+}
+
 # tl3_requires_topics_replied_to = 10
 test "level 3: 10 topics replied to in 100 days make a regular" {
   event "forum.visited" {

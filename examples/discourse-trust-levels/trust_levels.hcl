@@ -18,7 +18,8 @@ locals {
   tl2_requires_time_spent_mins   = 60
 
   # Level 3 looks at the last 100 days (tl3_time_period); the windows in
-  # the rules below are written '100d'.
+  # the rules below are written '100d'. Days visited are days('forum.visited',
+  # '100d'): distinct days, so a second visit event on a day counts once.
   tl3_requires_days_visited           = 50
   tl3_requires_topics_replied_to      = 10
   tl3_requires_topics_viewed          = 25 # percent of the topics created in the period
@@ -122,7 +123,7 @@ tier "regular" {
     tier_rank() >= rank_of('member') &&
     count('account.suspended', '184d') == 0 &&
     count('account.silenced', '184d') == 0 &&
-    count('forum.visited', '100d') >= ${local.tl3_requires_days_visited} &&
+    days('forum.visited', '100d') >= ${local.tl3_requires_days_visited} &&
     count('topic.replied', '100d') >= ${local.tl3_requires_topics_replied_to} &&
     count('topic.entered', '100d') >= ${local.tl3_min_topics_viewed} &&
     count('post.read', '100d') >= ${local.tl3_min_posts_read} &&
@@ -137,7 +138,7 @@ tier "regular" {
   keep = <<-EOT
     count('account.suspended', '184d') == 0 &&
     count('account.silenced', '184d') == 0 &&
-    count('forum.visited', '100d') >= ${local.tl3_requires_days_visited * local.tl3_low_water_mark} &&
+    days('forum.visited', '100d') >= ${local.tl3_requires_days_visited * local.tl3_low_water_mark} &&
     count('topic.replied', '100d') >= ${local.tl3_requires_topics_replied_to * local.tl3_low_water_mark} &&
     count('topic.entered', '100d') >= ${local.tl3_min_topics_viewed * local.tl3_low_water_mark} &&
     count('post.read', '100d') >= ${local.tl3_min_posts_read * local.tl3_low_water_mark} &&
