@@ -36,7 +36,8 @@ type Options struct {
 	Metrics *Metrics
 	// MaxBatch is how many events are applied per transaction at most.
 	MaxBatch int
-	// Now is the clock for timers; nil is time.Now.
+	// Now is the clock for timers, and for when outbox entries are
+	// queued (state.QueueClock); nil is time.Now.
 	Now func() time.Time
 	// Sender delivers the outbox; nil leaves actions in the outbox.
 	Sender outbox.Sender
@@ -297,6 +298,12 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	// The outbox's entries are stamped with when they were queued by
+	// the clock their wait (hearth_outbox_oldest_pending_seconds) is
+	// measured against.
+	if qc, ok := opt.Store.(state.QueueClock); ok {
+		qc.SetQueueClock(opt.Now)
 	}
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics()

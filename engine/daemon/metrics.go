@@ -119,7 +119,7 @@ func NewMetrics() *Metrics {
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
 	m.outboxOldest = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_outbox_oldest_pending_seconds",
-		Help: "Age of the oldest pending outbox entry (since its action was decided), 0 when none is pending, as of the last sample."})
+		Help: "How long the oldest pending outbox entry has waited since it was queued (by the wall clock, not its event time), 0 when none is pending, as of the last sample."})
 	m.register(m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.outboxOldest)
 	m.queueEvents = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_ingest_queue_events",
 		Help: "Events accepted and handed to the processor, not yet committed."}, func() float64 { return float64(m.queued.Load()) })
