@@ -124,7 +124,7 @@ func NewMetrics() *Metrics {
 	m.queueEvents = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_ingest_queue_events",
 		Help: "Events accepted and handed to the processor, not yet committed."}, func() float64 { return float64(m.queued.Load()) })
 	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_http_requests_total",
-		Help: "HTTP requests answered, by route pattern (route=\"unmatched\" for paths no route takes) and status code."}, []string{"route", "code"})
+		Help: "HTTP requests answered, by route pattern (a method the route does not take, 405, under the route; route=\"unmatched\" for paths no route takes) and status code."}, []string{"route", "code"})
 	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hearth_http_request_duration_seconds",
 		Help: "Time to answer an HTTP request, by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	m.unauthorized = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_http_unauthorized_total",

@@ -101,11 +101,12 @@ func TestHTTPMetrics(t *testing.T) {
 		`hearth_http_requests_total{code="200",route="GET /{$}"}`:                           1,
 		`hearth_http_requests_total{code="404",route="/v1/inbound/{type}/{name}"}`:          1,
 		`hearth_http_requests_total{code="404",route="unmatched"}`:                          2,
-		`hearth_http_requests_total{code="405",route="unmatched"}`:                          1,
+		`hearth_http_requests_total{code="405",route="GET /v1/status"}`:                     1,
+		`hearth_http_requests_total{code="405",route="unmatched"}`:                          -1, // none
 		`hearth_http_requests_total{code="401",route="GET /v1/status"}`:                     1,
 		`hearth_http_requests_total{code="401",route="POST /v1/events"}`:                    1,
-		`hearth_http_request_duration_seconds_count{route="GET /v1/status"}`:                2,
-		`hearth_http_request_duration_seconds_count{route="unmatched"}`:                     3,
+		`hearth_http_request_duration_seconds_count{route="GET /v1/status"}`:                3,
+		`hearth_http_request_duration_seconds_count{route="unmatched"}`:                     2,
 		`hearth_http_request_duration_seconds_count{route="GET /readyz"}`:                   0, // from the start
 		`hearth_http_unauthorized_total{reason="missing",route="GET /v1/status"}`:           1,
 		`hearth_http_unauthorized_total{reason="wrong",route="GET /metrics"}`:               1,
