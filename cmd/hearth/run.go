@@ -545,7 +545,11 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 		src = sorted
 	}
 	res, err := d.FeedSource(ctx, src, batch, func(e *events.Error) {
-		log.Warn("bad event skipped", "file", path, "line", e.Line, "index", e.Index, "err", e.Err)
+		args := []any{"file", path, "line", e.Line, "index", e.Index}
+		if e.ID != "" {
+			args = append(args, "id", e.ID)
+		}
+		log.Warn("bad event skipped", append(args, "err", e.Err)...)
 	})
 	logOutOfOrder(log, path, res.OutOfOrder)
 	if err != nil && ctx.Err() != nil {

@@ -119,7 +119,7 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 			d.opt.Metrics.rejected.WithLabelValues("future").Inc()
 			d.stats.Rejected.Add(1)
 			if bad != nil {
-				bad(&events.Error{Index: read - 1, Line: rd.Line(), Err: err})
+				bad(&events.Error{Index: read - 1, Line: rd.Line(), ID: ev.ID, Err: err})
 			}
 			continue
 		}
@@ -132,7 +132,7 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 			d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
 			d.stats.Rejected.Add(1)
 			if bad != nil {
-				bad(&events.Error{Index: read - 1, Line: rd.Line(), Err: err})
+				bad(&events.Error{Index: read - 1, Line: rd.Line(), ID: ev.ID, Err: err})
 			}
 			continue
 		}
