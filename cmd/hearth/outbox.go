@@ -54,10 +54,13 @@ email is neither held nor expires. A skipped action is not retried.
           skipped, and outbox_retention (90d unless set) removes it that
           long after. -json prints one object, as GET /v1/outbox answers
           and as member list -json prints its page: {"entries": [...],
-          "more": true or false, "next": where the next page starts}
+          "more": true or false, "next": where the next page starts};
+          each entry's at is when its action was decided (event time),
+          and queued_at when it went into the outbox (the clock's time)
   send    deliver what is due now through the platforms, once, and report
           (hearth run does this continuously)
-  retry   make a dead or pending action due now. With -status dead (or
+  retry   make a dead or pending action due now (a dead one is queued
+          again: its queued_at is now). With -status dead (or
           pending) in place of a KEY, every action of that status the
           filters select: it shows how many and the first of them and
           asks for 'yes' (-auto-approve in scripts); -dry-run lists them

@@ -254,6 +254,10 @@ func openStoreFor(ctx context.Context, s *stdio, cfg *config.Config, name string
 		}
 		return nil, false
 	}
+	// Actions the command queues (a replay's) are stamped by its clock.
+	if qc, ok := store.(state.QueueClock); ok {
+		qc.SetQueueClock(s.clock)
+	}
 	return store, true
 }
 

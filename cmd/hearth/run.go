@@ -545,16 +545,23 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 		src = sorted
 	}
 	res, err := d.FeedSource(ctx, src, batch, func(e *events.Error) {
-		log.Warn("bad event skipped", "file", path, "line", e.Line, "index", e.Index, "err", e.Err)
+		args := []any{"file", path, "line", e.Line, "index", e.Index}
+		if e.ID != "" {
+			args = append(args, "id", e.ID)
+		}
+		log.Warn("bad event skipped", append(args, "err", e.Err)...)
 	})
 	logOutOfOrder(log, path, res.OutOfOrder)
+	// The counts are of events committed: a batch in hand at a stop is
+	// waited for (daemon.FeedSource).
+	counts := []any{"file", path, "applied", res.Accepted, "duplicates", res.Duplicates, "bad", res.Bad}
 	if err != nil && ctx.Err() != nil {
 		// Stopped on purpose (SIGTERM, Ctrl-C): no error, and the way on.
-		log.Info("stopped before the end of the events file; start again with the same -events to go on (the events applied are skipped as duplicates)", "file", path, "applied", res.Accepted)
+		log.Info("stopped before the end of the events file; start again with the same -events to go on (the events applied are skipped as duplicates)", counts...)
 		return
 	}
 	if err != nil {
-		log.Error("applying the events file stopped", "file", path, "applied", res.Accepted, "err", err)
+		log.Error("applying the events file stopped", append(counts, "err", err)...)
 		return
 	}
 	tooOld := ""

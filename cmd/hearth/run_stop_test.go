@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	goruntime "runtime"
 	"strings"
 	"syscall"
@@ -108,5 +109,77 @@ func TestStopSignalOtherCause(t *testing.T) {
 	}
 	if got := stopSignal(context.Background()); got != "" {
 		t.Errorf("stopSignal of a live context: %q", got)
+	}
+}
+
+// hearth run -events stopped halfway through the file says how many of
+// its events were applied: exactly those committed, the batch in hand
+// when the signal came included (it is committed before the daemon
+// stops), so that the file's line and the stopped line agree.
+func TestRunEventsStopCountsCommitted(t *testing.T) {
+	dir := quickstartCopy(t)
+	var b strings.Builder
+	const total = 200000
+	for i := range total {
+		fmt.Fprintf(&b, `{"id":"f%d","type":"message.posted","member":"m%d","at":"2026-01-01T10:00:00Z"}`+"\n", i, i%50)
+	}
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"run", "-listen", addr, "-log-format", "json", "-events", file, "-batch", "100", dir}, s)
+	}()
+	url := "http://" + addr
+	waitReady(t, url, errb.String)
+	// Stopped once some batches are in, with many to go.
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		resp, err := http.Get(url + "/v1/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Stats map[string]float64 `json:"stats"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if st.Stats["accepted"] >= 1000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no events committed:\n%s", errb.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	stoppedWith0(t, code, errb.String)
+	var fed, stopped map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+		var r map[string]any
+		if json.Unmarshal([]byte(line), &r) != nil {
+			continue
+		}
+		switch msg, _ := r["msg"].(string); {
+		case strings.HasPrefix(msg, "stopped before the end of the events file"):
+			fed = r
+		case msg == "stopped":
+			stopped = r
+		}
+	}
+	if fed == nil || stopped == nil {
+		t.Fatalf("no events file line or no stopped line:\n%s", errb.String())
+	}
+	committed, _ := stopped["events_committed"].(float64)
+	if committed >= total {
+		t.Fatalf("the whole file was applied before the stop (%v events); the test needs a longer one", committed)
+	}
+	if fed["applied"] != committed || fed["duplicates"] != 0.0 {
+		t.Errorf("the events file line says %v applied, %v duplicates; %v were committed (stopped line %v)", fed["applied"], fed["duplicates"], committed, stopped)
 	}
 }

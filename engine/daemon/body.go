@@ -108,7 +108,9 @@ func next(body []byte, off int64) int64 {
 func parseOne(raw json.RawMessage, idx, line int, evs []events.Event, places []place, bad []EventError) ([]events.Event, []place, []EventError) {
 	ev, err := events.Parse(raw)
 	if err != nil {
-		return evs, places, append(bad, EventError{Index: idx, Line: line, Error: err.Error()})
+		// The id, when it can be read, says which event it is, as the
+		// refusals of events that parsed do.
+		return evs, places, append(bad, EventError{Index: idx, Line: line, ID: events.ProbeID(raw), Error: err.Error()})
 	}
 	return append(evs, ev), append(places, place{index: idx, line: line}), bad
 }
@@ -192,7 +194,7 @@ func parseLines(body []byte) ([]events.Event, []place, []EventError) {
 		var e *events.Error
 		switch {
 		case errors.As(err, &e):
-			bad = append(bad, EventError{Index: e.Index, Line: e.Line, Error: e.Err.Error()})
+			bad = append(bad, EventError{Index: e.Index, Line: e.Line, ID: e.ID, Error: e.Err.Error()})
 		case err != nil: // a bytes.Reader fails no read
 			bad = append(bad, EventError{Index: idx, Line: rd.Line() + 1, Error: "unreadable: " + err.Error()})
 			return evs, places, bad

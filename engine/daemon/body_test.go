@@ -88,3 +88,43 @@ func TestBodyForms(t *testing.T) {
 		t.Errorf("refused bodies changed points: %d -> %d", before, after)
 	}
 }
+
+// Every per-event error names the event's id when it can be read,
+// whatever the problem and the form of the body: a bad at (refused as
+// the event is read), a missing type, a type too long, an event from the
+// future, in JSON lines, an array, pretty-printed events and JSON lines
+// with a broken line among them. Malformed JSON and an id named twice
+// have none.
+func TestBadEventsNameTheirIDs(t *testing.T) {
+	f := start(t, rulesA, "")
+	badAt := `{"id":"bad-at","type":"message.posted","member":"m1","at":"yesterday"}`
+	noType := `{"id":"no-type","member":"m1","at":"2026-01-01T10:00:00Z"}`
+	longType := `{"id":"long-type","type":"` + strings.Repeat("a", 200) + `","member":"m1","at":"2026-01-01T10:00:00Z"}`
+	future := `{"id":"future","type":"message.posted","member":"m1","at":"2999-01-01T10:00:00Z"}`
+	twice := `{"id":"a","id":"b","type":"message.posted","member":"m1","at":"2026-01-01T10:00:00Z"}`
+	for _, tc := range []struct {
+		name, body string
+		ids        []string // of the events reported, in order
+	}{
+		{"JSON lines, a bad at second", events(400, 1) + badAt + "\n" + events(401, 1), []string{"bad-at"}},
+		{"an array", "[" + strings.TrimSpace(events(410, 1)) + "," + badAt + "," + noType + "]", []string{"bad-at", "no-type"}},
+		{"pretty-printed events", prettyEvent("p9") + strings.ReplaceAll(badAt, ",", ",\n  ") + "\n", []string{"bad-at"}},
+		{"JSON lines with a broken line", events(420, 1) + badAt + "\n" + `{"id":` + "\n" + noType + "\n", []string{"bad-at", "", "no-type"}},
+		{"a type too long", events(430, 1) + longType + "\n", []string{"long-type"}},
+		{"an id named twice", events(440, 1) + twice + "\n", []string{""}},
+		{"from the future", events(450, 1) + future + "\n", []string{"future"}},
+	} {
+		code, out := post(t, f, "/v1/events", tc.body, "")
+		bad, _ := out["events"].([]any)
+		if code/100 != 4 || len(bad) != len(tc.ids) {
+			t.Errorf("%s: %d %v; want %d events reported", tc.name, code, out, len(tc.ids))
+			continue
+		}
+		for i, b := range bad {
+			e := b.(map[string]any)
+			if id, _ := e["id"].(string); id != tc.ids[i] {
+				t.Errorf("%s: event at index %v reported with id %q; want %q (%v)", tc.name, e["index"], id, tc.ids[i], e["error"])
+			}
+		}
+	}
+}

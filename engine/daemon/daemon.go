@@ -36,7 +36,8 @@ type Options struct {
 	Metrics *Metrics
 	// MaxBatch is how many events are applied per transaction at most.
 	MaxBatch int
-	// Now is the clock for timers; nil is time.Now.
+	// Now is the clock for timers, and for when outbox entries are
+	// queued (state.QueueClock); nil is time.Now.
 	Now func() time.Time
 	// Sender delivers the outbox; nil leaves actions in the outbox.
 	Sender outbox.Sender
@@ -187,6 +188,10 @@ type Daemon struct {
 	reloadMu sync.Mutex
 	// processing is whether Run's loop takes queries (Query).
 	processing atomic.Bool
+	// exited is closed when Run has returned (once, exitOnce): a request
+	// handed over after its last look at submit is never answered.
+	exited   chan struct{}
+	exitOnce sync.Once
 
 	// feeding counts events files being applied (Feed): timers wait for
 	// them, since a recheck at the wall clock between two of a file's
@@ -298,6 +303,12 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	// The outbox's entries are stamped with when they were queued by
+	// the clock their wait (hearth_outbox_oldest_pending_seconds) is
+	// measured against.
+	if qc, ok := opt.Store.(state.QueueClock); ok {
+		qc.SetQueueClock(opt.Now)
+	}
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics()
 	}
@@ -313,7 +324,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Samples <= 0 {
 		opt.Samples = 360
 	}
-	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1),
+	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1), exited: make(chan struct{}),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1),
 		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery), refusedLog: lograte.New(unauthorizedLogEvery),
 		zoneLogs: lograte.New(zoneLogEvery), storeLogs: lograte.New(storeLogEvery)}
@@ -629,7 +640,7 @@ func (d *Daemon) submitBackfill(ctx context.Context, evs []events.Event) (applie
 // backfill or not.
 func (d *Daemon) submitEvents(ctx context.Context, evs []events.Event, backfill bool) (applied, error) {
 	if d.opt.Bus == nil {
-		return d.applyEvents(ctx, evs)
+		return d.applyEvents(ctx, evs, false)
 	}
 	if d.stopping.Load() {
 		return applied{}, ErrStopping
@@ -671,7 +682,7 @@ func (d *Daemon) timersHeld() bool {
 // be forgotten with suppression; the last two are logged and counted
 // apart.
 func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
-	a, err := d.applyEvents(ctx, evs)
+	a, err := d.applyEvents(ctx, evs, false)
 	return a.skipped, err
 }
 
@@ -679,7 +690,13 @@ func (d *Daemon) Apply(ctx context.Context, evs []events.Event) (int, error) {
 // before with other content, which it logs (once for the group) and
 // counts. Their content digests are computed here, on the caller's
 // goroutine, not the processor's.
-func (d *Daemon) applyEvents(ctx context.Context, evs []events.Event) (applied, error) {
+//
+// When ctx ends once the processor has the events, it returns at once
+// (they will be applied; a client may send them again, ids make that
+// safe), unless settle is set: then it waits for their commit, or their
+// failure, or the processor's end without them, so that the caller
+// counts what was committed (an events file stopped halfway).
+func (d *Daemon) applyEvents(ctx context.Context, evs []events.Event, settle bool) (applied, error) {
 	if d.stopping.Load() {
 		return applied{}, ErrStopping
 	}
@@ -699,22 +716,49 @@ func (d *Daemon) applyEvents(ctx context.Context, evs []events.Event) (applied, 
 	}
 	select {
 	case err := <-req.done:
-		if err != nil {
-			return applied{}, err
-		}
-		a := applied{skipped: req.dups + req.tooOld + req.suppressed, reused: reusedBefore(evs, req.reused)}
-		if n := len(a.reused); n > 0 {
-			d.opt.Metrics.idReused.Add(float64(n))
-			first := a.reused[0]
-			// Once per group: a sender with the bug has it in every batch.
-			d.log.Warn("events came under ids applied earlier to events with different content; they were not applied (counted as duplicates)",
-				"events", n, "id", evs[first.index].ID, "index", first.index, "first_at", first.earlier.At)
-		}
-		return a, nil
+		return d.answered(req, err)
 	case <-ctx.Done():
+		if settle {
+			return d.settle(req, ctx.Err())
+		}
 		// The events are queued and will be applied; the caller may
 		// resend them safely, since ids make that idempotent.
 		return applied{}, ctx.Err()
+	}
+}
+
+// answered is what the processor's answer err to req comes to.
+func (d *Daemon) answered(req *request, err error) (applied, error) {
+	if err != nil {
+		return applied{}, err
+	}
+	evs := req.events
+	a := applied{skipped: req.dups + req.tooOld + req.suppressed, reused: reusedBefore(evs, req.reused)}
+	if n := len(a.reused); n > 0 {
+		d.opt.Metrics.idReused.Add(float64(n))
+		first := a.reused[0]
+		// Once per group: a sender with the bug has it in every batch.
+		d.log.Warn("events came under ids applied earlier to events with different content; they were not applied (counted as duplicates)",
+			"events", n, "id", evs[first.index].ID, "index", first.index, "first_at", first.earlier.At)
+	}
+	return a, nil
+}
+
+// settle waits, once the caller's context ended (err), for the outcome
+// of a request the processor has: applied (a stop applies what was
+// accepted before it, applyWaiting), failed, or left unapplied when the
+// processor ended without taking it (handed over as Run stopped).
+func (d *Daemon) settle(req *request, err error) (applied, error) {
+	select {
+	case rerr := <-req.done:
+		return d.answered(req, rerr)
+	case <-d.exited:
+	}
+	select {
+	case rerr := <-req.done:
+		return d.answered(req, rerr)
+	default:
+		return applied{}, err
 	}
 }
 
@@ -787,6 +831,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.processing.Store(true)
 	defer d.processing.Store(false)
+	defer d.exitOnce.Do(func() { close(d.exited) })
 	sampleCtx, stopSampling := context.WithCancel(ctx)
 	var sampling sync.WaitGroup
 	sampling.Go(func() { d.sampleLoop(sampleCtx) })

@@ -34,7 +34,9 @@ const MaxEventsPerRequest = 10000
 // /metrics) require "Authorization: Bearer TOKEN". Those routes refuse
 // cross-site writes from browsers, and without a token they answer only
 // under loopback host names (see guard). Every request is counted and
-// timed under its route's pattern (unmatchedRoute when none takes it).
+// timed under its route's pattern: a method the route's path does not
+// take (405) too, under the first route of Routes with that path;
+// unmatchedRoute when no route has the path.
 func (d *Daemon) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
 	m := d.opt.Metrics
@@ -52,25 +54,39 @@ func (d *Daemon) Handler(token string) http.Handler {
 		}
 		mux.Handle(rt.Pattern, m.instrument(rt.Pattern, h))
 	}
-	unmatched := m.instrument(unmatchedRoute, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, _ := mux.Handler(r)
-		code, msg := unrouted(w, r, h)
-		if code == http.StatusMethodNotAllowed && takesEvents[postPattern(mux, r)] {
-			// A sender of events with the wrong method: refused as its
-			// events would be, so hearth_events_rejected_total tells it
-			// as it tells the inbound route's.
-			d.reject(w, code, "method", msg, nil)
-			return
-		}
-		writeJSON(w, code, map[string]any{"error": msg})
-	}))
+	// unrouted answers a request the mux has no handler for, counted
+	// under route: the mux would answer in plain text, where every other
+	// answer of the API is a JSON {"error": ...}.
+	unrouted := func(route string) http.Handler {
+		return m.instrument(route, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h, _ := mux.Handler(r)
+			code, msg := unroutedAnswer(w, r, h)
+			if code == http.StatusMethodNotAllowed && takesEvents[route] {
+				// A sender of events with the wrong method: refused as its
+				// events would be, so hearth_events_rejected_total tells it
+				// as it tells the inbound route's.
+				d.reject(w, code, "method", msg, nil)
+				return
+			}
+			writeJSON(w, code, map[string]any{"error": msg})
+		}))
+	}
+	unmatched := unrouted(unmatchedRoute)
+	wrongMethod := map[string]http.Handler{} // by route pattern
+	var patterns []string                    // in the order of Routes
+	for _, rt := range routes() {
+		wrongMethod[rt.Pattern] = unrouted(rt.Pattern)
+		patterns = append(patterns, rt.Pattern)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Answers quote what members wrote (names, messages); a browser
 		// opening one must not sniff it as HTML.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if _, pattern := mux.Handler(r); pattern == "" {
-			// No route: the mux would answer in plain text, where every
-			// other answer of the API is a JSON {"error": ...}.
+			if route := pathRoute(mux, patterns, r); route != "" {
+				wrongMethod[route].ServeHTTP(w, r)
+				return
+			}
 			unmatched.ServeHTTP(w, r)
 			return
 		}
@@ -81,6 +97,24 @@ func (d *Daemon) Handler(token string) http.Handler {
 // unmatchedRoute is the route label of requests no route takes: raw
 // paths, which anyone can make up, would give a series each.
 const unmatchedRoute = "unmatched"
+
+// pathRoute is the first of patterns (the routes') that takes r's path
+// with a method of its own, "" when none does: the route a request the
+// mux answers 405 was meant for.
+func pathRoute(mux *http.ServeMux, patterns []string, r *http.Request) string {
+	other := *r // only its method changes: a shallow copy will do
+	for _, p := range patterns {
+		method, _, ok := strings.Cut(p, " ")
+		if !ok || method == r.Method {
+			continue // a route of every method, or this request's: no 405
+		}
+		other.Method = method
+		if _, pattern := mux.Handler(&other); pattern == p {
+			return p
+		}
+	}
+	return ""
+}
 
 // instrument counts and times a route's requests.
 func (m *Metrics) instrument(route string, h http.Handler) http.Handler {
@@ -139,10 +173,10 @@ func (d *Daemon) auth(token, route string, h http.Handler) http.Handler {
 	})
 }
 
-// unrouted is how to answer a request no route takes: the status the
+// unroutedAnswer is how to answer a request no route takes: the status the
 // mux chose (404, or 405 with its Allow header, which it sets on w) and
 // an error that says what to do instead.
-func unrouted(w http.ResponseWriter, r *http.Request, mux http.Handler) (code int, msg string) {
+func unroutedAnswer(w http.ResponseWriter, r *http.Request, mux http.Handler) (code int, msg string) {
 	rec := &headerRecorder{header: http.Header{}}
 	mux.ServeHTTP(rec, r)
 	code = rec.code
@@ -155,15 +189,6 @@ func unrouted(w http.ResponseWriter, r *http.Request, mux http.Handler) (code in
 		msg = fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, allow)
 	}
 	return code, msg
-}
-
-// postPattern is the pattern of the route that would take r were it a
-// POST, or "".
-func postPattern(mux *http.ServeMux, r *http.Request) string {
-	post := r.Clone(r.Context())
-	post.Method = http.MethodPost
-	_, pattern := mux.Handler(post)
-	return pattern
 }
 
 // headerRecorder keeps the status and headers of an answer and drops its

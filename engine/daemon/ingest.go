@@ -61,6 +61,11 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 		if len(buf) == 0 {
 			return nil
 		}
+		// Stopped: no batch goes in after the signal, so the counts
+		// are of what was committed.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if old := d.tooOld(buf); len(old) > 0 {
 			res.TooOld += len(old)
 			d.opt.Metrics.rejected.WithLabelValues("too_old").Add(float64(len(old)))
@@ -80,8 +85,16 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 		}
 		d.countIngested(buf)
 		// A backfill: through a bus, the replicas applying the file hold
-		// their timers as this one does while feeding.
-		a, err := d.submitEvents(ctx, buf, true)
+		// their timers as this one does while feeding. Without one, a
+		// batch handed over when the signal comes is waited for (the stop
+		// commits it), so that it is counted.
+		var a applied
+		var err error
+		if d.opt.Bus == nil {
+			a, err = d.applyEvents(ctx, buf, true)
+		} else {
+			a, err = d.submitEvents(ctx, buf, true)
+		}
 		if err != nil {
 			return err
 		}
@@ -119,7 +132,7 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 			d.opt.Metrics.rejected.WithLabelValues("future").Inc()
 			d.stats.Rejected.Add(1)
 			if bad != nil {
-				bad(&events.Error{Index: read - 1, Line: rd.Line(), Err: err})
+				bad(&events.Error{Index: read - 1, Line: rd.Line(), ID: ev.ID, Err: err})
 			}
 			continue
 		}
@@ -132,7 +145,7 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 			d.opt.Metrics.rejected.WithLabelValues("invalid").Inc()
 			d.stats.Rejected.Add(1)
 			if bad != nil {
-				bad(&events.Error{Index: read - 1, Line: rd.Line(), Err: err})
+				bad(&events.Error{Index: read - 1, Line: rd.Line(), ID: ev.ID, Err: err})
 			}
 			continue
 		}

@@ -119,12 +119,12 @@ func NewMetrics() *Metrics {
 	m.outboxEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_outbox_entries",
 		Help: "Outbox entries by status (pending, sent, dead, skipped)."}, []string{"status"})
 	m.outboxOldest = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_outbox_oldest_pending_seconds",
-		Help: "Age of the oldest pending outbox entry (since its action was decided), 0 when none is pending, as of the last sample."})
+		Help: "How long the oldest pending outbox entry has waited since it was queued (by the wall clock, not its event time), 0 when none is pending, as of the last sample."})
 	m.register(m.members, m.membersLeft, m.segmentSizes.vec, m.tierSizes.vec, m.outboxEntries, m.outboxOldest)
 	m.queueEvents = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_ingest_queue_events",
 		Help: "Events accepted and handed to the processor, not yet committed."}, func() float64 { return float64(m.queued.Load()) })
 	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_http_requests_total",
-		Help: "HTTP requests answered, by route pattern (route=\"unmatched\" for paths no route takes) and status code."}, []string{"route", "code"})
+		Help: "HTTP requests answered, by route pattern (a method the route does not take, 405, under the route; route=\"unmatched\" for paths no route takes) and status code."}, []string{"route", "code"})
 	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hearth_http_request_duration_seconds",
 		Help: "Time to answer an HTTP request, by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	m.unauthorized = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_http_unauthorized_total",

@@ -11,6 +11,7 @@ import (
 	goruntime "runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,11 +101,12 @@ func TestHTTPMetrics(t *testing.T) {
 		`hearth_http_requests_total{code="200",route="GET /{$}"}`:                           1,
 		`hearth_http_requests_total{code="404",route="/v1/inbound/{type}/{name}"}`:          1,
 		`hearth_http_requests_total{code="404",route="unmatched"}`:                          2,
-		`hearth_http_requests_total{code="405",route="unmatched"}`:                          1,
+		`hearth_http_requests_total{code="405",route="GET /v1/status"}`:                     1,
+		`hearth_http_requests_total{code="405",route="unmatched"}`:                          -1, // none
 		`hearth_http_requests_total{code="401",route="GET /v1/status"}`:                     1,
 		`hearth_http_requests_total{code="401",route="POST /v1/events"}`:                    1,
-		`hearth_http_request_duration_seconds_count{route="GET /v1/status"}`:                2,
-		`hearth_http_request_duration_seconds_count{route="unmatched"}`:                     3,
+		`hearth_http_request_duration_seconds_count{route="GET /v1/status"}`:                3,
+		`hearth_http_request_duration_seconds_count{route="unmatched"}`:                     2,
 		`hearth_http_request_duration_seconds_count{route="GET /readyz"}`:                   0, // from the start
 		`hearth_http_unauthorized_total{reason="missing",route="GET /v1/status"}`:           1,
 		`hearth_http_unauthorized_total{reason="wrong",route="GET /metrics"}`:               1,
@@ -250,14 +252,19 @@ func TestIngestQueueGauge(t *testing.T) {
 }
 
 // hearth_outbox_oldest_pending_seconds is how long the oldest pending
-// entry has waited since its action was decided, by the daemon's clock;
-// 0 when none is pending.
+// entry has waited since it was queued, by the daemon's clock; 0 when
+// none is pending. Not since its action was decided: that is event
+// time, and a backfill of events a month old queues messages that have
+// waited seconds, not a month.
 func TestOutboxOldestPendingGauge(t *testing.T) {
+	var clock atomic.Int64
 	now := time.Date(2026, 1, 1, 11, 30, 0, 0, time.UTC)
+	clock.Store(now.UnixNano())
 	f := start(t, `
 campaign "hello" {
   community = community.c
   enter_on  = "member.joined"
+  expire_after = "never"
   step "hi" {
     send {
       channel  = "dm"
@@ -269,21 +276,37 @@ template "hi" {
   text = { en = "Hi" }
 }
 `, "", func(o *daemon.Options) {
-		o.Now = func() time.Time { return now }
+		o.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 		o.SampleEvery = 20 * time.Millisecond
 	})
 	oldest := func() float64 { return sampleValue(t, metricsText(t, f), "hearth_outbox_oldest_pending_seconds") }
 	if got := oldest(); got != 0 {
 		t.Errorf("an empty outbox: %v; want 0", got)
 	}
-	body := `{"id":"j1","type":"member.joined","member":"u1","at":"2026-01-01T10:00:00Z"}
-{"id":"j2","type":"member.joined","member":"u2","at":"2026-01-01T11:00:00Z"}`
-	if code, out := post(t, f, "/v1/events", body, ""); code != 202 {
+	// A backfill: joins of a month before, queued at 11:30.
+	body := `{"id":"j1","type":"member.joined","member":"u1","at":"2025-12-01T10:00:00Z"}
+{"id":"j2","type":"member.joined","member":"u2","at":"2025-12-01T11:00:00Z"}`
+	if code, out := post(t, f, "/v1/events?backfill=true", body, ""); code != 202 {
 		t.Fatalf("post: %d %v", code, out)
 	}
-	// No sender: the two messages stay pending, the first decided at
-	// 10:00, an hour and a half before the clock.
-	waitFor(t, func() bool { return oldest() == 5400 })
+	// No sender: the two messages stay pending. A minute and a half
+	// later by the clock, they have waited that long.
+	clock.Store(now.Add(90 * time.Second).UnixNano())
+	waitFor(t, func() bool { return oldest() == 90 })
+	code, out := get(t, f, "/v1/outbox?status=pending")
+	if code != 200 {
+		t.Fatalf("outbox: %d %v", code, out)
+	}
+	entries, _ := out["entries"].([]any)
+	if len(entries) != 2 {
+		t.Fatalf("pending entries %v; want 2", out)
+	}
+	for _, e := range entries {
+		e := e.(map[string]any)
+		if e["queued_at"] != "2026-01-01T11:30:00Z" || !strings.HasPrefix(fmt.Sprint(e["at"]), "2025-12-01T") {
+			t.Errorf("entry %v: want queued_at 2026-01-01T11:30:00Z and the event's at", e)
+		}
+	}
 }
 
 // recovered is a store whose opening folded what an unclean stop left.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,12 +59,14 @@ const (
 )
 
 // startOutbox runs a daemon with no sender, whose outbox holds four
-// actions queued on 1 January: three welcomes, dead (ann's the day
-// before, bob's and cyd's an hour ago, as in an outage), and ann's nudge,
-// pending.
+// actions queued on 1 January at 09:05 by its clock (which is then set
+// to outboxNow): three welcomes, dead (ann's the day before, bob's and
+// cyd's an hour ago, as in an outage), and ann's nudge, pending.
 func startOutbox(t *testing.T) *fixture {
 	t.Helper()
-	f := start(t, outboxRules, "", func(o *daemon.Options) { o.Now = func() time.Time { return outboxNow } })
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 1, 1, 9, 5, 0, 0, time.UTC).UnixNano())
+	f := start(t, outboxRules, "", func(o *daemon.Options) { o.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() } })
 	evs := `{"id":"1","type":"member.joined","member":"ann","at":"2026-01-01T09:00:00Z"}
 {"id":"2","type":"member.joined","member":"bob","at":"2026-01-01T09:01:00Z"}
 {"id":"3","type":"member.joined","member":"cyd","at":"2026-01-01T09:02:00Z"}
@@ -75,6 +78,7 @@ func startOutbox(t *testing.T) *fixture {
 	if got := outboxKeys(t, f, ""); len(got) != 4 {
 		t.Fatalf("the outbox holds %v; want 4 actions", got)
 	}
+	clock.Store(outboxNow.UnixNano())
 	ctx := context.Background()
 	for key, at := range map[string]time.Time{annHello: outboxNow.Add(-24 * time.Hour), bobHello: outboxNow.Add(-time.Hour), cydHello: outboxNow.Add(-time.Hour)} {
 		if err := f.store.MarkDead(ctx, key, 16, at, "503 Service Unavailable"); err != nil {

@@ -57,9 +57,11 @@ func TestRoutesServed(t *testing.T) {
 
 // A request no route takes gets the JSON error every other answer of the
 // API has, saying what to do: the methods the path takes (with the Allow
-// header) or where the routes are listed. Each is counted as unmatched
-// with its code; those to a route that takes events are refused events
-// too, for their method, as the inbound route counts them.
+// header) or where the routes are listed. A method the path's route does
+// not take is counted under that route (the first one listed, for a path
+// several take), with its 405; a path no route takes as unmatched. Those
+// to a route that takes events are refused events too, for their method,
+// as the inbound route counts them.
 func TestUnroutedAnswersJSON(t *testing.T) {
 	f := start(t, rulesA, "tok")
 	cases := []struct {
@@ -73,6 +75,7 @@ func TestUnroutedAnswersJSON(t *testing.T) {
 		{"POST", "/v1/status", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
 		{"DELETE", "/metrics", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
 		{"POST", "/healthz", http.StatusMethodNotAllowed, "GET, HEAD", "use GET, HEAD"},
+		{"PUT", "/v1/members/u1/why", http.StatusMethodNotAllowed, "GET, HEAD, POST", "use GET, HEAD, POST"},
 		{"GET", "/v1/nope", http.StatusNotFound, "", "no route GET /v1/nope; hearth run -h lists the API"},
 		{"GET", "/v1/members/u1/nope", http.StatusNotFound, "", "no route GET /v1/members/u1/nope"},
 	}
@@ -98,10 +101,16 @@ func TestUnroutedAnswersJSON(t *testing.T) {
 	}
 	_, m := fetch(t, "GET", f.srv.URL+"/metrics", "tok", "")
 	for series, want := range map[string]float64{
-		`hearth_events_rejected_total{reason="method"}`:                  3,
-		`hearth_http_requests_total{code="405",route="unmatched"}`:       6,
-		`hearth_http_requests_total{code="404",route="unmatched"}`:       2,
-		`hearth_http_requests_total{code="405",route="POST /v1/events"}`: -1, // none
+		`hearth_events_rejected_total{reason="method"}`:                           3,
+		`hearth_http_requests_total{code="405",route="POST /v1/events"}`:          2,
+		`hearth_http_requests_total{code="405",route="POST /v1/feedback"}`:        1,
+		`hearth_http_requests_total{code="405",route="GET /v1/status"}`:           1,
+		`hearth_http_requests_total{code="405",route="GET /metrics"}`:             1,
+		`hearth_http_requests_total{code="405",route="GET /healthz"}`:             1,
+		`hearth_http_requests_total{code="405",route="GET /v1/members/{id}/why"}`: 1,
+		`hearth_http_request_duration_seconds_count{route="POST /v1/events"}`:     2,
+		`hearth_http_requests_total{code="405",route="unmatched"}`:                -1, // none
+		`hearth_http_requests_total{code="404",route="unmatched"}`:                2,
 	} {
 		if got := sampleValue(t, m, series); got != want {
 			t.Errorf("%s = %v; want %v", series, got, want)

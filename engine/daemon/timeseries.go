@@ -126,10 +126,11 @@ func (d *Daemon) outboxCounts(ctx context.Context, run runner) map[string]int {
 }
 
 // oldestPending is how long the oldest pending outbox entry has waited
-// since its action was decided, by the daemon's clock: 0 when none is
-// pending (or the oldest is not due yet); false when the store cannot
-// tell or the read failed (logged). It runs on the processor goroutine,
-// as outboxCounts does.
+// since it was queued, by the daemon's clock (which stamps the entries,
+// New): not since its action was decided, which is event time and days
+// back after a backfill of old events. 0 when none is pending; false
+// when the store cannot tell or the read failed (logged). It runs on
+// the processor goroutine, as outboxCounts does.
 func (d *Daemon) oldestPending(ctx context.Context, run runner) (time.Duration, bool) {
 	oa, ok := d.opt.Store.(state.OutboxAger)
 	if !ok {

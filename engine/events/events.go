@@ -80,7 +80,11 @@ type Error struct {
 	// Column is where on Line malformed JSON stops being readable (Err
 	// holds a *SyntaxError), from 1; 0 for every other problem.
 	Column int
-	Err    error
+	// ID is the event's id when the line is a JSON object with one that
+	// could be read (ProbeID), so a sender learns which of its events
+	// was refused; "" otherwise.
+	ID  string
+	Err error
 }
 
 // Error says where and what: "line 2, column 7: invalid event:
@@ -394,6 +398,25 @@ func checkDepth(data []byte) error {
 	return nil
 }
 
+// ProbeID is the id of an event Parse refused, to say which event the
+// problem is with: the "id" of a JSON object (the key read as Parse reads
+// it), "" when data is not one, or its id is not a string or is one Check
+// refuses (empty, or longer than MaxIDLen), or data is not valid UTF-8, is
+// nested too deep or names a field twice. A bad at or attrs leaves the id
+// readable.
+func ProbeID(data []byte) string {
+	if len(data) > MaxLineBytes || !utf8.Valid(data) || checkDepth(data) != nil {
+		return "" // a field named twice may be the id: which is unclear
+	}
+	var probe struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil || len(probe.ID) > MaxIDLen {
+		return ""
+	}
+	return probe.ID
+}
+
 // Check validates the fields every event needs.
 func (ev *Event) Check() error {
 	switch {
@@ -610,7 +633,7 @@ func (r *Reader) Next() (Event, error) {
 		r.index++
 		ev, err := Parse(r.raw)
 		if err != nil {
-			e := &Error{Index: idx, Line: r.line, Err: err}
+			e := &Error{Index: idx, Line: r.line, ID: ProbeID(r.raw), Err: err}
 			var se *SyntaxError
 			if errors.As(err, &se) {
 				// Placed in the stream, not in the trimmed line; and a

@@ -463,3 +463,43 @@ func TestReaderPassesOverAByteOrderMark(t *testing.T) {
 		t.Fatalf("first event: %+v, %v", ev, err)
 	}
 }
+
+// ProbeID reads the id of an event Parse refuses, when there is one to
+// trust; the Reader gives it with the line's error.
+func TestProbeID(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{`{"id":"e1","type":"message.posted","member":"m1","at":"yesterday"}`, "e1"},
+		{`{"type":"message.posted","at":"2026-01-01T10:00:00Z","attrs":{"n":[1,2]},"id":"e2"}`, "e2"},
+		{`{"id":"\u0065\u0033","member":"m1"}`, "e3"},
+		{`{"id":7,"type":"message.posted"}`, ""},
+		{`{"id":"a","id":"b"}`, ""},
+		{`{"id":"` + strings.Repeat("x", MaxIDLen+1) + `"}`, ""},
+		{`{"id":"e4","type":`, ""},
+		{`["e5"]`, ""},
+		{`"e6"`, ""},
+		{"{\"id\":\"e7\",\"x\":\"\xff\"}", ""},
+		{`{"id":"e8","attrs":{"a":{"b":{"c":{"d":{"e":1}}}}}}`, ""},
+	} {
+		if got := ProbeID([]byte(c.data)); got != c.want {
+			t.Errorf("ProbeID(%.60s) = %q; want %q", c.data, got, c.want)
+		}
+	}
+	rd := NewReader(strings.NewReader(`{"id":"ok","type":"message.posted","member":"m1","at":"2026-01-01T10:00:00Z"}
+{"id":"bad-at","type":"message.posted","member":"m1","at":"2026-01-01 10:00"}
+{"id":
+`))
+	var ids []string
+	for {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var e *Error
+		if errors.As(err, &e) {
+			ids = append(ids, fmt.Sprintf("%d:%q", e.Line, e.ID))
+		}
+	}
+	if got := strings.Join(ids, " "); got != `2:"bad-at" 3:""` {
+		t.Errorf("the reader's errors name ids %s; want line 2's bad-at and none for line 3", got)
+	}
+}

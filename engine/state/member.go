@@ -509,6 +509,13 @@ type OutboxEntry struct {
 	NextAt    time.Time `json:"next_at"`
 	LastError string    `json:"last_error,omitempty"`
 	SentAt    time.Time `json:"sent_at,omitzero"`
+	// QueuedAt is when the action went into the outbox, by the clock of
+	// the process that committed it; a dead letter retried goes in again
+	// then. Action.At is when it was decided, in event time, which a
+	// backfill of old events puts days back: an entry's wait in the
+	// outbox counts from QueuedAt. Entries queued before hearth kept it
+	// have their At.
+	QueuedAt time.Time `json:"queued_at,omitzero"`
 	// FinishedAt is when the entry was sent, moved to the dead letters
 	// or skipped (zero while pending): what an operator asks of a dead
 	// letter, and what outbox retention counts from.

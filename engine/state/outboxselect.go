@@ -86,7 +86,7 @@ func (f *OutboxFilter) Match(e *OutboxEntry) bool {
 	if !f.Since.IsZero() {
 		at := OutboxFinishedAt(e)
 		if e.Status == OutboxPending {
-			at = e.At
+			at = OutboxQueuedAt(e)
 		}
 		if at.Before(f.Since) {
 			return false

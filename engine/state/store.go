@@ -221,10 +221,28 @@ type HealthReporter interface {
 }
 
 // OutboxAger is a store that tells when its oldest pending outbox entry
-// was decided (its action's At), zero when none is pending, in one
+// was queued (OutboxEntry.QueuedAt, not its action's At: that is event
+// time, days back after a backfill), zero when none is pending, in one
 // query: the daemon samples it for hearth_outbox_oldest_pending_seconds.
 type OutboxAger interface {
 	OldestPending(ctx context.Context) (time.Time, error)
+}
+
+// QueueClock is a store whose outbox stamps each action with when it was
+// queued (OutboxEntry.QueuedAt) by a clock that can be set, before the
+// store is used: the daemon gives it its own, which it measures the
+// entries' wait against. Unset, it is time.Now.
+type QueueClock interface {
+	SetQueueClock(now func() time.Time)
+}
+
+// OutboxQueuedAt is when e was queued: its QueuedAt, or for an entry
+// that has none (queued before stores kept it) its action's At.
+func OutboxQueuedAt(e *OutboxEntry) time.Time {
+	if e.QueuedAt.IsZero() {
+		return e.At
+	}
+	return e.QueuedAt
 }
 
 // Memory is an in-memory store for simulation and tests, used by one
@@ -258,6 +276,9 @@ type Memory struct {
 	// KeepOutcomes keeps appended outcomes in memory (tests); simulation
 	// streams them elsewhere instead.
 	KeepOutcomes bool
+	// now stamps the outbox entries' QueuedAt (SetQueueClock); nil is
+	// time.Now.
+	now func() time.Time
 
 	res memResources
 }
@@ -519,12 +540,16 @@ func (b *memBatch) Commit() error {
 	b.s.outboxMu.Lock()
 	defer b.s.outboxMu.Unlock()
 	b.s.outbox = append(b.s.outbox, b.actions...)
+	var queued time.Time
+	if len(b.actions) > 0 {
+		queued = b.s.queueNow()
+	}
 	for _, a := range b.actions {
 		if b.s.entries == nil {
 			b.s.entries = map[string]*OutboxEntry{}
 		}
 		if _, dup := b.s.entries[a.Key]; !dup {
-			b.s.entries[a.Key] = &OutboxEntry{Action: a, Status: OutboxPending, NextAt: a.At}
+			b.s.entries[a.Key] = &OutboxEntry{Action: a, Status: OutboxPending, NextAt: a.At, QueuedAt: queued}
 		}
 	}
 	return nil
@@ -563,18 +588,28 @@ func (s *Memory) DueActions(_ context.Context, now time.Time, limit int) ([]Outb
 	return out, nil
 }
 
-// OldestPending is when the oldest pending action was decided; zero when
+// OldestPending is when the oldest pending action was queued; zero when
 // none is pending.
 func (s *Memory) OldestPending(context.Context) (time.Time, error) {
 	s.outboxMu.Lock()
 	defer s.outboxMu.Unlock()
 	var oldest time.Time
 	for _, e := range s.entries {
-		if e.Status == OutboxPending && (oldest.IsZero() || e.At.Before(oldest)) {
-			oldest = e.At
+		if e.Status == OutboxPending && (oldest.IsZero() || e.QueuedAt.Before(oldest)) {
+			oldest = e.QueuedAt
 		}
 	}
 	return oldest, nil
+}
+
+// SetQueueClock sets the clock that stamps queued actions (QueueClock).
+func (s *Memory) SetQueueClock(now func() time.Time) { s.now = now }
+
+func (s *Memory) queueNow() time.Time {
+	if s.now == nil {
+		return time.Now().UTC()
+	}
+	return s.now().UTC()
 }
 
 func sortEntries(es []OutboxEntry) {
@@ -672,6 +707,9 @@ func (s *Memory) RetryAction(_ context.Context, key string, now time.Time) (bool
 	if e == nil || e.Status == OutboxSent || e.Status == OutboxSkipped {
 		return false, nil
 	}
+	if e.Status == OutboxDead {
+		e.QueuedAt = now.UTC() // back in the queue
+	}
 	e.Status, e.NextAt, e.FinishedAt = OutboxPending, now, time.Time{}
 	return true, nil
 }
@@ -705,6 +743,9 @@ func (s *Memory) RetryActions(_ context.Context, keys []string, status string, n
 	n := 0
 	for _, k := range keys {
 		if e := s.entries[k]; e != nil && e.Status == status {
+			if e.Status == OutboxDead {
+				e.QueuedAt = now.UTC() // back in the queue
+			}
 			e.Status, e.NextAt, e.FinishedAt = OutboxPending, now, time.Time{}
 			n++
 		}

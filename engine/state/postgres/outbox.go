@@ -18,7 +18,7 @@ import (
 // The outbox: actions written with their batch, delivered by the
 // dispatcher of whichever replica claims them first.
 
-const outboxColumns = `data, status, attempts, next_at, last_error, sent_at, finished_at`
+const outboxColumns = `data, status, attempts, next_at, last_error, sent_at, finished_at, queued_at`
 
 func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state.OutboxEntry, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
@@ -30,14 +30,20 @@ func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state
 	for rows.Next() {
 		var e state.OutboxEntry
 		var data []byte
-		var next, sent, finished int64
-		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent, &finished); err != nil {
+		var next, sent, finished, queued int64
+		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent, &finished, &queued); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(data, &e.Action); err != nil {
 			return nil, fmt.Errorf("outbox entry: %w", err)
 		}
 		e.NextAt = time.Unix(0, next).UTC()
+		if queued > 0 {
+			e.QueuedAt = time.Unix(0, queued).UTC()
+		}
+		// One a replica of an older hearth queued after the migration
+		// has none: its wait counts from its action's time, as before.
+		e.QueuedAt = state.OutboxQueuedAt(&e)
 		if sent > 0 {
 			e.SentAt = time.Unix(0, sent).UTC()
 		}
@@ -133,20 +139,25 @@ func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, at ti
 }
 
 // RetryAction makes a dead or pending action due now; it is no longer
-// finished. A sent one is not sent again, and a skipped one was dropped
-// on purpose (its member left, or its run's key named a member who was
-// forgotten).
+// finished, and a dead one is queued again now. A sent one is not sent
+// again, and a skipped one was dropped on purpose (its member left, or
+// its run's key named a member who was forgotten).
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
-	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, finished_at = 0, lease_until = 0 WHERE key = $2 AND status IN ('pending', 'dead')`, now.UnixNano(), key)
+	return s.updateOutbox(ctx, `UPDATE outbox SET queued_at = CASE status WHEN 'dead' THEN $1 ELSE queued_at END, status = 'pending', next_at = $1, finished_at = 0, lease_until = 0 WHERE key = $2 AND status IN ('pending', 'dead')`, now.UnixNano(), key)
 }
 
 var _ state.OutboxSelector = (*Store)(nil)
+
+// queuedAt is when an entry was queued: its queued_at, or its action's
+// time for one a replica of an older hearth queued after the migration
+// that added the column (state.OutboxQueuedAt).
+const queuedAt = `CASE WHEN queued_at > 0 THEN queued_at ELSE at END`
 
 // outboxSince is when an entry counts as having happened for
 // OutboxFilter.Since: when it finished (an entry a replica of an older
 // hearth finished has no finished_at, and gets the time
 // state.OutboxFinishedAt gives it), or, pending, when it was queued.
-const outboxSince = `CASE WHEN status = 'pending' THEN at WHEN finished_at > 0 THEN finished_at WHEN status = 'sent' THEN sent_at ELSE next_at END`
+const outboxSince = `CASE WHEN status = 'pending' THEN ` + queuedAt + ` WHEN finished_at > 0 THEN finished_at WHEN status = 'sent' THEN sent_at ELSE next_at END`
 
 // SelectOutbox lists the entries f selects, in next_at and key order.
 func (s *Store) SelectOutbox(ctx context.Context, f state.OutboxFilter) ([]state.OutboxEntry, error) {
@@ -197,7 +208,8 @@ func (s *Store) RetryActions(ctx context.Context, keys []string, status string, 
 	if err := state.RetryStatus(status); err != nil {
 		return 0, err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET status = 'pending', next_at = $1, finished_at = 0 WHERE status = $2 AND key = ANY($3)`, now.UnixNano(), status, keys)
+	// A dead letter goes back in the queue now.
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET queued_at = CASE status WHEN 'dead' THEN $1 ELSE queued_at END, status = 'pending', next_at = $1, finished_at = 0 WHERE status = $2 AND key = ANY($3)`, now.UnixNano(), status, keys)
 	if err != nil {
 		return 0, err
 	}
@@ -248,11 +260,11 @@ func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-// OldestPending is when the oldest pending action was decided; zero when
+// OldestPending is when the oldest pending action was queued; zero when
 // none is pending.
 func (s *Store) OldestPending(ctx context.Context) (time.Time, error) {
 	var at *int64
-	if err := s.pool.QueryRow(ctx, `SELECT min(at) FROM outbox WHERE status = 'pending'`).Scan(&at); err != nil || at == nil {
+	if err := s.pool.QueryRow(ctx, `SELECT min(`+queuedAt+`) FROM outbox WHERE status = 'pending'`).Scan(&at); err != nil || at == nil {
 		return time.Time{}, err
 	}
 	return time.Unix(0, *at).UTC(), nil

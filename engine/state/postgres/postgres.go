@@ -186,6 +186,13 @@ var migrations = []string{
 		at        BIGINT NOT NULL,
 		PRIMARY KEY (platform, community, role, member)
 	);`,
+	// 11: when each outbox entry was queued, by the clock of the replica
+	// that committed it (state.OutboxEntry.QueuedAt), which its wait in
+	// the outbox counts from: its action's at is event time, days back
+	// after a backfill of old events. Entries queued before get their
+	// at, what their wait was counted from until then.
+	`ALTER TABLE outbox ADD COLUMN queued_at BIGINT NOT NULL DEFAULT 0;
+	UPDATE outbox SET queued_at = at;`,
 }
 
 // ErrConflict fails a commit when another replica changed a member this
@@ -226,9 +233,26 @@ type Store struct {
 	// read it; Claim refuses by it early, and every commit checks the
 	// stored one, which another replica may have moved.
 	idsBefore atomic.Int64
+	// now stamps the outbox entries' queued_at (SetQueueClock); nil is
+	// time.Now. Set before the store is used.
+	now func() time.Time
 }
 
 var _ state.Store = (*Store)(nil)
+
+var _ state.QueueClock = (*Store)(nil)
+
+// SetQueueClock sets the clock that stamps queued actions
+// (state.QueueClock), before the store is used. It is this replica's:
+// the daemon measures an entry's wait against its own clock.
+func (s *Store) SetQueueClock(now func() time.Time) { s.now = now }
+
+func (s *Store) queueNow() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
+}
 
 // Open connects, creating the schema when asked, and migrates. Errors
 // never include the connection string, which may hold a password.
@@ -819,9 +843,9 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 			keys[i], members[i], kinds[i], docs[i], ats[i] = a.Key, a.Member, a.Kind, string(data), a.At.UnixNano()
 		}
 		// A key already in the outbox is the same action again: keep the first.
-		_, err := tx.Exec(ctx, `INSERT INTO outbox (key, member, kind, at, next_at, data)
-			SELECT key, member, kind, at, at, data::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS u(key, member, kind, at, data)
-			ON CONFLICT (key) DO NOTHING`, keys, members, kinds, ats, docs)
+		_, err := tx.Exec(ctx, `INSERT INTO outbox (key, member, kind, at, next_at, queued_at, data)
+			SELECT key, member, kind, at, at, $6, data::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS u(key, member, kind, at, data)
+			ON CONFLICT (key) DO NOTHING`, keys, members, kinds, ats, docs, b.s.queueNow().UnixNano())
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}

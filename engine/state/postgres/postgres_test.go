@@ -770,6 +770,84 @@ func TestOutboxFinishedAtMigrates(t *testing.T) {
 	}
 }
 
+// Outbox entries queued before migration 11 recorded when they were
+// queued get their action's time, what their wait was counted from
+// until then; so does one a replica of an older hearth queues after the
+// migration (it writes no queued_at), when read, selected and aged.
+func TestOutboxQueuedAtMigrates(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	c, err := pgx.Connect(ctx, testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	name := pgx.Identifier{schema}.Sanitize()
+	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (10)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:10] {
+		if _, err := c.Exec(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(n int) time.Time { return t0.AddDate(0, 0, n) }
+	insert := func(key string, at time.Time) {
+		t.Helper()
+		if _, err := c.Exec(ctx, `INSERT INTO outbox (key, member, kind, at, next_at, data) VALUES ($1, 'ann', 'send.dm', $2, $2, $3)`,
+			key, at.UnixNano(), `{"key":"`+key+`","kind":"send.dm","member":"ann","at":"`+at.Format(time.RFC3339Nano)+`"}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert("before", day(1))
+
+	s := open(t, schema, Options{})
+	now := day(30)
+	s.SetQueueClock(func() time.Time { return now })
+	insert("older-hearth", day(0))
+	b, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue([]state.Action{{Key: "new", Kind: "send.dm", Member: "bob", At: day(2), Text: "Hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.ListOutbox(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"before": day(1), "older-hearth": day(0), "new": now}
+	for _, e := range es {
+		if !e.QueuedAt.Equal(want[e.Key]) {
+			t.Errorf("%s queued at %v; want %v", e.Key, e.QueuedAt, want[e.Key])
+		}
+		delete(want, e.Key)
+	}
+	if len(want) != 0 {
+		t.Errorf("the migration lost entries: %v", want)
+	}
+	var stored string
+	if err := c.QueryRow(ctx, `SELECT string_agg(key || '=' || (queued_at / 86400000000000), ' ' ORDER BY key) FROM outbox`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if w := fmt.Sprintf("before=%d new=%d older-hearth=0", day(1).Unix()/86400, now.Unix()/86400); stored != w {
+		t.Errorf("queued_at stored in days since 1970: %s; want %s", stored, w)
+	}
+	if got, err := s.OldestPending(ctx); err != nil || !got.Equal(day(0)) {
+		t.Errorf("oldest pending %v, %v; want the older hearth's entry's %v", got, err, day(0))
+	}
+	sel, err := s.SelectOutbox(ctx, state.OutboxFilter{Since: day(1)})
+	if err != nil || len(sel) != 2 {
+		t.Errorf("since day 1: %d entries, %v; want before and new", len(sel), err)
+	}
+}
+
 // Event ids stored before migration 8 have no digest: a later event
 // under one of them is a duplicate with nothing to compare, never a
 // reused id; ids claimed after it keep theirs, looked up one by one or

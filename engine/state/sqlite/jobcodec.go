@@ -13,19 +13,25 @@ import (
 // A job's journal record holds what writeJob writes, nothing more: event
 // ids with their times (and, from version 2, their content digests),
 // member documents with their recheck times, community documents,
-// outcomes, outbox actions and tally changes.
+// outcomes, outbox actions (from version 3, with when each was queued)
+// and tally changes.
 
-// Record versions: a job with no digests is written as version 1, as
-// before digests were kept, and one with digests as version 2.
+// Record versions: 1 and 2 were written before queue times were kept,
+// without and with digests; 3 and 4 are the same with each action's
+// queue time after its document. A record of 1 or 2 read back gives its
+// actions their own time as their queue time, as the migration that
+// added queued_at gave the rows before it.
 const (
-	jobVersion        = 1
-	jobVersionDigests = 2
+	jobVersion                 = 1
+	jobVersionDigests          = 2
+	jobVersionQueued           = 3
+	jobVersionQueuedAndDigests = 4
 )
 
 func appendJob(b []byte, j *job) []byte {
-	v := byte(jobVersion)
+	v := byte(jobVersionQueued)
 	if j.digest != nil {
-		v = jobVersionDigests
+		v = jobVersionQueuedAndDigests
 	}
 	e := jobEncoder{b: append(b, v)}
 	e.uint(uint64(len(j.ids)))
@@ -56,8 +62,9 @@ func appendJob(b []byte, j *job) []byte {
 		e.int(int64(o.Points))
 	}
 	e.uint(uint64(len(j.adocs)))
-	for _, d := range j.adocs {
+	for i, d := range j.adocs {
 		e.bytes(d)
+		e.int(j.queued[i])
 	}
 	e.uint(uint64(len(j.tallies)))
 	for i, k := range j.tallies {
@@ -72,10 +79,11 @@ var errJobShort = errors.New("journal record: truncated")
 // decodeJob reads a record written by appendJob. It never panics on bad
 // input: the journal is read back after crashes.
 func decodeJob(data []byte) (*job, error) {
-	if len(data) == 0 || (data[0] != jobVersion && data[0] != jobVersionDigests) {
+	if len(data) == 0 || data[0] < jobVersion || data[0] > jobVersionQueuedAndDigests {
 		return nil, fmt.Errorf("journal record: unknown version")
 	}
-	digests := data[0] == jobVersionDigests
+	digests := data[0] == jobVersionDigests || data[0] == jobVersionQueuedAndDigests
+	queued := data[0] >= jobVersionQueued
 	d := jobDecoder{b: data[1:]}
 	j := &job{}
 	for range d.count() {
@@ -105,6 +113,10 @@ func decodeJob(data []byte) (*job, error) {
 	}
 	for range d.count() {
 		data := d.bytes()
+		var at int64
+		if queued {
+			at = d.int()
+		}
 		if d.err != nil {
 			break
 		}
@@ -112,7 +124,10 @@ func decodeJob(data []byte) (*job, error) {
 		if err := json.Unmarshal(data, &a); err != nil {
 			return nil, fmt.Errorf("journal record: action: %w", err)
 		}
-		j.actions, j.adocs = append(j.actions, a), append(j.adocs, data)
+		if !queued {
+			at = a.At.UnixNano()
+		}
+		j.actions, j.adocs, j.queued = append(j.actions, a), append(j.adocs, data), append(j.queued, at)
 	}
 	for range d.count() {
 		j.tallies = append(j.tallies, d.str())

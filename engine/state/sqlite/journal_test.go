@@ -305,14 +305,14 @@ func TestJobRoundTrip(t *testing.T) {
 		outcomes: []state.Outcome{{Kind: "points", Member: "u1", Name: "n", Change: "grant", At: at, Rule: "r", Event: "e1", Points: -7, From: "a", To: "b", Detail: "d"}},
 		actions:  []state.Action{a},
 		adocs:    [][]byte{mustJSON(t, a)},
+		queued:   []int64{at.UnixNano() + 86400e9}, // queued a day after its time
 		tallies:  []string{"x"}, tallyN: []int64{-3},
 	}
-	// Without digests (version 1, as records from before them), and
-	// with them (version 2).
+	// Without digests (version 3) and with them (version 4).
 	for _, digest := range [][]uint64{nil, {0, 1<<64 - 1}} {
 		j.digest = digest
 		enc := appendJob(nil, j)
-		if want := byte(1 + len(digest)/2); enc[0] != want {
+		if want := byte(3 + len(digest)/2); enc[0] != want {
 			t.Errorf("record version %d; want %d", enc[0], want)
 		}
 		got, err := decodeJob(enc)
@@ -326,6 +326,41 @@ func TestJobRoundTrip(t *testing.T) {
 			if _, err := decodeJob(enc[:n]); err == nil {
 				t.Errorf("a record cut to %d of %d bytes decoded", n, len(enc))
 			}
+		}
+	}
+}
+
+// A journal an older hearth left (records of versions 1 and 2, without
+// queue times) is read back with each action queued at its own time, as
+// the migration gave the rows before it.
+func TestJobWithoutQueueTimes(t *testing.T) {
+	at := time.Unix(1700000000, 123).UTC()
+	a := state.Action{Key: "k1", Kind: "dm", Member: "u1", At: at, Text: "hi"}
+	doc := mustJSON(t, a)
+	for _, digests := range []bool{false, true} {
+		// The layout of those versions, written out.
+		e := jobEncoder{b: []byte{map[bool]byte{false: 1, true: 2}[digests]}}
+		e.uint(1)
+		e.str("e1")
+		e.int(7)
+		if digests {
+			e.uint(9)
+		}
+		e.uint(0) // members
+		e.uint(0) // communities
+		e.uint(0) // outcomes
+		e.uint(1)
+		e.bytes(doc)
+		e.uint(0) // tallies
+		got, err := decodeJob(e.b)
+		if err != nil {
+			t.Fatalf("digests %v: %v", digests, err)
+		}
+		if len(got.actions) != 1 || !reflect.DeepEqual(got.queued, []int64{at.UnixNano()}) {
+			t.Errorf("digests %v: actions %v queued %v; want one queued at %d", digests, got.actions, got.queued, at.UnixNano())
+		}
+		if digests != (got.digest != nil) {
+			t.Errorf("digests %v: read back %v", digests, got.digest)
 		}
 	}
 }

@@ -31,14 +31,20 @@ func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state
 	for rows.Next() {
 		var e state.OutboxEntry
 		var data []byte
-		var next, sent, finished int64
-		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent, &finished); err != nil {
+		var next, sent, finished, queued int64
+		if err := rows.Scan(&data, &e.Status, &e.Attempts, &next, &e.LastError, &sent, &finished, &queued); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(data, &e.Action); err != nil {
 			return nil, fmt.Errorf("outbox entry: %w", err)
 		}
 		e.NextAt = time.Unix(0, next).UTC()
+		if queued > 0 {
+			e.QueuedAt = time.Unix(0, queued).UTC()
+		}
+		// Never none in this store (no older hearth writes it after the
+		// migration), but read as the PostgreSQL store reads it.
+		e.QueuedAt = state.OutboxQueuedAt(&e)
 		if sent > 0 {
 			e.SentAt = time.Unix(0, sent).UTC()
 		}
@@ -52,7 +58,7 @@ func (s *Store) queryOutbox(ctx context.Context, q string, args ...any) ([]state
 	return out, rows.Err()
 }
 
-const outboxColumns = `data, status, attempts, next_at, last_error, sent_at, finished_at`
+const outboxColumns = `data, status, attempts, next_at, last_error, sent_at, finished_at, queued_at`
 
 // DueActions lists pending actions due at now, oldest first.
 func (s *Store) DueActions(ctx context.Context, now time.Time, limit int) ([]state.OutboxEntry, error) {
@@ -111,20 +117,26 @@ func (s *Store) MarkSkipped(ctx context.Context, key string, attempts int, at ti
 }
 
 // RetryAction makes a dead or pending action due now; it is no longer
-// finished. A sent one is not sent again, and a skipped one was dropped
-// on purpose (its member left, or its run's key named a member who was
-// forgotten).
+// finished, and a dead one is queued again now. A sent one is not sent
+// again, and a skipped one was dropped on purpose (its member left, or
+// its run's key named a member who was forgotten).
 func (s *Store) RetryAction(ctx context.Context, key string, now time.Time) (bool, error) {
-	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'pending', next_at = ?, finished_at = 0 WHERE key = ? AND status IN ('pending', 'dead')`, now.UnixNano(), key)
+	return s.updateOutbox(ctx, `UPDATE outbox SET queued_at = CASE status WHEN 'dead' THEN ? ELSE queued_at END, status = 'pending', next_at = ?, finished_at = 0 WHERE key = ? AND status IN ('pending', 'dead')`, now.UnixNano(), now.UnixNano(), key)
 }
 
 var _ state.OutboxSelector = (*Store)(nil)
+
+// queuedAt is when an entry was queued: its queued_at, or its action's
+// time for one without (state.OutboxQueuedAt), as in the PostgreSQL
+// store, where replicas of an older hearth may queue after the
+// migration.
+const queuedAt = `CASE WHEN queued_at > 0 THEN queued_at ELSE at END`
 
 // outboxSince is when an entry counts as having happened for
 // OutboxFilter.Since: when it finished (an entry finished by an older
 // hearth has no finished_at, and gets the time state.OutboxFinishedAt
 // gives it), or, pending, when it was queued.
-const outboxSince = `CASE WHEN status = 'pending' THEN at WHEN finished_at > 0 THEN finished_at WHEN status = 'sent' THEN sent_at ELSE next_at END`
+const outboxSince = `CASE WHEN status = 'pending' THEN ` + queuedAt + ` WHEN finished_at > 0 THEN finished_at WHEN status = 'sent' THEN sent_at ELSE next_at END`
 
 // outboxField is a field of the action, which only the JSON document
 // holds. The document is stored as a BLOB, which SQLite's JSON functions
@@ -197,11 +209,12 @@ func (s *Store) RetryActions(ctx context.Context, keys []string, status string, 
 	defer tx.Rollback()
 	var n int64
 	for chunk := range slices.Chunk(keys, state.RetryChunk) {
-		args := []any{now.UnixNano(), status}
+		args := []any{now.UnixNano(), now.UnixNano(), status}
 		for _, k := range chunk {
 			args = append(args, k)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'pending', next_at = ?, finished_at = 0 WHERE status = ? AND key IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...)
+		// A dead letter goes back in the queue now.
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET queued_at = CASE status WHEN 'dead' THEN ? ELSE queued_at END, status = 'pending', next_at = ?, finished_at = 0 WHERE status = ? AND key IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...)
 		if err != nil {
 			return 0, err
 		}
@@ -252,7 +265,7 @@ func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-// OldestPending is when the oldest pending action was decided; zero when
+// OldestPending is when the oldest pending action was queued; zero when
 // none is pending. The status index narrows it to the pending entries,
 // few while delivery keeps up.
 func (s *Store) OldestPending(ctx context.Context) (time.Time, error) {
@@ -260,7 +273,7 @@ func (s *Store) OldestPending(ctx context.Context) (time.Time, error) {
 		return time.Time{}, err
 	}
 	var at sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT min(at) FROM outbox WHERE status = 'pending'`).Scan(&at); err != nil || !at.Valid {
+	if err := s.db.QueryRowContext(ctx, `SELECT min(`+queuedAt+`) FROM outbox WHERE status = 'pending'`).Scan(&at); err != nil || !at.Valid {
 		return time.Time{}, err
 	}
 	return time.Unix(0, at.Int64).UTC(), nil

@@ -165,6 +165,13 @@ var migrations = []string{
 		at        INTEGER NOT NULL,
 		PRIMARY KEY (platform, community, role, member)
 	) WITHOUT ROWID;`,
+	// 15: when each outbox entry was queued, by the clock of the daemon
+	// that committed it (state.OutboxEntry.QueuedAt), which its wait in
+	// the outbox counts from: its action's at is event time, days back
+	// after a backfill of old events. Entries queued before get their
+	// at, what their wait was counted from until then.
+	`ALTER TABLE outbox ADD COLUMN queued_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE outbox SET queued_at = at;`,
 }
 
 // pinnedDoc is a community's newest document among the batches not yet
@@ -233,6 +240,9 @@ type Store struct {
 	idsBefore atomic.Int64
 	// docBytes is the size of the last batch's member documents.
 	docBytes atomic.Int64
+	// now stamps the outbox entries' queued_at (SetQueueClock); nil is
+	// time.Now. Set before the store is used.
+	now func() time.Time
 	// For DueBy: the recheck times (Unix nanoseconds, 0 for none) of the
 	// pinned members as their newest batch holds them, which the file
 	// does not have yet, and the earliest of them while pinMinOK; the
@@ -468,6 +478,19 @@ func (s *Store) openJournal(ctx context.Context) error {
 // written into the database when it stopped without closing the store
 // (a crash, kill -9, a power cut). A clean stop leaves none.
 func (s *Store) Recovered() state.Recovery { return s.recovered }
+
+var _ state.QueueClock = (*Store)(nil)
+
+// SetQueueClock sets the clock that stamps queued actions
+// (state.QueueClock), before the store is used.
+func (s *Store) SetQueueClock(now func() time.Time) { s.now = now }
+
+func (s *Store) queueNow() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
+}
 
 var _ state.Recoverer = (*Store)(nil)
 
@@ -1122,9 +1145,12 @@ type job struct {
 	outcomes []state.Outcome
 	actions  []state.Action
 	adocs    [][]byte
-	tallies  []string // keys in order, for deterministic writes
-	tallyN   []int64
-	done     func(error)
+	// queued is when each action was queued, in Unix nanoseconds: the
+	// batch's commit, by the store's clock.
+	queued  []int64
+	tallies []string // keys in order, for deterministic writes
+	tallyN  []int64
+	done    func(error)
 	// seq is the job's journal record, once journaled.
 	seq uint64
 	// scrub, when not nil, makes this no batch but a request to the
@@ -1144,12 +1170,16 @@ func (b *batch) job() (*job, error) {
 	for _, k := range j.tallies {
 		j.tallyN = append(j.tallyN, b.tallies[k])
 	}
+	var queued int64
+	if len(b.actions) > 0 {
+		queued = b.store.queueNow().UnixNano()
+	}
 	for _, a := range b.actions {
 		data, err := json.Marshal(a)
 		if err != nil {
 			return nil, err
 		}
-		j.adocs = append(j.adocs, data)
+		j.adocs, j.queued = append(j.adocs, data), append(j.queued, queued)
 	}
 	for id := range b.seen {
 		j.ids = append(j.ids, id)
@@ -1605,6 +1635,7 @@ func mergeJobs(group []*job) *job {
 		m.outcomes = append(m.outcomes, j.outcomes...)
 		m.actions = append(m.actions, j.actions...)
 		m.adocs = append(m.adocs, j.adocs...)
+		m.queued = append(m.queued, j.queued...)
 		for i, k := range j.tallies {
 			tallies[k] += j.tallyN[i]
 		}
@@ -1678,10 +1709,10 @@ func (s *Store) writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 		return fmt.Errorf("communities: %w", err)
 	}
 	// A key already in the outbox is the same action again: keep the first.
-	err = s.insertRows(ctx, tx, `INSERT INTO outbox (key, member, kind, at, next_at, data) VALUES `, `(?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (key) DO NOTHING`,
+	err = s.insertRows(ctx, tx, `INSERT INTO outbox (key, member, kind, at, next_at, queued_at, data) VALUES `, `(?, ?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (key) DO NOTHING`,
 		len(j.actions), func(i int) []any {
 			a := j.actions[i]
-			return []any{a.Key, a.Member, a.Kind, a.At.UnixNano(), a.At.UnixNano(), j.adocs[i]}
+			return []any{a.Key, a.Member, a.Kind, a.At.UnixNano(), a.At.UnixNano(), j.queued[i], j.adocs[i]}
 		})
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)

@@ -365,6 +365,77 @@ func TestOutboxFinishedAtMigrates(t *testing.T) {
 	}
 }
 
+// Outbox entries queued before migration 15 recorded when they were
+// queued get their action's time, what their wait was counted from
+// until then; entries queued after it get the store's clock.
+func TestOutboxQueuedAtMigrates(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v14.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (14)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:14] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(n int) time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+	for i, status := range []string{"pending", "dead"} {
+		data, _ := json.Marshal(state.Action{Key: status, Kind: "send.dm", Member: "ann", At: day(i), Text: "Hello"})
+		if _, err := db.Exec(`INSERT INTO outbox (key, member, kind, at, status, next_at, data) VALUES (?, 'ann', 'send.dm', ?, ?, ?, ?)`,
+			status, day(i).UnixNano(), status, day(i+1).UnixNano(), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := day(30)
+	s.SetQueueClock(func() time.Time { return now })
+	b, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue([]state.Action{{Key: "new", Kind: "send.dm", Member: "bob", At: day(2), Text: "Hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.ListOutbox(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"pending": day(0), "dead": day(1), "new": now}
+	for _, e := range es {
+		if !e.QueuedAt.Equal(want[e.Key]) {
+			t.Errorf("%s queued at %v; want %v", e.Key, e.QueuedAt, want[e.Key])
+		}
+		delete(want, e.Key)
+	}
+	if len(want) != 0 {
+		t.Errorf("the migration lost entries: %v", want)
+	}
+	var stored string
+	if err := s.db.QueryRow(`SELECT group_concat(key || '=' || (queued_at / 86400000000000), ' ') FROM (SELECT key, queued_at FROM outbox ORDER BY key)`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if w := fmt.Sprintf("dead=%d new=%d pending=%d", day(1).Unix()/86400, now.Unix()/86400, day(0).Unix()/86400); stored != w {
+		t.Errorf("queued_at stored in days since 1970: %s; want %s", stored, w)
+	}
+	if got, err := s.OldestPending(ctx); err != nil || !got.Equal(day(0)) {
+		t.Errorf("oldest pending %v, %v; want the migrated entry's %v", got, err, day(0))
+	}
+}
+
 // When the filter of event ids fills up it is rebuilt larger while
 // commits go on; no id is lost from it on the way, so every committed id
 // is still refused and new ones are still fresh.

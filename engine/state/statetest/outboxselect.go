@@ -16,6 +16,7 @@ import (
 // entries with.
 type OutboxSelectStore interface {
 	state.OutboxSelector
+	state.QueueClock
 	OutboxFinishStore
 	MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error
 }
@@ -37,7 +38,7 @@ func RunOutboxSelect(t *testing.T, open Open) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	type spec struct {
 		key, member, campaign, platform string
-		at                              time.Duration // queued at t0 plus this
+		at                              time.Duration // decided at t0 plus this, queued a day later
 	}
 	specs := []spec{
 		{"a1", "ann", "welcome", "platform.discord.main", 0},
@@ -54,6 +55,24 @@ func RunOutboxSelect(t *testing.T, open Open) {
 	for _, sp := range specs {
 		as = append(as, state.Action{Key: sp.key, Kind: "send.dm", Member: sp.member, At: t0.Add(sp.at), Campaign: sp.campaign, Platform: sp.platform, Target: sp.member, Text: "hi"})
 	}
+	// Each queued a day after its time, in a batch of its own; dan's
+	// below in one more.
+	var queued time.Time
+	ob.SetQueueClock(func() time.Time { return queued })
+	for i, sp := range specs {
+		queued = t0.Add(24*time.Hour + sp.at)
+		b, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Enqueue(as[i : i+1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queued = t0.Add(48 * time.Hour)
 	// Enough more dead letters of dan's that one RetryActions names more
 	// keys than a statement takes.
 	var many []string
@@ -66,7 +85,7 @@ func RunOutboxSelect(t *testing.T, open Open) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Enqueue(as); err != nil {
+	if err := b.Enqueue(as[len(specs):]); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Commit(); err != nil {
@@ -130,11 +149,13 @@ func RunOutboxSelect(t *testing.T, open Open) {
 		{"a type's _ is no wildcard", state.OutboxFilter{Platform: "platform.my_chat"}, "b3"},
 		{"a type is not a prefix of another", state.OutboxFilter{Platform: "platform.my"}, ""},
 		// Dead at 10h (a1), 11h (b1), 12h (a3), 13h (c3); sent at 5h,
-		// skipped at 6h; pending ones by when they were queued (3m, 3m, 4m).
+		// skipped at 6h; pending ones by when they were queued (a day and
+		// 3m, 3m, 4m), not by their actions' times.
 		{"since, finished", state.OutboxFilter{Statuses: dead, Since: t0.Add(11 * time.Hour)}, "a3 b1 c3"},
 		{"since, to the nanosecond", state.OutboxFilter{Statuses: dead, Since: t0.Add(11*time.Hour + 1)}, "a3 c3"},
-		{"since, pending by when queued", state.OutboxFilter{Statuses: []string{state.OutboxPending}, Since: t0.Add(3*time.Minute + 1)}, "c2"},
-		{"since, every status", state.OutboxFilter{Since: t0.Add(5 * time.Hour)}, "a1 a2 a3 b1 b2 c3"},
+		{"since, pending by when queued", state.OutboxFilter{Statuses: []string{state.OutboxPending}, Since: t0.Add(24*time.Hour + 3*time.Minute + 1)}, "c2"},
+		{"since, every status", state.OutboxFilter{Since: t0.Add(5 * time.Hour)}, "c1 a1 a2 a3 b1 b2 c3 b3 c2"},
+		{"since, every status, later", state.OutboxFilter{Since: t0.Add(12 * time.Hour)}, "c1 a3 c3 b3 c2"},
 		{"combined", state.OutboxFilter{Statuses: dead, Member: "ann", Campaign: "winback", Platform: "platform.discord", Since: t0}, "a3"},
 		{"nothing", state.OutboxFilter{Member: "nobody"}, ""},
 	} {

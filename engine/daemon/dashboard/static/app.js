@@ -602,13 +602,14 @@ function outboxURL(limit, after) {
 
 // OUTBOX_WHEN heads the time column of each tab: when a pending action
 // is tried next, or when a finished one finished (finished_at, which
-// outbox_retention counts from); a finished one's row says when it was
-// last due in its tooltip.
+// outbox_retention counts from); a pending one's row says when it was
+// queued (what its wait counts from) in its tooltip, a finished one's
+// when it was last due.
 const OUTBOX_WHEN = { pending: "Next try", sent: "Sent", dead: "Gave up", skipped: "Skipped" };
 
 function outboxRow(e) {
   const when = e.status === "pending"
-    ? h("td", { class: "when", text: fmtTime(e.next_at) })
+    ? h("td", { class: "when", text: fmtTime(e.next_at), title: `queued ${fmtTime(e.queued_at)}` })
     : h("td", { class: "when", text: fmtTime(e.finished_at), title: `due ${fmtTime(e.next_at)}` });
   return h("tr", { class: e.status },
     h("td", {}, h("code", { text: e.kind || e.key || "" })),
