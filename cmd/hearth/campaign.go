@@ -47,7 +47,9 @@ pending in the outbox, skipped (at the step, or by the outbox at
 delivery; why: unsubscribed, left, came back, past its until, a
 frequency cap, expired: not delivered within the campaign's
 expire_after of its time), held back at least once by quiet hours or a frequency
-cap, failed (the message could not be made, or the outbox gave up: dead
+cap (at the step, or by the outbox at delivery, quiet hours decided
+again when the send is due: counted while it waits, "held_at_delivery"
+in -json, since a send that went out keeps no trace of it), failed (the message could not be made, or the outbox gave up: dead
 letters), and the goal reached after the step's send, with its rate of
 the ended runs given it. Every run the outcomes tell of counts, earlier
 runs of members who entered again too, as long as outcome_retention
@@ -435,6 +437,9 @@ func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
 			skipped = append(skipped, st.Step+" "+why)
 		}
 		if h := heldCounts(st.HeldBy); h != "" {
+			if st.HeldAtDelivery > 0 {
+				h += fmt.Sprintf(" (%d of them by the outbox at delivery, still waiting)", st.HeldAtDelivery)
+			}
 			held = append(held, st.Step+" "+h)
 		}
 		if st.TimedOut > 0 {

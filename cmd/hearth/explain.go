@@ -393,7 +393,7 @@ func explainOverview(w io.Writer) {
 		{"durations", "Durations, rates and times of day."},
 		{"templates", "Message templates."},
 		{"test", "Rule unit test files (*.hearthtest.hcl), run by hearth test."},
-		{"outcomes", "The JSON lines of what the rules did (hearth simulate -outcomes)."},
+		{"outcomes", "The JSON lines of what the rules did (hearth simulate and hearth replay -outcomes)."},
 	} {
 		fmt.Fprintf(w, "  %-11s %s\n", t[0], t[1])
 	}

@@ -12,8 +12,8 @@ import (
 // data the tests hold the runtime to (state.OutcomeKinds).
 func explainOutcomes(w io.Writer) {
 	fmt.Fprintln(w, "Outcomes: what the rules did, one JSON object a line, as 'hearth simulate")
-	fmt.Fprintln(w, "-outcomes FILE' writes them and GET /v1/members/ID/history and 'hearth member")
-	fmt.Fprintln(w, "export' give a member's:")
+	fmt.Fprintln(w, "-outcomes FILE' and 'hearth replay -outcomes FILE' write them and GET")
+	fmt.Fprintln(w, "/v1/members/ID/history and 'hearth member export' give a member's:")
 	fmt.Fprintln(w, `  {"kind":"badge","member":"u07","name":"nice_answer","change":"award","at":"2026-11-02T10:00:00Z","rule":"incentive.nice_answer","event":"e1","detail":"bronze","title":"Nice Answer"}`)
 	fmt.Fprintf(w, "\n%s\n", wrap("Fields (every line has "+strings.Join(state.OutcomeCommonFields, ", ")+"; the others only when set):", 76, ""))
 	for _, f := range state.OutcomeFields() {

@@ -76,7 +76,13 @@ it from their tier history, each promoted or demoted, when and by which
 event, with how often they were promoted back to it after a demotion
 from it (the latest 10; member show has them all; "tier_moves" in
 -json): the case simulate and replay name a member for when a tier
-flaps. For an incentive ("why no points from it?"), the member's
+flaps. For a tier and an incentive, "forecast:" lines say what time
+alone will do with no more events from the member ("forecast" in
+-json): the points their grants' expiry takes back, when and leaving
+what balance, and for a tier they are on when they would lose it, within
+90 days (looked at each day and at each expiry, as the rules will read
+the member then, a grace period or demote_after running then included).
+For an incentive ("why no points from it?"), the member's
 grants and where once, cooldown, limit and points_cap stand, with the
 next grant possible ("incentive" in -json). Its rules read the member as
 an event of its first type now would, that event counted as the runtime
@@ -316,7 +322,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil)
 			}
 			return 0
 		}
@@ -325,18 +331,24 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
 			return 1
 		}
+		// What time alone will do, for the tiers and incentives points
+		// bear on; not of a member read as of an earlier time.
+		var forecast *runtime.Forecast
+		if past == nil {
+			forecast = rt.Forecast(m, pos[1], at)
+		}
 		if *asJSON {
 			if ex == nil {
 				ex = []runtime.Explanation{} // a badge without revoke_when has no rule: [], not null
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Waiting: rt.Waits(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Warnings: asOfNotes(past)})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Waiting: rt.Waits(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Forecast: forecast, Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast)
 		return 0
 	}
 	if *asJSON {
@@ -429,7 +441,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf, forecast *runtime.Forecast) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -551,6 +563,7 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		// cooldown).
 		fmt.Fprintf(w, "  verdict: %s\n", verdict.Text)
 	}
+	printForecast(w, forecast)
 	switch {
 	case len(ex) == 0 && kind == "incentive":
 		fmt.Fprintf(w, "  %s has no when: every event it fires on passes it\n", addr)
@@ -581,6 +594,35 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 				fmt.Fprintf(w, "      %s\n", line)
 			}
 		}
+	}
+}
+
+// maxLotsShown bounds the expiring grants a forecast line lists.
+const maxLotsShown = 3
+
+// printForecast writes member why's forecast lines: what time alone
+// will do to the member, points expiring and a tier lost.
+func printForecast(w io.Writer, f *runtime.Forecast) {
+	if f.Empty() {
+		return
+	}
+	if n := len(f.Expiring); n > 0 {
+		var parts []string
+		for _, l := range f.Expiring[:min(n, maxLotsShown)] {
+			parts = append(parts, fmt.Sprintf("%d on %s (leaving %d)", l.Takes, utcMinute(l.ExpiresAt), l.Balance))
+		}
+		if n > maxLotsShown {
+			rest := 0
+			for _, l := range f.Expiring[maxLotsShown:] {
+				rest += l.Takes
+			}
+			last := f.Expiring[n-1]
+			parts = append(parts, fmt.Sprintf("%d more by %s (leaving %d)", rest, utcMinute(last.ExpiresAt), last.Balance))
+		}
+		fmt.Fprintf(w, "  forecast: points expire with no more events: %s\n", strings.Join(parts, ", "))
+	}
+	if !f.TierLost.IsZero() {
+		fmt.Fprintf(w, "  forecast: with no more events, the member loses the tier at %s; the verdict at %s: %s\n", utcMinute(f.TierLost), utcMinute(f.TierFrom), f.TierText)
 	}
 }
 

@@ -47,6 +47,9 @@ and 20). Nothing of the configuration is in it, so no secret either.
                name, change, at, rule, event, points, from, to, detail
   outbox       actions addressed to the member, pending, sent, dead or
                skipped, with their text, status, attempts and times
+  role_grants  the records of the roles hearth gave the member on the
+               platforms: platform, community, role, member (their id
+               there) and at
   suppressed   whether the id is on the suppression list
 
 While 'hearth run' serves the state, the export goes through it
@@ -64,7 +67,8 @@ const forgetUsage = `Usage: hearth member forget [-suppress] [-auto-approve] [-u
 forget erases a member, for an erasure request (GDPR article 17): their
 state (profile, identities, attributes, counts, points, badges, tier,
 segments, campaign runs, moderation record), their outcomes, every outbox
-entry addressed to them (pending ones are never sent), and the references
+entry addressed to them (pending ones are never sent), the records of the
+roles hearth gave them on the platforms, and the references
 other members hold to them: a referrer id, a value of a campaign's
 entering event, from and to in other members' outcomes, a key kept of
 an ended run (reentry = "never", made compact under retention: removed,
@@ -76,7 +80,9 @@ entries take that key too. Of those entries, sent ones stay sent; one not
 sent yet (pending, or dead) is skipped and never sent or retried: it
 would hand the platform what the run made of the forgotten member, and
 under a new idempotency key a message an earlier try delivered could
-arrive twice.
+arrive twice. A role hearth gave stays on the platform, its record gone:
+hearth counts it as given by hand from then on and never takes it; forget
+lists those roles, for taking by hand where they should go.
 
 What stays: the community tallies, which are counts and not people (the
 member counts as gone from today and on no tier; joins, activity,
@@ -299,6 +305,9 @@ func printForgetPreview(w io.Writer, x *memberdata.Export, suppress bool) {
 	}
 	fmt.Fprintf(w, "  - %s\n", plural(len(x.Outcomes), "outcome", "outcomes"))
 	fmt.Fprintf(w, "  - %s addressed to them\n", plural(len(x.Outbox), "outbox entry", "outbox entries"))
+	if len(x.RoleGrants) > 0 {
+		fmt.Fprintf(w, "  - %s of roles hearth gave them (the roles stay on the platform, counted as given by hand)\n", plural(len(x.RoleGrants), "record", "records"))
+	}
 	if len(x.Referred) > 0 {
 		fmt.Fprintf(w, "  ~ %s referred by them keep their state, without the referrer\n", plural(len(x.Referred), "member", "members"))
 	}
@@ -344,6 +353,13 @@ func printForgotten(w io.Writer, res memberdata.Result) {
 			fmt.Fprintf(w, "; %s not sent yet %s skipped, never to be sent", plural64(skipped, "entry", "entries"), map[bool]string{true: "is", false: "are"}[skipped == 1])
 		}
 		fmt.Fprintln(w, ".")
+	}
+	if len(e.RoleGrants) > 0 {
+		fmt.Fprintf(w, "Forgot %s of roles hearth gave them; the roles stay on the platform, now counted as given by hand (hearth never takes them; take them by hand where they should go):\n",
+			plural(len(e.RoleGrants), "record", "records"))
+		for _, g := range e.RoleGrants {
+			fmt.Fprintf(w, "  %s community %s: role %s of member %s\n", g.Platform, g.Community, g.Role, g.Member)
+		}
 	}
 	fmt.Fprintln(w, "Community tallies keep their counts (no ids are in them); the member counts as gone from today and on no tier.")
 	if res.Suppressed {

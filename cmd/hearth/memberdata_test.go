@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
 // TestMemberExportAndForget: export prints what the state keeps about a
@@ -34,19 +35,41 @@ func TestMemberExportAndForget(t *testing.T) {
 	if c, o, e := cli("", false, "replay", "-events", "../../examples/quickstart/events.jsonl", dir); c != 0 {
 		t.Fatalf("replay: %d %s %s", c, o, e)
 	}
+	// Roles hearth gave u02: one recorded under the hearth id (apply),
+	// one under their id on the platform (the daemon); another member's
+	// stays.
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, ".hearth", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []state.RoleGrant{
+		{Platform: "platform.local.main", Community: "co-1", Role: "ro-1", Member: "u02", At: time.Now()},
+		{Platform: "platform.local.main", Community: "co-1", Role: "ro-2", Member: "u03", At: time.Now()},
+	} {
+		if err := st.PutRoleGrant(context.Background(), g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	c, o, e := cli("", false, "member", "export", "u02", dir)
 	if c != 0 {
 		t.Fatalf("export: %d %s", c, e)
 	}
 	var x struct {
-		Format   string           `json:"format"`
-		State    map[string]any   `json:"state"`
-		Referred []string         `json:"referred"`
-		Outcomes []map[string]any `json:"outcomes"`
-		Outbox   []map[string]any `json:"outbox"`
+		Format   string            `json:"format"`
+		State    map[string]any    `json:"state"`
+		Referred []string          `json:"referred"`
+		Outcomes []map[string]any  `json:"outcomes"`
+		Outbox   []map[string]any  `json:"outbox"`
+		Grants   []state.RoleGrant `json:"role_grants"`
 	}
 	if err := json.Unmarshal([]byte(o), &x); err != nil {
 		t.Fatalf("export is not JSON: %v\n%s", err, o)
+	}
+	if len(x.Grants) != 1 || x.Grants[0].Role != "ro-1" {
+		t.Errorf("export's role_grants: %+v; want u02's one", x.Grants)
 	}
 	if x.Format != "hearth.member-export/1" || x.State["id"] != "u02" || len(x.Referred) < 2 || len(x.Outcomes) == 0 {
 		t.Fatalf("export: %s", o)
@@ -60,7 +83,8 @@ func TestMemberExportAndForget(t *testing.T) {
 	if c, _, e := cli("", false, "member", "forget", "u02", dir); c != 1 || !strings.Contains(e, "pass -auto-approve") {
 		t.Errorf("forget with no terminal: %d %s", c, e)
 	}
-	if c, o, e := cli("no\n", true, "member", "forget", "u02", dir); c != 1 || !strings.Contains(o, "hearth will erase member u02") || !strings.Contains(e, "cancelled; nothing was changed") {
+	if c, o, e := cli("no\n", true, "member", "forget", "u02", dir); c != 1 || !strings.Contains(o, "hearth will erase member u02") ||
+		!strings.Contains(o, "1 record of roles hearth gave them") || !strings.Contains(e, "cancelled; nothing was changed") {
 		t.Errorf("forget answered no: %d %s %s", c, o, e)
 	}
 	if c, _, _ := cli("", false, "member", "show", "u02", dir); c != 0 {
@@ -68,8 +92,19 @@ func TestMemberExportAndForget(t *testing.T) {
 	}
 	c, o, e = cli("yes\n", true, "member", "forget", "-suppress", "u02", dir)
 	if c != 0 || !strings.Contains(o, "Forgot member u02: state erased") || !strings.Contains(o, "Suppressed: later events for u02 are refused") ||
-		!strings.Contains(o, "References removed: "+fmt.Sprint(len(x.Referred))+" members' documents") {
+		!strings.Contains(o, "References removed: "+fmt.Sprint(len(x.Referred))+" members' documents") ||
+		!strings.Contains(o, "Forgot 1 record of roles hearth gave them; the roles stay on the platform") ||
+		!strings.Contains(o, "  platform.local.main community co-1: role ro-1 of member u02\n") {
 		t.Fatalf("forget: %d %s %s", c, o, e)
+	}
+	st, err = sqlite.Open(context.Background(), filepath.Join(dir, ".hearth", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := st.RoleGrants(context.Background(), "platform.local.main", "co-1")
+	_ = st.Close()
+	if err != nil || len(left) != 1 || left[0].Member != "u03" {
+		t.Errorf("role grants after forgetting u02: %+v, %v; want u03's alone", left, err)
 	}
 	if c, _, e := cli("", false, "member", "show", "u02", dir); c != 1 || !strings.Contains(e, "u02") {
 		t.Errorf("show after forget: %d %s", c, e)

@@ -77,6 +77,17 @@ The replay reaches no platform (the daemon delivers what it queues), so
 sensitive variables (tokens, passwords) may go unset, except one the
 state's url reads.
 
+-outcomes FILE writes everything the rules did with the events applied,
+one JSON line each, in the form 'hearth simulate -outcomes' writes
+(hearth explain outcomes is their reference): what the store keeps as
+outcomes, with the badge's or tier's title. Events already applied give
+none. The store's outbox delivers later, in hearth run, so the lines of
+sends skipped or held at delivery ("change":"skip" and "defer" of
+actions) are the sandbox's alone. It needs the replay to apply the events:
+not with -url, nor while hearth run serves the state. If the replay fails
+part way, the lines of the batch that failed may be in FILE, though its
+events were not applied: run it again, with a new FILE, to resume.
+
 Use 'hearth simulate' to try rules without touching the store.
 
 Examples:
@@ -84,9 +95,10 @@ Examples:
   hearth import stackexchange dump/ | hearth replay -events - examples/stackexchange
   hearth replay -events history.jsonl -url http://127.0.0.1:7341
   hearth replay -sort -strict -events unsorted.jsonl .
+  hearth replay -events history.jsonl -outcomes /tmp/outcomes.jsonl .
 `
 
-func runReplay(ctx context.Context, s *stdio, args []string) int {
+func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	fs := newFlags(s, "replay", replayUsage)
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events (\"-\" for standard input). Required.")
 	batch := fs.Int("batch", 1000, "Events committed per transaction.")
@@ -94,6 +106,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and apply its events sorted by time (stably).")
+	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE`, as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
 	// The replay writes the store and reaches no platform: the daemon
 	// delivers what it queues, with its own tokens.
 	vf := varFlags{readOnly: true}
@@ -104,6 +117,9 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	}
 	to := daemonReplay{path: *eventsPath, url: *url, chunk: *batch, strict: *strict, asJSON: *asJSON, sort: *sortEvents}
 	if *url != "" {
+		if *outcomes != "" {
+			return argError(s, "replay", "-outcomes needs the replay to apply the events itself, not send them to a daemon with -url: the daemon's outcomes are in GET /v1/members/ID/history")
+		}
 		return to.run(ctx, s)
 	}
 	dir, ok := dirArg(pos, s, "replay")
@@ -120,6 +136,10 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	}
 	lock, a, ok := lockForWrite(s, cfg, "replay")
 	if !ok {
+		return 1
+	}
+	if lock == nil && *outcomes != "" {
+		fmt.Fprintf(s.err, "hearth replay: -outcomes needs the replay to apply the events itself, but hearth run (pid %d) serves this state and would apply them: stop it first, or leave out -outcomes (the daemon's outcomes are in GET /v1/members/ID/history).\n", a.PID)
 		return 1
 	}
 	if lock == nil {
@@ -144,6 +164,18 @@ func runReplay(ctx context.Context, s *stdio, args []string) int {
 	start := time.Now()
 	opt := simulate.Options{Store: store, BatchSize: *batch, Sort: *sortEvents,
 		BadEvent: func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }}
+	if *outcomes != "" {
+		write, done, ok := outcomesFile(s, "replay", *outcomes, cfg)
+		if !ok {
+			return 1
+		}
+		defer func() {
+			if !done() && code == 0 {
+				code = 1
+			}
+		}()
+		opt.Outcome = write
+	}
 	lines := 0 // with -sort, the lines of the file, once read
 	if opt.Sort {
 		opt.Loading = sortProgress(s, in, &lines)

@@ -394,3 +394,68 @@ func TestReplayToDaemonListsBadTimezones(t *testing.T) {
 		t.Errorf("time zone warnings read as attribute typos:\n%s", stdout)
 	}
 }
+
+// replay -outcomes writes the lines simulate -outcomes writes for the
+// same events on an empty state, but for the sandbox's own deliveries
+// (sends skipped or held at delivery); events already applied give
+// none; and it refuses to go through a daemon, which would apply them.
+func TestReplayOutcomes(t *testing.T) {
+	dir := exampleCopy(t, "quickstart", nil)
+	tmp := t.TempDir()
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	cli := func(args ...string) int {
+		out.Reset()
+		errb.Reset()
+		return run(context.Background(), args, s)
+	}
+	evs := "../../examples/quickstart/events.jsonl"
+	read := func(path string, dropDelivery bool) []string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if l == "" {
+				continue
+			}
+			var o struct{ Kind, Change string }
+			if err := json.Unmarshal([]byte(l), &o); err != nil {
+				t.Fatalf("not a JSON line: %q", l)
+			}
+			if dropDelivery && o.Kind == "action" && (o.Change == "skip" || o.Change == "defer") {
+				continue
+			}
+			lines = append(lines, l)
+		}
+		return lines
+	}
+	sim, rep := filepath.Join(tmp, "sim.jsonl"), filepath.Join(tmp, "rep.jsonl")
+	if c := cli("simulate", "-events", evs, "-outcomes", sim, dir); c != 0 {
+		t.Fatalf("simulate: %d %s", c, errb.String())
+	}
+	if c := cli("replay", "-events", evs, "-outcomes", rep, dir); c != 0 {
+		t.Fatalf("replay: %d %s", c, errb.String())
+	}
+	want, got := read(sim, true), read(rep, false)
+	if len(got) < 50 || !strings.Contains(strings.Join(got, "\n"), `"title":`) {
+		t.Fatalf("replay -outcomes wrote %d lines, with no title: %v", len(got), got)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("replay -outcomes differs from simulate -outcomes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	again := filepath.Join(tmp, "again.jsonl")
+	if c := cli("replay", "-events", evs, "-outcomes", again, dir); c != 0 {
+		t.Fatalf("replay again: %d %s", c, errb.String())
+	}
+	if data, err := os.ReadFile(again); err != nil || len(data) != 0 {
+		t.Errorf("replaying events already applied wrote outcomes: %q %v", data, err)
+	}
+	if c := cli("replay", "-events", evs, "-outcomes", again, "-url", "http://127.0.0.1:1"); c != 1 || !strings.Contains(errb.String(), "-outcomes needs the replay to apply the events itself") {
+		t.Errorf("replay -outcomes -url: %d %s", c, errb.String())
+	}
+	if c := cli("replay", "-events", evs, "-outcomes", filepath.Join(tmp, "no", "such", "dir.jsonl"), dir); c != 1 || !strings.Contains(errb.String(), "hearth replay: -outcomes: ") {
+		t.Errorf("replay -outcomes into a missing folder: %d %s", c, errb.String())
+	}
+}

@@ -179,7 +179,7 @@ Examples:
   hearth simulate -events history.jsonl -baseline ../rules-before -members -detailed-exitcode .
 `
 
-func runSimulate(ctx context.Context, s *stdio, args []string) int {
+func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	fs := newFlags(s, "simulate", simulateUsage)
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events to replay (\"-\" for standard input). Required.")
 	from := fs.String("from", "", "Skip events before this `TIME` (RFC 3339 or YYYY-MM-DD).")
@@ -241,17 +241,16 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	}
 	defer closeIn()
 	if *outcomes != "" {
-		f, err := os.Create(*outcomes)
-		if err != nil {
-			fmt.Fprintf(s.err, "hearth simulate: %v\n", err)
+		write, done, ok := outcomesFile(s, "simulate", *outcomes, cfg)
+		if !ok {
 			return 1
 		}
-		defer f.Close()
-		bw := bufio.NewWriter(f)
-		defer bw.Flush()
-		enc := jsonEncoder(bw)
-		titles := outcomeTitles(cfg)
-		opt.Outcome = func(o state.Outcome) error { return enc.Encode(newOutcomeLine(o, titles)) }
+		defer func() {
+			if !done() && code == 0 {
+				code = 1
+			}
+		}()
+		opt.Outcome = write
 	}
 	bad := &skips{s: s, cmd: "simulate", asJSON: *asJSON}
 	opt.BadEvent = func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }
@@ -292,6 +291,33 @@ func runSimulate(ctx context.Context, s *stdio, args []string) int {
 	printSummary(s.out, cfg, sum, time.Since(start), false)
 	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
 	return code
+}
+
+// outcomesFile creates path for -outcomes: write puts an outcome in it
+// as a line; done flushes and closes it, saying so on s.err when that
+// fails (a full disk), and reports whether all went well.
+func outcomesFile(s *stdio, cmd, path string, cfg *config.Config) (write func(state.Outcome) error, done func() bool, ok bool) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth %s: -outcomes: %v\n", cmd, err)
+		return nil, nil, false
+	}
+	bw := bufio.NewWriter(f)
+	enc := jsonEncoder(bw)
+	titles := outcomeTitles(cfg)
+	write = func(o state.Outcome) error { return enc.Encode(newOutcomeLine(o, titles)) }
+	done = func() bool {
+		err := bw.Flush()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth %s: -outcomes: %v\n", cmd, err)
+			return false
+		}
+		return true
+	}
+	return write, done, true
 }
 
 // outcomeLine is an -outcomes line: the outcome as the store keeps it,

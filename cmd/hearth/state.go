@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -21,12 +22,19 @@ Inspects and edits the platform resources hearth manages, prunes the
 event ids, outcome history and finished outbox entries that the state
 keeps, and backs the state up and restores it.
 
-  hearth state list [DIR]             every managed address with its platform id
+  hearth state list [DIR]             every managed address with its platform
+                                      id, and the records of the member roles
+                                      hearth gave (kind role_grant, at
+                                      ROLE.member.MEMBER, after their role)
   hearth state show ADDR [DIR]        one resource: id, platform, last applied
-                                      attributes
-  hearth state rm ADDR [DIR]          stop managing ADDR and what is under it;
-                                      the platform objects stay as they are;
-                                      -dry-run prints what would be removed
+                                      attributes; or one role record
+  hearth state rm ADDR [DIR]          stop managing ADDR and what is under it
+                                      (a role's records too); the platform
+                                      objects stay as they are; a role
+                                      record's address forgets that record:
+                                      the member keeps the role, counted as
+                                      given by hand; -dry-run prints what
+                                      would be removed
   hearth state mv FROM TO [DIR]       rename an address (and what is under it)
                                       so a renamed block keeps its platform
                                       object; -dry-run prints what would move
@@ -66,7 +74,8 @@ keeps, and backs the state up and restores it.
 rm, mv and import take the apply lock (a dry run takes none). -json
 prints list, show and prune as JSON, attribute values typed as in plan
 -json (numbers, booleans, and a list such as a role's permissions as an
-array), and backup -check's result: "valid", then file, bytes,
+array; list's "role_grants": address, platform, community, role, member,
+at), and backup -check's result: "valid", then file, bytes,
 schema_version, current_schema_version, migrates, members, event_ids,
 newest_event, outbox, outcomes and resources, or "valid": false and
 "error" (exit 1). The other verbs refuse -json. Only import needs variable values: the others read no more of the
@@ -230,7 +239,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			return 1
 		}
 		if *asJSON {
-			return writeJSON(s, map[string]any{"serial": 0, "resources": []resourceJSON{}})
+			return writeJSON(s, map[string]any{"serial": 0, "resources": []resourceJSON{}, "role_grants": []plan.GrantRecord{}})
 		}
 		fmt.Fprintf(s.out, "State manages no platform resources: there is no state yet at %s; run hearth apply.\n", cfg.Settings.State.Path)
 		return 0
@@ -255,10 +264,21 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		if err != nil {
 			return fail(err)
 		}
+		grants, err := plan.GrantRecords(ctx, ps, rs)
+		if err != nil {
+			return fail(err)
+		}
 		if verb == "show" {
 			i := slices.IndexFunc(rs, func(r state.Resource) bool { return r.Address == addrs[0] })
 			if i < 0 {
-				return fail(plan.NothingAt(addrs[0], rs))
+				if j := slices.IndexFunc(grants, func(g plan.GrantRecord) bool { return g.Address == addrs[0] }); j >= 0 {
+					return showGrant(s, grants[j], *asJSON)
+				}
+				e := plan.NothingAt(addrs[0], rs)
+				for _, g := range grants {
+					e.Known = append(e.Known, g.Address)
+				}
+				return fail(e)
 			}
 			r := rs[i]
 			if *asJSON {
@@ -284,20 +304,34 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			for i, r := range rs {
 				typed[i] = typedResource(r)
 			}
-			return writeJSON(s, map[string]any{"serial": serial, "resources": typed})
+			if grants == nil {
+				grants = []plan.GrantRecord{}
+			}
+			return writeJSON(s, map[string]any{"serial": serial, "resources": typed, "role_grants": grants})
 		}
 		if len(rs) == 0 {
 			fmt.Fprintln(s.out, "State manages no platform resources yet; run hearth apply.")
 			return 0
 		}
-		tw := textwidth.NewTabWriter(s.out, 2, 0)
+		// The role records are listed among the resources, each after
+		// its role: the list reads by address.
+		type row struct{ addr, kind, id, platform string }
+		rows := make([]row, 0, len(rs)+len(grants))
 		for _, r := range rs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Address, r.Kind, r.ID, r.Platform)
+			rows = append(rows, row{r.Address, r.Kind, r.ID, r.Platform})
+		}
+		for _, g := range grants {
+			rows = append(rows, row{g.Address, grantKind, g.Member, g.Platform})
+		}
+		slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.addr, b.addr) })
+		tw := textwidth.NewTabWriter(s.out, 2, 0)
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.addr, r.kind, r.id, r.platform)
 		}
 		tw.Flush()
 		return 0
 	case "rm":
-		done, err := plan.Forget(ctx, ps, addrs[0], who(s), *dryRun)
+		done, grants, err := plan.Forget(ctx, ps, addrs[0], who(s), *dryRun)
 		if err != nil {
 			return fail(err)
 		}
@@ -306,6 +340,13 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 				fmt.Fprintf(s.out, "Would remove %s from state; its platform object would be left as it is.\n", a)
 			} else {
 				fmt.Fprintf(s.out, "Removed %s from state; its platform object is left as it is.\n", a)
+			}
+		}
+		for _, a := range grants {
+			if *dryRun {
+				fmt.Fprintf(s.out, "Would remove %s from state, hearth's record of giving the role; the member would keep it, counted as given by hand.\n", a)
+			} else {
+				fmt.Fprintf(s.out, "Removed %s from state, hearth's record of giving the role; the member keeps it, counted as given by hand.\n", a)
 			}
 		}
 		if *dryRun {
@@ -339,6 +380,21 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			fmt.Fprintln(s.out, "Dry run: state is unchanged.")
 		}
 	}
+	return 0
+}
+
+// grantKind is the kind state list shows a role record as, named after
+// its table.
+const grantKind = "role_grant"
+
+// showGrant prints one record of a role assignment hearth made.
+func showGrant(s *stdio, g plan.GrantRecord, asJSON bool) int {
+	if asJSON {
+		return writeJSON(s, g)
+	}
+	fmt.Fprintf(s.out, "%s\n  kind       %s\n  member     %s\n  role       %s\n  community  %s\n  platform   %s\n  given      %s\n",
+		g.Address, grantKind, g.Member, g.Role, g.Community, g.Platform, g.At.UTC().Format("2006-01-02 15:04:05 UTC"))
+	fmt.Fprintln(s.out, "  hearth gave this role and takes it back when the member no longer qualifies; hearth state rm forgets the record (the role stays, counted as given by hand)")
 	return 0
 }
 

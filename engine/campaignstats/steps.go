@@ -49,9 +49,13 @@ type Step struct {
 	// Held is the runs whose send at the step quiet hours or a full
 	// frequency cap held back, at least once, whether it went out later
 	// or still waits; HeldBy counts them by what held it (a run held by
-	// both counts under both), both reasons present.
-	Held   int            `json:"held"`
-	HeldBy map[string]int `json:"held_by"`
+	// both counts under both), both reasons present. A send the outbox
+	// holds at delivery (quiet hours decided again when it is due) counts
+	// while it waits, HeldAtDelivery of them: once it goes out, its entry
+	// no longer tells it was held.
+	Held           int            `json:"held"`
+	HeldBy         map[string]int `json:"held_by"`
+	HeldAtDelivery int            `json:"held_at_delivery"`
 	// TimedOut is the runs whose wait_until at the step gave up.
 	TimedOut int `json:"timed_out"`
 	// RunsSent is the runs given a send at the step; RunsSentEnded those
@@ -323,6 +327,22 @@ func (t *stepTally) send(s state.SendStatus) {
 		st.Delivered++
 	case state.OutboxPending:
 		st.Pending++
+		if _, _, held := state.OutboxHeldQuiet(s.Reason); held {
+			st.HeldAtDelivery++
+			// Once per run, with a hold at the step the outcomes told of;
+			// a run whose end they told of is not known any more.
+			heldRun, byQuiet := true, true
+			if r := t.open[k.Member+"\x00"+k.RunKey]; r != nil && (r.run == 0 || r.run == k.Run) {
+				i := t.index[k.Step]
+				heldRun, byQuiet = r.set(i, markHeld), r.set(i, markHeldQuiet)
+			}
+			if heldRun {
+				st.Held++
+			}
+			if byQuiet {
+				st.HeldBy[state.HoldQuietHours]++
+			}
+		}
 	case state.OutboxDead:
 		st.Dead++
 	case state.OutboxSkipped:

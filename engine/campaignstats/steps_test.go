@@ -226,3 +226,29 @@ type recordStore struct {
 	state.Store
 	*records
 }
+
+// A send the outbox holds at delivery (quiet hours decided again when it
+// was due) counts as held while it waits, once per run: with a hold at
+// the step the outcomes told of, it is the same run's.
+func TestStepFiguresCountHeldAtDelivery(t *testing.T) {
+	st := newStepTally(stepsCampaign(), Retention{})
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	o := func(member, kind, change, detail string) {
+		st.outcome(&state.Outcome{Kind: kind, Member: member, Name: "welcome", Change: change, At: at, Rule: "campaign.welcome", Detail: detail})
+	}
+	o("ann", state.KindCampaign, "enter", "run 1")
+	o("ann", state.KindAction, "queue", "campaign/welcome/ann/1/1/hello")
+	o("bob", state.KindCampaign, "enter", "run 1")
+	o("bob", state.KindCampaign, "defer", "hello: quiet hours until 2026-03-02T08:00:00Z")
+	o("bob", state.KindAction, "queue", "campaign/welcome/bob/1/1/hello")
+	o("cat", state.KindCampaign, "enter", "run 1")
+	o("cat", state.KindAction, "queue", "campaign/welcome/cat/1/1/hello")
+	held := state.OutboxHeldQuietHours("22:00–08:00", "member")
+	st.send(state.SendStatus{Key: "campaign/welcome/ann/1/1/hello", Status: state.OutboxPending, Reason: held})
+	st.send(state.SendStatus{Key: "campaign/welcome/bob/1/1/hello", Status: state.OutboxPending, Reason: held})
+	st.send(state.SendStatus{Key: "campaign/welcome/cat/1/1/hello", Status: state.OutboxPending, Reason: "503 Service Unavailable"})
+	hello := st.report()[0]
+	if hello.Step != "hello" || hello.Pending != 3 || hello.HeldAtDelivery != 2 || hello.Held != 2 || hello.HeldBy["quiet_hours"] != 2 || hello.HeldBy["frequency_cap"] != 0 {
+		t.Errorf("hello: %+v; want ann's and bob's held (bob's once), cat's pending only", hello)
+	}
+}

@@ -159,6 +159,16 @@ func (c *Community) Place(i int) string {
 	return c.Name + "-" + strconv.Itoa(i)
 }
 
+// PlaceTitle is the title of the community at place i of its family:
+// the block's title, and from 2 the title plan gives its sub-community,
+// "TITLE i".
+func (c *Community) PlaceTitle(i int) string {
+	if i <= 1 || c.Title == "" {
+		return c.Title
+	}
+	return c.Title + " " + strconv.Itoa(i)
+}
+
 // subCommunityRe matches the names plan gives a full community's
 // sub-communities: NAME-2, NAME-3 ...
 var subCommunityRe = regexp.MustCompile(`^(.+)-([2-9]|[1-9][0-9]+)$`)

@@ -950,3 +950,88 @@ func TestDashboardOutboxPages(t *testing.T) {
 		fmt.Sprintf(`!document.querySelector("#outbox-table table").dataset.old && %s === %d`, rows, pending))
 	shot(t, ctx, shots, "dashboard-outbox-pages.png")
 }
+
+// TestDashboardShowsHeldReloadAndFailingStore: the page shows, above
+// everything, a reload held back because a file was emptied (with the
+// file and the blocks it would remove) and a state store that refuses
+// writes (its error, and that events are refused), each gone once the
+// condition is; the header's pill says the worst of them, and a store
+// that recovered is mentioned in the header line.
+func TestDashboardShowsHeldReloadAndFailingStore(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	q := startQuickstart(t, time.Hour)
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	watched := make(chan error, 1)
+	go func() {
+		watched <- q.d.Watch(watchCtx, daemon.WatchOptions{Settle: 50 * time.Millisecond, Grace: time.Hour})
+	}()
+	t.Cleanup(func() {
+		stopWatch()
+		if err := <-watched; err != nil {
+			t.Errorf("watch: %v", err)
+		}
+	})
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(q.srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "no alert while all is well", `document.getElementById("alerts").children.length === 0 && document.getElementById("health").textContent === "running"`)
+
+	// The watcher may start after the page: empty the file until it is
+	// seen held.
+	onboarding := filepath.Join(q.dir, "onboarding.hcl")
+	kept, err := os.ReadFile(onboarding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); q.d.Held() == nil; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the emptied file was never held")
+		}
+		if err := os.WriteFile(onboarding, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitPage(t, ctx, shots, "the page shows the held reload, its file and the blocks it would remove",
+		`(() => { const a = document.querySelector('#alerts [data-alert="reload-held"]'); return !!a && a.textContent.includes("A reload is held back")
+			&& (a.querySelector('[data-file="onboarding.hcl"]') || {textContent: ""}).textContent.includes("campaign.onboarding"); })()`)
+	waitPage(t, ctx, shots, "the pill says the reload is held", `document.getElementById("health").textContent === "reload held"`)
+	shot(t, ctx, shots, "dashboard-reload-held.png")
+	if err := os.WriteFile(onboarding, kept, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitPage(t, ctx, shots, "the alert goes once the file is written again", `!document.querySelector('#alerts [data-alert="reload-held"]') && document.getElementById("health").textContent === "running"`)
+
+	// The disk fills: an event's batch fails, and the store refuses
+	// writes until there is room.
+	var disk fullDisk
+	q.store.InjectFaults(disk.fault)
+	disk.full.Store(true)
+	resp, err := http.Post(q.srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(`{"id":"full-1","type":"message.posted","member":"u07","at":"2026-11-20T10:00:00Z"}`+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("an event on a full disk: %d; want 503", resp.StatusCode)
+	}
+	waitPage(t, ctx, shots, "the page shows the failing store, with its error",
+		`(() => { const a = document.querySelector('#alerts [data-alert="state"]'); return !!a && a.textContent.includes("The state store is failing")
+			&& a.textContent.includes("no space left on device") && a.textContent.includes("Events are refused"); })()`)
+	waitPage(t, ctx, shots, "the pill says the store is failing, in red",
+		`(() => { const p = document.getElementById("health"); return p.textContent === "state store failing" && p.classList.contains("bad"); })()`)
+	// Reads of the state may fail meanwhile: the page keeps saying why,
+	// not that the daemon is unreachable.
+	do(t, ctx, "wait for another refresh", chromedp.Sleep(5*time.Second))
+	waitPage(t, ctx, shots, "the pill still says the store is failing", `document.getElementById("health").textContent === "state store failing"`)
+	shot(t, ctx, shots, "dashboard-store-failing.png")
+	disk.full.Store(false)
+	waitPage(t, ctx, shots, "the alert goes once the store recovered, and the header says it did",
+		`!document.querySelector('#alerts [data-alert="state"]') && document.getElementById("health").textContent === "running"
+			&& document.getElementById("meta").textContent.includes("state store recovered (1 failure since the start)")`)
+}

@@ -47,6 +47,10 @@ type Export struct {
 	// Outbox are the actions addressed to the member, pending, sent or
 	// dead, with their text.
 	Outbox []state.OutboxEntry `json:"outbox"`
+	// RoleGrants are the records of the roles hearth gave the member on
+	// the platforms (their platform id, the community's and the role's),
+	// kept so hearth takes back only roles it gave.
+	RoleGrants []state.RoleGrant `json:"role_grants"`
 	// Suppressed says the member's id is on the suppression list.
 	Suppressed bool `json:"suppressed"`
 }
@@ -69,7 +73,7 @@ func ExportMember(ctx context.Context, store state.Store, id string, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	x := &Export{Format: Format, Member: id, ExportedAt: now.UTC(), Outcomes: []state.Outcome{}, Outbox: []state.OutboxEntry{}}
+	x := &Export{Format: Format, Member: id, ExportedAt: now.UTC(), Outcomes: []state.Outcome{}, Outbox: []state.OutboxEntry{}, RoleGrants: []state.RoleGrant{}}
 	b, err := store.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -100,13 +104,23 @@ func ExportMember(ctx context.Context, store state.Store, id string, now time.Ti
 	if x.Suppressed, err = e.IsSuppressed(ctx, id); err != nil {
 		return nil, err
 	}
+	var identities map[string]string
+	if x.State != nil {
+		identities = x.State.Identities
+	}
+	if x.RoleGrants, err = e.MemberRoleGrants(ctx, id, identities); err != nil {
+		return nil, err
+	}
+	if x.RoleGrants == nil {
+		x.RoleGrants = []state.RoleGrant{}
+	}
 	if x.Outcomes == nil {
 		x.Outcomes = []state.Outcome{}
 	}
 	if x.Outbox == nil {
 		x.Outbox = []state.OutboxEntry{}
 	}
-	if x.State == nil && len(x.Outcomes) == 0 && len(x.Outbox) == 0 && len(x.Referred) == 0 && !x.Suppressed {
+	if x.State == nil && len(x.Outcomes) == 0 && len(x.Outbox) == 0 && len(x.Referred) == 0 && len(x.RoleGrants) == 0 && !x.Suppressed {
 		return nil, state.ErrNotFound
 	}
 	return x, nil
@@ -141,8 +155,8 @@ type Result struct {
 }
 
 // Forget erases member id: other members' references to them first, and
-// the tallies, in one batch; then the member's document, outcomes and
-// outbox entries, and the id where it is the key of other members'
+// the tallies, in one batch; then the member's document, outcomes,
+// outbox entries and the records of the roles hearth gave them, and the id where it is the key of other members'
 // campaign runs in their outcomes and outbox entries (state.Eraser).
 // Interrupted, it can be run again: each step finds what the last one
 // left (a run moved to one key before the interruption keeps it, and its
@@ -206,9 +220,13 @@ func Forget(ctx context.Context, store state.Store, id string, opt Options) (Res
 			}
 		}
 	}
+	var identities map[string]string
 	m, err := b.Member(id)
 	switch {
 	case err == nil:
+		// The role grants name the member by these; the erase needs
+		// them, after the document is gone.
+		identities = m.Identities
 		if tb, ok := b.(state.TallyBatch); ok {
 			d := state.Tallies{}
 			analytics.Forget(d, m, state.DayOf(opt.Now))
@@ -232,7 +250,7 @@ func Forget(ctx context.Context, store state.Store, id string, opt Options) (Res
 	if err := b.Commit(); err != nil {
 		return res, err
 	}
-	if res.Erased, err = e.EraseMember(ctx, id, state.EraseOptions{RunKey: label, At: opt.Now}); err != nil {
+	if res.Erased, err = e.EraseMember(ctx, id, state.EraseOptions{RunKey: label, At: opt.Now, Identities: identities}); err != nil {
 		return res, err
 	}
 	if res.Erased.RunKeyOutcomes > 0 || len(res.Erased.RunKeyOutbox) > 0 {

@@ -60,6 +60,15 @@ func fill(t *testing.T, s state.Store) {
 			t.Fatal(err)
 		}
 	}
+	// A role the daemon gave them, recorded under their id on the
+	// platform.
+	if gs, ok := s.(interface {
+		PutRoleGrant(ctx context.Context, g state.RoleGrant) error
+	}); ok {
+		if err := gs.PutRoleGrant(ctx, state.RoleGrant{Platform: "platform.discord.main", Community: "co-1", Role: "ro-1", Member: "disc-" + marker, At: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b, err := s.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -162,8 +171,8 @@ func TestForgetLeavesNothingInSQLiteFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Erased.Member || res.References != 1 || res.Erased.RunKeyOutcomes != 2 || res.Erased.RunKeyOutbox[state.OutboxSent] != 1 {
-		t.Errorf("forget: %+v; want the member erased and bob's references to them, in his document, outcomes and outbox", res)
+	if !res.Erased.Member || res.References != 1 || res.Erased.RunKeyOutcomes != 2 || res.Erased.RunKeyOutbox[state.OutboxSent] != 1 || len(res.Erased.RoleGrants) != 1 {
+		t.Errorf("forget: %+v; want the member erased, the role hearth gave them, and bob's references to them, in his document, outcomes and outbox", res)
 	}
 	if got := filesHolding(t, dir, marker); len(got) > 0 {
 		t.Errorf("after forget, with the store open, the member is still in %v", got)

@@ -296,7 +296,7 @@ func mirror(c *config.Community, desired []Desired, i int) []Desired {
 		if d.Kind == platform.KindCommunity {
 			d.Attrs["name"] = c.Place(i)
 			if d.Attrs["title"] != "" {
-				d.Attrs["title"] += " " + strconv.Itoa(i)
+				d.Attrs["title"] = c.PlaceTitle(i)
 			}
 		}
 		out = append(out, d)

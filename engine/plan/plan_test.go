@@ -849,7 +849,7 @@ func TestMoveAndForget(t *testing.T) {
 	if err != nil || len(would) != 6 {
 		t.Fatalf("%v, %v", would, err)
 	}
-	wouldRm, err := plan.Forget(ctx, f.store, "community.c.channel.general", "test", true)
+	wouldRm, _, err := plan.Forget(ctx, f.store, "community.c.channel.general", "test", true)
 	if err != nil || strings.Join(wouldRm, " ") != "community.c.channel.general community.c.channel.general.pin.house_rules" {
 		t.Fatalf("%v, %v", wouldRm, err)
 	}
@@ -859,7 +859,7 @@ func TestMoveAndForget(t *testing.T) {
 	// An address state has nothing at says so, with the addresses there
 	// and their communities, for the caller to suggest the one meant.
 	for _, try := range []func() error{
-		func() error { _, err := plan.Forget(ctx, f.store, "community.cc", "test", true); return err },
+		func() error { _, _, err := plan.Forget(ctx, f.store, "community.cc", "test", true); return err },
 		func() error {
 			_, err := plan.Move(ctx, f.store, "community.cc", "community.d", "test", false)
 			return err
@@ -881,7 +881,7 @@ func TestMoveAndForget(t *testing.T) {
 	if got := actions(p); got != "update community.d\n" {
 		t.Fatalf("after the move the community is renamed, not replaced:\n%s", got)
 	}
-	removed, err := plan.Forget(ctx, f.store, "community.d.channel.general", "test", false)
+	removed, _, err := plan.Forget(ctx, f.store, "community.d.channel.general", "test", false)
 	if err != nil || strings.Join(removed, " ") != "community.d.channel.general community.d.channel.general.pin.house_rules" {
 		t.Fatalf("%v, %v", removed, err)
 	}

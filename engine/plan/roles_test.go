@@ -351,3 +351,75 @@ func TestDestroyedRoleForgetsItsGrants(t *testing.T) {
 		t.Fatalf("grants after the role went: %v %v", gs, err)
 	}
 }
+
+// The records of role assignments hearth made are listed under their
+// role's address (or, for a role state has no more, under the
+// community by the role's id), and state rm takes them with the role or
+// community they are under, or one by one; the role resource stays
+// where only a record is removed.
+func TestGrantRecordsAndForget(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	co, mod := f.id("community.c"), f.id("community.c.role.mod")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, g := range []state.RoleGrant{
+		{Platform: "platform.local.main", Community: co, Role: mod, Member: "mb-1", At: t0},
+		{Platform: "platform.local.main", Community: co, Role: mod, Member: "mb-2", At: t0},
+		{Platform: "platform.local.main", Community: co, Role: "ro-gone", Member: "mb-1", At: t0},
+	} {
+		if err := f.store.PutRoleGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addrs := func() []string {
+		rs, _, err := f.store.Resources(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, err := plan.GrantRecords(ctx, f.store, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, g := range gs {
+			out = append(out, g.Address)
+		}
+		return out
+	}
+	want := []string{"community.c.role.mod.member.mb-1", "community.c.role.mod.member.mb-2", "community.c.role[ro-gone].member.mb-1"}
+	if got := addrs(); !slices.Equal(got, want) {
+		t.Fatalf("grant records: %v; want %v", got, want)
+	}
+	// A dry run names them and removes nothing.
+	rs, gs, err := plan.Forget(ctx, f.store, "community.c.role.mod", "test", true)
+	if err != nil || !slices.Equal(rs, []string{"community.c.role.mod"}) || !slices.Equal(gs, want[:2]) {
+		t.Fatalf("dry run: %v %v %v", rs, gs, err)
+	}
+	if got := addrs(); len(got) != 3 {
+		t.Fatalf("a dry run removed records: %v", got)
+	}
+	// One record alone: the role stays in state.
+	rs, gs, err = plan.Forget(ctx, f.store, "community.c.role.mod.member.mb-2", "test", false)
+	if err != nil || len(rs) != 0 || !slices.Equal(gs, want[1:2]) {
+		t.Fatalf("rm one record: %v %v %v", rs, gs, err)
+	}
+	if got := addrs(); !slices.Equal(got, []string{want[0], want[2]}) {
+		t.Fatalf("after rm of one record: %v", got)
+	}
+	if f.id("community.c.role.mod") == "" {
+		t.Fatal("rm of a record took its role")
+	}
+	// A misspelt record address is suggested from the records.
+	var nothing *plan.NothingAtError
+	if _, _, err := plan.Forget(ctx, f.store, "community.c.role.mod.member.mb-3", "test", true); !errors.As(err, &nothing) || !slices.Contains(nothing.Known, want[0]) {
+		t.Fatalf("rm of a record not there: %v", err)
+	}
+	// The community takes everything under it.
+	if _, gs, err = plan.Forget(ctx, f.store, "community.c", "test", false); err != nil || !slices.Equal(gs, []string{want[0], want[2]}) {
+		t.Fatalf("rm of the community: %v %v", gs, err)
+	}
+	if left, err := f.store.RoleGrants(ctx, "platform.local.main", co); err != nil || len(left) != 0 {
+		t.Fatalf("records after rm of the community: %v %v", left, err)
+	}
+}

@@ -62,31 +62,96 @@ func withLock(ctx context.Context, st Store, who string, fn func([]state.Resourc
 }
 
 // Forget removes addr and everything under it from state, leaving the
-// platform objects alone: hearth stops managing them. It returns the
-// addresses removed; with dryRun, those it would remove, changing
-// nothing and taking no lock.
-func Forget(ctx context.Context, st Store, addr, who string, dryRun bool) ([]string, error) {
-	var done []string
-	err := withState(ctx, st, who, dryRun, func(rs []state.Resource) error {
+// platform objects alone: hearth stops managing them. The records of
+// role assignments hearth made (GrantRecords) are under their role, so
+// removing a role or its community removes them too; the roles stay
+// with their members, counted as given by hand from then on. It returns
+// the resource addresses removed and the grant addresses; with dryRun,
+// those it would remove, changing nothing and taking no lock.
+func Forget(ctx context.Context, st Store, addr, who string, dryRun bool) (resources, grants []string, err error) {
+	err = withState(ctx, st, who, dryRun, func(rs []state.Resource) error {
 		for _, r := range rs {
 			if under(r.Address, addr) {
-				done = append(done, r.Address)
+				resources = append(resources, r.Address)
 			}
 		}
-		if len(done) == 0 {
-			return NothingAt(addr, rs)
+		gs, err := GrantRecords(ctx, st, rs)
+		if err != nil {
+			return err
+		}
+		var drop []GrantRecord
+		for _, g := range gs {
+			if under(g.Address, addr) {
+				drop = append(drop, g)
+				grants = append(grants, g.Address)
+			}
+		}
+		if len(resources) == 0 && len(grants) == 0 {
+			e := NothingAt(addr, rs)
+			for _, g := range gs {
+				e.Known = append(e.Known, g.Address)
+			}
+			return e
 		}
 		if dryRun {
 			return nil
 		}
-		for _, a := range done {
+		// Grants first: a failure in between leaves a role's records
+		// with the role still in state, where list shows them.
+		for _, g := range drop {
+			if err := st.DeleteRoleGrant(ctx, g.RoleGrant); err != nil {
+				return err
+			}
+		}
+		for _, a := range resources {
 			if _, err := st.DeleteResource(ctx, a); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	return done, err
+	return resources, grants, err
+}
+
+// GrantRecord is the record of a role assignment hearth made
+// (state.RoleGrant) with the address state list shows it under: its
+// role's address, then .member. and the member's platform id, as plan
+// addresses the assignment. A record of a role state no longer has
+// goes under its community, by the role's platform id:
+// community.c.role[ID].member.MEMBER.
+type GrantRecord struct {
+	Address string `json:"address"`
+	state.RoleGrant
+}
+
+// GrantRecords are the records of the role assignments hearth made in
+// the communities state has, by address.
+func GrantRecords(ctx context.Context, st RoleGrants, rs []state.Resource) ([]GrantRecord, error) {
+	roleAddr := map[[3]string]string{} // platform, community id, role id -> address
+	for _, r := range rs {
+		if r.Kind == string(platform.KindRole) {
+			roleAddr[[3]string{r.Platform, r.Community, r.ID}] = r.Address
+		}
+	}
+	var out []GrantRecord
+	for _, co := range rs {
+		if co.Kind != string(platform.KindCommunity) {
+			continue
+		}
+		gs, err := st.RoleGrants(ctx, co.Platform, co.ID)
+		if err != nil {
+			return nil, fmt.Errorf("reading the role assignments hearth made in %s: %w", co.Address, err)
+		}
+		for _, g := range gs {
+			role, ok := roleAddr[[3]string{co.Platform, co.ID, g.Role}]
+			if !ok {
+				role = co.Address + ".role[" + g.Role + "]"
+			}
+			out = append(out, GrantRecord{Address: role + ".member." + g.Member, RoleGrant: g})
+		}
+	}
+	slices.SortFunc(out, func(a, b GrantRecord) int { return strings.Compare(a.Address, b.Address) })
+	return out, nil
 }
 
 // Move gives the object at from, and everything under it, the address

@@ -76,11 +76,19 @@ func Observe(c *state.Community, at time.Time, s Signal) {
 // usualDays is how many days before today the usual level averages.
 const usualDays = 28
 
-// Figures computes what rules see as `community` at now.
+// Figures computes what rules see as `community` at now: of the
+// community c, which is block cc or, in cc's capacity family, one of its
+// sub-communities (its name, its title on the platform, its figures),
+// with parent naming cc.
 func Figures(c *state.Community, cc *config.Community, now time.Time) rules.Community {
 	f := rules.Community{}
 	if cc != nil {
-		f.Name, f.Title, f.Capacity = cc.Name, cc.Title, cc.Capacity
+		f.Name, f.Parent, f.Title, f.Capacity = cc.Name, cc.Name, cc.Title, cc.Capacity
+		if c != nil && c.Name != "" && c.Name != cc.Name {
+			if parent, place, ok := config.SplitName(c.Name); ok && parent == cc.Name {
+				f.Name, f.Title = c.Name, cc.PlaceTitle(place)
+			}
+		}
 		if cc.Platform != nil {
 			f.Platform = cc.Platform.Type + "." + cc.Platform.Name
 		}

@@ -41,8 +41,11 @@ type Member struct {
 
 // Community is what a rule sees as `community`.
 type Community struct {
-	Name     string `expr:"name" json:"name" doc:"The community block's name."`
-	Title    string `expr:"title" json:"title" doc:"The community's title."`
+	Name string `expr:"name" json:"name" doc:"The name of the community the event is in: the block's, or in a capacity family's sub-community its own (oss-2)."`
+	// Parent is the family's first community, the block: rules written
+	// for the block read it to treat the family as one.
+	Parent   string `expr:"parent" json:"parent" doc:"The community block's name, the first of its capacity family: the same as name outside a sub-community (oss in oss-2)."`
+	Title    string `expr:"title" json:"title" doc:"The community's title: in a sub-community, the block's with its place (\"Widget OSS 2\"), as on the platform."`
 	Platform string `expr:"platform" json:"platform" doc:"Platform address, such as \"local.main\"."`
 	Members  int    `expr:"members" json:"members" doc:"Current member count."`
 	Capacity int    `expr:"capacity" json:"capacity" doc:"Configured capacity (0 when unlimited)."`

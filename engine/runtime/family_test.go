@@ -261,3 +261,47 @@ func TestNoPlacesWithoutSplit(t *testing.T) {
 		t.Fatalf("u1: %q", got)
 	}
 }
+
+// In a sub-community, rules read community.name as the sub-community the
+// event is in, community.title as its title on the platform, and
+// community.parent as the block; in the block's own community the three
+// are the block's.
+func TestFamilyCommunityNameInRules(t *testing.T) {
+	spec := local.Spec()
+	spec.MovesMembers = false
+	src := familySrc + `
+incentive "in_sub" {
+  on        = "message.posted"
+  community = community.oss
+  when      = "community.name == 'oss-2' && community.parent == 'oss' && community.title == 'Widget OSS 2'"
+  grant {
+    points = 10
+    reason = "in_sub"
+  }
+}
+
+incentive "in_first" {
+  on        = "message.posted"
+  community = community.oss
+  when      = "community.name == 'oss' && community.parent == 'oss' && community.title == 'Widget OSS'"
+  grant {
+    points = 100
+    reason = "in_first"
+  }
+}
+`
+	cfg := loadDirWith(t, t.TempDir(), src, spec)
+	f := newFamilyRun(t, cfg, "oss", "oss-2")
+	f.event("member.joined", "u1", "oss")
+	f.event("member.joined", "u2", "oss-2")
+	f.event("message.posted", "u1", "oss")
+	f.event("message.posted", "u2", "oss-2")
+	// 1 point from post, and 100 or 10 from the rule reading the
+	// community.
+	if p := f.member("u1").Points; p != 101 {
+		t.Errorf("u1, posting in oss: %d points; want 101 (in_first)", p)
+	}
+	if p := f.member("u2").Points; p != 11 {
+		t.Errorf("u2, posting in oss-2: %d points; want 11 (in_sub)", p)
+	}
+}

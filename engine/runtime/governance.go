@@ -205,7 +205,10 @@ func (r *Runtime) figures(w *work, ev *events.Event, now time.Time) *rules.Commu
 	}
 	var doc *state.Community
 	if preview {
-		doc = r.preview.comms[whereOf(ev, c)]
+		// One with no document stored is new: no figures, its name.
+		if doc = r.preview.comms[whereOf(ev, c)]; doc == nil {
+			doc = &state.Community{Name: whereOf(ev, c)}
+		}
 	} else {
 		var err error
 		if doc, _, err = r.communityDoc(w, whereOf(ev, c)); err != nil {

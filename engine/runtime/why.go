@@ -504,6 +504,9 @@ type WhyView struct {
 	// (Runtime.TierMoves); absent for another address or a member who
 	// never moved on it.
 	TierMoves []TierMove `json:"tier_moves,omitempty"`
+	// Forecast is what time alone will do (points expiring, a tier
+	// lost), for a tier or incentive; absent when nothing.
+	Forecast *Forecast `json:"forecast,omitempty"`
 	// Warnings are, for an At before the member's stored state, the
 	// inputs and bookkeeping read that the state cannot give as of At
 	// (AsOf): they are as they stand, or not known.

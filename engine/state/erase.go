@@ -29,8 +29,13 @@ type Eraser interface {
 	// MemberOutbox returns the outbox entries addressed to the member,
 	// whatever their status, oldest first.
 	MemberOutbox(ctx context.Context, member string) ([]OutboxEntry, error)
+	// MemberRoleGrants returns the records of the roles hearth gave the
+	// member (GrantNames: by their id, or their identities on the
+	// grants' platforms), by platform, community and role.
+	MemberRoleGrants(ctx context.Context, member string, identities map[string]string) ([]RoleGrant, error)
 	// EraseMember deletes, in one transaction, the member's document, its
-	// outcomes and its outbox entries (pending, sent and dead), and
+	// outcomes, its outbox entries (pending, sent and dead) and the
+	// records of the roles hearth gave it (with opt.Identities), and
 	// blanks the id where other members' outcomes name it (from, to).
 	// With opt.RunKey it also puts that key in place of the id where the
 	// id is the key of another member's campaign run (RekeyOutcome,
@@ -64,6 +69,10 @@ type EraseOptions struct {
 	RunKey string
 	// At is when the entries of such runs not yet sent are skipped.
 	At time.Time
+	// Identities are the member's ids on each platform (its document's,
+	// read before the erase): the role grants naming one of them on a
+	// platform of that type are the member's too (GrantNames).
+	Identities map[string]string
 }
 
 // Erased is what EraseMember deleted.
@@ -82,6 +91,10 @@ type Erased struct {
 	// keyed by the member's id, by the status they had: their keys name
 	// EraseOptions.RunKey now, and the pending and dead ones are skipped.
 	RunKeyOutbox map[string]int64 `json:"run_key_outbox,omitempty"`
+	// RoleGrants are the records of the roles hearth gave the member,
+	// deleted: the roles stay on the platform, where hearth now counts
+	// them as given by hand and never takes them.
+	RoleGrants []RoleGrant `json:"role_grants,omitempty"`
 }
 
 // Any reports whether anything was erased.
@@ -93,7 +106,7 @@ func (e Erased) Any() bool {
 	for _, c := range e.RunKeyOutbox {
 		n += c
 	}
-	return e.Member || n > 0
+	return e.Member || n > 0 || len(e.RoleGrants) > 0
 }
 
 // SkippedForgotten is why an entry of a campaign run keyed by a member
@@ -224,7 +237,8 @@ func (s *Memory) MemberOutbox(_ context.Context, member string) ([]OutboxEntry, 
 	return out, nil
 }
 
-// EraseMember deletes the member, its outcomes and its outbox entries.
+// EraseMember deletes the member, its outcomes, its outbox entries and
+// its role grants.
 func (s *Memory) EraseMember(_ context.Context, id string, opt EraseOptions) (Erased, error) {
 	var e Erased
 	s.outboxMu.Lock()
@@ -271,6 +285,7 @@ func (s *Memory) EraseMember(_ context.Context, id string, opt EraseOptions) (Er
 		}
 	}
 	s.outbox = slices.DeleteFunc(s.outbox, func(a Action) bool { return a.Member == id })
+	e.RoleGrants = s.eraseGrants(id, opt.Identities)
 	if opt.RunKey == "" {
 		return e, nil
 	}

@@ -1,6 +1,6 @@
 package state
 
-// The reference of outcome lines (hearth simulate -outcomes, GET
+// The reference of outcome lines (hearth simulate and replay -outcomes, GET
 // /v1/members/ID/history, hearth member export): hearth explain outcomes
 // prints it, the README has it in words, and tests hold the runtime and
 // the README to it, so a kind, change or field added to one is added to
@@ -34,7 +34,7 @@ type OutcomeChange struct {
 // OutcomeCommonFields are the fields every outcome line has, empty or not.
 var OutcomeCommonFields = []string{"kind", "member", "name", "change", "at", "rule", "event"}
 
-// OutcomeTitleField is the field hearth simulate -outcomes adds to badge
+// OutcomeTitleField is the field -outcomes (simulate, replay) adds to badge
 // and tier lines: the title the files give the block name names. It is
 // not stored.
 const OutcomeTitleField = "title"
@@ -54,7 +54,7 @@ func OutcomeFields() []OutcomeField {
 		{"from", "Tier outcomes: the tier left; absent when the member had none."},
 		{"to", "Tier outcomes: the tier entered, absent for none. Action outcomes: where the action goes: the member's platform id, an email address, a channel, a role (community.C.role.R) or a platform (platform.TYPE.NAME). Moderation outcomes: a mute's or ban's duration."},
 		{"detail", "More, per kind below: a badge's class, why a campaign run ended, an action's outbox key, a moderation decision's evidence ..."},
-		{OutcomeTitleField, "Badge and tier outcomes, in hearth simulate -outcomes only (not stored): the title the files give the badge or tier name names (its name when it sets none; the summary's Badges rows show titles); absent for a block the files no longer have."},
+		{OutcomeTitleField, "Badge and tier outcomes, in -outcomes lines only (hearth simulate and hearth replay; not stored): the title the files give the badge or tier name names (its name when it sets none; the summary's Badges rows show titles); absent for a block the files no longer have."},
 	}
 }
 

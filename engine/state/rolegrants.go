@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -78,4 +79,74 @@ func (s *Memory) DeleteRoleGrant(ctx context.Context, g RoleGrant) error {
 	defer m.mu.Unlock()
 	delete(m.grants, keyOf(g))
 	return nil
+}
+
+// GrantNames reports whether g is a grant of the member with hearth id
+// id and those identities (platform type → their id there): the daemon
+// records a role it gives under the member's id on the role's platform,
+// apply under the hearth id, which is the platform id there.
+func GrantNames(g RoleGrant, id string, identities map[string]string) bool {
+	if g.Member == id {
+		return true
+	}
+	rest, ok := strings.CutPrefix(g.Platform, "platform.")
+	if !ok {
+		return false
+	}
+	typ, _, _ := strings.Cut(rest, ".")
+	pid := identities[typ]
+	return pid != "" && pid == g.Member
+}
+
+// GrantMemberIDs are the platform ids a member's grants may name: the
+// hearth id and each identity, sorted, without repeats. A SQL store
+// selects grants of these members, and GrantNames decides.
+func GrantMemberIDs(id string, identities map[string]string) []string {
+	ids := []string{id}
+	for _, pid := range identities {
+		if pid != "" {
+			ids = append(ids, pid)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// MemberRoleGrants lists the grants naming the member (GrantNames), by
+// platform, community, role.
+func (s *Memory) MemberRoleGrants(_ context.Context, id string, identities map[string]string) ([]RoleGrant, error) {
+	m := &s.res
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []RoleGrant
+	for _, g := range m.grants {
+		if GrantNames(g, id, identities) {
+			out = append(out, g)
+		}
+	}
+	slices.SortFunc(out, CompareMemberGrants)
+	return out, nil
+}
+
+// CompareMemberGrants orders one member's grants by platform,
+// community, role (then member, for a member named on one platform by
+// both ids).
+func CompareMemberGrants(a, b RoleGrant) int {
+	return cmp.Or(cmp.Compare(a.Platform, b.Platform), cmp.Compare(a.Community, b.Community), CompareRoleGrants(a, b))
+}
+
+// eraseGrants deletes the member's grants and returns them.
+func (s *Memory) eraseGrants(id string, identities map[string]string) []RoleGrant {
+	m := &s.res
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []RoleGrant
+	for k, g := range m.grants {
+		if GrantNames(g, id, identities) {
+			out = append(out, g)
+			delete(m.grants, k)
+		}
+	}
+	slices.SortFunc(out, CompareMemberGrants)
+	return out
 }

@@ -26,7 +26,8 @@ func (s *Store) MemberOutbox(ctx context.Context, member string) ([]state.Outbox
 	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE member = $1 ORDER BY next_at, key`, member)
 }
 
-// EraseMember deletes the member's rows in one transaction. A replica
+// EraseMember deletes the member's rows (its role grants too) in one
+// transaction. A replica
 // whose batch read the member before finds it changed at commit
 // (ErrConflict) and applies its events again from the store, where the
 // member is gone: no replica writes the erased document back.
@@ -66,6 +67,15 @@ func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptio
 		}
 		e.Outbox[st]++
 	}
+	if e.RoleGrants, err = memberGrants(ctx, tx, id, opt.Identities); err != nil {
+		return e, err
+	}
+	for _, g := range e.RoleGrants {
+		if _, err := tx.Exec(ctx, `DELETE FROM role_grants WHERE platform = $1 AND community = $2 AND role = $3 AND member = $4`,
+			g.Platform, g.Community, g.Role, g.Member); err != nil {
+			return e, err
+		}
+	}
 	if opt.RunKey != "" {
 		if e.RunKeyOutcomes, err = rekeyOutcomes(ctx, tx, id, opt.RunKey); err != nil {
 			return e, err
@@ -83,7 +93,7 @@ func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptio
 	// (the visibility map): it is done now. It leaves the bytes in the
 	// pages' free space, the WAL and backups: README "Members' data"
 	// says what the operator does about those.
-	if _, err := s.pool.Exec(ctx, `VACUUM members, outcomes, outbox`); err != nil {
+	if _, err := s.pool.Exec(ctx, `VACUUM members, outcomes, outbox, role_grants`); err != nil {
 		return e, fmt.Errorf("the member's rows are deleted, but VACUUM of their tables failed (forget again to retry): %w", err)
 	}
 	return e, nil

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/state"
@@ -49,4 +50,36 @@ func (s *Store) DeleteRoleGrant(ctx context.Context, g state.RoleGrant) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM role_grants WHERE platform = $1 AND community = $2 AND role = $3 AND member = $4`,
 		g.Platform, g.Community, g.Role, g.Member)
 	return err
+}
+
+// MemberRoleGrants lists the role assignments hearth made to one member
+// (state.GrantNames), by platform, community and role.
+func (s *Store) MemberRoleGrants(ctx context.Context, id string, identities map[string]string) ([]state.RoleGrant, error) {
+	return memberGrants(ctx, s.pool, id, identities)
+}
+
+// memberGrants reads the grants naming one of the member's ids and keeps
+// those state.GrantNames says are theirs. The table has no index on
+// member: it holds one row per role hearth gave, and a forget reads it
+// once.
+func memberGrants(ctx context.Context, q querier, id string, identities map[string]string) ([]state.RoleGrant, error) {
+	rows, err := q.Query(ctx, `SELECT platform, community, role, member, at FROM role_grants WHERE member = ANY($1)`, state.GrantMemberIDs(id, identities))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []state.RoleGrant
+	for rows.Next() {
+		var g state.RoleGrant
+		var at int64
+		if err := rows.Scan(&g.Platform, &g.Community, &g.Role, &g.Member, &at); err != nil {
+			return nil, err
+		}
+		g.At = time.Unix(0, at).UTC()
+		if state.GrantNames(g, id, identities) {
+			out = append(out, g)
+		}
+	}
+	slices.SortFunc(out, state.CompareMemberGrants)
+	return out, rows.Err()
 }

@@ -25,7 +25,8 @@ func (s *Store) MemberOutbox(ctx context.Context, member string) ([]state.Outbox
 	return s.queryOutbox(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE member = ? ORDER BY next_at, key`, member)
 }
 
-// EraseMember deletes the member's rows in one transaction, once the
+// EraseMember deletes the member's rows (its role grants too) in one
+// transaction, once the
 // batches committed before are in the database, and drops the member
 // from the cache, so no later batch starts from the erased document.
 // The connection it uses overwrites what it deletes, free pages too
@@ -87,6 +88,15 @@ func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptio
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE member = ?`, id); err != nil {
 		return e, err
+	}
+	if e.RoleGrants, err = memberGrants(ctx, tx, id, opt.Identities); err != nil {
+		return e, err
+	}
+	for _, g := range e.RoleGrants {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM role_grants WHERE platform = ? AND community = ? AND role = ? AND member = ?`,
+			g.Platform, g.Community, g.Role, g.Member); err != nil {
+			return e, err
+		}
 	}
 	if opt.RunKey != "" {
 		if e.RunKeyOutcomes, err = rekeyOutcomes(ctx, tx, id, opt.RunKey); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +208,66 @@ func runErase(t *testing.T, open Open) {
 	})
 
 	t.Run("RunKeyOfOthers", func(t *testing.T) { runEraseRunKey(t, open(t)) })
+
+	// The records of the roles hearth gave a member name them by their
+	// hearth id or by their id on the grant's platform type; both go
+	// with the member, and no one else's, nor an id of theirs on another
+	// type of platform (another person's id there, perhaps).
+	t.Run("EraseRoleGrants", func(t *testing.T) {
+		s := open(t)
+		e := eraser(t, s)
+		gs, ok := s.(RoleGrantStore)
+		if !ok {
+			t.Fatalf("%T keeps no role grants", s)
+		}
+		fill(t, s)
+		ids := map[string]string{"discord": "d-1"}
+		grant := func(platform, community, member string) state.RoleGrant {
+			return state.RoleGrant{Platform: platform, Community: community, Role: "ro-1", Member: member, At: t0}
+		}
+		ann := []state.RoleGrant{grant("platform.discord.main", "co-2", "d-1"), grant("platform.local.main", "co-1", "ann")}
+		others := []state.RoleGrant{grant("platform.slack.main", "co-3", "d-1"), grant("platform.local.main", "co-1", "bob"), grant("platform.discord.main", "co-2", "d-2")}
+		for _, g := range append(slices.Clone(ann), others...) {
+			if err := gs.PutRoleGrant(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		same := func(got, want []state.RoleGrant) bool {
+			return slices.EqualFunc(got, want, func(a, b state.RoleGrant) bool {
+				return a.Platform == b.Platform && a.Community == b.Community && a.Role == b.Role && a.Member == b.Member && a.At.Equal(b.At)
+			})
+		}
+		if got, err := e.MemberRoleGrants(ctx, "ann", ids); err != nil || !same(got, ann) {
+			t.Fatalf("ann's grants: %v, %v; want %v", got, err, ann)
+		}
+		got, err := e.EraseMember(ctx, "ann", state.EraseOptions{Identities: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !same(got.RoleGrants, ann) {
+			t.Errorf("erased grants %v; want %v", got.RoleGrants, ann)
+		}
+		for _, g := range ann {
+			if has, err := gs.HasRoleGrant(ctx, g); err != nil || has {
+				t.Errorf("%v after erasing ann: %v, %v", g, has, err)
+			}
+		}
+		for _, g := range others {
+			if has, err := gs.HasRoleGrant(ctx, g); err != nil || !has {
+				t.Errorf("%v, not ann's, after erasing ann: %v, %v", g, has, err)
+			}
+		}
+		if left, err := e.MemberRoleGrants(ctx, "ann", ids); err != nil || len(left) != 0 {
+			t.Errorf("ann's grants after erasing: %v, %v", left, err)
+		}
+		// With no member document left, only the hearth id names them.
+		if err := gs.PutRoleGrant(ctx, grant("platform.local.main", "co-1", "ann")); err != nil {
+			t.Fatal(err)
+		}
+		if again, err := e.EraseMember(ctx, "ann", state.EraseOptions{}); err != nil || len(again.RoleGrants) != 1 || !again.Any() {
+			t.Errorf("erasing a grant left by hearth id alone: %+v, %v", again, err)
+		}
+	})
 
 	t.Run("Suppression", func(t *testing.T) {
 		s := open(t)

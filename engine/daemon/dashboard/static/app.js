@@ -192,19 +192,32 @@ function renderStatus(st) {
     // The segment, tier or badge rules changed: members are being moved.
     meta += `  ·  re-evaluating ${fmt(st.reevaluating)} members under the new rules`;
   }
+  const store = st.state;
+  if (store && store.status === "ok" && store.failures > 0) {
+    // Failed and recovered since the start: nothing to do, worth knowing.
+    meta += `  ·  state store recovered (${fmt(store.failures)} ${store.failures === 1 ? "failure" : "failures"} since the start)`;
+  }
   replace("meta", meta);
   const last = st.last_reload;
+  const storeDown = store && store.status !== "ok";
   const pill = $("health");
-  if (last && !last.ok) {
+  if (storeDown) {
+    pill.className = "pill bad";
+    pill.textContent = store.status === "failed" ? "state store failed" : "state store failing";
+  } else if (last && !last.ok) {
     pill.className = "pill bad";
     pill.textContent = "last reload failed";
   } else if (st.stopping) {
     pill.className = "pill bad";
     pill.textContent = "stopping";
+  } else if (st.reload_held) {
+    pill.className = "pill warn";
+    pill.textContent = "reload held";
   } else {
     pill.className = "pill ok";
     pill.textContent = "running";
   }
+  renderAlerts(st);
   const s = st.stats || {};
   $("k-accepted").textContent = fmt(s.accepted);
   $("k-duplicates").textContent = fmt(s.duplicates);
@@ -224,6 +237,36 @@ function renderStatus(st) {
     $("k-dead").parentElement.classList.toggle("warn", st.outbox.dead > 0);
   }
   renderReloads(st.reloads || []);
+}
+
+// renderAlerts draws, above the cards, what an operator must see at once
+// (GET /v1/status): the state store refusing writes ("state", as /readyz
+// answers 503) and a reload held back because a file was emptied
+// ("reload_held"). Nothing while all is well.
+function renderAlerts(st) {
+  const out = [];
+  const store = st.state;
+  if (store && store.status !== "ok") {
+    const failed = store.status === "failed";
+    const tries = store.retries ? `; ${fmt(store.retries)} ${store.retries === 1 ? "try" : "tries"} to recover so far` : "";
+    out.push(h("div", { class: "alert bad", "data-alert": "state" },
+      h("strong", { text: failed ? "The state store failed" : "The state store is failing" }),
+      h("span", { text: `since ${fmtTime(store.since)}${tries}.` }),
+      h("div", { class: "detail", text: failed
+        ? "It cannot recover by itself: hearth run stops so that its supervisor restarts it; what it acknowledged is on disk."
+        : "Events are refused (503, to be sent again) and /readyz answers 503 until it recovers, which it tries by itself (for a full disk: once there is space again)." }),
+      h("div", { class: "detail" }, "Error: ", h("code", { text: store.error || "" })),
+      store.retry_error ? h("div", { class: "detail" }, "Last try: ", h("code", { text: store.retry_error })) : null));
+  }
+  const held = st.reload_held;
+  if (held) {
+    out.push(h("div", { class: "alert warn", "data-alert": "reload-held" },
+      h("strong", { text: "A reload is held back" }),
+      h("span", { text: `since ${fmtTime(held.since)}: ${(held.files || []).length === 1 ? "a file has" : "files have"} no blocks left, taken as a save under way. The configuration in force stays; if the files stay so, the reload removing their blocks is applied at ${fmtTime(held.until)}.` }),
+      (held.files || []).map((f) => h("div", { class: "detail", "data-file": f.file },
+        h("code", { text: f.file }), ` would remove ${(f.blocks || []).join(", ")}`))));
+  }
+  replace("alerts", out);
 }
 
 function renderReloads(reloads) {
@@ -886,9 +929,15 @@ function memberList(title, query, page) {
 
 // ---- refresh loop ----
 
-function showError(e) {
+function showError(e, storeDown) {
   if (e instanceof AuthNeeded) {
     askToken(sessionStorage.getItem(TOKEN_KEY) ? "That token was refused." : "");
+    return;
+  }
+  if (storeDown) {
+    // The daemon answered its status, which says why reads of the
+    // state fail: the pill and the alert say it already.
+    $("footer").textContent = "last error: " + e.message;
     return;
   }
   const pill = $("health");
@@ -899,9 +948,11 @@ function showError(e) {
 
 async function refresh(force) {
   if (state.waitingForToken) return;
+  let storeDown = false;
   try {
     const st = await api("/v1/status");
     renderStatus(st);
+    storeDown = !!st.state && st.state.status !== "ok";
     const jobs = [
       api("/v1/timeseries").then(renderSeries),
       api("/v1/report").then(renderReport).catch((e) => {
@@ -924,7 +975,7 @@ async function refresh(force) {
     $("footer").textContent = "updated " + new Date().toLocaleTimeString("en-GB") + " · refreshes every " + REFRESH_MS / 1000 + " s";
     document.body.dataset.loaded = "true";
   } catch (e) {
-    showError(e);
+    showError(e, storeDown);
   }
 }
 
