@@ -358,11 +358,24 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			fmt.Fprintf(tw, "\nWaiting at\tmembers%s\n", held)
 		}
 		for _, wt := range rep.Waiting {
-			fmt.Fprintf(tw, "  %s\t%d", wt.Step, wt.Members)
+			step := wt.Step
+			switch {
+			case wt.Removed && wt.GoesOn != "":
+				step += " (removed from the campaign: goes on to " + wt.GoesOn + ")"
+			case wt.Removed:
+				step += " (removed from the campaign: the run finishes)"
+			}
+			fmt.Fprintf(tw, "  %s\t%d", step, wt.Members)
 			if h := heldCounts(wt.Held); h != "" {
 				fmt.Fprintf(tw, "\t%s", h)
 			}
 			fmt.Fprintln(tw)
+		}
+		for _, wt := range rep.Waiting {
+			if wt.Removed {
+				fmt.Fprintf(tw, "A step renamed, not removed, keeps its runs with a moved block: moved { from = campaign.%s.step.%s  to = campaign.%s.step.NEW }.\n", rep.Campaign, wt.Step, rep.Campaign)
+				break
+			}
 		}
 	}
 	printSteps(tw, rep)
