@@ -266,7 +266,7 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "campaign show")
 	if !ok {
 		return 1
 	}

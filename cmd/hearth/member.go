@@ -218,7 +218,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "member "+verb)
 	if !ok {
 		return 1
 	}

@@ -215,7 +215,7 @@ func runOutboxList(ctx context.Context, s *stdio, args []string) int {
 			return argError(s, name, fmt.Sprintf("-after %q is not where a page ends (give the next a page of hearth outbox list or GET /v1/outbox gave)", *after))
 		}
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, name)
 	if !ok {
 		return 1
 	}

@@ -75,7 +75,7 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "report")
 	if !ok {
 		return 1
 	}

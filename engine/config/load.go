@@ -111,6 +111,11 @@ type Options struct {
 	// outbox list ...): an operator should not need production tokens
 	// to look. Config.MissingSecrets names them.
 	SecretsOptional bool
+	// Files, when set, are the configuration files' texts by base name,
+	// read instead of the directory's *.hcl files: a configuration as
+	// hearth run keeps it (Running). Paths in them still resolve against
+	// the directory.
+	Files map[string][]byte
 	// ValuesOptional lets every required variable go without a value,
 	// for commands that only read or edit the platform resources kept
 	// in state (state list, show, rm, mv), as Terraform's state commands
@@ -267,8 +272,39 @@ func (l *loader) warnf(rng *hcl.Range, summary, detail string, args ...any) {
 	l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng})
 }
 
+// parseFiles parses the texts of Options.Files in name order, as if
+// they were the directory's files.
+func (l *loader) parseFiles() []*hcl.File {
+	names := make([]string, 0, len(l.opts.Files))
+	for n := range l.opts.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var files []*hcl.File
+	for _, n := range names {
+		path := filepath.Join(l.dir, n)
+		f, diags := hclsyntax.ParseConfig(l.opts.Files[n], path, hcl.InitialPos)
+		l.diags = append(l.diags, diags...)
+		if f == nil {
+			continue
+		}
+		l.files[path] = f
+		if diags.HasErrors() {
+			l.unparsed[path] = true
+			for _, d := range diags {
+				l.syntax[d] = true
+			}
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
 // parseDir parses the directory's *.hcl files in name order.
 func (l *loader) parseDir() []*hcl.File {
+	if l.opts.Files != nil {
+		return l.parseFiles()
+	}
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
 		// A file given for the directory ("hearth validate main.hcl")

@@ -881,6 +881,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			next := runtime.New(snap.Config, d.log)
 			d.giveStepOrders(ctx, snap.Config, rt, next)
 			d.recordIncentives(ctx, snap.Config)
+			d.recordRunning(ctx, snap)
 			d.givePlatformCommunities(next)
 			d.swapRuntime(rt, next)
 			rt, rtFor = next, snap
