@@ -354,6 +354,9 @@ type varFlags struct {
 	// than where its state lives (state list, show, rm, mv): no variable
 	// needs a value, as none does for Terraform's state commands.
 	stateOnly bool
+	// baseDir is where relative paths in the files resolve, when not
+	// the directory read (plan -live).
+	baseDir string
 }
 
 func (v *varFlags) register(fs *flag.FlagSet) {
@@ -362,7 +365,7 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 }
 
 func (v *varFlags) options(s *stdio) config.Options {
-	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly}
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly, BaseDir: v.baseDir}
 }
 
 // platformSpecs are the settings of every platform type this binary has.

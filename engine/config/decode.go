@@ -79,7 +79,7 @@ const minOutboxRetention = 24 * time.Hour
 func (l *loader) decodeSettings(blocks []*hcl.Block) {
 	s := &l.cfg.Settings
 	s.Timezone, s.TimezoneName, s.DefaultLocale = time.UTC, "UTC", "en"
-	s.State = StateSettings{Backend: "sqlite", Path: filepath.Join(l.dir, ".hearth", "state.db"), OutboxRetention: DefaultOutboxRetention}
+	s.State = StateSettings{Backend: "sqlite", Path: filepath.Join(l.cfg.BaseDir, ".hearth", "state.db"), OutboxRetention: DefaultOutboxRetention}
 	if len(blocks) == 0 {
 		return
 	}
@@ -128,7 +128,7 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 		s.State.Backend = st.enum("backend")
 		if p := st.str("path"); p != "" {
 			if !filepath.IsAbs(p) {
-				p = filepath.Join(l.dir, p)
+				p = filepath.Join(l.cfg.BaseDir, p)
 			}
 			s.State.Path = p
 		}

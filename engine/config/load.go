@@ -9,6 +9,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -111,6 +112,12 @@ type Options struct {
 	// outbox list ...): an operator should not need production tokens
 	// to look. Config.MissingSecrets names them.
 	SecretsOptional bool
+	// BaseDir, when set, is where relative paths in the files resolve
+	// (the state's path, a platform's files such as the local
+	// platform's) instead of the directory loaded: hearth plan -live
+	// plans a working copy against the state and platform files of the
+	// directory hearth run uses. file() still reads beside the files.
+	BaseDir string
 	// Files, when set, are the configuration files' texts by base name,
 	// read instead of the directory's *.hcl files: a configuration as
 	// hearth run keeps it (Running). Paths in them still resolve against
@@ -176,7 +183,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	}
 	l := &loader{
 		opts: opts, dir: dir, files: map[string]*hcl.File{},
-		cfg:        &Config{Dir: dir, Locals: map[string]cty.Value{}},
+		cfg:        &Config{Dir: dir, BaseDir: cmp.Or(opts.BaseDir, dir), Locals: map[string]cty.Value{}},
 		rc:         rules.NewCompiler(),
 		declared:   map[string]hcl.Range{},
 		broken:     map[string]bool{},

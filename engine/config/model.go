@@ -16,9 +16,13 @@ import (
 // Config is one loaded, validated configuration directory: the immutable
 // snapshot the runtime evaluates and plan compares against platforms.
 type Config struct {
-	Dir   string
-	Files map[string]*hcl.File
-	Hash  string // hash of the sources and variable values
+	Dir string
+	// BaseDir is where relative paths in the files resolve: the state's
+	// path and the platforms' files (platform.Registry.Open's dir). Dir
+	// unless Options.BaseDir says otherwise.
+	BaseDir string
+	Files   map[string]*hcl.File
+	Hash    string // hash of the sources and variable values
 	// Fingerprint is Hash without the sensitive variables' values: what
 	// the daemon shows (status, metrics, logs) to say which configuration
 	// it runs, which must not let anyone test a guess at a secret.
@@ -534,6 +538,15 @@ func (c *Campaign) stepNamed(name string) int {
 		}
 	}
 	return -1
+}
+
+// PathsDir is where relative paths in the files resolve (BaseDir), for
+// a Config made without Load too.
+func (c *Config) PathsDir() string {
+	if c.BaseDir != "" {
+		return c.BaseDir
+	}
+	return c.Dir
 }
 
 // QuietHours is a window with no sends.
