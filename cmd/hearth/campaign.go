@@ -37,7 +37,11 @@ belong to; ended runs retention kept as their key alone (reentry =
 "never") are not in the counts, and it says how many there are. -json
 lists them in "variants", each with goal_rate and, but for the first,
 lift and p: the names hearth simulate -json gives each variant's funnel
-under "arms".
+under "arms". Runs on a step the configuration no longer has are listed
+at it, marked removed with the step they go on to (as member show says),
+with the moved block that would keep them if the step was renamed.
+While the files fail validation, show reads the state with the
+configuration hearth run records there (the one it runs), and says so.
 
 Then what became of each step's message, from the campaign's outcomes
 and outbox entries (one pass over each): reached (runs whose step came

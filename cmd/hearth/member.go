@@ -40,6 +40,10 @@ those whose id or name holds TEXT; -json prints the page as GET
 /v1/members answers. Through 'hearth run' when it serves the state, from
 the store otherwise.
 
+show, why, eval and list read the state with the configuration hearth
+run records there (the one it runs) while the files fail validation,
+and say so.
+
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
 it has just accepted shows at once): profile, the email platforms they

@@ -64,6 +64,9 @@ email is neither held nor expires. A skipped action is not retried.
           all and changes nothing
   drop    remove an action without sending it
 
+list reads the state with the configuration hearth run records there
+(the one it runs) while the files fail validation, and says so.
+
 list and retry -status select with these filters, all of them together:
 -status S, -member ID, -campaign NAME (its sends), -platform P (an
 address, discord.main, or a type, discord, for all its platforms), and
