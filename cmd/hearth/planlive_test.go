@@ -80,3 +80,33 @@ func TestPlanLiveFromAWorkingCopy(t *testing.T) {
 		t.Errorf("plan with the state block at live's state: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// member show and campaign show agree on where a run on a step the
+// files no longer have is: still at it, going on to the step after it.
+func TestRemovedStepShownAlikeByMemberAndCampaignShow(t *testing.T) {
+	dir := quickstartCopy(t)
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	events := filepath.Join(t.TempDir(), "joins.jsonl")
+	if err := os.WriteFile(events, []byte(`{"id":"j-ann","type":"member.joined","member":"ann","at":"`+at+`"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("replay", "-events", events, dir); code != 0 {
+		t.Fatalf("replay: %d\n%s\n%s", code, out, errs)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "onboarding.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Renamed both: quiet hours may hold the run at the welcome.
+	src = []byte(strings.NewReplacer(`step "nudge"`, `step "reminder"`, `step "welcome"`, `step "hello"`).Replace(string(src)))
+	if err := os.WriteFile(filepath.Join(dir, "onboarding.hcl"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(welcome|nudge) \(removed from the campaign: (goes on to [a-z]+|the run finishes)\)`)
+	_, mout, _ := runCLI("member", "show", "ann", dir)
+	_, cout, _ := runCLI("campaign", "show", "onboarding", dir)
+	m, c := re.FindString(mout), re.FindString(cout)
+	if m == "" || m != c || !strings.Contains(cout, "moved { from = campaign.onboarding.step.") {
+		t.Errorf("member show says %q, campaign show %q\nmember show:\n%s\ncampaign show:\n%s", m, c, mout, cout)
+	}
+}
