@@ -37,7 +37,11 @@ belong to; ended runs retention kept as their key alone (reentry =
 "never") are not in the counts, and it says how many there are. -json
 lists them in "variants", each with goal_rate and, but for the first,
 lift and p: the names hearth simulate -json gives each variant's funnel
-under "arms".
+under "arms". Runs on a step the configuration no longer has are listed
+at it, marked removed with the step they go on to (as member show says),
+with the moved block that would keep them if the step was renamed.
+While the files fail validation, show reads the state with the
+configuration hearth run records there (the one it runs), and says so.
 
 Then what became of each step's message, from the campaign's outcomes
 and outbox entries (one pass over each): reached (runs whose step came
@@ -268,7 +272,7 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "campaign show")
 	if !ok {
 		return 1
 	}
@@ -366,11 +370,24 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			fmt.Fprintf(tw, "\nWaiting at\tmembers%s\n", held)
 		}
 		for _, wt := range rep.Waiting {
-			fmt.Fprintf(tw, "  %s\t%d", wt.Step, wt.Members)
+			step := wt.Step
+			switch {
+			case wt.Removed && wt.GoesOn != "":
+				step += " (removed from the campaign: goes on to " + wt.GoesOn + ")"
+			case wt.Removed:
+				step += " (removed from the campaign: the run finishes)"
+			}
+			fmt.Fprintf(tw, "  %s\t%d", step, wt.Members)
 			if h := heldCounts(wt.Held); h != "" {
 				fmt.Fprintf(tw, "\t%s", h)
 			}
 			fmt.Fprintln(tw)
+		}
+		for _, wt := range rep.Waiting {
+			if wt.Removed {
+				fmt.Fprintf(tw, "A step renamed, not removed, keeps its runs with a moved block: moved { from = campaign.%s.step.%s  to = campaign.%s.step.NEW }.\n", rep.Campaign, wt.Step, rep.Campaign)
+				break
+			}
 		}
 	}
 	printSteps(tw, rep)

@@ -146,7 +146,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if verb == "show" {
 		open = reg.OpenReadOnly
 	}
-	conn, err := open(ctx, plat, cfg.Dir, nil)
+	conn, err := open(ctx, plat, cfg.PathsDir(), nil)
 	if err != nil {
 		return fail(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/term"
 
 	"github.com/hearth-community/hearth/adapters/dingtalk"
@@ -33,6 +34,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/telegram"
 	"github.com/hearth-community/hearth/adapters/webhook"
 	"github.com/hearth-community/hearth/adapters/wecom"
+
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/termsafe"
@@ -359,6 +361,9 @@ type varFlags struct {
 	// than where its state lives (state list, show, rm, mv): no variable
 	// needs a value, as none does for Terraform's state commands.
 	stateOnly bool
+	// baseDir is where relative paths in the files resolve, when not
+	// the directory read (plan -live).
+	baseDir string
 }
 
 func (v *varFlags) register(fs *flag.FlagSet) {
@@ -367,7 +372,7 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 }
 
 func (v *varFlags) options(s *stdio) config.Options {
-	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly}
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly, BaseDir: v.baseDir}
 }
 
 // platformSpecs are the settings of every platform type this binary has.
@@ -407,6 +412,12 @@ func loadConfigAs(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Confi
 // blocks later (plan's about an import block).
 func loadConfigSrc(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Config, config.Sources, bool) {
 	cfg, src, diags := config.Load(dir, vf.options(s))
+	return cfg, src, reportLoad(s, dir, cfg, src, diags, asJSON)
+}
+
+// reportLoad prints what a load of dir found, as loadConfigSrc does,
+// and reports whether the configuration is valid.
+func reportLoad(s *stdio, dir string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, asJSON bool) bool {
 	// Snippets mask the secrets written in the files; the redactor takes
 	// the values of sensitive variables out of messages too, since the
 	// output of every command ends up in CI logs.
@@ -417,13 +428,13 @@ func loadConfigSrc(s *stdio, dir string, vf varFlags, asJSON bool) (*config.Conf
 		doc := config.ToJSON(src, diags, relBase(dir))
 		doc.Redact(rd)
 		_ = enc.Encode(doc)
-		return cfg, src, false
+		return false
 	}
 	if len(diags) > 0 {
 		_ = rd.WriteDiagnostics(s.err, src, diags, relBase(dir), s.color(s.errTTY))
 		writeErrorCount(s.err, diags, dir)
 	}
-	return cfg, src, !diags.HasErrors()
+	return !diags.HasErrors()
 }
 
 func dirArg(pos []string, s *stdio, name string) (string, bool) {

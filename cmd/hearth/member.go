@@ -43,6 +43,10 @@ those whose id or name holds TEXT; -json prints the page as GET
 /v1/members answers. Through 'hearth run' when it serves the state, from
 the store otherwise.
 
+show, why, eval and list read the state with the configuration hearth
+run records there (the one it runs) while the files fail validation,
+and say so.
+
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
 it has just accepted shows at once): profile, the email platforms they
@@ -231,7 +235,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "member "+verb)
 	if !ok {
 		return 1
 	}

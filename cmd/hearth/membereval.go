@@ -41,7 +41,7 @@ func runMemberEval(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "member eval")
 	if !ok {
 		return 1
 	}

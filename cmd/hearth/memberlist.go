@@ -48,7 +48,7 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "member list")
 	if !ok {
 		return 1
 	}

@@ -67,6 +67,9 @@ email is neither held nor expires. A skipped action is not retried.
           all and changes nothing
   drop    remove an action without sending it
 
+list reads the state with the configuration hearth run records there
+(the one it runs) while the files fail validation, and says so.
+
 list and retry -status select with these filters, all of them together:
 -status S, -member ID, -campaign NAME (its sends), -platform P (an
 address, discord.main, or a type, discord, for all its platforms), and
@@ -218,7 +221,7 @@ func runOutboxList(ctx context.Context, s *stdio, args []string) int {
 			return argError(s, name, fmt.Sprintf("-after %q is not where a page ends (give the next a page of hearth outbox list or GET /v1/outbox gave)", *after))
 		}
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, name)
 	if !ok {
 		return 1
 	}

@@ -9,10 +9,14 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/state"
@@ -96,6 +100,13 @@ no member impact, and "destroy": true in -json; -out saves it for
 
 A plan writes nothing: not the state, nor the local platform's file,
 which the first apply creates (before it, both read as empty).
+
+-live DIR plans the files of the directory given (a working copy, a
+branch) against the live state of DIR, the directory hearth run and
+apply use: relative paths in the files (the state's path, the local
+platform's file) resolve against DIR, so the plan and its member impact
+read what the daemon there has, before it picks the change up. Such a
+plan is a preview: -out is refused with it (apply from DIR).
 
 A plan that destroys an object with prevent_destroy, or more than 25%
 (-max-removal-share, from 0 for no destroys to 1) of the managed
@@ -412,6 +423,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	}
 	var vf varFlags
 	vf.register(fs)
+	fs.StringVar(&vf.baseDir, "live", "", "Plan against the state and platform files of the configuration in `DIR` (where hearth run runs): relative paths in the files resolve against DIR. A preview: not with -out.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
@@ -426,6 +438,8 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		mistake = "-destroy cannot be used with -refresh-only: one plans removals, the other only reports drift"
 	case len(pos) > 1:
 		mistake = fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " "))
+	case vf.baseDir != "" && *out != "":
+		mistake = "-out cannot be used with -live: a plan of other files against the live state is a preview; apply from the live directory"
 	}
 	if mistake != "" {
 		// With -json, a usage mistake is an error a program reading
@@ -459,6 +473,9 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		if !*destroy && !addMemberImpact(ctx, s, name, sess, p, *listAll, *asJSON) {
 			return 1
 		}
+	}
+	for _, w := range missingLocalFiles(ctx, sess) {
+		fmt.Fprintf(s.err, "hearth %s: %s\n", name, w)
 	}
 	if p != nil && !*asJSON {
 		writePlanText(s, p)
@@ -1114,4 +1131,35 @@ func planDir(p *plan.Plan) (dir string, moved bool) {
 		return ".", false
 	}
 	return p.Source.Dir, true
+}
+
+// missingLocalFiles warns of local platforms whose file does not exist
+// while state records objects on them: every one of those then reads as
+// deleted outside hearth, which is what a plan from another directory
+// than the daemon's shows, the file's path being relative to the
+// configuration's directory.
+func missingLocalFiles(ctx context.Context, sess *planSession) []string {
+	var out []string
+	for _, p := range sess.cfg.Platforms {
+		if p.Type != "local" {
+			continue
+		}
+		path := local.DefaultPath
+		if v, ok := p.Settings["path"]; ok && v.IsKnown() && !v.IsNull() && !v.IsMarked() && v.Type() == cty.String {
+			path = v.AsString()
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(sess.cfg.PathsDir(), path)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		addr := "platform.local." + p.Name
+		rs, _, err := sess.store.Resources(ctx)
+		if err != nil || !slices.ContainsFunc(rs, func(r state.Resource) bool { return r.Platform == addr }) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s's file %s does not exist, so every object state records on it reads as deleted outside hearth. Its path is relative to the configuration's directory: to plan these files against the state of the directory hearth run uses, give it with -live DIR.", addr, path))
+	}
+	return out
 }

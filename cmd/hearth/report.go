@@ -14,7 +14,9 @@ import (
 
 const reportUsage = `Usage: hearth report [options] [DIR]
 
-Prints the community health report from the configuration's state store:
+Prints the community health report from the configuration's state store
+(while the files fail validation, with the configuration hearth run
+records there, saying so):
 members and the share active over 1, 7 and 30 days; join cohorts by week
 and month with the share of each still active in every period after;
 the funnel from joining to a first contribution and up each tier; referral
@@ -119,7 +121,7 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, ok := loadReadConfig(ctx, s, dir, vf, *asJSON, "report")
 	if !ok {
 		return 1
 	}

@@ -51,7 +51,9 @@ written, or has stayed so for -reload-grace (10s). To remove a file's
 blocks at once, delete the file. SIGHUP and POST /v1/reload read the
 files as they are, at once. A reload that removes a campaign logs how
 many runs it had under way (removed_campaigns in the reload's status):
-each ends as stopped at its member's next event or timer.
+each ends as stopped at its member's next event or timer. One that
+removes a campaign's step (renamed without a moved block) logs how many
+runs wait at it, which go on past it without its send (removed_steps).
 
 A community whose capacity splits keeps each member's place in its
 family (hearth member show: "in community oss-2"): on a platform that can

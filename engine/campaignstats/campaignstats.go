@@ -102,6 +102,12 @@ type Waiting struct {
 	// run records it and member show shows it. Both reasons are always
 	// present, so a reader needs no default.
 	Held map[string]int `json:"held"`
+	// Removed marks a step the configuration no longer has (nor renamed
+	// with a moved block) that runs still wait at, as member show says:
+	// when its wait is over each goes on to GoesOn without the step's
+	// send, or finishes when GoesOn is "". Such steps come last.
+	Removed bool   `json:"removed,omitempty"`
+	GoesOn  string `json:"goes_on,omitempty"`
 }
 
 // Report is a campaign's standing. Each member counts once, with its
@@ -118,7 +124,7 @@ type Report struct {
 	// that is no goal: runs it ends count as exited.
 	HasStopWhen bool      `json:"has_stop_when"`
 	Total       Counts    `json:"total"`
-	Waiting     []Waiting `json:"waiting"`            // running members by step, in step order
+	Waiting     []Waiting `json:"waiting"`            // running members by step, in step order, then removed steps
 	Variants    []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
 	Members     int       `json:"members"`            // members looked at
 	// KeysKept are ended runs of a run_key campaign that retention kept
@@ -151,12 +157,20 @@ type Tally struct {
 	order    []string
 	variants map[string]*Counts
 	steps    *stepTally // nil until ReadRecords
+	// removed counts the running runs on steps removed from c, by name,
+	// with what holds their send.
+	removed map[string]*removedWait
+}
+
+type removedWait struct {
+	runs, goesOn int
+	held         map[string]int
 }
 
 // NewTally starts a tally of c. after is c's step order as the runtime
 // last recorded it (config.StepOrders, nil when none is): a run on a step
-// an edit removed waits at the step it goes on to, as member show says,
-// not at the step now at its old index.
+// an edit removed waits at that step, marked removed with the step it
+// goes on to, as member show says, not at the step now at its old index.
 func NewTally(c *config.Campaign, after map[string]string) *Tally {
 	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
@@ -213,7 +227,22 @@ func (t *Tally) addRun(run *state.CampaignRun) bool {
 		return false
 	}
 	t.rep.Total.add(run)
-	if i := t.c.StepIndex(run.Step, run.StepName, t.after); run.Active() && i >= 0 && i < len(t.waiting) {
+	if run.Active() && t.c.StepRemoved(run.StepName) {
+		// Still on the removed step until its wait is over, as member
+		// show says: not yet at the step it goes on to.
+		rw := t.removed[run.StepName]
+		if rw == nil {
+			rw = &removedWait{goesOn: t.c.StepIndex(run.Step, run.StepName, t.after), held: map[string]int{state.HoldQuietHours: 0, state.HoldFrequencyCap: 0}}
+			if t.removed == nil {
+				t.removed = map[string]*removedWait{}
+			}
+			t.removed[run.StepName] = rw
+		}
+		rw.runs++
+		if run.Hold != nil {
+			rw.held[run.Hold.Reason]++
+		}
+	} else if i := t.c.StepIndex(run.Step, run.StepName, t.after); run.Active() && i >= 0 && i < len(t.waiting) {
 		t.waiting[i]++
 		if run.Hold != nil {
 			if t.held[i] == nil {
@@ -244,6 +273,14 @@ func (t *Tally) Report() *Report {
 			maps.Copy(held, t.held[i])
 			rep.Waiting = append(rep.Waiting, Waiting{Step: t.c.Steps[i].Name, Members: n, Held: held})
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(t.removed)) {
+		rw := t.removed[name]
+		wt := Waiting{Step: name, Members: rw.runs, Held: rw.held, Removed: true}
+		if rw.goesOn >= 0 && rw.goesOn < len(t.c.Steps) {
+			wt.GoesOn = t.c.Steps[rw.goesOn].Name
+		}
+		rep.Waiting = append(rep.Waiting, wt)
 	}
 	for i, name := range t.order {
 		v := Variant{Name: name, Counts: *t.variants[name]}

@@ -63,7 +63,7 @@ func TestSummarize(t *testing.T) {
 	if rep.Members != 205 || rep.Total.Entered != 204 || rep.Total.Runs != 206 || rep.Total.Active != 3 || rep.Total.Goal != 95 || rep.Total.Finished != 60 || rep.Total.Left != 45 || rep.Total.Stopped != 1 {
 		t.Errorf("total: %+v of %d members", rep.Total, rep.Members)
 	}
-	if fmt.Sprint(rep.Waiting) != "[{hello 1 map[frequency_cap:0 quiet_hours:0]} {nudge 2 map[frequency_cap:0 quiet_hours:0]}]" {
+	if fmt.Sprint(rep.Waiting) != "[{hello 1 map[frequency_cap:0 quiet_hours:0] false } {nudge 2 map[frequency_cap:0 quiet_hours:0] false }]" {
 		t.Errorf("waiting: %v", rep.Waiting)
 	}
 	if len(rep.Variants) != 3 || rep.Variants[0].Name != "a" || rep.Variants[1].Name != "b" || rep.Variants[2].Name != "c" {
@@ -111,8 +111,9 @@ func TestWaitingFollowsTheStepName(t *testing.T) {
 }
 
 // An edit removed the step a member waited on ([a, b, c] to [x, a, c],
-// member on b): she waits at c, the step that followed b in the recorded
-// order, not at a, the step now at b's index.
+// member on b): she still waits at b, as member show says, marked removed
+// and going on to c, the step that followed b in the recorded order (not
+// a, the step now at b's index).
 func TestWaitingFollowsTheRecordedOrder(t *testing.T) {
 	camp := func(names ...string) *config.Campaign {
 		c := &config.Campaign{Name: "tour"}
@@ -131,8 +132,33 @@ func TestWaitingFollowsTheRecordedOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Waiting) != 1 || rep.Waiting[0].Step != "c" || rep.Waiting[0].Members != 1 {
-		t.Errorf("waiting %v; want ann at c", rep.Waiting)
+	if len(rep.Waiting) != 1 || rep.Waiting[0].Step != "b" || !rep.Waiting[0].Removed || rep.Waiting[0].GoesOn != "c" || rep.Waiting[0].Members != 1 {
+		t.Errorf("waiting %+v; want ann at b (removed), going on to c", rep.Waiting)
+	}
+	// With c gone too, her run finishes when b's wait is over.
+	rep, err = Summarize(context.Background(), camp("x", "a"), o["tour"], members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Waiting) != 1 || rep.Waiting[0].Step != "b" || !rep.Waiting[0].Removed || rep.Waiting[0].GoesOn != "" {
+		t.Errorf("waiting %+v; want ann at b (removed), finishing", rep.Waiting)
+	}
+}
+
+// A step renamed by a moved block (welcome to hello): a run stored on
+// the old name waits at the new step, not at a removed one nor at the
+// step after it.
+func TestWaitingFollowsAMovedStep(t *testing.T) {
+	c := &config.Campaign{Name: "tour", Steps: []*config.Step{{Name: "hello"}, {Name: "check"}}, StepMoves: map[string]string{"welcome": "hello"}}
+	o := config.StepOrders{"tour": {"welcome": "check", "check": ""}}
+	m := state.NewMember("ann", state.Day(0).Time())
+	m.Campaigns = map[string]*state.CampaignRun{"tour": {Status: "active", Step: 0, StepName: "welcome", Runs: 1}}
+	rep, err := Summarize(context.Background(), c, o["tour"], func(ctx context.Context, fn func(*state.Member) error) error { return fn(m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Waiting) != 1 || rep.Waiting[0].Step != "hello" || rep.Waiting[0].Removed || rep.Waiting[0].Members != 1 {
+		t.Errorf("waiting %+v; want ann at hello", rep.Waiting)
 	}
 }
 
@@ -168,7 +194,7 @@ func TestWaitingCountsHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "[{hello 4 map[frequency_cap:1 quiet_hours:2]} {nudge 1 map[frequency_cap:0 quiet_hours:0]}]"
+	want := "[{hello 4 map[frequency_cap:1 quiet_hours:2] false } {nudge 1 map[frequency_cap:0 quiet_hours:0] false }]"
 	if got := fmt.Sprint(rep.Waiting); got != want {
 		t.Errorf("waiting %s; want %s", got, want)
 	}

@@ -181,6 +181,9 @@ func newStepTally(c *config.Campaign, ret Retention) *stepTally {
 // step is the figures of the step named name, a removed step's made on
 // first use.
 func (t *stepTally) step(name string) int {
+	if to := t.c.StepMovedTo(name); to != "" {
+		name = to // renamed by a moved block: its records are the new step's
+	}
 	if i, ok := t.index[name]; ok {
 		return i
 	}

@@ -150,6 +150,25 @@ func TestStepFigures(t *testing.T) {
 	}
 }
 
+// A step renamed by a moved block (old to quiet) has its records under
+// the new name: no removed row, and quiet counts old's send and skip.
+func TestStepFiguresFollowAMovedStep(t *testing.T) {
+	c := stepsCampaign()
+	c.StepMoves = map[string]string{"old": "quiet"}
+	rec := stepsRecords()
+	st := newStepTally(c, Retention{})
+	for i := range rec.outcomes {
+		st.outcome(&rec.outcomes[i])
+	}
+	for _, s := range rec.sends {
+		st.send(s)
+	}
+	got := st.report()
+	if len(got) != 4 || got[3].Step != "quiet" || got[3].Removed || got[3].Sends != 1 || got[3].Pending != 1 || got[3].Skipped != 1 || got[3].Reached != 1 {
+		t.Errorf("steps %+v; want old's records under quiet, last, and no removed row", got)
+	}
+}
+
 // A send the outbox skipped as expired (past the campaign's
 // expire_after) counts among the skips at delivery, by its own reason.
 func TestStepFiguresCountExpired(t *testing.T) {

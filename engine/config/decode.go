@@ -79,7 +79,7 @@ const minOutboxRetention = 24 * time.Hour
 func (l *loader) decodeSettings(blocks []*hcl.Block) {
 	s := &l.cfg.Settings
 	s.Timezone, s.TimezoneName, s.DefaultLocale = time.UTC, "UTC", "en"
-	s.State = StateSettings{Backend: "sqlite", Path: filepath.Join(l.dir, ".hearth", "state.db"), OutboxRetention: DefaultOutboxRetention}
+	s.State = StateSettings{Backend: "sqlite", Path: filepath.Join(l.cfg.BaseDir, ".hearth", "state.db"), OutboxRetention: DefaultOutboxRetention}
 	if len(blocks) == 0 {
 		return
 	}
@@ -128,7 +128,7 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 		s.State.Backend = st.enum("backend")
 		if p := st.str("path"); p != "" {
 			if !filepath.IsAbs(p) {
-				p = filepath.Join(l.dir, p)
+				p = filepath.Join(l.cfg.BaseDir, p)
 			}
 			s.State.Path = p
 		}
@@ -1228,6 +1228,14 @@ func (l *loader) checkEventTypes(a *hcl.Attribute, names []string) {
 // community.C.channel.X, community.C.role.R.
 var movedAddrRe = regexp.MustCompile(`^community\.[a-z][a-z0-9_-]*(\.(channel|role)\.[a-z][a-z0-9_-]*)?$`)
 
+// stepAddrRe matches a campaign step's address, campaign.C.step.S,
+// which a moved block may rename: the daemon carries the runs waiting at
+// the old name over to the new one.
+var stepAddrRe = regexp.MustCompile(`^campaign\.([A-Za-z][A-Za-z0-9_-]*)\.step\.([A-Za-z][A-Za-z0-9_-]*)$`)
+
+// badAddress is the detail of an address a moved block cannot take.
+const badAddress = "write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME (an object plan manages), or campaign.NAME.step.NAME (a campaign's step)"
+
 // address reads a moved or import block's address, written as Terraform
 // writes it (from = community.c.channel.chat) or quoted. It is a name,
 // not a reference: the block it names may be gone from the files.
@@ -1236,12 +1244,12 @@ func (b *body) address(name string) string {
 	if a == nil {
 		return ""
 	}
-	if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() && t.RootName() == "community" {
+	if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() && (t.RootName() == "community" || t.RootName() == "campaign") {
 		parts := []string{t.RootName()}
 		for _, step := range t[1:] {
 			attr, ok := step.(hcl.TraverseAttr)
 			if !ok {
-				b.l.errorf(a.Expr.Range().Ptr(), "Invalid address", "This is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.")
+				b.l.errorf(a.Expr.Range().Ptr(), "Invalid address", "This is not an address hearth knows; %s.", badAddress)
 				return ""
 			}
 			parts = append(parts, attr.Name)
@@ -1267,15 +1275,24 @@ func (l *loader) decodeMoved(hb *hcl.Block) {
 				m.FromRange = a.Expr.Range()
 			}
 		}
-		if a != nil && v != "" && !movedAddrRe.MatchString(v) {
-			l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address plan manages; write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME.", v)
+		if a != nil && v != "" && !movedAddrRe.MatchString(v) && !stepAddrRe.MatchString(v) {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address a moved block takes; %s.", v, badAddress)
 			return
 		}
 	}
 	if m.From == "" || m.To == "" {
 		return
 	}
-	if strings.Count(m.From, ".") != strings.Count(m.To, ".") || strings.Contains(m.From, ".channel.") != strings.Contains(m.To, ".channel.") {
+	if fs, ts := stepAddrRe.FindStringSubmatch(m.From), stepAddrRe.FindStringSubmatch(m.To); fs != nil || ts != nil {
+		switch {
+		case fs == nil || ts == nil:
+			l.errorf(&hb.DefRange, "Moved to another kind", "%s and %s are not the same kind of object; moved only renames.", m.From, m.To)
+			return
+		case fs[1] != ts[1]:
+			l.errorf(&hb.DefRange, "Moved to another campaign", "%s and %s are steps of different campaigns; a moved block renames a step within its campaign (campaign.%s.step.NEW).", m.From, m.To, fs[1])
+			return
+		}
+	} else if strings.Count(m.From, ".") != strings.Count(m.To, ".") || strings.Contains(m.From, ".channel.") != strings.Contains(m.To, ".channel.") {
 		l.errorf(&hb.DefRange, "Moved to another kind", "%s and %s are not the same kind of object; moved only renames.", m.From, m.To)
 		return
 	}
@@ -1344,7 +1361,13 @@ func (l *loader) checkMovedAddresses() {
 	for _, m := range l.cfg.Moved {
 		froms[m.From] = true
 	}
+	var objects []*Moved
 	for _, m := range l.cfg.Moved {
+		if stepAddrRe.MatchString(m.From) {
+			l.checkStepMove(m, froms)
+			continue
+		}
+		objects = append(objects, m)
 		if !froms[m.To] {
 			if msg := l.importTarget(m.To); msg != "" {
 				l.errorf(m.ToRange.Ptr(), "Moved target not in the configuration",
@@ -1356,6 +1379,49 @@ func (l *loader) checkMovedAddresses() {
 				"%s still has its block, at %s, so this moved block would take its object from it and the plan would create another. Rename that block to %s (the move), or remove the moved block.", m.From, at(r), m.To)
 		}
 	}
+	// Steps are no platform objects: the plan's moves are the rest.
+	l.cfg.Moved = objects
+}
+
+// checkStepMove checks a moved block that renames a campaign's step
+// and records it on the campaign (Campaign.StepMoves). Its campaign and
+// its to step must be in the configuration, and its from step must not:
+// a run on a name the campaign still has stays on that step.
+func (l *loader) checkStepMove(m *Moved, froms map[string]bool) {
+	fs, ts := stepAddrRe.FindStringSubmatch(m.From), stepAddrRe.FindStringSubmatch(m.To)
+	var c *Campaign
+	names := make([]string, 0, len(l.cfg.Campaigns))
+	for _, cc := range l.cfg.Campaigns {
+		names = append(names, cc.Name)
+		if cc.Name == fs[1] {
+			c = cc
+		}
+	}
+	if c == nil {
+		l.errorf(m.FromRange.Ptr(), "Moved step of no campaign",
+			"There is no campaign %q.%s A moved block renames a step of a campaign the configuration has; a campaign itself cannot be renamed (its runs would stop).", fs[1], suggest(fs[1], names))
+		return
+	}
+	steps := make([]string, 0, len(c.Steps))
+	for _, st := range c.Steps {
+		steps = append(steps, st.Name)
+	}
+	if !froms[m.To] && !c.HasStep(ts[2]) {
+		l.errorf(m.ToRange.Ptr(), "Moved target not in the configuration",
+			"There is no step %q in campaign %q.%s A moved block carries the runs waiting at the old step to the step at its to address; without that step they would go on past it. Correct to, or write the step.", ts[2], c.Name, suggest(ts[2], steps))
+		return
+	}
+	for _, st := range c.Steps {
+		if st.Name == fs[2] {
+			l.errorf(m.FromRange.Ptr(), "Moved object still declared",
+				"Campaign %s still has step %q, at %s, so its runs stay on it and this moved block would do nothing. Rename that step to %q (the move), or remove the moved block.", c.Name, fs[2], at(st.DeclRange), ts[2])
+			return
+		}
+	}
+	if c.StepMoves == nil {
+		c.StepMoves = map[string]string{}
+	}
+	c.StepMoves[fs[2]] = ts[2]
 }
 
 // blockAt is where the block of a community, channel or role address

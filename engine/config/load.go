@@ -9,6 +9,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -111,6 +112,17 @@ type Options struct {
 	// outbox list ...): an operator should not need production tokens
 	// to look. Config.MissingSecrets names them.
 	SecretsOptional bool
+	// BaseDir, when set, is where relative paths in the files resolve
+	// (the state's path, a platform's files such as the local
+	// platform's) instead of the directory loaded: hearth plan -live
+	// plans a working copy against the state and platform files of the
+	// directory hearth run uses. file() still reads beside the files.
+	BaseDir string
+	// Files, when set, are the configuration files' texts by base name,
+	// read instead of the directory's *.hcl files: a configuration as
+	// hearth run keeps it (Running). Paths in them still resolve against
+	// the directory.
+	Files map[string][]byte
 	// ValuesOptional lets every required variable go without a value,
 	// for commands that only read or edit the platform resources kept
 	// in state (state list, show, rm, mv), as Terraform's state commands
@@ -171,7 +183,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	}
 	l := &loader{
 		opts: opts, dir: dir, files: map[string]*hcl.File{},
-		cfg:        &Config{Dir: dir, Locals: map[string]cty.Value{}},
+		cfg:        &Config{Dir: dir, BaseDir: cmp.Or(opts.BaseDir, dir), Locals: map[string]cty.Value{}},
 		rc:         rules.NewCompiler(),
 		declared:   map[string]hcl.Range{},
 		broken:     map[string]bool{},
@@ -267,8 +279,39 @@ func (l *loader) warnf(rng *hcl.Range, summary, detail string, args ...any) {
 	l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng})
 }
 
+// parseFiles parses the texts of Options.Files in name order, as if
+// they were the directory's files.
+func (l *loader) parseFiles() []*hcl.File {
+	names := make([]string, 0, len(l.opts.Files))
+	for n := range l.opts.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var files []*hcl.File
+	for _, n := range names {
+		path := filepath.Join(l.dir, n)
+		f, diags := hclsyntax.ParseConfig(l.opts.Files[n], path, hcl.InitialPos)
+		l.diags = append(l.diags, diags...)
+		if f == nil {
+			continue
+		}
+		l.files[path] = f
+		if diags.HasErrors() {
+			l.unparsed[path] = true
+			for _, d := range diags {
+				l.syntax[d] = true
+			}
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
 // parseDir parses the directory's *.hcl files in name order.
 func (l *loader) parseDir() []*hcl.File {
+	if l.opts.Files != nil {
+		return l.parseFiles()
+	}
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
 		// A file given for the directory ("hearth validate main.hcl")

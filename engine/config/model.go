@@ -16,9 +16,13 @@ import (
 // Config is one loaded, validated configuration directory: the immutable
 // snapshot the runtime evaluates and plan compares against platforms.
 type Config struct {
-	Dir   string
-	Files map[string]*hcl.File
-	Hash  string // hash of the sources and variable values
+	Dir string
+	// BaseDir is where relative paths in the files resolve: the state's
+	// path and the platforms' files (platform.Registry.Open's dir). Dir
+	// unless Options.BaseDir says otherwise.
+	BaseDir string
+	Files   map[string]*hcl.File
+	Hash    string // hash of the sources and variable values
 	// Fingerprint is Hash without the sensitive variables' values: what
 	// the daemon shows (status, metrics, logs) to say which configuration
 	// it runs, which must not let anyone test a guess at a secret.
@@ -431,7 +435,13 @@ type Campaign struct {
 	// zero never expires (expire_after = "never").
 	ExpireAfter time.Duration
 	Steps       []*Step
-	DeclRange   hcl.Range
+	// StepMoves are the campaign's steps renamed by moved blocks
+	// (moved { from = campaign.C.step.OLD  to = campaign.C.step.NEW }),
+	// old name to new: a run on the old name is on the new step, with
+	// its wait and its records, instead of a removed step's run going on
+	// past it. A new name may itself be moved on (a chain).
+	StepMoves map[string]string
+	DeclRange hcl.Range
 }
 
 // Who a campaign is for (Campaign.Members).
@@ -500,6 +510,9 @@ func (c *Campaign) StepIndex(i int, name string, after map[string]string) int {
 	if j := c.stepNamed(name); j >= 0 {
 		return j
 	}
+	if to := c.StepMovedTo(name); to != "" {
+		return c.stepNamed(to)
+	}
 	seen := map[string]bool{name: true}
 	for n, ok := after[name]; ok; n, ok = after[n] {
 		if n == "" {
@@ -517,10 +530,28 @@ func (c *Campaign) StepIndex(i int, name string, after map[string]string) int {
 }
 
 // StepRemoved reports whether a run on the step named name finds it gone
-// from c: it goes on to another step (StepIndex).
+// from c: it goes on to another step (StepIndex). A step a moved block
+// renamed is not removed: its runs are on the new name.
 func (c *Campaign) StepRemoved(name string) bool {
-	return name != "" && c.stepNamed(name) < 0
+	return name != "" && c.stepNamed(name) < 0 && c.StepMovedTo(name) == ""
 }
+
+// StepMovedTo is the step of c that moved blocks renamed the step named
+// name to, following a chain of them; "" when name is no renamed step of
+// c (a step c has, or one removed).
+func (c *Campaign) StepMovedTo(name string) string {
+	to, ok := c.StepMoves[name]
+	for seen := 0; ok && seen <= len(c.StepMoves); seen++ {
+		if c.stepNamed(to) >= 0 {
+			return to
+		}
+		to, ok = c.StepMoves[to]
+	}
+	return ""
+}
+
+// HasStep reports whether c has a step named name, under that name.
+func (c *Campaign) HasStep(name string) bool { return c.stepNamed(name) >= 0 }
 
 func (c *Campaign) stepNamed(name string) int {
 	for j, s := range c.Steps {
@@ -529,6 +560,15 @@ func (c *Campaign) stepNamed(name string) int {
 		}
 	}
 	return -1
+}
+
+// PathsDir is where relative paths in the files resolve (BaseDir), for
+// a Config made without Load too.
+func (c *Config) PathsDir() string {
+	if c.BaseDir != "" {
+		return c.BaseDir
+	}
+	return c.Dir
 }
 
 // QuietHours is a window with no sends.

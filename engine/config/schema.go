@@ -547,14 +547,14 @@ var Root = &Block{
 		},
 		{
 			Type: "moved",
-			Doc:  "Records that a block was renamed, so plan moves the platform object to the new address in state instead of destroying it and creating a new one. Keep it until every state has been applied past it.",
+			Doc:  "Records that a block was renamed, so plan moves the platform object to the new address in state instead of destroying it and creating a new one. Keep it until every state has been applied past it. A campaign's step renamed (from = campaign.NAME.step.OLD, to = campaign.NAME.step.NEW) keeps the runs waiting at the old name on the new step, with their wait and the step's figures in hearth campaign show, instead of sending them on past it; keep it until the daemon's log says the stored members are under the rules in force.",
 			Example: `moved {
   from = community.explorers.channel.chat
   to   = community.explorers.channel.general
 }`,
 			Attrs: []Attr{
-				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat (unquoted, as in Terraform, or quoted); its block may be gone."},
-				{Name: "to", Kind: KindString, Required: true, Doc: "The new address, of the same kind. Two moved blocks may not move one address to two places, two addresses to one, or go round in a circle."},
+				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat or campaign.onboarding.step.welcome (unquoted, as in Terraform, or quoted); its block may be gone."},
+				{Name: "to", Kind: KindString, Required: true, Doc: "The new address, of the same kind (a step of the same campaign). Two moved blocks may not move one address to two places, two addresses to one, or go round in a circle."},
 			},
 		},
 		{

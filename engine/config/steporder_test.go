@@ -96,3 +96,27 @@ func TestStepOrdersPrune(t *testing.T) {
 		t.Errorf("a record of the configuration alone pruned: %s", o)
 	}
 }
+
+// A step renamed by moved blocks, in one go or a chain (a to b, b to
+// c), is where its runs are: not removed, and not the step after it.
+func TestStepIndexFollowsMovedSteps(t *testing.T) {
+	c := &Campaign{Name: "tour", Steps: []*Step{{Name: "intro"}, {Name: "c"}, {Name: "end"}}, StepMoves: map[string]string{"a": "b", "b": "c", "x": "gone"}}
+	after := map[string]string{"a": "end", "x": "end"}
+	for _, tc := range []struct {
+		name    string
+		index   int
+		removed bool
+	}{
+		{"a", 1, false},
+		{"b", 1, false},
+		{"c", 1, false},
+		{"x", 2, true}, // moved to a step the campaign does not have: removed, goes on
+	} {
+		if got := c.StepIndex(0, tc.name, after); got != tc.index || c.StepRemoved(tc.name) != tc.removed {
+			t.Errorf("%s: index %d, removed %v; want %d, %v", tc.name, got, c.StepRemoved(tc.name), tc.index, tc.removed)
+		}
+	}
+	if c.StepMovedTo("a") != "c" || c.StepMovedTo("c") != "" || c.StepMovedTo("x") != "" {
+		t.Errorf("StepMovedTo: a %q, c %q, x %q", c.StepMovedTo("a"), c.StepMovedTo("c"), c.StepMovedTo("x"))
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,6 +141,12 @@ type Reload struct {
 	// member's next event or timer.
 	RemovedCampaigns []RemovedCampaign `json:"removed_campaigns,omitempty"`
 
+	// RemovedSteps are the steps of campaigns kept that the reload took
+	// out, with no moved block renaming them, and the runs waiting at
+	// each: those go on past the step, without its send, when their wait
+	// is over.
+	RemovedSteps []RemovedStep `json:"removed_steps,omitempty"`
+
 	// PausedCampaigns are the campaigns this reload paused (paused =
 	// true; at start, every paused one), and ResumedCampaigns those it
 	// set going again. While a campaign is paused nobody enters it, and
@@ -157,6 +162,24 @@ type RemovedCampaign struct {
 	// ActiveRuns is how many runs it had under way when it was removed;
 	// absent when they could not be counted.
 	ActiveRuns *int `json:"active_runs,omitempty"`
+}
+
+// RemovedStep is a step of a campaign a reload removed (and no moved
+// block renamed).
+type RemovedStep struct {
+	Campaign string `json:"campaign"`
+	Step     string `json:"step"`
+	// GoesOn is the step its runs go on to; "" when they finish.
+	GoesOn string `json:"goes_on,omitempty"`
+	// ActiveRuns is how many runs waited at it; absent when they could
+	// not be counted.
+	ActiveRuns *int `json:"active_runs,omitempty"`
+}
+
+// removals are what a reload removed that runs were on.
+type removals struct {
+	campaigns []RemovedCampaign
+	steps     []RemovedStep
 }
 
 // Daemon runs the engine.
@@ -332,7 +355,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	d.opt.Log = d.log
 	start := time.Now()
 	cfg, src, diags := config.Load(opt.Dir, opt.Load)
-	started := d.record("start", cfg, src, diags, false, nil, time.Since(start))
+	started := d.record("start", cfg, src, diags, false, removals{}, time.Since(start))
 	if diags.HasErrors() {
 		return nil, diags, src
 	}
@@ -381,9 +404,9 @@ func (d *Daemon) Reloads() []Reload {
 	return append([]Reload(nil), d.reloads...)
 }
 
-func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, removed []RemovedCampaign, took time.Duration) Reload {
+func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, diags hcl.Diagnostics, unchanged bool, removed removals, took time.Duration) Reload {
 	r := Reload{At: d.opt.Now().UTC(), Trigger: trigger, OK: !diags.HasErrors(), Unchanged: unchanged, Duration: took.String(),
-		Diagnostics: config.ToJSON(src, diags, d.opt.Dir), RemovedCampaigns: removed}
+		Diagnostics: config.ToJSON(src, diags, d.opt.Dir), RemovedCampaigns: removed.campaigns, RemovedSteps: removed.steps}
 	if r.OK && cfg != nil {
 		r.RestartNeeded = restartNeeded(d.started, cfg)
 	}
@@ -486,9 +509,9 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	}
 	d.setHeld(nil)
 	unchanged := !diags.HasErrors() && old != nil && old.Config.Hash == cfg.Hash
-	var removed []RemovedCampaign
+	var removed removals
 	if !diags.HasErrors() && !unchanged && old != nil {
-		removed = d.removedCampaigns(old.Config, cfg)
+		removed = d.removed(old.Config, cfg)
 	}
 	r = d.record(trigger, cfg, src, diags, unchanged, removed, time.Since(start))
 	if !r.OK {
@@ -519,7 +542,7 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	d.log.Info("configuration reloaded", "trigger", trigger, "hash", shortHash(cfg.Fingerprint), "took", time.Since(start).Round(time.Microsecond).String(),
 		"warnings", r.Diagnostics.WarningCount)
 	d.logPauses(r, trigger)
-	for _, c := range removed {
+	for _, c := range removed.campaigns {
 		switch {
 		case c.ActiveRuns == nil:
 			d.log.Warn(fmt.Sprintf("the reload removed campaign %s; its runs under way (not counted) end as stopped at their members' next event or timer", c.Name),
@@ -531,6 +554,7 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 			d.log.Info(fmt.Sprintf("the reload removed campaign %s, which had no active runs", c.Name), "trigger", trigger, "campaign", c.Name)
 		}
 	}
+	d.logRemovedSteps(removed.steps, trigger)
 	if len(r.RestartNeeded) > 0 {
 		d.log.Warn("some changes take effect only when hearth run restarts: it keeps the state store and platform connections it started with",
 			"trigger", trigger, "restart_needed", r.RestartNeeded)
@@ -541,22 +565,42 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	return r, false
 }
 
-// removedCampaigns are the campaigns of old that cfg does not have, each
-// with its runs under way, counted between batches by a scan of the
-// members (only when a reload removes a campaign, which is rare).
-func (d *Daemon) removedCampaigns(old, cfg *config.Config) []RemovedCampaign {
+// removed are the campaigns of old that cfg does not have, and the
+// steps of campaigns both have that cfg removed (no moved block renaming
+// them), each with its runs under way, counted between batches by one
+// scan of the members (only when a reload removes either, which is rare).
+func (d *Daemon) removed(old, cfg *config.Config) removals {
+	var out removals
 	var names []string
+	kept := map[string]*config.Campaign{}
+	for _, c := range cfg.Campaigns {
+		kept[c.Name] = c
+	}
+	orders := config.StepOrders{}
+	orders.Merge(old) // where a removed step's runs go: the step after it in old
 	for _, c := range old.Campaigns {
-		if !slices.ContainsFunc(cfg.Campaigns, func(n *config.Campaign) bool { return n.Name == c.Name }) {
+		nc := kept[c.Name]
+		if nc == nil {
 			names = append(names, c.Name)
+			continue
+		}
+		for i, st := range c.Steps {
+			if !nc.StepRemoved(st.Name) {
+				continue
+			}
+			rs := RemovedStep{Campaign: c.Name, Step: st.Name}
+			if j := nc.StepIndex(i, st.Name, orders[c.Name]); j >= 0 && j < len(nc.Steps) {
+				rs.GoesOn = nc.Steps[j].Name
+			}
+			out.steps = append(out.steps, rs)
 		}
 	}
-	if len(names) == 0 {
-		return nil
+	if len(names) == 0 && len(out.steps) == 0 {
+		return out
 	}
-	out := make([]RemovedCampaign, len(names))
+	out.campaigns = make([]RemovedCampaign, len(names))
 	for i, n := range names {
-		out[i].Name = n
+		out.campaigns[i].Name = n
 	}
 	run := runner(direct)
 	switch {
@@ -566,6 +610,7 @@ func (d *Daemon) removedCampaigns(old, cfg *config.Config) []RemovedCampaign {
 		run = d.Query
 	}
 	counts := make([]int, len(names))
+	stepCounts := make([]int, len(out.steps))
 	ctx, cancel := context.WithTimeout(context.Background(), activeRunsTimeout)
 	defer cancel()
 	err := run(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
@@ -576,17 +621,49 @@ func (d *Daemon) removedCampaigns(old, cfg *config.Config) []RemovedCampaign {
 			for i, n := range names {
 				counts[i] += m.ActiveRuns(n)
 			}
+			for i, rs := range out.steps {
+				for _, run := range m.Runs(rs.Campaign) {
+					if run.Active() && run.StepName == rs.Step {
+						stepCounts[i]++
+					}
+				}
+			}
 			return nil
 		})
 	})
 	if err != nil {
-		d.log.Warn("counting the active runs of the campaigns a reload removes", "campaigns", names, "err", err)
+		d.log.Warn("counting the active runs of the campaigns and steps a reload removes", "campaigns", names, "err", err)
 		return out
 	}
-	for i := range out {
-		out[i].ActiveRuns = &counts[i]
+	for i := range out.campaigns {
+		out.campaigns[i].ActiveRuns = &counts[i]
+	}
+	for i := range out.steps {
+		out.steps[i].ActiveRuns = &stepCounts[i]
 	}
 	return out
+}
+
+// logRemovedSteps says what becomes of the runs waiting at the steps a
+// reload removed: nothing else would tell that a step renamed without a
+// moved block sends its runs on past it, its message never sent.
+func (d *Daemon) logRemovedSteps(steps []RemovedStep, trigger string) {
+	for _, s := range steps {
+		then := "finish"
+		if s.GoesOn != "" {
+			then = "go on to step " + s.GoesOn
+		}
+		hint := fmt.Sprintf("if it was renamed, add moved { from = campaign.%s.step.%s  to = campaign.%s.step.NEW } to keep them on it", s.Campaign, s.Step, s.Campaign)
+		args := []any{"trigger", trigger, "campaign", s.Campaign, "step", s.Step}
+		switch {
+		case s.ActiveRuns == nil:
+			d.log.Warn(fmt.Sprintf("the reload removed step %s of campaign %s; the runs waiting at it (not counted) %s when their wait is over, without its send; %s", s.Step, s.Campaign, then, hint), args...)
+		case *s.ActiveRuns > 0:
+			d.log.Warn(fmt.Sprintf("the reload removed step %s of campaign %s with %d runs waiting at it: each will %s when its wait is over, without the step's send; %s", s.Step, s.Campaign, *s.ActiveRuns, then, hint), append(args, "active_runs", *s.ActiveRuns)...)
+		default:
+			d.log.Info(fmt.Sprintf("the reload removed step %s of campaign %s, at which no run waited", s.Step, s.Campaign), args...)
+		}
+	}
 }
 
 // activeRunsTimeout bounds the count of a removed campaign's runs, which
@@ -849,6 +926,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			next := runtime.New(snap.Config, d.log)
 			d.giveStepOrders(ctx, snap.Config, rt, next)
 			d.recordIncentives(ctx, snap.Config)
+			d.recordRunning(ctx, snap)
 			d.givePlatformCommunities(next)
 			d.swapRuntime(rt, next)
 			rt, rtFor = next, snap

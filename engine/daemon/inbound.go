@@ -39,7 +39,7 @@ func (d *Daemon) Receivers(ctx context.Context, reg *platform.Registry) (closeAl
 	got := map[string]platform.Conn{}
 	var conns []platform.Conn
 	for _, p := range cfg.Platforms {
-		conn, err := reg.Open(ctx, p, cfg.Dir, d.log)
+		conn, err := reg.Open(ctx, p, cfg.PathsDir(), d.log)
 		if err != nil {
 			d.log.Warn("platform could not be opened; its inbound events are not taken", "platform", p.Addr(), "err", err)
 			continue

@@ -25,3 +25,25 @@ func (d *Daemon) recordIncentives(ctx context.Context, cfg *config.Config) {
 		d.failed(ctx, "recording the incentives the state runs with failed; hearth plan cannot name the incentives a change edits", "err", err)
 	}
 }
+
+// recordRunning writes the record of the configuration in force
+// (config.RunningRecord) when it is another than the one recorded, so
+// that the commands that only read the state read it with this
+// configuration while the files on disk fail validation. The record
+// blanks the secrets written in the files. Replicas each record theirs
+// at their start and reloads: the last one written wins. Nothing waits on
+// it: a store that cannot be written costs only that fallback.
+func (d *Daemon) recordRunning(ctx context.Context, snap *Snapshot) {
+	cs, ok := d.opt.Store.(CursorStore)
+	if !ok {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	was, err := cs.Cursor(ctx, config.RunningRecord)
+	if r, ok := config.ParseRunning(was); err == nil && (!ok || r.Hash != snap.Config.Fingerprint) {
+		err = cs.SetCursor(ctx, config.RunningRecord, config.RunningOf(snap.Config, d.opt.Load.Platforms, snap.LoadedAt).String())
+	}
+	if err != nil {
+		d.failed(ctx, "recording the configuration in force in the state failed; commands that read the state need valid files until it is recorded", "err", err)
+	}
+}

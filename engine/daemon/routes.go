@@ -71,7 +71,7 @@ func routes() []Route {
 			handler: func(d *Daemon) http.HandlerFunc { return d.inbound }},
 		{Pattern: "POST /v1/reload", Usage: "POST /v1/reload", Token: true,
 			Doc: "reload now, reading the files as they are; 200 (\"unchanged\": true when the files mean the configuration in force; " +
-				"\"removed_campaigns\" with their active_runs) or 422 with diagnostics",
+				"\"removed_campaigns\" with their active_runs, \"removed_steps\" with the runs waiting at each) or 422 with diagnostics",
 			handler: func(d *Daemon) http.HandlerFunc { return d.postReload }},
 		{Pattern: "GET /v1/status", Usage: "GET  /v1/status", Token: true,
 			Doc: "version, go_version, started_at and uptime_seconds; the configuration in force (its hash), reloads, " +

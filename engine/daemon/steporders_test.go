@@ -170,3 +170,97 @@ campaign "gone" {
 		t.Fatalf("record with u on c: %s; want %s", got, want)
 	}
 }
+
+// A step renamed with a moved block keeps the runs waiting at it: u,
+// waiting on b when b becomes bb, is sent bb when b's wait is over (not
+// sent on past it to c), after a reload and after a restart with the
+// files edited meanwhile. The sweep the moved block starts carries u's
+// stored step over to the new name, with the time u got there, so the
+// block can go once it is done; and the reload removed no step.
+func TestMovedStepKeepsItsRuns(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		t.Run(map[bool]string{false: "reload", true: "restart"}[restart], func(t *testing.T) {
+			var now atomic.Pointer[time.Time]
+			set := func(at time.Time) { now.Store(&at) }
+			t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			set(t0)
+			clock := func(o *daemon.Options) { o.Now = func() time.Time { return *now.Load() } }
+			f := start(t, orderCampaign("a", "b", "c"), "", clock)
+			join := fmt.Sprintf(`{"id":"j1","type":"member.joined","member":"u","at":%q}`+"\n", t0.Format(time.RFC3339))
+			if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
+				t.Fatalf("join: %d %v", code, body)
+			}
+			write(t, f.dir, "rules.hcl", orderCampaign("a", "bb", "c")+`
+moved {
+  from = campaign.tour.step.b
+  to   = campaign.tour.step.bb
+}
+`)
+			g := f
+			if restart {
+				f.stop()
+				g = startOn(t, f.dir, f.db, "", clock)
+			} else if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusOK || body["removed_steps"] != nil {
+				t.Fatalf("reload: %d %v; want no removed_steps", code, body)
+			}
+			waitFor(t, func() bool { run := runOf(t, g, "u", "tour"); return run != nil && run.StepName == "bb" })
+			if run := runOf(t, g, "u", "tour"); !run.StepAt.Equal(t0) || !run.Due.Equal(t0.Add(48*time.Hour)) {
+				t.Errorf("u's run carried over to bb at %v, due %v; want its time at b (%v) and b's due time kept", run.StepAt, run.Due, t0)
+			}
+			set(t0.Add(50 * time.Hour)) // b's wait is over
+			var steps []string
+			waitFor(t, func() bool {
+				entries, err := g.store.MemberOutbox(context.Background(), "u")
+				if err != nil {
+					t.Fatal(err)
+				}
+				steps = steps[:0]
+				for _, e := range entries {
+					steps = append(steps, e.Step)
+				}
+				return len(steps) >= 2
+			})
+			time.Sleep(100 * time.Millisecond) // anything more would show now
+			entries, _ := g.store.MemberOutbox(context.Background(), "u")
+			steps = steps[:0]
+			for _, e := range entries {
+				steps = append(steps, e.Step)
+			}
+			if got := strings.Join(steps, " "); got != "a bb" {
+				t.Errorf("u was sent %q; want %q", got, "a bb")
+			}
+		})
+	}
+}
+
+// A reload that removes a step of a campaign it keeps, with no moved
+// block, counts the runs waiting at it and says where they go, in its
+// answer, the status and a warning with the moved block that would
+// have kept them.
+func TestReloadRemovingStepCountsItsRuns(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "main.hcl", base)
+	write(t, dir, "rules.hcl", orderCampaign("a", "b", "c"))
+	f, logs := startLogged(t, dir)
+	joinAnHourAgo(t, f, "j1", "m1")
+	joinAnHourAgo(t, f, "j2", "m2")
+	waitFor(t, func() bool { run := runOf(t, f, "m2", "tour"); return run != nil && run.StepName == "b" })
+	write(t, dir, "rules.hcl", orderCampaign("a", "bb", "c"))
+	code, body := post(t, f, "/v1/reload", "", "")
+	if code != http.StatusOK {
+		t.Fatalf("reload: %d %v", code, body)
+	}
+	want := "[map[active_runs:2 campaign:tour goes_on:c step:b]]"
+	if got := fmt.Sprint(body["removed_steps"]); got != want {
+		t.Errorf("removed_steps: %s; want %s", got, want)
+	}
+	if _, st := get(t, f, "/v1/status"); fmt.Sprint(st["last_reload"].(map[string]any)["removed_steps"]) != want {
+		t.Errorf("status last_reload: %v", st["last_reload"])
+	}
+	for _, s := range []string{"the reload removed step b of campaign tour with 2 runs waiting at it: each will go on to step c when its wait is over, without the step's send",
+		"add moved { from = campaign.tour.step.b  to = campaign.tour.step.NEW }"} {
+		if !strings.Contains(logs.String(), s) {
+			t.Errorf("the log does not say %q:\n%s", s, logs.String())
+		}
+	}
+}

@@ -28,7 +28,7 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 	}
 	cfg := d.Snapshot().Config
 	for _, p := range cfg.Platforms {
-		conn, err := reg.Open(ctx, p, cfg.Dir, d.log)
+		conn, err := reg.Open(ctx, p, cfg.PathsDir(), d.log)
 		if err != nil {
 			d.log.Warn("platform not reachable; its events are not read", "platform", p.Addr(), "err", err)
 			continue

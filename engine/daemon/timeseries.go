@@ -240,7 +240,7 @@ func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Popu
 		out.Tiers[t.Name] = 0
 	}
 	var splits []*campaignstats.Tally
-	var orders config.StepOrders // runs on a removed step count where they go on to
+	var orders config.StepOrders // where runs on a removed step go on to
 	if rt := d.rt.Load(); rt != nil {
 		orders = rt.StepOrders()
 	} else {

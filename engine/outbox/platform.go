@@ -210,7 +210,7 @@ func (p *PlatformSender) conn(ctx context.Context, cfg *config.Config, plat *con
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c, err := p.Registry.Open(ctx, plat, cfg.Dir, log)
+	c, err := p.Registry.Open(ctx, plat, cfg.PathsDir(), log)
 	if err != nil {
 		return nil, err
 	}

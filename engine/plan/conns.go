@@ -24,7 +24,7 @@ func OpenReadOnly(ctx context.Context, reg *platform.Registry, cfg *config.Confi
 func open(ctx context.Context, openOne func(context.Context, *config.Platform, string, *slog.Logger) (platform.Conn, error), cfg *config.Config, log *slog.Logger) (Conns, error) {
 	conns := Conns{}
 	for _, p := range cfg.Platforms {
-		c, err := openOne(ctx, p, cfg.Dir, log)
+		c, err := openOne(ctx, p, cfg.PathsDir(), log)
 		if err != nil {
 			conns.Close()
 			return nil, err

@@ -189,6 +189,13 @@ type MemberMove struct {
 	// "current") ends as left: a campaign switched from "all" to
 	// "current" ends the runs of everyone who left.
 	Left int `json:"left,omitempty"`
+	// StepRemoved marks a move of kind "step", named CAMPAIGN.STEP: Leave
+	// counts the runs waiting at a step the configuration no longer has
+	// (renamed or removed, with no moved block naming it), which go on
+	// to GoesOn when their wait is over, without the step's send, or
+	// finish when GoesOn is "".
+	StepRemoved bool   `json:"step_removed,omitempty"`
+	GoesOn      string `json:"goes_on,omitempty"`
 }
 
 // HasMemberRules reports whether cfg has rules the member impact
@@ -234,6 +241,10 @@ type Population struct {
 	// with (config.IncentivesRecord; "" for none). nil for a store
 	// without one: the impact then says nothing of incentives.
 	Incentives func(ctx context.Context) (string, error)
+	// StepOrders reads the record of the campaigns' step orders the
+	// state last ran with (config.StepOrdersRecord), which tells where
+	// a run on a removed step goes on to. nil for none.
+	StepOrders func(ctx context.Context) (string, error)
 }
 
 // cursorReader is a store's record of cursors, where the record of the
@@ -254,6 +265,7 @@ func StoredPopulation(st state.Store) Population {
 	}
 	if c, ok := st.(cursorReader); ok {
 		pop.Incentives = func(ctx context.Context) (string, error) { return c.Cursor(ctx, config.IncentivesRecord) }
+		pop.StepOrders = func(ctx context.Context) (string, error) { return c.Cursor(ctx, config.StepOrdersRecord) }
 	}
 	return pop
 }
@@ -328,7 +340,16 @@ func memberImpact(ctx context.Context, cfg *config.Config, pop Population, opt I
 	if err != nil {
 		return nil, err
 	}
+	orders := config.StepOrders{}
+	if pop.StepOrders != nil {
+		if rec, err := pop.StepOrders(ctx); err == nil {
+			orders, _ = config.ParseStepOrders(rec) // unreadable: runs go by index, as in the daemon
+		}
+	}
+	orders.Merge(cfg)
+	rt.SetStepOrders(orders)
 	t := newTally(cfg, rt, opt)
+	t.orders = orders
 	g := &grantGroup{docs: map[string][]byte{}, want: map[string]bool{}, absent: map[string]bool{}, rounds: rounds}
 	err = pop.Members(ctx, func(m *state.Member) error {
 		if g.want[m.ID] {
@@ -368,6 +389,7 @@ func memberImpact(ctx context.Context, cfg *config.Config, pop Population, opt I
 	}
 	slices.Sort(made)
 	t = newTally(cfg, rt, opt)
+	t.orders = orders
 	err = pop.Members(ctx, func(m *state.Member) error {
 		for len(made) > 0 && made[0] < m.ID {
 			t.made(made[0], settled[made[0]])
@@ -511,7 +533,9 @@ type tally struct {
 	list        int             // members listed per move and direction; negative: all
 	whole       bool            // ImpactOptions.whole
 	kept        map[string]bool // the configuration's campaigns
-	rule, time  moves           // the rules change's, and time's
+	campaigns   map[string]*config.Campaign
+	orders      config.StepOrders // as recorded in the state, with the configuration's
+	rule, time  moves             // the rules change's, and time's
 	out         *Impact
 	// ends and then are reused buffers of runs ended (most members have
 	// none): then as of an overdue member's last evaluation, ends now.
@@ -532,9 +556,10 @@ func newTally(cfg *config.Config, rt *runtime.Runtime, opt ImpactOptions) *tally
 		list = DefaultList
 	}
 	t := &tally{rt: rt, now: opt.Now, fingerprint: rt.MemberRules(), list: list, whole: opt.whole, kept: map[string]bool{},
-		rule: moves{by: map[[2]string]*MemberMove{}}, time: moves{by: map[[2]string]*MemberMove{}}, out: &Impact{}}
+		rule: moves{by: map[[2]string]*MemberMove{}}, time: moves{by: map[[2]string]*MemberMove{}}, out: &Impact{}, campaigns: map[string]*config.Campaign{}}
 	for _, c := range cfg.Campaigns {
 		t.kept[c.Name] = true
+		t.campaigns[c.Name] = c
 	}
 	return t
 }
@@ -596,6 +621,20 @@ func (t *tally) stored(m *state.Member, s *runtime.Settled) ([]string, error) {
 		if name := state.RunCampaign(id); run.Active() && !t.kept[name] && !slices.Contains(gone, name) {
 			gone = append(gone, name)
 			t.leave(&t.rule, "campaign", name, who).Removed = true
+		}
+	}
+	// Runs waiting at a step the configuration no longer has (renamed
+	// with no moved block, or removed) go on past it without its send:
+	// what a rename costs, to be seen before it is deployed.
+	for id, run := range m.Campaigns {
+		c := t.campaigns[state.RunCampaign(id)]
+		if c == nil || !run.Active() || !c.StepRemoved(run.StepName) {
+			continue
+		}
+		mv := t.leave(&t.rule, "step", c.Name+"."+run.StepName, who)
+		mv.StepRemoved, mv.GoesOn = true, ""
+		if i := c.StepIndex(run.Step, run.StepName, t.orders[c.Name]); i >= 0 && i < len(c.Steps) {
+			mv.GoesOn = c.Steps[i].Name
 		}
 	}
 	current := m.Rules == t.fingerprint
@@ -990,6 +1029,14 @@ func writeMoves(b *strings.Builder, moves []MemberMove, all bool, paint func(c, 
 		}
 		if mv.Removed {
 			b.WriteString(": removed from the configuration, these runs stop with nothing more sent")
+		}
+		if mv.StepRemoved {
+			camp, step, _ := strings.Cut(mv.Name, ".")
+			then := "finish"
+			if mv.GoesOn != "" {
+				then = "go on to step " + mv.GoesOn
+			}
+			fmt.Fprintf(b, ": campaign %s no longer has step %s, and these runs wait at it: they %s when their wait is over, without its send (if it was renamed, moved { from = campaign.%s.step.%s  to = campaign.%s.step.NEW } keeps them on it)", camp, step, then, camp, step, camp)
 		}
 		var ends []string
 		if mv.Left > 0 {

@@ -552,6 +552,72 @@ func TestMemberImpactRemovedCampaignAndLeftMembers(t *testing.T) {
 	}
 }
 
+// Runs waiting at a step the configuration no longer has (renamed with
+// no moved block) are listed with where they go on to, the step that
+// followed it in the order the state recorded; a moved block keeps them
+// on the renamed step, and nothing moves.
+func TestMemberImpactRemovedStep(t *testing.T) {
+	tour := func(first string, moved bool) string {
+		src := base + `
+campaign "tour" {
+  community = community.c
+  enter_on  = "member.joined"
+  step "intro" {
+    wait = "1h"
+  }
+  step "` + first + `" {
+    wait = "1d"
+  }
+  step "check" {
+    wait = "1d"
+  }
+}
+`
+		if moved {
+			src += `
+moved {
+  from = campaign.tour.step.welcome
+  to   = campaign.tour.step.hello
+}
+`
+		}
+		return src
+	}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	member := func(id, step string) *state.Member {
+		m := state.NewMember(id, now.AddDate(0, -1, 0))
+		m.Campaigns = map[string]*state.CampaignRun{"tour": {Status: "active", Step: 1, StepName: step, StepAt: now, Due: now.Add(24 * time.Hour), EnteredAt: now, Runs: 1}}
+		return m
+	}
+	f := newFixture(t, tour("hello", false))
+	got := impactText(t, f, now, member("ann", "welcome"), member("bob", "welcome"), member("cy", "hello"))
+	// With no record of the order they ran in, the step now at their
+	// index, as in the daemon.
+	want := "  step tour.welcome: +0 -2 (-ann, bob): campaign tour no longer has step welcome, and these runs wait at it: they go on to step hello when their wait is over, without its send (if it was renamed, moved { from = campaign.tour.step.welcome  to = campaign.tour.step.NEW } keeps them on it)\n"
+	if !strings.Contains(got, want) || strings.Contains(got, "cy") {
+		t.Errorf("got:\n%s\nwant the runs at welcome (not cy's, at hello):\n%s", got, want)
+	}
+	// With the record, the step that followed welcome.
+	ms := []*state.Member{member("ann", "welcome")}
+	pop := plan.Population{
+		Members: func(ctx context.Context, fn func(*state.Member) error) error { return fn(ms[0]) },
+		StepOrders: func(context.Context) (string, error) {
+			return config.StepOrders{"tour": {"intro": "welcome", "welcome": "check", "check": ""}}.String(), nil
+		},
+	}
+	im, err := plan.MemberImpact(context.Background(), f.cfg, pop, plan.ImpactOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(im.Moves) != 1 || im.Moves[0].Kind != "step" || im.Moves[0].Name != "tour.welcome" || !im.Moves[0].StepRemoved || im.Moves[0].GoesOn != "check" || im.Moved != 1 {
+		t.Errorf("with the recorded order: %+v", im)
+	}
+	f = newFixture(t, tour("hello", true))
+	if got := impactText(t, f, now, member("ann", "welcome"), member("cy", "hello")); strings.Contains(got, "step tour") {
+		t.Errorf("with the moved block, got:\n%s", got)
+	}
+}
+
 // A stop_when added to a running campaign ends the runs of the members
 // it already holds for: the plan counts them, members under these rules
 // already too (campaign rules are not in that fingerprint), and a member

@@ -677,7 +677,11 @@ func TestReloadKeepsRunsOnTheirStep(t *testing.T) {
   }`, name, wait)
 	}
 	campaign := func(steps ...string) *config.Config {
-		return load(t, templates+`
+		var moved string
+		if len(steps) > 0 && strings.HasPrefix(steps[0], "moved") {
+			moved, steps = steps[0], steps[1:]
+		}
+		return load(t, templates+moved+`
 campaign "c" {
   enter_on = "member.joined"`+strings.Join(steps, "")+`
 }
@@ -693,6 +697,10 @@ campaign "c" {
 	}{
 		{"added before", campaign(step("intro", "0s"), step("first", "0s"), step("second", "2d"), step("third", "2d")), "second third"},
 		{"removed", campaign(step("first", "0s"), step("third", "2d")), "third"},
+		// Renamed with a moved block, a step added before it too: u is on
+		// the new step, with its wait, and is sent it (simulate and
+		// replay, as the daemon), not the step now at its index.
+		{"moved", campaign("moved {\n  from = campaign.c.step.second\n  to   = campaign.c.step.deuxieme\n}\n", step("intro", "0s"), step("first", "0s"), step("deuxieme", "2d"), step("third", "2d")), "deuxieme third"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := state.NewMemory()

@@ -16,6 +16,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -392,6 +393,12 @@ func MemberRules(cfg *config.Config) uint64 {
 	for _, c := range cfg.Campaigns {
 		if c.Paused {
 			field("paused campaign", c.Name)
+		}
+		// A step renamed by a moved block: the sweep carries the runs
+		// stored on the old name over to the new one, so the block can
+		// go once it is done, instead of at each run's next timer.
+		for _, from := range slices.Sorted(maps.Keys(c.StepMoves)) {
+			field("moved step", c.Name, from, c.StepMoves[from])
 		}
 	}
 	return max(h.Sum64(), 1)

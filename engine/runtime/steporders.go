@@ -15,8 +15,8 @@ func (r *Runtime) OnRemovedSteps(m *state.Member, on map[string]map[string]bool)
 			continue // a run stored before step names goes by its index
 		}
 		name := state.RunCampaign(id)
-		if c := r.campaigns[name]; c != nil && !c.StepRemoved(run.StepName) {
-			continue
+		if c := r.campaigns[name]; c != nil && c.HasStep(run.StepName) {
+			continue // a renamed step's old name is kept while runs are on it
 		}
 		if on[name] == nil {
 			on[name] = map[string]bool{}

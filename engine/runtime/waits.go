@@ -82,7 +82,7 @@ func (r *Runtime) wait(m *state.Member, id string, at time.Time) (Wait, bool) {
 		return Wait{}, false
 	}
 	i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name])
-	if i < 0 || i >= len(c.Steps) || run.StepName != "" && c.Steps[i].Name != run.StepName {
+	if i < 0 || i >= len(c.Steps) || c.StepRemoved(run.StepName) {
 		return Wait{}, false // on a removed step: member show says where it goes
 	}
 	st := c.Steps[i]
