@@ -980,6 +980,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	// again (by its client, or by the bus after a conflict), and its
 	// events are applied then.
 	processed := make(map[processedLabels]int)
+	// Accepted: applied, not a duplicate, too old or suppressed, as
+	// stats.Accepted counts them, so the metric and GET /v1/status agree.
+	accepted := make(map[string]int)
 	did := d.opt.Metrics.domain.tally()
 	tooOld, suppressed := 0, 0
 	for _, r := range reqs {
@@ -1018,6 +1021,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				continue
 			}
 			processed[processedLabels{metricType(cfg, ev.Type), res.Duplicate}]++
+			if !res.Duplicate && !res.TooOld {
+				accepted[metricType(cfg, ev.Type)]++
+			}
 			did.outcomes(res.Outcomes)
 		}
 	}
@@ -1028,6 +1034,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		if err == nil {
 			for l, n := range processed {
 				d.opt.Metrics.processed(l.typ, l.dup, n)
+			}
+			for typ, n := range accepted {
+				d.opt.Metrics.ingested.WithLabelValues(typ).Add(float64(n))
 			}
 			d.opt.Metrics.refused(refused)
 			did.add()

@@ -260,3 +260,31 @@ func TestAlertedCountersStartAtZero(t *testing.T) {
 		t.Errorf("after the reload that adds it, /metrics lacks %s", want)
 	}
 }
+
+// An events file posted twice is accepted once: the second time its
+// events are duplicates, and hearth_events_ingested_total counts what
+// GET /v1/status calls accepted, not what came to the door.
+func TestIngestedCountsAcceptedNotDuplicates(t *testing.T) {
+	f := start(t, rulesA, "")
+	body := events(0, 5)
+	if code, out := post(t, f, "/v1/events", body, ""); code != http.StatusAccepted || out["accepted"] != 5.0 {
+		t.Fatalf("first post: %d %v", code, out)
+	}
+	if code, out := post(t, f, "/v1/events", body, ""); code != http.StatusAccepted || out["accepted"] != 0.0 || out["duplicates"] != 5.0 {
+		t.Fatalf("second post: %d %v; want 0 accepted, 5 duplicates", code, out)
+	}
+	m := metricsText(t, f)
+	for _, want := range []string{
+		`hearth_events_ingested_total{type="message.posted"} 5` + "\n",
+		`hearth_events_processed_total{duplicate="false",type="message.posted"} 5` + "\n",
+		`hearth_events_processed_total{duplicate="true",type="message.posted"} 5` + "\n",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", strings.TrimSpace(want))
+		}
+	}
+	_, st := get(t, f, "/v1/status")
+	if stats, _ := st["stats"].(map[string]any); stats["accepted"] != 5.0 || stats["duplicates"] != 5.0 {
+		t.Errorf("status stats %v; want 5 accepted and 5 duplicates, as the metrics", st["stats"])
+	}
+}

@@ -295,7 +295,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, no)
 		return
 	}
-	found := d.countIngested(evs)
+	found := d.warnTaken(evs)
 	var done applied
 	var err error
 	if backfill {

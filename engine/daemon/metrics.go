@@ -73,7 +73,7 @@ func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_ingested_total",
-			Help: "Events accepted over HTTP and other sources, by type."}, []string{"type"}),
+			Help: "Events accepted: applied and committed, duplicates by id, events too old and those of suppressed members not counted (as accepted in GET /v1/status), by type."}, []string{"type"}),
 		processedVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_processed_total",
 			Help: "Events applied through the rules, by type; duplicates by id are counted with duplicate=\"true\"."}, []string{"type", "duplicate"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_rejected_total",

@@ -128,7 +128,7 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback's member could not be looked up: " + err.Error() + "; send it again"})
 		return
 	}
-	d.countIngested(evs)
+	d.warnTaken(evs)
 	dups, err := d.Submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):

@@ -54,7 +54,7 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 							d.log.Warn("event from a platform stream refused; skipped", "platform", name, "event", dl.Event.ID, "err", err)
 							return cs.SetCursor(ctx, name, dl.Cursor)
 						}
-						d.countIngested([]events.Event{dl.Event})
+						d.warnTaken([]events.Event{dl.Event})
 						if _, err := d.Submit(ctx, []events.Event{dl.Event}); err != nil {
 							return err
 						}
