@@ -250,7 +250,8 @@ type Daemon struct {
 type Counters struct {
 	Accepted   atomic.Int64
 	Duplicates atomic.Int64
-	Rejected   atomic.Int64
+	Rejected   atomic.Int64 // events refused one by one
+	Refused    atomic.Int64 // requests refused as a whole
 	Batches    atomic.Int64
 	Rechecks   atomic.Int64
 	TooOld     atomic.Int64 // refused: from before the id horizon
@@ -1167,7 +1168,7 @@ func (d *Daemon) Query(ctx context.Context, fn func(context.Context, *runtime.Ru
 func (d *Daemon) Stats() map[string]int64 {
 	return map[string]int64{
 		"accepted": d.stats.Accepted.Load(), "duplicates": d.stats.Duplicates.Load(), "too_old": d.stats.TooOld.Load(),
-		"rejected": d.stats.Rejected.Load(), "suppressed": d.stats.Suppressed.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
+		"rejected": d.stats.Rejected.Load(), "refused_requests": d.stats.Refused.Load(), "suppressed": d.stats.Suppressed.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
 	}
 }
 

@@ -204,8 +204,7 @@ func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platf
 		code = http.StatusOK
 	}
 	if code >= 400 {
-		d.opt.Metrics.rejected.WithLabelValues("refused").Inc()
-		d.stats.Rejected.Add(1)
+		d.countRefusal("refused", 1)
 	}
 	for k, vs := range reply.Header {
 		for _, v := range vs {

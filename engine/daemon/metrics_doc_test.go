@@ -158,11 +158,19 @@ func TestRejectReasonsStartAtZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	used := regexp.MustCompile(`(?:reject\(w, [^,]+, |rejected\.WithLabelValues\(|&refusal\{[^,]+, )"([a-z_]+)"`)
+	used := regexp.MustCompile(`(?:reject\(w, [^,]+, |rejected\.WithLabelValues\(|countRefusal\(|&refusal\{[^,]+, )"([a-z_]+)"`)
 	known := map[string]bool{}
 	for _, r := range rejectReasons {
 		known[r] = true
 	}
+	for _, r := range refuseReasons {
+		if known[r] {
+			t.Errorf("reason %q is both an event's and a request's: it would be counted in one metric only", r)
+		}
+		known[r] = true
+	}
+	// Counting in hearth_events_rejected_total directly is for events.
+	direct := regexp.MustCompile(`rejected\.WithLabelValues\("([a-z_]+)"`)
 	found := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -175,7 +183,12 @@ func TestRejectReasonsStartAtZero(t *testing.T) {
 		for _, m := range used.FindAllStringSubmatch(string(src), -1) {
 			found++
 			if !known[m[1]] {
-				t.Errorf("%s refuses with reason %q, which is not in rejectReasons: its series would appear only at its first count", f, m[1])
+				t.Errorf("%s refuses with reason %q, which is in neither rejectReasons nor refuseReasons: its series would appear only at its first count", f, m[1])
+			}
+		}
+		for _, m := range direct.FindAllStringSubmatch(string(src), -1) {
+			if !eventReason(m[1]) {
+				t.Errorf("%s counts %q in hearth_events_rejected_total, but it is a request's reason (hearth_requests_refused_total)", f, m[1])
 			}
 		}
 	}

@@ -212,11 +212,15 @@ function renderStatus(st) {
   $("k-rejected").parentElement.classList.toggle("warn", s.rejected > 0);
   // Why events are refused as too old: the retention and the id horizon.
   const ret = st.retention;
-  $("k-rejected").parentElement.title = ret
-    ? `${fmt(s.too_old || 0)} refused as too old` +
-      (ret.event_id_retention ? `; event ids are kept ${ret.event_id_retention}` : "") +
-      (ret.id_horizon ? `; events before ${ret.id_horizon} are refused` : "")
-    : "";
+  // Events refused one by one; requests refused as a whole (wrong
+  // content type, host, method ...) are told apart, in the tooltip.
+  $("k-rejected").parentElement.title =
+    `events refused one by one; ${fmt(s.refused_requests || 0)} requests refused as a whole` +
+    (ret
+      ? `; ${fmt(s.too_old || 0)} refused as too old` +
+        (ret.event_id_retention ? `; event ids are kept ${ret.event_id_retention}` : "") +
+        (ret.id_horizon ? `; events before ${ret.id_horizon} are refused` : "")
+      : "");
   if (st.outbox) {
     state.outboxCounts = st.outbox;
     $("k-pending").textContent = fmt(st.outbox.pending);
