@@ -221,3 +221,53 @@ func TestCampaignExitReasonsAreCounted(t *testing.T) {
 		t.Errorf("found %d run ends in the runtime's campaign.go; has their form changed?", found)
 	}
 }
+
+// sharedGauges are the gauges counted from the shared state (the
+// PostgreSQL database, the bus's buckets): every replica serves the same
+// figure, so a sum multiplies it and a bare alert fires once per replica.
+var sharedGauges = []string{"hearth_members", "hearth_members_left", "hearth_segment_members", "hearth_tier_members",
+	"hearth_campaign_active_runs", "hearth_outbox_entries", "hearth_outbox_oldest_pending_seconds", "hearth_alerts_firing",
+	"hearth_replicas", "hearth_config_mismatch"}
+
+// The README names every shared gauge where it says how to aggregate
+// them, and its alerting rules read each one under a max, never bare or
+// summed.
+func TestSharedGaugesAggregatedWithMax(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	_, rule, ok := strings.Cut(readme, "**Several replicas.**")
+	if !ok {
+		t.Fatal("the README's metrics section does not say how to aggregate across replicas")
+	}
+	rule, _, _ = strings.Cut(rule, "\n\n")
+	for _, g := range sharedGauges {
+		if !strings.Contains(rule, "`"+g+"`") {
+			t.Errorf("the README's rule for several replicas does not name %s", g)
+		}
+	}
+	_, rules, ok := strings.Cut(readme, "Alerting rules to start from")
+	if !ok {
+		t.Fatal("the README has no alerting rules")
+	}
+	rules, _, _ = strings.Cut(rules, "\n```\n")
+	name := regexp.MustCompile(`hearth_[a-z_]+`)
+	read := 0
+	for _, line := range strings.Split(rules, "\n") {
+		for _, loc := range name.FindAllStringIndex(line, -1) {
+			if !slices.Contains(sharedGauges, line[loc[0]:loc[1]]) {
+				continue
+			}
+			read++
+			before := line[:loc[0]]
+			if !strings.HasSuffix(before, "max without (instance, pod) (") && !regexp.MustCompile(`max(?: by \([a-z_, ]+\))? ?\($`).MatchString(before) {
+				t.Errorf("an alerting rule reads %s without a max over replicas: %s", line[loc[0]:loc[1]], strings.TrimSpace(line))
+			}
+		}
+	}
+	if read < 3 {
+		t.Errorf("the alerting rules read %d shared gauges; has their form changed?", read)
+	}
+}
