@@ -443,6 +443,10 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		}
 		detail := fmt.Errorf("%s: %d %s (code %d)", what, re.Response.StatusCode, text, code)
 		switch st := re.Response.StatusCode; {
+		case st == http.StatusNotFound && (code == codeUnknownMember || code == codeUnknownUser):
+			// A member who just joined may not be there yet for a while:
+			// the outbox tries their role or message again a few times.
+			return fmt.Errorf("%w: %v", platform.ErrMemberNotFound, detail)
 		case st == http.StatusNotFound, code == codeMissingAccess && method == http.MethodGet:
 			// What the bot cannot see (a server it left) reads as absent.
 			return fmt.Errorf("%w: %v", platform.ErrNotFound, detail)

@@ -369,3 +369,15 @@ func TestCommunityIsImported(t *testing.T) {
 		t.Errorf("updating the server: %+v, %v", up.Object, err)
 	}
 }
+
+// A role for someone Discord does not have in the server (Unknown Member,
+// code 10007) is ErrMemberNotFound, which the outbox tries again a few
+// times: Discord may show a member who just joined only a moment later.
+func TestUnknownMemberIsMemberNotFound(t *testing.T) {
+	_, c, g := setup(t)
+	role := create(t, c, platform.KindRole, g, platform.Attrs{"name": "core"})
+	_, err := c.Perform(bg, platform.PerformRequest{Action: platform.ActionRoleAdd, Key: "r1", Community: g, Member: "404404404404404404", Role: role.ID})
+	if !errors.Is(err, platform.ErrMemberNotFound) || !errors.Is(err, platform.ErrNotFound) {
+		t.Errorf("a role for an unknown member: %v; want ErrMemberNotFound", err)
+	}
+}

@@ -334,7 +334,7 @@ func (d *db) pinCount(channel string) int {
 // assignment and false.
 func (d *db) assign(community, member, role string, now time.Time) (*RoleAssignment, bool, error) {
 	if d.membership(community, member) == nil {
-		return nil, false, fmt.Errorf("member %q is not in community %s: %w", member, community, platform.ErrNotFound)
+		return nil, false, d.notIn(community, member)
 	}
 	if r := d.roles[role]; r == nil || r.Community != community {
 		return nil, false, notFound(platform.KindRole, role)

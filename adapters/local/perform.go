@@ -75,12 +75,25 @@ func fingerprint(req platform.PerformRequest) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// notIn is the error of an action for a member not in community. A
+// person the workspace has may join it yet (ErrMemberNotFound: the
+// outbox tries a role or a message for them again a few times); an id it
+// never gave out cannot, joins making new people under new ids, so that
+// is final (ErrNotFound), as for events naming members who are not on
+// the local platform at all.
+func (d *db) notIn(community, member string) error {
+	if d.members[member] != nil {
+		return fmt.Errorf("member %q is not in community %s: %w", member, community, platform.ErrMemberNotFound)
+	}
+	return fmt.Errorf("member %q is not in community %s: %w", member, community, platform.ErrNotFound)
+}
+
 // perform does the action and returns the id of what it made.
 func (d *db) perform(req platform.PerformRequest, now time.Time) (string, error) {
 	co := req.Community
 	inCommunity := func() error {
 		if d.membership(co, req.Member) == nil {
-			return fmt.Errorf("member %q is not in community %s: %w", req.Member, co, platform.ErrNotFound)
+			return d.notIn(co, req.Member)
 		}
 		return nil
 	}

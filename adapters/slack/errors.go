@@ -14,8 +14,8 @@ import (
 // listed are permanent failures named as Slack names them.
 var codes = map[string]error{
 	"channel_not_found": platform.ErrNotFound,
-	"user_not_found":    platform.ErrNotFound,
-	"users_not_found":   platform.ErrNotFound,
+	"user_not_found":    platform.ErrMemberNotFound,
+	"users_not_found":   platform.ErrMemberNotFound,
 	"message_not_found": platform.ErrNotFound,
 	"no_such_subteam":   platform.ErrNotFound,
 	"no_pin":            platform.ErrNotFound,

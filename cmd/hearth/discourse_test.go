@@ -178,7 +178,7 @@ incentive "first_post" {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if want := `hearth_events_rejected_total{reason="unverified"} 1` + "\n"; !strings.Contains(string(metrics), want) {
+	if want := `hearth_requests_refused_total{reason="unverified"} 1` + "\n"; !strings.Contains(string(metrics), want) {
 		t.Errorf("/metrics lacks %s", want)
 	}
 	if !strings.Contains(errb.String(), "request to a platform endpoint refused") || !strings.Contains(errb.String(), "platform.discourse.forum") {

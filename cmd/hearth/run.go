@@ -130,7 +130,9 @@ is in, one warning gives their count and the first one's line and time.
 -sort reads the whole file into memory first and applies its events
 sorted stably by "at", as hearth replay -sort does.
 
-The dashboard at http://ADDR/ shows all of this in a browser.
+The dashboard at http://ADDR/ shows all of this in a browser. Its URLs
+are relative, so a reverse proxy may serve it under a path prefix
+(https://host/hearth/ to the daemon's /; README "Behind a reverse proxy").
 
 Examples:
   hearth run examples/quickstart

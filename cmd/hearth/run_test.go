@@ -123,7 +123,7 @@ func TestRunFeedsEventsFile(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `<script src="/dashboard/app.js">`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `<script src="dashboard/app.js">`) {
 		t.Errorf("GET /: %d %.200s", resp.StatusCode, page)
 	}
 	cancel()

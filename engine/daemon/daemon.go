@@ -273,7 +273,8 @@ type Daemon struct {
 type Counters struct {
 	Accepted   atomic.Int64
 	Duplicates atomic.Int64
-	Rejected   atomic.Int64
+	Rejected   atomic.Int64 // events refused one by one
+	Refused    atomic.Int64 // requests refused as a whole
 	Batches    atomic.Int64
 	Rechecks   atomic.Int64
 	TooOld     atomic.Int64 // refused: from before the id horizon
@@ -1058,6 +1059,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 	// again (by its client, or by the bus after a conflict), and its
 	// events are applied then.
 	processed := make(map[processedLabels]int)
+	// Accepted: applied, not a duplicate, too old or suppressed, as
+	// stats.Accepted counts them, so the metric and GET /v1/status agree.
+	accepted := make(map[string]int)
 	did := d.opt.Metrics.domain.tally()
 	tooOld, suppressed := 0, 0
 	for _, r := range reqs {
@@ -1096,6 +1100,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 				continue
 			}
 			processed[processedLabels{metricType(cfg, ev.Type), res.Duplicate}]++
+			if !res.Duplicate && !res.TooOld {
+				accepted[metricType(cfg, ev.Type)]++
+			}
 			did.outcomes(res.Outcomes)
 		}
 	}
@@ -1106,6 +1113,9 @@ func (d *Daemon) apply(ctx context.Context, rt *runtime.Runtime, reqs []*request
 		if err == nil {
 			for l, n := range processed {
 				d.opt.Metrics.processed(l.typ, l.dup, n)
+			}
+			for typ, n := range accepted {
+				d.opt.Metrics.ingested.WithLabelValues(typ).Add(float64(n))
 			}
 			d.opt.Metrics.refused(refused)
 			did.add()
@@ -1236,7 +1246,7 @@ func (d *Daemon) Query(ctx context.Context, fn func(context.Context, *runtime.Ru
 func (d *Daemon) Stats() map[string]int64 {
 	return map[string]int64{
 		"accepted": d.stats.Accepted.Load(), "duplicates": d.stats.Duplicates.Load(), "too_old": d.stats.TooOld.Load(),
-		"rejected": d.stats.Rejected.Load(), "suppressed": d.stats.Suppressed.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
+		"rejected": d.stats.Rejected.Load(), "refused_requests": d.stats.Refused.Load(), "suppressed": d.stats.Suppressed.Load(), "batches": d.stats.Batches.Load(), "rechecks": d.stats.Rechecks.Load(),
 	}
 }
 

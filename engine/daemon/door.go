@@ -41,20 +41,18 @@ func metricType(cfg *config.Config, typ string) string {
 	return otherType
 }
 
-// countIngested counts events let in, by type, and warns about types
-// nothing hears, attributes that look like typos and time zones the
-// runtime drops, the last two of which it returns for a request's
-// answer.
-func (d *Daemon) countIngested(evs []events.Event) doorWarnings {
+// warnTaken warns about events let in: types nothing hears, attributes
+// that look like typos and time zones the runtime drops, the last two of
+// which it returns for a request's answer. Events are counted as
+// ingested once committed (Daemon.apply), not here: the door cannot tell
+// a duplicate, and one sent again would be counted twice.
+func (d *Daemon) warnTaken(evs []events.Event) doorWarnings {
 	cfg := d.snap.Load().Config
-	for i := range evs {
-		d.opt.Metrics.ingested.WithLabelValues(metricType(cfg, evs[i].Type)).Inc()
-	}
 	d.warnUnheard(evs)
 	return doorWarnings{attrs: d.warnAttrTypos(cfg, evs), zones: d.warnZones(evs)}
 }
 
-// doorWarnings are what countIngested found worth a request's warnings.
+// doorWarnings are what warnTaken found worth a request's warnings.
 type doorWarnings struct {
 	attrs []attrSlip
 	zones []zoneSlip

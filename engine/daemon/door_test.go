@@ -242,7 +242,8 @@ func TestAlertedCountersStartAtZero(t *testing.T) {
 		`hearth_outbox_deliveries_total{platform="platform.local.main",result="skipped"} 0`,
 		`hearth_events_rejected_total{reason="suppressed"} 0`,
 		`hearth_events_rejected_total{reason="invalid"} 0`,
-		`hearth_events_rejected_total{reason="unverified"} 0`,
+		`hearth_requests_refused_total{reason="unverified"} 0`,
+		`hearth_requests_refused_total{reason="host"} 0`,
 		`hearth_config_reloads_total{result="failure"} 0`,
 		`hearth_state_pruned_total{kind="outcomes"} 0`,
 		`hearth_state_pruned_total{kind="outbox"} 0`,
@@ -258,5 +259,72 @@ func TestAlertedCountersStartAtZero(t *testing.T) {
 	}
 	if want := `hearth_outbox_deliveries_total{platform="platform.local.second",result="dead"} 0`; !strings.Contains(metricsText(t, f), want+"\n") {
 		t.Errorf("after the reload that adds it, /metrics lacks %s", want)
+	}
+}
+
+// An events file posted twice is accepted once: the second time its
+// events are duplicates, and hearth_events_ingested_total counts what
+// GET /v1/status calls accepted, not what came to the door.
+func TestIngestedCountsAcceptedNotDuplicates(t *testing.T) {
+	f := start(t, rulesA, "")
+	body := events(0, 5)
+	if code, out := post(t, f, "/v1/events", body, ""); code != http.StatusAccepted || out["accepted"] != 5.0 {
+		t.Fatalf("first post: %d %v", code, out)
+	}
+	if code, out := post(t, f, "/v1/events", body, ""); code != http.StatusAccepted || out["accepted"] != 0.0 || out["duplicates"] != 5.0 {
+		t.Fatalf("second post: %d %v; want 0 accepted, 5 duplicates", code, out)
+	}
+	m := metricsText(t, f)
+	for _, want := range []string{
+		`hearth_events_ingested_total{type="message.posted"} 5` + "\n",
+		`hearth_events_processed_total{duplicate="false",type="message.posted"} 5` + "\n",
+		`hearth_events_processed_total{duplicate="true",type="message.posted"} 5` + "\n",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", strings.TrimSpace(want))
+		}
+	}
+	_, st := get(t, f, "/v1/status")
+	if stats, _ := st["stats"].(map[string]any); stats["accepted"] != 5.0 || stats["duplicates"] != 5.0 {
+		t.Errorf("status stats %v; want 5 accepted and 5 duplicates, as the metrics", st["stats"])
+	}
+}
+
+// A request refused as a whole (wrong content type, too large, wrong
+// method) is counted once in hearth_requests_refused_total, not as a
+// rejected event; events refused one by one (invalid, future) stay in
+// hearth_events_rejected_total, each counted, and only they make the
+// dashboard's "Rejected" (stats.rejected).
+func TestRequestsRefusedApartFromEventsRejected(t *testing.T) {
+	f := start(t, rulesA, "")
+	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/events", strings.NewReader(events(0, 3)))
+	req.Header.Set("Content-Type", "text/html")
+	if code, out := sendJSON(t, req); code != http.StatusUnsupportedMediaType {
+		t.Fatalf("text/html: %d %v; want 415", code, out)
+	}
+	req, _ = http.NewRequest("PUT", f.srv.URL+"/v1/events", strings.NewReader(events(0, 3)))
+	if code, out := sendJSON(t, req); code != http.StatusMethodNotAllowed {
+		t.Fatalf("PUT: %d %v; want 405", code, out)
+	}
+	bad := `{"id":"x1","type":"message.posted","member":"","at":"2026-01-01T10:00:00Z"}` + "\n" +
+		`{"id":"x2","type":"message.posted","member":"","at":"2026-01-01T10:00:00Z"}` + "\n"
+	if code, out := post(t, f, "/v1/events", bad, ""); code != http.StatusBadRequest {
+		t.Fatalf("two invalid events: %d %v; want 400", code, out)
+	}
+	m := metricsText(t, f)
+	for series, want := range map[string]float64{
+		`hearth_requests_refused_total{reason="content_type"}`: 1,
+		`hearth_requests_refused_total{reason="method"}`:       1,
+		`hearth_events_rejected_total{reason="invalid"}`:       2,
+		`hearth_requests_refused_total{reason="invalid"}`:      -1,
+		`hearth_events_rejected_total{reason="content_type"}`:  -1,
+		`hearth_events_rejected_total{reason="method"}`:        -1,
+	} {
+		if got := sampleValue(t, m, series); got != want {
+			t.Errorf("%s = %v; want %v (-1: no such series)", series, got, want)
+		}
+	}
+	if st := f.d.Stats(); st["rejected"] != 2 || st["refused_requests"] != 2 {
+		t.Errorf("stats rejected %d, refused_requests %d; want 2 events and 2 requests", st["rejected"], st["refused_requests"])
 	}
 }

@@ -62,9 +62,9 @@ func (d *Daemon) Handler(token string) http.Handler {
 			h, _ := mux.Handler(r)
 			code, msg := unroutedAnswer(w, r, h)
 			if code == http.StatusMethodNotAllowed && takesEvents[route] {
-				// A sender of events with the wrong method: refused as its
-				// events would be, so hearth_events_rejected_total tells it
-				// as it tells the inbound route's.
+				// A sender of events with the wrong method: refused as a
+				// request, so hearth_requests_refused_total tells it as it
+				// tells the inbound route's.
 				d.reject(w, code, "method", msg, nil)
 				return
 			}
@@ -295,7 +295,7 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, no)
 		return
 	}
-	found := d.countIngested(evs)
+	found := d.warnTaken(evs)
 	var done applied
 	var err error
 	if backfill {
@@ -344,13 +344,13 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, answer)
 }
 
-// reject refuses a request. The rejected counters count events, as
-// they do for platform streams and events files: each event the refusal
-// names, or 1 for a request refused before its events were read.
+// reject refuses a request. A refusal for its events (an event reason:
+// invalid, future ...) counts each event it names, as platform streams
+// and events files do, or 1 when it names none; any other refuses the
+// request as a whole and counts it once (countRefusal).
 func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad []EventError) {
 	n := max(1, len(bad))
-	d.opt.Metrics.rejected.WithLabelValues(reason).Add(float64(n))
-	d.stats.Rejected.Add(int64(n))
+	d.countRefusal(reason, n)
 	// A sender whose events are refused finds out from its own logs, if
 	// it reads the answers; ours say it too, once a minute per reason.
 	if ok, held := d.refusedLog.Allow(reason, time.Now()); ok {
@@ -371,6 +371,18 @@ func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad
 		body["events"] = bad
 	}
 	writeJSON(w, code, body)
+}
+
+// countRefusal counts n events rejected for reason, or, for a reason of
+// a whole request, one request refused: in the metrics and the status
+// totals alike, so the dashboard's "Rejected" is events only.
+func (d *Daemon) countRefusal(reason string, n int) {
+	d.opt.Metrics.refusal(reason, n)
+	if eventReason(reason) {
+		d.stats.Rejected.Add(int64(n))
+	} else {
+		d.stats.Refused.Add(1)
+	}
 }
 
 // someOf says how many of a request's events are what: "the event is

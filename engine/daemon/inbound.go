@@ -129,7 +129,7 @@ func (d *Daemon) inbound(w http.ResponseWriter, r *http.Request) {
 			evs[i].Source = "platform." + typ + "." + name
 		}
 	}
-	d.countIngested(evs)
+	d.warnTaken(evs)
 	dups, err := d.Submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):
@@ -183,7 +183,7 @@ func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platf
 		return
 	}
 	if len(reply.Events) > 0 {
-		d.countIngested(reply.Events)
+		d.warnTaken(reply.Events)
 		if _, err := d.Submit(r.Context(), reply.Events); err != nil {
 			code, msg := http.StatusInternalServerError, "could not be stored: "+err.Error()+"; try again"
 			switch {
@@ -204,8 +204,7 @@ func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platf
 		code = http.StatusOK
 	}
 	if code >= 400 {
-		d.opt.Metrics.rejected.WithLabelValues("refused").Inc()
-		d.stats.Rejected.Add(1)
+		d.countRefusal("refused", 1)
 	}
 	for k, vs := range reply.Header {
 		for _, v := range vs {

@@ -83,7 +83,7 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 				return nil
 			}
 		}
-		d.countIngested(buf)
+		d.warnTaken(buf)
 		// A backfill: through a bus, the replicas applying the file hold
 		// their timers as this one does while feeding. Without one, a
 		// batch handed over when the signal comes is waited for (the stop

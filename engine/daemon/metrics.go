@@ -19,6 +19,9 @@ type Metrics struct {
 	ingested     *prometheus.CounterVec
 	processedVec *prometheus.CounterVec
 	rejected     *prometheus.CounterVec
+	// requestsRefused counts whole requests refused before their events
+	// are judged one by one (refusalMetric says which counter a reason is).
+	requestsRefused *prometheus.CounterVec
 	// idReused counts duplicates that reused an id with other content.
 	idReused prometheus.Counter
 	// attrWarnings counts attributes that look like typos, by event
@@ -73,11 +76,13 @@ func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_ingested_total",
-			Help: "Events accepted over HTTP and other sources, by type."}, []string{"type"}),
+			Help: "Events accepted: applied and committed, duplicates by id, events too old and those of suppressed members not counted (as accepted in GET /v1/status), by type."}, []string{"type"}),
 		processedVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_processed_total",
 			Help: "Events applied through the rules, by type; duplicates by id are counted with duplicate=\"true\"."}, []string{"type", "duplicate"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_events_rejected_total",
-			Help: "Events refused, by reason (invalid, too_old, suppressed: their member asked to be forgotten, ...)."}, []string{"reason"}),
+			Help: "Events refused, each one counted, by reason (invalid, future, too_old, suppressed: their member asked to be forgotten). Whole requests refused are hearth_requests_refused_total."}, []string{"reason"}),
+		requestsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_requests_refused_total",
+			Help: "Requests refused as a whole before their events were judged one by one, each counted once, by reason (host, cross_site, method, content_type, content_encoding, too_large, unverified, ...)."}, []string{"reason"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_batch_commit_seconds",
 			Help: "Time from the start of a batch to its durable commit.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		timersDue: prometheus.NewCounter(prometheus.CounterOpts{Name: "hearth_timers_due_total",
@@ -136,7 +141,7 @@ func NewMetrics() *Metrics {
 	m.reloadHeldG = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_reload_held",
 		Help: "1 while the watcher holds back a change to the files because a file that had blocks in force has none left (a save under way, or emptied: applied after -reload-grace), 0 otherwise."})
 	m.register(m.queueEvents, m.httpRequests, m.httpDuration, m.unauthorized, m.reloadSuccessAt, m.reloadHeldG)
-	m.register(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
+	m.register(m.pruned, m.deliveries, m.ingested, m.processedVec, m.rejected, m.requestsRefused, m.latency, m.timersDue, m.reloadSuccess, m.reloads, m.reloadSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -148,8 +153,13 @@ func NewMetrics() *Metrics {
 // never fire for the first dead letter.
 var (
 	deliveryResults = []string{"sent", "retry", "wait", "held", "dead", "skipped", "expired"}
-	rejectReasons   = []string{"invalid", "future", "too_old", "too_large", "too_many", "empty", "content_type", "content_encoding",
-		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host", "suppressed"}
+	// Events judged and refused one by one: hearth_events_rejected_total.
+	rejectReasons = []string{"invalid", "future", "too_old", "suppressed"}
+	// Requests refused as a whole, before or instead of judging their
+	// events (the request's form, where it comes from, its signature, an
+	// answer of the platform's own refusing it): hearth_requests_refused_total.
+	refuseReasons = []string{"too_large", "too_many", "empty", "content_type", "content_encoding",
+		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host"}
 	reloadResults = []string{"success", "failure"}
 	pruneKinds    = []string{"event_ids", "outcomes", "outbox"}
 )
@@ -167,6 +177,9 @@ var (
 func (m *Metrics) initLabels(old, cfg *config.Config) {
 	for _, r := range rejectReasons {
 		m.rejected.WithLabelValues(r)
+	}
+	for _, r := range refuseReasons {
+		m.requestsRefused.WithLabelValues(r)
 	}
 	for _, r := range reloadResults {
 		m.reloads.WithLabelValues(r)
@@ -325,6 +338,27 @@ func (g *sizes) add(names []string) {
 			g.have[n] = true
 		}
 	}
+}
+
+// eventReason says whether reason is an event's (rejectReasons), counted
+// per event, rather than a whole request's (refuseReasons), counted once.
+func eventReason(reason string) bool {
+	for _, r := range rejectReasons {
+		if r == reason {
+			return true
+		}
+	}
+	return false
+}
+
+// refusal counts something refused for reason: n events rejected, or one
+// request refused, by which kind reason is.
+func (m *Metrics) refusal(reason string, n int) {
+	if eventReason(reason) {
+		m.rejected.WithLabelValues(reason).Add(float64(n))
+		return
+	}
+	m.requestsRefused.WithLabelValues(reason).Inc()
 }
 
 // refused counts runs max_runs turned away in a committed batch.

@@ -158,11 +158,19 @@ func TestRejectReasonsStartAtZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	used := regexp.MustCompile(`(?:reject\(w, [^,]+, |rejected\.WithLabelValues\(|&refusal\{[^,]+, )"([a-z_]+)"`)
+	used := regexp.MustCompile(`(?:reject\(w, [^,]+, |rejected\.WithLabelValues\(|countRefusal\(|&refusal\{[^,]+, )"([a-z_]+)"`)
 	known := map[string]bool{}
 	for _, r := range rejectReasons {
 		known[r] = true
 	}
+	for _, r := range refuseReasons {
+		if known[r] {
+			t.Errorf("reason %q is both an event's and a request's: it would be counted in one metric only", r)
+		}
+		known[r] = true
+	}
+	// Counting in hearth_events_rejected_total directly is for events.
+	direct := regexp.MustCompile(`rejected\.WithLabelValues\("([a-z_]+)"`)
 	found := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -175,7 +183,12 @@ func TestRejectReasonsStartAtZero(t *testing.T) {
 		for _, m := range used.FindAllStringSubmatch(string(src), -1) {
 			found++
 			if !known[m[1]] {
-				t.Errorf("%s refuses with reason %q, which is not in rejectReasons: its series would appear only at its first count", f, m[1])
+				t.Errorf("%s refuses with reason %q, which is in neither rejectReasons nor refuseReasons: its series would appear only at its first count", f, m[1])
+			}
+		}
+		for _, m := range direct.FindAllStringSubmatch(string(src), -1) {
+			if !eventReason(m[1]) {
+				t.Errorf("%s counts %q in hearth_events_rejected_total, but it is a request's reason (hearth_requests_refused_total)", f, m[1])
 			}
 		}
 	}
@@ -206,5 +219,55 @@ func TestCampaignExitReasonsAreCounted(t *testing.T) {
 	}
 	if found < 5 {
 		t.Errorf("found %d run ends in the runtime's campaign.go; has their form changed?", found)
+	}
+}
+
+// sharedGauges are the gauges counted from the shared state (the
+// PostgreSQL database, the bus's buckets): every replica serves the same
+// figure, so a sum multiplies it and a bare alert fires once per replica.
+var sharedGauges = []string{"hearth_members", "hearth_members_left", "hearth_segment_members", "hearth_tier_members",
+	"hearth_campaign_active_runs", "hearth_outbox_entries", "hearth_outbox_oldest_pending_seconds", "hearth_alerts_firing",
+	"hearth_replicas", "hearth_config_mismatch"}
+
+// The README names every shared gauge where it says how to aggregate
+// them, and its alerting rules read each one under a max, never bare or
+// summed.
+func TestSharedGaugesAggregatedWithMax(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	_, rule, ok := strings.Cut(readme, "**Several replicas.**")
+	if !ok {
+		t.Fatal("the README's metrics section does not say how to aggregate across replicas")
+	}
+	rule, _, _ = strings.Cut(rule, "\n\n")
+	for _, g := range sharedGauges {
+		if !strings.Contains(rule, "`"+g+"`") {
+			t.Errorf("the README's rule for several replicas does not name %s", g)
+		}
+	}
+	_, rules, ok := strings.Cut(readme, "Alerting rules to start from")
+	if !ok {
+		t.Fatal("the README has no alerting rules")
+	}
+	rules, _, _ = strings.Cut(rules, "\n```\n")
+	name := regexp.MustCompile(`hearth_[a-z_]+`)
+	read := 0
+	for _, line := range strings.Split(rules, "\n") {
+		for _, loc := range name.FindAllStringIndex(line, -1) {
+			if !slices.Contains(sharedGauges, line[loc[0]:loc[1]]) {
+				continue
+			}
+			read++
+			before := line[:loc[0]]
+			if !strings.HasSuffix(before, "max without (instance, pod) (") && !regexp.MustCompile(`max(?: by \([a-z_, ]+\))? ?\($`).MatchString(before) {
+				t.Errorf("an alerting rule reads %s without a max over replicas: %s", line[loc[0]:loc[1]], strings.TrimSpace(line))
+			}
+		}
+	}
+	if read < 3 {
+		t.Errorf("the alerting rules read %d shared gauges; has their form changed?", read)
 	}
 }

@@ -128,7 +128,7 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback's member could not be looked up: " + err.Error() + "; send it again"})
 		return
 	}
-	d.countIngested(evs)
+	d.warnTaken(evs)
 	dups, err := d.Submit(r.Context(), evs)
 	switch {
 	case errors.Is(err, ErrStopping):
@@ -169,8 +169,7 @@ func (d *Daemon) knownMember(ctx context.Context, id string) (bool, error) {
 // rejectFeedback refuses a feedback request with each of its problems,
 // counted as one refused request.
 func (d *Daemon) rejectFeedback(w http.ResponseWriter, code int, reason, msg string, problems []FeedbackProblem) {
-	d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
-	d.stats.Rejected.Add(1)
+	d.countRefusal(reason, 1)
 	writeJSON(w, code, map[string]any{"error": msg, "problems": problems})
 }
 

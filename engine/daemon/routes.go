@@ -25,8 +25,8 @@ type Route struct {
 	// Token says whether it needs the bearer token, when one is set.
 	Token bool
 	// Events says it takes events: a request to its path with another
-	// method is refused as its events would be, counted in
-	// hearth_events_rejected_total{reason="method"}.
+	// method is refused as a request to it, counted in
+	// hearth_requests_refused_total{reason="method"}.
 	Events bool
 
 	handler func(d *Daemon) http.HandlerFunc

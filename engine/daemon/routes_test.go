@@ -101,7 +101,8 @@ func TestUnroutedAnswersJSON(t *testing.T) {
 	}
 	_, m := fetch(t, "GET", f.srv.URL+"/metrics", "tok", "")
 	for series, want := range map[string]float64{
-		`hearth_events_rejected_total{reason="method"}`:                           3,
+		`hearth_requests_refused_total{reason="method"}`:                          3,
+		`hearth_events_rejected_total{reason="method"}`:                           -1, // a request's reason, not an event's
 		`hearth_http_requests_total{code="405",route="POST /v1/events"}`:          2,
 		`hearth_http_requests_total{code="405",route="POST /v1/feedback"}`:        1,
 		`hearth_http_requests_total{code="405",route="GET /v1/status"}`:           1,

@@ -54,7 +54,7 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 							d.log.Warn("event from a platform stream refused; skipped", "platform", name, "event", dl.Event.ID, "err", err)
 							return cs.SetCursor(ctx, name, dl.Cursor)
 						}
-						d.countIngested([]events.Event{dl.Event})
+						d.warnTaken([]events.Event{dl.Event})
 						if _, err := d.Submit(ctx, []events.Event{dl.Event}); err != nil {
 							return err
 						}
@@ -83,12 +83,11 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 // refusedAt counts and logs what a platform's own endpoint (Slack's
 // events API, a Discourse or Telegram webhook, Discord interactions)
 // refuses, as the daemon's own inbound routes are counted: a sender with
-// a wrong secret shows in hearth_events_rejected_total{reason=
+// a wrong secret shows in hearth_requests_refused_total{reason=
 // "unverified"}, not only in the 401 the sender gets.
 func (d *Daemon) refusedAt(platform string) func(reason string, err error) {
 	return func(reason string, err error) {
-		d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
-		d.stats.Rejected.Add(1)
+		d.countRefusal(reason, 1)
 		d.log.Warn("request to a platform endpoint refused; nothing was applied", "platform", platform, "reason", reason, "err", err)
 	}
 }
@@ -107,8 +106,7 @@ func (d *Daemon) streamed(ev *events.Event) error {
 		}
 	}
 	if err != nil {
-		d.opt.Metrics.rejected.WithLabelValues(reason).Inc()
-		d.stats.Rejected.Add(1)
+		d.countRefusal(reason, 1)
 	}
 	return err
 }

@@ -72,6 +72,12 @@ type retryAfter interface{ RetryAfter() time.Duration }
 type permanent interface{ Permanent() bool }
 type notReady interface{ NotReady() bool }
 
+// A send error may say the member it was for is not on the platform, or
+// not in the community (platform.ErrMemberNotFound): final for the
+// platform, but a platform can show a member who just joined only after
+// a while, so actions for a member get a few more tries (memberRetried).
+type memberMissing interface{ MemberNotFound() bool }
+
 // PermanentError wraps an error that retrying cannot fix.
 type PermanentError struct{ Err error }
 
@@ -117,12 +123,29 @@ func (e *RateLimitError) RetryAfter() time.Duration { return e.After }
 // webhook receiver's deploy instead of dying in the first minutes.
 const DefaultMaxAttempts = 16
 
+// DefaultMemberAttempts and DefaultMemberDelay bound the tries of an
+// action whose member the platform does not have: 5 tries, the waits
+// between them 1, 2, 4 and 8 minutes (each at least three quarters of
+// that), so it is dead about a quarter of an hour after its first try
+// instead of at once, when a join the platform had not shown yet would
+// have lost a role or a welcome.
+const (
+	DefaultMemberAttempts = 5
+	DefaultMemberDelay    = time.Minute
+)
+
 // Options tune delivery.
 type Options struct {
 	MaxAttempts int           // dead after this many failed tries (default 16: 2 to 4 hours with the default delays)
 	BaseDelay   time.Duration // first retry delay (default 1s)
 	MaxDelay    time.Duration // longest delay (default 1h)
-	Batch       int           // actions per round (default 100)
+	// MemberAttempts is how many tries an action for a member (a role
+	// given or taken, a direct message) gets while its platform answers
+	// that the member is not there (default 5, at most MaxAttempts);
+	// MemberDelay the first wait between them, doubling (default 1m).
+	MemberAttempts int
+	MemberDelay    time.Duration
+	Batch          int // actions per round (default 100)
 	// Wait is how often an action whose target is not on the platform
 	// yet is tried again (default 10s); see NotReadyError.
 	Wait time.Duration
@@ -202,6 +225,13 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 	}
 	if opt.MaxDelay <= 0 {
 		opt.MaxDelay = time.Hour
+	}
+	if opt.MemberAttempts <= 0 {
+		opt.MemberAttempts = DefaultMemberAttempts
+	}
+	opt.MemberAttempts = min(opt.MemberAttempts, opt.MaxAttempts)
+	if opt.MemberDelay <= 0 {
+		opt.MemberDelay = DefaultMemberDelay
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 100
@@ -347,6 +377,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			reason = d.redact(sendErr.Error())
 		}
 		var skip *SkipError
+		missing := isMemberMissing(sendErr) && forMember(e.Kind)
 		switch {
 		case sendErr == nil:
 			rep.Sent++
@@ -361,6 +392,21 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			result = "wait"
 			d.tellWaiting(e, reason)
 			err = d.store.MarkRetry(ctx, e.Key, e.Attempts, now.Add(d.opt.Wait), reason)
+		case missing && attempts < d.opt.MemberAttempts:
+			// The platform may not show a member who just joined yet.
+			rep.Retried++
+			result = "retry"
+			next := now.Add(d.memberDelay(attempts))
+			if attempts == 1 {
+				d.tellFailing(e, reason, next.Sub(now))
+			}
+			err = d.store.MarkRetry(ctx, e.Key, attempts, next, reason)
+		case missing:
+			rep.Dead++
+			result = "dead"
+			reason = memberGone(attempts, e, now, reason)
+			d.tellDead(e, attempts, reason)
+			err = d.store.MarkDead(ctx, e.Key, attempts, now, reason)
 		case isPermanent(sendErr) || attempts >= d.opt.MaxAttempts:
 			rep.Dead++
 			result = "dead"
@@ -545,6 +591,46 @@ func (d *Dispatcher) tellWaiting(e Entry, reason string) {
 func isNotReady(err error) bool {
 	var n notReady
 	return errors.As(err, &n) && n.NotReady()
+}
+
+func isMemberMissing(err error) bool {
+	var m memberMissing
+	return errors.As(err, &m) && m.MemberNotFound()
+}
+
+// forMember says whether an action of kind is done to its member on the
+// platform, which a platform behind on joins may not show yet: a role
+// given or taken, a direct message. A moderation action on a member the
+// platform does not have fails at once, as it did.
+func forMember(kind string) bool {
+	switch kind {
+	case "role.add", "role.remove", "send.dm":
+		return true
+	}
+	return false
+}
+
+// memberGone is the reason a dead letter for a member the platform never
+// showed is stored with: said apart from other final errors, with how
+// long it was tried for.
+func memberGone(attempts int, e Entry, now time.Time, reason string) string {
+	since := state.OutboxQueuedAt(&e)
+	if since.IsZero() || since.After(now) {
+		return fmt.Sprintf("member not found on the platform after %d tries: %s", attempts, reason)
+	}
+	return fmt.Sprintf("member not found on the platform after %d tries over %s: %s", attempts, now.Sub(since).Round(time.Second), reason)
+}
+
+// memberDelay is the wait before try number attempts+1 of an action
+// whose member is missing: MemberDelay doubling, between three quarters
+// of it and all of it, so the bound on how long it is tried stays known.
+func (d *Dispatcher) memberDelay(attempts int) time.Duration {
+	ceiling := d.opt.MemberDelay << min(attempts-1, 20)
+	if ceiling <= 0 || ceiling > d.opt.MaxDelay {
+		ceiling = d.opt.MaxDelay
+	}
+	low := ceiling * 3 / 4
+	return low + time.Duration(d.opt.Rand.Int64N(int64(ceiling-low))+1)
 }
 
 func isPermanent(err error) bool {

@@ -40,7 +40,24 @@ var (
 	ErrConflict error = &sentinel{"conflict"}
 	// ErrKeyReused: an idempotency key already used for another action.
 	ErrKeyReused error = &sentinel{"idempotency key reused for a different action"}
+	// ErrMemberNotFound: the member an action is for is not on the
+	// platform, or not in the community. It is ErrNotFound too
+	// (errors.Is), and permanent to Classify, but it says
+	// MemberNotFound(): a platform may not show a member who just joined
+	// for a while, so the outbox tries an action for them (a role, a
+	// direct message) a few more times before giving up on it.
+	ErrMemberNotFound error = &memberNotFound{sentinel{"not found"}}
 )
+
+// memberNotFound is the sentinel of ErrMemberNotFound.
+type memberNotFound struct{ sentinel }
+
+// Is makes ErrMemberNotFound an ErrNotFound, for callers that ask only
+// whether something is missing.
+func (e *memberNotFound) Is(target error) bool { return target == ErrNotFound }
+
+// MemberNotFound says the missing object is a member, which may appear.
+func (e *memberNotFound) MemberNotFound() bool { return true }
 
 // RateLimitError is a platform refusing a call for now (HTTP 429). It is
 // temporary: call again, with the same idempotency key, after After.

@@ -30,6 +30,7 @@ func TestClassify(t *testing.T) {
 		{"unsupported", ErrUnsupported, ClassPermanent, 0},
 		{"conflict", ErrConflict, ClassPermanent, 0},
 		{"key reused", ErrKeyReused, ClassPermanent, 0},
+		{"member not found", fmt.Errorf("member %q is not in community c1: %w", "u1", ErrMemberNotFound), ClassPermanent, 0},
 		{"rate limit", fmt.Errorf("apply: %w", rl), ClassTemporary, 3 * time.Second},
 		{"temporary", Temporary(errors.New("502"), time.Second), ClassTemporary, time.Second},
 		{"permanent", Permanent(errors.New("403 missing access")), ClassPermanent, 0},
@@ -71,6 +72,26 @@ func TestClassify(t *testing.T) {
 	}
 	if s := (&RateLimitError{After: time.Second, Global: true}).Error(); !strings.Contains(s, "globally") {
 		t.Errorf("message %q", s)
+	}
+}
+
+// ErrMemberNotFound is a not-found to errors.Is and says which kind
+// by its method, which other packages (the outbox) test for; a plain
+// not-found does not say it.
+func TestMemberNotFound(t *testing.T) {
+	err := fmt.Errorf("member %q is not in community c1: %w", "u1", ErrMemberNotFound)
+	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrMemberNotFound) {
+		t.Error("a member not found is not ErrNotFound and ErrMemberNotFound to errors.Is")
+	}
+	if err.Error() != `member "u1" is not in community c1: not found` {
+		t.Errorf("message %q", err)
+	}
+	var m interface{ MemberNotFound() bool }
+	if !errors.As(err, &m) || !m.MemberNotFound() {
+		t.Error("a member not found does not say so")
+	}
+	if errors.As(fmt.Errorf("role r: %w", ErrNotFound), &m) || errors.Is(ErrNotFound, ErrMemberNotFound) {
+		t.Error("a plain not-found says it is a member's")
 	}
 }
 

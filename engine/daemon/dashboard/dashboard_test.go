@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestServesEmbeddedAssets(t *testing.T) {
 		path, ctype, has string
 		code             int
 	}{
-		{"/", "text/html", `<script src="/dashboard/app.js">`, 200},
+		{"/", "text/html", `<script src="dashboard/app.js">`, 200},
 		// No example id of one configuration (the quickstart's u07) on
 		// all of them: the page puts one of this state's in.
 		{"/", "text/html", `placeholder="member id or name"`, 200},
@@ -81,5 +82,47 @@ func TestPageRefusesFramingAndReferrers(t *testing.T) {
 		if got := h.Get("Referrer-Policy"); got != "no-referrer" {
 			t.Errorf("GET %s: Referrer-Policy %q", path, got)
 		}
+	}
+}
+
+// The page and its script name the API and the assets relative to the
+// page ("v1/status", "dashboard/app.js"), never from the host's root, so
+// the dashboard works behind a reverse proxy that serves it under a path
+// prefix (https://host/hearth/): an absolute "/v1/" would leave the
+// prefix and reach another site on the proxy, or nothing.
+func TestDashboardURLsAreRelative(t *testing.T) {
+	mux := http.NewServeMux()
+	dashboard.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	// A quote, a backquote or an attribute's = right before a slash:
+	// a string or a link from the root. Comments ("GET /v1/status")
+	// are prose and not matched.
+	absolute := regexp.MustCompile("[\"'`(=]\\s*/(?:v1|dashboard|metrics|healthz|readyz)\\b")
+	relative := map[string]*regexp.Regexp{
+		"/":                    regexp.MustCompile(`(?:href|src)="dashboard/`),
+		"/dashboard/app.js":    regexp.MustCompile("api\\([\"`]v1/"),
+		"/dashboard/style.css": regexp.MustCompile(`.`),
+	}
+	for path, want := range relative {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		for _, m := range absolute.FindAllString(string(body), -1) {
+			t.Errorf("GET %s names %q from the host's root; use a URL relative to the page", path, m)
+		}
+		if !want.Match(body) {
+			t.Errorf("GET %s has no relative reference %s; has its form changed?", path, want)
+		}
+	}
+	// The check sees what it is for.
+	if !absolute.MatchString(`fetch("/v1/status")`) || !absolute.MatchString(`<script src="/dashboard/app.js">`) || absolute.MatchString(`// GET /v1/status`) {
+		t.Error("the pattern for absolute references misses one, or takes a comment")
 	}
 }

@@ -66,6 +66,9 @@ const fmtDuration = (s) => {
 
 class AuthNeeded extends Error {}
 
+// Paths are relative to the page (v1/status, not from the root), so
+// the dashboard works behind a reverse proxy that serves it under a
+// prefix (host/hearth/): the page is that prefix's root.
 async function api(path) {
   const headers = { Accept: "application/json" };
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -225,11 +228,15 @@ function renderStatus(st) {
   $("k-rejected").parentElement.classList.toggle("warn", s.rejected > 0);
   // Why events are refused as too old: the retention and the id horizon.
   const ret = st.retention;
-  $("k-rejected").parentElement.title = ret
-    ? `${fmt(s.too_old || 0)} refused as too old` +
-      (ret.event_id_retention ? `; event ids are kept ${ret.event_id_retention}` : "") +
-      (ret.id_horizon ? `; events before ${ret.id_horizon} are refused` : "")
-    : "";
+  // Events refused one by one; requests refused as a whole (wrong
+  // content type, host, method ...) are told apart, in the tooltip.
+  $("k-rejected").parentElement.title =
+    `events refused one by one; ${fmt(s.refused_requests || 0)} requests refused as a whole` +
+    (ret
+      ? `; ${fmt(s.too_old || 0)} refused as too old` +
+        (ret.event_id_retention ? `; event ids are kept ${ret.event_id_retention}` : "") +
+        (ret.id_horizon ? `; events before ${ret.id_horizon} are refused` : "")
+      : "");
   if (st.outbox) {
     state.outboxCounts = st.outbox;
     $("k-pending").textContent = fmt(st.outbox.pending);
@@ -401,7 +408,7 @@ function stepsDetails(name) {
   let loaded = false;
   const load = () => {
     loaded = true;
-    api(`/v1/campaigns/${encodeURIComponent(name)}`)
+    api(`v1/campaigns/${encodeURIComponent(name)}`)
       .then((view) => body.replaceChildren(...[stepsTable(name, view)].flat()))
       .catch((e) => {
         if (e instanceof AuthNeeded) return askToken();
@@ -640,7 +647,7 @@ function renderCommunities(body) {
 const OUTBOX_PAGE = 25;
 
 function outboxURL(limit, after) {
-  return `/v1/outbox?limit=${limit}&status=${state.outboxStatus}` + (after ? `&after=${encodeURIComponent(after)}` : "");
+  return `v1/outbox?limit=${limit}&status=${state.outboxStatus}` + (after ? `&after=${encodeURIComponent(after)}` : "");
 }
 
 // OUTBOX_WHEN heads the time column of each tab: when a pending action
@@ -726,7 +733,7 @@ async function lookup(id) {
   replace("member-view", h("p", { class: "muted", text: "looking up…" }));
   let m;
   try {
-    m = await api("/v1/members/" + encodeURIComponent(id));
+    m = await api("v1/members/" + encodeURIComponent(id));
   } catch (e) {
     if (e instanceof AuthNeeded) return askToken();
     replace("member-view", h("p", { class: "error", text: e.status === 404 ? `no member "${id}"` : e.message }));
@@ -786,7 +793,7 @@ function moderationFacts(m) {
 async function why(id, rule, out) {
   out.replaceChildren(h("p", { class: "muted", text: "evaluating…" }));
   try {
-    const w = await api(`/v1/members/${encodeURIComponent(id)}/why?rule=${encodeURIComponent(rule)}`);
+    const w = await api(`v1/members/${encodeURIComponent(id)}/why?rule=${encodeURIComponent(rule)}`);
     out.replaceChildren(...(w.explanations || []).map((x) => {
       const yes = x.result === true;
       return h("div", { class: "explanation" },
@@ -817,7 +824,7 @@ $("member-form").addEventListener("submit", (ev) => {
 // stays "member id or name".
 async function memberExample() {
   try {
-    const page = await api("/v1/members?limit=1&left=false");
+    const page = await api("v1/members?limit=1&left=false");
     const m = (page.members || [])[0];
     if (m && m.id) $("member-id").placeholder = "member id or name, e.g. " + m.id;
   } catch (e) {
@@ -834,7 +841,7 @@ async function find(text) {
   let page;
   try {
     // An id is found at once; a search reads every member.
-    await api("/v1/members/" + encodeURIComponent(text));
+    await api("v1/members/" + encodeURIComponent(text));
     return lookup(text);
   } catch (e) {
     if (e instanceof AuthNeeded) return askToken();
@@ -844,7 +851,7 @@ async function find(text) {
     }
   }
   try {
-    page = await api("/v1/members?limit=50&q=" + encodeURIComponent(text));
+    page = await api("v1/members?limit=50&q=" + encodeURIComponent(text));
   } catch (e) {
     if (e instanceof AuthNeeded) return askToken();
     replace("member-view", h("p", { class: "error", text: e.message }));
@@ -877,7 +884,7 @@ function listable(row, kind, name) {
 async function showList(title, query) {
   replace("member-view", h("p", { class: "muted", text: "listing…" }));
   try {
-    memberList(title, query, await api("/v1/members?limit=50&" + query));
+    memberList(title, query, await api("v1/members?limit=50&" + query));
   } catch (e) {
     if (e instanceof AuthNeeded) return askToken();
     replace("member-view", h("p", { class: "error", text: e.message }));
@@ -911,7 +918,7 @@ function memberList(title, query, page) {
   more.addEventListener("click", async () => {
     more.disabled = true;
     try {
-      add(await api(`/v1/members?limit=50&${query}&after=${encodeURIComponent(more.dataset.next)}`));
+      add(await api(`v1/members?limit=50&${query}&after=${encodeURIComponent(more.dataset.next)}`));
     } catch (e) {
       if (e instanceof AuthNeeded) return askToken();
       count.textContent = e.message;
@@ -950,16 +957,16 @@ async function refresh(force) {
   if (state.waitingForToken) return;
   let storeDown = false;
   try {
-    const st = await api("/v1/status");
+    const st = await api("v1/status");
     renderStatus(st);
     storeDown = !!st.state && st.state.status !== "ok";
     const jobs = [
-      api("/v1/timeseries").then(renderSeries),
-      api("/v1/report").then(renderReport).catch((e) => {
+      api("v1/timeseries").then(renderSeries),
+      api("v1/report").then(renderReport).catch((e) => {
         if (e.status === 501) replace("hr-funnel", h("p", { class: "muted", text: e.message }));
         else throw e;
       }),
-      api("/v1/communities").then(renderCommunities).catch((e) => {
+      api("v1/communities").then(renderCommunities).catch((e) => {
         if (e.status !== 501) throw e; // a store without community figures: no section
       }),
       api(outboxURL(state.outboxLimit)).then(renderOutbox).catch((e) => {
@@ -968,7 +975,7 @@ async function refresh(force) {
       }),
     ];
     if (force) {
-      jobs.push(api("/v1/population").then((p) => { state.populationAt = Date.now(); renderPopulation(p); }));
+      jobs.push(api("v1/population").then((p) => { state.populationAt = Date.now(); renderPopulation(p); }));
       jobs.push(memberExample());
     }
     await Promise.all(jobs);
