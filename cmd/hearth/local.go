@@ -493,7 +493,7 @@ func localArgsProblem(verb string, pos []string, name, member, channel, message,
 			return "give what to show (members, messages, dms or roles) and the community"
 		}
 		if _, ok := localShowKinds[pos[0]]; !ok {
-			return fmt.Sprintf("%q: show members, messages, dms or roles", pos[0])
+			return fmt.Sprintf("%q: show members, messages, dms or roles.%s", pos[0], didYouMean(pos[0], []string{"members", "messages", "dms", "roles"}))
 		}
 	}
 	return ""

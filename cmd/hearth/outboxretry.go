@@ -40,7 +40,7 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if sel.Status != outbox.Dead && sel.Status != outbox.Pending {
-		return argError(s, name, "-status must be dead or pending: a sent action is not sent again, and a skipped one was dropped on purpose")
+		return argError(s, name, enumProblem("-status", sel.Status, []string{outbox.Dead, outbox.Pending}, "a sent action is not sent again, and a skipped one was dropped on purpose"))
 	}
 	f, err := sel.filter(s.clock())
 	if err != nil {
