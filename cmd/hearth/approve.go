@@ -1,9 +1,43 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 )
+
+// confirm asks question (which ends "Only 'yes' will be accepted.") on
+// s.out and reads the answer, one line, from s.in: a terminal's, or a
+// pipe's, as terraform reads it (echo yes | hearth apply DIR). Only
+// "yes" goes on; anything else, or Ctrl-C, cancels, said on s.err as
+// "hearth NAME: cancelled; kept." (kept says what stays: "nothing was
+// changed"). A stdin that is no terminal and ends with no line gets its
+// own message, naming -auto-approve and instead (", or apply a saved
+// plan (...)"; "" for none): a script that forgot the flag learns what
+// to pass. Every command that asks for 'yes' asks through here.
+func confirm(ctx context.Context, s *stdio, name, question, kept, instead string) bool {
+	fmt.Fprintf(s.out, "\n%s\n  Enter a value: ", question)
+	answer, err := "", io.EOF
+	if s.in != nil {
+		answer, err = readAnswer(ctx, s.in)
+	}
+	if err != nil || !s.inTTY {
+		// Ended by Ctrl-C, or an answer from a pipe, which is not
+		// echoed: the prompt's line ends here.
+		fmt.Fprintln(s.out)
+	}
+	switch {
+	case errors.Is(err, io.EOF) && !s.inTTY:
+		fmt.Fprintf(s.err, "hearth %s: standard input is not a terminal and gave no answer, so nothing was confirmed; pass -auto-approve%s, or pipe the answer (echo yes | hearth %s ...). Cancelled; %s.\n", name, instead, name, kept)
+		return false
+	case err != nil || answer != "yes":
+		fmt.Fprintf(s.err, "hearth %s: cancelled; %s.\n", name, kept)
+		return false
+	}
+	return true
+}
 
 // autoApprove registers -auto-approve, which answers a command's
 // confirmation question with yes, as terraform apply's does: every

@@ -26,8 +26,12 @@ where the running ones wait (and how many of them have their step's send
 held back by quiet hours or a frequency cap: the held column, "held" in
 -json; 'hearth member why ID campaign.NAME' says until when), how the
 runs ended (goal: exit_when held; exited: stop_when held, no success;
-finished; left; stopped) and the sends made. With an A/B split, each
-variant's goal rate
+finished; left; stopped), the messages those runs queued and what the
+outbox made of them: delivered, pending, skipped at delivery (expired,
+unsubscribed meanwhile ...), dead, or no longer kept (queued is not
+delivered; -json keeps the count of queued ones as "sends", with
+"delivered", "pending", "skipped_at_delivery" and "dead" beside it).
+With an A/B split, each variant's queued and delivered, and its goal rate
 (of its ended runs: running ones may yet reach the goal) against the
 first variant's, with the p-value of a two-proportion z-test: below 0.05,
 the difference is unlikely to be chance. Each member counts with its
@@ -46,7 +50,8 @@ configuration hearth run records there (the one it runs), and says so.
 Then what became of each step's message, from the campaign's outcomes
 and outbox entries (one pass over each): reached (runs whose step came
 due: sent, skipped, held, failed or timed out; a run that reached the
-goal while it waited for the step did not), sends queued, delivered,
+goal while it waited for the step did not), messages queued ("sends" in
+-json), delivered,
 pending in the outbox, skipped (at the step, or by the outbox at
 delivery; why: unsubscribed, left, came back, past its until, a
 frequency cap, expired: not delivered within the campaign's
@@ -340,13 +345,13 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	switch {
 	case t.Ended() == 0:
 	case rep.HasGoal || t.Goal > 0:
-		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %s%d finished, %d left, %d stopped. %s made in these runs.\n",
-			t.Goal, 100*t.GoalRate(), exited, t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
+		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %s%d finished, %d left, %d stopped. %s\n",
+			t.Goal, 100*t.GoalRate(), exited, t.Finished, t.Left, t.Stopped, queuedLine(t, rep.StepRecords != nil))
 	default:
 		// A share of 0% reaching a goal that does not exist would read
 		// as a campaign that fails.
-		fmt.Fprintf(w, "Ended runs (no goal: the campaign has no exit_when): %s%d finished, %d left, %d stopped. %s made in these runs.\n",
-			exited, t.Finished, t.Left, t.Stopped, plural(t.Sends, "send", "sends"))
+		fmt.Fprintf(w, "Ended runs (no goal: the campaign has no exit_when): %s%d finished, %d left, %d stopped. %s\n",
+			exited, t.Finished, t.Left, t.Stopped, queuedLine(t, rep.StepRecords != nil))
 	}
 	if rep.ConversionWindow != "" {
 		// Finished runs may still convert: the goal rate of a campaign
@@ -397,7 +402,14 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		if exits {
 			exitedCol = "exited\t"
 		}
-		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\t%sfinished\tleft\tstopped\tsends\tgoal rate\tagainst %s\n", exitedCol, first)
+		// Delivered only where the outbox entries were read: a store
+		// without records cannot tell it, and 0 would read as nothing
+		// delivered.
+		deliveredCol := ""
+		if rep.StepRecords != nil {
+			deliveredCol = "delivered\t"
+		}
+		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\t%sfinished\tleft\tstopped\tqueued\t%sgoal rate\tagainst %s\n", exitedCol, deliveredCol, first)
 		for i, v := range rep.Variants {
 			// The first variant's cell is a dash, not empty: a row that
 			// ends before the column would break its alignment.
@@ -413,10 +425,39 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			if exits {
 				fmt.Fprintf(tw, "%d\t", v.Exited)
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%s\n", v.Finished, v.Left, v.Stopped, v.Sends, rate, against)
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t", v.Finished, v.Left, v.Stopped, v.Sends)
+			if rep.StepRecords != nil {
+				fmt.Fprintf(tw, "%d\t", v.Delivered)
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", rate, against)
 		}
 	}
 	_ = tw.Flush()
+}
+
+// queuedLine says how many messages the latest runs queued, and with
+// records (the outbox entries read) what became of them: queued is not
+// delivered, and a campaign whose messages all expired in the outbox
+// must not read as one that reached its members.
+func queuedLine(t campaignstats.Counts, records bool) string {
+	line := plural(t.Sends, "message", "messages") + " queued in these runs"
+	if !records || t.Sends == 0 {
+		return line + "."
+	}
+	parts := []string{fmt.Sprintf("%d delivered", t.Delivered)}
+	if t.Pending > 0 {
+		parts = append(parts, fmt.Sprintf("%d pending", t.Pending))
+	}
+	if t.SkippedAtDelivery > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped at delivery", t.SkippedAtDelivery))
+	}
+	if t.Dead > 0 {
+		parts = append(parts, fmt.Sprintf("%d dead", t.Dead))
+	}
+	if n := t.Unaccounted(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d no longer in the outbox (dropped, or removed by outbox_retention)", n))
+	}
+	return line + ": " + strings.Join(parts, ", ") + "."
 }
 
 // printSteps writes what became of each step's message, from the
@@ -434,7 +475,7 @@ func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
 	if goal {
 		goalCols = "\tgoal\tgoal rate"
 	}
-	fmt.Fprintf(tw, "\nStep\treached\tsends\tdelivered\tpending\tskipped\theld\tfailed%s\n", goalCols)
+	fmt.Fprintf(tw, "\nStep\treached\tqueued\tdelivered\tpending\tskipped\theld\tfailed%s\n", goalCols)
 	var skipped, held, timedOut []string
 	for _, st := range rep.Steps {
 		name := st.Step

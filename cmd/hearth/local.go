@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hearth-community/hearth/adapters/local"
@@ -31,7 +33,10 @@ platform's stream, runs the rules, and delivers its messages back, which
 COMMUNITY and CHANNEL are block names (community "explorers", channel
 "welcome"), or the name of a sub-community plan made for a full community
 (explorers-2), to join it by its own invitation or show who hearth run
-moved there; members are the ids join prints (mb-1 ...). reply writes to
+moved there; members are the ids join prints (mb-1 ...), which -member
+and join -referrer (who invited the new member) take: given a name
+instead, hearth says the id of the member by that name, or lists some
+ids. reply writes to
 hearth directly, as a member answering a direct message: a survey's
 answers are replies such as "pulse recommend 9 more_of=events". role gives
 a member a role by hand (-take takes it), as a moderator does outside
@@ -76,7 +81,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	verb := args[0]
 	fs := newFlags(s, "local "+verb, localUsage)
 	name := fs.String("name", "", "With join: the new member's display name.")
-	referrer := fs.String("referrer", "", "With join: the member id of whoever invited them.")
+	referrer := fs.String("referrer", "", "With join: the member id (mb-N, as join printed it) of whoever invited them.")
 	timezone := fs.String("timezone", "", "With join: the new member's IANA time zone, such as Europe/Berlin.")
 	locale := fs.String("locale", "", "With join: the new member's locale, such as zh-CN.")
 	member := fs.String("member", "", "With post, react, reply and role: the member id.")
@@ -182,7 +187,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		m, err := lc.Join(ctx, local.JoinRequest{Community: co, Name: *name, Referrer: *referrer, Timezone: *timezone, Locale: *locale})
 		if err != nil {
-			return fail(err)
+			return fail(memberNotFound(ctx, lc, plat.Name, "-referrer", *referrer, err))
 		}
 		fmt.Fprintf(s.out, "%s joined as %s\n", *name, m.ID)
 	case "post":
@@ -202,12 +207,12 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		msg, err := lc.Post(ctx, local.PostRequest{Channel: chID, Member: *member, Text: strings.Join(pos, " ")})
 		if err != nil {
-			return fail(err)
+			return fail(memberNotFound(ctx, lc, plat.Name, "-member", *member, err))
 		}
 		fmt.Fprintf(s.out, "posted %s\n", msg.ID)
 	case "react":
 		if err := lc.React(ctx, local.ReactRequest{Message: *message, Member: *member, Emoji: *emoji}); err != nil {
-			return fail(err)
+			return fail(memberNotFound(ctx, lc, plat.Name, "-member", *member, err))
 		}
 		fmt.Fprintln(s.out, "reacted")
 	case "reply":
@@ -217,7 +222,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		dm, err := lc.WriteToApp(ctx, co, *member, strings.Join(pos[1:], " "))
 		if err != nil {
-			return fail(err)
+			return fail(memberNotFound(ctx, lc, plat.Name, "-member", *member, err))
 		}
 		fmt.Fprintf(s.out, "replied %s\n", dm.ID)
 	case "role":
@@ -231,7 +236,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		changed, err := lc.SetRole(ctx, co, *member, ro, !*take)
 		if err != nil {
-			return fail(err)
+			return fail(memberNotFound(ctx, lc, plat.Name, "-member", *member, err))
 		}
 		switch {
 		case *take && changed:
@@ -365,6 +370,81 @@ func notOnLocal(kind platform.Kind, name string, there []string, configured bool
 	return fmt.Errorf("no %s named %q on the local platform.%s", kind, name, suggestOrList(name, there, plural))
 }
 
+// memberNotFound explains err, a platform call's failure, when it is
+// because id (given with flag) is no member id on the local platform
+// plat: the flag takes the id join printed (mb-1), not a name. A name one
+// of its members goes by gets the id to pass; else up to five ids are
+// listed. Any other error, or an id the platform has, is err as it was.
+func memberNotFound(ctx context.Context, lc *local.Conn, plat, flag, id string, err error) error {
+	if id == "" || !errors.Is(err, platform.ErrNotFound) {
+		return err
+	}
+	// Every community's members: a referrer may be of any of them.
+	communities, rerr := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindCommunity})
+	if rerr != nil {
+		return err
+	}
+	type member struct{ id, name string }
+	var members []member
+	seen := map[string]bool{}
+	for _, co := range communities {
+		objs, rerr := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMember, Community: co.ID})
+		if rerr != nil {
+			return err
+		}
+		for _, o := range objs {
+			if !seen[o.ID] {
+				seen[o.ID] = true
+				members = append(members, member{o.ID, o.Attrs["name"]})
+			}
+		}
+	}
+	if seen[id] {
+		return err // a member, not of that community: the error says so
+	}
+	var named []string
+	for _, m := range members {
+		if strings.EqualFold(m.name, id) {
+			named = append(named, m.id)
+		}
+	}
+	msg := fmt.Sprintf("%s %s: no member with that id is in a community on local platform %q; %s takes a member id on that platform (mb-N, as hearth local join printed it).", flag, id, plat, flag)
+	switch {
+	case len(named) == 1:
+		msg += fmt.Sprintf(" %s is the name of %s; pass %s %s.", id, named[0], flag, named[0])
+	case len(named) > 1:
+		msg += fmt.Sprintf(" %s is the name of %s; pass %s with the one you mean.", id, strings.Join(named, ", "), flag)
+	case len(members) == 0:
+		msg += " It has no members yet: hearth local join adds one."
+	default:
+		slices.SortFunc(members, func(a, b member) int { return cmpMemberIDs(a.id, b.id) })
+		var ids []string
+		for _, m := range members[:min(len(members), 5)] {
+			if m.name != "" {
+				ids = append(ids, fmt.Sprintf("%s (%s)", m.id, m.name))
+			} else {
+				ids = append(ids, m.id)
+			}
+		}
+		if n := len(members) - len(ids); n > 0 {
+			msg += fmt.Sprintf(" Its members include %s and %d more (hearth local show members COMMUNITY lists them).", strings.Join(ids, ", "), n)
+		} else {
+			msg += " Its members are " + strings.Join(ids, ", ") + "."
+		}
+	}
+	return errors.New(msg)
+}
+
+// cmpMemberIDs orders mb-2 before mb-10, and other ids as text.
+func cmpMemberIDs(a, b string) int {
+	na, errA := strconv.Atoi(strings.TrimPrefix(a, "mb-"))
+	nb, errB := strconv.Atoi(strings.TrimPrefix(b, "mb-"))
+	if errA == nil && errB == nil && strings.HasPrefix(a, "mb-") && strings.HasPrefix(b, "mb-") {
+		return na - nb
+	}
+	return strings.Compare(a, b)
+}
+
 // inConfig reports whether the configuration has a community or channel
 // named name: one apply has yet to make.
 func inConfig(cfg *config.Config, kind platform.Kind, name string) bool {
@@ -413,7 +493,7 @@ func localArgsProblem(verb string, pos []string, name, member, channel, message,
 			return "give what to show (members, messages, dms or roles) and the community"
 		}
 		if _, ok := localShowKinds[pos[0]]; !ok {
-			return fmt.Sprintf("%q: show members, messages, dms or roles", pos[0])
+			return fmt.Sprintf("%q: show members, messages, dms or roles.%s", pos[0], didYouMean(pos[0], []string{"members", "messages", "dms", "roles"}))
 		}
 	}
 	return ""

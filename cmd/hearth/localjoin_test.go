@@ -59,3 +59,40 @@ func TestLocalJoinTimezone(t *testing.T) {
 		t.Errorf("member.joined attrs %v; want timezone Asia/Tokyo and locale zh-CN", attrs)
 	}
 }
+
+// -referrer and -member take the member ids join printed: a name is
+// answered with the id of the member of that name, an unknown id with
+// the ids there are (five at most), and none at all with how to make one.
+func TestLocalMemberIDHints(t *testing.T) {
+	dir := exampleCopy(t, "quickstart", nil)
+	if c, _, e := runCLI("apply", "-auto-approve", dir); c != 0 {
+		t.Fatalf("apply: %d %s", c, e)
+	}
+	want := func(what string, args []string, parts ...string) {
+		t.Helper()
+		c, _, e := runCLI(append([]string{"local"}, args...)...)
+		if c != 1 {
+			t.Errorf("%s: exit %d, %s; want 1", what, c, e)
+		}
+		for _, p := range parts {
+			if !strings.Contains(e, p) {
+				t.Errorf("%s: %q lacks %q", what, e, p)
+			}
+		}
+	}
+	want("no members yet", []string{"join", "-name", "Dana", "-referrer", "alice", "explorers", dir},
+		`hearth local join: -referrer alice: no member with that id is in a community on local platform "main"; -referrer takes a member id on that platform (mb-N`,
+		"It has no members yet")
+	for _, n := range []string{"Alice", "Bo", "Cy", "Di", "Ed", "Flo"} {
+		if c, _, e := runCLI("local", "join", "-name", n, "explorers", dir); c != 0 {
+			t.Fatalf("join %s: %d %s", n, c, e)
+		}
+	}
+	want("a name", []string{"join", "-name", "Dana", "-referrer", "alice", "explorers", dir}, "alice is the name of mb-1; pass -referrer mb-1.")
+	want("a name to post as", []string{"post", "-member", "Bo", "-channel", "welcome", "hi", dir}, "hearth local post: -member Bo:", "Bo is the name of mb-2; pass -member mb-2.")
+	want("an unknown id", []string{"join", "-name", "Dana", "-referrer", "mb-99", "explorers", dir},
+		"Its members include mb-1 (Alice), mb-2 (Bo), mb-3 (Cy), mb-4 (Di), mb-5 (Ed) and 1 more (hearth local show members COMMUNITY lists them).")
+	if c, out, e := runCLI("local", "join", "-name", "Dana", "-referrer", "mb-1", "explorers", dir); c != 0 || !strings.Contains(out, "Dana joined as mb-7") {
+		t.Errorf("join with a referrer's id: %d %s%s", c, out, e)
+	}
+}

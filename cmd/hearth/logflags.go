@@ -16,9 +16,12 @@ type logFlags struct {
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 
-const (
-	logLevelNames  = "debug, info, warn or error"
-	logFormatNames = "json or text"
+// The values of -log-level and -log-format, in the order they are named.
+var (
+	logLevelValues  = []string{"debug", "info", "warn", "error"}
+	logFormatValues = []string{"json", "text"}
+	logLevelNames   = orList(logLevelValues)
+	logFormatNames  = orList(logFormatValues)
 )
 
 func (f *logFlags) register(fs *flag.FlagSet) {
@@ -41,7 +44,7 @@ func (f *logFlags) options(s *stdio) (level slog.Level, asJSON bool, err error) 
 	if lv != "" {
 		l, ok := logLevels[lv]
 		if !ok {
-			return 0, false, fmt.Errorf("%s %q: want %s", from, lv, logLevelNames)
+			return 0, false, fmt.Errorf("%s %q: want %s.%s", from, lv, logLevelNames, didYouMean(lv, logLevelValues))
 		}
 		level = l
 	}
@@ -53,7 +56,7 @@ func (f *logFlags) options(s *stdio) (level slog.Level, asJSON bool, err error) 
 		asJSON = true
 	case "text":
 	default:
-		return 0, false, fmt.Errorf("%s %q: want %s", from, fv, logFormatNames)
+		return 0, false, fmt.Errorf("%s %q: want %s.%s", from, fv, logFormatNames, didYouMean(fv, logFormatValues))
 	}
 	return level, asJSON, nil
 }

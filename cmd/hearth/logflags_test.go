@@ -45,10 +45,13 @@ func TestRunLogFlagsRefuseBadValues(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"-log-level", "verbose"}, nil, `hearth run: -log-level "verbose": want debug, info, warn or error.`},
+		{[]string{"-log-level", "verbose"}, nil, `hearth run: -log-level "verbose": want debug, info, warn or error.` + "\n"},
 		{[]string{"-log-format", "yaml"}, nil, `hearth run: -log-format "yaml": want json or text.`},
 		{nil, map[string]string{"HEARTH_LOG_LEVEL": "trace"}, `hearth run: HEARTH_LOG_LEVEL "trace": want debug, info, warn or error.`},
 		{nil, map[string]string{"HEARTH_LOG_FORMAT": "logfmt"}, `hearth run: HEARTH_LOG_FORMAT "logfmt": want json or text.`},
+		// A typo of a value is told of the value.
+		{[]string{"-log-level", "inf"}, nil, `hearth run: -log-level "inf": want debug, info, warn or error. Did you mean "info"?` + "\n"},
+		{nil, map[string]string{"HEARTH_LOG_FORMAT": "jsn"}, `hearth run: HEARTH_LOG_FORMAT "jsn": want json or text. Did you mean "json"?` + "\n"},
 		// The flags win, so the bad environment is not looked at: the
 		// next check (-max-ahead) is what fails.
 		{[]string{"-log-level", "debug", "-log-format", "json"}, map[string]string{"HEARTH_LOG_LEVEL": "trace", "HEARTH_LOG_FORMAT": "x"}, "-max-ahead must be more than 0"},

@@ -521,6 +521,28 @@ func didYouMean(name string, candidates []string) string {
 	return fmt.Sprintf(" Did you mean %q?", best)
 }
 
+// enumProblem refuses value for flag, which takes one of vals: it names
+// them, says why those alone when why is not "", and suggests the one
+// value is a typo of, as didYouMean does for names: "-status must be
+// pending, sent, dead or skipped, not "deadd". Did you mean "dead"?".
+// The flags with a fixed set of values say so through here, or with
+// didYouMean where their message has its own form.
+func enumProblem(flag, value string, vals []string, why string) string {
+	msg := fmt.Sprintf("%s must be %s, not %q", flag, orList(vals), value)
+	if why != "" {
+		msg += ": " + why
+	}
+	return msg + "." + didYouMean(strings.ToLower(value), vals)
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	for j := range prev {

@@ -229,7 +229,7 @@ func runMemberExport(ctx context.Context, s *stdio, args []string) int {
 func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member forget", forgetUsage)
 	suppress := fs.Bool("suppress", false, "Also refuse the id's later events, so they do not make the member again.")
-	force := autoApprove(fs, "Erase without asking for confirmation (required when standard input is not a terminal).", "force")
+	force := autoApprove(fs, "Erase without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).", "force")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
 	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
@@ -242,27 +242,29 @@ func runMemberForget(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	id := pos[0]
-	if !*force && !s.inTTY {
-		fmt.Fprintln(s.err, "hearth member forget: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve to erase the member.")
-		return 1
-	}
 	t, ok := memberTargetOf(ctx, s, "member forget", *daemonURL, dir, vf)
 	if !ok {
 		return 1
 	}
 	defer t.release()
 	if !*force {
-		x, ok := t.export(ctx, s, "member forget", id)
-		if !ok {
+		var x *memberdata.Export
+		if t.base == "" && *suppress {
+			// A member forgotten already can still be suppressed, as
+			// -auto-approve does: the preview shows nothing to erase.
+			var err error
+			if x, err = memberdata.ExportMember(ctx, t.store, id, time.Now()); errors.Is(err, state.ErrNotFound) {
+				x, err = &memberdata.Export{Member: id}, nil
+			}
+			if err != nil {
+				fmt.Fprintf(s.err, "hearth member forget: %v\n", err)
+				return 1
+			}
+		} else if x, ok = t.export(ctx, s, "member forget", id); !ok {
 			return 1
 		}
 		printForgetPreview(s.out, x, *suppress)
-		fmt.Fprint(s.out, "\nDo you want to erase this member? This cannot be undone. Only 'yes' will be accepted.\n  Enter a value: ")
-		if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
-			if err != nil {
-				fmt.Fprintln(s.out)
-			}
-			fmt.Fprintln(s.err, "hearth member forget: cancelled; nothing was changed.")
+		if !confirm(ctx, s, "member forget", "Do you want to erase this member? This cannot be undone. Only 'yes' will be accepted.", "nothing was changed", "") {
 			return 1
 		}
 		fmt.Fprintln(s.out)

@@ -203,8 +203,8 @@ func runOutboxList(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	if sel.Status != "" && !slices.Contains([]string{outbox.Pending, outbox.Sent, outbox.Dead, outbox.Skipped}, sel.Status) {
-		return argError(s, name, "-status must be pending, sent, dead or skipped")
+	if statuses := []string{outbox.Pending, outbox.Sent, outbox.Dead, outbox.Skipped}; sel.Status != "" && !slices.Contains(statuses, sel.Status) {
+		return argError(s, name, enumProblem("-status", sel.Status, statuses, ""))
 	}
 	if *limit < 1 || *limit > outboxListMax {
 		return argError(s, name, fmt.Sprintf("-limit must be 1 or more, up to %d", outboxListMax))

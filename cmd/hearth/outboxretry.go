@@ -19,7 +19,7 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 	var sel outboxFilterFlags
 	sel.register(fs, "Retry every action of status `S` (dead or pending) the other filters select, in place of one KEY.")
 	dryRun := fs.Bool("dry-run", false, "With -status: list the actions it would retry, and change nothing.")
-	auto := fs.Bool("auto-approve", false, "With -status: retry without asking for confirmation (required when standard input is not a terminal).")
+	auto := fs.Bool("auto-approve", false, "With -status: retry without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).")
 	vf := varFlags{readOnly: true} // edits the store; reaches no platform
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -40,17 +40,11 @@ func runOutboxRetry(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	if sel.Status != outbox.Dead && sel.Status != outbox.Pending {
-		return argError(s, name, "-status must be dead or pending: a sent action is not sent again, and a skipped one was dropped on purpose")
+		return argError(s, name, enumProblem("-status", sel.Status, []string{outbox.Dead, outbox.Pending}, "a sent action is not sent again, and a skipped one was dropped on purpose"))
 	}
 	f, err := sel.filter(s.clock())
 	if err != nil {
 		return argError(s, name, err.Error())
-	}
-	// Asked before anything is read, as member forget does: a script
-	// learns at once what it must pass.
-	if !*dryRun && !*auto && !s.inTTY {
-		fmt.Fprintf(s.err, "hearth %s: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve (or -dry-run to list what it would retry).\n", name)
-		return 1
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -140,12 +134,7 @@ func confirmRetry(ctx context.Context, s *stdio, count string, n int, sample []o
 	if n > len(sample) {
 		fmt.Fprintf(s.out, "... and %d more (-dry-run lists them all).\n", n-len(sample))
 	}
-	fmt.Fprint(s.out, "\nDo you want to retry these actions? They are sent again at the next delivery round. Only 'yes' will be accepted.\n  Enter a value: ")
-	if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
-		if err != nil {
-			fmt.Fprintln(s.out) // the prompt's line, ended by Ctrl-C
-		}
-		fmt.Fprintln(s.err, "hearth outbox retry: cancelled; nothing was changed.")
+	if !confirm(ctx, s, "outbox retry", "Do you want to retry these actions? They are sent again at the next delivery round. Only 'yes' will be accepted.", "nothing was changed", " (or -dry-run to list what it would retry)") {
 		return false
 	}
 	fmt.Fprintln(s.out)

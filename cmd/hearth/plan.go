@@ -205,9 +205,10 @@ const applyUsage = `Usage: hearth apply [options] [PLANFILE] [DIR]
 Carries out a plan. Without PLANFILE it plans first, shows the plan with
 its member impact (how the rules would move the stored members: tiers,
 segments, badges, campaign runs, as 'hearth plan' shows it) and, when
-the plan changes a platform, asks for confirmation ("yes");
--auto-approve skips the question, which is required when standard input
-is not a terminal. Apply changes the platforms only: members move when
+the plan changes a platform, asks for confirmation ("yes"), read as one
+line from standard input, a terminal or a pipe (echo yes | hearth apply
+DIR); only "yes" goes on, anything else or no line at all cancels and
+exits 1. -auto-approve skips the question. Apply changes the platforms only: members move when
 the daemon (hearth run) loads the new rules, at once when it runs on the
 same directory, whether or not apply runs and whatever the answer. So a
 plan that only moves members is not asked about: apply says there is
@@ -275,9 +276,9 @@ const forceUnlockUsage = `Usage: hearth force-unlock LOCK_ID [DIR]
 Removes the apply lock with that id from the state store, after an apply
 was killed and left it. Make sure no apply is running first. The id is in
 the message of the apply that found the lock. It shows who holds the lock
-and since when, and asks for 'yes' unless -auto-approve is given (standard
-input not a terminal needs -auto-approve), as every hearth command that
-asks does; -force, its earlier name, still works.
+and since when, and asks for 'yes' unless -auto-approve is given (read
+from standard input, a terminal or a pipe; no line at all cancels), as
+every hearth command that asks does; -force, its earlier name, still works.
 
 Related: hearth apply -lock-timeout waits for a lock instead of failing.
 
@@ -630,7 +631,7 @@ func writePlanText(s *stdio, p *plan.Plan) error {
 func runApply(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "apply", applyUsage)
 	s.registerNoColor(fs)
-	auto := autoApprove(fs, "Apply without asking for confirmation (required when standard input is not a terminal, unless a plan file is given).")
+	auto := autoApprove(fs, "Apply without asking for confirmation (else the answer is read from standard input, a terminal or a pipe; a plan file is applied without asking).")
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
@@ -662,9 +663,9 @@ are, so the next 'hearth apply' makes it all again. It is 'hearth apply
 -destroy'; 'hearth plan -destroy' shows the same plan and, with -out
 FILE, saves it for 'hearth apply FILE'.
 
-It prints the plan first and asks for confirmation ("yes");
--auto-approve skips the question, which is required when standard input
-is not a terminal (in CI). It holds the state lock as apply does
+It prints the plan first and asks for confirmation ("yes", read from
+standard input, a terminal or a pipe; anything else, or no line at all,
+cancels); -auto-approve skips the question, as CI needs. It holds the state lock as apply does
 (-lock-timeout waits for another apply), records each removal in state
 as the platform confirms it, and stops at the first failure; 'hearth
 plan -destroy' then shows what is left.
@@ -702,7 +703,7 @@ Examples:
 func runDestroy(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "destroy", destroyUsage)
 	s.registerNoColor(fs)
-	auto := autoApprove(fs, "Destroy without asking for confirmation (required when standard input is not a terminal).")
+	auto := autoApprove(fs, "Destroy without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).")
 	allow := fs.Bool("allow-removals", false, "Allow destroying more than 25% of the managed resources (a whole destroy needs it).")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
@@ -879,24 +880,13 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		// A plan that only moves members is not asked about: apply does
 		// nothing with it, so a "no" would hold nothing back.
 		if p.HasChanges() && !f.auto {
-			if !s.inTTY {
-				saved := "hearth plan -out FILE"
-				if f.destroy {
-					saved = "hearth plan -destroy -out FILE"
-				}
-				fmt.Fprintf(s.err, "hearth %s: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve, or apply a saved plan (%s, then hearth apply FILE).\n", v.name, saved)
-				return 1
-			}
+			saved := "hearth plan -out FILE"
 			question := "Do you want to perform these actions? Only 'yes' will be accepted."
 			if f.destroy {
+				saved = "hearth plan -destroy -out FILE"
 				question = "Do you really want to destroy what hearth manages, as shown above? There is no undo. Only 'yes' will be accepted."
 			}
-			fmt.Fprintf(s.out, "\n%s\n  Enter a value: ", question)
-			if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
-				if err != nil {
-					fmt.Fprintln(s.out) // the prompt's line, ended by Ctrl-C
-				}
-				fmt.Fprintf(s.err, "hearth %s: cancelled; nothing was changed.\n", v.name)
+			if !confirm(ctx, s, v.name, question, "nothing was changed", fmt.Sprintf(", apply a saved plan (%s, then hearth apply FILE)", saved)) {
 				return 1
 			}
 		}
@@ -1021,7 +1011,7 @@ func hostname() string {
 
 func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "force-unlock", forceUnlockUsage)
-	force := autoApprove(fs, "Remove the lock without asking for confirmation (required when standard input is not a terminal).", "force")
+	force := autoApprove(fs, "Remove the lock without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).", "force")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -1066,17 +1056,9 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 				pos[0], locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID)
 			return 1
 		case errors.As(err, &locked):
-			if !s.inTTY {
-				fmt.Fprintln(s.err, "hearth force-unlock: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve.")
-				return 1
-			}
-			fmt.Fprintf(s.out, "The state is locked by %s since %s (lock id %s).\nRemoving the lock while that apply runs lets another apply change the same objects.\n\nDo you really want to force-unlock? Only 'yes' will be accepted.\n  Enter a value: ",
+			fmt.Fprintf(s.out, "The state is locked by %s since %s (lock id %s).\nRemoving the lock while that apply runs lets another apply change the same objects.\n",
 				locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID)
-			if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
-				if err != nil {
-					fmt.Fprintln(s.out) // the prompt's line, ended by Ctrl-C
-				}
-				fmt.Fprintln(s.err, "hearth force-unlock: cancelled; the lock stays.")
+			if !confirm(ctx, s, "force-unlock", "Do you really want to force-unlock? Only 'yes' will be accepted.", "the lock stays", "") {
 				return 1
 			}
 		default:
@@ -1100,16 +1082,28 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 // when ctx is done: Ctrl-C at "Enter a value:" must end the command (and
 // release the lock apply holds while it asks), not wait for a line that
 // never comes. The reading goroutine is left blocked on the terminal;
-// the command is about to return.
+// the command is about to return. An input that ends before any
+// character is io.EOF; a last line without its newline ("printf yes")
+// is an answer.
 func readAnswer(ctx context.Context, in io.Reader) (string, error) {
-	line := make(chan string, 1)
+	type read struct {
+		line string
+		err  error
+	}
+	line := make(chan read, 1)
 	go func() {
-		l, _ := bufio.NewReader(in).ReadString('\n')
-		line <- l
+		l, err := bufio.NewReader(in).ReadString('\n')
+		if err != nil && l != "" {
+			err = nil
+		}
+		line <- read{l, err}
 	}()
 	select {
 	case l := <-line:
-		return strings.TrimSpace(l), nil
+		if l.err != nil {
+			return "", l.err
+		}
+		return strings.TrimSpace(l.line), nil
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}

@@ -380,9 +380,9 @@ func TestReadmeCommandTableRowsAreWhole(t *testing.T) {
 // quickstart's members, from the configuration directory ("."), and do
 // what the text says: export prints u07's data, forget erases it, and
 // forget -suppress refuses u07's later events until unsuppress. Standard
-// input is not a terminal here, so forget answers as in a script: it
-// refuses without -auto-approve, which the README's comment names, and
-// the test then adds it.
+// input is empty here, so forget answers as in a script that pipes
+// nothing: it cancels, naming -auto-approve, which the README's comment
+// names, and the test then adds it.
 func TestReadmeMembersDataCommands(t *testing.T) {
 	src, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -415,7 +415,7 @@ func TestReadmeMembersDataCommands(t *testing.T) {
 		code, out, errs := runCLI(c...)
 		if c[1] == "forget" {
 			if code != 1 || !strings.Contains(errs, "-auto-approve") {
-				t.Errorf("hearth %s without a terminal: exit %d, %s; want exit 1 naming -auto-approve", strings.Join(c, " "), code, errs)
+				t.Errorf("hearth %s with no answer: exit %d, %s; want exit 1 naming -auto-approve", strings.Join(c, " "), code, errs)
 			}
 			code, out, errs = runCLI(append([]string{c[0], c[1], "-auto-approve"}, c[2:]...)...)
 		}

@@ -106,7 +106,11 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 	}
 	if *by != "" {
 		if err := analytics.CheckSeries(*by, *periods); err != nil {
-			fmt.Fprintf(s.err, "hearth report: -by, -periods: %v\n", err)
+			hint := ""
+			if analytics.DefaultPeriods(*by) == 0 {
+				hint = didYouMean(*by, []string{"day", "week", "month"})
+			}
+			fmt.Fprintf(s.err, "hearth report: -by, -periods: %v.%s\n", err, hint)
 			return 1
 		}
 	} else if *periods != 0 {

@@ -213,22 +213,13 @@ func swapDone(s *stdio, name, db string, stale []sqlite.Stale, err error) bool {
 	return false
 }
 
-// confirmRestore asks for 'yes' on a terminal unless auto; false (said
-// on stderr) when it was not given.
+// confirmRestore asks for 'yes' unless auto; false (said on stderr)
+// when it was not given.
 func confirmRestore(ctx context.Context, s *stdio, name, question string, auto bool) bool {
 	if auto {
 		return true
 	}
-	if !s.inTTY {
-		fmt.Fprintf(s.err, "hearth %s: standard input is not a terminal, so hearth cannot ask for confirmation; pass -auto-approve.\n", name)
-		return false
-	}
-	fmt.Fprintf(s.out, "\n%s Only 'yes' will be accepted.\n  Enter a value: ", question)
-	if answer, err := readAnswer(ctx, s.in); err != nil || answer != "yes" {
-		if err != nil {
-			fmt.Fprintln(s.out) // the prompt's line, ended by Ctrl-C
-		}
-		fmt.Fprintf(s.err, "hearth %s: cancelled; the state was not changed.\n", name)
+	if !confirm(ctx, s, name, question+" Only 'yes' will be accepted.", "the state was not changed", "") {
 		return false
 	}
 	fmt.Fprintln(s.out)

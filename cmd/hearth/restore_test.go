@@ -209,8 +209,9 @@ func TestStateRestoreRefusesABadBackup(t *testing.T) {
 	sameStateFiles(t, "after refusing a bad backup", stateFiles(t, dir), before)
 }
 
-// On a terminal restore asks; anything but yes, or Ctrl-C at the
-// prompt, changes nothing. Without a terminal it needs -auto-approve.
+// Restore asks, and reads the answer from a terminal or a pipe; anything
+// but yes, no answer at all, or Ctrl-C at the prompt, changes nothing.
+// A pipe that ends with no line is told to pass -auto-approve.
 func TestStateRestoreAsks(t *testing.T) {
 	dir, backup, ref := restoreSetup(t)
 	db := filepath.Join(dir, ".hearth", "state.db")
@@ -222,9 +223,14 @@ func TestStateRestoreAsks(t *testing.T) {
 		return code, out.String(), errb.String()
 	}
 
-	code, stdout, stderr := restoreWith(context.Background(), strings.NewReader("yes\n"), false)
-	if code != 1 || !strings.Contains(stderr, "standard input is not a terminal") || !strings.Contains(stderr, "-auto-approve") {
-		t.Errorf("without a terminal: %d\n%s%s", code, stdout, stderr)
+	code, stdout, stderr := restoreWith(context.Background(), strings.NewReader(""), false)
+	if code != 1 || !strings.Contains(stderr, "standard input is not a terminal and gave no answer") || !strings.Contains(stderr, "-auto-approve") ||
+		!strings.Contains(stderr, "the state was not changed") {
+		t.Errorf("no answer from a pipe: %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = restoreWith(context.Background(), strings.NewReader("yes please\n"), false)
+	if code != 1 || !strings.Contains(stderr, "cancelled; the state was not changed") || strings.Contains(stderr, "-auto-approve") {
+		t.Errorf("answered 'yes please' from a pipe: %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = restoreWith(context.Background(), strings.NewReader("no\n"), true)
 	if code != 1 || !strings.Contains(stdout, "Only 'yes' will be accepted") || !strings.Contains(stderr, "cancelled; the state was not changed") {
@@ -239,11 +245,12 @@ func TestStateRestoreAsks(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "cancelled; the state was not changed") {
 		t.Errorf("Ctrl-C at the prompt: %d\n%s%s", code, stdout, stderr)
 	}
-	sameStateFiles(t, "after three refusals", stateFiles(t, dir), before)
+	sameStateFiles(t, "after four refusals", stateFiles(t, dir), before)
 
-	code, stdout, stderr = restoreWith(context.Background(), strings.NewReader("yes\n"), true)
+	// echo yes | hearth state restore: the pipe's answer is taken.
+	code, stdout, stderr = restoreWith(context.Background(), strings.NewReader("yes\n"), false)
 	if code != 0 || !strings.Contains(stdout, "Restored ") {
-		t.Fatalf("answered yes: %d\n%s%s", code, stdout, stderr)
+		t.Fatalf("answered yes from a pipe: %d\n%s%s", code, stdout, stderr)
 	}
 	sameLedger(t, "restored after yes", ledger(t, db), ledger(t, filepath.Join(ref, ".hearth", "state.db")))
 }

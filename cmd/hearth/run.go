@@ -203,7 +203,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	log, err := lf.logger(s)
 	if err != nil {
 		// As a bad -max-ahead: exit 1, as every usage error of hearth.
-		fmt.Fprintf(s.err, "hearth run: %v.\n", err)
+		fmt.Fprintf(s.err, "hearth run: %v\n", err)
 		return 1
 	}
 	dir, ok := dirArg(pos, s, "run")

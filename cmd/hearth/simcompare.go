@@ -294,7 +294,7 @@ func writeComparison(w io.Writer, c *simulate.Comparison, old, next simulate.Sid
 		}
 	}
 	table("Segments (members)", c.Segments, plain)
-	table("Campaign sends", c.CampaignSends, plain)
+	table("Campaign messages queued", c.CampaignSends, plain)
 	table("Sends that would happen", c.Sends, plain)
 	_ = tw.Flush()
 	defer func() {

@@ -34,7 +34,9 @@ reason apart, as 'hearth campaign show' counts them: goal (exit_when
 held), exited (stop_when held; a column only where some campaign has a
 stop_when), finished (past the last step), left (the audience or the
 community) and stopped (the campaign was removed from the files); then
-the runs still active, and the sends made, deferred and skipped. The
+the runs still active, and the messages queued (the queued column,
+"sends" in -json: nothing is sent; those the sandbox's outbox would skip
+at delivery count as skipped instead), deferred and skipped. The
 deferred ones are then split by what held them back: quiet hours or a
 frequency cap. -json has them per campaign under "campaigns" (deferred,
 and "deferred_by" with quiet_hours and frequency_cap), with each A/B
@@ -143,8 +145,8 @@ a change), each replay in a sandbox of its own, and prints how the
 rules of DIR change what they do, in place of the summary: what differs
 of the grants and net points per incentive, the badge holders, the
 members per tier, the tier moves (members who end on another tier,
-from -> to, how many), the segment sizes, the sends per campaign and
-per action kind; then how many members end in another state (tier,
+from -> to, how many), the segment sizes, the messages queued per
+campaign and the sends per action kind; then how many members end in another state (tier,
 points, badges held, segments), and per badge and segment how many
 gain it and lose it. A tier members flap on with the new rules more
 than with the baseline's is told of as above. -baseline-ref REF takes
@@ -536,9 +538,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", f.Finished, f.Left, f.Stopped, f.Active, f.Sends, f.Deferred, f.Skipped)
 		}
 		if exits {
-			section("Campaigns", "entered\tgoal\texited\tfinished\tleft\tstopped\tactive\tsends\tdeferred\tskipped")
+			section("Campaigns", "entered\tgoal\texited\tfinished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
 		} else {
-			section("Campaigns", "entered\tgoal\tfinished\tleft\tstopped\tactive\tsends\tdeferred\tskipped")
+			section("Campaigns", "entered\tgoal\tfinished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
 		}
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]

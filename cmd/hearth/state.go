@@ -97,8 +97,9 @@ how to use pg_dump.
 
 restore refuses while hearth run or another command holds the state,
 and a BACKUP that fails the -check. It shows what the state and the
-backup hold and asks for 'yes' on a terminal (Ctrl-C cancels, changing
-nothing); without a terminal it needs -auto-approve. It then moves
+backup hold and asks for 'yes', read from standard input, a terminal or
+a pipe (anything else, no answer or Ctrl-C cancels, changing nothing);
+a script passes -auto-approve. It then moves
 state.db and all that goes with it (-wal, -shm and the journal's
 -batches files, which would otherwise be read into the restored state)
 into state.db.before-restore-TIME next to it, deleting nothing, places
@@ -173,7 +174,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
 	// -out as import and plan take it: OUT may be named either way.
 	outFlag := fs.String("out", "", "With backup: the `FILE` to write the backup to, in place of OUT.")
-	approve := autoApprove(fs, "With restore: restore without asking for confirmation (required when standard input is not a terminal).")
+	approve := autoApprove(fs, "With restore: restore without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).")
 	undo := fs.Bool("undo", false, "With restore, in place of BACKUP: put back the state the latest restore replaced (the newest state.db.before-restore-TIME folder), moving the state there now aside the same way.")
 	// Only import looks objects up on a platform and reads the blocks;
 	// the others need only where state lives, so no variable values.

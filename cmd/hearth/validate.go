@@ -28,6 +28,9 @@ contacted: no platform, no state, so sensitive string variables (tokens)
 need no value here; the other variables do. A secret written in a file
 (a token in plain text, which is a warning) is shown as "(sensitive)" in
 the quoted lines, in text and in -json, as every command shows it.
+The text lists the errors first, then the warnings, each kind by file and
+position, and ends with how many there are; -json lists them all by file
+and position.
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 

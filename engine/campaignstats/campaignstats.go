@@ -38,7 +38,25 @@ type Counts struct {
 	Finished int `json:"finished"`
 	Left     int `json:"left"`
 	Stopped  int `json:"stopped"`
-	Sends    int `json:"sends"` // made in the latest runs
+	// Sends is the messages the latest runs queued to the outbox (the
+	// name kept for -json readers): queued, not delivered. Of them, the
+	// outbox entries kept tell how many were delivered, are pending,
+	// were skipped at delivery (expired, unsubscribed meanwhile ...) and
+	// went dead; the rest are no longer in the outbox (dropped, or
+	// removed by outbox_retention). These four are counted only where
+	// the outbox entries are read (Read: campaign show, GET
+	// /v1/campaigns/NAME), and are 0 elsewhere (the dashboard's splits).
+	Sends             int `json:"sends"`
+	Delivered         int `json:"delivered"`
+	Pending           int `json:"pending"`
+	SkippedAtDelivery int `json:"skipped_at_delivery"`
+	Dead              int `json:"dead"`
+}
+
+// Unaccounted is the sends queued whose outbox entries are no longer
+// kept: dropped, or removed by outbox_retention.
+func (c Counts) Unaccounted() int {
+	return max(c.Sends-c.Delivered-c.Pending-c.SkippedAtDelivery-c.Dead, 0)
 }
 
 // Ended is the runs that ended, for whatever reason.
@@ -54,10 +72,16 @@ func (c Counts) GoalRate() float64 {
 	return float64(c.Goal) / float64(c.Ended())
 }
 
-func (c *Counts) add(run *state.CampaignRun) {
+func (c *Counts) add(run *state.CampaignRun, out *runOutbox) {
 	c.Entered++
 	c.Runs += max(run.Runs, 1)
 	c.Sends += run.Seq
+	if out != nil && out.run == run.Runs {
+		c.Delivered += out.delivered
+		c.Pending += out.pending
+		c.SkippedAtDelivery += out.skipped
+		c.Dead += out.dead
+	}
 	if run.Active() {
 		c.Active++
 		return
@@ -204,7 +228,7 @@ func (t *Tally) Add(m *state.Member) {
 	counted := false
 	var variants []string
 	for _, run := range runs {
-		if !t.addRun(run) {
+		if !t.addRun(m.ID, run) {
 			continue
 		}
 		counted = true
@@ -220,13 +244,17 @@ func (t *Tally) Add(m *state.Member) {
 	}
 }
 
-// addRun counts one run, and reports whether it did: a run never
-// entered is none.
-func (t *Tally) addRun(run *state.CampaignRun) bool {
+// addRun counts one run of member, and reports whether it did: a run
+// never entered is none.
+func (t *Tally) addRun(member string, run *state.CampaignRun) bool {
 	if run == nil || run.Runs == 0 {
 		return false
 	}
-	t.rep.Total.add(run)
+	var out *runOutbox
+	if t.steps != nil {
+		out = t.steps.outbox[member+"\x00"+run.Key]
+	}
+	t.rep.Total.add(run, out)
 	if run.Active() && t.c.StepRemoved(run.StepName) {
 		// Still on the removed step until its wait is over, as member
 		// show says: not yet at the step it goes on to.
@@ -258,7 +286,7 @@ func (t *Tally) addRun(run *state.CampaignRun) bool {
 			t.variants[run.Variant] = vc
 			t.order = append(t.order, run.Variant)
 		}
-		vc.add(run)
+		vc.add(run, out)
 	}
 	return true
 }

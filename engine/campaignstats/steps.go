@@ -162,6 +162,17 @@ type stepTally struct {
 	// converted counts the convert outcomes.
 	converted int
 	rec       StepRecords
+	// outbox holds, by member and run key, what the outbox entries of
+	// the latest run they tell of became: the member scan adds it to
+	// the counts of that run, when it is the member's latest. One entry
+	// per run with kept entries, not one per entry.
+	outbox map[string]*runOutbox
+}
+
+// runOutbox is what became of one run's outbox entries.
+type runOutbox struct {
+	run                               int // the run's number (CampaignRun.Runs)
+	delivered, pending, skipped, dead int
 }
 
 func newStepTally(c *config.Campaign, ret Retention) *stepTally {
@@ -325,11 +336,27 @@ func (t *stepTally) send(s state.SendStatus) {
 		return
 	}
 	st := t.steps[t.step(k.Step)]
+	id := k.Member + "\x00" + k.RunKey
+	r := t.outbox[id]
+	switch {
+	case r == nil || k.Run > r.run:
+		// An earlier run's entries count in the steps, not in the
+		// latest runs' counts.
+		r = &runOutbox{run: k.Run}
+		if t.outbox == nil {
+			t.outbox = map[string]*runOutbox{}
+		}
+		t.outbox[id] = r
+	case k.Run < r.run:
+		r = &runOutbox{} // counted nowhere
+	}
 	switch s.Status {
 	case state.OutboxSent:
 		st.Delivered++
+		r.delivered++
 	case state.OutboxPending:
 		st.Pending++
+		r.pending++
 		if _, _, held := state.OutboxHeldQuiet(s.Reason); held {
 			st.HeldAtDelivery++
 			// Once per run, with a hold at the step the outcomes told of;
@@ -348,10 +375,12 @@ func (t *stepTally) send(s state.SendStatus) {
 		}
 	case state.OutboxDead:
 		st.Dead++
+		r.dead++
 	case state.OutboxSkipped:
 		st.Skipped++
 		st.SkippedAtDelivery++
 		st.SkippedBy[runtime.DeliverySkip(s.Reason)]++
+		r.skipped++
 	}
 }
 

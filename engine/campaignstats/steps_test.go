@@ -271,3 +271,45 @@ func TestStepFiguresCountHeldAtDelivery(t *testing.T) {
 		t.Errorf("hello: %+v; want ann's and bob's held (bob's once), cat's pending only", hello)
 	}
 }
+
+// The latest runs' counts say what became of the messages they queued,
+// from the outbox entries of those runs alone: an earlier run's entry
+// (bob's dead hello, from his first run) counts at its step, not there;
+// each variant counts its own runs'.
+func TestCountsDelivery(t *testing.T) {
+	c := stepsCampaign()
+	c.Steps = append([]*config.Step{{Name: "split", Split: []*config.Variant{{Name: "a"}, {Name: "b"}}}}, c.Steps...)
+	tally := NewTally(c, nil)
+	if err := tally.ReadRecords(context.Background(), stepsRecords(), Retention{}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(id, variant, status, reason string, runs, seq int) {
+		m := state.NewMember(id, state.Day(0).Time())
+		m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: status, Reason: reason, Variant: variant, Step: 1, Runs: runs, Seq: seq}}
+		tally.Add(m)
+	}
+	run("ann", "a", "done", "goal", 1, 2)
+	run("bob", "a", "active", "", 2, 0)
+	run("cat", "b", "done", "left", 2, 1)
+	run("eve", "b", "active", "", 1, 2) // her second send's entry is gone
+	rep := tally.Report()
+	tot := rep.Total
+	if tot.Sends != 5 || tot.Delivered != 2 || tot.SkippedAtDelivery != 2 || tot.Dead != 0 || tot.Pending != 0 || tot.Unaccounted() != 1 {
+		t.Errorf("total: %+v (unaccounted %d); want 5 queued: 2 delivered, 2 skipped, 1 gone", tot, tot.Unaccounted())
+	}
+	if len(rep.Variants) != 2 {
+		t.Fatalf("variants: %+v", rep.Variants)
+	}
+	if a := rep.Variants[0]; a.Sends != 2 || a.Delivered != 2 || a.SkippedAtDelivery != 0 {
+		t.Errorf("a: %+v; want 2 queued, 2 delivered", a.Counts)
+	}
+	if b := rep.Variants[1]; b.Sends != 3 || b.Delivered != 0 || b.SkippedAtDelivery != 2 || b.Unaccounted() != 1 {
+		t.Errorf("b: %+v; want 3 queued, none delivered, 2 skipped", b.Counts)
+	}
+	out, _ := json.Marshal(rep.Variants[1])
+	for _, k := range []string{`"sends":3`, `"delivered":0`, `"skipped_at_delivery":2`, `"pending":0`, `"dead":0`} {
+		if !strings.Contains(string(out), k) {
+			t.Errorf("variant JSON lacks %s: %s", k, out)
+		}
+	}
+}

@@ -17,7 +17,12 @@ import (
 // WriteDiagnostics prints diagnostics the way Terraform does: severity and
 // summary, the file, line and column with the enclosing block, the source
 // line with the problem underlined, then the detail. Paths are shown
-// relative to base when possible.
+// relative to base when possible. Errors come first, then warnings, each
+// in the order given (by file and position, as Load sorts them): what
+// stops the command is what is read first, not a warning above it.
+// Terraform sorts the other way (errors last); hearth's readers met a
+// warning first and took it for the failure. -json (ToJSON) keeps the
+// order given.
 func WriteDiagnostics(w io.Writer, src Sources, diags hcl.Diagnostics, base string, color bool) error {
 	return (*Redactor)(nil).WriteDiagnostics(w, src, diags, base, color)
 }
@@ -27,8 +32,12 @@ func WriteDiagnostics(w io.Writer, src Sources, diags hcl.Diagnostics, base stri
 // redacted before the underline is drawn, so it stays under the problem.
 func (rd *Redactor) WriteDiagnostics(w io.Writer, src Sources, diags hcl.Diagnostics, base string, color bool) error {
 	bw := bufio.NewWriter(w)
-	for _, d := range diags {
-		writeDiagnostic(bw, src, d, base, color, rd)
+	for _, sev := range []hcl.DiagnosticSeverity{hcl.DiagError, hcl.DiagWarning} {
+		for _, d := range diags {
+			if d.Severity == sev || sev == hcl.DiagWarning && d.Severity != hcl.DiagError {
+				writeDiagnostic(bw, src, d, base, color, rd)
+			}
+		}
 	}
 	return bw.Flush()
 }

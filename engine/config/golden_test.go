@@ -6,7 +6,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/textdiff"
@@ -69,5 +72,43 @@ func compareGolden(t *testing.T, path string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs (run with -update if intended):\n%s", path, textdiff.Unified(path, "got", string(want), string(got)))
+	}
+}
+
+// The text lists errors before warnings, each kind in the order given;
+// JSON keeps the order given (by file and position, as Load sorts it).
+func TestDiagnosticsErrorsFirst(t *testing.T) {
+	rng := func(line int) *hcl.Range {
+		p := hcl.Pos{Line: line, Column: 1, Byte: line * 10}
+		return &hcl.Range{Filename: "main.hcl", Start: p, End: p}
+	}
+	diags := hcl.Diagnostics{
+		{Severity: hcl.DiagWarning, Summary: "first warning", Subject: rng(1)},
+		{Severity: hcl.DiagError, Summary: "first error", Subject: rng(2)},
+		{Severity: hcl.DiagWarning, Summary: "second warning", Subject: rng(3)},
+		{Severity: hcl.DiagError, Summary: "second error", Subject: rng(4)},
+	}
+	var text bytes.Buffer
+	if err := config.WriteDiagnostics(&text, nil, diags, "", false); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, line := range strings.Split(text.String(), "\n") {
+		if s, ok := strings.CutPrefix(line, "Error: "); ok {
+			order = append(order, s)
+		} else if s, ok := strings.CutPrefix(line, "Warning: "); ok {
+			order = append(order, s)
+		}
+	}
+	if got := strings.Join(order, ", "); got != "first error, second error, first warning, second warning" {
+		t.Errorf("text order: %s", got)
+	}
+	js := config.ToJSON(nil, diags, "")
+	var summaries []string
+	for _, d := range js.Diagnostics {
+		summaries = append(summaries, d.Summary)
+	}
+	if got := strings.Join(summaries, ", "); got != "first warning, first error, second warning, second error" {
+		t.Errorf("JSON order: %s", got)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -248,8 +249,13 @@ func (d *Daemon) listOutbox(w http.ResponseWriter, r *http.Request) {
 	}
 	qs := r.URL.Query()
 	pick := outboxSelection(qs)
-	if pick.Status != "" && pick.Status != outbox.Pending && pick.Status != outbox.Sent && pick.Status != outbox.Dead && pick.Status != outbox.Skipped {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "status must be pending, sent, dead or skipped"})
+	if statuses := []string{outbox.Pending, outbox.Sent, outbox.Dead, outbox.Skipped}; pick.Status != "" && !slices.Contains(statuses, pick.Status) {
+		// Told of the status it is a typo of, as hearth outbox list is.
+		msg := "status must be pending, sent, dead or skipped"
+		if near := rules.DidYouMean(pick.Status, statuses); near != "" {
+			msg += ". " + near
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": msg})
 		return
 	}
 	limit := 100

@@ -154,6 +154,7 @@ func TestOutboxListBadAndUnknown(t *testing.T) {
 		"since=yesterday":  `since: "yesterday" is neither a duration back from now (6h, 2d) nor a time (RFC 3339, 2026-11-22T10:00:00Z, or a date, 2026-11-22)`,
 		"since=2999-01-01": "since 2999-01-01 is after now: nothing has finished or been queued since",
 		"status=bogus":     "status must be pending, sent, dead or skipped",
+		"status=deadd":     `status must be pending, sent, dead or skipped. Did you mean "dead"?`,
 		"after=nope":       "after must be the next of the page before",
 	} {
 		if code, body := get(t, f, "/v1/outbox?"+query); code != http.StatusBadRequest || body["error"] != want {

@@ -113,7 +113,7 @@ func routes() []Route {
 			handler: func(d *Daemon) http.HandlerFunc { return d.liftSuppression }},
 		{Pattern: "GET /v1/campaigns/{name}", Usage: "GET  /v1/campaigns/NAME", Token: true,
 			Doc: "how the campaign is doing, as hearth campaign show -json prints it: entered, running by step, how runs ended, " +
-				"A/B variants compared, and \"steps\": each step's runs reached, sends, delivered, pending, dead, failed, skipped " +
+				"A/B variants compared (each with its messages queued, \"sends\", and delivered), and \"steps\": each step's runs reached, sends (queued), delivered, pending, dead, failed, skipped " +
 				"(by why), held (by what), timed out and the goal reached after its send, from the outcomes and outbox entries " +
 				"retention keeps (\"step_records\"); it reads every member, so ask for it, not poll it",
 			handler: func(d *Daemon) http.HandlerFunc { return d.campaignView }},

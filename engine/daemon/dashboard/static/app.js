@@ -382,7 +382,7 @@ function stepsTable(name, view) {
   if (!rec) return h("p", { class: "muted", text: "this state store keeps no records to count steps from" });
   if (!steps.length) return h("p", { class: "muted", text: "no step sends a message, and none has records" });
   const goal = view.has_goal || steps.some((st) => st.goal > 0);
-  const head = ["step", "reached", "sends", "delivered", "pending", "skipped", "held", "failed"].concat(goal ? ["goal", "goal rate"] : []);
+  const head = ["step", "reached", "queued", "delivered", "pending", "skipped", "held", "failed"].concat(goal ? ["goal", "goal rate"] : []);
   const why = (st) => Object.entries(st.skipped_by || {}).filter(([, n]) => n > 0).map(([k, n]) => `${fmt(n)} ${SKIP_TEXT[k] || k}`).join(", ");
   const rows = steps.map((st) => {
     const cells = [st.step + (st.removed ? " (removed)" : ""), fmt(st.reached), fmt(st.sends), fmt(st.delivered), fmt(st.pending),
@@ -394,7 +394,7 @@ function stepsTable(name, view) {
   const outbox = rec.outbox_retention ? `finished outbox entries after ${rec.outbox_retention}` : "outbox entries too";
   return [
     h("table", { class: "steps", "data-steps": name }, h("thead", {}, h("tr", {}, head.map((t) => h("th", { text: t })))), h("tbody", {}, rows)),
-    h("p", { class: "kept muted", title: "reached: runs whose step came due (sent, skipped, held, failed or timed out); goal: runs given the step's message that reached the goal, of those that ended; failed counts dead letters too",
+    h("p", { class: "kept muted", title: "reached: runs whose step came due (sent, skipped, held, failed or timed out); queued: messages put in the outbox, delivered or not; goal: runs given the step's message that reached the goal, of those that ended; failed counts dead letters too",
       text: `every run the records tell of; ${kept}, ${outbox}` }),
   ];
 }
