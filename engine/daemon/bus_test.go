@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/hearth-community/hearth/engine/bus"
 	"github.com/hearth-community/hearth/engine/daemon"
 	evpkg "github.com/hearth-community/hearth/engine/events"
 )
@@ -120,6 +122,43 @@ func TestStatusShowsReplicasAndConfigMismatch(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("mismatch %v: /readyz %d; want 200", mismatch, resp.StatusCode)
+		}
+	}
+}
+
+// A bus that cannot take events for now (bus.PublishError) gets the
+// request answered 503 with Retry-After, not 500: with nothing accepted,
+// or with exactly the events JetStream confirmed before it failed.
+func TestBusRefusalAnswers503(t *testing.T) {
+	eb := &fakeBus{}
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Bus = eb })
+	for _, tc := range []struct {
+		name      string
+		confirmed []string
+		want      string
+	}{
+		{"nothing stored", nil, "nothing was accepted: send the request again in 5 seconds"},
+		{"some stored", []string{"e0", "e1"}, "the 2 under accepted_ids are accepted and will be applied, the other 1 are not"},
+	} {
+		eb.fail = &bus.PublishError{Confirmed: tc.confirmed, Total: 3, Err: errors.New("the NATS connection is reconnecting (for 4s)")}
+		resp, err := http.Post(f.srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(events(0, 3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		msg, _ := body["error"].(string)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "5" ||
+			!strings.Contains(msg, "the event bus cannot take events now") || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: %d, Retry-After %q, %v", tc.name, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+		if body["accepted"] != float64(len(tc.confirmed)) || body["not_accepted"] != float64(3-len(tc.confirmed)) {
+			t.Errorf("%s: accepted %v, not_accepted %v", tc.name, body["accepted"], body["not_accepted"])
+		}
+		ids, _ := body["accepted_ids"].([]any)
+		if fmt.Sprint(ids) != fmt.Sprint(tc.confirmed) && len(tc.confirmed) > 0 || len(tc.confirmed) == 0 && body["accepted_ids"] != nil {
+			t.Errorf("%s: accepted_ids %v; want %v", tc.name, body["accepted_ids"], tc.confirmed)
 		}
 	}
 }
