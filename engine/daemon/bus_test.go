@@ -22,6 +22,7 @@ type fakeBus struct {
 	got       []evpkg.Event
 	backfills int // events published as a backfill
 	fail      error
+	refusals  int // publishes still to refuse as a bus out of reach would
 }
 
 func (b *fakeBus) Publish(_ context.Context, evs []evpkg.Event, backfill bool) error {
@@ -29,6 +30,10 @@ func (b *fakeBus) Publish(_ context.Context, evs []evpkg.Event, backfill bool) e
 	defer b.mu.Unlock()
 	if b.fail != nil {
 		return b.fail
+	}
+	if b.refusals > 0 {
+		b.refusals--
+		return &bus.PublishError{Total: len(evs), Err: errors.New("the NATS connection is reconnecting (for 3s)")}
 	}
 	b.got = append(b.got, evs...)
 	if backfill {
@@ -160,5 +165,16 @@ func TestBusRefusalAnswers503(t *testing.T) {
 		if fmt.Sprint(ids) != fmt.Sprint(tc.confirmed) && len(tc.confirmed) > 0 || len(tc.confirmed) == 0 && body["accepted_ids"] != nil {
 			t.Errorf("%s: accepted_ids %v; want %v", tc.name, body["accepted_ids"], tc.confirmed)
 		}
+	}
+}
+
+// An events file fed through a bus out of reach for a while waits and
+// sends the refused batch again, rather than stopping halfway.
+func TestFeedWaitsForTheBus(t *testing.T) {
+	eb := &fakeBus{refusals: 1}
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Bus = eb })
+	res, err := f.d.Feed(context.Background(), strings.NewReader(events(0, 3)), 10, nil)
+	if err != nil || res.Accepted != 3 || len(eb.got) != 3 || eb.refusals != 0 {
+		t.Fatalf("feed: %+v, %v; %d published; want 3 accepted, 3 published after one refusal", res, err, len(eb.got))
 	}
 }

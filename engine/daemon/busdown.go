@@ -22,10 +22,14 @@ type busRefusal interface {
 	ConfirmedIDs() []string
 }
 
-// busRetryAfter is the Retry-After of a request the bus refused, in
-// seconds: a little more than the NATS client waits between two
-// attempts to reconnect.
-const busRetryAfter = "5"
+// busRetryWait is the Retry-After of a request the bus refused: a
+// little more than the NATS client waits between two attempts to
+// reconnect. An events file waits as long before it sends a refused
+// batch again.
+const (
+	busRetryWait  = 5 * time.Second
+	busRetryAfter = "5" // busRetryWait in seconds
+)
 
 // asBusRefusal says whether err is the bus refusing events.
 func asBusRefusal(err error) (busRefusal, bool) {
