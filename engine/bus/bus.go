@@ -213,8 +213,9 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 
 func (b *Bus) setup(ctx context.Context) error {
 	// A publish not confirmed in time is given up by the client too, so
-	// that it does not count against the publishes it lets wait.
-	js, err := jetstream.New(b.nc, jetstream.WithPublishAsyncTimeout(b.opt.PublishTimeout))
+	// that it does not count against the publishes it lets wait; a
+	// moment after Publish gave up on it, so that Publish says why.
+	js, err := jetstream.New(b.nc, jetstream.WithPublishAsyncTimeout(b.opt.PublishTimeout+time.Second))
 	if err != nil {
 		return err
 	}
@@ -386,7 +387,7 @@ func (b *Bus) Publish(ctx context.Context, evs []events.Event, backfill bool) er
 // refused counts a Publish that failed and says why: with the timeout
 // when that ran out (not the caller's context).
 func (b *Bus) refused(parent context.Context, evs []events.Event, confirmed []string, err error) error {
-	if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+	if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
 		err = fmt.Errorf("JetStream did not confirm the events within %s (-bus-publish-timeout): %w", b.opt.PublishTimeout, err)
 	}
 	b.mu.Lock()
