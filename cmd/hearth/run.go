@@ -92,6 +92,10 @@ JetStream stream, partitioned by a hash of the member id; each partition
 is read by one replica at a time, in order, and acknowledged only after
 the state commit. Partitions move when replicas start and stop (a killed
 replica's after -bus-lease). 202 then means the stream holds the events.
+While NATS is out of reach, events get 503 with Retry-After at once
+(nothing is accepted; /readyz answers 503 too), and events JetStream
+does not confirm within -bus-publish-timeout (10s) get 503 naming those
+it did (accepted_ids): send the rest again with the same ids.
 Put credentials in HEARTH_BUS_URL rather than on the command line.
 Replicas compare their configurations' hashes through their heartbeats:
 when they differ, each logs a warning once and GET /v1/status says
@@ -176,6 +180,11 @@ func apiUsage() string {
 // bus hands it.
 var _ bus.TimerHolder = (*daemon.Daemon)(nil)
 
+// maxPublishTimeout bounds -bus-publish-timeout: the answer must come
+// well within the minute a request may take (ReadTimeout), for a client
+// to read it rather than its own timeout.
+const maxPublishTimeout = 30 * time.Second
+
 func runRun(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "run", runUsage())
 	listen := fs.String("listen", "127.0.0.1:7341", "Address for the HTTP API.")
@@ -187,6 +196,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	busStream := fs.String("bus-stream", "HEARTH_EVENTS", "JetStream stream of the event bus.")
 	busPartitions := fs.Int("bus-partitions", 16, "Partitions of the event bus; the same for every replica, fixed by the first.")
 	busLease := fs.Duration("bus-lease", 10*time.Second, "How long a partition stays with a replica that stopped renewing it.")
+	busPublishTimeout := fs.Duration("bus-publish-timeout", bus.DefaultPublishTimeout, "How long a request's events may wait for JetStream to confirm them before the request is answered 503 (Retry-After: 5; with NATS out of reach, at once).")
 	replica := fs.String("replica", "", "This replica's name on the bus (default: host-pid-random).")
 	drain := fs.Duration("drain", 0, "On SIGTERM or Ctrl-C, answer /readyz with 503 for `DURATION` while still taking events, then stop.")
 	reloadSettle := fs.Duration("reload-settle", daemon.DefaultReloadSettle, "How long the configuration directory must be quiet after a change before the files are read and reloaded, so a save or a git checkout of many files reloads once, when written.")
@@ -229,6 +239,9 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	case *busLease <= 0:
 		fmt.Fprintf(s.err, "hearth run: -bus-lease must be more than 0, such as 10s.\n")
+		return 1
+	case *busPublishTimeout <= 0 || *busPublishTimeout > maxPublishTimeout:
+		fmt.Fprintf(s.err, "hearth run: -bus-publish-timeout must be more than 0 and at most %s (a request may take a minute), such as %s, not %s.\n", maxPublishTimeout, bus.DefaultPublishTimeout, *busPublishTimeout)
 		return 1
 	case *reloadSettle <= 0:
 		fmt.Fprintf(s.err, "hearth run: -reload-settle must be more than 0 (%s by default): a reload while a save is still being written reads half a file.\n", daemon.DefaultReloadSettle)
@@ -337,7 +350,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 			log.Warn("the event bus is shared, the state is not: every replica must use the same PostgreSQL state (hearth { state { backend = \"postgres\" } }), or each applies only its own partitions' events", "state", cfg.Settings.State.Backend)
 		}
 		eb, err = bus.Open(ctx, bus.Options{URL: *busURL, Stream: *busStream, Partitions: *busPartitions, Lease: *busLease,
-			Replica: name, Batch: *batch, Log: log, Info: func() bus.Info { return replicaInfo(d, *listen) }})
+			Replica: name, Batch: *batch, PublishTimeout: *busPublishTimeout, Log: log, Info: func() bus.Info { return replicaInfo(d, *listen) }})
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth run: -bus: %v\n", err)
 			store.Close()

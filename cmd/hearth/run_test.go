@@ -280,6 +280,8 @@ func TestRunMaxAheadFlag(t *testing.T) {
 		{"-batch", "-5", "-batch must be 1 or more"},
 		{"-bus-partitions", "0", "-bus-partitions must be 1 or more (16 by default), not 0"},
 		{"-bus-lease", "0s", "-bus-lease must be more than 0"},
+		{"-bus-publish-timeout", "0s", "-bus-publish-timeout must be more than 0 and at most 30s (a request may take a minute), such as 10s, not 0s"},
+		{"-bus-publish-timeout", "2m", "-bus-publish-timeout must be more than 0 and at most 30s"},
 		{"-drain", "-5s", "-drain -5s is negative"},
 		{"-reload-settle", "0s", "-reload-settle must be more than 0 (500ms by default)"},
 		{"-reload-grace", "-1s", "-reload-grace must be more than 0 (10s by default); to remove a file's blocks at once, delete the file"},

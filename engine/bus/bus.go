@@ -34,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -56,6 +57,10 @@ type Options struct {
 	// Batch is how many events are fetched and applied at a time
 	// (default 500).
 	Batch int
+	// PublishTimeout bounds a Publish (default DefaultPublishTimeout):
+	// how long it waits for JetStream to confirm the events, a moment's
+	// wait for a dropped connection to come back included.
+	PublishTimeout time.Duration
 	// Info, when set, is what each heartbeat says about this replica
 	// besides the partitions it holds: other replicas compare
 	// configurations by it (Replicas).
@@ -116,6 +121,15 @@ type Bus struct {
 	warned     string
 	agreeSince time.Time
 
+	// logs and troubles keep failures that repeat during an outage to
+	// a line a minute (fail, mend); downSince is when the connection to
+	// NATS dropped (unix nanos, 0 while it is up).
+	logs        *lograte.Limiter
+	troubles    map[string]*trouble
+	downSince   atomic.Int64
+	disconnects atomic.Int64
+	now         func() time.Time
+
 	// wrapReader, when set (by tests), wraps each partition's reader.
 	wrapReader func(p int, r reader) reader
 }
@@ -132,6 +146,9 @@ type Counts struct {
 	Acquired int64 `json:"acquired"`
 	Released int64 `json:"released"`
 	Lost     int64 `json:"lost"`
+	// Refused are events a Publish did not get confirmed: the request
+	// was answered that they were not accepted.
+	Refused int64 `json:"refused"`
 }
 
 // lease is one partition this replica owns, and its consumer.
@@ -161,11 +178,16 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 	if opt.Batch <= 0 {
 		opt.Batch = 500
 	}
+	if opt.PublishTimeout <= 0 {
+		opt.PublishTimeout = DefaultPublishTimeout
+	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	opt.Replica = ReplicaName(opt.Replica)
-	log := opt.Log.With("replica", opt.Replica)
+	b := &Bus{opt: opt, log: opt.Log.With("replica", opt.Replica), owned: map[int]*lease{}, pending: map[int]uint64{},
+		subject: strings.ToLower(opt.Stream), started: time.Now().UTC(),
+		logs: lograte.New(logEvery), troubles: map[string]*trouble{}, now: time.Now}
 	nc, err := nats.Connect(opt.URL, nats.Name("hearth "+opt.Replica), nats.MaxReconnects(-1),
 		// What the connection goes through is logged: a slow consumer
 		// or a reconnect explains a partition read again.
@@ -174,21 +196,14 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 			if sub != nil {
 				subject = sub.Subject
 			}
-			log.Warn("bus: NATS reported an error", "subject", subject, "err", err)
+			b.warnLimited("nats-error", "bus: NATS reported an error", "subject", subject, "err", err)
 		}),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("bus: disconnected from NATS; reconnecting", "err", err)
-			}
-		}),
-		nats.ReconnectHandler(func(c *nats.Conn) {
-			log.Info("bus: reconnected to NATS", "server", c.ConnectedUrlRedacted())
-		}))
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { b.disconnected(err) }),
+		nats.ReconnectHandler(b.reconnected))
 	if err != nil {
 		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
 	}
-	b := &Bus{opt: opt, log: log, nc: nc, owned: map[int]*lease{}, pending: map[int]uint64{},
-		subject: strings.ToLower(opt.Stream), started: time.Now().UTC()}
+	b.nc = nc
 	if err := b.setup(ctx); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("NATS %s: %w", redact(opt.URL), err)
@@ -197,7 +212,10 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 }
 
 func (b *Bus) setup(ctx context.Context) error {
-	js, err := jetstream.New(b.nc)
+	// A publish not confirmed in time is given up by the client too, so
+	// that it does not count against the publishes it lets wait; a
+	// moment after Publish gave up on it, so that Publish says why.
+	js, err := jetstream.New(b.nc, jetstream.WithPublishAsyncTimeout(b.opt.PublishTimeout+time.Second))
 	if err != nil {
 		return err
 	}
@@ -295,38 +313,88 @@ func (b *Bus) subjectOf(p int) string { return fmt.Sprintf("%s.%d", b.subject, p
 // every one durably. The event id is the message id, so a retried publish
 // within the stream's duplicate window is stored once.
 //
+// It takes at most Options.PublishTimeout. While the connection to NATS
+// is down (for longer than connectWait) it sends nothing and fails at
+// once; when JetStream does not confirm every event in time it fails
+// with the ids of those it confirmed. Either way the error is a
+// *PublishError, which wraps ErrUnavailable.
+//
 // Events of a backfill (history, in time order) carry a header that makes
 // the replica applying them hold its timers (TimerHolder).
 func (b *Bus) Publish(ctx context.Context, evs []events.Event, backfill bool) error {
-	futures := make([]jetstream.PubAckFuture, 0, len(evs))
+	msgs := make([]*nats.Msg, len(evs))
 	for i := range evs {
 		data, err := events.Marshal(&evs[i])
 		if err != nil {
 			return fmt.Errorf("event %s: %w", evs[i].ID, err)
 		}
-		msg := &nats.Msg{Subject: b.subjectOf(Partition(evs[i].Member.ID, b.opt.Partitions)), Data: data}
+		msgs[i] = &nats.Msg{Subject: b.subjectOf(Partition(evs[i].Member.ID, b.opt.Partitions)), Data: data}
 		if backfill {
-			msg.Header = nats.Header{backfillHeader: []string{"true"}}
+			msgs[i].Header = nats.Header{backfillHeader: []string{"true"}}
 		}
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, b.opt.PublishTimeout)
+	defer cancel()
+	if err := b.waitConnected(ctx); err != nil {
+		return b.refused(parent, evs, nil, err)
+	}
+	futures := make([]jetstream.PubAckFuture, 0, len(evs))
+	var failed error
+	for i, msg := range msgs {
 		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(evs[i].ID))
 		if err != nil {
-			return fmt.Errorf("publishing to the event bus: %w", err)
+			failed = err // what was sent is still waited for, to say which are kept
+			break
 		}
 		futures = append(futures, f)
 	}
-	for _, f := range futures {
+	confirmed := make([]string, 0, len(futures))
+	for i, f := range futures {
 		select {
 		case <-f.Ok():
+			confirmed = append(confirmed, evs[i].ID)
+			continue
 		case err := <-f.Err():
-			return fmt.Errorf("publishing to the event bus: %w", err)
+			if failed == nil {
+				failed = err
+			}
+			continue
 		case <-ctx.Done():
-			return ctx.Err()
 		}
+		if failed == nil {
+			failed = ctx.Err()
+		}
+		// Out of time: those confirmed meanwhile still count.
+		for j := i; j < len(futures); j++ {
+			select {
+			case <-futures[j].Ok():
+				confirmed = append(confirmed, evs[j].ID)
+			default:
+			}
+		}
+		break
+	}
+	if failed != nil {
+		return b.refused(parent, evs, confirmed, failed)
 	}
 	b.mu.Lock()
 	b.counts.Published += int64(len(evs))
 	b.mu.Unlock()
 	return nil
+}
+
+// refused counts a Publish that failed and says why: with the timeout
+// when that ran out (not the caller's context).
+func (b *Bus) refused(parent context.Context, evs []events.Event, confirmed []string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+		err = fmt.Errorf("JetStream did not confirm the events within %s (-bus-publish-timeout): %w", b.opt.PublishTimeout, err)
+	}
+	b.mu.Lock()
+	b.counts.Published += int64(len(confirmed))
+	b.counts.Refused += int64(len(evs) - len(confirmed))
+	b.mu.Unlock()
+	return &PublishError{Confirmed: confirmed, Total: len(evs), Err: err}
 }
 
 // Counts returns the running totals.
@@ -373,7 +441,7 @@ func (b *Bus) Status() any {
 		waiting += n
 	}
 	return map[string]any{"replica": b.opt.Replica, "stream": b.opt.Stream, "partitions": b.opt.Partitions,
-		"owned": b.Owned(), "pending": pending, "waiting": waiting, "counts": b.Counts()}
+		"owned": b.Owned(), "pending": pending, "waiting": waiting, "counts": b.Counts(), "connection": b.connectionStatus()}
 }
 
 // Ready reports whether the NATS server answers a round trip, for a

@@ -29,8 +29,12 @@ func (b *Bus) Run(ctx context.Context, sink Sink, cursors Cursors) error {
 	defer t.Stop()
 	defer b.releaseAll()
 	for {
-		if err := b.rebalance(ctx, sink, cursors); err != nil && ctx.Err() == nil {
-			b.log.Warn("bus: rebalancing failed; trying again", "err", err)
+		switch err := b.rebalance(ctx, sink, cursors); {
+		case ctx.Err() != nil:
+		case err != nil:
+			b.fail("rebalance", -1, "bus: rebalancing failed; trying again", "err", err)
+		default:
+			b.mend("rebalance", -1, "bus: rebalancing works again", false)
 		}
 		select {
 		case <-ctx.Done():
@@ -92,6 +96,9 @@ func (b *Bus) renew(ctx context.Context) {
 	}
 	b.mu.Unlock()
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lost []int
+	var lostErr error
 	for p, l := range held {
 		wg.Go(func() {
 			sent := time.Now()
@@ -104,7 +111,10 @@ func (b *Bus) renew(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			b.log.Warn("bus: lost a partition lease", "partition", p, "err", err)
+			mu.Lock()
+			lost = append(lost, p)
+			lostErr = err
+			mu.Unlock()
 			l.stop()
 			<-l.done
 			b.mu.Lock()
@@ -116,6 +126,11 @@ func (b *Bus) renew(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	// One line for the round: NATS out of reach loses every lease at once.
+	if len(lost) > 0 {
+		slices.Sort(lost)
+		b.log.Warn("bus: lost partition leases", "partitions", lost, "err", lostErr)
+	}
 }
 
 func (b *Bus) liveReplicas(ctx context.Context) ([]string, error) {
@@ -197,6 +212,7 @@ func (b *Bus) acquire(ctx context.Context, p int, rev uint64, sink Sink, cursors
 			b.mu.Lock()
 			delete(b.pending, p) // no longer read here
 			b.mu.Unlock()
+			b.mend("partition", p, "", true)
 		}()
 		wait := 100 * time.Millisecond
 		for cctx.Err() == nil {
@@ -210,7 +226,7 @@ func (b *Bus) acquire(ctx context.Context, p int, rev uint64, sink Sink, cursors
 			b.mu.Lock()
 			b.counts.Resets++
 			b.mu.Unlock()
-			b.log.Warn("bus: partition reading stopped; starting again from the committed position", "partition", p, "err", err, "in", wait)
+			b.fail("partition", p, "bus: partition reading stopped; starting again from the committed position", "partition", p, "err", err, "in", wait)
 			if err == nil || time.Since(began) > time.Minute {
 				wait = 100 * time.Millisecond // it ran well for a while
 			}
@@ -323,6 +339,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		it = b.wrapReader(p, it)
 	}
 	defer it.Stop()
+	b.mend("partition", p, "bus: partitions are read again", false)
 	var delivered, applied uint64 // consumer and stream sequence so far
 	heard := time.Now()           // when a message last came
 	checked := heard              // when the server was last asked about a quiet partition
@@ -402,7 +419,7 @@ func (b *Bus) consume(ctx context.Context, p int, l *lease, sink Sink, cursors C
 		// AckAll: one ack covers the batch. If it is lost, the messages
 		// come again and are duplicates by id.
 		if err := last.Ack(); err != nil {
-			b.log.Warn("bus: acknowledgement failed", "partition", p, "err", err)
+			b.warnLimited("ack", "bus: acknowledgement failed", "partition", p, "err", err)
 		}
 		b.mu.Lock()
 		b.counts.Applied += int64(len(evs) - dups)

@@ -12,6 +12,7 @@ import (
 type metricDescs struct {
 	owned, pending, events, leases, resets, retries *prometheus.Desc
 	replicas, mismatch                              *prometheus.Desc
+	connected, disconnects                          *prometheus.Desc
 }
 
 func newMetricDescs() metricDescs {
@@ -21,7 +22,7 @@ func newMetricDescs() metricDescs {
 		pending: prometheus.NewDesc("hearth_bus_partition_pending",
 			"Events waiting in the stream past the last one this replica received, per partition it reads: the replica's lag.", []string{"partition"}, nil),
 		events: prometheus.NewDesc("hearth_bus_events_total",
-			"Events this replica published to the bus, and applied from it (duplicates by id apart), by result.", []string{"result"}, nil),
+			"Events this replica published to the bus, refused (not confirmed by JetStream: answered 503), and applied from it (duplicates by id apart), by result.", []string{"result"}, nil),
 		leases: prometheus.NewDesc("hearth_bus_lease_changes_total",
 			"Partition leases this replica acquired, released (to a replica that joined) and lost (not renewed in time).", []string{"change"}, nil),
 		resets: prometheus.NewDesc("hearth_bus_partition_resets_total",
@@ -30,6 +31,10 @@ func newMetricDescs() metricDescs {
 			"Batches applied again after a commit failed (another replica changed one of their members).", nil, nil),
 		replicas: prometheus.NewDesc("hearth_replicas",
 			"Live replicas on the event bus, this one included, by their heartbeats.", nil, nil),
+		connected: prometheus.NewDesc("hearth_bus_connected",
+			"1 while this replica's connection to NATS is up, 0 while it is down (events are refused with 503 then).", nil, nil),
+		disconnects: prometheus.NewDesc("hearth_bus_disconnects_total",
+			"Times this replica's connection to NATS dropped.", nil, nil),
 		mismatch: prometheus.NewDesc("hearth_config_mismatch",
 			"1 when live replicas run configurations with different fingerprints (hearth_config_info's hash), 0 when they agree.", nil, nil),
 	}
@@ -39,7 +44,7 @@ func newMetricDescs() metricDescs {
 // bus's metrics on /metrics beside its own.
 func (b *Bus) Describe(ch chan<- *prometheus.Desc) {
 	d := newMetricDescs()
-	for _, desc := range []*prometheus.Desc{d.owned, d.pending, d.events, d.leases, d.resets, d.retries, d.replicas, d.mismatch} {
+	for _, desc := range []*prometheus.Desc{d.owned, d.pending, d.events, d.leases, d.resets, d.retries, d.replicas, d.mismatch, d.connected, d.disconnects} {
 		ch <- desc
 	}
 }
@@ -52,7 +57,7 @@ func (b *Bus) Collect(ch chan<- prometheus.Metric) {
 	for p, n := range b.Pending() {
 		ch <- prometheus.MustNewConstMetric(d.pending, prometheus.GaugeValue, float64(n), strconv.Itoa(p))
 	}
-	for result, n := range map[string]int64{"published": c.Published, "applied": c.Applied, "duplicate": c.Duplicates} {
+	for result, n := range map[string]int64{"published": c.Published, "refused": c.Refused, "applied": c.Applied, "duplicate": c.Duplicates} {
 		ch <- prometheus.MustNewConstMetric(d.events, prometheus.CounterValue, float64(n), result)
 	}
 	for change, n := range map[string]int64{"acquired": c.Acquired, "released": c.Released, "lost": c.Lost} {
@@ -67,4 +72,10 @@ func (b *Bus) Collect(ch chan<- prometheus.Metric) {
 		flag = 1
 	}
 	ch <- prometheus.MustNewConstMetric(d.mismatch, prometheus.GaugeValue, flag)
+	up := 0.0
+	if b.Connected() {
+		up = 1
+	}
+	ch <- prometheus.MustNewConstMetric(d.connected, prometheus.GaugeValue, up)
+	ch <- prometheus.MustNewConstMetric(d.disconnects, prometheus.CounterValue, float64(b.disconnects.Load()))
 }

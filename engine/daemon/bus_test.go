@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/hearth-community/hearth/engine/bus"
 	"github.com/hearth-community/hearth/engine/daemon"
 	evpkg "github.com/hearth-community/hearth/engine/events"
 )
@@ -20,6 +22,7 @@ type fakeBus struct {
 	got       []evpkg.Event
 	backfills int // events published as a backfill
 	fail      error
+	refusals  int // publishes still to refuse as a bus out of reach would
 }
 
 func (b *fakeBus) Publish(_ context.Context, evs []evpkg.Event, backfill bool) error {
@@ -27,6 +30,10 @@ func (b *fakeBus) Publish(_ context.Context, evs []evpkg.Event, backfill bool) e
 	defer b.mu.Unlock()
 	if b.fail != nil {
 		return b.fail
+	}
+	if b.refusals > 0 {
+		b.refusals--
+		return &bus.PublishError{Total: len(evs), Err: errors.New("the NATS connection is reconnecting (for 3s)")}
 	}
 	b.got = append(b.got, evs...)
 	if backfill {
@@ -121,5 +128,53 @@ func TestStatusShowsReplicasAndConfigMismatch(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("mismatch %v: /readyz %d; want 200", mismatch, resp.StatusCode)
 		}
+	}
+}
+
+// A bus that cannot take events for now (bus.PublishError) gets the
+// request answered 503 with Retry-After, not 500: with nothing accepted,
+// or with exactly the events JetStream confirmed before it failed.
+func TestBusRefusalAnswers503(t *testing.T) {
+	eb := &fakeBus{}
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Bus = eb })
+	for _, tc := range []struct {
+		name      string
+		confirmed []string
+		want      string
+	}{
+		{"nothing stored", nil, "nothing was accepted: send the request again in 5 seconds"},
+		{"some stored", []string{"e0", "e1"}, "the 2 under accepted_ids are accepted and will be applied, the other 1 are not"},
+	} {
+		eb.fail = &bus.PublishError{Confirmed: tc.confirmed, Total: 3, Err: errors.New("the NATS connection is reconnecting (for 4s)")}
+		resp, err := http.Post(f.srv.URL+"/v1/events", "application/x-ndjson", strings.NewReader(events(0, 3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		msg, _ := body["error"].(string)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "5" ||
+			!strings.Contains(msg, "the event bus cannot take events now") || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: %d, Retry-After %q, %v", tc.name, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+		if body["accepted"] != float64(len(tc.confirmed)) || body["not_accepted"] != float64(3-len(tc.confirmed)) {
+			t.Errorf("%s: accepted %v, not_accepted %v", tc.name, body["accepted"], body["not_accepted"])
+		}
+		ids, _ := body["accepted_ids"].([]any)
+		if fmt.Sprint(ids) != fmt.Sprint(tc.confirmed) && len(tc.confirmed) > 0 || len(tc.confirmed) == 0 && body["accepted_ids"] != nil {
+			t.Errorf("%s: accepted_ids %v; want %v", tc.name, body["accepted_ids"], tc.confirmed)
+		}
+	}
+}
+
+// An events file fed through a bus out of reach for a while waits and
+// sends the refused batch again, rather than stopping halfway.
+func TestFeedWaitsForTheBus(t *testing.T) {
+	eb := &fakeBus{refusals: 1}
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Bus = eb })
+	res, err := f.d.Feed(context.Background(), strings.NewReader(events(0, 3)), 10, nil)
+	if err != nil || res.Accepted != 3 || len(eb.got) != 3 || eb.refusals != 0 {
+		t.Fatalf("feed: %+v, %v; %d published; want 3 accepted, 3 published after one refusal", res, err, len(eb.got))
 	}
 }

@@ -64,7 +64,10 @@ type Options struct {
 
 // Publisher stores events on an event bus durably. Backfill marks them
 // as history, so the replica that applies them holds its timers as this
-// daemon does for a backfill it applies itself (HoldTimers).
+// daemon does for a backfill it applies itself (HoldTimers). An error
+// with a ConfirmedIDs() []string method (bus.PublishError) says the bus
+// cannot take events for now and which it stored before failing: the
+// request is answered 503 with Retry-After and those ids, not 500.
 type Publisher interface {
 	Publish(ctx context.Context, evs []events.Event, backfill bool) error
 }

@@ -311,6 +311,10 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 		storeFailing(w, "the events", err)
 		return
 	case err != nil:
+		if br, ok := asBusRefusal(err); ok {
+			d.busRefused(w, "the events", len(evs), br)
+			return
+		}
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
 		return
 	}

@@ -139,6 +139,10 @@ func (d *Daemon) inbound(w http.ResponseWriter, r *http.Request) {
 		storeFailing(w, "the events", err)
 		return
 	case err != nil:
+		if br, ok := asBusRefusal(err); ok {
+			d.busRefused(w, "the events", len(evs), br)
+			return
+		}
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the events could not be stored: " + err.Error() + "; send them again (ids make it safe)"})
 		return
 	}
@@ -192,6 +196,13 @@ func (d *Daemon) respondInbound(w http.ResponseWriter, r *http.Request, rs platf
 			case errors.Is(err, state.ErrFailing):
 				code, msg = http.StatusServiceUnavailable, "could not be stored: "+err.Error()+"; try again later"
 				w.Header().Set("Retry-After", storeRetryAfter)
+			default:
+				// The platform sends the request again: its events are
+				// then duplicates by id or taken anew.
+				if _, ok := asBusRefusal(err); ok {
+					code, msg = http.StatusServiceUnavailable, "could not be stored: "+d.Redact(err.Error())+"; try again later"
+					w.Header().Set("Retry-After", busRetryAfter)
+				}
 			}
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(code)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
@@ -94,6 +95,19 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 			a, err = d.applyEvents(ctx, buf, true)
 		} else {
 			a, err = d.submitEvents(ctx, buf, true)
+			// A bus out of reach for a while does not stop the file
+			// halfway: the batch waits and goes again, whole (its ids
+			// make that safe).
+			for _, refused := asBusRefusal(err); refused && ctx.Err() == nil; _, refused = asBusRefusal(err) {
+				if ok, held := d.refusedLog.Allow("feed_bus", time.Now()); ok {
+					d.log.Warn("events file: the event bus cannot take events now; sending the batch again until it can", "err", err, "every", busRetryWait.String(), "not_logged", held)
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(busRetryWait):
+					a, err = d.submitEvents(ctx, buf, true)
+				}
+			}
 		}
 		if err != nil {
 			return err

@@ -138,6 +138,10 @@ func (d *Daemon) postFeedback(w http.ResponseWriter, r *http.Request) {
 		storeFailing(w, "the feedback", err)
 		return
 	case err != nil:
+		if br, ok := asBusRefusal(err); ok {
+			d.busRefused(w, "the feedback", len(evs), br)
+			return
+		}
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "the feedback could not be stored: " + err.Error() + "; send it again (its id makes it safe)"})
 		return
 	}

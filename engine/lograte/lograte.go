@@ -53,6 +53,20 @@ func (l *Limiter) Allow(key string, now time.Time) (ok bool, held int) {
 	return true, held
 }
 
+// Forget ends what is remembered of key and returns how many of its
+// lines were held back: once what the lines were about is over (a
+// failure recovered), its next line is a new story and comes through at
+// once.
+func (l *Limiter) Forget(key string) (held int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := l.keys[key]; s != nil {
+		held = s.held
+		delete(l.keys, key)
+	}
+	return held
+}
+
 // forget drops the keys whose interval is over and that hold nothing
 // back, or all of them if that frees no room: at worst a line comes
 // through early, and the count of a few held back is lost.

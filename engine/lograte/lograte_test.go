@@ -40,3 +40,22 @@ func TestKeysAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// A key forgotten (its failure is over) lets its next line through at
+// once, and says how many were held back until then.
+func TestForget(t *testing.T) {
+	l := New(time.Minute)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.Allow("a", t0)
+	l.Allow("a", t0.Add(time.Second))
+	l.Allow("a", t0.Add(2*time.Second))
+	if held := l.Forget("a"); held != 2 {
+		t.Errorf("forget: %d held; want 2", held)
+	}
+	if ok, held := l.Allow("a", t0.Add(3*time.Second)); !ok || held != 0 {
+		t.Errorf("after forget: %v %d; want true 0", ok, held)
+	}
+	if held := l.Forget("never"); held != 0 {
+		t.Errorf("an unknown key: %d held", held)
+	}
+}
