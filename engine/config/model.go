@@ -417,8 +417,8 @@ type Campaign struct {
 	// ConversionFrom is what the window counts from: ConversionFromEntry
 	// (the default) or ConversionFromLastSend (conversion_from).
 	ConversionFrom string
-	Reentry          string
-	ReentryAfter     time.Duration
+	Reentry        string
+	ReentryAfter   time.Duration
 	// RunKey, a rule over the entering event giving a string, makes each
 	// distinct value its own run for the member (one per meetup);
 	// reentry applies per key. Only with enter_on.

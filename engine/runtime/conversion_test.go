@@ -178,7 +178,9 @@ func TestConversionFromLastSend(t *testing.T) {
 		ev("m1", "message.posted", "ann", 4, 10, "") + // within 3d of the message, past 3d of entry
 		ev("m5", "message.posted", "eve", 6, 7, "") + // within 3d of the held message
 		ev("m2", "message.posted", "bob", 6, 10, "") // past 3d of the message
-	sent := func(day, hour int) time.Time { return time.Date(2026, 1, 1, hour, 0, 0, 0, time.UTC).AddDate(0, 0, day) }
+	sent := func(day, hour int) time.Time {
+		return time.Date(2026, 1, 1, hour, 0, 0, 0, time.UTC).AddDate(0, 0, day)
+	}
 	for _, tc := range []struct {
 		from      string
 		converted []string
