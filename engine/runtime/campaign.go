@@ -914,7 +914,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 func (r *Runtime) sendMessage(m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time) (string, *config.Platform, templates.Message, error) {
 	fillMember(&r.rm, m, now, r.noAttrs)
 	community, plat := r.sendPlatform(c, st.Send)
-	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run))
+	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run), now)
 	return community, plat, msg, err
 }
 
