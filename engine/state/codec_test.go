@@ -72,7 +72,7 @@ func fullMember() *Member {
 			"rsvp[Go Night #43]": {
 				Status: "active", Step: 1, StepName: "reminder", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "a",
 				EnteredAt: at(1), EndedAt: at(2), Reason: "stopped", Runs: 2, Seq: 1, Sends: []time.Time{at(3)},
-				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43",
+				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43", LastSent: at(3),
 				// Every field of a hold, so the round trip covers each.
 				Hold: &RunHold{Reason: HoldFrequencyCap, Until: at(18), QuietHours: "23:00–07:00", TimeZone: "Europe/Berlin",
 					Caps: []HoldCap{{Scope: "campaign", Rate: "2/1d"}, {Scope: "global", Rate: "5/1w"}}},
@@ -401,6 +401,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV12 {
+		t.Fatalf("a member with a run's last send written as version %d, want 12", doc[0])
+	}
+	m.Campaigns["rsvp[Go Night #43]"].LastSent = time.Time{}
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV11 {
 		t.Fatalf("a member with places written as version %d, want 11", doc[0])
 	}
