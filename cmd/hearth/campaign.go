@@ -356,8 +356,12 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	if rep.ConversionWindow != "" {
 		// Finished runs may still convert: the goal rate of a campaign
 		// whose runs finished lately may rise.
-		fmt.Fprintf(w, "Conversion window %s: a run that finished counts as goal when the goal holds within %s of its entry; %s did so after the last step (counted in goal, from the outcomes kept).\n",
-			rep.ConversionWindow, rep.ConversionWindow, plural(rep.Converted, "run", "runs"))
+		of := "its entry"
+		if rep.ConversionFrom == config.ConversionFromLastSend {
+			of = "its last message (conversion_from = \"last_send\"; a run that sent nothing never converts)"
+		}
+		fmt.Fprintf(w, "Conversion window %s: a run that finished counts as goal when the goal holds within %s of %s; %s did so after the last step (counted in goal, from the outcomes kept).\n",
+			rep.ConversionWindow, rep.ConversionWindow, of, plural(rep.Converted, "run", "runs"))
 	}
 	tw := textwidth.NewTabWriter(w, 2, 0)
 	if len(rep.Waiting) > 0 {

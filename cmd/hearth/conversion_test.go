@@ -78,6 +78,92 @@ campaign "welcome" {
 	}
 }
 
+// With conversion_from = "last_send" the window counts from the run's
+// last message: a post three days after joining, a day after a message
+// sent after a two-day wait, converts; member show says until when the
+// run still may; validate refuses a value that is neither.
+func TestConversionFromLastSendCLI(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "welcome" {
+  community         = community.c
+  enter_on          = "member.joined"
+  exit_when         = "member.messages > 0"
+  conversion_window = "2d"
+  conversion_from   = "last_send"
+  step "hello" {
+    wait = "2d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`
+	events := `{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
+{"id":"j2","type":"member.joined","member":"bob","at":"2026-01-01T10:00:00Z"}
+{"id":"p1","type":"message.posted","member":"ann","at":"2026-01-04T10:00:00Z"}
+{"id":"x1","type":"message.reacted","member":"bob","at":"2026-01-04T12:00:00Z"}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(file, []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	cli := func(args ...string) (int, string) {
+		out.Reset()
+		errb.Reset()
+		c := run(context.Background(), args, s)
+		return c, out.String() + errb.String()
+	}
+	c, o := cli("simulate", "-events", file, dir)
+	if c != 0 || !regexpLine(o, `^\s+welcome\s+2d from the last message\s+1\s*$`) {
+		t.Errorf("simulate: %d\n%s", c, o)
+	}
+	if c, o := cli("replay", "-events", file, dir); c != 0 {
+		t.Fatalf("replay: %d %s", c, o)
+	}
+	c, o = cli("campaign", "show", "welcome", dir)
+	if c != 0 || !strings.Contains(o, "Ended runs: 1 reached the goal (50.0%), 1 finished") ||
+		!strings.Contains(o, "within 2d of its last message (conversion_from = \"last_send\"; a run that sent nothing never converts); 1 run did so") {
+		t.Errorf("campaign show: %d\n%s", c, o)
+	}
+	c, o = cli("campaign", "show", "-json", "welcome", dir)
+	if c != 0 || !strings.Contains(o, `"conversion_from": "last_send"`) || !strings.Contains(o, `"converted_after_finishing": 1`) {
+		t.Errorf("campaign show -json: %d\n%s", c, o)
+	}
+	// bob's message went out on 01-03 10:00: his window closes two days
+	// later, not two days after he joined.
+	c, o = cli("member", "show", "bob", dir)
+	if c != 0 || !strings.Contains(o, "counts as goal if the goal holds by 2026-01-05 10:00 UTC: conversion_window 2d from the last message") {
+		t.Errorf("member show: %d\n%s", c, o)
+	}
+
+	bad := strings.Replace(src, `"last_send"`, `"sent"`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, o = cli("validate", dir)
+	if c != 1 || !strings.Contains(o, "Invalid value for conversion_from") || !strings.Contains(o, `"sent" is not one of "entry" or "last_send"`) {
+		t.Errorf("validate: %d\n%s", c, o)
+	}
+}
+
 // regexpLine reports whether a line of s matches the pattern.
 func regexpLine(s, pattern string) bool {
 	re := regexp.MustCompile(`(?m)` + pattern)

@@ -763,6 +763,11 @@ sent with these names in scope:
               audience has none); in a moderation ladder's or an
               alert's message, the decision or the alert
   community   the member's community
+  now         the time of the send, RFC 3339 text in UTC: the event time
+              the step came due (or the quiet hours or cap holding it
+              ended), so ${localdate("EEE D MMM hh:mm", now)} shows it on
+              the member's clock, in a replay as in hearth run. There is
+              no timestamp() function: validate refuses one with a hint at now.
   var, local  variables and locals (never sensitive ones)
 
 A member gets their own locale's text, then their language's ("zh" for

@@ -822,10 +822,15 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 				}
 			default:
 				fmt.Fprintf(w, "  campaign %s: ended (%s) %s", what, run.Reason, day(run.EndedAt))
-				if c != nil && run.Reason == "finished" && c.Converts(run.EnteredAt, m.EvaluatedAt) {
+				if c != nil && run.Reason == "finished" && c.Converts(run.EnteredAt, run.LastSent, run.Seq, m.EvaluatedAt) {
 					// The goal may still make it a conversion: the window
 					// is open as of the state (event time), not the clock.
-					fmt.Fprintf(w, " (counts as goal if the goal holds by %s: conversion_window %s)", day(run.EnteredAt.Add(c.ConversionWindow)), durations.Format(c.ConversionWindow))
+					end, _ := c.ConversionEnds(run.EnteredAt, run.LastSent, run.Seq)
+					from := ""
+					if c.ConversionFrom == config.ConversionFromLastSend {
+						from = " from the last message"
+					}
+					fmt.Fprintf(w, " (counts as goal if the goal holds by %s: conversion_window %s%s)", day(end), durations.Format(c.ConversionWindow), from)
 				}
 			}
 			if run.Variant != "" {

@@ -72,6 +72,11 @@ figure, after the tier, badge, segment or question it is of
 Values are numbers, but a badge's first_award and last_award (days) and
 an empty K-factor for a month with no base.
 
+Days, weeks and months over before the state store's first event with
+nothing counted in them are left out of every form (text, -json, -csv,
+-html): the cohorts, daily series and monthly figures start with the
+community. Empty periods after it are kept in -json and -csv.
+
 Examples:
   hearth replay -events examples/health-report/events.jsonl examples/health-report
   hearth report examples/health-report

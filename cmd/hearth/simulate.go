@@ -583,7 +583,11 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				if f == nil || c.ConversionWindow <= 0 {
 					continue
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%d\n", c.Name, durations.Format(c.ConversionWindow), f.Converted)
+				window := durations.Format(c.ConversionWindow)
+				if c.ConversionFrom == config.ConversionFromLastSend {
+					window += " from the last message"
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%d\n", c.Name, window, f.Converted)
 				for _, name := range simulate.ArmOrder(c, f) {
 					fmt.Fprintf(tw, "    variant %s\t\t%d\n", name, f.Arms[name].Converted)
 				}

@@ -330,7 +330,7 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 	stepFlag := fs.String("step", "", "The campaign's step whose send to render (`NAME`), when several send the template.")
 	localeFlag := fs.String("locale", "", "Render as for a member with this `LOCALE` (zh-TW falls back as such a member's would).")
 	allLocales := fs.Bool("all-locales", false, "Render every locale the template has.")
-	atFlag := fs.String("at", "", "Render at this `TIME` (RFC 3339 or YYYY-MM-DD); default now.")
+	atFlag := fs.String("at", "", "Render at this `TIME` (RFC 3339 or YYYY-MM-DD), which the template reads as now; default the current time.")
 	asJSON := fs.Bool("json", false, "Print JSON: what the message was made with, and each locale's message or error.")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)

@@ -3,6 +3,8 @@ package analytics_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -213,7 +215,10 @@ func TestReportByHand(t *testing.T) {
 	check("week 2026-01-12", weekly["2026-01-12"].Retained, []int64{0, 0, 0, 0})
 	check("week 2026-02-02", weekly["2026-02-02"].Retained, []int64{1})
 	check("week 2026-02-02 size", weekly["2026-02-02"].Size, int64(2))
-	check("weeks shown", len(r.Weekly), 12)
+	// Of the last 12 weeks, those over before the first event (a joined
+	// on Jan 5) are left out: five from the week of Jan 5.
+	check("weeks shown", len(r.Weekly), 5)
+	check("first week", r.Weekly[0].Start, "2026-01-05")
 	monthly := map[string]analytics.Cohort{}
 	for _, c := range r.Monthly {
 		monthly[c.Start] = c
@@ -221,6 +226,9 @@ func TestReportByHand(t *testing.T) {
 	// January: a, b, c; active in January a and b, in February a.
 	check("month 2026-01", monthly["2026-01-01"], analytics.Cohort{Start: "2026-01-01", Size: 3, Retained: []int64{2, 1}, Rate: []float64{0.6667, 0.3333}})
 	check("month 2026-02", monthly["2026-02-01"], analytics.Cohort{Start: "2026-02-01", Size: 2, Retained: []int64{1}, Rate: []float64{0.5}})
+	check("months shown", len(r.Monthly), 2)
+	check("first day shown", r.Daily[0].Date, "2026-01-05")
+	check("months of referrals, points and revenue", []int{len(r.Referrals.Monthly), len(r.Points.Monthly), len(r.Revenue.Monthly), len(r.Revenue.Cohorts)}, []int{2, 2, 2, 2})
 
 	// Contributions: a, b, d. Regular (20 points): a, b, d. Core (50): d.
 	check("funnel", r.Funnel, []analytics.Stage{
@@ -295,6 +303,51 @@ func TestReportByHand(t *testing.T) {
 	})
 	more := r.Surveys[1]
 	check("choices", more.Choices, []analytics.ChoiceRate{{Choice: "events", Count: 1, Share: 0.5}, {Choice: "tutorials", Count: 1, Share: 0.5}})
+}
+
+// The CSV and JSON reports leave out the periods over before the
+// store's first event (a joined on 2026-01-05), as the text report does:
+// no cohort of size 0 and rate 0 from the months before, no day of
+// zeros; the report's own day dates the figures as of it.
+func TestNothingBeforeTheFirstEvent(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	tallies := simulateTallies(t, cfg, healthEvents())
+	r := analytics.BuildWith(cfg, tallies, time.Time{}, analytics.Options{By: "day", Periods: 60})
+	var b bytes.Buffer
+	if err := analytics.WriteCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	periods := map[string]bool{}
+	for _, row := range rows[1:] {
+		period := row[1]
+		if len(period) == 7 && period < "2026-01" || len(period) == 10 && period < "2026-01-05" {
+			t.Errorf("row before the first event: %v", row)
+		}
+		periods[row[0]+" "+period] = true
+	}
+	for _, want := range []string{"daily 2026-01-05", "weekly_cohorts 2026-01-05", "monthly_cohorts 2026-01", "referrals 2026-01", "points 2026-01", "by_day 2026-01-05"} {
+		if !periods[want] {
+			t.Errorf("no %s rows", want)
+		}
+	}
+	b.Reset()
+	if err := analytics.WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Daily   []analytics.DayPoint `json:"daily"`
+		Monthly []analytics.Cohort   `json:"monthly_cohorts"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Monthly) != 2 || doc.Monthly[0].Start != "2026-01-01" || doc.Daily[0].Date != "2026-01-05" {
+		t.Errorf("JSON monthly cohorts %+v, first day %+v; want from January, from 2026-01-05", doc.Monthly, doc.Daily[0])
+	}
 }
 
 // TestSQLiteMatchesMemory applies the same events to the durable store,

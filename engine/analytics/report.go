@@ -514,7 +514,62 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 	if opt.By != "" && CheckSeries(opt.By, opt.Periods) == nil {
 		r.Series = p.series(cfg, t, day, opt, tiersAsOf)
 	}
+	p.dropBeforeFirst(r)
 	return r
+}
+
+// dropBeforeFirst leaves out of r the days, weeks and months over before
+// the state store's first event that hold nothing, as the series does:
+// rows of zeros for a community that did not exist yet say nothing, and
+// the text report shows none of them, so -json, -csv and -html do not
+// either. One period is always kept, so a list is never empty. Periods
+// with nothing in them after the first event are kept: a month nobody
+// joined in is a figure.
+func (p *parsed) dropBeforeFirst(r *Report) {
+	if p.first == 0 {
+		return
+	}
+	day := func(s string) state.Day {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return p.first // unreadable: never dropped
+		}
+		return state.DayOf(t)
+	}
+	// monthEnd is the last day of the month "YYYY-MM" or of the month a
+	// day "YYYY-MM-DD" starts.
+	monthEnd := func(s string) state.Day {
+		t, err := time.Parse("2006-01", s[:min(len(s), 7)])
+		if err != nil {
+			return p.first
+		}
+		return state.DayOf(t.AddDate(0, 1, 0)) - 1
+	}
+	r.Daily = dropLeading(r.Daily, func(x DayPoint) bool {
+		return day(x.Date) < p.first && x.Active == 0 && x.Active7 == 0 && x.Active30 == 0 && x.Joined == 0
+	})
+	r.Weekly = dropLeading(r.Weekly, func(x Cohort) bool { return day(x.Start)+6 < p.first && x.Size == 0 })
+	r.Monthly = dropLeading(r.Monthly, func(x Cohort) bool { return monthEnd(x.Start) < p.first && x.Size == 0 })
+	r.Referrals.Monthly = dropLeading(r.Referrals.Monthly, func(x RefMonth) bool {
+		return monthEnd(x.Month) < p.first && x.Base == 0 && x.Invites == 0 && x.Conversions == 0
+	})
+	r.Points.Monthly = dropLeading(r.Points.Monthly, func(x PointsMonth) bool {
+		return monthEnd(x.Month) < p.first && x.Granted == 0 && x.Spent == 0 && x.Expired == 0
+	})
+	r.Revenue.Monthly = dropLeading(r.Revenue.Monthly, func(x MonthAmount) bool { return monthEnd(x.Month) < p.first && x.Amount == 0 })
+	r.Revenue.Cohorts = dropLeading(r.Revenue.Cohorts, func(x RevenueCohort) bool {
+		return monthEnd(x.Month) < p.first && x.Members == 0 && x.Payers == 0 && x.Revenue == 0
+	})
+}
+
+// dropLeading is xs without the leading elements before says to drop,
+// keeping the last element whatever it says.
+func dropLeading[T any](xs []T, before func(T) bool) []T {
+	i := 0
+	for i < len(xs)-1 && before(xs[i]) {
+		i++
+	}
+	return xs[i:]
 }
 
 // tierTitle is what a tier is shown as: its title, else its name.

@@ -167,7 +167,10 @@ type Report struct {
 	// runs of members who entered again too): counted in Goal above as
 	// goal, not finished.
 	ConversionWindow string `json:"conversion_window,omitempty"`
-	Converted        int    `json:"converted_after_finishing,omitempty"`
+	// ConversionFrom is what the window counts from (conversion_from:
+	// entry or last_send), absent without a window.
+	ConversionFrom string `json:"conversion_from,omitempty"`
+	Converted      int    `json:"converted_after_finishing,omitempty"`
 }
 
 // Tally adds up one campaign's runs member by member, for a scan that
@@ -196,7 +199,7 @@ type removedWait struct {
 // an edit removed waits at that step, marked removed with the step it
 // goes on to, as member show says, not at the step now at its old index.
 func NewTally(c *config.Campaign, after map[string]string) *Tally {
-	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c), ConversionFrom: conversionFrom(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			if t.variants[v.Name] == nil {
@@ -214,6 +217,18 @@ func window(c *config.Campaign) string {
 		return ""
 	}
 	return durations.Format(c.ConversionWindow)
+}
+
+// conversionFrom is what c's conversion window counts from, "" without
+// one.
+func conversionFrom(c *config.Campaign) string {
+	if c.ConversionWindow <= 0 {
+		return ""
+	}
+	if c.ConversionFrom == "" {
+		return config.ConversionFromEntry
+	}
+	return c.ConversionFrom
 }
 
 // Add counts one member.

@@ -786,6 +786,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			l.errorf(a.Expr.Range().Ptr(), "conversion_window without a goal", "conversion_window counts a finished run as goal when the goal holds within it of entering, and campaign %q has none: add exit_when, such as exit_when = \"member.messages > 0\".", name)
 		}
 	}
+	c.ConversionFrom = b.enum("conversion_from")
+	if a := b.attr("conversion_from"); a != nil && !b.reported("conversion_from") && b.attr("conversion_window") == nil {
+		l.errorf(a.Expr.Range().Ptr(), "conversion_from without conversion_window", "conversion_from says what the conversion window counts from, and campaign %q has none: add conversion_window, such as conversion_window = \"7d\".", name)
+	}
 	for _, qb := range b.blocks("quiet_hours") {
 		q := l.open(qb, spec.block("quiet_hours"))
 		from, to := q.clock("from"), q.clock("to")

@@ -141,6 +141,12 @@ func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]
 // member's time zone.
 const LocalDate = "localdate"
 
+// TemplateNow is the name a template reads the time of its send by:
+// RFC 3339 text in UTC, the event time the send's step came due (or the
+// decision or alert was made), so localdate(spec, now) shows it on the
+// member's clock.
+const TemplateNow = "now"
+
 // LocalDateFunc is localdate(spec, timestamp): formatdate's spec and
 // timestamp (RFC 3339, as templates give every time), with the time
 // shown in loc, so "hh:mm" is the member's clock, not UTC's. A message
@@ -148,7 +154,7 @@ const LocalDate = "localdate"
 // for a member with none); anywhere else it is UTC.
 func LocalDateFunc(loc *time.Location) function.Function {
 	return function.New(&function.Spec{
-		Description: "formatdate(spec, timestamp) in the member's time zone: in a message, the time as the member's clock shows it (their timezone, else the configuration's timezone, else UTC), such as localdate(\"EEE D MMM, hh:mm\", event.starts_at) for \"Fri 6 Mar, 19:00\"; outside one, in UTC. The spec is formatdate's: YYYY, MM, MMM, MMMM, D, DD, EEE, EEEE, hh and h for the 24-hour clock, HH and H with AA or aa for the 12-hour one, mm, ss, ZZZZ for the offset, 'quoted literal text'. A timestamp that is not RFC 3339 (an empty one, say) is an error, and the message is not sent.",
+		Description: "formatdate(spec, timestamp) in the member's time zone: in a message, the time as the member's clock shows it (their timezone, else the configuration's timezone, else UTC), such as localdate(\"EEE D MMM, hh:mm\", event.starts_at) for \"Fri 6 Mar, 19:00\", or localdate(\"EEE D MMM hh:mm\", now) for the time of the send (a template's now); outside one, in UTC. The spec is formatdate's: YYYY, MM, MMM, MMMM, D, DD, EEE, EEEE, hh and h for the 24-hour clock, HH and H with AA or aa for the 12-hour one, mm, ss, ZZZZ for the offset, 'quoted literal text'. A timestamp that is not RFC 3339 (an empty one, say) is an error, and the message is not sent.",
 		Params:      []function.Parameter{{Name: "spec", Type: cty.String}, {Name: "timestamp", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {

@@ -414,8 +414,11 @@ type Campaign struct {
 	// may still reach the goal and count as goal (conversion_window);
 	// zero: only while the run is under way.
 	ConversionWindow time.Duration
-	Reentry          string
-	ReentryAfter     time.Duration
+	// ConversionFrom is what the window counts from: ConversionFromEntry
+	// (the default) or ConversionFromLastSend (conversion_from).
+	ConversionFrom string
+	Reentry        string
+	ReentryAfter   time.Duration
 	// RunKey, a rule over the entering event giving a string, makes each
 	// distinct value its own run for the member (one per meetup);
 	// reentry applies per key. Only with enter_on.
@@ -483,12 +486,45 @@ func (c *Campaign) For(left bool) bool {
 	return !left
 }
 
-// Converts reports whether a finished run of c that entered at entered
-// may still count as goal at now: c has a conversion window, and now is
-// within it of the entry. Event time
-// decides, so a replay converts the runs a live run did.
-func (c *Campaign) Converts(entered, now time.Time) bool {
-	return c.ConversionWindow > 0 && !now.After(entered.Add(c.ConversionWindow))
+// What conversion_from may say: the conversion window counts from the
+// run's entry (the default), or from the last message the run sent, as
+// Customer.io counts a conversion within a window of the message.
+const (
+	ConversionFromEntry    = "entry"
+	ConversionFromLastSend = "last_send"
+)
+
+// ConversionEnds is when the conversion window of a finished run that
+// entered at entered closes: the window after its entry, or with
+// conversion_from = "last_send" after lastSent, the last message it
+// sent (sends is how many it sent). ok is false without a window, and
+// for a run that sent nothing counting from the last send: no message,
+// nothing to credit. A run that sent before conversion_from said
+// last_send kept no time of it (lastSent zero) and counts from its
+// entry, as it did then.
+func (c *Campaign) ConversionEnds(entered, lastSent time.Time, sends int) (time.Time, bool) {
+	if c.ConversionWindow <= 0 {
+		return time.Time{}, false
+	}
+	from := entered
+	if c.ConversionFrom == ConversionFromLastSend {
+		if sends == 0 {
+			return time.Time{}, false
+		}
+		if !lastSent.IsZero() {
+			from = lastSent
+		}
+	}
+	return from.Add(c.ConversionWindow), true
+}
+
+// Converts reports whether a finished run of c (entered at entered, its
+// last message at lastSent, sends messages in all) may still count as
+// goal at now: within its conversion window (ConversionEnds). Event
+// time decides, so a replay converts the runs a live run did.
+func (c *Campaign) Converts(entered, lastSent time.Time, sends int, now time.Time) bool {
+	end, ok := c.ConversionEnds(entered, lastSent, sends)
+	return ok && !now.After(end)
 }
 
 // HasGoal reports whether a run can end at the goal: with exit_when, or

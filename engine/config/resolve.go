@@ -824,7 +824,7 @@ func fieldNames(fields []rules.Field) []string {
 }
 
 // templateRoots are the names a template may read.
-var templateRoots = []string{"member", "event", "community", "var", "local"}
+var templateRoots = []string{"member", "event", "community", TemplateNow, "var", "local"}
 
 // checkTemplateExpr checks what a template reads and renders it once
 // with placeholder values to catch type errors before send time.
@@ -863,6 +863,11 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 					ok = false
 				}
 			}
+		case TemplateNow:
+			if len(t) > 1 {
+				l.errorf(&rng, "Unknown template variable", "now is the time of the send, RFC 3339 text in UTC, and has no fields: show it with localdate(\"EEE D MMM hh:mm\", now).")
+				ok = false
+			}
 		case "event", "local":
 		default:
 			l.errorf(&rng, "Unknown template variable", "A template can read %s; %q is none of them.%s", quoteList(templateRoots), root, suggest(root, templateRoots))
@@ -878,6 +883,7 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 	v, diags := e.Value(l.templateCtx)
 	for _, d := range l.explainEval(diags) {
 		if d.Severity == hcl.DiagError {
+			nowHint(d)
 			l.diags = append(l.diags, d)
 		}
 	}
@@ -885,6 +891,23 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 		// A sensitive variable read through a local value.
 		l.errorf(e.Range().Ptr(), "Sensitive value would be shown", "This text is computed from a sensitive variable, so it cannot be put in a message.")
 	}
+}
+
+// nowHint adds to a call of an unknown function that reads as the time
+// (timestamp(), as in Terraform; now()) where a template finds it: the
+// variable now, the time of the send.
+func nowHint(d *hcl.Diagnostic) {
+	call, ok := d.Expression.(*hclsyntax.FunctionCallExpr)
+	if d.Summary != "Call to unknown function" || !ok {
+		return
+	}
+	name := strings.ToLower(call.Name)
+	if !slices.ContainsFunc([]string{"time", "now", "date", "today", "clock"}, func(s string) bool { return strings.Contains(name, s) }) {
+		return
+	}
+	// HCL's "Did you mean" picks a function spelled alike (log for
+	// now), which is not what was meant.
+	d.Detail = fmt.Sprintf("There is no function named %q.", call.Name) + " A template reads the time of the send as the variable now (not a function), RFC 3339 text in UTC: ${localdate(\"EEE D MMM hh:mm\", now)} shows it on the member's clock."
 }
 
 // sampleTemplateContext has the shape of the real render context, with
@@ -915,6 +938,7 @@ func (l *loader) sampleTemplateContext() *hcl.EvalContext {
 	vars["member"] = obj(rules.MemberFields())
 	vars["community"] = obj(rules.CommunityFields())
 	vars["event"] = cty.DynamicVal
+	vars[TemplateNow] = cty.UnknownVal(cty.String)
 	return &hcl.EvalContext{Variables: vars, Functions: l.ctx.Functions}
 }
 

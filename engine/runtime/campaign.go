@@ -342,7 +342,7 @@ func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *stat
 	kept := run.Event
 	run.Status, run.EndedAt, run.Reason = runDone, at, reason
 	run.Due, run.Deadline, run.Event, run.WaitMet, run.Hold = time.Time{}, time.Time{}, nil, false, nil
-	if reason == "finished" && c.Converts(run.EnteredAt, at) {
+	if reason == "finished" && c.Converts(run.EnteredAt, run.LastSent, run.Seq, at) {
 		// The goal may still hold within the conversion window, and it
 		// reads the entering event as while the run went on.
 		run.Event = kept
@@ -392,7 +392,9 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 }
 
 // convertRun counts a run that finished as goal when the campaign's
-// goal holds within its conversion window of the run's entry, as
+// goal holds within its conversion window of the run's entry (or of its
+// last message, with conversion_from = "last_send"; a run that sent
+// nothing then has no window), as
 // Customer.io's conversion goals count a member who converts after the
 // last message: the run's reason becomes goal (counted once, for its
 // variant, wherever ended runs are counted) and a convert outcome says
@@ -404,7 +406,7 @@ func (r *Runtime) convertRun(w *work, m *state.Member, c *config.Campaign, run *
 	if run.Reason != "finished" || run.Status != runDone || c.ConversionWindow <= 0 {
 		return
 	}
-	if !c.Converts(run.EnteredAt, now) {
+	if !c.Converts(run.EnteredAt, run.LastSent, run.Seq, now) {
 		if run.Event != nil {
 			run.Event = nil
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
@@ -892,6 +894,11 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left,
 		Transactional: st.Send.Transactional}
 	w.actions = append(w.actions, a)
+	if c.ConversionFrom == config.ConversionFromLastSend {
+		// The conversion window counts from here: the time the send
+		// was queued, event time, not when the platform took it.
+		run.LastSent = now
+	}
 	if r.sendKeep > 0 { // only frequency caps read send times
 		run.Sends = append(prune(run.Sends, now, r.sendKeep), now)
 		m.Sends = append(prune(m.Sends, now, r.sendKeep), now)
@@ -907,7 +914,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 func (r *Runtime) sendMessage(m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time) (string, *config.Platform, templates.Message, error) {
 	fillMember(&r.rm, m, now, r.noAttrs)
 	community, plat := r.sendPlatform(c, st.Send)
-	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run))
+	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run), now)
 	return community, plat, msg, err
 }
 

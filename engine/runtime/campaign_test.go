@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -921,5 +922,48 @@ campaign "c" {
 	}
 	if want := "01-04T09:00 queue campaign/c/ann/1/1/later"; len(got) != 1 || got[0] != want {
 		t.Errorf("ann: %q; want %q (the edited rule, at her next event)", got, want)
+	}
+}
+
+// A template reads the time of its send as now, by event time: an
+// audience campaign, which has no entering event, shows on the member's
+// clock when its step came due, the end of the quiet hours that held it.
+func TestTemplateNowIsTheSendTime(t *testing.T) {
+	cfg := load(t, `
+template "when" {
+  text = { en = "Sent ${localdate("EEE D MMM hh:mm", now)}" }
+}
+segment "posters" {
+  when = "member.messages > 0"
+}
+campaign "hello" {
+  audience = segment.posters
+  quiet_hours {
+    from = "20:00"
+    to   = "08:00"
+  }
+  step "hi" {
+    wait = "1d"
+    send {
+      channel  = "dm"
+      template = template.when
+    }
+  }
+}
+`)
+	// Tokyo is UTC+9: posting at 12:00 UTC (21:00 there), the step is due
+	// at 21:00 the next day there, held until 08:00, 23:00 UTC.
+	stream := ev("j1", "member.joined", "kai", 0, 11, `{"timezone":"Asia/Tokyo"}`) +
+		ev("m1", "message.posted", "kai", 0, 12, "") +
+		ev("x", "checkin", "other", 3, 9, "")
+	sum, _, _ := run(t, cfg, stream)
+	var texts []string
+	for _, a := range sum.Store.(*state.Memory).Outbox() {
+		if a.Member == "kai" {
+			texts = append(texts, a.At.UTC().Format("01-02T15:04")+" "+a.Text)
+		}
+	}
+	if want := []string{"01-02T23:00 Sent Sat 3 Jan 08:00"}; !slices.Equal(texts, want) {
+		t.Errorf("sends %q; want %q", texts, want)
 	}
 }

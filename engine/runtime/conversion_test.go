@@ -1,8 +1,10 @@
 package runtime_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // conversionCampaign sends one message and finishes: without a
@@ -136,5 +138,94 @@ campaign "ads" {
 	}
 	if f := sum.Campaigns["ads"]; f.Goal != 1 || f.Converted != 1 || f.Finished != 1 {
 		t.Errorf("funnel %+v", f)
+	}
+}
+
+// lastSendCampaign waits two days before its one message, which a
+// referred member does not get, and holds messages through the night.
+const lastSendCampaign = `
+campaign "nudge" {
+  enter_on          = "member.joined"
+  exit_when         = "member.messages > 0"
+  conversion_window = "3d"
+  conversion_from   = "last_send"
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "hello" {
+    wait = "2d"
+    when = "event.referrer == ''"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`
+
+// With conversion_from = "last_send" the conversion window counts from
+// the run's last message, by event time (a message the quiet hours held
+// counts from when it went out), so the wait before it uses none of the
+// window; a run that sent nothing never converts. With the default, the
+// same posts convert as counted from the entry.
+func TestConversionFromLastSend(t *testing.T) {
+	stream := ev("j1", "member.joined", "ann", 0, 9, "") + // sent 01-03 09:00
+		ev("j2", "member.joined", "bob", 0, 9, "") + // sent 01-03 09:00
+		ev("j3", "member.joined", "cid", 0, 9, `{"referrer":"ann"}`) + // sent nothing
+		ev("j4", "member.joined", "eve", 0, 23, "") + // due 01-03 23:00, sent 01-04 08:00
+		ev("m3", "message.posted", "cid", 2, 10, "") + // within 3d of entry, no message
+		ev("m1", "message.posted", "ann", 4, 10, "") + // within 3d of the message, past 3d of entry
+		ev("m5", "message.posted", "eve", 6, 7, "") + // within 3d of the held message
+		ev("m2", "message.posted", "bob", 6, 10, "") // past 3d of the message
+	sent := func(day, hour int) time.Time {
+		return time.Date(2026, 1, 1, hour, 0, 0, 0, time.UTC).AddDate(0, 0, day)
+	}
+	for _, tc := range []struct {
+		from      string
+		converted []string
+	}{
+		{"last_send", []string{"ann", "eve"}},
+		{"entry", []string{"cid"}},
+	} {
+		t.Run(tc.from, func(t *testing.T) {
+			cfg := load(t, templates+strings.Replace(lastSendCampaign, `"last_send"`, `"`+tc.from+`"`, 1))
+			sum, outs, m := run(t, cfg, stream)
+			var converted []string
+			for _, id := range []string{"ann", "bob", "cid", "eve"} {
+				run := m[id].Campaigns["nudge"]
+				want := "finished"
+				if slices.Contains(tc.converted, id) {
+					want = "goal"
+					converted = append(converted, id)
+				}
+				if run == nil || run.Reason != want {
+					t.Errorf("%s's run %+v; want %s", id, run, want)
+				}
+			}
+			var convert []string
+			for _, o := range outs {
+				if o.Change == "convert" {
+					convert = append(convert, o.Member+" "+o.At.UTC().Format("01-02T15:04"))
+				}
+			}
+			want := map[string][]string{"last_send": {"ann 01-05T10:00", "eve 01-07T07:00"}, "entry": {"cid 01-03T10:00"}}[tc.from]
+			if !slices.Equal(convert, want) {
+				t.Errorf("convert outcomes %q; want %q", convert, want)
+			}
+			if f := sum.Campaigns["nudge"]; f.Converted != len(converted) || f.Goal != len(converted) || f.Finished != 4-len(converted) {
+				t.Errorf("funnel %+v; want %d converted", f, len(converted))
+			}
+			// The time of the last message is kept only where the window
+			// counts from it.
+			for id, at := range map[string]time.Time{"ann": sent(2, 9), "bob": sent(2, 9), "eve": sent(3, 8), "cid": {}} {
+				if tc.from == "entry" {
+					at = time.Time{}
+				}
+				if got := m[id].Campaigns["nudge"].LastSent; !got.Equal(at) {
+					t.Errorf("%s's last send %v; want %v", id, got, at)
+				}
+			}
+		})
 	}
 }

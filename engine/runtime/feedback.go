@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"time"
+
 	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
@@ -12,12 +14,12 @@ import (
 
 // message renders what a send step sends through plat: the template's
 // text, then the survey's questions and how to answer them, in the
-// member's locale.
-func (r *Runtime) message(s *config.Send, plat *config.Platform, m *state.Member, rm *rules.Member, event map[string]any) (templates.Message, error) {
+// member's locale, sent at now.
+func (r *Runtime) message(s *config.Send, plat *config.Platform, m *state.Member, rm *rules.Member, event map[string]any, now time.Time) (templates.Message, error) {
 	var msg templates.Message
 	if s.Template != nil {
 		var err error
-		if msg, err = r.render.Render(s.Template, rm, event, nil, markup(s.Channel, plat)); err != nil {
+		if msg, err = r.render.Render(s.Template, rm, event, nil, now, markup(s.Channel, plat)); err != nil {
 			return msg, err
 		}
 	}

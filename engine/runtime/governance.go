@@ -384,7 +384,7 @@ func ladderEvent(c *config.Community, d governance.Decision, reason, evidence st
 func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community, d governance.Decision, reason, evidence string) (string, string) {
 	if c.Ladder != nil && c.Ladder.Template != nil {
 		fillMember(&r.rm, m, ev.At, r.noAttrs)
-		msg, err := r.render.Render(c.Ladder.Template, &r.rm, ladderEvent(c, d, reason, evidence), nil, markup("dm", c.Platform))
+		msg, err := r.render.Render(c.Ladder.Template, &r.rm, ladderEvent(c, d, reason, evidence), nil, ev.At, markup("dm", c.Platform))
 		if err == nil {
 			return msg.Text, msg.Locale
 		}
@@ -497,7 +497,7 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, name stri
 		}
 		text, subject := summary, summary
 		if n.Template != nil {
-			msg, err := r.render.Render(n.Template, &rules.Member{}, vars, &f, markup(n.Channel, plat))
+			msg, err := r.render.Render(n.Template, &rules.Member{}, vars, &f, now, markup(n.Channel, plat))
 			if err != nil {
 				r.log.Warn("alert template failed; sending the summary", "alert", a.Name, "err", err)
 			} else {

@@ -70,5 +70,5 @@ func (r *Runtime) EventView(ev *events.Event) (map[string]any, error) {
 // plain text.
 func (r *Runtime) PreviewTemplate(t *config.Template, m *state.Member, event map[string]any, community *rules.Community, now time.Time) (templates.Message, error) {
 	fillMember(&r.rm, m, now, r.noAttrs)
-	return r.render.Render(t, &r.rm, event, community, templates.Plain)
+	return r.render.Render(t, &r.rm, event, community, now, templates.Plain)
 }

@@ -89,8 +89,16 @@ const memberBinaryV10 = 0x0a
 // as they leave or move, so it must refuse the document instead.
 const memberBinaryV11 = 0x0b
 
+// memberBinaryV12 is version 11 followed by when campaign runs sent
+// their latest message (CampaignRun.LastSent): a count, then for each
+// run with one in id order its id and the time. It is written only for
+// a member with such a run: a hearth reading up to version 11 would
+// count their conversion windows from the entry instead, so it must
+// refuse the document.
+const memberBinaryV12 = 0x0c
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV11
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV12
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -125,6 +133,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if len(m.Places) > 0 {
 		version = memberBinaryV11
+	}
+	lastSent := 0
+	for _, c := range m.Campaigns {
+		if c != nil && !c.LastSent.IsZero() {
+			lastSent++
+		}
+	}
+	if lastSent > 0 {
+		version = memberBinaryV12
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -355,6 +372,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 		for _, k := range sortedKeys(m.Places) {
 			e.str(k)
 			e.str(m.Places[k])
+		}
+	}
+	if version >= memberBinaryV12 {
+		e.uint(uint64(lastSent))
+		for _, k := range sortedKeys(m.Campaigns) {
+			if c := m.Campaigns[k]; c != nil && !c.LastSent.IsZero() {
+				e.str(k)
+				e.time(c.LastSent)
+			}
 		}
 	}
 	return e.b, nil
@@ -600,6 +626,17 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 			for range n {
 				k := d.str()
 				m.Places[k] = d.str()
+			}
+		}
+	}
+	if data[0] >= memberBinaryV12 {
+		for range d.count() {
+			k := d.str()
+			at := d.time()
+			if c := m.Campaigns[k]; c != nil {
+				c.LastSent = at
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: last send of campaign run %q, which is not kept", k)
 			}
 		}
 	}

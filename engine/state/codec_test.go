@@ -72,7 +72,7 @@ func fullMember() *Member {
 			"rsvp[Go Night #43]": {
 				Status: "active", Step: 1, StepName: "reminder", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "a",
 				EnteredAt: at(1), EndedAt: at(2), Reason: "stopped", Runs: 2, Seq: 1, Sends: []time.Time{at(3)},
-				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43",
+				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43", LastSent: at(3),
 				// Every field of a hold, so the round trip covers each.
 				Hold: &RunHold{Reason: HoldFrequencyCap, Until: at(18), QuietHours: "23:00–07:00", TimeZone: "Europe/Berlin",
 					Caps: []HoldCap{{Scope: "campaign", Rate: "2/1d"}, {Scope: "global", Rate: "5/1w"}}},
@@ -401,6 +401,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV12 {
+		t.Fatalf("a member with a run's last send written as version %d, want 12", doc[0])
+	}
+	m.Campaigns["rsvp[Go Night #43]"].LastSent = time.Time{}
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV11 {
 		t.Fatalf("a member with places written as version %d, want 11", doc[0])
 	}
@@ -794,6 +799,56 @@ func TestMemberBinaryPlaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(js, []byte(`"places":{"docs":"docs","oss":"oss-2"}`)) {
+		t.Fatalf("JSON: %s", js)
+	}
+}
+
+// A member with a run that kept its last send (conversion_from =
+// "last_send") is written as version 12, with the time read back on the
+// same run, which a version 11 reader refuses rather than count the
+// run's conversion window from its entry; one without, as before.
+func TestMemberBinaryLastSent(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	sent := t0.Add(49*time.Hour + 500*time.Millisecond)
+	m := NewMember("ann", t0)
+	m.Campaigns = map[string]*CampaignRun{
+		"welcome": {Status: "done", Reason: "finished", EnteredAt: t0, EndedAt: sent, Runs: 1, Seq: 1},
+		"other":   {Status: "active", EnteredAt: t0, Runs: 1},
+	}
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV4 {
+		t.Fatalf("a member with no last send written as version %d, want 4", doc[0])
+	}
+	m.Campaigns["welcome"].LastSent = sent
+	if doc, err = m.AppendBinary(nil); err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV12 {
+		t.Fatalf("a member with a last send written as version %d, want 12", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if w := got.Campaigns["welcome"]; w == nil || !w.LastSent.Equal(sent) {
+		t.Fatalf("welcome read back as %+v; want last sent %v", w, sent)
+	}
+	if o := got.Campaigns["other"]; o == nil || !o.LastSent.IsZero() {
+		t.Fatalf("other read back as %+v; want no last send", o)
+	}
+	old := slices.Clone(doc)
+	old[0] = memberBinaryV11
+	if err := DecodeMember(old, &got); err == nil {
+		t.Fatal("a version 12 document read as version 11 (losing last sends) decoded")
+	}
+	js, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(js, []byte(`"last_sent":"2026-01-03T10:00:00.5Z"`)) {
 		t.Fatalf("JSON: %s", js)
 	}
 }

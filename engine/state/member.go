@@ -425,6 +425,10 @@ type CampaignRun struct {
 	// not the step's, and member why says why from this record rather
 	// than guessing it from the time.
 	Hold *RunHold `json:"hold,omitempty"`
+	// LastSent is when the run's latest message was queued (event time),
+	// kept in a campaign whose conversion window counts from it
+	// (conversion_from = "last_send"); zero otherwise.
+	LastSent time.Time `json:"last_sent,omitzero"`
 }
 
 // Hold reasons: what deferred a campaign run's send.

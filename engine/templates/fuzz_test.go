@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/adapters/local"
@@ -74,12 +75,12 @@ func FuzzRender(f *testing.F) {
 		r := New(cfg)
 		m := &rules.Member{ID: "m1", Name: name, Points: 7, Tier: "core", Attrs: map[string]any{"bio": value, "n": 3}}
 		ev := map[string]any{"channel": value, "v": value, "n": 1.5}
-		first, err1 := r.Render(tpl, m, ev, nil, Plain)
-		second, err2 := r.Render(tpl, m, ev, nil, Plain)
+		first, err1 := r.Render(tpl, m, ev, nil, time.Time{}, Plain)
+		second, err2 := r.Render(tpl, m, ev, nil, time.Time{}, Plain)
 		if (err1 == nil) != (err2 == nil) || first != second {
 			t.Fatalf("two renders differ: %+v %v / %+v %v", first, err1, second, err2)
 		}
-		got, err := r.Render(echo, m, ev, nil, Plain)
+		got, err := r.Render(echo, m, ev, nil, time.Time{}, Plain)
 		if err != nil {
 			t.Fatalf("echo template: %v", err)
 		}

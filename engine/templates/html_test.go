@@ -3,6 +3,7 @@ package templates
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/rules"
 )
@@ -26,7 +27,7 @@ template "t" {
 }`)
 	name := `<a href="https://evil.example/login">verify your account</a>`
 	m := &rules.Member{Name: name, Attrs: map[string]any{"bio": "Tom & Jerry's <script>"}}
-	msg, err := New(cfg).Render(tpl, m, map[string]any{"city": "<img src=x onerror=alert(1)>"}, nil, Plain)
+	msg, err := New(cfg).Render(tpl, m, map[string]any{"city": "<img src=x onerror=alert(1)>"}, nil, time.Time{}, Plain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package templates
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/rules"
 )
@@ -24,7 +25,7 @@ template "t" {
 	m := &rules.Member{Name: "[claim your prize](https://evil.example)", Attrs: map[string]any{"bio": "![x](https://track.example/p.png) <@boss>"}}
 	ev := map[string]any{"city": "[a][1]\n[1]: https://evil.example"}
 	r := New(cfg)
-	msg, err := r.Render(tpl, m, ev, nil, Markdown)
+	msg, err := r.Render(tpl, m, ev, nil, time.Time{}, Markdown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ template "t" {
 			t.Errorf("markdown text lacks %q: %q", want, msg.Text)
 		}
 	}
-	plain, err := r.Render(tpl, m, ev, nil, Plain)
+	plain, err := r.Render(tpl, m, ev, nil, time.Time{}, Plain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/rules"
 )
@@ -31,7 +32,7 @@ template "t" {
 		{AtMentions, "Welcome @\u2060durov (friend of @\u2060ann_b and [x](u)), who said: hey @\u2060everyone_here, mail me at a@\u2060b.example. Ask @club_mod or @club_admin."},
 		{AtMentions | Markdown, "Welcome @\u2060durov (friend of @\u2060ann_b and [x]\u2060(u)), who said: hey @\u2060everyone_here, mail me at a@\u2060b.example. Ask @club_mod or @club_admin."},
 	} {
-		msg, err := r.Render(tpl, m, ev, nil, tc.markup)
+		msg, err := r.Render(tpl, m, ev, nil, time.Time{}, tc.markup)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,6 @@
 // Package templates renders message templates at send time: it picks the
 // member's locale with fallback and evaluates the HCL template with
-// member, event and community in scope.
+// member, event, community and now (the time of the send) in scope.
 package templates
 
 import (
@@ -139,10 +139,14 @@ const (
 // an empty string in someone's message. With Markdown, the text and
 // subject quote every string members or events could have set through
 // MarkdownText, with AtMentions through MentionText; the HTML part is
-// always HTML-escaped.
-func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community, markup Markup) (Message, error) {
+// always HTML-escaped. now is the time of the send, the event time its
+// step came due (or the decision or alert was made), which the template
+// reads as now, RFC 3339 text in UTC as every time it reads, so
+// localdate shows it on the member's clock and a replay renders what the
+// live send did.
+func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community, now time.Time, markup Markup) (Message, error) {
 	loc := Locale(t, m.Locale)
-	ctx, err := r.context(m, event, community)
+	ctx, err := r.context(m, event, community, now)
 	if err != nil {
 		return Message{}, err
 	}
@@ -188,7 +192,7 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 	return msg, nil
 }
 
-func (r *Renderer) context(m *rules.Member, event map[string]any, community *rules.Community) (*hcl.EvalContext, error) {
+func (r *Renderer) context(m *rules.Member, event map[string]any, community *rules.Community, now time.Time) (*hcl.EvalContext, error) {
 	vars := map[string]cty.Value{}
 	vs := map[string]cty.Value{}
 	for _, v := range r.cfg.Variables {
@@ -208,6 +212,7 @@ func (r *Renderer) context(m *rules.Member, event map[string]any, community *rul
 		ev[k] = toCty(v)
 	}
 	vars["event"] = cty.ObjectVal(ev)
+	vars[config.TemplateNow] = cty.StringVal(now.UTC().Format(time.RFC3339))
 	return &hcl.EvalContext{Variables: vars, Functions: r.functions(m.Timezone)}, nil
 }
 

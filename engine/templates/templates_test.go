@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
@@ -79,7 +80,7 @@ template "t" {
 }`)
 	_ = cfg
 	r := New(cfg)
-	msg, err := r.Render(tpl, &rules.Member{Name: "Ann", Points: 12, Tier: "core", Locale: "fr"}, map[string]any{"channel": "help"}, nil, Plain)
+	msg, err := r.Render(tpl, &rules.Member{Name: "Ann", Points: 12, Tier: "core", Locale: "fr"}, map[string]any{"channel": "help"}, nil, time.Time{}, Plain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ template "t" {
 		t.Errorf("subject %q", msg.Subject)
 	}
 	// A missing event attribute is a render error, not an empty string.
-	if _, err := r.Render(tpl, &rules.Member{Name: "Ann"}, map[string]any{}, nil, Plain); err == nil || !strings.Contains(err.Error(), "channel") {
+	if _, err := r.Render(tpl, &rules.Member{Name: "Ann"}, map[string]any{}, nil, time.Time{}, Plain); err == nil || !strings.Contains(err.Error(), "channel") {
 		t.Errorf("missing attribute: err = %v", err)
 	}
 }
@@ -114,12 +115,66 @@ template "t" {
 		{"", "2026-03-06T18:00:00Z", "Sat 7 Mar, 03:00 (18:00 UTC)"}, // the configuration's zone
 		{"Not/AZone", "2026-03-06T18:00:00Z", "Sat 7 Mar, 03:00 (18:00 UTC)"},
 	} {
-		msg, err := r.Render(tpl, &rules.Member{ID: "u1", Timezone: c.zone}, map[string]any{"starts_at": c.at}, nil, Plain)
+		msg, err := r.Render(tpl, &rules.Member{ID: "u1", Timezone: c.zone}, map[string]any{"starts_at": c.at}, nil, time.Time{}, Plain)
 		if err != nil || msg.Text != c.want {
 			t.Errorf("zone %q, %s: %q, %v; want %q", c.zone, c.at, msg.Text, err, c.want)
 		}
 	}
-	if _, err := r.Render(tpl, &rules.Member{ID: "u1"}, map[string]any{"starts_at": ""}, nil, Plain); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+	if _, err := r.Render(tpl, &rules.Member{ID: "u1"}, map[string]any{"starts_at": ""}, nil, time.Time{}, Plain); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
 		t.Errorf("an empty time rendered, err %v; want an error naming RFC 3339", err)
 	}
 }
+
+// now is the time of the send, given to Render (the event time the
+// step came due), so localdate shows it on the member's clock with no
+// event at all, as an audience campaign's send has none.
+func TestNowIsTheTimeOfTheSend(t *testing.T) {
+	cfg, tpl := loadTemplate(t, `
+template "t" {
+  text = { en = "Sent ${localdate("EEE D MMM hh:mm", now)} your time (${now})" }
+}`)
+	r := New(cfg)
+	at := time.Date(2026, 3, 6, 18, 0, 0, 0, time.FixedZone("x", 3600)) // 17:00 UTC
+	for _, c := range []struct{ zone, want string }{
+		{"Europe/Berlin", "Sent Fri 6 Mar 18:00 your time (2026-03-06T17:00:00Z)"},
+		{"Asia/Tokyo", "Sent Sat 7 Mar 02:00 your time (2026-03-06T17:00:00Z)"},
+	} {
+		msg, err := r.Render(tpl, &rules.Member{ID: "u1", Timezone: c.zone}, nil, nil, at, Plain)
+		if err != nil || msg.Text != c.want {
+			t.Errorf("zone %s: %q, %v; want %q", c.zone, msg.Text, err, c.want)
+		}
+	}
+}
+
+// A template calling timestamp() (Terraform's) or now() is refused by
+// validate with a hint at the variable now; now has no fields.
+func TestNowHintForTimeFunctions(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{`${localdate("EEE D MMM hh:mm", timestamp())}`, `There is no function named "timestamp". A template reads the time of the send as the variable now`},
+		{`${now()}`, `There is no function named "now". A template reads the time of the send as the variable now`},
+		{`${now.day}`, "now is the time of the send, RFC 3339 text in UTC, and has no fields"},
+	} {
+		dir := t.TempDir()
+		src := "template \"t\" {\n  text = { en = " + strconvQuote(c.text) + " }\n}\n"
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+		if !diags.HasErrors() || !strings.Contains(diags.Error(), c.want) {
+			t.Errorf("%s: %v; want an error with %q", c.text, diags, c.want)
+		}
+	}
+	// An unknown function that is not about time gets no such hint.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte("template \"t\" {\n  text = { en = \"${uper(member.name)}\" }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if !diags.HasErrors() || strings.Contains(diags.Error(), "variable now") {
+		t.Errorf("uper(): %v; want an error without the hint at now", diags)
+	}
+}
+
+// strconvQuote quotes s as an HCL template string: quotes inside its
+// ${ } need no escaping.
+func strconvQuote(s string) string { return `"` + s + `"` }

@@ -7,6 +7,7 @@ campaign "onboarding" {
   exit_when         = "member.messages > 0"
   stop_when         = "member.attrs.dm == 'off'"
   conversion_window = "7d"
+  conversion_from   = "last_send"
   reentry           = "after"
   reentry_after     = "90d"
   frequency_cap     = "2/24h"
