@@ -486,6 +486,11 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 		} else {
 			fmt.Fprintln(w, "  stored: not in the segment")
 		}
+		if m.Left && !config.SegmentsForLeft(cfg.Segments)[name] {
+			// The rule below may well hold: leaving, not the rule, keeps
+			// the member out.
+			fmt.Fprintf(w, "  the member left the community (%s): members who left are in no segment but those whose rule reads member.left, whatever this rule gives\n", utcMinute(m.LeftAt))
+		}
 	case "tier":
 		if past != nil && past.Member.Tier.Name != m.Tier.Name {
 			// From the tier's history: the stored tier is of now.

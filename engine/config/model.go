@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -330,6 +331,42 @@ type Segment struct {
 	When        *Rule
 	Role        *Role
 	DeclRange   hcl.Range
+}
+
+// ReadsLeft reports whether the rule reads member.left, left_at or
+// days_since_left.
+func (r *Rule) ReadsLeft() bool {
+	if r == nil || r.Program == nil {
+		return false
+	}
+	for _, f := range r.Program.Reads.Member {
+		switch f {
+		case "left", "left_at", "days_since_left":
+			return true
+		}
+	}
+	return false
+}
+
+// SegmentsForLeft names the segments members who left can be in: those
+// whose rule reads member.left, left_at or days_since_left, or reads with
+// in_segment one that does (a win-back's "lapsed"). A member who left is
+// in no other segment, whatever the rule says of them, so every count
+// and list of a segment agrees with the member's stored segments.
+func SegmentsForLeft(segs []*Segment) map[string]bool {
+	out := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range segs {
+			if out[s.Name] || s.When == nil || s.When.Program == nil {
+				continue
+			}
+			if s.When.ReadsLeft() || slices.ContainsFunc(s.When.Program.Reads.Segments, func(d string) bool { return out[d] }) {
+				out[s.Name], changed = true, true
+			}
+		}
+	}
+	return out
 }
 
 // NoTier is the name members on no tier go by where a name is needed,
