@@ -780,3 +780,78 @@ func (c *Config) LikelyEventAttr(typ, attr string) string {
 	}
 	return rules.Closest(attr, sortedNames(et.Attrs))
 }
+
+// StepVariants names, for each step only some variants of an A/B split
+// lead to, the variants that do: "personal_msg" is on variant personal.
+// Steps every variant reaches (those after the arms join) are not in it.
+func (c *Campaign) StepVariants() map[string][]string {
+	out := map[string][]string{}
+	for i, st := range c.Steps {
+		if len(st.Split) == 0 {
+			continue
+		}
+		reach := make([]map[string]bool, len(st.Split))
+		for k, v := range st.Split {
+			to := v.Goto
+			if to == "" && i+1 < len(c.Steps) {
+				to = c.Steps[i+1].Name
+			}
+			reach[k] = c.reachable(to)
+		}
+		for _, s := range c.Steps {
+			var on []string
+			for k, v := range st.Split {
+				if reach[k][s.Name] {
+					on = append(on, v.Name)
+				}
+			}
+			if len(on) > 0 && len(on) < len(st.Split) {
+				out[s.Name] = append(out[s.Name], on...)
+			}
+		}
+	}
+	return out
+}
+
+// reachable is the set of steps a run at step from can come to, by any
+// path: the next step, goto, branches, split arms and on_timeout.
+func (c *Campaign) reachable(from string) map[string]bool {
+	seen := map[string]bool{}
+	queue := []string{from}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		j := c.stepNamed(name)
+		if j < 0 || seen[name] {
+			continue // exit, or a step seen
+		}
+		seen[name] = true
+		st := c.Steps[j]
+		for _, b := range st.Branches {
+			queue = append(queue, b.Goto)
+		}
+		for _, v := range st.Split {
+			queue = append(queue, v.Goto)
+		}
+		if st.OnTimeout != "" {
+			queue = append(queue, st.OnTimeout)
+		}
+		next := ""
+		if j+1 < len(c.Steps) {
+			next = c.Steps[j+1].Name
+		}
+		switch {
+		case len(st.Split) > 0 && slices.ContainsFunc(st.Split, func(v *Variant) bool { return v.Goto == "" }):
+			queue = append(queue, next)
+		case len(st.Split) > 0:
+		case st.Goto != "":
+			queue = append(queue, st.Goto)
+			if st.When != nil {
+				queue = append(queue, next) // the step skipped: on to the next
+			}
+		default:
+			queue = append(queue, next)
+		}
+	}
+	return seen
+}
