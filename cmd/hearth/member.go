@@ -245,6 +245,20 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	}
 	steps := storedStepOrders(ctx, cfg)
 	if verb == "why" {
+		// campaign.NAME.STEP asks of one step: the run's rules, and what
+		// became of that step's message.
+		addr, step, err := stepAddress(cfg, pos[1])
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
+			return 1
+		}
+		pos[1] = addr
+		// An ended run's rules are asked as of its window, not the wall
+		// clock, unless -at says when.
+		evalAt, asked := "", at
+		if *atFlag == "" {
+			at, evalAt = runEvalTime(cfg, m, pos[1], at)
+		}
 		// An event of another member (one who joined naming this one as
 		// referrer, for a grant.to) is seen with its own member's state.
 		var by *state.Member
@@ -320,13 +334,17 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			ex = append(ex, e...)
 			each = append(each, e)
 		}
-		warnAsOf(s.err, "member why", past, dir)
+		if evalAt != "" {
+			warnRunAsOf(s.err, past, evalAt)
+		} else {
+			warnAsOf(s.err, "member why", past, dir)
+		}
 		if len(addrs) > 1 && !*asJSON {
 			for i, addr := range addrs {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil, runLines(cfg, m, addr, step, at, asked, evalAt, outs, sends))
 			}
 			return 0
 		}
@@ -352,7 +370,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast, runLines(cfg, m, addrs[0], step, at, asked, evalAt, outs, sends))
 		return 0
 	}
 	if *asJSON {
@@ -445,7 +463,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf, forecast *runtime.Forecast) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf, forecast *runtime.Forecast, runInfo []string) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -564,6 +582,11 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			} else {
 				fmt.Fprintf(w, "  skipped: %s\n", skipText(sk))
 			}
+		}
+		// The variant, the sends made, the conversion window and a
+		// step's fate (runLines).
+		for _, line := range runInfo {
+			fmt.Fprintf(w, "  %s\n", line)
 		}
 	}
 	if verdict != nil {
