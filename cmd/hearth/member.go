@@ -38,7 +38,7 @@ LEFT; -no-header leaves it out) and one tab-separated line per member
 active is in UTC: the table's header says so, the lines give RFC 3339
 (2026-11-15T05:16:03Z). -segment NAME
 and -tier NAME keep a segment's or tier's members (members who left are
-in none), -left those who left (-left=false those who did not), -q TEXT
+in none, but a segment whose rule reads member.left), -left those who left (-left=false those who did not), -q TEXT
 those whose id or name holds TEXT; -json prints the page as GET
 /v1/members answers. Through 'hearth run' when it serves the state, from
 the store otherwise.
@@ -117,7 +117,22 @@ queued and not yet delivered, will not be. campaign.NAME[KEY] is one run
 of a campaign with run_key; of a run retention dropped, it says how and
 when the run ended, as far as the member's outcomes still tell. A
 campaign removed from the configuration has no rules left to explain,
-but of one the member has runs of, why says where they are.
+but of one the member has runs of, why says where they are. Of a run it
+also gives the A/B variant it was assigned, the sends made in it (step,
+when decided, then delivered, queued, failed or skipped at delivery and
+why, or skipped at the step), and its conversion_window: closing when,
+open or closed, or not for a run that ended other than finished. The
+rules of an ended run are evaluated as of its window, not the clock: a
+finished run's as of its conversion window's close (or now, while it is
+open), another's as of when it ended; -at asks of another time.
+campaign.NAME.STEP asks of one step: besides the run, why the member
+did or did not get its message (never entered, the run was assigned
+another variant than the step's, not reached yet or never reached, at
+it, held, or each send of it with what became of it); a step the
+campaign does not have is an error listing the forms and the steps.
+For a segment, a member who left is out of it, whatever its rule gives
+(members who left are in no segment but those whose rule reads
+member.left), and why says so.
 
 eval runs any rule expression for the member, as a segment's or tier's
 rule would see it, and prints what it gives and the value of every input
