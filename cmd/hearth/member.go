@@ -38,7 +38,7 @@ LEFT; -no-header leaves it out) and one tab-separated line per member
 active is in UTC: the table's header says so, the lines give RFC 3339
 (2026-11-15T05:16:03Z). -segment NAME
 and -tier NAME keep a segment's or tier's members (members who left are
-in none), -left those who left (-left=false those who did not), -q TEXT
+in none, but a segment whose rule reads member.left), -left those who left (-left=false those who did not), -q TEXT
 those whose id or name holds TEXT; -json prints the page as GET
 /v1/members answers. Through 'hearth run' when it serves the state, from
 the store otherwise.
@@ -117,7 +117,22 @@ queued and not yet delivered, will not be. campaign.NAME[KEY] is one run
 of a campaign with run_key; of a run retention dropped, it says how and
 when the run ended, as far as the member's outcomes still tell. A
 campaign removed from the configuration has no rules left to explain,
-but of one the member has runs of, why says where they are.
+but of one the member has runs of, why says where they are. Of a run it
+also gives the A/B variant it was assigned, the sends made in it (step,
+when decided, then delivered, queued, failed or skipped at delivery and
+why, or skipped at the step), and its conversion_window: closing when,
+open or closed, or not for a run that ended other than finished. The
+rules of an ended run are evaluated as of its window, not the clock: a
+finished run's as of its conversion window's close (or now, while it is
+open), another's as of when it ended; -at asks of another time.
+campaign.NAME.STEP asks of one step: besides the run, why the member
+did or did not get its message (never entered, the run was assigned
+another variant than the step's, not reached yet or never reached, at
+it, held, or each send of it with what became of it); a step the
+campaign does not have is an error listing the forms and the steps.
+For a segment, a member who left is out of it, whatever its rule gives
+(members who left are in no segment but those whose rule reads
+member.left), and why says so.
 
 eval runs any rule expression for the member, as a segment's or tier's
 rule would see it, and prints what it gives and the value of every input
@@ -245,6 +260,20 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 	}
 	steps := storedStepOrders(ctx, cfg)
 	if verb == "why" {
+		// campaign.NAME.STEP asks of one step: the run's rules, and what
+		// became of that step's message.
+		addr, step, err := stepAddress(cfg, pos[1])
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth member why: %v\n", err)
+			return 1
+		}
+		pos[1] = addr
+		// An ended run's rules are asked as of its window, not the wall
+		// clock, unless -at says when.
+		evalAt, asked := "", at
+		if *atFlag == "" {
+			at, evalAt = runEvalTime(cfg, m, pos[1], at)
+		}
 		// An event of another member (one who joined naming this one as
 		// referrer, for a grant.to) is seen with its own member's state.
 		var by *state.Member
@@ -320,13 +349,17 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			ex = append(ex, e...)
 			each = append(each, e)
 		}
-		warnAsOf(s.err, "member why", past, dir)
+		if evalAt != "" {
+			warnRunAsOf(s.err, past, evalAt)
+		} else {
+			warnAsOf(s.err, "member why", past, dir)
+		}
 		if len(addrs) > 1 && !*asJSON {
 			for i, addr := range addrs {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil)
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil, runLines(cfg, m, addr, step, at, asked, evalAt, outs, sends))
 			}
 			return 0
 		}
@@ -352,7 +385,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast)
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast, runLines(cfg, m, addrs[0], step, at, asked, evalAt, outs, sends))
 		return 0
 	}
 	if *asJSON {
@@ -445,7 +478,7 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf, forecast *runtime.Forecast) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf, forecast *runtime.Forecast, runInfo []string) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -485,6 +518,11 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			fmt.Fprintf(w, "  stored: in the segment since %s\n", since.UTC().Format("2006-01-02 15:04"))
 		} else {
 			fmt.Fprintln(w, "  stored: not in the segment")
+		}
+		if m.Left && !config.SegmentsForLeft(cfg.Segments)[name] {
+			// The rule below may well hold: leaving, not the rule, keeps
+			// the member out.
+			fmt.Fprintf(w, "  the member left the community (%s): members who left are in no segment but those whose rule reads member.left, whatever this rule gives\n", utcMinute(m.LeftAt))
 		}
 	case "tier":
 		if past != nil && past.Member.Tier.Name != m.Tier.Name {
@@ -559,6 +597,11 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			} else {
 				fmt.Fprintf(w, "  skipped: %s\n", skipText(sk))
 			}
+		}
+		// The variant, the sends made, the conversion window and a
+		// step's fate (runLines).
+		for _, line := range runInfo {
+			fmt.Fprintf(w, "  %s\n", line)
 		}
 	}
 	if verdict != nil {

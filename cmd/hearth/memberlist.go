@@ -27,7 +27,7 @@ const memberListMax = 1000
 func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "member list", memberUsage)
 	asJSON := fs.Bool("json", false, "Print the page as GET /v1/members answers: {\"members\": [...], \"more\", \"next\"}.")
-	segment := fs.String("segment", "", "Only the members of this segment (members who left are in none).")
+	segment := fs.String("segment", "", "Only the members of this segment (members who left are in none but a segment whose rule reads member.left).")
 	tier := fs.String("tier", "", "Only the members on this tier (members who left are on none).")
 	query := fs.String("q", "", "Only members whose id or name holds this text, in any case.")
 	var left optBool
@@ -74,6 +74,7 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	f := state.MemberFilter{Query: *query, Segment: *segment, Tier: *tier, Left: left.v, After: *after, Limit: *limit}
+	f.SegmentForLeft = config.SegmentsForLeft(cfg.Segments)[f.Segment]
 	page, viaDaemon, err := membersFromDaemon(ctx, s, cfg, f)
 	if !viaDaemon && err == nil {
 		page, err = storedMembers(ctx, cfg, f)

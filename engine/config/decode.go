@@ -1535,3 +1535,22 @@ func (l *loader) decodeImport(hb *hcl.Block, seen map[string]bool) {
 	seen[im.To] = true
 	l.cfg.Imports = append(l.cfg.Imports, im)
 }
+
+// checkLeftRules warns of a stop_when or exit_when on member.left in a
+// campaign for members of the community: the run ends as left the moment
+// the member leaves, before its rules are asked, so the rule never holds
+// on leaving, and a test expecting "exited" of a leaver fails.
+func (l *loader) checkLeftRules(c *Campaign) {
+	if c.Members != MembersCurrent {
+		return
+	}
+	for _, r := range []struct {
+		attr string
+		rule *Rule
+	}{{"stop_when", c.StopWhen}, {"exit_when", c.ExitWhen}} {
+		if r.rule == nil || r.rule.Program == nil || !slices.Contains(r.rule.Program.Reads.Member, "left") {
+			continue
+		}
+		l.warnf(&r.rule.Range, r.attr+" on member.left never holds", "campaign %q is for members of the community (members = \"current\", the default): a member who leaves ends their run as left at once, on its own, before %s is asked, so member.left is false whenever it is. Leave member.left out of it; to keep runs going after the member leaves, set members = \"all\".", c.Name, r.attr)
+	}
+}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -330,6 +331,42 @@ type Segment struct {
 	When        *Rule
 	Role        *Role
 	DeclRange   hcl.Range
+}
+
+// ReadsLeft reports whether the rule reads member.left, left_at or
+// days_since_left.
+func (r *Rule) ReadsLeft() bool {
+	if r == nil || r.Program == nil {
+		return false
+	}
+	for _, f := range r.Program.Reads.Member {
+		switch f {
+		case "left", "left_at", "days_since_left":
+			return true
+		}
+	}
+	return false
+}
+
+// SegmentsForLeft names the segments members who left can be in: those
+// whose rule reads member.left, left_at or days_since_left, or reads with
+// in_segment one that does (a win-back's "lapsed"). A member who left is
+// in no other segment, whatever the rule says of them, so every count
+// and list of a segment agrees with the member's stored segments.
+func SegmentsForLeft(segs []*Segment) map[string]bool {
+	out := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range segs {
+			if out[s.Name] || s.When == nil || s.When.Program == nil {
+				continue
+			}
+			if s.When.ReadsLeft() || slices.ContainsFunc(s.When.Program.Reads.Segments, func(d string) bool { return out[d] }) {
+				out[s.Name], changed = true, true
+			}
+		}
+	}
+	return out
 }
 
 // NoTier is the name members on no tier go by where a name is needed,
@@ -778,4 +815,79 @@ func (c *Config) LikelyEventAttr(typ, attr string) string {
 		return ""
 	}
 	return rules.Closest(attr, sortedNames(et.Attrs))
+}
+
+// StepVariants names, for each step only some variants of an A/B split
+// lead to, the variants that do: "personal_msg" is on variant personal.
+// Steps every variant reaches (those after the arms join) are not in it.
+func (c *Campaign) StepVariants() map[string][]string {
+	out := map[string][]string{}
+	for i, st := range c.Steps {
+		if len(st.Split) == 0 {
+			continue
+		}
+		reach := make([]map[string]bool, len(st.Split))
+		for k, v := range st.Split {
+			to := v.Goto
+			if to == "" && i+1 < len(c.Steps) {
+				to = c.Steps[i+1].Name
+			}
+			reach[k] = c.reachable(to)
+		}
+		for _, s := range c.Steps {
+			var on []string
+			for k, v := range st.Split {
+				if reach[k][s.Name] {
+					on = append(on, v.Name)
+				}
+			}
+			if len(on) > 0 && len(on) < len(st.Split) {
+				out[s.Name] = append(out[s.Name], on...)
+			}
+		}
+	}
+	return out
+}
+
+// reachable is the set of steps a run at step from can come to, by any
+// path: the next step, goto, branches, split arms and on_timeout.
+func (c *Campaign) reachable(from string) map[string]bool {
+	seen := map[string]bool{}
+	queue := []string{from}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		j := c.stepNamed(name)
+		if j < 0 || seen[name] {
+			continue // exit, or a step seen
+		}
+		seen[name] = true
+		st := c.Steps[j]
+		for _, b := range st.Branches {
+			queue = append(queue, b.Goto)
+		}
+		for _, v := range st.Split {
+			queue = append(queue, v.Goto)
+		}
+		if st.OnTimeout != "" {
+			queue = append(queue, st.OnTimeout)
+		}
+		next := ""
+		if j+1 < len(c.Steps) {
+			next = c.Steps[j+1].Name
+		}
+		switch {
+		case len(st.Split) > 0 && slices.ContainsFunc(st.Split, func(v *Variant) bool { return v.Goto == "" }):
+			queue = append(queue, next)
+		case len(st.Split) > 0:
+		case st.Goto != "":
+			queue = append(queue, st.Goto)
+			if st.When != nil {
+				queue = append(queue, next) // the step skipped: on to the next
+			}
+		default:
+			queue = append(queue, next)
+		}
+	}
+	return seen
 }

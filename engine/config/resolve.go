@@ -466,6 +466,9 @@ func (l *loader) compileAll() {
 	l.checkSegmentCycles()
 	l.checkTierSegmentLoops()
 	l.checkTierLadder()
+	for _, c := range l.cfg.Campaigns {
+		l.checkLeftRules(c)
+	}
 	for _, a := range l.cfg.Alerts {
 		l.checkAlertRule(a)
 	}

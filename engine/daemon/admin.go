@@ -360,6 +360,7 @@ func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no segment named %q; the segments are: %s", f.Segment, listed(segs))})
 		return
 	}
+	f.SegmentForLeft = config.SegmentsForLeft(cfg.Segments)[f.Segment]
 	if tiers := names(cfg.Tiers, func(t *config.Tier) string { return t.Name }); f.Tier != "" && !slices.Contains(tiers, f.Tier) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("there is no tier named %q; the tiers are: %s", f.Tier, listed(tiers))})
 		return

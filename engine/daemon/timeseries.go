@@ -254,6 +254,7 @@ func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Popu
 		}
 	}
 	onRemoved := map[string]map[string]bool{}
+	forLeft := config.SegmentsForLeft(cfg.Segments)
 	err := d.opt.Store.Members(ctx, func(m *state.Member) error {
 		out.Members++
 		if rt != nil {
@@ -263,9 +264,14 @@ func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Popu
 			t.Add(m)
 		}
 		if m.Left {
-			// Gone from the community: a member of no tier or segment
-			// there, whatever the store kept for a return.
+			// Gone from the community: a member of no tier, and of no
+			// segment but those written for members who left.
 			out.Left++
+			for s := range m.Segments {
+				if n, ok := out.Segments[s]; ok && forLeft[s] {
+					out.Segments[s] = n + 1
+				}
+			}
 		} else {
 			out.Tiers[m.Tier.Name]++
 			for s := range m.Segments {

@@ -549,7 +549,7 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 		fail("runs", fmt.Sprint(*x.Runs), fmt.Sprint(runs))
 	}
 	for _, xm := range x.Messages {
-		out = append(out, checkMessage(xm, id, rule, m, r, x.Key, start, at)...)
+		out = append(out, checkMessage(c, xm, id, rule, m, r, x.Key, start, at)...)
 	}
 	if x.Held != nil || x.HeldUntil != nil {
 		// What holds the send now, as member why reads it: a hold
@@ -603,7 +603,7 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 
 // checkMessage compares the latest message of a step that went out to
 // the member with a message block: its text and when it went out.
-func checkMessage(xm *ExpectMessage, id string, rule []string, m *state.Member, r *replayed, key *string, start, at time.Time) []Failure {
+func checkMessage(c *config.Campaign, xm *ExpectMessage, id string, rule []string, m *state.Member, r *replayed, key *string, start, at time.Time) []Failure {
 	var out []Failure
 	a := &xm.attrs
 	campaign := state.RunCampaign(id)
@@ -614,8 +614,13 @@ func checkMessage(xm *ExpectMessage, id string, rule []string, m *state.Member, 
 	if !ok {
 		// Say why there is none: never queued, skipped, or held.
 		why := "none: the step's message never went out"
+		on := c.StepVariants()[xm.Step]
 		if run := m.Campaigns[id]; run == nil {
 			why += " (no run: never entered)"
+		} else if run.Variant != "" && len(on) > 0 && !slices.Contains(on, run.Variant) {
+			// The arm, not how the run ended, is why: the step is
+			// another variant's.
+			why += fmt.Sprintf(" (the run was assigned variant %s; %s is on variant %s)", run.Variant, xm.Step, strings.Join(on, " and "))
 		} else if !run.Active() {
 			why += " (the run ended: " + run.Reason + ")"
 		}

@@ -106,7 +106,8 @@ func membersCampaigns(news, reach, stopWhen, lurk string) string {
 	return `
 segment "everyone" {
   community = community.c
-  when      = "member.points >= 0"
+  # Reading member.left, it is a segment members who left are in too.
+  when      = "member.points >= 0 || member.left"
 }
 campaign "news" {
   enter_on = "member.joined"

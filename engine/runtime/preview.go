@@ -498,14 +498,14 @@ func (r *Runtime) previewSegments(p *previewScratch, ch, next *changes, now time
 	c := &p.m
 	bound := false
 	for _, s := range r.segOrder {
-		if !r.needs(s.When, ch) {
+		if !r.segmentDue(s, ch) {
 			continue
 		}
 		if !bound {
 			r.bind(p.w, c, nil, nil, now)
 			bound = true
 		}
-		in := r.ruleBool(s.When, "segment", s.Name, "when")
+		in := r.inSegment(s, c)
 		if _, was := c.Segments[s.Name]; in == was {
 			continue
 		}

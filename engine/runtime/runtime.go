@@ -44,6 +44,7 @@ type Runtime struct {
 	eval      *rules.Evaluator
 	byType    map[string][]*config.Incentive
 	segOrder  []*config.Segment
+	forLeft   map[string]bool // segments members who left can be in (config.SegmentsForLeft)
 	ranks     map[string]int
 	runs      map[*config.Incentive]*incentiveRun
 	locked    map[string]*config.Tier
@@ -267,6 +268,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r.pending = make([]uint64, len(cfg.Rules))
 	r.gov = newGovern(cfg)
 	r.segOrder = segmentOrder(cfg.Segments)
+	r.forLeft = config.SegmentsForLeft(cfg.Segments)
 	r.render = templates.New(cfg)
 	r.enters = map[string]bool{}
 	r.campaigns = map[string]*config.Campaign{}
@@ -302,6 +304,11 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	}
 	for _, s := range cfg.Segments {
 		memberRules(s.When)
+	}
+	if len(cfg.Segments) > 0 {
+		// Leaving and coming back move a member out of and into every
+		// segment (segmentDue), whatever its rule reads.
+		r.keyIdx.add("left")
 	}
 	for _, t := range cfg.Tiers {
 		memberRules(t.When, t.Keep)
@@ -375,6 +382,12 @@ func MemberRules(cfg *config.Config) uint64 {
 	}
 	for _, s := range cfg.Segments {
 		field("segment", s.Name, src(s.When))
+	}
+	if len(cfg.Segments) > 0 {
+		// Since members who left are in no segment but those written
+		// for them: a store of an earlier hearth is swept once, so the
+		// segments it kept for them go.
+		field("segments", "left out")
 	}
 	for _, t := range cfg.Tiers {
 		field("tier", t.Name, strconv.Itoa(t.Rank), src(t.When), src(t.Keep), t.Grace.String(), t.DemoteAfter.String(), t.Window.String())
@@ -2084,17 +2097,38 @@ func (r *Runtime) holdsRole(m *state.Member, role *config.Role, skipTier bool, s
 
 // segments moves the member in and out of segments, queueing the events
 // that caused.
+// segmentDue reports whether the segment's rule is to be evaluated for
+// the changes: those it reads, and leaving or coming back, which take a
+// member out of (or back into) every segment not written for members
+// who left.
+func (r *Runtime) segmentDue(s *config.Segment, ch *changes) bool {
+	if s.When == nil || s.When.Program == nil {
+		return false
+	}
+	return r.needs(s.When, ch) || r.keyIdx.left >= 0 && ch.has(r.keyIdx.left)
+}
+
+// inSegment evaluates the segment's rule for the member bound: a member
+// who left is in none but the segments written for them (forLeft), as
+// README says, so counts, lists and the member's stored segments agree.
+func (r *Runtime) inSegment(s *config.Segment, m *state.Member) bool {
+	if m.Left && !r.forLeft[s.Name] {
+		return false
+	}
+	return r.ruleBool(s.When, "segment", s.Name, "when")
+}
+
 func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Event) {
 	bound := false
 	for _, s := range r.segOrder {
-		if !r.needs(s.When, ch) {
+		if !r.segmentDue(s, ch) {
 			continue
 		}
 		if !bound {
 			r.bind(w, m, nil, nil, ev.At)
 			bound = true
 		}
-		in := r.ruleBool(s.When, "segment", s.Name, "when")
+		in := r.inSegment(s, m)
 		_, was := m.Segments[s.Name]
 		if in == was {
 			continue
@@ -2114,7 +2148,7 @@ func (r *Runtime) segments(w *work, m *state.Member, ch *changes, ev *events.Eve
 		}
 		w.mark(m.ID, named(r.keyIdx.segment, s.Name))
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindSegment, Member: m.ID, Name: s.Name, Change: change, At: ev.At, Rule: r.shared.rule("segment.", s.Name), Event: ev.ID})
-		if s.Role != nil && !r.holdsRole(m, s.Role, false, s.Name) {
+		if s.Role != nil && !m.Left && !r.holdsRole(m, s.Role, false, s.Name) {
 			// The segment's role comes and goes with the member, unless
 			// the tier or another segment gives it too.
 			kind := "role.add"

@@ -13,8 +13,11 @@ type MemberFilter struct {
 	// Query keeps members whose id or name holds it, in any case.
 	Query string
 	// Segment and Tier keep a segment's or tier's members; members who
-	// left are in neither, as the dashboard's bars count them.
-	Segment, Tier string
+	// left are in neither, as the dashboard's bars count them, unless
+	// SegmentForLeft says the segment is one written for them
+	// (config.SegmentsForLeft: its rule reads member.left).
+	Segment, Tier  string
+	SegmentForLeft bool
 	// Left, when set, keeps only members who left (true) or only those
 	// who did not (false).
 	Left *bool
@@ -63,7 +66,7 @@ func ListMembers(ctx context.Context, visit func(context.Context, func(*Member) 
 			return nil
 		case q != "" && !strings.Contains(strings.ToLower(m.ID), q) && !strings.Contains(strings.ToLower(m.Name), q):
 			return nil
-		case f.Segment != "" && (m.Left || m.Segments[f.Segment].IsZero()):
+		case f.Segment != "" && (m.Left && !f.SegmentForLeft || m.Segments[f.Segment].IsZero()):
 			return nil
 		case f.Tier != "" && (m.Left || m.Tier.Name != f.Tier):
 			return nil
