@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -392,18 +393,24 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	}
 	printSteps(tw, rep)
 	if len(rep.Variants) > 0 {
-		first := rep.Variants[0].Name
+		first, ctl := rep.Control, controlOf(rep.Variants)
 		exitedCol := ""
 		if exits {
 			exitedCol = "exited\t"
 		}
 		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\t%sfinished\tleft\tstopped\tsends\tgoal rate\tagainst %s\n", exitedCol, first)
-		for i, v := range rep.Variants {
-			// The first variant's cell is a dash, not empty: a row that
-			// ends before the column would break its alignment.
+		rows := rep.Variants
+		if b := rep.BeforeSplit; b != nil && b.Entered > 0 {
+			// Not a variant, and compared with none: the runs the split
+			// never reached, so that the rows add up to the total.
+			rows = append(rows[:len(rows):len(rows)], campaignstats.Variant{Name: beforeSplitRow, Counts: *b})
+		}
+		for _, v := range rows {
+			// The control's cell is a dash, not empty: a row that ends
+			// before the column would break its alignment.
 			against := "–"
-			if i > 0 {
-				against = againstFirst(*v.Lift, *v.P, v.Ended(), rep.Variants[0].Ended())
+			if v.Lift != nil && v.P != nil {
+				against = againstControl(*v.Lift, *v.P, v.Ended(), ctl.Ended(), rep.Alpha)
 			}
 			rate := "–"
 			if v.Ended() > 0 {
@@ -415,8 +422,37 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			}
 			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%s\n", v.Finished, v.Left, v.Stopped, v.Sends, rate, against)
 		}
+		_ = tw.Flush()
+		variantNotes(w, rep.BeforeSplit, len(rep.Variants), first, rep.Alpha)
 	}
 	_ = tw.Flush()
+}
+
+// beforeSplitRow names the row of the runs no variant holds.
+const beforeSplitRow = "(before split)"
+
+// controlOf is the variant marked the control (the first when none is).
+func controlOf(vs []campaignstats.Variant) campaignstats.Variant {
+	for _, v := range vs {
+		if v.Control {
+			return v
+		}
+	}
+	return vs[0]
+}
+
+// variantNotes says under a variant table what its figures are of: the
+// rate's denominator, the before-split row, and with more than one
+// comparison, that the p-values are not corrected and which threshold
+// the verdicts use.
+func variantNotes(w io.Writer, before *campaignstats.Counts, variants int, control string, alpha float64) {
+	fmt.Fprintf(w, "Goal rate: of each row's ended runs (running ones may yet reach the goal); against %s: the difference in goal rate and the p-value of a two-proportion z-test (split { control = \"NAME\" } names the variant compared with).\n", control)
+	if before != nil && before.Entered > 0 {
+		fmt.Fprintf(w, "%s: %s the split gave no variant (the goal reached, or the run ended otherwise, before it; running ones wait before it): with it the rows add up to the total.\n", beforeSplitRow, plural(before.Entered, "run", "runs"))
+	}
+	if variants > 2 {
+		fmt.Fprintf(w, "%d variants compared with %s: the p-values are not corrected for multiple comparisons; a difference is called significant below %s (Bonferroni: 0.05 / %d).\n", variants, control, strconv.FormatFloat(alpha, 'g', 4, 64), variants-1)
+	}
 }
 
 // printSteps writes what became of each step's message, from the
@@ -473,6 +509,9 @@ func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
 	if len(timedOut) > 0 {
 		fmt.Fprintf(tw, "Timed out waiting (wait_until): %s.\n", strings.Join(timedOut, "; "))
 	}
+	if goal {
+		fmt.Fprintln(tw, "Goal rate: of the ended runs given the step's send (its sends, not the runs that reached it).")
+	}
 	rec := rep.StepRecords
 	if rec.FailedNoStep > 0 {
 		fmt.Fprintf(tw, "In no step: %s an older hearth recorded without its step.\n", plural(rec.FailedNoStep, "failed send", "failed sends"))
@@ -513,17 +552,21 @@ func skipReasons(by map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// againstFirst compares an A/B variant with the split's first: the
+// againstControl compares an A/B variant with the split's control: the
 // difference in goal rate and the p-value of the z-test, read out so that
-// a lucky week is not taken for a winner. ended and firstEnded are the
-// runs each has ended, which the rates are of.
-func againstFirst(lift, p float64, ended, firstEnded int) string {
-	if ended == 0 || firstEnded == 0 {
+// a lucky week is not taken for a winner. ended and controlEnded are the
+// runs each has ended, which the rates are of; alpha is the threshold
+// (campaignstats.Alpha), below 0.05 with more than one comparison.
+func againstControl(lift, p float64, ended, controlEnded int, alpha float64) string {
+	if ended == 0 || controlEnded == 0 {
 		return "no ended runs to compare"
 	}
+	if alpha <= 0 {
+		alpha = campaignstats.SignificanceLevel
+	}
 	verdict := "could be chance"
-	if p < 0.05 {
-		verdict = "significant at 0.05"
+	if p < alpha {
+		verdict = "significant at " + strconv.FormatFloat(alpha, 'g', 4, 64)
 	}
 	return fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100*lift, p, verdict)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
@@ -551,6 +552,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				}
 				row("    variant "+v, a)
 			}
+			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
+				row("    "+beforeSplitRow, b)
+			}
 		}
 		for _, name := range removed {
 			row("  "+name+" (removed)", sum.Campaigns[name])
@@ -595,20 +599,33 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				continue
 			}
 			order := simulate.ArmOrder(c, f)
-			first := f.Arms[order[0]]
-			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tagainst "+order[0])
-			for i, name := range order {
+			ctl := order[campaignstats.ControlIndex(c, order)]
+			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tagainst "+ctl)
+			rows := order
+			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
+				rows = append(rows[:len(rows):len(rows)], beforeSplitRow)
+			}
+			for _, name := range rows {
 				a := f.Arms[name]
+				if name == beforeSplitRow {
+					a = f.BeforeSplit
+				}
 				rate := "–"
-				if a.GoalRate != nil {
-					rate = fmt.Sprintf("%.1f%%", 100**a.GoalRate)
+				if a.Ended() > 0 {
+					rate = fmt.Sprintf("%.1f%%", 100*float64(a.Goal)/float64(a.Ended()))
 				}
 				against := "–" // a cell, so the column stays aligned
-				if i > 0 && a.Lift != nil && a.P != nil {
-					against = againstFirst(*a.Lift, *a.P, a.Ended(), first.Ended())
+				if a.Lift != nil && a.P != nil {
+					against = againstControl(*a.Lift, *a.P, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
 				}
 				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", name, a.Ended(), a.Goal, rate, against)
 			}
+			_ = tw.Flush()
+			var before *campaignstats.Counts
+			if b := f.BeforeSplit; b != nil {
+				before = &campaignstats.Counts{Entered: b.Entered}
+			}
+			variantNotes(w, before, len(order), ctl, f.Alpha)
 		}
 	}
 	printGovernance(tw, cfg, sum)
