@@ -304,7 +304,8 @@ type Funnel struct {
 	Refused  int            `json:"refused,omitempty"`
 	Variants map[string]int `json:"variants,omitempty"` // members per A/B variant
 	// Arms is the funnel of each A/B variant: the runs that were given
-	// it, with every send of those runs, those before the split included.
+	// it, with every send of those runs, deferred and skipped ones too,
+	// those before the split included.
 	Arms map[string]*Funnel `json:"arms,omitempty"`
 	// BeforeSplit, on a campaign with arms, is the runs no arm holds:
 	// they ended (the goal reached while waiting before the split, say)
@@ -457,10 +458,13 @@ func (f *Funnel) arm(variant string) *Funnel {
 }
 
 // armRun is where a member's run of a split campaign is: its variant once
-// chosen, and the sends it made before.
+// chosen, and the sends it made, deferred (by what held them) and
+// skipped before.
 type armRun struct {
-	variant string
-	sends   int
+	variant  string
+	sends    int
+	skipped  int
+	deferred []string
 }
 
 // unsend takes back a send the outbox skips at delivery from the funnels
@@ -476,11 +480,15 @@ func (q *queued) unsend() {
 		q.arm.Sends--
 		q.arm.Skipped++
 	case q.run != nil && q.run.variant != "":
-		// Counted for the variant at the split, as a send before it: a
-		// skip before the split is the campaign's alone, as at a step.
-		q.funnel.arm(q.run.variant).Sends--
+		// Counted for the variant at the split, as a send before it.
+		a := q.funnel.arm(q.run.variant)
+		a.Sends--
+		a.Skipped++
 	case q.run != nil:
+		// Still before the split: the variant takes it when chosen,
+		// and BeforeSplit keeps it if none ever is.
 		q.run.sends--
+		q.run.skipped++
 	}
 }
 
@@ -636,11 +644,15 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 						f.deferred(hold)
 						if a != nil {
 							a.deferred(hold)
+						} else if r != nil {
+							r.deferred = append(r.deferred, hold)
 						}
 					case "skip":
 						f.Skipped++
 						if a != nil {
 							a.Skipped++
+						} else if r != nil {
+							r.skipped++
 						}
 					case "refused":
 						f.Refused++
@@ -652,6 +664,10 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 							a = f.arm(v)
 							a.Entered++
 							a.Sends += r.sends
+							a.Skipped += r.skipped
+							for _, hold := range r.deferred {
+								a.deferred(hold)
+							}
 						}
 					}
 				}
