@@ -448,7 +448,7 @@ func controlOf(vs []campaignstats.Variant) campaignstats.Variant {
 func variantNotes(w io.Writer, before *campaignstats.Counts, variants int, control string, alpha float64) {
 	fmt.Fprintf(w, "Goal rate: of each row's ended runs (running ones may yet reach the goal); against %s: the difference in goal rate and the p-value of a two-proportion z-test (split { control = \"NAME\" } names the variant compared with).\n", control)
 	if before != nil && before.Entered > 0 {
-		fmt.Fprintf(w, "%s: %s the split gave no variant (the goal reached, or the run ended otherwise, before it; running ones wait before it): with it the rows add up to the total.\n", beforeSplitRow, plural(before.Entered, "run", "runs"))
+		fmt.Fprintf(w, "%s: %s that ended, or still wait, before the split gave them a variant (the goal reached during a wait before it, say): with them the rows add up to the total.\n", beforeSplitRow, plural(before.Entered, "run", "runs"))
 	}
 	if variants > 2 {
 		fmt.Fprintf(w, "%d variants compared with %s: the p-values are not corrected for multiple comparisons; a difference is called significant below %s (Bonferroni: 0.05 / %d).\n", variants, control, strconv.FormatFloat(alpha, 'g', 4, 64), variants-1)
