@@ -30,15 +30,21 @@ runs ended (goal: exit_when held; exited: stop_when held, no success;
 finished; left; stopped) and the sends made. With an A/B split, each
 variant's goal rate
 (of its ended runs: running ones may yet reach the goal) against the
-first variant's, with the p-value of a two-proportion z-test: below 0.05,
-the difference is unlikely to be chance. Each member counts with its
+control's (split { control = "NAME" }, else the first variant), with the
+p-value of a two-proportion z-test: below 0.05, the difference is
+unlikely to be chance. With more than two variants the p-values are not
+corrected for multiple comparisons: a difference is called significant
+below Bonferroni's 0.05 divided by the comparisons, and a line says so.
+A "(before split)" row holds the runs the split gave no variant (the
+goal reached during a wait before it, say), so the rows add up to the
+total ("before_split" in -json). Each member counts with its
 latest run. In a campaign with run_key, where a member has a run per
 key, it counts runs (each key's latest) and says how many members they
 belong to; ended runs retention kept as their key alone (reentry =
 "never") are not in the counts, and it says how many there are. -json
-lists them in "variants", each with goal_rate and, but for the first,
-lift and p: the names hearth simulate -json gives each variant's funnel
-under "arms". Runs on a step the configuration no longer has are listed
+lists them in "variants", each with goal_rate and, but for the control
+("control": true), lift, p and significant (against "alpha"): the names
+hearth simulate -json gives each variant's funnel under "arms". Runs on a step the configuration no longer has are listed
 at it, marked removed with the step they go on to (as member show says),
 with the moved block that would keep them if the step was renamed.
 While the files fail validation, show reads the state with the
@@ -56,7 +62,7 @@ cap (at the step, or by the outbox at delivery, quiet hours decided
 again when the send is due: counted while it waits, "held_at_delivery"
 in -json, since a send that went out keeps no trace of it), failed (the message could not be made, or the outbox gave up: dead
 letters), and the goal reached after the step's send, with its rate of
-the ended runs given it. Every run the outcomes tell of counts, earlier
+the ended runs given it (its sends, not the runs that reached it). Every run the outcomes tell of counts, earlier
 runs of members who entered again too, as long as outcome_retention
 keeps them; delivered, pending, dead and skipped at delivery count the
 outbox entries outbox_retention keeps (90d after they finish, unless
