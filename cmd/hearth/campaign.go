@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,15 +34,21 @@ delivered; -json keeps the count of queued ones as "sends", with
 "delivered", "pending", "skipped_at_delivery" and "dead" beside it).
 With an A/B split, each variant's queued and delivered, and its goal rate
 (of its ended runs: running ones may yet reach the goal) against the
-first variant's, with the p-value of a two-proportion z-test: below 0.05,
-the difference is unlikely to be chance. Each member counts with its
+control's (split { control = "NAME" }, else the first variant), with the
+p-value of a two-proportion z-test: below 0.05, the difference is
+unlikely to be chance. With more than two variants the p-values are not
+corrected for multiple comparisons: a difference is called significant
+below Bonferroni's 0.05 divided by the comparisons, and a line says so.
+A "(before split)" row holds the runs the split gave no variant (the
+goal reached during a wait before it, say), so the rows add up to the
+total ("before_split" in -json). Each member counts with its
 latest run. In a campaign with run_key, where a member has a run per
 key, it counts runs (each key's latest) and says how many members they
 belong to; ended runs retention kept as their key alone (reentry =
 "never") are not in the counts, and it says how many there are. -json
-lists them in "variants", each with goal_rate and, but for the first,
-lift and p: the names hearth simulate -json gives each variant's funnel
-under "arms". Runs on a step the configuration no longer has are listed
+lists them in "variants", each with goal_rate and, but for the control
+("control": true), lift, p and significant (against "alpha"): the names
+hearth simulate -json gives each variant's funnel under "arms". Runs on a step the configuration no longer has are listed
 at it, marked removed with the step they go on to (as member show says),
 with the moved block that would keep them if the step was renamed.
 While the files fail validation, show reads the state with the
@@ -60,7 +67,7 @@ cap (at the step, or by the outbox at delivery, quiet hours decided
 again when the send is due: counted while it waits, "held_at_delivery"
 in -json, since a send that went out keeps no trace of it), failed (the message could not be made, or the outbox gave up: dead
 letters), and the goal reached after the step's send, with its rate of
-the ended runs given it. Every run the outcomes tell of counts, earlier
+the ended runs given it (its sends, not the runs that reached it). Every run the outcomes tell of counts, earlier
 runs of members who entered again too, as long as outcome_retention
 keeps them; delivered, pending, dead and skipped at delivery count the
 outbox entries outbox_retention keeps (90d after they finish, unless
@@ -401,7 +408,7 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	}
 	printSteps(tw, rep)
 	if len(rep.Variants) > 0 {
-		first := rep.Variants[0].Name
+		first, ctl := rep.Control, controlOf(rep.Variants)
 		exitedCol := ""
 		if exits {
 			exitedCol = "exited\t"
@@ -414,12 +421,18 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			deliveredCol = "delivered\t"
 		}
 		fmt.Fprintf(tw, "\nVariant\tentered\trunning\tgoal\t%sfinished\tleft\tstopped\tqueued\t%sgoal rate\tagainst %s\n", exitedCol, deliveredCol, first)
-		for i, v := range rep.Variants {
-			// The first variant's cell is a dash, not empty: a row that
-			// ends before the column would break its alignment.
+		rows := rep.Variants
+		if b := rep.BeforeSplit; b != nil && b.Entered > 0 {
+			// Not a variant, and compared with none: the runs the split
+			// never reached, so that the rows add up to the total.
+			rows = append(rows[:len(rows):len(rows)], campaignstats.Variant{Name: beforeSplitRow, Counts: *b})
+		}
+		for _, v := range rows {
+			// The control's cell is a dash, not empty: a row that ends
+			// before the column would break its alignment.
 			against := "–"
-			if i > 0 {
-				against = againstFirst(*v.Lift, *v.P, v.Ended(), rep.Variants[0].Ended())
+			if v.Lift != nil && v.P != nil {
+				against = againstControl(*v.Lift, *v.P, v.Ended(), ctl.Ended(), rep.Alpha)
 			}
 			rate := "–"
 			if v.Ended() > 0 {
@@ -435,6 +448,8 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			}
 			fmt.Fprintf(tw, "%s\t%s\n", rate, against)
 		}
+		_ = tw.Flush()
+		variantNotes(w, rep.BeforeSplit, len(rep.Variants), first, rep.Alpha)
 	}
 	_ = tw.Flush()
 }
@@ -462,6 +477,33 @@ func queuedLine(t campaignstats.Counts, records bool) string {
 		parts = append(parts, fmt.Sprintf("%d no longer in the outbox (dropped, or removed by outbox_retention)", n))
 	}
 	return line + ": " + strings.Join(parts, ", ") + "."
+}
+
+// beforeSplitRow names the row of the runs no variant holds.
+const beforeSplitRow = "(before split)"
+
+// controlOf is the variant marked the control (the first when none is).
+func controlOf(vs []campaignstats.Variant) campaignstats.Variant {
+	for _, v := range vs {
+		if v.Control {
+			return v
+		}
+	}
+	return vs[0]
+}
+
+// variantNotes says under a variant table what its figures are of: the
+// rate's denominator, the before-split row, and with more than one
+// comparison, that the p-values are not corrected and which threshold
+// the verdicts use.
+func variantNotes(w io.Writer, before *campaignstats.Counts, variants int, control string, alpha float64) {
+	fmt.Fprintf(w, "Goal rate: of each row's ended runs (running ones may yet reach the goal); against %s: the difference in goal rate and the p-value of a two-proportion z-test (split { control = \"NAME\" } names the variant compared with).\n", control)
+	if before != nil && before.Entered > 0 {
+		fmt.Fprintf(w, "%s: %s that ended, or still wait, before the split gave them a variant (the goal reached during a wait before it, say): with them the rows add up to the total.\n", beforeSplitRow, plural(before.Entered, "run", "runs"))
+	}
+	if variants > 2 {
+		fmt.Fprintf(w, "%d variants compared with %s: the p-values are not corrected for multiple comparisons; a difference is called significant below %s (Bonferroni: 0.05 / %d).\n", variants, control, strconv.FormatFloat(alpha, 'g', 4, 64), variants-1)
+	}
 }
 
 // printSteps writes what became of each step's message, from the
@@ -518,6 +560,9 @@ func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
 	if len(timedOut) > 0 {
 		fmt.Fprintf(tw, "Timed out waiting (wait_until): %s.\n", strings.Join(timedOut, "; "))
 	}
+	if goal {
+		fmt.Fprintln(tw, "Goal rate: of the ended runs given the step's send (its sends, not the runs that reached it).")
+	}
 	rec := rep.StepRecords
 	if rec.FailedNoStep > 0 {
 		fmt.Fprintf(tw, "In no step: %s an older hearth recorded without its step.\n", plural(rec.FailedNoStep, "failed send", "failed sends"))
@@ -558,17 +603,21 @@ func skipReasons(by map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// againstFirst compares an A/B variant with the split's first: the
+// againstControl compares an A/B variant with the split's control: the
 // difference in goal rate and the p-value of the z-test, read out so that
-// a lucky week is not taken for a winner. ended and firstEnded are the
-// runs each has ended, which the rates are of.
-func againstFirst(lift, p float64, ended, firstEnded int) string {
-	if ended == 0 || firstEnded == 0 {
+// a lucky week is not taken for a winner. ended and controlEnded are the
+// runs each has ended, which the rates are of; alpha is the threshold
+// (campaignstats.Alpha), below 0.05 with more than one comparison.
+func againstControl(lift, p float64, ended, controlEnded int, alpha float64) string {
+	if ended == 0 || controlEnded == 0 {
 		return "no ended runs to compare"
 	}
+	if alpha <= 0 {
+		alpha = campaignstats.SignificanceLevel
+	}
 	verdict := "could be chance"
-	if p < 0.05 {
-		verdict = "significant at 0.05"
+	if p < alpha {
+		verdict = "significant at " + strconv.FormatFloat(alpha, 'g', 4, 64)
 	}
 	return fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100*lift, p, verdict)
 }

@@ -24,8 +24,10 @@ growth (invites, referred joins, K-factor; "–", null in -json, for a
 month that started with no members); points granted, spent and expired;
 lifetime value from events with an amount, with revenue by month of
 payment and by join cohort; badges (members holding each, awards in all
-and in the last 7 and 30 days, revocations, first and latest award); and
-survey answers, with the NPS of score questions per tier, segment and
+and in the last 7 and 30 days, revocations, first and latest award);
+campaigns (runs entered, ended, at the goal, converted after the last
+step within conversion_window, the goal rate of the ended runs, and the
+runs entered and at the goal in the last 30 days); and survey answers, with the NPS of score questions per tier, segment and
 month. Tiers are shown by their title, in rank order.
 
 The figures are kept up to date as events are applied (hearth run,
@@ -48,13 +50,15 @@ holding the report's day (-periods N of them; default 30 days, 12 weeks,
 12 months): members who joined, left, were active (distinct members;
 a week and a month count whole) and made a first contribution, the
 members at the end of each period and on each tier, each badge's
-awards, and the members who entered and left each segment. Segment
+awards, the members who entered and left each segment, and each
+campaign's runs entered and at the goal (of them converted). Segment
 sizes have no past in the state store (a member's segments are kept,
 not their history), and a store written before hearth counted tiers by
 day has no past for them: the output says which it leaves out ("not_kept"
 in -json). Badges and segment moves are counted from the version of
-hearth that added them; a store with events from before says from when
-("badges_counted_from" in -json).
+hearth that added them, and so are campaign runs; a store with events
+from before says from when ("badges_counted_from" and
+"campaigns_counted_from" in -json).
 
 -json prints the report as JSON whose "schema" field is
 "hearth.report/v1": fields may be added within a version, never renamed
@@ -64,11 +68,12 @@ hearth simulate -report-json FILE writes it for a replay.
 -csv prints the report as one tidy CSV table, a row per figure with the
 columns section, period, name, value: section is the part of the report
 (members, active, daily, weekly_cohorts, monthly_cohorts, funnel, tiers,
-badges, referrals, points, revenue, surveys, and by_day, by_week or
-by_month with -by); period the report's day for figures as of it, else
-the day, week (its Monday) or month (YYYY-MM) the figure is of; name the
-figure, after the tier, badge, segment or question it is of
-(core/members, badge/first_post/awarded, pulse/recommend/tier:core/nps).
+badges, campaigns, referrals, points, revenue, surveys, and by_day,
+by_week or by_month with -by); period the report's day for figures as of
+it, else the day, week (its Monday) or month (YYYY-MM) the figure is of;
+name the figure, after the tier, badge, campaign, segment or question it
+is of (core/members, onboarding/goal_rate, badge/first_post/awarded,
+campaign/onboarding/converted, pulse/recommend/tier:core/nps).
 Values are numbers, but a badge's first_award and last_award (days) and
 an empty K-factor for a month with no base.
 

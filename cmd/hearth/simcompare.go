@@ -295,6 +295,7 @@ func writeComparison(w io.Writer, c *simulate.Comparison, old, next simulate.Sid
 	}
 	table("Segments (members)", c.Segments, plain)
 	table("Campaign messages queued", c.CampaignSends, plain)
+	writeCampaignOutcomes(tw, c.CampaignOutcomes, signed, paint)
 	table("Sends that would happen", c.Sends, plain)
 	_ = tw.Flush()
 	defer func() {
@@ -358,6 +359,74 @@ func writeComparison(w io.Writer, c *simulate.Comparison, old, next simulate.Sid
 	}
 	if c.ListCap == 0 {
 		fmt.Fprintln(w, "  (-members names them)")
+	}
+}
+
+// campaignFigureName is the text's name of the rows of a campaign's
+// runs (simulate.CampaignOutcome.Runs).
+func campaignFigureName(name string) string {
+	switch name {
+	case "goal_during_run":
+		return "goal (reached during the run)"
+	case "converted":
+		return "converted (after the last step, conversion_window)"
+	case "exited":
+		return "exited (stop_when)"
+	}
+	return name
+}
+
+// writeCampaignOutcomes prints, for each campaign whose runs ended
+// otherwise with the new rules, the figures that changed: runs by how
+// they ended, the goal rate (of ended runs) and each A/B arm's. paint
+// colors a rate's change as signed colors a count's.
+func writeCampaignOutcomes(tw *textwidth.TabWriter, cos []simulate.CampaignOutcome, signed func(int) string, paint func(code, s string) string) {
+	rate := func(r *float64) string {
+		if r == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f%%", 100**r)
+	}
+	points := func(r simulate.RateDelta) string {
+		switch {
+		case r.Baseline == nil || r.New == nil:
+			return "–"
+		case r.Change > 0:
+			return paint("\x1b[32m", fmt.Sprintf("%+.1f points", 100*r.Change))
+		case r.Change < 0:
+			return paint("\x1b[31m", fmt.Sprintf("%+.1f points", 100*r.Change))
+		}
+		return "0 points"
+	}
+	header := false
+	for _, co := range cos {
+		suffix := ""
+		switch co.Only {
+		case "baseline":
+			suffix = " (removed)"
+		case "new":
+			suffix = " (new)"
+		}
+		row := func(label, b, n, change string) {
+			if !header {
+				fmt.Fprintf(tw, "\nCampaign outcomes (runs)\tbaseline\tnew\tchange\n")
+				header = true
+			}
+			fmt.Fprintf(tw, "  %s%s: %s\t%s\t%s\t%s\n", co.Name, suffix, label, b, n, change)
+		}
+		for _, d := range co.Runs {
+			if d.Change != 0 {
+				row(campaignFigureName(d.Name), strconv.Itoa(d.Baseline), strconv.Itoa(d.New), signed(d.Change))
+			}
+		}
+		if r := co.GoalRate; r.Differs() {
+			row("goal rate (of ended runs)", rate(r.Baseline), rate(r.New), points(*r))
+		}
+		for _, a := range co.Arms {
+			if a.Differs() {
+				row("variant "+a.Variant+" goal rate", rate(a.Baseline), rate(a.New), points(a.RateDelta))
+			}
+		}
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -263,5 +265,101 @@ func TestSimulateCompareMistakes(t *testing.T) {
 		if code != 1 || out != "" || !strings.HasPrefix(errs, "hearth simulate: "+tc.want) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", tc.args, code, out, errs, tc.want)
 		}
+	}
+}
+
+// quickstartSplit gives the quickstart's onboarding an A/B split after
+// its welcome (short: done after it; long: the nudge too) and a
+// conversion window of window.
+func quickstartSplit(window string) func([]byte) []byte {
+	return func(src []byte) []byte {
+		for _, r := range [][2]string{
+			{"  exit_when     = \"member.messages > 0\"\n", "  exit_when     = \"member.messages > 0\"\n  conversion_window = \"" + window + "\"\n"},
+			{"  step \"nudge\" {\n    wait = \"72h\"", `  step "pick" {
+    split {
+      variant "short" {
+        weight = 50
+        goto   = "exit"
+      }
+      variant "long" {
+        weight = 50
+        goto   = "nudge"
+      }
+    }
+  }
+
+  step "nudge" {
+    wait = "72h"`},
+		} {
+			src = bytes.ReplaceAll(src, []byte(r[0]), []byte(r[1]))
+		}
+		return src
+	}
+}
+
+// A change that alters only how campaign runs end (a shorter
+// conversion_window: fewer runs count as converted) is a difference:
+// the comparison gives the campaign's runs by how they ended, its goal
+// rate and each arm's, and -detailed-exitcode exits 2.
+func TestSimulateCompareCampaignOutcomes(t *testing.T) {
+	events := "../../examples/quickstart/events.jsonl"
+	base := exampleCopy(t, "quickstart", quickstartSplit("7d"))
+	changed := exampleCopy(t, "quickstart", quickstartSplit("3d"))
+	src, _ := os.ReadFile(filepath.Join(changed, "onboarding.hcl"))
+	if !bytes.Contains(src, []byte(`conversion_window = "3d"`)) || !bytes.Contains(src, []byte(`variant "long"`)) {
+		t.Fatalf("quickstartSplit left onboarding.hcl as it was: has the example changed?\n%s", src)
+	}
+	code, out, errs := simulateCLI("", "simulate", "-no-color", "-detailed-exitcode", "-events", events, "-baseline", base, changed)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2: the conversions differ\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		`(?m)^Campaign outcomes \(runs\)\s+baseline\s+new\s+change$`,
+		`(?m)^  onboarding: converted \(after the last step, conversion_window\)\s+15\s+11\s+-4$`,
+		`(?m)^  onboarding: finished\s+7\s+11\s+\+4$`,
+		`(?m)^  onboarding: goal rate \(of ended runs\)\s+76\.7%\s+63\.3%\s+-13\.3 points$`,
+		`(?m)^  onboarding: variant short goal rate\s+68\.4%\s+57\.9%\s+-10\.5 points$`,
+		`(?m)^  onboarding: variant long goal rate\s+90\.0%\s+70\.0%\s+-20\.0 points$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("no line %s in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "No difference") || strings.Contains(out, "goal (reached during the run)") {
+		t.Errorf("the goals reached during runs are the same:\n%s", out)
+	}
+
+	code, out, errs = simulateCLI("", "simulate", "-json", "-detailed-exitcode", "-events", events, "-baseline", base, changed)
+	if code != 2 {
+		t.Fatalf("-json: exit %d, want 2\n%s", code, errs)
+	}
+	var doc struct {
+		simulate.Comparison
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Differs || len(doc.CampaignOutcomes) != 1 {
+		t.Fatalf("-json: differs %v, campaign outcomes %+v", doc.Differs, doc.CampaignOutcomes)
+	}
+	co := doc.CampaignOutcomes[0]
+	runs := map[string]simulate.Delta{}
+	for _, d := range co.Runs {
+		runs[d.Name] = d
+	}
+	if d := runs["converted"]; co.Name != "onboarding" || d.Baseline != 15 || d.New != 11 || d.Change != -4 || runs["entered"].Change != 0 || runs["goal_during_run"].Change != 0 {
+		t.Errorf("runs: %+v", co.Runs)
+	}
+	if r := co.GoalRate; r == nil || r.Baseline == nil || r.New == nil || math.Abs(*r.Baseline-23.0/30) > 1e-9 || math.Abs(r.Change-(19.0-23.0)/30) > 1e-9 {
+		t.Errorf("goal rate: %+v", co.GoalRate)
+	}
+	if len(co.Arms) != 2 || co.Arms[0].Variant != "short" || co.Arms[1].Variant != "long" || !co.Arms[1].Differs() {
+		t.Errorf("arms: %+v", co.Arms)
+	}
+
+	// The same rules on both sides: no difference, exit 0.
+	code, out, errs = simulateCLI("", "simulate", "-no-color", "-detailed-exitcode", "-events", events, "-baseline", base, base)
+	if code != 0 || !strings.Contains(out, "No difference") {
+		t.Errorf("same rules: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
@@ -40,12 +41,18 @@ at delivery count as skipped instead), deferred and skipped. The
 deferred ones are then split by what held them back: quiet hours or a
 frequency cap. -json has them per campaign under "campaigns" (deferred,
 and "deferred_by" with quiet_hours and frequency_cap), with each A/B
-variant's funnel under "arms". A split in a campaign with a goal is then compared as
-'hearth campaign show' compares it: each variant's goal rate (of its
-ended runs: running ones may yet reach the goal) and, against the first
-variant, the difference with the p-value of a two-proportion z-test;
-below 0.05 it is unlikely to be chance (goal_rate, lift and p in each
-arm).
+variant's funnel under "arms", and under "before_split" the runs the
+split gave no variant (the goal reached, or the run ended, before it;
+or still waiting for it), so that the rows add up. A split in a campaign
+with a goal is then compared as 'hearth campaign show' compares it: each
+variant's goal rate (of its ended runs: running ones may yet reach the
+goal) and, against the split's control (split { control = "NAME" },
+else its first variant), the difference with the p-value of a
+two-proportion z-test; below 0.05 it is unlikely to be chance. With more
+than two variants the p-values are not corrected for multiple
+comparisons, and a difference is called significant below Bonferroni's
+0.05 divided by the comparisons (goal_rate, control, lift, p and
+significant in each arm, alpha on the campaign).
 
 Members who moved back and forth on a tier (promoted to it, demoted from
 it and promoted to it again) are reported per tier, with how often and
@@ -146,7 +153,11 @@ rules of DIR change what they do, in place of the summary: what differs
 of the grants and net points per incentive, the badge holders, the
 members per tier, the tier moves (members who end on another tier,
 from -> to, how many), the segment sizes, the messages queued per
-campaign and the sends per action kind; then how many members end in another state (tier,
+campaign and the sends per action kind, each campaign's outcomes (runs entered, reaching the
+goal during the run, converted after the last step within
+conversion_window, exited, finished, left, stopped, still active; the
+goal rate of the ended runs, and each A/B variant's: a shorter
+conversion_window or wait is a difference); then how many members end in another state (tier,
 points, badges held, segments), and per badge and segment how many
 gain it and lose it. A tier members flap on with the new rules more
 than with the baseline's is told of as above. -baseline-ref REF takes
@@ -158,8 +169,13 @@ members of each change, by id: up to 20 per change in the text, then
   {"baseline": {"dir", "ref", "commit", "summary"}, "new": {"dir", "summary"},
    "differs", "replay", "incentives", "points", "points_by_rule",
    "badge_holders", "tiers", "tier_moves", "segments", "campaign_sends",
-   "sends", "members", "members_changed", "member_shifts", "list_cap"}
-each figure as {"name", "baseline", "new", "change"}, each tier move as
+   "sends", "campaign_outcomes", "members", "members_changed",
+   "member_shifts", "list_cap"}
+each figure as {"name", "baseline", "new", "change"}, each campaign's
+outcomes as {"name", "runs" (figures named entered, goal_during_run,
+converted, exited, finished, left, stopped, active), "goal_rate" and
+"arms" ({"variant", "baseline", "new", "change"}, a rate null where no
+run ended)}, each tier move as
 {"from", "to", "members", "member_ids"} ("" is no tier) and each member
 shift as hearth plan's member moves: {"kind", "name", "enter", "leave",
 "enter_members", "leave_members"}. The exit status is 0, 1 on an error
@@ -553,6 +569,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				}
 				row("    variant "+v, a)
 			}
+			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
+				row("    "+beforeSplitRow, b)
+			}
 		}
 		for _, name := range removed {
 			row("  "+name+" (removed)", sum.Campaigns[name])
@@ -601,20 +620,33 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				continue
 			}
 			order := simulate.ArmOrder(c, f)
-			first := f.Arms[order[0]]
-			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tagainst "+order[0])
-			for i, name := range order {
+			ctl := order[campaignstats.ControlIndex(c, order)]
+			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tagainst "+ctl)
+			rows := order
+			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
+				rows = append(rows[:len(rows):len(rows)], beforeSplitRow)
+			}
+			for _, name := range rows {
 				a := f.Arms[name]
+				if name == beforeSplitRow {
+					a = f.BeforeSplit
+				}
 				rate := "–"
-				if a.GoalRate != nil {
-					rate = fmt.Sprintf("%.1f%%", 100**a.GoalRate)
+				if a.Ended() > 0 {
+					rate = fmt.Sprintf("%.1f%%", 100*float64(a.Goal)/float64(a.Ended()))
 				}
 				against := "–" // a cell, so the column stays aligned
-				if i > 0 && a.Lift != nil && a.P != nil {
-					against = againstFirst(*a.Lift, *a.P, a.Ended(), first.Ended())
+				if a.Lift != nil && a.P != nil {
+					against = againstControl(*a.Lift, *a.P, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
 				}
 				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", name, a.Ended(), a.Goal, rate, against)
 			}
+			_ = tw.Flush()
+			var before *campaignstats.Counts
+			if b := f.BeforeSplit; b != nil {
+				before = &campaignstats.Counts{Entered: b.Entered}
+			}
+			variantNotes(w, before, len(order), ctl, f.Alpha)
 		}
 	}
 	printGovernance(tw, cfg, sum)

@@ -66,6 +66,18 @@ incentive "welcome" {
 segment "engaged" {
   when = "member.messages >= 2"
 }
+campaign "first_post" {
+  community         = community.c
+  enter_on          = "member.joined"
+  exit_when         = "member.messages > 0"
+  conversion_window = "8d"
+  # Finished at once: a goal reached within the window converts. (No
+  # wait: TestSQLiteMatchesMemory applies the events alone, running no
+  # timer past the last.)
+  step "done" {
+    goto = "exit"
+  }
+}
 survey "pulse" {
   question "recommend" {
     text  = { en = "Would you recommend us?" }

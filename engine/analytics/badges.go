@@ -36,7 +36,8 @@ func (p *parsed) namedDays(k string, n int64) bool {
 	for _, x := range [...]struct {
 		prefix string
 		into   map[string]map[state.Day]int64
-	}{{keyBadgeAward, p.awarded}, {keyBadgeRevoke, p.revoked}, {keyBadgeHeld, p.holders}, {keySegEnter, p.entered}, {keySegLeave, p.exited}} {
+	}{{keyBadgeAward, p.awarded}, {keyBadgeRevoke, p.revoked}, {keyBadgeHeld, p.holders}, {keySegEnter, p.entered}, {keySegLeave, p.exited},
+		{keyCampEnter, p.campIn}, {keyCampEnd, p.campEnd}, {keyCampGoal, p.campGoal}, {keyCampConv, p.campConv}} {
 		rest, ok := strings.CutPrefix(k, x.prefix)
 		if !ok {
 			continue
@@ -66,17 +67,23 @@ func (p *parsed) namedDays(k string, n int64) bool {
 // back), or with none the day after the latest (events applied from now
 // on count). "" when every member was counted with the badges.
 func (p *parsed) badgesFrom() string {
+	return p.countedFrom(p.marked, p.hasSince, p.since)
+}
+
+// countedFrom is badgesFrom of any figure whose counting version marks
+// the members it counts first: marked of them, the earliest on since.
+func (p *parsed) countedFrom(marked int64, hasSince bool, since state.Day) string {
 	var joined int64
 	for _, n := range p.join {
 		joined += n
 	}
 	switch {
-	case p.marked == joined:
+	case marked == joined:
 		return ""
-	case !p.hasSince:
+	case !hasSince:
 		return (p.latest + 1).Time().Format(time.DateOnly)
 	}
-	return p.since.Time().Format(time.DateOnly)
+	return since.Time().Format(time.DateOnly)
 }
 
 // badges lists the configured badges in order, then those with tallies

@@ -160,10 +160,10 @@ func TestSeries(t *testing.T) {
 	chatty := func(n int64) []analytics.NamedCount { return []analytics.NamedCount{{Name: "chatty", Count: n}} }
 	want := []analytics.Period{
 		{Start: "2026-01-05", End: "2026-01-11", Joined: 1, Active: 1, Contributed: 1, Members: 1,
-			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Badges: named(1, 2), Entered: chatty(1), Exited: chatty(0)},
+			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Badges: named(1, 2), Entered: chatty(1), Exited: chatty(0), Campaigns: []analytics.CampaignPeriod{}},
 		// The week under way ends on the report's day.
 		{Start: "2026-01-12", End: "2026-01-14", Joined: 1, Active: 2, Contributed: 1, Members: 2,
-			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Badges: named(1, 1), Entered: chatty(0), Exited: chatty(0)},
+			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Badges: named(1, 1), Entered: chatty(0), Exited: chatty(0), Campaigns: []analytics.CampaignPeriod{}},
 	}
 	if !reflect.DeepEqual(s.Periods, want) {
 		t.Errorf("weeks =\n%+v\nwant\n%+v", s.Periods, want)

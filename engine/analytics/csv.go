@@ -79,6 +79,18 @@ func WriteCSV(w io.Writer, r *Report) error {
 			row("badges", at, x.Name+"/last_award", x.Last)
 		}
 	}
+	for _, x := range r.Campaigns {
+		i("campaigns", at, x.Name+"/entered", x.Entered)
+		i("campaigns", at, x.Name+"/ended", x.Ended)
+		i("campaigns", at, x.Name+"/goal", x.Goal)
+		i("campaigns", at, x.Name+"/converted", x.Converted)
+		if x.GoalRate != nil {
+			f("campaigns", at, x.Name+"/goal_rate", *x.GoalRate)
+		}
+		i("campaigns", at, x.Name+"/entered_30d", x.Entered30)
+		i("campaigns", at, x.Name+"/goal_30d", x.Goal30)
+		i("campaigns", at, x.Name+"/converted_30d", x.Converted30)
+	}
 	rf := r.Referrals
 	i("referrals", at, "invites", rf.Invites)
 	i("referrals", at, "conversions", rf.Conversions)
@@ -168,6 +180,11 @@ func WriteCSV(w io.Writer, r *Report) error {
 			for k, x := range per.Entered {
 				i(section, period, "segment/"+x.Name+"/entered", x.Count)
 				i(section, period, "segment/"+x.Name+"/left", per.Exited[k].Count)
+			}
+			for _, x := range per.Campaigns {
+				i(section, period, "campaign/"+x.Name+"/entered", x.Entered)
+				i(section, period, "campaign/"+x.Name+"/goal", x.Goal)
+				i(section, period, "campaign/"+x.Name+"/converted", x.Converted)
 			}
 		}
 	}

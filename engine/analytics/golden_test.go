@@ -61,10 +61,13 @@ func TestJSONSchemaStable(t *testing.T) {
 		day, into := x.day, x.into
 		tl := tallies
 		if x.by != "" {
-			// As a store upgraded from before badges were counted:
-			// badges_counted_from says since when.
+			// As a store upgraded from before badges and campaigns were
+			// counted: badges_counted_from and campaigns_counted_from say
+			// since when.
 			tl = maps.Clone(tallies)
-			maps.DeleteFunc(tl, func(k string, _ int64) bool { return strings.HasPrefix(k, "b/since/") })
+			maps.DeleteFunc(tl, func(k string, _ int64) bool {
+				return strings.HasPrefix(k, "b/since/") || strings.HasPrefix(k, "c/since/")
+			})
 		}
 		var b bytes.Buffer
 		if err := analytics.WriteJSON(&b, analytics.BuildWith(cfg, tl, day, analytics.Options{By: x.by})); err != nil {

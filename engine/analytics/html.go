@@ -33,6 +33,13 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"tiersWhen":   func(r *Report) string { return r.tiersWhen() },
 	"surveysNote": func(r *Report) string { return r.surveysNote() },
 	"badgesNote":  func(r *Report) string { return r.badgesNote() },
+	"campNote":    func(r *Report) string { return r.campaignsNote() },
+	"rate": func(f *float64) string {
+		if f == nil {
+			return "–"
+		}
+		return pct(*f)
+	},
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -100,6 +107,12 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{with badgesNote .}}<p class="muted">Badges are {{.}}.</p>{{end}}
 {{if .Badges}}<div class="scroll"><table><tr><th>badge</th><th>holders</th><th>awarded</th><th>7 days</th><th>30 days</th><th>revoked</th><th>first</th><th>latest</th></tr>
 {{range .Badges}}<tr><td>{{.Title}}</td><td>{{.Holders}}</td><td>{{.Awarded}}</td><td>{{.Awarded7}}</td><td>{{.Awarded30}}</td><td>{{if or .Revocable .Revoked}}{{.Revoked}}{{else}}–{{end}}</td><td>{{or .First "–"}}</td><td>{{or .Last "–"}}</td></tr>{{end}}</table></div>{{else}}<p>None configured.</p>{{end}}
+
+{{if .Campaigns}}<h2>Campaigns</h2>
+{{with campNote .}}<p class="muted">Campaign runs are {{.}}.</p>{{end}}
+<div class="scroll"><table><tr><th>campaign</th><th>entered</th><th>ended</th><th>goal</th><th>converted</th><th>goal rate</th><th>entered 30 days</th><th>goal 30 days</th></tr>
+{{range .Campaigns}}<tr><td>{{.Name}}{{if .Removed}} (removed){{end}}</td><td>{{.Entered}}</td><td>{{.Ended}}</td><td>{{.Goal}}</td><td>{{.Converted}}</td><td>{{rate .GoalRate}}</td><td>{{.Entered30}}</td><td>{{.Goal30}}</td></tr>{{end}}</table></div>
+<p class="muted">Goal: runs that reached the goal, converted ones (after the last step, within conversion_window) included; goal rate: of the ended runs.</p>{{end}}
 
 <h2>Lifetime value</h2>
 {{if or .Revenue.Payers .Revenue.Total}}{{if .Revenue.ToDate}}<p>Revenue {{money .Revenue.Total}} by {{.AsOf}}: {{money .Revenue.LTV}} per member. {{paying .Revenue.Payers}} and the cohorts below count to the latest day: they are kept by cohort, not by month of payment.</p>{{else}}<p>Revenue {{money .Revenue.Total}} from {{paying .Revenue.Payers}}: {{money .Revenue.LTV}} per member, {{money .Revenue.ARPPU}} per paying member.</p>{{end}}

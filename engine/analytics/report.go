@@ -41,6 +41,11 @@ type Report struct {
 	// events before the version of hearth that counts them did. Absent
 	// when they are counted from the store's first event.
 	BadgesFrom string `json:"badges_counted_from,omitempty"`
+	// Campaigns are each campaign's runs as of the report's day,
+	// configured campaigns in order, then those no longer configured,
+	// by name; CampaignsFrom is as BadgesFrom for them.
+	Campaigns     []CampaignCount `json:"campaigns"`
+	CampaignsFrom string          `json:"campaigns_counted_from,omitempty"`
 	// Series is the figures period by period (hearth report -by),
 	// absent unless asked for.
 	Series *Series `json:"series,omitempty"`
@@ -511,6 +516,8 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 
 	r.BadgesFrom = p.badgesFrom()
 	r.Badges = p.badges(cfg, day)
+	r.CampaignsFrom = p.countedFrom(p.campMarked, p.hasCampSince, p.campSince)
+	r.Campaigns = p.campaigns(cfg, day)
 	if opt.By != "" && CheckSeries(opt.By, opt.Periods) == nil {
 		r.Series = p.series(cfg, t, day, opt, tiersAsOf)
 	}
@@ -605,6 +612,10 @@ type parsed struct {
 	reached, onTier                          map[string]map[state.Day]int64 // tier -> day -> members reached, change on it
 	awarded, revoked, holders                map[string]map[state.Day]int64 // badge -> day -> awards, revocations, change of holders
 	entered, exited                          map[string]map[state.Day]int64 // segment -> day -> members in, out
+	campIn, campEnd, campGoal, campConv      map[string]map[state.Day]int64 // campaign -> day -> runs entered, ended, at the goal, converted
+	campSince                                state.Day
+	hasCampSince                             bool
+	campMarked                               int64
 	// first is the earliest day with a join or activity; since the
 	// earliest day of members counted with the badges (hasSince), and
 	// marked how many they are.
@@ -626,6 +637,8 @@ func parse(t state.Tallies) *parsed {
 		reached: map[string]map[state.Day]int64{}, onTier: map[string]map[state.Day]int64{},
 		awarded: map[string]map[state.Day]int64{}, revoked: map[string]map[state.Day]int64{}, holders: map[string]map[state.Day]int64{},
 		entered: map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{},
+		campIn: map[string]map[state.Day]int64{}, campEnd: map[string]map[state.Day]int64{},
+		campGoal: map[string]map[state.Day]int64{}, campConv: map[string]map[state.Day]int64{},
 		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},
 		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{},
 		revenue: map[int]int64{}, cohortRev: map[int]int64{}, payers: map[int]int64{},
@@ -671,6 +684,15 @@ next:
 				p.marked += n
 				if n != 0 && (!p.hasSince || state.Day(d) < p.since) {
 					p.since, p.hasSince = state.Day(d), true
+				}
+			}
+			continue
+		}
+		if rest, ok := strings.CutPrefix(k, keyCampSince); ok {
+			if d, err := strconv.Atoi(rest); err == nil {
+				p.campMarked += n
+				if n != 0 && (!p.hasCampSince || state.Day(d) < p.campSince) {
+					p.campSince, p.hasCampSince = state.Day(d), true
 				}
 			}
 			continue

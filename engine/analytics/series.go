@@ -44,6 +44,18 @@ type Period struct {
 	// segment in the period.
 	Entered []NamedCount `json:"segments_entered"`
 	Exited  []NamedCount `json:"segments_left"`
+	// Campaigns is each campaign's runs in the period: entered, and
+	// reaching the goal (Goal, converted runs included; Converted those
+	// that did after the last step, within conversion_window).
+	Campaigns []CampaignPeriod `json:"campaigns"`
+}
+
+// CampaignPeriod is one campaign's runs in a period.
+type CampaignPeriod struct {
+	Name      string `json:"name"`
+	Entered   int64  `json:"entered"`
+	Goal      int64  `json:"goal"`
+	Converted int64  `json:"converted"`
 }
 
 // NamedCount is a count of one tier, badge or segment.
@@ -117,13 +129,13 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 		spans = spans[1:]
 	}
 	w7 := p.rolling(p.window7, spans[0].start-1)
-	badges, segments := p.badgeNames(cfg), p.segmentNames(cfg)
+	badges, segments, campaigns := p.badgeNames(cfg), p.segmentNames(cfg), p.campaignNames(cfg)
 	for _, x := range spans {
 		per := Period{Start: x.start.Time().Format(time.DateOnly), End: x.end.Time().Format(time.DateOnly),
 			Joined: sumIn(p.join, x.start, x.end, true), Left: sumIn(p.left, x.start, x.end, true),
 			Contributed: sumIn(p.contrib, x.start, x.end, true),
 			Members:     sumIn(p.join, 0, x.end, false) - sumIn(p.left, 0, x.end, false),
-			Badges:      []NamedCount{}, Entered: []NamedCount{}, Exited: []NamedCount{}}
+			Badges:      []NamedCount{}, Entered: []NamedCount{}, Exited: []NamedCount{}, Campaigns: []CampaignPeriod{}}
 		switch {
 		case opt.By == "day":
 			per.Active = p.activeDay[x.start]
@@ -153,6 +165,11 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 		for _, sg := range segments {
 			per.Entered = append(per.Entered, NamedCount{Name: sg, Count: sumIn(p.entered[sg], x.start, x.end, true)})
 			per.Exited = append(per.Exited, NamedCount{Name: sg, Count: sumIn(p.exited[sg], x.start, x.end, true)})
+		}
+		for _, c := range campaigns {
+			conv := sumIn(p.campConv[c], x.start, x.end, true)
+			per.Campaigns = append(per.Campaigns, CampaignPeriod{Name: c, Entered: sumIn(p.campIn[c], x.start, x.end, true),
+				Goal: sumIn(p.campGoal[c], x.start, x.end, true) + conv, Converted: conv})
 		}
 		s.Periods = append(s.Periods, per)
 	}

@@ -165,6 +165,7 @@ func WriteText(w io.Writer, r *Report) error {
 	b.WriteString("\n")
 
 	writeBadges(&b, r)
+	writeCampaigns(&b, r)
 
 	v := r.Revenue
 	b.WriteString("Lifetime value\n")
@@ -345,6 +346,42 @@ func writeBadges(b *strings.Builder, r *Report) {
 	b.WriteString("\n")
 }
 
+// campaignsNote says from when campaign runs are counted, when not from
+// the store's first event.
+func (r *Report) campaignsNote() string {
+	if r.CampaignsFrom == "" {
+		return ""
+	}
+	return fmt.Sprintf("counted from %s: the state store has events from before hearth counted campaign runs, whose runs are not in these figures", r.CampaignsFrom)
+}
+
+// writeCampaigns is each campaign's runs: entered, ended, the goal
+// reached and its rate, and the last 30 days.
+func writeCampaigns(b *strings.Builder, r *Report) {
+	if len(r.Campaigns) == 0 {
+		return // no campaign configured nor counted: no section
+	}
+	b.WriteString("Campaigns (runs)\n")
+	if note := r.campaignsNote(); note != "" {
+		fmt.Fprintf(b, "  %s\n", note)
+	}
+	tw := textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+	fmt.Fprint(tw, "  campaign\tentered\tended\tgoal\tconverted\tgoal rate\tentered 30 days\tgoal 30 days\t\n")
+	for _, x := range r.Campaigns {
+		rate := "–"
+		if x.GoalRate != nil {
+			rate = pct(*x.GoalRate)
+		}
+		name := x.Name
+		if x.Removed {
+			name += " (removed)"
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t\n", name, x.Entered, x.Ended, x.Goal, x.Converted, rate, x.Entered30, x.Goal30)
+	}
+	tw.Flush()
+	b.WriteString("  goal: runs that reached the goal, converted ones (after the last step, within conversion_window) included; goal rate: of the ended runs\n\n")
+}
+
 // writeSeries is the figures period by period: members, then the awards
 // of each badge, then the moves in and out of each segment.
 func writeSeries(b *strings.Builder, r *Report) {
@@ -418,6 +455,26 @@ func writeSeries(b *strings.Builder, r *Report) {
 			fmt.Fprintf(tw, "  %s\t", label(p))
 			for i, x := range p.Entered {
 				fmt.Fprintf(tw, "+%d -%d\t", x.Count, p.Exited[i].Count)
+			}
+			fmt.Fprintln(tw)
+		}
+		tw.Flush()
+	}
+	if len(s.Periods[0].Campaigns) > 0 {
+		if note := r.campaignsNote(); note != "" {
+			fmt.Fprintf(b, "  campaign runs %s\n", note)
+		}
+		fmt.Fprintf(b, "  campaigns: runs entered, at the goal (of them converted)\n")
+		tw = textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+		fmt.Fprintf(tw, "  %s\t", head)
+		for _, x := range s.Periods[0].Campaigns {
+			fmt.Fprintf(tw, "%s\t", x.Name)
+		}
+		fmt.Fprintln(tw)
+		for _, p := range s.Periods {
+			fmt.Fprintf(tw, "  %s\t", label(p))
+			for _, x := range p.Campaigns {
+				fmt.Fprintf(tw, "%d %d (%d)\t", x.Entered, x.Goal, x.Converted)
 			}
 			fmt.Fprintln(tw)
 		}

@@ -65,6 +65,15 @@ const (
 	keySegEnter    = "s/in/"    // SEGMENT/DAY: members who entered the segment that day
 	keySegLeave    = "s/out/"   // SEGMENT/DAY: members who left the segment that day
 	keySince       = "b/since/" // DAY: members of that day's joins first counted by a tracker that counts badges
+
+	// Campaign runs by day, from their outcomes, counted from the
+	// version that added them: keyCampSince marks as keySince does, so
+	// the report can tell from when (CampaignsFrom).
+	keyCampEnter = "c/in/"    // CAMPAIGN/DAY: runs entered that day
+	keyCampEnd   = "c/end/"   // CAMPAIGN/DAY: runs ended that day, for any reason
+	keyCampGoal  = "c/goal/"  // CAMPAIGN/DAY: runs that reached the goal that day while under way
+	keyCampConv  = "c/conv/"  // CAMPAIGN/DAY: finished runs that reached the goal that day, within conversion_window
+	keyCampSince = "c/since/" // DAY: members of that day's joins first counted by a tracker that counts campaigns
 )
 
 // micro is the scale amounts are summed at: exact to a millionth.
@@ -87,7 +96,7 @@ type Tracker struct {
 	contrib                                                     keyCache // by day
 	week, month                                                 keyCache // by period and offset
 	cohortRev, payers, revenue, expired, granted, spent         keyCache // by the month of a day
-	since                                                       keyCache // by day
+	since, campSince                                            keyCache // by day
 }
 
 // keyCache builds and remembers the tally keys of one prefix.
@@ -158,7 +167,7 @@ func NewTracker(cfg *config.Config) *Tracker {
 		week: newKeyCache(keyWeek), month: newKeyCache(keyMonth),
 		cohortRev: newMonthCache(keyCohortRev), payers: newMonthCache(keyPayers), revenue: newMonthCache(keyRevenue),
 		expired: newMonthCache(keyExpired), granted: newMonthCache(keyGranted), spent: newMonthCache(keySpent),
-		since: newKeyCache(keySince),
+		since: newKeyCache(keySince), campSince: newKeyCache(keyCampSince),
 	}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank
@@ -225,6 +234,7 @@ func (t *Tracker) cohort(d state.Tallies, m *state.Member) *state.Tally {
 		// the first count marks, so a member counted by an earlier
 		// version is never marked, even if their join moves later.
 		d.Add(t.since.of(join), 1)
+		d.Add(t.campSince.of(join), 1)
 	}
 	tl.Counted, tl.Cohort = true, join
 	d.Add(t.join.of(join), 1)
@@ -506,10 +516,26 @@ func (t *Tracker) rankOf(name string) int {
 
 // Outcomes counts the points economy (grants, spending, which is
 // negative grants, and expiry, by month), badge awards and revocations,
-// and members entering and leaving segments, by day.
+// members entering and leaving segments, and campaign runs entered,
+// ended, reaching the goal and converting, by day.
 func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 	for _, o := range os {
 		switch o.Kind {
+		case state.KindCampaign:
+			day := state.DayOf(o.At)
+			switch o.Change {
+			case "enter":
+				d.Add(nameDayKey(keyCampEnter, o.Name, day), 1)
+			case "exit":
+				d.Add(nameDayKey(keyCampEnd, o.Name, day), 1)
+				if state.DetailReason(o.Detail) == "goal" {
+					d.Add(nameDayKey(keyCampGoal, o.Name, day), 1)
+				}
+			case "convert":
+				// The run ended (finished) before: counted then, not again.
+				d.Add(nameDayKey(keyCampConv, o.Name, day), 1)
+			}
+			continue
 		case state.KindBadge:
 			switch o.Change {
 			case "award":

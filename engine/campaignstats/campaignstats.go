@@ -109,12 +109,76 @@ type Variant struct {
 	// nothing), as on hearth simulate -json's arms. Not named GoalRate:
 	// that would hide the method.
 	Rate *float64 `json:"goal_rate,omitempty"`
-	// Against the first variant, when this is not it: the difference in
-	// goal rate (in points of a share, 0.05 for five points) and the
+	// Control marks the variant the others are compared with: the
+	// split's control, else its first variant.
+	Control bool `json:"control,omitempty"`
+	// Against the control, when this is not it: the difference in goal
+	// rate (in points of a share, 0.05 for five points) and the
 	// two-sided p-value of a two-proportion z-test; P is 1 when either
-	// variant has no ended run. Both are absent for the first variant.
+	// variant has no ended run. Both are absent for the control.
 	Lift *float64 `json:"lift,omitempty"`
 	P    *float64 `json:"p,omitempty"`
+	// Significant is P below the report's Alpha (Bonferroni's threshold
+	// with more than one comparison), where both have ended runs.
+	Significant *bool `json:"significant,omitempty"`
+}
+
+// SignificanceLevel is the p-value below which one comparison of a
+// variant with the control is called significant.
+const SignificanceLevel = 0.05
+
+// Alpha is the threshold each of comparisons p-values is held to so
+// that, together, a chance difference is called significant at most
+// SignificanceLevel of the time: Bonferroni's correction, the level
+// divided by the comparisons. The p-values themselves stay uncorrected.
+func Alpha(comparisons int) float64 {
+	return SignificanceLevel / float64(max(comparisons, 1))
+}
+
+// Arm is what a comparison reads of one variant: runs that reached the
+// goal, of those that ended.
+type Arm struct{ Goal, Ended int }
+
+// Against is one variant compared with the control.
+type Against struct {
+	Lift, P float64
+	// Significant is P below alpha, with ended runs on both sides.
+	Significant bool
+}
+
+// CompareArms compares every arm but arms[control] with it, each with a
+// two-proportion z-test, and gives the threshold the verdicts use
+// (Alpha of the comparisons made). out[control] is the zero Against.
+func CompareArms(arms []Arm, control int) (out []Against, alpha float64) {
+	alpha = Alpha(len(arms) - 1)
+	out = make([]Against, len(arms))
+	if control < 0 || control >= len(arms) {
+		return out, alpha
+	}
+	rate := func(a Arm) float64 {
+		if a.Ended == 0 {
+			return 0
+		}
+		return float64(a.Goal) / float64(a.Ended)
+	}
+	ctl := arms[control]
+	for i, a := range arms {
+		if i == control {
+			continue
+		}
+		p := TwoProportionP(ctl.Goal, ctl.Ended, a.Goal, a.Ended)
+		out[i] = Against{Lift: rate(a) - rate(ctl), P: p, Significant: a.Ended > 0 && ctl.Ended > 0 && p < alpha}
+	}
+	return out, alpha
+}
+
+// ControlIndex is the place of c's split control among the variant
+// names of order; the first when order lacks it.
+func ControlIndex(c *config.Campaign, order []string) int {
+	if i := slices.Index(order, c.SplitControl()); i >= 0 {
+		return i
+	}
+	return 0
 }
 
 // Waiting is how many running members are at one step.
@@ -150,7 +214,18 @@ type Report struct {
 	Total       Counts    `json:"total"`
 	Waiting     []Waiting `json:"waiting"`            // running members by step, in step order, then removed steps
 	Variants    []Variant `json:"variants,omitempty"` // in the split's order, then any the configuration no longer has
-	Members     int       `json:"members"`            // members looked at
+	// BeforeSplit, in a campaign with variants, is the runs no variant
+	// holds: ended (the goal reached while waiting before the split,
+	// say) or running before the split gave them one, so that the
+	// variants and it add up to Total.
+	BeforeSplit *Counts `json:"before_split,omitempty"`
+	// Control is the variant the others are compared with, and Alpha the
+	// p-value below which a difference is called significant: 0.05, or
+	// with more than one comparison Bonferroni's 0.05 divided by their
+	// number. Both are absent without variants.
+	Control string  `json:"control,omitempty"`
+	Alpha   float64 `json:"alpha,omitempty"`
+	Members int     `json:"members"` // members looked at
 	// KeysKept are ended runs of a run_key campaign that retention kept
 	// as their key alone (reentry = "never": the key still refuses
 	// entry); they are in none of the counts above.
@@ -183,6 +258,8 @@ type Tally struct {
 	held     []map[string]int // by step index, then reason; nil for none
 	order    []string
 	variants map[string]*Counts
+	before   Counts     // runs no variant holds, in a campaign with a split
+	splits   bool       // c has a split
 	steps    *stepTally // nil until ReadRecords
 	// removed counts the running runs on steps removed from c, by name,
 	// with what holds their send.
@@ -202,6 +279,7 @@ func NewTally(c *config.Campaign, after map[string]string) *Tally {
 	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c), ConversionFrom: conversionFrom(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
+			t.splits = true
 			if t.variants[v.Name] == nil {
 				t.variants[v.Name] = &Counts{}
 				t.order = append(t.order, v.Name)
@@ -240,7 +318,7 @@ func (t *Tally) Add(m *state.Member) {
 		// Each key's run counts as a run of its own; the member once.
 		runs = m.Runs(t.c.Name)
 	}
-	counted := false
+	counted, before := false, false
 	var variants []string
 	for _, run := range runs {
 		if !t.addRun(m.ID, run) {
@@ -250,9 +328,13 @@ func (t *Tally) Add(m *state.Member) {
 		if run.Variant != "" && !slices.Contains(variants, run.Variant) {
 			variants = append(variants, run.Variant)
 		}
+		before = before || run.Variant == ""
 	}
 	if counted {
 		t.rep.Total.Members++
+	}
+	if before {
+		t.before.Members++
 	}
 	for _, v := range variants {
 		t.variants[v].Members++
@@ -302,6 +384,8 @@ func (t *Tally) addRun(member string, run *state.CampaignRun) bool {
 			t.order = append(t.order, run.Variant)
 		}
 		vc.add(run, out)
+	} else {
+		t.before.add(run, out)
 	}
 	return true
 }
@@ -325,18 +409,35 @@ func (t *Tally) Report() *Report {
 		}
 		rep.Waiting = append(rep.Waiting, wt)
 	}
+	arms := make([]Arm, len(t.order))
 	for i, name := range t.order {
-		v := Variant{Name: name, Counts: *t.variants[name]}
+		arms[i] = Arm{Goal: t.variants[name].Goal, Ended: t.variants[name].Ended()}
+	}
+	control := ControlIndex(t.c, t.order)
+	against, alpha := CompareArms(arms, control)
+	for i, name := range t.order {
+		v := Variant{Name: name, Counts: *t.variants[name], Control: i == control}
 		if rep.HasGoal && v.Ended() > 0 {
 			r := v.GoalRate()
 			v.Rate = &r
 		}
-		if i > 0 {
-			first := t.variants[t.order[0]]
-			lift, p := v.GoalRate()-first.GoalRate(), TwoProportionP(first.Goal, first.Ended(), v.Goal, v.Ended())
-			v.Lift, v.P = &lift, &p
+		if i != control {
+			a := against[i]
+			v.Lift, v.P = &a.Lift, &a.P
+			if v.Ended() > 0 && arms[control].Ended > 0 {
+				v.Significant = &a.Significant
+			}
 		}
 		rep.Variants = append(rep.Variants, v)
+	}
+	if len(t.order) > 0 {
+		rep.Control, rep.Alpha = t.order[control], alpha
+	}
+	if t.splits || len(t.order) > 0 {
+		// Present whenever there are variants, zero or not, so the rows
+		// of a reader add up to the total without a default.
+		b := t.before
+		rep.BeforeSplit = &b
 	}
 	if t.steps != nil {
 		rep.Steps = t.steps.report()

@@ -255,3 +255,85 @@ func TestWaitingEmptyIsAList(t *testing.T) {
 		t.Fatalf("report %s; want \"waiting\":[]", b)
 	}
 }
+
+// A split with a named control and three arms: lift and p are against
+// the control, not the first variant; the verdicts use Bonferroni's
+// threshold for two comparisons; runs that reached the goal before the
+// split (no variant) are a row of their own, so the rows add up.
+func TestControlBonferroniAndBeforeSplit(t *testing.T) {
+	c := &config.Campaign{Name: "welcome", ExitWhen: &config.Rule{}, Steps: []*config.Step{
+		{Name: "wait"},
+		{Name: "split", Control: "holdout", Split: []*config.Variant{{Name: "a"}, {Name: "holdout"}, {Name: "b"}}},
+	}}
+	var ms []*state.Member
+	add := func(n int, variant, status, reason string) {
+		for range n {
+			m := state.NewMember(fmt.Sprintf("m%d", len(ms)), state.Day(0).Time())
+			m.Campaigns = map[string]*state.CampaignRun{"welcome": {Status: status, Reason: reason, Variant: variant, Step: 1, Runs: 1}}
+			ms = append(ms, m)
+		}
+	}
+	// holdout 40/100; a 55/100 (p = 0.034: significant alone, not
+	// below 0.025); b 62/100 (p = 0.002).
+	add(40, "holdout", "done", "goal")
+	add(60, "holdout", "done", "finished")
+	add(55, "a", "done", "goal")
+	add(45, "a", "done", "finished")
+	add(62, "b", "done", "goal")
+	add(38, "b", "done", "finished")
+	add(7, "", "done", "goal") // reached the goal while waiting before the split
+	add(2, "", "active", "")   // still waiting before it
+	tl := NewTally(c, nil)
+	for _, m := range ms {
+		tl.Add(m)
+	}
+	rep := tl.Report()
+	if rep.Control != "holdout" || math.Abs(rep.Alpha-0.025) > 1e-12 {
+		t.Errorf("control %q, alpha %v; want holdout, 0.025", rep.Control, rep.Alpha)
+	}
+	byName := map[string]Variant{}
+	for _, v := range rep.Variants {
+		byName[v.Name] = v
+	}
+	if h := byName["holdout"]; !h.Control || h.Lift != nil || h.P != nil || h.Significant != nil {
+		t.Errorf("holdout: %+v", h)
+	}
+	a, b := byName["a"], byName["b"]
+	if a.Control || a.Lift == nil || math.Abs(*a.Lift-0.15) > 1e-12 || math.Abs(*a.P-0.03367) > 1e-4 || a.Significant == nil || *a.Significant {
+		t.Errorf("a against holdout: %+v (p %v)", a, *a.P)
+	}
+	if b.Lift == nil || math.Abs(*b.Lift-0.22) > 1e-12 || b.Significant == nil || !*b.Significant {
+		t.Errorf("b against holdout: %+v", b)
+	}
+	bs := rep.BeforeSplit
+	if bs == nil || bs.Entered != 9 || bs.Goal != 7 || bs.Active != 2 || bs.Members != 9 {
+		t.Fatalf("before split: %+v", bs)
+	}
+	goal, entered := bs.Goal, bs.Entered
+	for _, v := range rep.Variants {
+		goal += v.Goal
+		entered += v.Entered
+	}
+	if goal != rep.Total.Goal || entered != rep.Total.Entered {
+		t.Errorf("rows add up to goal %d, entered %d; total %+v", goal, entered, rep.Total)
+	}
+	out, _ := json.Marshal(rep)
+	for _, want := range []string{`"before_split":{"entered":9,`, `"control":"holdout","alpha":0.025`, `"name":"holdout","entered":100`, `"control":true`, `"significant":false`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// Two arms: one comparison, judged at 0.05; without a control the first
+// variant is the reference.
+func TestCompareArmsTwo(t *testing.T) {
+	out, alpha := CompareArms([]Arm{{40, 100}, {55, 100}}, 0)
+	if alpha != 0.05 || !out[1].Significant || out[0] != (Against{}) {
+		t.Errorf("alpha %v, %+v", alpha, out)
+	}
+	c := &config.Campaign{Steps: []*config.Step{{Split: []*config.Variant{{Name: "x"}, {Name: "y"}}}}}
+	if i := ControlIndex(c, []string{"x", "y"}); i != 0 {
+		t.Errorf("control index %d; want the first", i)
+	}
+}

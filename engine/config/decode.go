@@ -931,6 +931,20 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 				addGoto(vr, "goto", v.Goto)
 				st.Split = append(st.Split, v)
 			}
+			if len(st.Split) > 0 {
+				st.Control = st.Split[0].Name
+			}
+			if a := sp.attr("control"); a != nil {
+				names := make([]string, 0, len(st.Split))
+				for _, v := range st.Split {
+					names = append(names, v.Name)
+				}
+				if ctl := sp.str("control"); slices.Contains(names, ctl) {
+					st.Control = ctl
+				} else if !sp.reported("control") {
+					l.errorf(a.Expr.Range().Ptr(), "Unknown control variant", "the split of campaign %q has no variant %q to compare the others with.%s The variants are: %s.", name, ctl, suggest(ctl, names), strings.Join(names, ", "))
+				}
+			}
 			if len(st.Split) < 2 {
 				l.errorf(&spb.DefRange, "Split needs two variants", "An A/B split needs at least two variant blocks.")
 			} else if total == 0 {

@@ -566,6 +566,17 @@ func (c *Campaign) Converts(entered, lastSent time.Time, sends int, now time.Tim
 
 // HasGoal reports whether a run can end at the goal: with exit_when, or
 // in a win-back, where coming back is the goal.
+// SplitControl is the variant of c's split the others are compared
+// with (Step.Control), "" when c has no split.
+func (c *Campaign) SplitControl() string {
+	for _, st := range c.Steps {
+		if len(st.Split) > 0 {
+			return st.Control
+		}
+	}
+	return ""
+}
+
 func (c *Campaign) HasGoal() bool { return c.ExitWhen != nil || c.Members == MembersLeft }
 
 // StepIndex is where a run stored at step index i, on the step named
@@ -715,6 +726,9 @@ type Step struct {
 	Send      *Send
 	Branches  []*Branch
 	Split     []*Variant
+	// Control is the split's variant the others are compared with: its
+	// control attribute, else the first variant ("" without a split).
+	Control   string
 	DeclRange hcl.Range
 }
 

@@ -466,6 +466,9 @@ var Root = &Block{
 						{
 							Type: "split", Single: true,
 							Doc: "A/B split: each member gets one variant, chosen by a stable hash of member and campaign, weighted; the variant is recorded. A rule test can pin a member's variant instead (hearth explain test.member). One split per campaign: a run keeps its variant. `hearth campaign show NAME` (and the dashboard, and hearth simulate) compares the variants' goal rates, with a p-value. A variant whose last message ends the run (goto = \"exit\", or the last step) finishes it at once: give the campaign a conversion_window (conversion_window = \"7d\") so a goal reached in the days after it counts for the variant.",
+							Attrs: []Attr{
+								{Name: "control", Kind: KindString, Doc: "The variant the others are compared with (the control, or holdout): each one's lift and p-value are against its goal rate. By default the first variant. With more than two variants the p-values are not corrected for multiple comparisons; the verdicts use Bonferroni's threshold, 0.05 divided by the comparisons made.", Example: `"holdout"`},
+							},
 							Blocks: []*Block{{
 								Type: "variant", Labels: []string{"name"},
 								Doc: "One arm of the split.",

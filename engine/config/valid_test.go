@@ -350,7 +350,7 @@ func TestFullConfigValues(t *testing.T) {
 			t.Errorf("announce send %+v", a)
 		}
 		n := on.Steps[3]
-		if len(n.Branches) != 1 || n.Branches[0].Goto != config.Exit || len(n.Split) != 2 || n.Split[0].Weight != 75 || n.Split[1].Goto != "direct" {
+		if len(n.Branches) != 1 || n.Branches[0].Goto != config.Exit || len(n.Split) != 2 || n.Split[0].Weight != 75 || n.Split[1].Goto != "direct" || n.Control != "direct" || on.SplitControl() != "direct" {
 			t.Errorf("nudge %+v", n)
 		}
 		wb := cfg.Campaigns[1]

@@ -1035,3 +1035,66 @@ func TestDashboardShowsHeldReloadAndFailingStore(t *testing.T) {
 		`!document.querySelector('#alerts [data-alert="state"]') && document.getElementById("health").textContent === "running"
 			&& document.getElementById("meta").textContent.includes("state store recovered (1 failure since the start)")`)
 }
+
+// A split with a control and three variants, after a wait during which
+// some members reach the goal: the card compares with the control,
+// gives those runs a row of their own and says which threshold the
+// verdicts use.
+func TestDashboardVariantsControlAndBeforeSplit(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	cfg := strings.Replace(splitConfig, `  step "pick" {
+    split {`, `  step "first" {
+    wait = "1h"
+  }
+
+  step "pick" {
+    split {
+      control = "b"
+      variant "c" {
+        weight = 50
+        goto   = "hello"
+      }`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var evs strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&evs, `{"id":"j%d","type":"member.joined","member":"m%02d","at":"2026-01-01T10:%02d:00Z"}`+"\n", i, i, i)
+		if i%5 == 0 { // within the hour before the split
+			fmt.Fprintf(&evs, `{"id":"q%d","type":"message.posted","member":"m%02d","at":"2026-01-01T10:%02d:30Z"}`+"\n", i, i, i)
+		}
+	}
+	for i := range 60 {
+		if i%3 != 0 && i%5 != 0 {
+			fmt.Fprintf(&evs, `{"id":"p%d","type":"message.posted","member":"m%02d","at":"2026-01-02T09:%02d:00Z"}`+"\n", i, i, i)
+		}
+	}
+	srv := startDashboard(t, dir, []byte(evs.String()), 0).srv
+	var pop daemon.Population
+	getJSON(t, srv.URL+"/v1/population", &pop)
+	split, before := pop.Splits["welcome"], pop.BeforeSplit["welcome"]
+	// In the split's order: c, a, b.
+	if len(split) != 3 || !split[2].Control || split[2].Name != "b" || split[2].P != nil || split[0].P == nil || split[1].P == nil {
+		t.Fatalf("population splits: %+v", pop.Splits)
+	}
+	if before.Entered != 12 || before.Goal != 12 || split[0].Entered+split[1].Entered+split[2].Entered+before.Entered != 60 {
+		t.Fatalf("before split %+v; variants %+v", before, split)
+	}
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "the table compares with the control b",
+		`(document.querySelector('table.variants[data-split="welcome"] thead') || {textContent: ""}).textContent.includes("against b")`)
+	waitPage(t, ctx, shots, "a row holds the runs before the split",
+		`(document.querySelector('table.variants[data-split="welcome"] tr[data-variant=""]') || {textContent: ""}).textContent.includes("(before split)12")`)
+	waitPage(t, ctx, shots, "the note gives Bonferroni's threshold",
+		`(document.querySelector('.variants-note') || {textContent: ""}).textContent.includes("significant below 0.025 (Bonferroni)")`)
+	shot(t, ctx, shots, "dashboard-variants-control.png")
+}

@@ -36,8 +36,10 @@ type Sample struct {
 	// Campaigns are counted by the same scan; with them a dashboard can
 	// draw everything from samples, so open pages add no scans.
 	Campaigns map[string]map[string]int `json:"campaigns,omitempty"`
-	// Splits are the A/B variants compared, from the same scan.
-	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
+	// Splits are the A/B variants compared, from the same scan, and
+	// BeforeSplit the runs of those campaigns no variant holds.
+	Splits      map[string][]campaignstats.Variant `json:"splits,omitempty"`
+	BeforeSplit map[string]campaignstats.Counts    `json:"before_split,omitempty"`
 	// Held are the running campaign sends held back, from the same scan.
 	Held map[string]map[string]int `json:"held,omitempty"`
 	// KeysKept are the ended runs kept as their key alone, from the
@@ -214,6 +216,10 @@ type Population struct {
 	// Splits are, for each campaign with an A/B split, its variants
 	// compared (hearth campaign show), counted by the same scan.
 	Splits map[string][]campaignstats.Variant `json:"splits,omitempty"`
+	// BeforeSplit is, for the same campaigns, the runs no variant holds
+	// (ended or waiting before the split gave them one), so that the
+	// variants and it add up to the campaign's runs.
+	BeforeSplit map[string]campaignstats.Counts `json:"before_split,omitempty"`
 	// Held is, for each campaign, how many of its running runs have
 	// their send held back, by what holds it (quiet_hours,
 	// frequency_cap; both always present), as hearth campaign show
@@ -311,6 +317,12 @@ func (d *Daemon) countPopulation(ctx context.Context, rt *runtime.Runtime) (Popu
 		}
 		rep := t.Report()
 		out.Splits[rep.Campaign] = rep.Variants
+		if rep.BeforeSplit != nil {
+			if out.BeforeSplit == nil {
+				out.BeforeSplit = map[string]campaignstats.Counts{}
+			}
+			out.BeforeSplit[rep.Campaign] = *rep.BeforeSplit
+		}
 	}
 	if err == nil {
 		d.pruneStepOrders(ctx, rt, onRemoved)
@@ -393,6 +405,7 @@ func (d *Daemon) sample(ctx context.Context, lastScan *time.Time, run runner) Sa
 	*lastScan = now
 	d.opt.Metrics.population(pop, d.snap.Load().Config, scan)
 	s.Members, s.Left, s.Segments, s.Tiers, s.Campaigns, s.Splits, s.Held, s.KeysKept = &pop.Members, &pop.Left, pop.Segments, pop.Tiers, pop.Campaigns, pop.Splits, pop.Held, pop.KeysKept
+	s.BeforeSplit = pop.BeforeSplit
 	return s
 }
 

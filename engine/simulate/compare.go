@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -90,6 +91,9 @@ type Comparison struct {
 	// kind (send.dm, role.add ...), as in the summary's sends.
 	CampaignSends []Delta `json:"campaign_sends"`
 	Sends         []Delta `json:"sends"`
+	// CampaignOutcomes are how each campaign's runs ended with each
+	// rules, its goal rate and each A/B arm's.
+	CampaignOutcomes []CampaignOutcome `json:"campaign_outcomes"`
 	// Members counts the members of either replay, and MembersChanged
 	// those whose end state (tier, points, badges held, segments)
 	// differs, or who are in one replay only (OnlyBaseline, OnlyNew).
@@ -182,6 +186,7 @@ func Compare(ctx context.Context, base, next Side, listCap int) (*Comparison, er
 	}
 	c.CampaignSends = rows(names(base.Config, campaigns), names(next.Config, campaigns), bs.campaignSends(), ns.campaignSends())
 	c.Sends = rows(nil, nil, bs.Sends, ns.Sends)
+	c.CampaignOutcomes = campaignOutcomes(base, next, names(base.Config, campaigns), names(next.Config, campaigns))
 	if err := c.compareMembers(ctx, bs.Store, ns.Store); err != nil {
 		return nil, err
 	}
@@ -190,8 +195,161 @@ func Compare(ctx context.Context, base, next Side, listCap int) (*Comparison, er
 			c.Differs = c.Differs || d.Change != 0
 		}
 	}
+	for _, co := range c.CampaignOutcomes {
+		c.Differs = c.Differs || co.differs()
+	}
 	c.Differs = c.Differs || c.MembersChanged > 0
 	return c, nil
+}
+
+// CampaignOutcome is how one campaign's runs ended with the baseline
+// rules and with the new ones.
+type CampaignOutcome struct {
+	Name string `json:"name"`
+	// Only is as for Delta: "baseline" or "new" when one side's
+	// configuration alone has the campaign.
+	Only string `json:"only,omitempty"`
+	// Runs are the runs entered, those that reached the goal while under
+	// way (goal_during_run) and after the last step, within the
+	// conversion_window (converted), and those that ended otherwise
+	// (exited, finished, left, stopped) or still run (active).
+	Runs []Delta `json:"runs"`
+	// GoalRate is the share of the ended runs that reached the goal, in
+	// a campaign with a goal on either side; Arms is the same per A/B
+	// variant, in the split's order.
+	GoalRate *RateDelta `json:"goal_rate,omitempty"`
+	Arms     []ArmRate  `json:"arms,omitempty"`
+}
+
+// RateDelta is a share on both sides; nil where no run ended. Change is
+// New less Baseline (0.05 for five points), 0 when either is nil.
+type RateDelta struct {
+	Baseline *float64 `json:"baseline"`
+	New      *float64 `json:"new"`
+	Change   float64  `json:"change"`
+}
+
+// Differs says whether the two rates differ: in value, or one side
+// having none.
+func (r *RateDelta) Differs() bool {
+	if r == nil || (r.Baseline == nil && r.New == nil) {
+		return false
+	}
+	if r.Baseline == nil || r.New == nil {
+		return true
+	}
+	return math.Abs(*r.New-*r.Baseline) > 1e-12
+}
+
+// ArmRate is one A/B variant's goal rate on both sides.
+type ArmRate struct {
+	Variant string `json:"variant"`
+	RateDelta
+}
+
+func (co CampaignOutcome) differs() bool {
+	for _, d := range co.Runs {
+		if d.Change != 0 {
+			return true
+		}
+	}
+	if co.GoalRate.Differs() {
+		return true
+	}
+	for _, a := range co.Arms {
+		if a.Differs() {
+			return true
+		}
+	}
+	return false
+}
+
+// campaignRunFigures names the rows of CampaignOutcome.Runs, in order.
+func campaignRunFigures() []string {
+	return []string{"entered", "goal_during_run", "converted", "exited", "finished", "left", "stopped", "active"}
+}
+
+func runFigures(f *Funnel) map[string]int {
+	if f == nil {
+		return map[string]int{}
+	}
+	return map[string]int{"entered": f.Entered, "goal_during_run": f.Goal - f.Converted, "converted": f.Converted,
+		"exited": f.Exited, "finished": f.Finished, "left": f.Left, "stopped": f.Stopped, "active": f.Active}
+}
+
+// goalRate is f's share of ended runs that reached the goal, nil for
+// none ended.
+func goalRate(f *Funnel) *float64 {
+	if f == nil || f.Ended() == 0 {
+		return nil
+	}
+	r := float64(f.Goal) / float64(f.Ended())
+	return &r
+}
+
+func rateDelta(base, next *float64) RateDelta {
+	d := RateDelta{Baseline: base, New: next}
+	if base != nil && next != nil {
+		d.Change = *next - *base
+	}
+	return d
+}
+
+// campaignOutcomes compares each campaign's runs, the new rules'
+// campaigns in their order, then those only the baseline has.
+func campaignOutcomes(base, next Side, baseNames, nextNames []string) []CampaignOutcome {
+	out := []CampaignOutcome{}
+	campaign := func(cfg *config.Config, name string) *config.Campaign {
+		if cfg == nil {
+			return nil
+		}
+		for _, c := range cfg.Campaigns {
+			if c.Name == name {
+				return c
+			}
+		}
+		return nil
+	}
+	for _, d := range rows(baseNames, nextNames, nil, nil) {
+		bf, nf := base.Summary.Campaigns[d.Name], next.Summary.Campaigns[d.Name]
+		bc, nc := campaign(base.Config, d.Name), campaign(next.Config, d.Name)
+		co := CampaignOutcome{Name: d.Name, Only: d.Only}
+		bfig, nfig := runFigures(bf), runFigures(nf)
+		for _, fig := range campaignRunFigures() {
+			co.Runs = append(co.Runs, delta(fig, bfig[fig], nfig[fig]))
+		}
+		if (bc != nil && bc.HasGoal()) || (nc != nil && nc.HasGoal()) {
+			r := rateDelta(goalRate(bf), goalRate(nf))
+			co.GoalRate = &r
+			// The arms of either side: the new rules' split order first.
+			var order []string
+			for _, side := range []struct {
+				c *config.Campaign
+				f *Funnel
+			}{{nc, nf}, {bc, bf}} {
+				if side.c == nil || side.f == nil {
+					continue
+				}
+				for _, v := range ArmOrder(side.c, side.f) {
+					if !slices.Contains(order, v) {
+						order = append(order, v)
+					}
+				}
+			}
+			for _, v := range order {
+				var ba, na *Funnel
+				if bf != nil {
+					ba = bf.Arms[v]
+				}
+				if nf != nil {
+					na = nf.Arms[v]
+				}
+				co.Arms = append(co.Arms, ArmRate{Variant: v, RateDelta: rateDelta(goalRate(ba), goalRate(na))})
+			}
+		}
+		out = append(out, co)
+	}
+	return out
 }
 
 func delta(name string, base, next int) Delta {

@@ -304,24 +304,38 @@ type Funnel struct {
 	Refused  int            `json:"refused,omitempty"`
 	Variants map[string]int `json:"variants,omitempty"` // members per A/B variant
 	// Arms is the funnel of each A/B variant: the runs that were given
-	// it, with every send of those runs, those before the split included.
+	// it, with every send of those runs, deferred and skipped ones too,
+	// those before the split included.
 	Arms map[string]*Funnel `json:"arms,omitempty"`
+	// BeforeSplit, on a campaign with arms, is the runs no arm holds:
+	// they ended (the goal reached while waiting before the split, say)
+	// or still wait before the split gave them a variant, so that the
+	// arms and it add up to the campaign's funnel.
+	BeforeSplit *Funnel `json:"before_split,omitempty"`
+	// Alpha, on a campaign with a goal and arms, is the p-value below
+	// which an arm's difference from the control is called significant:
+	// 0.05, or Bonferroni's 0.05 divided by the comparisons made.
+	Alpha float64 `json:"alpha,omitempty"`
 	// GoalRate, Lift and P are set on an arm of a campaign with a goal,
 	// as hearth campaign show gives them: the share of the arm's ended
 	// runs that reached the goal (absent without one), and against the
-	// split's first variant (absent on it), the difference in that share
-	// and the two-sided p-value of a two-proportion z-test.
-	GoalRate *float64 `json:"goal_rate,omitempty"`
-	Lift     *float64 `json:"lift,omitempty"`
-	P        *float64 `json:"p,omitempty"`
+	// split's control (Control: its control attribute, else its first
+	// variant; absent on it), the difference in that share and the
+	// two-sided p-value of a two-proportion z-test, Significant when P
+	// is below the campaign's Alpha.
+	GoalRate    *float64 `json:"goal_rate,omitempty"`
+	Control     bool     `json:"control,omitempty"`
+	Lift        *float64 `json:"lift,omitempty"`
+	P           *float64 `json:"p,omitempty"`
+	Significant *bool    `json:"significant,omitempty"`
 }
 
 // Ended is the runs that ended, for whatever reason.
 func (f *Funnel) Ended() int { return f.Entered - f.Active }
 
 // ArmOrder is the order of a split campaign's variants: the split's,
-// then any the configuration no longer has, by name. The first is the
-// one the others are compared with.
+// then any the configuration no longer has, by name. The others are
+// compared with the split's control (campaignstats.ControlIndex).
 func ArmOrder(c *config.Campaign, f *Funnel) []string {
 	var out []string
 	for _, st := range c.Steps {
@@ -342,34 +356,70 @@ func ArmOrder(c *config.Campaign, f *Funnel) []string {
 }
 
 // compareArms gives the arms of every campaign with a goal their goal
-// rate and their comparison with the first, so a sandbox run tells a
-// winner from noise as hearth campaign show does.
+// rate and their comparison with the control, so a sandbox run tells a
+// winner from noise as hearth campaign show does; and every campaign
+// with arms the runs no arm holds (BeforeSplit).
 func compareArms(cfg *config.Config, sum *Summary) {
 	for _, c := range cfg.Campaigns {
 		f := sum.Campaigns[c.Name]
-		if f == nil || len(f.Arms) == 0 || !c.HasGoal() {
+		if f == nil || len(f.Arms) == 0 {
+			continue
+		}
+		f.BeforeSplit = f.beforeSplit()
+		if !c.HasGoal() {
 			continue
 		}
 		order := ArmOrder(c, f)
-		first := f.Arms[order[0]]
-		rate := func(a *Funnel) float64 {
-			if a.Ended() == 0 {
-				return 0
-			}
-			return float64(a.Goal) / float64(a.Ended())
+		arms := make([]campaignstats.Arm, len(order))
+		for i, name := range order {
+			arms[i] = campaignstats.Arm{Goal: f.Arms[name].Goal, Ended: f.Arms[name].Ended()}
 		}
+		control := campaignstats.ControlIndex(c, order)
+		against, alpha := campaignstats.CompareArms(arms, control)
+		f.Alpha = alpha
 		for i, name := range order {
 			a := f.Arms[name]
 			if a.Ended() > 0 {
-				r := rate(a)
+				r := float64(a.Goal) / float64(a.Ended())
 				a.GoalRate = &r
 			}
-			if i > 0 {
-				lift, p := rate(a)-rate(first), campaignstats.TwoProportionP(first.Goal, first.Ended(), a.Goal, a.Ended())
-				a.Lift, a.P = &lift, &p
+			if i == control {
+				a.Control = true
+				continue
+			}
+			x := against[i]
+			a.Lift, a.P = &x.Lift, &x.P
+			if arms[i].Ended > 0 && arms[control].Ended > 0 {
+				a.Significant = &x.Significant
 			}
 		}
 	}
+}
+
+// beforeSplit is f less its arms: the runs the split gave no variant,
+// with their sends. An arm counts nothing its campaign does not, but
+// for runs a replay into a store found under way; none goes below 0.
+func (f *Funnel) beforeSplit() *Funnel {
+	b := *f
+	b.Arms, b.Variants, b.DeferredBy, b.BeforeSplit, b.Removed, b.Refused = nil, nil, nil, nil, false, 0
+	b.GoalRate, b.Lift, b.P, b.Significant, b.Alpha = nil, nil, nil, nil, 0
+	for _, a := range f.Arms {
+		b.Entered -= a.Entered
+		b.Goal -= a.Goal
+		b.Exited -= a.Exited
+		b.Finished -= a.Finished
+		b.Left -= a.Left
+		b.Stopped -= a.Stopped
+		b.Converted -= a.Converted
+		b.Active -= a.Active
+		b.Sends -= a.Sends
+		b.Deferred -= a.Deferred
+		b.Skipped -= a.Skipped
+	}
+	for _, n := range []*int{&b.Entered, &b.Goal, &b.Exited, &b.Finished, &b.Left, &b.Stopped, &b.Converted, &b.Active, &b.Sends, &b.Deferred, &b.Skipped} {
+		*n = max(*n, 0)
+	}
+	return &b
 }
 
 // arm is the funnel of one variant, made on first use.
@@ -408,10 +458,13 @@ func (f *Funnel) arm(variant string) *Funnel {
 }
 
 // armRun is where a member's run of a split campaign is: its variant once
-// chosen, and the sends it made before.
+// chosen, and the sends it made, deferred (by what held them) and
+// skipped before.
 type armRun struct {
-	variant string
-	sends   int
+	variant  string
+	sends    int
+	skipped  int
+	deferred []string
 }
 
 // unsend takes back a send the outbox skips at delivery from the funnels
@@ -427,11 +480,15 @@ func (q *queued) unsend() {
 		q.arm.Sends--
 		q.arm.Skipped++
 	case q.run != nil && q.run.variant != "":
-		// Counted for the variant at the split, as a send before it: a
-		// skip before the split is the campaign's alone, as at a step.
-		q.funnel.arm(q.run.variant).Sends--
+		// Counted for the variant at the split, as a send before it.
+		a := q.funnel.arm(q.run.variant)
+		a.Sends--
+		a.Skipped++
 	case q.run != nil:
+		// Still before the split: the variant takes it when chosen,
+		// and BeforeSplit keeps it if none ever is.
 		q.run.sends--
+		q.run.skipped++
 	}
 }
 
@@ -587,11 +644,15 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 						f.deferred(hold)
 						if a != nil {
 							a.deferred(hold)
+						} else if r != nil {
+							r.deferred = append(r.deferred, hold)
 						}
 					case "skip":
 						f.Skipped++
 						if a != nil {
 							a.Skipped++
+						} else if r != nil {
+							r.skipped++
 						}
 					case "refused":
 						f.Refused++
@@ -603,6 +664,10 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 							a = f.arm(v)
 							a.Entered++
 							a.Sends += r.sends
+							a.Skipped += r.skipped
+							for _, hold := range r.deferred {
+								a.deferred(hold)
+							}
 						}
 					}
 				}

@@ -103,3 +103,22 @@ campaign "no_goal" {
     }
   }
 }
+
+# control names the variant the others are compared with: one of them.
+campaign "control_typo" {
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  step "pick" {
+    split {
+      control = "holdot" # ERROR: has no variant "holdot" to compare the others with. Did you mean "holdout"?
+      variant "holdout" {
+        weight = 1
+        goto   = "exit"
+      }
+      variant "nudge" {
+        weight = 1
+        goto   = "exit"
+      }
+    }
+  }
+}

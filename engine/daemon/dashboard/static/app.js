@@ -324,30 +324,45 @@ function renderPopulation(p) {
   const smax = Math.max(0, ...segs.map((s) => s[1]));
   replace("segment-bars", segs.length ? segs.map(([n, c]) => listable(barRow(n, "", c, smax), "segment", n)) : h("p", { class: "muted", text: "no segments configured" }));
 
-  renderCampaigns(p.campaigns || {}, p.splits || {}, p.held || {}, p.keys_kept || {});
+  renderCampaigns(p.campaigns || {}, p.splits || {}, p.held || {}, p.keys_kept || {}, p.before_split || {});
 }
 
 // exited: runs stop_when ended, out of the campaign and no success.
 const STAGES = ["entered", "active", "goal", "exited", "finished", "left", "stopped"];
 
 // variantTable compares a split's variants: each one's goal rate over its
-// ended runs, and against the first, the difference and the p-value of a
-// two-proportion z-test (hearth campaign show has the same).
-function variantTable(name, variants) {
-  const first = variants[0];
+// ended runs, and against the control (the split's control, else its
+// first variant), the difference and the p-value of a two-proportion
+// z-test, judged at 0.05 or, with more comparisons, Bonferroni's 0.05
+// divided by their number (hearth campaign show has the same). A last
+// row holds the runs the split gave no variant, so the rows add up.
+function variantTable(name, variants, before) {
+  const control = variants.find((v) => v.control) || variants[0];
+  const comparisons = variants.length - 1;
+  const alpha = 0.05 / Math.max(1, comparisons);
   const rate = (v) => { const ended = v.entered - v.active; return ended ? (100 * v.goal / ended).toFixed(1) + "%" : "–"; };
-  return h("table", { class: "variants", "data-split": name },
-    h("thead", {}, h("tr", {}, ["variant", "entered", "running", "goal", "goal rate", "against " + first.name].map((t) => h("th", { text: t })))),
-    h("tbody", {}, variants.map((v, i) => {
-      let against = "";
-      if (i > 0) {
-        const ended = v.entered - v.active, firstEnded = first.entered - first.active;
-        against = ended && firstEnded
-          ? `${v.lift >= 0 ? "+" : ""}${(100 * (v.lift || 0)).toFixed(1)} points, p = ${(v.p ?? 1).toFixed(3)}${(v.p ?? 1) < 0.05 ? " (significant)" : " (could be chance)"}`
-          : "no ended runs to compare";
-      }
-      return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), against].map((t) => h("td", { text: t })));
-    })));
+  const rows = variants.map((v) => {
+    let against = "–";
+    if (v !== control) {
+      const ended = v.entered - v.active, controlEnded = control.entered - control.active;
+      const sig = v.significant ?? ((v.p ?? 1) < alpha);
+      against = ended && controlEnded
+        ? `${v.lift >= 0 ? "+" : ""}${(100 * (v.lift || 0)).toFixed(1)} points, p = ${(v.p ?? 1).toFixed(3)}${sig ? ` (significant at ${+alpha.toFixed(4)})` : " (could be chance)"}`
+        : "no ended runs to compare";
+    }
+    return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), against].map((t) => h("td", { text: t })));
+  });
+  if (before && before.entered) {
+    rows.push(h("tr", { "data-variant": "", class: "muted" }, ["(before split)", fmt(before.entered), fmt(before.active), fmt(before.goal), rate(before), "–"].map((t) => h("td", { text: t }))));
+  }
+  let note = `goal rate: of each row's ended runs; against ${control.name}: the difference and its p-value`;
+  if (before && before.entered) note += "; (before split): runs the split gave no variant";
+  if (comparisons > 1) note += `; ${variants.length} variants: p-values not corrected for multiple comparisons, significant below ${+alpha.toFixed(4)} (Bonferroni)`;
+  return h("div", { class: "variants-box" },
+    h("table", { class: "variants", "data-split": name },
+      h("thead", {}, h("tr", {}, ["variant", "entered", "running", "goal", "goal rate", "against " + control.name].map((t) => h("th", { text: t })))),
+      h("tbody", {}, rows)),
+    h("p", { class: "muted variants-note", text: note }));
 }
 
 // heldNote says how many of a campaign's running members have their
@@ -433,7 +448,7 @@ function stepsDetails(name) {
   return det;
 }
 
-function renderCampaigns(campaigns, splits, held, keysKept) {
+function renderCampaigns(campaigns, splits, held, keysKept, beforeSplit) {
   const names = Object.keys(campaigns).sort();
   if (!names.length) {
     replace("campaign-list", h("p", { class: "muted", text: "no campaigns configured" }));
@@ -457,7 +472,7 @@ function renderCampaigns(campaigns, splits, held, keysKept) {
       })),
       heldNote(name, held[name] || {}),
       keysKeptNote(name, keysKept[name] || 0),
-      splits[name] && splits[name].length ? variantTable(name, splits[name]) : null,
+      splits[name] && splits[name].length ? variantTable(name, splits[name], (beforeSplit || {})[name]) : null,
       stepsDetails(name));
   }));
 }
@@ -497,7 +512,7 @@ function renderSeries(ts) {
   const latest = withPop[withPop.length - 1];
   if (latest && latest.members !== undefined && +new Date(latest.at) > state.populationAt) {
     state.populationAt = +new Date(latest.at);
-    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {}, held: latest.held || {}, keys_kept: latest.keys_kept || {} });
+    renderPopulation({ members: latest.members, left: latest.left || 0, segments: latest.segments, tiers: latest.tiers || {}, campaigns: latest.campaigns || {}, splits: latest.splits || {}, held: latest.held || {}, keys_kept: latest.keys_kept || {}, before_split: latest.before_split || {} });
   }
   // The page's own count when it opened may be newer than the daemon's
   // last sample (taken once a minute): it ends the lines, so the chart and

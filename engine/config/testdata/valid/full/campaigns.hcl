@@ -52,6 +52,7 @@ campaign "onboarding" {
       goto = "exit"
     }
     split {
+      control = "direct"
       variant "friendly" {
         weight = 75
         goto   = "friendly"
