@@ -1122,6 +1122,11 @@ func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range, wroteTemplate
 	if plat == nil && c.Community == nil && len(l.cfg.Communities) == 1 {
 		plat = l.cfg.Communities[0].Platform
 	}
+	if plat == nil && c.Community == nil && send.Target == nil && len(c.EnterOn) == 0 && len(l.cfg.Communities) > 1 {
+		// Decided once every reference is resolved: the audience
+		// segment's community may be.
+		l.homeless = append(l.homeless, homelessSend{c, rng})
+	}
 	if plat == nil {
 		return // no platform to judge by: reported elsewhere, or none yet
 	}
@@ -1149,6 +1154,44 @@ func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range, wroteTemplate
 		if c.Members == MembersLeft {
 			l.warnf(&rng, "Channel message in a campaign for members who left", "campaign %q is for members who have left the community (members = \"left\"): they cannot read a message in its channels. That is fine for a note to the team; to reach the member, send by email (channel = \"email\", platform = platform.email.NAME).", c.Name)
 		}
+	}
+}
+
+// homelessSend is a send of a campaign that may not tell which of
+// several communities its messages go through (checkHomeless).
+type homelessSend struct {
+	c   *Campaign
+	rng hcl.Range
+}
+
+// checkHomeless refuses sends of a campaign that names no community, in
+// a configuration with several, when nothing tells the runtime which
+// community a member is reached through: no entering event (the
+// community the member joined), an audience segment with none, and
+// several communities on one type of platform (a member's platform
+// tells the others apart).
+func (l *loader) checkHomeless() {
+	byType := map[string][]string{}
+	var shared []string
+	for _, co := range l.cfg.Communities {
+		if co.Platform == nil {
+			continue
+		}
+		t := co.Platform.Type
+		byType[t] = append(byType[t], co.Name)
+		if len(byType[t]) == 2 {
+			shared = append(shared, t)
+		}
+	}
+	if len(shared) == 0 {
+		return
+	}
+	for _, h := range l.homeless {
+		a := h.c.Audience
+		if a == nil || a.Community != nil {
+			continue // no audience is reported for itself
+		}
+		l.errorf(&h.rng, "Campaign send with no community", "campaign %q names no community and enters members by audience, with no event to tell which community each joined, and communities %s are all on %s platforms: its messages to their members would have no community to go through. Set community = community.NAME in the campaign or in segment %q, or platform in the send.", h.c.Name, strings.Join(byType[shared[0]], ", "), shared[0], a.Name)
 	}
 }
 

@@ -146,6 +146,8 @@ type loader struct {
 	ctx   *hcl.EvalContext
 	cfg   *Config
 	later []func()
+	// homeless are sends checkHomeless decides on.
+	homeless []homelessSend
 	rc    *rules.Compiler
 	// names already declared per kind, for duplicate checks
 	declared map[string]hcl.Range
@@ -205,6 +207,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	for _, f := range l.later {
 		f()
 	}
+	l.checkHomeless()
 	l.checkPlatformBlocks()
 	l.compileAll()
 	l.cfg.Graph = l.buildGraph()

@@ -938,7 +938,7 @@ func (r *Runtime) sendPlatform(m *state.Member, run *state.CampaignRun, c *confi
 	case len(r.cfg.Communities) == 1:
 		community, plat = r.cfg.Communities[0].Name, r.cfg.Communities[0].Platform
 	default:
-		if home := r.memberCommunity(m, run); home != nil {
+		if home := r.memberCommunity(m, run, c, send); home != nil {
 			community, plat = home.Name, home.Platform
 		}
 	}
@@ -948,9 +948,21 @@ func (r *Runtime) sendPlatform(m *state.Member, run *state.CampaignRun, c *confi
 	return community, plat
 }
 
-// memberCommunity is the community block a campaign naming none reaches
-// member m through in run (nil for either: not known).
-func (r *Runtime) memberCommunity(m *state.Member, run *state.CampaignRun) *config.Community {
+// memberCommunity is the community block a send of campaign c, which
+// names none, goes through to member m in run: the target channel's, the
+// audience segment's, the community of the event the run entered on, else
+// the one capacity family the member has a place in (nil: not known).
+func (r *Runtime) memberCommunity(m *state.Member, run *state.CampaignRun, c *config.Campaign, send *config.Send) *config.Community {
+	if send.Target != nil {
+		for _, co := range r.cfg.Communities {
+			if slices.Contains(co.Channels, send.Target) {
+				return co
+			}
+		}
+	}
+	if c.Audience != nil && c.Audience.Community != nil {
+		return c.Audience.Community
+	}
 	if run != nil {
 		if name, _ := run.Event[keptCommunity].(string); name != "" {
 			if home, _ := r.cfg.Family(name); home != nil {
@@ -958,20 +970,33 @@ func (r *Runtime) memberCommunity(m *state.Member, run *state.CampaignRun) *conf
 			}
 		}
 	}
-	if m == nil || len(m.Places) != 1 {
+	if m == nil {
 		return nil
 	}
-	for block := range m.Places {
-		home, _ := r.cfg.Family(block)
-		return home
+	if len(m.Places) == 1 {
+		for block := range m.Places {
+			if home, _ := r.cfg.Family(block); home != nil {
+				return home
+			}
+		}
 	}
-	return nil
+	// The one community on the platform the member came from.
+	var home *config.Community
+	for _, co := range r.cfg.Communities {
+		if co.Platform != nil && co.Platform.Type == m.Platform {
+			if home != nil {
+				return nil
+			}
+			home = co
+		}
+	}
+	return home
 }
 
 // noCommunity is why a send of campaign c, which names no community, has
 // no platform to go through.
 func noCommunity(c *config.Campaign) error {
-	return fmt.Errorf("campaign %q names no community, the configuration has several, and the community the member joined is not known (the run did not enter on an event from a community); set community = community.NAME in the campaign, or platform in the send", c.Name)
+	return fmt.Errorf("campaign %q names no community, the configuration has several, and the member's is not known (the run did not enter on an event from a community, and several communities are on the member's platform); set community = community.NAME in the campaign or its audience segment, or platform in the send", c.Name)
 }
 
 // placeOn is where a message about community goes through plat to
