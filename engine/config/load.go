@@ -148,7 +148,7 @@ type loader struct {
 	later []func()
 	// homeless are sends checkHomeless decides on.
 	homeless []homelessSend
-	rc    *rules.Compiler
+	rc       *rules.Compiler
 	// names already declared per kind, for duplicate checks
 	declared map[string]hcl.Range
 	edges    []Edge
