@@ -495,7 +495,42 @@ func (l *loader) checkSupported(p *Platform, set []setting) {
 			l.errorf(s.attr.Expr.Range().Ptr(), "Unsupported on this platform", "%s: %s. Remove %s from the %s block.", p.Addr(), why, attr, block)
 		} else if why, ok := spec.Ignored[s.key]; ok {
 			l.warnf(s.attr.Expr.Range().Ptr(), "Ignored on this platform", "%s: %s, so %s has no effect there. Remove it from the %s block.", p.Addr(), why, attr, block)
+		} else if s.key == "role.permissions" && len(spec.Permissions) > 0 {
+			l.checkPermissions(p, spec.Permissions, s.attr)
 		}
+	}
+}
+
+// checkPermissions refuses a role's permission names the platform does
+// not have, at the name when the list is written out, else at the list:
+// apply would create the roles before it and fail there.
+func (l *loader) checkPermissions(p *Platform, known []string, a *hcl.Attribute) {
+	bad := func(name string, rng hcl.Range) {
+		l.errorf(&rng, "Unknown permission", "%s has no permission %q.%s Its permissions are %s.", p.Addr(), name, suggest(name, known), strings.Join(known, ", "))
+	}
+	check := func(v cty.Value, rng hcl.Range) {
+		if !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+			return
+		}
+		if name := v.AsString(); !slices.Contains(known, name) {
+			bad(name, rng)
+		}
+	}
+	if items, diags := hcl.ExprList(a.Expr); !diags.HasErrors() {
+		for _, item := range items {
+			v, _ := item.Value(l.ctx)
+			check(v, item.Range())
+		}
+		return
+	}
+	// A list from a variable or a local: placed at the attribute.
+	v, diags := a.Expr.Value(l.ctx)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || !v.CanIterateElements() {
+		return
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		check(e, a.Expr.Range())
 	}
 }
 

@@ -91,6 +91,11 @@ type PlatformSpec struct {
 	// stays where they joined, and plans warn of communities past their
 	// capacity.
 	MovesMembers bool
+	// Permissions, when set, are the role permission names the platform
+	// knows (Discord's flags in lower case, Telegram's administrator
+	// rights); validate refuses any other in a role's permissions, where
+	// apply would fail partway. Unset: the names are not checked.
+	Permissions []string
 }
 
 // Options are what a load needs besides the directory.
