@@ -73,8 +73,9 @@ const DefaultAPIURL = "https://discord.com/api/v10"
 // Spec describes the settings of a discord platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
-		Doc:  "A Discord bot: manages a server's categories, channels, roles and member roles, pins house rules, sends messages and DMs, times out, kicks and bans, and reads members' messages and joins (and slash-command interactions when interactions_listen is set). Adopt the server with an import block: bots cannot create servers.",
+		Type:        Type,
+		Permissions: permissionNamesSorted(),
+		Doc:         "A Discord bot: manages a server's categories, channels, roles and member roles, pins house rules, sends messages and DMs, times out, kicks and bans, and reads members' messages and joins (and slash-command interactions when interactions_listen is set). Adopt the server with an import block: bots cannot create servers.",
 		Example: `variable "discord_token" {
   type      = string
   sensitive = true

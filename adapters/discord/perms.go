@@ -2,6 +2,7 @@ package discord
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hearth-community/hearth/engine/platform"
@@ -60,6 +61,17 @@ var permissionNames = map[string]int64{
 	"send_voice_messages":                 1 << 46,
 	"send_polls":                          1 << 49,
 	"use_external_apps":                   1 << 50,
+}
+
+// permissionNamesSorted are the names permissionNames has, in order:
+// validate refuses others (config.PlatformSpec.Permissions).
+func permissionNamesSorted() []string {
+	names := make([]string, 0, len(permissionNames))
+	for n := range permissionNames {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // knownPermissions has every bit permissionNames names.

@@ -284,7 +284,8 @@ func load(f *File) (*db, error) {
 	checkID := func(prefix, what, id string) error {
 		n := idNum(prefix, id)
 		if n < 1 || n > d.seq[prefix] {
-			return corrupt("%s id %q was not issued by this file (ids are %s-1 to %s-%d)", what, id, prefix, prefix, d.seq[prefix])
+			// A hand-made object: say how to make the file whole again.
+			return corrupt("%s id %q was not issued by this file (ids are %s-1 to %s-%d): an object added by hand needs an issued id; set \"seq\": {\"%s\": %d} or more in the file, or make the object with hearth local channel create or hearth local role create, which issue one", what, id, prefix, prefix, d.seq[prefix], prefix, max(n, 1))
 		}
 		return nil
 	}

@@ -41,7 +41,11 @@
 // answers platform.RateLimitError, a clock, and a fault hook.
 package local
 
-import "github.com/hearth-community/hearth/engine/config"
+import (
+	"slices"
+
+	"github.com/hearth-community/hearth/engine/config"
+)
 
 // Type is the platform type name used in `platform "local" "NAME"`.
 const Type = "local"
@@ -57,6 +61,7 @@ func Spec() config.PlatformSpec {
 		// Members can be moved between communities, as hearth run does
 		// to fill a capacity family's sub-communities in order.
 		MovesMembers: true,
+		Permissions:  slices.Clone(Permissions),
 		Attrs: []config.Attr{
 			{Name: "path", Kind: config.KindSetting, Doc: "File holding the emulated platform, relative to the configuration directory. hearth apply (or hearth run) creates it; a plan reads a missing one as an empty platform and writes nothing.", Default: ".hearth/local-platform.json"},
 			{Name: "workspace", Kind: config.KindString, Doc: "Name of the emulated workspace or server.", Default: "the platform block's name"},

@@ -48,6 +48,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,8 +72,9 @@ const DefaultAPIURL = "https://api.telegram.org"
 // Spec describes the settings of a telegram platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
-		Doc:  "A Telegram bot that is an administrator of your groups: keeps their title, description and pinned house rules, gives administrator rights, sends messages and DMs, mutes, kicks and bans, and reads messages, joins, leaves and reactions through getUpdates or a webhook. Adopt each group with an import block: bots cannot create groups.",
+		Type:        Type,
+		Permissions: slices.Clone(rightNames),
+		Doc:         "A Telegram bot that is an administrator of your groups: keeps their title, description and pinned house rules, gives administrator rights, sends messages and DMs, mutes, kicks and bans, and reads messages, joins, leaves and reactions through getUpdates or a webhook. Adopt each group with an import block: bots cannot create groups.",
 		Example: `variable "telegram_token" {
   type      = string
   sensitive = true

@@ -55,13 +55,13 @@ func str(v any) string { s, _ := v.(string); return s }
 // failed summary. Every line is JSON, and stderr stays empty.
 func TestApplyJSON(t *testing.T) {
 	dir := t.TempDir()
-	write := func(perm string) {
-		src := strings.Replace(planSite, "  }\n}", "  }\n  role \"mod\" {\n    permissions = [\""+perm+"\"]\n  }\n}", 1)
+	write := func(title string) {
+		src := strings.Replace(planSite, "  }\n}", "  }\n  role \"mod\" {\n    title       = \""+title+"\"\n    permissions = [\"kick_members\"]\n  }\n}", 1)
 		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("kick_members")
+	write("mod")
 
 	code, stdout, stderr := hearthCmd(t, "", false, "apply", "-json", "-auto-approve", dir)
 	if code != 0 || stderr != "" {
@@ -104,9 +104,9 @@ func TestApplyJSON(t *testing.T) {
 		t.Fatalf("last line: %v", last)
 	}
 
-	// The role's permission is one the platform does not have: it
-	// refuses the update.
-	write("fly")
+	// The role's title is longer than the platform takes: it refuses
+	// the update.
+	write(strings.Repeat("x", 101))
 	code, stdout, stderr = hearthCmd(t, "", false, "apply", "-json", "-auto-approve", dir)
 	if code != 1 || stderr != "" {
 		t.Fatalf("exit %d, stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
@@ -120,10 +120,10 @@ func TestApplyJSON(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("messages:\n%s\nwant:\n%s\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), stdout)
 	}
-	if e := str(msgs[3]["error"]); !strings.Contains(e, `no permission "fly"`) {
+	if e := str(msgs[3]["error"]); !strings.Contains(e, "longer than 100 characters") {
 		t.Errorf("apply_errored error = %q", e)
 	}
-	if d := msgs[4]["diagnostic"].(map[string]any); d["severity"] != "error" || !strings.Contains(str(d["summary"]), `no permission "fly"`) {
+	if d := msgs[4]["diagnostic"].(map[string]any); d["severity"] != "error" || !strings.Contains(str(d["summary"]), "longer than 100 characters") {
 		t.Errorf("diagnostic = %v", d)
 	}
 	last = msgs[5]

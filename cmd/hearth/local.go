@@ -23,6 +23,8 @@ const localUsage = `Usage: hearth local join -name NAME [-referrer ID] [-timezon
        hearth local reply -member ID COMMUNITY TEXT... [DIR]
        hearth local role -member ID -role ROLE [-take] COMMUNITY [DIR]
        hearth local show [-json] members|messages|dms|roles COMMUNITY [DIR]
+       hearth local channel create -community COMMUNITY NAME [DIR]
+       hearth local role create -community COMMUNITY NAME [DIR]
 
 Acts as the people on hearth's built-in local platform, so the whole loop
 can be tried with no account: apply the configuration, start the daemon,
@@ -56,6 +58,11 @@ used, and otherwise (post, react, a community on none) hearth asks for
 keeps them (name, joined_at; channel, author, text, posted_at, pinned;
 member, author, text, posted_at; member, role), empty ones left out.
 show roles lists who holds which role, by the role's name.
+channel create and role create make a channel or role in a community by
+hand, as a moderator does outside hearth, and print its new id, for an
+import block (import { to = community.C.channel.NAME, id = "ch-N" }) or
+hearth state import to adopt; the platform file is never to be edited by
+hand (an id it did not issue makes it unreadable).
 
 Examples:
   hearth apply -auto-approve examples/quickstart
@@ -69,11 +76,18 @@ Examples:
   hearth local show roles explorers examples/quickstart
   hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
   hearth local post -platform lab -member mb-1 -channel general "Hello" mycommunity   # with several local platforms
+  hearth local channel create -community explorers showcase examples/quickstart
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, localUsage)
+	}
+	if (args[0] == "channel" || args[0] == "role") && len(args) > 1 && args[1] == "create" {
+		return runLocalCreate(ctx, s, args[0], args[2:])
+	}
+	if args[0] == "channel" {
+		return argError(s, "local channel", "the verb is create: hearth local channel create -community COMMUNITY NAME [DIR]")
 	}
 	if verbs := []string{"join", "post", "react", "reply", "role", "show"}; !slices.Contains(verbs, args[0]) {
 		return unknownVerb(s, "local", args[0], verbs, localUsage)
@@ -529,4 +543,72 @@ func writeTextRows(w io.Writer, rows [][]string) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
+}
+
+// runLocalCreate makes a channel or role (kind) in a community on the
+// local platform outside hearth, as a moderator would, and prints its
+// id, so that import can be tried on an object hearth did not make.
+func runLocalCreate(ctx context.Context, s *stdio, kind string, args []string) int {
+	verb := kind + " create"
+	fs := newFlags(s, "local "+verb, localUsage)
+	community := fs.String("community", "", "The community block's name (or a sub-community's) to make it in.")
+	platName := fs.String("platform", "", "The local platform block to act on, by `NAME` or address, when the configuration has several.")
+	var vf varFlags
+	vf.register(fs)
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	dir := "."
+	if n := len(pos); n > 1 && isConfigDir(pos[n-1]) {
+		dir, pos = pos[n-1], pos[:n-1]
+	}
+	if len(pos) != 1 || *community == "" {
+		return argError(s, "local "+verb, "give -community and the new "+kind+"'s name")
+	}
+	name := pos[0]
+	fail := func(err error) int {
+		fmt.Fprintf(s.err, "hearth local %s: %v\n", verb, err)
+		return 1
+	}
+	cfg, ok := loadConfig(s, dir, vf)
+	if !ok {
+		return 1
+	}
+	plat, err := localPlatform(cfg, dir, *platName, *community)
+	if err != nil {
+		return fail(err)
+	}
+	conn, err := registry().Open(ctx, plat, cfg.PathsDir(), nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer conn.Close()
+	lc := conn.(*local.Conn)
+	cos, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindCommunity})
+	if err != nil {
+		return fail(err)
+	}
+	coID := ""
+	var there []string
+	for _, o := range cos {
+		if o.Attrs["name"] == *community {
+			coID = o.ID
+		}
+		there = append(there, o.Attrs["name"])
+	}
+	if coID == "" {
+		return fail(notOnLocal(platform.KindCommunity, *community, there, inConfig(cfg, platform.KindCommunity, *community)))
+	}
+	k := platform.KindChannel
+	if kind == "role" {
+		k = platform.KindRole
+	}
+	resp, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: k, Community: coID, Attrs: platform.Attrs{"name": name}})
+	if err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(s.out, "created %s %s in %s as %s\n", kind, name, *community, resp.Object.ID)
+	fmt.Fprintf(s.out, "adopt it with: import { to = community.%s.%s.%s, id = %q }\n", *community, kind, name, resp.Object.ID)
+	return 0
 }

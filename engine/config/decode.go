@@ -495,7 +495,42 @@ func (l *loader) checkSupported(p *Platform, set []setting) {
 			l.errorf(s.attr.Expr.Range().Ptr(), "Unsupported on this platform", "%s: %s. Remove %s from the %s block.", p.Addr(), why, attr, block)
 		} else if why, ok := spec.Ignored[s.key]; ok {
 			l.warnf(s.attr.Expr.Range().Ptr(), "Ignored on this platform", "%s: %s, so %s has no effect there. Remove it from the %s block.", p.Addr(), why, attr, block)
+		} else if s.key == "role.permissions" && len(spec.Permissions) > 0 {
+			l.checkPermissions(p, spec.Permissions, s.attr)
 		}
+	}
+}
+
+// checkPermissions refuses a role's permission names the platform does
+// not have, at the name when the list is written out, else at the list:
+// apply would create the roles before it and fail there.
+func (l *loader) checkPermissions(p *Platform, known []string, a *hcl.Attribute) {
+	bad := func(name string, rng hcl.Range) {
+		l.errorf(&rng, "Unknown permission", "%s has no permission %q.%s Its permissions are %s.", p.Addr(), name, suggest(name, known), strings.Join(known, ", "))
+	}
+	check := func(v cty.Value, rng hcl.Range) {
+		if !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+			return
+		}
+		if name := v.AsString(); !slices.Contains(known, name) {
+			bad(name, rng)
+		}
+	}
+	if items, diags := hcl.ExprList(a.Expr); !diags.HasErrors() {
+		for _, item := range items {
+			v, _ := item.Value(l.ctx)
+			check(v, item.Range())
+		}
+		return
+	}
+	// A list from a variable or a local: placed at the attribute.
+	v, diags := a.Expr.Value(l.ctx)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || !v.CanIterateElements() {
+		return
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		check(e, a.Expr.Range())
 	}
 }
 
@@ -1140,6 +1175,11 @@ func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range, wroteTemplate
 	if plat == nil && c.Community == nil && len(l.cfg.Communities) == 1 {
 		plat = l.cfg.Communities[0].Platform
 	}
+	if plat == nil && c.Community == nil && send.Target == nil && len(c.EnterOn) == 0 && len(l.cfg.Communities) > 1 {
+		// Decided once every reference is resolved: the audience
+		// segment's community may be.
+		l.homeless = append(l.homeless, homelessSend{c, rng})
+	}
 	if plat == nil {
 		return // no platform to judge by: reported elsewhere, or none yet
 	}
@@ -1167,6 +1207,44 @@ func (l *loader) checkSend(c *Campaign, send *Send, rng hcl.Range, wroteTemplate
 		if c.Members == MembersLeft {
 			l.warnf(&rng, "Channel message in a campaign for members who left", "campaign %q is for members who have left the community (members = \"left\"): they cannot read a message in its channels. That is fine for a note to the team; to reach the member, send by email (channel = \"email\", platform = platform.email.NAME).", c.Name)
 		}
+	}
+}
+
+// homelessSend is a send of a campaign that may not tell which of
+// several communities its messages go through (checkHomeless).
+type homelessSend struct {
+	c   *Campaign
+	rng hcl.Range
+}
+
+// checkHomeless refuses sends of a campaign that names no community, in
+// a configuration with several, when nothing tells the runtime which
+// community a member is reached through: no entering event (the
+// community the member joined), an audience segment with none, and
+// several communities on one type of platform (a member's platform
+// tells the others apart).
+func (l *loader) checkHomeless() {
+	byType := map[string][]string{}
+	var shared []string
+	for _, co := range l.cfg.Communities {
+		if co.Platform == nil {
+			continue
+		}
+		t := co.Platform.Type
+		byType[t] = append(byType[t], co.Name)
+		if len(byType[t]) == 2 {
+			shared = append(shared, t)
+		}
+	}
+	if len(shared) == 0 {
+		return
+	}
+	for _, h := range l.homeless {
+		a := h.c.Audience
+		if a == nil || a.Community != nil {
+			continue // no audience is reported for itself
+		}
+		l.errorf(&h.rng, "Campaign send with no community", "campaign %q names no community and enters members by audience, with no event to tell which community each joined, and communities %s are all on %s platforms: its messages to their members would have no community to go through. Set community = community.NAME in the campaign or in segment %q, or platform in the send.", h.c.Name, strings.Join(byType[shared[0]], ", "), shared[0], a.Name)
 	}
 }
 

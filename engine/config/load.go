@@ -91,6 +91,11 @@ type PlatformSpec struct {
 	// stays where they joined, and plans warn of communities past their
 	// capacity.
 	MovesMembers bool
+	// Permissions, when set, are the role permission names the platform
+	// knows (Discord's flags in lower case, Telegram's administrator
+	// rights); validate refuses any other in a role's permissions, where
+	// apply would fail partway. Unset: the names are not checked.
+	Permissions []string
 }
 
 // Options are what a load needs besides the directory.
@@ -146,7 +151,9 @@ type loader struct {
 	ctx   *hcl.EvalContext
 	cfg   *Config
 	later []func()
-	rc    *rules.Compiler
+	// homeless are sends checkHomeless decides on.
+	homeless []homelessSend
+	rc       *rules.Compiler
 	// names already declared per kind, for duplicate checks
 	declared map[string]hcl.Range
 	edges    []Edge
@@ -205,6 +212,7 @@ func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	for _, f := range l.later {
 		f()
 	}
+	l.checkHomeless()
 	l.checkPlatformBlocks()
 	l.compileAll()
 	l.cfg.Graph = l.buildGraph()

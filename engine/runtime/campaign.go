@@ -243,7 +243,9 @@ func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key strin
 	if !run.Active() {
 		return false
 	}
-	run.Event = keepEvent(view)
+	// The run stays where it entered.
+	home, _ := run.Event[keptCommunity].(string)
+	run.Event = keepEvent(view, home)
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 	return true
 }
@@ -291,7 +293,7 @@ func (r *Runtime) enrollKey(w *work, m *state.Member, c *config.Campaign, ev *ev
 	// The run keeps the entering event, times too: its rules and
 	// templates read it at every step (runEvent restores the declared
 	// types of what a store gives back).
-	run.Event = keepEvent(view)
+	run.Event = keepEvent(view, ev.Community)
 	m.Campaigns[id] = run
 	r.arrive(w, m, c, run, 0, ev.At)
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
@@ -553,13 +555,13 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// not made, and the run goes on as if it had been.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": until "+untilText(run.Due)+" had passed", run.Key)})
-		} else if st.Send != nil && r.unreachable(m, c, st.Send) {
+		} else if st.Send != nil && r.unreachable(m, run, c, st.Send) {
 			// A campaign for all members, and this one has left: the
 			// message could only go to the dead letters. The run goes
 			// on, so a branch can reach them by email instead.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+leftText, run.Key)})
-		} else if from := r.unsubscribedFrom(m, c, st.Send); from != "" {
+		} else if from := r.unsubscribedFrom(m, run, c, st.Send); from != "" {
 			// The member asked for no more of this email; the run goes
 			// on, so a later step can still reach them another way.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
@@ -913,7 +915,10 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 // queues it, and hearth template render (PreviewSend) shows it.
 func (r *Runtime) sendMessage(m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time) (string, *config.Platform, templates.Message, error) {
 	fillMember(&r.rm, m, now, r.noAttrs)
-	community, plat := r.sendPlatform(c, st.Send)
+	community, plat := r.sendPlatform(m, run, c, st.Send)
+	if community == "" && plat == nil && len(r.cfg.Communities) > 1 {
+		return community, nil, templates.Message{}, noCommunity(c)
+	}
 	msg, err := r.message(st.Send, plat, m, &r.rm, r.runEvent(run), now)
 	return community, plat, msg, err
 }
@@ -926,8 +931,12 @@ func (r *Runtime) sendFailed(c *config.Campaign, st *config.Step, m *state.Membe
 }
 
 // sendPlatform is the community a send is about and the platform it goes
-// through: the send's own, or the campaign's community's.
-func (r *Runtime) sendPlatform(c *config.Campaign, send *config.Send) (string, *config.Platform) {
+// through: the send's own, or the campaign's community's. A campaign
+// naming no community, in a configuration with several, sends through the
+// member's: the community of the event the run entered on, else the one
+// capacity family the member has a place in. "" and nil when neither
+// tells (noCommunity says why).
+func (r *Runtime) sendPlatform(m *state.Member, run *state.CampaignRun, c *config.Campaign, send *config.Send) (string, *config.Platform) {
 	var plat *config.Platform
 	community := ""
 	switch {
@@ -935,11 +944,66 @@ func (r *Runtime) sendPlatform(c *config.Campaign, send *config.Send) (string, *
 		community, plat = c.Community.Name, c.Community.Platform
 	case len(r.cfg.Communities) == 1:
 		community, plat = r.cfg.Communities[0].Name, r.cfg.Communities[0].Platform
+	default:
+		if home := r.memberCommunity(m, run, c, send); home != nil {
+			community, plat = home.Name, home.Platform
+		}
 	}
 	if send.Platform != nil {
 		plat = send.Platform
 	}
 	return community, plat
+}
+
+// memberCommunity is the community block a send of campaign c, which
+// names none, goes through to member m in run: the target channel's, the
+// audience segment's, the community of the event the run entered on, else
+// the one capacity family the member has a place in (nil: not known).
+func (r *Runtime) memberCommunity(m *state.Member, run *state.CampaignRun, c *config.Campaign, send *config.Send) *config.Community {
+	if send.Target != nil {
+		for _, co := range r.cfg.Communities {
+			if slices.Contains(co.Channels, send.Target) {
+				return co
+			}
+		}
+	}
+	if c.Audience != nil && c.Audience.Community != nil {
+		return c.Audience.Community
+	}
+	if run != nil {
+		if name, _ := run.Event[keptCommunity].(string); name != "" {
+			if home, _ := r.cfg.Family(name); home != nil {
+				return home
+			}
+		}
+	}
+	if m == nil {
+		return nil
+	}
+	if len(m.Places) == 1 {
+		for block := range m.Places {
+			if home, _ := r.cfg.Family(block); home != nil {
+				return home
+			}
+		}
+	}
+	// The one community on the platform the member came from.
+	var home *config.Community
+	for _, co := range r.cfg.Communities {
+		if co.Platform != nil && co.Platform.Type == m.Platform {
+			if home != nil {
+				return nil
+			}
+			home = co
+		}
+	}
+	return home
+}
+
+// noCommunity is why a send of campaign c, which names no community, has
+// no platform to go through.
+func noCommunity(c *config.Campaign) error {
+	return fmt.Errorf("campaign %q names no community, the configuration has several, and the member's is not known (the run did not enter on an event from a community, and several communities are on the member's platform); set community = community.NAME in the campaign or its audience segment, or platform in the send", c.Name)
 }
 
 // placeOn is where a message about community goes through plat to
@@ -960,11 +1024,11 @@ func (r *Runtime) placeOn(m *state.Member, community string, plat *config.Platfo
 // unreachable reports whether a send cannot reach the member because they
 // have left the community: a direct message on a chat platform (a
 // webhook's receiving system or an email still can).
-func (r *Runtime) unreachable(m *state.Member, c *config.Campaign, send *config.Send) bool {
+func (r *Runtime) unreachable(m *state.Member, run *state.CampaignRun, c *config.Campaign, send *config.Send) bool {
 	if !m.Left || send.Channel != "dm" {
 		return false
 	}
-	_, plat := r.sendPlatform(c, send)
+	_, plat := r.sendPlatform(m, run, c, send)
 	return plat == nil || plat.Type != "webhook"
 }
 
@@ -972,11 +1036,11 @@ func (r *Runtime) unreachable(m *state.Member, c *config.Campaign, send *config.
 // go through: the email platform ("email.news"), state.UnsubscribedAll,
 // or "" when the send goes (not an email, or a transactional one, or a
 // member still subscribed).
-func (r *Runtime) unsubscribedFrom(m *state.Member, c *config.Campaign, send *config.Send) string {
+func (r *Runtime) unsubscribedFrom(m *state.Member, run *state.CampaignRun, c *config.Campaign, send *config.Send) string {
 	if send == nil || send.Channel != "email" || send.Transactional || len(m.Unsubscribed) == 0 {
 		return ""
 	}
-	_, plat := r.sendPlatform(c, send)
+	_, plat := r.sendPlatform(m, run, c, send)
 	if plat == nil {
 		return ""
 	}
@@ -1049,16 +1113,24 @@ func (r *Runtime) bindRun(w *work, m *state.Member, run *state.CampaignRun, p *c
 // keepEvent is what a run keeps of the view of its entering event: all
 // of it, in a map of its own (the view is reused for the next event).
 // Nil without one.
-func keepEvent(view map[string]any) map[string]any {
+func keepEvent(view map[string]any, community string) map[string]any {
 	if view == nil {
 		return nil
 	}
-	kept := make(map[string]any, len(view))
+	kept := make(map[string]any, len(view)+1)
 	for k, v := range view {
 		kept[k] = v
 	}
+	if community != "" {
+		kept[keptCommunity] = community
+	}
 	return kept
 }
+
+// keptCommunity is the key under which a run's kept event holds the
+// community the event came from: a campaign naming no community sends
+// there (sendPlatform). No rule can read it: it is no identifier.
+const keptCommunity = "$community"
 
 // runEvent is the run's entering event with the types its event type
 // declares, the same whether the store kept the values (memory) or they

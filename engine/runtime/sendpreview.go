@@ -52,7 +52,7 @@ func (r *Runtime) KeptEvent(ev *events.Event) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return keepEvent(view), nil
+	return keepEvent(view, ev.Community), nil
 }
 
 // EventView is ev as any rule reads it as event: every attribute its type

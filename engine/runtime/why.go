@@ -701,13 +701,13 @@ func queuedSkip(id, step, reason string) *Skip {
 // expectedSkip says whether the send of the step the member's active run
 // id is on will be skipped when it comes due, as advance decides it.
 func (r *Runtime) expectedSkip(m *state.Member, id string) (Skip, bool) {
-	c, _, st := r.sendStep(m, id)
+	c, run, st := r.sendStep(m, id)
 	switch {
 	case c == nil:
-	case r.unreachable(m, c, st.Send):
+	case r.unreachable(m, run, c, st.Send):
 		return Skip{Run: id, Step: st.Name, Reason: SkipLeft, Expected: true}, true
 	default:
-		if from := r.unsubscribedFrom(m, c, st.Send); from != "" {
+		if from := r.unsubscribedFrom(m, run, c, st.Send); from != "" {
 			return Skip{Run: id, Step: st.Name, Reason: SkipUnsubscribed, From: from, Expected: true}, true
 		}
 	}
