@@ -58,42 +58,23 @@ func TestReplayToDaemonCapsRefusedLines(t *testing.T) {
 // column, and not sent; a likely typo of an event type the daemon warns
 // about in its answers is listed at the end, with the type it looks like.
 func TestReplayToDaemonSaysWhatAReplaySays(t *testing.T) {
-	dir := quickstartCopy(t)
-	url, stop := daemonAt(t, dir)
-	defer stop()
-	file := filepath.Join(t.TempDir(), "h.jsonl")
-	lines := `{"id":"r1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
+	file, url, stdout, stderr := replayToDaemon(t, `{"id":"r1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
 {"id":
    xyz
 {"id":"r2","type":"mesage.posted","member":"u1","at":"2026-01-01T10:00:00Z"}
 
 {"id":"r3","type":"mesage.posted","member":"u1","at":"2026-01-01T11:00:00Z"}
 {"id":"r4","type":"meetup.attended","member":"u1","at":"2026-01-01T12:00:00Z"}
-`
-	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
-	if code != 0 {
-		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
-	}
-	for _, want := range []string{
-		"hearth replay: " + file + ` line 2, column 7: invalid event: malformed JSON: the JSON ends inside a value: a closing }, ] or " is missing; each line must hold a whole event (skipped)`,
-		"hearth replay: " + file + ` line 3, column 4: invalid event: malformed JSON: invalid character 'x' where a value should start (skipped)`,
-	} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr)
-		}
-	}
-	for _, want := range []string{
-		"Sent 7 lines to " + url + ": 4 applied, 0 duplicates, 2 rejected.",
+`)
+	wantAll(t, "stderr", stderr,
+		"hearth replay: "+file+` line 2, column 7: invalid event: malformed JSON: the JSON ends inside a value: a closing }, ] or " is missing; each line must hold a whole event (skipped)`,
+		"hearth replay: "+file+` line 3, column 4: invalid event: malformed JSON: invalid character 'x' where a value should start (skipped)`,
+	)
+	wantAll(t, "stdout", stdout,
+		"Sent 7 lines to "+url+": 4 applied, 0 duplicates, 2 rejected.",
 		"Warning: events of 1 type that nothing hears",
 		`  mesage.posted  2 events  Did you mean "message.posted"?`,
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, stdout)
-		}
-	}
+	)
 	if strings.Contains(stdout, "meetup.attended") {
 		t.Errorf("a type that looks like no known one is listed as a typo:\n%s", stdout)
 	}
@@ -105,47 +86,56 @@ func TestReplayToDaemonSaysWhatAReplaySays(t *testing.T) {
 // their line in the file, and warns after the count; the same events
 // sent again are duplicates without a word.
 func TestReplayToDaemonNamesReusedIDs(t *testing.T) {
-	dir := quickstartCopy(t)
-	url, stop := daemonAt(t, dir)
-	defer stop()
-	file := filepath.Join(t.TempDir(), "h.jsonl")
-	lines := `{"id":"q1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
+	file, url, stdout, stderr := replayToDaemon(t, `{"id":"q1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
 {"id":"q2","type":"message.posted","member":"u1","at":"2026-01-01T10:00:00Z"}
 {"id":"q3","type":"message.posted","member":"u1","at":"2026-01-01T11:00:00Z"}
 {"id":"q3","type":"message.posted","member":"u1","at":"2026-01-01T11:30:00Z"}
 {"id":"q2","type":"message.posted","member":"u2","at":"2026-01-01T10:00:00Z"}
 {"id":"q1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
-`
+`)
+	// Two lines a request: q3's second event comes in the request of
+	// its first, q2's two requests after its first.
+	wantAll(t, "stderr", stderr,
+		"hearth replay: "+file+` line 5: id "q2" was applied before, to an event of 2026-01-01T10:00:00Z with different content; this one was not applied (counted as a duplicate)`,
+		"hearth replay: "+file+` line 4: id "q3" is reused with different content from line 3; this one was not applied (counted as a duplicate)`,
+	)
+	if strings.Contains(stderr, "line 6") {
+		t.Errorf("the same event sent again is named:\n%s", stderr)
+	}
+	wantAll(t, "stdout", stdout,
+		"Sent 6 lines to "+url+": 3 applied, 3 duplicates, 0 rejected.",
+		"Warning: 2 events not applied: an event with different content came first under the same id (counted as duplicates); an id names one event, so give each event its own.",
+	)
+	if strings.Contains(stdout, "nothing hears") {
+		t.Errorf("id warnings read as event type warnings:\n%s", stdout)
+	}
+}
+
+// replayToDaemon writes lines to a file and replays it, two lines a
+// request, through a daemon on a copy of the quickstart, stopped when
+// the test ends; a replay that fails fails the test.
+func replayToDaemon(t *testing.T, lines string) (file, url, stdout, stderr string) {
+	t.Helper()
+	url, stop := daemonAt(t, quickstartCopy(t))
+	t.Cleanup(stop)
+	file = filepath.Join(t.TempDir(), "h.jsonl")
 	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Requests of two lines: q3's second event comes in the request of
-	// its first, q2's two requests after its first.
 	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
 	}
-	for _, want := range []string{
-		"hearth replay: " + file + ` line 5: id "q2" was applied before, to an event of 2026-01-01T10:00:00Z with different content; this one was not applied (counted as a duplicate)`,
-		"hearth replay: " + file + ` line 4: id "q3" is reused with different content from line 3; this one was not applied (counted as a duplicate)`,
-	} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	return file, url, stdout, stderr
+}
+
+// wantAll checks that out, named name, holds every one of wants.
+func wantAll(t *testing.T, name, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, out)
 		}
-	}
-	if strings.Contains(stderr, "line 6") {
-		t.Errorf("the same event sent again is named:\n%s", stderr)
-	}
-	for _, want := range []string{
-		"Sent 6 lines to " + url + ": 3 applied, 3 duplicates, 0 rejected.",
-		"Warning: 2 events not applied: an event with different content came first under the same id (counted as duplicates); an id names one event, so give each event its own.",
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, stdout)
-		}
-	}
-	if strings.Contains(stdout, "nothing hears") {
-		t.Errorf("id warnings read as event type warnings:\n%s", stdout)
 	}
 }
 
@@ -262,14 +252,10 @@ func TestReplayThroughDaemonJSONWithoutSecret(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
 	}
-	for _, want := range []string{
-		"Sent 5 lines to " + url + ": 0 applied, 4 duplicates, 1 rejected.",
-		"Sorted: 1 event was dated before an event above it in " + file + ", the first on line 4 (2026-10-02T10:00:00Z) after line 2 (2026-10-05T10:00:00Z)",
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, stdout)
-		}
-	}
+	wantAll(t, "stdout", stdout,
+		"Sent 5 lines to "+url+": 0 applied, 4 duplicates, 1 rejected.",
+		"Sorted: 1 event was dated before an event above it in "+file+", the first on line 4 (2026-10-02T10:00:00Z) after line 2 (2026-10-05T10:00:00Z)",
+	)
 	if !strings.Contains(stderr, file+" line 3, column 7: invalid event: malformed JSON") {
 		t.Errorf("stderr does not report line 3:\n%s", stderr)
 	}
@@ -330,31 +316,16 @@ func TestReplayThroughDaemonSorts(t *testing.T) {
 // answers named, as a replay to the store does, and reads none of them
 // as a type typo or a reused id.
 func TestReplayToDaemonListsAttrTypos(t *testing.T) {
-	dir := quickstartCopy(t)
-	url, stop := daemonAt(t, dir)
-	defer stop()
-	file := filepath.Join(t.TempDir(), "h.jsonl")
-	lines := `{"id":"a1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
+	_, url, stdout, stderr := replayToDaemon(t, `{"id":"a1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z"}
 {"id":"a2","type":"message.posted","member":"u1","at":"2026-01-01T10:00:00Z","attrs":{"chanel":"help"}}
 {"id":"a3","type":"message.posted","member":"u1","at":"2026-01-01T11:00:00Z","attrs":{"chanel":"help"}}
 {"id":"a4","type":"message.posted","member":"u1","at":"2026-01-01T12:00:00Z","attrs":{"channel":"help","colour":"red"}}
-`
-	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
-	if code != 0 {
-		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
-	}
-	for _, want := range []string{
-		"Sent 4 lines to " + url + ": 4 applied, 0 duplicates, 0 rejected.",
+`)
+	wantAll(t, "stdout", stdout,
+		"Sent 4 lines to "+url+": 4 applied, 0 duplicates, 0 rejected.",
 		"Warning: events with 1 attribute that looks like a typo: their type does not declare it, so no rule reads it:",
 		`  message.posted  chanel  2 events  Did you mean "channel"?`,
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, stdout)
-		}
-	}
+	)
 	if strings.Contains(stdout, "nothing hears") || strings.Contains(stdout, "not applied") || strings.Contains(stderr, "reused") || strings.Contains(stdout, "colour") {
 		t.Errorf("attribute warnings read as something else:\n%s%s", stdout, stderr)
 	}
@@ -364,32 +335,17 @@ func TestReplayToDaemonListsAttrTypos(t *testing.T) {
 // answers named as not IANA names, summed over its requests, and reads
 // none of them as an attribute typo.
 func TestReplayToDaemonListsBadTimezones(t *testing.T) {
-	dir := quickstartCopy(t)
-	url, stop := daemonAt(t, dir)
-	defer stop()
-	file := filepath.Join(t.TempDir(), "h.jsonl")
-	lines := `{"id":"a1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z","attrs":{"timezone":"Mars/Olympus"}}
+	_, url, stdout, _ := replayToDaemon(t, `{"id":"a1","type":"member.joined","member":"u1","at":"2026-01-01T09:00:00Z","attrs":{"timezone":"Mars/Olympus"}}
 {"id":"a2","type":"member.joined","member":"u2","at":"2026-01-01T10:00:00Z","attrs":{"timezone":"Europe/Berlin"}}
 {"id":"a3","type":"member.joined","member":"u3","at":"2026-01-01T11:00:00Z","attrs":{"timezone":"Mars/Olympus"}}
 {"id":"a4","type":"member.profile_updated","member":"u2","at":"2026-01-01T12:00:00Z","attrs":{"timezone":"Europe/Berln"}}
-`
-	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := cli("replay", "-events", file, "-url", url, "-batch", "2")
-	if code != 0 {
-		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
-	}
-	for _, want := range []string{
-		"Sent 4 lines to " + url + ": 4 applied, 0 duplicates, 0 rejected.",
+`)
+	wantAll(t, "stdout", stdout,
+		"Sent 4 lines to "+url+": 4 applied, 0 duplicates, 0 rejected.",
 		"Warning: events with 2 timezones that are not IANA time zone names:",
 		`  member.joined           "Mars/Olympus"  2 events`,
 		`  member.profile_updated  "Europe/Berln"  1 event  Did you mean "Europe/Berlin"?`,
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, stdout)
-		}
-	}
+	)
 	if strings.Contains(stdout, "looks like a typo") || strings.Contains(stdout, "look like typos") {
 		t.Errorf("time zone warnings read as attribute typos:\n%s", stdout)
 	}

@@ -23,53 +23,11 @@ import (
 // once however often it comes.
 func TestRunEmailUnsubscribe(t *testing.T) {
 	const secret = "e2e-unsubscribe-secret"
-	dir := t.TempDir()
-	src := filepath.Join("..", "..", "examples", "email-campaign")
-	files, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if f.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := exampleCopy(t, "email-campaign", nil)
 	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb bytes.Buffer
-	env := func(k string) (string, bool) {
-		if k == "HEARTH_VAR_unsubscribe_secret" {
-			return secret, true
-		}
-		return "", false
-	}
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: env}
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+	code, errb, cancel := runUnsubscribable(t, addr, dir, secret)
 	base := "http://" + addr
 	waitReady(t, base, errb.String)
-	do := func(method, u, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, u, strings.NewReader(body))
-		if body != "" {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
 	type member struct {
 		Unsubscribed map[string]time.Time `json:"unsubscribed"`
 		Attrs        map[string]any       `json:"attrs"`
@@ -82,7 +40,7 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 	}
 	ada := func() member {
 		t.Helper()
-		c, b := do(http.MethodGet, base+"/v1/members/ada", "")
+		c, b := formRequest(t, http.MethodGet, base+"/v1/members/ada", "")
 		var m member
 		if c != http.StatusOK || json.Unmarshal([]byte(b), &m) != nil {
 			t.Fatalf("GET /v1/members/ada: %d %s", c, b)
@@ -90,11 +48,7 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 		return m
 	}
 
-	join := `{"id":"join-ada","type":"member.joined","member":{"id":"ada","name":"Ada","identities":{"email":"ada@example.org"}},"at":"` +
-		time.Now().UTC().Format(time.RFC3339) + `"}`
-	if c, b := do(http.MethodPost, base+"/v1/events", join); c != http.StatusAccepted {
-		t.Fatalf("member.joined: %d %s", c, b)
-	}
+	adaJoins(t, base)
 	if run := ada().Campaigns["welcome_series"]; run.Status != "active" {
 		t.Fatalf("ada is not in the welcome series: %+v", ada())
 	}
@@ -104,10 +58,10 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 		return base + "/v1/inbound/email/news?" + url.Values{"member": {member}, "token": {token}}.Encode()
 	}
 	token := email.UnsubscribeToken(secret, "ada")
-	if c, b := do(http.MethodGet, link("ada", token), ""); c != http.StatusOK || !strings.Contains(b, `<form method="post">`) {
+	if c, b := formRequest(t, http.MethodGet, link("ada", token), ""); c != http.StatusOK || !strings.Contains(b, `<form method="post">`) {
 		t.Errorf("GET of the link: %d %s", c, b)
 	}
-	if c, b := do(http.MethodPost, link("ada", email.UnsubscribeToken(secret, "bo")), "List-Unsubscribe=One-Click"); c != http.StatusForbidden {
+	if c, b := formRequest(t, http.MethodPost, link("ada", email.UnsubscribeToken(secret, "bo")), "List-Unsubscribe=One-Click"); c != http.StatusForbidden {
 		t.Errorf("someone else's token: %d %s", c, b)
 	}
 	if m := ada(); m.Campaigns["welcome_series"].Status != "active" || m.Unsubscribed != nil {
@@ -115,7 +69,7 @@ func TestRunEmailUnsubscribe(t *testing.T) {
 	}
 
 	for i := range 2 {
-		if c, b := do(http.MethodPost, link("ada", token), "List-Unsubscribe=One-Click"); c != http.StatusOK || !strings.Contains(b, "Unsubscribed") {
+		if c, b := formRequest(t, http.MethodPost, link("ada", token), "List-Unsubscribe=One-Click"); c != http.StatusOK || !strings.Contains(b, "Unsubscribed") {
 			t.Fatalf("one-click POST %d: %d %s", i+1, c, b)
 		}
 	}
@@ -195,33 +149,8 @@ campaign "shop" {
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb bytes.Buffer
-	env := func(k string) (string, bool) {
-		if k == "HEARTH_VAR_unsubscribe_secret" {
-			return secret, true
-		}
-		return "", false
-	}
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: env}
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+	code, errb, cancel := runUnsubscribable(t, addr, dir, secret)
 	waitReady(t, base, errb.String)
-	do := func(method, u, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, u, strings.NewReader(body))
-		if body != "" {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
 	type entry struct {
 		Key, Step, Status string
 		LastError         string `json:"last_error"`
@@ -229,7 +158,7 @@ campaign "shop" {
 	}
 	outbox := func() map[string]entry {
 		t.Helper()
-		c, b := do(http.MethodGet, base+"/v1/outbox?status=&limit=100", "")
+		c, b := formRequest(t, http.MethodGet, base+"/v1/outbox?status=&limit=100", "")
 		var page struct{ Entries []entry }
 		if c != http.StatusOK || json.Unmarshal([]byte(b), &page) != nil {
 			t.Fatalf("GET /v1/outbox: %d %s", c, b)
@@ -255,18 +184,14 @@ campaign "shop" {
 		}
 	}
 
-	join := `{"id":"join-ada","type":"member.joined","member":{"id":"ada","name":"Ada","identities":{"email":"ada@example.org"}},"at":"` +
-		time.Now().UTC().Format(time.RFC3339) + `"}`
-	if c, b := do(http.MethodPost, base+"/v1/events", join); c != http.StatusAccepted {
-		t.Fatalf("member.joined: %d %s", c, b)
-	}
+	adaJoins(t, base)
 	// Both tried and refused by the relay: queued, waiting for a retry.
 	wait("both emails tried once", func(ob map[string]entry) bool {
 		return ob["news"].Status == "pending" && ob["news"].Attempts > 0 && ob["receipt"].Attempts > 0
 	})
 
 	link := base + "/v1/inbound/email/news?" + url.Values{"member": {"ada"}, "token": {email.UnsubscribeToken(secret, "ada")}}.Encode()
-	if c, b := do(http.MethodPost, link, "List-Unsubscribe=One-Click"); c != http.StatusOK {
+	if c, b := formRequest(t, http.MethodPost, link, "List-Unsubscribe=One-Click"); c != http.StatusOK {
 		t.Fatalf("one-click POST: %d %s", c, b)
 	}
 	ob := wait("the newsletter skipped", func(ob map[string]entry) bool { return ob["news"].Status == "skipped" })
@@ -282,4 +207,60 @@ campaign "shop" {
 
 	cancel()
 	stoppedWith0(t, code, errb.String)
+}
+
+// runUnsubscribable runs `hearth run` on dir at addr with secret as the
+// unsubscribe secret, until the test ends or cancel; code gets its exit
+// code, errb its log.
+func runUnsubscribable(t *testing.T, addr, dir, secret string) (code chan int, errb *bytes.Buffer, cancel context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	errb = &bytes.Buffer{}
+	env := func(k string) (string, bool) {
+		if k == "HEARTH_VAR_unsubscribe_secret" {
+			return secret, true
+		}
+		return "", false
+	}
+	s := &stdio{in: bytes.NewReader(nil), out: &bytes.Buffer{}, err: errb, lookupEnv: env}
+	code = make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+	return code, errb, cancel
+}
+
+// formRequest sends body, form-encoded when there is one, as a mail
+// client's one-click unsubscribe does, and returns the status and body.
+func formRequest(t *testing.T, method, u, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return doRequest(t, req)
+}
+
+// doRequest sends req and returns the status and the body.
+func doRequest(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// adaJoins posts Ada, with an email address, joining now.
+func adaJoins(t *testing.T, base string) {
+	t.Helper()
+	join := `{"id":"join-ada","type":"member.joined","member":{"id":"ada","name":"Ada","identities":{"email":"ada@example.org"}},"at":"` +
+		time.Now().UTC().Format(time.RFC3339) + `"}`
+	if c, b := formRequest(t, http.MethodPost, base+"/v1/events", join); c != http.StatusAccepted {
+		t.Fatalf("member.joined: %d %s", c, b)
+	}
 }

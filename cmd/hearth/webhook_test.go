@@ -123,13 +123,7 @@ template "hello" {
 		req, _ := http.NewRequest(http.MethodPost, base+"/v1/inbound/webhook/crm", strings.NewReader(body))
 		req.Header.Set("X-Hearth-Timestamp", strconv.FormatInt(ts, 10))
 		req.Header.Set("X-Hearth-Signature", sig)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return doRequest(t, req)
 	}
 	now := time.Now().Unix()
 	if c, b := send(now, sign(now, event), event+"x"); c != http.StatusUnauthorized {

@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,12 +18,7 @@ import (
 // the page loads its script and style and reads the API through the
 // prefix, and nothing it asks for leaves it.
 func TestDashboardBehindPrefix(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	q := startQuickstart(t, time.Hour)
 	target, err := url.Parse(q.srv.URL)
 	if err != nil {

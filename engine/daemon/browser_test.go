@@ -35,12 +35,7 @@ const chromiumPath = "/usr/bin/chromium"
 // what a person would read there: the tier ladder, the onboarding
 // funnel, a member lookup with its "why", and a failed reload in red.
 func TestDashboardInBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	q := startQuickstart(t, 200*time.Millisecond)
 	srv, d, store, dir := q.srv, q.d, q.store, q.dir
 	// What the page must show, from the API itself.
@@ -257,6 +252,18 @@ func startDashboard(t *testing.T, dir string, evs []byte, popEvery time.Duration
 }
 
 // openBrowser starts headless Chromium for the test; it ends with it.
+// needBrowser skips a test that drives chromium where there is none, and
+// in -short mode.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+}
+
 func openBrowser(t *testing.T) context.Context {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
@@ -280,12 +287,7 @@ func openBrowser(t *testing.T) context.Context {
 // legend agrees with the segment bars, and a community that sold nothing
 // shows no lifetime value rather than 0.00.
 func TestDashboardAtStart(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	srv := startQuickstart(t, time.Hour).srv
 	var pop daemon.Population
 	getJSON(t, srv.URL+"/v1/population", &pop)
@@ -310,12 +312,7 @@ func TestDashboardAtStart(t *testing.T) {
 // tier ladder must agree with the report (members who left hold no
 // tier), and on a phone-sized screen nothing may stick out of the page.
 func TestDashboardHealthExample(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	dir := t.TempDir()
 	for _, f := range []string{"main.hcl", "members.hcl", "pulse.hcl"} {
 		b, err := os.ReadFile(filepath.Join("../../examples/health-report", f))
@@ -428,16 +425,9 @@ alert "reports" {
 // the firing one first and in red; a configuration without moderation
 // or alerts shows no such section.
 func TestDashboardModeration(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(moderationConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	write(t, dir, "main.hcl", moderationConfig)
 	// The daemon's clock stands at half past the hour, so the messages ten
 	// minutes before are in the current clock hour (the _1h figures)
 	// whenever the test runs.
@@ -632,16 +622,9 @@ campaign "welcome" {
 // The campaign card of a split campaign compares its variants, as hearth
 // campaign show does.
 func TestDashboardComparesVariants(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(splitConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	write(t, dir, "main.hcl", splitConfig)
 	var evs strings.Builder
 	for i := range 60 {
 		fmt.Fprintf(&evs, `{"id":"j%d","type":"member.joined","member":"m%02d","at":"2026-01-01T10:%02d:00Z"}`+"\n", i, i, i)
@@ -674,14 +657,9 @@ func TestDashboardComparesVariants(t *testing.T) {
 // A campaign card says how many of its running members have their send
 // held back, and by what, as hearth campaign show does per step.
 func TestDashboardShowsHeld(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(`
+	write(t, dir, "main.hcl", `
 platform "local" "main" {}
 
 community "c" {
@@ -715,9 +693,7 @@ campaign "plain" {
     wait = "30d"
   }
 }
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	evs := `{"id":"a","type":"member.joined","member":"ann","at":"2026-01-01T23:00:00Z"}
 {"id":"b","type":"member.joined","member":"bob","at":"2026-01-01T23:05:00Z"}
 `
@@ -738,14 +714,9 @@ campaign "plain" {
 // A campaign card says how many ended runs retention kept as their key
 // alone, which its funnel does not count, as hearth campaign show does.
 func TestDashboardShowsKeysKept(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(`
+	write(t, dir, "main.hcl", `
 hearth {
   state {
     outbox_retention = "1d"
@@ -787,9 +758,7 @@ campaign "plain" {
     wait = "30d"
   }
 }
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	// The run for #42 ends at once; an event days later, past
 	// outbox_retention, makes it compact: only its key is kept.
 	evs := `{"id": "a42", "type": "meetup.rsvp", "member": "ann", "at": "2026-03-01T09:00:00Z", "attrs": {"meetup": "Go Night #42"}}
@@ -824,12 +793,7 @@ campaign "plain" {
 // name, in pages of a long list, and from a segment's bar, whose list
 // must hold as many members as the bar counts.
 func TestDashboardMemberSearch(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	q := startQuickstart(t, 200*time.Millisecond)
 	var visitors strings.Builder
 	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
@@ -889,12 +853,7 @@ func TestDashboardMemberSearch(t *testing.T) {
 // does: the first page, then Next until every pending action is shown,
 // and the pages opened stay open when the dashboard refreshes.
 func TestDashboardOutboxPages(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	q := startQuickstart(t, 200*time.Millisecond)
 	// The sample events are applied in the background; wait until the
 	// outbox stops growing.
@@ -958,12 +917,7 @@ func TestDashboardOutboxPages(t *testing.T) {
 // condition is; the header's pill says the worst of them, and a store
 // that recovered is mentioned in the header line.
 func TestDashboardShowsHeldReloadAndFailingStore(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no %s: apt-get install chromium to run the browser test", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	needBrowser(t)
 	q := startQuickstart(t, time.Hour)
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	watched := make(chan error, 1)

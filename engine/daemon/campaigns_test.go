@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,23 +28,53 @@ campaign "welcome" {
     }
   }
 }
+` + templateHi
+
+// templateHi is the template the campaigns in these tests send.
+const templateHi = `
 template "hi" {
   text = { en = "Hi" }
 }
 `
 
-// While the daemon runs, a campaign is stopped through it, for one member
-// or everyone in it; unknown names are 404s that change nothing.
-func TestStopCampaignThroughTheDaemon(t *testing.T) {
-	f := start(t, rulesA+welcome, "")
+// sendThenWait is a campaign whose first step sends hi and whose second
+// waits 30 days, so a run stays active with its send pending.
+func sendThenWait(name, step string) string {
+	return fmt.Sprintf(`
+campaign %q {
+  community = community.c
+  enter_on  = "member.joined"
+  step %q {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "later" {
+    wait = "30d"
+  }
+}
+`, name, step)
+}
+
+// joinThree posts m0, m1 and m2 joining an hour ago: the daemon's
+// timers run at the wall clock.
+func joinThree(t *testing.T, f *fixture) {
+	t.Helper()
 	var joins strings.Builder
 	for i := range 3 {
-		// Joined an hour ago: the daemon's timers run at the wall clock.
 		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
 	}
 	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
 		t.Fatalf("joins: %d %v", code, body)
 	}
+}
+
+// While the daemon runs, a campaign is stopped through it, for one member
+// or everyone in it; unknown names are 404s that change nothing.
+func TestStopCampaignThroughTheDaemon(t *testing.T) {
+	f := start(t, rulesA+welcome, "")
+	joinThree(t, f)
 	running := func() map[string]bool {
 		out := map[string]bool{}
 		_ = f.store.Members(context.Background(), func(m *state.Member) error {
@@ -102,13 +133,7 @@ func TestStatusNamesPausedCampaigns(t *testing.T) {
 // GET /v1/outbox says when there are more entries than it lists.
 func TestOutboxListSaysWhenThereAreMore(t *testing.T) {
 	f := start(t, rulesA+strings.Replace(welcome, `wait = "30d"`, "", 1), "")
-	var joins strings.Builder
-	for i := range 3 {
-		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
-	}
-	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
-		t.Fatalf("joins: %d %v", code, body)
-	}
+	joinThree(t, f)
 	for _, tc := range []struct {
 		limit   string
 		entries int
@@ -127,13 +152,7 @@ func TestOutboxListSaysWhenThereAreMore(t *testing.T) {
 // are 404s that list the campaigns.
 func TestCampaignView(t *testing.T) {
 	f := start(t, rulesA+strings.Replace(welcome, `wait = "30d"`, "", 1), "")
-	var joins strings.Builder
-	for i := range 3 {
-		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
-	}
-	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
-		t.Fatalf("joins: %d %v", code, body)
-	}
+	joinThree(t, f)
 	if code, body := get(t, f, "/v1/campaigns/welcom"); code != http.StatusNotFound || !strings.Contains(fmt.Sprint(body["error"]), "the campaigns are: welcome") {
 		t.Errorf("an unknown campaign: %d %v", code, body)
 	}
@@ -158,45 +177,8 @@ func TestCampaignView(t *testing.T) {
 // those alone: another campaign's, and those of a run stopped without
 // it, stay.
 func TestStopCampaignDropsPendingSends(t *testing.T) {
-	twoSteps := `
-campaign "welcome" {
-  community = community.c
-  enter_on  = "member.joined"
-  step "hello" {
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-  step "later" {
-    wait = "30d"
-  }
-}
-campaign "tips" {
-  community = community.c
-  enter_on  = "member.joined"
-  step "tip" {
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-  step "later" {
-    wait = "30d"
-  }
-}
-template "hi" {
-  text = { en = "Hi" }
-}
-`
-	f := start(t, rulesA+twoSteps, "")
-	var joins strings.Builder
-	for i := range 3 {
-		fmt.Fprintf(&joins, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
-	}
-	if code, body := post(t, f, "/v1/events", joins.String(), ""); code != http.StatusAccepted {
-		t.Fatalf("joins: %d %v", code, body)
-	}
+	f := start(t, rulesA+sendThenWait("welcome", "hello")+sendThenWait("tips", "tip")+templateHi, "")
+	joinThree(t, f)
 	// The fixture has no sender: every send stays pending.
 	pending := func() []string {
 		t.Helper()
@@ -246,6 +228,7 @@ template "hi" {
 type blockingSender struct {
 	sending chan string
 	release chan struct{}
+	once    sync.Once
 }
 
 func (b *blockingSender) Send(_ context.Context, a state.Action) error {
@@ -254,39 +237,28 @@ func (b *blockingSender) Send(_ context.Context, a state.Action) error {
 	return nil
 }
 
+// Release lets the held send, and every later one, through.
+func (b *blockingSender) Release() { b.once.Do(func() { close(b.release) }) }
+
+// startBlocking starts a daemon on rules that delivers through a
+// blockingSender, released when the test ends if it has not been.
+func startBlocking(t *testing.T, rules string) (*fixture, *blockingSender) {
+	t.Helper()
+	bs := &blockingSender{sending: make(chan string, 1), release: make(chan struct{})}
+	f := start(t, rules, "", func(o *daemon.Options) {
+		o.Sender = bs
+		o.DeliverEvery = 10 * time.Millisecond
+	})
+	// Registered after start's: runs first, so the daemon can stop.
+	t.Cleanup(bs.Release)
+	return f, bs
+}
+
 // A stop with ?drop=true while the daemon is delivering one of the runs'
 // sends leaves that send: it goes out and stays recorded as sent, counted
 // as going_out, not dropped.
 func TestStopCampaignDropLeavesTheSendGoingOut(t *testing.T) {
-	rules := `
-campaign "welcome" {
-  community = community.c
-  enter_on  = "member.joined"
-  step "hello" {
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-  step "later" {
-    wait = "30d"
-  }
-}
-template "hi" {
-  text = { en = "Hi" }
-}
-`
-	bs := &blockingSender{sending: make(chan string, 1), release: make(chan struct{})}
-	f := start(t, rulesA+rules, "", func(o *daemon.Options) {
-		o.Sender = bs
-		o.DeliverEvery = 10 * time.Millisecond
-	})
-	released := false
-	defer func() {
-		if !released {
-			close(bs.release)
-		}
-	}()
+	f, bs := startBlocking(t, rulesA+sendThenWait("welcome", "hello")+templateHi)
 	join := fmt.Sprintf(`{"id":"j0","type":"member.joined","member":"m0","at":%q}`, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
 	if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
 		t.Fatalf("join: %d %v", code, body)
@@ -301,8 +273,7 @@ template "hi" {
 	if code != http.StatusOK || body["stopped"] != 1.0 || body["dropped"] != 0.0 || body["going_out"] != 1.0 {
 		t.Fatalf("stop with drop while sending: %d %v; want stopped 1, dropped 0, going_out 1", code, body)
 	}
-	close(bs.release)
-	released = true
+	bs.Release()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sent, err := f.store.ListOutbox(context.Background(), state.OutboxSent, 10)
@@ -322,7 +293,7 @@ template "hi" {
 // POST /v1/outbox/drop removes one action; 409 while the daemon is
 // sending it, 404 for none, 400 without a key.
 func TestDropOutboxAction(t *testing.T) {
-	rules := `
+	f, bs := startBlocking(t, rulesA+`
 campaign "welcome" {
   community = community.c
   enter_on  = "member.joined"
@@ -333,21 +304,7 @@ campaign "welcome" {
     }
   }
 }
-template "hi" {
-  text = { en = "Hi" }
-}
-`
-	bs := &blockingSender{sending: make(chan string, 1), release: make(chan struct{})}
-	f := start(t, rulesA+rules, "", func(o *daemon.Options) {
-		o.Sender = bs
-		o.DeliverEvery = 10 * time.Millisecond
-	})
-	released := false
-	defer func() {
-		if !released {
-			close(bs.release)
-		}
-	}()
+`+templateHi)
 	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
 	joins := fmt.Sprintf(`{"id":"j0","type":"member.joined","member":"m0","at":%q}`+"\n"+`{"id":"j1","type":"member.joined","member":"m1","at":%q}`, at, at)
 	if code, body := post(t, f, "/v1/events", joins, ""); code != http.StatusAccepted {
@@ -382,8 +339,7 @@ template "hi" {
 	if code, body := post(t, f, "/v1/outbox/drop?key="+url.QueryEscape(other), "", ""); code != http.StatusOK || body["dropped"] != other {
 		t.Fatalf("the waiting action %q: %d %v", other, code, body)
 	}
-	close(bs.release)
-	released = true
+	bs.Release()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		sent, err := f.store.ListOutbox(context.Background(), "", 10)
 		if err != nil {

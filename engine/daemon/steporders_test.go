@@ -42,6 +42,35 @@ campaign "tour" {
 	return b.String()
 }
 
+// settableClock is a daemon clock standing at t0 until the test sets it:
+// set moves it, opt gives it to a daemon.
+func settableClock(t0 time.Time) (set func(time.Time), opt func(*daemon.Options)) {
+	var now atomic.Pointer[time.Time]
+	set = func(at time.Time) { now.Store(&at) }
+	set(t0)
+	return set, func(o *daemon.Options) { o.Now = func() time.Time { return *now.Load() } }
+}
+
+// stepsSentTo waits until f has queued n messages to member, gives it a
+// moment to queue any more, and returns the steps of all it queued.
+func stepsSentTo(t *testing.T, f *fixture, member string, n int) string {
+	t.Helper()
+	steps := func() []string {
+		entries, err := f.store.MemberOutbox(context.Background(), member)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range entries {
+			out = append(out, e.Step)
+		}
+		return out
+	}
+	waitFor(t, func() bool { return len(steps()) >= n })
+	time.Sleep(100 * time.Millisecond) // anything more would show now
+	return strings.Join(steps(), " ")
+}
+
 // A member waiting on a step that an edit removes, while the same edit
 // inserts a step earlier, goes on to the step that followed theirs in
 // the order they were on: not to the step now at their index, which
@@ -50,11 +79,8 @@ campaign "tour" {
 func TestRemovedStepGoesOnToItsSuccessor(t *testing.T) {
 	for _, restart := range []bool{false, true} {
 		t.Run(map[bool]string{false: "reload", true: "restart"}[restart], func(t *testing.T) {
-			var now atomic.Pointer[time.Time]
-			set := func(at time.Time) { now.Store(&at) }
 			t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-			set(t0)
-			clock := func(o *daemon.Options) { o.Now = func() time.Time { return *now.Load() } }
+			set, clock := settableClock(t0)
 			f := start(t, orderCampaign("a", "b", "c"), "", clock)
 			join := fmt.Sprintf(`{"id":"j1","type":"member.joined","member":"u","at":%q}`+"\n", t0.Format(time.RFC3339))
 			if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
@@ -70,25 +96,7 @@ func TestRemovedStepGoesOnToItsSuccessor(t *testing.T) {
 				t.Fatalf("reload: %d %v", code, body)
 			}
 			set(t0.Add(50 * time.Hour)) // b's wait is over
-			var steps []string
-			waitFor(t, func() bool {
-				entries, err := g.store.MemberOutbox(context.Background(), "u")
-				if err != nil {
-					t.Fatal(err)
-				}
-				steps = steps[:0]
-				for _, e := range entries {
-					steps = append(steps, e.Step)
-				}
-				return len(steps) >= 2
-			})
-			time.Sleep(100 * time.Millisecond) // anything more would show now
-			entries, _ := g.store.MemberOutbox(context.Background(), "u")
-			steps = steps[:0]
-			for _, e := range entries {
-				steps = append(steps, e.Step)
-			}
-			if got := strings.Join(steps, " "); got != "a c" {
+			if got := stepsSentTo(t, g, "u", 2); got != "a c" {
 				t.Errorf("u was sent %q; want %q", got, "a c")
 			}
 		})
@@ -102,11 +110,8 @@ func TestRemovedStepGoesOnToItsSuccessor(t *testing.T) {
 // nobody entered, at once. u still goes on from b to c in between.
 func TestRemovedStepNamesForgotten(t *testing.T) {
 	ctx := context.Background()
-	var now atomic.Pointer[time.Time]
-	set := func(at time.Time) { now.Store(&at) }
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	set(t0)
-	clock := func(o *daemon.Options) { o.Now = func() time.Time { return *now.Load() } }
+	set, clock := settableClock(t0)
 	gone := `
 campaign "gone" {
   enter_on = "reaction.added"
@@ -180,11 +185,8 @@ campaign "gone" {
 func TestMovedStepKeepsItsRuns(t *testing.T) {
 	for _, restart := range []bool{false, true} {
 		t.Run(map[bool]string{false: "reload", true: "restart"}[restart], func(t *testing.T) {
-			var now atomic.Pointer[time.Time]
-			set := func(at time.Time) { now.Store(&at) }
 			t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-			set(t0)
-			clock := func(o *daemon.Options) { o.Now = func() time.Time { return *now.Load() } }
+			set, clock := settableClock(t0)
 			f := start(t, orderCampaign("a", "b", "c"), "", clock)
 			join := fmt.Sprintf(`{"id":"j1","type":"member.joined","member":"u","at":%q}`+"\n", t0.Format(time.RFC3339))
 			if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
@@ -208,25 +210,7 @@ moved {
 				t.Errorf("u's run carried over to bb at %v, due %v; want its time at b (%v) and b's due time kept", run.StepAt, run.Due, t0)
 			}
 			set(t0.Add(50 * time.Hour)) // b's wait is over
-			var steps []string
-			waitFor(t, func() bool {
-				entries, err := g.store.MemberOutbox(context.Background(), "u")
-				if err != nil {
-					t.Fatal(err)
-				}
-				steps = steps[:0]
-				for _, e := range entries {
-					steps = append(steps, e.Step)
-				}
-				return len(steps) >= 2
-			})
-			time.Sleep(100 * time.Millisecond) // anything more would show now
-			entries, _ := g.store.MemberOutbox(context.Background(), "u")
-			steps = steps[:0]
-			for _, e := range entries {
-				steps = append(steps, e.Step)
-			}
-			if got := strings.Join(steps, " "); got != "a bb" {
+			if got := stepsSentTo(t, g, "u", 2); got != "a bb" {
 				t.Errorf("u was sent %q; want %q", got, "a bb")
 			}
 		})

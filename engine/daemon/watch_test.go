@@ -128,6 +128,18 @@ func startLogged(t *testing.T, dir string) (*fixture, *syncBuffer) {
 	return f, &logs
 }
 
+// startWith starts a daemon, its log captured, on a directory of base,
+// rulesA and one more file, name, holding body.
+func startWith(t *testing.T, name, body string) (string, *fixture, *syncBuffer) {
+	t.Helper()
+	dir := t.TempDir()
+	write(t, dir, "main.hcl", base)
+	write(t, dir, "rules.hcl", rulesA)
+	write(t, dir, name, body)
+	f, logs := startLogged(t, dir)
+	return dir, f, logs
+}
+
 func joinAnHourAgo(t *testing.T, f *fixture, id, member string) {
 	t.Helper()
 	ev := fmt.Sprintf(`{"id":%q,"type":"member.joined","member":%q,"at":%q}`, id, member, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339))
@@ -158,11 +170,7 @@ func runOf(t *testing.T, f *fixture, member, campaign string) *state.CampaignRun
 // applied with the campaign in force and its run goes on; once written
 // again the files mean the configuration in force.
 func TestWatchHoldsTruncatedFileUntilWritten(t *testing.T) {
-	dir := t.TempDir()
-	write(t, dir, "main.hcl", base)
-	write(t, dir, "rules.hcl", rulesA)
-	write(t, dir, "onboarding.hcl", welcome)
-	f, logs := startLogged(t, dir)
+	dir, f, logs := startWith(t, "onboarding.hcl", welcome)
 	joinAnHourAgo(t, f, "j1", "m1")
 	if run := runOf(t, f, "m1", "welcome"); !run.Active() {
 		t.Fatalf("m1 did not enter the campaign: %+v", run)
@@ -244,11 +252,7 @@ func TestWatchReloadsABurstOnce(t *testing.T) {
 // A file emptied for good is applied once it stayed so for the grace,
 // and not before.
 func TestWatchAppliesEmptiedFileAfterGrace(t *testing.T) {
-	dir := t.TempDir()
-	write(t, dir, "main.hcl", base)
-	write(t, dir, "rules.hcl", rulesA)
-	write(t, dir, "extra.hcl", `segment "new" { when = "member.points > 5" }`)
-	f, logs := startLogged(t, dir)
+	dir, f, logs := startWith(t, "extra.hcl", `segment "new" { when = "member.points > 5" }`)
 	clk := watch(t, f, logs, testGrace)
 	write(t, dir, "extra.hcl", "# moved out\n")
 	advanceUntil(t, clk, testSettle/2, func() bool { return f.d.Held() != nil })
@@ -271,11 +275,7 @@ func TestWatchAppliesEmptiedFileAfterGrace(t *testing.T) {
 // Deleting a file is how its blocks are removed: after the settle
 // window, with no grace (an hour here, which the test never reaches).
 func TestWatchAppliesDeletedFileAfterSettle(t *testing.T) {
-	dir := t.TempDir()
-	write(t, dir, "main.hcl", base)
-	write(t, dir, "rules.hcl", rulesA)
-	write(t, dir, "extra.hcl", `segment "new" { when = "member.points > 5" }`)
-	f, logs := startLogged(t, dir)
+	dir, f, logs := startWith(t, "extra.hcl", `segment "new" { when = "member.points > 5" }`)
 	clk := watch(t, f, logs, time.Hour)
 	if err := os.Remove(filepath.Join(dir, "extra.hcl")); err != nil {
 		t.Fatal(err)
@@ -289,11 +289,7 @@ func TestWatchAppliesDeletedFileAfterSettle(t *testing.T) {
 // Blocks moved out of a file into another, in one save, are no removal:
 // the file left empty holds nothing back.
 func TestWatchBlocksMovedToAnotherFileAreNotHeld(t *testing.T) {
-	dir := t.TempDir()
-	write(t, dir, "main.hcl", base)
-	write(t, dir, "rules.hcl", rulesA)
-	write(t, dir, "extra.hcl", `segment "new" { when = "member.points > 5" }`)
-	f, logs := startLogged(t, dir)
+	dir, f, logs := startWith(t, "extra.hcl", `segment "new" { when = "member.points > 5" }`)
 	clk := watch(t, f, logs, time.Hour)
 	write(t, dir, "extra.hcl", "")
 	write(t, dir, "rules.hcl", rulesA+`segment "new" { when = "member.points > 6" }`)
@@ -310,11 +306,7 @@ func TestWatchBlocksMovedToAnotherFileAreNotHeld(t *testing.T) {
 // in its answer, the status and the log. SIGHUP and POST /v1/reload
 // read the files as they are: an emptied file is applied at once.
 func TestReloadRemovingCampaignCountsItsActiveRuns(t *testing.T) {
-	dir := t.TempDir()
-	write(t, dir, "main.hcl", base)
-	write(t, dir, "rules.hcl", rulesA)
-	write(t, dir, "onboarding.hcl", welcome)
-	f, logs := startLogged(t, dir)
+	dir, f, logs := startWith(t, "onboarding.hcl", welcome)
 	joinAnHourAgo(t, f, "j1", "m1")
 	joinAnHourAgo(t, f, "j2", "m2")
 	write(t, dir, "onboarding.hcl", "")
@@ -340,11 +332,7 @@ func TestReloadRemovingCampaignCountsItsActiveRuns(t *testing.T) {
 // the log, that members who trigger it meanwhile will not enter it at
 // the resume; the one that sets it going says so too.
 func TestCampaignPausedAtReloadSaysTriggersAreNotKept(t *testing.T) {
-	dir := t.TempDir()
-	write(t, dir, "main.hcl", base)
-	write(t, dir, "rules.hcl", rulesA)
-	write(t, dir, "onboarding.hcl", welcome)
-	f, logs := startLogged(t, dir)
+	dir, f, logs := startWith(t, "onboarding.hcl", welcome)
 	write(t, dir, "onboarding.hcl", strings.Replace(welcome, `enter_on  = "member.joined"`, `enter_on  = "member.joined"
   paused    = true`, 1))
 	code, body := post(t, f, "/v1/reload", "", "")

@@ -28,37 +28,21 @@ func TestMessagesToMemberWhoLeftAreSkipped(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := open()
 			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			b, err := s.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range []*state.Member{{ID: "gone", Left: true}, {ID: "here"}} {
-				if err := b.SaveMember(m); err != nil {
-					t.Fatal(err)
-				}
-			}
 			act := func(key, kind, member string) state.Action {
 				return state.Action{Key: key, Kind: kind, Member: member, At: at, Text: "hi", Target: member}
 			}
-			if err := b.Enqueue([]state.Action{
+			saveAndEnqueue(t, s, []*state.Member{{ID: "gone", Left: true}, {ID: "here"}}, []state.Action{
 				act("dm-gone", "send.dm", "gone"), act("email-gone", "send.email", "gone"), act("hook-gone", "send.webhook", "gone"),
 				act("role-gone", "role.remove", "gone"), act("add-gone", "role.add", "gone"), act("ban-gone", "moderation.ban", "gone"), act("chan-gone", "send.channel", "gone"),
 				act("dm-here", "send.dm", "here"), act("dm-stranger", "send.dm", "stranger"),
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Commit(); err != nil {
-				t.Fatal(err)
-			}
+			})
 			r := &recorder{}
 			var observed []string
 			// Delivered a while after they were due, as after a restart.
 			now := at.Add(90 * time.Minute)
 			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return now },
-				Recipients: func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
-					return state.Recipients(ctx, s, ids)
-				},
-				Observe: func(e outbox.Entry, result string) { observed = append(observed, e.Key+" "+result) }})
+				Recipients: recipientsIn(s),
+				Observe:    func(e outbox.Entry, result string) { observed = append(observed, e.Key+" "+result) }})
 			rep, err := d.RunOnce(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -97,16 +81,7 @@ func TestMessagesToMemberWhoLeftAreSkipped(t *testing.T) {
 			}
 
 			// Back in the community: a new message goes.
-			b, _ = s.Begin(ctx)
-			if err := b.SaveMember(&state.Member{ID: "gone"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Enqueue([]state.Action{act("dm-back", "send.dm", "gone")}); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Commit(); err != nil {
-				t.Fatal(err)
-			}
+			saveAndEnqueue(t, s, []*state.Member{{ID: "gone"}}, []state.Action{act("dm-back", "send.dm", "gone")})
 			if rep, _ := d.RunOnce(ctx); rep.Sent != 1 || !slices.Contains(r.keys, "dm-back") {
 				t.Errorf("after rejoining: %+v, sent %q; want dm-back sent", rep, r.keys)
 			}
@@ -124,32 +99,16 @@ func TestMessagesForMembersWhoLeftGoWhileTheyStayAway(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := open()
 			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			b, err := s.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range []*state.Member{{ID: "away", Left: true}, {ID: "back"}} {
-				if err := b.SaveMember(m); err != nil {
-					t.Fatal(err)
-				}
-			}
 			winback := func(key, kind, member string) state.Action {
 				return state.Action{Key: key, Kind: kind, Member: member, At: at, Text: "we miss you", Target: member, ToLeft: true}
 			}
-			if err := b.Enqueue([]state.Action{
+			saveAndEnqueue(t, s, []*state.Member{{ID: "away", Left: true}, {ID: "back"}}, []state.Action{
 				winback("email-away", "send.email", "away"), winback("hook-away", "send.webhook", "away"),
 				winback("email-back", "send.email", "back"),
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Commit(); err != nil {
-				t.Fatal(err)
-			}
+			})
 			r := &recorder{}
 			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return at },
-				Recipients: func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
-					return state.Recipients(ctx, s, ids)
-				}})
+				Recipients: recipientsIn(s)})
 			rep, err := d.RunOnce(ctx)
 			if err != nil {
 				t.Fatal(err)

@@ -54,6 +54,33 @@ func enqueue(t *testing.T, s store, n int, at time.Time) {
 	}
 }
 
+// saveAndEnqueue saves members and queues actions in one batch.
+func saveAndEnqueue(t *testing.T, s store, members []*state.Member, actions []state.Action) {
+	t.Helper()
+	b, err := s.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if err := b.SaveMember(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Enqueue(actions); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recipientsIn is the dispatcher's Recipients option reading s's members.
+func recipientsIn(s state.Store) func(context.Context, []string) (map[string]state.Recipient, error) {
+	return func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
+		return state.Recipients(ctx, s, ids)
+	}
+}
+
 // flakyPlatform fails a share of calls the way platforms do, and applies
 // each idempotency key at most once, as a platform honouring keys does.
 type flakyPlatform struct {

@@ -88,31 +88,17 @@ func TestDispatcherHoldsAndExpiresLateSends(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := open()
 			due := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
-			b, err := s.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := b.SaveMember(&state.Member{ID: "ann"}); err != nil {
-				t.Fatal(err)
-			}
 			act := func(key, campaign string, at time.Time) state.Action {
 				return state.Action{Key: key, Kind: "send.dm", Member: "ann", Campaign: campaign, Step: "hello", At: at, Text: "hi", Target: "ann"}
 			}
-			if err := b.Enqueue([]state.Action{act("old", "welcome", due), act("late", "welcome", due.Add(durations.Day)), act("tokyo", "tokyo", due.Add(durations.Day))}); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Commit(); err != nil {
-				t.Fatal(err)
-			}
+			saveAndEnqueue(t, s, []*state.Member{{ID: "ann"}}, []state.Action{act("old", "welcome", due), act("late", "welcome", due.Add(durations.Day)), act("tokyo", "tokyo", due.Add(durations.Day))})
 			now := time.Date(2026, 11, 12, 23, 0, 0, 0, time.UTC) // 08:00 in Tokyo
 			cfg := guardedConfig()
 			r := &recorder{}
 			var observed []string
 			d := outbox.New(s, r, outbox.Options{Now: func() time.Time { return now }, Config: func() *config.Config { return cfg },
-				Recipients: func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
-					return state.Recipients(ctx, s, ids)
-				},
-				Observe: func(e outbox.Entry, result string) { observed = append(observed, e.Key+" "+result) }})
+				Recipients: recipientsIn(s),
+				Observe:    func(e outbox.Entry, result string) { observed = append(observed, e.Key+" "+result) }})
 			rep, err := d.RunOnce(ctx)
 			if err != nil {
 				t.Fatal(err)

@@ -80,9 +80,7 @@ func TestEmailsToUnsubscribedMembersAreSkipped(t *testing.T) {
 			f := &flaky{fail: map[string]bool{"news-ann": true, "retry-ann": true, "news-cy": true, "digest-cy": true, "news-bo": true}}
 			now := at
 			d := outbox.New(s, f, outbox.Options{Now: func() time.Time { return now }, BaseDelay: time.Minute, MaxDelay: time.Minute,
-				Recipients: func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
-					return state.Recipients(ctx, s, ids)
-				}})
+				Recipients: recipientsIn(s)})
 			// Tried once while everyone is subscribed: the relay is down
 			// for some of them, so those wait for a retry.
 			if rep, err := d.RunOnce(ctx); err != nil || rep.Retried != 5 || rep.Skipped != 0 {

@@ -505,34 +505,71 @@ func TestResultTypeHint(t *testing.T) {
 	}
 }
 
-// A condition over an untyped value (a profile attribute) that turns out
-// not to be true or false says so in words, with what to write instead.
-func TestBoolRunErrorSaysWhatItGave(t *testing.T) {
-	c := NewCompiler()
+// conditionOn is a compiler, the test scope for a condition, and an
+// evaluator bound to m with no event, at a fixed time.
+func conditionOn(m *Member) (*Compiler, Scope, *Evaluator) {
 	sc := testScope
 	sc.Result = Bool
-	ev := NewEvaluator()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	ev.Bind(&Member{ID: "u1", Attrs: map[string]any{"email": "opted_out", "n": 3.0, "tags": []any{"a"}}}, nil, nil, now, &fakeState{now: now})
-	for src, want := range map[string]string{
-		"member.attrs.email": "gave a string, not true or false: compare it",
-		"member.attrs.n":     "gave a number, not true or false",
-		"member.attrs.tags":  "gave a list, not true or false",
-	} {
+	ev := NewEvaluator()
+	ev.Bind(m, nil, nil, now, &fakeState{now: now})
+	return NewCompiler(), sc, ev
+}
+
+// wantOneLineErrors runs each condition on ev, wanting a run error of one
+// line that holds the text it maps to.
+func wantOneLineErrors(t *testing.T, c *Compiler, sc Scope, ev *Evaluator, want map[string]string) {
+	t.Helper()
+	for src, text := range want {
 		p, errs := c.Compile(src, sc)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", src, errs[0])
 		}
 		_, err := ev.Bool(p)
-		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error %q; want one line with %q", src, err, want)
+		if err == nil || !strings.Contains(err.Error(), text) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q; want one line with %q", src, err, text)
 		}
 	}
+}
+
+// A condition over an untyped value (a profile attribute) that turns out
+// not to be true or false says so in words, with what to write instead.
+func TestBoolRunErrorSaysWhatItGave(t *testing.T) {
+	c, sc, ev := conditionOn(&Member{ID: "u1", Attrs: map[string]any{"email": "opted_out", "n": 3.0, "tags": []any{"a"}}})
+	wantOneLineErrors(t, c, sc, ev, map[string]string{
+		"member.attrs.email": "gave a string, not true or false: compare it",
+		"member.attrs.n":     "gave a number, not true or false",
+		"member.attrs.tags":  "gave a list, not true or false",
+	})
 	// A missing attribute is no error: false.
 	p, _ := c.Compile("member.attrs.nope", sc)
 	if ok, err := ev.Bool(p); ok || err != nil {
 		t.Errorf("member.attrs.nope = %v, %v; want false, nil", ok, err)
 	}
+}
+
+// wantOneWarning compiles src, wanting one warning, at the part at,
+// saying says, its hint ending with hint; and fix, wanting no warning.
+// It returns both programs, and false where src had no single warning.
+func wantOneWarning(t *testing.T, c *Compiler, sc Scope, src, at, says, hint, fix string) (p, fixed *Program, ok bool) {
+	t.Helper()
+	p, errs := c.Compile(src, sc)
+	if len(errs) > 0 {
+		t.Fatalf("%s: %v", src, errs[0])
+	}
+	if len(p.Warnings) != 1 {
+		t.Errorf("%s: warnings %v; want one", src, p.Warnings)
+		return p, nil, false
+	}
+	w := p.Warnings[0]
+	if got := src[w.From:w.To]; got != at || !strings.HasSuffix(w.Hint, ": "+hint+".") || !strings.Contains(w.Message, says) {
+		t.Errorf("%s: warning at %q: %s %s; want it at %q, saying %q and ending %q", src, got, w.Message, w.Hint, at, says, hint)
+	}
+	fixed, errs = c.Compile(fix, sc)
+	if len(errs) > 0 || len(fixed.Warnings) > 0 {
+		t.Fatalf("%s: %v %v", fix, errs, fixed.Warnings)
+	}
+	return p, fixed, true
 }
 
 // member.attrs.x has no type, so a rule that uses it as a condition
@@ -562,21 +599,9 @@ func TestUntypedConditionWarnings(t *testing.T) {
 		{"member.attrs.vip != nil && member.attrs.vip", "member.attrs.vip", "member.attrs.vip != nil && member.attrs.vip == true", sc, "so where it is a string or a number"},
 		{"event.ok && event.flag", "event.flag", "event.ok && event.flag == true", withAny, "events without that attribute (it is declared \"any\")"},
 	} {
-		p, errs := c.Compile(tc.src, tc.sc)
-		if len(errs) > 0 {
-			t.Fatalf("%s: %v", tc.src, errs[0])
-		}
-		if len(p.Warnings) != 1 {
-			t.Errorf("%s: warnings %v; want one", tc.src, p.Warnings)
+		p, fixed, ok := wantOneWarning(t, c, tc.sc, tc.src, tc.at, tc.says, tc.fix, tc.fix)
+		if !ok {
 			continue
-		}
-		w := p.Warnings[0]
-		if got := tc.src[w.From:w.To]; got != tc.at || !strings.HasSuffix(w.Hint, ": "+tc.fix+".") || !strings.Contains(w.Message, tc.says) {
-			t.Errorf("%s: warning at %q: %s %s; want it at %q, saying %q and ending %q", tc.src, got, w.Message, w.Hint, tc.at, tc.says, tc.fix)
-		}
-		fixed, errs := c.Compile(tc.fix, tc.sc)
-		if len(errs) > 0 || len(fixed.Warnings) > 0 {
-			t.Fatalf("%s: %v %v", tc.fix, errs, fixed.Warnings)
 		}
 		now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 		for _, v := range []any{nil, true, false, "yes", 1.0} {
@@ -634,27 +659,13 @@ func TestUntypedConditionWarnings(t *testing.T) {
 // A value of no known type used beside && or ! that is no bool at run
 // time says so in words, on one line, as the rule's own result does.
 func TestOperandRunErrorSaysWhatItGave(t *testing.T) {
-	c := NewCompiler()
-	sc := testScope
-	sc.Result = Bool
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	ev := NewEvaluator()
-	ev.Bind(&Member{ID: "u1", Points: 5, Attrs: map[string]any{"plan": "pro"}}, nil, nil, now, &fakeState{now: now})
-	for src, want := range map[string]string{
+	c, sc, ev := conditionOn(&Member{ID: "u1", Points: 5, Attrs: map[string]any{"plan": "pro"}})
+	wantOneLineErrors(t, c, sc, ev, map[string]string{
 		"member.attrs.vip && member.points > 1":  "used a missing value (nil) as a condition, where true or false is needed: compare it, such as member.attrs.vip == true",
 		"!member.attrs.plan":                     "used a string as a condition",
 		"member.attrs.plan ? true : false":       "used a string as a condition",
 		"member.points < 1 || member.attrs.plan": "gave a string, not true or false",
-	} {
-		p, errs := c.Compile(src, sc)
-		if len(errs) > 0 {
-			t.Fatalf("%s: %v", src, errs[0])
-		}
-		_, err := ev.Bool(p)
-		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error %q; want one line with %q", src, err, want)
-		}
-	}
+	})
 	str := sc
 	str.Result = String
 	p, errs := c.Compile("member.attrs.vip ? 'a' : 'b'", str)
@@ -718,25 +729,13 @@ func TestUntypedInClosuresChainsAndDefaults(t *testing.T) {
 		{"(member.attrs.vip ?? member.attrs.beta) || member.points > 1", "(member.attrs.vip ?? member.attrs.beta)", "both sides of ||", "(member.attrs.vip ?? member.attrs.beta) == true || member.points > 1", ""},
 		{"member.points > 1 && member.attrs.vip ?? member.attrs.beta", "member.attrs.vip ?? member.attrs.beta", "both sides of &&", "member.points > 1 && (member.attrs.vip ?? member.attrs.beta) == true", ""},
 	} {
-		p, errs := c.Compile(tc.src, sc)
-		if len(errs) > 0 {
-			t.Fatalf("%s: %v", tc.src, errs[0])
-		}
-		if len(p.Warnings) != 1 {
-			t.Errorf("%s: warnings %v; want one", tc.src, p.Warnings)
-			continue
-		}
-		w := p.Warnings[0]
-		if got := tc.src[w.From:w.To]; got != tc.at || !strings.HasSuffix(w.Hint, ": "+tc.hint+".") || !strings.Contains(w.Message, tc.says) {
-			t.Errorf("%s: warning at %q: %s %s; want it at %q, saying %q and ending %q", tc.src, got, w.Message, w.Hint, tc.at, tc.says, tc.hint)
-		}
 		fix := tc.fix
 		if fix == "" {
 			fix = tc.hint
 		}
-		fixed, errs := c.Compile(fix, sc)
-		if len(errs) > 0 || len(fixed.Warnings) > 0 {
-			t.Fatalf("%s: %v %v", fix, errs, fixed.Warnings)
+		p, fixed, ok := wantOneWarning(t, c, sc, tc.src, tc.at, tc.says, tc.hint, fix)
+		if !ok {
+			continue
 		}
 		failed := false
 		for _, attrs := range members {

@@ -21,6 +21,29 @@ type outboxStore interface {
 	MarkSent(ctx context.Context, key string, attempts int, at time.Time) error
 }
 
+// reopenableStores are, by kind, stores a test opens afresh each time it
+// calls open, as a restart does: the memory store is the same one again,
+// SQLite decodes what its file holds, with nothing left in memory.
+func reopenableStores() map[string]func(t *testing.T) func() outboxStore {
+	return map[string]func(t *testing.T) func() outboxStore{
+		"memory": func(t *testing.T) func() outboxStore {
+			s := state.NewMemory()
+			return func() outboxStore { return s }
+		},
+		"sqlite": func(t *testing.T) func() outboxStore {
+			path := filepath.Join(t.TempDir(), "state.db")
+			return func() outboxStore {
+				s, err := sqlite.Open(context.Background(), path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+		},
+	}
+}
+
 // Ended keyed runs go once no rule needs them: "rsvp" (reentry always)
 // keeps #42's run for outbox_retention (30d), "capped" for its cap's
 // window (45d), and "once" (reentry never) keeps it whole for
@@ -80,23 +103,7 @@ campaign "once" {
 `
 	cfg := load(t, src)
 	ctx := context.Background()
-	for name, open := range map[string]func(t *testing.T) func() outboxStore{
-		"memory": func(t *testing.T) func() outboxStore {
-			s := state.NewMemory()
-			return func() outboxStore { return s }
-		},
-		"sqlite": func(t *testing.T) func() outboxStore {
-			path := filepath.Join(t.TempDir(), "state.db")
-			return func() outboxStore {
-				s, err := sqlite.Open(ctx, path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
-		},
-	} {
+	for name, open := range reopenableStores() {
 		t.Run(name, func(t *testing.T) {
 			open := open(t)
 			var outs []state.Outcome

@@ -442,10 +442,16 @@ segment "talkers" { when = "count('message.posted', '30d') >= 1" }
 // welcomeCampaign is a two-step welcome, the second step two days on,
 // paused or not; it sends template.hi.
 func welcomeCampaign(paused bool) string {
-	return fmt.Sprintf(`
-campaign "welcome" {
+	return twoStepCampaign("welcome", `
   community = community.c
-  enter_on  = "member.joined"
+  enter_on  = "member.joined"`, paused)
+}
+
+// twoStepCampaign is a campaign with settings, paused or not, whose
+// steps send template.hi at once and two days on.
+func twoStepCampaign(name, settings string, paused bool) string {
+	return fmt.Sprintf(`
+campaign %q {%s
   paused    = %v
   step "hello" {
     send {
@@ -461,7 +467,38 @@ campaign "welcome" {
     }
   }
 }
-`, paused)
+`, name, settings, paused)
+}
+
+// joinedThenPaused loads src running and paused, applies ann joining at
+// the returned time with the campaign running, then an event of typ an
+// hour on with it paused, each in a batch of its own, as a reload
+// between them would.
+func joinedThenPaused(t *testing.T, src func(paused bool) string, id, typ string) (state.Store, *config.Config, time.Time) {
+	t.Helper()
+	running, paused := load(t, src(false)), load(t, src(true))
+	ctx := context.Background()
+	store := state.NewMemory()
+	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	for _, step := range []struct {
+		cfg *config.Config
+		e   events.Event
+	}{
+		{running, events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at}},
+		{paused, events.Event{ID: id, Type: typ, Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)}},
+	} {
+		b, err := store.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runtime.New(step.cfg, nil).Apply(ctx, b, &step.e); err != nil {
+			t.Fatalf("%s: %v", step.e.ID, err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store, running, at
 }
 
 // Leaving a paused campaign's audience ends the run there and then, as it
@@ -469,47 +506,18 @@ campaign "welcome" {
 // no longer in its audience.
 func TestPausedCampaignStillLetsMembersLeave(t *testing.T) {
 	src := func(paused bool) string {
-		return fmt.Sprintf(`
+		return `
 segment "quiet" {
   when = "member.messages == 0"
 }
-campaign "c" {
-  audience = segment.quiet
-  paused   = %t
-  step "hello" {
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-  step "later" {
-    wait = "2d"
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-}
+` + twoStepCampaign("c", `
+  audience = segment.quiet`, paused) + `
 template "hi" {
   text = { en = "Hi" }
-}`, paused)
+}`
 	}
-	running, paused := load(t, src(false)), load(t, src(true))
+	store, running, at := joinedThenPaused(t, src, "p", "message.posted")
 	ctx := context.Background()
-	store := state.NewMemory()
-	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	apply := func(rt *runtime.Runtime, e events.Event) {
-		t.Helper()
-		b, _ := store.Begin(ctx)
-		if _, err := rt.Apply(ctx, b, &e); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	apply(runtime.New(running, nil), events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at})
-	apply(runtime.New(paused, nil), events.Event{ID: "p", Type: "message.posted", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)})
 	b, _ := store.Begin(ctx)
 	_, outs, err := runtime.New(running, nil).Reevaluate(ctx, b, []string{"ann"}, at.Add(72*time.Hour))
 	if err != nil {
@@ -532,51 +540,15 @@ template "hi" {
 // the resume.
 func TestPausedCampaignCountsTheGoal(t *testing.T) {
 	src := func(paused bool) string {
-		return fmt.Sprintf(`
-campaign "c" {
+		return twoStepCampaign("c", `
   enter_on  = "member.joined"
-  exit_when = "member.messages > 0"
-  paused    = %t
-  step "hello" {
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-  step "later" {
-    wait = "2d"
-    send {
-      channel  = "dm"
-      template = template.hi
-    }
-  }
-}
+  exit_when = "member.messages > 0"`, paused) + `
 template "hi" {
   text = { en = "Hi" }
-}`, paused)
+}`
 	}
-	running, paused := load(t, src(false)), load(t, src(true))
-	ctx := context.Background()
-	store := state.NewMemory()
-	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	for i, step := range []struct {
-		cfg *config.Config
-		e   events.Event
-	}{
-		{running, events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at}},
-		{paused, events.Event{ID: "p", Type: "message.posted", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)}},
-	} {
-		b, _ := store.Begin(ctx)
-		if _, err := runtime.New(step.cfg, nil).Apply(ctx, b, &step.e); err != nil {
-			t.Fatal(i, err)
-		}
-		if err := b.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, _ := store.Begin(ctx)
-	m, _ := b.Member("ann")
-	_ = b.Rollback()
+	store, _, at := joinedThenPaused(t, src, "p", "message.posted")
+	m := storedMember(t, store, "ann")
 	if run := m.Campaigns["c"]; run.Active() || run.Reason != "goal" || !run.EndedAt.Equal(at.Add(time.Hour)) {
 		t.Errorf("run %+v; want ended at the goal, at the post", run)
 	}

@@ -90,23 +90,7 @@ func TestRunKeyRunPerMeetup(t *testing.T) {
 		`01-21T20:00 exit finished (key "Go Night #43")`,
 	}
 	ctx := context.Background()
-	for name, open := range map[string]func(t *testing.T) func() state.Store{
-		"memory": func(t *testing.T) func() state.Store {
-			s := state.NewMemory()
-			return func() state.Store { return s }
-		},
-		"sqlite": func(t *testing.T) func() state.Store {
-			path := filepath.Join(t.TempDir(), "state.db")
-			return func() state.Store {
-				s, err := sqlite.Open(ctx, path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
-		},
-	} {
+	for name, open := range reopenableStores() {
 		t.Run(name, func(t *testing.T) {
 			open := open(t)
 			var outs []state.Outcome

@@ -1,15 +1,11 @@
 package runtime_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hearth-community/hearth/engine/config"
-	"github.com/hearth-community/hearth/engine/events"
-	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -153,28 +149,8 @@ campaign "c" {
   }
 }`, paused)
 	}
-	running, paused := load(t, src(false)), load(t, src(true))
-	ctx := context.Background()
-	store := state.NewMemory()
-	at := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	for i, step := range []struct {
-		cfg *config.Config
-		e   events.Event
-	}{
-		{running, events.Event{ID: "j", Type: "member.joined", Member: events.Member{ID: "ann"}, At: at}},
-		{paused, events.Event{ID: "u", Type: "email.unsubscribed", Member: events.Member{ID: "ann"}, At: at.Add(time.Hour)}},
-	} {
-		b, _ := store.Begin(ctx)
-		if _, err := runtime.New(step.cfg, nil).Apply(ctx, b, &step.e); err != nil {
-			t.Fatal(i, err)
-		}
-		if err := b.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, _ := store.Begin(ctx)
-	m, _ := b.Member("ann")
-	_ = b.Rollback()
+	store, _, at := joinedThenPaused(t, src, "u", "email.unsubscribed")
+	m := storedMember(t, store, "ann")
 	if run := m.Campaigns["c"]; run.Active() || run.Reason != "exited" || !run.EndedAt.Equal(at.Add(time.Hour)) {
 		t.Errorf("run %+v; want exited at the unsubscribe", run)
 	}

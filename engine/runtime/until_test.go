@@ -2,14 +2,12 @@ package runtime_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
-	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
 
 // rsvpConfig is a meetup RSVP campaign: the answer picks the branch, the
@@ -107,25 +105,8 @@ func TestCampaignUntilFromTheEnteringEvent(t *testing.T) {
 	}
 	ctx := context.Background()
 	// Each replay opens the store afresh, as a restart does: SQLite
-	// then decodes the member document, and nothing is left in memory.
-	stores := map[string]func(t *testing.T) func() state.Store{
-		"memory": func(t *testing.T) func() state.Store {
-			s := state.NewMemory()
-			return func() state.Store { return s }
-		},
-		"sqlite": func(t *testing.T) func() state.Store {
-			path := filepath.Join(t.TempDir(), "state.db")
-			return func() state.Store {
-				s, err := sqlite.Open(ctx, path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
-		},
-	}
-	for name, stores := range stores {
+	// then decodes the member document.
+	for name, stores := range reopenableStores() {
 		t.Run(name, func(t *testing.T) {
 			open := stores(t)
 			var outs []state.Outcome

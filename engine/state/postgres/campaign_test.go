@@ -79,24 +79,7 @@ func TestCampaignOutcomesUseTheIndex(t *testing.T) {
 func versionSix(t *testing.T) (string, *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
-	schema := freshSchema(t)
-	c, err := pgx.Connect(ctx, testURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(ctx) })
-	name := pgx.Identifier{schema}.Sanitize()
-	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (6)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:6] {
-		if _, err := c.Exec(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	schema, c := schemaAt(t, 6)
 	for i, rule := range []string{"campaign.welcome", "segment.welcome", "campaign.welcome2", "campaign.welcome"} {
 		if _, err := c.Exec(ctx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event) VALUES ('campaign', 'ann', 'welcome', $1, $2, $3, $4)`,
 			fmt.Sprintf("c%d", i), t0.UnixNano()+int64(i), rule, fmt.Sprintf("e%d", i)); err != nil {

@@ -59,6 +59,42 @@ func open(t testing.TB, schema string, opt Options) *Store {
 	return s
 }
 
+// schemaAt makes a fresh schema as the first version migrations left it,
+// for a test of what the later ones do to rows written before them. The
+// connection it returns has that schema as its search path.
+func schemaAt(t *testing.T, version int) (string, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	schema := freshSchema(t)
+	c, err := pgx.Connect(ctx, testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(ctx) })
+	name := pgx.Identifier{schema}.Sanitize()
+	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, fmt.Sprintf(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (%d)`, version)); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:version] {
+		if _, err := c.Exec(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return schema, c
+}
+
+// checkVersion checks that opening a store ran every migration.
+func checkVersion(t *testing.T, c *pgx.Conn) {
+	t.Helper()
+	var v int
+	if err := c.QueryRow(context.Background(), `SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations) {
+		t.Errorf("schema version %d, %v; want %d", v, err, len(migrations))
+	}
+}
+
 func TestConformance(t *testing.T) {
 	testURL(t)
 	statetest.Run(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
@@ -701,24 +737,7 @@ func TestCampaignRecords(t *testing.T) {
 // same way when read and pruned.
 func TestOutboxFinishedAtMigrates(t *testing.T) {
 	ctx := context.Background()
-	schema := freshSchema(t)
-	c, err := pgx.Connect(ctx, testURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	name := pgx.Identifier{schema}.Sanitize()
-	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (5)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:5] {
-		if _, err := c.Exec(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	schema, c := schemaAt(t, 5)
 	day := func(n int) time.Time { return t0.AddDate(0, 0, n) }
 	insert := func(key, status string, next, sent time.Time) {
 		t.Helper()
@@ -776,24 +795,7 @@ func TestOutboxFinishedAtMigrates(t *testing.T) {
 // migration (it writes no queued_at), when read, selected and aged.
 func TestOutboxQueuedAtMigrates(t *testing.T) {
 	ctx := context.Background()
-	schema := freshSchema(t)
-	c, err := pgx.Connect(ctx, testURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	name := pgx.Identifier{schema}.Sanitize()
-	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (10)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:10] {
-		if _, err := c.Exec(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	schema, c := schemaAt(t, 10)
 	day := func(n int) time.Time { return t0.AddDate(0, 0, n) }
 	insert := func(key string, at time.Time) {
 		t.Helper()
@@ -854,24 +856,7 @@ func TestOutboxQueuedAtMigrates(t *testing.T) {
 // ahead of a batch (Preload).
 func TestEventDigestsMigrate(t *testing.T) {
 	ctx := context.Background()
-	schema := freshSchema(t)
-	c, err := pgx.Connect(ctx, testURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	name := pgx.Identifier{schema}.Sanitize()
-	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (7)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:7] {
-		if _, err := c.Exec(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	schema, c := schemaAt(t, 7)
 	if _, err := c.Exec(ctx, `INSERT INTO events (id, at) VALUES ('old', $1)`, t0.UnixNano()); err != nil {
 		t.Fatal(err)
 	}
@@ -910,10 +895,7 @@ func TestEventDigestsMigrate(t *testing.T) {
 			t.Errorf("preload %v: fresh %v, earlier %+v; want the top digest (stored as a negative BIGINT) at %v", preload, fresh, earlier, t0)
 		}
 	}
-	var v int
-	if err := c.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations) {
-		t.Errorf("schema version %d, %v; want %d", v, err, len(migrations))
-	}
+	checkVersion(t, c)
 }
 
 // A schema from before migration 10 gets an empty role_grants table,
@@ -921,24 +903,7 @@ func TestEventDigestsMigrate(t *testing.T) {
 // then counts as not given by hearth (README, Member roles).
 func TestRoleGrantsMigrate(t *testing.T) {
 	ctx := context.Background()
-	schema := freshSchema(t)
-	c, err := pgx.Connect(ctx, testURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	name := pgx.Identifier{schema}.Sanitize()
-	if _, err := c.Exec(ctx, `CREATE SCHEMA `+name+`; SET search_path = `+name); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Exec(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (9)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:9] {
-		if _, err := c.Exec(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	schema, c := schemaAt(t, 9)
 	if _, err := c.Exec(ctx, `INSERT INTO resources (address, platform, kind, id, attrs) VALUES ('community.c', 'platform.local.main', 'community', 'co-1', '{}')`); err != nil {
 		t.Fatal(err)
 	}
@@ -959,8 +924,5 @@ func TestRoleGrantsMigrate(t *testing.T) {
 	if rs, serial, err := s.Resources(ctx); err != nil || serial != 7 || len(rs) != 1 {
 		t.Fatalf("resources after the migration: %v, serial %d, %v", rs, serial, err)
 	}
-	var v int
-	if err := c.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations) {
-		t.Errorf("schema version %d, %v; want %d", v, err, len(migrations))
-	}
+	checkVersion(t, c)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -93,19 +92,7 @@ func TestCampaignOutcomesUseTheIndex(t *testing.T) {
 // has, which campaign show then reads from it as before.
 func TestCampaignOutcomesIndexMigrates(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v11.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (11)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:11] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := databaseAt(t, 11)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano()
 	for i, rule := range []string{"campaign.welcome", "segment.welcome", "campaign.welcome2", "campaign.welcome"} {
 		if _, err := db.Exec(`INSERT INTO outcomes (kind, member, name, change, at, rule, event, detail) VALUES ('campaign', 'ann', 'welcome', ?, ?, ?, ?, '')`,

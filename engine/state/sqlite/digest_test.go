@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -37,19 +35,7 @@ func claimDigest(t *testing.T, s *Store, id string, at time.Time, digest uint64)
 // reused id. Ids claimed after it keep theirs.
 func TestEventDigestsMigrate(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v12.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (12)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:12] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := databaseAt(t, 12)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	if _, err := db.Exec(`INSERT INTO events (id, at) VALUES ('old', ?)`, at.UnixNano()); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,19 +14,7 @@ import (
 // (README, Member roles).
 func TestRoleGrantsMigrate(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v13.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (13)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:13] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := databaseAt(t, 13)
 	if _, err := db.Exec(`INSERT INTO resources (address, platform, kind, id, attrs) VALUES ('community.c', 'platform.local.main', 'community', 'co-1', '{}');
 		UPDATE state_meta SET serial = 7`); err != nil {
 		t.Fatal(err)

@@ -237,23 +237,33 @@ func TestDueSeesBatchesBeingWritten(t *testing.T) {
 	}
 }
 
-// A database written before migration 6 (members in a WITHOUT ROWID
-// table) opens with its members, their recheck times and their writes.
-func TestMembersMigrateToRowidTable(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v5.db")
+// databaseAt makes a database file as the first version migrations left
+// it, for a test of what the later ones do to rows written before them;
+// the test closes db before it opens the store on path.
+func databaseAt(t *testing.T, version int) (path string, db *sql.DB) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", version))
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (5)`); err != nil {
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (%d)`, version)); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migrations[:5] {
+	for _, m := range migrations[:version] {
 		if _, err := db.Exec(m); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return path, db
+}
+
+// A database written before migration 6 (members in a WITHOUT ROWID
+// table) opens with its members, their recheck times and their writes.
+func TestMembersMigrateToRowidTable(t *testing.T) {
+	ctx := context.Background()
+	path, db := databaseAt(t, 5)
 	at := time.Unix(1700000000, 0).UTC()
 	old := state.NewMember("u1", at)
 	old.Points, old.RecheckAt = 42, at.Add(time.Hour)
@@ -295,19 +305,7 @@ func TestMembersMigrateToRowidTable(t *testing.T) {
 // way when read and pruned.
 func TestOutboxFinishedAtMigrates(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v10.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (10)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:10] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := databaseAt(t, 10)
 	day := func(n int) time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
 	insert := func(db *sql.DB, key, status string, next, sent time.Time) {
 		t.Helper()
@@ -370,19 +368,7 @@ func TestOutboxFinishedAtMigrates(t *testing.T) {
 // until then; entries queued after it get the store's clock.
 func TestOutboxQueuedAtMigrates(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v14.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (14)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:14] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := databaseAt(t, 14)
 	day := func(n int) time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
 	for i, status := range []string{"pending", "dead"} {
 		data, _ := json.Marshal(state.Action{Key: status, Kind: "send.dm", Member: "ann", At: day(i), Text: "Hello"})
