@@ -639,7 +639,7 @@ func planImports(ctx context.Context, cfg *config.Config, desired []Desired, res
 				im.To, bound.Kind, bound.ID, d.Kind, im.ID, bound.ID, im.ID, im.To, bound.Kind, bound.ID)
 		}
 		r := state.Resource{Address: im.To, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
-			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
+			Community: community, Attrs: settable(canonicalLive(resp.Object)), PreventDestroy: d.PreventDestroy}
 		out = append(out, r)
 		byAddr[r.Address], owner[k] = r, r.Address
 		done[im.To] = r.ID
@@ -803,7 +803,7 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 			return nil, nil, fmt.Errorf("%s: reading communities: %w", paddr, err)
 		}
 		for _, o := range objs {
-			live[liveKey{paddr, o.Kind, o.ID}] = o
+			live[liveKey{paddr, o.Kind, o.ID}] = canonicalLive(o)
 		}
 		for _, cid := range communities[paddr] {
 			if _, ok := live[liveKey{paddr, platform.KindCommunity, cid}]; !ok {
@@ -828,7 +828,7 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 					return nil, nil, fmt.Errorf("%s: reading %ss of community %s: %w", paddr, k, cid, err)
 				}
 				for _, o := range objs {
-					live[liveKey{paddr, o.Kind, o.ID}] = o
+					live[liveKey{paddr, o.Kind, o.ID}] = canonicalLive(o)
 				}
 			}
 		}
