@@ -1391,3 +1391,23 @@ func TestColorCaseIsNoChange(t *testing.T) {
 		}
 	}
 }
+
+// State takes at create what a refresh reads later, so an apply with
+// nothing to do writes nothing: the serial stays, and a plan saved
+// before it can still be applied.
+func TestNoChangeApplyWritesNothing(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	saved := f.mustPlan()
+	if saved.HasChanges() {
+		t.Fatalf("second plan:\n%s", actions(saved))
+	}
+	f.mustApply(f.mustPlan())
+	p := f.mustPlan()
+	if p.StateSerial != saved.StateSerial {
+		t.Fatalf("a no-change apply moved the serial from %d to %d", saved.StateSerial, p.StateSerial)
+	}
+	if _, err := f.apply(saved); err != nil {
+		t.Fatalf("the plan saved before it: %v", err)
+	}
+}
