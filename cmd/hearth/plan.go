@@ -884,7 +884,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 			question := "Do you want to perform these actions? Only 'yes' will be accepted."
 			if f.destroy {
 				saved = "hearth plan -destroy -out FILE"
-				question = "Do you really want to destroy what hearth manages, as shown above? There is no undo. Only 'yes' will be accepted."
+				question = "Do you really want to destroy " + p.DestroyWhat() + ", as shown above? There is no undo. Only 'yes' will be accepted."
 			}
 			if !confirm(ctx, s, v.name, question, "nothing was changed", fmt.Sprintf(", apply a saved plan (%s, then hearth apply FILE)", saved)) {
 				return 1

@@ -153,7 +153,11 @@ type Plan struct {
 	// Destroy marks a destroy plan (Options.Destroy): every object
 	// state holds (or the targeted ones) removed, whatever the
 	// configuration says. Added in 1.5.
-	Destroy bool     `json:"destroy,omitempty"`
+	Destroy bool `json:"destroy,omitempty"`
+	// Targets are the -target addresses a destroy plan was limited to,
+	// so its text names them rather than everything hearth manages.
+	// Added in 1.5, with Destroy.
+	Targets []string `json:"targets,omitempty"`
 	Changes []Change `json:"changes"`
 	Summary Summary  `json:"summary"`
 	// Warnings are things people should know that are not changes, such
@@ -417,7 +421,7 @@ func planDestroy(ctx context.Context, cfg *config.Config, st Store, conns Conns,
 	for i, r := range resources {
 		resources[i].PreventDestroy = r.PreventDestroy || protected[r.Address]
 	}
-	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, SensitiveCheck: sensitiveCheck(cfg), Source: SourceOf(cfg), StateSerial: serial, Destroy: true, Changes: []Change{}, Warnings: warnings}
+	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, SensitiveCheck: sensitiveCheck(cfg), Source: SourceOf(cfg), StateSerial: serial, Destroy: true, Targets: slices.Clone(opts.Targets), Changes: []Change{}, Warnings: warnings}
 	var gone []state.Resource
 	for _, r := range resources {
 		if len(opts.Targets) == 0 || slices.ContainsFunc(opts.Targets, func(t string) bool { return under(r.Address, t) }) {
