@@ -17,7 +17,14 @@ func TestDestroyAsks(t *testing.T) {
 	if code, out, errs := hearthCmd(t, "", false, "apply", "-auto-approve", dir); code != 0 {
 		t.Fatalf("apply: %d\n%s%s", code, out, errs)
 	}
-	code, out, errs := hearthCmd(t, "no\n", true, "destroy", "-allow-removals", dir)
+	// With -target, the header and the question name the targets only.
+	code, out, errs := hearthCmd(t, "no\n", true, "destroy", "-target", "community.c.channel.general", dir)
+	if code != 1 || !strings.Contains(out, "hearth will destroy community.c.channel.general (what its state holds there), with the following actions:") ||
+		!strings.Contains(out, "Do you really want to destroy community.c.channel.general, as shown above? There is no undo.") ||
+		strings.Contains(out, "everything") || strings.Contains(out, "what hearth manages") {
+		t.Fatalf("targeted, answered no: %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = hearthCmd(t, "no\n", true, "destroy", "-allow-removals", dir)
 	if code != 1 || !strings.Contains(out, "# community.c will be destroyed") || !strings.Contains(out, "Do you really want to destroy what hearth manages, as shown above? There is no undo.") ||
 		!strings.Contains(errs, "hearth destroy: cancelled; nothing was changed.") || strings.Contains(out, "Destroying") {
 		t.Fatalf("answered no: %d\n%s%s", code, out, errs)

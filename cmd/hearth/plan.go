@@ -91,8 +91,8 @@ since the last apply.
 
 -destroy plans the removal of everything hearth manages: every object
 its state holds (with -target ADDR, that object and what is under it),
-deepest first, under the same guards (a whole destroy needs
--allow-removals); a community its platform never deletes (a Discord
+deepest first, under prevent_destroy (not the removal share, which
+guards against blocks lost by mistake); a community its platform never deletes (a Discord
 server, a Telegram group, a Slack workspace, a Discourse forum) is
 forgotten, left as it is (". community ID", "forget" in -json). It has
 no member impact, and "destroy": true in -json; -out saves it for
@@ -122,11 +122,11 @@ incentives alone, and moves time makes with the rules unchanged
 (time_moves): the daemon makes those whatever the change.
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.4", "config_hash": ..., "sensitive_check": ...,
+  {"format_version": "1.5", "config_hash": ..., "sensitive_check": ...,
    "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"},
-   "destroy" (a -destroy plan), "member_impact": {"members", "moved",
+   "destroy" and "targets" (a -destroy plan), "member_impact": {"members", "moved",
    "moves": [{"kind", "name",
    "enter", "leave", "enter_members": [{"id", "name"}], "leave_members",
    ...}], "time_moved", "time_moves", "overdue", "at_evaluation",
@@ -167,7 +167,7 @@ Examples:
   hearth plan -target community.explorers.channel.welcome mycommunity
   hearth plan -out changes.plan -detailed-exitcode mycommunity
   hearth plan -members mycommunity    # every member each move takes, by id and name
-  hearth plan -destroy -allow-removals -out gone.plan mycommunity   # what hearth destroy would do
+  hearth plan -destroy -out gone.plan mycommunity   # what hearth destroy would do
   hearth plan -json mycommunity | jq -r '.member_impact.moves[] | select(.name == "regular") | .leave_members[].id'
 `
 
@@ -681,11 +681,11 @@ Discourse forum: hearth adopts them, it cannot make them) is forgotten,
 taken out of state and left as it is, once what hearth made in it is
 destroyed (". community ID" in the plan, "forget" in -json).
 
-The guards hold as for any removal: an object with prevent_destroy (as
-last applied, or set in its block now), or a community holding one, is
-refused (set prevent_destroy = false and apply first), and so is a plan
-destroying more than 25% (-max-removal-share) of the managed resources
-unless -allow-removals, which a whole destroy therefore needs.
+prevent_destroy holds as for any removal: an object with it (as last
+applied, or set in its block now), or a community holding one, is
+refused (set prevent_destroy = false and apply first). The removal
+share (-max-removal-share, -allow-removals) does not: it guards against
+blocks lost by mistake, and a destroy asks for its removals by name.
 
 -json prints what apply -json prints (it needs -auto-approve); the plan
 message has "destroy": true, and the changes the action "delete", or
@@ -694,17 +694,17 @@ everything was destroyed (or there was nothing to destroy), 1 otherwise.
 
 Examples:
   hearth plan -destroy mycommunity                    # review it first
-  hearth destroy -allow-removals mycommunity
-  hearth destroy -auto-approve -allow-removals mycommunity         # in a script or CI
-  hearth destroy -allow-removals -target community.explorers.channel.welcome mycommunity
-  hearth plan -destroy -allow-removals -out gone.plan mycommunity && hearth apply gone.plan mycommunity
+  hearth destroy mycommunity
+  hearth destroy -auto-approve mycommunity         # in a script or CI
+  hearth destroy -target community.explorers.channel.welcome mycommunity
+  hearth plan -destroy -out gone.plan mycommunity && hearth apply gone.plan mycommunity
 `
 
 func runDestroy(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "destroy", destroyUsage)
 	s.registerNoColor(fs)
 	auto := autoApprove(fs, "Destroy without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).")
-	allow := fs.Bool("allow-removals", false, "Allow destroying more than 25% of the managed resources (a whole destroy needs it).")
+	allow := fs.Bool("allow-removals", false, "Accepted for scripts written for older versions; a destroy is not held to the removal share.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
 	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
@@ -884,7 +884,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 			question := "Do you want to perform these actions? Only 'yes' will be accepted."
 			if f.destroy {
 				saved = "hearth plan -destroy -out FILE"
-				question = "Do you really want to destroy what hearth manages, as shown above? There is no undo. Only 'yes' will be accepted."
+				question = "Do you really want to destroy " + p.DestroyWhat() + ", as shown above? There is no undo. Only 'yes' will be accepted."
 			}
 			if !confirm(ctx, s, v.name, question, "nothing was changed", fmt.Sprintf(", apply a saved plan (%s, then hearth apply FILE)", saved)) {
 				return 1

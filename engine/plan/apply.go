@@ -606,8 +606,28 @@ func (a *applier) create(ctx context.Context, c Change) (state.Resource, error) 
 		return state.Resource{}, err
 	}
 	r := state.Resource{Address: c.Address, Platform: c.Platform, Kind: string(c.Kind), ID: resp.Object.ID,
-		Community: req.Community, Attrs: attrs, PreventDestroy: c.PreventDestroy}
+		Community: req.Community, Attrs: created(c.Kind, attrs, resp.Object.Attrs), PreventDestroy: c.PreventDestroy}
 	return r, a.put(ctx, r)
+}
+
+// created is what state keeps of an object just made: the platform's
+// answer, canonical and settable as a refresh reads it, so that the first
+// apply with nothing to do finds state equal to the platform and writes
+// nothing (a write moves the serial, staling plans saved before it). An
+// empty value asked for that the answer leaves out (a channel's color or
+// purpose) is left out too, as a refresh leaves it out; what else the
+// answer is silent about keeps the value asked for.
+func created(k platform.Kind, asked, answer platform.Attrs) platform.Attrs {
+	if len(answer) == 0 {
+		return asked
+	}
+	out := settable(canonicalLive(platform.Object{Kind: k, Attrs: answer}))
+	for key, v := range asked {
+		if _, ok := out[key]; !ok && v != "" {
+			out[key] = v
+		}
+	}
+	return out
 }
 
 // destroy deletes what state has at addr. An object already gone (a

@@ -134,6 +134,30 @@ func canonical(addr string, k platform.Kind, attrs platform.Attrs) (platform.Att
 	return out, nil
 }
 
+// canonicalLive is o with its attributes in canonical form, as the
+// configured ones are, so a value the platform spells another way
+// ("#F1C40F" for "#f1c40f") is not a change or drift. Adapters should
+// answer canonically already; one that does not (the local platform's
+// file edited by hand) must not make a plan that never settles. A value
+// that is not of its format is kept as it is: the diff shows it.
+func canonicalLive(o platform.Object) platform.Object {
+	spec, ok := platform.SpecOf(o.Kind)
+	if !ok || len(o.Attrs) == 0 {
+		return o
+	}
+	attrs := make(platform.Attrs, len(o.Attrs))
+	for key, v := range o.Attrs {
+		if a, ok := spec.Attr(key); ok {
+			if c, err := platform.Canonical(a.Format, v); err == nil {
+				v = c
+			}
+		}
+		attrs[key] = v
+	}
+	o.Attrs = attrs
+	return o
+}
+
 // ignored reports whether the hearth block's ignore_changes covers
 // "ADDRESS.ATTRIBUTE".
 func ignored(patterns []string, key string) bool {

@@ -153,7 +153,11 @@ type Plan struct {
 	// Destroy marks a destroy plan (Options.Destroy): every object
 	// state holds (or the targeted ones) removed, whatever the
 	// configuration says. Added in 1.5.
-	Destroy bool     `json:"destroy,omitempty"`
+	Destroy bool `json:"destroy,omitempty"`
+	// Targets are the -target addresses a destroy plan was limited to,
+	// so its text names them rather than everything hearth manages.
+	// Added in 1.5, with Destroy.
+	Targets []string `json:"targets,omitempty"`
 	Changes []Change `json:"changes"`
 	Summary Summary  `json:"summary"`
 	// Warnings are things people should know that are not changes, such
@@ -238,7 +242,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	}
 	stored := resources
 	resources, movedFrom, blocked := applyMoved(cfg.Moved, resources)
-	resources, imported, err := planImports(ctx, cfg, desired, resources, conns)
+	resources, imported, importWarnings, err := planImports(ctx, cfg, desired, resources, conns)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +260,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		return nil, err
 	}
 	desired = append(desired, subs...)
-	p.Warnings = append(append(append(sendOnly, blocked...), liveWarnings...), warnings...)
+	p.Warnings = append(append(append(append(sendOnly, blocked...), importWarnings...), liveWarnings...), warnings...)
 	wanted := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		wanted[d.Address] = true
@@ -417,7 +421,7 @@ func planDestroy(ctx context.Context, cfg *config.Config, st Store, conns Conns,
 	for i, r := range resources {
 		resources[i].PreventDestroy = r.PreventDestroy || protected[r.Address]
 	}
-	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, SensitiveCheck: sensitiveCheck(cfg), Source: SourceOf(cfg), StateSerial: serial, Destroy: true, Changes: []Change{}, Warnings: warnings}
+	p := &Plan{FormatVersion: FormatVersion, ConfigHash: cfg.Fingerprint, SensitiveCheck: sensitiveCheck(cfg), Source: SourceOf(cfg), StateSerial: serial, Destroy: true, Targets: slices.Clone(opts.Targets), Changes: []Change{}, Warnings: warnings}
 	var gone []state.Resource
 	for _, r := range resources {
 		if len(opts.Targets) == 0 || slices.ContainsFunc(opts.Targets, func(t string) bool { return under(r.Address, t) }) {
@@ -559,12 +563,20 @@ func blockError(rng hcl.Range, cause error, summary, detail string, args ...any)
 // block renames), or its address bound in state to another object. Left
 // alone, either would plan as if the block were not there, and the
 // object it names would stay where it is or unmanaged, in silence.
-func planImports(ctx context.Context, cfg *config.Config, desired []Desired, resources []state.Resource, conns Conns) ([]state.Resource, map[string]string, error) {
+//
+// Two blocks are left in place after a destroy, which README says they
+// may be, and are skipped with a warning instead: one into a community
+// state does not have (this plan creates it, and the object with it:
+// nothing on the platform can be in a community not made yet), and one
+// whose address state binds already while its id is gone from the
+// platform (the object it adopted was destroyed and made anew).
+func planImports(ctx context.Context, cfg *config.Config, desired []Desired, resources []state.Resource, conns Conns) ([]state.Resource, map[string]string, []string, error) {
 	imports := cfg.Imports
 	done := map[string]string{}
 	if len(imports) == 0 {
-		return resources, done, nil
+		return resources, done, nil, nil
 	}
+	var warnings []string
 	out := slices.Clone(resources)
 	byAddr := map[string]state.Resource{}
 	owner := map[liveKey]string{}
@@ -581,55 +593,62 @@ func planImports(ctx context.Context, cfg *config.Config, desired []Desired, res
 		}
 		d, ok := importable(cfg, desired, im.To)
 		if !ok {
-			return nil, nil, blockError(im.ToRange, nil, "Import target not in the configuration", "The configuration has no %s; write its block too.", im.To)
+			return nil, nil, nil, blockError(im.ToRange, nil, "Import target not in the configuration", "The configuration has no %s; write its block too.", im.To)
 		}
 		if other, ok := owner[liveKey{d.Platform, d.Kind, im.ID}]; ok {
-			return nil, nil, managedElsewhere(im, d.Kind, im.ID, other, bound, inState)
+			return nil, nil, nil, managedElsewhere(im, d.Kind, im.ID, other, bound, inState)
 		}
 		community := ""
 		if d.Community != "" {
 			co, ok := byAddr[d.Community]
 			if !ok {
-				return nil, nil, blockError(im.ToRange, nil, "Import into a community not in state", "%s is in %s, which state does not have yet; import or apply the community first.", im.To, d.Community)
+				warnings = append(warnings, fmt.Sprintf("the import block at %s was not followed: %s is not in state, so this plan creates it and %s in it anew; remove the block, or import %s first to adopt %s %s.",
+					where(im.DeclRange), d.Community, im.To, d.Community, d.Kind, im.ID))
+				continue
 			}
 			community = co.ID
 		}
 		conn, ok := conns[d.Platform]
 		if !ok {
-			return nil, nil, blockError(im.ToRange, nil, "Platform not open", "%s is on %s, which is not open.", im.To, d.Platform)
+			return nil, nil, nil, blockError(im.ToRange, nil, "Platform not open", "%s is on %s, which is not open.", im.To, d.Platform)
 		}
 		imp, err := platform.Require[platform.Importer](conn, d.Platform)
 		if err != nil {
-			return nil, nil, blockError(im.DeclRange, err, "Platform cannot import", "%s.", err)
+			return nil, nil, nil, blockError(im.DeclRange, err, "Platform cannot import", "%s.", err)
 		}
 		// The platform may know the object by another id than the one
 		// written (the id state holds): what it answers decides.
 		resp, err := imp.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: im.ID, Address: im.To})
 		if err != nil {
+			if inState && errors.Is(err, platform.ErrNotFound) {
+				warnings = append(warnings, fmt.Sprintf("the import block at %s was not followed: %s %s is not on the platform, and state binds %s to %s %s already; remove the block.",
+					where(im.DeclRange), d.Kind, im.ID, im.To, bound.Kind, bound.ID))
+				continue
+			}
 			detail := "%s %s: %s."
 			if inState {
 				detail += fmt.Sprintf(" %s is bound in state to %s %s already.", im.To, bound.Kind, bound.ID)
 			}
-			return nil, nil, blockError(im.IDRange, err, "Cannot import", detail, d.Kind, im.ID, err)
+			return nil, nil, nil, blockError(im.IDRange, err, "Cannot import", detail, d.Kind, im.ID, err)
 		}
 		k := liveKey{d.Platform, d.Kind, resp.Object.ID}
 		switch other, ok := owner[k]; {
 		case ok && other == im.To:
 			continue // the object state binds here, by another id
 		case ok:
-			return nil, nil, managedElsewhere(im, d.Kind, resp.Object.ID, other, bound, inState)
+			return nil, nil, nil, managedElsewhere(im, d.Kind, resp.Object.ID, other, bound, inState)
 		case inState:
-			return nil, nil, blockError(im.IDRange, nil, "Import target already in state",
+			return nil, nil, nil, blockError(im.IDRange, nil, "Import target already in state",
 				"%s is bound in state to %s %s, not to %s %s, and an address holds one object. Remove this import block if %s is the object meant; to adopt %s instead, run hearth state rm %s first (%s %s stays on the platform, no longer managed), then plan again.",
 				im.To, bound.Kind, bound.ID, d.Kind, im.ID, bound.ID, im.ID, im.To, bound.Kind, bound.ID)
 		}
 		r := state.Resource{Address: im.To, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
-			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
+			Community: community, Attrs: settable(canonicalLive(resp.Object)), PreventDestroy: d.PreventDestroy}
 		out = append(out, r)
 		byAddr[r.Address], owner[k] = r, r.Address
 		done[im.To] = r.ID
 	}
-	return out, done, nil
+	return out, done, warnings, nil
 }
 
 // managedElsewhere is the error of an import block whose object state
@@ -788,7 +807,7 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 			return nil, nil, fmt.Errorf("%s: reading communities: %w", paddr, err)
 		}
 		for _, o := range objs {
-			live[liveKey{paddr, o.Kind, o.ID}] = o
+			live[liveKey{paddr, o.Kind, o.ID}] = canonicalLive(o)
 		}
 		for _, cid := range communities[paddr] {
 			if _, ok := live[liveKey{paddr, platform.KindCommunity, cid}]; !ok {
@@ -813,7 +832,7 @@ func readLive(ctx context.Context, conns Conns, resources []state.Resource) (map
 					return nil, nil, fmt.Errorf("%s: reading %ss of community %s: %w", paddr, k, cid, err)
 				}
 				for _, o := range objs {
-					live[liveKey{paddr, o.Kind, o.ID}] = o
+					live[liveKey{paddr, o.Kind, o.ID}] = canonicalLive(o)
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -1338,5 +1339,75 @@ func TestJSONNotHTMLEscaped(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"topic": "Q&A <here>"`) || strings.Contains(b.String(), `\u00`) {
 		t.Errorf("plan JSON escapes the topic:\n%s", b.String())
+	}
+}
+
+// shoutingColors answers colors in capitals, as a platform (or the
+// local platform's file edited by hand) may.
+type shoutingColors struct{ *local.Conn }
+
+func (s shoutingColors) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
+	resp, err := s.Conn.Read(ctx, req)
+	for i, o := range resp.Objects {
+		if c, ok := o.Attrs["color"]; ok {
+			o.Attrs = maps.Clone(o.Attrs)
+			o.Attrs["color"] = strings.ToUpper(c)
+			resp.Objects[i] = o
+		}
+	}
+	return resp, err
+}
+
+// A color the platform spells in capitals is the configured color: no
+// change to plan and no drift, as README says.
+func TestColorCaseIsNoChange(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	conn := f.conns["platform.local.main"].(*local.Conn)
+	f.conns["platform.local.main"] = shoutingColors{conn}
+	if p := f.mustPlan(); p.HasChanges() {
+		t.Fatalf("plan:\n%s", actions(p))
+	}
+	d, err := plan.Drift(ctx, f.cfg, f.store, f.conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.HasChanges() {
+		t.Fatalf("drift:\n%s", actions(d))
+	}
+	// Another color is still a change.
+	req := platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindRole, Community: f.id("community.c"), ID: f.id("community.c.role.mod"), Attrs: platform.Attrs{"color": "#f1c40e"}}
+	if _, err := conn.Apply(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	p := f.mustPlan()
+	if actions(p) != "update community.c.role.mod\n" {
+		t.Fatalf("plan:\n%s", actions(p))
+	}
+	for _, c := range p.Changes {
+		if c.Action == plan.Update && (c.Before["color"] != "#f1c40e" || c.After["color"] != "#f1c40f") {
+			t.Fatalf("color %q -> %q", c.Before["color"], c.After["color"])
+		}
+	}
+}
+
+// State takes at create what a refresh reads later, so an apply with
+// nothing to do writes nothing: the serial stays, and a plan saved
+// before it can still be applied.
+func TestNoChangeApplyWritesNothing(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	saved := f.mustPlan()
+	if saved.HasChanges() {
+		t.Fatalf("second plan:\n%s", actions(saved))
+	}
+	f.mustApply(f.mustPlan())
+	p := f.mustPlan()
+	if p.StateSerial != saved.StateSerial {
+		t.Fatalf("a no-change apply moved the serial from %d to %d", saved.StateSerial, p.StateSerial)
+	}
+	if _, err := f.apply(saved); err != nil {
+		t.Fatalf("the plan saved before it: %v", err)
 	}
 }

@@ -67,9 +67,12 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		}
 		return p.writeImpact(w, &b, color)
 	}
-	if p.Destroy {
+	switch {
+	case p.Destroy && len(p.Targets) > 0:
+		fmt.Fprintf(&b, "hearth will destroy %s (what its state holds there), with the following actions:\n", p.DestroyWhat())
+	case p.Destroy:
 		b.WriteString("hearth will destroy everything it manages (what its state holds), with the following actions:\n")
-	} else {
+	default:
 		b.WriteString("hearth will perform the following actions:\n")
 	}
 	for _, c := range p.Changes {
@@ -360,7 +363,26 @@ func Read(r io.Reader) (*Plan, error) {
 			}
 		}
 	}
+	for _, t := range p.Targets {
+		if strings.IndexFunc(t, unicode.IsControl) >= 0 {
+			return nil, fmt.Errorf("not a hearth plan: target %q has a control character", t)
+		}
+	}
 	return &p, nil
+}
+
+// DestroyWhat names what a destroy plan destroys, for its header and
+// apply's question: the targets when it has them, joined with "and",
+// else what hearth manages.
+func (p *Plan) DestroyWhat() string {
+	switch n := len(p.Targets); n {
+	case 0:
+		return "what hearth manages"
+	case 1:
+		return p.Targets[0]
+	default:
+		return strings.Join(p.Targets[:n-1], ", ") + " and " + p.Targets[n-1]
+	}
 }
 
 // writeDrift writes a drift report: what changed outside hearth, from

@@ -274,7 +274,7 @@ func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr,
 		// What is there now counts as last applied, so drift starts from
 		// the adopted object.
 		out = state.Resource{Address: addr, Platform: d.Platform, Kind: string(d.Kind), ID: resp.Object.ID,
-			Community: community, Attrs: settable(resp.Object), PreventDestroy: d.PreventDestroy}
+			Community: community, Attrs: settable(canonicalLive(resp.Object)), PreventDestroy: d.PreventDestroy}
 		_, err = st.PutResource(ctx, out)
 		return err
 	})
