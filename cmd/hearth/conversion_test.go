@@ -45,21 +45,7 @@ campaign "welcome" {
 {"id":"p1","type":"message.posted","member":"ann","at":"2026-01-02T10:00:00Z"}
 {"id":"p2","type":"message.posted","member":"bob","at":"2026-01-05T10:00:00Z"}
 `
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "events.jsonl")
-	if err := os.WriteFile(file, []byte(events), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var out, errb bytes.Buffer
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
-	cli := func(args ...string) (int, string) {
-		out.Reset()
-		errb.Reset()
-		c := run(context.Background(), args, s)
-		return c, out.String() + errb.String()
-	}
+	file, cli := conversionSite(t, dir, src, events)
 	c, o := cli("simulate", "-events", file, dir)
 	if c != 0 || !strings.Contains(o, "Goal after the last step (conversion_window)") || !regexpLine(o, `^\s+welcome\s+3d\s+1\s*$`) {
 		t.Errorf("simulate: %d\n%s", c, o)
@@ -116,21 +102,7 @@ campaign "welcome" {
 {"id":"p1","type":"message.posted","member":"ann","at":"2026-01-04T10:00:00Z"}
 {"id":"x1","type":"message.reacted","member":"bob","at":"2026-01-04T12:00:00Z"}
 `
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "events.jsonl")
-	if err := os.WriteFile(file, []byte(events), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var out, errb bytes.Buffer
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
-	cli := func(args ...string) (int, string) {
-		out.Reset()
-		errb.Reset()
-		c := run(context.Background(), args, s)
-		return c, out.String() + errb.String()
-	}
+	file, cli := conversionSite(t, dir, src, events)
 	c, o := cli("simulate", "-events", file, dir)
 	if c != 0 || !regexpLine(o, `^\s+welcome\s+2d from the last message\s+1\s*$`) {
 		t.Errorf("simulate: %d\n%s", c, o)
@@ -168,4 +140,25 @@ campaign "welcome" {
 func regexpLine(s, pattern string) bool {
 	re := regexp.MustCompile(`(?m)` + pattern)
 	return re.MatchString(s)
+}
+
+// conversionSite writes a configuration into dir and an events file, and
+// gives a CLI runner whose answer is its exit code and stdout and stderr.
+func conversionSite(t *testing.T, dir, src, events string) (string, func(args ...string) (int, string)) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(file, []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	return file, func(args ...string) (int, string) {
+		out.Reset()
+		errb.Reset()
+		c := run(context.Background(), args, s)
+		return c, out.String() + errb.String()
+	}
 }
