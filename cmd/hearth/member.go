@@ -354,12 +354,15 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		} else {
 			warnAsOf(s.err, "member why", past, dir)
 		}
+		// Rechecks due that no daemon ran: the stored tier and segments
+		// are of before them.
+		stale := runtime.StaleSince(m, s.clock())
 		if len(addrs) > 1 && !*asJSON {
 			for i, addr := range addrs {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil, runLines(cfg, m, addr, step, at, asked, evalAt, outs, sends))
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil, stale, runLines(cfg, m, addr, step, at, asked, evalAt, outs, sends))
 			}
 			return 0
 		}
@@ -380,12 +383,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Waiting: rt.Waits(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Forecast: forecast, Warnings: asOfNotes(past)})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Waiting: rt.Waits(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Forecast: forecast, Stale: stale, Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast, runLines(cfg, m, addrs[0], step, at, asked, evalAt, outs, sends))
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast, stale, runLines(cfg, m, addrs[0], step, at, asked, evalAt, outs, sends))
 		return 0
 	}
 	if *asJSON {
@@ -399,7 +402,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.out, "%s\n", view)
 		return 0
 	}
-	printMember(s.out, cfg, steps, m, time.Now())
+	printMember(s.out, cfg, steps, m, s.clock())
 	return 0
 }
 
@@ -478,9 +481,12 @@ func storedRecords(ctx context.Context, cfg *config.Config, id string) ([]state.
 	return outs, sends, err
 }
 
-func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf, forecast *runtime.Forecast, runInfo []string) {
+func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Member, addr string, at time.Time, ex []runtime.Explanation, dropped *runtime.Dropped, skips []runtime.Skip, delivery []runtime.Hold, verdict *runtime.Verdict, check *runtime.IncentiveCheck, past *runtime.AsOf, forecast *runtime.Forecast, stale time.Time, runInfo []string) {
 	kind, name, _ := strings.Cut(addr, ".")
 	fmt.Fprintf(w, "Member %s, %s, at %s:\n", m.ID, addr, at.Format("2006-01-02 15:04"))
+	if !stale.IsZero() {
+		fmt.Fprintf(w, "  %s\n", staleText(stale))
+	}
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 	switch kind {
 	case "badge":
@@ -668,9 +674,20 @@ func printForecast(w io.Writer, f *runtime.Forecast) {
 		}
 		fmt.Fprintf(w, "  forecast: points expire with no more events: %s\n", strings.Join(parts, ", "))
 	}
-	if !f.TierLost.IsZero() {
+	switch {
+	case f.Overdue:
+		// The demotion is the stored member's own recheck, due already:
+		// the verdict at -at and the forecast tell of the same move.
+		fmt.Fprintf(w, "  forecast: with no more events, the member loses the tier at %s, at the runtime's recheck due then, which has not run on the stored member (hearth run runs it); the verdict at %s: %s\n", utcMinute(f.TierLost), utcMinute(f.TierFrom), f.TierText)
+	case !f.TierLost.IsZero():
 		fmt.Fprintf(w, "  forecast: with no more events, the member loses the tier at %s; the verdict at %s: %s\n", utcMinute(f.TierLost), utcMinute(f.TierFrom), f.TierText)
 	}
+}
+
+// staleText is the line member show and why write for a stored member
+// whose rechecks due since since have not run (runtime.StaleSince).
+func staleText(since time.Time) string {
+	return fmt.Sprintf("stale: rechecks due since %s have not run (no daemon ran then), so the stored tier, segments and campaign steps are of before them; hearth run brings members up to date (hearth replay -until now runs them with no daemon)", utcMinute(since))
 }
 
 // maxTierMovesShown bounds the moves member why lists: the latest tell
@@ -746,6 +763,10 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		// Stored state is as of the last event or recheck; a replay with no
 		// daemon leaves members at their history's end.
 		fmt.Fprintf(w, "  as of %s, when the rules last looked at the member (hearth run brings members to now; member why and eval -at a later time evaluate as the rules will then, an earlier one as far as the state tells, with a warning for the rest)\n", day(m.EvaluatedAt))
+	}
+	stale := runtime.StaleSince(m, now)
+	if !stale.IsZero() {
+		fmt.Fprintf(w, "  %s\n", staleText(stale))
 	}
 	fmt.Fprintf(w, "  joined %s, last active %s", day(m.JoinedAt), day(m.LastActiveAt))
 	if m.Left {
@@ -897,7 +918,10 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		printRuns(nil, name)
 	}
 	printModeration(w, m, now)
-	if !m.RecheckAt.IsZero() {
+	switch {
+	case !stale.IsZero():
+		fmt.Fprintf(w, "  next recheck %s (overdue: not run)\n", day(m.RecheckAt))
+	case !m.RecheckAt.IsZero():
 		fmt.Fprintf(w, "  next recheck %s\n", day(m.RecheckAt))
 	}
 }

@@ -188,7 +188,7 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		if past == nil {
 			forecast = rt.Forecast(m, addr, at)
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Waiting: rt.Waits(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Forecast: forecast, Warnings: asOfNotes(past)})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Waiting: rt.Waits(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Forecast: forecast, Stale: runtime.StaleSince(m, d.opt.Now()), Warnings: asOfNotes(past)})
 		return err
 	})
 	d.answer(w, body, err)

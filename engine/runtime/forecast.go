@@ -1,6 +1,9 @@
 package runtime
 
 import (
+	"context"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +29,26 @@ type Forecast struct {
 	// demote_after holds the member then, earlier).
 	TierText string    `json:"tier_text,omitempty"`
 	TierFrom time.Time `json:"tier_from,omitzero"`
+	// Overdue says TierLost is at or before the time asked about: the
+	// recheck that demotes the member was due then, and the stored
+	// member has not had it (no daemon ran it yet).
+	Overdue bool `json:"overdue,omitempty"`
+}
+
+// StaleAfter is how long past its recheck time a stored member counts as
+// stale: a running daemon runs the rechecks due every second.
+const StaleAfter = time.Minute
+
+// StaleSince is when m's next recheck fell due, if that is more than
+// StaleAfter before now: the rechecks due since have not run (no daemon
+// ran while they came due; hearth replay runs them only up to its file's
+// last event), so the stored tier, segments and campaign steps are as
+// of before them. Zero when m is up to date.
+func StaleSince(m *state.Member, now time.Time) time.Time {
+	if m.RecheckAt.IsZero() || m.RecheckAt.After(now.Add(-StaleAfter)) {
+		return time.Time{}
+	}
+	return m.RecheckAt.UTC()
 }
 
 // ExpiringLot is a grant of points that will expire, and what it takes
@@ -40,13 +63,12 @@ type ExpiringLot struct {
 func (f *Forecast) Empty() bool { return f == nil || len(f.Expiring) == 0 && f.TierLost.IsZero() }
 
 // Forecast tells what time passing does to m from at, for member why
-// about addr: the points expiring, and for a tier.NAME m is on, the first
-// time within ForecastHorizon its verdict turns to a demotion, looked at
-// each day and at each expiry, as the rules will then read the member
-// (the windows of counts moving on, the points taken back). A grace
-// period or demote_after the verdict then says runs puts the loss at its
-// end. Nil when there is nothing to tell, and for an address other than
-// a tier's or an incentive's, on which points do not bear.
+// about addr: the points expiring, and for a tier.NAME m is on, when the
+// runtime's own rechecks, run on a copy of m at the times it schedules
+// them, demote the member, within ForecastHorizon of at (forecastTier):
+// the same times the daemon and a replay demote at. Nil when there is
+// nothing to tell, and for an address other than a tier's or an
+// incentive's, on which points do not bear.
 func (r *Runtime) Forecast(m *state.Member, addr string, at time.Time) *Forecast {
 	if kind, _, _ := strings.Cut(addr, "."); kind != "tier" && kind != "incentive" {
 		return nil
@@ -64,6 +86,7 @@ func (r *Runtime) Forecast(m *state.Member, addr string, at time.Time) *Forecast
 	}
 	if tier, ok := strings.CutPrefix(addr, "tier."); ok && m.Tier.Name == tier {
 		r.forecastTier(f, m, addr, at)
+		f.Overdue = !f.TierLost.IsZero() && !f.TierLost.After(at)
 	}
 	if f.Empty() {
 		return nil
@@ -71,41 +94,99 @@ func (r *Runtime) Forecast(m *state.Member, addr string, at time.Time) *Forecast
 	return f
 }
 
-// forecastTier finds when m would lose the tier addr names.
+// forecastTier finds when m would lose the tier addr names, by running
+// on a copy of m the rechecks the runtime itself runs (Recheck), each at
+// the time the runtime scheduled it (schedule: a day's count leaving a
+// window at 00:00 UTC, a grace period or demote_after ending, a grant
+// expiring), until the tier changes or the next recheck is past
+// ForecastHorizon from at. Rechecks due before at that the stored member
+// has not had yet (no daemon ran them) come first, as the daemon runs
+// them: TierLost may then be at or before at.
 func (r *Runtime) forecastTier(f *Forecast, m *state.Member, addr string, at time.Time) {
-	times := []time.Time{}
-	for d := 24 * time.Hour; d <= ForecastHorizon; d += 24 * time.Hour {
-		times = append(times, at.Add(d))
+	tier := strings.TrimPrefix(addr, "tier.")
+	c, err := r.copyMember(m)
+	if err != nil {
+		return
 	}
-	for _, lot := range f.Expiring {
-		times = append(times, lot.ExpiresAt)
+	defer r.aside()()
+	tl := &timeline{sandbox: sandbox{m: c}}
+	ctx := context.Background()
+	if c.Rules != r.memberRules && !c.EvaluatedAt.IsZero() {
+		// Evaluated under other rules: the daemon re-evaluates the member
+		// when it loads these (Reevaluate); the forecast takes them as in
+		// force from the member's last evaluation, and schedules from there.
+		when := c.EvaluatedAt
+		if _, _, err := r.Reevaluate(ctx, tl, []string{c.ID}, when); err != nil {
+			return
+		}
+		if c.Tier.Name != tier {
+			r.tierLost(f, m, c, tier, when, when, addr)
+			return
+		}
 	}
-	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-	c := *m
-	for _, t := range times {
-		if t.After(at.Add(ForecastHorizon)) {
+	end := at.Add(ForecastHorizon)
+	var from time.Time // the first recheck at which keep fails
+	var text string
+	for range maxCatchUp {
+		t := c.RecheckAt
+		if t.IsZero() || t.After(end) {
 			return
 		}
-		c.Points, c.Expiring = m.Points, m.Expiring
-		n := 0
-		for n < len(c.Expiring) && !c.Expiring[n].ExpiresAt.After(t) {
-			c.Points -= min(c.Expiring[n].Points, max(c.Points, 0))
-			n++
-		}
-		c.Expiring = c.Expiring[n:]
-		v, _, err := r.Verdict(&c, addr, nil, nil, t)
-		if err != nil || v == nil {
-			return
-		}
-		switch v.Decision {
-		case VerdictDemote:
-			f.TierLost, f.TierFrom, f.TierText = t.UTC(), t.UTC(), v.Text
-			return
-		case VerdictGrace, VerdictDemoteAfter:
-			if !v.Until.IsZero() {
-				f.TierLost, f.TierFrom, f.TierText = v.Until.UTC(), t.UTC(), v.Text
-				return
+		if v, _, err := r.Verdict(c, addr, nil, nil, t); err == nil && v != nil && from.IsZero() {
+			switch v.Decision {
+			case VerdictDemote, VerdictGrace, VerdictDemoteAfter:
+				from, text = t, v.Text
 			}
 		}
+		n, _, err := r.Recheck(ctx, tl, t, 1)
+		if err != nil || n == 0 {
+			return
+		}
+		if c.Tier.Name != tier {
+			if from.IsZero() {
+				from = t
+			}
+			r.tierLost(f, m, c, tier, t, from, text)
+			return
+		}
+	}
+}
+
+// tierLost records in f that the rechecks took c, a copy of m, off tier
+// at t, if that is a demotion: to no tier or one ranked lower. from and
+// text are the first verdict that keep fails, where one said so.
+func (r *Runtime) tierLost(f *Forecast, m, c *state.Member, tier string, t, from time.Time, text string) {
+	if c.Tier.Name != "" && c.Tier.Rank > m.Tier.Rank {
+		return // promoted, by time alone (a qualifying window ending)
+	}
+	if text == "" {
+		text = fmt.Sprintf("demoted from %s to %s", tier, orNoTier(r.tierNamed(c.Tier.Name)))
+	}
+	f.TierLost, f.TierFrom, f.TierText = t.UTC(), from.UTC(), text
+}
+
+// timeline is the batch forecastTier runs its copy's rechecks in: the
+// sandbox, whose member is due when its recheck time has come.
+type timeline struct{ sandbox }
+
+var _ state.Batch = (*timeline)(nil)
+
+// Due is the copy, when its recheck is due by t.
+func (b *timeline) Due(t time.Time, limit int) ([]string, error) {
+	if limit <= 0 || b.m == nil || b.m.RecheckAt.IsZero() || b.m.RecheckAt.After(t) {
+		return nil, nil
+	}
+	return []string{b.m.ID}, nil
+}
+
+// aside saves what running rules counts on the runtime (its stats, the
+// evaluations not yet published, the runs refused) and returns what puts
+// them back: a forecast's rechecks on a copy are no work of the daemon's.
+func (r *Runtime) aside() func() {
+	stats, pending, refused := r.stats, slices.Clone(r.pending), maps.Clone(r.refused)
+	stats.Firings = maps.Clone(r.stats.Firings)
+	return func() {
+		r.stats, r.refused = stats, refused
+		copy(r.pending, pending)
 	}
 }

@@ -507,6 +507,10 @@ type WhyView struct {
 	// Forecast is what time alone will do (points expiring, a tier
 	// lost), for a tier or incentive; absent when nothing.
 	Forecast *Forecast `json:"forecast,omitempty"`
+	// Stale is when the stored member's first recheck not yet run fell
+	// due, more than StaleAfter before the wall clock (StaleSince): no
+	// daemon ran it, so the stored tier and segments are of before it.
+	Stale time.Time `json:"stale_since,omitzero"`
 	// Warnings are, for an At before the member's stored state, the
 	// inputs and bookkeeping read that the state cannot give as of At
 	// (AsOf): they are as they stand, or not known.
