@@ -41,7 +41,8 @@ func TestMemberShowTimesSayUTC(t *testing.T) {
 	}
 	m.Campaigns = map[string]*state.CampaignRun{"welcome": m.Campaigns["welcome"], state.RunID("meet", "Go Night"): m.Campaigns["meet"]}
 	var b strings.Builder
-	printMember(&b, &config.Config{Tiers: []*config.Tier{{Name: "gold", Rank: 2, Window: 14 * 24 * time.Hour}}}, nil, m, time.Now())
+	cfg := &config.Config{Tiers: []*config.Tier{{Name: "gold", Rank: 2, Window: 14 * 24 * time.Hour}}}
+	printMember(&b, cfg, nil, m, at(3, 10))
 	out := b.String()
 	if bare := bareTime.FindAllString(out, -1); len(bare) > 0 {
 		t.Errorf("times without their zone %q in:\n%s", bare, out)
@@ -65,6 +66,20 @@ func TestMemberShowTimesSayUTC(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("member show lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "stale") {
+		t.Errorf("member show calls a member stale before its recheck:\n%s", out)
+	}
+	// Past the recheck time, with no daemon to run it: stale.
+	b.Reset()
+	printMember(&b, cfg, nil, m, at(5, 9))
+	for _, want := range []string{
+		"  stale: rechecks due since 2026-01-04 00:00 UTC have not run (no daemon ran then)",
+		"  next recheck 2026-01-04 00:00 UTC (overdue: not run)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("member show of a stale member lacks %q:\n%s", want, b.String())
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/postgres"
@@ -73,6 +74,18 @@ event is, and the summary ends with a warning counting such events
 applies its events sorted stably by "at"; -strict exits 1 for events out
 of order too, unless -sort put them in order. See 'hearth simulate -h'.
 
+Time-based rules (a count leaving its window, days_since, a grace
+period or demote_after ending, campaign waits) run as the daemon's
+timers run them, up to the file's last event: a member demoted by time
+since then is demoted when hearth run starts, which runs the timers due
+by now at once. -until TIME (RFC 3339, a date for its whole day, or
+"now") runs them up to TIME instead, after the events, as the daemon
+would have had it been running until then; -events /dev/null -until now
+brings a state up to date with no events. Without it, the summary ends
+by counting the members whose rechecks are due before now and did not
+run ("stale_members" and "stale_since" in -json); hearth member show
+and why call such a member stale.
+
 The replay reaches no platform (the daemon delivers what it queues), so
 sensitive variables (tokens, passwords) may go unset, except one the
 state's url reads.
@@ -96,6 +109,7 @@ Examples:
   hearth replay -events history.jsonl -url http://127.0.0.1:7341
   hearth replay -sort -strict -events unsorted.jsonl .
   hearth replay -events history.jsonl -outcomes /tmp/outcomes.jsonl .
+  hearth replay -sort -events history.jsonl -until now .
 `
 
 func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
@@ -106,6 +120,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and apply its events sorted by time (stably).")
+	until := fs.String("until", "", "Run the time-based rules (rechecks) due up to this `TIME` after the events, as the daemon would have: RFC 3339, a date (its whole day) or \"now\". Default: the last event's time. Not through a daemon.")
 	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE`, as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
 	// The replay writes the store and reaches no platform: the daemon
 	// delivers what it queues, with its own tokens.
@@ -116,6 +131,13 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 		return code
 	}
 	to := daemonReplay{path: *eventsPath, url: *url, chunk: *batch, strict: *strict, asJSON: *asJSON, sort: *sortEvents}
+	untilAt, ok := untilFlag(s, *until)
+	if !ok {
+		return 1
+	}
+	if *url != "" && !untilAt.IsZero() {
+		return argError(s, "replay", "-until runs the rechecks in the replay itself; a daemon at -url runs its own timers up to now")
+	}
 	if *url != "" {
 		if *outcomes != "" {
 			return argError(s, "replay", "-outcomes needs the replay to apply the events itself, not send them to a daemon with -url: the daemon's outcomes are in GET /v1/members/ID/history")
@@ -142,6 +164,10 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 		fmt.Fprintf(s.err, "hearth replay: -outcomes needs the replay to apply the events itself, but hearth run (pid %d) serves this state and would apply them: stop it first, or leave out -outcomes (the daemon's outcomes are in GET /v1/members/ID/history).\n", a.PID)
 		return 1
 	}
+	if lock == nil && !untilAt.IsZero() {
+		fmt.Fprintf(s.err, "hearth replay: hearth run (pid %d) serves this state and runs its timers up to now itself: leave out -until.\n", a.PID)
+		return 1
+	}
 	if lock == nil {
 		if !*asJSON { // -json says it in "daemon"
 			fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the events go through its API at %s.\n", a.PID, a.URL)
@@ -162,7 +188,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	defer closeIn()
 	bad := &skips{s: s, cmd: "replay", asJSON: *asJSON}
 	start := time.Now()
-	opt := simulate.Options{Store: store, BatchSize: *batch, Sort: *sortEvents,
+	opt := simulate.Options{Store: store, BatchSize: *batch, Sort: *sortEvents, RecheckUntil: untilAt,
 		BadEvent: func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }}
 	if *outcomes != "" {
 		write, done, ok := outcomesFile(s, "replay", *outcomes, cfg)
@@ -230,6 +256,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	if *strict && strictFails(s, "replay", bad.n, sum.OutOfOrder) {
 		code = 1
 	}
+	sum.Stale, sum.StaleSince = staleMembers(ctx, store, s.clock())
 	if *asJSON {
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
@@ -243,7 +270,81 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 			plural(n, "message queued is", "messages queued are"))
 	}
 	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
+	if sum.Stale > 0 {
+		ran := sum.To
+		if untilAt.After(ran) {
+			ran = untilAt
+		}
+		upTo := "the replay ran none (no events, no -until)"
+		if !ran.IsZero() {
+			upTo = "the replay ran the time-based rules up to " + utcMinute(ran)
+		}
+		fmt.Fprintf(s.out, "%s due before now, from %s: %s; hearth run runs the rest when it starts (or hearth replay -events /dev/null -until now .).\n",
+			staleCount(sum.Stale, "member has rechecks", "members have rechecks"), utcMinute(sum.StaleSince), upTo)
+	}
 	return code
+}
+
+// untilFlag reads replay's -until: "now" is the command's clock, a date
+// its whole day; a time after now is refused, as no timer has run then.
+func untilFlag(s *stdio, v string) (time.Time, bool) {
+	if v == "" {
+		return time.Time{}, true
+	}
+	now := s.clock().UTC()
+	if v == "now" {
+		return now, true
+	}
+	t, err := parseTimeFlag(v)
+	if err != nil {
+		fmt.Fprintf(s.err, "hearth replay: -until: %v, or now\n", err)
+		return time.Time{}, false
+	}
+	if len(v) == len("2006-01-02") {
+		t = t.Add(24*time.Hour - time.Nanosecond) // the whole day
+	}
+	if t.After(now) {
+		if len(v) != len("2006-01-02") || t.Add(-24*time.Hour).After(now) {
+			fmt.Fprintf(s.err, "hearth replay: -until %s is after now: timers run up to the present at most (-until now).\n", v)
+			return time.Time{}, false
+		}
+		t = now // today: up to now
+	}
+	return t, true
+}
+
+// staleMembers counts the members of store whose recheck fell due more
+// than runtime.StaleAfter before now (at most simulate.MaxStaleCount),
+// and the earliest such time: members no daemon brought up to date. A
+// store that cannot tell gives zero.
+func staleMembers(ctx context.Context, store state.Store, now time.Time) (int, time.Time) {
+	b, err := store.Begin(ctx)
+	if err != nil {
+		return 0, time.Time{}
+	}
+	defer func() { _ = b.Rollback() }()
+	ids, err := b.Due(now.Add(-runtime.StaleAfter), simulate.MaxStaleCount)
+	if err != nil || len(ids) == 0 {
+		return 0, time.Time{}
+	}
+	// Due lists the earliest first; each is read for its time, the
+	// first few only, as a store may not keep that order.
+	var since time.Time
+	for _, id := range ids[:min(len(ids), 10)] {
+		if m, err := b.Member(id); err == nil && !m.RecheckAt.IsZero() && (since.IsZero() || m.RecheckAt.Before(since)) {
+			since = m.RecheckAt
+		}
+	}
+	return len(ids), since.UTC()
+}
+
+// staleCount is n with one or many, "or more" at simulate.MaxStaleCount.
+func staleCount(n int, one, many string) string {
+	s := plural(n, one, many)
+	if n >= simulate.MaxStaleCount {
+		s = strings.Replace(s, " ", " or more ", 1)
+	}
+	return s
 }
 
 // maxExpiredScan bounds the pending actions expiredPending reads: they

@@ -45,6 +45,15 @@ before hearth counted them by day. For those as of an earlier day,
 replay the events to it: hearth simulate -events FILE -to DAY
 -report-json OUT DIR.
 
+Figures move when the rules run: on events, and on the daemon's timers
+(a count leaving its window, a grace period ending). Where no daemon ran
+while timers came due (a state written by hearth replay, which runs them
+up to its last event), members are counted as stored: when such a
+recheck fell due by the report's day, the report says on stderr how
+many members have them and since when. hearth run, or hearth replay
+-events /dev/null -until now DIR, runs them; the report's day stays the
+latest day with events, so the tiers after them are in -at TODAY.
+
 -by day|week|month adds the figures period by period, the last period
 holding the report's day (-periods N of them; default 30 days, 12 weeks,
 12 months): members who joined, left, were active (distinct members;
@@ -164,6 +173,14 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	r := analytics.BuildWith(cfg, tallies, at, analytics.Options{By: *by, Periods: *periods})
+	if n, since := staleMembers(ctx, store, s.clock()); n > 0 && !noState {
+		// Tiers counted are as stored: a demotion by time that no daemon
+		// ran is not in them, if it was due by the report's day.
+		if day, err := time.Parse(time.DateOnly, r.AsOf); err == nil && since.Before(day.Add(24*time.Hour)) {
+			fmt.Fprintf(s.err, "hearth report: %s due since %s that have not run (no daemon ran then): the tiers counted here are of before them; hearth run brings members up to date (with no daemon, hearth replay -events /dev/null -until now DIR).\n",
+				staleCount(n, "member has rechecks", "members have rechecks"), utcMinute(since))
+		}
+	}
 	if *htmlPath != "" {
 		if err := writeReportFile(*htmlPath, r, analytics.WriteHTML); err != nil {
 			fmt.Fprintf(s.err, "hearth report: %v\n", err)

@@ -85,3 +85,73 @@ func TestForecast(t *testing.T) {
 		})
 	}
 }
+
+// A tier kept by a windowed count is lost when the runtime's recheck
+// drops the oldest day from the window, at 00:00 UTC, whatever the time
+// asked about: the forecast runs those rechecks, on a copy, and leaves
+// the runtime's own figures as they were.
+func TestForecastWindowDay(t *testing.T) {
+	cfg := loadDir(t, t.TempDir(), `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+tier "active" {
+  rank = 1
+  when = "count('message.posted', '10d') >= 2"
+}
+`)
+	rt := runtime.New(cfg, nil)
+	store := state.NewMemory()
+	t0 := time.Date(2026, 1, 1, 15, 30, 0, 0, time.UTC)
+	for i, at := range []time.Time{t0, t0.Add(3 * 24 * time.Hour)} {
+		b, _ := store.Begin(context.Background())
+		ev := events.Event{ID: fmt.Sprintf("e%d", i), Type: "message.posted", Member: events.Member{ID: "ann"}, At: at}
+		if _, err := rt.Apply(context.Background(), b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := store.Begin(context.Background())
+	m, err := b.Member("ann")
+	_ = b.Rollback()
+	if err != nil || m.Tier.Name != "active" {
+		t.Fatalf("ann: %v %+v", err, m)
+	}
+	before := rt.Stats()
+	// The first post's day (2026-01-01) leaves the 10-day window at
+	// 2026-01-11 00:00 UTC.
+	want := time.Date(2026, 1, 11, 0, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{t0.Add(time.Hour), want.Add(-12 * time.Hour), want, want.Add(36 * time.Hour)} {
+		f := rt.Forecast(m, "tier.active", at)
+		if f == nil || !f.TierLost.Equal(want) || f.Overdue != !want.After(at) {
+			t.Errorf("forecast at %s: %+v; want the tier lost at %s", at, f, want)
+		}
+	}
+	if after := rt.Stats(); after.Rechecks != before.Rechecks || after.Evaluations != before.Evaluations {
+		t.Errorf("the forecast counted in the runtime's figures: rechecks %d -> %d, evaluations %d -> %d",
+			before.Rechecks, after.Rechecks, before.Evaluations, after.Evaluations)
+	}
+	// The daemon's timers demote at that very time.
+	b, _ = store.Begin(context.Background())
+	if _, _, err := rt.Recheck(context.Background(), b, want.Add(-time.Nanosecond), 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = store.Begin(context.Background())
+	_, outs, err := rt.Recheck(context.Background(), b, want, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Commit()
+	if len(outs) == 0 || outs[0].Kind != state.KindTier || outs[0].Change != "demote" || !outs[0].At.Equal(want) {
+		t.Errorf("recheck at %s: %+v; want the demotion", want, outs)
+	}
+}

@@ -23,6 +23,9 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
+// MaxStaleCount bounds the members Summary.Stale counts.
+const MaxStaleCount = 100000
+
 // Options control a replay.
 type Options struct {
 	From, To time.Time // zero: no bound
@@ -50,6 +53,11 @@ type Options struct {
 	// family into (runtime.SetPlatformCommunities): a replay into the
 	// state sets it, as the daemon does.
 	PlatformCommunities runtime.PlatformCommunities
+	// RecheckUntil, when after the last event (and To), is the time the
+	// time-based rules run up to after the events, as a daemon's timers
+	// would have run them had it been running until then: hearth replay
+	// -until. Zero: up to the last event (or To).
+	RecheckUntil time.Time
 	// Outcome receives every outcome as it happens; may be nil.
 	Outcome func(state.Outcome) error
 	// Progress is called now and then with the events read so far.
@@ -94,9 +102,15 @@ type Summary struct {
 	// event above them: replayed so, the result can differ from the
 	// same events in time order (Options.Sort replays them in order).
 	OutOfOrder *OutOfOrder `json:"out_of_order,omitempty"`
-	Members    int         `json:"members"`
-	Rechecks   int         `json:"rechecks"`
-	RuleErrors int         `json:"rule_errors"`
+	// Stale counts, for hearth replay, the members of the store whose
+	// rechecks fell due before the wall clock and have not run (the
+	// replay runs them up to its last event, or -until), at most
+	// MaxStaleCount; StaleSince is the earliest of those recheck times.
+	Stale      int       `json:"stale_members,omitempty"`
+	StaleSince time.Time `json:"stale_since,omitzero"`
+	Members    int       `json:"members"`
+	Rechecks   int       `json:"rechecks"`
+	RuleErrors int       `json:"rule_errors"`
 	// SendErrors are campaign sends not made because their message could
 	// not be made (a template reading what the event lacks); each is
 	// logged.
@@ -974,8 +988,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		sum.To = opt.To
 	}
 	// Time-based rules run up to the end: To, or the time the sandbox
-	// stands at when an event was received after it (Received).
-	end := latest(last, sum.To)
+	// stands at when an event was received after it (Received), or
+	// RecheckUntil, whichever is latest.
+	end := latest(latest(last, sum.To), opt.RecheckUntil)
 	if !end.IsZero() {
 		if err := recheck(end); err != nil {
 			return sum, err
