@@ -297,6 +297,10 @@ type User struct {
 	SilencedTill  *time.Time `json:"silenced_till"`
 	SuspendedTill *time.Time `json:"suspended_till"`
 	Admin         bool       `json:"admin"`
+	TrustLevel    int        `json:"trust_level"`
+	// LockedTrustLevel is manual_locked_trust_level: the level staff (or
+	// hearth) locked the user at, nil when not locked.
+	LockedTrustLevel *int `json:"manual_locked_trust_level"`
 }
 
 // UsersPage is the page size of the admin user list.
@@ -336,6 +340,21 @@ func (c *Client) Suspend(ctx context.Context, id int, until time.Time, reason st
 // Unsuspend lets a suspended user back.
 func (c *Client) Unsuspend(ctx context.Context, id int) error {
 	return c.do(ctx, http.MethodPut, "/admin/users/"+strconv.Itoa(id)+"/unsuspend.json", nil, map[string]any{}, nil)
+}
+
+// SetTrustLevel sets a user's trust level (PUT
+// /admin/users/{id}/trust_level). Discourse itself locks the level when
+// it demotes a user below what its settings give, or promotes one to 3
+// who does not keep level 3's requirements.
+func (c *Client) SetTrustLevel(ctx context.Context, id, level int) error {
+	return c.do(ctx, http.MethodPut, "/admin/users/"+strconv.Itoa(id)+"/trust_level.json", nil, map[string]any{"level": level}, nil)
+}
+
+// LockTrustLevel locks a user's trust level where it is, or lifts the
+// lock, after which Discourse works the level out again from its
+// settings (PUT /admin/users/{id}/trust_level_lock).
+func (c *Client) LockTrustLevel(ctx context.Context, id int, locked bool) error {
+	return c.do(ctx, http.MethodPut, "/admin/users/"+strconv.Itoa(id)+"/trust_level_lock.json", nil, map[string]any{"locked": strconv.FormatBool(locked)}, nil)
 }
 
 // Post is a post as /posts.json shows it.
@@ -390,16 +409,43 @@ func (c *Client) GrantBadge(ctx context.Context, username string, badge int, rea
 	return c.do(ctx, http.MethodPost, "/user_badges.json", nil, map[string]any{"username": username, "badge_id": badge, "reason": reason}, nil)
 }
 
+// UserBadge is one grant of a badge to a user.
+type UserBadge struct {
+	ID        int `json:"id"`
+	BadgeID   int `json:"badge_id"`
+	GrantedBy int `json:"granted_by_id"`
+}
+
+// UserBadges lists the badges granted to a user (GET
+// /user-badges/{username}.json).
+func (c *Client) UserBadges(ctx context.Context, username string) ([]UserBadge, error) {
+	var out struct {
+		UserBadges []UserBadge `json:"user_badges"`
+	}
+	err := c.do(ctx, http.MethodGet, "/user-badges/"+url.PathEscape(username)+".json", nil, nil, &out)
+	return out.UserBadges, err
+}
+
+// RevokeBadge takes back one grant (DELETE /user_badges/{id}.json).
+func (c *Client) RevokeBadge(ctx context.Context, userBadge int) error {
+	return c.do(ctx, http.MethodDelete, "/user_badges/"+strconv.Itoa(userBadge)+".json", nil, nil, nil)
+}
+
 // CurrentUser checks the key and returns the API user's name.
 func (c *Client) CurrentUser(ctx context.Context) (string, error) {
+	u, err := c.Me(ctx)
+	return u.Username, err
+}
+
+// Me checks the key and returns the API user: its id tells the badges
+// hearth granted from those staff granted by hand.
+func (c *Client) Me(ctx context.Context) (User, error) {
 	var out struct {
-		CurrentUser struct {
-			Username string `json:"username"`
-		} `json:"current_user"`
+		CurrentUser User `json:"current_user"`
 	}
 	err := c.do(ctx, http.MethodGet, "/session/current.json", nil, nil, &out)
 	if err == nil && out.CurrentUser.Username == "" {
 		err = errors.New("discourse: the API key has no user")
 	}
-	return out.CurrentUser.Username, err
+	return out.CurrentUser, err
 }

@@ -25,14 +25,18 @@
 // private_message); role changes are group membership; mute silences,
 // ban suspends (for Duration, or 200 years for none), unban unsuspends;
 // deleting a message deletes the post; badge grants go through POST
-// /user_badges.json. Discourse has no kick: a member stays until
+// /user_badges.json, and revocations delete the grants the API user made
+// (GET /user-badges/{username}.json, DELETE /user_badges/{id}.json),
+// leaving those staff made by hand; a trust level is set with PUT
+// /admin/users/{id}/trust_level and locked or unlocked with PUT
+// /admin/users/{id}/trust_level_lock. Discourse has no kick: a member stays until
 // suspended. Discourse takes no idempotency key, so each post carries
 // its key in an HTML comment, which a retry of a channel message looks
 // for among the forum's latest posts before posting again. Private
 // messages are not in that listing, so a private message is recognised
 // as sent only by the process that sent it; silences, suspensions, group
-// changes and badge grants (of badges held once) are idempotent on
-// Discourse itself.
+// changes, badge grants (of badges held once) and revocations, and trust
+// levels are idempotent on Discourse itself.
 //
 // Inbound, Stream serves the forum's webhooks on events_listen
 // (webhooks.go).
@@ -70,7 +74,7 @@ const DefaultPageSize = 50
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
 		Type:        Type,
-		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions and badge grants, and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
+		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
 		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
 		// Discourse's automatic groups: it makes them itself and sets who
 		// is in them, and refuses a new group of their name (422 "Name
@@ -165,6 +169,8 @@ type Conn struct {
 	textColor string
 	groupVis  int
 	dmTitle   string
+	// me is the API user's id: badge grants it made are hearth's.
+	me int
 	// massMentions lets sent messages notify groups and @here.
 	massMentions bool
 	crowds       crowds
@@ -238,9 +244,11 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	}
 	c.api = &Client{Base: strings.TrimSuffix(u.String(), "/"), Key: key, Username: user, HTTP: hc}
 	c.id = u.Host
-	if _, err := c.api.CurrentUser(ctx); err != nil {
+	me, err := c.api.Me(ctx)
+	if err != nil {
 		return nil, err
 	}
+	c.me = me.ID
 	return c, nil
 }
 

@@ -452,3 +452,182 @@ func TestMemberTextNotifiesNoGroup(t *testing.T) {
 		t.Errorf("with mass_mentions = true: %q; want it as written", msgs)
 	}
 }
+
+// TestBadgeRevoke takes back the grants hearth made of the forum's badge
+// and leaves one a moderator made by hand; a badge already gone, or
+// never held, is success, so a retry after a crash changes nothing.
+func TestBadgeRevoke(t *testing.T) {
+	f := discoursetest.New(t)
+	f.Badge("First Post")
+	nice := f.Badge("Nice Reply")
+	ann, bo := f.AddUser("Ann"), f.AddUser("Bo")
+	c := open(t, discourse.New(), f, nil)
+	for _, m := range []string{ann, bo} {
+		if _, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBadgeGrant, Key: "grant/" + m, Community: forum(f), Member: m, Badge: "First Post"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.GrantByHand(ann, nice)
+	for i := range 2 {
+		// A new process each time: the forum, not the key ledger, makes it idempotent.
+		req := platform.PerformRequest{Action: platform.ActionBadgeRevoke, Key: "revoke/" + strconv.Itoa(i), Community: forum(f), Member: ann, Badge: "first post"}
+		if _, err := open(t, discourse.New(), f, nil).Perform(ctx, req); err != nil {
+			t.Fatalf("revoke %d: %v", i, err)
+		}
+	}
+	if got := f.Granted(ann); len(got) != 1 || got[0] != "Nice Reply" {
+		t.Errorf("ann holds %v; want only the hand-granted Nice Reply", got)
+	}
+	if got := f.Granted(bo); len(got) != 1 || got[0] != "First Post" {
+		t.Errorf("bo holds %v; want First Post still", got)
+	}
+	if n := f.Calls("DELETE /user_badges/{id}.json"); n != 1 {
+		t.Errorf("%d deletions; want 1", n)
+	}
+	// A hand grant of the badge hearth revokes stays the moderators'.
+	if _, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBadgeRevoke, Key: "revoke/nice", Community: forum(f), Member: ann, Badge: "Nice Reply"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Granted(ann); len(got) != 1 {
+		t.Errorf("ann holds %v; want the hand grant kept", got)
+	}
+	_, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBadgeRevoke, Key: "revoke/none", Community: forum(f), Member: ann, Badge: "Great Topic"})
+	if !errors.Is(err, platform.ErrNotFound) || !strings.Contains(err.Error(), "Great Topic") {
+		t.Errorf("revoking a badge the forum does not have: %v", err)
+	}
+	_, err = c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBadgeRevoke, Key: "revoke/nobody", Community: forum(f), Member: "9999", Badge: "First Post"})
+	if !errors.Is(err, platform.ErrNotFound) {
+		t.Errorf("revoking from a user the forum does not have: %v", err)
+	}
+}
+
+// TestBadgeRevokeRateLimit: a 429 on the deletion is a rate limit with
+// the forum's wait, and the retry with the same key finishes the job.
+func TestBadgeRevokeRateLimit(t *testing.T) {
+	f := discoursetest.New(t)
+	f.Badge("First Post")
+	ann := f.AddUser("Ann")
+	c := open(t, discourse.New(), f, nil)
+	if _, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBadgeGrant, Key: "g", Community: forum(f), Member: ann, Badge: "First Post"}); err != nil {
+		t.Fatal(err)
+	}
+	f.RateLimit("DELETE /user_badges/{id}.json", 7)
+	req := platform.PerformRequest{Action: platform.ActionBadgeRevoke, Key: "r", Community: forum(f), Member: ann, Badge: "First Post"}
+	_, err := c.Perform(ctx, req)
+	var rl *platform.RateLimitError
+	if !errors.As(err, &rl) || rl.After != 7*time.Second {
+		t.Fatalf("revoke under a rate limit: %v", err)
+	}
+	if _, err := c.Perform(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Granted(ann); len(got) != 0 {
+		t.Errorf("ann holds %v after the retry; want none", got)
+	}
+}
+
+// TestTrustLevel sets levels with and without the lock, in the order
+// Discourse needs: a lock after the level (it locks the level the user
+// has), an unlock before it (it works the level out again on unlock).
+func TestTrustLevel(t *testing.T) {
+	f := discoursetest.New(t)
+	ann := f.AddUser("Ann")
+	c := open(t, discourse.New(), f, nil)
+	perform := func(key, level string, lock bool) error {
+		_, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionTrustLevel, Key: key, Community: forum(f), Member: ann, Level: level, Lock: lock})
+		return err
+	}
+	check := func(step string, level int, locked bool) {
+		t.Helper()
+		if l, k := f.TrustLevel(ann); l != level || k != locked {
+			t.Errorf("%s: trust level %d locked %v; want %d locked %v", step, l, k, level, locked)
+		}
+	}
+	f.Deserve(ann, 1)
+	if err := perform("set2", "2", false); err != nil {
+		t.Fatal(err)
+	}
+	check("promoted to 2", 2, false)
+	if err := perform("lock4", "4", true); err != nil {
+		t.Fatal(err)
+	}
+	check("locked at 4", 4, true)
+	// Back to 2 without the lock: the lock at 4 is lifted first, or
+	// Discourse would take the user back to 4 at its next recalculation.
+	if err := perform("set2b", "2", false); err != nil {
+		t.Fatal(err)
+	}
+	check("demoted to 2, unlocked", 2, false)
+	// Demoted below what the forum's settings give: Discourse locks it.
+	f.Deserve(ann, 2)
+	if err := perform("set1", "1", false); err != nil {
+		t.Fatal(err)
+	}
+	check("demoted below the earned level", 1, true)
+	// No level: only the lock goes, and the forum's rules give the level.
+	if err := perform("unlock", "", false); err != nil {
+		t.Fatal(err)
+	}
+	check("unlocked", 2, false)
+	before := f.Calls("PUT /admin/users/{id}/trust_level_lock.json")
+	if err := perform("unlock2", "", false); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Calls("PUT /admin/users/{id}/trust_level_lock.json"); n != before {
+		t.Errorf("unlocking a user without a lock sent %d requests; want none", n-before)
+	}
+	// A promotion only raises: Discourse's own promotions may have gone
+	// further, and a user it put at 2 is not taken down to 1.
+	raise := func(key, level string) error {
+		_, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionTrustLevel, Key: key, Community: forum(f), Member: ann, Level: level, Raise: true})
+		return err
+	}
+	if err := raise("raise1", "1"); err != nil {
+		t.Fatal(err)
+	}
+	check("raised to 1 while at 2", 2, false)
+	if err := raise("raise3", "3"); err != nil {
+		t.Fatal(err)
+	}
+	check("raised to 3", 3, true) // Discourse locks a 3 its figures do not give
+	// A lock staff set by hand is replaced by hearth's.
+	f.LockByHand(ann, 0)
+	if err := perform("lock3", "3", true); err != nil {
+		t.Fatal(err)
+	}
+	check("locked at 3 over a hand lock", 3, true)
+
+	for _, tc := range []struct {
+		level string
+		lock  bool
+	}{{"5", false}, {"-1", false}, {"x", false}, {"", true}} {
+		if err := perform("bad"+tc.level, tc.level, tc.lock); !errors.Is(err, platform.ErrInvalid) {
+			t.Errorf("level %q lock %v: %v; want ErrInvalid", tc.level, tc.lock, err)
+		}
+	}
+	_, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionTrustLevel, Key: "ghost", Community: forum(f), Member: "9999", Level: "2"})
+	if !errors.Is(err, platform.ErrNotFound) {
+		t.Errorf("a user the forum does not have: %v; want ErrNotFound", err)
+	}
+}
+
+// TestTrustLevelRateLimit: the forum's 429 on the level is a rate limit
+// with its Retry-After; the same key sent again sets the level.
+func TestTrustLevelRateLimit(t *testing.T) {
+	f := discoursetest.New(t)
+	ann := f.AddUser("Ann")
+	c := open(t, discourse.New(), f, nil)
+	f.RateLimit("PUT /admin/users/{id}/trust_level.json", 30)
+	req := platform.PerformRequest{Action: platform.ActionTrustLevel, Key: "k", Community: forum(f), Member: ann, Level: "3", Lock: true}
+	_, err := c.Perform(ctx, req)
+	var rl *platform.RateLimitError
+	if !errors.As(err, &rl) || rl.After != 30*time.Second {
+		t.Fatalf("under a rate limit: %v", err)
+	}
+	if _, err := c.Perform(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if l, locked := f.TrustLevel(ann); l != 3 || !locked {
+		t.Errorf("trust level %d locked %v; want 3 locked", l, locked)
+	}
+}

@@ -2,6 +2,7 @@ package discourse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -96,6 +97,10 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		}
 	case platform.ActionBadgeGrant:
 		err = c.grant(ctx, req, reason)
+	case platform.ActionBadgeRevoke:
+		err = c.revoke(ctx, req)
+	case platform.ActionTrustLevel:
+		err = c.trustLevel(ctx, req)
 	case platform.ActionKick:
 		err = fmt.Errorf("%w: Discourse has no kick; ban suspends a member for a while", platform.ErrUnsupported)
 	}
@@ -163,22 +168,104 @@ func (c *Conn) grant(ctx context.Context, req platform.PerformRequest, reason st
 	if err != nil {
 		return err
 	}
-	badges, err := c.api.Badges(ctx)
+	b, err := c.badgeNamed(ctx, req.Badge)
 	if err != nil {
 		return err
 	}
+	if !b.Enabled {
+		return fmt.Errorf("%w: badge %q is disabled in the forum", platform.ErrConflict, req.Badge)
+	}
+	u, err := c.api.User(ctx, uid)
+	if err != nil {
+		return err
+	}
+	return c.api.GrantBadge(ctx, u.Username, b.ID, reason)
+}
+
+// badgeNamed finds the forum's badge of that name.
+func (c *Conn) badgeNamed(ctx context.Context, name string) (Badge, error) {
+	badges, err := c.api.Badges(ctx)
+	if err != nil {
+		return Badge{}, err
+	}
 	for _, b := range badges {
-		if !strings.EqualFold(b.Name, req.Badge) {
+		if strings.EqualFold(b.Name, name) {
+			return b, nil
+		}
+	}
+	return Badge{}, fmt.Errorf("badge %q: create it in the forum (Admin > Badges): %w", name, platform.ErrNotFound)
+}
+
+// revoke takes back the member's grants of the forum's badge of that
+// name that the API user made; grants staff made by hand stay theirs to
+// take. A member without the badge, or a grant gone meanwhile, is
+// success: the badge is not held, which is what was asked.
+func (c *Conn) revoke(ctx context.Context, req platform.PerformRequest) error {
+	uid, err := userID(req.Member)
+	if err != nil {
+		return err
+	}
+	b, err := c.badgeNamed(ctx, req.Badge)
+	if err != nil {
+		return err
+	}
+	u, err := c.api.User(ctx, uid)
+	if err != nil {
+		return err
+	}
+	held, err := c.api.UserBadges(ctx, u.Username)
+	if err != nil {
+		return err
+	}
+	for _, ub := range held {
+		if ub.BadgeID != b.ID || ub.GrantedBy != c.me {
 			continue
 		}
-		if !b.Enabled {
-			return fmt.Errorf("%w: badge %q is disabled in the forum", platform.ErrConflict, req.Badge)
-		}
-		u, err := c.api.User(ctx, uid)
-		if err != nil {
+		if err := c.api.RevokeBadge(ctx, ub.ID); err != nil && !errors.Is(err, platform.ErrNotFound) {
 			return err
 		}
-		return c.api.GrantBadge(ctx, u.Username, b.ID, reason)
 	}
-	return fmt.Errorf("badge %q: create it in the forum (Admin > Badges): %w", req.Badge, platform.ErrNotFound)
+	return nil
+}
+
+// trustLevel sets the member's trust level. Locking comes after the
+// level, as Discourse locks the level the user has; lifting a lock comes
+// before it, as Discourse then works the level out again from its
+// settings, which would undo a level set first.
+func (c *Conn) trustLevel(ctx context.Context, req platform.PerformRequest) error {
+	uid, err := userID(req.Member)
+	if err != nil {
+		return err
+	}
+	u, err := c.api.User(ctx, uid)
+	if err != nil {
+		return err
+	}
+	if !req.Lock && u.LockedTrustLevel != nil {
+		if err := c.api.LockTrustLevel(ctx, uid, false); err != nil {
+			return err
+		}
+		// Discourse has worked the level out again.
+		if u, err = c.api.User(ctx, uid); err != nil {
+			return err
+		}
+	}
+	if req.Level == "" {
+		return nil
+	}
+	level, err := strconv.Atoi(req.Level)
+	if err != nil {
+		return fmt.Errorf("%w: trust level %q", platform.ErrInvalid, req.Level)
+	}
+	if req.Raise && u.TrustLevel >= level {
+		// Discourse's own promotions went as far already.
+		return nil
+	}
+	if err := c.api.SetTrustLevel(ctx, uid, level); err != nil {
+		return err
+	}
+	if req.Lock {
+		return c.api.LockTrustLevel(ctx, uid, true)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -206,60 +207,100 @@ func stateShow(t *testing.T, dir string, s *stdio, addr string) string {
 	return out.String()
 }
 
-// TestDiscourseTrustLevelsOnForum switches examples/discourse-trust-levels
-// to a discourse platform, as its comment says to, and applies it to the
-// fake forum: its roles are groups of their own, not Discourse's
-// automatic trust_level_N groups, which the forum refuses to create.
+// TestDiscourseTrustLevelsOnForum plans and applies
+// examples/discourse-trust-levels to the fake forum, as
+// TestExamplesPlan does for the examples on platforms without a server:
+// its roles are groups of their own, not Discourse's automatic
+// trust_level_N groups, which the forum refuses to create. Then `hearth
+// run` takes the figures a job of the forum's posts as events: a member
+// who meets level 1 gets trust level 1 on the forum, unlocked, and a
+// leader listed in locked gets level 4, locked.
 func TestDiscourseTrustLevelsOnForum(t *testing.T) {
 	f := discoursetest.New(t)
-	src := filepath.Join("..", "..", "examples", "discourse-trust-levels")
-	dir := t.TempDir()
-	files, err := filepath.Glob(filepath.Join(src, "*.hcl"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("example files: %v %v", files, err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if filepath.Base(p) == "main.hcl" {
-			text := string(b)
-			i := strings.Index(text, `platform "local" "forum" {`)
-			if i < 0 {
-				t.Fatal("main.hcl has no platform \"local\" block")
-			}
-			j := i + strings.Index(text[i:], "}\n")
-			text = text[:i] + `platform "discourse" "forum" {
-  url       = "` + f.URL + `"
-  api_key   = var.discourse_api_key
-  community = "rivet"
-}
-
-variable "discourse_api_key" {
-  type      = string
-  sensitive = true
-}` + text[j+1:]
-			text = strings.ReplaceAll(text, "platform.local.forum", "platform.discourse.forum")
-			text = strings.ReplaceAll(text, "pin_house_rules = true", "")
-			b = []byte(text)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := map[string]string{"HEARTH_VAR_discourse_api_key": f.APIKey}
+	dir := exampleCopy(t, "discourse-trust-levels", nil)
+	env := map[string]string{"HEARTH_VAR_discourse_api_key": f.APIKey, "HEARTH_VAR_discourse_url": f.URL}
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	if c := run(context.Background(), []string{"apply", "-auto-approve", dir}, s); c != 0 {
 		t.Fatalf("apply: exit %d\n%s%s", c, out.String(), errb.String())
 	}
+	if strings.Contains(out.String()+errb.String(), f.APIKey) {
+		t.Errorf("apply output shows the API key:\n%s%s", out.String(), errb.String())
+	}
 	if n := f.Calls("POST /admin/groups.json"); n != 4 {
 		t.Errorf("apply made %d groups; want one per level, 4", n)
+	}
+	if n := f.Calls("POST /categories.json"); n != 3 {
+		t.Errorf("apply made %d categories; want general, site-feedback and lounge", n)
 	}
 	out.Reset()
 	errb.Reset()
 	if c := run(context.Background(), []string{"plan", "-detailed-exitcode", dir}, s); c != 0 {
 		t.Errorf("plan after apply: exit %d; want 0 (no changes)\n%s%s", c, out.String(), errb.String())
+	}
+
+	ann, alice := f.AddUser("Ann"), f.AddUser("Alice")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out.Reset()
+	errb.Reset()
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
+
+	var events strings.Builder
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	n := 0
+	add := func(member, forumID, typ string, times int) {
+		for range times {
+			n++
+			fmt.Fprintf(&events, `{"id":"e%d","type":%q,"member":{"id":%q,"identities":{"discourse":%q}},"at":%q}`+"\n", n, typ, member, forumID, at)
+		}
+	}
+	add("ann", ann, "topic.entered", 5)
+	add("ann", ann, "post.read", 30)
+	add("ann", ann, "reading.time", 10)
+	add("alice", alice, "forum.visited", 1)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Post("http://"+addr+"/v1/events", "application/x-ndjson", strings.NewReader(events.String()))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the events API did not take the events: %v\n%s", err, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	type level struct {
+		level  int
+		locked bool
+	}
+	for _, want := range []struct {
+		who, id string
+		level
+	}{{"ann", ann, level{1, false}}, {"alice", alice, level{4, true}}} {
+		for {
+			l, locked := f.TrustLevel(want.id)
+			if (level{l, locked}) == want.level {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is at trust level %d (locked %v) on the forum; want %d (locked %v)\n%s", want.who, l, locked, want.level.level, want.locked, errb.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("run exit %d\n%s", c, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop")
 	}
 }

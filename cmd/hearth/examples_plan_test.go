@@ -17,8 +17,9 @@ var updatePlans = flag.Bool("update", false, "rewrite the golden plans in testda
 // coveredElsewhere are the examples whose platforms need a server: their
 // plan and apply run against the platform's fake in the test named.
 var coveredElsewhere = map[string]string{
-	"discord-community": "testdata/script/discord.txtar",
-	"slack-community":   "TestSlackCommunity",
+	"discord-community":      "testdata/script/discord.txtar",
+	"discourse-trust-levels": "TestDiscourseTrustLevelsOnForum",
+	"slack-community":        "TestSlackCommunity",
 }
 
 // exampleSecrets are the sensitive variables each example needs set.

@@ -684,7 +684,67 @@ func (l *loader) decodeTier(hb *hcl.Block) {
 	addr := "tier." + name
 	l.refLater(b, "community", addr, func(v any) { t.Community, _ = v.(*Community) })
 	l.refLater(b, "role", addr, func(v any) { t.Role, _ = v.(*Role) })
+	for _, hd := range b.blocks(TrustPlatform) {
+		l.decodeTierTrust(t, hd, addr)
+	}
 	l.cfg.Tiers = append(l.cfg.Tiers, t)
+}
+
+// decodeTierTrust reads a tier's discourse block. Its forum is found
+// once references resolve: the one named, else the tier's community's or
+// role's platform when a discourse one, else the only discourse
+// platform block.
+func (l *loader) decodeTierTrust(t *Tier, hd *hcl.Block, addr string) {
+	db := l.open(hd, Root.block("tier").block(TrustPlatform))
+	level, ok := db.numOK("trust_level")
+	tt := &TierTrust{Level: level, Lock: db.boolean("lock", false), DeclRange: hd.DefRange}
+	if a := db.attr("trust_level"); a != nil && ok && (level < 0 || level > 4) {
+		l.errorf(a.Expr.Range().Ptr(), "Invalid trust level", "Discourse trust levels are 0 to 4; %d is none of them.", level)
+	}
+	named := db.attr("platform")
+	l.refLater(db, "platform", addr, func(v any) { tt.Platform, _ = v.(*Platform) })
+	l.later = append(l.later, func() {
+		switch {
+		case named != nil && tt.Platform == nil:
+			return // the reference's own error says why
+		case named != nil && tt.Platform.Type != TrustPlatform:
+			l.errorf(named.Expr.Range().Ptr(), "Not a Discourse forum", "tier %q sets a Discourse trust level, but %s is a %s platform; name a platform.%s.NAME block.", t.Name, tt.Platform.Addr(), tt.Platform.Type, TrustPlatform)
+			return
+		case named != nil:
+			t.Trust = tt
+			return
+		}
+		for _, c := range []*Community{t.Community, roleCommunity(t.Role)} {
+			if c != nil && c.Platform != nil && c.Platform.Type == TrustPlatform {
+				tt.Platform = c.Platform
+				t.Trust = tt
+				return
+			}
+		}
+		var forums []*Platform
+		for _, p := range l.cfg.Platforms {
+			if p.Type == TrustPlatform {
+				forums = append(forums, p)
+			}
+		}
+		if len(forums) == 1 {
+			tt.Platform = forums[0]
+			t.Trust = tt
+			return
+		}
+		why := "the configuration has no platform \"" + TrustPlatform + "\" block"
+		if len(forums) > 1 {
+			why = fmt.Sprintf("the configuration has %d discourse platform blocks and the tier's community is on none of them", len(forums))
+		}
+		l.errorf(&hd.DefRange, "No Discourse forum for the trust level", "tier %q sets a Discourse trust level, but %s. Set platform = platform.%s.NAME in the block.", t.Name, why, TrustPlatform)
+	})
+}
+
+func roleCommunity(r *Role) *Community {
+	if r == nil {
+		return nil
+	}
+	return r.Community
 }
 
 func (l *loader) decodeIncentive(hb *hcl.Block) {

@@ -32,11 +32,23 @@ func chatSpec() config.PlatformSpec {
 	}
 }
 
+// forumSpec stands for the discourse platform, whose trust levels a
+// tier's discourse block sets.
+func forumSpec() config.PlatformSpec {
+	return config.PlatformSpec{
+		Type: config.TrustPlatform,
+		Doc:  "A test forum.",
+		Attrs: []config.Attr{
+			{Name: "url", Kind: config.KindString, Doc: "Forum address."},
+		},
+	}
+}
+
 // testOptions are the options every test loads with unless it says
-// otherwise: both platforms, a fixed version and a fixed environment.
+// otherwise: the platforms, a fixed version and a fixed environment.
 func testOptions(env map[string]string) config.Options {
 	return config.Options{
-		Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "chat": chatSpec()},
+		Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "chat": chatSpec(), config.TrustPlatform: forumSpec()},
 		Version:   testVersion,
 		LookupEnv: func(k string) (string, bool) {
 			v, ok := env[k]

@@ -389,7 +389,25 @@ type Tier struct {
 	Role        *Role
 	Benefits    []string
 	Locked      []string
-	DeclRange   hcl.Range
+	// Trust is the tier's discourse block: the trust level members on
+	// the tier hold on a forum; nil when it sets none.
+	Trust     *TierTrust
+	DeclRange hcl.Range
+}
+
+// TrustPlatform is the platform type whose trust levels a tier's
+// discourse block sets.
+const TrustPlatform = "discourse"
+
+// TierTrust is a tier's discourse block.
+type TierTrust struct {
+	// Platform is the forum, a discourse platform block.
+	Platform *Platform
+	// Level is the Discourse trust level, 0 to 4.
+	Level int
+	// Lock locks the level on the forum.
+	Lock      bool
+	DeclRange hcl.Range
 }
 
 // Badge is a badge block.

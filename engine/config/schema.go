@@ -325,6 +325,15 @@ var Root = &Block{
 				{Name: "benefits", Kind: KindStringList, Doc: "Perks that come with the tier, shown to members."},
 				{Name: "locked", Kind: KindStringList, Doc: "Member ids held on this tier whatever the rules say."},
 			},
+			Blocks: []*Block{{
+				Type: "discourse", Single: true,
+				Doc: "The member's own trust level on a Discourse forum while on the tier: set through the admin API (PUT /admin/users/{id}/trust_level) as they are promoted or demoted to it. A move to a tier without this block sets no level and lifts a lock hearth set, leaving the level to the forum's own rules.",
+				Attrs: []Attr{
+					{Name: "trust_level", Kind: KindNumber, Required: true, Doc: "Discourse trust level, 0 to 4."},
+					{Name: "lock", Kind: KindBool, Doc: "Lock the level on the forum (PUT /admin/users/{id}/trust_level_lock), so Discourse's own promotions and its daily level 3 review leave it to hearth. Members held on the tier by `locked` are always locked. Without it a lock the member has is lifted before the level is set, and Discourse's rules go on from there (Discourse itself locks a demotion below what its settings give).", Default: "false"},
+					{Name: "platform", Kind: KindRef, Refs: []string{"platform"}, Doc: "The forum: platform.discourse.NAME.", Default: "the platform of the tier's community or of its role, when a discourse one; else the one discourse platform block"},
+				},
+			}},
 		},
 		{
 			Type: "badge", Labels: []string{"name"},

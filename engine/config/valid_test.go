@@ -221,7 +221,7 @@ func TestFullConfigValues(t *testing.T) {
 	})
 
 	t.Run("platforms", func(t *testing.T) {
-		if len(cfg.Platforms) != 2 {
+		if len(cfg.Platforms) != 3 {
 			t.Fatalf("%d platforms", len(cfg.Platforms))
 		}
 		chat := cfg.Platforms[1]
@@ -279,6 +279,12 @@ func TestFullConfigValues(t *testing.T) {
 		}
 		if got := cfg.Tiers[0].When.Program.Reads.Badges; !reflect.DeepEqual(got, []string{"first_post"}) {
 			t.Errorf("heredoc rule reads badges %v", got)
+		}
+		if tr := cfg.Tiers[0].Trust; tr == nil || tr.Level != 2 || !tr.Lock || tr.Platform != cfg.Platforms[2] {
+			t.Errorf("regular's discourse block: %+v; want level 2, locked, on platform.discourse.forum", tr)
+		}
+		if core.Trust != nil {
+			t.Errorf("core has no discourse block, but Trust is %+v", core.Trust)
 		}
 	})
 
@@ -553,5 +559,64 @@ func TestHashSensitive(t *testing.T) {
 	}
 	if cfg.HashSensitive(sha256.New()) {
 		t.Error("a configuration without sensitive variables has sensitive values")
+	}
+}
+
+// TestTierTrustPlatformDefault: a tier's discourse block without a
+// platform is on its community's forum, or its role's, or else the only
+// discourse platform block.
+func TestTierTrustPlatformDefault(t *testing.T) {
+	src := `
+platform "local" "main" {
+  path = ".hearth/local.json"
+}
+
+platform "discourse" "forum" {
+  url = "https://forum.example.org"
+}
+
+community "forum" {
+  title    = "Forum"
+  platform = platform.discourse.forum
+  role "regulars" {
+    title = "Regulars"
+  }
+}
+
+community "chat" {
+  title    = "Chat"
+  platform = platform.local.main
+}
+
+tier "basic" {
+  rank      = 1
+  when      = "member.points >= 10"
+  community = community.chat
+  discourse {
+    trust_level = 1
+  }
+}
+
+tier "regular" {
+  rank = 2
+  when = "member.points >= 100"
+  role = community.forum.role.regulars
+  discourse {
+    trust_level = 3
+    lock        = true
+  }
+}
+`
+	cfg, diags := loadSrc(t, src, testOptions(nil))
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	for _, tr := range cfg.Tiers {
+		if tr.Trust == nil || tr.Trust.Platform == nil || tr.Trust.Platform.Addr() != "platform.discourse.forum" {
+			t.Errorf("tier %s: trust %+v; want on platform.discourse.forum", tr.Name, tr.Trust)
+		}
+	}
+	if cfg.Tiers[0].Trust.Level != 1 || cfg.Tiers[0].Trust.Lock || cfg.Tiers[1].Trust.Level != 3 || !cfg.Tiers[1].Trust.Lock {
+		t.Errorf("levels and locks: %+v %+v", cfg.Tiers[0].Trust, cfg.Tiers[1].Trust)
 	}
 }

@@ -604,7 +604,7 @@ func isMemberMissing(err error) bool {
 // platform does not have fails at once, as it did.
 func forMember(kind string) bool {
 	switch kind {
-	case "role.add", "role.remove", "send.dm":
+	case "role.add", "role.remove", "send.dm", "badge.revoke", "trust_level.set", "trust_level.raise", "trust_level.lock", "trust_level.unlock":
 		return true
 	}
 	return false

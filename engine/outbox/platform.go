@@ -132,9 +132,16 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		}
 	case "moderation.delete":
 		req.Action, req.Message, req.Text, req.Reason = platform.ActionDeleteMessage, a.Message, "", a.Reason
-	case "badge.grant":
+	case "badge.grant", "badge.revoke":
 		// The runtime puts the platform's badge name in Role.
 		req.Action, req.Member, req.Badge, req.Text = platform.ActionBadgeGrant, a.Target, a.Role, ""
+		if a.Kind == "badge.revoke" {
+			req.Action = platform.ActionBadgeRevoke
+		}
+	case "trust_level.set", "trust_level.raise", "trust_level.lock", "trust_level.unlock":
+		// The runtime puts the level in Role; unlock sets none.
+		req.Action, req.Member, req.Level, req.Text = platform.ActionTrustLevel, a.Target, a.Role, ""
+		req.Lock, req.Raise = a.Kind == "trust_level.lock", a.Kind == "trust_level.raise"
 	case "member.move":
 		// Into a sub-community apply made; one not made yet waits.
 		into, err := p.id(ctx, conn, plat.Addr(), "community."+a.Into, platform.ReadRequest{Kind: platform.KindCommunity}, a.Into)

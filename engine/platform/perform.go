@@ -2,6 +2,7 @@ package platform
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +23,8 @@ var actionFields = map[Action][]string{
 	ActionUnban:          {"member", "?", "reason"},
 	ActionDeleteMessage:  {"message", "?", "channel", "reason"},
 	ActionBadgeGrant:     {"member", "badge", "?", "reason"},
+	ActionBadgeRevoke:    {"member", "badge", "?", "reason"},
+	ActionTrustLevel:     {"member", "?", "level", "lock", "raise", "reason"},
 	ActionMoveMember:     {"member", "into", "?", "reason"},
 }
 
@@ -50,6 +53,7 @@ func CheckPerform(req PerformRequest) error {
 		"channel": req.Channel != "", "member": req.Member != "", "role": req.Role != "",
 		"message": req.Message != "", "text": req.Text != "", "reason": req.Reason != "",
 		"duration": req.Duration != 0, "badge": req.Badge != "", "into": req.Into != "",
+		"level": req.Level != "", "lock": req.Lock, "raise": req.Raise,
 	}
 	allowed := map[string]bool{}
 	optional := false
@@ -64,13 +68,24 @@ func CheckPerform(req PerformRequest) error {
 		}
 	}
 	var extra []string
-	for _, f := range []string{"channel", "member", "role", "message", "badge", "into", "text", "reason", "duration"} {
+	for _, f := range []string{"channel", "member", "role", "message", "badge", "into", "text", "reason", "duration", "level", "lock", "raise"} {
 		if have[f] && !allowed[f] {
 			extra = append(extra, f)
 		}
 	}
 	if len(extra) > 0 {
 		return fmt.Errorf("%w: %s does not take %s", ErrInvalid, req.Action, strings.Join(extra, ", "))
+	}
+	if req.Action == ActionTrustLevel {
+		if n, err := strconv.Atoi(req.Level); req.Level != "" && (err != nil || n < 0 || n > 4) {
+			return fmt.Errorf("%w: trust level %q is not 0 to 4", ErrInvalid, req.Level)
+		}
+		if (req.Lock || req.Raise) && req.Level == "" {
+			return fmt.Errorf("%w: %s needs a level to lock or raise to", ErrInvalid, req.Action)
+		}
+		if req.Lock && req.Raise {
+			return fmt.Errorf("%w: %s either locks a level or only raises to it", ErrInvalid, req.Action)
+		}
 	}
 	if req.Action == ActionMoveMember && req.Into == req.Community {
 		return fmt.Errorf("%w: %s into the community the member is in", ErrInvalid, req.Action)

@@ -277,6 +277,19 @@ const (
 	// ActionBadgeGrant gives Member the platform's own badge named Badge
 	// (a Discourse badge), mirroring a hearth badge they earned.
 	ActionBadgeGrant Action = "badge_grant"
+	// ActionBadgeRevoke takes back from Member the platform's badge named
+	// Badge, as hearth revoked the badge it mirrors (revoke_when); not
+	// holding it is success.
+	ActionBadgeRevoke Action = "badge_revoke"
+	// ActionTrustLevel sets Member's trust level on the platform (a
+	// Discourse trust level, "0" to "4") to Level. With Lock the level is
+	// locked there, so the platform's own promotions and demotions leave
+	// it; without, a lock the member has is lifted first, and the
+	// platform's own rules go on from the level set. With Raise (a
+	// promotion) a member the platform already put higher keeps their
+	// level. An empty Level sets no level and only lifts a lock: the
+	// member moved to a tier that sets none.
+	ActionTrustLevel Action = "trust_level"
 	// ActionMoveMember moves Member out of Community into the community
 	// Into, a sub-community of the same capacity family with room (see
 	// config.PlatformSpec.MovesMembers): the person keeps their account,
@@ -288,7 +301,7 @@ const (
 // Actions lists every action, in a stable order.
 func Actions() []Action {
 	return []Action{ActionChannelMessage, ActionDirectMessage, ActionRoleAdd, ActionRoleRemove,
-		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage, ActionBadgeGrant, ActionMoveMember}
+		ActionMute, ActionUnmute, ActionKick, ActionBan, ActionUnban, ActionDeleteMessage, ActionBadgeGrant, ActionBadgeRevoke, ActionTrustLevel, ActionMoveMember}
 }
 
 // PerformRequest is one action. Which fields an action reads is said at
@@ -304,8 +317,14 @@ type PerformRequest struct {
 	Member  string
 	Role    string
 	Message string
-	// Badge is the platform's name of a badge, for ActionBadgeGrant.
+	// Badge is the platform's name of a badge, for ActionBadgeGrant and
+	// ActionBadgeRevoke.
 	Badge string
+	// Level is the trust level ActionTrustLevel sets, "0" to "4"; Lock
+	// locks it there; Raise only raises it.
+	Level string
+	Lock  bool
+	Raise bool
 	// Into is the platform id of the community ActionMoveMember moves
 	// Member into.
 	Into string

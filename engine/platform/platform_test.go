@@ -237,6 +237,11 @@ func TestCheckPerform(t *testing.T) {
 		{Action: ActionMute, Key: "k", Community: "co-1", Member: "mb-1", Duration: time.Hour},
 		{Action: ActionBan, Key: "k", Community: "co-1", Member: "mb-1"},
 		{Action: ActionDeleteMessage, Key: "k", Community: "co-1", Message: "msg-1", Channel: "ch-1"},
+		{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Level: "0"},
+		{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Level: "4", Lock: true},
+		{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1"},
+		{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Level: "2", Raise: true},
+		{Action: ActionBadgeRevoke, Key: "k", Community: "co-1", Member: "mb-1", Badge: "Regular"},
 	}
 	for _, r := range good {
 		if err := CheckPerform(r); err != nil {
@@ -254,6 +259,13 @@ func TestCheckPerform(t *testing.T) {
 		{PerformRequest{Action: ActionMute, Key: "k", Community: "co-1", Member: "mb-1"}, ErrInvalid},
 		{PerformRequest{Action: ActionKick, Key: "k", Community: "co-1", Member: "mb-1", Role: "ro-1"}, ErrInvalid},
 		{PerformRequest{Action: ActionBan, Key: "k", Community: "co-1", Member: "mb-1", Duration: -time.Second}, ErrInvalid},
+		{PerformRequest{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Level: "5"}, ErrInvalid},
+		{PerformRequest{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Lock: true}, ErrInvalid},
+		{PerformRequest{Action: ActionTrustLevel, Key: "k", Community: "co-1", Level: "2"}, ErrInvalid},
+		{PerformRequest{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Raise: true}, ErrInvalid},
+		{PerformRequest{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Level: "2", Raise: true, Lock: true}, ErrInvalid},
+		{PerformRequest{Action: ActionBadgeGrant, Key: "k", Community: "co-1", Member: "mb-1", Badge: "b", Level: "2"}, ErrInvalid},
+		{PerformRequest{Action: ActionBadgeRevoke, Key: "k", Community: "co-1", Member: "mb-1"}, ErrInvalid},
 	}
 	for _, tc := range bad {
 		if err := CheckPerform(tc.req); !errors.Is(err, tc.want) {

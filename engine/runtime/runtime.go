@@ -1556,18 +1556,20 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 		w.extra = append(w.extra, derivedEvent(ev, m, "badge.awarded", b.Name+"/"+strconv.Itoa(h.Count), r.shared.attrs([4]string{"badge", b.Name, "class", b.Class}, "", "")))
 	}
 	if b.Platform != nil {
-		r.badgeAction(w, m, b, h.Count, ev, rule)
+		r.platformAction(w, m, b.Platform, "badge.grant", b.PlatformBadge, ev, rule, b.Name, strconv.Itoa(h.Count))
 	}
 	return true
 }
 
-// badgeAction puts the grant of a badge's platform badge in the outbox,
-// keyed by event, member, badge and how many times it was earned, in the
-// first community on that platform.
-func (r *Runtime) badgeAction(w *work, m *state.Member, b *config.Badge, count int, ev *events.Event, rule string) {
+// platformAction puts an action on the member's account of a platform
+// in the outbox, in the first community on that platform: a badge's
+// platform badge granted or revoked, a trust level set. what is the
+// platform's badge name or the level (in the action's Role); the key is
+// the kind, the event, the member and then keyed, or what.
+func (r *Runtime) platformAction(w *work, m *state.Member, p *config.Platform, kind, what string, ev *events.Event, rule string, keyed ...string) {
 	var community string
 	for _, c := range r.cfg.Communities {
-		if c.Platform == b.Platform {
+		if c.Platform == p {
 			community = c.Name
 			break
 		}
@@ -1576,13 +1578,16 @@ func (r *Runtime) badgeAction(w *work, m *state.Member, b *config.Badge, count i
 		return // no community on that platform to act in
 	}
 	target := m.ID
-	if id := m.Identities[b.Platform.Type]; id != "" {
+	if id := m.Identities[p.Type]; id != "" {
 		target = id
 	}
-	key := fmt.Sprintf("badge.grant/%s/%s/%s/%d", ev.ID, m.ID, b.Name, count)
-	w.actions = append(w.actions, state.Action{Key: key, Kind: "badge.grant", Member: m.ID, At: ev.At, Platform: b.Platform.Addr(),
-		Community: community, Target: target, Role: b.PlatformBadge, Event: ev.ID})
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "badge.grant", Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: b.Platform.Addr(), Detail: key})
+	if len(keyed) == 0 {
+		keyed = []string{what}
+	}
+	key := kind + "/" + ev.ID + "/" + m.ID + "/" + strings.Join(keyed, "/")
+	w.actions = append(w.actions, state.Action{Key: key, Kind: kind, Member: m.ID, At: ev.At, Platform: p.Addr(),
+		Community: community, Target: target, Role: what, Event: ev.ID})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: kind, Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: p.Addr(), Detail: key})
 }
 
 // settle brings every touched member's badges, tier and segments up to
@@ -1748,6 +1753,10 @@ func (r *Runtime) revokeBadges(w *work, m *state.Member, ch *changes, ev *events
 			}
 			w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "revoke", At: ev.At, Rule: r.shared.rule("badge.", b.Name), Event: ev.ID})
+			if b.Platform != nil {
+				// The forum's badge goes with hearth's.
+				r.platformAction(w, m, b.Platform, "badge.revoke", b.PlatformBadge, ev, r.shared.rule("badge.", b.Name), b.Name)
+			}
 		}
 	}
 }
@@ -2039,6 +2048,7 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	rule := r.shared.rule("tier.", decided)
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: decided, Change: change, At: ev.At, Rule: rule, Event: ev.ID, From: from, To: to})
 	r.tierRoles(w, m, from, t, ev, rule)
+	r.tierTrust(w, m, from, t, ev, rule, change)
 	direction := "up"
 	if change == "demote" {
 		direction = "down"
@@ -2069,6 +2079,39 @@ func (r *Runtime) tierRoles(w *work, m *state.Member, from string, to *config.Ti
 	}
 	if next != nil && !r.holdsRole(m, next, true, "") {
 		r.roleAction(w, m, next, "role.add", ev, rule)
+	}
+}
+
+// tierTrust sets the member's trust level on the forum of the new tier's
+// discourse block as they move, locked there when the tier says lock or
+// the member is held on it by locked (change "lock"). Unlocked, a
+// promotion only raises the level (the forum's own promotions may have
+// gone further) and a demotion sets it. A move to a tier that sets none
+// on the forum of the tier left lifts a lock, so the forum's own rules
+// take the level back.
+func (r *Runtime) tierTrust(w *work, m *state.Member, from string, to *config.Tier, ev *events.Event, rule, change string) {
+	var old, next *config.TierTrust
+	for _, t := range r.cfg.Tiers {
+		if t.Name == from {
+			old = t.Trust
+		}
+	}
+	if to != nil {
+		next = to.Trust
+	}
+	if next != nil && next.Platform != nil {
+		kind := "trust_level.set"
+		switch {
+		case next.Lock || change == "lock":
+			kind = "trust_level.lock"
+		case change == "promote":
+			kind = "trust_level.raise"
+		}
+		level := strconv.Itoa(next.Level)
+		r.platformAction(w, m, next.Platform, kind, level, ev, rule, next.Platform.Addr(), level)
+	}
+	if old != nil && old.Platform != nil && (next == nil || next.Platform != old.Platform) {
+		r.platformAction(w, m, old.Platform, "trust_level.unlock", "", ev, rule, old.Platform.Addr())
 	}
 }
 

@@ -476,7 +476,8 @@ type Action struct {
 	// or the channel block's name (channel messages).
 	Target string `json:"target,omitempty"`
 	// Role is the role's name on the platform, for role changes; the
-	// platform's badge name, for badge grants.
+	// platform's badge name, for badge grants and revocations; the trust
+	// level, for trust_level.set, .raise and .lock.
 	Role string `json:"role,omitempty"`
 	// Into is the community block or sub-community a member.move moves
 	// the member into, out of Community.

@@ -13,18 +13,32 @@ hearth {
   }
 }
 
-# The local platform stands in for the forum so the example can be validated
-# and tried anywhere; a platform "discourse" block in its place runs it on a
-# forum (see the README), without pin_house_rules: Discourse pins are not
-# managed, and validate refuses it there.
-platform "local" "forum" {
-  path      = ".hearth/local-platform.json"
-  workspace = "Rivet Community Forum"
+# The forum's admin API key. Give it with HEARTH_VAR_discourse_api_key;
+# it never shows in plans, logs or errors. Empty here so the example
+# validates anywhere; plan refuses to run without it.
+variable "discourse_api_key" {
+  type      = string
+  sensitive = true
+  default   = ""
+}
+
+variable "discourse_url" {
+  type        = string
+  description = "The forum's address."
+  default     = "https://forum.rivet.example"
+}
+
+# The forum holds the one community below. Tiers set members' real trust
+# levels on it (the discourse block of each tier in trust_levels.hcl).
+platform "discourse" "forum" {
+  url       = var.discourse_url
+  api_key   = var.discourse_api_key
+  community = "rivet"
 }
 
 community "rivet" {
   title       = "Rivet Community Forum"
-  platform    = platform.local.forum
+  platform    = platform.discourse.forum
   purpose     = "Help, ideas and show-and-tell for Rivet, an open-source static site generator"
   audience    = "People who build sites with Rivet, and the people who build Rivet"
   capacity    = 0
@@ -34,9 +48,10 @@ community "rivet" {
     3. Flag spam and abuse instead of replying to it.
   EOT
 
+  # hearth does not manage pinned topics on Discourse, so the house
+  # rules are not pinned (pin_house_rules is refused there).
   channel "general" {
-    topic           = "Questions, answers and everything Rivet"
-    pin_house_rules = true
+    topic = "Questions, answers and everything Rivet"
   }
   channel "site-feedback" {
     topic = "Discussion about this forum, its organisation and how it works"
@@ -49,7 +64,7 @@ community "rivet" {
   # A group per level, beside Discourse's automatic groups trust_level_1
   # ... trust_level_4: Discourse makes those itself and refuses a new
   # group of their names, so validate refuses roles named so on a
-  # discourse platform.
+  # discourse platform. Discourse groups have no color.
   role "tl1_basic" {
     title = "Basic"
   }
@@ -58,11 +73,8 @@ community "rivet" {
   }
   role "tl3_regulars" {
     title = "Regular"
-    color = "#27ae60"
   }
   role "tl4_leaders" {
     title = "Leader"
-    color = "#e67e22"
-    hoist = true
   }
 }

@@ -77,6 +77,11 @@ tier "basic" {
     total('reading.time') >= ${local.tl1_requires_time_spent_mins}
   EOT
   keep        = "true" # levels 1 and 2 are never lost
+  # The member's own trust level on the forum. Not locked: Discourse's
+  # own promotion to 1 has the same thresholds, and goes on as it would.
+  discourse {
+    trust_level = 1
+  }
   benefits = [
     "Send personal messages",
     "Flag posts",
@@ -101,6 +106,9 @@ tier "member" {
     total('reading.time') >= ${local.tl2_requires_time_spent_mins}
   EOT
   keep        = "true"
+  discourse {
+    trust_level = 2
+  }
   benefits = [
     "Invite others to a topic",
     "Send invitations to the forum",
@@ -150,6 +158,13 @@ tier "regular" {
   EOT
   # tl3_promotion_min_duration: no demotion in the first 14 days.
   grace = "14d"
+  # Locked: hearth's ladder decides level 3, and Discourse's daily level
+  # 3 review, which counts a little differently (see README.md), leaves
+  # it. A demotion to member lifts the lock again.
+  discourse {
+    trust_level = 3
+    lock        = true
+  }
   benefits = [
     "Recategorise and rename topics",
     "Access to the lounge",
@@ -167,11 +182,15 @@ tier "leader" {
   community   = community.rivet
   role        = community.rivet.role.tl4_leaders
   when        = "false"
-  # Promote by pull request: add the member's id here.
+  # Promote by pull request: add the member's id here. A member held here
+  # by locked is locked at level 4 on the forum too.
   locked = [
     "alice",
     "bao",
   ]
+  discourse {
+    trust_level = 4
+  }
   benefits = [
     "Edit all posts",
     "Pin, unpin, close, unlist, archive, split and merge topics",
@@ -181,7 +200,10 @@ tier "leader" {
 
 # Discourse also awards a badge for reaching each level. A member can pass
 # two levels at once (from none straight to member, say), so each badge
-# goes with its level or any level above it.
+# goes with its level or any level above it. They are hearth's record of
+# the ladder, not mirrored to the forum (no platform =): the trust level
+# each tier sets makes Discourse award its own Basic User, Member, Regular
+# and Leader badges, as it does on any change of level.
 
 badge "basic_user" {
   title       = "Basic User"

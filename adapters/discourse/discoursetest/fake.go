@@ -13,6 +13,16 @@
 //
 // Members act through AddUser and Post, which queue the webhook deliveries
 // Discourse would send (Webhooks).
+//
+// Trust levels follow Discourse's admin routes: PUT
+// /admin/users/{id}/trust_level sets one, locking it (as Discourse does)
+// when it demotes a user below the level their activity earns (Deserve)
+// or promotes one to 3 who does not earn 3; PUT .../trust_level_lock with
+// locked "true" locks the level the user has, and "false" lifts the lock
+// and works the level out again, which is the earned one. Badge grants
+// have ids and the user who granted them, listed by GET
+// /user-badges/{username}.json and taken back by DELETE
+// /user_badges/{id}.json.
 package discoursetest
 
 import (
@@ -67,8 +77,12 @@ type group struct {
 }
 
 type user struct {
-	ID                  int
-	Username, Name      string
+	ID             int
+	Username, Name string
+	TrustLevel     int
+	Locked         *int // manual_locked_trust_level
+	Deserved       int  // the level Discourse's settings give
+
 	Created             time.Time
 	SilencedTill        time.Time
 	SuspendedTill       time.Time
@@ -92,8 +106,8 @@ type badge struct {
 }
 
 type grant struct {
-	UserID, BadgeID int
-	Reason          string
+	ID, UserID, BadgeID, GrantedBy int
+	Reason                         string
 }
 
 // Webhook is one delivery Discourse would POST to a webhook.
@@ -164,6 +178,58 @@ func (f *Fake) Badge(name string) int {
 	f.seq++
 	f.badges = append(f.badges, &badge{ID: f.seq, Name: name, Enabled: true})
 	return f.seq
+}
+
+// GrantByHand records a grant of a badge made by a moderator in the
+// admin pages, not through the API user.
+func (f *Fake) GrantByHand(userID string, badgeID int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	uid, _ := strconv.Atoi(userID)
+	mod := f.userByName("moderator")
+	if mod == nil {
+		mod = f.addUser("moderator", "Moderator", true)
+	}
+	f.seq++
+	f.grants = append(f.grants, grant{ID: f.seq, UserID: uid, BadgeID: badgeID, GrantedBy: mod.ID})
+}
+
+// TrustLevel returns a user's trust level and whether it is locked.
+func (f *Fake) TrustLevel(userID string) (level int, locked bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	uid, _ := strconv.Atoi(userID)
+	if u := f.user(uid); u != nil {
+		return u.TrustLevel, u.Locked != nil
+	}
+	return 0, false
+}
+
+// Deserve sets the trust level a user's activity earns under the
+// forum's settings: where Discourse's own promotions take them, and
+// what an unlock works the level out as.
+func (f *Fake) Deserve(userID string, level int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	uid, _ := strconv.Atoi(userID)
+	if u := f.user(uid); u != nil {
+		u.Deserved = level
+		if u.Locked == nil && level > u.TrustLevel {
+			u.TrustLevel = level
+		}
+	}
+}
+
+// LockByHand locks a user's trust level at a level, as staff do in the
+// admin pages.
+func (f *Fake) LockByHand(userID string, level int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	uid, _ := strconv.Atoi(userID)
+	if u := f.user(uid); u != nil {
+		u.TrustLevel = level
+		u.Locked = &level
+	}
 }
 
 // Granted lists the names of the badges granted to a user.
@@ -344,6 +410,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 500, map[string]any{"errors": []string{err.Error()}})
 		return
 	}
+	if out == nil {
+		// Routes that answer render body: nil, such as trust_level_lock.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	writeJSON(w, 200, out)
 }
 
@@ -442,6 +513,10 @@ func (f *Fake) route(r *http.Request, route string, body map[string]any) (any, e
 			return f.userJSON(u), nil
 		}
 		return nil, notFound()
+	case r.Method == "PUT" && strings.HasPrefix(p, "/admin/users/") && (strings.HasSuffix(p, "/trust_level") || strings.HasSuffix(p, "/trust_level.json")):
+		return f.setTrustLevel(p, body)
+	case r.Method == "PUT" && strings.HasPrefix(p, "/admin/users/") && (strings.HasSuffix(p, "/trust_level_lock") || strings.HasSuffix(p, "/trust_level_lock.json")):
+		return f.lockTrustLevel(p, body)
 	case r.Method == "PUT" && strings.HasPrefix(p, "/admin/users/"):
 		return f.moderate(p, body)
 	case route == "POST /posts.json":
@@ -464,7 +539,18 @@ func (f *Fake) route(r *http.Request, route string, body map[string]any) (any, e
 		}
 		return map[string]any{"badges": out}, nil
 	case route == "POST /user_badges.json":
-		return f.grantBadge(body)
+		return f.grantBadge(f.userByName(r.Header.Get("Api-Username")), body)
+	case r.Method == "GET" && strings.HasPrefix(p, "/user-badges/") && strings.HasSuffix(p, ".json"):
+		return f.userBadges(strings.TrimSuffix(strings.TrimPrefix(p, "/user-badges/"), ".json"))
+	case r.Method == "DELETE" && strings.HasPrefix(p, "/user_badges/"):
+		id, ok := pathID(p, "/user_badges/", ".json")
+		for i, g := range f.grants {
+			if ok && g.ID == id {
+				f.grants = slices.Delete(f.grants, i, i+1)
+				return map[string]any{"success": "OK"}, nil
+			}
+		}
+		return nil, notFound()
 	}
 	return nil, notFound()
 }
@@ -790,7 +876,10 @@ func (f *Fake) changeMembers(id int, add bool, body map[string]any) (any, error)
 
 func (f *Fake) userJSON(u *user) map[string]any {
 	out := map[string]any{"id": u.ID, "username": u.Username, "name": u.Name, "created_at": u.Created.Format(time.RFC3339), "admin": u.Admin,
-		"silenced_till": nil, "suspended_till": nil, "active": true}
+		"silenced_till": nil, "suspended_till": nil, "active": true, "trust_level": u.TrustLevel, "manual_locked_trust_level": nil}
+	if u.Locked != nil {
+		out["manual_locked_trust_level"] = *u.Locked
+	}
 	if !u.SilencedTill.IsZero() {
 		out["silenced_till"] = u.SilencedTill.Format(time.RFC3339)
 	}
@@ -998,7 +1087,84 @@ func (f *Fake) latestPosts(q map[string][]string) (any, error) {
 	return map[string]any{"latest_posts": out}, nil
 }
 
-func (f *Fake) grantBadge(body map[string]any) (any, error) {
+// adminUser finds the user of an /admin/users/{id}/ACTION path.
+func (f *Fake) adminUser(p string) (*user, error) {
+	idStr, _, _ := strings.Cut(strings.TrimPrefix(p, "/admin/users/"), "/")
+	id, err := strconv.Atoi(idStr)
+	if u := f.user(id); err == nil && u != nil {
+		return u, nil
+	}
+	return nil, notFound()
+}
+
+// setTrustLevel is PUT /admin/users/{id}/trust_level. Discourse locks a
+// level not locked yet when it is below what the user earns, or is 3 for
+// a user who does not earn 3, so its own promotions do not undo it; it
+// answers the user. (Discourse answers a level that is not 0 to 4 with a
+// server error; the fake says 400.)
+func (f *Fake) setTrustLevel(p string, body map[string]any) (any, error) {
+	u, err := f.adminUser(p)
+	if err != nil {
+		return nil, err
+	}
+	level, ok, err := num(body, "level")
+	if err != nil || !ok || level < 0 || level > 4 {
+		return nil, &failure{400, map[string]any{"errors": []string{"Invalid trust level"}, "error_type": "invalid_parameters"}}
+	}
+	if u.Locked == nil && (level <= 2 && u.Deserved > level || level == 3 && u.Deserved < 3) {
+		l := level
+		u.Locked = &l
+	}
+	u.TrustLevel = level
+	return f.userJSON(u), nil
+}
+
+// lockTrustLevel is PUT /admin/users/{id}/trust_level_lock: locked "true"
+// locks the level the user has; "false" lifts the lock and works the
+// level out again, and it answers an empty body.
+func (f *Fake) lockTrustLevel(p string, body map[string]any) (any, error) {
+	u, err := f.adminUser(p)
+	if err != nil {
+		return nil, err
+	}
+	switch v, _ := str(body, "locked"); v {
+	case "true":
+		l := u.TrustLevel
+		u.Locked = &l
+	case "false":
+		u.Locked = nil
+		u.TrustLevel = u.Deserved
+	default:
+		return nil, invalid("Invalid boolean.")
+	}
+	return nil, nil
+}
+
+// userBadges is GET /user-badges/{username}.json: the user's grants,
+// with the badges they are of.
+func (f *Fake) userBadges(username string) (any, error) {
+	u := f.userByName(username)
+	if u == nil {
+		return nil, notFound()
+	}
+	ubs, badges := []any{}, []any{}
+	seen := map[int]bool{}
+	for _, g := range f.grants {
+		if g.UserID != u.ID {
+			continue
+		}
+		ubs = append(ubs, map[string]any{"id": g.ID, "badge_id": g.BadgeID, "granted_by_id": g.GrantedBy, "granted_at": f.now.Format(time.RFC3339)})
+		for _, b := range f.badges {
+			if b.ID == g.BadgeID && !seen[b.ID] {
+				seen[b.ID] = true
+				badges = append(badges, map[string]any{"id": b.ID, "name": b.Name, "enabled": b.Enabled, "multiple_grant": b.Multiple})
+			}
+		}
+	}
+	return map[string]any{"badges": badges, "user_badges": ubs}, nil
+}
+
+func (f *Fake) grantBadge(by *user, body map[string]any) (any, error) {
 	name, _ := str(body, "username")
 	u := f.userByName(name)
 	if u == nil {
@@ -1023,15 +1189,17 @@ func (f *Fake) grantBadge(body map[string]any) (any, error) {
 	reason, _ := str(body, "reason")
 	// A badge without multiple_grant is held once; granting it again
 	// answers the existing grant.
-	for i, g := range f.grants {
+	for _, g := range f.grants {
 		if g.UserID == u.ID && g.BadgeID == b.ID && !b.Multiple {
 			return map[string]any{"badges": []any{map[string]any{"id": b.ID, "name": b.Name}},
-				"user_badges": []any{map[string]any{"id": i + 1, "badge_id": b.ID, "user_id": u.ID, "granted_at": f.now.Format(time.RFC3339)}}}, nil
+				"user_badge": map[string]any{"id": g.ID, "badge_id": b.ID, "user_id": u.ID, "granted_by_id": g.GrantedBy, "granted_at": f.now.Format(time.RFC3339)}}, nil
 		}
 	}
-	f.grants = append(f.grants, grant{UserID: u.ID, BadgeID: b.ID, Reason: reason})
+	f.seq++
+	g := grant{ID: f.seq, UserID: u.ID, BadgeID: b.ID, GrantedBy: by.ID, Reason: reason}
+	f.grants = append(f.grants, g)
 	return map[string]any{"badges": []any{map[string]any{"id": b.ID, "name": b.Name}},
-		"user_badges": []any{map[string]any{"id": len(f.grants), "badge_id": b.ID, "user_id": u.ID, "granted_at": f.now.Format(time.RFC3339)}}}, nil
+		"user_badge": map[string]any{"id": g.ID, "badge_id": b.ID, "user_id": u.ID, "granted_by_id": g.GrantedBy, "granted_at": f.now.Format(time.RFC3339)}}, nil
 }
 
 // Advance moves the fake's clock, for silences and suspensions.

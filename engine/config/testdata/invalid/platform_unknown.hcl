@@ -1,6 +1,6 @@
 # Platform types come from the adapters compiled in.
 
-platform "locl" "main" { # ERROR: There is no platform type "locl". Did you mean "local"? Known types: "chat" or "local".
+platform "locl" "main" { # ERROR: There is no platform type "locl". Did you mean "local"? Known types: "chat", "discourse" or "local".
 }
 
 platform "discord" "guild" { # ERROR: Unknown platform type

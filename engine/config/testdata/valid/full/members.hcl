@@ -45,6 +45,13 @@ tier "regular" {
     member.points >= 100 &&
     has_badge('first_post')
   EOT
+
+  # The member's own trust level on the forum while on the tier.
+  discourse {
+    trust_level = 2
+    lock        = true
+    platform    = platform.discourse.forum
+  }
 }
 
 badge "first_post" {

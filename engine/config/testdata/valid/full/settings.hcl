@@ -75,3 +75,7 @@ platform "chat" "announce" {
   shards  = 2
   intents = ["messages", "members"]
 }
+
+platform "discourse" "forum" {
+  url = "https://forum.example.org"
+}
