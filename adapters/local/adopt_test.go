@@ -95,10 +95,10 @@ func TestAdopt(t *testing.T) {
 	if _, err := f.c.Post(ctx, local.PostRequest{Channel: f.channel, Member: "u07", Text: "hello"}); err != nil {
 		t.Errorf("the adopted member posts: %v", err)
 	}
-	// A new join after them gets the next number: ids never clash.
+	// A join after them goes on with the platform's own ids.
 	m, err := f.c.Join(ctx, local.JoinRequest{Community: f.community, Name: "Cy"})
-	if err != nil || m.ID != "mb-3" {
-		t.Errorf("join after an adoption: %s, %v; want mb-3", m.ID, err)
+	if err != nil || m.ID != "mb-2" {
+		t.Errorf("join after an adoption: %s, %v; want mb-2", m.ID, err)
 	}
 
 	// Reopened, the file holds them.
@@ -194,5 +194,28 @@ func TestOutboxRetriesUntilJoin(t *testing.T) {
 	}
 	if _, err := f.c.Perform(ctx, req); err != nil {
 		t.Errorf("after the join: %v", err)
+	}
+}
+
+// Members with brought ids page like others: small pages, the same join
+// time, each listed once.
+func TestAdoptedPaging(t *testing.T) {
+	f := setup(t, &local.Adapter{PageSize: 2})
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, id := range []string{"u5", "u1", "u4", "u2", "u3"} {
+		if _, err := f.c.Adopt(ctx, local.AdoptRequest{Community: f.community, Member: id, JoinedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members, err := platform.ReadAll(ctx, f.c, platform.ReadRequest{Kind: platform.KindMember, Community: f.community})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	if got := strings.Join(ids, " "); got != "u5 u1 u4 u2 u3 "+f.ann {
+		t.Errorf("members in pages of two: %s", got)
 	}
 }

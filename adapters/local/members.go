@@ -120,8 +120,8 @@ func (d *db) bring(id, name string, at time.Time) (*Member, error) {
 	if utf8.RuneCountInString(name) > MaxNameLen {
 		return nil, fmt.Errorf("%w: name is longer than %d characters", platform.ErrInvalid, MaxNameLen)
 	}
-	n := idNum(preMember, d.next(preMember))
-	m := &Member{ID: id, Num: n, Name: cmp.Or(strings.TrimSpace(name), id), CreatedAt: at}
+	d.seq[seqBrought]++
+	m := &Member{ID: id, Num: d.seq[seqBrought], Name: cmp.Or(strings.TrimSpace(name), id), CreatedAt: at}
 	d.members[id] = m
 	return m, nil
 }

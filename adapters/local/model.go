@@ -106,8 +106,9 @@ type Member struct {
 	ID string `json:"id"`
 	// Num is set for a member whose id hearth brought (u07, from its
 	// events; see Adopt) rather than one the file issued (mb-N): the
-	// number it took from the member sequence, which orders and pages
-	// members as an issued id's number does.
+	// number it took from a sequence of its own (seq "brought", so
+	// joins go on with mb-1, mb-2 ...), which orders and pages members,
+	// before those with issued ids, as an issued id's number does.
 	Num       int64     `json:"num,omitempty"`
 	Name      string    `json:"name"`
 	Locale    string    `json:"locale,omitempty"`
@@ -201,6 +202,8 @@ const (
 	preMessage   = "msg"
 	preDM        = "dm"
 	preEvent     = "ev"
+	// seqBrought counts the members whose id hearth brought (Member.Num).
+	seqBrought = "brought"
 )
 
 // db is the platform in memory, indexed for lookups. It is built from a
@@ -362,9 +365,10 @@ func load(f *File) (*db, error) {
 			if err := checkBroughtID(m.ID); err != nil {
 				return nil, corrupt("member id %q: %v", m.ID, err)
 			}
-			if n = m.Num; n < 1 || n > d.seq[preMember] {
-				return nil, corrupt("member %s has num %d, which this file did not issue", m.ID, n)
+			if m.Num < 1 || m.Num > d.seq[seqBrought] {
+				return nil, corrupt("member %s has num %d, which this file did not issue", m.ID, m.Num)
 			}
+			n = broughtBase + m.Num
 		}
 		if d.members[m.ID] != nil {
 			return nil, corrupt("member %s appears twice", m.ID)
@@ -483,17 +487,21 @@ func load(f *File) (*db, error) {
 	return d, nil
 }
 
-// memberNum orders members: the number of an issued id (mb-N), or the
-// one a member whose id hearth brought took (Member.Num).
+// memberNum orders members: the number of an issued id (mb-N), or for a
+// member whose id hearth brought the one they took (Member.Num) moved
+// below every issued one, so the two never meet.
 func (d *db) memberNum(id string) int64 {
 	if n := idNum(preMember, id); n >= 1 {
 		return n
 	}
 	if m := d.members[id]; m != nil && m.Num > 0 {
-		return m.Num
+		return broughtBase + m.Num
 	}
-	return -1
+	return 0
 }
+
+// broughtBase puts the numbers of members with brought ids below zero.
+const broughtBase = -1 << 62
 
 // maxBroughtID is the longest member id hearth may bring, in bytes.
 const maxBroughtID = 128

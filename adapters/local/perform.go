@@ -87,9 +87,9 @@ func (d *db) notIn(community, member string) error {
 	if co := d.communities[community]; co != nil {
 		e.CommunityName = co.Name
 	}
-	if n := idNum(preMember, member); n >= 1 && n > d.seq[preMember] {
-		e.NeverIssued = true
-	}
+	// Members are never deleted, so an mb-N the workspace lacks was
+	// never given out (its number may have gone to a brought id).
+	e.NeverIssued = !e.Known && idNum(preMember, member) >= 1
 	return e
 }
 
@@ -103,7 +103,7 @@ type MemberMissingError struct {
 	// having left this one.
 	Known bool
 	// NeverIssued says Member has the form of the ids the platform
-	// gives (mb-N) but is not one it gave: no join can make it.
+	// gives (mb-N) but no member has it: no join can make it.
 	NeverIssued bool
 }
 
@@ -115,7 +115,7 @@ func (e *MemberMissingError) Error() string {
 	name := cmp.Or(e.CommunityName, e.Community)
 	switch {
 	case e.NeverIssued:
-		return fmt.Sprintf("member %q is not on the local platform, which never gave out that id (hearth local show members %s lists those it has): not found", e.Member, name)
+		return fmt.Sprintf("member %q is not on the local platform, which never gave out that id (was its file made again?); hearth local show members %s lists those it has: not found", e.Member, name)
 	case e.Known:
 		return fmt.Sprintf("member %q is not in %s on the local platform; hearth local join -id %s %s brings them back: not found", e.Member, where, e.Member, name)
 	}
