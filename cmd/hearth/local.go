@@ -42,11 +42,11 @@ and join -referrer (who invited the new member) take: given a name
 instead, hearth says the id of the member by that name, or lists some
 ids. join -id puts a member hearth knows from events (u07) on the
 platform under that id, as a join: hearth run puts such a member there
-by itself when it first gives them a role or a direct message, and
-an action for an id the platform does not have (a typo, a member
-hearth has no events of) is tried a few more times over about a
-quarter of an hour and then moves to the dead letters, saying to run
-join -id. reply writes to
+by itself the first time it acts on them (a role, a direct message, a
+mute), and a role or a message for an id the platform does not have
+(a member hearth has no events of) is tried a few more times over
+about a quarter of an hour and then moves to the dead letters, saying
+to run join -id. reply writes to
 hearth directly, as a member answering a direct message: a survey's
 answers are replies such as "pulse recommend 9 more_of=events". role gives
 a member a role by hand (-take takes it), as a moderator does outside

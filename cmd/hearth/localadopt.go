@@ -17,10 +17,10 @@ import (
 
 // adoptingSender is the outbox's sender, with the local platform
 // standing in for the real server a user would run: everyone who posts
-// on a real server is on it, so a role or a direct message for a member
-// the local platform does not have, whom hearth knows from its events
-// (stored, and not left), puts them on it (local.Conn.Adopt) and goes
-// again. Without it, the quickstart's sample members, whose events come
+// on a real server is on it, so an action for a member the local
+// platform does not have (a role, a direct message, a mute or a kick),
+// whom hearth knows from its events (stored, and not left), puts them
+// on it (local.Conn.Adopt) and goes again, whichever action comes first. Without it, the quickstart's sample members, whose events come
 // from a file, would get their roles dead-lettered. Anyone else stays
 // platform.ErrMemberNotFound: the outbox tries a few more times, then
 // dead-letters the action with what to do (hearth local join -id).
@@ -65,7 +65,9 @@ var _ outbox.Sender = (*adoptingSender)(nil)
 func (s *adoptingSender) Send(ctx context.Context, a state.Action) error {
 	err := s.next.Send(ctx, a)
 	var missing *local.MemberMissingError
-	if err == nil || (a.Kind != "role.add" && a.Kind != "send.dm") || !errors.As(err, &missing) ||
+	// A role.remove is for a role hearth gave, on the platform: a member
+	// gone from it holds nothing to take.
+	if err == nil || a.Kind == "role.remove" || !errors.As(err, &missing) ||
 		missing.NeverIssued || missing.Member != a.Target {
 		return err
 	}
