@@ -237,6 +237,12 @@ func TestCorruptFile(t *testing.T) {
 		{"unissued id", func() []byte {
 			return []byte(strings.Replace(string(valid), `"id": "ch-1"`, `"id": "ch-99"`, 1))
 		}, "ch-99"},
+		{"member id neither issued nor brought", func() []byte {
+			return []byte(strings.Replace(string(valid), `"id": "mb-1"`, `"id": "u07"`, 1))
+		}, "u07"},
+		{"brought member with an unissued number", func() []byte {
+			return []byte(strings.Replace(string(valid), `"id": "mb-1"`, `"id": "u07", "num": 5`, 1))
+		}, "num 5"},
 		{"null entry", func() []byte {
 			return []byte(strings.Replace(string(valid), `"channels": [`, `"channels": [null,`, 1))
 		}, "null"},
@@ -733,7 +739,9 @@ func TestFileShape(t *testing.T) {
 	if err := json.Unmarshal(data, &file); err != nil {
 		t.Fatal(err)
 	}
-	if file.Format != local.FileFormat || file.Version != local.FileVersion || file.Seq["ch"] != 12 {
+	// Version 1 while no member has an id hearth brought, so older
+	// hearths read it.
+	if file.Format != local.FileFormat || file.Version != 1 || file.Seq["ch"] != 12 {
 		t.Errorf("format %q version %d seq %v", file.Format, file.Version, file.Seq)
 	}
 	for i, ch := range file.Channels {

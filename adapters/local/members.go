@@ -1,6 +1,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,8 +29,13 @@ type JoinRequest struct {
 	// Member is the id of a person already on the workspace (in another
 	// community, or who left); empty makes a new person.
 	Member string
+	// ID, with Member empty, is the id the new person gets instead of one
+	// the platform issues (mb-N): a member hearth knows from events (u07)
+	// who is not on the platform yet. A person the workspace has under
+	// that id joins again, as with Member.
+	ID string
 	// Name is the new person's display name, required when Member is
-	// empty.
+	// empty; with ID, it defaults to the id.
 	Name     string
 	Locale   string
 	Timezone string
@@ -44,6 +50,14 @@ type JoinRequest struct {
 // is refused with ErrConflict.
 func (c *Conn) Join(ctx context.Context, req JoinRequest) (platform.Object, error) {
 	var out platform.Object
+	if req.Member == "" && req.ID != "" {
+		if strings.TrimSpace(req.Name) == "" {
+			req.Name = req.ID
+		}
+		// One the workspace has joins again; a new one is checked in
+		// the update, where the workspace is read.
+		req.Member = req.ID
+	}
 	if req.Member == "" && strings.TrimSpace(req.Name) == "" {
 		return out, fmt.Errorf("%w: a new member needs a name", platform.ErrInvalid)
 	}
@@ -60,7 +74,13 @@ func (c *Conn) Join(ctx context.Context, req JoinRequest) (platform.Object, erro
 			return false, notFound(platform.KindMember, req.Referrer)
 		}
 		var m *Member
-		if req.Member != "" {
+		if req.ID != "" && d.members[req.ID] == nil {
+			var err error
+			if m, err = d.bring(req.ID, req.Name, at); err != nil {
+				return false, err
+			}
+			m.Locale, m.Timezone = req.Locale, req.Timezone
+		} else if req.Member != "" {
 			m = d.members[req.Member]
 			if m == nil {
 				return false, notFound(platform.KindMember, req.Member)
@@ -89,6 +109,70 @@ func (c *Conn) Join(ctx context.Context, req JoinRequest) (platform.Object, erro
 		return true, nil
 	})
 	return out, err
+}
+
+// bring adds a person whose id hearth brought (not one the platform
+// issues), taking a number from the member sequence for them.
+func (d *db) bring(id, name string, at time.Time) (*Member, error) {
+	if err := checkBroughtID(id); err != nil {
+		return nil, fmt.Errorf("%w: member id %q: %v", platform.ErrInvalid, id, err)
+	}
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		return nil, fmt.Errorf("%w: name is longer than %d characters", platform.ErrInvalid, MaxNameLen)
+	}
+	d.seq[seqBrought]++
+	m := &Member{ID: id, Num: d.seq[seqBrought], Name: cmp.Or(strings.TrimSpace(name), id), CreatedAt: at}
+	d.members[id] = m
+	return m, nil
+}
+
+// AdoptRequest is a member hearth knows from events, to be put on the
+// platform without a join.
+type AdoptRequest struct {
+	// Community is the platform id of the community they are in.
+	Community string
+	// Member is their id, as hearth's events give it (u07).
+	Member string
+	// Name is their display name; empty is the id.
+	Name string
+	// JoinedAt is when hearth says they joined; zero means now.
+	JoinedAt time.Time
+}
+
+// Adopt puts a member hearth knows from its events, and the platform
+// does not, into a community, as the real platform the local one stands
+// for has everyone who posts there. No member.joined is emitted: hearth
+// has their join already. It reports whether anything changed: a member
+// in the community already is left as they are. An id of the form the
+// platform issues (mb-N) is not adopted (ErrNotFound unless the platform
+// has it), nor a member banned from the community (ErrConflict).
+func (c *Conn) Adopt(ctx context.Context, req AdoptRequest) (bool, error) {
+	changed := false
+	err := c.update(ctx, func(d *db) (bool, error) {
+		now := c.now().UTC()
+		if d.communities[req.Community] == nil {
+			return false, fmt.Errorf("community %q: %w", req.Community, platform.ErrNotFound)
+		}
+		if d.membership(req.Community, req.Member) != nil {
+			return false, nil
+		}
+		if d.banned(req.Community, req.Member, now) {
+			return false, fmt.Errorf("%w: member %s is banned from community %s", platform.ErrConflict, req.Member, req.Community)
+		}
+		at := atOr(req.JoinedAt, now)
+		if d.members[req.Member] == nil {
+			if idNum(preMember, req.Member) >= 1 {
+				return false, notFound(platform.KindMember, req.Member)
+			}
+			if _, err := d.bring(req.Member, req.Name, at); err != nil {
+				return false, err
+			}
+		}
+		d.setMembership(&Membership{Community: req.Community, Member: req.Member, JoinedAt: at})
+		changed = true
+		return true, nil
+	})
+	return changed, err
 }
 
 // Leave takes a member out of a community, with their roles, and emits

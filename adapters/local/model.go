@@ -10,15 +10,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FileFormat and FileVersion identify the JSON document the local
 // platform keeps. A file of a later version is refused rather than
 // rewritten in the older shape, which would drop what the newer hearth
-// stored.
+// stored. Version 2 adds members whose id hearth brought (Member.Num); a
+// file without one is written as version 1, which older hearths read.
 const (
 	FileFormat  = "hearth-local-platform"
-	FileVersion = 1
+	FileVersion = 2
 )
 
 // ErrCorrupt is wrapped by errors about a platform file that cannot be
@@ -100,7 +103,13 @@ type Role struct {
 // which communities they are in, as a Discord user is a member of
 // guilds.
 type Member struct {
-	ID        string    `json:"id"`
+	ID string `json:"id"`
+	// Num is set for a member whose id hearth brought (u07, from its
+	// events; see Adopt) rather than one the file issued (mb-N): the
+	// number it took from a sequence of its own (seq "brought", so
+	// joins go on with mb-1, mb-2 ...), which orders and pages members,
+	// before those with issued ids, as an issued id's number does.
+	Num       int64     `json:"num,omitempty"`
 	Name      string    `json:"name"`
 	Locale    string    `json:"locale,omitempty"`
 	Timezone  string    `json:"timezone,omitempty"`
@@ -193,6 +202,8 @@ const (
 	preMessage   = "msg"
 	preDM        = "dm"
 	preEvent     = "ev"
+	// seqBrought counts the members whose id hearth brought (Member.Num).
+	seqBrought = "brought"
 )
 
 // db is the platform in memory, indexed for lookups. It is built from a
@@ -337,16 +348,35 @@ func load(f *File) (*db, error) {
 		}
 		d.roles[r.ID] = r
 	}
+	nums := map[int64]string{}
 	for i, m := range f.Members {
 		if m == nil {
 			return nil, corrupt("members[%d] is null", i)
 		}
-		if err := checkID(preMember, "member", m.ID); err != nil {
-			return nil, err
+		n := idNum(preMember, m.ID)
+		if n >= 1 || m.Num == 0 {
+			if err := checkID(preMember, "member", m.ID); err != nil {
+				return nil, err
+			}
+			if m.Num != 0 {
+				return nil, corrupt("member %s has an issued id and a num", m.ID)
+			}
+		} else {
+			if err := checkBroughtID(m.ID); err != nil {
+				return nil, corrupt("member id %q: %v", m.ID, err)
+			}
+			if m.Num < 1 || m.Num > d.seq[seqBrought] {
+				return nil, corrupt("member %s has num %d, which this file did not issue", m.ID, m.Num)
+			}
+			n = broughtBase + m.Num
 		}
 		if d.members[m.ID] != nil {
 			return nil, corrupt("member %s appears twice", m.ID)
 		}
+		if other, ok := nums[n]; ok {
+			return nil, corrupt("members %s and %s have the same number %d", other, m.ID, n)
+		}
+		nums[n] = m.ID
 		d.members[m.ID] = m
 	}
 	for i, ms := range f.Memberships {
@@ -457,6 +487,48 @@ func load(f *File) (*db, error) {
 	return d, nil
 }
 
+// memberNum orders members: the number of an issued id (mb-N), or for a
+// member whose id hearth brought the one they took (Member.Num) moved
+// below every issued one, so the two never meet.
+func (d *db) memberNum(id string) int64 {
+	if n := idNum(preMember, id); n >= 1 {
+		return n
+	}
+	if m := d.members[id]; m != nil && m.Num > 0 {
+		return broughtBase + m.Num
+	}
+	return 0
+}
+
+// broughtBase puts the numbers of members with brought ids below zero.
+const broughtBase = -1 << 62
+
+// maxBroughtID is the longest member id hearth may bring, in bytes.
+const maxBroughtID = 128
+
+// checkBroughtID says what is wrong with id as the id of a member hearth
+// brought to the platform, or nil: it is not of the form the platform
+// issues (mb-N), has no spaces, control characters or ':' (a role
+// assignment's id is MEMBER:ROLE), and is not too long.
+func checkBroughtID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("empty")
+	case len(id) > maxBroughtID:
+		return fmt.Errorf("longer than %d bytes", maxBroughtID)
+	case strings.HasPrefix(id, preMember+"-"):
+		return fmt.Errorf("ids starting %s- are the ones the local platform gives (hearth local join prints them)", preMember)
+	case !utf8.ValidString(id):
+		return errors.New("not UTF-8")
+	}
+	for _, r := range id {
+		if r == ':' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("%q may not be in a member id", r)
+		}
+	}
+	return nil
+}
+
 func (d *db) membership(community, member string) *Membership {
 	return d.memberships[community][member]
 }
@@ -474,7 +546,14 @@ func (d *db) file() *File {
 	f.Communities = byNum(d.communities, preCommunity, func(c *Community) string { return c.ID })
 	f.Channels = byNum(d.channels, preChannel, func(c *Channel) string { return c.ID })
 	f.Roles = byNum(d.roles, preRole, func(r *Role) string { return r.ID })
-	f.Members = byNum(d.members, preMember, func(m *Member) string { return m.ID })
+	f.Version = 1
+	for _, m := range d.members {
+		if m.Num != 0 {
+			f.Version = FileVersion
+			break
+		}
+	}
+	f.Members = sortedBy(d.members, func(m *Member) int64 { return d.memberNum(m.ID) })
 	f.Messages = byNum(d.messages, preMessage, func(m *Message) string { return m.ID })
 	f.DirectMessages = byNum(d.dms, preDM, func(m *DirectMessage) string { return m.ID })
 	for _, byMember := range d.memberships {
@@ -484,13 +563,13 @@ func (d *db) file() *File {
 	}
 	slices.SortFunc(f.Memberships, func(a, b *Membership) int {
 		return cmp.Or(cmp.Compare(idNum(preCommunity, a.Community), idNum(preCommunity, b.Community)),
-			cmp.Compare(idNum(preMember, a.Member), idNum(preMember, b.Member)))
+			cmp.Compare(d.memberNum(a.Member), d.memberNum(b.Member)))
 	})
 	for _, a := range d.assignments {
 		f.RoleAssignments = append(f.RoleAssignments, a)
 	}
 	slices.SortFunc(f.RoleAssignments, func(a, b *RoleAssignment) int {
-		return cmp.Or(cmp.Compare(idNum(preMember, a.Member), idNum(preMember, b.Member)),
+		return cmp.Or(cmp.Compare(d.memberNum(a.Member), d.memberNum(b.Member)),
 			cmp.Compare(idNum(preRole, a.Role), idNum(preRole, b.Role)))
 	})
 	for _, byMember := range d.bans {
@@ -500,7 +579,7 @@ func (d *db) file() *File {
 	}
 	slices.SortFunc(f.Bans, func(a, b *Ban) int {
 		return cmp.Or(cmp.Compare(idNum(preCommunity, a.Community), idNum(preCommunity, b.Community)),
-			cmp.Compare(idNum(preMember, a.Member), idNum(preMember, b.Member)))
+			cmp.Compare(d.memberNum(a.Member), d.memberNum(b.Member)))
 	})
 	for _, a := range d.actions {
 		f.Actions = append(f.Actions, a)
@@ -515,13 +594,18 @@ func (d *db) file() *File {
 // byNum lists m's records by id number, parsing each id once: the sort
 // runs on every save.
 func byNum[T any](m map[string]T, prefix string, id func(T) string) []T {
+	return sortedBy(m, func(v T) int64 { return idNum(prefix, id(v)) })
+}
+
+// sortedBy lists m's records by the number num gives each.
+func sortedBy[T any](m map[string]T, num func(T) int64) []T {
 	type keyed struct {
 		n int64
 		v T
 	}
 	ks := make([]keyed, 0, len(m))
 	for _, v := range m {
-		ks = append(ks, keyed{idNum(prefix, id(v)), v})
+		ks = append(ks, keyed{num(v), v})
 	}
 	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Compare(a.n, b.n) })
 	out := make([]T, len(ks))

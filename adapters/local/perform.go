@@ -1,6 +1,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -75,18 +76,54 @@ func fingerprint(req platform.PerformRequest) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// notIn is the error of an action for a member not in community. A
-// person the workspace has may join it yet (ErrMemberNotFound: the
-// outbox tries a role or a message for them again a few times); an id it
-// never gave out cannot, joins making new people under new ids, so that
-// is final (ErrNotFound), as for events naming members who are not on
-// the local platform at all.
+// notIn is the error of an action for a member not in community:
+// ErrMemberNotFound, which the outbox tries a role or a direct message
+// for a few more times, as a real platform may show a member who just
+// joined only after a while. Here they appear when hearth local join
+// brings them (or Adopt), which the error says; an mb-N id the file
+// never issued cannot appear, and the error says that instead.
 func (d *db) notIn(community, member string) error {
-	if d.members[member] != nil {
-		return fmt.Errorf("member %q is not in community %s: %w", member, community, platform.ErrMemberNotFound)
+	e := &MemberMissingError{Community: community, Member: member, Known: d.members[member] != nil}
+	if co := d.communities[community]; co != nil {
+		e.CommunityName = co.Name
 	}
-	return fmt.Errorf("member %q is not in community %s: %w", member, community, platform.ErrNotFound)
+	// Members are never deleted, so an mb-N the workspace lacks was
+	// never given out (its number may have gone to a brought id).
+	e.NeverIssued = !e.Known && idNum(preMember, member) >= 1
+	return e
 }
+
+// MemberMissingError is an action's member not in its community on the
+// local platform. It is platform.ErrMemberNotFound (errors.Is).
+type MemberMissingError struct {
+	// Community is the community's platform id, CommunityName its name.
+	Community, CommunityName string
+	Member                   string
+	// Known says the member is on the platform, in other communities or
+	// having left this one.
+	Known bool
+	// NeverIssued says Member has the form of the ids the platform
+	// gives (mb-N) but no member has it: no join can make it.
+	NeverIssued bool
+}
+
+func (e *MemberMissingError) Error() string {
+	where := fmt.Sprintf("community %s", e.Community)
+	if e.CommunityName != "" {
+		where = fmt.Sprintf("community %s (%s)", e.CommunityName, e.Community)
+	}
+	name := cmp.Or(e.CommunityName, e.Community)
+	switch {
+	case e.NeverIssued:
+		return fmt.Sprintf("member %q is not on the local platform, which never gave out that id (was its file made again?); hearth local show members %s lists those it has: not found", e.Member, name)
+	case e.Known:
+		return fmt.Sprintf("member %q is not in %s on the local platform; hearth local join -id %s %s brings them back: not found", e.Member, where, e.Member, name)
+	}
+	return fmt.Sprintf("member %q is not on the local platform; hearth local join -id %s %s adds them: not found", e.Member, e.Member, name)
+}
+
+// Unwrap makes it platform.ErrMemberNotFound.
+func (e *MemberMissingError) Unwrap() error { return platform.ErrMemberNotFound }
 
 // perform does the action and returns the id of what it made.
 func (d *db) perform(req platform.PerformRequest, now time.Time) (string, error) {

@@ -141,7 +141,7 @@ func (d *db) view(k platform.Kind, community string) []viewItem {
 	case platform.KindRoleAssignment:
 		for _, a := range d.assignments {
 			if a.Community == community {
-				add([2]int64{idNum(preMember, a.Member), idNum(preRole, a.Role)}, assignmentObject(a))
+				add([2]int64{d.memberNum(a.Member), idNum(preRole, a.Role)}, assignmentObject(a))
 			}
 		}
 	case platform.KindPin:
@@ -152,7 +152,7 @@ func (d *db) view(k platform.Kind, community string) []viewItem {
 		}
 	case platform.KindMember:
 		for _, ms := range d.memberships[community] {
-			add([2]int64{ms.JoinedAt.UnixNano(), idNum(preMember, ms.Member)}, memberObject(d.members[ms.Member], ms))
+			add([2]int64{ms.JoinedAt.UnixNano(), d.memberNum(ms.Member)}, memberObject(d.members[ms.Member], ms))
 		}
 	case platform.KindMessage:
 		for _, m := range d.messages {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 )
 
 const localUsage = `Usage: hearth local join -name NAME [-referrer ID] [-timezone ZONE] [-locale LOCALE] COMMUNITY [DIR]
+       hearth local join -id ID [-name NAME] COMMUNITY [DIR]
        hearth local post -member ID -channel CHANNEL TEXT... [DIR]
        hearth local react -member ID -message MSG [-emoji E] [DIR]
        hearth local reply -member ID COMMUNITY TEXT... [DIR]
@@ -38,7 +40,13 @@ COMMUNITY and CHANNEL are block names (community "explorers", channel
 moved there; members are the ids join prints (mb-1 ...), which -member
 and join -referrer (who invited the new member) take: given a name
 instead, hearth says the id of the member by that name, or lists some
-ids. reply writes to
+ids. join -id puts a member hearth knows from events (u07) on the
+platform under that id, as a join: hearth run puts such a member there
+by itself the first time it acts on them (a role, a direct message, a
+mute), and a role or a message for an id the platform does not have
+(a member hearth has no events of) is tried a few more times over
+about a quarter of an hour and then moves to the dead letters, saying
+to run join -id. reply writes to
 hearth directly, as a member answering a direct message: a survey's
 answers are replies such as "pulse recommend 9 more_of=events". role gives
 a member a role by hand (-take takes it), as a moderator does outside
@@ -69,6 +77,7 @@ Examples:
   hearth run examples/quickstart &
   hearth local join -name Ann explorers examples/quickstart
   hearth local join -name Bo -timezone Asia/Tokyo -locale zh-CN explorers examples/quickstart
+  hearth local join -id u07 -name Gus explorers examples/quickstart
   hearth local post -member mb-1 -channel welcome "Hi, I build robots" examples/quickstart
   hearth local show dms explorers examples/quickstart
   hearth local show -json members explorers examples/quickstart
@@ -95,6 +104,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	verb := args[0]
 	fs := newFlags(s, "local "+verb, localUsage)
 	name := fs.String("name", "", "With join: the new member's display name.")
+	id := fs.String("id", "", "With join: the member's `ID`, for a member hearth knows from events (u07) who is not on the platform; the name defaults to it.")
 	referrer := fs.String("referrer", "", "With join: the member id (mb-N, as join printed it) of whoever invited them.")
 	timezone := fs.String("timezone", "", "With join: the new member's IANA time zone, such as Europe/Berlin.")
 	locale := fs.String("locale", "", "With join: the new member's locale, such as zh-CN.")
@@ -123,7 +133,10 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	}
 	// Arguments are checked before the configuration is read: a missing
 	// one is the problem to report, wherever the command runs.
-	if msg := localArgsProblem(verb, pos, *name, *member, *channel, *message, *role); msg != "" {
+	if *id != "" && verb != "join" {
+		return argError(s, "local "+verb, "-id is for join; post, react, reply and role take -member")
+	}
+	if msg := localArgsProblem(verb, pos, *name, *id, *member, *channel, *message, *role); msg != "" {
 		return argError(s, "local "+verb, msg)
 	}
 	if *asJSON && verb != "show" {
@@ -199,11 +212,11 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		m, err := lc.Join(ctx, local.JoinRequest{Community: co, Name: *name, Referrer: *referrer, Timezone: *timezone, Locale: *locale})
+		m, err := lc.Join(ctx, local.JoinRequest{Community: co, ID: *id, Name: *name, Referrer: *referrer, Timezone: *timezone, Locale: *locale})
 		if err != nil {
 			return fail(memberNotFound(ctx, lc, plat.Name, "-referrer", *referrer, err))
 		}
-		fmt.Fprintf(s.out, "%s joined as %s\n", *name, m.ID)
+		fmt.Fprintf(s.out, "%s joined as %s\n", cmp.Or(m.Attrs["name"], *name), m.ID)
 	case "post":
 		var chID string
 		for _, c := range cfg.Communities {
@@ -480,11 +493,11 @@ var localShowKinds = map[string]platform.Kind{"members": platform.KindMember, "m
 
 // localArgsProblem says what is missing or extra in a hearth local
 // command's arguments (DIR taken off), or "" when they are complete.
-func localArgsProblem(verb string, pos []string, name, member, channel, message, role string) string {
+func localArgsProblem(verb string, pos []string, name, id, member, channel, message, role string) string {
 	switch verb {
 	case "join":
-		if name == "" || len(pos) != 1 {
-			return "give -name and the community block's name"
+		if (name == "" && id == "") || len(pos) != 1 {
+			return "give -name (or -id) and the community block's name"
 		}
 	case "post":
 		if member == "" || channel == "" || len(pos) == 0 {

@@ -357,10 +357,13 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 	defer st.Close()
 	sender := &outbox.PlatformSender{Registry: registry(), Config: func() *config.Config { return cfg }, Resources: stateResources(st), Grants: stateGrants(st)}
 	defer sender.Close()
+	adopting := &adoptingSender{next: sender, reg: registry(), config: func() *config.Config { return cfg },
+		member: func(ctx context.Context, id string) (knownMember, error) { return readKnownMember(ctx, st, id) }}
+	defer adopting.Close()
 	recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
 		return state.Recipients(ctx, st, ids)
 	}
-	rep, err := outbox.New(ob, sender, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock,
+	rep, err := outbox.New(ob, adopting, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock,
 		Config: func() *config.Config { return cfg }}).RunOnce(ctx)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)

@@ -360,7 +360,18 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	}
 	sender := &outbox.PlatformSender{Registry: registry(), Log: log, Config: func() *config.Config { return d.Snapshot().Config }, Resources: stateResources(store), Grants: stateGrants(store)}
 	defer sender.Close()
-	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: sender, MaxAhead: *maxAhead}
+	adopting := &adoptingSender{next: sender, reg: registry(), log: log, config: func() *config.Config { return d.Snapshot().Config },
+		member: func(ctx context.Context, id string) (knownMember, error) {
+			var m knownMember
+			err := d.ReadStore(ctx, func(ctx context.Context) error {
+				var err error
+				m, err = readKnownMember(ctx, store, id)
+				return err
+			})
+			return m, err
+		}}
+	defer adopting.Close()
+	opts := daemon.Options{Dir: dir, Load: vf.options(s), Store: store, Log: log, MaxBatch: *batch, Sender: adopting, MaxAhead: *maxAhead}
 	if eb != nil {
 		opts.Bus = eb
 	}
@@ -376,6 +387,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	// log through it too).
 	log = d.Log()
 	sender.Log = log
+	adopting.log = log
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {

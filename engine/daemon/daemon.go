@@ -189,6 +189,9 @@ type removals struct {
 type Daemon struct {
 	opt Options
 	log *slog.Logger
+	// processorDone says event processing has stopped for good: the
+	// store is then read directly (ReadStore).
+	processorDone atomic.Bool
 	// platComms lists the communities on the platforms, for the
 	// runtime's moves into sub-communities; made with the first runtime.
 	platComms *platformCommunities
@@ -876,13 +879,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// Which members left or unsubscribed is read on the processor
 		// goroutine, whose batches share member documents with the
 		// store; once it has stopped, for the last round, directly.
-		var processorDone atomic.Bool
 		recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
-			if processorDone.Load() {
-				return state.Recipients(ctx, d.opt.Store, ids)
-			}
 			var out map[string]state.Recipient
-			err := d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error {
+			err := d.ReadStore(ctx, func(ctx context.Context) error {
 				var err error
 				out, err = state.Recipients(ctx, d.opt.Store, ids)
 				return err
@@ -904,7 +903,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		defer func() {
 			stopDelivery()
 			<-delivered
-			processorDone.Store(true)
+			d.processorDone.Store(true)
 			last, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			_, _ = disp.RunOnce(last)
@@ -1243,6 +1242,18 @@ func (d *Daemon) Query(ctx context.Context, fn func(context.Context, *runtime.Ru
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// ReadStore runs fn where it may read the state store while Run runs
+// (the outbox's sender does, for instance): on the processor goroutine
+// while it processes, since its batches share member documents with the
+// store, and directly once it has stopped, for the last delivery round.
+// What fn keeps of what it reads, it copies.
+func (d *Daemon) ReadStore(ctx context.Context, fn func(context.Context) error) error {
+	if d.processorDone.Load() {
+		return fn(ctx)
+	}
+	return d.Query(ctx, func(ctx context.Context, _ *runtime.Runtime) error { return fn(ctx) })
 }
 
 // Stats returns the running totals.
