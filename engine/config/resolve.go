@@ -742,6 +742,14 @@ func (l *loader) ruleRange(r *Rule, from, to int) hcl.Range {
 	}
 	from = min(max(from, 0), len(r.Source))
 	to = min(max(to, from), len(r.Source))
+	// Not the white space around: a heredoc's last line break would
+	// take the range to its closing marker.
+	for from < to && isSpaceByte(r.Source[to-1]) {
+		to--
+	}
+	for from < to && isSpaceByte(r.Source[from]) {
+		from++
+	}
 	if from == to {
 		return r.Range // an empty rule: point at the quotes, not between them
 	}
@@ -755,6 +763,8 @@ func (l *loader) ruleRange(r *Rule, from, to int) hcl.Range {
 	}
 	return hcl.Range{Filename: r.Range.Filename, Start: posAt(f.Bytes, start), End: posAt(f.Bytes, end)}
 }
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // posAt is the line and column of a byte offset.
 func posAt(src []byte, off int) hcl.Pos {

@@ -48,3 +48,11 @@ segment "warned" {
     any(member.attrs.tags, {# == 'mentor'})
   EOT
 }
+
+tier "whole" {
+  rank = 1
+  when = <<-EOT
+    member.points +
+    member.messages
+  EOT
+}
