@@ -624,6 +624,8 @@ func explainEventAttr(w io.Writer, name string) bool {
 func explainEvents(w io.Writer) {
 	fmt.Fprintln(w, "Standard event types. Every event also has id, type, at, member and source.")
 	fmt.Fprintln(w, "Declare your own with an event block (hearth explain event).")
+	fmt.Fprintln(w, "Rules and templates read an attribute as event.NAME; events files and test files")
+	fmt.Fprintln(w, "write it under \"attrs\".")
 	for _, e := range rules.StandardEvents() {
 		fmt.Fprintf(w, "\n  %-22s %s\n", e.Name, e.Doc)
 		if e.Activity {

@@ -95,6 +95,8 @@ func (b *body) value(name string) (cty.Value, *hcl.Attribute, bool) {
 	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
 		return cty.NilVal, a, false
 	}
+	// A number put into a string shows as a person would write it.
+	v = shortNumbers(a.Expr, b.l.ctx, v)
 	spec := b.spec.attr(name)
 	if spec.Kind != KindSetting && spec.Kind != KindAny && v.ContainsMarked() {
 		b.l.errorf(a.Expr.Range().Ptr(), "Sensitive value would be shown",
@@ -156,7 +158,7 @@ func (b *body) numOK(name string) (int, bool) {
 	}
 	bf := v.AsBigFloat()
 	if !bf.IsInt() {
-		b.l.errorf(a.Expr.Range().Ptr(), "Invalid number", "%s must be a whole number; got %s.", name, bf.Text('g', -1))
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid number", "%s must be a whole number; got %s.", name, NumberText(bf))
 		return 0, false
 	}
 	i, acc := bf.Int64()

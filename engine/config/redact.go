@@ -62,7 +62,12 @@ func walkStrings(v cty.Value, fn func(string)) {
 	case t == cty.String:
 		fn(v.AsString())
 	case t == cty.Number:
+		// Both forms: the exact text, and the short one strings
+		// interpolating the number hold (NumberText).
 		fn(v.AsBigFloat().Text('f', -1))
+		if short := NumberText(v.AsBigFloat()); short != v.AsBigFloat().Text('f', -1) {
+			fn(short)
+		}
 	case t.IsListType() || t.IsSetType() || t.IsTupleType() || t.IsMapType() || t.IsObjectType():
 		for it := v.ElementIterator(); it.Next(); {
 			_, e := it.Element()

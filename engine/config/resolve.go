@@ -537,6 +537,11 @@ func (l *loader) checkTemplateEvents(eventScope func([]string) (map[string]rules
 						} else {
 							detail = fmt.Sprintf("campaign %q sends this template (step %s) with the event that enrolled the member, %s, which has no attribute %q, so the send would fail.", c.Name, st.Name, strings.Join(c.EnterOn, " or "), a.Name) + suggest(a.Name, names)
 						}
+						if next, ok := traverseName(tr, 2); ok && a.Name == "attrs" {
+							// Events files and test files write attributes
+							// under attrs; a template reads them directly.
+							detail += fmt.Sprintf(" Event attributes are read as event.%s in templates, as in rules; attrs is only where events files (JSONL) and test files write them.", next)
+						}
 						detail += fmt.Sprintf(" It has %s (`hearth explain events`; declare a custom type's attributes in its event block).", strings.Join(names, ", "))
 						l.errorf(&rng, "Unknown template variable", "%s", detail)
 					}
@@ -544,6 +549,23 @@ func (l *loader) checkTemplateEvents(eventScope func([]string) (map[string]rules
 			}
 		}
 	}
+}
+
+// traverseName is the attribute name step i of tr reads (event.attrs.x
+// or event.attrs["x"]).
+func traverseName(tr hcl.Traversal, i int) (string, bool) {
+	if i >= len(tr) {
+		return "", false
+	}
+	switch t := tr[i].(type) {
+	case hcl.TraverseAttr:
+		return t.Name, true
+	case hcl.TraverseIndex:
+		if t.Key.Type() == cty.String && t.Key.IsKnown() && !t.Key.IsNull() {
+			return t.Key.AsString(), true
+		}
+	}
+	return "", false
 }
 
 // parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines; small
@@ -708,91 +730,41 @@ func (l *loader) checkTierSegmentLoops() {
 	}
 }
 
-// ruleRange maps a byte range inside a rule's value to the file, when the
-// rule is a plain quoted string; otherwise it is the whole attribute.
+// ruleRange maps a byte range inside a rule's value to the file: the
+// tokens themselves, inside a quoted string (escapes undone), a heredoc
+// (indentation stripped) or a template with interpolations (a token an
+// interpolation gives points at the interpolation). Otherwise, as for a
+// rule a local or a function gives whole, it is the whole attribute.
 func (l *loader) ruleRange(r *Rule, from, to int) hcl.Range {
 	f := l.cfg.Files[r.Range.Filename]
-	if f == nil || r.Range.End.Byte > len(f.Bytes) {
-		return r.Range
-	}
-	raw := f.Bytes[r.Range.Start.Byte:r.Range.End.Byte]
-	offsets, ok := literalOffsets(raw, r.Source)
-	if !ok {
+	if f == nil || r.expr == nil || r.Range.End.Byte > len(f.Bytes) {
 		return r.Range
 	}
 	from = min(max(from, 0), len(r.Source))
 	to = min(max(to, from), len(r.Source))
+	// Not the white space around: a heredoc's last line break would
+	// take the range to its closing marker.
+	for from < to && isSpaceByte(r.Source[to-1]) {
+		to--
+	}
+	for from < to && isSpaceByte(r.Source[from]) {
+		from++
+	}
 	if from == to {
 		return r.Range // an empty rule: point at the quotes, not between them
 	}
-	start := r.Range.Start.Byte + offsets[from]
-	end := r.Range.Start.Byte + offsets[to]
+	starts, ends, ok := sourceOffsets(r.expr, l.ctx, r.Source, f.Bytes)
+	if !ok {
+		return r.Range
+	}
+	start, end := starts[from], ends[to-1]
+	if end < start {
+		end = start
+	}
 	return hcl.Range{Filename: r.Range.Filename, Start: posAt(f.Bytes, start), End: posAt(f.Bytes, end)}
 }
 
-// literalOffsets maps each byte offset of value to the offset in raw, the
-// quoted HCL string it was read from, undoing escapes. ok is false for
-// heredocs and templates with interpolations.
-func literalOffsets(raw []byte, value string) ([]int, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return nil, false
-	}
-	body := raw[1 : len(raw)-1]
-	offsets := make([]int, 0, len(value)+1)
-	var decoded []byte
-	for i := 0; i < len(body); {
-		start := i + 1 // +1 for the opening quote
-		var out []byte
-		switch {
-		case body[i] == '\\' && i+1 < len(body):
-			n := 2
-			switch body[i+1] {
-			case 'n':
-				out = []byte{'\n'}
-			case 't':
-				out = []byte{'\t'}
-			case 'r':
-				out = []byte{'\r'}
-			case '"', '\\':
-				out = []byte{body[i+1]}
-			case 'u', 'U':
-				size := 4
-				if body[i+1] == 'U' {
-					size = 8
-				}
-				if i+2+size > len(body) {
-					return nil, false
-				}
-				cp, err := strconv.ParseUint(string(body[i+2:i+2+size]), 16, 32)
-				if err != nil {
-					return nil, false
-				}
-				out = utf8.AppendRune(nil, rune(cp))
-				n = 2 + size
-			default:
-				return nil, false
-			}
-			i += n
-		case (body[i] == '$' || body[i] == '%') && i+2 < len(body) && body[i+1] == body[i] && body[i+2] == '{':
-			out = []byte{body[i], '{'}
-			i += 3
-		case (body[i] == '$' || body[i] == '%') && i+1 < len(body) && body[i+1] == '{':
-			return nil, false // an interpolation: the value is computed
-		default:
-			out = []byte{body[i]}
-			i++
-		}
-		for range out {
-			offsets = append(offsets, start)
-		}
-		decoded = append(decoded, out...)
-	}
-	offsets = append(offsets, len(raw)-1)
-	if string(decoded) != value {
-		return nil, false
-	}
-	return offsets, true
-}
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // posAt is the line and column of a byte offset.
 func posAt(src []byte, off int) hcl.Pos {

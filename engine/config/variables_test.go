@@ -399,9 +399,9 @@ func TestRequiredVersion(t *testing.T) {
 	}
 }
 
-// TestHeredocRules: a heredoc rule's errors cover the whole heredoc, as
-// its lines cannot be mapped one to one; corpus markers cannot sit on a
-// heredoc's first line, so this is tested here.
+// TestHeredocRules: a heredoc rule's errors point at the token, on its
+// own line, past the indentation <<- strips; corpus markers cannot sit
+// inside a heredoc, so this is tested here (and in golden/heredoc).
 func TestHeredocRules(t *testing.T) {
 	_, diags := loadSrc(t, `segment "s" {
   when = <<-EOT
@@ -419,7 +419,7 @@ tier "t" {
 	if len(diags) != 2 {
 		t.Fatalf("diagnostics:%s", describe(diags))
 	}
-	if d := diags[0]; !strings.Contains(d.Detail, `"pionts"`) || d.Subject.Start.Line != 2 || d.Subject.End.Line != 5 {
+	if d := diags[0]; !strings.Contains(d.Detail, `"pionts"`) || *d.Subject != (hcl.Range{Filename: d.Subject.Filename, Start: hcl.Pos{Line: 4, Column: 12, Byte: 66}, End: hcl.Pos{Line: 4, Column: 18, Byte: 72}}) {
 		t.Errorf("heredoc error at %v:%s", d.Subject, describe(diags))
 	}
 	if d := diags[1]; !strings.Contains(d.Detail, "The rule is empty") || d.Subject.Start.Line != 10 {

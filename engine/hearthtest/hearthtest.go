@@ -958,6 +958,9 @@ func ctyString(v cty.Value) string {
 	if v.Type() == cty.String {
 		return v.AsString()
 	}
+	if v.Type() == cty.Number && v.IsKnown() && !v.IsNull() {
+		return config.NumberText(v.AsBigFloat())
+	}
 	b, _ := ctyjson.Marshal(v, v.Type())
 	return string(b)
 }

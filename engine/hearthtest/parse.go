@@ -499,7 +499,7 @@ func (a *attrs) num(name string) *int {
 	}
 	var n int
 	if err := gocty.FromCtyValue(v, &n); err != nil {
-		a.errorf(name, "Invalid "+name, "%s must be a whole number, not %s.", name, v.AsBigFloat().String())
+		a.errorf(name, "Invalid "+name, "%s must be a whole number, not %s.", name, config.NumberText(v.AsBigFloat()))
 		return nil
 	}
 	return &n

@@ -434,6 +434,9 @@ type precheck struct {
 	nameErrs    []*Error
 	spurious    []*Error
 	noEventSaid bool
+	// readAfter is the name read after a member access (minutes after
+	// event.attrs in event.attrs.minutes), by that access's node.
+	readAfter map[*ast.MemberNode]string
 	// taints are the byte ranges hearth reported errors about, where an
 	// error of expr is about the same problem or follows from it: a call
 	// of a function with a wrong argument is not patched, so expr finds
@@ -1117,6 +1120,14 @@ func (p *precheck) names(n ast.Node, vars []string) {
 		p.names(n.Expr, append(vars[:len(vars):len(vars)], n.Name))
 		return
 	case *ast.MemberNode:
+		if in, ok := n.Node.(*ast.MemberNode); ok && !n.Method {
+			if next, ok := n.Property.(*ast.StringNode); ok {
+				if p.readAfter == nil {
+					p.readAfter = map[*ast.MemberNode]string{}
+				}
+				p.readAfter[in] = next.Value
+			}
+		}
 		p.field(n)
 	}
 	for _, c := range children(n) {
@@ -1161,7 +1172,7 @@ func (p *precheck) field(n *ast.MemberNode) {
 		if _, ok := EventCommon[prop.Value]; ok {
 			return
 		}
-		msg, hint = noEventAttr(p.scope, prop.Value)
+		msg, hint = noEventAttr(p.scope, prop.Value, p.readAfter[n])
 	default:
 		return
 	}
@@ -1765,7 +1776,8 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 		m := reNoField.FindStringSubmatch(msg)
 		e.Message, e.Hint = noField(strings.ToLower(m[1]), m[2])
 	case reUnknownField.MatchString(msg) && scope.Event != nil:
-		e.Message, e.Hint = noEventAttr(scope, reUnknownField.FindStringSubmatch(msg)[1])
+		name := reUnknownField.FindStringSubmatch(msg)[1]
+		e.Message, e.Hint = noEventAttr(scope, name, nameAfter(src, from, name))
 	case reCoalesceMix.MatchString(msg):
 		// expr gives ?? no precedence against the other operators:
 		// member.attrs.level ?? 0 > 2 could compare the default alone.
@@ -1797,23 +1809,73 @@ func noField(what, name string) (msg, hint string) {
 	for _, f := range fields {
 		fn = append(fn, f.Name)
 	}
+	closest := Closest(name, fn)
 	hint = DidYouMean(name, fn)
-	if hint == "" {
+	switch {
+	case what == "member" && (closest == "" || 2*levenshtein.Distance(name, closest, nil) > len(name)):
+		// No field it is a typo of: likely a profile attribute read
+		// like a field, member.vip for member.attrs.vip.
+		if hint != "" {
+			hint += " "
+		}
+		hint += fmt.Sprintf("A profile attribute is read as member.attrs.%s; see `hearth explain member` for the fields.", name)
+	case hint == "":
 		hint = fmt.Sprintf("See `hearth explain %s` for its fields.", what)
 	}
 	return fmt.Sprintf("%s has no field %q.", what, name), hint
 }
 
-// noEventAttr says that the event of a rule has no attribute name.
-func noEventAttr(scope Scope, name string) (msg, hint string) {
+// noEventAttr says that the event of a rule has no attribute name. next
+// is the name the rule reads after it, if any: event.attrs.minutes is
+// the usual slip, as events files and test files write an event's
+// attributes under attrs, while a rule reads them as event.minutes.
+func noEventAttr(scope Scope, name, next string) (msg, hint string) {
 	all := sortedKeys(scope.Event)
 	all = append(all, sortedKeys(EventCommon)...)
+	msg = fmt.Sprintf("event has no attribute %q in this rule.", name)
+	if name == "attrs" {
+		if next == "" {
+			next = "NAME"
+		}
+		hint = fmt.Sprintf("Event attributes are read as event.%s in rules; attrs is only where events files (JSONL) and test files write them.", next)
+		_, has := scope.Event[next]
+		_, common := EventCommon[next]
+		if next != "NAME" && !has && !common {
+			hint += fmt.Sprintf(" The event types this rule listens to have no attribute %q either", next)
+			if c := Closest(next, all); c != "" {
+				hint += fmt.Sprintf("; did you mean event.%s?", c)
+			} else {
+				hint += "; they have " + strings.Join(all, ", ") + "."
+			}
+		}
+		return msg, hint
+	}
 	hint = DidYouMean(name, all)
 	if hint == "" {
 		hint = "The attributes of the event types this rule listens to are: " + strings.Join(all, ", ") + ". Declare custom attributes in an event block."
 	}
-	return fmt.Sprintf("event has no attribute %q in this rule.", name), hint
+	return msg, hint
 }
+
+// nameAfter is the name src reads right after name, which starts at or
+// after from: "minutes" in event.attrs.minutes, event.attrs?.minutes or
+// event.attrs['minutes'], else "".
+func nameAfter(src string, from int, name string) string {
+	if from < 0 || from > len(src) {
+		return ""
+	}
+	i := strings.Index(src[from:], name)
+	if i < 0 {
+		return ""
+	}
+	m := reNameAfter.FindStringSubmatch(src[from+i+len(name):])
+	if m == nil {
+		return ""
+	}
+	return m[1] + m[2]
+}
+
+var reNameAfter = regexp.MustCompile(`^\s*(?:\??\.\s*([A-Za-z_][A-Za-z0-9_]*)|\??\.?\[\s*['"]([^'"]+)['"]\s*\])`)
 
 // coalesceFix brackets the ?? that ends before src[at:], where expr
 // refuses the operator that follows it: member.attrs.level ?? 0 > 2

@@ -99,6 +99,15 @@ func TestCompileErrors(t *testing.T) {
 		{`days("message.posted") > 1`, "", `days takes 2 argument(s), got 1`, "", ""},
 		{`event.referrer != ""`, "", `segment rule has no event`, "", "event"},
 		{`event.refferer != ""`, "event", `event has no attribute "refferer"`, `Did you mean "referrer"?`, ""},
+		// Events files write attributes under attrs; rules read them
+		// directly.
+		{`event.attrs.referrer != ""`, "event", `event has no attribute "attrs"`, `Event attributes are read as event.referrer in rules; attrs is only where events files (JSONL) and test files write them.`, "attrs"},
+		{`event.attrs?.minutes > 3`, "event", `event has no attribute "attrs"`, `read as event.minutes in rules; attrs is only where events files (JSONL) and test files write them. The event types this rule listens to have no attribute "minutes" either; they have referrer, at, id, member, source, type.`, "attrs"},
+		{`event.attrs['refferer'] != ""`, "event", `event has no attribute "attrs"`, `read as event.refferer in rules; attrs is only where events files (JSONL) and test files write them. The event types this rule listens to have no attribute "refferer" either; did you mean event.referrer?`, "attrs"},
+		{`event.attrs[member.name] != ""`, "event", `event has no attribute "attrs"`, `Event attributes are read as event.NAME in rules`, "attrs"},
+		// A profile attribute read like a field.
+		{`member.karma > 3`, "", `member has no field "karma"`, "A profile attribute is read as member.attrs.karma; see `hearth explain member` for the fields.", "karma"},
+		{`member.vip == true`, "", `member has no field "vip"`, "A profile attribute is read as member.attrs.vip", "vip"},
 		{`member.points + 1`, "", `must give a bool`, "", ""},
 		{`member.points >= "x"`, "", `Invalid operation`, `compare member.points with a number, as in member.points >= 10.`, `"x"`},
 		// A number in quotes, the usual slip: the error is on the quotes
@@ -149,6 +158,23 @@ func TestCompileErrors(t *testing.T) {
 		}
 		if tc.wantAt != "" && (e.From < 0 || e.To > len(tc.src) || tc.src[e.From:e.To] != tc.wantAt) {
 			t.Errorf("%s: range %d-%d = %q; want %q", tc.src, e.From, e.To, tc.src[max(0, e.From):min(len(tc.src), e.To)], tc.wantAt)
+		}
+	}
+}
+
+// TestNameAfter: the name read after another, for the hint on
+// event.attrs.x when expr's checker finds it.
+func TestNameAfter(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"event.attrs.minutes > 3", "minutes"},
+		{"event.attrs?.minutes > 3", "minutes"},
+		{"event.attrs ['minutes'] > 3", "minutes"},
+		{`event.attrs?.["minutes"] > 3`, "minutes"},
+		{"event.attrs[x] > 3", ""},
+		{"event.attrs", ""},
+	} {
+		if got := nameAfter(c.src, 0, "attrs"); got != c.want {
+			t.Errorf("%s: %q, want %q", c.src, got, c.want)
 		}
 	}
 }

@@ -179,6 +179,13 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 				return s
 			})
 		}
+		// Numbers as people write them (540.9, not HCL's 512-bit
+		// 540.8999…); HCL's own evaluation for anything else, and for
+		// its errors.
+		if s, ok := config.TemplateString(expr, ectx); ok {
+			*p.out = s
+			continue
+		}
 		v, diags := expr.Value(ectx)
 		if diags.HasErrors() {
 			return Message{}, fmt.Errorf("template %s %s (%s): %s", t.Name, p.name, loc, diags.Error())

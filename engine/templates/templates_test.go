@@ -96,6 +96,27 @@ template "t" {
 	}
 }
 
+// A number computed in the configuration reads as written: HCL keeps
+// 0.9 * 601 at 512 bits, 540.8999…9995 with 150 digits.
+func TestRenderShortNumbers(t *testing.T) {
+	cfg, tpl := loadTemplate(t, `
+variable "x" {
+  default = 601
+}
+template "t" {
+  text = {
+    en = "Read ${var.x * 0.9} posts, ${member.points * 0.9} more, ${var.x} in all."
+  }
+}`)
+	msg, err := New(cfg).Render(tpl, &rules.Member{Name: "Ann", Points: 11}, nil, nil, time.Time{}, Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Read 540.9 posts, 9.9 more, 601 in all."; msg.Text != want {
+		t.Errorf("text %q, want %q", msg.Text, want)
+	}
+}
+
 // localdate shows a time on the member's clock: their zone, across a
 // daylight-saving change, else the configuration's, and an unusable
 // timestamp fails the message rather than sending a wrong time.

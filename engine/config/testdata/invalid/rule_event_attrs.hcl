@@ -9,6 +9,14 @@ incentive "referral" {
   }
 }
 
+incentive "attrs" {
+  on   = "member.joined"
+  when = "event.attrs.referrer != ''" # ERROR: Event attributes are read as event.referrer in rules; attrs is only where events files (JSONL) and test files write them.
+  grant {
+    points = 1
+  }
+}
+
 incentive "links" {
   # links exists on message.posted but not on reaction.added.
   on   = ["message.posted", "reaction.added"]

@@ -13,7 +13,7 @@ segment "c" {
 }
 
 segment "d" {
-  when = "member.karma > 3" # ERROR: See `hearth explain member` for its fields.
+  when = "member.karma > 3" # ERROR: A profile attribute is read as member.attrs.karma
 }
 
 # Profile attributes are free-form (missing ones are nil, hence the ??).

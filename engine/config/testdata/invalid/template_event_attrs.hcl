@@ -26,6 +26,10 @@ template "invite" {
   subject = { en = "${event.title}" }
 }
 
+template "invite_attrs" {
+  text = { en = "${event.attrs.title}" } # ERROR: Event attributes are read as event.title in templates, as in rules; attrs is only where events files (JSONL) and test files write them.
+}
+
 template "greet" {
   text = { en = "Hi ${member.attrs.first_name}, or ${lookup(member.attrs, "first_name", "there")}" } # WARNING: Give a default: ${lookup(member.attrs, "first_name", "")}
 }
@@ -44,6 +48,12 @@ campaign "workshop" {
     send {
       channel  = "dm"
       template = template.invite
+    }
+  }
+  step "invite_attrs" {
+    send {
+      channel  = "dm"
+      template = template.invite_attrs
     }
   }
   step "greet" {
