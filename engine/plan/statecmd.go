@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +50,7 @@ func NothingAt(addr string, rs []state.Resource) *NothingAtError {
 // withLock runs fn holding the apply lock, so state commands never
 // interleave with an apply.
 func withLock(ctx context.Context, st Store, who string, fn func([]state.Resource) error) error {
-	lock := state.LockInfo{ID: randomID(), Who: who, When: time.Now().UTC()}
+	lock := state.LockInfo{ID: randomID(), Who: who, When: time.Now().UTC(), PID: os.Getpid()}
 	if err := st.Lock(ctx, lock); err != nil {
 		return err
 	}
