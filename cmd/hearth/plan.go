@@ -280,10 +280,10 @@ should be typed from where that apply ran (DIR included). It shows who
 holds the lock and since when, and whether its process (the pid kept with
 the lock) still runs, when it ran on this host: one that does not left a
 stale lock; a lock taken on another host, or by a hearth that kept no
-pid, cannot be checked from here. It asks for 'yes' unless -auto-approve
-is given (read from standard input, a terminal or a pipe; no line at all
-cancels), as every hearth command that asks does; -force, its earlier
-name, still works.
+pid, cannot be checked from here. It asks for 'yes'
+unless -auto-approve is given (read from standard input, a terminal or a
+pipe; no line at all cancels), as every hearth command that asks does;
+-force, its earlier name, still works.
 
 Related: hearth apply -lock-timeout waits for a lock instead of failing.
 
