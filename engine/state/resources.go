@@ -86,7 +86,7 @@ type LockedError struct {
 func (e *LockedError) Unlock() string {
 	cmd := "hearth force-unlock " + e.Holder.ID
 	if e.Dir != "" && e.Dir != "." {
-		cmd += " " + shellWord(e.Dir)
+		cmd += " " + ShellWord(e.Dir)
 	}
 	return cmd
 }
@@ -108,9 +108,10 @@ func (e *LockedError) Error() string {
 	return fmt.Sprintf("%s); if that apply is no longer running, run %s", since, e.Unlock())
 }
 
-// shellWord quotes s for a POSIX shell when it holds anything but
-// characters that stand for themselves there.
-func shellWord(s string) string {
+// ShellWord quotes s for a POSIX shell when it holds anything but
+// characters that stand for themselves there, for the commands that
+// messages tell people to run.
+func ShellWord(s string) string {
 	plain := s != ""
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r)) {
