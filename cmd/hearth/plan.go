@@ -110,7 +110,10 @@ plan is a preview: -out is refused with it (apply from DIR).
 
 A plan that destroys an object with prevent_destroy, or more than 25%
 (-max-removal-share, from 0 for no destroys to 1) of the managed
-resources, is refused (the second unless -allow-removals).
+resources, is refused (the second unless -allow-removals). An empty
+sub-community its capacity family no longer needs is removed despite the
+prevent_destroy it copies from the community's blocks, which protects
+the objects of the community itself; its reason says so.
 
 Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise): changes to the platforms, or members
