@@ -110,7 +110,10 @@ plan is a preview: -out is refused with it (apply from DIR).
 
 A plan that destroys an object with prevent_destroy, or more than 25%
 (-max-removal-share, from 0 for no destroys to 1) of the managed
-resources, is refused (the second unless -allow-removals).
+resources, is refused (the second unless -allow-removals). An empty
+sub-community its capacity family no longer needs is removed despite the
+prevent_destroy it copies from the community's blocks, which protects
+the objects of the community itself; its reason says so.
 
 Exit status: 0 no changes, 1 error, and with -detailed-exitcode 2 when
 there are changes (0 otherwise): changes to the platforms, or members
@@ -275,10 +278,15 @@ const forceUnlockUsage = `Usage: hearth force-unlock LOCK_ID [DIR]
 
 Removes the apply lock with that id from the state store, after an apply
 was killed and left it. Make sure no apply is running first. The id is in
-the message of the apply that found the lock. It shows who holds the lock
-and since when, and asks for 'yes' unless -auto-approve is given (read
-from standard input, a terminal or a pipe; no line at all cancels), as
-every hearth command that asks does; -force, its earlier name, still works.
+the message of the apply that found the lock, with this command as it
+should be typed from where that apply ran (DIR included). It shows who
+holds the lock and since when, and whether its process (the pid kept with
+the lock) still runs, when it ran on this host: one that does not left a
+stale lock; a lock taken on another host, or by a hearth that kept no
+pid, cannot be checked from here. It asks for 'yes'
+unless -auto-approve is given (read from standard input, a terminal or a
+pipe; no line at all cancels), as every hearth command that asks does;
+-force, its earlier name, still works.
 
 Related: hearth apply -lock-timeout waits for a lock instead of failing.
 
@@ -923,11 +931,13 @@ func membersNote(p *plan.Plan) string {
 
 // lockedIn gives a lock error the configuration directory, so the
 // force-unlock command it suggests names it: typed as shown from where
-// apply ran, it then finds the same state.
+// apply ran, it then finds the same state. It also says whether the
+// holder's process still runs, when it ran on this host.
 func lockedIn(err error, dir string) error {
 	var locked *state.LockedError
 	if errors.As(err, &locked) {
 		locked.Dir = dir
+		locked.Status = holderStatus(locked.Holder, hostname(), processRuns)
 	}
 	return err
 }
@@ -1001,10 +1011,14 @@ func whoName(env string, current func() (*user.User, error), uid int) string {
 	return "uid " + strconv.Itoa(uid)
 }
 
+// unknownHost stands in for a hostname the system does not give: two
+// hosts may both be it, so a lock's holder there is never looked for.
+const unknownHost = "unknown-host"
+
 func hostname() string {
 	h, err := os.Hostname()
 	if err != nil || h == "" {
-		return "unknown-host"
+		return unknownHost
 	}
 	return h
 }
@@ -1056,8 +1070,9 @@ func runForceUnlock(ctx context.Context, s *stdio, args []string) int {
 				pos[0], locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID)
 			return 1
 		case errors.As(err, &locked):
-			fmt.Fprintf(s.out, "The state is locked by %s since %s (lock id %s).\nRemoving the lock while that apply runs lets another apply change the same objects.\n",
-				locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID)
+			fmt.Fprintf(s.out, "The state is locked by %s since %s (lock id %s).\n%s\n",
+				locked.Holder.Who, locked.Holder.When.UTC().Format(time.RFC3339), locked.Holder.ID,
+				unlockRisk(locked.Holder, holderStatus(locked.Holder, hostname(), processRuns)))
 			if !confirm(ctx, s, "force-unlock", "Do you really want to force-unlock? Only 'yes' will be accepted.", "the lock stays", "") {
 				return 1
 			}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"reflect"
@@ -81,6 +83,96 @@ func TestApplyLockAndForceUnlock(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "Do you want to perform these actions? Only 'yes' will be accepted.") ||
 		!strings.Contains(stdout, "Apply complete! Resources: 2 added, 0 changed, 0 destroyed.") {
 		t.Fatalf("approved: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// A lock whose holder ran on this host says whether that process still
+// runs; the force-unlock it names works from where the command ran, a
+// directory with a space in its name quoted.
+func TestApplyLockHolderOnThisHost(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my site")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(planSite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A pid no process has: one that ran and was waited for.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Skip("no true command:", err)
+	}
+	hold := func(pid int, who string) {
+		t.Helper()
+		st, err := sqlite.Open(context.Background(), filepath.Join(dir, ".hearth", "state.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.Lock(context.Background(), state.LockInfo{ID: "dead1234", Who: who, When: time.Now(), PID: pid}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unlock := "hearth force-unlock dead1234 '" + dir + "'"
+	hold(gone.Process.Pid, "ann@"+hostname())
+	code, _, stderr := hearthCmd(t, "", false, "apply", "-auto-approve", dir)
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("but its process (pid %d) is no longer running on this host: the lock is stale", gone.Process.Pid)) ||
+		!strings.Contains(stderr, "remove it with "+unlock+"\n") {
+		t.Fatalf("stale lock: exit %d\n%s", code, stderr)
+	}
+	// state rm takes the same lock, and says the same.
+	if code, _, stderr := hearthCmd(t, "", false, "state", "rm", "community.c", dir); code != 1 || !strings.Contains(stderr, "the lock is stale") || !strings.Contains(stderr, unlock) {
+		t.Fatalf("state rm on a stale lock: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := hearthCmd(t, "yes\n", true, "force-unlock", "dead1234", dir)
+	if code != 0 || !strings.Contains(stdout, "is no longer running on this host: the lock is stale") {
+		t.Fatalf("force-unlock of a stale lock: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// This test's own process runs: the lock is not called stale.
+	hold(os.Getpid(), "ann@"+hostname())
+	code, _, stderr = hearthCmd(t, "", false, "apply", "-auto-approve", dir)
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("pid %d, still running on this host); wait for it to finish", os.Getpid())) || strings.Contains(stderr, "stale") {
+		t.Fatalf("running holder: exit %d\n%s", code, stderr)
+	}
+	if code, _, _ := hearthCmd(t, "", false, "force-unlock", "-auto-approve", "dead1234", dir); code != 0 {
+		t.Fatal("force-unlock")
+	}
+
+	// Another host's pid is not looked for here.
+	hold(gone.Process.Pid, "ann@elsewhere.example")
+	code, _, stderr = hearthCmd(t, "", false, "apply", "-auto-approve", dir)
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("pid %d on elsewhere.example, which cannot be checked from here); if that command is no longer running there, run %s", gone.Process.Pid, unlock)) ||
+		strings.Contains(stderr, "stale") {
+		t.Fatalf("holder on another host: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestHolderStatus(t *testing.T) {
+	runs := func(alive bool, err error) func(int) (bool, error) {
+		return func(int) (bool, error) { return alive, err }
+	}
+	for _, tc := range []struct {
+		name string
+		h    state.LockInfo
+		host string
+		runs func(int) (bool, error)
+		want state.HolderStatus
+	}{
+		{"no pid (an earlier hearth)", state.LockInfo{Who: "ann@h"}, "h", runs(false, nil), state.HolderUnchecked},
+		{"no host", state.LockInfo{Who: "ann", PID: 7}, "h", runs(false, nil), state.HolderUnchecked},
+		{"gone", state.LockInfo{Who: "ann@h", PID: 7}, "h", runs(false, nil), state.HolderGone},
+		{"running", state.LockInfo{Who: "ann@h", PID: 7}, "h", runs(true, nil), state.HolderRunning},
+		{"cannot tell", state.LockInfo{Who: "ann@h", PID: 7}, "h", runs(false, errors.New("EINVAL")), state.HolderUnchecked},
+		{"another host", state.LockInfo{Who: "ann@ci", PID: 7}, "h", runs(false, nil), state.HolderElsewhere},
+		{"no hostname on either", state.LockInfo{Who: "ann@" + unknownHost, PID: 7}, unknownHost, runs(false, nil), state.HolderElsewhere},
+	} {
+		if got := holderStatus(tc.h, tc.host, tc.runs); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if ok, err := processRuns(os.Getpid()); !ok || err != nil {
+		t.Errorf("this process: %v %v", ok, err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
@@ -37,10 +38,17 @@ keeps, and backs the state up and restores it.
                                       would be removed
   hearth state mv FROM TO [DIR]       rename an address (and what is under it)
                                       so a renamed block keeps its platform
-                                      object; -dry-run prints what would move
+                                      object; -dry-run prints what would move;
+                                      a TO with no block in the configuration
+                                      is warned of (the next plan would remove
+                                      it), with the nearest address it has
   hearth state import ADDR ID [DIR]   adopt the existing platform object ID (a
                                       channel or role made by hand) as ADDR,
-                                      whose block must be in the configuration
+                                      whose block must be in the configuration;
+                                      run again with the same ADDR and ID, it
+                                      does nothing and says so (exit 0); an
+                                      ADDR state binds to another object is
+                                      refused: resource already managed
 
   hearth state prune [DIR]            forget event ids older than
                                       event_id_retention plus an hour,
@@ -360,9 +368,14 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 			return fail(err)
 		}
 		defer conns.Close()
-		r, err := plan.Adopt(ctx, cfg, ps, conns, addrs[0], addrs[1], who(s))
+		r, already, err := plan.Adopt(ctx, cfg, ps, conns, addrs[0], addrs[1], who(s))
 		if err != nil {
 			return fail(err)
+		}
+		if already {
+			// Run again (a script retried): done before, so nothing to do.
+			fmt.Fprintf(s.out, "%s is already imported: state binds it to %s %s. Nothing changed.\n", r.Address, r.Kind, r.ID)
+			return 0
 		}
 		fmt.Fprintf(s.out, "Imported %s %s as %s. Run hearth plan to see how it differs from its block.\n", r.Kind, r.ID, r.Address)
 	case "mv":
@@ -380,8 +393,41 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		if *dryRun {
 			fmt.Fprintln(s.out, "Dry run: state is unchanged.")
 		}
+		for _, w := range unconfiguredWarnings(cfg, done, addrs[0], addrs[1], dir, *dryRun) {
+			fmt.Fprintln(s.err, w)
+		}
 	}
 	return 0
+}
+
+// unconfiguredWarnings are what state mv says (on stderr) when it moves
+// an object to an address with no block in the configuration: the next
+// plan removes it there, a typo most likely, so it names the closest
+// configured address and the move back. A configuration too incomplete
+// to tell (values missing) gives no warning rather than a wrong one.
+func unconfiguredWarnings(cfg *config.Config, done []string, from, to, dir string, dryRun bool) []string {
+	us, err := plan.Unconfigured(cfg, done)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, u := range us {
+		will := "the next plan will remove what is moved there"
+		if dryRun {
+			will = "after this move the next plan would remove what is moved there"
+		}
+		w := fmt.Sprintf("Warning: the configuration has no block for %s: unless one is written (or renamed to it) first, %s (destroys it, or forgets it where its platform never deletes it).", u.Addr, will)
+		w += didYouMean(u.Addr, u.Known)
+		if !dryRun && u.Addr == to {
+			back := "hearth state mv " + to + " " + from
+			if dir != "" && dir != "." {
+				back += " " + state.ShellWord(dir)
+			}
+			w += " To move it back: " + back
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // grantKind is the kind state list shows a role record as, named after

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // A SQLite state is written by one process at a time: hearth run keeps
@@ -133,4 +134,54 @@ func lockForWrite(s *stdio, cfg *config.Config, name string) (lock *stateLock, d
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 	}
 	return nil, announcement{}, false
+}
+
+// processRuns reports whether a process with pid runs on this host. A
+// process of another user counts (the kernel refuses the signal, but
+// knows the pid).
+func processRuns(pid int) (bool, error) {
+	switch err := unix.Kill(pid, 0); {
+	case err == nil, errors.Is(err, unix.EPERM):
+		return true, nil
+	case errors.Is(err, unix.ESRCH):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// holderStatus is what can be told about the process holding the apply
+// lock h from host: only a pid recorded on this very host can be looked
+// at. A pid the kernel knows may have gone to another process since, so
+// a running one is taken at its word; one it does not know ended, and
+// left the lock behind.
+func holderStatus(h state.LockInfo, host string, runs func(pid int) (bool, error)) state.HolderStatus {
+	switch {
+	case h.PID <= 0 || h.Host() == "":
+		return state.HolderUnchecked
+	case h.Host() != host || host == unknownHost:
+		return state.HolderElsewhere
+	}
+	alive, err := runs(h.PID)
+	switch {
+	case err != nil:
+		return state.HolderUnchecked
+	case alive:
+		return state.HolderRunning
+	}
+	return state.HolderGone
+}
+
+// unlockRisk is what force-unlock says, before asking, about removing
+// the lock h whose holder is in the state st.
+func unlockRisk(h state.LockInfo, st state.HolderStatus) string {
+	switch st {
+	case state.HolderGone:
+		return fmt.Sprintf("Its process (pid %d) is no longer running on this host: the lock is stale, left by an apply that was killed.", h.PID)
+	case state.HolderRunning:
+		return fmt.Sprintf("Its process (pid %d) is still running on this host: removing the lock while that apply runs lets another apply change the same objects.", h.PID)
+	case state.HolderElsewhere:
+		return fmt.Sprintf("It was taken on %s, which cannot be checked from here: removing the lock while that apply runs lets another apply change the same objects.", h.Host())
+	}
+	return "Removing the lock while that apply runs lets another apply change the same objects."
 }

@@ -105,7 +105,7 @@ func (b *Block) HCLSchema() *hcl.BodySchema {
 }
 
 var lifecycleAttrs = []Attr{
-	{Name: "prevent_destroy", Kind: KindBool, Doc: "Refuse any plan that would delete this object.", Default: "false"},
+	{Name: "prevent_destroy", Kind: KindBool, Doc: "Refuse any plan that would delete this object (and its copies in a capacity family's sub-communities, except when an empty sub-community the family no longer needs is removed).", Default: "false"},
 	{Name: "ignore_changes", Kind: KindStringList, Doc: "Attributes whose drift on the platform is ignored, such as [\"topic\"].", Example: `["topic", "position"]`},
 }
 

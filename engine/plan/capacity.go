@@ -24,6 +24,9 @@ type family struct {
 	known  map[int]bool           // whether count[place] was counted at all
 	exact  map[int]bool           // counted on the platform, not by hearth
 	source string                 // how counts were made, for warnings
+	// guarded are the places holding an object whose prevent_destroy
+	// state keeps (copied from the community's blocks).
+	guarded map[int]bool
 }
 
 func (f *family) addr(i int) string { return "community." + f.c.Place(i) }
@@ -42,29 +45,33 @@ func (f *family) full(i int) bool { return f.known[i] && f.count[i] >= f.c.Capac
 //   - A community past its capacity is warned of, with where new
 //     members go instead.
 //   - A sub-community hearth counts no member in is removed (behind the
-//     usual guards against removals) when the family no longer needs it:
-//     when one before it has room, or the community no longer splits.
-//     One with members, or whose members cannot be counted, stays with
-//     everything in it while it has any, and the plan says so: removing
-//     it would throw them out.
+//     removal share guard) when the family no longer needs it: when one
+//     before it has room, or the community no longer splits. The
+//     prevent_destroy its objects copy from the community's blocks does
+//     not hold it: hearth made it, no one is in it, and the objects the
+//     blocks declare, in the community itself, stay protected (otherwise
+//     the only way to shrink would be to unprotect those). One with
+//     members, or whose members cannot be counted, stays with everything
+//     in it while it has any, and the plan says so: removing it would
+//     throw them out.
 //
-// It returns the desired objects to add, the warnings, and why each
+// It returns the desired objects to add, the warnings, why each
 // sub-community is created or removed (by community address), for the
-// plan to show.
+// plan to show, and the empty sub-communities removed, for the guard.
 //
 // Members are counted on the platform; where it cannot list them,
 // hearth's own count (the community documents the runtime keeps from
 // joins, leaves and the moves it makes) stands in, when the store has
 // them.
-func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, byAddr map[string]state.Resource, conns Conns, st Store) ([]Desired, []string, map[string]string, error) {
+func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, byAddr map[string]state.Resource, conns Conns, st Store) ([]Desired, []string, map[string]string, map[string]bool, error) {
 	var extra []Desired
 	var warnings []string
-	reasons := map[string]string{}
+	reasons, emptied := map[string]string{}, map[string]bool{}
 	counted := map[string]int{}
 	if cr, ok := st.(state.CommunityReader); ok {
 		docs, err := cr.Communities()
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("reading community figures: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("reading community figures: %w", err)
 		}
 		for _, d := range docs {
 			counted[d.Name] = d.Members
@@ -73,18 +80,18 @@ func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, 
 	for _, c := range cfg.Communities {
 		f, err := familyOf(ctx, cfg, c, byAddr, conns, counted)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		if f == nil {
 			continue
 		}
-		keep, warns := f.plan(reasons)
+		keep, warns := f.plan(reasons, emptied)
 		warnings = append(warnings, warns...)
 		for _, i := range keep {
 			extra = append(extra, mirror(c, desired, i)...)
 		}
 	}
-	return extra, warnings, reasons, nil
+	return extra, warnings, reasons, emptied, nil
 }
 
 // familyOf reads c's family from state and counts its members; nil when
@@ -95,7 +102,7 @@ func familyOf(ctx context.Context, cfg *config.Config, c *config.Community, byAd
 	if !ok {
 		return nil, nil // not created yet: no members
 	}
-	f := &family{c: c, places: []int{1}, res: map[int]state.Resource{1: co}, count: map[int]int{}, known: map[int]bool{}, exact: map[int]bool{}}
+	f := &family{c: c, places: []int{1}, res: map[int]state.Resource{1: co}, count: map[int]int{}, known: map[int]bool{}, exact: map[int]bool{}, guarded: map[int]bool{}}
 	for addr, r := range byAddr {
 		name, ok := strings.CutPrefix(addr, "community.")
 		if !ok || strings.Contains(name, ".") || r.Kind != string(platform.KindCommunity) {
@@ -109,6 +116,13 @@ func familyOf(ctx context.Context, cfg *config.Config, c *config.Community, byAd
 	slices.Sort(f.places)
 	if c.Capacity <= 0 && len(f.places) == 1 {
 		return nil, nil
+	}
+	for addr, r := range byAddr {
+		for _, i := range f.places {
+			if r.PreventDestroy && under(addr, f.addr(i)) {
+				f.guarded[i] = true
+			}
+		}
 	}
 	for _, i := range f.places {
 		r := f.res[i]
@@ -151,9 +165,9 @@ func countMembers(ctx context.Context, conns Conns, r state.Resource, addr, name
 }
 
 // plan decides which sub-communities the family keeps or adds (their
-// places), records in reasons why one is added or removed, and returns
-// the warnings.
-func (f *family) plan(reasons map[string]string) ([]int, []string) {
+// places), records in reasons why one is added or removed and in
+// emptied the empty ones removed, and returns the warnings.
+func (f *family) plan(reasons map[string]string, emptied map[string]bool) ([]int, []string) {
 	c := f.c
 	var warnings []string
 	var keep []int
@@ -183,7 +197,7 @@ func (f *family) plan(reasons map[string]string) ([]int, []string) {
 		}
 		switch {
 		case f.exact[i] && f.count[i] == 0 && !needed:
-			reasons[addr] = f.goneWhy(i)
+			reasons[addr], emptied[addr] = f.goneWhy(i), true
 			continue
 		case !needed && splits:
 			warnings = append(warnings, fmt.Sprintf("%s keeps its %s while it has any, though %s has room: hearth never removes a community with members in it, and fills the family in order",
@@ -259,12 +273,17 @@ func (f *family) members(i int) string {
 	return strconv.Itoa(f.count[i]) + " members"
 }
 
-// goneWhy says why an empty sub-community is removed.
+// goneWhy says why an empty sub-community is removed, and that the
+// prevent_destroy it copies does not keep it, when it copies any.
 func (f *family) goneWhy(i int) string {
+	why := fmt.Sprintf("empty sub-community of community.%s, which has room before it: %s", f.c.Name, f.addr(f.room()))
 	if !f.c.Splits() {
-		return fmt.Sprintf("empty sub-community of community.%s, which no longer splits (%s)", f.c.Name, f.splitOff())
+		why = fmt.Sprintf("empty sub-community of community.%s, which no longer splits (%s)", f.c.Name, f.splitOff())
 	}
-	return fmt.Sprintf("empty sub-community of community.%s, which has room before it: %s", f.c.Name, f.addr(f.room()))
+	if f.guarded[i] {
+		why += fmt.Sprintf("; prevent_destroy protects the objects of community.%s's blocks, not their copies in an empty sub-community", f.c.Name)
+	}
+	return why
 }
 
 func (f *family) splitOff() string {
@@ -306,13 +325,21 @@ func mirror(c *config.Community, desired []Desired, i int) []Desired {
 
 // subReason is why a change to addr happens, when it is a family's
 // sub-community or what is in one that subCommunities added or removed.
-func subReason(reasons map[string]string, addr string) string {
+func subReason(reasons map[string]string, emptied map[string]bool, addr string) string {
 	if r, ok := reasons[addr]; ok {
 		return r
 	}
-	for _, a := range slices.Sorted(maps.Keys(reasons)) {
-		if under(addr, a) && strings.HasPrefix(reasons[a], "empty ") {
-			return "in " + a + ", which goes"
+	if a := emptiedAbove(emptied, addr); a != "" {
+		return "in " + a + ", which goes"
+	}
+	return ""
+}
+
+// emptiedAbove is the emptied sub-community addr is in (or is), or "".
+func emptiedAbove(emptied map[string]bool, addr string) string {
+	for _, a := range slices.Sorted(maps.Keys(emptied)) {
+		if under(addr, a) {
+			return a
 		}
 	}
 	return ""

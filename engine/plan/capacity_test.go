@@ -189,18 +189,76 @@ func TestCapacityFamily(t *testing.T) {
 	}
 }
 
-// A sub-community copies prevent_destroy from its community, and the
-// guard keeps it even when empty and no longer needed.
+// prevent_destroy protects the objects of the blocks that set it. Their
+// copies in a sub-community in use are held like them; an empty
+// sub-community the family no longer needs goes, copies and all, with
+// its reason saying so once (the community and its own objects stay
+// protected), rather than a refusal per copied object that only
+// unprotecting the community itself could lift.
 func TestSubCommunityPreventDestroy(t *testing.T) {
-	src := strings.Replace(withCapacity(`capacity    = 2`), `house_rules = "Be kind."`, `house_rules = "Be kind."
-  prevent_destroy = true`, 1)
+	src := strings.Replace(strings.Replace(withCapacity(`capacity    = 2`), `house_rules = "Be kind."`, `house_rules = "Be kind."
+  prevent_destroy = true`, 1), `channel "random" {}`, `channel "random" {
+    prevent_destroy = true
+  }`, 1)
 	f := newFixture(t, src)
 	f.mustApply(f.mustPlan())
 	f.join("community.c", 3)
 	f.mustApply(f.mustPlan())
-	f.write(strings.Replace(src, `capacity    = 2`, `capacity    = 0`, 1))
-	if _, err := f.plan(plan.Options{AllowRemovals: true}); !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "community.c-2 has prevent_destroy set") {
-		t.Fatalf("err = %v", err)
+	rs, _, err := f.store.Resources(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := 0
+	for _, r := range rs {
+		if strings.HasPrefix(r.Address, "community.c-2") && r.PreventDestroy {
+			copied++
+		}
+	}
+	if copied != 2 { // community.c-2 and its channel.random
+		t.Fatalf("c-2 copies prevent_destroy on %d objects, want 2: %+v", copied, rs)
+	}
+
+	// In use, the copy is held as the object its block declares.
+	ids := f.join("community.c-2", 1)
+	noRandom := strings.Replace(src, `channel "random" {
+    prevent_destroy = true
+  }`, ``, 1)
+	f.write(noRandom)
+	_, err = f.plan(plan.Options{AllowRemovals: true})
+	if !errors.Is(err, plan.ErrRefused) || !strings.Contains(err.Error(), "community.c.channel.random has prevent_destroy set") ||
+		!strings.Contains(err.Error(), "community.c-2.channel.random has prevent_destroy set") {
+		t.Fatalf("removing a protected block with c-2 in use: %v", err)
+	}
+
+	// Empty and no longer needed, c-2 goes with its copies.
+	conn := f.conns["platform.local.main"].(*local.Conn)
+	if err := conn.Leave(context.Background(), f.id("community.c-2"), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	shrunk := strings.Replace(src, `capacity    = 2`, `capacity    = 0`, 1)
+	f.write(shrunk)
+	p, err := f.plan(plan.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("shrinking past copied prevent_destroy: %v", err)
+	}
+	if a := actions(p); !strings.Contains(a, "delete community.c-2\n") || !strings.Contains(a, "delete community.c-2.channel.random\n") || strings.Contains(a, "delete community.c\n") {
+		t.Fatalf("shrink:\n%s", a)
+	}
+	if txt := planText(t, p); !strings.Contains(txt, `# community.c-2 will be destroyed (empty sub-community of community.c, which no longer splits (no capacity); prevent_destroy protects the objects of community.c's blocks, not their copies in an empty sub-community)`) ||
+		strings.Count(txt, "prevent_destroy") != 1 {
+		t.Fatalf("plan text:\n%s", txt)
+	}
+	// Still behind the share guard.
+	if _, err := f.plan(plan.Options{}); !errors.Is(err, plan.ErrRefused) || strings.Contains(err.Error(), "prevent_destroy") {
+		t.Fatalf("share guard on the shrink: %v", err)
+	}
+	f.mustApply(p)
+
+	// The community's own objects stay protected.
+	f.write(strings.Replace(noRandom, `capacity    = 2`, `capacity    = 0`, 1))
+	if _, err := f.plan(plan.Options{AllowRemovals: true}); !errors.Is(err, plan.ErrRefused) || strings.Count(err.Error(), "prevent_destroy set") != 1 ||
+		!strings.Contains(err.Error(), "community.c.channel.random has prevent_destroy set") {
+		t.Fatalf("removing the protected block after the shrink: %v", err)
 	}
 }
 

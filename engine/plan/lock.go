@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/state"
@@ -37,7 +38,7 @@ func Lock(ctx context.Context, st Store, opt LockOptions) (string, error) {
 	deadline := now().Add(opt.Wait)
 	delay := 100 * time.Millisecond
 	for {
-		info := state.LockInfo{ID: randomID(), Who: opt.Who, When: now().UTC()}
+		info := state.LockInfo{ID: randomID(), Who: opt.Who, When: now().UTC(), PID: os.Getpid()}
 		err := st.Lock(ctx, info)
 		if err == nil {
 			return info.ID, nil

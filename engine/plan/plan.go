@@ -255,7 +255,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	for _, r := range resources {
 		byAddr[r.Address] = r
 	}
-	subs, warnings, subReasons, err := subCommunities(ctx, cfg, desired, byAddr, conns, st)
+	subs, warnings, subReasons, emptied, err := subCommunities(ctx, cfg, desired, byAddr, conns, st)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +279,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 	for _, r := range gone {
 		c := removal(r, live, conns)
 		c.MovedFrom = movedFrom[r.Address]
-		switch why := subReason(subReasons, r.Address); {
+		switch why := subReason(subReasons, emptied, r.Address); {
 		case why == "":
 		case c.Action == Delete && c.Reason == "":
 			c.Reason = why
@@ -345,7 +345,7 @@ func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts O
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
 	}
 	p.count()
-	return p, guard(p, resources, held, opts)
+	return p, guard(p, resources, held, opts, emptied)
 }
 
 // count sets the plan's summary from its changes.
@@ -433,7 +433,7 @@ func planDestroy(ctx context.Context, cfg *config.Config, st Store, conns Conns,
 		p.Changes = append(p.Changes, removal(r, live, conns))
 	}
 	p.count()
-	return p, guard(p, resources, 0, opts)
+	return p, guard(p, resources, 0, opts, nil)
 }
 
 // deepestFirst orders removals: what is in an object before it (a pin
@@ -732,8 +732,10 @@ func importable(cfg *config.Config, desired []Desired, addr string) (Desired, bo
 // onlyForgotten is the reason of a delete of what is gone already.
 const onlyForgotten = "already deleted outside hearth; only forgotten"
 
-// guard refuses plans that destroy protected objects or too much.
-func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) error {
+// guard refuses plans that destroy protected objects or too much. What
+// goes with an emptied sub-community (subCommunities) is not held by
+// the prevent_destroy it copies; it still counts against the share.
+func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options, emptied map[string]bool) error {
 	var errs []error
 	deletes, roleDeletes := 0, 0
 	for _, c := range p.Changes {
@@ -751,6 +753,9 @@ func guard(p *Plan, resources []state.Resource, heldRoles int, opts Options) err
 			if c.Reason == onlyForgotten { // already gone: nothing is destroyed
 				continue
 			}
+		}
+		if emptiedAbove(emptied, c.Address) != "" {
+			continue
 		}
 		// Deleting a community deletes what is in it, so a protected
 		// channel protects its community too.

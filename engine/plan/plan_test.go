@@ -919,15 +919,33 @@ func TestAdopt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.nope", resp.Object.ID, "test"); err == nil {
+	if _, _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.nope", resp.Object.ID, "test"); err == nil {
 		t.Fatal("adopted into an address the configuration lacks")
 	}
-	r, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.random", resp.Object.ID, "test")
-	if err != nil || r.Attrs["topic"] != "Anything goes" {
-		t.Fatalf("%+v, %v", r, err)
+	r, already, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.random", resp.Object.ID, "test")
+	if err != nil || already || r.Attrs["topic"] != "Anything goes" {
+		t.Fatalf("%+v, %v, %v", r, already, err)
 	}
-	if _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.news", resp.Object.ID, "test"); err == nil {
+	if _, _, err := plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.news", resp.Object.ID, "test"); err == nil {
 		t.Fatal("one object adopted at two addresses")
+	}
+	// The same import again is done already: nothing changes, not even
+	// the serial.
+	_, serial, _ := f.store.Resources(ctx)
+	r, already, err = plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.random", resp.Object.ID, "test")
+	if _, after, _ := f.store.Resources(ctx); err != nil || !already || r.ID != resp.Object.ID || after != serial {
+		t.Fatalf("import again: %+v, %v, %v, serial %d then %d", r, already, err, serial, after)
+	}
+	// Another object at the bound address is refused, and names the way out.
+	other, err := f.direct().Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.id("community.c"),
+		Attrs: platform.Attrs{"name": "random2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = plan.Adopt(ctx, f.cfg, f.store, f.conns, "community.c.channel.random", other.Object.ID, "test")
+	if !errors.Is(err, plan.ErrAlreadyManaged) || !strings.Contains(err.Error(), "state binds community.c.channel.random to channel "+resp.Object.ID+", not to channel "+other.Object.ID) ||
+		!strings.Contains(err.Error(), "run hearth state rm community.c.channel.random first") {
+		t.Fatalf("another object at a bound address: %v", err)
 	}
 	q := f.mustPlan()
 	var random plan.Change

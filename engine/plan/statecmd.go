@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +51,7 @@ func NothingAt(addr string, rs []state.Resource) *NothingAtError {
 // withLock runs fn holding the apply lock, so state commands never
 // interleave with an apply.
 func withLock(ctx context.Context, st Store, who string, fn func([]state.Resource) error) error {
-	lock := state.LockInfo{ID: randomID(), Who: who, When: time.Now().UTC()}
+	lock := state.LockInfo{ID: randomID(), Who: who, When: time.Now().UTC(), PID: os.Getpid()}
 	if err := st.Lock(ctx, lock); err != nil {
 		return err
 	}
@@ -203,6 +205,46 @@ func Move(ctx context.Context, st Store, from, to, who string, dryRun bool) ([]s
 	return done, err
 }
 
+// Unconfigured is what Move left at addresses the configuration has no
+// block for, which the next plan removes: the shallowest such
+// addresses among the moves' destinations (what is under one is not
+// named again), each with the configured address of the same kind
+// nearest it, for a did-you-mean. moved are Move's "from -> to" lines.
+func Unconfigured(cfg *config.Config, moved []string) ([]UnconfiguredAddr, error) {
+	desired, err := DesiredObjects(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []UnconfiguredAddr
+	for _, m := range moved {
+		_, to, ok := strings.Cut(m, " -> ")
+		if !ok {
+			continue
+		}
+		if slices.ContainsFunc(out, func(u UnconfiguredAddr) bool { return under(to, u.Addr) }) {
+			continue
+		}
+		if _, ok := importable(cfg, desired, to); ok {
+			continue
+		}
+		u := UnconfiguredAddr{Addr: to}
+		for _, d := range desired {
+			if sameShape(d.Address, to) == nil {
+				u.Known = append(u.Known, d.Address)
+			}
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// UnconfiguredAddr is an address state has that the configuration has
+// no block for, and the configuration's addresses of the same kind.
+type UnconfiguredAddr struct {
+	Addr  string
+	Known []string
+}
+
 // withState runs fn on the resources in state: under the apply lock,
 // or, for a dry run that writes nothing, without it (as plan reads).
 func withState(ctx context.Context, st Store, who string, dryRun bool, fn func([]state.Resource) error) error {
@@ -228,33 +270,55 @@ func sameShape(from, to string) error {
 	return nil
 }
 
+// ErrAlreadyManaged is the error of adopting an object at an address
+// state binds to another object already: an address holds one object.
+var ErrAlreadyManaged = errors.New("resource already managed")
+
 // Adopt makes hearth manage an object that already exists on its
 // platform (made by hand, or before hearth): the object with platform id
 // id becomes the configuration's object at addr. Nothing changes on the
 // platform; the next plan shows how the object differs from its block.
 // A channel or role needs its community adopted (or created) first.
-func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr, id, who string) (state.Resource, error) {
+//
+// Adopting the object state binds at addr already (an import run again)
+// changes nothing: it returns that resource and already true. Another
+// object at a bound address fails with ErrAlreadyManaged.
+func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr, id, who string) (r state.Resource, already bool, err error) {
 	desired, err := DesiredObjects(cfg)
 	if err != nil {
-		return state.Resource{}, err
+		return state.Resource{}, false, err
 	}
 	i := slices.IndexFunc(desired, func(d Desired) bool { return d.Address == addr })
 	if i < 0 {
-		return state.Resource{}, fmt.Errorf("the configuration has no %s; write its block first, then import the object into it", addr)
+		return state.Resource{}, false, fmt.Errorf("the configuration has no %s; write its block first, then import the object into it", addr)
 	}
 	d := desired[i]
 	var out state.Resource
 	err = withLock(ctx, st, who, func(rs []state.Resource) error {
-		community := ""
+		community, elsewhere := "", ""
+		var bound *state.Resource
 		for _, r := range rs {
 			switch {
 			case r.Address == addr:
-				return fmt.Errorf("state already has %s (id %s); hearth state rm it first to adopt another object", addr, r.ID)
+				bound = &r
 			case r.Platform == d.Platform && r.Kind == string(d.Kind) && r.ID == id:
-				return fmt.Errorf("%s %s is already managed as %s", d.Kind, id, r.Address)
+				elsewhere = r.Address
 			case r.Address == d.Community:
 				community = r.ID
 			}
+		}
+		alreadyManaged := func() error {
+			return fmt.Errorf("%w: state binds %s to %s %s, not to %s %s, and an address holds one object. To adopt %s %s here instead, run hearth state rm %s first (%s %s stays on the platform, no longer managed), then import again",
+				ErrAlreadyManaged, addr, bound.Kind, bound.ID, d.Kind, id, d.Kind, id, addr, bound.Kind, bound.ID)
+		}
+		switch {
+		case bound != nil && bound.ID == id:
+			out, already = *bound, true
+			return nil
+		case bound != nil && elsewhere != "":
+			return alreadyManaged()
+		case elsewhere != "":
+			return fmt.Errorf("%s %s is already managed as %s", d.Kind, id, elsewhere)
 		}
 		if d.Community != "" && community == "" {
 			return fmt.Errorf("%s is in %s, which state does not have yet; import or apply the community first", addr, d.Community)
@@ -268,6 +332,15 @@ func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr,
 			return err
 		}
 		resp, err := im.Import(ctx, platform.ImportRequest{Kind: d.Kind, Community: community, ID: id, Address: addr})
+		if bound != nil {
+			// The platform may know the object by another id than the
+			// one given (the id state holds): what it answers decides.
+			if err == nil && resp.Object.ID == bound.ID {
+				out, already = *bound, true
+				return nil
+			}
+			return alreadyManaged()
+		}
 		if err != nil {
 			return fmt.Errorf("importing %s %s: %w", d.Kind, id, err)
 		}
@@ -278,5 +351,5 @@ func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr,
 		_, err = st.PutResource(ctx, out)
 		return err
 	})
-	return out, err
+	return out, already, err
 }

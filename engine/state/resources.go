@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,9 +33,40 @@ type Resource struct {
 // LockInfo says who holds the apply lock.
 type LockInfo struct {
 	ID   string    `json:"id"`
-	Who  string    `json:"who"`
+	Who  string    `json:"who"` // user@host
 	When time.Time `json:"when"`
+	// PID is the holding process's id on the host Who names, so the
+	// next command there can tell a lock left by a killed apply; 0 when
+	// not recorded (a lock taken by an earlier hearth, or PostgreSQL's,
+	// which ends with its holder's session anyway).
+	PID int `json:"pid,omitempty"`
 }
+
+// Host is the host part of Who ("" when Who names none).
+func (l LockInfo) Host() string {
+	if i := strings.LastIndexByte(l.Who, '@'); i >= 0 {
+		return l.Who[i+1:]
+	}
+	return ""
+}
+
+// HolderStatus is what the command that met a lock found out about the
+// process holding it. Only a pid on the command's own host can be
+// looked at, so anything else stays unchecked rather than guessed.
+type HolderStatus int
+
+const (
+	// HolderUnchecked: no pid was recorded with the lock.
+	HolderUnchecked HolderStatus = iota
+	// HolderRunning: a process with the holder's pid runs on this host.
+	HolderRunning
+	// HolderGone: no process has the holder's pid on this host, so the
+	// lock is stale, left by a process that ended without releasing it.
+	HolderGone
+	// HolderElsewhere: the holder ran on another host, which this one
+	// cannot look at.
+	HolderElsewhere
+)
 
 // LockedError is returned by Lock when someone else holds the lock.
 type LockedError struct {
@@ -43,15 +75,54 @@ type LockedError struct {
 	// the command, so the force-unlock it suggests works where it is
 	// typed; "" and "." are left out.
 	Dir string
+	// Status is what the command found out about the holder's process
+	// (set by the command: the store cannot look at processes).
+	Status HolderStatus
+}
+
+// Unlock is the force-unlock command that removes this lock, as typed
+// from where the command that met it ran (DIR quoted for a shell when
+// it needs to be).
+func (e *LockedError) Unlock() string {
+	cmd := "hearth force-unlock " + e.Holder.ID
+	if e.Dir != "" && e.Dir != "." {
+		cmd += " " + ShellWord(e.Dir)
+	}
+	return cmd
 }
 
 func (e *LockedError) Error() string {
-	unlock := e.Holder.ID
-	if e.Dir != "" && e.Dir != "." {
-		unlock += " " + e.Dir
+	h := e.Holder
+	since := fmt.Sprintf("the state is locked by %s since %s (lock id %s", h.Who, h.When.UTC().Format(time.RFC3339), h.ID)
+	switch {
+	case e.Status == HolderGone:
+		return fmt.Sprintf("%s), but its process (pid %d) is no longer running on this host: the lock is stale, left by a command that was killed; remove it with %s",
+			since, h.PID, e.Unlock())
+	case e.Status == HolderRunning:
+		return fmt.Sprintf("%s, pid %d, still running on this host); wait for it to finish, or, if it hangs, stop it and run %s",
+			since, h.PID, e.Unlock())
+	case e.Status == HolderElsewhere && h.PID > 0:
+		return fmt.Sprintf("%s, pid %d on %s, which cannot be checked from here); if that command is no longer running there, run %s",
+			since, h.PID, h.Host(), e.Unlock())
 	}
-	return fmt.Sprintf("the state is locked by %s since %s (lock id %s); if that apply is no longer running, run hearth force-unlock %s",
-		e.Holder.Who, e.Holder.When.UTC().Format(time.RFC3339), e.Holder.ID, unlock)
+	return fmt.Sprintf("%s); if that apply is no longer running, run %s", since, e.Unlock())
+}
+
+// ShellWord quotes s for a POSIX shell when it holds anything but
+// characters that stand for themselves there, for the commands that
+// messages tell people to run.
+func ShellWord(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // ErrNotLocked is returned by Unlock for a lock id nobody holds.

@@ -91,7 +91,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) error {
 	defer tx.Rollback()
 	var h state.LockInfo
 	var at int64
-	err = tx.QueryRowContext(ctx, `SELECT holder, who, at FROM locks WHERE name = ?`, applyLock).Scan(&h.ID, &h.Who, &at)
+	err = tx.QueryRowContext(ctx, `SELECT holder, who, at, pid FROM locks WHERE name = ?`, applyLock).Scan(&h.ID, &h.Who, &at, &h.PID)
 	switch {
 	case err == nil:
 		h.When = time.Unix(0, at).UTC()
@@ -99,7 +99,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO locks (name, holder, who, at) VALUES (?, ?, ?, ?)`, applyLock, info.ID, info.Who, info.When.UnixNano()); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO locks (name, holder, who, at, pid) VALUES (?, ?, ?, ?, ?)`, applyLock, info.ID, info.Who, info.When.UnixNano(), info.PID); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -172,6 +172,10 @@ var migrations = []string{
 	// at, what their wait was counted from until then.
 	`ALTER TABLE outbox ADD COLUMN queued_at INTEGER NOT NULL DEFAULT 0;
 	UPDATE outbox SET queued_at = at;`,
+	// 16: the pid of the process holding the apply lock, so a command
+	// on the same host can tell a lock left by a killed apply (0: an
+	// earlier hearth took it, and did not say).
+	`ALTER TABLE locks ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // pinnedDoc is a community's newest document among the batches not yet

@@ -176,6 +176,20 @@ func TestResources(t *testing.T) {
 	})
 }
 
+// The apply lock keeps its holder's pid, for the next command on that
+// host to tell a lock a killed apply left.
+func TestLockKeepsPID(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	if err := s.Lock(ctx, state.LockInfo{ID: "l1", Who: "ann@ci", When: time.Now(), PID: 4242}); err != nil {
+		t.Fatal(err)
+	}
+	var le *state.LockedError
+	if err := s.Lock(ctx, state.LockInfo{ID: "l2", Who: "bob@ci"}); !errors.As(err, &le) || le.Holder.PID != 4242 || le.Holder.Who != "ann@ci" {
+		t.Fatalf("second lock: %v (%+v)", err, le)
+	}
+}
+
 func TestRoleGrants(t *testing.T) {
 	statetest.RunRoleGrants(t, func(t *testing.T) statetest.RoleGrantStore { return openTemp(t) })
 }
