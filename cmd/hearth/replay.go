@@ -106,7 +106,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	url := fs.String("url", "", "Send the events to a running daemon at this address instead.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and apply its events sorted by time (stably).")
-	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE`, as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
+	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE` (mode 0600), as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
 	// The replay writes the store and reaches no platform: the daemon
 	// delivers what it queues, with its own tokens.
 	vf := varFlags{readOnly: true}
