@@ -87,7 +87,7 @@ func runImport(ctx context.Context, s *stdio, args []string) int {
 
 func runImportStackExchange(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "import stackexchange", importStackExchangeUsage)
-	out := fs.String("out", "", "Write the events to `FILE` instead of stdout.")
+	out := fs.String("out", "", "Write the events to `FILE` (mode 0600: they name members) instead of stdout.")
 	asJSON := fs.Bool("json", false, "Print the summary on stderr as JSON, without progress lines.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -147,12 +147,10 @@ func writeEvents(stdout io.Writer, path string, write func(io.Writer) error) err
 	if err != nil {
 		return err
 	}
-	// CreateTemp makes the file private; events are ordinary output.
-	err = f.Chmod(0o644)
+	// CreateTemp makes the file readable by its owner only, as it stays:
+	// the events name members, as the state does.
 	bw := bufio.NewWriterSize(f, 64<<10)
-	if err == nil {
-		err = write(bw)
-	}
+	err = write(bw)
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/termsafe"
 	"github.com/hearth-community/hearth/engine/textwidth"
 	"github.com/hearth-community/hearth/engine/zones"
 )
@@ -536,7 +537,10 @@ func writeTextRows(w io.Writer, rows [][]string) {
 	}
 	widths := make([]int, len(rows[0])-1)
 	for _, r := range rows {
+		// Names and ids stay on their line and column; the last cell, a
+		// message, keeps its lines, each made safe on its own.
 		for i := range widths {
+			r[i] = termsafe.Field(r[i])
 			widths[i] = max(widths[i], textwidth.Width(r[i]))
 		}
 	}
@@ -550,9 +554,9 @@ func writeTextRows(w io.Writer, rows [][]string) {
 			b.WriteString(textwidth.PadRight(r[i], n+2))
 		}
 		lines := strings.Split(strings.TrimRight(r[len(r)-1], "\n"), "\n")
-		b.WriteString(lines[0])
+		b.WriteString(termsafe.Field(lines[0]))
 		for _, l := range lines[1:] {
-			b.WriteString("\n" + strings.Repeat(" ", indent) + l)
+			b.WriteString("\n" + strings.Repeat(" ", indent) + termsafe.Field(l))
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}

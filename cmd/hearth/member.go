@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 )
 
 const memberUsage = `Usage: hearth member list [options] [DIR]
@@ -757,7 +758,7 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	if m.Name == "" {
 		fmt.Fprintf(w, "Member %s (no name)\n", m.ID)
 	} else {
-		fmt.Fprintf(w, "Member %s, %s\n", m.ID, m.Name)
+		fmt.Fprintf(w, "Member %s, %s\n", m.ID, termsafe.Field(m.Name))
 	}
 	if !m.EvaluatedAt.IsZero() && time.Since(m.EvaluatedAt) > 24*time.Hour {
 		// Stored state is as of the last event or recheck; a replay with no
@@ -781,10 +782,10 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	// as a time in Tokyo.
 	var profile []string
 	if m.Locale != "" {
-		profile = append(profile, "locale "+m.Locale)
+		profile = append(profile, "locale "+termsafe.Field(m.Locale))
 	}
 	if m.Timezone != "" {
-		profile = append(profile, "time zone "+m.Timezone)
+		profile = append(profile, "time zone "+termsafe.Field(m.Timezone))
 	}
 	if len(profile) > 0 {
 		fmt.Fprintf(w, "  %s\n", strings.Join(profile, ", "))

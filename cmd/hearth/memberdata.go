@@ -14,6 +14,7 @@ import (
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/memberdata"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 )
 
 const exportUsage = `Usage: hearth member export [-url URL] ID [DIR]
@@ -299,7 +300,7 @@ func printForgetPreview(w io.Writer, x *memberdata.Export, suppress bool) {
 	if x.State != nil {
 		name := ""
 		if x.State.Name != "" {
-			name = " (" + x.State.Name + ")"
+			name = " (" + termsafe.Field(x.State.Name) + ")"
 		}
 		fmt.Fprintf(w, "  - state%s: profile, identities, counts, %d points, badges, tier, segments, campaign runs, moderation\n", name, x.State.Points)
 	} else {

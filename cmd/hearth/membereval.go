@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 )
 
 // runMemberEval is hearth member eval: an expression tried on one stored
@@ -209,7 +210,7 @@ func notAsOfMark(past *runtime.AsOf, input string) string {
 // so member.attrs reads {"email":"opted_out"}, not Go's map[email:opted_out].
 func inputText(v any) string {
 	if s, ok := v.(string); ok && s != "" {
-		return s
+		return termsafe.Field(s)
 	}
 	return formatValue(v)
 }
@@ -230,7 +231,7 @@ func formatValue(v any) string {
 	var b strings.Builder
 	if err := jsonEncoder(&b).Encode(v); err == nil {
 		if out := strings.TrimSuffix(b.String(), "\n"); strings.HasPrefix(out, "[") || strings.HasPrefix(out, "{") {
-			return out // as written: & and < not escaped
+			return termsafe.Field(out) // as written: & and < not escaped; no U+202E either
 		}
 	}
 	return fmt.Sprint(v)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 )
 
 // memberListMax is the largest page, as GET /v1/members takes.
@@ -128,7 +129,7 @@ func printMemberList(s *stdio, page state.MemberPage, args []string, header bool
 			fmt.Fprintln(s.out, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE\tLEFT")
 		}
 		for _, m := range page.Members {
-			fmt.Fprintf(s.out, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, oneLine(m.Name), m.Tier, m.Points, last(m), leftMark(m))
+			fmt.Fprintf(s.out, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, termsafe.Field(m.Name), m.Tier, m.Points, last(m), leftMark(m))
 		}
 		if nextHint != "" {
 			fmt.Fprintln(s.err, nextHint)
@@ -147,7 +148,7 @@ func printMemberList(s *stdio, page state.MemberPage, args []string, header bool
 		if tier == "" {
 			tier = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, oneLine(m.Name), tier, m.Points, last(m), leftMark(m))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, termsafe.Field(m.Name), tier, m.Points, last(m), leftMark(m))
 	}
 	tw.Flush()
 	// The padding of an empty last column is not left at line ends.
@@ -183,17 +184,6 @@ func againArgs(args []string) string {
 		return ""
 	}
 	return " " + strings.Join(out, " ")
-}
-
-// oneLine keeps a name on its line and column: a tab or newline in it
-// would break the table and the lines scripts read.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // membersFromDaemon reads the page through the daemon serving the

@@ -14,6 +14,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
@@ -313,7 +314,8 @@ func printOutboxTable(w io.Writer, entries []outbox.Entry) {
 		if e.Status != outbox.Pending {
 			finished = e.FinishedAt.UTC().Format(minute)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, e.NextAt.UTC().Format(minute), finished, e.Kind, e.Member, e.Key, strings.ReplaceAll(e.LastError, "\n", " "))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Status, e.Attempts, e.NextAt.UTC().Format(minute), finished, e.Kind, termsafe.Field(e.Member), termsafe.Field(e.Key),
+			termsafe.Field(strings.ReplaceAll(e.LastError, "\n", " ")))
 	}
 	_ = tw.Flush()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 )
 
 const pardonUsage = `Usage: hearth member pardon [-rule NAME] [-url URL] ID [DIR]
@@ -182,7 +183,7 @@ func printModeration(w io.Writer, m *state.Member, now time.Time) {
 		if d.Duration != "" {
 			action += " " + d.Duration
 		}
-		fmt.Fprintf(w, "    %s  %-10s %s: %s (strikes %d)\n", utcMinute(d.At), action, d.Rule, d.Evidence, d.Strikes)
+		fmt.Fprintf(w, "    %s  %-10s %s: %s (strikes %d)\n", utcMinute(d.At), action, d.Rule, termsafe.Field(d.Evidence), d.Strikes)
 	}
 }
 

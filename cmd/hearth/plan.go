@@ -401,9 +401,9 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	fs := newFlags(s, name, usage)
 	s.registerNoColor(fs)
 	drift := name == "drift"
-	outDoc := "Save the plan as JSON to `FILE`, for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE')."
+	outDoc := "Save the plan as JSON to `FILE` (mode 0600: it names members), for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE')."
 	if drift {
-		outDoc = "Save the drift report as JSON to `FILE`, for 'hearth show FILE'."
+		outDoc = "Save the drift report as JSON to `FILE` (mode 0600), for 'hearth show FILE'."
 	}
 	out := fs.String("out", "", outDoc)
 	jsonDoc := "Print the plan as JSON."
@@ -571,7 +571,7 @@ func memberImpact(ctx context.Context, s *stdio, sess *planSession, listAll bool
 }
 
 func savePlan(path string, p *plan.Plan) error {
-	f, err := os.Create(path)
+	f, err := createPrivate(path)
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and apply its events sorted by time (stably).")
 	until := fs.String("until", "", "Run the time-based rules (rechecks) due up to this `TIME` after the events, as the daemon would have: RFC 3339, a date (its whole day) or \"now\". Default: the last event's time. Not through a daemon.")
-	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE`, as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
+	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE` (mode 0600), as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
 	// The replay writes the store and reaches no platform: the daemon
 	// delivers what it queues, with its own tokens.
 	vf := varFlags{readOnly: true}

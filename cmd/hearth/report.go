@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/analytics"
@@ -104,7 +103,7 @@ Examples:
 func runReport(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "report", reportUsage)
 	asJSON := fs.Bool("json", false, "Print the report as JSON (schema hearth.report/v1).")
-	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this `FILE`.")
+	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this `FILE` (mode 0600).")
 	asCSV := fs.Bool("csv", false, "Print the report as one tidy CSV table: section, period, name, value.")
 	atFlag := fs.String("at", "", "The report's day (YYYY-MM-DD); default the latest day with events.")
 	by := fs.String("by", "", "Add the figures period by period: `day`, week or month.")
@@ -211,7 +210,7 @@ func storeAt(cfg *config.Config) string {
 
 // writeReportFile writes a report to path with one of the writers.
 func writeReportFile(path string, r *analytics.Report, write func(w io.Writer, r *analytics.Report) error) error {
-	f, err := os.Create(path)
+	f, err := createPrivate(path)
 	if err != nil {
 		return err
 	}

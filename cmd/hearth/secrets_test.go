@@ -179,7 +179,9 @@ template "hello" {
 	if out := hearth("outbox", "send", dir); !strings.Contains(out, "dead 1") {
 		t.Fatalf("outbox send: %s", out)
 	}
-	if out := hearth("outbox", "list", "-status", "dead", dir); !strings.Contains(out, "No route for /hooks/(sensitive)/in") {
+	// The url is made from a sensitive variable: its whole path is
+	// taken for the secret, not only the token in it.
+	if out := hearth("outbox", "list", "-status", "dead", dir); !strings.Contains(out, "No route for (sensitive): not found") {
 		t.Errorf("outbox list: %s", out)
 	}
 	hearth("outbox", "list", "-json", dir)

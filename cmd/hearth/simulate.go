@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -203,8 +202,8 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	from := fs.String("from", "", "Skip events before this `TIME` (RFC 3339 or YYYY-MM-DD).")
 	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
-	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE` (the fields, kinds and changes: hearth explain outcomes).")
-	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
+	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`, mode 0600 (the fields, kinds and changes: hearth explain outcomes).")
+	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE` (mode 0600).")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and replay its events sorted by time (stably).")
 	var cf compareFlags
@@ -315,7 +314,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 // as a line; done flushes and closes it, saying so on s.err when that
 // fails (a full disk), and reports whether all went well.
 func outcomesFile(s *stdio, cmd, path string, cfg *config.Config) (write func(state.Outcome) error, done func() bool, ok bool) {
-	f, err := os.Create(path)
+	f, err := createPrivate(path)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: -outcomes: %v\n", cmd, err)
 		return nil, nil, false

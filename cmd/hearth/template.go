@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/templates"
+	"github.com/hearth-community/hearth/engine/termsafe"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
@@ -701,7 +702,7 @@ func printRendered(w io.Writer, cfg *config.Config, t *config.Template, v *rende
 	fmt.Fprintln(w)
 	who := v.Member.ID
 	if v.Member.Name != "" {
-		who += " (" + v.Member.Name + ")"
+		who += " (" + termsafe.Field(v.Member.Name) + ")"
 	}
 	if v.Member.Sample {
 		who += ", the sample member (-member ID renders for a stored one)"

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // On a terminal, a member's name is printed with its escape sequences
@@ -68,4 +71,70 @@ func eveOnTerminal(t *testing.T, args ...string) string {
 		t.Errorf("the terminal got raw escape characters:\n%q", out)
 	}
 	return string(out)
+}
+
+// A member's name is one field of a line wherever hearth prints it, on
+// a terminal or not: its line breaks and a right-to-left override are
+// shown as escapes, so "Bob\r\n  tier core" cannot print a line that
+// reads as the member's tier. A rendered message is the message as it
+// is sent, and is shown so: only template render's Member line is
+// checked.
+func TestNamesStayOnTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../examples/quickstart")); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.RemoveAll(filepath.Join(dir, ".hearth"))
+	evs := filepath.Join(t.TempDir(), "events.jsonl")
+	line := `{"id":"e1","type":"member.joined","member":{"id":"bob","name":"Bob\r\n  tier core\u2028\u202eeroc"},"at":"2026-01-01T00:00:00Z"}` + "\n"
+	if err := os.WriteFile(evs, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "replay", "-events", evs, dir); code != 0 {
+		t.Fatalf("replay: %d\n%s%s", code, out, errs)
+	}
+	const shown = `Bob\r\n  tier core\u2028\u202eeroc`
+	for _, args := range [][]string{
+		{"member", "show", "bob"},
+		{"member", "list"},
+		{"member", "eval", "bob", `member.name != ""`},
+		{"template", "render", "-member", "bob", "welcome"},
+	} {
+		code, out, errs := hearthCmd(t, "", false, append(args, dir)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+		if !strings.Contains(out, shown) {
+			t.Errorf("%v: the name is not shown as %s:\n%s", args, shown, out)
+		}
+		if args[0] == "template" {
+			out, _, _ = strings.Cut(out, "\n---")
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(l, "\r"), "  tier core") || strings.ContainsAny(l, "\r\u2028\u202e") {
+				t.Errorf("%v: the name breaks or reorders a line: %q", args, l)
+			}
+		}
+	}
+}
+
+// The tables of outbox list and local show keep each row on its line:
+// a run key or an error with a line break, a name with one, are shown
+// escaped; a message, the last cell of local show, keeps its lines,
+// each escaped on its own.
+func TestTableCellsStayOnTheirLine(t *testing.T) {
+	var b strings.Builder
+	e := outbox.Entry{Action: state.Action{Kind: "send.dm", Member: "u1", Key: "campaign/meetup/u1/x\r\n  sent/1"},
+		Status: outbox.Dead, Attempts: 1, LastError: "webhook answered 500:\r\nFORGED 0\t1"}
+	printOutboxTable(&b, []outbox.Entry{e})
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], `campaign/meetup/u1/x\r\n  sent/1`) || !strings.Contains(lines[1], `webhook answered 500:\r FORGED 0\t1`) {
+		t.Errorf("outbox list:\n%s", b.String())
+	}
+	b.Reset()
+	writeTextRows(&b, [][]string{{"ms-1", "Eve\n  ms-2", "hello\u202e\nsecond line"}})
+	head := `ms-1  Eve\n  ms-2  `
+	if want := head + `hello\u202e` + "\n" + strings.Repeat(" ", len(head)) + "second line\n"; b.String() != want {
+		t.Errorf("local show:\n%q\nwant\n%q", b.String(), want)
+	}
 }

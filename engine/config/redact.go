@@ -1,7 +1,6 @@
 package config
 
 import (
-	"net/url"
 	"sort"
 	"strings"
 
@@ -18,15 +17,17 @@ const minSecret = 4
 // SensitiveValues are the values the configuration must never show: the
 // values of sensitive variables and of platform settings marked
 // sensitive (credentials, and any setting computed from a sensitive
-// variable, such as a URL with a token in it), as text, longest first.
+// variable, such as a URL with a token in it), as text, longest first;
+// with each its escaped forms and, for a URL, the parts of it a
+// receiver may echo alone (SecretForms).
 func (c *Config) SensitiveValues() []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(v cty.Value) {
 		v, _ = v.UnmarkDeep()
 		walkStrings(v, func(s string) {
-			for _, form := range []string{s, url.PathEscape(s), url.QueryEscape(s)} {
-				if len(form) >= minSecret && !seen[form] {
+			for _, form := range SecretForms(s) {
+				if !seen[form] {
 					seen[form] = true
 					out = append(out, form)
 				}

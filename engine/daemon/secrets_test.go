@@ -143,10 +143,12 @@ func TestSecretsNeverServed(t *testing.T) {
 		}
 		return lastError != ""
 	})
-	if !strings.Contains(lastError, "No route for /hooks/(sensitive)/in") {
-		t.Errorf("the dead letter's last error: %q; want the echoed path with (sensitive) for the token", lastError)
+	// The URL setting is made from a sensitive variable, so the whole of
+	// its path is taken for the secret, not only the token in it.
+	if !strings.Contains(lastError, "No route for (sensitive)</body>") {
+		t.Errorf("the dead letter's last error: %q; want the echoed path as (sensitive)", lastError)
 	}
-	if !strings.Contains(logs.String(), "/hooks/(sensitive)/in") {
+	if !strings.Contains(logs.String(), "No route for (sensitive)</body>") {
 		t.Errorf("the dead letter is not logged with the token redacted:\n%s", logs.String())
 	}
 	// A failed reload whose error is about the secret: diagnostics must

@@ -1,8 +1,12 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -119,5 +123,94 @@ community "club" {
 	got := bodies
 	if len(got) != 2 || !((got[0] == want[0] && got[1] == want[1]) || (got[0] == want[1] && got[1] == want[0])) {
 		t.Errorf("deliveries\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A webhook URL held whole by a sensitive variable (a Slack or Feishu
+// incoming webhook) stays out of the outbox and the log when the
+// receiver's error echoes only its path, or the path and query
+// JSON-escaped: the adapter's error (post.StatusError with the body's
+// snippet) is redacted before it is stored as last_error.
+func TestWebhookURLPartsRedacted(t *testing.T) {
+	ctx := context.Background()
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		if strings.Contains(string(b), `"text":"escaped"`) {
+			q, _ := json.Marshal(r.URL.RequestURI())
+			_, _ = fmt.Fprintf(w, `{"detail":"bad signature for %s"}`, strings.ReplaceAll(strings.Trim(string(q), `"`), "/", `\/`))
+			return
+		}
+		_, _ = fmt.Fprintf(w, `{"message":"invalid token path=%s"}`, r.URL.Path)
+	}))
+	defer recv.Close()
+	hookURL := recv.URL + "/services/T0AB/B0CD/URLSEKRETpart?x=1&sig=SIGSEKRET"
+	dir := t.TempDir()
+	src := `
+variable "hook_url" {
+  type      = string
+  sensitive = true
+}
+variable "s" {
+  type      = string
+  sensitive = true
+}
+platform "webhook" "crm" {
+  url    = var.hook_url
+  secret = var.s
+}
+community "club" {
+  title    = "Club"
+  platform = platform.webhook.crm
+  channel "general" {}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := platform.NewRegistry(webhook.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: reg.Specs(), LookupEnv: func(k string) (string, bool) {
+		v, ok := map[string]string{"HEARTH_VAR_hook_url": hookURL, "HEARTH_VAR_s": "top-secret"}[k]
+		return v, ok
+	}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	at := time.Now().Add(-time.Minute)
+	_ = b.Enqueue([]state.Action{
+		{Key: "k-path", Kind: "send.webhook", Member: "u1", At: at, Platform: "platform.webhook.crm", Community: "club", Target: "u1", Text: "path"},
+		{Key: "k-escaped", Kind: "send.webhook", Member: "u2", At: at, Platform: "platform.webhook.crm", Community: "club", Target: "u2", Text: "escaped"},
+	})
+	_ = b.Commit()
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	defer sender.Close()
+	var logs bytes.Buffer
+	d := outbox.New(store, sender, outbox.Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), Redact: cfg.Redactor().Redact})
+	if rep, err := d.RunOnce(ctx); err != nil || rep.Dead != 2 {
+		t.Fatalf("%+v %v; want both actions dead (401)", rep, err)
+	}
+	dead, _ := store.ListOutbox(ctx, state.OutboxDead, 10)
+	want := map[string]string{
+		"k-path":    `webhook answered 401 Unauthorized: {"message":"invalid token path=(sensitive)"}`,
+		"k-escaped": `webhook answered 401 Unauthorized: {"detail":"bad signature for (sensitive)"}`,
+	}
+	for _, e := range dead {
+		if e.LastError != want[e.Key] {
+			t.Errorf("%s: last error\n%q\nwant\n%q", e.Key, e.LastError, want[e.Key])
+		}
+	}
+	if len(dead) != 2 {
+		t.Errorf("dead %+v; want 2", dead)
+	}
+	for _, leak := range []string{"SEKRET", "T0AB/B0CD"} {
+		if strings.Contains(logs.String(), leak) {
+			t.Errorf("the log shows %q:\n%s", leak, logs.String())
+		}
 	}
 }

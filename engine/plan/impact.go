@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 )
 
 // SampleSize is how many members the text names per move and
@@ -875,10 +875,12 @@ func sorted(by map[[2]string]*MemberMove) []MemberMove {
 }
 
 // display is a member's name or id as the text shows it: quoted when it
-// has a control character (a name from a platform, or a plan file from
-// elsewhere, must not carry terminal control codes into the output).
+// has a character termsafe.Field would escape (a name from a platform,
+// or a plan file from elsewhere, must carry no terminal control code,
+// line break or bidirectional override into the output). Quoted, not
+// escaped alone: the name sits in a list a comma would extend.
 func display(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+	if !termsafe.IsField(s) {
 		return strconv.Quote(s)
 	}
 	return s

@@ -231,7 +231,8 @@ func TestImpactOldSamples(t *testing.T) {
 // Each move lists its members by id, with the name where it is not the
 // id: a few in the text, with how many more and how to see them all,
 // up to ListCap in -json, every one with List < 0 (plan -members), one a
-// line with the id first. A name with a control character is quoted.
+// line with the id first. A name with a control character, a line
+// separator or a bidirectional override is quoted.
 func TestImpactListsMembers(t *testing.T) {
 	f := newFixture(t, base+`
 segment "big" {
@@ -249,6 +250,7 @@ segment "big" {
 	}
 	ms[0].Name = "Evil\x1b[31m"
 	ms[1].Name = ms[1].ID // a name that is the id is not repeated
+	ms[3].Name = "Eve\u202e, Bob\u2028"
 	members := func(ctx context.Context, fn func(*state.Member) error) error {
 		for _, m := range ms {
 			if err := fn(m); err != nil {
@@ -279,7 +281,7 @@ segment "big" {
 		t.Errorf("a member whose name is its id: %+v, want %+v", got, want)
 	}
 	want := `Member impact (the rules evaluated against the 8 stored members):
-  segment big: +8 -0 (+"Evil\x1b[31m" (u0), u1, Name 2 (u2), Name 3 (u3), Name 4 (u4) and 3 more)
+  segment big: +8 -0 (+"Evil\x1b[31m" (u0), u1, Name 2 (u2), "Eve\u202e, Bob\u2028" (u3), Name 4 (u4) and 3 more)
   (the ids are for hearth member show ID; hearth plan -members lists every member, -json lists them under enter_members and leave_members)
 `
 	if got := text(im); got != want {
@@ -297,7 +299,7 @@ segment "big" {
       + u0  "Evil\x1b[31m"
       + u1
       + u2  Name 2
-      + u3  Name 3
+      + u3  "Eve\u202e, Bob\u2028"
       + u4  Name 4
       + u5  Name 5
       + u6  Name 6

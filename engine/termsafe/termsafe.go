@@ -4,7 +4,9 @@
 // escape sequence in one could clear the screen, set the window title,
 // write the clipboard (OSC 52) or hide the lines after it. A Writer
 // passes hearth's own colors through and shows every other control
-// character as an escape, such as \x1b.
+// character as an escape, such as \x1b. Field goes further for a value
+// printed as one field of a line, terminal or not: its line breaks and
+// bidirectional overrides are escapes too, so a name cannot forge a line.
 package termsafe
 
 import (
