@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/stamp"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
@@ -200,8 +201,9 @@ Examples:
 func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	fs := newFlags(s, "simulate", simulateUsage)
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events to replay (\"-\" for standard input). Required.")
-	from := fs.String("from", "", "Skip events before this `TIME` (RFC 3339 or YYYY-MM-DD).")
-	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
+	from := fs.String("from", "", "Count from this `TIME` (RFC 3339, or YYYY-MM-DD: that day's start in UTC): events before it only build the members' state (a warm-up), unless -cold.")
+	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339, or YYYY-MM-DD: that whole day in UTC); time-based rules run up to it.")
+	cold := fs.Bool("cold", false, "With -from: skip the events before it instead of warming up on them, as if the community started empty at -from.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE` (the fields, kinds and changes: hearth explain outcomes).")
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE`.")
@@ -238,6 +240,10 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	if !opt.To.IsZero() && len(*to) == len("2006-01-02") {
 		opt.To = opt.To.Add(24*time.Hour - time.Nanosecond) // the whole day
 	}
+	if *cold && opt.From.IsZero() {
+		return argError(s, "simulate", "-cold skips the events before -from: give -from too")
+	}
+	opt.Cold = *cold
 	if !opt.From.IsZero() && !opt.To.IsZero() && opt.From.After(opt.To) {
 		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
 		return 1
@@ -338,12 +344,24 @@ func outcomesFile(s *stdio, cmd, path string, cfg *config.Config) (write func(st
 	return write, done, true
 }
 
-// outcomeLine is an -outcomes line: the outcome as the store keeps it,
-// and the title of the badge or tier it names, which the summary shows
-// where the outcome has the block name.
+// outcomeLine is an -outcomes line: the outcome's fields as the store
+// keeps them (TestOutcomeLineFields holds the two to the same fields), its
+// at in stamp's fixed width so that sorting lines as text sorts them by
+// time, and the title of the badge or tier it names, which the summary
+// shows where the outcome has the block name.
 type outcomeLine struct {
-	state.Outcome
-	Title string `json:"title,omitempty"`
+	Kind   string     `json:"kind"`
+	Member string     `json:"member"`
+	Name   string     `json:"name"`
+	Change string     `json:"change,omitempty"`
+	At     stamp.Time `json:"at"`
+	Rule   string     `json:"rule"`
+	Event  string     `json:"event"`
+	Points int        `json:"points,omitempty"`
+	From   string     `json:"from,omitempty"`
+	To     string     `json:"to,omitempty"`
+	Detail string     `json:"detail,omitempty"`
+	Title  string     `json:"title,omitempty"`
 }
 
 // outcomeTitles are the titles of cfg's badges and tiers (their names
@@ -360,7 +378,8 @@ func outcomeTitles(cfg *config.Config) map[[2]string]string {
 }
 
 func newOutcomeLine(o state.Outcome, titles map[[2]string]string) outcomeLine {
-	return outcomeLine{Outcome: o, Title: titles[[2]string{o.Kind, o.Name}]}
+	return outcomeLine{Kind: o.Kind, Member: o.Member, Name: o.Name, Change: o.Change, At: stamp.Of(o.At), Rule: o.Rule, Event: o.Event,
+		Points: o.Points, From: o.From, To: o.To, Detail: o.Detail, Title: titles[[2]string{o.Kind, o.Name}]}
 }
 
 // maxUnknownTypesShown bounds the unknown types a summary lists: a file
@@ -412,6 +431,18 @@ func printAttrTypos(w io.Writer, typos []simulate.AttrTypo) {
 	}
 }
 
+// windowEdge is how the text gives an end of the window, in UTC: a date
+// for a bound on a day's edge (the start of a -from day, the end of a -to
+// day) or for one the events gave, else the time.
+func windowEdge(t time.Time, given, end bool) string {
+	t = t.UTC()
+	day := t.Truncate(24 * time.Hour)
+	if !given || !end && t.Equal(day) || end && t.Equal(day.Add(24*time.Hour-time.Nanosecond)) {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
 // eventsName is how messages name the events file path.
 func eventsName(path string) string {
 	if path == "-" {
@@ -420,12 +451,15 @@ func eventsName(path string) string {
 	return path
 }
 
+// parseTimeFlag reads -from and -to: RFC 3339, or a date, the start of
+// that day in UTC, as hearth report's days are UTC days (the settings'
+// timezone is the members' clock, for quiet hours and localdate).
 func parseTimeFlag(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
+		return t.UTC(), nil
 	}
 	t, err := time.Parse("2006-01-02", v)
 	if err != nil {
@@ -464,14 +498,24 @@ func printBadTimezones(w io.Writer, bad []simulate.BadTimezone) {
 func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took time.Duration, stored bool) {
 	span := ""
 	if !sum.From.IsZero() {
-		span = " from " + sum.From.Format("2006-01-02")
+		span = " from " + windowEdge(sum.From.Time, sum.FromGiven, false)
 	}
 	if !sum.To.IsZero() {
-		span += " to " + sum.To.Format("2006-01-02")
+		span += " to " + windowEdge(sum.To.Time, sum.ToGiven, true)
+	}
+	if span != "" {
+		span += " UTC"
 	}
 	fmt.Fprintf(w, "Replayed %s%s for %s in %s (%s, %d rejected, %d out of range).\n",
 		plural(sum.Events, "event", "events"), span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond),
 		plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected, sum.Skipped)
+	switch {
+	case sum.Warmup > 0:
+		fmt.Fprintf(w, "Warm-up: %s before %s built the members' state first and count nowhere below; badge holders, tiers and segments are as they stand at the end (-cold skips them instead).\n",
+			plural(sum.Warmup, "event", "events"), windowEdge(sum.From.Time, true, false))
+	case sum.Cold:
+		fmt.Fprintf(w, "Cold start (-cold): events before %s were skipped, so every member starts from nothing at it.\n", windowEdge(sum.From.Time, true, false))
+	}
 	printUnknownTypes(w, sum.UnknownTypes, sum.UnknownTypeSuggestions)
 	printAttrTypos(w, sum.AttrTypos)
 	printBadTimezones(w, sum.BadTimezones)
@@ -501,14 +545,20 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	section := func(title, col string) { fmt.Fprintf(tw, "\n%s\t%s\n", title, col) }
 	// Like the other sections, incentives show only when configured
 	// (moderation-only configurations have none).
-	if len(cfg.Incentives) > 0 || sum.Points != 0 {
+	if len(cfg.Incentives) > 0 {
 		section("Incentives", "grants")
 		for _, in := range cfg.Incentives {
 			fmt.Fprintf(tw, "  %s\t%d\n", in.Name, sum.Firings[in.Name])
 		}
-		// Net: a reward that costs points is a negative grant, so this is
-		// hearth report's outstanding, not its granted.
-		fmt.Fprintf(tw, "  points, net of spending\t%d\n", sum.Points)
+	}
+	if len(cfg.Incentives) > 0 || sum.Granted != 0 || sum.Deducted != 0 || sum.Expired != 0 {
+		// As hearth report names them: a negative grant (a penalty, a
+		// reward that costs points) is deducted.
+		section("Points", "points")
+		fmt.Fprintf(tw, "  granted (positive grants)\t%d\n", sum.Granted)
+		fmt.Fprintf(tw, "  deducted (negative grants)\t%d\n", sum.Deducted)
+		fmt.Fprintf(tw, "  expired\t%d\n", sum.Expired)
+		fmt.Fprintf(tw, "  net (granted - deducted - expired)\t%d\n", sum.Points)
 	}
 	if len(cfg.Badges) > 0 {
 		section("Badges", "holders\tawards")
