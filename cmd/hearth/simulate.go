@@ -26,10 +26,13 @@ const simulateUsage = `Usage: hearth simulate -events FILE.jsonl [options] [DIR]
 
 Replays member events through the rules of DIR in a sandbox: an in-memory
 store, no platform contacted, nothing sent. Prints what the rules did:
-firings per incentive, points granted, badge holders, the tier
-distribution, segment sizes, campaign funnels and the sends that would
-happen. Use it to ask "what would this rule have done last quarter?"
-before merging it.
+firings per incentive, points (granted, deducted by negative grants,
+expired, and net), badge holders and awards, the tier distribution,
+segment sizes, campaign funnels and the sends that would happen. Every
+incentive, badge, tier, segment, campaign, moderation rule and alert
+configured is listed, with 0 where it did nothing. Use it to ask "what
+would this rule have done last quarter?" before merging it:
+  hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 .
 
 A campaign's funnel counts the runs entered, the runs that ended by each
 reason apart, as 'hearth campaign show' counts them: goal (exit_when
@@ -132,9 +135,31 @@ member's time zone, so quiet hours go by the zone the member had or the
 community's; each is listed with the zone it looks like, if one is
 close ("bad_timezones" in -json).
 
--from and -to bound the window simulated, and the summary reports that
-window: with -to, time-based rules (segments, tiers, campaign waits) run
-up to it even after the last event. A date for -to means the whole day.
+-from and -to bound the window the summary and -outcomes cover. Events
+before -from are a warm-up: applied first, through the same rules, so
+members enter the window with the points, badges, tier, counts and
+campaign runs their history gave them, but counted nowhere
+("warmup_events" in -json). Events after -to are skipped, and time-based
+rules (segments, tiers, campaign waits) run up to -to even after the
+last event. Counts (events, grants, points, awards, runs entered and
+ended, sends) are of the window; states (members, badge holders, tiers,
+segments, active runs) are at its end; a campaign's runs under way at
+-from are its "carried in". -cold skips the events before -from instead,
+so every member starts from nothing at it (what -from did before this
+version). A date is a UTC day, as hearth report's days are: -from
+2026-07-01 is its start, -to 2026-09-30 the whole day; give a time with
+an offset for another zone's. The window is echoed in UTC.
+
+-json prints the summary with "schema": "hearth.simulate/v1" (fields may
+be added within a version, never renamed or removed; README lists them):
+events, warmup_events, skipped_out_of_range, members, rechecks, from,
+to, firings, points_granted (positive grants), points_deducted (negative
+grants: penalties, rewards that cost points), points_expired, points_net
+(granted - deducted - expired), badge_holders, badge_awards, tiers,
+segments, campaigns, moderation, alerts, sends and the warnings. Its
+times, and the "at" of -outcomes lines, are RFC 3339 in UTC with exactly
+nine fractional digits (2018-02-06T22:07:52.777000000Z): one width, so
+they sort as text in time order.
 
 Problems while applying events (rules that fail at run time, attributes
 that do not match their declared types) are logged to stderr as text
@@ -151,7 +176,8 @@ Comparing two rule sets: -baseline BASEDIR replays the same events a
 second time, through the rules of BASEDIR (the baseline: the rules before
 a change), each replay in a sandbox of its own, and prints how the
 rules of DIR change what they do, in place of the summary: what differs
-of the grants and net points per incentive, the badge holders, the
+of the grants and net points per incentive, the points granted,
+deducted, expired and net, the badge holders, the
 members per tier, the tier moves (members who end on another tier,
 from -> to, how many), the segment sizes, the messages queued per
 campaign and the sends per action kind, each campaign's outcomes (runs entered, reaching the
@@ -168,7 +194,8 @@ directory; the working tree is left as it is. -members names the
 members of each change, by id: up to 20 per change in the text, then
 "and N more", and up to 1000 with -json, which prints
   {"baseline": {"dir", "ref", "commit", "summary"}, "new": {"dir", "summary"},
-   "differs", "replay", "incentives", "points", "points_by_rule",
+   "differs", "replay", "incentives", "points", "points_granted",
+   "points_deducted", "points_expired", "points_by_rule",
    "badge_holders", "tiers", "tier_moves", "segments", "campaign_sends",
    "sends", "campaign_outcomes", "members", "members_changed",
    "member_shifts", "list_cap"}
@@ -183,7 +210,8 @@ shift as hearth plan's member moves: {"kind", "name", "enter", "leave",
 (or with -strict, for the new rules' replay), and with
 -detailed-exitcode 2 when the replays differ, as 'hearth plan
 -detailed-exitcode' exits 2 for changes: a CI job can fail a rules
-change that moves members nobody meant to move. The bad lines are
+change that moves members nobody meant to move. -from, -to and -cold
+window both replays alike. The bad lines are
 reported once; -outcomes and -report-json, of one replay, are refused.
 
 Examples:
@@ -596,18 +624,30 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		for _, c := range cfg.Campaigns {
 			exits = exits || c.StopWhen != nil || sum.Campaigns[c.Name].Exited > 0
 		}
+		// Runs under way when a -from window began, where there are any.
+		carried := false
+		for _, f := range sum.Campaigns {
+			carried = carried || f.CarriedIn > 0
+		}
 		row := func(name string, f *simulate.Funnel) {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t", name, f.Entered, f.Goal)
+			fmt.Fprintf(tw, "%s\t", name)
+			if carried {
+				fmt.Fprintf(tw, "%d\t", f.CarriedIn)
+			}
+			fmt.Fprintf(tw, "%d\t%d\t", f.Entered, f.Goal)
 			if exits {
 				fmt.Fprintf(tw, "%d\t", f.Exited)
 			}
 			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", f.Finished, f.Left, f.Stopped, f.Active, f.Sends, f.Deferred, f.Skipped)
 		}
-		if exits {
-			section("Campaigns", "entered\tgoal\texited\tfinished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
-		} else {
-			section("Campaigns", "entered\tgoal\tfinished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
+		cols := "entered\tgoal\t"
+		if carried {
+			cols = "carried in\t" + cols
 		}
+		if exits {
+			cols += "exited\t"
+		}
+		section("Campaigns", cols+"finished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]
 			row("  "+c.Name, f)
