@@ -142,10 +142,10 @@ func printOutOfOrder(w io.Writer, file string, o *simulate.OutOfOrder, daemon bo
 	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 	if o.Sorted {
 		fmt.Fprintf(w, "\nSorted: %s dated before an event above %s in %s, the first on line %d (%s) after line %d (%s); -sort replayed every event in time order.\n",
-			plural(o.Count, "event was", "events were"), map[bool]string{true: "it", false: "them"}[o.Count == 1], file, o.Line, at(o.At), o.LatestLine, at(o.Latest))
+			plural(o.Count, "event was", "events were"), map[bool]string{true: "it", false: "them"}[o.Count == 1], file, o.Line, at(o.At.Time), o.LatestLine, at(o.Latest.Time))
 		return
 	}
-	first := fmt.Sprintf("line %d (%s) comes after line %d (%s)", o.Line, at(o.At), o.LatestLine, at(o.Latest))
+	first := fmt.Sprintf("line %d (%s) comes after line %d (%s)", o.Line, at(o.At.Time), o.LatestLine, at(o.Latest.Time))
 	if o.Count == 1 {
 		fmt.Fprintf(w, "\nWarning: 1 event is dated before an event above it in %s: %s.", file, first)
 	} else {

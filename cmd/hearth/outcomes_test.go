@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/state"
@@ -519,5 +520,30 @@ func TestReadmeOutcomeReference(t *testing.T) {
 				t.Errorf("README Outcome lines: the row of `%s` does not name its change `%s`", k.Kind, c.Change)
 			}
 		}
+	}
+}
+
+// An -outcomes line has the stored outcome's fields, in their order, and
+// a title: a field added to state.Outcome must be added to the line.
+func TestOutcomeLineFields(t *testing.T) {
+	tags := func(t reflect.Type) []string {
+		var out []string
+		for i := range t.NumField() {
+			out = append(out, t.Field(i).Tag.Get("json"))
+		}
+		return out
+	}
+	want := append(tags(reflect.TypeFor[state.Outcome]()), "title,omitempty")
+	if got := tags(reflect.TypeFor[outcomeLine]()); !slices.Equal(got, want) {
+		t.Errorf("outcomeLine's fields %q, want state.Outcome's and title: %q", got, want)
+	}
+	o := state.Outcome{Kind: "points", Member: "m", Name: "n", Change: "grant", At: time.Date(2026, 1, 2, 3, 4, 5, 970000000, time.FixedZone("x", 3600)),
+		Rule: "incentive.n", Event: "e", Points: 3, From: "a", To: "b", Detail: "d"}
+	b, err := json.Marshal(newOutcomeLine(o, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"kind":"points","member":"m","name":"n","change":"grant","at":"2026-01-02T02:04:05.970000000Z","rule":"incentive.n","event":"e","points":3,"from":"a","to":"b","detail":"d"}`; string(b) != want {
+		t.Errorf("line\n%s\nwant\n%s", b, want)
 	}
 }

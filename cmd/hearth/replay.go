@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/stamp"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/postgres"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
@@ -256,7 +257,9 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	if *strict && strictFails(s, "replay", bad.n, sum.OutOfOrder) {
 		code = 1
 	}
-	sum.Stale, sum.StaleSince = staleMembers(ctx, store, s.clock())
+	var staleSince time.Time
+	sum.Stale, staleSince = staleMembers(ctx, store, s.clock())
+	sum.StaleSince = stamp.Of(staleSince)
 	if *asJSON {
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
@@ -271,7 +274,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	}
 	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
 	if sum.Stale > 0 {
-		ran := sum.To
+		ran := sum.To.Time
 		if untilAt.After(ran) {
 			ran = untilAt
 		}
@@ -280,7 +283,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 			upTo = "the replay ran the time-based rules up to " + utcMinute(ran)
 		}
 		fmt.Fprintf(s.out, "%s due before now, from %s: %s; hearth run runs the rest when it starts (or hearth replay -events /dev/null -until now .).\n",
-			staleCount(sum.Stale, "member has rechecks", "members have rechecks"), utcMinute(sum.StaleSince), upTo)
+			staleCount(sum.Stale, "member has rechecks", "members have rechecks"), utcMinute(sum.StaleSince.Time), upTo)
 	}
 	return code
 }

@@ -234,7 +234,7 @@ func TestReplayThroughDaemonJSONWithoutSecret(t *testing.T) {
 		!strings.HasPrefix(sum.RejectedLines[0].Error, "invalid event: malformed JSON: ") {
 		t.Errorf("rejected lines %+v", sum.RejectedLines)
 	}
-	if o := sum.OutOfOrder; o == nil || o.Count != 1 || o.FirstLine != 4 || o.LatestLine != 2 || o.Sorted || o.FirstAt != "2026-10-02T10:00:00Z" {
+	if o := sum.OutOfOrder; o == nil || o.Count != 1 || o.FirstLine != 4 || o.LatestLine != 2 || o.Sorted || o.FirstAt != "2026-10-02T10:00:00.000000000Z" {
 		t.Errorf("out of order %+v", o)
 	}
 	for _, unwanted := range []string{"No value", "skipped", "serves this state"} {

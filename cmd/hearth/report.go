@@ -20,7 +20,9 @@ members and the share active over 1, 7 and 30 days; join cohorts by week
 and month with the share of each still active in every period after;
 the funnel from joining to a first contribution and up each tier; referral
 growth (invites, referred joins, K-factor; "–", null in -json, for a
-month that started with no members); points granted, spent and expired;
+month that started with no members); points granted, deducted (negative
+grants: penalties and rewards that cost points; "spent" too in -json and
+-csv, the name version 1 first gave it), expired and outstanding;
 lifetime value from events with an amount, with revenue by month of
 payment and by join cohort; badges (members holding each, awards in all
 and in the last 7 and 30 days, revocations, first and latest award);

@@ -611,7 +611,7 @@ func logOutOfOrder(log *slog.Logger, path string, o *simulate.OutOfOrder) {
 		return
 	}
 	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-	args := []any{"file", path, "count", o.Count, "first_line", o.Line, "first_at", at(o.At), "after_line", o.LatestLine, "after_at", at(o.Latest)}
+	args := []any{"file", path, "count", o.Count, "first_line", o.Line, "first_at", at(o.At.Time), "after_line", o.LatestLine, "after_at", at(o.Latest.Time)}
 	if o.Sorted {
 		log.Info(fmt.Sprintf("sorted the events file: %s dated before an event above in the file; -sort applied every event in time order", plural(o.Count, "event was", "events were")), args...)
 		return

@@ -234,13 +234,23 @@ func writeComparison(w io.Writer, c *simulate.Comparison, old, next simulate.Sid
 	}
 	span := ""
 	if !sum.From.IsZero() {
-		span = " from " + sum.From.Format("2006-01-02")
+		span = " from " + windowEdge(sum.From.Time, sum.FromGiven, false)
 	}
 	if !sum.To.IsZero() {
-		span += " to " + sum.To.Format("2006-01-02")
+		span += " to " + windowEdge(sum.To.Time, sum.ToGiven, true)
+	}
+	if span != "" {
+		span += " UTC"
 	}
 	fmt.Fprintf(w, "Replayed %s%s for %s twice, each time in a sandbox of its own, through the rules of:\n  baseline  %s\n  new       %s\n",
 		plural(sum.Events, "event", "events"), span, plural(c.Members, "member", "members"), baseName, newName)
+	switch {
+	case sum.Warmup > 0:
+		fmt.Fprintf(w, "Warm-up: %s before %s built the members' state in both replays first and count nowhere below; members' end states are at the end of the window.\n",
+			plural(sum.Warmup, "event", "events"), windowEdge(sum.From.Time, true, false))
+	case sum.Cold:
+		fmt.Fprintf(w, "Cold start (-cold): events before %s were skipped in both replays.\n", windowEdge(sum.From.Time, true, false))
+	}
 	printUnknownTypes(w, sum.UnknownTypes, sum.UnknownTypeSuggestions)
 	printAttrTypos(w, sum.AttrTypos)
 	printBadTimezones(w, sum.BadTimezones)
@@ -273,9 +283,12 @@ func writeComparison(w io.Writer, c *simulate.Comparison, old, next simulate.Sid
 	replayNames := map[string]string{"events": "events applied", "rejected": "lines rejected", "rule_errors": "rule evaluations failed", "send_errors": "campaign sends not made"}
 	table("Replay", c.Replay, func(d simulate.Delta) string { return replayNames[d.Name] })
 	table("Incentives (grants)", c.Incentives, plain)
-	net := c.Points
-	net.Name = "points, net of spending"
-	table("Points", append(append([]simulate.Delta{}, c.PointsByRule...), net), plain)
+	// The totals as the summary and hearth report name them.
+	totals := []simulate.Delta{c.PointsGranted, c.PointsDeducted, c.PointsExpired, c.Points}
+	for i, name := range []string{"granted (positive grants)", "deducted (negative grants)", "expired", "net (granted - deducted - expired)"} {
+		totals[i].Name = name
+	}
+	table("Points", append(append([]simulate.Delta{}, c.PointsByRule...), totals...), plain)
 	table("Badges (holders)", c.Badges, func(d simulate.Delta) string {
 		if d.Title != "" {
 			return d.Title

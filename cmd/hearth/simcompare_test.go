@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -361,5 +362,39 @@ func TestSimulateCompareCampaignOutcomes(t *testing.T) {
 	code, out, errs = simulateCLI("", "simulate", "-no-color", "-detailed-exitcode", "-events", events, "-baseline", base, base)
 	if code != 0 || !strings.Contains(out, "No difference") {
 		t.Errorf("same rules: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// -baseline windows both replays as simulate alone does: each warms up
+// on the events before -from and counts only the window, so the new
+// rules' side is the summary simulate -from gives for them.
+func TestSimulateCompareWindow(t *testing.T) {
+	events := "../../examples/quickstart/events.jsonl"
+	changed := exampleCopy(t, "quickstart", quickstartChange)
+	code, out, errs := simulateCLI("", "simulate", "-json", "-from", "2026-10-01", "-events", events, "-baseline", "../../examples/quickstart", changed)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var cmp struct {
+		Baseline, New struct{ Summary map[string]any }
+	}
+	if err := json.Unmarshal([]byte(out), &cmp); err != nil {
+		t.Fatal(err)
+	}
+	code, alone, errs := simulateCLI("", "simulate", "-json", "-from", "2026-10-01", "-events", events, changed)
+	if code != 0 {
+		t.Fatalf("alone: exit %d\n%s", code, errs)
+	}
+	var single map[string]any
+	if err := json.Unmarshal([]byte(alone), &single); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"events", "warmup_events", "from", "firings", "points_granted", "points_net", "badge_awards", "tiers"} {
+		if !reflect.DeepEqual(cmp.New.Summary[field], single[field]) {
+			t.Errorf("%s: compared %v, alone %v", field, cmp.New.Summary[field], single[field])
+		}
+	}
+	if w, _ := cmp.Baseline.Summary["warmup_events"].(float64); w == 0 || cmp.Baseline.Summary["warmup_events"] != cmp.New.Summary["warmup_events"] {
+		t.Errorf("warm-up events: baseline %v, new %v", cmp.Baseline.Summary["warmup_events"], cmp.New.Summary["warmup_events"])
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/stamp"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
@@ -24,10 +25,13 @@ const simulateUsage = `Usage: hearth simulate -events FILE.jsonl [options] [DIR]
 
 Replays member events through the rules of DIR in a sandbox: an in-memory
 store, no platform contacted, nothing sent. Prints what the rules did:
-firings per incentive, points granted, badge holders, the tier
-distribution, segment sizes, campaign funnels and the sends that would
-happen. Use it to ask "what would this rule have done last quarter?"
-before merging it.
+firings per incentive, points (granted, deducted by negative grants,
+expired, and net), badge holders and awards, the tier distribution,
+segment sizes, campaign funnels and the sends that would happen. Every
+incentive, badge, tier, segment, campaign, moderation rule and alert
+configured is listed, with 0 where it did nothing. Use it to ask "what
+would this rule have done last quarter?" before merging it:
+  hearth simulate -events history.jsonl -from 2026-07-01 -to 2026-09-30 .
 
 A campaign's funnel counts the runs entered, the runs that ended by each
 reason apart, as 'hearth campaign show' counts them: goal (exit_when
@@ -130,9 +134,31 @@ member's time zone, so quiet hours go by the zone the member had or the
 community's; each is listed with the zone it looks like, if one is
 close ("bad_timezones" in -json).
 
--from and -to bound the window simulated, and the summary reports that
-window: with -to, time-based rules (segments, tiers, campaign waits) run
-up to it even after the last event. A date for -to means the whole day.
+-from and -to bound the window the summary and -outcomes cover. Events
+before -from are a warm-up: applied first, through the same rules, so
+members enter the window with the points, badges, tier, counts and
+campaign runs their history gave them, but counted nowhere
+("warmup_events" in -json). Events after -to are skipped, and time-based
+rules (segments, tiers, campaign waits) run up to -to even after the
+last event. Counts (events, grants, points, awards, runs entered and
+ended, sends) are of the window; states (members, badge holders, tiers,
+segments, active runs) are at its end; a campaign's runs under way at
+-from are its "carried in". -cold skips the events before -from instead,
+so every member starts from nothing at it (what -from did before this
+version). A date is a UTC day, as hearth report's days are: -from
+2026-07-01 is its start, -to 2026-09-30 the whole day; give a time with
+an offset for another zone's. The window is echoed in UTC.
+
+-json prints the summary with "schema": "hearth.simulate/v1" (fields may
+be added within a version, never renamed or removed; README lists them):
+events, warmup_events, skipped_out_of_range, members, rechecks, from,
+to, firings, points_granted (positive grants), points_deducted (negative
+grants: penalties, rewards that cost points), points_expired, points_net
+(granted - deducted - expired), badge_holders, badge_awards, tiers,
+segments, campaigns, moderation, alerts, sends and the warnings. Its
+times, and the "at" of -outcomes lines, are RFC 3339 in UTC with exactly
+nine fractional digits (2018-02-06T22:07:52.777000000Z): one width, so
+they sort as text in time order.
 
 Problems while applying events (rules that fail at run time, attributes
 that do not match their declared types) are logged to stderr as text
@@ -149,7 +175,8 @@ Comparing two rule sets: -baseline BASEDIR replays the same events a
 second time, through the rules of BASEDIR (the baseline: the rules before
 a change), each replay in a sandbox of its own, and prints how the
 rules of DIR change what they do, in place of the summary: what differs
-of the grants and net points per incentive, the badge holders, the
+of the grants and net points per incentive, the points granted,
+deducted, expired and net, the badge holders, the
 members per tier, the tier moves (members who end on another tier,
 from -> to, how many), the segment sizes, the messages queued per
 campaign and the sends per action kind, each campaign's outcomes (runs entered, reaching the
@@ -166,7 +193,8 @@ directory; the working tree is left as it is. -members names the
 members of each change, by id: up to 20 per change in the text, then
 "and N more", and up to 1000 with -json, which prints
   {"baseline": {"dir", "ref", "commit", "summary"}, "new": {"dir", "summary"},
-   "differs", "replay", "incentives", "points", "points_by_rule",
+   "differs", "replay", "incentives", "points", "points_granted",
+   "points_deducted", "points_expired", "points_by_rule",
    "badge_holders", "tiers", "tier_moves", "segments", "campaign_sends",
    "sends", "campaign_outcomes", "members", "members_changed",
    "member_shifts", "list_cap"}
@@ -181,7 +209,8 @@ shift as hearth plan's member moves: {"kind", "name", "enter", "leave",
 (or with -strict, for the new rules' replay), and with
 -detailed-exitcode 2 when the replays differ, as 'hearth plan
 -detailed-exitcode' exits 2 for changes: a CI job can fail a rules
-change that moves members nobody meant to move. The bad lines are
+change that moves members nobody meant to move. -from, -to and -cold
+window both replays alike. The bad lines are
 reported once; -outcomes and -report-json, of one replay, are refused.
 
 Examples:
@@ -199,8 +228,9 @@ Examples:
 func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	fs := newFlags(s, "simulate", simulateUsage)
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events to replay (\"-\" for standard input). Required.")
-	from := fs.String("from", "", "Skip events before this `TIME` (RFC 3339 or YYYY-MM-DD).")
-	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339 or YYYY-MM-DD); time-based rules run up to it.")
+	from := fs.String("from", "", "Count from this `TIME` (RFC 3339, or YYYY-MM-DD: that day's start in UTC): events before it only build the members' state (a warm-up), unless -cold.")
+	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339, or YYYY-MM-DD: that whole day in UTC); time-based rules run up to it.")
+	cold := fs.Bool("cold", false, "With -from: skip the events before it instead of warming up on them, as if the community started empty at -from.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`, mode 0600 (the fields, kinds and changes: hearth explain outcomes).")
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE` (mode 0600).")
@@ -237,6 +267,10 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	if !opt.To.IsZero() && len(*to) == len("2006-01-02") {
 		opt.To = opt.To.Add(24*time.Hour - time.Nanosecond) // the whole day
 	}
+	if *cold && opt.From.IsZero() {
+		return argError(s, "simulate", "-cold skips the events before -from: give -from too")
+	}
+	opt.Cold = *cold
 	if !opt.From.IsZero() && !opt.To.IsZero() && opt.From.After(opt.To) {
 		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
 		return 1
@@ -337,12 +371,24 @@ func outcomesFile(s *stdio, cmd, path string, cfg *config.Config) (write func(st
 	return write, done, true
 }
 
-// outcomeLine is an -outcomes line: the outcome as the store keeps it,
-// and the title of the badge or tier it names, which the summary shows
-// where the outcome has the block name.
+// outcomeLine is an -outcomes line: the outcome's fields as the store
+// keeps them (TestOutcomeLineFields holds the two to the same fields), its
+// at in stamp's fixed width so that sorting lines as text sorts them by
+// time, and the title of the badge or tier it names, which the summary
+// shows where the outcome has the block name.
 type outcomeLine struct {
-	state.Outcome
-	Title string `json:"title,omitempty"`
+	Kind   string     `json:"kind"`
+	Member string     `json:"member"`
+	Name   string     `json:"name"`
+	Change string     `json:"change,omitempty"`
+	At     stamp.Time `json:"at"`
+	Rule   string     `json:"rule"`
+	Event  string     `json:"event"`
+	Points int        `json:"points,omitempty"`
+	From   string     `json:"from,omitempty"`
+	To     string     `json:"to,omitempty"`
+	Detail string     `json:"detail,omitempty"`
+	Title  string     `json:"title,omitempty"`
 }
 
 // outcomeTitles are the titles of cfg's badges and tiers (their names
@@ -359,7 +405,8 @@ func outcomeTitles(cfg *config.Config) map[[2]string]string {
 }
 
 func newOutcomeLine(o state.Outcome, titles map[[2]string]string) outcomeLine {
-	return outcomeLine{Outcome: o, Title: titles[[2]string{o.Kind, o.Name}]}
+	return outcomeLine{Kind: o.Kind, Member: o.Member, Name: o.Name, Change: o.Change, At: stamp.Of(o.At), Rule: o.Rule, Event: o.Event,
+		Points: o.Points, From: o.From, To: o.To, Detail: o.Detail, Title: titles[[2]string{o.Kind, o.Name}]}
 }
 
 // maxUnknownTypesShown bounds the unknown types a summary lists: a file
@@ -411,6 +458,18 @@ func printAttrTypos(w io.Writer, typos []simulate.AttrTypo) {
 	}
 }
 
+// windowEdge is how the text gives an end of the window, in UTC: a date
+// for a bound on a day's edge (the start of a -from day, the end of a -to
+// day) or for one the events gave, else the time.
+func windowEdge(t time.Time, given, end bool) string {
+	t = t.UTC()
+	day := t.Truncate(24 * time.Hour)
+	if !given || !end && t.Equal(day) || end && t.Equal(day.Add(24*time.Hour-time.Nanosecond)) {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
 // eventsName is how messages name the events file path.
 func eventsName(path string) string {
 	if path == "-" {
@@ -419,12 +478,15 @@ func eventsName(path string) string {
 	return path
 }
 
+// parseTimeFlag reads -from and -to: RFC 3339, or a date, the start of
+// that day in UTC, as hearth report's days are UTC days (the settings'
+// timezone is the members' clock, for quiet hours and localdate).
 func parseTimeFlag(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
+		return t.UTC(), nil
 	}
 	t, err := time.Parse("2006-01-02", v)
 	if err != nil {
@@ -463,14 +525,24 @@ func printBadTimezones(w io.Writer, bad []simulate.BadTimezone) {
 func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took time.Duration, stored bool) {
 	span := ""
 	if !sum.From.IsZero() {
-		span = " from " + sum.From.Format("2006-01-02")
+		span = " from " + windowEdge(sum.From.Time, sum.FromGiven, false)
 	}
 	if !sum.To.IsZero() {
-		span += " to " + sum.To.Format("2006-01-02")
+		span += " to " + windowEdge(sum.To.Time, sum.ToGiven, true)
+	}
+	if span != "" {
+		span += " UTC"
 	}
 	fmt.Fprintf(w, "Replayed %s%s for %s in %s (%s, %d rejected, %d out of range).\n",
 		plural(sum.Events, "event", "events"), span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond),
 		plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected, sum.Skipped)
+	switch {
+	case sum.Warmup > 0:
+		fmt.Fprintf(w, "Warm-up: %s before %s built the members' state first and count nowhere below; badge holders, tiers and segments are as they stand at the end (-cold skips them instead).\n",
+			plural(sum.Warmup, "event", "events"), windowEdge(sum.From.Time, true, false))
+	case sum.Cold:
+		fmt.Fprintf(w, "Cold start (-cold): events before %s were skipped, so every member starts from nothing at it.\n", windowEdge(sum.From.Time, true, false))
+	}
 	printUnknownTypes(w, sum.UnknownTypes, sum.UnknownTypeSuggestions)
 	printAttrTypos(w, sum.AttrTypos)
 	printBadTimezones(w, sum.BadTimezones)
@@ -500,14 +572,20 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	section := func(title, col string) { fmt.Fprintf(tw, "\n%s\t%s\n", title, col) }
 	// Like the other sections, incentives show only when configured
 	// (moderation-only configurations have none).
-	if len(cfg.Incentives) > 0 || sum.Points != 0 {
+	if len(cfg.Incentives) > 0 {
 		section("Incentives", "grants")
 		for _, in := range cfg.Incentives {
 			fmt.Fprintf(tw, "  %s\t%d\n", in.Name, sum.Firings[in.Name])
 		}
-		// Net: a reward that costs points is a negative grant, so this is
-		// hearth report's outstanding, not its granted.
-		fmt.Fprintf(tw, "  points, net of spending\t%d\n", sum.Points)
+	}
+	if len(cfg.Incentives) > 0 || sum.Granted != 0 || sum.Deducted != 0 || sum.Expired != 0 {
+		// As hearth report names them: a negative grant (a penalty, a
+		// reward that costs points) is deducted.
+		section("Points", "points")
+		fmt.Fprintf(tw, "  granted (positive grants)\t%d\n", sum.Granted)
+		fmt.Fprintf(tw, "  deducted (negative grants)\t%d\n", sum.Deducted)
+		fmt.Fprintf(tw, "  expired\t%d\n", sum.Expired)
+		fmt.Fprintf(tw, "  net (granted - deducted - expired)\t%d\n", sum.Points)
 	}
 	if len(cfg.Badges) > 0 {
 		section("Badges", "holders\tawards")
@@ -545,18 +623,30 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		for _, c := range cfg.Campaigns {
 			exits = exits || c.StopWhen != nil || sum.Campaigns[c.Name].Exited > 0
 		}
+		// Runs under way when a -from window began, where there are any.
+		carried := false
+		for _, f := range sum.Campaigns {
+			carried = carried || f.CarriedIn > 0
+		}
 		row := func(name string, f *simulate.Funnel) {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t", name, f.Entered, f.Goal)
+			fmt.Fprintf(tw, "%s\t", name)
+			if carried {
+				fmt.Fprintf(tw, "%d\t", f.CarriedIn)
+			}
+			fmt.Fprintf(tw, "%d\t%d\t", f.Entered, f.Goal)
 			if exits {
 				fmt.Fprintf(tw, "%d\t", f.Exited)
 			}
 			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", f.Finished, f.Left, f.Stopped, f.Active, f.Sends, f.Deferred, f.Skipped)
 		}
-		if exits {
-			section("Campaigns", "entered\tgoal\texited\tfinished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
-		} else {
-			section("Campaigns", "entered\tgoal\tfinished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
+		cols := "entered\tgoal\t"
+		if carried {
+			cols = "carried in\t" + cols
 		}
+		if exits {
+			cols += "exited\t"
+		}
+		section("Campaigns", cols+"finished\tleft\tstopped\tactive\tqueued\tdeferred\tskipped")
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]
 			row("  "+c.Name, f)

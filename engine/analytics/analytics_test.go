@@ -284,9 +284,9 @@ func TestReportByHand(t *testing.T) {
 	})
 
 	// Points: January a 30, b 20; February a 10, d 50; a spent 15.
-	check("points", []int64{r.Points.Granted, r.Points.Spent, r.Points.Expired, r.Points.Outstanding}, []int64{110, 15, 0, 95})
+	check("points", []int64{r.Points.Granted, r.Points.Deducted, r.Points.Spent, r.Points.Expired, r.Points.Outstanding}, []int64{110, 15, 15, 0, 95})
 	pm := r.Points.Monthly[len(r.Points.Monthly)-2:]
-	check("points by month", pm, []analytics.PointsMonth{{Month: "2026-01", Granted: 50}, {Month: "2026-02", Granted: 60, Spent: 15}})
+	check("points by month", pm, []analytics.PointsMonth{{Month: "2026-01", Granted: 50}, {Month: "2026-02", Granted: 60, Deducted: 15, Spent: 15}})
 
 	// Revenue: d paid 12.50 and 7.50; five members, one payer.
 	check("revenue", []float64{r.Revenue.Total, float64(r.Revenue.Payers), r.Revenue.LTV, r.Revenue.ARPPU}, []float64{20, 1, 4, 20})

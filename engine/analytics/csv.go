@@ -109,11 +109,13 @@ func WriteCSV(w io.Writer, r *Report) error {
 	}
 	p := r.Points
 	i("points", at, "granted", p.Granted)
-	i("points", at, "spent", p.Spent)
+	i("points", at, "deducted", p.Deducted)
+	i("points", at, "spent", p.Spent) // deducted's first name, kept for existing readers
 	i("points", at, "expired", p.Expired)
 	i("points", at, "outstanding", p.Outstanding)
 	for _, m := range p.Monthly {
 		i("points", m.Month, "granted", m.Granted)
+		i("points", m.Month, "deducted", m.Deducted)
 		i("points", m.Month, "spent", m.Spent)
 		i("points", m.Month, "expired", m.Expired)
 	}

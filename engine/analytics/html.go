@@ -99,9 +99,9 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{range .Referrals.Monthly}}{{if or .Invites .Conversions}}<tr><td>{{.Month}}</td><td>{{.Base}}</td><td>{{.Invites}}</td><td>{{.Conversions}}</td><td>{{k .KFactor}}</td></tr>{{end}}{{end}}</table></div>
 
 <h2>Points</h2>
-<p>Granted {{.Points.Granted}}, spent {{.Points.Spent}}, expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
-<div class="scroll"><table><tr><th>month</th><th>granted</th><th>spent</th><th>expired</th></tr>
-{{range .Points.Monthly}}{{if or .Granted .Spent .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Spent}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table></div>
+<p>Granted {{.Points.Granted}}, deducted {{.Points.Deducted}} (negative grants), expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
+<div class="scroll"><table><tr><th>month</th><th>granted</th><th>deducted</th><th>expired</th></tr>
+{{range .Points.Monthly}}{{if or .Granted .Deducted .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Deducted}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table></div>
 
 <h2>Badges</h2>
 {{with badgesNote .}}<p class="muted">Badges are {{.}}.</p>{{end}}

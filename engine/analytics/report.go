@@ -151,21 +151,26 @@ type RefMonth struct {
 	KFactor *float64 `json:"k_factor"`
 }
 
-// Points is the points economy.
+// Points is the points economy. Deducted are the points negative grants
+// took: a penalty, or a reward that costs points, alike (hearth has no
+// spending apart from them). Spent is the same figure under the name
+// version 1 of the JSON first gave it, kept so that no field is removed.
 type Points struct {
 	Granted     int64         `json:"granted"`
-	Spent       int64         `json:"spent"`
+	Deducted    int64         `json:"deducted"`
+	Spent       int64         `json:"spent"` // = Deducted
 	Expired     int64         `json:"expired"`
-	Outstanding int64         `json:"outstanding"` // granted - spent - expired
+	Outstanding int64         `json:"outstanding"` // granted - deducted - expired
 	Monthly     []PointsMonth `json:"monthly"`
 }
 
 // PointsMonth is one month of the points economy.
 type PointsMonth struct {
-	Month   string `json:"month"`
-	Granted int64  `json:"granted"`
-	Spent   int64  `json:"spent"`
-	Expired int64  `json:"expired"`
+	Month    string `json:"month"`
+	Granted  int64  `json:"granted"`
+	Deducted int64  `json:"deducted"`
+	Spent    int64  `json:"spent"` // = Deducted
+	Expired  int64  `json:"expired"`
 }
 
 // Revenue is lifetime value from events that carry an amount.
@@ -452,7 +457,7 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 	// Points.
 	for mo := month - monthlyShown + 1; mo <= month; mo++ {
 		r.Points.Monthly = append(r.Points.Monthly, PointsMonth{Month: monthTime(mo).Format("2006-01"),
-			Granted: p.granted[mo], Spent: p.spent[mo], Expired: p.expired[mo]})
+			Granted: p.granted[mo], Deducted: p.spent[mo], Spent: p.spent[mo], Expired: p.expired[mo]})
 	}
 	for mo, n := range p.granted {
 		if mo <= month {
@@ -461,7 +466,7 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 	}
 	for mo, n := range p.spent {
 		if mo <= month {
-			r.Points.Spent += n
+			r.Points.Deducted += n
 		}
 	}
 	for mo, n := range p.expired {
@@ -469,7 +474,8 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 			r.Points.Expired += n
 		}
 	}
-	r.Points.Outstanding = r.Points.Granted - r.Points.Spent - r.Points.Expired
+	r.Points.Spent = r.Points.Deducted
+	r.Points.Outstanding = r.Points.Granted - r.Points.Deducted - r.Points.Expired
 
 	// Revenue.
 	var total int64
@@ -561,7 +567,7 @@ func (p *parsed) dropBeforeFirst(r *Report) {
 		return monthEnd(x.Month) < p.first && x.Base == 0 && x.Invites == 0 && x.Conversions == 0
 	})
 	r.Points.Monthly = dropLeading(r.Points.Monthly, func(x PointsMonth) bool {
-		return monthEnd(x.Month) < p.first && x.Granted == 0 && x.Spent == 0 && x.Expired == 0
+		return monthEnd(x.Month) < p.first && x.Granted == 0 && x.Deducted == 0 && x.Expired == 0
 	})
 	r.Revenue.Monthly = dropLeading(r.Revenue.Monthly, func(x MonthAmount) bool { return monthEnd(x.Month) < p.first && x.Amount == 0 })
 	r.Revenue.Cohorts = dropLeading(r.Revenue.Cohorts, func(x RevenueCohort) bool {

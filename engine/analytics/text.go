@@ -151,14 +151,14 @@ func WriteText(w io.Writer, r *Report) error {
 	b.WriteString("\n")
 
 	p := r.Points
-	fmt.Fprintf(&b, "Points\n  granted %d, spent %d, expired %d, outstanding %d\n", p.Granted, p.Spent, p.Expired, p.Outstanding)
+	fmt.Fprintf(&b, "Points\n  granted %d, deducted %d (negative grants), expired %d, outstanding %d\n", p.Granted, p.Deducted, p.Expired, p.Outstanding)
 	tw = textwidth.NewTabWriter(&b, 2, textwidth.AlignRight)
-	head = "  month\tgranted\tspent\texpired\t\n"
+	head = "  month\tgranted\tdeducted\texpired\t\n"
 	for _, m := range p.Monthly {
-		if m.Granted == 0 && m.Spent == 0 && m.Expired == 0 {
+		if m.Granted == 0 && m.Deducted == 0 && m.Expired == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t\n", head, m.Month, m.Granted, m.Spent, m.Expired)
+		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t\n", head, m.Month, m.Granted, m.Deducted, m.Expired)
 		head = ""
 	}
 	tw.Flush()

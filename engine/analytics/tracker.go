@@ -40,7 +40,7 @@ const (
 	keyReferred  = "ref/conv/" // DAY: members who joined with a referrer
 	keyActivated = "ref/act/"  // DAY: referral.converted events
 	keyGranted   = "p/grant/"  // MONTH: points granted
-	keySpent     = "p/spend/"  // MONTH: points spent (negative grants)
+	keySpent     = "p/spend/"  // MONTH: points deducted (negative grants; the key predates the name)
 	keyExpired   = "p/expire/" // MONTH: points expired
 	keyRevenue   = "v/month/"  // MONTH: amounts, in millionths
 	keyCohortRev = "v/cohort/" // MONTH: amounts from members of the month's cohort, in millionths

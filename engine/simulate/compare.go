@@ -79,7 +79,12 @@ type Comparison struct {
 	// rejected, rule evaluations failed and campaign sends not made.
 	Replay     []Delta `json:"replay"`
 	Incentives []Delta `json:"incentives"` // grants per incentive
-	Points     Delta   `json:"points"`     // net points granted
+	Points     Delta   `json:"points"`     // net points: granted - deducted - expired
+	// PointsGranted, PointsDeducted and PointsExpired are the summary's
+	// points_granted, points_deducted and points_expired.
+	PointsGranted  Delta `json:"points_granted"`
+	PointsDeducted Delta `json:"points_deducted"`
+	PointsExpired  Delta `json:"points_expired"`
 	// PointsByRule is the net points per incentive (its name) or other
 	// rule (its address: points.expiry, reward.NAME).
 	PointsByRule []Delta    `json:"points_by_rule"`
@@ -134,6 +139,9 @@ func Compare(ctx context.Context, base, next Side, listCap int) (*Comparison, er
 	}
 	c.Incentives = rows(names(base.Config, incentives), names(next.Config, incentives), bs.Firings, ns.Firings)
 	c.Points = delta("points", bs.Points, ns.Points)
+	c.PointsGranted = delta("points_granted", bs.Granted, ns.Granted)
+	c.PointsDeducted = delta("points_deducted", bs.Deducted, ns.Deducted)
+	c.PointsExpired = delta("points_expired", bs.Expired, ns.Expired)
 	c.PointsByRule = rows(names(base.Config, incentives), names(next.Config, incentives), base.Points.byName(), next.Points.byName())
 	badges := func(cfg *config.Config) []string {
 		var out []string
@@ -190,7 +198,7 @@ func Compare(ctx context.Context, base, next Side, listCap int) (*Comparison, er
 	if err := c.compareMembers(ctx, bs.Store, ns.Store); err != nil {
 		return nil, err
 	}
-	for _, ds := range [][]Delta{c.Replay, c.Incentives, {c.Points}, c.PointsByRule, c.Badges, c.Tiers, c.Segments, c.CampaignSends, c.Sends} {
+	for _, ds := range [][]Delta{c.Replay, c.Incentives, {c.Points, c.PointsGranted, c.PointsDeducted, c.PointsExpired}, c.PointsByRule, c.Badges, c.Tiers, c.Segments, c.CampaignSends, c.Sends} {
 		for _, d := range ds {
 			c.Differs = c.Differs || d.Change != 0
 		}

@@ -58,6 +58,9 @@ type queued struct {
 	taken bool
 	// held marks one quiet hours held at delivery, counted once.
 	held bool
+	// warm marks one queued in the warm-up before the window: delivered
+	// as any other, but counted nowhere.
+	warm bool
 }
 
 func newDelivery(store *state.Memory, cfg *config.Config) *delivery {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/stamp"
 )
 
 // Source is a stream of events with the line of the file each came
@@ -40,10 +41,10 @@ type OutOfOrder struct {
 	Count int `json:"count"`
 	// Line and At are the first such event's line and time; LatestLine
 	// and Latest the line and time of the latest event above it.
-	Line       int       `json:"first_line"`
-	At         time.Time `json:"first_at"`
-	LatestLine int       `json:"latest_line"`
-	Latest     time.Time `json:"latest_at"`
+	Line       int        `json:"first_line"`
+	At         stamp.Time `json:"first_at"`
+	LatestLine int        `json:"latest_line"`
+	Latest     stamp.Time `json:"latest_at"`
 	// Sorted is set when the replay sorted the events by time first
 	// (Options.Sort): the counts are of the file, not of the replay.
 	Sorted bool `json:"sorted,omitempty"`
@@ -65,8 +66,8 @@ func (c *OrderCheck) See(line int, at time.Time) {
 		c.latest, c.latestLine, c.seen = at, line, true
 	case at.Before(c.latest):
 		if c.report.Count == 0 {
-			c.report.Line, c.report.At = line, at
-			c.report.LatestLine, c.report.Latest = c.latestLine, c.latest
+			c.report.Line, c.report.At = line, stamp.Of(at)
+			c.report.LatestLine, c.report.Latest = c.latestLine, stamp.Of(c.latest)
 		}
 		c.report.Count++
 	}

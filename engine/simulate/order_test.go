@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
+	"github.com/hearth-community/hearth/engine/stamp"
 )
 
 func at(s string) time.Time {
@@ -39,13 +40,13 @@ func TestOrderCheck(t *testing.T) {
 		{"same time", []string{"2026-10-01T10:00:00Z", "2026-10-01T10:00:00Z"}, nil},
 		{"empty", nil, nil},
 		{"one late", []string{"2026-10-01T10:00:00Z", "2026-10-05T10:00:00Z", "2026-10-02T10:00:00Z", "2026-10-06T10:00:00Z"},
-			&simulate.OutOfOrder{Count: 1, Line: 3, At: at("2026-10-02T10:00:00Z"), LatestLine: 2, Latest: at("2026-10-05T10:00:00Z")}},
+			&simulate.OutOfOrder{Count: 1, Line: 3, At: stamp.Of(at("2026-10-02T10:00:00Z")), LatestLine: 2, Latest: stamp.Of(at("2026-10-05T10:00:00Z"))}},
 		// The fourth is after the third but before the second: late too.
 		{"after a late one", []string{"2026-10-01T10:00:00Z", "2026-10-05T10:00:00Z", "2026-10-02T10:00:00Z", "2026-10-03T10:00:00Z", "2026-10-07T10:00:00Z", "2026-10-06T10:00:00Z"},
-			&simulate.OutOfOrder{Count: 3, Line: 3, At: at("2026-10-02T10:00:00Z"), LatestLine: 2, Latest: at("2026-10-05T10:00:00Z")}},
+			&simulate.OutOfOrder{Count: 3, Line: 3, At: stamp.Of(at("2026-10-02T10:00:00Z")), LatestLine: 2, Latest: stamp.Of(at("2026-10-05T10:00:00Z"))}},
 		// Offsets are compared as instants.
 		{"offsets", []string{"2026-10-01T12:00:00+02:00", "2026-10-01T10:30:00Z", "2026-10-01T11:00:00+02:00"},
-			&simulate.OutOfOrder{Count: 1, Line: 3, At: at("2026-10-01T11:00:00+02:00"), LatestLine: 2, Latest: at("2026-10-01T10:30:00Z")}},
+			&simulate.OutOfOrder{Count: 1, Line: 3, At: stamp.Of(at("2026-10-01T11:00:00+02:00")), LatestLine: 2, Latest: stamp.Of(at("2026-10-01T10:30:00Z"))}},
 	} {
 		var check simulate.OrderCheck
 		for i, s := range c.times {
@@ -97,7 +98,7 @@ func TestSort(t *testing.T) {
 	if s.Lines() != 7 {
 		t.Errorf("%d lines; want 7", s.Lines())
 	}
-	wantOrder := &simulate.OutOfOrder{Count: 2, Line: 2, At: at("2026-10-01T10:00:00Z"), LatestLine: 1, Latest: at("2026-10-05T10:00:00Z"), Sorted: true}
+	wantOrder := &simulate.OutOfOrder{Count: 2, Line: 2, At: stamp.Of(at("2026-10-01T10:00:00Z")), LatestLine: 1, Latest: stamp.Of(at("2026-10-05T10:00:00Z")), Sorted: true}
 	if o := s.OutOfOrder(); !reflect.DeepEqual(o, wantOrder) {
 		t.Errorf("order %+v; want %+v", o, wantOrder)
 	}
@@ -197,7 +198,7 @@ func TestRunOutOfOrder(t *testing.T) {
 	if got, want := funnel(sorted), funnel(inOrder); got != want || want != "goal 2 finished 0 sends 0" {
 		t.Errorf("sorted: %s; in time order: %s; want goal 2 finished 0 sends 0", got, want)
 	}
-	wantOrder := simulate.OutOfOrder{Count: 1, Line: 3, At: at("2026-10-02T10:00:00Z"), LatestLine: 2, Latest: at("2026-10-05T10:00:00Z")}
+	wantOrder := simulate.OutOfOrder{Count: 1, Line: 3, At: stamp.Of(at("2026-10-02T10:00:00Z")), LatestLine: 2, Latest: stamp.Of(at("2026-10-05T10:00:00Z"))}
 	if asIs.OutOfOrder == nil || *asIs.OutOfOrder != wantOrder {
 		t.Errorf("out of order: %+v; want %+v", asIs.OutOfOrder, wantOrder)
 	}

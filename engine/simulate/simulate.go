@@ -20,15 +20,29 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
+	"github.com/hearth-community/hearth/engine/stamp"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
 // MaxStaleCount bounds the members Summary.Stale counts.
 const MaxStaleCount = 100000
 
+// Schema names the version of the summary's JSON (simulate -json,
+// replay -json): fields may be added within a version, never renamed or
+// removed. testdata/simulate.schema.txt lists its field paths.
+const Schema = "hearth.simulate/v1"
+
 // Options control a replay.
 type Options struct {
-	From, To time.Time // zero: no bound
+	// From and To bound the window the summary and Outcome cover; zero:
+	// no bound. Events after To are skipped. Events before From are
+	// applied all the same, through the same rules, to build the
+	// members' state (a warm-up: a member's 30th post in the window is
+	// their 30th, not their first), but what they do is neither counted
+	// nor passed to Outcome; Cold skips them instead, as if the
+	// community started at From.
+	From, To time.Time
+	Cold     bool
 	// StepOrders are the campaigns' step orders the store's runs were
 	// made under (config.StepOrders): a run on a step cfg removed goes on
 	// to the step that followed it. nil: to the step now at its index.
@@ -84,7 +98,13 @@ type Options struct {
 
 // Summary is what a replay did.
 type Summary struct {
-	Events     int `json:"events"`
+	Schema string `json:"schema"`
+	// Events are the events applied in the window; Warmup those before
+	// Options.From applied only to build state (none with Cold).
+	Events int `json:"events"`
+	Warmup int `json:"warmup_events"`
+	// Skipped are events outside the window and not applied: after
+	// Options.To, and before Options.From with Options.Cold.
 	Skipped    int `json:"skipped_out_of_range"`
 	Duplicates int `json:"duplicates"`
 	// TooOld are events from before the state's id horizon (see
@@ -106,11 +126,11 @@ type Summary struct {
 	// rechecks fell due before the wall clock and have not run (the
 	// replay runs them up to its last event, or -until), at most
 	// MaxStaleCount; StaleSince is the earliest of those recheck times.
-	Stale      int       `json:"stale_members,omitempty"`
-	StaleSince time.Time `json:"stale_since,omitzero"`
-	Members    int       `json:"members"`
-	Rechecks   int       `json:"rechecks"`
-	RuleErrors int       `json:"rule_errors"`
+	Stale      int        `json:"stale_members,omitempty"`
+	StaleSince stamp.Time `json:"stale_since,omitzero"`
+	Members    int        `json:"members"`
+	Rechecks   int        `json:"rechecks"`
+	RuleErrors int        `json:"rule_errors"`
 	// SendErrors are campaign sends not made because their message could
 	// not be made (a template reading what the event lacks); each is
 	// logged.
@@ -118,13 +138,25 @@ type Summary struct {
 	// From and To are the window simulated: Options.From and Options.To
 	// where set (time-based rules run up to To even after the last
 	// event), else the first and the last event applied.
-	From    time.Time      `json:"from,omitzero"`
-	To      time.Time      `json:"to,omitzero"`
-	Firings map[string]int `json:"firings"`        // incentive -> grants
-	Points  int            `json:"points_granted"` // net points granted
-	Badges  map[string]int `json:"badge_holders"`  // badge -> members holding it
-	Awards  map[string]int `json:"badge_awards"`   // badge -> awards
-	Tiers   map[string]int `json:"tiers"`          // tier -> members ("" none)
+	From stamp.Time `json:"from,omitzero"`
+	To   stamp.Time `json:"to,omitzero"`
+	// Cold is set when the replay skipped the events before From
+	// (Options.Cold) rather than warm up on them. FromGiven and ToGiven
+	// say From and To are the options', not the events' times.
+	Cold               bool           `json:"cold,omitempty"`
+	FromGiven, ToGiven bool           `json:"-"`
+	Firings            map[string]int `json:"firings"` // incentive -> grants, every incentive configured
+	// Granted are the points of positive grants; Deducted those negative
+	// grants took (a penalty, or a reward that costs points: hearth
+	// report's deducted); Expired those taken back at their expiry.
+	// Points is the net: Granted - Deducted - Expired.
+	Granted  int            `json:"points_granted"`
+	Deducted int            `json:"points_deducted"`
+	Expired  int            `json:"points_expired"`
+	Points   int            `json:"points_net"`
+	Badges   map[string]int `json:"badge_holders"` // badge -> members holding it at the end
+	Awards   map[string]int `json:"badge_awards"`  // badge -> awards in the window
+	Tiers    map[string]int `json:"tiers"`         // tier -> members at the end ("" none)
 	// Flapping are the tiers members moved back and forth on during the
 	// replay: promoted to the tier again after a demotion from it.
 	Flapping map[string]*Flapping `json:"flapping,omitempty"`
@@ -151,8 +183,9 @@ type Summary struct {
 	// Moderation counts decisions by rule and action, and the messages
 	// each rule removed (MessagesRemoved); Alerts counts
 	// alert firings, cool-down suppressions and resolutions by alert.
-	Moderation map[string]map[string]int `json:"moderation,omitempty"`
-	Alerts     map[string]map[string]int `json:"alerts,omitempty"`
+	// Every rule and alert configured has its counts, 0 or not.
+	Moderation map[string]map[string]int `json:"moderation"`
+	Alerts     map[string]map[string]int `json:"alerts"`
 	// UnknownTypes counts the events (in range) of types that are neither
 	// standard nor declared and that no rule reads: nothing hears them,
 	// and a mistyped type ("mesage.posted") looks like this.
@@ -289,12 +322,16 @@ func flapHint(cfg *config.Config, tier string) string {
 // left (the audience or the community) and stopped (the campaign was
 // removed from the files, or an operator stopped it).
 type Funnel struct {
-	Entered  int `json:"entered"`
-	Goal     int `json:"goal"`
-	Exited   int `json:"exited"`
-	Finished int `json:"finished"`
-	Left     int `json:"left"`
-	Stopped  int `json:"stopped"`
+	// CarriedIn are the runs under way when the window began (entered in
+	// the warm-up before Options.From): they end in it, or stay active,
+	// so CarriedIn + Entered = the runs ended + Active.
+	CarriedIn int `json:"carried_in,omitempty"`
+	Entered   int `json:"entered"`
+	Goal      int `json:"goal"`
+	Exited    int `json:"exited"`
+	Finished  int `json:"finished"`
+	Left      int `json:"left"`
+	Stopped   int `json:"stopped"`
 	// Converted is the runs among Goal that finished first and reached
 	// the goal within the campaign's conversion_window of entering: each
 	// counted once, in Goal and no longer in Finished.
@@ -345,7 +382,7 @@ type Funnel struct {
 }
 
 // Ended is the runs that ended, for whatever reason.
-func (f *Funnel) Ended() int { return f.Entered - f.Active }
+func (f *Funnel) Ended() int { return f.CarriedIn + f.Entered - f.Active }
 
 // ArmOrder is the order of a split campaign's variants: the split's,
 // then any the configuration no longer has, by name. The others are
@@ -418,6 +455,7 @@ func (f *Funnel) beforeSplit() *Funnel {
 	b.Arms, b.Variants, b.DeferredBy, b.BeforeSplit, b.Removed, b.Refused = nil, nil, nil, nil, false, 0
 	b.GoalRate, b.Lift, b.P, b.Significant, b.Alpha = nil, nil, nil, nil, 0
 	for _, a := range f.Arms {
+		b.CarriedIn -= a.CarriedIn
 		b.Entered -= a.Entered
 		b.Goal -= a.Goal
 		b.Exited -= a.Exited
@@ -430,7 +468,7 @@ func (f *Funnel) beforeSplit() *Funnel {
 		b.Deferred -= a.Deferred
 		b.Skipped -= a.Skipped
 	}
-	for _, n := range []*int{&b.Entered, &b.Goal, &b.Exited, &b.Finished, &b.Left, &b.Stopped, &b.Converted, &b.Active, &b.Sends, &b.Deferred, &b.Skipped} {
+	for _, n := range []*int{&b.CarriedIn, &b.Entered, &b.Goal, &b.Exited, &b.Finished, &b.Left, &b.Stopped, &b.Converted, &b.Active, &b.Sends, &b.Deferred, &b.Skipped} {
 		*n = max(*n, 0)
 	}
 	return &b
@@ -476,6 +514,7 @@ func (f *Funnel) arm(variant string) *Funnel {
 // skipped before.
 type armRun struct {
 	variant  string
+	carried  bool // under way when the window began
 	sends    int
 	skipped  int
 	deferred []string
@@ -525,9 +564,35 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	if opt.PlatformCommunities != nil {
 		rt.SetPlatformCommunities(opt.PlatformCommunities)
 	}
-	sum := &Summary{Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
+	sum := &Summary{Schema: Schema, Firings: map[string]int{}, Badges: map[string]int{}, Awards: map[string]int{},
 		Tiers: map[string]int{}, Segments: map[string]int{}, Sends: map[string]int{}, Store: store,
-		Campaigns: map[string]*Funnel{}}
+		Campaigns: map[string]*Funnel{}, Moderation: map[string]map[string]int{}, Alerts: map[string]map[string]int{}}
+	// counting is off in the warm-up, before the window: outcomes build
+	// state and are neither counted nor passed on. warm holds the
+	// runtime's counts of the warm-up, taken off its totals at the end;
+	// warmFrom its counts when the warm-up (re)started.
+	counting := opt.From.IsZero() || opt.Cold
+	windowStarted := counting
+	var warm, warmFrom runtime.Stats
+	setCounting := func(on bool) {
+		if on == counting {
+			return
+		}
+		st := rt.Stats()
+		if on {
+			warm.Events += st.Events - warmFrom.Events
+			warm.Rechecks += st.Rechecks - warmFrom.Rechecks
+			if warm.Firings == nil {
+				warm.Firings = map[string]int{}
+			}
+			for k, v := range st.Firings {
+				warm.Firings[k] += v - warmFrom.Firings[k]
+			}
+		} else {
+			warmFrom = st
+		}
+		counting = on
+	}
 	// Runs of campaigns with a split, by campaign and member, while they
 	// go on: their outcomes count for their variant too.
 	arms := map[string]map[string]*armRun{}
@@ -539,12 +604,12 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			}
 		}
 	}
-	// armOf is the member's run of a split campaign and its variant's
-	// funnel (nil before the split).
-	armOf := func(f *Funnel, campaign, member, key string) (*armRun, *Funnel) {
+	// runOf is the member's run of a split campaign, nil for a campaign
+	// with no split.
+	runOf := func(campaign, member, key string) *armRun {
 		runs := arms[campaign]
 		if runs == nil {
-			return nil, nil
+			return nil
 		}
 		// A member has a run per key in a campaign with run_key.
 		id := member + "\x00" + key
@@ -553,7 +618,13 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			r = &armRun{}
 			runs[id] = r
 		}
-		if r.variant == "" {
+		return r
+	}
+	// armOf is the member's run of a split campaign and its variant's
+	// funnel (nil before the split).
+	armOf := func(f *Funnel, campaign, member, key string) (*armRun, *Funnel) {
+		r := runOf(campaign, member, key)
+		if r == nil || r.variant == "" {
 			return r, nil
 		}
 		return r, f.arm(r.variant)
@@ -562,13 +633,55 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	typos := newAttrTypoCounter(cfg)
 	var badZones BadTimezones
 	flapped := flaps{}
+	// warmUp follows what the warm-up's outcomes do to the sandbox's
+	// outbox and to the runs of split campaigns, counting nothing.
+	warmUp := func(o state.Outcome) {
+		switch o.Kind {
+		case state.KindAction:
+			if o.Change == "queue" && dl != nil {
+				q := &queued{o: o, at: o.At, warm: true}
+				if last.After(q.at) {
+					q.at = last
+				}
+				dl.queued[o.Detail] = q
+			}
+		case state.KindCampaign:
+			key := state.DetailKey(o.Detail)
+			switch o.Change {
+			case "enter":
+				if r := runOf(o.Name, o.Member, key); r != nil {
+					*r = armRun{}
+				}
+			case "exit":
+				if arms[o.Name] != nil {
+					delete(arms[o.Name], o.Member+"\x00"+key)
+				}
+			case "variant":
+				if r := runOf(o.Name, o.Member, key); r != nil {
+					r.variant = state.DetailReason(o.Detail)
+				}
+			}
+		}
+	}
 	emit := func(os []state.Outcome) error {
 		for _, o := range os {
+			if !counting {
+				warmUp(o)
+				continue
+			}
 			switch o.Kind {
 			case state.KindTier:
 				flapped.observe(&o)
 			case state.KindPoints:
 				sum.Points += o.Points
+				switch {
+				case o.Change == "expire":
+					sum.Expired -= o.Points
+				case o.Points > 0:
+					sum.Granted += o.Points
+				default:
+					sum.Deducted -= o.Points
+				}
 			case state.KindBadge:
 				if o.Change == "award" {
 					sum.Awards[o.Name]++
@@ -676,7 +789,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 						if r != nil {
 							r.variant = v
 							a = f.arm(v)
-							a.Entered++
+							if r.carried {
+								a.CarriedIn++
+							} else {
+								a.Entered++
+							}
 							a.Sends += r.sends
 							a.Skipped += r.skipped
 							for _, hold := range r.deferred {
@@ -815,6 +932,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	hooks := deliveryHooks{
 		skip: func(q *queued, a state.Action, reason string, expired bool) error {
+			if q.warm {
+				return nil
+			}
 			if sum.Sends[a.Kind]--; sum.Sends[a.Kind] <= 0 {
 				delete(sum.Sends, a.Kind)
 			}
@@ -832,6 +952,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				Rule: q.o.Rule, Event: q.o.Event, To: q.o.To, Detail: a.Key + ": " + reason})
 		},
 		hold: func(q *queued, a state.Action, reason string, until time.Time) error {
+			if q.warm {
+				return nil
+			}
 			if !q.held {
 				q.held = true
 				count(&sum.HeldAtDelivery, a.Kind)
@@ -854,6 +977,42 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			return err
 		}
 		return dl.deliver(ctx, until, hooks)
+	}
+	// startWindow ends the warm-up: what was due before the window runs
+	// (uncounted), the runs under way are counted as carried in, and
+	// from here on outcomes count.
+	startWindow := func() error {
+		windowStarted = true
+		if pre := opt.From.Add(-time.Nanosecond); !last.IsZero() && pre.After(last) {
+			if err := deliver(last); err != nil {
+				return err
+			}
+			if err := recheck(pre); err != nil {
+				return err
+			}
+			last = pre
+		}
+		if err := commit(); err != nil {
+			return err
+		}
+		for _, runs := range arms {
+			for _, r := range runs {
+				r.carried = true
+			}
+		}
+		err := store.Members(ctx, func(m *state.Member) error {
+			for id, run := range m.Campaigns {
+				if f := sum.Campaigns[state.RunCampaign(id)]; f != nil && run.Active() {
+					f.CarriedIn++
+					if run.Variant != "" {
+						f.arm(run.Variant).CarriedIn++
+					}
+				}
+			}
+			return nil
+		})
+		setCounting(true)
+		return err
 	}
 	read := 0
 	var view map[string]any // the attribute check's scratch space
@@ -893,9 +1052,22 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				continue
 			}
 		}
-		if (!opt.From.IsZero() && ev.At.Before(opt.From)) || (!opt.To.IsZero() && ev.At.After(opt.To)) {
+		before := !opt.From.IsZero() && ev.At.Before(opt.From)
+		if (before && opt.Cold) || (!opt.To.IsZero() && ev.At.After(opt.To)) {
 			sum.Skipped++
 			continue
+		}
+		switch {
+		case before:
+			// Warm-up; one further down a file out of order too.
+			sum.Warmup++
+			setCounting(false)
+		case !windowStarted:
+			if err := startWindow(); err != nil {
+				return sum, err
+			}
+		default:
+			setCounting(true)
 		}
 		// The time the sandbox takes the event in: its own, or when it
 		// is received, for one received late.
@@ -958,11 +1130,13 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				return sum, err
 			}
 		}
-		if sum.From.IsZero() || ev.At.Before(sum.From) {
-			sum.From = ev.At
-		}
-		if ev.At.After(sum.To) {
-			sum.To = ev.At
+		if counting {
+			if sum.From.IsZero() || ev.At.Before(sum.From.Time) {
+				sum.From = stamp.Of(ev.At)
+			}
+			if ev.At.After(sum.To.Time) {
+				sum.To = stamp.Of(ev.At)
+			}
 		}
 		if inBatch++; inBatch >= batchSize {
 			if err := commit(); err != nil {
@@ -981,16 +1155,24 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			return sum, err
 		}
 	}
+	// A window no event fell in still starts: its runs carried in and
+	// what came due in it count.
+	if !windowStarted {
+		if err := startWindow(); err != nil {
+			return sum, err
+		}
+	}
+	setCounting(true)
 	if !opt.From.IsZero() {
-		sum.From = opt.From
+		sum.From, sum.FromGiven, sum.Cold = stamp.Of(opt.From), true, opt.Cold
 	}
 	if !opt.To.IsZero() {
-		sum.To = opt.To
+		sum.To, sum.ToGiven = stamp.Of(opt.To), true
 	}
 	// Time-based rules run up to the end: To, or the time the sandbox
 	// stands at when an event was received after it (Received), or
 	// RecheckUntil, whichever is latest.
-	end := latest(latest(last, sum.To), opt.RecheckUntil)
+	end := latest(latest(last, sum.To.Time), opt.RecheckUntil)
 	if !end.IsZero() {
 		if err := recheck(end); err != nil {
 			return sum, err
@@ -1003,11 +1185,39 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	st := rt.Stats()
 	// Rechecks counted by the runtime include those run before a member's
 	// own event, so the figure does not depend on commit timing.
-	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks, sum.TooOld = st.Events, st.Duplicates, st.RuleErrors, st.Rechecks, st.TooOld
+	// What the warm-up did is not the window's; the problems (rule
+	// errors, duplicates ...) count in full, as the log has them all.
+	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks, sum.TooOld = st.Events-warm.Events, st.Duplicates, st.RuleErrors, st.Rechecks-warm.Rechecks, st.TooOld
 	sum.Suppressed, sum.SendErrors = st.Suppressed, st.SendErrors
 	sum.Rejected += st.Suppressed
+	// Every block configured is listed, 0 or not: 0 is not "not configured".
+	for _, in := range cfg.Incentives {
+		sum.Firings[in.Name] = 0
+	}
 	for k, v := range st.Firings {
-		sum.Firings[k] = v
+		if n := v - warm.Firings[k]; n != 0 {
+			sum.Firings[k] = n
+		}
+	}
+	for _, b := range cfg.Badges {
+		sum.Badges[b.Name] = 0 // counted from the members below
+		sum.Awards[b.Name] += 0
+	}
+	zeros := func(m map[string]map[string]int, name string, keys ...string) {
+		if m[name] == nil {
+			m[name] = map[string]int{}
+		}
+		for _, k := range keys {
+			m[name][k] += 0
+		}
+	}
+	for _, c := range cfg.Communities {
+		for _, m := range c.Moderation {
+			zeros(sum.Moderation, m.Name, ModerationKeys()...)
+		}
+	}
+	for _, a := range cfg.Alerts {
+		zeros(sum.Alerts, a.Name, AlertKeys()...)
 	}
 	for _, t := range cfg.Tiers {
 		sum.Tiers[t.Name] = 0
@@ -1113,6 +1323,15 @@ func tally(sum *Summary, o state.Outcome) {
 	}
 	(*m)[o.Name][o.Change]++
 }
+
+// ModerationKeys and AlertKeys are the counts a summary gives every
+// moderation rule and alert configured, 0 where nothing happened.
+func ModerationKeys() []string {
+	return []string{"flag", "warn", "mute", "remove", "kick", "ban", MessagesRemoved}
+}
+
+// AlertKeys: see ModerationKeys.
+func AlertKeys() []string { return []string{"fire", "suppressed", "resolved"} }
 
 // MessagesRemoved is the key of Summary.Moderation's count of the
 // messages a rule removed: its decisions with action "remove" and those
