@@ -88,6 +88,10 @@ func sendText(s runtime.RunSend) string {
 	t := fmt.Sprintf("step %s, decided %s: ", s.Step, utcMinute(s.DecidedAt))
 	switch s.Status {
 	case state.OutboxSent:
+		if _, _, held := state.OutboxHeldQuiet(s.Detail); held {
+			// The outbox kept the hold it went out after.
+			return t + "delivered " + utcMinute(s.At) + ", after being " + s.Detail
+		}
 		return t + "delivered " + utcMinute(s.At)
 	case state.OutboxPending:
 		return t + "queued, not delivered yet (due " + utcMinute(s.At) + ")"

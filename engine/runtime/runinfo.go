@@ -48,8 +48,9 @@ type RunSend struct {
 	// At is when it was delivered (sent), is due (pending) or was given
 	// up (dead, skipped); zero for one skipped at its step.
 	At time.Time `json:"at,omitzero"`
-	// Detail is the outbox's last error or reason, or the step's reason
-	// for skipping it.
+	// Detail is the outbox's last error or reason (of a sent one, the
+	// quiet hours that held it at delivery before it went out, if they
+	// did), or the step's reason for skipping it.
 	Detail string `json:"detail,omitempty"`
 }
 
