@@ -18,8 +18,8 @@ import (
 // runs.
 type RunInfo struct {
 	Run string `json:"run"` // the run's id: NAME, or NAME[KEY] with run_key
-	// Number is the run's number (the times entered); 0, and Sends
-	// absent, when the member never entered it (asked of a step).
+	// Number is the run's number (the times entered); 0 (absent) when
+	// the member never entered it (asked of a step).
 	Number int `json:"number,omitempty"`
 	// Ended is how the run ended (goal, exited, finished, left,
 	// stopped), and EndedAt when; absent while it goes on.
@@ -29,8 +29,8 @@ type RunInfo struct {
 	// the campaign's others.
 	Variant       string   `json:"variant,omitempty"`
 	OtherVariants []string `json:"other_variants,omitempty"`
-	// Sends are the run's sends in the order they were decided; [] for
-	// none.
+	// Sends are the run's sends in the order they were decided; absent
+	// for none.
 	Sends            []RunSend         `json:"sends,omitempty"`
 	ConversionWindow *ConversionWindow `json:"conversion_window,omitempty"`
 	Step             *StepFate         `json:"step,omitempty"`
@@ -150,9 +150,6 @@ func (r *Runtime) RunInfos(m *state.Member, addr, step string, asked time.Time, 
 		if run != nil {
 			sends = runSends(m, id, run, outcomes, outbox)
 			info.Number, info.Variant, info.Sends = run.Runs, run.Variant, sends
-			if info.Sends == nil {
-				info.Sends = []RunSend{}
-			}
 			if !run.Active() {
 				info.Ended, info.EndedAt = run.Reason, run.EndedAt.UTC()
 			}
