@@ -64,8 +64,9 @@ delivery; why: unsubscribed, left, came back, past its until, a
 frequency cap, expired: not delivered within the campaign's
 expire_after of its time), held back at least once by quiet hours or a frequency
 cap (at the step, or by the outbox at delivery, quiet hours decided
-again when the send is due: counted while it waits, "held_at_delivery"
-in -json, since a send that went out keeps no trace of it), failed (the message could not be made, or the outbox gave up: dead
+again when the send is due: those still waiting "held_at_delivery" in
+-json, those delivered after it "delivered_after_hold", as their sent
+outbox entry keeps the hold under outbox_retention), failed (the message could not be made, or the outbox gave up: dead
 letters), and the goal reached after the step's send, with its rate of
 the ended runs given it (its sends, not the runs that reached it). Every run the outcomes tell of counts, earlier
 runs of members who entered again too, as long as outcome_retention
@@ -541,8 +542,17 @@ func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
 			skipped = append(skipped, st.Step+" "+why)
 		}
 		if h := heldCounts(st.HeldBy); h != "" {
+			// Of them, those the outbox held at delivery: waiting still,
+			// or gone out since (their sent entry keeps the hold).
+			var at []string
 			if st.HeldAtDelivery > 0 {
-				h += fmt.Sprintf(" (%d of them by the outbox at delivery, still waiting)", st.HeldAtDelivery)
+				at = append(at, fmt.Sprintf("%d still waiting", st.HeldAtDelivery))
+			}
+			if st.DeliveredAfterHold > 0 {
+				at = append(at, fmt.Sprintf("%d delivered after it", st.DeliveredAfterHold))
+			}
+			if len(at) > 0 {
+				h += fmt.Sprintf(" (by the outbox at delivery: %s)", strings.Join(at, ", "))
 			}
 			held = append(held, st.Step+" "+h)
 		}

@@ -122,7 +122,8 @@ but of one the member has runs of, why says where they are. Of a run it
 also gives the A/B variant it was assigned, the sends made in it (step,
 when decided, then delivered, queued, failed or skipped at delivery and
 why, or skipped at the step), and its conversion_window: closing when,
-open or closed, or not for a run that ended other than finished. The
+open or closed, or not for a run that ended other than finished (with
+conversion_from = "last_send", from its last message). The
 rules of an ended run are evaluated as of its window, not the clock: a
 finished run's as of its conversion window's close (or now, while it is
 open), another's as of when it ended; -at asks of another time.
@@ -131,6 +132,8 @@ did or did not get its message (never entered, the run was assigned
 another variant than the step's, not reached yet or never reached, at
 it, held, or each send of it with what became of it); a step the
 campaign does not have is an error listing the forms and the steps.
+-json has all this in "runs" (variant, sends, conversion_window, step)
+and "at_reason" (why "at" is the window's close or the run's end).
 For a segment, a member who left is out of it, whatever its rule gives
 (members who left are in no segment but those whose rule reads
 member.left), and why says so.
@@ -363,7 +366,7 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 				if i > 0 {
 					fmt.Fprintln(s.out)
 				}
-				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil, stale, runLines(cfg, m, addr, step, at, asked, evalAt, outs, sends))
+				printWhy(s.out, cfg, rt, m, addr, at, each[i], nil, rt.Skips(m, addr, outs, sends), runtime.DeliveryHolds(m, addr, sends, at), nil, nil, past, nil, stale, runLines(rt, m, addr, step, at, asked, evalAt, outs, sends))
 			}
 			return 0
 		}
@@ -384,12 +387,12 @@ func runMember(ctx context.Context, s *stdio, args []string) int {
 			}
 			enc := jsonEncoder(s.out)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Waiting: rt.Waits(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Forecast: forecast, Stale: stale, Warnings: asOfNotes(past)})
+			_ = enc.Encode(runtime.WhyView{Member: m.ID, Rule: pos[1], At: at.UTC(), AtReason: evalAt, Runs: rt.RunInfos(m, pos[1], step, asked, outs, sends), Explanations: ex, Verdict: verdict, Incentive: check, Held: append(rt.Holds(m, pos[1], at), runtime.DeliveryHolds(m, pos[1], sends, at)...), Waiting: rt.Waits(m, pos[1], at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, pos[1]), Skipped: rt.Skips(m, pos[1], outs, sends), CampaignRemoved: rt.CampaignRemoved(pos[1]), TierMoves: rt.TierMoves(m, pos[1]), Forecast: forecast, Stale: stale, Warnings: asOfNotes(past)})
 			return 0
 		}
 		// A member with one keyed run: explained under that run's
 		// address, whose stored run is the one printed.
-		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast, stale, runLines(cfg, m, addrs[0], step, at, asked, evalAt, outs, sends))
+		printWhy(s.out, cfg, rt, m, addrs[0], at, ex, dropped, rt.Skips(m, addrs[0], outs, sends), runtime.DeliveryHolds(m, addrs[0], sends, at), verdict, check, past, forecast, stale, runLines(rt, m, addrs[0], step, at, asked, evalAt, outs, sends))
 		return 0
 	}
 	if *asJSON {

@@ -42,7 +42,8 @@ campaign runs keyed by the forgotten member (run_key). A campaign's
 message is decided again when it goes out, which may be late (hearth run
 stopped, retries, an event posted after it happened): inside its
 campaign's quiet hours it stays pending, using none of its tries, due
-when they end (LAST ERROR says "held by quiet hours ..."); not delivered
+when they end (LAST ERROR says "held by quiet hours ...", and still
+does once it is sent, so hearth campaign show counts it held); not delivered
 within its campaign's expire_after (7d unless set) of its time, it is
 skipped as expired ("expired: not sent within ..."). A transactional
 email is neither held nor expires. A skipped action is not retried.

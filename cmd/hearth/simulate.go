@@ -57,6 +57,12 @@ comparisons, and a difference is called significant below Bonferroni's
 0.05 divided by the comparisons (goal_rate, control, lift, p and
 significant in each arm, alpha on the campaign).
 
+The tier table counts the members on each tier at the end, those who
+left not counted (they keep their tier for when they come back, but are
+on none while away, as they are in no segment but those written for
+them): a "(left, not counted above)" line counts them, "left" in -json,
+and "tiers" leaves them out, as hearth report and GET /v1/population do.
+
 Members who moved back and forth on a tier (promoted to it, demoted from
 it and promoted to it again) are reported per tier, with how often and
 the member who came back most ("flapping" in -json), and what makes them
@@ -600,6 +606,11 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			fmt.Fprintf(tw, "  %d %s\t%d\n", t.Rank, t.Name, sum.Tiers[t.Name])
 		}
 		fmt.Fprintf(tw, "  (no tier)\t%d\n", sum.Tiers[""])
+		// Members who left keep their tier for when they come back, but
+		// are on none while away, as they are in no segment.
+		if sum.Left > 0 {
+			fmt.Fprintf(tw, "  (left, not counted above)\t%d\n", sum.Left)
+		}
 	}
 	if len(cfg.Segments) > 0 {
 		section("Segments", "members")

@@ -3,13 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
-	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -47,10 +44,12 @@ func stepAddress(cfg *config.Config, addr string) (run, step string, err error) 
 
 // runEvalTime is when member why evaluates an ended run's rules when
 // -at does not say: a finished run's conversion window is open until its
-// close, so the goal is asked as of then (or at, if sooner); any other
-// ended run as of when it ended. The wall clock says nothing of a run
+// close (counted as the runtime counts it, from the entry or the last
+// message), so the goal is asked as of then (or at, if sooner); any
+// other ended run, or a finished one that never converts, as of when it
+// ended. The wall clock says nothing of a run
 // that ended months of event time ago. An active run, none, or -at
-// given: at.
+// given: at. The reason is a WhyView.AtReason (atReasonText says it).
 func runEvalTime(cfg *config.Config, m *state.Member, addr string, at time.Time) (time.Time, string) {
 	id, ok := strings.CutPrefix(addr, "campaign.")
 	if !ok {
@@ -61,197 +60,154 @@ func runEvalTime(cfg *config.Config, m *state.Member, addr string, at time.Time)
 	if run == nil || run.Active() || c == nil || run.EndedAt.IsZero() {
 		return at, ""
 	}
-	if run.Reason == "finished" && c.ConversionWindow > 0 {
-		if closes := run.EnteredAt.Add(c.ConversionWindow); closes.Before(at) {
-			return closes, "when the run's conversion window closed"
+	if closes, ok := c.ConversionEnds(run.EnteredAt, run.LastSent, run.Seq); ok && run.Reason == "finished" {
+		if closes.Before(at) {
+			return closes, runtime.AtConversionWindowClosed
 		}
 		return at, ""
 	}
 	if run.EndedAt.Before(at) {
-		return run.EndedAt, "when the run ended"
+		return run.EndedAt, runtime.AtRunEnded
 	}
 	return at, ""
 }
 
-// runSend is one send of a campaign run, from the outbox (queued, then
-// sent, pending, dead or skipped at delivery) or from the outcomes
-// (skipped at its step, never queued).
-type runSend struct {
-	step   string
-	at     time.Time // decided, in event time
-	status string
-	done   time.Time
-	detail string
-}
-
-// runSends lists the sends of the member's run id (its current run), in
-// the order they were decided.
-func runSends(m *state.Member, id string, run *state.CampaignRun, outs []state.Outcome, box []state.OutboxEntry) []runSend {
-	campaign, key, _ := state.SplitRunID(id)
-	var out []runSend
-	for _, e := range box {
-		if e.Campaign != campaign || e.RunKey != key || e.Member != m.ID || e.At.Before(run.EnteredAt) || actionRun(e.Key) != run.Runs {
-			continue
-		}
-		s := runSend{step: e.Step, at: e.At, status: e.Status, detail: e.LastError}
-		switch e.Status {
-		case state.OutboxSent:
-			s.done = e.SentAt
-		case state.OutboxPending:
-			s.done = e.NextAt
-		default:
-			s.done = e.FinishedAt
-		}
-		out = append(out, s)
+// atReasonText is a WhyView.AtReason as member why's text says it.
+func atReasonText(reason string) string {
+	switch reason {
+	case runtime.AtConversionWindowClosed:
+		return "when the run's conversion window closed"
+	case runtime.AtRunEnded:
+		return "when the run ended"
 	}
-	for _, o := range outs {
-		if o.Kind != state.KindCampaign || o.Name != campaign || o.Change != "skip" || o.At.Before(run.EnteredAt) || state.DetailKey(o.Detail) != key {
-			continue
-		}
-		step, text, _ := strings.Cut(state.DetailReason(o.Detail), ": ")
-		out = append(out, runSend{step: step, at: o.At, status: "skipped at the step", detail: text})
-	}
-	slices.SortStableFunc(out, func(a, b runSend) int { return a.at.Compare(b.at) })
-	return out
-}
-
-// actionRun is the run number in a campaign send's idempotency key,
-// campaign/NAME/MEMBER/RUN/SEQ/STEP, read from the end (a member id may
-// hold a slash); 0 when the key has another form.
-func actionRun(key string) int {
-	parts := strings.Split(key, "/")
-	if len(parts) < 6 || parts[0] != "campaign" {
-		return 0
-	}
-	n, err := strconv.Atoi(parts[len(parts)-3])
-	if err != nil {
-		return 0
-	}
-	return n
+	return reason
 }
 
 // sendText is one send as member why lists it.
-func sendText(s runSend) string {
-	t := fmt.Sprintf("step %s, decided %s: ", s.step, utcMinute(s.at))
-	switch s.status {
+func sendText(s runtime.RunSend) string {
+	t := fmt.Sprintf("step %s, decided %s: ", s.Step, utcMinute(s.DecidedAt))
+	switch s.Status {
 	case state.OutboxSent:
-		return t + "delivered " + utcMinute(s.done)
+		if _, _, held := state.OutboxHeldQuiet(s.Detail); held {
+			// The outbox kept the hold it went out after.
+			return t + "delivered " + utcMinute(s.At) + ", after being " + s.Detail
+		}
+		return t + "delivered " + utcMinute(s.At)
 	case state.OutboxPending:
-		return t + "queued, not delivered yet (due " + utcMinute(s.done) + ")"
+		return t + "queued, not delivered yet (due " + utcMinute(s.At) + ")"
 	case state.OutboxDead:
-		return t + "failed, in the dead letters: " + s.detail
+		return t + "failed, in the dead letters: " + s.Detail
 	case state.OutboxSkipped:
-		return t + "skipped at delivery: " + orNone(s.detail)
+		return t + "skipped at delivery: " + orNone(s.Detail)
+	case runtime.SendSkippedAtStep:
+		return t + "skipped at the step: " + orNone(s.Detail)
 	}
-	return t + s.status + ": " + orNone(s.detail)
+	return t + s.Status + ": " + orNone(s.Detail)
 }
 
-// runLines are member why's lines on a campaign run beyond its status:
-// the A/B variant, the sends made, the conversion window (open or closed
-// at asked, the time of -at or the clock), and, for a step address, what
-// became of that step for the member. at is when the rules are
-// evaluated, and evalAt why, when it is not asked.
-func runLines(cfg *config.Config, m *state.Member, addr, step string, at, asked time.Time, evalAt string, outs []state.Outcome, box []state.OutboxEntry) []string {
-	id, ok := strings.CutPrefix(addr, "campaign.")
-	if !ok {
-		return nil
-	}
-	c := campaignBlock(cfg, state.RunCampaign(id))
-	run := m.Campaigns[id]
+// runLines are member why's lines on a campaign run beyond its status,
+// from rt.RunInfos (what -json has in runs): the A/B variant, the sends
+// made, the conversion window (open or closed at asked, the time of -at
+// or the clock), and, for a step address, what became of that step for
+// the member. at is when the rules are evaluated, and evalAt why, when
+// it is not asked.
+func runLines(rt *runtime.Runtime, m *state.Member, addr, step string, at, asked time.Time, evalAt string, outs []state.Outcome, box []state.OutboxEntry) []string {
 	var lines []string
-	if c == nil {
-		return nil
-	}
-	var sends []runSend
-	if run != nil {
-		sends = runSends(m, id, run, outs, box)
-		if run.Variant != "" {
-			var others []string
-			for _, st := range c.Steps {
-				for _, v := range st.Split {
-					if v.Name != run.Variant {
-						others = append(others, v.Name)
-					}
+	infos := rt.RunInfos(m, addr, step, asked, outs, box)
+	for _, info := range infos {
+		if info.Number > 0 {
+			if info.Variant != "" {
+				lines = append(lines, fmt.Sprintf("variant: %s (the other: %s)", info.Variant, orNone(strings.Join(info.OtherVariants, ", "))))
+			}
+			if len(info.Sends) == 0 {
+				lines = append(lines, fmt.Sprintf("sends in run %d: none", info.Number))
+			} else {
+				lines = append(lines, fmt.Sprintf("sends in run %d:", info.Number))
+				for _, s := range info.Sends {
+					lines = append(lines, "  "+sendText(s))
 				}
 			}
-			lines = append(lines, fmt.Sprintf("variant: %s (the other: %s)", run.Variant, orNone(strings.Join(others, ", "))))
-		}
-		if len(sends) == 0 {
-			lines = append(lines, fmt.Sprintf("sends in run %d: none", run.Runs))
-		} else {
-			lines = append(lines, fmt.Sprintf("sends in run %d:", run.Runs))
-			for _, s := range sends {
-				lines = append(lines, "  "+sendText(s))
+			if w := info.ConversionWindow; w != nil {
+				lines = append(lines, windowText(w, info.Ended))
 			}
 		}
-		if c.ConversionWindow > 0 {
-			closes := run.EnteredAt.Add(c.ConversionWindow)
-			w := fmt.Sprintf("conversion window %s from entering (%s), ", durations.Format(c.ConversionWindow), utcMinute(run.EnteredAt))
-			switch {
-			case run.Active():
-				w += "closes " + utcMinute(closes) + "; the run is under way, and the goal ends it as goal"
-			case run.Reason != "finished":
-				w += "not for this run: it ended " + run.Reason + ", and only a finished run converts"
-			case asked.Before(closes):
-				w += "open until " + utcMinute(closes) + ": the run counts as goal if exit_when holds by then"
-			default:
-				w += "closed " + utcMinute(closes) + ": the goal did not hold by then"
-			}
-			lines = append(lines, w)
+	}
+	if len(infos) > 0 && evalAt != "" {
+		lines = append(lines, fmt.Sprintf("the rules below are evaluated as of %s, %s (-at asks of another time)", utcMinute(at), atReasonText(evalAt)))
+	}
+	for _, info := range infos {
+		if info.Step != nil {
+			lines = append(lines, stepFateText(info))
 		}
-	}
-	if evalAt != "" {
-		lines = append(lines, fmt.Sprintf("the rules below are evaluated as of %s, %s (-at asks of another time)", utcMinute(at), evalAt))
-	}
-	if step != "" {
-		lines = append(lines, stepLine(c, run, step, sends))
 	}
 	return lines
 }
 
-// stepLine says why the member did or did not get the step's message.
-func stepLine(c *config.Campaign, run *state.CampaignRun, step string, sends []runSend) string {
-	var st *config.Step
-	idx := -1
-	for i, s := range c.Steps {
-		if s.Name == step {
-			st, idx = s, i
+// windowText is member why's line on a run's conversion window.
+func windowText(w *runtime.ConversionWindow, ended string) string {
+	t := fmt.Sprintf("conversion window %s from entering (%s), ", w.Length, utcMinute(w.Start))
+	if w.From == config.ConversionFromLastSend {
+		start := "none sent yet"
+		if !w.Start.IsZero() {
+			start = utcMinute(w.Start)
 		}
+		t = fmt.Sprintf("conversion window %s from the last message (%s), ", w.Length, start)
 	}
-	head := "step " + step + ": "
-	if st.Send == nil {
+	switch w.State {
+	case runtime.WindowRunning:
+		switch {
+		case w.Closes.IsZero():
+			t += "opens with the run's first message; "
+		case w.From == config.ConversionFromLastSend:
+			t += "closes " + utcMinute(w.Closes) + " (later if it sends again); "
+		default:
+			t += "closes " + utcMinute(w.Closes) + "; "
+		}
+		return t + "the run is under way, and the goal ends it as goal"
+	case runtime.WindowNotFinished:
+		return t + "not for this run: it ended " + ended + ", and only a finished run converts"
+	case runtime.WindowNoSends:
+		return t + "never open: the run finished with no message sent, so it does not convert"
+	case runtime.WindowOpen:
+		return t + "open until " + utcMinute(w.Closes) + ": the run counts as goal if exit_when holds by then"
+	}
+	return t + "closed " + utcMinute(w.Closes) + ": the goal did not hold by then"
+}
+
+// stepFateText says why the member did or did not get the message of the
+// step info.Step names.
+func stepFateText(info runtime.RunInfo) string {
+	f := info.Step
+	head := "step " + f.Name + ": "
+	if f.SendsNothing {
 		head += "sends nothing; "
 	}
-	if run == nil {
+	switch f.Fate {
+	case runtime.FateNeverEntered:
 		return head + "never reached: the member never entered the campaign"
-	}
-	var mine []string
-	for _, s := range sends {
-		if s.step == step {
-			mine = append(mine, strings.TrimPrefix(sendText(s), "step "+step+", "))
+	case runtime.FateSent:
+		var mine []string
+		for _, s := range info.Sends {
+			if s.Step == f.Name {
+				mine = append(mine, strings.TrimPrefix(sendText(s), "step "+f.Name+", "))
+			}
 		}
-	}
-	if len(mine) > 0 {
 		return head + strings.Join(mine, "; ")
-	}
-	if on := c.StepVariants()[step]; run.Variant != "" && len(on) > 0 && !slices.Contains(on, run.Variant) {
-		return head + fmt.Sprintf("never reached: the run was assigned variant %s; %s is on variant %s", run.Variant, step, strings.Join(on, " and "))
-	}
-	at := c.StepIndex(run.Step, run.StepName, nil)
-	switch {
-	case run.Active() && at == idx:
-		if run.Hold != nil {
-			return head + fmt.Sprintf("the run is at it since %s, held by %s until %s", utcMinute(run.StepAt), run.Hold.Reason, utcMinute(run.Hold.Until))
+	case runtime.FateOtherVariant:
+		return head + fmt.Sprintf("never reached: the run was assigned variant %s; %s is on variant %s", info.Variant, f.Name, strings.Join(f.Variants, " and "))
+	case runtime.FateAtStep:
+		if f.HeldBy != "" {
+			return head + fmt.Sprintf("the run is at it since %s, held by %s until %s", utcMinute(f.Since), f.HeldBy, utcMinute(f.Next))
 		}
-		return head + fmt.Sprintf("the run is at it since %s, next %s", utcMinute(run.StepAt), utcMinute(run.Due))
-	case run.Active() && at < idx:
-		return head + fmt.Sprintf("not reached yet: the run is at step %s", orNone(run.StepName))
-	case run.Active():
-		return head + fmt.Sprintf("passed with no message (its when did not hold, or a branch or goto went around it): the run is at step %s", orNone(run.StepName))
-	case st.Send != nil && run.Step >= idx && run.Reason != "left" && run.Reason != "stopped":
-		return head + fmt.Sprintf("no message: the run went past it or ended there (%s %s) with none sent (its when did not hold, or a branch or goto went around it)", run.Reason, utcMinute(run.EndedAt))
+		return head + fmt.Sprintf("the run is at it since %s, next %s", utcMinute(f.Since), utcMinute(f.Next))
+	case runtime.FateNotReached:
+		return head + fmt.Sprintf("not reached yet: the run is at step %s", orNone(f.RunStep))
+	case runtime.FatePassed:
+		return head + fmt.Sprintf("passed with no message (its when did not hold, or a branch or goto went around it): the run is at step %s", orNone(f.RunStep))
+	case runtime.FateNoMessage:
+		return head + fmt.Sprintf("no message: the run went past it or ended there (%s %s) with none sent (its when did not hold, or a branch or goto went around it)", info.Ended, utcMinute(info.EndedAt))
 	}
-	return head + fmt.Sprintf("never reached: the run ended (%s) %s at step %s", run.Reason, utcMinute(run.EndedAt), orNone(run.StepName))
+	return head + fmt.Sprintf("never reached: the run ended (%s) %s at step %s", info.Ended, utcMinute(info.EndedAt), orNone(f.RunStep))
 }
 
 // warnRunAsOf is warnAsOf for an ended run's rules evaluated as of its
@@ -262,7 +218,7 @@ func warnRunAsOf(w io.Writer, past *runtime.AsOf, why string) {
 		return
 	}
 	fmt.Fprintf(w, "hearth member why: note: the run's rules are evaluated as of %s, %s, before the member's stored state (%s); these inputs are not as of then:\n",
-		utcMinute(past.At), why, utcMinute(past.Latest))
+		utcMinute(past.At), atReasonText(why), utcMinute(past.Latest))
 	for _, n := range notes {
 		fmt.Fprintf(w, "  %s: %s\n", n.Input, n.Note)
 	}

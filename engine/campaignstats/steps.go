@@ -51,11 +51,13 @@ type Step struct {
 	// or still waits; HeldBy counts them by what held it (a run held by
 	// both counts under both), both reasons present. A send the outbox
 	// holds at delivery (quiet hours decided again when it is due) counts
-	// while it waits, HeldAtDelivery of them: once it goes out, its entry
-	// no longer tells it was held.
-	Held           int            `json:"held"`
-	HeldBy         map[string]int `json:"held_by"`
-	HeldAtDelivery int            `json:"held_at_delivery"`
+	// while it waits, HeldAtDelivery of them, and once it has gone out,
+	// DeliveredAfterHold of them: its sent entry keeps the hold
+	// (state.SentAfterHoldMarker), as long as outbox_retention keeps it.
+	Held               int            `json:"held"`
+	HeldBy             map[string]int `json:"held_by"`
+	HeldAtDelivery     int            `json:"held_at_delivery"`
+	DeliveredAfterHold int            `json:"delivered_after_hold"`
 	// TimedOut is the runs whose wait_until at the step gave up.
 	TimedOut int `json:"timed_out"`
 	// RunsSent is the runs given a send at the step; RunsSentEnded those
@@ -350,28 +352,21 @@ func (t *stepTally) send(s state.SendStatus) {
 	case k.Run < r.run:
 		r = &runOutbox{} // counted nowhere
 	}
+	_, _, heldQuiet := state.OutboxHeldQuiet(s.Reason)
 	switch s.Status {
 	case state.OutboxSent:
 		st.Delivered++
 		r.delivered++
+		if heldQuiet {
+			st.DeliveredAfterHold++
+			t.heldAtDelivery(st, k)
+		}
 	case state.OutboxPending:
 		st.Pending++
 		r.pending++
-		if _, _, held := state.OutboxHeldQuiet(s.Reason); held {
+		if heldQuiet {
 			st.HeldAtDelivery++
-			// Once per run, with a hold at the step the outcomes told of;
-			// a run whose end they told of is not known any more.
-			heldRun, byQuiet := true, true
-			if r := t.open[k.Member+"\x00"+k.RunKey]; r != nil && (r.run == 0 || r.run == k.Run) {
-				i := t.index[k.Step]
-				heldRun, byQuiet = r.set(i, markHeld), r.set(i, markHeldQuiet)
-			}
-			if heldRun {
-				st.Held++
-			}
-			if byQuiet {
-				st.HeldBy[state.HoldQuietHours]++
-			}
+			t.heldAtDelivery(st, k)
 		}
 	case state.OutboxDead:
 		st.Dead++
@@ -381,6 +376,24 @@ func (t *stepTally) send(s state.SendStatus) {
 		st.SkippedAtDelivery++
 		st.SkippedBy[runtime.DeliverySkip(s.Reason)]++
 		r.skipped++
+	}
+}
+
+// heldAtDelivery counts in st's Held and HeldBy the run of k, whose send
+// the outbox held at delivery by quiet hours: once per run, with a hold
+// at the step the outcomes told of; a run whose end they told of is not
+// known any more.
+func (t *stepTally) heldAtDelivery(st *Step, k state.SendKey) {
+	heldRun, byQuiet := true, true
+	if r := t.open[k.Member+"\x00"+k.RunKey]; r != nil && (r.run == 0 || r.run == k.Run) {
+		i := t.index[st.Step]
+		heldRun, byQuiet = r.set(i, markHeld), r.set(i, markHeldQuiet)
+	}
+	if heldRun {
+		st.Held++
+	}
+	if byQuiet {
+		st.HeldBy[state.HoldQuietHours]++
 	}
 }
 

@@ -272,6 +272,38 @@ func TestStepFiguresCountHeldAtDelivery(t *testing.T) {
 	}
 }
 
+// A send the outbox held at delivery and delivered since is still held
+// once: its sent entry keeps the hold, counted in DeliveredAfterHold and
+// Held, once per run (bob's run was held at the step too); a send
+// delivered with no hold is not.
+func TestStepFiguresCountDeliveredAfterHold(t *testing.T) {
+	st := newStepTally(stepsCampaign(), Retention{})
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	o := func(member, kind, change, detail string) {
+		st.outcome(&state.Outcome{Kind: kind, Member: member, Name: "welcome", Change: change, At: at, Rule: "campaign.welcome", Detail: detail})
+	}
+	for _, m := range []string{"ann", "bob", "cat", "dan"} {
+		o(m, state.KindCampaign, "enter", "run 1")
+	}
+	o("bob", state.KindCampaign, "defer", "hello: quiet hours until 2026-03-02T08:00:00Z")
+	for _, m := range []string{"ann", "bob", "cat", "dan"} {
+		o(m, state.KindAction, "queue", "campaign/welcome/"+m+"/1/1/hello")
+	}
+	held := state.OutboxHeldQuietHours("22:00–08:00", "member")
+	st.send(state.SendStatus{Key: "campaign/welcome/ann/1/1/hello", Status: state.OutboxSent, Reason: held})
+	st.send(state.SendStatus{Key: "campaign/welcome/bob/1/1/hello", Status: state.OutboxSent, Reason: held})
+	st.send(state.SendStatus{Key: "campaign/welcome/cat/1/1/hello", Status: state.OutboxSent})
+	st.send(state.SendStatus{Key: "campaign/welcome/dan/1/1/hello", Status: state.OutboxPending, Reason: held})
+	hello := st.report()[0]
+	if hello.Delivered != 3 || hello.DeliveredAfterHold != 2 || hello.HeldAtDelivery != 1 || hello.Held != 3 || hello.HeldBy["quiet_hours"] != 3 {
+		t.Errorf("hello: %+v; want 3 delivered, 2 of them after a hold, dan's waiting, ann, bob and dan held once each", hello)
+	}
+	b, err := json.Marshal(hello)
+	if err != nil || !strings.Contains(string(b), `"held_at_delivery":1,"delivered_after_hold":2`) {
+		t.Errorf("JSON %s, %v; want held_at_delivery and delivered_after_hold", b, err)
+	}
+}
+
 // The latest runs' counts say what became of the messages they queued,
 // from the outbox entries of those runs alone: an earlier run's entry
 // (bob's dead hello, from his first run) counts at its step, not there;

@@ -159,11 +159,11 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		}
 		// A send skipped because the member unsubscribed, left or came
 		// back is told by the outcomes (at its step) or the outbox (at
-		// delivery).
+		// delivery), and a run's sends by both.
 		var skipped []runtime.Skip
 		var sends []state.OutboxEntry
+		var outs []state.Outcome
 		if strings.HasPrefix(addr, "campaign.") && len(m.Campaigns) > 0 {
-			var outs []state.Outcome
 			if outcomes != nil {
 				if outs, err = outcomes(); err != nil {
 					return err
@@ -188,7 +188,7 @@ func (d *Daemon) explain(w http.ResponseWriter, r *http.Request, addr string, at
 		if past == nil {
 			forecast = rt.Forecast(m, addr, at)
 		}
-		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Waiting: rt.Waits(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Forecast: forecast, Stale: runtime.StaleSince(m, d.opt.Now()), Warnings: asOfNotes(past)})
+		body, err = marshalJSON(runtime.WhyView{Member: m.ID, Rule: addr, At: at.UTC(), Runs: rt.RunInfos(m, addr, "", at, outs, sends), Explanations: ex, Verdict: verdict, Incentive: incentive, Held: append(rt.Holds(m, addr, at), runtime.DeliveryHolds(m, addr, sends, at)...), Waiting: rt.Waits(m, addr, at), Dropped: dropped, EndedRuns: runtime.EndedRunsOf(m, addr), Skipped: skipped, CampaignRemoved: rt.CampaignRemoved(addr), TierMoves: rt.TierMoves(m, addr), Forecast: forecast, Stale: runtime.StaleSince(m, d.opt.Now()), Warnings: asOfNotes(past)})
 		return err
 	})
 	d.answer(w, body, err)

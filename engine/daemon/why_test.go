@@ -49,6 +49,15 @@ campaign "night" {
 	if _, why := get(t, f, "/v1/members/cat/why?rule=campaign.night&at=2026-01-02T09:00:00Z"); why["held"] != nil {
 		t.Errorf("after the quiet hours: held %v", why["held"])
 	}
+	// The run itself, as hearth member why -json has it under runs: its
+	// number and no send made yet.
+	runs, _ := why["runs"].([]any)
+	if len(runs) != 1 {
+		t.Fatalf("runs: %v; want the one run", why["runs"])
+	}
+	if r := runs[0].(map[string]any); r["run"] != "night" || r["number"] != 1.0 || r["ended"] != nil || r["sends"] != nil {
+		t.Errorf("run: %v; want night, run 1, under way, no send queued", r)
+	}
 }
 
 // The admin API's why tells of a keyed run retention dropped, from the

@@ -381,7 +381,14 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		switch {
 		case sendErr == nil:
 			rep.Sent++
-			err = d.store.MarkSent(ctx, e.Key, attempts, now)
+			// A send the quiet hours held at delivery keeps the hold, so
+			// its entry still tells it was held once it has gone out.
+			hk, keeps := d.store.(state.SentAfterHoldMarker)
+			if _, _, held := state.OutboxHeldQuiet(e.LastError); held && keeps {
+				err = hk.MarkSentAfterHold(ctx, e.Key, attempts, now, e.LastError)
+			} else {
+				err = d.store.MarkSent(ctx, e.Key, attempts, now)
+			}
 		case errors.As(sendErr, &skip):
 			rep.LeftAlone++
 			result = "skipped"

@@ -144,6 +144,41 @@ func TestDispatcherHoldsAndExpiresLateSends(t *testing.T) {
 			if rep, err = d.RunOnce(ctx); err != nil || rep.Sent != 1 || !slices.Equal(r.keys, []string{"tokyo", "late"}) {
 				t.Errorf("in the morning: %+v, %v, sent %q; want late sent", rep, err, r.keys)
 			}
+			// Gone out, both keep the hold they went out after, so what
+			// was held is still known (hearth campaign show).
+			sent, err := s.ListOutbox(ctx, outbox.Sent, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range sent {
+				if _, _, ok := state.OutboxHeldQuiet(e.LastError); !ok {
+					t.Errorf("%s: sent with reason %q; want the hold kept", e.Key, e.LastError)
+				}
+			}
+			if len(sent) != 2 {
+				t.Errorf("%d sent; want late and tokyo", len(sent))
+			}
+		})
+	}
+}
+
+// A send delivered with no hold before keeps no reason, as before.
+func TestDispatcherSendsUnheldWithNoReason(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open()
+			due := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+			saveAndEnqueue(t, s, []*state.Member{{ID: "ann"}}, []state.Action{{Key: "noon", Kind: "send.dm", Member: "ann", Campaign: "welcome", Step: "hello", At: due, Text: "hi", Target: "ann"}})
+			cfg := guardedConfig()
+			d := outbox.New(s, &recorder{}, outbox.Options{Now: func() time.Time { return due }, Config: func() *config.Config { return cfg }, Recipients: recipientsIn(s)})
+			if rep, err := d.RunOnce(ctx); err != nil || rep.Sent != 1 {
+				t.Fatalf("round: %+v, %v; want noon sent", rep, err)
+			}
+			sent, err := s.ListOutbox(ctx, outbox.Sent, 10)
+			if err != nil || len(sent) != 1 || sent[0].LastError != "" {
+				t.Errorf("sent %+v, %v; want noon with no reason", sent, err)
+			}
 		})
 	}
 }

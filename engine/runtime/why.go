@@ -469,9 +469,14 @@ func shortPath(p string) string {
 // WhyView is member why's answer as JSON, from hearth member why -json
 // and the admin API alike.
 type WhyView struct {
-	Member       string        `json:"member"`
-	Rule         string        `json:"rule"` // the address asked about
-	At           time.Time     `json:"at"`
+	Member string    `json:"member"`
+	Rule   string    `json:"rule"` // the address asked about
+	At     time.Time `json:"at"`
+	// AtReason says why At is not the time asked about (the clock, when
+	// no time is): the rules of an ended campaign run are evaluated as
+	// of its window, AtConversionWindowClosed or AtRunEnded (hearth
+	// member why); absent when At is the time asked about.
+	AtReason     string        `json:"at_reason,omitempty"`
 	Explanations []Explanation `json:"explanations"`
 	// Verdict is what the runtime would do at At with the tier or
 	// incentive asked about, and Incentive the member's bookkeeping for
@@ -492,6 +497,10 @@ type WhyView struct {
 	// EndedRuns is what retention left of the member's ended keyed runs
 	// of a campaign asked about as campaign.NAME (EndedRunsOf).
 	EndedRuns *EndedRuns `json:"ended_runs,omitempty"`
+	// Runs are the campaign's runs asked about: each one's variant,
+	// sends and conversion window, and the fate of a step asked about
+	// (RunInfos); absent for another address or a member with no run.
+	Runs []RunInfo `json:"runs,omitempty"`
 	// Skipped is the sends of the campaign's runs not made because the
 	// member unsubscribed, left or came back (Skips); absent when none is.
 	Skipped []Skip `json:"skipped,omitempty"`
@@ -516,6 +525,12 @@ type WhyView struct {
 	// (AsOf): they are as they stand, or not known.
 	Warnings []AsOfNote `json:"warnings,omitempty"`
 }
+
+// WhyView.AtReason values.
+const (
+	AtConversionWindowClosed = "conversion_window_closed"
+	AtRunEnded               = "run_ended"
+)
 
 // TierMove is one of a member's moves onto or off a tier: an entry of
 // their tier history with its direction, as tier outcomes name it.

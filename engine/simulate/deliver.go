@@ -159,6 +159,7 @@ func (d *delivery) deliver(ctx context.Context, until time.Time, h deliveryHooks
 // whether a was sent or skipped.
 func (d *delivery) decide(ctx context.Context, a state.Action, until time.Time, h deliveryHooks) (bool, error) {
 	q := d.queued[a.Key]
+	held := "" // the latest hold, kept by the entry sent after it
 	for !q.at.After(until) {
 		dec := d.rules.Decide(a, d.recipients(a, q.at), q.at)
 		switch {
@@ -175,9 +176,13 @@ func (d *delivery) decide(ctx context.Context, a state.Action, until time.Time, 
 			if err := h.hold(q, a, dec.Hold, dec.Until); err != nil {
 				return false, err
 			}
-			q.at = dec.Until
+			q.at, held = dec.Until, dec.Hold
 		default:
 			delete(d.queued, a.Key)
+			// As the outbox does: a send held at delivery keeps the hold.
+			if _, _, quiet := state.OutboxHeldQuiet(held); quiet {
+				return true, d.store.MarkSentAfterHold(ctx, a.Key, 1, q.at, held)
+			}
 			return true, d.store.MarkSent(ctx, a.Key, 1, q.at)
 		}
 	}

@@ -156,7 +156,12 @@ type Summary struct {
 	Points   int            `json:"points_net"`
 	Badges   map[string]int `json:"badge_holders"` // badge -> members holding it at the end
 	Awards   map[string]int `json:"badge_awards"`  // badge -> awards in the window
-	Tiers    map[string]int `json:"tiers"`         // tier -> members at the end ("" none)
+	// Tiers counts the members on each tier ("" none) at the end, those
+	// who left not counted, as hearth report, GET /v1/population and the
+	// hearth_tier_members gauge count them: they keep their tier for when
+	// they come back, as they keep no segment. Left counts those.
+	Tiers map[string]int `json:"tiers"`
+	Left  int            `json:"left"` // members who have left at the end
 	// Flapping are the tiers members moved back and forth on during the
 	// replay: promoted to the tier again after a demotion from it.
 	Flapping map[string]*Flapping `json:"flapping,omitempty"`
@@ -1227,7 +1232,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	err := store.Members(ctx, func(m *state.Member) error {
 		sum.Members++
-		sum.Tiers[m.Tier.Name]++
+		if m.Left {
+			sum.Left++
+		} else {
+			sum.Tiers[m.Tier.Name]++
+		}
 		for s := range m.Segments {
 			sum.Segments[s]++
 		}

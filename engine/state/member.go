@@ -611,6 +611,16 @@ func OutboxHeldQuiet(reason string) (window, zone string, ok bool) {
 	return window, where, true
 }
 
+// SentAfterHoldMarker is an outbox store that can finish an action as
+// sent keeping the hold at delivery it went out after (an
+// OutboxHeldQuietHours reason) as its reason, where MarkSent clears it:
+// the sent entry still tells that the outbox held it, for hearth
+// campaign show's step figures, in the same column, with no change to
+// the schema.
+type SentAfterHoldMarker interface {
+	MarkSentAfterHold(ctx context.Context, key string, attempts int, at time.Time, hold string) error
+}
+
 // OutboxSkippedUnsubscribed is the reason stored with an email skipped
 // because its member unsubscribed from its platform ("email.news") or
 // from all email (UnsubscribedAll) before it was sent.

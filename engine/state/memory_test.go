@@ -95,6 +95,10 @@ func TestMemoryOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }
 
+func TestMemoryOutboxSentAfterHold(t *testing.T) {
+	statetest.RunOutboxSentAfterHold(t, func(t *testing.T) state.Store { return state.NewMemory() })
+}
+
 func TestMemoryOutboxOldestPending(t *testing.T) {
 	statetest.RunOutboxOldestPending(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }

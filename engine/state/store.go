@@ -631,6 +631,19 @@ func (s *Memory) MarkSent(_ context.Context, key string, attempts int, at time.T
 	return nil
 }
 
+var _ SentAfterHoldMarker = (*Memory)(nil)
+
+// MarkSentAfterHold records a delivery the outbox held before, keeping
+// the hold as the entry's reason (SentAfterHoldMarker).
+func (s *Memory) MarkSentAfterHold(_ context.Context, key string, attempts int, at time.Time, hold string) error {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	if e := s.entries[key]; e != nil {
+		e.Status, e.Attempts, e.SentAt, e.FinishedAt, e.LastError = OutboxSent, attempts, at, at, hold
+	}
+	return nil
+}
+
 // MarkRetry schedules another try.
 func (s *Memory) MarkRetry(_ context.Context, key string, attempts int, next time.Time, reason string) error {
 	s.outboxMu.Lock()

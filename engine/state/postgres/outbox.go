@@ -119,6 +119,15 @@ func (s *Store) MarkSent(ctx context.Context, key string, attempts int, at time.
 	return err
 }
 
+var _ state.SentAfterHoldMarker = (*Store)(nil)
+
+// MarkSentAfterHold records a delivery the outbox held before, keeping
+// the hold as the entry's last_error (state.SentAfterHoldMarker).
+func (s *Store) MarkSentAfterHold(ctx context.Context, key string, attempts int, at time.Time, hold string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, finished_at = $2, last_error = $3, lease_until = 0 WHERE key = $4`, attempts, at.UnixNano(), hold, key)
+	return err
+}
+
 // MarkRetry schedules another try.
 func (s *Store) MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error {
 	_, err := s.updateOutbox(ctx, `UPDATE outbox SET attempts = $1, next_at = $2, last_error = $3, lease_until = 0 WHERE key = $4`, attempts, next.UnixNano(), reason, key)

@@ -720,6 +720,11 @@ func TestOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
 }
 
+func TestOutboxSentAfterHold(t *testing.T) {
+	testURL(t)
+	statetest.RunOutboxSentAfterHold(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })
+}
+
 func TestOutboxOldestPending(t *testing.T) {
 	testURL(t)
 	statetest.RunOutboxOldestPending(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })

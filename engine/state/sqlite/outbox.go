@@ -97,6 +97,15 @@ func (s *Store) MarkSent(ctx context.Context, key string, attempts int, at time.
 	return err
 }
 
+var _ state.SentAfterHoldMarker = (*Store)(nil)
+
+// MarkSentAfterHold records a delivery the outbox held before, keeping
+// the hold as the entry's last_error (state.SentAfterHoldMarker).
+func (s *Store) MarkSentAfterHold(ctx context.Context, key string, attempts int, at time.Time, hold string) error {
+	_, err := s.updateOutbox(ctx, `UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, finished_at = ?, last_error = ? WHERE key = ?`, attempts, at.UnixNano(), at.UnixNano(), hold, key)
+	return err
+}
+
 // MarkRetry schedules another try.
 func (s *Store) MarkRetry(ctx context.Context, key string, attempts int, next time.Time, reason string) error {
 	_, err := s.updateOutbox(ctx, `UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE key = ?`, attempts, next.UnixNano(), reason, key)

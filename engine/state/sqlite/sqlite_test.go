@@ -66,6 +66,10 @@ func TestOutboxFinished(t *testing.T) {
 	statetest.RunOutboxFinished(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
 
+func TestOutboxSentAfterHold(t *testing.T) {
+	statetest.RunOutboxSentAfterHold(t, func(t *testing.T) state.Store { return openTemp(t) })
+}
+
 func TestOutboxOldestPending(t *testing.T) {
 	statetest.RunOutboxOldestPending(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
