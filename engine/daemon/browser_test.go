@@ -109,7 +109,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, ctx, "open the dead letters", chromedp.Click(chromedp.CSS(`#outbox .tabs button[data-status="dead"]`)))
+	press(t, ctx, "open the dead letters", `#outbox .tabs button[data-status="dead"]`)
 	waitPage(t, ctx, shots, "the dead letter is listed with its error",
 		`(() => { const r = document.querySelector("#outbox-table tr.dead"); return !!r && r.textContent.includes("403 Forbidden"); })()`)
 	waitPage(t, ctx, shots, "the dead letter says when it gave up, under Gave up",
@@ -540,6 +540,21 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 	}
 }
 
+// press clicks the element sel finds in one step in the page: the
+// dashboard redraws refreshed sections, and a node looked up first and
+// clicked after could be gone by then.
+func press(t *testing.T, ctx context.Context, what, sel string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (!el) return false; el.click(); return true })()`, sel)
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if !ok {
+		t.Fatalf("%s: no element matches %s", what, sel)
+	}
+}
+
 // waitPage polls a JavaScript condition until it holds; on timeout it
 // fails with the page's visible text, which says what was drawn instead.
 func waitPage(t *testing.T, ctx context.Context, shots, what, cond string) {
@@ -843,7 +858,7 @@ func TestDashboardMemberSearch(t *testing.T) {
 	find("nobody-by-this-name")
 	waitPage(t, ctx, shots, "a text no member has says so", `document.querySelector("#member-view .error").textContent.includes("no member's id or name holds")`)
 
-	do(t, ctx, "open the lurkers' bar", chromedp.Click(chromedp.CSS(`#segment-bars .bar-row[data-name="lurkers"]`)))
+	press(t, ctx, "open the lurkers' bar", `#segment-bars .bar-row[data-name="lurkers"]`)
 	waitPage(t, ctx, shots, fmt.Sprintf("the lurkers' list has the bar's %d members", pop.Segments["lurkers"]),
 		fmt.Sprintf(`(() => { const l = document.querySelector("#member-view .member-list"); return !!l && l.textContent.includes("in segment lurkers") && %s === %d; })()`, rows, pop.Segments["lurkers"]))
 	shot(t, ctx, shots, "dashboard-member-list.png")
@@ -883,7 +898,7 @@ func TestDashboardOutboxPages(t *testing.T) {
 		fmt.Sprintf(`%s === 25 && !%s.hidden && %s === "the 25 due first of %d"`, rows, next, count, pending))
 	pages := 1
 	for shown := 25; shown < pending; pages++ {
-		do(t, ctx, "show the next page", chromedp.Click(chromedp.CSS(`#outbox-table button.more`)))
+		press(t, ctx, "show the next page", `#outbox-table button.more`)
 		shown = min(shown+25, pending)
 		waitPage(t, ctx, shots, fmt.Sprintf("page %d: %d rows", pages+1, shown), fmt.Sprintf(`%s === %d`, rows, shown))
 	}
