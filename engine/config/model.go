@@ -393,6 +393,8 @@ type Tier struct {
 	// the tier hold on a forum; nil when it sets none.
 	Trust     *TierTrust
 	DeclRange hcl.Range
+	// RankRange is where rank is written, for warnings about the ladder.
+	RankRange hcl.Range
 }
 
 // TrustPlatform is the platform type whose trust levels a tier's
