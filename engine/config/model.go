@@ -98,7 +98,11 @@ type Variable struct {
 	Sensitive   bool
 	Type        cty.Type
 	Value       cty.Value
-	DeclRange   hcl.Range
+	// From says where Value came from when not the default: "-var",
+	// "a var file", "environment variable HEARTH_VAR_x", or a test file
+	// that pins it; "" for the default.
+	From      string
+	DeclRange hcl.Range
 }
 
 // Platform is a platform block.
