@@ -165,6 +165,7 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		explainBlock(w, b, topic)
 		if topic == "test" {
 			fmt.Fprintln(w, "\nTests live in files named *.hearthtest.hcl beside the configuration; `hearth test DIR` runs them (hearth test -h).")
+			fmt.Fprintf(w, "\nA test file may set variables = { name = value } at its top, outside the test blocks: %s\n", hearthtest.VariablesDoc)
 		}
 		return 0
 	}

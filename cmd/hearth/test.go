@@ -21,6 +21,7 @@ Runs the rule unit tests in DIR's *.hearthtest.hcl files against the
 configuration in DIR. A test lists timed events and the state members must
 be in afterwards; time-based rules run up to each expectation's time.
 
+  variables = { threshold = 10 }  # optional, at the file's top: see below
   test "ten points promote to regular" {
     start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
     member "ann" {              # optional: set for ann in place of the rules
@@ -150,6 +151,15 @@ op and clauses [{source, result, error, decided, values, op, clauses}]
 as in hearth member why -json); and summary {tests, passed, failed}. -v
 changes nothing in it.
 
+A test file may pin variables for its tests, at its top:
+
+  variables = { threshold = 50 }
+
+The file's values win over -var, -var-file and HEARTH_VAR_ for its own
+tests (a note on stderr names each it overrides); the other files' tests
+keep those. Values are constants of the variable's type and must pass
+its validation blocks.
+
 Tests reach no platform, so sensitive variables (tokens, passwords) may
 go unset: CI runs them without production secrets.
 
@@ -184,7 +194,8 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, src, diags := config.Load(dir, vf.options(s))
+	opts := vf.options(s)
+	cfg, src, diags := config.Load(dir, opts)
 	var results []hearthtest.Result
 	var files []string
 	var opt hearthtest.RunOptions
@@ -204,9 +215,12 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 		var d hcl.Diagnostics
-		suite, d = hearthtest.Load(cfg, files)
+		suite, d = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
 		maps.Copy(src, suite.Sources)
 		diags = append(diags, d...)
+		if !*asJSON {
+			notePinned(s, cfg, suite, dir)
+		}
 		// Every test file is checked, selected or not; only the
 		// selected tests run.
 		noMatch = match != nil && suite.Selected(opt) == 0
@@ -264,6 +278,35 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// notePinned says, once a file, which values given on the command line
+// (or by a var file or the environment) a test file's variables
+// override for its tests, so that a -var seen to change nothing there is
+// explained.
+func notePinned(s *stdio, cfg *config.Config, suite *hearthtest.Suite, dir string) {
+	from := map[string]string{}
+	for _, v := range cfg.Variables {
+		if v.From != "" {
+			from[v.Name] = v.From
+		}
+	}
+	seen := map[string]bool{}
+	for _, t := range suite.Tests {
+		if seen[t.File] {
+			continue
+		}
+		seen[t.File] = true
+		var over []string
+		for _, p := range t.Pinned {
+			if f, ok := from[p.Name]; ok {
+				over = append(over, p.Name+" (over "+f+")")
+			}
+		}
+		if len(over) > 0 {
+			fmt.Fprintf(s.err, "Note: %s sets %s for its tests.\n", config.RelPath(t.File, relBase(dir)), strings.Join(over, ", "))
+		}
+	}
 }
 
 // writeNoMatch says that -run selected no test, and lists the names it

@@ -16,11 +16,11 @@ import (
 // TestTestUsage keeps hearth test -h in step with the test file schema:
 // its example parses, and writes every block with every attribute.
 func TestTestUsage(t *testing.T) {
-	// The example is the lines from `  test "` to the first `  }`.
+	// The example is the lines from `  variables` to the first `  }`.
 	var example []string
 	in := false
 	for _, line := range strings.Split(testUsage, "\n") {
-		if strings.HasPrefix(line, `  test "`) {
+		if strings.HasPrefix(line, `  variables = `) {
 			in = true
 		}
 		if in {

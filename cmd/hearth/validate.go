@@ -6,8 +6,10 @@ import (
 	"io"
 	"maps"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
@@ -28,9 +30,16 @@ contacted: no platform, no state, so sensitive string variables (tokens)
 need no value here; the other variables do. A secret written in a file
 (a token in plain text, which is a warning) is shown as "(sensitive)" in
 the quoted lines, in text and in -json, as every command shows it.
-The text lists the errors first, then the warnings, each kind by file and
-position, and ends with how many there are; -json lists them all by file
-and position.
+The text lists the configuration's diagnostics, then the test files',
+each errors first, then warnings, by file and position, and ends with
+how many there are; -json lists them all by file and position. When the
+configuration has errors, what a test file names that it lacks (a tier
+deleted) may only follow from them: the text then gives one error a
+test file ("3 test cases name tiers the configuration does not have:
+member (first at ...)"), -json still each. A test file's variables =
+{ ... } are loaded as hearth test loads them. On success, the variables
+given a value by -var, -var-file or HEARTH_VAR_ are named with it
+(sensitive ones by name only).
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 
@@ -61,50 +70,84 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	cfg, src, diags := config.Load(dir, vf.options(s))
+	opts := vf.options(s)
+	cfg, src, diags := config.Load(dir, opts)
 	// Test files are read too, as far as they can be without running
 	// them, so a broken one is not found only by hearth test: their
-	// syntax and schema always, and, on a configuration that loaded,
-	// what they name in it (tiers, badges, event types ...), as hearth
-	// test checks them before running any, so that validate and test
-	// agree on a test file naming a tier the configuration lacks.
+	// syntax and schema, and what they name in the configuration
+	// (tiers, badges, event types ...), as hearth test checks them
+	// before running any, so that validate and test agree on a test
+	// file naming a tier the configuration lacks; a file's variables
+	// are loaded as hearth test loads them. On a configuration with
+	// errors, what a file names that it lacks may only follow from them
+	// (a tier deleted, with a rule still naming it): the text says so
+	// once a file, -json lists each.
+	var tests, testsAll hcl.Diagnostics
 	if files, err := hearthtest.Files(dir); err == nil && len(files) > 0 {
 		var suite *hearthtest.Suite
-		var d hcl.Diagnostics
 		if diags.HasErrors() {
-			suite, d = hearthtest.Parse(files)
+			suite, testsAll, tests = hearthtest.LoadBroken(cfg, files, relBase(dir))
 		} else {
-			suite, d = hearthtest.Load(cfg, files)
+			suite, tests = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
+			testsAll = tests
 		}
 		maps.Copy(src, suite.Sources)
-		diags = append(diags, d...)
 	}
 	// Snippets mask the secrets written in the files (a plain-text
 	// token's warning quotes its line); rd takes the sensitive values
 	// out of messages too: validate runs in CI, whose logs are kept.
 	rd := cfg.Redactor()
 	if *asJSON {
-		out := config.ToJSON(src, diags, relBase(dir))
+		all := append(diags, testsAll...)
+		out := config.ToJSON(src, all, relBase(dir))
 		out.Redact(rd)
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(out)
-		if diags.HasErrors() {
+		if all.HasErrors() {
 			return 1
 		}
 		return 0
 	}
 	color := s.color(s.errTTY)
-	if diags.HasErrors() {
+	// The configuration's diagnostics first, then the test files':
+	// these are checked against the configuration, which may explain
+	// them (a warning about a tier's rank above fifty test errors).
+	shown := append(append(hcl.Diagnostics{}, diags...), tests...)
+	if len(shown) > 0 {
 		_ = rd.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
-		writeErrorCount(s.err, diags, dir)
+		_ = rd.WriteDiagnostics(s.err, src, tests, relBase(dir), color)
+	}
+	if shown.HasErrors() {
+		writeErrorCount(s.err, shown, dir)
 		return 1
 	}
-	if len(diags) > 0 {
-		_ = rd.WriteDiagnostics(s.err, src, diags, relBase(dir), color)
-	}
 	fmt.Fprintf(s.out, "Success! The configuration in %s is valid: %s.\n", dir, summary(cfg))
+	if set := varsSet(cfg); set != "" {
+		fmt.Fprintf(s.out, "Variables set: %s.\n", set)
+	}
 	return 0
+}
+
+// varsSet lists the variables given a value other than their default,
+// and where from, so that a -var that changed nothing (a misspelt value
+// of the right name still counts) is seen to have been read: "threshold
+// = 50 (-var), token (sensitive, HEARTH_VAR_token)".
+func varsSet(cfg *config.Config) string {
+	var out []string
+	for _, v := range cfg.Variables {
+		if v.From == "" {
+			continue
+		}
+		if v.Sensitive {
+			out = append(out, fmt.Sprintf("%s (sensitive, %s)", v.Name, v.From))
+			continue
+		}
+		val, _ := v.Value.Unmark()
+		text := strings.TrimSpace(string(hclwrite.TokensForValue(val).Bytes()))
+		out = append(out, fmt.Sprintf("%s = %s (%s)", v.Name, text, v.From))
+	}
+	return strings.Join(out, ", ")
 }
 
 // relBase is the directory diagnostics name files relative to: the

@@ -672,6 +672,7 @@ func (l *loader) decodeTier(hb *hcl.Block) {
 		t.Title = name
 	}
 	if a := b.attr("rank"); a != nil && rankOK {
+		t.RankRange = a.Expr.Range()
 		if t.Rank < 1 {
 			l.errorf(a.Expr.Range().Ptr(), "Invalid rank", "rank must be 1 or more: 1 is the first rung above no tier.")
 		}

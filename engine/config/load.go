@@ -136,6 +136,21 @@ type Options struct {
 	// the hearth block reads (a state url from var.db_url) still need a
 	// value, since without one the wrong state would be opened.
 	ValuesOptional bool
+	// Pinned are variable values a test file sets (its variables
+	// attribute). They win over every other source, -var included, so a
+	// test means the same whatever the command line says.
+	Pinned []PinnedVar
+}
+
+// PinnedVar is a variable value written outside the configuration and
+// the var files: in a test file. Expr is evaluated without context, so
+// it must be a constant; errors point at it.
+type PinnedVar struct {
+	Name      string
+	NameRange hcl.Range
+	Expr      hcl.Expression
+	// Where names the file for messages: "test file x.hearthtest.hcl".
+	Where string
 }
 
 // Sources are the parsed files, for printing diagnostics with snippets.

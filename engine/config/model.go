@@ -98,7 +98,11 @@ type Variable struct {
 	Sensitive   bool
 	Type        cty.Type
 	Value       cty.Value
-	DeclRange   hcl.Range
+	// From says where Value came from when not the default: "-var",
+	// "a var file", "environment variable HEARTH_VAR_x", or a test file
+	// that pins it; "" for the default.
+	From      string
+	DeclRange hcl.Range
 }
 
 // Platform is a platform block.
@@ -393,6 +397,8 @@ type Tier struct {
 	// the tier hold on a forum; nil when it sets none.
 	Trust     *TierTrust
 	DeclRange hcl.Range
+	// RankRange is where rank is written, for warnings about the ladder.
+	RankRange hcl.Range
 }
 
 // TrustPlatform is the platform type whose trust levels a tier's

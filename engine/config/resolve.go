@@ -466,6 +466,8 @@ func (l *loader) compileAll() {
 	l.checkSegmentCycles()
 	l.checkTierSegmentLoops()
 	l.checkTierLadder()
+	l.checkRankGaps()
+	l.checkRankComparisons()
 	for _, c := range l.cfg.Campaigns {
 		l.checkLeftRules(c)
 	}

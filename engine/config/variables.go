@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -24,8 +25,10 @@ const EnvVarPrefix = "HEARTH_VAR_"
 
 type rawValue struct {
 	text  string
-	expr  hcl.Expression // from a var file
+	expr  hcl.Expression // from a var file or a test file
 	where string
+	// from is where, shorter, for Variable.From.
+	from string
 }
 
 func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
@@ -135,6 +138,7 @@ func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
 			} else {
 				where = " from " + r.where
 			}
+			v.From = r.from
 		} else if p.def != nil {
 			var d hcl.Diagnostics
 			val, d = p.def.Value(nil)
@@ -265,7 +269,7 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 	sort.Strings(names)
 	for _, n := range names {
 		if s, ok := l.opts.LookupEnv(EnvVarPrefix + n); ok {
-			out[n] = rawValue{text: s, where: "environment variable " + EnvVarPrefix + n}
+			out[n] = rawValue{text: s, where: "environment variable " + EnvVarPrefix + n, from: EnvVarPrefix + n}
 		}
 	}
 	for _, path := range l.opts.VarFiles {
@@ -290,7 +294,7 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 				l.errorf(a.NameRange.Ptr(), "Value for undeclared variable", "%s sets %q, but no variable block declares it.%s", path, name, suggest(name, names))
 				continue
 			}
-			out[name] = rawValue{expr: a.Expr, where: path}
+			out[name] = rawValue{expr: a.Expr, where: path, from: "-var-file " + filepath.Base(path)}
 		}
 	}
 	for _, arg := range l.opts.Vars {
@@ -303,7 +307,14 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 			l.errorf(nil, "Value for undeclared variable", "-var sets %q, but no variable block declares it.%s", name, suggest(name, names))
 			continue
 		}
-		out[name] = rawValue{text: text, where: "-var " + name}
+		out[name] = rawValue{text: text, where: "-var " + name, from: "-var"}
+	}
+	for _, p := range l.opts.Pinned {
+		if _, ok := decls[p.Name]; !ok {
+			l.errorf(p.NameRange.Ptr(), "Value for undeclared variable", "%s sets %q, but no variable block declares it.%s", p.Where, p.Name, suggest(p.Name, names))
+			continue
+		}
+		out[p.Name] = rawValue{expr: p.Expr, where: p.Where, from: p.Where}
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -68,6 +69,60 @@ func TestVariablePrecedence(t *testing.T) {
 				t.Errorf("greeting = %q; want %q", got.AsString(), tc.want)
 			}
 		})
+	}
+}
+
+// TestPinnedVariables: a test file's values win over every other
+// source, and each variable says where its value came from.
+func TestPinnedVariables(t *testing.T) {
+	dir := writeDir(t, map[string]string{"main.hcl": `variable "greeting" {
+  default = "from default"
+}
+variable "count" {
+  type    = number
+  default = 1
+}
+variable "other" {
+  default = "x"
+}
+`})
+	pin := func(name, src string) config.PinnedVar {
+		expr, diags := hclsyntax.ParseExpression([]byte(src), "t.hearthtest.hcl", hcl.Pos{Line: 1, Column: 1})
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		return config.PinnedVar{Name: name, Expr: expr, Where: "test file t.hearthtest.hcl"}
+	}
+	opts := testOptions(map[string]string{"HEARTH_VAR_count": "3"})
+	opts.Vars = []string{"greeting=from -var"}
+	opts.Pinned = []config.PinnedVar{pin("greeting", `"pinned"`)}
+	cfg, _, diags := config.Load(dir, opts)
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics:%s", describe(diags))
+	}
+	from := map[string]string{}
+	for _, v := range cfg.Variables {
+		from[v.Name] = v.From
+	}
+	if got, _ := variableValue(t, cfg, "greeting"); got.AsString() != "pinned" {
+		t.Errorf("greeting = %q; want the pinned value", got.AsString())
+	}
+	if from["greeting"] != "test file t.hearthtest.hcl" || from["count"] != "HEARTH_VAR_count" || from["other"] != "" {
+		t.Errorf("From = %q", from)
+	}
+
+	opts.Pinned = []config.PinnedVar{pin("greting", `"x"`), pin("count", `"many"`)}
+	_, _, diags = config.Load(dir, opts)
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Summary+": "+d.Detail)
+	}
+	want := []string{
+		`Value for undeclared variable: test file t.hearthtest.hcl sets "greting", but no variable block declares it. Did you mean "greeting"?`,
+		`Invalid value for variable: The value for "count" is not a number: a number is required.`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -32,13 +32,104 @@ type line struct {
 // attributes, declared or not.
 const profileType = "member.profile_updated"
 
+// Reload loads the configuration again with a test file's variables
+// pinned over the other sources: config.Load with Options.Pinned.
+type Reload func(pinned []config.PinnedVar) (*config.Config, hcl.Diagnostics)
+
+// Reloader is the Reload of the configuration in dir loaded with opts.
+func Reloader(dir string, opts config.Options) Reload {
+	return func(pinned []config.PinnedVar) (*config.Config, hcl.Diagnostics) {
+		o := opts
+		o.Pinned = pinned
+		c, _, diags := config.Load(dir, o)
+		return c, diags
+	}
+}
+
 // Load parses test files and checks them against cfg: Parse, then
-// Check, with the problems of both in file order.
-func Load(cfg *config.Config, files []string) (*Suite, hcl.Diagnostics) {
+// Check, with the problems of both in file order. The tests of a file
+// that sets variables are checked, and later run, against the
+// configuration reload gives with them.
+func Load(cfg *config.Config, files []string, reload Reload) (*Suite, hcl.Diagnostics) {
 	s, diags := Parse(files)
+	diags = append(diags, s.bind(reload)...)
 	diags = append(diags, s.Check(cfg)...)
 	sortDiagnostics(diags)
 	return s, diags
+}
+
+// bind loads the configuration of each file that pins variables, once
+// for files that pin the same values, and gives it to the file's tests.
+// Only a reload's errors are kept: its warnings are the configuration's
+// own, already reported. An error in the configuration's files says
+// which test file's values led to it.
+func (s *Suite) bind(reload Reload) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	loaded := map[string]*config.Config{}
+	failed := map[string]bool{}
+	for _, t := range s.Tests {
+		if len(t.Pinned) == 0 {
+			continue
+		}
+		key := s.pinKey(t.Pinned)
+		if c, ok := loaded[key]; ok {
+			t.cfg = c
+			continue
+		}
+		if failed[key] {
+			continue
+		}
+		if reload == nil {
+			diags = append(diags, errorAt(t.Pinned[0].NameRange, "Variables not applied", "this command cannot load the configuration with the variables of %s.", filepath.Base(t.File)))
+			failed[key] = true
+			continue
+		}
+		c, d := reload(t.Pinned)
+		for _, e := range d {
+			if e.Severity != hcl.DiagError {
+				continue
+			}
+			if e.Subject == nil || e.Subject.Filename != t.File {
+				e.Detail = strings.TrimSpace(e.Detail + " (with the variables " + filepath.Base(t.File) + " sets)")
+				if e.Subject == nil {
+					e.Subject = t.Pinned[0].NameRange.Ptr()
+				}
+			}
+			diags = append(diags, e)
+		}
+		if d.HasErrors() {
+			failed[key] = true
+			continue
+		}
+		loaded[key], t.cfg = c, c
+	}
+	return diags
+}
+
+// pinKey identifies a set of pinned values by their text, so files that
+// pin the same values share a configuration.
+func (s *Suite) pinKey(pinned []config.PinnedVar) string {
+	var b strings.Builder
+	for _, p := range pinned {
+		b.WriteString(p.Name)
+		b.WriteByte('=')
+		rng := p.Expr.Range()
+		if f := s.Sources[rng.Filename]; f != nil {
+			b.Write(rng.SliceBytes(f.Bytes))
+		} else {
+			fmt.Fprintf(&b, "%s:%d", rng.Filename, rng.Start.Byte)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// on is the configuration t runs on: its file's, or cfg.
+func (t *Test) on(cfg *config.Config) *config.Config {
+	if t.cfg != nil {
+		return t.cfg
+	}
+	return cfg
 }
 
 // sortDiagnostics orders diagnostics by file and position, so they read
@@ -63,7 +154,10 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 // and Check found no errors.
 func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	base := cfg
 	for _, t := range s.Tests {
+		start := len(diags)
+		cfg := t.on(base)
 		t.variants = nil
 		for _, p := range t.Members {
 			if pins := checkMember(cfg, p, &diags); len(pins) > 0 {
@@ -87,8 +181,120 @@ func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
 			known(x.NameRange, "alert", x.Name, names, "", &diags)
 		}
 		t.stream = stream(t)
+		for _, d := range diags[start:] {
+			n, _ := d.Extra.(*note)
+			if n == nil {
+				n = &note{}
+				d.Extra = n
+			}
+			n.test = t.Name
+		}
 	}
 	return diags
+}
+
+// note is what Check knows of a diagnostic it gives, for Summarize: the
+// test it is in, and the kind and name of what the test names that the
+// configuration lacks ("" when it is about something else).
+type note struct {
+	test, kind, name string
+}
+
+// LoadBroken is Load for a configuration with errors, as validate reads
+// test files then: Parse, and Check against as much of cfg as loaded,
+// with no variables pinned (their load would repeat cfg's errors). all
+// is every diagnostic, in file order; shown is all with what Check gave
+// summarized one a file (Summarize), paths relative to base.
+func LoadBroken(cfg *config.Config, files []string, base string) (s *Suite, all, shown hcl.Diagnostics) {
+	s, all = Parse(files)
+	all = append(all, s.Check(cfg)...)
+	sortDiagnostics(all)
+	return s, all, Summarize(all, base)
+}
+
+// Summarize makes the diagnostics Check gave one a test file, for a
+// configuration with errors, which those may only follow from: a tier
+// removed with a mistake left behind makes every test naming it an
+// error too. Each says how many of the file's tests name what the
+// configuration lacks, and what, at the first; the other problems are
+// counted. Diagnostics not from Check are left as they are.
+func Summarize(diags hcl.Diagnostics, base string) hcl.Diagnostics {
+	type file struct {
+		first  *hcl.Diagnostic
+		tests  []string
+		kinds  []string            // in order of first mention
+		names  map[string][]string // kind -> names
+		others int
+		errs   bool
+	}
+	var order []string
+	files := map[string]*file{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		n, ok := d.Extra.(*note)
+		if !ok || d.Subject == nil {
+			out = append(out, d)
+			continue
+		}
+		f := files[d.Subject.Filename]
+		if f == nil {
+			f = &file{first: d, names: map[string][]string{}}
+			files[d.Subject.Filename] = f
+			order = append(order, d.Subject.Filename)
+		}
+		f.errs = f.errs || d.Severity == hcl.DiagError
+		if !slices.Contains(f.tests, n.test) {
+			f.tests = append(f.tests, n.test)
+		}
+		switch {
+		case n.kind == "":
+			f.others++
+		case !slices.Contains(f.kinds, n.kind):
+			f.kinds = append(f.kinds, n.kind)
+			fallthrough
+		default:
+			if !slices.Contains(f.names[n.kind], n.name) {
+				f.names[n.kind] = append(f.names[n.kind], n.name)
+			}
+		}
+	}
+	for _, path := range order {
+		f := files[path]
+		first := f.first.Subject
+		where := fmt.Sprintf("%s:%d", config.RelPath(first.Filename, base), first.Start.Line)
+		var detail string
+		summary := "Test file names what the configuration lacks"
+		if len(f.kinds) > 0 {
+			var kinds, names []string
+			for _, k := range f.kinds {
+				kinds = append(kinds, k+"s")
+				for _, n := range f.names[k] {
+					if len(f.kinds) > 1 {
+						n = k + " " + n
+					}
+					names = append(names, n)
+				}
+			}
+			detail = fmt.Sprintf("%s %s %s the configuration does not have: %s (first at %s).",
+				plural(len(f.tests), "test case", "test cases"), map[bool]string{true: "names", false: "name"}[len(f.tests) == 1],
+				strings.Join(kinds, "/"), strings.Join(names, ", "), where)
+			if f.others > 0 {
+				detail += fmt.Sprintf(" There %s %s against the configuration too.", map[bool]string{true: "is", false: "are"}[f.others == 1], plural(f.others, "other problem", "other problems"))
+			}
+		} else {
+			summary = "Test file problems against the configuration"
+			detail = fmt.Sprintf("%s %s %s against the configuration (first at %s).",
+				plural(len(f.tests), "test case", "test cases"), map[bool]string{true: "has", false: "have"}[len(f.tests) == 1],
+				plural(f.others, "problem", "problems"), where)
+		}
+		detail += " The configuration has errors, which these may only follow from: fix those first, and each is then reported where it is (-json lists each now)."
+		sev := hcl.DiagWarning
+		if f.errs {
+			sev = hcl.DiagError
+		}
+		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: first})
+	}
+	return out
 }
 
 // checkEvent checks an event as the runtime will read it: its type must
@@ -97,9 +303,11 @@ func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
 func checkEvent(cfg *config.Config, e *Event, diags *hcl.Diagnostics) {
 	et, ok := cfg.EventTypes[e.Type]
 	if !ok {
-		*diags = append(*diags, errorAt(e.TypeRange, "Unknown event type",
+		d := errorAt(e.TypeRange, "Unknown event type",
 			"There is no event type %q.%s Declare custom types with an event block; `hearth explain events` lists the standard ones.",
-			e.Type, suggest(e.Type, sortedKeys(cfg.EventTypes))))
+			e.Type, suggest(e.Type, sortedKeys(cfg.EventTypes)))
+		d.Extra = &note{kind: "event type", name: e.Type}
+		*diags = append(*diags, d)
 		e.bad = true
 	}
 	if e.bad {
@@ -350,7 +558,13 @@ func known(rng hcl.Range, kind, name string, names []string, owner string, diags
 		sorted := slices.Sorted(slices.Values(names))
 		hint = " There are " + quoteList(sorted) + "."
 	}
-	*diags = append(*diags, errorAt(rng, "Unknown "+kind, "%s%s", msg, hint))
+	d := errorAt(rng, "Unknown "+kind, "%s%s", msg, hint)
+	if owner == "" {
+		// Inside a campaign, a step or variant is not the
+		// configuration's own name: Summarize counts it apart.
+		d.Extra = &note{kind: kind, name: name}
+	}
+	*diags = append(*diags, d)
 }
 
 // knownAll reports each element of a list attribute that is not one of

@@ -98,7 +98,8 @@ func (s *Suite) Selected(opt RunOptions) int {
 }
 
 // Run runs the tests opt selects of a suite that Parse and Check passed
-// against cfg. Each expectation replays the test's events up to its time
+// against cfg (a test whose file sets variables, against the
+// configuration Load gave it). Each expectation replays the test's events up to its time
 // in a fresh sandbox, so time-based rules run up to then.
 func (s *Suite) Run(ctx context.Context, cfg *config.Config, opt RunOptions) ([]Result, hcl.Diagnostics) {
 	var results []Result
@@ -111,7 +112,7 @@ func (s *Suite) Run(ctx context.Context, cfg *config.Config, opt RunOptions) ([]
 			opt.Started(t)
 		}
 		begin := time.Now()
-		res, d := runTest(ctx, cfg, t)
+		res, d := runTest(ctx, t.on(cfg), t)
 		res.Duration = time.Since(begin)
 		diags = append(diags, d...)
 		results = append(results, res)

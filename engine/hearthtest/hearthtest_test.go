@@ -30,17 +30,21 @@ func load(t *testing.T, ar *txtar.Archive) (*config.Config, *hearthtest.Suite, h
 	t.Helper()
 	dir := t.TempDir()
 	for _, f := range ar.Files {
-		if f.Name == "want" {
+		if f.Name == "want" || f.Name == "vars" {
 			continue
 		}
 		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cfg, _, diags := config.Load(dir, config.Options{
+	opts := config.Options{
 		Platforms: map[string]config.PlatformSpec{"local": local.Spec(), "email": email.Spec()},
 		LookupEnv: func(string) (string, bool) { return "", false },
-	})
+	}
+	if v, ok := ar.Files[0], len(ar.Files) > 0; ok && v.Name == "vars" {
+		opts.Vars = strings.Fields(string(v.Data))
+	}
+	cfg, _, diags := config.Load(dir, opts)
 	if diags.HasErrors() {
 		t.Fatalf("configuration: %s", diags.Error())
 	}
@@ -48,7 +52,7 @@ func load(t *testing.T, ar *txtar.Archive) (*config.Config, *hearthtest.Suite, h
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test files: %v", err)
 	}
-	suite, diags := hearthtest.Load(cfg, files)
+	suite, diags := hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
 	return cfg, suite, diags
 }
 

@@ -36,6 +36,12 @@ type Test struct {
 	Expects   []*Expect
 	Alerts    []*ExpectAlert
 	DeclRange hcl.Range
+	// Pinned are the variables the test's file sets (its variables
+	// attribute); the test runs on the configuration loaded with them.
+	Pinned []config.PinnedVar
+	// cfg is that configuration, set by Load; nil: the one given to
+	// Check and Run.
+	cfg *config.Config
 	// stream is the test's events as JSON lines in time order, built by
 	// Check once the configuration is known.
 	stream []line
@@ -160,9 +166,10 @@ func Parse(files []string) (*Suite, hcl.Diagnostics) {
 		}
 		content, d := f.Body.Content(root.HCLSchema())
 		diags = append(diags, d...)
+		pinned := decodeVariables(content.Attributes["variables"], path, &diags)
 		for _, b := range content.Blocks {
 			t := decodeTest(b, spec, &diags)
-			t.File = path
+			t.File, t.Pinned = path, pinned
 			if prev, ok := names[t.Name]; ok {
 				diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate test name",
 					"A test named %q is already defined at %s:%d. Give each test of a directory its own name, so its result can be told apart.",
@@ -176,6 +183,45 @@ func Parse(files []string) (*Suite, hcl.Diagnostics) {
 	s.Sources = parser.Files()
 	sortDiagnostics(diags)
 	return s, diags
+}
+
+// decodeVariables reads a test file's variables: names and constant
+// values, which config.Load checks against the variable blocks.
+func decodeVariables(a *hcl.Attribute, path string, diags *hcl.Diagnostics) []config.PinnedVar {
+	if a == nil {
+		return nil
+	}
+	pairs, d := hcl.ExprMap(a.Expr)
+	if d.HasErrors() {
+		*diags = append(*diags, errorAt(a.Expr.Range(), "Invalid variables",
+			"variables must be an object of variable names and values, such as variables = { topics_created_last_100_days = 300 }."))
+		return nil
+	}
+	var out []config.PinnedVar
+	seen := map[string]hcl.Range{}
+	for _, p := range pairs {
+		name := hcl.ExprAsKeyword(p.Key)
+		if name == "" {
+			if v, d := p.Key.Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				name = v.AsString()
+			}
+		}
+		if !hclsyntax.ValidIdentifier(name) {
+			*diags = append(*diags, errorAt(p.Key.Range(), "Invalid variable name", "A key of variables is the name of a variable block of the configuration, such as topics_created_last_100_days."))
+			continue
+		}
+		if prev, ok := seen[name]; ok {
+			*diags = append(*diags, errorAt(p.Key.Range(), "Duplicate variable", "variables already sets %q at line %d.", name, prev.Start.Line))
+			continue
+		}
+		seen[name] = p.Key.Range()
+		if len(p.Value.Variables()) > 0 {
+			*diags = append(*diags, errorAt(p.Value.Range(), "Variable value must be constant", "The value of %q cannot refer to anything: write it out, as in a -var-file.", name))
+			continue
+		}
+		out = append(out, config.PinnedVar{Name: name, NameRange: p.Key.Range(), Expr: p.Value, Where: "test file " + filepath.Base(path)})
+	}
+	return out
 }
 
 func errorAt(rng hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {

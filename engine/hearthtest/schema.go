@@ -18,6 +18,10 @@ const (
 	heldNone         = "none"
 )
 
+// VariablesDoc describes a test file's variables attribute, for the
+// schema and for hearth explain test.
+const VariablesDoc = "Variable values every test of the file runs with, written at the top of the file: variable name = value, as in a -var-file. They win over -var, -var-file and HEARTH_VAR_ for this file's tests, so a test at a threshold a variable sets means the same whatever the command line says; the other files' tests keep the command line's values. Values must be constants of the variable's type, and pass its validation blocks."
+
 // Schema is the format of a test file. The decoder reads test files with
 // it and `hearth explain test` prints it, so the two cannot disagree.
 // It is built on each call: callers may not change a shared one.
@@ -139,7 +143,10 @@ campaign "onboarding" {
 }`,
 	}
 	return &config.Block{
-		Doc:    "A rule test file: test blocks, in files named *.hearthtest.hcl next to the configuration.",
+		Doc: "A rule test file: test blocks, in files named *.hearthtest.hcl next to the configuration.",
+		Attrs: []config.Attr{
+			{Name: "variables", Kind: config.KindAny, Doc: VariablesDoc, Example: `{ topics_created_last_100_days = 300 }`},
+		},
 		Blocks: []*config.Block{test},
 	}
 }

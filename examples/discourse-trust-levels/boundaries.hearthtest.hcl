@@ -13,6 +13,16 @@
 # = 0.9, compared as count < minimum * 0.9, no rounding), and never in the
 # first 14 days after the promotion (tl3_promotion_min_duration).
 
+# The level 3 boundaries are computed from the forum's figures, so they
+# are pinned here to the defaults the comments below count with: a run
+# with your forum's figures (-var topics_created_last_100_days=1800)
+# still tests the boundaries written here. The file's values win over
+# -var for its tests alone.
+variables = {
+  topics_created_last_100_days = 240
+  posts_created_last_100_days  = 2400
+}
+
 # =====================================================================
 # Level 1 (basic): tl1_requires_topics_entered = 5,
 # tl1_requires_read_posts = 30, tl1_requires_time_spent_mins = 10.
