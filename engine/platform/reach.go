@@ -52,7 +52,9 @@ type OpenError struct {
 	Err      error
 }
 
-func (e *OpenError) Error() string { return e.Platform.Addr() + where(e.Platform) + ": " + e.Err.Error() }
+func (e *OpenError) Error() string {
+	return e.Platform.Addr() + where(e.Platform) + ": " + e.Err.Error()
+}
 func (e *OpenError) Unwrap() error { return e.Err }
 
 // Failure is why a call never got a useful answer from a platform.
@@ -186,7 +188,11 @@ func (f ConnFailure) Hint(p *config.Platform) string {
 	case FailTLS:
 		return fmt.Sprintf("The TLS handshake with %s failed: its certificate is not trusted here (self-signed, expired or for another name), or the server does not speak https. Check that %s uses the name its certificate is for; a private CA must be in the system's trust store (or SSL_CERT_FILE).", at, check)
 	case FailTimeout:
-		return fmt.Sprintf("%s did not answer in time. Check that it is up and reachable from here (a firewall or proxy may drop the connection), and %s; a slow server may answer if tried again.", at, check)
+		more := fmt.Sprintf("plan and apply have no -timeout flag: where platform.%s has a timeout setting (hearth explain platform.%s), a longer one gives it more time", p.Type, p.Type)
+		if v, ok := p.Settings["timeout"]; ok && !v.IsMarked() && v.Type() == cty.String {
+			more = fmt.Sprintf("a slow one may need a longer timeout setting than %s", v.AsString())
+		}
+		return fmt.Sprintf("%s did not answer in time. Check that it is up and reachable from here (a firewall or proxy may drop the connection), and %s; %s.", at, check, more)
 	case FailAuth:
 		return fmt.Sprintf("%s answered, but refused the credentials. Check %s: a current credential of this platform, with the rights hearth needs, not revoked or expired.", at, credentials(p, f.Settings))
 	}
