@@ -456,7 +456,7 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		case st == http.StatusBadRequest:
 			return fmt.Errorf("%w: %v", platform.ErrInvalid, detail)
 		case st == http.StatusUnauthorized:
-			return platform.Permanent(fmt.Errorf("%v; Discord refuses the bot token: copy it again (Developer Portal, Bot, Reset Token)", detail))
+			return platform.Unauthorized(platform.Permanent(fmt.Errorf("%v; Discord refuses the bot token: copy it again (Developer Portal, Bot, Reset Token)", detail)), "token")
 		case st >= 500:
 			return platform.Temporary(detail, 0)
 		default:

@@ -245,6 +245,11 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	c.api = &Client{Base: strings.TrimSuffix(u.String(), "/"), Key: key, Username: user, HTTP: hc}
 	c.id = u.Host
 	me, err := c.api.Me(ctx)
+	var ae *APIError
+	if errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden) {
+		// Discourse answers a wrong key or username with 403 invalid_access.
+		return nil, platform.Unauthorized(err, "api_key", "api_username")
+	}
 	if err != nil {
 		return nil, err
 	}

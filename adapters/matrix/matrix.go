@@ -258,7 +258,7 @@ func classify(err error) error {
 	case code == "M_NOT_FOUND" || status == http.StatusNotFound:
 		return fmt.Errorf("%w: %s", platform.ErrNotFound, msg)
 	case code == "M_UNKNOWN_TOKEN" || code == "M_MISSING_TOKEN" || status == http.StatusUnauthorized:
-		return platform.Permanent(fmt.Errorf("the homeserver refused the access token: %s", msg))
+		return platform.Unauthorized(platform.Permanent(fmt.Errorf("the homeserver refused the access token: %s", msg)), "access_token")
 	case code == "M_FORBIDDEN" || status == http.StatusForbidden:
 		return platform.Permanent(fmt.Errorf("forbidden: %s", msg))
 	case code == "M_TOO_LARGE" || status == http.StatusRequestEntityTooLarge:

@@ -264,7 +264,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if err != nil {
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) && refusedToken[se.Err] {
-			return nil, fmt.Errorf("%w; Slack refuses the token: copy the Bot User OAuth Token (xoxb-...) again from the app's OAuth & Permissions page", wrap("auth.test", err))
+			return nil, platform.Unauthorized(fmt.Errorf("%w; Slack refuses the token: copy the Bot User OAuth Token (xoxb-...) again from the app's OAuth & Permissions page", wrap("auth.test", err)), "token")
 		}
 		return nil, wrap("auth.test", err)
 	}

@@ -223,7 +223,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 	if errors.Is(err, bot.ErrorUnauthorized) || errors.Is(err, bot.ErrorNotFound) {
 		// The Bot API answers a wrong or revoked token with 401, and one
 		// not shaped like a token with 404.
-		return nil, fmt.Errorf("telegram: checking the bot token: %w; Telegram does not know this token: copy it again from @BotFather (/token)", classify("getMe", err))
+		return nil, platform.Unauthorized(fmt.Errorf("telegram: checking the bot token: %w; Telegram does not know this token: copy it again from @BotFather (/token)", classify("getMe", err)), "token")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("telegram: checking the bot token: %w", classify("getMe", err))
@@ -317,7 +317,8 @@ func classify(method string, err error) error {
 	case errors.Is(err, bot.ErrorForbidden), errors.Is(err, bot.ErrorUnauthorized), errors.Is(err, bot.ErrorNotFound), errors.Is(err, bot.ErrorConflict):
 		return platform.Permanent(fmt.Errorf("telegram %s: %s", method, msg))
 	}
-	return platform.Temporary(fmt.Errorf("telegram %s: %s", method, msg), 0)
+	// %w keeps a network error in the chain, for platform.DiagnoseConn.
+	return platform.Temporary(fmt.Errorf("telegram %s: %w", method, err), 0)
 }
 
 // notFoundText recognises Telegram's descriptions of things that are

@@ -28,6 +28,7 @@ const localUsage = `Usage: hearth local join -name NAME [-referrer ID] [-timezon
        hearth local show [-json] members|messages|dms|roles COMMUNITY [DIR]
        hearth local channel create -community COMMUNITY NAME [DIR]
        hearth local role create -community COMMUNITY NAME [DIR]
+       hearth local serve [-listen ADDR] discourse
 
 Acts as the people on hearth's built-in local platform, so the whole loop
 can be tried with no account: apply the configuration, start the daemon,
@@ -73,6 +74,15 @@ import block (import { to = community.C.channel.NAME, id = "ch-N" }) or
 hearth state import to adopt; the platform file is never to be edited by
 hand (an id it did not issue makes it unreadable).
 
+serve runs a stand-in for another platform on this machine, to try
+plan and apply against without a real server: serve discourse serves
+hearth's fake of the Discourse API on -listen (a loopback address,
+default 127.0.0.1:4280) and prints the url and a fresh API key to put in
+the platform "discourse" block, until Ctrl-C. It is a test fake, not
+Discourse: what hearth makes in it is kept in memory and is gone when
+it stops, so a new one starts empty (hearth plan then shows it all to
+create again).
+
 Examples:
   hearth apply -auto-approve examples/quickstart
   hearth run examples/quickstart &
@@ -87,6 +97,7 @@ Examples:
   hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
   hearth local post -platform lab -member mb-1 -channel general "Hello" mycommunity   # with several local platforms
   hearth local channel create -community explorers showcase examples/quickstart
+  hearth local serve discourse                     # then hearth plan a forum configuration against it
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
@@ -96,10 +107,13 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if (args[0] == "channel" || args[0] == "role") && len(args) > 1 && args[1] == "create" {
 		return runLocalCreate(ctx, s, args[0], args[2:])
 	}
+	if args[0] == "serve" {
+		return runLocalServe(ctx, s, args[1:])
+	}
 	if args[0] == "channel" {
 		return argError(s, "local channel", "the verb is create: hearth local channel create -community COMMUNITY NAME [DIR]")
 	}
-	if verbs := []string{"join", "post", "react", "reply", "role", "show"}; !slices.Contains(verbs, args[0]) {
+	if verbs := []string{"join", "post", "react", "reply", "role", "show", "serve"}; !slices.Contains(verbs, args[0]) {
 		return unknownVerb(s, "local", args[0], verbs, localUsage)
 	}
 	verb := args[0]

@@ -236,7 +236,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	if verb == "prune" {
 		return runPrune(ctx, s, dir, vf, *dryRun, *asJSON)
 	}
-	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
+	cfg, src, ok := loadConfigSrc(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
 	}
@@ -363,14 +363,23 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		}
 	case "import":
 		// Adopting reads the object and writes state only.
+		// A platform out of reach is reported as plan reports it: a
+		// diagnostic on its block, with what to check.
+		unreached := func(err error) int {
+			if _, ok := platform.DiagnoseConn(err); !ok {
+				return fail(err)
+			}
+			planErrors{src: src, dir: dir, rd: cfg.Redactor()}.write(s, cmd, err)
+			return 1
+		}
 		conns, err := plan.OpenReadOnly(ctx, registry(), cfg, nil)
 		if err != nil {
-			return fail(err)
+			return unreached(err)
 		}
 		defer conns.Close()
 		r, already, err := plan.Adopt(ctx, cfg, ps, conns, addrs[0], addrs[1], who(s))
 		if err != nil {
-			return fail(err)
+			return unreached(err)
 		}
 		if already {
 			// Run again (a script retried): done before, so nothing to do.

@@ -291,6 +291,23 @@ func attrTypeNames() []string {
 	return out
 }
 
+// secretVar is the variable a credential setting is written from
+// (var.discourse_api_key), or "" when it names none or several.
+func secretVar(expr hcl.Expression) string {
+	name := ""
+	for _, tr := range expr.Variables() {
+		if tr.RootName() != "var" || len(tr) < 2 {
+			continue
+		}
+		a, ok := tr[1].(hcl.TraverseAttr)
+		if !ok || (name != "" && name != a.Name) {
+			return ""
+		}
+		name = a.Name
+	}
+	return name
+}
+
 func (l *loader) decodePlatform(hb *hcl.Block) {
 	typ, name := hb.Labels[0], hb.Labels[1]
 	spec, ok := l.opts.Platforms[typ]
@@ -304,13 +321,18 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 	}
 	block := &Block{Type: "platform", Attrs: spec.Attrs}
 	b := l.open(hb, block)
-	p := &Platform{Type: typ, Name: name, Settings: map[string]cty.Value{}, DeclRange: hb.DefRange, SettingRanges: map[string]hcl.Range{}}
+	p := &Platform{Type: typ, Name: name, Settings: map[string]cty.Value{}, DeclRange: hb.DefRange, SettingRanges: map[string]hcl.Range{}, SecretVars: map[string]string{}}
 	for _, a := range spec.Attrs {
 		attr := b.attr(a.Name)
 		if attr == nil {
 			continue
 		}
 		p.SettingRanges[a.Name] = attr.Expr.Range()
+		if a.Secret {
+			if v := secretVar(attr.Expr); v != "" {
+				p.SecretVars[a.Name] = v
+			}
+		}
 		var v cty.Value
 		var ok bool
 		switch a.Kind {

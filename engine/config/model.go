@@ -123,6 +123,11 @@ type Platform struct {
 	// SettingRanges are where each setting written is, by name, for
 	// diagnostics about a setting's value found after the block is read.
 	SettingRanges map[string]hcl.Range
+	// SecretVars are the variables the credential settings (Attr.Secret)
+	// are written from, by setting name (api_key: discourse_api_key),
+	// so an error about a refused credential can say which variable to
+	// check without its value. A setting written otherwise has none.
+	SecretVars map[string]string
 }
 
 // Addr is the platform's reference address, "platform.TYPE.NAME".

@@ -41,7 +41,7 @@ func (d *Daemon) Receivers(ctx context.Context, reg *platform.Registry) (closeAl
 	for _, p := range cfg.Platforms {
 		conn, err := reg.Open(ctx, p, cfg.PathsDir(), d.log)
 		if err != nil {
-			d.log.Warn("platform could not be opened; its inbound events are not taken", "platform", p.Addr(), "err", err)
+			d.log.Warn("platform could not be opened; its inbound events are not taken", openFailed(p, err)...)
 			continue
 		}
 		_, isReceiver := conn.(Receiver)

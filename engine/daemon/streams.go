@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/platform"
 )
@@ -30,7 +31,7 @@ func (d *Daemon) Streams(ctx context.Context, reg *platform.Registry) {
 	for _, p := range cfg.Platforms {
 		conn, err := reg.Open(ctx, p, cfg.PathsDir(), d.log)
 		if err != nil {
-			d.log.Warn("platform not reachable; its events are not read", "platform", p.Addr(), "err", err)
+			d.log.Warn("platform not reachable; its events are not read", openFailed(p, err)...)
 			continue
 		}
 		st, ok := conn.(platform.Streamer)
@@ -109,4 +110,15 @@ func (d *Daemon) streamed(ev *events.Event) error {
 		d.countRefusal(reason, 1)
 	}
 	return err
+}
+
+// openFailed are the attributes of a log line about platform block p
+// not opening: the block, the error, and with a platform out of reach
+// or refusing the credentials, a hint of what to check.
+func openFailed(p *config.Platform, err error) []any {
+	attrs := []any{"platform", p.Addr(), "err", err}
+	if h := platform.ConnHint(p, err); h != "" {
+		attrs = append(attrs, "hint", h)
+	}
+	return attrs
 }

@@ -9,7 +9,9 @@ import (
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
-// Open opens every platform block of cfg.
+// Open opens every platform block of cfg. A platform that cannot be
+// reached, or refuses the credentials, is a BlockError on its block
+// (Unreached).
 func Open(ctx context.Context, reg *platform.Registry, cfg *config.Config, log *slog.Logger) (Conns, error) {
 	return open(ctx, reg.Open, cfg, log)
 }
@@ -27,7 +29,7 @@ func open(ctx context.Context, openOne func(context.Context, *config.Platform, s
 		c, err := openOne(ctx, p, cfg.PathsDir(), log)
 		if err != nil {
 			conns.Close()
-			return nil, err
+			return nil, Unreached(cfg, err)
 		}
 		conns[p.Addr()] = c
 	}

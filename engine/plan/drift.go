@@ -20,6 +20,11 @@ import (
 // did not give it to are warned of, not drift, since hearth leaves them
 // alone. Nothing is changed, on platforms or in state.
 func Drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Plan, error) {
+	p, err := drift(ctx, cfg, st, conns)
+	return p, Unreached(cfg, err)
+}
+
+func drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Plan, error) {
 	desired, err := DesiredObjects(cfg)
 	if err != nil {
 		return nil, err

@@ -220,8 +220,14 @@ type liveKey struct {
 	id       string
 }
 
-// Make plans cfg against the live platforms and state.
+// Make plans cfg against the live platforms and state. A platform that
+// cannot be read for want of a connection is a BlockError (Unreached).
 func Make(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts Options) (*Plan, error) {
+	p, err := makePlan(ctx, cfg, st, conns, opts)
+	return p, Unreached(cfg, err)
+}
+
+func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, opts Options) (*Plan, error) {
 	if m := opts.MaxRemovalShare; m != nil && !(*m >= 0 && *m <= 1) {
 		return nil, fmt.Errorf("max removal share %v is not a fraction from 0 to 1", *m)
 	}

@@ -24,17 +24,25 @@ func reader(conn platform.Conn, paddr string) (platform.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return patientReader{rd}, nil
+	return patientReader{rd, paddr}, nil
 }
 
-type patientReader struct{ platform.Reader }
+// patientReader's errors are readErrors, which name its block for
+// Unreached.
+type patientReader struct {
+	platform.Reader
+	addr string
+}
 
 func (p patientReader) Read(ctx context.Context, req platform.ReadRequest) (platform.ReadResponse, error) {
 	for attempt := 1; ; attempt++ {
 		resp, err := p.Reader.Read(ctx, req)
 		var rl *platform.RateLimitError
-		if err == nil || !errors.As(err, &rl) || rl.After > maxReadWait || attempt == readAttempts {
-			return resp, err
+		if err == nil {
+			return resp, nil
+		}
+		if !errors.As(err, &rl) || rl.After > maxReadWait || attempt == readAttempts {
+			return resp, &readError{addr: p.addr, err: err}
 		}
 		if err := sleep(ctx, rl.After); err != nil {
 			return resp, err

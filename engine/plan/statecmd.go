@@ -284,6 +284,11 @@ var ErrAlreadyManaged = errors.New("resource already managed")
 // changes nothing: it returns that resource and already true. Another
 // object at a bound address fails with ErrAlreadyManaged.
 func Adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr, id, who string) (r state.Resource, already bool, err error) {
+	r, already, err = adopt(ctx, cfg, st, conns, addr, id, who)
+	return r, already, Unreached(cfg, err)
+}
+
+func adopt(ctx context.Context, cfg *config.Config, st Store, conns Conns, addr, id, who string) (r state.Resource, already bool, err error) {
 	desired, err := DesiredObjects(cfg)
 	if err != nil {
 		return state.Resource{}, false, err

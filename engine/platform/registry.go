@@ -86,7 +86,7 @@ func (r *Registry) open(ctx context.Context, p *config.Platform, dir string, log
 	}
 	c, err := a.Open(ctx, OpenRequest{Name: p.Name, Settings: p.Settings, Dir: dir, Logger: log.With("platform", p.Addr()), ReadOnly: readOnly})
 	if err != nil {
-		return nil, fmt.Errorf("%s%s: %w", p.Addr(), where(p), err)
+		return nil, &OpenError{Platform: p, Err: err}
 	}
 	return c, nil
 }

@@ -1,5 +1,8 @@
 // Package discoursetest is an in-process fake of a Discourse forum's API,
-// for tests of the discourse adapter and what is built on it.
+// for tests of the discourse adapter and what is built on it, and for
+// `hearth local serve discourse`, which serves one on loopback so that a
+// configuration can be tried without a forum. It is a stand-in: it keeps
+// everything in memory and checks requests only as far as hearth needs.
 //
 // It follows Discourse's published API where hearth depends on it:
 // requests authenticate with the Api-Key and Api-Username headers
@@ -118,13 +121,27 @@ type Webhook struct {
 	Body  []byte
 }
 
-// New starts a fake forum with a staff user for the API and the
-// automatic groups; it is closed when the test ends.
+// New starts a fake forum (NewForum) on a loopback test server; it is
+// closed when the test ends.
 func New(t interface {
 	Helper()
 	Cleanup(func())
 }) *Fake {
 	t.Helper()
+	f := NewForum()
+	f.server = httptest.NewServer(f)
+	f.URL = f.server.URL
+	t.Cleanup(f.server.Close)
+	return f
+}
+
+// NewForum makes a fake forum with a staff user for the API (APIKey,
+// APIUsername) and the automatic groups, held in memory, which no server
+// serves yet: it is the http.Handler of its API. New serves one for a
+// test; `hearth local serve discourse` serves one on loopback, as a
+// stand-in to try a configuration against. A caller that changes APIKey
+// does so before serving.
+func NewForum() *Fake {
 	f := &Fake{APIKey: "d1s-test-key", APIUsername: "system", now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC),
 		limits: map[string][]int{}, calls: map[string]int{}}
 	f.addUser("system", "System", true)
@@ -132,11 +149,11 @@ func New(t interface {
 		f.seq++
 		f.groups = append(f.groups, &group{ID: f.seq, Name: n, Automatic: true})
 	}
-	f.server = httptest.NewServer(http.HandlerFunc(f.serve))
-	f.URL = f.server.URL
-	t.Cleanup(f.server.Close)
 	return f
 }
+
+// ServeHTTP answers a request to the forum's API.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.serve(w, r) }
 
 func (f *Fake) addUser(username, name string, admin bool) *user {
 	f.seq++
