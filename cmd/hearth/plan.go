@@ -187,8 +187,8 @@ changes nothing. Same as 'hearth plan -refresh-only'.
 It also lists, under "Not managed by hearth", the channels and roles in
 the communities hearth manages that no block manages (made by hand, or
 left by 'hearth state rm'), each with a block and the import block that
-adopt it, at an address nothing else has (a name that is no HCL
-identifier made one: "off topic" -> off_topic). They are not drift:
+adopt it, at an address nothing else has (the name lowercased, other
+characters made _: "Off topic" -> off_topic). They are not drift:
 they leave -detailed-exitcode at 0, and plan leaves them alone. In
 -json they are "unmanaged" (absent when there are none): kind,
 platform, community, id, name, to and import.
