@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/plan"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/termsafe"
 	"github.com/hearth-community/hearth/engine/textwidth"
@@ -26,8 +27,11 @@ const localUsage = `Usage: hearth local join -name NAME [-referrer ID] [-timezon
        hearth local reply -member ID COMMUNITY TEXT... [DIR]
        hearth local role -member ID -role ROLE [-take] COMMUNITY [DIR]
        hearth local show [-json] members|messages|dms|roles COMMUNITY [DIR]
-       hearth local channel create -community COMMUNITY NAME [DIR]
-       hearth local role create -community COMMUNITY NAME [DIR]
+       hearth local channel create|delete -community COMMUNITY NAME [DIR]
+       hearth local channel rename -community COMMUNITY NAME NEW [DIR]
+       hearth local channel topic -community COMMUNITY NAME TOPIC [DIR]
+       hearth local role create|delete -community COMMUNITY NAME [DIR]
+       hearth local role rename -community COMMUNITY NAME NEW [DIR]
        hearth local serve [-listen ADDR] discourse
 
 Acts as the people on hearth's built-in local platform, so the whole loop
@@ -70,9 +74,19 @@ member, author, text, posted_at; member, role), empty ones left out.
 show roles lists who holds which role, by the role's name.
 channel create and role create make a channel or role in a community by
 hand, as a moderator does outside hearth, and print its new id, for an
-import block (import { to = community.C.channel.NAME, id = "ch-N" }) or
-hearth state import to adopt; the platform file is never to be edited by
-hand (an id it did not issue makes it unreadable).
+import block (to = community.C.channel.NAME, id = "ch-N", as it prints) or
+hearth state import to adopt (hearth drift lists such objects, each
+with its import block). channel rename, channel topic, channel delete,
+role rename and role delete change one by hand the same way, as an
+admin does in the platform's own settings, so hearth drift and hearth
+plan can be seen to catch it: a rename or a new topic is an update in
+place, a deletion (a channel's messages and a role's holders go with
+it) makes plan create it again. NAME is the channel's or role's name on
+the platform (a role's is its block's title) or its id (ch-N, ro-N),
+which names that repeat need; TOPIC is one argument ("" clears it). The
+local platform emits no event for these, as members' events are what
+the rules read. The platform file is never to be edited by hand (an id
+it did not issue makes it unreadable).
 
 serve runs a stand-in for another platform on this machine, to try
 plan and apply against without a real server: serve discourse serves
@@ -97,6 +111,9 @@ Examples:
   hearth local reply -member mb-1 guild pulse recommend 9 examples/health-report
   hearth local post -platform lab -member mb-1 -channel general "Hello" mycommunity   # with several local platforms
   hearth local channel create -community explorers showcase examples/quickstart
+  hearth local channel topic -community explorers help "Ask us anything" examples/quickstart
+  hearth local channel delete -community explorers showcase examples/quickstart
+  hearth local role rename -community explorers regular Regulars examples/quickstart
   hearth local serve discourse                     # then hearth plan a forum configuration against it
 `
 
@@ -104,14 +121,20 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if len(args) == 0 || isHelp(args[0]) {
 		return groupUsage(s, args, localUsage)
 	}
-	if (args[0] == "channel" || args[0] == "role") && len(args) > 1 && args[1] == "create" {
-		return runLocalCreate(ctx, s, args[0], args[2:])
+	if verbs, ok := localObjectVerbs[args[0]]; ok && len(args) > 1 {
+		if _, ok := verbs[args[1]]; ok {
+			return runLocalObject(ctx, s, args[0], args[1], args[2:])
+		}
 	}
 	if args[0] == "serve" {
 		return runLocalServe(ctx, s, args[1:])
 	}
 	if args[0] == "channel" {
-		return argError(s, "local channel", "the verb is create: hearth local channel create -community COMMUNITY NAME [DIR]")
+		return argError(s, "local channel", "the verbs are create, rename, delete and topic: hearth local channel VERB -community COMMUNITY NAME ... [DIR]")
+	}
+	// local role gives a role with flags first; a word first is a verb.
+	if args[0] == "role" && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		return argError(s, "local role", fmt.Sprintf("%q: the verbs are create, rename and delete (hearth local role VERB -community COMMUNITY NAME ... [DIR]); to give a role to a member: hearth local role -member ID -role ROLE COMMUNITY", args[1]))
 	}
 	if verbs := []string{"join", "post", "react", "reply", "role", "show", "serve"}; !slices.Contains(verbs, args[0]) {
 		return unknownVerb(s, "local", args[0], verbs, localUsage)
@@ -576,13 +599,25 @@ func writeTextRows(w io.Writer, rows [][]string) {
 	}
 }
 
-// runLocalCreate makes a channel or role (kind) in a community on the
-// local platform outside hearth, as a moderator would, and prints its
-// id, so that import can be tried on an object hearth did not make.
-func runLocalCreate(ctx context.Context, s *stdio, kind string, args []string) int {
-	verb := kind + " create"
-	fs := newFlags(s, "local "+verb, localUsage)
-	community := fs.String("community", "", "The community block's name (or a sub-community's) to make it in.")
+// localObjectVerbs are what hearth local channel and hearth local role
+// do to a channel or role by hand, with the arguments each takes after
+// -community.
+var localObjectVerbs = map[string]map[string][]string{
+	"channel": {"create": {"NAME"}, "rename": {"NAME", "NEW"}, "delete": {"NAME"}, "topic": {"NAME", "TOPIC"}},
+	"role":    {"create": {"NAME"}, "rename": {"NAME", "NEW"}, "delete": {"NAME"}},
+}
+
+// runLocalObject makes, renames, deletes or retopics a channel or role
+// (kind) in a community on the local platform outside hearth, as a
+// moderator would, so that import (for one it makes) and drift (for a
+// managed one it changes) can be tried. The local platform emits no
+// event for any of these: its events are members' (joins, posts), as
+// the rules read them.
+func runLocalObject(ctx context.Context, s *stdio, kind, verb string, args []string) int {
+	name := "local " + kind + " " + verb
+	want := localObjectVerbs[kind][verb]
+	fs := newFlags(s, name, localUsage)
+	community := fs.String("community", "", "The community's name (its block's, or a sub-community's) the "+kind+" is in.")
 	platName := fs.String("platform", "", "The local platform block to act on, by `NAME` or address, when the configuration has several.")
 	var vf varFlags
 	vf.register(fs)
@@ -590,16 +625,21 @@ func runLocalCreate(ctx context.Context, s *stdio, kind string, args []string) i
 	if !ok {
 		return code
 	}
+	// DIR is the argument past the ones the verb takes: a new name or a
+	// topic may be any text, a directory's name included.
 	dir := "."
-	if n := len(pos); n > 1 && isConfigDir(pos[n-1]) {
-		dir, pos = pos[n-1], pos[:n-1]
+	if len(pos) == len(want)+1 {
+		dir, pos = pos[len(pos)-1], pos[:len(pos)-1]
 	}
-	if len(pos) != 1 || *community == "" {
-		return argError(s, "local "+verb, "give -community and the new "+kind+"'s name")
+	// A missing TOPIC or NEW would take DIR's place, and change the
+	// topic or name to the directory's name: ask, unless DIR is given
+	// after it too.
+	missing := len(want) > 1 && len(pos) == len(want) && isConfigDir(pos[len(pos)-1])
+	if len(pos) != len(want) || *community == "" || missing {
+		return argError(s, name, "give -community and "+strings.Join(want, " and "))
 	}
-	name := pos[0]
 	fail := func(err error) int {
-		fmt.Fprintf(s.err, "hearth local %s: %v\n", verb, err)
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 		return 1
 	}
 	cfg, ok := loadConfig(s, dir, vf)
@@ -635,11 +675,111 @@ func runLocalCreate(ctx context.Context, s *stdio, kind string, args []string) i
 	if kind == "role" {
 		k = platform.KindRole
 	}
-	resp, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: k, Community: coID, Attrs: platform.Attrs{"name": name}})
+	if verb == "create" {
+		resp, err := lc.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: k, Community: coID, Attrs: platform.Attrs{"name": pos[0]}})
+		if err != nil {
+			return fail(err)
+		}
+		// The block and import block that adopt it, as hearth drift
+		// lists them (there, clear of the addresses taken).
+		label := plan.BlockLabel(pos[0], k)
+		for i := 2; blockTaken(cfg, *community, kind, label); i++ {
+			label = plan.BlockLabel(pos[0], k) + "_" + strconv.Itoa(i)
+		}
+		block := fmt.Sprintf("%s %q {}", kind, label)
+		if kind == "role" && label != pos[0] {
+			block = fmt.Sprintf("%s %q { title = %q }", kind, label, pos[0])
+		}
+		fmt.Fprintf(s.out, "created %s %s in %s as %s\n", kind, pos[0], *community, resp.Object.ID)
+		fmt.Fprintf(s.out, "adopt it with %s in community %q, and:\n%s\n", block, *community, plan.ImportBlock("community."+*community+"."+kind+"."+label, resp.Object.ID))
+		return 0
+	}
+	objs, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: k, Community: coID})
 	if err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(s.out, "created %s %s in %s as %s\n", kind, name, *community, resp.Object.ID)
-	fmt.Fprintf(s.out, "adopt it with: import { to = community.%s.%s.%s, id = %q }\n", *community, kind, name, resp.Object.ID)
+	o, err := pickLocal(objs, k, pos[0], *community)
+	if err != nil {
+		return fail(err)
+	}
+	req := platform.ApplyRequest{Op: platform.OpUpdate, Kind: k, Community: coID, ID: o.ID}
+	switch verb {
+	case "rename":
+		req.Attrs = platform.Attrs{"name": pos[1]}
+	case "topic":
+		req.Attrs = platform.Attrs{"topic": pos[1]}
+	case "delete":
+		req.Op = platform.OpDelete
+	}
+	if _, err := lc.Apply(ctx, req); err != nil {
+		return fail(err)
+	}
+	was := fmt.Sprintf("%s %s (%s)", kind, o.Attrs["name"], o.ID)
+	switch verb {
+	case "rename":
+		fmt.Fprintf(s.out, "renamed %s to %s by hand\n", was, pos[1])
+	case "topic":
+		fmt.Fprintf(s.out, "set the topic of %s to %q by hand\n", was, pos[1])
+	case "delete":
+		with := "its messages"
+		if kind == "role" {
+			with = "who held it"
+		}
+		fmt.Fprintf(s.out, "deleted %s by hand, with %s\n", was, with)
+	}
+	fmt.Fprintln(s.out, "if hearth manages it, hearth drift reports the change and hearth plan shows how apply puts it back")
 	return 0
+}
+
+// blockTaken reports whether community's block has a channel or role
+// (kind) block labelled label: an import to it would adopt another
+// object than the one just made.
+func blockTaken(cfg *config.Config, community, kind, label string) bool {
+	for _, c := range cfg.Communities {
+		if c.Name != community {
+			continue
+		}
+		for _, ch := range c.Channels {
+			if kind == "channel" && ch.Name == label {
+				return true
+			}
+		}
+		for _, r := range c.Roles {
+			if kind == "role" && r.Name == label {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pickLocal is the channel or role (kind) arg names among objs: by id
+// (ch-3), else by name, which must be one object's only, since names
+// may repeat on a platform.
+func pickLocal(objs []platform.Object, kind platform.Kind, arg, community string) (platform.Object, error) {
+	var named []platform.Object
+	var names []string
+	for _, o := range objs {
+		if o.ID == arg {
+			return o, nil
+		}
+		if o.Attrs["name"] == arg {
+			named = append(named, o)
+		}
+		if !slices.Contains(names, o.Attrs["name"]) {
+			names = append(names, o.Attrs["name"])
+		}
+	}
+	switch len(named) {
+	case 1:
+		return named[0], nil
+	case 0:
+		slices.Sort(names)
+		return platform.Object{}, fmt.Errorf("no %s named %q in %s on the local platform.%s", kind, arg, community, suggestOrList(arg, names, string(kind)+"s"))
+	}
+	ids := make([]string, len(named))
+	for i, o := range named {
+		ids[i] = o.ID
+	}
+	return platform.Object{}, fmt.Errorf("%d %ss in %s are named %q (%s): give the id of the one you mean", len(named), kind, community, arg, strings.Join(ids, ", "))
 }

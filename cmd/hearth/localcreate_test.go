@@ -18,12 +18,16 @@ func TestLocalCreateForImport(t *testing.T) {
 	}
 	c, out, e := runCLI("local", "channel", "create", "-community", "explorers", "showcase2", dir)
 	id := regexp.MustCompile(`as (ch-\d+)`).FindStringSubmatch(out)
-	if c != 0 || id == nil || !strings.Contains(out, `import { to = community.explorers.channel.showcase2, id = "`+id[1]+`" }`) {
+	// The import block it prints is pasted as it is, so it must be HCL.
+	printed := regexp.MustCompile(`(?s)import \{\n.*?\n\}`)
+	chImport := printed.FindString(out)
+	if c != 0 || id == nil || chImport != "import {\n  to = community.explorers.channel.showcase2\n  id = \""+id[1]+"\"\n}" {
 		t.Fatalf("channel create: %d %s%s", c, out, e)
 	}
 	c, out, e = runCLI("local", "role", "create", "-community", "explorers", "helpers", dir)
 	rid := regexp.MustCompile(`as (ro-\d+)`).FindStringSubmatch(out)
-	if c != 0 || rid == nil {
+	roImport := printed.FindString(out)
+	if c != 0 || rid == nil || !strings.Contains(roImport, "to = community.explorers.role.helpers") {
 		t.Fatalf("role create: %d %s%s", c, out, e)
 	}
 	if c, _, e := runCLI("local", "role", "create", "-community", "nowhere", "x", dir); c != 1 || !strings.Contains(e, "nowhere") {
@@ -36,7 +40,7 @@ func TestLocalCreateForImport(t *testing.T) {
 	add := strings.Replace(string(src), `community "explorers" {`, `community "explorers" {
   channel "showcase2" {}
   role "helpers" {}`, 1)
-	add += "\nimport {\n  to = community.explorers.channel.showcase2\n  id = \"" + id[1] + "\"\n}\nimport {\n  to = community.explorers.role.helpers\n  id = \"" + rid[1] + "\"\n}\n"
+	add += "\n" + chImport + "\n" + roImport + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "community.hcl"), []byte(add), 0o644); err != nil {
 		t.Fatal(err)
 	}

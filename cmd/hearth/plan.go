@@ -184,6 +184,15 @@ drift. Members holding such a role that hearth did not give them (by
 hand) are named in a warning, not as drift: hearth leaves them alone. It
 changes nothing. Same as 'hearth plan -refresh-only'.
 
+It also lists, under "Not managed by hearth", the channels and roles in
+the communities hearth manages that no block manages (made by hand, or
+left by 'hearth state rm'), each with a block and the import block that
+adopt it, at an address nothing else has (the name lowercased, other
+characters made _: "Off topic" -> off_topic). They are not drift:
+they leave -detailed-exitcode at 0, and plan leaves them alone. In
+-json they are "unmanaged" (absent when there are none): kind,
+platform, community, id, name, to and import.
+
 Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
 there is drift (0 otherwise). -out saves the report for 'hearth show';
 'hearth apply' refuses it, since it changes nothing: 'hearth plan' makes
@@ -197,6 +206,7 @@ Examples:
   hearth drift mycommunity
   hearth drift -detailed-exitcode mycommunity   # in a nightly job: exit 2 when something changed
   hearth drift -json mycommunity | jq '.changes[] | .address'
+  hearth drift -json mycommunity | jq -r '.unmanaged[]? | .import'   # import blocks to adopt what hearth does not manage
 `
 
 func runDrift(ctx context.Context, s *stdio, args []string) int {

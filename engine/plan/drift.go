@@ -1,13 +1,17 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 // Drift reports what changed on the platforms outside hearth since the
@@ -74,5 +78,118 @@ func drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Pla
 	p.Changes = append(p.Changes, roles...)
 	p.Summary.Destroy += len(roles)
 	p.Warnings = append(p.Warnings, warnings...)
+	p.Unmanaged = unmanaged(cfg, resources, live)
 	return p, nil
+}
+
+// Unmanaged is a channel or role in a community hearth manages that no
+// block manages: made outside hearth, or left there by hearth state rm.
+// Drift lists them with the import block that would adopt each; plan
+// leaves them alone, as Terraform leaves what it does not manage.
+type Unmanaged struct {
+	Kind     platform.Kind `json:"kind"`
+	Platform string        `json:"platform"`
+	// Community is the address of the managed community it is in.
+	Community string `json:"community"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	// To is the address an import block adopts it at, with a block of
+	// that label added to the community's; empty in a sub-community
+	// (whose objects mirror its community block's) or a community whose
+	// block is gone.
+	To string `json:"to,omitempty"`
+	// Import is that import block; empty without To.
+	Import string `json:"import,omitempty"`
+}
+
+// unmanaged lists the live channels and roles of the communities state
+// holds that neither state nor an import block has, in the order
+// readLive's listings give (by community, kind, then id). The listings
+// are the ones drift reads anyway: this costs no platform call.
+func unmanaged(cfg *config.Config, resources []state.Resource, live map[liveKey]platform.Object) []Unmanaged {
+	managed := map[liveKey]bool{}
+	taken := map[string]bool{} // addresses state or a block has
+	communities := map[liveKey]string{}
+	for _, r := range resources {
+		k := liveKey{r.Platform, platform.Kind(r.Kind), r.ID}
+		managed[k] = true
+		taken[r.Address] = true
+		if k.kind == platform.KindCommunity {
+			communities[liveKey{r.Platform, "", r.ID}] = r.Address
+		}
+	}
+	importing := map[string]bool{}
+	for _, im := range cfg.Imports {
+		importing[im.ID] = true
+		taken[im.To] = true
+	}
+	blocks := map[string]bool{}
+	for _, c := range cfg.Communities {
+		blocks["community."+c.Name] = true
+		for _, ch := range c.Channels {
+			taken["community."+c.Name+".channel."+ch.Name] = true
+		}
+		for _, r := range c.Roles {
+			taken[r.Addr()] = true
+		}
+	}
+	var out []Unmanaged
+	for k, o := range live {
+		caddr, ok := communities[liveKey{k.platform, "", o.Community}]
+		if !ok || managed[k] || importing[o.ID] || (k.kind != platform.KindChannel && k.kind != platform.KindRole) {
+			continue
+		}
+		u := Unmanaged{Kind: k.kind, Platform: k.platform, Community: caddr, ID: o.ID, Name: o.Attrs["name"]}
+		if blocks[caddr] {
+			u.To = freeAddress(caddr+"."+string(k.kind)+".", BlockLabel(u.Name, k.kind), taken)
+			taken[u.To] = true
+			u.Import = ImportBlock(u.To, u.ID)
+		}
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b Unmanaged) int {
+		return cmp.Or(cmp.Compare(a.Platform, b.Platform), cmp.Compare(a.Community, b.Community), cmp.Compare(a.Kind, b.Kind), cmp.Compare(len(a.ID), len(b.ID)), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// ImportBlock is the import block that adopts the object id at address
+// to, in HCL (several lines: a one-line block holds one argument).
+func ImportBlock(to, id string) string {
+	return fmt.Sprintf("import {\n  to = %s\n  id = %q\n}", to, id)
+}
+
+// BlockLabel is a block label for an object named name that import and
+// moved blocks can address (a lowercase letter, then lowercase letters,
+// digits, "_" and "-"): the name lowercased, with each run of other
+// characters made "_", and kind first when that leaves no leading
+// letter.
+func BlockLabel(name string, kind platform.Kind) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r == '_' || r == '-' || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'):
+			b.WriteRune(r)
+			under = false
+		case !under:
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	label := strings.Trim(b.String(), "_")
+	if label == "" || label[0] < 'a' || label[0] > 'z' {
+		label = strings.TrimSuffix(string(kind)+"_"+label, "_")
+	}
+	return label
+}
+
+// freeAddress is prefix+label, or with _2, _3 ... after the label when
+// taken has it: an import to a managed address would adopt nothing.
+func freeAddress(prefix, label string, taken map[string]bool) string {
+	addr := prefix + label
+	for i := 2; taken[addr]; i++ {
+		addr = prefix + label + "_" + strconv.Itoa(i)
+	}
+	return addr
 }

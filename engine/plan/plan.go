@@ -42,7 +42,8 @@ import (
 // forget action, which takes an object out of state and leaves it on
 // its platform (one the platform never deletes: platform.Keeper); a 1.4
 // reader refuses a forget as an unknown action rather than misread it.
-const FormatVersion = "1.5"
+// 1.6 adds a drift report's unmanaged objects ("unmanaged").
+const FormatVersion = "1.6"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.
@@ -166,6 +167,10 @@ type Plan struct {
 	// MemberImpact is how the rules would move stored members, when the
 	// plan was asked to compute it.
 	MemberImpact *Impact `json:"member_impact,omitempty"`
+	// Unmanaged are, in a drift report, the channels and roles in
+	// managed communities that no block manages, with the import block
+	// to adopt each. Not changes: they count in no summary. Added in 1.6.
+	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
 }
 
 // HasChanges reports whether applying the plan would change a platform.

@@ -363,6 +363,17 @@ func Read(r io.Reader) (*Plan, error) {
 			}
 		}
 	}
+	for i, u := range p.Unmanaged {
+		if strings.IndexFunc(string(u.Kind)+u.Platform+u.Community+u.ID+u.Name+u.To, unicode.IsControl) >= 0 {
+			return nil, fmt.Errorf("not a hearth plan: unmanaged %s %q has a control character in a name or id", u.Kind, u.To)
+		}
+		// The import block is printed as it is: made again from what
+		// was just checked, not taken from the file.
+		p.Unmanaged[i].Import = ""
+		if u.To != "" {
+			p.Unmanaged[i].Import = ImportBlock(u.To, u.ID)
+		}
+	}
 	for _, t := range p.Targets {
 		if strings.IndexFunc(t, unicode.IsControl) >= 0 {
 			return nil, fmt.Errorf("not a hearth plan: target %q has a control character", t)
@@ -393,7 +404,12 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 		fmt.Fprintf(&b, "%s %s\n\n", paint(yellow, "Warning:"), w)
 	}
 	if !p.HasChanges() {
-		b.WriteString("No drift: the platforms are as hearth left them.\n")
+		if len(p.Unmanaged) == 0 {
+			b.WriteString("No drift: the platforms are as hearth left them.\n")
+		} else {
+			b.WriteString("No drift: what hearth manages is as it left it.\n")
+			p.writeUnmanaged(&b, paint)
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -428,8 +444,41 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 		of = fmt.Sprintf(" (%d of them role assignments hearth gave)", roles)
 	}
 	fmt.Fprintf(&b, "\n%s %d changed, %d deleted outside hearth%s. Run hearth plan to see what apply would do about it.\n", paint(bold, "Drift:"), p.Summary.Change, p.Summary.Destroy, of)
+	p.writeUnmanaged(&b, paint)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeUnmanaged ends a drift report with the channels and roles in
+// managed communities that no block manages, each with the block and
+// import block that adopt it. They are not drift: plan leaves them be.
+func (p *Plan) writeUnmanaged(b *strings.Builder, paint func(c, s string) string) {
+	if len(p.Unmanaged) == 0 {
+		return
+	}
+	b.WriteString("\nNot managed by hearth: objects in communities it manages that no block manages, made outside it.\nhearth plan leaves them alone. To adopt one, add its block to its community's block and its\nimport block, then run hearth plan:\n")
+	for _, u := range p.Unmanaged {
+		fmt.Fprintf(b, "\n  %s %s %s %q in %s\n", paint(bold, "#"), u.Kind, u.ID, u.Name, u.Community)
+		if u.To == "" {
+			fmt.Fprintf(b, "    no block can adopt it: the configuration has no block for %s\n", u.Community)
+			continue
+		}
+		label := u.To[strings.LastIndexByte(u.To, '.')+1:]
+		switch {
+		case u.Kind == platform.KindRole && label != u.Name:
+			fmt.Fprintf(b, "    %s %q { title = %q }\n", u.Kind, label, u.Name)
+		case label != u.Name:
+			fmt.Fprintf(b, "    %s %q {}   # a channel's name is its label: apply renames it\n", u.Kind, label)
+		default:
+			fmt.Fprintf(b, "    %s %q {}\n", u.Kind, label)
+		}
+		fmt.Fprintf(b, "    %s\n", strings.ReplaceAll(u.Import, "\n", "\n    "))
+	}
+	what := "objects are"
+	if len(p.Unmanaged) == 1 {
+		what = "object is"
+	}
+	fmt.Fprintf(b, "\n%s %d %s not managed by hearth; they are not drift.\n", paint(bold, "Unmanaged:"), len(p.Unmanaged), what)
 }
 
 // changeJSON is Change as written: before and after with their JSON

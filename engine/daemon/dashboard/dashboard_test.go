@@ -126,3 +126,41 @@ func TestDashboardURLsAreRelative(t *testing.T) {
 		t.Error("the pattern for absolute references misses one, or takes a comment")
 	}
 }
+
+// With JavaScript off (curl, a locked-down browser) the page says it
+// needs it and names the JSON endpoints that hold the same figures,
+// without an inline script or style: the CSP stays strict.
+func TestPageWithoutJavaScript(t *testing.T) {
+	mux := http.NewServeMux()
+	dashboard.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	start, end := strings.Index(page, "<noscript>"), strings.Index(page, "</noscript>")
+	if start < 0 || end < start {
+		t.Fatal("the page has no <noscript> block")
+	}
+	block := page[start:end]
+	for _, want := range []string{"needs JavaScript", `href="v1/status"`, `href="v1/population"`, "v1/members/ID", `href="metrics"`, "curl "} {
+		if !strings.Contains(block, want) {
+			t.Errorf("the <noscript> block lacks %q:\n%s", want, block)
+		}
+	}
+	// Every script is a file; no inline style or event handler.
+	if n, files := strings.Count(page, "<script"), strings.Count(page, `<script src="`); n != files {
+		t.Errorf("%d scripts, %d of them files: an inline script needs the CSP loosened", n, files)
+	}
+	if regexp.MustCompile(`<style|\son[a-z]+=|\sstyle=`).MatchString(page) {
+		t.Error("the page has an inline style or event handler, which the CSP refuses")
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "style-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP %q is not strict", csp)
+	}
+}
