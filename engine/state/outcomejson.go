@@ -7,11 +7,12 @@ import (
 	"github.com/hearth-community/hearth/engine/stamp"
 )
 
-// outcomeJSON is an Outcome as the machine outputs give it (GET
-// /v1/members/ID/history, hearth member export, -outcomes lines): its at
-// in stamp's fixed width, so one outcome is the same line everywhere and
-// lines sort as text by time. Fields in Outcome's order.
-type outcomeJSON struct {
+// OutcomeLine is an Outcome as the machine outputs give it (-outcomes
+// lines, GET /v1/members/ID/history, hearth member export): its at in
+// stamp's fixed width, so one outcome is the same line everywhere and
+// lines sort as text by time. Fields in Outcome's order, then Title,
+// which only -outcomes lines set (OutcomeTitleField).
+type OutcomeLine struct {
 	Kind   string     `json:"kind"`
 	Member string     `json:"member"`
 	Name   string     `json:"name"`
@@ -23,9 +24,16 @@ type outcomeJSON struct {
 	From   string     `json:"from,omitempty"`
 	To     string     `json:"to,omitempty"`
 	Detail string     `json:"detail,omitempty"`
+	Title  string     `json:"title,omitempty"`
 }
 
-// MarshalJSON writes the outcome with its at in stamp.Layout. Outcomes
+// Line is o as a line, with title ("" for none).
+func (o Outcome) Line(title string) OutcomeLine {
+	return OutcomeLine{Kind: o.Kind, Member: o.Member, Name: o.Name, Change: o.Change, At: stamp.Of(o.At), Rule: o.Rule,
+		Event: o.Event, Points: o.Points, From: o.From, To: o.To, Detail: o.Detail, Title: title}
+}
+
+// MarshalJSON writes the outcome as its line, without a title. Outcomes
 // are kept in the stores' own columns and records, never as this JSON;
 // reading it back as an Outcome takes any RFC 3339 at.
 func (o Outcome) MarshalJSON() ([]byte, error) {
@@ -35,7 +43,6 @@ func (o Outcome) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	err := enc.Encode(outcomeJSON{Kind: o.Kind, Member: o.Member, Name: o.Name, Change: o.Change, At: stamp.Of(o.At), Rule: o.Rule,
-		Event: o.Event, Points: o.Points, From: o.From, To: o.To, Detail: o.Detail})
+	err := enc.Encode(o.Line(""))
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
 }
