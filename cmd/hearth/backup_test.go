@@ -20,8 +20,17 @@ import (
 )
 
 // daemonAt runs hearth run on dir, with flags, until the returned stop
-// is called.
+// is called (or the test ends), and fails the test unless it is ready
+// within 10 s and stops with exit 0 within 30 s.
 func daemonAt(t *testing.T, dir string, flags ...string) (url string, stop func()) {
+	t.Helper()
+	url, _, stop = daemonLogged(t, dir, flags...)
+	return url, stop
+}
+
+// daemonLogged is daemonAt that also gives what the daemon has logged
+// so far.
+func daemonLogged(t *testing.T, dir string, flags ...string) (url string, log func() string, stop func()) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,7 +72,7 @@ func daemonAt(t *testing.T, dir string, flags ...string) (url string, stop func(
 		}
 	}
 	t.Cleanup(stop)
-	return url, stop
+	return url, errb.String, stop
 }
 
 // cli runs hearth with args and returns its exit code and output.

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // twoCommunities is two communities on one local platform, one of them
@@ -61,53 +59,27 @@ func TestCampaignDMWithSeveralCommunities(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(twoCommunities), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out, errb bytes.Buffer
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
-	cli := func(args ...string) (int, string) {
-		out.Reset()
-		errb.Reset()
-		c := run(context.Background(), args, s)
-		return c, out.String() + errb.String()
-	}
-	if c, o := cli("validate", dir); c != 0 {
+	if c, o := cliOut("validate", dir); c != 0 {
 		t.Fatalf("validate: %d %s", c, o)
 	}
-	if c, o := cli("apply", "-auto-approve", dir); c != 0 {
+	if c, o := cliOut("apply", "-auto-approve", dir); c != 0 {
 		t.Fatalf("apply: %d %s", c, o)
 	}
 	for _, j := range [][2]string{{"Ann", "builders"}, {"Bo", "ops"}} {
-		if c, o := cli("local", "join", "-name", j[0], j[1], dir); c != 0 {
+		if c, o := cliOut("local", "join", "-name", j[0], j[1], dir); c != 0 {
 			t.Fatalf("join %s: %d %s", j[0], c, o)
 		}
 	}
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var dout, derr bytes.Buffer
-	ds := &stdio{in: bytes.NewReader(nil), out: &dout, err: &derr, lookupEnv: func(string) (string, bool) { return "", false }}
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, ds) }()
-	defer func() {
-		cancel()
-		select {
-		case <-code:
-		case <-time.After(30 * time.Second):
-			t.Error("daemon did not stop")
-		}
-	}()
-	deadline := time.Now().Add(20 * time.Second)
+	_, log, _ := daemonLogged(t, dir)
 	for _, want := range [][2]string{{"builders", "Hi Ann"}, {"ops", "Hi Bo"}} {
-		for {
-			_, dms := cli("local", "show", "dms", want[0], dir)
-			if strings.Contains(dms, want[1]) {
-				break
+		eventually(t, func() string {
+			if _, dms := cliOut("local", "show", "dms", want[0], dir); !strings.Contains(dms, want[1]) {
+				return fmt.Sprintf("no %q in %s's direct messages:\n%s\ndaemon: %s", want[1], want[0], dms, log())
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no %q in %s's direct messages:\n%s\ndaemon: %s", want[1], want[0], dms, derr.String())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return ""
+		})
 	}
-	if strings.Contains(derr.String(), "dead") {
-		t.Errorf("daemon log mentions dead letters:\n%s", derr.String())
+	if strings.Contains(log(), "dead") {
+		t.Errorf("daemon log mentions dead letters:\n%s", log())
 	}
 }

@@ -45,7 +45,9 @@ and 20). Nothing of the configuration is in it, so no secret either.
   referred_by  who referred the member
   referred     members the member referred (their referrer is the member)
   outcomes     what the rules did about the member, oldest first: kind,
-               name, change, at, rule, event, points, from, to, detail
+               name, change, at, rule, event, points, from, to, detail,
+               as simulate -outcomes lines give them (at in UTC with
+               nine fractional digits)
   outbox       actions addressed to the member, pending, sent, dead or
                skipped, with their text, status, attempts and times
   role_grants  the records of the roles hearth gave the member on the

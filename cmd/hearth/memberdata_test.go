@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/stamp"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
@@ -294,4 +296,73 @@ func TestMemberForgetRunKey(t *testing.T) {
 		t.Fatalf("forget through the daemon: %d %s %s", c, o, e)
 	}
 	check(o, "cyd-88", false)
+}
+
+// TestExportOutcomesAreOutcomeLines: an outcome hearth member export gives
+// is, compacted, the very line simulate -outcomes writes for it (a badge's
+// and a tier's with title added at the end): the same fields in the same
+// order, at in the same fixed width, whatever the events' zones and
+// fractions.
+func TestExportOutcomesAreOutcomeLines(t *testing.T) {
+	dir := exampleCopy(t, "quickstart", nil)
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(events, []byte(`{"id":"j1","type":"member.joined","member":"ann","at":"2026-09-01T10:00:00.5+02:00"}
+{"id":"p1","type":"message.posted","member":"ann","at":"2026-09-01T08:05:00.123Z"}
+{"id":"p2","type":"message.posted","member":"ann","at":"2026-09-01T11:06:07+03:00"}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	cli := func(args ...string) string {
+		t.Helper()
+		out.Reset()
+		errb.Reset()
+		if c := run(context.Background(), args, s); c != 0 {
+			t.Fatalf("%s: %d %s %s", args[0], c, out.String(), errb.String())
+		}
+		return out.String()
+	}
+	linesPath := filepath.Join(t.TempDir(), "outcomes.jsonl")
+	cli("simulate", "-events", events, "-outcomes", linesPath, dir)
+	data, err := os.ReadFile(linesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	cli("replay", "-events", events, dir)
+	var x struct {
+		Outcomes []json.RawMessage `json:"outcomes"`
+	}
+	if err := json.Unmarshal([]byte(cli("member", "export", "ann", dir)), &x); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, raw := range x.Outcomes {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			t.Fatal(err)
+		}
+		line := compact.String()
+		var o struct{ Kind, At string }
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		want := func(l string) bool { return l == line }
+		if o.Kind == state.KindBadge || o.Kind == state.KindTier {
+			want = func(l string) bool { return strings.HasPrefix(l, strings.TrimSuffix(line, "}")+`,"title":`) }
+		}
+		if !slices.ContainsFunc(lines, want) {
+			t.Errorf("export's outcome\n%s\nis no -outcomes line of\n%s", line, data)
+		}
+		if _, err := time.Parse(stamp.Layout, o.At); err != nil {
+			t.Errorf("export's at %q: %v", o.At, err)
+		}
+		kinds[o.Kind] = true
+	}
+	// Points (no title) and a badge (title) at least, at 08:00:00.5 and
+	// 08:05:00.123 UTC.
+	if !kinds[state.KindPoints] || !kinds[state.KindBadge] || !strings.Contains(string(data), `"at":"2026-09-01T08:05:00.123000000Z"`) {
+		t.Errorf("export's outcomes %s; -outcomes lines\n%s", x.Outcomes, data)
+	}
 }

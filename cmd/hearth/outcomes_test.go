@@ -64,7 +64,7 @@ func TestOutcomeFieldsDocumented(t *testing.T) {
 			fields = append(fields, name)
 		}
 	}
-	walk(reflect.TypeFor[outcomeLine]())
+	walk(reflect.TypeFor[state.OutcomeLine]())
 	var documented []string
 	for _, f := range state.OutcomeFields() {
 		documented = append(documented, f.Field)
@@ -534,8 +534,8 @@ func TestOutcomeLineFields(t *testing.T) {
 		return out
 	}
 	want := append(tags(reflect.TypeFor[state.Outcome]()), "title,omitempty")
-	if got := tags(reflect.TypeFor[outcomeLine]()); !slices.Equal(got, want) {
-		t.Errorf("outcomeLine's fields %q, want state.Outcome's and title: %q", got, want)
+	if got := tags(reflect.TypeFor[state.OutcomeLine]()); !slices.Equal(got, want) {
+		t.Errorf("state.OutcomeLine's fields %q, want state.Outcome's and title: %q", got, want)
 	}
 	o := state.Outcome{Kind: "points", Member: "m", Name: "n", Change: "grant", At: time.Date(2026, 1, 2, 3, 4, 5, 970000000, time.FixedZone("x", 3600)),
 		Rule: "incentive.n", Event: "e", Points: 3, From: "a", To: "b", Detail: "d"}

@@ -16,14 +16,7 @@ import (
 // while it serves the moderated-community example.
 func TestPardonThroughRunningDaemon(t *testing.T) {
 	dir := exampleCopy(t, "moderated-community", nil)
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb bytes.Buffer
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
-	url := "http://" + addr
-	waitReady(t, url, errb.String)
+	url, _, stop := daemonLogged(t, dir)
 	// Strikes count from the daemon's clock: the messages are an hour old.
 	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	body := fmt.Sprintf(`{"id":"p1","type":"message.posted","member":"u1","community":"tea_house","at":%q,"attrs":{"text":"加微信买茶"}}
@@ -90,15 +83,13 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 	if _, err := os.Stat(announced); err != nil {
 		t.Errorf("the running daemon's announcement: %v", err)
 	}
-	cancel()
-	stoppedWith0(t, code, errb.String)
+	stop()
 	if _, err := os.Stat(announced); !os.IsNotExist(err) {
 		t.Errorf("announcement left after the daemon stopped: %v", err)
 	}
-	out.Reset()
-	if c := run(context.Background(), []string{"member", "show", "u1", dir}, s); c != 0 || !strings.Contains(out.String(), "moderation: 0 live strikes") ||
-		!strings.Contains(out.String(), "pardon     all rules: 2 strikes cleared") {
-		t.Errorf("member show after the pardons: %d %s %s", c, out.String(), errb.String())
+	if c, out, errs := cli("member", "show", "u1", dir); c != 0 || !strings.Contains(out, "moderation: 0 live strikes") ||
+		!strings.Contains(out, "pardon     all rules: 2 strikes cleared") {
+		t.Errorf("member show after the pardons: %d %s %s", c, out, errs)
 	}
 }
 
@@ -108,78 +99,44 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 // and tells them why.
 func TestModerationLoopOnLocalPlatform(t *testing.T) {
 	dir := exampleCopy(t, "moderated-community", nil)
-	var out, errb bytes.Buffer
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
-	cli := func(args ...string) (int, string) {
-		out.Reset()
-		errb.Reset()
-		c := run(context.Background(), args, s)
-		return c, out.String() + errb.String()
-	}
-	if c, o := cli("apply", "-auto-approve", dir); c != 0 {
+	if c, o := cliOut("apply", "-auto-approve", dir); c != 0 {
 		t.Fatalf("apply: %d %s", c, o)
 	}
-	if c, o := cli("local", "join", "-name", "Ann", "tea_house", dir); c != 0 || !strings.Contains(o, "joined as mb-1") {
+	if c, o := cliOut("local", "join", "-name", "Ann", "tea_house", dir); c != 0 || !strings.Contains(o, "joined as mb-1") {
 		t.Fatalf("join: %d %s", c, o)
 	}
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var dout, derr bytes.Buffer
-	ds := &stdio{in: bytes.NewReader(nil), out: &dout, err: &derr, lookupEnv: func(string) (string, bool) { return "", false }}
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, ds) }()
-	defer func() {
-		cancel()
-		select {
-		case <-code:
-		case <-time.After(30 * time.Second):
-			t.Error("daemon did not stop")
-		}
-	}()
-	if c, o := cli("local", "post", "-member", "mb-1", "-channel", "general", "FREE USDT at https://bit.ly/x", dir); c != 0 {
+	_, log, _ := daemonLogged(t, dir)
+	if c, o := cliOut("local", "post", "-member", "mb-1", "-channel", "general", "FREE USDT at https://bit.ly/x", dir); c != 0 {
 		t.Fatalf("post: %d %s", c, o)
 	}
 	// Wait for the daemon to act: the scam message disappears.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		_, msgs := cli("local", "show", "messages", "tea_house", dir)
-		if !strings.Contains(msgs, "bit.ly") {
-			break
+	eventually(t, func() string {
+		if _, msgs := cliOut("local", "show", "messages", "tea_house", dir); strings.Contains(msgs, "bit.ly") {
+			return fmt.Sprintf("the scam message was not deleted:\n%s\ndaemon: %s", msgs, log())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the scam message was not deleted:\n%s\ndaemon: %s", msgs, derr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return ""
+	})
 	// Two strikes at once: the second rung, a one-hour mute.
-	for {
-		c, o := cli("local", "post", "-member", "mb-1", "-channel", "general", "hello?", dir)
-		if c != 0 && strings.Contains(o, "muted until") {
-			break
+	eventually(t, func() string {
+		if c, o := cliOut("local", "post", "-member", "mb-1", "-channel", "general", "hello?", dir); c == 0 || !strings.Contains(o, "muted until") {
+			return fmt.Sprintf("the member was not muted: %d %s", c, o)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the member was not muted: %d %s", c, o)
+		return ""
+	})
+	eventually(t, func() string {
+		if _, dms := cliOut("local", "show", "dms", "tea_house", dir); !strings.Contains(dms, "Scam links") || !strings.Contains(dms, "mute 1h") {
+			return "no moderation notice: " + dms
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	for {
-		_, dms := cli("local", "show", "dms", "tea_house", dir)
-		if strings.Contains(dms, "Scam links") && strings.Contains(dms, "mute 1h") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no moderation notice: %s", dms)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return ""
+	})
 	// A pardon clears the strikes through the daemon, and says that the
 	// mute already applied stays: it is on the platform, not in hearth.
-	c, o := cli("member", "pardon", "mb-1", dir)
+	c, o := cliOut("member", "pardon", "mb-1", dir)
 	if c != 0 || !strings.Contains(o, "Pardoned mb-1 (all rules): 2 strikes cleared, 0 left.") ||
 		!strings.Contains(o, "mb-1 stays muted until ") {
 		t.Errorf("pardon of a muted member: %d %s", c, o)
 	}
-	if c, o := cli("local", "post", "-member", "mb-1", "-channel", "general", "still muted?", dir); c == 0 || !strings.Contains(o, "muted until") {
+	if c, o := cliOut("local", "post", "-member", "mb-1", "-channel", "general", "still muted?", dir); c == 0 || !strings.Contains(o, "muted until") {
 		t.Errorf("the mute should outlast the pardon: %d %s", c, o)
 	}
 }
@@ -198,25 +155,9 @@ func TestCommandsBesideATokenDaemon(t *testing.T) {
 	if err := os.WriteFile(events, fmt.Appendf(nil, `{"id":"t1","type":"message.posted","member":"u1","at":%q}`+"\n", at), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb bytes.Buffer
+	daemonAt(t, dir, "-token-file", tokenFile)
 	noEnv := func(string) (string, bool) { return "", false }
-	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: noEnv}
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"run", "-listen", addr, "-token-file", tokenFile, dir}, s) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, errb.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	cli := func(env func(string) (string, bool), args ...string) (int, string) {
+	cliEnv := func(env func(string) (string, bool), args ...string) (int, string) {
 		var cout, cerr bytes.Buffer
 		c := run(context.Background(), args, &stdio{in: bytes.NewReader(nil), out: &cout, err: &cerr, lookupEnv: env})
 		return c, cout.String() + cerr.String()
@@ -229,18 +170,14 @@ func TestCommandsBesideATokenDaemon(t *testing.T) {
 	}
 	// The replay brings u1, whom the pardon then finds.
 	for _, args := range [][]string{{"replay", "-events", events, dir}, {"member", "pardon", "u1", dir}, {"campaign", "stop", "onboarding", dir}} {
-		if c, got := cli(noEnv, args...); c != 1 || !strings.Contains(got, "401 Unauthorized") || !strings.Contains(got, "set HEARTH_API_TOKEN to it (the content of hearth run's -token-file)") {
+		if c, got := cliEnv(noEnv, args...); c != 1 || !strings.Contains(got, "401 Unauthorized") || !strings.Contains(got, "set HEARTH_API_TOKEN to it (the content of hearth run's -token-file)") {
 			t.Errorf("%s without a token: %d %s", args[0:2], c, got)
 		}
-		if c, got := cli(wrong, args...); c != 1 || !strings.Contains(got, "HEARTH_API_TOKEN is not the token the daemon takes") {
+		if c, got := cliEnv(wrong, args...); c != 1 || !strings.Contains(got, "HEARTH_API_TOKEN is not the token the daemon takes") {
 			t.Errorf("%s with a wrong token: %d %s", args[0:2], c, got)
 		}
-		if c, got := cli(right, args...); c != 0 {
+		if c, got := cliEnv(right, args...); c != 0 {
 			t.Errorf("%s with the token: %d %s", args[0:2], c, got)
 		}
-	}
-	cancel()
-	if c := <-code; c != 0 {
-		t.Fatalf("exit %d\n%s", c, errb.String())
 	}
 }

@@ -407,6 +407,30 @@ func waitReady(t testing.TB, base string, logs func() string) {
 	}
 }
 
+// eventually calls check every 100 ms until it answers "", and fails the
+// test with its last answer if 20 s pass first.
+func eventually(t *testing.T, check func() string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		msg := check()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// cliOut runs hearth with args and returns its exit code and its output
+// followed by its errors.
+func cliOut(args ...string) (int, string) {
+	c, out, errs := cli(args...)
+	return c, out + errs
+}
+
 // An events file with events dated before one above them is applied as
 // it comes, with one warning naming the count and the first; with -sort
 // it is applied in time order and the log says it was sorted.

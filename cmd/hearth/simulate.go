@@ -15,7 +15,6 @@ import (
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
-	"github.com/hearth-community/hearth/engine/stamp"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
@@ -377,26 +376,6 @@ func outcomesFile(s *stdio, cmd, path string, cfg *config.Config) (write func(st
 	return write, done, true
 }
 
-// outcomeLine is an -outcomes line: the outcome's fields as the store
-// keeps them (TestOutcomeLineFields holds the two to the same fields), its
-// at in stamp's fixed width so that sorting lines as text sorts them by
-// time, and the title of the badge or tier it names, which the summary
-// shows where the outcome has the block name.
-type outcomeLine struct {
-	Kind   string     `json:"kind"`
-	Member string     `json:"member"`
-	Name   string     `json:"name"`
-	Change string     `json:"change,omitempty"`
-	At     stamp.Time `json:"at"`
-	Rule   string     `json:"rule"`
-	Event  string     `json:"event"`
-	Points int        `json:"points,omitempty"`
-	From   string     `json:"from,omitempty"`
-	To     string     `json:"to,omitempty"`
-	Detail string     `json:"detail,omitempty"`
-	Title  string     `json:"title,omitempty"`
-}
-
 // outcomeTitles are the titles of cfg's badges and tiers (their names
 // when they set none), by kind and block name.
 func outcomeTitles(cfg *config.Config) map[[2]string]string {
@@ -410,9 +389,11 @@ func outcomeTitles(cfg *config.Config) map[[2]string]string {
 	return titles
 }
 
-func newOutcomeLine(o state.Outcome, titles map[[2]string]string) outcomeLine {
-	return outcomeLine{Kind: o.Kind, Member: o.Member, Name: o.Name, Change: o.Change, At: stamp.Of(o.At), Rule: o.Rule, Event: o.Event,
-		Points: o.Points, From: o.From, To: o.To, Detail: o.Detail, Title: titles[[2]string{o.Kind, o.Name}]}
+// newOutcomeLine is o as an -outcomes line: with the title of the badge or
+// tier it names, which the summary shows where the outcome has the block
+// name.
+func newOutcomeLine(o state.Outcome, titles map[[2]string]string) state.OutcomeLine {
+	return o.Line(titles[[2]string{o.Kind, o.Name}])
 }
 
 // maxUnknownTypesShown bounds the unknown types a summary lists: a file

@@ -20,19 +20,7 @@ import (
 // template needs), and the goal reached after a step's send. A failed
 // send is not among the sends the runs made.
 func TestStepsFromTheRuntime(t *testing.T) {
-	dir := t.TempDir()
-	src := `
-platform "local" "main" {}
-
-community "c" {
-  title    = "C"
-  platform = platform.local.main
-}
-
-template "hi" {
-  text = { en = "Hi" }
-}
-
+	rep, _ := campaignReport(t, `
 template "bye" {
   text = { en = "Bye ${member.attrs.nick}" }
 }
@@ -66,36 +54,17 @@ campaign "welcome" {
     }
   }
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	// ann is sent hello and posts: the goal. bob joins at night: hello
-	// waits for 08:00, then the nudge, and his run finishes. cat leaves
-	// after hello: her nudge is skipped at its step.
-	events := `{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
+`,
+		// ann is sent hello and posts: the goal. bob joins at night:
+		// hello waits for 08:00, then the nudge, and his run finishes.
+		// cat leaves after hello: her nudge is skipped at its step.
+		`{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
 {"id":"j3","type":"member.joined","member":"cat","at":"2026-01-01T10:00:00Z"}
 {"id":"l3","type":"member.left","member":"cat","at":"2026-01-01T11:00:00Z"}
 {"id":"p1","type":"message.posted","member":"ann","at":"2026-01-01T12:00:00Z"}
 {"id":"j2","type":"member.joined","member":"bob","at":"2026-01-01T23:00:00Z"}
 {"id":"x","type":"checkin","member":"zed","at":"2026-01-10T00:00:00Z"}
-`
-	var outs []state.Outcome
-	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(events), simulate.Options{
-		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := sum.Store.(*state.Memory)
-	rep, err := campaignstats.Read(context.Background(), cfg.Campaigns[0], nil, kept{mem, outs}, campaignstats.Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	if len(rep.Steps) != 3 {
 		t.Fatalf("steps: %+v", rep.Steps)
 	}
@@ -115,6 +84,48 @@ campaign "welcome" {
 	if rep.Total.Sends != hello.Sends+nudge.Sends {
 		t.Errorf("the runs made %d sends; the steps queued %d", rep.Total.Sends, hello.Sends+nudge.Sends)
 	}
+}
+
+// campaignPreamble is what every configuration here has besides its
+// campaign: a local platform, community c and template hi.
+const campaignPreamble = `
+platform "local" "main" {}
+
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+
+// campaignReport loads campaignPreamble and hcl, whose first campaign it
+// reads the figures of after simulating events (JSON lines), and returns
+// them with the outcomes the simulation handed out.
+func campaignReport(t *testing.T, hcl, events string) (*campaignstats.Report, []state.Outcome) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(campaignPreamble+hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var outs []state.Outcome
+	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(events), simulate.Options{
+		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := campaignstats.Read(context.Background(), cfg.Campaigns[0], nil, kept{sum.Store.(*state.Memory), outs}, campaignstats.Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, outs
 }
 
 // kept is the sandbox's store with the outcomes the simulation handed
@@ -140,19 +151,7 @@ func (k kept) CampaignOutcomes(_ context.Context, campaign string, fn func(*stat
 // of the step whose message it was given; one past the window stays
 // finished.
 func TestConversionWindowInTheReport(t *testing.T) {
-	dir := t.TempDir()
-	src := `
-platform "local" "main" {}
-
-community "c" {
-  title    = "C"
-  platform = platform.local.main
-}
-
-template "hi" {
-  text = { en = "Hi" }
-}
-
+	rep, outs := campaignReport(t, `
 campaign "welcome" {
   community         = community.c
   enter_on          = "member.joined"
@@ -177,31 +176,13 @@ campaign "welcome" {
     }
   }
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"local": local.Spec()}})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	events := `{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
+`,
+		`{"id":"j1","type":"member.joined","member":"ann","at":"2026-01-01T10:00:00Z"}
 {"id":"j2","type":"member.joined","member":"bob","at":"2026-01-01T10:00:00Z"}
 {"id":"p1","type":"message.posted","member":"ann","at":"2026-01-02T12:00:00Z"}
 {"id":"p2","type":"message.posted","member":"ann","at":"2026-01-02T13:00:00Z"}
 {"id":"p3","type":"message.posted","member":"bob","at":"2026-01-03T11:00:00Z"}
-`
-	var outs []state.Outcome
-	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(events), simulate.Options{
-		Outcome: func(o state.Outcome) error { outs = append(outs, o); return nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := campaignstats.Read(context.Background(), cfg.Campaigns[0], nil, kept{sum.Store.(*state.Memory), outs}, campaignstats.Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	if rep.Total.Goal != 1 || rep.Total.Finished != 1 || rep.Converted != 1 || rep.ConversionWindow != "2d" {
 		t.Errorf("total %+v, converted %d, window %q; want 1 goal (converted after finishing), 1 finished, 2d", rep.Total, rep.Converted, rep.ConversionWindow)
 	}

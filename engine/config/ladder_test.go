@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,89 +14,56 @@ import (
 // done right, or rules too involved to compare, give none.
 func TestTierLadderWarnings(t *testing.T) {
 	const head = "platform \"local\" \"main\" {}\ncommunity \"c\" {\n  platform = platform.local.main\n  title = \"C\"\n}\nbadge \"x\" {}\n"
+	const (
+		flap  = "Tier members will flap"
+		never = "Tier is never reached by promotion"
+	)
+	// The tiers regular (rank 1 unless given) and core (one above it,
+	// when core's when is given): their when, keep, grace and window,
+	// each written where set. regular's block starts on line 7, its when
+	// on line 9, its keep on line 10.
+	type tiers struct {
+		regularRank             int
+		regular, regularKeep    string
+		regularGrace            string
+		core, coreKeep, coreWin string
+	}
 	for _, tc := range []struct {
 		name  string
-		tiers string
+		tiers tiers
 		want  []string
 		line  int // of the first warning
 	}{
-		{"keep stricter, no grace", `tier "regular" {
-  rank = 1
-  when = "member.points >= 10"
-  keep = "member.points >= 15"
-}`, []string{"Tier members will flap"}, 10},
-		{"strict keep at the same threshold", `tier "regular" {
-  rank = 1
-  when = "member.points >= 10 && active_days('30d') >= 2"
-  keep = "member.points > 10"
-}`, []string{"Tier members will flap"}, 10},
-		{"hysteresis", `tier "regular" {
-  rank = 1
-  when = "member.points >= 15"
-  keep = "member.points >= 10"
-}`, nil, 0},
-		{"grace holds it", `tier "regular" {
-  rank  = 1
-  when  = "member.points >= 10"
-  keep  = "member.points >= 15"
-  grace = "14d"
-}`, nil, 0},
-		{"when bounds it from above too", `tier "regular" {
-  rank = 1
-  when = "member.points >= 10 && member.points < 12"
-  keep = "member.points >= 15"
-}`, nil, 0},
-		{"or is not compared", `tier "regular" {
-  rank = 1
-  when = "member.points >= 10 || has_badge('x')"
-  keep = "member.points >= 15"
-}`, nil, 0},
-		{"higher rank asks less", `tier "regular" {
-  rank = 2
-  when = "member.points >= 500"
-}
-tier "core" {
-  rank = 3
-  when = "member.points >= 200"
-}`, []string{"Tier is never reached by promotion"}, 9},
-		{"higher rank asks less, written the other way", `tier "regular" {
-  rank = 1
-  when = "member.points >= 500 && active_days('30d') >= 3"
-}
-tier "core" {
-  rank = 2
-  when = "300 <= member.points"
-}`, []string{"Tier is never reached by promotion"}, 9},
-		{"higher rank asks for something else", `tier "regular" {
-  rank = 1
-  when = "member.points >= 500"
-}
-tier "core" {
-  rank = 2
-  when = "member.points >= 200 && active_days('30d') >= 10"
-}`, nil, 0},
-		{"a window makes the higher tier wait", `tier "regular" {
-  rank = 1
-  when = "member.points >= 500"
-}
-tier "core" {
-  rank   = 2
-  when   = "member.points >= 200"
-  window = "30d"
-}`, nil, 0},
-		{"a proper ladder", `tier "regular" {
-  rank = 1
-  when = "member.points >= 100"
-  keep = "member.points >= 80"
-}
-tier "core" {
-  rank = 2
-  when = "member.points >= 1000 && active_days('30d') >= 10"
-  keep = "member.points >= 900"
-}`, nil, 0},
+		{"keep stricter, no grace", tiers{regular: "member.points >= 10", regularKeep: "member.points >= 15"}, []string{flap}, 10},
+		{"strict keep at the same threshold", tiers{regular: "member.points >= 10 && active_days('30d') >= 2", regularKeep: "member.points > 10"}, []string{flap}, 10},
+		{"hysteresis", tiers{regular: "member.points >= 15", regularKeep: "member.points >= 10"}, nil, 0},
+		{"grace holds it", tiers{regular: "member.points >= 10", regularKeep: "member.points >= 15", regularGrace: "14d"}, nil, 0},
+		{"when bounds it from above too", tiers{regular: "member.points >= 10 && member.points < 12", regularKeep: "member.points >= 15"}, nil, 0},
+		{"or is not compared", tiers{regular: "member.points >= 10 || has_badge('x')", regularKeep: "member.points >= 15"}, nil, 0},
+		{"higher rank asks less", tiers{regularRank: 2, regular: "member.points >= 500", core: "member.points >= 200"}, []string{never}, 9},
+		{"higher rank asks less, written the other way", tiers{regular: "member.points >= 500 && active_days('30d') >= 3", core: "300 <= member.points"}, []string{never}, 9},
+		{"higher rank asks for something else", tiers{regular: "member.points >= 500", core: "member.points >= 200 && active_days('30d') >= 10"}, nil, 0},
+		{"a window makes the higher tier wait", tiers{regular: "member.points >= 500", core: "member.points >= 200", coreWin: "30d"}, nil, 0},
+		{"a proper ladder", tiers{regular: "member.points >= 100", regularKeep: "member.points >= 80",
+			core: "member.points >= 1000 && active_days('30d') >= 10", coreKeep: "member.points >= 900"}, nil, 0},
 	} {
+		src := head
+		tier := func(name string, rank int, attrs ...string) {
+			src += fmt.Sprintf("tier %q {\n  rank = %d\n", name, rank)
+			for i := 0; i < len(attrs); i += 2 {
+				if attrs[i+1] != "" {
+					src += fmt.Sprintf("  %s = %q\n", attrs[i], attrs[i+1])
+				}
+			}
+			src += "}\n"
+		}
+		rank := max(tc.tiers.regularRank, 1)
+		tier("regular", rank, "when", tc.tiers.regular, "keep", tc.tiers.regularKeep, "grace", tc.tiers.regularGrace)
+		if tc.tiers.core != "" {
+			tier("core", rank+1, "when", tc.tiers.core, "keep", tc.tiers.coreKeep, "window", tc.tiers.coreWin)
+		}
 		t.Run(tc.name, func(t *testing.T) {
-			_, diags := loadSrc(t, head+tc.tiers+"\n", testOptions(nil))
+			_, diags := loadSrc(t, src, testOptions(nil))
 			var got []*hcl.Diagnostic
 			for _, d := range diags {
 				if d.Severity == hcl.DiagError {

@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-community/hearth/adapters/local"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
+	"github.com/hearth-community/hearth/engine/stamp"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/state/sqlite"
 )
@@ -412,8 +413,16 @@ segment "posters" {
 		t.Errorf("search: %d %v", code, hits)
 	}
 	code, hist := get(t, f, "/v1/members/m3/history")
-	if list, _ := hist["history"].([]any); code != 200 || len(list) < 3 {
+	list, _ := hist["history"].([]any)
+	if code != 200 || len(list) < 3 {
 		t.Errorf("history: %d %v", code, hist)
+	}
+	// Outcome lines' at: fixed width, as -outcomes lines and the export
+	// give it (the events are on whole seconds).
+	for _, o := range list {
+		if at, _ := o.(map[string]any)["at"].(string); len(at) != len(stamp.Layout) || !strings.HasSuffix(at, ".000000000Z") {
+			t.Errorf("history's at %q, want stamp.Layout", at)
+		}
 	}
 	if code, all := get(t, f, "/v1/members?q="); code != 200 || len(all["members"].([]any)) != 7 {
 		t.Errorf("an empty search lists every member: %d %v", code, all)

@@ -42,7 +42,8 @@ type Export struct {
 	// referred (members whose referrer is the member).
 	ReferredBy string   `json:"referred_by,omitempty"`
 	Referred   []string `json:"referred,omitempty"`
-	// Outcomes are what the rules did about the member, oldest first.
+	// Outcomes are what the rules did about the member, oldest first, as
+	// -outcomes lines give them (state.Outcome.MarshalJSON).
 	Outcomes []state.Outcome `json:"outcomes"`
 	// Outbox are the actions addressed to the member, pending, sent or
 	// dead, with their text.

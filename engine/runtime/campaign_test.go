@@ -603,10 +603,7 @@ community "c" {
 // their rules would put them in afterwards (lurkers), so the campaign of
 // that segment does not take them in.
 func TestLeavingTheCommunityEndsCampaigns(t *testing.T) {
-	cfg := load(t, templates+`
-segment "lurkers" {
-  when = "member.days_since_joined >= 5 && member.messages == 0"
-}
+	cfg := load(t, templates+lurkers+`
 campaign "onboarding" {
   enter_on = "member.joined"
   step "welcome" {

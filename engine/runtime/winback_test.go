@@ -158,10 +158,7 @@ func TestComingBackReentersAudienceCampaigns(t *testing.T) {
 		{"always", "enter run 1|exit left|enter run 2"},
 	} {
 		t.Run(tc.reentry, func(t *testing.T) {
-			cfg := load(t, templates+`
-segment "lurkers" {
-  when = "member.days_since_joined >= 5 && member.messages == 0"
-}
+			cfg := load(t, templates+lurkers+`
 campaign "nudge" {
   audience = segment.lurkers
   reentry  = "`+tc.reentry+`"
@@ -179,22 +176,13 @@ campaign "nudge" {
 			// ann is a lurker on day 5, leaves on day 8 and comes back on
 			// day 20; bob leaves on day 1, becomes a lurker while away and
 			// comes back on day 20.
-			stream := ev("j1", "member.joined", "ann", 0, 9, "") +
-				ev("j2", "member.joined", "bob", 0, 9, "") +
-				ev("l2", "member.left", "bob", 1, 9, "") +
+			stream := annAndBob(ev("l2", "member.left", "bob", 1, 9, "") +
 				ev("l1", "member.left", "ann", 8, 9, "") +
 				ev("r1", "member.joined", "ann", 20, 9, "") +
-				ev("r2", "member.joined", "bob", 20, 9, "") +
-				ev("x", "checkin", "zed", 30, 9, "")
+				ev("r2", "member.joined", "bob", 20, 9, ""))
 			_, outs, m := run(t, cfg, stream)
 			runs := func(who string) string {
-				var got []string
-				for _, o := range outs {
-					if o.Member == who && o.Kind == state.KindCampaign {
-						got = append(got, o.Change+" "+o.Detail)
-					}
-				}
-				return strings.Join(got, "|")
+				return trail(outs, who, state.KindCampaign, func(o state.Outcome) string { return o.Change + " " + o.Detail })
 			}
 			if got := runs("ann"); got != tc.ann {
 				t.Errorf("ann: %q, want %q", got, tc.ann)
