@@ -50,12 +50,15 @@ or still waiting for it), so that the rows add up. A split in a campaign
 with a goal is then compared as 'hearth campaign show' compares it: each
 variant's goal rate (of its ended runs: running ones may yet reach the
 goal) and, against the split's control (split { control = "NAME" },
-else its first variant), the difference with the p-value of a
-two-proportion z-test; below 0.05 it is unlikely to be chance. With more
+else its first variant), the difference in points with, in parentheses,
+the relative lift, its 95% confidence interval (Newcombe) and the p-value
+of a two-proportion z-test; below 0.05 it is unlikely to be chance, and
+"small sample" marks arms too small to trust it. With more
 than two variants the p-values are not corrected for multiple
 comparisons, and a difference is called significant below Bonferroni's
-0.05 divided by the comparisons (goal_rate, control, lift, p and
-significant in each arm, alpha on the campaign).
+0.05 divided by the comparisons (goal_rate, control, lift (absolute),
+relative_lift, lift_ci_low, lift_ci_high, p, significant and
+small_sample in each arm, alpha on the campaign).
 
 The tier table counts the members on each tier at the end, those who
 left not counted (they keep their tier for when they come back, but are
@@ -726,6 +729,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
 				rows = append(rows[:len(rows):len(rows)], beforeSplitRow)
 			}
+			small := false
 			for _, name := range rows {
 				a := f.Arms[name]
 				if name == beforeSplitRow {
@@ -737,7 +741,8 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				}
 				against := "–" // a cell, so the column stays aligned
 				if a.Lift != nil && a.P != nil {
-					against = againstControl(*a.Lift, *a.P, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
+					against = againstControl(*a.Lift, *a.P, a.Comparison, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
+					small = small || a.SmallSample
 				}
 				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", name, a.Ended(), a.Goal, rate, against)
 			}
@@ -746,7 +751,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			if b := f.BeforeSplit; b != nil {
 				before = &campaignstats.Counts{Entered: b.Entered}
 			}
-			variantNotes(w, before, len(order), ctl, f.Alpha)
+			variantNotes(w, before, len(order), ctl, f.Alpha, small)
 		}
 	}
 	printGovernance(tw, cfg, sum)
