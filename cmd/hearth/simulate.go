@@ -199,7 +199,8 @@ than with the baseline's is told of as above. -baseline-ref REF takes
 the baseline from git instead: the files of DIR as they are at REF (a
 branch, tag or commit), copied with git archive into a temporary
 directory; the working tree is left as it is. -members names the
-members of each change, by id: up to 20 per change in the text, then
+members of each change, by id in natural order (numeric ids by value:
+2, 145, 263, 2609): up to 20 per change in the text, then
 "and N more", and up to 1000 with -json, which prints
   {"baseline": {"dir", "ref", "commit", "summary"}, "new": {"dir", "summary"},
    "differs", "replay", "incentives", "points", "points_granted",
@@ -834,7 +835,7 @@ func printFlapping(w io.Writer, cfg *config.Config, flapping map[string]*simulat
 		} else {
 			tell += fmt.Sprintf("hearth member why %s tier.%s lists that member's moves on and off the tier, with what its rules give now", f.Example, name)
 		}
-		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most: %s, %s).\n  %s; %s.\n",
+		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most returns: member %s, %s).\n  %s; %s.\n",
 			name, plural(f.Members, "member was", "members were"), plural(f.Returns, "time", "times"), f.Example, plural(f.ExampleReturns, "time", "times"), f.Hint, tell)
 	}
 }

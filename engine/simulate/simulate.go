@@ -239,7 +239,7 @@ type Flapping struct {
 	Members int `json:"members"` // members promoted to the tier again
 	Returns int `json:"returns"` // promotions back to it, all members
 	// Example is the member who came back most often (the first by id
-	// among equals), and ExampleReturns how often.
+	// among equals, numeric ids by value), and ExampleReturns how often.
 	Example        string `json:"example"`
 	ExampleReturns int    `json:"example_returns"`
 	Hint           string `json:"hint"`
@@ -294,7 +294,7 @@ func (f flaps) report(cfg *config.Config, sum *Summary) {
 		}
 		fl.Members++
 		fl.Returns += s.returns
-		if s.returns > fl.ExampleReturns || s.returns == fl.ExampleReturns && k.member < fl.Example {
+		if s.returns > fl.ExampleReturns || s.returns == fl.ExampleReturns && compareIDs(k.member, fl.Example) < 0 {
 			fl.Example, fl.ExampleReturns = k.member, s.returns
 		}
 	}
