@@ -47,7 +47,9 @@ key, it counts runs (each key's latest) and says how many members they
 belong to; ended runs retention kept as their key alone (reentry =
 "never") are not in the counts, and it says how many there are. -json
 lists them in "variants", each with goal_rate and, but for the control
-("control": true), lift, p and significant (against "alpha"): the names
+("control": true), lift (the difference in goal rate, absolute),
+relative_lift, lift_ci_low and lift_ci_high (its 95% Newcombe interval),
+p, significant (against "alpha") and small_sample: the names
 hearth simulate -json gives each variant's funnel under "arms". Runs on a step the configuration no longer has are listed
 at it, marked removed with the step they go on to (as member show says),
 with the moved block that would keep them if the step was renamed.
@@ -433,7 +435,7 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			// before the column would break its alignment.
 			against := "–"
 			if v.Lift != nil && v.P != nil {
-				against = againstControl(*v.Lift, *v.P, v.Ended(), ctl.Ended(), rep.Alpha)
+				against = againstControl(*v.Lift, *v.P, v.Comparison, v.Ended(), ctl.Ended(), rep.Alpha)
 			}
 			rate := "–"
 			if v.Ended() > 0 {
@@ -450,7 +452,11 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			fmt.Fprintf(tw, "%s\t%s\n", rate, against)
 		}
 		_ = tw.Flush()
-		variantNotes(w, rep.BeforeSplit, len(rep.Variants), first, rep.Alpha)
+		small := false
+		for _, v := range rep.Variants {
+			small = small || v.SmallSample
+		}
+		variantNotes(w, rep.BeforeSplit, len(rep.Variants), first, rep.Alpha, small)
 	}
 	_ = tw.Flush()
 }
@@ -497,8 +503,11 @@ func controlOf(vs []campaignstats.Variant) campaignstats.Variant {
 // rate's denominator, the before-split row, and with more than one
 // comparison, that the p-values are not corrected and which threshold
 // the verdicts use.
-func variantNotes(w io.Writer, before *campaignstats.Counts, variants int, control string, alpha float64) {
-	fmt.Fprintf(w, "Goal rate: of each row's ended runs (running ones may yet reach the goal); against %s: the difference in goal rate and the p-value of a two-proportion z-test (split { control = \"NAME\" } names the variant compared with).\n", control)
+func variantNotes(w io.Writer, before *campaignstats.Counts, variants int, control string, alpha float64, small bool) {
+	fmt.Fprintf(w, "Goal rate: of each row's ended runs (running ones may yet reach the goal); against %s: the difference in goal rate in points, in parentheses relative to %s's rate, its 95%% confidence interval (Newcombe) and the p-value of a two-proportion z-test (split { control = \"NAME\" } names the variant compared with).\n", control, control)
+	if small {
+		fmt.Fprintf(w, "Small sample: a variant or %s has fewer than %d ended runs, or fewer than 5 expected goals or non-goals, too few for the z-test's p-value to be trusted; read the interval, and wait for more runs.\n", control, campaignstats.MinArmRuns)
+	}
 	if before != nil && before.Entered > 0 {
 		fmt.Fprintf(w, "%s: %s that ended, or still wait, before the split gave them a variant (the goal reached during a wait before it, say): with them the rows add up to the total.\n", beforeSplitRow, plural(before.Entered, "run", "runs"))
 	}
@@ -614,11 +623,13 @@ func skipReasons(by map[string]int) string {
 }
 
 // againstControl compares an A/B variant with the split's control: the
-// difference in goal rate and the p-value of the z-test, read out so that
-// a lucky week is not taken for a winner. ended and controlEnded are the
-// runs each has ended, which the rates are of; alpha is the threshold
-// (campaignstats.Alpha), below 0.05 with more than one comparison.
-func againstControl(lift, p float64, ended, controlEnded int, alpha float64) string {
+// difference in goal rate (in points, absolute), that difference relative
+// to the control's rate, its 95% confidence interval and the p-value of
+// the z-test, read out so that a lucky week is not taken for a winner.
+// ended and controlEnded are the runs each has ended, which the rates are
+// of; alpha is the threshold (campaignstats.Alpha), below 0.05 with more
+// than one comparison.
+func againstControl(lift, p float64, c campaignstats.Comparison, ended, controlEnded int, alpha float64) string {
 	if ended == 0 || controlEnded == 0 {
 		return "no ended runs to compare"
 	}
@@ -629,7 +640,17 @@ func againstControl(lift, p float64, ended, controlEnded int, alpha float64) str
 	if p < alpha {
 		verdict = "significant at " + strconv.FormatFloat(alpha, 'g', 4, 64)
 	}
-	return fmt.Sprintf("%+.1f points, p = %.3f (%s)", 100*lift, p, verdict)
+	if c.SmallSample {
+		verdict += "; small sample"
+	}
+	out := fmt.Sprintf("%+.1f points", 100*lift)
+	if c.RelativeLift != nil {
+		out += fmt.Sprintf(" (%+.1f%%)", 100**c.RelativeLift)
+	}
+	if c.LiftLow != nil && c.LiftHigh != nil {
+		out += fmt.Sprintf(", 95%% CI %+.1f to %+.1f", 100**c.LiftLow, 100**c.LiftHigh)
+	}
+	return out + fmt.Sprintf(", p = %.3f (%s)", p, verdict)
 }
 
 // heldCounts says how many sends at a step are held, by what: "2 by

@@ -80,10 +80,16 @@ columns section, period, name, value: section is the part of the report
 (members, active, daily, weekly_cohorts, monthly_cohorts, funnel, tiers,
 badges, campaigns, referrals, points, revenue, surveys, and by_day,
 by_week or by_month with -by); period the report's day for figures as of
-it, else the day, week (its Monday) or month (YYYY-MM) the figure is of;
-name the figure, after the tier, badge, campaign, segment or question it
-is of (core/members, onboarding/goal_rate, badge/first_post/awarded,
-campaign/onboarding/converted, pulse/recommend/tier:core/nps).
+it, else the day, week (its Monday) or month (YYYY-MM) the figure is of,
+all UTC dates; name the figure, one scheme in every section: snake_case
+segments joined by "/", a figure of a named tier, badge, campaign,
+segment or survey question as KIND/NAME/FIGURE (tier/core/members,
+campaign/onboarding/goal_rate, badge/first_post/awarded,
+funnel's first_contribution/members, survey/pulse/recommend/tier/core/nps).
+Points are kept by month for as long as the store holds them: -by month
+-periods N gives N months of them, each with outstanding (by_month's
+points/granted, points/deducted, points/expired, points/outstanding);
+a series by day or week has none ("points" in "not_kept").
 Values are numbers, but a badge's first_award and last_award (days) and
 an empty K-factor for a month with no base.
 

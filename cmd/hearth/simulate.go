@@ -49,12 +49,15 @@ or still waiting for it), so that the rows add up. A split in a campaign
 with a goal is then compared as 'hearth campaign show' compares it: each
 variant's goal rate (of its ended runs: running ones may yet reach the
 goal) and, against the split's control (split { control = "NAME" },
-else its first variant), the difference with the p-value of a
-two-proportion z-test; below 0.05 it is unlikely to be chance. With more
+else its first variant), the difference in points with, in parentheses,
+the relative lift, its 95% confidence interval (Newcombe) and the p-value
+of a two-proportion z-test; below 0.05 it is unlikely to be chance, and
+"small sample" marks arms too small to trust it. With more
 than two variants the p-values are not corrected for multiple
 comparisons, and a difference is called significant below Bonferroni's
-0.05 divided by the comparisons (goal_rate, control, lift, p and
-significant in each arm, alpha on the campaign).
+0.05 divided by the comparisons (goal_rate, control, lift (absolute),
+relative_lift, lift_ci_low, lift_ci_high, p, significant and
+small_sample in each arm, alpha on the campaign).
 
 The tier table counts the members on each tier at the end, those who
 left not counted (they keep their tier for when they come back, but are
@@ -195,7 +198,8 @@ than with the baseline's is told of as above. -baseline-ref REF takes
 the baseline from git instead: the files of DIR as they are at REF (a
 branch, tag or commit), copied with git archive into a temporary
 directory; the working tree is left as it is. -members names the
-members of each change, by id: up to 20 per change in the text, then
+members of each change, by id in natural order (numeric ids by value:
+2, 145, 263, 2609): up to 20 per change in the text, then
 "and N more", and up to 1000 with -json, which prints
   {"baseline": {"dir", "ref", "commit", "summary"}, "new": {"dir", "summary"},
    "differs", "replay", "incentives", "points", "points_granted",
@@ -707,6 +711,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
 				rows = append(rows[:len(rows):len(rows)], beforeSplitRow)
 			}
+			small := false
 			for _, name := range rows {
 				a := f.Arms[name]
 				if name == beforeSplitRow {
@@ -718,7 +723,8 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 				}
 				against := "–" // a cell, so the column stays aligned
 				if a.Lift != nil && a.P != nil {
-					against = againstControl(*a.Lift, *a.P, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
+					against = againstControl(*a.Lift, *a.P, a.Comparison, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
+					small = small || a.SmallSample
 				}
 				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", name, a.Ended(), a.Goal, rate, against)
 			}
@@ -727,7 +733,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			if b := f.BeforeSplit; b != nil {
 				before = &campaignstats.Counts{Entered: b.Entered}
 			}
-			variantNotes(w, before, len(order), ctl, f.Alpha)
+			variantNotes(w, before, len(order), ctl, f.Alpha, small)
 		}
 	}
 	printGovernance(tw, cfg, sum)
@@ -810,7 +816,7 @@ func printFlapping(w io.Writer, cfg *config.Config, flapping map[string]*simulat
 		} else {
 			tell += fmt.Sprintf("hearth member why %s tier.%s lists that member's moves on and off the tier, with what its rules give now", f.Example, name)
 		}
-		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most: %s, %s).\n  %s; %s.\n",
+		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most returns: member %s, %s).\n  %s; %s.\n",
 			name, plural(f.Members, "member was", "members were"), plural(f.Returns, "time", "times"), f.Example, plural(f.ExampleReturns, "time", "times"), f.Hint, tell)
 	}
 }

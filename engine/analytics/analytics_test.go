@@ -286,7 +286,27 @@ func TestReportByHand(t *testing.T) {
 	// Points: January a 30, b 20; February a 10, d 50; a spent 15.
 	check("points", []int64{r.Points.Granted, r.Points.Deducted, r.Points.Spent, r.Points.Expired, r.Points.Outstanding}, []int64{110, 15, 15, 0, 95})
 	pm := r.Points.Monthly[len(r.Points.Monthly)-2:]
-	check("points by month", pm, []analytics.PointsMonth{{Month: "2026-01", Granted: 50}, {Month: "2026-02", Granted: 60, Deducted: 15, Spent: 15}})
+	check("points by month", pm, []analytics.PointsMonth{{Month: "2026-01", Granted: 50, Outstanding: 50}, {Month: "2026-02", Granted: 60, Deducted: 15, Spent: 15, Outstanding: 95}})
+
+	// A series by month longer than a year has the points of every month
+	// it asks for: as of June 2027, 40 months reach back to January
+	// 2026 (the months before the first event left out), where 12 stop
+	// at July 2026. Each month of the series has them too.
+	later := analytics.BuildWith(cfg, tallies, time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC), analytics.Options{By: "month", Periods: 40})
+	lp := later.Points.Monthly
+	check("points months over 40 periods", []string{lp[0].Month, lp[len(lp)-1].Month, fmt.Sprint(len(lp))}, []string{"2026-01", "2027-06", "18"})
+	check("January 2026's points", lp[0], analytics.PointsMonth{Month: "2026-01", Granted: 50, Outstanding: 50})
+	check("June 2027's outstanding", lp[len(lp)-1].Outstanding, int64(95))
+	if n := len(analytics.BuildWith(cfg, tallies, time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC), analytics.Options{}).Points.Monthly); n != 12 {
+		t.Errorf("points months without a series = %d; want 12", n)
+	}
+	var febSeries *analytics.PointsMonth
+	for _, per := range later.Series.Periods {
+		if per.Start == "2026-02-01" {
+			febSeries = per.Points
+		}
+	}
+	check("February 2026 in the series", febSeries, &analytics.PointsMonth{Month: "2026-02", Granted: 60, Deducted: 15, Spent: 15, Outstanding: 95})
 
 	// Revenue: d paid 12.50 and 7.50; five members, one payer.
 	check("revenue", []float64{r.Revenue.Total, float64(r.Revenue.Payers), r.Revenue.LTV, r.Revenue.ARPPU}, []float64{20, 1, 4, 20})

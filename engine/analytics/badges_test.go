@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,7 +169,8 @@ func TestSeries(t *testing.T) {
 	if !reflect.DeepEqual(s.Periods, want) {
 		t.Errorf("weeks =\n%+v\nwant\n%+v", s.Periods, want)
 	}
-	if !reflect.DeepEqual(s.NotKept, []string{"segment_sizes"}) {
+	// Points are counted by month: a week has none.
+	if !reflect.DeepEqual(s.NotKept, []string{"segment_sizes", "points"}) {
 		t.Errorf("not kept = %v", s.NotKept)
 	}
 
@@ -238,24 +240,36 @@ func TestCSV(t *testing.T) {
 		got[key] = row[3]
 	}
 	for key, want := range map[string]string{
-		"members,2026-01-14,joined":                 "2",
-		"tiers,2026-01-14,regular/members":          "1",
-		"funnel,2026-01-14,tier regular/rate":       "0.5",
-		"badges,2026-01-14,fan/holders":             "1",
-		"badges,2026-01-14,fan/revoked":             "1",
-		"badges,2026-01-14,poster/first_award":      "2026-01-05",
-		"by_week,2026-01-05,badge/fan/awarded":      "2",
-		"by_week,2026-01-12,active":                 "2",
-		"by_week,2026-01-05,segment/chatty/entered": "1",
-		"by_week,2026-01-05,tier/regular":           "1",
-		"monthly_cohorts,2026-01,size":              "2",
-		"weekly_cohorts,2026-01-05,retained/1":      "1",
-		"daily,2026-01-14,active":                   "1",
-		"referrals,2026-01,k_factor":                "",
-		"points,2026-01-14,granted":                 "0",
+		"members,2026-01-14,joined":                    "2",
+		"tiers,2026-01-14,tier/regular/members":        "1",
+		"funnel,2026-01-14,tier/regular/rate":          "0.5",
+		"funnel,2026-01-14,first_contribution/members": "2",
+		"badges,2026-01-14,badge/fan/holders":          "1",
+		"badges,2026-01-14,badge/fan/revoked":          "1",
+		"badges,2026-01-14,badge/poster/first_award":   "2026-01-05",
+		"by_week,2026-01-05,badge/fan/awarded":         "2",
+		"by_week,2026-01-12,active":                    "2",
+		"by_week,2026-01-05,segment/chatty/entered":    "1",
+		"by_week,2026-01-05,tier/regular/members":      "1",
+		"monthly_cohorts,2026-01,size":                 "2",
+		"weekly_cohorts,2026-01-05,retained/1":         "1",
+		"daily,2026-01-14,active":                      "1",
+		"referrals,2026-01,k_factor":                   "",
+		"points,2026-01-14,granted":                    "0",
 	} {
 		if v, ok := got[key]; !ok || v != want {
 			t.Errorf("%s = %q (present %v); want %q", key, v, ok, want)
+		}
+	}
+	// One naming scheme in every section: snake_case segments joined by
+	// "/", no spaces, no "kind:name".
+	segment := regexp.MustCompile(`^[a-z0-9_]+$`)
+	for key := range got {
+		name := strings.SplitN(key, ",", 3)[2]
+		for _, seg := range strings.Split(name, "/") {
+			if !segment.MatchString(seg) {
+				t.Errorf("%s: segment %q of the name is not snake_case", key, seg)
+			}
 		}
 	}
 }

@@ -88,8 +88,8 @@ func TestCampaignsInTheReport(t *testing.T) {
 	if err := analytics.WriteCSV(&csv, r); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"campaigns,2026-01-14,welcome/entered,5\n", "campaigns,2026-01-14,welcome/goal,3\n", "campaigns,2026-01-14,welcome/converted,1\n",
-		"campaigns,2026-01-14,welcome/goal_rate,0.75\n", "by_week,2026-01-05,campaign/welcome/converted,1\n", "by_week,2026-01-12,campaign/welcome/entered,2\n"} {
+	for _, want := range []string{"campaigns,2026-01-14,campaign/welcome/entered,5\n", "campaigns,2026-01-14,campaign/welcome/goal,3\n", "campaigns,2026-01-14,campaign/welcome/converted,1\n",
+		"campaigns,2026-01-14,campaign/welcome/goal_rate,0.75\n", "by_week,2026-01-05,campaign/welcome/converted,1\n", "by_week,2026-01-12,campaign/welcome/entered,2\n"} {
 		if !strings.Contains(csv.String(), want) {
 			t.Errorf("CSV lacks %q:\n%s", want, csv.String())
 		}

@@ -4,16 +4,20 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // WriteCSV writes the report as one tidy table, a row per figure:
 // section, period, name, value. The period is the report's day for the
 // figures as of it, a day (YYYY-MM-DD, a week by its Monday) or a month
-// (YYYY-MM) for figures of one period; the name is the figure, after
-// the tier, badge, segment, stage or survey question it is of
-// ("core/members", "pulse/recommend/tier:core/nps"). Values are numbers,
-// but for badges' first_award and last_award, which are days, and
-// empty where a figure has none (a month's K-factor with no base).
+// (YYYY-MM) for figures of one period, all UTC. The name is one scheme
+// in every section: a path of snake_case segments joined by "/", a
+// figure of a named thing as KIND/NAME/FIGURE with KIND singular
+// ("tier/core/members", "campaign/onboarding/goal",
+// "survey/pulse/recommend/tier/core/nps"), names as the files write
+// them. Values are numbers, but for badges' first_award and last_award,
+// which are days, and empty where a figure has none (a month's K-factor
+// with no base).
 func WriteCSV(w io.Writer, r *Report) error {
 	c := csv.NewWriter(w)
 	row := func(section, period, name, value string) {
@@ -61,35 +65,38 @@ func WriteCSV(w io.Writer, r *Report) error {
 	cohorts("weekly_cohorts", r.Weekly, false)
 	cohorts("monthly_cohorts", r.Monthly, true)
 	for _, s := range r.Funnel {
-		i("funnel", at, s.Name+"/members", s.Members)
-		f("funnel", at, s.Name+"/rate", s.Rate)
-		f("funnel", at, s.Name+"/step_rate", s.Step)
+		stage := funnelPath(s.Name)
+		i("funnel", at, stage+"/members", s.Members)
+		f("funnel", at, stage+"/rate", s.Rate)
+		f("funnel", at, stage+"/step_rate", s.Step)
 	}
 	for _, t := range r.Tiers {
-		i("tiers", at, t.Name+"/members", t.Members)
+		i("tiers", at, "tier/"+t.Name+"/members", t.Members)
 	}
 	for _, x := range r.Badges {
-		i("badges", at, x.Name+"/holders", x.Holders)
-		i("badges", at, x.Name+"/awarded", x.Awarded)
-		i("badges", at, x.Name+"/awarded_7d", x.Awarded7)
-		i("badges", at, x.Name+"/awarded_30d", x.Awarded30)
-		i("badges", at, x.Name+"/revoked", x.Revoked)
+		b := "badge/" + x.Name
+		i("badges", at, b+"/holders", x.Holders)
+		i("badges", at, b+"/awarded", x.Awarded)
+		i("badges", at, b+"/awarded_7d", x.Awarded7)
+		i("badges", at, b+"/awarded_30d", x.Awarded30)
+		i("badges", at, b+"/revoked", x.Revoked)
 		if x.First != "" {
-			row("badges", at, x.Name+"/first_award", x.First)
-			row("badges", at, x.Name+"/last_award", x.Last)
+			row("badges", at, b+"/first_award", x.First)
+			row("badges", at, b+"/last_award", x.Last)
 		}
 	}
 	for _, x := range r.Campaigns {
-		i("campaigns", at, x.Name+"/entered", x.Entered)
-		i("campaigns", at, x.Name+"/ended", x.Ended)
-		i("campaigns", at, x.Name+"/goal", x.Goal)
-		i("campaigns", at, x.Name+"/converted", x.Converted)
+		c := "campaign/" + x.Name
+		i("campaigns", at, c+"/entered", x.Entered)
+		i("campaigns", at, c+"/ended", x.Ended)
+		i("campaigns", at, c+"/goal", x.Goal)
+		i("campaigns", at, c+"/converted", x.Converted)
 		if x.GoalRate != nil {
-			f("campaigns", at, x.Name+"/goal_rate", *x.GoalRate)
+			f("campaigns", at, c+"/goal_rate", *x.GoalRate)
 		}
-		i("campaigns", at, x.Name+"/entered_30d", x.Entered30)
-		i("campaigns", at, x.Name+"/goal_30d", x.Goal30)
-		i("campaigns", at, x.Name+"/converted_30d", x.Converted30)
+		i("campaigns", at, c+"/entered_30d", x.Entered30)
+		i("campaigns", at, c+"/goal_30d", x.Goal30)
+		i("campaigns", at, c+"/converted_30d", x.Converted30)
 	}
 	rf := r.Referrals
 	i("referrals", at, "invites", rf.Invites)
@@ -118,6 +125,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		i("points", m.Month, "deducted", m.Deducted)
 		i("points", m.Month, "spent", m.Spent)
 		i("points", m.Month, "expired", m.Expired)
+		i("points", m.Month, "outstanding", m.Outstanding)
 	}
 	v := r.Revenue
 	f("revenue", at, "total", v.Total)
@@ -134,7 +142,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		f("revenue", x.Month, "cohort/ltv", x.LTV)
 	}
 	for _, s := range r.Surveys {
-		q := s.Survey + "/" + s.Question + "/"
+		q := "survey/" + s.Survey + "/" + s.Question + "/"
 		i("surveys", at, q+"responses", s.Responses)
 		nps := func(prefix string, n NPS) {
 			f("surveys", at, q+prefix+"nps", n.Score)
@@ -145,20 +153,24 @@ func WriteCSV(w io.Writer, r *Report) error {
 		if s.NPS != nil {
 			nps("", *s.NPS)
 			for score, n := range s.Scores {
-				i("surveys", at, q+"score:"+strconv.Itoa(score), n)
+				i("surveys", at, q+"score/"+strconv.Itoa(score), n)
 			}
 		}
 		for _, g := range s.ByTier {
-			nps("tier:"+g.Name+"/", g.NPS)
+			if g.Name == noTier {
+				nps("no_tier/", g.NPS) // not tier/NAME: no tier has that name
+				continue
+			}
+			nps("tier/"+g.Name+"/", g.NPS)
 		}
 		for _, g := range s.BySegment {
-			nps("segment:"+g.Name+"/", g.NPS)
+			nps("segment/"+g.Name+"/", g.NPS)
 		}
 		for _, g := range s.ByMonth {
-			nps("month:"+g.Name+"/", g.NPS)
+			nps("month/"+g.Name+"/", g.NPS)
 		}
 		for _, ch := range s.Choices {
-			i("surveys", at, q+"choice:"+ch.Choice, ch.Count)
+			i("surveys", at, q+"choice/"+ch.Choice, ch.Count)
 		}
 	}
 	if s := r.Series; s != nil {
@@ -174,7 +186,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 			i(section, period, "first_contributions", per.Contributed)
 			i(section, period, "members", per.Members)
 			for _, x := range per.Tiers {
-				i(section, period, "tier/"+x.Name, x.Count)
+				i(section, period, "tier/"+x.Name+"/members", x.Count)
 			}
 			for _, x := range per.Badges {
 				i(section, period, "badge/"+x.Name+"/awarded", x.Count)
@@ -188,8 +200,24 @@ func WriteCSV(w io.Writer, r *Report) error {
 				i(section, period, "campaign/"+x.Name+"/goal", x.Goal)
 				i(section, period, "campaign/"+x.Name+"/converted", x.Converted)
 			}
+			if pt := per.Points; pt != nil {
+				i(section, period, "points/granted", pt.Granted)
+				i(section, period, "points/deducted", pt.Deducted)
+				i(section, period, "points/expired", pt.Expired)
+				i(section, period, "points/outstanding", pt.Outstanding)
+			}
 		}
 	}
 	c.Flush()
 	return c.Error()
+}
+
+// funnelPath is a funnel stage's name as a CSV path: "joined",
+// "first_contribution", "tier/NAME" (the JSON's "first contribution" and
+// "tier NAME", kept there for its readers).
+func funnelPath(stage string) string {
+	if name, ok := strings.CutPrefix(stage, "tier "); ok {
+		return "tier/" + name
+	}
+	return strings.ReplaceAll(stage, " ", "_")
 }

@@ -100,8 +100,8 @@ svg text { font-size: 10px; fill: #6b7384; }
 
 <h2>Points</h2>
 <p>Granted {{.Points.Granted}}, deducted {{.Points.Deducted}} (negative grants), expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
-<div class="scroll"><table><tr><th>month</th><th>granted</th><th>deducted</th><th>expired</th></tr>
-{{range .Points.Monthly}}{{if or .Granted .Deducted .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Deducted}}</td><td>{{.Expired}}</td></tr>{{end}}{{end}}</table></div>
+<div class="scroll"><table><tr><th>month</th><th>granted</th><th>deducted</th><th>expired</th><th>outstanding</th></tr>
+{{range .Points.Monthly}}{{if or .Granted .Deducted .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Deducted}}</td><td>{{.Expired}}</td><td>{{.Outstanding}}</td></tr>{{end}}{{end}}</table></div>
 
 <h2>Badges</h2>
 {{with badgesNote .}}<p class="muted">Badges are {{.}}.</p>{{end}}

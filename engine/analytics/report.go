@@ -171,6 +171,10 @@ type PointsMonth struct {
 	Deducted int64  `json:"deducted"`
 	Spent    int64  `json:"spent"` // = Deducted
 	Expired  int64  `json:"expired"`
+	// Outstanding is the points held at the month's end (the report's
+	// day for the month holding it): granted less deducted and expired,
+	// from the first month on, not only this one's.
+	Outstanding int64 `json:"outstanding"`
 }
 
 // Revenue is lifetime value from events that carry an amount.
@@ -454,10 +458,15 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 		r.Referrals.Monthly = append(r.Referrals.Monthly, *x)
 	}
 
-	// Points.
-	for mo := month - monthlyShown + 1; mo <= month; mo++ {
+	// Points: every month is kept, so a longer series by month (-by
+	// month -periods N) gets as many months of them.
+	pointMonths := monthlyShown
+	if opt.By == "month" && opt.Periods > pointMonths {
+		pointMonths = opt.Periods
+	}
+	for mo := month - pointMonths + 1; mo <= month; mo++ {
 		r.Points.Monthly = append(r.Points.Monthly, PointsMonth{Month: monthTime(mo).Format("2006-01"),
-			Granted: p.granted[mo], Deducted: p.spent[mo], Spent: p.spent[mo], Expired: p.expired[mo]})
+			Granted: p.granted[mo], Deducted: p.spent[mo], Spent: p.spent[mo], Expired: p.expired[mo], Outstanding: p.outstanding(mo)})
 	}
 	for mo, n := range p.granted {
 		if mo <= month {
@@ -574,6 +583,28 @@ func (p *parsed) dropBeforeFirst(r *Report) {
 		return monthEnd(x.Month) < p.first && x.Members == 0 && x.Payers == 0 && x.Revenue == 0
 	})
 }
+
+// outstanding is the points granted less deducted and expired in the
+// months up to mo.
+func (p *parsed) outstanding(mo int) int64 {
+	var n int64
+	for m, x := range p.granted {
+		if m <= mo {
+			n += x
+		}
+	}
+	for _, by := range []map[int]int64{p.spent, p.expired} {
+		for m, x := range by {
+			if m <= mo {
+				n -= x
+			}
+		}
+	}
+	return n
+}
+
+// noTier is the NPS group of the members on no tier.
+const noTier = "(no tier)"
 
 // dropLeading is xs without the leading elements before says to drop,
 // keeping the last element whatever it says.
@@ -882,7 +913,7 @@ func (p *parsed) result(q [2]string, score bool) SurveyResult {
 		case strings.HasPrefix(name, "t:"):
 			label := name[2:]
 			if label == "-" {
-				label = "(no tier)"
+				label = noTier
 			}
 			res.ByTier = append(res.ByTier, NPSGroup{Name: label, NPS: g})
 		case strings.HasPrefix(name, "s:"):

@@ -48,6 +48,10 @@ type Period struct {
 	// reaching the goal (Goal, converted runs included; Converted those
 	// that did after the last step, within conversion_window).
 	Campaigns []CampaignPeriod `json:"campaigns"`
+	// Points is the month's points economy, as Points.Monthly gives it;
+	// in a series by month only: points are counted by month, so a day
+	// or week has none (Series.NotKept names "points").
+	Points *PointsMonth `json:"points,omitempty"`
 }
 
 // CampaignPeriod is one campaign's runs in a period.
@@ -105,6 +109,9 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 	if !tiersByDay && len(cfg.Tiers) > 0 {
 		s.NotKept = append(s.NotKept, "tiers")
 	}
+	if opt.By != "month" {
+		s.NotKept = append(s.NotKept, "points")
+	}
 	// The periods, oldest first: [start, end] with end at most day.
 	type span struct{ start, end state.Day }
 	var spans []span
@@ -152,6 +159,8 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 			for k := 0; k < 64; k++ {
 				per.Active += p.months[mo-k][k]
 			}
+			per.Points = &PointsMonth{Month: monthTime(mo).Format("2006-01"), Granted: p.granted[mo], Deducted: p.spent[mo],
+				Spent: p.spent[mo], Expired: p.expired[mo], Outstanding: p.outstanding(mo)}
 		}
 		if tiersByDay {
 			for _, tr := range cfg.Tiers {

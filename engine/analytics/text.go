@@ -153,12 +153,12 @@ func WriteText(w io.Writer, r *Report) error {
 	p := r.Points
 	fmt.Fprintf(&b, "Points\n  granted %d, deducted %d (negative grants), expired %d, outstanding %d\n", p.Granted, p.Deducted, p.Expired, p.Outstanding)
 	tw = textwidth.NewTabWriter(&b, 2, textwidth.AlignRight)
-	head = "  month\tgranted\tdeducted\texpired\t\n"
+	head = "  month\tgranted\tdeducted\texpired\toutstanding\t\n"
 	for _, m := range p.Monthly {
 		if m.Granted == 0 && m.Deducted == 0 && m.Expired == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t\n", head, m.Month, m.Granted, m.Deducted, m.Expired)
+		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t%d\t\n", head, m.Month, m.Granted, m.Deducted, m.Expired, m.Outstanding)
 		head = ""
 	}
 	tw.Flush()
@@ -479,6 +479,9 @@ func writeSeries(b *strings.Builder, r *Report) {
 			fmt.Fprintln(tw)
 		}
 		tw.Flush()
+	}
+	if slices.Contains(s.NotKept, "points") {
+		fmt.Fprintf(b, "  points by %s: not kept, points are counted by month (the Points section above; -by month adds them to each month)\n", s.By)
 	}
 	if slices.Contains(s.NotKept, "segment_sizes") {
 		fmt.Fprintf(b, "  segment sizes by %s: not kept, a member's segments are stored but not their history (today's sizes: GET /v1/population, the dashboard)\n", s.By)

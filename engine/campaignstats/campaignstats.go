@@ -113,7 +113,8 @@ type Variant struct {
 	// split's control, else its first variant.
 	Control bool `json:"control,omitempty"`
 	// Against the control, when this is not it: the difference in goal
-	// rate (in points of a share, 0.05 for five points) and the
+	// rate (in points of a share, 0.05 for five points: absolute, not
+	// relative, the name kept for readers of earlier versions) and the
 	// two-sided p-value of a two-proportion z-test; P is 1 when either
 	// variant has no ended run. Both are absent for the control.
 	Lift *float64 `json:"lift,omitempty"`
@@ -121,6 +122,9 @@ type Variant struct {
 	// Significant is P below the report's Alpha (Bonferroni's threshold
 	// with more than one comparison), where both have ended runs.
 	Significant *bool `json:"significant,omitempty"`
+	// Comparison adds the relative lift, the 95% confidence interval of
+	// Lift and the small-sample mark, absent as Lift is.
+	Comparison
 }
 
 // SignificanceLevel is the p-value below which one comparison of a
@@ -141,9 +145,95 @@ type Arm struct{ Goal, Ended int }
 
 // Against is one variant compared with the control.
 type Against struct {
+	// Lift is the difference in goal rate, the variant's less the
+	// control's (absolute: 0.05 for five points).
 	Lift, P float64
 	// Significant is P below alpha, with ended runs on both sides.
 	Significant bool
+	Comparison
+}
+
+// Comparison is what a variant's comparison with the control adds to the
+// difference and its p-value, under the same names wherever it is given
+// as JSON (campaign show, GET /v1/campaigns/NAME, simulate's arms). All
+// of it is absent where a side has no ended run.
+type Comparison struct {
+	// RelativeLift is the difference as a share of the control's goal
+	// rate (0.069 for +6.9%), what most tools call lift; absent when the
+	// control's rate is 0, of which no share can be taken.
+	RelativeLift *float64 `json:"relative_lift,omitempty"`
+	// LiftLow and LiftHigh bound Newcombe's 95% confidence interval of
+	// the difference (Lift), from each rate's Wilson score interval:
+	// sound at small counts and rates near 0 or 1, where the plain
+	// (Wald) interval is too narrow or leaves [-1, 1].
+	LiftLow  *float64 `json:"lift_ci_low,omitempty"`
+	LiftHigh *float64 `json:"lift_ci_high,omitempty"`
+	// SmallSample marks arms too small for the z-test's normal
+	// approximation: fewer than MinArmRuns ended runs on a side, or an
+	// expected count (goal or not, at the pooled rate) below 5 on one.
+	// The p-value is then rough; the interval still holds.
+	SmallSample bool `json:"small_sample,omitempty"`
+}
+
+// MinArmRuns is the fewest ended runs an arm needs for its comparison
+// not to be marked SmallSample.
+const MinArmRuns = 30
+
+// ConfidenceZ is the normal quantile of the 95% intervals.
+const ConfidenceZ = 1.959963984540054
+
+// compare is the Comparison of x2 of n2 with the control's x1 of n1:
+// the zero Comparison when either side has no run.
+func compare(x1, n1, x2, n2 int) Comparison {
+	if n1 == 0 || n2 == 0 {
+		return Comparison{}
+	}
+	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
+	var c Comparison
+	if p1 > 0 {
+		r := (p2 - p1) / p1
+		c.RelativeLift = &r
+	}
+	low, high := NewcombeInterval(x1, n1, x2, n2, ConfidenceZ)
+	c.LiftLow, c.LiftHigh = &low, &high
+	pooled := float64(x1+x2) / float64(n1+n2)
+	for _, n := range []float64{float64(n1), float64(n2)} {
+		if n < MinArmRuns || n*pooled < 5 || n*(1-pooled) < 5 {
+			c.SmallSample = true
+		}
+	}
+	return c
+}
+
+// WilsonInterval is the Wilson score interval of the rate x of n at the
+// normal quantile z; [0, 1] for no run.
+func WilsonInterval(x, n int, z float64) (low, high float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	fn, p, z2 := float64(n), float64(x)/float64(n), z*z
+	center := (p + z2/(2*fn)) / (1 + z2/fn)
+	half := z / (1 + z2/fn) * math.Sqrt(p*(1-p)/fn+z2/(4*fn*fn))
+	return max(center-half, 0), min(center+half, 1)
+}
+
+// NewcombeInterval is the confidence interval of the difference of two
+// rates, x2 of n2 less x1 of n1, by Newcombe's hybrid score method (his
+// method 10, 1998): each rate's Wilson interval, combined.
+func NewcombeInterval(x1, n1, x2, n2 int, z float64) (low, high float64) {
+	p1, p2 := 0.0, 0.0
+	if n1 > 0 {
+		p1 = float64(x1) / float64(n1)
+	}
+	if n2 > 0 {
+		p2 = float64(x2) / float64(n2)
+	}
+	l1, u1 := WilsonInterval(x1, n1, z)
+	l2, u2 := WilsonInterval(x2, n2, z)
+	d := p2 - p1
+	low = d - math.Sqrt((p2-l2)*(p2-l2)+(u1-p1)*(u1-p1))
+	high = d + math.Sqrt((u2-p2)*(u2-p2)+(p1-l1)*(p1-l1))
+	return low, high
 }
 
 // CompareArms compares every arm but arms[control] with it, each with a
@@ -167,7 +257,7 @@ func CompareArms(arms []Arm, control int) (out []Against, alpha float64) {
 			continue
 		}
 		p := TwoProportionP(ctl.Goal, ctl.Ended, a.Goal, a.Ended)
-		out[i] = Against{Lift: rate(a) - rate(ctl), P: p, Significant: a.Ended > 0 && ctl.Ended > 0 && p < alpha}
+		out[i] = Against{Lift: rate(a) - rate(ctl), P: p, Significant: a.Ended > 0 && ctl.Ended > 0 && p < alpha, Comparison: compare(ctl.Goal, ctl.Ended, a.Goal, a.Ended)}
 	}
 	return out, alpha
 }
@@ -423,7 +513,7 @@ func (t *Tally) Report() *Report {
 		}
 		if i != control {
 			a := against[i]
-			v.Lift, v.P = &a.Lift, &a.P
+			v.Lift, v.P, v.Comparison = &a.Lift, &a.P, a.Comparison
 			if v.Ended() > 0 && arms[control].Ended > 0 {
 				v.Significant = &a.Significant
 			}

@@ -337,3 +337,82 @@ func TestCompareArmsTwo(t *testing.T) {
 		t.Errorf("control index %d; want the first", i)
 	}
 }
+
+// Newcombe's own examples (Statistics in Medicine 17, 1998, table II,
+// method 10): the interval of 56/70 less 48/80, and of 9/10 less 3/10.
+func TestNewcombeInterval(t *testing.T) {
+	for _, c := range []struct {
+		x2, n2, x1, n1 int
+		low, high      float64
+	}{
+		{56, 70, 48, 80, 0.0524, 0.3339},
+		{9, 10, 3, 10, 0.1705, 0.8090},
+		{10, 10, 0, 10, 0.6075, 1.0000},
+	} {
+		low, high := NewcombeInterval(c.x1, c.n1, c.x2, c.n2, ConfidenceZ)
+		if math.Abs(low-c.low) > 5e-4 || math.Abs(high-c.high) > 5e-4 {
+			t.Errorf("%d/%d - %d/%d: [%.4f, %.4f]; want [%.4f, %.4f]", c.x2, c.n2, c.x1, c.n1, low, high, c.low, c.high)
+		}
+	}
+}
+
+// The analyst's case: 36.9% against 39.4% is 2.5 points of difference
+// and a relative lift of 6.8%, with the interval around the difference;
+// 1000 runs a side is no small sample, 12 is.
+func TestCompareArmsRelativeLiftAndInterval(t *testing.T) {
+	out, _ := CompareArms([]Arm{{369, 1000}, {394, 1000}}, 0)
+	b := out[1]
+	if math.Abs(b.Lift-0.025) > 1e-9 {
+		t.Errorf("lift %v; want the difference 0.025", b.Lift)
+	}
+	if b.RelativeLift == nil || math.Abs(*b.RelativeLift-0.025/0.369) > 1e-9 {
+		t.Errorf("relative lift %v; want 0.025/0.369", b.RelativeLift)
+	}
+	if b.LiftLow == nil || b.LiftHigh == nil || !(*b.LiftLow < 0 && *b.LiftHigh > 0.025 && *b.LiftHigh < 0.07) {
+		t.Errorf("interval [%v, %v]; want one around 0.025 that holds 0 (p = %.3f)", b.LiftLow, b.LiftHigh, b.P)
+	}
+	if b.SmallSample {
+		t.Error("1000 runs a side marked a small sample")
+	}
+	if out[0].Comparison != (Comparison{}) {
+		t.Errorf("the control compared with itself: %+v", out[0].Comparison)
+	}
+
+	small, _ := CompareArms([]Arm{{3, 12}, {6, 12}}, 0)
+	if !small[1].SmallSample {
+		t.Error("12 runs a side not marked a small sample")
+	}
+	// Many runs, but too few goals expected at the pooled rate.
+	rare, _ := CompareArms([]Arm{{1, 200}, {3, 200}}, 0)
+	if !rare[1].SmallSample {
+		t.Error("4 goals in 400 runs not marked a small sample")
+	}
+	// A control at 0: no share of it, the difference and interval stay.
+	zero, _ := CompareArms([]Arm{{0, 50}, {5, 50}}, 0)
+	if zero[1].RelativeLift != nil || zero[1].LiftLow == nil {
+		t.Errorf("control at 0: relative %v, interval low %v; want no relative lift and an interval", zero[1].RelativeLift, zero[1].LiftLow)
+	}
+	// No ended run on a side: nothing to compare.
+	none, _ := CompareArms([]Arm{{0, 0}, {5, 50}}, 0)
+	if none[1].Comparison != (Comparison{}) {
+		t.Errorf("no ended control runs: %+v", none[1].Comparison)
+	}
+}
+
+// The JSON of a compared variant names the new figures beside lift.
+func TestVariantJSONComparison(t *testing.T) {
+	out, _ := CompareArms([]Arm{{369, 1000}, {394, 1000}}, 0)
+	v := Variant{Name: "b", Lift: &out[1].Lift, P: &out[1].P, Comparison: out[1].Comparison}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"lift":0.025`, `"relative_lift":0.0677`, `"lift_ci_low":-0.0`, `"lift_ci_high":0.06`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("%s lacks %s", b, k)
+		}
+	}
+	if strings.Contains(string(b), "small_sample") {
+		t.Errorf("%s: small_sample present when false", b)
+	}
+}

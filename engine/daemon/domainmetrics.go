@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -20,10 +21,13 @@ type domainMetrics struct {
 	campaignSends   *prometheus.CounterVec
 	campaignGoals   *prometheus.CounterVec
 	campaignExits   *prometheus.CounterVec
-	segmentEntries  *prometheus.CounterVec
-	segmentExits    *prometheus.CounterVec
-	moderation      *prometheus.CounterVec
-	alertsFired     *prometheus.CounterVec
+	// variantEntries counts runs a split gave a variant: a run enters
+	// the campaign before any split, so the entries have no variant.
+	variantEntries *prometheus.CounterVec
+	segmentEntries *prometheus.CounterVec
+	segmentExits   *prometheus.CounterVec
+	moderation     *prometheus.CounterVec
+	alertsFired    *prometheus.CounterVec
 	// Set by the sampler, as hearth_segment_members is; the active runs
 	// also move with each committed entry and end in between.
 	activeRuns   runGauge
@@ -51,9 +55,12 @@ func newDomainMetrics() *domainMetrics {
 	d := &domainMetrics{
 		campaignEntries: counter("hearth_campaign_entries_total", "Runs started in a campaign (members entering it), by campaign.", "campaign"),
 		campaignSends:   counter("hearth_campaign_sends_total", "Messages a campaign's steps queued in the outbox, by campaign and step.", "campaign", "step"),
-		campaignGoals:   counter("hearth_campaign_goals_total", "Campaign runs that reached their goal (exit_when held, also after finishing within conversion_window), by campaign.", "campaign"),
+		campaignGoals: counter("hearth_campaign_goals_total",
+			"Campaign runs that reached their goal (exit_when held, also after finishing within conversion_window), by campaign and A/B variant (\"\" for runs without one).", "campaign", "variant"),
 		campaignExits: counter("hearth_campaign_exits_total",
-			"Campaign runs that ended, by campaign and reason (goal, exited: stop_when held, finished, left, stopped).", "campaign", "reason"),
+			"Campaign runs that ended, by campaign, reason (goal, exited: stop_when held, finished, left, stopped) and A/B variant (\"\" for runs without one).", "campaign", "reason", "variant"),
+		variantEntries: counter("hearth_campaign_variant_entries_total",
+			"Campaign runs an A/B split gave a variant, by campaign and variant: each arm's entries, which its goals are of.", "campaign", "variant"),
 		segmentEntries: counter("hearth_segment_entries_total", "Members entering a segment, by segment.", "segment"),
 		segmentExits:   counter("hearth_segment_exits_total", "Members leaving a segment, by segment.", "segment"),
 		moderation: counter("hearth_moderation_actions_total",
@@ -69,7 +76,7 @@ func newDomainMetrics() *domainMetrics {
 }
 
 func (d *domainMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{d.campaignEntries, d.campaignSends, d.campaignGoals, d.campaignExits,
+	return []prometheus.Collector{d.campaignEntries, d.campaignSends, d.campaignGoals, d.campaignExits, d.variantEntries,
 		d.segmentEntries, d.segmentExits, d.moderation, d.alertsFired, d.activeRuns.vec, d.alertsFiring.vec}
 }
 
@@ -84,9 +91,40 @@ type domainCounters struct {
 }
 
 type campaignCounters struct {
-	entries, goals prometheus.Counter
-	sends          map[string]prometheus.Counter // by step
-	exits          map[string]prometheus.Counter // by reason
+	entries prometheus.Counter
+	sends   map[string]prometheus.Counter // by step
+	// arms is by variant: "" for runs without one, and the variants the
+	// campaign's splits declare, so the series are bounded by the files.
+	arms map[string]*armCounters
+}
+
+// armCounters are the series of one variant of a campaign ("" for none).
+type armCounters struct {
+	entries prometheus.Counter // nil for ""
+	goals   prometheus.Counter
+	exits   map[string]prometheus.Counter // by reason
+}
+
+// arm is the counters of variant; those of "" for a variant the files no
+// longer declare (its runs still end), so the campaign's sums stay whole.
+func (c *campaignCounters) arm(variant string) *armCounters {
+	if a := c.arms[variant]; a != nil {
+		return a
+	}
+	return c.arms[""]
+}
+
+// variantNames are the variants c's splits declare, in step order.
+func variantNames(c *config.Campaign) []string {
+	var out []string
+	for _, st := range c.Steps {
+		for _, v := range st.Split {
+			if !slices.Contains(out, v.Name) {
+				out = append(out, v.Name)
+			}
+		}
+	}
+	return out
 }
 
 type segmentCounters struct {
@@ -101,15 +139,22 @@ func (d *domainMetrics) load(old, cfg *config.Config) {
 	dc := &domainCounters{campaigns: map[string]*campaignCounters{}, segments: map[string]*segmentCounters{},
 		moderation: map[string]map[string]prometheus.Counter{}, alerts: map[string]prometheus.Counter{}}
 	for _, c := range cfg.Campaigns {
-		cc := &campaignCounters{entries: d.campaignEntries.WithLabelValues(c.Name), goals: d.campaignGoals.WithLabelValues(c.Name),
-			sends: map[string]prometheus.Counter{}, exits: map[string]prometheus.Counter{}}
+		cc := &campaignCounters{entries: d.campaignEntries.WithLabelValues(c.Name),
+			sends: map[string]prometheus.Counter{}, arms: map[string]*armCounters{}}
 		for _, st := range c.Steps {
 			if st.Send != nil {
 				cc.sends[st.Name] = d.campaignSends.WithLabelValues(c.Name, st.Name)
 			}
 		}
-		for _, r := range campaignExitReasons {
-			cc.exits[r] = d.campaignExits.WithLabelValues(c.Name, r)
+		for _, v := range append([]string{""}, variantNames(c)...) {
+			a := &armCounters{goals: d.campaignGoals.WithLabelValues(c.Name, v), exits: map[string]prometheus.Counter{}}
+			if v != "" {
+				a.entries = d.variantEntries.WithLabelValues(c.Name, v)
+			}
+			for _, r := range campaignExitReasons {
+				a.exits[r] = d.campaignExits.WithLabelValues(c.Name, r, v)
+			}
+			cc.arms[v] = a
 		}
 		dc.campaigns[c.Name] = cc
 	}
@@ -137,10 +182,17 @@ func (d *domainMetrics) load(old, cfg *config.Config) {
 	for _, c := range old.Campaigns {
 		cc := dc.campaigns[c.Name]
 		if cc == nil {
-			for _, v := range []*prometheus.CounterVec{d.campaignEntries, d.campaignSends, d.campaignGoals, d.campaignExits} {
+			for _, v := range []*prometheus.CounterVec{d.campaignEntries, d.campaignSends, d.campaignGoals, d.campaignExits, d.variantEntries} {
 				v.DeletePartialMatch(prometheus.Labels{"campaign": c.Name})
 			}
 			continue
+		}
+		for _, v := range variantNames(c) {
+			if cc.arms[v] == nil {
+				for _, vec := range []*prometheus.CounterVec{d.campaignGoals, d.campaignExits, d.variantEntries} {
+					vec.DeletePartialMatch(prometheus.Labels{"campaign": c.Name, "variant": v})
+				}
+			}
 		}
 		for _, st := range c.Steps {
 			if _, still := cc.sends[st.Name]; !still && st.Send != nil {
@@ -240,18 +292,24 @@ func (t *tally) outcome(o *state.Outcome) {
 			t.inc = append(t.inc, c.entries)
 			t.moveRuns(o.Name, 1)
 		case "exit":
+			// to is the run's variant (absent without one).
 			t.moveRuns(o.Name, -1)
+			a := c.arm(o.To)
 			reason := state.DetailReason(o.Detail)
-			if e := c.exits[reason]; e != nil {
+			if e := a.exits[reason]; e != nil {
 				t.inc = append(t.inc, e)
 			}
 			if reason == "goal" {
-				t.inc = append(t.inc, c.goals)
+				t.inc = append(t.inc, a.goals)
 			}
 		case "convert":
 			// A finished run reached the goal within its conversion
 			// window: a goal, though its exit was counted as finished.
-			t.inc = append(t.inc, c.goals)
+			t.inc = append(t.inc, c.arm(o.To).goals)
+		case "variant":
+			if a := c.arms[state.DetailReason(o.Detail)]; a != nil && a.entries != nil {
+				t.inc = append(t.inc, a.entries)
+			}
 		}
 	case state.KindAction:
 		// A campaign's send: its rule is the campaign's, its detail the

@@ -72,9 +72,9 @@ func TestDomainMetrics(t *testing.T) {
 		`hearth_campaign_entries_total{campaign="welcome"} 0`,
 		`hearth_campaign_sends_total{campaign="welcome",step="hello"} 0`,
 		`hearth_campaign_sends_total{campaign="welcome",step="later"} 0`,
-		`hearth_campaign_goals_total{campaign="welcome"} 0`,
-		`hearth_campaign_exits_total{campaign="welcome",reason="goal"} 0`,
-		`hearth_campaign_exits_total{campaign="welcome",reason="stopped"} 0`,
+		`hearth_campaign_goals_total{campaign="welcome",variant=""} 0`,
+		`hearth_campaign_exits_total{campaign="welcome",reason="goal",variant=""} 0`,
+		`hearth_campaign_exits_total{campaign="welcome",reason="stopped",variant=""} 0`,
 		`hearth_campaign_active_runs{campaign="welcome"} 0`,
 		`hearth_segment_entries_total{segment="posters"} 0`,
 		`hearth_segment_exits_total{segment="posters"} 0`,
@@ -110,18 +110,18 @@ func TestDomainMetrics(t *testing.T) {
 	}
 	m = metricsText(t, f)
 	for series, want := range map[string]float64{
-		`hearth_campaign_entries_total{campaign="welcome"}`:                      3,
-		`hearth_campaign_sends_total{campaign="welcome",step="hello"}`:           3,
-		`hearth_campaign_sends_total{campaign="welcome",step="later"}`:           0,
-		`hearth_campaign_goals_total{campaign="welcome"}`:                        2, // bob's ad is a message too
-		`hearth_campaign_exits_total{campaign="welcome",reason="goal"}`:          2,
-		`hearth_campaign_exits_total{campaign="welcome",reason="finished"}`:      0,
-		`hearth_segment_entries_total{segment="posters"}`:                        2,
-		`hearth_segment_exits_total{segment="posters"}`:                          0,
-		`hearth_moderation_actions_total{action="warn",community="c"}`:           1,
-		`hearth_moderation_actions_total{action="mute",community="c"}`:           0,
-		`hearth_alerts_fired_total{alert="spam"}`:                                1,
-		`hearth_events_processed_total{duplicate="false",type="message.posted"}`: 2,
+		`hearth_campaign_entries_total{campaign="welcome"}`:                            3,
+		`hearth_campaign_sends_total{campaign="welcome",step="hello"}`:                 3,
+		`hearth_campaign_sends_total{campaign="welcome",step="later"}`:                 0,
+		`hearth_campaign_goals_total{campaign="welcome",variant=""}`:                   2, // bob's ad is a message too
+		`hearth_campaign_exits_total{campaign="welcome",reason="goal",variant=""}`:     2,
+		`hearth_campaign_exits_total{campaign="welcome",reason="finished",variant=""}`: 0,
+		`hearth_segment_entries_total{segment="posters"}`:                              2,
+		`hearth_segment_exits_total{segment="posters"}`:                                0,
+		`hearth_moderation_actions_total{action="warn",community="c"}`:                 1,
+		`hearth_moderation_actions_total{action="mute",community="c"}`:                 0,
+		`hearth_alerts_fired_total{alert="spam"}`:                                      1,
+		`hearth_events_processed_total{duplicate="false",type="message.posted"}`:       2,
 		// Derived events are not events sent: their effects are counted
 		// above.
 		`hearth_events_processed_total{duplicate="false",type="moderation.violated"}`: 0,
@@ -149,7 +149,7 @@ func TestDomainMetrics(t *testing.T) {
 		m = metricsText(t, f)
 		return sampleValue(t, m, `hearth_campaign_active_runs{campaign="welcome"}`) == 0
 	})
-	if got := sampleValue(t, m, `hearth_campaign_exits_total{campaign="welcome",reason="stopped"}`); got != 1 {
+	if got := sampleValue(t, m, `hearth_campaign_exits_total{campaign="welcome",reason="stopped",variant=""}`); got != 1 {
 		t.Errorf("exits stopped = %v after the stop, want 1", got)
 	}
 
@@ -214,5 +214,105 @@ func TestCampaignActiveRunsBetweenScans(t *testing.T) {
 	g := startOn(t, f.dir, f.db, "", func(o *daemon.Options) { o.PopulationEvery = time.Hour })
 	if got := active(g); got != 1 {
 		t.Errorf("active runs at a restart = %v, want 1", got)
+	}
+}
+
+const splitRules = `
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  exit_when = "member.messages >= 1"
+  step "pick" {
+    split {
+      variant "a" {
+        weight = 50
+        goto   = "nudge"
+      }
+      variant "b" {
+        weight = 50
+        goto   = "nudge"
+      }
+    }
+  }
+  step "nudge" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+
+// A split campaign's goals and exits are counted by variant, and the runs
+// each variant was given, so a dashboard can put the arms side by side;
+// the series of a variant a reload removes go, those of one it keeps
+// count on, and a new one's start at 0. By the stable hash m0, m3, m5 and m6 get b, the others a.
+func TestDomainMetricsByVariant(t *testing.T) {
+	f := start(t, splitRules, "", func(o *daemon.Options) {
+		write(t, o.Dir, "main.hcl", domainMain)
+	})
+	m := metricsText(t, f)
+	for _, want := range []string{
+		`hearth_campaign_variant_entries_total{campaign="welcome",variant="a"} 0`,
+		`hearth_campaign_variant_entries_total{campaign="welcome",variant="b"} 0`,
+		`hearth_campaign_goals_total{campaign="welcome",variant=""} 0`,
+		`hearth_campaign_goals_total{campaign="welcome",variant="b"} 0`,
+		`hearth_campaign_exits_total{campaign="welcome",reason="left",variant="a"} 0`,
+	} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("the first scrape lacks %s", want)
+		}
+	}
+	if strings.Contains(m, `hearth_campaign_variant_entries_total{campaign="welcome",variant=""}`) {
+		t.Error("runs without a variant counted as a variant's entries")
+	}
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	var evs strings.Builder
+	for i := range 8 {
+		fmt.Fprintf(&evs, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, at)
+	}
+	for _, i := range []int{0, 3, 4} { // b, b, a
+		fmt.Fprintf(&evs, `{"id":"p%d","type":"message.posted","member":"m%d","at":%q}`+"\n", i, i, at)
+	}
+	if code, out := post(t, f, "/v1/events", evs.String(), ""); code != http.StatusAccepted {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	m = metricsText(t, f)
+	for series, want := range map[string]float64{
+		`hearth_campaign_entries_total{campaign="welcome"}`:                             8,
+		`hearth_campaign_variant_entries_total{campaign="welcome",variant="a"}`:         4,
+		`hearth_campaign_variant_entries_total{campaign="welcome",variant="b"}`:         4,
+		`hearth_campaign_goals_total{campaign="welcome",variant="a"}`:                   1,
+		`hearth_campaign_goals_total{campaign="welcome",variant="b"}`:                   2,
+		`hearth_campaign_goals_total{campaign="welcome",variant=""}`:                    0,
+		`hearth_campaign_exits_total{campaign="welcome",reason="goal",variant="b"}`:     2,
+		`hearth_campaign_exits_total{campaign="welcome",reason="goal",variant=""}`:      0,
+		`hearth_campaign_exits_total{campaign="welcome",reason="finished",variant="a"}`: 0,
+	} {
+		if got := sampleValue(t, m, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("served:\n%s", grepLines([]byte(m), "hearth_campaign"))
+	}
+
+	write(t, f.dir, "rules.hcl", strings.Replace(splitRules, `variant "b"`, `variant "c"`, 1))
+	if r := f.d.Reload("test"); !r.OK {
+		t.Fatalf("reload: %+v", r.Diagnostics)
+	}
+	m = metricsText(t, f)
+	if strings.Contains(m, `variant="b"`) {
+		t.Errorf("after the reload that removed variant b, /metrics still has its series:\n%s", grepLines([]byte(m), "hearth_campaign"))
+	}
+	if got := sampleValue(t, m, `hearth_campaign_goals_total{campaign="welcome",variant="a"}`); got != 1 {
+		t.Errorf("variant a's goals after the reload = %v, want 1", got)
+	}
+	if !strings.Contains(m, `hearth_campaign_goals_total{campaign="welcome",variant="c"} 0`+"\n") {
+		t.Error("the variant the reload added has no series at 0")
 	}
 }

@@ -350,7 +350,7 @@ func (r *Runtime) endRun(w *work, m *state.Member, c *config.Campaign, run *stat
 		run.Event = kept
 	}
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, Detail: state.RunDetail(reason, run.Key)})
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "exit", At: at, Rule: "campaign." + c.Name, Event: event, To: run.Variant, Detail: state.RunDetail(reason, run.Key)})
 }
 
 // advanceCampaigns moves the member's active runs as far as they can go
@@ -367,7 +367,7 @@ func (r *Runtime) advanceCampaigns(w *work, m *state.Member, now time.Time, caus
 			run.Status, run.EndedAt, run.Reason = runDone, now, "stopped"
 			run.Due, run.Deadline, run.Event, run.WaitMet, run.Hold = time.Time{}, time.Time{}, nil, false, nil
 			w.mark(m.ID, named(r.keyIdx.campaign, name))
-			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, Detail: state.RunDetail("stopped", run.Key)})
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: name, Change: "exit", At: now, Rule: "campaign." + name, Event: cause, To: run.Variant, Detail: state.RunDetail("stopped", run.Key)})
 		}
 	}
 	keyed := m.HasKeyedRuns()
@@ -500,7 +500,7 @@ func (r *Runtime) StopCampaign(m *state.Member, campaign, key string, at time.Ti
 		}
 		run.Status, run.EndedAt, run.Reason = runDone, at, "stopped"
 		run.Due, run.Deadline, run.Event, run.WaitMet, run.Hold = time.Time{}, time.Time{}, nil, false, nil
-		out = append(out, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", Detail: state.RunDetail("stopped", run.Key)})
+		out = append(out, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: campaign, Change: "exit", At: at, Rule: "campaign." + campaign, Event: "operator", To: run.Variant, Detail: state.RunDetail("stopped", run.Key)})
 	}
 	if len(out) > 0 {
 		r.schedule(m)

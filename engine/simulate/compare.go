@@ -523,7 +523,7 @@ func (c *Comparison) compareMembers(ctx context.Context, base, next state.Store)
 		if c.ListCap <= 0 {
 			return nil
 		}
-		sort.Strings(ids)
+		slices.SortFunc(ids, compareIDs) // 2, 145, 263, 2609: not as text
 		return ids[:min(len(ids), c.ListCap)]
 	}
 	for k, ids := range moves {

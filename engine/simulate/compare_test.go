@@ -116,3 +116,20 @@ func TestCompareMembers(t *testing.T) {
 		t.Errorf("shifts\n got %+v\nwant %+v", c.Shifts, wantShifts)
 	}
 }
+
+// Listed ids are in numeric order where they are numbers, and the cap
+// keeps the lowest: 2, 145, 263, not 145, 2, 2609 as text would.
+func TestCompareMembersListsIDsByValue(t *testing.T) {
+	var base, next []*state.Member
+	for _, id := range []string{"2609", "145", "263", "2", "3000"} {
+		base = append(base, &state.Member{ID: id, Tier: state.TierState{Name: ""}})
+		next = append(next, &state.Member{ID: id, Tier: state.TierState{Name: "regular"}})
+	}
+	c := &Comparison{ListCap: 3}
+	if err := c.compareMembers(context.Background(), memberStore(t, base...), memberStore(t, next...)); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TierMoves) != 1 || !reflect.DeepEqual(c.TierMoves[0].Members, []string{"2", "145", "263"}) {
+		t.Errorf("tier moves %+v; want members 2, 145, 263", c.TierMoves)
+	}
+}

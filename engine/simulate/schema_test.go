@@ -31,6 +31,26 @@ func schemaPaths(t reflect.Type) []string {
 	seen := map[reflect.Type]string{}
 	stampType := reflect.TypeFor[stamp.Time]()
 	var walk func(prefix string, t reflect.Type)
+	// fields walks a struct's fields; an embedded struct without a name
+	// of its own has its fields in its place, as encoding/json has them.
+	var fields func(prefix string, t reflect.Type)
+	fields = func(prefix string, t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			if name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
+				fields(prefix, f.Type)
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			walk(prefix+"."+name, f.Type)
+		}
+	}
 	walk = func(prefix string, t reflect.Type) {
 		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
@@ -45,17 +65,7 @@ func schemaPaths(t reflect.Type) []string {
 				return
 			}
 			seen[t] = prefix
-			for i := range t.NumField() {
-				f := t.Field(i)
-				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-				if name == "-" || !f.IsExported() {
-					continue
-				}
-				if name == "" {
-					name = f.Name
-				}
-				walk(prefix+"."+name, f.Type)
-			}
+			fields(prefix, t)
 		case t.Kind() == reflect.Map:
 			walk(prefix+".*", t.Elem())
 		case t.Kind() == reflect.Slice:

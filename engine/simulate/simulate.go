@@ -239,7 +239,7 @@ type Flapping struct {
 	Members int `json:"members"` // members promoted to the tier again
 	Returns int `json:"returns"` // promotions back to it, all members
 	// Example is the member who came back most often (the first by id
-	// among equals), and ExampleReturns how often.
+	// among equals, numeric ids by value), and ExampleReturns how often.
 	Example        string `json:"example"`
 	ExampleReturns int    `json:"example_returns"`
 	Hint           string `json:"hint"`
@@ -294,7 +294,7 @@ func (f flaps) report(cfg *config.Config, sum *Summary) {
 		}
 		fl.Members++
 		fl.Returns += s.returns
-		if s.returns > fl.ExampleReturns || s.returns == fl.ExampleReturns && k.member < fl.Example {
+		if s.returns > fl.ExampleReturns || s.returns == fl.ExampleReturns && compareIDs(k.member, fl.Example) < 0 {
 			fl.Example, fl.ExampleReturns = k.member, s.returns
 		}
 	}
@@ -384,6 +384,10 @@ type Funnel struct {
 	Lift        *float64 `json:"lift,omitempty"`
 	P           *float64 `json:"p,omitempty"`
 	Significant *bool    `json:"significant,omitempty"`
+	// Comparison adds, on such an arm, the relative lift, the 95%
+	// confidence interval of Lift and the small-sample mark, as
+	// campaign show gives them.
+	campaignstats.Comparison
 }
 
 // Ended is the runs that ended, for whatever reason.
@@ -444,7 +448,7 @@ func compareArms(cfg *config.Config, sum *Summary) {
 				continue
 			}
 			x := against[i]
-			a.Lift, a.P = &x.Lift, &x.P
+			a.Lift, a.P, a.Comparison = &x.Lift, &x.P, x.Comparison
 			if arms[i].Ended > 0 && arms[control].Ended > 0 {
 				a.Significant = &x.Significant
 			}
@@ -458,7 +462,7 @@ func compareArms(cfg *config.Config, sum *Summary) {
 func (f *Funnel) beforeSplit() *Funnel {
 	b := *f
 	b.Arms, b.Variants, b.DeferredBy, b.BeforeSplit, b.Removed, b.Refused = nil, nil, nil, nil, false, 0
-	b.GoalRate, b.Lift, b.P, b.Significant, b.Alpha = nil, nil, nil, nil, 0
+	b.GoalRate, b.Lift, b.P, b.Significant, b.Alpha, b.Comparison = nil, nil, nil, nil, 0, campaignstats.Comparison{}
 	for _, a := range f.Arms {
 		b.CarriedIn -= a.CarriedIn
 		b.Entered -= a.Entered

@@ -106,7 +106,7 @@ func OutcomeKinds() []OutcomeKind {
 			Name: "The campaign.", Rule: "campaign.NAME.",
 			Changes: []OutcomeChange{
 				{"enter", "A run began; detail is run N, the member's Nth.", []string{"detail"}},
-				{"exit", "A run ended; detail is why: goal (exit_when held), exited (stop_when held), finished, left, stopped (removed from the files, or hearth campaign stop).", []string{"detail"}},
+				{"exit", "A run ended; detail is why: goal (exit_when held), exited (stop_when held), finished, left, stopped (removed from the files, or hearth campaign stop); to is the run's A/B variant, as on convert (absent without one, and on exits recorded before hearth wrote it).", []string{"to", "detail"}},
 				{"convert", "A run that had finished (its exit says finished) reached the goal within the campaign's conversion_window of entering (of its last message, with conversion_from = \"last_send\"), and counts as goal from now; to is the run's A/B variant (absent without one), detail goal.", []string{"to", "detail"}},
 				{"refused", "An entry with a new key turned away: the member had max_runs runs under way; detail says how many.", []string{"detail"}},
 				{"defer", "A step's send put off; detail is the step, what held it and until when: hello: quiet hours until 2026-01-02T08:00:00Z, or hello: frequency cap until ... (before hearth said why, a quiet-hours one read hello until ...).", []string{"detail"}},

@@ -341,13 +341,20 @@ function variantTable(name, variants, before) {
   const comparisons = variants.length - 1;
   const alpha = 0.05 / Math.max(1, comparisons);
   const rate = (v) => { const ended = v.entered - v.active; return ended ? (100 * v.goal / ended).toFixed(1) + "%" : "–"; };
+  let small = false;
   const rows = variants.map((v) => {
     let against = "–";
     if (v !== control) {
       const ended = v.entered - v.active, controlEnded = control.entered - control.active;
       const sig = v.significant ?? ((v.p ?? 1) < alpha);
+      const signed = (x) => `${x >= 0 ? "+" : ""}${(100 * (x || 0)).toFixed(1)}`;
+      let verdict = sig ? `significant at ${+alpha.toFixed(4)}` : "could be chance";
+      if (v.small_sample) { verdict += "; small sample"; small = true; }
       against = ended && controlEnded
-        ? `${v.lift >= 0 ? "+" : ""}${(100 * (v.lift || 0)).toFixed(1)} points, p = ${(v.p ?? 1).toFixed(3)}${sig ? ` (significant at ${+alpha.toFixed(4)})` : " (could be chance)"}`
+        ? `${signed(v.lift)} points`
+          + (v.relative_lift != null ? ` (${signed(v.relative_lift)}%)` : "")
+          + (v.lift_ci_low != null && v.lift_ci_high != null ? `, 95% CI ${signed(v.lift_ci_low)} to ${signed(v.lift_ci_high)}` : "")
+          + `, p = ${(v.p ?? 1).toFixed(3)} (${verdict})`
         : "no ended runs to compare";
     }
     return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), against].map((t) => h("td", { text: t })));
@@ -355,7 +362,8 @@ function variantTable(name, variants, before) {
   if (before && before.entered) {
     rows.push(h("tr", { "data-variant": "", class: "muted" }, ["(before split)", fmt(before.entered), fmt(before.active), fmt(before.goal), rate(before), "–"].map((t) => h("td", { text: t }))));
   }
-  let note = `goal rate: of each row's ended runs; against ${control.name}: the difference and its p-value`;
+  let note = `goal rate: of each row's ended runs; against ${control.name}: the difference in points, relative to ${control.name}'s rate in parentheses, its 95% confidence interval (Newcombe) and p-value`;
+  if (small) note += `; small sample: fewer than 30 ended runs or 5 expected goals or non-goals on a side, too few to trust the p-value`;
   if (before && before.entered) note += "; (before split): runs the split gave no variant";
   if (comparisons > 1) note += `; ${variants.length} variants: p-values not corrected for multiple comparisons, significant below ${+alpha.toFixed(4)} (Bonferroni)`;
   return h("div", { class: "variants-box" },
