@@ -125,7 +125,7 @@ incentives alone, and moves time makes with the rules unchanged
 (time_moves): the daemon makes those whatever the change.
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.5", "config_hash": ..., "sensitive_check": ...,
+  {"format_version": "1.6", "config_hash": ..., "sensitive_check": ...,
    "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
    "after", "changed", "reason"}], "summary": {"add", "change", "destroy"},
@@ -821,6 +821,9 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 	}
 	var p *plan.Plan
 	var err error
+	// above says something is on stdout above the progress, which a
+	// blank line then sets apart: the plan, or where a saved one goes.
+	above := planFile == ""
 	if planFile != "" {
 		if p, err = loadPlan(planFile); err != nil {
 			v.fail(err)
@@ -830,6 +833,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 			var moved bool
 			if dir, moved = planDir(p); moved && !v.json() {
 				fmt.Fprintf(s.out, "Applying %s to the configuration it was made for, in %s.\n", planFile, dir)
+				above = true
 			}
 		}
 		v.destroy = p.Destroy
@@ -912,13 +916,17 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		v.plan(p, planFile, dir)
 	}
 	opts := plan.ApplyOptions{Config: sess.cfg, Who: who(s), HeldLock: held, LockWait: f.lockWait}
-	if v.json() {
+	switch {
+	case v.json():
 		opts.Events = v.event
-	} else {
+	case above:
 		// The blank line before the progress comes with its first line:
-		// a saved plan refused as stale or locked prints nothing on
+		// a plan refused as stale or locked prints nothing more on
 		// stdout.
 		opts.Progress = &blankFirst{w: s.out}
+	default:
+		// A saved plan's progress is the first thing on stdout.
+		opts.Progress = s.out
 	}
 	res, err := plan.Apply(ctx, p, sess.store, sess.conns, opts)
 	v.applied(res, err, planFile, dir)

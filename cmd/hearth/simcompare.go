@@ -289,12 +289,7 @@ func writeComparison(w io.Writer, c *simulate.Comparison, old, next simulate.Sid
 		totals[i].Name = name
 	}
 	table("Points", append(append([]simulate.Delta{}, c.PointsByRule...), totals...), plain)
-	table("Badges (holders)", c.Badges, func(d simulate.Delta) string {
-		if d.Title != "" {
-			return d.Title
-		}
-		return d.Name
-	})
+	table("Badges (holders)", c.Badges, func(d simulate.Delta) string { return badgeLabel(d.Name, d.Title) })
 	table("Tiers (members)", c.Tiers, func(d simulate.Delta) string { return tierName(d.Name) })
 	if len(c.TierMoves) > 0 {
 		fmt.Fprintf(tw, "\nTier moves (members ending on another tier)\tmembers\n")
@@ -341,8 +336,8 @@ func writeComparison(w io.Writer, c *simulate.Comparison, old, next simulate.Sid
 		case "badge":
 			what = "badge " + sh.Name
 			for _, b := range c.Badges {
-				if b.Name == sh.Name && b.Title != "" {
-					what = "badge " + b.Title
+				if b.Name == sh.Name {
+					what = "badge " + badgeLabel(b.Name, b.Title)
 				}
 			}
 		default:

@@ -380,6 +380,16 @@ func outcomesFile(s *stdio, cmd, path string, cfg *config.Config) (write func(st
 	return write, done, true
 }
 
+// badgeLabel names a badge in simulate's tables by its block name, as
+// the other tables, hearth test and member show name things, with its
+// title beside it when it has another: first_post (First post).
+func badgeLabel(name, title string) string {
+	if title == "" || title == name {
+		return name
+	}
+	return name + " (" + title + ")"
+}
+
 // outcomeTitles are the titles of cfg's badges and tiers (their names
 // when they set none), by kind and block name.
 func outcomeTitles(cfg *config.Config) map[[2]string]string {
@@ -581,7 +591,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	if len(cfg.Badges) > 0 {
 		section("Badges", "holders\tawards")
 		for _, b := range cfg.Badges {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\n", b.Title, sum.Badges[b.Name], sum.Awards[b.Name])
+			fmt.Fprintf(tw, "  %s\t%d\t%d\n", badgeLabel(b.Name, b.Title), sum.Badges[b.Name], sum.Awards[b.Name])
 		}
 	}
 	if len(cfg.Tiers) > 0 {

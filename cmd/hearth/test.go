@@ -418,6 +418,11 @@ func (p *testPrinter) markClause(line string) string {
 // "tier.regular.when = false, all of:".
 func evaluatedLine(e runtime.Explanation) string {
 	line := e.Rule + " = " + inputText(e.Result)
+	if len(e.EventReads) > 0 {
+		// An incentive's rule reading the event, which the state does
+		// not keep: what it read of the member still shows.
+		line = e.Rule + " (not run: it reads " + strings.Join(e.EventReads, ", ") + ")"
+	}
 	if len(e.Clauses) > 0 {
 		return line + ", " + opWords(e.Op) + ":"
 	}

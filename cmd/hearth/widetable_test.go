@@ -79,7 +79,7 @@ incentive "first_post" {
 	}
 	want := col(lines[start], "holders")
 	for _, row := range []struct{ line, title, holders string }{
-		{lines[start+1], "首次发言", "2"}, {lines[start+2], "热心助人者徽章", "0"}, {lines[start+3], "Bronze", "0"},
+		{lines[start+1], "first_post (首次发言)", "2"}, {lines[start+2], "helper (热心助人者徽章)", "0"}, {lines[start+3], "bronze (Bronze)", "0"},
 	} {
 		rest := strings.TrimPrefix(row.line, "  "+row.title)
 		if rest == row.line {

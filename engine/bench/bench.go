@@ -519,6 +519,7 @@ func (benchState) BadgeCount(string) int     { return 0 }
 func (benchState) TierRank() int             { return 1 }
 func (benchState) RankOf(string) int         { return 2 }
 func (benchState) Streak(string) int         { return 2 }
+func (benchState) Location() *time.Location  { return time.UTC }
 
 // segmentMs recomputes one realistic segment rule over n members held in
 // memory: the cost of a full recompute after a rule change.

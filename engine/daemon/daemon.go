@@ -440,7 +440,7 @@ func (d *Daemon) record(trigger string, cfg *config.Config, src config.Sources, 
 	}
 	d.sources = src
 	d.mu.Unlock()
-	d.opt.Metrics.reload(r.OK, r.At, took)
+	d.opt.Metrics.reload(r.OK, r.Unchanged, r.At, took)
 	return r
 }
 

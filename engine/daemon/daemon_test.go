@@ -552,6 +552,24 @@ func TestReloadUnchanged(t *testing.T) {
 	if len(rs) != 3 || rs[0].Unchanged || !rs[1].Unchanged || rs[2].Unchanged {
 		t.Errorf("reloads %+v; want start, unchanged, changed", rs)
 	}
+	// The metric tells the two apart: success counts changes that took
+	// effect (the start's load among them), unchanged the rereads.
+	resp, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`hearth_config_reloads_total{result="success"} 2`,
+		`hearth_config_reloads_total{result="unchanged"} 1`,
+		`hearth_config_reloads_total{result="failure"} 0`,
+		`hearth_config_reload_success 1`,
+	} {
+		if !bytes.Contains(data, []byte(want+"\n")) {
+			t.Errorf("metrics lack %s:\n%s", want, grepLines(data, "hearth_config_reload"))
+		}
+	}
 	var line struct {
 		Msg  string
 		Took any

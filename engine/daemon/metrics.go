@@ -90,7 +90,7 @@ func NewMetrics() *Metrics {
 		reloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hearth_config_reload_success",
 			Help: "1 if the last configuration reload succeeded, 0 if it failed and the previous configuration stays."}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_config_reloads_total",
-			Help: "Configuration reload attempts by result."}, []string{"result"}),
+			Help: "Configuration reload attempts by result: success (the new configuration took effect), unchanged (it is the one in force), failure."}, []string{"result"}),
 		reloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hearth_config_reload_seconds",
 			Help: "Time to load and validate the configuration.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 10)}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hearth_outbox_deliveries_total",
@@ -160,7 +160,7 @@ var (
 	// answer of the platform's own refusing it): hearth_requests_refused_total.
 	refuseReasons = []string{"too_large", "too_many", "empty", "content_type", "content_encoding",
 		"unverified", "unreadable", "bad_parameter", "no_receiver", "method", "refused", "cross_site", "host"}
-	reloadResults = []string{"success", "failure"}
+	reloadResults = []string{"success", "unchanged", "failure"}
 	pruneKinds    = []string{"event_ids", "outcomes", "outbox"}
 )
 
@@ -368,8 +368,15 @@ func (m *Metrics) refused(by map[string]int) {
 	}
 }
 
-func (m *Metrics) reload(ok bool, at time.Time, took time.Duration) {
+// reload counts one reload: result "unchanged" for files that give the
+// configuration in force (a revert, an editor's save of the same text),
+// which swaps nothing, so that success counts changes that took effect.
+// The gauges treat it as a success: the configuration in force is valid.
+func (m *Metrics) reload(ok, unchanged bool, at time.Time, took time.Duration) {
 	result := "success"
+	if ok && unchanged {
+		result = "unchanged"
+	}
 	if ok {
 		m.reloadSuccess.Set(1)
 		m.reloadSuccessAt.Set(float64(at.UnixNano()) / 1e9)

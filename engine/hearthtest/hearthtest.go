@@ -310,6 +310,19 @@ func evaluate(rt *runtime.Runtime, m *state.Member, addrs []string, at time.Time
 	for _, addr := range addrs {
 		// Check refused a name the configuration does not have, so an
 		// error here is a rule without member state, which says nothing.
+		if strings.HasPrefix(addr, "incentive.") {
+			// Only the when rule: grant.to reads the member the grant
+			// goes to, not why there was none.
+			ex, err := rt.WhyAsIs(m, addr, at)
+			if err == nil {
+				for _, e := range ex {
+					if strings.HasSuffix(e.Rule, ".when") {
+						out = append(out, e)
+					}
+				}
+			}
+			continue
+		}
 		ex, err := rt.Why(m, addr, at)
 		if err == nil {
 			out = append(out, ex...)
@@ -366,9 +379,17 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 		out = append(out, Failure{Where: rng, Subject: fmt.Sprintf("%s of %s", what, x.Member), Expected: want, Got: got, DecidedBy: rule, explain: explain})
 	}
 	if x.Points != nil && *x.Points != m.Points {
-		// Incentives read the event they grant on: nothing to evaluate
-		// at a moment without one.
-		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m))
+		// Incentives read the event they grant on, which the state does
+		// not keep: their when rules run on the state as it stands, as
+		// member eval runs a rule, so what they read (the count behind a
+		// count(...) >= 5) shows; a rule reading the event is not run.
+		var explain []string
+		for _, in := range cfg.Incentives {
+			if in.Grant.Points != 0 && in.When != nil {
+				explain = append(explain, "incentive."+in.Name)
+			}
+		}
+		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m), explain...)
 	}
 	if x.Tier != nil && *x.Tier != m.Tier.Name {
 		// The rules of the tier expected and of the tier held.
@@ -397,7 +418,16 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 			// one have no rule to evaluate).
 			var explain []string
 			for _, b := range cfg.Badges {
-				if countOf(want, b.Name) != countOf(got, b.Name) && b.RevokeWhen != nil {
+				if countOf(want, b.Name) == countOf(got, b.Name) {
+					continue
+				}
+				// The when of each incentive awarding it, as for points.
+				for _, in := range cfg.Incentives {
+					if in.Grant.Badge == b && in.When != nil && !slices.Contains(explain, "incentive."+in.Name) {
+						explain = append(explain, "incentive."+in.Name)
+					}
+				}
+				if b.RevokeWhen != nil {
 					explain = append(explain, "badge."+b.Name)
 				}
 			}

@@ -13,8 +13,10 @@ import (
 
 // FormatVersion is the version of the `hearth test -json` document: the
 // major number changes on incompatible changes, the minor one on
-// additions (1.1: evaluated; 1.2: op and clauses of an evaluated rule).
-const FormatVersion = "1.2"
+// additions (1.1: evaluated; 1.2: op and clauses of an evaluated rule;
+// 1.3: the when rules of incentives behind a points or badges failure
+// in evaluated, with event_reads for one that reads the event).
+const FormatVersion = "1.3"
 
 // JSONReport is the `hearth test -json` document. Its first fields are
 // those of `hearth validate -json`: valid is false, and diagnostics say

@@ -388,9 +388,11 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	x.Badges = a.list("badges")
 	if l := a.list("in_segments"); l != nil {
 		x.InSegments = *l
+		a.emptyList("in_segments", *l, "name the segments the member must be in, or remove it")
 	}
 	if l := a.list("not_in_segments"); l != nil {
 		x.NotInSegments = *l
+		a.emptyList("not_in_segments", *l, "name the segments the member must not be in, or remove it")
 	}
 	x.Attrs = a.object("attrs")
 	x.Strikes = a.num("strikes")
@@ -402,7 +404,7 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	}
 	checks := len(content.Blocks)
 	for name := range content.Attributes {
-		if name != "at" {
+		if name != "at" && !a.empty[name] {
 			checks++
 		}
 	}
@@ -455,10 +457,13 @@ func decodeMessage(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl
 	a := &x.attrs
 	x.Text = a.str("text")
 	x.Contains = a.list("contains")
+	if x.Contains != nil {
+		a.emptyList("contains", *x.Contains, "name the pieces of text the message must hold, or remove it")
+	}
 	x.Subject = a.str("subject")
 	x.At = a.at("at", start)
 	x.NotBefore = a.at("not_before", start)
-	if len(content.Attributes) == 0 && !d.HasErrors() {
+	if len(content.Attributes) == len(a.empty) && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
 			"message %q gives nothing to check: add text, contains, subject, at or not_before.", x.Step))
 	}
@@ -487,6 +492,8 @@ type attrs struct {
 	spec  *config.Block
 	def   hcl.Range
 	diags *hcl.Diagnostics
+	// empty are the list attributes set to [] that assert nothing.
+	empty map[string]bool
 }
 
 // rng is where an attribute's value is written, or the block's header
@@ -496,6 +503,23 @@ func (a *attrs) rng(name string) hcl.Range {
 		return at.Expr.Range()
 	}
 	return a.def
+}
+
+// emptyList warns of a list attribute that is empty where an empty list
+// asserts nothing (in_segments = [] checks no segment), unlike badges = []
+// or sent = [], which say there are none: the test would pass whatever
+// the rules do. The attribute then counts as no check.
+func (a *attrs) emptyList(name string, l []string, fix string) {
+	if len(l) > 0 {
+		return
+	}
+	if a.empty == nil {
+		a.empty = map[string]bool{}
+	}
+	a.empty[name] = true
+	*a.diags = append(*a.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Empty " + name + " checks nothing",
+		Detail:  fmt.Sprintf("%s = [] asserts nothing: the test passes whatever the rules do. %s.", name, upperFirst(fix)),
+		Subject: a.rng(name).Ptr()})
 }
 
 func (a *attrs) errorf(name, summary, format string, args ...any) {

@@ -42,7 +42,9 @@ import (
 // forget action, which takes an object out of state and leaves it on
 // its platform (one the platform never deletes: platform.Keeper); a 1.4
 // reader refuses a forget as an unknown action rather than misread it.
-// 1.6 adds a drift report's unmanaged objects ("unmanaged").
+// 1.6 adds a drift report's unmanaged objects ("unmanaged") and hints: a
+// destroy and a create that look like a renamed block, with the moved
+// block that would keep the object.
 const FormatVersion = "1.6"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
@@ -164,6 +166,10 @@ type Plan struct {
 	// Warnings are things people should know that are not changes, such
 	// as a community past its capacity.
 	Warnings []string `json:"warnings,omitempty"`
+	// Hints are ways to a better plan, printed after it: a moved block
+	// for a destroy and a create that look like a renamed block. Added
+	// in 1.6.
+	Hints []Hint `json:"hints,omitempty"`
 	// MemberImpact is how the rules would move stored members, when the
 	// plan was asked to compute it.
 	MemberImpact *Impact `json:"member_impact,omitempty"`
@@ -356,6 +362,7 @@ func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, op
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
 	}
 	p.count()
+	p.Hints = renameHints(p.Changes)
 	return p, guard(p, resources, held, opts, emptied)
 }
 

@@ -133,6 +133,17 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		b.WriteString(" " + p.membersLine())
 	}
 	b.WriteString("\n")
+	for _, h := range p.Hints {
+		lines := strings.Split(h.Message, "\n")
+		fmt.Fprintf(&b, "\n%s %s\n", paint(bold, "Note:"), lines[0])
+		for _, l := range lines[1:] {
+			if l == "" {
+				b.WriteString("\n")
+			} else {
+				b.WriteString("  " + l + "\n")
+			}
+		}
+	}
 	return p.writeImpact(w, &b, color)
 }
 

@@ -100,19 +100,30 @@ type Reads struct {
 	// predict (now, streak, days compared with a computed value): such a
 	// rule is re-checked every day instead.
 	Daily bool
+	// LocalDaily is set by weekday(now): the rule turns at the member's
+	// midnight, in their time zone, and is re-checked then.
+	LocalDaily bool
+	// Hourly is set by hour(now): the rule turns at the start of each of
+	// the member's hours, and is re-checked then.
+	Hourly bool
 }
 
 // Call is one call of a hearth function in a rule.
 type Call struct {
 	Func string
 	Args []string // literal arguments as written; "" for computed ones
+	// Now says the time argument is now itself (weekday(now)), whose
+	// value is known when the call is explained.
+	Now bool
 }
 
 // String writes the call as in the rule: count('message.posted', '30d').
 func (c Call) String() string {
 	args := make([]string, len(c.Args))
 	for i, a := range c.Args {
-		if a == "" {
+		if c.Now && a == "" {
+			args[i] = "now"
+		} else if a == "" {
 			args[i] = "…"
 		} else {
 			args[i] = "'" + a + "'"
@@ -409,9 +420,12 @@ type precheck struct {
 	now     bool
 	timeDep bool
 	daily   bool
-	calls   []Call
-	windows map[int]bool
-	anchors map[Anchor]bool
+	// localDaily and hourly: weekday(now) and hour(now), which turn at
+	// the member's midnight and at each of their hours.
+	localDaily, hourly bool
+	calls              []Call
+	windows            map[int]bool
+	anchors            map[Anchor]bool
 	// days are day-count expressions not yet seen in a comparison with a
 	// constant, by node.
 	days map[ast.Node]string
@@ -686,10 +700,13 @@ func (p *precheck) visit(node *ast.Node) {
 		}
 		patched := &ast.CallNode{Callee: n.Callee, Arguments: args}
 		call := Call{Func: f.Name}
-		for _, a := range n.Arguments {
+		for i, a := range n.Arguments {
 			lit := ""
 			if s, ok := a.(*ast.StringNode); ok {
 				lit = s.Value
+			}
+			if id, ok := a.(*ast.IdentifierNode); ok && id.Value == "now" && f.Args[i] == ArgTime {
+				call.Now = true
 			}
 			call.Args = append(call.Args, lit)
 		}
@@ -1568,7 +1585,31 @@ func (p *precheck) timing(f Function, call *ast.CallNode) {
 		p.daily = true
 	case "streak":
 		p.daily = true
+	case "weekday", "hour":
+		// Of a fixed time (event.at, member.joined_at) the value never
+		// changes; of now it turns on the member's clock.
+		if readsNow(call.Arguments[1]) {
+			p.timeDep = true
+			if f.Name == "hour" {
+				p.hourly = true
+			} else {
+				p.localDaily = true
+			}
+		}
 	}
+}
+
+// readsNow reports whether n reads now anywhere in it.
+func readsNow(n ast.Node) bool {
+	if id, ok := n.(*ast.IdentifierNode); ok && id.Value == "now" {
+		return true
+	}
+	for _, c := range children(n) {
+		if readsNow(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, bool) {
@@ -1665,6 +1706,7 @@ func (p *precheck) reads() Reads {
 		EventTypes: keys(p.evTypes), Segments: keys(p.segs), Badges: keys(p.badges),
 		Tiers: keys(p.tiers), Functions: keys(p.funcs), TimeDependent: p.timeDep,
 		Daily: p.daily || len(p.days) > 0, Calls: p.calls,
+		LocalDaily: p.localDaily, Hourly: p.hourly,
 	}
 	for w := range p.windows {
 		r.Windows = append(r.Windows, w)

@@ -24,6 +24,9 @@ type State interface {
 	TierRank() int
 	RankOf(tier string) int
 	Streak(eventType string) int
+	// Location is the member's time zone: their timezone, else the
+	// configuration's, else UTC. weekday and hour read times in it.
+	Location() *time.Location
 }
 
 // ArgKind says what a function argument must be; literal arguments are
@@ -99,6 +102,22 @@ func Functions() []Function {
 			sig:  new(func(stateBox, time.Time) int),
 		},
 		{
+			Name: "weekday", Signature: "weekday(t time) int",
+			Doc:     "The day of the week of t in the member's time zone (member.timezone, else the hearth block's timezone, else UTC), as ISO 8601 numbers it: 1 is Monday, 7 is Sunday. weekday(now) >= 6 is the weekend on the member's clock. In a segment's, tier's or badge's rule, weekday(now) is re-checked at each member's midnight, so a member leaves a weekend segment on Monday with no event.",
+			Example: `weekday(now) >= 6`,
+			Args:    []ArgKind{ArgTime},
+			call:    func(s State, a []any) any { return ISOWeekday(a[0].(time.Time).In(s.Location())) },
+			sig:     new(func(stateBox, time.Time) int),
+		},
+		{
+			Name: "hour", Signature: "hour(t time) int",
+			Doc:     "The hour of t, 0 to 23, on the member's clock (member.timezone, else the hearth block's timezone, else UTC). hour(now) >= 18 is the evening where the member is. In a segment's, tier's or badge's rule, hour(now) is re-checked at the start of each of the member's hours, for every member active within the last 400 days: mind the cost on a large community.",
+			Example: `hour(now) >= 9 && hour(now) < 17`,
+			Args:    []ArgKind{ArgTime},
+			call:    func(s State, a []any) any { return a[0].(time.Time).In(s.Location()).Hour() },
+			sig:     new(func(stateBox, time.Time) int),
+		},
+		{
 			Name: "in_segment", Signature: "in_segment(name string) bool",
 			Doc:     "Whether the member is in the named segment now.",
 			Example: `in_segment('active') && !in_segment('newcomers')`,
@@ -154,6 +173,15 @@ func Functions() []Function {
 			sig:  new(func(stateBox, string) int),
 		},
 	}
+}
+
+// ISOWeekday numbers t's day of the week as ISO 8601 does: Monday 1 to
+// Sunday 7 (Go's time.Weekday has Sunday 0).
+func ISOWeekday(t time.Time) int {
+	if d := t.Weekday(); d != time.Sunday {
+		return int(d)
+	}
+	return 7
 }
 
 // Never is what days_since answers for a zero time.
@@ -218,6 +246,18 @@ func CallValue(c Call, s State) any {
 		return s.RankOf(arg(0))
 	case "streak":
 		return s.Streak(arg(0))
+	case "weekday":
+		if c.Now {
+			return ISOWeekday(s.Now().In(s.Location()))
+		}
+	case "hour":
+		if c.Now {
+			return s.Now().In(s.Location()).Hour()
+		}
+	case "days_since":
+		if c.Now {
+			return 0
+		}
 	}
 	return nil
 }

@@ -29,6 +29,10 @@ func (p *precheck) mismatch(err error, e *Error) {
 	if n == nil {
 		return
 	}
+	if m[2] == "time.Weekday" || m[3] == "time.Weekday" {
+		e.Hint = weekdayHint
+		return
+	}
 	left, right := typeKind(m[2]), typeKind(m[3])
 	switch {
 	case left == "number" && right == "string":
@@ -37,6 +41,11 @@ func (p *precheck) mismatch(err error, e *Error) {
 		p.numberAndString(e, n, n.Right, n.Left, true)
 	}
 }
+
+// weekdayHint answers a comparison of Go's time.Weekday (now.Weekday())
+// with a number or a string, which expr refuses: weekday() gives a
+// number, on the member's clock.
+const weekdayHint = "now.Weekday() is Go's time.Weekday, in UTC, which compares with no number or name: use weekday(now), the day of the week on the member's clock as a number from 1 (Monday) to 7 (Sunday), as in weekday(now) >= 6 for the weekend (hearth explain weekday)."
 
 // numberAndString fills in the hint for num compared with str in n;
 // flipped says the string stands on the left.

@@ -9,6 +9,7 @@ import (
 )
 
 type fakeState struct {
+	loc      *time.Location // nil: UTC
 	now      time.Time
 	counts   map[string]int
 	segments map[string]bool
@@ -28,6 +29,12 @@ func (f *fakeState) TierRank() int                    { return f.rank }
 func (f *fakeState) RankOf(t string) int              { return map[string]int{"regular": 1, "core": 2}[t] }
 func (f *fakeState) Streak(t string) int              { return 3 }
 func (f *fakeState) EventDays(t string, days int) int { return min(f.counts[t], days) }
+func (f *fakeState) Location() *time.Location {
+	if f.loc == nil {
+		return time.UTC
+	}
+	return f.loc
+}
 
 var testScope = Scope{
 	What:       "segment rule",
@@ -1014,5 +1021,84 @@ func TestValidateWarnsBesideErrors(t *testing.T) {
 	p, errs, warns = c.Validate(`member.attrs.level > 2`, testScope)
 	if p == nil || errs != nil || len(warns) != 1 || len(p.Warnings) != 1 {
 		t.Errorf("program %v, errors %v, warnings %v", p, errs, warns)
+	}
+}
+
+// weekday and hour read a time on the member's clock: Saturday 23:30 in
+// UTC is Sunday in Tokyo and still Saturday in New York. Of now they
+// make the rule turn at the member's midnight (weekday) or hour (hour);
+// of a fixed time, never. Go's now.Weekday() compared with a number is
+// refused with a hint naming weekday.
+func TestWeekdayAndHour(t *testing.T) {
+	c := NewCompiler()
+	sat := time.Date(2026, 3, 7, 23, 30, 0, 0, time.UTC) // a Saturday
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Skip("no zone database:", err)
+	}
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no zone database:", err)
+	}
+	for _, tc := range []struct {
+		src  string
+		loc  *time.Location
+		want float64
+	}{
+		{"weekday(now)", nil, 6},
+		{"weekday(now)", tokyo, 7},
+		{"weekday(now)", ny, 6},
+		{"weekday(now + duration('2d'))", tokyo, 2},
+		{"hour(now)", nil, 23},
+		{"hour(now)", tokyo, 8},
+		{"hour(now)", ny, 18},
+		{"hour(member.joined_at)", nil, 0},
+	} {
+		p, errs := c.Compile(tc.src, Scope{What: "segment rule", Result: Number})
+		if errs != nil {
+			t.Fatalf("%s: %v", tc.src, errs[0])
+		}
+		ev := NewEvaluator()
+		ev.Bind(&Member{}, nil, nil, sat, &fakeState{now: sat, loc: tc.loc})
+		if got, err := ev.Number(p); err != nil || got != tc.want {
+			t.Errorf("%s in %v = %v, %v; want %v", tc.src, tc.loc, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		src                string
+		localDaily, hourly bool
+		timeDependent      bool
+	}{
+		{"weekday(now) >= 6", true, false, true},
+		{"hour(now) >= 18", false, true, true},
+		{"weekday(member.joined_at) == 1", false, false, false},
+		{"hour(member.last_active_at) < 6 && weekday(now) == 7", true, false, true},
+	} {
+		p, errs := c.Compile(tc.src, testScope)
+		if errs != nil {
+			t.Fatalf("%s: %v", tc.src, errs[0])
+		}
+		r := p.Reads
+		if r.LocalDaily != tc.localDaily || r.Hourly != tc.hourly || r.TimeDependent != tc.timeDependent {
+			t.Errorf("%s: LocalDaily %v Hourly %v TimeDependent %v; want %v %v %v", tc.src, r.LocalDaily, r.Hourly, r.TimeDependent, tc.localDaily, tc.hourly, tc.timeDependent)
+		}
+	}
+	// Explained, weekday(now) shows its value, as count(...) does.
+	p, errs := c.Compile("weekday(now) >= 6", testScope)
+	if errs != nil {
+		t.Fatal(errs[0])
+	}
+	call := p.Reads.Calls[0]
+	if got := call.String(); got != "weekday(now)" {
+		t.Errorf("call written %q; want weekday(now)", got)
+	}
+	if got := CallValue(call, &fakeState{now: sat, loc: tokyo}); got != 7 {
+		t.Errorf("weekday(now) explained as %v; want 7", got)
+	}
+	for _, src := range []string{"now.Weekday() == 0", "now.Weekday() != 'Saturday'"} {
+		_, errs := c.Compile(src, testScope)
+		if len(errs) != 1 || !strings.Contains(errs[0].Hint, "weekday(now)") || !strings.Contains(errs[0].Hint, "1 (Monday) to 7 (Sunday)") {
+			t.Errorf("%s: errors %v; want one hinting at weekday(now)", src, errs)
+		}
 	}
 }

@@ -46,6 +46,7 @@ type Runtime struct {
 	segOrder  []*config.Segment
 	forLeft   map[string]bool // segments members who left can be in (config.SegmentsForLeft)
 	ranks     map[string]int
+	zones     *zones // the members' time zones, for weekday and hour
 	runs      map[*config.Incentive]*incentiveRun
 	locked    map[string]*config.Tier
 	keyIdx    *keyIndex
@@ -241,7 +242,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	}
 	r := &Runtime{
 		cfg: cfg, log: log, eval: rules.NewEvaluator(),
-		byType: map[string][]*config.Incentive{}, ranks: map[string]int{},
+		byType: map[string][]*config.Incentive{}, ranks: map[string]int{}, zones: newZones(cfg.Settings.Timezone),
 		locked: map[string]*config.Tier{}, runs: map[*config.Incentive]*incentiveRun{}, keyIdx: newKeyIndex(), masks: map[*rules.Program][]uint64{},
 		badges:  map[string]*config.Badge{},
 		noAttrs: map[string]any{},
@@ -982,6 +983,16 @@ func (r *Runtime) schedule(m *state.Member) {
 	if r.timing.daily && !idle {
 		consider(state.DayOf(now).Time().Add(24 * time.Hour))
 	}
+	// weekday(now) and hour(now) turn on the member's clock: at their
+	// midnight, at the start of each of their hours.
+	if (r.timing.localDaily || r.timing.hourly) && !idle {
+		t := now.In(r.zones.of(m.Timezone))
+		if r.timing.hourly {
+			consider(nextHour(t))
+		} else {
+			consider(time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location()))
+		}
+	}
 	if len(r.timing.windows) > 0 && !idle {
 		today := state.DayOf(now)
 		widest := state.Day(slices.Max(r.timing.windows))
@@ -1047,12 +1058,25 @@ func (r *Runtime) schedule(m *state.Member) {
 	m.RecheckAt = next
 }
 
+// nextHour is the start of the hour after t's on t's clock: the next
+// local o'clock, which in a zone offset by a half hour is not UTC's.
+func nextHour(t time.Time) time.Time {
+	next := time.Date(t.Year(), t.Month(), t.Day(), t.Hour()+1, 0, 0, 0, t.Location())
+	if !next.After(t) {
+		// Never, but an hour on is safe if a zone's rules say otherwise.
+		next = t.Add(time.Hour)
+	}
+	return next
+}
+
 // timing is what the member rules of a configuration say about time.
 type timing struct {
-	daily   bool
-	windows []int
-	anchors []rules.Anchor
-	tiers   bool // some tier has a grace period or demote_after
+	daily bool
+	// localDaily and hourly: some rule reads weekday(now), hour(now).
+	localDaily, hourly bool
+	windows            []int
+	anchors            []rules.Anchor
+	tiers              bool // some tier has a grace period or demote_after
 }
 
 func (t *timing) add(p *rules.Program) {
@@ -1060,6 +1084,8 @@ func (t *timing) add(p *rules.Program) {
 		return
 	}
 	t.daily = t.daily || p.Reads.Daily
+	t.localDaily = t.localDaily || p.Reads.LocalDaily
+	t.hourly = t.hourly || p.Reads.Hourly
 	for _, w := range p.Reads.Windows {
 		if !slices.Contains(t.windows, w) {
 			t.windows = append(t.windows, w)
@@ -1318,7 +1344,7 @@ func (r *Runtime) bind(w *work, m *state.Member, event map[string]any, ev *event
 	}
 	r.bound = bindKey{w: w, m: m, ev: ev, now: now, gen: w.gen}
 	fillMemberFields(&r.rm, m, now, r.noAttrs, r.fields)
-	r.ms = memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks}
+	r.ms = memberState{m: m, now: now, today: state.DayOf(now), ranks: r.ranks, zones: r.zones}
 	r.eval.Bind(&r.rm, event, r.figures(w, ev, now), now, &r.ms)
 }
 

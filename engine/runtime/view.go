@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"sync"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -18,11 +19,49 @@ type memberState struct {
 	now   time.Time
 	today state.Day
 	ranks map[string]int
+	zones *zones
 }
 
 var _ rules.State = (*memberState)(nil)
 
 func (s *memberState) Now() time.Time { return s.now }
+
+// Location is the member's zone, as campaigns' quiet hours take it.
+func (s *memberState) Location() *time.Location {
+	if s.zones == nil {
+		return time.UTC
+	}
+	return s.zones.of(s.m.Timezone)
+}
+
+// zones loads time zones by name once each: time.LoadLocation reads the
+// zone database every time.
+type zones struct {
+	def    *time.Location // the configuration's timezone, for no zone or a bad one
+	loaded sync.Map       // name -> *time.Location
+}
+
+func newZones(def *time.Location) *zones {
+	if def == nil {
+		def = time.UTC
+	}
+	return &zones{def: def}
+}
+
+func (z *zones) of(name string) *time.Location {
+	if name == "" {
+		return z.def
+	}
+	if loc, ok := z.loaded.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = z.def
+	}
+	z.loaded.Store(name, loc)
+	return loc
+}
 func (s *memberState) Count(t string, days int) int {
 	return s.m.Count(t, s.today, days)
 }

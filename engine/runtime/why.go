@@ -76,6 +76,21 @@ func (r *Runtime) Why(m *state.Member, addr string, now time.Time) ([]Explanatio
 // ("why did she get nothing for the member she referred?"). Other
 // addresses leave ev aside.
 func (r *Runtime) WhyOn(m *state.Member, addr string, ev *events.Event, by *state.Member, now time.Time) ([]Explanation, error) {
+	return r.why(m, addr, ev, by, now, true)
+}
+
+// WhyAsIs is Why on the member's state as it stands: an incentive's
+// rules read the counts as they are, with no event assumed (Why counts
+// one of its first type, asking whether the next would fire it), and a
+// rule reading the event is not run. hearth test shows so what an
+// incentive's rules read when the grants expected did not come.
+func (r *Runtime) WhyAsIs(m *state.Member, addr string, now time.Time) ([]Explanation, error) {
+	return r.why(m, addr, nil, nil, now, false)
+}
+
+// why is WhyOn; assume says to count an assumed event for an incentive's
+// rules when ev is nil.
+func (r *Runtime) why(m *state.Member, addr string, ev *events.Event, by *state.Member, now time.Time, assume bool) ([]Explanation, error) {
 	if addr == "moderation" || strings.HasPrefix(addr, "moderation.") || strings.Contains(addr, ".moderation.") {
 		return r.whyModeration(m, addr, now)
 	}
@@ -154,7 +169,9 @@ func (r *Runtime) WhyOn(m *state.Member, addr string, ev *events.Event, by *stat
 		}
 		found, rs = true, []named{{"when", in.When}, {"grant.to", in.Grant.To}}
 		if ev == nil {
-			counting = assumedEvent(in, m, now)
+			if assume {
+				counting = assumedEvent(in, m, now)
+			}
 			break
 		}
 		if !slices.Contains(in.On, ev.Type) {

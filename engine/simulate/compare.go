@@ -36,8 +36,8 @@ func (p PointsByRule) Observe(o state.Outcome) {
 // new rules'.
 type Delta struct {
 	Name string `json:"name"`
-	// Title is a badge's title, which the text shows in place of its
-	// block name.
+	// Title is a badge's title, which the text shows beside its block
+	// name: first_post (First post).
 	Title    string `json:"title,omitempty"`
 	Baseline int    `json:"baseline"`
 	New      int    `json:"new"`
