@@ -1405,7 +1405,7 @@ func (l *loader) checkEventTypes(a *hcl.Attribute, names []string) {
 
 // movedAddrRe matches the addresses plan manages: community.C,
 // community.C.channel.X, community.C.role.R.
-var movedAddrRe = regexp.MustCompile(`^community\.[a-z][a-z0-9_-]*(\.(channel|role)\.[a-z][a-z0-9_-]*)?$`)
+var movedAddrRe = regexp.MustCompile(`^community\.[A-Za-z][A-Za-z0-9_-]*(\.(channel|role)\.[A-Za-z][A-Za-z0-9_-]*)?$`)
 
 // stepAddrRe matches a campaign step's address, campaign.C.step.S,
 // which a moved block may rename: the daemon carries the runs waiting at
