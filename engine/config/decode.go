@@ -354,6 +354,12 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)
 	}
 	p.AtMentions = spec.AtMentions
+	p.AtTags = spec.AtTags
+	p.DirectMarkup = spec.DirectMarkup
+	if spec.TextLimit != nil {
+		p.ChannelLimit = spec.TextLimit("channel", p.Settings)
+		p.DirectLimit = spec.TextLimit("dm", p.Settings)
+	}
 	p.MovesMembers = spec.MovesMembers
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }
