@@ -22,3 +22,11 @@ func TestQuoteByDisplayWidth(t *testing.T) {
 		t.Errorf("quote = %s", got)
 	}
 }
+
+// A line break, shown escaped, counts as a character, as it always has.
+func TestQuoteCountsEscapes(t *testing.T) {
+	s := strings.Repeat("a", 30) + "\n" + strings.Repeat("b", 40)
+	if got, want := quote(s), `"`+strings.Repeat("a", 30)+`\n`+strings.Repeat("b", 29)+`"...`; got != want {
+		t.Errorf("quote = %s; want %s", got, want)
+	}
+}

@@ -317,7 +317,8 @@ func quote(s string) string {
 	}
 	w := 0
 	for i, r := range s {
-		if w += textwidth.RuneWidth(r); w > quoteLimit {
+		// A control character is shown escaped (\n): at least a cell.
+		if w += max(1, textwidth.RuneWidth(r)); w > quoteLimit {
 			return strconv.Quote(s[:i]) + "..."
 		}
 	}
