@@ -11,12 +11,22 @@
 // {"errcode", "errmsg"} with 0 for success.
 //
 // A robot may send 20 messages a minute; beyond that DingTalk answers
-// errcode 130101 ("send too fast") and throttles it for ten minutes. The
-// adapter counts its own sends and waits (platform.RateLimitError)
-// before reaching the limit; a 130101 answered anyway (another sender on
-// the same robot) is a RateLimitError of ten minutes. 310000 (signature,
-// keyword or IP allowlist refused) and 300001 (unknown token) are
-// permanent.
+// errcode 130101 or 410100 ("send too fast") and throttles it for ten
+// minutes. The adapter counts its own sends and waits
+// (platform.RateLimitError) before reaching the limit; a limit answered
+// anyway (another sender on the same robot) is a RateLimitError of ten
+// minutes, and -1 (system busy) is retried. Codes that no retry mends
+// are permanent with what to fix: 310000 (signature, keyword or IP
+// allowlist refused), 300001 and 400101 (unknown token), 400102 (robot
+// disabled), 400106 (no such robot), 400013 (group dissolved). A message
+// DingTalk's content security refuses (430101-430104: an unsafe link,
+// text, image or content) or cannot take (40035, 400105) is
+// platform.ErrInvalid: that message fails, the next may go. A request
+// body may be at most 20000 bytes; a longer one is refused before
+// sending.
+//
+// A markdown message's title is what the notification shows: the first
+// line of the text without its markdown (headings, emphasis, links).
 //
 // The robot can only post in its group: the block stands for one hearth
 // channel, and other actions are platform.ErrUnsupported. Keys are
@@ -34,6 +44,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,14 +64,31 @@ import (
 // Type is the platform type name.
 const Type = "dingtalk"
 
-// DingTalk's answer codes the adapter acts on.
+// DingTalk's answer codes the adapter acts on: the custom robot's error
+// table (open.dingtalk.com, 自定义机器人发送群消息) and the server API's
+// global codes.
 const (
-	CodeOK          = 0
-	CodeTokenAbsent = 300001 // token is not exist
-	CodeRefused     = 310000 // sign not match, keywords not in content, ip not in whitelist
-	CodeTooFast     = 130101 // send too fast, exceed 20 times per minute
-	CodeBadParam    = 40035  // a required parameter is missing or invalid
+	CodeBusy           = -1 // 系统繁忙: retry
+	CodeOK             = 0
+	CodeTokenAbsent    = 300001 // token is not exist
+	CodeRefused        = 310000 // sign not match, keywords not in content, ip not in whitelist
+	CodeTooFast        = 130101 // send too fast, exceed 20 times per minute
+	CodeTooFastLimited = 410100 // 发送速度太快而限流
+	CodeBadParam       = 40035  // a required parameter is missing or invalid
+	CodeDissolved      = 400013 // 群已被解散
+	CodeTokenMissing   = 400101 // access_token 不存在
+	CodeRobotDisabled  = 400102 // 机器人已停用
+	CodeBadMsgType     = 400105 // 不支持的消息类型
+	CodeNoRobot        = 400106 // 机器人不存在
+	CodeUnsafeLink     = 430101 // 含有不安全的外链
+	CodeUnsafeText     = 430102 // 含有不合适的文本
+	CodeUnsafeImage    = 430103 // 含有不合适的图片
+	CodeUnsafeContent  = 430104 // 含有不合适的内容
 )
+
+// MaxBody is the most a request body may hold: DingTalk refuses a larger
+// one ("body 大小不合法 ... 请保持大小在 20000bytes 以内").
+const MaxBody = 20000
 
 // PerMinute is a robot's documented quota, and Throttle how long
 // DingTalk stops a robot that went over it.
@@ -104,7 +132,30 @@ platform "dingtalk" "group" {
 		// Markdown messages render links, images and tags: templates
 		// quote what members wrote in them.
 		ChannelMarkdown: func(s map[string]cty.Value) bool { return setting.Equals(s, "msgtype", "markdown") },
+		TextLimit: func(kind string, s map[string]cty.Value) config.TextLimit {
+			msgtype := "text"
+			if setting.Equals(s, "msgtype", "markdown") {
+				msgtype = "markdown"
+			}
+			return TextLimit(kind, msgtype)
+		},
 	}
+}
+
+// TextLimit is how much text a channel message of msgtype may hold: the
+// request body it goes in may be at most MaxBody bytes. Spec and send
+// both use it. The robot sends nothing else.
+func TextLimit(kind, msgtype string) config.TextLimit {
+	if kind != "channel" {
+		return config.TextLimit{}
+	}
+	return config.TextLimit{Bytes: MaxBody, What: "a DingTalk robot request", Size: func(text string) int {
+		body, err := json.Marshal(message(msgtype, text))
+		if err != nil {
+			return len(text)
+		}
+		return len(body)
+	}}
 }
 
 // Adapter is the dingtalk platform type.
@@ -244,16 +295,61 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	return c.robot.ledger.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.send(ctx, req.Text) })
 }
 
-func (c *Conn) send(ctx context.Context, text string) (string, error) {
-	msg := Message{MsgType: c.msgtype}
-	if c.msgtype == "markdown" {
-		title, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
-		title = strings.TrimSpace(strings.TrimLeft(title, "#"))
-		msg.Markdown = &Markdown{Title: title, Text: text}
-	} else {
-		msg.Text = &Text{Content: text}
+// message is the request body for text.
+func message(msgtype, text string) Message {
+	if msgtype == "markdown" {
+		return Message{MsgType: msgtype, Markdown: &Markdown{Title: Title(text), Text: text}}
 	}
-	body, err := json.Marshal(msg)
+	return Message{MsgType: msgtype, Text: &Text{Content: text}}
+}
+
+var (
+	mdImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
+	mdLink     = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+	mdTag      = regexp.MustCompile(`</?[A-Za-z][^>]*>`)
+	mdEmphasis = strings.NewReplacer("**", "", "__", "", "~~", "", "`", "")
+	mdStars    = regexp.MustCompile(`\*([^*\s][^*]*)\*`)
+)
+
+// Title is a markdown message's title, which DingTalk shows in the
+// notification as plain text: the first line of text that is not blank,
+// without heading or quote marks, emphasis, tags (<font>), and with a
+// link's or image's text for it, at most 64 characters. Markup a template quoted from what a
+// member wrote carries word joiners (templates.MarkdownText) and stays as
+// they wrote it.
+func Title(text string) string {
+	var line string
+	for l := range strings.SplitSeq(text, "\n") {
+		if line = strings.TrimSpace(l); line != "" {
+			break
+		}
+	}
+	raw := line
+	line = strings.TrimSpace(strings.TrimLeft(line, "#>"))
+	line = mdImage.ReplaceAllString(line, "$1")
+	line = mdLink.ReplaceAllString(line, "$1")
+	line = mdTag.ReplaceAllString(line, "")
+	line = mdEmphasis.Replace(line)
+	line = strings.TrimSpace(mdStars.ReplaceAllString(line, "$1"))
+	if line == "" {
+		line = raw // all markup: better than no title
+	}
+	// The notification shows one short line, and the title counts
+	// against the body's 20000 bytes a second time.
+	if r := []rune(line); len(r) > maxTitle {
+		line = string(r[:maxTitle-1]) + "…"
+	}
+	return line
+}
+
+// maxTitle is the most characters of a title.
+const maxTitle = 64
+
+func (c *Conn) send(ctx context.Context, text string) (string, error) {
+	if err := TextLimit("channel", c.msgtype).Check(text); err != nil {
+		return "", fmt.Errorf("%w: %w", err, platform.ErrInvalid)
+	}
+	body, err := json.Marshal(message(c.msgtype, text))
 	if err != nil {
 		return "", err
 	}
@@ -284,18 +380,29 @@ func (c *Conn) send(ctx context.Context, text string) (string, error) {
 		return "", nil
 	}
 	e := fmt.Errorf("dingtalk errcode %d: %s", ans.ErrCode, ans.ErrMsg)
+	return "", codeError(resp, ans, e, now)
+}
+
+// codeError maps DingTalk's answer to hearth's failure classes.
+func codeError(resp post.Response, ans Answer, e error, now time.Time) error {
 	switch ans.ErrCode {
-	case CodeTooFast:
-		return "", &platform.RateLimitError{After: Throttle, Err: e}
+	case CodeTooFast, CodeTooFastLimited:
+		return &platform.RateLimitError{After: Throttle, Err: e}
 	case CodeRefused:
-		return "", platform.Permanent(fmt.Errorf("%w (check the secret, this machine's clock, the robot's keywords and IP allowlist)", e))
-	case CodeTokenAbsent:
-		return "", platform.Permanent(fmt.Errorf("%w (the webhook_url is wrong or the robot was removed)", e))
-	case CodeBadParam:
-		return "", fmt.Errorf("%w: %w", e, platform.ErrInvalid)
+		return platform.Permanent(fmt.Errorf("%w (check the secret, this machine's clock, the robot's keywords and IP allowlist)", e))
+	case CodeTokenAbsent, CodeTokenMissing, CodeNoRobot:
+		return platform.Permanent(fmt.Errorf("%w (the webhook_url is wrong or the robot was removed)", e))
+	case CodeRobotDisabled:
+		return platform.Permanent(fmt.Errorf("%w (the robot is disabled: turn it on again in the group's robot settings)", e))
+	case CodeDissolved:
+		return platform.Permanent(fmt.Errorf("%w (the robot's group was dissolved: add a robot to another group)", e))
+	case CodeUnsafeLink, CodeUnsafeText, CodeUnsafeImage, CodeUnsafeContent:
+		return fmt.Errorf("%w (DingTalk's content security refused this message; others still go): %w", e, platform.ErrInvalid)
+	case CodeBadParam, CodeBadMsgType:
+		return fmt.Errorf("%w: %w", e, platform.ErrInvalid)
 	}
-	if resp.Status >= 500 || ans.ErrCode == -1 { // -1: system busy
-		return "", platform.Temporary(e, post.RetryAfter(resp.Header, now))
+	if resp.Status >= 500 || ans.ErrCode == CodeBusy {
+		return platform.Temporary(e, post.RetryAfter(resp.Header, now))
 	}
-	return "", platform.Permanent(e)
+	return platform.Permanent(e)
 }

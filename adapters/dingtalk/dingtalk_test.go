@@ -164,3 +164,48 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("after the throttle: %v", err)
 	}
 }
+
+func TestTitle(t *testing.T) {
+	for in, want := range map[string]string{
+		"## 本周活动\n正文":                       "本周活动",
+		"\n\n**欢迎** [Ann](https://x.cn) 加入": "欢迎 Ann 加入",
+		"> 引用 *重要* ~~旧~~":                   "引用 重要 旧",
+		"![logo](https://x.cn/a.png) 公告":    "logo 公告",
+		"<font color=red>注意</font> `code`":  "注意 code",
+		"Hi [x]\u2060(https://evil)":        "Hi [x]\u2060(https://evil)", // a member's, quoted: as written
+		"**":                                "**",
+		"plain_snake_case title":            "plain_snake_case title",
+	} {
+		if got := dingtalk.Title(in); got != want {
+			t.Errorf("Title(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+// TestTooLong: the request body may be at most 20000 bytes; 7000 CJK
+// characters are 21000 and are refused without a request, in text and
+// markdown alike, and the spec's limit says the same.
+func TestTooLong(t *testing.T) {
+	f := newFake(t)
+	hook := f.add("tok", secret, "")
+	long := strings.Repeat("欢", 7000)
+	for _, mt := range []string{"text", "markdown"} {
+		c := open(t, dingtalk.New(), hook, secret, map[string]cty.Value{"msgtype": cty.StringVal(mt)})
+		if _, err := c.Perform(context.Background(), msg("k-"+mt, long)); !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "20000") {
+			t.Errorf("%s: %v; want ErrInvalid naming the 20000-byte limit", mt, err)
+		}
+		l := dingtalk.Spec().TextLimit("channel", map[string]cty.Value{"msgtype": cty.StringVal(mt)})
+		if l.Check(long) == nil || l.Check(strings.Repeat("欢", 6000)) != nil {
+			t.Errorf("%s: spec limit %+v does not match the adapter's", mt, l)
+		}
+	}
+	if f.requests != 0 {
+		t.Errorf("%d requests reached DingTalk; want 0", f.requests)
+	}
+}
+
+func TestLongTitleCut(t *testing.T) {
+	if got := dingtalk.Title(strings.Repeat("长", 100)); len([]rune(got)) != 64 || !strings.HasSuffix(got, "…") {
+		t.Errorf("Title of 100 characters = %q; want 64 ending in …", got)
+	}
+}

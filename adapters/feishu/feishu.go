@@ -16,6 +16,12 @@
 // 99991400) is a platform.RateLimitError that waits x-ogw-ratelimit-reset
 // seconds when the answer says.
 //
+// A request body may be at most 20 KB (MaxBody); a longer message is
+// refused before sending. Templates show an <at ...> tag in what members
+// wrote as text (AtTags), so a quoted message mentions no one; the
+// template's own tags mention as written, <at user_id="all"> only with
+// mass_mentions.
+//
 // The bot can only post in its group, so the adapter performs channel
 // messages and nothing else: the block stands for one hearth channel
 // (the channel setting), and direct messages, roles and moderation are
@@ -39,6 +45,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/adapters/internal/ledger"
 	"github.com/hearth-community/hearth/adapters/internal/post"
@@ -98,7 +106,35 @@ platform "feishu" "group" {
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends mention everyone with <at user_id=\"all\"></at>. Off, such a tag is shown as text: templates quote names and messages members wrote, and a member who wrote one would otherwise notify the whole group through the bot.", Default: "false"},
 		},
+		// <at user_id="..."> in a text message mentions that user:
+		// templates show such tags in what members wrote as text.
+		AtTags: true,
+		TextLimit: func(kind string, s map[string]cty.Value) config.TextLimit {
+			mass, _ := platform.SettingBool(s, "mass_mentions", false)
+			secret, _ := platform.SettingString(s, "secret", "")
+			return TextLimit(kind, secret != "", mass)
+		},
 	}
+}
+
+// TextLimit is how much text a channel message may hold: the request
+// body it goes in, signed or not, may be at most MaxBody bytes. Spec and
+// send both use it.
+func TextLimit(kind string, signed, massMentions bool) config.TextLimit {
+	if kind != "channel" {
+		return config.TextLimit{}
+	}
+	return config.TextLimit{Bytes: MaxBody, What: "a Feishu bot request", Size: func(text string) int {
+		msg := Message{MsgType: "text", Content: TextContent{Text: sentText(text, massMentions)}}
+		if signed { // as long as a real timestamp and signature
+			msg.Timestamp, msg.Sign = "1700000000", Sign("", 0)
+		}
+		body, err := json.Marshal(msg)
+		if err != nil {
+			return len(text)
+		}
+		return len(body)
+	}}
 }
 
 // Adapter is the feishu platform type.
@@ -274,7 +310,7 @@ func (c *Conn) send(ctx context.Context, text string) (string, error) {
 		return "", err
 	}
 	if len(body) > MaxBody {
-		return "", fmt.Errorf("the message is %d bytes; a Feishu bot request may be at most %d: %w", len(body), MaxBody, platform.ErrInvalid)
+		return "", fmt.Errorf("%w: %w", &config.OverLimitError{Size: len(body), Limit: TextLimit("channel", c.secret != "", c.massMentions)}, platform.ErrInvalid)
 	}
 	if wait := max(c.bot.perSecond.Take(now), c.bot.perMinute.Take(now)); wait > 0 {
 		c.bot.perSecond.Give(now)

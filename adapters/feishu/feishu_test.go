@@ -235,3 +235,29 @@ func TestMemberTextMentionsNoGroup(t *testing.T) {
 		t.Errorf("with mass_mentions Shape gave %q", got)
 	}
 }
+
+// TestTextLimit: the request body, signed, may be at most 20 KB; 7000
+// CJK characters (21000 bytes) are refused before sending, and the
+// spec's limit says so too.
+func TestTextLimit(t *testing.T) {
+	f := newFake(t)
+	hook := f.add("tok-1", secret, "")
+	c := open(t, feishu.New(), hook, secret, "announcements")
+	long := strings.Repeat("欢", 7000)
+	if _, err := c.Perform(context.Background(), msg("k1", long)); !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "20480") {
+		t.Errorf("%v; want ErrInvalid naming the limit", err)
+	}
+	if got := f.texts("tok-1"); len(got) != 0 {
+		t.Errorf("%d messages reached Feishu; want 0", len(got))
+	}
+	l := feishu.Spec().TextLimit("channel", map[string]cty.Value{"secret": cty.StringVal(secret)})
+	if l.Check(long) == nil || l.Check(strings.Repeat("欢", 6000)) != nil {
+		t.Errorf("spec limit %+v does not match the adapter's", l)
+	}
+	if feishu.Spec().TextLimit("dm", nil).Bytes != 0 {
+		t.Error("the bot sends no direct messages: no limit")
+	}
+	if !feishu.Spec().AtTags {
+		t.Error("AtTags must be set so templates quote <at> tags in members' values")
+	}
+}

@@ -22,8 +22,14 @@
 // within that interval (enable_duplicate_check), which covers a resend
 // after a crash between sending and recording it.
 //
-// Answers are {"errcode", "errmsg", ...} with HTTP 200; errcode -1 (system
-// busy) is temporary. Keys are remembered per process; WeCom has no
+// Application text messages render <a href="..."> links, so templates
+// quote what members wrote in direct messages as in markdown ones
+// (DirectMarkup).
+//
+// Answers are {"errcode", "errmsg", ...} with HTTP 200. WeCom's global
+// error code list says to retry -1 (system busy) and 6000 (data version
+// conflict) shortly; 45009 (api freq out of limit) and 45033 (api
+// concurrent out of limit) are its rate limits, and wait. Keys are remembered per process; WeCom has no
 // idempotency key of its own.
 package wecom
 
@@ -60,6 +66,7 @@ const DefaultAPIBase = "https://qyapi.weixin.qq.com"
 const (
 	CodeBusy          = -1
 	CodeOK            = 0
+	CodeConflict      = 6000  // data version conflict: "retry later"
 	CodeBadSecret     = 40001 // invalid credential
 	CodeBadCorpID     = 40013
 	CodeTokenInvalid  = 40014
@@ -68,7 +75,9 @@ const (
 	CodeBadAgentID    = 40056
 	CodeEmptyContent  = 44004
 	CodeTooLong       = 45002
-	CodeFrequency     = 45009
+	CodeFrequency     = 45009 // api freq out of limit
+	CodeConcurrent    = 45033 // api concurrent out of limit
+	CodeMarkdownLong  = 40058 // "markdown.content exceed max length 4096"
 	CodeIPNotAllowed  = 60020
 	CodeNoReceiver    = 81013 // user & party & tag all invalid
 	CodeRobotKeyWrong = 93000
@@ -83,7 +92,26 @@ const (
 	MaxDuplicateCheck = 4 * time.Hour
 	tokenEarlyRenew   = 5 * time.Minute
 	frequencyBackoff  = time.Minute
+	// concurrentBackoff is the wait after 45033: too many calls at once,
+	// which clears as soon as the others finish.
+	concurrentBackoff = 5 * time.Second
 )
+
+// TextLimit is the most text a message sent as kind ("channel": by the
+// robot with msgtype; "dm": an application text message) may hold: the
+// documentation's 2048 bytes for text content and 4096 for robot
+// markdown. Spec and Perform both use it.
+func TextLimit(kind, msgtype string) config.TextLimit {
+	switch {
+	case kind == "channel" && msgtype == "markdown":
+		return config.TextLimit{Bytes: MaxMarkdown, What: "a WeCom robot markdown message"}
+	case kind == "channel":
+		return config.TextLimit{Bytes: MaxText, What: "a WeCom robot text message"}
+	case kind == "dm":
+		return config.TextLimit{Bytes: MaxText, What: "a WeCom application text message"}
+	}
+	return config.TextLimit{}
+}
 
 // Spec describes the settings.
 func Spec() config.PlatformSpec {
@@ -126,6 +154,15 @@ platform "wecom" "corp" {
 		// Markdown messages render links, images and tags: templates
 		// quote what members wrote in them.
 		ChannelMarkdown: func(s map[string]cty.Value) bool { return setting.Equals(s, "msgtype", "markdown") },
+		// Application text messages render <a href> links.
+		DirectMarkup: true,
+		TextLimit: func(kind string, s map[string]cty.Value) config.TextLimit {
+			msgtype := "text"
+			if setting.Equals(s, "msgtype", "markdown") {
+				msgtype = "markdown"
+			}
+			return TextLimit(kind, msgtype)
+		},
 	}
 }
 
@@ -286,12 +323,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		if err := platform.CheckGroupBot(req, "WeCom robot", c.channel); err != nil {
 			return platform.PerformResponse{}, err
 		}
-		limit := MaxText
-		if c.msgtype == "markdown" {
-			limit = MaxMarkdown
-		}
-		if len(req.Text) > limit {
-			return platform.PerformResponse{}, fmt.Errorf("the message is %d bytes; a WeCom robot %s message may be at most %d: %w", len(req.Text), c.msgtype, limit, platform.ErrInvalid)
+		if err := TextLimit("channel", c.msgtype).Check(req.Text); err != nil {
+			return platform.PerformResponse{}, fmt.Errorf("%w: %w", err, platform.ErrInvalid)
 		}
 		if err := ctx.Err(); err != nil {
 			return platform.PerformResponse{}, err
@@ -301,8 +334,8 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		if c.app == nil {
 			return platform.PerformResponse{}, fmt.Errorf("direct messages need an application (corp_id, corp_secret, agent_id): %w", platform.ErrUnsupported)
 		}
-		if len(req.Text) > MaxText {
-			return platform.PerformResponse{}, fmt.Errorf("the message is %d bytes; a WeCom text message may be at most %d: %w", len(req.Text), MaxText, platform.ErrInvalid)
+		if err := TextLimit("dm", "text").Check(req.Text); err != nil {
+			return platform.PerformResponse{}, fmt.Errorf("%w: %w", err, platform.ErrInvalid)
 		}
 		if strings.ContainsAny(req.Member, "|") || req.Member == "@all" {
 			return platform.PerformResponse{}, fmt.Errorf("%q is not one WeCom userid: %w", req.Member, platform.ErrInvalid)
@@ -423,13 +456,15 @@ func codeError(ans Answer, what string) error {
 	}
 	e := fmt.Errorf("wecom %s errcode %d: %s", what, ans.ErrCode, ans.ErrMsg)
 	switch ans.ErrCode {
-	case CodeBusy:
+	case CodeBusy, CodeConflict:
 		return platform.Temporary(e, 0)
 	case CodeFrequency:
 		return &platform.RateLimitError{After: frequencyBackoff, Err: e}
+	case CodeConcurrent:
+		return &platform.RateLimitError{After: concurrentBackoff, Err: e}
 	case CodeNoReceiver:
 		return fmt.Errorf("%w: %w", e, platform.ErrNotFound)
-	case CodeEmptyContent, CodeTooLong:
+	case CodeEmptyContent, CodeTooLong, CodeMarkdownLong:
 		return fmt.Errorf("%w: %w", e, platform.ErrInvalid)
 	case CodeBadSecret, CodeBadCorpID:
 		return platform.Permanent(fmt.Errorf("%w (check corp_id and corp_secret)", e))

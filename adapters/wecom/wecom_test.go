@@ -215,3 +215,44 @@ func TestDuplicateCheck(t *testing.T) {
 		t.Errorf("5h: %v; want ErrInvalid (at most 4h)", err)
 	}
 }
+
+// TestTextLimits: CJK text counts 3 bytes a character, so 700 characters
+// (2100 bytes) are over a text message's 2048 and within markdown's 4096;
+// the spec gives validate and simulate the same limits.
+func TestTextLimits(t *testing.T) {
+	f := newFake(t)
+	f.robots[robotKey] = nil
+	f.users["zhangsan"] = true
+	long := strings.Repeat("欢", 700)
+	send := func(s map[string]cty.Value, action platform.Action, key string) error {
+		req := platform.PerformRequest{Action: action, Key: key, Community: "c", Channel: "x", Text: long}
+		if action == platform.ActionDirectMessage {
+			req.Channel, req.Member = "", "zhangsan"
+		}
+		_, err := open(t, wecom.New(), s).Perform(context.Background(), req)
+		return err
+	}
+	if err := send(settings(f, nil), platform.ActionChannelMessage, "k1"); !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "2100 bytes") {
+		t.Errorf("robot text: %v; want ErrInvalid saying 2100 bytes", err)
+	}
+	if err := send(settings(f, nil), platform.ActionDirectMessage, "k2"); !errors.Is(err, platform.ErrInvalid) {
+		t.Errorf("application text: %v; want ErrInvalid", err)
+	}
+	md := settings(f, map[string]cty.Value{"msgtype": cty.StringVal("markdown")})
+	if err := send(md, platform.ActionChannelMessage, "k3"); err != nil {
+		t.Errorf("robot markdown: %v", err)
+	}
+	spec := wecom.Spec()
+	for _, tc := range []struct {
+		kind string
+		s    map[string]cty.Value
+		want int
+	}{{"channel", nil, wecom.MaxText}, {"channel", md, wecom.MaxMarkdown}, {"dm", md, wecom.MaxText}, {"email", nil, 0}} {
+		if got := spec.TextLimit(tc.kind, tc.s).Bytes; got != tc.want {
+			t.Errorf("spec limit for %s: %d; want %d", tc.kind, got, tc.want)
+		}
+	}
+	if !spec.DirectMarkup {
+		t.Error("application text messages render <a href>: DirectMarkup must be set so templates quote members' values")
+	}
+}

@@ -8,10 +8,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
 	"github.com/hearth-community/hearth/engine/rules"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const explainUsage = `Usage: hearth explain [-json] [TOPIC]
@@ -522,23 +524,89 @@ func indent(s, prefix string) string {
 }
 
 // wrap breaks text into lines of at most width characters.
+// wrap fills text into lines of at most width terminal cells after
+// prefix (textwidth: a Chinese, Japanese or Korean character takes two),
+// breaking at spaces and between such characters, which are written
+// without spaces; a piece longer than width gets a line of its own.
 func wrap(text string, width int, prefix string) string {
 	var lines []string
-	line := prefix
-	for _, word := range strings.Fields(text) {
-		if len(line) > len(prefix) && len(line)+1+len(word) > width+len(prefix) {
-			lines = append(lines, line)
-			line = prefix
+	var line strings.Builder
+	w := 0 // cells on line after prefix
+	for _, p := range wrapPieces(text) {
+		pw := textwidth.Width(p.text)
+		sep := 0
+		if p.space && w > 0 {
+			sep = 1
 		}
-		if len(line) > len(prefix) {
-			line += " "
+		if w > 0 && w+sep+pw > width {
+			lines = append(lines, prefix+line.String())
+			line.Reset()
+			w, sep = 0, 0
 		}
-		line += word
+		if sep == 1 {
+			line.WriteByte(' ')
+		}
+		line.WriteString(p.text)
+		w += sep + pw
 	}
-	if len(line) > len(prefix) {
-		lines = append(lines, line)
+	if w > 0 {
+		lines = append(lines, prefix+line.String())
 	}
 	return strings.Join(lines, "\n")
+}
+
+// wrapPiece is a part of a text a line may end after; space says a space
+// goes before it when it follows another on the line.
+type wrapPiece struct {
+	text  string
+	space bool
+}
+
+// wrapPieces splits text at spaces and between wide characters, keeping
+// closing punctuation (，。」) with what it closes and opening
+// punctuation (「（) with what it opens, as CJK line breaking does.
+func wrapPieces(text string) []wrapPiece {
+	var out []wrapPiece
+	for _, word := range strings.Fields(text) {
+		start := len(out)
+		cur := wrapPiece{space: true}
+		open := false // cur ends with an opening mark: the next rune joins it
+		for _, r := range word {
+			wide := textwidth.RuneWidth(r) == 2
+			switch {
+			case strings.ContainsRune(closingMarks, r) || open:
+				cur.text += string(r)
+			case wide || (cur.text != "" && textwidth.RuneWidth(lastRune(cur.text)) == 2):
+				// A break may come before a wide character, and after one.
+				if cur.text != "" {
+					out = append(out, cur)
+					cur = wrapPiece{}
+				}
+				cur.text = string(r)
+			default:
+				cur.text += string(r)
+			}
+			open = strings.ContainsRune(openingMarks, r)
+		}
+		if cur.text != "" {
+			out = append(out, cur)
+		}
+		if len(out) > start {
+			out[start].space = true
+		}
+	}
+	return out
+}
+
+// CJK punctuation no line starts with, and none ends with.
+const (
+	closingMarks = "，。、；：！？）」』】》〉”’,.;:!?)"
+	openingMarks = "（「『【《〈“‘("
+)
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }
 
 func explainFunctions(w io.Writer) {

@@ -559,7 +559,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		fmt.Fprintf(w, "%s failed at run time and counted as false (see the log).\n", plural(sum.RuleErrors, "rule evaluation", "rule evaluations"))
 	}
 	if sum.SendErrors > 0 {
-		fmt.Fprintf(w, "%s not made: the message could not be made from its template (see the log).\n", plural(sum.SendErrors, "campaign send was", "campaign sends were"))
+		fmt.Fprintf(w, "%s not made: the message could not be made from its template, or was longer than its platform takes (see the log).\n", plural(sum.SendErrors, "campaign send was", "campaign sends were"))
 	}
 	if stored && sum.Events == 0 && sum.Duplicates > 0 {
 		if sum.Duplicates == 1 {

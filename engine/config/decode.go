@@ -376,6 +376,12 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)
 	}
 	p.AtMentions = spec.AtMentions
+	p.AtTags = spec.AtTags
+	p.DirectMarkup = spec.DirectMarkup
+	if spec.TextLimit != nil {
+		p.ChannelLimit = spec.TextLimit("channel", p.Settings)
+		p.DirectLimit = spec.TextLimit("dm", p.Settings)
+	}
 	p.MovesMembers = spec.MovesMembers
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }
@@ -579,11 +585,24 @@ var (
 func (l *loader) checkName(kind string, hb *hcl.Block) bool {
 	name := hb.Labels[len(hb.Labels)-1]
 	if !nameRe.MatchString(name) {
-		l.errorf(&hb.LabelRanges[len(hb.Labels)-1], "Invalid "+kind+" name", "%q is not a valid name: start with a letter, then letters, digits, underscores or dashes.", name)
+		// "Start with a letter" misleads for 公告: 公 is a letter, just
+		// not an ASCII one. Say so, and where a display name goes.
+		hint := ""
+		switch {
+		case titled[kind]:
+			hint = fmt.Sprintf(" Put the name people see in title (title = %q).", name)
+		case kind == "channel":
+			hint = " A channel has no display name apart from its block name, which is its name on the platform: use an ASCII name (and topic for words people read)."
+		}
+		l.errorf(&hb.LabelRanges[len(hb.Labels)-1], "Invalid "+kind+" name", "%q is not a valid %s name: block names must be ASCII letters, digits, _ or -, starting with a letter; they are what references, state and the CLI use.%s", name, kind, hint)
 		return false
 	}
 	return true
 }
+
+// titled are the blocks with a title, the name people see, which may be
+// in any script.
+var titled = map[string]bool{"community": true, "role": true, "tier": true, "badge": true, "survey": true}
 
 func (l *loader) unique(seen map[string]hcl.Range, kind string, hb *hcl.Block) bool {
 	name := hb.Labels[0]

@@ -84,6 +84,23 @@ type PlatformSpec struct {
 	// wrote, so a name or a quoted message mentions no one, while the
 	// template's own @mentions still do.
 	AtMentions bool
+	// AtTags says that an <at ...> tag in a message's text mentions a
+	// user or the whole group (Feishu's <at user_id="...">). Templates
+	// then show such a tag in what members wrote as text, so a quoted
+	// message mentions no one, while the template's own tags still do.
+	AtTags bool
+	// DirectMarkup says that direct messages render markup, links and
+	// tags (a WeCom application's text messages render <a href>):
+	// templates quote what members wrote in them as in markdown channel
+	// messages (ChannelMarkdown).
+	DirectMarkup bool
+	// TextLimit, when set, is the most a message's text may hold sent as
+	// kind ("channel" or "dm") through a block with these settings; a zero
+	// TextLimit is no limit. Adapters refuse a longer text with the same
+	// limit; validate warns of a template whose own text is already over
+	// it, and run, simulate and template render count a longer message as
+	// a send not made.
+	TextLimit func(kind string, settings map[string]cty.Value) TextLimit
 	// MovesMembers says that the platform can move a member from one of
 	// its communities into another (platform.ActionMoveMember): hearth
 	// run then moves a member joining a full community of a capacity

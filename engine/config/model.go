@@ -116,6 +116,16 @@ type Platform struct {
 	// AtMentions is true when "@name" in a message's text mentions that
 	// user (PlatformSpec.AtMentions).
 	AtMentions bool
+	// AtTags is true when an <at ...> tag in a message's text mentions
+	// someone (PlatformSpec.AtTags).
+	AtTags bool
+	// DirectMarkup is true when direct messages render links and tags
+	// (PlatformSpec.DirectMarkup).
+	DirectMarkup bool
+	// ChannelLimit and DirectLimit are the most a channel message's and
+	// a direct message's text may hold (PlatformSpec.TextLimit); zero for
+	// no limit.
+	ChannelLimit, DirectLimit TextLimit
 	// MovesMembers is true when the platform can move a member into
 	// another of its communities (PlatformSpec.MovesMembers).
 	MovesMembers bool

@@ -475,6 +475,7 @@ func (l *loader) compileAll() {
 		l.checkAlertRule(a)
 	}
 	l.checkTemplateEvents(eventScope)
+	l.checkTemplateLimits()
 }
 
 // checkTemplateEvents checks the event attributes read by the templates

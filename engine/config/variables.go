@@ -48,7 +48,7 @@ func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
 	for _, b := range blocks {
 		name := b.Labels[0]
 		if !hclsyntax.ValidIdentifier(name) {
-			l.errorf(&b.LabelRanges[0], "Invalid variable name", "%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", name)
+			l.errorf(&b.LabelRanges[0], "Invalid variable name", "%q is not a valid name: variable names must be ASCII letters, digits, _ or -, starting with a letter.", name)
 			continue
 		}
 		if !l.declare("variable", name, b.DefRange) {

@@ -10,10 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/textdiff"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 // ANSI colors for the text plan on a terminal.
@@ -219,13 +219,14 @@ func changedAttr(c Change, k string, width int, sym string, paint func(c, s stri
 	return fmt.Sprintf("      %s %-*s = %s -> %s\n", sym, width, k, show(c.Kind, k, before), show(c.Kind, k, after))
 }
 
-// quoteLimit is how many characters of a text quote shows on one line.
+// quoteLimit is how many terminal cells of a text quote shows on one
+// line: 60 Latin letters, 30 Chinese characters (two cells each).
 const quoteLimit = 60
 
 // long says whether a text is too long or has too many lines to show as
 // one quoted value.
 func long(s string) bool {
-	return strings.Contains(s, "\n") || utf8.RuneCountInString(s) > quoteLimit
+	return strings.Contains(s, "\n") || textwidth.Width(s) > quoteLimit
 }
 
 // textDiff writes a change of a long or multi-line text as Terraform
@@ -322,9 +323,15 @@ func ListText(v string) string {
 // quote shows a value on one line; long texts such as house rules are
 // cut, since the -json plan has them whole.
 func quote(s string) string {
-	r := []rune(s)
-	if len(r) > quoteLimit {
-		return strconv.Quote(string(r[:quoteLimit])) + "..."
+	if textwidth.Width(s) <= quoteLimit {
+		return strconv.Quote(s)
+	}
+	w := 0
+	for i, r := range s {
+		// A control character is shown escaped (\n): at least a cell.
+		if w += max(1, textwidth.RuneWidth(r)); w > quoteLimit {
+			return strconv.Quote(s[:i]) + "..."
+		}
 	}
 	return strconv.Quote(s)
 }

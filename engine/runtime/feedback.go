@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/analytics"
@@ -33,6 +34,12 @@ func (r *Runtime) message(s *config.Send, plat *config.Platform, m *state.Member
 		}
 		msg.Text = text
 	}
+	// A message its platform would refuse is not queued: the send fails
+	// here, where run, simulate and template render all see it, rather
+	// than in the outbox after every retry.
+	if err := plat.Limit(s.Channel).Check(msg.Text); err != nil {
+		return msg, fmt.Errorf("template %s: %w", templateName(s), err)
+	}
 	return msg, nil
 }
 
@@ -42,11 +49,14 @@ func markup(kind string, plat *config.Platform) templates.Markup {
 	if plat == nil {
 		return m
 	}
-	if kind == "channel" && plat.ChannelMarkdown {
+	if (kind == "channel" && plat.ChannelMarkdown) || (kind == "dm" && plat.DirectMarkup) {
 		m |= templates.Markdown
 	}
 	if plat.AtMentions {
 		m |= templates.AtMentions
+	}
+	if plat.AtTags {
+		m |= templates.AtTags
 	}
 	return m
 }

@@ -121,7 +121,7 @@ func OutcomeKinds() []OutcomeKind {
 			Rule: "What queued it: campaign.NAME, tier.NAME or segment.NAME (a role), incentive.NAME (a platform badge), community.C.moderation.NAME, alert.NAME, community.C.welcome_message, survey.",
 			Changes: []OutcomeChange{
 				{"queue", "Put in the outbox; to is its target, detail its outbox key.", []string{"to", "detail"}},
-				{"failed", "A campaign send whose message could not be made from its template; detail is the step and the error.", []string{"detail"}},
+				{"failed", "A campaign send whose message could not be made from its template, or was longer than its platform takes; detail is the step and the error.", []string{"detail"}},
 				{"skip", "hearth simulate only: a queued send its sandbox outbox skipped at delivery, as hearth run's would (the member left, unsubscribed, came back before a win-back's message, or it expired: not sent within its campaign's expire_after); rule, event and to as queued, detail the outbox key and why.", []string{"to", "detail"}},
 				{"defer", "hearth simulate only: a queued campaign send its sandbox outbox held at delivery because it would go out inside its campaign's quiet hours, as hearth run's would; rule, event and to as queued, detail the outbox key, why and until when (RFC 3339).", []string{"to", "detail"}},
 			},

@@ -55,3 +55,38 @@ func TestMentionText(t *testing.T) {
 		}
 	}
 }
+
+// Where an <at ...> tag mentions someone (Feishu), a tag in what members
+// wrote is shown as text, whoever it names; the template's own tags
+// stay.
+func TestAtTagsQuoteMemberValues(t *testing.T) {
+	cfg, tpl := loadTemplate(t, `
+template "t" {
+  text = {
+    en = "<at user_id=\"ou_host\">Host</at>: ${member.name} said ${event.text}"
+  }
+}`)
+	m := &rules.Member{Name: `Ann<at user_id="ou_boss">Boss</at>`}
+	ev := map[string]any{"text": `< AT user_id='all'></at> and a<b`}
+	msg, err := New(cfg).Render(tpl, m, ev, nil, time.Time{}, AtTags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<at user_id="ou_host">Host</at>: Ann＜at user_id="ou_boss">Boss</at> said ＜ AT user_id='all'></at> and a<b`
+	if msg.Text != want {
+		t.Errorf("\n got %q\nwant %q", msg.Text, want)
+	}
+}
+
+func TestAtTagText(t *testing.T) {
+	for in, want := range map[string]string{
+		`<at user_id="ou_1">A</at>`: `＜at user_id="ou_1">A</at>`,
+		`<at>`:                      `＜at>`,
+		`<atom> <a href=x> 1<2`:     `<atom> <a href=x> 1<2`,
+		`x <At	email=a@b.c>`:        `x ＜At	email=a@b.c>`,
+	} {
+		if got := AtTagText(in); got != want {
+			t.Errorf("AtTagText(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"html"
 	"maps"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -132,6 +133,10 @@ const (
 	// AtMentions: "@name" in the text mentions and notifies that user
 	// (Telegram), so what members wrote is quoted with MentionText.
 	AtMentions Markup = 1 << 1
+	// AtTags: an <at ...> tag in the text mentions a user or the whole
+	// group (Feishu's <at user_id="...">), so what members wrote is
+	// quoted with AtTagText.
+	AtTags Markup = 1 << 2
 )
 
 // Render renders t for a member. A value a template reads that is missing
@@ -175,6 +180,9 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 				}
 				if markup&AtMentions != 0 {
 					s = MentionText(s)
+				}
+				if markup&AtTags != 0 {
+					s = AtTagText(s)
 				}
 				return s
 			})
@@ -363,6 +371,22 @@ func MarkdownText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// atTag is the start of an <at ...> tag as Feishu reads it: any case,
+// spaces before the name.
+var atTag = regexp.MustCompile(`(?i)<(\s*at(?:[\s/>]|$))`)
+
+// AtTagText keeps s from mentioning anyone where an <at ...> tag is a
+// mention (Feishu's <at user_id="ou_...">, <at user_id="all">): the '<'
+// of each becomes a full-width '＜', which reads the same and is no tag.
+// A tag the template itself writes is the operator's and stays a
+// mention.
+func AtTagText(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	return atTag.ReplaceAllString(s, "＜$1")
 }
 
 // MentionText keeps s from mentioning anyone where "@name" is a mention

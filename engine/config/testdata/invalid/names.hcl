@@ -1,10 +1,14 @@
-# Block names start with a letter, then letters, digits, _ or -.
+# Block names are ASCII letters, digits, _ or -, starting with a letter;
+# names in other scripts go in title.
 
-segment "my segment" { # ERROR: "my segment" is not a valid name
+segment "my segment" { # ERROR: "my segment" is not a valid segment name
   when = "true"
 }
 
 badge "1st" { # ERROR: Invalid badge name
+}
+
+badge "首发" { # ERROR: Put the name people see in title (title = "首发")
 }
 
 platform "local" "main" {}
@@ -13,6 +17,8 @@ community "explorers" {
   title    = "Explorers"
   platform = platform.local.main
   channel "#general" { # ERROR: Invalid channel name
+  }
+  channel "公告" { # ERROR: block names must be ASCII letters, digits, _ or -
   }
 }
 
