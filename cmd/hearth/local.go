@@ -136,7 +136,8 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	if args[0] == "role" && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
 		return argError(s, "local role", fmt.Sprintf("%q: the verbs are create, rename and delete (hearth local role VERB -community COMMUNITY NAME ... [DIR]); to give a role to a member: hearth local role -member ID -role ROLE COMMUNITY", args[1]))
 	}
-	if verbs := []string{"join", "post", "react", "reply", "role", "show", "serve"}; !slices.Contains(verbs, args[0]) {
+	// channel is handled above; it is listed so a slip such as "chanel" finds it.
+	if verbs := []string{"join", "post", "react", "reply", "role", "show", "channel", "serve"}; !slices.Contains(verbs, args[0]) {
 		return unknownVerb(s, "local", args[0], verbs, localUsage)
 	}
 	verb := args[0]

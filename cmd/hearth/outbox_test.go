@@ -17,8 +17,12 @@ import (
 )
 
 // deadLetterSite is a configuration whose welcome DMs to n members all
-// die when sent (the members are not on the local platform apply made),
-// as after a platform's outage: the directory, with its n dead letters.
+// die when sent, as after a platform's outage: the members are not on
+// the local platform apply made, and their ids are of the form it gives
+// (mb-N) but it never gave them out, so it cannot take them. Each DM is
+// tried DefaultMemberAttempts (5) times, an hour ago and over the quarter
+// of an hour after, before it dies: the directory, with its n dead
+// letters.
 func deadLetterSite(t *testing.T, n int) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -51,16 +55,29 @@ template "hello" {
 	}
 	var events strings.Builder
 	for i := range n {
-		fmt.Fprintf(&events, `{"id":"%d","type":"member.joined","member":{"id":"m%02d","name":"M%d"},"at":"2026-01-01T09:%02d:00Z"}`+"\n", i, i, i, i)
+		fmt.Fprintf(&events, `{"id":"%d","type":"member.joined","member":{"id":"mb-%d","name":"M%d"},"at":"2026-01-01T09:%02d:00Z"}`+"\n", i, i+1, i, i)
 	}
 	file := filepath.Join(t.TempDir(), "events.jsonl")
 	if err := os.WriteFile(file, []byte(events.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"replay", "-events", file, dir}, {"apply", "-auto-approve", dir}, {"outbox", "send", dir}} {
+	for _, args := range [][]string{{"replay", "-events", file, dir}, {"apply", "-auto-approve", dir}} {
 		if code, out, errs := runCLI(args...); code != 0 {
 			t.Fatalf("hearth %s: %d\n%s%s", strings.Join(args, " "), code, out, errs)
 		}
+	}
+	// The waits between tries are at most 1, 2, 4 and 8 minutes.
+	start := time.Now().Add(-time.Hour)
+	for i, after := range []time.Duration{0, time.Minute, 3 * time.Minute, 7 * time.Minute, 15 * time.Minute} {
+		var out, errb bytes.Buffer
+		now := start.Add(after)
+		s := &stdio{in: strings.NewReader(""), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }, now: func() time.Time { return now }}
+		if code := run(context.Background(), []string{"outbox", "send", dir}, s); code != 0 {
+			t.Fatalf("hearth outbox send (try %d): %d\n%s%s", i+1, code, out.String(), errb.String())
+		}
+	}
+	if c := counts(outboxTries(t, dir)); c["dead 5"] != n {
+		t.Fatalf("outbox after 5 sends: %v; want %d dead letters tried 5 times", c, n)
 	}
 	return dir
 }
@@ -105,8 +122,8 @@ func counts(m map[string]string) map[string]int {
 // line, end of input) changes nothing, and yes retries them all.
 func TestOutboxRetryAsks(t *testing.T) {
 	dir := deadLetterSite(t, 12)
-	if c := counts(outboxTries(t, dir)); c["dead 1"] != 12 {
-		t.Fatalf("before: %v; want 12 dead letters tried once", c)
+	if c := counts(outboxTries(t, dir)); c["dead 5"] != 12 {
+		t.Fatalf("before: %v; want 12 dead letters tried 5 times", c)
 	}
 	var out, errb bytes.Buffer
 	cli := func(in string, args ...string) int {
@@ -120,7 +137,7 @@ func TestOutboxRetryAsks(t *testing.T) {
 			t.Errorf("answer %q: exit %d; want 1", answer, c)
 		}
 		o := out.String()
-		rows := regexp.MustCompile(`(?m)^dead +1 .* campaign/welcome/m\d\d/`).FindAllString(o, -1)
+		rows := regexp.MustCompile(`(?m)^dead +5 .* campaign/welcome/mb-\d+/`).FindAllString(o, -1)
 		if !strings.Contains(o, "hearth will make 12 dead actions due now; the first 10:") || len(rows) != 10 ||
 			!strings.Contains(o, "... and 2 more (-dry-run lists them all).") ||
 			!strings.Contains(o, "Do you want to retry these actions?") || !strings.Contains(o, "Only 'yes' will be accepted.\n  Enter a value: ") {
@@ -129,12 +146,12 @@ func TestOutboxRetryAsks(t *testing.T) {
 		if !strings.Contains(errb.String(), "hearth outbox retry: cancelled; nothing was changed.") {
 			t.Errorf("answer %q: stderr %q", answer, errb.String())
 		}
-		if c := counts(outboxTries(t, dir)); c["dead 1"] != 12 {
+		if c := counts(outboxTries(t, dir)); c["dead 5"] != 12 {
 			t.Fatalf("after answering %q: %v; want the 12 dead letters as they were", answer, c)
 		}
 	}
 	// A selection of ten or fewer is shown whole.
-	if c := cli("no\n", "outbox", "retry", "-status", "dead", "-member", "m03", dir); c != 1 ||
+	if c := cli("no\n", "outbox", "retry", "-status", "dead", "-member", "mb-4", dir); c != 1 ||
 		!strings.Contains(out.String(), "hearth will make 1 dead action due now:\n") || strings.Contains(out.String(), "more (-dry-run") {
 		t.Errorf("one selected: exit %d\n%s", c, out.String())
 	}
@@ -144,7 +161,7 @@ func TestOutboxRetryAsks(t *testing.T) {
 	out.Reset()
 	errb.Reset()
 	dropFirst := &answerAfter{answer: "yes\n", before: func() {
-		if c, o, e := runCLI("outbox", "drop", "campaign/welcome/m05/1/1/hello", dir); c != 0 {
+		if c, o, e := runCLI("outbox", "drop", "campaign/welcome/mb-6/1/1/hello", dir); c != 0 {
 			t.Errorf("drop while asked: %d %s%s", c, o, e)
 		}
 	}}
@@ -153,7 +170,7 @@ func TestOutboxRetryAsks(t *testing.T) {
 		!strings.Contains(out.String(), "Retried 11 of the 12 dead actions: due now; 1 was no longer dead (sent, retried, dropped or pruned since they were listed), and left alone.") {
 		t.Fatalf("answered yes: exit %d\n%s%s", c, out.String(), errb.String())
 	}
-	if c := counts(outboxTries(t, dir)); c["pending 1"] != 11 || len(c) != 1 {
+	if c := counts(outboxTries(t, dir)); c["pending 5"] != 11 || len(c) != 1 {
 		t.Errorf("after yes: %v; want 11 pending", c)
 	}
 }
@@ -192,7 +209,7 @@ func TestOutboxRetryBesideDaemon(t *testing.T) {
 	}
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		c := counts(outboxTries(t, dir))
-		if c["dead 2"] == 3 {
+		if c["dead 6"] == 3 {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -141,7 +141,7 @@ unsubscribes (unless transactional), a message the instant they leave, or
 a win-back's the instant they come back, is skipped then: it is not in
 sent, and skipped says when and why.
 
-With -json, the result is one JSON object: format_version ("1.2"), valid,
+With -json, the result is one JSON object: format_version ("1.3"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints
 them; tests (those -run selects), each with name, file, passed and
 failures (location {file, line, column}, subject, at (the time looked at,
@@ -175,7 +175,7 @@ Examples:
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
 	s.registerNoColor(fs)
-	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.2; see above).")
+	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.3; see above).")
 	verbose := fs.Bool("v", false, "Print each test as it starts and as it ends, with how long it took.")
 	var match *regexp.Regexp
 	fs.Func("run", "Run only the tests whose name matches `REGEXP` (see above).", func(v string) error {
