@@ -1,9 +1,9 @@
 package rules
 
 import (
-	"slices"
 	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 )
