@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,9 +41,12 @@ func TestForecast(t *testing.T) {
 	for _, tc := range []struct {
 		name, grace string
 		lost        time.Duration // after t0
+		// The verdict when keep first fails: at the first expiry, which
+		// takes ann to 60 points, whether or not grace holds her then.
+		text string
 	}{
-		{"no grace", "", 30 * 24 * time.Hour},
-		{"grace past the expiry", `grace = "25d"`, 35 * 24 * time.Hour},
+		{"no grace", "", 30 * 24 * time.Hour, "would be demoted to no tier at the next evaluation: keep fails, and core has no grace or demote_after to hold it"},
+		{"grace past the expiry", `grace = "25d"`, 35 * 24 * time.Hour, "held by grace until 2026-02-05 10:00: keep fails, but the grace period (25d)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := forecastSrc
@@ -77,6 +81,14 @@ func TestForecast(t *testing.T) {
 			}
 			if want := t0.Add(tc.lost); !f.TierLost.Equal(want) {
 				t.Errorf("tier lost at %s (%s); want %s", f.TierLost, f.TierText, want)
+			}
+			if want := t0.Add(30 * 24 * time.Hour); !f.TierFrom.Equal(want) || !strings.HasPrefix(f.TierText, tc.text) {
+				t.Errorf("verdict at %s: %q; want at %s: %q", f.TierFrom, f.TierText, want, tc.text)
+			}
+			// Which rule fails, and on what: the points the expiry left.
+			if k := f.TierKeep; k == nil || k.Rule != "tier.core.keep" || k.Result != false || len(k.Values) != 1 ||
+				k.Values[0].Name != "member.points" || k.Values[0].Value != 60 {
+				t.Errorf("failing keep: %+v; want tier.core.keep false on member.points 60", k)
 			}
 			// Of a tier the member is not on, only the points.
 			if g := rt.Forecast(m, "incentive.post", at); g == nil || !g.TierLost.IsZero() || len(g.Expiring) != 2 {
