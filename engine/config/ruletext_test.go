@@ -64,6 +64,33 @@ segment "s" {
 	}
 }
 
+// A number inside a %{if} or %{for} directive is as short as one in a
+// plain ${}, in the rule and in a description.
+func TestRuleNumbersShortInDirectives(t *testing.T) {
+	cfg, diags := loadSrc(t, `
+variable "x" {
+  default = 601
+}
+variable "strict" {
+  default = true
+}
+segment "s" {
+  description = "at least %{if var.strict}${var.x * 0.9}%{else}${var.x * 0.5}%{endif}"
+  when        = "member.points >= %{if var.strict}${var.x * 0.9}%{endif} && member.points in [%{for n in [0.9, 0.5]}${n * var.x}, %{endfor}0]"
+}
+`, testOptions(nil))
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics:%s", describe(diags))
+	}
+	s := cfg.Segments[0]
+	if want := "member.points >= 540.9 && member.points in [540.9, 300.5, 0]"; s.When.Source != want {
+		t.Errorf("source %q, want %q", s.When.Source, want)
+	}
+	if s.Description != "at least 540.9" {
+		t.Errorf("description %q", s.Description)
+	}
+}
+
 // TestRuleErrorPositions: an error in a rule points at its token in the
 // file, whatever the rule is written as; one a local gives whole points
 // at the attribute.

@@ -117,6 +117,41 @@ template "t" {
 	}
 }
 
+// Numbers inside %{if} and %{for} directives, and in a conditional's
+// nested template, read as they do in a plain ${}, and what members set
+// is still quoted there.
+func TestRenderShortNumbersInDirectives(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"if", `%{if member.points > 10}${var.x * 0.9}%{else}none%{endif}`, "540.9"},
+		{"else", `%{if member.points > 100}many%{else}${member.points} of ${var.x * 0.9}%{endif}`, "11 of 540.9"},
+		{"for over a list", `%{for n in [1.1, 2.2]}${n * 3} %{endfor}`, "3.3 6.6 "},
+		{"for with keys", `%{for k, v in { a = 0.9, b = 0.001 }}${k}=${v * var.x};%{endfor}`, "a=540.9;b=0.601;"},
+		{"if inside for", `%{for n in [601, 2]}%{if n > 100}${n * 0.9}%{endif}%{endfor}`, "540.9"},
+		{"conditional's template", `${member.points > 10 ? "about ${var.x * 0.9 / 1000}" : "none"}`, "about 0.5409"},
+		{"conditional's template amid text", `Hi, ${member.points > 10 ? "about ${var.x * 0.9 / 1000}" : "none"}.`, "Hi, about 0.5409."},
+		{"quoted in a directive", `%{if true}${member.name} *${var.x * 0.9}*%{endif}`, "[x]\u2060(u) *540.9*"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, tpl := loadTemplate(t, `
+variable "x" {
+  default = 601
+}
+template "t" {
+  text = {
+    en = "`+tc.text+`"
+  }
+}`)
+			msg, err := New(cfg).Render(tpl, &rules.Member{Name: "[x](u)", Points: 11}, nil, nil, time.Time{}, Markdown)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg.Text != tc.want {
+				t.Errorf("text %q, want %q", msg.Text, tc.want)
+			}
+		})
+	}
+}
+
 // localdate shows a time on the member's clock: their zone, across a
 // daylight-saving change, else the configuration's, and an unusable
 // timestamp fails the message rather than sending a wrong time.
