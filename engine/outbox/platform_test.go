@@ -243,6 +243,32 @@ func openLocal(t *testing.T, cfg *config.Config, dir string) *local.Conn {
 	return conn.(*local.Conn)
 }
 
+// sendOnce enqueues the actions in a new memory store and runs the
+// outbox once through the configuration's platforms; the sender closes
+// when the test ends.
+func sendOnce(t *testing.T, reg *platform.Registry, cfg *config.Config, actions ...state.Action) (*state.Memory, outbox.Report) {
+	t.Helper()
+	ctx := context.Background()
+	store := state.NewMemory()
+	b, err := store.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue(actions); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	t.Cleanup(func() { sender.Close() })
+	rep, err := outbox.New(store, sender, outbox.Options{}).RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, rep
+}
+
 // makeClub creates a community and a channel on the platform, as hearth
 // apply would for the club and its general channel when named so, and
 // returns their platform ids.
@@ -396,23 +422,13 @@ func TestPlatformSenderMovesIntoSubCommunity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := state.NewMemory()
-	b, _ := store.Begin(ctx)
 	at := time.Now().Add(-time.Minute)
-	_ = b.Enqueue([]state.Action{
-		{Key: "welcome/club-2/e1", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: "general", Text: "Welcome!"},
-		{Key: "campaign/onboarding/ann/1/1/hello", Kind: "send.dm", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: ann.ID, Text: "Hi Ann"},
-		{Key: "assign/club/e1/ann", Kind: "member.move", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Into: "club-2", Target: ann.ID},
-		{Key: "assign/club/e2/bo", Kind: "member.move", Member: "bo", At: at, Platform: "platform.local.main", Community: "club", Into: "club-3", Target: bo.ID},
-	})
-	_ = b.Commit()
-	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
-	defer sender.Close()
-	d := outbox.New(store, sender, outbox.Options{})
-	rep, err := d.RunOnce(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rep := sendOnce(t, reg, cfg,
+		state.Action{Key: "welcome/club-2/e1", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: "general", Text: "Welcome!"},
+		state.Action{Key: "campaign/onboarding/ann/1/1/hello", Kind: "send.dm", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: ann.ID, Text: "Hi Ann"},
+		state.Action{Key: "assign/club/e1/ann", Kind: "member.move", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Into: "club-2", Target: ann.ID},
+		state.Action{Key: "assign/club/e2/bo", Kind: "member.move", Member: "bo", At: at, Platform: "platform.local.main", Community: "club", Into: "club-3", Target: bo.ID},
+	)
 	if rep.Sent != 3 || rep.Waiting != 1 {
 		t.Fatalf("report %+v; want 3 sent and the move into club-3 waiting", rep)
 	}

@@ -33,6 +33,26 @@ tier "core" {
 }
 `
 
+// annPostedAt applies a message.posted by ann at each time, one batch
+// each, and reads ann back from the store.
+func annPostedAt(t *testing.T, rt *runtime.Runtime, store state.Store, times ...time.Time) *state.Member {
+	t.Helper()
+	for i, at := range times {
+		b, err := store.Begin(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := events.Event{ID: fmt.Sprintf("e%d", i), Type: "message.posted", Member: events.Member{ID: "ann"}, At: at}
+		if _, err := rt.Apply(context.Background(), b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return storedMember(t, store, "ann")
+}
+
 // The forecast lists the grants still to expire with the balance each
 // leaves, and finds when the member loses the tier those points keep
 // them on: at the first expiry that takes them below keep, or at the
@@ -57,21 +77,9 @@ func TestForecast(t *testing.T) {
 			rt := runtime.New(cfg, nil)
 			store := state.NewMemory()
 			t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-			for i, at := range []time.Time{t0, t0.Add(10 * 24 * time.Hour)} {
-				b, _ := store.Begin(context.Background())
-				ev := events.Event{ID: fmt.Sprintf("e%d", i), Type: "message.posted", Member: events.Member{ID: "ann"}, At: at}
-				if _, err := rt.Apply(context.Background(), b, &ev); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.Commit(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			b, _ := store.Begin(context.Background())
-			m, err := b.Member("ann")
-			_ = b.Rollback()
-			if err != nil || m.Tier.Name != "core" || m.Points != 120 {
-				t.Fatalf("ann: %v %+v", err, m)
+			m := annPostedAt(t, rt, store, t0, t0.Add(10*24*time.Hour))
+			if m.Tier.Name != "core" || m.Points != 120 {
+				t.Fatalf("ann: %+v", m)
 			}
 			at := t0.Add(11 * 24 * time.Hour)
 			f := rt.Forecast(m, "tier.core", at)
@@ -119,21 +127,9 @@ tier "active" {
 	rt := runtime.New(cfg, nil)
 	store := state.NewMemory()
 	t0 := time.Date(2026, 1, 1, 15, 30, 0, 0, time.UTC)
-	for i, at := range []time.Time{t0, t0.Add(3 * 24 * time.Hour)} {
-		b, _ := store.Begin(context.Background())
-		ev := events.Event{ID: fmt.Sprintf("e%d", i), Type: "message.posted", Member: events.Member{ID: "ann"}, At: at}
-		if _, err := rt.Apply(context.Background(), b, &ev); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, _ := store.Begin(context.Background())
-	m, err := b.Member("ann")
-	_ = b.Rollback()
-	if err != nil || m.Tier.Name != "active" {
-		t.Fatalf("ann: %v %+v", err, m)
+	m := annPostedAt(t, rt, store, t0, t0.Add(3*24*time.Hour))
+	if m.Tier.Name != "active" {
+		t.Fatalf("ann: %+v", m)
 	}
 	before := rt.Stats()
 	// The first post's day (2026-01-01) leaves the 10-day window at
@@ -150,7 +146,7 @@ tier "active" {
 			before.Rechecks, after.Rechecks, before.Evaluations, after.Evaluations)
 	}
 	// The daemon's timers demote at that very time.
-	b, _ = store.Begin(context.Background())
+	b, _ := store.Begin(context.Background())
 	if _, _, err := rt.Recheck(context.Background(), b, want.Add(-time.Nanosecond), 10); err != nil {
 		t.Fatal(err)
 	}
