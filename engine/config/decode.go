@@ -880,6 +880,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			l.warnf(l.elemRange(onAttr.Expr, t), "member.left enrolls nobody here", "campaign %q is for members of the community (members = \"current\", the default), and someone who has just left is not one. For a win-back, set members = \"left\" and send by email.", name)
 		case t == "member.joined" && c.Members == MembersLeft:
 			l.warnf(l.elemRange(onAttr.Expr, t), "member.joined enrolls nobody here", "campaign %q is for members who have left (members = \"left\"), and someone who has just joined has not. Coming back is this campaign's goal: a member.joined ends the run as goal.", name)
+		case (t == "tier.changed" || t == "badge.awarded") && b.attr("reentry") == nil && b.attr("run_key") == nil:
+			// A level-up announcement that fires once and never again
+			// looks like a bug days later; the default suits onboarding.
+			l.warnf(l.elemRange(onAttr.Expr, t), t+" enrolls each member once", "campaign %q has no reentry, so it takes the default, \"never\": a member goes through it for their first %s only, and later ones pass unheard. Set reentry = \"always\" to hear every one (or reentry = \"never\" to say once is meant).", name, map[string]string{"tier.changed": "change of tier", "badge.awarded": "badge"}[t])
 		}
 	}
 	addr := "campaign." + name
