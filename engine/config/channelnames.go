@@ -1,0 +1,126 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// ChannelNames describes the channel names a platform keeps as they are
+// written (PlatformSpec.ChannelNames).
+type ChannelNames struct {
+	// What says what the platform does to other names, for messages:
+	// "Discord keeps text channel names in lower case ...".
+	What string
+	// Max is the most characters a name may have; 0 is no limit.
+	Max int
+	// Lower says the platform keeps names in lower case.
+	Lower bool
+	// Sep, when set, is what the platform puts for spaces.
+	Sep rune
+	// Keep, when set, reports whether a character stays in a name as
+	// it is; the platform drops the others (spaces aside, with Sep).
+	Keep func(r rune) bool
+}
+
+// Check says why the platform would not keep name as it is ("" when it
+// would), and the nearest name it keeps, if any, to suggest.
+func (n *ChannelNames) Check(name string) (problem, fix string) {
+	if n.Max > 0 {
+		if c := utf8.RuneCountInString(name); c > n.Max {
+			return fmt.Sprintf("channel names there are at most %d characters, and %q has %d, so apply would fail on it", n.Max, name, c), ""
+		}
+	}
+	fix = n.normalize(name)
+	switch {
+	case fix == name:
+		return "", ""
+	case fix == "":
+		return fmt.Sprintf("%s, which leaves nothing of %q, so apply would fail on it", n.What, name), ""
+	}
+	return fmt.Sprintf("%s, so it would name the channel %q, not %q, and every plan would rename it back", n.What, fix, name), fix
+}
+
+// normalize is name as the platform would keep it.
+func (n *ChannelNames) normalize(name string) string {
+	if n.Lower {
+		name = strings.ToLower(name)
+	}
+	if n.Sep == 0 && n.Keep == nil {
+		return name
+	}
+	var b strings.Builder
+	sep := false // a separator is pending: put once, between kept characters
+	for _, r := range name {
+		switch {
+		case n.Sep != 0 && unicode.IsSpace(r):
+			sep = true
+		case n.Keep == nil || n.Keep(r):
+			if sep && b.Len() > 0 {
+				b.WriteRune(n.Sep)
+			}
+			sep = false
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// channelName is a channel block with where its name on the platform is
+// written: its title, or, without one, its label.
+type channelName struct {
+	ch     *Channel
+	rng    hcl.Range
+	titled bool
+}
+
+// checkChannelTitles refuses names no platform keeps (control
+// characters, spaces around them), and two channels of one community
+// with one name on the platform, which people, hearth local post and
+// messages queued before the first apply could not tell apart.
+func (l *loader) checkChannelTitles(c *Community, names []channelName) {
+	seen := map[string]channelName{}
+	for _, n := range names {
+		title := n.ch.Title
+		switch {
+		case strings.IndexFunc(title, unicode.IsControl) >= 0:
+			l.errorf(&n.rng, "Invalid channel title", "The title of channel %q has a control character (a line break or a tab); platforms take channel names on one line.", n.ch.Name)
+			continue
+		case strings.TrimSpace(title) != title:
+			l.errorf(&n.rng, "Invalid channel title", "The title of channel %q starts or ends with spaces, which platforms drop, so every plan would rename it back: write title = %q.", n.ch.Name, strings.TrimSpace(title))
+			continue
+		}
+		key := strings.ToLower(title)
+		if prev, ok := seen[key]; ok {
+			l.errorf(&n.rng, "Duplicate channel name", "Channels %q and %q of community %q would both be named %q on the platform (%s); people, hearth local post and messages queued before apply could not tell them apart. Give one another title.",
+				prev.ch.Name, n.ch.Name, c.Name, title, at(prev.rng))
+			continue
+		}
+		seen[key] = n
+	}
+}
+
+// checkChannelNames refuses channel names p would refuse or change.
+func (l *loader) checkChannelNames(p *Platform, names []channelName) {
+	rule := l.opts.Platforms[p.Type].ChannelNames
+	if rule == nil {
+		return
+	}
+	for _, n := range names {
+		problem, fix := rule.Check(n.ch.Title)
+		if problem == "" {
+			continue
+		}
+		hint := ""
+		switch {
+		case fix != "" && n.titled:
+			hint = fmt.Sprintf(" Write title = %q.", fix)
+		case fix != "":
+			hint = fmt.Sprintf(" Set title = %q: the block name %q stays the channel's address.", fix, n.ch.Name)
+		}
+		l.errorf(&n.rng, "Channel name the platform does not keep", "%s: %s.%s", p.Addr(), problem, hint)
+	}
+}
