@@ -19,8 +19,10 @@ type ChannelNames struct {
 	Max int
 	// Lower says the platform keeps names in lower case.
 	Lower bool
-	// Sep, when set, is what the platform puts for spaces.
-	Sep rune
+	// Sep, when set, is what the platform puts for spaces, and for the
+	// characters Spaced reports.
+	Sep    rune
+	Spaced func(r rune) bool
 	// Keep, when set, reports whether a character stays in a name as
 	// it is; the platform drops the others (spaces aside, with Sep).
 	Keep func(r rune) bool
@@ -56,7 +58,7 @@ func (n *ChannelNames) normalize(name string) string {
 	sep := false // a separator is pending: put once, between kept characters
 	for _, r := range name {
 		switch {
-		case n.Sep != 0 && unicode.IsSpace(r):
+		case n.Sep != 0 && (unicode.IsSpace(r) || n.Spaced != nil && n.Spaced(r)):
 			sep = true
 		case n.Keep == nil || n.Keep(r):
 			if sep && b.Len() > 0 {
@@ -78,9 +80,11 @@ type channelName struct {
 }
 
 // checkChannelTitles refuses names no platform keeps (control
-// characters, spaces around them), and two channels of one community
-// with one name on the platform, which people, hearth local post and
-// messages queued before the first apply could not tell apart.
+// characters, spaces around them), and warns of two channels of one
+// community with one name on the platform (in any case), which people
+// and hearth local post cannot tell apart. Only a warning: platforms
+// such as Discord let names repeat, and adopting a second "general"
+// made by hand keeps its name.
 func (l *loader) checkChannelTitles(c *Community, names []channelName) {
 	seen := map[string]channelName{}
 	for _, n := range names {
@@ -95,7 +99,7 @@ func (l *loader) checkChannelTitles(c *Community, names []channelName) {
 		}
 		key := strings.ToLower(title)
 		if prev, ok := seen[key]; ok {
-			l.errorf(&n.rng, "Duplicate channel name", "Channels %q and %q of community %q would both be named %q on the platform (%s); people, hearth local post and messages queued before apply could not tell them apart. Give one another title.",
+			l.warnf(&n.rng, "Duplicate channel name", "Channels %q and %q of community %q would both be named %q on the platform (%s); people and hearth local post cannot tell them apart, and a platform that keeps names unique (Slack) refuses the second. Give one another title.",
 				prev.ch.Name, n.ch.Name, c.Name, title, at(prev.rng))
 			continue
 		}

@@ -1,6 +1,6 @@
 # A channel's title is its name on the platform, in any script; the
-# block name stays its address. Titles the platform cannot keep, and two
-# channels of one community with one name there, are refused.
+# block name stays its address. Titles the platform cannot keep are refused;
+# two channels of one community with one name there are warned of.
 
 platform "local" "main" {}
 
@@ -11,11 +11,11 @@ community "makers" {
     title = "公告"
   }
   channel "news" {
-    title = "公告" # ERROR: Channels "announcements" and "news" of community "makers" would both be named "公告"
+    title = "公告" # WARNING: Channels "announcements" and "news" of community "makers" would both be named "公告"
   }
   channel "general" {}
   channel "lobby" {
-    title = "General" # ERROR: Duplicate channel name
+    title = "General" # WARNING: Duplicate channel name
   }
   channel "padded" {
     title = " Help " # ERROR: starts or ends with spaces, which platforms drop, so every plan would rename it back: write title = "Help".

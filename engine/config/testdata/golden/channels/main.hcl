@@ -11,4 +11,7 @@ community "makers" {
     title = "公告"
   }
   channel "公告" {}
+  channel "padded" {
+    title = "Help "
+  }
 }
