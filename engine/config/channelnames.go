@@ -2,10 +2,13 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -127,4 +130,93 @@ func (l *loader) checkChannelNames(p *Platform, names []channelName) {
 		}
 		l.errorf(&n.rng, "Channel name the platform does not keep", "%s: %s.%s", p.Addr(), problem, hint)
 	}
+}
+
+// checkChannelComparisons warns about a rule comparing event.channel
+// with the block name of a channel whose title differs: events carry a
+// channel's name on the platform, its title, so the comparison never
+// matches that channel. Channels of robot platforms (ChannelSetting),
+// whose events a bridge writes, are left out: hearth names nothing
+// there, and a bridge may well send block names.
+func (l *loader) checkChannelComparisons() {
+	titled := map[string]*Channel{} // by block name, where the title differs
+	titles := map[string]bool{}
+	for _, c := range l.cfg.Communities {
+		if c.Platform == nil || l.opts.Platforms[c.Platform.Type].ChannelSetting != "" {
+			continue
+		}
+		for _, ch := range c.Channels {
+			titles[ch.Title] = true
+			if ch.Title != ch.Name {
+				titled[ch.Name] = ch
+			}
+		}
+	}
+	if len(titled) == 0 {
+		return
+	}
+	for _, r := range l.cfg.Rules {
+		if r.Program == nil || !slices.Contains(r.Program.Reads.EventFields, "channel") {
+			continue
+		}
+		for _, lit := range channelLiterals(r.Source) {
+			ch := titled[lit.value]
+			if ch == nil || titles[lit.value] {
+				continue
+			}
+			rng := l.ruleRange(r, runeOffset(r.Source, lit.from), runeOffset(r.Source, lit.to))
+			l.warnf(&rng, "Channel compared by its block name",
+				"event.channel is a channel's name on the platform, its title, and channel %q is named %q there, so this never matches it. Compare with '%s'.",
+				ch.Name, ch.Title, strings.ReplaceAll(ch.Title, "'", `\'`))
+		}
+	}
+}
+
+// channelLiteral is a string compared with event.channel, and the runes
+// it was written in.
+type channelLiteral struct {
+	value    string
+	from, to int
+}
+
+// channelLiterals finds the strings a rule compares event.channel with:
+// event.channel == 'x', != 'x' and in ['x', 'y'].
+func channelLiterals(src string) []channelLiteral {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil
+	}
+	v := &channelVisitor{}
+	ast.Walk(&tree.Node, v)
+	return v.found
+}
+
+type channelVisitor struct{ found []channelLiteral }
+
+func (v *channelVisitor) Visit(node *ast.Node) {
+	b, ok := (*node).(*ast.BinaryNode)
+	if !ok || b.Operator != "==" && b.Operator != "!=" && b.Operator != "in" && b.Operator != "not in" {
+		return
+	}
+	other := b.Right
+	switch {
+	case b.Left.String() == "event.channel":
+	case b.Right.String() == "event.channel" && b.Operator != "in" && b.Operator != "not in":
+		other = b.Left
+	default:
+		return
+	}
+	add := func(n ast.Node) {
+		if s, ok := n.(*ast.StringNode); ok {
+			from, to := spanOf(s)
+			v.found = append(v.found, channelLiteral{value: s.Value, from: from, to: to})
+		}
+	}
+	if list, ok := other.(*ast.ArrayNode); ok {
+		for _, n := range list.Nodes {
+			add(n)
+		}
+		return
+	}
+	add(other)
 }
