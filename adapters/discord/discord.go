@@ -99,6 +99,7 @@ import {
   to = "community.explorers"
   id = "1100000000000000001" # the server (guild) id
 }`,
+		ChannelNames: ChannelNames(),
 		Unsupported: map[string]string{
 			"channel.purpose": "a Discord channel has no purpose apart from its topic; use topic",
 			"channel.color":   "a Discord channel has no color",

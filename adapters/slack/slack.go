@@ -95,6 +95,7 @@ platform "slack" "main" {
   community      = "explorers"
   events_listen  = ":8790"
 }`,
+		ChannelNames: ChannelNames(),
 		Ignored: map[string]string{
 			"channel.color":    "a Slack channel has no color",
 			"channel.position": "Slack orders channels itself (each member sorts their sidebar)",

@@ -105,7 +105,10 @@ import {
 			"role.hoist":       "Telegram roles (administrator rights) are not listed apart",
 			"role.mentionable": "Telegram roles (administrator rights) cannot be mentioned",
 		},
-		Ignored:    map[string]string{"role.position": "Telegram administrators have no order"},
+		Ignored: map[string]string{
+			"role.position": "Telegram administrators have no order",
+			"channel.title": "a Telegram community has one channel, the group itself, whose name is the community's title",
+		},
 		OneChannel: "a Telegram community has one channel, the group itself",
 		// Messages go without a parse mode, but Telegram still makes
 		// "@username" in plain text a mention that notifies the user.

@@ -142,6 +142,16 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		if spec.OneChannel != "" {
 			fmt.Fprintf(w, "\nOne channel block per community: %s.\n", spec.OneChannel)
 		}
+		if n := spec.ChannelNames; n != nil {
+			// A channel's title (else its block name) is its name there.
+			fmt.Fprintln(w, "\nChannel names (a channel's title, else its block name; validate refuses others):")
+			if n.What != "" {
+				fmt.Fprintf(w, "  %s.\n", n.What)
+			}
+			if n.Max > 0 {
+				fmt.Fprintf(w, "  At most %d characters.\n", n.Max)
+			}
+		}
 		return 0
 	}
 	// campaign.stop_when, test.expect.campaign.held: one attribute, with

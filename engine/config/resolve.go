@@ -470,6 +470,7 @@ func (l *loader) compileAll() {
 	l.checkTierLadder()
 	l.checkRankGaps()
 	l.checkRankComparisons()
+	l.checkChannelComparisons()
 	for _, c := range l.cfg.Campaigns {
 		l.checkLeftRules(c)
 	}
