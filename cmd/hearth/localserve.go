@@ -24,8 +24,9 @@ import (
 // hearth's test fake of its API, which follows the platform's API
 // closely enough for plan, apply and drift.
 type standIn struct {
-	// title is the platform's name as people write it.
-	title string
+	// title is the platform's name as people write it; real says what
+	// the stand-in is not, and noun what it holds.
+	title, real, noun string
 	// addr is where it listens by default: a fixed port per type, so
 	// the url written in a configuration stays right from one run to
 	// the next, and the stand-ins can run side by side.
@@ -42,9 +43,9 @@ type standIn struct {
 // person, which a script does better.)
 func standIns() map[string]standIn {
 	return map[string]standIn{
-		"discourse": {title: "Discourse", addr: "127.0.0.1:4280", start: startDiscourse},
-		"discord":   {title: "Discord", addr: "127.0.0.1:4281", start: startDiscord},
-		"slack":     {title: "Slack", addr: "127.0.0.1:4282", start: startSlack},
+		"discourse": {title: "Discourse", real: "a Discourse forum", noun: "forum", addr: "127.0.0.1:4280", start: startDiscourse},
+		"discord":   {title: "Discord", real: "Discord", noun: "server", addr: "127.0.0.1:4281", start: startDiscord},
+		"slack":     {title: "Slack", real: "Slack", noun: "workspace", addr: "127.0.0.1:4282", start: startSlack},
 	}
 }
 
@@ -94,7 +95,7 @@ func runLocalServe(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(s.out, "hearth local serve: a LOCAL STAND-IN for %s, not %s.\n", si.title, si.title)
+	fmt.Fprintf(s.out, "hearth local serve: a LOCAL STAND-IN for %s, not %s.\n", si.title, si.real)
 	h := si.start(s.out, url)
 	fmt.Fprintln(s.out, "\nServing; press Ctrl-C to stop.")
 	srv := &http.Server{Handler: marked(pos[0], h), ReadHeaderTimeout: 10 * time.Second}
@@ -111,7 +112,7 @@ func runLocalServe(ctx context.Context, s *stdio, args []string) int {
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		fmt.Fprintf(s.err, "hearth local serve: %v\n", err)
 	}
-	fmt.Fprintf(s.out, "Stopped; the stand-in %s and everything in it are gone.\n", si.title)
+	fmt.Fprintf(s.out, "Stopped; the stand-in %s and everything in it are gone.\n", si.noun)
 	return 0
 }
 
