@@ -354,7 +354,9 @@ func TestLocalServeSlack(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("the stand-in workspace has %q; want %q", got, want)
 	}
-	var pins struct{ Items []struct{ Message struct{ Text string } } }
+	var pins struct {
+		Items []struct{ Message struct{ Text string } }
+	}
 	getJSON(t, apiURL+"pins.list?channel="+introductions, "Bearer "+token, &pins)
 	if len(pins.Items) != 1 || !strings.Contains(pins.Items[0].Message.Text, "Be kind") {
 		t.Errorf("#introductions pins %+v; want the house rules", pins.Items)
