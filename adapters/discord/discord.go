@@ -157,7 +157,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if token == "" {
-		return nil, fmt.Errorf("%w: setting token is empty; give the bot's token from a sensitive variable", platform.ErrInvalid)
+		return nil, platform.EmptySetting("token", "the bot's token (Developer Portal, Bot, Reset Token)")
 	}
 	token = strings.TrimPrefix(token, "Bot ")
 	apiURL, err := platform.SettingString(req.Settings, "api_url", DefaultAPIURL)

@@ -212,7 +212,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if key == "" {
-		return nil, fmt.Errorf("%w: setting api_key is empty; create an admin API key in the forum", platform.ErrInvalid)
+		return nil, platform.EmptySetting("api_key", "an admin API key of the forum (Admin, API, New API Key)")
 	}
 	user, err := platform.SettingString(s, "api_username", "system")
 	if err != nil {

@@ -164,7 +164,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if token == "" {
-		return nil, fmt.Errorf("%w: setting token is empty; give the bot's token from a sensitive variable", platform.ErrInvalid)
+		return nil, platform.EmptySetting("token", "the bot's token (from @BotFather)")
 	}
 	if strings.ContainsAny(token, "/?# \t\n") {
 		return nil, fmt.Errorf("%w: setting token is not a bot token (123456:ABC-...)", platform.ErrInvalid)

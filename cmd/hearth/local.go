@@ -92,13 +92,21 @@ the rules read. The platform file is never to be edited by hand (an id
 it did not issue makes it unreadable).
 
 serve runs a stand-in for another platform on this machine, to try
-plan and apply against without a real server: serve discourse serves
-hearth's fake of the Discourse API on -listen (a loopback address,
-default 127.0.0.1:4280) and prints the url and a fresh API key to put in
-the platform "discourse" block, until Ctrl-C. It is a test fake, not
-Discourse: what hearth makes in it is kept in memory and is gone when
-it stops, so a new one starts empty (hearth plan then shows it all to
-create again).
+plan, apply and drift against without a real server, until Ctrl-C:
+hearth's test fake of its API on -listen (a loopback address). serve
+discourse (default 127.0.0.1:4280) prints the url and a fresh API key to
+put in the platform "discourse" block. serve discord (127.0.0.1:4281)
+makes a server (guild) the bot is in and prints export lines for
+HEARTH_VAR_discord_token, discord_api_url and guild_id, the variables
+examples/discord-community reads; the server's id is the same at every
+start. serve slack (127.0.0.1:4282) is a workspace the app is in and
+prints export lines for HEARTH_VAR_slack_bot_token, slack_team_id,
+slack_api_url and an empty slack_events_listen, as
+examples/slack-community reads them. Each is a test fake, not the
+platform: what hearth makes in it is kept in memory and is gone when it
+stops, so a new one starts empty (hearth plan then shows it all to
+create again), and nobody joins or posts in it, so hearth run gets no
+member events from it.
 
 Examples:
   hearth apply -auto-approve examples/quickstart
@@ -118,6 +126,8 @@ Examples:
   hearth local channel delete -community explorers showcase examples/quickstart
   hearth local role rename -community explorers regular Regulars examples/quickstart
   hearth local serve discourse                     # then hearth plan a forum configuration against it
+  hearth local serve discord                       # then export what it prints and hearth apply examples/discord-community
+  hearth local serve -listen 127.0.0.1:0 slack     # any free port
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
