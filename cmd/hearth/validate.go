@@ -102,12 +102,18 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	rd := cfg.Redactor()
 	if *asJSON {
 		all := append(diags, testsAll...)
-		out := validateJSON{JSONValidation: config.ToJSON(src, all, relBase(dir)), VariablesSet: []varSet{}}
+		out := validateJSON{JSONValidation: config.ToJSON(src, all, relBase(dir))}
 		out.Redact(rd)
 		// As the text, on success only: with errors, what the
-		// variables hold may be what stopped the load.
+		// variables hold may be what stopped the load, and the document
+		// is the one every command's -json prints for an invalid
+		// configuration.
 		if !all.HasErrors() {
-			out.VariablesSet = varsSet(cfg)
+			set := varsSet(cfg)
+			if set == nil {
+				set = []varSet{}
+			}
+			out.VariablesSet = &set
 		}
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
@@ -146,7 +152,7 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 // the variables set.
 type validateJSON struct {
 	config.JSONValidation
-	VariablesSet []varSet `json:"variables_set"`
+	VariablesSet *[]varSet `json:"variables_set,omitempty"`
 }
 
 // varSet is a variable given a value other than its default, and where
