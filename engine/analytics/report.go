@@ -171,13 +171,13 @@ type Points struct {
 
 // PointsMonth is one month of the points economy.
 type PointsMonth struct {
-	Month    string `json:"month"`
-	Granted  int64  `json:"granted"`
+	Month   string `json:"month"`
+	Granted int64  `json:"granted"`
 	// Imported is the opening balances imported in the month (Points.Imported).
-	Imported int64  `json:"imported,omitempty"`
-	Deducted int64  `json:"deducted"`
-	Spent    int64  `json:"spent"` // = Deducted
-	Expired  int64  `json:"expired"`
+	Imported int64 `json:"imported,omitempty"`
+	Deducted int64 `json:"deducted"`
+	Spent    int64 `json:"spent"` // = Deducted
+	Expired  int64 `json:"expired"`
 	// Outstanding is the points held at the month's end (the report's
 	// day for the month holding it): granted less deducted and expired,
 	// from the first month on, not only this one's.
@@ -693,7 +693,7 @@ func parse(t state.Tallies) *parsed {
 		reached: map[string]map[state.Day]int64{}, onTier: map[string]map[state.Day]int64{},
 		awarded: map[string]map[state.Day]int64{}, revoked: map[string]map[state.Day]int64{}, holders: map[string]map[state.Day]int64{},
 		badgesImported: map[string]map[state.Day]int64{},
-		entered: map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{},
+		entered:        map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{},
 		campIn: map[string]map[state.Day]int64{}, campEnd: map[string]map[state.Day]int64{},
 		campGoal: map[string]map[state.Day]int64{}, campConv: map[string]map[state.Day]int64{},
 		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},

@@ -171,7 +171,7 @@ func NewTracker(cfg *config.Config) *Tracker {
 		cohortRev: newMonthCache(keyCohortRev), payers: newMonthCache(keyPayers), revenue: newMonthCache(keyRevenue),
 		expired: newMonthCache(keyExpired), granted: newMonthCache(keyGranted), spent: newMonthCache(keySpent),
 		imported: newMonthCache(keyImported),
-		since: newKeyCache(keySince), campSince: newKeyCache(keyCampSince),
+		since:    newKeyCache(keySince), campSince: newKeyCache(keyCampSince),
 	}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank

@@ -371,6 +371,13 @@ func jsonRow(raw []byte) ([]cell, error) {
 	if !utf8.Valid(raw) {
 		return nil, errors.New("not valid UTF-8")
 	}
+	if !json.Valid(raw) {
+		// Unmarshal's error places the fault as POST /v1/events does.
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, jsonProblem(raw, err)
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -520,7 +527,9 @@ func (im *importer) row(line int, row []cell) bool {
 	}
 	if err := ev.Check(); err != nil {
 		column := ""
-		if strings.Contains(err.Error(), "member id") {
+		if strings.Contains(err.Error(), "id ") {
+			// The event's id is made of the member's: either is the
+			// id column's fault.
 			column = ColumnID
 		}
 		return im.fail(line, column, err)
