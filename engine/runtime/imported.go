@@ -102,7 +102,7 @@ func (r *Runtime) importMember(w *work, m *state.Member, ev *events.Event, creat
 			m.PointsEarned += n
 		}
 		w.mark(id, r.keyIdx.points)
-		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindPoints, Member: id, Name: state.RuleImported, Change: state.ChangeImport,
+		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindPoints, Member: id, Name: state.RuleImported, Change: "import",
 			At: ev.At, Rule: state.RuleImported, Event: ev.ID, Points: n})
 	}
 	for _, name := range importedBadges(ev.Attrs[events.ImportedBadges]) {
@@ -139,7 +139,7 @@ func (r *Runtime) importBadge(w *work, m *state.Member, b *config.Badge, ev *eve
 		analytics.BadgeHolders(d, b.Name, ev.At, 1)
 	}
 	w.mark(m.ID, named(r.keyIdx.badge, b.Name), r.keyIdx.anyBadge)
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: state.ChangeImport,
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindBadge, Member: m.ID, Name: b.Name, Change: "import",
 		At: ev.At, Rule: state.RuleImported, Event: ev.ID, Detail: b.Class})
 }
 
@@ -163,7 +163,7 @@ func (r *Runtime) importTier(w *work, m *state.Member, t *config.Tier, ev *event
 		m.Tier.Qualifying = nil
 	}
 	w.mark(m.ID, r.keyIdx.tier)
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: t.Name, Change: state.ChangeImport,
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindTier, Member: m.ID, Name: t.Name, Change: "import",
 		At: ev.At, Rule: state.RuleImported, Event: ev.ID, From: from, To: t.Name})
 }
 

@@ -421,6 +421,19 @@ func jsonProblem(raw []byte, err error) error {
 // row turns one row into a member.imported event; false once errors
 // reach MaxErrors.
 func (im *importer) row(line int, row []cell) bool {
+	// The id first: a member named twice is reported even when the
+	// first of their rows has another problem.
+	for _, c := range row {
+		if c.column != ColumnID {
+			continue
+		}
+		if id, err := scalar(c.value); err == nil && id != "" {
+			if first, dup := im.seen[id]; dup {
+				return im.fail(line, ColumnID, fmt.Errorf("member %q is on line %d too: one row per member", id, first))
+			}
+			im.seen[id] = line
+		}
+	}
 	ev := events.Event{Type: events.MemberImported, At: im.opts.At.UTC(), Source: Source, Attrs: map[string]any{}}
 	var attrs []string
 	var tier string
@@ -517,10 +530,6 @@ func (im *importer) row(line int, row []cell) bool {
 	if ev.Member.ID == "" {
 		return im.fail(line, ColumnID, errors.New("empty: every member needs the id hearth will know them by"))
 	}
-	if first, dup := im.seen[ev.Member.ID]; dup {
-		return im.fail(line, ColumnID, fmt.Errorf("member %q is on line %d too: one row per member", ev.Member.ID, first))
-	}
-	im.seen[ev.Member.ID] = line
 	ev.ID = EventID(ev.Member.ID)
 	if len(ev.Attrs) == 0 {
 		ev.Attrs = nil

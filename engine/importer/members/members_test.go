@@ -36,7 +36,7 @@ func TestImportCSV(t *testing.T) {
 	want := []events.Event{
 		{ID: "member.imported/ann", Type: events.MemberImported, At: importAt, Source: Source,
 			Member: events.Member{ID: "ann", Name: "Ann", Identities: map[string]string{"discord": "111", "email": "ann@example.org"}},
-			Attrs: map[string]any{"name": "Ann", "joined": "2023-04-01T00:00:00Z", "points": 1200, "badges": []any{"first_post", "helper"}, "tier": "core", "country": "DE"}},
+			Attrs:  map[string]any{"name": "Ann", "joined": "2023-04-01T00:00:00Z", "points": 1200, "badges": []any{"first_post", "helper"}, "tier": "core", "country": "DE"}},
 		{ID: "member.imported/bob", Type: events.MemberImported, At: importAt, Source: Source,
 			Member: events.Member{ID: "bob", Name: "Bob", Identities: map[string]string{"discord": "222"}},
 			Attrs:  map[string]any{"name": "Bob", "joined": "2024-01-15T08:00:00Z", "points": -5}},
@@ -79,7 +79,7 @@ func TestImportJSONL(t *testing.T) {
 // The same member always gets the same event id, so a second import is
 // a duplicate hearth does not apply; an id too long to prefix is hashed.
 func TestEventID(t *testing.T) {
-	if EventID("ann") != "member.imported/ann" || EventID("ann") != EventID("ann") {
+	if EventID("ann") != "member.imported/ann" {
 		t.Fatal(EventID("ann"))
 	}
 	long := strings.Repeat("x", events.MaxIDLen)
@@ -104,9 +104,9 @@ func TestImportErrors(t *testing.T) {
 		{"no id column", FormatCSV, "email\nx@y\n", []string{"members.csv:1: no id column"}},
 		{"empty file", FormatCSV, "", []string{"members.csv:1: the file is empty"}},
 		{"duplicate column", FormatCSV, "id,email,Email\n", []string{"members.csv:1: column email: named twice"}},
-		{"bad cells", FormatCSV, "id,joined,points\nann,2023-13-01,1\nbob,2023-01-01,lots\n,2023-01-01,1\ncy,,\ncy,,\n",
+		{"bad cells", FormatCSV, "id,joined,points\nann,2023-13-01,1\nbob,2023-01-01,lots\n,2023-01-01,1\nann,,\n",
 			[]string{`members.csv:2: column joined: "2023-13-01" is not an RFC 3339 time`, `members.csv:3: column points: "lots" is not a whole number`,
-				"members.csv:4: column id: empty", `members.csv:6: column id: member "cy" is on line 5 too`}},
+				"members.csv:4: column id: empty", `members.csv:5: column id: member "ann" is on line 2 too`}},
 		{"joined after import", FormatCSV, "id,joined\nann,2027-01-01\n", []string{"members.csv:2: column joined: 2027-01-01 is after the import's time"}},
 		{"field count", FormatCSV, "id,email\nann\nbob,b@x,extra\n", []string{"members.csv:2: 1 values for the 2 columns", "members.csv:3: 3 values for the 2 columns"}},
 		{"bare quote", FormatCSV, "id,name\nann,A\"nn\n", []string{"members.csv:2: column 6: a bare quote"}},
