@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -275,5 +276,30 @@ func TestImportedReport(t *testing.T) {
 	}
 	if r.Active.D30 != 0 {
 		t.Errorf("%d members active in the import's 30 days; want none", r.Active.D30)
+	}
+}
+
+// member eval -at after the import reads the imported badge as held (its
+// outcome, change import, counts as an award would), and the balance.
+func TestImportedAsOf(t *testing.T) {
+	store := state.NewMemory()
+	_, outs := replayInto(t, store, importedConfig, importedLines+`{"id":"p1","type":"member.profile_updated","member":"ann","at":"2026-03-05T00:00:00Z","attrs":{"locale":"de"}}
+`)
+	var mine []state.Outcome
+	for _, o := range outs {
+		if o.Member == "ann" {
+			mine = append(mine, o)
+		}
+	}
+	rt := runtime.New(load(t, importedConfig), slog.New(slog.DiscardHandler))
+	a, err := rt.MemberAsOf(member(t, store, "ann"), time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), mine, true)
+	if err != nil || a == nil {
+		t.Fatalf("as of: %v, %v", a, err)
+	}
+	if h := a.Member.Badges["helper"]; h == nil || h.Count != 1 || a.Member.Points != 1200 {
+		t.Fatalf("as of March 2: badges %v, points %d; notes %v", a.Member.Badges, a.Member.Points, a.Notes())
+	}
+	if notes := a.Notes(); len(notes) != 0 {
+		t.Fatalf("as of March 2, notes %v; want none: the outcomes account for every badge", notes)
 	}
 }
