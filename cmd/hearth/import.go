@@ -23,13 +23,73 @@ The second adopts an existing platform object into a block, as
 makes hearth manage that channel instead of creating a new one.
 
 Sources:
+  members         another tool's member export (CSV or JSON lines): each
+                  member's opening state (join time, identities, points,
+                  badges, tier, profile) as member.imported events
   stackexchange   a Stack Exchange data dump directory (Users.xml, Posts.xml,
                   Votes.xml, Comments.xml, PostHistory.xml)
 
 Run 'hearth import SOURCE -h' for a source's options.
 
 Examples:
+  hearth import members -config . -out members.jsonl export.csv
   hearth import stackexchange -out events.jsonl ./conlang.meta
+`
+
+const importMembersUsage = `Usage: hearth import members [-format csv|jsonl] [-config DIR] [-at TIME] [-out FILE] [-json] FILE
+
+Turns another tool's member export into one member.imported event per
+member, as JSON lines on stdout (or FILE), for 'hearth replay -events'
+(or POST /v1/events) to apply: the opening state of a community moving
+to hearth. FILE is the export ("-" for standard input); -format says
+what it is, by default from its name (.jsonl, .ndjson: JSON lines;
+anything else: CSV).
+
+The CSV's first row names the columns; in JSON lines each line is an
+object with the same names as keys. Column names are matched without
+regard to case; empty cells are left out:
+
+  id        required: the member id hearth knows the member by (the id
+            the platforms' events name, such as the Discord user id)
+  discord, slack, telegram, matrix, discourse, email, wecom, feishu,
+  dingtalk, local
+            the member's id on that platform (an identity)
+  name      the display name
+  joined    when they joined the old community: RFC 3339
+            (2023-04-01T10:00:00Z) or a date (2023-04-01, its midnight UTC)
+  points    opening points balance, a whole number (may be negative)
+  badges    badge block names separated by ";" (first_post;helper), or a
+            JSON list in JSON lines
+  tier      a tier block name
+  timezone  an IANA time zone name (Europe/Berlin); locale, and any other
+            column, is a profile attribute (member.attrs.NAME)
+
+Each event's id is member.imported/ID, so importing the same export
+twice, or a corrected one, changes nothing the second time: hearth
+applies an id once. Every event is at -at (default now), the moment the
+opening state holds.
+
+hearth sets the state as it is: no welcome message, and no incentive or
+campaign fires (unless an incentive lists on = "member.imported"). The
+points are an opening balance, the badges and tier are held as
+imported; reports show them as imported, not as the month's grants and
+awards. An imported tier is held for its grace period, and at least 30
+days, before its keep is judged. See "Migrating an existing community"
+in the README.
+
+With -config DIR, tier and badge names are checked against the
+configuration's tier and badge blocks; without it, 'hearth replay'
+refuses (skips, with the reason) a line naming one the configuration
+does not have. Bad rows are reported with FILE:LINE and the column, and
+nothing is written: fix them and run the import again.
+
+Progress and a summary (members, identities per platform, points,
+badges and tiers) go to stderr; -json prints the summary as JSON.
+
+Examples:
+  hearth import members -config . -out members.jsonl export.csv
+  hearth replay -events members.jsonl .
+  hearth import members -format jsonl -at 2026-03-01T00:00:00Z export.jsonl | hearth replay -events - .
 `
 
 const importStackExchangeUsage = `Usage: hearth import stackexchange [-out FILE] [-json] DUMP_DIR
@@ -61,6 +121,7 @@ Examples:
 // is matched against them so 'hearth import ADDR ID' can come later.
 func importSources() map[string]func(context.Context, *stdio, []string) int {
 	return map[string]func(context.Context, *stdio, []string) int{
+		"members":       runImportMembers,
 		"stackexchange": runImportStackExchange,
 	}
 }

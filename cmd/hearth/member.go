@@ -782,7 +782,10 @@ func printTierMoves(w io.Writer, m *state.Member, tier string, moves []runtime.T
 	}
 	for _, mv := range shown {
 		what := map[string]string{"promote": "promoted", "demote": "demoted"}[mv.Change]
-		if what == "" {
+		switch {
+		case mv.Reason != "":
+			what = mv.Reason // imported: set by hearth import members, not by the rules
+		case what == "":
 			what = "moved"
 		}
 		fmt.Fprintf(w, "    %s UTC  %-8s  %s -> %s  (event %s)\n", mv.At.UTC().Format("2006-01-02 15:04"), what, end(mv.From), end(mv.To), mv.Event)
@@ -891,7 +894,11 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		if to == "" {
 			to = "(none)"
 		}
-		fmt.Fprintf(w, "    %s  %s -> %s  (event %s)\n", day(h.At), from, to, h.Event)
+		why := ""
+		if h.Reason != "" {
+			why = ", " + h.Reason // the tier an import set
+		}
+		fmt.Fprintf(w, "    %s  %s -> %s  (event %s%s)\n", day(h.At), from, to, h.Event, why)
 	}
 	var segs []string
 	for s, at := range m.Segments {

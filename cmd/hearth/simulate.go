@@ -160,9 +160,10 @@ an offset for another zone's. The window is echoed in UTC.
 -json prints the summary with "schema": "hearth.simulate/v1" (fields may
 be added within a version, never renamed or removed; README lists them):
 events, warmup_events, skipped_out_of_range, members, rechecks, from,
-to, firings, points_granted (positive grants), points_deducted (negative
+to, firings, points_imported (opening balances of hearth import members;
+absent when none), points_granted (positive grants), points_deducted (negative
 grants: penalties, rewards that cost points), points_expired, points_net
-(granted - deducted - expired), badge_holders, badge_awards, tiers,
+(imported + granted - deducted - expired), badge_holders, badge_awards, tiers,
 segments, campaigns, moderation, alerts, sends and the warnings. Its
 times, and the "at" of -outcomes lines, are RFC 3339 in UTC with exactly
 nine fractional digits (2018-02-06T22:07:52.777000000Z): one width, so
@@ -579,14 +580,19 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			fmt.Fprintf(tw, "  %s\t%d\n", in.Name, sum.Firings[in.Name])
 		}
 	}
-	if len(cfg.Incentives) > 0 || sum.Granted != 0 || sum.Deducted != 0 || sum.Expired != 0 {
+	if len(cfg.Incentives) > 0 || sum.Imported != 0 || sum.Granted != 0 || sum.Deducted != 0 || sum.Expired != 0 {
 		// As hearth report names them: a negative grant (a penalty, a
 		// reward that costs points) is deducted.
 		section("Points", "points")
+		net := "net (granted - deducted - expired)"
+		if sum.Imported != 0 {
+			fmt.Fprintf(tw, "  imported (opening balances)\t%d\n", sum.Imported)
+			net = "net (imported + granted - deducted - expired)"
+		}
 		fmt.Fprintf(tw, "  granted (positive grants)\t%d\n", sum.Granted)
 		fmt.Fprintf(tw, "  deducted (negative grants)\t%d\n", sum.Deducted)
 		fmt.Fprintf(tw, "  expired\t%d\n", sum.Expired)
-		fmt.Fprintf(tw, "  net (granted - deducted - expired)\t%d\n", sum.Points)
+		fmt.Fprintf(tw, "  %s\t%d\n", net, sum.Points)
 	}
 	if len(cfg.Badges) > 0 {
 		section("Badges", "holders\tawards")

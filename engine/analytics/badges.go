@@ -24,6 +24,10 @@ type BadgeCount struct {
 	Awarded7  int64 `json:"awarded_7d"`
 	Awarded30 int64 `json:"awarded_30d"`
 	Revoked   int64 `json:"revoked"`
+	// Imported is how many members brought the badge with hearth import
+	// members: held before hearth, so not counted in Awarded (they are
+	// in Holders). Absent when none did.
+	Imported int64 `json:"imported,omitempty"`
 	// Revocable says the badge has a revoke_when rule.
 	Revocable bool   `json:"revocable"`
 	First     string `json:"first_award,omitempty"` // YYYY-MM-DD
@@ -36,7 +40,7 @@ func (p *parsed) namedDays(k string, n int64) bool {
 	for _, x := range [...]struct {
 		prefix string
 		into   map[string]map[state.Day]int64
-	}{{keyBadgeAward, p.awarded}, {keyBadgeRevoke, p.revoked}, {keyBadgeHeld, p.holders}, {keySegEnter, p.entered}, {keySegLeave, p.exited},
+	}{{keyBadgeAward, p.awarded}, {keyBadgeRevoke, p.revoked}, {keyBadgeHeld, p.holders}, {keyBadgeImport, p.badgesImported}, {keySegEnter, p.entered}, {keySegLeave, p.exited},
 		{keyCampEnter, p.campIn}, {keyCampEnd, p.campEnd}, {keyCampGoal, p.campGoal}, {keyCampConv, p.campConv}} {
 		rest, ok := strings.CutPrefix(k, x.prefix)
 		if !ok {
@@ -100,7 +104,7 @@ func (p *parsed) badges(cfg *config.Config, day state.Day) []BadgeCount {
 		out = append(out, p.badge(BadgeCount{Name: b.Name, Title: title, Class: b.Class, Revocable: b.RevokeWhen != nil}, day))
 	}
 	var gone []string
-	for _, m := range []map[string]map[state.Day]int64{p.awarded, p.revoked, p.holders} {
+	for _, m := range []map[string]map[state.Day]int64{p.awarded, p.revoked, p.holders, p.badgesImported} {
 		for name := range m {
 			if !done[name] {
 				done[name] = true
@@ -137,6 +141,7 @@ func (p *parsed) badge(c BadgeCount, day state.Day) BadgeCount {
 		c.First, c.Last = first.Time().Format(time.DateOnly), last.Time().Format(time.DateOnly)
 	}
 	c.Revoked = sumIn(p.revoked[c.Name], 0, day, false)
+	c.Imported = sumIn(p.badgesImported[c.Name], 0, day, false)
 	c.Holders = sumIn(p.holders[c.Name], 0, day, false)
 	return c
 }

@@ -80,6 +80,9 @@ func WriteCSV(w io.Writer, r *Report) error {
 		i("badges", at, b+"/awarded_7d", x.Awarded7)
 		i("badges", at, b+"/awarded_30d", x.Awarded30)
 		i("badges", at, b+"/revoked", x.Revoked)
+		if x.Imported != 0 {
+			i("badges", at, b+"/imported", x.Imported)
+		}
 		if x.First != "" {
 			row("badges", at, b+"/first_award", x.First)
 			row("badges", at, b+"/last_award", x.Last)
@@ -120,12 +123,18 @@ func WriteCSV(w io.Writer, r *Report) error {
 	i("points", at, "spent", p.Spent) // deducted's first name, kept for existing readers
 	i("points", at, "expired", p.Expired)
 	i("points", at, "outstanding", p.Outstanding)
+	if p.Imported != 0 {
+		i("points", at, "imported", p.Imported)
+	}
 	for _, m := range p.Monthly {
 		i("points", m.Month, "granted", m.Granted)
 		i("points", m.Month, "deducted", m.Deducted)
 		i("points", m.Month, "spent", m.Spent)
 		i("points", m.Month, "expired", m.Expired)
 		i("points", m.Month, "outstanding", m.Outstanding)
+		if m.Imported != 0 {
+			i("points", m.Month, "imported", m.Imported)
+		}
 	}
 	v := r.Revenue
 	f("revenue", at, "total", v.Total)

@@ -99,7 +99,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{range .Referrals.Monthly}}{{if or .Invites .Conversions}}<tr><td>{{.Month}}</td><td>{{.Base}}</td><td>{{.Invites}}</td><td>{{.Conversions}}</td><td>{{k .KFactor}}</td></tr>{{end}}{{end}}</table></div>
 
 <h2>Points</h2>
-<p>Granted {{.Points.Granted}}, deducted {{.Points.Deducted}} (negative grants), expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.</p>
+<p>Granted {{.Points.Granted}}, deducted {{.Points.Deducted}} (negative grants), expired {{.Points.Expired}}, outstanding {{.Points.Outstanding}}.{{if .Points.Imported}} Imported {{.Points.Imported}}: opening balances of imported members, in outstanding, not in granted.{{end}}</p>
 <div class="scroll"><table><tr><th>month</th><th>granted</th><th>deducted</th><th>expired</th><th>outstanding</th></tr>
 {{range .Points.Monthly}}{{if or .Granted .Deducted .Expired}}<tr><td>{{.Month}}</td><td>{{.Granted}}</td><td>{{.Deducted}}</td><td>{{.Expired}}</td><td>{{.Outstanding}}</td></tr>{{end}}{{end}}</table></div>
 

@@ -156,21 +156,28 @@ type RefMonth struct {
 // spending apart from them). Spent is the same figure under the name
 // version 1 of the JSON first gave it, kept so that no field is removed.
 type Points struct {
-	Granted     int64         `json:"granted"`
+	Granted int64 `json:"granted"`
+	// Imported is the opening balances members brought with hearth
+	// import members: points they held before hearth, not granted by
+	// it, so no month's grants count them. Outstanding includes them.
+	// Absent when none were imported.
+	Imported    int64         `json:"imported,omitempty"`
 	Deducted    int64         `json:"deducted"`
 	Spent       int64         `json:"spent"` // = Deducted
 	Expired     int64         `json:"expired"`
-	Outstanding int64         `json:"outstanding"` // granted - deducted - expired
+	Outstanding int64         `json:"outstanding"` // imported + granted - deducted - expired
 	Monthly     []PointsMonth `json:"monthly"`
 }
 
 // PointsMonth is one month of the points economy.
 type PointsMonth struct {
-	Month    string `json:"month"`
-	Granted  int64  `json:"granted"`
-	Deducted int64  `json:"deducted"`
-	Spent    int64  `json:"spent"` // = Deducted
-	Expired  int64  `json:"expired"`
+	Month   string `json:"month"`
+	Granted int64  `json:"granted"`
+	// Imported is the opening balances imported in the month (Points.Imported).
+	Imported int64 `json:"imported,omitempty"`
+	Deducted int64 `json:"deducted"`
+	Spent    int64 `json:"spent"` // = Deducted
+	Expired  int64 `json:"expired"`
 	// Outstanding is the points held at the month's end (the report's
 	// day for the month holding it): granted less deducted and expired,
 	// from the first month on, not only this one's.
@@ -466,7 +473,7 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 	}
 	for mo := month - pointMonths + 1; mo <= month; mo++ {
 		r.Points.Monthly = append(r.Points.Monthly, PointsMonth{Month: monthTime(mo).Format("2006-01"),
-			Granted: p.granted[mo], Deducted: p.spent[mo], Spent: p.spent[mo], Expired: p.expired[mo], Outstanding: p.outstanding(mo)})
+			Granted: p.granted[mo], Imported: p.imported[mo], Deducted: p.spent[mo], Spent: p.spent[mo], Expired: p.expired[mo], Outstanding: p.outstanding(mo)})
 	}
 	for mo, n := range p.granted {
 		if mo <= month {
@@ -478,13 +485,18 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 			r.Points.Deducted += n
 		}
 	}
+	for mo, n := range p.imported {
+		if mo <= month {
+			r.Points.Imported += n
+		}
+	}
 	for mo, n := range p.expired {
 		if mo <= month {
 			r.Points.Expired += n
 		}
 	}
 	r.Points.Spent = r.Points.Deducted
-	r.Points.Outstanding = r.Points.Granted - r.Points.Deducted - r.Points.Expired
+	r.Points.Outstanding = r.Points.Imported + r.Points.Granted - r.Points.Deducted - r.Points.Expired
 
 	// Revenue.
 	var total int64
@@ -576,7 +588,7 @@ func (p *parsed) dropBeforeFirst(r *Report) {
 		return monthEnd(x.Month) < p.first && x.Base == 0 && x.Invites == 0 && x.Conversions == 0
 	})
 	r.Points.Monthly = dropLeading(r.Points.Monthly, func(x PointsMonth) bool {
-		return monthEnd(x.Month) < p.first && x.Granted == 0 && x.Deducted == 0 && x.Expired == 0
+		return monthEnd(x.Month) < p.first && x.Granted == 0 && x.Imported == 0 && x.Deducted == 0 && x.Expired == 0
 	})
 	r.Revenue.Monthly = dropLeading(r.Revenue.Monthly, func(x MonthAmount) bool { return monthEnd(x.Month) < p.first && x.Amount == 0 })
 	r.Revenue.Cohorts = dropLeading(r.Revenue.Cohorts, func(x RevenueCohort) bool {
@@ -584,10 +596,15 @@ func (p *parsed) dropBeforeFirst(r *Report) {
 	})
 }
 
-// outstanding is the points granted less deducted and expired in the
-// months up to mo.
+// outstanding is the points imported and granted less deducted and
+// expired in the months up to mo.
 func (p *parsed) outstanding(mo int) int64 {
 	var n int64
+	for m, x := range p.imported {
+		if m <= mo {
+			n += x
+		}
+	}
 	for m, x := range p.granted {
 		if m <= mo {
 			n += x
@@ -648,6 +665,7 @@ type parsed struct {
 	invites, referred, activated, contrib    map[state.Day]int64
 	reached, onTier                          map[string]map[state.Day]int64 // tier -> day -> members reached, change on it
 	awarded, revoked, holders                map[string]map[state.Day]int64 // badge -> day -> awards, revocations, change of holders
+	badgesImported                           map[string]map[state.Day]int64 // badge -> day -> badges imported members brought
 	entered, exited                          map[string]map[state.Day]int64 // segment -> day -> members in, out
 	campIn, campEnd, campGoal, campConv      map[string]map[state.Day]int64 // campaign -> day -> runs entered, ended, at the goal, converted
 	campSince                                state.Day
@@ -661,6 +679,7 @@ type parsed struct {
 	marked                     int64
 	weeks, months              map[int]map[int]int64
 	granted, spent, expired    map[int]int64
+	imported                   map[int]int64 // month -> opening balances imported
 	revenue, cohortRev, payers map[int]int64
 	nps                        map[[2]string]map[string]*NPS // survey/question -> dim -> counts
 	scores                     map[[2]string][]int64
@@ -673,11 +692,12 @@ func parse(t state.Tallies) *parsed {
 		invites: map[state.Day]int64{}, referred: map[state.Day]int64{}, activated: map[state.Day]int64{}, contrib: map[state.Day]int64{},
 		reached: map[string]map[state.Day]int64{}, onTier: map[string]map[state.Day]int64{},
 		awarded: map[string]map[state.Day]int64{}, revoked: map[string]map[state.Day]int64{}, holders: map[string]map[state.Day]int64{},
-		entered: map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{},
+		badgesImported: map[string]map[state.Day]int64{},
+		entered:        map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{},
 		campIn: map[string]map[state.Day]int64{}, campEnd: map[string]map[state.Day]int64{},
 		campGoal: map[string]map[state.Day]int64{}, campConv: map[string]map[state.Day]int64{},
 		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},
-		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{},
+		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{}, imported: map[int]int64{},
 		revenue: map[int]int64{}, cohortRev: map[int]int64{}, payers: map[int]int64{},
 		nps: map[[2]string]map[string]*NPS{}, scores: map[[2]string][]int64{}, choices: map[[2]string]map[string]int64{},
 	}
@@ -689,7 +709,7 @@ func parse(t state.Tallies) *parsed {
 	months := []struct {
 		prefix string
 		m      map[int]int64
-	}{{keyGranted, p.granted}, {keySpent, p.spent}, {keyExpired, p.expired},
+	}{{keyGranted, p.granted}, {keySpent, p.spent}, {keyExpired, p.expired}, {keyImported, p.imported},
 		{keyRevenue, p.revenue}, {keyCohortRev, p.cohortRev}, {keyPayers, p.payers}}
 next:
 	for k, n := range t {

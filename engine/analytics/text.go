@@ -152,10 +152,13 @@ func WriteText(w io.Writer, r *Report) error {
 
 	p := r.Points
 	fmt.Fprintf(&b, "Points\n  granted %d, deducted %d (negative grants), expired %d, outstanding %d\n", p.Granted, p.Deducted, p.Expired, p.Outstanding)
+	if p.Imported != 0 {
+		fmt.Fprintf(&b, "  imported %d: opening balances of imported members, in outstanding, not in granted\n", p.Imported)
+	}
 	tw = textwidth.NewTabWriter(&b, 2, textwidth.AlignRight)
 	head = "  month\tgranted\tdeducted\texpired\toutstanding\t\n"
 	for _, m := range p.Monthly {
-		if m.Granted == 0 && m.Deducted == 0 && m.Expired == 0 {
+		if m.Granted == 0 && m.Imported == 0 && m.Deducted == 0 && m.Expired == 0 {
 			continue
 		}
 		fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t%d\t\n", head, m.Month, m.Granted, m.Deducted, m.Expired, m.Outstanding)
@@ -343,6 +346,15 @@ func writeBadges(b *strings.Builder, r *Report) {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", x.Title, x.Holders, x.Awarded, x.Awarded7, x.Awarded30, revoked, first, last)
 	}
 	tw.Flush()
+	var imported []string
+	for _, x := range r.Badges {
+		if x.Imported != 0 {
+			imported = append(imported, fmt.Sprintf("%s %d", x.Title, x.Imported))
+		}
+	}
+	if len(imported) > 0 {
+		fmt.Fprintf(b, "  imported (held before hearth; in holders, not in awarded): %s\n", strings.Join(imported, ", "))
+	}
 	b.WriteString("\n")
 }
 

@@ -42,6 +42,7 @@ const (
 	keyGranted   = "p/grant/"  // MONTH: points granted
 	keySpent     = "p/spend/"  // MONTH: points deducted (negative grants; the key predates the name)
 	keyExpired   = "p/expire/" // MONTH: points expired
+	keyImported  = "p/import/" // MONTH: opening balances of imported members (hearth import members), not grants
 	keyRevenue   = "v/month/"  // MONTH: amounts, in millionths
 	keyCohortRev = "v/cohort/" // MONTH: amounts from members of the month's cohort, in millionths
 	keyPayers    = "v/payers/" // MONTH: paying members of the month's cohort
@@ -62,6 +63,7 @@ const (
 	keyBadgeAward  = "b/aw/"    // BADGE/DAY: awards that day
 	keyBadgeRevoke = "b/rv/"    // BADGE/DAY: revocations that day
 	keyBadgeHeld   = "b/held/"  // BADGE/DAY: change of the members holding the badge that day
+	keyBadgeImport = "b/im/"    // BADGE/DAY: badges imported members brought that day (hearth import members), not awards
 	keySegEnter    = "s/in/"    // SEGMENT/DAY: members who entered the segment that day
 	keySegLeave    = "s/out/"   // SEGMENT/DAY: members who left the segment that day
 	keySince       = "b/since/" // DAY: members of that day's joins first counted by a tracker that counts badges
@@ -96,6 +98,7 @@ type Tracker struct {
 	contrib                                                     keyCache // by day
 	week, month                                                 keyCache // by period and offset
 	cohortRev, payers, revenue, expired, granted, spent         keyCache // by the month of a day
+	imported                                                    keyCache // by the month of a day
 	since, campSince                                            keyCache // by day
 }
 
@@ -167,7 +170,8 @@ func NewTracker(cfg *config.Config) *Tracker {
 		week: newKeyCache(keyWeek), month: newKeyCache(keyMonth),
 		cohortRev: newMonthCache(keyCohortRev), payers: newMonthCache(keyPayers), revenue: newMonthCache(keyRevenue),
 		expired: newMonthCache(keyExpired), granted: newMonthCache(keyGranted), spent: newMonthCache(keySpent),
-		since: newKeyCache(keySince), campSince: newKeyCache(keyCampSince),
+		imported: newMonthCache(keyImported),
+		since:    newKeyCache(keySince), campSince: newKeyCache(keyCampSince),
 	}
 	for _, x := range cfg.Tiers {
 		t.ranks[x.Name] = x.Rank
@@ -516,6 +520,8 @@ func (t *Tracker) rankOf(name string) int {
 
 // Outcomes counts the points economy (grants, spending, which is
 // negative grants, and expiry, by month), badge awards and revocations,
+// what imported members brought (opening balances and badges, apart
+// from grants and awards, so an import is not a month's activity),
 // members entering and leaving segments, and campaign runs entered,
 // ended, reaching the goal and converting, by day.
 func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
@@ -542,6 +548,8 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 				d.Add(nameDayKey(keyBadgeAward, o.Name, state.DayOf(o.At)), 1)
 			case "revoke":
 				d.Add(nameDayKey(keyBadgeRevoke, o.Name, state.DayOf(o.At)), 1)
+			case state.ChangeImport:
+				d.Add(nameDayKey(keyBadgeImport, o.Name, state.DayOf(o.At)), 1)
 			}
 			continue
 		case state.KindSegment:
@@ -560,6 +568,8 @@ func (t *Tracker) Outcomes(d state.Tallies, os []state.Outcome) {
 		switch {
 		case o.Change == "expire":
 			d.Add(t.expired.of(day), int64(-o.Points))
+		case o.Change == state.ChangeImport:
+			d.Add(t.imported.of(day), int64(o.Points))
 		case o.Points > 0:
 			d.Add(t.granted.of(day), int64(o.Points))
 		default:

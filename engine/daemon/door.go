@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/runtime"
 )
 
 // What the daemon takes is checked at the door, wherever events come in
@@ -99,7 +100,9 @@ func checkEvent(cfg *config.Config, ev *events.Event) error {
 	if _, known := cfg.EventTypes[ev.Type]; !known && len(ev.Type) > MaxTypeLen {
 		return fmt.Errorf("%w: type %q… is longer than %d characters; use a short dotted lower-case name such as \"meetup.attended\"", events.ErrInvalid, ev.Type[:24], MaxTypeLen)
 	}
-	return nil
+	// An imported member naming a tier or badge the files lack is
+	// refused whole, so the fixed line can be imported again.
+	return runtime.CheckImported(cfg, ev)
 }
 
 // refusal is why a request's events are refused, all of them.

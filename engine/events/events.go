@@ -39,6 +39,20 @@ type Event struct {
 	Attrs     map[string]any `json:"attrs,omitempty"`
 }
 
+// MemberImported is the type of the event hearth import members writes
+// for each member of another tool's export: the member's opening state
+// (join time, points balance, badges, tier, profile), which the runtime
+// sets without firing incentives, campaigns or the welcome message.
+const MemberImported = "member.imported"
+
+// Attributes of a member.imported event beside the profile's.
+const (
+	ImportedJoined = "joined" // RFC 3339 time the member joined the old community
+	ImportedPoints = "points" // opening balance, a whole number
+	ImportedBadges = "badges" // badge block names, a list of strings
+	ImportedTier   = "tier"   // a tier block name
+)
+
 // Member identifies the member an event is about. In JSON it is either an
 // id string or an object with id, name and platform identities.
 type Member struct {

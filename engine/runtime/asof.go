@@ -399,7 +399,7 @@ func replayBadge(outcomes []state.Outcome, name string, now int, at time.Time) (
 		}
 		seen = true
 		switch o.Change {
-		case "award":
+		case "award", "import": // an imported badge is held as an awarded one
 			n++
 		case "revoke":
 			if n == 0 {

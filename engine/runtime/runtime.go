@@ -1029,10 +1029,10 @@ func (r *Runtime) schedule(m *state.Member) {
 		consider(base.Add(time.Duration(a.Days) * 24 * time.Hour))
 		consider(base.Add(time.Duration(a.Days+1) * 24 * time.Hour))
 	}
-	if r.timing.tiers && m.Tier.Name != "" {
+	if (r.timing.tiers || tierImported(m)) && m.Tier.Name != "" {
 		for _, t := range r.cfg.Tiers {
-			if t.Name == m.Tier.Name && t.Grace > 0 {
-				consider(m.Tier.Since.Add(t.Grace))
+			if t.Name == m.Tier.Name && graceOf(t, m) > 0 {
+				consider(m.Tier.Since.Add(graceOf(t, m)))
 			}
 			if t.Name == m.Tier.Name && t.DemoteAfter > 0 && !m.Tier.FailingSince.IsZero() {
 				consider(m.Tier.FailingSince.Add(t.DemoteAfter))
@@ -1115,6 +1115,8 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	// this event came too late for (a delayed delivery, or a backfill fed
 	// to a running daemon).
 	evaluated := m.EvaluatedAt
+	// A platform announcing a member an import brought fires nothing.
+	announced := depth == 0 && importedAnnounced(m, ev, created, m.Total("member.joined"))
 	if depth == 0 {
 		if !created {
 			if err := r.catchUp(w, m, ev.At); err != nil {
@@ -1129,6 +1131,9 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 			return err
 		}
 		r.track(w, m, ev, ti.kind)
+		if ev.Type == events.MemberImported {
+			r.importMember(w, m, ev, created)
+		}
 		r.replies(w, m, ev)
 		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
 			return err
@@ -1154,7 +1159,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		w.mark(m.ID, ti.count)
 	}
 	ins := ti.incentives
-	if len(ins) > 0 || ti.enters {
+	if (len(ins) > 0 || ti.enters) && !announced {
 		// One view of the event serves every rule listening to it.
 		if ti.views[depth] == nil {
 			ti.views[depth] = make(map[string]any, 8)
@@ -1240,8 +1245,11 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 		if err != nil {
 			return err
 		}
-		r.welcome(w, m, ev, in)
-		if !m.JoinedAt.Equal(ev.At) && (m.Total("member.joined") == 1 || created) {
+		imported := importedAnnounced(m, ev, created, m.Total("member.joined")-1) // counted above
+		if !imported {
+			r.welcome(w, m, ev, in)
+		}
+		if !imported && !m.JoinedAt.Equal(ev.At) && (m.Total("member.joined") == 1 || created) {
 			m.JoinedAt = ev.At
 			w.mark(id, r.keyIdx.joined)
 		}
@@ -1703,6 +1711,21 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 		r.stats.Derived++
 		q.m.Record(q.typ, q.at, false)
 	}
+	if ev.Type == events.MemberImported && depth == 0 {
+		// What settling an import derived (a segment entered) is
+		// counted on the member as a quiet event is, and fires nothing:
+		// an import is opening state, not news for incentives and
+		// campaigns.
+		for _, d := range derived {
+			r.stats.Derived++
+			dm, _, err := w.member(d.Member.ID, d.At)
+			if err != nil {
+				return err
+			}
+			dm.Record(d.Type, d.At, false)
+		}
+		derived = nil
+	}
 	clear(quiet)
 	w.quiet = quiet[:0]
 	for _, d := range derived {
@@ -1921,7 +1944,7 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 	// comparison also does without one: keep the tier against an event
 	// from before the member reached it, such as a grant (grant.to) of a
 	// member settled at an earlier time than the one reached.
-	if at.Sub(m.Tier.Since) < cur.Grace && (!r.noWaits || at.Before(m.Tier.Since)) {
+	if at.Sub(m.Tier.Since) < graceOf(cur, m) && (!r.noWaits || at.Before(m.Tier.Since)) {
 		d.keep = keepGrace
 		return d
 	}

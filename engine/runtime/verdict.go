@@ -208,8 +208,13 @@ func tierText(tiers []*config.Tier, t *config.Tier, m *state.Member, d tierDecis
 				break
 			}
 			v.Decision = VerdictGrace
-			v.Since, v.Until = m.Tier.Since.UTC(), m.Tier.Since.Add(t.Grace).UTC()
-			v.Text = fmt.Sprintf("held by grace until %s: keep fails, but the grace period (%s) after the promotion of %s runs; ", stamp(v.Until), durations.FormatDays(t.Grace), stamp(v.Since))
+			grace := graceOf(t, m)
+			v.Since, v.Until = m.Tier.Since.UTC(), m.Tier.Since.Add(grace).UTC()
+			if tierImported(m) {
+				v.Text = fmt.Sprintf("held by grace until %s: keep fails, but the tier was imported %s and an imported tier is held %s (its grace, or 30 days if that is longer) before keep is judged; ", stamp(v.Until), stamp(v.Since), durations.FormatDays(grace))
+			} else {
+				v.Text = fmt.Sprintf("held by grace until %s: keep fails, but the grace period (%s) after the promotion of %s runs; ", stamp(v.Until), durations.FormatDays(t.Grace), stamp(v.Since))
+			}
 			if t.DemoteAfter > 0 {
 				v.Text += fmt.Sprintf("then keep must go on failing for demote_after (%s) before a demotion", durations.FormatDays(t.DemoteAfter))
 			} else {
@@ -271,8 +276,8 @@ func demoteReason(d tierDecision, m *state.Member) string {
 		return fmt.Sprintf("tier %s is no longer in the configuration", m.Tier.Name)
 	}
 	graceEnded := ""
-	if t.Grace > 0 {
-		graceEnded = fmt.Sprintf("the grace period (%s) ended %s", durations.FormatDays(t.Grace), stamp(m.Tier.Since.Add(t.Grace)))
+	if grace := graceOf(t, m); grace > 0 {
+		graceEnded = fmt.Sprintf("the grace period (%s) ended %s", durations.FormatDays(grace), stamp(m.Tier.Since.Add(grace)))
 	}
 	switch {
 	case t.DemoteAfter > 0:

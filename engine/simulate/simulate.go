@@ -149,7 +149,10 @@ type Summary struct {
 	// Granted are the points of positive grants; Deducted those negative
 	// grants took (a penalty, or a reward that costs points: hearth
 	// report's deducted); Expired those taken back at their expiry.
-	// Points is the net: Granted - Deducted - Expired.
+	// Imported are the opening balances member.imported events brought
+	// (hearth import members): not grants. Points is the net: Imported +
+	// Granted - Deducted - Expired.
+	Imported int            `json:"points_imported,omitempty"`
 	Granted  int            `json:"points_granted"`
 	Deducted int            `json:"points_deducted"`
 	Expired  int            `json:"points_expired"`
@@ -686,6 +689,8 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				switch {
 				case o.Change == "expire":
 					sum.Expired -= o.Points
+				case o.Change == state.ChangeImport:
+					sum.Imported += o.Points
 				case o.Points > 0:
 					sum.Granted += o.Points
 				default:
@@ -1060,6 +1065,13 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				}
 				continue
 			}
+		}
+		if err := runtime.CheckImported(cfg, &ev); err != nil {
+			// Refused whole, as the daemon refuses it at its door.
+			if err := reject(&events.Error{Index: read - 1, Line: reader.Line(), ID: ev.ID, Err: err}); err != nil {
+				return sum, err
+			}
+			continue
 		}
 		before := !opt.From.IsZero() && ev.At.Before(opt.From)
 		if (before && opt.Cold) || (!opt.To.IsZero() && ev.At.After(opt.To)) {

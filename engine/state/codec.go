@@ -97,8 +97,16 @@ const memberBinaryV11 = 0x0b
 // refuse the document.
 const memberBinaryV12 = 0x0c
 
+// memberBinaryV13 is version 12 followed by the reasons of tier moves
+// (TierChange.Reason, "imported" for a tier hearth import members set):
+// a count, then for each move with a reason its place in the history and
+// the reason. It is written only for a member with such a move: a hearth
+// reading up to version 12 would take the imported tier for one its rules
+// promoted to, so it must refuse the document.
+const memberBinaryV13 = 0x0d
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV12
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV13
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -142,6 +150,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if lastSent > 0 {
 		version = memberBinaryV12
+	}
+	reasons := 0
+	for _, c := range m.Tier.History {
+		if c.Reason != "" {
+			reasons++
+		}
+	}
+	if reasons > 0 {
+		version = memberBinaryV13
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -380,6 +397,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 			if c := m.Campaigns[k]; c != nil && !c.LastSent.IsZero() {
 				e.str(k)
 				e.time(c.LastSent)
+			}
+		}
+	}
+	if version >= memberBinaryV13 {
+		e.uint(uint64(reasons))
+		for i, c := range t.History {
+			if c.Reason != "" {
+				e.uint(uint64(i))
+				e.str(c.Reason)
 			}
 		}
 	}
@@ -637,6 +663,16 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 				c.LastSent = at
 			} else if d.err == nil {
 				d.err = fmt.Errorf("member document: last send of campaign run %q, which is not kept", k)
+			}
+		}
+	}
+	if data[0] >= memberBinaryV13 {
+		for range d.count() {
+			i, reason := d.uint(), d.str()
+			if i < uint64(len(t.History)) {
+				t.History[i].Reason = reason
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: reason of tier move %d, which the history does not have", i)
 			}
 		}
 	}

@@ -52,7 +52,7 @@ func fullMember() *Member {
 		Tier: TierState{
 			Name: "core", Rank: 2, Since: at(10), FailingSince: at(12),
 			Qualifying: []Qualification{{Tier: "partner", Since: at(11)}, {Tier: "patron", Since: at(9).In(cet)}},
-			History:    []TierChange{{From: "member", To: "core", At: at(10), Event: "e5"}},
+			History:    []TierChange{{From: "member", To: "core", At: at(10), Event: "e5", Reason: "imported"}},
 		},
 		Segments: map[string]time.Time{"active": at(13), "loyal": at(14)},
 		Grants: []IncentiveLog{
@@ -225,6 +225,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	m.Unsubscribed = nil                      // a version 9 thing
 	m.Tier.Qualifying = m.Tier.Qualifying[:1] // more than one is a version 10 thing
 	m.Places = nil                            // a version 11 thing
+	m.Tier.History[0].Reason = ""             // a version 13 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -401,6 +402,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV13 {
+		t.Fatalf("a member with an imported tier written as version %d, want 13", doc[0])
+	}
+	m.Tier.History[0].Reason = ""
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV12 {
 		t.Fatalf("a member with a run's last send written as version %d, want 12", doc[0])
 	}
@@ -885,5 +891,43 @@ func TestTierStateOlderJSON(t *testing.T) {
 	// Neither form: no qualification.
 	if err := DecodeMember([]byte(`{"id":"bob","tier":{"name":"regular"}}`), &again); err != nil || again.Tier.Qualifying != nil {
 		t.Fatalf("no qualification read as %v (%v)", again.Tier.Qualifying, err)
+	}
+}
+
+// A tier an import set keeps its reason through the binary form, written
+// as version 13 (which a version 12 reader refuses rather than take the
+// tier for one the rules promoted to); a reason placed past the history's
+// end is corruption.
+func TestMemberBinaryTierReason(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	m.Tier = TierState{Name: "core", Rank: 2, Since: t0.Add(time.Hour), History: []TierChange{
+		{From: "", To: "regular", At: t0, Event: "e1"},
+		{From: "regular", To: "core", At: t0.Add(time.Hour), Event: "member.imported/ann", Reason: "imported"},
+	}}
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV13 {
+		t.Fatalf("written as version %d, want 13", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if h := got.Tier.History; len(h) != 2 || h[0].Reason != "" || h[1].Reason != "imported" {
+		t.Fatalf("history read back as %+v", h)
+	}
+	bad := append([]byte(nil), doc...)
+	// The last bytes are the one reason's index (1) and "imported"
+	// (length 8): an index of 5 is past the history.
+	i := len(bad) - len("imported") - 2
+	if bad[i] != 1 {
+		t.Fatalf("index byte %d, want 1", bad[i])
+	}
+	bad[i] = 5
+	if err := DecodeMember(bad, &got); err == nil || !strings.Contains(err.Error(), "reason of tier move 5") {
+		t.Fatalf("a reason past the history: %v", err)
 	}
 }

@@ -714,6 +714,10 @@ type TierChange struct {
 	To    string    `json:"to"`
 	At    time.Time `json:"at"`
 	Event string    `json:"event,omitempty"`
+	// Reason is why the tier was set other than by its rules: "imported"
+	// for the tier a member.imported event brought; "" for a move the
+	// rules made.
+	Reason string `json:"reason,omitempty"`
 }
 
 // IncentiveLog is what caps, cooldowns and once need to know.

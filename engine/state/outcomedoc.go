@@ -48,7 +48,7 @@ func OutcomeFields() []OutcomeField {
 		{"name", "What of its kind it is about (per kind below): a badge's block name (nice_answer, not its title Nice Answer), the tier whose rule decided a move, a segment, a campaign, an action's kind ..."},
 		{"change", "What happened (per kind below)."},
 		{"at", "When, in RFC 3339: the event's time, or the time a time-based rule or timer ran (a grace period ending, a step coming due, a recheck)."},
-		{"rule", "The address of the block that decided it: incentive.NAME, badge.NAME, tier.NAME, segment.NAME, campaign.NAME, alert.NAME, community.C.moderation.NAME; 'hearth member why MEMBER RULE' explains those of segments, tiers, badges, campaigns and incentives. A few name no block: points.expiry, survey (a survey answer hearth could not read), community.C.welcome_message, and a pardon's the moderation rule the operator named or \"all rules\"."},
+		{"rule", "The address of the block that decided it: incentive.NAME, badge.NAME, tier.NAME, segment.NAME, campaign.NAME, alert.NAME, community.C.moderation.NAME; 'hearth member why MEMBER RULE' explains those of segments, tiers, badges, campaigns and incentives. A few name no block: points.expiry, imported (the opening state of a member.imported event, from hearth import members), survey (a survey answer hearth could not read), community.C.welcome_message, and a pardon's the moderation rule the operator named or \"all rules\"."},
 		{"event", "The id of the event that caused it: an event of the file or stream; EVENT/TYPE/NAME/MEMBER for an event hearth derived from one (tier.changed, badge.awarded ...); recheck:MEMBER:UNIXTIME for a member's time-based recheck; check:TIME for a community's check (alerts); operator for hearth campaign stop and hearth member pardon; for a points expiry, the event that granted them."},
 		{"points", "Points outcomes only: the points granted (negative for a grant that costs points) or taken back on expiry (negative)."},
 		{"from", "Tier outcomes: the tier left; absent when the member had none. Action outcomes of a campaign's send (queue, and hearth simulate's skip and defer): the run's A/B variant, absent without one (a campaign without a split, a send before the split gave one, and sends recorded before hearth wrote it)."},
@@ -67,20 +67,22 @@ func OutcomeKinds() []OutcomeKind {
 	return []OutcomeKind{
 		{
 			Kind: KindPoints, Doc: "Points granted or taken back.",
-			Name: "The grant's reason (grant.reason; the incentive's name by default), or the expired grant's.",
-			Rule: "incentive.NAME; points.expiry for an expiry.",
+			Name: "The grant's reason (grant.reason; the incentive's name by default), or the expired grant's; imported for an opening balance.",
+			Rule: "incentive.NAME; points.expiry for an expiry; imported for an opening balance.",
 			Changes: []OutcomeChange{
 				{"grant", "An incentive granted points (negative: a grant that costs points).", []string{"points"}},
 				{"expire", "Points of a grant with expires taken back when they ran out (no more than the balance), at the expiry time; event is the granting event.", []string{"points"}},
+				{"import", "An opening balance a member.imported event brought (hearth import members): not a grant, so reports count it as imported, not in the month's grants.", []string{"points"}},
 			},
 		},
 		{
 			Kind: KindBadge, Doc: "A badge awarded or taken back.",
 			Name: "The badge's block name (nice_answer); the summary shows its title (Nice Answer), which -outcomes gives as title.",
-			Rule: "incentive.NAME that awarded it; badge.NAME for a revoke.",
+			Rule: "incentive.NAME that awarded it; badge.NAME for a revoke; imported for an import.",
 			Changes: []OutcomeChange{
 				{"award", "An incentive awarded the badge; detail is its class (bronze, silver, gold).", []string{"detail", OutcomeTitleField}},
 				{"revoke", "The badge's revoke_when held: the member no longer holds it.", []string{OutcomeTitleField}},
+				{"import", "A member.imported event brought the badge (hearth import members), which the member did not hold: not an award, so reports count it as imported; detail is its class.", []string{"detail", OutcomeTitleField}},
 			},
 		},
 		{
@@ -91,6 +93,7 @@ func OutcomeKinds() []OutcomeKind {
 				{"promote", "The when of a tier above held (through its window): to is the highest such tier.", []string{"from", "to", OutcomeTitleField}},
 				{"demote", "The keep of the tier held failed past grace and demote_after (or the files dropped the tier): to is the highest tier below whose keep holds, absent for none.", []string{"from", "to", OutcomeTitleField}},
 				{"lock", "The member is in the tier's locked list and was moved onto it.", []string{"from", "to", OutcomeTitleField}},
+				{"import", "A member.imported event set the tier (hearth import members; never lower than the one held): name is the tier, rule imported; it is held 30 days (or its grace, if longer) before its keep is judged.", []string{"from", "to", OutcomeTitleField}},
 			},
 		},
 		{

@@ -44,6 +44,16 @@ const (
 	KindAlert      = "alert"
 )
 
+// ChangeImport is the change of the points, badge and tier outcomes of a
+// member.imported event (hearth import members): the opening state a
+// member brought from another tool, not a grant, an award or a promotion
+// by hearth's rules, so reports count it apart from those.
+const ChangeImport = "import"
+
+// RuleImported is the rule of ChangeImport outcomes: no block decided
+// them; the imported file did.
+const RuleImported = "imported"
+
 // ErrNotFound is returned for an unknown member.
 var ErrNotFound = errors.New("not found")
 
