@@ -600,7 +600,11 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	if res.Future > 0 {
 		tooOld += fmt.Sprintf(", %d dated in the future (past -max-ahead; skipped)", res.Future)
 	}
-	fmt.Fprintf(s.out, "applied %s: %s, %s, %d bad%s, in %s\n", path, plural(res.Accepted, "event", "events"), plural(res.Duplicates, "duplicate", "duplicates"), res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
+	took := time.Since(start).Round(time.Millisecond)
+	fmt.Fprintf(s.out, "applied %s: %s, %s, %d bad%s, in %s\n", path, plural(res.Accepted, "event", "events"), plural(res.Duplicates, "duplicate", "duplicates"), res.Bad, tooOld, took)
+	// And in the log, for those who read JSON logs, not standard output:
+	// the one line that says the file is in.
+	log.Info("events file applied", append(counts, "too_old", res.TooOld, "future", res.Future, "took", took)...)
 }
 
 // logOutOfOrder logs, once a file is fed, the events it held dated
