@@ -313,9 +313,6 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	if !*allowFuture {
 		opt.Now, opt.MaxAhead = s.clock(), daemon.DefaultMaxAhead
 	}
-	// The sends a replay of these events today would leave to hearth
-	// run's outbox, which delivers them today.
-	opt.ReplayedAt = s.clock()
 	if !opt.From.IsZero() && !opt.To.IsZero() && opt.From.After(opt.To) {
 		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
 		return 1
@@ -331,6 +328,10 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	if !ok {
 		return 1
 	}
+	// The sends a replay of these events today would leave to hearth
+	// run's outbox, which delivers them today (not in a comparison, which
+	// compares what the rules do).
+	opt.ReplayedAt = s.clock()
 	in, closeIn, ok := openEvents(s, "simulate", *eventsPath)
 	if !ok {
 		return 1
