@@ -111,8 +111,10 @@ or alert runs, and nothing is queued for a platform: no welcome, role,
 trust level, move or message. Tier and segment moves are kept as
 outcomes at their times, for member history. The time-based rules then
 run up to now (-until sets another time) in the same silence, so hearth
-run finds nothing of the past to do out loud. Campaign runs already
-under way in the state go on as their timers fall due. It needs the
+run finds nothing of the past to do out loud; they are silent for every
+member due, so bring a state hearth run kept up to date first (hearth
+run does as it starts), or give -until the history's end. Campaign runs
+already under way in the state go on as their timers fall due. It needs the
 state to itself: not with -url, nor while hearth run serves the state.
 The summary says "History (-history)" ("history": true in -json). Events
 with ids already applied are skipped as duplicates, with -history or

@@ -132,7 +132,12 @@ before an event above them in the file are applied at their own time,
 but their members' rules saw the events above them first: when the file
 is in, one warning gives their count and the first one's line and time.
 -sort reads the whole file into memory first and applies its events
-sorted stably by "at", as hearth replay -sort does.
+sorted stably by "at", as hearth replay -sort does. Once the file is in,
+a line on standard output and an "events file applied" log entry give
+its counts (applied, duplicates, bad, too_old, future, took). Its events
+are applied as live ones: history from before hearth ran, which should
+earn no rewards and enter no campaign, is for 'hearth replay -history'
+with hearth run stopped.
 
 The dashboard at http://ADDR/ shows all of this in a browser. Its URLs
 are relative, so a reverse proxy may serve it under a path prefix
