@@ -125,7 +125,7 @@ platform "dingtalk" "group" {
 		Attrs: []config.Attr{
 			{Name: "webhook_url", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The robot's webhook, https://oapi.dingtalk.com/robot/send?access_token=TOKEN; the token is the credential."},
 			{Name: "secret", Kind: config.KindSetting, Secret: true, Doc: "The signing secret (加签, \"SEC...\"); without it requests are not signed."},
-			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
+			{Name: "channel", Kind: config.KindString, Doc: "Block name of the hearth channel the robot's group stands for (channel \"announcements\", not its title); messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
 			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "text, or markdown (the first line of the message is its title; templates quote what members wrote, so a name adds no link or image).", Default: "text"},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 		},

@@ -99,6 +99,7 @@ import {
   to = "community.explorers"
   id = "1100000000000000001" # the server (guild) id
 }`,
+		ChannelNames: ChannelNames(),
 		Unsupported: map[string]string{
 			"channel.purpose": "a Discord channel has no purpose apart from its topic; use topic",
 			"channel.color":   "a Discord channel has no color",
@@ -156,7 +157,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if token == "" {
-		return nil, fmt.Errorf("%w: setting token is empty; give the bot's token from a sensitive variable", platform.ErrInvalid)
+		return nil, platform.EmptySetting("token", "the bot's token (Developer Portal, Bot, Reset Token)")
 	}
 	token = strings.TrimPrefix(token, "Bot ")
 	apiURL, err := platform.SettingString(req.Settings, "api_url", DefaultAPIURL)

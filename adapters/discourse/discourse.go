@@ -67,6 +67,10 @@ const Type = "discourse"
 // DefaultWebhookPath is where the webhook endpoint listens.
 const DefaultWebhookPath = "/discourse/webhook"
 
+// MaxCategoryName is the longest category name Discourse takes, in
+// characters (its Category model's length validation).
+const MaxCategoryName = 50
+
 // DefaultPageSize is the page Read returns for categories.
 const DefaultPageSize = 50
 
@@ -76,6 +80,8 @@ func Spec() config.PlatformSpec {
 		Type:        Type,
 		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
 		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
+		// A category's name: any text, of at most 50 characters.
+		ChannelNames: &config.ChannelNames{Max: MaxCategoryName},
 		// Discourse's automatic groups: it makes them itself and sets who
 		// is in them, and refuses a new group of their name (422 "Name
 		// has already been taken").
@@ -206,7 +212,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if key == "" {
-		return nil, fmt.Errorf("%w: setting api_key is empty; create an admin API key in the forum", platform.ErrInvalid)
+		return nil, platform.EmptySetting("api_key", "an admin API key of the forum (Admin, API, New API Key)")
 	}
 	user, err := platform.SettingString(s, "api_username", "system")
 	if err != nil {

@@ -362,6 +362,34 @@ func TestBadgeGrant(t *testing.T) {
 	}
 }
 
+// TestBadgeGrantDisabled: a badge the forum has disabled is a conflict
+// named after the badge, found before the member is looked up, and a
+// revoke of it still works.
+func TestBadgeGrantDisabled(t *testing.T) {
+	f := discoursetest.New(t)
+	f.DisableBadge(f.Badge("First Post"))
+	ann := f.AddUser("Ann")
+	c := open(t, discourse.New(), f, nil)
+	before := f.Calls("GET /admin/users/{id}.json")
+	_, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBadgeGrant, Key: "badge/off", Community: forum(f), Member: ann, Badge: "first post"})
+	if !errors.Is(err, platform.ErrConflict) || !strings.Contains(err.Error(), "First Post") {
+		t.Errorf("disabled badge: %v", err)
+	}
+	if n := f.Calls("GET /admin/users/{id}.json") - before; n != 0 {
+		t.Errorf("%d lookups of the member for a badge that cannot be granted", n)
+	}
+	if len(f.Granted(ann)) != 0 {
+		t.Errorf("granted %v", f.Granted(ann))
+	}
+	if _, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionBadgeRevoke, Key: "revoke/off", Community: forum(f), Member: ann, Badge: "First Post"}); err != nil {
+		t.Errorf("revoking a disabled badge: %v", err)
+	}
+	// The count above is of the route a revoke does call.
+	if n := f.Calls("GET /admin/users/{id}.json") - before; n != 1 {
+		t.Errorf("%d lookups of the member for the revoke; want 1", n)
+	}
+}
+
 // TestCategoryColor: a color reads back as set; none means the color
 // setting, which reads back as "", so plans stay clean either way.
 func TestCategoryColor(t *testing.T) {

@@ -164,22 +164,45 @@ func (c *Conn) reply(ctx context.Context, req platform.PerformRequest, fp string
 // badge that cannot be held twice only once, so a retry after a crash
 // grants nothing more.
 func (c *Conn) grant(ctx context.Context, req platform.PerformRequest, reason string) error {
-	uid, err := userID(req.Member)
-	if err != nil {
-		return err
-	}
-	b, err := c.badgeNamed(ctx, req.Badge)
-	if err != nil {
-		return err
-	}
-	if !b.Enabled {
-		return fmt.Errorf("%w: badge %q is disabled in the forum", platform.ErrConflict, req.Badge)
-	}
-	u, err := c.api.User(ctx, uid)
+	b, u, err := c.badgeAndUser(ctx, req, badgeEnabled)
 	if err != nil {
 		return err
 	}
 	return c.api.GrantBadge(ctx, u.Username, b.ID, reason)
+}
+
+// badgeEnabled refuses a badge the forum has disabled: Discourse would
+// not grant it.
+func badgeEnabled(b Badge) error {
+	if !b.Enabled {
+		return fmt.Errorf("%w: badge %q is disabled in the forum", platform.ErrConflict, b.Name)
+	}
+	return nil
+}
+
+// badgeAndUser looks up what granting and revoking both need: the
+// forum's badge of the request's name and the member's forum user. vet,
+// when not nil, checks the badge before the user is looked up, so a badge
+// that cannot be used costs no call for the user.
+func (c *Conn) badgeAndUser(ctx context.Context, req platform.PerformRequest, vet func(Badge) error) (Badge, User, error) {
+	uid, err := userID(req.Member)
+	if err != nil {
+		return Badge{}, User{}, err
+	}
+	b, err := c.badgeNamed(ctx, req.Badge)
+	if err != nil {
+		return Badge{}, User{}, err
+	}
+	if vet != nil {
+		if err := vet(b); err != nil {
+			return Badge{}, User{}, err
+		}
+	}
+	u, err := c.api.User(ctx, uid)
+	if err != nil {
+		return Badge{}, User{}, err
+	}
+	return b, u, nil
 }
 
 // badgeNamed finds the forum's badge of that name.
@@ -201,15 +224,7 @@ func (c *Conn) badgeNamed(ctx context.Context, name string) (Badge, error) {
 // take. A member without the badge, or a grant gone meanwhile, is
 // success: the badge is not held, which is what was asked.
 func (c *Conn) revoke(ctx context.Context, req platform.PerformRequest) error {
-	uid, err := userID(req.Member)
-	if err != nil {
-		return err
-	}
-	b, err := c.badgeNamed(ctx, req.Badge)
-	if err != nil {
-		return err
-	}
-	u, err := c.api.User(ctx, uid)
+	b, u, err := c.badgeAndUser(ctx, req, nil)
 	if err != nil {
 		return err
 	}

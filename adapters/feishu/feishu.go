@@ -102,7 +102,7 @@ platform "feishu" "group" {
 		Attrs: []config.Attr{
 			{Name: "webhook_url", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's webhook address, https://open.feishu.cn/open-apis/bot/v2/hook/TOKEN; the token in it is the credential."},
 			{Name: "secret", Kind: config.KindSetting, Secret: true, Doc: "The signing secret shown when signature verification (签名校验) is on; without it requests are not signed."},
-			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the bot's group stands for; messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
+			{Name: "channel", Kind: config.KindString, Doc: "Block name of the hearth channel the bot's group stands for (channel \"announcements\", not its title); messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest wait for one request.", Default: "10s"},
 			{Name: "mass_mentions", Kind: config.KindBool, Doc: "Let messages hearth sends mention everyone with <at user_id=\"all\"></at>. Off, such a tag is shown as text: templates quote names and messages members wrote, and a member who wrote one would otherwise notify the whole group through the bot.", Default: "false"},
 		},

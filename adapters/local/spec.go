@@ -61,6 +61,8 @@ func Spec() config.PlatformSpec {
 		// Members can be moved between communities, as hearth run does
 		// to fill a capacity family's sub-communities in order.
 		MovesMembers: true,
+		// Any name in any script, within the file's length limit.
+		ChannelNames: &config.ChannelNames{Max: MaxNameLen},
 		Permissions:  slices.Clone(Permissions),
 		Attrs: []config.Attr{
 			{Name: "path", Kind: config.KindSetting, Doc: "File holding the emulated platform, relative to the configuration directory. hearth apply (or hearth run) creates it; a plan reads a missing one as an empty platform and writes nothing.", Default: ".hearth/local-platform.json"},

@@ -68,7 +68,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, fmt.Errorf("%w: homeserver %q is not an http(s) URL", platform.ErrInvalid, hs)
 	}
 	if token == "" {
-		return nil, fmt.Errorf("%w: setting access_token is empty", platform.ErrInvalid)
+		return nil, platform.EmptySetting("access_token", "the bot account's access token")
 	}
 	maxWait, err := durationSetting(req, "max_retry_wait", 10*time.Second)
 	if err != nil {

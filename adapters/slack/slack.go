@@ -95,6 +95,7 @@ platform "slack" "main" {
   community      = "explorers"
   events_listen  = ":8790"
 }`,
+		ChannelNames: ChannelNames(),
 		Ignored: map[string]string{
 			"channel.color":    "a Slack channel has no color",
 			"channel.position": "Slack orders channels itself (each member sorts their sidebar)",
@@ -207,7 +208,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if token == "" {
-		return nil, fmt.Errorf("%w: setting token is empty; give the app's bot token (xoxb-...)", platform.ErrInvalid)
+		return nil, platform.EmptySetting("token", "the app's bot token (xoxb-..., OAuth & Permissions, Bot User OAuth Token)")
 	}
 	c := &Conn{a: a, log: req.Logger}
 	if c.log == nil {

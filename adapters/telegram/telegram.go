@@ -105,7 +105,10 @@ import {
 			"role.hoist":       "Telegram roles (administrator rights) are not listed apart",
 			"role.mentionable": "Telegram roles (administrator rights) cannot be mentioned",
 		},
-		Ignored:    map[string]string{"role.position": "Telegram administrators have no order"},
+		Ignored: map[string]string{
+			"role.position": "Telegram administrators have no order",
+			"channel.title": "a Telegram community has one channel, the group itself, whose name is the community's title",
+		},
 		OneChannel: "a Telegram community has one channel, the group itself",
 		// Messages go without a parse mode, but Telegram still makes
 		// "@username" in plain text a mention that notifies the user.
@@ -161,7 +164,7 @@ func (a *Adapter) Open(ctx context.Context, req platform.OpenRequest) (platform.
 		return nil, err
 	}
 	if token == "" {
-		return nil, fmt.Errorf("%w: setting token is empty; give the bot's token from a sensitive variable", platform.ErrInvalid)
+		return nil, platform.EmptySetting("token", "the bot's token (from @BotFather)")
 	}
 	if strings.ContainsAny(token, "/?# \t\n") {
 		return nil, fmt.Errorf("%w: setting token is not a bot token (123456:ABC-...)", platform.ErrInvalid)

@@ -142,7 +142,7 @@ platform "wecom" "corp" {
 }`,
 		Attrs: []config.Attr{
 			{Name: "robot_key", Kind: config.KindSetting, Secret: true, Doc: "The group robot's key, the key= part of its webhook address; channel messages go to that group."},
-			{Name: "channel", Kind: config.KindString, Doc: "Name of the hearth channel the robot's group stands for; messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
+			{Name: "channel", Kind: config.KindString, Doc: "Block name of the hearth channel the robot's group stands for (channel \"announcements\", not its title); messages for other channels are refused, and validate refuses a name no channel block has. Empty: every channel message goes to the group."},
 			{Name: "msgtype", Kind: config.KindEnum, Enum: []string{"text", "markdown"}, Doc: "How robot messages are sent: text (2048 bytes) or markdown (4096 bytes; templates quote what members wrote, so a name adds no link or <@userid> mention).", Default: "text"},
 			{Name: "corp_id", Kind: config.KindSetting, Doc: "The company's corpid, for application messages (direct messages)."},
 			{Name: "corp_secret", Kind: config.KindSetting, Secret: true, Doc: "The application's Secret, for gettoken."},

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -140,6 +141,16 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 		}
 		if spec.OneChannel != "" {
 			fmt.Fprintf(w, "\nOne channel block per community: %s.\n", spec.OneChannel)
+		}
+		if n := spec.ChannelNames; n != nil {
+			// A channel's title (else its block name) is its name there.
+			fmt.Fprintln(w, "\nChannel names (a channel's title, else its block name; validate refuses others):")
+			if n.What != "" {
+				fmt.Fprintf(w, "  %s.\n", n.What)
+			}
+			if n.Max > 0 {
+				fmt.Fprintf(w, "  At most %d characters.\n", n.Max)
+			}
 		}
 		return 0
 	}
@@ -701,27 +712,44 @@ func explainEvents(w io.Writer) {
 			fmt.Fprintf(w, "  %-22s counts as activity (member.last_active_at, active_days)\n", "")
 		}
 		if len(e.Attrs) > 0 {
-			fmt.Fprintf(w, "  %-22s attributes: %s\n", "", attrList(e.Attrs))
+			fmt.Fprintf(w, "  %-22s attributes: %s\n", "", attrList(e.Name, e.Attrs))
 		}
 	}
 }
 
 func explainEvent(w io.Writer, e rules.EventType) {
 	fmt.Fprintf(w, "%s\n\n  %s\n\nAttributes (read in rules as event.NAME):\n", e.Name, e.Doc)
+	choices := rules.EventChoices([]string{e.Name})
 	for _, k := range keys(e.Attrs) {
-		fmt.Fprintf(w, "  %-14s %s\n", k, e.Attrs[k])
+		fmt.Fprintf(w, "  %-14s %s%s\n", k, e.Attrs[k], oneOf(choices[k]))
 	}
 	if e.Activity {
 		fmt.Fprintln(w, "\nCounts as activity (last_active_at, active_days).")
 	}
 }
 
-func attrList(m map[string]rules.AttrType) string {
+func attrList(eventType string, m map[string]rules.AttrType) string {
+	choices := rules.EventChoices([]string{eventType})
 	var parts []string
 	for _, k := range keys(m) {
-		parts = append(parts, k+" "+string(m[k]))
+		parts = append(parts, k+" "+string(m[k])+oneOf(choices[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// oneOf describes an attribute's fixed set of values: ` ("down" or "up")`.
+func oneOf(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strconv.Quote(v)
+	}
+	if len(quoted) == 2 {
+		return " (" + quoted[0] + " or " + quoted[1] + ")"
+	}
+	return " (one of " + strings.Join(quoted, ", ") + ")"
 }
 
 const rulesText = `Rules

@@ -43,7 +43,9 @@ platform's stream, runs the rules, and delivers its messages back, which
 COMMUNITY and CHANNEL are block names (community "explorers", channel
 "welcome"), or the name of a sub-community plan made for a full community
 (explorers-2), to join it by its own invitation or show who hearth run
-moved there; members are the ids join prints (mb-1 ...), which -member
+moved there; a channel (and a role) is looked up on the platform by its
+block's title, its name there (-channel announcements posts in the
+channel titled "公告"), and its name there is taken too; members are the ids join prints (mb-1 ...), which -member
 and join -referrer (who invited the new member) take: given a name
 instead, hearth says the id of the member by that name, or lists some
 ids. join -id puts a member hearth knows from events (u07) on the
@@ -73,29 +75,38 @@ keeps them (name, joined_at; channel, author, text, posted_at, pinned;
 member, author, text, posted_at; member, role), empty ones left out.
 show roles lists who holds which role, by the role's name.
 channel create and role create make a channel or role in a community by
-hand, as a moderator does outside hearth, and print its new id, for an
-import block (to = community.C.channel.NAME, id = "ch-N", as it prints) or
-hearth state import to adopt (hearth drift lists such objects, each
+hand, as a moderator does outside hearth, and print its new id, with
+the block (its title the name given, when that is no block name) and
+import block (to = community.C.channel.NAME, id = "ch-N", as it prints)
+or hearth state import to adopt (hearth drift lists such objects, each
 with its import block). channel rename, channel topic, channel delete,
 role rename and role delete change one by hand the same way, as an
 admin does in the platform's own settings, so hearth drift and hearth
 plan can be seen to catch it: a rename or a new topic is an update in
 place, a deletion (a channel's messages and a role's holders go with
 it) makes plan create it again. NAME is the channel's or role's name on
-the platform (a role's is its block's title) or its id (ch-N, ro-N),
+the platform (its block's title) or its id (ch-N, ro-N),
 which names that repeat need; TOPIC is one argument ("" clears it). The
 local platform emits no event for these, as members' events are what
 the rules read. The platform file is never to be edited by hand (an id
 it did not issue makes it unreadable).
 
 serve runs a stand-in for another platform on this machine, to try
-plan and apply against without a real server: serve discourse serves
-hearth's fake of the Discourse API on -listen (a loopback address,
-default 127.0.0.1:4280) and prints the url and a fresh API key to put in
-the platform "discourse" block, until Ctrl-C. It is a test fake, not
-Discourse: what hearth makes in it is kept in memory and is gone when
-it stops, so a new one starts empty (hearth plan then shows it all to
-create again).
+plan, apply and drift against without a real server, until Ctrl-C:
+hearth's test fake of its API on -listen (a loopback address). serve
+discourse (default 127.0.0.1:4280) prints the url and a fresh API key to
+put in the platform "discourse" block. serve discord (127.0.0.1:4281)
+makes a server (guild) the bot is in and prints export lines for
+HEARTH_VAR_discord_token, discord_api_url and guild_id, the variables
+examples/discord-community reads; the server's id is the same at every
+start. serve slack (127.0.0.1:4282) is a workspace the app is in and
+prints export lines for HEARTH_VAR_slack_bot_token, slack_team_id,
+slack_api_url and an empty slack_events_listen, as
+examples/slack-community reads them. Each is a test fake, not the
+platform: what hearth makes in it is kept in memory and is gone when it
+stops, so a new one starts empty (hearth plan then shows it all to
+create again), and nobody joins or posts in it, so hearth run gets no
+member events from it.
 
 Examples:
   hearth apply -auto-approve examples/quickstart
@@ -115,6 +126,8 @@ Examples:
   hearth local channel delete -community explorers showcase examples/quickstart
   hearth local role rename -community explorers regular Regulars examples/quickstart
   hearth local serve discourse                     # then hearth plan a forum configuration against it
+  hearth local serve discord                       # then export what it prints and hearth apply examples/discord-community
+  hearth local serve -listen 127.0.0.1:0 slack     # any free port
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {
@@ -263,7 +276,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 			if err != nil {
 				continue
 			}
-			if id, err := find(platform.ReadRequest{Kind: platform.KindChannel, Community: coID}, *channel); err == nil {
+			if id, err := find(platform.ReadRequest{Kind: platform.KindChannel, Community: coID}, shownName(c, platform.KindChannel, *channel)); err == nil {
 				chID = id
 				break
 			}
@@ -296,7 +309,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		ro, err := find(platform.ReadRequest{Kind: platform.KindRole, Community: co}, *role)
+		ro, err := find(platform.ReadRequest{Kind: platform.KindRole, Community: co}, shownName(familyOf(cfg, pos[len(pos)-1]), platform.KindRole, *role))
 		if err != nil {
 			return fail(err)
 		}
@@ -512,19 +525,52 @@ func cmpMemberIDs(a, b string) int {
 }
 
 // inConfig reports whether the configuration has a community or channel
-// named name: one apply has yet to make.
+// named name (a channel's block name or title): one apply has yet to
+// make.
 func inConfig(cfg *config.Config, kind platform.Kind, name string) bool {
 	for _, c := range cfg.Communities {
 		if kind == platform.KindCommunity && c.Name == name {
 			return true
 		}
 		for _, ch := range c.Channels {
-			if kind == platform.KindChannel && ch.Name == name {
+			if kind == platform.KindChannel && (ch.Name == name || ch.Title == name) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// familyOf is the community block whose family the community named
+// belongs to (explorers for explorers-2); nil for none.
+func familyOf(cfg *config.Config, name string) *config.Community {
+	c, _ := cfg.Family(name)
+	return c
+}
+
+// shownName is the name on the platform of c's channel or role block
+// labelled label, its title: commands take block names, as the
+// configuration writes them. label itself when c has no such block (a
+// name on the platform, such as a title, given as it is).
+func shownName(c *config.Community, kind platform.Kind, label string) string {
+	if c == nil {
+		return label
+	}
+	if kind == platform.KindChannel {
+		for _, ch := range c.Channels {
+			if ch.Name == label {
+				return ch.Title
+			}
+		}
+	}
+	if kind == platform.KindRole {
+		for _, r := range c.Roles {
+			if r.Name == label {
+				return r.Title
+			}
+		}
+	}
+	return label
 }
 
 // localShowKinds are what hearth local show lists.
@@ -688,7 +734,7 @@ func runLocalObject(ctx context.Context, s *stdio, kind, verb string, args []str
 			label = plan.BlockLabel(pos[0], k) + "_" + strconv.Itoa(i)
 		}
 		block := fmt.Sprintf("%s %q {}", kind, label)
-		if kind == "role" && label != pos[0] {
+		if label != pos[0] {
 			block = fmt.Sprintf("%s %q { title = %q }", kind, label, pos[0])
 		}
 		fmt.Fprintf(s.out, "created %s %s in %s as %s\n", kind, pos[0], *community, resp.Object.ID)

@@ -86,7 +86,10 @@ alone will do with no more events from the member ("forecast" in
 -json): the points their grants' expiry takes back, when and leaving
 what balance, and for a tier they are on when they would lose it, within
 90 days (looked at each day and at each expiry, as the rules will read
-the member then, a grace period or demote_after running then included).
+the member then, a grace period or demote_after running then included),
+with the verdict from when keep first fails and which of keep's parts
+fails then, on what values ("keep fails: member.points >= 90 is false
+(member.points = 60)"; "tier_keep" in -json, the rule explained).
 For an incentive ("why no points from it?"), the member's
 grants and where once, cooldown, limit and points_cap stand, with the
 next grant possible ("incentive" in -json). Its rules read the member as
@@ -682,10 +685,54 @@ func printForecast(w io.Writer, f *runtime.Forecast) {
 	case f.Overdue:
 		// The demotion is the stored member's own recheck, due already:
 		// the verdict at -at and the forecast tell of the same move.
-		fmt.Fprintf(w, "  forecast: with no more events, the member loses the tier at %s, at the runtime's recheck due then, which has not run on the stored member (hearth run runs it); the verdict at %s: %s\n", utcMinute(f.TierLost), utcMinute(f.TierFrom), f.TierText)
+		fmt.Fprintf(w, "  forecast: with no more events, the member loses the tier at %s, at the runtime's recheck due then, which has not run on the stored member (hearth run runs it); the verdict at %s: %s%s\n", utcMinute(f.TierLost), utcMinute(f.TierFrom), f.TierText, keepFailText(f.TierKeep))
 	case !f.TierLost.IsZero():
-		fmt.Fprintf(w, "  forecast: with no more events, the member loses the tier at %s; the verdict at %s: %s\n", utcMinute(f.TierLost), utcMinute(f.TierFrom), f.TierText)
+		fmt.Fprintf(w, "  forecast: with no more events, the member loses the tier at %s; the verdict at %s: %s%s\n", utcMinute(f.TierLost), utcMinute(f.TierFrom), f.TierText, keepFailText(f.TierKeep))
 	}
+}
+
+// keepFailText is what a forecast adds to its verdict about the rule
+// that fails then: "; keep fails: member.points >= 90 is false
+// (member.points = 60)", each part that fails it for a rule of && parts
+// (the others held), with the value of each input it read; "" without
+// one.
+func keepFailText(e *runtime.Explanation) string {
+	if e == nil {
+		return ""
+	}
+	attr := e.Rule[strings.LastIndexByte(e.Rule, '.')+1:]
+	if e.Error != "" {
+		return fmt.Sprintf("; %s fails to run: %s", attr, termsafe.Field(e.Error))
+	}
+	part := func(src string, result any, values []runtime.Value) string {
+		s := termsafe.Field(strings.Join(strings.Fields(src), " ")) + " is " + inputText(result)
+		var inputs []string
+		for _, v := range values {
+			inputs = append(inputs, v.Name+" = "+inputText(v.Value))
+		}
+		if len(inputs) > 0 {
+			s += " (" + strings.Join(inputs, ", ") + ")"
+		}
+		return s
+	}
+	var parts []string
+	var walk func(cs []runtime.Clause)
+	walk = func(cs []runtime.Clause) {
+		for _, c := range cs {
+			switch {
+			case !c.Decided:
+			case c.Op != "":
+				walk(c.Clauses)
+			default:
+				parts = append(parts, part(c.Source, c.Result, c.Values))
+			}
+		}
+	}
+	walk(e.Clauses)
+	if len(parts) == 0 {
+		parts = []string{part(e.Source, e.Result, e.Values)}
+	}
+	return fmt.Sprintf("; %s fails: %s", attr, strings.Join(parts, ", "))
 }
 
 // staleText is the line member show and why write for a stored member

@@ -49,7 +49,7 @@ split gave no variant (the goal reached, or the run ended, before it;
 or still waiting for it), so that the rows add up. A split in a campaign
 with a goal is then compared as 'hearth campaign show' compares it: each
 variant's goal rate (of its ended runs: running ones may yet reach the
-goal) and, against the split's control (split { control = "NAME" },
+goal), the messages its runs queued (its cost beside its goals) and, against the split's control (split { control = "NAME" },
 else its first variant), the difference in points with, in parentheses,
 the relative lift, its 95% confidence interval (Newcombe) and the p-value
 of a two-proportion z-test; below 0.05 it is unlikely to be chance, and
@@ -756,7 +756,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			}
 			order := simulate.ArmOrder(c, f)
 			ctl := order[campaignstats.ControlIndex(c, order)]
-			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tagainst "+ctl)
+			// queued beside the goals: each arm's messages, which
+			// its goals cost (every send of its runs, as above).
+			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tqueued\tagainst "+ctl)
 			rows := order
 			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
 				rows = append(rows[:len(rows):len(rows)], beforeSplitRow)
@@ -776,7 +778,7 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 					against = againstControl(*a.Lift, *a.P, a.Comparison, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
 					small = small || a.SmallSample
 				}
-				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", name, a.Ended(), a.Goal, rate, against)
+				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%d\t%s\n", name, a.Ended(), a.Goal, rate, a.Sends, against)
 			}
 			_ = tw.Flush()
 			var before *campaignstats.Counts

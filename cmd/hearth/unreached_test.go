@@ -32,35 +32,26 @@ func closedPort(t *testing.T) string {
 func TestUnreachablePlatform(t *testing.T) {
 	fake := discoursetest.New(t)
 	const secret = "s3cret-value-never-shown"
+	// Plan and apply meet the same unreachable forum.
+	const discourseWithKey = `
+variable "discourse_api_key" {
+  type      = string
+  sensitive = true
+}
+
+platform "discourse" "forum" {
+  url       = "URL"
+  api_key   = var.discourse_api_key
+  community = "makers"
+}
+`
 	for _, tc := range []struct {
 		name, platform, url string
 		cmd                 []string
 		env                 map[string]string
 	}{
-		{name: "discourse_refused", cmd: []string{"plan"}, url: "http://" + closedPort(t), platform: `
-variable "discourse_api_key" {
-  type      = string
-  sensitive = true
-}
-
-platform "discourse" "forum" {
-  url       = "URL"
-  api_key   = var.discourse_api_key
-  community = "makers"
-}
-`, env: map[string]string{"HEARTH_VAR_discourse_api_key": secret}},
-		{name: "discourse_refused_apply", cmd: []string{"apply", "-auto-approve"}, url: "http://" + closedPort(t), platform: `
-variable "discourse_api_key" {
-  type      = string
-  sensitive = true
-}
-
-platform "discourse" "forum" {
-  url       = "URL"
-  api_key   = var.discourse_api_key
-  community = "makers"
-}
-`, env: map[string]string{"HEARTH_VAR_discourse_api_key": secret}},
+		{name: "discourse_refused", cmd: []string{"plan"}, url: "http://" + closedPort(t), platform: discourseWithKey, env: map[string]string{"HEARTH_VAR_discourse_api_key": secret}},
+		{name: "discourse_refused_apply", cmd: []string{"apply", "-auto-approve"}, url: "http://" + closedPort(t), platform: discourseWithKey, env: map[string]string{"HEARTH_VAR_discourse_api_key": secret}},
 		{name: "discourse_key_refused", cmd: []string{"plan"}, url: fake.URL, platform: `
 variable "forum_key" {
   type      = string

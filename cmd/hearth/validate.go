@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
@@ -39,7 +41,8 @@ test file ("3 test cases name tiers the configuration does not have:
 member (first at ...)"), -json still each. A test file's variables =
 { ... } are loaded as hearth test loads them. On success, the variables
 given a value by -var, -var-file or HEARTH_VAR_ are named with it
-(sensitive ones by name only).
+(sensitive ones by name only); -json lists them in variables_set, with
+name, from, sensitive and value (never a sensitive one's).
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 
@@ -99,8 +102,13 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	rd := cfg.Redactor()
 	if *asJSON {
 		all := append(diags, testsAll...)
-		out := config.ToJSON(src, all, relBase(dir))
+		out := validateJSON{JSONValidation: config.ToJSON(src, all, relBase(dir)), VariablesSet: []varSet{}}
 		out.Redact(rd)
+		// As the text, on success only: with errors, what the
+		// variables hold may be what stopped the load.
+		if !all.HasErrors() {
+			out.VariablesSet = varsSet(cfg)
+		}
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(out)
@@ -123,31 +131,66 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	fmt.Fprintf(s.out, "Success! The configuration in %s is valid: %s.\n", dir, summary(cfg))
-	if set := varsSet(cfg); set != "" {
-		fmt.Fprintf(s.out, "Variables set: %s.\n", set)
+	if set := varsSet(cfg); len(set) > 0 {
+		parts := make([]string, len(set))
+		for i, v := range set {
+			parts[i] = v.String()
+		}
+		fmt.Fprintf(s.out, "Variables set: %s.\n", strings.Join(parts, ", "))
 	}
 	return 0
 }
 
+// validateJSON is the hearth validate -json document: the diagnostics,
+// as every command's -json gives them on an invalid configuration, and
+// the variables set.
+type validateJSON struct {
+	config.JSONValidation
+	VariablesSet []varSet `json:"variables_set"`
+}
+
+// varSet is a variable given a value other than its default, and where
+// from. A sensitive one carries no value.
+type varSet struct {
+	Name      string          `json:"name"`
+	From      string          `json:"from"`
+	Sensitive bool            `json:"sensitive"`
+	Value     json.RawMessage `json:"value,omitempty"`
+	hcl       string          // the value as written in HCL, for the text
+}
+
+// String is the variable as the text names it: "threshold = 50
+// (-var)", "token (sensitive, HEARTH_VAR_token)".
+func (v varSet) String() string {
+	if v.Sensitive {
+		return fmt.Sprintf("%s (sensitive, %s)", v.Name, v.From)
+	}
+	return fmt.Sprintf("%s = %s (%s)", v.Name, v.hcl, v.From)
+}
+
 // varsSet lists the variables given a value other than their default,
 // and where from, so that a -var that changed nothing (a misspelt value
-// of the right name still counts) is seen to have been read: "threshold
-// = 50 (-var), token (sensitive, HEARTH_VAR_token)".
-func varsSet(cfg *config.Config) string {
-	var out []string
+// of the right name still counts) is seen to have been read.
+func varsSet(cfg *config.Config) []varSet {
+	out := []varSet{}
 	for _, v := range cfg.Variables {
 		if v.From == "" {
 			continue
 		}
 		if v.Sensitive {
-			out = append(out, fmt.Sprintf("%s (sensitive, %s)", v.Name, v.From))
+			out = append(out, varSet{Name: v.Name, From: v.From, Sensitive: true})
 			continue
 		}
 		val, _ := v.Value.Unmark()
-		text := strings.TrimSpace(string(hclwrite.TokensForValue(val).Bytes()))
-		out = append(out, fmt.Sprintf("%s = %s (%s)", v.Name, text, v.From))
+		set := varSet{Name: v.Name, From: v.From, hcl: strings.TrimSpace(string(hclwrite.TokensForValue(val).Bytes()))}
+		// A value JSON cannot hold (none is expected of a variable
+		// read from the command line or a file) goes without one.
+		if b, err := ctyjson.Marshal(val, val.Type()); err == nil {
+			set.Value = b
+		}
+		out = append(out, set)
 	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 // relBase is the directory diagnostics name files relative to: the

@@ -425,60 +425,36 @@ func writeSeries(b *strings.Builder, r *Report) {
 			fmt.Fprintf(b, "  badges and segment moves %s\n", note)
 		}
 		fmt.Fprintf(b, "  badges awarded\n")
-		tw = textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
-		fmt.Fprintf(tw, "  %s\t", head)
-		for _, x := range s.Periods[0].Badges {
-			fmt.Fprintf(tw, "%s\t", badgeTitle(r, x.Name))
+		names := make([]string, len(s.Periods[0].Badges))
+		for i, x := range s.Periods[0].Badges {
+			names[i] = badgeTitle(r, x.Name)
 		}
-		fmt.Fprintln(tw)
-		for _, p := range s.Periods {
-			fmt.Fprintf(tw, "  %s\t", label(p))
-			for _, x := range p.Badges {
-				fmt.Fprintf(tw, "%d\t", x.Count)
-			}
-			fmt.Fprintln(tw)
-		}
-		tw.Flush()
+		writePeriodTable(b, s.Periods, head, label, names, func(p Period, i int) string {
+			return fmt.Sprintf("%d", p.Badges[i].Count)
+		})
 	}
 	if len(s.Periods[0].Entered) > 0 {
 		if note := r.badgesNote(); note != "" && len(s.Periods[0].Badges) == 0 {
 			fmt.Fprintf(b, "  segment moves %s\n", note)
 		}
 		fmt.Fprintf(b, "  segments: members in and out\n")
-		tw = textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
-		fmt.Fprintf(tw, "  %s\t", head)
-		for _, x := range s.Periods[0].Entered {
-			fmt.Fprintf(tw, "%s\t", x.Name)
-		}
-		fmt.Fprintln(tw)
-		for _, p := range s.Periods {
-			fmt.Fprintf(tw, "  %s\t", label(p))
-			for i, x := range p.Entered {
-				fmt.Fprintf(tw, "+%d -%d\t", x.Count, p.Exited[i].Count)
-			}
-			fmt.Fprintln(tw)
-		}
-		tw.Flush()
+		writePeriodTable(b, s.Periods, head, label, countNames(s.Periods[0].Entered), func(p Period, i int) string {
+			return fmt.Sprintf("+%d -%d", p.Entered[i].Count, p.Exited[i].Count)
+		})
 	}
 	if len(s.Periods[0].Campaigns) > 0 {
 		if note := r.campaignsNote(); note != "" {
 			fmt.Fprintf(b, "  campaign runs %s\n", note)
 		}
 		fmt.Fprintf(b, "  campaigns: runs entered, at the goal (of them converted)\n")
-		tw = textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
-		fmt.Fprintf(tw, "  %s\t", head)
-		for _, x := range s.Periods[0].Campaigns {
-			fmt.Fprintf(tw, "%s\t", x.Name)
+		names := make([]string, len(s.Periods[0].Campaigns))
+		for i, x := range s.Periods[0].Campaigns {
+			names[i] = x.Name
 		}
-		fmt.Fprintln(tw)
-		for _, p := range s.Periods {
-			fmt.Fprintf(tw, "  %s\t", label(p))
-			for _, x := range p.Campaigns {
-				fmt.Fprintf(tw, "%d %d (%d)\t", x.Entered, x.Goal, x.Converted)
-			}
-			fmt.Fprintln(tw)
-		}
-		tw.Flush()
+		writePeriodTable(b, s.Periods, head, label, names, func(p Period, i int) string {
+			x := p.Campaigns[i]
+			return fmt.Sprintf("%d %d (%d)", x.Entered, x.Goal, x.Converted)
+		})
 	}
 	if slices.Contains(s.NotKept, "points") {
 		fmt.Fprintf(b, "  points by %s: not kept, points are counted by month (the Points section above; -by month adds them to each month)\n", s.By)
@@ -486,6 +462,35 @@ func writeSeries(b *strings.Builder, r *Report) {
 	if slices.Contains(s.NotKept, "segment_sizes") {
 		fmt.Fprintf(b, "  segment sizes by %s: not kept, a member's segments are stored but not their history (today's sizes: GET /v1/population, the dashboard)\n", s.By)
 	}
+}
+
+// writePeriodTable writes one table of the series: a column for each of
+// names, a row for each period, cell(p, i) giving the figure under the
+// i-th name. The periods all hold the same names in the same order.
+func writePeriodTable(b *strings.Builder, periods []Period, head string, label func(Period) string, names []string, cell func(p Period, i int) string) {
+	tw := textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
+	fmt.Fprintf(tw, "  %s\t", head)
+	for _, name := range names {
+		fmt.Fprintf(tw, "%s\t", name)
+	}
+	fmt.Fprintln(tw)
+	for _, p := range periods {
+		fmt.Fprintf(tw, "  %s\t", label(p))
+		for i := range names {
+			fmt.Fprintf(tw, "%s\t", cell(p, i))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// countNames is the names of counts, in their order.
+func countNames(counts []NamedCount) []string {
+	names := make([]string, len(counts))
+	for i, x := range counts {
+		names[i] = x.Name
+	}
+	return names
 }
 
 // badgeTitle is a badge's title in the report, else its name.

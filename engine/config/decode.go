@@ -421,12 +421,14 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	if a := b.attr("capacity"); a != nil && c.Capacity < 0 {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid capacity", "capacity must be 0 (no limit) or more.")
 	}
-	var set []setting // channel and role settings, checked against the platform
+	var set []setting       // channel and role settings, checked against the platform
+	var names []channelName // channels' names on the platform, checked against it
 	if a := b.attr("platform"); a != nil {
 		l.later = append(l.later, func() {
 			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
 				c.Platform = p
 				l.checkSupported(p, set)
+				l.checkChannelNames(p, names)
 				l.checkReservedRoles(p, c)
 				if why := l.opts.Platforms[p.Type].OneChannel; why != "" && len(c.Channels) > 1 {
 					l.errorf(&c.Channels[1].DeclRange, "Too many channels for this platform", "%s: %s. Keep one channel block in community %q; the first is at %s.", p.Addr(), why, name, at(c.Channels[0].DeclRange))
@@ -440,12 +442,21 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			continue
 		}
 		cs := l.open(cb, spec.block("channel"))
-		ch := &Channel{Name: cb.Labels[0], Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
+		ch := &Channel{Name: cb.Labels[0], Title: cs.str("title"), Topic: cs.str("topic"), Purpose: cs.str("purpose"), Color: cs.color("color"), Position: cs.num("position", i), Category: cs.str("category"),
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
-		set = append(set, settings(cs, "channel", []bool{ch.Topic != "", ch.Purpose != "", ch.Color != "", ch.Position != i, ch.Category != "", ch.Private, ch.PinHouseRules},
-			"topic", "purpose", "color", "position", "category", "private", "pin_house_rules")...)
+		set = append(set, settings(cs, "channel", []bool{ch.Title != "", ch.Topic != "", ch.Purpose != "", ch.Color != "", ch.Position != i, ch.Category != "", ch.Private, ch.PinHouseRules},
+			"title", "topic", "purpose", "color", "position", "category", "private", "pin_house_rules")...)
+		named := channelName{ch: ch, rng: cb.LabelRanges[0]}
+		if a := cs.attr("title"); a != nil {
+			named.rng, named.titled = a.Expr.Range(), true
+		}
+		if ch.Title == "" {
+			ch.Title = ch.Name
+		}
+		names = append(names, named)
 		c.Channels = append(c.Channels, ch)
 	}
+	l.checkChannelTitles(c, names)
 	seen = map[string]hcl.Range{}
 	for i, rb := range b.blocks("role") {
 		if !l.checkName("role", rb) || !l.unique(seen, "role", rb) {
@@ -591,8 +602,6 @@ func (l *loader) checkName(kind string, hb *hcl.Block) bool {
 		switch {
 		case titled[kind]:
 			hint = fmt.Sprintf(" Put the name people see in title (title = %q).", name)
-		case kind == "channel":
-			hint = " A channel has no display name apart from its block name, which is its name on the platform: use an ASCII name (and topic for words people read)."
 		}
 		l.errorf(&hb.LabelRanges[len(hb.Labels)-1], "Invalid "+kind+" name", "%q is not a valid %s name: block names must be ASCII letters, digits, _ or -, starting with a letter; they are what references, state and the CLI use.%s", name, kind, hint)
 		return false
@@ -602,7 +611,7 @@ func (l *loader) checkName(kind string, hb *hcl.Block) bool {
 
 // titled are the blocks with a title, the name people see, which may be
 // in any script.
-var titled = map[string]bool{"community": true, "role": true, "tier": true, "badge": true, "survey": true}
+var titled = map[string]bool{"community": true, "channel": true, "role": true, "tier": true, "badge": true, "survey": true}
 
 func (l *loader) unique(seen map[string]hcl.Range, kind string, hb *hcl.Block) bool {
 	name := hb.Labels[0]
@@ -880,6 +889,10 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			l.warnf(l.elemRange(onAttr.Expr, t), "member.left enrolls nobody here", "campaign %q is for members of the community (members = \"current\", the default), and someone who has just left is not one. For a win-back, set members = \"left\" and send by email.", name)
 		case t == "member.joined" && c.Members == MembersLeft:
 			l.warnf(l.elemRange(onAttr.Expr, t), "member.joined enrolls nobody here", "campaign %q is for members who have left (members = \"left\"), and someone who has just joined has not. Coming back is this campaign's goal: a member.joined ends the run as goal.", name)
+		case (t == "tier.changed" || t == "badge.awarded") && b.attr("reentry") == nil && b.attr("run_key") == nil:
+			// A level-up announcement that fires once and never again
+			// looks like a bug days later; the default suits onboarding.
+			l.warnf(l.elemRange(onAttr.Expr, t), t+" enrolls each member once", "campaign %q has no reentry, so it takes the default, \"never\": a member goes through it for their first %s only, and later ones pass unheard. Set reentry = \"always\" to hear every one (or reentry = \"never\" to say once is meant).", name, map[string]string{"tier.changed": "change of tier", "badge.awarded": "badge"}[t])
 		}
 	}
 	addr := "campaign." + name

@@ -122,11 +122,15 @@ func (l *loader) checkBotChannel(p *Platform, setting string) {
 		return // empty: every channel message goes to the group
 	}
 	var on, all []string
+	titled := "" // the block name of a channel titled name
 	for _, c := range l.cfg.Communities {
 		for _, ch := range c.Channels {
 			all = append(all, ch.Name)
 			if c.Platform == p {
 				on = append(on, ch.Name)
+				if ch.Title == name && titled == "" {
+					titled = ch.Name
+				}
 			}
 		}
 	}
@@ -138,6 +142,9 @@ func (l *loader) checkBotChannel(p *Platform, setting string) {
 		return // no channel blocks yet (the block's example alone)
 	}
 	hint := suggest(name, names)
+	if titled != "" {
+		hint = fmt.Sprintf(" %q is the title of channel %q: the setting names the block (%s = %q).", name, titled, setting, titled)
+	}
 	if hint == "" {
 		hint = fmt.Sprintf(" The channels are %s.", quoteList(slices.Compact(slices.Sorted(slices.Values(names)))))
 	}

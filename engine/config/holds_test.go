@@ -100,6 +100,17 @@ community "c" {
   platform = platform.bot.group
   channel "announcements" {}
 }`, []string{`3:Unknown channel:Did you mean "announcements"?`}},
+		{"bot channel named by its title", `
+platform "bot" "group" {
+  channel = "公告"
+}
+community "c" {
+  title    = "C"
+  platform = platform.bot.group
+  channel "announcements" {
+    title = "公告"
+  }
+}`, []string{`3:Unknown channel:"公告" is the title of channel "announcements": the setting names the block (channel = "announcements").`}},
 		{"bot channel of another community", `
 platform "bot" "group" {
   channel = "general"

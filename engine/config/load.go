@@ -73,6 +73,11 @@ type PlatformSpec struct {
 	// DingTalk group robot); other channels' messages are refused.
 	// validate refuses one naming no channel block.
 	ChannelSetting string
+	// ChannelNames, when set, are the channel names the platform keeps
+	// as written; validate refuses a channel whose name on the platform
+	// (its title, else its block name) the platform would refuse or
+	// store otherwise, since every plan would then rename it back.
+	ChannelNames *ChannelNames
 	// ChannelMarkdown, when set, says whether channel messages sent with
 	// these settings are read as markdown (a WeCom or DingTalk robot with
 	// msgtype = "markdown"). Templates then quote what members wrote, so

@@ -236,7 +236,12 @@ func (cfg *Config) Family(name string) (*Community, int) {
 
 // Channel is a channel inside a community.
 type Channel struct {
-	Name          string
+	// Name is the block label: the channel's address in references,
+	// state, moved and import blocks.
+	Name string
+	// Title is the channel's name on the platform, in any script; the
+	// block label when the block sets none.
+	Title         string
 	Topic         string
 	Purpose       string
 	Color         string

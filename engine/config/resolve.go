@@ -295,6 +295,7 @@ func (c *Config) ExprScope(eventType string) (rules.Scope, error) {
 		sc.Event[k] = t
 	}
 	sc.EventNames = rules.EventNames([]string{eventType})
+	sc.EventChoices = rules.EventChoices([]string{eventType})
 	return sc, nil
 }
 
@@ -361,6 +362,7 @@ func (l *loader) compileAll() {
 		if withEvent {
 			j.sc.Event, j.partial = eventScope(event)
 			j.sc.EventNames = rules.EventNames(event)
+			j.sc.EventChoices = rules.EventChoices(event)
 		}
 		jobs = append(jobs, j)
 	}
@@ -468,6 +470,7 @@ func (l *loader) compileAll() {
 	l.checkTierLadder()
 	l.checkRankGaps()
 	l.checkRankComparisons()
+	l.checkChannelComparisons()
 	for _, c := range l.cfg.Campaigns {
 		l.checkLeftRules(c)
 	}

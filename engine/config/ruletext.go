@@ -72,19 +72,14 @@ func templateText(expr hcl.Expression, ctx *hcl.EvalContext) (string, []textSpan
 				return "", nil, false
 			}
 		}
-		v, _ = v.Unmark()
-		if v.IsNull() || !v.IsKnown() {
+		s, ok := valueText(v)
+		if !ok {
 			return "", nil, false
 		}
-		var s string
-		if v.Type() == cty.Number {
-			s = NumberText(v.AsBigFloat())
-		} else {
-			c, err := convert.Convert(v, cty.String)
-			if err != nil || c.IsNull() || !c.IsKnown() {
-				return "", nil, false
-			}
-			s = c.AsString()
+		// HCL's value above stands for the part's errors; a directive's
+		// body is rendered again with its numbers short.
+		if d, ok := directiveText(p, ctx); ok {
+			s = d
 		}
 		spans = append(spans, textSpan{from: b.Len(), to: b.Len() + len(s), literal: literal, src: p.Range()})
 		b.WriteString(s)
@@ -92,12 +87,111 @@ func templateText(expr hcl.Expression, ctx *hcl.EvalContext) (string, []textSpan
 	return b.String(), spans, true
 }
 
+// valueText is a template part's value as text: a number as NumberText,
+// anything else as HCL converts it to a string. ok is false for a value
+// with no text (null, unknown, a list).
+func valueText(v cty.Value) (string, bool) {
+	v, _ = v.Unmark()
+	if v.IsNull() || !v.IsKnown() {
+		return "", false
+	}
+	if v.Type() == cty.Number {
+		return NumberText(v.AsBigFloat()), true
+	}
+	c, err := convert.Convert(v, cty.String)
+	if err != nil || c.IsNull() || !c.IsKnown() {
+		return "", false
+	}
+	return c.AsString(), true
+}
+
+// directiveText renders a template's %{if} or %{for} directive (or a
+// conditional inside ${}) with the numbers of its body as NumberText,
+// as templateText does a template's own parts: HCL would render the
+// body itself, numbers in their 512-bit form. ok is false for any other
+// part, or one it cannot render, which keeps HCL's text. Iteration
+// follows HCL's ForExpr: the collection unmarked, key and value bound
+// in a child context, element by element in cty's order.
+func directiveText(p hclsyntax.Expression, ctx *hcl.EvalContext) (string, bool) {
+	switch e := p.(type) {
+	case *hclsyntax.ConditionalExpr:
+		c, diags := e.Condition.Value(ctx)
+		if diags.HasErrors() {
+			return "", false
+		}
+		c, _ = c.Unmark()
+		if c.IsNull() || !c.IsKnown() || c.Type() != cty.Bool {
+			return "", false
+		}
+		if c.True() {
+			return partText(e.TrueResult, ctx)
+		}
+		return partText(e.FalseResult, ctx)
+	case *hclsyntax.TemplateJoinExpr:
+		f, ok := e.Tuple.(*hclsyntax.ForExpr)
+		if !ok || f.KeyExpr != nil || f.CondExpr != nil {
+			return "", false // no %{for} writes these
+		}
+		coll, diags := f.CollExpr.Value(ctx)
+		if diags.HasErrors() {
+			return "", false
+		}
+		coll, _ = coll.Unmark()
+		if coll.IsNull() || !coll.IsKnown() || !coll.CanIterateElements() {
+			return "", false
+		}
+		var b strings.Builder
+		for it := coll.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			child := ctx.NewChild()
+			child.Variables = map[string]cty.Value{f.ValVar: v}
+			if f.KeyVar != "" {
+				child.Variables[f.KeyVar] = k
+			}
+			s, ok := partText(f.ValExpr, child)
+			if !ok {
+				return "", false
+			}
+			b.WriteString(s)
+		}
+		return b.String(), true
+	}
+	return "", false
+}
+
+// partText is the text of a directive's body or a branch of a
+// conditional: a nested template by templateText, a nested directive
+// by directiveText, any other expression's value by valueText.
+func partText(e hclsyntax.Expression, ctx *hcl.EvalContext) (string, bool) {
+	if _, ok := e.(*hclsyntax.TemplateExpr); ok {
+		s, _, ok := templateText(e, ctx)
+		return s, ok
+	}
+	if s, ok := directiveText(e, ctx); ok {
+		return s, true
+	}
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return "", false
+	}
+	return valueText(v)
+}
+
 // TemplateString renders a string template (a message's text) with its
 // numbers as NumberText. ok is false when expr is no template or cannot
 // be rendered: then evaluate it as HCL does, for its diagnostics.
 func TemplateString(expr hcl.Expression, ctx *hcl.EvalContext) (string, bool) {
+	if w, ok := expr.(*hclsyntax.TemplateWrapExpr); ok {
+		// "${x}" gives x itself, which may be no text; a conditional
+		// that gives text has its numbers short as a directive's.
+		v, diags := w.Value(ctx)
+		if diags.HasErrors() || v.Type() != cty.String {
+			return "", false
+		}
+		return directiveText(w.Wrapped, ctx)
+	}
 	if _, ok := expr.(*hclsyntax.TemplateExpr); !ok {
-		return "", false // "${x}" gives x itself, which may be no text
+		return "", false
 	}
 	s, _, ok := templateText(expr, ctx)
 	return s, ok

@@ -38,29 +38,41 @@ func TestNumberText(t *testing.T) {
 }
 
 // A number interpolated into a rule is written as people write it, in
-// the rule hearth compiles and shows (plan, test, member why).
+// the rule hearth compiles and shows (plan, test, member why) and in a
+// description: in a plain ${} and inside %{if} and %{for} directives.
 func TestRuleNumbersShort(t *testing.T) {
-	cfg, diags := loadSrc(t, `
+	const head = `
 variable "x" {
   default = 601
+}
+variable "strict" {
+  default = true
 }
 locals {
   low = 0.9
 }
-segment "s" {
-  description = "at least ${var.x * local.low}"
-  when        = "member.points >= ${var.x * local.low} && member.points < ${var.x * 1.0} && member.points != ${1 / 3}"
-}
-`, testOptions(nil))
-	if len(diags) > 0 {
-		t.Fatalf("diagnostics:%s", describe(diags))
-	}
-	s := cfg.Segments[0]
-	if want := "member.points >= 540.9 && member.points < 601 && member.points != 0.3333333333333333"; s.When.Source != want {
-		t.Errorf("source %q, want %q", s.When.Source, want)
-	}
-	if s.Description != "at least 540.9" {
-		t.Errorf("description %q", s.Description)
+`
+	for _, tc := range []struct{ name, description, when, want string }{
+		{"plain", "at least ${var.x * local.low}",
+			"member.points >= ${var.x * local.low} && member.points < ${var.x * 1.0} && member.points != ${1 / 3}",
+			"member.points >= 540.9 && member.points < 601 && member.points != 0.3333333333333333"},
+		{"directives", "at least %{if var.strict}${var.x * 0.9}%{else}${var.x * 0.5}%{endif}",
+			"member.points >= %{if var.strict}${var.x * 0.9}%{endif} && member.points in [%{for n in [0.9, 0.5]}${n * var.x}, %{endfor}0]",
+			"member.points >= 540.9 && member.points in [540.9, 300.5, 0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, diags := loadSrc(t, head+"segment \"s\" {\n  description = \""+tc.description+"\"\n  when = \""+tc.when+"\"\n}\n", testOptions(nil))
+			if len(diags) > 0 {
+				t.Fatalf("diagnostics:%s", describe(diags))
+			}
+			s := cfg.Segments[0]
+			if s.When.Source != tc.want {
+				t.Errorf("source %q, want %q", s.When.Source, tc.want)
+			}
+			if s.Description != "at least 540.9" {
+				t.Errorf("description %q", s.Description)
+			}
+		})
 	}
 }
 

@@ -213,8 +213,9 @@ var Root = &Block{
 			Blocks: []*Block{
 				{
 					Type: "channel", Labels: []string{"name"},
-					Doc: "A channel, room or category of the community.",
+					Doc: "A channel, room or category of the community. Its block name is its address (references, state, moved and import blocks); title is its name on the platform.",
 					Attrs: append([]Attr{
+						{Name: "title", Kind: KindString, Doc: "Name shown on the platform, in any script (\"公告\", \"📣-announcements\", \"Help & Support\"); defaults to the block name. Changing it renames the channel in place. validate refuses a name the platform would refuse or change (Discord and Slack keep text channel names in lower case, without spaces)."},
 						{Name: "topic", Kind: KindString, Doc: "Channel topic."},
 						{Name: "purpose", Kind: KindString, Doc: "What the channel is for, where the platform keeps it apart from the topic (Slack's channel purpose)."},
 						{Name: "color", Kind: KindColor, Doc: "Color, where channels have one (a Discourse category's)."},

@@ -449,6 +449,13 @@ func TestMultilingual(t *testing.T) {
 	if cfg.Settings.State.Backend != "memory" {
 		t.Errorf("backend %q", cfg.Settings.State.Backend)
 	}
+	// A channel's title is its name on the platform; without one, its
+	// block name is.
+	chs := cfg.Communities[0].Channels
+	got := names(chs, func(c *config.Channel) string { return c.Name + "=" + c.Title })
+	if want := []string{"general=综合讨论", "help=help"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("channels %q, want %q", got, want)
+	}
 }
 
 func names[T any](xs []T, name func(T) string) []string {

@@ -666,6 +666,9 @@ func TestDashboardComparesVariants(t *testing.T) {
 		fmt.Sprintf(`(document.querySelector('table.variants[data-split="welcome"] tr[data-variant="b"]') || {textContent: ""}).textContent.includes(%q)`, want))
 	waitPage(t, ctx, shots, "variant a's row has its goal rate",
 		fmt.Sprintf(`(document.querySelector('table.variants tr[data-variant="a"]') || {textContent: ""}).textContent.includes(%q)`, fmt.Sprintf("%.1f%%", 100*split[0].GoalRate())))
+	// Each arm's messages beside its goals, as campaign show's queued.
+	waitPage(t, ctx, shots, "the variant table has a queued column",
+		`(document.querySelector('table.variants[data-split="welcome"] thead') || {textContent: ""}).textContent.includes("goal ratequeuedagainst a")`)
 	shot(t, ctx, shots, "dashboard-variants.png")
 }
 

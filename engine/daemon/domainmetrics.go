@@ -54,7 +54,8 @@ func newDomainMetrics() *domainMetrics {
 	}
 	d := &domainMetrics{
 		campaignEntries: counter("hearth_campaign_entries_total", "Runs started in a campaign (members entering it), by campaign.", "campaign"),
-		campaignSends:   counter("hearth_campaign_sends_total", "Messages a campaign's steps queued in the outbox, by campaign and step.", "campaign", "step"),
+		campaignSends: counter("hearth_campaign_sends_total",
+			"Messages a campaign's steps queued in the outbox, by campaign, step and the run's A/B variant (\"\" for runs without one, and for sends before the split gave one).", "campaign", "step", "variant"),
 		campaignGoals: counter("hearth_campaign_goals_total",
 			"Campaign runs that reached their goal (exit_when held, also after finishing within conversion_window), by campaign and A/B variant (\"\" for runs without one).", "campaign", "variant"),
 		campaignExits: counter("hearth_campaign_exits_total",
@@ -92,7 +93,7 @@ type domainCounters struct {
 
 type campaignCounters struct {
 	entries prometheus.Counter
-	sends   map[string]prometheus.Counter // by step
+	sends   map[string]map[string]prometheus.Counter // by step, then variant as arms are
 	// arms is by variant: "" for runs without one, and the variants the
 	// campaign's splits declare, so the series are bounded by the files.
 	arms map[string]*armCounters
@@ -112,6 +113,17 @@ func (c *campaignCounters) arm(variant string) *armCounters {
 		return a
 	}
 	return c.arms[""]
+}
+
+// send is the counter of step's sends in variant's runs; those of "" for
+// a variant the files no longer declare, as arm; nil for a step with no
+// send.
+func (c *campaignCounters) send(step, variant string) prometheus.Counter {
+	byVariant := c.sends[step]
+	if s := byVariant[variant]; s != nil {
+		return s
+	}
+	return byVariant[""]
 }
 
 // variantNames are the variants c's splits declare, in step order.
@@ -140,13 +152,22 @@ func (d *domainMetrics) load(old, cfg *config.Config) {
 		moderation: map[string]map[string]prometheus.Counter{}, alerts: map[string]prometheus.Counter{}}
 	for _, c := range cfg.Campaigns {
 		cc := &campaignCounters{entries: d.campaignEntries.WithLabelValues(c.Name),
-			sends: map[string]prometheus.Counter{}, arms: map[string]*armCounters{}}
+			sends: map[string]map[string]prometheus.Counter{}, arms: map[string]*armCounters{}}
+		variants := append([]string{""}, variantNames(c)...)
 		for _, st := range c.Steps {
-			if st.Send != nil {
-				cc.sends[st.Name] = d.campaignSends.WithLabelValues(c.Name, st.Name)
+			if st.Send == nil {
+				continue
 			}
+			// Every variant at every step: a goto can take a run back to
+			// a step before its split, and the series stay bounded by
+			// the files.
+			byVariant := map[string]prometheus.Counter{}
+			for _, v := range variants {
+				byVariant[v] = d.campaignSends.WithLabelValues(c.Name, st.Name, v)
+			}
+			cc.sends[st.Name] = byVariant
 		}
-		for _, v := range append([]string{""}, variantNames(c)...) {
+		for _, v := range variants {
 			a := &armCounters{goals: d.campaignGoals.WithLabelValues(c.Name, v), exits: map[string]prometheus.Counter{}}
 			if v != "" {
 				a.entries = d.variantEntries.WithLabelValues(c.Name, v)
@@ -189,14 +210,14 @@ func (d *domainMetrics) load(old, cfg *config.Config) {
 		}
 		for _, v := range variantNames(c) {
 			if cc.arms[v] == nil {
-				for _, vec := range []*prometheus.CounterVec{d.campaignGoals, d.campaignExits, d.variantEntries} {
+				for _, vec := range []*prometheus.CounterVec{d.campaignSends, d.campaignGoals, d.campaignExits, d.variantEntries} {
 					vec.DeletePartialMatch(prometheus.Labels{"campaign": c.Name, "variant": v})
 				}
 			}
 		}
 		for _, st := range c.Steps {
 			if _, still := cc.sends[st.Name]; !still && st.Send != nil {
-				d.campaignSends.DeleteLabelValues(c.Name, st.Name)
+				d.campaignSends.DeletePartialMatch(prometheus.Labels{"campaign": c.Name, "step": st.Name})
 			}
 		}
 	}
@@ -313,13 +334,14 @@ func (t *tally) outcome(o *state.Outcome) {
 		}
 	case state.KindAction:
 		// A campaign's send: its rule is the campaign's, its detail the
-		// outbox key, which ends with the step (state.SendKey).
+		// outbox key, which ends with the step (state.SendKey), and from
+		// the run's variant (absent without one).
 		name, ok := strings.CutPrefix(o.Rule, "campaign.")
 		if !ok || o.Change != "queue" {
 			return
 		}
 		if c := t.c.campaigns[name]; c != nil {
-			if s := c.sends[o.Detail[strings.LastIndexByte(o.Detail, '/')+1:]]; s != nil {
+			if s := c.send(o.Detail[strings.LastIndexByte(o.Detail, '/')+1:], o.From); s != nil {
 				t.inc = append(t.inc, s)
 			}
 		}

@@ -70,8 +70,8 @@ func TestDomainMetrics(t *testing.T) {
 	m := metricsText(t, f)
 	for _, want := range []string{
 		`hearth_campaign_entries_total{campaign="welcome"} 0`,
-		`hearth_campaign_sends_total{campaign="welcome",step="hello"} 0`,
-		`hearth_campaign_sends_total{campaign="welcome",step="later"} 0`,
+		`hearth_campaign_sends_total{campaign="welcome",step="hello",variant=""} 0`,
+		`hearth_campaign_sends_total{campaign="welcome",step="later",variant=""} 0`,
 		`hearth_campaign_goals_total{campaign="welcome",variant=""} 0`,
 		`hearth_campaign_exits_total{campaign="welcome",reason="goal",variant=""} 0`,
 		`hearth_campaign_exits_total{campaign="welcome",reason="stopped",variant=""} 0`,
@@ -111,8 +111,8 @@ func TestDomainMetrics(t *testing.T) {
 	m = metricsText(t, f)
 	for series, want := range map[string]float64{
 		`hearth_campaign_entries_total{campaign="welcome"}`:                            3,
-		`hearth_campaign_sends_total{campaign="welcome",step="hello"}`:                 3,
-		`hearth_campaign_sends_total{campaign="welcome",step="later"}`:                 0,
+		`hearth_campaign_sends_total{campaign="welcome",step="hello",variant=""}`:      3,
+		`hearth_campaign_sends_total{campaign="welcome",step="later",variant=""}`:      0,
 		`hearth_campaign_goals_total{campaign="welcome",variant=""}`:                   2, // bob's ad is a message too
 		`hearth_campaign_exits_total{campaign="welcome",reason="goal",variant=""}`:     2,
 		`hearth_campaign_exits_total{campaign="welcome",reason="finished",variant=""}`: 0,
@@ -314,5 +314,119 @@ func TestDomainMetricsByVariant(t *testing.T) {
 	}
 	if !strings.Contains(m, `hearth_campaign_goals_total{campaign="welcome",variant="c"} 0`+"\n") {
 		t.Error("the variant the reload added has no series at 0")
+	}
+}
+
+// A split campaign's sends are counted by the variant of the run that
+// made them, as its goals are, so a dashboard can set each arm's messages
+// against its goals: a send before the split is the run's before it has
+// a variant (""), each arm's own step counts in its variant, and a
+// reload that drops a variant drops its send series too. By the stable
+// hash m0, m3, m5 and m6 get b, the others a.
+func TestDomainMetricsSendsByVariant(t *testing.T) {
+	rules := `
+campaign "welcome" {
+  community = community.c
+  enter_on  = "member.joined"
+  exit_when = "member.messages >= 1"
+  step "hello" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+  step "pick" {
+    split {
+      variant "a" {
+        weight = 50
+        goto   = "nudge_a"
+      }
+      variant "b" {
+        weight = 50
+        goto   = "nudge_b"
+      }
+    }
+  }
+  step "nudge_a" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+    goto = "later"
+  }
+  step "nudge_b" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+    goto = "later"
+  }
+  step "later" {
+    wait = "30d"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+`
+	f := start(t, rules, "", func(o *daemon.Options) {
+		write(t, o.Dir, "main.hcl", domainMain)
+	})
+	m := metricsText(t, f)
+	for _, want := range []string{
+		`hearth_campaign_sends_total{campaign="welcome",step="hello",variant=""} 0`,
+		`hearth_campaign_sends_total{campaign="welcome",step="nudge_a",variant="a"} 0`,
+		`hearth_campaign_sends_total{campaign="welcome",step="nudge_b",variant="b"} 0`,
+		`hearth_campaign_sends_total{campaign="welcome",step="later",variant="b"} 0`,
+	} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("the first scrape lacks %s", want)
+		}
+	}
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	var evs strings.Builder
+	for i := range 8 {
+		fmt.Fprintf(&evs, `{"id":"j%d","type":"member.joined","member":"m%d","at":%q}`+"\n", i, i, at)
+	}
+	if code, out := post(t, f, "/v1/events", evs.String(), ""); code != http.StatusAccepted {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	m = metricsText(t, f)
+	for series, want := range map[string]float64{
+		`hearth_campaign_sends_total{campaign="welcome",step="hello",variant=""}`:    8,
+		`hearth_campaign_sends_total{campaign="welcome",step="hello",variant="a"}`:   0,
+		`hearth_campaign_sends_total{campaign="welcome",step="nudge_a",variant="a"}`: 4,
+		`hearth_campaign_sends_total{campaign="welcome",step="nudge_a",variant=""}`:  0,
+		`hearth_campaign_sends_total{campaign="welcome",step="nudge_b",variant="b"}`: 4,
+		`hearth_campaign_sends_total{campaign="welcome",step="nudge_b",variant="a"}`: 0,
+		`hearth_campaign_sends_total{campaign="welcome",step="later",variant="a"}`:   0,
+		`hearth_campaign_variant_entries_total{campaign="welcome",variant="a"}`:      4,
+		`hearth_campaign_variant_entries_total{campaign="welcome",variant="b"}`:      4,
+	} {
+		if got := sampleValue(t, m, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("served:\n%s", grepLines([]byte(m), "hearth_campaign_sends"))
+	}
+
+	write(t, f.dir, "rules.hcl", strings.Replace(rules, `variant "b"`, `variant "c"`, 1))
+	if r := f.d.Reload("test"); !r.OK {
+		t.Fatalf("reload: %+v", r.Diagnostics)
+	}
+	m = metricsText(t, f)
+	if strings.Contains(m, `variant="b"`) {
+		t.Errorf("after the reload that removed variant b, /metrics still has its series:\n%s", grepLines([]byte(m), "hearth_campaign_sends"))
+	}
+	if got := sampleValue(t, m, `hearth_campaign_sends_total{campaign="welcome",step="nudge_a",variant="a"}`); got != 4 {
+		t.Errorf("variant a's sends after the reload = %v, want 4", got)
+	}
+	if !strings.Contains(m, `hearth_campaign_sends_total{campaign="welcome",step="nudge_b",variant="c"} 0`+"\n") {
+		t.Error("the variant the reload added has no send series at 0")
 	}
 }

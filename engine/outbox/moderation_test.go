@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
-	"github.com/hearth-community/hearth/engine/config"
-	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -29,8 +27,6 @@ func TestPlatformSenderModerates(t *testing.T) {
 	}
 	lc.Close()
 
-	store := state.NewMemory()
-	b, _ := store.Begin(ctx)
 	at := time.Now().Add(-time.Minute)
 	act := func(key, kind, target string) state.Action {
 		return state.Action{Key: key, Kind: kind, Member: target, At: at, Platform: "platform.local.main", Community: "club", Target: target, Reason: "ads"}
@@ -39,14 +35,7 @@ func TestPlatformSenderModerates(t *testing.T) {
 	del.Message = spam.ID
 	mute := act("k-mute", "moderation.mute", ann.ID)
 	mute.Duration = time.Hour
-	_ = b.Enqueue([]state.Action{del, mute, act("k-kick", "moderation.kick", bob.ID), act("k-ban", "moderation.ban", cy.ID)})
-	_ = b.Commit()
-	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
-	defer sender.Close()
-	rep, err := outbox.New(store, sender, outbox.Options{}).RunOnce(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rep := sendOnce(t, reg, cfg, del, mute, act("k-kick", "moderation.kick", bob.ID), act("k-ban", "moderation.ban", cy.ID))
 	if rep.Sent != 4 {
 		t.Fatalf("report %+v; want 4 sent", rep)
 	}

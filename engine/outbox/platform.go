@@ -96,7 +96,7 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		return &PermanentError{Err: err}
 	}
 	caddr := "community." + a.Community
-	community, err := p.id(ctx, conn, plat.Addr(), caddr, platform.ReadRequest{Kind: platform.KindCommunity}, a.Community)
+	community, err := p.id(ctx, conn, plat.Addr(), caddr, platform.ReadRequest{Kind: platform.KindCommunity}, a.Community, a.Community)
 	if err != nil {
 		return err
 	}
@@ -110,13 +110,13 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		// message for that member.
 		req.Action, req.Member = platform.ActionDirectMessage, a.Target
 	case "send.channel":
-		ch, err := p.id(ctx, conn, plat.Addr(), caddr+".channel."+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target)
+		ch, err := p.id(ctx, conn, plat.Addr(), caddr+".channel."+a.Target, platform.ReadRequest{Kind: platform.KindChannel, Community: community}, a.Target, shownName(cfg, a.Community, platform.KindChannel, a.Target))
 		if err != nil {
 			return err
 		}
 		req.Action, req.Channel = platform.ActionChannelMessage, ch
 	case "role.add", "role.remove":
-		role, err := p.id(ctx, conn, plat.Addr(), caddr+".role."+a.Role, platform.ReadRequest{Kind: platform.KindRole, Community: community}, a.Role)
+		role, err := p.id(ctx, conn, plat.Addr(), caddr+".role."+a.Role, platform.ReadRequest{Kind: platform.KindRole, Community: community}, a.Role, shownName(cfg, a.Community, platform.KindRole, a.Role))
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		req.Lock, req.Raise = a.Kind == "trust_level.lock", a.Kind == "trust_level.raise"
 	case "member.move":
 		// Into a sub-community apply made; one not made yet waits.
-		into, err := p.id(ctx, conn, plat.Addr(), "community."+a.Into, platform.ReadRequest{Kind: platform.KindCommunity}, a.Into)
+		into, err := p.id(ctx, conn, plat.Addr(), "community."+a.Into, platform.ReadRequest{Kind: platform.KindCommunity}, a.Into, a.Into)
 		if err != nil {
 			return err
 		}
@@ -229,8 +229,10 @@ func (p *PlatformSender) conn(ctx context.Context, cfg *config.Config, plat *con
 }
 
 // id finds an object's platform id: in state by its hearth address, or
-// on the platform by name; the answer is remembered.
-func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr string, req platform.ReadRequest, name string) (string, error) {
+// on the platform by its name there (shown: a channel's or role's
+// title); the answer is remembered. A platform that cannot list objects
+// knows them by their block names (label).
+func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr string, req platform.ReadRequest, label, shown string) (string, error) {
 	key := plat + " " + addr
 	p.mu.Lock()
 	id, ok := p.ids[key]
@@ -240,7 +242,7 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr 
 		return id, nil
 	}
 	if gone && p.now().Sub(lookedAt) < missingFor {
-		return "", notThere(req.Kind, name)
+		return "", notThere(req.Kind, shown)
 	}
 	if p.Resources != nil {
 		rs, err := p.Resources(ctx)
@@ -263,14 +265,14 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr 
 	if !ok {
 		// Platforms that cannot list objects (webhooks, chat robots) know
 		// them by their hearth names.
-		return name, nil
+		return label, nil
 	}
 	objs, err := platform.ReadAll(ctx, reader, req)
 	if err != nil {
 		return "", err
 	}
 	for _, o := range objs {
-		if o.Attrs["name"] == name {
+		if o.Attrs["name"] == shown {
 			p.mu.Lock()
 			if p.ids == nil {
 				p.ids = map[string]string{}
@@ -287,7 +289,7 @@ func (p *PlatformSender) id(ctx context.Context, conn platform.Conn, plat, addr 
 	}
 	p.missing[key] = p.now()
 	p.mu.Unlock()
-	return "", notThere(req.Kind, name)
+	return "", notThere(req.Kind, shown)
 }
 
 func (p *PlatformSender) now() time.Time {
@@ -295,6 +297,31 @@ func (p *PlatformSender) now() time.Time {
 		return p.Now()
 	}
 	return time.Now()
+}
+
+// shownName is the name the channel or role block label of community
+// (or of its capacity family, for a sub-community) has on the platform:
+// its title. label itself when the configuration has no such block.
+func shownName(cfg *config.Config, community string, kind platform.Kind, label string) string {
+	c, _ := cfg.Family(community)
+	if c == nil {
+		return label
+	}
+	switch kind {
+	case platform.KindChannel:
+		for _, ch := range c.Channels {
+			if ch.Name == label {
+				return ch.Title
+			}
+		}
+	case platform.KindRole:
+		for _, r := range c.Roles {
+			if r.Name == label {
+				return r.Title
+			}
+		}
+	}
+	return label
 }
 
 func notThere(kind platform.Kind, name string) error {

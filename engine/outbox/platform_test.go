@@ -125,6 +125,63 @@ func TestPlatformSenderFindsObjectsInState(t *testing.T) {
 	}
 }
 
+// Without state, a channel and a role are found on the platform by their
+// titles, the names apply gave them, not by their block names.
+func TestPlatformSenderFindsTitledObjectsByTitle(t *testing.T) {
+	ctx := context.Background()
+	dir, reg, cfg := loadSrc(t, local.New(), `
+platform "local" "main" {
+  path = "platform.json"
+}
+community "club" {
+  title    = "Club"
+  platform = platform.local.main
+  channel "announcements" {
+    title = "公告"
+  }
+  role "core" {
+    title = "Core Team"
+  }
+}
+`)
+	conn := openLocal(t, cfg, dir)
+	co, ch := makeClub(t, conn, "club", "公告")
+	if _, err := conn.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: co, Attrs: map[string]string{"name": "Core Team"}}); err != nil {
+		t.Fatal(err)
+	}
+	mem, err := conn.Join(ctx, local.JoinRequest{Community: co, Name: "Ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	at := time.Now().Add(-time.Minute)
+	_ = b.Enqueue([]state.Action{
+		{Key: "k-ch", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: "announcements", Text: "欢迎 Ann"},
+		{Key: "k-role", Kind: "role.add", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: mem.ID, Role: "core"},
+	})
+	_ = b.Commit()
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	defer sender.Close()
+	rep, err := outbox.New(store, sender, outbox.Options{}).RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 2 {
+		t.Fatalf("report %+v; want the message and the role sent", rep)
+	}
+	rd := openLocal(t, cfg, dir)
+	msgs, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindMessage, Community: co})
+	if len(msgs) != 1 || msgs[0].Attrs["channel"] != ch {
+		t.Errorf("channel messages %+v; want one in %s", msgs, ch)
+	}
+	roles, _ := platform.ReadAll(ctx, rd, platform.ReadRequest{Kind: platform.KindRoleAssignment, Community: co})
+	if len(roles) != 1 || roles[0].Attrs["member"] != mem.ID {
+		t.Errorf("role assignments %+v", roles)
+	}
+}
+
 // Before hearth apply has made the community, its messages wait in the
 // outbox, and go out on the first round after apply.
 func TestPlatformSenderWaitsForApply(t *testing.T) {
@@ -212,8 +269,14 @@ community "club" {
 // registry of the adapter, which is local or wraps it.
 func loadClub(t *testing.T, adapter platform.Adapter) (string, *platform.Registry, *config.Config) {
 	t.Helper()
+	return loadSrc(t, adapter, clubSrc)
+}
+
+// loadSrc is loadClub with another configuration.
+func loadSrc(t *testing.T, adapter platform.Adapter, src string) (string, *platform.Registry, *config.Config) {
+	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(clubSrc), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	reg, err := platform.NewRegistry(adapter)
@@ -241,6 +304,32 @@ func openLocal(t *testing.T, cfg *config.Config, dir string) *local.Conn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn.(*local.Conn)
+}
+
+// sendOnce enqueues the actions in a new memory store and runs the
+// outbox once through the configuration's platforms; the sender closes
+// when the test ends.
+func sendOnce(t *testing.T, reg *platform.Registry, cfg *config.Config, actions ...state.Action) (*state.Memory, outbox.Report) {
+	t.Helper()
+	ctx := context.Background()
+	store := state.NewMemory()
+	b, err := store.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue(actions); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	t.Cleanup(func() { sender.Close() })
+	rep, err := outbox.New(store, sender, outbox.Options{}).RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, rep
 }
 
 // makeClub creates a community and a channel on the platform, as hearth
@@ -396,23 +485,13 @@ func TestPlatformSenderMovesIntoSubCommunity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := state.NewMemory()
-	b, _ := store.Begin(ctx)
 	at := time.Now().Add(-time.Minute)
-	_ = b.Enqueue([]state.Action{
-		{Key: "welcome/club-2/e1", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: "general", Text: "Welcome!"},
-		{Key: "campaign/onboarding/ann/1/1/hello", Kind: "send.dm", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: ann.ID, Text: "Hi Ann"},
-		{Key: "assign/club/e1/ann", Kind: "member.move", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Into: "club-2", Target: ann.ID},
-		{Key: "assign/club/e2/bo", Kind: "member.move", Member: "bo", At: at, Platform: "platform.local.main", Community: "club", Into: "club-3", Target: bo.ID},
-	})
-	_ = b.Commit()
-	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
-	defer sender.Close()
-	d := outbox.New(store, sender, outbox.Options{})
-	rep, err := d.RunOnce(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rep := sendOnce(t, reg, cfg,
+		state.Action{Key: "welcome/club-2/e1", Kind: "send.channel", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: "general", Text: "Welcome!"},
+		state.Action{Key: "campaign/onboarding/ann/1/1/hello", Kind: "send.dm", Member: "ann", At: at, Platform: "platform.local.main", Community: "club-2", Target: ann.ID, Text: "Hi Ann"},
+		state.Action{Key: "assign/club/e1/ann", Kind: "member.move", Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Into: "club-2", Target: ann.ID},
+		state.Action{Key: "assign/club/e2/bo", Kind: "member.move", Member: "bo", At: at, Platform: "platform.local.main", Community: "club", Into: "club-3", Target: bo.ID},
+	)
 	if rep.Sent != 3 || rep.Waiting != 1 {
 		t.Fatalf("report %+v; want 3 sent and the move into club-3 waiting", rep)
 	}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/adapters/local"
-	"github.com/hearth-community/hearth/engine/config"
-	"github.com/hearth-community/hearth/engine/outbox"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -60,21 +58,12 @@ func TestPlatformSenderTrustLevelsAndRevocations(t *testing.T) {
 		t.Fatal(err)
 	}
 	lc.Close()
-	store := state.NewMemory()
-	b, _ := store.Begin(ctx)
 	at := time.Now().Add(-time.Minute)
 	act := func(key, kind, role string) state.Action {
 		return state.Action{Key: key, Kind: kind, Member: "ann", At: at, Platform: "platform.local.main", Community: "club", Target: ann.ID, Role: role}
 	}
-	_ = b.Enqueue([]state.Action{act("a1", "trust_level.raise", "1"), act("a2", "trust_level.set", "2"), act("a3", "trust_level.lock", "4"),
-		act("a4", "trust_level.unlock", ""), act("a5", "badge.revoke", "Helper")})
-	_ = b.Commit()
-	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
-	defer sender.Close()
-	rep, err := outbox.New(store, sender, outbox.Options{}).RunOnce(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rep := sendOnce(t, reg, cfg, act("a1", "trust_level.raise", "1"), act("a2", "trust_level.set", "2"), act("a3", "trust_level.lock", "4"),
+		act("a4", "trust_level.unlock", ""), act("a5", "badge.revoke", "Helper"))
 	if rep.Sent != 5 {
 		t.Fatalf("report %+v; want 5 sent", rep)
 	}

@@ -49,7 +49,9 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 		add := func(d Desired) error {
 			d.Platform = paddr
 			for k := range d.Attrs {
-				if ignored(cfg.Settings.IgnoreChanges, d.Address+"."+k) {
+				// A channel's or role's name is its title in the files.
+				titled := k == "name" && (d.Kind == platform.KindChannel || d.Kind == platform.KindRole)
+				if ignored(cfg.Settings.IgnoreChanges, d.Address+"."+k) || titled && ignored(cfg.Settings.IgnoreChanges, d.Address+".title") {
 					d.Ignore = append(d.Ignore, k)
 				}
 			}
@@ -69,9 +71,9 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 		for _, ch := range c.Channels {
 			addr := caddr + ".channel." + ch.Name
 			if err := add(Desired{Address: addr, Kind: platform.KindChannel, Community: caddr,
-				Ignore: ch.Lifecycle.IgnoreChanges, PreventDestroy: ch.Lifecycle.PreventDestroy,
+				Ignore: titleIsName(ch.Lifecycle.IgnoreChanges), PreventDestroy: ch.Lifecycle.PreventDestroy,
 				Attrs: platform.Attrs{
-					"name": ch.Name, "topic": ch.Topic, "purpose": ch.Purpose, "color": ch.Color, "position": platform.FormatIntValue(ch.Position),
+					"name": ch.Title, "topic": ch.Topic, "purpose": ch.Purpose, "color": ch.Color, "position": platform.FormatIntValue(ch.Position),
 					"category": ch.Category, "private": platform.FormatBoolValue(ch.Private),
 				}}); err != nil {
 				return nil, err
@@ -88,15 +90,8 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: permissions: %w", r.Addr(), err)
 			}
-			// The config calls the shown name "title"; the platform "name".
-			ignore := slices.Clone(r.Lifecycle.IgnoreChanges)
-			for i, k := range ignore {
-				if k == "title" {
-					ignore[i] = "name"
-				}
-			}
 			if err := add(Desired{Address: r.Addr(), Kind: platform.KindRole, Community: caddr,
-				Ignore: ignore, PreventDestroy: r.Lifecycle.PreventDestroy,
+				Ignore: titleIsName(r.Lifecycle.IgnoreChanges), PreventDestroy: r.Lifecycle.PreventDestroy,
 				Attrs: platform.Attrs{
 					"name": r.Title, "color": r.Color, "permissions": perms,
 					"hoist": platform.FormatBoolValue(r.Hoist), "mentionable": platform.FormatBoolValue(r.Mentionable),
@@ -112,6 +107,19 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 		}
 	}
 	return out, nil
+}
+
+// titleIsName is a channel's or role's ignore_changes in platform
+// attribute names: the configuration calls the shown name "title", the
+// platform "name".
+func titleIsName(ignore []string) []string {
+	out := slices.Clone(ignore)
+	for i, k := range out {
+		if k == "title" {
+			out[i] = "name"
+		}
+	}
+	return out
 }
 
 func canonical(addr string, k platform.Kind, attrs platform.Attrs) (platform.Attrs, error) {

@@ -24,10 +24,24 @@ func (e *readError) Unwrap() error { return e.err }
 // Terraform reports a provider it cannot configure: the block, the
 // address called, what to check, and the error itself. Other errors are
 // returned as they are.
+//
+// A block that did not open because a credential setting is empty
+// (platform.EmptySettingError) is a diagnostic on that setting, naming
+// the variable to set.
 func Unreached(cfg *config.Config, err error) error {
 	var be *BlockError
 	if err == nil || errors.As(err, &be) {
 		return err
+	}
+	var oe *platform.OpenError
+	var empty *platform.EmptySettingError
+	if errors.As(err, &oe) && errors.As(err, &empty) {
+		rng, written := oe.Platform.SettingRanges[empty.Setting]
+		if !written {
+			rng = oe.Platform.DeclRange
+		}
+		summary, detail := empty.Hint(oe.Platform)
+		return blockError(rng, err, summary, "%s", detail)
 	}
 	f, ok := platform.DiagnoseConn(err)
 	if !ok {
@@ -35,7 +49,6 @@ func Unreached(cfg *config.Config, err error) error {
 	}
 	var p *config.Platform
 	cause := err
-	var oe *platform.OpenError
 	var re *readError
 	switch {
 	case errors.As(err, &oe):

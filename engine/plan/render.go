@@ -482,12 +482,9 @@ func (p *Plan) writeUnmanaged(b *strings.Builder, paint func(c, s string) string
 			continue
 		}
 		label := u.To[strings.LastIndexByte(u.To, '.')+1:]
-		switch {
-		case u.Kind == platform.KindRole && label != u.Name:
+		if label != u.Name {
 			fmt.Fprintf(b, "    %s %q { title = %q }\n", u.Kind, label, u.Name)
-		case label != u.Name:
-			fmt.Fprintf(b, "    %s %q {}   # a channel's name is its label: apply renames it\n", u.Kind, label)
-		default:
+		} else {
 			fmt.Fprintf(b, "    %s %q {}\n", u.Kind, label)
 		}
 		fmt.Fprintf(b, "    %s\n", strings.ReplaceAll(u.Import, "\n", "\n    "))

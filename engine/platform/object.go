@@ -172,7 +172,7 @@ var kinds = []KindSpec{
 		Doc:   "A channel or room.",
 		Order: "position, then creation",
 		Attrs: []AttrSpec{
-			{Name: "name", Format: FormatText, Required: true, Settable: true, Mutable: true, Doc: "Channel name."},
+			{Name: "name", Format: FormatText, Required: true, Settable: true, Mutable: true, Doc: "Name shown on the platform (the channel block's title, else its name)."},
 			{Name: "topic", Format: FormatText, Settable: true, Mutable: true, Doc: "Channel topic; \"\" for none."},
 			{Name: "purpose", Format: FormatText, Settable: true, Mutable: true, Doc: "What the channel is for, where the platform keeps it apart from the topic (Slack); \"\" for none."},
 			{Name: "color", Format: FormatColor, Settable: true, Mutable: true, Doc: "Color (a Discourse category's); \"\" for the platform's default."},

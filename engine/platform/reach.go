@@ -248,8 +248,14 @@ func urlSetting(p *config.Platform, host string) (name, urlHost string) {
 
 // ConnHint is what to check when err, from opening or calling platform
 // block p, is a failure to reach it or a refusal of its credentials
-// (ConnFailure.Hint), for a log line; "" for any other error.
+// (ConnFailure.Hint), or an empty credential setting
+// (EmptySettingError.Hint), for a log line; "" for any other error.
 func ConnHint(p *config.Platform, err error) string {
+	var empty *EmptySettingError
+	if errors.As(err, &empty) {
+		_, detail := empty.Hint(p)
+		return detail
+	}
 	f, ok := DiagnoseConn(err)
 	if !ok {
 		return ""

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,6 +69,10 @@ type Scope struct {
 	// tier or badge (segment.entered's segment), so that a literal
 	// compared with them is checked like in_segment's argument.
 	EventNames map[string]ArgKind
+	// EventChoices are the event attributes that only ever hold one of a
+	// few values (tier.changed's direction: "up" or "down"), so that a
+	// literal compared with them is checked against those values.
+	EventChoices map[string][]string
 }
 
 // Reads is what a compiled rule looks at.
@@ -740,6 +745,7 @@ func (p *precheck) visit(node *ast.Node) {
 // ['lurkers']): a misspelt name would never match, and the rule would
 // silently never hold.
 func (p *precheck) checkNamed(n *ast.BinaryNode) {
+	p.checkChoice(n)
 	var lits []ast.Node
 	kind, ok := ArgKind(0), false
 	switch n.Operator {
@@ -771,6 +777,56 @@ func (p *precheck) checkNamed(n *ast.BinaryNode) {
 				p.known(lit, "tier", lit.Value, p.scope.Tiers, "")
 			}
 		}
+	}
+}
+
+// checkChoice checks the literals compared with an event attribute of a
+// fixed set of values (event.direction == 'promoted'): such a rule would
+// silently never hold.
+func (p *precheck) checkChoice(n *ast.BinaryNode) {
+	choice := func(n ast.Node) (string, []string) {
+		m, ok := n.(*ast.MemberNode)
+		if !ok || p.scope.Event == nil {
+			return "", nil
+		}
+		id, isID := m.Node.(*ast.IdentifierNode)
+		prop, isStr := m.Property.(*ast.StringNode)
+		if !isID || !isStr || id.Value != "event" {
+			return "", nil
+		}
+		return prop.Value, p.scope.EventChoices[prop.Value]
+	}
+	var lits []ast.Node
+	var attr string
+	var values []string
+	switch n.Operator {
+	case "==", "!=":
+		if attr, values = choice(n.Left); values != nil {
+			lits = []ast.Node{n.Right}
+		} else if attr, values = choice(n.Right); values != nil {
+			lits = []ast.Node{n.Left}
+		}
+	case "in":
+		if attr, values = choice(n.Left); values != nil {
+			if arr, isArr := n.Right.(*ast.ArrayNode); isArr {
+				lits = arr.Nodes
+			}
+		}
+	}
+	for _, l := range lits {
+		lit, isStr := l.(*ast.StringNode)
+		if !isStr || slices.Contains(values, lit.Value) {
+			continue
+		}
+		quoted := make([]string, len(values))
+		for i, v := range values {
+			quoted[i] = strconv.Quote(v)
+		}
+		hint := "hearth sets it to one of " + strings.Join(quoted, ", ") + "."
+		if dym := DidYouMean(lit.Value, values); dym != "" {
+			hint = dym + " " + hint
+		}
+		p.errAt(lit, fmt.Sprintf("event.%s is never %q, so this comparison never holds.", attr, lit.Value), hint)
 	}
 }
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 )
@@ -199,6 +200,43 @@ var namedAttrs = map[string]map[string]ArgKind{
 	"segment.left":    {"segment": ArgSegment},
 	"tier.changed":    {"from": ArgTier, "to": ArgTier},
 	"badge.awarded":   {"badge": ArgBadge},
+}
+
+// choiceAttrs are the attributes of hearth's own events that only ever
+// hold one of a few values.
+var choiceAttrs = map[string]map[string][]string{
+	"tier.changed":        {"direction": {"down", "up"}},
+	"moderation.violated": {"action": {"ban", "flag", "kick", "mute", "remove", "warn"}},
+}
+
+// EventChoices is Scope.EventChoices for a rule listening to the types:
+// the attributes that hold one of a fixed set of values in every one of
+// them, with the values any of them can hold.
+func EventChoices(types []string) map[string][]string {
+	var out map[string][]string
+	for i, t := range types {
+		attrs := choiceAttrs[t]
+		if i == 0 {
+			out = maps.Clone(attrs)
+			continue
+		}
+		for k, vals := range out {
+			more, ok := attrs[k]
+			if !ok {
+				delete(out, k)
+				continue
+			}
+			merged := slices.Clone(vals)
+			for _, v := range more {
+				if !slices.Contains(merged, v) {
+					merged = append(merged, v)
+				}
+			}
+			sort.Strings(merged)
+			out[k] = merged
+		}
+	}
+	return out
 }
 
 // EventNames is Scope.EventNames for a rule listening to the types: the

@@ -140,6 +140,10 @@ func TestCompileErrors(t *testing.T) {
 		{`event.segment in ["active", "lurker"]`, "segment.entered", `no segment named "lurker"`, "", `"lurker"`},
 		{`event.to == "regular" && event.from == "cor"`, "tier.changed", `no tier named "cor"`, "", `"cor"`},
 		{`event.badge == "first_pst"`, "badge.awarded", `no badge named "first_pst"`, `Did you mean "first_post"?`, `"first_pst"`},
+		// So are values from a fixed set hearth sets.
+		{`event.direction == "promoted"`, "tier.changed", `event.direction is never "promoted"`, `hearth sets it to one of "down", "up".`, `"promoted"`},
+		{`"Up" != event.direction`, "tier.changed", `event.direction is never "Up"`, `Did you mean "up"?`, `"Up"`},
+		{`event.action in ["mute", "timeout"]`, "moderation.violated", `event.action is never "timeout"`, `"ban", "flag", "kick", "mute", "remove", "warn"`, `"timeout"`},
 	}
 	for _, tc := range cases {
 		sc := testScope
@@ -148,8 +152,9 @@ func TestCompileErrors(t *testing.T) {
 			sc.Event = map[string]AttrType{"referrer": TypeString}
 		case "":
 		default:
-			sc.Event = map[string]AttrType{"segment": TypeString, "from": TypeString, "to": TypeString, "badge": TypeString}
+			sc.Event = map[string]AttrType{"segment": TypeString, "from": TypeString, "to": TypeString, "badge": TypeString, "direction": TypeString, "action": TypeString}
 			sc.EventNames = EventNames([]string{tc.scope})
+			sc.EventChoices = EventChoices([]string{tc.scope})
 		}
 		_, errs := c.Compile(tc.src, sc)
 		if len(errs) == 0 {
@@ -196,11 +201,16 @@ func TestNamesCompared(t *testing.T) {
 		{`event.to == "" && event.from == "core"`, "tier.changed"},
 		{`event.segment == "anything"`, "segment.entered,meetup.attended"},
 		{`event.to == "anyone"`, "invite.sent"},
+		{`event.direction == "up"`, "tier.changed"},
+		{`event.action in ["mute", "ban"]`, "moderation.violated"},
+		// A custom type with an attribute of the same name holds anything.
+		{`event.direction == "north"`, "tier.changed,compass.turned"},
 	} {
 		sc := testScope
-		sc.Event = map[string]AttrType{"segment": TypeString, "from": TypeString, "to": TypeString}
+		sc.Event = map[string]AttrType{"segment": TypeString, "from": TypeString, "to": TypeString, "direction": TypeString, "action": TypeString}
 		if tc.types != "" {
 			sc.EventNames = EventNames(strings.Split(tc.types, ","))
+			sc.EventChoices = EventChoices(strings.Split(tc.types, ","))
 		}
 		if _, errs := c.Compile(tc.src, sc); errs != nil {
 			t.Errorf("%s on %s: %v", tc.src, tc.types, errs[0])

@@ -906,7 +906,9 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		m.Sends = append(prune(m.Sends, now, r.sendKeep), now)
 	}
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
-	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: now, Rule: rule, Event: cause, To: target, Detail: key})
+	// from is the run's A/B variant ("" before a split gives one), as an
+	// exit's to is: sends are counted by arm from the outcome alone.
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: now, Rule: rule, Event: cause, From: run.Variant, To: target, Detail: key})
 }
 
 // sendMessage is the message of step st's send to m at now in run: the

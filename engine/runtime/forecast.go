@@ -29,6 +29,12 @@ type Forecast struct {
 	// demote_after holds the member then, earlier).
 	TierText string    `json:"tier_text,omitempty"`
 	TierFrom time.Time `json:"tier_from,omitzero"`
+	// TierKeep is the rule that fails then, keep (when, for a tier
+	// without one), run on the member as the recheck at TierFrom finds
+	// them: its result and the value of everything it reads, so the
+	// forecast says which rule fails and on what, not only that it does.
+	// Absent when the tier is lost otherwise (the files dropped it).
+	TierKeep *Explanation `json:"tier_keep,omitempty"`
 	// Overdue says TierLost is at or before the time asked about: the
 	// recheck that demotes the member was due then, and the stored
 	// member has not had it (no daemon ran it yet).
@@ -116,17 +122,20 @@ func (r *Runtime) forecastTier(f *Forecast, m *state.Member, addr string, at tim
 		// when it loads these (Reevaluate); the forecast takes them as in
 		// force from the member's last evaluation, and schedules from there.
 		when := c.EvaluatedAt
+		before := tierBefore(c.Tier)
 		if _, _, err := r.Reevaluate(ctx, tl, []string{c.ID}, when); err != nil {
 			return
 		}
 		if c.Tier.Name != tier {
-			r.tierLost(f, m, c, tier, when, when, addr)
+			text, keep := r.lostWhy(c, before, addr, when)
+			r.tierLost(f, m, c, tier, when, when, text, keep)
 			return
 		}
 	}
 	end := at.Add(ForecastHorizon)
 	var from time.Time // the first recheck at which keep fails
 	var text string
+	var keep *Explanation
 	for range maxCatchUp {
 		t := c.RecheckAt
 		if t.IsZero() || t.After(end) {
@@ -135,34 +144,95 @@ func (r *Runtime) forecastTier(f *Forecast, m *state.Member, addr string, at tim
 		if v, _, err := r.Verdict(c, addr, nil, nil, t); err == nil && v != nil && from.IsZero() {
 			switch v.Decision {
 			case VerdictDemote, VerdictGrace, VerdictDemoteAfter:
-				from, text = t, v.Text
+				from, text, keep = t, v.Text, r.keepAt(c, tier, t)
 			}
 		}
+		before := tierBefore(c.Tier)
 		n, _, err := r.Recheck(ctx, tl, t, 1)
 		if err != nil || n == 0 {
 			return
 		}
 		if c.Tier.Name != tier {
 			if from.IsZero() {
+				// What the recheck itself did made keep fail (a grant
+				// expiring at t): the verdict before it could not see it.
 				from = t
+				text, keep = r.lostWhy(c, before, addr, t)
 			}
-			r.tierLost(f, m, c, tier, t, from, text)
+			r.tierLost(f, m, c, tier, t, from, text, keep)
 			return
+		}
+		if from.IsZero() {
+			// Kept by a grace period or demote_after though the recheck
+			// made keep fail (a grant expiring at t): keep fails from t.
+			if v, _, err := r.Verdict(c, addr, nil, nil, t); err == nil && v != nil && (v.Decision == VerdictGrace || v.Decision == VerdictDemoteAfter) {
+				from, text, keep = t, v.Text, r.keepAt(c, tier, t)
+			}
 		}
 	}
 }
 
+// tierBefore is a copy of ts, kept across a recheck that may rewrite its
+// lists in place.
+func tierBefore(ts state.TierState) state.TierState {
+	ts.Qualifying, ts.History = slices.Clone(ts.Qualifying), slices.Clone(ts.History)
+	return ts
+}
+
+// lostWhy is the verdict and the failing keep at t for c, a copy a
+// recheck or re-evaluation at t took off the tier addr names: c as that
+// left it (points expired, counts moved) but back on its tier state
+// before it, as the runtime weighed it in that very pass. text is ""
+// when that verdict is no demotion (tierLost then says what happened).
+func (r *Runtime) lostWhy(c *state.Member, before state.TierState, addr string, t time.Time) (text string, keep *Explanation) {
+	after := c.Tier
+	c.Tier = before
+	defer func() { c.Tier = after }()
+	if v, _, err := r.Verdict(c, addr, nil, nil, t); err == nil && v != nil && v.Decision == VerdictDemote {
+		text = v.Text
+	}
+	return text, r.keepAt(c, strings.TrimPrefix(addr, "tier."), t)
+}
+
+// keepAt is the rule keeping m on tier (keep, or when without one) run
+// for m at t; nil for a tier the configuration does not have.
+func (r *Runtime) keepAt(m *state.Member, tier string, t time.Time) *Explanation {
+	var rule string
+	for _, ct := range r.cfg.Tiers {
+		if ct.Name == tier {
+			rule = "tier." + tier + ".when"
+			if ct.Keep != nil {
+				rule = "tier." + tier + ".keep"
+			}
+		}
+	}
+	if rule == "" {
+		return nil
+	}
+	ex, err := r.Why(m, "tier."+tier, t)
+	if err != nil {
+		return nil
+	}
+	for i := range ex {
+		if ex[i].Rule == rule {
+			return &ex[i]
+		}
+	}
+	return nil
+}
+
 // tierLost records in f that the rechecks took c, a copy of m, off tier
 // at t, if that is a demotion: to no tier or one ranked lower. from and
-// text are the first verdict that keep fails, where one said so.
-func (r *Runtime) tierLost(f *Forecast, m, c *state.Member, tier string, t, from time.Time, text string) {
+// text are the first verdict that keep fails, where one said so, and keep
+// the rule that failed then.
+func (r *Runtime) tierLost(f *Forecast, m, c *state.Member, tier string, t, from time.Time, text string, keep *Explanation) {
 	if c.Tier.Name != "" && c.Tier.Rank > m.Tier.Rank {
 		return // promoted, by time alone (a qualifying window ending)
 	}
 	if text == "" {
 		text = fmt.Sprintf("demoted from %s to %s", tier, orNoTier(r.tierNamed(c.Tier.Name)))
 	}
-	f.TierLost, f.TierFrom, f.TierText = t.UTC(), from.UTC(), text
+	f.TierLost, f.TierFrom, f.TierText, f.TierKeep = t.UTC(), from.UTC(), text, keep
 }
 
 // timeline is the batch forecastTier runs its copy's rechecks in: the

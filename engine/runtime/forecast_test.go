@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,26 @@ tier "core" {
 }
 `
 
+// annPostedAt applies a message.posted by ann at each time, one batch
+// each, and reads ann back from the store.
+func annPostedAt(t *testing.T, rt *runtime.Runtime, store state.Store, times ...time.Time) *state.Member {
+	t.Helper()
+	for i, at := range times {
+		b, err := store.Begin(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := events.Event{ID: fmt.Sprintf("e%d", i), Type: "message.posted", Member: events.Member{ID: "ann"}, At: at}
+		if _, err := rt.Apply(context.Background(), b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return storedMember(t, store, "ann")
+}
+
 // The forecast lists the grants still to expire with the balance each
 // leaves, and finds when the member loses the tier those points keep
 // them on: at the first expiry that takes them below keep, or at the
@@ -40,9 +61,12 @@ func TestForecast(t *testing.T) {
 	for _, tc := range []struct {
 		name, grace string
 		lost        time.Duration // after t0
+		// The verdict when keep first fails: at the first expiry, which
+		// takes ann to 60 points, whether or not grace holds her then.
+		text string
 	}{
-		{"no grace", "", 30 * 24 * time.Hour},
-		{"grace past the expiry", `grace = "25d"`, 35 * 24 * time.Hour},
+		{"no grace", "", 30 * 24 * time.Hour, "would be demoted to no tier at the next evaluation: keep fails, and core has no grace or demote_after to hold it"},
+		{"grace past the expiry", `grace = "25d"`, 35 * 24 * time.Hour, "held by grace until 2026-02-05 10:00: keep fails, but the grace period (25d)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := forecastSrc
@@ -53,21 +77,9 @@ func TestForecast(t *testing.T) {
 			rt := runtime.New(cfg, nil)
 			store := state.NewMemory()
 			t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-			for i, at := range []time.Time{t0, t0.Add(10 * 24 * time.Hour)} {
-				b, _ := store.Begin(context.Background())
-				ev := events.Event{ID: fmt.Sprintf("e%d", i), Type: "message.posted", Member: events.Member{ID: "ann"}, At: at}
-				if _, err := rt.Apply(context.Background(), b, &ev); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.Commit(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			b, _ := store.Begin(context.Background())
-			m, err := b.Member("ann")
-			_ = b.Rollback()
-			if err != nil || m.Tier.Name != "core" || m.Points != 120 {
-				t.Fatalf("ann: %v %+v", err, m)
+			m := annPostedAt(t, rt, store, t0, t0.Add(10*24*time.Hour))
+			if m.Tier.Name != "core" || m.Points != 120 {
+				t.Fatalf("ann: %+v", m)
 			}
 			at := t0.Add(11 * 24 * time.Hour)
 			f := rt.Forecast(m, "tier.core", at)
@@ -77,6 +89,14 @@ func TestForecast(t *testing.T) {
 			}
 			if want := t0.Add(tc.lost); !f.TierLost.Equal(want) {
 				t.Errorf("tier lost at %s (%s); want %s", f.TierLost, f.TierText, want)
+			}
+			if want := t0.Add(30 * 24 * time.Hour); !f.TierFrom.Equal(want) || !strings.HasPrefix(f.TierText, tc.text) {
+				t.Errorf("verdict at %s: %q; want at %s: %q", f.TierFrom, f.TierText, want, tc.text)
+			}
+			// Which rule fails, and on what: the points the expiry left.
+			if k := f.TierKeep; k == nil || k.Rule != "tier.core.keep" || k.Result != false || len(k.Values) != 1 ||
+				k.Values[0].Name != "member.points" || k.Values[0].Value != 60 {
+				t.Errorf("failing keep: %+v; want tier.core.keep false on member.points 60", k)
 			}
 			// Of a tier the member is not on, only the points.
 			if g := rt.Forecast(m, "incentive.post", at); g == nil || !g.TierLost.IsZero() || len(g.Expiring) != 2 {
@@ -107,21 +127,9 @@ tier "active" {
 	rt := runtime.New(cfg, nil)
 	store := state.NewMemory()
 	t0 := time.Date(2026, 1, 1, 15, 30, 0, 0, time.UTC)
-	for i, at := range []time.Time{t0, t0.Add(3 * 24 * time.Hour)} {
-		b, _ := store.Begin(context.Background())
-		ev := events.Event{ID: fmt.Sprintf("e%d", i), Type: "message.posted", Member: events.Member{ID: "ann"}, At: at}
-		if _, err := rt.Apply(context.Background(), b, &ev); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, _ := store.Begin(context.Background())
-	m, err := b.Member("ann")
-	_ = b.Rollback()
-	if err != nil || m.Tier.Name != "active" {
-		t.Fatalf("ann: %v %+v", err, m)
+	m := annPostedAt(t, rt, store, t0, t0.Add(3*24*time.Hour))
+	if m.Tier.Name != "active" {
+		t.Fatalf("ann: %+v", m)
 	}
 	before := rt.Stats()
 	// The first post's day (2026-01-01) leaves the 10-day window at
@@ -138,7 +146,7 @@ tier "active" {
 			before.Rechecks, after.Rechecks, before.Evaluations, after.Evaluations)
 	}
 	// The daemon's timers demote at that very time.
-	b, _ = store.Begin(context.Background())
+	b, _ := store.Begin(context.Background())
 	if _, _, err := rt.Recheck(context.Background(), b, want.Add(-time.Nanosecond), 10); err != nil {
 		t.Fatal(err)
 	}

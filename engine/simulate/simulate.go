@@ -1000,10 +1000,10 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			if opt.Outcome == nil {
 				return nil
 			}
-			// The queue outcome's rule, event and target, at the time
-			// the outbox skips it; the detail is the action's key and why.
+			// The queue outcome's rule, event, variant and target, at the
+			// time the outbox skips it; the detail is the action's key and why.
 			return opt.Outcome(state.Outcome{Kind: state.KindAction, Member: a.Member, Name: a.Kind, Change: "skip", At: q.at,
-				Rule: q.o.Rule, Event: q.o.Event, To: q.o.To, Detail: a.Key + ": " + reason})
+				Rule: q.o.Rule, Event: q.o.Event, From: q.o.From, To: q.o.To, Detail: a.Key + ": " + reason})
 		},
 		hold: func(q *queued, a state.Action, reason string, until time.Time) error {
 			if q.warm {
@@ -1017,7 +1017,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 				return nil
 			}
 			return opt.Outcome(state.Outcome{Kind: state.KindAction, Member: a.Member, Name: a.Kind, Change: "defer", At: q.at,
-				Rule: q.o.Rule, Event: q.o.Event, To: q.o.To, Detail: a.Key + ": " + reason + ", until " + until.UTC().Format(time.RFC3339)})
+				Rule: q.o.Rule, Event: q.o.Event, From: q.o.From, To: q.o.To, Detail: a.Key + ": " + reason + ", until " + until.UTC().Format(time.RFC3339)})
 		},
 		sent: func(q *queued, a state.Action) {
 			if !q.warm && !opt.ReplayedAt.IsZero() && dl.expiresAt(a, opt.ReplayedAt) {

@@ -51,7 +51,7 @@ func OutcomeFields() []OutcomeField {
 		{"rule", "The address of the block that decided it: incentive.NAME, badge.NAME, tier.NAME, segment.NAME, campaign.NAME, alert.NAME, community.C.moderation.NAME; 'hearth member why MEMBER RULE' explains those of segments, tiers, badges, campaigns and incentives. A few name no block: points.expiry, survey (a survey answer hearth could not read), community.C.welcome_message, and a pardon's the moderation rule the operator named or \"all rules\"."},
 		{"event", "The id of the event that caused it: an event of the file or stream; EVENT/TYPE/NAME/MEMBER for an event hearth derived from one (tier.changed, badge.awarded ...); recheck:MEMBER:UNIXTIME for a member's time-based recheck; check:TIME for a community's check (alerts); operator for hearth campaign stop and hearth member pardon; for a points expiry, the event that granted them."},
 		{"points", "Points outcomes only: the points granted (negative for a grant that costs points) or taken back on expiry (negative)."},
-		{"from", "Tier outcomes: the tier left; absent when the member had none."},
+		{"from", "Tier outcomes: the tier left; absent when the member had none. Action outcomes of a campaign's send (queue, and hearth simulate's skip and defer): the run's A/B variant, absent without one (a campaign without a split, a send before the split gave one, and sends recorded before hearth wrote it)."},
 		{"to", "Tier outcomes: the tier entered, absent for none. Action outcomes: where the action goes: the member's platform id, an email address, a channel, a role (community.C.role.R) or a platform (platform.TYPE.NAME). Moderation outcomes: a mute's or ban's duration."},
 		{"detail", "More, per kind below: a badge's class, why a campaign run ended, an action's outbox key, a moderation decision's evidence ..."},
 		{OutcomeTitleField, "Badge and tier outcomes, in -outcomes lines only (hearth simulate and hearth replay; not stored): the title the files give the badge or tier name names (its name when it sets none; the summary's Badges rows show titles); absent for a block the files no longer have."},
@@ -120,10 +120,10 @@ func OutcomeKinds() []OutcomeKind {
 			Name: "The action's kind, as the outbox lists it: send.dm, send.email, send.channel, send.webhook, role.add, role.remove, badge.grant, badge.revoke, trust_level.set, trust_level.raise, trust_level.lock, trust_level.unlock, moderation.mute, moderation.kick, moderation.ban, moderation.delete, member.move (a join moved into a sub-community with room) ...",
 			Rule: "What queued it: campaign.NAME, tier.NAME or segment.NAME (a role), incentive.NAME (a platform badge), community.C.moderation.NAME, alert.NAME, community.C.welcome_message, survey.",
 			Changes: []OutcomeChange{
-				{"queue", "Put in the outbox; to is its target, detail its outbox key.", []string{"to", "detail"}},
+				{"queue", "Put in the outbox; to is its target, detail its outbox key; from, of a campaign's send, the run's A/B variant (absent without one), as on the run's exit.", []string{"from", "to", "detail"}},
 				{"failed", "A campaign send whose message could not be made from its template, or was longer than its platform takes; detail is the step and the error.", []string{"detail"}},
-				{"skip", "hearth simulate only: a queued send its sandbox outbox skipped at delivery, as hearth run's would (the member left, unsubscribed, came back before a win-back's message, or it expired: not sent within its campaign's expire_after); rule, event and to as queued, detail the outbox key and why.", []string{"to", "detail"}},
-				{"defer", "hearth simulate only: a queued campaign send its sandbox outbox held at delivery because it would go out inside its campaign's quiet hours, as hearth run's would; rule, event and to as queued, detail the outbox key, why and until when (RFC 3339).", []string{"to", "detail"}},
+				{"skip", "hearth simulate only: a queued send its sandbox outbox skipped at delivery, as hearth run's would (the member left, unsubscribed, came back before a win-back's message, or it expired: not sent within its campaign's expire_after); rule, event, from and to as queued, detail the outbox key and why.", []string{"from", "to", "detail"}},
+				{"defer", "hearth simulate only: a queued campaign send its sandbox outbox held at delivery because it would go out inside its campaign's quiet hours, as hearth run's would; rule, event, from and to as queued, detail the outbox key, why and until when (RFC 3339).", []string{"from", "to", "detail"}},
 			},
 		},
 		{

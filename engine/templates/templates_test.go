@@ -97,23 +97,39 @@ template "t" {
 }
 
 // A number computed in the configuration reads as written: HCL keeps
-// 0.9 * 601 at 512 bits, 540.8999…9995 with 150 digits.
+// 0.9 * 601 at 512 bits, 540.8999…9995 with 150 digits. So in a plain
+// ${}, inside %{if} and %{for} directives and in a conditional's nested
+// template; what members set is still quoted there.
 func TestRenderShortNumbers(t *testing.T) {
-	cfg, tpl := loadTemplate(t, `
+	for _, tc := range []struct{ name, text, want string }{
+		{"plain", `Read ${var.x * 0.9} posts, ${member.points * 0.9} more, ${var.x} in all.`, "Read 540.9 posts, 9.9 more, 601 in all."},
+		{"if", `%{if member.points > 10}${var.x * 0.9}%{else}none%{endif}`, "540.9"},
+		{"else", `%{if member.points > 100}many%{else}${member.points} of ${var.x * 0.9}%{endif}`, "11 of 540.9"},
+		{"for over a list", `%{for n in [1.1, 2.2]}${n * 3} %{endfor}`, "3.3 6.6 "},
+		{"for with keys", `%{for k, v in { a = 0.9, b = 0.001 }}${k}=${v * var.x};%{endfor}`, "a=540.9;b=0.601;"},
+		{"if inside for", `%{for n in [601, 2]}%{if n > 100}${n * 0.9}%{endif}%{endfor}`, "540.9"},
+		{"conditional's template", `${member.points > 10 ? "about ${var.x * 0.9 / 1000}" : "none"}`, "about 0.5409"},
+		{"conditional's template amid text", `Hi, ${member.points > 10 ? "about ${var.x * 0.9 / 1000}" : "none"}.`, "Hi, about 0.5409."},
+		{"quoted in a directive", `%{if true}${member.name} *${var.x * 0.9}*%{endif}`, "[x]\u2060(u) *540.9*"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, tpl := loadTemplate(t, `
 variable "x" {
   default = 601
 }
 template "t" {
   text = {
-    en = "Read ${var.x * 0.9} posts, ${member.points * 0.9} more, ${var.x} in all."
+    en = "`+tc.text+`"
   }
 }`)
-	msg, err := New(cfg).Render(tpl, &rules.Member{Name: "Ann", Points: 11}, nil, nil, time.Time{}, Plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "Read 540.9 posts, 9.9 more, 601 in all."; msg.Text != want {
-		t.Errorf("text %q, want %q", msg.Text, want)
+			msg, err := New(cfg).Render(tpl, &rules.Member{Name: "[x](u)", Points: 11}, nil, nil, time.Time{}, Markdown)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg.Text != tc.want {
+				t.Errorf("text %q, want %q", msg.Text, tc.want)
+			}
+		})
 	}
 }
 

@@ -7,6 +7,8 @@ campaign "tl1_welcome" {
   community   = community.rivet
   enter_on    = "tier.changed"
   enter_when  = "event.to == 'basic'"
+  # Once in a member's life, as Discourse sends it.
+  reentry = "never"
 
   step "congratulate" {
     send {
@@ -21,6 +23,8 @@ campaign "tl2_promotion" {
   community   = community.rivet
   enter_on    = "tier.changed"
   enter_when  = "event.to == 'member' && event.from != 'regular' && event.from != 'leader'"
+  # Once in a member's life, as Discourse sends it.
+  reentry = "never"
 
   step "congratulate" {
     send {

@@ -7,6 +7,8 @@ campaign "fan_nurture" {
   community   = community.inkwell
   enter_on    = "tier.changed"
   enter_when  = "event.to == 'fan'"
+  # Once: a fan who drops back and returns is nurtured no more.
+  reentry = "never"
   # The goal: becoming a supporter ends the campaign, wherever the member is.
   exit_when     = "tier_rank() >= rank_of('supporter')"
   frequency_cap = "2/7d"

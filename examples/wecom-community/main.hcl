@@ -73,7 +73,11 @@ community "makers" {
     3. 新人提问请耐心解答。
   EOT
 
+  # The block name is the channel's address (campaigns target
+  # community.makers.channel.announcements, the robot's channel setting
+  # names it); title is the group's name as members see it in WeCom.
   channel "announcements" {
+    title = "社区公告"
     topic = "活动通知与社区公告"
   }
 }

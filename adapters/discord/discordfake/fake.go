@@ -152,8 +152,23 @@ type Message struct {
 
 // New starts a fake with a bot user; close it with Close.
 func New(token string) *Server {
+	s := NewAPI(token, time.Now)
+	s.Server = httptest.NewServer(s)
+	return s
+}
+
+// NewAPI makes a fake with a bot user, held in memory, which no server
+// serves yet: it is the http.Handler of its API (and gateway, at /ws).
+// New serves one for a test; `hearth local serve discord` serves one on
+// loopback, as a stand-in to try a configuration against. Its embedded
+// httptest.Server is nil, so URL, APIURL and Close are New's only.
+//
+// Snowflakes are made from clock until SetClock changes it: a stand-in
+// gives a fixed time there, so its bot and first server have the same
+// ids every time it starts.
+func NewAPI(token string, clock func() time.Time) *Server {
 	s := &Server{
-		Token: token, now: time.Now,
+		Token: token, now: clock,
 		users: map[string]*User{}, guilds: map[string]*guild{}, channels: map[string]*Channel{},
 		messages: map[string][]*Message{}, pins: map[string][]string{}, nonces: map[string]string{},
 		dms: map[string]string{}, buckets: map[string]*bucket{}, BucketWindow: time.Second,
@@ -161,9 +176,11 @@ func New(token string) *Server {
 	s.routes = routeTable()
 	s.botID = s.id()
 	s.users[s.botID] = &User{ID: s.botID, Username: "hearth", Bot: true}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
+
+// ServeHTTP answers a request to the fake's API or gateway.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // APIURL is the base URL to give the adapter (api_url).
 func (s *Server) APIURL() string { return s.URL + "/api/v10" }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // body decodes a JSON object keeping which fields were sent, so PATCH
@@ -216,7 +217,10 @@ func (s *Server) channelFields(c *Channel, b map[string]json.RawMessage) *apiErr
 		return e
 	}
 	if has {
-		if name == "" || len(name) > 100 {
+		if c.Type == TypeText || c.Type == typeAnnouncement {
+			name = textChannelName(name)
+		}
+		if name == "" || utf8.RuneCountInString(name) > 100 {
 			return invalidForm("name", "Must be between 1 and 100 in length.")
 		}
 		c.Name = name
@@ -268,6 +272,20 @@ func (s *Server) channelFields(c *Channel, b map[string]json.RawMessage) *apiErr
 	return nil
 }
 
+// typeAnnouncement is Discord's announcement channel, named as a text
+// channel is.
+const typeAnnouncement = 5
+
+var dashes = regexp.MustCompile(`[\s-]+`)
+
+// textChannelName is a text channel's name as Discord keeps it: it
+// lower-cases the name and turns each run of spaces and dashes into one
+// dash ("Show  And-Tell" is kept as "show-and-tell"), so a name written
+// otherwise comes back changed.
+func textChannelName(name string) string {
+	return dashes.ReplaceAllString(strings.ToLower(strings.TrimSpace(name)), "-")
+}
+
 func (s *Server) createChannel(r *http.Request, p map[string]string) (any, *apiError) {
 	g, e := s.guild(p)
 	if e != nil {
@@ -284,7 +302,7 @@ func (s *Server) createChannel(r *http.Request, p map[string]string) (any, *apiE
 	if e != nil {
 		return nil, e
 	}
-	if typ != TypeText && typ != TypeCategory && typ != 2 && typ != 5 {
+	if typ != TypeText && typ != TypeCategory && typ != 2 && typ != typeAnnouncement {
 		return nil, invalidForm("type", "Value must be one of {0, 2, 4, 5, 13, 15, 16}.")
 	}
 	c := &Channel{ID: s.id(), Type: typ, GuildID: g.ID, Overwrites: []Overwrite{}}

@@ -197,6 +197,17 @@ func (f *Fake) Badge(name string) int {
 	return f.seq
 }
 
+// DisableBadge turns a badge off, as an admin does in Admin > Badges.
+func (f *Fake) DisableBadge(id int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, b := range f.badges {
+		if b.ID == id {
+			b.Enabled = false
+		}
+	}
+}
+
 // GrantByHand records a grant of a badge made by a moderator in the
 // admin pages, not through the API user.
 func (f *Fake) GrantByHand(userID string, badgeID int) {

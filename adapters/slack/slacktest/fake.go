@@ -88,14 +88,28 @@ func New(t interface {
 	Cleanup(func())
 }) *Fake {
 	t.Helper()
-	f := &Fake{Token: "xoxb-test-token", AdminToken: "xoxp-admin-token", TeamID: "T0000001", TeamName: "Test Workspace",
-		limits: map[string][]int{}, calls: map[string]int{}, clock: 1_700_000_000}
-	f.BotUserID = f.addUser("hearth", true)
-	f.server = httptest.NewServer(http.HandlerFunc(f.serve))
+	f := NewWorkspace()
+	f.server = httptest.NewServer(f)
 	f.URL = f.server.URL + "/api/"
 	t.Cleanup(f.server.Close)
 	return f
 }
+
+// NewWorkspace makes a fake workspace with the app's bot user, held in
+// memory, which no server serves yet: it is the http.Handler of the Web
+// API (under /api/). New serves one for a test; `hearth local serve
+// slack` serves one on loopback, as a stand-in to try a configuration
+// against. URL is New's; a caller that changes Token or TeamID does so
+// before serving.
+func NewWorkspace() *Fake {
+	f := &Fake{Token: "xoxb-test-token", AdminToken: "xoxp-admin-token", TeamID: "T0000001", TeamName: "Test Workspace",
+		limits: map[string][]int{}, calls: map[string]int{}, clock: 1_700_000_000}
+	f.BotUserID = f.addUser("hearth", true)
+	return f
+}
+
+// ServeHTTP answers a request to the Web API.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.serve(w, r) }
 
 // AddUser has a person join the workspace and returns their user id; it
 // queues a team_join event.
@@ -485,7 +499,8 @@ func (f *Fake) conversationsList(a args) (map[string]any, error) {
 }
 
 // validName follows Slack's channel naming: lower case letters, digits,
-// hyphens and underscores, at most 80 characters.
+// hyphens and underscores, at most 80 characters, not only hyphens and
+// underscores.
 func validName(name string) error {
 	switch {
 	case name == "":
@@ -497,6 +512,9 @@ func validName(name string) error {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
 			return apiError("invalid_name_specials")
 		}
+	}
+	if strings.Trim(name, "-_") == "" {
+		return apiError("invalid_name_punctuation")
 	}
 	return nil
 }
@@ -904,12 +922,16 @@ func (f *Fake) usergroupsList(a args) (map[string]any, error) {
 	return map[string]any{"usergroups": out}, nil
 }
 
-// handleTaken: a handle must be unique among user groups and users.
+// handleTaken: a handle must be unique among user groups, users and
+// channels, as Slack's usergroups.create documents.
 func (f *Fake) handleTaken(h, except string) bool {
 	for _, g := range f.groups {
 		if g.Handle == h && g.ID != except {
 			return true
 		}
+	}
+	if f.nameTaken(h, "") {
+		return true
 	}
 	for _, u := range f.users {
 		if u.Name == h {

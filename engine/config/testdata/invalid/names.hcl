@@ -18,7 +18,7 @@ community "explorers" {
   platform = platform.local.main
   channel "#general" { # ERROR: Invalid channel name
   }
-  channel "公告" { # ERROR: block names must be ASCII letters, digits, _ or -
+  channel "公告" { # ERROR: Put the name people see in title (title = "公告")
   }
 }
 

@@ -357,18 +357,18 @@ function variantTable(name, variants, before) {
           + `, p = ${(v.p ?? 1).toFixed(3)} (${verdict})`
         : "no ended runs to compare";
     }
-    return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), against].map((t) => h("td", { text: t })));
+    return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), fmt(v.sends || 0), against].map((t) => h("td", { text: t })));
   });
   if (before && before.entered) {
-    rows.push(h("tr", { "data-variant": "", class: "muted" }, ["(before split)", fmt(before.entered), fmt(before.active), fmt(before.goal), rate(before), "–"].map((t) => h("td", { text: t }))));
+    rows.push(h("tr", { "data-variant": "", class: "muted" }, ["(before split)", fmt(before.entered), fmt(before.active), fmt(before.goal), rate(before), fmt(before.sends || 0), "–"].map((t) => h("td", { text: t }))));
   }
-  let note = `goal rate: of each row's ended runs; against ${control.name}: the difference in points, relative to ${control.name}'s rate in parentheses, its 95% confidence interval (Newcombe) and p-value`;
+  let note = `goal rate: of each row's ended runs; queued: the messages its runs queued (what its goals cost); against ${control.name}: the difference in points, relative to ${control.name}'s rate in parentheses, its 95% confidence interval (Newcombe) and p-value`;
   if (small) note += `; small sample: fewer than 30 ended runs or 5 expected goals or non-goals on a side, too few to trust the p-value`;
   if (before && before.entered) note += "; (before split): runs the split gave no variant";
   if (comparisons > 1) note += `; ${variants.length} variants: p-values not corrected for multiple comparisons, significant below ${+alpha.toFixed(4)} (Bonferroni)`;
   return h("div", { class: "variants-box" },
     h("table", { class: "variants", "data-split": name },
-      h("thead", {}, h("tr", {}, ["variant", "entered", "running", "goal", "goal rate", "against " + control.name].map((t) => h("th", { text: t })))),
+      h("thead", {}, h("tr", {}, ["variant", "entered", "running", "goal", "goal rate", "queued", "against " + control.name].map((t) => h("th", { text: t })))),
       h("tbody", {}, rows)),
     h("p", { class: "muted variants-note", text: note }));
 }

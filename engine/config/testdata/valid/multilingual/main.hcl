@@ -15,7 +15,12 @@ platform "local" "main" {}
 community "makers" {
   title    = "创客"
   platform = platform.local.main
-  channel "general" {}
+  # The block name is the channel's address; title its name on the
+  # platform.
+  channel "general" {
+    title = "综合讨论"
+  }
+  channel "help" {}
   moderation "ads" {
     keywords = { zh-CN = ["广告", "加微信"], en = ["ads"] }
     action   = "remove"
