@@ -379,7 +379,7 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.out, "Held by their campaign's quiet hours until they end: %d.\n", rep.Held)
 	}
 	if rep.Expired > 0 {
-		fmt.Fprintf(s.out, "Skipped as expired, not sent within their campaign's expire_after of their time: %d.\n", rep.Expired)
+		fmt.Fprintf(s.out, "Skipped as expired, not sent within their campaign's expire_after (7d for a community's welcome) of their time: %d.\n", rep.Expired)
 	}
 	switch {
 	case rep.LeftAlone == 1:

@@ -102,6 +102,32 @@ not with -url, nor while hearth run serves the state. If the replay fails
 part way, the lines of the batch that failed may be in FILE, though its
 events were not applied: run it again, with a new FILE, to resume.
 
+-history applies the events to member state only, for history from
+before hearth ran (moving an existing community to hearth): identities,
+join and activity times, counts and their windows, community figures,
+and the tiers and segments they lead to, settled silently. No incentive
+grants (no points, no badges), no campaign is entered, no moderation rule
+or alert runs, and nothing is queued for a platform: no welcome, role,
+trust level, move or message. Tier and segment moves are kept as
+outcomes at their times, for member history. The time-based rules then
+run up to now (-until sets another time) in the same silence, so hearth
+run finds nothing of the past to do out loud; they are silent for every
+member due, so bring a state hearth run kept up to date first (hearth
+run does as it starts), or give -until the history's end. Campaign runs
+already under way in the state go on as their timers fall due. It needs the
+state to itself: not with -url, nor while hearth run serves the state.
+The summary says "History (-history)" ("history": true in -json). Events
+with ids already applied are skipped as duplicates, with -history or
+without, so history and live events under one id never count twice.
+
+Events dated more than 5m past this machine's clock are rejected lines,
+each with its line and why ("events.jsonl line 8: event at
+2027-03-01T00:00:00Z is 95d 12h in the future; the clock says ...; at
+most 5m ahead is accepted, as POST /v1/events accepts"), counted in
+"rejected" and failing -strict, as the daemon refuses them;
+-allow-future applies them (not through a daemon, whose -max-ahead
+decides).
+
 Use 'hearth simulate' to try rules without touching the store.
 
 Examples:
@@ -111,6 +137,7 @@ Examples:
   hearth replay -sort -strict -events unsorted.jsonl .
   hearth replay -events history.jsonl -outcomes /tmp/outcomes.jsonl .
   hearth replay -sort -events history.jsonl -until now .
+  hearth replay -history -sort -events last-year.jsonl .   # a migration: state only, nothing sent
 `
 
 func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
@@ -123,6 +150,8 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and apply its events sorted by time (stably).")
 	until := fs.String("until", "", "Run the time-based rules (rechecks) due up to this `TIME` after the events, as the daemon would have: RFC 3339, a date (its whole day) or \"now\". Default: the last event's time. Not through a daemon.")
 	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE` (mode 0600), as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
+	history := fs.Bool("history", false, "Apply the events to member state only, as history from before hearth ran: no points, badges, campaign entries, moderation, alerts, welcomes, roles or messages; tiers and segments settle silently, with the time-based rules run up to now (unless -until). Not through a daemon.")
+	allowFuture := fs.Bool("allow-future", false, "Apply events dated more than 5m past this machine's clock; without it they are rejected lines, as POST /v1/events refuses them.")
 	// The replay writes the store and reaches no platform: the daemon
 	// delivers what it queues, with its own tokens.
 	vf := varFlags{readOnly: true}
@@ -135,6 +164,12 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	untilAt, ok := untilFlag(s, *until)
 	if !ok {
 		return 1
+	}
+	if *url != "" && *history {
+		return argError(s, "replay", historyNoDaemon)
+	}
+	if *url != "" && *allowFuture {
+		return argError(s, "replay", "-allow-future applies in the replay itself; a daemon at -url refuses events past its own -max-ahead")
 	}
 	if *url != "" && !untilAt.IsZero() {
 		return argError(s, "replay", "-until runs the rechecks in the replay itself; a daemon at -url runs its own timers up to now")
@@ -169,6 +204,14 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 		fmt.Fprintf(s.err, "hearth replay: hearth run (pid %d) serves this state and runs its timers up to now itself: leave out -until.\n", a.PID)
 		return 1
 	}
+	if lock == nil && *history {
+		fmt.Fprintf(s.err, "hearth replay: hearth run (pid %d) serves this state: %s\n", a.PID, historyNoDaemon)
+		return 1
+	}
+	if lock == nil && *allowFuture {
+		fmt.Fprintf(s.err, "hearth replay: hearth run (pid %d) serves this state and refuses events past its -max-ahead: leave out -allow-future, or stop it first.\n", a.PID)
+		return 1
+	}
 	if lock == nil {
 		if !*asJSON { // -json says it in "daemon"
 			fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the events go through its API at %s.\n", a.PID, a.URL)
@@ -189,8 +232,16 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	defer closeIn()
 	bad := &skips{s: s, cmd: "replay", asJSON: *asJSON}
 	start := time.Now()
-	opt := simulate.Options{Store: store, BatchSize: *batch, Sort: *sortEvents, RecheckUntil: untilAt,
+	if *history && untilAt.IsZero() {
+		// History ends now: settled up to now in silence, members leave
+		// hearth run no rechecks of the past to make out loud.
+		untilAt = s.clock().UTC()
+	}
+	opt := simulate.Options{Store: store, BatchSize: *batch, Sort: *sortEvents, RecheckUntil: untilAt, History: *history,
 		BadEvent: func(e *events.Error) { bad.skip(e.In(eventsName(*eventsPath))) }}
+	if !*allowFuture {
+		opt.Now, opt.MaxAhead = s.clock(), daemon.DefaultMaxAhead
+	}
 	if *outcomes != "" {
 		write, done, ok := outcomesFile(s, "replay", *outcomes, cfg)
 		if !ok {
@@ -269,7 +320,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	fmt.Fprintf(s.out, "State: %s %s\n", cfg.Settings.State.Backend, storeWhere(cfg))
 	printSummary(s.out, cfg, sum, time.Since(start), true)
 	if n := expiredPending(ctx, store, cfg, s.clock()); n > 0 {
-		fmt.Fprintf(s.out, "%s already older than their campaign's expire_after (7d unless set): hearth run will skip them as expired, not send them.\n",
+		fmt.Fprintf(s.out, "%s already older than their campaign's expire_after (7d unless set; 7d for a community's welcome): hearth run will skip them as expired, not send them. History from before hearth ran is best replayed with -history, which queues none.\n",
 			plural(n, "message queued is", "messages queued are"))
 	}
 	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
@@ -287,6 +338,11 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	}
 	return code
 }
+
+// historyNoDaemon is why -history is not sent to a daemon: its timers
+// would run the members' later rechecks out loud, and no sender of
+// events over the network may switch off rewards, moderation and alerts.
+const historyNoDaemon = "-history applies the events in the replay itself, with the state to itself: a daemon runs the rechecks after them out loud, and takes no history over its API. Stop hearth run, replay with -history, then start it again."
 
 // untilFlag reads replay's -until: "now" is the command's clock, a date
 // its whole day; a time after now is refused, as no timer has run then.

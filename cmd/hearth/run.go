@@ -132,7 +132,12 @@ before an event above them in the file are applied at their own time,
 but their members' rules saw the events above them first: when the file
 is in, one warning gives their count and the first one's line and time.
 -sort reads the whole file into memory first and applies its events
-sorted stably by "at", as hearth replay -sort does.
+sorted stably by "at", as hearth replay -sort does. Once the file is in,
+a line on standard output and an "events file applied" log entry give
+its counts (applied, duplicates, bad, too_old, future, took). Its events
+are applied as live ones: history from before hearth ran, which should
+earn no rewards and enter no campaign, is for 'hearth replay -history'
+with hearth run stopped.
 
 The dashboard at http://ADDR/ shows all of this in a browser. Its URLs
 are relative, so a reverse proxy may serve it under a path prefix
@@ -600,7 +605,11 @@ func feedFile(ctx context.Context, s *stdio, d *daemon.Daemon, f *os.File, batch
 	if res.Future > 0 {
 		tooOld += fmt.Sprintf(", %d dated in the future (past -max-ahead; skipped)", res.Future)
 	}
-	fmt.Fprintf(s.out, "applied %s: %s, %s, %d bad%s, in %s\n", path, plural(res.Accepted, "event", "events"), plural(res.Duplicates, "duplicate", "duplicates"), res.Bad, tooOld, time.Since(start).Round(time.Millisecond))
+	took := time.Since(start).Round(time.Millisecond)
+	fmt.Fprintf(s.out, "applied %s: %s, %s, %d bad%s, in %s\n", path, plural(res.Accepted, "event", "events"), plural(res.Duplicates, "duplicate", "duplicates"), res.Bad, tooOld, took)
+	// And in the log, for those who read JSON logs, not standard output:
+	// the one line that says the file is in.
+	log.Info("events file applied", append(counts, "too_old", res.TooOld, "future", res.Future, "took", took)...)
 }
 
 // logOutOfOrder logs, once a file is fed, the events it held dated

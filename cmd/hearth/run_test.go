@@ -137,6 +137,10 @@ func TestRunFeedsEventsFile(t *testing.T) {
 	if !strings.Contains(out.String(), "applied ../../examples/quickstart/events.jsonl: 2414 events, 0 duplicates, 0 bad") {
 		t.Errorf("output: %s", out.String())
 	}
+	// The log says so too, for those who read the logs alone.
+	if !strings.Contains(errb.String(), `"msg":"events file applied","file":"../../examples/quickstart/events.jsonl","applied":2414,"duplicates":0,"bad":0,"too_old":0,"future":0,"took":"`) {
+		t.Errorf("log has no line for the file applied:\n%s", errb.String())
+	}
 }
 
 // Stopped while an events file goes in, the daemon says how to go on,

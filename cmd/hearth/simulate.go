@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/simulate"
@@ -91,6 +92,27 @@ late: older than its campaign's expire_after, it is skipped as expired
 ("expired_at_delivery" in -json); inside its campaign's quiet hours, it
 waits for their end ("Held at delivery", "held_at_delivery", and a
 "change":"defer" outcome).
+
+hearth replay of the same events leaves their sends in the state's
+outbox instead, which hearth run delivers at the wall clock: those older
+by then than their campaign's expire_after (7d unless set, and 7d for a
+community's welcome) are skipped as expired. The summary lists, of the
+sends that would happen, those a replay now would see skipped so ("Of
+the sends, skipped as expired if replayed now"; "expired_if_replayed",
+by action, with "replayed_at" in -json), for the reason the outbox
+stores ("expired: not sent within 1w of its time ..."): hearth replay's
+summary warns about the same messages. History from before hearth ran is
+best replayed with -history, which sends nothing: with -history here too,
+the summary is of what hearth replay -history would do (state only: no
+points, badges, campaign entries, moderation, alerts or sends; see
+'hearth replay -h').
+
+Events dated more than 5m past this machine's clock are rejected lines,
+each with its line and why ("events.jsonl line 8: event at
+2027-03-01T00:00:00Z is 95d 12h in the future; the clock says ...; at
+most 5m ahead is accepted, as POST /v1/events accepts"), as the daemon
+refuses them; -allow-future replays them, for a synthetic workload
+dated ahead.
 
 -outcomes FILE writes everything the rules did, one JSON line each, as
 GET /v1/members/ID/history gives a member's:
@@ -231,6 +253,7 @@ Examples:
   hearth simulate -events examples/health-report/events.jsonl -report-json /tmp/health.json examples/health-report
   hearth simulate -strict -events history.jsonl .   # exit 1 if a line was rejected or out of order
   hearth simulate -sort -events unsorted.jsonl .     # sort by time in memory first
+  hearth simulate -history -events last-year.jsonl . # what hearth replay -history would leave
   hearth simulate -events history.jsonl -baseline-ref main .   # what this branch's rules change
   hearth simulate -events history.jsonl -baseline ../rules-before -members -detailed-exitcode .
 `
@@ -246,6 +269,8 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE` (mode 0600).")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and replay its events sorted by time (stably).")
+	history := fs.Bool("history", false, "Apply the events to member state only, as hearth replay -history does: no points, badges, campaign entries, moderation, alerts or sends; tiers and segments settle silently.")
+	allowFuture := fs.Bool("allow-future", false, "Replay events dated more than 5m past this machine's clock (a synthetic workload); without it they are rejected lines, as POST /v1/events refuses them.")
 	var cf compareFlags
 	cf.register(fs)
 	s.registerNoColor(fs)
@@ -281,6 +306,14 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 		return argError(s, "simulate", "-cold skips the events before -from: give -from too")
 	}
 	opt.Cold = *cold
+	opt.History = *history
+	if opt.History && opt.To.IsZero() {
+		// As hearth replay -history: settled up to now.
+		opt.RecheckUntil = s.clock().UTC()
+	}
+	if !*allowFuture {
+		opt.Now, opt.MaxAhead = s.clock(), daemon.DefaultMaxAhead
+	}
 	if !opt.From.IsZero() && !opt.To.IsZero() && opt.From.After(opt.To) {
 		fmt.Fprintf(s.err, "hearth simulate: -from %s is after -to %s: the window would hold no events.\n", *from, *to)
 		return 1
@@ -296,6 +329,10 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	if !ok {
 		return 1
 	}
+	// The sends a replay of these events today would leave to hearth
+	// run's outbox, which delivers them today (not in a comparison, which
+	// compares what the rules do).
+	opt.ReplayedAt = s.clock()
 	in, closeIn, ok := openEvents(s, "simulate", *eventsPath)
 	if !ok {
 		return 1
@@ -538,6 +575,9 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	fmt.Fprintf(w, "Replayed %s%s for %s in %s (%s, %d rejected, %d out of range).\n",
 		plural(sum.Events, "event", "events"), span, plural(sum.Members, "member", "members"), took.Round(time.Millisecond),
 		plural(sum.Duplicates, "duplicate", "duplicates"), sum.Rejected, sum.Skipped)
+	if sum.History {
+		fmt.Fprintln(w, "History (-history): member state only. No points, badges, campaign entries, moderation, alerts or actions; tiers and segments settled silently.")
+	}
 	switch {
 	case sum.Warmup > 0:
 		fmt.Fprintf(w, "Warm-up: %s before %s built the members' state first and count nowhere below; badge holders, tiers and segments are as they stand at the end (-cold skips them instead).\n",
@@ -790,6 +830,14 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.HeldAtDelivery[name])
 		}
 	}
+	if len(sum.ExpiredIfReplayed) > 0 {
+		// The sandbox delivers at event time; hearth run delivers what
+		// a replay queues at the wall clock, too late for these.
+		section("Of them, skipped as expired if replayed now", "count")
+		for _, name := range simulate.Names(sum.ExpiredIfReplayed) {
+			fmt.Fprintf(tw, "  %s\t%d\n", strings.TrimSpace(name), sum.ExpiredIfReplayed[name])
+		}
+	}
 	_ = tw.Flush()
 	for _, c := range cfg.Campaigns {
 		if f := sum.Campaigns[c.Name]; f != nil && f.Refused > 0 {
@@ -797,6 +845,10 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 		}
 	}
 	printFlapping(w, cfg, sum.Flapping, stored)
+	if n := total(sum.ExpiredIfReplayed); n > 0 {
+		fmt.Fprintf(w, "\nThe sandbox sends at event time; hearth replay of these events leaves them to hearth run, which sends at %s at the earliest: %s then older than their campaign's expire_after (7d unless set; 7d for a community's welcome) and skipped as expired. History from before hearth ran: hearth replay -history applies it to member state and sends nothing.\n",
+			utcMinute(sum.ReplayedAt.Time), plural(n, "send is", "sends are"))
+	}
 	if stored && len(sum.Sends) > 0 {
 		fmt.Fprintln(w, "\nhearth run delivers them (hearth outbox list shows them; hearth outbox send sends them now).")
 	}
@@ -837,4 +889,13 @@ func printFlapping(w io.Writer, cfg *config.Config, flapping map[string]*simulat
 		fmt.Fprintf(w, "\nTier %s flapped: %s promoted to it again after a demotion from it, %s in all (most returns: member %s, %s).\n  %s; %s.\n",
 			name, plural(f.Members, "member was", "members were"), plural(f.Returns, "time", "times"), f.Example, plural(f.ExampleReturns, "time", "times"), f.Hint, tell)
 	}
+}
+
+// total adds up the counts of a summary's table.
+func total(counts map[string]int) int {
+	n := 0
+	for _, v := range counts {
+		n += v
+	}
+	return n
 }

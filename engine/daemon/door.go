@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
 )
@@ -181,28 +181,5 @@ func (d *Daemon) checkAhead(now time.Time, ev *events.Event) error {
 	return nil
 }
 
-// roughly writes a duration in its two largest units, years and days
-// down to seconds: "10y 3d", "2h 5m", "5m", "6m 30s".
-func roughly(d time.Duration) string {
-	const day = 24 * time.Hour
-	units := []struct {
-		name string
-		d    time.Duration
-	}{{"y", 365 * day}, {"d", day}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
-	var parts []string
-	for _, u := range units {
-		if n := d / u.d; n > 0 || len(parts) > 0 {
-			if n > 0 {
-				parts = append(parts, fmt.Sprintf("%d%s", n, u.name))
-			}
-			d -= n * u.d
-			if len(parts) == 2 || (len(parts) == 1 && n == 0) {
-				break
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return d.String()
-	}
-	return strings.Join(parts, " ")
-}
+// roughly writes a duration in its two largest units (durations.Roughly).
+func roughly(d time.Duration) string { return durations.Roughly(d) }

@@ -217,6 +217,32 @@ func Format(d time.Duration) string {
 	return b.String()
 }
 
+// Roughly writes a duration in its two largest units, years and days
+// down to seconds: "10y 3d", "2h 5m", "5m", "6m 30s": how far an event's time is ahead, in a refusal.
+func Roughly(d time.Duration) string {
+	const day = 24 * time.Hour
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"y", 365 * day}, {"d", day}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+	var parts []string
+	for _, u := range units {
+		if n := d / u.d; n > 0 || len(parts) > 0 {
+			if n > 0 {
+				parts = append(parts, fmt.Sprintf("%d%s", n, u.name))
+			}
+			d -= n * u.d
+			if len(parts) == 2 || (len(parts) == 1 && n == 0) {
+				break
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return d.String()
+	}
+	return strings.Join(parts, " ")
+}
+
 // Rate is "at most Count per Window", written "5/30d".
 type Rate struct {
 	Count  int

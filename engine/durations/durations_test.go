@@ -190,3 +190,25 @@ func TestFormatDays(t *testing.T) {
 		}
 	}
 }
+
+// Roughly keeps a duration's two largest units, for how far an event is
+// ahead of the clock in a refusal.
+func TestRoughly(t *testing.T) {
+	day := 24 * time.Hour
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{9*365*day + 39*day + 5*time.Hour, "9y 39d"},
+		{95*day + 12*time.Hour, "95d 12h"},
+		{365 * day, "1y"},
+		{2*time.Hour + 5*time.Minute + 7*time.Second, "2h 5m"},
+		{6*time.Minute + 30*time.Second, "6m 30s"},
+		{5 * time.Minute, "5m"},
+		{300 * time.Millisecond, "300ms"},
+	} {
+		if got := Roughly(c.d); got != c.want {
+			t.Errorf("Roughly(%s) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

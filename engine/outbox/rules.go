@@ -16,8 +16,10 @@ import (
 // event time and never reads the clock). A campaign's quiet hours hold a
 // send whose delivery falls inside them until they end, and its
 // expire_after skips one not delivered within that long of its time.
-// Actions that are not a campaign's sends (a welcome, a role, a
-// moderation decision) and transactional sends are left to go.
+// A community's welcome message expires as a campaign's sends do by
+// default (config.DefaultExpireAfter): a join replayed from history
+// posts no welcome today. Other actions (a role, a moderation decision)
+// and transactional sends are left to go.
 //
 // The dispatcher decides with it, and the sandbox (hearth simulate, hearth
 // test) at the time it would deliver, so the two cannot disagree. A Rules
@@ -57,6 +59,12 @@ type Delivery struct {
 func (r *Rules) Decide(a state.Action, recipients map[string]state.Recipient, at time.Time) Delivery {
 	if reason := SkipReason(a, recipients); reason != "" {
 		return Delivery{Skip: reason}
+	}
+	if r != nil && state.IsWelcome(&a) {
+		if after := config.DefaultExpireAfter; at.Sub(a.At) > after {
+			return Delivery{Skip: state.OutboxExpired(durations.Format(after), a.At), Expired: true}
+		}
+		return Delivery{}
 	}
 	if r == nil || r.cfg == nil || !campaignSend(&a) {
 		return Delivery{}

@@ -43,6 +43,7 @@ func TestRulesDecideAtDelivery(t *testing.T) {
 		return state.Action{Key: "k", Kind: "send.dm", Member: "ann", Campaign: campaign, Step: "hello", At: due}
 	}
 	utc := map[string]state.Recipient{"ann": {}}
+	welcome := state.Action{Key: state.WelcomeKeyPrefix + "club/e1", Kind: "send.channel", Member: "ann", Community: "club", Target: "general", Text: "Hi", At: due}
 	paris := map[string]state.Recipient{"ann": {Timezone: "Europe/Paris"}}
 	night := time.Date(2026, 11, 11, 23, 30, 0, 0, time.UTC) // a day and a half late, in the quiet hours
 	for _, c := range []struct {
@@ -66,6 +67,11 @@ func TestRulesDecideAtDelivery(t *testing.T) {
 		{"transactional", func() state.Action { a := send("welcome"); a.Transactional = true; return a }(), utc, night.Add(5 * durations.Day), "", "", time.Time{}},
 		{"not a campaign's", state.Action{Key: "w", Kind: "send.dm", Member: "ann", At: due}, utc, night.Add(5 * durations.Day), "", "", time.Time{}},
 		{"member left first", send("welcome"), map[string]state.Recipient{"ann": {Left: true}}, night, outbox.SkippedLeft, "", time.Time{}},
+		// A community's welcome expires as a campaign's sends do by
+		// default: a join replayed from last year posts none today.
+		{"welcome, a day late", welcome, utc, due.Add(durations.Day), "", "", time.Time{}},
+		{"welcome, expired", welcome, utc, due.Add(8 * durations.Day), "expired: not sent within 1w of its time (2026-11-10 12:00 UTC)", "", time.Time{}},
+		{"a channel message of no welcome", state.Action{Key: "alert/x", Kind: "send.channel", At: due}, utc, due.Add(30 * durations.Day), "", "", time.Time{}},
 	} {
 		dec := rules.Decide(c.a, c.recipients, c.at)
 		if dec.Skip != c.skip || dec.Hold != c.hold || !dec.Until.Equal(c.until) || dec.Expired != strings.HasPrefix(c.skip, "expired") {
@@ -75,6 +81,10 @@ func TestRulesDecideAtDelivery(t *testing.T) {
 	var none *outbox.Rules
 	if dec := none.Decide(send("welcome"), utc, night.Add(30*durations.Day)); dec != (outbox.Delivery{}) {
 		t.Errorf("without rules: %+v; want it sent", dec)
+	}
+	// With no configuration, a welcome still expires: it needs none.
+	if dec := outbox.NewRules(nil).Decide(welcome, utc, due.Add(8*durations.Day)); !dec.Expired {
+		t.Errorf("welcome without a configuration: %+v; want it expired", dec)
 	}
 }
 

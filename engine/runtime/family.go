@@ -235,6 +235,9 @@ func (r *Runtime) places(w *work, c *config.Community, members func(string) (int
 // order at one time: the member is in room before they are spoken to
 // there.
 func (r *Runtime) move(w *work, m *state.Member, c *config.Community, ev *events.Event, from, room string) {
+	if r.history {
+		return // history places the member in hearth's state only
+	}
 	target := m.ID
 	if id := m.Identities[c.Platform.Type]; id != "" {
 		target = id

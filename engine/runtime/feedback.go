@@ -142,6 +142,9 @@ func (r *Runtime) trackFinish(w *work) error {
 // replyError tells a member who wrote to hearth why their answer was not
 // taken, in a direct message through the outbox, once per message.
 func (r *Runtime) replyError(w *work, m *state.Member, ev *events.Event, err error) {
+	if r.history {
+		return // an answer from long ago gets no reply now
+	}
 	var c *config.Community
 	for _, x := range r.cfg.Communities {
 		if r.inFamily(ev.Community, x) || ev.Community == "" && len(r.cfg.Communities) == 1 {

@@ -113,7 +113,26 @@ type Runtime struct {
 	// onPlatform lists the communities on the platforms, for moves into
 	// a capacity family's sub-communities (SetPlatformCommunities).
 	onPlatform PlatformCommunities
+	// history applies events to member state only (SetHistory): a
+	// backfill of what happened before hearth ran.
+	history bool
 }
+
+// SetHistory turns history mode on or off: events (and the rechecks
+// between them) then change member state only, as a backfill of what
+// happened before hearth ran must. Identities, join and activity times,
+// counts and their windows, points expiring, community figures, tiers
+// and segments are kept up to date, tiers and segments silently; no
+// incentive grants (so no points or badges), no campaign is entered, no
+// moderation rule or alert runs, and nothing is queued for a platform
+// (no welcome, role, trust level, move or message). Campaign runs
+// already under way still advance as their timers fall due: they are
+// live, not history. Moves between tiers and segments are still
+// recorded as outcomes at their times, for the member's history.
+func (r *Runtime) SetHistory(on bool) { r.history = on }
+
+// History reports whether history mode is on (SetHistory).
+func (r *Runtime) History() bool { return r.history }
 
 // TimeRules turns on timing of rule evaluations (Stats.EvalNanos over
 // Stats.TimedEvals), so the cost of the rules can be set against the
@@ -1159,7 +1178,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		w.mark(m.ID, ti.count)
 	}
 	ins := ti.incentives
-	if (len(ins) > 0 || ti.enters) && !announced {
+	if (len(ins) > 0 || ti.enters) && !announced && !r.history {
 		// One view of the event serves every rule listening to it.
 		if ti.views[depth] == nil {
 			ti.views[depth] = make(map[string]any, 8)
@@ -1518,6 +1537,9 @@ func capDays(window time.Duration) int {
 // community they are in, in, which for a member of a sub-community, or
 // moved to one, is that sub-community's copy of the channel.
 func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event, in string) {
+	if r.history {
+		return // the member joined long ago: nobody welcomes them now
+	}
 	for _, c := range r.cfg.Communities {
 		if c.WelcomeMessage == "" || len(c.Channels) == 0 || c.Platform == nil {
 			continue
@@ -1535,7 +1557,7 @@ func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event, in string)
 				first = ch
 			}
 		}
-		key := "welcome/" + where + "/" + ev.ID
+		key := state.WelcomeKeyPrefix + where + "/" + ev.ID
 		w.actions = append(w.actions, state.Action{Key: key, Kind: "send.channel", Member: m.ID, At: ev.At,
 			Platform: c.Platform.Addr(), Community: where, Target: first.Name, Text: c.WelcomeMessage, Event: ev.ID})
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "send.channel", Change: "queue",
@@ -1546,6 +1568,9 @@ func (r *Runtime) welcome(w *work, m *state.Member, ev *events.Event, in string)
 // roleAction puts a role change in the outbox, keyed by event, member and
 // role, so it is applied once however often it is sent.
 func (r *Runtime) roleAction(w *work, m *state.Member, role *config.Role, kind string, ev *events.Event, rule string) {
+	if r.history {
+		return // history changes hearth's state, not the platform
+	}
 	c := role.Community
 	target := m.ID
 	platformAddr := ""
@@ -1601,6 +1626,9 @@ func (r *Runtime) award(w *work, m *state.Member, b *config.Badge, ev *events.Ev
 // platform's badge name or the level (in the action's Role); the key is
 // the kind, the event, the member and then keyed, or what.
 func (r *Runtime) platformAction(w *work, m *state.Member, p *config.Platform, kind, what string, ev *events.Event, rule string, keyed ...string) {
+	if r.history {
+		return // history changes hearth's state, not the platform
+	}
 	var community string
 	for _, c := range r.cfg.Communities {
 		if c.Platform == p {
@@ -1689,7 +1717,9 @@ func (r *Runtime) settle(w *work, first *state.Member, ev *events.Event, depth i
 			r.segments(w, m, ch, ev)
 			if w.moved == m {
 				w.moved = nil
-				r.audiencesOnMove(w, m, ev)
+				if !r.history { // history enters no campaign
+					r.audiencesOnMove(w, m, ev)
+				}
 			}
 			r.advanceCampaigns(w, m, ev.At, ev.ID)
 			ch.reset()

@@ -119,10 +119,29 @@ func (d *delivery) recipients(a state.Action, at time.Time) map[string]state.Rec
 
 // deliveryHooks hear what the sandbox's outbox decides: skip of each
 // action skipped (expired for expire_after), hold of each held by quiet
-// hours until a later time, every time it is.
+// hours until a later time, every time it is, and sent of each sent.
 type deliveryHooks struct {
 	skip func(q *queued, a state.Action, reason string, expired bool) error
 	hold func(q *queued, a state.Action, reason string, until time.Time) error
+	sent func(q *queued, a state.Action)
+}
+
+// expiresAt reports whether the outbox would skip a as expired were it
+// to deliver it at at: the sandbox delivered it at its time, but a replay
+// of the same events into the state leaves it for hearth run, which
+// delivers it at the wall clock.
+func (d *delivery) expiresAt(a state.Action, at time.Time) bool {
+	return d.rules.Decide(a, d.recipients(a, at), at).Expired
+}
+
+// pending calls f with each action still waiting at the end (held by
+// quiet hours past it): an outbox would deliver it later.
+func (d *delivery) pending(f func(q *queued, a state.Action)) {
+	for _, a := range d.waiting {
+		if q := d.queued[a.Key]; q != nil {
+			f(q, a)
+		}
+	}
 }
 
 // deliver decides the actions committed since the last call and those
@@ -179,6 +198,9 @@ func (d *delivery) decide(ctx context.Context, a state.Action, until time.Time, 
 			q.at, held = dec.Until, dec.Hold
 		default:
 			delete(d.queued, a.Key)
+			if h.sent != nil {
+				h.sent(q, a)
+			}
 			// As the outbox does: a send held at delivery keeps the hold.
 			if _, _, quiet := state.OutboxHeldQuiet(held); quiet {
 				return true, d.store.MarkSentAfterHold(ctx, a.Key, 1, q.at, held)

@@ -7,6 +7,7 @@ package simulate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/campaignstats"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/stamp"
@@ -72,6 +74,24 @@ type Options struct {
 	// would have run them had it been running until then: hearth replay
 	// -until. Zero: up to the last event (or To).
 	RecheckUntil time.Time
+	// Now and MaxAhead refuse events dated more than MaxAhead past Now,
+	// as the daemon refuses them at its door (POST /v1/events answers
+	// 422, reason future): each is a rejected line (BadEvent), its
+	// line and why, and is not applied. Zero Now accepts every time (a
+	// synthetic workload dated ahead: hearth simulate -allow-future).
+	Now      time.Time
+	MaxAhead time.Duration
+	// ReplayedAt, when set, is the time a replay of these events into
+	// the state would be made (hearth simulate passes the wall clock):
+	// there the actions stay pending, for hearth run's outbox, which
+	// delivers them from then on. The sends the sandbox delivers that
+	// the outbox would skip as expired then are counted in
+	// Summary.ExpiredIfReplayed. Only the sandbox delivers (Store).
+	ReplayedAt time.Time
+	// History applies the events to member state only
+	// (runtime.SetHistory): a backfill of what happened before hearth
+	// ran. No incentive, campaign entry, moderation, alert or action.
+	History bool
 	// Outcome receives every outcome as it happens; may be nil.
 	Outcome func(state.Outcome) error
 	// Progress is called now and then with the events read so far.
@@ -185,6 +205,19 @@ type Summary struct {
 	// delivered).
 	ExpiredAtDelivery map[string]int `json:"expired_at_delivery,omitempty"`
 	HeldAtDelivery    map[string]int `json:"held_at_delivery,omitempty"`
+	// ExpiredIfReplayed counts, of Sends, those a replay of the same
+	// events into the state at ReplayedAt (Options.ReplayedAt) would
+	// leave to hearth run's outbox to skip as expired, for the reason
+	// SkippedAtDelivery's expired have ("expired: not sent within 1w of
+	// its time ..."): the sandbox delivers at event time, a replay's
+	// outbox at the wall clock. hearth replay's summary warns about the
+	// same sends.
+	// ReplayedAt is Options.ReplayedAt, when some send counts there.
+	ExpiredIfReplayed map[string]int `json:"expired_if_replayed,omitempty"`
+	ReplayedAt        stamp.Time     `json:"replayed_at,omitzero"`
+	// History is set when the events were applied to member state only
+	// (Options.History).
+	History bool `json:"history,omitempty"`
 	// Campaigns are funnels: entered, ended by reason, still active,
 	// sends, and members per A/B variant.
 	Campaigns map[string]*Funnel `json:"campaigns"`
@@ -557,6 +590,17 @@ func (q *queued) unsend() {
 	}
 }
 
+// futureError refuses an event at at dated more than maxAhead past now,
+// in the words of the daemon's refusal.
+func futureError(at, now time.Time, maxAhead time.Duration) error {
+	ahead := at.Sub(now)
+	if ahead <= maxAhead {
+		return nil
+	}
+	return fmt.Errorf("event at %s is %s in the future; the clock says %s; at most %s ahead is accepted, as POST /v1/events accepts",
+		at.UTC().Format(time.RFC3339), durations.Roughly(ahead), now.UTC().Format(time.RFC3339), durations.Roughly(maxAhead))
+}
+
 // Run replays events from r through cfg.
 func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Summary, error) {
 	var store state.Store
@@ -573,6 +617,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	rt := runtime.New(cfg, opt.Log)
 	rt.SetStepOrders(opt.StepOrders)
 	rt.PinVariants(opt.Variants)
+	rt.SetHistory(opt.History)
 	if opt.PlatformCommunities != nil {
 		rt.SetPlatformCommunities(opt.PlatformCommunities)
 	}
@@ -979,6 +1024,11 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 			return opt.Outcome(state.Outcome{Kind: state.KindAction, Member: a.Member, Name: a.Kind, Change: "defer", At: q.at,
 				Rule: q.o.Rule, Event: q.o.Event, From: q.o.From, To: q.o.To, Detail: a.Key + ": " + reason + ", until " + until.UTC().Format(time.RFC3339)})
 		},
+		sent: func(q *queued, a state.Action) {
+			if !q.warm && !opt.ReplayedAt.IsZero() && dl.expiresAt(a, opt.ReplayedAt) {
+				count(&sum.ExpiredIfReplayed, a.Kind)
+			}
+		},
 	}
 	// deliver decides the actions queued so far whose time is at or
 	// before until, as the outbox would: called once time has moved
@@ -1048,6 +1098,14 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		}
 		if err != nil {
 			return sum, err
+		}
+		if !opt.Now.IsZero() {
+			if err := futureError(ev.At, opt.Now, opt.MaxAhead); err != nil {
+				if err := reject(&events.Error{Index: read - 1, Line: reader.Line(), ID: ev.ID, Err: err}); err != nil {
+					return sum, err
+				}
+				continue
+			}
 		}
 		if order != nil {
 			order.See(reader.Line(), ev.At)
@@ -1203,6 +1261,15 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	if err := deliver(end); err != nil {
 		return sum, err
 	}
+	if dl != nil && !opt.ReplayedAt.IsZero() {
+		// Replayed, those still pending go at the wall clock too.
+		dl.pending(hooks.sent)
+		if len(sum.ExpiredIfReplayed) > 0 {
+			// Only then: the wall clock would make every summary differ.
+			sum.ReplayedAt = stamp.Of(opt.ReplayedAt)
+		}
+	}
+	sum.History = opt.History
 	st := rt.Stats()
 	// Rechecks counted by the runtime include those run before a member's
 	// own event, so the figure does not depend on commit timing.

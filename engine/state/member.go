@@ -557,6 +557,16 @@ const (
 	skippedSent         = " before it was sent"
 )
 
+// WelcomeKeyPrefix begins the key of a community's welcome message
+// (welcome_message), queued when a member joins: the outbox expires it
+// as it expires a campaign's sends (IsWelcome).
+const WelcomeKeyPrefix = "welcome/"
+
+// IsWelcome reports whether a is a community's welcome message.
+func IsWelcome(a *Action) bool {
+	return a.Kind == "send.channel" && a.Campaign == "" && strings.HasPrefix(a.Key, WelcomeKeyPrefix)
+}
+
 // OutboxSkippedExpired begins the reason stored with a campaign's send
 // the outbox did not deliver within its campaign's expire_after of its
 // time (OutboxExpired writes it whole).
