@@ -520,7 +520,7 @@ func (m *Metrics) registerDaemon(d *Daemon, b Publisher) {
 	// Read from the store at each scrape: a failure and its recovery
 	// show at once, and 0 from the start for every store.
 	m.register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_state_store_failing",
-		Help: "1 while the state store refuses writes after one failed (a full disk), until it recovers by itself (or, when it cannot, the daemon stops); 0 otherwise."},
+		Help: "1 while the state store refuses writes: a SQLite state after a write failed (a full disk), a PostgreSQL state while the database is out of reach; until it recovers by itself (or, when it cannot, the daemon stops); 0 otherwise."},
 		func() float64 {
 			if h, ok := d.storeHealth(); ok && h.Err != nil {
 				return 1
@@ -528,7 +528,7 @@ func (m *Metrics) registerDaemon(d *Daemon, b Publisher) {
 			return 0
 		}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hearth_state_store_failures_total",
-			Help: "Times the state store began failing (refusing writes after one failed) since the daemon started."},
+			Help: "Times the state store began failing (a write failed, the database was out of reach) since the daemon started."},
 			func() float64 {
 				h, _ := d.storeHealth()
 				return float64(h.Failures)
