@@ -211,7 +211,7 @@ func TestRunJSONLogWarningsAreRecords(t *testing.T) {
 			t.Errorf("stderr line %d is not a JSON record: %q", i+1, line)
 			continue
 		}
-		if rec.Level == "WARN" && strings.HasPrefix(rec.Msg, "configuration warning: ") {
+		if rec.Level == "WARN" && rec.Msg == "configuration warning" {
 			where[rec.Where] = true
 			if !strings.Contains(rec.Code, "(sensitive)") {
 				t.Errorf("the warning at %s quotes %q; want its secret as (sensitive)", rec.Where, rec.Code)

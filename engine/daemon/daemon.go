@@ -373,8 +373,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		// Nothing was lost, but the operator should know the last stop
 		// was no clean one, and how much the start had to finish.
 		if r := rc.Recovered(); r.Batches > 0 {
-			d.log.Warn(fmt.Sprintf("folded %d journaled batches (%d events) left by an unclean stop", r.Batches, r.Events),
-				"batches", r.Batches, "events", r.Events)
+			d.log.Warn("folded journaled batches left by an unclean stop", "batches", r.Batches, "events", r.Events)
 		}
 	}
 	opt.Metrics.initLabels(nil, cfg)
@@ -469,11 +468,11 @@ func pauseChanges(old, cfg *config.Config) (paused, resumed []string) {
 // not kept for the resume.
 func (d *Daemon) logPauses(r Reload, trigger string) {
 	for _, name := range r.PausedCampaigns {
-		d.log.Warn(fmt.Sprintf("campaign %s is paused: nobody enters it until paused = false, and members who trigger it meanwhile (its enter_on events, entering its audience) do not enter it at the resume; runs under way wait at their step, and its queued messages wait in the outbox", name),
+		d.log.Warn("campaign paused: nobody enters it until paused = false, and members who trigger it meanwhile (its enter_on events, entering its audience) do not enter it at the resume; runs under way wait at their step, and its queued messages wait in the outbox",
 			"trigger", trigger, "campaign", name)
 	}
 	for _, name := range r.ResumedCampaigns {
-		d.log.Info(fmt.Sprintf("campaign %s goes on: runs carry on from their step, and members enter it again from now on (those who triggered it while it was paused did not enter it)", name),
+		d.log.Info("campaign resumed: runs carry on from their step, and members enter it again from now on (those who triggered it while it was paused did not enter it)",
 			"trigger", trigger, "campaign", name)
 	}
 }
@@ -552,13 +551,13 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	for _, c := range removed.campaigns {
 		switch {
 		case c.ActiveRuns == nil:
-			d.log.Warn(fmt.Sprintf("the reload removed campaign %s; its runs under way (not counted) end as stopped at their members' next event or timer", c.Name),
+			d.log.Warn("the reload removed a campaign; its runs under way (not counted) end as stopped at their members' next event or timer",
 				"trigger", trigger, "campaign", c.Name)
 		case *c.ActiveRuns > 0:
-			d.log.Warn(fmt.Sprintf("the reload removed campaign %s with %d active runs: each ends as stopped at its member's next event or timer, and does not resume if the campaign comes back later", c.Name, *c.ActiveRuns),
+			d.log.Warn("the reload removed a campaign with active runs: each ends as stopped at its member's next event or timer, and does not resume if the campaign comes back later",
 				"trigger", trigger, "campaign", c.Name, "active_runs", *c.ActiveRuns)
 		default:
-			d.log.Info(fmt.Sprintf("the reload removed campaign %s, which had no active runs", c.Name), "trigger", trigger, "campaign", c.Name)
+			d.log.Info("the reload removed a campaign, which had no active runs", "trigger", trigger, "campaign", c.Name)
 		}
 	}
 	d.logRemovedSteps(removed.steps, trigger)
@@ -664,11 +663,11 @@ func (d *Daemon) logRemovedSteps(steps []RemovedStep, trigger string) {
 		args := []any{"trigger", trigger, "campaign", s.Campaign, "step", s.Step}
 		switch {
 		case s.ActiveRuns == nil:
-			d.log.Warn(fmt.Sprintf("the reload removed step %s of campaign %s; the runs waiting at it (not counted) %s when their wait is over, without its send; %s", s.Step, s.Campaign, then, hint), args...)
+			d.log.Warn("the reload removed a step of a campaign; the runs waiting at it (not counted) move on (then) when their wait is over, without its send", append(args, "then", then, "hint", hint)...)
 		case *s.ActiveRuns > 0:
-			d.log.Warn(fmt.Sprintf("the reload removed step %s of campaign %s with %d runs waiting at it: each will %s when its wait is over, without the step's send; %s", s.Step, s.Campaign, *s.ActiveRuns, then, hint), append(args, "active_runs", *s.ActiveRuns)...)
+			d.log.Warn("the reload removed a step of a campaign with runs waiting at it: each moves on (then) when its wait is over, without the step's send", append(args, "active_runs", *s.ActiveRuns, "then", then, "hint", hint)...)
 		default:
-			d.log.Info(fmt.Sprintf("the reload removed step %s of campaign %s, at which no run waited", s.Step, s.Campaign), args...)
+			d.log.Info("the reload removed a step of a campaign, at which no run waited", args...)
 		}
 	}
 }

@@ -330,7 +330,7 @@ func TestRecoveryLogged(t *testing.T) {
 		if d == nil {
 			t.Fatal(diags.Error())
 		}
-		const msg = `"level":"WARN","msg":"folded 3 journaled batches (120 events) left by an unclean stop","batches":3,"events":120`
+		const msg = `"level":"WARN","msg":"folded journaled batches left by an unclean stop","batches":3,"events":120`
 		if got := strings.Contains(logs.String(), msg); got != (r.Batches > 0) {
 			t.Errorf("recovered %+v; logs:\n%s", r, logs.String())
 		}
