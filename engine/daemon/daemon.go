@@ -388,6 +388,16 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	return d, diags, src
 }
 
+// askRescan asks the sampler for a sample with the population counted
+// now rather than at its next minute: after a reload, and after an
+// events file is applied, which may have made thousands of members.
+func (d *Daemon) askRescan() {
+	select {
+	case d.rescan <- struct{}{}:
+	default: // one is asked for already
+	}
+}
+
 // Snapshot is the configuration in force.
 func (d *Daemon) Snapshot() *Snapshot { return d.snap.Load() }
 
@@ -534,10 +544,7 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 		was = old.Config
 	}
 	d.opt.Metrics.initLabels(was, cfg)
-	select {
-	case d.rescan <- struct{}{}:
-	default: // one is asked for already
-	}
+	d.askRescan()
 	// The processor takes the new rules at once, so the members they
 	// move are listed (hearth_members_reevaluation_pending) now, not at
 	// its next tick.
