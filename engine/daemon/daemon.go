@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -531,7 +532,16 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	}
 	r = d.record(trigger, cfg, src, diags, unchanged, removed, time.Since(start))
 	if !r.OK {
-		d.log.Error("reload failed; the running configuration stays", "trigger", trigger, "errors", r.Diagnostics.ErrorCount, "first", firstSummary(r))
+		args := []any{"trigger", trigger, "errors", r.Diagnostics.ErrorCount, "warnings", r.Diagnostics.WarningCount}
+		if list, more := reloadProblems(r); len(list) > 0 {
+			// first, as before; diagnostics has them all, up to a bound,
+			// the hint ("Did you mean ...") of another one included.
+			args = append(args, "first", list[0], "diagnostics", list)
+			if more > 0 {
+				args = append(args, "more_diagnostics", more)
+			}
+		}
+		d.log.Error("reload failed; the running configuration stays", args...)
 		return r, false
 	}
 	if unchanged {
@@ -683,21 +693,40 @@ func (d *Daemon) logRemovedSteps(steps []RemovedStep, trigger string) {
 // waits for the batch under way.
 const activeRunsTimeout = 30 * time.Second
 
-func firstSummary(r Reload) string {
+// reloadProblems are a failed reload's errors as the log says them,
+// each with where it is (file:line:col), its summary and its detail,
+// which holds the hint; more counts those past the bound.
+func reloadProblems(r Reload) (list []string, more int) {
 	for _, dg := range r.Diagnostics.Diagnostics {
-		if dg.Severity == "error" {
-			msg := dg.Summary
-			if dg.Detail != "" {
-				msg += ": " + dg.Detail
-			}
-			if dg.Range != nil {
-				return fmt.Sprintf("%s:%d:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
-			}
-			return msg
+		if dg.Severity != "error" {
+			continue
 		}
+		if len(list) == maxLoggedDiagnostics {
+			more++
+			continue
+		}
+		msg := dg.Summary
+		if dg.Detail != "" {
+			msg += ": " + dg.Detail
+		}
+		if dg.Range != nil {
+			msg = fmt.Sprintf("%s:%d:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
+		}
+		if len(msg) > maxLoggedDiagnostic {
+			msg = strings.ToValidUTF8(msg[:maxLoggedDiagnostic], "") + " ..."
+		}
+		list = append(list, msg)
 	}
-	return ""
+	return list, more
 }
+
+// A failed reload's line lists at most maxLoggedDiagnostics errors, each
+// cut at maxLoggedDiagnostic bytes: one line stays readable however
+// broken the files, and hearth validate lists them all.
+const (
+	maxLoggedDiagnostics = 10
+	maxLoggedDiagnostic  = 400
+)
 
 // ErrStopping refuses events once shutdown began.
 var ErrStopping = errors.New("hearth is shutting down")
