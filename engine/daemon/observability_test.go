@@ -173,7 +173,7 @@ func TestBuildAndConfigInfo(t *testing.T) {
 	}
 	hash := st["config"].(map[string]any)["hash"].(string)
 	m := metricsText(t, f)
-	if got := sampleValue(t, m, fmt.Sprintf(`hearth_build_info{goversion=%q,version="9.8.7"}`, goruntime.Version())); got != 1 {
+	if got := sampleValue(t, m, fmt.Sprintf(`hearth_build_info{goversion=%q,revision="",version="9.8.7"}`, goruntime.Version())); got != 1 {
 		t.Errorf("hearth_build_info = %v; want 1:\n%s", got, grepLines([]byte(m), "hearth_build_info"))
 	}
 	if got := sampleValue(t, m, `hearth_config_info{hash="`+hash[:12]+`"}`); got != 1 {
