@@ -156,6 +156,11 @@ func TestFailures(t *testing.T) {
 	if !platform.IsPermanent(err) || !errors.Is(err, platform.ErrNotFound) {
 		t.Errorf("550 on RCPT: %v; want permanent ErrNotFound", err)
 	}
+	// The error goes to the log and the outbox: the member's address
+	// is not in it, only its domain.
+	if strings.Contains(err.Error(), "ann@") || !strings.Contains(err.Error(), "***@example.org") {
+		t.Errorf("550 on RCPT: %q; want the recipient masked as ***@example.org", err)
+	}
 	mp.chaos(t, 552)
 	_, err = c.Mail(ctxBG, req)
 	if !platform.IsPermanent(err) || errors.Is(err, platform.ErrNotFound) {

@@ -47,9 +47,15 @@ func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.Mai
 		return platform.MailResponse{}, err
 	}
 	if err := cl.DialAndSendWithContext(ctx, msg); err != nil {
-		err = classify(err)
-		c.log.Warn("email not sent", "key", req.Key, "error", err, "class", classOf(err))
-		return platform.MailResponse{}, fmt.Errorf("sending %s to %s: %w", req.Key, req.To, err)
+		// The server's reply often quotes the recipient ("550 5.1.1
+		// <ana@example.org>: user unknown"); the error goes to the log
+		// and the outbox's last_error, where a member's address has no
+		// business: only its domain is kept, which says where it failed.
+		err = withoutAddress(classify(err), req.To)
+		// The outbox logs the first failure and the dead letter as
+		// warnings; each try is a debug line here.
+		c.log.Debug("email not sent", "key", req.Key, "error", err, "class", classOf(err))
+		return platform.MailResponse{}, fmt.Errorf("sending %s to %s: %w", req.Key, MaskAddress(req.To), err)
 	}
 	c.sent[req.Key] = sentMail{id: id, digest: digest}
 	c.order = append(c.order, req.Key)
@@ -59,6 +65,52 @@ func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.Mai
 	}
 	c.log.Debug("email sent", "key", req.Key, "message_id", id)
 	return platform.MailResponse{ID: id}, nil
+}
+
+// MaskAddress is an email address as logs and errors may show it: its
+// domain, the part before the @ replaced ("***@example.org"); "***" for
+// text that is no address.
+func MaskAddress(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return "***"
+	}
+	return "***@" + strings.TrimRight(addr[at+1:], ">")
+}
+
+// addressError is an error whose text had a member's address masked;
+// what it wraps is still there for errors.Is and errors.As.
+type addressError struct {
+	msg string
+	err error
+}
+
+func (e *addressError) Error() string { return e.msg }
+func (e *addressError) Unwrap() error { return e.err }
+
+// withoutAddress masks addr (in any case: servers may lower it) in
+// err's text.
+func withoutAddress(err error, addr string) error {
+	if err == nil || addr == "" {
+		return err
+	}
+	msg := err.Error()
+	lower, want := strings.ToLower(msg), strings.ToLower(addr)
+	if !strings.Contains(lower, want) {
+		return err
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, want)
+		if i < 0 {
+			break
+		}
+		b.WriteString(msg[:i])
+		b.WriteString(MaskAddress(addr))
+		msg, lower = msg[i+len(want):], lower[i+len(want):]
+	}
+	b.WriteString(msg)
+	return &addressError{msg: b.String(), err: err}
 }
 
 func classOf(err error) string {
@@ -91,7 +143,7 @@ func (c *Conn) message(req platform.MailRequest) (*gomail.Msg, string, error) {
 	m := gomail.NewMsg()
 	m.FromMailAddress(c.s.from)
 	if err := m.To(req.To); err != nil {
-		return nil, "", fmt.Errorf("%w: recipient %q: %v", platform.ErrInvalid, req.To, err)
+		return nil, "", withoutAddress(fmt.Errorf("%w: recipient %q: %v", platform.ErrInvalid, MaskAddress(req.To), err), req.To)
 	}
 	if c.s.replyTo != "" {
 		if err := m.ReplyTo(c.s.replyTo); err != nil {

@@ -14,7 +14,9 @@ type logFlags struct {
 	level, format string
 }
 
-var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+// "warning" is warn too: the word syslog, Python and many operators
+// use, and no reason to refuse a start.
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "warning": slog.LevelWarn, "error": slog.LevelError}
 
 // The values of -log-level and -log-format, in the order they are named.
 var (
@@ -25,7 +27,7 @@ var (
 )
 
 func (f *logFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.level, "log-level", "", "Least severe log lines written: "+logLevelNames+" (default: $HEARTH_LOG_LEVEL, else info).")
+	fs.StringVar(&f.level, "log-level", "", "Least severe log lines written: "+logLevelNames+" (warning is warn; default: $HEARTH_LOG_LEVEL, else info).")
 	fs.StringVar(&f.format, "log-format", "", "Log lines as "+logFormatNames+" (default: $HEARTH_LOG_FORMAT, else text on a terminal and JSON otherwise).")
 }
 

@@ -55,6 +55,9 @@ func TestRunLogFlagsRefuseBadValues(t *testing.T) {
 		// The flags win, so the bad environment is not looked at: the
 		// next check (-max-ahead) is what fails.
 		{[]string{"-log-level", "debug", "-log-format", "json"}, map[string]string{"HEARTH_LOG_LEVEL": "trace", "HEARTH_LOG_FORMAT": "x"}, "-max-ahead must be more than 0"},
+		// warning is warn: taken, so the next check fails.
+		{[]string{"-log-level", "warning"}, nil, "-max-ahead must be more than 0"},
+		{nil, map[string]string{"HEARTH_LOG_LEVEL": "WARNING"}, "-max-ahead must be more than 0"},
 	} {
 		var out, errb bytes.Buffer
 		s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: envOf(tc.env)}
@@ -211,7 +214,7 @@ func TestRunJSONLogWarningsAreRecords(t *testing.T) {
 			t.Errorf("stderr line %d is not a JSON record: %q", i+1, line)
 			continue
 		}
-		if rec.Level == "WARN" && strings.HasPrefix(rec.Msg, "configuration warning: ") {
+		if rec.Level == "WARN" && rec.Msg == "configuration warning" {
 			where[rec.Where] = true
 			if !strings.Contains(rec.Code, "(sensitive)") {
 				t.Errorf("the warning at %s quotes %q; want its secret as (sensitive)", rec.Where, rec.Code)

@@ -261,7 +261,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	for _, w := range warnings {
-		log.Warn(w)
+		log.Warn("API token", "warning", w)
 	}
 	if token == "" && !loopback(*listen) {
 		fmt.Fprintf(s.err, "hearth run: %s is not a loopback address; set HEARTH_API_TOKEN or -token-file so the API is not open to anyone.\n", *listen)
@@ -622,10 +622,10 @@ func logOutOfOrder(log *slog.Logger, path string, o *simulate.OutOfOrder) {
 	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 	args := []any{"file", path, "count", o.Count, "first_line", o.Line, "first_at", at(o.At.Time), "after_line", o.LatestLine, "after_at", at(o.Latest.Time)}
 	if o.Sorted {
-		log.Info(fmt.Sprintf("sorted the events file: %s dated before an event above in the file; -sort applied every event in time order", plural(o.Count, "event was", "events were")), args...)
+		log.Info("sorted the events file: events dated before an event above in the file (count); -sort applied every event in time order", args...)
 		return
 	}
-	log.Warn(fmt.Sprintf("%s dated before an event above in the file; each was applied at its own time, but its member's rules saw the later events first: sort the file by \"at\", or give -sort", plural(o.Count, "event was", "events were")), args...)
+	log.Warn("events dated before an event above in the file (count); each was applied at its own time, but its member's rules saw the later events first: sort the file by \"at\", or give -sort", args...)
 }
 
 // logHandler writes text or JSON to stderr.

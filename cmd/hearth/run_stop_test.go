@@ -63,7 +63,7 @@ func TestRunNamesItsStopSignal(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if want := fmt.Sprintf(`hearth_build_info{goversion=%q,version=%q} 1`, goruntime.Version(), Version); !bytes.Contains(metrics, []byte(want)) {
+	if want := fmt.Sprintf(`hearth_build_info{goversion=%q,revision="",version=%q} 1`, goruntime.Version(), Version); !bytes.Contains(metrics, []byte(want)) {
 		t.Errorf("/metrics lacks %s", want)
 	}
 

@@ -274,9 +274,9 @@ func ToJSON(src Sources, diags hcl.Diagnostics, base string) JSONValidation {
 // Redact the diagnostics first when the configuration has secrets.
 func (v JSONValidation) Log(ctx context.Context, log *slog.Logger) {
 	for _, d := range v.Diagnostics {
-		level := slog.LevelWarn
+		level, msg := slog.LevelWarn, "configuration warning"
 		if d.Severity == "error" {
-			level = slog.LevelError
+			level, msg = slog.LevelError, "configuration error"
 		}
 		var attrs []any
 		if d.Range != nil {
@@ -288,7 +288,7 @@ func (v JSONValidation) Log(ctx context.Context, log *slog.Logger) {
 		if d.Snippet != nil {
 			attrs = append(attrs, "code", strings.TrimSpace(d.Snippet.Code))
 		}
-		log.Log(ctx, level, "configuration "+d.Severity+": "+d.Summary, attrs...)
+		log.Log(ctx, level, msg, append([]any{"summary", d.Summary}, attrs...)...)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -373,8 +374,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 		// Nothing was lost, but the operator should know the last stop
 		// was no clean one, and how much the start had to finish.
 		if r := rc.Recovered(); r.Batches > 0 {
-			d.log.Warn(fmt.Sprintf("folded %d journaled batches (%d events) left by an unclean stop", r.Batches, r.Events),
-				"batches", r.Batches, "events", r.Events)
+			d.log.Warn("folded journaled batches left by an unclean stop", "batches", r.Batches, "events", r.Events)
 		}
 	}
 	opt.Metrics.initLabels(nil, cfg)
@@ -387,6 +387,16 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	first := d.sample(context.Background(), new(time.Time), direct)
 	d.first = &first
 	return d, diags, src
+}
+
+// askRescan asks the sampler for a sample with the population counted
+// now rather than at its next minute: after a reload, and after an
+// events file is applied, which may have made thousands of members.
+func (d *Daemon) askRescan() {
+	select {
+	case d.rescan <- struct{}{}:
+	default: // one is asked for already
+	}
 }
 
 // Snapshot is the configuration in force.
@@ -469,11 +479,11 @@ func pauseChanges(old, cfg *config.Config) (paused, resumed []string) {
 // not kept for the resume.
 func (d *Daemon) logPauses(r Reload, trigger string) {
 	for _, name := range r.PausedCampaigns {
-		d.log.Warn(fmt.Sprintf("campaign %s is paused: nobody enters it until paused = false, and members who trigger it meanwhile (its enter_on events, entering its audience) do not enter it at the resume; runs under way wait at their step, and its queued messages wait in the outbox", name),
+		d.log.Warn("campaign paused: nobody enters it until paused = false, and members who trigger it meanwhile (its enter_on events, entering its audience) do not enter it at the resume; runs under way wait at their step, and its queued messages wait in the outbox",
 			"trigger", trigger, "campaign", name)
 	}
 	for _, name := range r.ResumedCampaigns {
-		d.log.Info(fmt.Sprintf("campaign %s goes on: runs carry on from their step, and members enter it again from now on (those who triggered it while it was paused did not enter it)", name),
+		d.log.Info("campaign resumed: runs carry on from their step, and members enter it again from now on (those who triggered it while it was paused did not enter it)",
 			"trigger", trigger, "campaign", name)
 	}
 }
@@ -522,7 +532,16 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	}
 	r = d.record(trigger, cfg, src, diags, unchanged, removed, time.Since(start))
 	if !r.OK {
-		d.log.Error("reload failed; the running configuration stays", "trigger", trigger, "errors", r.Diagnostics.ErrorCount, "first", firstSummary(r))
+		args := []any{"trigger", trigger, "errors", r.Diagnostics.ErrorCount, "warnings", r.Diagnostics.WarningCount}
+		if list, more := reloadProblems(r); len(list) > 0 {
+			// first, as before; diagnostics has them all, up to a bound,
+			// the hint ("Did you mean ...") of another one included.
+			args = append(args, "first", list[0], "diagnostics", list)
+			if more > 0 {
+				args = append(args, "more_diagnostics", more)
+			}
+		}
+		d.log.Error("reload failed; the running configuration stays", args...)
 		return r, false
 	}
 	if unchanged {
@@ -535,10 +554,7 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 		was = old.Config
 	}
 	d.opt.Metrics.initLabels(was, cfg)
-	select {
-	case d.rescan <- struct{}{}:
-	default: // one is asked for already
-	}
+	d.askRescan()
 	// The processor takes the new rules at once, so the members they
 	// move are listed (hearth_members_reevaluation_pending) now, not at
 	// its next tick.
@@ -552,13 +568,13 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	for _, c := range removed.campaigns {
 		switch {
 		case c.ActiveRuns == nil:
-			d.log.Warn(fmt.Sprintf("the reload removed campaign %s; its runs under way (not counted) end as stopped at their members' next event or timer", c.Name),
+			d.log.Warn("the reload removed a campaign; its runs under way (not counted) end as stopped at their members' next event or timer",
 				"trigger", trigger, "campaign", c.Name)
 		case *c.ActiveRuns > 0:
-			d.log.Warn(fmt.Sprintf("the reload removed campaign %s with %d active runs: each ends as stopped at its member's next event or timer, and does not resume if the campaign comes back later", c.Name, *c.ActiveRuns),
+			d.log.Warn("the reload removed a campaign with active runs: each ends as stopped at its member's next event or timer, and does not resume if the campaign comes back later",
 				"trigger", trigger, "campaign", c.Name, "active_runs", *c.ActiveRuns)
 		default:
-			d.log.Info(fmt.Sprintf("the reload removed campaign %s, which had no active runs", c.Name), "trigger", trigger, "campaign", c.Name)
+			d.log.Info("the reload removed a campaign, which had no active runs", "trigger", trigger, "campaign", c.Name)
 		}
 	}
 	d.logRemovedSteps(removed.steps, trigger)
@@ -664,11 +680,11 @@ func (d *Daemon) logRemovedSteps(steps []RemovedStep, trigger string) {
 		args := []any{"trigger", trigger, "campaign", s.Campaign, "step", s.Step}
 		switch {
 		case s.ActiveRuns == nil:
-			d.log.Warn(fmt.Sprintf("the reload removed step %s of campaign %s; the runs waiting at it (not counted) %s when their wait is over, without its send; %s", s.Step, s.Campaign, then, hint), args...)
+			d.log.Warn("the reload removed a step of a campaign; the runs waiting at it (not counted) move on (then) when their wait is over, without its send", append(args, "then", then, "hint", hint)...)
 		case *s.ActiveRuns > 0:
-			d.log.Warn(fmt.Sprintf("the reload removed step %s of campaign %s with %d runs waiting at it: each will %s when its wait is over, without the step's send; %s", s.Step, s.Campaign, *s.ActiveRuns, then, hint), append(args, "active_runs", *s.ActiveRuns)...)
+			d.log.Warn("the reload removed a step of a campaign with runs waiting at it: each moves on (then) when its wait is over, without the step's send", append(args, "active_runs", *s.ActiveRuns, "then", then, "hint", hint)...)
 		default:
-			d.log.Info(fmt.Sprintf("the reload removed step %s of campaign %s, at which no run waited", s.Step, s.Campaign), args...)
+			d.log.Info("the reload removed a step of a campaign, at which no run waited", args...)
 		}
 	}
 }
@@ -677,21 +693,40 @@ func (d *Daemon) logRemovedSteps(steps []RemovedStep, trigger string) {
 // waits for the batch under way.
 const activeRunsTimeout = 30 * time.Second
 
-func firstSummary(r Reload) string {
+// reloadProblems are a failed reload's errors as the log says them,
+// each with where it is (file:line:col), its summary and its detail,
+// which holds the hint; more counts those past the bound.
+func reloadProblems(r Reload) (list []string, more int) {
 	for _, dg := range r.Diagnostics.Diagnostics {
-		if dg.Severity == "error" {
-			msg := dg.Summary
-			if dg.Detail != "" {
-				msg += ": " + dg.Detail
-			}
-			if dg.Range != nil {
-				return fmt.Sprintf("%s:%d:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
-			}
-			return msg
+		if dg.Severity != "error" {
+			continue
 		}
+		if len(list) == maxLoggedDiagnostics {
+			more++
+			continue
+		}
+		msg := dg.Summary
+		if dg.Detail != "" {
+			msg += ": " + dg.Detail
+		}
+		if dg.Range != nil {
+			msg = fmt.Sprintf("%s:%d:%d: %s", dg.Range.Filename, dg.Range.Start.Line, dg.Range.Start.Column, msg)
+		}
+		if len(msg) > maxLoggedDiagnostic {
+			msg = strings.ToValidUTF8(msg[:maxLoggedDiagnostic], "") + " ..."
+		}
+		list = append(list, msg)
 	}
-	return ""
+	return list, more
 }
+
+// A failed reload's line lists at most maxLoggedDiagnostics errors, each
+// cut at maxLoggedDiagnostic bytes: one line stays readable however
+// broken the files, and hearth validate lists them all.
+const (
+	maxLoggedDiagnostics = 10
+	maxLoggedDiagnostic  = 400
+)
 
 // ErrStopping refuses events once shutdown began.
 var ErrStopping = errors.New("hearth is shutting down")

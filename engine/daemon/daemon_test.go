@@ -870,3 +870,36 @@ func TestRefusedRequestsLogged(t *testing.T) {
 		t.Errorf("refusals logged: %v; want one line, reason invalid, naming the bad time", refused)
 	}
 }
+
+// A reload with several errors logs them all, each where it is and with
+// its hint, not only the first: the "Did you mean" may be in another.
+func TestBrokenReloadLogsEveryError(t *testing.T) {
+	var logs syncBuffer
+	f := start(t, rulesA, "", func(o *daemon.Options) { o.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	write(t, f.dir, "rules.hcl", rulesA+"segment \"y\" {\n}\n"+`segment "x" { when = "member.pionts > 1" }`)
+	if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusUnprocessableEntity {
+		t.Fatalf("broken reload: %d %v", code, body)
+	}
+	var rec struct {
+		Msg         string
+		Errors      int
+		First       string
+		Diagnostics []string
+	}
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, `"msg":"reload failed`) {
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if rec.Errors != 2 || len(rec.Diagnostics) != 2 || rec.First != rec.Diagnostics[0] {
+		t.Fatalf("reload failure logged as %+v; want both errors:\n%s", rec, logs.String())
+	}
+	joined := strings.Join(rec.Diagnostics, "\n")
+	for _, want := range []string{"rules.hcl:6:", "Missing required argument", `rules.hcl:8:`, `Did you mean \"points\"?`} {
+		if !strings.Contains(joined, strings.ReplaceAll(want, `\"`, `"`)) {
+			t.Errorf("the diagnostics logged lack %q:\n%s", want, joined)
+		}
+	}
+}

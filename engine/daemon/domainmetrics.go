@@ -3,6 +3,7 @@ package daemon
 import (
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,7 +32,7 @@ type domainMetrics struct {
 	// Set by the sampler, as hearth_segment_members is; the active runs
 	// also move with each committed entry and end in between.
 	activeRuns   runGauge
-	alertsFiring sizes
+	alertsFiring alertGauge
 	// counters is the configuration in force's counters, each series
 	// looked up once when the configuration is loaded, so counting an
 	// outcome is a map lookup by name and never formats a label.
@@ -71,7 +72,7 @@ func newDomainMetrics() *domainMetrics {
 	d.activeRuns.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_campaign_active_runs",
 		Help: "Campaign runs under way, by campaign of the configuration in force: counted at start and at most once a minute, and moved by each run entered or ended in between."}, []string{"campaign"})
 	d.alertsFiring.vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hearth_alerts_firing",
-		Help: "Communities in which the alert's rule held at its last check (it fired, or its cool-down held it back), by alert, as of the last sample."}, []string{"alert"})
+		Help: "Communities in which the alert's rule held at its last check (it fired, or its cool-down held it back), by alert and its severity (info, warning, critical), as of the last sample."}, []string{"alert", "severity"})
 	d.counters.Store(&domainCounters{})
 	return d
 }
@@ -238,7 +239,45 @@ func (d *domainMetrics) load(old, cfg *config.Config) {
 		}
 	}
 	d.activeRuns.keep(campaignNames(cfg), nil)
-	d.alertsFiring.keep(alertNames(cfg), nil)
+	d.alertsFiring.keep(cfg, nil)
+}
+
+// alertGauge is hearth_alerts_firing: a series per alert of the
+// configuration in force, labelled with the alert's severity, so that
+// Alertmanager can route a critical one apart. A reload that changes an
+// alert's severity moves its series to the new label at once.
+type alertGauge struct {
+	vec  *prometheus.GaugeVec
+	mu   sync.Mutex
+	have map[string]string // the severity of each alert's series, by alert
+}
+
+// keep serves a series for each alert of cfg and deletes the others: at
+// counts[name], or where counts lacks the name, the last value (0 for a
+// new series or one whose severity changed).
+func (g *alertGauge) keep(cfg *config.Config, counts map[string]int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	want := make(map[string]string, len(cfg.Alerts))
+	for _, a := range cfg.Alerts {
+		want[a.Name] = a.Severity
+		old, had := g.have[a.Name]
+		if had && old != a.Severity {
+			g.vec.DeleteLabelValues(a.Name, old)
+			had = false
+		}
+		if c, ok := counts[a.Name]; ok {
+			g.vec.WithLabelValues(a.Name, a.Severity).Set(float64(c))
+		} else if !had {
+			g.vec.WithLabelValues(a.Name, a.Severity).Set(0)
+		}
+	}
+	for name, sev := range g.have {
+		if _, ok := want[name]; !ok {
+			g.vec.DeleteLabelValues(name, sev)
+		}
+	}
+	g.have = want
 }
 
 // moderationAddress is the rule address a decision of moderation rule m
@@ -260,14 +299,6 @@ func campaignNames(cfg *config.Config) []string {
 	out := make([]string, 0, len(cfg.Campaigns))
 	for _, c := range cfg.Campaigns {
 		out = append(out, c.Name)
-	}
-	return out
-}
-
-func alertNames(cfg *config.Config) []string {
-	out := make([]string, 0, len(cfg.Alerts))
-	for _, a := range cfg.Alerts {
-		out = append(out, a.Name)
 	}
 	return out
 }

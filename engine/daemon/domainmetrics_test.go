@@ -81,7 +81,7 @@ func TestDomainMetrics(t *testing.T) {
 		`hearth_moderation_actions_total{action="warn",community="c"} 0`,
 		`hearth_moderation_actions_total{action="ban",community="c"} 0`,
 		`hearth_alerts_fired_total{alert="spam"} 0`,
-		`hearth_alerts_firing{alert="spam"} 0`,
+		`hearth_alerts_firing{alert="spam",severity="warning"} 0`,
 	} {
 		if !strings.Contains(m, want+"\n") {
 			t.Errorf("the first scrape lacks %s", want)
@@ -138,7 +138,7 @@ func TestDomainMetrics(t *testing.T) {
 	// and the alert's rule holds.
 	waitFor(t, func() bool {
 		m = metricsText(t, f)
-		return sampleValue(t, m, `hearth_alerts_firing{alert="spam"}`) == 1 && sampleValue(t, m, `hearth_campaign_active_runs{campaign="welcome"}`) == 1
+		return sampleValue(t, m, `hearth_alerts_firing{alert="spam",severity="warning"}`) == 1 && sampleValue(t, m, `hearth_campaign_active_runs{campaign="welcome"}`) == 1
 	})
 
 	// An operator stopping cat's run: an exit, and no run under way.

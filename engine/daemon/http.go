@@ -53,6 +53,9 @@ func (d *Daemon) Handler(token string) http.Handler {
 			}
 		}
 		mux.Handle(rt.Pattern, m.instrument(rt.Pattern, h))
+		for _, code := range presetCodes(rt) {
+			m.httpRequests.WithLabelValues(rt.Pattern, code)
+		}
 	}
 	// unrouted answers a request the mux has no handler for, counted
 	// under route: the mux would answer in plain text, where every other
@@ -114,6 +117,21 @@ func pathRoute(mux *http.ServeMux, patterns []string, r *http.Request) string {
 		}
 	}
 	return ""
+}
+
+// presetCodes are the answers of a route whose hearth_http_requests_total
+// series are served at 0 from the start, so that an alert on their rate
+// (events refused with 503 while the state store or the bus fails) sees
+// the first one rather than waiting for a series to appear: the
+// failures of a route that takes events, and both answers of /readyz.
+func presetCodes(rt Route) []string {
+	switch {
+	case rt.Events:
+		return []string{"400", "413", "415", "422", "500", "503"}
+	case rt.Pattern == "GET /readyz":
+		return []string{"200", "503"}
+	}
+	return nil
 }
 
 // instrument counts and times a route's requests.

@@ -49,6 +49,10 @@ func (d *Daemon) FeedSource(ctx context.Context, rd simulate.Source, batch int, 
 	// event is applied (the runtime's catch-up).
 	d.feeding.Add(1)
 	defer d.feeding.Add(-1)
+	// Once it is applied (or stopped), the gauges of the population
+	// (hearth_members, segment and tier sizes, the outbox) are counted
+	// again at once, not up to a minute later.
+	defer d.askRescan()
 	var order simulate.OrderCheck
 	defer func() { // on every return: a stop halfway reports what was read
 		if sorted, ok := rd.(*simulate.Sorted); ok {

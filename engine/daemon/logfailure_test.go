@@ -32,3 +32,25 @@ func TestStoreRefusalsLoggedAtALimitedRate(t *testing.T) {
 		}
 	}
 }
+
+// failingStore reports itself failing, as the PostgreSQL store does while
+// the database is out of reach.
+type failingStore struct{ state.Store }
+
+func (failingStore) Health() state.Health {
+	return state.Health{Err: errors.New("unexpected EOF"), Failures: 1}
+}
+
+// While the store reports that it fails, the driver's own errors (the
+// query that found the database gone) are limited as its refusals are.
+func TestFailuresLimitedWhileTheStoreFails(t *testing.T) {
+	var logs bytes.Buffer
+	d := &Daemon{log: slog.New(slog.NewJSONHandler(&logs, nil)), storeLogs: lograte.New(storeLogEvery)}
+	d.opt.Store = failingStore{}
+	for range 5 {
+		d.failed(context.Background(), "recheck failed", "err", errors.New("read tcp 127.0.0.1:5432: connection reset by peer"))
+	}
+	if n := strings.Count(logs.String(), `"msg":"recheck failed"`); n != 1 {
+		t.Errorf("logged %d times while the store fails; want 1:\n%s", n, logs.String())
+	}
+}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	goruntime "runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -459,10 +460,33 @@ type infoCollector struct {
 	config *prometheus.Desc
 }
 
+// buildRevision is the VCS commit the binary was built from (go build in
+// a git checkout records it), with "-dirty" when the tree had changes;
+// "" when the build recorded none (go test, go install of a module).
+func buildRevision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
+}
+
 func newInfoCollector(d *Daemon) *infoCollector {
 	return &infoCollector{d: d,
-		build: prometheus.NewDesc("hearth_build_info", "1, labelled with hearth's version and the Go version it was built with.",
-			[]string{"version", "goversion"}, nil),
+		build: prometheus.NewDesc("hearth_build_info", "1, labelled with hearth's version, the Go version it was built with and the commit it was built from (revision, \"\" when the build did not record one).",
+			[]string{"version", "goversion", "revision"}, nil),
 		config: prometheus.NewDesc("hearth_config_info", "1, labelled with the first 12 characters of the hash of the configuration in force (GET /v1/status config.hash).",
 			[]string{"hash"}, nil),
 	}
@@ -474,7 +498,7 @@ func (c *infoCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *infoCollector) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(c.build, prometheus.GaugeValue, 1, c.d.version(), goruntime.Version())
+	ch <- prometheus.MustNewConstMetric(c.build, prometheus.GaugeValue, 1, c.d.version(), goruntime.Version(), buildRevision())
 	if snap := c.d.snap.Load(); snap != nil {
 		ch <- prometheus.MustNewConstMetric(c.config, prometheus.GaugeValue, 1, shortHash(snap.Config.Fingerprint))
 	}
@@ -520,7 +544,7 @@ func (m *Metrics) registerDaemon(d *Daemon, b Publisher) {
 	// Read from the store at each scrape: a failure and its recovery
 	// show at once, and 0 from the start for every store.
 	m.register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_state_store_failing",
-		Help: "1 while the state store refuses writes after one failed (a full disk), until it recovers by itself (or, when it cannot, the daemon stops); 0 otherwise."},
+		Help: "1 while the state store refuses writes: a SQLite state after a write failed (a full disk), a PostgreSQL state while the database is out of reach; until it recovers by itself (or, when it cannot, the daemon stops); 0 otherwise."},
 		func() float64 {
 			if h, ok := d.storeHealth(); ok && h.Err != nil {
 				return 1
@@ -528,7 +552,7 @@ func (m *Metrics) registerDaemon(d *Daemon, b Publisher) {
 			return 0
 		}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hearth_state_store_failures_total",
-			Help: "Times the state store began failing (refusing writes after one failed) since the daemon started."},
+			Help: "Times the state store began failing (a write failed, the database was out of reach) since the daemon started."},
 			func() float64 {
 				h, _ := d.storeHealth()
 				return float64(h.Failures)

@@ -189,3 +189,21 @@ func TestMetricsServedFromTheStart(t *testing.T) {
 		t.Errorf("after the count, segments served:\n%s", grepLines([]byte(m), "hearth_segment_members"))
 	}
 }
+
+// An events file applied after the start (hearth run -events) is
+// counted in the population gauges once it is applied, not at the
+// sampler's next population count, which is an hour away here.
+func TestGaugesCountedAfterAFedFile(t *testing.T) {
+	f := start(t, startRules, "", func(o *daemon.Options) { o.PopulationEvery = time.Hour; o.SampleEvery = time.Hour })
+	if got := metric(t, f.srv.URL, "hearth_members"); got != "0" {
+		t.Fatalf("hearth_members %s before the file; want 0", got)
+	}
+	res, err := f.d.Feed(context.Background(), strings.NewReader(events(0, 70)), 10, nil)
+	if err != nil || res.Accepted != 70 {
+		t.Fatalf("feed: %+v, %v", res, err)
+	}
+	until(t, "hearth_members counted after the file", func() bool { return metric(t, f.srv.URL, "hearth_members") == "7" })
+	if got := metric(t, f.srv.URL, `hearth_segment_members{segment="posters"}`); got != "7" {
+		t.Errorf("posters %s after the file; want 7", got)
+	}
+}

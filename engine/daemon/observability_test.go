@@ -173,7 +173,7 @@ func TestBuildAndConfigInfo(t *testing.T) {
 	}
 	hash := st["config"].(map[string]any)["hash"].(string)
 	m := metricsText(t, f)
-	if got := sampleValue(t, m, fmt.Sprintf(`hearth_build_info{goversion=%q,version="9.8.7"}`, goruntime.Version())); got != 1 {
+	if got := sampleValue(t, m, fmt.Sprintf(`hearth_build_info{goversion=%q,revision="",version="9.8.7"}`, goruntime.Version())); got != 1 {
 		t.Errorf("hearth_build_info = %v; want 1:\n%s", got, grepLines([]byte(m), "hearth_build_info"))
 	}
 	if got := sampleValue(t, m, `hearth_config_info{hash="`+hash[:12]+`"}`); got != 1 {
@@ -330,7 +330,7 @@ func TestRecoveryLogged(t *testing.T) {
 		if d == nil {
 			t.Fatal(diags.Error())
 		}
-		const msg = `"level":"WARN","msg":"folded 3 journaled batches (120 events) left by an unclean stop","batches":3,"events":120`
+		const msg = `"level":"WARN","msg":"folded journaled batches left by an unclean stop","batches":3,"events":120`
 		if got := strings.Contains(logs.String(), msg); got != (r.Batches > 0) {
 			t.Errorf("recovered %+v; logs:\n%s", r, logs.String())
 		}

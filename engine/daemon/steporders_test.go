@@ -241,7 +241,8 @@ func TestReloadRemovingStepCountsItsRuns(t *testing.T) {
 	if _, st := get(t, f, "/v1/status"); fmt.Sprint(st["last_reload"].(map[string]any)["removed_steps"]) != want {
 		t.Errorf("status last_reload: %v", st["last_reload"])
 	}
-	for _, s := range []string{"the reload removed step b of campaign tour with 2 runs waiting at it: each will go on to step c when its wait is over, without the step's send",
+	for _, s := range []string{`msg="the reload removed a step of a campaign with runs waiting at it: each moves on (then) when its wait is over, without the step's send"`,
+		`campaign=tour step=b active_runs=2 then="go on to step c"`,
 		"add moved { from = campaign.tour.step.b  to = campaign.tour.step.NEW }"} {
 		if !strings.Contains(logs.String(), s) {
 			t.Errorf("the log does not say %q:\n%s", s, logs.String())

@@ -12,13 +12,15 @@ import (
 )
 
 // A state store that reports its health (state.HealthReporter: the
-// SQLite store) can fail as a whole for a while, after a write failed
-// (a full disk), and recover by itself once the cause is gone. Meanwhile
-// /readyz answers 503 (readiness, through its Ready), events are
-// answered 503 with Retry-After, GET /v1/status says why and since when,
-// and hearth_state_store_failing is 1. A failure it cannot recover from
-// by itself fails /healthz too and stops the daemon, so a supervisor
-// restarts it.
+// SQLite store after a write failed, a full disk; the PostgreSQL store
+// while the database is out of reach) can fail as a whole for a while,
+// and recover by itself once the cause is gone. What follows is the same
+// for both: /readyz answers 503 (readiness, through its Ready), events
+// are answered 503 with Retry-After and none of them is kept, GET
+// /v1/status says why and since when, hearth_state_store_failing is 1,
+// and the work refused meanwhile is logged at a limited rate. A failure
+// it cannot recover from by itself fails /healthz too and stops the
+// daemon, so a supervisor restarts it.
 
 // storeLogEvery is how often the same line about work the failing store
 // refused is logged: the processor, the outbox and the sampler try every
@@ -66,7 +68,7 @@ func (d *Daemon) watchStore(w *storeWatch) error {
 		return fmt.Errorf("%w: %w", errStoreFatal, h.Err)
 	case h.Err != nil && (!w.failing || h.Failures != w.failures):
 		w.failing, w.since, w.failures, w.told = true, h.Since, h.Failures, now
-		d.log.Error("the state store is failing: events are refused (503) and /readyz answers 503 until it recovers, which it tries by itself (for a full disk: once there is space again)",
+		d.log.Error("the state store is failing: events are refused (503) and /readyz answers 503 until it recovers, which it tries by itself (a full disk: once there is space again; PostgreSQL: once it answers again)",
 			"err", h.Err, "since", h.Since.UTC().Format(time.RFC3339))
 	case h.Err != nil:
 		if now.Sub(w.told) >= storeStillEvery {
@@ -141,16 +143,18 @@ func (d *Daemon) healthz(w http.ResponseWriter, r *http.Request) {
 
 // logFailure logs work that failed at level, unless the daemon is
 // stopping (see failed); a failure because the state store is failing
-// (state.ErrFailing, in an "err" argument) is logged at most once every
+// (state.ErrFailing, in an "err" argument, or any error while the store
+// reports that it fails: the query that found the database gone fails
+// with the driver's own error) is logged at most once every
 // storeLogEvery per message, with how many were not (not_logged).
 func (d *Daemon) logFailure(ctx context.Context, level slog.Level, msg string, args ...any) {
 	if ctx.Err() != nil {
-		d.log.Debug("stopped during work; it is done again at the next start: "+msg, args...)
+		d.log.Debug("stopped during work; it is done again at the next start", append([]any{"work", msg}, args...)...)
 		return
 	}
 	for i := 0; i+1 < len(args); i += 2 {
 		err, ok := args[i+1].(error)
-		if !ok || args[i] != "err" || !errors.Is(err, state.ErrFailing) {
+		if !ok || args[i] != "err" || !d.storeRefused(err) {
 			continue
 		}
 		ok, held := d.storeLogs.Allow(msg, time.Now())
@@ -163,4 +167,15 @@ func (d *Daemon) logFailure(ctx context.Context, level slog.Level, msg string, a
 		break
 	}
 	d.log.Log(ctx, level, msg, args...)
+}
+
+// storeRefused says whether err is the state store's failure: the store
+// refused the work (state.ErrFailing), or the store reports that it is
+// failing, which the error is then most likely of.
+func (d *Daemon) storeRefused(err error) bool {
+	if errors.Is(err, state.ErrFailing) {
+		return true
+	}
+	h, ok := d.storeHealth()
+	return ok && h.Err != nil
 }

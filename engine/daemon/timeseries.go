@@ -178,7 +178,7 @@ func (d *Daemon) countAlerts(ctx context.Context, run runner) {
 		}
 		return
 	}
-	d.opt.Metrics.domain.alertsFiring.keep(alertNames(cfg), alertsFiring(cfg, docs))
+	d.opt.Metrics.domain.alertsFiring.keep(cfg, alertsFiring(cfg, docs))
 }
 
 // ring keeps the last len(buf) samples.

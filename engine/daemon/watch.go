@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -202,13 +201,13 @@ func (w *watcher) hold(now time.Time, old, cfg *config.Config) bool {
 		}
 		h.Files = append(h.Files, HeldFile{File: filepath.Base(path), Since: since.UTC(), Blocks: dropped[path]})
 		if !seen {
-			w.d.log.Info(fmt.Sprintf("%s has no blocks left, taken as a save under way: the reload waits until it is written, or stays so for %s", filepath.Base(path), w.opt.Grace),
+			w.d.log.Info("a file has no blocks left, taken as a save under way: the reload waits until it is written, or stays so for the grace",
 				"file", filepath.Base(path), "blocks", dropped[path], "until", until.UTC().Format(time.RFC3339), "grace", w.opt.Grace)
 		}
 	}
 	if !now.Before(h.Until) {
 		for _, f := range h.Files {
-			w.d.log.Info(fmt.Sprintf("%s stayed without blocks for %s: the reload removes them", f.File, w.opt.Grace), "file", f.File, "blocks", f.Blocks)
+			w.d.log.Info("a file stayed without blocks for the grace: the reload removes them", "file", f.File, "blocks", f.Blocks, "grace", w.opt.Grace.String())
 		}
 		clear(w.emptied)
 		w.heldUntil = time.Time{}

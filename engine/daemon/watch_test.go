@@ -189,7 +189,7 @@ func TestWatchHoldsTruncatedFileUntilWritten(t *testing.T) {
 	if !h.Until.Equal(h.Since.Add(time.Hour)) {
 		t.Errorf("held from %s until %s; want the grace after", h.Since, h.Until)
 	}
-	if !strings.Contains(logs.String(), "level=INFO") || !strings.Contains(logs.String(), "onboarding.hcl has no blocks left, taken as a save under way") {
+	if !strings.Contains(logs.String(), "level=INFO") || !strings.Contains(logs.String(), `msg="a file has no blocks left, taken as a save under way`) || !strings.Contains(logs.String(), "file=onboarding.hcl") {
 		t.Errorf("the hold is not logged:\n%s", logs.String())
 	}
 	if _, st := get(t, f, "/v1/status"); st["reload_held"] == nil {
@@ -267,7 +267,7 @@ func TestWatchAppliesEmptiedFileAfterGrace(t *testing.T) {
 	if f.d.Held() != nil {
 		t.Errorf("still held after it was applied: %+v", f.d.Held())
 	}
-	if !strings.Contains(logs.String(), "extra.hcl stayed without blocks for 10s: the reload removes them") {
+	if !strings.Contains(logs.String(), `msg="a file stayed without blocks for the grace: the reload removes them" file=extra.hcl blocks=[segment.new] grace=10s`) {
 		t.Errorf("the log does not say the emptied file was applied:\n%s", logs.String())
 	}
 }
@@ -320,7 +320,7 @@ func TestReloadRemovingCampaignCountsItsActiveRuns(t *testing.T) {
 	if _, st := get(t, f, "/v1/status"); fmt.Sprint(st["last_reload"].(map[string]any)["removed_campaigns"]) != "[map[active_runs:2 name:welcome]]" {
 		t.Errorf("status last_reload: %v", st["last_reload"])
 	}
-	if !strings.Contains(logs.String(), "the reload removed campaign welcome with 2 active runs") {
+	if !strings.Contains(logs.String(), `msg="the reload removed a campaign with active runs`) || !strings.Contains(logs.String(), "campaign=welcome active_runs=2") {
 		t.Errorf("the log does not count the runs:\n%s", logs.String())
 	}
 	if f.d.Held() != nil {
@@ -342,7 +342,7 @@ func TestCampaignPausedAtReloadSaysTriggersAreNotKept(t *testing.T) {
 	if _, st := get(t, f, "/v1/status"); fmt.Sprint(st["last_reload"].(map[string]any)["paused_campaigns"]) != "[welcome]" {
 		t.Errorf("status last_reload: %v", st["last_reload"])
 	}
-	if !strings.Contains(logs.String(), "campaign welcome is paused: nobody enters it until paused = false, and members who trigger it meanwhile") {
+	if !strings.Contains(logs.String(), `msg="campaign paused: nobody enters it until paused = false, and members who trigger it meanwhile`) || !strings.Contains(logs.String(), "campaign=welcome") {
 		t.Errorf("the log does not say what pausing drops:\n%s", logs.String())
 	}
 	// Paused, a join enters nothing, and does not wait for the resume.
@@ -351,7 +351,7 @@ func TestCampaignPausedAtReloadSaysTriggersAreNotKept(t *testing.T) {
 	if code, body = post(t, f, "/v1/reload", "", ""); code != http.StatusOK || fmt.Sprint(body["resumed_campaigns"]) != "[welcome]" {
 		t.Fatalf("resume: %d %v; want resumed_campaigns [welcome]", code, body)
 	}
-	if !strings.Contains(logs.String(), "campaign welcome goes on") {
+	if !strings.Contains(logs.String(), `msg="campaign resumed: runs carry on from their step`) {
 		t.Errorf("the log does not say the campaign goes on:\n%s", logs.String())
 	}
 	if _, m := get(t, f, "/v1/members/m1"); m["campaigns"] != nil {

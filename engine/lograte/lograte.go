@@ -53,6 +53,25 @@ func (l *Limiter) Allow(key string, now time.Time) (ok bool, held int) {
 	return true, held
 }
 
+// Flush is Allow for a line that only reports the lines held back, such
+// as a summary once what they were about is over: it passes when key's
+// interval is over, then returning how many were held since the last
+// line written and counting from now; held back itself, it counts
+// nothing. ok is false while the interval lasts.
+func (l *Limiter) Flush(key string, now time.Time) (held int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.keys[key]
+	if s == nil {
+		return 0, true
+	}
+	if now.Sub(s.last) < l.every {
+		return 0, false
+	}
+	held, s.held, s.last = s.held, 0, now
+	return held, true
+}
+
 // Forget ends what is remembered of key and returns how many of its
 // lines were held back: once what the lines were about is over (a
 // failure recovered), its next line is a new story and comes through at

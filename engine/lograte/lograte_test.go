@@ -59,3 +59,25 @@ func TestForget(t *testing.T) {
 		t.Errorf("an unknown key: %d held", held)
 	}
 }
+
+// Flush passes once the interval is over, with the lines held back, and
+// counts nothing while it does not pass.
+func TestFlushReportsWhatWasHeld(t *testing.T) {
+	l := New(time.Minute)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.Allow("a", t0)
+	l.Allow("a", t0.Add(time.Second))
+	l.Allow("a", t0.Add(2*time.Second))
+	if held, ok := l.Flush("a", t0.Add(3*time.Second)); ok || held != 0 {
+		t.Errorf("within the minute: %d, %v; want held back", held, ok)
+	}
+	if held, ok := l.Flush("a", t0.Add(time.Minute)); !ok || held != 2 {
+		t.Errorf("after the minute: %d, %v; want 2 held", held, ok)
+	}
+	if ok, held := l.Allow("a", t0.Add(time.Minute+time.Second)); ok || held != 0 {
+		t.Errorf("a line right after the flush: %v %d; want held, the flush counts as the line", ok, held)
+	}
+	if held, ok := l.Flush("unknown", t0); !ok || held != 0 {
+		t.Errorf("a key never seen: %d, %v", held, ok)
+	}
+}

@@ -196,6 +196,13 @@ type Dispatcher struct {
 	// dead keeps the warnings of dead letters to one a minute per
 	// platform: a platform that refuses a batch kills it all at once.
 	dead *lograte.Limiter
+	// notes keeps the info lines about single messages (skipped,
+	// expired, held, left alone) to one a minute per kind: a backfill
+	// of old events expires thousands at once. held are the kinds with
+	// lines held back, said in a summary once a round has none of
+	// them (see note).
+	notes *lograte.Limiter
+	held  map[string]bool
 	// rules are the delivery rules of rulesOf, the configuration they
 	// were made from: made again when a reload gives another.
 	rules   *Rules
@@ -248,7 +255,8 @@ func New(store Store, sender Sender, opt Options) *Dispatcher {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery), dead: lograte.New(failWarnEvery)}
+	return &Dispatcher{store: store, sender: sender, opt: opt, failing: lograte.New(failWarnEvery), dead: lograte.New(failWarnEvery),
+		notes: lograte.New(failWarnEvery), held: map[string]bool{}}
 }
 
 // Report counts what one round did. Skipped counts the expired ones
@@ -330,6 +338,8 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 	}
 	rules := d.currentRules()
 	defer d.take("")
+	noted := map[string]bool{} // the kinds of note this round made
+	defer d.summarize(noted)
 	for _, e := range due {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -345,7 +355,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 				rep.Expired++
 				result = "expired"
 			}
-			d.opt.Log.Info("message skipped: "+dec.Skip, "action", e.Kind, "key", e.Key, "member", e.Member)
+			d.note(noted, result, "message skipped", "reason", dec.Skip, "action", e.Kind, "key", e.Key, "member", e.Member)
 			if err := d.store.MarkSkipped(ctx, e.Key, e.Attempts, d.opt.Now(), dec.Skip); err != nil {
 				return rep, err
 			}
@@ -358,7 +368,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			// Due again when the quiet hours end, with its tries as
 			// they were: holding it is no failure.
 			rep.Held++
-			d.opt.Log.Info("message held: "+dec.Hold, "action", e.Kind, "key", e.Key, "member", e.Member, "until", dec.Until.UTC().Format(time.RFC3339))
+			d.note(noted, "held", "message held", "reason", dec.Hold, "action", e.Kind, "key", e.Key, "member", e.Member, "until", dec.Until.UTC().Format(time.RFC3339))
 			if err := d.store.MarkRetry(ctx, e.Key, e.Attempts, dec.Until, dec.Hold); err != nil {
 				return rep, err
 			}
@@ -392,7 +402,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		case errors.As(sendErr, &skip):
 			rep.LeftAlone++
 			result = "skipped"
-			d.opt.Log.Info("action skipped: "+skip.Reason, "action", e.Kind, "key", e.Key, "member", e.Member)
+			d.note(noted, "left_alone", "action skipped", "reason", skip.Reason, "action", e.Kind, "key", e.Key, "member", e.Member)
 			err = d.store.MarkSkipped(ctx, e.Key, e.Attempts, now, skip.Reason)
 		case isNotReady(sendErr):
 			rep.Waiting++
@@ -549,6 +559,42 @@ func (d *Dispatcher) redact(s string) string {
 		return s
 	}
 	return d.opt.Redact(s)
+}
+
+// note logs an info line about one message, of a kind (expired,
+// skipped, held, left_alone), at most one a minute per kind; the next
+// one says in not_logged how many there were in between.
+func (d *Dispatcher) note(noted map[string]bool, kind, msg string, args ...any) {
+	noted[kind] = true
+	ok, held := d.notes.Allow(kind, d.opt.Now())
+	if !ok {
+		d.held[kind] = true
+		return
+	}
+	if held > 0 {
+		args = append(args, "not_logged", held)
+	}
+	d.opt.Log.Info(msg, args...)
+}
+
+// summarize says how many lines of a kind were held back once a round
+// has none of that kind (the backfill is over), when a line of it may
+// be logged again: otherwise the count would wait for the next such
+// message, which may never come.
+func (d *Dispatcher) summarize(noted map[string]bool) {
+	for kind := range d.held {
+		if noted[kind] {
+			continue
+		}
+		held, ok := d.notes.Flush(kind, d.opt.Now())
+		if !ok {
+			continue
+		}
+		delete(d.held, kind)
+		if held > 0 {
+			d.opt.Log.Info("outbox messages not logged one by one", "kind", kind, "not_logged", held)
+		}
+	}
 }
 
 // tellFailing warns of an action's first failed try, whose retries are

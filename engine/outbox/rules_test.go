@@ -1,7 +1,11 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -190,5 +194,58 @@ func TestDispatcherSendsUnheldWithNoReason(t *testing.T) {
 				t.Errorf("sent %+v, %v; want noon with no reason", sent, err)
 			}
 		})
+	}
+}
+
+// A backfill expires many messages in one round: the first is logged
+// with a constant message and its reason as an attribute, the others
+// are counted in one summary line once a round has none, not logged one
+// by one.
+func TestExpiredMessagesLoggedInSummary(t *testing.T) {
+	ctx := context.Background()
+	s := stores(t)["sqlite"]()
+	due := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	var acts []state.Action
+	for i := range 40 {
+		acts = append(acts, state.Action{Key: fmt.Sprintf("k%02d", i), Kind: "send.dm", Member: "ann", Campaign: "welcome", Step: "hello", At: due, Text: "hi", Target: "ann"})
+	}
+	saveAndEnqueue(t, s, []*state.Member{{ID: "ann"}}, acts)
+	now := due.Add(10 * durations.Day)
+	var logs bytes.Buffer
+	cfg := guardedConfig()
+	d := outbox.New(s, &recorder{}, outbox.Options{Now: func() time.Time { return now }, Config: func() *config.Config { return cfg },
+		Recipients: recipientsIn(s), Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if rep, err := d.RunOnce(ctx); err != nil || rep.Expired != 40 {
+		t.Fatalf("round: %+v, %v; want 40 expired", rep, err)
+	}
+	// A quiet round within the minute says nothing yet; one after it
+	// sums up.
+	now = now.Add(time.Second)
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "\n"); n != 1 {
+		t.Fatalf("%d lines after the backfill's round; want 1:\n%s", n, logs.String())
+	}
+	now = now.Add(time.Minute)
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var recs []map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d lines; want the first expiry and a summary:\n%s", len(recs), logs.String())
+	}
+	if reason, _ := recs[0]["reason"].(string); recs[0]["msg"] != "message skipped" || !strings.HasPrefix(reason, "expired: not sent within 2d") {
+		t.Errorf("first line %v; want msg \"message skipped\" with the reason apart", recs[0])
+	}
+	if recs[1]["msg"] != "outbox messages not logged one by one" || recs[1]["kind"] != "expired" || recs[1]["not_logged"] != 39.0 {
+		t.Errorf("summary %v; want 39 expired not logged", recs[1])
 	}
 }

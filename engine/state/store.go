@@ -204,8 +204,9 @@ type Recoverer interface {
 // The daemon answers 503 for it and logs it at a limited rate.
 var ErrFailing = errors.New("state store failing")
 
-// Health is how a store that keeps state between transactions (the
-// SQLite store's journal and in-memory members) is doing at writing.
+// Health is how a store is doing at writing: the SQLite store after a
+// write failed (its journal and in-memory members), the PostgreSQL store
+// while the database is out of reach.
 type Health struct {
 	// Err is why writes are refused; nil while the store takes them.
 	Err error
@@ -224,8 +225,9 @@ type Health struct {
 
 // HealthReporter is a store whose writes can fail for a while, all of
 // them at once: the SQLite store after its disk filled, until it has
-// space again. A store whose every transaction stands alone (PostgreSQL)
-// has nothing to report here.
+// space again; the PostgreSQL store while the server is out of reach,
+// until it answers again (an error the server answers fails only its
+// own transaction).
 type HealthReporter interface {
 	Health() Health
 }

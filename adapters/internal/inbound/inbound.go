@@ -72,7 +72,7 @@ func (e Endpoint) Serve(ctx context.Context, h http.Handler) error {
 	mux := http.NewServeMux()
 	mux.Handle(e.Path, h)
 	srv := NewServer(mux, 0)
-	e.Log.Info("serving "+e.Name, "addr", ln.Addr().String(), "path", e.Path)
+	e.Log.Info("serving inbound endpoint", "name", e.Name, "addr", ln.Addr().String(), "path", e.Path)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

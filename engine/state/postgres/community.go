@@ -54,7 +54,7 @@ func (b *batch) Community(name string) (*state.Community, error) {
 	}
 	base, versions, err := b.s.readCommunity(b.ctx, b.s.pool, name)
 	if err != nil {
-		return nil, err
+		return nil, b.s.failure(err)
 	}
 	if base == nil {
 		return nil, state.ErrNotFound

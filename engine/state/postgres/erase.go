@@ -197,7 +197,7 @@ func (b *batch) Suppressed(id string) (bool, error) {
 	}
 	on, err := b.s.IsSuppressed(b.ctx, id)
 	if err != nil {
-		return false, err
+		return false, b.s.failure(err)
 	}
 	if b.suppressed == nil {
 		b.suppressed = map[string]bool{}

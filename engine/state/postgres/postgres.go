@@ -236,6 +236,9 @@ type Store struct {
 	// now stamps the outbox entries' queued_at (SetQueueClock); nil is
 	// time.Now. Set before the store is used.
 	now func() time.Time
+	// health is whether the database answers (health.go); armed once
+	// Open succeeded, so a failed Open leaves no probe behind.
+	health *health
 }
 
 var _ state.Store = (*Store)(nil)
@@ -276,12 +279,14 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["search_path"] = opt.Schema
 	}
 	where := fmt.Sprintf("%s/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Database)
+	s := &Store{lease: opt.Lease, log: opt.Log, where: where, locks: map[string]*pgxpool.Conn{},
+		shard: rand.Int32N(tallyShards), health: &health{stop: make(chan struct{})}}
+	cfg.ConnConfig.Tracer = healthTracer{s}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
 	}
-	s := &Store{pool: pool, lease: opt.Lease, log: opt.Log, where: where, locks: map[string]*pgxpool.Conn{},
-		shard: rand.Int32N(tallyShards)}
+	s.pool = pool
 	if opt.Schema != "" {
 		// Replicas starting together may race to create it; losing that
 		// race is fine.
@@ -299,6 +304,7 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
 	}
+	s.health.armed.Store(true)
 	return s, nil
 }
 
@@ -375,11 +381,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	return tx.Commit(ctx)
 }
 
-// Ready reports whether the database answers, for a readiness probe.
-func (s *Store) Ready(ctx context.Context) error { return s.pool.Ping(ctx) }
+// Ready reports whether the database answers, for a readiness probe:
+// not while it is failing (health.go), a ping otherwise.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.refusal(); err != nil {
+		return err
+	}
+	return s.pool.Ping(ctx)
+}
 
 // Close releases held apply locks and the pool.
 func (s *Store) Close() error {
+	s.closeHealth()
 	s.mu.Lock()
 	for id, c := range s.locks {
 		// Unlocked here rather than when the server notices the session
@@ -399,7 +412,11 @@ func (s *Store) Flush(context.Context) error { return nil }
 
 // Begin starts a batch. It reads committed state and keeps its changes
 // in memory until Commit writes them in one transaction.
+// While the database is out of reach it refuses at once (health.go).
 func (s *Store) Begin(ctx context.Context) (state.Batch, error) {
+	if err := s.refusal(); err != nil {
+		return nil, err
+	}
 	return &batch{ctx: ctx, s: s, members: map[string]*state.Member{}, versions: map[string]int64{},
 		absent: map[string]bool{}, known: map[string]bool{}, seen: map[string]int64{}, saved: map[string]bool{}}, nil
 }
@@ -453,6 +470,10 @@ type batch struct {
 // the members they touch, so applying a batch of events does not cost a
 // round trip per event.
 func (b *batch) Preload(eventIDs, memberIDs []string) error {
+	return b.s.failure(b.preload(eventIDs, memberIDs))
+}
+
+func (b *batch) preload(eventIDs, memberIDs []string) error {
 	if len(eventIDs) > 0 {
 		rows, err := b.s.pool.Query(b.ctx, `SELECT id, at, digest FROM events WHERE id = ANY($1)`, eventIDs)
 		if err != nil {
@@ -583,7 +604,7 @@ func (b *batch) lookup(id string) (bool, state.Claimed, error) {
 		return false, state.Claimed{}, nil
 	}
 	if err != nil {
-		return false, state.Claimed{}, err
+		return false, state.Claimed{}, b.s.failure(err)
 	}
 	b.known[id] = true
 	b.keep(id, at, digest)
@@ -637,7 +658,7 @@ func (b *batch) Member(id string) (*state.Member, error) {
 		return nil, state.ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, b.s.failure(err)
 	}
 	m := &state.Member{}
 	if err := json.Unmarshal(data, m); err != nil {
@@ -683,12 +704,12 @@ func (b *batch) due(t time.Time, limit, partitions int, owned []int) ([]string, 
 			FOR UPDATE SKIP LOCKED)
 		RETURNING id, recheck_at`, t.UnixNano(), limit, now+b.s.lease.Nanoseconds(), now, int64(partitions), parts)
 	if err != nil {
-		return nil, err
+		return nil, b.s.failure(err)
 	}
 	list, err := state.ScanDue(rows)
 	rows.Close()
 	if err != nil {
-		return nil, err
+		return nil, b.s.failure(err)
 	}
 	return state.DueIDs(list, -1), nil
 }
@@ -709,12 +730,19 @@ func (b *batch) Rollback() error {
 }
 
 // Commit writes the batch in one transaction, or fails with ErrConflict
-// and writes nothing when another replica got there first.
+// and writes nothing when another replica got there first. One that
+// finds the database out of reach fails with an UnavailableError
+// (state.ErrFailing); whether a commit cut off at its end went through
+// is not known, and sending its events again is safe (their ids).
 func (b *batch) Commit() error {
 	if b.done {
 		return errors.New("batch already finished")
 	}
 	b.done = true
+	return b.s.failure(b.commit())
+}
+
+func (b *batch) commit() error {
 	ctx := context.WithoutCancel(b.ctx)
 	tx, err := b.s.pool.Begin(ctx)
 	if err != nil {
