@@ -73,6 +73,23 @@ const DefaultEventsPath = "/slack/events"
 // to 200 for cursor-paginated methods.
 const DefaultPageSize = 100
 
+// Scopes are the bot token scopes the adapter's Web API calls and the
+// events it maps need, as the app's OAuth & Permissions page names them:
+// history scopes because a message looks for its key among the
+// conversation's latest before posting (conversations.history), which
+// in a direct message takes im:history; reactions:read for
+// reaction_added and reaction_removed; users:read for team_join and
+// user_change.
+func Scopes() []string {
+	return []string{
+		"channels:read", "channels:manage", "channels:join", "channels:history",
+		"groups:read", "groups:write", "groups:history",
+		"im:write", "im:history", "chat:write",
+		"pins:read", "pins:write", "reactions:read",
+		"usergroups:read", "usergroups:write", "users:read", "team:read",
+	}
+}
+
 // Spec describes the settings of a slack platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
@@ -109,7 +126,7 @@ platform "slack" "main" {
 		// refuses a name no community block on it has.
 		CommunitySetting: "community",
 		Attrs: []config.Attr{
-			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: channels:manage, channels:join, channels:read, groups:read, groups:write, channels:history, groups:history, chat:write, im:write, pins:read, pins:write, usergroups:read, usergroups:write, users:read, team:read."},
+			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: " + strings.Join(Scopes(), ", ") + " (im:history: a direct message looks for its key among the conversation's latest messages, and message.im events need it; reactions:read: reaction events)."},
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},
 			{Name: "team_id", Kind: config.KindString, Required: true, Doc: "The workspace's id (T...), the platform id of the community it holds."},
 			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this workspace holds: the one community on this platform block (validate refuses another, or a name no community on it has).", Default: "the platform block's name"},

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,10 +72,14 @@ func (c *clock) Sleep(_ context.Context, d time.Duration) error {
 }
 
 // TestConformance runs the shared adapter suite against the fake Web API,
-// with an admin token so kicks remove members from the workspace.
+// with an admin token so kicks remove members from the workspace, and a
+// bot token with exactly the scopes the README lists.
 func TestConformance(t *testing.T) {
 	platformtest.Run(t, func(t *testing.T) platformtest.Platform {
 		f := slacktest.New(t)
+		// The documented scopes, and no more: a call needing another
+		// fails the suite.
+		f.Scopes = slack.Scopes()
 		clk := newClock()
 		a := &slack.Adapter{Now: clk.Now, Sleep: clk.Sleep}
 		return platformtest.Platform{
@@ -564,5 +570,35 @@ func TestJoinToPost(t *testing.T) {
 	_, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "j2", Community: f.TeamID, Channel: priv, Text: "Hello"})
 	if !errors.Is(err, platform.ErrNotFound) || !strings.Contains(err.Error(), "not_in_channel") {
 		t.Errorf("private channel: %v", err)
+	}
+}
+
+// TestScopes: a direct message reads the conversation's history for its
+// key, which takes im:history; without it the error names the scope.
+// The documented scope list is the one README.md and the example give.
+func TestScopes(t *testing.T) {
+	f := slacktest.New(t)
+	f.Scopes = slices.DeleteFunc(slack.Scopes(), func(s string) bool { return s == "im:history" })
+	c := slackOpen(t, f)
+	bob := f.AddUser("Bob")
+	req := platform.PerformRequest{Key: "k-dm", Action: platform.ActionDirectMessage, Community: f.TeamID, Member: bob, Text: "welcome"}
+	_, err := c.Perform(ctx, req)
+	if err == nil || !strings.Contains(err.Error(), "needs scope im:history") || !platform.IsPermanent(err) {
+		t.Fatalf("DM without im:history: %v; want a permanent error naming im:history", err)
+	}
+	f.Scopes = slack.Scopes()
+	if _, err := c.Perform(ctx, req); err != nil {
+		t.Fatalf("DM with the documented scopes: %v", err)
+	}
+	for _, doc := range []string{"../../README.md", "../../examples/slack-community/README.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range slack.Scopes() {
+			if !bytes.Contains(b, []byte("`"+s+"`")) {
+				t.Errorf("%s does not list scope `%s`", doc, s)
+			}
+		}
 	}
 }
