@@ -144,9 +144,20 @@ func Decode(body []byte, team, community string) (evs []events.Event, challenge 
 	e := events.Event{ID: "slack." + team + "." + env.EventID, Member: events.Member{ID: user, Identities: map[string]string{Type: user}},
 		At: at, Source: Type, Community: community}
 	switch ev.Type {
-	case "team_join":
+	case "team_join", "user_change":
+		// Both carry the whole user object: its time zone and locale
+		// are the member's, so quiet hours and times of day follow the
+		// member's own zone.
+		u := userProfile(ev.User)
+		if u.IsBot || u.Deleted && ev.Type == "user_change" {
+			return nil, "", nil
+		}
 		e.Type = "member.joined"
-		e.Member.Name = userName(ev.User)
+		if ev.Type == "user_change" {
+			e.Type = "member.profile_updated"
+		}
+		e.Member.Name = u.name()
+		e.Attrs = u.attrs()
 	case "member_joined_channel", "member_left_channel":
 		// Joining a channel is not joining the community (team_join is):
 		// mapping it to member.joined would welcome people again each
@@ -204,16 +215,45 @@ func userID(raw json.RawMessage) string {
 	return u.ID
 }
 
-func userName(raw json.RawMessage) string {
-	var u struct {
-		Name     string `json:"name"`
-		RealName string `json:"real_name"`
-	}
+// user is what hearth reads of the user object in team_join and
+// user_change.
+type user struct {
+	Name     string `json:"name"`
+	RealName string `json:"real_name"`
+	TZ       string `json:"tz"`
+	Locale   string `json:"locale"`
+	IsBot    bool   `json:"is_bot"`
+	Deleted  bool   `json:"deleted"`
+}
+
+func userProfile(raw json.RawMessage) user {
+	var u user
 	_ = json.Unmarshal(raw, &u)
+	return u
+}
+
+func (u user) name() string {
 	if u.RealName != "" {
 		return u.RealName
 	}
 	return u.Name
+}
+
+// attrs are the event attributes of the member's profile: name, and
+// timezone and locale when Slack gives them (the standard attributes
+// the runtime takes into the member's profile).
+func (u user) attrs() map[string]any {
+	out := map[string]any{}
+	if n := u.name(); n != "" {
+		out["name"] = n
+	}
+	if u.TZ != "" {
+		out["timezone"] = u.TZ
+	}
+	if u.Locale != "" {
+		out["locale"] = u.Locale
+	}
+	return out
 }
 
 func tsTime(ts string) time.Time {

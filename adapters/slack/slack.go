@@ -122,6 +122,8 @@ platform "slack" "main" {
 			"role.mentionable": "every Slack user group can be mentioned by its handle",
 			"role.position":    "Slack user groups have no order",
 		},
+		TextRules:   textRules,
+		RoleHandles: "Slack mentions a user group by its @handle, made of the role block's name in lower case, and a handle must differ from every channel's name and other user group's handle",
 		// The block holds one community, named by this setting; validate
 		// refuses a name no community block on it has.
 		CommunitySetting: "community",

@@ -368,6 +368,11 @@ func TestDecode(t *testing.T) {
 		{`{"type":"reaction_added","user":"U1","reaction":"tada","item_user":"U2","item":{"type":"message","channel":"C1","ts":"1700000000.000100"}}`, "reaction.added", map[string]any{"emoji": "tada", "target_member": "U2", "target": "C1/1700000000.000100"}},
 		{`{"type":"member_joined_channel","user":"U1","channel":"C1"}`, "channel.joined", nil},
 		{`{"type":"team_join","user":{"id":"U1","name":"ann","real_name":"Ann"}}`, "member.joined", nil},
+		{`{"type":"team_join","user":{"id":"U1","name":"ann","real_name":"Ann","tz":"Asia/Tokyo","tz_offset":32400,"locale":"ja-JP"}}`, "member.joined",
+			map[string]any{"name": "Ann", "timezone": "Asia/Tokyo", "locale": "ja-JP"}},
+		{`{"type":"user_change","user":{"id":"U1","name":"ann","real_name":"Ann B","tz":"Europe/Berlin","locale":"de-DE"}}`, "member.profile_updated",
+			map[string]any{"name": "Ann B", "timezone": "Europe/Berlin", "locale": "de-DE"}},
+		{`{"type":"user_change","user":{"id":"U1","name":"helper","is_bot":true}}`, "", nil},
 		{`{"type":"app_mention","user":"U1","text":"hi","ts":"1"}`, "", nil},
 	} {
 		body := []byte(`{"type":"event_callback","team_id":"T1","event_id":"Ev1","event_time":1700000000,"event":` + tc.event + `}`)

@@ -20,9 +20,12 @@ import (
 // Web API end to end: apply makes the conversations and user groups, a
 // second plan finds nothing to change, and `hearth run` receives a signed
 // Events API team_join and delivers the onboarding campaign's welcome as
-// a Slack direct message.
+// a Slack direct message, and takes the member's time zone and locale
+// from it.
 func TestSlackCommunity(t *testing.T) {
 	f := slacktest.New(t)
+	// The app has the scopes the example's README lists, and no more.
+	f.Scopes = slack.Scopes()
 	// Quiet hours would hold the welcome until morning.
 	dir := exampleCopy(t, "slack-community", func(src []byte) []byte {
 		return regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
@@ -64,7 +67,7 @@ func TestSlackCommunity(t *testing.T) {
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
 
-	ann := f.AddUser("Ann Example")
+	ann := f.AddUserIn("Ann Example", "Asia/Tokyo", "ja-JP")
 	evs := f.Events()
 	join := evs[len(evs)-1]
 	join["event_time"] = time.Now().Unix() // else the nudge, 72h later, is due at once
@@ -110,5 +113,15 @@ func TestSlackCommunity(t *testing.T) {
 	}
 	if strings.Contains(out.String()+errb.String(), f.Token) {
 		t.Errorf("run output shows the token")
+	}
+	// team_join carries the member's time zone and locale: quiet hours
+	// and times of day follow the member's own zone.
+	out.Reset()
+	errb.Reset()
+	if c := run(context.Background(), []string{"member", "show", ann, dir}, s); c != 0 {
+		t.Fatalf("member show: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "locale ja-JP, time zone Asia/Tokyo") {
+		t.Errorf("member show does not give the zone and locale from team_join:\n%s", out.String())
 	}
 }

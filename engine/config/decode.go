@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -422,12 +423,17 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid capacity", "capacity must be 0 (no limit) or more.")
 	}
 	var set []setting // channel and role settings, checked against the platform
+	var texts []text  // channel and role texts, checked against the platform's rules
 	if a := b.attr("platform"); a != nil {
 		l.later = append(l.later, func() {
 			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
 				c.Platform = p
 				l.checkSupported(p, set)
 				l.checkReservedRoles(p, c)
+				for _, t := range texts {
+					l.checkText(p, t)
+				}
+				l.checkRoleHandles(p, c)
 				if why := l.opts.Platforms[p.Type].OneChannel; why != "" && len(c.Channels) > 1 {
 					l.errorf(&c.Channels[1].DeclRange, "Too many channels for this platform", "%s: %s. Keep one channel block in community %q; the first is at %s.", p.Addr(), why, name, at(c.Channels[0].DeclRange))
 				}
@@ -444,6 +450,8 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			Private: cs.boolean("private", false), PinHouseRules: cs.boolean("pin_house_rules", false), Lifecycle: lifecycle(cs), DeclRange: cb.DefRange}
 		set = append(set, settings(cs, "channel", []bool{ch.Topic != "", ch.Purpose != "", ch.Color != "", ch.Position != i, ch.Category != "", ch.Private, ch.PinHouseRules},
 			"topic", "purpose", "color", "position", "category", "private", "pin_house_rules")...)
+		texts = append(texts, text{"channel.name", ch.Name, cb.LabelRanges[0]})
+		texts = append(texts, attrTexts(cs, "channel", map[string]string{"topic": ch.Topic, "purpose": ch.Purpose})...)
 		c.Channels = append(c.Channels, ch)
 	}
 	seen = map[string]hcl.Range{}
@@ -460,6 +468,11 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		}
 		set = append(set, settings(rs, "role", []bool{r.Color != "", len(r.Permissions) > 0, r.Hoist, r.Mentionable, r.Position != i},
 			"color", "permissions", "hoist", "mentionable", "position")...)
+		if a := rs.attr("title"); a != nil {
+			texts = append(texts, text{"role.name", r.Title, a.Expr.Range()})
+		} else {
+			texts = append(texts, text{"role.name", r.Title, rb.LabelRanges[0]})
+		}
 		c.Roles = append(c.Roles, r)
 	}
 	l.decodeLadder(c, b, spec)
@@ -508,6 +521,66 @@ func settings(b *body, block string, on []bool, names ...string) []setting {
 		}
 	}
 	return out
+}
+
+// text is a channel's or role's text as the platform will have it
+// (PlatformSpec.TextRules): key as "channel.topic", and where it is
+// written, for the diagnostic.
+type text struct {
+	key, value string
+	rng        hcl.Range
+}
+
+// attrTexts lists the texts among values whose attribute is written,
+// at their attributes.
+func attrTexts(b *body, block string, values map[string]string) []text {
+	var out []text
+	for _, n := range slices.Sorted(maps.Keys(values)) {
+		if a := b.attr(n); a != nil {
+			out = append(out, text{block + "." + n, values[n], a.Expr.Range()})
+		}
+	}
+	return out
+}
+
+// checkText refuses a text the platform's rules refuse (a Slack channel
+// name in capitals, a topic over 250 characters): every apply would
+// fail on it. A display name added to channels checks the same way,
+// with key "channel.name".
+func (l *loader) checkText(p *Platform, t text) {
+	rules := l.opts.Platforms[p.Type].TextRules
+	if rules == nil {
+		return
+	}
+	if why := rules(t.key, t.value); why != "" {
+		block, attr, _ := strings.Cut(t.key, ".")
+		l.errorf(&t.rng, "Invalid "+block+" "+attr+" for this platform", "%s: %s", p.Addr(), why)
+	}
+}
+
+// checkRoleHandles refuses roles whose handle (their block name in lower
+// case, on platforms that mention roles by one) is a channel's name or
+// another role's handle: the platform refuses a taken handle.
+func (l *loader) checkRoleHandles(p *Platform, c *Community) {
+	why := l.opts.Platforms[p.Type].RoleHandles
+	if why == "" {
+		return
+	}
+	channels := map[string]*Channel{}
+	for _, ch := range c.Channels {
+		channels[strings.ToLower(ch.Name)] = ch
+	}
+	roles := map[string]*Role{}
+	for _, r := range c.Roles {
+		h := strings.ToLower(r.Name)
+		if ch, ok := channels[h]; ok {
+			l.errorf(r.DeclRange.Ptr(), "Role handle taken", "%s: %s. Role %q would have the handle @%s, which channel %q at %s has as its name. Rename the role block (its title, the name people see, can stay).", p.Addr(), why, r.Name, h, ch.Name, at(ch.DeclRange))
+		} else if o, ok := roles[h]; ok {
+			l.errorf(r.DeclRange.Ptr(), "Role handle taken", "%s: %s. Roles %q and %q at %s would both have the handle @%s. Rename one of the role blocks.", p.Addr(), why, r.Name, o.Name, at(o.DeclRange), h)
+		} else {
+			roles[h] = r
+		}
+	}
 }
 
 // checkSupported refuses settings the community's platform cannot hold,
