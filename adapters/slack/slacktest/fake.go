@@ -58,6 +58,7 @@ type Fake struct {
 	groups   []*group
 	users    []*user
 	limits   map[string][]int
+	fails    map[string][]string
 	calls    map[string]int
 	events   []map[string]any
 }
@@ -217,6 +218,17 @@ func (f *Fake) RateLimit(method string, retryAfter ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.limits[method] = append(f.limits[method], retryAfter...)
+}
+
+// Fail makes the next call of method answer {"ok":false} with Slack's
+// error code, once.
+func (f *Fake) Fail(method, code string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fails == nil {
+		f.fails = map[string][]string{}
+	}
+	f.fails[method] = append(f.fails[method], code)
 }
 
 // Calls counts the calls of a method answered so far (rate limited ones
@@ -379,6 +391,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	h, ok := f.methods()[method]
 	if !ok {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "unknown_method"})
+		return
+	}
+	if q := f.fails[method]; len(q) > 0 {
+		f.fails[method] = q[1:]
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": q[0]})
 		return
 	}
 	if needed := f.missingScope(method, a); needed != "" {
