@@ -205,7 +205,7 @@ type Conn struct {
 	hc         *http.Client
 
 	namesMu sync.Mutex
-	names   map[string]string // channel id -> name, for inbound events
+	names   map[string]channelName // channel id -> name, for inbound events
 }
 
 var (

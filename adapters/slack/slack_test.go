@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -184,6 +185,12 @@ func TestErrorsMapped(t *testing.T) {
 	_, err = c.Perform(ctx, platform.PerformRequest{Action: platform.ActionMute, Key: "m", Community: f.TeamID, Member: "U1", Duration: time.Hour})
 	if !errors.Is(err, platform.ErrUnsupported) {
 		t.Errorf("mute: %v; want ErrUnsupported", err)
+	}
+	// A free workspace has no user groups.
+	f.Fail("usergroups.list", "paid_teams_only")
+	_, err = c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: f.TeamID, Address: "community.x.role.core", Attrs: platform.Attrs{"name": "Core"}})
+	if !errors.Is(err, platform.ErrUnsupported) || !platform.IsPermanent(err) || !strings.Contains(err.Error(), "user groups (hearth's roles and role changes) on paid plans only") {
+		t.Errorf("user group on a free workspace: %v; want a permanent error saying user groups need a paid plan", err)
 	}
 }
 
@@ -607,3 +614,118 @@ func TestScopes(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamChannelNames: events name channels as rules compare them,
+// looked up once and kept for ChannelNameTTL; a channel_rename takes
+// effect at once, a direct message costs no lookup, and Slack's
+// app_rate_limited notice is a warning.
+func TestStreamChannelNames(t *testing.T) {
+	f := slacktest.New(t)
+	clk := newClock()
+	lnc := make(chan net.Listener, 1)
+	a := &slack.Adapter{Now: clk.Now, Sleep: clk.Sleep, Listen: func(network, addr string) (net.Listener, error) {
+		ln, err := net.Listen(network, "127.0.0.1:0")
+		lnc <- ln
+		return ln, err
+	}}
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	pc, err := a.Open(ctx, platform.OpenRequest{Name: "main", Logger: logger, Settings: settings(f, map[string]string{"signing_secret": secret, "events_listen": "127.0.0.1:0"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pc.(*slack.Conn)
+	t.Cleanup(func() { _ = c.Close() })
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan platform.Delivery, 8)
+	go func() {
+		_ = c.Stream(sctx, platform.StreamRequest{Follow: true}, func(_ context.Context, d platform.Delivery) error {
+			got <- d
+			return nil
+		})
+	}()
+	url := "http://" + (<-lnc).Addr().String() + slack.DefaultEventsPath
+	deliver := func(body []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header = sign(secret, clk.Now().Unix(), body)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("event answered %d", resp.StatusCode)
+		}
+	}
+	deliverAll := func() {
+		t.Helper()
+		for _, e := range f.Events() {
+			b, _ := json.Marshal(e)
+			deliver(b)
+		}
+	}
+	ann := f.AddUser("Ann")
+	general := f.CreateChannel("general", false)
+	if err := f.Join(general, ann); err != nil {
+		t.Fatal(err)
+	}
+	f.Events()
+	channelOf := func() string {
+		t.Helper()
+		d := <-got
+		name, _ := d.Event.Attrs["channel"].(string)
+		return name
+	}
+	for range 2 {
+		f.Post(general, ann, "hello")
+		deliverAll()
+		if name := channelOf(); name != "general" {
+			t.Errorf("message in #general named channel %q", name)
+		}
+	}
+	if n := f.Calls("conversations.info"); n != 1 {
+		t.Errorf("conversations.info called %d times for two messages in one channel; want 1", n)
+	}
+	if err := f.RenameChannel(general, "lobby"); err != nil {
+		t.Fatal(err)
+	}
+	f.Post(general, ann, "renamed")
+	deliverAll()
+	if name := channelOf(); name != "lobby" {
+		t.Errorf("message after channel_rename named channel %q; want lobby", name)
+	}
+	clk.Sleep(ctx, slack.ChannelNameTTL) // a rename missed is caught after the TTL
+	f.RenameChannel(general, "hall")
+	f.Events()
+	f.Post(general, ann, "later")
+	deliverAll()
+	if name := channelOf(); name != "hall" {
+		t.Errorf("message after the TTL named channel %q; want hall", name)
+	}
+	before := f.Calls("conversations.info")
+	dm := []byte(`{"type":"event_callback","team_id":"` + f.TeamID + `","event_id":"EvDM1","event_time":1700000000,"event":{"type":"message","channel":"D0000042","user":"` + ann + `","text":"hi app","ts":"1700000000.000200","channel_type":"im"}}`)
+	deliver(dm)
+	if d := <-got; d.Event.Type != "message.direct" {
+		t.Errorf("DM delivered as %s", d.Event.Type)
+	}
+	if n := f.Calls("conversations.info"); n != before {
+		t.Errorf("a direct message looked its conversation up (%d calls)", n-before)
+	}
+	deliver([]byte(`{"token":"x","team_id":"` + f.TeamID + `","minute_rate_limited":1518467820,"api_app_id":"A1","type":"app_rate_limited"}`))
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "app_rate_limited") {
+		t.Errorf("app_rate_limited not logged as a warning:\n%s", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
