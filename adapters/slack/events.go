@@ -379,9 +379,8 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // notice acts on a request that maps to no hearth event: Slack's
-// app_rate_limited (it drops the app's events for the rest of the
-// minute, so rules miss them: a warning), and channel renames, which
-// the channel name cache takes.
+// app_rate_limited (events it holds back are lost, so rules miss them:
+// a warning), and channel renames, which the channel name cache takes.
 func (rc *Receiver) notice(body []byte) {
 	var n struct {
 		Type              string `json:"type"`
@@ -399,7 +398,7 @@ func (rc *Receiver) notice(body []byte) {
 	}
 	switch {
 	case n.Type == "app_rate_limited":
-		rc.log().Warn("slack is dropping this app's events for the rest of the minute (app_rate_limited): events of that minute are lost",
+		rc.log().Warn("slack rate limits this app's events (app_rate_limited: over 30,000 an hour from the workspace); events it holds back are never delivered",
 			"minute", time.Unix(n.MinuteRateLimited, 0).UTC())
 	case (n.Event.Type == "channel_rename" || n.Event.Type == "group_rename") && n.Event.Channel.ID != "" && rc.Renamed != nil:
 		rc.Renamed(n.Event.Channel.ID, n.Event.Channel.Name)
