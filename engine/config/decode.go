@@ -309,6 +309,21 @@ func secretVar(expr hcl.Expression) string {
 	return name
 }
 
+// warnEmptySecret warns of a required credential set from a sensitive
+// variable that has no value here (its HEARTH_VAR_ unset, no default):
+// validate passes, but plan, apply and run cannot open the platform. A
+// variable given an empty default on purpose (an example that
+// validates anywhere) is left alone.
+func (l *loader) warnEmptySecret(p *Platform, name string, attr *hcl.Attribute) {
+	vr := p.SecretVars[name]
+	if vr == "" || !slices.Contains(l.cfg.MissingSecrets, vr) {
+		return
+	}
+	l.warnf(attr.Expr.Range().Ptr(), "Credential without a value",
+		"%s of %s comes from variable %q, which has no value, so plan, apply and run cannot open the platform. Set %s%s (or give it with -var-file).",
+		name, p.Addr(), vr, EnvVarPrefix, vr)
+}
+
 func (l *loader) decodePlatform(hb *hcl.Block) {
 	typ, name := hb.Labels[0], hb.Labels[1]
 	spec, ok := l.opts.Platforms[typ]
@@ -372,6 +387,9 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 			v = v.Mark(Sensitive)
 		}
 		p.Settings[a.Name] = v
+		if a.Required && a.Secret {
+			l.warnEmptySecret(p, a.Name, attr)
+		}
 	}
 	if spec.ChannelMarkdown != nil {
 		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)
