@@ -34,20 +34,31 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 			ch, err = c.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: a["name"], IsPrivate: a["private"] == "true", TeamID: c.team})
 			return err
 		})
+		if code(err) == "name_taken" {
+			return platform.Object{}, c.nameTaken(ctx, a["name"], err)
+		}
 		if err != nil {
 			return platform.Object{}, err
 		}
+		// The channel exists from here on: a failed topic or purpose
+		// gives it back with the error (platform.Applier), so state
+		// records it and the next plan sets what is left.
+		made := *ch
 		if t := a["topic"]; t != "" {
-			if ch, err = c.setTopic(ctx, ch.ID, t); err != nil {
-				return platform.Object{}, err
+			next, err := c.setTopic(ctx, made.ID, t)
+			if err != nil {
+				return c.channelObject(made), err
 			}
+			made.Topic = next.Topic
 		}
 		if p := a["purpose"]; p != "" {
-			if ch, err = c.setPurpose(ctx, ch.ID, p); err != nil {
-				return platform.Object{}, err
+			next, err := c.setPurpose(ctx, made.ID, p)
+			if err != nil {
+				return c.channelObject(made), err
 			}
+			made.Purpose = next.Purpose
 		}
-		return c.channelObject(*ch), nil
+		return c.channelObject(made), nil
 	}
 	cur, err := c.conversation(ctx, req.ID)
 	if err != nil {
@@ -100,6 +111,38 @@ func (c *Conn) applyChannel(ctx context.Context, req platform.ApplyRequest) (pla
 		cur.Purpose = ch.Purpose
 	}
 	return c.channelObject(cur), nil
+}
+
+// nameTaken explains a create refused with name_taken: the conversation
+// that has the name, with its id for an import block when it is live;
+// an archived one keeps its name, and cannot be adopted until it is
+// unarchived.
+func (c *Conn) nameTaken(ctx context.Context, name string, err error) error {
+	cursor := ""
+	for {
+		var chans []slack.Channel
+		var next string
+		if lerr := c.retry(ctx, "conversations.list", func() (lerr error) {
+			chans, next, lerr = c.api.GetConversationsContext(ctx, &slack.GetConversationsParameters{
+				Cursor: cursor, Limit: 200, Types: []string{"public_channel", "private_channel"}, TeamID: c.team})
+			return lerr
+		}); lerr != nil {
+			return err
+		}
+		for _, ch := range chans {
+			if ch.Name != name {
+				continue
+			}
+			if ch.IsArchived {
+				return fmt.Errorf("%w: the archived conversation %s (id %s) keeps the name #%s; unarchive it in Slack to adopt it with an import block, or rename it or the channel block", err, ch.Name, ch.ID, name)
+			}
+			return platform.Exists(fmt.Errorf("%w: conversation #%s exists already (id %s)", err, name, ch.ID), ch.ID)
+		}
+		if next == "" {
+			return err
+		}
+		cursor = next
+	}
 }
 
 func (c *Conn) setPurpose(ctx context.Context, id, purpose string) (*slack.Channel, error) {

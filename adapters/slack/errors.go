@@ -50,6 +50,13 @@ var codes = map[string]error{
 	"channel_type_not_supported":            platform.ErrUnsupported,
 	"not_an_enterprise":                     platform.ErrUnsupported,
 	"feature_not_enabled":                   platform.ErrUnsupported,
+	"paid_teams_only":                       platform.ErrUnsupported,
+}
+
+// codeHints say what a code means for hearth, where the code alone does
+// not.
+var codeHints = map[string]string{
+	"paid_teams_only": "Slack has user groups (hearth's roles and role changes) on paid plans only; on a free workspace remove the community's role blocks and tier roles, or upgrade the workspace",
 }
 
 // temporaryCodes are Slack's own "try again" answers.
@@ -99,7 +106,13 @@ type codeError struct {
 	class        error
 }
 
-func (e *codeError) Error() string { return fmt.Sprintf("slack %s: %s: %v", e.method, e.code, e.class) }
+func (e *codeError) Error() string {
+	msg := fmt.Sprintf("slack %s: %s: %v", e.method, e.code, e.class)
+	if hint := codeHints[e.code]; hint != "" {
+		msg += " (" + hint + ")"
+	}
+	return msg
+}
 func (e *codeError) Unwrap() error { return e.class }
 
 // code returns Slack's error code in err, or "".

@@ -92,7 +92,7 @@ type inner struct {
 	Subtype     string          `json:"subtype"`
 	User        json.RawMessage `json:"user"` // an id, or a user object in team_join
 	BotID       string          `json:"bot_id"`
-	Channel     string          `json:"channel"`
+	Channel     channelRef      `json:"channel"` // an id, or an object in channel_rename
 	ChannelType string          `json:"channel_type"`
 	Text        string          `json:"text"`
 	TS          string          `json:"ts"`
@@ -104,6 +104,26 @@ type inner struct {
 		Channel string `json:"channel"`
 		TS      string `json:"ts"`
 	} `json:"item"`
+}
+
+// channelRef is a conversation's id, which most events give as a
+// string and channel_rename in an object ({"id":...,"name":...}).
+type channelRef string
+
+func (c *channelRef) UnmarshalJSON(b []byte) error {
+	var id string
+	if json.Unmarshal(b, &id) == nil {
+		*c = channelRef(id)
+		return nil
+	}
+	var o struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return err
+	}
+	*c = channelRef(o.ID)
+	return nil
 }
 
 // Decode maps one verified Events API body to hearth events: nil events
@@ -136,6 +156,7 @@ func Decode(body []byte, team, community string) (evs []events.Event, challenge 
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
 		return nil, "", fmt.Errorf("%w: event is not an object: %v", platform.ErrInvalid, err)
 	}
+	channel := string(ev.Channel)
 	user := userID(ev.User)
 	at := time.Unix(env.EventTime, 0).UTC()
 	if env.EventTime <= 0 {
@@ -144,9 +165,20 @@ func Decode(body []byte, team, community string) (evs []events.Event, challenge 
 	e := events.Event{ID: "slack." + team + "." + env.EventID, Member: events.Member{ID: user, Identities: map[string]string{Type: user}},
 		At: at, Source: Type, Community: community}
 	switch ev.Type {
-	case "team_join":
+	case "team_join", "user_change":
+		// Both carry the whole user object: its time zone and locale
+		// are the member's, so quiet hours and times of day follow the
+		// member's own zone.
+		u := userProfile(ev.User)
+		if u.IsBot || u.Deleted && ev.Type == "user_change" {
+			return nil, "", nil
+		}
 		e.Type = "member.joined"
-		e.Member.Name = userName(ev.User)
+		if ev.Type == "user_change" {
+			e.Type = "member.profile_updated"
+		}
+		e.Member.Name = u.name()
+		e.Attrs = u.attrs()
 	case "member_joined_channel", "member_left_channel":
 		// Joining a channel is not joining the community (team_join is):
 		// mapping it to member.joined would welcome people again each
@@ -155,7 +187,7 @@ func Decode(body []byte, team, community string) (evs []events.Event, challenge 
 		if ev.Type == "member_left_channel" {
 			e.Type = "channel.left"
 		}
-		e.Attrs = map[string]any{"channel": ev.Channel, "channel_id": ev.Channel}
+		e.Attrs = map[string]any{"channel": channel, "channel_id": channel}
 	case "message":
 		// Edits, deletions, joins and bot posts are subtypes; only what a
 		// person wrote counts as a post.
@@ -163,13 +195,13 @@ func Decode(body []byte, team, community string) (evs []events.Event, challenge 
 			return nil, "", nil
 		}
 		e.Type = "message.posted"
-		e.Attrs = map[string]any{"channel": ev.Channel, "channel_id": ev.Channel, "post_id": ev.Channel + "/" + ev.TS, "text": ev.Text,
+		e.Attrs = map[string]any{"channel": channel, "channel_id": channel, "post_id": channel + "/" + ev.TS, "text": ev.Text,
 			"length": utf8.RuneCountInString(ev.Text)}
 		if ev.ChannelType == "im" {
 			e.Type = "message.direct"
 		}
 		if ev.ThreadTS != "" && ev.ThreadTS != ev.TS {
-			e.Attrs["reply_to"] = ev.Channel + "/" + ev.ThreadTS
+			e.Attrs["reply_to"] = channel + "/" + ev.ThreadTS
 		}
 	case "reaction_added", "reaction_removed":
 		e.Type = "reaction.added"
@@ -204,16 +236,45 @@ func userID(raw json.RawMessage) string {
 	return u.ID
 }
 
-func userName(raw json.RawMessage) string {
-	var u struct {
-		Name     string `json:"name"`
-		RealName string `json:"real_name"`
-	}
+// user is what hearth reads of the user object in team_join and
+// user_change.
+type user struct {
+	Name     string `json:"name"`
+	RealName string `json:"real_name"`
+	TZ       string `json:"tz"`
+	Locale   string `json:"locale"`
+	IsBot    bool   `json:"is_bot"`
+	Deleted  bool   `json:"deleted"`
+}
+
+func userProfile(raw json.RawMessage) user {
+	var u user
 	_ = json.Unmarshal(raw, &u)
+	return u
+}
+
+func (u user) name() string {
 	if u.RealName != "" {
 		return u.RealName
 	}
 	return u.Name
+}
+
+// attrs are the event attributes of the member's profile: name, and
+// timezone and locale when Slack gives them (the standard attributes
+// the runtime takes into the member's profile).
+func (u user) attrs() map[string]any {
+	out := map[string]any{}
+	if n := u.name(); n != "" {
+		out["name"] = n
+	}
+	if u.TZ != "" {
+		out["timezone"] = u.TZ
+	}
+	if u.Locale != "" {
+		out["locale"] = u.Locale
+	}
+	return out
 }
 
 func tsTime(ts string) time.Time {
@@ -240,6 +301,9 @@ type Receiver struct {
 	// channel's name for the "channel" attribute rules compare with;
 	// "" keeps the id.
 	ChannelName func(ctx context.Context, id string) string
+	// Renamed, when set, hears channel_rename and group_rename events:
+	// the channel's id and new name, for ChannelName's cache.
+	Renamed func(id, name string)
 	// Refused, when set, hears each request refused for its signature
 	// (platform.StreamRequest.Refused); otherwise it is logged.
 	Refused func(reason string, err error)
@@ -280,6 +344,9 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if len(evs) == 0 && challenge == "" {
+		rc.notice(body)
+	}
 	if challenge != "" {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, challenge)
@@ -295,7 +362,8 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if rc.seen.Has(e.ID) {
 			continue
 		}
-		if id, ok := e.Attrs["channel_id"].(string); ok && rc.ChannelName != nil {
+		// A direct message's conversation has no name to look up.
+		if id, ok := e.Attrs["channel_id"].(string); ok && rc.ChannelName != nil && e.Type != "message.direct" {
 			if name := rc.ChannelName(ctx, id); name != "" {
 				e.Attrs["channel"] = name
 			}
@@ -308,6 +376,33 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.seen.Add(e.ID)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// notice acts on a request that maps to no hearth event: Slack's
+// app_rate_limited (events it holds back are lost, so rules miss them:
+// a warning), and channel renames, which the channel name cache takes.
+func (rc *Receiver) notice(body []byte) {
+	var n struct {
+		Type              string `json:"type"`
+		MinuteRateLimited int64  `json:"minute_rate_limited"`
+		Event             struct {
+			Type    string `json:"type"`
+			Channel struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"channel"`
+		} `json:"event"`
+	}
+	if json.Unmarshal(body, &n) != nil {
+		return
+	}
+	switch {
+	case n.Type == "app_rate_limited":
+		rc.log().Warn("slack rate limits this app's events (app_rate_limited: over 30,000 an hour from the workspace); events it holds back are never delivered",
+			"minute", time.Unix(n.MinuteRateLimited, 0).UTC())
+	case (n.Event.Type == "channel_rename" || n.Event.Type == "group_rename") && n.Event.Channel.ID != "" && rc.Renamed != nil:
+		rc.Renamed(n.Event.Channel.ID, n.Event.Channel.Name)
+	}
 }
 
 func (rc *Receiver) log() *slog.Logger {
@@ -337,27 +432,55 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 		Platform: Type, Name: "the Slack Events API", Failed: "slack events endpoint",
 		Unset: "slack events are not received: set events_listen and the app's Request URL to receive them"}
 	return ep.Serve(ctx, &Receiver{Secret: c.secret, Team: c.team, Community: community, Handle: handle, Now: c.a.Now, Log: c.log, ChannelName: c.channelName,
-		Refused: req.Refused})
+		Renamed: c.renamed, Refused: req.Refused})
 }
 
-// channelName looks a conversation's name up once and remembers it; a
-// failed lookup keeps the id rather than delaying the event.
+// ChannelNameTTL is how long a conversation's name is remembered for
+// inbound events: channel_rename events update it at once, and this
+// bounds how long a rename is missed without them.
+const ChannelNameTTL = 10 * time.Minute
+
+// channelName is a conversation's name, looked up (conversations.info)
+// once per ChannelNameTTL; a direct or group message's conversation
+// has none ("", remembered too, so each DM costs no call). A failed
+// lookup keeps the id rather than delaying the event.
 func (c *Conn) channelName(ctx context.Context, id string) string {
+	now := c.now()
 	c.namesMu.Lock()
-	name, ok := c.names[id]
+	n, ok := c.names[id]
 	c.namesMu.Unlock()
-	if ok {
-		return name
+	if ok && now.Sub(n.at) < ChannelNameTTL {
+		return n.name
+	}
+	if err := c.paced("conversations.info", "conversations.info"); err != nil {
+		return n.name // the stale name, if any, rather than wait
 	}
 	ch, err := c.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
-	if err != nil || ch.IsIM {
-		return ""
+	if err != nil {
+		return n.name
 	}
+	name := ch.Name
+	if ch.IsIM || ch.IsMpIM {
+		name = ""
+	}
+	c.remember(id, name, now)
+	return name
+}
+
+// renamed takes a channel_rename into the name cache.
+func (c *Conn) renamed(id, name string) { c.remember(id, name, c.now()) }
+
+func (c *Conn) remember(id, name string, at time.Time) {
 	c.namesMu.Lock()
+	defer c.namesMu.Unlock()
 	if c.names == nil {
-		c.names = map[string]string{}
+		c.names = map[string]channelName{}
 	}
-	c.names[id] = ch.Name
-	c.namesMu.Unlock()
-	return ch.Name
+	c.names[id] = channelName{name: name, at: at}
+}
+
+// channelName is a conversation's name as looked up at a time.
+type channelName struct {
+	name string
+	at   time.Time
 }

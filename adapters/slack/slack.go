@@ -73,6 +73,23 @@ const DefaultEventsPath = "/slack/events"
 // to 200 for cursor-paginated methods.
 const DefaultPageSize = 100
 
+// Scopes are the bot token scopes the adapter's Web API calls and the
+// events it maps need, as the app's OAuth & Permissions page names them:
+// history scopes because a message looks for its key among the
+// conversation's latest before posting (conversations.history), which
+// in a direct message takes im:history; reactions:read for
+// reaction_added and reaction_removed; users:read for team_join and
+// user_change.
+func Scopes() []string {
+	return []string{
+		"channels:read", "channels:manage", "channels:join", "channels:history",
+		"groups:read", "groups:write", "groups:history",
+		"im:write", "im:history", "chat:write",
+		"pins:read", "pins:write", "reactions:read",
+		"usergroups:read", "usergroups:write", "users:read", "team:read",
+	}
+}
+
 // Spec describes the settings of a slack platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
@@ -106,11 +123,13 @@ platform "slack" "main" {
 			"role.mentionable": "every Slack user group can be mentioned by its handle",
 			"role.position":    "Slack user groups have no order",
 		},
+		TextRules:   textRules,
+		RoleHandles: "Slack mentions a user group by its @handle, made of the role block's name in lower case, and a handle must differ from every channel's name and other user group's handle",
 		// The block holds one community, named by this setting; validate
 		// refuses a name no community block on it has.
 		CommunitySetting: "community",
 		Attrs: []config.Attr{
-			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: channels:manage, channels:join, channels:read, groups:read, groups:write, channels:history, groups:history, chat:write, im:write, pins:read, pins:write, usergroups:read, usergroups:write, users:read, team:read."},
+			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: " + strings.Join(Scopes(), ", ") + " (im:history: a direct message looks for its key among the conversation's latest messages, and message.im events need it; reactions:read: reaction events)."},
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},
 			{Name: "team_id", Kind: config.KindString, Required: true, Doc: "The workspace's id (T...), the platform id of the community it holds."},
 			{Name: "community", Kind: config.KindString, Doc: "Name of the community block this workspace holds: the one community on this platform block (validate refuses another, or a name no community on it has).", Default: "the platform block's name"},
@@ -187,7 +206,7 @@ type Conn struct {
 	hc         *http.Client
 
 	namesMu sync.Mutex
-	names   map[string]string // channel id -> name, for inbound events
+	names   map[string]channelName // channel id -> name, for inbound events
 }
 
 var (

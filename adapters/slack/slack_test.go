@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,10 +73,14 @@ func (c *clock) Sleep(_ context.Context, d time.Duration) error {
 }
 
 // TestConformance runs the shared adapter suite against the fake Web API,
-// with an admin token so kicks remove members from the workspace.
+// with an admin token so kicks remove members from the workspace, and a
+// bot token with exactly the scopes the README lists.
 func TestConformance(t *testing.T) {
 	platformtest.Run(t, func(t *testing.T) platformtest.Platform {
 		f := slacktest.New(t)
+		// The documented scopes, and no more: a call needing another
+		// fails the suite.
+		f.Scopes = slack.Scopes()
 		clk := newClock()
 		a := &slack.Adapter{Now: clk.Now, Sleep: clk.Sleep}
 		return platformtest.Platform{
@@ -178,6 +185,12 @@ func TestErrorsMapped(t *testing.T) {
 	_, err = c.Perform(ctx, platform.PerformRequest{Action: platform.ActionMute, Key: "m", Community: f.TeamID, Member: "U1", Duration: time.Hour})
 	if !errors.Is(err, platform.ErrUnsupported) {
 		t.Errorf("mute: %v; want ErrUnsupported", err)
+	}
+	// A free workspace has no user groups.
+	f.Fail("usergroups.list", "paid_teams_only")
+	_, err = c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindRole, Community: f.TeamID, Address: "community.x.role.core", Attrs: platform.Attrs{"name": "Core"}})
+	if !errors.Is(err, platform.ErrUnsupported) || !platform.IsPermanent(err) || !strings.Contains(err.Error(), "user groups (hearth's roles and role changes) on paid plans only") {
+		t.Errorf("user group on a free workspace: %v; want a permanent error saying user groups need a paid plan", err)
 	}
 }
 
@@ -362,6 +375,11 @@ func TestDecode(t *testing.T) {
 		{`{"type":"reaction_added","user":"U1","reaction":"tada","item_user":"U2","item":{"type":"message","channel":"C1","ts":"1700000000.000100"}}`, "reaction.added", map[string]any{"emoji": "tada", "target_member": "U2", "target": "C1/1700000000.000100"}},
 		{`{"type":"member_joined_channel","user":"U1","channel":"C1"}`, "channel.joined", nil},
 		{`{"type":"team_join","user":{"id":"U1","name":"ann","real_name":"Ann"}}`, "member.joined", nil},
+		{`{"type":"team_join","user":{"id":"U1","name":"ann","real_name":"Ann","tz":"Asia/Tokyo","tz_offset":32400,"locale":"ja-JP"}}`, "member.joined",
+			map[string]any{"name": "Ann", "timezone": "Asia/Tokyo", "locale": "ja-JP"}},
+		{`{"type":"user_change","user":{"id":"U1","name":"ann","real_name":"Ann B","tz":"Europe/Berlin","locale":"de-DE"}}`, "member.profile_updated",
+			map[string]any{"name": "Ann B", "timezone": "Europe/Berlin", "locale": "de-DE"}},
+		{`{"type":"user_change","user":{"id":"U1","name":"helper","is_bot":true}}`, "", nil},
 		{`{"type":"app_mention","user":"U1","text":"hi","ts":"1"}`, "", nil},
 	} {
 		body := []byte(`{"type":"event_callback","team_id":"T1","event_id":"Ev1","event_time":1700000000,"event":` + tc.event + `}`)
@@ -566,3 +584,148 @@ func TestJoinToPost(t *testing.T) {
 		t.Errorf("private channel: %v", err)
 	}
 }
+
+// TestScopes: a direct message reads the conversation's history for its
+// key, which takes im:history; without it the error names the scope.
+// The documented scope list is the one README.md and the example give.
+func TestScopes(t *testing.T) {
+	f := slacktest.New(t)
+	f.Scopes = slices.DeleteFunc(slack.Scopes(), func(s string) bool { return s == "im:history" })
+	c := slackOpen(t, f)
+	bob := f.AddUser("Bob")
+	req := platform.PerformRequest{Key: "k-dm", Action: platform.ActionDirectMessage, Community: f.TeamID, Member: bob, Text: "welcome"}
+	_, err := c.Perform(ctx, req)
+	if err == nil || !strings.Contains(err.Error(), "needs scope im:history") || !platform.IsPermanent(err) {
+		t.Fatalf("DM without im:history: %v; want a permanent error naming im:history", err)
+	}
+	f.Scopes = slack.Scopes()
+	if _, err := c.Perform(ctx, req); err != nil {
+		t.Fatalf("DM with the documented scopes: %v", err)
+	}
+	for _, doc := range []string{"../../README.md", "../../examples/slack-community/README.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range slack.Scopes() {
+			if !bytes.Contains(b, []byte("`"+s+"`")) {
+				t.Errorf("%s does not list scope `%s`", doc, s)
+			}
+		}
+	}
+}
+
+// TestStreamChannelNames: events name channels as rules compare them,
+// looked up once and kept for ChannelNameTTL; a channel_rename takes
+// effect at once, a direct message costs no lookup, and Slack's
+// app_rate_limited notice is a warning.
+func TestStreamChannelNames(t *testing.T) {
+	f := slacktest.New(t)
+	clk := newClock()
+	lnc := make(chan net.Listener, 1)
+	a := &slack.Adapter{Now: clk.Now, Sleep: clk.Sleep, Listen: func(network, addr string) (net.Listener, error) {
+		ln, err := net.Listen(network, "127.0.0.1:0")
+		lnc <- ln
+		return ln, err
+	}}
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	pc, err := a.Open(ctx, platform.OpenRequest{Name: "main", Logger: logger, Settings: settings(f, map[string]string{"signing_secret": secret, "events_listen": "127.0.0.1:0"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pc.(*slack.Conn)
+	t.Cleanup(func() { _ = c.Close() })
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan platform.Delivery, 8)
+	go func() {
+		_ = c.Stream(sctx, platform.StreamRequest{Follow: true}, func(_ context.Context, d platform.Delivery) error {
+			got <- d
+			return nil
+		})
+	}()
+	url := "http://" + (<-lnc).Addr().String() + slack.DefaultEventsPath
+	deliver := func(body []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header = sign(secret, clk.Now().Unix(), body)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("event answered %d", resp.StatusCode)
+		}
+	}
+	deliverAll := func() {
+		t.Helper()
+		for _, e := range f.Events() {
+			b, _ := json.Marshal(e)
+			deliver(b)
+		}
+	}
+	ann := f.AddUser("Ann")
+	general := f.CreateChannel("general", false)
+	if err := f.Join(general, ann); err != nil {
+		t.Fatal(err)
+	}
+	f.Events()
+	channelOf := func() string {
+		t.Helper()
+		d := <-got
+		name, _ := d.Event.Attrs["channel"].(string)
+		return name
+	}
+	for range 2 {
+		f.Post(general, ann, "hello")
+		deliverAll()
+		if name := channelOf(); name != "general" {
+			t.Errorf("message in #general named channel %q", name)
+		}
+	}
+	if n := f.Calls("conversations.info"); n != 1 {
+		t.Errorf("conversations.info called %d times for two messages in one channel; want 1", n)
+	}
+	if err := f.RenameChannel(general, "lobby"); err != nil {
+		t.Fatal(err)
+	}
+	f.Post(general, ann, "renamed")
+	deliverAll()
+	if name := channelOf(); name != "lobby" {
+		t.Errorf("message after channel_rename named channel %q; want lobby", name)
+	}
+	clk.Sleep(ctx, slack.ChannelNameTTL) // a rename missed is caught after the TTL
+	f.RenameChannel(general, "hall")
+	f.Events()
+	f.Post(general, ann, "later")
+	deliverAll()
+	if name := channelOf(); name != "hall" {
+		t.Errorf("message after the TTL named channel %q; want hall", name)
+	}
+	before := f.Calls("conversations.info")
+	dm := []byte(`{"type":"event_callback","team_id":"` + f.TeamID + `","event_id":"EvDM1","event_time":1700000000,"event":{"type":"message","channel":"D0000042","user":"` + ann + `","text":"hi app","ts":"1700000000.000200","channel_type":"im"}}`)
+	deliver(dm)
+	if d := <-got; d.Event.Type != "message.direct" {
+		t.Errorf("DM delivered as %s", d.Event.Type)
+	}
+	if n := f.Calls("conversations.info"); n != before {
+		t.Errorf("a direct message looked its conversation up (%d calls)", n-before)
+	}
+	deliver([]byte(`{"token":"x","team_id":"` + f.TeamID + `","minute_rate_limited":1518467820,"api_app_id":"A1","type":"app_rate_limited"}`))
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "app_rate_limited") {
+		t.Errorf("app_rate_limited not logged as a warning:\n%s", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (w writerFunc) Write(p []byte) (int, error) { return w(p) }

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,9 +23,12 @@ import (
 // Web API end to end: apply makes the conversations and user groups, a
 // second plan finds nothing to change, and `hearth run` receives a signed
 // Events API team_join and delivers the onboarding campaign's welcome as
-// a Slack direct message.
+// a Slack direct message, and takes the member's time zone and locale
+// from it.
 func TestSlackCommunity(t *testing.T) {
 	f := slacktest.New(t)
+	// The app has the scopes the example's README lists, and no more.
+	f.Scopes = slack.Scopes()
 	// Quiet hours would hold the welcome until morning.
 	dir := exampleCopy(t, "slack-community", func(src []byte) []byte {
 		return regexp.MustCompile(`(?s)\n  quiet_hours \{.*?\n  \}\n`).ReplaceAll(src, nil)
@@ -64,7 +70,7 @@ func TestSlackCommunity(t *testing.T) {
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, []string{"run", "-listen", addr, dir}, s) }()
 
-	ann := f.AddUser("Ann Example")
+	ann := f.AddUserIn("Ann Example", "Asia/Tokyo", "ja-JP")
 	evs := f.Events()
 	join := evs[len(evs)-1]
 	join["event_time"] = time.Now().Unix() // else the nudge, 72h later, is due at once
@@ -110,5 +116,92 @@ func TestSlackCommunity(t *testing.T) {
 	}
 	if strings.Contains(out.String()+errb.String(), f.Token) {
 		t.Errorf("run output shows the token")
+	}
+	// team_join carries the member's time zone and locale: quiet hours
+	// and times of day follow the member's own zone.
+	out.Reset()
+	errb.Reset()
+	if c := run(context.Background(), []string{"member", "show", ann, dir}, s); c != 0 {
+		t.Fatalf("member show: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "locale ja-JP, time zone Asia/Tokyo") {
+		t.Errorf("member show does not give the zone and locale from team_join:\n%s", out.String())
+	}
+}
+
+// TestSlackPartialCreate: a channel made whose topic Slack then refuses
+// is recorded in state, so the next plan sets the topic rather than
+// create the channel again (and hit name_taken); a name Slack already
+// has is refused with the import block that adopts the conversation at
+// the block's address.
+func TestSlackPartialCreate(t *testing.T) {
+	f := slacktest.New(t)
+	dir := t.TempDir()
+	const cfg = `variable "token" {
+  type      = string
+  sensitive = true
+}
+variable "api_url" {
+  type = string
+}
+platform "slack" "main" {
+  token     = var.token
+  team_id   = "%s"
+  community = "makers"
+  api_url   = var.api_url
+}
+community "makers" {
+  title    = "Makers"
+  platform = platform.slack.main
+  channel "news" {
+    topic = "What is new"
+  }
+%s}
+`
+	write := func(extra string) {
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), fmt.Appendf(nil, cfg, f.TeamID, extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("")
+	env := map[string]string{"HEARTH_VAR_token": f.Token, "HEARTH_VAR_api_url": f.URL}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	cli := func(args ...string) int {
+		out.Reset()
+		errb.Reset()
+		return run(context.Background(), append(args, dir), s)
+	}
+	f.Fail("conversations.setTopic", "restricted_action")
+	if c := cli("apply", "-auto-approve"); c == 0 {
+		t.Fatalf("apply with the topic refused: exit 0\n%s", out.String())
+	}
+	if got := out.String() + errb.String(); !strings.Contains(got, "restricted_action") || !strings.Contains(got, "recorded in state") {
+		t.Errorf("apply output does not say the channel was made and recorded:\n%s", got)
+	}
+	if c := cli("plan", "-detailed-exitcode"); c != 2 {
+		t.Fatalf("plan after the partial create: exit %d; want 2\n%s%s", c, out.String(), errb.String())
+	}
+	if got := out.String(); !strings.Contains(got, "community.makers.channel.news will be updated in place") || !strings.Contains(got, `+ topic = "What is new"`) {
+		t.Errorf("plan after the partial create does not update the topic of the channel made:\n%s", got)
+	}
+	if c := cli("apply", "-auto-approve"); c != 0 {
+		t.Fatalf("second apply: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if n := f.Calls("conversations.create"); n != 1 {
+		t.Errorf("conversations.create called %d times; want 1", n)
+	}
+
+	// A conversation made in Slack under a block's name.
+	id := f.CreateChannel("old-stuff", false)
+	write("  channel \"old-stuff\" {}\n")
+	if c := cli("apply", "-auto-approve"); c == 0 {
+		t.Fatalf("apply over a taken name: exit 0\n%s", out.String())
+	}
+	got := out.String() + errb.String()
+	for _, want := range []string{"name_taken", "import {", "to = community.makers.channel.old-stuff", `id = "` + id + `"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("name_taken does not name the import block (%q):\n%s", want, got)
+		}
 	}
 }

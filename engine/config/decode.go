@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -308,6 +309,21 @@ func secretVar(expr hcl.Expression) string {
 	return name
 }
 
+// warnEmptySecret warns of a required credential set from a sensitive
+// variable that has no value here (its HEARTH_VAR_ unset, no default):
+// validate passes, but plan, apply and run cannot open the platform. A
+// variable given an empty default on purpose (an example that
+// validates anywhere) is left alone.
+func (l *loader) warnEmptySecret(p *Platform, name string, attr *hcl.Attribute) {
+	vr := p.SecretVars[name]
+	if vr == "" || !slices.Contains(l.cfg.MissingSecrets, vr) {
+		return
+	}
+	l.warnf(attr.Expr.Range().Ptr(), "Credential without a value",
+		"%s of %s comes from variable %q, which has no value, so plan, apply and run cannot open the platform. Set %s%s (or give it with -var-file).",
+		name, p.Addr(), vr, EnvVarPrefix, vr)
+}
+
 func (l *loader) decodePlatform(hb *hcl.Block) {
 	typ, name := hb.Labels[0], hb.Labels[1]
 	spec, ok := l.opts.Platforms[typ]
@@ -371,6 +387,9 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 			v = v.Mark(Sensitive)
 		}
 		p.Settings[a.Name] = v
+		if a.Required && a.Secret {
+			l.warnEmptySecret(p, a.Name, attr)
+		}
 	}
 	if spec.ChannelMarkdown != nil {
 		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)
@@ -423,6 +442,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	}
 	var set []setting       // channel and role settings, checked against the platform
 	var names []channelName // channels' names on the platform, checked against it
+	var texts []text        // channel and role texts, checked against the platform's rules
 	if a := b.attr("platform"); a != nil {
 		l.later = append(l.later, func() {
 			if p, ok := l.resolve(a, "platform", "community."+name).(*Platform); ok {
@@ -430,6 +450,10 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 				l.checkSupported(p, set)
 				l.checkChannelNames(p, names)
 				l.checkReservedRoles(p, c)
+				for _, t := range texts {
+					l.checkText(p, t)
+				}
+				l.checkRoleHandles(p, c)
 				if why := l.opts.Platforms[p.Type].OneChannel; why != "" && len(c.Channels) > 1 {
 					l.errorf(&c.Channels[1].DeclRange, "Too many channels for this platform", "%s: %s. Keep one channel block in community %q; the first is at %s.", p.Addr(), why, name, at(c.Channels[0].DeclRange))
 				}
@@ -454,6 +478,9 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 			ch.Title = ch.Name
 		}
 		names = append(names, named)
+		// The name is checked as a channel name (checkChannelNames);
+		// the texts here are the rest.
+		texts = append(texts, attrTexts(cs, "channel", map[string]string{"topic": ch.Topic, "purpose": ch.Purpose})...)
 		c.Channels = append(c.Channels, ch)
 	}
 	l.checkChannelTitles(c, names)
@@ -471,6 +498,11 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		}
 		set = append(set, settings(rs, "role", []bool{r.Color != "", len(r.Permissions) > 0, r.Hoist, r.Mentionable, r.Position != i},
 			"color", "permissions", "hoist", "mentionable", "position")...)
+		if a := rs.attr("title"); a != nil {
+			texts = append(texts, text{"role.name", r.Title, a.Expr.Range()})
+		} else {
+			texts = append(texts, text{"role.name", r.Title, rb.LabelRanges[0]})
+		}
 		c.Roles = append(c.Roles, r)
 	}
 	l.decodeLadder(c, b, spec)
@@ -519,6 +551,66 @@ func settings(b *body, block string, on []bool, names ...string) []setting {
 		}
 	}
 	return out
+}
+
+// text is a channel's or role's text as the platform will have it
+// (PlatformSpec.TextRules): key as "channel.topic", and where it is
+// written, for the diagnostic.
+type text struct {
+	key, value string
+	rng        hcl.Range
+}
+
+// attrTexts lists the texts among values whose attribute is written,
+// at their attributes.
+func attrTexts(b *body, block string, values map[string]string) []text {
+	var out []text
+	for _, n := range slices.Sorted(maps.Keys(values)) {
+		if a := b.attr(n); a != nil {
+			out = append(out, text{block + "." + n, values[n], a.Expr.Range()})
+		}
+	}
+	return out
+}
+
+// checkText refuses a text the platform's rules refuse (a Slack channel
+// name in capitals, a topic over 250 characters): every apply would
+// fail on it. A display name added to channels checks the same way,
+// with key "channel.name".
+func (l *loader) checkText(p *Platform, t text) {
+	rules := l.opts.Platforms[p.Type].TextRules
+	if rules == nil {
+		return
+	}
+	if why := rules(t.key, t.value); why != "" {
+		block, attr, _ := strings.Cut(t.key, ".")
+		l.errorf(&t.rng, "Invalid "+block+" "+attr+" for this platform", "%s: %s", p.Addr(), why)
+	}
+}
+
+// checkRoleHandles refuses roles whose handle (their block name in lower
+// case, on platforms that mention roles by one) is a channel's name or
+// another role's handle: the platform refuses a taken handle.
+func (l *loader) checkRoleHandles(p *Platform, c *Community) {
+	why := l.opts.Platforms[p.Type].RoleHandles
+	if why == "" {
+		return
+	}
+	channels := map[string]*Channel{}
+	for _, ch := range c.Channels {
+		channels[strings.ToLower(ch.Name)] = ch
+	}
+	roles := map[string]*Role{}
+	for _, r := range c.Roles {
+		h := strings.ToLower(r.Name)
+		if ch, ok := channels[h]; ok {
+			l.errorf(r.DeclRange.Ptr(), "Role handle taken", "%s: %s. Role %q would have the handle @%s, which channel %q at %s has as its name. Rename the role block (its title, the name people see, can stay).", p.Addr(), why, r.Name, h, ch.Name, at(ch.DeclRange))
+		} else if o, ok := roles[h]; ok {
+			l.errorf(r.DeclRange.Ptr(), "Role handle taken", "%s: %s. Roles %q and %q at %s would both have the handle @%s. Rename one of the role blocks.", p.Addr(), why, r.Name, o.Name, at(o.DeclRange), h)
+		} else {
+			roles[h] = r
+		}
+	}
 }
 
 // checkSupported refuses settings the community's platform cannot hold,

@@ -118,6 +118,20 @@ type PlatformSpec struct {
 	// rights); validate refuses any other in a role's permissions, where
 	// apply would fail partway. Unset: the names are not checked.
 	Permissions []string
+	// TextRules, when set, says what the platform refuses in a text a
+	// channel or role carries there, by key: "channel.name" (the
+	// channel's name on the platform), "channel.topic",
+	// "channel.purpose" and "role.name" (the role's title). It answers
+	// "" for a text the platform takes, else why not, with the text to
+	// write where one follows; validate reports that as an error at the
+	// text, where every apply would fail.
+	TextRules func(key, value string) string
+	// RoleHandles, when set, says that the platform mentions a role by
+	// a handle made of its block name in lower case, which must differ
+	// from the community's channel names and other roles' handles (a
+	// Slack user group's @handle), and why; validate refuses a role
+	// whose handle is taken.
+	RoleHandles string
 }
 
 // Options are what a load needs besides the directory.

@@ -373,6 +373,9 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 		return a.step(c, string(Create), "Creating", "", func() (outcome, error) {
 			r, err := a.create(ctx, c)
 			if err != nil {
+				if r.ID != "" {
+					return outcome{done: fmt.Sprintf(" after making it (id %s, recorded in state)", r.ID), id: r.ID}, err
+				}
 				return outcome{}, err
 			}
 			res.Added++
@@ -602,12 +605,40 @@ func (a *applier) create(ctx context.Context, c Change) (state.Resource, error) 
 		attrs["channel"] = ch.ID
 	}
 	resp, err := a.apply(ctx, c.Platform, req)
-	if err != nil {
-		return state.Resource{}, err
+	if err != nil && resp.Object.ID == "" {
+		return state.Resource{}, conflictHint(c, err)
 	}
 	r := state.Resource{Address: c.Address, Platform: c.Platform, Kind: string(c.Kind), ID: resp.Object.ID,
 		Community: req.Community, Attrs: created(c.Kind, attrs, resp.Object.Attrs), PreventDestroy: c.PreventDestroy}
+	if err != nil {
+		// Made, then a later step of the create failed (a Slack
+		// channel whose topic was refused): state records the object as
+		// the platform has it, so the next plan updates what is left
+		// instead of creating it again and hitting its name.
+		r.Attrs = settable(canonicalLive(resp.Object))
+		if perr := a.put(ctx, r); perr != nil {
+			return r, fmt.Errorf("%w; %v", err, perr)
+		}
+		return r, fmt.Errorf("%w\n(%s was made on %s as id %s before that failed, and state records it: hearth plan shows what is left to change)", err, c.Address, c.Platform, r.ID)
+	}
 	return r, a.put(ctx, r)
+}
+
+// conflictHint adds to a create refused for a name the platform already
+// has the import block that adopts the existing object at the block's
+// address, with its id when the adapter could tell it.
+func conflictHint(c Change, err error) error {
+	if !errors.Is(err, platform.ErrConflict) || (c.Kind != platform.KindChannel && c.Kind != platform.KindRole) {
+		return err
+	}
+	id := platform.ExistingID(err)
+	where := ""
+	if id == "" {
+		id = "ID"
+		where = ", with its id from hearth drift,"
+	}
+	return fmt.Errorf("%w\n(%s already has a %s of this name: made outside hearth, or by an apply that stopped partway. To manage it with this block, add%s\n\n%s\n\nand run hearth plan again; or give the block another name)",
+		err, c.Platform, c.Kind, where, ImportBlock(c.Address, id))
 }
 
 // created is what state keeps of an object just made: the platform's
@@ -693,7 +724,9 @@ func (a *applier) apply(ctx context.Context, paddr string, req platform.ApplyReq
 	for attempt := 0; ; attempt++ {
 		resp, err := ap.Apply(ctx, req)
 		var rl *platform.RateLimitError
-		if err == nil || !errors.As(err, &rl) || attempt >= a.opts.MaxRetries {
+		// A create that made its object before the limit is not sent
+		// again: that would make a second one, or hit the first's name.
+		if err == nil || !errors.As(err, &rl) || attempt >= a.opts.MaxRetries || req.Op == platform.OpCreate && resp.Object.ID != "" {
 			return resp, err
 		}
 		wait := rl.After.Round(time.Millisecond)

@@ -123,24 +123,46 @@ func unmanaged(cfg *config.Config, resources []state.Resource, live map[liveKey]
 		importing[im.ID] = true
 		taken[im.To] = true
 	}
+	// unplaced are the blocks that neither state nor an import block
+	// has an object for, by kind, community and the name they give
+	// their object: an object of that name is the one the block would
+	// make (left by an apply that stopped partway, or made by hand), and
+	// an import to the block adopts it.
+	unplaced := map[string]string{}
 	blocks := map[string]bool{}
 	for _, c := range cfg.Communities {
-		blocks["community."+c.Name] = true
+		caddr := "community." + c.Name
+		blocks[caddr] = true
+		place := func(kind platform.Kind, addr, name string) {
+			if !taken[addr] {
+				unplaced[string(kind)+"\x00"+caddr+"\x00"+name] = addr
+			}
+			taken[addr] = true
+		}
 		for _, ch := range c.Channels {
-			taken["community."+c.Name+".channel."+ch.Name] = true
+			place(platform.KindChannel, caddr+".channel."+ch.Name, ch.Name)
 		}
 		for _, r := range c.Roles {
-			taken[r.Addr()] = true
+			place(platform.KindRole, r.Addr(), r.Title)
 		}
 	}
 	var out []Unmanaged
-	for k, o := range live {
+	// In a fixed order, so that of two objects of one name the same one
+	// is taken for the block's each time.
+	keys := slices.SortedFunc(maps.Keys(live), func(a, b liveKey) int {
+		return cmp.Or(cmp.Compare(a.platform, b.platform), cmp.Compare(a.kind, b.kind), cmp.Compare(len(a.id), len(b.id)), cmp.Compare(a.id, b.id))
+	})
+	for _, k := range keys {
+		o := live[k]
 		caddr, ok := communities[liveKey{k.platform, "", o.Community}]
 		if !ok || managed[k] || importing[o.ID] || (k.kind != platform.KindChannel && k.kind != platform.KindRole) {
 			continue
 		}
 		u := Unmanaged{Kind: k.kind, Platform: k.platform, Community: caddr, ID: o.ID, Name: o.Attrs["name"]}
-		if blocks[caddr] {
+		if to, ok := unplaced[string(k.kind)+"\x00"+caddr+"\x00"+u.Name]; ok {
+			u.To, u.Import = to, ImportBlock(to, u.ID)
+			delete(unplaced, string(k.kind)+"\x00"+caddr+"\x00"+u.Name)
+		} else if blocks[caddr] {
 			u.To = freeAddress(caddr+"."+string(k.kind)+".", BlockLabel(u.Name, k.kind), taken)
 			taken[u.To] = true
 			u.Import = ImportBlock(u.To, u.ID)

@@ -85,3 +85,25 @@ func TestBlockLabel(t *testing.T) {
 		}
 	}
 }
+
+// An object named as a block that state has nothing for (made by hand,
+// or by an apply that stopped partway) is adopted at that block, not at
+// a made-up address beside it.
+func TestDriftImportsIntoItsBlock(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	resp, err := f.direct().Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: f.id("community.c"), Attrs: platform.Attrs{"name": "old-stuff"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.write(strings.Replace(base, `channel "random" {}`, `channel "random" {}
+  channel "old-stuff" {}`, 1))
+	d, err := plan.Drift(ctx, f.cfg, f.store, f.conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Unmanaged) != 1 || d.Unmanaged[0].To != "community.c.channel.old-stuff" || d.Unmanaged[0].Import != plan.ImportBlock("community.c.channel.old-stuff", resp.Object.ID) {
+		t.Fatalf("unmanaged %+v; want old-stuff adopted at community.c.channel.old-stuff", d.Unmanaged)
+	}
+}

@@ -59,6 +59,32 @@ func (e *memberNotFound) Is(target error) bool { return target == ErrNotFound }
 // MemberNotFound says the missing object is a member, which may appear.
 func (e *memberNotFound) MemberNotFound() bool { return true }
 
+// ExistsError is a create refused because the platform has an object of
+// that name already (ErrConflict in Err), with its id, so an import
+// block can adopt it.
+type ExistsError struct {
+	ID  string
+	Err error
+}
+
+func (e *ExistsError) Error() string   { return e.Err.Error() }
+func (e *ExistsError) Unwrap() error   { return e.Err }
+func (e *ExistsError) Permanent() bool { return true }
+
+// Exists wraps a create's name conflict with the id of the object that
+// has the name.
+func Exists(err error, id string) error { return &ExistsError{ID: id, Err: err} }
+
+// ExistingID is the id of the object a create's name conflict is with,
+// when the adapter could tell (Exists); "" otherwise.
+func ExistingID(err error) string {
+	var e *ExistsError
+	if errors.As(err, &e) {
+		return e.ID
+	}
+	return ""
+}
+
 // RateLimitError is a platform refusing a call for now (HTTP 429). It is
 // temporary: call again, with the same idempotency key, after After.
 type RateLimitError struct {

@@ -130,6 +130,16 @@ type Applier interface {
 	// wiped. Updating or deleting an object that does not exist is
 	// ErrNotFound. An attribute that is unknown, read-only, or not
 	// changeable in place (KindSpec) is ErrInvalid.
+	//
+	// A create that makes the object in several calls (a Slack channel,
+	// then its topic) and fails after the first returns the error and
+	// the object as made so far, with its id: the engine records it, so
+	// the next plan updates what is left rather than create it again
+	// (and hit the name it now has). A create that made nothing returns
+	// a response without an id. Creating an object whose name the
+	// platform already has is ErrConflict; an adapter that can tell the
+	// existing object's id wraps it with Exists, so the error can name
+	// the import block that adopts it.
 	Apply(ctx context.Context, req ApplyRequest) (ApplyResponse, error)
 }
 

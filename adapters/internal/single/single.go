@@ -143,6 +143,12 @@ func (b Block) Apply(ctx context.Context, req platform.ApplyRequest, kinds map[p
 		err = fmt.Errorf("%w: %s cannot %s a %s", platform.ErrUnsupported, b.Platform, req.Op, req.Kind)
 	}
 	if err != nil {
+		// A create that made the object before failing gives it back
+		// (platform.Applier), so the engine records it.
+		if req.Op == platform.OpCreate && o.ID != "" {
+			o.Address = req.Address
+			resp.Object = o
+		}
 		return resp, fmt.Errorf("%s %s: %w", req.Op, req.Kind, err)
 	}
 	o.Address = req.Address

@@ -14,6 +14,10 @@
 //
 // Members act through AddUser and Post, which also queue the Events API
 // callbacks Slack would send (Events).
+//
+// Scopes, when set, are the bot token's OAuth scopes: each method then
+// answers missing_scope with the scope it needs ("needed"), as Slack does,
+// so a test can show which scopes hearth's calls require. Nil grants all.
 package slacktest
 
 import (
@@ -43,6 +47,9 @@ type Fake struct {
 	Token, AdminToken string
 	TeamID, TeamName  string
 	BotUserID         string
+	// Scopes are the bot token's scopes; nil grants every scope. Set it
+	// before the first call.
+	Scopes []string
 
 	mu       sync.Mutex
 	seq      int
@@ -51,6 +58,7 @@ type Fake struct {
 	groups   []*group
 	users    []*user
 	limits   map[string][]int
+	fails    map[string][]string
 	calls    map[string]int
 	events   []map[string]any
 }
@@ -79,7 +87,10 @@ type group struct {
 
 type user struct {
 	ID, Name, RealName string
-	Deleted, Bot       bool
+	// TZ is an IANA zone name and Locale a language tag, as Slack's
+	// user object has them (tz, locale); empty leaves them out.
+	TZ, Locale   string
+	Deleted, Bot bool
 }
 
 // New starts a fake workspace; it is closed when the test ends.
@@ -119,6 +130,46 @@ func (f *Fake) AddUser(name string) string {
 	id := f.addUser(name, false)
 	f.event(map[string]any{"type": "team_join", "user": f.userJSON(f.user(id))})
 	return id
+}
+
+// AddUserIn is AddUser for a person with a time zone (IANA, as Slack's
+// tz) and a locale ("en-US"), which the team_join event carries.
+func (f *Fake) AddUserIn(name, tz, locale string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.addUser(name, false)
+	u := f.user(id)
+	u.TZ, u.Locale = tz, locale
+	f.event(map[string]any{"type": "team_join", "user": f.userJSON(u)})
+	return id
+}
+
+// SetProfile changes a person's name, time zone and locale, as they do
+// in their profile; it queues a user_change event with the whole user.
+func (f *Fake) SetProfile(userID, realName, tz, locale string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := f.user(userID)
+	if u == nil {
+		return fmt.Errorf("no user %s", userID)
+	}
+	u.RealName, u.TZ, u.Locale = realName, tz, locale
+	f.event(map[string]any{"type": "user_change", "user": f.userJSON(u)})
+	return nil
+}
+
+// RenameChannel renames a conversation as a person does in Slack; it
+// queues a channel_rename event.
+func (f *Fake) RenameChannel(channelID, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channel(channelID)
+	if c == nil || c.IM {
+		return fmt.Errorf("no channel %s", channelID)
+	}
+	c.Name = name
+	f.event(map[string]any{"type": "channel_rename", "channel": map[string]any{"id": c.ID, "name": name, "created": c.Created}})
+	return nil
 }
 
 func (f *Fake) addUser(name string, bot bool) string {
@@ -181,6 +232,17 @@ func (f *Fake) RateLimit(method string, retryAfter ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.limits[method] = append(f.limits[method], retryAfter...)
+}
+
+// Fail makes the next call of method answer {"ok":false} with Slack's
+// error code, once.
+func (f *Fake) Fail(method, code string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fails == nil {
+		f.fails = map[string][]string{}
+	}
+	f.fails[method] = append(f.fails[method], code)
 }
 
 // Calls counts the calls of a method answered so far (rate limited ones
@@ -345,6 +407,15 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "unknown_method"})
 		return
 	}
+	if q := f.fails[method]; len(q) > 0 {
+		f.fails[method] = q[1:]
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": q[0]})
+		return
+	}
+	if needed := f.missingScope(method, a); needed != "" {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "missing_scope", "needed": needed, "provided": strings.Join(f.Scopes, ",")})
+		return
+	}
 	out, err := h(a)
 	if err != nil {
 		if e, ok := err.(apiError); ok {
@@ -359,6 +430,75 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	out["ok"] = true
 	writeJSON(w, http.StatusOK, out)
+}
+
+// methodScopes are the bot token scopes each method takes, any one of
+// them, from the methods' documentation. Methods on a conversation take
+// the scope of its type instead (conversationScopes); admin methods use
+// the admin token, whose scopes the fake does not check.
+var methodScopes = map[string][]string{
+	"conversations.list":      {"channels:read", "groups:read"},
+	"conversations.create":    {"channels:manage", "groups:write"},
+	"conversations.open":      {"im:write"},
+	"conversations.join":      {"channels:join"},
+	"users.conversations":     {"channels:read", "groups:read"},
+	"users.list":              {"users:read"},
+	"users.info":              {"users:read"},
+	"chat.postMessage":        {"chat:write"},
+	"chat.update":             {"chat:write"},
+	"chat.delete":             {"chat:write"},
+	"pins.add":                {"pins:write"},
+	"pins.remove":             {"pins:write"},
+	"pins.list":               {"pins:read"},
+	"team.info":               {"team:read"},
+	"usergroups.list":         {"usergroups:read"},
+	"usergroups.users.list":   {"usergroups:read"},
+	"usergroups.create":       {"usergroups:write"},
+	"usergroups.update":       {"usergroups:write"},
+	"usergroups.disable":      {"usergroups:write"},
+	"usergroups.enable":       {"usergroups:write"},
+	"usergroups.users.update": {"usergroups:write"},
+}
+
+// conversationScopes are the scopes of methods on one conversation, by
+// its type: public, private, direct.
+var conversationScopes = map[string][3]string{
+	"conversations.history":    {"channels:history", "groups:history", "im:history"},
+	"conversations.info":       {"channels:read", "groups:read", "im:read"},
+	"conversations.rename":     {"channels:manage", "groups:write", "im:write"},
+	"conversations.setTopic":   {"channels:manage", "groups:write", "im:write"},
+	"conversations.setPurpose": {"channels:manage", "groups:write", "im:write"},
+	"conversations.archive":    {"channels:manage", "groups:write", "im:write"},
+	"conversations.kick":       {"channels:manage", "groups:write", "im:write"},
+}
+
+// missingScope names the scope a call needs that Scopes lacks, or "".
+func (f *Fake) missingScope(method string, a args) string {
+	if f.Scopes == nil || strings.HasPrefix(method, "admin.") {
+		return ""
+	}
+	need := methodScopes[method]
+	if byType, ok := conversationScopes[method]; ok {
+		i := 0
+		if c := f.channel(a["channel"]); c != nil && c.IM {
+			i = 2
+		} else if c != nil && c.Private {
+			i = 1
+		}
+		need = []string{byType[i]}
+	}
+	if method == "conversations.create" {
+		need = need[:1]
+		if a.bool("is_private") {
+			need = []string{"groups:write"}
+		}
+	}
+	for _, s := range need {
+		if slices.Contains(f.Scopes, s) {
+			return ""
+		}
+	}
+	return strings.Join(need, ",")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -747,8 +887,15 @@ func (f *Fake) usersConversations(a args) (map[string]any, error) {
 }
 
 func (f *Fake) userJSON(u *user) map[string]any {
-	return map[string]any{"id": u.ID, "team_id": f.TeamID, "name": u.Name, "real_name": u.RealName, "deleted": u.Deleted, "is_bot": u.Bot,
+	out := map[string]any{"id": u.ID, "team_id": f.TeamID, "name": u.Name, "real_name": u.RealName, "deleted": u.Deleted, "is_bot": u.Bot,
 		"profile": map[string]any{"real_name": u.RealName, "display_name": u.RealName}}
+	if u.TZ != "" {
+		out["tz"] = u.TZ
+	}
+	if u.Locale != "" {
+		out["locale"] = u.Locale
+	}
+	return out
 }
 
 func (f *Fake) usersList(a args) (map[string]any, error) {
