@@ -494,7 +494,7 @@ var Root = &Block{
 		},
 		{
 			Type: "template", Labels: []string{"name"},
-			Doc: "Message text per locale. Texts are HCL templates rendered at send time with member, event and community in scope; a member gets their locale, then its language, then the default locale.",
+			Doc: "Message text per locale. Texts are HCL templates rendered at send time with member, event, community, now, tiers and badges in scope (tiers[event.to].title is a tier's title, member.mention mentions the member: <@id> on Discord and Slack, the name elsewhere); a member gets their locale, then its language, then the default locale.",
 			Example: `template "welcome" {
   text = {
     en    = "Welcome, ${member.name}!"

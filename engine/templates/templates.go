@@ -1,6 +1,7 @@
 // Package templates renders message templates at send time: it picks the
 // member's locale with fallback and evaluates the HCL template with
-// member, event, community and now (the time of the send) in scope.
+// member, event, community, now (the time of the send), and the
+// configuration's tiers and badges by name in scope.
 package templates
 
 import (

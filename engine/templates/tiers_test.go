@@ -108,3 +108,21 @@ func TestValidateTiersInTemplates(t *testing.T) {
 		}
 	}
 }
+
+// The member's own tier, with a default for a member on none, as the
+// README writes it.
+func TestMembersTierTitleWithDefault(t *testing.T) {
+	cfg, tpl := loadTemplate(t, laddered+`
+template "t" {
+  text = { en = "You are ${lookup(tiers, member.tier, {title = "newcomer"}).title}." }
+}`)
+	for tier, want := range map[string]string{"": "You are newcomer.", "level5": "You are Level 5.", "level6": "You are level6."} {
+		msg, err := New(cfg).Render(tpl, &rules.Member{Tier: tier}, nil, nil, time.Time{}, Plain)
+		if err != nil {
+			t.Fatalf("tier %q: %v", tier, err)
+		}
+		if msg.Text != want {
+			t.Errorf("tier %q: %q; want %q", tier, msg.Text, want)
+		}
+	}
+}
