@@ -70,11 +70,22 @@ const Type = "discord"
 // DefaultAPIURL is Discord's HTTP API.
 const DefaultAPIURL = "https://discord.com/api/v10"
 
+// Mention is how a message mentions the user whose id (a snowflake) is
+// id: <@id>, which notifies them (allowed_mentions lets users be
+// pinged). "" for an id that is no snowflake, which would mention no one.
+func Mention(id string) string {
+	if id == "" || strings.Trim(id, "0123456789") != "" {
+		return ""
+	}
+	return "<@" + id + ">"
+}
+
 // Spec describes the settings of a discord platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
 		Type:        Type,
 		Permissions: permissionNamesSorted(),
+		Mention:     Mention,
 		Doc:         "A Discord bot: manages a server's categories, channels, roles and member roles, pins house rules, sends messages and DMs, times out, kicks and bans, and reads members' messages and joins (and slash-command interactions when interactions_listen is set). Adopt the server with an import block: bots cannot create servers.",
 		Example: `variable "discord_token" {
   type      = string

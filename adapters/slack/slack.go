@@ -50,6 +50,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/slack-go/slack"
 
@@ -90,11 +91,22 @@ func Scopes() []string {
 	}
 }
 
+// Mention is how a message mentions the user whose id is id (U0123ABCD,
+// W... on Enterprise Grid): <@id>, which notifies them. "" for an id
+// with anything but letters and digits, which would be no mention.
+func Mention(id string) string {
+	if id == "" || strings.TrimFunc(id, func(r rune) bool { return r < 128 && (unicode.IsUpper(r) || unicode.IsDigit(r)) }) != "" {
+		return ""
+	}
+	return "<@" + id + ">"
+}
+
 // Spec describes the settings of a slack platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
-		Doc:  "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",
+		Type:    Type,
+		Mention: Mention,
+		Doc:     "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",
 		Example: `variable "slack_bot_token" {
   type      = string
   sensitive = true

@@ -32,8 +32,13 @@ outbox made of them: delivered, pending, skipped at delivery (expired,
 unsubscribed meanwhile ...), dead, or no longer kept (queued is not
 delivered; -json keeps the count of queued ones as "sends", with
 "delivered", "pending", "skipped_at_delivery" and "dead" beside it).
+Goal rates are of every run entered, those still running counted as not
+converted yet (they may reach the goal later), so a campaign written as
+a loop (a digest: goto back to an earlier step after a wait), whose runs
+end only at the goal, is not read as 100%; a "Loops:" line ("loop" in
+-json: from, back_to, finishes) says where such a campaign goes round.
 With an A/B split, each variant's queued and delivered, and its goal rate
-(of its ended runs: running ones may yet reach the goal) against the
+(of every run it was given) against the
 control's (split { control = "NAME" }, else the first variant), with the
 p-value of a two-proportion z-test: below 0.05, the difference is
 unlikely to be chance. With more than two variants the p-values are not
@@ -70,7 +75,8 @@ again when the send is due: those still waiting "held_at_delivery" in
 -json, those delivered after it "delivered_after_hold", as their sent
 outbox entry keeps the hold under outbox_retention), failed (the message could not be made, or the outbox gave up: dead
 letters), and the goal reached after the step's send, with its rate of
-the ended runs given it (its sends, not the runs that reached it). Every run the outcomes tell of counts, earlier
+the runs given it (its sends, not the runs that reached it; running ones
+not converted yet). Every run the outcomes tell of counts, earlier
 runs of members who entered again too, as long as outcome_retention
 keeps them; delivered, pending, dead and skipped at delivery count the
 outbox entries outbox_retention keeps (90d after they finish, unless
@@ -355,8 +361,14 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 	switch {
 	case t.Ended() == 0:
 	case rep.HasGoal || t.Goal > 0:
-		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%%), %s%d finished, %d left, %d stopped. %s\n",
-			t.Goal, 100*t.GoalRate(), exited, t.Finished, t.Left, t.Stopped, queuedLine(t, rep.StepRecords != nil))
+		// The rate is of every run entered: of the ended ones alone, a
+		// campaign whose runs end only at the goal (a loop) reads 100%.
+		running := ""
+		if t.Active > 0 {
+			running = fmt.Sprintf(", %d still running", t.Active)
+		}
+		fmt.Fprintf(w, "Ended runs: %d reached the goal (%.1f%% of the %d entered%s), %s%d finished, %d left, %d stopped. %s\n",
+			t.Goal, 100*t.GoalRate(), t.Entered, running, exited, t.Finished, t.Left, t.Stopped, queuedLine(t, rep.StepRecords != nil))
 	default:
 		// A share of 0% reaching a goal that does not exist would read
 		// as a campaign that fails.
@@ -372,6 +384,9 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		}
 		fmt.Fprintf(w, "Conversion window %s: a run that finished counts as goal when the goal holds within %s of %s; %s did so after the last step (counted in goal, from the outcomes kept).\n",
 			rep.ConversionWindow, rep.ConversionWindow, of, plural(rep.Converted, "run", "runs"))
+	}
+	if l := rep.Loop; l != nil {
+		fmt.Fprintln(w, loopLine(l))
 	}
 	tw := textwidth.NewTabWriter(w, 2, 0)
 	if len(rep.Waiting) > 0 {
@@ -435,10 +450,10 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 			// before the column would break its alignment.
 			against := "–"
 			if v.Lift != nil && v.P != nil {
-				against = againstControl(*v.Lift, *v.P, v.Comparison, v.Ended(), ctl.Ended(), rep.Alpha)
+				against = againstControl(*v.Lift, *v.P, v.Comparison, v.Entered, ctl.Entered, rep.Alpha)
 			}
 			rate := "–"
-			if v.Ended() > 0 {
+			if v.Entered > 0 {
 				rate = fmt.Sprintf("%.1f%%", 100*v.GoalRate())
 			}
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t", v.Name, v.Entered, v.Active, v.Goal)
@@ -456,7 +471,11 @@ func printCampaign(w io.Writer, rep *campaignstats.Report) {
 		for _, v := range rep.Variants {
 			small = small || v.SmallSample
 		}
-		variantNotes(w, rep.BeforeSplit, len(rep.Variants), first, rep.Alpha, small)
+		running := 0
+		for _, v := range rep.Variants {
+			running += v.Active
+		}
+		variantNotes(w, rep.BeforeSplit, len(rep.Variants), first, rep.Alpha, small, running)
 	}
 	_ = tw.Flush()
 }
@@ -486,6 +505,20 @@ func queuedLine(t campaignstats.Counts, records bool) string {
 	return line + ": " + strings.Join(parts, ", ") + "."
 }
 
+// loopLine says that a campaign goes round (a digest written as a goto
+// back to an earlier step), so that most of its runs running, and none
+// finishing, read as what the campaign is made to do.
+func loopLine(l *campaignstats.Loop) string {
+	back := "back to step " + l.BackTo
+	if l.BackTo == l.From {
+		back = "back to itself"
+	}
+	if l.Finishes {
+		return fmt.Sprintf("Loops: step %s goes %s, so runs may go round many times before they finish; goal rates count running runs as not converted yet.", l.From, back)
+	}
+	return fmt.Sprintf("Loops: step %s goes %s, and no step finishes the run: runs end only at the goal, stop_when, leaving or hearth campaign stop, so most stay running; goal rates count them as not converted yet.", l.From, back)
+}
+
 // beforeSplitRow names the row of the runs no variant holds.
 const beforeSplitRow = "(before split)"
 
@@ -503,10 +536,14 @@ func controlOf(vs []campaignstats.Variant) campaignstats.Variant {
 // rate's denominator, the before-split row, and with more than one
 // comparison, that the p-values are not corrected and which threshold
 // the verdicts use.
-func variantNotes(w io.Writer, before *campaignstats.Counts, variants int, control string, alpha float64, small bool) {
-	fmt.Fprintf(w, "Goal rate: of each row's ended runs (running ones may yet reach the goal); against %s: the difference in goal rate in points, in parentheses relative to %s's rate, its 95%% confidence interval (Newcombe) and the p-value of a two-proportion z-test (split { control = \"NAME\" } names the variant compared with).\n", control, control)
+func variantNotes(w io.Writer, before *campaignstats.Counts, variants int, control string, alpha float64, small bool, running int) {
+	of := "of every run each row entered (none is still running)"
+	if running > 0 {
+		of = fmt.Sprintf("of every run each row entered, the %d still running counted as not converted yet (they may reach the goal later, so the rates can rise)", running)
+	}
+	fmt.Fprintf(w, "Goal rate: %s; against %s: the difference in goal rate in points, in parentheses relative to %s's rate, its 95%% confidence interval (Newcombe) and the p-value of a two-proportion z-test (split { control = \"NAME\" } names the variant compared with).\n", of, control, control)
 	if small {
-		fmt.Fprintf(w, "Small sample: a variant or %s has fewer than %d ended runs, or fewer than 5 expected goals or non-goals, too few for the z-test's p-value to be trusted; read the interval, and wait for more runs.\n", control, campaignstats.MinArmRuns)
+		fmt.Fprintf(w, "Small sample: a variant or %s has fewer than %d runs, or fewer than 5 expected goals or non-goals, too few for the z-test's p-value to be trusted; read the interval, and wait for more runs.\n", control, campaignstats.MinArmRuns)
 	}
 	if before != nil && before.Entered > 0 {
 		fmt.Fprintf(w, "%s: %s that ended, or still wait, before the split gave them a variant (the goal reached during a wait before it, say): with them the rows add up to the total.\n", beforeSplitRow, plural(before.Entered, "run", "runs"))
@@ -541,7 +578,7 @@ func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d", name, st.Reached, st.Sends, st.Delivered, st.Pending, st.Skipped, st.Held, st.Failed+st.Dead)
 		if goal {
 			rate := "–"
-			if st.RunsSentEnded > 0 {
+			if st.RunsSent > 0 {
 				rate = fmt.Sprintf("%.1f%%", 100*st.GoalRate())
 			}
 			fmt.Fprintf(tw, "\t%d\t%s", st.Goal, rate)
@@ -580,7 +617,7 @@ func printSteps(tw *textwidth.TabWriter, rep *campaignstats.Report) {
 		fmt.Fprintf(tw, "Timed out waiting (wait_until): %s.\n", strings.Join(timedOut, "; "))
 	}
 	if goal {
-		fmt.Fprintln(tw, "Goal rate: of the ended runs given the step's send (its sends, not the runs that reached it).")
+		fmt.Fprintln(tw, "Goal rate: of the runs given the step's send (its sends, not the runs that reached it), running ones counted as not converted yet.")
 	}
 	rec := rep.StepRecords
 	if rec.FailedNoStep > 0 {
@@ -626,12 +663,12 @@ func skipReasons(by map[string]int) string {
 // difference in goal rate (in points, absolute), that difference relative
 // to the control's rate, its 95% confidence interval and the p-value of
 // the z-test, read out so that a lucky week is not taken for a winner.
-// ended and controlEnded are the runs each has ended, which the rates are
+// runs and controlRuns are the runs each was given, which the rates are
 // of; alpha is the threshold (campaignstats.Alpha), below 0.05 with more
 // than one comparison.
-func againstControl(lift, p float64, c campaignstats.Comparison, ended, controlEnded int, alpha float64) string {
-	if ended == 0 || controlEnded == 0 {
-		return "no ended runs to compare"
+func againstControl(lift, p float64, c campaignstats.Comparison, runs, controlRuns int, alpha float64) string {
+	if runs == 0 || controlRuns == 0 {
+		return "no runs to compare"
 	}
 	if alpha <= 0 {
 		alpha = campaignstats.SignificanceLevel

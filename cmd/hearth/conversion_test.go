@@ -128,7 +128,7 @@ func wantConversion(t *testing.T, cli func(args ...string) (int, string), file, 
 		t.Fatalf("replay: %d %s", c, o)
 	}
 	c, o = cli("campaign", "show", "welcome", dir)
-	for _, text := range append([]string{"Ended runs: 1 reached the goal (50.0%), 1 finished"}, want.show...) {
+	for _, text := range append([]string{"Ended runs: 1 reached the goal (50.0% of the 2 entered), 1 finished"}, want.show...) {
 		if c != 0 || !strings.Contains(o, text) {
 			t.Errorf("campaign show: %d, no %q\n%s", c, text, o)
 		}

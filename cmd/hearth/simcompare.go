@@ -386,7 +386,8 @@ func campaignFigureName(name string) string {
 
 // writeCampaignOutcomes prints, for each campaign whose runs ended
 // otherwise with the new rules, the figures that changed: runs by how
-// they ended, the goal rate (of ended runs) and each A/B arm's. paint
+// they ended, the goal rate (of every run, running ones not converted
+// yet) and each A/B arm's. paint
 // colors a rate's change as signed colors a count's.
 func writeCampaignOutcomes(tw *textwidth.TabWriter, cos []simulate.CampaignOutcome, signed func(int) string, paint func(code, s string) string) {
 	rate := func(r *float64) string {
@@ -428,7 +429,7 @@ func writeCampaignOutcomes(tw *textwidth.TabWriter, cos []simulate.CampaignOutco
 			}
 		}
 		if r := co.GoalRate; r.Differs() {
-			row("goal rate (of ended runs)", rate(r.Baseline), rate(r.New), points(*r))
+			row("goal rate (of runs)", rate(r.Baseline), rate(r.New), points(*r))
 		}
 		for _, a := range co.Arms {
 			if a.Differs() {

@@ -318,7 +318,7 @@ func TestSimulateCompareCampaignOutcomes(t *testing.T) {
 		`(?m)^Campaign outcomes \(runs\)\s+baseline\s+new\s+change$`,
 		`(?m)^  onboarding: converted \(after the last step, conversion_window\)\s+15\s+11\s+-4$`,
 		`(?m)^  onboarding: finished\s+7\s+11\s+\+4$`,
-		`(?m)^  onboarding: goal rate \(of ended runs\)\s+76\.7%\s+63\.3%\s+-13\.3 points$`,
+		`(?m)^  onboarding: goal rate \(of runs\)\s+76\.7%\s+63\.3%\s+-13\.3 points$`,
 		`(?m)^  onboarding: variant short goal rate\s+68\.4%\s+57\.9%\s+-10\.5 points$`,
 		`(?m)^  onboarding: variant long goal rate\s+90\.0%\s+70\.0%\s+-20\.0 points$`,
 	} {

@@ -48,8 +48,10 @@ variant's funnel under "arms", and under "before_split" the runs the
 split gave no variant (the goal reached, or the run ended, before it;
 or still waiting for it), so that the rows add up. A split in a campaign
 with a goal is then compared as 'hearth campaign show' compares it: each
-variant's goal rate (of its ended runs: running ones may yet reach the
-goal), the messages its runs queued (its cost beside its goals) and, against the split's control (split { control = "NAME" },
+variant's goal rate (of every run it was given: running ones count as
+not converted yet, so a campaign written as a loop, whose runs end only
+at the goal, is not 100%; the runs and running columns say how many),
+the messages its runs queued (its cost beside its goals) and, against the split's control (split { control = "NAME" },
 else its first variant), the difference in points with, in parentheses,
 the relative lift, its 95% confidence interval (Newcombe) and the p-value
 of a two-proportion z-test; below 0.05 it is unlikely to be chance, and
@@ -213,7 +215,7 @@ from -> to, how many), the segment sizes, the messages queued per
 campaign and the sends per action kind, each campaign's outcomes (runs entered, reaching the
 goal during the run, converted after the last step within
 conversion_window, exited, finished, left, stopped, still active; the
-goal rate of the ended runs, and each A/B variant's: a shorter
+goal rate of the runs, running ones not converted yet, and each A/B variant's: a shorter
 conversion_window or wait is a difference); then how many members end in another state (tier,
 points, badges held, segments), and per badge and segment how many
 gain it and lose it. A tier members flap on with the new rules more
@@ -754,7 +756,8 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			}
 		}
 		// Each split's variants compared on the goal, as hearth campaign
-		// show compares them: the rate of ended runs, and the p-value.
+		// show compares them: the rate of every run entered (running
+		// ones not converted yet), and the p-value.
 		for _, c := range cfg.Campaigns {
 			f := sum.Campaigns[c.Name]
 			if f == nil || len(f.Arms) == 0 || !c.HasGoal() {
@@ -764,34 +767,40 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 			ctl := order[campaignstats.ControlIndex(c, order)]
 			// queued beside the goals: each arm's messages, which
 			// its goals cost (every send of its runs, as above).
-			section("A/B split of "+c.Name, "ended\tgoal\tgoal rate\tqueued\tagainst "+ctl)
+			section("A/B split of "+c.Name, "runs\trunning\tgoal\tgoal rate\tqueued\tagainst "+ctl)
 			rows := order
 			if b := f.BeforeSplit; b != nil && b.Entered > 0 {
 				rows = append(rows[:len(rows):len(rows)], beforeSplitRow)
 			}
-			small := false
+			small, running := false, 0
 			for _, name := range rows {
 				a := f.Arms[name]
 				if name == beforeSplitRow {
 					a = f.BeforeSplit
 				}
 				rate := "–"
-				if a.Ended() > 0 {
-					rate = fmt.Sprintf("%.1f%%", 100*float64(a.Goal)/float64(a.Ended()))
+				if a.Runs() > 0 {
+					rate = fmt.Sprintf("%.1f%%", 100*float64(a.Goal)/float64(a.Runs()))
 				}
 				against := "–" // a cell, so the column stays aligned
 				if a.Lift != nil && a.P != nil {
-					against = againstControl(*a.Lift, *a.P, a.Comparison, a.Ended(), f.Arms[ctl].Ended(), f.Alpha)
+					against = againstControl(*a.Lift, *a.P, a.Comparison, a.Runs(), f.Arms[ctl].Runs(), f.Alpha)
 					small = small || a.SmallSample
 				}
-				fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%d\t%s\n", name, a.Ended(), a.Goal, rate, a.Sends, against)
+				if name != beforeSplitRow {
+					running += a.Active
+				}
+				fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%d\t%s\n", name, a.Runs(), a.Active, a.Goal, rate, a.Sends, against)
 			}
 			_ = tw.Flush()
 			var before *campaignstats.Counts
 			if b := f.BeforeSplit; b != nil {
 				before = &campaignstats.Counts{Entered: b.Entered}
 			}
-			variantNotes(w, before, len(order), ctl, f.Alpha, small)
+			variantNotes(w, before, len(order), ctl, f.Alpha, small, running)
+			if l := campaignstats.LoopOf(c); l != nil {
+				fmt.Fprintln(w, loopLine(l))
+			}
 		}
 	}
 	printGovernance(tw, cfg, sum)

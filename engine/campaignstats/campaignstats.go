@@ -62,14 +62,17 @@ func (c Counts) Unaccounted() int {
 // Ended is the runs that ended, for whatever reason.
 func (c Counts) Ended() int { return c.Entered - c.Active }
 
-// GoalRate is the share of ended runs that reached the goal; runs still
-// going are left out, since they may yet reach it. Runs that ended any
-// other way, stop_when's exited among them, are not conversions.
+// GoalRate is the share of the runs entered that reached the goal: a run
+// still going counts as not converted yet (it may still reach the goal,
+// so the rate can rise). Counting only ended runs would favour the arm
+// whose runs go on longest, and give a campaign written as a loop, whose
+// runs end only at the goal, 100%. Runs that ended any other way,
+// stop_when's exited among them, are not conversions.
 func (c Counts) GoalRate() float64 {
-	if c.Ended() == 0 {
+	if c.Entered == 0 {
 		return 0
 	}
-	return float64(c.Goal) / float64(c.Ended())
+	return float64(c.Goal) / float64(c.Entered)
 }
 
 func (c *Counts) add(run *state.CampaignRun, out *runOutbox) {
@@ -105,7 +108,7 @@ type Variant struct {
 	Name string `json:"name"`
 	Counts
 	// Rate is Counts.GoalRate (goal_rate) in a campaign with a goal
-	// where the variant has an ended run; absent otherwise (a rate of
+	// where the variant has a run; absent otherwise (a rate of
 	// nothing), as on hearth simulate -json's arms. Not named GoalRate:
 	// that would hide the method.
 	Rate *float64 `json:"goal_rate,omitempty"`
@@ -116,11 +119,11 @@ type Variant struct {
 	// rate (in points of a share, 0.05 for five points: absolute, not
 	// relative, the name kept for readers of earlier versions) and the
 	// two-sided p-value of a two-proportion z-test; P is 1 when either
-	// variant has no ended run. Both are absent for the control.
+	// variant has no run. Both are absent for the control.
 	Lift *float64 `json:"lift,omitempty"`
 	P    *float64 `json:"p,omitempty"`
 	// Significant is P below the report's Alpha (Bonferroni's threshold
-	// with more than one comparison), where both have ended runs.
+	// with more than one comparison), where both have runs.
 	Significant *bool `json:"significant,omitempty"`
 	// Comparison adds the relative lift, the 95% confidence interval of
 	// Lift and the small-sample mark, absent as Lift is.
@@ -140,15 +143,15 @@ func Alpha(comparisons int) float64 {
 }
 
 // Arm is what a comparison reads of one variant: runs that reached the
-// goal, of those that ended.
-type Arm struct{ Goal, Ended int }
+// goal, of every run that entered it (running ones not converted yet).
+type Arm struct{ Goal, Runs int }
 
 // Against is one variant compared with the control.
 type Against struct {
 	// Lift is the difference in goal rate, the variant's less the
 	// control's (absolute: 0.05 for five points).
 	Lift, P float64
-	// Significant is P below alpha, with ended runs on both sides.
+	// Significant is P below alpha, with runs on both sides.
 	Significant bool
 	Comparison
 }
@@ -156,7 +159,7 @@ type Against struct {
 // Comparison is what a variant's comparison with the control adds to the
 // difference and its p-value, under the same names wherever it is given
 // as JSON (campaign show, GET /v1/campaigns/NAME, simulate's arms). All
-// of it is absent where a side has no ended run.
+// of it is absent where a side has no run.
 type Comparison struct {
 	// RelativeLift is the difference as a share of the control's goal
 	// rate (0.069 for +6.9%), what most tools call lift; absent when the
@@ -169,14 +172,14 @@ type Comparison struct {
 	LiftLow  *float64 `json:"lift_ci_low,omitempty"`
 	LiftHigh *float64 `json:"lift_ci_high,omitempty"`
 	// SmallSample marks arms too small for the z-test's normal
-	// approximation: fewer than MinArmRuns ended runs on a side, or an
+	// approximation: fewer than MinArmRuns runs on a side, or an
 	// expected count (goal or not, at the pooled rate) below 5 on one.
 	// The p-value is then rough; the interval still holds.
 	SmallSample bool `json:"small_sample,omitempty"`
 }
 
-// MinArmRuns is the fewest ended runs an arm needs for its comparison
-// not to be marked SmallSample.
+// MinArmRuns is the fewest runs an arm needs for its comparison not to
+// be marked SmallSample.
 const MinArmRuns = 30
 
 // ConfidenceZ is the normal quantile of the 95% intervals.
@@ -246,18 +249,18 @@ func CompareArms(arms []Arm, control int) (out []Against, alpha float64) {
 		return out, alpha
 	}
 	rate := func(a Arm) float64 {
-		if a.Ended == 0 {
+		if a.Runs == 0 {
 			return 0
 		}
-		return float64(a.Goal) / float64(a.Ended)
+		return float64(a.Goal) / float64(a.Runs)
 	}
 	ctl := arms[control]
 	for i, a := range arms {
 		if i == control {
 			continue
 		}
-		p := TwoProportionP(ctl.Goal, ctl.Ended, a.Goal, a.Ended)
-		out[i] = Against{Lift: rate(a) - rate(ctl), P: p, Significant: a.Ended > 0 && ctl.Ended > 0 && p < alpha, Comparison: compare(ctl.Goal, ctl.Ended, a.Goal, a.Ended)}
+		p := TwoProportionP(ctl.Goal, ctl.Runs, a.Goal, a.Runs)
+		out[i] = Against{Lift: rate(a) - rate(ctl), P: p, Significant: a.Runs > 0 && ctl.Runs > 0 && p < alpha, Comparison: compare(ctl.Goal, ctl.Runs, a.Goal, a.Runs)}
 	}
 	return out, alpha
 }
@@ -336,6 +339,31 @@ type Report struct {
 	// entry or last_send), absent without a window.
 	ConversionFrom string `json:"conversion_from,omitempty"`
 	Converted      int    `json:"converted_after_finishing,omitempty"`
+	// Loop, for a campaign written as a loop (a goto back to an earlier
+	// step), says where it goes round: its runs end mostly at the goal,
+	// stop_when or leaving, so most stay running. Absent otherwise.
+	Loop *Loop `json:"loop,omitempty"`
+}
+
+// Loop is where a campaign's steps go round (config.Campaign.Loop).
+type Loop struct {
+	// From is the step whose goto (branch, variant or on_timeout) goes
+	// back to BackTo, an earlier step or itself.
+	From   string `json:"from"`
+	BackTo string `json:"back_to"`
+	// Finishes says whether a run can still finish (goto = "exit", or
+	// past the last step); false: runs end only at the goal, stop_when,
+	// leaving or a stop.
+	Finishes bool `json:"finishes"`
+}
+
+// LoopOf is c's Loop, nil for a campaign whose steps never go back.
+func LoopOf(c *config.Campaign) *Loop {
+	from, back, finishes, ok := c.Loop()
+	if !ok {
+		return nil
+	}
+	return &Loop{From: from, BackTo: back, Finishes: finishes}
 }
 
 // Tally adds up one campaign's runs member by member, for a scan that
@@ -366,7 +394,7 @@ type removedWait struct {
 // an edit removed waits at that step, marked removed with the step it
 // goes on to, as member show says, not at the step now at its old index.
 func NewTally(c *config.Campaign, after map[string]string) *Tally {
-	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c), ConversionFrom: conversionFrom(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c), ConversionFrom: conversionFrom(c), Loop: LoopOf(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			t.splits = true
@@ -501,20 +529,20 @@ func (t *Tally) Report() *Report {
 	}
 	arms := make([]Arm, len(t.order))
 	for i, name := range t.order {
-		arms[i] = Arm{Goal: t.variants[name].Goal, Ended: t.variants[name].Ended()}
+		arms[i] = Arm{Goal: t.variants[name].Goal, Runs: t.variants[name].Entered}
 	}
 	control := ControlIndex(t.c, t.order)
 	against, alpha := CompareArms(arms, control)
 	for i, name := range t.order {
 		v := Variant{Name: name, Counts: *t.variants[name], Control: i == control}
-		if rep.HasGoal && v.Ended() > 0 {
+		if rep.HasGoal && v.Entered > 0 {
 			r := v.GoalRate()
 			v.Rate = &r
 		}
 		if i != control {
 			a := against[i]
 			v.Lift, v.P, v.Comparison = &a.Lift, &a.P, a.Comparison
-			if v.Ended() > 0 && arms[control].Ended > 0 {
+			if v.Entered > 0 && arms[control].Runs > 0 {
 				v.Significant = &a.Significant
 			}
 		}

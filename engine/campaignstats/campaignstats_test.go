@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/state"
@@ -70,18 +71,20 @@ func TestSummarize(t *testing.T) {
 		t.Fatalf("variants: %+v", rep.Variants)
 	}
 	a, b := rep.Variants[0], rep.Variants[1]
-	if a.Entered != 101 || a.Ended() != 100 || a.Sends != 201 || a.GoalRate() != 0.40 || a.P != nil || a.Lift != nil {
+	// Rates are of every run entered, the running ones not converted
+	// yet: 40 of 101 and 55 of 102.
+	if a.Entered != 101 || a.Ended() != 100 || a.Sends != 201 || a.GoalRate() != 40.0/101 || a.P != nil || a.Lift != nil {
 		t.Errorf("a: %+v", a)
 	}
-	if b.Entered != 102 || b.GoalRate() != 0.55 || b.Lift == nil || b.P == nil || math.Abs(*b.Lift-0.15) > 1e-12 {
+	if b.Entered != 102 || b.GoalRate() != 55.0/102 || b.Lift == nil || b.P == nil || math.Abs(*b.Lift-(55.0/102-40.0/101)) > 1e-12 {
 		t.Errorf("b: %+v", b)
 	}
-	// 40/100 against 55/100: z = 2.124, two-sided p = 0.0337.
-	if math.Abs(*b.P-0.03367) > 1e-4 {
-		t.Errorf("b's p-value %.5f; want 0.03367", *b.P)
+	// 40/101 against 55/102: two-sided p = 0.0409.
+	if math.Abs(*b.P-0.04094) > 1e-4 {
+		t.Errorf("b's p-value %.5f; want 0.04094", *b.P)
 	}
-	// One stopped run against 40 of 100: nothing to tell apart.
-	if c := rep.Variants[2]; c.Stopped != 1 || *c.Lift != -0.40 || *c.P < 0.4 {
+	// One stopped run against 40 of 101: nothing to tell apart.
+	if c := rep.Variants[2]; c.Stopped != 1 || *c.Lift != -40.0/101 || *c.P < 0.4 {
 		t.Errorf("c: %+v", c)
 	}
 }
@@ -414,5 +417,56 @@ func TestVariantJSONComparison(t *testing.T) {
 	}
 	if strings.Contains(string(b), "small_sample") {
 		t.Errorf("%s: small_sample present when false", b)
+	}
+}
+
+// A weekly digest written as a loop: its runs end only at the goal, so
+// a rate of ended runs would be 100% in both arms. Of the runs entered,
+// 14 of 83 against 32 of 99 is a real difference.
+func TestLoopingCampaignRatesCountRunningRuns(t *testing.T) {
+	c := &config.Campaign{Name: "digest", ExitWhen: &config.Rule{}, Steps: []*config.Step{
+		{Name: "pick", Split: []*config.Variant{{Name: "plain", Goto: "plain_msg"}, {Name: "rich", Goto: "rich_msg"}}},
+		{Name: "plain_msg", Goto: "week"},
+		{Name: "rich_msg", Goto: "week"},
+		{Name: "week", Wait: 7 * 24 * time.Hour, Goto: "pick"},
+	}}
+	var ms []*state.Member
+	add := func(variant string, n, goals int) {
+		for i := range n {
+			m := state.NewMember(fmt.Sprintf("m%d", len(ms)), state.Day(0).Time())
+			run := &state.CampaignRun{Status: "active", Variant: variant, Step: 3, Runs: 1}
+			if i < goals {
+				run.Status, run.Reason = "done", "goal"
+			}
+			m.Campaigns = map[string]*state.CampaignRun{"digest": run}
+			ms = append(ms, m)
+		}
+	}
+	add("plain", 83, 14)
+	add("rich", 99, 32)
+	rep, err := Summarize(context.Background(), c, nil, func(_ context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, rich := rep.Variants[0], rep.Variants[1]
+	if plain.Rate == nil || *plain.Rate != 14.0/83 || rich.Rate == nil || *rich.Rate != 32.0/99 {
+		t.Fatalf("rates %v, %v; want 14/83 and 32/99", plain.Rate, rich.Rate)
+	}
+	if plain.Active != 69 || rich.Active != 67 {
+		t.Errorf("running %d, %d; want 69, 67", plain.Active, rich.Active)
+	}
+	// 14/83 against 32/99: two-sided p = 0.0169, significant.
+	if rich.P == nil || math.Abs(*rich.P-0.01686) > 1e-4 || rich.Significant == nil || !*rich.Significant {
+		t.Errorf("rich against plain: p %v, significant %v", rich.P, rich.Significant)
+	}
+	if rep.Loop == nil || rep.Loop.From != "week" || rep.Loop.BackTo != "pick" || rep.Loop.Finishes {
+		t.Errorf("loop: %+v", rep.Loop)
 	}
 }

@@ -62,19 +62,20 @@ type Step struct {
 	TimedOut int `json:"timed_out"`
 	// RunsSent is the runs given a send at the step; RunsSentEnded those
 	// of them that have ended, and Goal those of these that reached the
-	// goal: GoalRate is Goal of RunsSentEnded.
+	// goal: GoalRate is Goal of RunsSent, running ones not converted yet.
 	RunsSent      int `json:"runs_sent"`
 	RunsSentEnded int `json:"runs_sent_ended"`
 	Goal          int `json:"goal"`
 }
 
-// GoalRate is the share of the ended runs given the step's send that
-// reached the goal; 0 when none has ended.
+// GoalRate is the share of the runs given the step's send that reached
+// the goal, those still running counted as not converted yet (as
+// Counts.GoalRate); 0 when no run was given it.
 func (s Step) GoalRate() float64 {
-	if s.RunsSentEnded == 0 {
+	if s.RunsSent == 0 {
 		return 0
 	}
-	return float64(s.Goal) / float64(s.RunsSentEnded)
+	return float64(s.Goal) / float64(s.RunsSent)
 }
 
 // StepRecords says what Steps are counted from, and what retention has

@@ -43,8 +43,10 @@ func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 		typ    string
 		decode func(*hcl.Block)
 	}{
-		{"platform", l.decodePlatform}, {"community", l.decodeCommunity}, {"template", l.decodeTemplate},
-		{"badge", l.decodeBadge}, {"segment", l.decodeSegment}, {"tier", l.decodeTier},
+		// Templates after tiers and badges: they read their titles
+		// (tiers, badges), checked with the sample context.
+		{"platform", l.decodePlatform}, {"community", l.decodeCommunity},
+		{"badge", l.decodeBadge}, {"segment", l.decodeSegment}, {"tier", l.decodeTier}, {"template", l.decodeTemplate},
 		{"incentive", l.decodeIncentive}, {"survey", l.decodeSurvey}, {"campaign", l.decodeCampaign},
 	} {
 		for _, b := range blocks[step.typ] {
@@ -397,6 +399,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 	p.AtMentions = spec.AtMentions
 	p.AtTags = spec.AtTags
 	p.DirectMarkup = spec.DirectMarkup
+	p.Mention = spec.Mention
 	if spec.TextLimit != nil {
 		p.ChannelLimit = spec.TextLimit("channel", p.Settings)
 		p.DirectLimit = spec.TextLimit("dm", p.Settings)

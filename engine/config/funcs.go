@@ -147,6 +147,41 @@ const LocalDate = "localdate"
 // member's clock.
 const TemplateNow = "now"
 
+// TemplateTiers and TemplateBadges are the names templates read the
+// configuration's tiers and badges by, each a map by name, so a level-up
+// announcement can say the tier's title: ${tiers[event.to].title}.
+const (
+	TemplateTiers  = "tiers"
+	TemplateBadges = "badges"
+)
+
+// MemberMention is the field of member only templates have: the text
+// that mentions the member on the platform the message goes through
+// (PlatformSpec.Mention), else their name.
+const MemberMention = "mention"
+
+// TiersValue is what templates read as tiers: by tier name, its name,
+// title (the name when it has none), description and rank.
+func TiersValue(tiers []*Tier) cty.Value {
+	out := make(map[string]cty.Value, len(tiers))
+	for _, t := range tiers {
+		out[t.Name] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(t.Name), "title": cty.StringVal(t.Title),
+			"description": cty.StringVal(t.Description), "rank": cty.NumberIntVal(int64(t.Rank))})
+	}
+	return cty.ObjectVal(out)
+}
+
+// BadgesValue is what templates read as badges: by badge name, its name,
+// title (the name when it has none), description and class.
+func BadgesValue(badges []*Badge) cty.Value {
+	out := make(map[string]cty.Value, len(badges))
+	for _, b := range badges {
+		out[b.Name] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(b.Name), "title": cty.StringVal(b.Title),
+			"description": cty.StringVal(b.Description), "class": cty.StringVal(b.Class)})
+	}
+	return cty.ObjectVal(out)
+}
+
 // LocalDateFunc is localdate(spec, timestamp): formatdate's spec and
 // timestamp (RFC 3339, as templates give every time), with the time
 // shown in loc, so "hh:mm" is the member's clock, not UTC's. A message

@@ -99,6 +99,11 @@ type PlatformSpec struct {
 	// templates quote what members wrote in them as in markdown channel
 	// messages (ChannelMarkdown).
 	DirectMarkup bool
+	// Mention, when set, is the text that mentions (and notifies) the
+	// member whose id on the platform is id, in a message's text:
+	// Discord's and Slack's <@id>. Templates read it as member.mention;
+	// where it is nil member.mention is the member's name.
+	Mention func(id string) string
 	// TextLimit, when set, is the most a message's text may hold sent as
 	// kind ("channel" or "dm") through a block with these settings; a zero
 	// TextLimit is no limit. Adapters refuse a longer text with the same

@@ -122,6 +122,9 @@ type Platform struct {
 	// DirectMarkup is true when direct messages render links and tags
 	// (PlatformSpec.DirectMarkup).
 	DirectMarkup bool
+	// Mention is how a message through the platform mentions a member
+	// by their id there (PlatformSpec.Mention); nil when it has no way.
+	Mention func(id string) string
 	// ChannelLimit and DirectLimit are the most a channel message's and
 	// a direct message's text may hold (PlatformSpec.TextLimit); zero for
 	// no limit.
@@ -920,32 +923,70 @@ func (c *Campaign) reachable(from string) map[string]bool {
 			continue // exit, or a step seen
 		}
 		seen[name] = true
-		st := c.Steps[j]
-		for _, b := range st.Branches {
-			queue = append(queue, b.Goto)
-		}
-		for _, v := range st.Split {
-			queue = append(queue, v.Goto)
-		}
-		if st.OnTimeout != "" {
-			queue = append(queue, st.OnTimeout)
-		}
-		next := ""
-		if j+1 < len(c.Steps) {
-			next = c.Steps[j+1].Name
-		}
-		switch {
-		case len(st.Split) > 0 && slices.ContainsFunc(st.Split, func(v *Variant) bool { return v.Goto == "" }):
-			queue = append(queue, next)
-		case len(st.Split) > 0:
-		case st.Goto != "":
-			queue = append(queue, st.Goto)
-			if st.When != nil {
-				queue = append(queue, next) // the step skipped: on to the next
-			}
-		default:
-			queue = append(queue, next)
-		}
+		queue = append(queue, c.successors(j)...)
 	}
 	return seen
+}
+
+// successors are where a run at step j can go on to: the next step,
+// goto, branches, split arms and on_timeout; "" past the last step and
+// "exit" are the run finishing.
+func (c *Campaign) successors(j int) []string {
+	st := c.Steps[j]
+	var out []string
+	for _, b := range st.Branches {
+		out = append(out, b.Goto)
+	}
+	for _, v := range st.Split {
+		out = append(out, v.Goto)
+	}
+	if st.OnTimeout != "" {
+		out = append(out, st.OnTimeout)
+	}
+	next := ""
+	if j+1 < len(c.Steps) {
+		next = c.Steps[j+1].Name
+	}
+	switch {
+	case len(st.Split) > 0 && slices.ContainsFunc(st.Split, func(v *Variant) bool { return v.Goto == "" }):
+		out = append(out, next)
+	case len(st.Split) > 0:
+	case st.Goto != "":
+		out = append(out, st.Goto)
+		if st.When != nil {
+			out = append(out, next) // the step skipped: on to the next
+		}
+	default:
+		out = append(out, next)
+	}
+	return out
+}
+
+// Loop describes how c's steps go round, for a campaign written as a
+// loop (a weekly digest: goto back to an earlier step after a wait):
+// Back is a step a goto (branch, variant or on_timeout) leads back to
+// from From, an earlier step or itself, and Finishes says whether a run
+// can still finish (reach goto = "exit" or pass the last step). Such a
+// campaign's runs end mostly at the goal, stop_when or leaving, so most
+// stay running: goal rates count them as not converted yet. ok is false
+// for a campaign whose steps never go back.
+func (c *Campaign) Loop() (from, back string, finishes, ok bool) {
+	if len(c.Steps) == 0 {
+		return "", "", false, false
+	}
+	seen := c.reachable(c.Steps[0].Name)
+	for j, st := range c.Steps {
+		if !seen[st.Name] {
+			continue // no run comes here: its goto loops nothing
+		}
+		for _, to := range c.successors(j) {
+			if k := c.stepNamed(to); k >= 0 && k <= j && !ok && c.reachable(to)[st.Name] {
+				from, back, ok = st.Name, to, true
+			}
+			if to == "" || to == "exit" {
+				finishes = true
+			}
+		}
+	}
+	return from, back, finishes, ok
 }

@@ -805,7 +805,7 @@ func fieldNames(fields []rules.Field) []string {
 }
 
 // templateRoots are the names a template may read.
-var templateRoots = []string{"member", "event", "community", TemplateNow, "var", "local"}
+var templateRoots = []string{"member", "event", "community", TemplateNow, TemplateTiers, TemplateBadges, "var", "local"}
 
 // checkTemplateExpr checks what a template reads and renders it once
 // with placeholder values to catch type errors before send time.
@@ -822,7 +822,7 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 		}
 		switch root {
 		case "member", "community":
-			names := memberFieldNames()
+			names := append(slices.Clip(memberFieldNames()), MemberMention)
 			if root == "community" {
 				names = communityFieldNames()
 			}
@@ -849,7 +849,9 @@ func (l *loader) checkTemplateExpr(e hcl.Expression) {
 				l.errorf(&rng, "Unknown template variable", "now is the time of the send, RFC 3339 text in UTC, and has no fields: show it with localdate(\"EEE D MMM hh:mm\", now).")
 				ok = false
 			}
-		case "event", "local":
+		case "event", "local", TemplateTiers, TemplateBadges:
+			// tiers and badges hold the configuration's: the sample
+			// render below finds a name none of them has.
 		default:
 			l.errorf(&rng, "Unknown template variable", "A template can read %s; %q is none of them.%s", quoteList(templateRoots), root, suggest(root, templateRoots))
 			ok = false
@@ -916,8 +918,10 @@ func (l *loader) sampleTemplateContext() *hcl.EvalContext {
 	for k, v := range l.ctx.Variables {
 		vars[k] = v
 	}
-	vars["member"] = obj(rules.MemberFields())
+	vars["member"] = obj(append(rules.MemberFields(), rules.Field{Name: MemberMention, Type: "string"}))
 	vars["community"] = obj(rules.CommunityFields())
+	vars[TemplateTiers] = TiersValue(l.cfg.Tiers)
+	vars[TemplateBadges] = BadgesValue(l.cfg.Badges)
 	vars["event"] = cty.DynamicVal
 	vars[TemplateNow] = cty.UnknownVal(cty.String)
 	return &hcl.EvalContext{Variables: vars, Functions: l.ctx.Functions}

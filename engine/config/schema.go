@@ -450,7 +450,7 @@ var Root = &Block{
 						{Name: "timeout", Kind: KindDuration, Doc: "With wait_until: give up after this long, from when the step's wait (if any) is over, and go on to the next step or to on_timeout. Without it a member for whom the rule never holds waits for ever: validate warns."},
 						{Name: "on_timeout", Kind: KindString, Doc: "With timeout: step to go to on timeout; \"exit\" ends the campaign.", Default: "the next step"},
 						{Name: "when", Kind: KindRule, Doc: "Skip the step unless this holds." + ruleDoc},
-						{Name: "goto", Kind: KindString, Doc: "Step to go to after this one; \"exit\" ends the campaign.", Default: "the next step"},
+						{Name: "goto", Kind: KindString, Doc: "Step to go to after this one; \"exit\" ends the campaign. A goto back to this step or an earlier one makes the campaign a loop, the way to write a recurring message (a weekly digest: wait = \"7d\", a send, goto back to the same step): each round needs a wait, at, until or wait_until (validate refuses a loop without one), and runs end only at the goal, stop_when, leaving or a stop unless a branch goes to \"exit\". hearth campaign show and simulate say the campaign loops, and count running runs in its goal rates as not converted yet.", Default: "the next step"},
 					},
 					Blocks: []*Block{
 						{
@@ -494,7 +494,7 @@ var Root = &Block{
 		},
 		{
 			Type: "template", Labels: []string{"name"},
-			Doc: "Message text per locale. Texts are HCL templates rendered at send time with member, event and community in scope; a member gets their locale, then its language, then the default locale.",
+			Doc: "Message text per locale. Texts are HCL templates rendered at send time with member, event, community, now, tiers and badges in scope (tiers[event.to].title is a tier's title, member.mention mentions the member: <@id> on Discord and Slack, the name elsewhere); a member gets their locale, then its language, then the default locale.",
 			Example: `template "welcome" {
   text = {
     en    = "Welcome, ${member.name}!"

@@ -20,7 +20,7 @@ func (r *Runtime) message(s *config.Send, plat *config.Platform, m *state.Member
 	var msg templates.Message
 	if s.Template != nil {
 		var err error
-		if msg, err = r.render.Render(s.Template, rm, event, nil, now, markup(s.Channel, plat)); err != nil {
+		if msg, err = r.render.RenderTo(s.Template, rm, event, nil, now, target(s.Channel, plat, m)); err != nil {
 			return msg, err
 		}
 	}
@@ -59,6 +59,22 @@ func markup(kind string, plat *config.Platform) templates.Markup {
 		m |= templates.AtTags
 	}
 	return m
+}
+
+// target is what plat makes of a message sent to kind for m: its markup,
+// and how it mentions m (member.mention), by the id plat knows m by, as
+// the send addresses them.
+func target(kind string, plat *config.Platform, m *state.Member) templates.Target {
+	to := templates.Target{Markup: markup(kind, plat)}
+	if plat == nil || plat.Mention == nil {
+		return to
+	}
+	id := m.ID
+	if known := m.Identities[plat.Type]; known != "" {
+		id = known
+	}
+	to.Mention = plat.Mention(id)
+	return to
 }
 
 func templateName(s *config.Send) string {

@@ -390,7 +390,7 @@ func ladderEvent(c *config.Community, d governance.Decision, reason, evidence st
 func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community, d governance.Decision, reason, evidence string) (string, string) {
 	if c.Ladder != nil && c.Ladder.Template != nil {
 		fillMember(&r.rm, m, ev.At, r.noAttrs)
-		msg, err := r.render.Render(c.Ladder.Template, &r.rm, ladderEvent(c, d, reason, evidence), nil, ev.At, markup("dm", c.Platform))
+		msg, err := r.render.RenderTo(c.Ladder.Template, &r.rm, ladderEvent(c, d, reason, evidence), nil, ev.At, target("dm", c.Platform, m))
 		if err == nil {
 			return msg.Text, msg.Locale
 		}

@@ -285,13 +285,13 @@ func runFigures(f *Funnel) map[string]int {
 		"exited": f.Exited, "finished": f.Finished, "left": f.Left, "stopped": f.Stopped, "active": f.Active}
 }
 
-// goalRate is f's share of ended runs that reached the goal, nil for
-// none ended.
+// goalRate is f's share of runs that reached the goal, running ones
+// counted as not converted yet (as campaign show's), nil for no run.
 func goalRate(f *Funnel) *float64 {
-	if f == nil || f.Ended() == 0 {
+	if f == nil || f.Runs() == 0 {
 		return nil
 	}
-	r := float64(f.Goal) / float64(f.Ended())
+	r := float64(f.Goal) / float64(f.Runs())
 	return &r
 }
 

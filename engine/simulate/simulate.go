@@ -409,8 +409,9 @@ type Funnel struct {
 	// 0.05, or Bonferroni's 0.05 divided by the comparisons made.
 	Alpha float64 `json:"alpha,omitempty"`
 	// GoalRate, Lift and P are set on an arm of a campaign with a goal,
-	// as hearth campaign show gives them: the share of the arm's ended
-	// runs that reached the goal (absent without one), and against the
+	// as hearth campaign show gives them: the share of the arm's runs
+	// (Runs: carried in and entered, running ones not converted yet)
+	// that reached the goal (absent without one), and against the
 	// split's control (Control: its control attribute, else its first
 	// variant; absent on it), the difference in that share and the
 	// two-sided p-value of a two-proportion z-test, Significant when P
@@ -428,6 +429,10 @@ type Funnel struct {
 
 // Ended is the runs that ended, for whatever reason.
 func (f *Funnel) Ended() int { return f.CarriedIn + f.Entered - f.Active }
+
+// Runs is every run counted: those carried in and those entered, ended
+// or still running. A goal rate is of them (campaignstats.Arm).
+func (f *Funnel) Runs() int { return f.CarriedIn + f.Entered }
 
 // ArmOrder is the order of a split campaign's variants: the split's,
 // then any the configuration no longer has, by name. The others are
@@ -468,15 +473,15 @@ func compareArms(cfg *config.Config, sum *Summary) {
 		order := ArmOrder(c, f)
 		arms := make([]campaignstats.Arm, len(order))
 		for i, name := range order {
-			arms[i] = campaignstats.Arm{Goal: f.Arms[name].Goal, Ended: f.Arms[name].Ended()}
+			arms[i] = campaignstats.Arm{Goal: f.Arms[name].Goal, Runs: f.Arms[name].Runs()}
 		}
 		control := campaignstats.ControlIndex(c, order)
 		against, alpha := campaignstats.CompareArms(arms, control)
 		f.Alpha = alpha
 		for i, name := range order {
 			a := f.Arms[name]
-			if a.Ended() > 0 {
-				r := float64(a.Goal) / float64(a.Ended())
+			if a.Runs() > 0 {
+				r := float64(a.Goal) / float64(a.Runs())
 				a.GoalRate = &r
 			}
 			if i == control {
@@ -485,7 +490,7 @@ func compareArms(cfg *config.Config, sum *Summary) {
 			}
 			x := against[i]
 			a.Lift, a.P, a.Comparison = &x.Lift, &x.P, x.Comparison
-			if arms[i].Ended > 0 && arms[control].Ended > 0 {
+			if arms[i].Runs > 0 && arms[control].Runs > 0 {
 				a.Significant = &x.Significant
 			}
 		}

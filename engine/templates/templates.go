@@ -1,6 +1,7 @@
 // Package templates renders message templates at send time: it picks the
 // member's locale with fallback and evaluates the HCL template with
-// member, event, community and now (the time of the send) in scope.
+// member, event, community, now (the time of the send), and the
+// configuration's tiers and badges by name in scope.
 package templates
 
 import (
@@ -34,6 +35,9 @@ type Message struct {
 // safe for concurrent use.
 type Renderer struct {
 	cfg *config.Config
+	// tiers and badges are what templates read as tiers and badges,
+	// made once: the configuration does not change under a renderer.
+	tiers, badges cty.Value
 	// zoned are cfg's functions with localdate bound to one zone, by
 	// zone name: made once per zone members have, not per message.
 	mu    sync.Mutex
@@ -41,7 +45,9 @@ type Renderer struct {
 }
 
 // New returns a renderer for cfg.
-func New(cfg *config.Config) *Renderer { return &Renderer{cfg: cfg} }
+func New(cfg *config.Config) *Renderer {
+	return &Renderer{cfg: cfg, tiers: config.TiersValue(cfg.Tiers), badges: config.BadgesValue(cfg.Badges)}
+}
 
 // functions are cfg's HCL functions for a message to a member in zone
 // (an IANA name; "" or one Go does not know: the configuration's
@@ -150,6 +156,23 @@ const (
 // localdate shows it on the member's clock and a replay renders what the
 // live send did.
 func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community, now time.Time, markup Markup) (Message, error) {
+	return r.RenderTo(t, m, event, community, now, Target{Markup: markup})
+}
+
+// Target is what a message's platform makes of its text: its Markup,
+// and Mention, the text that mentions the member there (Discord's
+// <@id>), which templates read as member.mention; "" where the platform
+// has no way to, and member.mention is then the member's name.
+type Target struct {
+	Markup  Markup
+	Mention string
+}
+
+// RenderTo is Render for a message going through a platform that can
+// mention the member (to.Mention): member.mention is that mention, as it
+// is, never quoted as what members wrote is, so it notifies them.
+func (r *Renderer) RenderTo(t *config.Template, m *rules.Member, event map[string]any, community *rules.Community, now time.Time, to Target) (Message, error) {
+	markup := to.Markup
 	loc := Locale(t, m.Locale)
 	ctx, err := r.context(m, event, community, now)
 	if err != nil {
@@ -172,7 +195,7 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 		ectx := ctx
 		switch {
 		case p.name == "html":
-			ectx = quotedContext(ctx, html.EscapeString)
+			ectx = quotedContext(ctx, html.EscapeString, html.EscapeString(to.Mention))
 		case markup != Plain:
 			ectx = quotedContext(ctx, func(s string) string {
 				if markup&Markdown != 0 {
@@ -185,7 +208,10 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 					s = AtTagText(s)
 				}
 				return s
-			})
+			}, to.Mention)
+		}
+		if to.Mention != "" && ectx == ctx {
+			ectx = withMention(ctx, to.Mention)
 		}
 		// Numbers as people write them (540.9, not HCL's 512-bit
 		// 540.8999…); HCL's own evaluation for anything else, and for
@@ -228,6 +254,8 @@ func (r *Renderer) context(m *rules.Member, event map[string]any, community *rul
 	}
 	vars["event"] = cty.ObjectVal(ev)
 	vars[config.TemplateNow] = cty.StringVal(now.UTC().Format(time.RFC3339))
+	vars[config.TemplateTiers] = r.tiers
+	vars[config.TemplateBadges] = r.badges
 	return &hcl.EvalContext{Variables: vars, Functions: r.functions(m.Timezone)}, nil
 }
 
@@ -254,7 +282,22 @@ func memberValue(m *rules.Member) cty.Value {
 		"badges": cty.NumberIntVal(int64(m.Badges)), "tier": cty.StringVal(m.Tier), "tier_rank": cty.NumberIntVal(int64(m.TierRank)),
 		"strikes": cty.NumberIntVal(int64(m.Strikes)), "attrs": cty.ObjectVal(attrs),
 		"unsubscribed": cty.BoolVal(m.Unsubscribed), "unsubscribed_from": stringList(m.UnsubscribedFrom),
+		// The name, until RenderTo's platform gives a mention: quoted
+		// as the name is, since members set it.
+		config.MemberMention: cty.StringVal(m.Name),
 	})
+}
+
+// withMention is ctx with member.mention set to mention, as the
+// platform writes it: after quoting, so that no word joiner or escape
+// keeps it from notifying the member.
+func withMention(ctx *hcl.EvalContext, mention string) *hcl.EvalContext {
+	vars := make(map[string]cty.Value, len(ctx.Variables))
+	maps.Copy(vars, ctx.Variables)
+	member := ctx.Variables["member"].AsValueMap()
+	member[config.MemberMention] = cty.StringVal(mention)
+	vars["member"] = cty.ObjectVal(member)
+	return &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}
 }
 
 func stringList(ss []string) cty.Value {
@@ -327,7 +370,7 @@ func communityValue(c *rules.Community) cty.Value {
 // form to mail sent in the community's name; MarkdownText for a markdown
 // message. var and local are the operator's, markup included, and are
 // left as they are.
-func quotedContext(ctx *hcl.EvalContext, quote func(string) string) *hcl.EvalContext {
+func quotedContext(ctx *hcl.EvalContext, quote func(string) string, mention string) *hcl.EvalContext {
 	vars := make(map[string]cty.Value, len(ctx.Variables))
 	for k, v := range ctx.Variables {
 		if k == "member" || k == "event" || k == "community" {
@@ -335,7 +378,11 @@ func quotedContext(ctx *hcl.EvalContext, quote func(string) string) *hcl.EvalCon
 		}
 		vars[k] = v
 	}
-	return &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}
+	out := &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}
+	if mention != "" {
+		out = withMention(out, mention)
+	}
+	return out
 }
 
 func quoteStrings(v cty.Value, quote func(string) string) cty.Value {

@@ -330,8 +330,9 @@ function renderPopulation(p) {
 // exited: runs stop_when ended, out of the campaign and no success.
 const STAGES = ["entered", "active", "goal", "exited", "finished", "left", "stopped"];
 
-// variantTable compares a split's variants: each one's goal rate over its
-// ended runs, and against the control (the split's control, else its
+// variantTable compares a split's variants: each one's goal rate over
+// every run that entered it (running ones not converted yet, so a
+// campaign written as a loop is not 100%), and against the control (the split's control, else its
 // first variant), the difference and the p-value of a two-proportion
 // z-test, judged at 0.05 or, with more comparisons, Bonferroni's 0.05
 // divided by their number (hearth campaign show has the same). A last
@@ -340,30 +341,30 @@ function variantTable(name, variants, before) {
   const control = variants.find((v) => v.control) || variants[0];
   const comparisons = variants.length - 1;
   const alpha = 0.05 / Math.max(1, comparisons);
-  const rate = (v) => { const ended = v.entered - v.active; return ended ? (100 * v.goal / ended).toFixed(1) + "%" : "–"; };
+  const rate = (v) => v.entered ? (100 * v.goal / v.entered).toFixed(1) + "%" : "–";
   let small = false;
   const rows = variants.map((v) => {
     let against = "–";
     if (v !== control) {
-      const ended = v.entered - v.active, controlEnded = control.entered - control.active;
       const sig = v.significant ?? ((v.p ?? 1) < alpha);
       const signed = (x) => `${x >= 0 ? "+" : ""}${(100 * (x || 0)).toFixed(1)}`;
       let verdict = sig ? `significant at ${+alpha.toFixed(4)}` : "could be chance";
       if (v.small_sample) { verdict += "; small sample"; small = true; }
-      against = ended && controlEnded
+      against = v.entered && control.entered
         ? `${signed(v.lift)} points`
           + (v.relative_lift != null ? ` (${signed(v.relative_lift)}%)` : "")
           + (v.lift_ci_low != null && v.lift_ci_high != null ? `, 95% CI ${signed(v.lift_ci_low)} to ${signed(v.lift_ci_high)}` : "")
           + `, p = ${(v.p ?? 1).toFixed(3)} (${verdict})`
-        : "no ended runs to compare";
+        : "no runs to compare";
     }
     return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), fmt(v.sends || 0), against].map((t) => h("td", { text: t })));
   });
   if (before && before.entered) {
     rows.push(h("tr", { "data-variant": "", class: "muted" }, ["(before split)", fmt(before.entered), fmt(before.active), fmt(before.goal), rate(before), fmt(before.sends || 0), "–"].map((t) => h("td", { text: t }))));
   }
-  let note = `goal rate: of each row's ended runs; queued: the messages its runs queued (what its goals cost); against ${control.name}: the difference in points, relative to ${control.name}'s rate in parentheses, its 95% confidence interval (Newcombe) and p-value`;
-  if (small) note += `; small sample: fewer than 30 ended runs or 5 expected goals or non-goals on a side, too few to trust the p-value`;
+  const running = variants.reduce((n, v) => n + (v.active || 0), 0);
+  let note = `goal rate: of every run each row entered, ${fmt(running)} still running counted as not converted yet; queued: the messages its runs queued (what its goals cost); against ${control.name}: the difference in points, relative to ${control.name}'s rate in parentheses, its 95% confidence interval (Newcombe) and p-value`;
+  if (small) note += `; small sample: fewer than 30 runs or 5 expected goals or non-goals on a side, too few to trust the p-value`;
   if (before && before.entered) note += "; (before split): runs the split gave no variant";
   if (comparisons > 1) note += `; ${variants.length} variants: p-values not corrected for multiple comparisons, significant below ${+alpha.toFixed(4)} (Bonferroni)`;
   return h("div", { class: "variants-box" },
