@@ -208,7 +208,7 @@ func TestSeries(t *testing.T) {
 		"By week, the last 2 weeks (the week holding 2026-01-14 counts whole)\n",
 		"\n       week of  joined  left  active  first contributions  members  Regular member\n    2026-01-05       1     0       1                    1        1               1\n",
 		"  badges awarded\n       week of  Poster  fan\n    2026-01-05       1    2\n",
-		"  segments: members at the end, in and out\n       week of   chatty\n    2026-01-05  1 +1 -0\n    2026-01-12  1 +0 -0\n",
+		"  segments: members at the end, in and out\n       week of     chatty\n    2026-01-05  1 (+1 -0)\n    2026-01-12  1 (+0 -0)\n",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("the text lacks %q:\n%s", want, text.String())

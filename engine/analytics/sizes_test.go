@@ -62,7 +62,7 @@ func TestSegmentSizesKeptSinceTheAnchor(t *testing.T) {
 	for _, line := range []string{
 		"segment sizes kept since " + got.AsOf + ": the state store holds members from before hearth kept them (–: not kept)",
 		"members on each tier kept since " + got.AsOf,
-		"2026-02-03  – +0 -0\n",
+		"2026-02-03  – (+0 -0)\n",
 	} {
 		if !strings.Contains(text.String(), line) {
 			t.Errorf("the text lacks %q:\n%s", line, text.String())

@@ -456,7 +456,7 @@ func writeSeries(b *strings.Builder, r *Report) {
 			if i < len(p.Segments) {
 				size = strconv.FormatInt(p.Segments[i].Count, 10)
 			}
-			return fmt.Sprintf("%s +%d -%d", size, p.Entered[i].Count, p.Exited[i].Count)
+			return fmt.Sprintf("%s (+%d -%d)", size, p.Entered[i].Count, p.Exited[i].Count)
 		})
 		if s.SizesFrom != "" && len(s.Periods[0].Segments) == 0 {
 			fmt.Fprintf(b, "  segment sizes kept since %s: the state store holds members from before hearth kept them (–: not kept)\n", s.SizesFrom)
