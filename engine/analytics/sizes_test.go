@@ -88,3 +88,28 @@ func equalCounts(a, b []analytics.NamedCount) bool {
 	}
 	return true
 }
+
+// The page draws the sizes by period, a line per segment, and tables
+// them; a series without sizes (none kept yet) draws nothing.
+func TestHTMLSegmentSizes(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	tallies := simulateTallies(t, cfg, healthEvents())
+	var b bytes.Buffer
+	if err := analytics.WriteHTML(&b, analytics.BuildWith(cfg, tallies, time.Time{}, analytics.Options{By: "week", Periods: 3})); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"<h2>Segments by week</h2>", `aria-label="members in each segment by week"`, "<title>engaged</title></polyline>",
+		"<tr><th>week</th><th>engaged</th></tr>", "<tr><td>2026-02-02</td><td>3</td></tr>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	b.Reset()
+	if err := analytics.WriteHTML(&b, analytics.Build(cfg, tallies, time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "Segments by") {
+		t.Error("a report without a series draws segment sizes")
+	}
+}
