@@ -60,15 +60,16 @@ holding the report's day (-periods N of them; default 30 days, 12 weeks,
 12 months): members who joined, left, were active (distinct members;
 a week and a month count whole) and made a first contribution, the
 members at the end of each period and on each tier, each badge's
-awards, the members who entered and left each segment, and each
-campaign's runs entered and at the goal (of them converted). Segment
-sizes have no past in the state store (a member's segments are kept,
-not their history), and a store written before hearth counted tiers by
-day has no past for them: the output says which it leaves out ("not_kept"
-in -json). Badges and segment moves are counted from the version of
-hearth that added them, and so are campaign runs; a store with events
-from before says from when ("badges_counted_from" and
-"campaigns_counted_from" in -json).
+awards, each segment's members at the end (its size, as GET
+/v1/population counts it) and the members who entered and left it, and
+each campaign's runs entered and at the goal (of them converted). A
+state store written before hearth kept segment sizes, or counted tiers
+by day, has them from the day it was upgraded on ("kept since DAY";
+"segment_sizes_kept_since" and "tiers_kept_since" in -json), and the
+periods before show a dash. Badges and segment moves are counted from
+the version of hearth that added them, and so are campaign runs; a
+store with events from before says from when ("badges_counted_from"
+and "campaigns_counted_from" in -json).
 
 -json prints the report as JSON whose "schema" field is
 "hearth.report/v1": fields may be added within a version, never renamed
@@ -85,7 +86,8 @@ all UTC dates; name the figure, one scheme in every section: snake_case
 segments joined by "/", a figure of a named tier, badge, campaign,
 segment or survey question as KIND/NAME/FIGURE (tier/core/members,
 campaign/onboarding/goal_rate, badge/first_post/awarded,
-funnel's first_contribution/members, survey/pulse/recommend/tier/core/nps).
+funnel's first_contribution/members, survey/pulse/recommend/tier/core/nps;
+a segment's size at the end of a period is segment/NAME/members).
 Points are kept by month for as long as the store holds them: -by month
 -periods N gives N months of them, each with outstanding (by_month's
 points/granted, points/deducted, points/expired, points/outstanding);

@@ -34,13 +34,14 @@ type BadgeCount struct {
 	Last      string `json:"last_award,omitempty"`  // YYYY-MM-DD
 }
 
-// namedDays reads a by-day tally of a badge or segment into p, and
+// namedDays reads a by-day tally of a badge, segment, campaign or tier
+// correction into p, and
 // reports whether k was one.
 func (p *parsed) namedDays(k string, n int64) bool {
 	for _, x := range [...]struct {
 		prefix string
 		into   map[string]map[state.Day]int64
-	}{{keyBadgeAward, p.awarded}, {keyBadgeRevoke, p.revoked}, {keyBadgeHeld, p.holders}, {keyBadgeImport, p.badgesImported}, {keySegEnter, p.entered}, {keySegLeave, p.exited},
+	}{{keyBadgeAward, p.awarded}, {keyBadgeRevoke, p.revoked}, {keyBadgeHeld, p.holders}, {keyBadgeImport, p.badgesImported}, {keySegEnter, p.entered}, {keySegLeave, p.exited}, {state.TallySegmentFix, p.segFix}, {state.TallyTierFix, p.onTier},
 		{keyCampEnter, p.campIn}, {keyCampEnd, p.campEnd}, {keyCampGoal, p.campGoal}, {keyCampConv, p.campConv}} {
 		rest, ok := strings.CutPrefix(k, x.prefix)
 		if !ok {

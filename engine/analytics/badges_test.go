@@ -161,17 +161,18 @@ func TestSeries(t *testing.T) {
 	chatty := func(n int64) []analytics.NamedCount { return []analytics.NamedCount{{Name: "chatty", Count: n}} }
 	want := []analytics.Period{
 		{Start: "2026-01-05", End: "2026-01-11", Joined: 1, Active: 1, Contributed: 1, Members: 1,
-			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Badges: named(1, 2), Entered: chatty(1), Exited: chatty(0), Campaigns: []analytics.CampaignPeriod{}},
+			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Segments: chatty(1), Badges: named(1, 2), Entered: chatty(1), Exited: chatty(0), Campaigns: []analytics.CampaignPeriod{}},
 		// The week under way ends on the report's day.
 		{Start: "2026-01-12", End: "2026-01-14", Joined: 1, Active: 2, Contributed: 1, Members: 2,
-			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Badges: named(1, 1), Entered: chatty(0), Exited: chatty(0), Campaigns: []analytics.CampaignPeriod{}},
+			Tiers: []analytics.NamedCount{{Name: "regular", Count: 1}}, Segments: chatty(1), Badges: named(1, 1), Entered: chatty(0), Exited: chatty(0), Campaigns: []analytics.CampaignPeriod{}},
 	}
 	if !reflect.DeepEqual(s.Periods, want) {
 		t.Errorf("weeks =\n%+v\nwant\n%+v", s.Periods, want)
 	}
-	// Points are counted by month: a week has none.
-	if !reflect.DeepEqual(s.NotKept, []string{"segment_sizes", "points"}) {
-		t.Errorf("not kept = %v", s.NotKept)
+	// Points are counted by month: a week has none. Segment sizes are
+	// kept from the store's start.
+	if !reflect.DeepEqual(s.NotKept, []string{"points"}) || s.SizesFrom != "" || s.TiersFrom != "" {
+		t.Errorf("not kept = %v, sizes from %q, tiers from %q", s.NotKept, s.SizesFrom, s.TiersFrom)
 	}
 
 	// By day, the days before the first event are left out; the days add
@@ -207,8 +208,7 @@ func TestSeries(t *testing.T) {
 		"By week, the last 2 weeks (the week holding 2026-01-14 counts whole)\n",
 		"\n       week of  joined  left  active  first contributions  members  Regular member\n    2026-01-05       1     0       1                    1        1               1\n",
 		"  badges awarded\n       week of  Poster  fan\n    2026-01-05       1    2\n",
-		"    2026-01-05   +1 -0\n",
-		"segment sizes by week: not kept",
+		"  segments: members at the end, in and out\n       week of     chatty\n    2026-01-05  1 (+1 -0)\n    2026-01-12  1 (+0 -0)\n",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("the text lacks %q:\n%s", want, text.String())

@@ -201,6 +201,9 @@ func WriteCSV(w io.Writer, r *Report) error {
 				i(section, period, "badge/"+x.Name+"/awarded", x.Count)
 			}
 			for k, x := range per.Entered {
+				if k < len(per.Segments) {
+					i(section, period, "segment/"+x.Name+"/members", per.Segments[k].Count)
+				}
 				i(section, period, "segment/"+x.Name+"/entered", x.Count)
 				i(section, period, "segment/"+x.Name+"/left", per.Exited[k].Count)
 			}

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/analytics"
+	"github.com/hearth-community/hearth/engine/state"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -52,15 +54,22 @@ func TestTextGolden(t *testing.T) {
 func TestJSONSchemaStable(t *testing.T) {
 	cfg := loadConfig(t, healthConfig)
 	tallies := simulateTallies(t, cfg, healthEvents())
-	var doc, earlier, series any
+	var doc, earlier, series, anchored any
 	for _, x := range []struct {
 		day  time.Time
 		by   string
 		into *any
-	}{{time.Time{}, "", &doc}, {at(1, 15, 0), "", &earlier}, {time.Time{}, "week", &series}} {
+	}{{time.Time{}, "", &doc}, {at(1, 15, 0), "", &earlier}, {time.Time{}, "week", &series}, {time.Time{}, "day", &anchored}} {
 		day, into := x.day, x.into
 		tl := tallies
-		if x.by != "" {
+		switch x.by {
+		case "day":
+			// As a store whose segment and tier sizes were anchored
+			// on an upgrade: kept since that day.
+			tl = maps.Clone(tallies)
+			anchor := strconv.Itoa(int(state.DayOf(at(2, 1, 0))))
+			tl[state.TallySizesAnchor+anchor], tl[state.TallyTiersAnchor+anchor] = 1, 1
+		case "week":
 			// As a store upgraded from before badges and campaigns were
 			// counted: badges_counted_from and campaigns_counted_from say
 			// since when.
@@ -96,6 +105,7 @@ func TestJSONSchemaStable(t *testing.T) {
 	walk("", doc)
 	walk("", earlier)
 	walk("", series)
+	walk("", anchored)
 	var list []string
 	for p := range paths {
 		list = append(list, p)

@@ -22,6 +22,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"signed":      func(f float64) string { return fmt.Sprintf("%+.1f", f) },
 	"heat":        heat,
 	"daily":       dailyChart,
+	"sizes":       sizesChart,
+	"hasSizes":    hasSizes,
 	"width":       func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"answers":     func(n NPS) int64 { return n.total() },
 	"count":       count[int64],
@@ -107,6 +109,12 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{with badgesNote .}}<p class="muted">Badges are {{.}}.</p>{{end}}
 {{if .Badges}}<div class="scroll"><table><tr><th>badge</th><th>holders</th><th>awarded</th><th>7 days</th><th>30 days</th><th>revoked</th><th>first</th><th>latest</th></tr>
 {{range .Badges}}<tr><td>{{.Title}}</td><td>{{.Holders}}</td><td>{{.Awarded}}</td><td>{{.Awarded7}}</td><td>{{.Awarded30}}</td><td>{{if or .Revocable .Revoked}}{{.Revoked}}{{else}}–{{end}}</td><td>{{or .First "–"}}</td><td>{{or .Last "–"}}</td></tr>{{end}}</table></div>{{else}}<p>None configured.</p>{{end}}
+
+{{if hasSizes .Series}}<h2>Segments by {{.Series.By}}</h2>
+<p>Members in each segment at the end of each {{.Series.By}}{{with .Series.SizesFrom}}, kept since {{.}}{{end}}</p>
+{{sizes .Series}}
+<div class="scroll"><table><tr><th>{{.Series.By}}</th>{{range (index .Series.Periods 0).Entered}}<th>{{.Name}}</th>{{end}}</tr>
+{{range .Series.Periods}}{{if .Segments}}<tr><td>{{.Start}}</td>{{range $i, $s := .Segments}}<td>{{$s.Count}}</td>{{end}}</tr>{{end}}{{end}}</table></div>{{end}}
 
 {{if .Campaigns}}<h2>Campaigns</h2>
 {{with campNote .}}<p class="muted">Campaign runs are {{.}}.</p>{{end}}
@@ -206,4 +214,69 @@ func tickStep(most int64) int64 {
 			}
 		}
 	}
+}
+
+// hasSizes says a series holds segment sizes for some period.
+func hasSizes(s *Series) bool {
+	if s == nil {
+		return false
+	}
+	for _, p := range s.Periods {
+		if len(p.Segments) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// segmentColors tell a chart's segments apart; more segments than
+// colours reuse them in turn, and each line's title names it.
+var segmentColors = [...]string{"#3d6fb4", "#d9622b", "#2f8a57", "#8a4fb4", "#b48a2f", "#2f8a8a"}
+
+// sizesChart draws each segment's size at the end of each period with
+// sizes as a line, over a y axis labelled as the daily chart's, with a
+// legend of the segments in their colours.
+func sizesChart(s *Series) template.HTML {
+	const w, h, pad, left = 720.0, 120.0, 16.0, 36.0
+	var periods []Period
+	for _, p := range s.Periods {
+		if len(p.Segments) > 0 {
+			periods = append(periods, p)
+		}
+	}
+	var most int64 = 1
+	for _, p := range periods {
+		for _, x := range p.Segments {
+			most = max(most, x.Count)
+		}
+	}
+	step := tickStep(most)
+	top := (most + step - 1) / step * step
+	y := func(v int64) float64 { return pad/2 + h - float64(v)/float64(top)*h }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-label="members in each segment by %s">`, w, h+pad*3+4, template.HTMLEscapeString(s.By))
+	for v := int64(0); v <= top; v += step {
+		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#dde2ea"/><text x="%.0f" y="%.1f" text-anchor="end" dominant-baseline="middle">%d</text>`,
+			left, w, y(v), y(v), left-4, y(v), v)
+	}
+	pw := (w - left) / float64(max(1, len(periods)))
+	for i, x := range periods[0].Segments {
+		color := segmentColors[i%len(segmentColors)]
+		name := template.HTMLEscapeString(x.Name)
+		fmt.Fprintf(&b, `<polyline fill="none" stroke-width="2" stroke="%s" points="`, color)
+		for j, p := range periods {
+			fmt.Fprintf(&b, "%.1f,%.1f ", left+(float64(j)+0.5)*pw, y(p.Segments[i].Count))
+		}
+		fmt.Fprintf(&b, `"><title>%s</title></polyline>`, name)
+		for j, p := range periods {
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s %s: %d</title></circle>`,
+				left+(float64(j)+0.5)*pw, y(p.Segments[i].Count), color, name, template.HTMLEscapeString(p.Start), p.Segments[i].Count)
+		}
+		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="10" height="10" fill="%s"/><text x="%.0f" y="%.0f">%s</text>`,
+			left+float64(i)*110, h+pad*3-10, color, left+float64(i)*110+14, h+pad*3-1, name)
+	}
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">%s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text>`,
+		left, h+pad+4, template.HTMLEscapeString(periods[0].Start), w, h+pad+4, template.HTMLEscapeString(periods[len(periods)-1].Start))
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
 }

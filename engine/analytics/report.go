@@ -419,6 +419,12 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 		tiersAsOf = tiersAsOf && ok
 		r.Tiers = append(r.Tiers, TierCount{Name: x.Name, Title: tierTitle(x), Rank: x.Rank, Members: n})
 	}
+	tiersByDay := tiersAsOf // for the series, which knows the anchor
+	if p.tiersAnchor != 0 && day < p.tiersAnchor {
+		// Anchored later: the days before add up to the total only
+		// through the anchor's correction.
+		tiersAsOf = false
+	}
 	if !tiersAsOf {
 		for i, x := range cfg.Tiers {
 			r.Tiers[i].Members = t[keyTier+x.Name]
@@ -546,7 +552,7 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 	r.CampaignsFrom = p.countedFrom(p.campMarked, p.hasCampSince, p.campSince)
 	r.Campaigns = p.campaigns(cfg, day)
 	if opt.By != "" && CheckSeries(opt.By, opt.Periods) == nil {
-		r.Series = p.series(cfg, t, day, opt, tiersAsOf)
+		r.Series = p.series(cfg, t, day, opt, tiersByDay)
 	}
 	p.dropBeforeFirst(r)
 	return r
@@ -667,10 +673,15 @@ type parsed struct {
 	awarded, revoked, holders                map[string]map[state.Day]int64 // badge -> day -> awards, revocations, change of holders
 	badgesImported                           map[string]map[state.Day]int64 // badge -> day -> badges imported members brought
 	entered, exited                          map[string]map[state.Day]int64 // segment -> day -> members in, out
-	campIn, campEnd, campGoal, campConv      map[string]map[state.Day]int64 // campaign -> day -> runs entered, ended, at the goal, converted
-	campSince                                state.Day
-	hasCampSince                             bool
-	campMarked                               int64
+	segFix                                   map[string]map[state.Day]int64 // segment -> day -> correction of its size (state.SizeAnchor, erasures)
+	// sizesAnchor and tiersAnchor are the latest days the segment and
+	// tier sizes were anchored on (state.TallySizesAnchor), 0 for never:
+	// the sizes are kept from then on.
+	sizesAnchor, tiersAnchor            state.Day
+	campIn, campEnd, campGoal, campConv map[string]map[state.Day]int64 // campaign -> day -> runs entered, ended, at the goal, converted
+	campSince                           state.Day
+	hasCampSince                        bool
+	campMarked                          int64
 	// first is the earliest day with a join or activity; since the
 	// earliest day of members counted with the badges (hasSince), and
 	// marked how many they are.
@@ -693,7 +704,7 @@ func parse(t state.Tallies) *parsed {
 		reached: map[string]map[state.Day]int64{}, onTier: map[string]map[state.Day]int64{},
 		awarded: map[string]map[state.Day]int64{}, revoked: map[string]map[state.Day]int64{}, holders: map[string]map[state.Day]int64{},
 		badgesImported: map[string]map[state.Day]int64{},
-		entered:        map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{},
+		entered:        map[string]map[state.Day]int64{}, exited: map[string]map[state.Day]int64{}, segFix: map[string]map[state.Day]int64{},
 		campIn: map[string]map[state.Day]int64{}, campEnd: map[string]map[state.Day]int64{},
 		campGoal: map[string]map[state.Day]int64{}, campConv: map[string]map[state.Day]int64{},
 		weeks: map[int]map[int]int64{}, months: map[int]map[int]int64{},
@@ -751,6 +762,18 @@ next:
 				if n != 0 && (!p.hasCampSince || state.Day(d) < p.campSince) {
 					p.campSince, p.hasCampSince = state.Day(d), true
 				}
+			}
+			continue
+		}
+		if rest, ok := strings.CutPrefix(k, state.TallySizesAnchor); ok {
+			if d, err := strconv.Atoi(rest); err == nil && n != 0 {
+				p.sizesAnchor = max(p.sizesAnchor, state.Day(d))
+			}
+			continue
+		}
+		if rest, ok := strings.CutPrefix(k, state.TallyTiersAnchor); ok {
+			if d, err := strconv.Atoi(rest); err == nil && n != 0 {
+				p.tiersAnchor = max(p.tiersAnchor, state.Day(d))
 			}
 			continue
 		}

@@ -16,10 +16,20 @@ type Series struct {
 	By      string   `json:"by"` // day, week (Monday to Sunday) or month
 	Periods []Period `json:"periods"`
 	// NotKept names the figures the state store cannot give for past
-	// periods, so the periods leave them out: "segment_sizes" (a member's
-	// segments are stored, not their history), "tiers" (a store that did
-	// not count the tiers by day from its start).
+	// periods, so the periods leave them out: "tiers" (a store that did
+	// not count the tiers by day from its start, and was not anchored),
+	// "points" (counted by month: in a series by day or week). Earlier
+	// versions named "segment_sizes" here, now kept (SizesFrom).
 	NotKept []string `json:"not_kept"`
+	// SizesFrom is set when the segment sizes are kept only from that
+	// day, YYYY-MM-DD: the store held members from before hearth kept
+	// them, and was anchored on them that day (or counted segment moves
+	// from then). Periods that ended before it have no "segments".
+	// Absent when they are kept from the store's start.
+	SizesFrom string `json:"segment_sizes_kept_since,omitempty"`
+	// TiersFrom is SizesFrom for the members on each tier: a store that
+	// counted tiers by day only since an upgrade, anchored that day.
+	TiersFrom string `json:"tiers_kept_since,omitempty"`
 }
 
 // Period is one day, week or month.
@@ -36,8 +46,13 @@ type Period struct {
 	Contributed int64 `json:"first_contributions"`
 	Members     int64 `json:"members"` // joined and not gone at the end
 	// Tiers is the members on each tier at the end, in rank order;
-	// absent when the store cannot give it (Series.NotKept).
+	// absent when the store cannot give it (Series.NotKept, TiersFrom).
 	Tiers []NamedCount `json:"tiers,omitempty"`
+	// Segments is the members in each segment at the end (its size, as
+	// GET /v1/population counts it: members who left only in segments
+	// written for them), in the order of Entered; absent for a period
+	// that ended before Series.SizesFrom.
+	Segments []NamedCount `json:"segments,omitempty"`
 	// Badges is each badge's awards in the period.
 	Badges []NamedCount `json:"badges_awarded"`
 	// Entered and Exited are the members who entered and left each
@@ -103,11 +118,27 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 		n = DefaultPeriods(opt.By)
 	}
 	s := &Series{By: opt.By, NotKept: []string{}}
-	if len(cfg.Segments) > 0 {
-		s.NotKept = append(s.NotKept, "segment_sizes")
+	// Sizes are the moves summed with the anchor's corrections, right
+	// from the anchor's day on; without one, from the day the moves are
+	// counted from (badgesFrom), which for a new store is its start.
+	sizesFrom := p.sizesAnchor
+	if sizesFrom == 0 {
+		if from := p.badgesFrom(); from != "" {
+			if t, err := time.Parse(time.DateOnly, from); err == nil {
+				sizesFrom = state.DayOf(t)
+			}
+		}
 	}
-	if !tiersByDay && len(cfg.Tiers) > 0 {
+	if sizesFrom != 0 {
+		s.SizesFrom = sizesFrom.Time().Format(time.DateOnly)
+	}
+	var tiersFrom state.Day
+	switch {
+	case !tiersByDay && len(cfg.Tiers) > 0:
 		s.NotKept = append(s.NotKept, "tiers")
+	case tiersByDay && p.tiersAnchor != 0:
+		tiersFrom = p.tiersAnchor
+		s.TiersFrom = tiersFrom.Time().Format(time.DateOnly)
 	}
 	if opt.By != "month" {
 		s.NotKept = append(s.NotKept, "points")
@@ -162,7 +193,7 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 			per.Points = &PointsMonth{Month: monthTime(mo).Format("2006-01"), Granted: p.granted[mo], Deducted: p.spent[mo],
 				Spent: p.spent[mo], Expired: p.expired[mo], Outstanding: p.outstanding(mo)}
 		}
-		if tiersByDay {
+		if tiersByDay && x.end >= tiersFrom {
 			for _, tr := range cfg.Tiers {
 				c, _ := upTo(p.onTier[tr.Name], t[keyTier+tr.Name], x.end)
 				per.Tiers = append(per.Tiers, NamedCount{Name: tr.Name, Count: c})
@@ -174,6 +205,9 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 		for _, sg := range segments {
 			per.Entered = append(per.Entered, NamedCount{Name: sg, Count: sumIn(p.entered[sg], x.start, x.end, true)})
 			per.Exited = append(per.Exited, NamedCount{Name: sg, Count: sumIn(p.exited[sg], x.start, x.end, true)})
+			if x.end >= sizesFrom {
+				per.Segments = append(per.Segments, NamedCount{Name: sg, Count: p.segmentSize(sg, x.end)})
+			}
 		}
 		for _, c := range campaigns {
 			conv := sumIn(p.campConv[c], x.start, x.end, true)
@@ -183,6 +217,13 @@ func (p *parsed) series(cfg *config.Config, t state.Tallies, day state.Day, opt 
 		s.Periods = append(s.Periods, per)
 	}
 	return s
+}
+
+// segmentSize is the members in segment sg at the end of day: those who
+// entered less those who left, with the anchor's and erasures'
+// corrections.
+func (p *parsed) segmentSize(sg string, day state.Day) int64 {
+	return sumIn(p.entered[sg], 0, day, false) - sumIn(p.exited[sg], 0, day, false) + sumIn(p.segFix[sg], 0, day, false)
 }
 
 // badgeNames are the configured badges in order, then badges awarded
@@ -204,6 +245,7 @@ func (p *parsed) segmentNames(cfg *config.Config) []string {
 	}
 	extra := extraNames(names, p.entered)
 	extra = append(extra, extraNames(append(names, extra...), p.exited)...)
+	extra = append(extra, extraNames(append(names, extra...), p.segFix)...)
 	sort.Strings(extra)
 	return append(names, extra...)
 }

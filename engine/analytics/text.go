@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hearth-community/hearth/engine/textwidth"
@@ -395,7 +396,7 @@ func writeCampaigns(b *strings.Builder, r *Report) {
 }
 
 // writeSeries is the figures period by period: members, then the awards
-// of each badge, then the moves in and out of each segment.
+// of each badge, then each segment's size and moves in and out.
 func writeSeries(b *strings.Builder, r *Report) {
 	s := r.Series
 	head := map[string]string{"day": "day", "week": "week of", "month": "month"}[s.By]
@@ -415,22 +416,34 @@ func writeSeries(b *strings.Builder, r *Report) {
 	}
 	tw := textwidth.NewTabWriter(b, 2, textwidth.AlignRight)
 	fmt.Fprintf(tw, "  %s\tjoined\tleft\tactive\tfirst contributions\tmembers\t", head)
-	for _, t := range r.Tiers {
-		if len(s.Periods[0].Tiers) > 0 {
+	// Tier columns when any period has them: one that ended before the
+	// tiers were kept (TiersFrom) shows a dash.
+	tiers := slices.ContainsFunc(s.Periods, func(p Period) bool { return len(p.Tiers) > 0 })
+	if tiers {
+		for _, t := range r.Tiers {
 			fmt.Fprintf(tw, "%s\t", t.shown())
 		}
 	}
 	fmt.Fprintln(tw)
 	for _, p := range s.Periods {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t", label(p), p.Joined, p.Left, p.Active, p.Contributed, p.Members)
-		for _, t := range p.Tiers {
-			fmt.Fprintf(tw, "%d\t", t.Count)
+		for i := range r.Tiers {
+			switch {
+			case !tiers:
+			case i < len(p.Tiers):
+				fmt.Fprintf(tw, "%d\t", p.Tiers[i].Count)
+			default:
+				fmt.Fprintf(tw, "–\t")
+			}
 		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	if slices.Contains(s.NotKept, "tiers") {
 		fmt.Fprintf(b, "  members on each tier by %s: not kept, the state store counts tiers by day only since an upgrade\n", s.By)
+	}
+	if s.TiersFrom != "" && tiers && len(s.Periods[0].Tiers) == 0 {
+		fmt.Fprintf(b, "  members on each tier kept since %s: the state store counted tiers by day only since an upgrade (–: not kept)\n", s.TiersFrom)
 	}
 	if len(s.Periods[0].Badges) > 0 {
 		if note := r.badgesNote(); note != "" {
@@ -449,10 +462,17 @@ func writeSeries(b *strings.Builder, r *Report) {
 		if note := r.badgesNote(); note != "" && len(s.Periods[0].Badges) == 0 {
 			fmt.Fprintf(b, "  segment moves %s\n", note)
 		}
-		fmt.Fprintf(b, "  segments: members in and out\n")
+		fmt.Fprintf(b, "  segments: members at the end, in and out\n")
 		writePeriodTable(b, s.Periods, head, label, countNames(s.Periods[0].Entered), func(p Period, i int) string {
-			return fmt.Sprintf("+%d -%d", p.Entered[i].Count, p.Exited[i].Count)
+			size := "–"
+			if i < len(p.Segments) {
+				size = strconv.FormatInt(p.Segments[i].Count, 10)
+			}
+			return fmt.Sprintf("%s (+%d -%d)", size, p.Entered[i].Count, p.Exited[i].Count)
 		})
+		if s.SizesFrom != "" && len(s.Periods[0].Segments) == 0 {
+			fmt.Fprintf(b, "  segment sizes kept since %s: the state store holds members from before hearth kept them (–: not kept)\n", s.SizesFrom)
+		}
 	}
 	if len(s.Periods[0].Campaigns) > 0 {
 		if note := r.campaignsNote(); note != "" {
@@ -470,9 +490,6 @@ func writeSeries(b *strings.Builder, r *Report) {
 	}
 	if slices.Contains(s.NotKept, "points") {
 		fmt.Fprintf(b, "  points by %s: not kept, points are counted by month (the Points section above; -by month adds them to each month)\n", s.By)
-	}
-	if slices.Contains(s.NotKept, "segment_sizes") {
-		fmt.Fprintf(b, "  segment sizes by %s: not kept, a member's segments are stored but not their history (today's sizes: GET /v1/population, the dashboard)\n", s.By)
 	}
 }
 

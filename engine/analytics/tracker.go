@@ -26,47 +26,47 @@ import (
 // Tally keys. Days are state.Day numbers, weeks the Day of their Monday,
 // months year*12+month-1.
 const (
-	keyJoin      = "m/join/"   // DAY: members who joined that day
-	keyLeft      = "m/left/"   // DAY: members who left that day (and are still gone)
-	keyActiveDay = "a/day/"    // DAY: distinct members active that day
-	keyWindow7   = "a/w7/"     // DAY: change of the members active in the 7 days ending that day
-	keyWindow30  = "a/w30/"    // DAY: the same for 30 days
-	keyWeek      = "r/w/"      // WEEK/K: members of the week's cohort active K weeks later
-	keyMonth     = "r/m/"      // MONTH/K: the same by month
-	keyContrib   = "f/contrib" // members who made a first contribution
-	keyReached   = "f/tier/"   // TIER: members who ever reached the tier or a higher one
-	keyTier      = "t/cur/"    // TIER: current members on the tier now
-	keyInvite    = "ref/inv/"  // DAY: invites sent
-	keyReferred  = "ref/conv/" // DAY: members who joined with a referrer
-	keyActivated = "ref/act/"  // DAY: referral.converted events
-	keyGranted   = "p/grant/"  // MONTH: points granted
-	keySpent     = "p/spend/"  // MONTH: points deducted (negative grants; the key predates the name)
-	keyExpired   = "p/expire/" // MONTH: points expired
-	keyImported  = "p/import/" // MONTH: opening balances of imported members (hearth import members), not grants
-	keyRevenue   = "v/month/"  // MONTH: amounts, in millionths
-	keyCohortRev = "v/cohort/" // MONTH: amounts from members of the month's cohort, in millionths
-	keyPayers    = "v/payers/" // MONTH: paying members of the month's cohort
-	keyNPS       = "n/"        // SURVEY/QUESTION/DIM/p|s|d: score answers by group
-	keyScore     = "sc/"       // SURVEY/QUESTION/SCORE
-	keyChoice    = "ch/"       // SURVEY/QUESTION/CHOICE
+	keyJoin      = "m/join/"          // DAY: members who joined that day
+	keyLeft      = "m/left/"          // DAY: members who left that day (and are still gone)
+	keyActiveDay = "a/day/"           // DAY: distinct members active that day
+	keyWindow7   = "a/w7/"            // DAY: change of the members active in the 7 days ending that day
+	keyWindow30  = "a/w30/"           // DAY: the same for 30 days
+	keyWeek      = "r/w/"             // WEEK/K: members of the week's cohort active K weeks later
+	keyMonth     = "r/m/"             // MONTH/K: the same by month
+	keyContrib   = "f/contrib"        // members who made a first contribution
+	keyReached   = "f/tier/"          // TIER: members who ever reached the tier or a higher one
+	keyTier      = state.TallyTierNow // TIER: current members on the tier now
+	keyInvite    = "ref/inv/"         // DAY: invites sent
+	keyReferred  = "ref/conv/"        // DAY: members who joined with a referrer
+	keyActivated = "ref/act/"         // DAY: referral.converted events
+	keyGranted   = "p/grant/"         // MONTH: points granted
+	keySpent     = "p/spend/"         // MONTH: points deducted (negative grants; the key predates the name)
+	keyExpired   = "p/expire/"        // MONTH: points expired
+	keyImported  = "p/import/"        // MONTH: opening balances of imported members (hearth import members), not grants
+	keyRevenue   = "v/month/"         // MONTH: amounts, in millionths
+	keyCohortRev = "v/cohort/"        // MONTH: amounts from members of the month's cohort, in millionths
+	keyPayers    = "v/payers/"        // MONTH: paying members of the month's cohort
+	keyNPS       = "n/"               // SURVEY/QUESTION/DIM/p|s|d: score answers by group
+	keyScore     = "sc/"              // SURVEY/QUESTION/SCORE
+	keyChoice    = "ch/"              // SURVEY/QUESTION/CHOICE
 
 	// The funnel and the tiers by day, so a report can give them as of
 	// an earlier day. Stores written before these keys lack them for
 	// their past, which the report sees as sums short of the totals.
-	keyContribDay = "f/cday/" // DAY: first contributions made that day
-	keyReachedDay = "f/rday/" // TIER/DAY: members who reached the tier (or a higher one) that day
-	keyTierDay    = "t/day/"  // TIER/DAY: change of the members on the tier that day
+	keyContribDay = "f/cday/"          // DAY: first contributions made that day
+	keyReachedDay = "f/rday/"          // TIER/DAY: members who reached the tier (or a higher one) that day
+	keyTierDay    = state.TallyTierDay // TIER/DAY: change of the members on the tier that day
 
 	// Badges and segment moves by day, counted from the version that
 	// added them: a store written before has none for its past, which
 	// keySince tells the report (BadgesFrom).
-	keyBadgeAward  = "b/aw/"    // BADGE/DAY: awards that day
-	keyBadgeRevoke = "b/rv/"    // BADGE/DAY: revocations that day
-	keyBadgeHeld   = "b/held/"  // BADGE/DAY: change of the members holding the badge that day
-	keyBadgeImport = "b/im/"    // BADGE/DAY: badges imported members brought that day (hearth import members), not awards
-	keySegEnter    = "s/in/"    // SEGMENT/DAY: members who entered the segment that day
-	keySegLeave    = "s/out/"   // SEGMENT/DAY: members who left the segment that day
-	keySince       = "b/since/" // DAY: members of that day's joins first counted by a tracker that counts badges
+	keyBadgeAward  = "b/aw/"                 // BADGE/DAY: awards that day
+	keyBadgeRevoke = "b/rv/"                 // BADGE/DAY: revocations that day
+	keyBadgeHeld   = "b/held/"               // BADGE/DAY: change of the members holding the badge that day
+	keyBadgeImport = "b/im/"                 // BADGE/DAY: badges imported members brought that day (hearth import members), not awards
+	keySegEnter    = state.TallySegmentEnter // SEGMENT/DAY: members who entered the segment that day
+	keySegLeave    = state.TallySegmentLeave // SEGMENT/DAY: members who left the segment that day
+	keySince       = "b/since/"              // DAY: members of that day's joins first counted by a tracker that counts badges
 
 	// Campaign runs by day, from their outcomes, counted from the
 	// version that added them: keyCampSince marks as keySince does, so
@@ -628,8 +628,9 @@ func (t *Tracker) windows(d state.Tallies, active state.Series, day state.Day) {
 // already) and on no tier, so the figures of members now agree with the
 // members stored. What was counted before stays, since those are counts
 // of people, not people: joins and cohorts, activity and retention, the
-// tier funnel, referrals, points, revenue, survey answers and badge
-// awards (only the badge's holders lose them). The
+// tier funnel, referrals, points, revenue, survey answers, badge awards
+// (only the badge's holders lose them) and segment moves (only the
+// segments' sizes lose them). The
 // member's own record of what it counted is updated too, so forgetting
 // again after an interruption changes nothing twice.
 func Forget(d state.Tallies, m *state.Member, day state.Day) {
@@ -652,4 +653,11 @@ func Forget(d state.Tallies, m *state.Member, day state.Day) {
 			h.Count = 0
 		}
 	}
+	// Nor is the member in any segment: the sizes (the moves in and out
+	// summed) are corrected, not the moves, since an erasure is not one.
+	// Emptied too, for the same reason as the holds.
+	for name := range m.Segments {
+		d.Add(nameDayKey(state.TallySegmentFix, name, day), -1)
+	}
+	m.Segments = nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,23 @@ func (d *Daemon) getReport(w http.ResponseWriter, r *http.Request) {
 		}
 		at = t
 	}
+	// ?by=day|week|month and ?periods=N add the series, as hearth
+	// report -by and -periods do.
+	opt := analytics.Options{By: r.URL.Query().Get("by")}
+	if s := r.URL.Query().Get("periods"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "periods must be a number"})
+			return
+		}
+		opt.Periods = n
+	}
+	if opt.By != "" {
+		if err := analytics.CheckSeries(opt.By, opt.Periods); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+			return
+		}
+	}
 	tr, ok := d.opt.Store.(state.TallyReader)
 	if !ok {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no tallies for reports"})
@@ -49,7 +67,7 @@ func (d *Daemon) getReport(w http.ResponseWriter, r *http.Request) {
 			// report's, not of 1970-01-01.
 			at = d.opt.Now().UTC().Truncate(24 * time.Hour)
 		}
-		body, err = marshalJSON(analytics.Build(d.snap.Load().Config, t, at))
+		body, err = marshalJSON(analytics.BuildWith(d.snap.Load().Config, t, at, opt))
 		return err
 	})
 	d.answer(w, body, err)

@@ -147,7 +147,7 @@ func routes() []Route {
 			Doc:     "the dashboard's charts: counters sampled every 10s, the last hour, in memory",
 			handler: func(d *Daemon) http.HandlerFunc { return d.timeseries }},
 		{Pattern: "GET /v1/report", Usage: "GET  /v1/report", Token: true,
-			Doc:     "the community health report of hearth report -json; ?at=YYYY-MM-DD",
+			Doc:     "the community health report of hearth report -json; ?at=YYYY-MM-DD, ?by=day|week|month and ?periods=N for the series",
 			handler: func(d *Daemon) http.HandlerFunc { return d.getReport }},
 		{Pattern: "POST /v1/feedback", Usage: "POST /v1/feedback", Token: true, Events: true,
 			Doc: "one member's survey answers, {\"id\", \"member\", \"survey\", \"answers\": {QUESTION: score or choice}, \"at\", \"comment\"}; 202 (with a warning when the member was not known: created, joined at the feedback's time), " +

@@ -193,7 +193,14 @@ var migrations = []string{
 	// at, what their wait was counted from until then.
 	`ALTER TABLE outbox ADD COLUMN queued_at BIGINT NOT NULL DEFAULT 0;
 	UPDATE outbox SET queued_at = at;`,
+	// 12: the size history of segments and tiers is anchored on the
+	// members stored (anchorSizes, in the migrations' transaction):
+	// reports give it from the latest event's day on.
+	`SELECT 1`,
 }
+
+// sizesMigration is the migration after which anchorSizes has run.
+const sizesMigration = 12
 
 // ErrConflict fails a commit when another replica changed a member this
 // batch read, or applied one of its events first. Nothing of the batch is
@@ -373,6 +380,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	for i := v; i < len(migrations); i++ {
 		if _, err := tx.Exec(ctx, migrations[i]); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if i+1 == sizesMigration {
+			if _, err := s.anchorSizes(ctx, tx); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
 		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE schema_version SET version = $1`, len(migrations)); err != nil {

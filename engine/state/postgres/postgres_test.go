@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -930,4 +931,41 @@ func TestRoleGrantsMigrate(t *testing.T) {
 		t.Fatalf("resources after the migration: %v, serial %d, %v", rs, serial, err)
 	}
 	checkVersion(t, c)
+}
+
+// A schema written before migration 12 holds members in segments that no
+// move counted: the migration anchors the size history on them, counted
+// from the JSON documents, on the day of the latest event.
+func TestSizesMigrationAnchors(t *testing.T) {
+	ctx := context.Background()
+	schema, c := schemaAt(t, sizesMigration-1)
+	at := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+	for i, segs := range [][]string{{"chatty", "posters"}, {"posters"}, nil} {
+		m := state.NewMember(fmt.Sprintf("u%d", i), at)
+		m.LastEventAt = at.Add(-time.Duration(i) * 24 * time.Hour)
+		for _, s := range segs {
+			if m.Segments == nil {
+				m.Segments = map[string]time.Time{}
+			}
+			m.Segments[s] = at
+		}
+		doc, err := m.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Exec(ctx, `INSERT INTO members (id, data, hash) VALUES ($1, $2, 0)`, m.ID, string(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := open(t, schema, Options{})
+	checkVersion(t, c)
+	got, err := s.Tallies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := fmt.Sprint(int(state.DayOf(at)))
+	want := state.Tallies{state.TallySegmentFix + "posters/" + day: 2, state.TallySegmentFix + "chatty/" + day: 1, state.TallySizesAnchor + day: 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("tallies after the migration %v; want %v", got, want)
+	}
 }

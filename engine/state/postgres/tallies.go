@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -66,4 +67,79 @@ func (s *Store) Tallies(ctx context.Context) (state.Tallies, error) {
 	}
 	defer rows.Close()
 	return state.ScanTallies(rows)
+}
+
+var _ state.SizeAnchorer = (*Store)(nil)
+
+// AnchorSizes anchors the size history of segments and tiers
+// (state.SizeAnchor) on the members and tallies in the database, and
+// returns the changes it made. The migration that added it did it
+// already; on consistent tallies it changes nothing.
+func (s *Store) AnchorSizes(ctx context.Context) (state.Tallies, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	d, err := s.anchorSizes(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return d, tx.Commit(ctx)
+}
+
+// anchorSizes counts the members in the database and adds the anchor's
+// changes in tx. The tables are locked against writes first (reads go
+// on), so members and tallies are of one moment: a replica's batch
+// waits, and lands after with both its moves and its members.
+func (s *Store) anchorSizes(ctx context.Context, tx pgx.Tx) (state.Tallies, error) {
+	if _, err := tx.Exec(ctx, `LOCK TABLE members, tallies IN SHARE MODE`); err != nil {
+		return nil, err
+	}
+	var c state.SizeCounter
+	var latest *time.Time
+	if err := tx.QueryRow(ctx, `SELECT count(*), max(NULLIF(data->>'last_event_at', '0001-01-01T00:00:00Z')::timestamptz) FROM members`).Scan(&c.Members, &latest); err != nil {
+		return nil, fmt.Errorf("counting members: %w", err)
+	}
+	if c.Members == 0 {
+		return nil, nil
+	}
+	if latest != nil {
+		c.Latest = state.DayOf(*latest)
+	}
+	// Counted in the database: the documents are JSON, and a million
+	// of them need not cross the wire for a few counts.
+	rows, err := tx.Query(ctx, `SELECT seg, count(*) FROM members, jsonb_object_keys(CASE WHEN jsonb_typeof(data->'segments') = 'object' THEN data->'segments' ELSE '{}'::jsonb END) AS seg GROUP BY seg`)
+	if err != nil {
+		return nil, fmt.Errorf("counting segment holders: %w", err)
+	}
+	holders, err := state.ScanTallies(rows)
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("counting segment holders: %w", err)
+	}
+	c.Holders = holders
+	rows, err = tx.Query(ctx, `SELECT key, sum(n)::bigint FROM tallies WHERE key LIKE 's/%' OR key LIKE 't/%' GROUP BY key HAVING sum(n) != 0`)
+	if err != nil {
+		return nil, err
+	}
+	t, err := state.ScanTallies(rows)
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	d := state.SizeAnchor(t, &c)
+	if len(d) == 0 {
+		return nil, nil
+	}
+	keys := slices.Sorted(maps.Keys(d))
+	ns := make([]int64, len(keys))
+	for i, k := range keys {
+		ns[i] = d[k]
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO tallies (key, shard, n) SELECT k, $3, n FROM unnest($1::text[], $2::bigint[]) AS u(k, n)
+		ON CONFLICT (key, shard) DO UPDATE SET n = tallies.n + excluded.n`, keys, ns, s.shard); err != nil {
+		return nil, fmt.Errorf("tallies: %w", err)
+	}
+	return d, nil
 }

@@ -176,7 +176,14 @@ var migrations = []string{
 	// on the same host can tell a lock left by a killed apply (0: an
 	// earlier hearth took it, and did not say).
 	`ALTER TABLE locks ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;`,
+	// 17: the size history of segments and tiers is anchored on the
+	// members stored (anchorSizes, in this migration's transaction):
+	// reports give it from the latest event's day on.
+	`SELECT 1`,
 }
+
+// sizesMigration is the migration after which anchorSizes has run.
+const sizesMigration = 17
 
 // pinnedDoc is a community's newest document among the batches not yet
 // written, and how many of them hold one.
@@ -589,6 +596,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if i+1 == sizesMigration {
+			if _, err := anchorSizes(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, i+1); err != nil {
 			tx.Rollback()

@@ -515,6 +515,7 @@ func Run(t *testing.T, open Open) {
 		}
 	})
 	runTallies(t, open)
+	runAnchorSizes(t, open)
 	runErase(t, open)
 }
 

@@ -3,7 +3,9 @@ package statetest
 import (
 	"context"
 	"maps"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -62,6 +64,82 @@ func runTallies(t *testing.T, open Open) {
 		want := state.Tallies{"a": 4, "c": 2}
 		if !maps.Equal(got, want) {
 			t.Errorf("tallies = %v; want %v (a counter back at zero is not listed; a rolled-back batch adds nothing)", got, want)
+		}
+	})
+}
+
+// runAnchorSizes checks that anchoring the size history corrects the
+// tallies of a store written before it to the members it holds, on the
+// day of their latest event, and changes nothing a second time.
+func runAnchorSizes(t *testing.T, open Open) {
+	t.Run("AnchorSizes", func(t *testing.T) {
+		ctx := context.Background()
+		s := open(t)
+		a, ok := s.(state.SizeAnchorer)
+		if !ok {
+			t.Skip("store does not anchor sizes")
+		}
+		r := s.(state.TallyReader)
+		if d, err := a.AnchorSizes(ctx); err != nil || d != nil {
+			t.Fatalf("an empty store anchored %v, %v; want nothing", d, err)
+		}
+		day := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+		d := strconv.Itoa(int(state.DayOf(day)))
+		before := strconv.Itoa(int(state.DayOf(day)) - 9)
+		b, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Three members: two in "chatty", one of whom left (still in
+		// "gone"), the third in none. The moves counted one entry to
+		// chatty only, as a store upgraded from before them; the tiers
+		// count one member on "core" now but no change by day.
+		for i, segs := range [][]string{{"chatty"}, {"chatty", "gone"}, nil} {
+			m := state.NewMember("u"+strconv.Itoa(i), day.Add(-time.Duration(i)*time.Hour))
+			m.LastEventAt = day.Add(-time.Duration(i) * time.Hour)
+			for _, sg := range segs {
+				if m.Segments == nil {
+					m.Segments = map[string]time.Time{}
+				}
+				m.Segments[sg] = m.LastEventAt
+			}
+			if err := b.SaveMember(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.(state.TallyBatch).AddTallies(state.Tallies{
+			state.TallySegmentEnter + "chatty/" + before: 1, state.TallyTierNow + "core": 1, "other": 7,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.AnchorSizes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := state.Tallies{
+			state.TallySegmentFix + "chatty/" + d: 1, state.TallySegmentFix + "gone/" + d: 1, state.TallySizesAnchor + d: 1,
+			state.TallyTierFix + "core/" + d: 1, state.TallyTiersAnchor + d: 1,
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("anchored %v; want %v", got, want)
+		}
+		all, err := r.Tallies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, n := range want {
+			if all[k] != n {
+				t.Errorf("stored %s = %d; want %d", k, all[k], n)
+			}
+		}
+		if all["other"] != 7 {
+			t.Errorf("anchoring changed another tally: %d", all["other"])
+		}
+		if again, err := a.AnchorSizes(ctx); err != nil || again != nil {
+			t.Errorf("anchoring again: %v, %v; want nothing", again, err)
 		}
 	})
 }
