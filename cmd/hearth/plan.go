@@ -342,6 +342,10 @@ type planSession struct {
 	close   func()
 	// errs reports an error that stops plan or apply.
 	errs planErrors
+	// noState is set when a plan read an empty state because there is
+	// none yet (no SQLite file, a PostgreSQL schema without hearth's
+	// tables).
+	noState *noStateError
 }
 
 // openPlanSession opens what plan and apply need. Where there is no state
@@ -371,16 +375,25 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 // configuration, for openPlanSession.
 func openSession(ctx context.Context, cfg *config.Config, readOnly bool) (*planSession, error) {
 	var st state.Store
-	if readOnly && missingState(cfg, hintApply) != nil {
+	var noState *noStateError
+	if readOnly && errors.As(missingState(cfg, hintApply), &noState) {
 		st = state.NewMemory()
+	} else if readOnly {
+		// A plan reads the state as it is: it creates and migrates
+		// nothing (a PR's plan job runs a newer hearth, or with a role
+		// that may only SELECT).
+		var err error
+		st, err = openStoreReadOnly(ctx, cfg, hintApply)
+		if errors.As(err, &noState) {
+			st, err = state.NewMemory(), nil
+		}
+		if err != nil {
+			return nil, withMissingSecrets(cfg, err)
+		}
 	} else {
 		var err error
 		if st, err = openStore(ctx, cfg); err != nil {
-			if len(cfg.MissingSecrets) > 0 {
-				err = fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s; set them with %sNAME or a -var-file, not -var, which the shell history keeps)",
-					err, strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
-			}
-			return nil, err
+			return nil, withMissingSecrets(cfg, err)
 		}
 	}
 	ps, ok := st.(plan.Store)
@@ -397,7 +410,18 @@ func openSession(ctx context.Context, cfg *config.Config, readOnly bool) (*planS
 		st.Close()
 		return nil, err
 	}
-	return &planSession{cfg: cfg, store: ps, members: st.Members, pop: plan.StoredPopulation(st), conns: conns, close: func() { conns.Close(); st.Close() }}, nil
+	return &planSession{cfg: cfg, store: ps, members: st.Members, pop: plan.StoredPopulation(st), conns: conns, close: func() { conns.Close(); st.Close() },
+		noState: noState}, nil
+}
+
+// withMissingSecrets adds to a state store's error the sensitive
+// variables that have no value, which may be why it failed.
+func withMissingSecrets(cfg *config.Config, err error) error {
+	if len(cfg.MissingSecrets) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s; set them with %sNAME or a -var-file, not -var, which the shell history keeps)",
+		err, strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
 }
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
@@ -478,6 +502,12 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		return 1
 	}
 	defer sess.close()
+	if sess.noState != nil && sess.cfg.Settings.State.Backend == "postgres" {
+		// A SQLite state's file is missing on a first plan; a PostgreSQL
+		// database named in the configuration with no state in it may be
+		// the wrong one.
+		fmt.Fprintf(s.err, "hearth %s: warning: no hearth state yet in %s; reading the state as empty (hearth apply creates it)\n", name, sess.noState.Path)
+	}
 	var p *plan.Plan
 	var err error
 	if *refreshOnly {
