@@ -447,7 +447,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	asJSON := fs.Bool("json", false, jsonDoc)
 	detailedDoc := "Exit 2 when there are changes: to the platforms, or members the rules change would move (not what time does with the rules unchanged)."
 	if drift {
-		detailedDoc = "Exit 2 when there is drift."
+		detailedDoc = "Exit 2 when there is drift; 1 when state holds nothing while the configured communities are on their platforms (a missing state: nothing was checked)."
 	}
 	detailed := fs.Bool("detailed-exitcode", false, detailedDoc)
 	allow, refreshOnly, destroy := new(bool), &drift, new(bool)
@@ -566,6 +566,12 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	// it whatever the change.
 	if *detailed && (p.HasChanges() || p.MovesMembers()) {
 		return 2
+	}
+	// A drift report that compared nothing is no all-clear: a CI gate
+	// must not read "no drift" from a missing state.
+	if *detailed && len(p.Unadopted) > 0 {
+		fmt.Fprintf(s.err, "hearth %s: exit 1 (-detailed-exitcode): state holds nothing, yet the configured communities are on their platforms, so no drift was checked\n", name)
+		return 1
 	}
 	return 0
 }

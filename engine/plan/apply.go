@@ -602,6 +602,17 @@ func (a *applier) create(ctx context.Context, c Change) (state.Resource, error) 
 		attrs["channel"] = ch.ID
 	}
 	resp, err := a.apply(ctx, c.Platform, req)
+	if err != nil && c.Kind == platform.KindCommunity && errors.Is(err, platform.ErrConflict) {
+		// The community is there already: most often made by the
+		// hearth whose state this is not.
+		id := "ID"
+		for _, o := range liveCommunities(ctx, a.conns, c.Platform) {
+			if o.Attrs["name"] == c.After["name"] {
+				id = o.ID
+			}
+		}
+		return state.Resource{}, fmt.Errorf("%w; if hearth made it, this is not the state it applied with (check the state's path or database; a CI job needs the state kept between runs); if it was made by hand, adopt it with an import block (to = %s, id = %q)", err, c.Address, id)
+	}
 	if err != nil {
 		return state.Resource{}, err
 	}
