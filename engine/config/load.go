@@ -124,6 +124,11 @@ type Options struct {
 	// LookupEnv reads environment variables (HEARTH_VAR_*, env()); nil
 	// means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Environ lists the environment, "NAME=value", so that a
+	// HEARTH_VAR_ name close to a declared variable's (another case, a
+	// typo) is warned of, as -var is; nil with LookupEnv nil means
+	// os.Environ, nil with LookupEnv set lists nothing.
+	Environ func() []string
 	// Platforms are the known platform types.
 	Platforms map[string]PlatformSpec
 	// Version is hearth's version, checked against required_version.
@@ -219,6 +224,9 @@ type loader struct {
 func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
+		if opts.Environ == nil {
+			opts.Environ = os.Environ
+		}
 	}
 	l := &loader{
 		opts: opts, dir: dir, files: map[string]*hcl.File{},
