@@ -240,7 +240,8 @@ the same way, and ends "Destroy complete!").
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
-waits for it ('hearth force-unlock ID' removes a lock left by a crash). Each
+waits for it, though not for a holder on this host that is no longer
+running ('hearth force-unlock ID' removes a lock left by a crash). Each
 change is recorded in state as soon as the platform confirms it, so after
 a failure the next plan shows only what is left. Apply stops at the first
 failure and says what it applied before it and what it did not attempt. Rate-limited changes
@@ -689,7 +690,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
-	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
+	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once, and so does a lock whose holder ran on this host and is no longer running (stale).")
 	asJSON := fs.Bool("json", false, "Print one JSON object per line on stdout: the plan, each change's start and outcome, diagnostics, a change summary (needs -auto-approve or PLANFILE).")
 	destroy := fs.Bool("destroy", false, "Destroy everything hearth manages instead, as hearth destroy does.")
 	var targets targetFlags
@@ -761,7 +762,7 @@ func runDestroy(ctx context.Context, s *stdio, args []string) int {
 	allow := fs.Bool("allow-removals", false, "Accepted for scripts written for older versions; a destroy is not held to the removal share.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
-	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
+	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once, and so does a lock whose holder ran on this host and is no longer running (stale).")
 	asJSON := fs.Bool("json", false, "Print one JSON object per line on stdout, as hearth apply -json does (needs -auto-approve).")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Destroy only this `ADDR` and what is under it (repeatable).")
@@ -904,7 +905,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		// Plan and apply under one lock, so a second apply waits (or
 		// fails) before planning rather than applying a plan the first
 		// one made stale.
-		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: f.lockWait})
+		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: f.lockWait, Holder: localHolder})
 		if lerr != nil {
 			v.fail(lockedIn(lerr, dir))
 			return 1
@@ -951,7 +952,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 	} else if v.json() {
 		v.plan(p, planFile, dir)
 	}
-	opts := plan.ApplyOptions{Config: sess.cfg, Who: who(s), HeldLock: held, LockWait: f.lockWait}
+	opts := plan.ApplyOptions{Config: sess.cfg, Who: who(s), HeldLock: held, LockWait: f.lockWait, LockHolder: localHolder}
 	switch {
 	case v.json():
 		opts.Events = v.event
@@ -991,9 +992,17 @@ func lockedIn(err error, dir string) error {
 	var locked *state.LockedError
 	if errors.As(err, &locked) {
 		locked.Dir = dir
-		locked.Status = holderStatus(locked.Holder, hostname(), processRuns)
+		if locked.Status == state.HolderUnchecked {
+			locked.Status = localHolder(locked.Holder)
+		}
 	}
 	return err
+}
+
+// localHolder is what this host can find out about a lock's holder
+// (plan.LockOptions.Holder).
+func localHolder(h state.LockInfo) state.HolderStatus {
+	return holderStatus(h, hostname(), processRuns)
 }
 
 // blankFirst writes a blank line before the first thing written to w.

@@ -53,6 +53,8 @@ type ApplyOptions struct {
 	// LockWait.
 	HeldLock string
 	LockWait time.Duration
+	// LockHolder is LockOptions.Holder for the lock Apply takes.
+	LockHolder func(state.LockInfo) state.HolderStatus
 }
 
 // ApplyPhase is where a change is when an ApplyEvent reports it.
@@ -170,7 +172,7 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		now = time.Now
 	}
 	if opts.HeldLock == "" {
-		id, err := Lock(ctx, st, LockOptions{Who: opts.Who, Wait: opts.LockWait, Now: now, Sleep: opts.Sleep})
+		id, err := Lock(ctx, st, LockOptions{Who: opts.Who, Wait: opts.LockWait, Now: now, Sleep: opts.Sleep, Holder: opts.LockHolder})
 		if err != nil {
 			return res, err
 		}
