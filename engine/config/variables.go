@@ -239,7 +239,7 @@ func (l *loader) checkValidations(v *Variable, blocks []*hcl.Block) {
 	spec := Root.block("variable").block("validation")
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{v.Name: v.Value})},
-		Functions: hclFunctions(l.dir, l.opts.LookupEnv),
+		Functions: hclFunctions(l.dir, l.opts.LookupEnv, l.recordRead),
 	}
 	for _, b := range blocks {
 		content, diags := l.content(b.Body, spec)
@@ -499,7 +499,9 @@ func (l *loader) loadLocals(blocks []*hcl.Block) {
 	}
 	l.ctx.Variables["local"] = cty.ObjectVal(values)
 	l.cfg.Locals = values
-	l.cfg.Functions = l.ctx.Functions
+	// Without the loader's record of files read: the daemon renders
+	// with these, concurrently, long after the hashes were made.
+	l.cfg.Functions = hclFunctions(l.dir, l.opts.LookupEnv, nil)
 }
 
 // explainEval rewrites hcl's "This object does not have an attribute"
