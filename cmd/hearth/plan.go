@@ -829,6 +829,14 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		}
 	case 2:
 		planFile, dir = pos[0], pos[1]
+		// hearth apply . p.plan: the order of Terraform's -chdir habits,
+		// which would read the directory as a plan file.
+		if fi, err := os.Stat(planFile); err == nil && fi.IsDir() {
+			if fi2, err := os.Stat(dir); err == nil && !fi2.IsDir() {
+				v.failf("%s is a directory and %s a file: the plan file comes first (hearth apply %s %s)", planFile, dir, state.ShellWord(dir), state.ShellWord(planFile))
+				return 1
+			}
+		}
 	default:
 		if v.json() {
 			v.failf("expected [PLANFILE] [DIR], got %d arguments: %s", len(pos), strings.Join(pos, " "))
@@ -867,9 +875,9 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 			return 1
 		}
 		if len(pos) == 1 {
-			var moved bool
-			if dir, moved = planDir(p); moved && !v.json() {
-				fmt.Fprintf(s.out, "Applying %s to the configuration it was made for, in %s.\n", planFile, dir)
+			var note string
+			if dir, note = planDir(p, planFile); note != "" && !v.json() {
+				fmt.Fprintln(s.out, note)
 				above = true
 			}
 		}
@@ -1191,18 +1199,26 @@ func readAnswer(ctx context.Context, in io.Reader) (string, error) {
 // given: the directory it was made in, when that is still there and is
 // not the current one (a plan made with 'hearth plan -out p.plan site'
 // is applied with 'hearth apply p.plan'), else the current directory.
-// moved says it is the plan's directory, which apply then names.
-func planDir(p *plan.Plan) (dir string, moved bool) {
+// note, when not empty, is what apply says about it: that it is the
+// plan's directory, or why it is the current one when the plan's is
+// gone.
+func planDir(p *plan.Plan, planFile string) (dir, note string) {
 	if p.Source == nil || p.Source.Dir == "" {
-		return ".", false
+		return ".", ""
 	}
 	if fi, err := os.Stat(p.Source.Dir); err != nil || !fi.IsDir() {
-		return ".", false
+		// A CI job that planned in one checkout and applies in another:
+		// say which configuration is used, and why, rather than fall
+		// back silently. The configuration check still refuses one that
+		// is not the plan's.
+		cwd, _ := filepath.Abs(".")
+		return ".", fmt.Sprintf("Applying %s to the configuration in the current directory, %s: the directory it was made in, %s, no longer exists. Give the directory after the plan file to choose another (hearth apply %s DIR).",
+			planFile, cwd, p.Source.Dir, planFile)
 	}
 	if cwd, err := filepath.Abs("."); err == nil && cwd == p.Source.Dir {
-		return ".", false
+		return ".", ""
 	}
-	return p.Source.Dir, true
+	return p.Source.Dir, fmt.Sprintf("Applying %s to the configuration it was made for, in %s.", planFile, p.Source.Dir)
 }
 
 // missingLocalFiles warns of local platforms whose file does not exist
