@@ -267,7 +267,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	}
 	if st == nil {
 		var ok bool
-		if st, ok = openStoreFor(ctx, s, cfg, "state"); !ok {
+		if st, ok = openStoreFor(ctx, s, cfg, cmd); !ok {
 			return 1
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -309,7 +310,7 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 	where := fmt.Sprintf("%s/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Database)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+		return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
 	}
 	s := &Store{pool: pool, lease: opt.Lease, log: opt.Log, where: where, locks: map[string]*pgxpool.Conn{},
 		shard: rand.Int32N(tallyShards)}
@@ -322,7 +323,7 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 			if errors.As(err, &none) || errors.As(err, &old) {
 				return nil, err
 			}
-			return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+			return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
 		}
 	} else if opt.Schema != "" {
 		// Replicas starting together may race to create it; losing that
@@ -336,15 +337,51 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 	if !opt.ReadOnly {
 		if err := s.migrate(ctx); err != nil {
 			pool.Close()
-			return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+			return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
 		}
 	}
 	if _, err := s.IDHorizon(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+		return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
 	}
 	return s, nil
 }
+
+// tidyConnectError keeps one of each line of a connection error: pgx
+// tries each address once with TLS and once without (sslmode=prefer,
+// the default), and lists every try, so a refused connection or an
+// unknown role read twice, word for word.
+func tidyConnectError(err error) error {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	lines := strings.Split(err.Error(), "\n")
+	var kept []string
+	for _, l := range lines {
+		if !slices.Contains(kept, l) {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) == len(lines) {
+		return err
+	}
+	msg := strings.Join(kept, "\n")
+	if len(kept) == 2 {
+		// "failed to connect to ...:" and one reason: one line.
+		msg = kept[0] + " " + strings.TrimSpace(kept[1])
+	}
+	return &tidiedError{msg: msg, err: err}
+}
+
+// tidiedError is an error with a shorter message of the same content.
+type tidiedError struct {
+	msg string
+	err error
+}
+
+func (e *tidiedError) Error() string { return e.msg }
+func (e *tidiedError) Unwrap() error { return e.err }
 
 // Where names the server and database, without credentials.
 func (s *Store) Where() string { return s.where }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -126,5 +127,21 @@ func TestReadOnlySelectOnlyRole(t *testing.T) {
 	if s, err := Open(ctx, u.String(), Options{Schema: schema}); err == nil {
 		s.Close()
 		t.Fatal("a select-only role opened the state for writing: this test no longer shows what read-only mode is for")
+	}
+}
+
+// A connection that fails says why once, though pgx tries it twice
+// (with TLS, then without, under the default sslmode=prefer). Needs no
+// server: nothing listens on port 1.
+func TestConnectErrorOnce(t *testing.T) {
+	for _, ro := range []bool{false, true} {
+		_, err := Open(context.Background(), "postgres://nobody@127.0.0.1:1/test", Options{ReadOnly: ro})
+		if err == nil {
+			t.Skip("something answers on 127.0.0.1:1")
+		}
+		msg := err.Error()
+		if strings.Count(msg, "127.0.0.1:1 ") != 1 || strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "PostgreSQL 127.0.0.1/test: failed to connect") {
+			t.Errorf("read-only %v: %q", ro, msg)
+		}
 	}
 }
