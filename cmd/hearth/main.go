@@ -165,6 +165,16 @@ Usage: hearth <command> [options] [DIR]
 
 Commands:
 %s
+Exit status, for scripts and CI:
+  0  success (plan, drift: nothing to change)
+  1  an error, a usage mistake, an invalid configuration, a failed test
+  2  plan, drift, simulate with -detailed-exitcode: there are changes
+     (platform changes or members that would move; drift; a rules change
+     that changes outcomes)
+  3  fmt -check: a file is not formatted
+drift -detailed-exitcode exits 1, not 0, when state holds nothing while
+the configured communities are on their platforms (a missing state).
+
 Every command takes -h for its options and examples. Start with:
 
   hearth init mycommunity        # write a starter configuration

@@ -194,7 +194,9 @@ they leave -detailed-exitcode at 0, and plan leaves them alone. In
 platform, community, id, name, to and import.
 
 Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
-there is drift (0 otherwise). -out saves the report for 'hearth show';
+there is drift (0 otherwise), and 1 when state holds nothing while the
+configured communities are on their platforms (nothing was checked: a
+missing state, which is no all-clear). -out saves the report for 'hearth show';
 'hearth apply' refuses it, since it changes nothing: 'hearth plan' makes
 the changes that put the platforms back as the configuration says.
 With -json, whatever stops it (an invalid configuration, a state or
