@@ -30,7 +30,9 @@ value in a file of variable values (-var-file). The files themselves
 are written with their secrets as they are.
 
 Exit status: 0 success; 1 error; 3 with -check when a file is not
-formatted (as terraform fmt -check).
+formatted (as terraform fmt -check). A directory with no *.hcl files is
+warned of on stderr (a CI check run in the wrong directory checks
+nothing) and exits 0, as terraform fmt does.
 
 Related: hearth validate checks what the files mean; fmt only their layout.
 
@@ -59,6 +61,18 @@ func runFmt(_ context.Context, s *stdio, args []string) int {
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth fmt: %v\n", err)
 		return 1
+	}
+	if len(files) == 0 {
+		// A CI check run in the wrong directory would pass having
+		// checked nothing. Exit 0, as Terraform's fmt does: the warning
+		// is for the log.
+		where := strings.Join(pos, " ")
+		hint := " (-recursive looks in subdirectories too)"
+		if *recursive {
+			hint = ""
+		}
+		fmt.Fprintf(s.err, "hearth fmt: warning: no *.hcl files in %s: nothing was checked or formatted%s\n", where, hint)
+		return 0
 	}
 	changed, failed := 0, false
 	specs := platformSpecs()

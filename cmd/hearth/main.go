@@ -63,7 +63,10 @@ type stdio struct {
 	outTTY    bool
 	errTTY    bool
 	lookupEnv func(string) (string, bool)
-	noColor   bool // -no-color
+	// environ lists the environment, for the HEARTH_VAR_ names close to
+	// a declared variable's (config.Options.Environ); nil lists none.
+	environ func() []string
+	noColor bool // -no-color
 	// now is the clock of commands whose output depends on it (state
 	// prune); nil is time.Now.
 	now func() time.Time
@@ -87,6 +90,7 @@ func fileIO(in, out, errw *os.File, isTerminal func(fd int) bool) *stdio {
 		outTTY:    isTerminal(int(out.Fd())),
 		errTTY:    isTerminal(int(errw.Fd())),
 		lookupEnv: os.LookupEnv,
+		environ:   os.Environ,
 	}
 	// What members wrote (names, messages) and what platforms answered
 	// is printed among hearth's own lines: on a terminal, its escape
@@ -161,6 +165,16 @@ Usage: hearth <command> [options] [DIR]
 
 Commands:
 %s
+Exit status, for scripts and CI:
+  0  success (plan, drift: nothing to change)
+  1  an error, a usage mistake, an invalid configuration, a failed test
+  2  plan, drift, simulate with -detailed-exitcode: there are changes
+     (platform changes or members that would move; drift; a rules change
+     that changes outcomes)
+  3  fmt -check: a file is not formatted
+drift -detailed-exitcode exits 1, not 0, when state holds nothing while
+the configured communities are on their platforms (a missing state).
+
 Every command takes -h for its options and examples. Start with:
 
   hearth init mycommunity        # write a starter configuration
@@ -372,7 +386,7 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 }
 
 func (v *varFlags) options(s *stdio) config.Options {
-	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly, BaseDir: v.baseDir}
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Environ: s.environ, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly, BaseDir: v.baseDir}
 }
 
 // platformSpecs are the settings of every platform type this binary has.

@@ -53,8 +53,17 @@ func readStore(ctx context.Context, s *stdio, cfg *config.Config, name, hint str
 		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
 		return state.NewMemory(), true, true
 	}
-	store, ok = openStoreFor(ctx, s, cfg, name)
-	return store, false, ok
+	store, err := openStoreReadOnly(ctx, cfg, hint)
+	var none *noStateError
+	if errors.As(err, &none) {
+		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+		return state.NewMemory(), true, true
+	}
+	if err != nil {
+		reportStoreError(s, cfg, name, err)
+		return nil, false, false
+	}
+	return store, false, true
 }
 
 // missingForWrite is missingState for commands that write through the
@@ -78,5 +87,5 @@ func openExistingStore(ctx context.Context, cfg *config.Config, hint string) (st
 	if err := missingState(cfg, hint); err != nil {
 		return nil, err
 	}
-	return openStore(ctx, cfg)
+	return openStoreReadOnly(ctx, cfg, hint)
 }

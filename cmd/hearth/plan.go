@@ -194,7 +194,9 @@ they leave -detailed-exitcode at 0, and plan leaves them alone. In
 platform, community, id, name, to and import.
 
 Exit status: 0 no drift, 1 error, and with -detailed-exitcode 2 when
-there is drift (0 otherwise). -out saves the report for 'hearth show';
+there is drift (0 otherwise), and 1 when state holds nothing while the
+configured communities are on their platforms (nothing was checked: a
+missing state, which is no all-clear). -out saves the report for 'hearth show';
 'hearth apply' refuses it, since it changes nothing: 'hearth plan' makes
 the changes that put the platforms back as the configuration says.
 With -json, whatever stops it (an invalid configuration, a state or
@@ -240,7 +242,8 @@ the same way, and ends "Destroy complete!").
 
 Apply holds a lock in the state store from before it plans until it is
 done; a second apply fails and says who holds it, or with -lock-timeout
-waits for it ('hearth force-unlock ID' removes a lock left by a crash). Each
+waits for it, though not for a holder on this host that is no longer
+running ('hearth force-unlock ID' removes a lock left by a crash). Each
 change is recorded in state as soon as the platform confirms it, so after
 a failure the next plan shows only what is left. Apply stops at the first
 failure and says what it applied before it and what it did not attempt. Rate-limited changes
@@ -342,6 +345,10 @@ type planSession struct {
 	close   func()
 	// errs reports an error that stops plan or apply.
 	errs planErrors
+	// noState is set when a plan read an empty state because there is
+	// none yet (no SQLite file, a PostgreSQL schema without hearth's
+	// tables).
+	noState *noStateError
 }
 
 // openPlanSession opens what plan and apply need. Where there is no state
@@ -371,16 +378,25 @@ func openPlanSession(ctx context.Context, s *stdio, name, dir string, vf varFlag
 // configuration, for openPlanSession.
 func openSession(ctx context.Context, cfg *config.Config, readOnly bool) (*planSession, error) {
 	var st state.Store
-	if readOnly && missingState(cfg, hintApply) != nil {
+	var noState *noStateError
+	if readOnly && errors.As(missingState(cfg, hintApply), &noState) {
 		st = state.NewMemory()
+	} else if readOnly {
+		// A plan reads the state as it is: it creates and migrates
+		// nothing (a PR's plan job runs a newer hearth, or with a role
+		// that may only SELECT).
+		var err error
+		st, err = openStoreReadOnly(ctx, cfg, hintApply)
+		if errors.As(err, &noState) {
+			st, err = state.NewMemory(), nil
+		}
+		if err != nil {
+			return nil, withMissingSecrets(cfg, err)
+		}
 	} else {
 		var err error
 		if st, err = openStore(ctx, cfg); err != nil {
-			if len(cfg.MissingSecrets) > 0 {
-				err = fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s; set them with %sNAME or a -var-file, not -var, which the shell history keeps)",
-					err, strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
-			}
-			return nil, err
+			return nil, withMissingSecrets(cfg, err)
 		}
 	}
 	ps, ok := st.(plan.Store)
@@ -397,7 +413,18 @@ func openSession(ctx context.Context, cfg *config.Config, readOnly bool) (*planS
 		st.Close()
 		return nil, err
 	}
-	return &planSession{cfg: cfg, store: ps, members: st.Members, pop: plan.StoredPopulation(st), conns: conns, close: func() { conns.Close(); st.Close() }}, nil
+	return &planSession{cfg: cfg, store: ps, members: st.Members, pop: plan.StoredPopulation(st), conns: conns, close: func() { conns.Close(); st.Close() },
+		noState: noState}, nil
+}
+
+// withMissingSecrets adds to a state store's error the sensitive
+// variables that have no value, which may be why it failed.
+func withMissingSecrets(cfg *config.Config, err error) error {
+	if len(cfg.MissingSecrets) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (these sensitive variables have no value, which may be why: %s; set them with %sNAME or a -var-file, not -var, which the shell history keeps)",
+		err, strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
 }
 
 func runPlan(ctx context.Context, s *stdio, args []string) int {
@@ -423,7 +450,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	asJSON := fs.Bool("json", false, jsonDoc)
 	detailedDoc := "Exit 2 when there are changes: to the platforms, or members the rules change would move (not what time does with the rules unchanged)."
 	if drift {
-		detailedDoc = "Exit 2 when there is drift."
+		detailedDoc = "Exit 2 when there is drift; 1 when state holds nothing while the configured communities are on their platforms (a missing state: nothing was checked)."
 	}
 	detailed := fs.Bool("detailed-exitcode", false, detailedDoc)
 	allow, refreshOnly, destroy := new(bool), &drift, new(bool)
@@ -478,6 +505,12 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		return 1
 	}
 	defer sess.close()
+	if sess.noState != nil && sess.cfg.Settings.State.Backend == "postgres" {
+		// A SQLite state's file is missing on a first plan; a PostgreSQL
+		// database named in the configuration with no state in it may be
+		// the wrong one.
+		fmt.Fprintf(s.err, "hearth %s: warning: no hearth state yet in %s; reading the state as empty (hearth apply creates it)\n", name, sess.noState.Path)
+	}
 	var p *plan.Plan
 	var err error
 	if *refreshOnly {
@@ -536,6 +569,12 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	// it whatever the change.
 	if *detailed && (p.HasChanges() || p.MovesMembers()) {
 		return 2
+	}
+	// A drift report that compared nothing is no all-clear: a CI gate
+	// must not read "no drift" from a missing state.
+	if *detailed && len(p.Unadopted) > 0 {
+		fmt.Fprintf(s.err, "hearth %s: exit 1 (-detailed-exitcode): state holds nothing, yet the configured communities are on their platforms, so no drift was checked\n", name)
+		return 1
 	}
 	return 0
 }
@@ -653,7 +692,7 @@ func runApply(ctx context.Context, s *stdio, args []string) int {
 	allow := fs.Bool("allow-removals", false, "Allow a plan that destroys more than 25% of the managed resources.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
-	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
+	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once, and so does a lock whose holder ran on this host and is no longer running (stale).")
 	asJSON := fs.Bool("json", false, "Print one JSON object per line on stdout: the plan, each change's start and outcome, diagnostics, a change summary (needs -auto-approve or PLANFILE).")
 	destroy := fs.Bool("destroy", false, "Destroy everything hearth manages instead, as hearth destroy does.")
 	var targets targetFlags
@@ -725,7 +764,7 @@ func runDestroy(ctx context.Context, s *stdio, args []string) int {
 	allow := fs.Bool("allow-removals", false, "Accepted for scripts written for older versions; a destroy is not held to the removal share.")
 	var share shareFlag
 	fs.Var(&share, "max-removal-share", "Largest `FRACTION` (0 to 1; 0: no destroys) of the managed resources a plan may destroy without -allow-removals (default 0.25).")
-	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once.")
+	lockWait := fs.Duration("lock-timeout", 0, "Wait up to `DURATION` (e.g. 2m) for the state lock while another apply holds it; 0 fails at once, and so does a lock whose holder ran on this host and is no longer running (stale).")
 	asJSON := fs.Bool("json", false, "Print one JSON object per line on stdout, as hearth apply -json does (needs -auto-approve).")
 	var targets targetFlags
 	fs.Var(&targets, "target", "Destroy only this `ADDR` and what is under it (repeatable).")
@@ -792,6 +831,14 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		}
 	case 2:
 		planFile, dir = pos[0], pos[1]
+		// hearth apply . p.plan: the order of Terraform's -chdir habits,
+		// which would read the directory as a plan file.
+		if fi, err := os.Stat(planFile); err == nil && fi.IsDir() {
+			if fi2, err := os.Stat(dir); err == nil && !fi2.IsDir() {
+				v.failf("%s is a directory and %s a file: the plan file comes first (hearth apply %s %s)", planFile, dir, state.ShellWord(dir), state.ShellWord(planFile))
+				return 1
+			}
+		}
 	default:
 		if v.json() {
 			v.failf("expected [PLANFILE] [DIR], got %d arguments: %s", len(pos), strings.Join(pos, " "))
@@ -830,9 +877,9 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 			return 1
 		}
 		if len(pos) == 1 {
-			var moved bool
-			if dir, moved = planDir(p); moved && !v.json() {
-				fmt.Fprintf(s.out, "Applying %s to the configuration it was made for, in %s.\n", planFile, dir)
+			var note string
+			if dir, note = planDir(p, planFile); note != "" && !v.json() {
+				fmt.Fprintln(s.out, note)
 				above = true
 			}
 		}
@@ -868,7 +915,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 		// Plan and apply under one lock, so a second apply waits (or
 		// fails) before planning rather than applying a plan the first
 		// one made stale.
-		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: f.lockWait})
+		lockID, lerr := plan.Lock(ctx, sess.store, plan.LockOptions{Who: who(s), Wait: f.lockWait, Holder: localHolder})
 		if lerr != nil {
 			v.fail(lockedIn(lerr, dir))
 			return 1
@@ -915,7 +962,7 @@ func apply(ctx context.Context, v *applyView, pos []string, f applyFlags) int {
 	} else if v.json() {
 		v.plan(p, planFile, dir)
 	}
-	opts := plan.ApplyOptions{Config: sess.cfg, Who: who(s), HeldLock: held, LockWait: f.lockWait}
+	opts := plan.ApplyOptions{Config: sess.cfg, Who: who(s), HeldLock: held, LockWait: f.lockWait, LockHolder: localHolder}
 	switch {
 	case v.json():
 		opts.Events = v.event
@@ -955,9 +1002,17 @@ func lockedIn(err error, dir string) error {
 	var locked *state.LockedError
 	if errors.As(err, &locked) {
 		locked.Dir = dir
-		locked.Status = holderStatus(locked.Holder, hostname(), processRuns)
+		if locked.Status == state.HolderUnchecked {
+			locked.Status = localHolder(locked.Holder)
+		}
 	}
 	return err
+}
+
+// localHolder is what this host can find out about a lock's holder
+// (plan.LockOptions.Holder).
+func localHolder(h state.LockInfo) state.HolderStatus {
+	return holderStatus(h, hostname(), processRuns)
 }
 
 // blankFirst writes a blank line before the first thing written to w.
@@ -1146,18 +1201,26 @@ func readAnswer(ctx context.Context, in io.Reader) (string, error) {
 // given: the directory it was made in, when that is still there and is
 // not the current one (a plan made with 'hearth plan -out p.plan site'
 // is applied with 'hearth apply p.plan'), else the current directory.
-// moved says it is the plan's directory, which apply then names.
-func planDir(p *plan.Plan) (dir string, moved bool) {
+// note, when not empty, is what apply says about it: that it is the
+// plan's directory, or why it is the current one when the plan's is
+// gone.
+func planDir(p *plan.Plan, planFile string) (dir, note string) {
 	if p.Source == nil || p.Source.Dir == "" {
-		return ".", false
+		return ".", ""
 	}
 	if fi, err := os.Stat(p.Source.Dir); err != nil || !fi.IsDir() {
-		return ".", false
+		// A CI job that planned in one checkout and applies in another:
+		// say which configuration is used, and why, rather than fall
+		// back silently. The configuration check still refuses one that
+		// is not the plan's.
+		cwd, _ := filepath.Abs(".")
+		return ".", fmt.Sprintf("Applying %s to the configuration in the current directory, %s: the directory it was made in, %s, no longer exists. Give the directory after the plan file to choose another (hearth apply %s DIR).",
+			planFile, cwd, p.Source.Dir, planFile)
 	}
 	if cwd, err := filepath.Abs("."); err == nil && cwd == p.Source.Dir {
-		return ".", false
+		return ".", ""
 	}
-	return p.Source.Dir, true
+	return p.Source.Dir, fmt.Sprintf("Applying %s to the configuration it was made for, in %s.", planFile, p.Source.Dir)
 }
 
 // missingLocalFiles warns of local platforms whose file does not exist

@@ -120,6 +120,13 @@ func TestApplyLockHolderOnThisHost(t *testing.T) {
 		!strings.Contains(stderr, "remove it with "+unlock+"\n") {
 		t.Fatalf("stale lock: exit %d\n%s", code, stderr)
 	}
+	// -lock-timeout does not wait out a holder known to be gone: it
+	// fails at once, with the same diagnosis.
+	start := time.Now()
+	code, _, stderr = hearthCmd(t, "", false, "apply", "-auto-approve", "-lock-timeout", "1m", dir)
+	if code != 1 || time.Since(start) > 20*time.Second || !strings.Contains(stderr, "the lock is stale") || !strings.Contains(stderr, "remove it with "+unlock+"\n") || strings.Contains(stderr, "waited") {
+		t.Fatalf("stale lock with -lock-timeout: exit %d after %s\n%s", code, time.Since(start), stderr)
+	}
 	// state rm takes the same lock, and says the same.
 	if code, _, stderr := hearthCmd(t, "", false, "state", "rm", "community.c", dir); code != 1 || !strings.Contains(stderr, "the lock is stale") || !strings.Contains(stderr, unlock) {
 		t.Fatalf("state rm on a stale lock: exit %d\n%s", code, stderr)
@@ -134,6 +141,11 @@ func TestApplyLockHolderOnThisHost(t *testing.T) {
 	code, _, stderr = hearthCmd(t, "", false, "apply", "-auto-approve", dir)
 	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("pid %d, still running on this host); wait for it to finish", os.Getpid())) || strings.Contains(stderr, "stale") {
 		t.Fatalf("running holder: exit %d\n%s", code, stderr)
+	}
+	// After a wait the message still says so, and names the directory.
+	code, _, stderr = hearthCmd(t, "", false, "apply", "-auto-approve", "-lock-timeout", "300ms", dir)
+	if code != 1 || !strings.Contains(stderr, "waited 300ms for the lock") || !strings.Contains(stderr, "still running on this host") || !strings.Contains(stderr, unlock) {
+		t.Fatalf("running holder after -lock-timeout: exit %d\n%s", code, stderr)
 	}
 	if code, _, _ := hearthCmd(t, "", false, "force-unlock", "-auto-approve", "dead1234", dir); code != 0 {
 		t.Fatal("force-unlock")

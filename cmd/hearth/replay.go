@@ -439,11 +439,7 @@ func expiredPending(ctx context.Context, store state.Store, cfg *config.Config, 
 func openStoreFor(ctx context.Context, s *stdio, cfg *config.Config, name string) (state.Store, bool) {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
-		if len(cfg.MissingSecrets) > 0 {
-			fmt.Fprintf(s.err, "These sensitive variables have no value, which may be why: %s. Set them with %sNAME or a -var-file, not -var, which the shell history keeps.\n",
-				strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
-		}
+		reportStoreError(s, cfg, name, err)
 		return nil, false
 	}
 	// Actions the command queues (a replay's) are stamped by its clock.
@@ -451,6 +447,17 @@ func openStoreFor(ctx context.Context, s *stdio, cfg *config.Config, name string
 		qc.SetQueueClock(s.clock)
 	}
 	return store, true
+}
+
+// reportStoreError says on s.err why cfg's state did not open for
+// command name, and which sensitive variables have no value, as that
+// may be why.
+func reportStoreError(s *stdio, cfg *config.Config, name string, err error) {
+	fmt.Fprintf(s.err, "hearth %s: %v\n", name, err)
+	if len(cfg.MissingSecrets) > 0 {
+		fmt.Fprintf(s.err, "These sensitive variables have no value, which may be why: %s. Set them with %sNAME or a -var-file, not -var, which the shell history keeps.\n",
+			strings.Join(cfg.MissingSecrets, ", "), config.EnvVarPrefix)
+	}
 }
 
 // openStore opens the state store the configuration names.
@@ -468,6 +475,30 @@ func openStore(ctx context.Context, cfg *config.Config) (state.Store, error) {
 		return postgres.Open(ctx, u, postgres.Options{})
 	}
 	return nil, fmt.Errorf("the %s state backend is not available in this build; use sqlite or postgres", cfg.Settings.State.Backend)
+}
+
+// openStoreReadOnly opens the state the configuration names for a
+// command that only reads it: nothing is created or migrated (see
+// sqlite.OpenReadOnly, postgres.Options.ReadOnly). A PostgreSQL schema
+// that holds no state yet fails with a *noStateError carrying hint, as
+// a missing SQLite file does in missingState.
+func openStoreReadOnly(ctx context.Context, cfg *config.Config, hint string) (state.Store, error) {
+	switch cfg.Settings.State.Backend {
+	case "sqlite":
+		return sqlite.OpenReadOnly(ctx, cfg.Settings.State.Path)
+	case "postgres":
+		u, err := stateURL(cfg)
+		if err != nil {
+			return nil, err
+		}
+		st, err := postgres.Open(ctx, u, postgres.Options{ReadOnly: true})
+		var none *postgres.NoStateError
+		if errors.As(err, &none) {
+			return nil, &noStateError{Path: "PostgreSQL " + none.Where + " (" + none.Why + ")", Hint: hint}
+		}
+		return st, err
+	}
+	return openStore(ctx, cfg)
 }
 
 // stateURL takes the PostgreSQL URL out of its sensitive mark; it is

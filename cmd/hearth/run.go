@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	goruntime "runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -397,7 +398,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			// Most often a daemon started earlier, on another directory.
-			fmt.Fprintf(s.err, "hearth run: %s is in use by another program (another hearth run?): stop it, or give this one another address with -listen, such as -listen 127.0.0.1:7342\n", *listen)
+			fmt.Fprintf(s.err, "hearth run: %s is in use by another program (another hearth run?): stop it, or give this one another address with -listen, such as -listen %s\n", *listen, nextPort(*listen))
 		} else {
 			fmt.Fprintf(s.err, "hearth run: %v\n", err)
 		}
@@ -705,4 +706,16 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// nextPort is listen with the port after its own, the address a second
+// daemon could take: 127.0.0.1:7342 for 127.0.0.1:7341, 0.0.0.0:8081
+// for 0.0.0.0:8080. One that does not parse gets 127.0.0.1:7342.
+func nextPort(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n <= 0 || n >= 65535 {
+		return "127.0.0.1:7342"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1))
 }

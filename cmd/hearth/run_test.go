@@ -207,7 +207,9 @@ func TestRunAddressInUse(t *testing.T) {
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
 	addr := ln.Addr().String()
-	want := "hearth run: " + addr + " is in use by another program (another hearth run?): stop it, or give this one another address with -listen"
+	port := ln.Addr().(*net.TCPAddr).Port
+	// The suggestion is the port after the one given, not a fixed one.
+	want := "hearth run: " + addr + " is in use by another program (another hearth run?): stop it, or give this one another address with -listen, such as -listen " + fmt.Sprintf("127.0.0.1:%d\n", port+1)
 	if c := run(context.Background(), []string{"run", "-listen", addr, quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), want) {
 		t.Errorf("exit %d: %s", c, errb.String())
 	}
@@ -491,5 +493,20 @@ func TestRunEventsOutOfOrder(t *testing.T) {
 	s := &stdio{in: bytes.NewReader(nil), out: io.Discard, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
 	if c := run(context.Background(), []string{"run", "-sort", quickstartCopy(t)}, s); c != 1 || !strings.Contains(errb.String(), "-sort sorts the -events file") {
 		t.Errorf("-sort without -events: %d %s", c, errb.String())
+	}
+}
+
+func TestNextPort(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:7341": "127.0.0.1:7342",
+		"0.0.0.0:8080":   "0.0.0.0:8081",
+		":9000":          ":9001",
+		"[::1]:7341":     "[::1]:7342",
+		"no-port":        "127.0.0.1:7342",
+		"h:65535":        "127.0.0.1:7342",
+	} {
+		if got := nextPort(in); got != want {
+			t.Errorf("nextPort(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

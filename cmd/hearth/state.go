@@ -241,21 +241,35 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 		return 1
 	}
 	// Only import (which adopts an object) makes state; the others
-	// read or edit what is there.
-	if err := missingState(cfg, hintApply); err != nil && verb != "import" {
-		if verb != "list" {
+	// read or edit what is there, and list and show only read it: they
+	// create and migrate nothing.
+	err := missingState(cfg, hintApply)
+	var st state.Store
+	if err == nil && (verb == "list" || verb == "show") {
+		st, err = openStoreReadOnly(ctx, cfg, hintApply)
+		var none *noStateError
+		if err != nil && !errors.As(err, &none) {
+			reportStoreError(s, cfg, cmd, err)
+			return 1
+		}
+	}
+	if err != nil && verb != "import" {
+		var none *noStateError
+		if verb != "list" || !errors.As(err, &none) {
 			fmt.Fprintf(s.err, "hearth %s: %v\n", cmd, err)
 			return 1
 		}
 		if *asJSON {
 			return writeJSON(s, map[string]any{"serial": 0, "resources": []resourceJSON{}, "role_grants": []plan.GrantRecord{}})
 		}
-		fmt.Fprintf(s.out, "State manages no platform resources: there is no state yet at %s; run hearth apply.\n", cfg.Settings.State.Path)
+		fmt.Fprintf(s.out, "State manages no platform resources: there is no state yet at %s; run hearth apply.\n", none.Path)
 		return 0
 	}
-	st, ok := openStoreFor(ctx, s, cfg, "state")
-	if !ok {
-		return 1
+	if st == nil {
+		var ok bool
+		if st, ok = openStoreFor(ctx, s, cfg, cmd); !ok {
+			return 1
+		}
 	}
 	defer st.Close()
 	ps, ok := st.(plan.Store)

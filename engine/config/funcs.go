@@ -44,7 +44,10 @@ var lengthFunc = function.New(&function.Spec{
 
 // hclFunctions are the functions available in HCL expressions (not in
 // rules): go-cty's standard library plus env, file and duration.
-func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]function.Function {
+// read, when set, is told of each file file() reads, by the path as
+// written, with its contents: what the configuration depends on besides
+// its own files (Config.ReadFiles).
+func hclFunctions(dir string, lookupEnv func(string) (string, bool), read func(path string, data []byte)) map[string]function.Function {
 	f := map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
 		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "pow": stdlib.PowFunc, "log": stdlib.LogFunc,
@@ -118,6 +121,9 @@ func hclFunctions(dir string, lookupEnv func(string) (string, bool)) map[string]
 			}
 			if !utf8.Valid(b) {
 				return cty.NilVal, fmt.Errorf("%s is not UTF-8 text", args[0].AsString())
+			}
+			if read != nil {
+				read(args[0].AsString(), b)
 			}
 			return cty.StringVal(string(b)), nil
 		},
@@ -206,7 +212,7 @@ func LocalDateFunc(loc *time.Location) function.Function {
 // HCLFunctionDocs lists the HCL functions with their descriptions, for
 // `hearth explain functions`.
 func HCLFunctionDocs() []FuncDoc {
-	fs := hclFunctions(".", func(string) (string, bool) { return "", false })
+	fs := hclFunctions(".", func(string) (string, bool) { return "", false }, nil)
 	out := make([]FuncDoc, 0, len(fs))
 	for name, fn := range fs {
 		var params []string

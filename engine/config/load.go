@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -148,6 +149,11 @@ type Options struct {
 	// LookupEnv reads environment variables (HEARTH_VAR_*, env()); nil
 	// means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Environ lists the environment, "NAME=value", so that a
+	// HEARTH_VAR_ name close to a declared variable's (another case, a
+	// typo) is warned of, as -var is; nil with LookupEnv nil means
+	// os.Environ, nil with LookupEnv set lists nothing.
+	Environ func() []string
 	// Platforms are the known platform types.
 	Platforms map[string]PlatformSpec
 	// Version is hearth's version, checked against required_version.
@@ -243,6 +249,9 @@ type loader struct {
 func Load(dir string, opts Options) (*Config, Sources, hcl.Diagnostics) {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
+		if opts.Environ == nil {
+			opts.Environ = os.Environ
+		}
 	}
 	l := &loader{
 		opts: opts, dir: dir, files: map[string]*hcl.File{},
@@ -498,7 +507,7 @@ func (l *loader) buildContext() {
 	}
 	l.ctx = &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
-		Functions: hclFunctions(l.dir, l.opts.LookupEnv),
+		Functions: hclFunctions(l.dir, l.opts.LookupEnv, l.recordRead),
 	}
 }
 
@@ -513,6 +522,22 @@ func (l *loader) declare(kind, name string, rng hcl.Range) bool {
 	return true
 }
 
+// recordRead keeps a file file() read, by its path relative to the
+// configuration directory ("rules.md", "docs/rules.md"; an absolute one
+// outside it as written), for the hashes and a plan's Source.
+func (l *loader) recordRead(path string, data []byte) {
+	name := filepath.ToSlash(filepath.Clean(path))
+	if filepath.IsAbs(path) {
+		if rel, err := filepath.Rel(l.dir, path); err == nil && filepath.IsLocal(rel) {
+			name = filepath.ToSlash(rel)
+		}
+	}
+	if l.cfg.ReadFiles == nil {
+		l.cfg.ReadFiles = map[string][]byte{}
+	}
+	l.cfg.ReadFiles[name] = data
+}
+
 func (l *loader) hash() (hash, fingerprint string) {
 	h, f := sha256.New(), sha256.New()
 	both := io.MultiWriter(h, f)
@@ -524,6 +549,12 @@ func (l *loader) hash() (hash, fingerprint string) {
 	for _, n := range names {
 		fmt.Fprintf(both, "%s\x00%d\x00", filepath.Base(n), len(l.cfg.Files[n].Bytes))
 		both.Write(l.cfg.Files[n].Bytes)
+	}
+	// What file() read is configuration too: applying a plan after
+	// rules.md changed must be refused as stale.
+	for _, n := range slices.Sorted(maps.Keys(l.cfg.ReadFiles)) {
+		fmt.Fprintf(both, "file\x00%s\x00%d\x00", n, len(l.cfg.ReadFiles[n]))
+		both.Write(l.cfg.ReadFiles[n])
 	}
 	for _, v := range l.cfg.Variables {
 		writeVariable(h, v)

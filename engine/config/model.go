@@ -23,7 +23,11 @@ type Config struct {
 	// unless Options.BaseDir says otherwise.
 	BaseDir string
 	Files   map[string]*hcl.File
-	Hash    string // hash of the sources and variable values
+	// ReadFiles are the files file() read, by their path relative to
+	// Dir, with what they held: part of Hash and Fingerprint, and of a
+	// plan's record of its configuration.
+	ReadFiles map[string][]byte
+	Hash      string // hash of the sources, the files they read, and variable values
 	// Fingerprint is Hash without the sensitive variables' values: what
 	// the daemon shows (status, metrics, logs) to say which configuration
 	// it runs, which must not let anyone test a guess at a secret.

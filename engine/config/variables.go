@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +30,7 @@ type rawValue struct {
 	where string
 	// from is where, shorter, for Variable.From.
 	from string
+	env  bool // from a HEARTH_VAR_ environment variable
 }
 
 func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
@@ -121,7 +123,16 @@ func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
 		if p.broken {
 			continue
 		}
-		if r, ok := raw[v.Name]; ok {
+		r, ok := raw[v.Name]
+		// A required variable the environment sets to "" is taken as
+		// unset, and said so: CI sets undefined secrets to "", and the
+		// empty value would fail far from its cause (a state url, a
+		// token the platform refuses).
+		emptyEnv := ok && r.env && r.text == "" && p.def == nil
+		if emptyEnv {
+			ok = false
+		}
+		if ok {
 			var diags hcl.Diagnostics
 			val, diags = r.value(v.Type)
 			if diags.HasErrors() {
@@ -152,11 +163,25 @@ func (l *loader) loadVariables(blocks []*hcl.Block, needed map[string]bool) {
 			// token: an empty stand-in, which no validation checks.
 			v.Value = cty.StringVal("").Mark(Sensitive)
 			values[v.Name] = v.Value
-			l.cfg.MissingSecrets = append(l.cfg.MissingSecrets, v.Name)
+			missing := v.Name
+			if emptyEnv {
+				missing += " (" + EnvVarPrefix + v.Name + " is set but empty)"
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Empty value for required variable",
+					Detail: emptyEnvDetail(v), Subject: v.DeclRange.Ptr()})
+			}
+			l.cfg.MissingSecrets = append(l.cfg.MissingSecrets, missing)
 			continue
 		} else if l.opts.ValuesOptional && !needed[v.Name] {
 			// Left unknown, as a variable whose value failed: what reads
-			// it is left unset, quietly.
+			// it is left unset, quietly, but for an empty value the
+			// environment gives, which the commands that need it refuse.
+			if emptyEnv {
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Empty value for required variable",
+					Detail: emptyEnvDetail(v), Subject: v.DeclRange.Ptr()})
+			}
+			continue
+		} else if emptyEnv {
+			l.errorf(&v.DeclRange, "Empty value for required variable", "%s", emptyEnvDetail(v))
 			continue
 		} else {
 			l.errorf(&v.DeclRange, "No value for required variable", "%s", noValueDetail(v))
@@ -214,7 +239,7 @@ func (l *loader) checkValidations(v *Variable, blocks []*hcl.Block) {
 	spec := Root.block("variable").block("validation")
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{v.Name: v.Value})},
-		Functions: hclFunctions(l.dir, l.opts.LookupEnv),
+		Functions: hclFunctions(l.dir, l.opts.LookupEnv, l.recordRead),
 	}
 	for _, b := range blocks {
 		content, diags := l.content(b.Body, spec)
@@ -269,9 +294,10 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 	sort.Strings(names)
 	for _, n := range names {
 		if s, ok := l.opts.LookupEnv(EnvVarPrefix + n); ok {
-			out[n] = rawValue{text: s, where: "environment variable " + EnvVarPrefix + n, from: EnvVarPrefix + n}
+			out[n] = rawValue{text: s, where: "environment variable " + EnvVarPrefix + n, from: EnvVarPrefix + n, env: true}
 		}
 	}
+	l.envTypos(decls, names)
 	for _, path := range l.opts.VarFiles {
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -317,6 +343,47 @@ func (l *loader) rawVariableValues(decls map[string]*Variable) map[string]rawVal
 		out[p.Name] = rawValue{expr: p.Expr, where: p.Where, from: p.Where}
 	}
 	return out
+}
+
+// envTypos warns of HEARTH_VAR_ environment variables that declare no
+// variable but are close to one that does (HEARTH_VAR_Database_URL,
+// HEARTH_VAR_databse_url): the value meant for it is not used. Others
+// are left alone: one environment may serve several configurations.
+func (l *loader) envTypos(decls map[string]*Variable, names []string) {
+	if l.opts.Environ == nil {
+		return
+	}
+	var seen []string
+	for _, kv := range l.opts.Environ() {
+		key, _, _ := strings.Cut(kv, "=")
+		name, ok := strings.CutPrefix(key, EnvVarPrefix)
+		if !ok || name == "" || decls[name] != nil || slices.Contains(seen, name) {
+			continue
+		}
+		seen = append(seen, name)
+		near := ""
+		for _, n := range names {
+			if strings.EqualFold(n, name) {
+				near = n
+			}
+		}
+		if near == "" {
+			near = rules.Closest(name, names)
+		}
+		if near == "" {
+			continue
+		}
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
+			Detail: fmt.Sprintf("The environment variable %s%s sets %q, but no variable block declares it, so its value is not used. Did you mean %s%s? Variable names are case-sensitive.",
+				EnvVarPrefix, name, name, EnvVarPrefix, near)})
+	}
+}
+
+// emptyEnvDetail says why a variable with no default that the
+// environment sets to "" gets no value.
+func emptyEnvDetail(v *Variable) string {
+	return fmt.Sprintf("%s%s is set but empty, and the variable %q has no default, so it is taken as unset. CI systems give a secret or variable that is not defined the empty string (GitHub Actions: ${{ secrets.NAME }}): define it where the job runs, or unset %s%s. A variable that may be empty needs default = \"\".",
+		EnvVarPrefix, v.Name, v.Name, EnvVarPrefix, v.Name)
 }
 
 // value reads a raw value: strings stay strings for string variables;
@@ -432,7 +499,9 @@ func (l *loader) loadLocals(blocks []*hcl.Block) {
 	}
 	l.ctx.Variables["local"] = cty.ObjectVal(values)
 	l.cfg.Locals = values
-	l.cfg.Functions = l.ctx.Functions
+	// Without the loader's record of files read: the daemon renders
+	// with these, concurrently, long after the hashes were made.
+	l.cfg.Functions = hclFunctions(l.dir, l.opts.LookupEnv, nil)
 }
 
 // explainEval rewrites hcl's "This object does not have an attribute"

@@ -53,6 +53,8 @@ type ApplyOptions struct {
 	// LockWait.
 	HeldLock string
 	LockWait time.Duration
+	// LockHolder is LockOptions.Holder for the lock Apply takes.
+	LockHolder func(state.LockInfo) state.HolderStatus
 }
 
 // ApplyPhase is where a change is when an ApplyEvent reports it.
@@ -170,7 +172,7 @@ func Apply(ctx context.Context, p *Plan, st Store, conns Conns, opts ApplyOption
 		now = time.Now
 	}
 	if opts.HeldLock == "" {
-		id, err := Lock(ctx, st, LockOptions{Who: opts.Who, Wait: opts.LockWait, Now: now, Sleep: opts.Sleep})
+		id, err := Lock(ctx, st, LockOptions{Who: opts.Who, Wait: opts.LockWait, Now: now, Sleep: opts.Sleep, Holder: opts.LockHolder})
 		if err != nil {
 			return res, err
 		}
@@ -605,6 +607,17 @@ func (a *applier) create(ctx context.Context, c Change) (state.Resource, error) 
 		attrs["channel"] = ch.ID
 	}
 	resp, err := a.apply(ctx, c.Platform, req)
+	if err != nil && resp.Object.ID == "" && c.Kind == platform.KindCommunity && errors.Is(err, platform.ErrConflict) {
+		// The community is there already: most often made by the
+		// hearth whose state this is not.
+		id := "ID"
+		for _, o := range liveCommunities(ctx, a.conns, c.Platform) {
+			if o.Attrs["name"] == c.After["name"] {
+				id = o.ID
+			}
+		}
+		return state.Resource{}, fmt.Errorf("%w; if hearth made it, this is not the state it applied with (check the state's path or database; a CI job needs the state kept between runs); if it was made by hand, adopt it with an import block (to = %s, id = %q)", err, c.Address, id)
+	}
 	if err != nil && resp.Object.ID == "" {
 		return state.Resource{}, conflictHint(c, err)
 	}

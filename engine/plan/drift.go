@@ -79,6 +79,11 @@ func drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Pla
 	p.Summary.Destroy += len(roles)
 	p.Warnings = append(p.Warnings, warnings...)
 	p.Unmanaged = unmanaged(cfg, resources, live)
+	if len(resources) == 0 {
+		if p.Unadopted = unadopted(ctx, cfg, desired, resources, conns); len(p.Unadopted) > 0 {
+			p.Warnings = append(p.Warnings, StateMissingWarning(p.Unadopted))
+		}
+	}
 	return p, nil
 }
 

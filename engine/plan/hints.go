@@ -11,11 +11,14 @@ import (
 // a better one. Added in 1.6.
 type Hint struct {
 	// Kind is what the hint is about: "moved", a destroy and a create
-	// that look like a renamed block.
+	// that look like a renamed block; "import", a community create whose
+	// name a live community that state does not hold has (Unadopted).
 	Kind string `json:"kind"`
-	// From and To are the addresses a moved block would name.
+	// From and To are the addresses a moved block would name; To and ID
+	// those of an import block.
 	From    string `json:"from,omitempty"`
 	To      string `json:"to,omitempty"`
+	ID      string `json:"id,omitempty"`
 	Message string `json:"message"`
 }
 

@@ -21,10 +21,17 @@ type LockOptions struct {
 	Now func() time.Time
 	// Sleep waits between tries; nil waits on a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Holder, when set, finds out about the process holding the lock
+	// (the command can look at its host's processes; the store cannot).
+	// Its answer goes into the *state.LockedError, and a holder known
+	// to be gone ends the wait at once: a lock left by a killed command
+	// is never released by waiting.
+	Holder func(state.LockInfo) state.HolderStatus
 }
 
 // Lock takes the apply lock and returns its id, trying again while
-// another holder has it and opt.Wait has not passed. The error after a
+// another holder has it and opt.Wait has not passed (but not for a
+// holder opt.Holder finds gone). The error after a
 // wait is still a *state.LockedError naming the holder, so the caller
 // can tell the user whom they waited for.
 func Lock(ctx context.Context, st Store, opt LockOptions) (string, error) {
@@ -44,10 +51,18 @@ func Lock(ctx context.Context, st Store, opt LockOptions) (string, error) {
 			return info.ID, nil
 		}
 		var locked *state.LockedError
+		isLocked := errors.As(err, &locked)
+		if isLocked && opt.Holder != nil && locked.Status == state.HolderUnchecked {
+			// Before any wrapping below, which formats the message.
+			locked.Status = opt.Holder(locked.Holder)
+		}
 		left := deadline.Sub(now())
-		if !errors.As(err, &locked) || left <= 0 {
+		if isLocked && locked.Status == state.HolderGone {
+			return "", err
+		}
+		if !isLocked || left <= 0 {
 			if locked != nil && opt.Wait > 0 {
-				return "", fmt.Errorf("waited %s for the lock: %w", opt.Wait, err)
+				return "", &waitedError{wait: opt.Wait, err: err}
 			}
 			return "", err
 		}
@@ -57,3 +72,17 @@ func Lock(ctx context.Context, st Store, opt LockOptions) (string, error) {
 		delay = min(delay*2, 2*time.Second)
 	}
 }
+
+// waitedError is a lock still held after -lock-timeout. Its message is
+// made when printed, not here: the command adds to the *state.LockedError
+// it wraps (its directory, for the force-unlock it suggests) afterwards.
+type waitedError struct {
+	wait time.Duration
+	err  error
+}
+
+func (e *waitedError) Error() string {
+	return fmt.Sprintf("waited %s for the lock: %v", e.wait, e.err)
+}
+
+func (e *waitedError) Unwrap() error { return e.err }

@@ -57,3 +57,48 @@ func TestLockWaitsForTheHolder(t *testing.T) {
 		t.Fatalf("no wait: err %v after %d waits", err, len(waits))
 	}
 }
+
+// A holder known to be gone (a killed apply on this host) is not waited
+// for: the lock would never be released. The error says so, whatever
+// the wait, and keeps what the command adds to it afterwards.
+func TestLockDoesNotWaitForAGoneHolder(t *testing.T) {
+	ctx := context.Background()
+	st := state.NewMemory()
+	if err := st.Lock(ctx, state.LockInfo{ID: "dead", Who: "ann@here", PID: 4242}); err != nil {
+		t.Fatal(err)
+	}
+	waits := 0
+	asked := 0
+	opt := plan.LockOptions{Who: "bob@here", Wait: time.Hour,
+		Sleep: func(context.Context, time.Duration) error { waits++; return nil },
+		Holder: func(h state.LockInfo) state.HolderStatus {
+			asked++
+			if h.PID != 4242 {
+				t.Errorf("asked about pid %d", h.PID)
+			}
+			return state.HolderGone
+		}}
+	_, err := plan.Lock(ctx, st, opt)
+	var locked *state.LockedError
+	if !errors.As(err, &locked) || locked.Status != state.HolderGone || waits != 0 || asked != 1 {
+		t.Fatalf("err %v, status %v, after %d waits and %d questions", err, locked, waits, asked)
+	}
+	if !strings.Contains(err.Error(), "the lock is stale") || strings.Contains(err.Error(), "waited") {
+		t.Errorf("message: %v", err)
+	}
+	// A running holder is waited for, and after the wait the message
+	// still says what was found and names the directory set after.
+	opt.Wait = time.Second
+	opt.Holder = func(state.LockInfo) state.HolderStatus { return state.HolderRunning }
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	opt.Now = func() time.Time { return clock }
+	opt.Sleep = func(_ context.Context, d time.Duration) error { waits++; clock = clock.Add(d); return nil }
+	_, err = plan.Lock(ctx, st, opt)
+	if !errors.As(err, &locked) || waits == 0 {
+		t.Fatalf("running holder: err %v after %d waits", err, waits)
+	}
+	locked.Dir = "my site"
+	if msg := err.Error(); !strings.Contains(msg, "waited 1s") || !strings.Contains(msg, "still running on this host") || !strings.Contains(msg, "hearth force-unlock dead 'my site'") {
+		t.Errorf("message after the wait: %v", msg)
+	}
+}

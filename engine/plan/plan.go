@@ -170,6 +170,11 @@ type Plan struct {
 	// for a destroy and a create that look like a renamed block. Added
 	// in 1.6.
 	Hints []Hint `json:"hints,omitempty"`
+	// Unadopted are, in a drift report on a state that holds nothing,
+	// the configured communities that are on their platforms
+	// (StateMissingWarning): drift checked nothing. Not in the file:
+	// its warning says it.
+	Unadopted []Unadopted `json:"-"`
 	// MemberImpact is how the rules would move stored members, when the
 	// plan was asked to compute it.
 	MemberImpact *Impact `json:"member_impact,omitempty"`
@@ -362,7 +367,7 @@ func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, op
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
 	}
 	p.count()
-	p.Hints = renameHints(p.Changes)
+	p.Hints = append(renameHints(p.Changes), unadoptedHints(unadopted(ctx, cfg, desired, resources, conns), p.Changes)...)
 	return p, guard(p, resources, held, opts, emptied)
 }
 

@@ -422,6 +422,11 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 		fmt.Fprintf(&b, "%s %s\n\n", paint(yellow, "Warning:"), w)
 	}
 	if !p.HasChanges() {
+		if len(p.Unadopted) > 0 {
+			b.WriteString("Nothing checked: state holds nothing hearth applied to compare the platforms with (see the warning above).\n")
+			_, err := io.WriteString(w, b.String())
+			return err
+		}
 		if len(p.Unmanaged) == 0 {
 			b.WriteString("No drift: the platforms are as hearth left them.\n")
 		} else {
@@ -489,11 +494,11 @@ func (p *Plan) writeUnmanaged(b *strings.Builder, paint func(c, s string) string
 		}
 		fmt.Fprintf(b, "    %s\n", strings.ReplaceAll(u.Import, "\n", "\n    "))
 	}
-	what := "objects are"
+	what := "objects are not managed by hearth; they are"
 	if len(p.Unmanaged) == 1 {
-		what = "object is"
+		what = "object is not managed by hearth; it is"
 	}
-	fmt.Fprintf(b, "\n%s %d %s not managed by hearth; they are not drift.\n", paint(bold, "Unmanaged:"), len(p.Unmanaged), what)
+	fmt.Fprintf(b, "\n%s %d %s not drift.\n", paint(bold, "Unmanaged:"), len(p.Unmanaged), what)
 }
 
 // changeJSON is Change as written: before and after with their JSON

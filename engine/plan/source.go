@@ -37,6 +37,12 @@ func SourceOf(cfg *config.Config) *Source {
 		sum := sha256.Sum256(f.Bytes)
 		src.Files[filepath.Base(name)] = hex.EncodeToString(sum[:])
 	}
+	// The files file() read, by their path from the directory, so a
+	// stale plan names "rules.md changed".
+	for name, data := range cfg.ReadFiles {
+		sum := sha256.Sum256(data)
+		src.Files[name] = hex.EncodeToString(sum[:])
+	}
 	for _, c := range cfg.Communities {
 		src.Communities = append(src.Communities, "community."+c.Name)
 	}

@@ -66,6 +66,10 @@ const (
 	// HolderElsewhere: the holder ran on another host, which this one
 	// cannot look at.
 	HolderElsewhere
+	// HolderSession: the lock is a database session's (PostgreSQL's
+	// advisory lock), which the store found alive: such a lock ends
+	// with its session, so it is never stale.
+	HolderSession
 )
 
 // LockedError is returned by Lock when someone else holds the lock.
@@ -78,6 +82,9 @@ type LockedError struct {
 	// Status is what the command found out about the holder's process
 	// (set by the command: the store cannot look at processes).
 	Status HolderStatus
+	// Session is, with HolderSession, the database session's process id
+	// (pg_backend_pid), 0 when not recorded.
+	Session int
 }
 
 // Unlock is the force-unlock command that removes this lock, as typed
@@ -95,6 +102,13 @@ func (e *LockedError) Error() string {
 	h := e.Holder
 	since := fmt.Sprintf("the state is locked by %s since %s (lock id %s", h.Who, h.When.UTC().Format(time.RFC3339), h.ID)
 	switch {
+	case e.Status == HolderSession:
+		session := "its database session"
+		if e.Session > 0 {
+			session = fmt.Sprintf("its database session (backend pid %d)", e.Session)
+		}
+		return fmt.Sprintf("%s), and %s is alive: a PostgreSQL lock ends with its session, so it is never left behind; wait for that apply to finish (-lock-timeout waits), or, if it hangs, stop it or run %s, which ends the session",
+			since, session, e.Unlock())
 	case e.Status == HolderGone:
 		return fmt.Sprintf("%s), but its process (pid %d) is no longer running on this host: the lock is stale, left by a command that was killed; remove it with %s",
 			since, h.PID, e.Unlock())

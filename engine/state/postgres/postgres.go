@@ -24,6 +24,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -202,6 +203,13 @@ var migrations = []string{
 // sizesMigration is the migration after which anchorSizes has run.
 const sizesMigration = 12
 
+// readableFrom is the oldest schema version a read-only store reads:
+// every table and column the reads of this hearth use exist from it on
+// (11: the outbox's queued_at, which outbox list reads). A migration
+// only writers need (an index, a column only written) leaves it; one
+// adding what a read uses raises it to its own number.
+const readableFrom = 11
+
 // ErrConflict fails a commit when another replica changed a member this
 // batch read, or applied one of its events first. Nothing of the batch is
 // kept; applying the same events again is safe.
@@ -220,7 +228,27 @@ type Options struct {
 	// MaxConns bounds the connection pool (default 8).
 	MaxConns int32
 	Log      *slog.Logger
+	// ReadOnly opens for a command that only reads (plan, drift, state
+	// list): it creates no schema, migrates nothing, and its sessions
+	// are read-only (default_transaction_read_only), so a role that may
+	// only SELECT can use it. A schema that does not exist or holds no
+	// hearth tables fails with a *NoStateError, one older than this
+	// hearth reads with a *state.OldSchemaError.
+	ReadOnly bool
 }
+
+// NoStateError is a read-only open of a schema without hearth's tables.
+// It wraps state.ErrNoState.
+type NoStateError struct {
+	Where string // host/database
+	Why   string // which schema, and what it lacks
+}
+
+func (e *NoStateError) Error() string {
+	return fmt.Sprintf("no hearth state in PostgreSQL %s yet: %s", e.Where, e.Why)
+}
+
+func (e *NoStateError) Unwrap() error { return state.ErrNoState }
 
 // Store is a PostgreSQL-backed state.Store.
 type Store struct {
@@ -285,16 +313,31 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 	if opt.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = opt.Schema
 	}
+	if opt.ReadOnly {
+		// The server refuses any write, whatever a code path tries.
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	where := fmt.Sprintf("%s/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Database)
 	s := &Store{lease: opt.Lease, log: opt.Log, where: where, locks: map[string]*pgxpool.Conn{},
 		shard: rand.Int32N(tallyShards), health: &health{stop: make(chan struct{})}}
 	cfg.ConnConfig.Tracer = healthTracer{s}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+		return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
 	}
 	s.pool = pool
-	if opt.Schema != "" {
+	if opt.ReadOnly {
+		if err := s.checkReadable(ctx); err != nil {
+			pool.Close()
+			// Both name the database already.
+			var none *NoStateError
+			var old *state.OldSchemaError
+			if errors.As(err, &none) || errors.As(err, &old) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
+		}
+	} else if opt.Schema != "" {
 		// Replicas starting together may race to create it; losing that
 		// race is fine.
 		var pgErr *pgconn.PgError
@@ -303,17 +346,55 @@ func Open(ctx context.Context, connString string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("PostgreSQL %s: creating schema %s: %w", where, opt.Schema, err)
 		}
 	}
-	if err := s.migrate(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+	if !opt.ReadOnly {
+		if err := s.migrate(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
+		}
 	}
 	if _, err := s.IDHorizon(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("PostgreSQL %s: %w", where, err)
+		return nil, fmt.Errorf("PostgreSQL %s: %w", where, tidyConnectError(err))
 	}
 	s.health.armed.Store(true)
 	return s, nil
 }
+
+// tidyConnectError keeps one of each line of a connection error: pgx
+// tries each address once with TLS and once without (sslmode=prefer,
+// the default), and lists every try, so a refused connection or an
+// unknown role read twice, word for word.
+func tidyConnectError(err error) error {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	lines := strings.Split(err.Error(), "\n")
+	var kept []string
+	for _, l := range lines {
+		if !slices.Contains(kept, l) {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) == len(lines) {
+		return err
+	}
+	msg := strings.Join(kept, "\n")
+	if len(kept) == 2 {
+		// "failed to connect to ...:" and one reason: one line.
+		msg = kept[0] + " " + strings.TrimSpace(kept[1])
+	}
+	return &tidiedError{msg: msg, err: err}
+}
+
+// tidiedError is an error with a shorter message of the same content.
+type tidiedError struct {
+	msg string
+	err error
+}
+
+func (e *tidiedError) Error() string { return e.msg }
+func (e *tidiedError) Unwrap() error { return e.err }
 
 // Where names the server and database, without credentials.
 func (s *Store) Where() string { return s.where }
@@ -342,6 +423,35 @@ func Redact(connString string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// checkReadable is migrate for a read-only store: it looks at the schema
+// and changes nothing.
+func (s *Store) checkReadable(ctx context.Context) error {
+	var schema *string
+	var path string
+	if err := s.pool.QueryRow(ctx, `SELECT current_schema(), current_setting('search_path')`).Scan(&schema, &path); err != nil {
+		return err
+	}
+	if schema == nil {
+		return &NoStateError{Where: s.where, Why: fmt.Sprintf("no schema of the search_path (%s) exists", path)}
+	}
+	var table *string
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass(quote_ident(current_schema()) || '.schema_version')::text`).Scan(&table); err != nil {
+		return err
+	}
+	if table == nil {
+		return &NoStateError{Where: s.where, Why: fmt.Sprintf("the schema %s holds no hearth tables", *schema)}
+	}
+	var v int
+	err := s.pool.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &NoStateError{Where: s.where, Why: fmt.Sprintf("the schema %s holds no hearth tables yet", *schema)}
+	}
+	if err != nil {
+		return err
+	}
+	return state.CheckReadable(fmt.Sprintf("PostgreSQL %s (schema %s)", s.where, *schema), v, readableFrom, len(migrations))
 }
 
 // migrate runs the missing migrations in one transaction under an

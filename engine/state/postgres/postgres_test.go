@@ -406,6 +406,11 @@ func TestLockAcrossProcesses(t *testing.T) {
 	if err := b.Lock(ctx, state.LockInfo{ID: "l2", Who: "bob"}); !errors.As(err, &le) || le.Holder.ID != "l1" {
 		t.Fatalf("lock held elsewhere: %v", err)
 	}
+	// A held advisory lock is a live session's: the message says so,
+	// not that the holder may be gone.
+	if le.Status != state.HolderSession || le.Session <= 0 || !strings.Contains(le.Error(), "is alive: a PostgreSQL lock ends with its session") || strings.Contains(le.Error(), "no longer running") {
+		t.Errorf("lock held by a live session: status %v, session %d: %v", le.Status, le.Session, le)
+	}
 	a.Close() // the session ends: the lock goes with it
 	if err := b.Lock(ctx, state.LockInfo{ID: "l2", Who: "bob"}); err != nil {
 		t.Fatalf("lock after the holder's session ended: %v", err)

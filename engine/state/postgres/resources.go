@@ -120,14 +120,18 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) error {
 		conn.Release()
 		h := state.LockInfo{ID: "(unknown)", Who: "another process"}
 		var at int64
-		err := s.pool.QueryRow(ctx, `SELECT holder, who, at FROM locks WHERE name = $1`, applyLock).Scan(&h.ID, &h.Who, &at)
+		var session int32
+		err := s.pool.QueryRow(ctx, `SELECT holder, who, at, pid FROM locks WHERE name = $1`, applyLock).Scan(&h.ID, &h.Who, &at, &session)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		if err == nil {
 			h.When = time.Unix(0, at).UTC()
 		}
-		return &state.LockedError{Holder: h}
+		// The advisory lock was refused: a live session holds it. Its
+		// pid is the server's backend, not a process on the holder's
+		// host, so it is not one to look for there.
+		return &state.LockedError{Holder: h, Status: state.HolderSession, Session: int(session)}
 	}
 	// Whoever held the row before lost the advisory lock with its
 	// session: the row is stale.

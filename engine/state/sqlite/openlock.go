@@ -90,3 +90,15 @@ func holdExclusive(ctx context.Context, db string, wait time.Duration) (*os.File
 	}
 	return f, nil
 }
+
+// holdOpenExisting is holdOpen for a read-only store, which creates no
+// file: without an open lock file (a state from before it was kept, or
+// a copy) it holds none, nil. A restore creates the file, so a store
+// opening after that waits; one opened before may fail a read while the
+// files are swapped, and writes nothing to tear.
+func holdOpenExisting(ctx context.Context, db string) (*os.File, error) {
+	if _, err := os.Stat(openLockPath(db)); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return holdOpen(ctx, db)
+}

@@ -185,6 +185,14 @@ var migrations = []string{
 // sizesMigration is the migration after which anchorSizes has run.
 const sizesMigration = 17
 
+// readableFrom is the oldest schema version a read-only store reads:
+// every table and column the reads of this hearth use exist from it on
+// (15: the outbox's queued_at, which outbox list reads; 16 adds the lock
+// holder's pid, which only apply and force-unlock read). A migration
+// only writers need leaves it; one adding what a read uses raises it to
+// its own number.
+const readableFrom = 15
+
 // pinnedDoc is a community's newest document among the batches not yet
 // written, and how many of them hold one.
 type pinnedDoc struct {
@@ -352,6 +360,46 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens the existing state at path for a command that only
+// reads it (plan, drift, state list, member show): it creates no file,
+// migrates nothing, folds no journal and refuses every write
+// (query_only). A schema older than this hearth reads fails with a
+// *state.OldSchemaError, naming the version to migrate with. Batches a
+// killed daemon left in the journal are not read: the next hearth run,
+// apply or replay folds them in, as it would for a reader meeting a
+// daemon that has them.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("state file: %w", err)
+	}
+	held, err := holdOpenExisting(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(busyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		s, err := open(ctx, path, true)
+		if err == nil {
+			s.openLock = held
+			return s, nil
+		}
+		if !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			if held != nil {
+				held.Close()
+			}
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			if held != nil {
+				held.Close()
+			}
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
 // openUnder opens the state at path for a caller that holds its open
 // lock already: Open, or a Restore opening what it placed.
 func openUnder(ctx context.Context, path string) (*Store, error) {
@@ -370,7 +418,7 @@ func openUnder(ctx context.Context, path string) (*Store, error) {
 	// busy timeout would have waited.
 	deadline := time.Now().Add(busyTimeout)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		s, err := open(ctx, path)
+		s, err := open(ctx, path, false)
 		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
 			return s, err
 		}
@@ -390,7 +438,7 @@ func isBusy(err error) bool {
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
-func open(ctx context.Context, path string) (*Store, error) {
+func open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	// Write transactions take the lock when they begin (_txlock=immediate),
 	// so two writers queue on busy_timeout instead of failing on upgrade;
 	// WAL lets readers go on while one writes. busy_timeout comes first:
@@ -401,6 +449,18 @@ func open(ctx context.Context, path string) (*Store, error) {
 	// deleted rows do not linger there, and an erasure's scrub finds
 	// fewer pages to write.
 	dsn := "file:" + uriPath(path) + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)&_pragma=secure_delete(FAST)&_txlock=immediate"
+	if readOnly {
+		// query_only refuses every statement that writes. mode=rw, not
+		// ro: a read-write connection that is the last to close removes
+		// the -wal and -shm files opening made, as a writer does (the
+		// log is empty: nothing is checkpointed, unless a killed writer
+		// left it frames, the same state any next open folds in), where
+		// a read-only one
+		// would leave them. rw never creates the file. The file is in WAL
+		// mode already (its writers set it, and it stays); BEGIN
+		// IMMEDIATE would ask for the write lock.
+		dsn = "file:" + uriPath(path) + fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=query_only(1)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=temp_store(memory)"
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -412,12 +472,23 @@ func open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{db: db, path: path, cache: memberCache{limit: 50000},
 		pendingIDs: map[string]int{}, pinned: map[string]*state.Member{}, pins: map[string]int{},
 		pinDoc: map[string][]byte{}, pinComm: map[string]pinnedDoc{}}
-	if err := s.migrate(ctx); err != nil {
+	if readOnly {
+		if err := s.checkReadable(ctx); err != nil {
+			db.Close()
+			var old *state.OldSchemaError
+			if errors.As(err, &old) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	} else if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s.foldCond = sync.NewCond(&s.mu)
-	if err := s.openJournal(ctx); err != nil {
+	if readOnly {
+		// No journal: folding it writes, and the store writes nothing.
+	} else if err := s.openJournal(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -553,6 +624,16 @@ func (s *Store) loadSeen(ctx context.Context) error {
 	s.seen = b
 	s.mu.Unlock()
 	return nil
+}
+
+// checkReadable is migrate for a read-only store: it reads the version
+// and changes nothing.
+func (s *Store) checkReadable(ctx context.Context) error {
+	var v int
+	if err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
+		return fmt.Errorf("not a hearth state (no schema version): %w", err)
+	}
+	return state.CheckReadable(s.path, v, readableFrom, len(migrations))
 }
 
 func (s *Store) migrate(ctx context.Context) error {
