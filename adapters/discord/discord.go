@@ -73,6 +73,10 @@ const DefaultAPIURL = "https://discord.com/api/v10"
 // Spec describes the settings of a discord platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{
+			Mute: config.DurationLimit{Max: maxTimeout, Why: "Discord timeouts last at most 28 days; for longer, ban (a Discord ban has no end date: it lasts until lifted on Discord)"},
+			Ban:  config.DurationLimit{Endless: "Discord bans have no end date, and hearth does not lift them: ban without a duration (it lasts until lifted on Discord), or mute (a timeout) for up to 28 days"},
+		},
 		Type:        Type,
 		Permissions: permissionNamesSorted(),
 		Doc:         "A Discord bot: manages a server's categories, channels, roles and member roles, pins house rules, sends messages and DMs, times out, kicks and bans, and reads members' messages and joins (and slash-command interactions when interactions_listen is set). Adopt the server with an import block: bots cannot create servers.",

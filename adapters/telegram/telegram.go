@@ -72,6 +72,10 @@ const DefaultAPIURL = "https://api.telegram.org"
 // Spec describes the settings of a telegram platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{
+			Mute: config.DurationLimit{Min: minUntil, Max: maxUntil, Why: "Telegram restrictions last from 30 seconds to 366 days; for longer, ban without a duration (it lasts until lifted)"},
+			Ban:  config.DurationLimit{Min: minUntil, Max: maxUntil, Why: "Telegram bans with an end last from 30 seconds to 366 days; for longer, ban without a duration (it lasts until lifted)"},
+		},
 		Type:        Type,
 		Permissions: slices.Clone(rightNames),
 		Doc:         "A Telegram bot that is an administrator of your groups: keeps their title, description and pinned house rules, gives administrator rights, sends messages and DMs, mutes, kicks and bans, and reads messages, joins, leaves and reactions through getUpdates or a webhook. Adopt each group with an import block: bots cannot create groups.",
