@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/governance"
+	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
@@ -33,10 +34,13 @@ type govern struct {
 	noStore   bool // the store keeps no community documents (warned once)
 	lastCheck time.Time
 	alertEval time.Duration // how often CheckAlerts looks with no event
+	// noPost holds back repeats of the warning for removals an event
+	// without post_id left undone, per rule.
+	noPost *lograte.Limiter
 }
 
 func newGovern(cfg *config.Config) govern {
-	g := govern{sets: map[string]*governance.Set{}, alerts: map[string][]*config.Alert{}, alertEval: time.Minute}
+	g := govern{sets: map[string]*governance.Set{}, alerts: map[string][]*config.Alert{}, alertEval: time.Minute, noPost: lograte.New(time.Minute)}
 	for _, c := range cfg.Communities {
 		if len(c.Moderation) > 0 {
 			g.sets[c.Name] = governance.Compile(c)
@@ -352,12 +356,36 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 		queue("send.dm", state.Action{Text: text, Locale: locale})
 	}
 	post, _ := ev.Attrs["post_id"].(string)
-	if d.Delete && post != "" {
+	switch {
+	case d.Delete && post != "":
 		queue("moderation.delete", state.Action{Message: post})
+	case d.Delete:
+		r.noPostID(w, m, ev, rule)
 	}
 	switch d.Action {
 	case "mute", "kick", "ban":
 		queue("moderation."+d.Action, state.Action{Duration: d.Duration})
+	}
+}
+
+// NoPostID is why a decision that removes the message deleted nothing:
+// the event did not say which message it was.
+const NoPostID = "no post_id on the event: nothing to delete"
+
+// noPostID records a removal that could not be queued, an event without
+// post_id, as a skipped moderation.delete, so simulate counts it and
+// the member's history says why the message stayed; and logs it, once a
+// minute per rule at most, since a feed that never sends post_id makes
+// every such event a line.
+func (r *Runtime) noPostID(w *work, m *state.Member, ev *events.Event, rule string) {
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "moderation.delete", Change: "skip",
+		At: ev.At, Rule: rule, Event: ev.ID, Detail: NoPostID})
+	if ok, held := r.gov.noPost.Allow(rule, time.Now()); ok {
+		args := []any{"rule", rule, "event", ev.ID, "type", ev.Type}
+		if held > 0 {
+			args = append(args, "held_back", held)
+		}
+		r.log.Warn("moderation removed no message: "+NoPostID, args...)
 	}
 }
 
