@@ -116,29 +116,30 @@ func snapshot(m *state.Member) before {
 }
 
 // governEvent moderates a message and counts the event in its
-// community's figures, then checks the community's alerts.
-func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was before, activity bool) error {
+// community's figures, then checks the community's alerts. removed
+// says a moderation decision removes the message: incentives and
+// campaigns then do not hear it (a removed message earns nothing).
+func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was before, activity bool) (removed bool, err error) {
 	if !r.gov.track && len(r.gov.sets) == 0 {
-		return nil // nothing to moderate or count: no cost per event
+		return false, nil // nothing to moderate or count: no cost per event
 	}
 	c := r.communityOf(ev)
 	if c == nil {
-		return nil
+		return false, nil
 	}
 	flagged := false
 	if set := r.gov.sets[c.Name]; set != nil {
-		var err error
-		if flagged, err = r.moderate(w, m, ev, c, set); err != nil {
-			return err
+		if flagged, removed, err = r.moderate(w, m, ev, c, set); err != nil {
+			return removed, err
 		}
 	}
 	if !r.gov.track {
-		return nil
+		return removed, nil
 	}
 	where := whereOf(ev, c)
 	doc, cb, err := r.communityDoc(w, where)
 	if doc == nil || err != nil {
-		return err
+		return removed, err
 	}
 	_, place := r.cfg.Family(where)
 	// In a capacity family, joinFamily and leaveFamily keep the count.
@@ -158,9 +159,9 @@ func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was be
 	}
 	risk.Observe(doc, ev.At, sig)
 	if err := r.checkAlerts(w, c, doc, ev.At, ev.ID); err != nil {
-		return err
+		return removed, err
 	}
-	return cb.SaveCommunity(doc)
+	return removed, cb.SaveCommunity(doc)
 }
 
 // communityDoc reads (or starts) a community's document; nil when the
@@ -245,15 +246,15 @@ func intAttr(v any) int {
 }
 
 // moderate runs the community's moderation rules on the event. The first
-// rule that matches decides; one message gets one decision.
-func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config.Community, set *governance.Set) (bool, error) {
+// rule that matches decides; one message gets one decision. It says
+// whether a rule matched and whether its decision removes the message.
+func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config.Community, set *governance.Set) (matched, removed bool, err error) {
 	text, _ := ev.Attrs["text"].(string)
 	mod := m.Moderation
 	if mod == nil {
 		mod = &state.Moderation{}
 	}
 	msg := governance.Message{Text: text, Links: intAttr(ev.Attrs["links"]), Mentions: intAttr(ev.Attrs["mentions"]), At: ev.At, Recent: mod.Recent}
-	matched := false
 	for _, rule := range set.Rules {
 		if !slices.Contains(rule.Config.On, ev.Type) {
 			continue
@@ -285,7 +286,7 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 		m.Moderation = mod
 		d := set.Decide(mod, rule, evd, ev.At, ev.ID)
 		r.enforce(w, m, ev, c, d)
-		matched = true
+		matched, removed = true, d.Delete
 		break
 	}
 	if ev.Type == "message.posted" {
@@ -295,7 +296,7 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 		m.Moderation = mod
 	}
 	r.refreshStrikes(w, m, ev.At)
-	return matched, nil
+	return matched, removed, nil
 }
 
 // refreshStrikes sets member.strikes to the live strikes at at.
