@@ -416,6 +416,9 @@ const (
 	codeUnknownBan     = 10026
 	codeMaxPins        = 30003
 	codeMissingAccess  = 50001
+	// codeCannotMessage: the user does not take direct messages from the
+	// bot (closed to the server's members, or the bot blocked).
+	codeCannotMessage = 50007
 )
 
 // classify turns a discordgo error into a platform error: 404 is
@@ -455,6 +458,8 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		case st == http.StatusNotFound, code == codeMissingAccess && method == http.MethodGet:
 			// What the bot cannot see (a server it left) reads as absent.
 			return fmt.Errorf("%w: %v", platform.ErrNotFound, detail)
+		case code == codeCannotMessage:
+			return fmt.Errorf("%w: %v; the member does not take direct messages from the bot (closed to the server's members, or the bot blocked)", platform.ErrMemberUnreachable, detail)
 		case code == codeMaxPins:
 			return fmt.Errorf("%w: %v", platform.ErrConflict, detail)
 		case st == http.StatusBadRequest:
