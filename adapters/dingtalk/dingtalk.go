@@ -97,10 +97,19 @@ const (
 	Throttle  = 10 * time.Minute
 )
 
+// robotOnly are the moderation actions DingTalk cannot take: a group
+// robot only posts in its group, so it cannot even warn a member in a
+// direct message.
+func robotOnly() map[string]string {
+	why := "a DingTalk group robot only posts in its group; flag the match (action = \"flag\") and alert moderators"
+	return map[string]string{"warn": why, "mute": why, "remove": why, "kick": why, "ban": why}
+}
+
 // Spec describes the settings.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
+		Moderation: config.ModerationLimits{Cannot: robotOnly()},
+		Type:       Type,
 		// The robot's group stands for the channel this setting names;
 		// validate refuses a name no channel block has.
 		ChannelSetting: "channel",

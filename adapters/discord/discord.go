@@ -83,6 +83,10 @@ func Mention(id string) string {
 // Spec describes the settings of a discord platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{
+			Mute: config.DurationLimit{Max: maxTimeout, Why: "Discord timeouts last at most 28 days; for longer, ban (a Discord ban has no end date: it lasts until lifted on Discord)"},
+			Ban:  config.DurationLimit{Endless: "Discord bans have no end date, and hearth does not lift them: ban without a duration (it lasts until lifted on Discord), or mute (a timeout) for up to 28 days"},
+		},
 		Type:        Type,
 		Permissions: permissionNamesSorted(),
 		Mention:     Mention,
@@ -424,6 +428,9 @@ const (
 	codeUnknownBan     = 10026
 	codeMaxPins        = 30003
 	codeMissingAccess  = 50001
+	// codeCannotMessage: the user does not take direct messages from the
+	// bot (closed to the server's members, or the bot blocked).
+	codeCannotMessage = 50007
 )
 
 // classify turns a discordgo error into a platform error: 404 is
@@ -463,6 +470,8 @@ func (c *Conn) classify(ctx context.Context, method, path string, err error, not
 		case st == http.StatusNotFound, code == codeMissingAccess && method == http.MethodGet:
 			// What the bot cannot see (a server it left) reads as absent.
 			return fmt.Errorf("%w: %v", platform.ErrNotFound, detail)
+		case code == codeCannotMessage:
+			return fmt.Errorf("%w: %v; the member does not take direct messages from the bot (closed to the server's members, or the bot blocked)", platform.ErrMemberUnreachable, detail)
 		case code == codeMaxPins:
 			return fmt.Errorf("%w: %v", platform.ErrConflict, detail)
 		case st == http.StatusBadRequest:

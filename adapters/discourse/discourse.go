@@ -77,6 +77,9 @@ const DefaultPageSize = 50
 // Spec describes the settings of a discourse platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{Cannot: map[string]string{
+			"kick": "Discourse has no kick; ban with a duration suspends a member for a while",
+		}},
 		Type:        Type,
 		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
 		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},

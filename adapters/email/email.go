@@ -54,10 +54,18 @@ import (
 // Type is the platform type name used in `platform "email" "NAME"`.
 const Type = "email"
 
+// mailOnly are the moderation actions email cannot take: it only sends
+// mail.
+func mailOnly() map[string]string {
+	why := "email only sends mail; flag the match (action = \"flag\") and alert moderators"
+	return map[string]string{"mute": why, "remove": why, "kick": why, "ban": why}
+}
+
 // Spec describes the settings of an email platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
+		Moderation: config.ModerationLimits{Cannot: mailOnly()},
+		Type:       Type,
 		Doc: "Email over SMTP, for campaigns' send { channel = \"email\" }. A member's address is their \"email\" identity " +
 			"(events' member.identities.email). Messages are text with an HTML alternative from the template, carry " +
 			"List-Unsubscribe headers and a Message-ID derived from the idempotency key; SMTP 4xx replies are retried, 5xx are not. " +

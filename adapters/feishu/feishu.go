@@ -75,10 +75,19 @@ const (
 	CodeRequestLimit = 99991400 // the open platform's general limit, with HTTP 429
 )
 
+// botOnly are the moderation actions Feishu cannot take: a group bot only
+// posts in its group, so it cannot even warn a member in a direct
+// message.
+func botOnly() map[string]string {
+	why := "a Feishu group bot only posts in its group; flag the match (action = \"flag\") and alert moderators"
+	return map[string]string{"warn": why, "mute": why, "remove": why, "kick": why, "ban": why}
+}
+
 // Spec describes the settings.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
+		Moderation: config.ModerationLimits{Cannot: botOnly()},
+		Type:       Type,
 		// The robot's group stands for the channel this setting names;
 		// validate refuses a name no channel block has.
 		ChannelSetting: "channel",

@@ -268,7 +268,7 @@ func (c *Conn) React(ctx context.Context, req ReactRequest) error {
 		if d.membership(m.Community, req.Member) == nil {
 			return false, fmt.Errorf("member %q is not in community %s: %w", req.Member, m.Community, platform.ErrNotFound)
 		}
-		attrs := map[string]any{"emoji": req.Emoji, "target": m.ID, "channel": d.channels[m.Channel].Name}
+		attrs := map[string]any{"emoji": req.Emoji, "target": m.ID, "channel": d.channels[m.Channel].Name, "channel_id": m.Channel}
 		putIf(attrs, "target_member", m.Author)
 		return true, d.emit(m.Community, "reaction.added", req.Member, atOr(req.At, now), attrs)
 	})

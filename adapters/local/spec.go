@@ -53,6 +53,9 @@ const Type = "local"
 // Spec describes the settings of a local platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{
+			Mute: config.DurationLimit{Max: MaxMute, Why: "local mutes last at most 28 days, as Discord's timeouts; for longer, ban"},
+		},
 		Type: Type,
 		Doc:  "The built-in platform: channels, roles, members, role assignments, messages and direct messages kept in a local JSON file. Needs no account; use it to try hearth and in tests. It can move a member from one of its communities into another, as hearth run does to fill a capacity family's sub-communities.",
 		Example: `platform "local" "main" {

@@ -74,6 +74,9 @@ const Type = "matrix"
 // Spec describes the settings of a matrix platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{
+			Ban: config.DurationLimit{Endless: "Matrix bans do not expire, and hearth does not lift them: ban without a duration (it lasts until lifted), or mute for a while"},
+		},
 		Type: Type,
 		Doc: "A Matrix homeserver through the Client-Server API, as one bot account: communities are spaces, channels their rooms, " +
 			"roles become power levels; messages, direct messages (m.direct), invites, kicks, bans and mutes; /sync as the event stream.",

@@ -492,7 +492,7 @@ func (c *Conn) toEvent(ev *event.Event, in roomInfo) (events.Event, bool) {
 			return events.Event{}, false
 		}
 		e.Type = "reaction.added"
-		e.Attrs = map[string]any{"emoji": str(rel, "key"), "target": messageID(ev.RoomID, id.EventID(target)), "channel": in.name}
+		e.Attrs = map[string]any{"emoji": str(rel, "key"), "target": messageID(ev.RoomID, id.EventID(target)), "channel": in.name, "channel_id": string(ev.RoomID)}
 	default:
 		return events.Event{}, false
 	}

@@ -104,6 +104,10 @@ func Mention(id string) string {
 // Spec describes the settings of a slack platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{Cannot: map[string]string{
+			"mute": "Slack has no mute an app can set; remove the message, or kick",
+			"ban":  "Slack has no ban; kick removes the member (from the workspace with admin_token)",
+		}},
 		Type:    Type,
 		Mention: Mention,
 		Doc:     "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",

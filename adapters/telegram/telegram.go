@@ -72,6 +72,10 @@ const DefaultAPIURL = "https://api.telegram.org"
 // Spec describes the settings of a telegram platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		Moderation: config.ModerationLimits{
+			Mute: config.DurationLimit{Min: minUntil, Max: maxUntil, Why: "Telegram restrictions last from 30 seconds to 366 days; for longer, ban without a duration (it lasts until lifted)"},
+			Ban:  config.DurationLimit{Min: minUntil, Max: maxUntil, Why: "Telegram bans with an end last from 30 seconds to 366 days; for longer, ban without a duration (it lasts until lifted)"},
+		},
 		Type:        Type,
 		Permissions: slices.Clone(rightNames),
 		Doc:         "A Telegram bot that is an administrator of your groups: keeps their title, description and pinned house rules, gives administrator rights, sends messages and DMs, mutes, kicks and bans, and reads messages, joins, leaves and reactions through getUpdates or a webhook. Adopt each group with an import block: bots cannot create groups.",
@@ -317,6 +321,8 @@ func classify(method string, err error) error {
 			return fmt.Errorf("telegram %s: %s: %w", method, msg, platform.ErrNotFound)
 		}
 		return fmt.Errorf("telegram %s: %s: %w", method, msg, platform.ErrInvalid)
+	case errors.Is(err, bot.ErrorForbidden) && unreachableText(msg):
+		return fmt.Errorf("telegram %s: %s: %w", method, msg, platform.ErrMemberUnreachable)
 	case errors.Is(err, bot.ErrorForbidden), errors.Is(err, bot.ErrorUnauthorized), errors.Is(err, bot.ErrorNotFound), errors.Is(err, bot.ErrorConflict):
 		return platform.Permanent(fmt.Errorf("telegram %s: %s", method, msg))
 	}
@@ -329,6 +335,20 @@ func classify(method string, err error) error {
 func notFoundText(desc string) bool {
 	d := strings.ToLower(desc)
 	for _, s := range []string{"not found", "user_not_participant", "participant_id_invalid", "user_id_invalid", "chat_id_invalid"} {
+		if strings.Contains(d, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// unreachableText recognises Telegram's descriptions of a user who will
+// not take a message from the bot: blocked it, never started a chat
+// with it, or deleted their account. A bot removed from a group is not
+// among them: that is hearth's problem, not the member's choice.
+func unreachableText(desc string) bool {
+	d := strings.ToLower(desc)
+	for _, s := range []string{"bot was blocked by the user", "bot can't initiate conversation", "user is deactivated"} {
 		if strings.Contains(d, s) {
 			return true
 		}

@@ -179,11 +179,12 @@ func TestModeration(t *testing.T) {
 	if status, _, until := f.Status(chatN, bob); status != "kicked" || until == 0 {
 		t.Errorf("after a 2-day ban: %s until %d", status, until)
 	}
-	// A DM to someone who never started the bot is refused for good.
+	// A DM to someone who never started the bot is refused for good:
+	// the member is unreachable, which the outbox skips with the reason.
 	carl := f.AddMember(chatN, "Carl")
 	_, err = c.Perform(bg, platform.PerformRequest{Action: platform.ActionDirectMessage, Key: "dm", Community: chat, Member: str(carl), Text: "hi"})
-	if err == nil || !platform.IsPermanent(err) || !strings.Contains(err.Error(), "initiate") {
-		t.Errorf("a DM before /start: %v; want a permanent error", err)
+	if err == nil || !platform.IsPermanent(err) || !strings.Contains(err.Error(), "initiate") || !errors.Is(err, platform.ErrMemberUnreachable) {
+		t.Errorf("a DM before /start: %v; want a permanent ErrMemberUnreachable", err)
 	}
 }
 

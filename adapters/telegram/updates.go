@@ -66,7 +66,7 @@ func updateEvents(u *models.Update, botID int64, communities map[string]string) 
 	}
 	if m := u.EditedMessage; m != nil && group(m.Chat) && person(m.From) && m.Text != "" {
 		ev(chatKey(m.Chat)+".msg."+strconv.Itoa(m.ID)+".edit."+strconv.Itoa(m.EditDate), "message.edited", m.Chat, m.From, m.EditDate,
-			map[string]any{"channel": m.Chat.Title, "post_id": strconv.Itoa(m.ID), "text": m.Text})
+			map[string]any{"channel": m.Chat.Title, "channel_id": strconv.FormatInt(m.Chat.ID, 10), "post_id": strconv.Itoa(m.ID), "text": m.Text})
 	}
 	if cm := u.ChatMember; cm != nil && group(cm.Chat) {
 		was, is := inChat(cm.OldChatMember), inChat(cm.NewChatMember)
@@ -107,7 +107,7 @@ func updateEvents(u *models.Update, botID int64, communities map[string]string) 
 			}
 			ev(chatKey(r.Chat)+".react."+strconv.Itoa(r.MessageID)+"."+strconv.FormatInt(r.User.ID, 10)+"."+name+"."+strconv.Itoa(r.Date),
 				"reaction.added", r.Chat, r.User, r.Date,
-				map[string]any{"emoji": name, "target": strconv.Itoa(r.MessageID), "channel": r.Chat.Title})
+				map[string]any{"emoji": name, "target": strconv.Itoa(r.MessageID), "channel": r.Chat.Title, "channel_id": strconv.FormatInt(r.Chat.ID, 10)})
 		}
 	}
 	return out

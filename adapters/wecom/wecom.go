@@ -113,10 +113,18 @@ func TextLimit(kind, msgtype string) config.TextLimit {
 	return config.TextLimit{}
 }
 
+// robotOnly are the moderation actions WeCom cannot take: its robots and
+// application messages only send messages.
+func robotOnly() map[string]string {
+	why := "WeCom robots and application messages only send messages; flag the match (action = \"flag\") and alert moderators"
+	return map[string]string{"mute": why, "remove": why, "kick": why, "ban": why}
+}
+
 // Spec describes the settings.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
+		Moderation: config.ModerationLimits{Cannot: robotOnly()},
+		Type:       Type,
 		// The robot's group stands for the channel this setting names;
 		// validate refuses a name no channel block has.
 		ChannelSetting: "channel",

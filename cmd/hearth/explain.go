@@ -139,6 +139,12 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 				fmt.Fprintf(w, "  %-24s %s\n", k, spec.Ignored[k])
 			}
 		}
+		if lines := spec.Moderation.Lines(); len(lines) > 0 {
+			fmt.Fprintln(w, "\nModeration actions validate refuses on this platform (in a ladder rung or a moderation rule):")
+			for _, l := range lines {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
 		if spec.OneChannel != "" {
 			fmt.Fprintf(w, "\nOne channel block per community: %s.\n", spec.OneChannel)
 		}

@@ -33,7 +33,8 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	query := fs.String("q", "", "Only members whose id or name holds this text, in any case.")
 	var left optBool
 	fs.Var(&left, "left", "Only members who left; -left=false only those who did not.")
-	limit := fs.Int("limit", 100, "Members per page, 1 to 1000.")
+	limit := fs.Int("limit", 100, "Members per page, 1 to 1000: with -sort points -limit 10, the top ten.")
+	sortBy := fs.String("sort", "id", "Order: id; points (most first: a leaderboard); joined (longest-standing first; adds a JOINED column); last_active (most recent first). Ties go by id.")
 	after := fs.String("after", "", "Start past this member id: the next page, as the last one printed says.")
 	noHeader := fs.Bool("no-header", false, "Leave out the header row of the tab-separated lines (not a terminal), for a script reading every line as a member.")
 	vf := varFlags{readOnly: true}
@@ -44,6 +45,9 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	}
 	if *limit < 1 || *limit > memberListMax {
 		return argError(s, "member list", fmt.Sprintf("-limit must be 1 to %d", memberListMax))
+	}
+	if !slices.Contains(state.MemberSorts(), *sortBy) {
+		return argError(s, "member list", fmt.Sprintf("-sort must be one of %s, not %q", strings.Join(state.MemberSorts(), ", "), *sortBy))
 	}
 	dir, ok := dirArg(pos, s, "member list")
 	if !ok {
@@ -74,7 +78,7 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	f := state.MemberFilter{Query: *query, Segment: *segment, Tier: *tier, Left: left.v, After: *after, Limit: *limit}
+	f := state.MemberFilter{Query: *query, Segment: *segment, Tier: *tier, Left: left.v, After: *after, Limit: *limit, Sort: *sortBy}
 	f.SegmentForLeft = config.SegmentsForLeft(cfg.Segments)[f.Segment]
 	page, viaDaemon, err := membersFromDaemon(ctx, s, cfg, f)
 	if !viaDaemon && err == nil {
@@ -93,7 +97,7 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	if *asJSON {
 		return writeJSON(s, page)
 	}
-	printMemberList(s, page, args, !*noHeader)
+	printMemberList(s, page, args, !*noHeader, *sortBy == "joined")
 	return 0
 }
 
@@ -104,16 +108,17 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 // page starts on stderr. Times are in UTC, as member show's are: the
 // table says so once in its header, to keep the column narrow; the
 // lines give RFC 3339 with its Z.
-func printMemberList(s *stdio, page state.MemberPage, args []string, header bool) {
-	last := func(m state.MemberHit) string {
-		if m.LastActiveAt.IsZero() {
+func printMemberList(s *stdio, page state.MemberPage, args []string, header, joined bool) {
+	when := func(t time.Time) string {
+		if t.IsZero() {
 			return "-"
 		}
 		if s.outTTY {
-			return m.LastActiveAt.UTC().Format("2006-01-02 15:04")
+			return t.UTC().Format("2006-01-02 15:04")
 		}
-		return m.LastActiveAt.UTC().Format(time.RFC3339)
+		return t.UTC().Format(time.RFC3339)
 	}
+	last := func(m state.MemberHit) string { return when(m.LastActiveAt) }
 	leftMark := func(m state.MemberHit) string {
 		if m.Left {
 			return "left"
@@ -125,11 +130,20 @@ func printMemberList(s *stdio, page state.MemberPage, args []string, header bool
 		nextHint = fmt.Sprintf("More follow: hearth member list -after %s%s", page.Next, againArgs(args))
 	}
 	if !s.outTTY {
+		// JOINED comes last, so the other fields keep their places.
 		if header && len(page.Members) > 0 {
-			fmt.Fprintln(s.out, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE\tLEFT")
+			fmt.Fprint(s.out, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE\tLEFT")
+			if joined {
+				fmt.Fprint(s.out, "\tJOINED")
+			}
+			fmt.Fprintln(s.out)
 		}
 		for _, m := range page.Members {
-			fmt.Fprintf(s.out, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, termsafe.Field(m.Name), m.Tier, m.Points, last(m), leftMark(m))
+			fmt.Fprintf(s.out, "%s\t%s\t%s\t%d\t%s\t%s", m.ID, termsafe.Field(m.Name), m.Tier, m.Points, last(m), leftMark(m))
+			if joined {
+				fmt.Fprintf(s.out, "\t%s", when(m.JoinedAt))
+			}
+			fmt.Fprintln(s.out)
 		}
 		if nextHint != "" {
 			fmt.Fprintln(s.err, nextHint)
@@ -142,13 +156,21 @@ func printMemberList(s *stdio, page state.MemberPage, args []string, header bool
 	}
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE (UTC)\t")
+	joinedHead := ""
+	if joined {
+		joinedHead = "JOINED (UTC)\t"
+	}
+	fmt.Fprintln(tw, "ID\tNAME\tTIER\tPOINTS\tLAST ACTIVE (UTC)\t"+joinedHead)
 	for _, m := range page.Members {
 		tier := m.Tier
 		if tier == "" {
 			tier = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, termsafe.Field(m.Name), tier, m.Points, last(m), leftMark(m))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t", m.ID, termsafe.Field(m.Name), tier, m.Points, last(m))
+		if joined {
+			fmt.Fprintf(tw, "%s\t", when(m.JoinedAt))
+		}
+		fmt.Fprintf(tw, "%s\n", leftMark(m))
 	}
 	tw.Flush()
 	// The padding of an empty last column is not left at line ends.
@@ -195,7 +217,7 @@ func membersFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, f stat
 		return page, false, nil
 	}
 	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Query, "segment": f.Segment, "tier": f.Tier, "after": f.After} {
+	for k, v := range map[string]string{"q": f.Query, "segment": f.Segment, "tier": f.Tier, "after": f.After, "sort": f.Sort} {
 		if v != "" {
 			q.Set(k, v)
 		}

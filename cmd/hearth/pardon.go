@@ -207,6 +207,13 @@ func printGovernance(tw io.Writer, cfg *config.Config, sum *simulate.Summary) {
 			n := sum.Moderation[name]
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\n", name, n["flag"], n["warn"], n["mute"], n[simulate.MessagesRemoved], n["kick"], n["ban"])
 		}
+		for _, name := range rules {
+			// Said apart, not as a column: it only happens with a feed
+			// that leaves post_id out, a mistake to fix.
+			if k := sum.Moderation[name][simulate.MessagesNotRemoved]; k > 0 {
+				fmt.Fprintf(tw, "  %s: %s not removed: %s\n", name, plural(k, "message", "messages"), runtime.NoPostID)
+			}
+		}
 	}
 	if len(cfg.Alerts) > 0 {
 		fmt.Fprintf(tw, "\nAlerts\tfired\tsuppressed\tresolved\n")

@@ -54,7 +54,8 @@ that makes the real one. A ladder's is a decision at its first rung: the
 first moderation rule that climbs the ladder (one adding no more strikes
 than the rung needs, when there is one; else the first with an action of
 its own) matching a message made to match it, with the evidence, reason
-and live strikes a real match has. An alert's fires in its community at
+and live strikes a real match has; the sample member has those strikes
+as member.strikes. An alert's fires in its community at
 sample figures at which its rule holds: those of a quiet community with
 as few of the figures it reads moved as make it hold, near the numbers
 in the rule; the template reads them as community, as the real
@@ -448,6 +449,11 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 	)
 	if sample != nil {
 		view.Figures, view.figuresAbout = sample.Community, sample.FiguresAbout
+		if view.Member.Sample && *eventFlag == "" {
+			// The sample member is the one the sample decision is about:
+			// member.strikes agrees with the "1 live strike" it reports.
+			m.Strikes = sample.Strikes
+		}
 	}
 	if sample != nil && *eventFlag == "" {
 		event, from = sample.Event, "sample"

@@ -421,7 +421,7 @@ func evaluatedLine(e runtime.Explanation) string {
 	if len(e.EventReads) > 0 {
 		// An incentive's rule reading the event, which the state does
 		// not keep: what it read of the member still shows.
-		line = e.Rule + " (not run: it reads " + strings.Join(e.EventReads, ", ") + ")"
+		line = e.Rule + " (not run: no value for " + strings.Join(e.EventReads, ", ") + ", since the state keeps no event once it settles)"
 	}
 	if len(e.Clauses) > 0 {
 		return line + ", " + opWords(e.Op) + ":"

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"regexp"
 	"time"
 
@@ -34,6 +35,10 @@ func (l *loader) decodeLadder(c *Community, b *body, spec *Block) {
 			}
 			prev = max(prev, r.Strikes)
 			ld.Rungs = append(ld.Rungs, r)
+			if !rs.reported("action") && !rs.reported("duration") {
+				what, at, dur, block := fmt.Sprintf("ladder rung %d", i+1), rs.attr("action"), rs.attr("duration"), rb.DefRange
+				l.later = append(l.later, func() { l.checkModerationAction(c, what, r.Action, r.Duration, at, dur, block) })
+			}
 		}
 		if len(ld.Rungs) == 0 && !written(lb.Body, "rung") {
 			l.errorf(&lb.DefRange, "Ladder has no rungs", "Add rung blocks, such as rung { action = \"warn\" }.")
@@ -104,6 +109,15 @@ func (l *loader) decodeModeration(c *Community, hb *hcl.Block, b *body, spec *Bl
 			l.errorf(&mb.DefRange, "Moderation rule matches nothing", "Give keywords, patterns, links, mentions, rate or a when rule.")
 		}
 		c.Moderation = append(c.Moderation, m)
+		if !ms.reported("action") && !ms.reported("duration") && !ms.reported("delete") {
+			what, at, dur, del, block := fmt.Sprintf("moderation %q", m.Name), ms.attr("action"), ms.attr("duration"), ms.attr("delete"), mb.DefRange
+			l.later = append(l.later, func() {
+				l.checkModerationAction(c, what, m.Action, m.Duration, at, dur, block)
+				if m.Delete && m.Action != "remove" {
+					l.checkModerationAction(c, what, "remove", 0, del, nil, block)
+				}
+			})
+		}
 	}
 }
 

@@ -119,6 +119,10 @@ type PlatformSpec struct {
 	// stays where they joined, and plans warn of communities past their
 	// capacity.
 	MovesMembers bool
+	// Moderation are the moderation actions the platform cannot take, or
+	// not for as long as asked (a Discord timeout of more than 28 days);
+	// validate refuses a ladder rung or moderation rule asking for one.
+	Moderation ModerationLimits
 	// Permissions, when set, are the role permission names the platform
 	// knows (Discord's flags in lower case, Telegram's administrator
 	// rights); validate refuses any other in a role's permissions, where

@@ -265,9 +265,18 @@ func (c *Config) baseScope() rules.Scope {
 	for _, t := range c.Tiers {
 		tiers = append(tiers, t.Name)
 	}
+	var channels map[string]bool // nil without channel blocks: nothing to check against
+	for _, co := range c.Communities {
+		for _, ch := range co.Channels {
+			if channels == nil {
+				channels = map[string]bool{}
+			}
+			channels[ch.Name] = true
+		}
+	}
 	return rules.Scope{
 		EventTypes: known(sortedNames(c.EventTypes)), Segments: known(segs),
-		Badges: known(badges), Tiers: known(tiers),
+		Badges: known(badges), Tiers: known(tiers), Channels: channels,
 	}
 }
 
@@ -453,7 +462,11 @@ func (l *loader) compileAll() {
 		// problem of a rule in one run.
 		for _, w := range j.warns {
 			rng := l.ruleRange(r, w.From, w.To)
-			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Rule may fail at run time", Detail: w.Message + " " + w.Hint, Subject: &rng, Context: r.Range.Ptr()})
+			summary := "Rule may fail at run time"
+			if w.Summary != "" {
+				summary = w.Summary
+			}
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: w.Message + " " + w.Hint, Subject: &rng, Context: r.Range.Ptr()})
 		}
 		if j.prog != nil {
 			r.Program = j.prog

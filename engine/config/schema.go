@@ -239,7 +239,7 @@ var Root = &Block{
 				},
 				{
 					Type: "moderation", Labels: []string{"name"},
-					Doc: "A moderation rule over message events: keywords, patterns, link spam, mention spam, a message rate or a rule, and the action to take (or the ladder's). Rules are tried in order and the first that matches decides; the decision, its rule and its evidence are recorded in the member's state. Removing the message is spelled three ways: action = \"remove\" (the decision), delete = true (remove it whatever the action) and, for either, one moderation.delete in the outbox; hearth simulate's removed column counts those messages.",
+					Doc: "A moderation rule over message events: keywords, patterns, link spam, mention spam, a message rate or a rule, and the action to take (or the ladder's). Rules are tried in order and the first that matches decides; the decision, its rule and its evidence are recorded in the member's state. Removing the message is spelled three ways: action = \"remove\" (the decision), delete = true (remove it whatever the action) and, for either, one moderation.delete in the outbox; hearth simulate's removed column counts those messages. Deleting needs the event's post_id: without it nothing is deleted (a skipped moderation.delete with the reason). Moderation decides before incentives, and a removed message earns nothing: no incentive or campaign hears it.",
 					Attrs: []Attr{
 						{Name: "on", Kind: KindEventTypes, Doc: "Event types checked. With several, `when` reads only the event attributes they all have.", Default: `"message.posted"`},
 						{Name: "when", Kind: KindRule, Doc: "Extra condition, for example \"event.links > 3\"." + ruleDoc},

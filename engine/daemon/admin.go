@@ -331,14 +331,19 @@ const (
 	memberPageDefault = 50
 )
 
-// searchMembers lists members in id order, a page at a time: those whose
+// searchMembers lists members in id order (or ?sort= points, joined or
+// last_active), a page at a time: those whose
 // id or name holds ?q= (any case), in ?segment= or on ?tier= (members who
 // left are in neither, as on the dashboard's bars), who left or not
 // (?left=true or false), after the id ?after= (the "next" of the page
 // before), "more": true while pages follow.
 func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
-	f := state.MemberFilter{Query: qs.Get("q"), Segment: qs.Get("segment"), Tier: qs.Get("tier"), After: qs.Get("after"), Limit: memberPageDefault}
+	f := state.MemberFilter{Query: qs.Get("q"), Segment: qs.Get("segment"), Tier: qs.Get("tier"), After: qs.Get("after"), Limit: memberPageDefault, Sort: qs.Get("sort")}
+	if f.Sort != "" && !slices.Contains(state.MemberSorts(), f.Sort) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("sort must be one of %s", strings.Join(state.MemberSorts(), ", "))})
+		return
+	}
 	if v := qs.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > memberPage {
@@ -371,6 +376,10 @@ func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
 		page, err = state.ListMembers(ctx, d.opt.Store.Members, f)
 		return err
 	})
+	if errors.Is(err, state.ErrMemberList) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+		return
+	}
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return

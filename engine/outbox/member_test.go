@@ -227,3 +227,43 @@ func TestPlatformSenderWaitsForMemberToJoin(t *testing.T) {
 		t.Errorf("role assignments %+v", roles)
 	}
 }
+
+// closedDMs is a platform whose member does not take direct messages
+// (platform.ErrMemberUnreachable), as Discord answers code 50007.
+type closedDMs struct{ calls int }
+
+func (p *closedDMs) Send(_ context.Context, a state.Action) error {
+	p.calls++
+	return fmt.Errorf("discord POST /channels/{id}/messages: 403 Cannot send messages to this user (code 50007): %w", platform.ErrMemberUnreachable)
+}
+
+// A message the member will not take (DMs closed, the bot blocked) is
+// skipped at its first try with the reason, not retried and not left
+// in the dead letters, which would fill with what no one can fix.
+func TestMemberUnreachableSkipped(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open()
+			clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			enqueueKinds(t, s, clk.now, "send.dm")
+			p := &closedDMs{}
+			d := outbox.New(s, p, outbox.Options{Now: clk.Now})
+			rep, err := d.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Skipped != 1 || rep.Dead != 0 || rep.Retried != 0 || p.calls != 1 {
+				t.Fatalf("report %+v after %d calls; want 1 skipped at its only try", rep, p.calls)
+			}
+			skipped, _ := s.ListOutbox(ctx, outbox.Skipped, 10)
+			dead, _ := s.ListOutbox(ctx, outbox.Dead, 10)
+			if len(skipped) != 1 || len(dead) != 0 {
+				t.Fatalf("skipped %d, dead %d; want 1 skipped", len(skipped), len(dead))
+			}
+			if e := skipped[0]; !strings.HasPrefix(e.LastError, state.OutboxSkippedUnreachable+": ") || !strings.Contains(e.LastError, "code 50007") {
+				t.Errorf("reason %q; want %q and the platform's answer", e.LastError, state.OutboxSkippedUnreachable)
+			}
+		})
+	}
+}

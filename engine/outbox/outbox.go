@@ -78,6 +78,11 @@ type notReady interface{ NotReady() bool }
 // a while, so actions for a member get a few more tries (memberRetried).
 type memberMissing interface{ MemberNotFound() bool }
 
+// A send error may say the member will not take the message, by their
+// own choice (platform.ErrMemberUnreachable: DMs closed, the bot
+// blocked): the message is skipped with the reason, not a dead letter.
+type memberUnreachable interface{ MemberUnreachable() bool }
+
 // PermanentError wraps an error that retrying cannot fix.
 type PermanentError struct{ Err error }
 
@@ -404,6 +409,14 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			result = "skipped"
 			d.note(noted, "left_alone", "action skipped", "reason", skip.Reason, "action", e.Kind, "key", e.Key, "member", e.Member)
 			err = d.store.MarkSkipped(ctx, e.Key, e.Attempts, now, skip.Reason)
+		case isMemberUnreachable(sendErr):
+			// The member's choice, not a failure: no dead letter to
+			// retry, and nothing for an operator to fix.
+			rep.Skipped++
+			result = "skipped"
+			reason = state.OutboxSkippedUnreachable + ": " + reason
+			d.opt.Log.Info("message skipped: "+state.OutboxSkippedUnreachable, "action", e.Kind, "key", e.Key, "member", e.Member)
+			err = d.store.MarkSkipped(ctx, e.Key, attempts, now, reason)
 		case isNotReady(sendErr):
 			rep.Waiting++
 			result = "wait"
@@ -644,6 +657,11 @@ func (d *Dispatcher) tellWaiting(e Entry, reason string) {
 func isNotReady(err error) bool {
 	var n notReady
 	return errors.As(err, &n) && n.NotReady()
+}
+
+func isMemberUnreachable(err error) bool {
+	var u memberUnreachable
+	return errors.As(err, &u) && u.MemberUnreachable()
 }
 
 func isMemberMissing(err error) bool {

@@ -47,7 +47,20 @@ var (
 	// for a while, so the outbox tries an action for them (a role, a
 	// direct message) a few more times before giving up on it.
 	ErrMemberNotFound error = &memberNotFound{sentinel{"not found"}}
+	// ErrMemberUnreachable: the member is there but will not take a
+	// direct message from hearth: they closed their DMs to the server's
+	// members (Discord 50007), or blocked the bot (Telegram). Nothing
+	// hearth can do changes it, and it is not hearth's failure: the
+	// outbox skips such a message with the reason, as it does one to a
+	// member who left, instead of filling the dead letters.
+	ErrMemberUnreachable error = &memberUnreachable{sentinel{"member unreachable"}}
 )
+
+// memberUnreachable is the sentinel of ErrMemberUnreachable.
+type memberUnreachable struct{ sentinel }
+
+// MemberUnreachable says the member cannot be sent this message.
+func (e *memberUnreachable) MemberUnreachable() bool { return true }
 
 // memberNotFound is the sentinel of ErrMemberNotFound.
 type memberNotFound struct{ sentinel }

@@ -73,6 +73,11 @@ type Scope struct {
 	// few values (tier.changed's direction: "up" or "down"), so that a
 	// literal compared with them is checked against those values.
 	EventChoices map[string][]string
+	// Channels are the names of the configuration's channel blocks, so
+	// that a literal compared with event.channel that names none of them
+	// is a warning (the platform may have channels hearth does not
+	// manage); nil checks nothing.
+	Channels map[string]bool
 }
 
 // Reads is what a compiled rule looks at.
@@ -168,6 +173,9 @@ type Error struct {
 	Hint    string
 	From    int
 	To      int
+	// Summary, when set, heads a warning in place of the usual "may fail
+	// at run time": one about what the rule names, not how it runs.
+	Summary string
 }
 
 func (e *Error) Error() string {
@@ -447,6 +455,9 @@ type precheck struct {
 	elems []elemScope
 	// root is the whole rule, after patching.
 	root ast.Node
+	// soft are warnings found on the way (a channel name no channel
+	// block has).
+	soft []*Error
 	// nameErrs are the names the rule reads that do not exist, found by
 	// names; spurious are those of a rule expr found no error in, which
 	// only a mistake of the walk can give (the fuzz test looks for them).
@@ -776,8 +787,45 @@ func (p *precheck) checkNamed(n *ast.BinaryNode) {
 			if lit.Value != "" { // no tier
 				p.known(lit, "tier", lit.Value, p.scope.Tiers, "")
 			}
+		case ArgChannel:
+			p.knownChannel(lit)
 		}
 	}
+}
+
+// knownChannel warns of a literal compared with event.channel that no
+// channel block names: a typo never matches, but the platform may have
+// channels hearth does not manage, so it is not an error.
+func (p *precheck) knownChannel(lit *ast.StringNode) {
+	if p.scope.Channels == nil || p.scope.Channels[lit.Value] {
+		return
+	}
+	names := keys(p.scope.Channels)
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	hint := "event.channel is the channel's name on the platform, and event.channel_id its id; the channel blocks are " + strings.Join(quoted, ", ") + "."
+	if isDigits(lit.Value) {
+		hint = "event.channel is the channel's name on the platform: to compare a channel's id, use event.channel_id == " + strconv.Quote(lit.Value) + "."
+	} else if dym := DidYouMean(lit.Value, names); dym != "" {
+		hint = dym + " " + hint
+	}
+	from, to := p.bytes(span(lit))
+	p.soft = append(p.soft, &Error{Summary: "Unknown channel name", Message: fmt.Sprintf("No channel block is named %q, so this comparison holds only in a channel hearth does not manage.", lit.Value), Hint: hint, From: from, To: to})
+}
+
+// isDigits says s is a number, such as a channel id.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // checkChoice checks the literals compared with an event attribute of a
@@ -1598,6 +1646,7 @@ func (p *precheck) warnings() []*Error {
 	for _, u := range p.conds {
 		out = append(out, p.condWarning(u))
 	}
+	out = append(out, p.soft...)
 	sort.Slice(out, func(i, j int) bool { return out[i].From < out[j].From })
 	return out
 }

@@ -157,9 +157,9 @@ func StandardEvents() []EventType {
 		{Name: "member.imported", Doc: "A member's opening state, brought over from another tool by hearth import members: joined (their join time), points (an opening balance), badges (badge names), tier (a tier name), name, locale, timezone and other profile attributes. hearth sets them as they are: no welcome, and no incentive or campaign fires unless it lists member.imported itself.", Attrs: map[string]AttrType{"joined": TypeTime, "points": TypeInt, "badges": TypeList, "tier": TypeString, "name": TypeString, "locale": TypeString, "timezone": TypeString}},
 		{Name: "member.left", Doc: "A member left or was removed.", Attrs: map[string]AttrType{"community": TypeString, "reason": TypeString}},
 		{Name: "member.profile_updated", Doc: "Profile attributes changed; attrs are merged into member.attrs.", Attrs: map[string]AttrType{"name": TypeString, "locale": TypeString, "timezone": TypeString, "reputation": TypeInt, "about": TypeString, "location": TypeString, "website": TypeString, "upvotes": TypeInt, "downvotes": TypeInt, "views": TypeInt}},
-		{Name: "message.posted", Doc: "A chat message, comment or reply.", Activity: true, Attrs: map[string]AttrType{"channel": TypeString, "text": TypeString, "length": TypeInt, "links": TypeInt, "mentions": TypeInt, "reply_to": TypeString, "thread": TypeString, "post_id": TypeString, "score": TypeInt}},
-		{Name: "message.edited", Doc: "A message was edited.", Activity: true, Attrs: map[string]AttrType{"channel": TypeString, "text": TypeString, "post_id": TypeString}},
-		{Name: "reaction.added", Doc: "A reaction to a message or post.", Activity: true, Attrs: map[string]AttrType{"emoji": TypeString, "target": TypeString, "target_member": TypeString, "channel": TypeString}},
+		{Name: "message.posted", Doc: "A chat message, comment or reply.", Activity: true, Attrs: map[string]AttrType{"channel": TypeString, "channel_id": TypeString, "text": TypeString, "length": TypeInt, "links": TypeInt, "mentions": TypeInt, "reply_to": TypeString, "thread": TypeString, "post_id": TypeString, "score": TypeInt}},
+		{Name: "message.edited", Doc: "A message was edited.", Activity: true, Attrs: map[string]AttrType{"channel": TypeString, "channel_id": TypeString, "text": TypeString, "post_id": TypeString}},
+		{Name: "reaction.added", Doc: "A reaction to a message or post.", Activity: true, Attrs: map[string]AttrType{"emoji": TypeString, "target": TypeString, "target_member": TypeString, "channel": TypeString, "channel_id": TypeString}},
 		{Name: "post.created", Doc: "A topic, question or answer was created.", Activity: true, Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "parent_id": TypeString, "parent_member": TypeString, "title": TypeString, "tags": TypeList, "length": TypeInt, "score": TypeInt}},
 		{Name: "post.edited", Doc: "A post was edited by this member.", Activity: true, Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "owner": TypeString, "field": TypeString}},
 		{Name: "post.voted", Doc: "A vote was cast on the member's post; score is the post's score after it.", Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "vote": TypeString, "score": TypeInt, "parent_id": TypeString, "parent_member": TypeString, "self_answer": TypeBool}},
@@ -168,8 +168,8 @@ func StandardEvents() []EventType {
 		{Name: "referral.converted", Doc: "A member referred by this member became active; the event belongs to the referrer.", Attrs: map[string]AttrType{"referee": TypeString, "referrer": TypeString}},
 		{Name: "purchase.made", Doc: "A purchase or payment.", Attrs: map[string]AttrType{"amount": TypeFloat, "currency": TypeString, "product": TypeString}},
 		{Name: "checkin", Doc: "A daily check-in or attendance.", Activity: true, Attrs: map[string]AttrType{"place": TypeString, "event_name": TypeString}},
-		{Name: "reaction.received", Doc: "Someone reacted to the member's message or post (emitted by hearth for reaction.added with a target_member).", Attrs: map[string]AttrType{"from": TypeString, "emoji": TypeString, "channel": TypeString, "target": TypeString}},
-		{Name: "message.reported", Doc: "The member reported a message or another member to the moderators.", Attrs: map[string]AttrType{"target_member": TypeString, "post_id": TypeString, "channel": TypeString, "reason": TypeString}},
+		{Name: "reaction.received", Doc: "Someone reacted to the member's message or post (emitted by hearth for reaction.added with a target_member).", Attrs: map[string]AttrType{"from": TypeString, "emoji": TypeString, "channel": TypeString, "channel_id": TypeString, "target": TypeString}},
+		{Name: "message.reported", Doc: "The member reported a message or another member to the moderators.", Attrs: map[string]AttrType{"target_member": TypeString, "post_id": TypeString, "channel": TypeString, "channel_id": TypeString, "reason": TypeString}},
 		{Name: "moderation.violated", Doc: "A moderation rule matched the member's message (emitted by hearth).", Attrs: map[string]AttrType{"rule": TypeString, "action": TypeString, "strikes": TypeInt, "evidence": TypeString}},
 		{Name: "alert.raised", Doc: "An alert fired; sent to its responders (emitted by hearth).", Attrs: map[string]AttrType{"alert": TypeString, "severity": TypeString, "community": TypeString, "summary": TypeString}},
 		{Name: "segment.entered", Doc: "The member entered a segment (emitted by hearth).", Attrs: map[string]AttrType{"segment": TypeString}},
@@ -197,10 +197,15 @@ func sortedKeys[V any](m map[string]V) []string {
 // namedAttrs are the attributes of hearth's own events whose values are
 // names from the configuration.
 var namedAttrs = map[string]map[string]ArgKind{
-	"segment.entered": {"segment": ArgSegment},
-	"segment.left":    {"segment": ArgSegment},
-	"tier.changed":    {"from": ArgTier, "to": ArgTier},
-	"badge.awarded":   {"badge": ArgBadge},
+	"message.posted":    {"channel": ArgChannel},
+	"message.edited":    {"channel": ArgChannel},
+	"message.reported":  {"channel": ArgChannel},
+	"reaction.added":    {"channel": ArgChannel},
+	"reaction.received": {"channel": ArgChannel},
+	"segment.entered":   {"segment": ArgSegment},
+	"segment.left":      {"segment": ArgSegment},
+	"tier.changed":      {"from": ArgTier, "to": ArgTier},
+	"badge.awarded":     {"badge": ArgBadge},
 }
 
 // choiceAttrs are the attributes of hearth's own events that only ever

@@ -40,6 +40,10 @@ const (
 	ArgBadge                    // a string literal naming a badge
 	ArgTier                     // a string literal naming a tier
 	ArgTime                     // any time value
+	// ArgChannel is a channel's name (event.channel): a literal naming
+	// no channel block is only a warning, as the platform may have
+	// channels hearth does not manage.
+	ArgChannel
 )
 
 // Function is one entry of the rule function library.

@@ -1112,3 +1112,48 @@ func TestWeekdayAndHour(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelNames: a literal compared with event.channel that names no
+// channel block is a warning, not an error (the platform may have
+// channels hearth does not manage), with the name it looks like, or,
+// for a number, event.channel_id.
+func TestChannelNames(t *testing.T) {
+	c := NewCompiler()
+	for _, tc := range []struct {
+		src, types, wantHint, wantAt string // wantHint "": no warning
+	}{
+		{`event.channel == "help"`, "message.posted", "", ""},
+		{`event.channel in ["help", "general"]`, "message.posted,reaction.added", "", ""},
+		{`event.channel == "hlep"`, "message.posted", `Did you mean "help"?`, `"hlep"`},
+		{`"genral" != event.channel`, "reaction.added", `Did you mean "general"?`, `"genral"`},
+		{`event.channel in ["help", "offtopic"]`, "message.posted", `the channel blocks are "general", "help"`, `"offtopic"`},
+		{`event.channel == "1100000000000000002"`, "message.posted", `use event.channel_id == "1100000000000000002"`, `"1100000000000000002"`},
+		{`event.channel_id == "1100000000000000002"`, "message.posted", "", ""},
+		// A custom type's channel is whatever it says.
+		{`event.channel == "anything"`, "message.posted,meetup.attended", "", ""},
+	} {
+		sc := testScope
+		sc.Event = map[string]AttrType{"channel": TypeString, "channel_id": TypeString}
+		sc.EventNames = EventNames(strings.Split(tc.types, ","))
+		sc.Channels = map[string]bool{"help": true, "general": true}
+		p, errs := c.Compile(tc.src, sc)
+		if errs != nil {
+			t.Errorf("%s: %v; want it compiled", tc.src, errs[0])
+			continue
+		}
+		var got *Error
+		for _, w := range p.Warnings {
+			if strings.Contains(w.Message, "No channel block") {
+				got = w
+			}
+		}
+		switch {
+		case tc.wantHint == "" && got != nil:
+			t.Errorf("%s: warning %q; want none", tc.src, got.Message)
+		case tc.wantHint != "" && got == nil:
+			t.Errorf("%s: no warning; want one with %q", tc.src, tc.wantHint)
+		case got != nil && (!strings.Contains(got.Hint, tc.wantHint) || tc.src[got.From:got.To] != tc.wantAt):
+			t.Errorf("%s: hint %q at %q; want %q at %q", tc.src, got.Hint, tc.src[got.From:got.To], tc.wantHint, tc.wantAt)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/governance"
+	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
@@ -33,10 +34,13 @@ type govern struct {
 	noStore   bool // the store keeps no community documents (warned once)
 	lastCheck time.Time
 	alertEval time.Duration // how often CheckAlerts looks with no event
+	// noPost holds back repeats of the warning for removals an event
+	// without post_id left undone, per rule.
+	noPost *lograte.Limiter
 }
 
 func newGovern(cfg *config.Config) govern {
-	g := govern{sets: map[string]*governance.Set{}, alerts: map[string][]*config.Alert{}, alertEval: time.Minute}
+	g := govern{sets: map[string]*governance.Set{}, alerts: map[string][]*config.Alert{}, alertEval: time.Minute, noPost: lograte.New(time.Minute)}
 	for _, c := range cfg.Communities {
 		if len(c.Moderation) > 0 {
 			g.sets[c.Name] = governance.Compile(c)
@@ -112,30 +116,31 @@ func snapshot(m *state.Member) before {
 }
 
 // governEvent moderates a message and counts the event in its
-// community's figures, then checks the community's alerts.
-func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was before, activity bool) error {
+// community's figures, then checks the community's alerts. removed
+// says a moderation decision removes the message: incentives and
+// campaigns then do not hear it (a removed message earns nothing).
+func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was before, activity bool) (removed bool, err error) {
 	if !r.gov.track && len(r.gov.sets) == 0 {
-		return nil // nothing to moderate or count: no cost per event
+		return false, nil // nothing to moderate or count: no cost per event
 	}
 	c := r.communityOf(ev)
 	if c == nil {
-		return nil
+		return false, nil
 	}
 	flagged := false
 	// History is not moderated: its messages were posted long ago.
 	if set := r.gov.sets[c.Name]; set != nil && !r.history {
-		var err error
-		if flagged, err = r.moderate(w, m, ev, c, set); err != nil {
-			return err
+		if flagged, removed, err = r.moderate(w, m, ev, c, set); err != nil {
+			return removed, err
 		}
 	}
 	if !r.gov.track {
-		return nil
+		return removed, nil
 	}
 	where := whereOf(ev, c)
 	doc, cb, err := r.communityDoc(w, where)
 	if doc == nil || err != nil {
-		return err
+		return removed, err
 	}
 	_, place := r.cfg.Family(where)
 	// In a capacity family, joinFamily and leaveFamily keep the count.
@@ -157,12 +162,12 @@ func (r *Runtime) governEvent(w *work, m *state.Member, ev *events.Event, was be
 	if r.history {
 		// The figures are state; an alert on history would page someone
 		// about a year ago.
-		return cb.SaveCommunity(doc)
+		return removed, cb.SaveCommunity(doc)
 	}
 	if err := r.checkAlerts(w, c, doc, ev.At, ev.ID); err != nil {
-		return err
+		return removed, err
 	}
-	return cb.SaveCommunity(doc)
+	return removed, cb.SaveCommunity(doc)
 }
 
 // communityDoc reads (or starts) a community's document; nil when the
@@ -247,15 +252,15 @@ func intAttr(v any) int {
 }
 
 // moderate runs the community's moderation rules on the event. The first
-// rule that matches decides; one message gets one decision.
-func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config.Community, set *governance.Set) (bool, error) {
+// rule that matches decides; one message gets one decision. It says
+// whether a rule matched and whether its decision removes the message.
+func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config.Community, set *governance.Set) (matched, removed bool, err error) {
 	text, _ := ev.Attrs["text"].(string)
 	mod := m.Moderation
 	if mod == nil {
 		mod = &state.Moderation{}
 	}
 	msg := governance.Message{Text: text, Links: intAttr(ev.Attrs["links"]), Mentions: intAttr(ev.Attrs["mentions"]), At: ev.At, Recent: mod.Recent}
-	matched := false
 	for _, rule := range set.Rules {
 		if !slices.Contains(rule.Config.On, ev.Type) {
 			continue
@@ -287,7 +292,7 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 		m.Moderation = mod
 		d := set.Decide(mod, rule, evd, ev.At, ev.ID)
 		r.enforce(w, m, ev, c, d)
-		matched = true
+		matched, removed = true, d.Delete
 		break
 	}
 	if ev.Type == "message.posted" {
@@ -297,7 +302,7 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 		m.Moderation = mod
 	}
 	r.refreshStrikes(w, m, ev.At)
-	return matched, nil
+	return matched, removed, nil
 }
 
 // refreshStrikes sets member.strikes to the live strikes at at.
@@ -358,12 +363,36 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 		queue("send.dm", state.Action{Text: text, Locale: locale})
 	}
 	post, _ := ev.Attrs["post_id"].(string)
-	if d.Delete && post != "" {
+	switch {
+	case d.Delete && post != "":
 		queue("moderation.delete", state.Action{Message: post})
+	case d.Delete:
+		r.noPostID(w, m, ev, rule)
 	}
 	switch d.Action {
 	case "mute", "kick", "ban":
 		queue("moderation."+d.Action, state.Action{Duration: d.Duration})
+	}
+}
+
+// NoPostID is why a decision that removes the message deleted nothing:
+// the event did not say which message it was.
+const NoPostID = "no post_id on the event: nothing to delete"
+
+// noPostID records a removal that could not be queued, an event without
+// post_id, as a skipped moderation.delete, so simulate counts it and
+// the member's history says why the message stayed; and logs it, once a
+// minute per rule at most, since a feed that never sends post_id makes
+// every such event a line.
+func (r *Runtime) noPostID(w *work, m *state.Member, ev *events.Event, rule string) {
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "moderation.delete", Change: "skip",
+		At: ev.At, Rule: rule, Event: ev.ID, Detail: NoPostID})
+	if ok, held := r.gov.noPost.Allow(rule, time.Now()); ok {
+		args := []any{"rule", rule, "event", ev.ID, "type", ev.Type}
+		if held > 0 {
+			args = append(args, "held_back", held)
+		}
+		r.log.Warn("moderation removed no message: "+NoPostID, args...)
 	}
 }
 

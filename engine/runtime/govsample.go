@@ -29,6 +29,10 @@ type GovernSample struct {
 	About, FiguresAbout string
 	// Note says what is off about it, "" when nothing is.
 	Note string
+	// Strikes are the member's live strikes after a ladder's sample
+	// decision, for the sample member to have as member.strikes; 0 for
+	// an alert.
+	Strikes int
 }
 
 // SampleLadder is a decision of community c's moderation that its
@@ -71,7 +75,7 @@ func (r *Runtime) SampleLadder(c *config.Community, locale string, now time.Time
 		if d.Action == "flag" {
 			continue
 		}
-		s := GovernSample{Event: ladderEvent(c, d, decisionReason(d), d.Evidence.String())}
+		s := GovernSample{Event: ladderEvent(c, d, decisionReason(d), d.Evidence.String()), Strikes: d.Live}
 		decision := s.Event["decision"]
 		if d.Rung > 0 {
 			s.About = fmt.Sprintf("moderation rule %s matched, reaching rung %d of the ladder (%s at %s)", rule.Config.Name, d.Rung, decision, strikes(d.Live))

@@ -1136,6 +1136,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	evaluated := m.EvaluatedAt
 	// A platform announcing a member an import brought fires nothing.
 	announced := depth == 0 && importedAnnounced(m, ev, created, m.Total("member.joined"))
+	heard := true
 	if depth == 0 {
 		if !created {
 			if err := r.catchUp(w, m, ev.At); err != nil {
@@ -1154,15 +1155,20 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 			r.importMember(w, m, ev, created)
 		}
 		r.replies(w, m, ev)
-		if err := r.governEvent(w, m, ev, was, known && et.Activity); err != nil {
+		removed, err := r.governEvent(w, m, ev, was, known && et.Activity)
+		if err != nil {
 			return err
 		}
+		// A message moderation removes earns nothing: it is counted (the
+		// member did post it) but no incentive or campaign hears it, so
+		// spam neither earns points nor reaches a goal.
+		heard = !removed
 		if ev.Type == "reaction.added" {
 			// The member reacted to is credited too, so rules can count
 			// what a member receives: total('reaction.received').
 			if target, ok := ev.Attrs["target_member"].(string); ok && target != "" && target != m.ID {
 				attrs := map[string]any{"from": m.ID}
-				for _, k := range []string{"emoji", "channel", "target"} {
+				for _, k := range []string{"emoji", "channel", "channel_id", "target"} {
 					if v, ok := ev.Attrs[k].(string); ok {
 						attrs[k] = v
 					}
@@ -1178,7 +1184,7 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		w.mark(m.ID, ti.count)
 	}
 	ins := ti.incentives
-	if (len(ins) > 0 || ti.enters) && !announced && !r.history {
+	if heard && (len(ins) > 0 || ti.enters) && !announced && !r.history {
 		// One view of the event serves every rule listening to it.
 		if ti.views[depth] == nil {
 			ti.views[depth] = make(map[string]any, 8)

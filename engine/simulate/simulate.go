@@ -751,6 +751,10 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 					sum.Awards[o.Name]++
 				}
 			case state.KindAction:
+				if o.Change == "skip" && o.Name == "moderation.delete" {
+					// A removal the event could not carry out: no post_id.
+					countRemovedAs(sum, o.Rule, MessagesNotRemoved)
+				}
 				if o.Change == "queue" {
 					sum.Sends[o.Name]++
 					if o.Name == "moderation.delete" {
@@ -1424,7 +1428,7 @@ func tally(sum *Summary, o state.Outcome) {
 // ModerationKeys and AlertKeys are the counts a summary gives every
 // moderation rule and alert configured, 0 where nothing happened.
 func ModerationKeys() []string {
-	return []string{"flag", "warn", "mute", "remove", "kick", "ban", MessagesRemoved}
+	return []string{"flag", "warn", "mute", "remove", "kick", "ban", MessagesRemoved, MessagesNotRemoved}
 }
 
 // AlertKeys: see ModerationKeys.
@@ -1436,16 +1440,24 @@ func AlertKeys() []string { return []string{"fire", "suppressed", "resolved"} }
 // moderation.delete in the outbox. The other keys are actions.
 const MessagesRemoved = "messages_removed"
 
+// MessagesNotRemoved is the key of Summary.Moderation's count of the
+// messages a rule would have removed but could not: the event had no
+// post_id to delete (runtime.NoPostID).
+const MessagesNotRemoved = "messages_not_removed"
+
 // countRemoved counts a queued moderation.delete against the rule at
 // address (community.C.moderation.R): the decision's action alone says
 // flag or warn for a rule with delete = true, which removes the message
 // too.
-func countRemoved(sum *Summary, address string) {
+func countRemoved(sum *Summary, address string) { countRemovedAs(sum, address, MessagesRemoved) }
+
+// countRemovedAs counts a removal against the rule at address under key.
+func countRemovedAs(sum *Summary, address, key string) {
 	i := strings.LastIndex(address, ".moderation.")
 	if i < 0 {
 		return
 	}
-	tally(sum, state.Outcome{Kind: state.KindModeration, Name: address[i+len(".moderation."):], Change: MessagesRemoved})
+	tally(sum, state.Outcome{Kind: state.KindModeration, Name: address[i+len(".moderation."):], Change: key})
 }
 
 // sendKey is the run key in a campaign send's outbox key

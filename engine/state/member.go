@@ -550,6 +550,11 @@ const (
 	// moderator did, by hand, or it was there before a tier or segment
 	// gave it): hearth takes back only what it gave.
 	OutboxSkippedNotGiven = "hearth did not give the member this role (given by hand, or before hearth did): left alone"
+	// OutboxSkippedUnreachable heads the reason stored with a message the
+	// platform would not deliver to the member by their own choice (DMs
+	// closed, the bot blocked: platform.ErrMemberUnreachable); the
+	// platform's answer follows.
+	OutboxSkippedUnreachable = "member unreachable"
 )
 
 const (

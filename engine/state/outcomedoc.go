@@ -125,7 +125,7 @@ func OutcomeKinds() []OutcomeKind {
 			Changes: []OutcomeChange{
 				{"queue", "Put in the outbox; to is its target, detail its outbox key; from, of a campaign's send, the run's A/B variant (absent without one), as on the run's exit.", []string{"from", "to", "detail"}},
 				{"failed", "A campaign send whose message could not be made from its template, or was longer than its platform takes; detail is the step and the error.", []string{"detail"}},
-				{"skip", "hearth simulate only: a queued send its sandbox outbox skipped at delivery, as hearth run's would (the member left, unsubscribed, came back before a win-back's message, or it expired: not sent within its campaign's expire_after); rule, event, from and to as queued, detail the outbox key and why.", []string{"from", "to", "detail"}},
+				{"skip", "hearth simulate only: a queued send its sandbox outbox skipped at delivery, as hearth run's would (the member left, unsubscribed, came back before a win-back's message, or it expired: not sent within its campaign's expire_after); rule, event, from and to as queued, detail the outbox key and why. Also, everywhere: a moderation.delete a decision could not queue, its event having no post_id; detail says so.", []string{"from", "to", "detail"}},
 				{"defer", "hearth simulate only: a queued campaign send its sandbox outbox held at delivery because it would go out inside its campaign's quiet hours, as hearth run's would; rule, event, from and to as queued, detail the outbox key, why and until when (RFC 3339).", []string{"from", "to", "detail"}},
 			},
 		},
