@@ -271,7 +271,13 @@ func (c *Config) baseScope() rules.Scope {
 			if channels == nil {
 				channels = map[string]bool{}
 			}
+			// Events carry the name on the platform, the title; a block
+			// name that differs is warned about apart, by
+			// checkChannelComparisons, with the title to write.
 			channels[ch.Name] = true
+			if ch.Title != "" {
+				channels[ch.Title] = true
+			}
 		}
 	}
 	return rules.Scope{

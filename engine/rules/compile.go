@@ -805,14 +805,14 @@ func (p *precheck) knownChannel(lit *ast.StringNode) {
 	for i, n := range names {
 		quoted[i] = strconv.Quote(n)
 	}
-	hint := "event.channel is the channel's name on the platform, and event.channel_id its id; the channel blocks are " + strings.Join(quoted, ", ") + "."
+	hint := "event.channel is the channel's name on the platform (its title, or else its block name), and event.channel_id its id; the channels are " + strings.Join(quoted, ", ") + "."
 	if isDigits(lit.Value) {
 		hint = "event.channel is the channel's name on the platform: to compare a channel's id, use event.channel_id == " + strconv.Quote(lit.Value) + "."
 	} else if dym := DidYouMean(lit.Value, names); dym != "" {
 		hint = dym + " " + hint
 	}
 	from, to := p.bytes(span(lit))
-	p.soft = append(p.soft, &Error{Summary: "Unknown channel name", Message: fmt.Sprintf("No channel block is named %q, so this comparison holds only in a channel hearth does not manage.", lit.Value), Hint: hint, From: from, To: to})
+	p.soft = append(p.soft, &Error{Summary: "Unknown channel name", Message: fmt.Sprintf("No channel block is named %q or has it as its title, so this comparison holds only in a channel hearth does not manage.", lit.Value), Hint: hint, From: from, To: to})
 }
 
 // isDigits says s is a number, such as a channel id.

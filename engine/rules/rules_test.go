@@ -1126,7 +1126,7 @@ func TestChannelNames(t *testing.T) {
 		{`event.channel in ["help", "general"]`, "message.posted,reaction.added", "", ""},
 		{`event.channel == "hlep"`, "message.posted", `Did you mean "help"?`, `"hlep"`},
 		{`"genral" != event.channel`, "reaction.added", `Did you mean "general"?`, `"genral"`},
-		{`event.channel in ["help", "offtopic"]`, "message.posted", `the channel blocks are "general", "help"`, `"offtopic"`},
+		{`event.channel in ["help", "offtopic"]`, "message.posted", `the channels are "general", "help"`, `"offtopic"`},
 		{`event.channel == "1100000000000000002"`, "message.posted", `use event.channel_id == "1100000000000000002"`, `"1100000000000000002"`},
 		{`event.channel_id == "1100000000000000002"`, "message.posted", "", ""},
 		// A custom type's channel is whatever it says.
