@@ -41,6 +41,8 @@ drops to 0. The state settings and platform blocks are read at start: a
 reload that changes them takes the rest, and warns and lists them in
 GET /v1/status (restart_needed) until hearth run restarts.
 
+The files watched are the directory's .hcl files and those they read
+with file(), wherever they are (house_rules = file("rules.md")).
 A change to the files is read once the directory has been quiet for
 -reload-settle (500ms), so a save, or a git checkout of many files,
 reloads once, when written. A file that had blocks and has none left
