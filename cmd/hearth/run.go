@@ -41,6 +41,8 @@ drops to 0. The state settings and platform blocks are read at start: a
 reload that changes them takes the rest, and warns and lists them in
 GET /v1/status (restart_needed) until hearth run restarts.
 
+The files watched are the directory's .hcl files and those they read
+with file(), wherever they are (house_rules = file("rules.md")).
 A change to the files is read once the directory has been quiet for
 -reload-settle (500ms), so a save, or a git checkout of many files,
 reloads once, when written. A file that had blocks and has none left
@@ -101,6 +103,10 @@ Put credentials in HEARTH_BUS_URL rather than on the command line.
 Replicas compare their configurations' hashes through their heartbeats:
 when they differ, each logs a warning once and GET /v1/status says
 config_mismatch (normal during a rolling deploy; /readyz stays 200).
+A PostgreSQL state out of reach at start (the database restarting) is
+tried again with backoff for -store-wait (60s; 0: exit at once), each
+try logged with its error, then hearth run exits 1 with the last one;
+an error the server answers (a wrong password) exits at once.
 A daemon without -bus refuses a PostgreSQL state that replicas on a bus
 serve, and a replica refuses one that a daemon without -bus serves,
 until the other's heartbeat is 3 x -bus-lease old.
@@ -207,6 +213,7 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 	drain := fs.Duration("drain", 0, "On SIGTERM or Ctrl-C, answer /readyz with 503 for `DURATION` while still taking events, then stop.")
 	reloadSettle := fs.Duration("reload-settle", daemon.DefaultReloadSettle, "How long the configuration directory must be quiet after a change before the files are read and reloaded, so a save or a git checkout of many files reloads once, when written.")
 	reloadGrace := fs.Duration("reload-grace", daemon.DefaultReloadGrace, "How long a file that had blocks and has none left (emptied, as a save that truncates first leaves it) must stay so before the reload that removes its blocks is applied; deleting the file removes them after -reload-settle.")
+	storeWait := fs.Duration("store-wait", DefaultStoreWait, "How long to keep trying, at start, a PostgreSQL state that cannot be reached (refused, down, restarting), each try logged, before exiting 1; 0 exits at once.")
 	maxAhead := fs.Duration("max-ahead", daemon.DefaultMaxAhead, "How far past this machine's clock an event's time may be; events dated later are refused (422, reason future) wherever they come in.")
 	var vf varFlags
 	vf.register(fs)
@@ -251,6 +258,9 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	case *reloadSettle <= 0:
 		fmt.Fprintf(s.err, "hearth run: -reload-settle must be more than 0 (%s by default): a reload while a save is still being written reads half a file.\n", daemon.DefaultReloadSettle)
+		return 1
+	case *storeWait < 0:
+		fmt.Fprintf(s.err, "hearth run: -store-wait %s is negative; give how long to wait for the state store at start, such as %s, or 0 to exit at once.\n", *storeWait, DefaultStoreWait)
 		return 1
 	case *reloadGrace <= 0:
 		fmt.Fprintf(s.err, "hearth run: -reload-grace must be more than 0 (%s by default); to remove a file's blocks at once, delete the file.\n", daemon.DefaultReloadGrace)
@@ -316,7 +326,9 @@ func runRun(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	defer lock.release()
-	store, err := openStore(ctx, cfg)
+	// A database restarting while the pod starts is waited for, rather
+	// than exiting at once for the supervisor to restart (a crash loop).
+	store, err := openStoreWaiting(ctx, cfg, *storeWait, log)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth run: %v\n", err)
 		return 1

@@ -200,6 +200,9 @@ type Daemon struct {
 	submit    chan *request
 	queries   chan *query
 	wake      chan struct{}
+	// swapped tells Watch that a configuration came into force (by any
+	// trigger), so it watches the files that one read with file().
+	swapped chan struct{}
 	// sweep is the processor's re-evaluation of stored members after the
 	// rules changed; reevaluating is how many it has left, for status.
 	sweep        rulesSweep
@@ -355,7 +358,7 @@ func New(opt Options) (*Daemon, hcl.Diagnostics, config.Sources) {
 	if opt.Samples <= 0 {
 		opt.Samples = 360
 	}
-	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1), exited: make(chan struct{}),
+	d := &Daemon{opt: opt, submit: make(chan *request, 256), queries: make(chan *query), wake: make(chan struct{}, 1), swapped: make(chan struct{}, 1), exited: make(chan struct{}),
 		series: ring{buf: make([]Sample, opt.Samples)}, commits: commitTimes{cap: 100000}, rescan: make(chan struct{}, 1),
 		startedAt: time.Now(), unauthorizedLog: lograte.New(unauthorizedLogEvery), refusedLog: lograte.New(unauthorizedLogEvery),
 		zoneLogs: lograte.New(zoneLogEvery), storeLogs: lograte.New(storeLogEvery)}
@@ -555,6 +558,10 @@ func (d *Daemon) reload(trigger string, hold func(old, cfg *config.Config) bool)
 	}
 	d.opt.Metrics.initLabels(was, cfg)
 	d.askRescan()
+	select {
+	case d.swapped <- struct{}{}:
+	default:
+	}
 	// The processor takes the new rules at once, so the members they
 	// move are listed (hearth_members_reevaluation_pending) now, not at
 	// its next tick.

@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -89,8 +91,9 @@ func (d *Daemon) Watch(ctx context.Context, opt WatchOptions) error {
 	if err := fw.Add(d.opt.Dir); err != nil {
 		return err
 	}
-	d.log.Debug("watching the configuration directory", "dir", d.opt.Dir, "settle", opt.Settle, "grace", opt.Grace)
 	w := &watcher{d: d, opt: opt, emptied: map[string]time.Time{}}
+	w.watchReadFiles(fw)
+	d.log.Debug("watching the configuration directory", "dir", d.opt.Dir, "settle", opt.Settle, "grace", opt.Grace, "read_files", len(w.read))
 	// One timer at a time, made anew when the time to wake moves.
 	var wake <-chan time.Time
 	var wakeAt time.Time
@@ -107,8 +110,8 @@ func (d *Daemon) Watch(ctx context.Context, opt WatchOptions) error {
 			if !ok {
 				return nil
 			}
-			if !relevant(ev.Name) {
-				d.log.Debug("configuration directory: change ignored (not a .hcl file)", "file", ev.Name, "op", ev.Op.String())
+			if !w.relevant(ev.Name) {
+				d.log.Debug("configuration directory: change ignored (not a .hcl file or one file() read)", "file", ev.Name, "op", ev.Op.String())
 				continue
 			}
 			d.log.Debug("configuration directory: change seen; reloading once quiet", "file", ev.Name, "op", ev.Op.String(), "settle", opt.Settle)
@@ -123,6 +126,8 @@ func (d *Daemon) Watch(ctx context.Context, opt WatchOptions) error {
 		case <-wake:
 			wakeAt = time.Time{} // woken: a time still ahead is waited for anew
 			w.wake(opt.Now())
+		case <-d.swapped:
+			w.watchReadFiles(fw)
 		}
 	}
 }
@@ -139,6 +144,80 @@ type watcher struct {
 	emptied map[string]time.Time
 	// heldUntil is when a held reload is applied; zero when none is held.
 	heldUntil time.Time
+	// read are the files the configuration in force read with file(),
+	// by absolute path, and dirs the directories watched for them
+	// besides the configuration directory.
+	read map[string]bool
+	dirs map[string]bool
+}
+
+// watchReadFiles watches the directories of the files the configuration
+// in force read with file() (house_rules = file("rules.md"), one outside
+// the configuration directory too), and stops watching those no file
+// read any more: a change to one reloads as a change to a .hcl file.
+// The directory, not the file, for the reasons Watch gives.
+func (w *watcher) watchReadFiles(fw *fsnotify.Watcher) {
+	read := map[string]bool{}
+	dirs := map[string]bool{}
+	if snap := w.d.Snapshot(); snap != nil {
+		for name := range snap.Config.ReadFiles {
+			path := filepath.FromSlash(name)
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(w.d.opt.Dir, path)
+			}
+			path = absPath(path)
+			read[path] = true
+			if dir := filepath.Dir(path); dir != absPath(w.d.opt.Dir) {
+				dirs[dir] = true
+			}
+		}
+	}
+	for dir := range dirs {
+		if w.dirs[dir] {
+			continue
+		}
+		if err := fw.Add(dir); err != nil {
+			// The reload that reads it again says what is wrong with
+			// the file; SIGHUP still reloads.
+			w.d.log.Warn("not watching the directory of a file the configuration reads; reload with SIGHUP or POST /v1/reload after changing it", "dir", dir, "err", err)
+			delete(dirs, dir)
+		}
+	}
+	for dir := range w.dirs {
+		if !dirs[dir] {
+			// Already gone when the directory was removed.
+			_ = fw.Remove(dir)
+		}
+	}
+	if !maps.Equal(dirs, w.dirs) {
+		w.d.log.Debug("watching the directories of files the configuration reads", "dirs", slices.Sorted(maps.Keys(dirs)))
+	}
+	w.read, w.dirs = read, dirs
+}
+
+// relevant is a change that may change the configuration: a .hcl file
+// in the configuration directory, a file the configuration read with
+// file(), or a Kubernetes ConfigMap swap in the directory of either.
+func (w *watcher) relevant(path string) bool {
+	path = absPath(path)
+	if w.read[path] {
+		return true
+	}
+	dir := filepath.Dir(path)
+	if dir == absPath(w.d.opt.Dir) {
+		return relevant(path)
+	}
+	return w.dirs[dir] && strings.HasPrefix(filepath.Base(path), "..")
+}
+
+// absPath is path made absolute, so that the paths file() was given and
+// those fsnotify reports compare whether the directory was given
+// relative or not.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
 }
 
 func (w *watcher) changed(now time.Time) { w.quietAt = now.Add(w.opt.Settle) }

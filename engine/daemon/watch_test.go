@@ -358,3 +358,77 @@ func TestCampaignPausedAtReloadSaysTriggersAreNotKept(t *testing.T) {
 		t.Errorf("m1 joined while welcome was paused and entered it: %v", m["campaigns"])
 	}
 }
+
+// A file the configuration reads with file() is watched as its .hcl
+// files are, in the configuration directory or outside it: a change to
+// it reloads once quiet, and the reload's hash changes. A file beside
+// it that nothing reads does not reload, nor does the outside file once
+// the configuration stops reading it.
+func TestWatchReloadsFilesReadByFile(t *testing.T) {
+	dir, shared := t.TempDir(), t.TempDir()
+	notes := filepath.Join(shared, "notes.md")
+	write(t, dir, "rules.md", "Be kind.\n")
+	write(t, shared, "notes.md", "Lurkers.\n")
+	main := func(segment string) string {
+		return strings.Replace(base, `title    = "C"`, `title    = "C"
+  house_rules = file("rules.md")`, 1) + segment
+	}
+	write(t, dir, "main.hcl", main(fmt.Sprintf("segment \"quiet\" {\n  when        = \"member.points > 5\"\n  description = file(%q)\n}\n", notes)))
+	f, logs := startLogged(t, dir)
+	clk := watch(t, f, logs, testGrace)
+	houseRules := func() string { return f.d.Snapshot().Config.Communities[0].HouseRules }
+	reloaded := func(n int) func() bool {
+		return func() bool { return len(reloadsBy(f.d, "files", true)) == n }
+	}
+	if houseRules() != "Be kind.\n" {
+		t.Fatalf("house rules at start: %q", houseRules())
+	}
+
+	hash := f.d.Snapshot().Config.Hash
+	write(t, dir, "rules.md", "Be kind. No spam.\n")
+	seen(t, logs, filepath.Join(dir, "rules.md"))
+	advanceUntil(t, clk, testSettle/2, reloaded(1))
+	if houseRules() != "Be kind. No spam.\n" || f.d.Snapshot().Config.Hash == hash {
+		t.Errorf("after editing rules.md: house rules %q, hash changed %v", houseRules(), f.d.Snapshot().Config.Hash != hash)
+	}
+
+	hash = f.d.Snapshot().Config.Hash
+	write(t, shared, "notes.md", "Lurkers, not spammers.\n")
+	seen(t, logs, notes)
+	advanceUntil(t, clk, testSettle/2, reloaded(2))
+	if got := f.d.Snapshot().Config.Segments[0].Description; got != "Lurkers, not spammers.\n" || f.d.Snapshot().Config.Hash == hash {
+		t.Errorf("after editing the file outside: description %q, hash changed %v", got, f.d.Snapshot().Config.Hash != hash)
+	}
+
+	// Nothing reads other.md: no reload, whatever the clock does.
+	write(t, shared, "other.md", "unread\n")
+	waitFor(t, func() bool {
+		return strings.Contains(logs.String(), "change ignored") && strings.Contains(logs.String(), filepath.Join(shared, "other.md"))
+	})
+	clk.Advance(testSettle * 2)
+
+	// A configuration that no longer reads notes.md (here by SIGHUP's
+	// path) stops the watch on its directory.
+	write(t, dir, "main.hcl", main(""))
+	if code, body := post(t, f, "/v1/reload", "", ""); code != http.StatusOK {
+		t.Fatalf("reload: %d %v", code, body)
+	}
+	waitFor(t, func() bool {
+		return strings.Contains(logs.String(), `msg="watching the directories of files the configuration reads" dirs=[]`)
+	})
+	seenNotes := strings.Count(logs.String(), "change seen; reloading once quiet\" file="+notes+" ")
+	write(t, shared, "notes.md", "unread now\n")
+	// Events come in order: once a later one is seen, notes.md's would
+	// have been.
+	write(t, dir, "barrier.txt", "x")
+	waitFor(t, func() bool { return strings.Contains(logs.String(), filepath.Join(dir, "barrier.txt")) })
+	if n := strings.Count(logs.String(), "change seen; reloading once quiet\" file="+notes+" "); n != seenNotes {
+		t.Errorf("a change to a file no longer read was seen:\n%s", logs.String())
+	}
+	clk.Advance(testSettle * 2)
+	// main.hcl's own write reloads, unchanged: two reloads swapped a
+	// configuration in, as before.
+	if n := len(reloadsBy(f.d, "files", true)); n != 2 {
+		t.Errorf("%d reloads by files swapped a configuration in; want 2", n)
+	}
+}

@@ -170,6 +170,12 @@ func (s *Store) closeHealth() {
 	}
 }
 
+// Unreachable says whether err (from Open, say) means the server could
+// not be reached or was not serving (refused, down, starting, shutting
+// down), which waiting may mend, rather than that it answered with an
+// error (a wrong password, no such database), which it will not.
+func Unreachable(err error) bool { return unavailable(err) }
+
 // unavailable says whether err means the server could not be reached or
 // stopped serving, rather than that it answered with an error.
 func unavailable(err error) bool {
