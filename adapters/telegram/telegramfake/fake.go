@@ -166,15 +166,26 @@ var memberPerms = []string{"can_send_messages", "can_send_audios", "can_send_doc
 
 // New starts a fake with a bot whose token is token ("ID:SECRET").
 func New(token string) *Server {
+	s := NewHandler(token)
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// NewHandler is a fake like New's that serves nothing itself: serve it
+// as an http.Handler (hearth local serve telegram does). APIURL and
+// Close are New's only.
+func NewHandler(token string) *Server {
 	id, _, _ := strings.Cut(token, ":")
 	botID, _ := strconv.ParseInt(id, 10, 64)
 	s := &Server{Token: token, now: time.Now, bot: &User{ID: botID, IsBot: true, FirstName: "hearth", Username: "hearth_bot"},
 		nextUser: 5_000_000_000, nextChat: 1_000_000_000_000, users: map[int64]*User{}, started: map[int64]bool{},
 		chats: map[int64]*chat{}, changed: make(chan struct{}), forced: map[string]int{}}
 	s.users[botID] = s.bot
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
+
+// ServeHTTP answers the Bot API's methods.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // APIURL is the server URL to give the adapter (api_url).
 func (s *Server) APIURL() string { return s.URL }
