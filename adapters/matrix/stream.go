@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +18,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/governance"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -256,6 +258,14 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 	var out []platform.Delivery
 	for _, rb := range rbs {
 		r := rb.room
+		// Who sent each message of the room's timeline, delivered before
+		// or not, so a reaction to one needs no request.
+		senders := map[id.EventID]id.UserID{}
+		for _, ev := range rb.evs {
+			if ev.Type == event.EventMessage {
+				senders[ev.ID] = ev.Sender
+			}
+		}
 		for _, ev := range rb.evs[rb.from:] {
 			ev.RoomID = r
 			e, ok := c.toEvent(ev, rb.in)
@@ -265,6 +275,16 @@ func (c *Conn) batch(ctx context.Context, resp *mautrix.RespSync, since string, 
 			if !rb.in.space && !joinedAt(infos[rb.in.community].members[ev.Sender], moves[rb.in.community][ev.Sender], ev.Timestamp) {
 				c.log.Debug("skipping a Matrix event from someone outside the community's space", "room", r, "sender", ev.Sender, "event", ev.ID)
 				continue
+			}
+			if e.Type == "reaction.added" {
+				rel, _ := ev.Content.Raw["m.relates_to"].(map[string]any)
+				who, err := c.reactedTo(ctx, r, id.EventID(str(rel, "event_id")), senders)
+				if err != nil {
+					return nil, err
+				}
+				if who != "" {
+					e.Attrs["target_member"] = string(who)
+				}
 			}
 			e.Community = rb.community
 			if err := e.Check(); err != nil {
@@ -481,10 +501,25 @@ func (c *Conn) toEvent(ev *event.Event, in roomInfo) (events.Event, bool) {
 			e.Attrs = map[string]any{"reason": move}
 		}
 	case !in.space && ev.Type == event.EventMessage:
-		body := str(content, "body")
+		rel, _ := content["m.relates_to"].(map[string]any)
+		if str(rel, "rel_type") == "m.replace" {
+			// An edit: m.new_content is the message as it is now; the body
+			// beside it is a "* ..." fallback for clients without edits.
+			original := str(rel, "event_id")
+			if original == "" {
+				return events.Event{}, false
+			}
+			now, _ := content["m.new_content"].(map[string]any)
+			text := str(now, "body")
+			if now == nil {
+				text = strings.TrimPrefix(str(content, "body"), "* ")
+			}
+			e.Type = "message.edited"
+			e.Attrs = map[string]any{"channel": in.name, "post_id": messageID(ev.RoomID, id.EventID(original)), "text": text}
+			break
+		}
 		e.Type = "message.posted"
-		e.Attrs = map[string]any{"channel": in.name, "channel_id": string(ev.RoomID), "post_id": messageID(ev.RoomID, ev.ID),
-			"text": body, "length": utf8.RuneCountInString(body)}
+		e.Attrs = messageAttrs(ev.RoomID, ev.ID, content, rel, in.name)
 	case !in.space && ev.Type == event.EventReaction:
 		rel, _ := content["m.relates_to"].(map[string]any)
 		target := str(rel, "event_id")
@@ -499,4 +534,99 @@ func (c *Conn) toEvent(ev *event.Event, in roomInfo) (events.Event, bool) {
 	e.Member.ID = user
 	e.Member.Identities = map[string]string{Type: user}
 	return e, true
+}
+
+// messageAttrs are a message's attributes: the text without a reply's
+// quoted fallback, links counted as the moderation rules count them,
+// mentions from m.mentions (else the formatted body's pills, else
+// @names in the body), reply_to from m.in_reply_to and thread from an
+// m.thread relation. Posts, replies and threads are named as post_id
+// names them (room|event).
+func messageAttrs(room id.RoomID, evID id.EventID, content, rel map[string]any, channel string) map[string]any {
+	body := str(content, "body")
+	inReply, _ := rel["m.in_reply_to"].(map[string]any)
+	replyTo := str(inReply, "event_id")
+	if replyTo != "" {
+		body = stripReplyFallback(body)
+	}
+	attrs := map[string]any{"channel": channel, "channel_id": string(room), "post_id": messageID(room, evID),
+		"text": body, "length": utf8.RuneCountInString(body), "links": governance.CountLinks(body),
+		"mentions": mentionCount(content, body)}
+	if str(rel, "rel_type") == "m.thread" {
+		if root := str(rel, "event_id"); root != "" {
+			attrs["thread"] = messageID(room, id.EventID(root))
+		}
+		// In a thread, m.in_reply_to with is_falling_back is the thread's
+		// latest message, for clients without threads: no reply.
+		if fallback, _ := rel["is_falling_back"].(bool); fallback {
+			replyTo = ""
+		}
+	}
+	if replyTo != "" {
+		attrs["reply_to"] = messageID(room, id.EventID(replyTo))
+	}
+	return attrs
+}
+
+// stripReplyFallback drops the "> " lines a reply's body starts with
+// (the quoted message, as clients before Matrix 1.13 wrote it) and the
+// blank line after them.
+func stripReplyFallback(body string) string {
+	if !strings.HasPrefix(body, "> ") {
+		return body
+	}
+	rest := body
+	for strings.HasPrefix(rest, ">") {
+		_, after, found := strings.Cut(rest, "\n")
+		if !found {
+			return body // only a quote: keep what was written
+		}
+		rest = after
+	}
+	return strings.TrimPrefix(rest, "\n")
+}
+
+// mentionCount is how many users (and the room, for @room) a message
+// mentions: its m.mentions when it has them (Matrix 1.7), else the
+// user pills (matrix.to links) of its formatted body, else the @names
+// of its body.
+func mentionCount(content map[string]any, body string) int {
+	if m, ok := content["m.mentions"].(map[string]any); ok {
+		n := 0
+		if ids, ok := m["user_ids"].([]any); ok {
+			n = len(ids)
+		}
+		if room, _ := m["room"].(bool); room {
+			n++
+		}
+		return n
+	}
+	if f := str(content, "formatted_body"); f != "" {
+		return strings.Count(f, "matrix.to/#/@") + strings.Count(f, "matrix.to/#/%40") + strings.Count(f, "matrix:u/")
+	}
+	return governance.CountMentions(body)
+}
+
+// reactedTo is who sent the event a reaction relates to: from senders
+// (the events of the batch) when it is there, else as the homeserver
+// says. An event the bot cannot see (redacted, from before it joined)
+// has no sender, and nor do the bot's own messages, as it is no member.
+func (c *Conn) reactedTo(ctx context.Context, room id.RoomID, target id.EventID, senders map[id.EventID]id.UserID) (id.UserID, error) {
+	who, ok := senders[target]
+	if !ok {
+		ev, err := call(ctx, c, func(ctx context.Context) (*event.Event, error) { return c.cli.GetEvent(ctx, room, target) })
+		if isNotJoined(err) {
+			c.log.Debug("the event a reaction is to is not there to read", "room", room, "event", target, "error", err)
+			return "", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("reading the event %s a reaction is to: %w", target, err)
+		}
+		who = ev.Sender
+		senders[target] = who
+	}
+	if who == c.me {
+		return "", nil
+	}
+	return who, nil
 }

@@ -62,7 +62,7 @@ func (c *Conn) Stream(ctx context.Context, req platform.StreamRequest, handle fu
 			return nil
 		}
 		for _, u := range ups {
-			for _, ev := range updateEvents(u, c.botID, req.Communities) {
+			for _, ev := range updateEvents(u, c.botID, req.Communities, &c.authors) {
 				if err := handle(ctx, platform.Delivery{Event: ev, Cursor: strconv.FormatInt(u.ID, 10)}); err != nil {
 					return err
 				}
@@ -283,7 +283,7 @@ func (c *Conn) serveWebhook(ctx context.Context, req platform.StreamRequest, cur
 			if in.u.ID > cur {
 				// Telegram may post an update again; one delivered already
 				// is acknowledged without delivering it twice.
-				for _, ev := range updateEvents(in.u, c.botID, communities) {
+				for _, ev := range updateEvents(in.u, c.botID, communities, &c.authors) {
 					if err = handle(ctx, platform.Delivery{Event: ev, Cursor: strconv.FormatInt(in.u.ID, 10)}); err != nil {
 						break
 					}

@@ -267,6 +267,9 @@ type Conn struct {
 	keys    *ledger.Ledger
 	// readTimeout bounds a webhook request (0: inbound.ReadTimeout).
 	readTimeout time.Duration
+	// authors are who wrote the messages the stream saw lately, for
+	// reactions' target_member.
+	authors authors
 
 	mu     sync.Mutex
 	closed bool

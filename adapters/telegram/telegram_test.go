@@ -341,3 +341,123 @@ func TestKeysAcrossConns(t *testing.T) {
 		t.Errorf("%d fresh answers and %d messages; want 1 and 1", fresh, len(f.Messages(chatN)))
 	}
 }
+
+// streamAll reads every update there is, as events.
+func streamAll(t *testing.T, c *telegram.Conn, chat string) []platform.Delivery {
+	t.Helper()
+	var out []platform.Delivery
+	err := c.Stream(bg, platform.StreamRequest{Communities: map[string]string{chat: "makers"}}, func(_ context.Context, d platform.Delivery) error {
+		out = append(out, d)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A reaction names the member reacted to (target_member), whom the
+// message_reaction update does not name: the stream remembers who wrote
+// the messages it saw, so reaction.received and "thanked" incentives
+// hold. A reaction to a message it never saw has none.
+func TestReactionTargetMember(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	ann, bo := f.AddMember(chatN, "Ann"), f.AddMember(chatN, "Bo")
+	msg := f.Post(chatN, ann, "here is my robot")
+	f.React(chatN, bo, msg, "👍")
+	f.React(chatN, bo, 999, "👍")
+	var targets []any
+	for _, d := range streamAll(t, c, chat) {
+		if d.Event.Type == "reaction.added" {
+			targets = append(targets, d.Event.Attrs["target_member"])
+		}
+	}
+	if len(targets) != 2 || targets[0] != str(ann) || targets[1] != nil {
+		t.Errorf("target_member of the reactions %v; want [%d <nil>]", targets, ann)
+	}
+	// Across calls of Stream on one Conn (hearth run resumes after a
+	// failure) the authors are kept.
+	f.React(chatN, ann, msg, "🔥")
+	later := 0
+	for _, d := range streamAll(t, c, chat) {
+		// A Stream without a cursor reads the unconfirmed updates again.
+		if d.Event.Type == "reaction.added" && d.Event.Member.ID == str(ann) {
+			later++
+			if d.Event.Attrs["target_member"] != str(ann) {
+				t.Errorf("a later reaction: target_member %v; want %d", d.Event.Attrs["target_member"], ann)
+			}
+		}
+	}
+	if later != 1 {
+		t.Errorf("%d later reactions; want 1", later)
+	}
+}
+
+// In a forum every message of a topic replies to the message that made
+// the topic: that is no reply (reply_to), while a reply to a member's
+// message in the topic is; thread is the topic.
+func TestForumTopicReplies(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	ann, bo := f.AddMember(chatN, "Ann"), f.AddMember(chatN, "Bo")
+	topic := f.AddTopic(chatN, ann, "Robots")
+	first := f.PostWith(chatN, ann, "my robot", telegramfake.PostOptions{Topic: topic})
+	reply := f.PostWith(chatN, bo, "nice", telegramfake.PostOptions{Topic: topic, ReplyTo: first})
+	plain := f.PostWith(chatN, bo, "outside topics", telegramfake.PostOptions{ReplyTo: first})
+	got := map[string]map[string]any{}
+	for _, d := range streamAll(t, c, chat) {
+		if d.Event.Type == "message.posted" {
+			got[d.Event.Attrs["post_id"].(string)] = d.Event.Attrs
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d messages posted; want 3 (the topic's service message is none): %v", len(got), got)
+	}
+	want := []struct {
+		msg           int
+		replyTo, thrd any
+	}{
+		{first, nil, strconv.Itoa(topic)},
+		{reply, strconv.Itoa(first), strconv.Itoa(topic)},
+		{plain, strconv.Itoa(first), nil},
+	}
+	for _, w := range want {
+		a := got[strconv.Itoa(w.msg)]
+		if a["reply_to"] != w.replyTo || a["thread"] != w.thrd {
+			t.Errorf("message %d: reply_to %v, thread %v; want %v, %v", w.msg, a["reply_to"], a["thread"], w.replyTo, w.thrd)
+		}
+	}
+}
+
+// The fake's posts carry the entities Telegram finds (url, mention) and
+// those given (text_link), so links and mentions are counted.
+func TestPostEntities(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	ann := f.AddMember(chatN, "Ann")
+	f.Post(chatN, ann, "see https://example.org/a and http://x.org, ask @bo_b")
+	text := "read the guide, and tell @ann"
+	link, ok := telegramfake.EntityOn(text, "the guide", "text_link", "https://example.org/guide")
+	if !ok {
+		t.Fatal("EntityOn found no part")
+	}
+	f.PostWith(chatN, ann, text, telegramfake.PostOptions{Entities: []telegramfake.Entity{link}})
+	f.Post(chatN, ann, "plain words, an e@mail")
+	var got [][2]any
+	for _, d := range streamAll(t, c, chat) {
+		if d.Event.Type == "message.posted" {
+			got = append(got, [2]any{d.Event.Attrs["links"], d.Event.Attrs["mentions"]})
+		}
+	}
+	want := [][2]any{{2, 1}, {1, 1}, {0, 0}}
+	if len(got) != len(want) {
+		t.Fatalf("messages %v; want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("message %d: links, mentions %v; want %v", i+1, got[i], want[i])
+		}
+	}
+	// Offsets count UTF-16 code units, as Telegram's do.
+	if e, _ := telegramfake.EntityOn("🔥 go", "go", "url", ""); e.Offset != 3 || e.Length != 2 {
+		t.Errorf("entity after an emoji: offset %d length %d; want 3 2", e.Offset, e.Length)
+	}
+}

@@ -23,7 +23,7 @@ func FuzzWebhook(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, ev := range updateEvents(u, 42, map[string]string{"-100": "makers"}) {
+		for _, ev := range updateEvents(u, 42, map[string]string{"-100": "makers"}, &authors{}) {
 			if err := ev.Check(); err != nil {
 				t.Fatalf("event %+v: %v", ev, err)
 			}

@@ -32,7 +32,7 @@ const localUsage = `Usage: hearth local join -name NAME [-referrer ID] [-timezon
        hearth local channel topic -community COMMUNITY NAME TOPIC [DIR]
        hearth local role create|delete -community COMMUNITY NAME [DIR]
        hearth local role rename -community COMMUNITY NAME NEW [DIR]
-       hearth local serve [-listen ADDR] discourse
+       hearth local serve [-listen ADDR] discourse|discord|slack|telegram
 
 Acts as the people on hearth's built-in local platform, so the whole loop
 can be tried with no account: apply the configuration, start the daemon,
@@ -102,7 +102,11 @@ examples/discord-community reads; the server's id is the same at every
 start. serve slack (127.0.0.1:4282) is a workspace the app is in and
 prints export lines for HEARTH_VAR_slack_bot_token, slack_team_id,
 slack_api_url and an empty slack_events_listen, as
-examples/slack-community reads them. Each is a test fake, not the
+examples/slack-community reads them. serve telegram (127.0.0.1:4283)
+makes a group (supergroup) the bot administers and prints export lines
+for HEARTH_VAR_telegram_token, telegram_api_url and telegram_chat_id,
+for a platform "telegram" block and the import block that adopts the
+group; the group's id is the same at every start. Each is a test fake, not the
 platform: what hearth makes in it is kept in memory and is gone when it
 stops, so a new one starts empty (hearth plan then shows it all to
 create again), and nobody joins or posts in it, so hearth run gets no
@@ -128,6 +132,7 @@ Examples:
   hearth local serve discourse                     # then hearth plan a forum configuration against it
   hearth local serve discord                       # then export what it prints and hearth apply examples/discord-community
   hearth local serve -listen 127.0.0.1:0 slack     # any free port
+  hearth local serve telegram                      # then export what it prints and hearth apply a Telegram configuration
 `
 
 func runLocal(ctx context.Context, s *stdio, args []string) int {

@@ -11,12 +11,14 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/adapters/discord/discordfake"
 	"github.com/hearth-community/hearth/adapters/discourse/discoursetest"
 	"github.com/hearth-community/hearth/adapters/slack/slacktest"
+	"github.com/hearth-community/hearth/adapters/telegram/telegramfake"
 	"github.com/hearth-community/hearth/engine/config"
 )
 
@@ -37,15 +39,15 @@ type standIn struct {
 }
 
 // standIns are the platform types `hearth local serve` can stand in
-// for. Discord's and Slack's stand-ins make the server (guild) or
-// workspace a bot cannot make, and print its id for the import block or
-// team_id. (Telegram's fake needs a group made and the bot added by a
-// person, which a script does better.)
+// for. Discord's, Slack's and Telegram's stand-ins make the server
+// (guild), workspace or group a bot cannot make, and print its id for
+// the import block or team_id.
 func standIns() map[string]standIn {
 	return map[string]standIn{
 		"discourse": {title: "Discourse", real: "a Discourse forum", noun: "forum", addr: "127.0.0.1:4280", start: startDiscourse},
 		"discord":   {title: "Discord", real: "Discord", noun: "server", addr: "127.0.0.1:4281", start: startDiscord},
 		"slack":     {title: "Slack", real: "Slack", noun: "workspace", addr: "127.0.0.1:4282", start: startSlack},
+		"telegram":  {title: "Telegram", real: "Telegram", noun: "group", addr: "127.0.0.1:4283", start: startTelegram},
 	}
 }
 
@@ -62,7 +64,7 @@ func standInKey(prefix string) string {
 // loopback, until Ctrl-C.
 func runLocalServe(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "local serve", localUsage)
-	listen := fs.String("listen", "", "Serve on `ADDR`, a loopback address and port (127.0.0.1:0 picks a free port); default 127.0.0.1:4280 for discourse, :4281 for discord, :4282 for slack.")
+	listen := fs.String("listen", "", "Serve on `ADDR`, a loopback address and port (127.0.0.1:0 picks a free port); default 127.0.0.1:4280 for discourse, :4281 for discord, :4282 for slack, :4283 for telegram.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
@@ -217,6 +219,47 @@ and in the shell that runs hearth plan and apply:
 `, apiURL, ws.Token, ws.TeamID, ws.TeamName,
 		config.EnvVarPrefix, ws.Token, config.EnvVarPrefix, ws.TeamID, config.EnvVarPrefix, apiURL, config.EnvVarPrefix)
 	return ws
+}
+
+// standInBotID is the stand-in Telegram bot's user id, the token's
+// first part: fixed, as the group's id is, so the exports stay right
+// from one start to the next.
+const standInBotID = "7000000001"
+
+func startTelegram(w io.Writer, url string) http.Handler {
+	api := telegramfake.NewHandler(standInBotID + ":" + standInKey("standin-"))
+	chat := strconv.FormatInt(api.AddChat("Stand-in group"), 10)
+	fmt.Fprintf(w, `It is hearth's test fake of the Telegram Bot API, on this machine only,
+with one supergroup the bot is an administrator of. What hearth makes in
+it is kept in memory and lost when it stops (Ctrl-C). It sends no updates
+of its own: nobody joins, posts or reacts in it.
+
+  api url   %s
+  token     %s
+  group     %q, id %s
+
+In the configuration (a bot cannot make a group, so the community adopts
+this one; the group is its one channel):
+
+  platform "telegram" "main" {
+    token   = var.telegram_token
+    api_url = var.telegram_api_url
+    chats   = [var.telegram_chat_id]
+  }
+
+  import {
+    to = "community.NAME" # your community block's name
+    id = var.telegram_chat_id
+  }
+
+and in the shell that runs hearth plan and apply:
+
+  export %stelegram_token=%s
+  export %stelegram_api_url=%s
+  export %stelegram_chat_id=%s
+`, url, api.Token, "Stand-in group", chat,
+		config.EnvVarPrefix, api.Token, config.EnvVarPrefix, url, config.EnvVarPrefix, chat)
+	return api
 }
 
 // marked marks every answer of a stand-in as one (X-Hearth-Stand-In),

@@ -126,7 +126,8 @@ func TestLocalServeRefuses(t *testing.T) {
 		{[]string{"local", "serve", "-listen", "0.0.0.0:4280", "discourse"}, "not a loopback"},
 		{[]string{"local", "serve", "-listen", ":4280", "discourse"}, "not a loopback"},
 		{[]string{"local", "serve", "-listen", "0.0.0.0:4281", "discord"}, "not a loopback"},
-		{[]string{"local", "serve", "telegram"}, `no stand-in for "telegram"; the types are: discord, discourse, slack`},
+		{[]string{"local", "serve", "matrix"}, `no stand-in for "matrix"; the types are: discord, discourse, slack, telegram`},
+		{[]string{"local", "serve", "-listen", "0.0.0.0:4283", "telegram"}, "not a loopback"},
 		{[]string{"local", "serve"}, "give the platform type"},
 	} {
 		code, _, errs := runCLI(tc.args...)
@@ -360,5 +361,86 @@ func TestLocalServeSlack(t *testing.T) {
 	getJSON(t, apiURL+"pins.list?channel="+introductions, "Bearer "+token, &pins)
 	if len(pins.Items) != 1 || !strings.Contains(pins.Items[0].Message.Text, "Be kind") {
 		t.Errorf("#introductions pins %+v; want the house rules", pins.Items)
+	}
+}
+
+// TestLocalServeTelegram tries a Telegram configuration the way the
+// README says: hearth local serve telegram prints the token, the API url
+// and the id of the group it made; with those exported, validate, plan
+// and apply adopt the group, set its title and description and pin the
+// house rules in it; a second plan has no changes; and a new stand-in
+// has the same group id, so the exports stay right.
+func TestLocalServeTelegram(t *testing.T) {
+	si := startStandIn(t, "telegram")
+	for _, want := range []string{"LOCAL STAND-IN for Telegram, not Telegram", "kept in memory and lost when it stops", "import {"} {
+		if !strings.Contains(si.out.String(), want) {
+			t.Errorf("local serve does not say %q:\n%s", want, si.out.String())
+		}
+	}
+	token, apiURL, chat := si.env["HEARTH_VAR_telegram_token"], si.env["HEARTH_VAR_telegram_api_url"], si.env["HEARTH_VAR_telegram_chat_id"]
+	if !strings.HasPrefix(token, standInBotID+":") || !strings.HasPrefix(apiURL, "http://127.0.0.1:") || !strings.HasPrefix(chat, "-100") {
+		t.Fatalf("local serve exports token %q, api url %q, chat %q:\n%s", token, apiURL, chat, si.out.String())
+	}
+	dir := t.TempDir()
+	cfg := `hearth {
+  state {
+    backend = "sqlite"
+    path    = ".hearth/state.db"
+  }
+}
+
+variable "telegram_token" {
+  type      = string
+  sensitive = true
+}
+variable "telegram_api_url" { type = string }
+variable "telegram_chat_id" { type = string }
+
+platform "telegram" "main" {
+  token   = var.telegram_token
+  api_url = var.telegram_api_url
+  chats   = [var.telegram_chat_id]
+}
+
+import {
+  to = "community.makers"
+  id = var.telegram_chat_id
+}
+
+community "makers" {
+  title       = "Makers Guild"
+  platform    = platform.telegram.main
+  purpose     = "People who build things"
+  house_rules = "1. Be kind."
+
+  channel "group" {
+    pin_house_rules = true
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hearthSteps(t, dir, si.env, []hearthStep{
+		{[]string{"validate"}, 0, "Success!"},
+		{[]string{"plan", "-detailed-exitcode"}, 2, "1 to import."},
+		{[]string{"apply", "-auto-approve"}, 0, "Apply complete!"},
+		{[]string{"plan", "-detailed-exitcode"}, 0, "No changes."},
+	})
+	var group struct {
+		Result struct {
+			Title, Description string
+			Pinned             struct{ Text string } `json:"pinned_message"`
+		} `json:"result"`
+	}
+	getJSON(t, apiURL+"/bot"+token+"/getChat?chat_id="+chat, "", &group)
+	if g := group.Result; g.Title != "Makers Guild" || g.Description != "People who build things" || !strings.Contains(g.Pinned.Text, "Be kind") {
+		t.Errorf("the stand-in group is %+v; want Makers Guild, People who build things, the house rules pinned", g)
+	}
+	if c := si.stop(); c != 0 || !strings.Contains(si.out.String(), "Stopped; the stand-in group") {
+		t.Errorf("local serve: exit %d after Ctrl-C\n%s", c, si.out.String())
+	}
+	if again := startStandIn(t, "telegram"); again.env["HEARTH_VAR_telegram_chat_id"] != chat || again.env["HEARTH_VAR_telegram_token"] == token {
+		t.Errorf("a new stand-in has group %s and the token again %v; want group %s, a new token", again.env["HEARTH_VAR_telegram_chat_id"], again.env["HEARTH_VAR_telegram_token"] == token, chat)
 	}
 }

@@ -143,7 +143,7 @@ func commands() []command {
 		{"force-unlock", "Remove an apply lock left by a crashed apply", forceUnlockUsage, runForceUnlock},
 		{"import", "Turn another platform's history into events, or adopt a platform object", importUsage, runImport},
 		{"run", "Run the daemon: take events over HTTP, apply rules, run timers, hot-reload", runUsage(), runRun},
-		{"local", "Act as members on the built-in local platform: join, post, react, reply, show; give a role, or make, change or delete a channel or role, by hand; serve a stand-in Discourse, Discord or Slack", localUsage, runLocal},
+		{"local", "Act as members on the built-in local platform: join, post, react, reply, show; give a role, or make, change or delete a channel or role, by hand; serve a stand-in Discourse, Discord, Slack or Telegram", localUsage, runLocal},
 		{"replay", "Apply events to the state store, skipping those already applied", replayUsage, runReplay},
 		{"member", "List members, show one member's state, why a rule decides for them, try an expression on them, pardon their strikes, export or erase their data", memberUsage, runMember},
 		{"campaign", "Show how a campaign is doing (A/B variants compared), or stop it", campaignUsage, runCampaign},

@@ -143,3 +143,58 @@ func TestRunTelegram(t *testing.T) {
 		t.Error("the token shows in the output")
 	}
 }
+
+// TestRunTelegramReactionReceived: a reaction in a Telegram group
+// credits the member reacted to (reaction.received), though Telegram's
+// update names only the message: the adapter remembers who wrote it.
+// A campaign entered on reaction.received thanks the author by DM.
+func TestRunTelegramReactionReceived(t *testing.T) {
+	const token = "778:run-test-secret"
+	f := telegramfake.New(token)
+	defer f.Close()
+	chat := f.AddChat("Group")
+	dir := t.TempDir()
+	cfg := telegramRunConfig[:strings.Index(telegramRunConfig, "campaign ")] + `
+campaign "appreciated" {
+  community = community.c
+  enter_on  = "reaction.received"
+  step "tell" {
+    send {
+      channel  = "dm"
+      template = template.liked
+    }
+  }
+}
+
+template "liked" {
+  text = {
+    en = "Someone liked what you wrote, ${member.name}."
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HEARTH_VAR_token": token, "HEARTH_VAR_api": f.APIURL(), "HEARTH_VAR_chat": strconv.FormatInt(chat, 10)}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if c := run(context.Background(), []string{"apply", "-auto-approve", dir}, s); c != 0 {
+		t.Fatalf("apply: %d\n%s%s", c, out.String(), errb.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"run", "-listen", freeAddr(t), dir}, s) }()
+	ann, bo := f.AddMember(chat, "Ann"), f.AddMember(chat, "Bo")
+	f.StartBot(ann)
+	f.StartBot(bo)
+	msg := f.Post(chat, ann, "I built a robot")
+	f.React(chat, bo, msg, "👍")
+	waitFor(t, 20*time.Second, "the DM thanking Ann", func() bool {
+		return slices.ContainsFunc(f.Messages(ann), func(m telegramfake.Message) bool { return m.Text == "Someone liked what you wrote, Ann." })
+	})
+	cancel()
+	stoppedWith0(t, code, errb.String)
+	if n := len(f.Messages(bo)); n != 0 {
+		t.Errorf("Bo, who reacted, got %d DMs; want none", n)
+	}
+}

@@ -8,7 +8,9 @@
 // a webhook is set.
 //
 // It is safe for concurrent use. Test hooks (AddChat, AddMember, Post,
-// React, Leave, StartBot, RateLimitNext) act as people and as Telegram.
+// PostWith, AddTopic, React, Leave, StartBot, RateLimitNext) act as
+// people and as Telegram. Posts carry the url and mention entities
+// Telegram finds in plain text, so link and mention rules can be tried.
 package telegramfake
 
 import (
@@ -25,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf16"
 )
 
 // Server is a fake Telegram Bot API.
@@ -64,6 +68,7 @@ type chat struct {
 	messages    []*Message
 	pins        []int // newest last
 	nextMsg     int
+	forum       bool // has topics (AddTopic)
 }
 
 type member struct {
@@ -89,6 +94,64 @@ type Message struct {
 	Date      int64          `json:"date"`
 	Text      string         `json:"text,omitempty"`
 	ThreadID  int            `json:"message_thread_id,omitempty"`
+	Entities  []Entity       `json:"entities,omitempty"`
+	// InTopic is is_topic_message: posted in a forum topic.
+	InTopic bool     `json:"is_topic_message,omitempty"`
+	ReplyTo *Message `json:"reply_to_message,omitempty"`
+	// TopicCreated is the forum_topic_created of the service message
+	// that starts a topic.
+	TopicCreated map[string]any `json:"forum_topic_created,omitempty"`
+}
+
+// Entity is a message entity; Offset and Length count UTF-16 code units,
+// as Telegram's do.
+type Entity struct {
+	Type   string `json:"type"` // url, text_link, mention ...
+	Offset int    `json:"offset"`
+	Length int    `json:"length"`
+	URL    string `json:"url,omitempty"` // a text_link's target
+}
+
+// EntityOn is an entity of type typ over the first part of text that is
+// part (none when text has no such part); url is a text_link's target.
+func EntityOn(text, part, typ, url string) (Entity, bool) {
+	at := strings.Index(text, part)
+	if at < 0 || part == "" {
+		return Entity{}, false
+	}
+	return Entity{Type: typ, Offset: utf16Len(text[:at]), Length: utf16Len(part), URL: url}, true
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// textEntities are the entities Telegram finds in plain text: words
+// starting with http:// or https:// (url) and @ followed by a username
+// (mention).
+func textEntities(text string) []Entity {
+	var out []Entity
+	at := 0
+	for _, word := range strings.FieldsFunc(text, unicode.IsSpace) {
+		i := strings.Index(text[at:], word) + at
+		at = i + len(word)
+		word = strings.TrimRight(word, ".,;:!?)")
+		switch {
+		case strings.HasPrefix(word, "http://") || strings.HasPrefix(word, "https://"):
+			out = append(out, Entity{Type: "url", Offset: utf16Len(text[:i]), Length: utf16Len(word)})
+		case len(word) > 1 && word[0] == '@' && strings.IndexFunc(word[1:], notUsername) < 0:
+			out = append(out, Entity{Type: "mention", Offset: utf16Len(text[:i]), Length: utf16Len(word)})
+		}
+	}
+	return out
+}
+
+func notUsername(r rune) bool {
+	return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 }
 
 // Rights are the administrator rights promoteChatMember sets.
@@ -103,15 +166,26 @@ var memberPerms = []string{"can_send_messages", "can_send_audios", "can_send_doc
 
 // New starts a fake with a bot whose token is token ("ID:SECRET").
 func New(token string) *Server {
+	s := NewHandler(token)
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// NewHandler is a fake like New's that serves nothing itself: serve it
+// as an http.Handler (hearth local serve telegram does). APIURL and
+// Close are New's only.
+func NewHandler(token string) *Server {
 	id, _, _ := strings.Cut(token, ":")
 	botID, _ := strconv.ParseInt(id, 10, 64)
 	s := &Server{Token: token, now: time.Now, bot: &User{ID: botID, IsBot: true, FirstName: "hearth", Username: "hearth_bot"},
 		nextUser: 5_000_000_000, nextChat: 1_000_000_000_000, users: map[int64]*User{}, started: map[int64]bool{},
 		chats: map[int64]*chat{}, changed: make(chan struct{}), forced: map[string]int{}}
 	s.users[botID] = s.bot
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
+
+// ServeHTTP answers the Bot API's methods.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // APIURL is the server URL to give the adapter (api_url).
 func (s *Server) APIURL() string { return s.URL }
@@ -172,12 +246,59 @@ func (s *Server) StartBot(userID int64) {
 	s.started[userID] = true
 }
 
-// Post has a user post in a chat and returns the message id.
+// Post has a user post in a chat and returns the message id. The
+// message carries the url and mention entities in its text.
 func (s *Server) Post(chatID, userID int64, text string) int {
+	return s.PostWith(chatID, userID, text, PostOptions{})
+}
+
+// PostOptions are what a post carries besides its text.
+type PostOptions struct {
+	// Entities are added to those found in the text (text_link ones,
+	// say; see EntityOn).
+	Entities []Entity
+	// Topic is a forum topic's id (AddTopic): the post is in it and, as
+	// Telegram does, replies to the message that created it unless
+	// ReplyTo names another.
+	Topic int
+	// ReplyTo is the id of the message replied to.
+	ReplyTo int
+}
+
+// PostWith is Post with entities, a forum topic or a reply.
+func (s *Server) PostWith(chatID, userID int64, text string, o PostOptions) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
-	m := s.post(c, s.users[userID], text, 0)
+	m := s.post(c, s.users[userID], text, o.Topic)
+	m.Entities = append(textEntities(text), o.Entities...)
+	m.InTopic = o.Topic != 0
+	replied := o.ReplyTo
+	if replied == 0 {
+		replied = o.Topic
+	}
+	for _, r := range c.messages {
+		if replied != 0 && r.MessageID == replied {
+			quoted := *r
+			quoted.ReplyTo = nil // Telegram quotes one level
+			m.ReplyTo = &quoted
+		}
+	}
+	s.push("message", map[string]any{"message": m})
+	return m.MessageID
+}
+
+// AddTopic has a user make a forum topic in a chat (a forum then) and
+// returns its id, the id of the service message that created it.
+func (s *Server) AddTopic(chatID, userID int64, name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chatID]
+	c.forum = true
+	c.nextMsg++
+	m := &Message{MessageID: c.nextMsg, From: s.users[userID], Chat: chatJSON(c), Date: s.now().Unix(), ThreadID: c.nextMsg,
+		InTopic: true, TopicCreated: map[string]any{"name": name, "icon_color": 7322096}}
+	c.messages = append(c.messages, m)
 	s.push("message", map[string]any{"message": m})
 	return m.MessageID
 }
@@ -258,7 +379,11 @@ func (s *Server) Webhook() (string, string) {
 }
 
 func chatJSON(c *chat) map[string]any {
-	return map[string]any{"id": c.ID, "type": "supergroup", "title": c.Title}
+	j := map[string]any{"id": c.ID, "type": "supergroup", "title": c.Title}
+	if c.forum {
+		j["is_forum"] = true
+	}
+	return j
 }
 
 func (s *Server) post(c *chat, from *User, text string, thread int) *Message {
