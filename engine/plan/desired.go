@@ -126,9 +126,7 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 }
 
 // droppedAttrs are the attribute keys of kind that platform p leaves
-// alone or cannot hold (config.Platform.Unheld: "role.hoist" on Slack),
-// in platform names: the configuration's "title" is the platform's
-// "name".
+// alone or cannot hold (config.Platform.Unheld: "role.hoist" on Slack).
 func droppedAttrs(p *config.Platform, k platform.Kind) []string {
 	if p == nil {
 		return nil
@@ -139,10 +137,12 @@ func droppedAttrs(p *config.Platform, k platform.Kind) []string {
 		if block != string(k) {
 			continue
 		}
-		if attr == "title" {
-			attr = "name"
+		// The name stays: creating a channel or role needs one
+		// (platform.CheckApply), even where the platform shows another
+		// (a Telegram group's channel is named by the group's title).
+		if attr != "title" {
+			out = append(out, attr)
 		}
-		out = append(out, attr)
 	}
 	return out
 }
