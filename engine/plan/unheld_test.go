@@ -3,6 +3,7 @@ package plan_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -146,5 +147,51 @@ func TestAdoptAction(t *testing.T) {
 	f.cfg.Platforms[0].Adopts = []string{"community"}
 	if got := actions(f.mustPlan()); got != "" {
 		t.Fatalf("second plan:\n%s", got)
+	}
+}
+
+// TestReadmeAdoptExample: the README's adoption example is what the plan
+// prints for it.
+func TestReadmeAdoptExample(t *testing.T) {
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Summary: plan.Summary{Adopt: 1, Add: 7}, Changes: []plan.Change{
+		{Address: "community.makers", Kind: platform.KindCommunity, Action: plan.AdoptAction, Platform: "platform.slack.main",
+			After: platform.Attrs{"name": "makers", "title": "Open Hardware Makers", "description": "People who design, build and fix open hardware"}},
+	}}
+	var b bytes.Buffer
+	if err := p.WriteText(&b, false); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := strings.CutPrefix(b.String(), "hearth will perform the following actions:\n\n")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```\n"+text+"```\n") {
+		t.Errorf("the README lacks the adoption example as printed:\n%s", text)
+	}
+}
+
+// TestUnheldAttributesNotDrift: a change the platform made to what it
+// has no place for is not drift.
+func TestUnheldAttributesNotDrift(t *testing.T) {
+	f := newFixture(t, base)
+	f.mustApply(f.mustPlan())
+	cid := f.id("community.c")
+	if _, err := f.direct().Apply(context.Background(), platform.ApplyRequest{Op: platform.OpUpdate, Kind: platform.KindRole, Community: cid, ID: f.id("community.c.role.mod"), Address: "community.c.role.mod", Attrs: platform.Attrs{"hoist": "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := plan.Drift(context.Background(), f.cfg, f.store, f.conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(d); got != "update community.c.role.mod\n" {
+		t.Fatalf("a platform that holds hoist: drift\n%s", got)
+	}
+	f.unheld()
+	if d, err = plan.Drift(context.Background(), f.cfg, f.store, f.conns); err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(d); got != "" {
+		t.Fatalf("a platform that does not hold hoist: drift\n%s", got)
 	}
 }
