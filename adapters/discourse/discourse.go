@@ -119,6 +119,8 @@ platform "discourse" "forum" {
 		// The block holds one community, named by this setting; validate
 		// refuses a name no community block on it has.
 		CommunitySetting: "community",
+		// Creating that community adopts the forum (single.Block.Adopt).
+		Adopts: []string{"community"},
 		Attrs: []config.Attr{
 			{Name: "url", Kind: config.KindSetting, Required: true, Doc: "The forum's address, such as \"https://forum.example.org\"."},
 			{Name: "api_key", Kind: config.KindSetting, Required: true, Secret: true, Doc: "An admin API key (Admin > API > New key, scope \"global\" or the routes hearth uses), sent as the Api-Key header."},

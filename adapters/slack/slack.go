@@ -144,6 +144,8 @@ platform "slack" "main" {
 		// The block holds one community, named by this setting; validate
 		// refuses a name no community block on it has.
 		CommunitySetting: "community",
+		// Creating that community adopts the workspace (single.Block.Adopt).
+		Adopts: []string{"community"},
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: " + strings.Join(Scopes(), ", ") + " (im:history: a direct message looks for its key among the conversation's latest messages, and message.im events need it; reactions:read: reaction events)."},
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},

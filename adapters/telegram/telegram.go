@@ -114,6 +114,8 @@ import {
 			"channel.title": "a Telegram community has one channel, the group itself, whose name is the community's title",
 		},
 		OneChannel: "a Telegram community has one channel, the group itself",
+		// Creating that channel takes the group as it (applyChannel).
+		Adopts: []string{"channel"},
 		// Messages go without a parse mode, but Telegram still makes
 		// "@username" in plain text a mention that notifies the user.
 		AtMentions: true,

@@ -253,6 +253,9 @@ func completeLine(res plan.Result, destroy bool) string {
 	if res.Forgotten > 0 {
 		moves += fmt.Sprintf(", %d forgotten (left on the platform)", res.Forgotten)
 	}
+	if res.Adopted > 0 {
+		moves += fmt.Sprintf(", %d adopted", res.Adopted)
+	}
 	if destroy {
 		return fmt.Sprintf("Destroy complete! Resources: %d destroyed%s.", res.Destroyed, moves)
 	}
@@ -269,7 +272,7 @@ func (v *applyView) close(code int) {
 	}
 	res := v.res
 	m := uiMessage{Type: "change_summary", Outcome: "complete", Message: completeLine(res, v.destroy),
-		Summary:      &plan.Summary{Add: res.Added, Change: res.Changed, Destroy: res.Destroyed, Move: res.Moved, Import: res.Imported, Forget: res.Forgotten},
+		Summary:      &plan.Summary{Add: res.Added, Change: res.Changed, Destroy: res.Destroyed, Move: res.Moved, Import: res.Imported, Forget: res.Forgotten, Adopt: res.Adopted},
 		Failed:       res.Failed,
 		NotAttempted: &res.NotAttempted}
 	counts := fmt.Sprintf("%d added, %d changed, %d destroyed", res.Added, res.Changed, res.Destroyed)

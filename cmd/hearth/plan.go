@@ -125,16 +125,21 @@ incentives alone, and moves time makes with the rules unchanged
 (time_moves): the daemon makes those whatever the change.
 
 -json prints the plan as a versioned document:
-  {"format_version": "1.6", "config_hash": ..., "sensitive_check": ...,
+  {"format_version": "1.7", "config_hash": ..., "sensitive_check": ...,
    "config": {"dir", "files", "communities"}, "state_serial": N,
    "changes": [{"address", "kind", "action", "platform", "id", "before",
-   "after", "changed", "reason"}], "summary": {"add", "change", "destroy"},
+   "after", "changed", "reason"}], "summary": {"add", "change", "destroy", "adopt"},
    "destroy" and "targets" (a -destroy plan), "member_impact": {"members", "moved",
    "moves": [{"kind", "name",
    "enter", "leave", "enter_members": [{"id", "name"}], "leave_members",
    ...}], "time_moved", "time_moves", "overdue", "at_evaluation",
    "list_cap", "incentives": {"changed", "added", "removed"}, ...}}
-action is create, update, delete, replace, forget or no-op; numbers and booleans
+action is create, adopt, update, delete, replace, forget or no-op: adopt (format
+1.7; "<= community" in the text, "N to adopt" in its summary) is a create that
+takes what the platform already has (a Slack workspace, a Discourse forum, a
+Telegram group as its channel), and apply makes it as a create. Channel and role
+settings the platform has no place for (validate warns or refuses) are left out
+of its plans. Numbers and booleans
 in before and after are JSON numbers and booleans, and a list (a role's
 permissions) an array of names. config_hash is a hash of the files and of
 the values of the variables that are not sensitive; sensitive_check (only

@@ -41,6 +41,22 @@ func TestSlackCommunity(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	// The workspace is adopted, not made, and what Slack has no place
+	// for (channel positions, user groups' hoist, mentionable, position)
+	// is not in the plan.
+	if c := run(context.Background(), []string{"plan", dir}, s); c != 0 {
+		t.Fatalf("plan: exit %d\n%s%s", c, out.String(), errb.String())
+	}
+	if !regexp.MustCompile(`# community\.\S+ will be adopted\n  <= community \{`).MatchString(out.String()) || !strings.Contains(out.String(), "Plan: 1 to adopt, ") {
+		t.Errorf("plan does not adopt the workspace:\n%s", out.String())
+	}
+	for _, k := range []string{"position", "hoist", "mentionable", "will be created\n  + community"} {
+		if strings.Contains(out.String(), k) {
+			t.Errorf("plan shows %q:\n%s", k, out.String())
+		}
+	}
+	out.Reset()
+	errb.Reset()
 	if c := run(context.Background(), []string{"apply", "-auto-approve", dir}, s); c != 0 {
 		t.Fatalf("apply: exit %d\n%s%s", c, out.String(), errb.String())
 	}

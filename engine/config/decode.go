@@ -405,6 +405,14 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		p.DirectLimit = spec.TextLimit("dm", p.Settings)
 	}
 	p.MovesMembers = spec.MovesMembers
+	p.Unheld = slices.Sorted(maps.Keys(spec.Ignored))
+	for k := range spec.Unsupported {
+		if !slices.Contains(p.Unheld, k) {
+			p.Unheld = append(p.Unheld, k)
+		}
+	}
+	slices.Sort(p.Unheld)
+	p.Adopts = slices.Clone(spec.Adopts)
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }
 

@@ -136,7 +136,15 @@ type Platform struct {
 	// MovesMembers is true when the platform can move a member into
 	// another of its communities (PlatformSpec.MovesMembers).
 	MovesMembers bool
-	DeclRange    hcl.Range
+	// Unheld are the channel and role settings the platform has no
+	// place for ("channel.position" on Slack), sorted: those it ignores
+	// (PlatformSpec.Ignored) and those validate keeps at their default
+	// (PlatformSpec.Unsupported). Plans leave them out there.
+	Unheld []string
+	// Adopts are the kinds whose create adopts an object the platform
+	// already has (PlatformSpec.Adopts).
+	Adopts    []string
+	DeclRange hcl.Range
 	// SettingRanges are where each setting written is, by name, for
 	// diagnostics about a setting's value found after the block is read.
 	SettingRanges map[string]hcl.Range

@@ -106,7 +106,10 @@ type Result struct {
 	Moved, Imported int
 	// Forgotten counts objects taken out of state and left on their
 	// platform (ForgetAction).
-	Forgotten    int
+	Forgotten int
+	// Adopted counts objects the platform already had that creates took
+	// (AdoptAction).
+	Adopted      int
 	Failed       string
 	NotAttempted int
 }
@@ -382,6 +385,17 @@ func (a *applier) change(ctx context.Context, c Change, res *Result) error {
 			}
 			res.Added++
 			return outcome{done: fmt.Sprintf("Created (id %s)", r.ID), id: r.ID}, nil
+		})
+	case AdoptAction:
+		// The same create as ever: the platform's create is what takes
+		// the object it already has (a Slack workspace).
+		return a.step(c, string(AdoptAction), "Adopting", "", func() (outcome, error) {
+			r, err := a.create(ctx, c)
+			if err != nil {
+				return outcome{}, err
+			}
+			res.Adopted++
+			return outcome{done: fmt.Sprintf("Adopted (id %s)", r.ID), id: r.ID}, nil
 		})
 	case Update:
 		if !inState {

@@ -27,7 +27,16 @@ type Desired struct {
 	Attrs platform.Attrs
 	// Ignore are platform attribute keys whose changes plan ignores
 	// (lifecycle ignore_changes, in platform names).
-	Ignore         []string
+	Ignore []string
+	// Dropped are platform attribute keys the platform leaves alone
+	// (config.Platform.Unheld: a Slack channel's position), left out of
+	// Attrs and of the live object's attributes, so a plan neither shows
+	// them nor diffs them, whatever state last recorded.
+	Dropped []string
+	// Adopt says that creating the object takes one the platform
+	// already has (config.Platform.Adopts: a Slack workspace), which the
+	// plan shows as an adoption.
+	Adopt          bool
 	PreventDestroy bool
 }
 
@@ -48,6 +57,13 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 		paddr := c.Platform.Addr()
 		add := func(d Desired) error {
 			d.Platform = paddr
+			d.Adopt = slices.Contains(c.Platform.Adopts, string(d.Kind))
+			if d.Dropped = droppedAttrs(c.Platform, d.Kind); len(d.Dropped) > 0 {
+				d.Attrs = d.Attrs.Clone()
+				for _, k := range d.Dropped {
+					delete(d.Attrs, k)
+				}
+			}
 			for k := range d.Attrs {
 				// A channel's or role's name is its title in the files.
 				titled := k == "name" && (d.Kind == platform.KindChannel || d.Kind == platform.KindRole)
@@ -107,6 +123,51 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 		}
 	}
 	return out, nil
+}
+
+// droppedAttrs are the attribute keys of kind that platform p leaves
+// alone or cannot hold (config.Platform.Unheld: "role.hoist" on Slack).
+func droppedAttrs(p *config.Platform, k platform.Kind) []string {
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, key := range p.Unheld {
+		block, attr, _ := strings.Cut(key, ".")
+		if block != string(k) {
+			continue
+		}
+		// The name stays: creating a channel or role needs one
+		// (platform.CheckApply), even where the platform shows another
+		// (a Telegram group's channel is named by the group's title).
+		if attr != "title" {
+			out = append(out, attr)
+		}
+	}
+	return out
+}
+
+// withoutDropped is attrs without the keys the platform named by
+// platformAddr leaves alone for kind k: what a plan shows of a live or
+// recorded object there, as it leaves them out of the configured one.
+func withoutDropped(cfg *config.Config, platformAddr string, k platform.Kind, attrs platform.Attrs) platform.Attrs {
+	if attrs == nil {
+		return nil
+	}
+	for _, p := range cfg.Platforms {
+		if p.Addr() != platformAddr {
+			continue
+		}
+		dropped := droppedAttrs(p, k)
+		if !slices.ContainsFunc(dropped, func(key string) bool { _, ok := attrs[key]; return ok }) {
+			return attrs
+		}
+		attrs = attrs.Clone()
+		for _, key := range dropped {
+			delete(attrs, key)
+		}
+	}
+	return attrs
 }
 
 // titleIsName is a channel's or role's ignore_changes in platform

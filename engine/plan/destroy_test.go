@@ -155,7 +155,7 @@ func TestDestroyPlanRoundTrip(t *testing.T) {
 	if err := p.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), `"destroy": true`) || !strings.Contains(b.String(), `"format_version": "1.6"`) {
+	if !strings.Contains(b.String(), `"destroy": true`) || !strings.Contains(b.String(), `"format_version": "1.7"`) {
 		t.Fatalf("saved plan:\n%s", b.String())
 	}
 	back, err := plan.Read(strings.NewReader(b.String()))

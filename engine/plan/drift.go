@@ -35,7 +35,8 @@ func drift(ctx context.Context, cfg *config.Config, st Store, conns Conns) (*Pla
 	}
 	ignore := map[string][]string{}
 	for _, d := range desired {
-		ignore[d.Address] = d.Ignore
+		// What the platform has no place for is not drift either.
+		ignore[d.Address] = append(slices.Clone(d.Ignore), d.Dropped...)
 	}
 	resources, serial, err := st.Resources(ctx)
 	if err != nil {

@@ -44,8 +44,11 @@ import (
 // reader refuses a forget as an unknown action rather than misread it.
 // 1.6 adds a drift report's unmanaged objects ("unmanaged") and hints: a
 // destroy and a create that look like a renamed block, with the moved
-// block that would keep the object.
-const FormatVersion = "1.6"
+// block that would keep the object. 1.7 adds the adopt action: a create
+// that takes an object the platform already has (a Slack workspace,
+// platform.Adopts), which apply carries out as a create; a 1.6 reader
+// refuses it as an unknown action rather than misread it.
+const FormatVersion = "1.7"
 
 // DefaultMaxRemovalShare is the largest share of managed resources a
 // plan may delete without AllowRemovals.
@@ -85,6 +88,11 @@ const (
 	// adopted Discord server, whose removal would otherwise fail at
 	// apply.
 	ForgetAction Action = "forget"
+	// AdoptAction is a create that takes an object the platform already has
+	// rather than making one (config.Platform.Adopts): the Slack
+	// workspace a platform block names. Apply carries it out as a
+	// create. Added in 1.7.
+	AdoptAction Action = "adopt"
 )
 
 // Change is one object's change.
@@ -129,6 +137,9 @@ type Summary struct {
 	// Forget counts objects taken out of state and left on their
 	// platform (ForgetAction). Added in 1.5.
 	Forget int `json:"forget,omitempty"`
+	// Adopt counts objects the platform already has that creates take
+	// (AdoptAction), which Add does not count. Added in 1.7.
+	Adopt int `json:"adopt,omitempty"`
 }
 
 // Plan is the saved plan and the -json document.
@@ -186,7 +197,7 @@ type Plan struct {
 
 // HasChanges reports whether applying the plan would change a platform.
 func (p *Plan) HasChanges() bool {
-	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move+p.Summary.Import+p.Summary.Forget > 0
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Move+p.Summary.Import+p.Summary.Forget+p.Summary.Adopt > 0
 }
 
 // MovesMembers reports whether the plan's member impact moves anyone:
@@ -300,6 +311,7 @@ func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, op
 	slices.SortFunc(gone, deepestFirst)
 	for _, r := range gone {
 		c := removal(r, live, conns)
+		c.Before = withoutDropped(cfg, c.Platform, c.Kind, c.Before)
 		c.MovedFrom = movedFrom[r.Address]
 		switch why := subReason(subReasons, emptied, r.Address); {
 		case why == "":
@@ -325,16 +337,16 @@ func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, op
 		o, isLive := live[liveKey{r.Platform, d.Kind, r.ID}]
 		switch {
 		case !inState:
-			c.Action, c.Reason = Create, subReasons[d.Address]
+			c.Action, c.Reason = create(d), subReasons[d.Address]
 		case r.Platform != d.Platform:
 			c.Action, c.ID, c.Reason = Replace, r.ID, "moves from "+r.Platform
-			c.Before = platform.Attrs(maps.Clone(r.Attrs))
+			c.Before = withoutDropped(cfg, r.Platform, d.Kind, platform.Attrs(maps.Clone(r.Attrs)))
 		case r.Kind != string(d.Kind):
 			return nil, fmt.Errorf("%s: state has a %s at this address, the configuration a %s; remove it from state first", d.Address, r.Kind, d.Kind)
 		case !isLive:
-			c.Action, c.Reason = Create, "was deleted outside hearth"
+			c.Action, c.Reason = create(d), "was deleted outside hearth"
 		default:
-			c.ID, c.Before = r.ID, settable(o)
+			c.ID, c.Before = r.ID, withoutDropped(cfg, r.Platform, d.Kind, settable(o))
 			changed, forceNew := diff(d, c.After, o)
 			c.Changed = append(changed, forceNew...)
 			slices.Sort(c.Changed)
@@ -393,8 +405,20 @@ func (p *Plan) count() {
 			p.Summary.Destroy++
 		case ForgetAction:
 			p.Summary.Forget++
+		case AdoptAction:
+			p.Summary.Adopt++
 		}
 	}
+}
+
+// create is the action that brings d about when nothing in state is
+// it: an adoption where the platform's create takes an existing object
+// (Desired.Adopt), else a create.
+func create(d Desired) Action {
+	if d.Adopt {
+		return AdoptAction
+	}
+	return Create
 }
 
 // removal is the change that removes what state has in r: a delete, of
@@ -453,7 +477,9 @@ func planDestroy(ctx context.Context, cfg *config.Config, st Store, conns Conns,
 	}
 	slices.SortFunc(gone, deepestFirst)
 	for _, r := range gone {
-		p.Changes = append(p.Changes, removal(r, live, conns))
+		c := removal(r, live, conns)
+		c.Before = withoutDropped(cfg, c.Platform, c.Kind, c.Before)
+		p.Changes = append(p.Changes, c)
 	}
 	p.count()
 	return p, guard(p, resources, 0, opts, nil)

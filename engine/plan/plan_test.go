@@ -649,7 +649,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := p.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"format_version": "1.6"`, `"config_hash": "` + f.cfg.Fingerprint + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
+	for _, want := range []string{`"format_version": "1.7"`, `"config_hash": "` + f.cfg.Fingerprint + `"`, `"state_serial": 0`, `"action": "create"`, `"summary"`} {
 		if !strings.Contains(b.String(), want) {
 			t.Fatalf("JSON lacks %s:\n%s", want, b.String())
 		}

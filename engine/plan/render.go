@@ -22,6 +22,7 @@ const (
 	yellow  = "\x1b[33m"
 	red     = "\x1b[31m"
 	magenta = "\x1b[35m"
+	cyan    = "\x1b[36m"
 	bold    = "\x1b[1m"
 	reset   = "\x1b[0m"
 )
@@ -34,6 +35,9 @@ var symbols = map[Action]struct{ sym, color, verb string }{
 	// As Terraform marks what it stops managing: "." for nothing done
 	// to the object itself.
 	ForgetAction: {".", yellow, "will be forgotten"},
+	// As Terraform marks what it reads rather than makes: the object is
+	// there already, and the create only takes it.
+	AdoptAction: {"<=", cyan, "will be adopted"},
 }
 
 // WriteText writes the plan the way Terraform does: one block per change
@@ -107,6 +111,9 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 			writeAttrs(&b, c.Kind, c.After, paint(green, "+"), c.Kind == platform.KindPin)
 		case Delete:
 			writeAttrs(&b, c.Kind, c.Before, paint(red, "-"), false)
+		case AdoptAction:
+			// What the block says; the platform's object is taken as it is.
+			writeAttrs(&b, c.Kind, c.After, " ", c.Kind == platform.KindPin)
 		case ForgetAction:
 			// What stays on the platform, untouched.
 			writeAttrs(&b, c.Kind, c.Before, " ", false)
@@ -128,7 +135,7 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 		}
 		b.WriteString("    }\n")
 	}
-	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy%s.", paint(bold, "Plan:"), p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.Summary.extra())
+	fmt.Fprintf(&b, "\n%s %s.", paint(bold, "Plan:"), p.Summary.counts())
 	if p.MovesMembers() {
 		b.WriteString(" " + p.membersLine())
 	}
@@ -166,13 +173,24 @@ func (p *Plan) writeImpact(w io.Writer, b *strings.Builder, color bool) error {
 func (p *Plan) SummaryLine() string {
 	switch {
 	case p.HasChanges() && p.MovesMembers():
-		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy%s. %s", p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.Summary.extra(), p.membersLine())
+		return fmt.Sprintf("Plan: %s. %s", p.Summary.counts(), p.membersLine())
 	case p.HasChanges():
-		return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy%s.", p.Summary.Add, p.Summary.Change, p.Summary.Destroy, p.Summary.extra())
+		return fmt.Sprintf("Plan: %s.", p.Summary.counts())
 	case p.MovesMembers():
 		return "Plan: no changes to the platforms. " + p.membersLine()
 	}
 	return "Plan: no changes."
+}
+
+// counts is the summary line's counts: "1 to adopt, 4 to add, 0 to
+// change, 0 to destroy, 1 to import", adoptions first as Terraform puts
+// imports, and only when there are any.
+func (s Summary) counts() string {
+	adopt := ""
+	if s.Adopt > 0 {
+		adopt = fmt.Sprintf("%d to adopt, ", s.Adopt)
+	}
+	return fmt.Sprintf("%s%d to add, %d to change, %d to destroy%s", adopt, s.Add, s.Change, s.Destroy, s.extra())
 }
 
 // extra is what the summary line adds after "N to destroy" when there is

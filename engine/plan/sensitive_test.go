@@ -44,7 +44,7 @@ func TestSensitiveCheck(t *testing.T) {
 	const secret, other = "hunter22", "hunter23"
 	f := secretFixture(t, secret, "hi")
 	p := f.mustPlan()
-	if p.FormatVersion != "1.6" || p.ConfigHash != f.cfg.Fingerprint || p.ConfigHash == f.cfg.Hash {
+	if p.FormatVersion != "1.7" || p.ConfigHash != f.cfg.Fingerprint || p.ConfigHash == f.cfg.Hash {
 		t.Fatalf("format %s, config_hash %q: want the fingerprint %q", p.FormatVersion, p.ConfigHash, f.cfg.Fingerprint)
 	}
 	if !strings.HasPrefix(p.SensitiveCheck, "$argon2id$v=19$m=65536,t=1,p=2$") {
