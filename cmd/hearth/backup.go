@@ -292,6 +292,10 @@ func partialFile(out string) (string, error) {
 // force, and otherwise only if nothing is (a hard link fails on an
 // existing name, so a file made meanwhile is not replaced either).
 func placeBackup(tmp, out string, force bool) error {
+	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() {
+		// Renamed over, a device or pipe would be replaced by a file.
+		return fmt.Errorf("%s is not a regular file: give the name of a file to write the backup to", out)
+	}
 	if !force {
 		err := os.Link(tmp, out)
 		switch {

@@ -3,8 +3,10 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -59,5 +61,54 @@ func TestMemberFilesPrivate(t *testing.T) {
 	}
 	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().Perm() != 0o666 {
 		t.Errorf("%s: %v %v; want its mode kept", os.DevNull, fi.Mode(), err)
+	}
+}
+
+// TestOutputsKeepSpecialFiles: an -out that names a device or pipe is
+// written into, never renamed over (as root, -out /dev/null once
+// replaced the device with a file). A FIFO stands in for the device, so
+// a regression cannot break the machine running the test.
+func TestOutputsKeepSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	// A second name for the FIFO reaches it even if the command renamed
+	// a file over the first, to let a reader still waiting go.
+	keep := filepath.Join(dir, "pipe-link")
+	if err := os.Link(fifo, keep); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan int, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer f.Close()
+		data, _ := io.ReadAll(f)
+		got <- len(data)
+	}()
+	code, stdout, stderr := hearthCmd(t, "", false, "import", "stackexchange", "-out", fifo, "../../engine/importer/stackexchange/testdata/small")
+	if w, err := os.OpenFile(keep, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		w.Close()
+	}
+	n := <-got
+	if code != 0 {
+		t.Fatalf("import -out FIFO: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if n <= 0 {
+		t.Errorf("the reader of the FIFO got %d bytes; want the events", n)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("after import -out: %v %v; want the FIFO still there", fi.Mode(), err)
+	}
+	if err := placeBackup(filepath.Join(dir, "nothing"), fifo, true); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("backup -force over a FIFO: %v; want it refused", err)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("after backup: %v %v; want the FIFO still there", fi.Mode(), err)
 	}
 }

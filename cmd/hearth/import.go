@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -203,6 +204,20 @@ func writeEvents(stdout io.Writer, path string, write func(io.Writer) error) err
 			return err
 		}
 		return bw.Flush()
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		// A device or pipe (-out /dev/null, /dev/stdout) is written as it
+		// is: renamed over, it would be replaced by a file.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriterSize(f, 64<<10)
+		err = write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		return errors.Join(err, f.Close())
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {

@@ -95,8 +95,8 @@ community "makers" {
 		code int
 		want string
 	}{
-		{[]string{"plan", "-detailed-exitcode"}, 2, "Plan: 3 to add, 0 to change, 0 to destroy."},
-		{[]string{"apply", "-auto-approve"}, 0, "Apply complete! Resources: 3 added, 0 changed, 0 destroyed."},
+		{[]string{"plan", "-detailed-exitcode"}, 2, "Plan: 1 to adopt, 2 to add, 0 to change, 0 to destroy."},
+		{[]string{"apply", "-auto-approve"}, 0, "Apply complete! Resources: 2 added, 0 changed, 0 destroyed, 1 adopted."},
 		{[]string{"plan", "-detailed-exitcode"}, 0, "No changes."},
 	} {
 		var out, errb bytes.Buffer
@@ -323,8 +323,8 @@ func TestLocalServeSlack(t *testing.T) {
 	dir := exampleCopy(t, "slack-community", nil)
 	hearthSteps(t, dir, si.env, []hearthStep{
 		{[]string{"validate"}, 0, "Success!"},
-		{[]string{"plan", "-detailed-exitcode"}, 2, "Plan: 8 to add, 0 to change, 0 to destroy."},
-		{[]string{"apply", "-auto-approve"}, 0, "Apply complete! Resources: 8 added, 0 changed, 0 destroyed."},
+		{[]string{"plan", "-detailed-exitcode"}, 2, "Plan: 1 to adopt, 7 to add, 0 to change, 0 to destroy."},
+		{[]string{"apply", "-auto-approve"}, 0, "Apply complete! Resources: 7 added, 0 changed, 0 destroyed, 1 adopted."},
 		{[]string{"plan", "-detailed-exitcode"}, 0, "No changes."},
 		{[]string{"drift"}, 0, "No drift"},
 	})
