@@ -90,13 +90,23 @@ campaign "onboarding" {
       channel  = "dm"
       template = template.short_welcome
     }
-    goto = "exit"
+    goto = "nudge"
   }
 
   step "guided_welcome" {
     send {
       channel  = "dm"
       template = template.guided_welcome
+    }
+  }
+
+  # A post within three days is the goal and ends the run before this.
+  step "nudge" {
+    wait = "72h"
+    when = "member.messages == 0"
+    send {
+      channel  = "dm"
+      template = template.nudge
     }
   }
 }
@@ -107,4 +117,8 @@ template "short_welcome" {
 
 template "guided_welcome" {
   text = { en = "Welcome, ${member.name}! Say what you are working on in #general: the first post earns your first point." }
+}
+
+template "nudge" {
+  text = { en = "Anything we can help with, ${member.name}? #general is a good place to start." }
 }
