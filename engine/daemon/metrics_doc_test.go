@@ -57,16 +57,12 @@ func TestMetricsAreDocumented(t *testing.T) {
 			t.Errorf("the README's metrics table lists %s, which the daemon does not serve", n)
 		}
 	}
-	// The alerting rules read only metrics that are served.
-	if _, rules, ok := strings.Cut(string(readme), "Alerting rules to start from"); ok {
-		rules, _, _ = strings.Cut(rules, "\n```\n")
-		for _, match := range regexp.MustCompile(`hearth_[a-z_]+`).FindAllString(rules, -1) {
-			if base := strings.TrimSuffix(match, "_bucket"); !served[base] {
-				t.Errorf("the README's alerting rules read %s, which the daemon does not serve", match)
-			}
+	// The alerting rules (examples/monitoring's, the README's block)
+	// read only metrics that are served.
+	for _, match := range regexp.MustCompile(`hearth_[a-z_]+`).FindAllString(alertRulesYAML(t), -1) {
+		if _, ok := servedName(served, match); !ok {
+			t.Errorf("the alerting rules read %s, which the daemon does not serve", match)
 		}
-	} else {
-		t.Error("the README has no alerting rules")
 	}
 	if len(documented) < 10 {
 		t.Errorf("found %d rows in the README's metrics table; has its form changed?", len(documented))
@@ -230,7 +226,7 @@ var sharedGauges = []string{"hearth_members", "hearth_members_left", "hearth_seg
 	"hearth_replicas", "hearth_config_mismatch"}
 
 // The README names every shared gauge where it says how to aggregate
-// them, and its alerting rules read each one under a max, never bare or
+// them, and the alerting rules read each one under a max, never bare or
 // summed.
 func TestSharedGaugesAggregatedWithMax(t *testing.T) {
 	raw, err := os.ReadFile("../../README.md")
@@ -248,11 +244,7 @@ func TestSharedGaugesAggregatedWithMax(t *testing.T) {
 			t.Errorf("the README's rule for several replicas does not name %s", g)
 		}
 	}
-	_, rules, ok := strings.Cut(readme, "Alerting rules to start from")
-	if !ok {
-		t.Fatal("the README has no alerting rules")
-	}
-	rules, _, _ = strings.Cut(rules, "\n```\n")
+	rules := alertRulesYAML(t)
 	name := regexp.MustCompile(`hearth_[a-z_]+`)
 	read := 0
 	for _, line := range strings.Split(rules, "\n") {
@@ -262,7 +254,7 @@ func TestSharedGaugesAggregatedWithMax(t *testing.T) {
 			}
 			read++
 			before := line[:loc[0]]
-			if !strings.HasSuffix(before, "max without (instance, pod) (") && !regexp.MustCompile(`max(?: by \([a-z_, ]+\))? ?\($`).MatchString(before) {
+			if !underMax(before) {
 				t.Errorf("an alerting rule reads %s without a max over replicas: %s", line[loc[0]:loc[1]], strings.TrimSpace(line))
 			}
 		}
