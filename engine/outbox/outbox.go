@@ -415,7 +415,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			rep.Skipped++
 			result = "skipped"
 			reason = state.OutboxSkippedUnreachable + ": " + reason
-			d.opt.Log.Info("message skipped: "+state.OutboxSkippedUnreachable, "action", e.Kind, "key", e.Key, "member", e.Member)
+			d.opt.Log.Info("message skipped: member unreachable", "reason", reason, "action", e.Kind, "key", e.Key, "member", e.Member)
 			err = d.store.MarkSkipped(ctx, e.Key, attempts, now, reason)
 		case isNotReady(sendErr):
 			rep.Waiting++

@@ -388,11 +388,11 @@ func (r *Runtime) noPostID(w *work, m *state.Member, ev *events.Event, rule stri
 	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: "moderation.delete", Change: "skip",
 		At: ev.At, Rule: rule, Event: ev.ID, Detail: NoPostID})
 	if ok, held := r.gov.noPost.Allow(rule, time.Now()); ok {
-		args := []any{"rule", rule, "event", ev.ID, "type", ev.Type}
+		args := []any{"reason", NoPostID, "rule", rule, "event", ev.ID, "type", ev.Type}
 		if held > 0 {
 			args = append(args, "held_back", held)
 		}
-		r.log.Warn("moderation removed no message: "+NoPostID, args...)
+		r.log.Warn("moderation removed no message", args...)
 	}
 }
 
