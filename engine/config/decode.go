@@ -405,6 +405,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		p.DirectLimit = spec.TextLimit("dm", p.Settings)
 	}
 	p.MovesMembers = spec.MovesMembers
+	p.UnmuteAtEnd = spec.UnmuteAtEnd
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }
 

@@ -119,6 +119,11 @@ type PlatformSpec struct {
 	// stays where they joined, and plans warn of communities past their
 	// capacity.
 	MovesMembers bool
+	// UnmuteAtEnd says that a mute on the platform lasts until it is
+	// lifted (a Matrix power level), where others end by themselves (a
+	// Discord timeout, Telegram's until_date): hearth run then lifts
+	// each mute it made when the mute's duration is over.
+	UnmuteAtEnd bool
 	// Permissions, when set, are the role permission names the platform
 	// knows (Discord's flags in lower case, Telegram's administrator
 	// rights); validate refuses any other in a role's permissions, where

@@ -136,7 +136,10 @@ type Platform struct {
 	// MovesMembers is true when the platform can move a member into
 	// another of its communities (PlatformSpec.MovesMembers).
 	MovesMembers bool
-	DeclRange    hcl.Range
+	// UnmuteAtEnd is true when the platform's mutes last until lifted
+	// (PlatformSpec.UnmuteAtEnd): hearth lifts them when they end.
+	UnmuteAtEnd bool
+	DeclRange   hcl.Range
 	// SettingRanges are where each setting written is, by name, for
 	// diagnostics about a setting's value found after the block is read.
 	SettingRanges map[string]hcl.Range

@@ -410,8 +410,11 @@ func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community
 
 // Pardon clears a member's strikes (those of one rule, by name or
 // address, when rule is given), as an operator asks with hearth member
-// pardon. It returns the outcome and how many strikes were cleared.
-func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outcome, int) {
+// pardon. A mute still running that the rules pardoned decided is
+// lifted too: its end is forgotten and the returned moderation.unmute,
+// for the caller to put in the outbox, lifts it on the platform. It
+// returns the outcome, how many strikes were cleared and those actions.
+func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outcome, int, []state.Action) {
 	if m.Moderation != nil {
 		for _, set := range r.gov.sets {
 			set.Prune(m.Moderation, at) // decayed strikes are not pardoned, they are gone
@@ -427,12 +430,92 @@ func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outc
 	if rule != "" {
 		what = rule
 	}
+	detail := fmt.Sprintf("%d strikes cleared; strikes %d", n, live)
+	var actions []state.Action
+	if mod := m.Moderation; mod != nil && mod.MutedUntil.After(at) {
+		c, muteRule := r.mutedIn(m)
+		if rule == "" || muteRule == rule || strings.HasSuffix(muteRule, ".moderation."+rule) {
+			mod.MutedUntil = time.Time{}
+			detail += "; mute lifted"
+			if c != nil && c.Platform != nil {
+				actions = append(actions, unmuteAction(m, c, at, fmt.Sprintf("moderation/pardon/%s/%d", m.ID, at.UnixNano()), "pardoned", "operator"))
+			}
+		}
+	}
 	if m.Moderation != nil {
 		governance.Record(m.Moderation, state.Decision{At: at, Rule: what, Action: "pardon", Strikes: live, Evidence: strconv.Itoa(n) + " strikes cleared", Event: "operator"})
 	}
 	r.schedule(m)
 	return state.Outcome{Kind: state.KindModeration, Member: m.ID, Name: what, Change: "pardon", At: at, Rule: what, Event: "operator",
-		Detail: fmt.Sprintf("%d strikes cleared; strikes %d", n, live)}, n
+		Detail: detail}, n, actions
+}
+
+// mutedIn is the community block of the member's latest mute, and the
+// address of the rule that decided it; nil when no mute decision is
+// kept or its community is no longer configured.
+func (r *Runtime) mutedIn(m *state.Member) (*config.Community, string) {
+	if m.Moderation == nil {
+		return nil, ""
+	}
+	ds := m.Moderation.Decisions
+	for i := len(ds) - 1; i >= 0; i-- {
+		if ds[i].Action != "mute" {
+			continue
+		}
+		name, _, ok := strings.Cut(strings.TrimPrefix(ds[i].Rule, "community."), ".moderation.")
+		if !ok {
+			return nil, ds[i].Rule
+		}
+		for _, c := range r.cfg.Communities {
+			if c.Name == name {
+				return c, ds[i].Rule
+			}
+		}
+		return nil, ds[i].Rule
+	}
+	return nil, ""
+}
+
+// muteEnd is when hearth must lift the member's mute, for schedule: its
+// end on a platform whose mutes last until lifted
+// (config.Platform.UnmuteAtEnd); zero elsewhere, where the platform
+// ends it by itself.
+func (r *Runtime) muteEnd(m *state.Member) time.Time {
+	if m.Moderation == nil || m.Moderation.MutedUntil.IsZero() {
+		return time.Time{}
+	}
+	if c, _ := r.mutedIn(m); c != nil && c.Platform != nil && c.Platform.UnmuteAtEnd {
+		return m.Moderation.MutedUntil
+	}
+	return time.Time{}
+}
+
+// endMute lifts a mute whose time is over at at on a platform that does
+// not end it by itself: it queues moderation.unmute, keyed by the member
+// and the mute's end so it is applied once, and forgets the mute.
+func (r *Runtime) endMute(w *work, m *state.Member, at time.Time) {
+	until := r.muteEnd(m)
+	if until.IsZero() || until.After(at) || r.history {
+		return
+	}
+	c, rule := r.mutedIn(m)
+	m.Moderation.MutedUntil = time.Time{}
+	cause := fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix())
+	a := unmuteAction(m, c, until, fmt.Sprintf("moderation/unmute/%s/%d", m.ID, until.Unix()), "mute ended", cause)
+	governance.Record(m.Moderation, state.Decision{At: until, Rule: rule, Action: "unmute", Strikes: m.Strikes, Evidence: "mute ended", Event: cause})
+	w.actions = append(w.actions, a)
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: until, Rule: rule, Event: a.Event, To: a.Target, Detail: a.Key})
+}
+
+// unmuteAction is the moderation.unmute lifting m's mute in community
+// block c (its sub-community the member is in, in a capacity family).
+func unmuteAction(m *state.Member, c *config.Community, at time.Time, key, reason, cause string) state.Action {
+	target := m.ID
+	if id := m.Identities[c.Platform.Type]; id != "" {
+		target = id
+	}
+	return state.Action{Key: key, Kind: "moderation.unmute", Member: m.ID, At: at, Platform: c.Platform.Addr(),
+		Community: m.Place(c.Name), Target: target, Reason: reason, Event: cause}
 }
 
 // nextDecay is when the member's strikes next decay, for schedule.
