@@ -345,7 +345,10 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 	reason := decisionReason(d)
 	queue := func(kind string, a state.Action) {
 		a.Key = "moderation/" + ev.ID + "/" + kind
-		a.Kind, a.Member, a.At, a.Platform, a.Community, a.Event = kind, m.ID, ev.At, platformAddr, whereOf(ev, c), ev.ID
+		if a.At.IsZero() {
+			a.At = ev.At
+		}
+		a.Kind, a.Member, a.Platform, a.Community, a.Event = kind, m.ID, platformAddr, whereOf(ev, c), ev.ID
 		if a.Target == "" {
 			a.Target = target
 		}
@@ -362,10 +365,22 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 		queue("moderation.delete", state.Action{Message: post})
 	}
 	switch d.Action {
-	case "mute", "kick", "ban":
-		queue("moderation."+d.Action, state.Action{Duration: d.Duration})
+	case "mute":
+		queue("moderation.mute", state.Action{Duration: d.Duration})
+	case "kick", "ban":
+		// The outbox sends what is due first first: the notice goes
+		// while the member can still get it, and the removal follows
+		// whether or not it could be delivered.
+		queue("moderation."+d.Action, state.Action{Duration: d.Duration, At: ev.At.Add(noticeLead)})
 	}
 }
+
+// noticeLead is how long after its notice (the direct message telling
+// the member why) a kick or ban is due: once removed, a member can no
+// longer be written to on most platforms. The outbox delivers in due
+// order, so the notice is tried first, and a notice that fails is
+// retried within the lead before the removal goes ahead without it.
+const noticeLead = 5 * time.Second
 
 // decisionReason is the reason a decision gives: its rule's, else the
 // rule's name.
