@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/governance"
 	"github.com/hearth-community/hearth/engine/risk"
@@ -411,16 +413,42 @@ func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community
 		}
 		r.log.Warn("moderation warning template failed; sending the plain text", "community", c.Name, "err", err)
 	}
-	what := map[string]string{"warn": "This is a warning", "mute": "You are muted for " + governance.FormatDuration(d.Duration),
-		"remove": "Your message was removed", "kick": "You were removed from the community", "ban": "You are banned"}[d.Action]
-	if d.Action == "ban" && d.Duration > 0 {
-		what += " for " + governance.FormatDuration(d.Duration)
-	}
+	return plainWarning(c, d), ""
+}
+
+// plainWarning is the direct message of a decision in a community with
+// no ladder template: what happened, where, and the rule's reason when
+// it has one, in words a member reads. The rule's name, its evidence and
+// its when expression stay in the outcome and the member's record.
+func plainWarning(c *config.Community, d governance.Decision) string {
+	what := map[string]string{"warn": "This is a warning", "mute": "You are muted for " + durations.Words(d.Duration),
+		"remove": "Your message was removed", "kick": "You were removed from", "ban": "You are banned from"}[d.Action]
 	title := c.Title
 	if title == "" {
 		title = c.Name
 	}
-	return fmt.Sprintf("%s in %s: %s (%s). Strikes: %d.", what, title, reason, evidence, d.Live), ""
+	where := " in "
+	if d.Action == "kick" || d.Action == "ban" {
+		where = " "
+	}
+	text := what + where + title
+	if d.Action == "ban" && d.Duration > 0 {
+		text += " for " + durations.Words(d.Duration)
+	}
+	if r := strings.TrimSpace(d.Rule.Config.Reason); r != "" {
+		text += ": " + r
+		if last, _ := utf8.DecodeLastRuneInString(r); !strings.ContainsRune(".!?。！？", last) {
+			text += "."
+		}
+	} else {
+		text += "."
+	}
+	if d.Live > 0 && c.Ladder != nil {
+		// Strikes tell where the member is on the ladder; without one
+		// they decide nothing.
+		text += fmt.Sprintf(" You have %d %s.", d.Live, map[bool]string{true: "strike", false: "strikes"}[d.Live == 1])
+	}
+	return text
 }
 
 // Pardon clears a member's strikes (those of one rule, by name or

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +185,57 @@ func TestPardonLiftsMute(t *testing.T) {
 				t.Errorf("outcome detail %q", o.Detail)
 			}
 		})
+	}
+}
+
+// The direct message of a community without a ladder template says what
+// happened in words: the rule's reason when it has one, never its name,
+// evidence or when expression.
+func TestPlainWarningIsForMembers(t *testing.T) {
+	cfg := load(t, `
+community "m" {
+  title    = "Makers"
+  platform = platform.local.main
+  ladder {
+    decay = "7d"
+    rung { action = "warn" }
+  }
+  moderation "restrict_new" {
+    on       = ["member.joined"]
+    when     = "true"
+    action   = "mute"
+    duration = "1h"
+    strikes  = 0
+  }
+  moderation "ads" {
+    keywords = { en = ["buy now"] }
+    reason   = "Please keep ads to the market channel"
+  }
+  moderation "spam" {
+    keywords = { en = ["casino"] }
+    action   = "ban"
+    duration = "7d"
+  }
+}
+`)
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	var s strings.Builder
+	s.WriteString(fmt.Sprintf(`{"id":"j","type":"member.joined","member":{"id":"u1","identities":{"local":"mb-7"}},"community":"m","at":%q}`+"\n", at.Format(time.RFC3339)))
+	s.WriteString(msgAt("e1", "u1", at.Add(2*time.Hour), `{"text":"buy now"}`))
+	s.WriteString(msgAt("e2", "u1", at.Add(3*time.Hour), `{"text":"casino"}`))
+	sum, _, _ := run(t, cfg, s.String())
+	var got []string
+	for _, a := range sum.Store.(*state.Memory).Outbox() {
+		if a.Kind == "send.dm" {
+			got = append(got, a.Text)
+		}
+	}
+	want := []string{
+		"You are muted for 1 hour in Makers.",
+		"This is a warning in Makers: Please keep ads to the market channel. You have 1 strike.",
+		"You are banned from Makers for 1 week. You have 2 strikes.",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("direct messages:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
