@@ -285,6 +285,10 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 			if !ok {
 				evd = governance.RuleEvidence(when.Source)
 			}
+		} else if !ok {
+			// No checks and no when: a rule on other events than
+			// messages (config allows it) matches each of them.
+			evd = governance.EventEvidence(ev.Type)
 		}
 		m.Moderation = mod
 		d := set.Decide(mod, rule, evd, ev.At, ev.ID)

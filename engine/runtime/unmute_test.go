@@ -190,7 +190,7 @@ func TestPardonLiftsMute(t *testing.T) {
 
 // The direct message of a community without a ladder template says what
 // happened in words: the rule's reason when it has one, never its name,
-// evidence or when expression.
+// evidence or when expression. A rule on joins needs no when.
 func TestPlainWarningIsForMembers(t *testing.T) {
 	cfg := load(t, `
 community "m" {
@@ -202,7 +202,6 @@ community "m" {
   }
   moderation "restrict_new" {
     on       = ["member.joined"]
-    when     = "true"
     action   = "mute"
     duration = "1h"
     strikes  = 0
@@ -223,7 +222,21 @@ community "m" {
 	s.WriteString(fmt.Sprintf(`{"id":"j","type":"member.joined","member":{"id":"u1","identities":{"local":"mb-7"}},"community":"m","at":%q}`+"\n", at.Format(time.RFC3339)))
 	s.WriteString(msgAt("e1", "u1", at.Add(2*time.Hour), `{"text":"buy now"}`))
 	s.WriteString(msgAt("e2", "u1", at.Add(3*time.Hour), `{"text":"casino"}`))
-	sum, _, _ := run(t, cfg, s.String())
+	sum, outs, _ := run(t, cfg, s.String())
+	// A rule on joins needs no when: each join matches, the join is the
+	// evidence.
+	joined := false
+	for _, o := range outs {
+		if o.Kind == state.KindModeration && o.Event == "j" {
+			joined = o.Name == "restrict_new" && o.Change == "mute" && strings.HasPrefix(o.Detail, "member.joined;")
+			if !joined {
+				t.Errorf("join's decision %+v", o)
+			}
+		}
+	}
+	if !joined {
+		t.Error("the join did not match restrict_new")
+	}
 	var got []string
 	for _, a := range sum.Store.(*state.Memory).Outbox() {
 		if a.Kind == "send.dm" {
