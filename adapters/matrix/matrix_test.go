@@ -56,9 +56,25 @@ func TestConformance(t *testing.T) {
 			Open: func(t *testing.T) platform.Conn {
 				return open(t, a, hs, bot.Token, nil)
 			},
-			PageSize:   matrix.DefaultPageSize,
-			Persistent: true,
-			Concurrent: true,
+			PageSize:    matrix.DefaultPageSize,
+			Persistent:  true,
+			Concurrent:  true,
+			UnmuteAtEnd: matrix.Spec().UnmuteAtEnd,
+			// Muted: a power level below what sending a message needs in
+			// the space, as the homeserver has it.
+			Muted: func(t *testing.T, _ platform.Conn, community, member string) bool {
+				var pl struct {
+					Users         map[string]int `json:"users"`
+					UsersDefault  int            `json:"users_default"`
+					EventsDefault int            `json:"events_default"`
+				}
+				api(t, hs, bot.Token, "GET", "/_matrix/client/v3/rooms/"+url.PathEscape(community)+"/state/m.room.power_levels", nil, &pl)
+				level, ok := pl.Users[member]
+				if !ok {
+					level = pl.UsersDefault
+				}
+				return level < pl.EventsDefault
+			},
 			AddMember: func(t *testing.T, c platform.Conn, community, name string) string {
 				u := register(t, hs, name, name)
 				if err := c.(*matrix.Conn).Invite(ctxBG, community, u.ID); err != nil {

@@ -183,7 +183,10 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn str
 		if err := c.putState(ctx, sp.id, typeMute, muteKey(req.Member), content); err != nil {
 			return "", err
 		}
-		sp.st[typeMute] = map[string]*event.Event{muteKey(req.Member): stateEvent(typeMute, muteKey(req.Member), content)}
+		if sp.st[typeMute] == nil {
+			sp.st[typeMute] = map[string]*event.Event{}
+		}
+		sp.st[typeMute][muteKey(req.Member)] = stateEvent(typeMute, muteKey(req.Member), content)
 		return "", c.syncLevel(ctx, sp, req.Member)
 	case platform.ActionKick:
 		if err := joined(); err != nil {

@@ -89,6 +89,9 @@ platform "matrix" "main" {
   homeserver   = "https://matrix.example.org"
   access_token = var.matrix_token
 }`,
+		// A mute is a power level below the room's default, which stays
+		// until changed: hearth lifts it when the mute ends.
+		UnmuteAtEnd: true,
 		Ignored: map[string]string{
 			"channel.purpose": "a Matrix room has one description, its topic",
 			"channel.color":   "a Matrix room has no color",

@@ -22,8 +22,10 @@ const pardonUsage = `Usage: hearth member pardon [-rule NAME] [-url URL] ID [DIR
 
 Clears a member's moderation strikes, all of them or only those of one
 moderation rule, so the violation ladder starts over for them. The pardon
-is recorded in the member's moderation record and as an outcome; mutes and
-bans already applied stay until they end or are lifted on the platform.
+is recorded in the member's moderation record and as an outcome. A mute
+still running that the pardoned rules decided is lifted: a
+moderation.unmute goes into the outbox, which hearth run delivers. Bans
+already applied stay until they end or are lifted on the platform.
 
 While 'hearth run' serves the configuration, the daemon applies the pardon
 between batches (POST /v1/members/ID/pardon, with HEARTH_API_TOKEN as the
@@ -98,8 +100,11 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	now := time.Now().UTC()
-	o, n := runtime.New(cfg, nil).Pardon(m, *rule, now)
+	o, n, lifts := runtime.New(cfg, nil).Pardon(m, *rule, now)
 	err = b.SaveMember(m)
+	if err == nil && len(lifts) > 0 {
+		err = b.Enqueue(lifts)
+	}
 	if err == nil {
 		err = b.AppendOutcomes([]state.Outcome{o})
 	}
@@ -112,7 +117,7 @@ func runPardon(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth member pardon: %v\n", err)
 		return 1
 	}
-	res := daemon.PardonResult{Member: id, Rule: *rule, Cleared: n, Strikes: m.Strikes}
+	res := daemon.PardonResult{Member: id, Rule: *rule, Cleared: n, Strikes: m.Strikes, Unmuted: len(lifts) > 0}
 	res.Standing(m.Moderation, now)
 	printPardon(s.out, id, *rule, res)
 	return 0
@@ -124,8 +129,11 @@ func printPardon(w io.Writer, id, rule string, res daemon.PardonResult) {
 		what = rule
 	}
 	fmt.Fprintf(w, "Pardoned %s (%s): %s cleared, %d left.\n", id, what, plural(res.Cleared, "strike", "strikes"), res.Strikes)
-	// Strikes decide the next action; the mute or ban they led to is on
-	// the platform already, and a pardon does not undo it.
+	// Strikes decide the next action; a ban they led to is on the
+	// platform already, and a pardon does not undo it. A mute it does.
+	if res.Unmuted {
+		fmt.Fprintf(w, "%s's mute is lifted: a moderation.unmute is in the outbox for hearth run to deliver.\n", id)
+	}
 	switch {
 	case res.Banned && res.BannedUntil != nil:
 		fmt.Fprintf(w, "%s stays banned on the platform until %s UTC: a pardon clears strikes, not a ban already applied; lift it there to end it sooner.\n", id, res.BannedUntil.Format("2006-01-02 15:04"))

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -104,9 +106,12 @@ func (l *loader) decodeModeration(c *Community, hb *hcl.Block, b *body, spec *Bl
 		if ms.attr("action") == nil && c.Ladder == nil && !written(hb.Body, "ladder") {
 			l.errorf(&mb.DefRange, "No action and no ladder", "moderation %q has no action, so the community's ladder decides, but community %q has no ladder block. Set action, or add a ladder.", m.Name, c.Name)
 		}
-		if ms.attr("when") == nil && ms.attr("keywords") == nil && ms.attr("patterns") == nil &&
-			ms.attr("links") == nil && ms.attr("mentions") == nil && ms.attr("rate") == nil {
-			l.errorf(&mb.DefRange, "Moderation rule matches nothing", "Give keywords, patterns, links, mentions, rate or a when rule.")
+		// Checks read a message's text; a rule on other events (a join)
+		// needs none and, without when, matches each of its events.
+		detectors := ms.attr("keywords") != nil || ms.attr("patterns") != nil || ms.attr("links") != nil || ms.attr("mentions") != nil || ms.attr("rate") != nil
+		onMessages := slices.ContainsFunc(m.On, func(t string) bool { return strings.HasPrefix(t, "message.") })
+		if ms.attr("when") == nil && !detectors && onMessages {
+			l.errorf(&mb.DefRange, "Moderation rule matches nothing", "Give keywords, patterns, links, mentions, rate or a when rule. A rule on other events than messages, such as on = [\"member.joined\"], needs none: it matches each of them.")
 		}
 		c.Moderation = append(c.Moderation, m)
 		if !ms.reported("action") && !ms.reported("duration") && !ms.reported("delete") {

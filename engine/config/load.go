@@ -130,6 +130,11 @@ type PlatformSpec struct {
 	// not for as long as asked (a Discord timeout of more than 28 days);
 	// validate refuses a ladder rung or moderation rule asking for one.
 	Moderation ModerationLimits
+	// UnmuteAtEnd says that a mute on the platform lasts until it is
+	// lifted (a Matrix power level), where others end by themselves (a
+	// Discord timeout, Telegram's until_date): hearth run then lifts
+	// each mute it made when the mute's duration is over.
+	UnmuteAtEnd bool
 	// Permissions, when set, are the role permission names the platform
 	// knows (Discord's flags in lower case, Telegram's administrator
 	// rights); validate refuses any other in a role's permissions, where

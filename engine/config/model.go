@@ -143,8 +143,11 @@ type Platform struct {
 	Unheld []string
 	// Adopts are the kinds whose create adopts an object the platform
 	// already has (PlatformSpec.Adopts).
-	Adopts    []string
-	DeclRange hcl.Range
+	Adopts []string
+	// UnmuteAtEnd is true when the platform's mutes last until lifted
+	// (PlatformSpec.UnmuteAtEnd): hearth lifts them when they end.
+	UnmuteAtEnd bool
+	DeclRange   hcl.Range
 	// SettingRanges are where each setting written is, by name, for
 	// diagnostics about a setting's value found after the block is read.
 	SettingRanges map[string]hcl.Range

@@ -21,9 +21,12 @@ type PardonResult struct {
 	Rule    string `json:"rule,omitempty"`
 	Cleared int    `json:"cleared"`
 	Strikes int    `json:"strikes"`
-	// A pardon clears strikes, not what they already led to: a mute
-	// still in force and a ban stay on the platform, said here so the
-	// operator knows to lift them there.
+	// Unmuted says the pardon lifted a mute still running: a
+	// moderation.unmute is in the outbox.
+	Unmuted bool `json:"unmuted,omitempty"`
+	// A pardon clears strikes, not a ban they already led to: a ban
+	// (and a mute of rules not pardoned) stays on the platform, said
+	// here so the operator knows to lift it there.
 	MutedUntil *time.Time `json:"muted_until,omitempty"`
 	Banned     bool       `json:"banned,omitempty"`
 	// BannedUntil is when a ban with a duration ends by itself.
@@ -89,16 +92,22 @@ func (d *Daemon) pardon(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		now := d.opt.Now().UTC()
-		o, n := rt.Pardon(m, rule, now)
+		o, n, lifts := rt.Pardon(m, rule, now)
 		if err := b.SaveMember(m); err != nil {
 			_ = b.Rollback()
 			return err
+		}
+		if len(lifts) > 0 {
+			if err := b.Enqueue(lifts); err != nil {
+				_ = b.Rollback()
+				return err
+			}
 		}
 		if err := b.AppendOutcomes([]state.Outcome{o}); err != nil {
 			_ = b.Rollback()
 			return err
 		}
-		out = PardonResult{Member: m.ID, Rule: rule, Cleared: n, Strikes: m.Strikes}
+		out = PardonResult{Member: m.ID, Rule: rule, Cleared: n, Strikes: m.Strikes, Unmuted: len(lifts) > 0}
 		out.Standing(m.Moderation, now)
 		return b.Commit()
 	})

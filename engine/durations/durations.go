@@ -217,6 +217,30 @@ func Format(d time.Duration) string {
 	return b.String()
 }
 
+// Words writes d in whole units spelled out in English, for a message a
+// member reads: 336h becomes "2 weeks", 90m "1 hour 30 minutes". Parts
+// below a second are left out.
+func Words(d time.Duration) string {
+	var parts []string
+	for _, u := range []struct {
+		name string
+		d    time.Duration
+	}{{"week", 7 * Day}, {"day", Day}, {"hour", time.Hour}, {"minute", time.Minute}, {"second", time.Second}} {
+		if n := d / u.d; n > 0 {
+			name := u.name
+			if n > 1 {
+				name += "s"
+			}
+			parts = append(parts, strconv.FormatInt(int64(n), 10)+" "+name)
+			d -= n * u.d
+		}
+	}
+	if len(parts) == 0 {
+		return "less than a second"
+	}
+	return strings.Join(parts, " ")
+}
+
 // Roughly writes a duration in its two largest units, years and days
 // down to seconds: "10y 3d", "2h 5m", "5m", "6m 30s": how far an event's time is ahead, in a refusal.
 func Roughly(d time.Duration) string {

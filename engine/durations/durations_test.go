@@ -212,3 +212,19 @@ func TestRoughly(t *testing.T) {
 		}
 	}
 }
+
+func TestWords(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Hour:                     "1 hour",
+		90 * time.Minute:              "1 hour 30 minutes",
+		7 * Day:                       "1 week",
+		15 * Day:                      "2 weeks 1 day",
+		30 * time.Second:              "30 seconds",
+		0:                             "less than a second",
+		time.Minute + time.Nanosecond: "1 minute",
+	} {
+		if got := Words(d); got != want {
+			t.Errorf("Words(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

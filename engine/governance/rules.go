@@ -73,7 +73,7 @@ type Message struct {
 
 // Evidence is why a rule matched.
 type Evidence struct {
-	Kind   string `json:"kind"` // keyword, pattern, links, mentions, rate, rule
+	Kind   string `json:"kind"` // keyword, pattern, links, mentions, rate, rule, event
 	Text   string `json:"text,omitempty"`
 	Phrase string `json:"phrase,omitempty"`
 	Locale string `json:"locale,omitempty"`
@@ -98,6 +98,8 @@ func (e Evidence) String() string {
 		return fmt.Sprintf("%d mentions (limit %d)", e.Count, e.Limit)
 	case "rate":
 		return fmt.Sprintf("%d messages in %s (limit %d)", e.Count, e.Window, e.Limit)
+	case "event":
+		return e.Phrase
 	}
 	return fmt.Sprintf("when %q held", e.Phrase)
 }

@@ -56,6 +56,9 @@ func (r *Rule) Sample(locale string, at time.Time) (Evidence, bool) {
 	if m.When != nil {
 		return RuleEvidence(m.When.Source), true
 	}
+	if len(m.On) > 0 {
+		return EventEvidence(m.On[0]), true
+	}
 	return Evidence{}, true
 }
 
@@ -63,6 +66,12 @@ func (r *Rule) Sample(locale string, at time.Time) (Evidence, bool) {
 // checks of its own matches by it.
 func RuleEvidence(when string) Evidence {
 	return Evidence{Kind: "rule", Phrase: when}
+}
+
+// EventEvidence is the evidence of a rule with no checks and no when,
+// on events other than messages: the event itself (a join) matched.
+func EventEvidence(eventType string) Evidence {
+	return Evidence{Kind: "event", Phrase: eventType}
 }
 
 // matching is a short text the pattern matches, or false when none is

@@ -130,6 +130,8 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		if a.Kind != "moderation.kick" { // a kick does not last
 			req.Duration = a.Duration
 		}
+	case "moderation.unmute":
+		req.Action, req.Member, req.Text, req.Reason = platform.ActionUnmute, a.Target, "", a.Reason
 	case "moderation.delete":
 		req.Action, req.Message, req.Text, req.Reason = platform.ActionDeleteMessage, a.Message, "", a.Reason
 	case "badge.grant", "badge.revoke":

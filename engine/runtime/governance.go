@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/governance"
 	"github.com/hearth-community/hearth/engine/lograte"
@@ -288,6 +290,10 @@ func (r *Runtime) moderate(w *work, m *state.Member, ev *events.Event, c *config
 			if !ok {
 				evd = governance.RuleEvidence(when.Source)
 			}
+		} else if !ok {
+			// No checks and no when: a rule on other events than
+			// messages (config allows it) matches each of them.
+			evd = governance.EventEvidence(ev.Type)
 		}
 		m.Moderation = mod
 		d := set.Decide(mod, rule, evd, ev.At, ev.ID)
@@ -350,7 +356,10 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 	reason := decisionReason(d)
 	queue := func(kind string, a state.Action) {
 		a.Key = "moderation/" + ev.ID + "/" + kind
-		a.Kind, a.Member, a.At, a.Platform, a.Community, a.Event = kind, m.ID, ev.At, platformAddr, whereOf(ev, c), ev.ID
+		if a.At.IsZero() {
+			a.At = ev.At
+		}
+		a.Kind, a.Member, a.Platform, a.Community, a.Event = kind, m.ID, platformAddr, whereOf(ev, c), ev.ID
 		if a.Target == "" {
 			a.Target = target
 		}
@@ -370,8 +379,13 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 		r.noPostID(w, m, ev, rule)
 	}
 	switch d.Action {
-	case "mute", "kick", "ban":
-		queue("moderation."+d.Action, state.Action{Duration: d.Duration})
+	case "mute":
+		queue("moderation.mute", state.Action{Duration: d.Duration})
+	case "kick", "ban":
+		// The outbox sends what is due first first: the notice goes
+		// while the member can still get it, and the removal follows
+		// whether or not it could be delivered.
+		queue("moderation."+d.Action, state.Action{Duration: d.Duration, At: ev.At.Add(noticeLead)})
 	}
 }
 
@@ -395,6 +409,13 @@ func (r *Runtime) noPostID(w *work, m *state.Member, ev *events.Event, rule stri
 		r.log.Warn("moderation removed no message", args...)
 	}
 }
+
+// noticeLead is how long after its notice (the direct message telling
+// the member why) a kick or ban is due: once removed, a member can no
+// longer be written to on most platforms. The outbox delivers in due
+// order, so the notice is tried first, and a notice that fails is
+// retried within the lead before the removal goes ahead without it.
+const noticeLead = 5 * time.Second
 
 // decisionReason is the reason a decision gives: its rule's, else the
 // rule's name.
@@ -425,22 +446,51 @@ func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community
 		}
 		r.log.Warn("moderation warning template failed; sending the plain text", "community", c.Name, "err", err)
 	}
-	what := map[string]string{"warn": "This is a warning", "mute": "You are muted for " + governance.FormatDuration(d.Duration),
-		"remove": "Your message was removed", "kick": "You were removed from the community", "ban": "You are banned"}[d.Action]
-	if d.Action == "ban" && d.Duration > 0 {
-		what += " for " + governance.FormatDuration(d.Duration)
-	}
+	return plainWarning(c, d), ""
+}
+
+// plainWarning is the direct message of a decision in a community with
+// no ladder template: what happened, where, and the rule's reason when
+// it has one, in words a member reads. The rule's name, its evidence and
+// its when expression stay in the outcome and the member's record.
+func plainWarning(c *config.Community, d governance.Decision) string {
+	what := map[string]string{"warn": "This is a warning", "mute": "You are muted for " + durations.Words(d.Duration),
+		"remove": "Your message was removed", "kick": "You were removed from", "ban": "You are banned from"}[d.Action]
 	title := c.Title
 	if title == "" {
 		title = c.Name
 	}
-	return fmt.Sprintf("%s in %s: %s (%s). Strikes: %d.", what, title, reason, evidence, d.Live), ""
+	where := " in "
+	if d.Action == "kick" || d.Action == "ban" {
+		where = " "
+	}
+	text := what + where + title
+	if d.Action == "ban" && d.Duration > 0 {
+		text += " for " + durations.Words(d.Duration)
+	}
+	if r := strings.TrimSpace(d.Rule.Config.Reason); r != "" {
+		text += ": " + r
+		if last, _ := utf8.DecodeLastRuneInString(r); !strings.ContainsRune(".!?。！？", last) {
+			text += "."
+		}
+	} else {
+		text += "."
+	}
+	if d.Live > 0 && c.Ladder != nil {
+		// Strikes tell where the member is on the ladder; without one
+		// they decide nothing.
+		text += fmt.Sprintf(" You have %d %s.", d.Live, map[bool]string{true: "strike", false: "strikes"}[d.Live == 1])
+	}
+	return text
 }
 
 // Pardon clears a member's strikes (those of one rule, by name or
 // address, when rule is given), as an operator asks with hearth member
-// pardon. It returns the outcome and how many strikes were cleared.
-func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outcome, int) {
+// pardon. A mute still running that the rules pardoned decided is
+// lifted too: its end is forgotten and the returned moderation.unmute,
+// for the caller to put in the outbox, lifts it on the platform. It
+// returns the outcome, how many strikes were cleared and those actions.
+func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outcome, int, []state.Action) {
 	if m.Moderation != nil {
 		for _, set := range r.gov.sets {
 			set.Prune(m.Moderation, at) // decayed strikes are not pardoned, they are gone
@@ -456,12 +506,92 @@ func (r *Runtime) Pardon(m *state.Member, rule string, at time.Time) (state.Outc
 	if rule != "" {
 		what = rule
 	}
+	detail := fmt.Sprintf("%d strikes cleared; strikes %d", n, live)
+	var actions []state.Action
+	if mod := m.Moderation; mod != nil && mod.MutedUntil.After(at) {
+		c, muteRule := r.mutedIn(m)
+		if rule == "" || muteRule == rule || strings.HasSuffix(muteRule, ".moderation."+rule) {
+			mod.MutedUntil = time.Time{}
+			detail += "; mute lifted"
+			if c != nil && c.Platform != nil {
+				actions = append(actions, unmuteAction(m, c, at, fmt.Sprintf("moderation/pardon/%s/%d", m.ID, at.UnixNano()), "pardoned", "operator"))
+			}
+		}
+	}
 	if m.Moderation != nil {
 		governance.Record(m.Moderation, state.Decision{At: at, Rule: what, Action: "pardon", Strikes: live, Evidence: strconv.Itoa(n) + " strikes cleared", Event: "operator"})
 	}
 	r.schedule(m)
 	return state.Outcome{Kind: state.KindModeration, Member: m.ID, Name: what, Change: "pardon", At: at, Rule: what, Event: "operator",
-		Detail: fmt.Sprintf("%d strikes cleared; strikes %d", n, live)}, n
+		Detail: detail}, n, actions
+}
+
+// mutedIn is the community block of the member's latest mute, and the
+// address of the rule that decided it; nil when no mute decision is
+// kept or its community is no longer configured.
+func (r *Runtime) mutedIn(m *state.Member) (*config.Community, string) {
+	if m.Moderation == nil {
+		return nil, ""
+	}
+	ds := m.Moderation.Decisions
+	for i := len(ds) - 1; i >= 0; i-- {
+		if ds[i].Action != "mute" {
+			continue
+		}
+		name, _, ok := strings.Cut(strings.TrimPrefix(ds[i].Rule, "community."), ".moderation.")
+		if !ok {
+			return nil, ds[i].Rule
+		}
+		for _, c := range r.cfg.Communities {
+			if c.Name == name {
+				return c, ds[i].Rule
+			}
+		}
+		return nil, ds[i].Rule
+	}
+	return nil, ""
+}
+
+// muteEnd is when hearth must lift the member's mute, for schedule: its
+// end on a platform whose mutes last until lifted
+// (config.Platform.UnmuteAtEnd); zero elsewhere, where the platform
+// ends it by itself.
+func (r *Runtime) muteEnd(m *state.Member) time.Time {
+	if m.Moderation == nil || m.Moderation.MutedUntil.IsZero() {
+		return time.Time{}
+	}
+	if c, _ := r.mutedIn(m); c != nil && c.Platform != nil && c.Platform.UnmuteAtEnd {
+		return m.Moderation.MutedUntil
+	}
+	return time.Time{}
+}
+
+// endMute lifts a mute whose time is over at at on a platform that does
+// not end it by itself: it queues moderation.unmute, keyed by the member
+// and the mute's end so it is applied once, and forgets the mute.
+func (r *Runtime) endMute(w *work, m *state.Member, at time.Time) {
+	until := r.muteEnd(m)
+	if until.IsZero() || until.After(at) || r.history {
+		return
+	}
+	c, rule := r.mutedIn(m)
+	m.Moderation.MutedUntil = time.Time{}
+	cause := fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix())
+	a := unmuteAction(m, c, until, fmt.Sprintf("moderation/unmute/%s/%d", m.ID, until.Unix()), "mute ended", cause)
+	governance.Record(m.Moderation, state.Decision{At: until, Rule: rule, Action: "unmute", Strikes: m.Strikes, Evidence: "mute ended", Event: cause})
+	w.actions = append(w.actions, a)
+	w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: a.Kind, Change: "queue", At: until, Rule: rule, Event: a.Event, To: a.Target, Detail: a.Key})
+}
+
+// unmuteAction is the moderation.unmute lifting m's mute in community
+// block c (its sub-community the member is in, in a capacity family).
+func unmuteAction(m *state.Member, c *config.Community, at time.Time, key, reason, cause string) state.Action {
+	target := m.ID
+	if id := m.Identities[c.Platform.Type]; id != "" {
+		target = id
+	}
+	return state.Action{Key: key, Kind: "moderation.unmute", Member: m.ID, At: at, Platform: c.Platform.Addr(),
+		Community: m.Place(c.Name), Target: target, Reason: reason, Event: cause}
 }
 
 // nextDecay is when the member's strikes next decay, for schedule.

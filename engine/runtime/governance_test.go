@@ -175,7 +175,7 @@ segment "on_probation" {
 	if _, ok := m.Segments["on_probation"]; ok || m.Strikes != 1 {
 		t.Errorf("after decay: strikes %d, segments %v; want 1 and no on_probation", m.Strikes, m.Segments)
 	}
-	o, n := rt.Pardon(m, "ads", at.Add(7*24*time.Hour+30*time.Minute))
+	o, n, _ := rt.Pardon(m, "ads", at.Add(7*24*time.Hour+30*time.Minute))
 	if n != 1 || m.Strikes != 0 || o.Change != "pardon" {
 		t.Errorf("pardon cleared %d, strikes %d, outcome %+v", n, m.Strikes, o)
 	}

@@ -912,6 +912,7 @@ func (r *Runtime) recheckMember(w *work, m *state.Member) error {
 		w.changes(m.ID).all = true
 	}
 	r.refreshStrikes(w, m, at)
+	r.endMute(w, m, at)
 	ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
 	if err := r.settle(w, m, ev, 0); err != nil {
 		return err
@@ -1068,6 +1069,7 @@ func (r *Runtime) schedule(m *state.Member) {
 		}
 	}
 	consider(r.nextDecay(m, now))
+	consider(r.muteEnd(m))
 	// Every tier the member qualifies for: each window ends on its own.
 	for _, q := range m.Tier.Qualifying {
 		if t := r.tierNamed(q.Tier); t != nil && t.Window > 0 {

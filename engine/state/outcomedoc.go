@@ -120,7 +120,7 @@ func OutcomeKinds() []OutcomeKind {
 		},
 		{
 			Kind: KindAction, Doc: "Something for the outbox to do on a platform.",
-			Name: "The action's kind, as the outbox lists it: send.dm, send.email, send.channel, send.webhook, role.add, role.remove, badge.grant, badge.revoke, trust_level.set, trust_level.raise, trust_level.lock, trust_level.unlock, moderation.mute, moderation.kick, moderation.ban, moderation.delete, member.move (a join moved into a sub-community with room) ...",
+			Name: "The action's kind, as the outbox lists it: send.dm, send.email, send.channel, send.webhook, role.add, role.remove, badge.grant, badge.revoke, trust_level.set, trust_level.raise, trust_level.lock, trust_level.unlock, moderation.mute, moderation.unmute (a mute lifted when it ended or was pardoned), moderation.kick, moderation.ban, moderation.delete, member.move (a join moved into a sub-community with room) ...",
 			Rule: "What queued it: campaign.NAME, tier.NAME or segment.NAME (a role), incentive.NAME (a platform badge), community.C.moderation.NAME, alert.NAME, community.C.welcome_message, survey.",
 			Changes: []OutcomeChange{
 				{"queue", "Put in the outbox; to is its target, detail its outbox key; from, of a campaign's send, the run's A/B variant (absent without one), as on the run's exit.", []string{"from", "to", "detail"}},

@@ -60,6 +60,15 @@ type Platform struct {
 	// Post has a member post text in a channel and returns the message
 	// id; nil skips the stream tests.
 	Post func(t *testing.T, c platform.Conn, channel, member, text string) string
+	// Muted tells whether member is muted in community on the platform
+	// now (cannot post there). With it the Mute test checks that a mute
+	// takes, that an unmute lifts it, and what a short mute is once its
+	// time is over: ended by the platform, or, with UnmuteAtEnd, still in
+	// force until lifted. nil skips those checks.
+	Muted func(t *testing.T, c platform.Conn, community, member string) bool
+	// UnmuteAtEnd is the adapter's config.PlatformSpec.UnmuteAtEnd: its
+	// mutes last until lifted, and hearth lifts them when they end.
+	UnmuteAtEnd bool
 }
 
 // Run runs the suite.
@@ -873,9 +882,33 @@ func (s *suite) perform(t *testing.T) {
 		if v := mutedUntil(); v == "" {
 			t.Error("muted member has no muted_until")
 		}
+		if e.p.Muted != nil && !e.p.Muted(t, e.c, co, bob) {
+			t.Error("muted member is not muted on the platform")
+		}
 		do(t, platform.PerformRequest{Action: platform.ActionUnmute, Key: key(), Community: co, Member: bob})
 		if v := mutedUntil(); v != "" && v != "?" {
 			t.Errorf("unmuted member has muted_until %q", v)
+		}
+		if e.p.Muted == nil {
+			return
+		}
+		if e.p.Muted(t, e.c, co, bob) {
+			t.Error("unmuted member is still muted on the platform")
+		}
+		// Expiry: a short mute past its time has ended on a platform
+		// that ends mutes by itself, and is still in force on one whose
+		// mutes last until lifted (hearth's unmute at the end lifts it).
+		do(t, platform.PerformRequest{Action: platform.ActionMute, Key: key(), Community: co, Member: bob, Duration: 2 * time.Second, Reason: "spam"})
+		time.Sleep(3 * time.Second)
+		switch muted := e.p.Muted(t, e.c, co, bob); {
+		case e.p.UnmuteAtEnd && !muted:
+			t.Error("a mute past its time ended by itself: the adapter's UnmuteAtEnd should be false")
+		case !e.p.UnmuteAtEnd && muted:
+			t.Error("a mute past its time is still in force: the adapter's spec must say UnmuteAtEnd, so hearth lifts it")
+		}
+		do(t, platform.PerformRequest{Action: platform.ActionUnmute, Key: key(), Community: co, Member: bob})
+		if e.p.Muted(t, e.c, co, bob) {
+			t.Error("the unmute at a mute's end left the member muted")
 		}
 	})
 	t.Run("DeleteMessage", func(t *testing.T) {

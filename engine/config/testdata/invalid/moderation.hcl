@@ -9,7 +9,17 @@ community "explorers" {
     keywords = { en = ["spam"] }
     action   = "mute"
   }
-  moderation "nothing" { # ERROR: Give keywords, patterns, links, mentions, rate or a when rule.
+  moderation "nothing" { # ERROR: Give keywords, patterns, links, mentions, rate or a when rule. A rule on other events than messages, such as on = ["member.joined"], needs none
+    action = "flag"
+  }
+  # On joins, no check and no when: each join matches.
+  moderation "restrict_new" {
+    on       = ["member.joined"]
+    action   = "mute"
+    duration = "1h"
+  }
+  moderation "edits" { # ERROR: Give keywords, patterns, links, mentions, rate or a when rule.
+    on     = ["member.joined", "message.posted"]
     action = "flag"
   }
   moderation "regex" {
