@@ -88,3 +88,28 @@ func TestHardBounces(t *testing.T) {
 		}
 	}
 }
+
+// Without unsubscribe_secret an unsubscribe_url with {token} cannot be
+// signed: campaign email fails for good with why, while transactional
+// email and email to no member, which carry no link, still go.
+func TestUnsignedLinkOnlyStopsListEmail(t *testing.T) {
+	r := startRelay(t)
+	m := openRelay(t, r, map[string]cty.Value{
+		"unsubscribe_url": cty.StringVal("https://hearth.example.org/v1/inbound/email/news?member={member}&token={token}"),
+	})
+	_, err := m.Mail(ctxBG, platform.MailRequest{Key: "k-news", To: "ada@example.org", Member: "ada", Subject: "News", Text: "What is new"})
+	if !platform.IsPermanent(err) || !errors.Is(err, platform.ErrInvalid) || !strings.Contains(err.Error(), "unsubscribe_secret is empty") {
+		t.Errorf("campaign email without the secret: %v; want a permanent ErrInvalid naming unsubscribe_secret", err)
+	}
+	for _, req := range []platform.MailRequest{
+		{Key: "k-receipt", To: "ada@example.org", Member: "ada", Subject: "Your receipt", Text: "Thanks", Transactional: true},
+		{Key: "k-alert", To: "ops@example.org", Subject: "Alert", Text: "Sentiment fell"},
+	} {
+		if _, err := m.Mail(ctxBG, req); err != nil {
+			t.Errorf("%s: %v; want it sent", req.Key, err)
+		}
+	}
+	if h := r.headers(t, "Your receipt"); h.Get("List-Unsubscribe") != "" {
+		t.Errorf("the receipt carries List-Unsubscribe %q", h.Get("List-Unsubscribe"))
+	}
+}

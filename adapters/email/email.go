@@ -45,6 +45,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
@@ -98,7 +99,24 @@ platform "email" "news" {
 			{Name: "unsubscribe_secret", Kind: config.KindSetting, Secret: true, Doc: "Key for {token} in unsubscribe_url, so links cannot be forged for other members; from a sensitive variable."},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest a connection and one message may take.", Default: "30s"},
 		},
+		Needs: needs,
 	}
+}
+
+// needs says that an unsubscribe_url using {token} needs
+// unsubscribe_secret: without it no link can be signed, and every email
+// but transactional ones would fail at send time.
+func needs(set map[string]cty.Value) []config.SettingNeed {
+	v, ok := set["unsubscribe_url"]
+	if !ok || !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	v, _ = v.Unmark()
+	if v.Type() != cty.String || !strings.Contains(v.AsString(), "{token}") {
+		return nil
+	}
+	return []config.SettingNeed{{Setting: "unsubscribe_url", Needs: "unsubscribe_secret",
+		Why: "{token} is an HMAC of the member id with it. Without it every email but transactional ones fails when sent (dead letters), and the unsubscribe endpoint answers 404."}}
 }
 
 // Adapter is the email platform type. Its zero value is ready to use.
@@ -132,6 +150,9 @@ type settings struct {
 	unsubURL    string
 	unsubMailto string
 	unsubSecret []byte
+	// unsigned: unsubscribe_url uses {token} and unsubscribe_secret is
+	// empty, so only email that carries no List-Unsubscribe can go.
+	unsigned bool
 	// The query parameters of unsubscribe_url that hold {member} and
 	// {token}, which the unsubscribe endpoint reads.
 	memberParam, tokenParam string
@@ -224,9 +245,10 @@ func readSettings(req platform.OpenRequest) (settings, error) {
 			// test endpoint on loopback.
 			return s, fmt.Errorf("%w: unsubscribe_url must be an https:// link", platform.ErrInvalid)
 		}
-		if strings.Contains(s.unsubURL, "{token}") && secret == "" {
-			return s, fmt.Errorf("%w: unsubscribe_url uses {token} but unsubscribe_secret is not set", platform.ErrInvalid)
-		}
+		// Without the secret no link can be signed, but a
+		// transactional email carries none: it still goes (Mail
+		// refuses the others), and validate has said so.
+		s.unsigned = strings.Contains(s.unsubURL, "{token}") && secret == ""
 	}
 	if s.unsubMailto != "" {
 		if a, err := mail.ParseAddress(s.unsubMailto); err != nil || a.Name != "" {

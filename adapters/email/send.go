@@ -40,6 +40,9 @@ func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.Mai
 		}
 		return platform.MailResponse{ID: prev.id, Duplicate: true}, nil
 	}
+	if c.s.unsigned && !req.Transactional && req.Member != "" {
+		return platform.MailResponse{}, platform.Permanent(fmt.Errorf("%w: unsubscribe_url uses {token} but unsubscribe_secret is empty, so this email's List-Unsubscribe link cannot be signed; set unsubscribe_secret (transactional sends go without it)", platform.ErrInvalid))
+	}
 	msg, id, err := c.message(req)
 	if err != nil {
 		return platform.MailResponse{}, err
