@@ -307,7 +307,7 @@ func (d *Dispatcher) recipientsOf(ctx context.Context, due []Entry) (map[string]
 	for _, e := range due {
 		// A campaign's message to a channel is about its member too:
 		// their time zone places its quiet hours.
-		if (state.ToMember(e.Kind) || campaignSend(&e.Action)) && e.Member != "" && !seen[e.Member] {
+		if (state.ToMember(e.Kind) || campaignMessage(&e.Action)) && e.Member != "" && !seen[e.Member] {
 			seen[e.Member] = true
 			members = append(members, e.Member)
 		}
