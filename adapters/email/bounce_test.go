@@ -48,6 +48,10 @@ func TestRefusalKeepsTheReply(t *testing.T) {
 	if strings.Contains(strings.ToLower(err.Error()), "ann@") {
 		t.Errorf("the error %q shows the address", err)
 	}
+	var b *platform.Bounce
+	if !errors.As(err, &b) || b.Code != "550 5.1.1" || b.Reply != "550 5.1.1 <***@example.org>: no such user" {
+		t.Errorf("the bounce in the error: %+v; want code 550 5.1.1 and the masked reply", b)
+	}
 }
 
 // Only a refusal of the address for good (5.1.x, or 550/551/553 with no
@@ -75,9 +79,9 @@ func TestHardBounces(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%s: sent", tc.reply)
 		}
-		if platform.IsPermanent(err) != tc.permanent || errors.Is(err, platform.ErrNotFound) != tc.notFound || errors.Is(err, email.ErrBounced) != tc.bounced {
+		if platform.IsPermanent(err) != tc.permanent || errors.Is(err, platform.ErrNotFound) != tc.notFound || errors.As(err, new(*platform.Bounce)) != tc.bounced {
 			t.Errorf("%s: %v: permanent %v, not found %v, bounced %v; want %v, %v, %v", tc.reply, err,
-				platform.IsPermanent(err), errors.Is(err, platform.ErrNotFound), errors.Is(err, email.ErrBounced),
+				platform.IsPermanent(err), errors.Is(err, platform.ErrNotFound), errors.As(err, new(*platform.Bounce)),
 				tc.permanent, tc.notFound, tc.bounced)
 		}
 		if !strings.Contains(err.Error(), tc.reply) {

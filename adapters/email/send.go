@@ -57,6 +57,9 @@ func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.Mai
 		// and the outbox's last_error, where a member's address has no
 		// business: only its domain is kept, which says where it failed.
 		err = withoutAddress(classify(err), req.To)
+		if b := (*platform.Bounce)(nil); errors.As(err, &b) {
+			b.Reply = withoutAddress(errors.New(b.Reply), req.To).Error()
+		}
 		// The outbox logs the first failure and the dead letter as
 		// warnings; each try is a debug line here.
 		c.log.Debug("email not sent", "key", req.Key, "error", err, "class", classOf(err))
@@ -262,7 +265,7 @@ func classify(err error) error {
 		if rcpt && (code == 550 || code == 551 || code == 553) {
 			e := &replyError{msg: "the server refused the recipient: " + reply, errs: []error{platform.ErrNotFound, err}}
 			if hardBounce(code, te) {
-				e.errs = append(e.errs, ErrBounced)
+				e.errs = append(e.errs, &platform.Bounce{Code: statusOf(code, te), Reply: reply})
 			}
 			return platform.Permanent(e)
 		}
@@ -277,10 +280,32 @@ func classify(err error) error {
 	return err
 }
 
-// ErrBounced marks a hard bounce: the server refused the recipient for
-// good (550 with an enhanced status 5.1.x, or 550/551/553 without one),
-// so mail to that address will not arrive however often it is sent.
-var ErrBounced = errors.New("hard bounce")
+// statusOf is a reply's code and enhanced status, "550 5.1.1", or the
+// code alone when the reply has no status.
+func statusOf(code int, te *textproto.Error) string {
+	c := strconv.Itoa(code)
+	if te == nil {
+		return c
+	}
+	if status, _, _ := strings.Cut(strings.TrimSpace(te.Msg), " "); enhanced(status) {
+		return c + " " + status
+	}
+	return c
+}
+
+// enhanced reports whether s is an RFC 3463 status, "5.1.1".
+func enhanced(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 || len(parts[0]) != 1 || parts[0][0] < '2' || parts[0][0] > '5' {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
 
 // hardBounce reports whether a refused recipient is a hard bounce: the
 // enhanced status (RFC 3463) says 5.1.x, an address problem, when the
@@ -292,11 +317,10 @@ func hardBounce(code int, te *textproto.Error) bool {
 		return true
 	}
 	status, _, _ := strings.Cut(strings.TrimSpace(te.Msg), " ")
-	parts := strings.Split(status, ".")
-	if len(parts) != 3 || len(parts[0]) != 1 || parts[0][0] < '2' || parts[0][0] > '5' {
+	if !enhanced(status) {
 		return code == 550 || code == 551 || code == 553
 	}
-	return parts[0] == "5" && parts[1] == "1"
+	return strings.HasPrefix(status, "5.1.")
 }
 
 // replyPattern finds an SMTP reply as net/textproto prints it: the code
