@@ -29,7 +29,7 @@ func TestValidateUnsubscribeSecret(t *testing.T) {
 			return bytes.Replace(b, []byte("  unsubscribe_secret = var.unsubscribe_secret\n"), nil, 1)
 		})
 		code, _, errs := runCLI("validate", dir)
-		for _, want := range []string{"Error: Missing setting", "main.hcl line 50", "unsubscribe_url of platform.email.news needs unsubscribe_secret, which is not set"} {
+		for _, want := range []string{"Error: Missing setting", "  unsubscribe_url    = \"https://hearth.lantern.example", "unsubscribe_url of platform.email.news needs unsubscribe_secret, which is not set"} {
 			if !strings.Contains(errs, want) {
 				t.Errorf("stderr lacks %q:\n%s", want, errs)
 			}
