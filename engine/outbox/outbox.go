@@ -17,6 +17,8 @@ package outbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -640,8 +642,16 @@ func (d *Dispatcher) tellDead(e Entry, attempts int, reason string) {
 }
 
 // BouncedEventID is the id of the email.bounced event for the email
-// sent with the outbox key: the same for every try to ingest it.
-func BouncedEventID(key string) string { return "email.bounced:" + key }
+// sent with the outbox key: the same for every try to ingest it. A key
+// too long for an event id (a long member id in it) is hashed.
+func BouncedEventID(key string) string {
+	id := "email.bounced:" + key
+	if len(id) > events.MaxIDLen {
+		sum := sha256.Sum256([]byte(key))
+		id = "email.bounced:" + hex.EncodeToString(sum[:])
+	}
+	return id
+}
 
 // bounced hands Options.Ingest the email.bounced event of an email
 // dead-lettered on a hard bounce. It is not the round's failure when
