@@ -62,7 +62,10 @@ email is neither held nor expires. A skipped action is not retried.
           each entry's at is when its action was decided (event time),
           and queued_at when it went into the outbox (the clock's time)
   send    deliver what is due now through the platforms, once, and report
-          (hearth run does this continuously)
+          (hearth run does this continuously); an email refused as a
+          hard bounce (5.1.x) is recorded on its member (email.bounced),
+          and that address gets no more email but transactional email
+          through that platform
   retry   make a dead or pending action due now (a dead one is queued
           again: its queued_at is now). With -status dead (or
           pending) in place of a KEY, every action of that status the
