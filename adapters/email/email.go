@@ -26,7 +26,10 @@
 // queue, "try again later") and network failures are temporary, so the
 // outbox retries with the same key; 5xx (no such mailbox, authentication
 // failed, message refused) are permanent, so it dead-letters at once
-// instead of hammering the server.
+// instead of hammering the server. The error's text is the server's
+// reply, the recipient's address masked; a recipient refused for good
+// (5.1.x) also carries a platform.Bounce, which the outbox records on the
+// member as email.bounced.
 package email
 
 import (
@@ -45,6 +48,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/durations"
@@ -72,7 +76,11 @@ func Spec() config.PlatformSpec {
 			"`hearth run` answers the unsubscribe link at /v1/inbound/email/NAME: a one-click POST (RFC 8058) with a valid {token} " +
 			"ingests the standard event email.unsubscribed for the member, once a day; a GET only shows a confirm button. From then on hearth sends " +
 			"the member no email through this platform, even one already in the outbox (skipped, with the reason), except sends with " +
-			"transactional = true, which carry no List-Unsubscribe; email.resubscribed lifts it.",
+			"transactional = true, which carry no List-Unsubscribe; email.resubscribed lifts it. A recipient refused for good (a hard bounce, 5.1.x such as " +
+			"\"550 5.1.1 no such user\") dead-letters with the server's reply (the address masked) and records the standard event email.bounced on the member: " +
+			"hearth sends that address no more email but transactional email through this platform until email.resubscribed or a new email identity. " +
+			"validate refuses an unsubscribe_url with {token} without unsubscribe_secret (a warning naming HEARTH_VAR_... when its variable is not set). " +
+			"hearth does not read the unsubscribe_mailto mailbox: whoever does posts email.unsubscribed to /v1/events.",
 		Example: `variable "smtp_password" {
   type      = string
   sensitive = true
@@ -102,11 +110,28 @@ platform "email" "news" {
 			{Name: "reply_to", Kind: config.KindString, Doc: "Reply-To address."},
 			{Name: "list_id", Kind: config.KindString, Doc: "List-Id header, such as \"Explorers news <news.example.org>\"."},
 			{Name: "unsubscribe_url", Kind: config.KindSetting, Doc: "HTTPS link for List-Unsubscribe and one-click List-Unsubscribe-Post; {member} is replaced by the member id, {email} by the address and {token} by an HMAC-SHA256 of the member id with unsubscribe_secret, each URL-escaped. Point it at hearth's own endpoint, https://HOST/v1/inbound/email/NAME?member={member}&token={token}, which checks the token and ingests email.unsubscribed."},
-			{Name: "unsubscribe_mailto", Kind: config.KindString, Doc: "Address for a mailto: List-Unsubscribe; the subject names the member."},
-			{Name: "unsubscribe_secret", Kind: config.KindSetting, Secret: true, Doc: "Key for {token} in unsubscribe_url, so links cannot be forged for other members; from a sensitive variable."},
+			{Name: "unsubscribe_mailto", Kind: config.KindString, Doc: "Address for a mailto: List-Unsubscribe (none by default); the subject is \"unsubscribe MEMBER\". hearth does not read this mailbox: mail clients that use it (those without one-click) unsubscribe no one unless a person or a script reading it posts the standard event email.unsubscribed (attrs platform = \"email.NAME\") for the member to POST /v1/events with the API token. Check that the sender is the member's address first: anyone can write any subject. Leave it out unless someone reads it; the HTTPS link alone is enough for RFC 8058 one-click."},
+			{Name: "unsubscribe_secret", Kind: config.KindSetting, Secret: true, Doc: "Key for {token} in unsubscribe_url, so links cannot be forged for other members; from a sensitive variable. Required when unsubscribe_url uses {token}: without it every email but transactional ones would fail when sent."},
 			{Name: "timeout", Kind: config.KindDuration, Doc: "Longest a connection and one message may take.", Default: "30s"},
 		},
+		Needs: needs,
 	}
+}
+
+// needs says that an unsubscribe_url using {token} needs
+// unsubscribe_secret: without it no link can be signed, and every email
+// but transactional ones would fail at send time.
+func needs(set map[string]cty.Value) []config.SettingNeed {
+	v, ok := set["unsubscribe_url"]
+	if !ok || !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	v, _ = v.Unmark()
+	if v.Type() != cty.String || !strings.Contains(v.AsString(), "{token}") {
+		return nil
+	}
+	return []config.SettingNeed{{Setting: "unsubscribe_url", Needs: "unsubscribe_secret",
+		Why: "{token} is an HMAC of the member id with it. Without it every email but transactional ones fails when sent (dead letters), and the unsubscribe endpoint answers 404."}}
 }
 
 // Adapter is the email platform type. Its zero value is ready to use.
@@ -140,6 +165,9 @@ type settings struct {
 	unsubURL    string
 	unsubMailto string
 	unsubSecret []byte
+	// unsigned: unsubscribe_url uses {token} and unsubscribe_secret is
+	// empty, so only email that carries no List-Unsubscribe can go.
+	unsigned bool
 	// The query parameters of unsubscribe_url that hold {member} and
 	// {token}, which the unsubscribe endpoint reads.
 	memberParam, tokenParam string
@@ -232,9 +260,10 @@ func readSettings(req platform.OpenRequest) (settings, error) {
 			// test endpoint on loopback.
 			return s, fmt.Errorf("%w: unsubscribe_url must be an https:// link", platform.ErrInvalid)
 		}
-		if strings.Contains(s.unsubURL, "{token}") && secret == "" {
-			return s, fmt.Errorf("%w: unsubscribe_url uses {token} but unsubscribe_secret is not set", platform.ErrInvalid)
-		}
+		// Without the secret no link can be signed, but a
+		// transactional email carries none: it still goes (Mail
+		// refuses the others), and validate has said so.
+		s.unsigned = strings.Contains(s.unsubURL, "{token}") && secret == ""
 	}
 	if s.unsubMailto != "" {
 		if a, err := mail.ParseAddress(s.unsubMailto); err != nil || a.Name != "" {

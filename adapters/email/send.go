@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/textproto"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
@@ -38,6 +40,9 @@ func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.Mai
 		}
 		return platform.MailResponse{ID: prev.id, Duplicate: true}, nil
 	}
+	if c.s.unsigned && !req.Transactional && req.Member != "" {
+		return platform.MailResponse{}, platform.Permanent(fmt.Errorf("%w: unsubscribe_url uses {token} but unsubscribe_secret is empty, so this email's List-Unsubscribe link cannot be signed; set unsubscribe_secret (transactional sends go without it)", platform.ErrInvalid))
+	}
 	msg, id, err := c.message(req)
 	if err != nil {
 		return platform.MailResponse{}, err
@@ -52,6 +57,9 @@ func (c *Conn) Mail(ctx context.Context, req platform.MailRequest) (platform.Mai
 		// and the outbox's last_error, where a member's address has no
 		// business: only its domain is kept, which says where it failed.
 		err = withoutAddress(classify(err), req.To)
+		if b := (*platform.Bounce)(nil); errors.As(err, &b) {
+			b.Reply = withoutAddress(errors.New(b.Reply), req.To).Error()
+		}
 		// The outbox logs the first failure and the dead letter as
 		// warnings; each try is a debug line here.
 		c.log.Debug("email not sent", "key", req.Key, "error", err, "class", classOf(err))
@@ -216,9 +224,16 @@ func UnsubscribeToken(secret, member string) string {
 
 // classify marks an SMTP failure temporary or permanent by its reply
 // code: 4xx may pass (greylisting, a full queue), 5xx will not. A
-// refused recipient (550, 551, 553) is also platform.ErrNotFound. A
-// failure without a reply code (a refused connection, a timeout) stays
-// unmarked, which platform.Classify treats as temporary.
+// refused recipient (550, 551, 553) is also platform.ErrNotFound, and one
+// refused for good (a 5.1.x status: no such mailbox, a bad address) is
+// ErrBounced too. A failure without a reply code (a refused connection, a
+// timeout) stays unmarked, which platform.Classify treats as temporary.
+//
+// The error's text is the server's reply ("550 5.1.1 <ann@example.org>:
+// no such user") after what it refused: the dead letter's last_error must
+// say why, and go-mail's own wording around it ("send failed: sending
+// SMTP RCPT TO command: ..., affected message ID: ...") pushed the reply
+// past where a table of dead letters cuts the column.
 func classify(err error) error {
 	code := 0
 	var se *gomail.SendError
@@ -231,18 +246,113 @@ func classify(err error) error {
 			return platform.Temporary(err, 0)
 		}
 	}
+	// go-mail keeps the reply only in its error's text (a SendError
+	// does not unwrap to it).
 	var te *textproto.Error
-	if code == 0 && errors.As(err, &te) {
-		code = te.Code
+	if !errors.As(err, &te) {
+		te = replyIn(err.Error())
 	}
+	reply := err.Error()
+	if te != nil {
+		if code == 0 {
+			code = te.Code
+		}
+		reply = Reply(te)
+	}
+	rcpt := se != nil && se.Reason == gomail.ErrSMTPRcptTo
 	switch {
 	case code >= 500 && code < 600:
-		if se != nil && se.Reason == gomail.ErrSMTPRcptTo && (code == 550 || code == 551 || code == 553) {
-			return platform.Permanent(fmt.Errorf("%w: the server refused the recipient: %v", platform.ErrNotFound, err))
+		if rcpt && (code == 550 || code == 551 || code == 553) {
+			e := &replyError{msg: "the server refused the recipient: " + reply, errs: []error{platform.ErrNotFound, err}}
+			if hardBounce(code, te) {
+				e.errs = append(e.errs, &platform.Bounce{Code: statusOf(code, te), Reply: reply})
+			}
+			return platform.Permanent(e)
 		}
-		return platform.Permanent(fmt.Errorf("the server refused for good (%d): %w", code, err))
+		return platform.Permanent(&replyError{msg: "the server refused for good: " + reply, errs: []error{err}})
 	case code >= 400 && code < 500:
-		return platform.Temporary(fmt.Errorf("the server refused for now (%d): %w", code, err), 0)
+		what := "the server refused for now: "
+		if rcpt {
+			what = "the server refused the recipient for now: "
+		}
+		return platform.Temporary(&replyError{msg: what + reply, errs: []error{err}}, 0)
 	}
 	return err
 }
+
+// statusOf is a reply's code and enhanced status, "550 5.1.1", or the
+// code alone when the reply has no status.
+func statusOf(code int, te *textproto.Error) string {
+	c := strconv.Itoa(code)
+	if te == nil {
+		return c
+	}
+	if status, _, _ := strings.Cut(strings.TrimSpace(te.Msg), " "); enhanced(status) {
+		return c + " " + status
+	}
+	return c
+}
+
+// enhanced reports whether s is an RFC 3463 status, "5.1.1".
+func enhanced(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 || len(parts[0]) != 1 || parts[0][0] < '2' || parts[0][0] > '5' {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// hardBounce reports whether a refused recipient is a hard bounce: the
+// enhanced status (RFC 3463) says 5.1.x, an address problem, when the
+// server gives one; without one, 550, 551 and 553 on RCPT say the same.
+// Other 5.x.x refusals of a recipient (5.2.2 mailbox full, 5.7.1 policy)
+// may pass another day, so they are no reason to stop writing to it.
+func hardBounce(code int, te *textproto.Error) bool {
+	if te == nil {
+		return true
+	}
+	status, _, _ := strings.Cut(strings.TrimSpace(te.Msg), " ")
+	if !enhanced(status) {
+		return code == 550 || code == 551 || code == 553
+	}
+	return strings.HasPrefix(status, "5.1.")
+}
+
+// replyPattern finds an SMTP reply as net/textproto prints it: the code
+// and the quoted text, 550 "5.1.1 <ann@example.org>: no such user".
+var replyPattern = regexp.MustCompile(`\b([2-5][0-9][0-9]) ("(?:[^"\\]|\\.)*")`)
+
+// replyIn is the SMTP reply quoted in an error's text; nil for none.
+func replyIn(text string) *textproto.Error {
+	m := replyPattern.FindStringSubmatch(text)
+	if m == nil {
+		return nil
+	}
+	code, _ := strconv.Atoi(m[1])
+	msg, err := strconv.Unquote(m[2])
+	if err != nil {
+		return nil
+	}
+	return &textproto.Error{Code: code, Msg: msg}
+}
+
+// Reply is an SMTP reply as one line, "550 5.1.1 <ann@example.org>: no
+// such user": its code and text, a multi-line reply's lines joined.
+func Reply(te *textproto.Error) string {
+	return strings.TrimSpace(fmt.Sprintf("%03d %s", te.Code, strings.Join(strings.Fields(te.Msg), " ")))
+}
+
+// replyError is an SMTP failure told by the server's reply; what it
+// wraps is there for errors.Is and errors.As.
+type replyError struct {
+	msg  string
+	errs []error
+}
+
+func (e *replyError) Error() string   { return e.msg }
+func (e *replyError) Unwrap() []error { return e.errs }

@@ -33,7 +33,7 @@ func TestOpenSettings(t *testing.T) {
 		{"port", map[string]cty.Value{"port": cty.NumberIntVal(70000)}, "not a TCP port"},
 		{"password without user", map[string]cty.Value{"password": cty.StringVal("hunter2").Mark(config.Sensitive)}, "username is not"},
 		{"http unsubscribe", map[string]cty.Value{"unsubscribe_url": cty.StringVal("http://example.org/u")}, "must be an https:// link"},
-		{"token without secret", map[string]cty.Value{"unsubscribe_url": cty.StringVal("https://example.org/u?t={token}")}, "unsubscribe_secret is not set"},
+		{"token without secret", map[string]cty.Value{"unsubscribe_url": cty.StringVal("https://example.org/u?t={token}")}, ""},
 		{"mailto with name", map[string]cty.Value{"unsubscribe_mailto": cty.StringVal("Leave <leave@example.org>")}, "not a bare address"},
 		{"timeout", map[string]cty.Value{"timeout": cty.StringVal("soon")}, "timeout"},
 		{"ca file", map[string]cty.Value{"ca_file": cty.StringVal("missing.pem")}, "ca_file"},

@@ -23,6 +23,20 @@ type relay struct {
 	port int
 	mu   sync.Mutex
 	msgs []string
+	// refuse are the replies given to RCPT TO for some addresses
+	// ("550 5.1.1 <ann@example.org>: no such user"), as a mail server
+	// refuses a mailbox that does not exist or is full.
+	refuse map[string]string
+}
+
+// refuseRcpt makes the relay answer RCPT TO:<addr> with reply.
+func (r *relay) refuseRcpt(addr, reply string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refuse == nil {
+		r.refuse = map[string]string{}
+	}
+	r.refuse[strings.ToLower(addr)] = reply
 }
 
 func startRelay(t *testing.T) *relay {
@@ -79,7 +93,20 @@ func (r *relay) serve(c net.Conn) {
 		case "QUIT":
 			say("221 bye")
 			return
-		default: // MAIL, RCPT, RSET, NOOP
+		case "RCPT":
+			addr := ""
+			if i, j := strings.IndexByte(line, '<'), strings.IndexByte(line, '>'); i >= 0 && j > i {
+				addr = strings.ToLower(line[i+1 : j])
+			}
+			r.mu.Lock()
+			reply, refused := r.refuse[addr]
+			r.mu.Unlock()
+			if refused {
+				say(reply)
+			} else {
+				say("250 ok")
+			}
+		default: // MAIL, RSET, NOOP
 			say("250 ok")
 		}
 	}

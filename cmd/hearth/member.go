@@ -51,7 +51,8 @@ and say so.
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
 it has just accepted shows at once): profile, the email platforms they
-unsubscribed from (email.unsubscribed; email.resubscribed lifts it),
+unsubscribed from (email.unsubscribed; email.resubscribed lifts it) and
+those whose mail to them bounced for good (email.bounced),
 points, tier and its history, the tiers above whose when holds through
 their qualification windows (each since when, and until when),
 segments, badges,
@@ -855,6 +856,18 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		// What the outbox does about it, so nobody wonders why the
 		// campaign's emails stopped.
 		fmt.Fprintf(w, "  unsubscribed from %s: only transactional sends go there\n", strings.Join(from, ", "))
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.Bounced)) {
+		b := m.Bounced[k]
+		if cur := m.Identities["email"]; cur != "" && !strings.EqualFold(cur, b.Address) {
+			continue // an old address's: the new one gets email
+		}
+		what := b.Code
+		if b.Reply != "" {
+			what = b.Reply
+		}
+		fmt.Fprintf(w, "  bounced at %s (%s): %s; only transactional sends go to the address there until email.resubscribed or a new address\n",
+			k, day(b.At), termsafe.Field(what))
 	}
 	if len(m.Places) > 0 {
 		// Where the member's welcome, roles and messages go in each

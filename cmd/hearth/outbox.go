@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/outbox"
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/termsafe"
 	"github.com/hearth-community/hearth/engine/textwidth"
@@ -60,7 +62,10 @@ email is neither held nor expires. A skipped action is not retried.
           each entry's at is when its action was decided (event time),
           and queued_at when it went into the outbox (the clock's time)
   send    deliver what is due now through the platforms, once, and report
-          (hearth run does this continuously)
+          (hearth run does this continuously); an email refused as a
+          hard bounce (5.1.x) is recorded on its member (email.bounced),
+          and that address gets no more email but transactional email
+          through that platform
   retry   make a dead or pending action due now (a dead one is queued
           again: its queued_at is now). With -status dead (or
           pending) in place of a KEY, every action of that status the
@@ -366,8 +371,29 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 	recipients := func(ctx context.Context, ids []string) (map[string]state.Recipient, error) {
 		return state.Recipients(ctx, st, ids)
 	}
+	bounced := 0
+	// A hard bounce is recorded on the member here, as hearth run
+	// records it: this command holds the state's write lock.
+	ingest := func(ctx context.Context, evs []events.Event) error {
+		rt := runtime.New(cfg, nil)
+		b, err := st.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range evs {
+			if _, err := rt.Apply(ctx, b, &evs[i]); err != nil {
+				_ = b.Rollback()
+				return err
+			}
+		}
+		if err := b.Commit(); err != nil {
+			return err
+		}
+		bounced += len(evs)
+		return nil
+	}
 	rep, err := outbox.New(ob, adopting, outbox.Options{Redact: cfg.Redactor().Redact, Recipients: recipients, Now: s.clock,
-		Config: func() *config.Config { return cfg }}).RunOnce(ctx)
+		Config: func() *config.Config { return cfg }, Ingest: ingest}).RunOnce(ctx)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth outbox send: %v\n", err)
 		return 1
@@ -377,6 +403,9 @@ func runOutboxSend(ctx context.Context, s *stdio, args []string) int {
 	// Only when they happened: both are about sends going out late.
 	if rep.Held > 0 {
 		fmt.Fprintf(s.out, "Held by their campaign's quiet hours until they end: %d.\n", rep.Held)
+	}
+	if bounced > 0 {
+		fmt.Fprintf(s.out, "Hard bounces recorded on their members (email.bounced; no more email but transactional goes to those addresses): %d.\n", bounced)
 	}
 	if rep.Expired > 0 {
 		fmt.Fprintf(s.out, "Skipped as expired, not sent within their campaign's expire_after (7d for a community's welcome) of their time: %d.\n", rep.Expired)

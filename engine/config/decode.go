@@ -326,6 +326,57 @@ func (l *loader) warnEmptySecret(p *Platform, name string, attr *hcl.Attribute) 
 		name, p.Addr(), vr, EnvVarPrefix, vr)
 }
 
+// checkNeeds reports settings a platform block needs and lacks: an
+// error at the setting that needs one left unset or empty, a warning
+// when the one needed comes from a sensitive variable with no value
+// here (validate in CI, without the production secrets).
+func (l *loader) checkNeeds(p *Platform, needs []SettingNeed) {
+	for _, n := range needs {
+		rng, ok := p.SettingRanges[n.Setting]
+		if !ok {
+			continue
+		}
+		v, set := p.Settings[n.Needs]
+		if set && (!v.IsKnown() || v.IsNull()) {
+			continue // a value only known later: nothing to say yet
+		}
+		if set {
+			v, _ = v.Unmark()
+			if v.Type() != cty.String || strings.TrimSpace(v.AsString()) != "" {
+				continue
+			}
+		}
+		if vr := p.SecretVars[n.Needs]; vr != "" && l.unsetVar(vr) {
+			// The operator gives it where hearth runs; an empty default
+			// lets CI and examples validate without it.
+			nr := p.SettingRanges[n.Needs]
+			l.warnf(&nr, "Credential without a value",
+				"%s of %s comes from variable %q, which is not set here, and %s needs it: %s Set %s%s (or give it with -var-file).",
+				n.Needs, p.Addr(), vr, n.Setting, n.Why, EnvVarPrefix, vr)
+			continue
+		}
+		what := "is not set"
+		if set {
+			what = "is empty"
+		}
+		l.errorf(&rng, "Missing setting", "%s of %s needs %s, which %s: %s", n.Setting, p.Addr(), n.Needs, what, n.Why)
+	}
+}
+
+// unsetVar reports whether the variable was given no value: none at
+// all, or only its declared default.
+func (l *loader) unsetVar(name string) bool {
+	if slices.Contains(l.cfg.MissingSecrets, name) {
+		return true
+	}
+	for _, v := range l.cfg.Variables {
+		if v.Name == name {
+			return v.From == ""
+		}
+	}
+	return false
+}
+
 func (l *loader) decodePlatform(hb *hcl.Block) {
 	typ, name := hb.Labels[0], hb.Labels[1]
 	spec, ok := l.opts.Platforms[typ]
@@ -392,6 +443,9 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		if a.Required && a.Secret {
 			l.warnEmptySecret(p, a.Name, attr)
 		}
+	}
+	if spec.Needs != nil {
+		l.checkNeeds(p, spec.Needs(p.Settings))
 	}
 	if spec.ChannelMarkdown != nil {
 		p.ChannelMarkdown = spec.ChannelMarkdown(p.Settings)

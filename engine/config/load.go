@@ -154,6 +154,20 @@ type PlatformSpec struct {
 	// Slack user group's @handle), and why; validate refuses a role
 	// whose handle is taken.
 	RoleHandles string
+	// Needs, when set, says which settings others need given the block's
+	// settings (email's unsubscribe_url using {token} needs
+	// unsubscribe_secret). validate reports an error at the setting that
+	// needs one left unset or empty, where every send would fail; a
+	// warning when the one needed comes from a sensitive variable that
+	// has no value here, naming its HEARTH_VAR_.
+	Needs func(settings map[string]cty.Value) []SettingNeed
+}
+
+// SettingNeed is one setting of a platform block needing another.
+type SettingNeed struct {
+	Setting string // the setting that needs, written in the block
+	Needs   string // the setting it needs
+	Why     string // what fails without it, a sentence
 }
 
 // Options are what a load needs besides the directory.

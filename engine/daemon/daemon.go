@@ -932,6 +932,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		disp := outbox.New(ob, d.opt.Sender, outbox.Options{Log: d.log, Now: d.opt.Now, Redact: d.Redact, Recipients: recipients,
 			Config: func() *config.Config { return d.snap.Load().Config },
+			// A hard bounce is recorded on the member as any event is.
+			Ingest: func(ctx context.Context, evs []events.Event) error {
+				_, err := d.Submit(ctx, evs)
+				return err
+			},
 			Observe: func(e outbox.Entry, result string) {
 				d.opt.Metrics.deliveries.WithLabelValues(e.Platform, result).Inc()
 			}})

@@ -17,6 +17,8 @@ package outbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,7 +27,9 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/lograte"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/state"
 )
 
@@ -180,6 +184,12 @@ type Options struct {
 	// wait (the target is not there yet), held (by quiet hours at
 	// delivery), dead, skipped (for the member's sake) or expired.
 	Observe func(e Entry, result string)
+	// Ingest, when set, takes the events the outbox learns from
+	// deliveries: an email.bounced for an email the server refused for
+	// good (a platform.Bounce in the error), so the member's address gets
+	// no more email through that platform. hearth run submits them as
+	// any event; without it they are only logged.
+	Ingest func(ctx context.Context, evs []events.Event) error
 	// Redact, when set, takes secrets out of a send error's text before
 	// it is stored as the entry's last error or logged: platforms'
 	// error pages may echo the URL or the token they were called with
@@ -312,7 +322,7 @@ func (d *Dispatcher) recipientsOf(ctx context.Context, due []Entry) (map[string]
 	for _, e := range due {
 		// A campaign's message to a channel is about its member too:
 		// their time zone places its quiet hours.
-		if (state.ToMember(e.Kind) || campaignSend(&e.Action)) && e.Member != "" && !seen[e.Member] {
+		if (state.ToMember(e.Kind) || campaignMessage(&e.Action)) && e.Member != "" && !seen[e.Member] {
 			seen[e.Member] = true
 			members = append(members, e.Member)
 		}
@@ -442,6 +452,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 			result = "dead"
 			d.tellDead(e, attempts, reason)
 			err = d.store.MarkDead(ctx, e.Key, attempts, now, reason)
+			if err == nil {
+				d.bounced(ctx, e, sendErr, now)
+			}
 		default:
 			rep.Retried++
 			result = "retry"
@@ -639,6 +652,39 @@ func (d *Dispatcher) tellDead(e Entry, attempts int, reason string) {
 		args = append(args, "more_dead", held)
 	}
 	d.opt.Log.Warn("action moved to dead letters", args...)
+}
+
+// BouncedEventID is the id of the email.bounced event for the email
+// sent with the outbox key: the same for every try to ingest it. A key
+// too long for an event id (a long member id in it) is hashed.
+func BouncedEventID(key string) string {
+	id := "email.bounced:" + key
+	if len(id) > events.MaxIDLen {
+		sum := sha256.Sum256([]byte(key))
+		id = "email.bounced:" + hex.EncodeToString(sum[:])
+	}
+	return id
+}
+
+// bounced hands Options.Ingest the email.bounced event of an email
+// dead-lettered on a hard bounce. It is not the round's failure when
+// that fails: the dead letter is recorded, and says why.
+func (d *Dispatcher) bounced(ctx context.Context, e Entry, sendErr error, now time.Time) {
+	var b *platform.Bounce
+	if e.Kind != "send.email" || e.Member == "" || !errors.As(sendErr, &b) {
+		return
+	}
+	ev := events.Event{ID: BouncedEventID(e.Key), Type: "email.bounced", Member: events.Member{ID: e.Member}, At: now.UTC(), Source: "hearth",
+		Attrs: map[string]any{"platform": state.SubscriptionKey(e.Platform), "code": b.Code, "reply": d.redact(b.Reply)}}
+	if d.opt.Ingest == nil {
+		d.opt.Log.Warn("email address bounced; nothing records it on the member", "key", e.Key, "member", e.Member, "platform", e.Platform, "code", b.Code)
+		return
+	}
+	if err := d.opt.Ingest(ctx, []events.Event{ev}); err != nil {
+		d.opt.Log.Warn("email address bounced; recording it on the member failed", "key", e.Key, "member", e.Member, "platform", e.Platform, "code", b.Code, "err", d.redact(err.Error()))
+		return
+	}
+	d.opt.Log.Info("email address bounced; no more email but transactional goes to it through this platform", "key", e.Key, "member", e.Member, "platform", e.Platform, "code", b.Code)
 }
 
 // tellWaiting logs, once per reason, that actions wait: for their target

@@ -18,8 +18,9 @@ import (
 // expire_after skips one not delivered within that long of its time.
 // A community's welcome message expires as a campaign's sends do by
 // default (config.DefaultExpireAfter): a join replayed from history
-// posts no welcome today. Other actions (a role, a moderation decision)
-// and transactional sends are left to go.
+// posts no welcome today. A transactional send expires as its campaign's
+// other sends do, but quiet hours do not hold it. Other actions (a role,
+// a moderation decision) are left to go.
 //
 // The dispatcher decides with it, and the sandbox (hearth simulate, hearth
 // test) at the time it would deliver, so the two cannot disagree. A Rules
@@ -66,7 +67,7 @@ func (r *Rules) Decide(a state.Action, recipients map[string]state.Recipient, at
 		}
 		return Delivery{}
 	}
-	if r == nil || r.cfg == nil || !campaignSend(&a) {
+	if r == nil || r.cfg == nil || !campaignMessage(&a) {
 		return Delivery{}
 	}
 	c := r.campaigns[a.Campaign]
@@ -76,10 +77,12 @@ func (r *Rules) Decide(a state.Action, recipients map[string]state.Recipient, at
 	if c != nil {
 		after = c.ExpireAfter
 	}
+	// Transactional sends expire too: a confirmation decided from
+	// history replayed months later is no news to anyone.
 	if after > 0 && at.Sub(a.At) > after {
 		return Delivery{Skip: state.OutboxExpired(durations.Format(after), a.At), Expired: true}
 	}
-	if c == nil || c.QuietHours == nil {
+	if c == nil || c.QuietHours == nil || a.Transactional {
 		return Delivery{}
 	}
 	if end, ok := c.QuietHours.End(at, r.zone(recipients[a.Member].Timezone)); ok {
@@ -88,11 +91,12 @@ func (r *Rules) Decide(a state.Action, recipients map[string]state.Recipient, at
 	return Delivery{}
 }
 
-// campaignSend reports whether a is a campaign's message that its
-// delivery rules apply to: not a transactional one, which the member
-// asked for by what they did and gets whenever it goes.
-func campaignSend(a *state.Action) bool {
-	return a.Campaign != "" && strings.HasPrefix(a.Kind, "send.") && !a.Transactional
+// campaignMessage reports whether a is a campaign's message, which its
+// campaign's expire_after applies to; quiet hours apply to those not
+// transactional, which the member asked for by what they did and get
+// at any hour.
+func campaignMessage(a *state.Action) bool {
+	return a.Campaign != "" && strings.HasPrefix(a.Kind, "send.")
 }
 
 // zone is the member's time zone by name, as the runtime reads it: the

@@ -37,14 +37,19 @@ func guardedConfig() *config.Config {
 // delivery: expired past its campaign's expire_after (the default for a
 // campaign no longer configured), held until the end of the quiet hours
 // in the member's zone (or the campaign's) when it would go out inside
-// them, and sent otherwise. A transactional send, and an action that is
-// no campaign's send, go as before; so does everything without a
-// configuration.
+// them, and sent otherwise. A transactional send expires but is never
+// held; an action that is no campaign's send goes as before; so does
+// everything without a configuration.
 func TestRulesDecideAtDelivery(t *testing.T) {
 	rules := outbox.NewRules(guardedConfig())
 	due := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
 	send := func(campaign string) state.Action {
 		return state.Action{Key: "k", Kind: "send.dm", Member: "ann", Campaign: campaign, Step: "hello", At: due}
+	}
+	transactional := func(campaign string) state.Action {
+		a := send(campaign)
+		a.Kind, a.Transactional = "send.email", true
+		return a
 	}
 	utc := map[string]state.Recipient{"ann": {}}
 	welcome := state.Action{Key: state.WelcomeKeyPrefix + "club/e1", Kind: "send.channel", Member: "ann", Community: "club", Target: "general", Text: "Hi", At: due}
@@ -68,7 +73,13 @@ func TestRulesDecideAtDelivery(t *testing.T) {
 		{"never expires", send("forever"), utc, due.Add(400 * durations.Day), "", "", time.Time{}},
 		{"default expiry", send("plain"), utc, due.Add(8 * durations.Day), "expired: not sent within 1w of its time (2026-11-10 12:00 UTC)", "", time.Time{}},
 		{"removed campaign", send("gone"), utc, due.Add(8 * durations.Day), "expired: not sent within 1w of its time (2026-11-10 12:00 UTC)", "", time.Time{}},
-		{"transactional", func() state.Action { a := send("welcome"); a.Transactional = true; return a }(), utc, night.Add(5 * durations.Day), "", "", time.Time{}},
+		// A transactional send is not held by quiet hours, but expires
+		// as the campaign's other sends do: a confirmation from history
+		// replayed months later is sent to no one.
+		{"transactional, in the quiet hours", transactional("welcome"), utc, night, "", "", time.Time{}},
+		{"transactional, expired", transactional("welcome"), utc, night.Add(5 * durations.Day), "expired: not sent within 2d of its time (2026-11-10 12:00 UTC)", "", time.Time{}},
+		{"transactional, default expiry", transactional("plain"), utc, due.Add(8 * durations.Day), "expired: not sent within 1w of its time (2026-11-10 12:00 UTC)", "", time.Time{}},
+		{"transactional, never", transactional("forever"), utc, due.Add(400 * durations.Day), "", "", time.Time{}},
 		{"not a campaign's", state.Action{Key: "w", Kind: "send.dm", Member: "ann", At: due}, utc, night.Add(5 * durations.Day), "", "", time.Time{}},
 		{"member left first", send("welcome"), map[string]state.Recipient{"ann": {Left: true}}, night, outbox.SkippedLeft, "", time.Time{}},
 		// A community's welcome expires as a campaign's sends do by

@@ -256,3 +256,16 @@ func RetryAfter(err error) time.Duration {
 	_, d := Classify(err)
 	return d
 }
+
+// Bounce is a hard bounce a Mailer reports in its error's chain: the
+// server refused the recipient's address for good (SMTP 5.1.x, no such
+// mailbox). The outbox records it on the member as the standard event
+// email.bounced, so the address gets no more email but transactional
+// email through that platform.
+type Bounce struct {
+	Code  string // the reply code and enhanced status, "550 5.1.1"
+	Reply string // the server's reply, the address masked
+}
+
+func (b *Bounce) Error() string   { return "hard bounce: " + b.Reply }
+func (b *Bounce) Permanent() bool { return true }

@@ -566,6 +566,11 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// on, so a later step can still reach them another way.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+unsubscribedText(from), run.Key)})
+		} else if why := r.bouncedFor(m, run, c, st.Send); why != "" {
+			// The address refused email through this platform for good:
+			// the message could only go to the dead letters.
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+why, run.Key)})
 		} else if st.Send != nil {
 			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
 				run.Due = wait
@@ -1048,6 +1053,25 @@ func (r *Runtime) unsubscribedFrom(m *state.Member, run *state.CampaignRun, c *c
 	}
 	from, _ := m.UnsubscribedFrom(plat.Type + "." + plat.Name)
 	return from
+}
+
+// bouncedFor says why an email step is not sent to a member whose
+// address bounced through the platform it would go through
+// (state.OutboxSkippedBounced), or "" when it goes: not an email, a
+// transactional one, or no bounce of the member's address.
+func (r *Runtime) bouncedFor(m *state.Member, run *state.CampaignRun, c *config.Campaign, send *config.Send) string {
+	if send == nil || send.Channel != "email" || send.Transactional || len(m.Bounced) == 0 {
+		return ""
+	}
+	_, plat := r.sendPlatform(m, run, c, send)
+	if plat == nil {
+		return ""
+	}
+	key := plat.Type + "." + plat.Name
+	if b, ok := m.BouncedAt(key, m.Identities[plat.Type]); ok {
+		return state.OutboxSkippedBounced(key, b)
+	}
+	return ""
 }
 
 // leftText says why a direct message is not sent to a member who left,

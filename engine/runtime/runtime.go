@@ -1256,6 +1256,10 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 		if m.Identities == nil {
 			m.Identities = map[string]string{}
 		}
+		if k == emailIdentity && v != m.Identities[k] && m.LiftBounces("", time.Time{}, v) {
+			// A new address is worth a try: the bounce was the old one's.
+			w.mark(id, r.keyIdx.unsubscribed)
+		}
 		m.Identities[k] = v
 	}
 	if m.Platform == "" && ev.Source != "" {
@@ -1310,6 +1314,8 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 		w.mark(id, r.keyIdx.referrals)
 	case "email.unsubscribed", "email.resubscribed":
 		r.subscription(w, m, ev)
+	case "email.bounced":
+		r.bounce(w, m, ev)
 	}
 	return nil
 }
@@ -1332,7 +1338,31 @@ func (r *Runtime) subscription(w *work, m *state.Member, ev *events.Event) {
 		}
 		changed = m.Resubscribe(key, ev.At, emails)
 	}
+	if ev.Type == "email.resubscribed" && m.LiftBounces(key, ev.At, "") {
+		changed = true
+	}
 	if changed {
+		w.mark(m.ID, r.keyIdx.unsubscribed)
+	}
+}
+
+// emailIdentity is the identity that holds a member's email address,
+// the type of every email platform.
+const emailIdentity = "email"
+
+// bounce records an email.bounced on the member: the outbox sent
+// through the platform it names to their address, and the server
+// refused the address for good. Email but transactional email through
+// that platform is not sent to that address again.
+func (r *Runtime) bounce(w *work, m *state.Member, ev *events.Event) {
+	p, _ := ev.Attrs["platform"].(string)
+	addr := m.Identities[emailIdentity]
+	if addr == "" {
+		return // no address to stop sending to
+	}
+	code, _ := ev.Attrs["code"].(string)
+	reply, _ := ev.Attrs["reply"].(string)
+	if m.RecordBounce(state.SubscriptionKey(p), state.Bounce{At: ev.At, Address: addr, Code: code, Reply: reply}) {
 		w.mark(m.ID, r.keyIdx.unsubscribed)
 	}
 }

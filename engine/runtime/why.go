@@ -665,7 +665,7 @@ func (r *Runtime) Skips(m *state.Member, addr string, outcomes []state.Outcome, 
 		ids = m.RunIDs(id, nil)
 	}
 	var out []Skip
-	rec := state.Recipient{Left: m.Left, Unsubscribed: m.Unsubscribed}
+	rec := state.Recipient{Left: m.Left, Unsubscribed: m.Unsubscribed, Bounced: m.Bounced}
 	for _, id := range ids {
 		run := m.Campaigns[id]
 		if run == nil {

@@ -77,7 +77,7 @@ func (d *delivery) observe(b state.Batch, member string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	rec := state.Recipient{Left: m.Left, Unsubscribed: m.Unsubscribed, Timezone: m.Timezone}
+	rec := state.Recipient{Left: m.Left, Unsubscribed: m.Unsubscribed, Bounced: m.Bounced, Timezone: m.Timezone}
 	h := d.history[member]
 	if len(h) == 0 {
 		if sameRecipient(state.Recipient{}, rec) {
@@ -87,6 +87,7 @@ func (d *delivery) observe(b state.Batch, member string, at time.Time) error {
 		return nil
 	}
 	rec.Unsubscribed = maps.Clone(m.Unsubscribed)
+	rec.Bounced = maps.Clone(m.Bounced)
 	if len(h) > 0 && h[len(h)-1].at.Equal(at) {
 		h[len(h)-1].rec = rec // the latest event of the instant is what the outbox reads
 	} else {
@@ -97,7 +98,7 @@ func (d *delivery) observe(b state.Batch, member string, at time.Time) error {
 }
 
 func sameRecipient(a, b state.Recipient) bool {
-	return a.Left == b.Left && a.Timezone == b.Timezone && maps.Equal(a.Unsubscribed, b.Unsubscribed)
+	return a.Left == b.Left && a.Timezone == b.Timezone && maps.Equal(a.Unsubscribed, b.Unsubscribed) && maps.Equal(a.Bounced, b.Bounced)
 }
 
 // recipients is what the outbox would read of the action's member when it

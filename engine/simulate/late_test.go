@@ -92,8 +92,9 @@ func loadConfig(t *testing.T, src string) *config.Config {
 // hours): the hello and the nudge, due at noon and three days on, are
 // decided in event time but delivered late. The hello, four days old,
 // has expired; the nudge, a day and a half old, waits for the end of the
-// quiet hours at 09:00 and goes then, within its two days; the transactional receipt goes at
-// once; the reminder, due later, goes at its time. A join received in
+// quiet hours at 09:00 and goes then, within its two days; the
+// transactional receipt, which quiet hours would not hold, has expired
+// with the hello; the reminder, due later, goes at its time. A join received in
 // time (bob) is untouched.
 func TestSandboxDeliversLateEventsAsTheOutbox(t *testing.T) {
 	cfg := loadConfig(t, lateConfig)
@@ -145,17 +146,17 @@ func TestSandboxDeliversLateEventsAsTheOutbox(t *testing.T) {
 	if window, zone, ok := state.OutboxHeldQuiet(nudge.LastError); nudge.Status != state.OutboxPending || !ok || window != "21:00–09:00" || zone != "member" || !nudge.NextAt.Equal(morning) {
 		t.Errorf("nudge %s %q next %s; want pending, held by quiet hours until %s", nudge.Status, nudge.LastError, nudge.NextAt, morning)
 	}
-	if receipt.Status != state.OutboxSent || !receipt.FinishedAt.Equal(received) {
-		t.Errorf("receipt %s at %s; want sent at %s, transactional", receipt.Status, receipt.FinishedAt, received)
+	if receipt.Status != state.OutboxSkipped || !state.IsOutboxExpired(receipt.LastError) || !receipt.FinishedAt.Equal(received) {
+		t.Errorf("receipt %s %q at %s; want skipped as expired at %s, transactional or not", receipt.Status, receipt.LastError, receipt.FinishedAt, received)
 	}
-	if sum.ExpiredAtDelivery["send.dm"] != 1 || sum.SkippedAtDelivery["send.dm"] != 1 || sum.HeldAtDelivery["send.dm"] != 1 {
-		t.Errorf("expired %v, skipped %v, held %v at delivery; want one send.dm each", sum.ExpiredAtDelivery, sum.SkippedAtDelivery, sum.HeldAtDelivery)
+	if sum.ExpiredAtDelivery["send.dm"] != 1 || sum.ExpiredAtDelivery["send.email"] != 1 || sum.SkippedAtDelivery["send.dm"] != 1 || sum.HeldAtDelivery["send.dm"] != 1 {
+		t.Errorf("expired %v, skipped %v, held %v at delivery; want one send.dm each and the receipt's send.email expired", sum.ExpiredAtDelivery, sum.SkippedAtDelivery, sum.HeldAtDelivery)
 	}
-	if f := sum.Campaigns["welcome"]; f.Skipped != 1 {
-		t.Errorf("welcome skipped %d; want the expired hello", f.Skipped)
+	if f := sum.Campaigns["welcome"]; f.Skipped != 2 {
+		t.Errorf("welcome skipped %d; want the expired hello and receipt", f.Skipped)
 	}
-	if len(outs) != 2 || outs[0].Change != "skip" || outs[1].Change != "defer" || !strings.Contains(outs[1].Detail, "until 2026-03-06T09:00:00Z") {
-		t.Errorf("outcomes %+v; want the hello skipped and the nudge deferred until the morning", outs)
+	if len(outs) != 3 || outs[0].Change != "skip" || outs[1].Change != "skip" || outs[2].Change != "defer" || !strings.Contains(outs[2].Detail, "until 2026-03-06T09:00:00Z") {
+		t.Errorf("outcomes %+v; want the hello and the receipt skipped and the nudge deferred until the morning", outs)
 	}
 
 	// By the reminder's time, the nudge went at 09:00 and the reminder

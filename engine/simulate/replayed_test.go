@@ -13,9 +13,10 @@ import (
 // The sandbox sends at event time; a replay of the same events leaves
 // the sends to hearth run's outbox, which sends at the wall clock. With
 // ReplayedAt, the sends a replay then would see expire are counted: the
-// hello and the receipt are sent at the join, but only the hello expires
-// (two days), the receipt being transactional; the nudge, three days on,
-// is a day old at the replay and would still go.
+// hello and the receipt are sent at the join, and both expire (two
+// days): a transactional receipt replayed days late is no news either;
+// the nudge, three days on, is a day old at the replay and would still
+// go.
 func TestSummaryCountsSendsExpiredIfReplayed(t *testing.T) {
 	cfg := loadConfig(t, lateConfig)
 	stream := `{"id":"a","type":"member.joined","member":{"id":"ann","identities":{"email":"ann@example.org"}},"at":"2026-03-01T12:00:00Z"}
@@ -34,8 +35,8 @@ func TestSummaryCountsSendsExpiredIfReplayed(t *testing.T) {
 	if sum.Sends["send.dm"] != 2 || sum.Sends["send.email"] != 1 {
 		t.Fatalf("sends %v; want the hello, the nudge and the receipt, sent by the sandbox", sum.Sends)
 	}
-	if len(sum.ExpiredIfReplayed) != 1 || sum.ExpiredIfReplayed["send.dm"] != 1 || !sum.ReplayedAt.Equal(replayed) {
-		t.Errorf("expired if replayed %v at %s; want the hello's send.dm at %s", sum.ExpiredIfReplayed, sum.ReplayedAt, replayed)
+	if len(sum.ExpiredIfReplayed) != 2 || sum.ExpiredIfReplayed["send.dm"] != 1 || sum.ExpiredIfReplayed["send.email"] != 1 || !sum.ReplayedAt.Equal(replayed) {
+		t.Errorf("expired if replayed %v at %s; want the hello's send.dm and the receipt's send.email at %s", sum.ExpiredIfReplayed, sum.ReplayedAt, replayed)
 	}
 	// Replayed in time, nothing expires, and the summary says nothing.
 	if sum := run(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)); len(sum.ExpiredIfReplayed) != 0 || !sum.ReplayedAt.IsZero() {

@@ -105,8 +105,15 @@ const memberBinaryV12 = 0x0c
 // promoted to, so it must refuse the document.
 const memberBinaryV13 = 0x0d
 
+// memberBinaryV14 is version 13 followed by Member.Bounced: a count,
+// then for each platform in order its key, the time, the address, the
+// status code and the server's reply. It is written only for a member
+// with a hard bounce: a hearth reading up to version 13 would email the
+// dead address again, so it must refuse the document instead.
+const memberBinaryV14 = 0x0e
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV13
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV14
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -159,6 +166,9 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if reasons > 0 {
 		version = memberBinaryV13
+	}
+	if len(m.Bounced) > 0 {
+		version = memberBinaryV14
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -407,6 +417,17 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 				e.uint(uint64(i))
 				e.str(c.Reason)
 			}
+		}
+	}
+	if version >= memberBinaryV14 {
+		e.uint(uint64(len(m.Bounced)))
+		for _, k := range sortedKeys(m.Bounced) {
+			b := m.Bounced[k]
+			e.str(k)
+			e.time(b.At)
+			e.str(b.Address)
+			e.str(b.Code)
+			e.str(b.Reply)
 		}
 	}
 	return e.b, nil
@@ -673,6 +694,15 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 				t.History[i].Reason = reason
 			} else if d.err == nil {
 				d.err = fmt.Errorf("member document: reason of tier move %d, which the history does not have", i)
+			}
+		}
+	}
+	if data[0] >= memberBinaryV14 {
+		if n := d.count(); n > 0 {
+			m.Bounced = make(map[string]Bounce, n)
+			for range n {
+				k := d.str()
+				m.Bounced[k] = Bounce{At: d.time(), Address: d.str(), Code: d.str(), Reply: d.str()}
 			}
 		}
 	}

@@ -29,6 +29,7 @@ func fullMember() *Member {
 		Left:         true,
 		LeftAt:       at(8),
 		Unsubscribed: map[string]time.Time{"email.news": at(9), "email.digest": at(10).In(cet)},
+		Bounced:      map[string]Bounce{"email.meetups": {At: at(11), Address: "ann@example.org", Code: "550 5.1.1", Reply: "550 5.1.1 <***@example.org>: no such user"}},
 		Places:       map[string]string{"oss": "oss-2", "makers": "makers"},
 		Points:       -40, PointsEarned: 1 << 40, Referrals: 3, Strikes: 2,
 		Moderation: &Moderation{
@@ -226,6 +227,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	m.Tier.Qualifying = m.Tier.Qualifying[:1] // more than one is a version 10 thing
 	m.Places = nil                            // a version 11 thing
 	m.Tier.History[0].Reason = ""             // a version 13 thing
+	m.Bounced = nil                           // a version 14 thing
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -402,6 +404,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV14 {
+		t.Fatalf("a member with a hard bounce written as version %d, want 14", doc[0])
+	}
+	m.Bounced = nil
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV13 {
 		t.Fatalf("a member with an imported tier written as version %d, want 13", doc[0])
 	}

@@ -184,6 +184,12 @@ type Member struct {
 	// UnsubscribedAll for every email platform. The outbox skips email
 	// to them through those platforms, however long before it was queued.
 	Unsubscribed map[string]time.Time `json:"unsubscribed,omitempty"`
+	// Bounced are the hard bounces recorded on the member
+	// (email.bounced), by email platform ("email.news"): the outbox
+	// sends no email but transactional ones through that platform to the
+	// address that bounced, until email.resubscribed lifts it or the
+	// member's email identity changes.
+	Bounced map[string]Bounce `json:"bounced,omitempty"`
 	// Places are where the member is in capacity families: by community
 	// block (one with a capacity that splits, or one whose sub-community
 	// they are in), the community of its family they are in, the block
@@ -646,6 +652,17 @@ func OutboxSkippedUnsubscribed(from string) string {
 	return skippedUnsubscribed + from + skippedSent
 }
 
+// OutboxSkippedBounced is the reason stored with an email skipped
+// because its address bounced (a hard bounce, email.bounced) through
+// its platform ("email.news").
+func OutboxSkippedBounced(platform string, b Bounce) string {
+	why := "the address bounced at " + platform
+	if b.Code != "" {
+		why += " (" + b.Code + ")"
+	}
+	return why + " on " + b.At.UTC().Format("2006-01-02") + "; email.resubscribed or a new address lifts it"
+}
+
 // OutboxSkippedFrom reads back what an OutboxSkippedUnsubscribed reason
 // says the member unsubscribed from; ok is false for another reason.
 func OutboxSkippedFrom(reason string) (from string, ok bool) {
@@ -945,6 +962,57 @@ func (m *Member) UnsubscribedFrom(address string) (string, bool) {
 	return "", false
 }
 
+// Bounce is a hard bounce: the server refused the member's address for
+// good (an SMTP 5.1.x reply) when hearth sent through a platform.
+type Bounce struct {
+	At      time.Time `json:"at"`
+	Address string    `json:"address"`
+	Code    string    `json:"code,omitempty"`  // "550 5.1.1"
+	Reply   string    `json:"reply,omitempty"` // the server's reply, the address masked
+}
+
+// BouncedAt is the hard bounce recorded for the email platform at
+// address ("email.news") that still holds for the member's address to
+// ("ada@example.org"): a bounce of another address (the member changed
+// theirs since) does not stop email to the new one.
+func (m *Member) BouncedAt(address, to string) (Bounce, bool) {
+	b, ok := m.Bounced[address]
+	if !ok || !strings.EqualFold(strings.TrimSpace(b.Address), strings.TrimSpace(to)) {
+		return Bounce{}, false
+	}
+	return b, true
+}
+
+// RecordBounce records a hard bounce through the platform at key and
+// reports whether that changed anything: a second bounce of the same
+// address keeps the first.
+func (m *Member) RecordBounce(key string, b Bounce) bool {
+	if old, ok := m.Bounced[key]; ok && strings.EqualFold(old.Address, b.Address) {
+		return false
+	}
+	if m.Bounced == nil {
+		m.Bounced = map[string]Bounce{}
+	}
+	m.Bounced[key] = b
+	return true
+}
+
+// LiftBounces drops the hard bounces through the platform at key
+// (UnsubscribedAll: every one) recorded at t or before, and those of an
+// address other than the member's email identity now, and reports
+// whether that changed anything.
+func (m *Member) LiftBounces(key string, t time.Time, identity string) bool {
+	changed := false
+	for k, b := range m.Bounced {
+		resub := (key == UnsubscribedAll || k == key) && !b.At.After(t)
+		if resub || (identity != "" && !strings.EqualFold(b.Address, identity)) {
+			delete(m.Bounced, k)
+			changed = true
+		}
+	}
+	return changed
+}
+
 // UnsubscribedList is the keys of Member.Unsubscribed in order: what rules
 // see as member.unsubscribed_from.
 func (m *Member) UnsubscribedList() []string { return sortedKeys(m.Unsubscribed) }
@@ -1011,6 +1079,7 @@ func (m *Member) Resubscribe(key string, t time.Time, others []string) bool {
 type Recipient struct {
 	Left         bool
 	Unsubscribed map[string]time.Time
+	Bounced      map[string]Bounce
 	// Timezone is the member's IANA zone; "" for none.
 	Timezone string
 }
@@ -1048,6 +1117,10 @@ func (r Recipient) SkipReason(a *Action, known bool) string {
 		if from, ok := r.UnsubscribedFrom(SubscriptionKey(a.Platform)); ok {
 			return OutboxSkippedUnsubscribed(from)
 		}
+		key := SubscriptionKey(a.Platform)
+		if b, ok := (&Member{Bounced: r.Bounced}).BouncedAt(key, a.Target); ok {
+			return OutboxSkippedBounced(key, b)
+		}
 	}
 	switch {
 	case !a.ToLeft && r.Left:
@@ -1079,7 +1152,7 @@ func Recipients(ctx context.Context, s Store, ids []string) (map[string]Recipien
 			return nil, err
 		}
 		// A copy: the memory store hands out the member it keeps.
-		out[id] = Recipient{Left: m.Left, Unsubscribed: maps.Clone(m.Unsubscribed), Timezone: m.Timezone}
+		out[id] = Recipient{Left: m.Left, Unsubscribed: maps.Clone(m.Unsubscribed), Bounced: maps.Clone(m.Bounced), Timezone: m.Timezone}
 	}
 	return out, nil
 }
