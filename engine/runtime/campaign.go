@@ -308,7 +308,7 @@ func (r *Runtime) arrive(w *work, m *state.Member, c *config.Campaign, run *stat
 	due := now.Add(st.Wait)
 	if st.At != nil {
 		loc := r.memberZone(m)
-		due = nextClock(addDays(now, st.Wait, loc), *st.At, loc)
+		due = dayThenClock(now, st.Wait, *st.At, loc)
 	}
 	if st.Until != nil {
 		// Worked out once, on arrival: a time before it (Due before
@@ -735,17 +735,21 @@ func (r *Runtime) memberZone(m *state.Member) *time.Location {
 	return r.cfg.Settings.Timezone
 }
 
-// addDays adds d to t with its whole days as calendar days in loc, so a
-// day across a daylight-saving change is 23 or 25 hours: "wait 1d, at
-// 09:00" from 09:00 is 09:00 the next day, not the day after because the
-// clocks moved an hour on.
-func addDays(t time.Time, d time.Duration, loc *time.Location) time.Time {
+// dayThenClock is when a step with wait d and at clock comes due from t:
+// d's whole days pick a calendar day in loc, and clock is looked for from
+// the start of that day, after d's hours beyond whole days. So "wait 1d,
+// at 09:00" is nine the next day whatever time the member arrived (an
+// evening arrival is not carried past the next morning's nine to the day
+// after), and a day across a daylight-saving change is 23 or 25 hours.
+// Without whole days it is the first clock at or after t plus d.
+func dayThenClock(t time.Time, d time.Duration, clock durations.ClockTime, loc *time.Location) time.Time {
 	days, rest := d/(24*time.Hour), d%(24*time.Hour)
 	if days == 0 {
-		return t.Add(d)
+		return nextClock(t.Add(d), clock, loc)
 	}
 	lt := t.In(loc)
-	return time.Date(lt.Year(), lt.Month(), lt.Day()+int(days), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc).Add(rest)
+	start := time.Date(lt.Year(), lt.Month(), lt.Day()+int(days), 0, 0, 0, 0, loc)
+	return nextClock(start.Add(rest), clock, loc)
 }
 
 // nextClock is the first time at or after t that shows clock in loc, in
