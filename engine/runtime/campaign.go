@@ -315,7 +315,7 @@ func (r *Runtime) arrive(w *work, m *state.Member, c *config.Campaign, run *stat
 		// StepAt, which the store keeps) is what tells advance the
 		// step came too late. A rule that fails gives the zero time,
 		// and so counts as passed.
-		due = r.until(w, m, run, st.Until, c.Name, now)
+		due = r.until(w, m, run, st.Until, c.Name, "until", now)
 	}
 	run.Due = due
 	if st.WaitUntil != nil && st.Timeout > 0 {
@@ -548,7 +548,12 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			}
 		}
 		// The step's send is made, skipped or deferred afresh now: a hold
-		// recorded before is over.
+		// recorded before is over, but the step came due when it began,
+		// and that is what its send's expire_after counts from.
+		since := now
+		if run.Hold != nil && !run.Hold.Since.IsZero() {
+			since = run.Hold.Since
+		}
 		run.Hold = nil
 		if st.Send != nil && st.Until != nil && st.IfPast != "send" && run.Due.Before(run.StepAt) {
 			// The member reached the step after its time: the send is
@@ -566,10 +571,19 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// on, so a later step can still reach them another way.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+unsubscribedText(from), run.Key)})
+		} else if notAfter, late := r.pastNotAfter(w, m, c, run, st.Send, now); late {
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": not_after "+untilText(notAfter)+" had passed", run.Key)})
+		} else if wait := r.sendBlocked(m, c, now); st.Send != nil && !wait.IsZero() && st.Send.NotAfter != nil && wait.After(notAfter) {
+			// Held until after the time the send is for: drop it now
+			// rather than hold what can only be dropped.
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": quiet hours until "+untilText(wait)+", past not_after "+untilText(notAfter), run.Key)})
 		} else if st.Send != nil {
-			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
+			if !wait.IsZero() {
 				run.Due = wait
 				run.Hold = r.quietRecord(c, wait)
+				run.Hold.Since = since
 				w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+deferText(state.HoldQuietHours, wait), run.Key)})
 				return
@@ -577,15 +591,18 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			if r.capped(m, c, now) {
 				if c.OnCap == "skip" {
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap", run.Key)})
+				} else if free := r.capFree(m, c, now); st.Send.NotAfter != nil && free.After(notAfter) {
+					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap until "+untilText(free)+", past not_after "+untilText(notAfter), run.Key)})
 				} else {
-					run.Due = r.capFree(m, c, now)
-					run.Hold = &state.RunHold{Reason: state.HoldFrequencyCap, Until: run.Due, Caps: r.fullCaps(m, c, now)}
+					run.Due = free
+					run.Hold = &state.RunHold{Reason: state.HoldFrequencyCap, Until: run.Due, Caps: r.fullCaps(m, c, now), Since: since}
 					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+deferText(state.HoldFrequencyCap, run.Due), run.Key)})
 					return
 				}
 			} else {
-				r.send(w, m, c, run, st, now, cause)
+				r.send(w, m, c, run, st, now, since, notAfter, cause)
 			}
 		}
 		next := st.Goto
@@ -864,8 +881,22 @@ func prune(ts []time.Time, now time.Time, keep time.Duration) []time.Time {
 	return out
 }
 
+// pastNotAfter is the time the send's not_after gives, and whether now is
+// past it; a rule that fails gives no time, which counts as passed (as
+// until's does). Without not_after nothing is past.
+func (r *Runtime) pastNotAfter(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, send *config.Send, now time.Time) (time.Time, bool) {
+	if send == nil || send.NotAfter == nil {
+		return time.Time{}, false
+	}
+	t := r.until(w, m, run, send.NotAfter, c.Name, "not_after", now)
+	return t, t.IsZero() || now.After(t)
+}
+
 // send renders the step's template and puts the action in the outbox.
-func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time, cause string) {
+// since is when the step came due (before quiet hours or a cap held its
+// send until now), and notAfter the time its not_after gave (zero for
+// none): the outbox expires the send by them.
+func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now, since, notAfter time.Time, cause string) {
 	// Unique per run: runs with keys count their entries and sends each
 	// on their own, so the key is in it too, escaped so that no key can
 	// pass for another run's member or step. Seq counts the sends made:
@@ -898,7 +929,10 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	}
 	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
 		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left,
-		Transactional: st.Send.Transactional}
+		Transactional: st.Send.Transactional, NotAfter: notAfter}
+	if since.Before(now) {
+		a.Due = since
+	}
 	w.actions = append(w.actions, a)
 	if c.ConversionFrom == config.ConversionFromLastSend {
 		// The conversion window counts from here: the time the send
@@ -1080,7 +1114,7 @@ func unsubscribedOf(text string) (from string, ok bool) {
 
 // until works out the time a step's until gives for the run; the zero
 // time when the rule fails.
-func (r *Runtime) until(w *work, m *state.Member, run *state.CampaignRun, p *config.Rule, campaign string, now time.Time) time.Time {
+func (r *Runtime) until(w *work, m *state.Member, run *state.CampaignRun, p *config.Rule, campaign, what string, now time.Time) time.Time {
 	if p.Program == nil {
 		return time.Time{}
 	}
@@ -1089,7 +1123,7 @@ func (r *Runtime) until(w *work, m *state.Member, run *state.CampaignRun, p *con
 	r.pending[p.ID]++
 	t, err := r.eval.Time(p.Program)
 	if err != nil {
-		r.ruleFailed(p, "campaign", campaign, "until", err)
+		r.ruleFailed(p, "campaign", campaign, what, err)
 		return time.Time{}
 	}
 	return t.UTC()

@@ -87,15 +87,15 @@ campaign "onboarding" {
 		ev("m3", "message.posted", "bob", 3, 12, "") +
 		ev("x", "checkin", "zed", 20, 0, "")
 	_, outs, m := run(t, cfg, stream)
-	// 10:00 in Shanghai is 02:00 UTC; two days after 01-01 09:00 UTC is
-	// 01-03 09:00 UTC = 17:00 Shanghai, so the next 10:00 is 01-04 02:00 UTC.
+	// 10:00 in Shanghai is 02:00 UTC; ann joined on 01-01 at 17:00
+	// Shanghai, so two calendar days on at 10:00 is 01-03 02:00 UTC.
 	want := []string{
 		"01-01T09:00 enter run 1",
 		"01-01T09:00 queue campaign/onboarding/ann/1/1/welcome",
-		"01-04T02:00 queue campaign/onboarding/ann/1/2/nudge",
-		"01-07T02:00 timeout check",
-		"01-07T02:00 queue campaign/onboarding/ann/1/3/goodbye",
-		"01-07T02:00 exit finished",
+		"01-03T02:00 queue campaign/onboarding/ann/1/2/nudge",
+		"01-06T02:00 timeout check",
+		"01-06T02:00 queue campaign/onboarding/ann/1/3/goodbye",
+		"01-06T02:00 exit finished",
 	}
 	if got := campaignOutcomes(outs, "ann"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ann:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -150,6 +150,9 @@ func (r *Runtime) why(m *state.Member, addr string, ev *events.Event, by *state.
 					st := c.Steps[i]
 					p := "step." + st.Name + "."
 					rs = append(rs, named{p + "until", st.Until}, named{p + "wait_until", st.WaitUntil}, named{p + "when", st.When})
+					if st.Send != nil {
+						rs = append(rs, named{p + "send.not_after", st.Send.NotAfter})
+					}
 					for j, b := range st.Branches {
 						rs = append(rs, named{fmt.Sprintf("%sbranch[%d].when", p, j), b.When})
 					}

@@ -105,8 +105,15 @@ const memberBinaryV12 = 0x0c
 // promoted to, so it must refuse the document.
 const memberBinaryV13 = 0x0d
 
+// memberBinaryV14 is version 13 followed by when held runs' steps came
+// due (RunHold.Since): a count, then for each run with one in id order
+// its id and the time. It is written only for a member with such a hold:
+// a hearth reading up to version 13 would count the held send's
+// expire_after from the hold's end, so it must refuse the document.
+const memberBinaryV14 = 0x0e
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV13
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV14
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -159,6 +166,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if reasons > 0 {
 		version = memberBinaryV13
+	}
+	heldSince := 0
+	for _, c := range m.Campaigns {
+		if c != nil && c.Hold != nil && !c.Hold.Since.IsZero() {
+			heldSince++
+		}
+	}
+	if heldSince > 0 {
+		version = memberBinaryV14
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -406,6 +422,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 			if c.Reason != "" {
 				e.uint(uint64(i))
 				e.str(c.Reason)
+			}
+		}
+	}
+	if version >= memberBinaryV14 {
+		e.uint(uint64(heldSince))
+		for _, k := range sortedKeys(m.Campaigns) {
+			if c := m.Campaigns[k]; c != nil && c.Hold != nil && !c.Hold.Since.IsZero() {
+				e.str(k)
+				e.time(c.Hold.Since)
 			}
 		}
 	}
@@ -673,6 +698,17 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 				t.History[i].Reason = reason
 			} else if d.err == nil {
 				d.err = fmt.Errorf("member document: reason of tier move %d, which the history does not have", i)
+			}
+		}
+	}
+	if data[0] >= memberBinaryV14 {
+		for range d.count() {
+			k := d.str()
+			at := d.time()
+			if c := m.Campaigns[k]; c != nil && c.Hold != nil {
+				c.Hold.Since = at
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: due time of held campaign run %q, which is not kept held", k)
 			}
 		}
 	}
