@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
 )
@@ -96,5 +98,57 @@ func TestReminderHeldPastTheMeetup(t *testing.T) {
 	}
 	if n := sum.ExpiredAtDelivery["send.dm"]; n != 1 {
 		t.Errorf("expired at delivery %v; want taro's held reminder alone", sum.ExpiredAtDelivery)
+	}
+}
+
+// member why of a finished keyed run, whose entering event is no longer
+// kept: its rules that read event are not run on none (a Go type error
+// is no answer), and say why; those that read only the member still run.
+func TestWhyEndedRunWithoutItsEvent(t *testing.T) {
+	cfg := load(t, templates+`
+event "meetup.rsvp" {
+  attributes = {
+    meetup    = "string"
+    answer    = "string"
+    starts_at = "time"
+  }
+}
+campaign "rsvp" {
+  enter_on  = "meetup.rsvp"
+  run_key   = "event.meetup"
+  stop_when = "event.answer != 'yes'"
+  exit_when = "total('checkin') > 0 && now >= event.starts_at - duration('6h')"
+  step "reminder" {
+    until = "event.starts_at - duration('2h')"
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	stream := `{"id":"r1","type":"meetup.rsvp","member":"ann","at":"2026-05-10T10:00:00Z","attrs":{"meetup":"Go night","answer":"yes","starts_at":"2026-05-20T18:00:00Z"}}
+{"id":"x","type":"checkin","member":"zed","at":"2026-05-22T00:00:00Z"}
+`
+	_, _, members := run(t, cfg, stream)
+	ann := members["ann"]
+	if run := ann.Campaigns["rsvp[Go night]"]; run == nil || run.Active() || run.Event != nil {
+		t.Fatalf("ann's run %+v; want it finished, its event dropped", run)
+	}
+	rt := runtime.New(cfg, nil)
+	ex, err := rt.Why(ann, "campaign.rsvp[Go night]", time.Date(2026, 5, 22, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex) != 2 {
+		t.Fatalf("explanations %+v; want stop_when and exit_when", ex)
+	}
+	for _, e := range ex {
+		if e.Error != runtime.RunEventGone {
+			t.Errorf("%s: error %q, result %v; want %q", e.Rule, e.Error, e.Result, runtime.RunEventGone)
+		}
+	}
+	if vs := ex[1].Values; len(vs) == 0 || vs[0].Name != "total('checkin')" {
+		t.Errorf("exit_when's member values %+v; want total('checkin') shown", vs)
 	}
 }
