@@ -37,7 +37,7 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 		key, keyed := "", false
 		if c.RunKey != nil && view != nil && slices.Contains(c.EnterOn, ev.Type) && m.ActiveRuns(c.Name) > 0 {
 			k, ok := r.runKey(w, m, c, ev, view)
-			if !ok || r.follow(w, m, c, k, view) {
+			if !ok || r.follow(w, m, c, k, view, ev.At) {
 				continue
 			}
 			key, keyed = k, true
@@ -236,9 +236,12 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 // the event of the member's run of c with that key, when that run is
 // under way, whatever c's enter_when says of it: the rules and templates
 // of a run with a key read the latest event about its key (an RSVP
-// changed to no), while the times it worked out on arrival at a step
-// (until) stay. It reports whether there was such a run.
-func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key string, view map[string]any) bool {
+// changed to no). A step waiting for a time its until gives from the
+// event waits for the new event's time when it differs (a meetup moved
+// to another day moves its reminder), as if the run reached it at at; a
+// send quiet hours or a cap hold stays held. It reports whether there
+// was such a run.
+func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key string, view map[string]any, at time.Time) bool {
 	run := m.Campaigns[state.RunID(c.Name, key)]
 	if !run.Active() {
 		return false
@@ -247,6 +250,11 @@ func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key strin
 	home, _ := run.Event[keptCommunity].(string)
 	run.Event = keepEvent(view, home)
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+	if i := run.Step; i < len(c.Steps) && c.Steps[i].Name == run.StepName && run.Hold == nil {
+		if p := c.Steps[i].Until; p != nil && p.Program != nil && p.Program.Reads.Event && !r.until(w, m, run, p, c.Name, "until", at).Equal(run.Due) {
+			r.arrive(w, m, c, run, i, at)
+		}
+	}
 	return true
 }
 
