@@ -648,6 +648,7 @@ func skipReasons(by map[string]int) string {
 		{runtime.SkipBack, "came back"},
 		{runtime.SkipUntil, "past its until"},
 		{runtime.SkipCapped, "frequency cap (on_cap = \"skip\")"},
+		{runtime.SkipNotAfter, "past its not_after"},
 		{runtime.SkipExpired, "expired (expire_after)"},
 		{runtime.SkipForgotten, "run of a forgotten member"},
 		{runtime.SkipOther, "other"},

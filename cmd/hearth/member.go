@@ -634,6 +634,11 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 	for _, e := range ex {
 		result := fmt.Sprint(e.Result)
 		switch {
+		case e.Error == runtime.RunEventGone:
+			result = "not evaluated: " + e.Error
+			if len(e.Values) > 0 {
+				result += "; what it reads of the member:"
+			}
 		case e.Error != "":
 			result = "error: " + e.Error
 		case len(e.EventReads) > 0:

@@ -426,7 +426,9 @@ func evaluatedLine(e runtime.Explanation) string {
 	if len(e.Clauses) > 0 {
 		return line + ", " + opWords(e.Op) + ":"
 	}
-	if e.Error != "" {
+	if e.Error == runtime.RunEventGone {
+		line = e.Rule + " (not run: " + e.Error + ")"
+	} else if e.Error != "" {
 		msg, _, _ := strings.Cut(e.Error, "\n") // expr's snippet lines
 		if i := strings.Index(msg, "\": "); strings.HasPrefix(msg, "rule \"") && i > 0 {
 			msg = msg[i+3:] // rule "SOURCE": the rule is named already

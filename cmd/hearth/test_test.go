@@ -11,6 +11,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/hearthtest"
+	"github.com/hearth-community/hearth/engine/runtime"
 )
 
 // TestTestUsage keeps hearth test -h in step with the test file schema:
@@ -64,4 +65,14 @@ func TestTestUsage(t *testing.T) {
 		}
 	}
 	cover(f.Body.(*hclsyntax.Body), hearthtest.Schema(), "")
+}
+
+// A rule of an ended run that reads the run's dropped entering event is
+// said to be not run, and why, not printed as an error.
+func TestEvaluatedLineRunEventGone(t *testing.T) {
+	e := runtime.Explanation{Rule: "campaign.rsvp[Go night].stop_when", Error: runtime.RunEventGone, EventReads: []string{"event.answer"}}
+	want := "campaign.rsvp[Go night].stop_when (not run: the run's entering event is no longer kept (retention))"
+	if got := evaluatedLine(e); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
 }

@@ -110,7 +110,7 @@ func RetentionOf(cfg *config.Config) Retention {
 // skipReasons and holdReasons are the keys SkippedBy and HeldBy always
 // have.
 var (
-	skipReasons = []string{runtime.SkipUnsubscribed, runtime.SkipLeft, runtime.SkipBack, runtime.SkipUntil, runtime.SkipCapped, runtime.SkipExpired, runtime.SkipForgotten, runtime.SkipOther}
+	skipReasons = []string{runtime.SkipUnsubscribed, runtime.SkipLeft, runtime.SkipBack, runtime.SkipUntil, runtime.SkipCapped, runtime.SkipNotAfter, runtime.SkipExpired, runtime.SkipForgotten, runtime.SkipOther}
 	holdReasons = []string{state.HoldQuietHours, state.HoldFrequencyCap}
 )
 

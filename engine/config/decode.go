@@ -1184,7 +1184,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		}
 		for _, sendb := range s.blocks("send") {
 			sd := l.open(sendb, stepSpec.block("send"))
-			send := &Send{Channel: sd.enum("channel"), Transactional: sd.boolean("transactional", false)}
+			send := &Send{Channel: sd.enum("channel"), Transactional: sd.boolean("transactional", false), NotAfter: sd.rule("not_after", rules.Scope{Result: rules.Time})}
 			from := addr
 			l.refLater(sd, "template", from, func(v any) { send.Template, _ = v.(*Template) })
 			l.refLater(sd, "survey", from, func(v any) { send.Survey, _ = v.(*Survey) })
@@ -1201,6 +1201,9 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 			}
 			if a := sd.attr("transactional"); a != nil && sd.attr("channel") != nil && send.Channel != "email" && send.Transactional && !sd.reported("channel") {
 				l.errorf(a.Expr.Range().Ptr(), "transactional without channel = \"email\"", "transactional lets an email reach a member who unsubscribed from email; a %s send is not stopped by an unsubscribe. Remove transactional.", send.Channel)
+			}
+			if a := sd.attr("not_after"); a != nil && send.Transactional && !sd.reported("transactional") {
+				l.errorf(a.Expr.Range().Ptr(), "not_after with transactional", "A transactional send goes whenever it is due, so not_after would never drop it. Remove one of them.")
 			}
 			if a := sd.attr("channel"); a != nil {
 				rng := a.Expr.Range()

@@ -808,6 +808,11 @@ type Send struct {
 	// unsubscribing (a receipt, a password reset): it is sent, and
 	// carries no List-Unsubscribe.
 	Transactional bool
+	// NotAfter gives a time past which the send is dropped (a reminder
+	// that would land after the meetup began): worked out when the step
+	// comes due, and kept with the queued send so the outbox drops it too
+	// if it has not gone out by then.
+	NotAfter *Rule
 }
 
 // Branch goes to a step when a rule holds.

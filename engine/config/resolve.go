@@ -430,6 +430,9 @@ func (l *loader) compileAll() {
 			stepRule(s.Until, "until")
 			stepRule(s.WaitUntil, "wait_until")
 			stepRule(s.When, "when")
+			if s.Send != nil {
+				stepRule(s.Send.NotAfter, "send.not_after")
+			}
 			for i, b := range s.Branches {
 				stepRule(b.When, fmt.Sprintf("branch.%d", i))
 			}

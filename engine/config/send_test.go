@@ -115,4 +115,10 @@ campaign "orders" {
 	if !diags.HasErrors() || !strings.Contains(diags.Error(), `transactional without channel = "email"`) || !strings.Contains(diags.Error(), "main.hcl:21,") {
 		t.Fatalf("a transactional direct message: want an error at line 21; got:%s", describe(diags))
 	}
+	// A transactional send goes whenever it is due: not_after would
+	// never drop it.
+	_, diags = loadSrc(t, src("email", "platform = platform.email.news\n      not_after = \"now\""), opts)
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "not_after with transactional") || !strings.Contains(diags.Error(), "main.hcl:23,") {
+		t.Fatalf("a transactional email with not_after: want an error at line 23; got:%s", describe(diags))
+	}
 }

@@ -643,7 +643,8 @@ func checkMessage(c *config.Campaign, xm *ExpectMessage, id string, rule []strin
 	}
 	e, ok := sentMessage(r.sum.Store, m.ID, campaign, xm.Step, key, at)
 	if !ok {
-		// Say why there is none: never queued, skipped, or held.
+		// Say why there is none: never queued, skipped, held, or not due
+		// yet (when it is).
 		why := "none: the step's message never went out"
 		on := c.StepVariants()[xm.Step]
 		if run := m.Campaigns[id]; run == nil {
@@ -654,6 +655,8 @@ func checkMessage(c *config.Campaign, xm *ExpectMessage, id string, rule []strin
 			why += fmt.Sprintf(" (the run was assigned variant %s; %s is on variant %s)", run.Variant, xm.Step, strings.Join(on, " and "))
 		} else if !run.Active() {
 			why += " (the run ended: " + run.Reason + ")"
+		} else {
+			why = "none yet: the step's message has not gone out (" + waitingText(run, xm.Step, start) + ")"
 		}
 		if skips := skippedSteps(r, m.ID, campaign, key); len(skips) > 0 {
 			why += " (skipped: " + skipsText(skips, start) + ")"
@@ -689,6 +692,20 @@ func checkMessage(c *config.Campaign, xm *ExpectMessage, id string, rule []strin
 		fail("not_before", "at "+timeText(*xm.NotBefore, start)+" or later", timeText(e.SentAt, start))
 	}
 	return out
+}
+
+// waitingText says where a run under way is, for a message of step that
+// has not gone out yet: waiting at that step or at another, until when,
+// and what holds it if quiet hours or a frequency cap do.
+func waitingText(run *state.CampaignRun, step string, start time.Time) string {
+	where := "the run waits at step " + step
+	if run.StepName != step {
+		where = "the run is at step " + run.StepName
+	}
+	if run.Hold != nil {
+		return where + ", held by " + strings.ReplaceAll(run.Hold.Reason, "_", " ") + " until " + timeText(run.Due, start)
+	}
+	return where + ", due " + timeText(run.Due, start)
 }
 
 // messageWant is what a message block expects of attr, for a failure

@@ -14,8 +14,9 @@ import (
 // run was stopped, after retries through an outage, or when it was
 // decided from an event posted long after its time (the runtime works in
 // event time and never reads the clock). A campaign's quiet hours hold a
-// send whose delivery falls inside them until they end, and its
-// expire_after skips one not delivered within that long of its time.
+// send whose delivery falls inside them until they end, its
+// expire_after skips one not delivered within that long of when its step
+// came due, and a send's not_after skips one not delivered by then.
 // A community's welcome message expires as a campaign's sends do by
 // default (config.DefaultExpireAfter): a join replayed from history
 // posts no welcome today. A transactional send expires as its campaign's
@@ -78,14 +79,23 @@ func (r *Rules) Decide(a state.Action, recipients map[string]state.Recipient, at
 		after = c.ExpireAfter
 	}
 	// Transactional sends expire too: a confirmation decided from
-	// history replayed months later is no news to anyone.
-	if after > 0 && at.Sub(a.At) > after {
-		return Delivery{Skip: state.OutboxExpired(durations.Format(after), a.At), Expired: true}
+	// history replayed months later is no news to anyone. From when the
+	// step came due, not from when quiet hours or a cap let the runtime
+	// queue it: a reminder held past its point is old.
+	if due := a.DueAt(); after > 0 && at.Sub(due) > after {
+		return Delivery{Skip: state.OutboxExpired(durations.Format(after), due), Expired: true}
+	}
+	if !a.NotAfter.IsZero() && at.After(a.NotAfter) {
+		return Delivery{Skip: state.OutboxPastNotAfter(a.NotAfter), Expired: true}
 	}
 	if c == nil || c.QuietHours == nil || a.Transactional {
 		return Delivery{}
 	}
 	if end, ok := c.QuietHours.End(at, r.zone(recipients[a.Member].Timezone)); ok {
+		if !a.NotAfter.IsZero() && end.After(a.NotAfter) {
+			// Held past its not_after: it could only be dropped then.
+			return Delivery{Skip: state.OutboxPastNotAfter(a.NotAfter), Expired: true}
+		}
 		return Delivery{Hold: state.OutboxHeldQuietHours(c.QuietHours.Window(), c.QuietHours.Zone()), Until: end}
 	}
 	return Delivery{}

@@ -87,6 +87,15 @@ func TestRulesDecideAtDelivery(t *testing.T) {
 		{"welcome, a day late", welcome, utc, due.Add(durations.Day), "", "", time.Time{}},
 		{"welcome, expired", welcome, utc, due.Add(8 * durations.Day), "expired: not sent within 1w of its time (2026-11-10 12:00 UTC)", "", time.Time{}},
 		{"a channel message of no welcome", state.Action{Key: "alert/x", Kind: "send.channel", At: due}, utc, due.Add(30 * durations.Day), "", "", time.Time{}},
+		// A send the runtime held (quiet hours) and queued at their end
+		// counts its expire_after from when its step came due.
+		{"held by the runtime, expired from its due time", func() state.Action { a := send("welcome"); a.Due = due.Add(-2 * durations.Day); return a }(), utc, due.Add(time.Hour), "expired: not sent within 2d of its time (2026-11-08 12:00 UTC)", "", time.Time{}},
+		{"held by the runtime, within its expiry", func() state.Action { a := send("welcome"); a.Due = due.Add(-time.Hour); return a }(), utc, due.Add(time.Hour), "", "", time.Time{}},
+		// not_after: dropped once past it, and at once when the quiet
+		// hours would hold it past it.
+		{"before its not_after", func() state.Action { a := send("welcome"); a.NotAfter = due.Add(time.Hour); return a }(), utc, due, "", "", time.Time{}},
+		{"past its not_after", func() state.Action { a := send("welcome"); a.NotAfter = due.Add(time.Hour); return a }(), utc, due.Add(2 * time.Hour), "expired: not sent before its not_after (2026-11-10 13:00 UTC)", "", time.Time{}},
+		{"held past its not_after", func() state.Action { a := send("welcome"); a.NotAfter = night.Add(time.Hour); return a }(), utc, night, "expired: not sent before its not_after (2026-11-12 00:30 UTC)", "", time.Time{}},
 	} {
 		dec := rules.Decide(c.a, c.recipients, c.at)
 		if dec.Skip != c.skip || dec.Hold != c.hold || !dec.Until.Equal(c.until) || dec.Expired != strings.HasPrefix(c.skip, "expired") {

@@ -1718,7 +1718,7 @@ func readsNow(n ast.Node) bool {
 }
 
 func (p *precheck) checkArg(f Function, kind ArgKind, arg ast.Node) (ast.Node, bool) {
-	if kind == ArgTime {
+	if kind == ArgTime || kind == ArgInt {
 		if err := p.checkAlone(arg); err != nil {
 			// expr's first error in the argument stands for all of
 			// them: names does not look into it again.

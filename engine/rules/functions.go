@@ -44,6 +44,7 @@ const (
 	// no channel block is only a warning, as the platform may have
 	// channels hearth does not manage.
 	ArgChannel
+	ArgInt                      // any whole number
 )
 
 // Function is one entry of the rule function library.
@@ -104,6 +105,14 @@ func Functions() []Function {
 			Args:    []ArgKind{ArgTime}, TimeDependent: true,
 			call: func(s State, a []any) any { return DaysBetween(a[0].(time.Time), s.Now()) },
 			sig:  new(func(stateBox, time.Time) int),
+		},
+		{
+			Name: "add_days", Signature: "add_days(t time, n int) time",
+			Doc:     "t moved n calendar days (back for a negative n) in the member's time zone (member.timezone, else the hearth block's timezone, else UTC), at the same time on their clock: add_days(event.starts_at, -1) is the same time the day before, also across a daylight-saving change, where event.starts_at - duration('24h') is 24 hours and so an hour off on the clock. A time the clocks skip on that day moves on by the hour they skip.",
+			Example: `add_days(event.starts_at, -1)`,
+			Args:    []ArgKind{ArgTime, ArgInt},
+			call:    func(s State, a []any) any { return AddDays(a[0].(time.Time), a[1].(int), s.Location()) },
+			sig:     new(func(stateBox, time.Time, int) time.Time),
 		},
 		{
 			Name: "weekday", Signature: "weekday(t time) int",
@@ -264,4 +273,11 @@ func CallValue(c Call, s State) any {
 		}
 	}
 	return nil
+}
+
+// AddDays is t moved n calendar days in loc, at the same clock time
+// there: a day across a daylight-saving change is 23 or 25 hours.
+func AddDays(t time.Time, n int, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	return time.Date(lt.Year(), lt.Month(), lt.Day()+n, lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc)
 }

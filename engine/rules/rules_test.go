@@ -527,6 +527,50 @@ func TestTimeRulesAndDurations(t *testing.T) {
 	}
 }
 
+// add_days moves a time by calendar days on the member's clock: the day
+// before a meetup on the Monday after the clocks go forward is 23 hours
+// before it, where duration('24h') lands an hour early on the clock.
+func TestAddDaysIsCalendarDays(t *testing.T) {
+	c := NewCompiler()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip(err)
+	}
+	sc := testScope
+	sc.What, sc.Result, sc.Event = "step rule", Time, map[string]AttrType{"starts_at": TypeTime, "seats": TypeInt}
+	// 18:00 EDT on Monday 9 March 2026; the clocks went forward on the 8th.
+	starts := time.Date(2026, 3, 9, 22, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ev := NewEvaluator()
+	ev.Bind(&Member{}, map[string]any{"starts_at": starts, "seats": 2}, nil, now, &fakeState{now: now, loc: ny})
+	for src, want := range map[string]time.Time{
+		"add_days(event.starts_at, -1)":           time.Date(2026, 3, 8, 18, 0, 0, 0, ny), // 22:00 UTC, 18:00 EDT
+		"add_days(event.starts_at, -2)":           time.Date(2026, 3, 7, 18, 0, 0, 0, ny), // 23:00 UTC, 18:00 EST
+		"add_days(event.starts_at, -event.seats)": time.Date(2026, 3, 7, 18, 0, 0, 0, ny),
+		"add_days(event.starts_at, 0)":            starts,
+		"event.starts_at - duration('48h')":       time.Date(2026, 3, 7, 17, 0, 0, 0, ny), // an hour off on the clock
+	} {
+		p, errs := c.Compile(src, sc)
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", src, errs[0])
+			continue
+		}
+		got, err := ev.Time(p)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s = %v, %v; want %v", src, got, err, want)
+		}
+	}
+	for src, want := range map[string]string{
+		"add_days(event.starts_at, 'one')": "add_days",
+		"add_days(event.seats, 1)":         "add_days",
+		"add_days(event.startsat, 1)":      `Did you mean "starts_at"?`,
+	} {
+		if _, errs := c.Compile(src, sc); len(errs) == 0 || !strings.Contains(errs[0].Error(), want) {
+			t.Errorf("%s: errors %v; want one with %q", src, errs, want)
+		}
+	}
+}
+
 // A value where a condition or a key goes is refused with what to write
 // instead, not only the type it got.
 func TestResultTypeHint(t *testing.T) {

@@ -37,7 +37,7 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 		key, keyed := "", false
 		if c.RunKey != nil && view != nil && slices.Contains(c.EnterOn, ev.Type) && m.ActiveRuns(c.Name) > 0 {
 			k, ok := r.runKey(w, m, c, ev, view)
-			if !ok || r.follow(w, m, c, k, view) {
+			if !ok || r.follow(w, m, c, k, view, ev.At) {
 				continue
 			}
 			key, keyed = k, true
@@ -236,9 +236,12 @@ func (r *Runtime) enroll(w *work, m *state.Member, c *config.Campaign, ev *event
 // the event of the member's run of c with that key, when that run is
 // under way, whatever c's enter_when says of it: the rules and templates
 // of a run with a key read the latest event about its key (an RSVP
-// changed to no), while the times it worked out on arrival at a step
-// (until) stay. It reports whether there was such a run.
-func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key string, view map[string]any) bool {
+// changed to no). A step waiting for a time its until gives from the
+// event waits for the new event's time when it differs (a meetup moved
+// to another day moves its reminder), as if the run reached it at at; a
+// send quiet hours or a cap hold stays held. It reports whether there
+// was such a run.
+func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key string, view map[string]any, at time.Time) bool {
 	run := m.Campaigns[state.RunID(c.Name, key)]
 	if !run.Active() {
 		return false
@@ -247,6 +250,11 @@ func (r *Runtime) follow(w *work, m *state.Member, c *config.Campaign, key strin
 	home, _ := run.Event[keptCommunity].(string)
 	run.Event = keepEvent(view, home)
 	w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+	if i := run.Step; i < len(c.Steps) && c.Steps[i].Name == run.StepName && run.Hold == nil {
+		if p := c.Steps[i].Until; p != nil && p.Program != nil && p.Program.Reads.Event && !r.until(w, m, run, p, c.Name, "until", at).Equal(run.Due) {
+			r.arrive(w, m, c, run, i, at)
+		}
+	}
 	return true
 }
 
@@ -308,14 +316,14 @@ func (r *Runtime) arrive(w *work, m *state.Member, c *config.Campaign, run *stat
 	due := now.Add(st.Wait)
 	if st.At != nil {
 		loc := r.memberZone(m)
-		due = nextClock(addDays(now, st.Wait, loc), *st.At, loc)
+		due = dayThenClock(now, st.Wait, *st.At, loc)
 	}
 	if st.Until != nil {
 		// Worked out once, on arrival: a time before it (Due before
 		// StepAt, which the store keeps) is what tells advance the
 		// step came too late. A rule that fails gives the zero time,
 		// and so counts as passed.
-		due = r.until(w, m, run, st.Until, c.Name, now)
+		due = r.until(w, m, run, st.Until, c.Name, "until", now)
 	}
 	run.Due = due
 	if st.WaitUntil != nil && st.Timeout > 0 {
@@ -548,7 +556,12 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			}
 		}
 		// The step's send is made, skipped or deferred afresh now: a hold
-		// recorded before is over.
+		// recorded before is over, but the step came due when it began,
+		// and that is what its send's expire_after counts from.
+		since := now
+		if run.Hold != nil && !run.Hold.Since.IsZero() {
+			since = run.Hold.Since
+		}
 		run.Hold = nil
 		if st.Send != nil && st.Until != nil && st.IfPast != "send" && run.Due.Before(run.StepAt) {
 			// The member reached the step after its time: the send is
@@ -571,10 +584,19 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			// the message could only go to the dead letters.
 			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+why, run.Key)})
+		} else if notAfter, late := r.pastNotAfter(w, m, c, run, st.Send, now); late {
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": not_after "+untilText(notAfter)+" had passed", run.Key)})
+		} else if wait := r.sendBlocked(m, c, now); st.Send != nil && !wait.IsZero() && st.Send.NotAfter != nil && wait.After(notAfter) {
+			// Held until after the time the send is for: drop it now
+			// rather than hold what can only be dropped.
+			w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+			w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": quiet hours until "+untilText(wait)+", past not_after "+untilText(notAfter), run.Key)})
 		} else if st.Send != nil {
-			if wait := r.sendBlocked(m, c, now); !wait.IsZero() {
+			if !wait.IsZero() {
 				run.Due = wait
 				run.Hold = r.quietRecord(c, wait)
+				run.Hold.Since = since
 				w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 				w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+deferText(state.HoldQuietHours, wait), run.Key)})
 				return
@@ -582,15 +604,18 @@ func (r *Runtime) advance(w *work, m *state.Member, c *config.Campaign, run *sta
 			if r.capped(m, c, now) {
 				if c.OnCap == "skip" {
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap", run.Key)})
+				} else if free := r.capFree(m, c, now); st.Send.NotAfter != nil && free.After(notAfter) {
+					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
+					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "skip", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": frequency cap until "+untilText(free)+", past not_after "+untilText(notAfter), run.Key)})
 				} else {
-					run.Due = r.capFree(m, c, now)
-					run.Hold = &state.RunHold{Reason: state.HoldFrequencyCap, Until: run.Due, Caps: r.fullCaps(m, c, now)}
+					run.Due = free
+					run.Hold = &state.RunHold{Reason: state.HoldFrequencyCap, Until: run.Due, Caps: r.fullCaps(m, c, now), Since: since}
 					w.mark(m.ID, named(r.keyIdx.campaign, c.Name))
 					w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindCampaign, Member: m.ID, Name: c.Name, Change: "defer", At: now, Rule: "campaign." + c.Name, Event: cause, Detail: state.RunDetail(st.Name+": "+deferText(state.HoldFrequencyCap, run.Due), run.Key)})
 					return
 				}
 			} else {
-				r.send(w, m, c, run, st, now, cause)
+				r.send(w, m, c, run, st, now, since, notAfter, cause)
 			}
 		}
 		next := st.Goto
@@ -740,17 +765,21 @@ func (r *Runtime) memberZone(m *state.Member) *time.Location {
 	return r.cfg.Settings.Timezone
 }
 
-// addDays adds d to t with its whole days as calendar days in loc, so a
-// day across a daylight-saving change is 23 or 25 hours: "wait 1d, at
-// 09:00" from 09:00 is 09:00 the next day, not the day after because the
-// clocks moved an hour on.
-func addDays(t time.Time, d time.Duration, loc *time.Location) time.Time {
+// dayThenClock is when a step with wait d and at clock comes due from t:
+// d's whole days pick a calendar day in loc, and clock is looked for from
+// the start of that day, after d's hours beyond whole days. So "wait 1d,
+// at 09:00" is nine the next day whatever time the member arrived (an
+// evening arrival is not carried past the next morning's nine to the day
+// after), and a day across a daylight-saving change is 23 or 25 hours.
+// Without whole days it is the first clock at or after t plus d.
+func dayThenClock(t time.Time, d time.Duration, clock durations.ClockTime, loc *time.Location) time.Time {
 	days, rest := d/(24*time.Hour), d%(24*time.Hour)
 	if days == 0 {
-		return t.Add(d)
+		return nextClock(t.Add(d), clock, loc)
 	}
 	lt := t.In(loc)
-	return time.Date(lt.Year(), lt.Month(), lt.Day()+int(days), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc).Add(rest)
+	start := time.Date(lt.Year(), lt.Month(), lt.Day()+int(days), 0, 0, 0, 0, loc)
+	return nextClock(start.Add(rest), clock, loc)
 }
 
 // nextClock is the first time at or after t that shows clock in loc, in
@@ -865,8 +894,22 @@ func prune(ts []time.Time, now time.Time, keep time.Duration) []time.Time {
 	return out
 }
 
+// pastNotAfter is the time the send's not_after gives, and whether now is
+// past it; a rule that fails gives no time, which counts as passed (as
+// until's does). Without not_after nothing is past.
+func (r *Runtime) pastNotAfter(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, send *config.Send, now time.Time) (time.Time, bool) {
+	if send == nil || send.NotAfter == nil {
+		return time.Time{}, false
+	}
+	t := r.until(w, m, run, send.NotAfter, c.Name, "not_after", now)
+	return t, t.IsZero() || now.After(t)
+}
+
 // send renders the step's template and puts the action in the outbox.
-func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now time.Time, cause string) {
+// since is when the step came due (before quiet hours or a cap held its
+// send until now), and notAfter the time its not_after gave (zero for
+// none): the outbox expires the send by them.
+func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.CampaignRun, st *config.Step, now, since, notAfter time.Time, cause string) {
 	// Unique per run: runs with keys count their entries and sends each
 	// on their own, so the key is in it too, escaped so that no key can
 	// pass for another run's member or step. Seq counts the sends made:
@@ -899,7 +942,10 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 	}
 	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
 		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left,
-		Transactional: st.Send.Transactional}
+		Transactional: st.Send.Transactional, NotAfter: notAfter}
+	if since.Before(now) {
+		a.Due = since
+	}
 	w.actions = append(w.actions, a)
 	if c.ConversionFrom == config.ConversionFromLastSend {
 		// The conversion window counts from here: the time the send
@@ -1100,7 +1146,7 @@ func unsubscribedOf(text string) (from string, ok bool) {
 
 // until works out the time a step's until gives for the run; the zero
 // time when the rule fails.
-func (r *Runtime) until(w *work, m *state.Member, run *state.CampaignRun, p *config.Rule, campaign string, now time.Time) time.Time {
+func (r *Runtime) until(w *work, m *state.Member, run *state.CampaignRun, p *config.Rule, campaign, what string, now time.Time) time.Time {
 	if p.Program == nil {
 		return time.Time{}
 	}
@@ -1109,7 +1155,7 @@ func (r *Runtime) until(w *work, m *state.Member, run *state.CampaignRun, p *con
 	r.pending[p.ID]++
 	t, err := r.eval.Time(p.Program)
 	if err != nil {
-		r.ruleFailed(p, "campaign", campaign, "until", err)
+		r.ruleFailed(p, "campaign", campaign, what, err)
 		return time.Time{}
 	}
 	return t.UTC()

@@ -87,15 +87,15 @@ campaign "onboarding" {
 		ev("m3", "message.posted", "bob", 3, 12, "") +
 		ev("x", "checkin", "zed", 20, 0, "")
 	_, outs, m := run(t, cfg, stream)
-	// 10:00 in Shanghai is 02:00 UTC; two days after 01-01 09:00 UTC is
-	// 01-03 09:00 UTC = 17:00 Shanghai, so the next 10:00 is 01-04 02:00 UTC.
+	// 10:00 in Shanghai is 02:00 UTC; ann joined on 01-01 at 17:00
+	// Shanghai, so two calendar days on at 10:00 is 01-03 02:00 UTC.
 	want := []string{
 		"01-01T09:00 enter run 1",
 		"01-01T09:00 queue campaign/onboarding/ann/1/1/welcome",
-		"01-04T02:00 queue campaign/onboarding/ann/1/2/nudge",
-		"01-07T02:00 timeout check",
-		"01-07T02:00 queue campaign/onboarding/ann/1/3/goodbye",
-		"01-07T02:00 exit finished",
+		"01-03T02:00 queue campaign/onboarding/ann/1/2/nudge",
+		"01-06T02:00 timeout check",
+		"01-06T02:00 queue campaign/onboarding/ann/1/3/goodbye",
+		"01-06T02:00 exit finished",
 	}
 	if got := campaignOutcomes(outs, "ann"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ann:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -757,7 +757,10 @@ campaign "thanks" {
 
 // "wait 1d, at 09:00" is nine o'clock the next day in the member's zone,
 // also when the clocks move between: the day is a calendar day there,
-// not 24 hours that end at ten and so roll over to the day after.
+// not 24 hours that end at ten and so roll over to the day after. An
+// evening arrival gets nine the next morning too, not the morning after
+// it (24 hours from the evening are past nine), also on a night the
+// clocks change.
 func TestTimeOfDayAfterWaitAcrossDaylightSaving(t *testing.T) {
 	cfg := load(t, templates+`
 campaign "c" {
@@ -775,8 +778,14 @@ campaign "c" {
 	// New York moves to UTC-4 on 2026-03-08 and back to UTC-5 on 11-01.
 	lines := `{"id":"p1","type":"member.profile_updated","member":"spring","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
 {"id":"p2","type":"member.profile_updated","member":"autumn","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
+{"id":"p3","type":"member.profile_updated","member":"evening","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
+{"id":"p4","type":"member.profile_updated","member":"springnight","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
+{"id":"p5","type":"member.profile_updated","member":"autumnnight","at":"2026-03-01T10:00:00Z","attrs":{"timezone":"America/New_York"}}
 {"id":"c1","type":"checkin","member":"spring","at":"2026-03-07T14:00:00Z"}
+{"id":"c5","type":"checkin","member":"springnight","at":"2026-03-08T01:00:00Z"}
+{"id":"c3","type":"checkin","member":"evening","at":"2026-05-11T23:00:00Z"}
 {"id":"c2","type":"checkin","member":"autumn","at":"2026-10-31T13:00:00Z"}
+{"id":"c6","type":"checkin","member":"autumnnight","at":"2026-11-01T01:00:00Z"}
 {"id":"x","type":"checkin","member":"late","at":"2026-11-10T00:00:00Z"}
 `
 	sum, err := simulate.Run(context.Background(), cfg, strings.NewReader(lines), simulate.Options{})
@@ -790,6 +799,12 @@ campaign "c" {
 	want := map[string]string{
 		"spring": "2026-03-08T13:00:00Z", // 09:00 EDT, the next day
 		"autumn": "2026-11-01T14:00:00Z", // 09:00 EST, the next day
+		// 19:00 EDT on 11 May: nine on 12 May, not on 13 May.
+		"evening": "2026-05-12T13:00:00Z",
+		// 20:00 EST on the night the clocks go forward, 21:00 EDT the
+		// night they go back: nine the next morning either way.
+		"springnight": "2026-03-08T13:00:00Z",
+		"autumnnight": "2026-11-01T14:00:00Z",
 	}
 	for who, w := range want {
 		if sent[who] != w {

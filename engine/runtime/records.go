@@ -14,13 +14,14 @@ import (
 const (
 	SkipUntil     = "until"         // the step's until had passed when the run reached it
 	SkipCapped    = "frequency_cap" // a full frequency cap, with on_cap = "skip"
+	SkipNotAfter  = "not_after"     // the send's not_after had passed, or a hold would pass it
 	SkipForgotten = "forgotten"     // the run was keyed by a member who was forgotten
 	SkipOther     = "other"         // a reason this hearth does not write
 )
 
 // StepSkip reads back the reason of a campaign's "skip" outcome (its
 // detail without the run's key, state.DetailReason): the step and why,
-// SkipUnsubscribed, SkipLeft, SkipUntil, SkipCapped or SkipOther; ok is
+// SkipUnsubscribed, SkipLeft, SkipUntil, SkipCapped, SkipNotAfter or SkipOther; ok is
 // false when it names no step.
 func StepSkip(reason string) (step, why string, ok bool) {
 	step, text, ok := strings.Cut(reason, ": ")
@@ -34,6 +35,8 @@ func StepSkip(reason string) (step, why string, ok bool) {
 		why = SkipCapped
 	case strings.HasPrefix(text, "until ") && strings.HasSuffix(text, " had passed"):
 		why = SkipUntil
+	case strings.HasPrefix(text, "not_after ") && strings.HasSuffix(text, " had passed"), strings.Contains(text, ", past not_after "):
+		why = SkipNotAfter
 	default:
 		why = SkipOther
 		if _, unsub := unsubscribedOf(text); unsub {

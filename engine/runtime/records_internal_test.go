@@ -20,7 +20,9 @@ func TestStepRecordReaders(t *testing.T) {
 			"until " + untilText(due) + " had passed":         SkipUntil,
 			"until " + untilText(time.Time{}) + " had passed": SkipUntil,
 			"frequency cap":                                   SkipCapped,
-			"something new":                                   SkipOther,
+			"not_after " + untilText(due) + " had passed":     SkipNotAfter,
+			"quiet hours until " + untilText(due) + ", past not_after " + untilText(due): SkipNotAfter,
+			"something new": SkipOther,
 		} {
 			step, why, ok := StepSkip(state.DetailReason(state.RunDetail("hello-2: "+text, key)))
 			if !ok || step != "hello-2" || why != want {

@@ -342,3 +342,41 @@ campaign "plain" {
 		t.Errorf("outcomes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A second RSVP for the same meetup with another starts_at (the meetup
+// moved) moves the reminder the run waits for: two days later moves it
+// two days on; moved earlier, to before the reminder's time, it is
+// skipped as if the member had answered late. Steps done stay done.
+func TestRunKeyMeetupMoved(t *testing.T) {
+	cfg := load(t, runKeyConfig)
+	rsvp := func(id, member string, day int, starts string) string {
+		return ev(id, "meetup.rsvp", member, day, 9, `{"meetup":"#42","starts_at":"`+starts+`"}`)
+	}
+	stream := rsvp("a1", "ann", 0, "2026-01-11T18:00:00Z") +
+		rsvp("b1", "bob", 0, "2026-01-11T18:00:00Z") +
+		rsvp("a2", "ann", 2, "2026-01-13T18:00:00Z") + // two days later
+		rsvp("b2", "bob", 2, "2026-01-03T18:00:00Z") + // tomorrow: a day before is gone
+		ev("tick", "checkin", "other", 20, 0, "")
+	_, outs, _ := run(t, cfg, stream)
+	want := map[string][]string{
+		"ann": {
+			"01-01T09:00 enter run 1 (key \"#42\")",
+			"01-01T09:00 queue campaign/rsvp[%2342]/ann/1/1/confirm",
+			"01-12T18:00 queue campaign/rsvp[%2342]/ann/1/2/reminder",
+			"01-13T20:00 queue campaign/rsvp[%2342]/ann/1/3/missed",
+			"01-13T20:00 exit finished (key \"#42\")",
+		},
+		"bob": {
+			"01-01T09:00 enter run 1 (key \"#42\")",
+			"01-01T09:00 queue campaign/rsvp[%2342]/bob/1/1/confirm",
+			"01-03T09:00 skip reminder: until 2026-01-02T18:00:00Z had passed (key \"#42\")",
+			"01-03T20:00 queue campaign/rsvp[%2342]/bob/1/2/missed",
+			"01-03T20:00 exit finished (key \"#42\")",
+		},
+	}
+	for member, w := range want {
+		if got := campaignOutcomes(outs, member); strings.Join(got, "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s:\n%s\nwant\n%s", member, strings.Join(got, "\n"), strings.Join(w, "\n"))
+		}
+	}
+}

@@ -107,6 +107,9 @@ func (r *Runtime) why(m *state.Member, addr string, ev *events.Event, by *state.
 	}
 	var rs []named
 	var view map[string]any // a campaign run's entering event, or an incentive's
+	// eventGone: the campaign run asked about had an entering event, and
+	// it is no longer kept, so a rule reading event is not run on none.
+	eventGone := false
 	// bound is the event an incentive is asked about on, and counting the
 	// one counted on the member for its rules: bound, or the one assumed.
 	var bound, counting *events.Event
@@ -142,14 +145,26 @@ func (r *Runtime) why(m *state.Member, addr string, ev *events.Event, by *state.
 			// stop_when first, as the runtime asks it: it wins when
 			// both hold.
 			found, rs = true, []named{{"stop_when", c.StopWhen}, {"exit_when", c.ExitWhen}}
+			run := m.Campaigns[id]
+			if run != nil && run.Event != nil {
+				// Kept while the run goes on, and after it within its
+				// conversion window.
+				view = r.runEvent(run)
+			} else if len(c.EnterOn) > 0 {
+				// An ended run keeps no entering event (nor does a keyed
+				// run dropped whole): its rules cannot read one.
+				eventGone = true
+			}
 			// A run held at a step is held by that step's rules: "why is
 			// she not moving on?"
-			if run := m.Campaigns[id]; run.Active() {
-				view = r.runEvent(run)
+			if run.Active() {
 				if i := c.StepIndex(run.Step, run.StepName, r.stepOrders[c.Name]); i >= 0 && i < len(c.Steps) {
 					st := c.Steps[i]
 					p := "step." + st.Name + "."
 					rs = append(rs, named{p + "until", st.Until}, named{p + "wait_until", st.WaitUntil}, named{p + "when", st.When})
+					if st.Send != nil {
+						rs = append(rs, named{p + "send.not_after", st.Send.NotAfter})
+					}
 					for j, b := range st.Branches {
 						rs = append(rs, named{fmt.Sprintf("%sbranch[%d].when", p, j), b.When})
 					}
@@ -215,10 +230,21 @@ func (r *Runtime) why(m *state.Member, addr string, ev *events.Event, by *state.
 			out = append(out, r.explainUnbound(addr+"."+n.attr, at, n.rule.Program, now))
 			continue
 		}
+		if eventGone && n.rule.Program.Reads.Event {
+			e := r.explainUnbound(addr+"."+n.attr, at, n.rule.Program, now)
+			e.Error = RunEventGone
+			out = append(out, e)
+			continue
+		}
 		out = append(out, r.explainRule(addr+"."+n.attr, at, n.rule.Program, now, view))
 	}
 	return out, nil
 }
+
+// RunEventGone is what member why and hearth test say of a rule of an
+// ended campaign run that reads the run's entering event: the run no
+// longer keeps it.
+const RunEventGone = "the run's entering event is no longer kept (retention)"
 
 // namesOf lists the names of the configuration's blocks of a kind
 // member why explains, for a suggestion when a name is mistyped.

@@ -112,8 +112,15 @@ const memberBinaryV13 = 0x0d
 // dead address again, so it must refuse the document instead.
 const memberBinaryV14 = 0x0e
 
+// memberBinaryV15 is version 14 followed by when held runs' steps came
+// due (RunHold.Since): a count, then for each run with one in id order
+// its id and the time. It is written only for a member with such a hold:
+// a hearth reading up to version 14 would count the held send's
+// expire_after from the hold's end, so it must refuse the document.
+const memberBinaryV15 = 0x0f
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV14
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV15
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -169,6 +176,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if len(m.Bounced) > 0 {
 		version = memberBinaryV14
+	}
+	heldSince := 0
+	for _, c := range m.Campaigns {
+		if c != nil && c.Hold != nil && !c.Hold.Since.IsZero() {
+			heldSince++
+		}
+	}
+	if heldSince > 0 {
+		version = memberBinaryV15
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -428,6 +444,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 			e.str(b.Address)
 			e.str(b.Code)
 			e.str(b.Reply)
+		}
+	}
+	if version >= memberBinaryV15 {
+		e.uint(uint64(heldSince))
+		for _, k := range sortedKeys(m.Campaigns) {
+			if c := m.Campaigns[k]; c != nil && c.Hold != nil && !c.Hold.Since.IsZero() {
+				e.str(k)
+				e.time(c.Hold.Since)
+			}
 		}
 	}
 	return e.b, nil
@@ -703,6 +728,17 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 			for range n {
 				k := d.str()
 				m.Bounced[k] = Bounce{At: d.time(), Address: d.str(), Code: d.str(), Reply: d.str()}
+			}
+		}
+	}
+	if data[0] >= memberBinaryV15 {
+		for range d.count() {
+			k := d.str()
+			at := d.time()
+			if c := m.Campaigns[k]; c != nil && c.Hold != nil {
+				c.Hold.Since = at
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: due time of held campaign run %q, which is not kept held", k)
 			}
 		}
 	}

@@ -76,7 +76,7 @@ func fullMember() *Member {
 				Event: map[string]any{"meetup": "Go Night #43"}, Key: "Go Night #43", LastSent: at(3),
 				// Every field of a hold, so the round trip covers each.
 				Hold: &RunHold{Reason: HoldFrequencyCap, Until: at(18), QuietHours: "23:00–07:00", TimeZone: "Europe/Berlin",
-					Caps: []HoldCap{{Scope: "campaign", Rate: "2/1d"}, {Scope: "global", Rate: "5/1w"}}},
+					Caps: []HoldCap{{Scope: "campaign", Rate: "2/1d"}, {Scope: "global", Rate: "5/1w"}}, Since: at(17)},
 			},
 		},
 		RunsDropped: map[string]int{"rsvp": 3},
@@ -404,6 +404,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV15 {
+		t.Fatalf("a member with a hold's due time written as version %d, want 15", doc[0])
+	}
+	m.Campaigns["rsvp[Go Night #43]"].Hold.Since = time.Time{}
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV14 {
 		t.Fatalf("a member with a hard bounce written as version %d, want 14", doc[0])
 	}
@@ -936,5 +941,35 @@ func TestMemberBinaryTierReason(t *testing.T) {
 	bad[i] = 5
 	if err := DecodeMember(bad, &got); err == nil || !strings.Contains(err.Error(), "reason of tier move 5") {
 		t.Fatalf("a reason past the history: %v", err)
+	}
+}
+
+// A hold that knows when its step came due is written as version 15, and
+// reads back whole; a hold without it stays at version 7.
+func TestMemberBinaryHoldSince(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 23, 0, 0, 0, time.UTC)
+	m := NewMember("ann", t0)
+	hold := &RunHold{Reason: HoldQuietHours, Until: t0.Add(9 * time.Hour), QuietHours: "22:00–08:00", TimeZone: "member"}
+	m.Campaigns = map[string]*CampaignRun{
+		"q": {Status: "active", StepName: "first", StepAt: t0, Due: t0.Add(9 * time.Hour), EnteredAt: t0, Runs: 1, Hold: hold},
+	}
+	doc, _ := m.AppendBinary(nil)
+	if doc[0] != memberBinaryV7 {
+		t.Fatalf("a hold without its due time written as version %d, want 7", doc[0])
+	}
+	hold.Since = t0
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV15 {
+		t.Fatalf("a hold with its due time written as version %d, want 15", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if h := got.Campaigns["q"].Hold; h == nil || !h.Since.Equal(t0) || !h.Until.Equal(hold.Until) {
+		t.Fatalf("hold read back as %+v; want since %s", h, t0)
 	}
 }

@@ -456,6 +456,10 @@ type RunHold struct {
 	TimeZone   string `json:"time_zone,omitempty"`
 	// Caps are the frequency caps that were full.
 	Caps []HoldCap `json:"caps,omitempty"`
+	// Since is when the step's send was first held (its due time): the
+	// send is queued at the hold's end, and its expire_after counts from
+	// here, so a reminder held past its point does not go out as new.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // HoldCap is a full frequency cap that held a send.
@@ -510,6 +514,22 @@ type Action struct {
 	// Transactional marks an email sent even to a member who unsubscribed
 	// from its platform (send { transactional = true }).
 	Transactional bool `json:"transactional,omitempty"`
+	// Due is when the send's step came due, for a send the runtime held
+	// (quiet hours, a frequency cap) and queued later, at At: its
+	// campaign's expire_after counts from Due. Zero when it is At.
+	Due time.Time `json:"due,omitzero"`
+	// NotAfter is the time the step's send { not_after } gave: the outbox
+	// skips the send, as expired, once it is past. Zero for no limit.
+	NotAfter time.Time `json:"not_after,omitzero"`
+}
+
+// DueAt is the time a campaign's send counts its expire_after from: when
+// its step came due.
+func (a *Action) DueAt() time.Time {
+	if !a.Due.IsZero() {
+		return a.Due
+	}
+	return a.At
 }
 
 // OutboxEntry is an action with its delivery state.
@@ -588,6 +608,13 @@ const OutboxSkippedExpired = "expired: "
 // after written as the configuration writes durations.
 func OutboxExpired(after string, due time.Time) string {
 	return OutboxSkippedExpired + "not sent within " + after + " of its time (" + due.UTC().Format("2006-01-02 15:04") + " UTC)"
+}
+
+// OutboxPastNotAfter is the reason stored with a campaign's send not
+// delivered before the time its send { not_after } gave: an expiry too,
+// counted with the others.
+func OutboxPastNotAfter(limit time.Time) string {
+	return OutboxSkippedExpired + "not sent before its not_after (" + limit.UTC().Format("2006-01-02 15:04") + " UTC)"
 }
 
 // IsOutboxExpired reports whether reason is an OutboxExpired one.

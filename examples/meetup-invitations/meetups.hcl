@@ -54,9 +54,11 @@ campaign "rsvp" {
 
   # Worked out when the member gets here: after an RSVP less than a day
   # before the meetup, the reminder is skipped (if_past = "skip", the
-  # default) and the run goes on to the next step.
+  # default) and the run goes on to the next step. add_days: the same
+  # time the day before on the member's clock, also across a change of
+  # the clocks (24 hours would then be an hour off).
   step "reminder" {
-    until = "event.starts_at - duration('24h')"
+    until = "add_days(event.starts_at, -1)"
     send {
       channel  = "dm"
       template = template.reminder

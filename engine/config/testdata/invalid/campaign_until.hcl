@@ -76,3 +76,27 @@ campaign "by_audience" {
     until = "event.at" # ERROR: A step rule has no event.
   }
 }
+
+# A send's not_after gives a time too.
+template "hi" {
+  text = { en = "Hi" }
+}
+
+campaign "reminder" {
+  enter_on = "meetup.rsvp"
+  step "a" {
+    until = "event.starts_at - duration('2h')"
+    send {
+      channel   = "dm"
+      template  = template.hi
+      not_after = "event.seats" # ERROR: The send rule must give a time, but this one gives a number.
+    }
+  }
+  step "b" {
+    send {
+      channel   = "dm"
+      template  = template.hi
+      not_after = "event.starts_at"
+    }
+  }
+}

@@ -129,8 +129,9 @@ campaign "meetup_followup" {
     until   = "event.at + duration('1d')"
     if_past = "send"
     send {
-      channel  = "dm"
-      template = template.nudge
+      channel   = "dm"
+      template  = template.nudge
+      not_after = "event.at + duration('2d')"
     }
     branch {
       when = "event.guests > 0"
