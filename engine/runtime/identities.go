@@ -19,10 +19,10 @@ import (
 // member one of its identities belongs to: a Telegram event for user 333
 // applies to alice, imported with telegram=333. Identities matching
 // several members link to none (a warning): which one is meant is not
-// known.
+// known. An import is never linked: it names its member.
 func (r *Runtime) resolveMember(w *work, ev *events.Event) error {
 	ix, ok := w.b.(state.IdentityIndex)
-	if !ok || len(ev.Member.Identities) == 0 {
+	if !ok || !linkable(ev) {
 		return nil
 	}
 	owner, others, err := linkedMember(w.lookup, ix, ev)
@@ -53,7 +53,7 @@ func LinkIdentities(b state.Batch, evs []events.Event) error {
 	}
 	for i := range evs {
 		ev := &evs[i]
-		if len(ev.Member.Identities) == 0 {
+		if !linkable(ev) {
 			continue
 		}
 		owner, others, err := linkedMember(b.Member, ix, ev)
@@ -65,6 +65,13 @@ func LinkIdentities(b state.Batch, evs []events.Event) error {
 		}
 	}
 	return nil
+}
+
+// linkable says whether ev may apply to a member its identities belong
+// to. An import names its member: bob imported with alice's Matrix id
+// is bob, and his claim on the id is refused (claimIdentities).
+func linkable(ev *events.Event) bool {
+	return len(ev.Member.Identities) > 0 && ev.Type != events.MemberImported
 }
 
 // linkedMember is the member ev's identities belong to when its member
