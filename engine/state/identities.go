@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"errors"
 	"strings"
 )
 
@@ -28,6 +29,11 @@ type IdentityIndex interface {
 type IdentityLookup interface {
 	MemberByIdentity(ctx context.Context, platform, identity string) (string, error)
 }
+
+// ErrNoIdentityIndex is MemberByIdentity's answer on a read-only store
+// whose schema predates the identity index: the commands that write
+// (hearth apply, hearth run, hearth replay) migrate it.
+var ErrNoIdentityIndex = errors.New("the state predates the identity index, so members are not found by a platform identity; hearth apply, run or replay with this hearth migrates it")
 
 // IdentityRef is a member reference written platform:identity
 // (telegram:333, matrix:@alice:example.org): the platform type is the

@@ -35,7 +35,8 @@ func (b *batch) IdentityOwner(platform, identity string) (string, error) {
 	if c, ok := b.claims[k]; ok {
 		return c.member, nil
 	}
-	if owner, ok := b.owners[k]; ok {
+	if owner, ok := b.owners[k]; ok || b.s.noIdentities {
+		// (A read-only store before the index: nobody.)
 		return owner, nil
 	}
 	var owner string
@@ -113,6 +114,9 @@ func (b *batch) writeIdentities(ctx context.Context, tx pgx.Tx) error {
 // MemberByIdentity is the member holding identity on platform, "" when
 // none does (or its document no longer holds it).
 func (s *Store) MemberByIdentity(ctx context.Context, platform, identity string) (string, error) {
+	if s.noIdentities {
+		return "", state.ErrNoIdentityIndex
+	}
 	var member string
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT i.member, m.data FROM identities i JOIN members m ON m.id = i.member

@@ -220,12 +220,17 @@ var migrations = []string{
 // sizesMigration is the migration after which anchorSizes has run.
 const sizesMigration = 12
 
+// identitiesMigration is the migration that adds the identity index.
+const identitiesMigration = 13
+
 // readableFrom is the oldest schema version a read-only store reads:
 // every table and column the reads of this hearth use exist from it on
-// (13: the identity index, which member show telegram:333 reads). A
-// migration only writers need (an index, a column only written) leaves
-// it; one adding what a read uses raises it to its own number.
-const readableFrom = 13
+// (11: the outbox's queued_at, which outbox list reads; 13 adds the
+// identity index, which MemberByIdentity reads, answering
+// ErrNoIdentityIndex before it). A migration only writers need (an
+// index, a column only written) leaves it; one adding what a read uses
+// raises it to its own number.
+const readableFrom = 11
 
 // ErrConflict fails a commit when another replica changed a member this
 // batch read, or applied one of its events first. Nothing of the batch is
@@ -273,6 +278,9 @@ type Store struct {
 	lease time.Duration
 	log   *slog.Logger
 	where string // host/database, for messages: never the password
+	// noIdentities says a read-only store's schema predates the
+	// identity index.
+	noIdentities bool
 
 	mu    sync.Mutex
 	locks map[string]*pgxpool.Conn // apply locks this process holds, by id
@@ -468,6 +476,7 @@ func (s *Store) checkReadable(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.noIdentities = v < identitiesMigration
 	return state.CheckReadable(fmt.Sprintf("PostgreSQL %s (schema %s)", s.where, *schema), v, readableFrom, len(migrations))
 }
 

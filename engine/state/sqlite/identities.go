@@ -52,7 +52,8 @@ func (b *batch) IdentityOwner(platform, identity string) (string, error) {
 	s.mu.Lock()
 	p, ok := s.pinIdent[k]
 	s.mu.Unlock()
-	if ok {
+	if ok || s.noIdentities {
+		// (A read-only store before the index: nobody.)
 		return p.member, nil
 	}
 	var member string
@@ -158,6 +159,9 @@ func indexIdentities(ctx context.Context, tx *sql.Tx) error {
 // none does (or its document no longer holds it). It reads what batches
 // committed before it wrote.
 func (s *Store) MemberByIdentity(ctx context.Context, platform, identity string) (string, error) {
+	if s.noIdentities {
+		return "", state.ErrNoIdentityIndex
+	}
 	if err := s.Flush(ctx); err != nil {
 		return "", err
 	}

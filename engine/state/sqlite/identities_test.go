@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -105,5 +106,29 @@ func TestIdentitiesRecoveredFromJournal(t *testing.T) {
 		if got, err := b.(state.IdentityIndex).IdentityOwner(c.platform, c.identity); err != nil || got != c.want {
 			t.Errorf("IdentityOwner(%s, %s) after recovery = %q, %v; want %q", c.platform, c.identity, got, err, c.want)
 		}
+	}
+}
+
+// A command that only reads takes a state from before the index, and a
+// look-up by identity there says so rather than finding nobody.
+func TestIdentitiesReadOnlyBeforeIndex(t *testing.T) {
+	ctx := context.Background()
+	path, db := databaseAt(t, identitiesMigration-1)
+	db.Close()
+	s, err := OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.MemberByIdentity(ctx, "telegram", "333"); !errors.Is(err, state.ErrNoIdentityIndex) {
+		t.Errorf("MemberByIdentity on schema %d: %v; want ErrNoIdentityIndex", identitiesMigration-1, err)
+	}
+	b, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Rollback()
+	if owner, err := b.(state.IdentityIndex).IdentityOwner("telegram", "333"); owner != "" || err != nil {
+		t.Errorf("IdentityOwner on schema %d: %q, %v; want nobody", identitiesMigration-1, owner, err)
 	}
 }

@@ -202,11 +202,12 @@ const identitiesMigration = 18
 
 // readableFrom is the oldest schema version a read-only store reads:
 // every table and column the reads of this hearth use exist from it on
-// (18: the identity index, which member show telegram:333 reads; 16
-// adds the lock holder's pid, which only apply and force-unlock read).
-// A migration only writers need leaves it; one adding what a read uses
-// raises it to its own number.
-const readableFrom = 18
+// (15: the outbox's queued_at, which outbox list reads; 16 adds the lock
+// holder's pid, which only apply and force-unlock read; 18 the identity
+// index, which MemberByIdentity reads, answering ErrNoIdentityIndex
+// before it). A migration only writers need leaves it; one adding what
+// a read uses raises it to its own number.
+const readableFrom = 15
 
 // pinnedDoc is a community's newest document among the batches not yet
 // written, and how many of them hold one.
@@ -289,13 +290,16 @@ type Store struct {
 	pinDoc  map[string][]byte
 	pinComm map[string]pinnedDoc
 	// pinIdent are the identity claims of batches not yet written.
-	pinIdent    map[identKey]pinnedIdent
-	pinMin      int64
-	pinMinOK    bool
-	writes      int64
-	storedMin   []state.DueRow
-	storedMinAt int64
-	storedMinOK bool
+	pinIdent map[identKey]pinnedIdent
+	// noIdentities says a read-only store's schema predates the
+	// identity index.
+	noIdentities bool
+	pinMin       int64
+	pinMinOK     bool
+	writes       int64
+	storedMin    []state.DueRow
+	storedMinAt  int64
+	storedMinOK  bool
 
 	// The journal (journal.go): nil when another process has it, and
 	// then batches are written into the database directly.
@@ -650,6 +654,7 @@ func (s *Store) checkReadable(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
 		return fmt.Errorf("not a hearth state (no schema version): %w", err)
 	}
+	s.noIdentities = v < identitiesMigration
 	return state.CheckReadable(s.path, v, readableFrom, len(migrations))
 }
 
