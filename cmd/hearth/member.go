@@ -50,7 +50,8 @@ and say so.
 
 show prints what hearth knows about one member, from the configuration's
 state store (through 'hearth run' when it serves the state, so an event
-it has just accepted shows at once): profile, the email platforms they
+it has just accepted shows at once): profile, identities (the platform
+accounts that are this member), the email platforms they
 unsubscribed from (email.unsubscribed; email.resubscribed lifts it) and
 those whose mail to them bounced for good (email.bounced),
 points, tier and its history, the tiers above whose when holds through
@@ -167,6 +168,9 @@ campaign's runs are of the member now. For the member's history, replay
 the events up to the time in a sandbox: hearth simulate -events FILE -to
 TIME -outcomes OUT DIR.
 
+ID is a member id, or PLATFORM:ID for the member holding that identity
+(telegram:333, matrix:@alice:example.org), in show, why and eval.
+
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
 export prints everything hearth keeps about the member as JSON, and
@@ -180,6 +184,7 @@ Examples:
   hearth member list -tier core -json examples/quickstart | jq -r '.members[].id'
   hearth member show u07 examples/quickstart
   hearth member show -json u07 examples/quickstart | jq .campaigns
+  hearth member show telegram:333 .   # the member holding Telegram user 333
   hearth member why u07 segment.lurkers examples/quickstart
   hearth member why -at 2026-12-01 u07 tier.core examples/quickstart
   hearth member why u07 campaign.onboarding examples/quickstart
@@ -422,6 +427,18 @@ func lookupMember(ctx context.Context, s *stdio, cfg *config.Config, id, cmd str
 		m, err = storedMember(ctx, cfg, id)
 	}
 	if errors.Is(err, state.ErrNotFound) {
+		// No member of that id: telegram:333 names the member holding
+		// that Telegram id.
+		if canonical, ok, lerr := memberByIdentity(ctx, cfg, id); lerr != nil {
+			err = lerr
+		} else if ok {
+			m, viaDaemon, err = memberFromDaemon(ctx, s, cfg, canonical)
+			if !viaDaemon {
+				m, err = storedMember(ctx, cfg, canonical)
+			}
+		}
+	}
+	if errors.Is(err, state.ErrNotFound) {
 		fmt.Fprintf(s.err, "hearth %s: no member %q in %s.\n", cmd, id, storeWhere(cfg))
 		return nil, false
 	}
@@ -448,6 +465,28 @@ func eventMember(ctx context.Context, s *stdio, cfg *config.Config, ev *events.E
 		return nil, false
 	}
 	return m, true
+}
+
+// memberByIdentity is the member holding the identity ref names
+// (telegram:333, matrix:@alice:example.org), read from the state store's
+// identity index; ok is false when ref is no such reference or nobody
+// holds it.
+func memberByIdentity(ctx context.Context, cfg *config.Config, ref string) (string, bool, error) {
+	platform, identity, ok := state.IdentityRef(ref)
+	if !ok {
+		return "", false, nil
+	}
+	store, err := openExistingStore(ctx, cfg, hintRun)
+	if err != nil {
+		return "", false, err
+	}
+	defer store.Close()
+	l, ok := store.(state.IdentityLookup)
+	if !ok {
+		return "", false, nil
+	}
+	id, err := l.MemberByIdentity(ctx, platform, identity)
+	return id, id != "", err
 }
 
 // storedMember reads a member from the configuration's state store.
@@ -848,6 +887,15 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 	}
 	if len(profile) > 0 {
 		fmt.Fprintf(w, "  %s\n", strings.Join(profile, ", "))
+	}
+	if len(m.Identities) > 0 {
+		// The platform accounts that are this member: their events
+		// apply here, and hearth member show PLATFORM:ID finds it.
+		var ids []string
+		for _, p := range slices.Sorted(maps.Keys(m.Identities)) {
+			ids = append(ids, termsafe.Field(p)+":"+termsafe.Field(m.Identities[p]))
+		}
+		fmt.Fprintf(w, "  identities %s\n", strings.Join(ids, ", "))
 	}
 	if len(m.Unsubscribed) > 0 {
 		var from []string

@@ -596,6 +596,12 @@ func printSummary(w io.Writer, cfg *config.Config, sum *simulate.Summary, took t
 	if sum.Suppressed > 0 {
 		fmt.Fprintf(w, "%s refused: their member asked to be forgotten and is suppressed (hearth member unsuppress lifts it).\n", plural(sum.Suppressed, "event was", "events were"))
 	}
+	if sum.Linked > 0 {
+		fmt.Fprintf(w, "%s applied to the member holding one of their identities (one person, several platforms).\n", plural(sum.Linked, "event was", "events were"))
+	}
+	if sum.IdentityConflicts > 0 {
+		fmt.Fprintf(w, "%s: an identity another member holds was not given, or an event's identities named several members (see the log; README \"One person, several platforms\" says how to fix it).\n", plural(sum.IdentityConflicts, "identity conflict", "identity conflicts"))
+	}
 	if sum.RuleErrors > 0 {
 		// Events whose attributes do not match their declared types are
 		// rejected as they are read, so what is left here is rules.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -771,7 +772,37 @@ func (d *Daemon) submitEvents(ctx context.Context, evs []events.Event, backfill 
 	if d.stopping.Load() {
 		return applied{}, ErrStopping
 	}
+	if err := d.linkIdentities(ctx, evs); err != nil {
+		return applied{}, err
+	}
 	return applied{}, d.opt.Bus.Publish(ctx, evs, backfill)
+}
+
+// linkIdentities points events at the member their identities belong
+// to before they are published (runtime.LinkIdentities): the bus
+// partitions by member id, so alice's Telegram events go to the replica
+// applying hers. Only events with identities cost a look-up, of the
+// shared store, in a batch that writes nothing.
+func (d *Daemon) linkIdentities(ctx context.Context, evs []events.Event) error {
+	if !slices.ContainsFunc(evs, func(ev events.Event) bool { return len(ev.Member.Identities) > 0 }) {
+		return nil
+	}
+	b, err := d.opt.Store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Rollback()
+	if pl, ok := b.(state.Preloader); ok {
+		// The members in one query: only the new ones cost more.
+		ids := make([]string, len(evs))
+		for i := range evs {
+			ids[i] = evs[i].Member.ID
+		}
+		if err := pl.Preload(nil, ids); err != nil {
+			return err
+		}
+	}
+	return runtime.LinkIdentities(b, evs)
 }
 
 // BackfillHold is how long timers wait after a backfill's last batch.

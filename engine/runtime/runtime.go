@@ -242,6 +242,13 @@ type Stats struct {
 	// RunsRefused counts entries into a campaign with run_key that a
 	// member's max_runs runs under way turned away.
 	RunsRefused int
+	// Linked counts events applied to the member one of their identities
+	// belongs to rather than to a member of their own id (a Telegram
+	// event of an imported member); IdentityConflicts the identities
+	// refused because another member holds them, and events whose
+	// identities belong to several members.
+	Linked            int
+	IdentityConflicts int
 	// Evaluations counts rules run, for the engine overhead figure.
 	Evaluations int
 	// EvalNanos is the time spent in the TimedEvals evaluations that were
@@ -1123,6 +1130,11 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
+	if depth == 0 {
+		if err := r.resolveMember(w, ev); err != nil {
+			return err
+		}
+	}
 	m, created, err := w.member(ev.Member.ID, ev.At)
 	if errors.Is(err, state.ErrSuppressed) && depth > 0 {
 		return nil // what an event derives for a suppressed member (a reaction received) is dropped
@@ -1168,7 +1180,13 @@ func (r *Runtime) applyEvent(w *work, ev *events.Event, depth int) error {
 		if ev.Type == "reaction.added" {
 			// The member reacted to is credited too, so rules can count
 			// what a member receives: total('reaction.received').
-			if target, ok := ev.Attrs["target_member"].(string); ok && target != "" && target != m.ID {
+			target, _ := ev.Attrs["target_member"].(string)
+			if target != "" {
+				if target, err = r.resolveTarget(w, ev, target); err != nil {
+					return err
+				}
+			}
+			if target != "" && target != m.ID {
 				attrs := map[string]any{"from": m.ID}
 				for _, k := range []string{"emoji", "channel", "channel_id", "target"} {
 					if v, ok := ev.Attrs[k].(string); ok {
@@ -1252,15 +1270,8 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 		m.Name = ev.Member.Name
 		w.mark(id, r.keyIdx.profile)
 	}
-	for k, v := range ev.Member.Identities {
-		if m.Identities == nil {
-			m.Identities = map[string]string{}
-		}
-		if k == emailIdentity && v != m.Identities[k] && m.LiftBounces("", time.Time{}, v) {
-			// A new address is worth a try: the bounce was the old one's.
-			w.mark(id, r.keyIdx.unsubscribed)
-		}
-		m.Identities[k] = v
+	if err := r.claimIdentities(w, m, ev); err != nil {
+		return err
 	}
 	if m.Platform == "" && ev.Source != "" {
 		m.Platform = ev.Source

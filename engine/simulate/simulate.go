@@ -133,7 +133,14 @@ type Summary struct {
 	// Suppressed are events of members who asked to be forgotten (hearth
 	// member forget -suppress): not applied.
 	Suppressed int `json:"suppressed,omitempty"`
-	Rejected   int `json:"rejected"`
+	// Linked are events applied to the member one of their identities
+	// belongs to (a Telegram event of a member imported with its
+	// Telegram id); IdentityConflicts identities refused because another
+	// member holds them, and events whose identities belong to several
+	// members (see the log).
+	Linked            int `json:"linked,omitempty"`
+	IdentityConflicts int `json:"identity_conflicts,omitempty"`
+	Rejected          int `json:"rejected"`
 	// RejectedLines are the first MaxRejectedLines lines Rejected
 	// counts: those that are not events, or whose attributes do not
 	// have their declared types.
@@ -1286,6 +1293,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	// errors, duplicates ...) count in full, as the log has them all.
 	sum.Events, sum.Duplicates, sum.RuleErrors, sum.Rechecks, sum.TooOld = st.Events-warm.Events, st.Duplicates, st.RuleErrors, st.Rechecks-warm.Rechecks, st.TooOld
 	sum.Suppressed, sum.SendErrors = st.Suppressed, st.SendErrors
+	sum.Linked, sum.IdentityConflicts = st.Linked, st.IdentityConflicts
 	sum.Rejected += st.Suppressed
 	// Every block configured is listed, 0 or not: 0 is not "not configured".
 	for _, in := range cfg.Incentives {

@@ -262,6 +262,7 @@ func (s *Memory) EraseMember(_ context.Context, id string, opt EraseOptions) (Er
 		delete(s.members, id)
 		delete(s.queued, id) // its heap entry is skipped: no member
 	}
+	s.dropIdentities(id)
 	s.outcomes = slices.DeleteFunc(s.outcomes, func(o Outcome) bool {
 		if o.Member == id {
 			e.Outcomes++

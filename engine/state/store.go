@@ -279,6 +279,9 @@ type Memory struct {
 	comms    map[string]*Community
 	// suppressed is the suppression list, by SuppressionKey.
 	suppressed map[string]bool
+	// identities is the identity index (IdentityIndex): the member
+	// holding each platform identity, by identityKey.
+	identities map[string]string
 	// spareSaved is a finished batch's list of saved members, for reuse.
 	spareSaved []*Member
 	// spareTallies is a finished batch's cleared tally changes, for reuse.
@@ -348,6 +351,8 @@ type memBatch struct {
 	// member or another value there.
 	saved []*Member
 	undo  []memUndo
+	// identUndo undoes the batch's identity claims on rollback.
+	identUndo []identUndo
 	// got are the last members Member handed out, which the store holds
 	// under their ids: saving one of them needs no lookup.
 	got  [4]*Member
@@ -578,6 +583,13 @@ func (b *memBatch) Rollback() error {
 			delete(b.s.members, u.id)
 		} else {
 			b.s.members[u.id] = u.was
+		}
+	}
+	for i := len(b.identUndo) - 1; i >= 0; i-- {
+		if u := b.identUndo[i]; u.had {
+			b.s.identities[u.key] = u.was
+		} else {
+			delete(b.s.identities, u.key)
 		}
 	}
 	return nil

@@ -43,6 +43,9 @@ func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptio
 		return e, err
 	}
 	e.Member = tag.RowsAffected() > 0
+	if _, err = tx.Exec(ctx, `DELETE FROM identities WHERE member = $1`, id); err != nil {
+		return e, err
+	}
 	if tag, err = tx.Exec(ctx, `DELETE FROM outcomes WHERE member = $1`, id); err != nil {
 		return e, err
 	}

@@ -198,16 +198,38 @@ var migrations = []string{
 	// members stored (anchorSizes, in the migrations' transaction):
 	// reports give it from the latest event's day on.
 	`SELECT 1`,
+	// 13: the identity index (state.IdentityIndex): the member holding
+	// each platform identity, so an event from a platform account
+	// applies to the member it belongs to. Filled from the members
+	// stored; where two hold one identity (as hearth let them before),
+	// the first by id keeps it.
+	`CREATE TABLE identities (
+		platform TEXT COLLATE "C" NOT NULL,
+		identity TEXT COLLATE "C" NOT NULL,
+		member   TEXT COLLATE "C" NOT NULL,
+		PRIMARY KEY (platform, identity)
+	);
+	CREATE INDEX identities_member ON identities (member);
+	INSERT INTO identities (platform, identity, member)
+		SELECT i.key, i.value, m.id FROM members m, jsonb_each_text(m.data->'identities') AS i
+		WHERE jsonb_typeof(m.data->'identities') = 'object'
+		ORDER BY m.id
+		ON CONFLICT (platform, identity) DO NOTHING;`,
 }
 
 // sizesMigration is the migration after which anchorSizes has run.
 const sizesMigration = 12
 
+// identitiesMigration is the migration that adds the identity index.
+const identitiesMigration = 13
+
 // readableFrom is the oldest schema version a read-only store reads:
 // every table and column the reads of this hearth use exist from it on
-// (11: the outbox's queued_at, which outbox list reads). A migration
-// only writers need (an index, a column only written) leaves it; one
-// adding what a read uses raises it to its own number.
+// (11: the outbox's queued_at, which outbox list reads; 13 adds the
+// identity index, which MemberByIdentity reads, answering
+// ErrNoIdentityIndex before it). A migration only writers need (an
+// index, a column only written) leaves it; one adding what a read uses
+// raises it to its own number.
 const readableFrom = 11
 
 // ErrConflict fails a commit when another replica changed a member this
@@ -256,6 +278,9 @@ type Store struct {
 	lease time.Duration
 	log   *slog.Logger
 	where string // host/database, for messages: never the password
+	// noIdentities says a read-only store's schema predates the
+	// identity index.
+	noIdentities bool
 
 	mu    sync.Mutex
 	locks map[string]*pgxpool.Conn // apply locks this process holds, by id
@@ -451,6 +476,7 @@ func (s *Store) checkReadable(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.noIdentities = v < identitiesMigration
 	return state.CheckReadable(fmt.Sprintf("PostgreSQL %s (schema %s)", s.where, *schema), v, readableFrom, len(migrations))
 }
 
@@ -585,7 +611,11 @@ type batch struct {
 	comms    map[string]*communityRead // community documents read or saved
 	// suppressed are ids looked up on the suppression list: on it or not.
 	suppressed map[string]bool
-	done       bool
+	// claims are the batch's identity claims; owners the entries of the
+	// identity index it read.
+	claims map[identKey]identClaim
+	owners map[identKey]string
+	done   bool
 }
 
 // Preload fetches, in two queries, whether the events were applied and
@@ -974,6 +1004,9 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 		if err != nil {
 			return fmt.Errorf("outcomes: %w", err)
 		}
+	}
+	if err := b.writeIdentities(ctx, tx); err != nil {
+		return err
 	}
 	if err := b.writeTallies(ctx, tx); err != nil {
 		return err

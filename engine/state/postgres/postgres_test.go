@@ -974,3 +974,37 @@ func TestSizesMigrationAnchors(t *testing.T) {
 		t.Errorf("tallies after the migration %v; want %v", got, want)
 	}
 }
+
+// A schema written before migration 13 holds members with identities
+// and no index: the migration indexes them from the JSON documents, and
+// where two members hold one identity (as hearth let them), the first
+// by id keeps it.
+func TestIdentitiesMigrationIndexes(t *testing.T) {
+	ctx := context.Background()
+	schema, c := schemaAt(t, 12)
+	at := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+	for id, idents := range map[string]map[string]string{
+		"alice": {"telegram": "333", "matrix": "@alice:example.org"},
+		"zed":   {"matrix": "@alice:example.org"},
+		"quiet": nil,
+	} {
+		m := state.NewMember(id, at)
+		m.Identities = idents
+		doc, err := m.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Exec(ctx, `INSERT INTO members (id, data, hash) VALUES ($1, $2, 0)`, id, string(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := open(t, schema, Options{})
+	checkVersion(t, c)
+	for _, w := range []struct{ platform, identity, want string }{
+		{"telegram", "333", "alice"}, {"matrix", "@alice:example.org", "alice"}, {"telegram", "334", ""},
+	} {
+		if got, err := s.MemberByIdentity(ctx, w.platform, w.identity); err != nil || got != w.want {
+			t.Errorf("MemberByIdentity(%s, %s) = %q, %v; want %q", w.platform, w.identity, got, err, w.want)
+		}
+	}
+}

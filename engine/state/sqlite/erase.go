@@ -57,6 +57,9 @@ func (s *Store) EraseMember(ctx context.Context, id string, opt state.EraseOptio
 	}
 	n, _ := res.RowsAffected()
 	e.Member = n > 0
+	if _, err = tx.ExecContext(ctx, `DELETE FROM identities WHERE member = ?`, id); err != nil {
+		return e, err
+	}
 	if res, err = tx.ExecContext(ctx, `DELETE FROM outcomes WHERE member = ?`, id); err != nil {
 		return e, err
 	}

@@ -85,7 +85,9 @@ func decodeJob(data []byte) (*job, error) {
 	digests := data[0] == jobVersionDigests || data[0] == jobVersionQueuedAndDigests
 	queued := data[0] >= jobVersionQueued
 	d := jobDecoder{b: data[1:]}
-	j := &job{}
+	// Identity claims are not journaled: writeJob takes them from the
+	// member documents of a job read back.
+	j := &job{readBack: true}
 	for range d.count() {
 		j.ids = append(j.ids, d.str())
 		j.at = append(j.at, d.int())

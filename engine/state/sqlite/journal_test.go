@@ -307,6 +307,7 @@ func TestJobRoundTrip(t *testing.T) {
 		adocs:    [][]byte{mustJSON(t, a)},
 		queued:   []int64{at.UnixNano() + 86400e9}, // queued a day after its time
 		tallies:  []string{"x"}, tallyN: []int64{-3},
+		readBack: true, // as every job read back: its identities come from its documents
 	}
 	// Without digests (version 3) and with them (version 4).
 	for _, digest := range [][]uint64{nil, {0, 1<<64 - 1}} {

@@ -180,17 +180,33 @@ var migrations = []string{
 	// members stored (anchorSizes, in this migration's transaction):
 	// reports give it from the latest event's day on.
 	`SELECT 1`,
+	// 18: the identity index (state.IdentityIndex): the member holding
+	// each platform identity, so an event from a platform account
+	// applies to the member it belongs to. Filled from the members
+	// stored (indexIdentities, in this migration's transaction).
+	`CREATE TABLE identities (
+		platform TEXT NOT NULL,
+		identity TEXT NOT NULL,
+		member   TEXT NOT NULL,
+		PRIMARY KEY (platform, identity)
+	) WITHOUT ROWID;
+	CREATE INDEX identities_member ON identities (member);`,
 }
 
 // sizesMigration is the migration after which anchorSizes has run.
 const sizesMigration = 17
 
+// identitiesMigration is the migration after which indexIdentities has
+// run.
+const identitiesMigration = 18
+
 // readableFrom is the oldest schema version a read-only store reads:
 // every table and column the reads of this hearth use exist from it on
 // (15: the outbox's queued_at, which outbox list reads; 16 adds the lock
-// holder's pid, which only apply and force-unlock read). A migration
-// only writers need leaves it; one adding what a read uses raises it to
-// its own number.
+// holder's pid, which only apply and force-unlock read; 18 the identity
+// index, which MemberByIdentity reads, answering ErrNoIdentityIndex
+// before it). A migration only writers need leaves it; one adding what
+// a read uses raises it to its own number.
 const readableFrom = 15
 
 // pinnedDoc is a community's newest document among the batches not yet
@@ -271,14 +287,19 @@ type Store struct {
 	// The newest documents of pinned members and of communities in
 	// batches not yet written, which a Rollback restores from: the
 	// rolled-back batch may have changed the objects in place.
-	pinDoc      map[string][]byte
-	pinComm     map[string]pinnedDoc
-	pinMin      int64
-	pinMinOK    bool
-	writes      int64
-	storedMin   []state.DueRow
-	storedMinAt int64
-	storedMinOK bool
+	pinDoc  map[string][]byte
+	pinComm map[string]pinnedDoc
+	// pinIdent are the identity claims of batches not yet written.
+	pinIdent map[identKey]pinnedIdent
+	// noIdentities says a read-only store's schema predates the
+	// identity index.
+	noIdentities bool
+	pinMin       int64
+	pinMinOK     bool
+	writes       int64
+	storedMin    []state.DueRow
+	storedMinAt  int64
+	storedMinOK  bool
 
 	// The journal (journal.go): nil when another process has it, and
 	// then batches are written into the database directly.
@@ -633,6 +654,7 @@ func (s *Store) checkReadable(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
 		return fmt.Errorf("not a hearth state (no schema version): %w", err)
 	}
+	s.noIdentities = v < identitiesMigration
 	return state.CheckReadable(s.path, v, readableFrom, len(migrations))
 }
 
@@ -680,6 +702,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		if i+1 == sizesMigration {
 			if _, err := anchorSizes(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		if i+1 == identitiesMigration {
+			if err := indexIdentities(ctx, tx); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("migration %d: %w", i+1, err)
 			}
@@ -818,6 +846,8 @@ type batch struct {
 	// absent and known are what Preload found: members not stored, and
 	// whether event ids the filter may hold were applied.
 	absent map[string]bool
+	// idents are the batch's identity claims (ClaimIdentity).
+	idents map[identKey]string
 	known  map[string]bool
 	// minRecheck is the earliest recheck time among the saved members.
 	minRecheck time.Time
@@ -1248,7 +1278,12 @@ type job struct {
 	queued  []int64
 	tallies []string // keys in order, for deterministic writes
 	tallyN  []int64
-	done    func(error)
+	// idents are the batch's identity claims (ClaimIdentity); readBack
+	// says the job was read back from the journal, which keeps none:
+	// its member documents' identities are indexed instead.
+	idents   []identRow
+	readBack bool
+	done     func(error)
 	// seq is the job's journal record, once journaled.
 	seq uint64
 	// scrub, when not nil, makes this no batch but a request to the
@@ -1295,6 +1330,10 @@ func (b *batch) job() (*job, error) {
 	for _, m := range b.members {
 		j.members = append(j.members, m)
 	}
+	for k, member := range b.idents {
+		j.idents = append(j.idents, identRow{k.platform, k.identity, member})
+	}
+	sortIdents(j.idents)
 	for _, c := range b.comms {
 		data, err := json.Marshal(c)
 		if err != nil {
@@ -1359,6 +1398,7 @@ func (s *Store) submit(j *job, gen uint64) error {
 		s.pins[m.ID]++
 		s.cache.put(m)
 	}
+	s.pinIdents(j.idents)
 	for i, c := range j.comms {
 		if s.comms == nil {
 			s.comms = map[string]*state.Community{}
@@ -1605,6 +1645,7 @@ func (s *Store) written(group []*job, err error) {
 				delete(s.pinDoc, m.ID)
 			}
 		}
+		s.unpinIdents(j.idents)
 		for _, name := range j.cnames {
 			if p := s.pinComm[name]; p.pins <= 1 {
 				delete(s.pinComm, name)
@@ -1734,6 +1775,8 @@ func mergeJobs(group []*job) *job {
 		m.actions = append(m.actions, j.actions...)
 		m.adocs = append(m.adocs, j.adocs...)
 		m.queued = append(m.queued, j.queued...)
+		m.idents = append(m.idents, j.idents...) // in order: the last claim wins
+		m.readBack = m.readBack || j.readBack
 		for i, k := range j.tallies {
 			tallies[k] += j.tallyN[i]
 		}
@@ -1790,6 +1833,9 @@ func (s *Store) writeJob(ctx context.Context, tx *sql.Tx, j *job) error {
 		})
 	if err != nil {
 		return fmt.Errorf("members: %w", err)
+	}
+	if err := writeIdents(ctx, s, tx, j); err != nil {
+		return fmt.Errorf("identities: %w", err)
 	}
 	err = s.insertRows(ctx, tx, `INSERT INTO outcomes (kind, member, name, change, at, rule, event, points, src, dst, detail) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ``,
 		len(j.outcomes), func(i int) []any {

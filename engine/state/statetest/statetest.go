@@ -1,7 +1,7 @@
 // Package statetest is the conformance suite every state.Store passes:
 // batch atomicity, event deduplication, member round trips, recheck
 // scheduling and iteration order, tallies, and erasing members
-// (state.Eraser) with the suppression list; RunOutboxPages,
+// (state.Eraser) with the suppression list, the identity index; RunOutboxPages,
 // RunOutboxPrune and RunOutboxFinished hold the outbox to its paging, its
 // retention and the time each entry finished, and RunOutboxSelect to its
 // filters and retrying many entries at once.
@@ -517,6 +517,7 @@ func Run(t *testing.T, open Open) {
 	runTallies(t, open)
 	runAnchorSizes(t, open)
 	runErase(t, open)
+	runIdentities(t, open)
 }
 
 // tolerateSharedMemory is true for the in-memory store, which hands out
