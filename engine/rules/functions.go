@@ -44,7 +44,7 @@ const (
 	// no channel block is only a warning, as the platform may have
 	// channels hearth does not manage.
 	ArgChannel
-	ArgInt                      // any whole number
+	ArgInt // any whole number
 )
 
 // Function is one entry of the rule function library.
