@@ -196,8 +196,8 @@ type importer struct {
 	// identities are the identities claimed so far ("discord:123") ->
 	// line.
 	identities map[string]int
-	errs Errors
-	sum  *Summary
+	errs       Errors
+	sum        *Summary
 }
 
 // fail records a row error; it says false once MaxErrors are recorded.
