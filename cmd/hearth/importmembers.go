@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/importer/members"
 	"github.com/hearth-community/hearth/engine/importer/stackexchange"
 )
@@ -21,8 +22,8 @@ func runImportMembers(ctx context.Context, s *stdio, args []string) int {
 	format := fs.String("format", "", "The export's `FORMAT`: csv or jsonl (default: from the file's name, .jsonl or .ndjson for JSON lines, else csv).")
 	out := fs.String("out", "", "Write the events to `FILE` (mode 0600: they name members) instead of stdout.")
 	configDir := fs.String("config", "", "Check tier and badge names against the configuration in `DIR`.")
-	atFlag := fs.String("at", "", "The events' `TIME` (RFC 3339, or a date for its midnight UTC): when the opening state holds. Default now.")
-	asJSON := fs.Bool("json", false, "Print the summary on stderr as JSON, without progress lines.")
+	atFlag := fs.String("at", "", "The events' `TIME` (RFC 3339, or a date for its midnight UTC): when the opening state holds; not in the future. Default now. Before a history replayed with replay -history, give a time at or before its first event.")
+	asJSON := fs.Bool("json", false, "Print the summary on stderr as JSON, without progress lines; with bad rows, a JSON document listing them (\"bad_rows\").")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
@@ -51,6 +52,13 @@ func runImportMembers(ctx context.Context, s *stdio, args []string) int {
 		at, err := parseTimeFlag(*atFlag)
 		if err != nil {
 			fmt.Fprintf(s.err, "hearth import members: -at: %v\n", err)
+			return 1
+		}
+		// An opening state from the future would be refused line by
+		// line where it is applied, as replay refuses future events.
+		if now := s.clock(); at.After(now.Add(daemon.DefaultMaxAhead)) {
+			fmt.Fprintf(s.err, "hearth import members: -at %s is in the future (the clock says %s); the events would be refused as hearth replay refuses events more than %s ahead\n",
+				at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), daemon.DefaultMaxAhead)
 			return 1
 		}
 		opts.At = at
@@ -82,18 +90,38 @@ func runImportMembers(ctx context.Context, s *stdio, args []string) int {
 	evs, sum, err := members.Import(ctx, in, opts)
 	var rowErrs *members.Errors
 	if errors.As(err, &rowErrs) {
-		for i, e := range rowErrs.List {
-			if i == maxSkipsShown {
-				fmt.Fprintf(s.err, "hearth import members: %d more bad rows\n", len(rowErrs.List)-i)
-				break
+		if *asJSON {
+			// The document -json promises, with the rows that failed:
+			// nothing was written, so there is no summary.
+			type badRow struct {
+				Line   int    `json:"line"`
+				Column string `json:"column,omitempty"`
+				Error  string `json:"error"`
 			}
+			doc := struct {
+				File    string   `json:"file"`
+				Written bool     `json:"written"`
+				BadRows []badRow `json:"bad_rows"`
+				Stopped bool     `json:"stopped_reading,omitempty"`
+			}{File: opts.File, BadRows: []badRow{}, Stopped: rowErrs.More}
+			for _, e := range rowErrs.List {
+				doc.BadRows = append(doc.BadRows, badRow{Line: e.Line, Column: e.Column, Error: e.Err.Error()})
+			}
+			enc := jsonEncoder(s.err)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(doc)
+			return 1
+		}
+		// Every row collected is listed: reading stops at
+		// members.MaxErrors, as the README says.
+		for _, e := range rowErrs.List {
 			fmt.Fprintf(s.err, "hearth import members: %v\n", e)
 		}
 		more := ""
 		if rowErrs.More {
 			more = fmt.Sprintf(" (reading stopped at %d)", members.MaxErrors)
 		}
-		fmt.Fprintf(s.err, "hearth import members: %d bad rows%s; nothing was written. Fix them and import again.\n", len(rowErrs.List), more)
+		fmt.Fprintf(s.err, "hearth import members: %s%s; nothing was written. Fix them and import again.\n", plural(len(rowErrs.List), "bad row", "bad rows"), more)
 		return 1
 	}
 	if err != nil {
@@ -145,7 +173,7 @@ func configNames(cfg *config.Config) func(kind, name string) error {
 
 // writeMembersSummary prints what an import of members produced.
 func writeMembersSummary(w io.Writer, sum *members.Summary) {
-	fmt.Fprintf(w, "Imported %d members from %s (%s) at %s.\n", sum.Members, sum.File, sum.Format, sum.At.Format(time.RFC3339))
+	fmt.Fprintf(w, "Imported %s from %s (%s) at %s.\n", plural(sum.Members, "member", "members"), sum.File, sum.Format, sum.At.Format(time.RFC3339))
 	counts := func(m map[string]int) string {
 		keys := make([]string, 0, len(m))
 		for k := range m {

@@ -120,6 +120,13 @@ The summary says "History (-history)" ("history": true in -json). Events
 with ids already applied are skipped as duplicates, with -history or
 without, so history and live events under one id never count twice.
 
+Migrating: import members with -at before the history's first event,
+then replay the history. Events applied to imported members dated
+before their import are warned about ("before_import" in -json): member
+state ends right, but segment and tier moves are dated before the
+import's and hearth report by period goes wrong. Take a backup first
+(hearth state backup) to redo it in order.
+
 Events dated more than 5m past this machine's clock are rejected lines,
 each with its line and why ("events.jsonl line 8: event at
 2027-03-01T00:00:00Z is 95d 12h in the future; the clock says ...; at
@@ -324,6 +331,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 			plural(n, "message queued is", "messages queued are"))
 	}
 	printOutOfOrder(s.out, eventsName(*eventsPath), sum.OutOfOrder, false)
+	printBeforeImport(s.out, sum.BeforeImport, *history)
 	if sum.Stale > 0 {
 		ran := sum.To.Time
 		if untilAt.After(ran) {
@@ -833,4 +841,24 @@ func recordIncentives(ctx context.Context, cs daemon.CursorStore, cfg *config.Co
 		return err
 	}
 	return cs.SetCursor(ctx, config.IncentivesRecord, now)
+}
+
+// printBeforeImport warns of events applied to imported members dated
+// before their import: the members end right, but their segment and
+// tier moves are dated before the import's own, so hearth report's
+// history by period goes wrong (negative segments), and, replayed
+// without -history, the old events earned points and badges.
+func printBeforeImport(w io.Writer, b *simulate.BeforeImport, history bool) {
+	if b == nil {
+		return
+	}
+	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	fmt.Fprintf(w, "\nWarning: %s applied to %s dated before %s import (the first at %s; their state was as of %s).",
+		plural(b.Events, "event was", "events were"), plural(b.Members, "imported member", "imported members"),
+		map[bool]string{true: "its", false: "their"}[b.Members == 1], at(b.First.Time), at(b.Latest.Time))
+	fmt.Fprint(w, " Member state is right, but segment and tier moves are dated before the import's, so hearth report by period is wrong before the import.")
+	if !history {
+		fmt.Fprint(w, " Applied without -history, they also earned points, badges and campaign entries as if new.")
+	}
+	fmt.Fprintln(w, " Import with -at before the history's first event, then replay the history with -history: restore the backup taken before the migration (hearth state restore) and redo it in that order.")
 }

@@ -149,6 +149,9 @@ type Summary struct {
 	// event above them: replayed so, the result can differ from the
 	// same events in time order (Options.Sort replays them in order).
 	OutOfOrder *OutOfOrder `json:"out_of_order,omitempty"`
+	// BeforeImport is set when events were applied to imported members
+	// dated before their import (see BeforeImport).
+	BeforeImport *BeforeImport `json:"before_import,omitempty"`
 	// Stale counts, for hearth replay, the members of the store whose
 	// rechecks fell due before the wall clock and have not run (the
 	// replay runs them up to its last event, or -until), at most
@@ -888,6 +891,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 	}
 	var reader Source
 	var order *OrderCheck // of a stream replayed as it comes
+	var beforeImp beforeImportCheck
 	if opt.Sort {
 		sorted, err := Sort(r, opt.Loading)
 		if err != nil {
@@ -1213,6 +1217,9 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		if err := begin(); err != nil {
 			return sum, err
 		}
+		if err := beforeImp.see(b, &ev); err != nil {
+			return sum, err
+		}
 		res, err := rt.Apply(ctx, b, &ev)
 		if err != nil {
 			return sum, err
@@ -1286,6 +1293,7 @@ func Run(ctx context.Context, cfg *config.Config, r io.Reader, opt Options) (*Su
 		}
 	}
 	sum.History = opt.History
+	sum.BeforeImport = beforeImp.result()
 	st := rt.Stats()
 	// Rechecks counted by the runtime include those run before a member's
 	// own event, so the figure does not depend on commit timing.

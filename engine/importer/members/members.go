@@ -163,7 +163,7 @@ func Import(ctx context.Context, r io.Reader, opts Options) ([]events.Event, *Su
 	if opts.Identities == nil {
 		opts.Identities = DefaultIdentities
 	}
-	im := &importer{opts: opts, seen: map[string]int{},
+	im := &importer{opts: opts, seen: map[string]int{}, identities: map[string]int{},
 		sum: &Summary{File: opts.File, Format: opts.Format, At: opts.At.UTC(), Identities: map[string]int{},
 			Badges: map[string]int{}, Tiers: map[string]int{}, Attrs: []string{}}}
 	var err error
@@ -193,8 +193,11 @@ type importer struct {
 	opts Options
 	evs  []events.Event
 	seen map[string]int // member id -> line
-	errs Errors
-	sum  *Summary
+	// identities are the identities claimed so far ("discord:123") ->
+	// line.
+	identities map[string]int
+	errs       Errors
+	sum        *Summary
 }
 
 // fail records a row error; it says false once MaxErrors are recorded.
@@ -516,6 +519,13 @@ func (im *importer) row(line int, row []cell) bool {
 			if ev.Member.Identities == nil {
 				ev.Member.Identities = map[string]string{}
 			}
+			// An identity belongs to one member: two rows claiming it
+			// would have the second's claim refused when applied.
+			key := c.column + ":" + s
+			if first, dup := im.identities[key]; dup {
+				return im.fail(line, c.column, fmt.Errorf("identity %s is on line %d too: an identity belongs to one member", key, first))
+			}
+			im.identities[key] = line
 			ev.Member.Identities[c.column] = s
 		default:
 			// Profile attributes keep their JSON type; a CSV cell is text.

@@ -113,6 +113,8 @@ func TestImportErrors(t *testing.T) {
 		{"multi-line row", FormatCSV, "id,name\n\"ann\",\"A\nB\"\nbob,B,\n", []string{"members.csv:4: 3 values"}},
 		{"config names", FormatCSV, "id,tier,badges\nann,gold,helper\nbob,gld,helper;heper\ncy,,heper\n",
 			[]string{`members.csv:3: column tier: tier "gld" is not configured`, `members.csv:4: column badges: badge "heper" is not configured`}},
+		{"identity twice", FormatCSV, "id,discord,email\nann,111,a@x\nbob,222,a@x\ncy,111,\n",
+			[]string{"members.csv:3: column email: identity email:a@x is on line 2 too", "members.csv:4: column discord: identity discord:111 is on line 2 too"}},
 		{"time zone", FormatCSV, "id,timezone\nann,Mars/Olympus\n", []string{"members.csv:2: column timezone: \"Mars/Olympus\" is not an IANA time zone"}},
 		{"control character", FormatCSV, "id\nan\x1bn\n", []string{"members.csv:2: column id: invalid event: id holds the character U+001B"}},
 		{"json not object", FormatJSONL, "[1]\n", []string{"members.jsonl:1: each line must be a JSON object"}},
