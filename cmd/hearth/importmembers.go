@@ -199,4 +199,7 @@ func writeMembersSummary(w io.Writer, sum *members.Summary) {
 		attrs = strings.Join(sum.Attrs, ", ")
 	}
 	fmt.Fprintf(w, "  profile attributes: %s\n", attrs)
+	for _, l := range sum.Lookalikes {
+		fmt.Fprintf(w, "Warning: column %q is imported as a profile attribute; did you mean %q? Rename the column to import it as %s.\n", l.Column, l.Meant, l.Meant)
+	}
 }

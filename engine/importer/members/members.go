@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/rules"
 )
 
 // Source is the source of every imported event.
@@ -150,6 +151,16 @@ type Summary struct {
 	Tiers  map[string]int `json:"tiers"`
 	// Attrs are the profile attribute columns, in file order.
 	Attrs []string `json:"attrs"`
+	// Lookalikes are the attribute columns named almost as a column of
+	// its own meaning ("telegarm", "point", "joined_at"): most likely a
+	// typo that left the data out of the import.
+	Lookalikes []Lookalike `json:"lookalikes,omitempty"`
+}
+
+// Lookalike is a profile attribute column and the column it looks like.
+type Lookalike struct {
+	Column string `json:"column"`
+	Meant  string `json:"meant"`
 }
 
 // Import reads an export and returns its member.imported events in file
@@ -186,6 +197,7 @@ func Import(ctx context.Context, r io.Reader, opts Options) ([]events.Event, *Su
 		return nil, nil, &im.errs
 	}
 	im.sum.Members = len(im.evs)
+	im.sum.Lookalikes = im.lookalikes()
 	return im.evs, im.sum, nil
 }
 
@@ -312,10 +324,27 @@ func (im *importer) header(header []string) ([]string, bool) {
 		cols[i] = name
 	}
 	if !seen[ColumnID] {
+		if len(cols) == 1 && strings.ContainsAny(cols[0], ";\t") {
+			im.fail(1, "", fmt.Errorf("no id column in the header, which is one column (%q): the columns are separated by commas; save the export as comma-separated values", cols[0]))
+			return nil, false
+		}
 		im.fail(1, "", fmt.Errorf("no id column in the header (%s): every member needs the id hearth will know them by", strings.Join(cols, ", ")))
 		return nil, false
 	}
 	return cols, true
+}
+
+// lookalikes finds the attribute columns named almost as a column of
+// its own meaning.
+func (im *importer) lookalikes() []Lookalike {
+	known := append([]string{ColumnID, ColumnName, ColumnJoined, ColumnPoints, ColumnBadges, ColumnTier}, im.opts.Identities...)
+	var out []Lookalike
+	for _, a := range im.sum.Attrs {
+		if c := rules.Closest(strings.ToLower(a), known); c != "" {
+			out = append(out, Lookalike{Column: a, Meant: c})
+		}
+	}
+	return out
 }
 
 // reserved says a column has a meaning of its own (not a profile attr).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,24 @@ func TestImportStopsAtMaxErrors(t *testing.T) {
 	var errs *Errors
 	if !errors.As(err, &errs) || len(errs.List) != MaxErrors || !errs.More {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestLookalikeColumns: a header typo of a column with its own meaning
+// imports as a profile attribute, so the summary names what it looks
+// like; a plain attribute is not named, and a header of one column
+// separated by semicolons is told to use commas.
+func TestLookalikeColumns(t *testing.T) {
+	_, sum, err := importString(t, "csv", "id,telegarm,point,joined_at,city\nm1,333,5,2025-01-01,Berlin\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Lookalike{{"telegarm", "telegram"}, {"point", "points"}, {"joined_at", "joined"}}
+	if !slices.Equal(sum.Lookalikes, want) {
+		t.Errorf("lookalikes %v; want %v", sum.Lookalikes, want)
+	}
+	_, _, err = importString(t, "csv", "id;points\nm1;5\n", nil)
+	if err == nil || !strings.Contains(err.Error(), "separated by commas") {
+		t.Errorf("a semicolon-separated file: %v; want the hint to use commas", err)
 	}
 }
