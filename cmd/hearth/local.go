@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,7 +66,11 @@ block's name. join -timezone
 gives the new member an IANA time zone (Europe/Berlin), as a platform's
 profile does: their quiet hours, times of day (at) and localdate() in
 their messages follow it; -locale (zh-CN) picks their templates' text.
-DIR is the configuration directory (default .). With
+DIR is the configuration directory (default .). A last argument that
+names no configuration but stands where DIR goes (one more than the
+command takes, or, after a post's or reply's text, a word with a slash
+or an existing directory's name) is refused as a wrong DIR, not posted
+as text; to end a text with such a word, give DIR after it. With
 several local platform blocks, -platform NAME (or platform.local.NAME)
 picks one; without it, the one of the community the command names is
 used, and otherwise (post, react, a community on none) hearth asks for
@@ -187,6 +192,11 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	dir := "."
 	if n := len(pos); n > 0 && isConfigDir(pos[n-1]) {
 		dir, pos = pos[n-1], pos[:n-1]
+	} else if msg := localDirProblem(verb, pos); msg != "" {
+		// A misspelt directory would otherwise be posted as text, or
+		// reported as a missing argument.
+		fmt.Fprintf(s.err, "hearth local %s: %s\n", verb, msg)
+		return 1
 	}
 	// Arguments are checked before the configuration is read: a missing
 	// one is the problem to report, wherever the command runs.
@@ -580,6 +590,44 @@ func shownName(c *config.Community, kind platform.Kind, label string) string {
 
 // localShowKinds are what hearth local show lists.
 var localShowKinds = map[string]platform.Kind{"members": platform.KindMember, "messages": platform.KindMessage, "dms": platform.KindDirectMessage, "roles": platform.KindRoleAssignment}
+
+// localDirProblem says why the last argument, which names no
+// configuration directory, was meant as one, or "" when it may be what it
+// stands in for: one argument more than the verb takes, or, where the
+// verb ends with text, a word that looks like a path (a slash, not a
+// URL's, or an existing directory).
+func localDirProblem(verb string, pos []string) string {
+	n := len(pos)
+	if n == 0 {
+		return ""
+	}
+	last := pos[n-1]
+	takes := map[string]int{"join": 1, "role": 1, "show": 2, "react": 0}
+	count, fixed := takes[verb]
+	switch {
+	case fixed && n == count+1:
+	case (verb == "post" || verb == "reply") && looksLikeDir(last):
+	default:
+		return ""
+	}
+	why := "no *.hcl files there"
+	if info, err := os.Stat(last); err != nil {
+		why = "no such directory"
+	} else if !info.IsDir() {
+		why = "not a directory"
+	}
+	return fmt.Sprintf("no configuration in %s (%s): the last argument is the configuration's directory", last, why)
+}
+
+// looksLikeDir is whether a word at the end of a message's text was
+// more likely meant as the configuration's directory.
+func looksLikeDir(word string) bool {
+	if strings.Contains(word, "/") && !strings.Contains(word, "://") {
+		return true
+	}
+	info, err := os.Stat(word)
+	return err == nil && info.IsDir()
+}
 
 // localArgsProblem says what is missing or extra in a hearth local
 // command's arguments (DIR taken off), or "" when they are complete.
