@@ -78,7 +78,8 @@ used, and otherwise (post, react, a community on none) hearth asks for
 "messages", "dms"): each object's id and its attributes as the platform
 keeps them (name, joined_at; channel, author, text, posted_at, pinned;
 member, author, text, posted_at; member, role), empty ones left out.
-show roles lists who holds which role, by the role's name.
+show messages lists each message's id, channel (#name), author, time and
+text; show roles lists who holds which role, by the role's name.
 channel create and role create make a channel or role in a community by
 hand, as a moderator does outside hearth, and print its new id, with
 the block (its title the name given, when that is no block name) and
@@ -372,6 +373,17 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		if *asJSON {
 			return writeJSON(s, map[string]any{"community": pos[len(pos)-1], pos[0]: localObjectsJSON(objs)})
 		}
+		// A message's channel by its name, as -channel takes it.
+		channels := map[string]string{}
+		if kind == platform.KindMessage {
+			chs, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindChannel, Community: co})
+			if err != nil {
+				return fail(err)
+			}
+			for _, c := range chs {
+				channels[c.ID] = "#" + c.Attrs["name"]
+			}
+		}
 		rows := make([][]string, len(objs))
 		for i, o := range objs {
 			who := o.Attrs["name"] + o.Attrs["author"]
@@ -384,8 +396,12 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 			rows[i] = []string{o.ID, who, o.Attrs["posted_at"] + o.Attrs["joined_at"], o.Attrs["text"]}
-			if kind == platform.KindRoleAssignment {
+			switch kind {
+			case platform.KindRoleAssignment:
 				rows[i] = []string{o.Attrs["member"], o.Attrs["role"]}
+			case platform.KindMessage:
+				ch := cmp.Or(channels[o.Attrs["channel"]], o.Attrs["channel"])
+				rows[i] = []string{o.ID, ch, who, o.Attrs["posted_at"], o.Attrs["text"]}
 			}
 		}
 		writeTextRows(s.out, rows)
