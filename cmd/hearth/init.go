@@ -291,7 +291,12 @@ func runInit(_ context.Context, s *stdio, args []string) int {
 		wrote++
 	}
 	if wrote > 0 {
-		fmt.Fprintf(s.out, "\nNext: hearth validate %s && hearth test %s\n", dir, dir)
+		// The whole path, so a newcomer need not look it up: check, create
+		// the community on the local platform, run, and try it as a member.
+		fmt.Fprintf(s.out, "\nNext: hearth validate %[1]s && hearth test %[1]s\n"+
+			"Then: hearth apply %[1]s (creates the community on the local platform),\n"+
+			"      hearth run %[1]s (the daemon), and in another terminal\n"+
+			"      hearth local join -name Ann main %[1]s to have a member join.\n", dir)
 	}
 	return 0
 }

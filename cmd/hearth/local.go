@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,7 +66,11 @@ block's name. join -timezone
 gives the new member an IANA time zone (Europe/Berlin), as a platform's
 profile does: their quiet hours, times of day (at) and localdate() in
 their messages follow it; -locale (zh-CN) picks their templates' text.
-DIR is the configuration directory (default .). With
+DIR is the configuration directory (default .). A last argument that
+names no configuration but stands where DIR goes (one more than the
+command takes, or, after a post's or reply's text, a word with a slash
+or an existing directory's name) is refused as a wrong DIR, not posted
+as text; to end a text with such a word, give DIR after it. With
 several local platform blocks, -platform NAME (or platform.local.NAME)
 picks one; without it, the one of the community the command names is
 used, and otherwise (post, react, a community on none) hearth asks for
@@ -73,7 +78,8 @@ used, and otherwise (post, react, a community on none) hearth asks for
 "messages", "dms"): each object's id and its attributes as the platform
 keeps them (name, joined_at; channel, author, text, posted_at, pinned;
 member, author, text, posted_at; member, role), empty ones left out.
-show roles lists who holds which role, by the role's name.
+show messages lists each message's id, channel (#name), author, time and
+text; show roles lists who holds which role, by the role's name.
 channel create and role create make a channel or role in a community by
 hand, as a moderator does outside hearth, and print its new id, with
 the block (its title the name given, when that is no block name) and
@@ -187,6 +193,11 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	dir := "."
 	if n := len(pos); n > 0 && isConfigDir(pos[n-1]) {
 		dir, pos = pos[n-1], pos[:n-1]
+	} else if msg := localDirProblem(verb, pos); msg != "" {
+		// A misspelt directory would otherwise be posted as text, or
+		// reported as a missing argument.
+		fmt.Fprintf(s.err, "hearth local %s: %s\n", verb, msg)
+		return 1
 	}
 	// Arguments are checked before the configuration is read: a missing
 	// one is the problem to report, wherever the command runs.
@@ -362,6 +373,17 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		if *asJSON {
 			return writeJSON(s, map[string]any{"community": pos[len(pos)-1], pos[0]: localObjectsJSON(objs)})
 		}
+		// A message's channel by its name, as -channel takes it.
+		channels := map[string]string{}
+		if kind == platform.KindMessage {
+			chs, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindChannel, Community: co})
+			if err != nil {
+				return fail(err)
+			}
+			for _, c := range chs {
+				channels[c.ID] = "#" + c.Attrs["name"]
+			}
+		}
 		rows := make([][]string, len(objs))
 		for i, o := range objs {
 			who := o.Attrs["name"] + o.Attrs["author"]
@@ -374,8 +396,12 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 				}
 			}
 			rows[i] = []string{o.ID, who, o.Attrs["posted_at"] + o.Attrs["joined_at"], o.Attrs["text"]}
-			if kind == platform.KindRoleAssignment {
+			switch kind {
+			case platform.KindRoleAssignment:
 				rows[i] = []string{o.Attrs["member"], o.Attrs["role"]}
+			case platform.KindMessage:
+				ch := cmp.Or(channels[o.Attrs["channel"]], o.Attrs["channel"])
+				rows[i] = []string{o.ID, ch, who, o.Attrs["posted_at"], o.Attrs["text"]}
 			}
 		}
 		writeTextRows(s.out, rows)
@@ -580,6 +606,44 @@ func shownName(c *config.Community, kind platform.Kind, label string) string {
 
 // localShowKinds are what hearth local show lists.
 var localShowKinds = map[string]platform.Kind{"members": platform.KindMember, "messages": platform.KindMessage, "dms": platform.KindDirectMessage, "roles": platform.KindRoleAssignment}
+
+// localDirProblem says why the last argument, which names no
+// configuration directory, was meant as one, or "" when it may be what it
+// stands in for: one argument more than the verb takes, or, where the
+// verb ends with text, a word that looks like a path (a slash, not a
+// URL's, or an existing directory).
+func localDirProblem(verb string, pos []string) string {
+	n := len(pos)
+	if n == 0 {
+		return ""
+	}
+	last := pos[n-1]
+	takes := map[string]int{"join": 1, "role": 1, "show": 2, "react": 0}
+	count, fixed := takes[verb]
+	switch {
+	case fixed && n == count+1:
+	case (verb == "post" || verb == "reply") && looksLikeDir(last):
+	default:
+		return ""
+	}
+	why := "no *.hcl files there"
+	if info, err := os.Stat(last); err != nil {
+		why = "no such directory"
+	} else if !info.IsDir() {
+		why = "not a directory"
+	}
+	return fmt.Sprintf("no configuration in %s (%s): the last argument is the configuration's directory", last, why)
+}
+
+// looksLikeDir is whether a word at the end of a message's text was
+// more likely meant as the configuration's directory.
+func looksLikeDir(word string) bool {
+	if strings.Contains(word, "/") && !strings.Contains(word, "://") {
+		return true
+	}
+	info, err := os.Stat(word)
+	return err == nil && info.IsDir()
+}
 
 // localArgsProblem says what is missing or extra in a hearth local
 // command's arguments (DIR taken off), or "" when they are complete.

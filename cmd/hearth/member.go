@@ -169,7 +169,9 @@ the events up to the time in a sandbox: hearth simulate -events FILE -to
 TIME -outcomes OUT DIR.
 
 ID is a member id, or PLATFORM:ID for the member holding that identity
-(telegram:333, matrix:@alice:example.org), in show, why and eval.
+(telegram:333, matrix:@alice:example.org), in show, why and eval. Given
+a member's name instead, they say the id of the member by that name
+('hearth member list -q NAME' lists members by id or name).
 
 pardon clears the member's moderation strikes (see hearth member pardon -h).
 
@@ -439,7 +441,7 @@ func lookupMember(ctx context.Context, s *stdio, cfg *config.Config, id, cmd str
 		}
 	}
 	if errors.Is(err, state.ErrNotFound) {
-		fmt.Fprintf(s.err, "hearth %s: no member %q in %s.\n", cmd, id, storeWhere(cfg))
+		fmt.Fprintf(s.err, "hearth %s: no member %q in %s.%s\n", cmd, id, storeWhere(cfg), memberNameHint(ctx, s, cfg, id))
 		return nil, false
 	}
 	if err != nil {
@@ -447,6 +449,33 @@ func lookupMember(ctx context.Context, s *stdio, cfg *config.Config, id, cmd str
 		return nil, false
 	}
 	return m, true
+}
+
+// memberNameHint is what to say after "no member ID" when ID may be a
+// name, as newcomers give one: the ids of the members of that name, or
+// where to look members up by name.
+func memberNameHint(ctx context.Context, s *stdio, cfg *config.Config, name string) string {
+	f := state.MemberFilter{Query: name, Limit: 20, Sort: "id"}
+	page, viaDaemon, err := membersFromDaemon(ctx, s, cfg, f)
+	if !viaDaemon && err == nil {
+		page, err = storedMembers(ctx, cfg, f)
+	}
+	var ids []string
+	if err == nil {
+		for _, h := range page.Members {
+			if strings.EqualFold(h.Name, name) {
+				ids = append(ids, h.ID)
+			}
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return fmt.Sprintf(" Commands take a member's id; 'hearth member list -q %s' finds members by name.", name)
+	case 1:
+		return fmt.Sprintf(" %s is the name of %s; pass %s instead.", name, ids[0], ids[0])
+	default:
+		return fmt.Sprintf(" %s is the name of %s; give the id of the one you mean.", name, strings.Join(ids, ", "))
+	}
 }
 
 // eventMember is the member of an event -event gives for another member

@@ -42,7 +42,9 @@ member (first at ...)"), -json still each. A test file's variables =
 { ... } are loaded as hearth test loads them. On success, the variables
 given a value by -var, -var-file or HEARTH_VAR_ are named with it
 (sensitive ones by name only); -json lists them in variables_set, with
-name, from, sensitive and value (never a sensitive one's).
+name, from, sensitive and value (never a sensitive one's). When only the
+test files have errors, the text ends by saying the configuration itself
+is valid; -json then has "configuration_valid": true (and valid false).
 
 Exit status: 0 valid (warnings allowed), 1 invalid.
 
@@ -103,6 +105,10 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	if *asJSON {
 		all := append(diags, testsAll...)
 		out := validateJSON{JSONValidation: config.ToJSON(src, all, relBase(dir))}
+		if !diags.HasErrors() && testsAll.HasErrors() {
+			configValid := true
+			out.ConfigurationValid = &configValid
+		}
 		out.Redact(rd)
 		// As the text, on success only: with errors, what the
 		// variables hold may be what stopped the load, and the document
@@ -134,6 +140,11 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	}
 	if shown.HasErrors() {
 		writeErrorCount(s.err, shown, dir)
+		if !diags.HasErrors() {
+			// After an edit of main.hcl, errors only in the tests say
+			// the tests need the same edit, not that the edit is wrong.
+			fmt.Fprintf(s.err, "The configuration itself is valid (%s); the errors are in its rule test files (*.hearthtest.hcl).\n", summary(cfg))
+		}
 		return 1
 	}
 	fmt.Fprintf(s.out, "Success! The configuration in %s is valid: %s.\n", dir, summary(cfg))
@@ -152,7 +163,11 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 // the variables set.
 type validateJSON struct {
 	config.JSONValidation
-	VariablesSet *[]varSet `json:"variables_set,omitempty"`
+	// ConfigurationValid is true when only the test files have errors;
+	// left out otherwise, so an invalid configuration's document stays
+	// the one every command's -json prints.
+	ConfigurationValid *bool     `json:"configuration_valid,omitempty"`
+	VariablesSet       *[]varSet `json:"variables_set,omitempty"`
 }
 
 // varSet is a variable given a value other than its default, and where

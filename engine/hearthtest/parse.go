@@ -556,10 +556,25 @@ func (a *attrs) str(name string) *string {
 	}
 	s := v.AsString()
 	if spec := a.attrSpec(name); spec != nil && spec.Kind == config.KindEnum && !slices.Contains(spec.Enum, s) {
-		a.errorf(name, "Invalid "+name, "%s = %q is not one of %s.%s", name, s, quoteList(spec.Enum), suggest(s, spec.Enum))
+		hint := suggest(s, spec.Enum)
+		if other := a.enumWith(s, name); other != "" {
+			// status = "finished": the value of a neighbour attribute.
+			hint = fmt.Sprintf(" %q is a value of %s: did you mean %s = %q?", s, other, other, s)
+		}
+		a.errorf(name, "Invalid "+name, "%s = %q is not one of %s.%s", name, s, quoteList(spec.Enum), hint)
 		return nil
 	}
 	return &s
+}
+
+// enumWith is the block's other enum attribute that takes value, or "".
+func (a *attrs) enumWith(value, except string) string {
+	for _, at := range a.spec.Attrs {
+		if at.Name != except && at.Kind == config.KindEnum && slices.Contains(at.Enum, value) {
+			return at.Name
+		}
+	}
+	return ""
 }
 
 func (a *attrs) num(name string) *int {
