@@ -119,7 +119,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{if .Campaigns}}<h2>Campaigns</h2>
 {{with campNote .}}<p class="muted">Campaign runs are {{.}}.</p>{{end}}
 <div class="scroll"><table><tr><th>campaign</th><th>entered</th><th>ended</th><th>goal</th><th>converted</th><th>goal rate</th><th>entered 30 days</th><th>goal 30 days</th></tr>
-{{range .Campaigns}}<tr><td>{{.Name}}{{if .Removed}} (removed){{end}}</td><td>{{.Entered}}</td><td>{{.Ended}}</td><td>{{.Goal}}</td><td>{{.Converted}}</td><td>{{rate .GoalRate}}</td><td>{{.Entered30}}</td><td>{{.Goal30}}</td></tr>{{end}}</table></div>
+{{range .Campaigns}}<tr><td>{{.Name}}{{if .Removed}} (removed){{end}}</td><td>{{.Entered}}</td><td>{{.Ended}}</td><td>{{.Goal}}</td><td>{{.Converted}}</td><td>{{if .NoGoal}}no goal{{else}}{{rate .GoalRate}}{{end}}</td><td>{{.Entered30}}</td><td>{{.Goal30}}</td></tr>{{end}}</table></div>
 <p class="muted">Goal: runs that reached the goal, converted ones (after the last step, within conversion_window) included; goal rate: of the ended runs.</p>{{end}}
 
 <h2>Lifetime value</h2>

@@ -382,7 +382,10 @@ func writeCampaigns(b *strings.Builder, r *Report) {
 	fmt.Fprint(tw, "  campaign\tentered\tended\tgoal\tconverted\tgoal rate\tentered 30 days\tgoal 30 days\t\n")
 	for _, x := range r.Campaigns {
 		rate := "–"
-		if x.GoalRate != nil {
+		switch {
+		case x.NoGoal:
+			rate = "no goal"
+		case x.GoalRate != nil:
 			rate = pct(*x.GoalRate)
 		}
 		name := x.Name
