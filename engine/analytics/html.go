@@ -137,8 +137,10 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{range .ByTier}}<tr><td>tier {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
 {{range .BySegment}}<tr><td>segment {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
 {{range .ByMonth}}<tr><td>month {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
-</table></div>{{else}}<div class="scroll"><table>{{range .Choices}}<tr><td>{{.Choice}}</td><td>{{.Count}}</td><td><div class="bar"><span style="width: {{width .Share}}"></span></div></td><td>{{pct .Share}}</td></tr>{{end}}</table></div>{{end}}
+</table></div>{{else}}<div class="scroll"><table>{{range .Choices}}<tr><td>{{.Choice}}</td><td>{{.Count}}</td><td><div class="bar"><span style="width: {{width .Share}}"></span></div></td><td>{{pct .Share}}</td></tr>{{end}}</table></div>
+{{range .ChoicesByMonth}}<p>month {{.Month}}: {{range $i, $c := .Choices}}{{if $i}}, {{end}}{{$c.Choice}} {{$c.Count}} ({{pct $c.Share}}){{end}}</p>{{end}}{{end}}
 {{else}}<p class="muted">No surveys configured.</p>{{end}}
+{{with .SurveyMonthsFrom}}<p class="muted">Answers by month kept since {{.}}: before, the state store kept a member's latest answer only, so a later answer took the earlier month's away.</p>{{end}}
 </body>
 </html>
 `))
