@@ -21,7 +21,7 @@ import (
 )
 
 const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
-       hearth campaign stop [-member ID] [-key KEY] [-drop] [-url URL] NAME [DIR]
+       hearth campaign stop [-member ID] [-key KEY] [-drop] [-dry-run] [-auto-approve] [-url URL] NAME [DIR]
 
 show: how a campaign is doing, from the stored members: how many entered,
 where the running ones wait (and how many of them have their step's send
@@ -86,13 +86,20 @@ set). -json has them in "steps", and what retention leaves in
 (GET /v1/campaigns/NAME gives the same through the daemon).
 
 stop: ends a campaign for one member, or for every member in it: their
-runs end with the reason "stopped" and nothing more is sent. To end runs
+runs end with the reason "stopped" (the outcome's event is "operator")
+and nothing more is sent. To end runs
 on a condition instead, such as an unsubscribe, give the campaign a
 stop_when rule (hearth explain campaign). In a
 campaign with run_key that is every run of the member; -key ends only
-the run with that key (-key 'Go Night #43'). While
+the run with that key (-key 'Go Night #43'), and without -member every
+member's run with that key: a meetup cancelled, in one command.
+-dry-run lists the runs the stop would end (member, key, step, entered)
+and changes nothing. A stop of every member's runs (no -member) lists
+them too, the first 20, and asks for 'yes' first; -auto-approve skips
+the question, for scripts. While
 'hearth run' serves the state, the stop goes through it
-(POST /v1/campaigns/NAME/stop; HEARTH_API_TOKEN is sent when set): it
+(POST /v1/campaigns/NAME/stop, and GET on it for the list;
+HEARTH_API_TOKEN is sent when set): it
 finds a daemon on this machine by itself, and -url names one anywhere
 (another host, or replicas sharing PostgreSQL behind one address). Sends
 already in the outbox stay there (drop one with 'hearth outbox drop'):
@@ -121,8 +128,9 @@ Examples:
   hearth campaign show -json winback . | jq '.variants'
   hearth campaign stop -member u07 onboarding examples/quickstart
   hearth campaign stop -drop -member u07 onboarding examples/quickstart
-  hearth campaign stop winback .
-  hearth campaign stop -key 'Go Night #43' rsvp examples/meetup-invitations
+  hearth campaign stop -auto-approve winback .
+  hearth campaign stop -dry-run -key 'Go Night #43' rsvp examples/meetup-invitations
+  hearth campaign stop -drop -key 'Go Night #43' rsvp examples/meetup-invitations
   hearth campaign stop -url https://hearth.example.org -member u07 winback
 `
 

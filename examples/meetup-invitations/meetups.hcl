@@ -80,7 +80,10 @@ campaign "regrets" {
   description = "Thank a no, first answer or changed"
   community   = community.gophers
   enter_on    = "meetup.rsvp"
-  enter_when  = "event.answer != 'yes'"
+  # A no, not anything but yes: the page sends answer = "cancelled" when
+  # the organisers call a meetup off, which ends rsvp's runs (stop_when)
+  # and must not thank anyone for letting us know.
+  enter_when = "event.answer == 'no'"
   run_key     = "event.meetup"
   reentry     = "always"
 
