@@ -84,8 +84,8 @@ campaign "regrets" {
   # the organisers call a meetup off, which ends rsvp's runs (stop_when)
   # and must not thank anyone for letting us know.
   enter_when = "event.answer == 'no'"
-  run_key     = "event.meetup"
-  reentry     = "always"
+  run_key    = "event.meetup"
+  reentry    = "always"
 
   quiet_hours {
     from = "22:00"
