@@ -16,11 +16,12 @@ import (
 	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/runtime"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/termsafe"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
-       hearth campaign stop [-member ID] [-key KEY] [-drop] [-url URL] NAME [DIR]
+       hearth campaign stop [-member ID] [-key KEY] [-drop] [-dry-run] [-auto-approve] [-url URL] NAME [DIR]
 
 show: how a campaign is doing, from the stored members: how many entered,
 where the running ones wait (and how many of them have their step's send
@@ -85,13 +86,20 @@ set). -json has them in "steps", and what retention leaves in
 (GET /v1/campaigns/NAME gives the same through the daemon).
 
 stop: ends a campaign for one member, or for every member in it: their
-runs end with the reason "stopped" and nothing more is sent. To end runs
+runs end with the reason "stopped" (the outcome's event is "operator")
+and nothing more is sent. To end runs
 on a condition instead, such as an unsubscribe, give the campaign a
 stop_when rule (hearth explain campaign). In a
 campaign with run_key that is every run of the member; -key ends only
-the run with that key (-key 'Go Night #43'). While
+the run with that key (-key 'Go Night #43'), and without -member every
+member's run with that key: a meetup cancelled, in one command.
+-dry-run lists the runs the stop would end (member, key, step, entered)
+and changes nothing. A stop of every member's runs (no -member) lists
+them too, the first 20, and asks for 'yes' first; -auto-approve skips
+the question, for scripts. While
 'hearth run' serves the state, the stop goes through it
-(POST /v1/campaigns/NAME/stop; HEARTH_API_TOKEN is sent when set): it
+(POST /v1/campaigns/NAME/stop, and GET on it for the list;
+HEARTH_API_TOKEN is sent when set): it
 finds a daemon on this machine by itself, and -url names one anywhere
 (another host, or replicas sharing PostgreSQL behind one address). Sends
 already in the outbox stay there (drop one with 'hearth outbox drop'):
@@ -120,8 +128,9 @@ Examples:
   hearth campaign show -json winback . | jq '.variants'
   hearth campaign stop -member u07 onboarding examples/quickstart
   hearth campaign stop -drop -member u07 onboarding examples/quickstart
-  hearth campaign stop winback .
-  hearth campaign stop -key 'Go Night #43' rsvp examples/meetup-invitations
+  hearth campaign stop -auto-approve winback .
+  hearth campaign stop -dry-run -key 'Go Night #43' rsvp examples/meetup-invitations
+  hearth campaign stop -drop -key 'Go Night #43' rsvp examples/meetup-invitations
   hearth campaign stop -url https://hearth.example.org -member u07 winback
 `
 
@@ -140,6 +149,8 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	key := fs.String("key", "", "Stop only the runs with this key, in a campaign with run_key.")
 	drop := fs.Bool("drop", false, "Also drop the stopped runs' sends still pending in the outbox.")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
+	dryRun := fs.Bool("dry-run", false, "List the runs the stop would end (member, key, step, entered), and change nothing.")
+	auto := autoApprove(fs, "Without -member: stop every member's runs without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).")
 	vf := varFlags{readOnly: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
@@ -150,10 +161,11 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
+	ask := stopAsk{member: *member, key: *key, dryRun: *dryRun, auto: *auto}
 	if *daemonURL != "" {
 		// The daemon knows its campaigns; the directory, if given, is
 		// not read (it may be on another machine).
-		return stopViaDaemon(ctx, s, *daemonURL, nil, name, *member, *key, *drop)
+		return stopViaDaemon(ctx, s, *daemonURL, nil, name, ask, *drop)
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -176,7 +188,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the stop goes through its API at %s.\n", a.PID, a.URL)
-		return stopViaDaemon(ctx, s, a.URL, c, name, *member, *key, *drop)
+		return stopViaDaemon(ctx, s, a.URL, c, name, ask, *drop)
 	}
 	defer lock.release()
 	store, err := openStore(ctx, cfg)
@@ -185,6 +197,20 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	defer store.Close()
+	if ask.needsList() {
+		runs, err := state.RunsToStopIn(ctx, store, name, *member, *key)
+		if errors.Is(err, state.ErrNotFound) {
+			fmt.Fprintf(s.err, "hearth campaign stop: no member %q in the state.\n", *member)
+			return 1
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
+			return 1
+		}
+		if code, goOn := ask.settle(ctx, s, name, runs); !goOn {
+			return code
+		}
+	}
 	var ids []string
 	if *member != "" {
 		ids = []string{*member}
@@ -748,9 +774,77 @@ func suggestOrList(name string, names []string, what string) string {
 	return " The " + what + " are: " + strings.Join(names, ", ") + "."
 }
 
+// stopAsk is what a stop is asked to do before it stops: list the runs
+// and stop there (-dry-run), or, for every member's runs (no -member),
+// list them and ask for 'yes' unless -auto-approve.
+type stopAsk struct {
+	member, key  string
+	dryRun, auto bool
+}
+
+// needsList reports whether the runs are listed before the stop.
+func (a stopAsk) needsList() bool { return a.dryRun || (a.member == "" && !a.auto) }
+
+// stopSample is how many runs the question shows; -dry-run lists all.
+const stopSample = 20
+
+// settle lists runs, the runs the stop would end, and with -dry-run
+// stops there; otherwise it asks. goOn is false when the stop must not
+// happen, with code the exit code.
+func (a stopAsk) settle(ctx context.Context, s *stdio, name string, runs []state.StoppedRun) (code int, goOn bool) {
+	if len(runs) == 0 {
+		if a.dryRun {
+			what := name
+			if a.key != "" {
+				what = fmt.Sprintf("%s with key %q", name, a.key)
+			}
+			if a.member != "" {
+				what += " of " + termsafe.Field(a.member)
+			}
+			fmt.Fprintf(s.out, "No run of %s is under way; nothing to stop. -dry-run: nothing was changed.\n", what)
+			return 0, false
+		}
+		return 0, true // the stop says it stopped nobody
+	}
+	members := map[string]bool{}
+	for _, r := range runs {
+		members[r.Member] = true
+	}
+	shown := runs
+	if !a.dryRun {
+		shown = runs[:min(stopSample, len(runs))]
+	}
+	fmt.Fprintf(s.out, "hearth campaign stop would end %s of %s (stopped by operator):\n\n", plural(len(runs), "run", "runs"), plural(len(members), "member", "members"))
+	tw := textwidth.NewTabWriter(s.out, 2, 0)
+	fmt.Fprint(tw, "member\tkey\tstep\tentered\n")
+	for _, r := range shown {
+		key := r.Key
+		if key == "" {
+			key = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termsafe.Field(r.Member), termsafe.Field(key), orNone(r.Step), r.EnteredAt.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	tw.Flush()
+	if n := len(runs) - len(shown); n > 0 {
+		fmt.Fprintf(s.out, "... and %d more (-dry-run lists them all).\n", n)
+	}
+	if a.dryRun {
+		fmt.Fprintln(s.out, "\n-dry-run: nothing was changed.")
+		return 0, false
+	}
+	if !confirm(ctx, s, "campaign stop", "Do you want to stop these runs? Nothing more is sent for them. Only 'yes' will be accepted.", "nothing was stopped", " (or -dry-run to list what it would stop)") {
+		return 1, false
+	}
+	fmt.Fprintln(s.out)
+	return 0, true
+}
+
 // stopViaDaemon asks the running daemon to stop the campaign, between
-// its batches, as it would write over a change made to the store.
-func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaign, name, member, key string, drop bool) int {
+// its batches, as it would write over a change made to the store; the
+// runs it would stop come first from GET on the same route when they
+// are listed (-dry-run, or to ask).
+func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaign, name string, ask stopAsk, drop bool) int {
+	member, key := ask.member, ask.key
 	endpoint := strings.TrimRight(base, "/") + "/v1/campaigns/" + url.PathEscape(name) + "/stop"
 	q := url.Values{}
 	if member != "" {
@@ -758,6 +852,32 @@ func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaig
 	}
 	if key != "" {
 		q.Set("key", key)
+	}
+	if ask.needsList() {
+		// GET: a daemon too old to answer it refuses the method, and
+		// stops nothing.
+		preview := endpoint
+		if len(q) > 0 {
+			preview += "?" + q.Encode()
+		}
+		var body struct {
+			Runs []struct {
+				Member    string    `json:"member"`
+				Key       string    `json:"key"`
+				Step      string    `json:"step"`
+				EnteredAt time.Time `json:"entered_at"`
+			} `json:"runs"`
+		}
+		if !callDaemon(ctx, s, "campaign stop", "GET", preview, &body) {
+			return 1
+		}
+		runs := make([]state.StoppedRun, 0, len(body.Runs))
+		for _, r := range body.Runs {
+			runs = append(runs, state.StoppedRun{Member: r.Member, Campaign: name, Key: r.Key, Step: r.Step, EnteredAt: r.EnteredAt})
+		}
+		if code, goOn := ask.settle(ctx, s, name, runs); !goOn {
+			return code
+		}
 	}
 	if drop {
 		q.Set("drop", "true")

@@ -63,6 +63,18 @@ func TestPardonThroughRunningDaemon(t *testing.T) {
 		!strings.Contains(pout.String(), "u1 is not in crisis_playbook now; nothing to stop.") {
 		t.Errorf("campaign stop -url: %d %s %s", c, pout.String(), perr.String())
 	}
+	// -dry-run asks the daemon which runs it would stop (GET on the
+	// route), and stops nothing.
+	pout.Reset()
+	if c := run(context.Background(), []string{"campaign", "stop", "-dry-run", "-url", url, "-key", "Go Night #42", "crisis_playbook"}, ps); c != 0 ||
+		pout.String() != "No run of crisis_playbook with key \"Go Night #42\" is under way; nothing to stop. -dry-run: nothing was changed.\n" {
+		t.Errorf("campaign stop -dry-run -url: %d %q %s", c, pout.String(), perr.String())
+	}
+	perr.Reset()
+	if c := run(context.Background(), []string{"campaign", "stop", "-dry-run", "-url", url, "-member", "nobody", "crisis_playbook"}, ps); c != 1 ||
+		!strings.Contains(perr.String(), "no member nobody in the state") {
+		t.Errorf("campaign stop -dry-run of an unknown member through the daemon: %d %s", c, perr.String())
+	}
 	perr.Reset()
 	if c := run(context.Background(), []string{"campaign", "stop", "-url", url, "no_such_campaign"}, ps); c != 1 ||
 		!strings.Contains(perr.String(), "no_such_campaign") {

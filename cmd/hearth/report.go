@@ -27,9 +27,15 @@ lifetime value from events with an amount, with revenue by month of
 payment and by join cohort; badges (members holding each, awards in all
 and in the last 7 and 30 days, revocations, first and latest award);
 campaigns (runs entered, ended, at the goal, converted after the last
-step within conversion_window, the goal rate of the ended runs, and the
-runs entered and at the goal in the last 30 days); and survey answers, with the NPS of score questions per tier, segment and
-month. Tiers are shown by their title, in rank order.
+step within conversion_window, the goal rate of the ended runs: "no
+goal", and no goal_rate but "no_goal": true in -json, for a campaign
+without exit_when, as hearth campaign show says; and the runs entered
+and at the goal in the last 30 days); and survey answers, with the NPS of score questions per tier, segment and
+month, and choices overall and per month: a member's latest answer
+counts, and by month their latest of each month, so monthly surveys keep
+every month's answers (a store written before that kept only the
+answers no later one replaced, and the report says "answers by month
+kept since" the month it keeps them whole from). Tiers are shown by their title, in rank order.
 
 The figures are kept up to date as events are applied (hearth run,
 hearth replay), in counters stored next to member state, so the report

@@ -156,7 +156,8 @@ func healthEvents() string {
 	w("purchase.made", "d", at(2, 4, 9), `{"amount":7.5,"currency":"EUR"}`)
 	w("message.posted", "d", at(2, 4, 10), "")
 	w("feedback.submitted", "d", at(2, 4, 12), `{"survey":"pulse","question":"recommend","score":7}`)
-	// A late, older answer of a's changes nothing.
+	// A late, older answer of a's changes nothing overall (her February
+	// answer is later) and is her January answer by month.
 	w("feedback.submitted", "a", at(1, 30, 12), `{"survey":"pulse","question":"recommend","score":0}`)
 	return b.String()
 }
@@ -329,8 +330,10 @@ func TestReportByHand(t *testing.T) {
 		{Name: "regular", NPS: analytics.NPS{Promoters: 1, Detractors: 1, Score: 0}},
 	})
 	check("nps by segment", rec.BySegment, []analytics.NPSGroup{{Name: "engaged", NPS: analytics.NPS{Promoters: 1, Passives: 1, Detractors: 1, Score: 0}}})
+	// By month, each member's latest answer of the month: b and c in
+	// January, with a's late 0; a's 10 and d in February.
 	check("nps by month", rec.ByMonth, []analytics.NPSGroup{
-		{Name: "2026-01", NPS: analytics.NPS{Detractors: 2, Score: -100}},
+		{Name: "2026-01", NPS: analytics.NPS{Detractors: 3, Score: -100}},
 		{Name: "2026-02", NPS: analytics.NPS{Promoters: 1, Passives: 1, Score: 50}},
 	})
 	more := r.Surveys[1]

@@ -19,11 +19,15 @@ type CampaignCount struct {
 	Goal      int64 `json:"goal"`
 	Converted int64 `json:"converted"`
 	// GoalRate is Goal of Ended, as hearth campaign show's (running runs
-	// may yet reach it); absent while no run has ended.
-	GoalRate    *float64 `json:"goal_rate,omitempty"`
-	Entered30   int64    `json:"entered_30d"`
-	Goal30      int64    `json:"goal_30d"`
-	Converted30 int64    `json:"converted_30d"`
+	// may yet reach it); absent while no run has ended, and for a
+	// campaign with no goal (NoGoal).
+	GoalRate *float64 `json:"goal_rate,omitempty"`
+	// NoGoal marks a configured campaign without exit_when: it has no
+	// goal to reach, so no rate (hearth campaign show says "no goal").
+	NoGoal      bool  `json:"no_goal,omitempty"`
+	Entered30   int64 `json:"entered_30d"`
+	Goal30      int64 `json:"goal_30d"`
+	Converted30 int64 `json:"converted_30d"`
 	// Removed marks a campaign the configuration no longer has.
 	Removed bool `json:"removed,omitempty"`
 }
@@ -34,14 +38,15 @@ func (p *parsed) campaigns(cfg *config.Config, day state.Day) []CampaignCount {
 	out := []CampaignCount{}
 	names := p.campaignNames(cfg)
 	for i, name := range names {
-		c := CampaignCount{Name: name, Removed: i >= len(cfg.Campaigns),
+		removed := i >= len(cfg.Campaigns)
+		c := CampaignCount{Name: name, Removed: removed, NoGoal: !removed && !cfg.Campaigns[i].HasGoal(),
 			Entered: sumIn(p.campIn[name], 0, day, false), Ended: sumIn(p.campEnd[name], 0, day, false),
 			Converted:   sumIn(p.campConv[name], 0, day, false),
 			Entered30:   sumIn(p.campIn[name], day-29, day, true),
 			Converted30: sumIn(p.campConv[name], day-29, day, true)}
 		c.Goal = sumIn(p.campGoal[name], 0, day, false) + c.Converted
 		c.Goal30 = sumIn(p.campGoal[name], day-29, day, true) + c.Converted30
-		if c.Ended > 0 {
+		if c.Ended > 0 && !c.NoGoal {
 			r := float64(c.Goal) / float64(c.Ended)
 			c.GoalRate = &r
 		}

@@ -103,3 +103,36 @@ func TestCampaignsInTheReport(t *testing.T) {
 		t.Errorf("counted from %q (badges %q); want 2026-01-15, the day after the latest", r.CampaignsFrom, r.BadgesFrom)
 	}
 }
+
+// A campaign without exit_when has no goal: the report says "no goal"
+// and gives no rate, where a rate of 0% would read as a failing goal.
+func TestCampaignWithoutGoalHasNoRate(t *testing.T) {
+	noGoal := strings.NewReplacer(`  exit_when         = "member.messages > 0"
+`, "", `  conversion_window = "7d"
+`, "").Replace(campaignConfig)
+	cfg := loadConfig(t, noGoal)
+	r := analytics.BuildWith(cfg, simulateTallies(t, cfg, campaignEvents()), at(1, 14, 12), analytics.Options{By: "week"})
+	c := r.Campaigns[0]
+	if !c.NoGoal || c.GoalRate != nil || c.Ended != 4 {
+		t.Fatalf("welcome: %+v; want no goal, no rate, 4 ended", c)
+	}
+	var txt, csv, js bytes.Buffer
+	if err := analytics.WriteText(&txt, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(txt.String(), "welcome        5      4     0          0    no goal") {
+		t.Errorf("text: want \"no goal\" for the rate:\n%s", txt.String())
+	}
+	if err := analytics.WriteCSV(&csv, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(csv.String(), "goal_rate") {
+		t.Errorf("CSV has a goal rate:\n%s", csv.String())
+	}
+	if err := analytics.WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"no_goal": true`) || strings.Contains(js.String(), "goal_rate") {
+		t.Errorf("JSON: want no_goal and no goal_rate:\n%s", js.String())
+	}
+}

@@ -181,6 +181,11 @@ func WriteCSV(w io.Writer, r *Report) error {
 		for _, ch := range s.Choices {
 			i("surveys", at, q+"choice/"+ch.Choice, ch.Count)
 		}
+		for _, m := range s.ChoicesByMonth {
+			for _, ch := range m.Choices {
+				i("surveys", at, q+"month/"+m.Month+"/choice/"+ch.Choice, ch.Count)
+			}
+		}
 	}
 	if s := r.Series; s != nil {
 		section := "by_" + s.By

@@ -5,3 +5,7 @@ const (
 	KeySince     = keySince
 	KeyBadgeHeld = keyBadgeHeld
 )
+
+// KeyNPS is the score answers' key, which answers counted before the
+// months were kept wrote their month under.
+const KeyNPS = keyNPS

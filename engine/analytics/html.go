@@ -119,7 +119,7 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{if .Campaigns}}<h2>Campaigns</h2>
 {{with campNote .}}<p class="muted">Campaign runs are {{.}}.</p>{{end}}
 <div class="scroll"><table><tr><th>campaign</th><th>entered</th><th>ended</th><th>goal</th><th>converted</th><th>goal rate</th><th>entered 30 days</th><th>goal 30 days</th></tr>
-{{range .Campaigns}}<tr><td>{{.Name}}{{if .Removed}} (removed){{end}}</td><td>{{.Entered}}</td><td>{{.Ended}}</td><td>{{.Goal}}</td><td>{{.Converted}}</td><td>{{rate .GoalRate}}</td><td>{{.Entered30}}</td><td>{{.Goal30}}</td></tr>{{end}}</table></div>
+{{range .Campaigns}}<tr><td>{{.Name}}{{if .Removed}} (removed){{end}}</td><td>{{.Entered}}</td><td>{{.Ended}}</td><td>{{.Goal}}</td><td>{{.Converted}}</td><td>{{if .NoGoal}}no goal{{else}}{{rate .GoalRate}}{{end}}</td><td>{{.Entered30}}</td><td>{{.Goal30}}</td></tr>{{end}}</table></div>
 <p class="muted">Goal: runs that reached the goal, converted ones (after the last step, within conversion_window) included; goal rate: of the ended runs.</p>{{end}}
 
 <h2>Lifetime value</h2>
@@ -137,8 +137,10 @@ svg text { font-size: 10px; fill: #6b7384; }
 {{range .ByTier}}<tr><td>tier {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
 {{range .BySegment}}<tr><td>segment {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
 {{range .ByMonth}}<tr><td>month {{.Name}}</td><td>{{answers .NPS}}</td><td>{{signed .Score}}</td></tr>{{end}}
-</table></div>{{else}}<div class="scroll"><table>{{range .Choices}}<tr><td>{{.Choice}}</td><td>{{.Count}}</td><td><div class="bar"><span style="width: {{width .Share}}"></span></div></td><td>{{pct .Share}}</td></tr>{{end}}</table></div>{{end}}
+</table></div>{{else}}<div class="scroll"><table>{{range .Choices}}<tr><td>{{.Choice}}</td><td>{{.Count}}</td><td><div class="bar"><span style="width: {{width .Share}}"></span></div></td><td>{{pct .Share}}</td></tr>{{end}}</table></div>
+{{range .ChoicesByMonth}}<p>month {{.Month}}: {{range $i, $c := .Choices}}{{if $i}}, {{end}}{{$c.Choice}} {{$c.Count}} ({{pct $c.Share}}){{end}}</p>{{end}}{{end}}
 {{else}}<p class="muted">No surveys configured.</p>{{end}}
+{{with .SurveyMonthsFrom}}<p class="muted">Answers by month kept since {{.}}: before, the state store kept a member's latest answer only, so a later answer took the earlier month's away.</p>{{end}}
 </body>
 </html>
 `))

@@ -33,6 +33,12 @@ type Report struct {
 	Points    Points         `json:"points"`
 	Revenue   Revenue        `json:"revenue"`
 	Surveys   []SurveyResult `json:"surveys"`
+	// SurveyMonthsFrom is set when the surveys' answers by month are
+	// whole only from that month, YYYY-MM: the state store counted
+	// answers before the version that keeps each month's, when a
+	// member's later answer replaced their earlier month's. Absent when
+	// every month shown is whole.
+	SurveyMonthsFrom string `json:"survey_months_kept_since,omitempty"`
 	// Badges are each badge's holders and awards, configured badges in
 	// order, then badges no longer configured, by name.
 	Badges []BadgeCount `json:"badges"`
@@ -216,7 +222,9 @@ type MonthAmount struct {
 
 // SurveyResult is the answers to one question: for a score question the
 // NPS overall and per tier, segment and month; for a choice question the
-// count of each choice. A member's latest answer counts.
+// count of each choice, overall and per month. Overall and by tier and
+// segment a member's latest answer counts; by month, their latest answer
+// of each month, so a survey asked monthly keeps every month's answers.
 type SurveyResult struct {
 	Survey    string       `json:"survey"`
 	Question  string       `json:"question"`
@@ -228,6 +236,15 @@ type SurveyResult struct {
 	BySegment []NPSGroup   `json:"by_segment,omitempty"`
 	ByMonth   []NPSGroup   `json:"by_month,omitempty"`
 	Choices   []ChoiceRate `json:"choices,omitempty"`
+	// ChoicesByMonth is a choice question's answers of each month.
+	ChoicesByMonth []MonthChoices `json:"choices_by_month,omitempty"`
+}
+
+// MonthChoices is the answers to a choice question of one month.
+type MonthChoices struct {
+	Month     string       `json:"month"` // YYYY-MM
+	Responses int64        `json:"responses"`
+	Choices   []ChoiceRate `json:"choices"`
 }
 
 // NPS is a net promoter score: the share of promoters (9-10) minus the
@@ -533,6 +550,7 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 	}
 
 	r.Surveys = p.surveys(cfg)
+	r.SurveyMonthsFrom = p.surveyMonthsKeptSince(r.Surveys)
 	if !current {
 		// A member's later answer replaces the one before it, which is
 		// not kept: the answers are as they stand.
@@ -695,6 +713,10 @@ type parsed struct {
 	nps                        map[[2]string]map[string]*NPS // survey/question -> dim -> counts
 	scores                     map[[2]string][]int64
 	choices                    map[[2]string]map[string]int64
+	choicesByMonth             map[[2]string]map[int]map[string]int64 // survey/question -> month -> choice -> answers
+	// surveyMonthsFrom is the first month with answers counted by a
+	// tracker that keeps them by month; 0 for none.
+	surveyMonthsFrom int
 }
 
 func parse(t state.Tallies) *parsed {
@@ -711,6 +733,7 @@ func parse(t state.Tallies) *parsed {
 		granted: map[int]int64{}, spent: map[int]int64{}, expired: map[int]int64{}, imported: map[int]int64{},
 		revenue: map[int]int64{}, cohortRev: map[int]int64{}, payers: map[int]int64{},
 		nps: map[[2]string]map[string]*NPS{}, scores: map[[2]string][]int64{}, choices: map[[2]string]map[string]int64{},
+		choicesByMonth: map[[2]string]map[int]map[string]int64{},
 	}
 	days := []struct {
 		prefix string
@@ -842,6 +865,27 @@ next:
 				p.scores[q] = make([]int64, 11)
 			}
 			p.scores[q][s] += n
+		case strings.HasPrefix(k, keyChoiceMonth):
+			parts := strings.Split(k[len(keyChoiceMonth):], "/")
+			if len(parts) != 4 {
+				continue
+			}
+			mo, err := strconv.Atoi(parts[2])
+			if err != nil {
+				continue
+			}
+			q := [2]string{parts[0], parts[1]}
+			if p.choicesByMonth[q] == nil {
+				p.choicesByMonth[q] = map[int]map[string]int64{}
+			}
+			if p.choicesByMonth[q][mo] == nil {
+				p.choicesByMonth[q][mo] = map[string]int64{}
+			}
+			p.choicesByMonth[q][mo][parts[3]] += n
+		case strings.HasPrefix(k, keySurveyMonths):
+			if mo, err := strconv.Atoi(k[len(keySurveyMonths):]); err == nil && n > 0 && (p.surveyMonthsFrom == 0 || mo < p.surveyMonthsFrom) {
+				p.surveyMonthsFrom = mo
+			}
 		case strings.HasPrefix(k, keyChoice):
 			parts := strings.Split(k[len(keyChoice):], "/")
 			if len(parts) != 3 {
@@ -934,6 +978,27 @@ func (p *parsed) result(q [2]string, score bool) SurveyResult {
 		for _, c := range sortedKeys(counts) {
 			res.Choices = append(res.Choices, ChoiceRate{Choice: c, Count: counts[c], Share: ratio(counts[c], res.Responses)})
 		}
+		byMonth := p.choicesByMonth[q]
+		months := make([]int, 0, len(byMonth))
+		for mo := range byMonth {
+			months = append(months, mo)
+		}
+		sort.Ints(months)
+		for _, mo := range months {
+			mc := MonthChoices{Month: monthTime(mo).Format("2006-01"), Choices: []ChoiceRate{}}
+			for _, c := range sortedKeys(byMonth[mo]) {
+				mc.Responses += byMonth[mo][c]
+			}
+			if mc.Responses == 0 {
+				continue
+			}
+			for _, c := range sortedKeys(byMonth[mo]) {
+				if n := byMonth[mo][c]; n != 0 {
+					mc.Choices = append(mc.Choices, ChoiceRate{Choice: c, Count: n, Share: ratio(n, mc.Responses)})
+				}
+			}
+			res.ChoicesByMonth = append(res.ChoicesByMonth, mc)
+		}
 		return res
 	}
 	res.Kind = "score"
@@ -1007,3 +1072,37 @@ func ratio(a, b int64) float64 {
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 func money(n int64) float64    { return round2(float64(n) / micro) }
+
+// surveyMonthsKeptSince is the month, YYYY-MM, from which the answers by
+// month are whole, when the surveys show an earlier month: a store that
+// counted answers before they were kept by month kept, of those months,
+// only the answers no later one replaced. "" when every month is whole.
+func (p *parsed) surveyMonthsKeptSince(surveys []SurveyResult) string {
+	if p.surveyMonthsFrom == 0 {
+		// No answer counted since the upgrade: every month shown is as
+		// the earlier version left it, and the next one is whole.
+		last := ""
+		for _, s := range surveys {
+			for _, g := range s.ByMonth {
+				last = max(last, g.Name)
+			}
+		}
+		if last == "" {
+			return ""
+		}
+		t, err := time.Parse("2006-01", last)
+		if err != nil {
+			return ""
+		}
+		return t.AddDate(0, 1, 0).Format("2006-01")
+	}
+	from := monthTime(p.surveyMonthsFrom).Format("2006-01")
+	for _, s := range surveys {
+		for _, g := range s.ByMonth {
+			if g.Name < from {
+				return from
+			}
+		}
+	}
+	return ""
+}

@@ -205,6 +205,17 @@ func WriteText(w io.Writer, r *Report) error {
 				fmt.Fprintf(&b, ": %s", strings.Join(parts, ", "))
 			}
 			b.WriteString("\n")
+			if len(s.ChoicesByMonth) > 0 {
+				var months []string
+				for _, m := range s.ChoicesByMonth {
+					var cs []string
+					for _, c := range m.Choices {
+						cs = append(cs, fmt.Sprintf("%s %d", c.Choice, c.Count))
+					}
+					months = append(months, fmt.Sprintf("%s %s", m.Month, strings.Join(cs, " ")))
+				}
+				fmt.Fprintf(&b, "    by month: %s\n", strings.Join(months, ", "))
+			}
 			continue
 		}
 		n := s.NPS
@@ -223,6 +234,9 @@ func WriteText(w io.Writer, r *Report) error {
 		groups("tier", s.ByTier)
 		groups("segment", s.BySegment)
 		groups("month", s.ByMonth)
+	}
+	if r.SurveyMonthsFrom != "" {
+		fmt.Fprintf(&b, "  answers by month kept since %s: before, the state store kept a member's latest answer only, so a later answer took the earlier month's away\n", r.SurveyMonthsFrom)
 	}
 	if r.Series != nil {
 		b.WriteString("\n")
@@ -382,7 +396,10 @@ func writeCampaigns(b *strings.Builder, r *Report) {
 	fmt.Fprint(tw, "  campaign\tentered\tended\tgoal\tconverted\tgoal rate\tentered 30 days\tgoal 30 days\t\n")
 	for _, x := range r.Campaigns {
 		rate := "–"
-		if x.GoalRate != nil {
+		switch {
+		case x.NoGoal:
+			rate = "no goal"
+		case x.GoalRate != nil:
 			rate = pct(*x.GoalRate)
 		}
 		name := x.Name

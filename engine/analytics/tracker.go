@@ -15,6 +15,7 @@ package analytics
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -49,6 +50,14 @@ const (
 	keyNPS       = "n/"               // SURVEY/QUESTION/DIM/p|s|d: score answers by group
 	keyScore     = "sc/"              // SURVEY/QUESTION/SCORE
 	keyChoice    = "ch/"              // SURVEY/QUESTION/CHOICE
+
+	// Survey answers by month: each member's latest answer of the month
+	// (score answers by month are keyNPS's "mo:MONTH" group, read as
+	// before). Stores written before keep, for their past months, only
+	// the answers no later answer replaced; keySurveyMonths tells the
+	// report from which month they are whole (SurveyMonthsFrom).
+	keyChoiceMonth  = "chm/"      // SURVEY/QUESTION/MONTH/CHOICE
+	keySurveyMonths = "sv/month/" // MONTH: answers counted by a tracker that keeps them by month
 
 	// The funnel and the tiers by day, so a report can give them as of
 	// an earlier day. Stores written before these keys lack them for
@@ -375,54 +384,105 @@ func amountOf(ev *events.Event) (int64, bool) {
 	return int64(math.Round(f * micro)), f != 0
 }
 
-// answer counts a survey answer; a member's later answer to the same
-// question replaces the earlier one. Answers that do not fit the survey
-// are not counted.
+// answer counts a survey answer twice over: a member's latest answer to
+// the question (overall, by tier, by segment), which a later answer
+// replaces, and their latest answer of each month (by month), which only
+// a later answer in the same month replaces, so that a survey asked
+// every month keeps every month's answers. Answers that do not fit the
+// survey are not counted.
 func (t *Tracker) answer(d state.Tallies, m *state.Member, tl *state.Tally, ev *events.Event) {
 	a, ok := survey.FromEvent(ev)
 	if !ok || survey.Check(t.cfg, a) != nil {
 		return
 	}
-	id := a.Survey + "/" + a.Question
-	if prev := tl.Answers[id]; prev != nil {
-		if ev.At.Before(prev.At) {
-			return // an older answer arriving late changes nothing
-		}
-		for _, k := range prev.Keys {
-			d.Add(k, -1)
-		}
+	if tl.Answers == nil {
+		tl.Answers = map[string]*state.Answer{}
 	}
+	id := a.Survey + "/" + a.Question
 	base := id + "/"
-	var keys []string
+	month := strconv.Itoa(MonthOf(state.DayOf(ev.At)))
+	splitLegacyMonth(tl, id)
+	bucket := ""
 	if a.Score >= 0 {
-		bucket := "s"
+		bucket = "s"
 		switch {
 		case a.Score >= 9:
 			bucket = "p"
 		case a.Score <= 6:
 			bucket = "d"
 		}
+	}
+	var latest, monthly []string
+	if a.Score >= 0 {
 		tier := m.Tier.Name
 		if tier == "" {
 			tier = "-"
 		}
-		keys = append(keys, keyScore+base+strconv.Itoa(a.Score),
+		latest = append(latest, keyScore+base+strconv.Itoa(a.Score),
 			keyNPS+base+"all/"+bucket,
-			keyNPS+base+"t:"+tier+"/"+bucket,
-			keyNPS+base+"mo:"+strconv.Itoa(MonthOf(state.DayOf(ev.At)))+"/"+bucket)
+			keyNPS+base+"t:"+tier+"/"+bucket)
 		for s := range m.Segments {
-			keys = append(keys, keyNPS+base+"s:"+s+"/"+bucket)
+			latest = append(latest, keyNPS+base+"s:"+s+"/"+bucket)
 		}
+		monthly = []string{keyNPS + base + "mo:" + month + "/" + bucket}
 	} else {
-		keys = append(keys, keyChoice+base+a.Choice)
+		latest = []string{keyChoice + base + a.Choice}
+		monthly = []string{keyChoiceMonth + base + month + "/" + a.Choice}
+	}
+	// Both, always: a late answer can still be its month's latest.
+	asLatest := replaceAnswer(d, tl, id, a, ev.At, latest)
+	asMonths := replaceAnswer(d, tl, id+monthSep+month, a, ev.At, monthly)
+	if asLatest || asMonths {
+		d.Add(keySurveyMonths+month, 1)
+	}
+}
+
+// monthSep joins a question's id and a month in the key of a member's
+// answer of that month (Tally.Answers["survey/q@24315"]): neither a
+// survey's name nor a question's id holds it.
+const monthSep = "@"
+
+// replaceAnswer counts keys for the answer stored under id, in place of
+// the one counted there before, unless that one is later; it reports
+// whether it counted.
+func replaceAnswer(d state.Tallies, tl *state.Tally, id string, a survey.Answer, at time.Time, keys []string) bool {
+	if prev := tl.Answers[id]; prev != nil {
+		if at.Before(prev.At) {
+			return false // an older answer arriving late changes nothing
+		}
+		for _, k := range prev.Keys {
+			d.Add(k, -1)
+		}
 	}
 	for _, k := range keys {
 		d.Add(k, 1)
 	}
-	if tl.Answers == nil {
-		tl.Answers = map[string]*state.Answer{}
+	tl.Answers[id] = &state.Answer{Score: a.Score, Choice: a.Choice, At: at, Keys: keys}
+	return true
+}
+
+// splitLegacyMonth moves the month key out of an answer counted before
+// answers were kept by month (one record held the latest answer's
+// "mo:" key with the others), into that month's record: the next answer
+// replaces the latest, and leaves that month's answer counted.
+func splitLegacyMonth(tl *state.Tally, id string) {
+	prev := tl.Answers[id]
+	if prev == nil {
+		return
 	}
-	tl.Answers[id] = &state.Answer{Score: a.Score, Choice: a.Choice, At: ev.At, Keys: keys}
+	marker := keyNPS + id + "/mo:"
+	for i, k := range prev.Keys {
+		rest, ok := strings.CutPrefix(k, marker)
+		if !ok {
+			continue
+		}
+		month, _, _ := strings.Cut(rest, "/")
+		if tl.Answers[id+monthSep+month] == nil {
+			tl.Answers[id+monthSep+month] = &state.Answer{Score: prev.Score, Choice: prev.Choice, At: prev.At, Keys: []string{k}}
+		}
+		prev.Keys = append(prev.Keys[:i:i], prev.Keys[i+1:]...)
+		return
+	}
 }
 
 // Member settles what depends on where the member ended up after an

@@ -145,6 +145,60 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// StopPreview is the answer of GET /v1/campaigns/{name}/stop: the runs
+// POST would end, with nothing changed (hearth campaign stop -dry-run,
+// and the list it asks about).
+type StopPreview struct {
+	Campaign string    `json:"campaign"`
+	Member   string    `json:"member,omitempty"`
+	Key      string    `json:"key,omitempty"`
+	Members  int       `json:"members"` // members with a run to stop
+	Runs     []StopRun `json:"runs"`
+}
+
+// StopRun is one run a stop would end.
+type StopRun struct {
+	Member    string    `json:"member"`
+	Key       string    `json:"key,omitempty"`
+	Step      string    `json:"step,omitempty"`
+	EnteredAt time.Time `json:"entered_at"`
+}
+
+// previewStop answers which runs POST /v1/campaigns/{name}/stop with the
+// same ?member= and ?key= would end, between batches, changing nothing.
+func (d *Daemon) previewStop(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if campaignNamed(w, d.Snapshot().Config, name) == nil {
+		return
+	}
+	member, key := r.URL.Query().Get("member"), r.URL.Query().Get("key")
+	out := StopPreview{Campaign: name, Member: member, Key: key, Runs: []StopRun{}}
+	err := d.Query(r.Context(), func(ctx context.Context, _ *runtime.Runtime) error {
+		runs, err := state.RunsToStopIn(ctx, d.opt.Store, name, member, key)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, run := range runs {
+			if !seen[run.Member] {
+				seen[run.Member] = true
+				out.Members++
+			}
+			out.Runs = append(out.Runs, StopRun{Member: run.Member, Key: run.Key, Step: run.Step, EnteredAt: run.EnteredAt})
+		}
+		return nil
+	})
+	if errors.Is(err, state.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no member " + member + " in the state"})
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // dropParam reads ?drop=: true or false, absent as false.
 func dropParam(v string) (bool, error) {
 	if v == "" {

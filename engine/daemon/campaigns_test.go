@@ -111,6 +111,24 @@ func TestStopCampaignThroughTheDaemon(t *testing.T) {
 	if r := running(); len(r) != 2 || r["m1"] {
 		t.Fatalf("after stopping m1: %v", r)
 	}
+	// GET lists what POST would stop, and changes nothing.
+	code, body = get(t, f, "/v1/campaigns/welcome/stop")
+	runs, _ := body["runs"].([]any)
+	if code != http.StatusOK || body["members"] != 2.0 || len(runs) != 2 {
+		t.Fatalf("preview: %d %v", code, body)
+	}
+	if run := runs[0].(map[string]any); run["member"] == "m1" || run["step"] == "" || run["entered_at"] == "" {
+		t.Errorf("preview run: %v; want a running member with its step and entry", run)
+	}
+	if code, body := get(t, f, "/v1/campaigns/welcome/stop?member=nobody"); code != http.StatusNotFound || !strings.Contains(fmt.Sprint(body["error"]), "no member nobody") {
+		t.Errorf("preview of an unknown member: %d %v", code, body)
+	}
+	if code, _ := get(t, f, "/v1/campaigns/welcom/stop"); code != http.StatusNotFound {
+		t.Errorf("preview of an unknown campaign: %d", code)
+	}
+	if r := running(); len(r) != 2 {
+		t.Fatalf("the preview changed the runs: %v", r)
+	}
 	code, body = post(t, f, "/v1/campaigns/welcome/stop", "", "")
 	if code != http.StatusOK || body["stopped"] != 2.0 {
 		t.Fatalf("stop all: %d %v", code, body)

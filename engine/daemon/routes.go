@@ -122,6 +122,10 @@ func routes() []Route {
 				"&drop=true also drops the stopped runs' sends still pending in the outbox and answers how many as \"dropped\"; " +
 				"a stop holds nothing: the answer's \"paused\" and \"reentry\" say whether members still enter it (paused = true in its block holds it)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.stopCampaign }},
+		{Pattern: "GET /v1/campaigns/{name}/stop", Usage: "GET  /v1/campaigns/NAME/stop", Token: true,
+			Doc: "the runs POST would end with the same ?member= and ?key=, changing nothing (hearth campaign stop -dry-run): " +
+				"\"runs\", each with member, key, step and entered_at, and \"members\", how many members they are of",
+			handler: func(d *Daemon) http.HandlerFunc { return d.previewStop }},
 		{Pattern: "GET /v1/communities", Usage: "GET  /v1/communities", Token: true,
 			Doc:     "every community's figures now, its number of moderation rules, and every alert watching it: severity, holding, fired, last fired",
 			handler: func(d *Daemon) http.HandlerFunc { return d.communities }},

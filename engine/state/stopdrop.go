@@ -19,6 +19,7 @@ type StoppedRun struct {
 	Campaign  string
 	Key       string // run_key's key; "" in a campaign without one
 	EnteredAt time.Time
+	Step      string // the step the run is at, as stored
 }
 
 // RunsToStop lists the member's active runs of the campaign that a stop
@@ -32,10 +33,37 @@ func (m *Member) RunsToStop(campaign, key string) []StoppedRun {
 	var out []StoppedRun
 	for _, id := range ids {
 		if run := m.Campaigns[id]; run.Active() {
-			out = append(out, StoppedRun{Member: m.ID, Campaign: campaign, Key: run.Key, EnteredAt: run.EnteredAt})
+			out = append(out, StoppedRun{Member: m.ID, Campaign: campaign, Key: run.Key, EnteredAt: run.EnteredAt, Step: run.StepName})
 		}
 	}
 	return out
+}
+
+// RunsToStopIn lists the runs a stop would end in the store: member's
+// (ErrNotFound when the store has no such member), or every member's
+// when member is "", with key as RunsToStop takes it. It writes nothing:
+// what hearth campaign stop -dry-run lists and asks about.
+func RunsToStopIn(ctx context.Context, store Store, campaign, member, key string) ([]StoppedRun, error) {
+	if member != "" {
+		b, err := store.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = b.Rollback() }()
+		m, err := b.Member(member)
+		if err != nil {
+			return nil, err
+		}
+		return m.RunsToStop(campaign, key), nil
+	}
+	var out []StoppedRun
+	err := store.Members(ctx, func(m *Member) error {
+		if m.HasActiveRun(campaign, key) {
+			out = append(out, m.RunsToStop(campaign, key)...)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // ActionDropper removes an outbox action by its key, whatever its

@@ -80,9 +80,12 @@ campaign "regrets" {
   description = "Thank a no, first answer or changed"
   community   = community.gophers
   enter_on    = "meetup.rsvp"
-  enter_when  = "event.answer != 'yes'"
-  run_key     = "event.meetup"
-  reentry     = "always"
+  # A no, not anything but yes: the page sends answer = "cancelled" when
+  # the organisers call a meetup off, which ends rsvp's runs (stop_when)
+  # and must not thank anyone for letting us know.
+  enter_when = "event.answer == 'no'"
+  run_key    = "event.meetup"
+  reentry    = "always"
 
   quiet_hours {
     from = "22:00"

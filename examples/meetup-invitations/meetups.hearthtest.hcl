@@ -95,6 +95,33 @@ test "a yes changed to no gets thanks, and no reminder or we-missed-you" {
   }
 }
 
+test "a cancelled meetup ends the run, with no thanks for the no" {
+  start = "2026-03-01T00:00:00Z"
+  event "meetup.rsvp" {
+    member = "kim"
+    at     = "2d10h"
+    attrs  = { meetup = "Go Night #42", answer = "yes", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  event "meetup.rsvp" {
+    member = "kim"
+    at     = "5d10h"
+    attrs  = { meetup = "Go Night #42", answer = "cancelled", starts_at = "2026-03-12T19:00:00+01:00", venue = "Neustadt Hackspace" }
+  }
+  expect "kim" {
+    at = "12d"
+    campaign "rsvp" {
+      key    = "Go Night #42"
+      status = "done"
+      ended  = "exited"
+      sent   = ["confirm"]
+    }
+    campaign "regrets" {
+      key    = "Go Night #42"
+      status = "none"
+    }
+  }
+}
+
 test "a no changed to yes gets the confirmation and the reminder" {
   start = "2026-03-01T00:00:00Z"
   event "meetup.rsvp" {
