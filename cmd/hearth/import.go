@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/importer/stackexchange"
 )
 
@@ -178,20 +179,28 @@ func runImportStackExchange(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth import stackexchange: %v\n", err)
 		return 1
 	}
-	if err := writeEvents(s.out, *out, func(w io.Writer) error { return stackexchange.WriteJSONL(w, evs) }); err != nil {
-		fmt.Fprintf(s.err, "hearth import stackexchange: %v\n", err)
+	return s.finishImport("stackexchange", evs, *out, *asJSON, sum, func() {
+		_ = sum.WriteText(s.err)
+		if *out != "" {
+			fmt.Fprintf(s.err, "Wrote %s.\n", *out)
+		}
+	})
+}
+
+// finishImport writes an import's events to out (stdout when empty) and
+// its summary to stderr: the document with -json, else the text.
+func (s *stdio) finishImport(source string, evs []events.Event, out string, asJSON bool, sum any, text func()) int {
+	if err := writeEvents(s.out, out, func(w io.Writer) error { return stackexchange.WriteJSONL(w, evs) }); err != nil {
+		fmt.Fprintf(s.err, "hearth import %s: %v\n", source, err)
 		return 1
 	}
-	if *asJSON {
+	if asJSON {
 		enc := jsonEncoder(s.err)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 		return 0
 	}
-	_ = sum.WriteText(s.err)
-	if *out != "" {
-		fmt.Fprintf(s.err, "Wrote %s.\n", *out)
-	}
+	text()
 	return 0
 }
 

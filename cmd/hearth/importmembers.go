@@ -14,7 +14,6 @@ import (
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/daemon"
 	"github.com/hearth-community/hearth/engine/importer/members"
-	"github.com/hearth-community/hearth/engine/importer/stackexchange"
 )
 
 func runImportMembers(ctx context.Context, s *stdio, args []string) int {
@@ -128,21 +127,12 @@ func runImportMembers(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth import members: %v\n", err)
 		return 1
 	}
-	if err := writeEvents(s.out, *out, func(w io.Writer) error { return stackexchange.WriteJSONL(w, evs) }); err != nil {
-		fmt.Fprintf(s.err, "hearth import members: %v\n", err)
-		return 1
-	}
-	if *asJSON {
-		enc := jsonEncoder(s.err)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(sum)
-		return 0
-	}
-	writeMembersSummary(s.err, sum)
-	if *out != "" && *out != "-" {
-		fmt.Fprintf(s.err, "Wrote %s. Apply it with: hearth replay -events %s DIR\n", *out, *out)
-	}
-	return 0
+	return s.finishImport("members", evs, *out, *asJSON, sum, func() {
+		writeMembersSummary(s.err, sum)
+		if *out != "" && *out != "-" {
+			fmt.Fprintf(s.err, "Wrote %s. Apply it with: hearth replay -events %s DIR\n", *out, *out)
+		}
+	})
 }
 
 // configNames checks tier and badge names against the configuration's
