@@ -59,7 +59,8 @@ regard to case; empty cells are left out:
   name      the display name
   joined    when they joined the old community: RFC 3339
             (2023-04-01T10:00:00Z) or a date (2023-04-01, its midnight UTC)
-  points    opening points balance, a whole number (may be negative)
+  points    opening points balance, a whole number (may be negative;
+            1200.0 and 1.2e3 are taken, fractions refused)
   badges    badge block names separated by ";" (first_post;helper), or a
             JSON list in JSON lines
   tier      a tier block name

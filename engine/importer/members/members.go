@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -484,6 +485,10 @@ func (im *importer) row(line int, row []cell) bool {
 			for _, n := range names {
 				if im.opts.CheckName != nil {
 					if err := im.opts.CheckName("badge", n); err != nil {
+						if strings.ContainsAny(n, ",|") {
+							// "a, b": a list written with another separator.
+							err = fmt.Errorf("%w; several badges in one cell are separated by %q (first_post;helper)", err, BadgeSeparator)
+						}
 						return im.fail(line, c.column, err)
 					}
 				}
@@ -653,6 +658,13 @@ func pointsOf(v any) (int, bool, error) {
 		return 0, false, fmt.Errorf("must be a whole number, not %s", kindOf(v))
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(s, "+"), 10, 64)
+	if err != nil {
+		// Spreadsheets and JSON writers turn 12 into "12.0" or 1.2e3;
+		// a value that is whole is taken, a fraction never rounded.
+		if f, ferr := strconv.ParseFloat(s, 64); ferr == nil && f == math.Trunc(f) && math.Abs(f) <= 1<<40 {
+			n, err = int64(f), nil
+		}
+	}
 	if err != nil || n > 1<<40 || n < -(1<<40) {
 		return 0, false, fmt.Errorf("%s is not a whole number of points (such as 120)", shortQuote(s))
 	}

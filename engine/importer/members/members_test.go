@@ -60,12 +60,17 @@ func TestImportCSV(t *testing.T) {
 // badges list, a boolean attribute.
 func TestImportJSONL(t *testing.T) {
 	data := `{"id":"ann","slack":"U1","points":40,"badges":["helper"],"tier":"regular","vip":true,"karma":3}` + "\n\n" +
-		`{"id":"bob","points":"7","badges":"a;b","joined":null}` + "\n"
+		`{"id":"bob","points":"7","badges":"a;b","joined":null}` + "\n" +
+		// Writers that keep every number as a float: whole values are taken.
+		`{"id":"cy","points":12.0}` + "\n" + `{"id":"dee","points":"1.2e3"}` + "\n"
 	evs, _, err := importString(t, FormatJSONL, data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 2 {
+	if len(evs) != 4 || evs[2].Attrs["points"] != 12 || evs[3].Attrs["points"] != 1200 {
+		t.Fatalf("%d events; cy %v, dee %v", len(evs), evs[2].Attrs["points"], evs[3].Attrs["points"])
+	}
+	if len(evs) != 4 {
 		t.Fatalf("%d events", len(evs))
 	}
 	a := evs[0].Attrs
@@ -120,6 +125,7 @@ func TestImportErrors(t *testing.T) {
 		{"control character", FormatCSV, "id\nan\x1bn\n", []string{"members.csv:2: column id: invalid event: id holds the character U+001B"}},
 		{"json not object", FormatJSONL, "[1]\n", []string{"members.jsonl:1: each line must be a JSON object"}},
 		{"json malformed", FormatJSONL, "{\"id\":\"ann\",}\n", []string{"members.jsonl:1: malformed JSON at column 13: invalid character '}'"}},
+		{"comma badges", FormatCSV, "id,badges\nann,\"gold, helper\"\n", []string{`members.csv:2: column badges: badge "gold, helper" is not configured; several badges in one cell are separated by ";"`}},
 		{"json types", FormatJSONL, "{\"id\":\"ann\",\"points\":1.5}\n{\"id\":\"bob\",\"badges\":[1]}\n{\"id\":{\"a\":1}}\n{\"id\":\"cy\",\"id\":\"dy\"}\n",
 			[]string{`members.jsonl:1: column points: "1.5" is not a whole number`, "members.jsonl:2: column badges: must list badge names as strings, not a number",
 				"members.jsonl:3: column id: must be a string, number or true/false, not an object", `members.jsonl:4: field "id" appears twice`}},
