@@ -205,6 +205,7 @@ func (r *Renderer) RenderTo(t *config.Template, m *rules.Member, event map[strin
 		}
 		return s
 	}
+	unmarked := func(s string) string { return quote(strings.ReplaceAll(s, mentionMark, "")) }
 	for _, p := range parts {
 		expr, ok := p.texts[loc]
 		if !ok {
@@ -219,7 +220,7 @@ func (r *Renderer) RenderTo(t *config.Template, m *rules.Member, event map[strin
 		case marked:
 			// member.mention is a mark, found and replaced once the
 			// text is made; what members set cannot hold one.
-			ectx = quotedContext(ctx, func(s string) string { return quote(strings.ReplaceAll(s, mentionMark, "")) }, mentionMark)
+			ectx = quotedContext(ctx, unmarked, mentionMark)
 		case p.name == "html":
 			ectx = quotedContext(ctx, html.EscapeString, html.EscapeString(to.Mention))
 		case markup != Plain:
@@ -235,7 +236,7 @@ func (r *Renderer) RenderTo(t *config.Template, m *rules.Member, event map[strin
 		if marked {
 			shown := to.Mention
 			if shown == "" {
-				shown = quote(m.Name)
+				shown = unmarked(m.Name)
 			}
 			s, msg.Mentions = placeMentions(s, shown, to.MentionID)
 		}
