@@ -354,8 +354,9 @@ type PerformRequest struct {
 // platform is ID. The adapter makes the mention of it: a Matrix pill, a
 // Telegram text_mention, Discourse's @username in its place.
 type Mention struct {
-	ID         string
-	Start, End int
+	ID    string `json:"id"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
 }
 
 // PerformResponse is the result of an action.
