@@ -45,6 +45,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,6 +142,7 @@ platform "dingtalk" "group" {
 		// Markdown messages render links, images and tags: templates
 		// quote what members wrote in them.
 		ChannelMarkdown: func(s map[string]cty.Value) bool { return setting.Equals(s, "msgtype", "markdown") },
+		Mention:         Mention,
 		TextLimit: func(kind string, s map[string]cty.Value) config.TextLimit {
 			msgtype := "text"
 			if setting.Equals(s, "msgtype", "markdown") {
@@ -149,6 +151,21 @@ platform "dingtalk" "group" {
 			return TextLimit(kind, msgtype)
 		},
 	}
+}
+
+// userIDChars is what a DingTalk userId is made of, as far as hearth
+// writes one into a message.
+var userIDChars = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// Mention is how a message mentions a member (member.mention): @userId in
+// the text, which DingTalk shows as the member's name where the userId
+// is in the message's at.atUserIds, which the adapter fills from the
+// message's mentions. An id that is no userId mentions no one.
+func Mention(m config.MentionOf) config.Mention {
+	if !userIDChars.MatchString(m.ID) {
+		return config.Mention{}
+	}
+	return config.Mention{Text: "@" + m.ID, Marked: true}
 }
 
 // TextLimit is how much text a channel message of msgtype may hold: the
@@ -268,6 +285,13 @@ type Message struct {
 	MsgType  string    `json:"msgtype"`
 	Text     *Text     `json:"text,omitempty"`
 	Markdown *Markdown `json:"markdown,omitempty"`
+	At       *At       `json:"at,omitempty"`
+}
+
+// At is whom a message mentions and notifies: each userId is also
+// written @userId in the text, where DingTalk shows the mention.
+type At struct {
+	AtUserIDs []string `json:"atUserIds"`
 }
 
 // Text is a text message.
@@ -301,7 +325,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	if err := ctx.Err(); err != nil {
 		return platform.PerformResponse{}, err
 	}
-	return c.robot.ledger.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.send(ctx, req.Text) })
+	return c.robot.ledger.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.send(ctx, req.Text, mentioned(req.Mentions)) })
 }
 
 // message is the request body for text.
@@ -354,11 +378,26 @@ func Title(text string) string {
 // maxTitle is the most characters of a title.
 const maxTitle = 64
 
-func (c *Conn) send(ctx context.Context, text string) (string, error) {
+// mentioned are the userIds of mentions, once each.
+func mentioned(ms []platform.Mention) []string {
+	var out []string
+	for _, m := range ms {
+		if userIDChars.MatchString(m.ID) && !slices.Contains(out, m.ID) {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+func (c *Conn) send(ctx context.Context, text string, at []string) (string, error) {
 	if err := TextLimit("channel", c.msgtype).Check(text); err != nil {
 		return "", fmt.Errorf("%w: %w", err, platform.ErrInvalid)
 	}
-	body, err := json.Marshal(message(c.msgtype, text))
+	msg := message(c.msgtype, text)
+	if len(at) > 0 {
+		msg.At = &At{AtUserIDs: at}
+	}
+	body, err := json.Marshal(msg)
 	if err != nil {
 		return "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/adapters/dingtalk"
+	"github.com/hearth-community/hearth/adapters/internal/mentiontest"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/platform/platformtest"
@@ -207,5 +209,40 @@ func TestTooLong(t *testing.T) {
 func TestLongTitleCut(t *testing.T) {
 	if got := dingtalk.Title(strings.Repeat("长", 100)); len([]rune(got)) != 64 || !strings.HasSuffix(got, "…") {
 		t.Errorf("Title of 100 characters = %q; want 64 ending in …", got)
+	}
+}
+
+// member.mention is @userId in the text, with the userId in
+// at.atUserIds so DingTalk notifies the member; a name with an @ in it
+// notifies no one, as it is in no at list.
+func TestMention(t *testing.T) {
+	f := newFake(t)
+	hook := f.add("tok", secret, "")
+	c := open(t, dingtalk.New(), hook, secret, nil)
+	m := mentiontest.Render(t, dingtalk.Spec(), nil, "channel", "manager7", "Ann @boss", "欢迎 ${member.mention}（${member.name}）加入！")
+	req := msg("k1", m.Text)
+	req.Mentions = m.Mentions
+	if _, err := c.Perform(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	got := f.messages("tok")
+	if len(got) != 1 {
+		t.Fatalf("%d messages; want 1", len(got))
+	}
+	if txt := got[0]["text"].(map[string]any)["content"]; txt != "欢迎 @manager7（Ann @boss）加入！" {
+		t.Errorf("text %q", txt)
+	}
+	if at, _ := json.Marshal(got[0]["at"]); string(at) != `{"atUserIds":["manager7"]}` {
+		t.Errorf("at %s; want the member's userId", at)
+	}
+	// No at list without a mention; an id no userId is made of, the name.
+	if _, err := c.Perform(context.Background(), msg("k2", "hi")); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.messages("tok"); got[1]["at"] != nil {
+		t.Errorf("at %v in a message that mentions no one", got[1]["at"])
+	}
+	if m := dingtalk.Mention(config.MentionOf{ID: "a b", Name: "Ann"}); m.Marked || m.Text != "" {
+		t.Errorf("Mention of no userId: %+v", m)
 	}
 }

@@ -74,6 +74,17 @@ const MaxCategoryName = 50
 // DefaultPageSize is the page Read returns for categories.
 const DefaultPageSize = 50
 
+// Mention is how a message mentions a member (member.mention): their
+// name, which the adapter replaces with @username when it posts, the
+// username read from the forum by the member's user id (mentionNames).
+// An id that is no user id mentions no one.
+func Mention(m config.MentionOf) config.Mention {
+	if _, err := userID(m.ID); err != nil {
+		return config.Mention{}
+	}
+	return config.Mention{Marked: true}
+}
+
 // Spec describes the settings of a discourse platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
@@ -81,6 +92,7 @@ func Spec() config.PlatformSpec {
 			"kick": "Discourse has no kick; ban with a duration suspends a member for a while",
 		}},
 		Type:        Type,
+		Mention:     Mention,
 		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
 		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
 		// A category's name: any text, of at most 50 characters.

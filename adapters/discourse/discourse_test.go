@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearth-community/hearth/adapters/discourse"
 	"github.com/hearth-community/hearth/adapters/discourse/discoursetest"
+	"github.com/hearth-community/hearth/adapters/internal/mentiontest"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/platform/platformtest"
@@ -657,5 +658,38 @@ func TestTrustLevelRateLimit(t *testing.T) {
 	}
 	if l, locked := f.TrustLevel(ann); l != 3 || !locked {
 		t.Errorf("trust level %d locked %v; want 3 locked", l, locked)
+	}
+}
+
+// member.mention is the member's @username, read from the forum at send
+// time; the name the template renders (the member's, quoted) is what it
+// replaces, and a user the forum no longer has keeps it as text.
+func TestMentionUsername(t *testing.T) {
+	f := discoursetest.New(t)
+	c := open(t, discourse.New(), f, nil)
+	ch, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: forum(f), Attrs: platform.Attrs{"name": "General"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := f.AddUser("Ann Lee")
+	msg := mentiontest.Render(t, discourse.Spec(), nil, "channel", ann, "Ann @staff", "Welcome ${member.mention}, meet ${member.name}!")
+	if len(msg.Mentions) != 1 {
+		t.Fatalf("mentions %+v; want one", msg.Mentions)
+	}
+	r, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "k1", Community: forum(f), Channel: ch.Object.ID, Text: msg.Text, Mentions: msg.Mentions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Welcome @ann_lee, meet Ann @\u2060staff!"
+	if raw := f.Raw(r.ID); !strings.HasPrefix(raw, want+"\n") {
+		t.Errorf("post %q; want it to start %q", raw, want)
+	}
+	text := "Hi Gone"
+	if _, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionDirectMessage, Key: "dm1", Community: forum(f), Member: ann, Text: text,
+		Mentions: []platform.Mention{{ID: "99999", Start: 3, End: 7}}}); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := f.Messages("ann_lee"); len(msgs) != 1 || !strings.HasPrefix(msgs[0], "Hi Gone\n") {
+		t.Errorf("private message %q; want the name kept for a user the forum does not have", msgs)
 	}
 }

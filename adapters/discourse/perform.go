@@ -49,7 +49,11 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	var id string
 	var dup bool
 	var held platform.Holding
-	var err error
+	text, err := c.mentionNames(ctx, req.Text, req.Mentions)
+	if err != nil {
+		return resp, err
+	}
+	req.Text = text
 	switch req.Action {
 	case platform.ActionChannelMessage:
 		id, dup, err = c.reply(ctx, req, fp)
@@ -113,6 +117,38 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 
 // mustUser reads a member id for a call that will answer not found for
 // a bad one (user 0 does not exist).
+// mentionNames puts @username for each mention in text, in place of the
+// name it shows, the username read from the forum by user id, so the
+// post mentions and notifies the member. A user the forum no longer has
+// keeps their name, as text.
+func (c *Conn) mentionNames(ctx context.Context, text string, marks []platform.Mention) (string, error) {
+	if len(marks) == 0 {
+		return text, nil
+	}
+	var b strings.Builder
+	at := 0
+	for _, m := range marks {
+		b.WriteString(text[at:m.Start])
+		at = m.End
+		uid, err := userID(m.ID)
+		if err != nil {
+			b.WriteString(text[m.Start:m.End])
+			continue
+		}
+		u, err := c.api.User(ctx, uid)
+		switch {
+		case errors.Is(err, platform.ErrNotFound) || (err == nil && u.Username == ""):
+			b.WriteString(text[m.Start:m.End])
+		case err != nil:
+			return "", err
+		default:
+			b.WriteString("@" + u.Username)
+		}
+	}
+	b.WriteString(text[at:])
+	return b.String(), nil
+}
+
 func mustUser(id string) int {
 	n, _ := userID(id)
 	return n

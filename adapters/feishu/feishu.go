@@ -117,7 +117,8 @@ platform "feishu" "group" {
 		},
 		// <at user_id="..."> in a text message mentions that user:
 		// templates show such tags in what members wrote as text.
-		AtTags: true,
+		AtTags:  true,
+		Mention: Mention,
 		TextLimit: func(kind string, s map[string]cty.Value) config.TextLimit {
 			mass, _ := platform.SettingBool(s, "mass_mentions", false)
 			secret, _ := platform.SettingString(s, "secret", "")
@@ -243,6 +244,21 @@ func Sign(secret string, timestamp int64) string {
 // mentionAll is an <at> tag for everyone in the group, as Feishu reads
 // it in a text message: any case, spaces, quotes or none.
 var mentionAll = regexp.MustCompile(`(?i)<(\s*at\s[^>]*user_id\s*=\s*["']?all\b)`)
+
+// userIDChars is what an open_id (ou_...) or user_id is made of.
+var userIDChars = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Mention is how a message mentions a member (member.mention): an
+// <at user_id="ID"></at> tag of their open_id or user_id, which Feishu
+// shows as their name and notifies them. It carries no name, so the
+// member's cannot put markup in it; an id that is neither (or "all")
+// mentions no one, and member.mention is the name.
+func Mention(m config.MentionOf) config.Mention {
+	if !userIDChars.MatchString(m.ID) || strings.EqualFold(m.ID, "all") {
+		return config.Mention{}
+	}
+	return config.Mention{Text: `<at user_id="` + m.ID + `"></at>`}
+}
 
 // NoMentionAll shows every <at user_id="all"> tag in text as text: its
 // '<' becomes a full-width '＜', which Feishu does not read as a tag.

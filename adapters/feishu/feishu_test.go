@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hearth-community/hearth/adapters/feishu"
+	"github.com/hearth-community/hearth/adapters/internal/mentiontest"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/platform/platformtest"
@@ -259,5 +260,26 @@ func TestTextLimit(t *testing.T) {
 	}
 	if !feishu.Spec().AtTags {
 		t.Error("AtTags must be set so templates quote <at> tags in members' values")
+	}
+}
+
+// member.mention is an <at> tag of the member's open_id, with no name in
+// it; the member's name, tags and all, is shown as text.
+func TestMention(t *testing.T) {
+	f := newFake(t)
+	hook := f.add("tok-1", secret, "")
+	c := open(t, feishu.New(), hook, secret, "announcements")
+	m := mentiontest.Render(t, feishu.Spec(), nil, "channel", "ou_7d8a6e6df7621556ce0d21922b676706", `Ann<at user_id="all"></at>`, "欢迎 ${member.mention}（${member.name}）")
+	if _, err := c.Perform(context.Background(), msg("k1", m.Text)); err != nil {
+		t.Fatal(err)
+	}
+	want := `欢迎 <at user_id="ou_7d8a6e6df7621556ce0d21922b676706"></at>（Ann＜at user_id="all"></at>）`
+	if got := f.texts("tok-1"); !slices.Equal(got, []string{want}) {
+		t.Errorf("group got %q; want %q", got, want)
+	}
+	for _, id := range []string{"all", `ou_1"><at user_id="all`, ""} {
+		if m := feishu.Mention(config.MentionOf{ID: id, Name: "Ann"}); m.Text != "" {
+			t.Errorf("Mention(%q) = %+v; want the name", id, m)
+		}
 	}
 }

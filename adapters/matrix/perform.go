@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +40,11 @@ func digestOf(req platform.PerformRequest) string {
 	h := sha256.New()
 	for _, s := range []string{string(req.Action), req.Community, req.Channel, req.Member, req.Role, req.Message, req.Text, req.Reason, req.Duration.String()} {
 		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	// Mentions only where there are some, so the digest of a request
+	// without stays what it was.
+	for _, m := range req.Mentions {
+		fmt.Fprintf(h, "m%d:%s%d-%d", len(m.ID), m.ID, m.Start, m.End)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -110,17 +117,32 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 func messageID(room id.RoomID, ev id.EventID) string { return string(room) + "|" + string(ev) }
 
 // send posts text to room. member, when not empty, is the member the
-// message is for: mentioned if the text names their user id.
-func (c *Conn) send(ctx context.Context, room id.RoomID, text, txn, member string) (string, error) {
+// message is for: mentioned if the text names their user id. Each of
+// marks (a template's member.mention) becomes a pill in the formatted
+// body and is listed in m.mentions.
+func (c *Conn) send(ctx context.Context, room id.RoomID, text, txn, member string, marks []platform.Mention) (string, error) {
 	content := map[string]any{"msgtype": "m.text", "body": text}
+	var users []string
+	if member != "" && strings.Contains(text, member) {
+		users = append(users, member)
+	}
+	if len(marks) > 0 {
+		content["format"] = "org.matrix.custom.html"
+		content["formatted_body"] = pills(text, marks)
+		for _, m := range marks {
+			if !slices.Contains(users, m.ID) {
+				users = append(users, m.ID)
+			}
+		}
+	}
 	if !c.massMentions {
 		// The text may quote what members wrote. With m.mentions, clients
 		// and servers notify whom it lists, not whoever a "@room" or a
 		// display name in the body would (intentional mentions, Matrix
 		// 1.7).
 		mentions := map[string]any{}
-		if member != "" && strings.Contains(text, member) {
-			mentions["user_ids"] = []string{member}
+		if len(users) > 0 {
+			mentions["user_ids"] = users
 		}
 		content["m.mentions"] = mentions
 	}
@@ -131,6 +153,24 @@ func (c *Conn) send(ctx context.Context, room id.RoomID, text, txn, member strin
 		return "", err
 	}
 	return messageID(room, resp.EventID), nil
+}
+
+// pills is text as HTML (org.matrix.custom.html): escaped, line breaks
+// as <br>, each mark a link to its user's matrix.to permalink around the
+// text that shows them, which Matrix clients show as a pill.
+func pills(text string, marks []platform.Mention) string {
+	var b strings.Builder
+	write := func(s string) { b.WriteString(strings.ReplaceAll(html.EscapeString(s), "\n", "<br>")) }
+	at := 0
+	for _, m := range marks {
+		write(text[at:m.Start])
+		b.WriteString(`<a href="` + html.EscapeString(id.UserID(m.ID).URI().MatrixToURL()) + `">`)
+		write(text[m.Start:m.End])
+		b.WriteString("</a>")
+		at = m.End
+	}
+	write(text[at:])
+	return b.String()
 }
 
 // perform does the action; for a role_add it sets held to whether the
@@ -152,7 +192,7 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn str
 		if _, ok := childOf(sp, id.RoomID(req.Channel)); !ok {
 			return "", fmt.Errorf("%w: no channel %s in community %s", platform.ErrNotFound, req.Channel, sp.id)
 		}
-		return c.send(ctx, id.RoomID(req.Channel), req.Text, txn, req.Member)
+		return c.send(ctx, id.RoomID(req.Channel), req.Text, txn, req.Member, req.Mentions)
 	case platform.ActionDirectMessage:
 		if err := joined(); err != nil {
 			return "", err
@@ -161,7 +201,7 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest, txn str
 		if err != nil {
 			return "", err
 		}
-		return c.send(ctx, room, req.Text, txn, req.Member)
+		return c.send(ctx, room, req.Text, txn, req.Member, req.Mentions)
 	case platform.ActionRoleAdd:
 		a := assignment{role: req.Role, member: req.Member}
 		*held = platform.HeldIf(raw(sp.st, typeAssignment, a.id()) != nil)

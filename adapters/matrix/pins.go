@@ -103,7 +103,7 @@ func (c *Conn) applyPin(ctx context.Context, req platform.ApplyRequest) (platfor
 		if _, ok := childOf(sp, room); !ok {
 			return platform.Object{}, fmt.Errorf("%w: no channel %s in community %s", platform.ErrNotFound, room, sp.id)
 		}
-		msg, err := c.send(ctx, room, req.Attrs["text"], "", "")
+		msg, err := c.send(ctx, room, req.Attrs["text"], "", "", nil)
 		if err != nil {
 			return platform.Object{}, err
 		}

@@ -66,10 +66,29 @@
 // platform.RateLimitError with that delay, which the outbox honours.
 package matrix
 
-import "github.com/hearth-community/hearth/engine/config"
+import (
+	"maunium.net/go/mautrix/id"
+
+	"github.com/hearth-community/hearth/engine/config"
+)
 
 // Type is the platform type name used in `platform "matrix" "NAME"`.
 const Type = "matrix"
+
+// Mention is how a message mentions a member (member.mention): their
+// display name in the body, which the adapter makes a pill of in the
+// formatted body (a matrix.to link to their user id) and lists in
+// m.mentions, as the spec's user mentions are made. A member with no name
+// shows as their user id; an id that is no user id mentions no one.
+func Mention(m config.MentionOf) config.Mention {
+	if _, _, err := id.UserID(m.ID).ParseAndValidateRelaxed(); err != nil {
+		return config.Mention{}
+	}
+	if m.Name == "" {
+		return config.Mention{Text: m.ID, Marked: true}
+	}
+	return config.Mention{Marked: true}
+}
 
 // Spec describes the settings of a matrix platform block.
 func Spec() config.PlatformSpec {
@@ -89,6 +108,7 @@ platform "matrix" "main" {
   homeserver   = "https://matrix.example.org"
   access_token = var.matrix_token
 }`,
+		Mention: Mention,
 		// A mute is a power level below the room's default, which stays
 		// until changed: hearth lifts it when the mute ends.
 		UnmuteAtEnd: true,

@@ -109,7 +109,7 @@ func Spec() config.PlatformSpec {
 			"ban":  "Slack has no ban; kick removes the member (from the workspace with admin_token)",
 		}},
 		Type:    Type,
-		Mention: Mention,
+		Mention: config.TextMention(Mention),
 		Doc:     "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",
 		Example: `variable "slack_bot_token" {
   type      = string

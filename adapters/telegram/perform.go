@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -72,7 +73,7 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string
 		if err != nil {
 			return "", err
 		}
-		m, err := c.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: target, MessageThreadID: thread, Text: req.Text})
+		m, err := c.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: target, MessageThreadID: thread, Text: req.Text, Entities: mentionEntities(req)})
 		if err != nil {
 			return "", classify("sendMessage", err)
 		}
@@ -84,7 +85,7 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string
 		u, _ := userID(req.Member)
 		// Works once the member has started a chat with the bot; until
 		// then Telegram answers 403, a permanent failure.
-		m, err := c.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u, Text: req.Text})
+		m, err := c.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u, Text: req.Text, Entities: mentionEntities(req)})
 		if err != nil {
 			return "", classify("sendMessage", err)
 		}
@@ -188,4 +189,28 @@ func (c *Conn) perform(ctx context.Context, req platform.PerformRequest) (string
 		return "", nil
 	}
 	return "", fmt.Errorf("telegram cannot %s: %w", req.Action, platform.ErrUnsupported)
+}
+
+// mentionEntities are the text_mention entities of req's mentions: each
+// over the part of the text that shows the member, counted in UTF-16
+// code units as Telegram counts. A mention of no user id is left out.
+func mentionEntities(req platform.PerformRequest) []models.MessageEntity {
+	var out []models.MessageEntity
+	for _, m := range req.Mentions {
+		id, err := userID(m.ID)
+		if err != nil {
+			continue
+		}
+		out = append(out, models.MessageEntity{Type: models.MessageEntityTypeTextMention,
+			Offset: utf16Len(req.Text[:m.Start]), Length: utf16Len(req.Text[m.Start:m.End]), User: &models.User{ID: id}})
+	}
+	return out
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

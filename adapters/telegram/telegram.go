@@ -34,7 +34,9 @@
 //
 // Messages are plain text (no parse mode), where Telegram makes
 // "@username" a mention that notifies; the spec's AtMentions has
-// templates put a word joiner after each @ in what members wrote.
+// templates put a word joiner after each @ in what members wrote. A
+// template's member.mention is the member's name with a text_mention
+// entity of their user id over it (Mention), so no markup is parsed.
 //
 // Telegram takes no idempotency key; within a process a key is performed
 // once (the key ledger), across a restart a message may be sent again. A 429 comes
@@ -119,6 +121,7 @@ import {
 		// Messages go without a parse mode, but Telegram still makes
 		// "@username" in plain text a mention that notifies the user.
 		AtMentions: true,
+		Mention:    Mention,
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The bot's token from @BotFather (123456:ABC-...). Give it from a sensitive variable."},
 			{Name: "chats", Kind: config.KindStringList, Doc: "Ids of the groups hearth manages (-100...); the Bot API cannot list a bot's chats."},
@@ -129,6 +132,22 @@ import {
 			{Name: "webhook_secret", Kind: config.KindSetting, Secret: true, Doc: "Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z, a-z, 0-9, _ and -); required with webhook_listen."},
 		},
 	}
+}
+
+// Mention is how a message mentions a member (member.mention): their
+// name, which the adapter sends as a text_mention entity of their user
+// id, so it notifies them whether or not they have a username (Telegram
+// makes such mentions work for members of the chat, and for others who
+// have started the bot). A member with no name shows as their id; an id
+// that is no user's id mentions no one.
+func Mention(m config.MentionOf) config.Mention {
+	if _, err := userID(m.ID); err != nil {
+		return config.Mention{}
+	}
+	if strings.TrimSpace(m.Name) == "" {
+		return config.Mention{Text: m.ID, Marked: true}
+	}
+	return config.Mention{Marked: true}
 }
 
 // Adapter is the Telegram platform type.

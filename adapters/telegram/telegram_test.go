@@ -12,8 +12,10 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/hearth-community/hearth/adapters/internal/mentiontest"
 	"github.com/hearth-community/hearth/adapters/telegram"
 	"github.com/hearth-community/hearth/adapters/telegram/telegramfake"
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -459,5 +461,43 @@ func TestPostEntities(t *testing.T) {
 	// Offsets count UTF-16 code units, as Telegram's do.
 	if e, _ := telegramfake.EntityOn("🔥 go", "go", "url", ""); e.Offset != 3 || e.Length != 2 {
 		t.Errorf("entity after an emoji: offset %d length %d; want 3 2", e.Offset, e.Length)
+	}
+}
+
+// member.mention is the member's name under a text_mention entity of
+// their user id, counted in UTF-16 as Telegram counts; a name with an @
+// or markup stays text, and no parse mode reads it.
+func TestMentionEntities(t *testing.T) {
+	f, c, chatN, chat := setup(t)
+	ann := f.AddMember(chatN, "Ann")
+	name := "🔥 <b>Ann</b> @boss"
+	msg := mentiontest.Render(t, telegram.Spec(), nil, "channel", str(ann), name, "Hi ${member.mention}! 🎉 ${member.mention}")
+	shown := "🔥 <b>Ann</b> @\u2060boss"
+	if want := "Hi " + shown + "! 🎉 " + shown; msg.Text != want {
+		t.Fatalf("text %q; want %q", msg.Text, want)
+	}
+	if _, err := c.Perform(bg, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "k1", Community: chat, Channel: chat, Text: msg.Text, Mentions: msg.Mentions}); err != nil {
+		t.Fatal(err)
+	}
+	got := f.Messages(chatN)
+	sent := got[len(got)-1]
+	var mentions []telegramfake.Entity
+	for _, e := range sent.Entities {
+		if e.Type == "text_mention" {
+			mentions = append(mentions, e)
+		}
+	}
+	// "Hi " is 3 units; the name is 2 (the emoji) + 1 + 10 + 1 + 1 + 1 (the joiner) + 4 = 20; "! 🎉 " 5.
+	if len(mentions) != 2 || mentions[0].Offset != 3 || mentions[0].Length != 20 || mentions[1].Offset != 28 || mentions[1].Length != 20 {
+		t.Fatalf("entities %+v; want text_mentions at 3 and 28, 20 long", sent.Entities)
+	}
+	for _, e := range mentions {
+		if e.User == nil || e.User.ID != ann {
+			t.Errorf("text_mention of %+v; want user %d", e.User, ann)
+		}
+	}
+	// No id Telegram knows as a user: the name, and no mention.
+	if m := telegram.Mention(config.MentionOf{ID: "m1", Name: "Ann"}); m.Marked || m.Text != "" {
+		t.Errorf("Mention of a hearth id: %+v; want the name unmarked", m)
 	}
 }

@@ -41,6 +41,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -164,6 +166,7 @@ platform "wecom" "corp" {
 		ChannelMarkdown: func(s map[string]cty.Value) bool { return setting.Equals(s, "msgtype", "markdown") },
 		// Application text messages render <a href> links.
 		DirectMarkup: true,
+		Mention:      Mention,
 		TextLimit: func(kind string, s map[string]cty.Value) config.TextLimit {
 			msgtype := "text"
 			if setting.Equals(s, "msgtype", "markdown") {
@@ -172,6 +175,26 @@ platform "wecom" "corp" {
 			return TextLimit(kind, msgtype)
 		},
 	}
+}
+
+// userIDChars is what a WeCom userid is made of: letters, digits and
+// _-@. (at most 64).
+var userIDChars = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
+
+// Mention is how a message mentions a member (member.mention). A markdown
+// robot message writes <@userid>, which WeCom shows as the member's name
+// and notifies them; a text robot message shows the name and lists the
+// userid in mentioned_list, which the adapter fills from the message's
+// mentions (WeCom adds the @mention at the end of the message). A direct
+// message, and an id that is no userid, show the name.
+func Mention(m config.MentionOf) config.Mention {
+	if m.Kind != "channel" || m.ID == "@all" || !userIDChars.MatchString(m.ID) {
+		return config.Mention{}
+	}
+	if setting.Equals(m.Settings, "msgtype", "markdown") {
+		return config.Mention{Text: "<@" + m.ID + ">"}
+	}
+	return config.Mention{Marked: true}
 }
 
 // Adapter is the wecom platform type.
@@ -337,7 +360,7 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 		if err := ctx.Err(); err != nil {
 			return platform.PerformResponse{}, err
 		}
-		return c.robot.ledger.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.robotSend(ctx, req.Text) })
+		return c.robot.ledger.Do(ctx, req.Key, ledger.Fingerprint(req), func() (string, error) { return c.robotSend(ctx, req.Text, req.Mentions) })
 	case platform.ActionDirectMessage:
 		if c.app == nil {
 			return platform.PerformResponse{}, fmt.Errorf("direct messages need an application (corp_id, corp_secret, agent_id): %w", platform.ErrUnsupported)
@@ -356,8 +379,20 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 	return platform.PerformResponse{}, fmt.Errorf("WeCom robots and application messages cannot %s: %w", req.Action, platform.ErrUnsupported)
 }
 
-func (c *Conn) robotSend(ctx context.Context, text string) (string, error) {
-	body := map[string]any{"msgtype": c.msgtype, c.msgtype: map[string]string{"content": text}}
+func (c *Conn) robotSend(ctx context.Context, text string, mentions []platform.Mention) (string, error) {
+	content := map[string]any{"content": text}
+	if c.msgtype == "text" {
+		var ids []string
+		for _, m := range mentions {
+			if m.ID != "@all" && userIDChars.MatchString(m.ID) && !slices.Contains(ids, m.ID) {
+				ids = append(ids, m.ID)
+			}
+		}
+		if len(ids) > 0 {
+			content["mentioned_list"] = ids
+		}
+	}
+	body := map[string]any{"msgtype": c.msgtype, c.msgtype: content}
 	now := c.now()
 	if wait := c.robot.quota.Take(now); wait > 0 {
 		return "", &platform.RateLimitError{After: wait, Err: fmt.Errorf("a WeCom group robot may send %d messages a minute", RobotPerMinute)}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/hearth-community/hearth/adapters/internal/mentiontest"
 	"github.com/hearth-community/hearth/adapters/wecom"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
@@ -254,5 +255,42 @@ func TestTextLimits(t *testing.T) {
 	}
 	if !spec.DirectMarkup {
 		t.Error("application text messages render <a href>: DirectMarkup must be set so templates quote members' values")
+	}
+}
+
+// member.mention: <@userid> in a markdown robot message; in a text one
+// the name, with the userid in mentioned_list; in a direct message the
+// name. A name that looks like a mention stays text.
+func TestMention(t *testing.T) {
+	f := newFake(t)
+	f.robots[robotKey] = nil
+	name := "Ann <@boss> [x](u)"
+	for i, tc := range []struct {
+		msgtype, text string
+		list          any
+	}{
+		{"markdown", "欢迎 <@zhangsan>（Ann <\u2060@boss> [x]\u2060(u)）", nil},
+		{"text", "欢迎 Ann <@boss> [x](u)（Ann <@boss> [x](u)）", []any{"zhangsan"}},
+	} {
+		s := map[string]cty.Value{"msgtype": cty.StringVal(tc.msgtype)}
+		m := mentiontest.Render(t, wecom.Spec(), s, "channel", "zhangsan", name, "欢迎 ${member.mention}（${member.name}）")
+		if m.Text != tc.text {
+			t.Errorf("%s: text %q; want %q", tc.msgtype, m.Text, tc.text)
+		}
+		c := open(t, wecom.New(), settings(f, s))
+		req := platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "k" + tc.msgtype, Community: "c", Channel: "announcements", Text: m.Text, Mentions: m.Mentions}
+		if _, err := c.Perform(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		got := f.robotMsgs[robotKey][i][tc.msgtype].(map[string]any)
+		if list := got["mentioned_list"]; fmt.Sprint(list) != fmt.Sprint(tc.list) {
+			t.Errorf("%s: mentioned_list %v; want %v", tc.msgtype, list, tc.list)
+		}
+	}
+	if m := mentiontest.Render(t, wecom.Spec(), nil, "dm", "zhangsan", "Ann", "Hi ${member.mention}"); m.Text != "Hi Ann" || len(m.Mentions) != 0 {
+		t.Errorf("direct message: %+v; want the name", m)
+	}
+	if m := wecom.Mention(config.MentionOf{ID: "@all", Kind: "channel"}); m.Text != "" || m.Marked {
+		t.Errorf("Mention of @all: %+v; want the name", m)
 	}
 }

@@ -34,7 +34,11 @@ as the rules see them, the event the run was entered by, the markup of
 the platform it goes through; then the text is shown as that platform
 gets it (Slack's and Feishu's adapters show crowd mentions in it as text
 unless mass_mentions = true, and a note says what Discord and Discourse
-do with them). Nothing is queued or stored.
+do with them). member.mention is shown as the text has it: <@id> on
+Discord and Slack, the name where the adapter makes the mention when
+sending (a Matrix pill, a Telegram text_mention, Discourse's @username),
+and -json lists those places as mentions (id, start and end byte
+offsets in text). Nothing is queued or stored.
 
 The member is a stored one with -member ID (through the running daemon
 when there is one, else from the state store), or a sample member that
@@ -277,7 +281,10 @@ type rendered struct {
 	Text    string `json:"text,omitempty"`
 	Subject string `json:"subject,omitempty"`
 	HTML    string `json:"html,omitempty"`
-	Error   string `json:"error,omitempty"`
+	// Mentions are where the text mentions the member for the adapter to
+	// make the mention (a Matrix pill, a Telegram text_mention).
+	Mentions []platform.Mention `json:"mentions,omitempty"`
+	Error    string             `json:"error,omitempty"`
 }
 
 // renderView is hearth template render -json.
@@ -503,7 +510,7 @@ func runTemplateRender(ctx context.Context, s *stdio, args []string) int {
 		} else {
 			msg, err = rt.PreviewTemplate(t, m, event, view.Figures, at)
 		}
-		r := rendered{Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML}
+		r := rendered{Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Mentions: msg.Mentions}
 		if r.Locale == "" {
 			r.Locale = templates.Locale(t, l)
 		}

@@ -107,11 +107,13 @@ type PlatformSpec struct {
 	// templates quote what members wrote in them as in markdown channel
 	// messages (ChannelMarkdown).
 	DirectMarkup bool
-	// Mention, when set, is the text that mentions (and notifies) the
-	// member whose id on the platform is id, in a message's text:
-	// Discord's and Slack's <@id>. Templates read it as member.mention;
-	// where it is nil member.mention is the member's name.
-	Mention func(id string) string
+	// Mention, when set, is how a message through the platform mentions
+	// (and notifies) a member, which templates read as member.mention:
+	// Discord's and Slack's <@id> written in the text, or the member's
+	// name marked for the adapter to make a mention of (a Matrix pill, a
+	// Telegram text_mention). Where it is nil member.mention is the
+	// member's name.
+	Mention func(MentionOf) Mention
 	// TextLimit, when set, is the most a message's text may hold sent as
 	// kind ("channel" or "dm") through a block with these settings; a zero
 	// TextLimit is no limit. Adapters refuse a longer text with the same
@@ -618,4 +620,37 @@ func (c *Config) HashSensitive(h hash.Hash) bool {
 		writeVariable(h, v)
 	}
 	return len(vars) > 0
+}
+
+// MentionOf is the member a message mentions (member.mention) and the
+// message: what PlatformSpec.Mention decides from.
+type MentionOf struct {
+	// ID is the member's id on the platform (their identity there, else
+	// their hearth id); Name the name hearth knows them by, as members
+	// set it: quote it before writing it into markup.
+	ID, Name string
+	// Kind is how the message goes: "channel" or "dm".
+	Kind string
+	// Settings are the platform block's (a robot's msgtype).
+	Settings map[string]cty.Value
+}
+
+// Mention is how a message mentions a member (PlatformSpec.Mention).
+type Mention struct {
+	// Text is written where the template says member.mention, as it is:
+	// "<@id>" on Discord. Empty writes the member's name, quoted as
+	// member.name is.
+	Text string
+	// Marked says the adapter makes the mention from where the text has
+	// it: the message carries each place member.mention was written, with
+	// MentionOf.ID (platform.Mention), so the adapter can make a pill of it (Matrix),
+	// a text_mention entity (Telegram), an @username (Discourse) or an
+	// entry of the at list (DingTalk, a WeCom text robot).
+	Marked bool
+}
+
+// TextMention is a PlatformSpec.Mention that writes text(id) in the
+// message (Discord's <@id>), or the name where text gives "".
+func TextMention(text func(id string) string) func(MentionOf) Mention {
+	return func(m MentionOf) Mention { return Mention{Text: text(m.ID)} }
 }

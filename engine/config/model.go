@@ -127,8 +127,8 @@ type Platform struct {
 	// (PlatformSpec.DirectMarkup).
 	DirectMarkup bool
 	// Mention is how a message through the platform mentions a member
-	// by their id there (PlatformSpec.Mention); nil when it has no way.
-	Mention func(id string) string
+	// (PlatformSpec.Mention); nil when it has no way.
+	Mention func(MentionOf) Mention
 	// ChannelLimit and DirectLimit are the most a channel message's and
 	// a direct message's text may hold (PlatformSpec.TextLimit); zero for
 	// no limit.

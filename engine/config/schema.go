@@ -495,7 +495,7 @@ var Root = &Block{
 		},
 		{
 			Type: "template", Labels: []string{"name"},
-			Doc: "Message text per locale. Texts are HCL templates rendered at send time with member, event, community, now, tiers and badges in scope (tiers[event.to].title is a tier's title, member.mention mentions the member: <@id> on Discord and Slack, the name elsewhere); a member gets their locale, then its language, then the default locale.",
+			Doc: "Message text per locale. Texts are HCL templates rendered at send time with member, event, community, now, tiers and badges in scope (tiers[event.to].title is a tier's title, member.mention mentions the member on the platform the message goes through: <@id> on Discord, Slack and WeCom markdown robots, a pill on Matrix, a text_mention on Telegram, @username on Discourse, an <at> tag on Feishu, @userId with the at list on DingTalk; the name in email and elsewhere); a member gets their locale, then its language, then the default locale.",
 			Example: `template "welcome" {
   text = {
     en    = "Welcome, ${member.name}!"

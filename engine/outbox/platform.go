@@ -103,7 +103,7 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	req := platform.PerformRequest{Key: a.Key, Community: community, Text: a.Text}
 	switch a.Kind {
 	case "send.dm":
-		req.Action, req.Member = platform.ActionDirectMessage, a.Target
+		req.Action, req.Member, req.Mentions = platform.ActionDirectMessage, a.Target, mentions(a.Mentions)
 	case "send.webhook":
 		// A webhook delivers the rendered message about the member to
 		// another system (a CRM, an SMS gateway), which takes it as a
@@ -114,7 +114,7 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 		if err != nil {
 			return err
 		}
-		req.Action, req.Channel = platform.ActionChannelMessage, ch
+		req.Action, req.Channel, req.Mentions = platform.ActionChannelMessage, ch, mentions(a.Mentions)
 	case "role.add", "role.remove":
 		role, err := p.id(ctx, conn, plat.Addr(), caddr+".role."+a.Role, platform.ReadRequest{Kind: platform.KindRole, Community: community}, a.Role, shownName(cfg, a.Community, platform.KindRole, a.Role))
 		if err != nil {
@@ -156,6 +156,18 @@ func (p *PlatformSender) Send(ctx context.Context, a state.Action) error {
 	}
 	_, err = perf.Perform(ctx, req)
 	return err
+}
+
+// mentions are an action's mentions as adapters take them.
+func mentions(ms []state.Mention) []platform.Mention {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]platform.Mention, len(ms))
+	for i, m := range ms {
+		out[i] = platform.Mention{ID: m.ID, Start: m.Start, End: m.End}
+	}
+	return out
 }
 
 // role gives or takes a role, keeping the record of what hearth gave

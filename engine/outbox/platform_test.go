@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -514,4 +516,58 @@ func TestPlatformSenderMovesIntoSubCommunity(t *testing.T) {
 	if len(dms) != 1 || dms[0].Attrs["member"] != ann.ID {
 		t.Errorf("direct messages in club-2: %+v", dms)
 	}
+}
+
+// A message's mentions go to the adapter with its text, so it can make
+// the mention there (a Matrix pill, a Telegram text_mention); other
+// actions carry none.
+func TestPlatformSenderPassesMentions(t *testing.T) {
+	ctx := context.Background()
+	rec := &performRecorder{Adapter: local.New()}
+	dir, reg, cfg := loadClub(t, rec)
+	conn := openLocal(t, cfg, dir)
+	makeClub(t, conn, "club", "general")
+	store := state.NewMemory()
+	b, _ := store.Begin(ctx)
+	now := time.Now()
+	mention := []state.Mention{{ID: "ann", Start: 7, End: 10}}
+	_ = b.Enqueue([]state.Action{{Key: "k1", Kind: "send.channel", Member: "ann", At: now, Platform: "platform.local.main", Community: "club", Target: "general", Text: "Say hi Ann", Mentions: mention}})
+	_ = b.Commit()
+	sender := &outbox.PlatformSender{Registry: reg, Config: func() *config.Config { return cfg }}
+	defer sender.Close()
+	if rep, err := outbox.New(store, sender, outbox.Options{MaxAttempts: 1}).RunOnce(ctx); err != nil || rep.Sent != 1 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.reqs) != 1 || !reflect.DeepEqual(rec.reqs[0].Mentions, []platform.Mention{{ID: "ann", Start: 7, End: 10}}) {
+		t.Errorf("performed %+v; want the message with its mention", rec.reqs)
+	}
+}
+
+// performRecorder is the local platform, keeping the requests performed.
+type performRecorder struct {
+	platform.Adapter
+	mu   sync.Mutex
+	reqs []platform.PerformRequest
+}
+
+func (a *performRecorder) Open(ctx context.Context, req platform.OpenRequest) (platform.Conn, error) {
+	c, err := a.Adapter.Open(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return performConn{Conn: c.(*local.Conn), a: a}, nil
+}
+
+type performConn struct {
+	*local.Conn
+	a *performRecorder
+}
+
+func (c performConn) Perform(ctx context.Context, req platform.PerformRequest) (platform.PerformResponse, error) {
+	c.a.mu.Lock()
+	c.a.reqs = append(c.a.reqs, req)
+	c.a.mu.Unlock()
+	return c.Conn.Perform(ctx, req)
 }

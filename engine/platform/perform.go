@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxKeyLen bounds idempotency keys, so a platform can store them.
@@ -12,8 +13,8 @@ const MaxKeyLen = 256
 // actionFields says which request fields each action reads: required
 // ones first, then "?" and the optional ones.
 var actionFields = map[Action][]string{
-	ActionChannelMessage: {"channel", "text"},
-	ActionDirectMessage:  {"member", "text"},
+	ActionChannelMessage: {"channel", "text", "?", "mentions"},
+	ActionDirectMessage:  {"member", "text", "?", "mentions"},
 	ActionRoleAdd:        {"member", "role", "?", "reason"},
 	ActionRoleRemove:     {"member", "role", "?", "reason"},
 	ActionMute:           {"member", "duration", "?", "reason"},
@@ -53,7 +54,7 @@ func CheckPerform(req PerformRequest) error {
 		"channel": req.Channel != "", "member": req.Member != "", "role": req.Role != "",
 		"message": req.Message != "", "text": req.Text != "", "reason": req.Reason != "",
 		"duration": req.Duration != 0, "badge": req.Badge != "", "into": req.Into != "",
-		"level": req.Level != "", "lock": req.Lock, "raise": req.Raise,
+		"level": req.Level != "", "lock": req.Lock, "raise": req.Raise, "mentions": len(req.Mentions) > 0,
 	}
 	allowed := map[string]bool{}
 	optional := false
@@ -68,7 +69,7 @@ func CheckPerform(req PerformRequest) error {
 		}
 	}
 	var extra []string
-	for _, f := range []string{"channel", "member", "role", "message", "badge", "into", "text", "reason", "duration", "level", "lock", "raise"} {
+	for _, f := range []string{"channel", "member", "role", "message", "badge", "into", "text", "mentions", "reason", "duration", "level", "lock", "raise"} {
 		if have[f] && !allowed[f] {
 			extra = append(extra, f)
 		}
@@ -86,6 +87,9 @@ func CheckPerform(req PerformRequest) error {
 		if req.Lock && req.Raise {
 			return fmt.Errorf("%w: %s either locks a level or only raises to it", ErrInvalid, req.Action)
 		}
+	}
+	if err := CheckMentions(req.Text, req.Mentions); err != nil {
+		return err
 	}
 	if req.Action == ActionMoveMember && req.Into == req.Community {
 		return fmt.Errorf("%w: %s into the community the member is in", ErrInvalid, req.Action)
@@ -106,6 +110,25 @@ func CheckGroupBot(req PerformRequest, bot, channel string) error {
 	}
 	if channel != "" && req.Channel != channel {
 		return fmt.Errorf("this %s posts in channel %q, not %q: %w", bot, channel, req.Channel, ErrNotFound)
+	}
+	return nil
+}
+
+// CheckMentions checks that mentions mark parts of text, in order, apart,
+// each on character boundaries and with an id, so adapters can cut the
+// text at them. Problems wrap ErrInvalid.
+func CheckMentions(text string, mentions []Mention) error {
+	at := 0
+	for _, m := range mentions {
+		switch {
+		case m.ID == "":
+			return fmt.Errorf("%w: a mention without an id", ErrInvalid)
+		case m.Start < at || m.End <= m.Start || m.End > len(text):
+			return fmt.Errorf("%w: mention of %s at %d-%d is not a part of the text after the one before", ErrInvalid, m.ID, m.Start, m.End)
+		case !utf8.RuneStart(text[m.Start]) || (m.End < len(text) && !utf8.RuneStart(text[m.End])):
+			return fmt.Errorf("%w: mention of %s at %d-%d cuts a character", ErrInvalid, m.ID, m.Start, m.End)
+		}
+		at = m.End
 	}
 	return nil
 }

@@ -339,9 +339,24 @@ type PerformRequest struct {
 	// Member into.
 	Into string
 	Text string
+	// Mentions, for messages, are the places of Text where the template
+	// mentioned the member (member.mention on a platform whose mention
+	// the adapter makes: config.Mention.Marked), in order; empty where it
+	// did not.
+	Mentions []Mention
 	// Reason is recorded with moderation actions (audit log).
 	Reason   string
 	Duration time.Duration
+}
+
+// Mention is a part of a message's text that mentions someone:
+// Text[Start:End] (byte offsets) shows them, the member whose id on the
+// platform is ID. The adapter makes the mention of it: a Matrix pill, a
+// Telegram text_mention, Discourse's @username in its place.
+type Mention struct {
+	ID    string `json:"id"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
 }
 
 // PerformResponse is the result of an action.

@@ -242,6 +242,8 @@ func TestCheckPerform(t *testing.T) {
 		{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1"},
 		{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Level: "2", Raise: true},
 		{Action: ActionBadgeRevoke, Key: "k", Community: "co-1", Member: "mb-1", Badge: "Regular"},
+		{Action: ActionChannelMessage, Key: "k", Community: "co-1", Channel: "ch-1", Text: "hi Ann, Zoë", Mentions: []Mention{{ID: "1", Start: 3, End: 6}, {ID: "2", Start: 8, End: 12}}},
+		{Action: ActionDirectMessage, Key: "k", Community: "co-1", Member: "mb-1", Text: "Ann", Mentions: []Mention{{ID: "1", Start: 0, End: 3}}},
 	}
 	for _, r := range good {
 		if err := CheckPerform(r); err != nil {
@@ -266,6 +268,14 @@ func TestCheckPerform(t *testing.T) {
 		{PerformRequest{Action: ActionTrustLevel, Key: "k", Community: "co-1", Member: "mb-1", Level: "2", Raise: true, Lock: true}, ErrInvalid},
 		{PerformRequest{Action: ActionBadgeGrant, Key: "k", Community: "co-1", Member: "mb-1", Badge: "b", Level: "2"}, ErrInvalid},
 		{PerformRequest{Action: ActionBadgeRevoke, Key: "k", Community: "co-1", Member: "mb-1"}, ErrInvalid},
+		// Mentions: only with messages, inside the text, in order, whole
+		// characters, with an id.
+		{PerformRequest{Action: ActionKick, Key: "k", Community: "co-1", Member: "mb-1", Mentions: []Mention{{ID: "1", Start: 0, End: 1}}}, ErrInvalid},
+		{PerformRequest{Action: ActionChannelMessage, Key: "k", Community: "co-1", Channel: "ch-1", Text: "hi", Mentions: []Mention{{ID: "1", Start: 1, End: 3}}}, ErrInvalid},
+		{PerformRequest{Action: ActionChannelMessage, Key: "k", Community: "co-1", Channel: "ch-1", Text: "hi", Mentions: []Mention{{ID: "1", Start: 1, End: 1}}}, ErrInvalid},
+		{PerformRequest{Action: ActionChannelMessage, Key: "k", Community: "co-1", Channel: "ch-1", Text: "hi Ann", Mentions: []Mention{{ID: "1", Start: 3, End: 6}, {ID: "1", Start: 0, End: 2}}}, ErrInvalid},
+		{PerformRequest{Action: ActionChannelMessage, Key: "k", Community: "co-1", Channel: "ch-1", Text: "Zoë", Mentions: []Mention{{ID: "1", Start: 0, End: 3}}}, ErrInvalid},
+		{PerformRequest{Action: ActionChannelMessage, Key: "k", Community: "co-1", Channel: "ch-1", Text: "hi", Mentions: []Mention{{Start: 0, End: 2}}}, ErrInvalid},
 	}
 	for _, tc := range bad {
 		if err := CheckPerform(tc.req); !errors.Is(err, tc.want) {

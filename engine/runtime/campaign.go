@@ -941,7 +941,7 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		target = st.Send.Target.Name
 	}
 	a := state.Action{Key: key, Kind: "send." + st.Send.Channel, Member: m.ID, At: now, Platform: platformAddr, Community: community, Target: target,
-		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Event: cause, ToLeft: m.Left,
+		Campaign: c.Name, RunKey: run.Key, Step: st.Name, Template: templateName(st.Send), Locale: msg.Locale, Text: msg.Text, Subject: msg.Subject, HTML: msg.HTML, Mentions: actionMentions(msg.Mentions), Event: cause, ToLeft: m.Left,
 		Transactional: st.Send.Transactional, NotAfter: notAfter}
 	if since.Before(now) {
 		a.Due = since

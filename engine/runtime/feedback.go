@@ -7,6 +7,7 @@ import (
 	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/survey"
@@ -73,8 +74,24 @@ func target(kind string, plat *config.Platform, m *state.Member) templates.Targe
 	if known := m.Identities[plat.Type]; known != "" {
 		id = known
 	}
-	to.Mention = plat.Mention(id)
+	mention := plat.Mention(config.MentionOf{ID: id, Name: m.Name, Kind: kind, Settings: plat.Settings})
+	to.Mention = mention.Text
+	if mention.Marked {
+		to.MentionID = id
+	}
 	return to
+}
+
+// actionMentions are a message's mentions as an action keeps them.
+func actionMentions(ms []platform.Mention) []state.Mention {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]state.Mention, len(ms))
+	for i, m := range ms {
+		out[i] = state.Mention{ID: m.ID, Start: m.Start, End: m.End}
+	}
+	return out
 }
 
 func templateName(s *config.Send) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-community/hearth/engine/risk"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
+	"github.com/hearth-community/hearth/engine/templates"
 )
 
 // govern is the runtime's part of governance and risk: the compiled
@@ -368,8 +369,8 @@ func (r *Runtime) enforce(w *work, m *state.Member, ev *events.Event, c *config.
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Member: m.ID, Name: kind, Change: "queue", At: ev.At, Rule: rule, Event: ev.ID, To: a.Target, Detail: a.Key})
 	}
 	if d.Action != "flag" {
-		text, locale := r.warning(m, ev, c, d, reason, evidence)
-		queue("send.dm", state.Action{Text: text, Locale: locale})
+		msg := r.warning(m, ev, c, d, reason, evidence)
+		queue("send.dm", state.Action{Text: msg.Text, Locale: msg.Locale, Mentions: actionMentions(msg.Mentions)})
 	}
 	post, _ := ev.Attrs["post_id"].(string)
 	switch {
@@ -437,16 +438,16 @@ func ladderEvent(c *config.Community, d governance.Decision, reason, evidence st
 
 // warning is the direct message a member gets with a decision: the
 // ladder's template, or a plain text.
-func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community, d governance.Decision, reason, evidence string) (string, string) {
+func (r *Runtime) warning(m *state.Member, ev *events.Event, c *config.Community, d governance.Decision, reason, evidence string) templates.Message {
 	if c.Ladder != nil && c.Ladder.Template != nil {
 		fillMember(&r.rm, m, ev.At, r.noAttrs)
 		msg, err := r.render.RenderTo(c.Ladder.Template, &r.rm, ladderEvent(c, d, reason, evidence), nil, ev.At, target("dm", c.Platform, m))
 		if err == nil {
-			return msg.Text, msg.Locale
+			return msg
 		}
 		r.log.Warn("moderation warning template failed; sending the plain text", "community", c.Name, "err", err)
 	}
-	return plainWarning(c, d), ""
+	return templates.Message{Text: plainWarning(c, d)}
 }
 
 // plainWarning is the direct message of a decision in a community with

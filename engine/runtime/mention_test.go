@@ -4,11 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/hearth-community/hearth/adapters/discord"
+	"github.com/hearth-community/hearth/adapters/matrix"
 	"github.com/hearth-community/hearth/adapters/slack"
+	"github.com/hearth-community/hearth/adapters/telegram"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/state"
@@ -18,9 +21,17 @@ import (
 // a mention, by the id it knows them by, and names the tier by its
 // title: "Congrats <@81234>, you reached Level 2!".
 func TestLevelUpMentionsTheMemberWithTheTierTitle(t *testing.T) {
-	for _, tc := range []struct{ typ, settings, id, want string }{
-		{"discord", `token = var.token`, "81234", "Congrats <@81234>, you reached Level 2 (Regular)!"},
-		{"slack", "token     = var.token\n  team_id   = \"T1\"\n  community = \"c\"", "U0ANN", "Congrats <@U0ANN>, you reached Level 2 (Regular)!"},
+	for _, tc := range []struct {
+		typ, settings, id, want string
+		mentions                []state.Mention
+	}{
+		{"discord", `token = var.token`, "81234", "Congrats <@81234>, you reached Level 2 (Regular)!", nil},
+		{"slack", "token     = var.token\n  team_id   = \"T1\"\n  community = \"c\"", "U0ANN", "Congrats <@U0ANN>, you reached Level 2 (Regular)!", nil},
+		// The adapter makes the mention where the name is: a pill, a
+		// text_mention.
+		{"matrix", "homeserver   = \"https://matrix.example.org\"\n  access_token = var.token", "@ann:example.org", "Congrats Ann, you reached Level 2 (Regular)!",
+			[]state.Mention{{ID: "@ann:example.org", Start: 9, End: 12}}},
+		{"telegram", "token = var.token", "4242", "Congrats Ann, you reached Level 2 (Regular)!", []state.Mention{{ID: "4242", Start: 9, End: 12}}},
 	} {
 		t.Run(tc.typ, func(t *testing.T) {
 			src := `variable "token" {
@@ -66,7 +77,7 @@ campaign "announce" {
 			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"discord": discord.Spec(), "slack": slack.Spec()}})
+			cfg, _, diags := config.Load(dir, config.Options{Platforms: map[string]config.PlatformSpec{"discord": discord.Spec(), "slack": slack.Spec(), "matrix": matrix.Spec(), "telegram": telegram.Spec()}})
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())
 			}
@@ -81,6 +92,9 @@ campaign "announce" {
 			out := sum.Store.(*state.Memory).Outbox()
 			if len(out) != 1 || out[0].Text != tc.want {
 				t.Fatalf("outbox %+v; want one message %q", out, tc.want)
+			}
+			if !reflect.DeepEqual(out[0].Mentions, tc.mentions) {
+				t.Errorf("mentions %+v; want %+v", out[0].Mentions, tc.mentions)
 			}
 		})
 	}

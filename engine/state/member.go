@@ -501,7 +501,10 @@ type Action struct {
 	Text     string `json:"text,omitempty"`
 	Subject  string `json:"subject,omitempty"`
 	HTML     string `json:"html,omitempty"`
-	Event    string `json:"event,omitempty"`
+	// Mentions are where Text mentions the member, for the adapter to
+	// make the mention there (platform.Mention).
+	Mentions []Mention `json:"mentions,omitempty"`
+	Event    string    `json:"event,omitempty"`
 	// Message is the platform id of a message to delete; Duration how
 	// long a mute or ban lasts; Reason goes to the platform's audit log.
 	Message  string        `json:"message,omitempty"`
@@ -521,6 +524,14 @@ type Action struct {
 	// NotAfter is the time the step's send { not_after } gave: the outbox
 	// skips the send, as expired, once it is past. Zero for no limit.
 	NotAfter time.Time `json:"not_after,omitzero"`
+}
+
+// Mention is a part of an action's text that mentions someone: bytes
+// Start to End show the member whose id on the platform is ID.
+type Mention struct {
+	ID    string `json:"id"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
 }
 
 // DueAt is the time a campaign's send counts its expire_after from: when

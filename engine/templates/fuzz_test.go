@@ -3,6 +3,7 @@ package templates
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func FuzzRender(f *testing.F) {
 		ev := map[string]any{"channel": value, "v": value, "n": 1.5}
 		first, err1 := r.Render(tpl, m, ev, nil, time.Time{}, Plain)
 		second, err2 := r.Render(tpl, m, ev, nil, time.Time{}, Plain)
-		if (err1 == nil) != (err2 == nil) || first != second {
+		if (err1 == nil) != (err2 == nil) || !reflect.DeepEqual(first, second) {
 			t.Fatalf("two renders differ: %+v %v / %+v %v", first, err1, second, err2)
 		}
 		got, err := r.Render(echo, m, ev, nil, time.Time{}, Plain)

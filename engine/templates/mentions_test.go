@@ -1,9 +1,11 @@
 package templates
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
@@ -88,5 +90,54 @@ func TestAtTagText(t *testing.T) {
 		if got := AtTagText(in); got != want {
 			t.Errorf("AtTagText(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+// Where the adapter makes the mention (Target.MentionID), member.mention
+// shows the name (quoted as member.name is) or the platform's text, and
+// the message says where, byte for byte; a value a member set that holds
+// the mark used for it while rendering places no mention.
+func TestMarkedMentions(t *testing.T) {
+	cfg, tpl := loadTemplate(t, `
+template "t" {
+  text = { en = "Hi ${member.mention}! ${member.name} ${member.mention}" }
+  html = { en = "<p>${member.mention}</p>" }
+}`)
+	r := New(cfg)
+	m := &rules.Member{Name: "Ann @x\uFDD0é"}
+	msg, err := r.RenderTo(tpl, m, nil, nil, time.Time{}, Target{Markup: AtMentions, MentionID: "42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Ann @\u2060xé"
+	if want := "Hi " + name + "! " + name + " " + name; msg.Text != want {
+		t.Fatalf("text %q; want %q", msg.Text, want)
+	}
+	at := len("Hi " + name + "! " + name + " ")
+	want := []platform.Mention{{ID: "42", Start: 3, End: 3 + len(name)}, {ID: "42", Start: at, End: at + len(name)}}
+	if !reflect.DeepEqual(msg.Mentions, want) {
+		t.Errorf("mentions %+v; want %+v", msg.Mentions, want)
+	}
+	if err := platform.CheckMentions(msg.Text, msg.Mentions); err != nil {
+		t.Error(err)
+	}
+	if msg.HTML != "<p>Ann @x\uFDD0é</p>" {
+		t.Errorf("html %q: the html part shows the name as it is", msg.HTML)
+	}
+	// The platform's own text in the marked place (DingTalk's @userId).
+	msg, err = r.RenderTo(tpl, m, nil, nil, time.Time{}, Target{Mention: "@u42", MentionID: "u42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Text != "Hi @u42! Ann @xé @u42" || !reflect.DeepEqual(msg.Mentions, []platform.Mention{{ID: "u42", Start: 3, End: 7}, {ID: "u42", Start: 18, End: 22}}) {
+		t.Errorf("got %q %+v", msg.Text, msg.Mentions)
+	}
+	// Without member.mention, no mentions.
+	_, plain := loadTemplate(t, `
+template "p" {
+  text = { en = "Hi ${member.name}" }
+}`)
+	if msg, err := r.RenderTo(plain, m, nil, nil, time.Time{}, Target{MentionID: "42"}); err != nil || msg.Mentions != nil {
+		t.Errorf("no member.mention: %+v %v", msg, err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/platform"
 	"github.com/hearth-community/hearth/engine/rules"
 )
 
@@ -29,6 +30,10 @@ type Message struct {
 	Text    string `json:"text"`
 	Subject string `json:"subject,omitempty"`
 	HTML    string `json:"html,omitempty"`
+	// Mentions are the places of Text where the template wrote
+	// member.mention, for a platform whose adapter makes the mention
+	// there (Target.MentionID).
+	Mentions []platform.Mention `json:"mentions,omitempty"`
 }
 
 // Renderer renders the templates of one configuration snapshot. It is
@@ -161,11 +166,15 @@ func (r *Renderer) Render(t *config.Template, m *rules.Member, event map[string]
 
 // Target is what a message's platform makes of its text: its Markup,
 // and Mention, the text that mentions the member there (Discord's
-// <@id>), which templates read as member.mention; "" where the platform
-// has no way to, and member.mention is then the member's name.
+// <@id>), which templates read as member.mention; "" writes the
+// member's name, quoted as member.name is. With MentionID (the member's
+// id on the platform), the message's Mentions say where in the text
+// member.mention was written, so the adapter makes the mention there:
+// a Matrix pill, a Telegram text_mention.
 type Target struct {
-	Markup  Markup
-	Mention string
+	Markup    Markup
+	Mention   string
+	MentionID string
 }
 
 // RenderTo is Render for a message going through a platform that can
@@ -184,6 +193,19 @@ func (r *Renderer) RenderTo(t *config.Template, m *rules.Member, event map[strin
 		out   *string
 		name  string
 	}{{t.Text, &msg.Text, "text"}, {t.Subject, &msg.Subject, "subject"}, {t.HTML, &msg.HTML, "html"}}
+	quote := func(s string) string {
+		if markup&Markdown != 0 {
+			s = MarkdownText(s)
+		}
+		if markup&AtMentions != 0 {
+			s = MentionText(s)
+		}
+		if markup&AtTags != 0 {
+			s = AtTagText(s)
+		}
+		return s
+	}
+	unmarked := func(s string) string { return quote(strings.ReplaceAll(s, mentionMark, "")) }
 	for _, p := range parts {
 		expr, ok := p.texts[loc]
 		if !ok {
@@ -193,44 +215,81 @@ func (r *Renderer) RenderTo(t *config.Template, m *rules.Member, event map[strin
 			continue
 		}
 		ectx := ctx
+		marked := p.name == "text" && to.MentionID != ""
 		switch {
+		case marked:
+			// member.mention is a mark, found and replaced once the
+			// text is made; what members set cannot hold one.
+			ectx = quotedContext(ctx, unmarked, mentionMark)
 		case p.name == "html":
 			ectx = quotedContext(ctx, html.EscapeString, html.EscapeString(to.Mention))
 		case markup != Plain:
-			ectx = quotedContext(ctx, func(s string) string {
-				if markup&Markdown != 0 {
-					s = MarkdownText(s)
-				}
-				if markup&AtMentions != 0 {
-					s = MentionText(s)
-				}
-				if markup&AtTags != 0 {
-					s = AtTagText(s)
-				}
-				return s
-			}, to.Mention)
+			ectx = quotedContext(ctx, quote, to.Mention)
 		}
 		if to.Mention != "" && ectx == ctx {
 			ectx = withMention(ctx, to.Mention)
 		}
-		// Numbers as people write them (540.9, not HCL's 512-bit
-		// 540.8999…); HCL's own evaluation for anything else, and for
-		// its errors.
-		if s, ok := config.TemplateString(expr, ectx); ok {
-			*p.out = s
-			continue
+		s, err := evalText(t, p.name, loc, expr, ectx)
+		if err != nil {
+			return Message{}, err
 		}
-		v, diags := expr.Value(ectx)
-		if diags.HasErrors() {
-			return Message{}, fmt.Errorf("template %s %s (%s): %s", t.Name, p.name, loc, diags.Error())
+		if marked {
+			shown := to.Mention
+			if shown == "" {
+				shown = unmarked(m.Name)
+			}
+			s, msg.Mentions = placeMentions(s, shown, to.MentionID)
 		}
-		v, _ = v.Unmark()
-		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
-			return Message{}, fmt.Errorf("template %s %s (%s) did not give text", t.Name, p.name, loc)
-		}
-		*p.out = v.AsString()
+		*p.out = s
 	}
 	return msg, nil
+}
+
+// mentionMark stands for member.mention while a text whose mentions the
+// adapter makes is evaluated: a Unicode noncharacter, which no text
+// shows, taken out of every value members or events set.
+const mentionMark = "\uFDD0"
+
+// placeMentions writes shown for each mentionMark in s, noting where
+// (empty text is no mention).
+func placeMentions(s, shown, id string) (string, []platform.Mention) {
+	if !strings.Contains(s, mentionMark) {
+		return s, nil
+	}
+	var b strings.Builder
+	var out []platform.Mention
+	for {
+		before, after, found := strings.Cut(s, mentionMark)
+		b.WriteString(before)
+		if !found {
+			break
+		}
+		if shown != "" {
+			out = append(out, platform.Mention{ID: id, Start: b.Len(), End: b.Len() + len(shown)})
+			b.WriteString(shown)
+		}
+		s = after
+	}
+	return b.String(), out
+}
+
+// evalText evaluates one part of t: its text as a string.
+func evalText(t *config.Template, part, loc string, expr hcl.Expression, ectx *hcl.EvalContext) (string, error) {
+	// Numbers as people write them (540.9, not HCL's 512-bit
+	// 540.8999…); HCL's own evaluation for anything else, and for
+	// its errors.
+	if s, ok := config.TemplateString(expr, ectx); ok {
+		return s, nil
+	}
+	v, diags := expr.Value(ectx)
+	if diags.HasErrors() {
+		return "", fmt.Errorf("template %s %s (%s): %s", t.Name, part, loc, diags.Error())
+	}
+	v, _ = v.Unmark()
+	if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		return "", fmt.Errorf("template %s %s (%s) did not give text", t.Name, part, loc)
+	}
+	return v.AsString(), nil
 }
 
 func (r *Renderer) context(m *rules.Member, event map[string]any, community *rules.Community, now time.Time) (*hcl.EvalContext, error) {

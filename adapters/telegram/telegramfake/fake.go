@@ -109,7 +109,8 @@ type Entity struct {
 	Type   string `json:"type"` // url, text_link, mention ...
 	Offset int    `json:"offset"`
 	Length int    `json:"length"`
-	URL    string `json:"url,omitempty"` // a text_link's target
+	URL    string `json:"url,omitempty"`  // a text_link's target
+	User   *User  `json:"user,omitempty"` // a text_mention's user
 }
 
 // EntityOn is an entity of type typ over the first part of text that is

@@ -92,12 +92,39 @@ func (s *Server) sendMessage(p map[string]string) (any, *apiError) {
 	if c == nil {
 		return nil, badRequest("chat not found")
 	}
+	entities, e := sentEntities(text, p["entities"])
+	if e != nil {
+		return nil, e
+	}
 	thread, _ := strconv.Atoi(p["message_thread_id"])
 	m := s.post(c, s.bot, text, thread)
+	m.Entities = entities
 	if id > 0 {
 		m.Chat = map[string]any{"id": id, "type": "private", "first_name": s.users[id].FirstName}
 	}
 	return m, nil
+}
+
+// sentEntities are the entities a sendMessage gives (a JSON array), as
+// Telegram checks them: inside the text, and a text_mention with a user.
+func sentEntities(text, param string) ([]Entity, *apiError) {
+	if param == "" {
+		return nil, nil
+	}
+	var es []Entity
+	if err := json.Unmarshal([]byte(param), &es); err != nil {
+		return nil, badRequest("can't parse entities: " + err.Error())
+	}
+	n := utf16Len(text)
+	for _, e := range es {
+		if e.Offset < 0 || e.Length <= 0 || e.Offset+e.Length > n {
+			return nil, badRequest("can't parse entities: entity is out of the text")
+		}
+		if e.Type == "text_mention" && (e.User == nil || e.User.ID <= 0) {
+			return nil, badRequest("can't parse entities: text_mention without a user")
+		}
+	}
+	return es, nil
 }
 
 func (s *Server) message(c *chat, p map[string]string) (*Message, int, *apiError) {
