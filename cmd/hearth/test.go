@@ -215,7 +215,7 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 		var d hcl.Diagnostics
-		suite, d = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
+		suite, d = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts), relBase(dir))
 		maps.Copy(src, suite.Sources)
 		diags = append(diags, d...)
 		if !*asJSON {
