@@ -25,8 +25,8 @@ type line struct {
 	// happened is the event's own time, before at when received later.
 	happened time.Time
 	id       string
-	json []byte
-	src  *Event
+	json     []byte
+	src      *Event
 }
 
 // profileType is the event type whose attributes all become member
